@@ -1,0 +1,66 @@
+"""The ASGI application: webhooks, health, metrics, console and (in the demo only) the phone simulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import func, select, text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.runtime import Runtime
+from bot.schema import outbox
+
+__all__ = ["create_app"]
+
+
+async def _healthz(request: Request) -> Response:
+    rt: Runtime = request.app.state.rt
+    try:
+        async with rt.db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+async def _metrics(request: Request) -> Response:
+    rt: Runtime = request.app.state.rt
+    async with rt.db.read() as conn:
+        depth = (await conn.execute(select(func.count()).where(outbox.c.state == "pending"))).scalar_one()
+    rt.metrics.outbox_depth.set(depth)
+    return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def create_app(rt: Runtime) -> Starlette:
+    """Build the app around a runtime; the lifespan starts and stops it."""
+    from bot.console import routes as console_routes
+    from bot.webhooks import telegram as telegram_webhook
+    from bot.webhooks import twilio as twilio_webhook
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", _healthz, methods=["GET"]),
+        Route("/metrics", _metrics, methods=["GET"]),
+        *twilio_webhook.routes(),
+        *telegram_webhook.routes(),
+        *console_routes(),
+    ]
+    if rt.demo:
+        from bot.simulator import routes as simulator_routes
+
+        routes.extend(simulator_routes())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await rt.start()
+        try:
+            yield
+        finally:
+            await rt.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.rt = rt
+    return app

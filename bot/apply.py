@@ -1,0 +1,174 @@
+"""Turns a conversation's events into database writes inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import linking
+from bot.cases import open_case, open_case_for
+from bot.outbox import enqueue
+from bot.schema import cases, consents, conversations, rent_positions
+from conversations.model import (
+    AnswerRecorded,
+    ConsentGiven,
+    ConsentWithdrawn,
+    ConversationEnded,
+    Event,
+    HandoffRequested,
+    MessageRequested,
+    PaidClaimed,
+    PromiseRecorded,
+    TelegramLinkRequested,
+)
+from conversations.state import State
+
+__all__ = ["Turn", "apply_events", "save_state", "withdraw_consent"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Who and what one set of events belongs to."""
+
+    tenant_id: int
+    conversation_id: int | None
+    channel: str  # where replies go
+    language: str
+    now: datetime
+    today: date
+    key: str  # idempotency prefix: the inbound id, the planned reminder, the timer
+    proactive: bool = False
+    not_before: datetime | None = None
+    link_code_minutes: int = 60 * 24
+
+
+async def save_state(conn: AsyncConnection, turn: Turn, state: State, trigger: str | None = None) -> int:
+    """Insert or update the conversation row for this state; returns its id."""
+    data = json.loads(state.to_json())
+    if turn.conversation_id is None:
+        return int(
+            (
+                await conn.execute(
+                    conversations.insert()
+                    .values(
+                        tenant_id=turn.tenant_id,
+                        flow=state.flow,
+                        trigger=trigger,
+                        state=data,
+                        active=not state.ended,
+                        waiting_until=None if state.ended else state.waiting_until,
+                        ended_reason=state.end_reason,
+                        version=1,
+                        started_at=turn.now,
+                        updated_at=turn.now,
+                    )
+                    .returning(conversations.c.id)
+                )
+            ).scalar_one()
+        )
+    await conn.execute(
+        update(conversations)
+        .where(conversations.c.id == turn.conversation_id)
+        .values(
+            state=data,
+            active=not state.ended,
+            waiting_until=None if state.ended else state.waiting_until,
+            ended_reason=state.end_reason,
+            version=conversations.c.version + 1,
+            updated_at=turn.now,
+        )
+    )
+    return turn.conversation_id
+
+
+async def withdraw_consent(conn: AsyncConnection, tenant_id: int, now: datetime) -> None:
+    """Withdraw every standing consent at once; open cases lose the tenant's replies."""
+    await conn.execute(
+        update(consents)
+        .where(consents.c.tenant_id == tenant_id, consents.c.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+    )
+    await conn.execute(update(cases).where(cases.c.tenant_id == tenant_id).values(consented=False, updated_at=now))
+
+
+async def apply_events(conn: AsyncConnection, turn: Turn, events: Sequence[Event]) -> None:
+    """Write what the events say happened; messages go to the outbox, sent after commit."""
+    for index, event in enumerate(events):
+        match event:
+            case MessageRequested():
+                await enqueue(
+                    conn,
+                    now=turn.now,
+                    channel=turn.channel,
+                    template=event.template,
+                    values=event.values,
+                    choices=[(c.key, c.label) for c in event.choices],
+                    language=turn.language,
+                    idempotency_key=f"{turn.key}:{index}",
+                    tenant_id=turn.tenant_id,
+                    conversation_id=turn.conversation_id,
+                    proactive=turn.proactive,
+                    not_before=turn.not_before,
+                )
+            case ConsentGiven(scope=scope, wording_version=version):
+                await conn.execute(
+                    consents.insert().values(
+                        tenant_id=turn.tenant_id, scope=scope, wording_version=version, given_at=turn.now
+                    )
+                )
+                await conn.execute(update(cases).where(cases.c.tenant_id == turn.tenant_id).values(consented=True))
+            case ConsentWithdrawn():
+                await withdraw_consent(conn, turn.tenant_id, turn.now)
+            case HandoffRequested(reason=reason):
+                await open_case(conn, turn.tenant_id, origin="handoff", reason=reason, now=turn.now, today=turn.today)
+            case PromiseRecorded(pay_on=pay_on):
+                await conn.execute(
+                    update(rent_positions).where(rent_positions.c.tenant_id == turn.tenant_id).values(promise_on=pay_on)
+                )
+            case PaidClaimed(pause_until=until):
+                await conn.execute(
+                    update(rent_positions)
+                    .where(rent_positions.c.tenant_id == turn.tenant_id)
+                    .values(paid_claim_until=until)
+                )
+            case TelegramLinkRequested():
+                code = await linking.create_code(conn, turn.tenant_id, turn.now, turn.link_code_minutes)
+                await enqueue(
+                    conn,
+                    now=turn.now,
+                    channel="sms",
+                    template="link.code",
+                    values={"code": code},
+                    language=turn.language,
+                    idempotency_key=f"{turn.key}:{index}",
+                    tenant_id=turn.tenant_id,
+                )
+            case AnswerRecorded() | ConversationEnded():
+                # Answers live in the conversation state, which the adviser reads with consent.
+                pass
+
+
+async def tenant_case_held(conn: AsyncConnection, tenant_id: int) -> Any | None:
+    """The open case if a person holds it (the bot then stays quiet)."""
+    case = await open_case_for(conn, tenant_id)
+    if case is not None and case.status in ("taken", "waiting_tenant", "volunteer"):
+        return case
+    return None
+
+
+async def active_conversation(conn: AsyncConnection, tenant_id: int) -> Any | None:
+    """The tenant's active conversation row, if any."""
+    return (
+        await conn.execute(
+            select(conversations)
+            .where(conversations.c.tenant_id == tenant_id, conversations.c.active.is_(True))
+            .order_by(conversations.c.id.desc())
+            .limit(1)
+        )
+    ).first()

@@ -1,0 +1,217 @@
+"""Cases for advisers: opened by a consented handoff, an urgent outreach or by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.schema import case_events, cases, consents, rent_positions
+
+__all__ = [
+    "HELD_STATUSES",
+    "OPEN_STATUSES",
+    "OUTCOMES",
+    "CaseError",
+    "add_note",
+    "case_priority",
+    "close_case",
+    "finish_task",
+    "give_task",
+    "has_consent",
+    "open_case",
+    "open_case_for",
+    "release_case",
+    "take_case",
+]
+
+OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
+# While a person holds the case the bot answers only the always-on keywords.
+HELD_STATUSES = ("taken", "waiting_tenant", "volunteer")
+OUTCOMES = (
+    "paid",
+    "payment_plan",
+    "kommune",
+    "boligstoette",
+    "debt_counselling",
+    "no_contact",
+    "moved",
+    "other",
+)
+
+
+class CaseError(ValueError):
+    """A case change that does not fit the case's status, with a message for the person."""
+
+
+def case_priority(position: Any | None, today: date) -> int:
+    """A sortable urgency (higher first): court date soonest, then påkrav deadline, then overdue and amount."""
+    if position is None:
+        return 0
+    score = 0
+    court = position.court_date or position.termination_on
+    if court is not None:
+        score += 4_000_000 - min(max((court - today).days, -999), 999) * 1000
+    elif position.demand_sent_on is not None and position.balance_ore > 0:
+        # the earlier the påkrav was sent, the sooner its deadline
+        score += 2_000_000 + min(max((today - position.demand_sent_on).days, 0), 999) * 1000
+    if position.balance_ore > 0:
+        score += min(position.balance_ore // 100_00, 999)  # whole hundreds of kroner, capped
+    return int(score)
+
+
+async def has_consent(conn: AsyncConnection, tenant_id: int, scope: str = "adviser") -> bool:
+    """Whether the tenant has a consent of this scope that is not withdrawn."""
+    row = (
+        await conn.execute(
+            select(consents.c.id).where(
+                consents.c.tenant_id == tenant_id,
+                consents.c.scope == scope,
+                consents.c.withdrawn_at.is_(None),
+            )
+        )
+    ).first()
+    return row is not None
+
+
+async def open_case_for(conn: AsyncConnection, tenant_id: int) -> Any | None:
+    """The tenant's open case, if any."""
+    return (
+        await conn.execute(
+            select(cases).where(cases.c.tenant_id == tenant_id, cases.c.status.in_(OPEN_STATUSES)).limit(1)
+        )
+    ).first()
+
+
+async def open_case(
+    conn: AsyncConnection,
+    tenant_id: int,
+    *,
+    origin: str,
+    reason: str,
+    now: datetime,
+    today: date,
+    staff_id: int | None = None,
+) -> int:
+    """Open a case, or refresh the open one (its reason and priority); returns its id."""
+    position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id))).first()
+    priority = case_priority(position, today)
+    consented = await has_consent(conn, tenant_id)
+    existing = await open_case_for(conn, tenant_id)
+    if existing is not None:
+        await conn.execute(
+            update(cases)
+            .where(cases.c.id == existing.id)
+            .values(priority=max(priority, existing.priority), consented=consented, updated_at=now)
+        )
+        await conn.execute(
+            case_events.insert().values(case_id=existing.id, staff_id=staff_id, kind="status", text=reason, at=now)
+        )
+        return int(existing.id)
+    case_id = (
+        await conn.execute(
+            cases.insert()
+            .values(
+                tenant_id=tenant_id,
+                status="waiting",
+                origin=origin,
+                reason=reason,
+                priority=priority,
+                consented=consented,
+                opened_at=now,
+                updated_at=now,
+            )
+            .returning(cases.c.id)
+        )
+    ).scalar_one()
+    await conn.execute(
+        case_events.insert().values(case_id=case_id, staff_id=staff_id, kind="opened", text=reason, at=now)
+    )
+    return int(case_id)
+
+
+async def _event(
+    conn: AsyncConnection, case_id: int, staff_id: int | None, kind: str, text: str | None, now: datetime
+) -> None:
+    await conn.execute(case_events.insert().values(case_id=case_id, staff_id=staff_id, kind=kind, text=text, at=now))
+
+
+async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], **values: Any) -> None:
+    """Change a case only from an allowed status (a concurrent change makes this fail cleanly)."""
+    done = await conn.execute(update(cases).where(cases.c.id == case_id, cases.c.status.in_(allowed)).values(**values))
+    if done.rowcount != 1:
+        raise CaseError("the case has changed meanwhile: reload the page")
+
+
+async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
+    """An adviser takes a waiting case; from now on the bot answers only the always-on keywords."""
+    await _move(conn, case_id, ("waiting",), status="taken", assignee_id=staff_id, updated_at=now)
+    await _event(conn, case_id, staff_id, "taken", None, now)
+
+
+async def release_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
+    """Give a held case back to the queue (the bot answers again)."""
+    await _move(conn, case_id, ("taken", "waiting_tenant"), status="waiting", assignee_id=None, updated_at=now)
+    await _event(conn, case_id, staff_id, "released", None, now)
+
+
+async def add_note(conn: AsyncConnection, case_id: int, staff_id: int, text: str, now: datetime) -> None:
+    """An internal note; the tenant never sees it."""
+    await conn.execute(update(cases).where(cases.c.id == case_id).values(updated_at=now))
+    await _event(conn, case_id, staff_id, "note", text, now)
+
+
+async def give_task(
+    conn: AsyncConnection, case_id: int, staff_id: int, volunteer_id: int, task: str, due: date, now: datetime
+) -> None:
+    """Hand a simple follow-up to a volunteer; the case stays held."""
+    await _move(
+        conn,
+        case_id,
+        ("taken", "waiting_tenant"),
+        status="volunteer",
+        volunteer_id=volunteer_id,
+        volunteer_task=task,
+        volunteer_due=due,
+        updated_at=now,
+    )
+    await _event(conn, case_id, staff_id, "task", task, now)
+
+
+async def finish_task(
+    conn: AsyncConnection, case_id: int, volunteer_id: int, needs_adviser: bool, now: datetime
+) -> None:
+    """A volunteer marks the task done (back to the adviser) or asks for an adviser (back to the queue)."""
+    status = "waiting" if needs_adviser else "taken"
+    done = await conn.execute(
+        update(cases)
+        .where(cases.c.id == case_id, cases.c.status == "volunteer", cases.c.volunteer_id == volunteer_id)
+        .values(status=status, volunteer_id=None, volunteer_task=None, volunteer_due=None, updated_at=now)
+    )
+    if done.rowcount != 1:
+        raise CaseError("this task is no longer yours")
+    await _event(conn, case_id, volunteer_id, "needs_adviser" if needs_adviser else "task_done", None, now)
+
+
+async def close_case(
+    conn: AsyncConnection, case_id: int, staff_id: int, outcome: str, note: str | None, now: datetime
+) -> None:
+    """Close with an outcome; the bot takes over the tenant's messages again."""
+    if outcome not in OUTCOMES:
+        raise CaseError(f"unknown outcome {outcome!r}")
+    if outcome == "other" and not note:
+        raise CaseError("the outcome 'other' needs a note")
+    await _move(
+        conn,
+        case_id,
+        OPEN_STATUSES,
+        status="closed",
+        outcome=outcome,
+        outcome_note=note or None,
+        closed_at=now,
+        updated_at=now,
+        volunteer_id=None,
+    )
+    await _event(conn, case_id, staff_id, "closed", outcome, now)

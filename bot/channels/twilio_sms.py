@@ -1,0 +1,108 @@
+"""SMS through Twilio's REST API with the SDK's async client; every outcome becomes a SendResult."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from bot.channels.base import OutgoingMessage, SendResult
+from bot.settings import Settings
+
+__all__ = ["OPTED_OUT_CODE", "TwilioChannel", "classify_error"]
+
+log = logging.getLogger(__name__)
+
+# The recipient replied STOP to this sender at the carrier: Twilio refuses every further message.
+OPTED_OUT_CODE = 21610
+
+
+def classify_error(status: int | None, code: int | None) -> SendResult:
+    """Turn Twilio's HTTP status and error code into an outcome the outbox understands."""
+    error_code = str(code) if code is not None else (str(status) if status is not None else None)
+    if code == OPTED_OUT_CODE:
+        return SendResult("opted_out", error_code=error_code, detail="recipient opted out")
+    if status is None or status == 429 or status >= 500:
+        return SendResult("transient", error_code=error_code, detail=f"twilio http {status}")
+    return SendResult("permanent", error_code=error_code, detail=f"twilio http {status}")
+
+
+class TwilioChannel:
+    """The `sms` channel: one shared async HTTP client, opened in the running loop, no SDK retries."""
+
+    name = "sms"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.sms_enabled:
+            raise ValueError("TwilioChannel needs KEEPHOME_TWILIO_ACCOUNT_SID and KEEPHOME_TWILIO_AUTH_TOKEN")
+        self._settings = settings
+        # A little below the outbox's own limit, so a slow send is reported here as transient.
+        self._timeout = max(settings.send_timeout_seconds * 0.9, 0.1)
+        self._client: Any | None = None
+        self._http: AsyncTwilioHttpClient | None = None
+
+    async def start(self) -> None:
+        """Create the client inside the running loop (aiohttp binds its session to it)."""
+        if self._client is not None:
+            return
+        # max_retries stays unset: the outbox owns retries, with backoff and a durable record.
+        self._http = AsyncTwilioHttpClient()
+        client = Client(
+            self._settings.twilio_account_sid, self._settings.twilio_auth_token, http_client=self._http
+        )
+        client.api.base_url = self._settings.twilio_api_url
+        self._client = client
+
+    async def stop(self) -> None:
+        """Close the HTTP session."""
+        http, self._http, self._client = self._http, None, None
+        if http is not None:
+            await http.close()
+
+    def _params(self, message: OutgoingMessage) -> dict[str, Any]:
+        params: dict[str, Any] = {"to": message.address, "body": message.text}
+        if self._settings.twilio_messaging_service_sid:
+            params["messaging_service_sid"] = self._settings.twilio_messaging_service_sid
+        if self._settings.twilio_from:
+            params["from_"] = self._settings.twilio_from
+        if message.status_callback:
+            params["status_callback"] = message.status_callback
+        return params
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        """Send one SMS; provider errors, timeouts and network trouble are returned, never raised."""
+        if self._client is None:
+            await self.start()
+        assert self._client is not None
+        try:
+            async with asyncio.timeout(self._timeout):
+                created = await self._client.messages.create_async(**self._params(message))
+        except TwilioRestException as exc:
+            result = classify_error(exc.status, exc.code)
+        except TwilioException as exc:  # an RFC 9457 problem answer carries the same two facts
+            result = classify_error(getattr(exc, "status", None), getattr(exc, "code", None))
+        except TimeoutError:
+            result = SendResult("transient", detail="timeout")
+        except (aiohttp.ClientError, OSError) as exc:
+            result = SendResult("transient", detail=f"network: {type(exc).__name__}")
+        except ValueError as exc:  # a body that is not JSON, e.g. a proxy's error page with status 200
+            result = SendResult("transient", detail=f"bad answer: {type(exc).__name__}")
+        else:
+            sid = getattr(created, "sid", None)
+            if not isinstance(sid, str) or not sid:
+                result = SendResult("transient", detail="answer without a message sid")
+            else:
+                result = SendResult("sent", provider_id=sid)
+        log.info(
+            "sms outbox=%s outcome=%s code=%s sid=%s",
+            message.outbox_id,
+            result.outcome,
+            result.error_code,
+            result.provider_id,
+        )
+        return result

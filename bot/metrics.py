@@ -1,0 +1,37 @@
+"""Prometheus metrics: counts by channel and result, outbox depth, send latency."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+__all__ = ["Metrics"]
+
+
+class Metrics:
+    """One registry per running service (tests build several)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.inbound = Counter(
+            "keephome_inbound_messages",
+            "Inbound messages by channel and result",
+            ["channel", "result"],
+            registry=self.registry,
+        )
+        self.outbound = Counter(
+            "keephome_outbound_messages",
+            "Send attempts by channel and result",
+            ["channel", "result"],
+            registry=self.registry,
+        )
+        self.outbox_depth = Gauge("keephome_outbox_depth", "Outbox rows waiting to be sent", registry=self.registry)
+        self.send_latency = Histogram(
+            "keephome_send_latency_seconds",
+            "Time one provider call takes",
+            ["channel"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        """The text exposition format."""
+        return bytes(generate_latest(self.registry))

@@ -1,0 +1,338 @@
+"""The database tables (SQLAlchemy Core); Alembic migrations mirror this module."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "UTCDateTime",
+    "api_keys",
+    "audit_log",
+    "case_events",
+    "cases",
+    "consents",
+    "conversations",
+    "inbound",
+    "link_codes",
+    "messages",
+    "metadata",
+    "outbox",
+    "planned_reminders",
+    "rent_positions",
+    "settings_flags",
+    "staff",
+    "staff_sessions",
+    "tenants",
+    "unknown_senders",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Keeps datetimes aware and in UTC on SQLite, which stores them as naive text."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime written to the database")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+# UTC everywhere; timezone=True keeps PostgreSQL honest, SQLite stores ISO text.
+TS = UTCDateTime()
+ID = BigInteger().with_variant(Integer, "sqlite")
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_ref", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(20), nullable=True, index=True),
+    Column("language", String(8), nullable=False, default="da"),
+    Column("channel_preference", String(16), nullable=False, default="auto"),
+    Column("telegram_chat_id", BigInteger, nullable=True, unique=True),
+    Column("telegram_blocked", Boolean, nullable=False, default=False),
+    # active, stopped (opted out), wrong_number, erased
+    Column("status", String(16), nullable=False, default="active"),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+rent_positions = Table(
+    "rent_positions",
+    metadata,
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("due_day", Integer, nullable=False, default=1),
+    Column("monthly_rent_ore", BigInteger, nullable=True),
+    Column("balance_ore", BigInteger, nullable=False, default=0),
+    Column("balance_as_of", Date, nullable=False),
+    Column("last_payment_on", Date, nullable=True),
+    Column("demand_sent_on", Date, nullable=True),
+    Column("termination_on", Date, nullable=True),
+    Column("court_date", Date, nullable=True),
+    Column("at_risk", Boolean, nullable=False, default=False),
+    Column("arrears_last_12m", Boolean, nullable=False, default=False),
+    # the latest balance date on which an import showed arrears; drives arrears_last_12m
+    Column("last_arrears_on", Date, nullable=True),
+    Column("promise_on", Date, nullable=True),
+    Column("paid_claim_until", Date, nullable=True),
+    Column("updated_at", TS, nullable=False),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("flow", String(40), nullable=False),
+    Column("trigger", String(20), nullable=True),
+    Column("state", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("waiting_until", TS, nullable=True, index=True),
+    Column("ended_reason", String(40), nullable=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("started_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+inbound = Table(
+    "inbound",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    # Twilio MessageSid; Telegram "chat:message" or "cb:<callback id>"
+    Column("provider_id", String(80), nullable=False),
+    Column("sender", String(40), nullable=False),
+    Column("text", Text, nullable=True),
+    Column("payload", JSON, nullable=True),
+    Column("received_at", TS, nullable=False),
+    Column("processed_at", TS, nullable=True),
+    Column("lease_until", TS, nullable=True),
+    UniqueConstraint("channel", "provider_id", name="uq_inbound_channel_provider"),
+    Index("ix_inbound_pending", "processed_at", "id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("conversation_id", ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="SET NULL"), nullable=True, index=True),
+    Column("direction", String(3), nullable=False),  # in / out
+    Column("channel", String(16), nullable=True),
+    Column("provider_id", String(80), nullable=True),
+    Column("text", Text, nullable=True),
+    Column("template", String(80), nullable=True),
+    # who wrote it: tenant, bot, staff:<id>
+    Column("author", String(40), nullable=False),
+    # queued, sending, sent, delivered, undelivered, failed, received
+    Column("status", String(16), nullable=False),
+    Column("status_rank", Integer, nullable=False, default=0),
+    Column("error_code", String(16), nullable=True),
+    Column("proactive", Boolean, nullable=False, default=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("channel", "provider_id", name="uq_messages_channel_provider"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("message_id", ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True),
+    # the address when there is no tenant (an unknown sender): phone or chat id
+    Column("address", String(40), nullable=True),
+    Column("channel", String(16), nullable=False),
+    Column("template", String(80), nullable=False),
+    Column("values", JSON, nullable=False),
+    # Telegram buttons as [choice key, label template key]; SMS texts list their options themselves
+    Column("choices", JSON, nullable=True),
+    Column("language", String(8), nullable=False),
+    Column("proactive", Boolean, nullable=False, default=False),
+    Column("not_before", TS, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("lease_until", TS, nullable=True),
+    Column("idempotency_key", String(120), nullable=False, unique=True),
+    # pending, sent, failed, held (cancelled by a rule)
+    Column("state", String(12), nullable=False, default="pending"),
+    Column("last_error", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Index("ix_outbox_due", "state", "next_attempt_at"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("scope", String(40), nullable=False),
+    Column("wording_version", String(40), nullable=False),
+    Column("given_at", TS, nullable=False),
+    Column("withdrawn_at", TS, nullable=True),
+    Column("evidence_message_id", ForeignKey("messages.id", ondelete="SET NULL"), nullable=True),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True),
+    # waiting, taken, waiting_tenant, volunteer, closed
+    Column("status", String(16), nullable=False),
+    Column("origin", String(16), nullable=False),  # handoff, outreach, manual
+    Column("reason", String(200), nullable=False),
+    Column("priority", Integer, nullable=False, default=0),
+    Column("assignee_id", ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    Column("volunteer_id", ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    Column("volunteer_task", String(300), nullable=True),
+    Column("volunteer_due", Date, nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("outcome_note", Text, nullable=True),
+    Column("consented", Boolean, nullable=False, default=False),
+    Column("opened_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("closed_at", TS, nullable=True),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("staff_id", ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    Column("kind", String(24), nullable=False),  # note, taken, released, status, task, closed
+    Column("text", Text, nullable=True),
+    Column("at", TS, nullable=False),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("email", String(200), nullable=False, unique=True),
+    Column("name", String(200), nullable=True),
+    Column("role", String(16), nullable=False),  # admin, adviser, volunteer
+    Column("password_hash", String(200), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("telegram_chat_id", BigInteger, nullable=True),
+    Column("notify_telegram", Boolean, nullable=False, default=False),
+    Column("setup_token_hash", String(128), nullable=True),
+    Column("setup_expires_at", TS, nullable=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", TS, nullable=True),
+    Column("created_at", TS, nullable=False),
+)
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the cookie value
+    Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("at", TS, nullable=False, index=True),
+    Column("actor", String(60), nullable=False),  # staff:<id>, api:<key id>, cli, system
+    Column("action", String(40), nullable=False),
+    Column("target", String(80), nullable=True),
+    Column("detail", Text, nullable=True),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("key_hash", String(128), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+    Column("revoked_at", TS, nullable=True),
+)
+
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # token (deep link) or code (typed)
+    Column("secret_hash", String(128), nullable=False, unique=True),
+    Column("expires_at", TS, nullable=False),
+    Column("used_at", TS, nullable=True),
+    Column("created_at", TS, nullable=False),
+)
+
+unknown_senders = Table(
+    "unknown_senders",
+    metadata,
+    # a keyed hash of the address, so no phone number is kept for people we do not know
+    Column("address_hash", String(64), primary_key=True),
+    Column("last_answered_on", Date, nullable=True),
+    Column("failed_codes", Integer, nullable=False, default=0),
+    Column("blocked_until", TS, nullable=True),
+)
+
+planned_reminders = Table(
+    "planned_reminders",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("trigger", String(20), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("offset_days", Integer, nullable=False, default=-1),
+    Column("planned_for", Date, nullable=False, index=True),
+    Column("reason", String(300), nullable=False),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("tenant_id", "trigger", "period", "offset_days", name="uq_planned_reminders_key"),
+)
+
+settings_flags = Table(
+    "settings_flags",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("updated_at", TS, nullable=False),
+)

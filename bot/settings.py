@@ -1,0 +1,181 @@
+"""Settings from `KEEPHOME_*` environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+
+class ConfigError(Exception):
+    """An inconsistent configuration: one line naming the variable and the fix."""
+
+
+def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ValueError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """Every setting keephome reads; the README lists them all."""
+
+    model_config = SettingsConfigDict(env_prefix="KEEPHOME_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///keephome.db"
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: str | None = None
+    timezone: str = "Europe/Copenhagen"
+    test_database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+    # Twilio
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    twilio_rate: float = Field(default=10.0, gt=0)
+
+    # Telegram
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_secret: str | None = None
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    telegram_rate: float = Field(default=30.0, gt=0)
+    telegram_chat_rate: float = Field(default=1.0, gt=0)
+
+    # The housing organisation, shown in texts.
+    org_name: str = "Boligselskabet"
+    adviser_name: str = "økonomisk rådgiver"
+    adviser_phone: str = "+4570000000"
+    adviser_hours: str = "man-fre 9-15"
+    kommune_phone: str = "+4570000001"
+    languages: str = "da,en"
+    fallback_language: str = "da"
+
+    # Conversations
+    paid_pause_days: int = Field(default=5, ge=0)
+    nudge_after_hours: int = Field(default=24, ge=1)
+    give_up_after_hours: int = Field(default=48, ge=1)
+    consent_wording_version: str = "consent-v1"
+    sms_segment_budget: int = Field(default=2, ge=1)
+    forbidden_sms_words: str = (
+        "gæld,restance,restancer,udsættelse,udsat,fogedret,fogeden,ophævelse,opsigelse,påkrav,"
+        "debt,arrears,eviction,evict,bailiff,court,termination"
+    )
+
+    # Reminders
+    quiet_start: time = time(20, 0)
+    quiet_end: time = time(9, 0)
+    quiet_on_holidays: bool = True
+    before_due_days: int = Field(default=3, ge=0)
+    demand_offsets: str = "7,3,1"
+    demand_delivery_days: int = Field(default=2, ge=0)
+    balance_max_age_days: int = Field(default=7, ge=0)
+    plan_hour: int = Field(default=9, ge=0, le=23)
+    run_scheduler: bool = True
+    paused: bool = False
+
+    # Outbox
+    outbox_batch: int = Field(default=50, ge=1)
+    send_timeout_seconds: float = Field(default=15.0, gt=0)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
+
+    # Linking and security
+    link_token_minutes: int = Field(default=60 * 24 * 7, ge=1)
+    link_code_minutes: int = Field(default=60 * 24, ge=1)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str) -> str:
+        return _check_url("KEEPHOME_PUBLIC_URL", v, ("http", "https"))
+
+    @field_validator("twilio_api_url")
+    @classmethod
+    def _twilio_url(cls, v: str) -> str:
+        return _check_url("KEEPHOME_TWILIO_API_URL", v, ("http", "https"))
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _telegram_url(cls, v: str) -> str:
+        return _check_url("KEEPHOME_TELEGRAM_API_URL", v, ("http", "https"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str) -> str:
+        if not (v.startswith("sqlite+aiosqlite://") or v.startswith("postgresql+asyncpg://")):
+            raise ValueError("KEEPHOME_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if bool(self.twilio_account_sid) != bool(self.twilio_auth_token):
+            missing = "KEEPHOME_TWILIO_AUTH_TOKEN" if self.twilio_account_sid else "KEEPHOME_TWILIO_ACCOUNT_SID"
+            raise ValueError(f"{missing} is missing: set both Twilio credentials or neither")
+        if self.sms_enabled and not (self.twilio_from or self.twilio_messaging_service_sid):
+            raise ValueError(
+                "KEEPHOME_TWILIO_FROM is missing: set it (or KEEPHOME_TWILIO_MESSAGING_SERVICE_SID) "
+                "to a reply-capable sender"
+            )
+        if self.telegram_enabled and self.telegram_mode == "webhook" and not self.telegram_secret:
+            raise ValueError(
+                "KEEPHOME_TELEGRAM_SECRET is missing: webhook mode needs a secret token "
+                "(or set KEEPHOME_TELEGRAM_MODE=polling)"
+            )
+        if self.fallback_language not in self.language_list:
+            raise ValueError("KEEPHOME_FALLBACK_LANGUAGE must be one of KEEPHOME_LANGUAGES")
+        return self
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+    @property
+    def forbidden_words(self) -> list[str]:
+        return [w.strip().lower() for w in self.forbidden_sms_words.split(",") if w.strip()]
+
+    @property
+    def demand_offset_list(self) -> list[int]:
+        return sorted({int(x) for x in self.demand_offsets.split(",") if x.strip()}, reverse=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; an inconsistent configuration raises ConfigError with one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = err.get("loc") or ()
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if loc:
+            field = str(loc[0])
+            var = f"KEEPHOME_{field.upper()}"
+            if var in msg:
+                raise ConfigError(msg) from None
+            raise ConfigError(f"{var}: {msg}") from None
+        raise ConfigError(msg) from None

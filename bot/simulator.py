@@ -1,0 +1,213 @@
+"""The demo's phone simulator: a person plays a tenant over "SMS" or "Telegram" (never mounted by `run`)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.sandbox import SandboxChannel
+from bot.inbound import InboundMessage
+from bot.runtime import TEMPLATES_DIR, Runtime
+from bot.schema import rent_positions, tenants
+
+__all__ = ["routes", "simulated_chat_id"]
+
+# Telegram chat ids the simulator uses for tenants who have not linked a real chat.
+SIMULATED_CHAT_BASE = 700_000_000
+
+
+@dataclass(frozen=True)
+class _Typed:
+    at: datetime
+    text: str
+
+
+def simulated_chat_id(tenant_id: int) -> int:
+    """The chat id the simulator's Telegram side uses for a tenant."""
+    return SIMULATED_CHAT_BASE + tenant_id
+
+
+def _rt(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.rt
+    return rt
+
+
+def _phone_log(request: Request) -> dict[tuple[str, str], list[_Typed]]:
+    state = request.app.state
+    if not hasattr(state, "phone_log"):
+        state.phone_log = {}
+    log: dict[tuple[str, str], list[_Typed]] = state.phone_log
+    return log
+
+
+async def _page(request: Request) -> Response:
+    env = Environment(loader=FileSystemLoader(str(Path(TEMPLATES_DIR) / "simulator")), autoescape=select_autoescape())
+    return HTMLResponse(env.get_template("index.html").render())
+
+
+async def _tenants(request: Request) -> Response:
+    rt = _rt(request)
+    async with rt.db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(
+                    tenants.c.id,
+                    tenants.c.tenant_ref,
+                    tenants.c.name,
+                    tenants.c.phone,
+                    tenants.c.language,
+                    tenants.c.status,
+                    tenants.c.telegram_chat_id,
+                    rent_positions.c.balance_ore,
+                )
+                .select_from(tenants.outerjoin(rent_positions, rent_positions.c.tenant_id == tenants.c.id))
+                .order_by(tenants.c.id)
+                .limit(200)
+            )
+        ).all()
+    return JSONResponse(
+        [
+            {
+                "id": r.id,
+                "ref": r.tenant_ref,
+                "name": r.name,
+                "phone": r.phone,
+                "language": r.language,
+                "status": r.status,
+                "telegram_linked": r.telegram_chat_id is not None,
+                "owes": bool(r.balance_ore and r.balance_ore > 0),
+            }
+            for r in rows
+        ]
+    )
+
+
+async def _address(rt: Runtime, tenant_id: int, channel: str) -> str | None:
+    async with rt.db.read() as conn:
+        row = (
+            await conn.execute(select(tenants.c.phone, tenants.c.telegram_chat_id).where(tenants.c.id == tenant_id))
+        ).first()
+    if row is None:
+        return None
+    if channel == "sms":
+        return str(row.phone) if row.phone else None
+    return str(row.telegram_chat_id or simulated_chat_id(tenant_id))
+
+
+async def _thread(request: Request) -> Response:
+    rt = _rt(request)
+    try:
+        tenant_id = int(request.query_params["tenant"])
+        channel = request.query_params.get("channel", "sms")
+    except (KeyError, ValueError):
+        return JSONResponse({"error": "tenant (a number) is required"}, status_code=422)
+    address = await _address(rt, tenant_id, channel)
+    sandbox = rt.channels.get(channel)
+    if address is None or not isinstance(sandbox, SandboxChannel):
+        return JSONResponse({"error": "no such tenant or channel"}, status_code=404)
+    items: list[dict[str, Any]] = [
+        {"dir": "in", "at": t.at.isoformat(), "text": t.text, "buttons": []}
+        for t in _phone_log(request).get((channel, address), [])
+    ]
+    for m in sandbox.to(address):
+        items.append(
+            {
+                "dir": "out",
+                "at": m.sent_at.isoformat(),
+                "text": m.text,
+                "buttons": [{"label": label, "data": f"{m.outbox_id}.{i}"} for i, (label, _) in enumerate(m.buttons)],
+            }
+        )
+    items.sort(key=lambda item: str(item["at"]))
+    return JSONResponse({"address": address, "messages": items, "now": rt.clock().isoformat()})
+
+
+async def _send(request: Request) -> Response:
+    rt = _rt(request)
+    try:
+        body = await request.json()
+        tenant_id = int(body["tenant"])
+        channel = str(body.get("channel", "sms"))
+    except (ValueError, KeyError, TypeError):
+        return JSONResponse({"error": "send JSON with tenant, channel and text or button"}, status_code=422)
+    if channel not in ("sms", "telegram"):
+        return JSONResponse({"error": "channel must be sms or telegram"}, status_code=422)
+    address = await _address(rt, tenant_id, channel)
+    if address is None:
+        return JSONResponse({"error": "no such tenant"}, status_code=404)
+    text = str(body.get("text") or "").strip()
+    payload: dict[str, Any] = {}
+    shown = text
+    if body.get("button"):
+        payload = {"callback": str(body["button"])}
+        text, shown = "", f"[{body.get('label', 'button')}]"
+    elif body.get("contact") and channel == "telegram":
+        async with rt.db.read() as conn:
+            phone = (await conn.execute(select(tenants.c.phone).where(tenants.c.id == tenant_id))).scalar_one()
+        payload = {"contact_user_id": int(address), "from_id": int(address), "contact_phone": phone}
+        text, shown = "", "[shared my phone number]"
+    elif channel == "telegram" and text.startswith("/start"):
+        payload = {"start": text.removeprefix("/start").strip()}
+        text = ""
+    elif not text:
+        return JSONResponse({"error": "type a message"}, status_code=422)
+    _phone_log(request).setdefault((channel, address), []).append(_Typed(datetime.now(UTC), shown))
+    await rt.inbox.submit(
+        InboundMessage(
+            channel=channel,
+            provider_id=f"sim-{uuid.uuid4().hex}",
+            sender=address,
+            text=text or None,
+            payload=payload,
+        )
+    )
+    return JSONResponse({"ok": True})
+
+
+async def _clock(request: Request) -> Response:
+    """Move the demo's clock to a day (10:00 local time); the reminders of that day can then be planned."""
+    rt = _rt(request)
+    if request.method == "POST":
+        try:
+            body = await request.json()
+            day = date.fromisoformat(str(body["date"]))
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": 'send JSON {"date": "YYYY-MM-DD"}'}, status_code=422)
+        tz = ZoneInfo(rt.settings.timezone)
+        target = datetime.combine(day, time(10, 0), tzinfo=tz)
+        rt.clock.offset = timedelta(0)
+        rt.clock.offset = target - rt.clock()
+    return JSONResponse({"now": rt.clock().isoformat()})
+
+
+async def _remind(request: Request) -> Response:
+    """Plan the reminders of the simulated day and send them (the same path `run` takes each morning)."""
+    rt = _rt(request)
+    from bot.reminders import plan_and_start
+
+    day = rt.clock().astimezone(ZoneInfo(rt.settings.timezone)).date()
+    result = await plan_and_start(rt, day)
+    rt.sender.wake()
+    return JSONResponse(result)
+
+
+def routes() -> list[BaseRoute]:
+    """The simulator's routes; only `keephome demo` mounts them."""
+    return [
+        Route("/simulator", _page, methods=["GET"]),
+        Route("/simulator/api/tenants", _tenants, methods=["GET"]),
+        Route("/simulator/api/thread", _thread, methods=["GET"]),
+        Route("/simulator/api/send", _send, methods=["POST"]),
+        Route("/simulator/api/clock", _clock, methods=["GET", "POST"]),
+        Route("/simulator/api/remind", _remind, methods=["POST"]),
+    ]

@@ -1,0 +1,122 @@
+"""Renders tenant texts from `templates/<lang>/<key>.<channel>.txt` with jinja2 and Babel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
+from jinja2.runtime import Context as JinjaContext
+
+from bot.settings import Settings
+from conversations.model import Channel, Choice
+from conversations.values import Money, Value
+
+__all__ = ["LOCALES", "Rendered", "Renderer", "TemplateMissing", "template_path"]
+
+# Babel locale per language code; a language not listed uses its own code.
+LOCALES = {"da": "da_DK", "en": "en_DK", "ar": "ar", "tr": "tr_TR", "uk": "uk_UA"}
+
+
+class TemplateMissing(LookupError):
+    """No template for a key, in the language nor in the fallback language."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered message: its text and, on Telegram, its buttons as (label, choice key)."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+def template_path(key: str, language: str, channel: Channel) -> str:
+    """The loader path of a template, relative to the templates folder."""
+    return f"{language}/{key}.{channel}.txt"
+
+
+def _locale(context: JinjaContext) -> str:
+    language = str(context.get("language", "da"))
+    return LOCALES.get(language, language)
+
+
+@pass_context
+def _money(context: JinjaContext, value: object) -> str:
+    if not isinstance(value, Money):
+        raise TypeError(f"the money filter needs a Money value, got {type(value).__name__}")
+    amount = Decimal(value.ore) / 100
+    return str(format_currency(amount, "DKK", locale=_locale(context))).replace("\xa0", " ")
+
+
+@pass_context
+def _date(context: JinjaContext, value: object) -> str:
+    if not isinstance(value, date):
+        raise TypeError(f"the date filter needs a date, got {type(value).__name__}")
+    return str(format_date(value, format="long", locale=_locale(context)))
+
+
+class Renderer:
+    """Renders message keys for a language and channel; org values come from settings."""
+
+    def __init__(self, templates_dir: Path, settings: Settings) -> None:
+        self._settings = settings
+        self._env = Environment(
+            loader=FileSystemLoader(str(templates_dir)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._env.filters["money"] = _money
+        self._env.filters["date"] = _date
+
+    def org_values(self) -> dict[str, str]:
+        """The housing organisation's values every template can use."""
+        s = self._settings
+        return {
+            "org_name": s.org_name,
+            "adviser_name": s.adviser_name,
+            "adviser_phone": s.adviser_phone,
+            "adviser_hours": s.adviser_hours,
+            "kommune_phone": s.kommune_phone,
+        }
+
+    def exists(self, key: str, language: str, channel: Channel) -> bool:
+        """True when the template file exists for exactly this language and channel."""
+        try:
+            self._env.get_template(template_path(key, language, channel))
+        except TemplateNotFound:
+            return False
+        return True
+
+    def _text(self, key: str, values: Mapping[str, Any], language: str, channel: Channel) -> str:
+        for lang in (language, self._settings.fallback_language):
+            try:
+                template = self._env.get_template(template_path(key, lang, channel))
+            except TemplateNotFound:
+                continue
+            data = {**self.org_values(), **values, "language": lang}
+            return template.render(data).strip()
+        raise TemplateMissing(f"no template {key!r} for {language}/{channel}")
+
+    def render(
+        self,
+        key: str,
+        values: Mapping[str, Value],
+        language: str,
+        channel: Channel,
+        choices: Sequence[Choice] = (),
+    ) -> Rendered:
+        """Render a message; Telegram choices become buttons with rendered labels."""
+        text = self._text(key, values, language, channel)
+        if channel != "telegram":
+            return Rendered(text)
+        buttons = tuple((self._text(c.label, values, language, channel), c.key) for c in choices)
+        return Rendered(text, buttons)

@@ -1,0 +1,305 @@
+"""The flow engine: `start` and `resume` return the new state and the events that happened."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from conversations.answers import parse_amount, parse_date, parse_number, tag_strength
+from conversations.flow import (
+    Ask,
+    AskAmount,
+    AskDate,
+    AskText,
+    ClaimPaid,
+    Effect,
+    End,
+    Flow,
+    GiveConsent,
+    Option,
+    RecordPromise,
+    RequestHandoff,
+    RequestTelegramLink,
+    Say,
+    Step,
+    WithdrawConsent,
+)
+from conversations.flows import FLOWS
+from conversations.model import (
+    FACTS,
+    AnswerRecorded,
+    ButtonPressed,
+    Channel,
+    Choice,
+    ConsentGiven,
+    ConsentWithdrawn,
+    Context,
+    ConversationEnded,
+    Event,
+    FactReported,
+    HandoffRequested,
+    Input,
+    MessageRequested,
+    PaidClaimed,
+    PromiseRecorded,
+    TelegramLinkRequested,
+    TextReceived,
+    WaitExpired,
+)
+from conversations.state import State
+from conversations.values import Money, Value
+
+__all__ = ["accepts_help_word", "current_choices", "resume", "start"]
+
+Result = tuple[State, list[Event]]
+UNRECOGNISED = "unrecognised"
+
+
+def _today(state: State, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(state.settings.timezone)).date()
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError("now must be a timezone-aware datetime")
+
+
+def _values(state: State) -> dict[str, Value]:
+    values: dict[str, Value] = {"first_name": state.first_name, "trigger": state.trigger or ""}
+    pay_on, amount = state.data.get("pay_on"), state.data.get("amount")
+    if isinstance(pay_on, str):
+        values["pay_on"] = date.fromisoformat(pay_on)
+    if isinstance(amount, int):
+        values["amount"] = Money(amount)
+    return values
+
+
+def _options(step: Ask, channel: Channel) -> tuple[Option, ...]:
+    return tuple(option for option in step.options if channel in option.channels)
+
+
+def _listed(step: Ask, channel: Channel) -> tuple[Option, ...]:
+    return tuple(option for option in _options(step, channel) if option.listed)
+
+
+def _choices(step: Step, channel: Channel) -> tuple[Choice, ...]:
+    if not isinstance(step, Ask):
+        return ()
+    return tuple(Choice(option.key, option.label) for option in _listed(step, channel))
+
+
+def _effect_event(effect: Effect, state: State, now: datetime) -> Event:
+    match effect:
+        case ClaimPaid():
+            return PaidClaimed(_today(state, now) + timedelta(days=state.settings.paid_pause_days))
+        case RecordPromise():
+            return PromiseRecorded(date.fromisoformat(str(state.data["pay_on"])))
+        case GiveConsent(scope=scope):
+            return ConsentGiven(scope, state.settings.consent_wording_version)
+        case WithdrawConsent(scope=scope):
+            return ConsentWithdrawn(scope)
+        case RequestHandoff(reason=reason):
+            return HandoffRequested(reason)
+        case RequestTelegramLink():
+            return TelegramLinkRequested()
+
+
+def _end(state: State, reason: str) -> State:
+    return replace(state, ended=True, end_reason=reason, waiting_until=None, expires_at=None)
+
+
+def _enter(
+    flow: Flow, state: State, name: str, now: datetime, events: list[Event], retries: int = 0
+) -> Result:
+    """Run steps from `name` until one waits for the tenant or the conversation ends."""
+    while True:
+        step = flow.step(name)
+        match step:
+            case Say(template=template, goto=goto, effects=effects):
+                events.extend(_effect_event(effect, state, now) for effect in effects)
+                events.append(MessageRequested(template, _values(state)))
+                name = goto
+            case End(reason=reason, template=template, effects=effects):
+                events.extend(_effect_event(effect, state, now) for effect in effects)
+                if template is not None:
+                    events.append(MessageRequested(template, _values(state)))
+                events.append(ConversationEnded(reason))
+                return _end(replace(state, step=name), reason), events
+            case Ask() | AskDate() | AskAmount() | AskText():
+                events.append(MessageRequested(step.template, _values(state), _choices(step, state.channel)))
+                hours = state.settings
+                waiting = replace(
+                    state,
+                    step=name,
+                    retries=retries,
+                    nudged=False,
+                    waiting_until=now + timedelta(hours=hours.nudge_after_hours),
+                    expires_at=now + timedelta(hours=hours.give_up_after_hours),
+                )
+                return waiting, events
+
+
+def start(flow: str, context: Context, now: datetime) -> Result:
+    """Start `flow` for the tenant in `context`; the first question is among the events."""
+    _require_aware(now)
+    definition = FLOWS.get(flow)
+    if definition is None:
+        raise ValueError(f"unknown flow: {flow!r}")
+    state = State(
+        flow=flow,
+        flow_version=definition.version,
+        step=definition.start,
+        language=context.language,
+        channel=context.channel,
+        first_name=context.first_name,
+        trigger=context.trigger,
+        settings=context.settings,
+    )
+    return _enter(definition, state, definition.start, now, [])
+
+
+def _pick(step: Ask, state: State, text: str) -> Option | None:
+    options = _options(step, state.channel)
+    listed = _listed(step, state.channel)
+    number = parse_number(text, len(listed))
+    if number is not None:
+        return listed[number - 1]
+    scored = sorted(
+        ((max((tag_strength(text, state.language, tag) for tag in option.tags), default=0), option)
+         for option in options),
+        key=lambda pair: -pair[0],
+    )  # fmt: skip
+    if not scored or scored[0][0] == 0:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    return scored[0][1]
+
+
+def _choose(flow: Flow, state: State, option: Option, raw: str, now: datetime) -> Result:
+    events: list[Event] = [AnswerRecorded(state.step, option.key, raw)]
+    events.extend(_effect_event(effect, state, now) for effect in option.effects)
+    return _enter(flow, state, option.goto, now, events)
+
+
+def _not_understood(flow: Flow, state: State, raw: str, now: datetime) -> Result:
+    events: list[Event] = [AnswerRecorded(state.step, UNRECOGNISED, raw)]
+    if state.retries == 0:
+        events.append(MessageRequested("common.not_understood", _values(state)))
+        return _enter(flow, state, state.step, now, events, retries=1)
+    if flow.fallback is not None and flow.fallback != state.step:
+        return _enter(flow, state, flow.fallback, now, events)
+    events.append(MessageRequested("common.call_adviser", _values(state)))
+    events.append(ConversationEnded("not_understood"))
+    return _end(state, "not_understood"), events
+
+
+def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
+    step = flow.step(state.step)
+    match step:
+        case Ask():
+            option = _pick(step, state, text)
+            if option is not None:
+                return _choose(flow, state, option, text, now)
+            if step.free_text is not None and text.strip():
+                return _enter(flow, state, step.free_text, now, [AnswerRecorded(state.step, "text", text)])
+        case AskDate():
+            pay_on = parse_date(text, _today(state, now))
+            if pay_on is not None:
+                state = replace(state, data={**state.data, "pay_on": pay_on.isoformat()})
+                events: list[Event] = [AnswerRecorded(state.step, pay_on.isoformat(), text)]
+                events.extend(_effect_event(effect, state, now) for effect in step.effects)
+                return _enter(flow, state, step.goto, now, events)
+        case AskAmount():
+            ore = parse_amount(text)
+            if ore is not None:
+                state = replace(state, data={**state.data, "amount": ore})
+                return _enter(flow, state, step.goto, now, [AnswerRecorded(state.step, ore, text)])
+        case AskText():
+            if text.strip():
+                return _enter(flow, state, step.goto, now, [AnswerRecorded(state.step, "text", text)])
+    return _not_understood(flow, state, text, now)
+
+
+def _button(flow: Flow, state: State, choice: str, now: datetime) -> Result:
+    step = flow.step(state.step)
+    if isinstance(step, Ask):
+        for option in _options(step, state.channel):
+            if option.key == choice:
+                return _choose(flow, state, option, choice, now)
+    return _not_understood(flow, state, choice, now)
+
+
+def _wait_expired(flow: Flow | None, state: State, now: datetime) -> Result:
+    if state.waiting_until is None or now < state.waiting_until:
+        return state, []
+    if not state.nudged:
+        step = flow.steps.get(state.step) if flow is not None else None
+        choices = _choices(step, state.channel) if step is not None else ()
+        nudged = replace(state, nudged=True, waiting_until=state.expires_at)
+        return nudged, [MessageRequested("common.nudge", _values(state), choices)]
+    return _end(state, "no_response"), [ConversationEnded("no_response")]
+
+
+def _fact(flow: Flow | None, state: State, fact: str) -> Result:
+    if fact not in FACTS:
+        raise ValueError(f"unknown fact: {fact!r}")
+    if fact in ("case_taken", "case_closed"):
+        return _end(state, "handed_off"), [ConversationEnded("handed_off")]
+    if flow is not None and flow.reminder and state.trigger is not None:
+        thanks = MessageRequested("payment_check.paid_registered", _values(state))
+        return _end(state, "paid"), [thanks, ConversationEnded("paid")]
+    return state, []
+
+
+def _flow_changed(state: State, raw: str) -> Result:
+    events: list[Event] = [
+        AnswerRecorded(state.step, UNRECOGNISED, raw),
+        MessageRequested("common.flow_changed", _values(state)),
+        ConversationEnded("flow_changed"),
+    ]
+    return _end(state, "flow_changed"), events
+
+
+def _current(state: State) -> Flow | None:
+    flow = FLOWS.get(state.flow)
+    if flow is None or flow.version != state.flow_version or state.step not in flow.steps:
+        return None
+    return flow
+
+
+def resume(state: State, input: Input, now: datetime) -> Result:
+    """Apply one input to a waiting conversation; an ended one ignores everything."""
+    _require_aware(now)
+    if state.ended:
+        return state, []
+    flow = _current(state)
+    match input:
+        case WaitExpired():
+            return _wait_expired(flow, state, now)
+        case FactReported(fact=fact):
+            return _fact(flow, state, fact)
+        case TextReceived(text=text, channel=channel):
+            state = replace(state, channel=channel)
+            return _flow_changed(state, text) if flow is None else _text(flow, state, text, now)
+        case ButtonPressed(choice=choice, channel=channel):
+            state = replace(state, channel=channel)
+            return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, now)
+
+
+def current_choices(state: State) -> tuple[Choice, ...]:
+    """The buttons of the question the conversation waits on (empty when none)."""
+    flow = _current(state)
+    if flow is None or state.ended:
+        return ()
+    return _choices(flow.step(state.step), state.channel)
+
+
+def accepts_help_word(state: State) -> bool:
+    """True when the open question takes HJÆLP/HELP as an answer; the host then resumes with it."""
+    flow = _current(state)
+    if flow is None or state.ended:
+        return False
+    step = flow.step(state.step)
+    return isinstance(step, Ask) and any("help" in option.tags for option in _options(step, state.channel))

@@ -1,0 +1,163 @@
+"""The declarative vocabulary flows are written in: steps, options and effects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from conversations.model import Channel
+
+__all__ = [
+    "BOTH",
+    "TELEGRAM_ONLY",
+    "Ask",
+    "AskAmount",
+    "AskDate",
+    "AskText",
+    "ClaimPaid",
+    "Effect",
+    "End",
+    "Flow",
+    "GiveConsent",
+    "Option",
+    "RecordPromise",
+    "RequestHandoff",
+    "RequestTelegramLink",
+    "Say",
+    "Step",
+    "WithdrawConsent",
+]
+
+BOTH: tuple[Channel, ...] = ("sms", "telegram")
+TELEGRAM_ONLY: tuple[Channel, ...] = ("telegram",)
+
+
+# Effects: what choosing an option or reaching a step records.
+
+
+@dataclass(frozen=True)
+class ClaimPaid:
+    """Record the tenant's claim to have paid and pause reminders."""
+
+
+@dataclass(frozen=True)
+class RecordPromise:
+    """Record the date the tenant just gave as a payment promise."""
+
+
+@dataclass(frozen=True)
+class GiveConsent:
+    """Record consent with the configured wording version."""
+
+    scope: str
+
+
+@dataclass(frozen=True)
+class WithdrawConsent:
+    """Record that the tenant withdrew a consent."""
+
+    scope: str
+
+
+@dataclass(frozen=True)
+class RequestHandoff:
+    """Ask the host to hand the tenant to an adviser."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class RequestTelegramLink:
+    """Ask the host to send a one-time Telegram code."""
+
+
+Effect = ClaimPaid | RecordPromise | GiveConsent | WithdrawConsent | RequestHandoff | RequestTelegramLink
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer to an Ask: picked by its number, its button, or a word of one of its tags."""
+
+    key: str
+    goto: str
+    tags: tuple[str, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    channels: tuple[Channel, ...] = BOTH
+    listed: bool = True
+
+    @property
+    def label(self) -> str:
+        """Template key of the button label."""
+        return f"choice.{self.key}"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question with options; `free_text` names the option that any other text picks."""
+
+    template: str
+    options: tuple[Option, ...]
+    free_text: str | None = None
+
+
+@dataclass(frozen=True)
+class AskDate:
+    """A question answered by a date on or after today."""
+
+    template: str
+    goto: str
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class AskAmount:
+    """A question answered by an amount of kroner."""
+
+    template: str
+    goto: str
+
+
+@dataclass(frozen=True)
+class AskText:
+    """A question answered in the tenant's own words."""
+
+    template: str
+    goto: str
+
+
+@dataclass(frozen=True)
+class Say:
+    """A message that needs no answer, then the next step."""
+
+    template: str
+    goto: str
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class End:
+    """The last step: an optional message, effects, and the reason the conversation ended."""
+
+    reason: str
+    template: str | None = None
+    effects: tuple[Effect, ...] = ()
+
+
+Step = Ask | AskDate | AskAmount | AskText | Say | End
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A named, versioned set of steps; `fallback` is where a twice-misunderstood answer goes."""
+
+    name: str
+    version: int
+    start: str
+    steps: Mapping[str, Step]
+    fallback: str | None = None
+    reminder: bool = False
+    channels: tuple[Channel, ...] = BOTH
+
+    def step(self, name: str) -> Step:
+        """The step called `name`; KeyError when the flow has none."""
+        return self.steps[name]

@@ -1,0 +1,96 @@
+"""Static checks of flows: broken links, unreachable steps, dead ends, and the templates they use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from conversations.flow import Ask, AskAmount, AskDate, AskText, End, Flow, Say, Step
+from conversations.model import Channel
+
+__all__ = ["ENGINE_TEMPLATES", "check_flow", "reachable_steps", "templates_used"]
+
+# Messages the engine itself sends, whatever the flow.
+ENGINE_TEMPLATES = (
+    "common.not_understood",
+    "common.nudge",
+    "common.call_adviser",
+    "common.flow_changed",
+    "payment_check.paid_registered",
+)
+
+
+def _next(step: Step, channel: Channel | None) -> Iterator[str]:
+    match step:
+        case Ask(options=options, free_text=free_text):
+            yield from (o.goto for o in options if channel is None or channel in o.channels)
+            if free_text is not None:
+                yield free_text
+        case AskDate(goto=goto) | AskAmount(goto=goto) | AskText(goto=goto) | Say(goto=goto):
+            yield goto
+        case End():
+            return
+
+
+def reachable_steps(flow: Flow, channel: Channel | None = None) -> list[str]:
+    """Steps reachable from the start (on one channel, or any when None), in visiting order."""
+    seen: list[str] = []
+    todo = [flow.start] + ([flow.fallback] if flow.fallback else [])
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name not in flow.steps:
+            continue
+        seen.append(name)
+        todo.extend(_next(flow.steps[name], channel))
+    return seen
+
+
+def _reaches_end(flow: Flow, name: str) -> bool:
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in flow.steps:
+            continue
+        if isinstance(flow.steps[current], End):
+            return True
+        seen.add(current)
+        todo.extend(_next(flow.steps[current], None))
+    return False
+
+
+def check_flow(flow: Flow) -> list[str]:
+    """Problems in a flow's shape; an empty list means it is sound."""
+    problems: list[str] = []
+    for name in (flow.start, flow.fallback):
+        if name is not None and name not in flow.steps:
+            problems.append(f"{flow.name}: step {name!r} does not exist")
+    for name, step in flow.steps.items():
+        for goto in _next(step, None):
+            if goto not in flow.steps:
+                problems.append(f"{flow.name}.{name}: goes to missing step {goto!r}")
+        if isinstance(step, Ask) and not any(o.listed for o in step.options):
+            problems.append(f"{flow.name}.{name}: a question with no options to choose")
+        if not _reaches_end(flow, name):
+            problems.append(f"{flow.name}.{name}: dead end, no way to an end")
+    reachable = set(reachable_steps(flow))
+    problems.extend(f"{flow.name}.{name}: unreachable step" for name in flow.steps if name not in reachable)
+    for channel in flow.channels:
+        for name in reachable_steps(flow, channel):
+            step = flow.steps[name]
+            if isinstance(step, Ask) and not any(o.listed and channel in o.channels for o in step.options):
+                problems.append(f"{flow.name}.{name}: no option on {channel}")
+    return problems
+
+
+def templates_used(flow: Flow, channel: Channel) -> set[str]:
+    """Template keys (messages and button labels) a flow can send on a channel."""
+    if channel not in flow.channels:
+        return set()
+    keys: set[str] = set()
+    for name in reachable_steps(flow, channel):
+        step = flow.steps[name]
+        if step.template is not None:
+            keys.add(step.template)
+        if isinstance(step, Ask) and channel == "telegram":
+            keys.update(o.label for o in step.options if o.listed and channel in o.channels)
+    return keys

@@ -1,0 +1,145 @@
+"""Keywords the host applies before anything else: opt out/in, wrong number, help, language, consent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from conversations.text import normalize, tokens
+
+__all__ = [
+    "KEYWORD_WORDS",
+    "LANGUAGE_WORDS",
+    "UNIVERSAL_WORDS",
+    "Keyword",
+    "KeywordKind",
+    "classify",
+    "looks_like_stop_wish",
+]
+
+KeywordKind = Literal["opt_out", "opt_in", "wrong_number", "help", "language", "withdraw_consent"]
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A recognised keyword; `language` is the target language for kind "language"."""
+
+    kind: KeywordKind
+    word: str
+    language: str | None = None
+
+
+# Carrier words (Twilio's standard opt-out and opt-in lists), active whatever the languages.
+UNIVERSAL_WORDS: dict[KeywordKind, tuple[str, ...]] = {
+    "opt_out": ("stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "optout", "opt out"),
+    "opt_in": ("start", "unstop"),
+    "help": ("help", "info"),
+}
+
+# The documented words per language (README lists them); written as people type them.
+KEYWORD_WORDS: dict[str, dict[KeywordKind, tuple[str, ...]]] = {
+    "da": {
+        "opt_out": ("afmeld", "stop", "stopp"),
+        "opt_in": ("start", "tilmeld"),
+        "wrong_number": ("forkert nummer", "forkert nr", "forkert number"),
+        "help": ("hjælp", "hjaelp", "hjelp", "info"),
+        "withdraw_consent": ("tilbagekald",),
+    },
+    "en": {
+        "opt_out": ("stop", "unsubscribe"),
+        "opt_in": ("start",),
+        "wrong_number": ("wrong number", "wrong nr", "wrong no"),
+        "help": ("help", "info"),
+        "withdraw_consent": ("withdraw",),
+    },
+    "ar": {
+        "opt_out": ("توقف", "الغاء", "إلغاء"),
+        "opt_in": ("ابدأ", "ابدا"),
+        "wrong_number": ("رقم خاطئ", "رقم خطأ"),
+        "help": ("مساعدة",),
+        "withdraw_consent": ("سحب الموافقة", "سحب"),
+    },
+    "tr": {
+        "opt_out": ("dur", "iptal"),
+        "opt_in": ("basla", "başla"),
+        "wrong_number": ("yanlis numara", "yanlış numara"),
+        "help": ("yardim", "yardım"),
+        "withdraw_consent": ("geri al", "onayi geri al", "onayı geri al"),
+    },
+}
+
+# A word in a language switches to it (only when that language is enabled).
+LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
+    "da": ("dansk", "danish"),
+    "en": ("english", "engelsk"),
+    "ar": ("العربية", "عربي", "arabic", "arabisk"),
+    "tr": ("türkçe", "turkce", "turkish", "tyrkisk"),
+}
+
+
+def _match(plain: str, words: Iterable[str]) -> str | None:
+    for word in words:
+        if plain == normalize(word):
+            return word
+    return None
+
+
+def classify(text: str, languages: Iterable[str]) -> Keyword | None:
+    """The keyword the WHOLE message is (case, accents, edge punctuation and emoji ignored), or None."""
+    plain = normalize(text)
+    if not plain:
+        return None
+    enabled = [lang for lang in languages if lang in KEYWORD_WORDS]
+    order: tuple[KeywordKind, ...] = ("opt_out", "opt_in", "wrong_number", "withdraw_consent", "help")
+    for kind in order:
+        words = list(UNIVERSAL_WORDS.get(kind, ()))
+        for lang in enabled:
+            words.extend(KEYWORD_WORDS[lang].get(kind, ()))
+        found = _match(plain, words)
+        if found is not None:
+            return Keyword(kind=kind, word=found)
+    for lang in enabled:
+        found = _match(plain, LANGUAGE_WORDS.get(lang, ()))
+        if found is not None:
+            return Keyword(kind="language", word=found, language=lang)
+    return None
+
+
+_STOP_STEMS = frozenset({"stop", "stopp", "stoppe", "stopper", "afmeld", "afmelde", "unsubscribe", "optout"})
+_STOP_PHRASES = (
+    "skriv ikke",
+    "ikke skrive til mig",
+    "ikke skriv til mig",
+    "lad vaere med at skrive",
+    "lad mig vaere",
+    "vil ikke have flere",
+    "ingen flere beskeder",
+    "don't text",
+    "dont text",
+    "do not text",
+    "stop texting",
+    "stop messaging",
+    "leave me alone",
+    "no more messages",
+    "remove me",
+)
+_NEGATED_STOP = re.compile(r"\b(ikke|not|don'?t|never|aldrig) (at )?(stop|stoppe|afmelde?|unsubscribe)\b")
+
+
+def _is_opt_out_word(plain: str) -> bool:
+    words = list(UNIVERSAL_WORDS["opt_out"])
+    for table in KEYWORD_WORDS.values():
+        words.extend(table.get("opt_out", ()))
+    return _match(plain, words) is not None
+
+
+def looks_like_stop_wish(text: str) -> bool:
+    """A message that seems to ask us to stop writing but is not the STOP keyword itself."""
+    plain = normalize(text)
+    if not plain or _NEGATED_STOP.search(plain) or _is_opt_out_word(plain):
+        return False
+    if any(phrase in plain for phrase in _STOP_PHRASES):
+        return True
+    return bool(_STOP_STEMS & set(tokens(text)))

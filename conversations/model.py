@@ -1,0 +1,194 @@
+"""Inputs, events, context and settings of a conversation: plain frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import ClassVar, Literal
+
+from conversations.values import Value
+
+__all__ = [
+    "FACTS",
+    "TRIGGERS",
+    "AnswerRecorded",
+    "ButtonPressed",
+    "Channel",
+    "Choice",
+    "ConsentGiven",
+    "ConsentWithdrawn",
+    "Context",
+    "ConversationEnded",
+    "Event",
+    "FactReported",
+    "FlowSettings",
+    "HandoffRequested",
+    "Input",
+    "MessageRequested",
+    "PaidClaimed",
+    "PromiseRecorded",
+    "TelegramLinkRequested",
+    "TextReceived",
+    "WaitExpired",
+]
+
+Channel = Literal["sms", "telegram"]
+
+TRIGGERS = ("before_due", "missed", "demand", "court", "promise_check")
+FACTS = ("payment_registered", "balance_cleared", "case_taken", "case_closed")
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """The settings a conversation needs; the host copies them from its configuration."""
+
+    paid_pause_days: int = 5
+    nudge_after_hours: int = 24
+    give_up_after_hours: int = 48
+    consent_wording_version: str = "consent-v1"
+    timezone: str = "Europe/Copenhagen"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who a new conversation is with and why it starts."""
+
+    first_name: str
+    language: str
+    channel: Channel
+    trigger: str | None = None
+    settings: FlowSettings = field(default_factory=FlowSettings)
+
+
+# Inputs: what can happen to a waiting conversation.
+
+
+@dataclass(frozen=True)
+class TextReceived:
+    """The tenant wrote a message."""
+
+    text: str
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    """The tenant pressed a Telegram button carrying a choice key."""
+
+    choice: str
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class WaitExpired:
+    """The host's clock passed the state's `waiting_until`."""
+
+
+@dataclass(frozen=True)
+class FactReported:
+    """Something outside the conversation happened (one of FACTS)."""
+
+    fact: str
+
+
+Input = TextReceived | ButtonPressed | WaitExpired | FactReported
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: the choice key sent back and the template key of its label."""
+
+    key: str
+    label: str
+
+
+# Events: facts in the past tense, returned by the engine for the host to apply.
+
+
+@dataclass(frozen=True)
+class MessageRequested:
+    """A message should be sent to the tenant."""
+
+    name: ClassVar[str] = "message_requested"
+    template: str
+    values: dict[str, Value] = field(default_factory=dict)
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerRecorded:
+    """The tenant answered a question; `raw` is exactly what they wrote."""
+
+    name: ClassVar[str] = "answer_recorded"
+    question: str
+    value: str | int
+    raw: str
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    """The tenant agreed that an adviser may see their answers."""
+
+    name: ClassVar[str] = "consent_given"
+    scope: str
+    wording_version: str
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawn:
+    """The tenant withdrew a consent; effective at once."""
+
+    name: ClassVar[str] = "consent_withdrawn"
+    scope: str
+
+
+@dataclass(frozen=True)
+class HandoffRequested:
+    """The tenant should be handed to an adviser."""
+
+    name: ClassVar[str] = "handoff_requested"
+    reason: str
+
+
+@dataclass(frozen=True)
+class PromiseRecorded:
+    """The tenant said they will pay on a date."""
+
+    name: ClassVar[str] = "promise_recorded"
+    pay_on: date
+
+
+@dataclass(frozen=True)
+class PaidClaimed:
+    """The tenant says they have paid; reminders pause until `pause_until`."""
+
+    name: ClassVar[str] = "paid_claimed"
+    pause_until: date
+
+
+@dataclass(frozen=True)
+class TelegramLinkRequested:
+    """The tenant wants to continue on Telegram; the host sends a one-time code."""
+
+    name: ClassVar[str] = "telegram_link_requested"
+
+
+@dataclass(frozen=True)
+class ConversationEnded:
+    """The conversation is over."""
+
+    name: ClassVar[str] = "conversation_ended"
+    reason: str
+
+
+Event = (
+    MessageRequested
+    | AnswerRecorded
+    | ConsentGiven
+    | ConsentWithdrawn
+    | HandoffRequested
+    | PromiseRecorded
+    | PaidClaimed
+    | TelegramLinkRequested
+    | ConversationEnded
+)

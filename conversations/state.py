@@ -1,0 +1,69 @@
+"""A conversation's state between turns: plain data that round-trips through JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from conversations.model import Channel, FlowSettings
+
+__all__ = ["State"]
+
+
+def _dt(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a conversation stands: flow, step, collected answers and when it waits until."""
+
+    flow: str
+    flow_version: int
+    step: str
+    language: str
+    channel: Channel
+    first_name: str = ""
+    trigger: str | None = None
+    settings: FlowSettings = field(default_factory=FlowSettings)
+    data: dict[str, str | int] = field(default_factory=dict)
+    retries: int = 0
+    nudged: bool = False
+    waiting_until: datetime | None = None
+    expires_at: datetime | None = None
+    ended: bool = False
+    end_reason: str | None = None
+
+    def to_json(self) -> str:
+        """Serialise to a JSON string."""
+        raw = asdict(self)
+        raw["waiting_until"] = self.waiting_until.isoformat() if self.waiting_until else None
+        raw["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
+        return json.dumps(raw, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> State:
+        """Read a state written by `to_json`."""
+        raw: dict[str, Any] = json.loads(text)
+        channel = raw["channel"]
+        if channel not in ("sms", "telegram"):
+            raise ValueError(f"unknown channel in state: {channel!r}")
+        return cls(
+            flow=str(raw["flow"]),
+            flow_version=int(raw["flow_version"]),
+            step=str(raw["step"]),
+            language=str(raw["language"]),
+            channel=cast(Channel, channel),
+            first_name=str(raw.get("first_name", "")),
+            trigger=raw.get("trigger"),
+            settings=FlowSettings(**raw.get("settings", {})),
+            data=dict(raw.get("data", {})),
+            retries=int(raw.get("retries", 0)),
+            nudged=bool(raw.get("nudged", False)),
+            waiting_until=_dt(raw.get("waiting_until")),
+            expires_at=_dt(raw.get("expires_at")),
+            ended=bool(raw.get("ended", False)),
+            end_reason=raw.get("end_reason"),
+        )

@@ -1,0 +1,42 @@
+"""Normalising what people type: case, accents, punctuation, emoji."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize", "strip_edges", "tokens"]
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "ß": "ss", "ı": "i"})
+_KEYCAPS = {f"{d}\ufe0f\u20e3": d for d in "0123456789"} | {f"{d}\u20e3": d for d in "0123456789"}
+
+
+def _is_edge(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "PSZC"
+
+
+def strip_edges(text: str) -> str:
+    """Drop punctuation, symbols (emoji), spaces and control characters from both ends."""
+    start, end = 0, len(text)
+    while start < end and _is_edge(text[start]):
+        start += 1
+    while end > start and _is_edge(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def normalize(text: str) -> str:
+    """Case- and accent-folded text with edges stripped and inner spaces collapsed."""
+    for cap, digit in _KEYCAPS.items():
+        text = text.replace(cap, digit)
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", folded)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = unicodedata.normalize("NFC", plain)
+    return re.sub(r"\s+", " ", strip_edges(plain))
+
+
+def tokens(text: str) -> list[str]:
+    """Words of normalised text; punctuation and emoji between words are dropped."""
+    return [t for t in (strip_edges(part) for part in re.split(r"[\s,;.!?/]+", normalize(text))) if t]

@@ -1,0 +1,98 @@
+"""The Danish rent calendar: hverdage, due dates, the påkrav window and the tenant's deadline."""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+__all__ = [
+    "DEMAND_DEADLINE_DAYS",
+    "HVERDAGE_BEFORE_DEMAND",
+    "demand_deadline",
+    "due_date",
+    "earliest_demand_day",
+    "is_hverdag",
+    "is_legal_holiday",
+    "last_on_time_day",
+    "next_hverdag",
+]
+
+DEMAND_DEADLINE_DAYS = 14
+HVERDAGE_BEFORE_DEMAND = 3
+
+_ONE_DAY = timedelta(days=1)
+_SATURDAY = 5
+_SUNDAY = 6
+# Grundlovsdag is no public holiday, but the lease rules treat it as one. The `holidays` package keeps
+# it in the "optional" category next to 1 May, 24 and 31 December, which the rules do not treat so.
+_GRUNDLOVSDAG = (6, 5)
+
+
+@lru_cache(maxsize=64)
+def _holidays_in(year: int) -> frozenset[date]:
+    """The public holidays of one year plus Grundlovsdag (ordinary Sundays excluded)."""
+    public = holidays.country_holidays("DK", years=year, language="da")
+    return frozenset(public.keys()) | {date(year, *_GRUNDLOVSDAG)}
+
+
+def is_legal_holiday(d: date) -> bool:
+    """True on a day the rent rules treat as a helligdag: a Sunday, a public holiday or Grundlovsdag."""
+    return d.weekday() == _SUNDAY or d in _holidays_in(d.year)
+
+
+def is_hverdag(d: date) -> bool:
+    """True on a hverdag as counted for the påkrav: Monday to Saturday, except holidays."""
+    return not is_legal_holiday(d)
+
+
+def next_hverdag(d: date) -> date:
+    """The first hverdag strictly after `d` (a Saturday counts)."""
+    d += _ONE_DAY
+    while is_legal_holiday(d):
+        d += _ONE_DAY
+    return d
+
+
+def _is_weekday_open(d: date) -> bool:
+    return d.weekday() != _SATURDAY and not is_legal_holiday(d)
+
+
+def _roll_to_weekday(d: date) -> date:
+    """`d` itself, or the next day that is neither a Saturday, a Sunday nor a holiday."""
+    while not _is_weekday_open(d):
+        d += _ONE_DAY
+    return d
+
+
+def due_date(year: int, month: int, due_day: int) -> date:
+    """The due date of one month's rent; a due day past the month's end means its last day."""
+    if not 1 <= due_day <= 31:
+        raise ValueError(f"due_day must be 1..31, got {due_day}")
+    last = _stdlib_calendar.monthrange(year, month)[1]
+    return date(year, month, min(due_day, last))
+
+
+def last_on_time_day(due: date) -> date:
+    """The last day a payment is on time: the due date, moved past Saturdays, Sundays and holidays."""
+    return _roll_to_weekday(due)
+
+
+def earliest_demand_day(due: date) -> date:
+    """The first day a påkrav may be sent: the day after the 3rd hverdag after the last on-time day."""
+    # Counting from the moved last on-time day (not the nominal due date) is the later reading
+    # when the due date falls on a weekend, so a reminder never assumes a påkrav too early.
+    d = last_on_time_day(due)
+    for _ in range(HVERDAGE_BEFORE_DEMAND):
+        d = next_hverdag(d)
+    return d + _ONE_DAY
+
+
+def demand_deadline(sent_on: date, delivery_days: int) -> date:
+    """The tenant's last day to pay after a påkrav sent on `sent_on` and received `delivery_days` later."""
+    if delivery_days < 0:
+        raise ValueError(f"delivery_days must be >= 0, got {delivery_days}")
+    received = sent_on + timedelta(days=delivery_days)
+    return _roll_to_weekday(received + timedelta(days=DEMAND_DEADLINE_DAYS))

@@ -1,0 +1,142 @@
+"""The reminder policy's inputs and outputs: rent snapshots, settings, planned reminders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+__all__ = [
+    "URGENCY",
+    "DayPlan",
+    "PlanSummary",
+    "PlannedReminder",
+    "PolicySettings",
+    "RentSnapshot",
+    "Trigger",
+]
+
+
+class Trigger(StrEnum):
+    """Why a tenant is reminded; the value is what the database stores."""
+
+    BEFORE_DUE = "before_due"
+    MISSED = "missed"
+    DEMAND = "demand"
+    COURT = "court"
+    PROMISE_CHECK = "promise_check"
+    NUDGE = "nudge"
+
+
+# Higher wins when several triggers fall on the same tenant and day. A nudge belongs to a waiting
+# conversation, which holds back every planned reminder except court, so it only meets court.
+URGENCY: dict[Trigger, int] = {
+    Trigger.COURT: 50,
+    Trigger.DEMAND: 40,
+    Trigger.PROMISE_CHECK: 30,
+    Trigger.MISSED: 20,
+    Trigger.BEFORE_DUE: 10,
+    Trigger.NUDGE: 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RentSnapshot:
+    """One tenant's rent position and contact state as the host loaded it for planning."""
+
+    tenant_id: int
+    due_day: int
+    balance_ore: int
+    balance_as_of: date
+    demand_sent_on: date | None = None
+    termination_on: date | None = None
+    court_date: date | None = None
+    at_risk: bool = False
+    arrears_last_12m: bool = False
+    promise_on: date | None = None
+    paid_claim_until: date | None = None
+    reachable: bool = True
+    has_open_case: bool = False
+    waiting_conversation: bool = False
+
+    @property
+    def owes(self) -> bool:
+        """True while the tenant owes anything."""
+        return self.balance_ore > 0
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """The reminder settings the policy reads (the host copies them from its settings)."""
+
+    before_due_days: int = 3
+    demand_offsets: tuple[int, ...] = (7, 3, 1)
+    demand_delivery_days: int = 2
+    balance_max_age_days: int = 7
+
+    def __post_init__(self) -> None:
+        for name in ("before_due_days", "demand_delivery_days", "balance_max_age_days"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if any(offset < 0 for offset in self.demand_offsets):
+            raise ValueError("demand_offsets must be >= 0")
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        before_due_days: int,
+        demand_offsets: Iterable[int],
+        demand_delivery_days: int,
+        balance_max_age_days: int,
+    ) -> PolicySettings:
+        """Build settings from any iterable of offsets, sorted and without repeats."""
+        return cls(
+            before_due_days=before_due_days,
+            demand_offsets=tuple(sorted(set(demand_offsets), reverse=True)),
+            demand_delivery_days=demand_delivery_days,
+            balance_max_age_days=balance_max_age_days,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReminder:
+    """A reminder the host should record for today; `key` is unique in the database."""
+
+    tenant_id: int
+    trigger: Trigger
+    period: str
+    offset: int | None
+    reason: str
+    computed_from: dict[str, str] = field(hash=False)
+    urgency: int
+
+    @property
+    def key(self) -> tuple[int, str, str, int | None]:
+        """The planning key (tenant, trigger, period, offset) that makes planning idempotent."""
+        return (self.tenant_id, self.trigger.value, self.period, self.offset)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """Counts for the operator: how many snapshots were planned, and why the others were not."""
+
+    considered: int = 0
+    planned: int = 0
+    # Snapshots skipped before any trigger is looked at.
+    stale: int = 0
+    unreachable: int = 0
+    # Reminders that would have been planned but were held back, or lost to a more urgent one.
+    held_by_paid_claim: int = 0
+    held_by_conversation: int = 0
+    superseded: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    """The reminders planned for one day, most urgent first, with a summary."""
+
+    day: date
+    reminders: tuple[PlannedReminder, ...]
+    summary: PlanSummary

@@ -1,0 +1,206 @@
+"""The reminder policy: which tenant gets which reminder on a given day, as a pure function.
+
+Rules, in order: stale balance data or an unreachable tenant plan nothing; of the triggers that fall
+on the day the most urgent wins (court > demand > promise_check > missed > before_due); anything but
+court is held while a case is open, a conversation waits, or a paid claim runs (`paid_claim_until`
+on or after the day). before_due ignores the balance: the coming rent is not due yet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from scheduler.model import (
+    URGENCY,
+    DayPlan,
+    PlannedReminder,
+    PlanSummary,
+    PolicySettings,
+    RentSnapshot,
+    Trigger,
+)
+from scheduler.rent_day import RentDay, due_date_before, period_of
+
+__all__ = [
+    "URGENCY",
+    "DayPlan",
+    "PlanSummary",
+    "PlannedReminder",
+    "PolicySettings",
+    "RentSnapshot",
+    "Trigger",
+    "plan",
+    "plan_day",
+]
+
+Rule = Callable[[RentSnapshot, RentDay], PlannedReminder | None]
+
+
+def _reminder(
+    s: RentSnapshot,
+    trigger: Trigger,
+    period: str,
+    offset: int | None,
+    reason: str,
+    dates: dict[str, date | int],
+) -> PlannedReminder:
+    computed_from = {name: str(value) for name, value in dates.items()}
+    return PlannedReminder(s.tenant_id, trigger, period, offset, reason, computed_from, URGENCY[trigger])
+
+
+def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
+    # Once per legal event: the period is the month of the court date, else of the termination, so a
+    # newly known or moved court date makes a new outreach while a repeat of the same one does not.
+    if s.court_date is not None:
+        event, label = s.court_date, "court date"
+    elif s.termination_on is not None:
+        event, label = s.termination_on, "termination"
+    else:
+        return None
+    court_ahead = s.court_date is not None and s.court_date >= rd.day
+    if not (s.owes or court_ahead):
+        return None
+    dates: dict[str, date | int] = {"balance_as_of": s.balance_as_of}
+    if s.termination_on is not None:
+        dates["termination_on"] = s.termination_on
+    if s.court_date is not None:
+        dates["court_date"] = s.court_date
+    state = "balance owed" if s.owes else "nothing owed"
+    reason = f"{label} {event.isoformat()} known; {state} as of {s.balance_as_of.isoformat()}"
+    return _reminder(s, Trigger.COURT, period_of(event), None, reason, dates)
+
+
+def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
+    if s.demand_sent_on is None or not s.owes:
+        return None
+    deadline = rd.deadline(s.demand_sent_on)
+    offset = (deadline - rd.day).days
+    if offset not in rd.offsets:
+        return None
+    due = due_date_before(s.demand_sent_on, s.due_day)
+    reason = (
+        f"påkrav sent {s.demand_sent_on.isoformat()} for rent due {due.isoformat()}, assumed received "
+        f"after {rd.settings.demand_delivery_days} days; computed deadline {deadline.isoformat()}, "
+        f"{offset} days left"
+    )
+    return _reminder(
+        s,
+        Trigger.DEMAND,
+        period_of(due),
+        offset,
+        reason,
+        {"demand_sent_on": s.demand_sent_on, "due_date": due, "deadline": deadline, "offset": offset},
+    )
+
+
+def _promise_check(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
+    # The promised day of the month is the offset, so each promise is checked once.
+    if s.promise_on is None or not s.owes or rd.promise_check_day(s.promise_on) != rd.day:
+        return None
+    reason = (
+        f"promised to pay on {s.promise_on.isoformat()}; balance still owed as of "
+        f"{s.balance_as_of.isoformat()}"
+    )
+    return _reminder(
+        s,
+        Trigger.PROMISE_CHECK,
+        period_of(s.promise_on),
+        s.promise_on.day,
+        reason,
+        {"promise_on": s.promise_on, "balance_as_of": s.balance_as_of},
+    )
+
+
+def _missed(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
+    missed = rd.missed.get(s.due_day)
+    if missed is None or not s.owes:
+        return None
+    reason = (
+        f"rent due {missed.due.isoformat()}, last on-time day {missed.last_on_time.isoformat()}; "
+        f"balance owed as of {s.balance_as_of.isoformat()}"
+    )
+    return _reminder(
+        s,
+        Trigger.MISSED,
+        period_of(missed.due),
+        None,
+        reason,
+        {"due_date": missed.due, "last_on_time_day": missed.last_on_time, "balance_as_of": s.balance_as_of},
+    )
+
+
+def _before_due(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
+    # Fires whatever the balance: the coming rent is not due yet, so a zero balance says nothing.
+    if not (s.at_risk or s.arrears_last_12m):
+        return None
+    due = rd.upcoming.get(s.due_day)
+    if due is None:
+        return None
+    why = "at risk" if s.at_risk else "arrears in the last 12 months"
+    reason = f"rent due {due.isoformat()} in {rd.settings.before_due_days} days; tenant {why}"
+    return _reminder(
+        s,
+        Trigger.BEFORE_DUE,
+        period_of(due),
+        None,
+        reason,
+        {"due_date": due, "before_due_days": rd.settings.before_due_days},
+    )
+
+
+_RULES: tuple[Rule, ...] = (_court, _demand, _promise_check, _missed, _before_due)
+
+
+def _plan_one(s: RentSnapshot, rd: RentDay, tally: Counter[str]) -> PlannedReminder | None:
+    if rd.is_stale(s.balance_as_of):
+        tally["stale"] += 1
+        return None
+    if not s.reachable:
+        tally["unreachable"] += 1
+        return None
+    candidates = [r for r in (rule(s, rd) for rule in _RULES) if r is not None]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda r: r.urgency)
+    if best.trigger is not Trigger.COURT:
+        if s.has_open_case or s.waiting_conversation:
+            tally["held_by_conversation"] += 1
+            return None
+        if s.paid_claim_until is not None and s.paid_claim_until >= rd.day:
+            tally["held_by_paid_claim"] += 1
+            return None
+    tally["superseded"] += len(candidates) - 1
+    return best
+
+
+def plan(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings) -> DayPlan:
+    """Plan one day: at most one reminder per tenant, the most urgent first, with a summary."""
+    rd = RentDay(day, settings)
+    tally: Counter[str] = Counter()
+    seen: set[int] = set()
+    planned: list[PlannedReminder] = []
+    for s in snapshots:
+        if s.tenant_id in seen:
+            raise ValueError(f"tenant {s.tenant_id} appears twice in one plan")
+        seen.add(s.tenant_id)
+        reminder = _plan_one(s, rd, tally)
+        if reminder is not None:
+            planned.append(reminder)
+    planned.sort(key=lambda r: (-r.urgency, r.tenant_id))
+    summary = PlanSummary(
+        considered=len(seen),
+        planned=len(planned),
+        stale=tally["stale"],
+        unreachable=tally["unreachable"],
+        held_by_paid_claim=tally["held_by_paid_claim"],
+        held_by_conversation=tally["held_by_conversation"],
+        superseded=tally["superseded"],
+    )
+    return DayPlan(day=day, reminders=tuple(planned), summary=summary)
+
+
+def plan_day(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings) -> list[PlannedReminder]:
+    """The reminders planned for `day`, most urgent first (see `plan` for the summary)."""
+    return list(plan(snapshots, day, settings).reminders)

@@ -1,0 +1,57 @@
+"""Quiet hours: the earliest moment a proactive message may be sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.calendar import is_legal_holiday
+
+__all__ = ["is_quiet_time", "next_allowed_send"]
+
+# Holidays never come more than a few days in a row; this bound only stops a runaway loop.
+_MAX_STEPS = 32
+
+
+def is_quiet_time(local: time, quiet_start: time, quiet_end: time) -> bool:
+    """True when a local wall-clock time lies in the quiet window [quiet_start, quiet_end)."""
+    if quiet_start == quiet_end:
+        return False
+    if quiet_start < quiet_end:
+        return quiet_start <= local < quiet_end
+    return local >= quiet_start or local < quiet_end
+
+
+def _at(d: date, t: time, tz: ZoneInfo) -> datetime:
+    # A wall time that does not exist (spring forward) resolves to the real instant after the gap;
+    # an ambiguous one (fall back) to its first occurrence.
+    return datetime.combine(d, t, tzinfo=tz).astimezone(UTC).astimezone(tz)
+
+
+def _end_of_quiet(local: datetime, quiet_start: time, quiet_end: time) -> date:
+    """The local date on which the quiet window that contains `local` ends."""
+    wraps = quiet_start > quiet_end
+    if wraps and local.time().replace(tzinfo=None) >= quiet_start:
+        return local.date() + timedelta(days=1)
+    return local.date()
+
+
+def next_allowed_send(
+    now_utc: datetime,
+    tz: ZoneInfo,
+    quiet_start: time,
+    quiet_end: time,
+    quiet_on_holidays: bool,
+) -> datetime:
+    """The first moment at or after `now_utc` a proactive message may be sent, as aware UTC."""
+    if now_utc.tzinfo is None or now_utc.utcoffset() is None:
+        raise ValueError("now_utc must be timezone-aware")
+    local = now_utc.astimezone(tz)
+    for _ in range(_MAX_STEPS):
+        if quiet_on_holidays and is_legal_holiday(local.date()):
+            local = _at(local.date() + timedelta(days=1), time(0), tz)
+        elif is_quiet_time(local.time().replace(tzinfo=None), quiet_start, quiet_end):
+            local = _at(_end_of_quiet(local, quiet_start, quiet_end), quiet_end, tz)
+        else:
+            return local.astimezone(UTC)
+    raise RuntimeError("no allowed send time found within the search bound")

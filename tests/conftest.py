@@ -1,0 +1,134 @@
+"""Shared fixtures: settings on a temporary SQLite file, PostgreSQL when reachable, a runtime, an ASGI client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from bot.channels.sandbox import SandboxChannel
+from bot.db import Database
+from bot.migrate import upgrade
+from bot.runtime import Clock, Runtime, build_runtime
+from bot.settings import Settings, load_settings
+
+PG_URL = os.environ.get("KEEPHOME_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for a test, ignoring any .env file and environment of the machine."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": "test-secret-key",
+        "public_url": "https://keephome.example.org",
+        "run_scheduler": False,
+    }
+    values.update(overrides)
+    return load_settings(_env_file=None, **values)
+
+
+async def _pg_reachable(url: str) -> str | None:
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    try:
+        conn = await asyncio.wait_for(asyncpg.connect(dsn), 5)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    await conn.close()
+    return None
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one test; skipped off CI when unreachable, a failure in CI."""
+    import asyncpg
+
+    problem = await _pg_reachable(PG_URL)
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_URL} is unreachable in CI: {problem}")
+        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable ({problem}); set KEEPHOME_TEST_DATABASE_URL")
+    name = f"keephome_t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_dsn(PG_URL))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = PG_URL.rpartition("/")
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(_dsn(PG_URL))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Runs a test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}"
+    return str(await request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return make_settings(sqlite_url)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+async def start_runtime(settings: Settings, clock: Clock | None = None, **channels: Any) -> Runtime:
+    """A migrated runtime with sandbox channels unless others are given; no background tasks."""
+    chosen = {"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}
+    chosen.update(channels)
+    rt = build_runtime(settings, channels=chosen, clock=clock, background=False)  # type: ignore[arg-type]
+    await upgrade(rt.db)
+    await rt.start()
+    return rt
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    rt = await start_runtime(settings)
+    yield rt
+    await rt.stop()
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    from bot.app import create_app
+
+    app = create_app(runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as c:
+        yield c
+
+
+@pytest.fixture
+def anyio_backend() -> Iterator[str]:
+    yield "asyncio"

@@ -1,0 +1,168 @@
+"""Table tests for the Danish rent calendar, 2024–2027; each expected date is reasoned by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from scheduler.calendar import (
+    demand_deadline,
+    due_date,
+    earliest_demand_day,
+    is_hverdag,
+    is_legal_holiday,
+    last_on_time_day,
+    next_hverdag,
+)
+
+D = date.fromisoformat
+
+
+@pytest.mark.parametrize(
+    ("day", "holiday"),
+    [
+        ("2024-03-28", True),  # Skærtorsdag
+        ("2024-03-29", True),  # Langfredag
+        ("2024-04-01", True),  # 2. påskedag
+        ("2024-04-26", False),  # former Store Bededag, abolished from 2024
+        ("2023-05-05", True),  # Store Bededag 2023, still a holiday then
+        ("2024-05-01", False),  # 1 May: optional category only
+        ("2024-12-24", False),  # juleaftensdag: a bank closing day, not a legal holiday
+        ("2024-12-31", False),  # nytårsaftensdag: likewise
+        ("2025-05-29", True),  # Kristi himmelfartsdag
+        ("2025-05-30", False),  # the Friday after: a bank closing day only
+        ("2025-06-05", True),  # Grundlovsdag (Thursday), treated as a holiday
+        ("2026-06-05", True),  # Grundlovsdag (Friday)
+        ("2027-05-16", True),  # Pinsedag
+        ("2027-05-17", True),  # 2. pinsedag
+        ("2025-12-25", True),  # Juledag
+        ("2025-12-26", True),  # 2. juledag
+        ("2027-01-01", True),  # Nytårsdag
+        ("2025-04-19", False),  # Saturday between Langfredag and Påskedag
+        ("2025-04-27", True),  # an ordinary Sunday
+        ("2026-03-11", False),  # an ordinary Wednesday
+    ],
+)
+def test_is_legal_holiday_and_hverdag(day: str, holiday: bool) -> None:
+    assert is_legal_holiday(D(day)) is holiday
+    assert is_hverdag(D(day)) is not holiday
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "due_day", "expected"),
+    [
+        (2025, 3, 1, "2025-03-01"),
+        (2025, 3, 15, "2025-03-15"),
+        (2025, 2, 31, "2025-02-28"),
+        (2024, 2, 31, "2024-02-29"),  # leap year
+        (2024, 2, 30, "2024-02-29"),
+        (2026, 4, 31, "2026-04-30"),
+        (2025, 11, 31, "2025-11-30"),
+        (2027, 6, 31, "2027-06-30"),
+        (2027, 12, 31, "2027-12-31"),
+    ],
+)
+def test_due_date(year: int, month: int, due_day: int, expected: str) -> None:
+    assert due_date(year, month, due_day) == D(expected)
+
+
+@pytest.mark.parametrize("due_day", [0, 32, -1])
+def test_due_date_rejects_impossible_due_day(due_day: int) -> None:
+    with pytest.raises(ValueError, match="due_day"):
+        due_date(2025, 1, due_day)
+
+
+@pytest.mark.parametrize(
+    ("due", "last_on_time", "earliest_demand"),
+    [
+        # Wednesday: count Thu 2, Fri 3, Sat 4; the påkrav may come the day after.
+        ("2025-10-01", "2025-10-01", "2025-10-05"),
+        # Saturday due day: Mon 3 Feb; count Tue, Wed, Thu -> Fri 7 (not Thu 6 from the Saturday).
+        ("2025-02-01", "2025-02-03", "2025-02-07"),
+        # Sunday due day: Mon 2 June; count Tue 3, Wed 4, (Grundlovsdag Thu 5 skipped), Fri 6.
+        ("2025-06-01", "2025-06-02", "2025-06-07"),
+        # Grundlovsdag (Wed 5 June 2024): Thu 6; count Fri 7, Sat 8, (Sun), Mon 10.
+        ("2024-06-05", "2024-06-06", "2024-06-11"),
+        # Grundlovsdag on a Friday (2026): Mon 8; count Tue, Wed, Thu 11.
+        ("2026-06-05", "2026-06-08", "2026-06-12"),
+        # 2. påskedag (Mon 1 April 2024): Tue 2; count Wed 3, Thu 4, Fri 5.
+        ("2024-04-01", "2024-04-02", "2024-04-06"),
+        # Skærtorsdag 2027: past Langfredag, the weekend, Påskedag and 2. påskedag to Tue 30 March.
+        ("2027-03-25", "2027-03-30", "2027-04-03"),
+        # Kristi himmelfartsdag (Thu 9 May 2024): Fri 10; count Sat 11, (Sun), Mon 13, Tue 14.
+        ("2024-05-09", "2024-05-10", "2024-05-15"),
+        # 2. pinsedag (Mon 25 May 2026): Tue 26; count Wed 27, Thu 28, Fri 29.
+        ("2026-05-25", "2026-05-26", "2026-05-30"),
+        # Juledag (Thu 25 Dec 2025): past 2. juledag and the weekend to Mon 29; count Tue 30,
+        # Wed 31, (Nytårsdag), Fri 2 Jan.
+        ("2025-12-25", "2025-12-29", "2026-01-03"),
+        # 24 Dec 2024 (Tue) is not a holiday; count (25, 26 skipped) Fri 27, Sat 28, (Sun), Mon 30.
+        ("2024-12-24", "2024-12-24", "2024-12-31"),
+        # Nytårsdag on a Thursday (2026): Fri 2; count Sat 3, (Sun), Mon 5, Tue 6.
+        ("2026-01-01", "2026-01-02", "2026-01-07"),
+        # Nytårsdag on a Friday (2027): Mon 4; count Tue 5, Wed 6, Thu 7.
+        ("2027-01-01", "2027-01-04", "2027-01-08"),
+        # Due day 31 in April 2026 -> Thu 30 April; 1 May is a hverdag: Fri 1, Sat 2, (Sun), Mon 4.
+        ("2026-04-30", "2026-04-30", "2026-05-05"),
+        # Due day 31 in November 2025 -> Sun 30 Nov; Mon 1 Dec; count Tue 2, Wed 3, Thu 4.
+        ("2025-11-30", "2025-12-01", "2025-12-05"),
+        # Due day 31 in February 2025 -> Fri 28 Feb; count Sat 1, (Sun), Mon 3, Tue 4.
+        ("2025-02-28", "2025-02-28", "2025-03-05"),
+        # Saturday 31 May 2025: past Sun 1 June to Mon 2 June, as for the 1st.
+        ("2025-05-31", "2025-06-02", "2025-06-07"),
+    ],
+)
+def test_last_on_time_and_earliest_demand(due: str, last_on_time: str, earliest_demand: str) -> None:
+    assert last_on_time_day(D(due)) == D(last_on_time)
+    assert earliest_demand_day(D(due)) == D(earliest_demand)
+
+
+@pytest.mark.parametrize(
+    ("sent_on", "delivery_days", "expected"),
+    [
+        # Received Wed 12 March 2025, +14 = Wed 26 March.
+        ("2025-03-10", 2, "2025-03-26"),
+        # Received Sat 8 March, +14 = Sat 22 March -> Mon 24 March.
+        ("2025-03-06", 2, "2025-03-24"),
+        # Received Thu 3 April 2025, +14 = Skærtorsdag 17 April -> past Easter to Tue 22 April.
+        ("2025-04-01", 2, "2025-04-22"),
+        # Received Thu 22 May 2025, +14 = Grundlovsdag Thu 5 June -> Fri 6 June.
+        ("2025-05-20", 2, "2025-06-06"),
+        # Received Sun 5 May 2024, +14 = Pinsedag Sun 19 May -> past 2. pinsedag to Tue 21 May.
+        ("2024-05-03", 2, "2024-05-21"),
+        # No delivery time: Thu 22 April 2027 + 14 = Kristi himmelfartsdag 6 May -> Fri 7 May.
+        ("2027-04-22", 0, "2027-05-07"),
+        # Received 10 Dec 2026, +14 = Thu 24 Dec: not a legal holiday, stays.
+        ("2026-12-08", 2, "2026-12-24"),
+        # Received 11 Dec 2026, +14 = Juledag Fri 25 Dec -> past the weekend to Mon 28 Dec.
+        ("2026-12-09", 2, "2026-12-28"),
+        # Received 18 Dec 2026, +14 = Nytårsdag Fri 1 Jan 2027 -> Mon 4 Jan.
+        ("2026-12-16", 2, "2027-01-04"),
+        # Received Mon 30 Dec 2024 (five days' delivery), +14 = Mon 13 Jan 2025.
+        ("2024-12-25", 5, "2025-01-13"),
+    ],
+)
+def test_demand_deadline(sent_on: str, delivery_days: int, expected: str) -> None:
+    assert demand_deadline(D(sent_on), delivery_days) == D(expected)
+
+
+def test_demand_deadline_rejects_negative_delivery() -> None:
+    with pytest.raises(ValueError, match="delivery_days"):
+        demand_deadline(D("2025-03-10"), -1)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2025-03-11", "2025-03-12"),  # Tue -> Wed
+        ("2025-04-18", "2025-04-19"),  # Langfredag -> Saturday, which is a hverdag
+        ("2025-04-19", "2025-04-22"),  # Saturday -> past Påskedag and 2. påskedag
+        ("2025-06-04", "2025-06-06"),  # past Grundlovsdag
+        ("2025-12-24", "2025-12-27"),  # past Juledag and 2. juledag to Saturday
+        ("2026-12-31", "2027-01-02"),  # past Nytårsdag (Fri) to Saturday
+        ("2024-05-18", "2024-05-21"),  # Saturday -> past Pinsedag and 2. pinsedag
+    ],
+)
+def test_next_hverdag(day: str, expected: str) -> None:
+    assert next_hverdag(D(day)) == D(expected)
