@@ -24,6 +24,7 @@ __all__ = [
     "open_case",
     "open_case_for",
     "release_case",
+    "set_status",
     "take_case",
 ]
 
@@ -215,3 +216,8 @@ async def close_case(
         volunteer_id=None,
     )
     await _event(conn, case_id, staff_id, "closed", outcome, now)
+
+
+async def set_status(conn: AsyncConnection, case_id: int, status: str, now: datetime) -> None:
+    """Move an open case between the held statuses (e.g. waiting for the tenant after a reply)."""
+    await _move(conn, case_id, HELD_STATUSES, status=status, updated_at=now)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -35,6 +35,16 @@ def _sqlite_writer_connect(dbapi_conn: Any, record: Any) -> None:
     _sqlite_pragmas(dbapi_conn, record)
 
 
+def _postgres_args(url: str) -> tuple[str, dict[str, Any]]:
+    """A `?search_path=NAME` in the URL keeps keephome's tables in their own schema."""
+    parsed = make_url(url)
+    search_path = parsed.query.get("search_path")
+    if not search_path:
+        return url, {}
+    rest = parsed.difference_update_query(["search_path"])
+    return rest.render_as_string(hide_password=False), {"server_settings": {"search_path": str(search_path)}}
+
+
 class Database:
     """The writer engine (one connection on SQLite) and the reader engine."""
 
@@ -54,7 +64,10 @@ class Database:
             self.reader = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4, connect_args={"timeout": 15})
             event.listen(self.reader.sync_engine, "connect", _sqlite_pragmas)
         else:
-            self.writer = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            url, connect_args = _postgres_args(url)
+            self.writer = create_async_engine(
+                url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
+            )
             self.reader = self.writer
 
     @classmethod
@@ -65,7 +78,8 @@ class Database:
         db.is_sqlite = url.startswith("sqlite")
         if db.is_sqlite:
             return cls(url)
-        db.writer = create_async_engine(url, poolclass=NullPool)
+        pg_url, connect_args = _postgres_args(url)
+        db.writer = create_async_engine(pg_url, poolclass=NullPool, connect_args=connect_args)
         db.reader = db.writer
         return db
 

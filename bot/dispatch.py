@@ -7,19 +7,20 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import Select, and_, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import linking
-from bot.apply import Turn, active_conversation, apply_events, save_state, tenant_case_held, withdraw_consent
-from bot.cases import open_case_for
+from bot.apply import Turn, active_conversation, apply_events, save_state, withdraw_consent
+from bot.cases import HELD_STATUSES, open_case_for
 from bot.db import Database
 from bot.metrics import Metrics
 from bot.outbox import enqueue
@@ -66,6 +67,10 @@ class _Row:
     payload: dict[str, Any] | None
 
 
+class _RowFailed(Exception):
+    """A row could not be handled in a batch without savepoints."""
+
+
 class Processor:
     """Works through committed inbound rows; every decision lands in the same transaction."""
 
@@ -77,8 +82,10 @@ class Processor:
         metrics: Metrics,
         on_enqueued: Callable[[], None] = lambda: None,
         batch: int = 200,
+        budget: float = 0.02,
     ) -> None:
         self._db = db
+        self._budget = budget
         self._settings = settings
         self._clock = clock
         self._metrics = metrics
@@ -117,6 +124,9 @@ class Processor:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll)
                 self._wake.clear()
+            else:
+                # Let a webhook waiting for the single writer connection commit before the next batch.
+                await asyncio.sleep(0)
 
     async def process_all(self) -> int:
         """Process until nothing is pending (tests and the CLI)."""
@@ -151,24 +161,46 @@ class Processor:
                 )
             ).with_for_update(skip_locked=True)
         pending = pending.order_by(inbound.c.id).limit(self._batch)
-        enqueued = False
+        try:
+            results = await self._run_batch(pending, now, isolate=False)
+        except _RowFailed:
+            # One row raised and the whole transaction rolled back: redo the batch with a savepoint per
+            # row, so only that row is set aside. Savepoints cost two statements a row, hence only now.
+            results = await self._run_batch(pending, now, isolate=True)
+        for channel, result in results:
+            self._metrics.inbound.labels(channel, result).inc()
+        if results:
+            self._on_enqueued()
+        return len(results)
+
+    async def _run_batch(self, pending: Select[Any], now: datetime, *, isolate: bool) -> list[tuple[str, str]]:
+        """Handle a prefix of the pending rows in one transaction; returns (channel, result) per row."""
+        started = time.monotonic()
+        results: list[tuple[str, str]] = []
+        done: list[int] = []
         async with self._db.write() as conn:
             rows = [_Row(*r) for r in (await conn.execute(pending)).all()]
-            if not rows:
-                return 0
             for row in rows:
-                try:
-                    async with conn.begin_nested():
+                if isolate:
+                    try:
+                        async with conn.begin_nested():
+                            result = await self._handle(conn, row, now)
+                    except Exception:
+                        log.exception("inbound %s could not be handled; kept for the log", row.id)
+                        result = "error"
+                else:
+                    try:
                         result = await self._handle(conn, row, now)
-                except Exception:
-                    log.exception("inbound %s could not be handled; kept for the log", row.id)
-                    result = "error"
-                self._metrics.inbound.labels(row.channel, result).inc()
-                enqueued = True
-            await conn.execute(update(inbound).where(inbound.c.id.in_([r.id for r in rows])).values(processed_at=now))
-        if enqueued:
-            self._on_enqueued()
-        return len(rows)
+                    except Exception as exc:
+                        raise _RowFailed(row.id) from exc
+                results.append((row.channel, result))
+                done.append(row.id)
+                # The writer is shared with the webhooks' group commit: hold it only briefly.
+                if time.monotonic() - started > self._budget:
+                    break
+            if done:
+                await conn.execute(update(inbound).where(inbound.c.id.in_(done)).values(processed_at=now))
+        return results
 
     async def _handle(self, conn: AsyncConnection, row: _Row, now: datetime) -> str:
         tenant = await self._find_tenant(conn, row)
@@ -196,7 +228,7 @@ class Processor:
         if row.channel == "telegram" and "start" in payload and not row.text:
             return "start"
         keyword = classify(row.text, self._settings.language_list) if row.text else None
-        held = await tenant_case_held(conn, tenant.id)
+        held = case if case is not None and case.status in HELD_STATUSES else None
         if keyword is not None and (held is None or keyword.kind in ALWAYS_ON):
             answered = await self._keyword(conn, row, tenant, keyword, now)
             if answered:

@@ -19,7 +19,7 @@ from bot.channels.base import Channel, OutgoingMessage, SendResult
 from bot.db import Database
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
-from bot.schema import messages, outbox, tenants
+from bot.schema import messages, outbox, settings_flags, tenants
 from bot.texts import Renderer
 from conversations.model import Choice
 from conversations.values import decode_values, encode_values
@@ -230,7 +230,7 @@ class Sender:
             outbox.c.next_attempt_at <= now,
             or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
         )
-        if self._paused():
+        if await self._is_paused():
             due = and_(due, outbox.c.proactive.is_(False))
         ids = select(outbox.c.id).where(due).order_by(outbox.c.id).limit(self._batch)
         if not self._db.is_sqlite:
@@ -258,6 +258,16 @@ class Sender:
             rows = [_Claimed(*r) for r in result.all()]
         rows.sort(key=lambda r: r.id)
         return rows
+
+    async def _is_paused(self) -> bool:
+        """The pause switch: the setting, this process's flag, or the flag another process stored."""
+        if self._paused():
+            return True
+        async with self._db.read() as conn:
+            stored = (
+                await conn.execute(select(settings_flags.c.value).where(settings_flags.c.name == "paused"))
+            ).scalar_one_or_none()
+        return stored == "1"
 
     async def _send_one(self, row: _Claimed) -> tuple[_Claimed, str | None, str | None, SendResult]:
         async with self._sem:

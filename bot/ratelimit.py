@@ -21,7 +21,8 @@ class _Bucket:
     def wait_time(self, now: float) -> float:
         self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        if self.tokens >= 1:
+        # A hair of tolerance: after sleeping exactly the wait, float rounding must not ask for 1e-17 s more.
+        if self.tokens >= 1 - 1e-9:
             return 0.0
         return (1 - self.tokens) / self.rate
 

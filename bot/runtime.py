@@ -68,6 +68,12 @@ class Runtime:
 
     async def start(self) -> None:
         """Open channels and start the background tasks in the running loop."""
+        from bot.console.admin import load_pause_flag
+
+        try:
+            self.pause_flag = await load_pause_flag(self)
+        except Exception:  # an unmigrated database: the switch is off until the schema exists
+            log.warning("could not read the pause switch; it stays off")
         for channel in self.channels.values():
             await channel.start()
         if self.background:
@@ -80,6 +86,10 @@ class Runtime:
                 poller = await start_polling(self)
                 if poller is not None:
                     self.extra_stop.append(poller.stop)
+            if self.settings.run_scheduler:
+                from bot.jobs import start_scheduler
+
+                start_scheduler(self)  # registers its own shutdown in extra_stop
 
     async def stop(self) -> None:
         """Stop tasks, close channels and the database."""

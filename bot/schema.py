@@ -176,7 +176,7 @@ outbox = Table(
     metadata,
     Column("id", ID, primary_key=True, autoincrement=True),
     Column("message_id", ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
-    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True, index=True),
     # the address when there is no tenant (an unknown sender): phone or chat id
     Column("address", String(40), nullable=True),
     Column("channel", String(16), nullable=False),

@@ -90,8 +90,11 @@ class Renderer:
 
     def exists(self, key: str, language: str, channel: Channel) -> bool:
         """True when the template file exists for exactly this language and channel."""
+        loader = self._env.loader
+        if loader is None:
+            return False
         try:
-            self._env.get_template(template_path(key, language, channel))
+            loader.get_source(self._env, template_path(key, language, channel))
         except TemplateNotFound:
             return False
         return True

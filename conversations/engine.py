@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from conversations.answers import parse_amount, parse_date, parse_number, tag_strength
+from conversations.effects import effect_event, local_today
 from conversations.flow import (
     Ask,
     AskAmount,
     AskDate,
     AskText,
-    ClaimPaid,
-    Effect,
     End,
     Flow,
-    GiveConsent,
     Option,
-    RecordPromise,
-    RequestHandoff,
-    RequestTelegramLink,
     Say,
     Step,
-    WithdrawConsent,
 )
 from conversations.flows import FLOWS
 from conversations.model import (
@@ -32,18 +25,12 @@ from conversations.model import (
     ButtonPressed,
     Channel,
     Choice,
-    ConsentGiven,
-    ConsentWithdrawn,
     Context,
     ConversationEnded,
     Event,
     FactReported,
-    HandoffRequested,
     Input,
     MessageRequested,
-    PaidClaimed,
-    PromiseRecorded,
-    TelegramLinkRequested,
     TextReceived,
     WaitExpired,
 )
@@ -54,10 +41,6 @@ __all__ = ["accepts_help_word", "current_choices", "resume", "start"]
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
-
-
-def _today(state: State, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(state.settings.timezone)).date()
 
 
 def _require_aware(now: datetime) -> None:
@@ -89,39 +72,21 @@ def _choices(step: Step, channel: Channel) -> tuple[Choice, ...]:
     return tuple(Choice(option.key, option.label) for option in _listed(step, channel))
 
 
-def _effect_event(effect: Effect, state: State, now: datetime) -> Event:
-    match effect:
-        case ClaimPaid():
-            return PaidClaimed(_today(state, now) + timedelta(days=state.settings.paid_pause_days))
-        case RecordPromise():
-            return PromiseRecorded(date.fromisoformat(str(state.data["pay_on"])))
-        case GiveConsent(scope=scope):
-            return ConsentGiven(scope, state.settings.consent_wording_version)
-        case WithdrawConsent(scope=scope):
-            return ConsentWithdrawn(scope)
-        case RequestHandoff(reason=reason):
-            return HandoffRequested(reason)
-        case RequestTelegramLink():
-            return TelegramLinkRequested()
-
-
 def _end(state: State, reason: str) -> State:
     return replace(state, ended=True, end_reason=reason, waiting_until=None, expires_at=None)
 
 
-def _enter(
-    flow: Flow, state: State, name: str, now: datetime, events: list[Event], retries: int = 0
-) -> Result:
+def _enter(flow: Flow, state: State, name: str, now: datetime, events: list[Event], retries: int = 0) -> Result:
     """Run steps from `name` until one waits for the tenant or the conversation ends."""
     while True:
         step = flow.step(name)
         match step:
             case Say(template=template, goto=goto, effects=effects):
-                events.extend(_effect_event(effect, state, now) for effect in effects)
+                events.extend(effect_event(effect, state, now) for effect in effects)
                 events.append(MessageRequested(template, _values(state)))
                 name = goto
             case End(reason=reason, template=template, effects=effects):
-                events.extend(_effect_event(effect, state, now) for effect in effects)
+                events.extend(effect_event(effect, state, now) for effect in effects)
                 if template is not None:
                     events.append(MessageRequested(template, _values(state)))
                 events.append(ConversationEnded(reason))
@@ -179,7 +144,7 @@ def _pick(step: Ask, state: State, text: str) -> Option | None:
 
 def _choose(flow: Flow, state: State, option: Option, raw: str, now: datetime) -> Result:
     events: list[Event] = [AnswerRecorded(state.step, option.key, raw)]
-    events.extend(_effect_event(effect, state, now) for effect in option.effects)
+    events.extend(effect_event(effect, state, now) for effect in option.effects)
     return _enter(flow, state, option.goto, now, events)
 
 
@@ -205,11 +170,11 @@ def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
             if step.free_text is not None and text.strip():
                 return _enter(flow, state, step.free_text, now, [AnswerRecorded(state.step, "text", text)])
         case AskDate():
-            pay_on = parse_date(text, _today(state, now))
+            pay_on = parse_date(text, local_today(state, now))
             if pay_on is not None:
                 state = replace(state, data={**state.data, "pay_on": pay_on.isoformat()})
                 events: list[Event] = [AnswerRecorded(state.step, pay_on.isoformat(), text)]
-                events.extend(_effect_event(effect, state, now) for effect in step.effects)
+                events.extend(effect_event(effect, state, now) for effect in step.effects)
                 return _enter(flow, state, step.goto, now, events)
         case AskAmount():
             ore = parse_amount(text)

@@ -53,7 +53,7 @@ def _dsn(url: str) -> str:
 
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database for one test; skipped off CI when unreachable, a failure in CI."""
+    """An empty PostgreSQL schema for one test; skipped off CI when unreachable, a failure in CI."""
     import asyncpg
 
     problem = await _pg_reachable(PG_URL)
@@ -61,17 +61,17 @@ async def pg_url() -> AsyncIterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL at {PG_URL} is unreachable in CI: {problem}")
         pytest.skip(f"PostgreSQL at {PG_URL} is unreachable ({problem}); set KEEPHOME_TEST_DATABASE_URL")
-    name = f"keephome_t_{uuid.uuid4().hex[:12]}"
+    # A schema of its own per test: as isolated as a new database, and a hundred times faster to make.
+    name = f"t_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(_dsn(PG_URL))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE SCHEMA "{name}"')
     finally:
         await admin.close()
-    base, _, _ = PG_URL.rpartition("/")
-    yield f"{base}/{name}"
+    yield f"{PG_URL}?search_path={name}"
     admin = await asyncpg.connect(_dsn(PG_URL))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
     finally:
         await admin.close()
 
@@ -82,11 +82,12 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Runs a test once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}"
-    return str(await request.getfixturevalue("pg_url"))
+    # A sync fixture: pytest-asyncio sets the async pg_url up in its own runner.
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture

@@ -186,9 +186,7 @@ def test_nothing_owed_means_no_missed_demand_or_promise_check(day: str, facts: d
         ("2025-02-04", {"at_risk": True}, PolicySettings(before_due_days=25), "missed"),
     ],
 )
-def test_the_most_urgent_trigger_wins(
-    day: str, facts: dict[str, Any], settings: PolicySettings, winner: str
-) -> None:
+def test_the_most_urgent_trigger_wins(day: str, facts: dict[str, Any], settings: PolicySettings, winner: str) -> None:
     result = plan([snap(day, balance_ore=OWED, **facts)], D(day), settings)
     assert [r.trigger.value for r in result.reminders] == [winner]
     assert result.summary.superseded == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from typing import Any
 
@@ -32,6 +33,27 @@ def classify_error(status: int | None, code: int | None) -> SendResult:
     return SendResult("permanent", error_code=error_code, detail=f"twilio http {status}")
 
 
+class _BasicCredentials:
+    """The account's Basic credentials as a ready header, in the SDK's credential-provider shape.
+
+    Given a (sid, token) tuple the SDK builds `aiohttp.BasicAuth`, which aiohttp 3.14 deprecates;
+    a provider makes the SDK send our own Authorization header instead.
+    """
+
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        raw = f"{account_sid}:{auth_token}".encode()
+        self._header = "Basic " + base64.b64encode(raw).decode("ascii")
+
+    def to_auth_strategy(self) -> _BasicCredentials:
+        return self
+
+    def get_auth_string(self) -> str:
+        return self._header
+
+    def requires_authentication(self) -> bool:
+        return True
+
+
 class TwilioChannel:
     """The `sms` channel: one shared async HTTP client, opened in the running loop, no SDK retries."""
 
@@ -51,10 +73,9 @@ class TwilioChannel:
         if self._client is not None:
             return
         # max_retries stays unset: the outbox owns retries, with backoff and a durable record.
+        sid, token = self._settings.twilio_account_sid or "", self._settings.twilio_auth_token or ""
         self._http = AsyncTwilioHttpClient()
-        client = Client(
-            self._settings.twilio_account_sid, self._settings.twilio_auth_token, http_client=self._http
-        )
+        client = Client(sid, token, http_client=self._http, credential_provider=_BasicCredentials(sid, token))
         client.api.base_url = self._settings.twilio_api_url
         self._client = client
 
@@ -66,10 +87,10 @@ class TwilioChannel:
 
     def _params(self, message: OutgoingMessage) -> dict[str, Any]:
         params: dict[str, Any] = {"to": message.address, "body": message.text}
-        if self._settings.twilio_messaging_service_sid:
-            params["messaging_service_sid"] = self._settings.twilio_messaging_service_sid
         if self._settings.twilio_from:
             params["from_"] = self._settings.twilio_from
+        else:
+            params["messaging_service_sid"] = self._settings.twilio_messaging_service_sid
         if message.status_callback:
             params["status_callback"] = message.status_callback
         return params

@@ -1,8 +1,187 @@
-"""Placeholder until built."""
+"""Twilio webhooks: inbound SMS and delivery status, signed with the account's auth token."""
 
-from starlette.routing import BaseRoute
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+import phonenumbers
+from sqlalchemy import select, update
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from twilio.request_validator import RequestValidator
+
+from bot.inbound import InboundMessage
+from bot.outbox import STATUS_RANK
+from bot.schema import messages, tenants
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = ["EMPTY_TWIML", "SMS_PATH", "STATUS_PATH", "e164", "routes"]
+
+log = logging.getLogger(__name__)
+
+SMS_PATH = "/webhooks/twilio/sms"
+STATUS_PATH = "/webhooks/twilio/status"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+OPTED_OUT_CODE = "21610"
+# Twilio's forms are small (a 1,600 character body at most); anything far larger is not from Twilio.
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 200
+SID_PATTERN = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+STATUS_PATTERN = re.compile(r"^[a-z_]{1,20}$")
+
+
+class Rejected(Exception):
+    """A request we refuse, with the status and the message the caller gets."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def e164(raw: str) -> str | None:
+    """The number in E.164 form, or None when it is not a valid international phone number."""
+    if not raw.startswith("+") or len(raw) > 32:
+        return None
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+async def _signed_form(request: Request, path: str) -> tuple[Runtime, FormData]:
+    """The form of a request Twilio signed for `KEEPHOME_PUBLIC_URL` + path; raises Rejected otherwise."""
+    rt: Runtime = request.app.state.rt
+    token = rt.settings.twilio_auth_token
+    if not rt.settings.sms_enabled or not token:
+        raise Rejected(404, "SMS is not configured")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise Rejected(400, "expected an application/x-www-form-urlencoded body")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Rejected(413, "body too large")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise Rejected(413, "body too large")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        raise Rejected(400, "the body is not valid UTF-8 form data") from None
+    form = FormData([(name, value) for name, value in pairs])
+    signature = request.headers.get("x-twilio-signature", "")
+    # Twilio signs the URL it called: the public one, never what a proxy forwarded to us.
+    url = rt.settings.public_url + path
+    if request.url.query:
+        url += "?" + request.url.query
+    if not signature or not RequestValidator(token).validate(url, form, signature):
+        rt.metrics.inbound.labels("sms", "bad_signature").inc()
+        raise Rejected(403, "invalid X-Twilio-Signature")
+    return rt, form
+
+
+def _required(form: FormData, name: str) -> str:
+    value = form.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise Rejected(422, f"{name} is missing")
+    return value.strip()
+
+
+def _sid(form: FormData) -> str:
+    sid = _required(form, "MessageSid")
+    if not SID_PATTERN.match(sid):
+        raise Rejected(422, "MessageSid is not a Twilio message sid")
+    return sid
+
+
+def _refuse(request: Request, exc: Rejected) -> Response:
+    if exc.status == 422:
+        rt: Runtime = request.app.state.rt
+        rt.metrics.inbound.labels("sms", "malformed").inc()
+    return PlainTextResponse(exc.message, status_code=exc.status)
+
+
+async def inbound_sms(request: Request) -> Response:
+    """Commit an inbound SMS, then answer 200 with empty TwiML; replies go out through the outbox."""
+    try:
+        rt, form = await _signed_form(request, SMS_PATH)
+        sid = _sid(form)
+        sender = e164(_required(form, "From"))
+        if sender is None:
+            raise Rejected(422, "From is not a valid E.164 phone number")
+    except Rejected as exc:
+        return _refuse(request, exc)
+    body = form.get("Body")
+    text = body if isinstance(body, str) and body else None
+    await rt.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=sender, text=text))
+    log.info("sms inbound committed sid=%s", sid)
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+async def _apply_status(rt: Runtime, sid: str, status: str, error_code: str | None) -> str:
+    """Move the message's delivery status forward only; returns what happened, for the metrics."""
+    rank = STATUS_RANK.get(status)
+    now = rt.clock()
+    async with rt.db.write() as conn:
+        found = (
+            await conn.execute(
+                select(messages.c.id, messages.c.tenant_id).where(
+                    messages.c.channel == "sms", messages.c.provider_id == sid
+                )
+            )
+        ).first()
+        if found is None:
+            return "status_unknown_message"
+        if error_code == OPTED_OUT_CODE and found.tenant_id is not None:
+            await conn.execute(
+                update(tenants)
+                .where(tenants.c.id == found.tenant_id, tenants.c.status == "active")
+                .values(status="stopped", updated_at=now)
+            )
+        if rank is None:
+            return "status_ignored"
+        facts: dict[str, object] = {"status": status, "status_rank": rank, "updated_at": now}
+        if error_code:
+            facts["error_code"] = error_code
+        moved = await conn.execute(
+            update(messages).where(messages.c.id == found.id, messages.c.status_rank < rank).values(**facts)
+        )
+    return "status_applied" if moved.rowcount else "status_stale"
+
+
+async def delivery_status(request: Request) -> Response:
+    """Record a delivery status callback: monotonic, idempotent, unknown sids ignored."""
+    try:
+        rt, form = await _signed_form(request, STATUS_PATH)
+        sid = _sid(form)
+        status = _required(form, "MessageStatus").lower()
+        if not STATUS_PATTERN.match(status):
+            raise Rejected(422, "MessageStatus is not a Twilio message status")
+        raw_code = form.get("ErrorCode")
+        error_code = raw_code.strip() if isinstance(raw_code, str) and raw_code.strip() else None
+        if error_code is not None and not (error_code.isdigit() and len(error_code) <= 10):
+            raise Rejected(422, "ErrorCode must be a number")
+    except Rejected as exc:
+        return _refuse(request, exc)
+    result = await _apply_status(rt, sid, status, error_code)
+    rt.metrics.inbound.labels("sms", result).inc()
+    log.info("sms status sid=%s status=%s code=%s result=%s", sid, status, error_code, result)
+    return Response(EMPTY_TWIML, media_type="text/xml")
 
 
 def routes() -> list[BaseRoute]:
-    """No routes yet."""
-    return []
+    """The two Twilio webhook routes."""
+    return [
+        Route(SMS_PATH, inbound_sms, methods=["POST"]),
+        Route(STATUS_PATH, delivery_status, methods=["POST"]),
+    ]

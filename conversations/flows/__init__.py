@@ -12,6 +12,4 @@ from conversations.flows.withdraw_consent import WITHDRAW_CONSENT
 
 __all__ = ["FLOWS"]
 
-FLOWS: Mapping[str, Flow] = {
-    flow.name: flow for flow in (PAYMENT_CHECK, HELP_INFO, WITHDRAW_CONSENT, TELEGRAM_OFFER)
-}
+FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (PAYMENT_CHECK, HELP_INFO, WITHDRAW_CONSENT, TELEGRAM_OFFER)}

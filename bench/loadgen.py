@@ -1,0 +1,178 @@
+"""Signed Twilio SMS webhooks for wrk: a Lua script holding every request, and wrk's summary read back."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+__all__ = ["SMS_PATH", "TEXTS", "WrkResult", "run_wrk", "signed_requests", "write_script"]
+
+SMS_PATH = "/webhooks/twilio/sms"
+# What tenants write: a greeting that starts a conversation, answers by number, a keyword, a date.
+TEXTS = ("Hej", "1", "HJÆLP", "2", "d. 15", "Hej igen", "3")
+_CHUNK = 4000  # requests per Lua function: LuaJIT allows 65,536 constants per function
+
+_LUA_RUNNER = """
+local path = "%(path)s"
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local nthreads = tonumber(args[1])
+  reqs = {}
+  wraps = 0
+  idx = 0
+  local i = 0
+  for _, chunk in ipairs(chunks) do
+    for _, r in ipairs(chunk()) do
+      if i %% nthreads == tid then
+        local headers = {}
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["X-Twilio-Signature"] = r[1]
+        reqs[#reqs + 1] = wrk.format("POST", path, headers, r[2])
+      end
+      i = i + 1
+    end
+  end
+end
+
+function request()
+  idx = idx + 1
+  if idx > #reqs then
+    idx = 1
+    wraps = wraps + 1
+  end
+  return reqs[idx]
+end
+
+function done(summary, latency, requests)
+  local w = 0
+  for _, t in ipairs(threads) do
+    w = w + (t:get("wraps") or 0)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%%d,"duration_us":%%d,"status":%%d,"connect":%%d,"read":%%d,"write":%%d,' ..
+    '"timeout":%%d,"p50_us":%%d,"p99_us":%%d,"max_us":%%d,"wraps":%%d}\\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max, w))
+end
+"""
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    """What one wrk run measured."""
+
+    requests: int
+    seconds: float
+    failed: int  # non-2xx answers and socket errors
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    wraps: int  # times a thread ran out of unique requests and started again
+
+    @property
+    def ok_per_second(self) -> float:
+        """Requests answered 2xx per second."""
+        return (self.requests - self.failed) / self.seconds if self.seconds else 0.0
+
+
+def signed_requests(
+    public_url: str, auth_token: str, account_sid: str, to: str, senders: Sequence[str], count: int
+) -> list[tuple[str, str]]:
+    """`count` (signature, body) pairs as Twilio sends them: each a new MessageSid, senders in turn."""
+    validator = RequestValidator(auth_token)
+    url = public_url + SMS_PATH
+    out: list[tuple[str, str]] = []
+    for _, sender, text in zip(range(count), itertools.cycle(senders), itertools.cycle(TEXTS), strict=False):
+        sid = "SM" + uuid.uuid4().hex
+        params = {
+            "ToCountry": "DK",
+            "ToState": "",
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "ToCity": "",
+            "FromZip": "",
+            "SmsSid": sid,
+            "FromState": "",
+            "SmsStatus": "received",
+            "FromCity": "",
+            "Body": text,
+            "FromCountry": "DK",
+            "To": to,
+            "ToZip": "",
+            "NumSegments": "1",
+            "MessageSid": sid,
+            "AccountSid": account_sid,
+            "From": sender,
+            "ApiVersion": "2010-04-01",
+        }
+        out.append((str(validator.compute_signature(url, params)), urlencode(params)))
+    return out
+
+
+def _lua_string(value: str) -> str:
+    # Form bodies and base64 signatures never hold quotes, backslashes or newlines; refuse if one does.
+    if any(c in value for c in '"\\\n\r'):
+        raise ValueError("a request does not fit a plain Lua string")
+    return f'"{value}"'
+
+
+def write_script(path: Path, requests: Sequence[tuple[str, str]]) -> Path:
+    """Write a wrk Lua script that cycles through these requests, split between wrk's threads."""
+    lines = ["-- keephome inbound benchmark: pre-signed Twilio SMS webhooks", "chunks = {}"]
+    for start in range(0, len(requests), _CHUNK):
+        lines.append("chunks[#chunks + 1] = function() return {")
+        lines.extend(f"{{{_lua_string(sig)},{_lua_string(body)}}}," for sig, body in requests[start : start + _CHUNK])
+        lines.append("} end")
+    lines.append(_LUA_RUNNER % {"path": SMS_PATH})
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run_wrk(url: str, script: Path, *, threads: int, connections: int, seconds: int) -> WrkResult:
+    """Run wrk against `url` with the script and return its summary."""
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        url,
+        "--",
+        str(threads),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    failed = sum(int(data[k]) for k in ("status", "connect", "read", "write", "timeout"))
+    return WrkResult(
+        requests=int(data["requests"]),
+        seconds=int(data["duration_us"]) / 1e6,
+        failed=failed,
+        p50_ms=int(data["p50_us"]) / 1000,
+        p99_ms=int(data["p99_us"]) / 1000,
+        max_ms=int(data["max_us"]) / 1000,
+        wraps=int(data["wraps"]),
+    )

@@ -1,0 +1,119 @@
+"""The Telegram channel: python-telegram-bot's Application without an Updater, sending our outbox rows."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+from typing import cast
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.channels.base import OutgoingMessage, SendResult
+from bot.settings import Settings
+
+__all__ = ["TelegramChannel", "keyboard", "retry_seconds"]
+
+log = logging.getLogger(__name__)
+
+
+def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    """One button per row; each carries the opaque `<outbox id>.<index>` the dispatcher resolves."""
+    if not message.buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(label, callback_data=f"{message.outbox_id}.{index}")]
+        for index, (label, _choice) in enumerate(message.buttons)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds, whichever form PTB reports it in."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramChannel:
+    """Sends rendered messages through the Bot API; provider errors become a SendResult, never an exception."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.telegram_token:
+            raise ValueError("KEEPHOME_TELEGRAM_TOKEN is not set")
+        # Below the outbox's own timeout, so a slow call ends here first with a clear outcome.
+        timeout = max(1.0, settings.send_timeout_seconds - 2.0)
+        # No Updater: updates arrive through our own webhook route or the poller in bot.telegram_cli.
+        builder: ApplicationBuilder = (  # type: ignore[type-arg]
+            Application.builder()
+            .token(settings.telegram_token)
+            .base_url(settings.telegram_api_url)
+            .connect_timeout(min(5.0, timeout))
+            .read_timeout(timeout)
+            .write_timeout(timeout)
+            .updater(None)
+        )
+        self.application: Application = builder.build()  # type: ignore[type-arg]
+        self._started = False
+
+    @property
+    def bot(self) -> Bot:
+        """The PTB bot (webhook parsing and callback answers use it)."""
+        return cast(Bot, self.application.bot)
+
+    async def start(self) -> None:
+        """Initialise the Application (getMe) and start it; an unreachable Bot API is retried on send."""
+        try:
+            await self._ensure_started()
+        except TelegramError as exc:
+            log.warning("Telegram Bot API not reachable at start (%s); will retry on first send", type(exc).__name__)
+
+    async def _ensure_started(self) -> None:
+        if self._started:
+            return
+        await self.application.initialize()
+        await self.application.start()
+        self._started = True
+
+    async def stop(self) -> None:
+        """Stop and shut down the Application."""
+        if self._started:
+            await self.application.stop()
+            await self.application.shutdown()
+            self._started = False
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        """Post the text with inline buttons; map the Bot API's answer onto a SendResult."""
+        try:
+            chat_id = int(message.address)
+        except ValueError:
+            return SendResult("permanent", detail="not a chat id")
+        try:
+            await self._ensure_started()
+            sent = await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=keyboard(message))
+        except RetryAfter as exc:
+            return SendResult("transient", error_code="429", detail="flood control", retry_after=retry_seconds(exc))
+        except Forbidden as exc:
+            log.info("telegram outbox %s: forbidden (%s)", message.outbox_id, _short(exc))
+            return SendResult("blocked", error_code="403", detail=_short(exc))
+        except BadRequest as exc:
+            log.warning("telegram outbox %s: bad request (%s)", message.outbox_id, _short(exc))
+            return SendResult("permanent", error_code="400", detail=_short(exc))
+        except TimedOut:
+            return SendResult("transient", detail="timeout")
+        except NetworkError as exc:
+            return SendResult("transient", detail=_short(exc))
+        except TelegramError as exc:
+            log.warning("telegram outbox %s: %s", message.outbox_id, type(exc).__name__)
+            return SendResult("permanent", detail=_short(exc))
+        return SendResult("sent", provider_id=f"{sent.chat.id}:{sent.message_id}")
+
+
+def _short(exc: TelegramError) -> str:
+    # The Bot API's descriptions name the problem, never the recipient or the text.
+    return f"{type(exc).__name__}: {exc.message}"[:200]

@@ -1,0 +1,80 @@
+"""The audit log: who saw or changed what, when. Written by many pages, read (never edited) by admins."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.console.sessions import StaffSession, guard
+from bot.console.web import FormError, render, runtime
+from bot.schema import audit_log
+
+__all__ = ["PAGE_SIZE", "record", "routes"]
+
+PAGE_SIZE = 100
+
+
+async def record(
+    conn: AsyncConnection, at: datetime, actor: str, action: str, target: str | None = None, detail: str | None = None
+) -> None:
+    """Append one entry; there is no function that changes or removes one."""
+    await conn.execute(
+        audit_log.insert().values(
+            at=at, actor=actor, action=action, target=target, detail=detail[:500] if detail else None
+        )
+    )
+
+
+def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        raise FormError(f"'{name}' must be a date like 2026-03-01") from None
+    return datetime.combine(day, time(0), zone)
+
+
+@guard("admin")
+async def _audit_page(request: Request, me: StaffSession) -> Response:
+    q = request.query_params
+    actor, action, target = q.get("actor", "").strip(), q.get("action", "").strip(), q.get("target", "").strip()
+    zone = ZoneInfo(runtime(request).settings.timezone)
+    since, until = _day(q.get("from", ""), zone, "from"), _day(q.get("to", ""), zone, "to")
+    try:
+        page = max(int(q.get("page", "1")), 1)
+    except ValueError:
+        raise FormError("'page' must be a number") from None
+    query = select(audit_log).order_by(audit_log.c.id.desc())
+    if actor:
+        query = query.where(audit_log.c.actor == actor)
+    if action:
+        query = query.where(audit_log.c.action.startswith(action, autoescape=True))
+    if target:
+        query = query.where(audit_log.c.target == target)
+    if since is not None:
+        query = query.where(audit_log.c.at >= since)
+    if until is not None:
+        query = query.where(audit_log.c.at < until + timedelta(days=1))
+    query = query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    async with runtime(request).db.read() as conn:
+        rows = (await conn.execute(query)).all()
+    return render(
+        request,
+        "audit.html",
+        entries=rows[:PAGE_SIZE],
+        more=len(rows) > PAGE_SIZE,
+        page=page,
+        filters={"actor": actor, "action": action, "target": target, "from": q.get("from", ""), "to": q.get("to", "")},
+    )
+
+
+def routes() -> list[BaseRoute]:
+    """Read-only: GET only."""
+    return [Route("/console/audit", _audit_page, methods=["GET"])]

@@ -1,0 +1,162 @@
+"""Server-side sessions (only a hash of the cookie is stored) and the guard every console page uses."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot.cases import CaseError
+from bot.console import csrf
+from bot.console.web import FormError, NotFound, now, redirect, render, runtime
+from bot.schema import staff, staff_sessions
+from bot.staff import StaffError, hash_token
+
+__all__ = [
+    "COOKIE",
+    "SESSION_HOURS",
+    "StaffSession",
+    "clear_cookie",
+    "create_session",
+    "end_session",
+    "guard",
+    "load_session",
+    "set_cookie",
+]
+
+log = logging.getLogger(__name__)
+
+COOKIE = "keephome_session"
+SESSION_HOURS = 12
+
+Handler = Callable[[Request, "StaffSession"], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """The signed-in person behind a request."""
+
+    session_id: str
+    staff_id: int
+    email: str
+    role: str
+    csrf_token: str
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this person."""
+        return f"staff:{self.staff_id}"
+
+
+async def create_session(conn: AsyncConnection, staff_id: int, at: datetime) -> str:
+    """Start a session; returns the cookie value (the database keeps only its hash)."""
+    value = secrets.token_urlsafe(32)
+    await conn.execute(
+        staff_sessions.insert().values(
+            id=hash_token(value),
+            staff_id=staff_id,
+            csrf_token=csrf.new_token(),
+            created_at=at,
+            expires_at=at + timedelta(hours=SESSION_HOURS),
+            revoked=False,
+        )
+    )
+    return value
+
+
+async def end_session(conn: AsyncConnection, session_id: str) -> None:
+    """Revoke one session (logout)."""
+    await conn.execute(update(staff_sessions).where(staff_sessions.c.id == session_id).values(revoked=True))
+
+
+async def load_session(request: Request) -> StaffSession | None:
+    """The live session of an active account for this request's cookie, if any."""
+    value = request.cookies.get(COOKIE)
+    if not value or len(value) > 200:
+        return None
+    rt = runtime(request)
+    query = (
+        select(staff_sessions.c.id, staff.c.id, staff.c.email, staff.c.role, staff_sessions.c.csrf_token)
+        .join(staff, staff.c.id == staff_sessions.c.staff_id)
+        .where(
+            staff_sessions.c.id == hash_token(value),
+            staff_sessions.c.revoked.is_(False),
+            staff_sessions.c.expires_at > now(request),
+            staff.c.active.is_(True),
+        )
+    )
+    async with rt.db.read() as conn:
+        row = (await conn.execute(query)).first()
+    return None if row is None else StaffSession(row[0], int(row[1]), row[2], row[3], row[4])
+
+
+def set_cookie(request: Request, response: Response, value: str) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure behind https."""
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=runtime(request).settings.secure_cookies,
+        path="/console/",
+    )
+
+
+def clear_cookie(request: Request, response: Response) -> None:
+    """Forget the session cookie in the browser."""
+    response.delete_cookie(
+        COOKIE, path="/console/", httponly=True, samesite="lax", secure=runtime(request).settings.secure_cookies
+    )
+
+
+def _refuse(request: Request, status: int, message: str, as_json: bool) -> Response:
+    if as_json:
+        return JSONResponse({"error": message}, status_code=status)
+    return render(request, "message.html", status_code=status, title="Not allowed", message=message)
+
+
+def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:
+    """Only these roles; POSTs must carry the session's CSRF token; form errors become 409/422 pages."""
+
+    def wrap(handler: Handler) -> Endpoint:
+        @wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            session = await load_session(request)
+            if session is None:
+                if request.method == "GET" and not as_json:
+                    return redirect("/console/login")
+                return _refuse(request, 401 if as_json else 403, "Sign in first.", as_json)
+            request.state.staff = session
+            if session.role not in roles:
+                log.info("staff %s (%s) refused %s", session.staff_id, session.role, request.url.path)
+                return _refuse(request, 403, "Your role cannot open this page.", as_json)
+            if request.method == "POST":
+                form = await request.form()
+                if not csrf.form_token_ok(session.csrf_token, form):
+                    return _refuse(
+                        request, 403, "The form's security token is missing or old: reload the page.", as_json
+                    )
+            try:
+                return await handler(request, session)
+            except NotFound as exc:
+                return _refuse(request, 404, str(exc), as_json)
+            except FormError as exc:
+                return render(request, "message.html", status_code=422, title="Please check the form", message=str(exc))
+            except StaffError as exc:
+                return render(request, "message.html", status_code=422, title="Not changed", message=str(exc))
+            except CaseError as exc:
+                return render(request, "message.html", status_code=409, title="Not changed", message=str(exc))
+
+        return endpoint
+
+    return wrap

@@ -1,0 +1,133 @@
+"""Admins manage staff (add, change role, deactivate); everyone sets their own Telegram notices."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.console.audit import record
+from bot.console.sessions import StaffSession, guard
+from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+from bot.schema import staff
+from bot.staff import ROLES, StaffError, create_staff, deactivate_staff, issue_setup_link, set_role
+
+__all__ = ["routes"]
+
+
+def _staff_id(request: Request) -> int:
+    try:
+        return int(request.path_params["staff_id"])
+    except ValueError:
+        raise NotFound("There is no such person.") from None
+
+
+async def _people(request: Request) -> list[object]:
+    async with runtime(request).db.read() as conn:
+        return list(
+            (
+                await conn.execute(
+                    select(
+                        staff.c.id,
+                        staff.c.email,
+                        staff.c.role,
+                        staff.c.active,
+                        staff.c.password_hash.is_not(None).label("has_password"),
+                    ).order_by(staff.c.active.desc(), staff.c.email)
+                )
+            ).all()
+        )
+
+
+@guard("admin")
+async def _staff_page(request: Request, me: StaffSession) -> Response:
+    return render(request, "staff.html", people=await _people(request), roles=ROLES, link=None)
+
+
+@guard("admin")
+async def _add(request: Request, me: StaffSession) -> Response:
+    form = await request.form()
+    email = field(form, "email", max_length=200)
+    role = field(form, "role", max_length=16)
+    rt = runtime(request)
+    async with rt.db.write() as conn:
+        _, link = await create_staff(conn, email, role, now(request), rt.settings.public_url, actor=me.actor)
+    return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
+
+
+@guard("admin")
+async def _new_link(request: Request, me: StaffSession) -> Response:
+    staff_id = _staff_id(request)
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.write() as conn:
+        email = (
+            await conn.execute(select(staff.c.email).where(staff.c.id == staff_id, staff.c.active.is_(True)))
+        ).scalar()
+        if email is None:
+            raise NotFound("There is no such active person.")
+        link = await issue_setup_link(conn, staff_id, at, rt.settings.public_url)
+        await record(conn, at, me.actor, "staff.setup_link", f"staff:{staff_id}")
+    return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
+
+
+@guard("admin")
+async def _role(request: Request, me: StaffSession) -> Response:
+    staff_id = _staff_id(request)
+    role = field(await request.form(), "role", max_length=16)
+    if staff_id == me.staff_id and role != "admin":
+        raise StaffError("you cannot take your own admin role away; ask another admin")
+    async with runtime(request).db.write() as conn:
+        await set_role(conn, staff_id, role, now(request), me.actor)
+    return redirect("/console/staff")
+
+
+@guard("admin")
+async def _deactivate(request: Request, me: StaffSession) -> Response:
+    staff_id = _staff_id(request)
+    if staff_id == me.staff_id:
+        raise StaffError("you cannot deactivate yourself; ask another admin")
+    async with runtime(request).db.write() as conn:
+        await deactivate_staff(conn, staff_id, now(request), me.actor)
+    return redirect("/console/staff")
+
+
+@guard("admin", "adviser", "volunteer")
+async def _me(request: Request, me: StaffSession) -> Response:
+    async with runtime(request).db.read() as conn:
+        row = (await conn.execute(select(staff).where(staff.c.id == me.staff_id))).one()
+    return render(request, "me.html", account=row, saved=request.query_params.get("saved") == "1")
+
+
+@guard("admin", "adviser", "volunteer")
+async def _save_me(request: Request, me: StaffSession) -> Response:
+    form = await request.form()
+    raw_chat = field(form, "telegram_chat_id", max_length=20, required=False)
+    notify = form.get("notify_telegram") == "1"
+    try:
+        chat_id = int(raw_chat) if raw_chat else None
+    except ValueError:
+        raise FormError("the Telegram chat id is a number") from None
+    if notify and chat_id is None:
+        raise FormError("notices need a Telegram chat id")
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        await conn.execute(
+            update(staff).where(staff.c.id == me.staff_id).values(telegram_chat_id=chat_id, notify_telegram=notify)
+        )
+        await record(conn, at, me.actor, "staff.notices", f"staff:{me.staff_id}", f"notify={notify}")
+    return redirect("/console/me?saved=1")
+
+
+def routes() -> list[BaseRoute]:
+    """Staff administration and the personal settings page."""
+    return [
+        Route("/console/staff", _staff_page, methods=["GET"]),
+        Route("/console/staff", _add, methods=["POST"]),
+        Route("/console/staff/{staff_id}/link", _new_link, methods=["POST"]),
+        Route("/console/staff/{staff_id}/role", _role, methods=["POST"]),
+        Route("/console/staff/{staff_id}/deactivate", _deactivate, methods=["POST"]),
+        Route("/console/me", _me, methods=["GET"]),
+        Route("/console/me", _save_me, methods=["POST"]),
+    ]

@@ -1,0 +1,94 @@
+"""A tenant's page for advisers: contact, rent position, cases, and opening a case by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.cases import open_case
+from bot.console.audit import record
+from bot.console.inbox import urgency
+from bot.console.sessions import StaffSession, guard
+from bot.console.web import NotFound, field, now, redirect, render, runtime, today
+from bot.schema import cases, rent_positions, tenants
+
+__all__ = ["routes"]
+
+
+def _tenant_id(request: Request) -> int:
+    try:
+        return int(request.path_params["tenant_id"])
+    except ValueError:
+        raise NotFound("There is no such tenant.") from None
+
+
+async def _tenant(request: Request, tenant_id: int) -> Any:
+    async with runtime(request).db.read() as conn:
+        tenant = (
+            await conn.execute(select(tenants).where(tenants.c.id == tenant_id, tenants.c.status != "erased"))
+        ).first()
+    if tenant is None:
+        raise NotFound("There is no such tenant.")
+    return tenant
+
+
+@guard("admin", "adviser")
+async def _lookup(request: Request, me: StaffSession) -> Response:
+    ref = request.query_params.get("ref", "").strip()[:64]
+    if not ref:
+        return render(request, "message.html", 422, title="Find a tenant", message="Type the tenant's reference.")
+    async with runtime(request).db.read() as conn:
+        found = (
+            await conn.execute(select(tenants.c.id).where(tenants.c.tenant_ref == ref, tenants.c.status != "erased"))
+        ).first()
+    if found is None:
+        raise NotFound("No tenant has that reference.")
+    return redirect(f"/console/tenants/{found.id}")
+
+
+@guard("admin", "adviser")
+async def _tenant_page(request: Request, me: StaffSession) -> Response:
+    tenant = await _tenant(request, _tenant_id(request))
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.read() as conn:
+        position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant.id))).first()
+        history = (
+            await conn.execute(select(cases).where(cases.c.tenant_id == tenant.id).order_by(cases.c.id.desc()))
+        ).all()
+    async with rt.db.write() as conn:
+        await record(conn, at, me.actor, "tenant.view", f"tenant:{tenant.id}")
+    return render(
+        request,
+        "tenant.html",
+        tenant=tenant,
+        position=position,
+        urgency=urgency(position, today(request)),
+        cases=history,
+    )
+
+
+@guard("admin", "adviser")
+async def _open_case(request: Request, me: StaffSession) -> Response:
+    tenant = await _tenant(request, _tenant_id(request))
+    reason = field(await request.form(), "reason", max_length=200)
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        case_id = await open_case(
+            conn, tenant.id, origin="manual", reason=reason, now=at, today=today(request), staff_id=me.staff_id
+        )
+        await record(conn, at, me.actor, "case.open", f"case:{case_id}", f"tenant:{tenant.id}")
+    return redirect(f"/console/cases/{case_id}")
+
+
+def routes() -> list[BaseRoute]:
+    """Tenant lookup, page and manual case."""
+    return [
+        Route("/console/tenants", _lookup, methods=["GET"]),
+        Route("/console/tenants/{tenant_id}", _tenant_page, methods=["GET"]),
+        Route("/console/tenants/{tenant_id}/cases", _open_case, methods=["POST"]),
+    ]

@@ -1,0 +1,126 @@
+"""What every console page shares: templates, formatting in Danish, the clock and small form helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from bot.runtime import TEMPLATES_DIR, Runtime
+
+__all__ = [
+    "FormError",
+    "NotFound",
+    "field",
+    "local_day",
+    "local_time",
+    "money",
+    "now",
+    "redirect",
+    "render",
+    "runtime",
+    "today",
+]
+
+_env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES_DIR / "console")),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class FormError(ValueError):
+    """A form field that is missing or wrong; the page answers 422 with the message."""
+
+
+class NotFound(LookupError):
+    """The case, tenant or person in the path does not exist; the page answers 404."""
+
+
+def runtime(request: Request) -> Runtime:
+    """The running service the app was built around."""
+    rt: Runtime = request.app.state.rt
+    return rt
+
+
+def now(request: Request) -> datetime:
+    """The shell's clock (UTC)."""
+    return runtime(request).clock()
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(runtime(request).settings.timezone)
+
+
+def today(request: Request) -> date:
+    """Today in the organisation's time zone."""
+    return now(request).astimezone(_zone(request)).date()
+
+
+def money(ore: int | None) -> str:
+    """Øre as Danish kroner, e.g. '7.100,50 kr.'."""
+    if ore is None:
+        return "–"
+    return str(format_currency(Decimal(ore) / 100, "DKK", locale="da_DK"))
+
+
+def local_day(value: date | None) -> str:
+    """A date the Danish way, e.g. '3. mar. 2026'."""
+    return "–" if value is None else str(format_date(value, format="medium", locale="da_DK"))
+
+
+def _make_local_time(zone: ZoneInfo) -> Any:
+    def local_time(value: datetime | None) -> str:
+        if value is None:
+            return "–"
+        return str(format_datetime(value.astimezone(zone), "d. MMM HH:mm", locale="da_DK"))
+
+    return local_time
+
+
+def local_time(request: Request, value: datetime | None) -> str:
+    """A time in the organisation's zone, e.g. '3. mar. 14:05'."""
+    formatter: str = _make_local_time(_zone(request))(value)
+    return formatter
+
+
+def render(request: Request, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    """Render a console template with the signed-in person (if any) and the formatting filters."""
+    template = _env.get_template(name)
+    values.setdefault("me", getattr(request.state, "staff", None))
+    values.setdefault("error", None)
+    html = template.render(
+        **values,
+        money=money,
+        local_date=local_day,
+        local_time=_make_local_time(_zone(request)),
+        paused=runtime(request).paused(),
+    )
+    headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def redirect(path: str) -> RedirectResponse:
+    """A redirect after a POST (303, so the browser follows with GET)."""
+    return RedirectResponse(path, status_code=303)
+
+
+def field(form: FormData, name: str, *, max_length: int = 2000, required: bool = True) -> str:
+    """A stripped text field; raises FormError when it is required and empty or too long."""
+    raw = form.get(name)
+    value = raw.strip() if isinstance(raw, str) else ""
+    if required and not value:
+        raise FormError(f"'{name}' is required")
+    if len(value) > max_length:
+        raise FormError(f"'{name}' is longer than {max_length} characters")
+    return value

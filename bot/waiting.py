@@ -1,0 +1,165 @@
+"""Moves waiting conversations along without the tenant: a nudge, giving up, or a balance that was paid."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.apply import Turn, apply_events, save_state
+from bot.cases import HELD_STATUSES
+from bot.db import Database
+from bot.schema import cases, conversations, outbox, rent_positions, tenants
+from bot.settings import Settings, load_settings
+from bot.snapshots import chunked, day_window
+from conversations import engine
+from conversations.model import FactReported, Input, WaitExpired
+from conversations.state import State
+from scheduler.quiet import next_allowed_send
+
+__all__ = ["balance_updated", "expire_waiting", "proactive_not_before", "quiet_not_before"]
+
+log = logging.getLogger(__name__)
+
+
+def quiet_not_before(at: datetime, settings: Settings) -> datetime:
+    """The first moment at or after `at` outside quiet hours and (when configured) holidays."""
+    return next_allowed_send(
+        at, ZoneInfo(settings.timezone), settings.quiet_start, settings.quiet_end, settings.quiet_on_holidays
+    )
+
+
+async def proactive_not_before(conn: AsyncConnection, tenant_id: int, now: datetime, settings: Settings) -> datetime:
+    """When a proactive message to this tenant may go: after quiet hours, and never twice on one day."""
+    tz = ZoneInfo(settings.timezone)
+    at = quiet_not_before(now, settings)
+    start, end = day_window(at.astimezone(tz).date(), tz)
+    busy = (
+        await conn.execute(
+            select(outbox.c.id)
+            .where(
+                outbox.c.tenant_id == tenant_id,
+                outbox.c.proactive.is_(True),
+                outbox.c.state != "held",
+                outbox.c.not_before >= start,
+                outbox.c.not_before < end,
+            )
+            .limit(1)
+        )
+    ).first()
+    return quiet_not_before(end, settings) if busy is not None else at
+
+
+def _state(value: Any) -> State:
+    return State.from_json(value if isinstance(value, str) else json.dumps(value))
+
+
+_held = exists().where(cases.c.tenant_id == conversations.c.tenant_id, cases.c.status.in_(HELD_STATUSES))
+
+
+async def _resume(
+    conn: AsyncConnection, row: Any, user_input: Input, key: str, now: datetime, settings: Settings
+) -> None:
+    state = _state(row.state)
+    new_state, events = engine.resume(state, user_input, now)
+    turn = Turn(
+        tenant_id=row.tenant_id,
+        conversation_id=row.id,
+        channel=state.channel,
+        language=row.language,
+        now=now,
+        today=now.astimezone(ZoneInfo(settings.timezone)).date(),
+        key=key,
+        proactive=True,
+        not_before=await proactive_not_before(conn, row.tenant_id, now, settings) if events else None,
+        link_code_minutes=settings.link_code_minutes,
+    )
+    await save_state(conn, turn, new_state)
+    await apply_events(conn, turn, events)
+
+
+async def _expire_batch(conn: AsyncConnection, now: datetime, settings: Settings, is_sqlite: bool, batch: int) -> int:
+    stmt = (
+        select(
+            conversations.c.id,
+            conversations.c.tenant_id,
+            conversations.c.state,
+            conversations.c.version,
+            tenants.c.language,
+            tenants.c.status,
+            _held.label("held"),
+        )
+        .join(tenants, tenants.c.id == conversations.c.tenant_id)
+        .where(conversations.c.active.is_(True), conversations.c.waiting_until <= now)
+        .order_by(conversations.c.waiting_until, conversations.c.id)
+        .limit(batch)
+    )
+    if not is_sqlite:
+        stmt = stmt.with_for_update(skip_locked=True, of=conversations)
+    rows = (await conn.execute(stmt)).all()
+    for row in rows:
+        if row.status != "active":
+            # Opted out or wrong number meanwhile: end quietly, nothing more goes to them.
+            await conn.execute(
+                update(conversations)
+                .where(conversations.c.id == row.id)
+                .values(active=False, waiting_until=None, ended_reason=str(row.status)[:40], updated_at=now)
+            )
+            continue
+        # While a person holds the case the bot does not nudge; the conversation ends as handed off.
+        user_input: Input = FactReported("case_taken") if row.held else WaitExpired()
+        await _resume(conn, row, user_input, f"wait:{row.id}:{row.version}", now, settings)
+    return len(rows)
+
+
+async def expire_waiting(db: Database, now: datetime, settings: Settings, batch: int = 200) -> int:
+    """Resume every conversation whose wait ran out with WaitExpired: a nudge first, then giving up."""
+    total = 0
+    while True:
+        async with db.write() as conn:
+            handled = await _expire_batch(conn, now, settings, db.is_sqlite, batch)
+        total += handled
+        if handled < batch:
+            break
+    if total:
+        log.info("resumed %s waiting conversations", total)
+    return total
+
+
+async def balance_updated(
+    conn: AsyncConnection, tenant_ids: Iterable[int], now: datetime, settings: Settings | None = None
+) -> int:
+    """For tenants whose balance is now 0, end their waiting reminder conversation with a thank-you."""
+    settings = settings or load_settings()
+    ids = sorted(set(tenant_ids))
+    handled = 0
+    for part in chunked(ids):
+        stmt = (
+            select(
+                conversations.c.id,
+                conversations.c.tenant_id,
+                conversations.c.state,
+                conversations.c.version,
+                tenants.c.language,
+            )
+            .join(tenants, tenants.c.id == conversations.c.tenant_id)
+            .join(rent_positions, rent_positions.c.tenant_id == conversations.c.tenant_id)
+            .where(
+                conversations.c.tenant_id.in_(part),
+                conversations.c.active.is_(True),
+                conversations.c.trigger.is_not(None),
+                and_(rent_positions.c.balance_ore <= 0, tenants.c.status == "active"),
+                ~_held,
+            )
+        )
+        for row in (await conn.execute(stmt)).all():
+            key = f"fact:{row.id}:{row.version}"
+            await _resume(conn, row, FactReported("balance_cleared"), key, now, settings)
+            handled += 1
+    return handled

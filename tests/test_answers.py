@@ -1,0 +1,130 @@
+"""Understanding answers: yes/no, option numbers, amounts, dates, and messages that must not crash."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conversations.answers import matches_tag, parse_amount, parse_date, parse_number, parse_yes_no
+
+TODAY = date(2026, 12, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("ja", "da", True),
+        ("Jo", "da", True),
+        ("jep", "da", True),
+        ("ok", "da", True),
+        ("Okay 👍", "da", True),
+        ("yes", "da", True),
+        ("y", "en", True),
+        ("Ja tak!", "da", True),
+        ("nej", "da", False),
+        ("nope", "da", False),
+        ("no", "en", False),
+        ("Nej tak.", "da", False),
+        ("ja nej", "da", None),
+        ("måske", "da", None),
+        ("🙂", "da", None),
+        ("evet", "tr", True),
+        ("نعم", "ar", True),
+    ],
+)
+def test_yes_no(text: str, language: str, expected: bool | None) -> None:
+    assert parse_yes_no(text, language) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", 1),
+        (" 2. ", 2),
+        ("nr 3", 3),
+        ("4️⃣", 4),
+        ("5", None),
+        ("0", None),
+        ("12", None),
+        ("1 eller 2", None),
+    ],
+)
+def test_option_number(text: str, expected: int | None) -> None:
+    assert parse_number(text, 4) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "ore"),
+    [
+        ("2500", 250000),
+        ("2.500", 250000),
+        ("2.500,50 kr", 250050),
+        ("kr. 2500", 250000),
+        ("2500,-", 250000),
+        ("2 500 kr", 250000),
+        ("2500,5", 250050),
+        ("1.250", 125000),
+        ("Jeg kan betale 900 kr", 90000),
+        ("0", None),
+        ("to tusind", None),
+        ("2500 eller 3000", None),
+        ("💰💰", None),
+    ],
+)
+def test_amount_in_ore(text: str, ore: int | None) -> None:
+    assert parse_amount(text) == ore
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15", date(2026, 12, 15)),
+        ("den 15.", date(2026, 12, 15)),
+        ("d. 15", date(2026, 12, 15)),
+        ("15/12", date(2026, 12, 15)),
+        ("15-12-2026", date(2026, 12, 15)),
+        ("15.12.26", date(2026, 12, 15)),
+        ("3", date(2026, 12, 3)),
+        ("1", date(2027, 1, 1)),
+        ("2/1", date(2027, 1, 2)),
+        ("15. januar", date(2027, 1, 15)),
+        ("i morgen", date(2026, 12, 4)),
+        ("tomorrow", date(2026, 12, 4)),
+        ("31", date(2026, 12, 31)),
+        ("1/1/2020", None),
+        ("30/2", None),
+        ("32", None),
+        ("snart", None),
+        ("😅😅", None),
+    ],
+)
+def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | None) -> None:
+    assert parse_date(text, TODAY) == expected
+
+
+def test_day_that_this_month_lacks_moves_to_the_next_month_that_has_it() -> None:
+    assert parse_date("31", date(2027, 2, 1)) == date(2027, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("text", "tag", "expected"),
+    [
+        ("jeg har betalt", "paid", True),
+        ("Jeg har ikke betalt", "paid", False),
+        ("betalt ✅", "paid", True),
+        ("hjælp", "help", True),
+        ("I already paid", "paid", True),
+        ("ikke betalt endnu", "paid", False),
+    ],
+)
+def test_option_words(text: str, tag: str, expected: bool) -> None:
+    assert matches_tag(text, "da", tag) is expected
+
+
+@pytest.mark.parametrize("text", ["", " ", "\u200f", "💥" * 50, "ﷺ", "1" * 400, "\x00", "２５００"])
+def test_odd_input_never_crashes(text: str) -> None:
+    parse_amount(text)
+    parse_date(text, TODAY)
+    parse_yes_no(text, "da")
+    parse_number(text, 4)

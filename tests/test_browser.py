@@ -1,0 +1,184 @@
+"""The console in a real headless Chromium against the real app served by uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.channels.sandbox import SandboxChannel
+from bot.inbound import InboundMessage
+from bot.migrate import upgrade
+from bot.runtime import Runtime, build_runtime
+from bot.schema import cases
+from tests.conftest import make_settings
+from tests.console_support import PASSWORD, add_case, add_person, add_tenant, today
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is missing: apt-get install chromium"),
+]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+TENANT_PHONE = "+4520000001"
+
+
+@dataclass
+class Served:
+    rt: Runtime
+    url: str
+    browser: Browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    for _ in range(int(within / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not true within {within} seconds")
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    port = _free_port()
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}", public_url=f"http://127.0.0.1:{port}")
+    rt = build_runtime(
+        settings, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}, background=True
+    )
+    await upgrade(rt.db)
+    config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await _until(lambda: asyncio.sleep(0, server.started))
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield Served(rt, f"http://127.0.0.1:{port}", browser)
+        finally:
+            await browser.close()
+            server.should_exit = True
+            await task
+
+
+async def _sign_in(served: Served, email: str, password: str = PASSWORD) -> tuple[BrowserContext, Page]:
+    context = await served.browser.new_context(viewport={"width": 1100, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{served.url}/console/login")
+    await page.fill("#email", email)
+    await page.fill("#password", password)
+    await page.click("button[type=submit]")
+    return context, page
+
+
+async def _tenant_consents(rt: Runtime, tenant_id: int) -> int:
+    """The tenant answers the bot by SMS: talk to an adviser (3), then yes to sharing their answers."""
+    for n, text in enumerate(["Hej", "3", "JA"]):
+        await rt.inbox.submit(InboundMessage("sms", f"SM-browser-{n}", TENANT_PHONE, text))
+        count = n + 1
+        await _until(lambda count=count: asyncio.sleep(0, len(rt.sandbox["sms"].to(TENANT_PHONE)) >= count))
+
+    query = select(cases.c.id).where(cases.c.tenant_id == tenant_id, cases.c.consented.is_(True))
+
+    async def opened() -> bool:
+        async with rt.db.read() as conn:
+            return (await conn.execute(query)).first() is not None
+
+    await _until(opened)
+    async with rt.db.read() as conn:
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(served: Served) -> None:
+    rt = served.rt
+    day = today(rt)
+    tenant_id = await add_tenant(
+        rt, "R-1", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=640000, court_date=day + timedelta(days=12)
+    )
+    await add_case(rt, await add_tenant(rt, "R-2", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
+    case_id = await _tenant_consents(rt, tenant_id)
+    adviser_id = await add_person(rt, "adviser@example.org", "adviser")
+    await add_person(rt, "volunteer@example.org", "volunteer")
+    await add_person(rt, "admin@example.org", "admin")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    adviser, page = await _sign_in(served, "adviser@example.org")
+    await page.wait_for_selector("#cases")
+    assert await page.get_attribute("#cases tbody tr:first-child", "data-case") == str(case_id)
+    assert "Omega" in await page.inner_text("#cases tbody tr:first-child")
+    await page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
+
+    await page.click("#cases tbody tr:first-child a")
+    await page.click("#take")
+    await page.fill("#reply", "Hej Omega, jeg ringer dig op i morgen formiddag.")
+    await page.click("form[action$='/reply'] button")
+    await _until(
+        lambda: asyncio.sleep(
+            0,
+            "Hej Omega, jeg ringer dig op i morgen formiddag." in [m.text for m in rt.sandbox["sms"].to(TENANT_PHONE)],
+        )
+    )
+    # The tenant answers; the open case page shows it without a reload.
+    await rt.inbox.submit(InboundMessage("sms", "SM-browser-answer", TENANT_PHONE, "Tak, det passer fint"))
+    await page.wait_for_selector("#thread li:has-text('Tak, det passer fint')", timeout=10_000)
+    await page.screenshot(path=str(SCREENSHOTS / "case.png"), full_page=True)
+
+    # A POST without the CSRF token is refused, even with the session cookie.
+    forged = await adviser.request.post(f"{served.url}/console/cases/{case_id}/close", form={"outcome": "paid"})
+    assert forged.status == 403
+
+    volunteer, vpage = await _sign_in(served, "volunteer@example.org")
+    response = await vpage.goto(f"{served.url}/console/cases/{case_id}")
+    assert response is not None and response.status == 403
+    assert "6.400" not in await vpage.content()
+    await volunteer.close()
+
+    admin, apage = await _sign_in(served, "admin@example.org")
+    await apage.goto(f"{served.url}/console/staff")
+    await apage.click(f"tr[data-staff='{adviser_id}'] form[action$='/deactivate'] button")
+    await admin.close()
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    assert page.url.endswith("/console/login")
+    await adviser.close()
+
+
+async def test_repeated_wrong_passwords_are_slowed_down_in_the_browser(served: Served) -> None:
+    await add_person(served.rt, "adviser@example.org", "adviser")
+    context = await served.browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{served.url}/console/login")
+    for _ in range(3):
+        await page.fill("#email", "adviser@example.org")
+        await page.fill("#password", "not the password")
+        await page.click("button[type=submit]")
+        await page.wait_for_selector(".error")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    assert "Too many wrong attempts" in await page.inner_text(".error")
+    assert page.url.endswith("/console/login")
+    await context.close()

@@ -1,0 +1,99 @@
+"""Keywords: whole-message only, case/accent/punctuation/emoji-insensitive, per enabled language."""
+
+from __future__ import annotations
+
+import pytest
+
+from conversations.keywords import classify, looks_like_stop_wish
+
+LANGS = ["da", "en"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("STOP", "opt_out"),
+        ("stop", "opt_out"),
+        ("  Stop! ", "opt_out"),
+        ("STOP 🛑", "opt_out"),
+        ("Stóp", "opt_out"),
+        ("AFMELD", "opt_out"),
+        ("afmeld.", "opt_out"),
+        ("STOPALL", "opt_out"),
+        ("UNSUBSCRIBE", "opt_out"),
+        ("end", "opt_out"),
+        ("quit", "opt_out"),
+        ("START", "opt_in"),
+        ("start!", "opt_in"),
+        ("FORKERT NUMMER", "wrong_number"),
+        ("forkert  nummer", "wrong_number"),
+        ("Wrong number", "wrong_number"),
+        ("HJÆLP", "help"),
+        ("hjælp?", "help"),
+        ("HELP", "help"),
+        ("info", "help"),
+        ("TILBAGEKALD", "withdraw_consent"),
+        ("withdraw", "withdraw_consent"),
+        ("ENGLISH", "language"),
+        ("dansk", "language"),
+    ],
+)
+def test_whole_message_keywords(text: str, kind: str) -> None:
+    keyword = classify(text, LANGS)
+    assert keyword is not None and keyword.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "send",
+        "weekend",
+        "stoppested",
+        "jeg vil ikke stoppe",
+        "stop med at skrive til mig",
+        "please stop",
+        "start på måneden",
+        "ja",
+        "1",
+        "",
+        "🙂",
+        "hjælp mig med huslejen",
+        "العربية",
+        "dur",
+    ],
+)
+def test_not_a_keyword(text: str) -> None:
+    assert classify(text, LANGS) is None
+
+
+def test_language_word_switches_only_to_an_enabled_language() -> None:
+    arabic = classify("العربية", ["da", "en", "ar"])
+    assert arabic is not None and arabic.kind == "language" and arabic.language == "ar"
+    assert classify("العربية", LANGS) is None
+    keyword = classify("English", LANGS)
+    assert keyword is not None and keyword.language == "en"
+
+
+def test_other_languages_opt_out_words_work_when_enabled() -> None:
+    assert classify("DUR", ["da", "tr"]) is not None
+    assert classify("DUR", ["da"]) is None
+    keyword = classify("توقف", ["da", "ar"])
+    assert keyword is not None and keyword.kind == "opt_out"
+
+
+@pytest.mark.parametrize(
+    ("text", "wish"),
+    [
+        ("stop med at skrive til mig", True),
+        ("Skriv ikke til mig mere", True),
+        ("please stop texting me", True),
+        ("jeg vil afmelde", True),
+        ("jeg vil ikke stoppe", False),
+        ("stoppested", False),
+        ("send pengene", False),
+        ("STOP", False),
+        ("ja tak", False),
+    ],
+)
+def test_looks_like_stop_wish(text: str, wish: bool) -> None:
+    assert looks_like_stop_wish(text) is wish
