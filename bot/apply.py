@@ -1,4 +1,4 @@
-"""Turns a conversation's events into database writes inside the caller's transaction."""
+"""Turns a conversation's events into database writes inside the caller's (synchronous) transaction."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, select, update
 
 from bot import linking
 from bot.cases import open_case, open_case_for
@@ -48,13 +47,13 @@ class Turn:
     link_code_minutes: int = 60 * 24
 
 
-async def save_state(conn: AsyncConnection, turn: Turn, state: State, trigger: str | None = None) -> int:
+def save_state(conn: Connection, turn: Turn, state: State, trigger: str | None = None) -> int:
     """Insert or update the conversation row for this state; returns its id."""
     data = json.loads(state.to_json())
     if turn.conversation_id is None:
         return int(
             (
-                await conn.execute(
+                conn.execute(
                     conversations.insert()
                     .values(
                         tenant_id=turn.tenant_id,
@@ -72,7 +71,7 @@ async def save_state(conn: AsyncConnection, turn: Turn, state: State, trigger: s
                 )
             ).scalar_one()
         )
-    await conn.execute(
+    conn.execute(
         update(conversations)
         .where(conversations.c.id == turn.conversation_id)
         .values(
@@ -87,22 +86,22 @@ async def save_state(conn: AsyncConnection, turn: Turn, state: State, trigger: s
     return turn.conversation_id
 
 
-async def withdraw_consent(conn: AsyncConnection, tenant_id: int, now: datetime) -> None:
+def withdraw_consent(conn: Connection, tenant_id: int, now: datetime) -> None:
     """Withdraw every standing consent at once; open cases lose the tenant's replies."""
-    await conn.execute(
+    conn.execute(
         update(consents)
         .where(consents.c.tenant_id == tenant_id, consents.c.withdrawn_at.is_(None))
         .values(withdrawn_at=now)
     )
-    await conn.execute(update(cases).where(cases.c.tenant_id == tenant_id).values(consented=False, updated_at=now))
+    conn.execute(update(cases).where(cases.c.tenant_id == tenant_id).values(consented=False, updated_at=now))
 
 
-async def apply_events(conn: AsyncConnection, turn: Turn, events: Sequence[Event]) -> None:
+def apply_events(conn: Connection, turn: Turn, events: Sequence[Event]) -> None:
     """Write what the events say happened; messages go to the outbox, sent after commit."""
     for index, event in enumerate(events):
         match event:
             case MessageRequested():
-                await enqueue(
+                enqueue(
                     conn,
                     now=turn.now,
                     channel=turn.channel,
@@ -117,29 +116,29 @@ async def apply_events(conn: AsyncConnection, turn: Turn, events: Sequence[Event
                     not_before=turn.not_before,
                 )
             case ConsentGiven(scope=scope, wording_version=version):
-                await conn.execute(
+                conn.execute(
                     consents.insert().values(
                         tenant_id=turn.tenant_id, scope=scope, wording_version=version, given_at=turn.now
                     )
                 )
-                await conn.execute(update(cases).where(cases.c.tenant_id == turn.tenant_id).values(consented=True))
+                conn.execute(update(cases).where(cases.c.tenant_id == turn.tenant_id).values(consented=True))
             case ConsentWithdrawn():
-                await withdraw_consent(conn, turn.tenant_id, turn.now)
+                withdraw_consent(conn, turn.tenant_id, turn.now)
             case HandoffRequested(reason=reason):
-                await open_case(conn, turn.tenant_id, origin="handoff", reason=reason, now=turn.now, today=turn.today)
+                open_case(conn, turn.tenant_id, origin="handoff", reason=reason, now=turn.now, today=turn.today)
             case PromiseRecorded(pay_on=pay_on):
-                await conn.execute(
+                conn.execute(
                     update(rent_positions).where(rent_positions.c.tenant_id == turn.tenant_id).values(promise_on=pay_on)
                 )
             case PaidClaimed(pause_until=until):
-                await conn.execute(
+                conn.execute(
                     update(rent_positions)
                     .where(rent_positions.c.tenant_id == turn.tenant_id)
                     .values(paid_claim_until=until)
                 )
             case TelegramLinkRequested():
-                code = await linking.create_code(conn, turn.tenant_id, turn.now, turn.link_code_minutes)
-                await enqueue(
+                code = linking.create_code(conn, turn.tenant_id, turn.now, turn.link_code_minutes)
+                enqueue(
                     conn,
                     now=turn.now,
                     channel="sms",
@@ -154,18 +153,18 @@ async def apply_events(conn: AsyncConnection, turn: Turn, events: Sequence[Event
                 pass
 
 
-async def tenant_case_held(conn: AsyncConnection, tenant_id: int) -> Any | None:
+def tenant_case_held(conn: Connection, tenant_id: int) -> Any | None:
     """The open case if a person holds it (the bot then stays quiet)."""
-    case = await open_case_for(conn, tenant_id)
+    case = open_case_for(conn, tenant_id)
     if case is not None and case.status in ("taken", "waiting_tenant", "volunteer"):
         return case
     return None
 
 
-async def active_conversation(conn: AsyncConnection, tenant_id: int) -> Any | None:
+def active_conversation(conn: Connection, tenant_id: int) -> Any | None:
     """The tenant's active conversation row, if any."""
     return (
-        await conn.execute(
+        conn.execute(
             select(conversations)
             .where(conversations.c.tenant_id == tenant_id, conversations.c.active.is_(True))
             .order_by(conversations.c.id.desc())

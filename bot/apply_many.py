@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, Table
 
 from bot.apply import Turn, apply_events
 from bot.schema import conversations, messages, outbox
@@ -19,8 +18,8 @@ from conversations.values import encode_values
 __all__ = ["apply_many", "insert_conversations"]
 
 
-async def insert_conversations(
-    conn: AsyncConnection, turns: Sequence[Turn], states: Sequence[State], triggers: Sequence[str | None]
+def insert_conversations(
+    conn: Connection, turns: Sequence[Turn], states: Sequence[State], triggers: Sequence[str | None]
 ) -> list[Turn]:
     """Insert one conversation row per state; returns the turns with their new conversation ids."""
     if not turns:
@@ -41,11 +40,11 @@ async def insert_conversations(
         }
         for turn, state, trigger in zip(turns, states, triggers, strict=True)
     ]
-    ids = await _insert_by_tenant(conn, conversations, params)
+    ids = _insert_by_tenant(conn, conversations, params)
     return [replace(turn, conversation_id=cid) for turn, cid in zip(turns, ids, strict=True)]
 
 
-async def _insert_by_tenant(conn: AsyncConnection, table: Table, params: Sequence[dict[str, Any]]) -> list[int]:
+def _insert_by_tenant(conn: Connection, table: Table, params: Sequence[dict[str, Any]]) -> list[int]:
     """Multi-row inserts returning the new ids in the order of `params`.
 
     SQLite can only keep RETURNING in parameter order one row at a time, so each statement holds at most
@@ -62,7 +61,7 @@ async def _insert_by_tenant(conn: AsyncConnection, table: Table, params: Sequenc
             (later if tenant_id in seen else round_).append(i)
             seen.add(tenant_id)
         stmt = table.insert().returning(table.c.id, table.c.tenant_id)
-        found = {int(t): int(i) for i, t in await conn.execute(stmt, [params[i] for i in round_])}
+        found = {int(t): int(i) for i, t in conn.execute(stmt, [params[i] for i in round_])}
         for i in round_:
             ids[i] = found[params[i]["tenant_id"]]
         pending = later
@@ -97,12 +96,12 @@ def _only_messages(events: Sequence[Event]) -> bool:
     return all(isinstance(e, MessageRequested | AnswerRecorded | ConversationEnded) for e in events)
 
 
-async def apply_many(conn: AsyncConnection, items: Sequence[tuple[Turn, Sequence[Event]]]) -> None:
+def apply_many(conn: Connection, items: Sequence[tuple[Turn, Sequence[Event]]]) -> None:
     """Like `apply_events` for each item; turns that only ask questions share a few multi-row inserts."""
     queued: list[tuple[Turn, int, MessageRequested]] = []
     for turn, events in items:
         if not _only_messages(events):
-            await apply_events(conn, turn, events)
+            apply_events(conn, turn, events)
             continue
         queued.extend((turn, index, e) for index, e in enumerate(events) if isinstance(e, MessageRequested))
     if not queued:
@@ -125,7 +124,7 @@ async def apply_many(conn: AsyncConnection, items: Sequence[tuple[Turn, Sequence
         }
         for turn, _, event in queued
     ]
-    message_ids = await _insert_by_tenant(conn, messages, message_params)
+    message_ids = _insert_by_tenant(conn, messages, message_params)
     outbox_params: list[dict[str, Any]] = []
     for (turn, index, event), message_id in zip(queued, message_ids, strict=True):
         start = turn.not_before or turn.now
@@ -148,4 +147,4 @@ async def apply_many(conn: AsyncConnection, items: Sequence[tuple[Turn, Sequence
                 "created_at": turn.now,
             }
         )
-    await conn.execute(outbox.insert(), outbox_params)
+    conn.execute(outbox.insert(), outbox_params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.schema import case_events, cases, consents, rent_positions
@@ -63,10 +63,10 @@ def case_priority(position: Any | None, today: date) -> int:
     return int(score)
 
 
-async def has_consent(conn: AsyncConnection, tenant_id: int, scope: str = "adviser") -> bool:
+def has_consent(conn: Connection, tenant_id: int, scope: str = "adviser") -> bool:
     """Whether the tenant has a consent of this scope that is not withdrawn."""
     row = (
-        await conn.execute(
+        conn.execute(
             select(consents.c.id).where(
                 consents.c.tenant_id == tenant_id,
                 consents.c.scope == scope,
@@ -77,17 +77,15 @@ async def has_consent(conn: AsyncConnection, tenant_id: int, scope: str = "advis
     return row is not None
 
 
-async def open_case_for(conn: AsyncConnection, tenant_id: int) -> Any | None:
+def open_case_for(conn: Connection, tenant_id: int) -> Any | None:
     """The tenant's open case, if any."""
     return (
-        await conn.execute(
-            select(cases).where(cases.c.tenant_id == tenant_id, cases.c.status.in_(OPEN_STATUSES)).limit(1)
-        )
+        conn.execute(select(cases).where(cases.c.tenant_id == tenant_id, cases.c.status.in_(OPEN_STATUSES)).limit(1))
     ).first()
 
 
-async def open_case(
-    conn: AsyncConnection,
+def open_case(
+    conn: Connection,
     tenant_id: int,
     *,
     origin: str,
@@ -97,22 +95,22 @@ async def open_case(
     staff_id: int | None = None,
 ) -> int:
     """Open a case, or refresh the open one (its reason and priority); returns its id."""
-    position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id))).first()
+    position = (conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id))).first()
     priority = case_priority(position, today)
-    consented = await has_consent(conn, tenant_id)
-    existing = await open_case_for(conn, tenant_id)
+    consented = has_consent(conn, tenant_id)
+    existing = open_case_for(conn, tenant_id)
     if existing is not None:
-        await conn.execute(
+        conn.execute(
             update(cases)
             .where(cases.c.id == existing.id)
             .values(priority=max(priority, existing.priority), consented=consented, updated_at=now)
         )
-        await conn.execute(
+        conn.execute(
             case_events.insert().values(case_id=existing.id, staff_id=staff_id, kind="status", text=reason, at=now)
         )
         return int(existing.id)
     case_id = (
-        await conn.execute(
+        conn.execute(
             cases.insert()
             .values(
                 tenant_id=tenant_id,
@@ -127,9 +125,7 @@ async def open_case(
             .returning(cases.c.id)
         )
     ).scalar_one()
-    await conn.execute(
-        case_events.insert().values(case_id=case_id, staff_id=staff_id, kind="opened", text=reason, at=now)
-    )
+    conn.execute(case_events.insert().values(case_id=case_id, staff_id=staff_id, kind="opened", text=reason, at=now))
     return int(case_id)
 
 

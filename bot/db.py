@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
 
 __all__ = ["Database", "utcnow"]
 
@@ -45,21 +48,41 @@ def _postgres_args(url: str) -> tuple[str, dict[str, Any]]:
     return rest.render_as_string(hide_password=False), {"server_settings": {"search_path": str(search_path)}}
 
 
+def _begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sync_sqlite_writer(url: str) -> Engine:
+    """The hot paths' writer: plain sqlite3 used from one thread, a whole transaction per trip."""
+    sync_url = make_url(url).set(drivername="sqlite")
+    engine = create_engine(
+        sync_url, pool_size=1, max_overflow=0, connect_args={"timeout": 15, "check_same_thread": False}
+    )
+    event.listen(engine, "connect", _sqlite_writer_connect)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
 class Database:
-    """The writer engine (one connection on SQLite) and the reader engine."""
+    """The writer engine (one connection on SQLite) and the reader engine.
+
+    `run(fn)` executes a synchronous function in one write transaction. On SQLite it runs in a thread
+    of its own over plain sqlite3, so a transaction of many statements costs one trip instead of
+    several per statement through aiosqlite; on PostgreSQL it runs over asyncpg via `run_sync`.
+    """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._sync_writer: Engine | None = None
+        self._executor: ThreadPoolExecutor | None = None
         if self.is_sqlite:
             self.writer = create_async_engine(
                 url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 15}
             )
             event.listen(self.writer.sync_engine, "connect", _sqlite_writer_connect)
 
-            @event.listens_for(self.writer.sync_engine, "begin")
-            def _begin_immediate(conn: Any) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            event.listen(self.writer.sync_engine, "begin", _begin_immediate)
 
             self.reader = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4, connect_args={"timeout": 15})
             event.listen(self.reader.sync_engine, "connect", _sqlite_pragmas)
@@ -70,18 +93,21 @@ class Database:
             )
             self.reader = self.writer
 
-    @classmethod
-    def for_tests(cls, url: str) -> Database:
-        """A database whose connections are not pooled across event loops."""
-        db = cls.__new__(cls)
-        db.url = url
-        db.is_sqlite = url.startswith("sqlite")
-        if db.is_sqlite:
-            return cls(url)
-        pg_url, connect_args = _postgres_args(url)
-        db.writer = create_async_engine(pg_url, poolclass=NullPool, connect_args=connect_args)
-        db.reader = db.writer
-        return db
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn(connection, *args, **kwargs)` in one write transaction and return its result."""
+        if not self.is_sqlite:
+            async with self.writer.begin() as conn:
+                return await conn.run_sync(fn, *args, **kwargs)
+        if self._sync_writer is None:
+            self._sync_writer = _sync_sqlite_writer(self.url)
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        engine = self._sync_writer
+
+        def transaction() -> T:
+            with engine.begin() as conn:
+                return fn(conn, *args, **kwargs)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, transaction)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -97,6 +123,11 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._sync_writer is not None and self._executor is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._sync_writer.dispose)
+            self._executor.shutdown(wait=True)
+            self._sync_writer = None
+            self._executor = None
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

@@ -99,8 +99,7 @@ class Inbox:
         ]
         insert = sqlite.insert if self._db.is_sqlite else postgresql.insert
         stmt = insert(inbound).on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-        async with self._db.write() as conn:
-            await conn.execute(stmt, rows)
+        await self._db.run(lambda conn: conn.execute(stmt, rows))
         self._on_commit()
 
     async def _run(self) -> None:

@@ -8,8 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, select, update
 
 from bot.schema import link_codes, tenants
 
@@ -25,8 +24,8 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def _store(conn: AsyncConnection, tenant_id: int, kind: str, secret: str, now: datetime, minutes: int) -> None:
-    await conn.execute(
+def _store(conn: Connection, tenant_id: int, kind: str, secret: str, now: datetime, minutes: int) -> None:
+    conn.execute(
         link_codes.insert().values(
             tenant_id=tenant_id,
             kind=kind,
@@ -37,9 +36,9 @@ async def _store(conn: AsyncConnection, tenant_id: int, kind: str, secret: str, 
     )
 
 
-async def create_code(conn: AsyncConnection, tenant_id: int, now: datetime, minutes: int) -> str:
+def create_code(conn: Connection, tenant_id: int, now: datetime, minutes: int) -> str:
     """A fresh six-digit code; earlier unused codes of the tenant stop working."""
-    await conn.execute(
+    conn.execute(
         update(link_codes)
         .where(link_codes.c.tenant_id == tenant_id, link_codes.c.kind == "code", link_codes.c.used_at.is_(None))
         .values(used_at=now)
@@ -47,18 +46,18 @@ async def create_code(conn: AsyncConnection, tenant_id: int, now: datetime, minu
     for _ in range(20):
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
         taken = (
-            await conn.execute(select(link_codes.c.id).where(link_codes.c.secret_hash == hash_secret(f"code:{code}")))
+            conn.execute(select(link_codes.c.id).where(link_codes.c.secret_hash == hash_secret(f"code:{code}")))
         ).first()
         if taken is None:
-            await _store(conn, tenant_id, "code", code, now, minutes)
+            _store(conn, tenant_id, "code", code, now, minutes)
             return code
     raise RuntimeError("could not find a free link code")
 
 
-async def create_token(conn: AsyncConnection, tenant_id: int, now: datetime, minutes: int) -> str:
+def create_token(conn: Connection, tenant_id: int, now: datetime, minutes: int) -> str:
     """A deep-link payload (`t.me/<bot>?start=<token>`): 32 characters of A-Za-z0-9_-."""
     token = secrets.token_urlsafe(24)
-    await _store(conn, tenant_id, "token", token, now, minutes)
+    _store(conn, tenant_id, "token", token, now, minutes)
     return token
 
 
@@ -70,31 +69,29 @@ class Redeemed:
     problem: str | None = None  # unknown, used, expired
 
 
-async def redeem(conn: AsyncConnection, kind: str, secret: str, chat_id: int, now: datetime) -> Redeemed:
+def redeem(conn: Connection, kind: str, secret: str, chat_id: int, now: datetime) -> Redeemed:
     """Use a code or token once and link the chat; a wrong, used or expired one links nothing."""
     if kind == "code":
         match = CODE_PATTERN.match(secret)
         secret = "".join(match.groups()) if match else secret.strip()
-    row = (
-        await conn.execute(select(link_codes).where(link_codes.c.secret_hash == hash_secret(f"{kind}:{secret}")))
-    ).first()
+    row = (conn.execute(select(link_codes).where(link_codes.c.secret_hash == hash_secret(f"{kind}:{secret}")))).first()
     if row is None:
         return Redeemed(None, "unknown")
     if row.used_at is not None:
         return Redeemed(None, "used")
     if row.expires_at <= now:
         return Redeemed(None, "expired")
-    await conn.execute(update(link_codes).where(link_codes.c.id == row.id).values(used_at=now))
-    await link_chat(conn, int(row.tenant_id), chat_id, now)
+    conn.execute(update(link_codes).where(link_codes.c.id == row.id).values(used_at=now))
+    link_chat(conn, int(row.tenant_id), chat_id, now)
     return Redeemed(int(row.tenant_id))
 
 
-async def link_chat(conn: AsyncConnection, tenant_id: int, chat_id: int, now: datetime) -> None:
+def link_chat(conn: Connection, tenant_id: int, chat_id: int, now: datetime) -> None:
     """Bind the chat to the tenant (and only to that tenant)."""
-    await conn.execute(
+    conn.execute(
         update(tenants).where(tenants.c.telegram_chat_id == chat_id).values(telegram_chat_id=None, updated_at=now)
     )
-    await conn.execute(
+    conn.execute(
         update(tenants)
         .where(tenants.c.id == tenant_id)
         .values(telegram_chat_id=chat_id, telegram_blocked=False, channel_preference="telegram", updated_at=now)

@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.apply import Turn
 from bot.apply_many import apply_many, insert_conversations
@@ -101,13 +100,13 @@ async def plan_reminders(
     if not dry_run and day != today:
         raise ValueError(f"reminders are planned for real only for today ({today.isoformat()})")
     async with db.read() as conn:
-        day_plan = plan(await load_snapshots(conn), day, policy_settings(settings))
-        busy = await contacted_on(conn, day, tz)
+        day_plan = plan(await conn.run_sync(load_snapshots), day, policy_settings(settings))
+        busy = await conn.run_sync(contacted_on, day, tz)
         reminders = [r for r in day_plan.reminders if r.tenant_id not in busy]
         if dry_run:
-            known = await planned_keys(conn, [r.tenant_id for r in reminders])
+            known = await conn.run_sync(planned_keys, [r.tenant_id for r in reminders])
             reminders = [r for r in reminders if _db_key(r) not in known]
-            contacts = await load_contacts(conn, [r.tenant_id for r in reminders])
+            contacts = await conn.run_sync(load_contacts, [r.tenant_id for r in reminders])
     skipped = len(day_plan.reminders) - len(reminders)
     at = now if day == today else datetime.combine(day, time(settings.plan_hour), tzinfo=tz).astimezone(UTC)
     send_after = quiet_not_before(at, settings)
@@ -116,14 +115,13 @@ async def plan_reminders(
         return PlanOutcome(day, True, day_plan.summary, rows, skipped)
     rows = []
     for part in chunked(reminders):
-        async with db.write() as conn:
-            rows.extend(await _record(conn, part, settings, now, day, send_after, db.is_sqlite))
+        rows.extend(await db.run(_record, part, settings, now, day, send_after, db.is_sqlite))
     log.info("planned %s reminders for %s (%s considered)", len(rows), day, day_plan.summary.considered)
     return PlanOutcome(day, False, day_plan.summary, rows, skipped)
 
 
-async def _insert_keys(
-    conn: AsyncConnection, part: Sequence[PlannedReminder], day: date, now: datetime, is_sqlite: bool
+def _insert_keys(
+    conn: Connection, part: Sequence[PlannedReminder], day: date, now: datetime, is_sqlite: bool
 ) -> dict[int, int]:
     """Record the reminders; returns tenant id -> planned id for those no run had recorded before."""
     insert = sqlite.insert if is_sqlite else postgresql.insert
@@ -145,12 +143,12 @@ async def _insert_keys(
         }
         for r in part
     ]
-    result = await conn.execute(stmt, params)
+    result = conn.execute(stmt, params)
     return {int(tenant_id): int(planned_id) for planned_id, tenant_id in result}
 
 
-async def _record(
-    conn: AsyncConnection,
+def _record(
+    conn: Connection,
     part: Sequence[PlannedReminder],
     settings: Settings,
     now: datetime,
@@ -160,40 +158,40 @@ async def _record(
 ) -> list[PlannedRow]:
     """One chunk in one transaction: re-check each tenant, record the keys, start the conversations."""
     ids = [r.tenant_id for r in part]
-    contacts = await load_contacts(conn, ids)
-    busy = await planned_on(conn, ids, day)
+    contacts = load_contacts(conn, ids)
+    busy = planned_on(conn, ids, day)
     wanted = [r for r in part if r.tenant_id in contacts and r.tenant_id not in busy]
     if not wanted:
         return []
-    new = await _insert_keys(conn, wanted, day, now, is_sqlite)
+    new = _insert_keys(conn, wanted, day, now, is_sqlite)
     fresh = [r for r in wanted if r.tenant_id in new]
     court = [r for r in fresh if r.trigger is Trigger.COURT]
     if court:
-        await _open_outreach(conn, court, settings, now, day)
+        _open_outreach(conn, court, settings, now, day)
     talk = [r for r in fresh if not contacts[r.tenant_id].case_held]
-    await _start_conversations(conn, talk, contacts, new, settings, now, day, send_after)
+    _start_conversations(conn, talk, contacts, new, settings, now, day, send_after)
     return [_row(r, contacts[r.tenant_id], send_after) for r in fresh]
 
 
-async def _open_outreach(
-    conn: AsyncConnection, court: Sequence[PlannedReminder], settings: Settings, now: datetime, day: date
+def _open_outreach(
+    conn: Connection, court: Sequence[PlannedReminder], settings: Settings, now: datetime, day: date
 ) -> None:
     """A known termination or court date: an urgent case for an adviser, with or without consent."""
     ids = [r.tenant_id for r in court]
     # The outreach replaces whatever the bot was asking; one conversation per tenant at a time.
-    await conn.execute(
+    conn.execute(
         update(conversations)
         .where(conversations.c.tenant_id.in_(ids), conversations.c.active.is_(True))
         .values(active=False, waiting_until=None, ended_reason="superseded", updated_at=now)
     )
     for r in court:
         reason = f"urgent outreach: {r.reason}"[:200]
-        case_id = await open_case(conn, r.tenant_id, origin="outreach", reason=reason, now=now, today=day)
-        await notify_urgent_case(conn, case_id, now, settings.public_url)
+        case_id = open_case(conn, r.tenant_id, origin="outreach", reason=reason, now=now, today=day)
+        notify_urgent_case(conn, case_id, now, settings.public_url)
 
 
-async def _start_conversations(
-    conn: AsyncConnection,
+def _start_conversations(
+    conn: Connection,
     fresh: Sequence[PlannedReminder],
     contacts: dict[int, Contact],
     planned_ids: dict[int, int],
@@ -228,5 +226,5 @@ async def _start_conversations(
                 link_code_minutes=settings.link_code_minutes,
             )
         )
-    turns = await insert_conversations(conn, turns, states, [r.trigger.value for r in fresh])
-    await apply_many(conn, list(zip(turns, events, strict=True)))
+    turns = insert_conversations(conn, turns, states, [r.trigger.value for r in fresh])
+    apply_many(conn, list(zip(turns, events, strict=True)))

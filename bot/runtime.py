@@ -15,8 +15,8 @@ from bot.db import Database, utcnow
 from bot.dispatch import Processor
 from bot.inbound import Inbox
 from bot.metrics import Metrics
-from bot.outbox import Sender
 from bot.ratelimit import RateLimiter
+from bot.sender import Sender
 from bot.settings import Settings
 from bot.texts import Renderer
 

@@ -193,12 +193,20 @@ async def _clock(request: Request) -> Response:
 async def _remind(request: Request) -> Response:
     """Plan the reminders of the simulated day and send them (the same path `run` takes each morning)."""
     rt = _rt(request)
-    from bot.reminders import plan_and_start
+    from bot.reminders import plan_reminders
 
-    day = rt.clock().astimezone(ZoneInfo(rt.settings.timezone)).date()
-    result = await plan_and_start(rt, day)
+    outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
     rt.sender.wake()
-    return JSONResponse(result)
+    return JSONResponse(
+        {
+            "day": outcome.day.isoformat(),
+            "planned": [
+                {"tenant": r.tenant_ref, "stage": r.trigger, "channel": r.channel, "reason": r.reason}
+                for r in outcome.rows
+            ],
+            "already_contacted_today": outcome.already_contacted,
+        }
+    )
 
 
 def routes() -> list[BaseRoute]:

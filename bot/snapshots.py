@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, and_, exists, select
 
 from bot.cases import HELD_STATUSES, OPEN_STATUSES
 from bot.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
@@ -58,14 +57,12 @@ class Contact:
     case_held: bool
 
 
-async def load_snapshots(conn: AsyncConnection) -> list[RentSnapshot]:
+def load_snapshots(conn: Connection) -> list[RentSnapshot]:
     """Every tenant's rent position and contact state (erased tenants are left out) in one pass."""
-    open_case_ids = set(
-        (await conn.execute(select(cases.c.tenant_id).where(cases.c.status.in_(OPEN_STATUSES)))).scalars()
-    )
+    open_case_ids = set((conn.execute(select(cases.c.tenant_id).where(cases.c.status.in_(OPEN_STATUSES)))).scalars())
     waiting_ids = set(
         (
-            await conn.execute(
+            conn.execute(
                 select(conversations.c.tenant_id).where(
                     conversations.c.active.is_(True), conversations.c.waiting_until.is_not(None)
                 )
@@ -106,7 +103,7 @@ async def load_snapshots(conn: AsyncConnection) -> list[RentSnapshot]:
         promise,
         paid,
         ok,
-    ) in await conn.execute(stmt):
+    ) in conn.execute(stmt):
         snapshots.append(
             RentSnapshot(
                 tid,
@@ -128,12 +125,12 @@ async def load_snapshots(conn: AsyncConnection) -> list[RentSnapshot]:
     return snapshots
 
 
-async def load_contacts(conn: AsyncConnection, tenant_ids: Sequence[int]) -> dict[int, Contact]:
+def load_contacts(conn: Connection, tenant_ids: Sequence[int]) -> dict[int, Contact]:
     """Names, languages and channels of the tenants among `tenant_ids` who can be reached now."""
     held = exists().where(cases.c.tenant_id == tenants.c.id, cases.c.status.in_(HELD_STATUSES))
     found: dict[int, Contact] = {}
     for ids in chunked(tenant_ids):
-        rows = await conn.execute(
+        rows = conn.execute(
             select(
                 tenants.c.id,
                 tenants.c.tenant_ref,
@@ -156,7 +153,7 @@ async def load_contacts(conn: AsyncConnection, tenant_ids: Sequence[int]) -> dic
     return found
 
 
-async def contacted_on(conn: AsyncConnection, day: date, tz: ZoneInfo) -> set[int]:
+def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> set[int]:
     """Tenants who already have a proactive message going out on the local `day`, or a reminder for it."""
     start, end = day_window(day, tz)
     sending = select(outbox.c.tenant_id).where(
@@ -167,17 +164,17 @@ async def contacted_on(conn: AsyncConnection, day: date, tz: ZoneInfo) -> set[in
         outbox.c.not_before < end,
     )
     planned = select(planned_reminders.c.tenant_id).where(planned_reminders.c.planned_for == day)
-    found = set((await conn.execute(sending)).scalars())
-    found.update((await conn.execute(planned)).scalars())
+    found = set((conn.execute(sending)).scalars())
+    found.update((conn.execute(planned)).scalars())
     return found
 
 
-async def planned_on(conn: AsyncConnection, tenant_ids: Iterable[int], day: date) -> set[int]:
+def planned_on(conn: Connection, tenant_ids: Iterable[int], day: date) -> set[int]:
     """Among `tenant_ids`, those with a reminder already planned for `day` (uses the key's index)."""
     ids = list(tenant_ids)
     found: set[int] = set()
     for part in chunked(ids):
-        rows = await conn.execute(
+        rows = conn.execute(
             select(planned_reminders.c.tenant_id).where(
                 planned_reminders.c.tenant_id.in_(part), planned_reminders.c.planned_for == day
             )
@@ -186,13 +183,11 @@ async def planned_on(conn: AsyncConnection, tenant_ids: Iterable[int], day: date
     return found
 
 
-async def planned_keys(conn: AsyncConnection, tenant_ids: Iterable[int]) -> set[tuple[int, str, str, int]]:
+def planned_keys(conn: Connection, tenant_ids: Iterable[int]) -> set[tuple[int, str, str, int]]:
     """The reminder keys already recorded for `tenant_ids` (offset -1 stands for none)."""
     pr = planned_reminders.c
     found: set[tuple[int, str, str, int]] = set()
     for part in chunked(list(tenant_ids)):
-        rows = await conn.execute(
-            select(pr.tenant_id, pr.trigger, pr.period, pr.offset_days).where(pr.tenant_id.in_(part))
-        )
+        rows = conn.execute(select(pr.tenant_id, pr.trigger, pr.period, pr.offset_days).where(pr.tenant_id.in_(part)))
         found.update((int(t), str(tr), str(p), int(o)) for t, tr, p, o in rows)
     return found

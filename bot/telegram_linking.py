@@ -9,9 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram.helpers import create_deep_linked_url
 
 from bot import linking
@@ -44,24 +43,24 @@ def normalise_phone(raw: str) -> str | None:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-async def deep_link(conn: AsyncConnection, tenant_id: int, now: datetime, settings: Settings, bot_username: str) -> str:
+def deep_link(conn: Connection, tenant_id: int, now: datetime, settings: Settings, bot_username: str) -> str:
     """A one-time `t.me/<bot>?start=<token>` link that links the chat of whoever opens it first."""
-    token = await linking.create_token(conn, tenant_id, now, settings.link_token_minutes)
+    token = linking.create_token(conn, tenant_id, now, settings.link_token_minutes)
     return str(create_deep_linked_url(bot_username, token))
 
 
-async def _sender_row(conn: AsyncConnection, key: str) -> Any | None:
-    return (await conn.execute(select(unknown_senders).where(unknown_senders.c.address_hash == key))).first()
+def _sender_row(conn: Connection, key: str) -> Any | None:
+    return (conn.execute(select(unknown_senders).where(unknown_senders.c.address_hash == key))).first()
 
 
-async def _upsert(conn: AsyncConnection, key: str, **values: Any) -> None:
+def _upsert(conn: Connection, key: str, **values: Any) -> None:
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(unknown_senders).values({"address_hash": key, "failed_codes": 0, **values})
-    await conn.execute(stmt.on_conflict_do_update(index_elements=["address_hash"], set_=values))
+    conn.execute(stmt.on_conflict_do_update(index_elements=["address_hash"], set_=values))
 
 
-async def _reply(
-    conn: AsyncConnection,
+def _reply(
+    conn: Connection,
     template: str,
     now: datetime,
     inbound_id: int,
@@ -71,7 +70,7 @@ async def _reply(
     chat_id: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> None:
-    await enqueue(
+    enqueue(
         conn,
         now=now,
         channel="telegram",
@@ -84,22 +83,22 @@ async def _reply(
     )
 
 
-async def _linked(conn: AsyncConnection, tenant_id: int, now: datetime, inbound_id: int) -> None:
-    language = (await conn.execute(select(tenants.c.language).where(tenants.c.id == tenant_id))).scalar_one()
+def _linked(conn: Connection, tenant_id: int, now: datetime, inbound_id: int) -> None:
+    language = (conn.execute(select(tenants.c.language).where(tenants.c.id == tenant_id))).scalar_one()
     # The chat is the tenant's now: address by tenant, so the sender finds the chat (and SMS if blocked).
-    await _reply(conn, "link.linked", now, inbound_id, language=language, tenant_id=tenant_id)
+    _reply(conn, "link.linked", now, inbound_id, language=language, tenant_id=tenant_id)
 
 
-async def _redeem(
-    conn: AsyncConnection, kind: str, secret: str, chat_id: str, now: datetime, settings: Settings, inbound_id: int
+def _redeem(
+    conn: Connection, kind: str, secret: str, chat_id: str, now: datetime, settings: Settings, inbound_id: int
 ) -> str:
     key = sender_hash(settings, chat_id)
-    row = await _sender_row(conn, key)
+    row = _sender_row(conn, key)
     blocked_until = row.blocked_until if row is not None else None
     if blocked_until is not None and blocked_until > now:
         # Not even checked: guessing stays slow however many tries arrive.
         minutes = max(1, int((blocked_until - now).total_seconds() // 60) + 1)
-        await _reply(
+        _reply(
             conn,
             "link.bad_code",
             now,
@@ -109,22 +108,22 @@ async def _redeem(
             values={"wait_minutes": minutes},
         )
         return "link_slowed"
-    result = await linking.redeem(conn, kind, secret, int(chat_id), now)
+    result = linking.redeem(conn, kind, secret, int(chat_id), now)
     if result.tenant_id is not None:
         if row is not None:
-            await _upsert(conn, key, failed_codes=0, blocked_until=None)
-        await _linked(conn, result.tenant_id, now, inbound_id)
+            _upsert(conn, key, failed_codes=0, blocked_until=None)
+        _linked(conn, result.tenant_id, now, inbound_id)
         return f"linked_by_{kind}"
     # An expired block starts a fresh count.
     failed = (row.failed_codes if row is not None and blocked_until is None else 0) + 1
     block = now + timedelta(minutes=BLOCK_MINUTES) if failed >= MAX_FAILED_CODES else None
-    await _upsert(conn, key, failed_codes=failed, blocked_until=block)
-    await _reply(conn, "link.bad_code", now, inbound_id, language=settings.fallback_language, chat_id=chat_id)
+    _upsert(conn, key, failed_codes=failed, blocked_until=block)
+    _reply(conn, "link.bad_code", now, inbound_id, language=settings.fallback_language, chat_id=chat_id)
     return f"link_{result.problem or 'unknown'}"
 
 
-async def _contact(
-    conn: AsyncConnection, chat_id: str, payload: dict[str, Any], now: datetime, settings: Settings, inbound_id: int
+def _contact(
+    conn: Connection, chat_id: str, payload: dict[str, Any], now: datetime, settings: Settings, inbound_id: int
 ) -> str:
     user_id, from_id = payload.get("contact_user_id"), payload.get("from_id")
     # Only one's own contact proves anything: a forwarded card of someone else links nothing.
@@ -133,36 +132,32 @@ async def _contact(
     tenant = None
     if phone is not None:
         tenant = (
-            await conn.execute(
-                select(tenants.c.id).where(tenants.c.phone == phone, tenants.c.status != "erased").limit(1)
-            )
+            conn.execute(select(tenants.c.id).where(tenants.c.phone == phone, tenants.c.status != "erased").limit(1))
         ).first()
     if tenant is None:
-        await _reply(
-            conn, "link.contact_mismatch", now, inbound_id, language=settings.fallback_language, chat_id=chat_id
-        )
+        _reply(conn, "link.contact_mismatch", now, inbound_id, language=settings.fallback_language, chat_id=chat_id)
         return "contact_mismatch" if own else "contact_not_own"
-    await linking.link_chat(conn, int(tenant.id), int(chat_id), now)
-    await _upsert(conn, sender_hash(settings, chat_id), failed_codes=0, blocked_until=None)
-    await _linked(conn, int(tenant.id), now, inbound_id)
+    linking.link_chat(conn, int(tenant.id), int(chat_id), now)
+    _upsert(conn, sender_hash(settings, chat_id), failed_codes=0, blocked_until=None)
+    _linked(conn, int(tenant.id), now, inbound_id)
     return "linked_by_contact"
 
 
-async def _welcome(
-    conn: AsyncConnection, chat_id: str, now: datetime, settings: Settings, inbound_id: int, *, always: bool
+def _welcome(
+    conn: Connection, chat_id: str, now: datetime, settings: Settings, inbound_id: int, *, always: bool
 ) -> str:
     key = sender_hash(settings, chat_id)
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    row = await _sender_row(conn, key)
+    row = _sender_row(conn, key)
     if not always and row is not None and row.last_answered_on == today:
         return "welcome_quiet"
-    await _upsert(conn, key, last_answered_on=today)
-    await _reply(conn, "telegram.welcome", now, inbound_id, language=settings.fallback_language, chat_id=chat_id)
+    _upsert(conn, key, last_answered_on=today)
+    _reply(conn, "telegram.welcome", now, inbound_id, language=settings.fallback_language, chat_id=chat_id)
     return "welcome"
 
 
-async def handle_unlinked(
-    conn: AsyncConnection,
+def handle_unlinked(
+    conn: Connection,
     chat_id: str,
     text: str | None,
     payload: dict[str, Any],
@@ -178,13 +173,13 @@ async def handle_unlinked(
     if "callback" in payload:
         return "ignored"  # a button from before the chat was unlinked
     if "contact_phone" in payload:
-        return await _contact(conn, chat_id, payload, now, settings, inbound_id)
+        return _contact(conn, chat_id, payload, now, settings, inbound_id)
     start = payload.get("start")
     if isinstance(start, str):
         if start:
-            return await _redeem(conn, "token", start, chat_id, now, settings, inbound_id)
+            return _redeem(conn, "token", start, chat_id, now, settings, inbound_id)
         # Pressing Start deserves an answer each time; it is a person asking how this works.
-        return await _welcome(conn, chat_id, now, settings, inbound_id, always=True)
+        return _welcome(conn, chat_id, now, settings, inbound_id, always=True)
     if text and linking.CODE_PATTERN.match(text):
-        return await _redeem(conn, "code", text, chat_id, now, settings, inbound_id)
-    return await _welcome(conn, chat_id, now, settings, inbound_id, always=False)
+        return _redeem(conn, "code", text, chat_id, now, settings, inbound_id)
+    return _welcome(conn, chat_id, now, settings, inbound_id, always=False)

@@ -9,8 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, and_, exists, select, update
 
 from bot.apply import Turn, apply_events, save_state
 from bot.cases import HELD_STATUSES
@@ -35,13 +34,13 @@ def quiet_not_before(at: datetime, settings: Settings) -> datetime:
     )
 
 
-async def proactive_not_before(conn: AsyncConnection, tenant_id: int, now: datetime, settings: Settings) -> datetime:
+def proactive_not_before(conn: Connection, tenant_id: int, now: datetime, settings: Settings) -> datetime:
     """When a proactive message to this tenant may go: after quiet hours, and never twice on one day."""
     tz = ZoneInfo(settings.timezone)
     at = quiet_not_before(now, settings)
     start, end = day_window(at.astimezone(tz).date(), tz)
     busy = (
-        await conn.execute(
+        conn.execute(
             select(outbox.c.id)
             .where(
                 outbox.c.tenant_id == tenant_id,
@@ -63,9 +62,7 @@ def _state(value: Any) -> State:
 _held = exists().where(cases.c.tenant_id == conversations.c.tenant_id, cases.c.status.in_(HELD_STATUSES))
 
 
-async def _resume(
-    conn: AsyncConnection, row: Any, user_input: Input, key: str, now: datetime, settings: Settings
-) -> None:
+def _resume(conn: Connection, row: Any, user_input: Input, key: str, now: datetime, settings: Settings) -> None:
     state = _state(row.state)
     new_state, events = engine.resume(state, user_input, now)
     turn = Turn(
@@ -77,14 +74,14 @@ async def _resume(
         today=now.astimezone(ZoneInfo(settings.timezone)).date(),
         key=key,
         proactive=True,
-        not_before=await proactive_not_before(conn, row.tenant_id, now, settings) if events else None,
+        not_before=proactive_not_before(conn, row.tenant_id, now, settings) if events else None,
         link_code_minutes=settings.link_code_minutes,
     )
-    await save_state(conn, turn, new_state)
-    await apply_events(conn, turn, events)
+    save_state(conn, turn, new_state)
+    apply_events(conn, turn, events)
 
 
-async def _expire_batch(conn: AsyncConnection, now: datetime, settings: Settings, is_sqlite: bool, batch: int) -> int:
+def _expire_batch(conn: Connection, now: datetime, settings: Settings, is_sqlite: bool, batch: int) -> int:
     stmt = (
         select(
             conversations.c.id,
@@ -102,11 +99,11 @@ async def _expire_batch(conn: AsyncConnection, now: datetime, settings: Settings
     )
     if not is_sqlite:
         stmt = stmt.with_for_update(skip_locked=True, of=conversations)
-    rows = (await conn.execute(stmt)).all()
+    rows = (conn.execute(stmt)).all()
     for row in rows:
         if row.status != "active":
             # Opted out or wrong number meanwhile: end quietly, nothing more goes to them.
-            await conn.execute(
+            conn.execute(
                 update(conversations)
                 .where(conversations.c.id == row.id)
                 .values(active=False, waiting_until=None, ended_reason=str(row.status)[:40], updated_at=now)
@@ -114,7 +111,7 @@ async def _expire_batch(conn: AsyncConnection, now: datetime, settings: Settings
             continue
         # While a person holds the case the bot does not nudge; the conversation ends as handed off.
         user_input: Input = FactReported("case_taken") if row.held else WaitExpired()
-        await _resume(conn, row, user_input, f"wait:{row.id}:{row.version}", now, settings)
+        _resume(conn, row, user_input, f"wait:{row.id}:{row.version}", now, settings)
     return len(rows)
 
 
@@ -122,8 +119,7 @@ async def expire_waiting(db: Database, now: datetime, settings: Settings, batch:
     """Resume every conversation whose wait ran out with WaitExpired: a nudge first, then giving up."""
     total = 0
     while True:
-        async with db.write() as conn:
-            handled = await _expire_batch(conn, now, settings, db.is_sqlite, batch)
+        handled = await db.run(_expire_batch, now, settings, db.is_sqlite, batch)
         total += handled
         if handled < batch:
             break
@@ -132,8 +128,8 @@ async def expire_waiting(db: Database, now: datetime, settings: Settings, batch:
     return total
 
 
-async def balance_updated(
-    conn: AsyncConnection, tenant_ids: Iterable[int], now: datetime, settings: Settings | None = None
+def balance_updated(
+    conn: Connection, tenant_ids: Iterable[int], now: datetime, settings: Settings | None = None
 ) -> int:
     """For tenants whose balance is now 0, end their waiting reminder conversation with a thank-you."""
     settings = settings or load_settings()
@@ -158,8 +154,8 @@ async def balance_updated(
                 ~_held,
             )
         )
-        for row in (await conn.execute(stmt)).all():
+        for row in (conn.execute(stmt)).all():
             key = f"fact:{row.id}:{row.version}"
-            await _resume(conn, row, FactReported("balance_cleared"), key, now, settings)
+            _resume(conn, row, FactReported("balance_cleared"), key, now, settings)
             handled += 1
     return handled

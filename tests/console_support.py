@@ -94,7 +94,7 @@ async def add_case(rt: Runtime, tenant_id: int, *, origin: str = "handoff", cons
                     tenant_id=tenant_id, scope="adviser", wording_version="consent-v1", given_at=at
                 )
             )
-        return await open_case(conn, tenant_id, origin=origin, reason="wants to talk", now=at, today=today(rt))
+        return await conn.run_sync(open_case, tenant_id, origin=origin, reason="wants to talk", now=at, today=today(rt))
 
 
 async def case_row(rt: Runtime, case_id: int) -> Any:

@@ -198,7 +198,7 @@ class Harness:
         """A fresh link code (or deep-link token) for the tenant."""
         make = linking.create_code if kind == "code" else linking.create_token
         async with self.rt.db.write() as conn:
-            return await make(conn, tenant_id, self.clock(), self.rt.settings.link_code_minutes)
+            return await conn.run_sync(make, tenant_id, self.clock(), self.rt.settings.link_code_minutes)
 
 
 @asynccontextmanager

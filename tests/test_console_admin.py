@@ -137,8 +137,8 @@ async def test_an_urgent_case_notice_goes_to_opted_in_staff_without_amounts(runt
     tenant = await add_tenant(runtime, "R-1", name="Epsilon Tenant", balance_ore=880000)
     case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
     async with runtime.db.write() as conn:
-        assert await notify_urgent_case(conn, case_id, runtime.clock(), runtime.settings.public_url) == 1
-        assert await notify_urgent_case(conn, case_id, runtime.clock(), runtime.settings.public_url) == 0
+        assert await conn.run_sync(notify_urgent_case, case_id, runtime.clock(), runtime.settings.public_url) == 1
+        assert await conn.run_sync(notify_urgent_case, case_id, runtime.clock(), runtime.settings.public_url) == 0
     await runtime.sender.drain()
     [notice] = runtime.sandbox["telegram"].to("5550")
     assert "Epsilon" in notice.text and "Tenant" not in notice.text and "8.800" not in notice.text

@@ -26,8 +26,8 @@ async def rt(database_url: str) -> Runtime:
 
 async def _queue(rt: Runtime, tenant_id: int, key: str, *, proactive: bool = False, channel: str = "sms") -> int:
     async with rt.db.write() as conn:
-        done = await enqueue(
-            conn,
+        done = await conn.run_sync(
+            enqueue,
             now=rt.clock(),
             channel=channel,
             template="keyword.help",
@@ -54,8 +54,8 @@ def _sms(rt: Runtime) -> SandboxChannel:
 async def test_a_row_claimed_by_a_process_that_died_is_sent_after_its_lease(rt: Runtime) -> None:
     tenant_id = await add_tenant(rt.db)
     oid = await _queue(rt, tenant_id, "k1")
-    claimed = await rt.sender._claim()  # a process claims the row, then dies before sending
-    assert [c.id for c in claimed] == [oid]
+    claimed = await rt.sender.claim_only()  # a process claims the row, then dies before sending
+    assert claimed == [oid]
     assert await rt.sender.drain() == 0  # the lease still holds: nobody sends it twice
     rt.clock.offset += timedelta(seconds=rt.settings.lease_seconds + 1)
     assert await rt.sender.drain() == 1

@@ -29,14 +29,15 @@ async def test_a_row_that_fails_is_set_aside_and_the_rest_of_the_batch_is_kept(
 ) -> None:
     await add_tenant(runtime.db)
     await _submit(runtime, "hej", "1", "HJÆLP")
-    handle = runtime.processor._handle
+    handler = runtime.processor._handler
+    handle = handler.handle
 
-    async def failing_second(conn: Any, row: Any, now: Any) -> str:
+    def failing_second(conn: Any, row: Any, now: Any) -> str:
         if row.provider_id == "SM1":
             raise RuntimeError("broken row")
-        return await handle(conn, row, now)
+        return handle(conn, row, now)
 
-    monkeypatch.setattr(runtime.processor, "_handle", failing_second)
+    monkeypatch.setattr(handler, "handle", failing_second)
     assert await runtime.processor.process_all() == 3
     unprocessed = select(func.count()).select_from(inbound).where(inbound.c.processed_at.is_(None))
     assert await _count(runtime, unprocessed) == 0

@@ -198,7 +198,7 @@ async def test_a_cleared_balance_gets_a_thank_you_and_the_end(rt: Runtime) -> No
     now = set_now(rt, MORNING + timedelta(hours=2))
     async with rt.db.write() as conn:
         await conn.execute(rent_positions.update().where(rent_positions.c.tenant_id == tenant_id).values(balance_ore=0))
-        assert await balance_updated(conn, [tenant_id], now, rt.settings) == 1
+        assert await conn.run_sync(balance_updated, [tenant_id], now, rt.settings) == 1
     async with rt.db.read() as conn:
         row = (await conn.execute(select(conversations.c.active, conversations.c.ended_reason))).one()
         template = (await conn.execute(select(outbox.c.template).order_by(outbox.c.id.desc()))).scalars().first()
@@ -216,7 +216,7 @@ async def test_a_balance_still_owed_changes_nothing(rt: Runtime) -> None:
     set_now(rt, MORNING)
     await run_plan(rt)
     async with rt.db.write() as conn:
-        assert await balance_updated(conn, [tenant_id], rt.clock(), rt.settings) == 0
+        assert await conn.run_sync(balance_updated, [tenant_id], rt.clock(), rt.settings) == 0
 
 
 async def test_the_pause_switch_holds_every_reminder(rt: Runtime) -> None:

@@ -27,7 +27,7 @@ async def bot(sqlite_url: str) -> AsyncIterator[Harness]:
 async def test_deep_link_links_the_chat(bot: Harness) -> None:
     tenant = await bot.tenant(language="en")
     async with bot.rt.db.write() as conn:
-        url = await deep_link(conn, tenant, bot.clock(), bot.rt.settings, "keephome_bot")
+        url = await conn.run_sync(deep_link, tenant, bot.clock(), bot.rt.settings, "keephome_bot")
     prefix = "https://t.me/keephome_bot?start="
     assert url.startswith(prefix)
     token = url.removeprefix(prefix)

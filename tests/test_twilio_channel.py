@@ -106,9 +106,14 @@ async def test_wrong_credentials_are_permanent(sqlite_url: str, twilio_standin: 
     assert twilio_standin.unauthorised == 1 and twilio_standin.posted == []
 
 
-async def test_slow_provider_is_transient(channel: TwilioChannel, twilio_standin: TwilioStandin) -> None:
-    twilio_standin.answer_next(Answer(delay=3.0))
-    result = await channel.send(message())
+async def test_slow_provider_is_transient(sqlite_url: str, twilio_standin: TwilioStandin) -> None:
+    ch = TwilioChannel(sms_settings(sqlite_url, twilio_standin.url, send_timeout_seconds=0.3))
+    twilio_standin.answer_next(Answer(delay=0.6))
+    await ch.start()
+    try:
+        result = await ch.send(message())
+    finally:
+        await ch.stop()
     assert (result.outcome, result.detail) == ("transient", "timeout")
 
 

@@ -60,8 +60,8 @@ async def send_to_tenant(
     seen = (await conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key))).first()
     if seen is not None:
         return False
-    await enqueue(
-        conn,
+    await conn.run_sync(
+        enqueue,
         now=now,
         channel=reply_channel(tenant),
         template=template,

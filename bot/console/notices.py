@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, select
 
 from bot.console.inbox import first_name
 from bot.outbox import enqueue
@@ -14,10 +13,10 @@ from bot.schema import cases, outbox, staff, tenants
 __all__ = ["notify_urgent_case"]
 
 
-async def notify_urgent_case(conn: AsyncConnection, case_id: int, now: datetime, public_url: str) -> int:
+def notify_urgent_case(conn: Connection, case_id: int, now: datetime, public_url: str) -> int:
     """Queue a notice for every active admin or adviser who opted in; returns how many were queued."""
     case = (
-        await conn.execute(
+        conn.execute(
             select(cases.c.id, tenants.c.name)
             .join(tenants, tenants.c.id == cases.c.tenant_id)
             .where(cases.c.id == case_id)
@@ -26,7 +25,7 @@ async def notify_urgent_case(conn: AsyncConnection, case_id: int, now: datetime,
     if case is None:
         return 0
     people = (
-        await conn.execute(
+        conn.execute(
             select(staff.c.id, staff.c.telegram_chat_id).where(
                 staff.c.active.is_(True),
                 staff.c.notify_telegram.is_(True),
@@ -39,10 +38,10 @@ async def notify_urgent_case(conn: AsyncConnection, case_id: int, now: datetime,
     queued = 0
     for person in people:
         key = f"notice:case:{case_id}:staff:{person.id}"
-        if (await conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key))).first() is not None:
+        if (conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key))).first() is not None:
             continue  # told already
         queued += 1
-        await enqueue(
+        enqueue(
             conn,
             now=now,
             channel="telegram",

@@ -78,8 +78,8 @@ async def _open_case(request: Request, me: StaffSession) -> Response:
     reason = field(await request.form(), "reason", max_length=200)
     at = now(request)
     async with runtime(request).db.write() as conn:
-        case_id = await open_case(
-            conn, tenant.id, origin="manual", reason=reason, now=at, today=today(request), staff_id=me.staff_id
+        case_id = await conn.run_sync(
+            open_case, tenant.id, origin="manual", reason=reason, now=at, today=today(request), staff_id=me.staff_id
         )
         await record(conn, at, me.actor, "case.open", f"case:{case_id}", f"tenant:{tenant.id}")
     return redirect(f"/console/cases/{case_id}")

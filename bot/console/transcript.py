@@ -38,7 +38,7 @@ async def _told_at(conn: AsyncConnection, case_id: int) -> Any | None:
 
 async def transcript(conn: AsyncConnection, case: Any, after_id: int = 0) -> Transcript:
     """Without consent only the bot's and staff's messages, plus replies written after the tenant was told."""
-    consent = await has_consent(conn, case.tenant_id)
+    consent = await conn.run_sync(has_consent, case.tenant_id)
     query = select(messages).where(messages.c.tenant_id == case.tenant_id, messages.c.id > after_id)
     hidden = 0
     if not consent:
