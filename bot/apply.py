@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from bot import linking
 from bot.cases import open_case, open_case_for
@@ -47,42 +46,29 @@ class Turn:
     link_code_minutes: int = 60 * 24
 
 
+# Built once: statements with bound parameters skip SQLAlchemy's per-call construction and cache keys.
+_INSERT_CONVERSATION = conversations.insert().returning(conversations.c.id)
+_UPDATE_CONVERSATION = (
+    update(conversations)
+    .where(conversations.c.id == bindparam("conversation_id"))
+    .values(version=conversations.c.version + 1)
+)
+
+
 def save_state(conn: Connection, turn: Turn, state: State, trigger: str | None = None) -> int:
     """Insert or update the conversation row for this state; returns its id."""
-    data = json.loads(state.to_json())
+    data = state.to_dict()
+    facts = {
+        "state": data,
+        "active": not state.ended,
+        "waiting_until": None if state.ended else state.waiting_until,
+        "ended_reason": state.end_reason,
+        "updated_at": turn.now,
+    }
     if turn.conversation_id is None:
-        return int(
-            (
-                conn.execute(
-                    conversations.insert()
-                    .values(
-                        tenant_id=turn.tenant_id,
-                        flow=state.flow,
-                        trigger=trigger,
-                        state=data,
-                        active=not state.ended,
-                        waiting_until=None if state.ended else state.waiting_until,
-                        ended_reason=state.end_reason,
-                        version=1,
-                        started_at=turn.now,
-                        updated_at=turn.now,
-                    )
-                    .returning(conversations.c.id)
-                )
-            ).scalar_one()
-        )
-    conn.execute(
-        update(conversations)
-        .where(conversations.c.id == turn.conversation_id)
-        .values(
-            state=data,
-            active=not state.ended,
-            waiting_until=None if state.ended else state.waiting_until,
-            ended_reason=state.end_reason,
-            version=conversations.c.version + 1,
-            updated_at=turn.now,
-        )
-    )
+        row = {**facts, "tenant_id": turn.tenant_id, "flow": state.flow, "trigger": trigger, "version": 1}
+        return int(conn.execute(_INSERT_CONVERSATION, {**row, "started_at": turn.now}).scalar_one())
+    conn.execute(_UPDATE_CONVERSATION, {**facts, "conversation_id": turn.conversation_id})
     return turn.conversation_id
 
 

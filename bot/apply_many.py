@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -88,7 +87,7 @@ def _state_data(state: State, shapes: dict[tuple[Any, ...], dict[str, Any]]) -> 
     )
     base = shapes.get(shape)
     if base is None:
-        base = shapes[shape] = json.loads(replace(state, first_name="").to_json())
+        base = shapes[shape] = replace(state, first_name="").to_dict()
     return {**base, "first_name": state.first_name}
 
 

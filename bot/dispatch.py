@@ -23,6 +23,10 @@ __all__ = ["Processor", "first_name", "flow_settings", "resolve_callback"]
 log = logging.getLogger(__name__)
 
 
+# Rows a batch handles before it gives way to a waiting webhook commit.
+MIN_ROWS = 16
+
+
 class _RowFailed(Exception):
     """A row could not be handled in a batch without savepoints."""
 
@@ -38,7 +42,8 @@ class Processor:
         metrics: Metrics,
         on_enqueued: Callable[[], None] = lambda: None,
         batch: int = 200,
-        budget: float = 0.02,
+        budget: float = 0.01,
+        should_yield: Callable[[], bool] = lambda: False,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -46,6 +51,7 @@ class Processor:
         self._on_enqueued = on_enqueued
         self._batch = batch
         self._budget = budget
+        self._should_yield = should_yield
         self._handler = InboundHandler(settings, db.is_sqlite)
         self._pending = self._pending_query()
         self._wake = asyncio.Event()
@@ -143,8 +149,10 @@ class Processor:
                     raise _RowFailed(row.id) from exc
             results.append((row.channel, result))
             done.append(row.id)
-            # The writer is shared with the webhooks' group commit: hold it only briefly.
-            if time.monotonic() - started > self._budget:
+            # The writer is shared with the webhooks' group commit: hold it only briefly, and give way
+            # as soon as a webhook is waiting for its message to be committed.
+            # A few rows always go through, so the processor keeps pace with a busy webhook.
+            if time.monotonic() - started > self._budget or (len(done) >= MIN_ROWS and self._should_yield()):
                 break
         if done:
             conn.execute(update(inbound).where(inbound.c.id.in_(done)).values(processed_at=now))

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.apply import Turn, apply_events, save_state, withdraw_consent
@@ -75,7 +74,7 @@ def resolve_callback(conn: Connection, data: str) -> str | None:
 
 
 def _state(value: Any) -> State:
-    return State.from_json(value if isinstance(value, str) else json.dumps(value))
+    return State.from_json(value) if isinstance(value, str) else State.from_dict(value)
 
 
 _open_case = (
@@ -102,6 +101,14 @@ _TENANT = select(
 )
 
 
+_TENANT_BY_PHONE = _TENANT.where(tenants.c.phone == bindparam("address"), tenants.c.status != "erased").limit(1)
+_TENANT_BY_CHAT = _TENANT.where(tenants.c.telegram_chat_id == bindparam("address"), tenants.c.status != "erased").limit(
+    1
+)
+_INSERT_MESSAGE = messages.insert()
+_CONVERSATION_STATE = select(conversations.c.state).where(conversations.c.id == bindparam("conversation_id"))
+
+
 class InboundHandler:
     """Handles one message at a time inside the caller's transaction; returns a result label for metrics."""
 
@@ -122,19 +129,21 @@ class InboundHandler:
                 return handle_unlinked(conn, row.sender, row.text, row.payload or {}, now, self._settings, row.id)
             return self._unknown_sms(conn, row, now)
         conn.execute(
-            messages.insert().values(
-                tenant_id=tenant.id,
-                case_id=tenant.case_id,
-                direction="in",
-                channel=row.channel,
-                provider_id=row.provider_id,
-                text=row.text,
-                author="tenant",
-                status="received",
-                status_rank=0,
-                created_at=now,
-                updated_at=now,
-            )
+            _INSERT_MESSAGE,
+            {
+                "tenant_id": tenant.id,
+                "case_id": tenant.case_id,
+                "direction": "in",
+                "channel": row.channel,
+                "provider_id": row.provider_id,
+                "text": row.text,
+                "author": "tenant",
+                "status": "received",
+                "status_rank": 0,
+                "proactive": False,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
         payload = row.payload or {}
         if row.channel == "telegram" and "start" in payload and not row.text:
@@ -164,14 +173,12 @@ class InboundHandler:
         return "conversation"
 
     def _find_tenant(self, conn: Connection, row: InboundRow) -> Any | None:
-        if row.channel == "telegram":
-            try:
-                where = tenants.c.telegram_chat_id == int(row.sender)
-            except ValueError:
-                return None
-        else:
-            where = tenants.c.phone == row.sender
-        return conn.execute(_TENANT.where(where, tenants.c.status != "erased").limit(1)).first()
+        if row.channel != "telegram":
+            return conn.execute(_TENANT_BY_PHONE, {"address": row.sender}).first()
+        try:
+            return conn.execute(_TENANT_BY_CHAT, {"address": int(row.sender)}).first()
+        except ValueError:
+            return None
 
     def _input(self, conn: Connection, row: InboundRow) -> Input | None:
         channel: Channel = "telegram" if row.channel == "telegram" else "sms"
@@ -197,9 +204,7 @@ class InboundHandler:
     def _converse(self, conn: Connection, row: InboundRow, tenant: Any, user_input: Input, now: datetime) -> None:
         turn = self._turn(tenant, row, now, tenant.conversation_id)
         if tenant.conversation_id is not None:
-            stored = conn.execute(
-                select(conversations.c.state).where(conversations.c.id == tenant.conversation_id)
-            ).scalar_one()
+            stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
             state = _state(stored)
             if tenant.language != state.language:
                 state = replace(state, language=tenant.language)
@@ -236,9 +241,7 @@ class InboundHandler:
                 )
             case "help":
                 if tenant.conversation_id is not None:
-                    stored = conn.execute(
-                        select(conversations.c.state).where(conversations.c.id == tenant.conversation_id)
-                    ).scalar_one()
+                    stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
                     if engine.accepts_help_word(_state(stored)):
                         return False
                 self._reply(conn, row, tenant, "keyword.help", now)

@@ -58,6 +58,11 @@ class Inbox:
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._waiting = 0  # submissions not yet committed; read by the processor's thread
+
+    def has_waiting(self) -> bool:
+        """Whether a webhook is waiting for its commit (the processor then gives way)."""
+        return self._waiting > 0
 
     async def start(self) -> None:
         """Start the committing task in the running loop."""
@@ -80,8 +85,12 @@ class Inbox:
             await self.commit([message])
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(message, self._clock(), done))
-        await done
+        self._waiting += 1
+        try:
+            await self._queue.put(_Pending(message, self._clock(), done))
+            await done
+        finally:
+            self._waiting -= 1
 
     async def commit(self, batch: list[InboundMessage], received_at: datetime | None = None) -> None:
         """Write a batch in one transaction, ignoring duplicates."""

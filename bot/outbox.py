@@ -37,6 +37,11 @@ class Enqueued:
     outbox_id: int
 
 
+# Built once and executed with parameters: the hot path skips statement construction.
+_INSERT_MESSAGE = messages.insert().returning(messages.c.id)
+_INSERT_OUTBOX = outbox.insert().returning(outbox.c.id)
+
+
 def enqueue(
     conn: Connection,
     *,
@@ -60,50 +65,44 @@ def enqueue(
 
     Async callers use `await conn.run_sync(enqueue, ...)`; the hot paths call it inside `Database.run`.
     """
-    message_id = (
-        conn.execute(
-            messages.insert()
-            .values(
-                tenant_id=tenant_id,
-                conversation_id=conversation_id,
-                case_id=case_id,
-                direction="out",
-                channel=channel,
-                text=text,
-                template=template,
-                author=author,
-                status="queued",
-                status_rank=0,
-                proactive=proactive,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(messages.c.id)
-        )
+    message_id = conn.execute(
+        _INSERT_MESSAGE,
+        {
+            "tenant_id": tenant_id,
+            "conversation_id": conversation_id,
+            "case_id": case_id,
+            "direction": "out",
+            "channel": channel,
+            "text": text,
+            "template": template,
+            "author": author,
+            "status": "queued",
+            "status_rank": 0,
+            "proactive": proactive,
+            "created_at": now,
+            "updated_at": now,
+        },
     ).scalar_one()
     start = not_before or now
-    outbox_id = (
-        conn.execute(
-            outbox.insert()
-            .values(
-                message_id=message_id,
-                tenant_id=tenant_id,
-                address=address,
-                channel=channel,
-                template=template,
-                values=encode_values(dict(values)),
-                choices=[list(c) for c in choices] or None,
-                language=language,
-                proactive=proactive,
-                not_before=start,
-                attempts=0,
-                next_attempt_at=start,
-                idempotency_key=idempotency_key,
-                state="pending",
-                created_at=now,
-            )
-            .returning(outbox.c.id)
-        )
+    outbox_id = conn.execute(
+        _INSERT_OUTBOX,
+        {
+            "message_id": message_id,
+            "tenant_id": tenant_id,
+            "address": address,
+            "channel": channel,
+            "template": template,
+            "values": encode_values(dict(values)),
+            "choices": [list(c) for c in choices] or None,
+            "language": language,
+            "proactive": proactive,
+            "not_before": start,
+            "attempts": 0,
+            "next_attempt_at": start,
+            "idempotency_key": idempotency_key,
+            "state": "pending",
+            "created_at": now,
+        },
     ).scalar_one()
     return Enqueued(message_id, outbox_id)
 

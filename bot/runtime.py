@@ -155,7 +155,9 @@ def build_runtime(
         status_callback=f"{settings.public_url}/webhooks/twilio/status",
         send_timeout=settings.send_timeout_seconds,
     )
-    processor = Processor(db, settings, clock, metrics, on_enqueued=sender.wake)
+    processor = Processor(
+        db, settings, clock, metrics, on_enqueued=sender.wake, should_yield=lambda: inbox.has_waiting()
+    )
     inbox = Inbox(db, clock, on_commit=processor.wake)
     rt = Runtime(
         settings=settings,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -56,7 +55,7 @@ def proactive_not_before(conn: Connection, tenant_id: int, now: datetime, settin
 
 
 def _state(value: Any) -> State:
-    return State.from_json(value if isinstance(value, str) else json.dumps(value))
+    return State.from_json(value) if isinstance(value, str) else State.from_dict(value)
 
 
 _held = exists().where(cases.c.tenant_id == conversations.c.tenant_id, cases.c.status.in_(HELD_STATUSES))

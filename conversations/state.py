@@ -36,17 +36,38 @@ class State:
     ended: bool = False
     end_reason: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (what the database stores)."""
+        return {
+            "flow": self.flow,
+            "flow_version": self.flow_version,
+            "step": self.step,
+            "language": self.language,
+            "channel": self.channel,
+            "first_name": self.first_name,
+            "trigger": self.trigger,
+            "settings": asdict(self.settings),
+            "data": dict(self.data),
+            "retries": self.retries,
+            "nudged": self.nudged,
+            "waiting_until": self.waiting_until.isoformat() if self.waiting_until else None,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "ended": self.ended,
+            "end_reason": self.end_reason,
+        }
+
     def to_json(self) -> str:
         """Serialise to a JSON string."""
-        raw = asdict(self)
-        raw["waiting_until"] = self.waiting_until.isoformat() if self.waiting_until else None
-        raw["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
-        return json.dumps(raw, ensure_ascii=False, sort_keys=True)
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> State:
         """Read a state written by `to_json`."""
-        raw: dict[str, Any] = json.loads(text)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> State:
+        """Read a state written by `to_dict`."""
         channel = raw["channel"]
         if channel not in ("sms", "telegram"):
             raise ValueError(f"unknown channel in state: {channel!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["normalize", "strip_edges", "tokens"]
 
@@ -26,6 +27,7 @@ def strip_edges(text: str) -> str:
     return text[start:end]
 
 
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Case- and accent-folded text with edges stripped and inner spaces collapsed."""
     for cap, digit in _KEYCAPS.items():
