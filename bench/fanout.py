@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -27,17 +28,19 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
+import uvloop
 from aiohttp import web
 
+from bot.app import tune_gc
 from bot.channels.twilio_sms import TwilioChannel
 from bot.db import Database
 from bot.metrics import Metrics
 from bot.migrate import upgrade
-from bot.outbox import Sender
 from bot.ratelimit import RateLimiter
 from bot.reminders import plan_reminders
 from bot.runtime import TEMPLATES_DIR
 from bot.schema import rent_positions, tenants
+from bot.sender import Sender
 from bot.settings import Settings, load_settings
 from bot.texts import Renderer
 
@@ -46,6 +49,9 @@ TZ = ZoneInfo("Europe/Copenhagen")
 DAY = date(2026, 3, 3)
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=TZ).astimezone(UTC)
 SID, TOKEN, FROM = "AC" + "0" * 32, "t" * 32, "+4512345678"
+
+
+ROUNDS = 3
 
 
 def _standin(port_out: Any) -> None:
@@ -228,14 +234,19 @@ def _max_per_second(stamps: list[float]) -> int:
 
 
 async def _sending(workdir: Path, url: str, drain_n: int, capped_n: int, cap: float) -> list[Figure]:
-    await _stamps(url)
-    bare_rate = await _bare(url, drain_n, concurrency=32)
-    db, sender, channel = await _queue_sms(workdir, "drain.db", drain_n, url, rate=1e6)
-    await _stamps(url)
-    drain_s, _, sent = await _timed(sender.drain)
-    sdk_rate = sent / drain_s
-    await channel.stop()
-    await db.dispose()
+    # Alternate the two sides over a few rounds and take medians: one short run each is too noisy.
+    bare_rates, sdk_rates, ratios, sent = [], [], [], 0
+    for r in range(ROUNDS):
+        db, sender, channel = await _queue_sms(workdir, f"drain{r}.db", drain_n, url, rate=1e6)
+        tune_gc()  # as `keephome run` does once it has started
+        await _stamps(url)
+        bare_rates.append(await _bare(url, drain_n, concurrency=32))
+        drain_s, _, sent = await _timed(sender.drain)
+        sdk_rates.append(sent / drain_s)
+        ratios.append(sdk_rates[-1] / bare_rates[-1])
+        await channel.stop()
+        await db.dispose()
+    bare_rate, sdk_rate, ratio = (statistics.median(x) for x in (bare_rates, sdk_rates, ratios))
     db, sender, channel = await _queue_sms(workdir, "capped.db", capped_n, url, rate=cap)
     await _stamps(url)
     await sender.drain()
@@ -245,9 +256,9 @@ async def _sending(workdir: Path, url: str, drain_n: int, capped_n: int, cap: fl
     achieved = (len(stamps) - 1) / (stamps[-1] - stamps[0])
     worst = _max_per_second(stamps)
     return [
-        Figure(f"bare aiohttp posts ({drain_n:,}, 32 at a time)", bare_rate, "msg/s", "reference", True),
-        Figure(f"outbox drain via twilio SDK ({sent:,} sent)", sdk_rate, "msg/s", "", sent == drain_n),
-        Figure("drain rate / bare aiohttp rate", sdk_rate / bare_rate, "", ">= 0.5", sdk_rate / bare_rate >= 0.5),
+        Figure(f"bare aiohttp posts ({drain_n:,}, 32 at a time, median of {ROUNDS})", bare_rate, "msg/s", "", True),
+        Figure(f"outbox drain via twilio SDK ({sent:,} sent, median)", sdk_rate, "msg/s", "", sent == drain_n),
+        Figure("drain rate / bare aiohttp rate (median per round)", ratio, "", ">= 0.5", ratio >= 0.5),
         Figure(
             f"capped at {cap:g}/s: achieved rate ({len(stamps)} sent)",
             achieved,
@@ -289,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     try:
         url = f"http://127.0.0.1:{ports.get(timeout=30)}"
-        figures = asyncio.run(_run(args, url))
+        # keephome runs on uvloop (uvicorn picks it up); both sides of every comparison run on it here too.
+        figures = uvloop.run(_run(args, url))
     finally:
         server.terminate()
         server.join(5)

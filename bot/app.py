@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from bot.runtime import Runtime
 from bot.schema import outbox
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "tune_gc"]
 
 
 async def _healthz(request: Request) -> Response:
@@ -34,6 +34,17 @@ async def _metrics(request: Request) -> Response:
         depth = (await conn.execute(select(func.count()).where(outbox.c.state == "pending"))).scalar_one()
     rt.metrics.outbox_depth.set(depth)
     return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def tune_gc() -> None:
+    """Set the collector up for a long-running service (call once start-up is done).
+
+    Everything built at start-up lives as long as the process: keep it out of the cyclic collector, and
+    collect the young generation less often, so a collection never stalls many requests at once.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def create_app(rt: Runtime) -> Starlette:
@@ -57,11 +68,7 @@ def create_app(rt: Runtime) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await rt.start()
-        # Everything built at start-up lives as long as the process: keep it out of the cyclic collector,
-        # and collect the young generation less often, so a collection never stalls many webhooks at once.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50_000, 20, 20)
+        tune_gc()
         try:
             yield
         finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["Metrics"]
@@ -11,6 +13,7 @@ class Metrics:
     """One registry per running service (tests build several)."""
 
     def __init__(self) -> None:
+        self._sent: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry()
         self.inbound = Counter(
             "keephome_inbound_messages",
@@ -31,6 +34,15 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+
+    def sent(self, channel: str, outcome: str, seconds: float) -> None:
+        """Count one provider call and its latency (label children cached: this runs per send)."""
+        key = (channel, outcome)
+        children = self._sent.get(key)
+        if children is None:
+            children = self._sent[key] = (self.send_latency.labels(channel), self.outbound.labels(channel, outcome))
+        children[0].observe(seconds)
+        children[1].inc()
 
     def render(self) -> bytes:
         """The text exposition format."""

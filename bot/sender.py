@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, Integer, String, and_, bindparam, case, func, or_, select, update
 
 from bot.channels.base import Channel, OutgoingMessage, SendResult
 from bot.db import Database
@@ -122,15 +122,39 @@ def _claim(
     return rows
 
 
+# Built once; a batch's outcomes are written with a few executemany calls.
+_FINISH_OUTBOX = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"))
+    .values(state=bindparam("new_state"), lease_until=None, last_error=bindparam("error"))
+)
+# A status callback may have arrived first: the delivery status never moves back.
+_ahead = messages.c.status_rank < bindparam("rank", type_=Integer)
+_FINISH_MESSAGE = (
+    update(messages)
+    .where(messages.c.id == bindparam("message_id_"))
+    .values(
+        updated_at=bindparam("now"),
+        error_code=bindparam("code"),
+        channel=func.coalesce(bindparam("sent_on", type_=String), messages.c.channel),
+        text=func.coalesce(bindparam("sent_text", type_=String), messages.c.text),
+        provider_id=func.coalesce(bindparam("sid", type_=String), messages.c.provider_id),
+        status=case((_ahead, bindparam("new_status", type_=String)), else_=messages.c.status),
+        status_rank=case((_ahead, bindparam("rank", type_=Integer)), else_=messages.c.status_rank),
+    )
+)
+
+
 def _record(conn: Connection, outcomes: list[_Outcome], now: datetime, max_attempts: int) -> None:
     """Write what the providers said, all in one transaction."""
+    finished: list[tuple[_Outcome, str]] = []
     for o in outcomes:
         row, result = o.row, o.result
         match result.outcome:
             case "sent":
-                _finish(conn, o, "sent", now)
+                finished.append((o, "sent"))
             case "permanent" if result.detail == "held":
-                _finish(conn, o, "held", now)
+                finished.append((o, "held"))
             case "transient" if row.attempts < max_attempts:
                 delay = result.retry_after or backoff(row.attempts)
                 conn.execute(
@@ -156,30 +180,33 @@ def _record(conn: Connection, outcomes: list[_Outcome], now: datetime, max_attem
                     conn.execute(
                         update(tenants).where(tenants.c.id == row.tenant_id).values(status="stopped", updated_at=now)
                     )
-                _finish(conn, o, "failed", now)
+                finished.append((o, "failed"))
             case _:
-                _finish(conn, o, "failed", now)
+                finished.append((o, "failed"))
+    if finished:
+        _finish(conn, finished, now)
 
 
-def _finish(conn: Connection, o: _Outcome, state: str, now: datetime) -> None:
-    error = (o.result.error_code or o.result.detail)[:200] or None
-    conn.execute(update(outbox).where(outbox.c.id == o.row.id).values(state=state, lease_until=None, last_error=error))
-    facts: dict[str, Any] = {"updated_at": now, "error_code": o.result.error_code}
-    if o.channel is not None:
-        facts["channel"] = o.channel
-    if o.text is not None:
-        facts["text"] = o.text
-    if o.result.provider_id:
-        facts["provider_id"] = o.result.provider_id
-    conn.execute(update(messages).where(messages.c.id == o.row.message_id).values(**facts))
-    status = {"sent": "sent", "held": "held"}.get(state, "failed")
-    rank = STATUS_RANK[status]
-    # A status callback may have arrived first: never move the delivery status back.
-    conn.execute(
-        update(messages)
-        .where(messages.c.id == o.row.message_id, messages.c.status_rank < rank)
-        .values(status=status, status_rank=rank)
-    )
+def _finish(conn: Connection, finished: list[tuple[_Outcome, str]], now: datetime) -> None:
+    outboxes, facts = [], []
+    for o, state in finished:
+        error = (o.result.error_code or o.result.detail)[:200] or None
+        outboxes.append({"row_id": o.row.id, "new_state": state, "error": error})
+        status = {"sent": "sent", "held": "held"}.get(state, "failed")
+        facts.append(
+            {
+                "message_id_": o.row.message_id,
+                "now": now,
+                "code": o.result.error_code,
+                "sent_on": o.channel,
+                "sent_text": o.text,
+                "sid": o.result.provider_id or None,
+                "new_status": status,
+                "rank": STATUS_RANK[status],
+            }
+        )
+    conn.execute(_FINISH_OUTBOX, outboxes)
+    conn.execute(_FINISH_MESSAGE, facts)
 
 
 class Sender:
@@ -297,9 +324,10 @@ class Sender:
                 await limiter.acquire(address if channel_name == "telegram" else None)
             started = time.perf_counter()
             try:
-                result = await asyncio.wait_for(channel.send(msg), self._send_timeout)
+                # The lease outlasts this limit, so a slow send is never taken twice.
+                async with asyncio.timeout(self._send_timeout):
+                    result = await channel.send(msg)
             except TimeoutError:
                 result = SendResult("transient", detail="timeout")
-            self._metrics.send_latency.labels(channel_name).observe(time.perf_counter() - started)
-            self._metrics.outbound.labels(channel_name, result.outcome).inc()
+            self._metrics.sent(channel_name, result.outcome, time.perf_counter() - started)
             return _Outcome(row, channel_name, rendered.text, result)

@@ -73,9 +73,13 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # Texts are part of a release: no stat() of the file on every render.
+            auto_reload=False,
         )
         self._env.filters["money"] = _money
         self._env.filters["date"] = _date
+        self._org = self.org_values()
+        self._cache: dict[tuple[Any, ...], str] = {}
 
     def org_values(self) -> dict[str, str]:
         """The housing organisation's values every template can use."""
@@ -100,12 +104,23 @@ class Renderer:
         return True
 
     def _text(self, key: str, values: Mapping[str, Any], language: str, channel: Channel) -> str:
+        # The same reminder goes to many tenants: remember recent renderings (values are hashable).
+        cache_key = (key, language, channel, *sorted(values.items()))
+        text = self._cache.get(cache_key)
+        if text is None:
+            text = self._render_text(key, values, language, channel)
+            if len(self._cache) >= 4096:
+                self._cache.clear()
+            self._cache[cache_key] = text
+        return text
+
+    def _render_text(self, key: str, values: Mapping[str, Any], language: str, channel: Channel) -> str:
         for lang in (language, self._settings.fallback_language):
             try:
                 template = self._env.get_template(template_path(key, lang, channel))
             except TemplateNotFound:
                 continue
-            data = {**self.org_values(), **values, "language": lang}
+            data = {**self._org, **values, "language": lang}
             return template.render(data).strip()
         raise TemplateMissing(f"no template {key!r} for {language}/{channel}")
 

@@ -170,4 +170,5 @@ async def test_the_rate_limiter_never_exceeds_its_rate_in_any_second() -> None:
     for i, start in enumerate(stamps):
         in_window = [s for s in stamps[i:] if s < start + 1.0]
         assert len(in_window) <= 10
-    assert stamps[-1] == pytest.approx(5.4, abs=0.01)
+    # 55 sends at 10/s take 5.4 s, plus a little slack on each one-second window: at least 95 % of the rate.
+    assert 5.4 <= stamps[-1] <= 5.4 / 0.95
