@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("KEEPHOME_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
     )
     # The SDKs log every request's URL and headers at INFO; keephome logs each send by id itself.
-    for noisy in ("twilio", "httpx", "telegram", "apscheduler.executors"):
+    for noisy in ("twilio", "httpx", "telegram", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = _settings_for(args.command)

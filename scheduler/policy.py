@@ -99,10 +99,7 @@ def _promise_check(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     # The promised day of the month is the offset, so each promise is checked once.
     if s.promise_on is None or not s.owes or rd.promise_check_day(s.promise_on) != rd.day:
         return None
-    reason = (
-        f"promised to pay on {s.promise_on.isoformat()}; balance still owed as of "
-        f"{s.balance_as_of.isoformat()}"
-    )
+    reason = f"promised to pay on {s.promise_on.isoformat()}; balance still owed as of {s.balance_as_of.isoformat()}"
     return _reminder(
         s,
         Trigger.PROMISE_CHECK,
