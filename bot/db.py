@@ -56,13 +56,18 @@ def _sync_sqlite_writer(url: str) -> Engine:
     """The hot paths' writer: plain sqlite3 used from one thread, a whole transaction per trip."""
     sync_url = make_url(url).set(drivername="sqlite")
     engine = create_engine(
-        sync_url, pool_size=1, max_overflow=0, connect_args={"timeout": 15, "check_same_thread": False}
+        sync_url,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"timeout": 15, "check_same_thread": False},
+        hide_parameters=True,
     )
     event.listen(engine, "connect", _sqlite_writer_connect)
     event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
+# Every engine hides statement parameters in errors: a logged exception never carries a phone number or text.
 class Database:
     """The writer engine (one connection on SQLite) and the reader engine.
 
@@ -78,18 +83,32 @@ class Database:
         self._executor: ThreadPoolExecutor | None = None
         if self.is_sqlite:
             self.writer = create_async_engine(
-                url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 15}
+                url,
+                echo=echo,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=60,
+                connect_args={"timeout": 15},
+                hide_parameters=True,
             )
             event.listen(self.writer.sync_engine, "connect", _sqlite_writer_connect)
 
             event.listen(self.writer.sync_engine, "begin", _begin_immediate)
 
-            self.reader = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4, connect_args={"timeout": 15})
+            self.reader = create_async_engine(
+                url, echo=echo, pool_size=4, max_overflow=4, connect_args={"timeout": 15}, hide_parameters=True
+            )
             event.listen(self.reader.sync_engine, "connect", _sqlite_pragmas)
         else:
             url, connect_args = _postgres_args(url)
             self.writer = create_async_engine(
-                url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
+                url,
+                echo=echo,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                connect_args=connect_args,
+                hide_parameters=True,
             )
             self.reader = self.writer
 
