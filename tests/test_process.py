@@ -93,9 +93,15 @@ async def standin() -> AsyncIterator[TwilioStandin]:
     await runner.cleanup()
 
 
-async def _wait_healthy(client: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
+async def _start(command: list[str], env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def _wait_healthy(client: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:
     for _ in range(200):
-        assert process.poll() is None, "keephome run exited"
+        assert process.returncode is None, "keephome run exited"
         try:
             if (await client.get("/healthz")).status_code == 200:
                 return
@@ -131,7 +137,7 @@ async def test_a_process_killed_right_after_answering_webhooks_loses_nothing(
     )
     command = [sys.executable, "-m", "bot.cli", "run"]
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-        first = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = await _start(command, env, tmp_path)
         try:
             await _wait_healthy(client, first)
 
@@ -144,11 +150,12 @@ async def test_a_process_killed_right_after_answering_webhooks_loses_nothing(
             statuses = await asyncio.gather(*(post(i, p) for i, p in enumerate(phones)))
             first.send_signal(signal.SIGKILL)  # no shutdown, no flush: the harshest stop there is
         finally:
-            first.kill()
-            first.wait()
+            if first.returncode is None:
+                first.kill()
+            await first.wait()
         assert statuses == [200] * len(phones)
 
-        second = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        second = await _start(command, env, tmp_path)
         try:
             await _wait_healthy(client, second)
             for _ in range(200):
@@ -157,7 +164,7 @@ async def test_a_process_killed_right_after_answering_webhooks_loses_nothing(
                 await asyncio.sleep(0.05)
         finally:
             second.terminate()
-            second.wait(10)
+            await asyncio.wait_for(second.wait(), 10)
     # Every acknowledged message was committed, handled once and answered (at least once).
     assert {p.to for p in standin.sent} == set(phones)
     async with db.read() as conn:
