@@ -131,6 +131,11 @@ class Settings(BaseSettings):
                 "KEEPHOME_TELEGRAM_SECRET is missing: webhook mode needs a secret token "
                 "(or set KEEPHOME_TELEGRAM_MODE=polling)"
             )
+        if self.lease_seconds <= self.send_timeout_seconds:
+            raise ValueError(
+                "KEEPHOME_LEASE_SECONDS must be longer than KEEPHOME_SEND_TIMEOUT_SECONDS, "
+                "or a slow send could be taken twice"
+            )
         if self.fallback_language not in self.language_list:
             raise ValueError("KEEPHOME_FALLBACK_LANGUAGE must be one of KEEPHOME_LANGUAGES")
         return self
