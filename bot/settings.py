@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     plan_hour: int = Field(default=9, ge=0, le=23)
     run_scheduler: bool = True
     paused: bool = False
+    retention_days: int = Field(default=30, ge=1)
 
     # Outbox
     outbox_batch: int = Field(default=50, ge=1)
