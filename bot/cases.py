@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.schema import case_events, cases, consents, rent_positions
+from scheduler.rent_day import due_date_before
 
 __all__ = [
     "HELD_STATUSES",
@@ -26,6 +27,7 @@ __all__ = [
     "release_case",
     "set_status",
     "take_case",
+    "urgency_of",
 ]
 
 OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
@@ -47,20 +49,49 @@ class CaseError(ValueError):
     """A case change that does not fit the case's status, with a message for the person."""
 
 
-def case_priority(position: Any | None, today: date) -> int:
-    """A sortable urgency (higher first): court date soonest, then påkrav deadline, then overdue and amount."""
+# Tiers of the legal clock, most urgent first; within a tier the earliest date wins.
+_COURT, _TERMINATION, _DEMAND, _OVERDUE = 4, 3, 2, 1
+_TIER = 100_000_000
+_FAR_DAY = date(2200, 1, 1).toordinal()
+
+
+def _oldest_unpaid_due(position: Any) -> date:
+    """The due date the oldest unpaid rent fell on: one month back per monthly rent owed."""
+    months = 1
+    if position.monthly_rent_ore:
+        months = max(1, min(-(-position.balance_ore // position.monthly_rent_ore), 24))
+    latest = due_date_before(position.balance_as_of + timedelta(days=1), position.due_day or 1)
+    for _ in range(months - 1):
+        latest = due_date_before(latest, position.due_day or 1)
+    return latest
+
+
+def urgency_of(position: Any | None) -> tuple[int, date | None]:
+    """Which tier of the legal clock a rent position is in, and the date that drives it."""
     if position is None:
+        return 0, None
+    owes = position.balance_ore > 0
+    if position.court_date is not None:
+        return _COURT, position.court_date
+    if position.termination_on is not None:
+        return _TERMINATION, position.termination_on
+    if position.demand_sent_on is not None and owes:
+        return _DEMAND, position.demand_sent_on  # the earlier the påkrav, the sooner its deadline
+    if owes and position.balance_as_of is not None:
+        return _OVERDUE, _oldest_unpaid_due(position)
+    return 0, None
+
+
+def case_priority(position: Any | None, today: date) -> int:
+    """A sortable urgency (higher first): court date soonest, then termination, then påkrav deadline soonest,
+    then the longest overdue, then the amount. It depends on dates, not on `today`, so a stored value
+    keeps its order as days pass."""
+    tier, day = urgency_of(position)
+    if tier == 0 or day is None:
         return 0
-    score = 0
-    court = position.court_date or position.termination_on
-    if court is not None:
-        score += 4_000_000 - min(max((court - today).days, -999), 999) * 1000
-    elif position.demand_sent_on is not None and position.balance_ore > 0:
-        # the earlier the påkrav was sent, the sooner its deadline
-        score += 2_000_000 + min(max((today - position.demand_sent_on).days, 0), 999) * 1000
-    if position.balance_ore > 0:
-        score += min(position.balance_ore // 100_00, 999)  # whole hundreds of kroner, capped
-    return int(score)
+    closeness = min(max(_FAR_DAY - day.toordinal(), 0), _TIER // 100 - 1)
+    amount = min(max(position.balance_ore, 0) // 1_000_00, 99)  # whole thousands of kroner, capped
+    return int(tier * _TIER + closeness * 100 + amount)
 
 
 def has_consent(conn: Connection, tenant_id: int, scope: str = "adviser") -> bool:
@@ -103,7 +134,7 @@ def open_case(
         conn.execute(
             update(cases)
             .where(cases.c.id == existing.id)
-            .values(priority=max(priority, existing.priority), consented=consented, updated_at=now)
+            .values(priority=priority, consented=consented, updated_at=now)
         )
         conn.execute(
             case_events.insert().values(case_id=existing.id, staff_id=staff_id, kind="status", text=reason, at=now)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings, load_settings
 from bot.texts import Renderer
-from conversations.engine import accepts_help_word, resume, start
+from conversations.engine import accepts_help_word, current_question, resume, start
 from conversations.flows import FLOWS
 from conversations.keywords import classify, looks_like_stop_wish
 from conversations.model import (
@@ -23,6 +23,7 @@ from conversations.model import (
     FlowSettings,
     Input,
     MessageRequested,
+    TelegramLinkRequested,
     TextReceived,
     WaitExpired,
 )
@@ -31,13 +32,13 @@ from conversations.state import State
 __all__ = ["HELP", "flow_settings", "play_chat", "run_chat"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+SAMPLE_CODE = "123456"
 HELP = "Type an answer, a number for a button, /wait, /clock 2026-12-03T10:00, /fact NAME or /quit."
 _KEYWORD_REPLIES = {
     "opt_out": "keyword.opted_out",
     "opt_in": "keyword.opted_in",
     "wrong_number": "keyword.wrong_number",
     "help": "keyword.help",
-    "language": "keyword.language_changed",
 }
 
 
@@ -66,6 +67,9 @@ class _Session:
             else:
                 fields = " ".join(f"{k}={v}" for k, v in asdict(event).items())
                 self.out(f"# {event.name} {fields}".rstrip())
+            if isinstance(event, TelegramLinkRequested):
+                # The service sends a fresh one-time code by SMS; the terminal shows a sample one.
+                self.say("link.code", MessageRequested("link.code", {"code": SAMPLE_CODE}))
 
     def say(self, template: str, event: MessageRequested | None = None) -> None:
         values = dict(event.values) if event else {}
@@ -114,14 +118,25 @@ def _tenant_text(session: _Session, text: str, languages: list[str]) -> bool:
     """What the host does with a message; False when the tenant opted out."""
     channel = session.state.channel
     keyword = classify(text, languages)
+    if keyword is not None and keyword.kind == "telegram" and channel != "sms":
+        keyword = None  # on Telegram already: an ordinary answer
     if keyword is not None and not (keyword.kind == "help" and accepts_help_word(session.state)):
-        if keyword.kind == "withdraw_consent":
-            context = Context("", session.state.language, channel, settings=session.state.settings)
-            _state, events = start("withdraw_consent", context, session.now)
-            session.show(events)
-            return True
         session.out(f"# keyword {keyword.kind}")
-        session.say(_KEYWORD_REPLIES[keyword.kind])
+        match keyword.kind:
+            case "withdraw_consent" | "telegram":
+                flow = "withdraw_consent" if keyword.kind == "withdraw_consent" else "telegram_offer"
+                context = Context("", session.state.language, channel, settings=session.state.settings)
+                side, events = start(flow, context, session.now)
+                if keyword.kind == "telegram":
+                    # The tenant's own word answers the offer, as the service does.
+                    side, events = resume(side, TextReceived(text, channel), session.now)
+                session.show(events)
+            case "language":
+                session.state = replace(session.state, language=keyword.language or session.state.language)
+                session.say("keyword.language_changed")
+                session.show(current_question(session.state))
+            case _:
+                session.say(_KEYWORD_REPLIES[keyword.kind])
         return keyword.kind != "opt_out"
     if looks_like_stop_wish(text):
         session.say("keyword.stop_hint")

@@ -32,14 +32,18 @@ class DemoTenant:
     paid_claim_until: date | None = None
 
 
-def _demand_sent_on(today: date, days_left: int, delivery_days: int) -> date:
-    """The latest påkrav date whose computed deadline is `days_left` days after today."""
-    for back in range(45):
-        sent = today - back * _DAY
-        if (demand_deadline(sent, delivery_days) - today).days == days_left:
-            return sent
-    # A deadline never falls on a weekend or holiday; the nearest earlier letter date will do.
-    return today - (14 + delivery_days - days_left) * _DAY
+def _demand_sent_on(today: date, days_left: int, delivery_days: int) -> tuple[date, int]:
+    """The latest påkrav date whose computed deadline is `days_left` days after today, and those days.
+
+    A deadline never falls on a weekend or holiday; when `days_left` would land on one, the letter whose
+    deadline comes first after it is used and the real number of days is returned.
+    """
+    for wanted in range(days_left, days_left + 7):
+        for back in range(45):
+            sent = today - back * _DAY
+            if (demand_deadline(sent, delivery_days) - today).days == wanted:
+                return sent, wanted
+    return today - (14 + delivery_days - days_left) * _DAY, days_left
 
 
 def _missed_due_day(today: date) -> int:
@@ -84,17 +88,19 @@ def demo_tenants(today: date, *, delivery_days: int = 2, before_due_days: int = 
             at_risk=at_risk,
         )
 
-    def demand(days_left: int) -> date:
-        return _demand_sent_on(today, days_left, delivery_days)
+    def demand(days_left: int, name: str, language: str, rent_kr: int) -> DemoTenant:
+        sent, left = _demand_sent_on(today, days_left, delivery_days)
+        stage = f"påkrav, {left} day{'' if left == 1 else 's'} left"
+        return DemoTenant(tenant(name, language, rent_kr, rent_kr, demand_sent_on=sent), stage)
 
     return [
         DemoTenant(tenant("Anna Eksempel", "da", 6950, 0), "paid up"),
         DemoTenant(tenant("Bent Prøvesen", "da", 7200, 0, due_day=upcoming_day, at_risk=True), "at risk before due"),
         DemoTenant(tenant("Carl Testesen", "da", 5800, 5800, due_day=missed_day), "missed the due day"),
         DemoTenant(tenant("Jamie Sample", "en", 6400, 6400, due_day=missed_day), "missed the due day"),
-        DemoTenant(tenant("Dorte Opdigtet", "da", 7100, 7100, demand_sent_on=demand(7)), "påkrav, 7 days left"),
-        DemoTenant(tenant("Layla Demo", "ar", 6650, 6650, demand_sent_on=demand(3)), "påkrav, 3 days left"),
-        DemoTenant(tenant("Erik Fiktiv", "da", 6100, 6100, demand_sent_on=demand(1)), "påkrav, 1 day left"),
+        demand(7, "Dorte Opdigtet", "da", 7100),
+        demand(3, "Layla Demo", "ar", 6650),
+        demand(1, "Erik Fiktiv", "da", 6100),
         DemoTenant(
             tenant("Frida Påhit", "da", 6900, 20700, demand_sent_on=today - 40 * _DAY, termination_on=today - 3 * _DAY),
             "termination known",

@@ -252,10 +252,34 @@ class InboundHandler:
                     update(tenants).where(tenants.c.id == tenant.id).values(language=kw.language, updated_at=now)
                 )
                 self._reply(conn, row, tenant, "keyword.language_changed", now, language=kw.language)
+                self._ask_again(conn, row, tenant, kw.language, now)
+            case "telegram":
+                if row.channel != "sms" or tenant.status != "active":
+                    return False
+                self._offer_telegram(conn, row, tenant, now)
             case "withdraw_consent":
                 withdraw_consent(conn, tenant.id, now)
                 self._reply(conn, row, tenant, "consent.withdrawn", now)
         return True
+
+    def _ask_again(self, conn: Connection, row: InboundRow, tenant: Any, language: str, now: datetime) -> None:
+        """After a language switch the open question comes again, now in the tenant's new language."""
+        if tenant.conversation_id is None or tenant.status != "active" or tenant.case_status in HELD_STATUSES:
+            return
+        stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
+        state = replace(_state(stored), language=language)
+        turn = replace(self._turn(tenant, row, now, tenant.conversation_id), language=language)
+        save_state(conn, turn, state)
+        apply_events(conn, turn, engine.current_question(state))
+
+    def _offer_telegram(self, conn: Connection, row: InboundRow, tenant: Any, now: datetime) -> None:
+        """The word TELEGRAM over SMS: the tenant's own word answers the offer, so a code goes out at once."""
+        context = Context(first_name(tenant.name), tenant.language, "sms", None, self._flow_settings)
+        state, _question = engine.start("telegram_offer", context, now)
+        state, events = engine.resume(state, TextReceived(row.text or "", "sms"), now)
+        turn = self._turn(tenant, row, now, None)
+        conversation_id = save_state(conn, turn, state)
+        apply_events(conn, replace(turn, conversation_id=conversation_id), events)
 
     def _reply(
         self,

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +24,7 @@ from bot.importer import ImportRow, known_languages, parse_csv
 from bot.migrate import SchemaBehind, ensure_current, upgrade
 from bot.schema import audit_log, rent_positions, tenants
 from bot.settings import Settings
+from bot.waiting import balance_updated
 
 __all__ = [
     "CHUNK",
@@ -53,6 +54,8 @@ class ImportSummary:
 
     created: int
     updated: int
+    # Tenants whose balance the file shows settled: their waiting reminder conversations end.
+    settled_ids: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.created + self.updated} tenants: {self.created} new, {self.updated} updated"
@@ -149,16 +152,18 @@ async def upsert_rows(
 ) -> ImportSummary:
     """Create or update every row's tenant and rent position inside the caller's transaction."""
     created = updated = 0
+    settled: list[int] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         known = await _known(conn, [r.tenant_ref for r in chunk])
         ids = await _upsert_tenants(conn, chunk, now)
         await _upsert_positions(conn, chunk, ids, known, now)
+        settled.extend(ids[r.tenant_ref] for r in chunk if r.balance_ore <= 0 and r.tenant_ref in known)
         updated += len(known)
         created += len(chunk) - len(known)
         if progress is not None:
             progress(start + len(chunk))
-    return ImportSummary(created, updated)
+    return ImportSummary(created, updated, tuple(settled))
 
 
 async def import_tenants(
@@ -168,10 +173,17 @@ async def import_tenants(
     *,
     actor: str = "cli",
     progress: Callable[[int], None] | None = None,
+    settings: Settings | None = None,
 ) -> ImportSummary:
-    """Create or update every row's tenant and rent position in one transaction, with an audit entry."""
+    """Create or update every row's tenant and rent position in one transaction, with an audit entry.
+
+    A tenant the file shows paid up stops hearing reminders the same day: a waiting reminder
+    conversation ends (with a thank-you when the tenant had already read its question).
+    """
     async with db.write() as conn:
         summary = await upsert_rows(conn, rows, now, progress)
+        if summary.settled_ids:
+            await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
         await conn.execute(audit_log.insert().values(at=now, actor=actor, action="tenants.import", detail=str(summary)))
     log.info("tenant import by %s: %d new, %d updated", actor, summary.created, summary.updated)
     return summary
@@ -252,7 +264,7 @@ async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO,
             print(f"{path}: the file is valid; an import would give {summary} (nothing written)", file=out)
             return 0
         write_bar = _Bar(err, "importing", len(result.rows)) if len(result.rows) >= _BAR_FROM else None
-        summary = await import_tenants(db, result.rows, now, progress=write_bar)
+        summary = await import_tenants(db, result.rows, now, progress=write_bar, settings=settings)
         if write_bar is not None:
             write_bar.close()
         print(f"{path}: {summary}", file=out)

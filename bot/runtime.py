@@ -79,7 +79,9 @@ class Runtime:
         if self.background:
             await self.inbox.start()
             await self.processor.start()
-            await self.sender.start()
+            # With several processes, one sender per deployment keeps the provider rates exact.
+            if self.settings.run_sender:
+                await self.sender.start()
             if self.settings.telegram_mode == "polling":
                 from bot.telegram_cli import start_polling
 

@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     balance_max_age_days: int = Field(default=7, ge=0)
     plan_hour: int = Field(default=9, ge=0, le=23)
     run_scheduler: bool = True
+    run_sender: bool = True
     paused: bool = False
     retention_days: int = Field(default=30, ge=1)
 

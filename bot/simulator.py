@@ -10,15 +10,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.sandbox import SandboxChannel
+from bot.demo_data import DEMO_PREFIX
 from bot.inbound import InboundMessage
+from bot.reminders import PlanOutcome, plan_reminders, policy_settings
 from bot.runtime import TEMPLATES_DIR, Runtime
 from bot.schema import rent_positions, tenants
+from bot.snapshots import load_snapshots
+from scheduler.stage import timeline_stage
 
 __all__ = ["routes", "simulated_chat_id"]
 
@@ -55,9 +59,16 @@ async def _page(request: Request) -> Response:
     return HTMLResponse(env.get_template("index.html").render())
 
 
+def _today(rt: Runtime) -> date:
+    return rt.clock().astimezone(ZoneInfo(rt.settings.timezone)).date()
+
+
 async def _tenants(request: Request) -> Response:
     rt = _rt(request)
+    today = _today(rt)
+    policy = policy_settings(rt.settings)
     async with rt.db.read() as conn:
+        stages = {s.tenant_id: timeline_stage(s, today, policy) for s in await conn.run_sync(load_snapshots)}
         rows = (
             await conn.execute(
                 select(
@@ -86,6 +97,7 @@ async def _tenants(request: Request) -> Response:
                 "status": r.status,
                 "telegram_linked": r.telegram_chat_id is not None,
                 "owes": bool(r.balance_ore and r.balance_ore > 0),
+                "stage": stages.get(r.id, ""),
             }
             for r in rows
         ]
@@ -175,7 +187,11 @@ async def _send(request: Request) -> Response:
 
 
 async def _clock(request: Request) -> Response:
-    """Move the demo's clock to a day (10:00 local time); the reminders of that day can then be planned."""
+    """Move the demo's clock to a day (10:00 local time); the reminders of that day can then be planned.
+
+    The fictional ledger is as fresh as a daily import would keep it: balances are dated the new day, so
+    they are never too old to act on.
+    """
     rt = _rt(request)
     if request.method == "POST":
         try:
@@ -187,23 +203,51 @@ async def _clock(request: Request) -> Response:
         target = datetime.combine(day, time(10, 0), tzinfo=tz)
         rt.clock.offset = timedelta(0)
         rt.clock.offset = target - rt.clock()
-    return JSONResponse({"now": rt.clock().isoformat()})
+        demo_ids = select(tenants.c.id).where(tenants.c.tenant_ref.startswith(DEMO_PREFIX))
+        async with rt.db.write() as conn:
+            await conn.execute(
+                update(rent_positions)
+                .where(rent_positions.c.tenant_id.in_(demo_ids), rent_positions.c.balance_as_of < day)
+                .values(balance_as_of=day)
+            )
+    return JSONResponse({"now": rt.clock().isoformat(), "day": _today(rt).isoformat()})
+
+
+def _rows(outcome: PlanOutcome, tz: ZoneInfo) -> list[dict[str, str]]:
+    return [
+        {
+            "tenant": r.tenant_ref,
+            "stage": r.trigger,
+            "channel": r.channel,
+            "send_after": r.send_after.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "reason": r.reason,
+        }
+        for r in outcome.rows
+    ]
+
+
+async def _preview(request: Request) -> Response:
+    """Who the simulated day's planning would remind, on which channel and why; nothing is recorded."""
+    rt = _rt(request)
+    outcome = await plan_reminders(rt.db, rt.settings, rt.clock(), dry_run=True)
+    return JSONResponse(
+        {
+            "day": outcome.day.isoformat(),
+            "would_plan": _rows(outcome, ZoneInfo(rt.settings.timezone)),
+            "already_contacted_today": outcome.already_contacted,
+        }
+    )
 
 
 async def _remind(request: Request) -> Response:
     """Plan the reminders of the simulated day and send them (the same path `run` takes each morning)."""
     rt = _rt(request)
-    from bot.reminders import plan_reminders
-
     outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
     rt.sender.wake()
     return JSONResponse(
         {
             "day": outcome.day.isoformat(),
-            "planned": [
-                {"tenant": r.tenant_ref, "stage": r.trigger, "channel": r.channel, "reason": r.reason}
-                for r in outcome.rows
-            ],
+            "planned": _rows(outcome, ZoneInfo(rt.settings.timezone)),
             "already_contacted_today": outcome.already_contacted,
         }
     )
@@ -217,5 +261,6 @@ def routes() -> list[BaseRoute]:
         Route("/simulator/api/thread", _thread, methods=["GET"]),
         Route("/simulator/api/send", _send, methods=["POST"]),
         Route("/simulator/api/clock", _clock, methods=["GET", "POST"]),
+        Route("/simulator/api/preview", _preview, methods=["GET"]),
         Route("/simulator/api/remind", _remind, methods=["POST"]),
     ]

@@ -13,11 +13,12 @@ from sqlalchemy import Connection, and_, exists, select, update
 from bot.apply import Turn, apply_events, save_state
 from bot.cases import HELD_STATUSES
 from bot.db import Database
-from bot.schema import cases, conversations, outbox, rent_positions, tenants
+from bot.outbox import STATUS_RANK
+from bot.schema import cases, conversations, messages, outbox, rent_positions, tenants
 from bot.settings import Settings, load_settings
 from bot.snapshots import chunked, day_window
 from conversations import engine
-from conversations.model import FactReported, Input, WaitExpired
+from conversations.model import FactReported, Input, MessageRequested, WaitExpired
 from conversations.state import State
 from scheduler.quiet import next_allowed_send
 
@@ -61,9 +62,20 @@ def _state(value: Any) -> State:
 _held = exists().where(cases.c.tenant_id == conversations.c.tenant_id, cases.c.status.in_(HELD_STATUSES))
 
 
-def _resume(conn: Connection, row: Any, user_input: Input, key: str, now: datetime, settings: Settings) -> None:
+def _resume(
+    conn: Connection,
+    row: Any,
+    user_input: Input,
+    key: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    quietly: bool = False,
+) -> None:
     state = _state(row.state)
     new_state, events = engine.resume(state, user_input, now)
+    if quietly:
+        events = [e for e in events if not isinstance(e, MessageRequested)]
     turn = Turn(
         tenant_id=row.tenant_id,
         conversation_id=row.id,
@@ -78,6 +90,29 @@ def _resume(conn: Connection, row: Any, user_input: Input, key: str, now: dateti
     )
     save_state(conn, turn, new_state)
     apply_events(conn, turn, events)
+
+
+def _hold_unsent(conn: Connection, conversation_id: int, now: datetime) -> bool:
+    """Hold the conversation's messages that have not left yet; True when none of its messages had left."""
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.message_id, outbox.c.state, outbox.c.lease_until)
+        .join(messages, messages.c.id == outbox.c.message_id)
+        .where(messages.c.conversation_id == conversation_id)
+    ).all()
+    # A leased row may be with the provider right now: it counts as gone.
+    unsent = [r for r in rows if r.state == "pending" and (r.lease_until is None or r.lease_until < now)]
+    if unsent:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([r.id for r in unsent]))
+            .values(state="held", lease_until=None, last_error="balance cleared")
+        )
+        conn.execute(
+            update(messages)
+            .where(messages.c.id.in_([r.message_id for r in unsent]))
+            .values(status="held", status_rank=STATUS_RANK["held"], updated_at=now)
+        )
+    return len(unsent) == len(rows)
 
 
 def _expire_batch(conn: Connection, now: datetime, settings: Settings, is_sqlite: bool, batch: int) -> int:
@@ -130,7 +165,11 @@ async def expire_waiting(db: Database, now: datetime, settings: Settings, batch:
 def balance_updated(
     conn: Connection, tenant_ids: Iterable[int], now: datetime, settings: Settings | None = None
 ) -> int:
-    """For tenants whose balance is now 0, end their waiting reminder conversation with a thank-you."""
+    """For tenants whose balance is now 0, end their waiting reminder conversation with a thank-you.
+
+    Messages of that conversation not sent yet are held; when the tenant heard nothing of it at all, the
+    conversation ends without a word.
+    """
     settings = settings or load_settings()
     ids = sorted(set(tenant_ids))
     handled = 0
@@ -154,7 +193,9 @@ def balance_updated(
             )
         )
         for row in (conn.execute(stmt)).all():
+            # A question still waiting for the morning is taken back, and then there is nothing to thank for.
+            unheard = _hold_unsent(conn, row.id, now)
             key = f"fact:{row.id}:{row.version}"
-            _resume(conn, row, FactReported("balance_cleared"), key, now, settings)
+            _resume(conn, row, FactReported("balance_cleared"), key, now, settings, quietly=unheard)
             handled += 1
     return handled

@@ -37,7 +37,7 @@ from conversations.model import (
 from conversations.state import State
 from conversations.values import Money, Value
 
-__all__ = ["accepts_help_word", "current_choices", "resume", "start"]
+__all__ = ["accepts_help_word", "current_choices", "current_question", "resume", "start"]
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
@@ -142,8 +142,14 @@ def _pick(step: Ask, state: State, text: str) -> Option | None:
     return scored[0][1]
 
 
+def _answered(state: State, value: str | int) -> State:
+    """Keep the answer under its question's name: the adviser reads it once the tenant consents."""
+    return replace(state, data={**state.data, state.step: value})
+
+
 def _choose(flow: Flow, state: State, option: Option, raw: str, now: datetime) -> Result:
     events: list[Event] = [AnswerRecorded(state.step, option.key, raw)]
+    state = _answered(state, option.key)
     events.extend(effect_event(effect, state, now) for effect in option.effects)
     return _enter(flow, state, option.goto, now, events)
 
@@ -162,18 +168,20 @@ def _not_understood(flow: Flow, state: State, raw: str, now: datetime) -> Result
 
 def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
     step = flow.step(state.step)
+    events: list[Event]
     match step:
         case Ask():
             option = _pick(step, state, text)
             if option is not None:
                 return _choose(flow, state, option, text, now)
             if step.free_text is not None and text.strip():
-                return _enter(flow, state, step.free_text, now, [AnswerRecorded(state.step, "text", text)])
+                events = [AnswerRecorded(state.step, "text", text)]
+                return _enter(flow, _answered(state, text.strip()), step.free_text, now, events)
         case AskDate():
             pay_on = parse_date(text, local_today(state, now))
             if pay_on is not None:
                 state = replace(state, data={**state.data, "pay_on": pay_on.isoformat()})
-                events: list[Event] = [AnswerRecorded(state.step, pay_on.isoformat(), text)]
+                events = [AnswerRecorded(state.step, pay_on.isoformat(), text)]
                 events.extend(effect_event(effect, state, now) for effect in step.effects)
                 return _enter(flow, state, step.goto, now, events)
         case AskAmount():
@@ -183,7 +191,8 @@ def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
                 return _enter(flow, state, step.goto, now, [AnswerRecorded(state.step, ore, text)])
         case AskText():
             if text.strip():
-                return _enter(flow, state, step.goto, now, [AnswerRecorded(state.step, "text", text)])
+                events = [AnswerRecorded(state.step, "text", text)]
+                return _enter(flow, _answered(state, text.strip()), step.goto, now, events)
     return _not_understood(flow, state, text, now)
 
 
@@ -199,9 +208,11 @@ def _button(flow: Flow, state: State, choice: str, now: datetime) -> Result:
 def _wait_expired(flow: Flow | None, state: State, now: datetime) -> Result:
     if state.waiting_until is None or now < state.waiting_until:
         return state, []
+    if flow is None:
+        # The question it waits on no longer exists: nudging would ask for an answer nobody can give.
+        return _end(state, "flow_changed"), [ConversationEnded("flow_changed")]
     if not state.nudged:
-        step = flow.steps.get(state.step) if flow is not None else None
-        choices = _choices(step, state.channel) if step is not None else ()
+        choices = _choices(flow.step(state.step), state.channel)
         nudged = replace(state, nudged=True, waiting_until=state.expires_at)
         return nudged, [MessageRequested("common.nudge", _values(state), choices)]
     return _end(state, "no_response"), [ConversationEnded("no_response")]
@@ -259,6 +270,17 @@ def current_choices(state: State) -> tuple[Choice, ...]:
     if flow is None or state.ended:
         return ()
     return _choices(flow.step(state.step), state.channel)
+
+
+def current_question(state: State) -> list[Event]:
+    """The open question asked again (after a language switch, say); empty when nothing waits."""
+    flow = _current(state)
+    if flow is None or state.ended:
+        return []
+    step = flow.step(state.step)
+    if isinstance(step, Ask | AskDate | AskAmount | AskText):
+        return [MessageRequested(step.template, _values(state), _choices(step, state.channel))]
+    return []
 
 
 def accepts_help_word(state: State) -> bool:

@@ -19,7 +19,7 @@ __all__ = [
     "looks_like_stop_wish",
 ]
 
-KeywordKind = Literal["opt_out", "opt_in", "wrong_number", "help", "language", "withdraw_consent"]
+KeywordKind = Literal["opt_out", "opt_in", "wrong_number", "help", "language", "withdraw_consent", "telegram"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ UNIVERSAL_WORDS: dict[KeywordKind, tuple[str, ...]] = {
     "opt_out": ("stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "optout", "opt out"),
     "opt_in": ("start", "unstop"),
     "help": ("help", "info"),
+    # An SMS tenant who would rather write on Telegram; the same word in every language.
+    "telegram": ("telegram",),
 }
 
 # The documented words per language (README lists them); written as people type them.
@@ -92,7 +94,7 @@ def classify(text: str, languages: Iterable[str]) -> Keyword | None:
     if not plain:
         return None
     enabled = [lang for lang in languages if lang in KEYWORD_WORDS]
-    order: tuple[KeywordKind, ...] = ("opt_out", "opt_in", "wrong_number", "withdraw_consent", "help")
+    order: tuple[KeywordKind, ...] = ("opt_out", "opt_in", "wrong_number", "withdraw_consent", "help", "telegram")
     for kind in order:
         words = list(UNIVERSAL_WORDS.get(kind, ()))
         for lang in enabled:

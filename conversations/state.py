@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, cast
 
@@ -14,6 +14,15 @@ __all__ = ["State"]
 
 def _dt(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+_SETTING_NAMES = frozenset(f.name for f in fields(FlowSettings))
+
+
+def _settings(raw: object) -> FlowSettings:
+    # A state saved before a setting was added or removed must still load (and then end gracefully).
+    known = {k: v for k, v in raw.items() if k in _SETTING_NAMES} if isinstance(raw, dict) else {}
+    return FlowSettings(**known)
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ class State:
             channel=cast(Channel, channel),
             first_name=str(raw.get("first_name", "")),
             trigger=raw.get("trigger"),
-            settings=FlowSettings(**raw.get("settings", {})),
+            settings=_settings(raw.get("settings")),
             data=dict(raw.get("data", {})),
             retries=int(raw.get("retries", 0)),
             nudged=bool(raw.get("nudged", False)),

@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.demo_data import DEMO_PREFIX, demo_tenants, seed_demo
+from bot.demo_data import DEMO_PREFIX, DemoTenant, demo_tenants, seed_demo
 from bot.migrate import upgrade
 from bot.schema import rent_positions, tenants
 from scheduler.calendar import demand_deadline
 from scheduler.model import PolicySettings, RentSnapshot
 from scheduler.policy import plan
+from scheduler.rent_day import RentDay
 
 TUESDAY = date(2026, 3, 3)  # a day on which a 1, 3 and 7 day påkrav deadline all fall on weekdays
 
@@ -41,9 +42,8 @@ def test_the_påkrav_deadlines_are_seven_three_and_one_days_away() -> None:
     assert sent is not None and demand_deadline(sent, 2) == TUESDAY + timedelta(days=1)
 
 
-def test_the_reminder_policy_meets_every_stage() -> None:
-    demo = demo_tenants(TUESDAY)
-    snapshots = [
+def demo_snapshots(demo: list[DemoTenant]) -> list[RentSnapshot]:
+    return [
         RentSnapshot(
             tenant_id=i,
             due_day=d.row.due_day,
@@ -59,7 +59,11 @@ def test_the_reminder_policy_meets_every_stage() -> None:
         )
         for i, d in enumerate(demo)
     ]
-    day = plan(snapshots, TUESDAY, PolicySettings())
+
+
+def test_the_reminder_policy_meets_every_stage() -> None:
+    demo = demo_tenants(TUESDAY)
+    day = plan(demo_snapshots(demo), TUESDAY, PolicySettings())
     triggers = {demo[r.tenant_id].stage: (r.trigger.value, r.offset) for r in day.reminders}
     assert triggers == {
         "at risk before due": ("before_due", None),
@@ -72,6 +76,20 @@ def test_the_reminder_policy_meets_every_stage() -> None:
     }
     # The paid-up tenant has nothing due, the opted-out one is unreachable, the "already paid" one waits.
     assert (day.summary.unreachable, day.summary.held_by_paid_claim) == (1, 1)
+
+
+@pytest.mark.parametrize("today", [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 1)], ids=str)
+def test_whatever_the_day_the_demo_brings_reminders_at_every_stage(today: date) -> None:
+    demo = demo_tenants(today)
+    for d in demo:
+        if d.stage.startswith("påkrav"):
+            assert d.row.demand_sent_on is not None
+            left = (demand_deadline(d.row.demand_sent_on, 2) - today).days
+            assert d.stage == f"påkrav, {left} day{'' if left == 1 else 's'} left"
+    triggers = {r.trigger.value for r in plan(demo_snapshots(demo), today, PolicySettings()).reminders}
+    assert {"before_due", "demand", "court"} <= triggers
+    if RentDay(today, PolicySettings()).missed:
+        assert "missed" in triggers
 
 
 @pytest.fixture

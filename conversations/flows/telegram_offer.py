@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations.flow import Ask, End, Flow, Option, RequestTelegramLink
+from conversations.flow import Ask, End, Flow, Option, RequestTelegramLink, Say
 
 __all__ = ["TELEGRAM_OFFER"]
 
@@ -15,11 +15,13 @@ TELEGRAM_OFFER = Flow(
         "offer": Ask(
             "telegram_offer.question",
             options=(
-                Option("yes", goto="requested", tags=("yes", "telegram"), effects=(RequestTelegramLink(),)),
+                Option("yes", goto="requested", tags=("yes", "telegram")),
                 Option("no", goto="declined", tags=("no",)),
             ),
         ),
-        "requested": End("link_requested", "telegram_offer.requested"),
+        # "A code follows" comes first, then the host's SMS with the code itself.
+        "requested": Say("telegram_offer.requested", goto="code_sent"),
+        "code_sent": End("link_requested", effects=(RequestTelegramLink(),)),
         "declined": End("declined", "telegram_offer.declined"),
     },
 )
