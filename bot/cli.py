@@ -20,6 +20,13 @@ __all__ = ["main"]
 DEMO_DATABASE = "sqlite+aiosqlite:///keephome-demo.db"
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-12-01") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="keephome",
@@ -47,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("email")
     staff.add_argument("--role", required=True, choices=["admin", "adviser", "volunteer"])
     remind = sub.add_parser("remind", help="plan today's reminders, or show what a day would bring")
-    remind.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    remind.add_argument("--date", type=_day, default=None, help="YYYY-MM-DD (default: today)")
     remind.add_argument("--dry-run", action="store_true", help="only show who would get which reminder")
     remind.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     return p

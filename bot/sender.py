@@ -166,15 +166,19 @@ def _record(conn: Connection, outcomes: list[_Outcome], now: datetime, max_attem
                         last_error=(result.error_code or result.detail)[:200],
                     )
                 )
-            case "blocked" if o.channel == "telegram":
-                # The tenant blocked the bot: remember it and send this one by SMS, re-rendered by SMS rules.
-                if row.tenant_id is not None:
+            case "blocked" | "permanent" if o.channel == "telegram" and row.phone:
+                # Telegram cannot deliver this one (blocked, chat gone, refused): send it by SMS instead,
+                # re-rendered by the SMS rules. A blocked bot is remembered for everything after it too.
+                if result.outcome == "blocked" and row.tenant_id is not None:
                     conn.execute(update(tenants).where(tenants.c.id == row.tenant_id).values(telegram_blocked=True))
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id == row.id)
-                    .values(channel="sms", lease_until=None, next_attempt_at=now, last_error="blocked")
+                    .values(channel="sms", lease_until=None, next_attempt_at=now, last_error=result.outcome)
                 )
+            case "blocked" if row.tenant_id is not None:
+                conn.execute(update(tenants).where(tenants.c.id == row.tenant_id).values(telegram_blocked=True))
+                finished.append((o, "failed"))
             case "opted_out":
                 if row.tenant_id is not None:
                     conn.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
@@ -63,7 +64,7 @@ async def serve_demo(settings: Settings) -> int:
     rt = build_runtime(settings, demo=True)
     await upgrade(rt.db)
     now = rt.clock()
-    await seed_demo(rt.db, now.date(), now)
+    await seed_demo(rt.db, now.astimezone(ZoneInfo(settings.timezone)).date(), now)
     logins = await ensure_demo_staff(rt.db, utcnow())
     base = f"http://{settings.host}:{settings.port}"
     print("keephome demo — sandbox channels, fictional tenants, nothing leaves this machine", flush=True)

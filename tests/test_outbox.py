@@ -172,3 +172,19 @@ async def test_the_rate_limiter_never_exceeds_its_rate_in_any_second() -> None:
         assert len(in_window) <= 10
     # 55 sends at 10/s take 5.4 s, plus a little slack on each one-second window: at least 95 % of the rate.
     assert 5.4 <= stamps[-1] <= 5.4 / 0.95
+
+
+async def test_a_permanent_telegram_failure_goes_out_by_sms_without_blocking_the_chat(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db, chat_id=4242)
+    await _queue(rt, tenant_id, "k1", channel="telegram")
+    telegram = rt.channels["telegram"]
+    assert isinstance(telegram, SandboxChannel)
+    telegram.fail_next.append(SendResult("permanent", error_code="400", detail="chat not found"))
+    await rt.sender.drain()
+    await rt.sender.drain()
+    assert len(_sms(rt).sent) == 1
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(tenants.c.telegram_blocked))).scalar_one() is False
+    await _queue(rt, tenant_id, "k2", channel="telegram")
+    await rt.sender.drain()
+    assert len(telegram.sent) == 1  # the next message tries Telegram again
