@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.reminders import PlanOutcome, plan_reminders
+from bot.retention import purge
 from bot.schema import settings_flags
 from bot.waiting import expire_waiting
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["LAST_PLAN_DAY", "catch_up", "expire_job", "plan_today", "start_scheduler", "stop_scheduler"]
+__all__ = ["LAST_PLAN_DAY", "catch_up", "expire_job", "plan_today", "purge_job", "start_scheduler", "stop_scheduler"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,13 @@ async def expire_job(rt: Runtime) -> int:
     return handled
 
 
+async def purge_job(rt: Runtime) -> dict[str, int]:
+    """Delete what has outlived KEEPHOME_RETENTION_DAYS."""
+    removed = await purge(rt.db, rt.clock(), rt.settings.retention_days)
+    log.info("retention purge: %s", removed)
+    return removed
+
+
 def start_scheduler(rt: Runtime) -> AsyncIOScheduler:
     """Start the jobs in the running event loop; `stop_scheduler` (also run by rt.stop) ends them."""
     tz = ZoneInfo(rt.settings.timezone)
@@ -95,6 +103,15 @@ def start_scheduler(rt: Runtime) -> AsyncIOScheduler:
         args=[rt],
         id="expire_waiting",
         misfire_grace_time=60,
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        purge_job,
+        CronTrigger(hour=3, minute=30, timezone=tz),
+        args=[rt],
+        id="purge_retention",
+        misfire_grace_time=PLAN_GRACE_SECONDS,
         coalesce=True,
         max_instances=1,
     )
