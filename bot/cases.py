@@ -50,7 +50,7 @@ class CaseError(ValueError):
 
 
 # Tiers of the legal clock, most urgent first; within a tier the earliest date wins.
-_COURT, _TERMINATION, _DEMAND, _OVERDUE = 4, 3, 2, 1
+_TIERS = {"court": 4, "termination": 3, "demand": 2, "overdue": 1}
 _TIER = 100_000_000
 _FAR_DAY = date(2200, 1, 1).toordinal()
 
@@ -66,32 +66,33 @@ def _oldest_unpaid_due(position: Any) -> date:
     return latest
 
 
-def urgency_of(position: Any | None) -> tuple[int, date | None]:
-    """Which tier of the legal clock a rent position is in, and the date that drives it."""
+def urgency_of(position: Any | None) -> tuple[str, date | None]:
+    """Where a rent position stands on the legal clock ('court', 'termination', 'demand', 'overdue' or '')
+    and the date that drives it."""
     if position is None:
-        return 0, None
+        return "", None
     owes = position.balance_ore > 0
     if position.court_date is not None:
-        return _COURT, position.court_date
+        return "court", position.court_date
     if position.termination_on is not None:
-        return _TERMINATION, position.termination_on
+        return "termination", position.termination_on
     if position.demand_sent_on is not None and owes:
-        return _DEMAND, position.demand_sent_on  # the earlier the påkrav, the sooner its deadline
+        return "demand", position.demand_sent_on  # the earlier the påkrav, the sooner its deadline
     if owes and position.balance_as_of is not None:
-        return _OVERDUE, _oldest_unpaid_due(position)
-    return 0, None
+        return "overdue", _oldest_unpaid_due(position)
+    return "", None
 
 
 def case_priority(position: Any | None, today: date) -> int:
     """A sortable urgency (higher first): court date soonest, then termination, then påkrav deadline soonest,
     then the longest overdue, then the amount. It depends on dates, not on `today`, so a stored value
     keeps its order as days pass."""
-    tier, day = urgency_of(position)
-    if tier == 0 or day is None:
+    stage, day = urgency_of(position)
+    if position is None or day is None:
         return 0
     closeness = min(max(_FAR_DAY - day.toordinal(), 0), _TIER // 100 - 1)
     amount = min(max(position.balance_ore, 0) // 1_000_00, 99)  # whole thousands of kroner, capped
-    return int(tier * _TIER + closeness * 100 + amount)
+    return int(_TIERS[stage] * _TIER + closeness * 100 + amount)
 
 
 def has_consent(conn: Connection, tenant_id: int, scope: str = "adviser") -> bool:

@@ -246,40 +246,42 @@ class InboundHandler:
                         return False
                 self._reply(conn, row, tenant, "keyword.help", now)
             case "language":
-                if kw.language not in self._languages:
-                    return False
-                conn.execute(
-                    update(tenants).where(tenants.c.id == tenant.id).values(language=kw.language, updated_at=now)
-                )
-                self._reply(conn, row, tenant, "keyword.language_changed", now, language=kw.language)
-                self._ask_again(conn, row, tenant, kw.language, now)
+                return self._switch_language(conn, row, tenant, kw.language, now)
             case "telegram":
-                if row.channel != "sms" or tenant.status != "active":
-                    return False
-                self._offer_telegram(conn, row, tenant, now)
+                return self._offer_telegram(conn, row, tenant, now)
             case "withdraw_consent":
                 withdraw_consent(conn, tenant.id, now)
                 self._reply(conn, row, tenant, "consent.withdrawn", now)
         return True
 
-    def _ask_again(self, conn: Connection, row: InboundRow, tenant: Any, language: str, now: datetime) -> None:
-        """After a language switch the open question comes again, now in the tenant's new language."""
+    def _switch_language(
+        self, conn: Connection, row: InboundRow, tenant: Any, language: str | None, now: datetime
+    ) -> bool:
+        """Switch to an enabled language, confirm in it and ask the open question again in it."""
+        if language is None or language not in self._languages:
+            return False
+        conn.execute(update(tenants).where(tenants.c.id == tenant.id).values(language=language, updated_at=now))
+        self._reply(conn, row, tenant, "keyword.language_changed", now, language=language)
         if tenant.conversation_id is None or tenant.status != "active" or tenant.case_status in HELD_STATUSES:
-            return
+            return True
         stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
         state = replace(_state(stored), language=language)
         turn = replace(self._turn(tenant, row, now, tenant.conversation_id), language=language)
         save_state(conn, turn, state)
         apply_events(conn, turn, engine.current_question(state))
+        return True
 
-    def _offer_telegram(self, conn: Connection, row: InboundRow, tenant: Any, now: datetime) -> None:
+    def _offer_telegram(self, conn: Connection, row: InboundRow, tenant: Any, now: datetime) -> bool:
         """The word TELEGRAM over SMS: the tenant's own word answers the offer, so a code goes out at once."""
+        if row.channel != "sms" or tenant.status != "active":
+            return False  # on Telegram already, or not to be written to: an ordinary message
         context = Context(first_name(tenant.name), tenant.language, "sms", None, self._flow_settings)
         state, _question = engine.start("telegram_offer", context, now)
         state, events = engine.resume(state, TextReceived(row.text or "", "sms"), now)
         turn = self._turn(tenant, row, now, None)
         conversation_id = save_state(conn, turn, state)
         apply_events(conn, replace(turn, conversation_id=conversation_id), events)
+        return True
 
     def _reply(
         self,

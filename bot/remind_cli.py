@@ -36,14 +36,15 @@ def write_csv(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
         writer.writerow(_cells(row, tz))
 
 
-def _summary(outcome: PlanOutcome) -> str:
+def _summary(outcome: PlanOutcome) -> list[str]:
     s = outcome.summary
-    return (
+    return [
         f"{s.considered} tenants considered: {s.planned} due a reminder by the policy, "
-        f"{outcome.already_contacted} already contacted or planned that day, {s.stale} with stale balance data, "
-        f"{s.unreachable} unreachable (opted out, wrong number or no address), "
-        f"{s.held_by_conversation} held by a conversation or case, {s.held_by_paid_claim} held by a paid claim"
-    )
+        f"{outcome.already_contacted} of them already contacted or planned that day;",
+        f"not reminded: {s.stale} with stale balance data, {s.unreachable} unreachable (opted out, wrong number "
+        f"or no address), {s.held_by_conversation} held by a conversation or case, "
+        f"{s.held_by_paid_claim} held by a paid claim.",
+    ]
 
 
 def _table(rows: Sequence[Sequence[str]]) -> list[str]:
@@ -57,19 +58,22 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def write_table(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
-    """A readable table for a person at a terminal, with a one-line summary."""
+    """A readable table for a person at a terminal, with a short summary (the CSV has the computed dates)."""
     if outcome.dry_run:
         title = f"Reminders that {outcome.day.isoformat()} would bring (dry run: nothing recorded or sent)"
     else:
         title = f"Reminders planned for {outcome.day.isoformat()}: {len(outcome.rows)} new"
     print(title, file=out)
     if outcome.rows:
-        header = ["tenant_ref", "stage", "channel", "send after", "reason", "computed from"]
-        for line in _table([header, *(_cells(row, tz) for row in outcome.rows)]):
+        header = ["tenant_ref", "stage", "channel", "send after", "reason"]
+        for line in _table([header, *(_cells(row, tz)[:5] for row in outcome.rows)]):
             print(line, file=out)
     else:
         print("(no reminders)", file=out)
-    print(_summary(outcome), file=out)
+    for line in _summary(outcome):
+        print(line, file=out)
+    if outcome.rows and not outcome.dry_run:
+        print("They are queued; the running service sends each one from its send-after time.", file=out)
 
 
 async def _prepare(db: Database) -> str | None:

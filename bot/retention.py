@@ -17,9 +17,7 @@ def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
     # The inbound table is the webhook's receipt (provider id, sender, text); the message itself lives on in
     # `messages` for the adviser. Keep receipts long enough to recognise a provider's late retries.
     raw = conn.execute(delete(inbound).where(inbound.c.processed_at.is_not(None), inbound.c.received_at < cutoff))
-    codes = conn.execute(
-        delete(link_codes).where(or_(link_codes.c.used_at < cutoff, link_codes.c.expires_at < cutoff))
-    )
+    codes = conn.execute(delete(link_codes).where(or_(link_codes.c.used_at < cutoff, link_codes.c.expires_at < cutoff)))
     strangers = conn.execute(
         delete(unknown_senders).where(
             unknown_senders.c.last_answered_on < cutoff.date(),

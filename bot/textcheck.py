@@ -105,6 +105,8 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     sms: list[SmsStat] = field(default_factory=list)
     unreviewed: list[str] = field(default_factory=list)
+    live: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -236,6 +238,8 @@ def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
     for flow in FLOWS.values():
         report.problems.extend(check_flow(flow))
     languages = _languages(templates_dir)
+    report.live = list(settings.language_list)
+    report.present = sorted(languages)
     for language in settings.language_list:
         if language not in languages:
             report.problems.append(f"{language}: enabled but templates/{language}/meta.toml is missing")
@@ -251,15 +255,22 @@ def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
 
 def print_report(report: CheckReport, out: Callable[[str], None] = print) -> None:
     """Print the report for a person: SMS sizes, unreviewed languages, warnings, problems."""
-    out("SMS texts (language key: encoding, segments, characters):")
+    out("SMS texts (language key: encoding, segments, characters; the longest rendering of each):")
     for stat in _unique(report.sms):
         out(f"  {stat.language} {stat.key}: {stat.encoding}, {stat.segments}, {stat.characters}")
+    off = [language for language in report.present if language not in report.live]
+    if report.live:
+        out("Live languages (KEEPHOME_LANGUAGES): " + ", ".join(report.live))
+    if off:
+        out("Present but off: " + ", ".join(off) + " (their findings are warnings until enabled)")
     if report.unreviewed:
-        out("Unreviewed translations: " + ", ".join(report.unreviewed))
+        out("Unreviewed translations: " + ", ".join(report.unreviewed) + " (enable only after a native speaker review)")
     for warning in report.warnings:
         out(f"warning: {warning}")
     for problem in report.problems:
         out(f"PROBLEM: {problem}")
+    if report.warnings:
+        out(f"{len(report.warnings)} warning(s): they do not fail the check")
     out("check passed" if report.ok else f"check failed: {len(report.problems)} problem(s)")
 
 

@@ -83,7 +83,7 @@ def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     reason = (
         f"påkrav sent {s.demand_sent_on.isoformat()} for rent due {due.isoformat()}, assumed received "
         f"after {rd.settings.demand_delivery_days} days; computed deadline {deadline.isoformat()}, "
-        f"{offset} days left"
+        f"{offset} day{'' if offset == 1 else 's'} left"
     )
     return _reminder(
         s,

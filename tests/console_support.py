@@ -16,6 +16,7 @@ from bot.staff import create_staff, hash_password
 
 __all__ = [
     "PASSWORD",
+    "PASSWORD_HASH",
     "add_case",
     "add_person",
     "add_tenant",
@@ -26,6 +27,9 @@ __all__ = [
 ]
 
 PASSWORD = "a long test pass phrase"
+# PASSWORD hashed once, ahead of time, with argon2id at its cheapest cost: a verify takes microseconds
+# instead of the production cost, which hash_password keeps (see the setup-link test).
+PASSWORD_HASH = "$argon2id$v=19$m=8,t=1,p=1$jG64tQb97YhwWB+tK4PW6w$vElfwlgm0/V/9kV5hJ69acuzyVXYT8artfi+tJQOlmw"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -38,11 +42,10 @@ def today(rt: Runtime) -> date:
 
 async def add_person(rt: Runtime, email: str, role: str, password: str = PASSWORD) -> int:
     """A staff account that has set its password."""
+    hashed = PASSWORD_HASH if password == PASSWORD else await hash_password(password)
     async with rt.db.write() as conn:
         staff_id, _ = await create_staff(conn, email, role, rt.clock(), rt.settings.public_url)
-        await conn.execute(
-            update(staff).where(staff.c.id == staff_id).values(password_hash=await hash_password(password))
-        )
+        await conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=hashed))
     return staff_id
 
 
@@ -84,7 +87,9 @@ async def add_tenant(
     return int(tenant_id)
 
 
-async def add_case(rt: Runtime, tenant_id: int, *, origin: str = "handoff", consent: bool = True) -> int:
+async def add_case(
+    rt: Runtime, tenant_id: int, *, origin: str = "handoff", consent: bool = True, reason: str = "wants to talk"
+) -> int:
     """An open, waiting case; with consent the tenant agreed to an adviser reading along."""
     at = rt.clock()
     async with rt.db.write() as conn:
@@ -94,7 +99,7 @@ async def add_case(rt: Runtime, tenant_id: int, *, origin: str = "handoff", cons
                     tenant_id=tenant_id, scope="adviser", wording_version="consent-v1", given_at=at
                 )
             )
-        return await conn.run_sync(open_case, tenant_id, origin=origin, reason="wants to talk", now=at, today=today(rt))
+        return await conn.run_sync(open_case, tenant_id, origin=origin, reason=reason, now=at, today=today(rt))
 
 
 async def case_row(rt: Runtime, case_id: int) -> Any:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from conversations.answers import matches_tag, parse_amount, parse_date, parse_number, parse_yes_no
+from conversations.answers import matches_tag, parse_amount, parse_date, parse_number, parse_yes_no, tag_strength
 
 TODAY = date(2026, 12, 3)
 
@@ -128,3 +128,19 @@ def test_odd_input_never_crashes(text: str) -> None:
     parse_date(text, TODAY)
     parse_yes_no(text, "da")
     parse_number(text, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("jeg kan betale en del", "da", "part"),
+        ("Jeg kan betale noget", "da", "part"),
+        ("jeg betaler på fredag", "da", "will_pay"),
+        ("I can pay part", "en", "part"),
+        ("I will pay", "en", "will_pay"),
+    ],
+)
+def test_part_payment_in_own_words_is_not_mistaken_for_will_pay(text: str, language: str, expected: str) -> None:
+    strengths = {tag: tag_strength(text, language, tag) for tag in ("part", "will_pay", "paid")}
+    assert max(strengths, key=lambda tag: strengths[tag]) == expected
+    assert sorted(strengths.values())[-1] > sorted(strengths.values())[-2]

@@ -15,6 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.cases import take_case
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound import InboundMessage
 from bot.migrate import upgrade
@@ -114,27 +115,85 @@ async def _tenant_consents(rt: Runtime, tenant_id: int) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
+async def _a_busy_queue(rt: Runtime, colleague_id: int) -> None:
+    """Fictional tenants at other stages of the rent timeline, so the inbox looks like a working day."""
+    day = today(rt)
+    ended = await add_tenant(
+        rt,
+        "4711-2-03",
+        name="Frida Påhit",
+        phone="+4520000003",
+        balance_ore=2070000,
+        monthly_rent_ore=690000,
+        demand_sent_on=day - timedelta(days=40),
+        termination_on=day - timedelta(days=5),
+    )
+    await add_case(rt, ended, origin="outreach", consent=False, reason="urgent outreach: termination known")
+    demand = await add_tenant(
+        rt,
+        "4711-1-14",
+        name="Layla Demo",
+        phone="+4520000004",
+        chat_id=7770004,
+        language="ar",
+        balance_ore=665000,
+        monthly_rent_ore=665000,
+        demand_sent_on=day - timedelta(days=6),
+    )
+    held = await add_case(rt, demand)
+    async with rt.db.write() as conn:
+        await take_case(conn, held, colleague_id, rt.clock())
+    behind = await add_tenant(
+        rt, "4712-5-21", name="Carl Testesen", phone="+4520000005", balance_ore=1480000, monthly_rent_ore=740000
+    )
+    await add_case(rt, behind, origin="manual", reason="Called the office about a payment plan")
+    await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
+
+
 async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(served: Served) -> None:
     rt = served.rt
     day = today(rt)
     tenant_id = await add_tenant(
-        rt, "R-1", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=640000, court_date=day + timedelta(days=12)
+        rt,
+        "4711-3-12",
+        name="Omega Tenant",
+        phone=TENANT_PHONE,
+        balance_ore=1380000,
+        monthly_rent_ore=690000,
+        demand_sent_on=day - timedelta(days=70),
+        termination_on=day - timedelta(days=30),
+        court_date=day + timedelta(days=12),
     )
-    await add_case(rt, await add_tenant(rt, "R-2", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
     case_id = await _tenant_consents(rt, tenant_id)
     adviser_id = await add_person(rt, "adviser@example.org", "adviser")
+    colleague_id = await add_person(rt, "colleague@example.org", "adviser")
     await add_person(rt, "volunteer@example.org", "volunteer")
     await add_person(rt, "admin@example.org", "admin")
+    await _a_busy_queue(rt, colleague_id)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     adviser, page = await _sign_in(served, "adviser@example.org")
     await page.wait_for_selector("#cases")
     assert await page.get_attribute("#cases tbody tr:first-child", "data-case") == str(case_id)
-    assert "Omega" in await page.inner_text("#cases tbody tr:first-child")
+    first = await page.inner_text("#cases tbody tr:first-child")
+    assert "Omega" in first and "court date" in first and "in 12 days" in first
+    names = [name.strip() for name in await page.locator("#cases tbody tr a.who").all_inner_texts()]
+    assert names == ["Omega", "Frida", "Layla", "Carl", "Sigma"]
     await page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
+
+    # On a phone the queue is one column: nothing sticks out sideways.
+    phone = await adviser.new_page()
+    await phone.set_viewport_size({"width": 390, "height": 844})
+    await phone.goto(f"{served.url}/console/")
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert await phone.is_visible("#cases tbody tr:first-child .urgency")
+    await phone.close()
 
     await page.click("#cases tbody tr:first-child a")
     await page.click("#take")
+    await _until(lambda: asyncio.sleep(0, len(rt.sandbox["sms"].to(TENANT_PHONE)) >= 4))  # told a person reads
+    await page.fill("#note", "Ringer i morgen om en betalingsaftale før retsmødet.")
+    await page.click("form[action$='/note'] button")
     await page.fill("#reply", "Hej Omega, jeg ringer dig op i morgen formiddag.")
     await page.click("form[action$='/reply'] button")
     await _until(

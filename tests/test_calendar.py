@@ -166,3 +166,44 @@ def test_demand_deadline_rejects_negative_delivery() -> None:
 )
 def test_next_hverdag(day: str, expected: str) -> None:
     assert next_hverdag(D(day)) == D(expected)
+
+
+# Every legal holiday of each year besides ordinary Sundays, written out by hand (Easter: 31 March 2024,
+# 20 April 2025, 5 April 2026, 28 March 2027), with Grundlovsdag and without Store Bededag.
+HOLIDAYS = {
+    2024: "01-01 03-28 03-29 03-31 04-01 05-09 05-19 05-20 06-05 12-25 12-26",
+    2025: "01-01 04-17 04-18 04-20 04-21 05-29 06-05 06-08 06-09 12-25 12-26",
+    2026: "01-01 04-02 04-03 04-05 04-06 05-14 05-24 05-25 06-05 12-25 12-26",
+    2027: "01-01 03-25 03-26 03-28 03-29 05-06 05-16 05-17 06-05 12-25 12-26",
+}
+
+
+@pytest.mark.parametrize("year", sorted(HOLIDAYS))
+def test_every_legal_holiday_of_the_year(year: int) -> None:
+    expected = {D(f"{year}-{md}") for md in HOLIDAYS[year].split()}
+    start = date(year, 1, 1)
+    found = set()
+    for n in range(366):
+        d = date.fromordinal(start.toordinal() + n)
+        if d.year == year and is_legal_holiday(d) and d.weekday() != 6:
+            found.add(d)
+    assert found == {d for d in expected if d.weekday() != 6}
+
+
+@pytest.mark.parametrize(
+    ("due", "last_on_time"),
+    [
+        ("2027-06-05", "2027-06-07"),  # Grundlovsdag on a Saturday: Monday 7 June
+        ("2024-06-01", "2024-06-03"),  # Saturday 1 June 2024
+        ("2024-09-01", "2024-09-02"),  # Sunday 1 September 2024
+        ("2026-02-28", "2026-03-02"),  # due day 31 in February 2026: Saturday 28th -> Monday 2 March
+        ("2024-06-30", "2024-07-01"),  # due day 31 in June 2024: Sunday 30th -> Monday 1 July
+        ("2027-04-30", "2027-04-30"),  # due day 31 in April 2027: Friday 30th stays
+        ("2027-09-30", "2027-09-30"),  # due day 31 in September 2027: Thursday 30th stays
+        ("2026-05-14", "2026-05-15"),  # Kristi himmelfartsdag 2026 -> Friday 15 May
+        ("2027-12-25", "2027-12-27"),  # Juledag on a Saturday, 2. juledag Sunday -> Monday 27 December
+        ("2027-01-01", "2027-01-04"),  # Nytårsdag on a Friday -> Monday 4 January
+    ],
+)
+def test_last_on_time_day_more_years(due: str, last_on_time: str) -> None:
+    assert last_on_time_day(D(due)) == D(last_on_time)

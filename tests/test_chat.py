@@ -41,7 +41,7 @@ def _run(flow: str, channel: str, *lines: str, language: str = "da") -> tuple[li
 def test_sms_chat_prints_the_sms_text_and_records_consent() -> None:
     shown, reason = _run("payment_check", "sms", "3", "ja")
     text = "\n".join(shown)
-    assert "[sms] Hej. Her er Boligselskabet. Har du brug for hjælp med huslejen? Svar med et tal:" in text
+    assert "[sms] Hej, det er Boligselskabet. Har du brug for hjælp med huslejen? Svar med et tal:" in text
     assert "# consent_given scope=adviser wording_version=consent-v1" in text
     assert reason == "handed_off"
 
@@ -84,3 +84,28 @@ def test_cli_entry_returns_an_exit_status_and_names_unknown_flows() -> None:
     assert any(line.startswith("[sms] Help is available:") for line in shown)
     assert run_chat("nope", "sms", "da", NOW, _typed(), shown.append, settings) == 2
     assert shown[-1].startswith("unknown flow 'nope'")
+
+
+def test_a_language_word_switches_the_chat_and_asks_the_open_question_again() -> None:
+    shown, reason = _run("payment_check", "sms", "ENGLISH", "1")
+    at = shown.index("[sms] We will now write to you in English.")
+    assert shown[at + 1].startswith("[sms] Hi, this is Boligselskabet. Do you need help with the rent?")
+    assert any(line.startswith("[sms] Thank you. We will wait a while") for line in shown)
+    assert reason == "paid_claimed"
+
+
+def test_the_word_telegram_over_sms_shows_the_code_and_the_question_keeps_waiting() -> None:
+    shown, reason = _run("payment_check", "sms", "telegram", "1")
+    at = shown.index("# keyword telegram")
+    assert shown[at + 2].startswith("[sms] Fint. Du får en kode i næste besked.")
+    assert (
+        shown[at + 4]
+        == "[sms] Din kode til vores Telegram-bot er 123456. Skriv koden til botten. Koden kan kun bruges én gang."
+    )
+    assert reason == "paid_claimed"
+
+
+def test_the_word_telegram_on_telegram_is_an_ordinary_answer() -> None:
+    shown, _ = _run("payment_check", "telegram", "telegram")
+    assert "# keyword telegram" not in shown
+    assert "# answer_recorded question=question value=unrecognised raw=telegram" in shown

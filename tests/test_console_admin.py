@@ -162,3 +162,40 @@ async def test_the_console_works_on_both_databases(database_url: str) -> None:
             assert "Hej igen" in (await client.get(page)).text
     finally:
         await rt.stop()
+
+
+async def test_the_audit_log_names_people_and_filters_by_email(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
+    adviser = await add_person(runtime, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    await client.get(f"/console/cases/{case_id}")
+    client.cookies.clear()
+    await signed_in_admin(runtime, client)
+    page = (await client.get("/console/audit?actor=Adviser@example.org")).text
+    assert "case.view" in page and f"staff:{adviser}" in page and "adviser@example.org" in page
+    assert "admin@example.org" not in page.split('id="audit"', 1)[1]
+
+
+async def test_telegram_notices_are_offered_to_advisers_with_how_to_and_not_to_volunteers(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_person(runtime, "volunteer@example.org", "volunteer")
+    await login(client, "volunteer@example.org")
+    page = (await client.get("/console/me")).text
+    assert "urgent cases" not in page and 'name="notify_telegram"' not in page
+    refused = await post_form(
+        client, "/console/me", "/console/me", {"telegram_chat_id": "5551", "notify_telegram": "1"}
+    )
+    assert refused.status_code == 422
+    client.cookies.clear()
+    adviser = await add_person(runtime, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = (await client.get("/console/me")).text
+    assert 'name="notify_telegram"' in page and "Start" in page and "chat id" in page
+    saved = await post_form(client, "/console/me", "/console/me", {"telegram_chat_id": "5552", "notify_telegram": "1"})
+    assert saved.status_code == 303
+    async with runtime.db.read() as conn:
+        row = (
+            await conn.execute(select(staff.c.telegram_chat_id, staff.c.notify_telegram).where(staff.c.id == adviser))
+        ).one()
+    assert (row.telegram_chat_id, row.notify_telegram) == (5552, True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
+from bot.cases import case_priority
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound import InboundMessage
+from bot.outbox import enqueue
 from bot.runtime import Runtime
-from bot.schema import audit_log, case_events, messages, outbox
+from bot.schema import audit_log, case_events, cases, messages, outbox, rent_positions
 from tests.console_support import add_case, add_person, add_tenant, case_row, csrf_of, login, post_form, today
 
 
@@ -30,29 +36,91 @@ async def signed_in_adviser(rt: Runtime, client: httpx.AsyncClient, email: str =
     return staff_id
 
 
-async def test_the_inbox_puts_the_nearest_court_date_first_and_says_why(
+async def test_the_inbox_follows_the_legal_clock_and_says_why(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    month_ago = day - timedelta(days=30)
+    tenants_by_stage = [
+        ("Court", {"balance_ore": 50000, "court_date": day + timedelta(days=9)}),
+        ("Later", {"balance_ore": 990000, "court_date": day + timedelta(days=30)}),
+        ("Ended", {"balance_ore": 700000, "termination_on": day - timedelta(days=3)}),
+        ("Demand", {"balance_ore": 100000, "demand_sent_on": day - timedelta(days=5)}),
+        ("Behind", {"balance_ore": 1500000, "monthly_rent_ore": 750000, "balance_as_of": day}),
+        ("Owes", {"balance_ore": 710050, "monthly_rent_ore": 750000, "balance_as_of": day}),
+        ("Paid", {"balance_ore": 0, "balance_as_of": month_ago}),
+    ]
+    # Opened in reverse order: the queue is not first come, first served.
+    for n, (name, position) in enumerate(reversed(tenants_by_stage)):
+        await add_case(runtime, await add_tenant(runtime, f"R-{n}", name=f"{name} Tenant", phone=None, **position))
+    await signed_in_adviser(runtime, client)
+    page = (await client.get("/console/")).text
+    order = [page.index(f">{name}<") for name, _ in tenants_by_stage]
+    shown = [name for _, name in sorted((at, name) for at, (name, _) in zip(order, tenants_by_stage, strict=True))]
+    assert shown == [name for name, _ in tenants_by_stage]
+    assert "court date" in page and "(in 9 days)" in page
+    assert "terminated" in page and "(3 days ago)" in page
+    assert "påkrav sent" in page and "deadline about" in page
+    assert "rent unpaid since" in page and "owes 7.100,50\xa0kr." in page
+
+
+async def test_a_court_date_learned_after_the_case_opened_moves_it_to_the_top(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     day = today(runtime)
-    owes = await add_tenant(runtime, "R-1", name="Owes Money", phone="+4520000001", balance_ore=710050)
     demand = await add_tenant(
-        runtime,
-        "R-2",
-        name="Demand Tenant",
-        phone="+4520000002",
-        balance_ore=100000,
-        demand_sent_on=day - timedelta(days=5),
+        runtime, "R-1", name="Demand Tenant", phone=None, balance_ore=90000, demand_sent_on=day - timedelta(days=2)
     )
-    court = await add_tenant(
-        runtime, "R-3", name="Court Tenant", phone="+4520000003", balance_ore=50000, court_date=day + timedelta(days=9)
-    )
-    for tenant in (owes, demand, court):
-        await add_case(runtime, tenant)
+    quiet = await add_tenant(runtime, "R-2", name="Quiet Tenant", phone=None, balance_ore=20000)
+    await add_case(runtime, demand)
+    await add_case(runtime, quiet)
     await signed_in_adviser(runtime, client)
     page = (await client.get("/console/")).text
-    assert page.index("Court") < page.index("Demand") < page.index("Owes")
-    assert "(9 days)" in page and "påkrav sent" in page
-    assert "owes 7.100,50\xa0kr." in page
+    assert page.index(">Demand<") < page.index(">Quiet<")
+    # An import learns of a court date after the case was opened (nothing reopens the case).
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            update(rent_positions)
+            .where(rent_positions.c.tenant_id == quiet)
+            .values(court_date=day + timedelta(days=20))
+        )
+    page = (await client.get("/console/")).text
+    assert page.index(">Quiet<") < page.index(">Demand<")
+    assert "(in 20 days)" in page
+
+
+@pytest.mark.parametrize(
+    ("more_urgent", "less_urgent"),
+    [
+        ({"court_date": date(2026, 3, 10)}, {"court_date": date(2026, 3, 20)}),
+        ({"court_date": date(2026, 5, 1)}, {"termination_on": date(2026, 3, 1)}),
+        ({"termination_on": date(2026, 3, 1)}, {"demand_sent_on": date(2026, 2, 1)}),
+        ({"demand_sent_on": date(2026, 2, 1)}, {"demand_sent_on": date(2026, 2, 9)}),
+        ({"demand_sent_on": date(2026, 2, 9)}, {"balance_ore": 9_000_000}),
+        ({"balance_ore": 1_500_000}, {"balance_ore": 700_000}),  # two months behind, then one
+        ({"balance_ore": 700_000, "monthly_rent_ore": None}, {"balance_ore": 300_000, "monthly_rent_ore": None}),
+        ({"balance_ore": 100}, {"balance_ore": 0}),
+    ],
+)
+def test_case_priority_follows_the_legal_clock_and_does_not_drift(
+    more_urgent: dict[str, Any], less_urgent: dict[str, Any]
+) -> None:
+    def position(values: dict[str, Any]) -> SimpleNamespace:
+        base: dict[str, Any] = {
+            "balance_ore": 500_000,
+            "monthly_rent_ore": 700_000,
+            "due_day": 1,
+            "balance_as_of": date(2026, 2, 20),
+            "demand_sent_on": None,
+            "termination_on": None,
+            "court_date": None,
+        }
+        return SimpleNamespace(**{**base, **values})
+
+    for today_ in (date(2026, 2, 20), date(2026, 4, 1)):
+        assert case_priority(position(more_urgent), today_) > case_priority(position(less_urgent), today_)
+    assert case_priority(position(more_urgent), date(2026, 2, 20)) == case_priority(
+        position(more_urgent), date(2026, 4, 1)
+    )
+    assert case_priority(position({"court_date": date(2026, 3, 10), "balance_ore": 10**9}), date(2026, 1, 1)) < 2**31
 
 
 async def test_inbox_filters(runtime: Runtime, client: httpx.AsyncClient) -> None:
@@ -225,7 +293,57 @@ async def test_an_adviser_opens_a_case_by_hand_from_the_tenant_page(
     )
     assert opened.status_code == 303
     case_page = await client.get(opened.headers["location"])
-    assert "Phoned the office" in case_page.text and "manual" in case_page.text
+    assert "Phoned the office" in case_page.text and "opened by hand" in case_page.text
     async with runtime.db.read() as conn:
         actions = (await conn.execute(select(audit_log.c.action))).scalars().all()
     assert "tenant.view" in actions and "case.open" in actions
+
+
+async def press(rt: Runtime, chat: str, key: str, provider_id: str) -> None:
+    """The tenant presses the button for `key` under the bot's latest Telegram message."""
+    shown = rt.sandbox["telegram"].to(chat)[-1]
+    index = [choice for _, choice in shown.buttons].index(key)
+    await rt.inbox.submit(
+        InboundMessage("telegram", provider_id, chat, None, {"callback": f"{shown.outbox_id}.{index}"})
+    )
+    await rt.processor.process_all()
+    await rt.sender.drain()
+
+
+async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", name="Kappa Tenant", phone="+4520000001", chat_id=777002)
+    await tenant_writes(runtime, "777002", "hej", "777002:1", channel="telegram")
+    await press(runtime, "777002", "adviser", "cb:1")
+    await press(runtime, "777002", "yes", "cb:2")
+    async with runtime.db.read() as conn:
+        case_id = (await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant))).scalar_one()
+    # A message that waits for the end of quiet hours has no sent text yet.
+    later = runtime.clock() + timedelta(hours=10)
+    await runtime.db.run(
+        lambda conn: enqueue(
+            conn,
+            now=runtime.clock(),
+            channel="telegram",
+            template="case.closed",
+            values={},
+            language="da",
+            idempotency_key="queued-for-morning",
+            tenant_id=tenant,
+            not_before=later,
+        )
+    )
+    await signed_in_adviser(runtime, client)
+    page = (await client.get(f"/console/cases/{case_id}")).text
+    labels = [runtime.renderer.render(f"choice.{key}", {}, "da", "telegram").text for key in ("adviser", "yes")]
+    for label in labels:
+        assert f"[pressed the button “{label}”]" in page
+    assert "[None]" not in page and "[a message without text]" not in page
+    closing = runtime.renderer.render("case.closed", {}, "da", "telegram").text
+    assert html.escape(closing, quote=False) in page and "queued, goes out" in page
+    assert "[case.closed]" not in page
+    polled = (await client.get(f"/console/cases/{case_id}/messages.json")).json()
+    texts = [m["text"] for m in polled["messages"]]
+    assert f"[pressed the button “{labels[0]}”]" in texts and closing in texts
+    assert {m["by"] for m in polled["messages"]} == {"Kappa", "bot"}

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.engine import accepts_help_word, current_choices, resume, start
+from conversations.engine import accepts_help_word, current_choices, current_question, resume, start
 from conversations.model import (
     ButtonPressed,
     Context,
@@ -124,3 +124,38 @@ def test_now_must_be_timezone_aware_and_flow_must_exist() -> None:
         start("payment_check", context, datetime(2026, 12, 3, 10, 0))
     with pytest.raises(ValueError, match="unknown flow"):
         start("nope", context, NOW)
+
+
+def test_a_wait_on_a_changed_flow_ends_quietly_instead_of_nudging_an_unanswerable_question() -> None:
+    state = replace(_start(), flow_version=0)
+    assert state.waiting_until is not None
+    ended, events = resume(state, WaitExpired(), state.waiting_until)
+    assert ended.end_reason == "flow_changed"
+    assert events == [ConversationEnded("flow_changed")]
+
+
+def test_a_state_saved_with_a_setting_since_removed_still_loads() -> None:
+    data = _start().to_dict()
+    data["settings"]["a_setting_since_removed"] = 3
+    assert State.from_dict(data).settings == SETTINGS
+
+
+def test_answers_are_kept_by_question_for_the_adviser() -> None:
+    context = Context("", "da", "telegram", None, SETTINGS)
+    state, _events = start("payment_check", context, NOW)
+    for given in (ButtonPressed("part", "telegram"), TextReceived("2.500 kr", "telegram")):
+        state, _events = resume(state, given, NOW)
+    state, _events = resume(state, TextReceived("  Min bil gik i stykker ", "telegram"), NOW)
+    assert state.data == {"question": "part", "amount": 250000, "reason": "Min bil gik i stykker"}
+    state = State.from_json(state.to_json())
+    state, _events = resume(state, ButtonPressed("other_reason", "telegram"), NOW)  # not open: not understood
+    assert state.data["reason"] == "Min bil gik i stykker"
+
+
+def test_current_question_asks_the_open_question_again_in_the_state_language() -> None:
+    state = replace(_start("telegram"), language="en")
+    events = current_question(state)
+    assert [(e.template, [c.key for c in e.choices]) for e in events if isinstance(e, MessageRequested)] == [
+        ("payment_check.question", ["paid", "will_pay", "part", "adviser", "info"])
+    ]
+    assert current_question(replace(state, ended=True)) == []

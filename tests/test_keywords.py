@@ -36,6 +36,8 @@ LANGS = ["da", "en"]
         ("withdraw", "withdraw_consent"),
         ("ENGLISH", "language"),
         ("dansk", "language"),
+        ("TELEGRAM", "telegram"),
+        ("telegram!", "telegram"),
     ],
 )
 def test_whole_message_keywords(text: str, kind: str) -> None:
@@ -60,6 +62,7 @@ def test_whole_message_keywords(text: str, kind: str) -> None:
         "hjælp mig med huslejen",
         "العربية",
         "dur",
+        "jeg har ikke telegram",
     ],
 )
 def test_not_a_keyword(text: str) -> None:

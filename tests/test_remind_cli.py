@@ -73,9 +73,14 @@ async def test_table_for_another_day_in_a_dry_run(settings: Settings) -> None:
     text = out.getvalue()
     assert "dry run" in text
     lines = text.splitlines()
-    assert lines[1].split() == ["tenant_ref", "stage", "channel", "send", "after", "reason", "computed", "from"]
+    assert lines[1].split() == ["tenant_ref", "stage", "channel", "send", "after", "reason"]
+    assert set(lines[2]) == {"-", " "}
     row = next(line for line in lines if line.startswith("T-missed"))
-    assert "missed" in row and "sms" in row and "2026-03-03 09:00" in row
+    assert row.split()[:5] == ["T-missed", "missed", "sms", "2026-03-03", "09:00"]
+    assert "rent due 2026-03-01, last on-time day 2026-03-02" in row
+    # Columns line up under the header, and no line is wider than the widest row needs.
+    assert row.index(" missed") + 1 == lines[1].index("stage")
+    assert max(len(line) for line in lines[1:4]) < 140
     assert "3 tenants considered" in text
 
 
@@ -94,6 +99,7 @@ async def test_real_planning_today_records_and_queues_once(settings: Settings) -
     out = io.StringIO()
     assert await run_remind(settings, None, False, False, out, now=NOW) == 0
     assert "planned for 2026-03-03: 2 new" in out.getvalue()
+    assert "queued" in out.getvalue()
     again = io.StringIO()
     assert await run_remind(settings, None, False, False, again, now=NOW) == 0
     assert "2 new" not in again.getvalue() and "(no reminders)" in again.getvalue()

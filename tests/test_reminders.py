@@ -15,7 +15,7 @@ from bot.channels.sandbox import SandboxChannel
 from bot.db import Database, utcnow
 from bot.reminders import balance_updated, expire_waiting, plan_reminders
 from bot.runtime import Clock, Runtime
-from bot.schema import cases, conversations, outbox, planned_reminders, rent_positions
+from bot.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
 from tests.conftest import make_settings, start_runtime
 from tests.helpers import add_tenant
 
@@ -235,3 +235,25 @@ async def test_real_planning_is_only_for_today(rt: Runtime) -> None:
     set_now(rt, MORNING)
     with pytest.raises(ValueError, match="only for today"):
         await plan_reminders(rt.db, rt.settings, rt.clock(), day=DAY + timedelta(days=1))
+
+
+async def test_a_reminder_to_a_blocked_telegram_chat_goes_by_sms_in_sms_words(rt: Runtime) -> None:
+    from bot.channels.base import SendResult
+
+    await owing(rt, chat_id=777)
+    set_now(rt, MORNING)
+    telegram = rt.channels["telegram"]
+    assert isinstance(telegram, SandboxChannel)
+    telegram.fail_next.append(SendResult("blocked", error_code="403", detail="Forbidden: bot was blocked"))
+    assert await run_plan(rt) == 1
+    await rt.sender.drain()
+    assert telegram.sent == []
+    [text] = [m.text for m in sms(rt).to(PHONE)]
+    # Re-rendered by the SMS rules: the options are listed to answer by number, no buttons.
+    assert "Svar med et tal" in text and "1 Jeg har betalt" in text
+    assert sms(rt).sent[0].buttons == ()
+    async with rt.db.read() as conn:
+        channels = (await conn.execute(select(outbox.c.channel, outbox.c.state))).all()
+        blocked = (await conn.execute(select(tenants.c.telegram_blocked))).scalar_one()
+    assert [tuple(c) for c in channels] == [("sms", "sent")]
+    assert blocked is True  # later messages go straight to SMS

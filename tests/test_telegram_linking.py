@@ -15,7 +15,7 @@ from bot.telegram_linking import deep_link, normalise_phone, sender_hash
 LINKED = "Du er nu forbundet"
 BAD_CODE = "Den kode virker ikke"
 MISMATCH = "Vi kunne ikke finde dig"
-WELCOME = "Velkommen hos"
+WELCOME = "Velkommen til"
 
 
 @pytest.fixture

@@ -118,3 +118,11 @@ def test_a_text_keephome_does_not_send_itself_may_use_its_own_values(templates: 
     assert run_check(_settings(), templates).ok
     (templates / "da" / "staff.notice.telegram.txt").write_text("Ny sag {{ case_id | money }}\n")
     assert not run_check(_settings(), templates).ok
+
+
+def test_report_says_which_languages_are_live_and_which_are_present_but_off() -> None:
+    lines: list[str] = []
+    print_report(run_check(_settings(), ROOT / "templates"), lines.append)
+    assert "Live languages (KEEPHOME_LANGUAGES): da, en" in lines
+    assert "Present but off: ar, tr (their findings are warnings until enabled)" in lines
+    assert any(line.startswith("Unreviewed translations: ar, tr") for line in lines)

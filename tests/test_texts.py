@@ -87,3 +87,24 @@ def test_link_code_sms_has_the_code_and_no_link() -> None:
     for language in ("da", "en"):
         text = renderer.render("link.code", {"code": "482913"}, language, "sms").text
         assert "482913" in text and "http" not in text and "t.me" not in text
+
+
+def test_danish_greetings_read_naturally() -> None:
+    renderer = Renderer(ROOT / "templates", _settings())
+    for channel in ("sms", "telegram"):
+        welcome = renderer.render("telegram.welcome", {}, "da", channel).text
+        assert welcome.startswith("Velkommen til Boligselskabet.")
+        question = renderer.render("payment_check.question", {"first_name": "Amira", "trigger": ""}, "da", channel)
+        assert question.text.startswith("Hej Amira, det er Boligselskabet.")
+
+
+def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accepts() -> None:
+    from conversations.keywords import classify
+
+    renderer = Renderer(ROOT / "templates", _settings())
+    for language, word in (("da", "TELEGRAM"), ("en", "TELEGRAM")):
+        help_text = renderer.render("keyword.help", {}, language, "sms").text
+        promised = renderer.render("payment_check.promised", {"pay_on": date(2026, 12, 15)}, language, "sms").text
+        assert word in help_text and word in promised
+        keyword = classify(word, [language])
+        assert keyword is not None and keyword.kind == "telegram"

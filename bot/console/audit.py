@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, render, runtime
-from bot.schema import audit_log
+from bot.schema import audit_log, staff
 
 __all__ = ["PAGE_SIZE", "record", "routes"]
 
@@ -51,9 +51,12 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         page = max(int(q.get("page", "1")), 1)
     except ValueError:
         raise FormError("'page' must be a number") from None
+    async with runtime(request).db.read() as conn:
+        people = {f"staff:{row.id}": row.email for row in await conn.execute(select(staff.c.id, staff.c.email))}
+    by_email = {email: ref for ref, email in people.items()}
     query = select(audit_log).order_by(audit_log.c.id.desc())
     if actor:
-        query = query.where(audit_log.c.actor == actor)
+        query = query.where(audit_log.c.actor == by_email.get(actor.lower(), actor))
     if action:
         query = query.where(audit_log.c.action.startswith(action, autoescape=True))
     if target:
@@ -69,6 +72,8 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         request,
         "audit.html",
         entries=rows[:PAGE_SIZE],
+        people=people,
+        zone=zone,
         more=len(rows) > PAGE_SIZE,
         page=page,
         filters={"actor": actor, "action": action, "target": target, "from": q.get("from", ""), "to": q.get("to", "")},

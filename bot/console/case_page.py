@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -13,14 +14,14 @@ from starlette.routing import BaseRoute, Route
 
 from bot.cases import OUTCOMES
 from bot.console.audit import record
-from bot.console.inbox import first_name, urgency
+from bot.console.inbox import ORIGINS, REASONS, first_name, urgency
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
-from bot.console.transcript import answers, transcript
-from bot.console.web import NotFound, local_time, now, render, runtime, today
+from bot.console.transcript import Shown, answers, transcript
+from bot.console.web import NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.schema import case_events, cases, rent_positions, staff, tenants
 
-__all__ = ["case_id_of", "load_case", "message_json", "routes"]
+__all__ = ["answer_rows", "case_id_of", "load_case", "message_json", "routes"]
 
 
 def case_id_of(request: Request) -> int:
@@ -40,18 +41,60 @@ async def load_case(conn: AsyncConnection, case_id: int) -> tuple[Any, Any] | No
     return None if tenant is None else (case, tenant)
 
 
-def message_json(row: Any, when: str) -> dict[str, Any]:
+_LANGUAGES = {"da": "Danish", "en": "English", "ar": "Arabic", "tr": "Turkish", "uk": "Ukrainian", "pl": "Polish"}
+
+
+async def authors(conn: AsyncConnection, shown: list[Shown], tenant_first_name: str) -> dict[str, str]:
+    """Who wrote each message, as the adviser reads it: the tenant's first name, 'bot' or a staff e-mail."""
+    ids = {int(m.author.removeprefix("staff:")) for m in shown if m.author.startswith("staff:")}
+    names = {"tenant": tenant_first_name, "bot": "bot"}
+    if ids:
+        found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(ids)))
+        names.update({f"staff:{row.id}": row.email for row in found})
+    return names
+
+
+def message_json(row: Shown, when: str, by: str) -> dict[str, Any]:
     """One message as the page's poller receives it."""
     return {
         "when": when,
         "id": row.id,
         "direction": row.direction,
         "author": row.author,
+        "by": by,
         "channel": row.channel,
-        "text": row.text if row.text is not None else f"[{row.template}]",
+        "text": row.text,
         "status": row.status,
         "at": row.created_at.isoformat(),
     }
+
+
+_ANSWER_LABELS = {
+    "question": "First answer",
+    "pay_on": "Will pay on",
+    "amount": "Can pay now",
+    "reason": "Why",
+    "reason_text": "Why, in their words",
+    "consent": "Agreed to share",
+}
+
+
+def answer_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The tenant's answers as the adviser reads them: amounts in kroner, dates the Danish way."""
+    rows: list[tuple[str, str]] = []
+    for key, value in data.items():
+        label = _ANSWER_LABELS.get(key, key.replace("_", " "))
+        if key == "amount" and isinstance(value, int):
+            shown = money(value)
+        elif key == "pay_on" and isinstance(value, str):
+            try:
+                shown = local_day(date.fromisoformat(value))
+            except ValueError:
+                shown = value
+        else:
+            shown = str(value).replace("_", " ")
+        rows.append((label, shown))
+    return rows
 
 
 def _not_found(request: Request) -> Response:
@@ -69,7 +112,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
             return _not_found(request)
         case, tenant = found
         position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant.id))).first()
-        shown = await transcript(conn, case)
+        shown = await transcript(conn, case, rt.renderer)
+        names = await authors(conn, shown.messages, first_name(tenant.name))
         collected = await answers(conn, tenant.id) if shown.consent else {}
         events = (
             await conn.execute(
@@ -86,7 +130,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         ).all()
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
-    names = {p.id: p.email for p in people}
+    emails = {p.id: p.email for p in people}
     return render(
         request,
         "case.html",
@@ -94,13 +138,18 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         tenant=tenant,
         first_name=first_name(tenant.name),
         position=position,
-        urgency=urgency(position, today(request)),
+        urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         transcript=shown,
-        answers=collected,
+        answers=answer_rows(collected),
         events=events,
         volunteers=[p for p in people if p.role == "volunteer"],
-        assignee=names.get(case.assignee_id),
-        volunteer=names.get(case.volunteer_id),
+        assignee=emails.get(case.assignee_id),
+        volunteer=emails.get(case.volunteer_id),
+        authors=names,
+        reasons=REASONS,
+        origin=ORIGINS.get(case.origin, case.origin),
+        reason=REASONS.get(case.reason, case.reason),
+        language=_LANGUAGES.get(tenant.language, tenant.language),
         channel=reply_channel(tenant),
         outcomes=OUTCOMES,
         nonce=secrets.token_urlsafe(12),
@@ -120,14 +169,18 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
         found = await load_case(conn, case_id)
         if found is None:
             return JSONResponse({"error": "no such case"}, status_code=404)
-        case, _ = found
-        shown = await transcript(conn, case, after)
+        case, tenant = found
+        shown = await transcript(conn, case, runtime(request).renderer, after)
+        names = await authors(conn, shown.messages, first_name(tenant.name))
     return JSONResponse(
         {
             "status": case.status,
             "consent": shown.consent,
             "hidden": shown.hidden,
-            "messages": [message_json(m, local_time(request, m.created_at)) for m in shown.messages],
+            "messages": [
+                message_json(m, local_time(request, m.created_at), names.get(m.author, m.author))
+                for m in shown.messages
+            ],
         },
         headers={"Cache-Control": "no-store"},
     )

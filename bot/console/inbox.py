@@ -11,14 +11,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.cases import OPEN_STATUSES
+from bot.cases import OPEN_STATUSES, case_priority, urgency_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
 from bot.schema import cases, messages, rent_positions, staff, tenants
+from scheduler.calendar import demand_deadline
 
-__all__ = ["STATUS_FILTERS", "first_name", "routes", "urgency"]
+__all__ = ["ORIGINS", "REASONS", "STATUS_FILTERS", "case_origin", "first_name", "routes", "urgency"]
 
 STATUS_FILTERS = ("open", *OPEN_STATUSES, "closed")
+CLOSED_SHOWN = 300
+ORIGINS = {"handoff": "the tenant asked for an adviser", "outreach": "urgent outreach", "manual": "opened by hand"}
+REASONS = {"tenant_asked": "The tenant asked to talk to an adviser and agreed to share their answers."}
 
 
 def first_name(name: str) -> str:
@@ -27,22 +31,44 @@ def first_name(name: str) -> str:
     return parts[0] if parts else name
 
 
-def urgency(position: Any, day: date) -> str:
-    """Why a case sits where it does in the queue, in a few words."""
+def case_origin(case: Any) -> str:
+    """How the case came about, in a few words (the rent position says the rest)."""
+    origin = ORIGINS.get(case.origin, case.origin)
+    return f"{origin}: {case.reason}" if case.origin == "manual" else origin
+
+
+def _relative(days: int) -> str:
+    if days == 0:
+        return "today"
+    unit = "day" if abs(days) == 1 else "days"
+    return f"in {days} {unit}" if days > 0 else f"{-days} {unit} ago"
+
+
+def urgency(position: Any, day: date, delivery_days: int = 2) -> str:
+    """Why a case sits where it does in the queue, in a few words (the adviser's view of the legal clock)."""
     if position is None or position.balance_as_of is None:
         return "no rent position"
+    stage, when = urgency_of(position)
     parts: list[str] = []
-    court = position.court_date or position.termination_on
-    if court is not None:
-        label = "court date" if position.court_date is not None else "termination"
-        parts.append(f"{label} {local_day(court)} ({(court - day).days} days)")
-    elif position.demand_sent_on is not None and position.balance_ore > 0:
+    if stage == "court" and when is not None:
+        parts.append(f"court date {local_day(when)} ({_relative((when - day).days)})")
+    elif stage == "termination" and when is not None:
+        parts.append(f"terminated {local_day(when)} ({_relative((when - day).days)})")
+    elif stage == "demand" and when is not None:
+        deadline = demand_deadline(when, delivery_days)
         parts.append(
-            f"påkrav sent {local_day(position.demand_sent_on)} ({(day - position.demand_sent_on).days} days ago)"
+            f"påkrav sent {local_day(when)}, deadline about {local_day(deadline)} ({_relative((deadline - day).days)})"
         )
+    elif stage == "overdue" and when is not None:
+        parts.append(f"rent unpaid since {local_day(when)} ({_relative((when - day).days)})")
     if position.balance_ore > 0:
         parts.append(f"owes {money(position.balance_ore)}")
     return "; ".join(parts) or "paid up"
+
+
+def _position(row: Any) -> Any | None:
+    """The rent position columns of an inbox row, or None when the tenant has none."""
+    return row if row.balance_as_of is not None else None
 
 
 @guard("admin", "adviser", "volunteer")
@@ -73,31 +99,38 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             rent_positions.c.demand_sent_on,
             rent_positions.c.termination_on,
             rent_positions.c.court_date,
+            rent_positions.c.due_day,
+            rent_positions.c.monthly_rent_ore,
         )
         .join(tenants, tenants.c.id == cases.c.tenant_id)
         .outerjoin(rent_positions, rent_positions.c.tenant_id == cases.c.tenant_id)
         .outerjoin(assignee, assignee.c.id == cases.c.assignee_id)
-        .order_by(cases.c.priority.desc(), cases.c.opened_at, cases.c.id)
-        .limit(300)
     )
-    if status == "open":
-        query = query.where(cases.c.status.in_(OPEN_STATUSES))
+    if status == "closed":
+        query = query.where(cases.c.status == "closed").order_by(cases.c.closed_at.desc()).limit(CLOSED_SHOWN)
     else:
-        query = query.where(cases.c.status == status)
+        # Open cases are the day's work: all of them, ordered below by today's rent positions.
+        query = query.where(cases.c.status.in_(OPEN_STATUSES) if status == "open" else cases.c.status == status)
     if mine:
         query = query.where(cases.c.assignee_id == me.staff_id)
     async with runtime(request).db.read() as conn:
         rows = (await conn.execute(query)).all()
     day = today(request)
-    items = [
+    delivery_days = runtime(request).settings.demand_delivery_days
+    items: list[dict[str, Any]] = [
         {
             "case": row,
             "first_name": first_name(row.tenant_name),
             "channel": "telegram" if row.telegram_chat_id is not None and not row.telegram_blocked else "sms",
-            "urgency": urgency(row, day),
+            "urgency": urgency(_position(row), day, delivery_days),
+            "priority": case_priority(_position(row), day),
+            "origin": case_origin(row),
         }
         for row in rows
     ]
+    if status != "closed":
+        # The rent position may have changed since the case was opened: rank by what it says now.
+        items.sort(key=lambda item: (-item["priority"], item["case"].opened_at, item["case"].id))
     return render(request, "inbox.html", items=items, status=status, mine=mine, statuses=STATUS_FILTERS)
 
 

@@ -13,7 +13,9 @@ from bot.console.web import FormError, NotFound, field, now, redirect, render, r
 from bot.schema import staff
 from bot.staff import ROLES, StaffError, create_staff, deactivate_staff, issue_setup_link, set_role
 
-__all__ = ["routes"]
+__all__ = ["NOTICE_ROLES", "routes"]
+
+NOTICE_ROLES = ("admin", "adviser")  # the roles notify_urgent_case writes to
 
 
 def _staff_id(request: Request) -> int:
@@ -102,6 +104,8 @@ async def _me(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser", "volunteer")
 async def _save_me(request: Request, me: StaffSession) -> Response:
+    if me.role not in NOTICE_ROLES:
+        raise FormError("notices of urgent cases go to advisers and admins")
     form = await request.form()
     raw_chat = field(form, "telegram_chat_id", max_length=20, required=False)
     notify = form.get("notify_telegram") == "1"

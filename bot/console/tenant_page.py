@@ -67,7 +67,7 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         "tenant.html",
         tenant=tenant,
         position=position,
-        urgency=urgency(position, today(request)),
+        urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         cases=history,
     )
 

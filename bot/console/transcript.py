@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select
+from jinja2 import TemplateError
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases import has_consent
-from bot.schema import conversations, messages
+from bot.schema import conversations, inbound, messages, outbox
+from bot.texts import Renderer, TemplateMissing
+from conversations.model import Channel
+from conversations.values import decode_values
 
-__all__ = ["MAX_MESSAGES", "Transcript", "answers", "transcript"]
+__all__ = ["MAX_MESSAGES", "Shown", "Transcript", "answers", "transcript"]
 
 MAX_MESSAGES = 200
+# Button labels are shown to the adviser in the organisation's language.
+_CONSOLE_LANGUAGE = "da"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One message as the console shows it: a queued text is rendered, a button press named."""
+
+    id: int
+    direction: str
+    author: str
+    channel: str | None
+    text: str
+    status: str
+    created_at: datetime
+    queued_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -21,7 +42,7 @@ class Transcript:
     """The visible messages, oldest first, and how many of the tenant's replies are hidden."""
 
     consent: bool
-    messages: list[Any]
+    messages: list[Shown]
     hidden: int
 
 
@@ -36,7 +57,90 @@ async def _told_at(conn: AsyncConnection, case_id: int) -> Any | None:
     ).scalar_one_or_none()
 
 
-async def transcript(conn: AsyncConnection, case: Any, after_id: int = 0) -> Transcript:
+def _render(renderer: Renderer, key: str, values: dict[str, Any], language: str, channel: str) -> str | None:
+    try:
+        return renderer.render(key, decode_values(values), language, cast(Channel, channel)).text
+    except (TemplateMissing, TemplateError, TypeError, ValueError):
+        return None
+
+
+async def _queued(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -> dict[int, tuple[str, Any]]:
+    """Messages not sent yet have no text: render what the outbox will send, and when."""
+    ids = [r.id for r in rows if r.direction == "out" and r.text is None]
+    if not ids:
+        return {}
+    found = await conn.execute(
+        select(
+            outbox.c.message_id,
+            outbox.c.template,
+            outbox.c["values"].label("template_values"),
+            outbox.c.language,
+            outbox.c.channel,
+            outbox.c.not_before,
+            outbox.c.state,
+        ).where(outbox.c.message_id.in_(ids))
+    )
+    shown: dict[int, tuple[str, Any]] = {}
+    for o in found:
+        text = _render(renderer, o.template, o.template_values or {}, o.language, o.channel)
+        if text is not None:
+            shown[o.message_id] = (text, o.not_before if o.state == "pending" else None)
+    return shown
+
+
+async def _pressed(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -> dict[int, str]:
+    """What a tenant's message without text was: a button (named by its label), a shared contact, a start."""
+    keys = [(r.channel, r.provider_id) for r in rows if r.direction == "in" and r.text is None and r.provider_id]
+    if not keys:
+        return {}
+    by_key = {(r.channel, r.provider_id): r.id for r in rows if r.direction == "in"}
+    found = (
+        await conn.execute(
+            select(inbound.c.channel, inbound.c.provider_id, inbound.c.payload).where(
+                inbound.c.provider_id.in_([provider_id for _, provider_id in keys])
+            )
+        )
+    ).all()
+    found = [row for row in found if (row.channel, row.provider_id) in by_key]
+    choices: dict[int, Any] = {}
+    wanted: dict[tuple[str, str], str] = {}
+    for row in found:
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        callback = payload.get("callback")
+        if isinstance(callback, str) and "." in callback and callback.split(".", 1)[0].isdigit():
+            wanted[(row.channel, row.provider_id)] = callback
+    if wanted:
+        outbox_ids = {int(c.split(".", 1)[0]) for c in wanted.values()}
+        result = await conn.execute(select(outbox.c.id, outbox.c.choices).where(outbox.c.id.in_(outbox_ids)))
+        choices = {o.id: o.choices for o in result}
+    named: dict[int, str] = {}
+    for row in found:
+        message_id = by_key.get((row.channel, row.provider_id))
+        if message_id is None:
+            continue
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        named[message_id] = _describe(renderer, payload, choices)
+    return named
+
+
+def _describe(renderer: Renderer, payload: dict[str, Any], choices: dict[int, Any]) -> str:
+    callback = payload.get("callback")
+    if isinstance(callback, str):
+        outbox_id, _, index = callback.partition(".")
+        options = choices.get(int(outbox_id)) if outbox_id.isdigit() else None
+        if isinstance(options, list) and index.isdigit() and int(index) < len(options):
+            key, label = options[int(index)]
+            text = _render(renderer, str(label), {}, _CONSOLE_LANGUAGE, "telegram")
+            return f"[pressed the button “{text or key}”]"
+        return "[pressed a button]"
+    if "contact_phone" in payload:
+        return "[shared their phone number]"
+    if "start" in payload:
+        return "[opened the Telegram bot]"
+    return "[a message without text]"
+
+
+async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after_id: int = 0) -> Transcript:
     """Without consent only the bot's and staff's messages, plus replies written after the tenant was told."""
     consent = await conn.run_sync(has_consent, case.tenant_id)
     query = select(messages).where(messages.c.tenant_id == case.tenant_id, messages.c.id > after_id)
@@ -50,10 +154,20 @@ async def transcript(conn: AsyncConnection, case: Any, after_id: int = 0) -> Tra
         if told is not None:
             hidden_query = hidden_query.where(messages.c.created_at <= told)
         hidden = int((await conn.execute(hidden_query)).scalar_one())
-        query = query.where(or_(messages.c.direction == "out", visible_in))
+        query = query.where(or_(messages.c.direction == "out", and_(messages.c.direction == "in", visible_in)))
     query = query.order_by(messages.c.id.desc()).limit(MAX_MESSAGES)
     rows = list(reversed((await conn.execute(query)).all()))
-    return Transcript(consent, rows, hidden)
+    queued = await _queued(conn, renderer, rows)
+    pressed = await _pressed(conn, renderer, rows)
+    shown: list[Shown] = []
+    for r in rows:
+        text, until = r.text, None
+        if text is None and r.id in queued:
+            text, until = queued[r.id]
+        elif text is None:
+            text = pressed.get(r.id) or f"[{r.template or 'no text'}]"
+        shown.append(Shown(r.id, r.direction, r.author, r.channel, text, r.status, r.created_at, until))
+    return Transcript(consent, shown, hidden)
 
 
 async def answers(conn: AsyncConnection, tenant_id: int) -> dict[str, Any]:
