@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from bot import linking
 from bot.cases import open_case, open_case_for
+from bot.notices import notify_urgent_case
 from bot.outbox import enqueue
 from bot.schema import cases, consents, conversations, rent_positions
 from conversations.model import (
@@ -44,6 +45,7 @@ class Turn:
     proactive: bool = False
     not_before: datetime | None = None
     link_code_minutes: int = 60 * 24
+    public_url: str = ""  # for links in staff notices
 
 
 # Built once: statements with bound parameters skip SQLAlchemy's per-call construction and cache keys.
@@ -53,6 +55,15 @@ _UPDATE_CONVERSATION = (
     .where(conversations.c.id == bindparam("conversation_id"))
     .values(version=conversations.c.version + 1)
 )
+
+
+def _legal_clock_running(conn: Connection, tenant_id: int) -> bool:
+    known = conn.execute(
+        select(rent_positions.c.termination_on, rent_positions.c.court_date).where(
+            rent_positions.c.tenant_id == tenant_id
+        )
+    ).first()
+    return known is not None and (known.termination_on is not None or known.court_date is not None)
 
 
 def save_state(conn: Connection, turn: Turn, state: State, trigger: str | None = None) -> int:
@@ -111,7 +122,12 @@ def apply_events(conn: Connection, turn: Turn, events: Sequence[Event]) -> None:
             case ConsentWithdrawn():
                 withdraw_consent(conn, turn.tenant_id, turn.now)
             case HandoffRequested(reason=reason):
-                open_case(conn, turn.tenant_id, origin="handoff", reason=reason, now=turn.now, today=turn.today)
+                case_id = open_case(
+                    conn, turn.tenant_id, origin="handoff", reason=reason, now=turn.now, today=turn.today
+                )
+                if _legal_clock_running(conn, turn.tenant_id):
+                    # A termination or court date is known: staff who asked for it hear at once.
+                    notify_urgent_case(conn, case_id, turn.now, turn.public_url)
             case PromiseRecorded(pay_on=pay_on):
                 conn.execute(
                     update(rent_positions).where(rent_positions.c.tenant_id == turn.tenant_id).values(promise_on=pay_on)

@@ -199,6 +199,7 @@ class InboundHandler:
             today=now.astimezone(self._tz).date(),
             key=f"in:{row.id}",
             link_code_minutes=self._settings.link_code_minutes,
+            public_url=self._settings.public_url,
         )
 
     def _converse(self, conn: Connection, row: InboundRow, tenant: Any, user_input: Input, now: datetime) -> None:

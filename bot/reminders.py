@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.apply import Turn
 from bot.apply_many import apply_many, insert_conversations
 from bot.cases import open_case
-from bot.console.notices import notify_urgent_case
 from bot.db import Database
 from bot.dispatch import first_name, flow_settings
+from bot.notices import notify_urgent_case
 from bot.schema import conversations, planned_reminders
 from bot.settings import Settings
 from bot.snapshots import Contact, chunked, contacted_on, load_contacts, load_snapshots, planned_keys, planned_on

@@ -129,8 +129,11 @@ async def add_staff(db: Database, email: str, role: str, now: datetime, public_u
     return link
 
 
-async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, password: str | None) -> Any | None:
-    """The active account a setup token belongs to; with a password, set it and spend the token."""
+async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, password_hash: str | None) -> Any | None:
+    """The active account a setup token belongs to; with a password hash, set it and spend the token.
+
+    Hash the password (`hash_password`) before the transaction: argon2 takes a noticeable moment.
+    """
     row = (
         await conn.execute(
             select(staff).where(
@@ -140,13 +143,13 @@ async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, p
             )
         )
     ).first()
-    if row is None or password is None:
+    if row is None or password_hash is None:
         return row
     await conn.execute(
         update(staff)
         .where(staff.c.id == row.id)
         .values(
-            password_hash=await hash_password(password),
+            password_hash=password_hash,
             setup_token_hash=None,
             setup_expires_at=None,
             failed_logins=0,

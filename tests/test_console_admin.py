@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.console.admin import load_pause_flag
-from bot.console.notices import notify_urgent_case
+from bot.notices import notify_urgent_case
 from bot.runtime import Runtime
 from bot.schema import audit_log, settings_flags, staff, staff_sessions
 from bot.settings import Settings

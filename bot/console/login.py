@@ -18,7 +18,7 @@ from bot.console.audit import record
 from bot.console.sessions import StaffSession, clear_cookie, create_session, end_session, guard, set_cookie
 from bot.console.web import now, redirect, render, runtime
 from bot.schema import staff
-from bot.staff import MIN_PASSWORD_LENGTH, redeem_setup_token, verify_password
+from bot.staff import MIN_PASSWORD_LENGTH, hash_password, redeem_setup_token, verify_password
 
 __all__ = ["IP_LIMIT", "LOCK_AFTER", "IpThrottle", "lock_delay", "routes"]
 
@@ -167,8 +167,9 @@ async def _setup(request: Request) -> Response:
         return _setup_page(request, account.email, f"Use at least {MIN_PASSWORD_LENGTH} characters.", 422)
     if password != repeat:
         return _setup_page(request, account.email, "The two passwords differ.", 422)
+    hashed = await hash_password(password)  # before the transaction: argon2 takes a moment
     async with rt.db.write() as conn:
-        done = await redeem_setup_token(conn, token, now(request), password)
+        done = await redeem_setup_token(conn, token, now(request), hashed)
     if done is None:
         return render(request, "message.html", 404, title="Link not valid", message="This link was used meanwhile.")
     return redirect("/console/login?set=1")

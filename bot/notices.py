@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from bot.console.inbox import first_name
 from bot.outbox import enqueue
 from bot.schema import cases, outbox, staff, tenants
 
@@ -46,7 +45,7 @@ def notify_urgent_case(conn: Connection, case_id: int, now: datetime, public_url
             now=now,
             channel="telegram",
             template="staff.urgent_case",
-            values={"first_name": first_name(case.name), "case_id": case_id, "url": link},
+            values={"first_name": (case.name.split() or [""])[0], "case_id": case_id, "url": link},
             language="da",
             idempotency_key=key,
             address=str(person.telegram_chat_id),
