@@ -17,6 +17,7 @@ from bot.handle import InboundHandler, InboundRow, first_name, flow_settings, re
 from bot.metrics import Metrics
 from bot.schema import inbound
 from bot.settings import Settings
+from bot.worker import work_until_cancelled
 
 __all__ = ["Processor", "first_name", "flow_settings", "resolve_callback"]
 
@@ -64,7 +65,8 @@ class Processor:
     async def start(self, poll: float = 1.0) -> None:
         """Run the processing loop in the background."""
         if self._task is None:
-            self._task = asyncio.create_task(self._loop(poll), name="inbound-processor")
+            work = work_until_cancelled(self.process_pending, self._wake, poll, "inbound processing")
+            self._task = asyncio.create_task(work, name="inbound-processor")
 
     async def stop(self) -> None:
         """Stop processing; unprocessed rows stay in the table for the next start."""
@@ -73,18 +75,6 @@ class Processor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-
-    async def _loop(self, poll: float) -> None:
-        while True:
-            try:
-                handled = await self.process_pending()
-            except Exception:
-                log.exception("inbound processing failed")
-                handled = 0
-            if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), poll)
-                self._wake.clear()
 
     async def process_all(self) -> int:
         """Process until nothing is pending (tests and the CLI)."""

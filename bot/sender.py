@@ -20,6 +20,7 @@ from bot.outbox import STATUS_RANK, backoff
 from bot.ratelimit import RateLimiter
 from bot.schema import messages, outbox, settings_flags, tenants
 from bot.texts import Renderer
+from bot.worker import work_until_cancelled
 from conversations.model import Channel as ChannelName
 from conversations.model import Choice
 from conversations.values import decode_values
@@ -259,7 +260,10 @@ class Sender:
         """Run the drain workers in the background."""
         if not self._tasks:
             self._tasks = [
-                asyncio.create_task(self._loop(poll), name=f"outbox-sender-{i}") for i in range(self._workers)
+                asyncio.create_task(
+                    work_until_cancelled(self.drain_once, self._wake, poll, "outbox drain"), name=f"outbox-sender-{i}"
+                )
+                for i in range(self._workers)
             ]
 
     async def stop(self) -> None:
@@ -270,18 +274,6 @@ class Sender:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-
-    async def _loop(self, poll: float) -> None:
-        while True:
-            try:
-                handled = await self.drain_once()
-            except Exception:
-                log.exception("outbox drain failed")
-                handled = 0
-            if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), poll)
-                self._wake.clear()
 
     async def drain_once(self) -> int:
         """Claim one batch, send it, record every outcome in one transaction; returns rows handled."""
