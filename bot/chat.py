@@ -162,7 +162,7 @@ def play_chat(
     templates_dir: Path | None = None,
 ) -> State:
     """Play the tenant in a flow until it ends, `/quit` or end of input; returns the last state."""
-    renderer = Renderer(templates_dir or TEMPLATES_DIR, settings)
+    renderer = Renderer(templates_dir or TEMPLATES_DIR, settings, telegram_on=True)  # both channels are played
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo(settings.timezone))
     context = Context(first_name, language, channel, trigger, flow_settings(settings))

@@ -45,6 +45,7 @@ class Processor:
         batch: int = 200,
         budget: float = 0.01,
         should_yield: Callable[[], bool] = lambda: False,
+        telegram_on: bool | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -53,7 +54,7 @@ class Processor:
         self._batch = batch
         self._budget = budget
         self._should_yield = should_yield
-        self._handler = InboundHandler(settings, db.is_sqlite)
+        self._handler = InboundHandler(settings, db.is_sqlite, telegram_on=telegram_on)
         self._pending = self._pending_query()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

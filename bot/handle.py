@@ -112,8 +112,9 @@ _CONVERSATION_STATE = select(conversations.c.state).where(conversations.c.id == 
 class InboundHandler:
     """Handles one message at a time inside the caller's transaction; returns a result label for metrics."""
 
-    def __init__(self, settings: Settings, is_sqlite: bool) -> None:
+    def __init__(self, settings: Settings, is_sqlite: bool, *, telegram_on: bool | None = None) -> None:
         self._settings = settings
+        self._telegram_on = settings.telegram_enabled if telegram_on is None else telegram_on
         self._is_sqlite = is_sqlite
         self._tz = ZoneInfo(settings.timezone)
         self._flow_settings = flow_settings(settings)
@@ -274,8 +275,8 @@ class InboundHandler:
 
     def _offer_telegram(self, conn: Connection, row: InboundRow, tenant: Any, now: datetime) -> bool:
         """The word TELEGRAM over SMS: the tenant's own word answers the offer, so a code goes out at once."""
-        if row.channel != "sms" or tenant.status != "active":
-            return False  # on Telegram already, or not to be written to: an ordinary message
+        if row.channel != "sms" or tenant.status != "active" or not self._telegram_on:
+            return False  # on Telegram already, no Telegram here, or not to be written to: an ordinary message
         context = Context(first_name(tenant.name), tenant.language, "sms", None, self._flow_settings)
         state, _question = engine.start("telegram_offer", context, now)
         state, events = engine.resume(state, TextReceived(row.text or "", "sms"), now)

@@ -122,7 +122,6 @@ def build_runtime(
     db = Database(settings.database_url)
     clock = clock or Clock()
     metrics = Metrics()
-    renderer = Renderer(TEMPLATES_DIR, settings)
     chosen: dict[str, Channel] = dict(channels or {})
     if "sms" not in chosen:
         if settings.sms_enabled and not demo:
@@ -138,6 +137,7 @@ def build_runtime(
             chosen["telegram"] = TelegramChannel(settings)
         elif demo:
             chosen["telegram"] = SandboxChannel("telegram")
+    renderer = Renderer(TEMPLATES_DIR, settings, telegram_on="telegram" in chosen)
     rates = {
         "sms": RateLimiter(settings.twilio_rate),
         "telegram": RateLimiter(settings.telegram_rate, per_key_rate=settings.telegram_chat_rate),
@@ -158,7 +158,13 @@ def build_runtime(
         send_timeout=settings.send_timeout_seconds,
     )
     processor = Processor(
-        db, settings, clock, metrics, on_enqueued=sender.wake, should_yield=lambda: inbox.has_waiting()
+        db,
+        settings,
+        clock,
+        metrics,
+        on_enqueued=sender.wake,
+        should_yield=lambda: inbox.has_waiting(),
+        telegram_on="telegram" in chosen,
     )
     inbox = Inbox(db, clock, on_commit=processor.wake)
     rt = Runtime(

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     telegram_mode: Literal["webhook", "polling"] = "webhook"
     telegram_rate: float = Field(default=30.0, gt=0)
     telegram_chat_rate: float = Field(default=1.0, gt=0)
+    telegram_bot: str = ""  # the bot's username, named in the SMS that carries a link code
 
     # The housing organisation, shown in texts.
     org_name: str = "Boligselskabet"

@@ -64,8 +64,10 @@ def _date(context: JinjaContext, value: object) -> str:
 class Renderer:
     """Renders message keys for a language and channel; org values come from settings."""
 
-    def __init__(self, templates_dir: Path, settings: Settings) -> None:
+    def __init__(self, templates_dir: Path, settings: Settings, *, telegram_on: bool | None = None) -> None:
         self._settings = settings
+        # Texts offer Telegram only where a tenant can reach the bot (a configured token, or the demo's sandbox).
+        self._telegram_on = settings.telegram_enabled if telegram_on is None else telegram_on
         self._env = Environment(
             loader=FileSystemLoader(str(templates_dir)),
             undefined=StrictUndefined,
@@ -90,6 +92,8 @@ class Renderer:
             "adviser_phone": s.adviser_phone,
             "adviser_hours": s.adviser_hours,
             "kommune_phone": s.kommune_phone,
+            "telegram_bot": s.telegram_bot.lstrip("@"),
+            "telegram_on": "yes" if self._telegram_on else "",
         }
 
     def exists(self, key: str, language: str, channel: Channel) -> bool:

@@ -100,7 +100,7 @@ def test_the_word_telegram_over_sms_shows_the_code_and_the_question_keeps_waitin
     assert shown[at + 2].startswith("[sms] Fint. Du får en kode i næste besked.")
     assert (
         shown[at + 4]
-        == "[sms] Din kode til vores Telegram-bot er 123456. Skriv koden til botten. Koden kan kun bruges én gang."
+        == "[sms] Din kode til Telegram er 123456. Skriv koden til vores bot på Telegram. Koden kan kun bruges én gang."
     )
     assert reason == "paid_claimed"
 

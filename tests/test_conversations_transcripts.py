@@ -60,7 +60,7 @@ def _input(turn: dict[str, Any], state: State) -> Input:
 def replay(spec: dict[str, Any], scenario: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a scenario's inputs and return what the tenant saw and what the engine recorded, per turn."""
     settings = _settings()
-    renderer = Renderer(ROOT / "templates", settings)
+    renderer = Renderer(ROOT / "templates", settings, telegram_on=True)
     now = datetime.fromisoformat(spec["now"])
     context = Context("", spec["language"], spec["channel"], scenario.get("trigger"), flow_settings(settings))
     state, events = start(spec["flow"], context, now)

@@ -78,3 +78,25 @@ async def test_an_unknown_number_gets_one_generic_answer_a_day(runtime: Runtime)
     async with runtime.db.read() as conn:
         stored = (await conn.execute(select(func.count()).select_from(messages))).scalar_one()
     assert stored == 1  # only our answer; nothing was learnt about the sender as a tenant
+
+
+async def test_without_telegram_the_word_telegram_is_an_ordinary_message(settings: object) -> None:
+    from bot.channels.sandbox import SandboxChannel
+    from bot.migrate import upgrade
+    from bot.runtime import build_runtime
+
+    sms = SandboxChannel("sms")
+    rt = build_runtime(settings, channels={"sms": sms}, background=False)  # type: ignore[arg-type]
+    await upgrade(rt.db)
+    await rt.start()
+    try:
+        await add_tenant(rt.db)
+        await _say(rt, "TELEGRAM", "SM1")
+        assert len(sms.sent) == 1
+        assert "kode" not in sms.sent[0].text.lower()  # no link code: there is no bot to write to
+        await add_tenant(rt.db, "T-2", name="Bo Berg", phone="+4520123457")
+        await _say(rt, "hjælp", "SM2", sender="+4520123457")
+        help_text = sms.to("+4520123457")[0].text
+        assert "Ring" in help_text and "TELEGRAM" not in help_text
+    finally:
+        await rt.stop()
