@@ -51,7 +51,7 @@ NOW = datetime(2026, 3, 3, 10, 0, tzinfo=TZ).astimezone(UTC)
 SID, TOKEN, FROM = "AC" + "0" * 32, "t" * 32, "+4512345678"
 
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 def _standin(port_out: Any) -> None:

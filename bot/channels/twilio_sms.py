@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from typing import Any
@@ -55,11 +54,21 @@ class _BasicCredentials:
 
 
 class _QuietHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
-    """The SDK's async HTTP client, minus its request/response logging when that logger is off.
+    """The SDK's async HTTP client with our timeout, minus its request/response logging when that logger is off.
 
     The SDK formats every header and URL eagerly for its INFO log, whatever the level: at hundreds of
-    sends a second that formatting costs more than the HTTP call itself.
+    sends a second that formatting costs more than the HTTP call itself. Its session's own timeout (aiohttp's
+    default, which the SDK turns into none at all) becomes ours, so a send needs no second timer.
     """
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        # The SDK's async client keeps `timeout` but never uses it: pass it on to aiohttp per request.
+        if kwargs.get("timeout") is None and len(args) < 5:
+            kwargs["timeout"] = self.timeout
+        return await super().request(method, url, *args, **kwargs)
 
     def log_request(self, kwargs: dict[str, Any]) -> None:
         if self.logger.isEnabledFor(logging.INFO):
@@ -90,7 +99,7 @@ class TwilioChannel:
             return
         # max_retries stays unset: the outbox owns retries, with backoff and a durable record.
         sid, token = self._settings.twilio_account_sid or "", self._settings.twilio_auth_token or ""
-        self._http = _QuietHttpClient()
+        self._http = _QuietHttpClient(self._timeout)
         client = Client(sid, token, http_client=self._http, credential_provider=_BasicCredentials(sid, token))
         client.api.base_url = self._settings.twilio_api_url
         self._client = client
@@ -117,8 +126,7 @@ class TwilioChannel:
             await self.start()
         assert self._client is not None
         try:
-            async with asyncio.timeout(self._timeout):
-                created = await self._client.messages.create_async(**self._params(message))
+            created = await self._client.messages.create_async(**self._params(message))
         except TwilioRestException as exc:
             result = classify_error(exc.status, exc.code)
         except TwilioException as exc:  # an RFC 9457 problem answer carries the same two facts
