@@ -20,7 +20,6 @@ from conversations.model import (
     Context,
     Event,
     FactReported,
-    FlowSettings,
     Input,
     MessageRequested,
     TelegramLinkRequested,
@@ -29,7 +28,7 @@ from conversations.model import (
 )
 from conversations.state import State
 
-__all__ = ["HELP", "flow_settings", "play_chat", "run_chat"]
+__all__ = ["HELP", "play_chat", "run_chat"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 SAMPLE_CODE = "123456"
@@ -40,17 +39,6 @@ _KEYWORD_REPLIES = {
     "wrong_number": "keyword.wrong_number",
     "help": "keyword.help",
 }
-
-
-def flow_settings(settings: Settings) -> FlowSettings:
-    """The conversation settings taken from keephome's configuration."""
-    return FlowSettings(
-        paid_pause_days=settings.paid_pause_days,
-        nudge_after_hours=settings.nudge_after_hours,
-        give_up_after_hours=settings.give_up_after_hours,
-        consent_wording_version=settings.consent_wording_version,
-        timezone=settings.timezone,
-    )
 
 
 class _Session:
@@ -165,7 +153,7 @@ def play_chat(
     renderer = Renderer(templates_dir or TEMPLATES_DIR, settings, telegram_on=True)  # both channels are played
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo(settings.timezone))
-    context = Context(first_name, language, channel, trigger, flow_settings(settings))
+    context = Context(first_name, language, channel, trigger, settings.flow_settings())
     state, events = start(flow, context, now)
     session = _Session(renderer, state, now, output_fn)
     output_fn(f"# {flow} on {channel} in {language} at {now.isoformat()}. {HELP}")

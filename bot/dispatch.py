@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, exists, select, update
 
 from bot.db import Database
-from bot.handle import InboundHandler, InboundRow, first_name, flow_settings, resolve_callback
+from bot.handle import InboundHandler, InboundRow
 from bot.metrics import Metrics
 from bot.schema import inbound
 from bot.settings import Settings
 from bot.worker import work_until_cancelled
 
-__all__ = ["Processor", "first_name", "flow_settings", "resolve_callback"]
+__all__ = ["Processor"]
 
 log = logging.getLogger(__name__)
 

@@ -23,24 +23,13 @@ from bot.schema import audit_log, cases, conversations, messages, outbox, tenant
 from bot.settings import Settings
 from conversations import engine
 from conversations.keywords import Keyword, classify, looks_like_stop_wish
-from conversations.model import ButtonPressed, Channel, Context, FlowSettings, Input, TextReceived
+from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
 from conversations.state import State
 
-__all__ = ["ALWAYS_ON", "InboundHandler", "InboundRow", "first_name", "flow_settings", "resolve_callback"]
+__all__ = ["ALWAYS_ON", "InboundHandler", "InboundRow", "first_name", "resolve_callback"]
 
 # Always-on keywords: they work even while an adviser holds the case.
 ALWAYS_ON = ("opt_out", "opt_in", "language", "withdraw_consent")
-
-
-def flow_settings(settings: Settings) -> FlowSettings:
-    """The part of the settings a conversation needs."""
-    return FlowSettings(
-        paid_pause_days=settings.paid_pause_days,
-        nudge_after_hours=settings.nudge_after_hours,
-        give_up_after_hours=settings.give_up_after_hours,
-        consent_wording_version=settings.consent_wording_version,
-        timezone=settings.timezone,
-    )
 
 
 def first_name(name: str) -> str:
@@ -71,10 +60,6 @@ def resolve_callback(conn: Connection, data: str) -> str | None:
     if not isinstance(choices, list) or not 0 <= index < len(choices):
         return None
     return str(choices[index][0])
-
-
-def _state(value: Any) -> State:
-    return State.from_json(value) if isinstance(value, str) else State.from_dict(value)
 
 
 _open_case = (
@@ -117,7 +102,7 @@ class InboundHandler:
         self._telegram_on = settings.telegram_enabled if telegram_on is None else telegram_on
         self._is_sqlite = is_sqlite
         self._tz = ZoneInfo(settings.timezone)
-        self._flow_settings = flow_settings(settings)
+        self._flow_settings = settings.flow_settings()
         self._languages = settings.language_list
 
     def handle(self, conn: Connection, row: InboundRow, now: datetime) -> str:
@@ -207,7 +192,7 @@ class InboundHandler:
         turn = self._turn(tenant, row, now, tenant.conversation_id)
         if tenant.conversation_id is not None:
             stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
-            state = _state(stored)
+            state = State.load(stored)
             if tenant.language != state.language:
                 state = replace(state, language=tenant.language)
             state, events = engine.resume(state, user_input, now)
@@ -244,7 +229,7 @@ class InboundHandler:
             case "help":
                 if tenant.conversation_id is not None:
                     stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
-                    if engine.accepts_help_word(_state(stored)):
+                    if engine.accepts_help_word(State.load(stored)):
                         return False
                 self._reply(conn, row, tenant, "keyword.help", now)
             case "language":
@@ -267,7 +252,7 @@ class InboundHandler:
         if tenant.conversation_id is None or tenant.status != "active" or tenant.case_status in HELD_STATUSES:
             return True
         stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
-        state = replace(_state(stored), language=language)
+        state = replace(State.load(stored), language=language)
         turn = replace(self._turn(tenant, row, now, tenant.conversation_id), language=language)
         save_state(conn, turn, state)
         apply_events(conn, turn, engine.current_question(state))

@@ -16,7 +16,7 @@ from bot.apply import Turn
 from bot.apply_many import apply_many, insert_conversations
 from bot.cases import open_case
 from bot.db import Database
-from bot.dispatch import first_name, flow_settings
+from bot.handle import first_name
 from bot.notices import notify_urgent_case
 from bot.schema import conversations, planned_reminders
 from bot.settings import Settings
@@ -201,7 +201,7 @@ def _start_conversations(
     send_after: datetime,
 ) -> None:
     """Start payment_check for each reminder; its first question goes out proactively after quiet hours."""
-    flow = flow_settings(settings)
+    flow = settings.flow_settings()
     turns: list[Turn] = []
     states: list[State] = []
     events: list[list[Event]] = []

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from conversations.model import FlowSettings
+
 __all__ = ["ConfigError", "Settings", "load_settings"]
 
 
@@ -142,6 +144,16 @@ class Settings(BaseSettings):
         if self.fallback_language not in self.language_list:
             raise ValueError("KEEPHOME_FALLBACK_LANGUAGE must be one of KEEPHOME_LANGUAGES")
         return self
+
+    def flow_settings(self) -> FlowSettings:
+        """The part of the settings a conversation needs."""
+        return FlowSettings(
+            paid_pause_days=self.paid_pause_days,
+            nudge_after_hours=self.nudge_after_hours,
+            give_up_after_hours=self.give_up_after_hours,
+            consent_wording_version=self.consent_wording_version,
+            timezone=self.timezone,
+        )
 
     @property
     def sms_enabled(self) -> bool:

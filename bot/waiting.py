@@ -55,10 +55,6 @@ def proactive_not_before(conn: Connection, tenant_id: int, now: datetime, settin
     return quiet_not_before(end, settings) if busy is not None else at
 
 
-def _state(value: Any) -> State:
-    return State.from_json(value) if isinstance(value, str) else State.from_dict(value)
-
-
 _held = exists().where(cases.c.tenant_id == conversations.c.tenant_id, cases.c.status.in_(HELD_STATUSES))
 
 
@@ -72,7 +68,7 @@ def _resume(
     *,
     quietly: bool = False,
 ) -> None:
-    state = _state(row.state)
+    state = State.load(row.state)
     new_state, events = engine.resume(state, user_input, now)
     if quietly:
         events = [e for e in events if not isinstance(e, MessageRequested)]

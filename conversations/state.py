@@ -75,6 +75,11 @@ class State:
         return cls.from_dict(json.loads(text))
 
     @classmethod
+    def load(cls, stored: str | dict[str, Any]) -> State:
+        """Read a state as a database returns its JSON column: text or already decoded."""
+        return cls.from_json(stored) if isinstance(stored, str) else cls.from_dict(stored)
+
+    @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> State:
         """Read a state written by `to_dict`."""
         channel = raw["channel"]

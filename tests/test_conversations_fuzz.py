@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.chat import flow_settings
 from bot.settings import Settings
 from bot.texts import Renderer
 from conversations.engine import current_choices, resume, start
@@ -82,7 +81,7 @@ def test_random_walks_never_crash_or_strand_and_every_message_renders(
 ) -> None:
     rng = random.Random(f"{flow}-{channel}-{language}")
     renderer = Renderer(ROOT / "templates", Settings(_env_file=None))  # type: ignore[call-arg]
-    settings = flow_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+    settings = Settings(_env_file=None).flow_settings()  # type: ignore[call-arg]
     for walk in range(40):
         trigger = rng.choice((None, *TRIGGERS))
         now = NOW + timedelta(hours=walk)

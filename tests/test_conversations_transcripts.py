@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.chat import flow_settings
 from bot.settings import Settings
 from bot.texts import Renderer
 from conversations.engine import resume, start
@@ -62,7 +61,7 @@ def replay(spec: dict[str, Any], scenario: dict[str, Any]) -> list[dict[str, Any
     settings = _settings()
     renderer = Renderer(ROOT / "templates", settings, telegram_on=True)
     now = datetime.fromisoformat(spec["now"])
-    context = Context("", spec["language"], spec["channel"], scenario.get("trigger"), flow_settings(settings))
+    context = Context("", spec["language"], spec["channel"], scenario.get("trigger"), settings.flow_settings())
     state, events = start(spec["flow"], context, now)
     turns = [{"start": scenario.get("trigger"), "out": [_event_json(e, state, renderer) for e in events]}]
     for turn in scenario["inputs"]:

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from bot.cases import OPEN_STATUSES, case_priority, urgency_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
+from bot.handle import first_name
 from bot.schema import cases, messages, rent_positions, staff, tenants
 from scheduler.calendar import demand_deadline
 
@@ -23,12 +24,6 @@ STATUS_FILTERS = ("open", *OPEN_STATUSES, "closed")
 CLOSED_SHOWN = 300
 ORIGINS = {"handoff": "the tenant asked for an adviser", "outreach": "urgent outreach", "manual": "opened by hand"}
 REASONS = {"tenant_asked": "The tenant asked to talk to an adviser and agreed to share their answers."}
-
-
-def first_name(name: str) -> str:
-    """The first word of a name."""
-    parts = name.split()
-    return parts[0] if parts else name
 
 
 def case_origin(case: Any) -> str:

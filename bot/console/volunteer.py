@@ -12,10 +12,10 @@ from starlette.routing import BaseRoute, Route
 
 from bot.cases import CaseError, finish_task
 from bot.console.audit import record
-from bot.console.inbox import first_name
 from bot.console.messaging import reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+from bot.handle import first_name
 from bot.schema import cases, tenants
 
 __all__ = ["VOLUNTEER_TEMPLATES", "routes"]
