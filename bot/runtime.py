@@ -54,6 +54,7 @@ class Runtime:
     telegram: object | None = None  # bot.channels.telegram.TelegramChannel when Telegram is on
     background: bool = True
     extra_stop: list[Callable[[], object]] = field(default_factory=list)
+    pause_flag: bool = False  # the console's switch, stored in settings_flags and read at start
 
     @property
     def sandbox(self) -> dict[str, SandboxChannel]:
@@ -63,8 +64,6 @@ class Runtime:
     def paused(self) -> bool:
         """The global pause switch (a setting; the console can flip it too)."""
         return self.settings.paused or self.pause_flag
-
-    pause_flag: bool = False
 
     async def start(self) -> None:
         """Open channels and start the background tasks in the running loop."""
