@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,9 @@ from bot.db import Database
 from bot.migrate import upgrade
 from bot.schema import inbound, outbox
 from tests.helpers import add_tenant
-from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStandin, sign
+from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStandin, sign, twilio_standin
+
+__all__ = ["twilio_standin"]  # the stand-in fixture
 
 PUBLIC_URL = "https://keephome.example.org"
 
@@ -77,22 +78,6 @@ def test_run_on_postgres_refuses_a_schema_that_is_behind(pg_url: str, tmp_path: 
     assert "0001" in upgraded.stdout
 
 
-@pytest.fixture
-async def standin() -> AsyncIterator[TwilioStandin]:
-    from aiohttp import web
-
-    server = TwilioStandin()
-    app = web.Application()
-    app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", server.create_message)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield server
-    await runner.cleanup()
-
-
 async def _start(command: list[str], env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         *command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -112,8 +97,9 @@ async def _wait_healthy(client: httpx.AsyncClient, process: asyncio.subprocess.P
 
 
 async def test_a_process_killed_right_after_answering_webhooks_loses_nothing(
-    standin: TwilioStandin, tmp_path: Path
+    twilio_standin: TwilioStandin, tmp_path: Path
 ) -> None:
+    standin = twilio_standin
     url = f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}"
     db = Database(url)
     await upgrade(db)
