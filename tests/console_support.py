@@ -11,8 +11,9 @@ from sqlalchemy import select, update
 
 from bot.cases import open_case
 from bot.runtime import Runtime
-from bot.schema import cases, consents, rent_positions, staff, tenants
+from bot.schema import cases, consents, staff
 from bot.staff import create_staff, hash_password
+from tests import helpers
 
 __all__ = [
     "PASSWORD",
@@ -61,30 +62,19 @@ async def add_tenant(
     **position: Any,
 ) -> int:
     """A tenant with a rent position (balance in øre, dates as keyword arguments)."""
-    at = rt.clock()
-    async with rt.db.write() as conn:
-        tenant_id = (
-            await conn.execute(
-                tenants.insert()
-                .values(
-                    tenant_ref=ref,
-                    name=name,
-                    phone=phone,
-                    language=language,
-                    channel_preference="auto",
-                    telegram_chat_id=chat_id,
-                    telegram_blocked=False,
-                    status=status,
-                    created_at=at,
-                    updated_at=at,
-                )
-                .returning(tenants.c.id)
-            )
-        ).scalar_one()
-        values: dict[str, Any] = {"balance_ore": 0, "due_day": 1, "balance_as_of": today(rt)}
-        values.update(position)
-        await conn.execute(rent_positions.insert().values(tenant_id=tenant_id, updated_at=at, **values))
-    return int(tenant_id)
+    position.setdefault("balance_ore", 0)
+    return await helpers.add_tenant(
+        rt.db,
+        ref,
+        name=name,
+        phone=phone,
+        chat_id=chat_id,
+        language=language,
+        status=status,
+        now=rt.clock(),
+        today=today(rt),
+        **position,
+    )
 
 
 async def add_case(

@@ -21,10 +21,12 @@ async def add_tenant(
     chat_id: int | None = None,
     status: str = "active",
     balance_ore: int = 0,
+    now: datetime | None = None,
+    today: date | None = None,
     **position: Any,
 ) -> int:
     """Insert a tenant and a rent position; returns the tenant id."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     async with db.write() as conn:
         tenant_id = (
             await conn.execute(
@@ -48,7 +50,7 @@ async def add_tenant(
             "tenant_id": tenant_id,
             "due_day": 1,
             "balance_ore": balance_ore,
-            "balance_as_of": date.today(),
+            "balance_as_of": today or date.today(),
             "at_risk": False,
             "arrears_last_12m": False,
             "updated_at": now,
