@@ -58,7 +58,8 @@ class ImportSummary:
     settled_ids: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{self.created + self.updated} tenants: {self.created} new, {self.updated} updated"
+        total = self.created + self.updated
+        return f"{total} {'tenant' if total == 1 else 'tenants'}: {self.created} new, {self.updated} updated"
 
 
 def arrears_flags(row: ImportRow, last_arrears_on: date | None) -> tuple[date | None, bool]:
@@ -257,7 +258,8 @@ async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO,
         return 1
     db = Database(settings.database_url)
     try:
-        if not await _ready(db, migrate=not dry_run, err=err):
+        # SQLite migrates itself, as `run` does: a dry run against a new file then reports "all new".
+        if not await _ready(db, migrate=True, err=err):
             return 2
         if dry_run:
             summary = await preview_import(db, result.rows)

@@ -234,3 +234,17 @@ async def test_hundred_thousand_rows_import_on_sqlite(sqlite_url: str, tmp_path:
         assert (last["phone"], last["balance_ore"], last["monthly_rent_ore"]) == ("+4526099999", 100025, 710050)
     finally:
         await db.dispose()
+
+
+async def test_a_dry_run_against_a_new_sqlite_file_reports_every_row_as_new(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    out, err = io.StringIO(), io.StringIO()
+    path = FIXTURES / "tenants_semicolon.csv"
+    assert await run_import(settings, path, True, out, err) == 0, err.getvalue()
+    assert " new, 0 updated" in out.getvalue()
+    db = Database(settings.database_url)
+    try:
+        async with db.read() as conn:
+            assert (await conn.execute(select(func.count()).select_from(tenants))).scalar_one() == 0
+    finally:
+        await db.dispose()
