@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
-from sqlalchemy.ext.asyncio import create_async_engine
+import pytest
 
 from bot.inbound import InboundMessage
 from bot.runtime import Runtime
 from tests.helpers import add_tenant
 
 
-async def test_healthz_checks_the_database(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_healthz_checks_the_database(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     answer = await client.get("/healthz")
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok", "database": "ok"}
-    await runtime.db.dispose()
-    runtime.db.reader = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/keephome.db")
+
+    @asynccontextmanager
+    async def unreachable() -> AsyncIterator[None]:
+        raise OSError("unable to open database file")
+        yield
+
+    monkeypatch.setattr(runtime.db, "read", unreachable)
     broken = await client.get("/healthz")
     assert broken.status_code == 503
     assert broken.json()["database"] == "unreachable"
