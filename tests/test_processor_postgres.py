@@ -58,3 +58,52 @@ async def test_two_processors_handle_each_message_once_and_in_order(pg_url: str)
         assert handled_order == sent  # one tenant's messages in the order they arrived
     for db in (*dbs, setup):
         await db.dispose()
+
+
+async def test_two_senders_never_send_one_row_twice(pg_url: str) -> None:
+    from datetime import timedelta
+
+    from bot.channels.sandbox import SandboxChannel
+    from bot.outbox import enqueue
+    from bot.ratelimit import RateLimiter
+    from bot.runtime import TEMPLATES_DIR
+    from bot.sender import Sender
+    from bot.texts import Renderer
+
+    settings = make_settings(pg_url)
+    setup = Database(pg_url)
+    await upgrade(setup)
+    tenant_id = await add_tenant(setup)
+    now = datetime.now(UTC)
+    async with setup.write() as conn:
+        for i in range(60):
+            await conn.run_sync(
+                enqueue,
+                now=now,
+                channel="sms",
+                template="keyword.help",
+                values={},
+                language="da",
+                idempotency_key=f"k{i}",
+                tenant_id=tenant_id,
+            )
+    sms = SandboxChannel("sms")  # both "processes" send through one phone, so doubles would show
+    dbs = [Database(pg_url), Database(pg_url)]
+    senders = [
+        Sender(
+            db,
+            {"sms": sms},
+            Renderer(TEMPLATES_DIR, settings),
+            lambda: datetime.now(UTC),
+            Metrics(),
+            rates={"sms": RateLimiter(1e6)},
+            lease=timedelta(seconds=60),
+            batch=7,
+        )
+        for db in dbs
+    ]
+    counts = await asyncio.gather(*(s.drain() for s in senders))
+    assert sum(counts) == 60 and all(n > 0 for n in counts)
+    assert len(sms.sent) == 60
+    for db in (*dbs, setup):
+        await db.dispose()
