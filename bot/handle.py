@@ -21,6 +21,7 @@ from bot.cases import HELD_STATUSES, OPEN_STATUSES
 from bot.outbox import enqueue
 from bot.schema import audit_log, cases, conversations, messages, outbox, tenants, unknown_senders
 from bot.settings import Settings
+from bot.telegram_linking import handle_unlinked
 from conversations import engine
 from conversations.keywords import Keyword, classify, looks_like_stop_wish
 from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
@@ -110,8 +111,6 @@ class InboundHandler:
         tenant = self._find_tenant(conn, row)
         if tenant is None:
             if row.channel == "telegram":
-                from bot.telegram_linking import handle_unlinked
-
                 return handle_unlinked(conn, row.sender, row.text, row.payload or {}, now, self._settings, row.id)
             return self._unknown_sms(conn, row, now)
         conn.execute(
