@@ -254,6 +254,9 @@ staff = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("telegram_chat_id", BigInteger, nullable=True),
     Column("notify_telegram", Boolean, nullable=False, default=False),
+    # a one-time code the staff member types to the bot ("STAFF 123456") to link their chat for notices
+    Column("telegram_code_hash", String(128), nullable=True),
+    Column("telegram_code_expires_at", TS, nullable=True),
     Column("setup_token_hash", String(128), nullable=True),
     Column("setup_expires_at", TS, nullable=True),
     Column("failed_logins", Integer, nullable=False, default=0),

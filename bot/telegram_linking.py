@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from telegram.helpers import create_deep_linked_url
 
 from bot import linking
 from bot.outbox import enqueue
-from bot.schema import tenants, unknown_senders
+from bot.schema import audit_log, staff, tenants, unknown_senders
 from bot.settings import Settings
 
-__all__ = ["BLOCK_MINUTES", "MAX_FAILED_CODES", "deep_link", "handle_unlinked", "normalise_phone", "sender_hash"]
+__all__ = [
+    "BLOCK_MINUTES",
+    "MAX_FAILED_CODES",
+    "STAFF_CODE",
+    "deep_link",
+    "handle_unlinked",
+    "normalise_phone",
+    "sender_hash",
+]
 
+# What a staff member types to the bot to get notices here: "STAFF 123456" (the code from their console page).
+STAFF_CODE = re.compile(r"^\s*staff\s*(\d{3})[\s-]?(\d{3})\s*$", re.IGNORECASE)
 MAX_FAILED_CODES = 5
 BLOCK_MINUTES = 15
 
@@ -92,6 +104,59 @@ def _linked(conn: Connection, tenant_id: int, now: datetime, inbound_id: int) ->
 def _redeem(
     conn: Connection, kind: str, secret: str, chat_id: str, now: datetime, settings: Settings, inbound_id: int
 ) -> str:
+    def attempt() -> tuple[bool, str]:
+        result = linking.redeem(conn, kind, secret, int(chat_id), now)
+        if result.tenant_id is None:
+            return False, f"link_{result.problem or 'unknown'}"
+        _linked(conn, result.tenant_id, now, inbound_id)
+        return True, f"linked_by_{kind}"
+
+    return _guarded(conn, chat_id, now, settings, inbound_id, attempt)
+
+
+def _redeem_staff(conn: Connection, code: str, chat_id: str, now: datetime, settings: Settings, inbound_id: int) -> str:
+    """A staff member links this chat for notices of urgent cases with the code from their console page."""
+
+    def attempt() -> tuple[bool, str]:
+        person = conn.execute(
+            select(staff.c.id).where(
+                staff.c.telegram_code_hash == linking.hash_secret(f"staff:{code}"),
+                staff.c.telegram_code_expires_at > now,
+                staff.c.active.is_(True),
+            )
+        ).first()
+        if person is None:
+            return False, "staff_link_unknown"
+        conn.execute(
+            update(staff)
+            .where(staff.c.id == person.id)
+            .values(
+                telegram_chat_id=int(chat_id),
+                notify_telegram=True,
+                telegram_code_hash=None,
+                telegram_code_expires_at=None,
+            )
+        )
+        conn.execute(
+            audit_log.insert().values(
+                at=now, actor=f"staff:{person.id}", action="staff.telegram_linked", target=f"staff:{person.id}"
+            )
+        )
+        _reply(conn, "staff.linked", now, inbound_id, language="da", chat_id=chat_id)
+        return True, "staff_linked"
+
+    return _guarded(conn, chat_id, now, settings, inbound_id, attempt)
+
+
+def _guarded(
+    conn: Connection,
+    chat_id: str,
+    now: datetime,
+    settings: Settings,
+    inbound_id: int,
+    attempt: Callable[[], tuple[bool, str]],
+) -> str:
+    """Try a code unless this chat guessed wrong too often; count the misses."""
     key = sender_hash(settings, chat_id)
     row = _sender_row(conn, key)
     blocked_until = row.blocked_until if row is not None else None
@@ -108,18 +173,17 @@ def _redeem(
             values={"wait_minutes": minutes},
         )
         return "link_slowed"
-    result = linking.redeem(conn, kind, secret, int(chat_id), now)
-    if result.tenant_id is not None:
+    ok, outcome = attempt()
+    if ok:
         if row is not None:
             _upsert(conn, key, failed_codes=0, blocked_until=None)
-        _linked(conn, result.tenant_id, now, inbound_id)
-        return f"linked_by_{kind}"
+        return outcome
     # An expired block starts a fresh count.
     failed = (row.failed_codes if row is not None and blocked_until is None else 0) + 1
     block = now + timedelta(minutes=BLOCK_MINUTES) if failed >= MAX_FAILED_CODES else None
     _upsert(conn, key, failed_codes=failed, blocked_until=block)
     _reply(conn, "link.bad_code", now, inbound_id, language=settings.fallback_language, chat_id=chat_id)
-    return f"link_{result.problem or 'unknown'}"
+    return outcome
 
 
 def _contact(
@@ -180,6 +244,9 @@ def handle_unlinked(
             return _redeem(conn, "token", start, chat_id, now, settings, inbound_id)
         # Pressing Start deserves an answer each time; it is a person asking how this works.
         return _welcome(conn, chat_id, now, settings, inbound_id, always=True)
+    staff_code = STAFF_CODE.match(text or "")
+    if staff_code:
+        return _redeem_staff(conn, "".join(staff_code.groups()), chat_id, now, settings, inbound_id)
     if text and linking.CODE_PATTERN.match(text):
         return _redeem(conn, "code", text, chat_id, now, settings, inbound_id)
     return _welcome(conn, chat_id, now, settings, inbound_id, always=False)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from sqlalchemy import select, update
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+from bot.linking import hash_secret
 from bot.schema import staff
 from bot.staff import ROLES, StaffError, create_staff, deactivate_staff, issue_setup_link, set_role
 
@@ -124,6 +128,39 @@ async def _save_me(request: Request, me: StaffSession) -> Response:
     return redirect("/console/me?saved=1")
 
 
+TELEGRAM_CODE_MINUTES = 30
+
+
+@guard("admin", "adviser", "volunteer")
+async def _telegram_code(request: Request, me: StaffSession) -> Response:
+    """A one-time code to type to the bot ("STAFF 123456"): it links this person's chat for notices."""
+    if me.role not in NOTICE_ROLES:
+        raise FormError("notices of urgent cases go to advisers and admins")
+    code = "".join(secrets.choice("0123456789") for _ in range(6))
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        await conn.execute(
+            update(staff)
+            .where(staff.c.id == me.staff_id)
+            .values(
+                telegram_code_hash=hash_secret(f"staff:{code}"),
+                telegram_code_expires_at=at + timedelta(minutes=TELEGRAM_CODE_MINUTES),
+            )
+        )
+        row = (await conn.execute(select(staff).where(staff.c.id == me.staff_id))).one()
+        await record(conn, at, me.actor, "staff.telegram_code", f"staff:{me.staff_id}")
+    rt = runtime(request)
+    return render(
+        request,
+        "me.html",
+        account=row,
+        saved=False,
+        code=f"{code[:3]} {code[3:]}",
+        code_minutes=TELEGRAM_CODE_MINUTES,
+        bot=rt.settings.telegram_bot.lstrip("@"),
+    )
+
+
 def routes() -> list[BaseRoute]:
     """Staff administration and the personal settings page."""
     return [
@@ -134,4 +171,5 @@ def routes() -> list[BaseRoute]:
         Route("/console/staff/{staff_id}/deactivate", _deactivate, methods=["POST"]),
         Route("/console/me", _me, methods=["GET"]),
         Route("/console/me", _save_me, methods=["POST"]),
+        Route("/console/me/telegram-code", _telegram_code, methods=["POST"]),
     ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 20:42:17.046150
+Create Date: 2026-11-25 21:37:33.403876
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("telegram_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("notify_telegram", sa.Boolean(), nullable=False),
+        sa.Column("telegram_code_hash", sa.String(length=128), nullable=True),
+        sa.Column("telegram_code_expires_at", bot.schema.UTCDateTime(timezone=True), nullable=True),
         sa.Column("setup_token_hash", sa.String(length=128), nullable=True),
         sa.Column("setup_expires_at", bot.schema.UTCDateTime(timezone=True), nullable=True),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
