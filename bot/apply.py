@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
 from bot import linking
-from bot.cases import open_case, open_case_for
+from bot.cases import open_case
 from bot.notices import notify_urgent_case
 from bot.outbox import enqueue
 from bot.schema import cases, consents, conversations, rent_positions
@@ -153,23 +152,3 @@ def apply_events(conn: Connection, turn: Turn, events: Sequence[Event]) -> None:
             case AnswerRecorded() | ConversationEnded():
                 # Answers live in the conversation state, which the adviser reads with consent.
                 pass
-
-
-def tenant_case_held(conn: Connection, tenant_id: int) -> Any | None:
-    """The open case if a person holds it (the bot then stays quiet)."""
-    case = open_case_for(conn, tenant_id)
-    if case is not None and case.status in ("taken", "waiting_tenant", "volunteer"):
-        return case
-    return None
-
-
-def active_conversation(conn: Connection, tenant_id: int) -> Any | None:
-    """The tenant's active conversation row, if any."""
-    return (
-        conn.execute(
-            select(conversations)
-            .where(conversations.c.tenant_id == tenant_id, conversations.c.active.is_(True))
-            .order_by(conversations.c.id.desc())
-            .limit(1)
-        )
-    ).first()

@@ -111,17 +111,19 @@ def _hold_unsent(conn: Connection, conversation_id: int, now: datetime) -> bool:
     return len(unsent) == len(rows)
 
 
+# What resuming a conversation without the tenant needs to know about it.
+_WAITING = (
+    conversations.c.id,
+    conversations.c.tenant_id,
+    conversations.c.state,
+    conversations.c.version,
+    tenants.c.language,
+)
+
+
 def _expire_batch(conn: Connection, now: datetime, settings: Settings, is_sqlite: bool, batch: int) -> int:
     stmt = (
-        select(
-            conversations.c.id,
-            conversations.c.tenant_id,
-            conversations.c.state,
-            conversations.c.version,
-            tenants.c.language,
-            tenants.c.status,
-            _held.label("held"),
-        )
+        select(*_WAITING, tenants.c.status, _held.label("held"))
         .join(tenants, tenants.c.id == conversations.c.tenant_id)
         .where(conversations.c.active.is_(True), conversations.c.waiting_until <= now)
         .order_by(conversations.c.waiting_until, conversations.c.id)
@@ -171,13 +173,7 @@ def balance_updated(
     handled = 0
     for part in chunked(ids):
         stmt = (
-            select(
-                conversations.c.id,
-                conversations.c.tenant_id,
-                conversations.c.state,
-                conversations.c.version,
-                tenants.c.language,
-            )
+            select(*_WAITING)
             .join(tenants, tenants.c.id == conversations.c.tenant_id)
             .join(rent_positions, rent_positions.c.tenant_id == conversations.c.tenant_id)
             .where(
