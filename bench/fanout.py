@@ -33,16 +33,16 @@ from aiohttp import web
 
 from bot.app import tune_gc
 from bot.channels.twilio_sms import TwilioChannel
-from bot.db import Database
 from bot.metrics import Metrics
-from bot.migrate import upgrade
-from bot.ratelimit import RateLimiter
-from bot.reminders import plan_reminders
+from bot.outbox.ratelimit import RateLimiter
+from bot.outbox.render import Renderer
+from bot.outbox.sender import Sender
+from bot.reminders.plan import plan_reminders
 from bot.runtime import TEMPLATES_DIR
-from bot.schema import rent_positions, tenants
-from bot.sender import Sender
 from bot.settings import Settings, load_settings
-from bot.texts import Renderer
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.schema import rent_positions, tenants
 
 TZ = ZoneInfo("Europe/Copenhagen")
 # Tuesday 3 March 2026, 10:00: the day after the last on-time day of rent due 1 March (the busiest day).

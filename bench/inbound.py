@@ -28,9 +28,9 @@ import phonenumbers
 from loadgen import WrkResult, run_wrk, signed_requests, write_script
 from servers import server_options
 
-from bot.db import Database
-from bot.migrate import upgrade
-from bot.schema import rent_positions, tenants
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.schema import rent_positions, tenants
 
 __all__ = ["Round", "main"]
 

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.runtime import Runtime
-from bot.schema import outbox
+from bot.store.schema import outbox
 
 __all__ = ["create_app", "tune_gc"]
 
@@ -61,7 +61,7 @@ def create_app(rt: Runtime) -> Starlette:
         *console_routes(),
     ]
     if rt.demo:
-        from bot.simulator import routes as simulator_routes
+        from bot.demo.simulator import routes as simulator_routes
 
         routes.extend(simulator_routes())
 

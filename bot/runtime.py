@@ -7,24 +7,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from bot.channels.base import Channel
 from bot.channels.sandbox import SandboxChannel
-from bot.db import Database, utcnow
-from bot.dispatch import Processor
-from bot.inbound import Inbox
+from bot.inbound.inbox import Inbox
+from bot.inbound.processor import Processor
 from bot.metrics import Metrics
-from bot.ratelimit import RateLimiter
-from bot.sender import Sender
+from bot.outbox.ratelimit import RateLimiter
+from bot.outbox.render import Renderer
+from bot.outbox.sender import Sender
+from bot.paths import TEMPLATES_DIR
 from bot.settings import Settings
-from bot.texts import Renderer
+from bot.store.db import Database, utcnow
 
-__all__ = ["TEMPLATES_DIR", "Clock", "Runtime", "build_runtime"]
+__all__ = ["Clock", "Runtime", "build_runtime"]
 
 log = logging.getLogger(__name__)
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 class Clock:
@@ -82,13 +80,13 @@ class Runtime:
             if self.settings.run_sender:
                 await self.sender.start()
             if self.settings.telegram_mode == "polling":
-                from bot.telegram_cli import start_polling
+                from bot.inbound.poller import start_polling
 
                 poller = await start_polling(self)
                 if poller is not None:
                     self.extra_stop.append(poller.stop)
             if self.settings.run_scheduler:
-                from bot.jobs import start_scheduler
+                from bot.reminders.jobs import start_scheduler
 
                 start_scheduler(self)  # registers its own shutdown in extra_stop
 

@@ -15,10 +15,10 @@ import pytest
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bot.channels.sandbox import SandboxChannel
-from bot.db import Database
-from bot.migrate import upgrade
 from bot.runtime import Clock, Runtime, build_runtime
 from bot.settings import Settings, load_settings
+from bot.store.db import Database
+from bot.store.migrate import upgrade
 
 PG_URL = os.environ.get("KEEPHOME_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 

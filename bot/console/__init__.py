@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.runtime import TEMPLATES_DIR
+from bot.paths import TEMPLATES_DIR
 
 __all__ = ["routes"]
 

@@ -15,7 +15,7 @@ from bot.console.audit import record
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.runtime import Runtime
-from bot.schema import settings_flags, tenants
+from bot.store.schema import settings_flags, tenants
 
 __all__ = ["PAUSE_FLAG", "load_pause_flag", "routes", "save_pause_flag"]
 

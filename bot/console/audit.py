@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, render, runtime
-from bot.schema import audit_log, staff
+from bot.store.schema import audit_log, staff
 
 __all__ = ["PAGE_SIZE", "record", "routes"]
 

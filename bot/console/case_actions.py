@@ -13,14 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot import cases as case_ops
-from bot.cases import HELD_STATUSES, CaseError
 from bot.console.audit import record
 from bot.console.case_page import case_id_of, load_case
 from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime, today
-from bot.schema import staff
+from bot.host import cases as case_ops
+from bot.host.cases import HELD_STATUSES, CaseError
+from bot.store.schema import staff
 
 __all__ = ["routes"]
 

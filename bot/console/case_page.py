@@ -12,15 +12,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.cases import OUTCOMES
 from bot.console.audit import record
 from bot.console.inbox import ORIGINS, REASONS, urgency
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.transcript import Shown, answers, transcript
 from bot.console.web import NotFound, local_day, local_time, money, now, render, runtime, today
-from bot.handle import first_name
-from bot.schema import case_events, cases, rent_positions, staff, tenants
+from bot.host.cases import OUTCOMES
+from bot.inbound.handler import first_name
+from bot.store.schema import case_events, cases, rent_positions, staff, tenants
 
 __all__ = ["answer_rows", "case_id_of", "load_case", "message_json", "routes"]
 

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.cases import OPEN_STATUSES, case_priority, urgency_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
-from bot.handle import first_name
-from bot.schema import cases, messages, rent_positions, staff, tenants
+from bot.host.cases import OPEN_STATUSES, case_priority, urgency_of
+from bot.inbound.handler import first_name
+from bot.store.schema import cases, messages, rent_positions, staff, tenants
 from scheduler.calendar import demand_deadline
 
 __all__ = ["ORIGINS", "REASONS", "STATUS_FILTERS", "case_origin", "first_name", "routes", "urgency"]

@@ -14,11 +14,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console import csrf
+from bot.console.accounts import MIN_PASSWORD_LENGTH, hash_password, redeem_setup_token, verify_password
 from bot.console.audit import record
 from bot.console.sessions import StaffSession, clear_cookie, create_session, end_session, guard, set_cookie
 from bot.console.web import now, redirect, render, runtime
-from bot.schema import staff
-from bot.staff import MIN_PASSWORD_LENGTH, hash_password, redeem_setup_token, verify_password
+from bot.store.schema import staff
 
 __all__ = ["IP_LIMIT", "LOCK_AFTER", "IpThrottle", "lock_delay", "routes"]
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.outbox import enqueue
-from bot.schema import outbox
+from bot.outbox.enqueue import enqueue
+from bot.store.schema import outbox
 
 __all__ = ["AMOUNT", "reply_channel", "send_to_tenant", "sms_warnings"]
 

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.cases import CaseError
 from bot.console import csrf
+from bot.console.accounts import StaffError, hash_token
 from bot.console.web import FormError, NotFound, now, redirect, render, runtime
-from bot.schema import staff, staff_sessions
-from bot.staff import StaffError, hash_token
+from bot.host.cases import CaseError
+from bot.store.schema import staff, staff_sessions
 
 __all__ = [
     "COOKIE",

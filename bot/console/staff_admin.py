@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console.accounts import ROLES, StaffError, create_staff, deactivate_staff, issue_setup_link, set_role
 from bot.console.audit import record
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
-from bot.linking import hash_secret
-from bot.schema import staff
-from bot.staff import ROLES, StaffError, create_staff, deactivate_staff, issue_setup_link, set_role
+from bot.store.schema import staff
+from bot.tenants.linking import hash_secret
 
 __all__ = ["NOTICE_ROLES", "routes"]
 

@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.cases import open_case
 from bot.console.audit import record
 from bot.console.inbox import urgency
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, field, now, redirect, render, runtime, today
-from bot.schema import cases, rent_positions, tenants
+from bot.host.cases import open_case
+from bot.store.schema import cases, rent_positions, tenants
 
 __all__ = ["routes"]
 

@@ -10,9 +10,9 @@ from jinja2 import TemplateError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.cases import has_consent
-from bot.schema import conversations, inbound, messages, outbox
-from bot.texts import Renderer, TemplateMissing
+from bot.host.cases import has_consent
+from bot.outbox.render import Renderer, TemplateMissing
+from bot.store.schema import conversations, inbound, messages, outbox
 from conversations.model import Channel
 from conversations.values import decode_values
 

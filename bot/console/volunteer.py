@@ -10,13 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.cases import CaseError, finish_task
 from bot.console.audit import record
 from bot.console.messaging import reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
-from bot.handle import first_name
-from bot.schema import cases, tenants
+from bot.host.cases import CaseError, finish_task
+from bot.inbound.handler import first_name
+from bot.store.schema import cases, tenants
 
 __all__ = ["VOLUNTEER_TEMPLATES", "routes"]
 

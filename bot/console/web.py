@@ -14,7 +14,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from bot.runtime import TEMPLATES_DIR, Runtime
+from bot.paths import TEMPLATES_DIR
+from bot.runtime import Runtime
 
 __all__ = [
     "FormError",

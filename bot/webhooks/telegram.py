@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 
-from bot.inbound import InboundMessage
+from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 
 __all__ = ["answer_callback", "parse_update", "receive_update", "routes", "to_inbound"]

@@ -17,9 +17,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
-from bot.inbound import InboundMessage
-from bot.outbox import STATUS_RANK
-from bot.schema import messages, tenants
+from bot.inbound.inbox import InboundMessage
+from bot.outbox.enqueue import STATUS_RANK
+from bot.store.schema import messages, tenants
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

@@ -1,0 +1,289 @@
+"""`keephome check`: every text exists, renders, fits the SMS budget and keeps the SMS rules."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from babel.dates import format_date
+from jinja2 import TemplateError, UndefinedError
+
+from bot.outbox.render import LOCALES, Renderer
+from bot.paths import TEMPLATES_DIR
+from bot.settings import Settings
+from conversations.flow import Ask
+from conversations.flowcheck import ENGINE_TEMPLATES, check_flow, templates_used
+from conversations.flows import FLOWS
+from conversations.model import TRIGGERS, Channel
+from conversations.values import Money, Value
+
+__all__ = [
+    "CHANNELS",
+    "HOST_TEMPLATES",
+    "CheckReport",
+    "SmsStat",
+    "main",
+    "print_report",
+    "required_templates",
+    "run_check",
+    "sms_segments",
+]
+
+CHANNELS: tuple[Channel, ...] = ("sms", "telegram")
+
+# Keys the host sends itself, on both channels, in every enabled language.
+HOST_TEMPLATES = (
+    "keyword.opted_out",
+    "keyword.opted_in",
+    "keyword.wrong_number",
+    "keyword.help",
+    "keyword.stop_hint",
+    "keyword.language_changed",
+    "unknown_number",
+    "link.code",
+    "link.linked",
+    "link.bad_code",
+    "link.contact_mismatch",
+    "telegram.welcome",
+    "case.taken",
+    "case.closed",
+    "case.reply",
+    "consent.withdrawn",
+)
+
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENSION = set("^{}\\[~]|€\f")
+_TYPOGRAPHIC = set("‘’“”„–—…")
+
+# Realistic sample values: the rent timeline's dates and amounts must never reach an SMS.
+TIMELINE_DATES = {
+    "due_date": date(2026, 12, 1),
+    "deadline": date(2026, 12, 17),
+    "court_date": date(2027, 1, 12),
+}
+SAMPLE_VALUES: dict[str, Value] = {
+    "first_name": "Testlejer",
+    "trigger": "",
+    "pay_on": date(2026, 12, 15),
+    "amount": Money(250050),
+    "balance": Money(712050),
+    "monthly_rent": Money(710000),
+    "days_left": 14,
+    "code": "482913",
+    "text": "Hej, jeg ringer dig op i morgen.",
+    **TIMELINE_DATES,
+}
+_AMOUNT = re.compile(r"\d[\d.,]*\s*(kr\b|kr\.|kroner|dkk|,-)|\b(kr\.?|dkk)\s*\d|\d{1,3}(\.\d{3})+,\d{2}", re.IGNORECASE)
+_DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SmsStat:
+    """Encoding and length of one rendered SMS text."""
+
+    language: str
+    key: str
+    encoding: str
+    segments: int
+    characters: int
+
+
+@dataclass
+class CheckReport:
+    """The outcome of `run_check`: problems fail the check, warnings do not."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sms: list[SmsStat] = field(default_factory=list)
+    unreviewed: list[str] = field(default_factory=list)
+    live: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.problems
+
+
+def sms_segments(text: str) -> tuple[str, int]:
+    """The encoding (GSM-7 or UCS-2) and segment count Twilio would use for a text."""
+    if all(c in _GSM_BASIC or c in _GSM_EXTENSION for c in text):
+        septets = sum(2 if c in _GSM_EXTENSION else 1 for c in text)
+        return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
+    units = len(text.encode("utf-16-le")) // 2
+    return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
+
+
+def required_templates(channel: Channel) -> set[str]:
+    """Every key the flows, the engine and the host can send on a channel."""
+    keys = set(ENGINE_TEMPLATES) | set(HOST_TEMPLATES)
+    for flow in FLOWS.values():
+        keys |= templates_used(flow, channel)
+    return keys
+
+
+def _conversation_openers() -> set[str]:
+    keys = {"common.nudge"}
+    for flow in FLOWS.values():
+        first = flow.steps.get(flow.start)
+        if isinstance(first, Ask) and "sms" in flow.channels:
+            keys.add(first.template)
+    return keys
+
+
+def _timeline_strings(language: str) -> list[str]:
+    locale = LOCALES.get(language, language)
+    found: list[str] = []
+    for day in TIMELINE_DATES.values():
+        found += [
+            str(format_date(day, format="long", locale=locale)),
+            f"{day.day}/{day.month}",
+            f"{day.day}.{day.month}.",
+        ]
+    return found
+
+
+def _sms_rules(text: str, where: str, language: str, settings: Settings) -> list[str]:
+    problems: list[str] = []
+    lowered = text.lower()
+    if _AMOUNT.search(text):
+        problems.append(f"{where}: an SMS must not carry an amount")
+    if any(s.lower() in lowered for s in _timeline_strings(language)) or _DAY_COUNT.search(text):
+        problems.append(f"{where}: an SMS must not show a computed date or day count")
+    for word in settings.forbidden_words:
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", lowered):
+            problems.append(f"{where}: forbidden word {word!r} in an SMS")
+    if _TYPOGRAPHIC & set(text):
+        problems.append(f"{where}: typographic quotes or dashes force UCS-2; use plain ones")
+    return problems
+
+
+def _languages(templates_dir: Path) -> dict[str, dict[str, object]]:
+    found: dict[str, dict[str, object]] = {}
+    for meta in sorted(templates_dir.glob("*/meta.toml")):
+        found[meta.parent.name] = tomllib.loads(meta.read_text(encoding="utf-8"))
+    return found
+
+
+def _render_once(renderer: Renderer, key: str, values: dict[str, Value], language: str, channel: Channel) -> str:
+    """Render; a key keephome itself never sends (e.g. a staff notice) gets placeholders for its values."""
+    known = key in required_templates(channel)
+    for _ in range(20):
+        try:
+            return renderer.render(key, values, language, channel).text
+        except UndefinedError as exc:
+            name = re.match(r"'(\w+)' is undefined", str(exc.message))
+            if known or name is None:
+                raise
+            values = {**values, name.group(1): f"<{name.group(1)}>"}
+    raise TemplateError(f"too many unknown values in {key}")
+
+
+def _render_all(renderer: Renderer, path: Path, language: str) -> tuple[list[str], list[str]]:
+    """Render one template file with each trigger; returns texts and problems."""
+    key, channel = path.name.removesuffix(".txt").rsplit(".", 1)
+    if channel not in CHANNELS:
+        return [], [f"{language}/{path.name}: channel must be sms or telegram"]
+    texts: list[str] = []
+    for trigger in ("", *TRIGGERS):
+        try:
+            text = _render_once(renderer, key, {**SAMPLE_VALUES, "trigger": trigger}, language, channel)
+        except (TemplateError, TypeError, ValueError) as exc:
+            return [], [f"{language}/{path.name}: does not render: {exc}"]
+        if text not in texts:
+            texts.append(text)
+    return texts, []
+
+
+def _check_language(report: CheckReport, renderer: Renderer, folder: Path, settings: Settings) -> None:
+    language = folder.name
+    enabled = language in settings.language_list
+    for channel in CHANNELS:
+        missing = sorted(k for k in required_templates(channel) if not renderer.exists(k, language, channel))
+        if missing:
+            target = report.problems if enabled else report.warnings
+            target.extend(f"{language}: missing {channel} text {key!r}" for key in missing)
+    openers = _conversation_openers()
+    for path in sorted(folder.glob("*.txt")):
+        texts, problems = _render_all(renderer, path, language)
+        report.problems.extend(problems)
+        key, kind = path.name.removesuffix(".txt").rsplit(".", 1)
+        if kind != "sms":
+            continue
+        findings: list[str] = []
+        for text in texts:
+            encoding, segments = sms_segments(text)
+            report.sms.append(SmsStat(language, key, encoding, segments, len(text)))
+            where = f"{language}/{path.name}"
+            if segments > settings.sms_segment_budget:
+                findings.append(f"{where}: {segments} segments ({encoding}), budget {settings.sms_segment_budget}")
+            findings.extend(_sms_rules(text, where, language, settings))
+            if key in openers and "STOP" not in text:
+                findings.append(f"{where}: an SMS that starts a conversation must say how to stop (STOP)")
+        (report.problems if enabled else report.warnings).extend(dict.fromkeys(findings))
+
+
+def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
+    """Check flows and texts; `report.ok` is False when anything must be fixed."""
+    report = CheckReport()
+    for flow in FLOWS.values():
+        report.problems.extend(check_flow(flow))
+    languages = _languages(templates_dir)
+    report.live = list(settings.language_list)
+    report.present = sorted(languages)
+    for language in settings.language_list:
+        if language not in languages:
+            report.problems.append(f"{language}: enabled but templates/{language}/meta.toml is missing")
+    renderer = Renderer(templates_dir, settings, telegram_on=True)  # the longest texts: with the Telegram offer
+    for language, meta in languages.items():
+        if meta.get("reviewed") is not True:
+            report.unreviewed.append(language)
+            if language in settings.language_list:
+                report.warnings.append(f"{language}: enabled but not reviewed by a native speaker")
+        _check_language(report, renderer, templates_dir / language, settings)
+    return report
+
+
+def print_report(report: CheckReport, out: Callable[[str], None] = print) -> None:
+    """Print the report for a person: SMS sizes, unreviewed languages, warnings, problems."""
+    out("SMS texts (language key: encoding, segments, characters; the longest rendering of each):")
+    for stat in _unique(report.sms):
+        out(f"  {stat.language} {stat.key}: {stat.encoding}, {stat.segments}, {stat.characters}")
+    off = [language for language in report.present if language not in report.live]
+    if report.live:
+        out("Live languages (KEEPHOME_LANGUAGES): " + ", ".join(report.live))
+    if off:
+        out("Present but off: " + ", ".join(off) + " (their findings are warnings until enabled)")
+    if report.unreviewed:
+        out("Unreviewed translations: " + ", ".join(report.unreviewed) + " (enable only after a native speaker review)")
+    for warning in report.warnings:
+        out(f"warning: {warning}")
+    for problem in report.problems:
+        out(f"PROBLEM: {problem}")
+    if report.warnings:
+        out(f"{len(report.warnings)} warning(s): they do not fail the check")
+    out("check passed" if report.ok else f"check failed: {len(report.problems)} problem(s)")
+
+
+def _unique(stats: Iterable[SmsStat]) -> list[SmsStat]:
+    best: dict[tuple[str, str], SmsStat] = {}
+    for stat in stats:
+        seen = best.get((stat.language, stat.key))
+        if seen is None or stat.segments > seen.segments:
+            best[(stat.language, stat.key)] = stat
+    return list(best.values())
+
+
+def main(settings: Settings, templates_dir: Path | None = None, out: Callable[[str], None] = print) -> int:
+    """`keephome check`: print the report; exit status 1 when a problem must be fixed."""
+    report = run_check(settings, templates_dir or TEMPLATES_DIR)
+    print_report(report, out)
+    return 0 if report.ok else 1

@@ -1,0 +1,156 @@
+"""The `keephome` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.settings import ConfigError, Settings, load_settings
+
+__all__ = ["main"]
+
+DEMO_DATABASE = "sqlite+aiosqlite:///keephome-demo.db"
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-12-01") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="keephome",
+        description="Rent reminders, guided conversations and adviser handoff for social-housing tenants.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("demo", help="run on SQLite with sandbox channels, fictional tenants and a phone simulator")
+    sub.add_parser("run", help="run the real service with the configured channels")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: migrate the schema to this version")
+    imp = sub.add_parser("import", help="import or update tenants from a CSV file")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
+    sub.add_parser("check", help="check flows and texts together; non-zero on a problem")
+    chat = sub.add_parser("chat", help="step through a flow in the terminal as a tenant")
+    chat.add_argument("--flow", default="payment_check")
+    chat.add_argument("--channel", choices=["sms", "telegram"], default="sms")
+    chat.add_argument("--language", default="da")
+    chat.add_argument("--trigger", default=None, help="the reminder that started it, e.g. missed")
+    chat.add_argument("--now", default=None, help="the clock, ISO time, e.g. 2026-12-03T10:00")
+    tg = sub.add_parser("telegram", help="Telegram bot set-up")
+    tg.add_argument("action", choices=["set-webhook"], help="register KEEPHOME_PUBLIC_URL/webhooks/telegram")
+    staff = sub.add_parser("staff", help="staff accounts")
+    staff.add_argument("action", choices=["add"])
+    staff.add_argument("email")
+    staff.add_argument("--role", required=True, choices=["admin", "adviser", "volunteer"])
+    remind = sub.add_parser("remind", help="plan today's reminders, or show what a day would bring")
+    remind.add_argument("--date", type=_day, default=None, help="YYYY-MM-DD (default: today)")
+    remind.add_argument("--dry-run", action="store_true", help="only show who would get which reminder")
+    remind.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `keephome` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("KEEPHOME_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+    )
+    # The SDKs log every request's URL and headers at INFO; keephome logs each send by id itself.
+    for noisy in ("twilio", "httpx", "telegram", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = _settings_for(args.command)
+        return int(asyncio.run(_dispatch(args, settings)) or 0)
+    except ConfigError as exc:
+        print(f"keephome: configuration problem: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings_for(command: str) -> Settings:
+    if command == "demo":
+        overrides: dict[str, Any] = {}
+        if "KEEPHOME_DATABASE_URL" not in os.environ:
+            overrides["database_url"] = DEMO_DATABASE
+        if "KEEPHOME_SECRET_KEY" not in os.environ:
+            overrides["secret_key"] = secrets.token_urlsafe(32)
+        # The demo never talks to real providers, whatever the environment says.
+        overrides.update(twilio_account_sid=None, twilio_auth_token=None, telegram_token=None)
+        return load_settings(**overrides)
+    settings = load_settings()
+    if command == "run" and not settings.secret_key:
+        raise ConfigError(
+            "KEEPHOME_SECRET_KEY is missing: `run` needs it to sign sessions and tokens "
+            '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+        )
+    return settings
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    match args.command:
+        case "demo":
+            from bot.cli.serve import serve_demo
+
+            return await serve_demo(settings)
+        case "run":
+            from bot.cli.serve import serve_run
+
+            return await serve_run(settings)
+        case "db":
+            return await _db_upgrade(settings)
+        case "import":
+            from bot.tenants.upsert import run_import
+
+            return await run_import(settings, args.file, args.dry_run, sys.stdout)
+        case "check":
+            from bot.cli.check import main as check_main
+
+            return check_main(settings)
+        case "chat":
+            from bot.cli.chat import run_chat
+
+            now = datetime.fromisoformat(args.now) if args.now else None
+            return run_chat(args.flow, args.channel, args.language, now, settings=settings, trigger=args.trigger)
+        case "telegram":
+            from bot.inbound.poller import set_webhook
+
+            print(await set_webhook(settings))
+            return 0
+        case "staff":
+            from bot.console.accounts import add_staff_cli
+
+            return await add_staff_cli(settings, args.email, args.role)
+        case "remind":
+            from bot.cli.remind import run_remind
+
+            return await run_remind(settings, args.date, args.dry_run, args.csv, sys.stdout)
+    return 2
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    from bot.store.db import Database
+    from bot.store.migrate import current_revision, head_revision, upgrade
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        print(f"database at revision {await current_revision(db)} (newest: {head_revision()})")
+    finally:
+        await db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""Staff accounts: roles, argon2id passwords and one-time links to set a password."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import secrets
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.settings import Settings
+from bot.store.db import Database, utcnow
+from bot.store.migrate import SchemaBehind, ensure_current, upgrade
+from bot.store.schema import audit_log, staff, staff_sessions
+
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "ROLES",
+    "SETUP_LINK_HOURS",
+    "StaffError",
+    "add_staff",
+    "add_staff_cli",
+    "create_staff",
+    "deactivate_staff",
+    "ensure_demo_staff",
+    "hash_password",
+    "hash_token",
+    "issue_setup_link",
+    "redeem_setup_token",
+    "set_role",
+    "verify_password",
+]
+
+ROLES = ("admin", "adviser", "volunteer")
+SETUP_LINK_HOURS = 72
+MIN_PASSWORD_LENGTH = 12
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# argon2-cffi's defaults are argon2id (RFC 9106 low-memory profile).
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("keephome-not-a-password")
+
+
+class StaffError(ValueError):
+    """A staff change that cannot be made, with a message to show the person."""
+
+
+def hash_token(token: str) -> str:
+    """What the database keeps of a setup token or a session cookie."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def hash_password(password: str) -> str:
+    """An argon2id hash, computed off the event loop."""
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; an account without a password costs the same time as a wrong one."""
+
+    def check() -> bool:
+        try:
+            return bool(_hasher.verify(password_hash or _DUMMY_HASH, password)) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)
+
+
+def _check(email: str, role: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 200:
+        raise StaffError(f"not a valid e-mail address: {email!r}")
+    if role not in ROLES:
+        raise StaffError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    return email
+
+
+def _setup_link(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/console/setup/{token}"
+
+
+async def issue_setup_link(conn: AsyncConnection, staff_id: int, now: datetime, public_url: str) -> str:
+    """A new one-time link to set a password; any earlier link stops working."""
+    token = secrets.token_urlsafe(32)
+    await conn.execute(
+        update(staff)
+        .where(staff.c.id == staff_id)
+        .values(setup_token_hash=hash_token(token), setup_expires_at=now + timedelta(hours=SETUP_LINK_HOURS))
+    )
+    return _setup_link(public_url, token)
+
+
+async def create_staff(
+    conn: AsyncConnection, email: str, role: str, now: datetime, public_url: str, actor: str = "cli"
+) -> tuple[int, str]:
+    """Create an account without a password; returns its id and the one-time setup link."""
+    email = _check(email, role)
+    taken = (await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == email))).first()
+    if taken is not None:
+        raise StaffError(f"a staff account for {email} already exists")
+    staff_id = int(
+        (
+            await conn.execute(
+                staff.insert()
+                .values(email=email, role=role, active=True, failed_logins=0, notify_telegram=False, created_at=now)
+                .returning(staff.c.id)
+            )
+        ).scalar_one()
+    )
+    await conn.execute(
+        audit_log.insert().values(
+            at=now, actor=actor, action="staff.add", target=f"staff:{staff_id}", detail=f"role={role}"
+        )
+    )
+    return staff_id, await issue_setup_link(conn, staff_id, now, public_url)
+
+
+async def add_staff(db: Database, email: str, role: str, now: datetime, public_url: str) -> str:
+    """Create a staff account (the CLI's `staff add`) and return the one-time link to set a password."""
+    async with db.write() as conn:
+        _, link = await create_staff(conn, email, role, now, public_url)
+    return link
+
+
+async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, password_hash: str | None) -> Any | None:
+    """The active account a setup token belongs to; with a password hash, set it and spend the token.
+
+    Hash the password (`hash_password`) before the transaction: argon2 takes a noticeable moment.
+    """
+    row = (
+        await conn.execute(
+            select(staff).where(
+                staff.c.setup_token_hash == hash_token(token),
+                staff.c.setup_expires_at > now,
+                staff.c.active.is_(True),
+            )
+        )
+    ).first()
+    if row is None or password_hash is None:
+        return row
+    await conn.execute(
+        update(staff)
+        .where(staff.c.id == row.id)
+        .values(
+            password_hash=password_hash,
+            setup_token_hash=None,
+            setup_expires_at=None,
+            failed_logins=0,
+            locked_until=None,
+        )
+    )
+    await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == row.id).values(revoked=True))
+    await conn.execute(
+        audit_log.insert().values(
+            at=now, actor=f"staff:{row.id}", action="staff.password_set", target=f"staff:{row.id}"
+        )
+    )
+    return row
+
+
+async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> None:
+    """Change a role; the person's sessions end so the new rights apply at once."""
+    if role not in ROLES:
+        raise StaffError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    old = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar_one_or_none()
+    if old is None:
+        raise StaffError("no such staff account")
+    if old == role:
+        return
+    await conn.execute(update(staff).where(staff.c.id == staff_id).values(role=role))
+    await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
+    await conn.execute(
+        audit_log.insert().values(
+            at=now, actor=actor, action="staff.role_change", target=f"staff:{staff_id}", detail=f"{old}->{role}"
+        )
+    )
+
+
+async def deactivate_staff(conn: AsyncConnection, staff_id: int, now: datetime, actor: str) -> None:
+    """Deactivate an account and end every session it has, at once."""
+    found = (await conn.execute(update(staff).where(staff.c.id == staff_id).values(active=False))).rowcount
+    if not found:
+        raise StaffError("no such staff account")
+    await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
+    await conn.execute(
+        audit_log.insert().values(at=now, actor=actor, action="staff.deactivate", target=f"staff:{staff_id}")
+    )
+
+
+async def add_staff_cli(settings: Settings, email: str, role: str) -> int:
+    """`keephome staff add EMAIL --role ROLE`: print the one-time link, or one line saying what is wrong."""
+    db = Database(settings.database_url)
+    try:
+        if db.is_sqlite:
+            await upgrade(db)
+        else:
+            await ensure_current(db)
+        link = await add_staff(db, email, role, utcnow(), settings.public_url)
+    except (StaffError, SchemaBehind) as exc:
+        print(f"keephome: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    print(f"{role} {email.strip().lower()} added. Send them this one-time link to set a password:")
+    print(link)
+    return 0
+
+
+DEMO_STAFF = (
+    ("admin", "admin@demo.keephome.invalid"),
+    ("adviser", "adviser@demo.keephome.invalid"),
+    ("volunteer", "volunteer@demo.keephome.invalid"),
+)
+
+
+async def ensure_demo_staff(db: Database, now: datetime) -> list[tuple[str, str, str]]:
+    """The demo's three accounts, each with a fresh password printed at start-up."""
+    logins: list[tuple[str, str, str]] = []
+    async with db.write() as conn:
+        for role, email in DEMO_STAFF:
+            password = secrets.token_urlsafe(9)
+            hashed = await hash_password(password)
+            existing = (await conn.execute(select(staff.c.id).where(staff.c.email == email))).first()
+            if existing is None:
+                staff_id, _ = await create_staff(conn, email, role, now, "http://127.0.0.1", actor="demo")
+            else:
+                staff_id = int(existing.id)
+            await conn.execute(
+                staff.update()
+                .where(staff.c.id == staff_id)
+                .values(password_hash=hashed, active=True, role=role, failed_logins=0, locked_until=None)
+            )
+            logins.append((role, email, password))
+    return logins

@@ -1,0 +1,146 @@
+"""The demo's fictional tenants, placed relative to today on every stage of the rent timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from bot.store.db import Database
+from bot.store.schema import rent_positions, tenants
+from bot.tenants.csv_rows import ImportRow
+from bot.tenants.upsert import upsert_rows
+from scheduler.calendar import demand_deadline
+from scheduler.model import PolicySettings
+from scheduler.rent_day import RentDay
+
+__all__ = ["DEMO_PREFIX", "DemoTenant", "demo_tenants", "seed_demo"]
+
+DEMO_PREFIX = "DEMO-"
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTenant:
+    """A fictional tenant: the import row plus what a conversation would have left behind."""
+
+    row: ImportRow
+    stage: str
+    status: str = "active"
+    promise_on: date | None = None
+    paid_claim_until: date | None = None
+
+
+def _demand_sent_on(today: date, days_left: int, delivery_days: int) -> tuple[date, int]:
+    """The latest påkrav date whose computed deadline is `days_left` days after today, and those days.
+
+    A deadline never falls on a weekend or holiday; when `days_left` would land on one, the letter whose
+    deadline comes first after it is used and the real number of days is returned.
+    """
+    for wanted in range(days_left, days_left + 7):
+        for back in range(45):
+            sent = today - back * _DAY
+            if (demand_deadline(sent, delivery_days) - today).days == wanted:
+                return sent, wanted
+    return today - (14 + delivery_days - days_left) * _DAY, days_left
+
+
+def _missed_due_day(today: date) -> int:
+    """A due day whose last on-time day ended yesterday (or the nearest past one when none did)."""
+    missed = RentDay(today, PolicySettings()).missed
+    return min(missed) if missed else (today - 3 * _DAY).day
+
+
+def demo_tenants(today: date, *, delivery_days: int = 2, before_due_days: int = 3) -> list[DemoTenant]:
+    """Twelve fictional tenants, one or two per stage, with clearly fake names and numbers."""
+    missed_day = _missed_due_day(today)
+    upcoming_day = (today + before_due_days * _DAY).day
+    week_ago = (today - 7 * _DAY).day  # the promise answered last week's reminder
+    number = iter(range(1, 100))
+
+    def tenant(
+        name: str,
+        language: str,
+        rent_kr: int,
+        owed_kr: int,
+        *,
+        due_day: int = 1,
+        at_risk: bool = False,
+        demand_sent_on: date | None = None,
+        termination_on: date | None = None,
+        court_date: date | None = None,
+    ) -> ImportRow:
+        n = next(number)
+        return ImportRow(
+            line=n,
+            tenant_ref=f"{DEMO_PREFIX}{n:02d}",
+            name=name,
+            phone=f"+45201234{n:02d}",
+            language=language,
+            due_day=due_day,
+            monthly_rent_ore=rent_kr * 100,
+            balance_ore=owed_kr * 100,
+            balance_as_of=today,
+            demand_sent_on=demand_sent_on,
+            termination_on=termination_on,
+            court_date=court_date,
+            at_risk=at_risk,
+        )
+
+    def demand(days_left: int, name: str, language: str, rent_kr: int) -> DemoTenant:
+        sent, left = _demand_sent_on(today, days_left, delivery_days)
+        stage = f"påkrav, {left} day{'' if left == 1 else 's'} left"
+        return DemoTenant(tenant(name, language, rent_kr, rent_kr, demand_sent_on=sent), stage)
+
+    return [
+        DemoTenant(tenant("Anna Eksempel", "da", 6950, 0), "paid up"),
+        DemoTenant(tenant("Bent Prøvesen", "da", 7200, 0, due_day=upcoming_day, at_risk=True), "at risk before due"),
+        DemoTenant(tenant("Carl Testesen", "da", 5800, 5800, due_day=missed_day), "missed the due day"),
+        DemoTenant(tenant("Jamie Sample", "en", 6400, 6400, due_day=missed_day), "missed the due day"),
+        demand(7, "Dorte Opdigtet", "da", 7100),
+        demand(3, "Layla Demo", "ar", 6650),
+        demand(1, "Erik Fiktiv", "da", 6100),
+        DemoTenant(
+            tenant("Frida Påhit", "da", 6900, 20700, demand_sent_on=today - 40 * _DAY, termination_on=today - 3 * _DAY),
+            "termination known",
+        ),
+        DemoTenant(
+            tenant(
+                "Robin Placeholder",
+                "en",
+                7500,
+                22500,
+                demand_sent_on=today - 70 * _DAY,
+                termination_on=today - 30 * _DAY,
+                court_date=today + 14 * _DAY,
+            ),
+            "court date known",
+        ),
+        DemoTenant(tenant("Gitte Attrap", "da", 6300, 6300, due_day=missed_day), "opted out", status="stopped"),
+        DemoTenant(
+            tenant("Hans Prøve", "da", 6750, 6750, due_day=week_ago), "promised to pay", promise_on=today + 2 * _DAY
+        ),
+        DemoTenant(tenant("Ida Dummy", "en", 5950, 5950), "says already paid", paid_claim_until=today + 3 * _DAY),
+    ]
+
+
+async def seed_demo(
+    db: Database, today: date, now: datetime, *, delivery_days: int = 2, before_due_days: int = 3
+) -> int:
+    """Create or refresh the fictional tenants for `today`; running it again changes nothing more."""
+    demo = demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days)
+    async with db.write() as conn:
+        await upsert_rows(conn, [d.row for d in demo], now)
+        refs = [d.row.tenant_ref for d in demo]
+        found = await conn.execute(select(tenants.c.tenant_ref, tenants.c.id).where(tenants.c.tenant_ref.in_(refs)))
+        ids = {ref: tenant_id for ref, tenant_id in found.all()}
+        for d in demo:
+            tenant_id = ids[d.row.tenant_ref]
+            await conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(status=d.status))
+            await conn.execute(
+                update(rent_positions)
+                .where(rent_positions.c.tenant_id == tenant_id)
+                .values(promise_on=d.promise_on, paid_claim_until=d.paid_claim_until)
+            )
+    return len(demo)

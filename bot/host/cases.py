@@ -1,0 +1,251 @@
+"""Cases for advisers: opened by a consented handoff, an urgent outreach or by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store.schema import case_events, cases, consents, rent_positions
+from scheduler.rent_day import due_date_before
+
+__all__ = [
+    "HELD_STATUSES",
+    "OPEN_STATUSES",
+    "OUTCOMES",
+    "CaseError",
+    "add_note",
+    "case_priority",
+    "close_case",
+    "finish_task",
+    "give_task",
+    "has_consent",
+    "open_case",
+    "open_case_for",
+    "release_case",
+    "set_status",
+    "take_case",
+    "urgency_of",
+]
+
+OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
+# While a person holds the case the bot answers only the always-on keywords.
+HELD_STATUSES = ("taken", "waiting_tenant", "volunteer")
+OUTCOMES = (
+    "paid",
+    "payment_plan",
+    "kommune",
+    "boligstoette",
+    "debt_counselling",
+    "no_contact",
+    "moved",
+    "other",
+)
+
+
+class CaseError(ValueError):
+    """A case change that does not fit the case's status, with a message for the person."""
+
+
+# Tiers of the legal clock, most urgent first; within a tier the earliest date wins.
+_TIERS = {"court": 4, "termination": 3, "demand": 2, "overdue": 1}
+_TIER = 100_000_000
+_FAR_DAY = date(2200, 1, 1).toordinal()
+
+
+def _oldest_unpaid_due(position: Any) -> date:
+    """The due date the oldest unpaid rent fell on: one month back per monthly rent owed."""
+    months = 1
+    if position.monthly_rent_ore:
+        months = max(1, min(-(-position.balance_ore // position.monthly_rent_ore), 24))
+    latest = due_date_before(position.balance_as_of + timedelta(days=1), position.due_day or 1)
+    for _ in range(months - 1):
+        latest = due_date_before(latest, position.due_day or 1)
+    return latest
+
+
+def urgency_of(position: Any | None) -> tuple[str, date | None]:
+    """Where a rent position stands on the legal clock ('court', 'termination', 'demand', 'overdue' or '')
+    and the date that drives it."""
+    if position is None:
+        return "", None
+    owes = position.balance_ore > 0
+    if position.court_date is not None:
+        return "court", position.court_date
+    if position.termination_on is not None:
+        return "termination", position.termination_on
+    if position.demand_sent_on is not None and owes:
+        return "demand", position.demand_sent_on  # the earlier the påkrav, the sooner its deadline
+    if owes and position.balance_as_of is not None:
+        return "overdue", _oldest_unpaid_due(position)
+    return "", None
+
+
+def case_priority(position: Any | None, today: date) -> int:
+    """A sortable urgency (higher first): court date soonest, then termination, then påkrav deadline soonest,
+    then the longest overdue, then the amount. It depends on dates, not on `today`, so a stored value
+    keeps its order as days pass."""
+    stage, day = urgency_of(position)
+    if position is None or day is None:
+        return 0
+    closeness = min(max(_FAR_DAY - day.toordinal(), 0), _TIER // 100 - 1)
+    amount = min(max(position.balance_ore, 0) // 1_000_00, 99)  # whole thousands of kroner, capped
+    return int(_TIERS[stage] * _TIER + closeness * 100 + amount)
+
+
+def has_consent(conn: Connection, tenant_id: int, scope: str = "adviser") -> bool:
+    """Whether the tenant has a consent of this scope that is not withdrawn."""
+    row = (
+        conn.execute(
+            select(consents.c.id).where(
+                consents.c.tenant_id == tenant_id,
+                consents.c.scope == scope,
+                consents.c.withdrawn_at.is_(None),
+            )
+        )
+    ).first()
+    return row is not None
+
+
+def open_case_for(conn: Connection, tenant_id: int) -> Any | None:
+    """The tenant's open case, if any."""
+    return (
+        conn.execute(select(cases).where(cases.c.tenant_id == tenant_id, cases.c.status.in_(OPEN_STATUSES)).limit(1))
+    ).first()
+
+
+def open_case(
+    conn: Connection,
+    tenant_id: int,
+    *,
+    origin: str,
+    reason: str,
+    now: datetime,
+    today: date,
+    staff_id: int | None = None,
+) -> int:
+    """Open a case, or refresh the open one (its reason and priority); returns its id."""
+    position = (conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id))).first()
+    priority = case_priority(position, today)
+    consented = has_consent(conn, tenant_id)
+    existing = open_case_for(conn, tenant_id)
+    if existing is not None:
+        conn.execute(
+            update(cases)
+            .where(cases.c.id == existing.id)
+            .values(priority=priority, consented=consented, updated_at=now)
+        )
+        conn.execute(
+            case_events.insert().values(case_id=existing.id, staff_id=staff_id, kind="status", text=reason, at=now)
+        )
+        return int(existing.id)
+    case_id = (
+        conn.execute(
+            cases.insert()
+            .values(
+                tenant_id=tenant_id,
+                status="waiting",
+                origin=origin,
+                reason=reason,
+                priority=priority,
+                consented=consented,
+                opened_at=now,
+                updated_at=now,
+            )
+            .returning(cases.c.id)
+        )
+    ).scalar_one()
+    conn.execute(case_events.insert().values(case_id=case_id, staff_id=staff_id, kind="opened", text=reason, at=now))
+    return int(case_id)
+
+
+async def _event(
+    conn: AsyncConnection, case_id: int, staff_id: int | None, kind: str, text: str | None, now: datetime
+) -> None:
+    await conn.execute(case_events.insert().values(case_id=case_id, staff_id=staff_id, kind=kind, text=text, at=now))
+
+
+async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], **values: Any) -> None:
+    """Change a case only from an allowed status (a concurrent change makes this fail cleanly)."""
+    done = await conn.execute(update(cases).where(cases.c.id == case_id, cases.c.status.in_(allowed)).values(**values))
+    if done.rowcount != 1:
+        raise CaseError("the case has changed meanwhile: reload the page")
+
+
+async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
+    """An adviser takes a waiting case; from now on the bot answers only the always-on keywords."""
+    await _move(conn, case_id, ("waiting",), status="taken", assignee_id=staff_id, updated_at=now)
+    await _event(conn, case_id, staff_id, "taken", None, now)
+
+
+async def release_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
+    """Give a held case back to the queue (the bot answers again)."""
+    await _move(conn, case_id, ("taken", "waiting_tenant"), status="waiting", assignee_id=None, updated_at=now)
+    await _event(conn, case_id, staff_id, "released", None, now)
+
+
+async def add_note(conn: AsyncConnection, case_id: int, staff_id: int, text: str, now: datetime) -> None:
+    """An internal note; the tenant never sees it."""
+    await conn.execute(update(cases).where(cases.c.id == case_id).values(updated_at=now))
+    await _event(conn, case_id, staff_id, "note", text, now)
+
+
+async def give_task(
+    conn: AsyncConnection, case_id: int, staff_id: int, volunteer_id: int, task: str, due: date, now: datetime
+) -> None:
+    """Hand a simple follow-up to a volunteer; the case stays held."""
+    await _move(
+        conn,
+        case_id,
+        ("taken", "waiting_tenant"),
+        status="volunteer",
+        volunteer_id=volunteer_id,
+        volunteer_task=task,
+        volunteer_due=due,
+        updated_at=now,
+    )
+    await _event(conn, case_id, staff_id, "task", task, now)
+
+
+async def finish_task(
+    conn: AsyncConnection, case_id: int, volunteer_id: int, needs_adviser: bool, now: datetime
+) -> None:
+    """A volunteer marks the task done (back to the adviser) or asks for an adviser (back to the queue)."""
+    status = "waiting" if needs_adviser else "taken"
+    done = await conn.execute(
+        update(cases)
+        .where(cases.c.id == case_id, cases.c.status == "volunteer", cases.c.volunteer_id == volunteer_id)
+        .values(status=status, volunteer_id=None, volunteer_task=None, volunteer_due=None, updated_at=now)
+    )
+    if done.rowcount != 1:
+        raise CaseError("this task is no longer yours")
+    await _event(conn, case_id, volunteer_id, "needs_adviser" if needs_adviser else "task_done", None, now)
+
+
+async def close_case(
+    conn: AsyncConnection, case_id: int, staff_id: int, outcome: str, note: str | None, now: datetime
+) -> None:
+    """Close with an outcome; the bot takes over the tenant's messages again."""
+    if outcome not in OUTCOMES:
+        raise CaseError(f"unknown outcome {outcome!r}")
+    if outcome == "other" and not note:
+        raise CaseError("the outcome 'other' needs a note")
+    await _move(
+        conn,
+        case_id,
+        OPEN_STATUSES,
+        status="closed",
+        outcome=outcome,
+        outcome_note=note or None,
+        closed_at=now,
+        updated_at=now,
+        volunteer_id=None,
+    )
+    await _event(conn, case_id, staff_id, "closed", outcome, now)
+
+
+async def set_status(conn: AsyncConnection, case_id: int, status: str, now: datetime) -> None:
+    """Move an open case between the held statuses (e.g. waiting for the tenant after a reply)."""
+    await _move(conn, case_id, HELD_STATUSES, status=status, updated_at=now)

@@ -1,0 +1,150 @@
+"""The processor: handles committed inbound messages once each, in order, many per transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, exists, select, update
+
+from bot.inbound.handler import InboundHandler, InboundRow
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.schema import inbound
+from bot.worker import work_until_cancelled
+
+__all__ = ["Processor"]
+
+log = logging.getLogger(__name__)
+
+
+# Rows a batch handles before it gives way to a waiting webhook commit.
+MIN_ROWS = 16
+
+
+class _RowFailed(Exception):
+    """A row could not be handled in a batch without savepoints."""
+
+
+class Processor:
+    """Works through committed inbound rows; every decision lands in the same transaction."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        metrics: Metrics,
+        on_enqueued: Callable[[], None] = lambda: None,
+        batch: int = 200,
+        budget: float = 0.01,
+        should_yield: Callable[[], bool] = lambda: False,
+        telegram_on: bool | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._metrics = metrics
+        self._on_enqueued = on_enqueued
+        self._batch = batch
+        self._budget = budget
+        self._should_yield = should_yield
+        self._handler = InboundHandler(settings, db.is_sqlite, telegram_on=telegram_on)
+        self._pending = self._pending_query()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """New inbound rows were committed."""
+        self._wake.set()
+
+    async def start(self, poll: float = 1.0) -> None:
+        """Run the processing loop in the background."""
+        if self._task is None:
+            work = work_until_cancelled(self.process_pending, self._wake, poll, "inbound processing")
+            self._task = asyncio.create_task(work, name="inbound-processor")
+
+    async def stop(self) -> None:
+        """Stop processing; unprocessed rows stay in the table for the next start."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def process_all(self) -> int:
+        """Process until nothing is pending (tests and the CLI)."""
+        total = 0
+        while (n := await self.process_pending()) > 0:
+            total += n
+        return total
+
+    def _pending_query(self) -> Select[Any]:
+        pending = select(
+            inbound.c.id, inbound.c.channel, inbound.c.provider_id, inbound.c.sender, inbound.c.text, inbound.c.payload
+        ).where(inbound.c.processed_at.is_(None))
+        if not self._db.is_sqlite:
+            # Several processes share the table: skip rows another holds, and never take a message
+            # while an earlier one from the same sender is still waiting (order per tenant).
+            earlier = inbound.alias("earlier")
+            pending = pending.where(
+                ~exists().where(
+                    and_(
+                        earlier.c.channel == inbound.c.channel,
+                        earlier.c.sender == inbound.c.sender,
+                        earlier.c.processed_at.is_(None),
+                        earlier.c.id < inbound.c.id,
+                    )
+                )
+            ).with_for_update(skip_locked=True)
+        return pending.order_by(inbound.c.id).limit(self._batch)
+
+    async def process_pending(self) -> int:
+        """Process one batch in one transaction; returns how many rows were handled."""
+        now = self._clock()
+        try:
+            results = await self._db.run(self._run_batch, now, False)
+        except _RowFailed:
+            # One row raised and the whole transaction rolled back: redo the batch with a savepoint per
+            # row, so only that row is set aside. Savepoints cost two statements a row, hence only now.
+            results = await self._db.run(self._run_batch, now, True)
+        for channel, result in results:
+            self._metrics.inbound.labels(channel, result).inc()
+        if results:
+            self._on_enqueued()
+        return len(results)
+
+    def _run_batch(self, conn: Connection, now: datetime, isolate: bool) -> list[tuple[str, str]]:
+        """Handle a prefix of the pending rows; returns (channel, result) per row."""
+        started = time.monotonic()
+        results: list[tuple[str, str]] = []
+        done: list[int] = []
+        for raw in conn.execute(self._pending).all():
+            row = InboundRow(*raw)
+            if isolate:
+                try:
+                    with conn.begin_nested():
+                        result = self._handler.handle(conn, row, now)
+                except Exception:
+                    log.exception("inbound %s could not be handled; set aside", row.id)
+                    result = "error"
+            else:
+                try:
+                    result = self._handler.handle(conn, row, now)
+                except Exception as exc:
+                    raise _RowFailed(row.id) from exc
+            results.append((row.channel, result))
+            done.append(row.id)
+            # The writer is shared with the webhooks' group commit: hold it only briefly, and give way
+            # as soon as a webhook is waiting for its message to be committed.
+            # A few rows always go through, so the processor keeps pace with a busy webhook.
+            if time.monotonic() - started > self._budget or (len(done) >= MIN_ROWS and self._should_yield()):
+                break
+        if done:
+            conn.execute(update(inbound).where(inbound.c.id.in_(done)).values(processed_at=now))
+        return results

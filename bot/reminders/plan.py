@@ -1,0 +1,230 @@
+"""Plans a day's reminders: the policy over every tenant, each key recorded once, each starting a conversation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.host.apply import Turn
+from bot.host.apply_many import apply_many, insert_conversations
+from bot.host.cases import open_case
+from bot.host.notices import notify_urgent_case
+from bot.inbound.handler import first_name
+from bot.reminders.reads import Contact, chunked, contacted_on, load_contacts, load_snapshots, planned_keys, planned_on
+from bot.reminders.timers import balance_updated, expire_waiting, quiet_not_before
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.schema import conversations, planned_reminders
+from conversations import engine
+from conversations.model import Channel, Context, Event
+from conversations.state import State
+from scheduler.model import PlannedReminder, PlanSummary, PolicySettings, Trigger
+from scheduler.policy import plan
+
+__all__ = [
+    "FLOW",
+    "NO_OFFSET",
+    "PlanOutcome",
+    "PlannedRow",
+    "balance_updated",
+    "expire_waiting",
+    "plan_reminders",
+    "policy_settings",
+]
+
+log = logging.getLogger(__name__)
+
+FLOW = "payment_check"
+# The database key has no NULLs (a NULL never conflicts), so "no offset" is stored as -1.
+NO_OFFSET = -1
+
+
+def policy_settings(settings: Settings) -> PolicySettings:
+    """The part of the settings the reminder policy reads."""
+    return PolicySettings.of(
+        before_due_days=settings.before_due_days,
+        demand_offsets=settings.demand_offset_list,
+        demand_delivery_days=settings.demand_delivery_days,
+        balance_max_age_days=settings.balance_max_age_days,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRow:
+    """One reminder as the operator sees it: who, which stage, which channel, why and from when."""
+
+    tenant_id: int
+    tenant_ref: str
+    trigger: str
+    channel: str
+    reason: str
+    computed_from: dict[str, str]
+    send_after: datetime
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """What one planning run found (dry run) or recorded (real run)."""
+
+    day: date
+    dry_run: bool
+    summary: PlanSummary
+    rows: list[PlannedRow]
+    already_contacted: int
+
+
+def _db_key(r: PlannedReminder) -> tuple[int, str, str, int]:
+    return (r.tenant_id, r.trigger.value, r.period, NO_OFFSET if r.offset is None else r.offset)
+
+
+def _row(r: PlannedReminder, contact: Contact, send_after: datetime) -> PlannedRow:
+    return PlannedRow(
+        r.tenant_id, contact.tenant_ref, r.trigger.value, contact.channel, r.reason, r.computed_from, send_after
+    )
+
+
+async def plan_reminders(
+    db: Database, settings: Settings, now: datetime, *, day: date | None = None, dry_run: bool = False
+) -> PlanOutcome:
+    """Plan `day` (default today); a real run records new reminders and starts their conversations."""
+    tz = ZoneInfo(settings.timezone)
+    today = now.astimezone(tz).date()
+    day = day or today
+    if not dry_run and day != today:
+        raise ValueError(f"reminders are planned for real only for today ({today.isoformat()})")
+    async with db.read() as conn:
+        day_plan = plan(await conn.run_sync(load_snapshots), day, policy_settings(settings))
+        busy = await conn.run_sync(contacted_on, day, tz)
+        reminders = [r for r in day_plan.reminders if r.tenant_id not in busy]
+        if dry_run:
+            known = await conn.run_sync(planned_keys, [r.tenant_id for r in reminders])
+            reminders = [r for r in reminders if _db_key(r) not in known]
+            contacts = await conn.run_sync(load_contacts, [r.tenant_id for r in reminders])
+    skipped = len(day_plan.reminders) - len(reminders)
+    at = now if day == today else datetime.combine(day, time(settings.plan_hour), tzinfo=tz).astimezone(UTC)
+    send_after = quiet_not_before(at, settings)
+    if dry_run:
+        rows = [_row(r, contacts[r.tenant_id], send_after) for r in reminders if r.tenant_id in contacts]
+        return PlanOutcome(day, True, day_plan.summary, rows, skipped)
+    rows = []
+    for part in chunked(reminders):
+        rows.extend(await db.run(_record, part, settings, now, day, send_after, db.is_sqlite))
+    log.info("planned %s reminders for %s (%s considered)", len(rows), day, day_plan.summary.considered)
+    return PlanOutcome(day, False, day_plan.summary, rows, skipped)
+
+
+def _insert_keys(
+    conn: Connection, part: Sequence[PlannedReminder], day: date, now: datetime, is_sqlite: bool
+) -> dict[int, int]:
+    """Record the reminders; returns tenant id -> planned id for those no run had recorded before."""
+    insert = sqlite.insert if is_sqlite else postgresql.insert
+    pr = planned_reminders.c
+    stmt = (
+        insert(planned_reminders)
+        .on_conflict_do_nothing(index_elements=[pr.tenant_id, pr.trigger, pr.period, pr.offset_days])
+        .returning(pr.id, pr.tenant_id)
+    )
+    params = [
+        {
+            "tenant_id": r.tenant_id,
+            "trigger": r.trigger.value,
+            "period": r.period,
+            "offset_days": _db_key(r)[3],
+            "planned_for": day,
+            "reason": r.reason[:300],
+            "created_at": now,
+        }
+        for r in part
+    ]
+    result = conn.execute(stmt, params)
+    return {int(tenant_id): int(planned_id) for planned_id, tenant_id in result}
+
+
+def _record(
+    conn: Connection,
+    part: Sequence[PlannedReminder],
+    settings: Settings,
+    now: datetime,
+    day: date,
+    send_after: datetime,
+    is_sqlite: bool,
+) -> list[PlannedRow]:
+    """One chunk in one transaction: re-check each tenant, record the keys, start the conversations."""
+    ids = [r.tenant_id for r in part]
+    contacts = load_contacts(conn, ids)
+    busy = planned_on(conn, ids, day)
+    wanted = [r for r in part if r.tenant_id in contacts and r.tenant_id not in busy]
+    if not wanted:
+        return []
+    new = _insert_keys(conn, wanted, day, now, is_sqlite)
+    fresh = [r for r in wanted if r.tenant_id in new]
+    court = [r for r in fresh if r.trigger is Trigger.COURT]
+    if court:
+        _open_outreach(conn, court, settings, now, day)
+    talk = [r for r in fresh if not contacts[r.tenant_id].case_held]
+    _start_conversations(conn, talk, contacts, new, settings, now, day, send_after)
+    return [_row(r, contacts[r.tenant_id], send_after) for r in fresh]
+
+
+def _open_outreach(
+    conn: Connection, court: Sequence[PlannedReminder], settings: Settings, now: datetime, day: date
+) -> None:
+    """A known termination or court date: an urgent case for an adviser, with or without consent."""
+    ids = [r.tenant_id for r in court]
+    # The outreach replaces whatever the bot was asking; one conversation per tenant at a time.
+    conn.execute(
+        update(conversations)
+        .where(conversations.c.tenant_id.in_(ids), conversations.c.active.is_(True))
+        .values(active=False, waiting_until=None, ended_reason="superseded", updated_at=now)
+    )
+    for r in court:
+        reason = f"urgent outreach: {r.reason}"[:200]
+        case_id = open_case(conn, r.tenant_id, origin="outreach", reason=reason, now=now, today=day)
+        notify_urgent_case(conn, case_id, now, settings.public_url)
+
+
+def _start_conversations(
+    conn: Connection,
+    fresh: Sequence[PlannedReminder],
+    contacts: dict[int, Contact],
+    planned_ids: dict[int, int],
+    settings: Settings,
+    now: datetime,
+    day: date,
+    send_after: datetime,
+) -> None:
+    """Start payment_check for each reminder; its first question goes out proactively after quiet hours."""
+    flow = settings.flow_settings()
+    turns: list[Turn] = []
+    states: list[State] = []
+    events: list[list[Event]] = []
+    for r in fresh:
+        contact = contacts[r.tenant_id]
+        channel = cast(Channel, contact.channel)
+        context = Context(first_name(contact.name), contact.language, channel, r.trigger.value, flow)
+        state, started = engine.start(FLOW, context, now)
+        states.append(state)
+        events.append(started)
+        turns.append(
+            Turn(
+                tenant_id=r.tenant_id,
+                conversation_id=None,
+                channel=channel,
+                language=contact.language,
+                now=now,
+                today=day,
+                key=f"rem:{planned_ids[r.tenant_id]}",
+                proactive=True,
+                not_before=send_after,
+                link_code_minutes=settings.link_code_minutes,
+            )
+        )
+    turns = insert_conversations(conn, turns, states, [r.trigger.value for r in fresh])
+    apply_many(conn, list(zip(turns, events, strict=True)))

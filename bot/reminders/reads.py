@@ -1,0 +1,193 @@
+"""Reads what reminder planning needs from the database with a few set-based queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, exists, select
+
+from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
+from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
+from scheduler.model import RentSnapshot
+
+__all__ = [
+    "CHUNK",
+    "Contact",
+    "chunked",
+    "contacted_on",
+    "day_window",
+    "load_contacts",
+    "load_snapshots",
+    "planned_keys",
+    "planned_on",
+]
+
+# Ids per IN list and rows per write transaction: well under SQLite's variable limit.
+CHUNK = 500
+
+T = TypeVar("T")
+
+
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where the local `day` starts and the next one starts."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How to reach one tenant now; only active tenants with an address have one."""
+
+    tenant_id: int
+    tenant_ref: str
+    name: str
+    language: str
+    channel: str
+    case_held: bool
+
+
+def load_snapshots(conn: Connection) -> list[RentSnapshot]:
+    """Every tenant's rent position and contact state (erased tenants are left out) in one pass."""
+    open_case_ids = set((conn.execute(select(cases.c.tenant_id).where(cases.c.status.in_(OPEN_STATUSES)))).scalars())
+    waiting_ids = set(
+        (
+            conn.execute(
+                select(conversations.c.tenant_id).where(
+                    conversations.c.active.is_(True), conversations.c.waiting_until.is_not(None)
+                )
+            )
+        ).scalars()
+    )
+    rp = rent_positions.c
+    telegram_ok = and_(tenants.c.telegram_chat_id.is_not(None), tenants.c.telegram_blocked.is_(False))
+    stmt = (
+        select(
+            tenants.c.id,
+            rp.due_day,
+            rp.balance_ore,
+            rp.balance_as_of,
+            rp.demand_sent_on,
+            rp.termination_on,
+            rp.court_date,
+            rp.at_risk,
+            rp.arrears_last_12m,
+            rp.promise_on,
+            rp.paid_claim_until,
+            and_(tenants.c.status == "active", tenants.c.phone.is_not(None) | telegram_ok),
+        )
+        .join(rent_positions, rp.tenant_id == tenants.c.id)
+        .where(tenants.c.status != "erased")
+    )
+    snapshots: list[RentSnapshot] = []
+    for (
+        tid,
+        due_day,
+        balance,
+        as_of,
+        demand,
+        termination,
+        court,
+        risk,
+        arrears,
+        promise,
+        paid,
+        ok,
+    ) in conn.execute(stmt):
+        snapshots.append(
+            RentSnapshot(
+                tid,
+                due_day,
+                balance,
+                as_of,
+                demand,
+                termination,
+                court,
+                bool(risk),
+                bool(arrears),
+                promise,
+                paid,
+                bool(ok),
+                tid in open_case_ids,
+                tid in waiting_ids,
+            )
+        )
+    return snapshots
+
+
+def load_contacts(conn: Connection, tenant_ids: Sequence[int]) -> dict[int, Contact]:
+    """Names, languages and channels of the tenants among `tenant_ids` who can be reached now."""
+    held = exists().where(cases.c.tenant_id == tenants.c.id, cases.c.status.in_(HELD_STATUSES))
+    found: dict[int, Contact] = {}
+    for ids in chunked(tenant_ids):
+        rows = conn.execute(
+            select(
+                tenants.c.id,
+                tenants.c.tenant_ref,
+                tenants.c.name,
+                tenants.c.language,
+                tenants.c.phone,
+                tenants.c.telegram_chat_id,
+                tenants.c.telegram_blocked,
+                held,
+            ).where(tenants.c.id.in_(ids), tenants.c.status == "active")
+        )
+        for tid, ref, name, language, phone, chat_id, blocked, is_held in rows:
+            if chat_id is not None and not blocked:
+                channel = "telegram"
+            elif phone:
+                channel = "sms"
+            else:
+                continue
+            found[tid] = Contact(tid, ref, name, language, channel, bool(is_held))
+    return found
+
+
+def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> set[int]:
+    """Tenants who already have a proactive message going out on the local `day`, or a reminder for it."""
+    start, end = day_window(day, tz)
+    sending = select(outbox.c.tenant_id).where(
+        outbox.c.proactive.is_(True),
+        outbox.c.state != "held",
+        outbox.c.tenant_id.is_not(None),
+        outbox.c.not_before >= start,
+        outbox.c.not_before < end,
+    )
+    planned = select(planned_reminders.c.tenant_id).where(planned_reminders.c.planned_for == day)
+    found = set((conn.execute(sending)).scalars())
+    found.update((conn.execute(planned)).scalars())
+    return found
+
+
+def planned_on(conn: Connection, tenant_ids: Iterable[int], day: date) -> set[int]:
+    """Among `tenant_ids`, those with a reminder already planned for `day` (uses the key's index)."""
+    ids = list(tenant_ids)
+    found: set[int] = set()
+    for part in chunked(ids):
+        rows = conn.execute(
+            select(planned_reminders.c.tenant_id).where(
+                planned_reminders.c.tenant_id.in_(part), planned_reminders.c.planned_for == day
+            )
+        )
+        found.update(rows.scalars())
+    return found
+
+
+def planned_keys(conn: Connection, tenant_ids: Iterable[int]) -> set[tuple[int, str, str, int]]:
+    """The reminder keys already recorded for `tenant_ids` (offset -1 stands for none)."""
+    pr = planned_reminders.c
+    found: set[tuple[int, str, str, int]] = set()
+    for part in chunked(list(tenant_ids)):
+        rows = conn.execute(select(pr.tenant_id, pr.trigger, pr.period, pr.offset_days).where(pr.tenant_id.in_(part)))
+        found.update((int(t), str(tr), str(p), int(o)) for t, tr, p, o in rows)
+    return found

@@ -1,0 +1,148 @@
+"""The Twilio SMS channel with the real SDK against a stand-in Twilio REST server."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.channels.base import OutgoingMessage
+from bot.channels.twilio_sms import TwilioChannel
+from bot.settings import Settings
+from tests.conftest import make_settings
+from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Answer, TwilioStandin, twilio_standin
+
+__all__ = ["twilio_standin"]
+
+CALLBACK = "https://keephome.example.org/webhooks/twilio/status"
+TENANT = "+4520123456"
+
+
+def sms_settings(url: str, api_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "twilio_account_sid": ACCOUNT_SID,
+        "twilio_auth_token": AUTH_TOKEN,
+        "twilio_from": FROM_NUMBER,
+        "twilio_api_url": api_url,
+        "send_timeout_seconds": 1.0,
+    }
+    values.update(overrides)
+    return make_settings(url, **values)
+
+
+@pytest.fixture
+async def channel(sqlite_url: str, twilio_standin: TwilioStandin) -> AsyncIterator[TwilioChannel]:
+    ch = TwilioChannel(sms_settings(sqlite_url, twilio_standin.url))
+    await ch.start()
+    yield ch
+    await ch.stop()
+
+
+def message(text: str = "Hej, husk huslejen.", callback: str | None = CALLBACK) -> OutgoingMessage:
+    return OutgoingMessage(outbox_id=7, address=TENANT, text=text, status_callback=callback)
+
+
+async def test_accepted_message_is_sent_with_sender_body_and_status_callback(
+    channel: TwilioChannel, twilio_standin: TwilioStandin
+) -> None:
+    result = await channel.send(message("Hej æøå, svar 1 eller 2"))
+    assert result.outcome == "sent"
+    [posted] = twilio_standin.posted
+    assert result.provider_id == posted.sid and posted.sid is not None and posted.sid.startswith("SM")
+    assert (posted.to, posted.from_, posted.body) == (TENANT, FROM_NUMBER, "Hej æøå, svar 1 eller 2")
+    assert posted.status_callback == CALLBACK
+    assert posted.messaging_service_sid is None
+    assert twilio_standin.unauthorised == 0
+
+
+async def test_messaging_service_is_used_when_no_sender_number(sqlite_url: str, twilio_standin: TwilioStandin) -> None:
+    service = "MG" + "a" * 32
+    ch = TwilioChannel(
+        sms_settings(sqlite_url, twilio_standin.url, twilio_from=None, twilio_messaging_service_sid=service)
+    )
+    await ch.start()
+    try:
+        result = await ch.send(message(callback=None))
+    finally:
+        await ch.stop()
+    assert result.outcome == "sent"
+    [posted] = twilio_standin.posted
+    assert posted.messaging_service_sid == service and posted.from_ is None and posted.status_callback is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "code"),
+    [
+        (Answer(400, 21610, "Attempt to send to unsubscribed recipient"), "opted_out", "21610"),
+        (Answer(400, 21211, "Invalid 'To' Phone Number"), "permanent", "21211"),
+        (Answer(404, 20404, "Not found"), "permanent", "20404"),
+        (Answer(429, 20429, "Too Many Requests"), "transient", "20429"),
+        (Answer(503, 20503, "Service unavailable"), "transient", "20503"),
+        (Answer(500), "transient", "500"),
+        (Answer(502), "transient", "502"),
+    ],
+)
+async def test_provider_errors_map_to_outcomes_without_sdk_retries(
+    channel: TwilioChannel, twilio_standin: TwilioStandin, answer: Answer, outcome: str, code: str
+) -> None:
+    twilio_standin.answer_next(answer)
+    result = await channel.send(message())
+    assert (result.outcome, result.error_code, result.provider_id) == (outcome, code, None)
+    # One request only: retries belong to the outbox.
+    assert len(twilio_standin.posted) == 1
+    assert (await channel.send(message())).outcome == "sent"
+
+
+async def test_wrong_credentials_are_permanent(sqlite_url: str, twilio_standin: TwilioStandin) -> None:
+    ch = TwilioChannel(sms_settings(sqlite_url, twilio_standin.url, twilio_auth_token="0" * 32))
+    await ch.start()
+    try:
+        result = await ch.send(message())
+    finally:
+        await ch.stop()
+    assert (result.outcome, result.error_code) == ("permanent", "20003")
+    assert twilio_standin.unauthorised == 1 and twilio_standin.posted == []
+
+
+async def test_slow_provider_is_transient(sqlite_url: str, twilio_standin: TwilioStandin) -> None:
+    ch = TwilioChannel(sms_settings(sqlite_url, twilio_standin.url, send_timeout_seconds=0.3))
+    twilio_standin.answer_next(Answer(delay=0.6))
+    await ch.start()
+    try:
+        result = await ch.send(message())
+    finally:
+        await ch.stop()
+    assert (result.outcome, result.detail) == ("transient", "timeout")
+
+
+async def test_unreachable_provider_is_transient(sqlite_url: str) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ch = TwilioChannel(sms_settings(sqlite_url, f"http://127.0.0.1:{port}"))
+    await ch.start()
+    try:
+        result = await ch.send(message())
+    finally:
+        await ch.stop()
+    assert result.outcome == "transient"
+    assert result.detail.startswith("network")
+
+
+def test_constructing_outside_an_event_loop_opens_nothing(sqlite_url: str) -> None:
+    # Warnings are errors in this suite: an aiohttp session made here would fail the test.
+    ch = TwilioChannel(sms_settings(sqlite_url, "http://127.0.0.1:9"))
+    assert ch.name == "sms"
+
+
+def test_channel_refuses_settings_without_credentials(sqlite_url: str) -> None:
+    with pytest.raises(ValueError, match="KEEPHOME_TWILIO_AUTH_TOKEN"):
+        TwilioChannel(make_settings(sqlite_url))
+
+
+async def test_send_after_stop_reopens_the_client(channel: TwilioChannel, twilio_standin: TwilioStandin) -> None:
+    await channel.stop()
+    assert (await channel.send(message())).outcome == "sent"
+    assert len(twilio_standin.sent) == 1

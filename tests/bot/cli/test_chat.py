@@ -1,0 +1,111 @@
+"""`keephome chat`: a person plays the tenant and sees exactly what the channel shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.cli.chat import play_chat, run_chat
+from bot.settings import Settings
+
+NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+
+
+def _typed(*lines: str) -> Callable[[str], str]:
+    pending = list(lines)
+
+    def read(_prompt: str) -> str:
+        if not pending:
+            raise EOFError
+        return pending.pop(0)
+
+    return read
+
+
+def _run(flow: str, channel: str, *lines: str, language: str = "da") -> tuple[list[str], str | None]:
+    shown: list[str] = []
+    state = play_chat(
+        flow,
+        "sms" if channel == "sms" else "telegram",
+        language,
+        NOW,
+        _typed(*lines),
+        shown.append,
+        Settings(_env_file=None),  # type: ignore[call-arg]
+        trigger="missed",
+    )
+    return shown, state.end_reason
+
+
+def test_sms_chat_prints_the_sms_text_and_records_consent() -> None:
+    shown, reason = _run("payment_check", "sms", "3", "ja")
+    text = "\n".join(shown)
+    assert "[sms] Hej, det er Boligselskabet. Har du brug for hjælp med huslejen? Svar med et tal:" in text
+    assert "# consent_given scope=adviser wording_version=consent-v1" in text
+    assert reason == "handed_off"
+
+
+def test_telegram_chat_shows_buttons_and_a_number_presses_one() -> None:
+    shown, reason = _run("payment_check", "telegram", "1", language="en")
+    assert "  (1) I have paid" in shown
+    assert any(line.startswith("# paid_claimed pause_until=2026-12-08") for line in shown)
+    assert reason == "paid_claimed"
+
+
+def test_wait_and_clock_commands() -> None:
+    shown, reason = _run("payment_check", "sms", "/clock 2026-12-03T12:00", "/wait", "/wait")
+    assert "# clock 2026-12-03T12:00:00+01:00" in shown
+    assert "# clock 2026-12-04T10:00:00+01:00" in shown
+    assert any(line.startswith("[sms] Hej igen.") for line in shown)
+    assert reason == "no_response"
+
+
+def test_stop_keyword_wins_and_quit_leaves_the_conversation_open() -> None:
+    shown, reason = _run("payment_check", "sms", "STOP")
+    assert (
+        "[sms] Du er nu afmeldt og får ikke flere beskeder fra os. Skriv START, hvis du vil have beskeder igen."
+        in shown
+    )
+    assert reason is None
+    shown, reason = _run("payment_check", "sms", "/quit", "1")
+    assert reason is None and not any("paid_claimed" in line for line in shown)
+
+
+def test_help_word_answers_the_question_that_offers_help() -> None:
+    shown, _ = _run("payment_check", "sms", "hjælp")
+    assert "# answer_recorded question=question value=adviser raw=hjælp" in shown
+
+
+def test_cli_entry_returns_an_exit_status_and_names_unknown_flows() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    shown: list[str] = []
+    assert run_chat("help_info", "sms", "en", NOW, _typed(), shown.append, settings) == 0
+    assert any(line.startswith("[sms] Help is available:") for line in shown)
+    assert run_chat("nope", "sms", "da", NOW, _typed(), shown.append, settings) == 2
+    assert shown[-1].startswith("unknown flow 'nope'")
+
+
+def test_a_language_word_switches_the_chat_and_asks_the_open_question_again() -> None:
+    shown, reason = _run("payment_check", "sms", "ENGLISH", "1")
+    at = shown.index("[sms] We will now write to you in English.")
+    assert shown[at + 1].startswith("[sms] Hi, this is Boligselskabet. Do you need help with the rent?")
+    assert any(line.startswith("[sms] Thank you. We will wait a while") for line in shown)
+    assert reason == "paid_claimed"
+
+
+def test_the_word_telegram_over_sms_shows_the_code_and_the_question_keeps_waiting() -> None:
+    shown, reason = _run("payment_check", "sms", "telegram", "1")
+    at = shown.index("# keyword telegram")
+    assert shown[at + 2].startswith("[sms] Fint. Du får en kode i næste besked.")
+    assert (
+        shown[at + 4]
+        == "[sms] Din kode til Telegram er 123456. Skriv koden til vores bot på Telegram. Koden kan kun bruges én gang."
+    )
+    assert reason == "paid_claimed"
+
+
+def test_the_word_telegram_on_telegram_is_an_ordinary_answer() -> None:
+    shown, _ = _run("payment_check", "telegram", "telegram")
+    assert "# keyword telegram" not in shown
+    assert "# answer_recorded question=question value=unrecognised raw=telegram" in shown

@@ -1,0 +1,128 @@
+"""`keephome check`: the shipped texts pass; bad templates written to a tmp dir are caught."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli.check import main, print_report, run_check, sms_segments
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(_env_file=None, **overrides)  # type: ignore[arg-type,call-arg]
+
+
+@pytest.fixture
+def templates(tmp_path: Path) -> Path:
+    target = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", target, ignore=shutil.ignore_patterns("console"))
+    return target
+
+
+def test_shipped_texts_pass_and_unreviewed_languages_are_listed() -> None:
+    report = run_check(_settings(), ROOT / "templates")
+    assert report.problems == []
+    assert {"ar", "tr"} <= set(report.unreviewed)
+    assert "da" not in report.unreviewed
+    da_question = [s for s in report.sms if s.language == "da" and s.key == "payment_check.question"]
+    assert da_question and all(s.encoding == "GSM-7" and s.segments <= 2 for s in da_question)
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "complaint"),
+    [
+        ("payment_check.paid.sms.txt", "Du skylder {{ amount | money }}.", "amount"),
+        ("payment_check.paid.sms.txt", "Betal 7.100 kr nu.", "amount"),
+        ("payment_check.paid.sms.txt", "Fristen er {{ deadline | date }}.", "computed date"),
+        ("payment_check.paid.sms.txt", "Du har 14 dage.", "day count"),
+        ("payment_check.paid.sms.txt", "Du har restance hos os.", "forbidden word 'restance'"),
+        ("payment_check.paid.sms.txt", "Tak for din betaling – vi ses.", "typographic"),
+        ("payment_check.paid.sms.txt", "Hej {{ tenant_cpr }}", "does not render"),
+        ("payment_check.paid.sms.txt", "Hej {% if %}", "does not render"),
+        ("keyword.help.sms.txt", "Hjælp. " * 60, "segments"),
+        ("payment_check.question.sms.txt", "Har du brug for hjælp? Svar 1 eller 2.", "STOP"),
+    ],
+)
+def test_bad_sms_template_fails(templates: Path, file: str, text: str, complaint: str) -> None:
+    (templates / "da" / file).write_text(text + "\n", encoding="utf-8")
+    report = run_check(_settings(), templates)
+    assert not report.ok
+    assert any(complaint in p and file in p for p in report.problems), report.problems
+
+
+def test_amounts_are_fine_on_telegram(templates: Path) -> None:
+    (templates / "da" / "payment_check.paid.telegram.txt").write_text("Du kan betale {{ amount | money }}.\n")
+    assert run_check(_settings(), templates).ok
+
+
+def test_missing_text_in_an_enabled_language_fails(templates: Path) -> None:
+    (templates / "en" / "link.code.sms.txt").unlink()
+    (templates / "en" / "choice.part.telegram.txt").unlink()
+    problems = run_check(_settings(), templates).problems
+    assert "en: missing sms text 'link.code'" in problems
+    assert "en: missing telegram text 'choice.part'" in problems
+
+
+def test_disabled_language_findings_only_warn_and_enabling_it_fails(templates: Path) -> None:
+    (templates / "tr" / "link.code.sms.txt").unlink()
+    assert run_check(_settings(), templates).ok
+    enabled = run_check(_settings(languages="da,en,tr"), templates)
+    assert "tr: missing sms text 'link.code'" in enabled.problems
+    assert "tr: enabled but not reviewed by a native speaker" in enabled.warnings
+
+
+def test_enabled_language_without_templates_fails(templates: Path) -> None:
+    report = run_check(_settings(languages="da,en,uk"), templates)
+    assert "uk: enabled but templates/uk/meta.toml is missing" in report.problems
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "segments"),
+    [
+        ("a" * 160, "GSM-7", 1),
+        ("a" * 161, "GSM-7", 2),
+        ("æøå ÆØÅ é", "GSM-7", 1),
+        ("€" * 80, "GSM-7", 1),
+        ("€" * 81, "GSM-7", 2),
+        ("It’s", "UCS-2", 1),
+        ("ş" * 71, "UCS-2", 2),
+        ("🙂" * 35, "UCS-2", 1),
+    ],
+)
+def test_sms_segments(text: str, encoding: str, segments: int) -> None:
+    assert sms_segments(text) == (encoding, segments)
+
+
+def test_report_prints_sizes_and_verdict() -> None:
+    lines: list[str] = []
+    print_report(run_check(_settings(), ROOT / "templates"), lines.append)
+    assert any(line.startswith("  da payment_check.question: GSM-7") for line in lines)
+    assert lines[-1] == "check passed"
+
+
+def test_main_exit_status(templates: Path) -> None:
+    lines: list[str] = []
+    assert main(_settings(), templates, lines.append) == 0
+    (templates / "da" / "consent.ask.sms.txt").write_text("Vi kender din gæld.\n", encoding="utf-8")
+    assert main(_settings(), templates, lines.append) == 1
+    assert lines[-1] == "check failed: 1 problem(s)"
+
+
+def test_a_text_keephome_does_not_send_itself_may_use_its_own_values(templates: Path) -> None:
+    (templates / "da" / "staff.notice.telegram.txt").write_text("Ny sag {{ case_id }}: {{ url }}\n")
+    assert run_check(_settings(), templates).ok
+    (templates / "da" / "staff.notice.telegram.txt").write_text("Ny sag {{ case_id | money }}\n")
+    assert not run_check(_settings(), templates).ok
+
+
+def test_report_says_which_languages_are_live_and_which_are_present_but_off() -> None:
+    lines: list[str] = []
+    print_report(run_check(_settings(), ROOT / "templates"), lines.append)
+    assert "Live languages (KEEPHOME_LANGUAGES): da, en" in lines
+    assert "Present but off: ar, tr (their findings are warnings until enabled)" in lines
+    assert any(line.startswith("Unreviewed translations: ar, tr") for line in lines)

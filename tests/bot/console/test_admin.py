@@ -1,0 +1,201 @@
+"""Admins: staff accounts, roles, the pause switch, wrong numbers, the audit log and urgent-case notices."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from bot.app import create_app
+from bot.console.accounts import StaffError, add_staff
+from bot.console.admin import load_pause_flag
+from bot.host.notices import notify_urgent_case
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.store.schema import audit_log, settings_flags, staff, staff_sessions
+from tests.conftest import make_settings, start_runtime
+from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, post_form
+
+
+async def signed_in_admin(rt: Runtime, client: httpx.AsyncClient) -> int:
+    staff_id = await add_person(rt, "admin@example.org", "admin")
+    assert (await login(client, "admin@example.org")).status_code == 303
+    return staff_id
+
+
+async def test_add_staff_checks_its_input(runtime: Runtime) -> None:
+    with pytest.raises(StaffError, match="unknown role"):
+        await add_staff(runtime.db, "a@example.org", "boss", runtime.clock(), runtime.settings.public_url)
+    with pytest.raises(StaffError, match="e-mail"):
+        await add_staff(runtime.db, "not-an-email", "adviser", runtime.clock(), runtime.settings.public_url)
+    await add_staff(runtime.db, "a@example.org", "adviser", runtime.clock(), runtime.settings.public_url)
+    with pytest.raises(StaffError, match="already exists"):
+        await add_staff(runtime.db, "A@example.org", "adviser", runtime.clock(), runtime.settings.public_url)
+
+
+async def test_an_admin_adds_a_person_and_gets_a_one_time_link(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await signed_in_admin(runtime, client)
+    page = await post_form(
+        client, "/console/staff", "/console/staff", {"email": "new@example.org", "role": "volunteer"}
+    )
+    assert page.status_code == 200 and "https://keephome.example.org/console/setup/" in page.text
+    bad = await post_form(client, "/console/staff", "/console/staff", {"email": "new@example.org", "role": "adviser"})
+    assert bad.status_code == 422 and "already exists" in bad.text
+    assert (
+        await post_form(client, "/console/staff", "/console/staff", {"email": "x@y.dk", "role": "x"})
+    ).status_code == 422
+
+
+async def test_a_role_change_is_audited_and_ends_the_persons_sessions(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    admin = await signed_in_admin(runtime, client)
+    adviser = await add_person(runtime, "adviser@example.org", "adviser")
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            staff_sessions.insert().values(
+                id="x" * 64,
+                staff_id=adviser,
+                csrf_token="t",
+                created_at=runtime.clock(),
+                expires_at=runtime.clock().replace(year=2100),
+                revoked=False,
+            )
+        )
+    done = await post_form(client, "/console/staff", f"/console/staff/{adviser}/role", {"role": "volunteer"})
+    assert done.status_code == 303
+    async with runtime.db.read() as conn:
+        role = (await conn.execute(select(staff.c.role).where(staff.c.id == adviser))).scalar_one()
+        revoked = (await conn.execute(select(staff_sessions.c.revoked).where(staff_sessions.c.id == "x" * 64))).scalar()
+        entry = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.role_change"))).one()
+    assert role == "volunteer" and revoked is True
+    assert (entry.actor, entry.target, entry.detail) == (f"staff:{admin}", f"staff:{adviser}", "adviser->volunteer")
+    own = await post_form(client, "/console/staff", f"/console/staff/{admin}/role", {"role": "adviser"})
+    assert own.status_code == 422
+
+
+async def test_advisers_cannot_manage_staff(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await add_person(runtime, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    for path in ("/console/staff", "/console/admin", "/console/audit"):
+        assert (await client.get(path)).status_code == 403
+    page = await client.get("/console/")
+    denied = await client.post(
+        "/console/staff", data={"email": "x@y.dk", "role": "admin", "csrf_token": csrf_of(page.text)}
+    )
+    assert denied.status_code == 403
+
+
+async def test_the_pause_switch_is_stored_and_read_back(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await signed_in_admin(runtime, client)
+    assert (await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "on"})).status_code == 303
+    assert runtime.paused() is True
+    assert "Paused: no reminders are sent." in (await client.get("/console/")).text
+    async with runtime.db.read() as conn:
+        stored = (await conn.execute(select(settings_flags.c.value))).scalar_one()
+    assert stored == "1"
+    runtime.pause_flag = False
+    assert await load_pause_flag(runtime) is True
+    await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "off"})
+    assert runtime.paused() is False
+    assert (await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "maybe"})).status_code == 422
+
+
+async def test_wrong_numbers_are_listed_for_admins(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await add_tenant(runtime, "R-WRONG", name="Gamma Tenant", status="wrong_number")
+    await add_tenant(runtime, "R-FINE", name="Delta Tenant", phone="+4520000002")
+    await signed_in_admin(runtime, client)
+    page = (await client.get("/console/admin")).text
+    assert "R-WRONG" in page and "R-FINE" not in page
+
+
+async def test_admins_read_and_filter_the_audit_log_which_nobody_can_change(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
+    admin = await signed_in_admin(runtime, client)
+    await client.get(f"/console/cases/{case_id}")
+    page = (await client.get(f"/console/audit?action=case.&actor=staff:{admin}")).text
+    assert "case.view" in page and f"case:{case_id}" in page and ">login<" not in page
+    assert (await client.get("/console/audit?from=yesterday")).status_code == 422
+    token = csrf_of(page)
+    for method in ("POST", "PUT", "DELETE"):
+        response = await client.request(method, "/console/audit", data={"csrf_token": token})
+        assert response.status_code == 405
+
+
+async def test_an_urgent_case_notice_goes_to_opted_in_staff_without_amounts(runtime: Runtime) -> None:
+    adviser = await add_person(runtime, "adviser@example.org", "adviser")
+    await add_person(runtime, "quiet@example.org", "adviser")
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            update(staff)
+            .where(staff.c.id.in_([adviser, volunteer]))
+            .values(notify_telegram=True, telegram_chat_id=5550)
+        )
+    tenant = await add_tenant(runtime, "R-1", name="Epsilon Tenant", balance_ore=880000)
+    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
+    async with runtime.db.write() as conn:
+        assert await conn.run_sync(notify_urgent_case, case_id, runtime.clock(), runtime.settings.public_url) == 1
+        assert await conn.run_sync(notify_urgent_case, case_id, runtime.clock(), runtime.settings.public_url) == 0
+    await runtime.sender.drain()
+    [notice] = runtime.sandbox["telegram"].to("5550")
+    assert "Epsilon" in notice.text and "Tenant" not in notice.text and "8.800" not in notice.text
+    assert f"https://keephome.example.org/console/cases/{case_id}" in notice.text
+
+
+async def test_the_console_works_on_both_databases(database_url: str) -> None:
+    settings: Settings = make_settings(database_url)
+    rt = await start_runtime(settings)
+    try:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            case_id = await add_case(rt, await add_tenant(rt, "R-1", phone="+4520000001"))
+            await add_person(rt, "adviser@example.org", "adviser")
+            await login(client, "adviser@example.org")
+            page = f"/console/cases/{case_id}"
+            assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+            await post_form(client, page, f"{page}/reply", {"text": "Hej igen", "nonce": "nonce-pg-1"})
+            await rt.sender.drain()
+            assert rt.sandbox["sms"].to("+4520000001")[-1].text == "Hej igen"
+            assert "Hej igen" in (await client.get(page)).text
+    finally:
+        await rt.stop()
+
+
+async def test_the_audit_log_names_people_and_filters_by_email(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
+    adviser = await add_person(runtime, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    await client.get(f"/console/cases/{case_id}")
+    client.cookies.clear()
+    await signed_in_admin(runtime, client)
+    page = (await client.get("/console/audit?actor=Adviser@example.org")).text
+    assert "case.view" in page and f"staff:{adviser}" in page and "adviser@example.org" in page
+    assert "admin@example.org" not in page.split('id="audit"', 1)[1]
+
+
+async def test_telegram_notices_are_offered_to_advisers_with_how_to_and_not_to_volunteers(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_person(runtime, "volunteer@example.org", "volunteer")
+    await login(client, "volunteer@example.org")
+    page = (await client.get("/console/me")).text
+    assert "urgent cases" not in page and 'name="notify_telegram"' not in page
+    refused = await post_form(
+        client, "/console/me", "/console/me", {"telegram_chat_id": "5551", "notify_telegram": "1"}
+    )
+    assert refused.status_code == 422
+    client.cookies.clear()
+    adviser = await add_person(runtime, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = (await client.get("/console/me")).text
+    assert 'name="notify_telegram"' in page and "Start" in page and "chat id" in page
+    saved = await post_form(client, "/console/me", "/console/me", {"telegram_chat_id": "5552", "notify_telegram": "1"})
+    assert saved.status_code == 303
+    async with runtime.db.read() as conn:
+        row = (
+            await conn.execute(select(staff.c.telegram_chat_id, staff.c.notify_telegram).where(staff.c.id == adviser))
+        ).one()
+    assert (row.telegram_chat_id, row.notify_telegram) == (5552, True)

@@ -1,0 +1,121 @@
+"""Volunteers see only their own tasks, send only prepared texts, and cannot open cases or tenants."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from bot.console.messaging import sms_warnings
+from bot.runtime import Runtime
+from bot.store.schema import cases
+from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, today
+
+
+async def with_task(rt: Runtime, volunteer_id: int, ref: str = "R-1", phone: str = "+4520000001") -> tuple[int, int]:
+    adviser = await add_person(rt, f"adviser-{ref}@example.org", "adviser")
+    tenant = await add_tenant(rt, ref, name="Beta Tenant", phone=phone, balance_ore=1234500)
+    case_id = await add_case(rt, tenant)
+    async with rt.db.write() as conn:
+        await conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id)
+            .values(
+                status="volunteer",
+                assignee_id=adviser,
+                volunteer_id=volunteer_id,
+                volunteer_task="Remind about Thursday",
+                volunteer_due=today(rt) + timedelta(days=1),
+            )
+        )
+    return tenant, case_id
+
+
+async def test_a_volunteer_sees_first_name_channel_task_and_due_date_only(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    other = await add_person(runtime, "other@example.org", "volunteer")
+    await with_task(runtime, me)
+    await with_task(runtime, other, "R-2", "+4520000002")
+    response = await login(client, "volunteer@example.org")
+    assert response.headers["location"] == "/console/tasks"
+    page = (await client.get("/console/tasks")).text
+    assert "Beta" in page and "Remind about Thursday" in page and "by sms" in page
+    assert page.count('class="card task"') == 1
+    for secret in ("Tenant", "12.345", "+4520000001", "R-1", "wants to talk"):
+        assert secret not in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/cases/{case}",
+        "/console/cases/{case}/messages.json",
+        "/console/tenants/{tenant}",
+        "/console/tenants?ref=R-1",
+        "/console/audit",
+        "/console/staff",
+        "/console/admin",
+    ],
+)
+async def test_a_volunteer_gets_403_for_case_and_tenant_urls(
+    runtime: Runtime, client: httpx.AsyncClient, path: str
+) -> None:
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    tenant, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    response = await client.get(path.format(case=case_id, tenant=tenant))
+    assert response.status_code == 403
+    assert "12.345" not in response.text and "+4520000001" not in response.text
+
+
+async def test_a_volunteer_cannot_post_case_actions(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    response = await post_form(client, "/console/tasks", f"/console/cases/{case_id}/close", {"outcome": "paid"})
+    assert response.status_code == 403
+    assert (await case_row(runtime, case_id)).status == "volunteer"
+
+
+async def test_a_volunteer_sends_a_prepared_text_and_hands_back(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    other = await add_person(runtime, "other@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    _, not_mine = await with_task(runtime, other, "R-2", "+4520000002")
+    await login(client, "volunteer@example.org")
+    own = "/console/tasks"
+    sent = await post_form(client, own, f"/console/tasks/{case_id}/send", {"template": "volunteer.call_tomorrow"})
+    assert sent.status_code == 303
+    await runtime.sender.drain()
+    text = runtime.sandbox["sms"].to("+4520000001")[-1].text
+    assert text.startswith("Hej Beta.") and "i morgen" in text
+    free = await post_form(client, own, f"/console/tasks/{case_id}/send", {"template": "case.reply"})
+    assert free.status_code == 422
+    theirs = await post_form(client, own, f"/console/tasks/{not_mine}/done", {})
+    assert theirs.status_code == 404
+    assert (await post_form(client, own, f"/console/tasks/{case_id}/done", {})).status_code == 303
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.volunteer_id) == ("taken", None)
+
+
+async def test_needs_an_adviser_puts_the_case_back_in_the_queue(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    response = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/needs-adviser", {})
+    assert response.status_code == 303
+    assert (await case_row(runtime, case_id)).status == "waiting"
+    assert "No tasks for you" in (await client.get("/console/tasks")).text
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("key", ["volunteer.appointment_reminder", "volunteer.call_tomorrow"])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_prepared_texts_follow_the_sms_rule(runtime: Runtime, language: str, key: str, channel: str) -> None:
+    text = runtime.renderer.render(key, {"first_name": "Beta"}, language, channel).text  # type: ignore[arg-type]
+    assert "Beta" in text and len(text) <= 160
+    assert sms_warnings(text, runtime.settings.forbidden_words) == []

@@ -1,0 +1,132 @@
+"""The demo's fictional tenants: every stage of the rent timeline, and seeding twice changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import phonenumbers
+import pytest
+from sqlalchemy import select
+
+from bot.demo.data import DEMO_PREFIX, DemoTenant, demo_tenants, seed_demo
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.schema import rent_positions, tenants
+from scheduler.calendar import demand_deadline
+from scheduler.model import PolicySettings, RentSnapshot
+from scheduler.policy import plan
+from scheduler.rent_day import RentDay
+
+TUESDAY = date(2026, 3, 3)  # a day on which a 1, 3 and 7 day påkrav deadline all fall on weekdays
+
+
+def test_twelve_fictional_tenants_in_three_languages() -> None:
+    demo = demo_tenants(TUESDAY)
+    assert len(demo) == 12
+    assert len({d.row.tenant_ref for d in demo}) == 12 and all(d.row.tenant_ref.startswith(DEMO_PREFIX) for d in demo)
+    phones = [d.row.phone for d in demo]
+    assert len(set(phones)) == 12
+    assert all(phonenumbers.is_valid_number(phonenumbers.parse(p)) for p in phones)
+    languages = [d.row.language for d in demo]
+    assert set(languages) == {"da", "en", "ar"} and languages.count("ar") == 1
+
+
+def test_the_påkrav_deadlines_are_seven_three_and_one_days_away() -> None:
+    demo = {d.stage: d.row for d in demo_tenants(TUESDAY)}
+    for days in (7, 3):
+        sent = demo[f"påkrav, {days} days left"].demand_sent_on
+        assert sent is not None and (demand_deadline(sent, 2) - TUESDAY).days == days
+    sent = demo["påkrav, 1 day left"].demand_sent_on
+    assert sent is not None and demand_deadline(sent, 2) == TUESDAY + timedelta(days=1)
+
+
+def demo_snapshots(demo: list[DemoTenant]) -> list[RentSnapshot]:
+    return [
+        RentSnapshot(
+            tenant_id=i,
+            due_day=d.row.due_day,
+            balance_ore=d.row.balance_ore,
+            balance_as_of=d.row.balance_as_of,
+            demand_sent_on=d.row.demand_sent_on,
+            termination_on=d.row.termination_on,
+            court_date=d.row.court_date,
+            at_risk=d.row.at_risk,
+            promise_on=d.promise_on,
+            paid_claim_until=d.paid_claim_until,
+            reachable=d.status == "active",
+        )
+        for i, d in enumerate(demo)
+    ]
+
+
+def test_the_reminder_policy_meets_every_stage() -> None:
+    demo = demo_tenants(TUESDAY)
+    day = plan(demo_snapshots(demo), TUESDAY, PolicySettings())
+    triggers = {demo[r.tenant_id].stage: (r.trigger.value, r.offset) for r in day.reminders}
+    assert triggers == {
+        "at risk before due": ("before_due", None),
+        "missed the due day": ("missed", None),
+        "påkrav, 7 days left": ("demand", 7),
+        "påkrav, 3 days left": ("demand", 3),
+        "påkrav, 1 day left": ("demand", 1),
+        "termination known": ("court", None),
+        "court date known": ("court", None),
+    }
+    # The paid-up tenant has nothing due, the opted-out one is unreachable, the "already paid" one waits.
+    assert (day.summary.unreachable, day.summary.held_by_paid_claim) == (1, 1)
+
+
+@pytest.mark.parametrize("today", [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 1)], ids=str)
+def test_whatever_the_day_the_demo_brings_reminders_at_every_stage(today: date) -> None:
+    demo = demo_tenants(today)
+    for d in demo:
+        if d.stage.startswith("påkrav"):
+            assert d.row.demand_sent_on is not None
+            left = (demand_deadline(d.row.demand_sent_on, 2) - today).days
+            assert d.stage == f"påkrav, {left} day{'' if left == 1 else 's'} left"
+    triggers = {r.trigger.value for r in plan(demo_snapshots(demo), today, PolicySettings()).reminders}
+    assert {"before_due", "demand", "court"} <= triggers
+    if RentDay(today, PolicySettings()).missed:
+        assert "missed" in triggers
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url)
+    await upgrade(db)
+    yield db
+    await db.dispose()
+
+
+async def snapshot(db: Database) -> list[dict[str, Any]]:
+    query = select(tenants, rent_positions).join(rent_positions, rent_positions.c.tenant_id == tenants.c.id)
+    async with db.read() as conn:
+        rows = (await conn.execute(query.order_by(tenants.c.tenant_ref))).mappings().all()
+    return [{k: v for k, v in row.items() if not k.startswith(("updated_at", "created_at"))} for row in rows]
+
+
+async def test_seeding_twice_changes_nothing(database: Database) -> None:
+    now = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    assert await seed_demo(database, TUESDAY, now) == 12
+    first = await snapshot(database)
+    assert await seed_demo(database, TUESDAY, now + timedelta(minutes=5)) == 12
+    assert await snapshot(database) == first
+    by_name = {row["name"]: row for row in first}
+    assert len(by_name) == 12
+    assert by_name["Gitte Attrap"]["status"] == "stopped"
+    assert by_name["Hans Prøve"]["promise_on"] == TUESDAY + timedelta(days=2)
+    assert by_name["Robin Placeholder"]["court_date"] == TUESDAY + timedelta(days=14)
+    assert by_name["Layla Demo"]["language"] == "ar"
+    assert {row["balance_as_of"] for row in first} == {TUESDAY}
+
+
+async def test_seeding_on_a_later_day_moves_the_timeline(database: Database) -> None:
+    now = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    await seed_demo(database, TUESDAY, now)
+    later = TUESDAY + timedelta(days=30)
+    await seed_demo(database, later, now + timedelta(days=30))
+    rows = await snapshot(database)
+    assert len(rows) == 12
+    assert {row["balance_as_of"] for row in rows} == {later}

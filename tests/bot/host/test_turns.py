@@ -1,0 +1,122 @@
+"""Guided conversations through the running service: inbox → processor → outbox → sandbox channel."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select, update
+
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime
+from bot.store.schema import conversations, tenants
+from tests.support.helpers import add_tenant
+
+PHONE = "+4520123456"
+
+
+async def _say(rt: Runtime, text: str, sid: str, sender: str = PHONE, channel: str = "sms") -> None:
+    await rt.inbox.submit(InboundMessage(channel=channel, provider_id=sid, sender=sender, text=text))
+    await rt.processor.process_all()
+    await rt.sender.drain()
+
+
+def _sms(rt: Runtime) -> list[str]:
+    return [m.text for m in rt.channels["sms"].to(PHONE)]  # type: ignore[attr-defined]
+
+
+async def _conversation(rt: Runtime) -> tuple[bool, str | None, dict[str, object]]:
+    async with rt.db.read() as conn:
+        row = (
+            await conn.execute(
+                select(conversations.c.active, conversations.c.ended_reason, conversations.c.state)
+                .where(conversations.c.flow == "payment_check")
+                .order_by(conversations.c.id.desc())
+                .limit(1)
+            )
+        ).one()
+    return bool(row.active), row.ended_reason, dict(row.state)
+
+
+async def test_a_language_word_switches_and_asks_the_open_question_again_in_that_language(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "English", "SM2")
+    sent = _sms(runtime)
+    assert sent[1] == "We will now write to you in English."
+    assert sent[2].startswith("Hi Amira, this is") and "1 I have paid" in sent[2]
+    await _say(runtime, "1", "SM3")
+    assert _sms(runtime)[-1].startswith("Thank you. We will wait a while")
+    async with runtime.db.read() as conn:
+        language = (await conn.execute(select(tenants.c.language).where(tenants.c.id == tenant_id))).scalar_one()
+    assert language == "en"
+    await _say(runtime, "dansk", "SM4")
+    assert _sms(runtime)[-1] == "Vi skriver nu til dig på dansk."  # nothing open any more: nothing asked again
+
+
+async def test_help_word_inside_a_question_that_offers_help_is_that_answer(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "HJÆLP", "SM2")
+    assert _sms(runtime)[-1].startswith("En økonomisk rådgiver fra")  # the consent question, not the help text
+    await _say(runtime, "hjælp", "SM3")
+    assert _sms(runtime)[-1].startswith("Det er Boligselskabet. Vi minder dig om huslejen")  # consent offers no help
+
+
+async def test_an_unplaceable_answer_gets_the_options_again_once_then_the_offer_of_a_person(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "hvad mener I", "SM2")
+    assert _sms(runtime)[-2:] == ["Undskyld, det forstod vi ikke. Prøv igen.", _sms(runtime)[0]]
+    await _say(runtime, "🤷", "SM3")
+    assert _sms(runtime)[-1].startswith("En økonomisk rådgiver fra")
+    assert "Svar JA eller NEJ" in _sms(runtime)[-1]
+    await _say(runtime, "ja", "SM4")
+    active, reason, _state = await _conversation(runtime)
+    assert (active, reason) == (False, "handed_off")
+
+
+async def test_a_conversation_whose_flow_changed_ends_and_offers_a_person(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    _active, _reason, state = await _conversation(runtime)
+    old = {**state, "flow_version": 0, "settings": {**state["settings"], "a_setting_since_removed": 1}}  # type: ignore[dict-item]
+    async with runtime.db.write() as conn:
+        await conn.execute(update(conversations).values(state=old))
+    await _say(runtime, "1", "SM2")
+    assert "ændret vores spørgsmål" in _sms(runtime)[-1] and "+4570000000" in _sms(runtime)[-1]
+    active, reason, _state = await _conversation(runtime)
+    assert (active, reason) == (False, "flow_changed")
+
+
+async def test_the_word_telegram_over_sms_sends_a_code_that_links_the_chat(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "Telegram", "SM2")
+    announced, code_sms = _sms(runtime)[-2:]
+    assert announced.startswith("Fint. Du får en kode i næste besked")
+    found = re.search(r"\b(\d{6})\b", code_sms)
+    assert found is not None and "http" not in code_sms
+    await _say(runtime, found.group(1), "TG1", sender="777", channel="telegram")
+    linked = runtime.channels["telegram"].to("777")  # type: ignore[attr-defined]
+    assert linked and linked[-1].text.startswith("Du er nu forbundet")
+    async with runtime.db.read() as conn:
+        chat = (await conn.execute(select(tenants.c.telegram_chat_id).where(tenants.c.id == tenant_id))).scalar_one()
+    assert chat == 777
+    # The payment question asked over SMS still waits for its answer.
+    await _say(runtime, "1", "SM3")
+    assert _sms(runtime)[-1].startswith("Tak for besked")
+
+
+async def test_the_word_telegram_from_an_opted_out_tenant_sends_nothing(runtime: Runtime) -> None:
+    await add_tenant(runtime.db, status="stopped")
+    await _say(runtime, "TELEGRAM", "SM1")
+    assert _sms(runtime) == []
+
+
+async def test_free_text_is_kept_for_the_adviser_in_the_conversation(runtime: Runtime) -> None:
+    await add_tenant(runtime.db, chat_id=555)
+    for i, text in enumerate(["hej", "jeg kan betale en del", "1.500 kr", "min datter var syg", "ja"]):
+        await _say(runtime, text, f"TG{i}", sender="555", channel="telegram")
+    active, reason, state = await _conversation(runtime)
+    assert (active, reason) == (False, "handed_off")
+    assert state["data"] == {"question": "part", "amount": 150000, "reason": "min datter var syg", "consent": "yes"}

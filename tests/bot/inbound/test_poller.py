@@ -1,0 +1,110 @@
+"""`keephome telegram set-webhook` and polling mode, against the stand-in Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.channels.telegram import TelegramChannel
+from bot.inbound.poller import Poller, set_webhook, start_polling
+from bot.settings import ConfigError
+from bot.store.schema import inbound
+from tests.conftest import make_settings, start_runtime
+from tests.support.telegram_harness import callback_update, text_update
+from tests.support.telegram_standin import TelegramStandIn
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[TelegramStandIn]:
+    server = TelegramStandIn()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_set_webhook_registers_public_url_and_secret(standin: TelegramStandIn, sqlite_url: str) -> None:
+    settings = make_settings(
+        sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_secret="s3cret"
+    )
+    said = await set_webhook(settings)
+    [call] = standin.calls_to("setWebhook")
+    assert call.params["url"] == "https://keephome.example.org/webhooks/telegram"
+    assert call.params["secret_token"] == "s3cret"
+    assert call.params["allowed_updates"] == ["message", "callback_query"]
+    assert "https://keephome.example.org/webhooks/telegram" in said
+    assert "@keephome_bot" in said
+    assert "s3cret" not in said
+
+
+async def test_set_webhook_without_a_secret_says_what_is_missing(standin: TelegramStandIn, sqlite_url: str) -> None:
+    settings = make_settings(
+        sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_mode="polling"
+    )
+    with pytest.raises(ConfigError, match="KEEPHOME_TELEGRAM_SECRET"):
+        await set_webhook(settings)
+    assert standin.calls_to("setWebhook") == []
+
+
+async def test_polling_commits_updates_through_the_same_mapping(standin: TelegramStandIn, sqlite_url: str) -> None:
+    settings = make_settings(
+        sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_mode="polling"
+    )
+    channel = TelegramChannel(settings)
+    rt = await start_runtime(settings, telegram=channel)
+    try:
+        standin.push_update(text_update(40, 777001, 5, "hej"))
+        standin.push_update(callback_update(41, 777001, 6, "cbq-9", "3.0"))
+        standin.push_update(text_update(42, -100200, 7, "hej alle", chat_type="group"))
+        poller = Poller(rt, channel.bot, timeout=0)
+        assert await poller.poll_once() == 3
+        assert await poller.poll_once() == 0
+        assert standin.calls_to("deleteWebhook")
+        assert standin.calls_to("getUpdates")[-1].params["offset"] == 43
+        async with rt.db.read() as conn:
+            rows = (await conn.execute(select(inbound.c.provider_id, inbound.c.text))).all()
+        assert sorted(map(tuple, rows)) == [("777001:5", "hej"), ("cb:cbq-9", None)]
+        assert len(standin.calls_to("answerCallbackQuery")) == 1
+        # The webhook is off in polling mode.
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://x") as c:
+            response = await c.post("/webhooks/telegram", json=text_update(50, 1, 1, "hej"))
+        assert response.status_code == 404
+    finally:
+        await rt.stop()
+
+
+async def test_polling_runs_in_the_background_only_in_polling_mode(standin: TelegramStandIn, sqlite_url: str) -> None:
+    settings = make_settings(
+        sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_mode="polling"
+    )
+    rt = await start_runtime(settings, telegram=TelegramChannel(settings))
+    try:
+        poller = await start_polling(rt)
+        assert poller is not None
+        standin.push_update(text_update(60, 777001, 8, "hej"))
+        for _ in range(100):
+            async with rt.db.read() as conn:
+                if (await conn.execute(select(inbound.c.id))).first() is not None:
+                    break
+            await asyncio.sleep(0.02)
+        else:
+            pytest.fail("the poller stored nothing")
+        await poller.stop()
+    finally:
+        await rt.stop()
+
+
+async def test_no_poller_in_webhook_mode(standin: TelegramStandIn, sqlite_url: str) -> None:
+    settings = make_settings(
+        sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_secret="s3cret"
+    )
+    rt = await start_runtime(settings, telegram=TelegramChannel(settings))
+    try:
+        assert await start_polling(rt) is None
+        assert standin.calls_to("getUpdates") == []
+    finally:
+        await rt.stop()

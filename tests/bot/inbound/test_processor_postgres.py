@@ -1,0 +1,109 @@
+"""Several processes share one PostgreSQL: each inbound message is handled once, in order per sender."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.inbound.inbox import InboundMessage, Inbox
+from bot.inbound.processor import Processor
+from bot.metrics import Metrics
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.schema import inbound, messages
+from tests.conftest import make_settings
+from tests.support.helpers import add_tenant
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_two_processors_handle_each_message_once_and_in_order(pg_url: str) -> None:
+    settings = make_settings(pg_url)
+    setup = Database(pg_url)
+    await upgrade(setup)
+    phones = [f"+45201200{i:02d}" for i in range(10)]
+    for i, phone in enumerate(phones):
+        await add_tenant(setup, f"T-{i}", name=f"Lejer {i}", phone=phone)
+    words = ["hej", "1", "hvad", "2", "ok"]
+    batch = [InboundMessage("sms", f"SM-{n}-{phone}", phone, word) for n, word in enumerate(words) for phone in phones]
+    await Inbox(setup, lambda: datetime.now(UTC)).commit(batch)
+
+    # Two "processes": their own engines, small batches so they interleave.
+    dbs = [Database(pg_url), Database(pg_url)]
+    workers = [Processor(db, settings, lambda: datetime.now(UTC), Metrics(), batch=7, budget=0.0) for db in dbs]
+    handled = await asyncio.gather(*(w.process_all() for w in workers))
+    assert sum(handled) == len(batch)
+    assert all(n > 0 for n in handled)  # both took part
+
+    async with setup.read() as conn:
+        received = (await conn.execute(select(inbound.c.provider_id).order_by(inbound.c.id))).scalars().all()
+        stored = (
+            (
+                await conn.execute(
+                    select(messages.c.provider_id).where(messages.c.direction == "in").order_by(messages.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        pending = (await conn.execute(select(inbound.c.id).where(inbound.c.processed_at.is_(None)))).all()
+    assert pending == []
+    assert sorted(stored) == sorted(received)  # every message handled exactly once
+    for phone in phones:
+        sent = [sid for sid in received if sid.endswith(phone)]
+        handled_order = [sid for sid in stored if sid.endswith(phone)]
+        assert handled_order == sent  # one tenant's messages in the order they arrived
+    for db in (*dbs, setup):
+        await db.dispose()
+
+
+async def test_two_senders_never_send_one_row_twice(pg_url: str) -> None:
+    from datetime import timedelta
+
+    from bot.channels.sandbox import SandboxChannel
+    from bot.outbox.enqueue import enqueue
+    from bot.outbox.ratelimit import RateLimiter
+    from bot.outbox.render import Renderer
+    from bot.outbox.sender import Sender
+    from bot.runtime import TEMPLATES_DIR
+
+    settings = make_settings(pg_url)
+    setup = Database(pg_url)
+    await upgrade(setup)
+    tenant_id = await add_tenant(setup)
+    now = datetime.now(UTC)
+    async with setup.write() as conn:
+        for i in range(60):
+            await conn.run_sync(
+                enqueue,
+                now=now,
+                channel="sms",
+                template="keyword.help",
+                values={},
+                language="da",
+                idempotency_key=f"k{i}",
+                tenant_id=tenant_id,
+            )
+    sms = SandboxChannel("sms")  # both "processes" send through one phone, so doubles would show
+    dbs = [Database(pg_url), Database(pg_url)]
+    senders = [
+        Sender(
+            db,
+            {"sms": sms},
+            Renderer(TEMPLATES_DIR, settings),
+            lambda: datetime.now(UTC),
+            Metrics(),
+            rates={"sms": RateLimiter(1e6)},
+            lease=timedelta(seconds=60),
+            batch=7,
+        )
+        for db in dbs
+    ]
+    counts = await asyncio.gather(*(s.drain() for s in senders))
+    assert sum(counts) == 60 and all(n > 0 for n in counts)
+    assert len(sms.sent) == 60
+    for db in (*dbs, setup):
+        await db.dispose()

@@ -1,0 +1,116 @@
+"""The renderer: files per language and channel, strict values, Babel filters, buttons, org values."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from bot.outbox.render import Renderer, TemplateMissing
+from bot.settings import Settings
+from conversations.model import Choice
+from conversations.values import Money
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(_env_file=None, **overrides)  # type: ignore[arg-type,call-arg]
+
+
+@pytest.fixture
+def tmp_templates(tmp_path: Path) -> Path:
+    for lang in ("da", "en"):
+        (tmp_path / lang).mkdir()
+    (tmp_path / "da" / "t.amount.telegram.txt").write_text("Du kan betale {{ amount | money }}.\n")
+    (tmp_path / "en" / "t.amount.telegram.txt").write_text("You can pay {{ amount | money }}.\n")
+    (tmp_path / "da" / "t.date.sms.txt").write_text("Den {{ pay_on | date }}.\n")
+    (tmp_path / "en" / "t.date.sms.txt").write_text("On {{ pay_on | date }}.\n")
+    (tmp_path / "da" / "t.org.sms.txt").write_text("{{ org_name }} {{ adviser_phone }} {{ adviser_hours }}\n")
+    (tmp_path / "da" / "t.strict.sms.txt").write_text("Hej {{ missing }}\n")
+    (tmp_path / "da" / "t.only_da.sms.txt").write_text("kun dansk\n")
+    return tmp_path
+
+
+def test_money_and_date_are_formatted_for_the_language(tmp_templates: Path) -> None:
+    renderer = Renderer(tmp_templates, _settings())
+    da = renderer.render("t.amount", {"amount": Money(250050)}, "da", "telegram")
+    assert da.text == "Du kan betale 2.500,50 kr.."
+    assert renderer.render("t.date", {"pay_on": date(2026, 3, 1)}, "da", "sms").text == "Den 1. marts 2026."
+    assert renderer.render("t.date", {"pay_on": date(2026, 3, 1)}, "en", "sms").text == "On 1 March 2026."
+
+
+def test_money_filter_refuses_a_plain_number(tmp_templates: Path) -> None:
+    renderer = Renderer(tmp_templates, _settings())
+    with pytest.raises(TypeError, match="Money"):
+        renderer.render("t.amount", {"amount": 2500}, "da", "telegram")
+
+
+def test_organisation_values_come_from_settings(tmp_templates: Path) -> None:
+    renderer = Renderer(tmp_templates, _settings(org_name="Boligforeningen Nord", adviser_phone="+4511223344"))
+    assert renderer.render("t.org", {}, "da", "sms").text == "Boligforeningen Nord +4511223344 man-fre 9-15"
+
+
+def test_missing_value_is_an_error_not_an_empty_string(tmp_templates: Path) -> None:
+    with pytest.raises(UndefinedError):
+        Renderer(tmp_templates, _settings()).render("t.strict", {}, "da", "sms")
+
+
+def test_missing_language_falls_back_and_missing_key_raises(tmp_templates: Path) -> None:
+    renderer = Renderer(tmp_templates, _settings())
+    assert renderer.render("t.only_da", {}, "en", "sms").text == "kun dansk"
+    with pytest.raises(TemplateMissing):
+        renderer.render("t.nothing", {}, "en", "sms")
+
+
+def test_telegram_gets_buttons_and_sms_lists_options_in_text() -> None:
+    renderer = Renderer(ROOT / "templates", _settings())
+    values = {"first_name": "", "trigger": ""}
+    choices = (Choice("paid", "choice.paid"), Choice("adviser", "choice.adviser"))
+    telegram = renderer.render("payment_check.question", values, "da", "telegram", choices)
+    assert telegram.buttons == (("Jeg har betalt", "paid"), ("Tal med en rådgiver", "adviser"))
+    sms = renderer.render("payment_check.question", values, "da", "sms", choices)
+    assert sms.buttons == ()
+    assert "1 Jeg har betalt" in sms.text and sms.text.endswith("Svar STOP for at afmelde.")
+
+
+def test_adviser_reply_is_rendered_as_written() -> None:
+    renderer = Renderer(ROOT / "templates", _settings())
+    text = "Hej, <b>vi</b> ringer {{ i morgen }}"
+    assert renderer.render("case.reply", {"text": text}, "da", "telegram").text == text
+
+
+def test_link_code_sms_has_the_code_and_no_link() -> None:
+    renderer = Renderer(ROOT / "templates", _settings())
+    for language in ("da", "en"):
+        text = renderer.render("link.code", {"code": "482913"}, language, "sms").text
+        assert "482913" in text and "http" not in text and "t.me" not in text
+
+
+def test_danish_greetings_read_naturally() -> None:
+    renderer = Renderer(ROOT / "templates", _settings())
+    for channel in ("sms", "telegram"):
+        welcome = renderer.render("telegram.welcome", {}, "da", channel).text
+        assert welcome.startswith("Velkommen til Boligselskabet.")
+        question = renderer.render("payment_check.question", {"first_name": "Amira", "trigger": ""}, "da", channel)
+        assert question.text.startswith("Hej Amira, det er Boligselskabet.")
+
+
+def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accepts() -> None:
+    from conversations.keywords import classify
+
+    renderer = Renderer(ROOT / "templates", _settings(), telegram_on=True)
+    without = Renderer(ROOT / "templates", _settings(), telegram_on=False)
+    for language, word in (("da", "TELEGRAM"), ("en", "TELEGRAM")):
+        help_text = renderer.render("keyword.help", {}, language, "sms").text
+        promised = renderer.render("payment_check.promised", {"pay_on": date(2026, 12, 15)}, language, "sms").text
+        assert word in help_text and word in promised
+        # A deployment without Telegram never offers it.
+        assert word not in without.render("keyword.help", {}, language, "sms").text
+        assert (
+            word not in without.render("payment_check.promised", {"pay_on": date(2026, 12, 15)}, language, "sms").text
+        )
+        keyword = classify(word, [language])
+        assert keyword is not None and keyword.kind == "telegram"

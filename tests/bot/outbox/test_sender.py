@@ -1,0 +1,190 @@
+"""The outbox: leases, retries, rules at send time, rates — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels.base import SendResult
+from bot.channels.sandbox import SandboxChannel
+from bot.outbox.enqueue import backoff, enqueue
+from bot.outbox.ratelimit import RateLimiter
+from bot.runtime import Clock, Runtime
+from bot.store.schema import messages, outbox, tenants
+from tests.conftest import make_settings, start_runtime
+from tests.support.helpers import add_tenant
+
+
+@pytest.fixture
+async def rt(database_url: str) -> Runtime:
+    runtime = await start_runtime(make_settings(database_url), clock=Clock())
+    yield runtime  # type: ignore[misc]
+    await runtime.stop()
+
+
+async def _queue(rt: Runtime, tenant_id: int, key: str, *, proactive: bool = False, channel: str = "sms") -> int:
+    async with rt.db.write() as conn:
+        done = await conn.run_sync(
+            enqueue,
+            now=rt.clock(),
+            channel=channel,
+            template="keyword.help",
+            values={},
+            language="da",
+            idempotency_key=key,
+            tenant_id=tenant_id,
+            proactive=proactive,
+        )
+    return done.outbox_id
+
+
+async def _row(rt: Runtime, outbox_id: int) -> object:
+    async with rt.db.read() as conn:
+        return (await conn.execute(select(outbox).where(outbox.c.id == outbox_id))).one()
+
+
+def _sms(rt: Runtime) -> SandboxChannel:
+    channel = rt.channels["sms"]
+    assert isinstance(channel, SandboxChannel)
+    return channel
+
+
+async def test_a_row_claimed_by_a_process_that_died_is_sent_after_its_lease(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    oid = await _queue(rt, tenant_id, "k1")
+    claimed = await rt.sender.claim_only()  # a process claims the row, then dies before sending
+    assert claimed == [oid]
+    assert await rt.sender.drain() == 0  # the lease still holds: nobody sends it twice
+    rt.clock.offset += timedelta(seconds=rt.settings.lease_seconds + 1)
+    assert await rt.sender.drain() == 1
+    assert len(_sms(rt).sent) == 1
+    row = await _row(rt, oid)
+    assert row.state == "sent" and row.attempts == 2  # type: ignore[attr-defined]
+
+
+async def test_transient_failures_are_retried_with_backoff_then_sent(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    oid = await _queue(rt, tenant_id, "k1")
+    _sms(rt).fail_next.append(SendResult("transient", detail="503"))
+    await rt.sender.drain()
+    row = await _row(rt, oid)
+    assert row.state == "pending" and row.next_attempt_at > rt.clock()  # type: ignore[attr-defined]
+    assert await rt.sender.drain() == 0  # not before the backoff has passed
+    rt.clock.offset += timedelta(hours=2)
+    await rt.sender.drain()
+    assert (await _row(rt, oid)).state == "sent"  # type: ignore[attr-defined]
+
+
+async def test_a_permanent_failure_is_recorded_and_not_retried(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    oid = await _queue(rt, tenant_id, "k1")
+    _sms(rt).fail_next.append(SendResult("permanent", error_code="21211", detail="invalid number"))
+    await rt.sender.drain()
+    row = await _row(rt, oid)
+    assert row.state == "failed" and row.last_error == "21211"  # type: ignore[attr-defined]
+    async with rt.db.read() as conn:
+        msg = (await conn.execute(select(messages.c.status, messages.c.error_code))).one()
+    assert tuple(msg) == ("failed", "21211")
+
+
+async def test_the_same_idempotency_key_is_never_queued_twice(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    await _queue(rt, tenant_id, "same")
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        await _queue(rt, tenant_id, "same")
+
+
+async def test_nothing_proactive_reaches_an_opted_out_tenant(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    oid = await _queue(rt, tenant_id, "k1", proactive=True)
+    async with rt.db.write() as conn:
+        await conn.execute(tenants.update().values(status="stopped"))
+    await rt.sender.drain()
+    assert _sms(rt).sent == []
+    assert (await _row(rt, oid)).state == "held"  # type: ignore[attr-defined]
+
+
+async def test_the_pause_switch_holds_proactive_messages_but_not_answers(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    proactive = await _queue(rt, tenant_id, "k1", proactive=True)
+    answer = await _queue(rt, tenant_id, "k2")
+    rt.pause_flag = True
+    await rt.sender.drain()
+    assert (await _row(rt, answer)).state == "sent"  # type: ignore[attr-defined]
+    assert (await _row(rt, proactive)).state == "pending"  # type: ignore[attr-defined]
+    rt.pause_flag = False
+    await rt.sender.drain()
+    assert (await _row(rt, proactive)).state == "sent"  # type: ignore[attr-defined]
+
+
+async def test_a_blocked_telegram_chat_falls_back_to_sms(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db, chat_id=4242)
+    await _queue(rt, tenant_id, "k1", channel="telegram")
+    telegram = rt.channels["telegram"]
+    assert isinstance(telegram, SandboxChannel)
+    telegram.fail_next.append(SendResult("blocked", detail="Forbidden"))
+    await rt.sender.drain()
+    await rt.sender.drain()
+    assert telegram.sent == []
+    assert len(_sms(rt).sent) == 1
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(tenants.c.telegram_blocked))).scalar_one() is True
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    import random
+
+    rng = random.Random(7)
+    first = [backoff(1, rng=rng) for _ in range(50)]
+    tenth = [backoff(10, rng=rng) for _ in range(50)]
+    assert max(first) <= 5.0
+    assert sum(tenth) / 50 > sum(first) / 50 * 10
+    assert max(backoff(40, rng=rng) for _ in range(50)) <= 3600.0
+
+
+async def test_the_rate_limiter_never_exceeds_its_rate_in_any_second() -> None:
+    now = [0.0]
+
+    def clock() -> float:
+        return now[0]
+
+    import asyncio
+
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+        await real_sleep(0)
+
+    limiter = RateLimiter(10, clock=clock)
+    stamps = []
+    asyncio.sleep = fake_sleep  # type: ignore[assignment]
+    try:
+        for _ in range(55):
+            await limiter.acquire()
+            stamps.append(now[0])
+    finally:
+        asyncio.sleep = real_sleep
+    for i, start in enumerate(stamps):
+        in_window = [s for s in stamps[i:] if s < start + 1.0]
+        assert len(in_window) <= 10
+    # 55 sends at 10/s take 5.4 s, plus a little slack on each one-second window: at least 95 % of the rate.
+    assert 5.4 <= stamps[-1] <= 5.4 / 0.95
+
+
+async def test_a_permanent_telegram_failure_goes_out_by_sms_without_blocking_the_chat(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db, chat_id=4242)
+    await _queue(rt, tenant_id, "k1", channel="telegram")
+    telegram = rt.channels["telegram"]
+    assert isinstance(telegram, SandboxChannel)
+    telegram.fail_next.append(SendResult("permanent", error_code="400", detail="chat not found"))
+    await rt.sender.drain()
+    await rt.sender.drain()
+    assert len(_sms(rt).sent) == 1
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(tenants.c.telegram_blocked))).scalar_one() is False
+    await _queue(rt, tenant_id, "k2", channel="telegram")
+    await rt.sender.drain()
+    assert len(telegram.sent) == 1  # the next message tries Telegram again

@@ -1,0 +1,259 @@
+"""Reminders end to end on SQLite and PostgreSQL: planned once, sent after quiet hours, followed up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.channels.sandbox import SandboxChannel
+from bot.reminders.plan import balance_updated, expire_waiting, plan_reminders
+from bot.runtime import Clock, Runtime
+from bot.store.db import Database, utcnow
+from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
+from tests.conftest import make_settings, start_runtime
+from tests.support.helpers import add_tenant
+
+TZ = ZoneInfo("Europe/Copenhagen")
+# Tuesday 3 March 2026: rent due Sunday 1 March was last on time Monday 2 March, so it is missed today.
+DAY = date(2026, 3, 3)
+MORNING = datetime(2026, 3, 3, 10, 0, tzinfo=TZ)
+PHONE = "+4520000001"
+
+
+def set_now(rt: Runtime, local: datetime) -> datetime:
+    """Move the runtime's clock to `local`; returns the clock's reading."""
+    rt.clock.offset = local.astimezone(UTC) - utcnow()
+    return rt.clock()
+
+
+@pytest.fixture
+async def rt(database_url: str) -> AsyncIterator[Runtime]:
+    runtime = await start_runtime(make_settings(database_url), clock=Clock())
+    yield runtime
+    await runtime.stop()
+
+
+def sms(rt: Runtime) -> SandboxChannel:
+    channel = rt.channels["sms"]
+    assert isinstance(channel, SandboxChannel)
+    return channel
+
+
+async def owing(rt: Runtime, ref: str = "T-1", phone: str | None = PHONE, **extra: Any) -> int:
+    """A tenant who missed the rent due 1 March, with a fresh balance."""
+    values: dict[str, Any] = {"name": "Test Lejer", "phone": phone, "balance_ore": 710_000, "balance_as_of": DAY}
+    values.update(extra)
+    return await add_tenant(rt.db, ref, **values)
+
+
+async def count(rt: Runtime, table: Any, *where: Any) -> int:
+    async with rt.db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table).where(*where))).scalar_one())
+
+
+async def run_plan(rt: Runtime) -> int:
+    outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
+    await rt.sender.drain()
+    return len(outcome.rows)
+
+
+async def test_planning_twice_plans_nothing_twice(rt: Runtime) -> None:
+    await owing(rt)
+    set_now(rt, MORNING)
+    assert await run_plan(rt) == 1
+    assert await run_plan(rt) == 0
+    assert await count(rt, planned_reminders) == 1
+    assert await count(rt, conversations) == 1
+    sent = sms(rt).to(PHONE)
+    assert len(sent) == 1
+    assert "Test" in sent[0].text  # the payment_check question, greeting by first name
+
+
+async def test_two_planners_at_once_plan_each_reminder_once(rt: Runtime) -> None:
+    for i in range(12):
+        await owing(rt, f"T-{i}", phone=f"+45200001{i:02d}")
+    now = set_now(rt, MORNING)
+    second = Database(rt.settings.database_url)
+    try:
+        outcomes = await asyncio.gather(
+            plan_reminders(rt.db, rt.settings, now), plan_reminders(second, rt.settings, now)
+        )
+    finally:
+        await second.dispose()
+    assert sum(len(o.rows) for o in outcomes) == 12
+    assert await count(rt, planned_reminders) == 12
+    assert await count(rt, outbox) == 12
+    await rt.sender.drain()
+    assert len(sms(rt).sent) == 12
+
+
+async def test_quiet_hours_hold_the_reminder_until_morning(rt: Runtime) -> None:
+    await owing(rt)
+    set_now(rt, datetime(2026, 3, 3, 22, 30, tzinfo=TZ))
+    assert await run_plan(rt) == 1
+    assert sms(rt).sent == []
+    async with rt.db.read() as conn:
+        not_before = (await conn.execute(select(outbox.c.not_before))).scalar_one()
+    assert not_before == datetime(2026, 3, 4, 9, 0, tzinfo=TZ)
+    set_now(rt, datetime(2026, 3, 4, 9, 1, tzinfo=TZ))
+    await rt.sender.drain()
+    assert len(sms(rt).to(PHONE)) == 1
+
+
+async def test_opted_out_and_wrong_numbers_get_nothing(rt: Runtime) -> None:
+    await owing(rt, "T-stop", phone="+4520000002", status="stopped")
+    await owing(rt, "T-wrong", phone="+4520000003", status="wrong_number")
+    await owing(rt, "T-ok")
+    set_now(rt, MORNING)
+    assert await run_plan(rt) == 1
+    assert [m.address for m in sms(rt).sent] == [PHONE]
+
+
+async def test_stale_balance_data_sends_nothing(rt: Runtime) -> None:
+    await owing(rt, balance_as_of=DAY - timedelta(days=30))
+    set_now(rt, MORNING)
+    assert await run_plan(rt) == 0
+    assert sms(rt).sent == []
+
+
+async def test_a_tenant_already_reminded_today_gets_no_second_message(rt: Runtime) -> None:
+    tenant_id = await owing(rt)
+    set_now(rt, MORNING)
+    assert await run_plan(rt) == 1
+    # New data the same day makes another trigger fall due; the tenant still hears from us once today.
+    async with rt.db.write() as conn:
+        await conn.execute(
+            rent_positions.update().where(rent_positions.c.tenant_id == tenant_id).values(court_date=date(2026, 3, 20))
+        )
+    assert await run_plan(rt) == 0
+    assert len(sms(rt).to(PHONE)) == 1
+
+
+async def test_a_court_date_opens_an_urgent_outreach_case(rt: Runtime) -> None:
+    tenant_id = await owing(rt, court_date=date(2026, 3, 20))
+    set_now(rt, MORNING)
+    assert await run_plan(rt) == 1
+    async with rt.db.read() as conn:
+        case = (await conn.execute(select(cases).where(cases.c.tenant_id == tenant_id))).one()
+        trigger = (await conn.execute(select(planned_reminders.c.trigger))).scalar_one()
+    assert (case.origin, case.status, trigger) == ("outreach", "waiting", "court")
+    assert case.priority > 0
+    assert len(sms(rt).to(PHONE)) == 1
+
+
+async def test_telegram_is_used_when_linked(rt: Runtime) -> None:
+    await owing(rt, chat_id=777)
+    set_now(rt, MORNING)
+    outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
+    await rt.sender.drain()
+    assert [r.channel for r in outcome.rows] == ["telegram"]
+    telegram = rt.channels["telegram"]
+    assert isinstance(telegram, SandboxChannel)
+    assert [m.address for m in telegram.sent] == ["777"]
+    assert sms(rt).sent == []
+
+
+async def test_an_unanswered_reminder_gets_one_nudge_then_ends(rt: Runtime) -> None:
+    await owing(rt)
+    set_now(rt, MORNING)
+    await run_plan(rt)
+    now = set_now(rt, MORNING + timedelta(hours=25))
+    assert await expire_waiting(rt.db, now, rt.settings) == 1
+    assert await expire_waiting(rt.db, now, rt.settings) == 0
+    await rt.sender.drain()
+    assert len(sms(rt).to(PHONE)) == 2
+    async with rt.db.read() as conn:
+        nudge = (await conn.execute(select(outbox.c.template, outbox.c.proactive).order_by(outbox.c.id.desc()))).first()
+    assert tuple(nudge or ()) == ("common.nudge", True)
+    now = set_now(rt, MORNING + timedelta(hours=49))
+    assert await expire_waiting(rt.db, now, rt.settings) == 1
+    await rt.sender.drain()
+    assert len(sms(rt).to(PHONE)) == 2
+    async with rt.db.read() as conn:
+        row = (await conn.execute(select(conversations.c.active, conversations.c.ended_reason))).one()
+    assert tuple(row) == (False, "no_response")
+
+
+async def test_a_nudge_due_at_night_waits_for_the_morning(rt: Runtime) -> None:
+    await owing(rt)
+    set_now(rt, datetime(2026, 3, 3, 21, 30, tzinfo=TZ))
+    await run_plan(rt)  # the question itself waits for 4 March 09:00
+    now = set_now(rt, datetime(2026, 3, 5, 23, 0, tzinfo=TZ))
+    await expire_waiting(rt.db, now, rt.settings)
+    async with rt.db.read() as conn:
+        not_before = (await conn.execute(select(func.max(outbox.c.not_before)))).scalar_one()
+    assert not_before == datetime(2026, 3, 6, 9, 0, tzinfo=TZ)
+
+
+async def test_a_cleared_balance_gets_a_thank_you_and_the_end(rt: Runtime) -> None:
+    tenant_id = await owing(rt)
+    set_now(rt, MORNING)
+    await run_plan(rt)
+    now = set_now(rt, MORNING + timedelta(hours=2))
+    async with rt.db.write() as conn:
+        await conn.execute(rent_positions.update().where(rent_positions.c.tenant_id == tenant_id).values(balance_ore=0))
+        assert await conn.run_sync(balance_updated, [tenant_id], now, rt.settings) == 1
+    async with rt.db.read() as conn:
+        row = (await conn.execute(select(conversations.c.active, conversations.c.ended_reason))).one()
+        template = (await conn.execute(select(outbox.c.template).order_by(outbox.c.id.desc()))).scalars().first()
+    assert tuple(row) == (False, "paid")
+    assert template == "payment_check.paid_registered"
+    await rt.sender.drain()
+    assert len(sms(rt).to(PHONE)) == 1  # one proactive message a day: the thanks comes tomorrow
+    set_now(rt, datetime(2026, 3, 4, 9, 5, tzinfo=TZ))
+    await rt.sender.drain()
+    assert len(sms(rt).to(PHONE)) == 2
+
+
+async def test_a_balance_still_owed_changes_nothing(rt: Runtime) -> None:
+    tenant_id = await owing(rt)
+    set_now(rt, MORNING)
+    await run_plan(rt)
+    async with rt.db.write() as conn:
+        assert await conn.run_sync(balance_updated, [tenant_id], rt.clock(), rt.settings) == 0
+
+
+async def test_the_pause_switch_holds_every_reminder(rt: Runtime) -> None:
+    await owing(rt)
+    set_now(rt, MORNING)
+    rt.pause_flag = True
+    assert await run_plan(rt) == 1
+    await rt.sender.drain()
+    assert sms(rt).sent == []
+    rt.pause_flag = False
+    await rt.sender.drain()
+    assert len(sms(rt).to(PHONE)) == 1
+
+
+async def test_real_planning_is_only_for_today(rt: Runtime) -> None:
+    set_now(rt, MORNING)
+    with pytest.raises(ValueError, match="only for today"):
+        await plan_reminders(rt.db, rt.settings, rt.clock(), day=DAY + timedelta(days=1))
+
+
+async def test_a_reminder_to_a_blocked_telegram_chat_goes_by_sms_in_sms_words(rt: Runtime) -> None:
+    from bot.channels.base import SendResult
+
+    await owing(rt, chat_id=777)
+    set_now(rt, MORNING)
+    telegram = rt.channels["telegram"]
+    assert isinstance(telegram, SandboxChannel)
+    telegram.fail_next.append(SendResult("blocked", error_code="403", detail="Forbidden: bot was blocked"))
+    assert await run_plan(rt) == 1
+    await rt.sender.drain()
+    assert telegram.sent == []
+    [text] = [m.text for m in sms(rt).to(PHONE)]
+    # Re-rendered by the SMS rules: the options are listed to answer by number, no buttons.
+    assert "Svar med et tal" in text and "1 Jeg har betalt" in text
+    assert sms(rt).sent[0].buttons == ()
+    async with rt.db.read() as conn:
+        channels = (await conn.execute(select(outbox.c.channel, outbox.c.state))).all()
+        blocked = (await conn.execute(select(tenants.c.telegram_blocked))).scalar_one()
+    assert [tuple(c) for c in channels] == [("sms", "sent")]
+    assert blocked is True  # later messages go straight to SMS

@@ -1,0 +1,41 @@
+"""Purging by retention removes old receipts and spent codes, and nothing a person still needs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime
+from bot.store.retention import purge
+from bot.store.schema import inbound, link_codes, messages
+from bot.tenants.linking import create_code
+from tests.support.helpers import add_tenant
+
+
+async def test_old_receipts_and_codes_go_but_messages_stay(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await runtime.inbox.submit(InboundMessage("sms", "SM-old", "+4520123456", "hej"))
+    await runtime.processor.process_all()
+    async with runtime.db.write() as conn:
+        await conn.run_sync(create_code, tenant_id, runtime.clock(), 60)
+    await runtime.inbox.submit(InboundMessage("sms", "SM-unprocessed", "+4520123456", "hej igen"))
+    later = runtime.clock() + timedelta(days=31)
+    removed = await purge(runtime.db, later, 30)
+    assert removed["inbound"] == 1
+    assert removed["link_codes"] == 1
+    async with runtime.db.read() as conn:
+        left = (await conn.execute(select(inbound.c.provider_id))).scalars().all()
+        assert left == ["SM-unprocessed"]  # not handled yet: never purged
+        assert (await conn.execute(select(func.count()).select_from(link_codes))).scalar_one() == 0
+        kept = select(func.count()).select_from(messages).where(messages.c.direction == "in")
+        assert (await conn.execute(kept)).scalar_one() == 1
+
+
+async def test_recent_rows_are_kept(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    await runtime.inbox.submit(InboundMessage("sms", "SM1", "+4520123456", "hej"))
+    await runtime.processor.process_all()
+    removed = await purge(runtime.db, runtime.clock() + timedelta(days=29), 30)
+    assert removed == {"inbound": 0, "link_codes": 0, "unknown_senders": 0}

@@ -1,0 +1,233 @@
+"""Reading tenant CSV files: formats, defaults and a line-numbered report of every bad row."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.tenants.csv_rows import ISO_639_1, ImportRow, ParseResult, known_languages, parse_csv
+
+FIXTURES = Path(__file__).resolve().parents[2] / "support" / "fixtures"
+TODAY = date(2026, 3, 5)
+LANGUAGES = known_languages()
+
+
+def parse(data: bytes | str, enabled: tuple[str, ...] = ("da", "en"), fallback: str = "da") -> ParseResult:
+    raw = data.encode() if isinstance(data, str) else data
+    return parse_csv(raw, TODAY, LANGUAGES, list(enabled), fallback)
+
+
+def one_row(header: str, line: str) -> ImportRow:
+    result = parse(f"{header}\n{line}\n")
+    assert result.errors == (), [str(e) for e in result.errors]
+    (row,) = result.rows
+    return row
+
+
+def reasons(result: ParseResult) -> list[str]:
+    return [str(e) for e in result.errors]
+
+
+def test_semicolon_file_with_bom_uses_danish_numbers_and_both_date_forms() -> None:
+    data = (FIXTURES / "tenants_semicolon.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    result = parse(data)
+    assert result.ok
+    first, second, third = result.rows
+    assert first == ImportRow(
+        line=2,
+        tenant_ref="DK-1001",
+        name="Prøve Eksempelsen",
+        phone="+4520123501",
+        language="da",
+        due_day=1,
+        monthly_rent_ore=710050,
+        balance_ore=0,
+        balance_as_of=date(2026, 3, 1),
+        demand_sent_on=None,
+        termination_on=None,
+        court_date=None,
+        at_risk=False,
+    )
+    assert (second.name, second.phone, second.language, second.due_day) == (
+        "Fiktiv; Testperson",
+        "+4520123502",
+        "en",
+        5,
+    )
+    assert (second.monthly_rent_ore, second.balance_ore) == (625000, 1250125)
+    assert (second.balance_as_of, second.demand_sent_on, second.at_risk) == (date(2026, 3, 2), date(2026, 2, 10), True)
+    # Empty language, due day and balance date take their defaults; a negative balance is a credit.
+    assert (third.phone, third.language, third.due_day) == ("+4520123503", "da", 1)
+    assert (third.monthly_rent_ore, third.balance_ore, third.balance_as_of) == (500050, -15000, TODAY)
+
+
+def test_comma_file_in_any_column_order_with_a_disabled_language() -> None:
+    result = parse((FIXTURES / "tenants_comma.csv").read_bytes())
+    assert result.ok
+    first, second = result.rows
+    assert (first.tenant_ref, first.name, first.balance_ore, first.monthly_rent_ore) == (
+        "EN-1",
+        "Sample, Alex",
+        710050,
+        710000,
+    )
+    assert (first.court_date, first.termination_on, first.demand_sent_on) == (
+        date(2026, 4, 20),
+        date(2026, 2, 25),
+        date(2026, 2, 6),
+    )
+    assert first.at_risk is True
+    # Arabic is a known language but not enabled in this deployment: the fallback language is used.
+    assert (second.tenant_ref, second.language, second.due_day, second.monthly_rent_ore) == ("EN-2", "da", 15, 690050)
+
+
+def test_a_disabled_language_falls_back_to_the_configured_fallback() -> None:
+    data = "tenant_ref,name,phone,language\nA,Test Person,+4520123501,ar\nB,Test Person,+4520123502,DA\n"
+    result = parse(data, enabled=("en", "sv"), fallback="en")
+    assert [r.language for r in result.rows] == ["en", "en"]
+    enabled = parse(data, enabled=("ar", "da"), fallback="da")
+    assert [r.language for r in enabled.rows] == ["ar", "da"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "ore"),
+    [
+        ("7.100,50", 710050),
+        ("1.234.567,5", 123456750),
+        ("7100,50", 710050),
+        ("7100", 710000),
+        ("0", 0),
+        ("0,05", 5),
+        ("-1.250,00", -125000),
+        (" 12.000 ", 1200000),
+    ],
+)
+def test_danish_amounts(raw: str, ore: int) -> None:
+    assert one_row("tenant_ref;name;phone;balance", f"A;Test Person;+4520123501;{raw}").balance_ore == ore
+
+
+@pytest.mark.parametrize("raw", ["7100.50", "7.10,00", "71.00", "7,100", "7.100.5", "kr 100", "1,2,3", "--5"])
+def test_danish_amounts_refused(raw: str) -> None:
+    result = parse(f"tenant_ref;name;phone;balance\nA;Test Person;+4520123501;{raw}\n")
+    assert reasons(result) == [f'line 2: balance "{raw}" is not an amount (write it like 7.100,50)']
+
+
+@pytest.mark.parametrize(("raw", "ore"), [("7100.50", 710050), ("7100.5", 710050), ("7100", 710000), ("-3.25", -325)])
+def test_decimal_point_amounts(raw: str, ore: int) -> None:
+    assert one_row("tenant_ref,name,phone,balance", f"A,Test Person,+4520123501,{raw}").balance_ore == ore
+
+
+@pytest.mark.parametrize("raw", ['"7,100.50"', '"7100,50"', "7.100", "7100.505", "1e3"])
+def test_decimal_point_amounts_refused(raw: str) -> None:
+    result = parse(f"tenant_ref,name,phone,balance\nA,Test Person,+4520123501,{raw}\n")
+    shown = raw.strip('"')
+    assert reasons(result) == [f'line 2: balance "{shown}" is not an amount (write it like 7100.50)']
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("2026-02-28", date(2026, 2, 28)), ("28-02-2026", date(2026, 2, 28)), ("1-3-2026", date(2026, 3, 1))],
+)
+def test_both_date_forms(raw: str, expected: date) -> None:
+    row = one_row("tenant_ref,name,phone,court_date,balance_as_of", f"A,Test Person,+4520123501,{raw},{raw}")
+    assert (row.court_date, row.balance_as_of) == (expected, expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "flag"),
+    [("1", True), ("ja", True), ("YES", True), ("0", False), ("Nej", False), ("no", False), ("", False)],
+)
+def test_at_risk_words(raw: str, flag: bool) -> None:
+    assert one_row("tenant_ref,name,phone,at_risk", f"A,Test Person,+4520123501,{raw}").at_risk is flag
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [("20 12 34 01", "+4520123401"), ("0045 20123401", "+4520123401"), ("+46 70 123 45 67", "+46701234567")],
+)
+def test_phone_numbers_are_normalised(raw: str, e164: str) -> None:
+    assert one_row("tenant_ref,name,phone", f"A,Test Person,{raw}").phone == e164
+
+
+def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
+    result = parse((FIXTURES / "tenants_bad.csv").read_bytes())
+    assert reasons(result) == [
+        'line 3: phone "12" is not a valid phone number',
+        'line 4: due_day "0" must be a whole number from 1 to 31',
+        'line 5: language "xx" is not a known ISO 639-1 code (e.g. da, en, ar)',
+        'line 6: balance "7,100.50" is not an amount (write it like 7100.50)',
+        'line 7: balance_as_of "2026/03/01" is not a date (write YYYY-MM-DD or DD-MM-YYYY)',
+        'line 8: balance_as_of "2026-02-30" is not a date in the calendar',
+        'line 9: at_risk "maybe" must be 1/0, ja/nej or yes/no',
+        'line 10: tenant_ref "B-1" already appears on line 2',
+        "line 11: name is empty",
+        'line 12: has 4 fields, the header has 9 (separator ",")',
+        "line 13: balance_as_of 2099-04-01 is in the future",
+        # line 14-15 is one row whose quoted name spans two lines: it is valid, and lines keep counting.
+        'line 16: phone "abc" is not a valid phone number',
+        'line 17: monthly_rent "-7000" is negative',
+        'line 18: phone "+4599" is not a valid phone number',
+        'line 18: due_day "32" must be a whole number from 1 to 31',
+    ]
+    assert [r.tenant_ref for r in result.rows] == ["B-1", "B-13"]
+    assert result.rows[1].name == "Two Lines"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("tenant_ref,name,phone,email", ['line 1: unknown column "email"']),
+        ("tenant_ref,name", ['line 1: required column "phone" is missing']),
+        ("tenant_ref,name,phone,name", ['line 1: column "name" appears twice']),
+        ("name;phone", ['line 1: required column "tenant_ref" is missing']),
+    ],
+)
+def test_header_problems(header: str, expected: list[str]) -> None:
+    result = parse(f"{header}\nA,Test Person,+4520123501\n")
+    assert [r.split(" (known")[0] for r in reasons(result)] == expected
+    assert result.rows == ()
+
+
+def test_header_names_ignore_case_and_spaces_and_blank_lines_still_count() -> None:
+    result = parse("\n Tenant_Ref ; NAME ;Phone\n\nA;Test Person;+4520123501\nB;;+4520123502\n")
+    assert [r.line for r in result.rows] == [4]
+    assert reasons(result) == ["line 5: name is empty"]
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\n"])
+def test_an_empty_file_is_refused(data: bytes) -> None:
+    result = parse(data)
+    assert len(result.errors) == 1
+    assert str(result.errors[0]).startswith("line 1: the file is empty")
+
+
+def test_a_file_that_is_not_utf8_names_the_line() -> None:
+    data = "tenant_ref;name;phone\nA;Test Person;+4520123501\nB;Prøve Person;+4520123502\n".encode("latin-1")
+    assert reasons(parse(data)) == ["line 3: the file is not UTF-8 text (save it as CSV UTF-8)"]
+
+
+def test_too_long_values_are_refused() -> None:
+    result = parse(f"tenant_ref,name,phone\n{'R' * 65},{'N' * 201},+4520123501\n")
+    assert reasons(result) == [
+        "line 2: tenant_ref is longer than 64 characters",
+        "line 2: name is longer than 200 characters",
+    ]
+
+
+def test_known_languages_adds_template_folders(tmp_path: Path) -> None:
+    (tmp_path / "qq").mkdir()
+    (tmp_path / "console").mkdir()
+    assert known_languages(tmp_path) == ISO_639_1 | {"qq"}
+    assert {"da", "en", "ar", "tr", "uk", "pl", "so", "ur", "fa", "ku"} <= ISO_639_1
+    assert known_languages(tmp_path / "missing") == ISO_639_1
+
+
+def test_progress_is_reported_for_large_files() -> None:
+    lines = ["tenant_ref,name,phone"] + [f"R{i},Test Person,+4526{i:06d}" for i in range(12_000)]
+    seen: list[int] = []
+    result = parse_csv("\n".join(lines).encode(), TODAY, LANGUAGES, ["da"], "da", progress=seen.append)
+    assert result.ok and len(result.rows) == 12_000
+    assert seen == [5000, 10000]

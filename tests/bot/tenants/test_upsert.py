@@ -1,0 +1,250 @@
+"""Writing imported tenants on SQLite and PostgreSQL, and the `keephome import` command."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.schema import audit_log, rent_positions, tenants
+from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
+from bot.tenants.upsert import ImportSummary, arrears_flags, import_tenants, run_import
+from tests.conftest import make_settings
+
+FIXTURES = Path(__file__).resolve().parents[2] / "support" / "fixtures"
+NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+def rows_of(data: bytes | str, today: date = TODAY) -> tuple[ImportRow, ...]:
+    raw = data.encode() if isinstance(data, str) else data
+    result = parse_csv(raw, today, known_languages(), ["da", "en"], "da")
+    assert result.ok, [str(e) for e in result.errors]
+    return result.rows
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url)
+    await upgrade(db)
+    yield db
+    await db.dispose()
+
+
+async def tenant(db: Database, ref: str) -> dict[str, Any]:
+    async with db.read() as conn:
+        query = select(tenants, rent_positions).join(rent_positions, rent_positions.c.tenant_id == tenants.c.id)
+        row = (await conn.execute(query.where(tenants.c.tenant_ref == ref))).mappings().one()
+    return dict(row)
+
+
+async def count(db: Database, table: Any = tenants) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def test_import_writes_tenants_and_rent_positions(database: Database) -> None:
+    summary = await import_tenants(database, rows_of((FIXTURES / "tenants_semicolon.csv").read_bytes()), NOW)
+    assert summary == ImportSummary(created=3, updated=0)
+    assert str(summary) == "3 tenants: 3 new, 0 updated"
+    second = await tenant(database, "DK-1002")
+    assert (second["name"], second["phone"], second["language"], second["status"]) == (
+        "Fiktiv; Testperson",
+        "+4520123502",
+        "en",
+        "active",
+    )
+    assert (second["due_day"], second["monthly_rent_ore"], second["balance_ore"]) == (5, 625000, 1250125)
+    assert (second["balance_as_of"], second["demand_sent_on"], second["at_risk"]) == (
+        date(2026, 3, 2),
+        date(2026, 2, 10),
+        True,
+    )
+    assert (second["arrears_last_12m"], second["last_arrears_on"]) == (True, date(2026, 3, 2))
+    paid_up = await tenant(database, "DK-1001")
+    assert (paid_up["balance_ore"], paid_up["arrears_last_12m"], paid_up["last_arrears_on"]) == (0, False, None)
+    async with database.read() as conn:
+        audit = (await conn.execute(select(audit_log))).mappings().one()
+    assert (audit["actor"], audit["action"], audit["detail"]) == (
+        "cli",
+        "tenants.import",
+        "3 tenants: 3 new, 0 updated",
+    )
+
+
+async def test_reimport_updates_by_tenant_ref_and_keeps_the_status(database: Database) -> None:
+    await import_tenants(database, rows_of((FIXTURES / "tenants_semicolon.csv").read_bytes()), NOW)
+    first = await tenant(database, "DK-1002")
+    async with database.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.tenant_ref == "DK-1002").values(status="stopped"))
+        await conn.execute(
+            update(tenants).where(tenants.c.tenant_ref == "DK-1003").values(status="wrong_number", telegram_chat_id=77)
+        )
+        await conn.execute(
+            update(rent_positions).values(promise_on=date(2026, 3, 10), paid_claim_until=date(2026, 3, 8))
+        )
+    later = NOW + timedelta(days=1)
+    data = (
+        "tenant_ref;name;phone;language;balance;balance_as_of\n"
+        "DK-1002;Fiktiv Omdøbt;+4520123599;da;3.000;06-03-2026\n"
+        "DK-1003;Opdigtet Testesen;+4520123598;en;0;06-03-2026\n"
+        "DK-1004;Ny Testperson;+4520123597;;;\n"
+    )
+    summary = await import_tenants(database, rows_of(data, TODAY + timedelta(days=1)), later)
+    assert summary == ImportSummary(created=1, updated=2)
+    assert await count(database) == 4
+    moved = await tenant(database, "DK-1002")
+    assert moved["id"] == first["id"] and moved["created_at"] == first["created_at"]
+    assert (moved["name"], moved["phone"], moved["language"]) == ("Fiktiv Omdøbt", "+4520123599", "da")
+    assert moved["status"] == "stopped", "an opted-out tenant stays opted out"
+    # The rent position is replaced: values the file leaves out are gone, what the tenant said stays.
+    assert (moved["due_day"], moved["monthly_rent_ore"], moved["demand_sent_on"], moved["at_risk"]) == (
+        1,
+        None,
+        None,
+        False,
+    )
+    assert (moved["balance_ore"], moved["promise_on"], moved["paid_claim_until"]) == (
+        300000,
+        date(2026, 3, 10),
+        date(2026, 3, 8),
+    )
+    assert moved["updated_at"] == later
+    settled = await tenant(database, "DK-1003")
+    # A new number for a "wrong number" tenant may reach them; a settled balance ends the promise.
+    assert (settled["status"], settled["telegram_chat_id"], settled["language"]) == ("active", 77, "en")
+    assert (settled["promise_on"], settled["paid_claim_until"]) == (None, None)
+
+
+async def test_arrears_are_remembered_for_a_year(database: Database) -> None:
+    owing = rows_of("tenant_ref,name,phone,balance,balance_as_of\nA,Test Person,+4520123501,500,2026-03-01\n")
+    await import_tenants(database, owing, NOW)
+    for as_of, expected in [(date(2026, 9, 1), True), (date(2027, 3, 1), True), (date(2027, 3, 2), False)]:
+        paid = rows_of(f"tenant_ref,name,phone,balance,balance_as_of\nA,Test Person,+4520123501,0,{as_of}\n", as_of)
+        await import_tenants(database, paid, NOW)
+        position = await tenant(database, "A")
+        assert (position["arrears_last_12m"], position["last_arrears_on"]) == (expected, date(2026, 3, 1)), as_of
+
+
+@pytest.mark.parametrize(
+    ("balance", "as_of", "before", "expected"),
+    [
+        (0, date(2026, 3, 1), None, (None, False)),
+        (100, date(2026, 3, 1), None, (date(2026, 3, 1), True)),
+        (0, date(2026, 3, 1), date(2025, 3, 1), (date(2025, 3, 1), True)),
+        (0, date(2026, 3, 2), date(2025, 3, 1), (date(2025, 3, 1), False)),
+        (100, date(2026, 1, 1), date(2026, 2, 1), (date(2026, 2, 1), True)),
+        (-100, date(2026, 3, 1), None, (None, False)),
+    ],
+)
+def test_arrears_flags(balance: int, as_of: date, before: date | None, expected: tuple[date | None, bool]) -> None:
+    (row,) = rows_of("tenant_ref,name,phone\nA,Test Person,+4520123501\n")
+    assert arrears_flags(replace(row, balance_ore=balance, balance_as_of=as_of), before) == expected
+
+
+async def test_a_failure_half_way_writes_nothing(database: Database) -> None:
+    lines = [f"R{i},Test Person,+4526{i:06d}" for i in range(1500)]
+    rows = list(rows_of("tenant_ref,name,phone\n" + "\n".join(lines)))
+    rows[1400] = replace(rows[1400], balance_ore=2**63)  # past BIGINT: the database refuses the second chunk
+    with pytest.raises(Exception, match=r"(?i)int|range"):
+        await import_tenants(database, rows, NOW)
+    assert await count(database) == 0
+    assert await count(database, audit_log) == 0
+
+
+async def test_run_import_with_bad_rows_imports_nothing(database: Database, database_url: str, tmp_path: Path) -> None:
+    settings = make_settings(database_url)
+    await import_tenants(database, rows_of("tenant_ref,name,phone\nB-1,Earlier Name,+4520123501\n"), NOW)
+    out, err = io.StringIO(), io.StringIO()
+    path = FIXTURES / "tenants_bad.csv"
+    assert await run_import(settings, path, False, out, err) == 1
+    report = out.getvalue().splitlines()
+    assert report[0] == f"{path}: 15 problems, nothing was imported:"
+    assert report[1] == '  line 3: phone "12" is not a valid phone number'
+    assert report[-1] == '  line 18: due_day "32" must be a whole number from 1 to 31'
+    assert await count(database) == 1
+    assert (await tenant(database, "B-1"))["name"] == "Earlier Name"
+
+
+async def test_run_import_dry_run_writes_nothing(database: Database, database_url: str) -> None:
+    settings = make_settings(database_url)
+    await import_tenants(database, rows_of("tenant_ref,name,phone\nDK-1001,Earlier Name,+4520123501\n"), NOW)
+    out = io.StringIO()
+    path = FIXTURES / "tenants_semicolon.csv"
+    assert await run_import(settings, path, True, out, io.StringIO()) == 0
+    assert (
+        out.getvalue()
+        == f"{path}: the file is valid; an import would give 3 tenants: 2 new, 1 updated (nothing written)\n"
+    )
+    assert await count(database) == 1
+    assert (await tenant(database, "DK-1001"))["name"] == "Earlier Name"
+
+
+async def test_run_import_writes_and_reports(database: Database, database_url: str) -> None:
+    settings = make_settings(database_url, languages="da,en,ar")
+    out = io.StringIO()
+    path = FIXTURES / "tenants_comma.csv"
+    assert await run_import(settings, path, False, out, io.StringIO()) == 0
+    assert out.getvalue() == f"{path}: 2 tenants: 2 new, 0 updated\n"
+    assert (await tenant(database, "EN-2"))["language"] == "ar"
+    out = io.StringIO()
+    assert await run_import(settings, path, False, out, io.StringIO()) == 0
+    assert out.getvalue() == f"{path}: 2 tenants: 0 new, 2 updated\n"
+
+
+async def test_run_import_of_a_missing_file(database_url: str, tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert await run_import(make_settings(database_url), tmp_path / "nope.csv", False, io.StringIO(), err) == 2
+    assert "cannot read" in err.getvalue() and "nope.csv" in err.getvalue()
+
+
+@pytest.mark.postgres
+async def test_run_import_refuses_a_postgres_schema_that_is_behind(pg_url: str) -> None:
+    err = io.StringIO()
+    settings = make_settings(pg_url)
+    assert await run_import(settings, FIXTURES / "tenants_comma.csv", False, io.StringIO(), err) == 2
+    assert "keephome db upgrade" in err.getvalue()
+
+
+@pytest.mark.slow
+async def test_hundred_thousand_rows_import_on_sqlite(sqlite_url: str, tmp_path: Path) -> None:
+    n = 100_000
+    path = tmp_path / "big.csv"
+    lines = ["tenant_ref;name;phone;monthly_rent;balance;due_day"]
+    lines += [f"T{i:06d};Test Person {i};+4526{i:06d};7.100,50;{i % 2}.000,25;{i % 28 + 1}" for i in range(n)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = make_settings(sqlite_url)
+    out, err = io.StringIO(), io.StringIO()
+    assert await run_import(settings, path, False, out, err) == 0  # a fresh SQLite file is migrated first
+    assert out.getvalue() == f"{path}: {n} tenants: {n} new, 0 updated\n"
+    assert "importing [" in err.getvalue() and f"100% {n}/{n}" in err.getvalue()
+    db = Database(sqlite_url)
+    try:
+        assert await count(db) == n
+        assert await count(db, rent_positions) == n
+        last = await tenant(db, f"T{n - 1:06d}")
+        assert (last["phone"], last["balance_ore"], last["monthly_rent_ore"]) == ("+4526099999", 100025, 710050)
+    finally:
+        await db.dispose()
+
+
+async def test_a_dry_run_against_a_new_sqlite_file_reports_every_row_as_new(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    out, err = io.StringIO(), io.StringIO()
+    path = FIXTURES / "tenants_semicolon.csv"
+    assert await run_import(settings, path, True, out, err) == 0, err.getvalue()
+    assert " new, 0 updated" in out.getvalue()
+    db = Database(settings.database_url)
+    try:
+        async with db.read() as conn:
+            assert (await conn.execute(select(func.count()).select_from(tenants))).scalar_one() == 0
+    finally:
+        await db.dispose()

@@ -1,0 +1,175 @@
+"""POST /webhooks/telegram: the secret, the shapes of Updates, and what gets committed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.channels.telegram import TelegramChannel
+from bot.runtime import Runtime
+from bot.store.schema import inbound
+from tests.conftest import make_settings, start_runtime
+from tests.support.telegram_harness import (
+    callback_update,
+    contact_update,
+    edited_update,
+    photo_update,
+    sticker_update,
+    text_update,
+)
+from tests.support.telegram_standin import TelegramStandIn
+
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[TelegramStandIn]:
+    server = TelegramStandIn()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@asynccontextmanager
+async def _client(standin: TelegramStandIn, url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
+    settings = make_settings(url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_secret="s3cret")
+    rt = await start_runtime(settings, telegram=TelegramChannel(settings))
+    transport = httpx.ASGITransport(app=create_app(rt))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as c:
+            yield c, rt
+    finally:
+        await rt.stop()
+
+
+@pytest.fixture
+async def pair(standin: TelegramStandIn, sqlite_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
+    """The webhook on SQLite."""
+    async with _client(standin, sqlite_url) as c:
+        yield c
+
+
+@pytest.fixture
+async def pair_any(standin: TelegramStandIn, database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
+    """The webhook on SQLite and on PostgreSQL."""
+    async with _client(standin, database_url) as c:
+        yield c
+
+
+@pytest.fixture
+def tg(pair: tuple[httpx.AsyncClient, Runtime]) -> httpx.AsyncClient:
+    return pair[0]
+
+
+@pytest.fixture
+def tg_runtime(pair: tuple[httpx.AsyncClient, Runtime]) -> Runtime:
+    return pair[1]
+
+
+async def _rows(rt: Runtime) -> list[Any]:
+    async with rt.db.read() as conn:
+        return list((await conn.execute(select(inbound).order_by(inbound.c.id))).all())
+
+
+async def _post(client: httpx.AsyncClient, update: object) -> httpx.Response:
+    return await client.post("/webhooks/telegram", json=update, headers=SECRET)
+
+
+async def test_text_message_is_committed_before_200(pair_any: tuple[httpx.AsyncClient, Runtime]) -> None:
+    tg, tg_runtime = pair_any
+    response = await _post(tg, text_update(1, 777001, 15, "Jeg har betalt"))
+    assert response.status_code == 200
+    [row] = await _rows(tg_runtime)
+    assert (row.channel, row.provider_id, row.sender, row.text) == ("telegram", "777001:15", "777001", "Jeg har betalt")
+    assert row.processed_at is None
+
+
+async def test_duplicate_update_is_stored_once(pair_any: tuple[httpx.AsyncClient, Runtime]) -> None:
+    tg, tg_runtime = pair_any
+    for _ in range(2):
+        assert (await _post(tg, text_update(1, 777001, 15, "hej"))).status_code == 200
+    assert len(await _rows(tg_runtime)) == 1
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}])
+async def test_wrong_or_missing_secret_is_403_and_stores_nothing(
+    tg: httpx.AsyncClient, tg_runtime: Runtime, headers: dict[str, str]
+) -> None:
+    response = await tg.post("/webhooks/telegram", json=text_update(1, 777001, 15, "hej"), headers=headers)
+    assert response.status_code == 403
+    assert "Secret-Token" in response.json()["error"]
+    assert await _rows(tg_runtime) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"message": {"text": "hej"}}', "update_id"),
+        (b'{"update_id": 5, "message": "hej"}', "not a Telegram Update"),
+    ],
+)
+async def test_bad_body_is_400_with_a_reason(
+    tg: httpx.AsyncClient, tg_runtime: Runtime, body: bytes, reason: str
+) -> None:
+    response = await tg.post("/webhooks/telegram", content=body, headers=SECRET)
+    assert response.status_code == 400
+    assert reason in response.json()["error"]
+    assert await _rows(tg_runtime) == []
+
+
+@pytest.mark.parametrize(
+    ("update", "payload"),
+    [
+        (text_update(3, 777001, 20, "/start Zx9_-ab"), {"start": "Zx9_-ab"}),
+        (text_update(3, 777001, 20, "/start"), {"start": ""}),
+        (sticker_update(3, 777001, 20), {"kind": "sticker"}),
+        (photo_update(3, 777001, 20), {"kind": "photo"}),
+        (
+            contact_update(3, 777001, 20, "4512345678", 777001),
+            {"contact_user_id": 777001, "from_id": 777001, "contact_phone": "4512345678"},
+        ),
+    ],
+)
+async def test_message_shapes_map_to_payloads(
+    tg: httpx.AsyncClient, tg_runtime: Runtime, update: dict[str, Any], payload: dict[str, Any]
+) -> None:
+    assert (await _post(tg, update)).status_code == 200
+    [row] = await _rows(tg_runtime)
+    assert (row.provider_id, row.text, row.payload) == ("777001:20", None, payload)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [edited_update(4, 777001, 15, "Jeg har betalt (rettet)"), text_update(4, -100200, 9, "hej", chat_type="group")],
+    ids=["edited", "group"],
+)
+async def test_edits_and_group_messages_are_ignored(
+    tg: httpx.AsyncClient, tg_runtime: Runtime, update: dict[str, Any]
+) -> None:
+    response = await _post(tg, update)
+    assert response.status_code == 200
+    assert response.json()["result"] == "ignored"
+    assert await _rows(tg_runtime) == []
+
+
+async def test_button_press_is_stored_then_answered(
+    tg: httpx.AsyncClient, tg_runtime: Runtime, standin: TelegramStandIn
+) -> None:
+    assert (await _post(tg, callback_update(6, 777001, 3, "4471829", "12.1"))).status_code == 200
+    [row] = await _rows(tg_runtime)
+    assert (row.provider_id, row.sender, row.text, row.payload) == ("cb:4471829", "777001", None, {"callback": "12.1"})
+    [answer] = standin.calls_to("answerCallbackQuery")
+    assert str(answer.params["callback_query_id"]) == "4471829"
+
+
+async def test_webhook_is_404_when_telegram_is_off(client: httpx.AsyncClient) -> None:
+    response = await client.post("/webhooks/telegram", json=text_update(1, 1, 1, "hej"), headers=SECRET)
+    assert response.status_code == 404

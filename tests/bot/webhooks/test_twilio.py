@@ -1,0 +1,355 @@
+"""Twilio webhooks end to end: signed inbound SMS, replies through the real SDK, delivery status callbacks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.channels.twilio_sms import TwilioChannel
+from bot.runtime import Clock, Runtime
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.schema import inbound, messages, outbox, rent_positions, tenants
+from tests.conftest import make_settings, start_runtime
+from tests.support.twilio_standin import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    Answer,
+    TwilioStandin,
+    sign,
+    twilio_standin,
+)
+
+__all__ = ["twilio_standin"]
+
+PUBLIC = "https://keephome.example.org"
+SMS_URL = PUBLIC + "/webhooks/twilio/sms"
+STATUS_URL = PUBLIC + "/webhooks/twilio/status"
+PHONE = "+4520123456"
+
+
+def new_sid() -> str:
+    return "SM" + uuid.uuid4().hex
+
+
+def sms_form(text: str = "hej", sid: str | None = None, sender: str = PHONE) -> dict[str, str]:
+    return {
+        "AccountSid": ACCOUNT_SID,
+        "MessageSid": sid or new_sid(),
+        "From": sender,
+        "To": FROM_NUMBER,
+        "Body": text,
+        "NumMedia": "0",
+    }
+
+
+@pytest.fixture
+def sms_settings(database_url: str, twilio_standin: TwilioStandin) -> Settings:
+    return make_settings(
+        database_url,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from=FROM_NUMBER,
+        twilio_api_url=twilio_standin.url,
+        send_timeout_seconds=2.0,
+    )
+
+
+@pytest.fixture
+async def rt(sms_settings: Settings) -> AsyncIterator[Runtime]:
+    runtime = await start_runtime(sms_settings, clock=Clock(), sms=TwilioChannel(sms_settings))
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+async def http(rt: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(rt))
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as c:
+        yield c
+
+
+async def add_tenant(db: Database, phone: str = PHONE, ref: str = "T-1") -> int:
+    now = datetime.now(UTC)
+    async with db.write() as conn:
+        tenant_id = (
+            await conn.execute(
+                tenants.insert()
+                .values(tenant_ref=ref, name="Lejer", phone=phone, language="da", created_at=now, updated_at=now)
+                .returning(tenants.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            rent_positions.insert().values(
+                tenant_id=tenant_id, due_day=1, balance_ore=0, balance_as_of=date.today(), updated_at=now
+            )
+        )
+    return int(tenant_id)
+
+
+async def post(
+    http: httpx.AsyncClient, url: str, form: Mapping[str, str], signed_for: str | None = None
+) -> httpx.Response:
+    """POST a form to `url` signed for `signed_for` (the same URL unless given)."""
+    headers = {"X-Twilio-Signature": sign(signed_for or url, form)}
+    return await http.post(url.removeprefix(PUBLIC), data=dict(form), headers=headers)
+
+
+async def count(db: Database, table: Any) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def out_rows(db: Database) -> list[Any]:
+    async with db.read() as conn:
+        stmt = select(messages, outbox.c.state, outbox.c.attempts, outbox.c.next_attempt_at).join(
+            outbox, outbox.c.message_id == messages.c.id
+        )
+        return list((await conn.execute(stmt.order_by(messages.c.id))).all())
+
+
+async def tenant_status(db: Database, tenant_id: int) -> str:
+    async with db.read() as conn:
+        return str((await conn.execute(select(tenants.c.status).where(tenants.c.id == tenant_id))).scalar_one())
+
+
+async def settle(rt: Runtime) -> None:
+    await rt.processor.process_all()
+    await rt.sender.drain()
+
+
+async def test_inbound_sms_is_committed_before_200_and_answered_through_twilio(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    await add_tenant(rt.db)
+    form = sms_form("hej")
+    response = await post(http, SMS_URL, form)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/xml")
+    assert response.text.endswith("<Response/>")
+    async with rt.db.read() as conn:
+        row = (await conn.execute(select(inbound))).one()
+    assert (row.channel, row.provider_id, row.sender, row.text) == ("sms", form["MessageSid"], PHONE, "hej")
+    assert twilio_standin.posted == []  # nothing is sent from inside the webhook
+    await settle(rt)
+    [reply] = twilio_standin.sent
+    assert (reply.to, reply.from_, reply.status_callback) == (PHONE, FROM_NUMBER, STATUS_URL)
+    assert "Lejer" in reply.body
+    [out] = [m for m in await out_rows(rt.db) if m.direction == "out"]
+    assert (out.provider_id, out.status, out.state) == (reply.sid, "sent", "sent")
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["", "not-a-signature", sign(SMS_URL, {"MessageSid": "SMx"}), sign(SMS_URL, sms_form(), token="0" * 32)],
+)
+async def test_forged_or_missing_signature_is_refused_and_nothing_is_stored(
+    rt: Runtime, http: httpx.AsyncClient, signature: str
+) -> None:
+    headers = {"X-Twilio-Signature": signature} if signature else {}
+    response = await http.post("/webhooks/twilio/sms", data=sms_form(), headers=headers)
+    assert response.status_code == 403
+    assert "X-Twilio-Signature" in response.text
+    assert await count(rt.db, inbound) == 0
+    metrics = (await http.get("/metrics")).text
+    assert 'keephome_inbound_messages_total{channel="sms",result="bad_signature"} 1.0' in metrics
+
+
+async def test_signature_for_the_internal_url_is_refused(rt: Runtime) -> None:
+    transport = httpx.ASGITransport(app=create_app(rt))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as internal:
+        for signed_for in ("http://testserver/webhooks/twilio/sms", "http://keephome.example.org/webhooks/twilio/sms"):
+            form = sms_form()
+            headers = {"X-Twilio-Signature": sign(signed_for, form)}
+            response = await internal.post("/webhooks/twilio/sms", data=form, headers=headers)
+            assert response.status_code == 403
+    assert await count(rt.db, inbound) == 0
+
+
+async def test_public_url_is_checked_whatever_host_the_proxy_forwards_to(rt: Runtime) -> None:
+    transport = httpx.ASGITransport(app=create_app(rt))
+    async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8000") as internal:
+        form = sms_form()
+        response = await internal.post(
+            "/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(SMS_URL, form)}
+        )
+    assert response.status_code == 200
+    assert await count(rt.db, inbound) == 1
+
+
+async def test_duplicate_webhook_is_stored_and_answered_once(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    await add_tenant(rt.db)
+    form = sms_form("hej")
+    assert (await post(http, SMS_URL, form)).status_code == 200
+    await settle(rt)
+    assert (await post(http, SMS_URL, form)).status_code == 200
+    await settle(rt)
+    assert await count(rt.db, inbound) == 1
+    assert len(twilio_standin.sent) == 1
+    assert len([m for m in await out_rows(rt.db) if m.direction == "out"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "message"),
+    [
+        ({"MessageSid": ""}, 422, "MessageSid is missing"),
+        ({"MessageSid": "12345"}, 422, "MessageSid is not a Twilio message sid"),
+        ({"From": ""}, 422, "From is missing"),
+        ({"From": "abc"}, 422, "From is not a valid E.164 phone number"),
+        ({"From": "+4512"}, 422, "From is not a valid E.164 phone number"),
+    ],
+)
+async def test_malformed_signed_form_is_refused_with_a_clear_message(
+    rt: Runtime, http: httpx.AsyncClient, change: dict[str, str], status: int, message: str
+) -> None:
+    form = {k: v for k, v in {**sms_form(), **change}.items() if v}
+    response = await post(http, SMS_URL, form)
+    assert (response.status_code, response.text) == (status, message)
+    assert await count(rt.db, inbound) == 0
+
+
+async def test_body_that_is_not_a_form_is_refused(rt: Runtime, http: httpx.AsyncClient) -> None:
+    json_body = await http.post("/webhooks/twilio/sms", json=sms_form(), headers={"X-Twilio-Signature": "x"})
+    assert (json_body.status_code, json_body.text) == (400, "expected an application/x-www-form-urlencoded body")
+    headers = {"content-type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"}
+    binary = await http.post("/webhooks/twilio/sms", content=b"Body=\xff\xfe", headers=headers)
+    assert (binary.status_code, binary.text) == (400, "the body is not valid UTF-8 form data")
+    huge = await http.post("/webhooks/twilio/sms", content=b"Body=" + b"a" * 100_000, headers=headers)
+    assert huge.status_code == 413
+    assert await count(rt.db, inbound) == 0
+
+
+async def test_without_twilio_credentials_the_endpoints_do_not_exist(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    form = sms_form()
+    for url in (SMS_URL, STATUS_URL):
+        response = await post(client, url, form)
+        assert response.status_code == 404
+    assert await count(runtime.db, inbound) == 0
+
+
+async def test_opted_out_number_stops_the_tenant_and_nothing_more_is_sent(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    tenant_id = await add_tenant(rt.db)
+    twilio_standin.answer_next(Answer(400, 21610, "Attempt to send to unsubscribed recipient"))
+    await post(http, SMS_URL, sms_form("hej"))
+    await settle(rt)
+    assert len(twilio_standin.posted) == 1 and twilio_standin.sent == []
+    assert await tenant_status(rt.db, tenant_id) == "stopped"
+    [out] = [m for m in await out_rows(rt.db) if m.direction == "out"]
+    assert (out.state, out.status, out.error_code) == ("failed", "failed", "21610")
+    await post(http, SMS_URL, sms_form("er der nogen?"))
+    await settle(rt)
+    assert len(twilio_standin.posted) == 1
+
+
+async def test_provider_error_is_retried_later_then_sent(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    await add_tenant(rt.db)
+    twilio_standin.answer_next(Answer(500))
+    await post(http, SMS_URL, sms_form("hej"))
+    await settle(rt)
+    [out] = [m for m in await out_rows(rt.db) if m.direction == "out"]
+    assert (out.state, out.attempts, out.status) == ("pending", 1, "queued")
+    assert out.next_attempt_at > rt.clock()
+    assert twilio_standin.sent == []
+    await rt.sender.drain()  # not due yet: nothing goes out
+    assert len(twilio_standin.posted) == 1
+    rt.clock.offset = timedelta(hours=2)
+    await rt.sender.drain()
+    [out] = [m for m in await out_rows(rt.db) if m.direction == "out"]
+    [sent] = twilio_standin.sent
+    assert (out.state, out.attempts, out.status, out.provider_id) == ("sent", 2, "sent", sent.sid)
+
+
+async def _sent_reply(rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin) -> str:
+    await add_tenant(rt.db)
+    await post(http, SMS_URL, sms_form("hej"))
+    await settle(rt)
+    [reply] = twilio_standin.sent
+    assert reply.sid is not None
+    return reply.sid
+
+
+async def _delivery(db: Database, sid: str) -> tuple[str, str | None]:
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                select(messages.c.status, messages.c.error_code).where(
+                    messages.c.channel == "sms", messages.c.provider_id == sid
+                )
+            )
+        ).one()
+    return row.status, row.error_code
+
+
+async def test_status_callbacks_twice_and_out_of_order_end_delivered(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    sid = await _sent_reply(rt, http, twilio_standin)
+    for status in ("delivered", "delivered", "sent", "queued", "undelivered"):
+        form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID, "To": PHONE}
+        response = await post(http, STATUS_URL, form)
+        assert response.status_code == 200
+    assert await _delivery(rt.db, sid) == ("delivered", None)
+
+
+async def test_status_callbacks_move_forward_and_record_the_error_code(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    sid = await _sent_reply(rt, http, twilio_standin)
+    await post(http, STATUS_URL, {"MessageSid": sid, "MessageStatus": "sent"})
+    assert await _delivery(rt.db, sid) == ("sent", None)
+    await post(http, STATUS_URL, {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    assert await _delivery(rt.db, sid) == ("undelivered", "30003")
+
+
+async def test_status_callback_with_opt_out_code_stops_the_tenant(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    sid = await _sent_reply(rt, http, twilio_standin)
+    await post(http, STATUS_URL, {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "21610"})
+    assert await _delivery(rt.db, sid) == ("failed", "21610")
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(tenants.c.status))).scalar_one() == "stopped"
+
+
+async def test_status_callback_for_an_unknown_message_changes_nothing(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    sid = await _sent_reply(rt, http, twilio_standin)
+    response = await post(http, STATUS_URL, {"MessageSid": new_sid(), "MessageStatus": "failed", "ErrorCode": "21610"})
+    assert response.status_code == 200
+    assert await _delivery(rt.db, sid) == ("sent", None)
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(tenants.c.status))).scalar_one() == "active"
+
+
+@pytest.mark.parametrize(
+    ("form", "signed_for", "status"),
+    [
+        ({"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered"}, SMS_URL, 403),
+        ({"MessageStatus": "delivered"}, STATUS_URL, 422),
+        ({"MessageSid": "SM" + "0" * 32}, STATUS_URL, 422),
+        ({"MessageSid": "SM" + "0" * 32, "MessageStatus": "Delivered!"}, STATUS_URL, 422),
+        ({"MessageSid": "SM" + "0" * 32, "MessageStatus": "failed", "ErrorCode": "x1"}, STATUS_URL, 422),
+    ],
+)
+async def test_bad_status_callbacks_are_refused(
+    rt: Runtime, http: httpx.AsyncClient, form: dict[str, str], signed_for: str, status: int
+) -> None:
+    response = await post(http, STATUS_URL, form, signed_for=signed_for)
+    assert response.status_code == status

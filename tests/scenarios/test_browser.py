@@ -1,0 +1,268 @@
+"""The console in a real headless Chromium against the real app served by uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.channels.sandbox import SandboxChannel
+from bot.host.cases import take_case
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime, build_runtime
+from bot.store.migrate import upgrade
+from bot.store.schema import cases
+from tests.conftest import make_settings
+from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    # On a developer's machine without Chromium these skip; in CI (CI=true) they run and fail instead.
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+        reason="Debian's chromium is missing: apt-get install chromium",
+    ),
+]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Screenshots go to a temporary folder; `./dev screenshots` points this at docs/screenshots for the README.
+SCREENSHOT_DIR = "KEEPHOME_SCREENSHOT_DIR"
+TENANT_PHONE = "+4520000001"
+
+
+@dataclass
+class Served:
+    rt: Runtime
+    url: str
+    browser: Browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    for _ in range(int(within / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not true within {within} seconds")
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    port = _free_port()
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}", public_url=f"http://127.0.0.1:{port}")
+    rt = build_runtime(
+        settings, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}, background=True
+    )
+    await upgrade(rt.db)
+    config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await _until(lambda: asyncio.sleep(0, server.started))
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield Served(rt, f"http://127.0.0.1:{port}", browser)
+        finally:
+            await browser.close()
+            server.should_exit = True
+            await task
+
+
+async def _sign_in(served: Served, email: str, password: str = PASSWORD) -> tuple[BrowserContext, Page]:
+    context = await served.browser.new_context(viewport={"width": 1100, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{served.url}/console/login")
+    await page.fill("#email", email)
+    await page.fill("#password", password)
+    await page.click("button[type=submit]")
+    return context, page
+
+
+async def _tenant_consents(rt: Runtime, tenant_id: int) -> int:
+    """The tenant answers the bot by SMS: talk to an adviser (3), then yes to sharing their answers."""
+    for n, text in enumerate(["Hej", "3", "JA"]):
+        await rt.inbox.submit(InboundMessage("sms", f"SM-browser-{n}", TENANT_PHONE, text))
+        count = n + 1
+        await _until(lambda count=count: asyncio.sleep(0, len(rt.sandbox["sms"].to(TENANT_PHONE)) >= count))
+
+    query = select(cases.c.id).where(cases.c.tenant_id == tenant_id, cases.c.consented.is_(True))
+
+    async def opened() -> bool:
+        async with rt.db.read() as conn:
+            return (await conn.execute(query)).first() is not None
+
+    await _until(opened)
+    async with rt.db.read() as conn:
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def _a_busy_queue(rt: Runtime, colleague_id: int) -> None:
+    """Fictional tenants at other stages of the rent timeline, so the inbox looks like a working day."""
+    day = today(rt)
+    ended = await add_tenant(
+        rt,
+        "4711-2-03",
+        name="Frida Påhit",
+        phone="+4520000003",
+        balance_ore=2070000,
+        monthly_rent_ore=690000,
+        demand_sent_on=day - timedelta(days=40),
+        termination_on=day - timedelta(days=5),
+    )
+    await add_case(rt, ended, origin="outreach", consent=False, reason="urgent outreach: termination known")
+    demand = await add_tenant(
+        rt,
+        "4711-1-14",
+        name="Layla Demo",
+        phone="+4520000004",
+        chat_id=7770004,
+        language="ar",
+        balance_ore=665000,
+        monthly_rent_ore=665000,
+        demand_sent_on=day - timedelta(days=6),
+    )
+    held = await add_case(rt, demand)
+    async with rt.db.write() as conn:
+        await take_case(conn, held, colleague_id, rt.clock())
+    behind = await add_tenant(
+        rt, "4712-5-21", name="Carl Testesen", phone="+4520000005", balance_ore=1480000, monthly_rent_ore=740000
+    )
+    await add_case(rt, behind, origin="manual", reason="Called the office about a payment plan")
+    await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
+
+
+async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(served: Served, tmp_path: Path) -> None:
+    rt = served.rt
+    day = today(rt)
+    tenant_id = await add_tenant(
+        rt,
+        "4711-3-12",
+        name="Omega Tenant",
+        phone=TENANT_PHONE,
+        balance_ore=1380000,
+        monthly_rent_ore=690000,
+        demand_sent_on=day - timedelta(days=70),
+        termination_on=day - timedelta(days=30),
+        court_date=day + timedelta(days=12),
+    )
+    case_id = await _tenant_consents(rt, tenant_id)
+    adviser_id = await add_person(rt, "adviser@example.org", "adviser")
+    colleague_id = await add_person(rt, "colleague@example.org", "adviser")
+    await add_person(rt, "volunteer@example.org", "volunteer")
+    await add_person(rt, "admin@example.org", "admin")
+    await _a_busy_queue(rt, colleague_id)
+    shots = Path(os.environ.get(SCREENSHOT_DIR) or tmp_path)
+    await asyncio.to_thread(shots.mkdir, parents=True, exist_ok=True)
+
+    adviser, page = await _sign_in(served, "adviser@example.org")
+    await page.wait_for_selector("#cases")
+    assert await page.get_attribute("#cases tbody tr:first-child", "data-case") == str(case_id)
+    first = await page.inner_text("#cases tbody tr:first-child")
+    assert "Omega" in first and "court date" in first and "in 12 days" in first
+    names = [name.strip() for name in await page.locator("#cases tbody tr a.who").all_inner_texts()]
+    assert names == ["Omega", "Frida", "Layla", "Carl", "Sigma"]
+    await page.screenshot(path=str(shots / "inbox.png"), full_page=True)
+
+    # On a phone the queue is one column: nothing sticks out sideways.
+    phone = await adviser.new_page()
+    await phone.set_viewport_size({"width": 390, "height": 844})
+    await phone.goto(f"{served.url}/console/")
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert await phone.is_visible("#cases tbody tr:first-child .urgency")
+    await phone.close()
+
+    await page.click("#cases tbody tr:first-child a")
+    await page.click("#take")
+    await _until(lambda: asyncio.sleep(0, len(rt.sandbox["sms"].to(TENANT_PHONE)) >= 4))  # told a person reads
+    await page.fill("#note", "Ringer i morgen om en betalingsaftale før retsmødet.")
+    await page.click("form[action$='/note'] button")
+    await page.fill("#reply", "Hej Omega, jeg ringer dig op i morgen formiddag.")
+    await page.click("form[action$='/reply'] button")
+    await _until(
+        lambda: asyncio.sleep(
+            0,
+            "Hej Omega, jeg ringer dig op i morgen formiddag." in [m.text for m in rt.sandbox["sms"].to(TENANT_PHONE)],
+        )
+    )
+    # The tenant answers; the open case page shows it without a reload.
+    await rt.inbox.submit(InboundMessage("sms", "SM-browser-answer", TENANT_PHONE, "Tak, det passer fint"))
+    await page.wait_for_selector("#thread li:has-text('Tak, det passer fint')", timeout=10_000)
+    await page.screenshot(path=str(shots / "case.png"), full_page=True)
+
+    # A POST without the CSRF token is refused, even with the session cookie.
+    forged = await adviser.request.post(f"{served.url}/console/cases/{case_id}/close", form={"outcome": "paid"})
+    assert forged.status == 403
+
+    volunteer, vpage = await _sign_in(served, "volunteer@example.org")
+    response = await vpage.goto(f"{served.url}/console/cases/{case_id}")
+    assert response is not None and response.status == 403
+    assert "6.400" not in await vpage.content()
+    await volunteer.close()
+
+    admin, apage = await _sign_in(served, "admin@example.org")
+    await apage.goto(f"{served.url}/console/staff")
+    await apage.click(f"tr[data-staff='{adviser_id}'] form[action$='/deactivate'] button")
+    await admin.close()
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    assert page.url.endswith("/console/login")
+    await adviser.close()
+
+
+async def test_repeated_wrong_passwords_are_slowed_down_in_the_browser(served: Served) -> None:
+    await add_person(served.rt, "adviser@example.org", "adviser")
+    context = await served.browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{served.url}/console/login")
+    for _ in range(3):
+        await page.fill("#email", "adviser@example.org")
+        await page.fill("#password", "not the password")
+        await page.click("button[type=submit]")
+        await page.wait_for_selector(".error")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    assert "Too many wrong attempts" in await page.inner_text(".error")
+    assert page.url.endswith("/console/login")
+    await context.close()
+
+
+async def test_a_new_case_appears_in_an_open_inbox_without_a_reload(served: Served) -> None:
+    rt = served.rt
+    await add_person(rt, "adviser@example.org", "adviser")
+    await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
+    _, page = await _sign_in(served, "adviser@example.org")
+    await page.wait_for_selector("#cases")
+    await page.evaluate("window.stillTheSamePage = true")
+    urgent = await add_tenant(
+        rt, "4711-2-03", name="Frida Påhit", phone="+4520000003", balance_ore=2070000, court_date=today(rt)
+    )
+    await add_case(rt, urgent, origin="outreach", consent=False, reason="urgent outreach: court date known")
+    await page.evaluate("refreshCases()")  # what the page's 20-second timer calls
+    await page.wait_for_selector("#cases tbody tr:nth-child(2)")
+    names = [name.strip() for name in await page.locator("#cases tbody tr a.who").all_inner_texts()]
+    assert names == ["Frida", "Sigma"]
+    assert await page.evaluate("window.stillTheSamePage") is True

@@ -1,0 +1,102 @@
+"""The inbound pipeline end to end on the sandbox channels: commit once, keywords first, answer via the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime
+from bot.store.schema import inbound, messages, outbox, tenants
+from tests.support.helpers import add_tenant
+
+
+async def _say(rt: Runtime, text: str, sid: str, sender: str = "+4520123456", channel: str = "sms") -> None:
+    await rt.inbox.submit(InboundMessage(channel=channel, provider_id=sid, sender=sender, text=text))
+    await rt.processor.process_all()
+    await rt.sender.drain()
+
+
+async def _status(rt: Runtime, tenant_id: int) -> str:
+    async with rt.db.read() as conn:
+        return str((await conn.execute(select(tenants.c.status).where(tenants.c.id == tenant_id))).scalar_one())
+
+
+async def test_a_tenant_who_writes_gets_the_first_question_back(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    sent = runtime.channels["sms"].to("+4520123456")  # type: ignore[attr-defined]
+    assert len(sent) == 1
+    assert "Amira" in sent[0].text
+
+
+async def test_a_repeated_webhook_is_handled_once(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "hej", "SM1")
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(inbound))).scalar_one() == 1
+        assert (await conn.execute(select(func.count()).select_from(outbox))).scalar_one() == 1
+
+
+async def test_stop_opts_out_once_and_nothing_more_is_sent(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, " Stop! ", "SM2")
+    assert await _status(runtime, tenant_id) == "stopped"
+    sent = runtime.channels["sms"].to("+4520123456")  # type: ignore[attr-defined]
+    assert len(sent) == 2  # the question, then the confirmation
+    await _say(runtime, "STOP", "SM3")
+    await _say(runtime, "hvad så nu", "SM4")
+    assert len(runtime.channels["sms"].to("+4520123456")) == 2  # type: ignore[attr-defined]
+    await _say(runtime, "start", "SM5")
+    assert await _status(runtime, tenant_id) == "active"
+    assert len(runtime.channels["sms"].to("+4520123456")) == 3  # type: ignore[attr-defined]
+
+
+async def test_words_that_only_contain_stop_opt_nobody_out(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    for i, text in enumerate(["send", "weekend", "stoppested", "jeg vil ikke stoppe"]):
+        await _say(runtime, text, f"SM{i}")
+        assert await _status(runtime, tenant_id) == "active"
+
+
+async def test_wrong_number_ends_all_messages_to_it(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await _say(runtime, "forkert nummer", "SM1")
+    assert await _status(runtime, tenant_id) == "wrong_number"
+    await _say(runtime, "hej", "SM2")
+    assert len(runtime.channels["sms"].to("+4520123456")) == 1  # type: ignore[attr-defined]
+
+
+async def test_an_unknown_number_gets_one_generic_answer_a_day(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    for i in range(3):
+        await _say(runtime, "hej hvem er det", f"SM{i}", sender="+4529999999")
+    sent = runtime.channels["sms"].to("+4529999999")  # type: ignore[attr-defined]
+    assert len(sent) == 1
+    assert "Amira" not in sent[0].text
+    async with runtime.db.read() as conn:
+        stored = (await conn.execute(select(func.count()).select_from(messages))).scalar_one()
+    assert stored == 1  # only our answer; nothing was learnt about the sender as a tenant
+
+
+async def test_without_telegram_the_word_telegram_is_an_ordinary_message(settings: object) -> None:
+    from bot.channels.sandbox import SandboxChannel
+    from bot.runtime import build_runtime
+    from bot.store.migrate import upgrade
+
+    sms = SandboxChannel("sms")
+    rt = build_runtime(settings, channels={"sms": sms}, background=False)  # type: ignore[arg-type]
+    await upgrade(rt.db)
+    await rt.start()
+    try:
+        await add_tenant(rt.db)
+        await _say(rt, "TELEGRAM", "SM1")
+        assert len(sms.sent) == 1
+        assert "kode" not in sms.sent[0].text.lower()  # no link code: there is no bot to write to
+        await add_tenant(rt.db, "T-2", name="Bo Berg", phone="+4520123457")
+        await _say(rt, "hjælp", "SM2", sender="+4520123457")
+        help_text = sms.to("+4520123457")[0].text
+        assert "Ring" in help_text and "TELEGRAM" not in help_text
+    finally:
+        await rt.stop()

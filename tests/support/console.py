@@ -1,0 +1,123 @@
+"""Helpers for the console tests: staff with passwords, signing in, cases with or without consent."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+
+from bot.console.accounts import create_staff, hash_password
+from bot.host.cases import open_case
+from bot.runtime import Runtime
+from bot.store.schema import cases, consents, staff
+from tests.support import helpers
+
+__all__ = [
+    "PASSWORD",
+    "PASSWORD_HASH",
+    "add_case",
+    "add_person",
+    "add_tenant",
+    "csrf_of",
+    "login",
+    "post_form",
+    "today",
+]
+
+PASSWORD = "a long test pass phrase"
+# PASSWORD hashed once, ahead of time, with argon2id at its cheapest cost: a verify takes microseconds
+# instead of the production cost, which hash_password keeps (see the setup-link test).
+PASSWORD_HASH = "$argon2id$v=19$m=8,t=1,p=1$jG64tQb97YhwWB+tK4PW6w$vElfwlgm0/V/9kV5hJ69acuzyVXYT8artfi+tJQOlmw"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def today(rt: Runtime) -> date:
+    """Today where the organisation is."""
+    from zoneinfo import ZoneInfo
+
+    return rt.clock().astimezone(ZoneInfo(rt.settings.timezone)).date()
+
+
+async def add_person(rt: Runtime, email: str, role: str, password: str = PASSWORD) -> int:
+    """A staff account that has set its password."""
+    hashed = PASSWORD_HASH if password == PASSWORD else await hash_password(password)
+    async with rt.db.write() as conn:
+        staff_id, _ = await create_staff(conn, email, role, rt.clock(), rt.settings.public_url)
+        await conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=hashed))
+    return staff_id
+
+
+async def add_tenant(
+    rt: Runtime,
+    ref: str,
+    *,
+    name: str = "Alpha Tenant",
+    phone: str | None = "+4520000001",
+    chat_id: int | None = None,
+    language: str = "da",
+    status: str = "active",
+    **position: Any,
+) -> int:
+    """A tenant with a rent position (balance in øre, dates as keyword arguments)."""
+    position.setdefault("balance_ore", 0)
+    return await helpers.add_tenant(
+        rt.db,
+        ref,
+        name=name,
+        phone=phone,
+        chat_id=chat_id,
+        language=language,
+        status=status,
+        now=rt.clock(),
+        today=today(rt),
+        **position,
+    )
+
+
+async def add_case(
+    rt: Runtime, tenant_id: int, *, origin: str = "handoff", consent: bool = True, reason: str = "wants to talk"
+) -> int:
+    """An open, waiting case; with consent the tenant agreed to an adviser reading along."""
+    at = rt.clock()
+    async with rt.db.write() as conn:
+        if consent:
+            await conn.execute(
+                consents.insert().values(
+                    tenant_id=tenant_id, scope="adviser", wording_version="consent-v1", given_at=at
+                )
+            )
+        return await conn.run_sync(open_case, tenant_id, origin=origin, reason=reason, now=at, today=today(rt))
+
+
+async def case_row(rt: Runtime, case_id: int) -> Any:
+    """The case as stored."""
+    async with rt.db.read() as conn:
+        return (await conn.execute(select(cases).where(cases.c.id == case_id))).one()
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    found = _CSRF.search(html)
+    assert found is not None, "the page has no form token"
+    return found.group(1)
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    """Sign in through the real form (fetching its token first)."""
+    page = await client.get("/console/login")
+    return await client.post(
+        "/console/login", data={"email": email, "password": password, "csrf_token": csrf_of(page.text)}
+    )
+
+
+async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:
+    """Open a page, then post one of its forms with the page's token."""
+    shown = await client.get(page)
+    assert shown.status_code == 200, shown.text
+    return await client.post(action, data={**data, "csrf_token": csrf_of(shown.text)})
+
+
+__all__ += ["case_row"]
