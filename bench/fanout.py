@@ -37,8 +37,8 @@ from bot.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.render import Renderer
 from bot.outbox.sender import Sender
+from bot.paths import TEMPLATES_DIR
 from bot.reminders.plan import plan_reminders
-from bot.runtime import TEMPLATES_DIR
 from bot.settings import Settings, load_settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade

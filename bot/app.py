@@ -1,4 +1,4 @@
-"""The ASGI application: webhooks, health, metrics, console and (in the demo only) the phone simulator."""
+"""The ASGI application: webhooks, health, metrics, the console and, in the demo only, the front page and simulator."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ from contextlib import asynccontextmanager
 from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console import routes as console_routes
+from bot.demo.front import routes as front_routes
+from bot.demo.simulator import routes as simulator_routes
 from bot.runtime import Runtime
+from bot.starter import running
 from bot.store.schema import outbox
+from bot.webhooks import telegram as telegram_webhook
+from bot.webhooks import twilio as twilio_webhook
 
 __all__ = ["create_app", "tune_gc"]
 
@@ -36,6 +42,10 @@ async def _metrics(request: Request) -> Response:
     return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
+async def _to_console(request: Request) -> Response:
+    return RedirectResponse("/console/", status_code=307)
+
+
 def tune_gc() -> None:
     """Set the collector up for a long-running service (call once start-up is done).
 
@@ -48,11 +58,7 @@ def tune_gc() -> None:
 
 
 def create_app(rt: Runtime) -> Starlette:
-    """Build the app around a runtime; the lifespan starts and stops it."""
-    from bot.console import routes as console_routes
-    from bot.webhooks import telegram as telegram_webhook
-    from bot.webhooks import twilio as twilio_webhook
-
+    """Build the app around a runtime; the lifespan runs it (`bot.starter.running`) with its background tasks."""
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz, methods=["GET"]),
         Route("/metrics", _metrics, methods=["GET"]),
@@ -61,18 +67,15 @@ def create_app(rt: Runtime) -> Starlette:
         *console_routes(),
     ]
     if rt.demo:
-        from bot.demo.simulator import routes as simulator_routes
-
-        routes.extend(simulator_routes())
+        routes.extend([*front_routes(), *simulator_routes()])
+    else:
+        routes.append(Route("/", _to_console, methods=["GET"]))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await rt.start()
-        tune_gc()
-        try:
+        async with running(rt):
+            tune_gc()
             yield
-        finally:
-            await rt.stop()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.rt = rt

@@ -1,11 +1,8 @@
-"""The composition root: builds the parts of a running keephome from settings and starts/stops them."""
+"""The composition root: builds the parts of a running keephome from settings (bot.starter runs them)."""
 
 from __future__ import annotations
 
-import inspect
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.channels.base import Channel
@@ -22,8 +19,6 @@ from bot.store.db import Database, utcnow
 
 __all__ = ["Clock", "Runtime", "build_runtime"]
 
-log = logging.getLogger(__name__)
-
 
 class Clock:
     """The shell's clock; the demo may move it forward (never in `run`)."""
@@ -37,7 +32,7 @@ class Clock:
 
 @dataclass
 class Runtime:
-    """Everything a running service holds; built once, started in the ASGI lifespan."""
+    """The services a running keephome holds, built once; `bot.starter.running` starts and stops them."""
 
     settings: Settings
     db: Database
@@ -49,10 +44,7 @@ class Runtime:
     processor: Processor
     sender: Sender
     demo: bool = False
-    telegram: object | None = None  # bot.channels.telegram.TelegramChannel when Telegram is on
-    background: bool = True
-    extra_stop: list[Callable[[], object]] = field(default_factory=list)
-    pause_flag: bool = False  # the console's switch, stored in settings_flags and read at start
+    pause_flag: bool = False  # the console's switch as stored in settings_flags; read at start, set on change
 
     @property
     def sandbox(self) -> dict[str, SandboxChannel]:
@@ -63,49 +55,6 @@ class Runtime:
         """The global pause switch (a setting; the console can flip it too)."""
         return self.settings.paused or self.pause_flag
 
-    async def start(self) -> None:
-        """Open channels and start the background tasks in the running loop."""
-        from bot.console.admin import load_pause_flag
-
-        try:
-            self.pause_flag = await load_pause_flag(self)
-        except Exception:  # an unmigrated database: the switch is off until the schema exists
-            log.warning("could not read the pause switch; it stays off")
-        for channel in self.channels.values():
-            await channel.start()
-        if self.background:
-            await self.inbox.start()
-            await self.processor.start()
-            # With several processes, one sender per deployment keeps the provider rates exact.
-            if self.settings.run_sender:
-                await self.sender.start()
-            if self.settings.telegram_mode == "polling":
-                from bot.inbound.poller import start_polling
-
-                poller = await start_polling(self)
-                if poller is not None:
-                    self.extra_stop.append(poller.stop)
-            if self.settings.run_scheduler:
-                from bot.reminders.jobs import start_scheduler
-
-                start_scheduler(self)  # registers its own shutdown in extra_stop
-
-    async def stop(self) -> None:
-        """Stop tasks, close channels and the database."""
-        for stop_extra in self.extra_stop:
-            result = stop_extra()
-            if inspect.isawaitable(result):
-                await result
-        await self.inbox.stop()
-        await self.processor.stop()
-        await self.sender.stop()
-        for channel in self.channels.values():
-            try:
-                await channel.stop()
-            except Exception:
-                log.exception("closing channel %s failed", channel.name)
-        await self.db.dispose()
-
 
 def build_runtime(
     settings: Settings,
@@ -113,7 +62,6 @@ def build_runtime(
     demo: bool = False,
     channels: dict[str, Channel] | None = None,
     clock: Clock | None = None,
-    background: bool = True,
 ) -> Runtime:
     """Wire the parts; real channels where configured, the sandbox otherwise (demo and tests)."""
     db = Database(settings.database_url)
@@ -175,8 +123,6 @@ def build_runtime(
         processor=processor,
         sender=sender,
         demo=demo,
-        telegram=chosen.get("telegram"),
-        background=background,
     )
     holder["rt"] = rt
     return rt

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     telegram_rate: float = Field(default=30.0, gt=0)
     telegram_chat_rate: float = Field(default=1.0, gt=0)
     telegram_bot: str = ""  # the bot's username, named in the SMS that carries a link code
+    # Danish operators filter SMS with links unless the content is registered: off unless the operator says so.
+    sms_links: bool = False
 
     # The housing organisation, shown in texts.
     org_name: str = "Boligselskabet"
@@ -135,6 +137,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "KEEPHOME_TELEGRAM_SECRET is missing: webhook mode needs a secret token "
                 "(or set KEEPHOME_TELEGRAM_MODE=polling)"
+            )
+        if self.sms_links and not self.telegram_bot:
+            raise ValueError(
+                "KEEPHOME_TELEGRAM_BOT is missing: KEEPHOME_SMS_LINKS needs the bot's username for t.me links"
             )
         if self.lease_seconds <= self.send_timeout_seconds:
             raise ValueError(

@@ -24,12 +24,16 @@ __all__ = [
     "FlowSettings",
     "HandoffRequested",
     "Input",
+    "LanguageChanged",
     "MessageRequested",
+    "OptedIn",
+    "OptedOut",
     "PaidClaimed",
     "PromiseRecorded",
     "TelegramLinkRequested",
     "TextReceived",
     "WaitExpired",
+    "WrongNumberReported",
 ]
 
 Channel = Literal["sms", "telegram"]
@@ -174,6 +178,35 @@ class TelegramLinkRequested:
 
 
 @dataclass(frozen=True)
+class OptedOut:
+    """The tenant opted out: nothing proactive goes to them any more."""
+
+    name: ClassVar[str] = "opted_out"
+
+
+@dataclass(frozen=True)
+class OptedIn:
+    """The tenant opted back in."""
+
+    name: ClassVar[str] = "opted_in"
+
+
+@dataclass(frozen=True)
+class WrongNumberReported:
+    """The person who wrote says the number is not the tenant's; the housing organisation is told."""
+
+    name: ClassVar[str] = "wrong_number_reported"
+
+
+@dataclass(frozen=True)
+class LanguageChanged:
+    """The tenant chose another language; messages after this event are written in it."""
+
+    name: ClassVar[str] = "language_changed"
+    language: str
+
+
+@dataclass(frozen=True)
 class ConversationEnded:
     """The conversation is over."""
 
@@ -190,5 +223,9 @@ Event = (
     | PromiseRecorded
     | PaidClaimed
     | TelegramLinkRequested
+    | OptedOut
+    | OptedIn
+    | WrongNumberReported
+    | LanguageChanged
     | ConversationEnded
 )

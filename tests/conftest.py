@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,25 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from bot.channels.sandbox import SandboxChannel
 from bot.runtime import Clock, Runtime, build_runtime
 from bot.settings import Settings, load_settings
+from bot.starter import running
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-transcripts",
+        action="store_true",
+        default=False,
+        help="rewrite what the golden transcripts (conversations, event handlers) expect, keeping their inputs",
+    )
+
+
+@pytest.fixture
+def update_transcripts(request: pytest.FixtureRequest) -> bool:
+    """True when the run was asked to rewrite the golden transcripts instead of comparing them."""
+    return bool(request.config.getoption("--update-transcripts"))
+
 
 PG_URL = os.environ.get("KEEPHOME_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
@@ -103,21 +121,24 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def start_runtime(settings: Settings, clock: Clock | None = None, **channels: Any) -> Runtime:
-    """A migrated runtime with sandbox channels unless others are given; no background tasks."""
+@asynccontextmanager
+async def started_runtime(
+    settings: Settings, clock: Clock | None = None, *, background: bool = False, **channels: Any
+) -> AsyncIterator[Runtime]:
+    """A migrated runtime, running for the block: sandbox channels unless others are given, and no
+    background tasks unless asked (tests drain the inbox, processor and sender by hand)."""
     chosen = {"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}
     chosen.update(channels)
-    rt = build_runtime(settings, channels=chosen, clock=clock, background=False)  # type: ignore[arg-type]
+    rt = build_runtime(settings, channels=chosen, clock=clock)  # type: ignore[arg-type]
     await upgrade(rt.db)
-    await rt.start()
-    return rt
+    async with running(rt, background=background):
+        yield rt
 
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    rt = await start_runtime(settings)
-    yield rt
-    await rt.stop()
+    async with started_runtime(settings) as rt:
+        yield rt
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
@@ -11,21 +11,27 @@ from zoneinfo import ZoneInfo
 from bot.outbox.render import Renderer
 from bot.paths import TEMPLATES_DIR
 from bot.settings import Settings, load_settings
-from conversations.engine import accepts_help_word, current_question, resume, start
+from conversations import commands
+from conversations.engine import resume, start
 from conversations.flows import FLOWS
-from conversations.keywords import classify, looks_like_stop_wish
 from conversations.model import (
     TRIGGERS,
     ButtonPressed,
     Channel,
+    ConsentGiven,
+    ConsentWithdrawn,
     Context,
     Event,
     FactReported,
     Input,
+    LanguageChanged,
     MessageRequested,
+    OptedIn,
+    OptedOut,
     TelegramLinkRequested,
     TextReceived,
     WaitExpired,
+    WrongNumberReported,
 )
 from conversations.state import State
 
@@ -33,31 +39,67 @@ __all__ = ["HELP", "play_chat", "run_chat"]
 
 SAMPLE_CODE = "123456"
 HELP = "Type an answer, a number for a button, /wait, /clock 2026-12-03T10:00, /fact NAME or /quit."
-_KEYWORD_REPLIES = {
-    "opt_out": "keyword.opted_out",
-    "opt_in": "keyword.opted_in",
-    "wrong_number": "keyword.wrong_number",
-    "help": "keyword.help",
-}
 
 
 class _Session:
-    """One terminal conversation: the state, the clock and the last buttons shown."""
+    """One terminal conversation: the state, the clock, the last buttons shown and what the host knows."""
 
-    def __init__(self, renderer: Renderer, state: State, now: datetime, out: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        renderer: Renderer,
+        state: State,
+        now: datetime,
+        out: Callable[[str], None],
+        languages: tuple[str, ...],
+    ) -> None:
         self.renderer, self.state, self.now, self.out = renderer, state, now, out
+        self.languages = languages
         self.buttons: tuple[tuple[str, str], ...] = ()
+        self.status = "active"
+        self.consented = False
 
-    def show(self, events: list[Event]) -> None:
+    def facts(self) -> commands.TenantFacts:
+        """The tenant as a keyword command sees them: the terminal plays no adviser, Telegram is on."""
+        return commands.TenantFacts(
+            first_name=self.state.first_name,
+            language=self.state.language,
+            channel=self.state.channel,
+            status=self.status,
+            consented=self.consented,
+            held=False,
+            conversation=None if self.state.ended else self.state,
+            languages=self.languages,
+            telegram_on=True,
+            settings=self.state.settings,
+        )
+
+    def show(self, events: Iterable[Event]) -> None:
         for event in events:
             if isinstance(event, MessageRequested):
                 self.say(event.template, event)
             else:
                 fields = " ".join(f"{k}={v}" for k, v in asdict(event).items())
                 self.out(f"# {event.name} {fields}".rstrip())
-            if isinstance(event, TelegramLinkRequested):
+            self._apply(event)
+
+    def _apply(self, event: Event) -> None:
+        """What the host remembers of an event; messages after a language change are in the new language."""
+        match event:
+            case TelegramLinkRequested():
                 # The service sends a fresh one-time code by SMS; the terminal shows a sample one.
                 self.say("link.code", MessageRequested("link.code", {"code": SAMPLE_CODE}))
+            case LanguageChanged(language=language):
+                self.state = replace(self.state, language=language)
+            case ConsentGiven():
+                self.consented = True
+            case ConsentWithdrawn():
+                self.consented = False
+            case OptedOut():
+                self.status = "stopped"
+            case WrongNumberReported():
+                self.status = "wrong_number"
+            case OptedIn():
+                self.status = "active"
 
     def say(self, template: str, event: MessageRequested | None = None) -> None:
         values = dict(event.values) if event else {}
@@ -79,7 +121,7 @@ def _parse_clock(text: str, timezone: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
-def _command(session: _Session, line: str, timezone: str) -> bool:
+def _slash_command(session: _Session, line: str, timezone: str) -> bool:
     """Handle a /command; False means quit."""
     name, _, arg = line.partition(" ")
     match name:
@@ -102,33 +144,19 @@ def _command(session: _Session, line: str, timezone: str) -> bool:
     return True
 
 
-def _tenant_text(session: _Session, text: str, languages: list[str]) -> bool:
-    """What the host does with a message; False when the tenant opted out."""
-    channel = session.state.channel
-    keyword = classify(text, languages)
-    if keyword is not None and keyword.kind == "telegram" and channel != "sms":
-        keyword = None  # on Telegram already: an ordinary answer
-    if keyword is not None and not (keyword.kind == "help" and accepts_help_word(session.state)):
-        session.out(f"# keyword {keyword.kind}")
-        match keyword.kind:
-            case "withdraw_consent" | "telegram":
-                flow = "withdraw_consent" if keyword.kind == "withdraw_consent" else "telegram_offer"
-                context = Context("", session.state.language, channel, settings=session.state.settings)
-                side, events = start(flow, context, session.now)
-                if keyword.kind == "telegram":
-                    # The tenant's own word answers the offer, as the service does.
-                    side, events = resume(side, TextReceived(text, channel), session.now)
-                session.show(events)
-            case "language":
-                session.state = replace(session.state, language=keyword.language or session.state.language)
-                session.say("keyword.language_changed")
-                session.show(current_question(session.state))
-            case _:
-                session.say(_KEYWORD_REPLIES[keyword.kind])
-        return keyword.kind != "opt_out"
-    if looks_like_stop_wish(text):
-        session.say("keyword.stop_hint")
+def _tenant_text(session: _Session, text: str) -> bool:
+    """What the host does with a message: a keyword command first, else an answer; False ends the chat."""
+    result = commands.command(text, session.facts(), session.now)
+    if result is not None:
+        session.out(f"# keyword {result.kind}")
+        session.show(result.events)  # a started conversation (help, withdrawal, Telegram) only shows its events
+        if result.resumed is not None:
+            session.state = result.resumed
+        return session.status == "active"  # STOP or WRONG NUMBER: nothing more is sent to this tenant
+    if session.state.ended:
+        session.out("# no open conversation (the service would start payment_check)")
         return True
+    channel = session.state.channel
     if channel == "telegram" and text.strip().isdigit() and 1 <= int(text) <= len(session.buttons):
         session.step(ButtonPressed(session.buttons[int(text) - 1][1], channel))
     else:
@@ -149,29 +177,32 @@ def play_chat(
     first_name: str = "",
     templates_dir: Path | None = None,
 ) -> State:
-    """Play the tenant in a flow until it ends, `/quit` or end of input; returns the last state."""
+    """Play the tenant in a flow until `/quit`, STOP or end of input; returns the last state.
+
+    Keywords still work once the conversation has ended (TILBAGEKALD after the consent that ended it).
+    """
     renderer = Renderer(templates_dir or TEMPLATES_DIR, settings, telegram_on=True)  # both channels are played
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo(settings.timezone))
     context = Context(first_name, language, channel, trigger, settings.flow_settings())
     state, events = start(flow, context, now)
-    session = _Session(renderer, state, now, output_fn)
+    session = _Session(renderer, state, now, output_fn, tuple(settings.language_list))
     output_fn(f"# {flow} on {channel} in {language} at {now.isoformat()}. {HELP}")
     session.show(events)
-    while not session.state.ended:
+    keep_going, announced = True, False
+    while keep_going:
+        if session.state.ended and not announced:
+            output_fn(f"# ended: {session.state.end_reason}")
+            output_fn("# keywords still work; /quit leaves")
+            announced = True
         try:
             line = input_fn("> ")
         except EOFError:
             break
-        keep_going = (
-            _command(session, line.strip(), settings.timezone)
-            if line.startswith("/")
-            else _tenant_text(session, line, settings.language_list)
-        )
-        if not keep_going:
-            break
-    if session.state.ended:
-        output_fn(f"# ended: {session.state.end_reason}")
+        if line.startswith("/"):
+            keep_going = _slash_command(session, line.strip(), settings.timezone)
+        else:
+            keep_going = _tenant_text(session, line)
     return session.state
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -14,6 +13,7 @@ from babel.dates import format_date
 from jinja2 import TemplateError, UndefinedError
 
 from bot.outbox.render import LOCALES, Renderer
+from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments, typographic
 from bot.paths import TEMPLATES_DIR
 from bot.settings import Settings
 from conversations.flow import Ask
@@ -31,7 +31,6 @@ __all__ = [
     "print_report",
     "required_templates",
     "run_check",
-    "sms_segments",
 ]
 
 CHANNELS: tuple[Channel, ...] = ("sms", "telegram")
@@ -41,7 +40,6 @@ HOST_TEMPLATES = (
     "keyword.opted_out",
     "keyword.opted_in",
     "keyword.wrong_number",
-    "keyword.help",
     "keyword.stop_hint",
     "keyword.language_changed",
     "unknown_number",
@@ -54,14 +52,8 @@ HOST_TEMPLATES = (
     "case.closed",
     "case.reply",
     "consent.withdrawn",
+    "consent.nothing_to_withdraw",
 )
-
-_GSM_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM_EXTENSION = set("^{}\\[~]|€\f")
-_TYPOGRAPHIC = set("‘’“”„–—…")
 
 # Realistic sample values: the rent timeline's dates and amounts must never reach an SMS.
 TIMELINE_DATES = {
@@ -78,10 +70,10 @@ SAMPLE_VALUES: dict[str, Value] = {
     "monthly_rent": Money(710000),
     "days_left": 14,
     "code": "482913",
+    "link": "https://t.me/keephome_bot?start=" + "A" * 32,
     "text": "Hej, jeg ringer dig op i morgen.",
     **TIMELINE_DATES,
 }
-_AMOUNT = re.compile(r"\d[\d.,]*\s*(kr\b|kr\.|kroner|dkk|,-)|\b(kr\.?|dkk)\s*\d|\d{1,3}(\.\d{3})+,\d{2}", re.IGNORECASE)
 _DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)
 
 
@@ -111,15 +103,6 @@ class CheckReport:
     def ok(self) -> bool:
         """True when nothing failed."""
         return not self.problems
-
-
-def sms_segments(text: str) -> tuple[str, int]:
-    """The encoding (GSM-7 or UCS-2) and segment count Twilio would use for a text."""
-    if all(c in _GSM_BASIC or c in _GSM_EXTENSION for c in text):
-        septets = sum(2 if c in _GSM_EXTENSION else 1 for c in text)
-        return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
 
 
 def required_templates(channel: Channel) -> set[str]:
@@ -154,14 +137,14 @@ def _timeline_strings(language: str) -> list[str]:
 def _sms_rules(text: str, where: str, language: str, settings: Settings) -> list[str]:
     problems: list[str] = []
     lowered = text.lower()
-    if _AMOUNT.search(text):
+    if amount_like(text):
         problems.append(f"{where}: an SMS must not carry an amount")
     if any(s.lower() in lowered for s in _timeline_strings(language)) or _DAY_COUNT.search(text):
         problems.append(f"{where}: an SMS must not show a computed date or day count")
-    for word in settings.forbidden_words:
-        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", lowered):
-            problems.append(f"{where}: forbidden word {word!r} in an SMS")
-    if _TYPOGRAPHIC & set(text):
+    problems.extend(
+        f"{where}: forbidden word {word!r} in an SMS" for word in forbidden_words_in(text, settings.forbidden_words)
+    )
+    if typographic(text):
         problems.append(f"{where}: typographic quotes or dashes force UCS-2; use plain ones")
     return problems
 

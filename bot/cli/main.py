@@ -1,4 +1,4 @@
-"""The `keephome` command line."""
+"""The `keephome` command line: the parser and the dispatch; each command lives in a module of its own."""
 
 from __future__ import annotations
 
@@ -6,18 +6,14 @@ import argparse
 import asyncio
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from bot.settings import ConfigError, Settings, load_settings
 
 __all__ = ["main"]
-
-DEMO_DATABASE = "sqlite+aiosqlite:///keephome-demo.db"
 
 
 def _day(text: str) -> date:
@@ -81,37 +77,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _settings_for(command: str) -> Settings:
     if command == "demo":
-        overrides: dict[str, Any] = {}
-        if "KEEPHOME_DATABASE_URL" not in os.environ:
-            overrides["database_url"] = DEMO_DATABASE
-        if "KEEPHOME_SECRET_KEY" not in os.environ:
-            overrides["secret_key"] = secrets.token_urlsafe(32)
-        # The demo never talks to real providers, whatever the environment says.
-        overrides.update(twilio_account_sid=None, twilio_auth_token=None, telegram_token=None)
-        return load_settings(**overrides)
-    settings = load_settings()
-    if command == "run" and not settings.secret_key:
-        raise ConfigError(
-            "KEEPHOME_SECRET_KEY is missing: `run` needs it to sign sessions and tokens "
-            '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
-        )
-    return settings
+        from bot.cli.demo import demo_settings
+
+        return demo_settings()
+    if command == "run":
+        from bot.cli.run import run_settings
+
+        return run_settings()
+    return load_settings()
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    # Each command's module is imported only when it runs: `keephome check` never loads uvicorn or PTB.
     match args.command:
         case "demo":
-            from bot.cli.serve import serve_demo
+            from bot.cli.demo import run_demo
 
-            return await serve_demo(settings)
+            return await run_demo(settings)
         case "run":
-            from bot.cli.serve import serve_run
+            from bot.cli.run import run_service
 
-            return await serve_run(settings)
+            return await run_service(settings)
         case "db":
-            return await _db_upgrade(settings)
+            from bot.cli.db import run_db_upgrade
+
+            return await run_db_upgrade(settings)
         case "import":
-            from bot.tenants.upsert import run_import
+            from bot.cli.import_csv import run_import
 
             return await run_import(settings, args.file, args.dry_run, sys.stdout)
         case "check":
@@ -124,32 +116,18 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             now = datetime.fromisoformat(args.now) if args.now else None
             return run_chat(args.flow, args.channel, args.language, now, settings=settings, trigger=args.trigger)
         case "telegram":
-            from bot.inbound.poller import set_webhook
+            from bot.cli.telegram import run_set_webhook
 
-            print(await set_webhook(settings))
-            return 0
+            return await run_set_webhook(settings)
         case "staff":
-            from bot.console.accounts import add_staff_cli
+            from bot.cli.staff import run_staff_add
 
-            return await add_staff_cli(settings, args.email, args.role)
+            return await run_staff_add(settings, args.email, args.role)
         case "remind":
             from bot.cli.remind import run_remind
 
             return await run_remind(settings, args.date, args.dry_run, args.csv, sys.stdout)
     return 2
-
-
-async def _db_upgrade(settings: Settings) -> int:
-    from bot.store.db import Database
-    from bot.store.migrate import current_revision, head_revision, upgrade
-
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        print(f"database at revision {await current_revision(db)} (newest: {head_revision()})")
-    finally:
-        await db.dispose()
-    return 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.reminders.plan import PlannedRow, PlanOutcome, plan_reminders
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
-from bot.store.migrate import SchemaBehind, ensure_current, upgrade
+from bot.store.migrate import prepare
 
 __all__ = ["CSV_COLUMNS", "run_remind", "write_csv", "write_table"]
 
@@ -76,18 +76,6 @@ def write_table(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
         print("They are queued; the running service sends each one from its send-after time.", file=out)
 
 
-async def _prepare(db: Database) -> str | None:
-    """Migrate SQLite; on PostgreSQL only check (several processes must not race a migration)."""
-    if db.is_sqlite:
-        await upgrade(db)
-        return None
-    try:
-        await ensure_current(db)
-    except SchemaBehind as exc:
-        return str(exc)
-    return None
-
-
 async def run_remind(
     settings: Settings,
     day: date | None,
@@ -111,7 +99,7 @@ async def run_remind(
         return 2
     db = Database(settings.database_url)
     try:
-        problem = await _prepare(db)
+        problem = await prepare(db)
         if problem is not None:
             print(f"keephome remind: {problem}", file=sys.stderr)
             return 2

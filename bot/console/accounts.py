@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import re
 import secrets
-import sys
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,9 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.settings import Settings
-from bot.store.db import Database, utcnow
-from bot.store.migrate import SchemaBehind, ensure_current, upgrade
+from bot.store.db import Database
 from bot.store.schema import audit_log, staff, staff_sessions
 
 __all__ = [
@@ -26,7 +23,6 @@ __all__ = [
     "SETUP_LINK_HOURS",
     "StaffError",
     "add_staff",
-    "add_staff_cli",
     "create_staff",
     "deactivate_staff",
     "ensure_demo_staff",
@@ -192,25 +188,6 @@ async def deactivate_staff(conn: AsyncConnection, staff_id: int, now: datetime, 
     await conn.execute(
         audit_log.insert().values(at=now, actor=actor, action="staff.deactivate", target=f"staff:{staff_id}")
     )
-
-
-async def add_staff_cli(settings: Settings, email: str, role: str) -> int:
-    """`keephome staff add EMAIL --role ROLE`: print the one-time link, or one line saying what is wrong."""
-    db = Database(settings.database_url)
-    try:
-        if db.is_sqlite:
-            await upgrade(db)
-        else:
-            await ensure_current(db)
-        link = await add_staff(db, email, role, utcnow(), settings.public_url)
-    except (StaffError, SchemaBehind) as exc:
-        print(f"keephome: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        await db.dispose()
-    print(f"{role} {email.strip().lower()} added. Send them this one-time link to set a password:")
-    print(link)
-    return 0
 
 
 DEMO_STAFF = (

@@ -19,8 +19,8 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.transcript import Shown, answers, transcript
 from bot.console.web import NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.cases import OUTCOMES
-from bot.inbound.handler import first_name
 from bot.store.schema import case_events, cases, rent_positions, staff, tenants
+from bot.tenants.names import first_name
 
 __all__ = ["answer_rows", "case_id_of", "load_case", "message_json", "routes"]
 

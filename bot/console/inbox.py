@@ -11,12 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
-from bot.host.cases import OPEN_STATUSES, case_priority, urgency_of
-from bot.inbound.handler import first_name
+from bot.host.cases import OPEN_STATUSES
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
+from bot.tenants.names import first_name
 from scheduler.calendar import demand_deadline
+from scheduler.urgency import case_priority, urgency_of
 
 __all__ = ["ORIGINS", "REASONS", "STATUS_FILTERS", "case_origin", "first_name", "routes", "urgency"]
 
@@ -85,6 +87,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             cases,
             tenants.c.name.label("tenant_name"),
             tenants.c.tenant_ref,
+            tenants.c.phone,
             tenants.c.telegram_chat_id,
             tenants.c.telegram_blocked,
             assignee.c.email.label("assignee_email"),
@@ -116,7 +119,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         {
             "case": row,
             "first_name": first_name(row.tenant_name),
-            "channel": "telegram" if row.telegram_chat_id is not None and not row.telegram_blocked else "sms",
+            "channel": reply_channel(row),
             "urgency": urgency(_position(row), day, delivery_days),
             "priority": case_priority(_position(row), day),
             "origin": case_origin(row),

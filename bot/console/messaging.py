@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,34 +10,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.outbox.enqueue import enqueue
+from bot.outbox.route import best_channel
+from bot.outbox.sms_rules import amount_like, forbidden_words_in
+from bot.store.scene import Scene
 from bot.store.schema import outbox
 
-__all__ = ["AMOUNT", "reply_channel", "send_to_tenant", "sms_warnings"]
-
-# "2.500 kr", "kr. 300", "1 200,50", "4500", "300,-": anything that may be an amount of money.
-AMOUNT = re.compile(
-    r"\d[\d.,\s]*\s*(?:kr\b|kr\.|dkk\b|kroner\b|,-)"
-    r"|(?:\bkr\.?|\bdkk)\s*\d"
-    r"|\b\d{1,3}(?:[.\s]\d{3})+(?:,\d{1,2})?\b"
-    r"|\b\d{4,}\b",
-    re.IGNORECASE,
-)
+__all__ = ["reply_channel", "send_to_tenant", "sms_warnings"]
 
 
 def reply_channel(tenant: Any) -> str:
-    """Telegram when the tenant linked a chat that is not blocked, SMS otherwise."""
-    if tenant.telegram_chat_id is not None and not tenant.telegram_blocked:
-        return "telegram"
-    return "sms"
+    """The channel the tenant is reached on (Telegram when linked and not blocked); SMS when none is."""
+    return best_channel(tenant.phone, tenant.telegram_chat_id, bool(tenant.telegram_blocked)) or "sms"
 
 
 def sms_warnings(text: str, forbidden_words: Sequence[str]) -> list[str]:
     """Why this text should not go out by SMS (an amount, debt words); empty when it may."""
     reasons: list[str] = []
-    if AMOUNT.search(text):
+    if amount_like(text, bare_numbers=True):
         reasons.append("it looks like it contains an amount")
-    lowered = text.lower()
-    words = sorted({w for w in forbidden_words if re.search(rf"\b{re.escape(w)}\b", lowered)})
+    words = forbidden_words_in(text, forbidden_words)
     if words:
         reasons.append("it contains words about debt or eviction: " + ", ".join(words))
     return reasons
@@ -61,16 +51,18 @@ async def send_to_tenant(
     if seen is not None:
         return False
     await conn.run_sync(
-        enqueue,
-        now=now,
-        channel=reply_channel(tenant),
-        template=template,
-        values=values,
-        language=tenant.language,
-        idempotency_key=key,
-        tenant_id=tenant.id,
-        case_id=case_id,
-        author=author,
-        text=text,
+        lambda sync: enqueue(
+            Scene.of(sync),
+            now=now,
+            channel=reply_channel(tenant),
+            template=template,
+            values=values,
+            language=tenant.language,
+            idempotency_key=key,
+            tenant_id=tenant.id,
+            case_id=case_id,
+            author=author,
+            text=text,
+        )
     )
     return True

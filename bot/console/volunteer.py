@@ -15,8 +15,8 @@ from bot.console.messaging import reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.host.cases import CaseError, finish_task
-from bot.inbound.handler import first_name
 from bot.store.schema import cases, tenants
+from bot.tenants.names import first_name
 
 __all__ = ["VOLUNTEER_TEMPLATES", "routes"]
 
@@ -57,6 +57,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
                     cases.c.volunteer_task,
                     cases.c.volunteer_due,
                     tenants.c.name,
+                    tenants.c.phone,
                     tenants.c.telegram_chat_id,
                     tenants.c.telegram_blocked,
                 )

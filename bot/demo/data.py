@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from bot.store.db import Database
 from bot.store.schema import rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow
+from bot.tenants.status import set_status
 from bot.tenants.upsert import upsert_rows
 from scheduler.calendar import demand_deadline
 from scheduler.model import PolicySettings
@@ -137,7 +138,7 @@ async def seed_demo(
         ids = {ref: tenant_id for ref, tenant_id in found.all()}
         for d in demo:
             tenant_id = ids[d.row.tenant_ref]
-            await conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(status=d.status))
+            await conn.run_sync(set_status, tenant_id, d.status, now)
             await conn.execute(
                 update(rent_positions)
                 .where(rent_positions.c.tenant_id == tenant_id)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.schema import case_events, cases, consents, rent_positions
-from scheduler.rent_day import due_date_before
+from scheduler.urgency import case_priority
 
 __all__ = [
     "HELD_STATUSES",
@@ -17,7 +17,6 @@ __all__ = [
     "OUTCOMES",
     "CaseError",
     "add_note",
-    "case_priority",
     "close_case",
     "finish_task",
     "give_task",
@@ -27,7 +26,6 @@ __all__ = [
     "release_case",
     "set_status",
     "take_case",
-    "urgency_of",
 ]
 
 OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
@@ -47,52 +45,6 @@ OUTCOMES = (
 
 class CaseError(ValueError):
     """A case change that does not fit the case's status, with a message for the person."""
-
-
-# Tiers of the legal clock, most urgent first; within a tier the earliest date wins.
-_TIERS = {"court": 4, "termination": 3, "demand": 2, "overdue": 1}
-_TIER = 100_000_000
-_FAR_DAY = date(2200, 1, 1).toordinal()
-
-
-def _oldest_unpaid_due(position: Any) -> date:
-    """The due date the oldest unpaid rent fell on: one month back per monthly rent owed."""
-    months = 1
-    if position.monthly_rent_ore:
-        months = max(1, min(-(-position.balance_ore // position.monthly_rent_ore), 24))
-    latest = due_date_before(position.balance_as_of + timedelta(days=1), position.due_day or 1)
-    for _ in range(months - 1):
-        latest = due_date_before(latest, position.due_day or 1)
-    return latest
-
-
-def urgency_of(position: Any | None) -> tuple[str, date | None]:
-    """Where a rent position stands on the legal clock ('court', 'termination', 'demand', 'overdue' or '')
-    and the date that drives it."""
-    if position is None:
-        return "", None
-    owes = position.balance_ore > 0
-    if position.court_date is not None:
-        return "court", position.court_date
-    if position.termination_on is not None:
-        return "termination", position.termination_on
-    if position.demand_sent_on is not None and owes:
-        return "demand", position.demand_sent_on  # the earlier the påkrav, the sooner its deadline
-    if owes and position.balance_as_of is not None:
-        return "overdue", _oldest_unpaid_due(position)
-    return "", None
-
-
-def case_priority(position: Any | None, today: date) -> int:
-    """A sortable urgency (higher first): court date soonest, then termination, then påkrav deadline soonest,
-    then the longest overdue, then the amount. It depends on dates, not on `today`, so a stored value
-    keeps its order as days pass."""
-    stage, day = urgency_of(position)
-    if position is None or day is None:
-        return 0
-    closeness = min(max(_FAR_DAY - day.toordinal(), 0), _TIER // 100 - 1)
-    amount = min(max(position.balance_ore, 0) // 1_000_00, 99)  # whole thousands of kroner, capped
-    return int(_TIERS[stage] * _TIER + closeness * 100 + amount)
 
 
 def has_consent(conn: Connection, tenant_id: int, scope: str = "adviser") -> bool:

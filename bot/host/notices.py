@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from bot.outbox.enqueue import enqueue
+from bot.store.scene import Scene
 from bot.store.schema import cases, outbox, staff, tenants
+from bot.tenants.names import first_name
 
 __all__ = ["notify_urgent_case"]
 
 
-def notify_urgent_case(conn: Connection, case_id: int, now: datetime, public_url: str) -> int:
+def notify_urgent_case(scene: Scene, case_id: int, now: datetime, public_url: str) -> int:
     """Queue a notice for every active admin or adviser who opted in; returns how many were queued."""
+    conn = scene.conn
     case = (
         conn.execute(
             select(cases.c.id, tenants.c.name)
@@ -39,16 +42,16 @@ def notify_urgent_case(conn: Connection, case_id: int, now: datetime, public_url
         key = f"notice:case:{case_id}:staff:{person.id}"
         if (conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key))).first() is not None:
             continue  # told already
-        queued += 1
-        enqueue(
-            conn,
+        queued_now = enqueue(
+            scene,
             now=now,
             channel="telegram",
             template="staff.urgent_case",
-            values={"first_name": (case.name.split() or [""])[0], "case_id": case_id, "url": link},
+            values={"first_name": first_name(case.name), "case_id": case_id, "url": link},
             language="da",
             idempotency_key=key,
             address=str(person.telegram_chat_id),
             author="system",
         )
+        queued += queued_now is not None
     return queued

@@ -1,42 +1,34 @@
-"""What keephome does with one committed inbound message: keywords first, then the case or the conversation.
+"""What keephome does with one committed inbound message: commands first, then the case or the conversation.
 
-Everything here is synchronous and runs inside the processor's transaction (`Database.run`), so a batch
-of messages costs one trip to the database thread instead of several per statement.
+Everything here is synchronous and runs inside the processor's transaction (`Database.run`); what it
+writes goes to the transaction's scene, so a batch of messages costs a few statements, not several each.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, exists, select, update
 
-from bot.host.apply import Turn, apply_events, save_state, withdraw_consent
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
-from bot.inbound.unlinked import handle_unlinked
-from bot.outbox.enqueue import enqueue
-from bot.settings import Settings
-from bot.store.schema import audit_log, cases, conversations, messages, outbox, tenants, unknown_senders
+from bot.host.handlers import apply_events
+from bot.host.turn import Turn, save_state
+from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
+from bot.inbound.unlinked import Unlinked, handle_unlinked
+from bot.outbox.enqueue import enqueue, record_inbound
+from bot.settings import ConfigError, Settings
+from bot.store.scene import Scene
+from bot.store.schema import cases, consents, conversations, outbox, tenants
+from bot.tenants.names import first_name
 from conversations import engine
-from conversations.keywords import Keyword, classify, looks_like_stop_wish
+from conversations.commands import CommandResult, TenantFacts, command
 from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
 from conversations.state import State
 
-__all__ = ["ALWAYS_ON", "InboundHandler", "InboundRow", "first_name", "resolve_callback"]
-
-# Always-on keywords: they work even while an adviser holds the case.
-ALWAYS_ON = ("opt_out", "opt_in", "language", "withdraw_consent")
-
-
-def first_name(name: str) -> str:
-    """The first word of a tenant's name, as messages greet them."""
-    words = name.split()
-    return words[0] if words else name
+__all__ = ["InboundHandler", "InboundRow", "resolve_callback"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,10 @@ _active_conversation = (
     .order_by(conversations.c.id.desc())
     .limit(1)
 )
-# The tenant, their open case and their active conversation in one statement.
+_consented = exists().where(
+    consents.c.tenant_id == tenants.c.id, consents.c.scope == "adviser", consents.c.withdrawn_at.is_(None)
+)
+# The tenant, their open case, their active conversation and their consent in one statement.
 _TENANT = select(
     tenants.c.id,
     tenants.c.name,
@@ -84,63 +79,62 @@ _TENANT = select(
     _open_case.with_only_columns(cases.c.id).scalar_subquery().label("case_id"),
     _open_case.with_only_columns(cases.c.status).scalar_subquery().label("case_status"),
     _active_conversation.scalar_subquery().label("conversation_id"),
+    _consented.label("consented"),
 )
-
-
 _TENANT_BY_PHONE = _TENANT.where(tenants.c.phone == bindparam("address"), tenants.c.status != "erased").limit(1)
 _TENANT_BY_CHAT = _TENANT.where(tenants.c.telegram_chat_id == bindparam("address"), tenants.c.status != "erased").limit(
     1
 )
-_INSERT_MESSAGE = messages.insert()
 _CONVERSATION_STATE = select(conversations.c.state).where(conversations.c.id == bindparam("conversation_id"))
 
 
 class InboundHandler:
     """Handles one message at a time inside the caller's transaction; returns a result label for metrics."""
 
-    def __init__(self, settings: Settings, is_sqlite: bool, *, telegram_on: bool | None = None) -> None:
+    def __init__(self, settings: Settings, *, telegram_on: bool | None = None) -> None:
+        if not settings.secret_key:
+            raise ConfigError("KEEPHOME_SECRET_KEY is missing: it keys the hashes kept of unknown senders")
         self._settings = settings
+        self._secret = settings.secret_key
         self._telegram_on = settings.telegram_enabled if telegram_on is None else telegram_on
-        self._is_sqlite = is_sqlite
         self._tz = ZoneInfo(settings.timezone)
         self._flow_settings = settings.flow_settings()
-        self._languages = settings.language_list
+        self._languages = tuple(settings.language_list)
 
-    def handle(self, conn: Connection, row: InboundRow, now: datetime) -> str:
-        """Apply one message; every write lands in `conn`'s transaction."""
+    def handle(self, scene: Scene, row: InboundRow, now: datetime) -> str:
+        """Apply one message; every write lands in the scene's transaction."""
+        conn = scene.conn
         tenant = self._find_tenant(conn, row)
         if tenant is None:
-            if row.channel == "telegram":
-                return handle_unlinked(conn, row.sender, row.text, row.payload or {}, now, self._settings, row.id)
-            return self._unknown_sms(conn, row, now)
-        conn.execute(
-            _INSERT_MESSAGE,
-            {
-                "tenant_id": tenant.id,
-                "case_id": tenant.case_id,
-                "direction": "in",
-                "channel": row.channel,
-                "provider_id": row.provider_id,
-                "text": row.text,
-                "author": "tenant",
-                "status": "received",
-                "status_rank": 0,
-                "proactive": False,
-                "created_at": now,
-                "updated_at": now,
-            },
+            return self._stranger(scene, row, now)
+        evidence = record_inbound(
+            scene,
+            now=now,
+            tenant_id=tenant.id,
+            case_id=tenant.case_id,
+            channel=row.channel,
+            provider_id=row.provider_id,
+            text=row.text,
         )
         payload = row.payload or {}
         if row.channel == "telegram" and "start" in payload and not row.text:
             return "start"
-        keyword = classify(row.text, self._languages) if row.text else None
+        state = self._state(conn, tenant)
+        turn = Turn(
+            tenant_id=tenant.id,
+            conversation_id=tenant.conversation_id,
+            channel=row.channel,
+            language=tenant.language,
+            now=now,
+            today=now.astimezone(self._tz).date(),
+            key=f"in:{row.id}",
+            evidence_id=evidence,
+        )
         held = tenant.case_status in HELD_STATUSES
-        if (
-            keyword is not None
-            and (not held or keyword.kind in ALWAYS_ON)
-            and self._keyword(conn, row, tenant, keyword, now)
-        ):
-            return f"keyword_{keyword.kind}"
+        result = command(row.text, self._facts(tenant, row, held, state), now)
+        if result is not None:
+            self._apply_command(scene, turn, result)
+            return result.kind if result.kind == "stop_hint" else f"keyword_{result.kind}"
         if tenant.status != "active":
             return "ignored_inactive"
         if held:
@@ -148,13 +142,10 @@ class InboundHandler:
             status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
             conn.execute(update(cases).where(cases.c.id == tenant.case_id).values(status=status, updated_at=now))
             return "to_case"
-        if row.text and looks_like_stop_wish(row.text):
-            self._reply(conn, row, tenant, "keyword.stop_hint", now)
-            return "stop_hint"
         user_input = self._input(conn, row)
         if user_input is None:
             return "not_understood"
-        self._converse(conn, row, tenant, user_input, now)
+        self._converse(scene, turn, tenant, state, user_input)
         return "conversation"
 
     def _find_tenant(self, conn: Connection, row: InboundRow) -> Any | None:
@@ -165,153 +156,76 @@ class InboundHandler:
         except ValueError:
             return None
 
+    def _state(self, conn: Connection, tenant: Any) -> State | None:
+        if tenant.conversation_id is None:
+            return None
+        stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
+        state = State.load(stored)
+        # The tenant may have switched language since the conversation began.
+        return state if state.language == tenant.language else replace(state, language=tenant.language)
+
+    def _facts(self, tenant: Any, row: InboundRow, held: bool, state: State | None) -> TenantFacts:
+        return TenantFacts(
+            first_name=first_name(tenant.name),
+            language=tenant.language,
+            channel=_channel(row),
+            status=tenant.status,
+            consented=bool(tenant.consented),
+            held=held,
+            conversation=state,
+            languages=self._languages,
+            telegram_on=self._telegram_on,
+            settings=self._flow_settings,
+        )
+
+    def _apply_command(self, scene: Scene, turn: Turn, result: CommandResult) -> None:
+        if result.resumed is not None and turn.conversation_id is not None:
+            save_state(scene, turn, result.resumed)
+        if result.started is not None:
+            # The command's own short conversation (help, withdrawal, the Telegram offer); the open one waits on.
+            started = replace(turn, conversation_id=None)
+            turn = replace(started, conversation_id=save_state(scene, started, result.started))
+        apply_events(scene, turn, result.events, self._settings)
+
     def _input(self, conn: Connection, row: InboundRow) -> Input | None:
-        channel: Channel = "telegram" if row.channel == "telegram" else "sms"
         callback = (row.payload or {}).get("callback")
         if isinstance(callback, str):
             choice = resolve_callback(conn, callback)
-            return ButtonPressed(choice, channel) if choice else None
+            return ButtonPressed(choice, _channel(row)) if choice else None
         # A sticker, photo or voice message arrives without text: the flow treats it as an answer it cannot place.
-        return TextReceived(row.text or "", channel)
+        return TextReceived(row.text or "", _channel(row))
 
-    def _turn(self, tenant: Any, row: InboundRow, now: datetime, conversation_id: int | None) -> Turn:
-        return Turn(
-            tenant_id=tenant.id,
-            conversation_id=conversation_id,
-            channel=row.channel,
-            language=tenant.language,
-            now=now,
-            today=now.astimezone(self._tz).date(),
-            key=f"in:{row.id}",
-            link_code_minutes=self._settings.link_code_minutes,
-            public_url=self._settings.public_url,
-        )
-
-    def _converse(self, conn: Connection, row: InboundRow, tenant: Any, user_input: Input, now: datetime) -> None:
-        turn = self._turn(tenant, row, now, tenant.conversation_id)
-        if tenant.conversation_id is not None:
-            stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
-            state = State.load(stored)
-            if tenant.language != state.language:
-                state = replace(state, language=tenant.language)
-            state, events = engine.resume(state, user_input, now)
-            save_state(conn, turn, state)
-            apply_events(conn, turn, events)
+    def _converse(self, scene: Scene, turn: Turn, tenant: Any, state: State | None, user_input: Input) -> None:
+        if state is not None:
+            state, events = engine.resume(state, user_input, turn.now)
+            save_state(scene, turn, state)
+            apply_events(scene, turn, events, self._settings)
             return
-        channel: Channel = "telegram" if row.channel == "telegram" else "sms"
-        context = Context(first_name(tenant.name), tenant.language, channel, None, self._flow_settings)
-        state, events = engine.start("payment_check", context, now)
-        conversation_id = save_state(conn, turn, state)
-        apply_events(conn, replace(turn, conversation_id=conversation_id), events)
+        context = Context(first_name(tenant.name), tenant.language, _channel_of(turn), None, self._flow_settings)
+        state, events = engine.start("payment_check", context, turn.now)
+        turn = replace(turn, conversation_id=save_state(scene, turn, state))
+        apply_events(scene, turn, events, self._settings)
 
-    def _keyword(self, conn: Connection, row: InboundRow, tenant: Any, kw: Keyword, now: datetime) -> bool:
-        """Apply a keyword; False when it is really an answer to the open question."""
-        match kw.kind:
-            case "opt_out":
-                if tenant.status == "stopped":
-                    return True  # confirmed once already
-                self._set_status(conn, tenant.id, "stopped", now)
-                self._reply(conn, row, tenant, "keyword.opted_out", now)
-            case "opt_in":
-                if tenant.status in ("stopped", "active"):
-                    self._set_status(conn, tenant.id, "active", now)
-                    self._reply(conn, row, tenant, "keyword.opted_in", now)
-            case "wrong_number":
-                self._reply(conn, row, tenant, "keyword.wrong_number", now)
-                self._set_status(conn, tenant.id, "wrong_number", now)
-                # The housing organisation sees this in the console and the audit log.
-                conn.execute(
-                    audit_log.insert().values(
-                        at=now, actor="system", action="tenant.wrong_number", target=f"tenant:{tenant.id}"
-                    )
-                )
-            case "help":
-                if tenant.conversation_id is not None:
-                    stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
-                    if engine.accepts_help_word(State.load(stored)):
-                        return False
-                self._reply(conn, row, tenant, "keyword.help", now)
-            case "language":
-                return self._switch_language(conn, row, tenant, kw.language, now)
-            case "telegram":
-                return self._offer_telegram(conn, row, tenant, now)
-            case "withdraw_consent":
-                withdraw_consent(conn, tenant.id, now)
-                self._reply(conn, row, tenant, "consent.withdrawn", now)
-        return True
-
-    def _switch_language(
-        self, conn: Connection, row: InboundRow, tenant: Any, language: str | None, now: datetime
-    ) -> bool:
-        """Switch to an enabled language, confirm in it and ask the open question again in it."""
-        if language is None or language not in self._languages:
-            return False
-        conn.execute(update(tenants).where(tenants.c.id == tenant.id).values(language=language, updated_at=now))
-        self._reply(conn, row, tenant, "keyword.language_changed", now, language=language)
-        if tenant.conversation_id is None or tenant.status != "active" or tenant.case_status in HELD_STATUSES:
-            return True
-        stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
-        state = replace(State.load(stored), language=language)
-        turn = replace(self._turn(tenant, row, now, tenant.conversation_id), language=language)
-        save_state(conn, turn, state)
-        apply_events(conn, turn, engine.current_question(state))
-        return True
-
-    def _offer_telegram(self, conn: Connection, row: InboundRow, tenant: Any, now: datetime) -> bool:
-        """The word TELEGRAM over SMS: the tenant's own word answers the offer, so a code goes out at once."""
-        if row.channel != "sms" or tenant.status != "active" or not self._telegram_on:
-            return False  # on Telegram already, no Telegram here, or not to be written to: an ordinary message
-        context = Context(first_name(tenant.name), tenant.language, "sms", None, self._flow_settings)
-        state, _question = engine.start("telegram_offer", context, now)
-        state, events = engine.resume(state, TextReceived(row.text or "", "sms"), now)
-        turn = self._turn(tenant, row, now, None)
-        conversation_id = save_state(conn, turn, state)
-        apply_events(conn, replace(turn, conversation_id=conversation_id), events)
-        return True
-
-    def _reply(
-        self,
-        conn: Connection,
-        row: InboundRow,
-        tenant: Any,
-        template: str,
-        now: datetime,
-        *,
-        language: str | None = None,
-    ) -> None:
-        enqueue(
-            conn,
-            now=now,
-            channel=row.channel,
-            template=template,
-            values={},
-            language=language or tenant.language,
-            idempotency_key=f"in:{row.id}:{template}",
-            tenant_id=tenant.id,
-        )
-
-    def _set_status(self, conn: Connection, tenant_id: int, status: str, now: datetime) -> None:
-        conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(status=status, updated_at=now))
-        if status == "active":
-            return
-        # Nothing proactive may leave for this tenant any more, including what is already queued.
-        conn.execute(
-            update(outbox)
-            .where(outbox.c.tenant_id == tenant_id, outbox.c.state == "pending", outbox.c.proactive.is_(True))
-            .values(state="held", last_error=status)
-        )
-        conn.execute(
-            update(conversations)
-            .where(conversations.c.tenant_id == tenant_id, conversations.c.active.is_(True))
-            .values(active=False, waiting_until=None, ended_reason=status, updated_at=now)
-        )
-
-    def _unknown_sms(self, conn: Connection, row: InboundRow, now: datetime) -> str:
-        """At most one polite generic answer a day; nothing about any tenant is revealed or learnt."""
-        if not self._once_today(conn, row.sender, now.astimezone(self._tz).date()):
+    def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
+        today = now.astimezone(self._tz).date()
+        if row.channel == "telegram":
+            message = Unlinked(
+                row.sender,
+                row.text,
+                row.payload or {},
+                now,
+                today,
+                row.id,
+                self._secret,
+                self._settings.fallback_language,
+            )
+            return handle_unlinked(scene, message)
+        # At most one polite generic answer a day; nothing about any tenant is revealed or learnt.
+        stranger = Stranger(scene.conn, stranger_key(self._secret, row.channel, row.sender))
+        if not answer_once_today(scene.conn, stranger, today):
             return "unknown_quiet"
         enqueue(
-            conn,
+            scene,
             now=now,
             channel=row.channel,
             template="unknown_number",
@@ -322,17 +236,10 @@ class InboundHandler:
         )
         return "unknown_answered"
 
-    def _once_today(self, conn: Connection, address: str, today: date) -> bool:
-        key = hmac.new((self._settings.secret_key or "keephome").encode(), address.encode(), hashlib.sha256).hexdigest()
-        seen = conn.execute(
-            select(unknown_senders.c.last_answered_on).where(unknown_senders.c.address_hash == key)
-        ).first()
-        if seen is not None and seen.last_answered_on == today:
-            return False
-        insert = sqlite.insert if self._is_sqlite else postgresql.insert
-        conn.execute(
-            insert(unknown_senders)
-            .values(address_hash=key, last_answered_on=today, failed_codes=0)
-            .on_conflict_do_update(index_elements=["address_hash"], set_={"last_answered_on": today})
-        )
-        return True
+
+def _channel(row: InboundRow) -> Channel:
+    return "telegram" if row.channel == "telegram" else "sms"
+
+
+def _channel_of(turn: Turn) -> Channel:
+    return "telegram" if turn.channel == "telegram" else "sms"

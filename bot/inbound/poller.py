@@ -1,49 +1,34 @@
-"""Telegram set-up and polling: `keephome telegram set-webhook`, and getUpdates for a machine without a public URL."""
+"""Telegram polling: getUpdates for a machine without a public URL, committed like the webhook's updates."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
 from telegram import Bot
 from telegram.error import Conflict, RetryAfter, TelegramError
 
-from bot.channels.telegram import TelegramChannel, retry_seconds
-from bot.runtime import Runtime
-from bot.settings import ConfigError, Settings
-from bot.webhooks.telegram import receive_update
+from bot.channels.base import Channel
+from bot.channels.telegram import retry_seconds
+from bot.inbound.inbox import Inbox
+from bot.inbound.telegram_updates import receive_update, telegram_bot
+from bot.settings import Settings
 
-__all__ = ["ALLOWED_UPDATES", "Poller", "set_webhook", "start_polling"]
+__all__ = ["ALLOWED_UPDATES", "Poller", "start_polling"]
 
 log = logging.getLogger(__name__)
 
+# The update kinds keephome reads, asked for by the poller and by `keephome telegram set-webhook`.
 ALLOWED_UPDATES = ["message", "callback_query"]
-WEBHOOK_PATH = "/webhooks/telegram"
-
-
-async def set_webhook(settings: Settings) -> str:
-    """Register KEEPHOME_PUBLIC_URL/webhooks/telegram with the secret; returns what was registered."""
-    if not settings.telegram_token:
-        raise ConfigError("KEEPHOME_TELEGRAM_TOKEN is missing: there is no bot to register")
-    if not settings.telegram_secret:
-        raise ConfigError("KEEPHOME_TELEGRAM_SECRET is missing: the webhook needs a secret token")
-    url = settings.public_url + WEBHOOK_PATH
-    bot = Bot(settings.telegram_token, base_url=settings.telegram_api_url)
-    try:
-        async with bot:
-            await bot.set_webhook(url=url, secret_token=settings.telegram_secret, allowed_updates=ALLOWED_UPDATES)
-            name = bot.username
-    except TelegramError as exc:
-        raise ConfigError(f"Telegram refused the webhook: {exc.message}") from None
-    return f"webhook for @{name} registered: {url} (updates: {', '.join(ALLOWED_UPDATES)}; secret token set)"
 
 
 class Poller:
     """Fetches updates with getUpdates and feeds them through the webhook's own mapping and commit."""
 
-    def __init__(self, rt: Runtime, bot: Bot, *, timeout: int = 25, pause: float = 5.0) -> None:
-        self._rt = rt
+    def __init__(self, inbox: Inbox, bot: Bot, *, timeout: int = 25, pause: float = 5.0) -> None:
+        self._inbox = inbox
         self._bot = bot
         self._timeout = timeout
         self._pause = pause
@@ -61,7 +46,7 @@ class Poller:
             offset=self._offset, timeout=self._timeout, allowed_updates=ALLOWED_UPDATES
         )
         for update in updates:
-            await receive_update(self._rt, update)
+            await receive_update(self._inbox, self._bot, update)
             # Confirmed only after the commit: a crash re-fetches it, and the inbox drops the duplicate.
             self._offset = update.update_id + 1
         return len(updates)
@@ -99,10 +84,11 @@ class Poller:
             self._task = None
 
 
-async def start_polling(rt: Runtime) -> Poller | None:
+async def start_polling(settings: Settings, inbox: Inbox, channels: Mapping[str, Channel]) -> Poller | None:
     """Start a poller when Telegram runs in polling mode with the real channel; None otherwise."""
-    if rt.settings.telegram_mode != "polling" or not isinstance(rt.telegram, TelegramChannel):
+    bot = telegram_bot(channels)
+    if settings.telegram_mode != "polling" or bot is None:
         return None
-    poller = Poller(rt, rt.telegram.bot)
+    poller = Poller(inbox, bot)
     await poller.start()
     return poller

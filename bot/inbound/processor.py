@@ -16,6 +16,7 @@ from bot.inbound.handler import InboundHandler, InboundRow
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.store.scene import Scene
 from bot.store.schema import inbound
 from bot.worker import work_until_cancelled
 
@@ -54,7 +55,7 @@ class Processor:
         self._batch = batch
         self._budget = budget
         self._should_yield = should_yield
-        self._handler = InboundHandler(settings, db.is_sqlite, telegram_on=telegram_on)
+        self._handler = InboundHandler(settings, telegram_on=telegram_on)
         self._pending = self._pending_query()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -122,20 +123,26 @@ class Processor:
     def _run_batch(self, conn: Connection, now: datetime, isolate: bool) -> list[tuple[str, str]]:
         """Handle a prefix of the pending rows; returns (channel, result) per row."""
         started = time.monotonic()
+        scene = Scene.of(conn)
         results: list[tuple[str, str]] = []
         done: list[int] = []
+        senders: set[tuple[str, str]] = set()
         for raw in conn.execute(self._pending).all():
             row = InboundRow(*raw)
+            if (row.channel, row.sender) in senders:
+                # A second message from the same sender reads what the first one wrote.
+                scene.flush()
+            senders.add((row.channel, row.sender))
             if isolate:
                 try:
-                    with conn.begin_nested():
-                        result = self._handler.handle(conn, row, now)
+                    with scene.isolated():
+                        result = self._handler.handle(scene, row, now)
                 except Exception:
                     log.exception("inbound %s could not be handled; set aside", row.id)
                     result = "error"
             else:
                 try:
-                    result = self._handler.handle(conn, row, now)
+                    result = self._handler.handle(scene, row, now)
                 except Exception as exc:
                     raise _RowFailed(row.id) from exc
             results.append((row.channel, result))

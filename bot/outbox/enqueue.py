@@ -1,32 +1,21 @@
-"""The durable outbox: a message and its outbox row, written with the state change that caused them."""
+"""The one writer of outbox rows: a message and its outbox row, added to the transaction's scene.
+
+A row holds the template key and its values, not only text: it is rendered for the channel it finally
+goes out on. Nothing is sent here; the sender claims the row after the commit.
+"""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
+from bot.store.scene import Scene
 from bot.store.schema import messages, outbox
 from conversations.values import encode_values
 
-__all__ = ["STATUS_RANK", "Enqueued", "backoff", "enqueue"]
-
-# Delivery status only moves forward; a late "sent" never overwrites "delivered".
-STATUS_RANK = {
-    "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "undelivered": 3,
-    "failed": 3,
-    "delivered": 4,
-    "read": 5,
-    "received": 0,
-    "held": 3,
-}
+__all__ = ["Enqueued", "enqueue", "message_row", "record_inbound"]
 
 
 @dataclass(frozen=True)
@@ -37,13 +26,72 @@ class Enqueued:
     outbox_id: int
 
 
-# Built once and executed with parameters: the hot path skips statement construction.
-_INSERT_MESSAGE = messages.insert().returning(messages.c.id)
-_INSERT_OUTBOX = outbox.insert().returning(outbox.c.id)
+def message_row(
+    scene: Scene,
+    *,
+    now: datetime,
+    direction: str,
+    channel: str | None,
+    author: str,
+    status: str,
+    tenant_id: int | None = None,
+    conversation_id: int | None = None,
+    case_id: int | None = None,
+    provider_id: str | None = None,
+    text: str | None = None,
+    template: str | None = None,
+    proactive: bool = False,
+) -> dict[str, Any]:
+    """Every column of a `messages` row, with an id of its own (the only shape the scene writes)."""
+    return {
+        "id": scene.next_id(messages),
+        "tenant_id": tenant_id,
+        "conversation_id": conversation_id,
+        "case_id": case_id,
+        "direction": direction,
+        "channel": channel,
+        "provider_id": provider_id,
+        "text": text,
+        "template": template,
+        "author": author,
+        "status": status,
+        "status_rank": 0,
+        "error_code": None,
+        "proactive": proactive,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def record_inbound(
+    scene: Scene,
+    *,
+    now: datetime,
+    tenant_id: int,
+    case_id: int | None,
+    channel: str,
+    provider_id: str,
+    text: str | None,
+) -> int:
+    """Keep what a tenant wrote, for the adviser and as evidence; returns the message id."""
+    row = message_row(
+        scene,
+        now=now,
+        direction="in",
+        channel=channel,
+        author="tenant",
+        status="received",
+        tenant_id=tenant_id,
+        case_id=case_id,
+        provider_id=provider_id,
+        text=text,
+    )
+    scene.add((messages, row))
+    return int(row["id"])
 
 
 def enqueue(
-    conn: Connection,
+    scene: Scene,
     *,
     now: datetime,
     channel: str,
@@ -60,54 +108,48 @@ def enqueue(
     not_before: datetime | None = None,
     text: str | None = None,
     choices: Sequence[tuple[str, str]] = (),
-) -> Enqueued:
-    """Write a message and its outbox row inside the caller's transaction.
+) -> Enqueued | None:
+    """Queue a message: its row and its outbox row are written together when the transaction ends.
 
-    Async callers use `await conn.run_sync(enqueue, ...)`; the hot paths call it inside `Database.run`.
+    The idempotency key is unique: a repeat within the transaction queues nothing (None), and a row whose
+    key was committed before is left out when the scene is written.
     """
-    message_id = conn.execute(
-        _INSERT_MESSAGE,
-        {
-            "tenant_id": tenant_id,
-            "conversation_id": conversation_id,
-            "case_id": case_id,
-            "direction": "out",
-            "channel": channel,
-            "text": text,
-            "template": template,
-            "author": author,
-            "status": "queued",
-            "status_rank": 0,
-            "proactive": proactive,
-            "created_at": now,
-            "updated_at": now,
-        },
-    ).scalar_one()
+    if not scene.first_use(outbox, idempotency_key):
+        return None
+    message = message_row(
+        scene,
+        now=now,
+        direction="out",
+        channel=channel,
+        author=author,
+        status="queued",
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+        case_id=case_id,
+        text=text,
+        template=template,
+        proactive=proactive,
+    )
     start = not_before or now
-    outbox_id = conn.execute(
-        _INSERT_OUTBOX,
-        {
-            "message_id": message_id,
-            "tenant_id": tenant_id,
-            "address": address,
-            "channel": channel,
-            "template": template,
-            "values": encode_values(dict(values)),
-            "choices": [list(c) for c in choices] or None,
-            "language": language,
-            "proactive": proactive,
-            "not_before": start,
-            "attempts": 0,
-            "next_attempt_at": start,
-            "idempotency_key": idempotency_key,
-            "state": "pending",
-            "created_at": now,
-        },
-    ).scalar_one()
-    return Enqueued(message_id, outbox_id)
-
-
-def backoff(attempt: int, base: float = 5.0, cap: float = 3600.0, rng: random.Random | None = None) -> float:
-    """Exponential backoff with full jitter, in seconds."""
-    r = rng or random
-    return float(r.uniform(base / 2, min(cap, base * 2 ** max(0, attempt - 1))))
+    queued = {
+        "id": scene.next_id(outbox),
+        "message_id": message["id"],
+        "tenant_id": tenant_id,
+        "address": address,
+        "channel": channel,
+        "template": template,
+        "values": encode_values(dict(values)),
+        "choices": [list(c) for c in choices] or None,
+        "language": language,
+        "proactive": proactive,
+        "not_before": start,
+        "attempts": 0,
+        "next_attempt_at": start,
+        "lease_until": None,
+        "idempotency_key": idempotency_key,
+        "state": "pending",
+        "last_error": None,
+        "created_at": now,
+    }
+    scene.add((messages, message), (outbox, queued))
+    return Enqueued(int(message["id"]), int(queued["id"]))

@@ -5,27 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from jinja2 import TemplateError
 from sqlalchemy import Connection, Integer, String, and_, bindparam, case, func, or_, select, update
 
 from bot.channels.base import Channel, OutgoingMessage, SendResult
 from bot.metrics import Metrics
-from bot.outbox.enqueue import STATUS_RANK, backoff
 from bot.outbox.ratelimit import RateLimiter
-from bot.outbox.render import Renderer
+from bot.outbox.render import Renderer, TemplateMissing
+from bot.outbox.route import route
 from bot.store.db import Database
-from bot.store.schema import messages, outbox, settings_flags, tenants
+from bot.store.schema import STATUS_RANK, messages, outbox, settings_flags, tenants
+from bot.tenants.status import set_status
 from bot.worker import work_until_cancelled
 from conversations.model import Channel as ChannelName
 from conversations.model import Choice
 from conversations.values import decode_values
 
-__all__ = ["Sender"]
+__all__ = ["Sender", "backoff"]
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +61,26 @@ class _Outcome:
     result: SendResult
 
 
+# Answers to the tenant's own keyword (STOP, START, HELP, withdrawal): all a tenant who is not active may receive.
+_KEYWORD_ANSWERS = ("keyword.", "help_info.about", "consent.withdrawn", "consent.nothing_to_withdraw")
+
+
+def backoff(attempt: int, base: float = 5.0, cap: float = 3600.0, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter, in seconds."""
+    r = rng or random
+    return float(r.uniform(base / 2, min(cap, base * 2 ** max(0, attempt - 1))))
+
+
 def _target(row: _Claimed) -> tuple[str, str] | None:
     """Where this row goes now, or None when a rule holds it back."""
     if row.tenant_id is None:
         return (row.channel, row.address) if row.address else None
     if row.status is None or row.status == "erased":
         return None
-    # An opted-out or wrong number gets nothing but the confirmation of that very keyword.
-    if row.status != "active" and (row.proactive or not row.template.startswith("keyword.")):
+    # An opted-out or wrong number gets nothing but the answer to that very keyword (STOP, START, HELP).
+    if row.status != "active" and (row.proactive or not row.template.startswith(_KEYWORD_ANSWERS)):
         return None
-    if row.channel == "telegram" and row.chat_id is not None and not row.blocked:
-        return "telegram", str(row.chat_id)
-    return ("sms", row.phone) if row.phone else None
+    return route(row.channel, row.phone, row.chat_id, row.blocked)
 
 
 def _claim(
@@ -182,9 +193,7 @@ def _record(conn: Connection, outcomes: list[_Outcome], now: datetime, max_attem
                 finished.append((o, "failed"))
             case "opted_out":
                 if row.tenant_id is not None:
-                    conn.execute(
-                        update(tenants).where(tenants.c.id == row.tenant_id).values(status="stopped", updated_at=now)
-                    )
+                    set_status(conn, row.tenant_id, "stopped", now, only_from=("active",))
                 finished.append((o, "failed"))
             case _:
                 finished.append((o, "failed"))
@@ -310,9 +319,14 @@ class Sender:
             if channel is None:
                 return _Outcome(row, channel_name, None, SendResult("permanent", detail="channel off"))
             choices = [Choice(key, label) for key, label in row.choices or ()]
-            rendered = self._renderer.render(
-                row.template, decode_values(row.values), row.language, cast(ChannelName, channel_name), choices
-            )
+            try:
+                rendered = self._renderer.render(
+                    row.template, decode_values(row.values), row.language, cast(ChannelName, channel_name), choices
+                )
+            except (TemplateMissing, TemplateError, TypeError, ValueError) as exc:
+                # A text that cannot be rendered never will be: fail this row, not its batch.
+                log.error("outbox %s: template %s does not render: %s", row.id, row.template, type(exc).__name__)
+                return _Outcome(row, channel_name, None, SendResult("permanent", detail="does not render"))
             callback = self._status_callback if channel_name == "sms" else None
             msg = OutgoingMessage(row.id, address, rendered.text, rendered.buttons, callback)
             limiter = self._rates.get(channel_name)

@@ -1,97 +1,102 @@
-"""The periodic jobs: plan today's reminders, catch up on a missed day, expire waiting conversations.
+"""The periodic jobs: plan today's reminders, catch up on a missed day, expire waiting conversations, purge.
 
 The jobs are static and in memory; everything durable (what was planned, when) lives in the tables, so
-a restart or a second process never repeats work.
+a restart or a second process never repeats work. The starter starts them and stops them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.reminders.plan import PlanOutcome, plan_reminders
 from bot.reminders.timers import expire_waiting
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.flags import LAST_PLAN_DAY, read_flag, write_flag
 from bot.store.retention import purge
-from bot.store.schema import settings_flags
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
-__all__ = ["LAST_PLAN_DAY", "catch_up", "expire_job", "plan_today", "purge_job", "start_scheduler", "stop_scheduler"]
+__all__ = [
+    "JobServices",
+    "catch_up",
+    "expire_job",
+    "plan_today",
+    "purge_job",
+    "start_scheduler",
+    "stop_scheduler",
+]
 
 log = logging.getLogger(__name__)
 
-LAST_PLAN_DAY = "last_plan_day"
 # A daily run that starts late (a busy loop, a slow start) still runs within this many seconds.
 PLAN_GRACE_SECONDS = 6 * 3600
 
 
-async def _flag(rt: Runtime, name: str) -> str | None:
-    async with rt.db.read() as conn:
-        value = (await conn.execute(select(settings_flags.c.value).where(settings_flags.c.name == name))).scalar()
-    return None if value is None else str(value)
+@dataclass(frozen=True, slots=True)
+class JobServices:
+    """What the jobs work with: the database, the settings, the clock and the sender's wake-up call."""
+
+    db: Database
+    settings: Settings
+    clock: Callable[[], datetime]
+    wake_sender: Callable[[], None]
 
 
-async def _set_flag(rt: Runtime, name: str, value: str, now: datetime) -> None:
-    insert = sqlite.insert if rt.db.is_sqlite else postgresql.insert
-    stmt = insert(settings_flags).values(name=name, value=value, updated_at=now)
-    stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now})
-    async with rt.db.write() as conn:
-        await conn.execute(stmt)
-
-
-async def plan_today(rt: Runtime) -> PlanOutcome:
+async def plan_today(jobs: JobServices) -> PlanOutcome:
     """Plan today's reminders now, record the day as done and wake the sender."""
-    now = rt.clock()
-    outcome = await plan_reminders(rt.db, rt.settings, now)
-    await _set_flag(rt, LAST_PLAN_DAY, outcome.day.isoformat(), now)
-    rt.sender.wake()
+    now = jobs.clock()
+    outcome = await plan_reminders(jobs.db, jobs.settings, now)
+    async with jobs.db.write() as conn:
+        await conn.run_sync(write_flag, LAST_PLAN_DAY, outcome.day.isoformat(), now)
+    jobs.wake_sender()
     return outcome
 
 
-async def catch_up(rt: Runtime) -> bool:
+async def catch_up(jobs: JobServices) -> bool:
     """Plan today if it is past the plan hour and today's run has not happened (e.g. after downtime)."""
-    local = rt.clock().astimezone(ZoneInfo(rt.settings.timezone))
-    if local.hour < rt.settings.plan_hour:
+    local = jobs.clock().astimezone(ZoneInfo(jobs.settings.timezone))
+    if local.hour < jobs.settings.plan_hour:
         return False
-    if await _flag(rt, LAST_PLAN_DAY) == local.date().isoformat():
+    async with jobs.db.read() as conn:
+        last = await conn.run_sync(read_flag, LAST_PLAN_DAY)
+    if last == local.date().isoformat():
         return False
     log.info("today's reminders were not planned yet: planning now")
-    await plan_today(rt)
+    await plan_today(jobs)
     return True
 
 
-async def expire_job(rt: Runtime) -> int:
+async def expire_job(jobs: JobServices) -> int:
     """Nudge or end the conversations whose wait ran out."""
-    handled = await expire_waiting(rt.db, rt.clock(), rt.settings)
+    handled = await expire_waiting(jobs.db, jobs.clock(), jobs.settings)
     if handled:
-        rt.sender.wake()
+        jobs.wake_sender()
     return handled
 
 
-async def purge_job(rt: Runtime) -> dict[str, int]:
+async def purge_job(jobs: JobServices) -> dict[str, int]:
     """Delete what has outlived KEEPHOME_RETENTION_DAYS."""
-    removed = await purge(rt.db, rt.clock(), rt.settings.retention_days)
+    removed = await purge(jobs.db, jobs.clock(), jobs.settings.retention_days)
     log.info("retention purge: %s", removed)
     return removed
 
 
-def start_scheduler(rt: Runtime) -> AsyncIOScheduler:
-    """Start the jobs in the running event loop; `stop_scheduler` (also run by rt.stop) ends them."""
-    tz = ZoneInfo(rt.settings.timezone)
+def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
+    """Start the jobs in the running event loop and return the scheduler; `stop_scheduler` ends them."""
+    tz = ZoneInfo(jobs.settings.timezone)
     scheduler = AsyncIOScheduler(timezone=tz)
     scheduler.add_job(
         plan_today,
-        CronTrigger(hour=rt.settings.plan_hour, minute=0, timezone=tz),
-        args=[rt],
+        CronTrigger(hour=jobs.settings.plan_hour, minute=0, timezone=tz),
+        args=[jobs],
         id="plan_reminders",
         misfire_grace_time=PLAN_GRACE_SECONDS,
         coalesce=True,
@@ -100,7 +105,7 @@ def start_scheduler(rt: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(
         expire_job,
         IntervalTrigger(minutes=1, timezone=tz),
-        args=[rt],
+        args=[jobs],
         id="expire_waiting",
         misfire_grace_time=60,
         coalesce=True,
@@ -109,20 +114,20 @@ def start_scheduler(rt: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(
         purge_job,
         CronTrigger(hour=3, minute=30, timezone=tz),
-        args=[rt],
+        args=[jobs],
         id="purge_retention",
         misfire_grace_time=PLAN_GRACE_SECONDS,
         coalesce=True,
         max_instances=1,
     )
     # No trigger: runs once, right after start.
-    scheduler.add_job(catch_up, args=[rt], id="catch_up", misfire_grace_time=PLAN_GRACE_SECONDS)
+    scheduler.add_job(catch_up, args=[jobs], id="catch_up", misfire_grace_time=PLAN_GRACE_SECONDS)
     scheduler.start()
-    rt.extra_stop.append(lambda: stop_scheduler(scheduler))
     return scheduler
 
 
-def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
     """Stop the jobs without waiting for a running one (its work is idempotent)."""
     if scheduler.running:
         scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn

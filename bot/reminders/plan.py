@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.host.apply import Turn
-from bot.host.apply_many import apply_many, insert_conversations
 from bot.host.cases import open_case
+from bot.host.handlers import apply_events
 from bot.host.notices import notify_urgent_case
-from bot.inbound.handler import first_name
+from bot.host.turn import StateShapes, Turn, save_state
 from bot.reminders.reads import Contact, chunked, contacted_on, load_contacts, load_snapshots, planned_keys, planned_on
-from bot.reminders.timers import balance_updated, expire_waiting, quiet_not_before
+from bot.reminders.send_window import quiet_not_before
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.store.dialect import insert_for
+from bot.store.scene import Scene
 from bot.store.schema import conversations, planned_reminders
+from bot.tenants.names import first_name
 from conversations import engine
-from conversations.model import Channel, Context, Event
-from conversations.state import State
+from conversations.model import Channel, Context
 from scheduler.model import PlannedReminder, PlanSummary, PolicySettings, Trigger
 from scheduler.policy import plan
 
@@ -33,8 +33,6 @@ __all__ = [
     "NO_OFFSET",
     "PlanOutcome",
     "PlannedRow",
-    "balance_updated",
-    "expire_waiting",
     "plan_reminders",
     "policy_settings",
 ]
@@ -115,19 +113,16 @@ async def plan_reminders(
         return PlanOutcome(day, True, day_plan.summary, rows, skipped)
     rows = []
     for part in chunked(reminders):
-        rows.extend(await db.run(_record, part, settings, now, day, send_after, db.is_sqlite))
+        rows.extend(await db.run(_record, part, settings, now, day, send_after))
     log.info("planned %s reminders for %s (%s considered)", len(rows), day, day_plan.summary.considered)
     return PlanOutcome(day, False, day_plan.summary, rows, skipped)
 
 
-def _insert_keys(
-    conn: Connection, part: Sequence[PlannedReminder], day: date, now: datetime, is_sqlite: bool
-) -> dict[int, int]:
+def _insert_keys(conn: Connection, part: Sequence[PlannedReminder], day: date, now: datetime) -> dict[int, int]:
     """Record the reminders; returns tenant id -> planned id for those no run had recorded before."""
-    insert = sqlite.insert if is_sqlite else postgresql.insert
     pr = planned_reminders.c
     stmt = (
-        insert(planned_reminders)
+        insert_for(conn, planned_reminders)
         .on_conflict_do_nothing(index_elements=[pr.tenant_id, pr.trigger, pr.period, pr.offset_days])
         .returning(pr.id, pr.tenant_id)
     )
@@ -154,7 +149,6 @@ def _record(
     now: datetime,
     day: date,
     send_after: datetime,
-    is_sqlite: bool,
 ) -> list[PlannedRow]:
     """One chunk in one transaction: re-check each tenant, record the keys, start the conversations."""
     ids = [r.tenant_id for r in part]
@@ -163,20 +157,22 @@ def _record(
     wanted = [r for r in part if r.tenant_id in contacts and r.tenant_id not in busy]
     if not wanted:
         return []
-    new = _insert_keys(conn, wanted, day, now, is_sqlite)
+    new = _insert_keys(conn, wanted, day, now)
     fresh = [r for r in wanted if r.tenant_id in new]
+    scene = Scene.of(conn)
     court = [r for r in fresh if r.trigger is Trigger.COURT]
     if court:
-        _open_outreach(conn, court, settings, now, day)
+        _open_outreach(scene, court, settings, now, day)
     talk = [r for r in fresh if not contacts[r.tenant_id].case_held]
-    _start_conversations(conn, talk, contacts, new, settings, now, day, send_after)
+    _start_conversations(scene, talk, contacts, new, settings, now, day, send_after)
     return [_row(r, contacts[r.tenant_id], send_after) for r in fresh]
 
 
 def _open_outreach(
-    conn: Connection, court: Sequence[PlannedReminder], settings: Settings, now: datetime, day: date
+    scene: Scene, court: Sequence[PlannedReminder], settings: Settings, now: datetime, day: date
 ) -> None:
     """A known termination or court date: an urgent case for an adviser, with or without consent."""
+    conn = scene.conn
     ids = [r.tenant_id for r in court]
     # The outreach replaces whatever the bot was asking; one conversation per tenant at a time.
     conn.execute(
@@ -187,11 +183,11 @@ def _open_outreach(
     for r in court:
         reason = f"urgent outreach: {r.reason}"[:200]
         case_id = open_case(conn, r.tenant_id, origin="outreach", reason=reason, now=now, today=day)
-        notify_urgent_case(conn, case_id, now, settings.public_url)
+        notify_urgent_case(scene, case_id, now, settings.public_url)
 
 
 def _start_conversations(
-    conn: Connection,
+    scene: Scene,
     fresh: Sequence[PlannedReminder],
     contacts: dict[int, Contact],
     planned_ids: dict[int, int],
@@ -202,29 +198,22 @@ def _start_conversations(
 ) -> None:
     """Start payment_check for each reminder; its first question goes out proactively after quiet hours."""
     flow = settings.flow_settings()
-    turns: list[Turn] = []
-    states: list[State] = []
-    events: list[list[Event]] = []
+    shapes = StateShapes()
     for r in fresh:
         contact = contacts[r.tenant_id]
         channel = cast(Channel, contact.channel)
         context = Context(first_name(contact.name), contact.language, channel, r.trigger.value, flow)
         state, started = engine.start(FLOW, context, now)
-        states.append(state)
-        events.append(started)
-        turns.append(
-            Turn(
-                tenant_id=r.tenant_id,
-                conversation_id=None,
-                channel=channel,
-                language=contact.language,
-                now=now,
-                today=day,
-                key=f"rem:{planned_ids[r.tenant_id]}",
-                proactive=True,
-                not_before=send_after,
-                link_code_minutes=settings.link_code_minutes,
-            )
+        turn = Turn(
+            tenant_id=r.tenant_id,
+            conversation_id=None,
+            channel=channel,
+            language=contact.language,
+            now=now,
+            today=day,
+            key=f"rem:{planned_ids[r.tenant_id]}",
+            proactive=True,
+            not_before=send_after,
         )
-    turns = insert_conversations(conn, turns, states, [r.trigger.value for r in fresh])
-    apply_many(conn, list(zip(turns, events, strict=True)))
+        turn = replace(turn, conversation_id=save_state(scene, turn, state, r.trigger.value, shapes))
+        apply_events(scene, turn, started, settings)

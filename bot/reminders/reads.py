@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, and_, exists, select
 
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
+from bot.outbox.route import best_channel
 from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
 from scheduler.model import RentSnapshot
 
@@ -143,13 +144,9 @@ def load_contacts(conn: Connection, tenant_ids: Sequence[int]) -> dict[int, Cont
             ).where(tenants.c.id.in_(ids), tenants.c.status == "active")
         )
         for tid, ref, name, language, phone, chat_id, blocked, is_held in rows:
-            if chat_id is not None and not blocked:
-                channel = "telegram"
-            elif phone:
-                channel = "sms"
-            else:
-                continue
-            found[tid] = Contact(tid, ref, name, language, channel, bool(is_held))
+            channel = best_channel(phone, chat_id, bool(blocked))
+            if channel is not None:
+                found[tid] = Contact(tid, ref, name, language, channel, bool(is_held))
     return found
 
 

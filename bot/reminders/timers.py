@@ -10,56 +10,29 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, exists, select, update
 
-from bot.host.apply import Turn, apply_events, save_state
 from bot.host.cases import HELD_STATUSES
-from bot.outbox.enqueue import STATUS_RANK
-from bot.reminders.reads import chunked, day_window
-from bot.settings import Settings, load_settings
+from bot.host.handlers import apply_events
+from bot.host.turn import Turn, save_state
+from bot.reminders.reads import chunked
+from bot.reminders.send_window import proactive_not_before
+from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.schema import cases, conversations, messages, outbox, rent_positions, tenants
+from bot.store.scene import Scene
+from bot.store.schema import STATUS_RANK, cases, conversations, messages, outbox, rent_positions, tenants
 from conversations import engine
 from conversations.model import FactReported, Input, MessageRequested, WaitExpired
 from conversations.state import State
-from scheduler.quiet import next_allowed_send
 
-__all__ = ["balance_updated", "expire_waiting", "proactive_not_before", "quiet_not_before"]
+__all__ = ["balance_updated", "expire_waiting"]
 
 log = logging.getLogger(__name__)
-
-
-def quiet_not_before(at: datetime, settings: Settings) -> datetime:
-    """The first moment at or after `at` outside quiet hours and (when configured) holidays."""
-    return next_allowed_send(
-        at, ZoneInfo(settings.timezone), settings.quiet_start, settings.quiet_end, settings.quiet_on_holidays
-    )
-
-
-def proactive_not_before(conn: Connection, tenant_id: int, now: datetime, settings: Settings) -> datetime:
-    """When a proactive message to this tenant may go: after quiet hours, and never twice on one day."""
-    tz = ZoneInfo(settings.timezone)
-    at = quiet_not_before(now, settings)
-    start, end = day_window(at.astimezone(tz).date(), tz)
-    busy = (
-        conn.execute(
-            select(outbox.c.id)
-            .where(
-                outbox.c.tenant_id == tenant_id,
-                outbox.c.proactive.is_(True),
-                outbox.c.state != "held",
-                outbox.c.not_before >= start,
-                outbox.c.not_before < end,
-            )
-            .limit(1)
-        )
-    ).first()
-    return quiet_not_before(end, settings) if busy is not None else at
 
 
 _held = exists().where(cases.c.tenant_id == conversations.c.tenant_id, cases.c.status.in_(HELD_STATUSES))
 
 
 def _resume(
-    conn: Connection,
+    scene: Scene,
     row: Any,
     user_input: Input,
     key: str,
@@ -81,11 +54,10 @@ def _resume(
         today=now.astimezone(ZoneInfo(settings.timezone)).date(),
         key=key,
         proactive=True,
-        not_before=proactive_not_before(conn, row.tenant_id, now, settings) if events else None,
-        link_code_minutes=settings.link_code_minutes,
+        not_before=proactive_not_before(scene.conn, row.tenant_id, now, settings) if events else None,
     )
-    save_state(conn, turn, new_state)
-    apply_events(conn, turn, events)
+    save_state(scene, turn, new_state)
+    apply_events(scene, turn, events, settings)
 
 
 def _hold_unsent(conn: Connection, conversation_id: int, now: datetime) -> bool:
@@ -143,7 +115,7 @@ def _expire_batch(conn: Connection, now: datetime, settings: Settings, is_sqlite
             continue
         # While a person holds the case the bot does not nudge; the conversation ends as handed off.
         user_input: Input = FactReported("case_taken") if row.held else WaitExpired()
-        _resume(conn, row, user_input, f"wait:{row.id}:{row.version}", now, settings)
+        _resume(Scene.of(conn), row, user_input, f"wait:{row.id}:{row.version}", now, settings)
     return len(rows)
 
 
@@ -160,15 +132,12 @@ async def expire_waiting(db: Database, now: datetime, settings: Settings, batch:
     return total
 
 
-def balance_updated(
-    conn: Connection, tenant_ids: Iterable[int], now: datetime, settings: Settings | None = None
-) -> int:
+def balance_updated(conn: Connection, tenant_ids: Iterable[int], now: datetime, settings: Settings) -> int:
     """For tenants whose balance is now 0, end their waiting reminder conversation with a thank-you.
 
     Messages of that conversation not sent yet are held; when the tenant heard nothing of it at all, the
     conversation ends without a word.
     """
-    settings = settings or load_settings()
     ids = sorted(set(tenant_ids))
     handled = 0
     for part in chunked(ids):
@@ -188,6 +157,6 @@ def balance_updated(
             # A question still waiting for the morning is taken back, and then there is nothing to thank for.
             unheard = _hold_unsent(conn, row.id, now)
             key = f"fact:{row.id}:{row.version}"
-            _resume(conn, row, FactReported("balance_cleared"), key, now, settings, quietly=unheard)
+            _resume(Scene.of(conn), row, FactReported("balance_cleared"), key, now, settings, quietly=unheard)
             handled += 1
     return handled

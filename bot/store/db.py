@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from bot.store.scene import flush_pending
 
 T = TypeVar("T")
 
@@ -46,6 +48,12 @@ def _postgres_args(url: str) -> tuple[str, dict[str, Any]]:
         return url, {}
     rest = parsed.difference_update_query(["search_path"])
     return rest.render_as_string(hide_password=False), {"server_settings": {"search_path": str(search_path)}}
+
+
+def _then_flush(conn: Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    result = fn(conn, *args, **kwargs)
+    flush_pending(conn)
+    return result
 
 
 def _begin_immediate(conn: Any) -> None:
@@ -113,10 +121,13 @@ class Database:
             self.reader = self.writer
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `fn(connection, *args, **kwargs)` in one write transaction and return its result."""
+        """Run `fn(connection, *args, **kwargs)` in one write transaction and return its result.
+
+        Rows `fn` added to the transaction's scene are written before the commit.
+        """
         if not self.is_sqlite:
             async with self.writer.begin() as conn:
-                return await conn.run_sync(fn, *args, **kwargs)
+                return await conn.run_sync(_then_flush, fn, *args, **kwargs)
         if self._sync_writer is None:
             self._sync_writer = _sync_sqlite_writer(self.url)
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
@@ -124,15 +135,16 @@ class Database:
 
         def transaction() -> T:
             with engine.begin() as conn:
-                return fn(conn, *args, **kwargs)
+                return _then_flush(conn, fn, *args, **kwargs)
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, transaction)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction (BEGIN IMMEDIATE on SQLite), committed on success."""
+        """One write transaction (BEGIN IMMEDIATE on SQLite), committed on success after its scene is written."""
         async with self.writer.begin() as conn:
             yield conn
+            await conn.run_sync(flush_pending)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -1,4 +1,4 @@
-"""Alembic migrations, run from keephome itself (`keephome db upgrade`, start-up on SQLite)."""
+"""Alembic migrations, run from keephome itself (`keephome db upgrade`, and every command on SQLite)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from bot.paths import MIGRATIONS_DIR
 from bot.store.db import Database
 
-__all__ = ["SchemaBehind", "current_revision", "ensure_current", "head_revision", "upgrade"]
+__all__ = ["SchemaBehind", "current_revision", "ensure_current", "head_revision", "prepare", "upgrade"]
 
 
 class SchemaBehind(Exception):
@@ -61,3 +61,19 @@ async def ensure_current(db: Database) -> None:
             f"the database schema is at {current or 'nothing'}, this keephome needs {head}: "
             "run `keephome db upgrade` first"
         )
+
+
+async def prepare(db: Database) -> str | None:
+    """Make the schema ready for a command: None when it is, else the problem to show the operator.
+
+    An embedded SQLite file is migrated on the spot; a PostgreSQL schema that is behind is refused, because
+    several processes share it and must not race a migration (`keephome db upgrade` does it once).
+    """
+    if db.is_sqlite:
+        await upgrade(db)
+        return None
+    try:
+        await ensure_current(db)
+    except SchemaBehind as exc:
+        return str(exc)
+    return None

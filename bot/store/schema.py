@@ -24,6 +24,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "STATUS_RANK",
     "UTCDateTime",
     "api_keys",
     "audit_log",
@@ -146,6 +147,19 @@ inbound = Table(
     UniqueConstraint("channel", "provider_id", name="uq_inbound_channel_provider"),
     Index("ix_inbound_pending", "processed_at", "id"),
 )
+
+# A message's delivery status only moves up this ladder: a late "sent" never overwrites "delivered".
+STATUS_RANK = {
+    "queued": 0,
+    "received": 0,
+    "sending": 1,
+    "sent": 2,
+    "undelivered": 3,
+    "failed": 3,
+    "held": 3,
+    "delivered": 4,
+    "read": 5,
+}
 
 messages = Table(
     "messages",

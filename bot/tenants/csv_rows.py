@@ -12,9 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-import phonenumbers
-
 from bot.paths import TEMPLATES_DIR
+from bot.tenants.phones import e164
 
 __all__ = [
     "FIELDS",
@@ -134,13 +133,10 @@ class _Fields:
     def phone(self, column: str, raw: str) -> str:
         if not raw:
             raise _FieldError(f"{column} is empty")
-        try:
-            number = phonenumbers.parse(raw, "DK")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
+        number = e164(raw)
+        if number is None:
             raise _FieldError(f"{column} {_shown(raw)} is not a valid phone number")
-        return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        return number
 
     def language(self, column: str, raw: str) -> str:
         code = raw.lower() or "da"

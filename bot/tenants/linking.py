@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select, update
+from telegram.helpers import create_deep_linked_url
 
 from bot.store.schema import link_codes, tenants
 
-__all__ = ["CODE_PATTERN", "Redeemed", "create_code", "create_token", "hash_secret", "redeem"]
+__all__ = ["CODE_PATTERN", "Redeemed", "create_code", "deep_link", "hash_secret", "link_chat", "redeem"]
 
 CODE_LENGTH = 6
 # A typed code is digits only: easy on a basic phone, and it works without a link in the SMS.
@@ -54,11 +55,12 @@ def create_code(conn: Connection, tenant_id: int, now: datetime, minutes: int) -
     raise RuntimeError("could not find a free link code")
 
 
-def create_token(conn: Connection, tenant_id: int, now: datetime, minutes: int) -> str:
-    """A deep-link payload (`t.me/<bot>?start=<token>`): 32 characters of A-Za-z0-9_-."""
+def deep_link(conn: Connection, tenant_id: int, now: datetime, minutes: int, bot_username: str) -> str:
+    """A one-time `t.me/<bot>?start=<token>` link that links the chat of whoever opens it first."""
+    # The payload: 32 characters of A-Za-z0-9_-, within Telegram's 64.
     token = secrets.token_urlsafe(24)
     _store(conn, tenant_id, "token", token, now, minutes)
-    return token
+    return str(create_deep_linked_url(bot_username.lstrip("@"), token))
 
 
 @dataclass(frozen=True)

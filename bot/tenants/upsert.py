@@ -1,48 +1,34 @@
-"""Writing imported tenants (upserts by tenant_ref, one transaction) and the `keephome import` command."""
+"""Writing imported tenants and rent positions, upserted by tenant_ref; bot/reminders/ledger.py applies an import."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
-from typing import Any, TextIO
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from sqlalchemy import Table, and_, case, func, or_, select
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.reminders.timers import balance_updated
-from bot.settings import Settings
-from bot.store.db import Database, utcnow
-from bot.store.migrate import SchemaBehind, ensure_current, upgrade
-from bot.store.schema import audit_log, rent_positions, tenants
-from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
+from bot.store.db import Database
+from bot.store.dialect import insert_for
+from bot.store.schema import rent_positions, tenants
+from bot.tenants.csv_rows import ImportRow
+from bot.tenants.status import set_status
 
 __all__ = [
     "CHUNK",
     "ImportSummary",
     "arrears_flags",
-    "import_tenants",
     "preview_import",
-    "run_import",
     "upsert_rows",
 ]
 
-log = logging.getLogger(__name__)
 
 # Rows per multi-row statement: 1,000 rows of 13 columns stay far below the bound-parameter limits of
 # SQLite (32,766) and asyncpg (32,767).
 CHUNK = 1000
 ARREARS_WINDOW = timedelta(days=365)
-_BAR_FROM = 10_000
 # The columns an import owns; the others hold what the tenant said (promise, paid claim) or a payment.
 _KEPT = ("tenant_id", "last_payment_on", "promise_on", "paid_claim_until")
 _REPLACED = tuple(column.name for column in rent_positions.c if column.name not in _KEPT)
@@ -75,30 +61,36 @@ def arrears_flags(row: ImportRow, last_arrears_on: date | None) -> tuple[date | 
     return last_arrears_on, recent
 
 
-def _insert(conn: AsyncConnection, table: Table) -> PgInsert | SqliteInsert:
-    return pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table)
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What an earlier import left of a tenant that matters to this one."""
+
+    last_arrears_on: date | None
+    status: str
+    phone: str | None
 
 
-async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, date | None]:
-    """Existing tenant refs among `refs`, each with the last arrears date an earlier import saw."""
+async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known]:
+    """Existing tenants among `refs`: the last arrears date an earlier import saw, their status and number."""
     query = (
-        select(tenants.c.tenant_ref, rent_positions.c.last_arrears_on)
+        select(tenants.c.tenant_ref, rent_positions.c.last_arrears_on, tenants.c.status, tenants.c.phone)
         .select_from(tenants.outerjoin(rent_positions, rent_positions.c.tenant_id == tenants.c.id))
         .where(tenants.c.tenant_ref.in_(refs))
     )
-    return {ref: last for ref, last in (await conn.execute(query)).all()}
+    return {ref: _Known(last, status, phone) for ref, last, status, phone in (await conn.execute(query)).all()}
+
+
+def _reactivate(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> None:
+    for tenant_id in tenant_ids:
+        set_status(conn, tenant_id, "active", now, only_from=("wrong_number",))
 
 
 async def _upsert_tenants(conn: AsyncConnection, chunk: Sequence[ImportRow], now: datetime) -> dict[str, int]:
-    stmt = _insert(conn, tenants)
+    stmt = insert_for(conn.dialect.name, tenants)
     new = stmt.excluded
-    # A new number for a tenant marked "wrong number" may reach them; any other status is the tenant's
-    # own choice (an opt-out) or the organisation's (erasure) and an import never undoes it.
-    number_changed = or_(tenants.c.phone.is_(None), tenants.c.phone != new.phone)
-    status = case((and_(tenants.c.status == "wrong_number", number_changed), "active"), else_=tenants.c.status)
     stmt = stmt.on_conflict_do_update(
         index_elements=[tenants.c.tenant_ref],
-        set_={"name": new.name, "phone": new.phone, "language": new.language, "status": status, "updated_at": now},
+        set_={"name": new.name, "phone": new.phone, "language": new.language, "updated_at": now},
     )
     params = [
         {
@@ -116,9 +108,9 @@ async def _upsert_tenants(conn: AsyncConnection, chunk: Sequence[ImportRow], now
 
 
 async def _upsert_positions(
-    conn: AsyncConnection, chunk: Sequence[ImportRow], ids: dict[str, int], known: dict[str, date | None], now: datetime
+    conn: AsyncConnection, chunk: Sequence[ImportRow], ids: dict[str, int], known: dict[str, _Known], now: datetime
 ) -> None:
-    stmt = _insert(conn, rent_positions)
+    stmt = insert_for(conn.dialect.name, rent_positions)
     new = stmt.excluded
     settled = new.balance_ore <= 0
     set_: dict[str, Any] = {name: new[name] for name in _REPLACED}
@@ -128,7 +120,8 @@ async def _upsert_positions(
     stmt = stmt.on_conflict_do_update(index_elements=[rent_positions.c.tenant_id], set_=set_)
     params = []
     for r in chunk:
-        last_arrears_on, arrears = arrears_flags(r, known.get(r.tenant_ref))
+        before = known.get(r.tenant_ref)
+        last_arrears_on, arrears = arrears_flags(r, before.last_arrears_on if before is not None else None)
         params.append(
             {
                 "tenant_id": ids[r.tenant_ref],
@@ -159,6 +152,15 @@ async def upsert_rows(
         known = await _known(conn, [r.tenant_ref for r in chunk])
         ids = await _upsert_tenants(conn, chunk, now)
         await _upsert_positions(conn, chunk, ids, known, now)
+        # A new number for a tenant marked "wrong number" may reach them; any other status is the tenant's
+        # own choice (an opt-out) or the organisation's (erasure), and an import never undoes it.
+        renumbered = [
+            ids[r.tenant_ref]
+            for r in chunk
+            if (k := known.get(r.tenant_ref)) is not None and k.status == "wrong_number" and k.phone != r.phone
+        ]
+        if renumbered:
+            await conn.run_sync(_reactivate, renumbered, now)
         settled.extend(ids[r.tenant_ref] for r in chunk if r.balance_ore <= 0 and r.tenant_ref in known)
         updated += len(known)
         created += len(chunk) - len(known)
@@ -167,31 +169,8 @@ async def upsert_rows(
     return ImportSummary(created, updated, tuple(settled))
 
 
-async def import_tenants(
-    db: Database,
-    rows: Sequence[ImportRow],
-    now: datetime,
-    *,
-    actor: str = "cli",
-    progress: Callable[[int], None] | None = None,
-    settings: Settings | None = None,
-) -> ImportSummary:
-    """Create or update every row's tenant and rent position in one transaction, with an audit entry.
-
-    A tenant the file shows paid up stops hearing reminders the same day: a waiting reminder
-    conversation ends (with a thank-you when the tenant had already read its question).
-    """
-    async with db.write() as conn:
-        summary = await upsert_rows(conn, rows, now, progress)
-        if summary.settled_ids:
-            await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
-        await conn.execute(audit_log.insert().values(at=now, actor=actor, action="tenants.import", detail=str(summary)))
-    log.info("tenant import by %s: %d new, %d updated", actor, summary.created, summary.updated)
-    return summary
-
-
 async def preview_import(db: Database, rows: Sequence[ImportRow]) -> ImportSummary:
-    """What `import_tenants` would do, without writing anything."""
+    """What an import of these rows would do, without writing anything."""
     updated = 0
     async with db.read() as conn:
         for start in range(0, len(rows), CHUNK):
@@ -199,77 +178,3 @@ async def preview_import(db: Database, rows: Sequence[ImportRow]) -> ImportSumma
             query = select(func.count()).select_from(tenants).where(tenants.c.tenant_ref.in_(refs))
             updated += int((await conn.execute(query)).scalar_one())
     return ImportSummary(len(rows) - updated, updated)
-
-
-class _Bar:
-    """A one-line text progress bar for large files."""
-
-    def __init__(self, stream: TextIO, label: str, total: int) -> None:
-        self.stream, self.label, self.total = stream, label, max(total, 1)
-
-    def __call__(self, done: int) -> None:
-        share = min(done / self.total, 1.0)
-        filled = int(share * 30)
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {share:4.0%} {done}/{self.total}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        self(self.total)
-        self.stream.write("\n")
-
-
-async def _ready(db: Database, migrate: bool, err: TextIO) -> bool:
-    if migrate and db.is_sqlite:
-        await upgrade(db)
-        return True
-    try:
-        await ensure_current(db)
-    except SchemaBehind as exc:
-        print(f"keephome import: {exc}", file=err)
-        return False
-    return True
-
-
-async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO, err: TextIO | None = None) -> int:
-    """`keephome import FILE.csv [--dry-run]`: 0 when imported (or valid), 1 on bad rows, 2 otherwise."""
-    err = err if err is not None else sys.stderr
-    try:
-        data = await asyncio.to_thread(Path(path).read_bytes)
-    except OSError as exc:
-        print(f"keephome import: cannot read {path}: {exc.strerror or exc}", file=err)
-        return 2
-    now = utcnow()
-    lines = data.count(b"\n")
-    check_bar = _Bar(err, "checking", lines) if lines >= _BAR_FROM else None
-    result = parse_csv(
-        data,
-        now.astimezone(ZoneInfo(settings.timezone)).date(),
-        known_languages(),
-        settings.language_list,
-        settings.fallback_language,
-        progress=check_bar,
-    )
-    if check_bar is not None:
-        check_bar.close()
-    if not result.ok:
-        print(f"{path}: {len(result.errors)} problems, nothing was imported:", file=out)
-        for error in result.errors:
-            print(f"  {error}", file=out)
-        return 1
-    db = Database(settings.database_url)
-    try:
-        # SQLite migrates itself, as `run` does: a dry run against a new file then reports "all new".
-        if not await _ready(db, migrate=True, err=err):
-            return 2
-        if dry_run:
-            summary = await preview_import(db, result.rows)
-            print(f"{path}: the file is valid; an import would give {summary} (nothing written)", file=out)
-            return 0
-        write_bar = _Bar(err, "importing", len(result.rows)) if len(result.rows) >= _BAR_FROM else None
-        summary = await import_tenants(db, result.rows, now, progress=write_bar, settings=settings)
-        if write_bar is not None:
-            write_bar.close()
-        print(f"{path}: {summary}", file=out)
-        return 0
-    finally:
-        await db.dispose()

@@ -5,12 +5,9 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-import phonenumbers
-from sqlalchemy import select, update
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -18,20 +15,19 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
 from bot.inbound.inbox import InboundMessage
-from bot.outbox.enqueue import STATUS_RANK
-from bot.store.schema import messages, tenants
+from bot.outbox.status import record_delivery
+from bot.tenants.phones import e164
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["EMPTY_TWIML", "SMS_PATH", "STATUS_PATH", "e164", "routes"]
+__all__ = ["EMPTY_TWIML", "SMS_PATH", "STATUS_PATH", "routes"]
 
 log = logging.getLogger(__name__)
 
 SMS_PATH = "/webhooks/twilio/sms"
 STATUS_PATH = "/webhooks/twilio/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-OPTED_OUT_CODE = "21610"
 # Twilio's forms are small (a 1,600 character body at most); anything far larger is not from Twilio.
 MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 200
@@ -53,20 +49,6 @@ def _signature_ok(validator: RequestValidator, url: str, form: FormData, signatu
     if hmac.compare_digest(validator.compute_signature(url, form), signature):
         return True
     return bool(validator.validate(url, form, signature))
-
-
-@lru_cache(maxsize=65536)
-def e164(raw: str) -> str | None:
-    """The number in E.164 form, or None when it is not a valid international phone number."""
-    if not raw.startswith("+") or len(raw) > 32:
-        return None
-    try:
-        number = phonenumbers.parse(raw, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 async def _signed_form(request: Request, path: str) -> tuple[Runtime, FormData]:
@@ -126,7 +108,7 @@ async def inbound_sms(request: Request) -> Response:
     try:
         rt, form = await _signed_form(request, SMS_PATH)
         sid = _sid(form)
-        sender = e164(_required(form, "From"))
+        sender = e164(_required(form, "From"), region=None)
         if sender is None:
             raise Rejected(422, "From is not a valid E.164 phone number")
     except Rejected as exc:
@@ -136,37 +118,6 @@ async def inbound_sms(request: Request) -> Response:
     await rt.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=sender, text=text))
     log.info("sms inbound committed sid=%s", sid)
     return Response(EMPTY_TWIML, media_type="text/xml")
-
-
-async def _apply_status(rt: Runtime, sid: str, status: str, error_code: str | None) -> str:
-    """Move the message's delivery status forward only; returns what happened, for the metrics."""
-    rank = STATUS_RANK.get(status)
-    now = rt.clock()
-    async with rt.db.write() as conn:
-        found = (
-            await conn.execute(
-                select(messages.c.id, messages.c.tenant_id).where(
-                    messages.c.channel == "sms", messages.c.provider_id == sid
-                )
-            )
-        ).first()
-        if found is None:
-            return "status_unknown_message"
-        if error_code == OPTED_OUT_CODE and found.tenant_id is not None:
-            await conn.execute(
-                update(tenants)
-                .where(tenants.c.id == found.tenant_id, tenants.c.status == "active")
-                .values(status="stopped", updated_at=now)
-            )
-        if rank is None:
-            return "status_ignored"
-        facts: dict[str, object] = {"status": status, "status_rank": rank, "updated_at": now}
-        if error_code:
-            facts["error_code"] = error_code
-        moved = await conn.execute(
-            update(messages).where(messages.c.id == found.id, messages.c.status_rank < rank).values(**facts)
-        )
-    return "status_applied" if moved.rowcount else "status_stale"
 
 
 async def delivery_status(request: Request) -> Response:
@@ -183,7 +134,7 @@ async def delivery_status(request: Request) -> Response:
             raise Rejected(422, "ErrorCode must be a number")
     except Rejected as exc:
         return _refuse(request, exc)
-    result = await _apply_status(rt, sid, status, error_code)
+    result = await rt.db.run(record_delivery, sid, status, error_code, rt.clock())
     rt.metrics.inbound.labels("sms", result).inc()
     log.info("sms status sid=%s status=%s code=%s result=%s", sid, status, error_code, result)
     return Response(EMPTY_TWIML, media_type="text/xml")

@@ -1,4 +1,4 @@
-"""help_info: the help that exists, in plain words, with contacts."""
+"""help_info: the tenant's HJÆLP/HELP outside a question: what keephome is, who is behind it, how to reach a person."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ __all__ = ["HELP_INFO"]
 
 HELP_INFO = Flow(
     name="help_info",
-    version=1,
-    start="info",
-    steps={"info": End("info_given", "help_info.text")},
+    version=2,
+    start="about",
+    steps={"about": End("help_given", "help_info.about")},
 )

@@ -1,94 +1,95 @@
-"""Golden whole-conversation transcripts: every flow, both channels, Danish and English, fixed clock."""
+"""Golden whole-conversation transcripts: every flow, both channels, Danish and English, fixed clock.
+
+`pytest tests/conversations --update-transcripts` rewrites what the files expect from what the engine and
+the keyword commands produce now, keeping the inputs; without the flag any difference fails with a diff.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-from datetime import date, datetime, timedelta
+import difflib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.outbox.render import Renderer
-from bot.settings import Settings
-from conversations.engine import resume, start
-from conversations.model import (
-    ButtonPressed,
-    Context,
-    Event,
-    FactReported,
-    Input,
-    MessageRequested,
-    TextReceived,
-    WaitExpired,
-)
-from conversations.state import State
+from conversations.flows import FLOWS
+from conversations.model import Channel
+from tests.conversations.transcript_format import Played, Transcript, parse, print_transcript
+from tests.conversations.transcript_play import play_commands, play_flow
 
-ROOT = Path(__file__).resolve().parents[2]
-TRANSCRIPTS = sorted((Path(__file__).resolve().parent / "transcripts").glob("*.json"))
+TRANSCRIPTS = sorted((Path(__file__).resolve().parent / "transcripts").glob("*.md"))
+CHANNELS: dict[str, Channel] = {"sms": "sms", "telegram": "telegram"}
 
 
-def _settings() -> Settings:
-    return Settings(_env_file=None)  # type: ignore[call-arg]
+def _play(subject: str, channel: Channel, language: str, transcript: Transcript) -> list[Played]:
+    now = transcript.now
+    if subject == "commands":
+        return [play_commands(channel, language, now, scenario) for scenario in transcript.scenarios]
+    return [play_flow(subject, channel, language, now, scenario) for scenario in transcript.scenarios]
 
 
-def _event_json(event: Event, state: State, renderer: Renderer) -> dict[str, Any]:
-    if isinstance(event, MessageRequested):
-        rendered = renderer.render(event.template, event.values, state.language, state.channel, event.choices)
-        shown: dict[str, Any] = {"message": event.template, "text": rendered.text}
-        if rendered.buttons:
-            shown["buttons"] = [list(button) for button in rendered.buttons]
-        return shown
-    fields = {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(event).items()}
-    return {"event": event.name, **fields}
+def _diff(path: Path, written: str, produced: str) -> str:
+    lines = difflib.unified_diff(
+        written.splitlines(keepends=True),
+        produced.splitlines(keepends=True),
+        fromfile=f"{path.name} (as written)",
+        tofile=f"{path.name} (as produced now)",
+    )
+    return "".join(lines)
 
 
-def _input(turn: dict[str, Any], state: State) -> Input:
-    if "text" in turn:
-        return TextReceived(turn["text"], state.channel)
-    if "button" in turn:
-        return ButtonPressed(turn["button"], state.channel)
-    if "fact" in turn:
-        return FactReported(turn["fact"])
-    if turn.get("wait"):
-        return WaitExpired()
-    raise ValueError(f"unknown turn: {turn}")
-
-
-def replay(spec: dict[str, Any], scenario: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run a scenario's inputs and return what the tenant saw and what the engine recorded, per turn."""
-    settings = _settings()
-    renderer = Renderer(ROOT / "templates", settings, telegram_on=True)
-    now = datetime.fromisoformat(spec["now"])
-    context = Context("", spec["language"], spec["channel"], scenario.get("trigger"), settings.flow_settings())
-    state, events = start(spec["flow"], context, now)
-    turns = [{"start": scenario.get("trigger"), "out": [_event_json(e, state, renderer) for e in events]}]
-    for turn in scenario["inputs"]:
-        if turn.get("wait"):
-            assert state.waiting_until is not None, "a wait with nothing waiting"
-            now = state.waiting_until
-        else:
-            now += timedelta(minutes=turn.get("after_minutes", 5))
-        state = State.from_json(state.to_json())
-        state, events = resume(state, _input(turn, state), now)
-        turns.append({"in": turn, "out": [_event_json(e, state, renderer) for e in events]})
-    turns.append({"ended": state.end_reason})
-    return turns
+def check_transcript(path: Path, update: bool) -> str | None:
+    """The diff between a file and what it produces now, or None; `update` rewrites the file instead."""
+    subject, channel, language = path.stem.split(".")
+    written = path.read_text(encoding="utf-8")
+    transcript = parse(written)
+    played = _play(subject, CHANNELS[channel], language, transcript)
+    produced = print_transcript(f"{subject} on {channel} in {language}", transcript.now, played)
+    if produced == written:
+        return None
+    if update:
+        path.write_text(produced, encoding="utf-8")
+        return None
+    return _diff(path, written, produced)
 
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.stem)
-def test_transcript(path: Path) -> None:
-    spec = json.loads(path.read_text(encoding="utf-8"))
-    for scenario in spec["scenarios"]:
-        assert replay(spec, scenario) == scenario["expected"], f"{path.name}: {scenario['name']}"
+def test_transcript(path: Path, update_transcripts: bool) -> None:
+    diff = check_transcript(path, update_transcripts)
+    if diff is not None:
+        hint = "run `pytest tests/conversations --update-transcripts` if the change is meant"
+        pytest.fail(f"{path.name} differs from what is produced now ({hint}):\n{diff}", pytrace=False)
+
+
+def test_a_changed_expectation_fails_with_a_diff_and_is_only_rewritten_when_asked(tmp_path: Path) -> None:
+    source = next(path for path in TRANSCRIPTS if path.name == "withdraw_consent.sms.da.md")
+    copy = tmp_path / source.name
+    edited = source.read_text(encoding="utf-8").replace("ended: consent_withdrawn", "ended: nothing")
+    copy.write_text(edited, encoding="utf-8")
+    diff = check_transcript(copy, update=False)
+    assert diff is not None and "-ended: nothing\n+ended: consent_withdrawn" in diff
+    assert copy.read_text(encoding="utf-8") == edited
+    assert check_transcript(copy, update=True) is None
+    assert copy.read_text(encoding="utf-8") == source.read_text(encoding="utf-8")
+
+
+def test_the_inputs_survive_a_rewrite(tmp_path: Path) -> None:
+    source = next(path for path in TRANSCRIPTS if path.name == "payment_check.telegram.da.md")
+    copy = tmp_path / source.name
+    # Only the inputs and the header: everything expected is printed again.
+    kept = [line for line in source.read_text(encoding="utf-8").splitlines() if line.startswith(("#", "now:", "> "))]
+    copy.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    assert check_transcript(copy, update=True) is None
+    assert copy.read_text(encoding="utf-8") == source.read_text(encoding="utf-8")
 
 
 def test_every_flow_has_transcripts_on_its_channels_in_danish_and_english() -> None:
-    from conversations.flows import FLOWS
-
     covered = {path.stem for path in TRANSCRIPTS}
     for flow in FLOWS.values():
         for channel in flow.channels:
             for language in ("da", "en"):
                 assert f"{flow.name}.{channel}.{language}" in covered
+
+
+def test_keyword_commands_have_transcripts_on_both_channels_in_danish_and_english() -> None:
+    covered = {path.stem for path in TRANSCRIPTS}
+    assert {f"commands.{c}.{lang}" for c in CHANNELS for lang in ("da", "en")} <= covered

@@ -75,9 +75,7 @@ async def _until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> 
 async def served(tmp_path: Path) -> AsyncIterator[Served]:
     port = _free_port()
     settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}", public_url=f"http://127.0.0.1:{port}")
-    rt = build_runtime(
-        settings, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}, background=True
-    )
+    rt = build_runtime(settings, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")})
     await upgrade(rt.db)
     config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

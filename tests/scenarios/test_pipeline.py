@@ -83,13 +83,13 @@ async def test_an_unknown_number_gets_one_generic_answer_a_day(runtime: Runtime)
 async def test_without_telegram_the_word_telegram_is_an_ordinary_message(settings: object) -> None:
     from bot.channels.sandbox import SandboxChannel
     from bot.runtime import build_runtime
+    from bot.starter import running
     from bot.store.migrate import upgrade
 
     sms = SandboxChannel("sms")
-    rt = build_runtime(settings, channels={"sms": sms}, background=False)  # type: ignore[arg-type]
+    rt = build_runtime(settings, channels={"sms": sms})  # type: ignore[arg-type]
     await upgrade(rt.db)
-    await rt.start()
-    try:
+    async with running(rt, background=False):
         await add_tenant(rt.db)
         await _say(rt, "TELEGRAM", "SM1")
         assert len(sms.sent) == 1
@@ -98,5 +98,3 @@ async def test_without_telegram_the_word_telegram_is_an_ordinary_message(setting
         await _say(rt, "hjælp", "SM2", sender="+4520123457")
         help_text = sms.to("+4520123457")[0].text
         assert "Ring" in help_text and "TELEGRAM" not in help_text
-    finally:
-        await rt.stop()

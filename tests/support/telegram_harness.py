@@ -18,7 +18,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.runtime import Clock, Runtime
 from bot.store.schema import rent_positions, tenants
 from bot.tenants import linking
-from tests.conftest import make_settings, start_runtime
+from tests.conftest import make_settings, started_runtime
 from tests.support.telegram_standin import BOT_USER, TelegramStandIn
 
 __all__ = [
@@ -194,11 +194,10 @@ class Harness:
         value = (await self.tenant_row(tenant_id)).telegram_chat_id
         return None if value is None else int(value)
 
-    async def code(self, tenant_id: int, kind: str = "code") -> str:
-        """A fresh link code (or deep-link token) for the tenant."""
-        make = linking.create_code if kind == "code" else linking.create_token
+    async def code(self, tenant_id: int) -> str:
+        """A fresh link code for the tenant."""
         async with self.rt.db.write() as conn:
-            return await conn.run_sync(make, tenant_id, self.clock(), self.rt.settings.link_code_minutes)
+            return await conn.run_sync(linking.create_code, tenant_id, self.clock(), self.rt.settings.link_code_minutes)
 
 
 @asynccontextmanager
@@ -214,11 +213,10 @@ async def harness(database_url: str, **overrides: Any) -> AsyncIterator[Harness]
     }
     settings = make_settings(database_url, **{**values, **overrides})
     clock = Clock()
-    rt = await start_runtime(settings, clock=clock, telegram=TelegramChannel(settings))
-    transport = httpx.ASGITransport(app=create_app(rt))
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
-            yield Harness(client, rt, clock, api, itertools.count(1))
+        async with started_runtime(settings, clock=clock, telegram=TelegramChannel(settings)) as rt:
+            transport = httpx.ASGITransport(app=create_app(rt))
+            async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+                yield Harness(client, rt, clock, api, itertools.count(1))
     finally:
-        await rt.stop()
         await api.stop()

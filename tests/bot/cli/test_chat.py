@@ -81,7 +81,7 @@ def test_cli_entry_returns_an_exit_status_and_names_unknown_flows() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     shown: list[str] = []
     assert run_chat("help_info", "sms", "en", NOW, _typed(), shown.append, settings) == 0
-    assert any(line.startswith("[sms] Help is available:") for line in shown)
+    assert any(line.startswith("[sms] This is Boligselskabet. We remind you about the rent") for line in shown)
     assert run_chat("nope", "sms", "da", NOW, _typed(), shown.append, settings) == 2
     assert shown[-1].startswith("unknown flow 'nope'")
 
@@ -109,3 +109,53 @@ def test_the_word_telegram_on_telegram_is_an_ordinary_answer() -> None:
     shown, _ = _run("payment_check", "telegram", "telegram")
     assert "# keyword telegram" not in shown
     assert "# answer_recorded question=question value=unrecognised raw=telegram" in shown
+
+
+NOTHING_TO_WITHDRAW = (
+    "[sms] Du har ikke sagt ja til, at en rådgiver må se dine svar. Så er der intet at trække tilbage. "
+    "Vil du tale med en person, så ring +4570000000 (man-fre 9-15)."
+)
+WITHDRAWN = (
+    "[sms] Du har trukket dit ja tilbage. Rådgiveren ser ikke flere af dine svar. "
+    "Du kan stadig ringe til Boligselskabet på +4570000000."
+)
+
+
+def test_withdrawal_without_consent_says_there_is_nothing_to_withdraw() -> None:
+    shown, reason = _run("payment_check", "sms", "TILBAGEKALD", "1")
+    at = shown.index("# keyword withdraw_consent")
+    assert shown[at + 1] == NOTHING_TO_WITHDRAW
+    assert not any(line.startswith("# consent_withdrawn") for line in shown)
+    assert reason == "paid_claimed"  # the open question still waited for its answer
+
+
+def test_withdrawal_after_consent_withdraws_it_and_keywords_work_after_the_end() -> None:
+    shown, reason = _run("payment_check", "sms", "3", "ja", "TILBAGEKALD", "TILBAGEKALD")
+    assert "# ended: handed_off" in shown
+    first = shown.index("# keyword withdraw_consent")
+    assert shown[first + 1 : first + 3] == ["# consent_withdrawn scope=adviser", WITHDRAWN]
+    # Withdrawn once: the second word finds nothing left to withdraw.
+    second = shown.index("# keyword withdraw_consent", first + 1)
+    assert shown[second + 1] == NOTHING_TO_WITHDRAW
+    assert reason == "handed_off"
+
+
+def test_help_outside_a_question_that_takes_it_prints_what_keephome_is() -> None:
+    shown, _ = _run("payment_check", "sms", "2", "HJÆLP")
+    at = shown.index("# keyword help")
+    assert shown[at + 1] == (
+        "[sms] Det er Boligselskabet. Vi minder dig om huslejen og kan sætte dig i kontakt med en rådgiver. "
+        "Ring +4570000000 (man-fre 9-15) for at tale med en person. Svar TELEGRAM for at skrive med os på Telegram. "
+        "Svar STOP for at afmelde."
+    )
+    assert shown[at + 2] == "# conversation_ended reason=help_given"
+    assert not any("answer_recorded question=when" in line for line in shown)  # the date question still waits
+
+
+def test_a_wish_to_stop_gets_the_hint_and_wrong_number_ends_the_chat() -> None:
+    shown, reason = _run("payment_check", "sms", "skriv ikke til mig", "FORKERT NUMMER", "1")
+    hint = shown.index("# keyword stop_hint")
+    assert shown[hint + 1] == "[sms] Svar STOP for at afmelde beskeder fra os."
+    wrong = shown.index("# keyword wrong_number")
+    assert shown[wrong + 2] == "# wrong_number_reported"
+    assert shown[-1] == "# wrong_number_reported" and reason is None

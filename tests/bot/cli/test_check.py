@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.check import main, print_report, run_check, sms_segments
+from bot.cli.check import main, print_report, run_check
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,7 +44,7 @@ def test_shipped_texts_pass_and_unreviewed_languages_are_listed() -> None:
         ("payment_check.paid.sms.txt", "Tak for din betaling – vi ses.", "typographic"),
         ("payment_check.paid.sms.txt", "Hej {{ tenant_cpr }}", "does not render"),
         ("payment_check.paid.sms.txt", "Hej {% if %}", "does not render"),
-        ("keyword.help.sms.txt", "Hjælp. " * 60, "segments"),
+        ("help_info.about.sms.txt", "Hjælp. " * 60, "segments"),
         ("payment_check.question.sms.txt", "Har du brug for hjælp? Svar 1 eller 2.", "STOP"),
     ],
 )
@@ -79,23 +79,6 @@ def test_disabled_language_findings_only_warn_and_enabling_it_fails(templates: P
 def test_enabled_language_without_templates_fails(templates: Path) -> None:
     report = run_check(_settings(languages="da,en,uk"), templates)
     assert "uk: enabled but templates/uk/meta.toml is missing" in report.problems
-
-
-@pytest.mark.parametrize(
-    ("text", "encoding", "segments"),
-    [
-        ("a" * 160, "GSM-7", 1),
-        ("a" * 161, "GSM-7", 2),
-        ("æøå ÆØÅ é", "GSM-7", 1),
-        ("€" * 80, "GSM-7", 1),
-        ("€" * 81, "GSM-7", 2),
-        ("It’s", "UCS-2", 1),
-        ("ş" * 71, "UCS-2", 2),
-        ("🙂" * 35, "UCS-2", 1),
-    ],
-)
-def test_sms_segments(text: str, encoding: str, segments: int) -> None:
-    assert sms_segments(text) == (encoding, segments)
 
 
 def test_report_prints_sizes_and_verdict() -> None:

@@ -8,12 +8,13 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.console.accounts import StaffError, add_staff
-from bot.console.admin import load_pause_flag
 from bot.host.notices import notify_urgent_case
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.starter import load_pause_flag
+from bot.store.scene import Scene
 from bot.store.schema import audit_log, settings_flags, staff, staff_sessions
-from tests.conftest import make_settings, start_runtime
+from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, post_form
 
 
@@ -137,8 +138,11 @@ async def test_an_urgent_case_notice_goes_to_opted_in_staff_without_amounts(runt
     tenant = await add_tenant(runtime, "R-1", name="Epsilon Tenant", balance_ore=880000)
     case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
     async with runtime.db.write() as conn:
-        assert await conn.run_sync(notify_urgent_case, case_id, runtime.clock(), runtime.settings.public_url) == 1
-        assert await conn.run_sync(notify_urgent_case, case_id, runtime.clock(), runtime.settings.public_url) == 0
+        notify = lambda sync: notify_urgent_case(Scene.of(sync), case_id, runtime.clock(), runtime.settings.public_url)  # noqa: E731
+        assert await conn.run_sync(notify) == 1
+        assert await conn.run_sync(notify) == 0  # told already, in this transaction
+    async with runtime.db.write() as conn:
+        assert await conn.run_sync(notify) == 0  # and after it
     await runtime.sender.drain()
     [notice] = runtime.sandbox["telegram"].to("5550")
     assert "Epsilon" in notice.text and "Tenant" not in notice.text and "8.800" not in notice.text
@@ -147,8 +151,7 @@ async def test_an_urgent_case_notice_goes_to_opted_in_staff_without_amounts(runt
 
 async def test_the_console_works_on_both_databases(database_url: str) -> None:
     settings: Settings = make_settings(database_url)
-    rt = await start_runtime(settings)
-    try:
+    async with started_runtime(settings) as rt:
         transport = httpx.ASGITransport(app=create_app(rt))
         async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
             case_id = await add_case(rt, await add_tenant(rt, "R-1", phone="+4520000001"))
@@ -160,8 +163,6 @@ async def test_the_console_works_on_both_databases(database_url: str) -> None:
             await rt.sender.drain()
             assert rt.sandbox["sms"].to("+4520000001")[-1].text == "Hej igen"
             assert "Hej igen" in (await client.get(page)).text
-    finally:
-        await rt.stop()
 
 
 async def test_the_audit_log_names_people_and_filters_by_email(runtime: Runtime, client: httpx.AsyncClient) -> None:

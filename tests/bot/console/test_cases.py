@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
-from types import SimpleNamespace
-from typing import Any
+from datetime import timedelta
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 
 from bot.channels.sandbox import SandboxChannel
-from bot.host.cases import case_priority
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
+from bot.store.scene import Scene
 from bot.store.schema import audit_log, case_events, cases, messages, outbox, rent_positions
 from tests.support.console import add_case, add_person, add_tenant, case_row, csrf_of, login, post_form, today
 
@@ -85,42 +82,6 @@ async def test_a_court_date_learned_after_the_case_opened_moves_it_to_the_top(
     page = (await client.get("/console/")).text
     assert page.index(">Quiet<") < page.index(">Demand<")
     assert "(in 20 days)" in page
-
-
-@pytest.mark.parametrize(
-    ("more_urgent", "less_urgent"),
-    [
-        ({"court_date": date(2026, 3, 10)}, {"court_date": date(2026, 3, 20)}),
-        ({"court_date": date(2026, 5, 1)}, {"termination_on": date(2026, 3, 1)}),
-        ({"termination_on": date(2026, 3, 1)}, {"demand_sent_on": date(2026, 2, 1)}),
-        ({"demand_sent_on": date(2026, 2, 1)}, {"demand_sent_on": date(2026, 2, 9)}),
-        ({"demand_sent_on": date(2026, 2, 9)}, {"balance_ore": 9_000_000}),
-        ({"balance_ore": 1_500_000}, {"balance_ore": 700_000}),  # two months behind, then one
-        ({"balance_ore": 700_000, "monthly_rent_ore": None}, {"balance_ore": 300_000, "monthly_rent_ore": None}),
-        ({"balance_ore": 100}, {"balance_ore": 0}),
-    ],
-)
-def test_case_priority_follows_the_legal_clock_and_does_not_drift(
-    more_urgent: dict[str, Any], less_urgent: dict[str, Any]
-) -> None:
-    def position(values: dict[str, Any]) -> SimpleNamespace:
-        base: dict[str, Any] = {
-            "balance_ore": 500_000,
-            "monthly_rent_ore": 700_000,
-            "due_day": 1,
-            "balance_as_of": date(2026, 2, 20),
-            "demand_sent_on": None,
-            "termination_on": None,
-            "court_date": None,
-        }
-        return SimpleNamespace(**{**base, **values})
-
-    for today_ in (date(2026, 2, 20), date(2026, 4, 1)):
-        assert case_priority(position(more_urgent), today_) > case_priority(position(less_urgent), today_)
-    assert case_priority(position(more_urgent), date(2026, 2, 20)) == case_priority(
-        position(more_urgent), date(2026, 4, 1)
-    )
-    assert case_priority(position({"court_date": date(2026, 3, 10), "balance_ore": 10**9}), date(2026, 1, 1)) < 2**31
 
 
 async def test_inbox_filters(runtime: Runtime, client: httpx.AsyncClient) -> None:
@@ -323,7 +284,7 @@ async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
     later = runtime.clock() + timedelta(hours=10)
     await runtime.db.run(
         lambda conn: enqueue(
-            conn,
+            Scene.of(conn),
             now=runtime.clock(),
             channel="telegram",
             template="case.closed",

@@ -14,20 +14,19 @@ from bot.demo.data import seed_demo
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.schema import planned_reminders
-from tests.conftest import start_runtime
+from tests.conftest import started_runtime
 
 SEEDED = date(2026, 3, 3)
 
 
 @pytest.fixture
 async def demo(settings: Settings) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    rt = await start_runtime(settings)
-    rt.demo = True
-    await seed_demo(rt.db, SEEDED, datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
-    transport = httpx.ASGITransport(app=create_app(rt))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-        yield rt, client
-    await rt.stop()
+    async with started_runtime(settings) as rt:
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            yield rt, client
 
 
 async def planned(rt: Runtime) -> int:

@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.channels.telegram import TelegramChannel
-from bot.inbound.poller import Poller, set_webhook, start_polling
+from bot.cli.telegram import set_webhook
+from bot.inbound.poller import Poller, start_polling
 from bot.settings import ConfigError
 from bot.store.schema import inbound
-from tests.conftest import make_settings, start_runtime
+from tests.conftest import make_settings, started_runtime
 from tests.support.telegram_harness import callback_update, text_update
 from tests.support.telegram_standin import TelegramStandIn
 
@@ -55,12 +56,11 @@ async def test_polling_commits_updates_through_the_same_mapping(standin: Telegra
         sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_mode="polling"
     )
     channel = TelegramChannel(settings)
-    rt = await start_runtime(settings, telegram=channel)
-    try:
+    async with started_runtime(settings, telegram=channel) as rt:
         standin.push_update(text_update(40, 777001, 5, "hej"))
         standin.push_update(callback_update(41, 777001, 6, "cbq-9", "3.0"))
         standin.push_update(text_update(42, -100200, 7, "hej alle", chat_type="group"))
-        poller = Poller(rt, channel.bot, timeout=0)
+        poller = Poller(rt.inbox, channel.bot, timeout=0)
         assert await poller.poll_once() == 3
         assert await poller.poll_once() == 0
         assert standin.calls_to("deleteWebhook")
@@ -73,17 +73,14 @@ async def test_polling_commits_updates_through_the_same_mapping(standin: Telegra
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://x") as c:
             response = await c.post("/webhooks/telegram", json=text_update(50, 1, 1, "hej"))
         assert response.status_code == 404
-    finally:
-        await rt.stop()
 
 
 async def test_polling_runs_in_the_background_only_in_polling_mode(standin: TelegramStandIn, sqlite_url: str) -> None:
     settings = make_settings(
         sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_mode="polling"
     )
-    rt = await start_runtime(settings, telegram=TelegramChannel(settings))
-    try:
-        poller = await start_polling(rt)
+    async with started_runtime(settings, telegram=TelegramChannel(settings)) as rt:
+        poller = await start_polling(rt.settings, rt.inbox, rt.channels)
         assert poller is not None
         standin.push_update(text_update(60, 777001, 8, "hej"))
         for _ in range(100):
@@ -94,17 +91,12 @@ async def test_polling_runs_in_the_background_only_in_polling_mode(standin: Tele
         else:
             pytest.fail("the poller stored nothing")
         await poller.stop()
-    finally:
-        await rt.stop()
 
 
 async def test_no_poller_in_webhook_mode(standin: TelegramStandIn, sqlite_url: str) -> None:
     settings = make_settings(
         sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_secret="s3cret"
     )
-    rt = await start_runtime(settings, telegram=TelegramChannel(settings))
-    try:
-        assert await start_polling(rt) is None
+    async with started_runtime(settings, telegram=TelegramChannel(settings)) as rt:
+        assert await start_polling(rt.settings, rt.inbox, rt.channels) is None
         assert standin.calls_to("getUpdates") == []
-    finally:
-        await rt.stop()

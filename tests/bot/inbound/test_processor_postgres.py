@@ -68,7 +68,8 @@ async def test_two_senders_never_send_one_row_twice(pg_url: str) -> None:
     from bot.outbox.ratelimit import RateLimiter
     from bot.outbox.render import Renderer
     from bot.outbox.sender import Sender
-    from bot.runtime import TEMPLATES_DIR
+    from bot.paths import TEMPLATES_DIR
+    from bot.store.scene import Scene
 
     settings = make_settings(pg_url)
     setup = Database(pg_url)
@@ -78,10 +79,10 @@ async def test_two_senders_never_send_one_row_twice(pg_url: str) -> None:
     async with setup.write() as conn:
         for i in range(60):
             await conn.run_sync(
-                enqueue,
+                lambda sync, **kw: enqueue(Scene.of(sync), **kw),
                 now=now,
                 channel="sms",
-                template="keyword.help",
+                template="keyword.opted_in",
                 values={},
                 language="da",
                 idempotency_key=f"k{i}",

@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.inbound.unlinked import deep_link, normalise_phone, sender_hash
+from bot.inbound.strangers import stranger_key
 from bot.store.schema import unknown_senders
+from bot.tenants.linking import deep_link
+from bot.tenants.phones import from_telegram_contact
 from tests.support.telegram_harness import CHAT, Harness, contact_update, harness, text_update
 
 LINKED = "Du er nu forbundet"
@@ -27,7 +29,7 @@ async def bot(sqlite_url: str) -> AsyncIterator[Harness]:
 async def test_deep_link_links_the_chat(bot: Harness) -> None:
     tenant = await bot.tenant(language="en")
     async with bot.rt.db.write() as conn:
-        url = await conn.run_sync(deep_link, tenant, bot.clock(), bot.rt.settings, "keephome_bot")
+        url = await conn.run_sync(deep_link, tenant, bot.clock(), bot.rt.settings.link_token_minutes, "keephome_bot")
     prefix = "https://t.me/keephome_bot?start="
     assert url.startswith(prefix)
     token = url.removeprefix(prefix)
@@ -79,7 +81,10 @@ async def test_repeated_wrong_codes_are_slowed_down(bot: Harness) -> None:
     async with bot.rt.db.read() as conn:
         row = (
             await conn.execute(
-                select(unknown_senders).where(unknown_senders.c.address_hash == sender_hash(bot.rt.settings, str(CHAT)))
+                select(unknown_senders).where(
+                    unknown_senders.c.address_hash
+                    == stranger_key(bot.rt.settings.secret_key or "", "telegram", str(CHAT))
+                )
             )
         ).one()
     assert (row.failed_codes, row.blocked_until) == (0, None)
@@ -128,7 +133,7 @@ async def test_start_without_payload_explains_how_to_connect(bot: Harness) -> No
     ],
 )
 def test_shared_numbers_are_normalised(raw: str, e164: str | None) -> None:
-    assert normalise_phone(raw) == e164
+    assert from_telegram_contact(raw) == e164
 
 
 async def test_wrong_then_right_code_on_each_database(database_url: str) -> None:

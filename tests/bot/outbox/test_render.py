@@ -104,11 +104,11 @@ def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accep
     renderer = Renderer(ROOT / "templates", _settings(), telegram_on=True)
     without = Renderer(ROOT / "templates", _settings(), telegram_on=False)
     for language, word in (("da", "TELEGRAM"), ("en", "TELEGRAM")):
-        help_text = renderer.render("keyword.help", {}, language, "sms").text
+        help_text = renderer.render("help_info.about", {}, language, "sms").text
         promised = renderer.render("payment_check.promised", {"pay_on": date(2026, 12, 15)}, language, "sms").text
         assert word in help_text and word in promised
         # A deployment without Telegram never offers it.
-        assert word not in without.render("keyword.help", {}, language, "sms").text
+        assert word not in without.render("help_info.about", {}, language, "sms").text
         assert (
             word not in without.render("payment_check.promised", {"pay_on": date(2026, 12, 15)}, language, "sms").text
         )

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.sandbox import SandboxChannel
-from bot.reminders.plan import expire_waiting, plan_reminders
+from bot.reminders.ledger import import_tenants
+from bot.reminders.plan import plan_reminders
+from bot.reminders.timers import expire_waiting
 from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
 from bot.store.schema import conversations, outbox, planned_reminders
 from bot.tenants.csv_rows import known_languages, parse_csv
-from bot.tenants.upsert import import_tenants
-from tests.conftest import make_settings, start_runtime
+from tests.conftest import make_settings, started_runtime
 
 TZ = ZoneInfo("Europe/Copenhagen")
 # Tuesday 3 March 2026: the rent due Sunday 1 March was last on time Monday 2 March.
@@ -28,9 +29,8 @@ PAID = f"tenant_ref,name,phone,balance,balance_as_of\nT-1,Test Lejer,{PHONE},0,2
 
 @pytest.fixture
 async def rt(database_url: str) -> AsyncIterator[Runtime]:
-    runtime = await start_runtime(make_settings(database_url), clock=Clock())
-    yield runtime
-    await runtime.stop()
+    async with started_runtime(make_settings(database_url), clock=Clock()) as runtime:
+        yield runtime
 
 
 def at(rt: Runtime, local: datetime) -> datetime:
@@ -42,7 +42,7 @@ async def load(rt: Runtime, text: str) -> None:
     now = rt.clock()
     result = parse_csv(text.encode(), now.astimezone(TZ).date(), known_languages(), ["da", "en"], "da")
     assert result.ok, [str(e) for e in result.errors]
-    await import_tenants(rt.db, result.rows, now, settings=rt.settings)
+    await import_tenants(rt.db, result.rows, now, rt.settings)
 
 
 def texts(rt: Runtime) -> list[str]:

@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.sandbox import SandboxChannel
-from bot.reminders.plan import balance_updated, expire_waiting, plan_reminders
+from bot.reminders.plan import plan_reminders
+from bot.reminders.timers import balance_updated, expire_waiting
 from bot.runtime import Clock, Runtime
 from bot.store.db import Database, utcnow
 from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
-from tests.conftest import make_settings, start_runtime
+from tests.conftest import make_settings, started_runtime
 from tests.support.helpers import add_tenant
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -34,9 +35,8 @@ def set_now(rt: Runtime, local: datetime) -> datetime:
 
 @pytest.fixture
 async def rt(database_url: str) -> AsyncIterator[Runtime]:
-    runtime = await start_runtime(make_settings(database_url), clock=Clock())
-    yield runtime
-    await runtime.stop()
+    async with started_runtime(make_settings(database_url), clock=Clock()) as runtime:
+        yield runtime
 
 
 def sms(rt: Runtime) -> SandboxChannel:

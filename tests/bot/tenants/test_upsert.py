@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.cli.import_csv import run_import
+from bot.reminders.ledger import import_tenants
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.schema import audit_log, rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
-from bot.tenants.upsert import ImportSummary, arrears_flags, import_tenants, run_import
+from bot.tenants.upsert import ImportSummary, arrears_flags
 from tests.conftest import make_settings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "support" / "fixtures"
@@ -52,7 +54,9 @@ async def count(db: Database, table: Any = tenants) -> int:
 
 
 async def test_import_writes_tenants_and_rent_positions(database: Database) -> None:
-    summary = await import_tenants(database, rows_of((FIXTURES / "tenants_semicolon.csv").read_bytes()), NOW)
+    summary = await import_tenants(
+        database, rows_of((FIXTURES / "tenants_semicolon.csv").read_bytes()), NOW, make_settings(database.url)
+    )
     assert summary == ImportSummary(created=3, updated=0)
     assert str(summary) == "3 tenants: 3 new, 0 updated"
     second = await tenant(database, "DK-1002")
@@ -81,7 +85,9 @@ async def test_import_writes_tenants_and_rent_positions(database: Database) -> N
 
 
 async def test_reimport_updates_by_tenant_ref_and_keeps_the_status(database: Database) -> None:
-    await import_tenants(database, rows_of((FIXTURES / "tenants_semicolon.csv").read_bytes()), NOW)
+    await import_tenants(
+        database, rows_of((FIXTURES / "tenants_semicolon.csv").read_bytes()), NOW, make_settings(database.url)
+    )
     first = await tenant(database, "DK-1002")
     async with database.write() as conn:
         await conn.execute(update(tenants).where(tenants.c.tenant_ref == "DK-1002").values(status="stopped"))
@@ -98,7 +104,9 @@ async def test_reimport_updates_by_tenant_ref_and_keeps_the_status(database: Dat
         "DK-1003;Opdigtet Testesen;+4520123598;en;0;06-03-2026\n"
         "DK-1004;Ny Testperson;+4520123597;;;\n"
     )
-    summary = await import_tenants(database, rows_of(data, TODAY + timedelta(days=1)), later)
+    summary = await import_tenants(
+        database, rows_of(data, TODAY + timedelta(days=1)), later, make_settings(database.url)
+    )
     assert summary == ImportSummary(created=1, updated=2)
     assert await count(database) == 4
     moved = await tenant(database, "DK-1002")
@@ -126,10 +134,10 @@ async def test_reimport_updates_by_tenant_ref_and_keeps_the_status(database: Dat
 
 async def test_arrears_are_remembered_for_a_year(database: Database) -> None:
     owing = rows_of("tenant_ref,name,phone,balance,balance_as_of\nA,Test Person,+4520123501,500,2026-03-01\n")
-    await import_tenants(database, owing, NOW)
+    await import_tenants(database, owing, NOW, make_settings(database.url))
     for as_of, expected in [(date(2026, 9, 1), True), (date(2027, 3, 1), True), (date(2027, 3, 2), False)]:
         paid = rows_of(f"tenant_ref,name,phone,balance,balance_as_of\nA,Test Person,+4520123501,0,{as_of}\n", as_of)
-        await import_tenants(database, paid, NOW)
+        await import_tenants(database, paid, NOW, make_settings(database.url))
         position = await tenant(database, "A")
         assert (position["arrears_last_12m"], position["last_arrears_on"]) == (expected, date(2026, 3, 1)), as_of
 
@@ -155,14 +163,16 @@ async def test_a_failure_half_way_writes_nothing(database: Database) -> None:
     rows = list(rows_of("tenant_ref,name,phone\n" + "\n".join(lines)))
     rows[1400] = replace(rows[1400], balance_ore=2**63)  # past BIGINT: the database refuses the second chunk
     with pytest.raises(Exception, match=r"(?i)int|range"):
-        await import_tenants(database, rows, NOW)
+        await import_tenants(database, rows, NOW, make_settings(database.url))
     assert await count(database) == 0
     assert await count(database, audit_log) == 0
 
 
 async def test_run_import_with_bad_rows_imports_nothing(database: Database, database_url: str, tmp_path: Path) -> None:
     settings = make_settings(database_url)
-    await import_tenants(database, rows_of("tenant_ref,name,phone\nB-1,Earlier Name,+4520123501\n"), NOW)
+    await import_tenants(
+        database, rows_of("tenant_ref,name,phone\nB-1,Earlier Name,+4520123501\n"), NOW, make_settings(database.url)
+    )
     out, err = io.StringIO(), io.StringIO()
     path = FIXTURES / "tenants_bad.csv"
     assert await run_import(settings, path, False, out, err) == 1
@@ -176,7 +186,9 @@ async def test_run_import_with_bad_rows_imports_nothing(database: Database, data
 
 async def test_run_import_dry_run_writes_nothing(database: Database, database_url: str) -> None:
     settings = make_settings(database_url)
-    await import_tenants(database, rows_of("tenant_ref,name,phone\nDK-1001,Earlier Name,+4520123501\n"), NOW)
+    await import_tenants(
+        database, rows_of("tenant_ref,name,phone\nDK-1001,Earlier Name,+4520123501\n"), NOW, make_settings(database.url)
+    )
     out = io.StringIO()
     path = FIXTURES / "tenants_semicolon.csv"
     assert await run_import(settings, path, True, out, io.StringIO()) == 0

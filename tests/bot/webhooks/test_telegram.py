@@ -14,7 +14,7 @@ from bot.app import create_app
 from bot.channels.telegram import TelegramChannel
 from bot.runtime import Runtime
 from bot.store.schema import inbound
-from tests.conftest import make_settings, start_runtime
+from tests.conftest import make_settings, started_runtime
 from tests.support.telegram_harness import (
     callback_update,
     contact_update,
@@ -39,13 +39,10 @@ async def standin() -> AsyncIterator[TelegramStandIn]:
 @asynccontextmanager
 async def _client(standin: TelegramStandIn, url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
     settings = make_settings(url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_secret="s3cret")
-    rt = await start_runtime(settings, telegram=TelegramChannel(settings))
-    transport = httpx.ASGITransport(app=create_app(rt))
-    try:
+    async with started_runtime(settings, telegram=TelegramChannel(settings)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
         async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as c:
             yield c, rt
-    finally:
-        await rt.stop()
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from bot.channels.twilio_sms import TwilioChannel
 from bot.runtime import Clock, Runtime
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.schema import inbound, messages, outbox, rent_positions, tenants
-from tests.conftest import make_settings, start_runtime
+from bot.store.schema import conversations, inbound, messages, outbox, rent_positions, tenants
+from tests.conftest import make_settings, started_runtime
 from tests.support.twilio_standin import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -65,9 +65,8 @@ def sms_settings(database_url: str, twilio_standin: TwilioStandin) -> Settings:
 
 @pytest.fixture
 async def rt(sms_settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = await start_runtime(sms_settings, clock=Clock(), sms=TwilioChannel(sms_settings))
-    yield runtime
-    await runtime.stop()
+    async with started_runtime(sms_settings, clock=Clock(), sms=TwilioChannel(sms_settings)) as runtime:
+        yield runtime
 
 
 @pytest.fixture
@@ -250,6 +249,9 @@ async def test_opted_out_number_stops_the_tenant_and_nothing_more_is_sent(
     assert await tenant_status(rt.db, tenant_id) == "stopped"
     [out] = [m for m in await out_rows(rt.db) if m.direction == "out"]
     assert (out.state, out.status, out.error_code) == ("failed", "failed", "21610")
+    async with rt.db.read() as conn:
+        waiting = select(func.count()).select_from(conversations).where(conversations.c.active.is_(True))
+        assert (await conn.execute(waiting)).scalar_one() == 0
     await post(http, SMS_URL, sms_form("er der nogen?"))
     await settle(rt)
     assert len(twilio_standin.posted) == 1
@@ -325,6 +327,9 @@ async def test_status_callback_with_opt_out_code_stops_the_tenant(
     assert await _delivery(rt.db, sid) == ("failed", "21610")
     async with rt.db.read() as conn:
         assert (await conn.execute(select(tenants.c.status))).scalar_one() == "stopped"
+        # The same as the tenant's own STOP: the question it waited on is over.
+        waiting = select(func.count()).select_from(conversations).where(conversations.c.active.is_(True))
+        assert (await conn.execute(waiting)).scalar_one() == 0
 
 
 async def test_status_callback_for_an_unknown_message_changes_nothing(

@@ -1,0 +1,20 @@
+"""`keephome db upgrade`: migrate the schema to this version (PostgreSQL needs it before `run`)."""
+
+from __future__ import annotations
+
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.migrate import current_revision, head_revision, upgrade
+
+__all__ = ["run_db_upgrade"]
+
+
+async def run_db_upgrade(settings: Settings) -> int:
+    """Migrate to the newest revision and say where the database now stands."""
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        print(f"database at revision {await current_revision(db)} (newest: {head_revision()})")
+    finally:
+        await db.dispose()
+    return 0

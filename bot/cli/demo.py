@@ -1,0 +1,54 @@
+"""`keephome demo`: SQLite, sandbox channels, fictional tenants, the phone simulator and the console."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cli.serve import serve
+from bot.console.accounts import ensure_demo_staff
+from bot.demo.data import seed_demo
+from bot.runtime import build_runtime
+from bot.settings import Settings, load_settings
+from bot.store.db import utcnow
+from bot.store.migrate import prepare
+
+__all__ = ["DEMO_DATABASE", "demo_settings", "run_demo"]
+
+DEMO_DATABASE = "sqlite+aiosqlite:///keephome-demo.db"
+
+
+def demo_settings() -> Settings:
+    """The environment's settings with the demo's own database and secret, and never a real provider."""
+    overrides: dict[str, Any] = {}
+    if "KEEPHOME_DATABASE_URL" not in os.environ:
+        overrides["database_url"] = DEMO_DATABASE
+    if "KEEPHOME_SECRET_KEY" not in os.environ:
+        overrides["secret_key"] = secrets.token_urlsafe(32)
+    # The demo never talks to real providers, whatever the environment says.
+    overrides.update(twilio_account_sid=None, twilio_auth_token=None, telegram_token=None)
+    return load_settings(**overrides)
+
+
+async def run_demo(settings: Settings) -> int:
+    """Seed the fictional tenants and the demo's staff accounts, print where to go, then serve."""
+    rt = build_runtime(settings, demo=True)
+    problem = await prepare(rt.db)
+    if problem is not None:
+        print(f"keephome: {problem}", file=sys.stderr)
+        await rt.db.dispose()
+        return 2
+    now = rt.clock()
+    await seed_demo(rt.db, now.astimezone(ZoneInfo(settings.timezone)).date(), now)
+    logins = await ensure_demo_staff(rt.db, utcnow())
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"keephome demo: open {base}/", flush=True)
+    print("  sandbox channels, fictional tenants, nothing leaves this machine", flush=True)
+    print(f"  phone simulator: {base}/simulator", flush=True)
+    print(f"  staff console:   {base}/console/", flush=True)
+    for role, email, password in logins:
+        print(f"    {role:<9} {email}  password: {password}", flush=True)
+    return await serve(rt)

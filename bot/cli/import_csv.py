@@ -1,0 +1,85 @@
+"""`keephome import FILE.csv [--dry-run]`: check a tenant file, then import it in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.reminders.ledger import import_tenants
+from bot.settings import Settings
+from bot.store.db import Database, utcnow
+from bot.store.migrate import prepare
+from bot.tenants.csv_rows import known_languages, parse_csv
+from bot.tenants.upsert import preview_import
+
+__all__ = ["run_import"]
+
+# Files of this many lines and more show a progress bar while checked and written.
+_BAR_FROM = 10_000
+
+
+class _Bar:
+    """A one-line text progress bar for large files."""
+
+    def __init__(self, stream: TextIO, label: str, total: int) -> None:
+        self.stream, self.label, self.total = stream, label, max(total, 1)
+
+    def __call__(self, done: int) -> None:
+        share = min(done / self.total, 1.0)
+        filled = int(share * 30)
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {share:4.0%} {done}/{self.total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self(self.total)
+        self.stream.write("\n")
+
+
+async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO, err: TextIO | None = None) -> int:
+    """Import (or, with dry_run, check) the file: 0 when imported (or valid), 1 on bad rows, 2 otherwise."""
+    err = err if err is not None else sys.stderr
+    try:
+        data = await asyncio.to_thread(Path(path).read_bytes)
+    except OSError as exc:
+        print(f"keephome import: cannot read {path}: {exc.strerror or exc}", file=err)
+        return 2
+    now = utcnow()
+    lines = data.count(b"\n")
+    check_bar = _Bar(err, "checking", lines) if lines >= _BAR_FROM else None
+    result = parse_csv(
+        data,
+        now.astimezone(ZoneInfo(settings.timezone)).date(),
+        known_languages(),
+        settings.language_list,
+        settings.fallback_language,
+        progress=check_bar,
+    )
+    if check_bar is not None:
+        check_bar.close()
+    if not result.ok:
+        print(f"{path}: {len(result.errors)} problems, nothing was imported:", file=out)
+        for error in result.errors:
+            print(f"  {error}", file=out)
+        return 1
+    db = Database(settings.database_url)
+    try:
+        # SQLite migrates itself, as `run` does: a dry run against a new file then reports "all new".
+        problem = await prepare(db)
+        if problem is not None:
+            print(f"keephome import: {problem}", file=err)
+            return 2
+        if dry_run:
+            summary = await preview_import(db, result.rows)
+            print(f"{path}: the file is valid; an import would give {summary} (nothing written)", file=out)
+            return 0
+        write_bar = _Bar(err, "importing", len(result.rows)) if len(result.rows) >= _BAR_FROM else None
+        summary = await import_tenants(db, result.rows, now, settings, progress=write_bar)
+        if write_bar is not None:
+            write_bar.close()
+        print(f"{path}: {summary}", file=out)
+        return 0
+    finally:
+        await db.dispose()

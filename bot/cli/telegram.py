@@ -1,0 +1,35 @@
+"""`keephome telegram set-webhook`: register KEEPHOME_PUBLIC_URL/webhooks/telegram with the secret token."""
+
+from __future__ import annotations
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.inbound.poller import ALLOWED_UPDATES
+from bot.settings import ConfigError, Settings
+from bot.webhooks.telegram import WEBHOOK_PATH
+
+__all__ = ["run_set_webhook", "set_webhook"]
+
+
+async def set_webhook(settings: Settings) -> str:
+    """Register the webhook; returns what was registered, or raises ConfigError saying what is wrong."""
+    if not settings.telegram_token:
+        raise ConfigError("KEEPHOME_TELEGRAM_TOKEN is missing: there is no bot to register")
+    if not settings.telegram_secret:
+        raise ConfigError("KEEPHOME_TELEGRAM_SECRET is missing: the webhook needs a secret token")
+    url = settings.public_url + WEBHOOK_PATH
+    bot = Bot(settings.telegram_token, base_url=settings.telegram_api_url)
+    try:
+        async with bot:
+            await bot.set_webhook(url=url, secret_token=settings.telegram_secret, allowed_updates=ALLOWED_UPDATES)
+            name = bot.username
+    except TelegramError as exc:
+        raise ConfigError(f"Telegram refused the webhook: {exc.message}") from None
+    return f"webhook for @{name} registered: {url} (updates: {', '.join(ALLOWED_UPDATES)}; secret token set)"
+
+
+async def run_set_webhook(settings: Settings) -> int:
+    """Register the webhook and print what was registered."""
+    print(await set_webhook(settings))
+    return 0

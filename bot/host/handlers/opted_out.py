@@ -1,0 +1,18 @@
+"""opted_out: the tenant said STOP; nothing proactive reaches them any more."""
+
+from __future__ import annotations
+
+from bot.host.turn import Turn
+from bot.settings import Settings
+from bot.store.scene import Scene
+from bot.tenants.status import set_status
+from conversations.model import OptedOut
+
+__all__ = ["handle"]
+
+
+def handle(scene: Scene, turn: Turn, event: OptedOut, index: int, settings: Settings) -> Turn:
+    """Stop the tenant (the one writer of tenant status ends the conversation and holds what is queued)."""
+    scene.flush()  # queued rows of this batch are held too
+    set_status(scene.conn, turn.tenant_id, "stopped", turn.now)
+    return turn

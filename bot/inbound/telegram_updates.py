@@ -1,0 +1,109 @@
+"""Telegram Updates as keephome's inbound messages; the webhook and the poller both commit them through here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from telegram import Bot, Message, Update
+from telegram.error import TelegramError
+
+from bot.channels.base import Channel
+from bot.channels.telegram import TelegramChannel
+from bot.inbound.inbox import InboundMessage, Inbox
+
+__all__ = ["KINDS", "answer_callback", "receive_update", "telegram_bot", "to_inbound"]
+
+log = logging.getLogger(__name__)
+
+# Message kinds without text, in the order Telegram's own clients show them.
+KINDS = (
+    "sticker",
+    "photo",
+    "voice",
+    "video_note",
+    "video",
+    "animation",
+    "audio",
+    "document",
+    "location",
+    "venue",
+    "poll",
+    "dice",
+)
+
+
+def telegram_bot(channels: Mapping[str, Channel]) -> Bot | None:
+    """The PTB bot of the real Telegram channel; None with the sandbox or without Telegram."""
+    channel = channels.get("telegram")
+    return channel.bot if isinstance(channel, TelegramChannel) else None
+
+
+def _start_payload(text: str) -> str | None:
+    """The payload of `/start [payload]` (also `/start@bot`), or None for any other text."""
+    command, _, rest = text.strip().partition(" ")
+    if command.split("@", 1)[0] != "/start":
+        return None
+    return rest.strip()
+
+
+def _message(msg: Message) -> InboundMessage:
+    chat_id = msg.chat.id
+
+    def inbound(text: str | None, payload: dict[str, Any] | None = None) -> InboundMessage:
+        return InboundMessage("telegram", f"{chat_id}:{msg.message_id}", str(chat_id), text, payload or {})
+
+    if msg.contact is not None:
+        return inbound(
+            None,
+            {
+                "contact_user_id": msg.contact.user_id,
+                "from_id": msg.from_user.id if msg.from_user is not None else None,
+                "contact_phone": msg.contact.phone_number,
+            },
+        )
+    if msg.text is not None:
+        start = _start_payload(msg.text)
+        return inbound(msg.text) if start is None else inbound(None, {"start": start})
+    kind = next((k for k in KINDS if getattr(msg, k, None)), "other")
+    return inbound(None, {"kind": kind})
+
+
+def to_inbound(update: Update) -> InboundMessage | None:
+    """What the conversation sees of an Update; None for what keephome ignores."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat if query.message is not None else None
+        if query.data is None or (chat is not None and chat.type != "private"):
+            return None
+        sender = chat.id if chat is not None else query.from_user.id
+        return InboundMessage("telegram", f"cb:{query.id}", str(sender), None, {"callback": query.data})
+    msg = update.message
+    # Edits are not new answers; groups and channels are never linked to a tenant.
+    if msg is None or msg.chat.type != "private":
+        return None
+    if msg.from_user is not None and msg.from_user.is_bot:
+        return None
+    return _message(msg)
+
+
+async def answer_callback(bot: Bot, update: Update) -> None:
+    """Stop the button's spinner; outside any transaction, and a failure only costs the spinner."""
+    if update.callback_query is None:
+        return
+    try:
+        await bot.answer_callback_query(update.callback_query.id)
+    except TelegramError as exc:
+        log.info("answering callback query failed: %s", type(exc).__name__)
+
+
+async def receive_update(inbox: Inbox, bot: Bot | None, update: Update) -> str:
+    """Commit the update's message, then answer a button press; returns "stored" or "ignored"."""
+    message = to_inbound(update)
+    if message is None:
+        return "ignored"
+    await inbox.submit(message)
+    if bot is not None:
+        await answer_callback(bot, update)
+    return "stored"

@@ -1,0 +1,57 @@
+"""The SMS rules, in one place: what an SMS may not carry, and what it costs.
+
+Datatilsynet: SMS is for reminders and short service messages; amounts, debt and eviction wording stay
+out of it. `keephome check` applies these rules to every rendered SMS text, and the console warns an
+adviser before a reply that breaks them goes out by SMS.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+__all__ = ["amount_like", "forbidden_words_in", "sms_segments", "typographic"]
+
+# "2.500 kr", "kr. 300", "1 200,50 kr", "300,-", "7.100,50": an amount of money however it is written.
+_AMOUNT = re.compile(
+    r"\d[\d.,\s]*\s*(?:kr\b|kr\.|dkk\b|kroner\b|,-)"
+    r"|(?:\bkr\.?|\bdkk)\s*\d"
+    r"|\b\d{1,3}(?:[.\s]\d{3})+,\d{1,2}\b",
+    re.IGNORECASE,
+)
+# What a person may type as an amount without any unit ("4500", "2.500"); the texts' own phone numbers and
+# codes are not written like that, so only a person's reply is checked for it.
+_BARE_AMOUNT = re.compile(r"(?<![+\d])\b\d{1,3}(?:\.\d{3})+\b|(?<![+\d])\b\d{4,5}\b(?!\d)")
+
+_GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
+_TYPOGRAPHIC = frozenset("‘’“”„–—…")
+
+
+def amount_like(text: str, *, bare_numbers: bool = False) -> bool:
+    """Whether the text carries an amount; with `bare_numbers`, also a number that may be one ("4500")."""
+    return bool(_AMOUNT.search(text) or (bare_numbers and _BARE_AMOUNT.search(text)))
+
+
+def forbidden_words_in(text: str, words: Iterable[str]) -> list[str]:
+    """The forbidden words (debt, eviction …) the text contains as whole words, sorted."""
+    lowered = text.lower()
+    return sorted({w for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", lowered)})
+
+
+def typographic(text: str) -> bool:
+    """Whether typographic quotes or dashes force the whole SMS into UCS-2 (70 characters a segment)."""
+    return bool(_TYPOGRAPHIC & set(text))
+
+
+def sms_segments(text: str) -> tuple[str, int]:
+    """The encoding (GSM-7 or UCS-2) and segment count Twilio would use for a text."""
+    if all(c in _GSM_BASIC or c in _GSM_EXTENSION for c in text):
+        septets = sum(2 if c in _GSM_EXTENSION else 1 for c in text)
+        return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
+    units = len(text.encode("utf-16-le")) // 2
+    return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)

@@ -1,0 +1,42 @@
+"""What the housing organisation's ledger says, applied: tenants and rent positions, and reminders that stop.
+
+A tenant an import shows paid up stops hearing reminders the same day: a waiting reminder conversation
+ends, with a thank-you when the tenant had already read its question. Everything lands in one
+transaction with an audit entry, so an import is all or nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from bot.reminders.timers import balance_updated
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.schema import audit_log
+from bot.tenants.csv_rows import ImportRow
+from bot.tenants.upsert import ImportSummary, upsert_rows
+
+__all__ = ["import_tenants"]
+
+log = logging.getLogger(__name__)
+
+
+async def import_tenants(
+    db: Database,
+    rows: Sequence[ImportRow],
+    now: datetime,
+    settings: Settings,
+    *,
+    actor: str = "cli",
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Create or update every row's tenant and rent position in one transaction, with an audit entry."""
+    async with db.write() as conn:
+        summary = await upsert_rows(conn, rows, now, progress)
+        if summary.settled_ids:
+            await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
+        await conn.execute(audit_log.insert().values(at=now, actor=actor, action="tenants.import", detail=str(summary)))
+    log.info("tenant import by %s: %d new, %d updated", actor, summary.created, summary.updated)
+    return summary

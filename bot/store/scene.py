@@ -1,0 +1,189 @@
+"""The rows one write transaction adds, written at its end with one insert per table.
+
+Handlers add rows instead of executing an INSERT each (mailroom's scenes and hooks): a batch of a
+thousand inbound messages, or the morning's reminders, then costs one statement per table. Rows that
+depend on each other (a message and its outbox row) are added as one unit. When a batch insert fails,
+the units are written again one at a time, each in a savepoint, so one bad row never fails its batch: the
+bad unit is left out and logged by id.
+
+Ids of the tables in `ALLOCATED` are known when a row is added (a consent can name its evidence
+message, an outbox row its message): on SQLite the writer holds the lock for the whole transaction, so
+the next ids follow the largest one; on PostgreSQL they come from the column's sequence, a few at a time.
+
+`Scene.of(conn)` gives the one scene of the connection's current transaction; `Database.run` and
+`Database.write` flush it before they commit, so no caller can forget to.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Insert, Table, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from bot.store.schema import conversations, messages, metadata, outbox
+
+__all__ = ["ALLOCATED", "Scene", "flush_pending"]
+
+log = logging.getLogger(__name__)
+
+# Tables whose ids a handler needs before the row is written.
+ALLOCATED: tuple[Table, ...] = (messages, outbox, conversations)
+# Ids fetched from a PostgreSQL sequence per trip; unused ones leave harmless gaps.
+_PG_ID_CHUNK = 64
+_SQLITE_ID_CHUNK = 4096
+# Tables in foreign-key order, so a unit's rows are written parents first.
+_ORDER = {table.name: index for index, table in enumerate(metadata.sorted_tables)}
+_INSERTS: dict[str, Insert] = {}
+_KEY = "keephome.scene"
+
+
+def _insert(table: Table) -> Insert:
+    stmt = _INSERTS.get(table.name)
+    if stmt is None:
+        stmt = _INSERTS[table.name] = table.insert()
+    return stmt
+
+
+@dataclass
+class _Ids:
+    """Ids of one table reserved for this scene and not handed out yet."""
+
+    free: deque[int] = field(default_factory=deque)
+
+
+@dataclass
+class Scene:
+    """Pending rows of one transaction, grouped in units that are written or left out together."""
+
+    conn: Connection
+    _units: list[list[tuple[Table, dict[str, Any]]]] = field(default_factory=list)
+    _ids: dict[str, _Ids] = field(default_factory=dict)
+    _pending: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    _keys: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, conn: Connection) -> Scene:
+        """The scene of `conn`'s current transaction (made on first use)."""
+        transaction = conn.get_transaction()
+        if transaction is None:
+            raise RuntimeError("a scene needs a transaction")
+        found = conn.info.get(_KEY)
+        if found is not None and found[0]() is transaction:
+            scene: Scene = found[1]
+            return scene
+        scene = cls(conn)
+        conn.info[_KEY] = (weakref.ref(transaction), scene)
+        return scene
+
+    def next_id(self, table: Table) -> int:
+        """An id for a row of `table` that this scene will write."""
+        ids = self._ids.setdefault(table.name, _Ids())
+        if not ids.free:
+            ids.free.extend(self._reserve(table))
+        return ids.free.popleft()
+
+    def _reserve(self, table: Table) -> list[int]:
+        if self.conn.dialect.name == "postgresql":
+            sequence = select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery()
+            found = self.conn.execute(
+                select(func.nextval(sequence)).select_from(func.generate_series(1, _PG_ID_CHUNK))
+            ).scalars()
+            return sorted(int(value) for value in found)
+        # SQLite: this transaction holds the write lock, so nobody else takes ids meanwhile.
+        pending = [key[1] for key in self._pending if key[0] == table.name]
+        largest = self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        start = max([int(largest), *pending]) + 1
+        return list(range(start, start + _SQLITE_ID_CHUNK))
+
+    def add(self, *rows: tuple[Table, dict[str, Any]]) -> None:
+        """Add one unit: rows written together or not at all (parents are ordered first)."""
+        unit = sorted(rows, key=lambda pair: _ORDER[pair[0].name])
+        self._units.append(unit)
+        for table, row in unit:
+            if "id" in row and table in ALLOCATED:
+                self._pending[(table.name, int(row["id"]))] = row
+
+    def first_use(self, table: Table, key: str) -> bool:
+        """False when a pending row of `table` already took this unique key (a repeat within the transaction)."""
+        if (table.name, key) in self._keys:
+            return False
+        self._keys.add((table.name, key))
+        return True
+
+    def pending_row(self, table: Table, row_id: int) -> dict[str, Any] | None:
+        """The not yet written row of `table` with this id (to change it before it is written)."""
+        return self._pending.get((table.name, row_id))
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    @contextmanager
+    def isolated(self) -> Iterator[None]:
+        """A savepoint for one piece of work; if it raises, its pending rows go too."""
+        # What came before is written first: a flush inside the savepoint must not take it along.
+        self.flush()
+        mark = len(self._units)
+        try:
+            with self.conn.begin_nested():
+                yield
+        except Exception:
+            self._drop_after(mark)
+            raise
+
+    def _drop_after(self, mark: int) -> None:
+        for unit in self._units[mark:]:
+            for table, row in unit:
+                if "id" in row:
+                    self._pending.pop((table.name, int(row["id"])), None)
+        del self._units[mark:]
+
+    def flush(self) -> int:
+        """Write every pending unit; returns how many were left out because they could not be written."""
+        units, self._units, self._pending, self._keys = self._units, [], {}, set()
+        if not units:
+            return 0
+        try:
+            with self.conn.begin_nested():
+                for table, rows in _by_table(units):
+                    self.conn.execute(_insert(table), rows)
+            return 0
+        except (IntegrityError, DBAPIError) as exc:
+            log.warning("a batch of %d units failed (%s); writing them one by one", len(units), type(exc).__name__)
+        return sum(0 if self._write_unit(unit) else 1 for unit in units)
+
+    def _write_unit(self, unit: list[tuple[Table, dict[str, Any]]]) -> bool:
+        try:
+            with self.conn.begin_nested():
+                for table, row in unit:
+                    self.conn.execute(_insert(table), row)
+        except (IntegrityError, DBAPIError) as exc:
+            where = ", ".join(f"{table.name}:{row.get('id', row.get('idempotency_key', '?'))}" for table, row in unit)
+            log.error("left out a unit that cannot be written (%s): %s", where, type(exc).__name__)
+            return False
+        return True
+
+
+def _by_table(units: Iterable[list[tuple[Table, dict[str, Any]]]]) -> list[tuple[Table, list[dict[str, Any]]]]:
+    grouped: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
+    for unit in units:
+        for table, row in unit:
+            grouped.setdefault(table.name, (table, []))[1].append(row)
+    return sorted(grouped.values(), key=lambda pair: _ORDER[pair[0].name])
+
+
+def flush_pending(conn: Connection) -> None:
+    """Write the current transaction's scene, if it has one (the database calls this before commit)."""
+    found = conn.info.get(_KEY)
+    if found is None:
+        return
+    transaction = conn.get_transaction()
+    if found[0]() is transaction and transaction is not None:
+        found[1].flush()
+    conn.info.pop(_KEY, None)

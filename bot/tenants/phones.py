@@ -1,0 +1,39 @@
+"""E.164 phone numbers, in one place: what an import, Twilio and a shared Telegram contact give us."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+
+__all__ = ["e164", "from_telegram_contact"]
+
+# Longer than any phone number written with spaces and dashes: not a number, not worth parsing.
+_MAX_LENGTH = 32
+
+
+@lru_cache(maxsize=65536)
+def e164(raw: str, region: str | None = "DK") -> str | None:
+    """The number in E.164 form, or None when it is not a valid number.
+
+    `region` is how a number without a country code is read (a Danish ledger writes 20 12 34 56);
+    with `region=None` only international numbers are accepted (Twilio always sends "+45…").
+    """
+    raw = raw.strip()
+    if not raw or len(raw) > _MAX_LENGTH or (region is None and not raw.startswith("+")):
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    # parse() does not validate: a number of the wrong length parses fine.
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def from_telegram_contact(raw: str) -> str | None:
+    """A number Telegram shares (usually international digits without '+') in E.164, or None."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    international = raw.strip().startswith("+") or len(digits) > 8
+    return e164(f"+{digits}" if international else digits)

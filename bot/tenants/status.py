@@ -1,0 +1,62 @@
+"""The one writer of a tenant's status: active, stopped (opted out), wrong_number or erased.
+
+Whoever learns it — the tenant's own keyword, the carrier's opt-out (Twilio 21610) on a status callback
+or on a send, an import with a new number, erasure — changes it here, so leaving "active" always does
+the same two things: the waiting conversation ends, and proactive messages already queued are held
+(a reply to the tenant's own keyword still goes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, update
+
+from bot.store.schema import STATUS_RANK, conversations, messages, outbox, tenants
+
+__all__ = ["STATUSES", "set_status"]
+
+STATUSES = ("active", "stopped", "wrong_number", "erased")
+
+
+def set_status(
+    conn: Connection,
+    tenant_id: int,
+    status: str,
+    now: datetime,
+    *,
+    only_from: Iterable[str] | None = None,
+) -> bool:
+    """Set the status (only from the listed ones, when given); returns whether it changed."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown tenant status {status!r}")
+    where = [tenants.c.id == tenant_id, tenants.c.status != status]
+    if only_from is not None:
+        where.append(tenants.c.status.in_(list(only_from)))
+    changed = conn.execute(update(tenants).where(*where).values(status=status, updated_at=now)).rowcount
+    if changed and status != "active":
+        _stop_proactive(conn, tenant_id, status, now)
+    return bool(changed)
+
+
+def _stop_proactive(conn: Connection, tenant_id: int, status: str, now: datetime) -> None:
+    """Nothing proactive may leave for this tenant any more, and nothing waits for their answer."""
+    held = conn.execute(
+        update(outbox)
+        .where(outbox.c.tenant_id == tenant_id, outbox.c.state == "pending", outbox.c.proactive.is_(True))
+        .values(state="held", last_error=status)
+        .returning(outbox.c.message_id)
+    ).scalars()
+    message_ids = list(held)
+    if message_ids:
+        conn.execute(
+            update(messages)
+            .where(messages.c.id.in_(message_ids))
+            .values(status="held", status_rank=STATUS_RANK["held"], updated_at=now)
+        )
+    conn.execute(
+        update(conversations)
+        .where(conversations.c.tenant_id == tenant_id, conversations.c.active.is_(True))
+        .values(active=False, waiting_until=None, ended_reason=status, updated_at=now)
+    )

@@ -1,0 +1,147 @@
+"""Keyword commands: what a whole-message keyword (STOP, START, HJÆLP, ...) does, as events for the host."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from conversations import engine
+from conversations.keywords import Keyword, KeywordKind, classify, looks_like_stop_wish
+from conversations.model import (
+    Channel,
+    Context,
+    Event,
+    FlowSettings,
+    LanguageChanged,
+    MessageRequested,
+    OptedIn,
+    OptedOut,
+    TextReceived,
+    WrongNumberReported,
+)
+from conversations.state import State
+
+__all__ = ["ALWAYS_ON", "CommandResult", "TenantFacts", "command"]
+
+# These work even while an adviser holds the case: the bot answers nothing else then.
+ALWAYS_ON = ("opt_out", "opt_in", "language", "withdraw_consent")
+
+
+@dataclass(frozen=True)
+class TenantFacts:
+    """What a command may know of the tenant who wrote."""
+
+    first_name: str
+    language: str
+    channel: Channel
+    status: str
+    consented: bool
+    held: bool
+    conversation: State | None
+    languages: tuple[str, ...]
+    telegram_on: bool
+    settings: FlowSettings
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """A keyword's events; `started` is a new conversation to save, `resumed` replaces the open one."""
+
+    kind: str
+    events: tuple[Event, ...]
+    started: State | None = None
+    resumed: State | None = None
+
+
+def _start(flow: str, facts: TenantFacts, channel: Channel, now: datetime) -> tuple[State, list[Event]]:
+    context = Context(facts.first_name, facts.language, channel, None, facts.settings)
+    return engine.start(flow, context, now)
+
+
+def _started(kind: str, flow: str, facts: TenantFacts, now: datetime) -> CommandResult:
+    state, events = _start(flow, facts, facts.channel, now)
+    return CommandResult(kind, tuple(events), started=state)
+
+
+def _opt_out(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if facts.status == "stopped":
+        return CommandResult("opt_out", ())  # confirmed once already
+    return CommandResult("opt_out", (OptedOut(), MessageRequested("keyword.opted_out")))
+
+
+def _opt_in(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if facts.status not in ("stopped", "active"):
+        return CommandResult("opt_in", ())  # a wrong number stays wrong until the organisation corrects it
+    return CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted_in")))
+
+
+def _wrong_number(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    return CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
+
+
+def _help(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if facts.conversation is not None and engine.accepts_help_word(facts.conversation):
+        return None  # "I need help" answers the open question
+    return _started("help", "help_info", facts, now)
+
+
+def _language(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    language = kw.language
+    if language is None or language not in facts.languages:
+        return None
+    events: list[Event] = [LanguageChanged(language), MessageRequested("keyword.language_changed")]
+    open_state = facts.conversation
+    if open_state is None or facts.status != "active" or facts.held:
+        return CommandResult("language", tuple(events))
+    resumed = replace(open_state, language=language)
+    events.extend(engine.current_question(resumed))
+    return CommandResult("language", tuple(events), resumed=resumed)
+
+
+def _telegram(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if facts.channel != "sms" or facts.status != "active" or not facts.telegram_on:
+        return None  # on Telegram already, no Telegram here, or not to be written to: an ordinary message
+    offer, _question = _start("telegram_offer", facts, "sms", now)
+    # The tenant's own word answers the offer "yes", so the code goes out at once.
+    state, events = engine.resume(offer, TextReceived(text, "sms"), now)
+    return CommandResult("telegram", tuple(events), started=state)
+
+
+def _withdraw_consent(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if not facts.consented:
+        return CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
+    return _started("withdraw_consent", "withdraw_consent", facts, now)
+
+
+_Command = Callable[[Keyword, str, TenantFacts, datetime], CommandResult | None]
+
+_COMMANDS: dict[KeywordKind, _Command] = {
+    "opt_out": _opt_out,
+    "opt_in": _opt_in,
+    "wrong_number": _wrong_number,
+    "help": _help,
+    "language": _language,
+    "telegram": _telegram,
+    "withdraw_consent": _withdraw_consent,
+}
+
+
+def _stop_hint(text: str, facts: TenantFacts) -> CommandResult | None:
+    if facts.status != "active" or facts.held or not looks_like_stop_wish(text):
+        return None
+    return CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
+
+
+def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    """What the whole message means as a command, or None when it is an ordinary message (an answer)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    if text is None:
+        return None  # a sticker, a photo, a button: never a keyword
+    keyword = classify(text, facts.languages)
+    if keyword is None:
+        return _stop_hint(text, facts)
+    if facts.held and keyword.kind not in ALWAYS_ON:
+        return None  # a person holds the case: the message is theirs to answer
+    return _COMMANDS[keyword.kind](keyword, text, facts, now)

@@ -1,0 +1,69 @@
+"""`GET /`: in the demo a page linking the simulator and the console; in `run` a redirect to the console."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from bot.app import create_app
+from bot.console.accounts import DEMO_STAFF, ensure_demo_staff
+from bot.runtime import Runtime
+from tests.support.console import add_person
+
+
+def _client(rt: Runtime) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://127.0.0.1:8000")
+
+
+@pytest.fixture
+async def demo(runtime: Runtime) -> AsyncIterator[tuple[httpx.AsyncClient, list[tuple[str, str, str]]]]:
+    """The demo's app, with the demo's staff accounts and the passwords printed at start-up."""
+    runtime.demo = True
+    logins = await ensure_demo_staff(runtime.db, datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    async with _client(runtime) as client:
+        yield client, logins
+
+
+async def test_the_demo_front_page_links_the_simulator_and_the_console(
+    demo: tuple[httpx.AsyncClient, list[tuple[str, str, str]]],
+) -> None:
+    client, _ = demo
+    page = await client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'href="/simulator"' in page.text
+    assert 'href="/console/"' in page.text
+    assert "<script" not in page.text
+
+
+async def test_the_demo_front_page_names_the_accounts_but_not_their_passwords(
+    demo: tuple[httpx.AsyncClient, list[tuple[str, str, str]]],
+) -> None:
+    client, logins = demo
+    text = (await client.get("/")).text
+    for _role, email in DEMO_STAFF:
+        assert email in text
+    assert text.index(DEMO_STAFF[0][1]) < text.index(DEMO_STAFF[1][1]) < text.index(DEMO_STAFF[2][1])
+    for _role, _email, password in logins:
+        assert password not in text
+
+
+async def test_the_front_page_escapes_what_it_shows(runtime: Runtime) -> None:
+    runtime.demo = True
+    await add_person(runtime, "<b>x</b>@example.org", "adviser")
+    async with _client(runtime) as client:
+        text = (await client.get("/")).text
+    assert "&lt;b&gt;x&lt;/b&gt;@example.org" in text and "<b>x</b>" not in text
+
+
+async def test_run_sends_the_front_door_to_the_console_and_has_no_simulator(runtime: Runtime) -> None:
+    assert runtime.demo is False
+    async with _client(runtime) as client:
+        answer = await client.get("/")
+        assert answer.status_code in (302, 307)
+        assert answer.headers["location"] == "/console/"
+        assert (await client.get("/simulator")).status_code == 404
+        assert (await client.get("/simulator/api/tenants")).status_code == 404

@@ -1,0 +1,146 @@
+"""The inbound handler: keyword commands as events, one writer of tenant status, consent evidence, links."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime
+from bot.store.schema import consents, conversations, link_codes, messages, outbox, tenants
+from tests.conftest import make_settings, started_runtime
+from tests.support.helpers import add_tenant
+
+PHONE = "+4520123456"
+
+
+async def _say(rt: Runtime, text: str, sid: str, sender: str = PHONE, channel: str = "sms") -> list[str]:
+    """Send one message through inbox, processor and sender; returns the texts that reached the phone."""
+    before = len(rt.sandbox[channel].to(sender))
+    await rt.inbox.submit(InboundMessage(channel=channel, provider_id=sid, sender=sender, text=text))
+    await rt.processor.process_all()
+    await rt.sender.drain()
+    return [m.text for m in rt.sandbox[channel].to(sender)[before:]]
+
+
+async def _one(rt: Runtime, query: object) -> object:
+    async with rt.db.read() as conn:
+        return (await conn.execute(query)).scalar_one()  # type: ignore[call-overload]
+
+
+async def test_withdrawal_without_a_consent_says_there_is_nothing_to_withdraw(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    [reply] = await _say(runtime, "TILBAGEKALD", "SM1")
+    assert "ikke" in reply.lower() and "trukket dit ja tilbage" not in reply
+    assert await _one(runtime, select(func.count()).select_from(consents)) == 0
+
+
+async def test_consent_keeps_the_tenants_yes_as_evidence_and_withdrawal_ends_it(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "3", "SM2")  # talk to an adviser
+    await _say(runtime, "ja", "SM3")
+    async with runtime.db.read() as conn:
+        consent = (await conn.execute(select(consents))).one()
+        said = (await conn.execute(select(messages).where(messages.c.id == consent.evidence_message_id))).one()
+    assert (said.tenant_id, said.direction, said.text, said.provider_id) == (tenant_id, "in", "ja", "SM3")
+    assert consent.withdrawn_at is None
+    [reply] = await _say(runtime, "tilbagekald", "SM4")
+    assert "trukket dit ja tilbage" in reply
+    assert await _one(runtime, select(consents.c.withdrawn_at.is_not(None))) is True
+
+
+async def test_help_outside_a_question_runs_the_help_flow(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    [reply] = await _say(runtime, "HJÆLP", "SM1")
+    assert "Boligselskabet" in reply and "STOP" in reply
+    async with runtime.db.read() as conn:
+        row = (await conn.execute(select(conversations).where(conversations.c.tenant_id == tenant_id))).one()
+    assert (row.flow, row.active, row.ended_reason) == ("help_info", False, "help_given")
+
+
+async def test_stop_ends_the_waiting_conversation_and_holds_what_was_queued(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            outbox.insert().values(
+                message_id=(await conn.execute(select(func.min(messages.c.id)))).scalar_one(),
+                tenant_id=tenant_id,
+                channel="sms",
+                template="common.nudge",
+                values={},
+                language="da",
+                proactive=True,
+                not_before=runtime.clock() + timedelta(hours=3),
+                attempts=0,
+                next_attempt_at=runtime.clock() + timedelta(hours=3),
+                idempotency_key="later",
+                state="pending",
+                created_at=runtime.clock(),
+            )
+        )
+    [reply] = await _say(runtime, "stop", "SM2")
+    assert "afmeldt" in reply
+    async with runtime.db.read() as conn:
+        active = (await conn.execute(select(func.count()).where(conversations.c.active.is_(True)))).scalar_one()
+        later = (await conn.execute(select(outbox.c.state).where(outbox.c.idempotency_key == "later"))).scalar_one()
+        status = (await conn.execute(select(tenants.c.status).where(tenants.c.id == tenant_id))).scalar_one()
+    assert (active, later, status) == (0, "held", "stopped")
+
+
+async def test_two_messages_of_one_tenant_in_one_batch_are_a_conversation(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    # Both are committed before the processor runs, so one transaction handles them in order.
+    await runtime.inbox.submit(InboundMessage("sms", "SM1", PHONE, "hej"))
+    await runtime.inbox.submit(InboundMessage("sms", "SM2", PHONE, "1"))
+    assert await runtime.processor.process_all() == 2
+    await runtime.sender.drain()
+    texts = [m.text for m in runtime.sandbox["sms"].to(PHONE)]
+    assert len(texts) == 2
+    assert "Svar med et tal" in texts[0] and "Tak for besked" in texts[1]
+
+
+async def test_a_stranger_hears_from_us_once_a_day(runtime: Runtime) -> None:
+    stranger = "+4520999999"
+    assert len(await _say(runtime, "hej", "SM1", sender=stranger)) == 1
+    assert await _say(runtime, "hallo?", "SM2", sender=stranger) == []
+    runtime.clock.offset += timedelta(days=1)
+    assert len(await _say(runtime, "er der nogen", "SM3", sender=stranger)) == 1
+
+
+@pytest.fixture
+async def with_links(sqlite_url: str) -> AsyncIterator[Runtime]:
+    settings = make_settings(sqlite_url, sms_links=True, telegram_bot="keephome_bot")
+    async with started_runtime(settings) as rt:
+        yield rt
+
+
+async def test_the_telegram_code_sms_carries_a_deep_link_when_links_are_allowed(with_links: Runtime) -> None:
+    tenant_id = await add_tenant(with_links.db)
+    replies = await _say(with_links, "TELEGRAM", "SM1")
+    code_sms = replies[-1]
+    assert "https://t.me/keephome_bot?start=" in code_sms
+    token = code_sms.split("?start=", 1)[1].split()[0]
+    # Opening the link sends /start with the token (the Telegram update carries it as the start payload).
+    await with_links.inbox.submit(InboundMessage("telegram", "777:1", "777", None, {"start": token}))
+    await with_links.processor.process_all()
+    assert await _one(with_links, select(tenants.c.telegram_chat_id).where(tenants.c.id == tenant_id)) == 777
+
+
+async def test_without_sms_links_the_code_sms_has_no_link(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    replies = await _say(runtime, "TELEGRAM", "SM1")
+    assert "t.me" not in " ".join(replies)
+    assert any(ch.isdigit() for ch in replies[-1])
+    assert await _one(runtime, select(func.count()).select_from(link_codes).where(link_codes.c.kind == "token")) == 0
+
+
+def test_sms_links_need_the_bots_name() -> None:
+    from bot.settings import ConfigError
+
+    with pytest.raises(ConfigError, match="KEEPHOME_TELEGRAM_BOT"):
+        make_settings("sqlite+aiosqlite:///x.db", sms_links=True)

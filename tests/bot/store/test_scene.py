@@ -1,0 +1,172 @@
+"""The scene: rows of one transaction written with one insert per table, and one bad unit never fails its batch."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, event, func, select
+
+from bot.outbox.enqueue import enqueue
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.scene import Scene
+from bot.store.schema import audit_log, messages, outbox
+from tests.support.helpers import add_tenant
+
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+def _queue(scene: Scene, tenant_id: int, key: str) -> None:
+    enqueue(
+        scene,
+        now=NOW,
+        channel="sms",
+        template="keyword.opted_in",
+        values={},
+        language="da",
+        idempotency_key=key,
+        tenant_id=tenant_id,
+    )
+
+
+async def _count(db: Database, table: Any) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def test_a_batch_is_one_insert_per_table(db: Database) -> None:
+    tenant_id = await add_tenant(db)
+    inserts: list[str] = []
+
+    def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement.split()[2])
+
+    def work(conn: Connection) -> None:
+        event.listen(conn, "before_cursor_execute", count)
+        try:
+            scene = Scene.of(conn)
+            for i in range(40):
+                _queue(scene, tenant_id, f"k{i}")
+            scene.flush()
+        finally:
+            event.remove(conn, "before_cursor_execute", count)
+
+    await db.run(work)
+    assert await _count(db, outbox) == 40
+    assert await _count(db, messages) == 40
+    # PostgreSQL's executemany may split a large batch; 40 rows fit in one statement per table on both.
+    assert sorted(inserts) == ["messages", "outbox"]
+
+
+async def test_one_bad_unit_is_left_out_and_its_neighbours_are_written(db: Database) -> None:
+    tenant_id = await add_tenant(db)
+    await db.run(lambda conn: _queue(Scene.of(conn), tenant_id, "taken"))
+
+    def work(conn: Connection) -> int:
+        scene = Scene.of(conn)
+        _queue(scene, tenant_id, "a")
+        _queue(scene, tenant_id, "taken")  # committed before: the unique key refuses it
+        _queue(scene, tenant_id, "b")
+        return scene.flush()
+
+    assert await db.run(work) == 1
+    async with db.read() as conn:
+        keys = (await conn.execute(select(outbox.c.idempotency_key).order_by(outbox.c.id))).scalars().all()
+        orphans = (
+            await conn.execute(
+                select(func.count()).select_from(messages).where(~messages.c.id.in_(select(outbox.c.message_id)))
+            )
+        ).scalar_one()
+    assert keys == ["taken", "a", "b"]
+    assert orphans == 0  # the refused unit's message went with it
+
+
+async def test_ids_are_known_before_the_rows_are_written_and_match_after(db: Database) -> None:
+    tenant_id = await add_tenant(db)
+
+    def work(conn: Connection) -> list[tuple[int, int]]:
+        scene = Scene.of(conn)
+        made = []
+        for i in range(5):
+            queued = enqueue(
+                scene,
+                now=NOW,
+                channel="sms",
+                template="keyword.opted_in",
+                values={},
+                language="da",
+                idempotency_key=f"k{i}",
+                tenant_id=tenant_id,
+            )
+            assert queued is not None
+            made.append((queued.message_id, queued.outbox_id))
+        return made
+
+    made = await db.run(work)
+    async with db.read() as conn:
+        stored = [tuple(r) for r in await conn.execute(select(outbox.c.message_id, outbox.c.id).order_by(outbox.c.id))]
+    assert stored == made
+    assert len({m for m, _ in made}) == 5
+
+
+async def test_the_database_writes_the_scene_before_it_commits(db: Database) -> None:
+    def work(conn: Connection) -> None:
+        Scene.of(conn).add((audit_log, {"at": NOW, "actor": "test", "action": "x", "target": None, "detail": None}))
+
+    await db.run(work)  # no explicit flush
+    async with db.write() as conn:
+        await conn.run_sync(work)
+    assert await _count(db, audit_log) == 2
+
+
+async def test_a_failed_piece_of_work_takes_its_pending_rows_along(db: Database) -> None:
+    tenant_id = await add_tenant(db)
+
+    def work(conn: Connection) -> None:
+        scene = Scene.of(conn)
+        _queue(scene, tenant_id, "kept")
+        with pytest.raises(RuntimeError), scene.isolated():
+            _queue(scene, tenant_id, "dropped")
+            raise RuntimeError("the handler failed")
+        _queue(scene, tenant_id, "after")
+
+    await db.run(work)
+    async with db.read() as conn:
+        keys = (await conn.execute(select(outbox.c.idempotency_key).order_by(outbox.c.id))).scalars().all()
+    assert keys == ["kept", "after"]
+
+
+async def test_a_repeat_within_the_transaction_queues_nothing(db: Database) -> None:
+    tenant_id = await add_tenant(db)
+
+    def work(conn: Connection) -> list[bool]:
+        scene = Scene.of(conn)
+        return [
+            enqueue(
+                scene,
+                now=NOW,
+                channel="sms",
+                template="keyword.opted_in",
+                values={},
+                language="da",
+                idempotency_key="same",
+                tenant_id=tenant_id,
+            )
+            is not None
+            for _ in range(3)
+        ]
+
+    assert await db.run(work) == [True, False, False]
+    assert await _count(db, outbox) == 1

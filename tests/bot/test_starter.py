@@ -1,0 +1,110 @@
+"""bot.starter: the runtime's services start in order, stop in reverse, and the database closes last."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot import starter
+from bot.channels.sandbox import SandboxChannel
+from bot.reminders import jobs as jobs_module
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from bot.starter import running
+from bot.store.flags import PAUSED, write_flag
+from bot.store.migrate import upgrade
+
+
+class RecordingChannel(SandboxChannel):
+    """A sandbox channel that writes down when it starts and stops, and can refuse to start."""
+
+    def __init__(self, name: str, events: list[str], *, fails: bool = False) -> None:
+        super().__init__(name)
+        self.events = events
+        self.fails = fails
+
+    async def start(self) -> None:
+        if self.fails:
+            raise OSError(f"{self.name} is unreachable")
+        self.events.append(f"start {self.name}")
+
+    async def stop(self) -> None:
+        self.events.append(f"stop {self.name}")
+
+
+def _record(monkeypatch: pytest.MonkeyPatch, owner: Any, attr: str, event: str, events: list[str]) -> None:
+    real: Callable[..., Any] = getattr(owner, attr)
+
+    async def recorded(*args: Any, **kwargs: Any) -> Any:
+        events.append(event)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, attr, recorded)
+
+
+async def _runtime(settings: Settings, events: list[str], monkeypatch: pytest.MonkeyPatch, **kw: bool) -> Runtime:
+    channels = {"sms": RecordingChannel("sms", events, **kw), "telegram": RecordingChannel("telegram", events)}
+    rt = build_runtime(settings.model_copy(update={"run_scheduler": True}), channels=channels)  # type: ignore[arg-type]
+    await upgrade(rt.db)
+    for name in ("inbox", "processor", "sender"):
+        _record(monkeypatch, getattr(rt, name), "start", f"start {name}", events)
+        _record(monkeypatch, getattr(rt, name), "stop", f"stop {name}", events)
+    _record(monkeypatch, rt.db, "dispose", "dispose db", events)
+    real_start = jobs_module.start_scheduler
+
+    def start_scheduler(jobs: Any) -> Any:
+        events.append("start scheduler")
+        return real_start(jobs)
+
+    monkeypatch.setattr(starter, "start_scheduler", start_scheduler)
+    _record(monkeypatch, starter, "stop_scheduler", "stop scheduler", events)
+    return rt
+
+
+async def test_services_start_in_order_and_stop_in_reverse(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    rt = await _runtime(settings, events, monkeypatch)
+    async with running(rt):
+        events.append("serving")
+    started = ["start sms", "start telegram", "start inbox", "start processor", "start sender", "start scheduler"]
+    stopped = ["stop scheduler", "stop sender", "stop processor", "stop inbox", "stop telegram", "stop sms"]
+    assert events == [*started, "serving", *stopped, "dispose db"]
+
+
+async def test_without_background_only_the_channels_run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    rt = await _runtime(settings, events, monkeypatch)
+    async with running(rt, background=False):
+        events.append("serving")
+    assert events == ["start sms", "start telegram", "serving", "stop telegram", "stop sms", "dispose db"]
+
+
+async def test_a_channel_that_fails_to_start_unwinds(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    channels = {"telegram": RecordingChannel("telegram", events), "sms": RecordingChannel("sms", events, fails=True)}
+    rt = build_runtime(settings, channels=channels)  # type: ignore[arg-type]
+    await upgrade(rt.db)
+    _record(monkeypatch, rt.db, "dispose", "dispose db", events)
+    with pytest.raises(OSError, match="sms is unreachable"):
+        async with running(rt):
+            events.append("serving")
+    assert events == ["start telegram", "stop telegram", "dispose db"]
+
+
+async def test_the_stored_pause_switch_is_read_at_start(settings: Settings) -> None:
+    rt = build_runtime(settings)
+    await upgrade(rt.db)
+    async with rt.db.write() as conn:
+        await conn.run_sync(write_flag, PAUSED, "1", datetime(2026, 3, 3, tzinfo=UTC))
+    assert rt.paused() is False
+    async with running(rt, background=False):
+        assert rt.paused() is True
+
+
+async def test_an_unmigrated_database_leaves_the_switch_off(settings: Settings) -> None:
+    rt = build_runtime(settings)
+    async with running(rt, background=False):
+        assert rt.paused() is False

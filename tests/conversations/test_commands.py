@@ -1,0 +1,239 @@
+"""Keyword commands: each kind against the tenant's facts, with the exact events and conversations they make."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conversations import engine
+from conversations.commands import ALWAYS_ON, CommandResult, TenantFacts, command
+from conversations.model import (
+    AnswerRecorded,
+    Choice,
+    ConsentWithdrawn,
+    Context,
+    ConversationEnded,
+    FlowSettings,
+    LanguageChanged,
+    MessageRequested,
+    OptedIn,
+    OptedOut,
+    TelegramLinkRequested,
+    TextReceived,
+    WrongNumberReported,
+)
+from conversations.state import State
+
+NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+VALUES: dict[str, Any] = {"first_name": "Amina", "trigger": ""}
+
+
+def _open(step_inputs: tuple[str, ...] = (), channel: str = "sms") -> State:
+    """A payment_check waiting on its first question, or further on after `step_inputs`."""
+    context = Context("Amina", "da", "sms" if channel == "sms" else "telegram", "missed")
+    state, _ = engine.start("payment_check", context, NOW)
+    for text in step_inputs:
+        state, _ = engine.resume(state, TextReceived(text, state.channel), NOW)
+    assert not state.ended
+    return state
+
+
+def _facts(**changes: Any) -> TenantFacts:
+    facts = TenantFacts(
+        first_name="Amina",
+        language="da",
+        channel="sms",
+        status="active",
+        consented=False,
+        held=False,
+        conversation=None,
+        languages=("da", "en"),
+        telegram_on=True,
+        settings=FlowSettings(),
+    )
+    return replace(facts, **changes)
+
+
+OPTED_OUT = CommandResult("opt_out", (OptedOut(), MessageRequested("keyword.opted_out")))
+OPTED_IN = CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted_in")))
+WRONG_NUMBER = CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
+STOP_HINT = CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
+NOTHING_TO_WITHDRAW = CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
+TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested("keyword.language_changed")))
+
+
+@pytest.mark.parametrize(
+    ("text", "changes", "expected"),
+    [
+        # STOP: always wins, confirmed once.
+        ("STOP", {}, OPTED_OUT),
+        ("afmeld", {"conversation": _open()}, OPTED_OUT),
+        ("Stop!", {"held": True}, OPTED_OUT),
+        ("STOP", {"status": "wrong_number"}, OPTED_OUT),
+        ("STOP", {"status": "stopped"}, CommandResult("opt_out", ())),
+        # START: back in, unless the number is not the tenant's.
+        ("START", {"status": "stopped"}, OPTED_IN),
+        ("start", {}, OPTED_IN),
+        ("START", {"status": "stopped", "held": True}, OPTED_IN),
+        ("START", {"status": "wrong_number"}, CommandResult("opt_in", ())),
+        # WRONG NUMBER: reply first, then the fact; not while an adviser holds the case.
+        ("FORKERT NUMMER", {}, WRONG_NUMBER),
+        ("wrong number", {"status": "stopped"}, WRONG_NUMBER),
+        ("FORKERT NUMMER", {"held": True}, None),
+        # Words that only work when no person holds the case.
+        ("HJÆLP", {"held": True}, None),
+        ("TELEGRAM", {"held": True}, None),
+        # Withdrawal without a standing consent: nothing to withdraw, also while held.
+        ("TILBAGEKALD", {}, NOTHING_TO_WITHDRAW),
+        ("withdraw", {"held": True}, NOTHING_TO_WITHDRAW),
+        # Language: only a live language; no open conversation means no question to ask again.
+        ("ENGLISH", {}, TO_ENGLISH),
+        ("engelsk", {"held": True}, TO_ENGLISH),
+        ("türkçe", {"conversation": _open()}, None),
+        ("arabisk", {}, None),
+        # A wish to stop gets the hint, only from an active tenant nobody holds.
+        ("skriv ikke til mig", {}, STOP_HINT),
+        ("please stop texting me", {"conversation": _open()}, STOP_HINT),
+        ("skriv ikke til mig", {"held": True}, None),
+        ("skriv ikke til mig", {"status": "stopped"}, None),
+        ("jeg vil ikke stoppe", {}, None),
+        # Ordinary messages.
+        ("1", {"conversation": _open()}, None),
+        ("Jeg har betalt", {}, None),
+        ("", {}, None),
+        (None, {}, None),
+    ],
+)
+def test_simple_commands(text: str | None, changes: dict[str, Any], expected: CommandResult | None) -> None:
+    assert command(text, _facts(**changes), NOW) == expected
+
+
+def test_always_on_kinds() -> None:
+    assert ALWAYS_ON == ("opt_out", "opt_in", "language", "withdraw_consent")
+
+
+HELP_GIVEN = (MessageRequested("help_info.about", VALUES), ConversationEnded("help_given"))
+
+
+@pytest.mark.parametrize(
+    ("conversation", "channel"),
+    [
+        (None, "sms"),
+        (None, "telegram"),
+        (_open(("2",)), "sms"),  # asks for a date: HJÆLP is no answer to it
+        (_open(("3",)), "sms"),  # asks for consent: yes or no only
+    ],
+    ids=["no conversation", "on telegram", "date question", "consent question"],
+)
+def test_help_outside_a_question_that_takes_it_starts_help_info(conversation: State | None, channel: str) -> None:
+    facts = _facts(conversation=conversation, channel=channel)
+    result = command("HJÆLP", facts, NOW)
+    assert result is not None and result.kind == "help"
+    assert result.events == HELP_GIVEN
+    assert result.resumed is None
+    started = result.started
+    assert started is not None
+    assert (started.flow, started.step, started.ended, started.end_reason) == ("help_info", "about", True, "help_given")
+    assert (started.language, started.channel, started.first_name, started.trigger) == ("da", channel, "Amina", None)
+
+
+@pytest.mark.parametrize("word", ["HJÆLP", "help", "info"])
+def test_help_word_is_the_answer_when_the_open_question_takes_it(word: str) -> None:
+    assert command(word, _facts(conversation=_open()), NOW) is None
+
+
+def test_help_is_in_english_too() -> None:
+    result = command("HELP", _facts(language="en", languages=("da", "en")), NOW)
+    assert result is not None and result.events == HELP_GIVEN
+    assert result.started is not None and result.started.language == "en"
+
+
+QUESTION_CHOICES = (
+    Choice("paid", "choice.paid"),
+    Choice("will_pay", "choice.will_pay"),
+    Choice("part", "choice.part"),
+    Choice("adviser", "choice.adviser"),
+    Choice("info", "choice.info"),
+)
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_language_switch_asks_the_open_question_again_in_the_new_language(channel: str) -> None:
+    conversation = _open(channel=channel)
+    result = command("ENGLISH", _facts(conversation=conversation, channel=channel), NOW)
+    resumed = replace(conversation, language="en")
+    # SMS lists the same choices as numbers, without the Telegram-only "part".
+    choices = QUESTION_CHOICES if channel == "telegram" else tuple(c for c in QUESTION_CHOICES if c.key != "part")
+    question = MessageRequested("payment_check.question", {"first_name": "Amina", "trigger": "missed"}, choices)
+    assert result == CommandResult(
+        "language",
+        (LanguageChanged("en"), MessageRequested("keyword.language_changed"), question),
+        resumed=resumed,
+    )
+
+
+@pytest.mark.parametrize("changes", [{"held": True}, {"status": "stopped"}], ids=["held", "stopped"])
+def test_language_switch_without_asking_again(changes: dict[str, Any]) -> None:
+    assert command("ENGLISH", _facts(conversation=_open(), **changes), NOW) == TO_ENGLISH
+
+
+def test_language_becomes_live_when_listed() -> None:
+    result = command("Türkçe", _facts(languages=("da", "en", "tr")), NOW)
+    assert result == CommandResult("language", (LanguageChanged("tr"), MessageRequested("keyword.language_changed")))
+
+
+def test_telegram_over_sms_answers_the_offer_with_the_tenants_own_word() -> None:
+    result = command("Telegram", _facts(conversation=_open()), NOW)
+    assert result is not None
+    assert result.events == (
+        AnswerRecorded("offer", "yes", "Telegram"),
+        MessageRequested("telegram_offer.requested", VALUES),
+        TelegramLinkRequested(),
+        ConversationEnded("link_requested"),
+    )
+    assert result.kind == "telegram" and result.resumed is None
+    started = result.started
+    assert started is not None
+    assert (started.flow, started.channel, started.ended, started.end_reason) == (
+        "telegram_offer",
+        "sms",
+        True,
+        "link_requested",
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"channel": "telegram"}, {"status": "stopped"}, {"status": "wrong_number"}, {"telegram_on": False}],
+    ids=["on telegram", "stopped", "wrong number", "telegram off"],
+)
+def test_telegram_is_an_ordinary_message_otherwise(changes: dict[str, Any]) -> None:
+    assert command("TELEGRAM", _facts(**changes), NOW) is None
+
+
+@pytest.mark.parametrize("changes", [{}, {"held": True}, {"channel": "telegram"}], ids=["free", "held", "telegram"])
+def test_withdrawal_of_a_standing_consent_starts_withdraw_consent(changes: dict[str, Any]) -> None:
+    facts = _facts(consented=True, **changes)
+    result = command("TILBAGEKALD", facts, NOW)
+    assert result is not None and result.kind == "withdraw_consent"
+    assert result.events == (
+        ConsentWithdrawn("adviser"),
+        MessageRequested("consent.withdrawn", VALUES),
+        ConversationEnded("consent_withdrawn"),
+    )
+    started = result.started
+    assert started is not None and result.resumed is None
+    assert (started.flow, started.channel, started.end_reason) == (
+        "withdraw_consent",
+        facts.channel,
+        "consent_withdrawn",
+    )
+
+
+def test_a_naive_clock_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        command("STOP", _facts(), NOW.replace(tzinfo=None))

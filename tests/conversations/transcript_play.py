@@ -1,0 +1,232 @@
+"""Playing transcript scenarios: a flow through the engine, or keyword commands the way the host applies them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from bot.outbox.render import Renderer
+from bot.settings import Settings
+from conversations.commands import CommandResult, TenantFacts, command
+from conversations.engine import resume, start
+from conversations.model import (
+    ButtonPressed,
+    Channel,
+    ConsentGiven,
+    ConsentWithdrawn,
+    Context,
+    Event,
+    FactReported,
+    Input,
+    LanguageChanged,
+    MessageRequested,
+    OptedIn,
+    OptedOut,
+    TextReceived,
+    WaitExpired,
+    WrongNumberReported,
+)
+from conversations.state import State
+from tests.conversations.transcript_format import Note, Output, Played, Recorded, Scenario, Shown, Step, TenantInput
+
+__all__ = ["play_commands", "play_flow"]
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
+RENDERER = Renderer(ROOT / "templates", SETTINGS, telegram_on=True)
+STEP = timedelta(minutes=5)
+COMMAND_OPTIONS = frozenset({"flow", "trigger", "status", "consented", "held", "telegram"})
+
+
+def _output(event: Event, language: str, channel: Channel) -> Output:
+    if isinstance(event, MessageRequested):
+        rendered = RENDERER.render(event.template, event.values, language, channel, event.choices)
+        return Shown(event.template, rendered.text, rendered.buttons)
+    fields = tuple((k, v.isoformat() if isinstance(v, date) else v) for k, v in asdict(event).items())
+    return Recorded(event.name, fields)
+
+
+def _engine_input(given: TenantInput, channel: Channel) -> Input:
+    match given.kind:
+        case "text":
+            return TextReceived(given.value, channel)
+        case "button":
+            return ButtonPressed(given.value, channel)
+        case "fact":
+            return FactReported(given.value)
+        case "wait":
+            return WaitExpired()
+
+
+def _later(now: datetime, given: TenantInput, state: State | None) -> datetime:
+    """Five minutes pass between inputs; a wait jumps to the moment the conversation waits until."""
+    if given.kind != "wait":
+        return now + STEP
+    if state is None or state.waiting_until is None:
+        raise ValueError("a [wait] with nothing waiting")
+    return state.waiting_until
+
+
+def _standing(state: State | None) -> str:
+    if state is None:
+        return "no conversation"
+    return f"ended: {state.end_reason}" if state.ended else "still waiting"
+
+
+def play_flow(flow: str, channel: Channel, language: str, now: datetime, scenario: Scenario) -> Played:
+    """Start `flow` and resume it with each input; the state goes through JSON between turns."""
+    unknown = set(scenario.options) - {"trigger"}
+    if unknown:
+        raise ValueError(f"{scenario.name}: unknown options {sorted(unknown)}")
+    context = Context("", language, channel, scenario.options.get("trigger"), SETTINGS.flow_settings())
+    state, events = start(flow, context, now)
+    steps = [Step(None, tuple(_output(e, state.language, state.channel) for e in events))]
+    for given in scenario.inputs:
+        now = _later(now, given, state)
+        state = State.from_json(state.to_json())
+        state, events = resume(state, _engine_input(given, state.channel), now)
+        steps.append(Step(given, tuple(_output(e, state.language, state.channel) for e in events)))
+    return Played(scenario, tuple(steps), (_standing(state),))
+
+
+@dataclass
+class _Tenant:
+    """What the host knows of one tenant, changed by the events it applies (a stand-in, not the host)."""
+
+    channel: Channel
+    language: str
+    status: str = "active"
+    consented: bool = False
+    held: bool = False
+    telegram_on: bool = True
+    conversation: State | None = None
+
+    def facts(self) -> TenantFacts:
+        open_state = self.conversation if self.conversation is not None and not self.conversation.ended else None
+        return TenantFacts(
+            first_name="",
+            language=self.language,
+            channel=self.channel,
+            status=self.status,
+            consented=self.consented,
+            held=self.held,
+            conversation=open_state,
+            languages=tuple(SETTINGS.language_list),
+            telegram_on=self.telegram_on,
+            settings=SETTINGS.flow_settings(),
+        )
+
+    def apply(self, events: Iterable[Event]) -> list[Output]:
+        """Render each event in the language of the moment and apply it, in order."""
+        outputs: list[Output] = []
+        for event in events:
+            outputs.append(_output(event, self.language, self.channel))
+            match event:
+                case LanguageChanged(language=language):
+                    self.language = language
+                case OptedOut():
+                    self._stop("stopped")
+                case WrongNumberReported():
+                    self._stop("wrong_number")
+                case OptedIn():
+                    self.status = "active"
+                case ConsentGiven():
+                    self.consented = True
+                case ConsentWithdrawn():
+                    self.consented = False
+        return outputs
+
+    def _stop(self, status: str) -> None:
+        # Like the host: nothing goes on with a tenant who is not to be written to.
+        self.status = status
+        if self.conversation is not None and not self.conversation.ended:
+            self.conversation = replace(self.conversation, ended=True, end_reason=status, waiting_until=None)
+
+    def closing(self) -> tuple[str, ...]:
+        consented, held = ("yes" if flag else "no" for flag in (self.consented, self.held))
+        line = f"tenant: status={self.status} language={self.language} consented={consented} held={held}"
+        return line, _standing(self.conversation)
+
+
+def _command_outputs(tenant: _Tenant, result: CommandResult) -> list[Output]:
+    outputs: list[Output] = [Note(f"keyword {result.kind}"), *tenant.apply(result.events)]
+    if result.started is not None:
+        outputs.append(Note(f"started {result.started.flow}, {_standing(result.started)}"))
+    if result.resumed is not None:
+        tenant.conversation = result.resumed
+        outputs.append(Note(f"resumed {result.resumed.flow} at {result.resumed.step} in {result.resumed.language}"))
+    return outputs
+
+
+def _to_conversation(tenant: _Tenant, given: Input, now: datetime) -> list[Output]:
+    """A message no command took: the host's order is inactive, held, then the open conversation."""
+    if tenant.status != "active":
+        return [Note(f"ignored: the tenant is {tenant.status}")]
+    if tenant.held:
+        return [Note("to the adviser")]
+    if tenant.conversation is None or tenant.conversation.ended:
+        return [Note("no open conversation")]
+    # Like the host: the conversation goes on in the tenant's language of the moment.
+    state = replace(tenant.conversation, language=tenant.language)
+    tenant.conversation, events = resume(state, given, now)
+    return tenant.apply(events)
+
+
+def _fact(tenant: _Tenant, fact: str, now: datetime) -> list[Output]:
+    if fact in ("case_taken", "case_closed"):
+        tenant.held = fact == "case_taken"
+    if tenant.conversation is None:
+        return []
+    tenant.conversation, events = resume(tenant.conversation, FactReported(fact), now)
+    return tenant.apply(events)
+
+
+def _turn(tenant: _Tenant, given: TenantInput, now: datetime) -> list[Output]:
+    match given.kind:
+        case "text":
+            result = command(given.value, tenant.facts(), now)
+            if result is not None:
+                return _command_outputs(tenant, result)
+            return _to_conversation(tenant, TextReceived(given.value, tenant.channel), now)
+        case "button":
+            return _to_conversation(tenant, ButtonPressed(given.value, tenant.channel), now)
+        case "fact":
+            return _fact(tenant, given.value, now)
+        case "wait":
+            if tenant.conversation is None:
+                return []
+            tenant.conversation, events = resume(tenant.conversation, WaitExpired(), now)
+            return tenant.apply(events)
+
+
+def _tenant(channel: Channel, language: str, scenario: Scenario) -> _Tenant:
+    options = scenario.options
+    unknown = set(options) - COMMAND_OPTIONS
+    if unknown:
+        raise ValueError(f"{scenario.name}: unknown options {sorted(unknown)}")
+    return _Tenant(
+        channel=channel,
+        language=language,
+        status=options.get("status", "active"),
+        consented="consented" in options,
+        held="held" in options,
+        telegram_on=options.get("telegram", "on") == "on",
+    )
+
+
+def play_commands(channel: Channel, language: str, now: datetime, scenario: Scenario) -> Played:
+    """Every text goes through `commands.command` first; what it leaves goes to the open conversation."""
+    tenant = _tenant(channel, language, scenario)
+    first: list[Output] = []
+    flow = scenario.options.get("flow")
+    if flow is not None:
+        context = Context("", language, channel, scenario.options.get("trigger"), SETTINGS.flow_settings())
+        tenant.conversation, events = start(flow, context, now)
+        first = tenant.apply(events)
+    steps = [Step(None, tuple(first))]
+    for given in scenario.inputs:
+        now = _later(now, given, tenant.conversation)
+        steps.append(Step(given, tuple(_turn(tenant, given, now))))
+    return Played(scenario, tuple(steps), tenant.closing())

@@ -1,0 +1,106 @@
+"""The legal clock: which date drives a case, and a priority that orders the advisers' queue for good."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from scheduler.urgency import Stage, case_priority, urgency_of
+
+
+@dataclass(frozen=True)
+class Position:
+    """A rent position as the database row has it: 5,000 kr owed of a 7,000 kr monthly rent, due the 1st."""
+
+    balance_ore: int = 500_000
+    balance_as_of: date | None = date(2026, 2, 20)
+    monthly_rent_ore: int | None = 700_000
+    due_day: int | None = 1
+    demand_sent_on: date | None = None
+    termination_on: date | None = None
+    court_date: date | None = None
+
+
+def position(**values: Any) -> Position:
+    return replace(Position(), **values)
+
+
+@pytest.mark.parametrize(
+    ("values", "stage", "driven_by"),
+    [
+        ({"court_date": date(2026, 3, 10), "termination_on": date(2026, 2, 1)}, "court", date(2026, 3, 10)),
+        ({"court_date": date(2026, 3, 10), "balance_ore": 0}, "court", date(2026, 3, 10)),
+        ({"termination_on": date(2026, 3, 1), "demand_sent_on": date(2026, 1, 5)}, "termination", date(2026, 3, 1)),
+        ({"demand_sent_on": date(2026, 2, 9)}, "demand", date(2026, 2, 9)),
+        ({"demand_sent_on": date(2026, 2, 9), "balance_ore": 0}, "", None),  # paid since the påkrav
+        ({}, "overdue", date(2026, 2, 1)),  # less than a month's rent: this month's due date
+        ({"balance_ore": 1_500_000}, "overdue", date(2025, 12, 1)),  # three rents' worth: back to December
+        ({"balance_ore": 1_500_000, "monthly_rent_ore": None}, "overdue", date(2026, 2, 1)),  # rent unknown
+        ({"balance_ore": 10**10}, "overdue", date(2024, 3, 1)),  # counted back two years at most
+        ({"due_day": 31, "balance_as_of": date(2026, 3, 5)}, "overdue", date(2026, 2, 28)),
+        ({"due_day": None, "balance_as_of": date(2026, 3, 5)}, "overdue", date(2026, 3, 1)),
+        ({"balance_as_of": None}, "", None),  # no balance data
+        ({"balance_ore": 0}, "", None),
+        ({"balance_ore": -10_000}, "", None),  # paid ahead
+    ],
+)
+def test_urgency_names_the_stage_and_the_date_that_drives_it(
+    values: dict[str, Any], stage: Stage, driven_by: date | None
+) -> None:
+    assert urgency_of(position(**values)) == (stage, driven_by)
+
+
+def test_no_rent_position_has_no_urgency() -> None:
+    assert urgency_of(None) == ("", None)
+    assert case_priority(None, date(2026, 3, 1)) == 0
+    assert case_priority(position(balance_ore=0), date(2026, 3, 1)) == 0
+
+
+@pytest.mark.parametrize(
+    ("more_urgent", "less_urgent"),
+    [
+        # the tier: court before termination before påkrav before overdue, whatever the dates
+        ({"court_date": date(2026, 5, 1)}, {"termination_on": date(2026, 3, 1)}),
+        ({"termination_on": date(2026, 9, 1)}, {"demand_sent_on": date(2026, 2, 1)}),
+        ({"demand_sent_on": date(2026, 2, 9)}, {"balance_ore": 9_000_000}),
+        ({"balance_ore": 100}, {"balance_ore": 0}),
+        # within a tier, the closer (earlier) date first
+        ({"court_date": date(2026, 3, 10)}, {"court_date": date(2026, 3, 20)}),
+        ({"termination_on": date(2026, 3, 1)}, {"termination_on": date(2026, 4, 1)}),
+        ({"demand_sent_on": date(2026, 2, 1)}, {"demand_sent_on": date(2026, 2, 9)}),
+        ({"balance_ore": 1_500_000}, {"balance_ore": 700_000}),  # three months behind, then one
+        # the same date: the larger amount first
+        ({"court_date": date(2026, 3, 10), "balance_ore": 900_000}, {"court_date": date(2026, 3, 10)}),
+        ({"balance_ore": 700_000, "monthly_rent_ore": None}, {"balance_ore": 300_000, "monthly_rent_ore": None}),
+    ],
+)
+def test_priority_follows_the_legal_clock(more_urgent: dict[str, Any], less_urgent: dict[str, Any]) -> None:
+    today = date(2026, 2, 20)
+    assert case_priority(position(**more_urgent), today) > case_priority(position(**less_urgent), today)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"court_date": date(2026, 3, 10)},
+        {"termination_on": date(2026, 3, 1)},
+        {"demand_sent_on": date(2026, 2, 9)},
+        {"balance_ore": 1_500_000},
+        {"balance_ore": 0},
+    ],
+)
+def test_priority_does_not_drift_as_days_pass(values: dict[str, Any]) -> None:
+    stored = case_priority(position(**values), date(2026, 2, 20))
+    for today in (date(2026, 1, 1), date(2026, 3, 10), date(2026, 4, 1), date(2030, 1, 1)):
+        assert case_priority(position(**values), today) == stored
+
+
+def test_the_amount_only_breaks_ties_and_priority_fits_a_database_integer() -> None:
+    today = date(2026, 1, 1)
+    rich = case_priority(position(court_date=date(2026, 3, 11), balance_ore=10**12), today)
+    assert rich < case_priority(position(court_date=date(2026, 3, 10), balance_ore=0), today)
+    assert rich < 2**31
+    assert case_priority(position(court_date=date(1990, 1, 1), balance_ore=10**12), today) < 2**31
