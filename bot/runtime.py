@@ -46,11 +46,6 @@ class Runtime:
     demo: bool = False
     pause_flag: bool = False  # the console's switch as stored in settings_flags; read at start, set on change
 
-    @property
-    def sandbox(self) -> dict[str, SandboxChannel]:
-        """The sandbox channels (demo and tests)."""
-        return {k: v for k, v in self.channels.items() if isinstance(v, SandboxChannel)}
-
     def paused(self) -> bool:
         """The global pause switch (a setting; the console can flip it too)."""
         return self.settings.paused or self.pause_flag

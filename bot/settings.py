@@ -182,10 +182,6 @@ class Settings(BaseSettings):
         return sorted({int(x) for x in self.demand_offsets.split(",") if x.strip()}, reverse=True)
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
 

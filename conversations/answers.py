@@ -10,11 +10,9 @@ from conversations.text import normalize, tokens
 
 __all__ = [
     "TAG_WORDS",
-    "matches_tag",
     "parse_amount",
     "parse_date",
     "parse_number",
-    "parse_yes_no",
     "tag_strength",
 ]
 
@@ -99,20 +97,6 @@ def tag_strength(text: str, language: str, tag: str) -> int:
         return 0
     joined = f" {' '.join(parts)} "
     return max((len(word) for word in words if len(word) > 1 and f" {word} " in joined), default=0)
-
-
-def matches_tag(text: str, language: str, tag: str) -> bool:
-    """True when the message means `tag`: the whole message is a tag word, or a short one holds one."""
-    return tag_strength(text, language, tag) > 0
-
-
-def parse_yes_no(text: str, language: str) -> bool | None:
-    """True for yes, False for no, None when the message is neither (or both)."""
-    yes = matches_tag(text, language, "yes")
-    no = matches_tag(text, language, "no")
-    if yes == no:
-        return None
-    return yes
 
 
 def parse_number(text: str, count: int) -> int | None:

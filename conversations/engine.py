@@ -37,7 +37,7 @@ from conversations.model import (
 from conversations.state import State
 from conversations.values import Money, Value
 
-__all__ = ["accepts_help_word", "current_choices", "current_question", "resume", "start"]
+__all__ = ["accepts_help_word", "current_question", "resume", "start"]
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
@@ -262,14 +262,6 @@ def resume(state: State, input: Input, now: datetime) -> Result:
         case ButtonPressed(choice=choice, channel=channel):
             state = replace(state, channel=channel)
             return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, now)
-
-
-def current_choices(state: State) -> tuple[Choice, ...]:
-    """The buttons of the question the conversation waits on (empty when none)."""
-    flow = _current(state)
-    if flow is None or state.ended:
-        return ()
-    return _choices(flow.step(state.step), state.channel)
 
 
 def current_question(state: State) -> list[Event]:

@@ -27,7 +27,6 @@ class Keyword:
     """A recognised keyword; `language` is the target language for kind "language"."""
 
     kind: KeywordKind
-    word: str
     language: str | None = None
 
 
@@ -81,11 +80,8 @@ LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _match(plain: str, words: Iterable[str]) -> str | None:
-    for word in words:
-        if plain == normalize(word):
-            return word
-    return None
+def _match(plain: str, words: Iterable[str]) -> bool:
+    return any(plain == normalize(word) for word in words)
 
 
 def classify(text: str, languages: Iterable[str]) -> Keyword | None:
@@ -99,13 +95,11 @@ def classify(text: str, languages: Iterable[str]) -> Keyword | None:
         words = list(UNIVERSAL_WORDS.get(kind, ()))
         for lang in enabled:
             words.extend(KEYWORD_WORDS[lang].get(kind, ()))
-        found = _match(plain, words)
-        if found is not None:
-            return Keyword(kind=kind, word=found)
+        if _match(plain, words):
+            return Keyword(kind=kind)
     for lang in enabled:
-        found = _match(plain, LANGUAGE_WORDS.get(lang, ()))
-        if found is not None:
-            return Keyword(kind="language", word=found, language=lang)
+        if _match(plain, LANGUAGE_WORDS.get(lang, ())):
+            return Keyword(kind="language", language=lang)
     return None
 
 
@@ -134,7 +128,7 @@ def _is_opt_out_word(plain: str) -> bool:
     words = list(UNIVERSAL_WORDS["opt_out"])
     for table in KEYWORD_WORDS.values():
         words.extend(table.get("opt_out", ()))
-    return _match(plain, words) is not None
+    return _match(plain, words)
 
 
 def looks_like_stop_wish(text: str) -> bool:

@@ -65,13 +65,9 @@ class State:
             "end_reason": self.end_reason,
         }
 
-    def to_json(self) -> str:
-        """Serialise to a JSON string."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
-
     @classmethod
     def from_json(cls, text: str) -> State:
-        """Read a state written by `to_json`."""
+        """Read a state from JSON text (what `to_dict` wrote, as a database may return it)."""
         return cls.from_dict(json.loads(text))
 
     @classmethod

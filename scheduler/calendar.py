@@ -14,7 +14,6 @@ __all__ = [
     "demand_deadline",
     "due_date",
     "earliest_demand_day",
-    "is_hverdag",
     "is_legal_holiday",
     "last_on_time_day",
     "next_hverdag",
@@ -41,11 +40,6 @@ def _holidays_in(year: int) -> frozenset[date]:
 def is_legal_holiday(d: date) -> bool:
     """True on a day the rent rules treat as a helligdag: a Sunday, a public holiday or Grundlovsdag."""
     return d.weekday() == _SUNDAY or d in _holidays_in(d.year)
-
-
-def is_hverdag(d: date) -> bool:
-    """True on a hverdag as counted for the påkrav: Monday to Saturday, except holidays."""
-    return not is_legal_holiday(d)
 
 
 def next_hverdag(d: date) -> date:

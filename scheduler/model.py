@@ -102,7 +102,7 @@ class PolicySettings:
 
 @dataclass(frozen=True, slots=True)
 class PlannedReminder:
-    """A reminder the host should record for today; `key` is unique in the database."""
+    """A reminder the host should record for today; (tenant, trigger, period, offset) is unique in the database."""
 
     tenant_id: int
     trigger: Trigger
@@ -111,11 +111,6 @@ class PlannedReminder:
     reason: str
     computed_from: dict[str, str] = field(hash=False)
     urgency: int
-
-    @property
-    def key(self) -> tuple[int, str, str, int | None]:
-        """The planning key (tenant, trigger, period, offset) that makes planning idempotent."""
-        return (self.tenant_id, self.trigger.value, self.period, self.offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +122,9 @@ class PlanSummary:
     # Snapshots skipped before any trigger is looked at.
     stale: int = 0
     unreachable: int = 0
-    # Reminders that would have been planned but were held back, or lost to a more urgent one.
+    # Reminders that would have been planned but were held back.
     held_by_paid_claim: int = 0
     held_by_conversation: int = 0
-    superseded: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,17 +23,7 @@ from scheduler.model import (
 )
 from scheduler.rent_day import RentDay, due_date_before, period_of
 
-__all__ = [
-    "URGENCY",
-    "DayPlan",
-    "PlanSummary",
-    "PlannedReminder",
-    "PolicySettings",
-    "RentSnapshot",
-    "Trigger",
-    "plan",
-    "plan_day",
-]
+__all__ = ["plan"]
 
 Rule = Callable[[RentSnapshot, RentDay], PlannedReminder | None]
 
@@ -168,7 +158,6 @@ def _plan_one(s: RentSnapshot, rd: RentDay, tally: Counter[str]) -> PlannedRemin
         if s.paid_claim_until is not None and s.paid_claim_until >= rd.day:
             tally["held_by_paid_claim"] += 1
             return None
-    tally["superseded"] += len(candidates) - 1
     return best
 
 
@@ -193,11 +182,5 @@ def plan(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings)
         unreachable=tally["unreachable"],
         held_by_paid_claim=tally["held_by_paid_claim"],
         held_by_conversation=tally["held_by_conversation"],
-        superseded=tally["superseded"],
     )
     return DayPlan(day=day, reminders=tuple(planned), summary=summary)
-
-
-def plan_day(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings) -> list[PlannedReminder]:
-    """The reminders planned for `day`, most urgent first (see `plan` for the summary)."""
-    return list(plan(snapshots, day, settings).reminders)

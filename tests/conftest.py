@@ -15,12 +15,12 @@ import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bot.channels.sandbox import SandboxChannel
 from bot.runtime import Clock, Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from bot.starter import running
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from tests.support.drive import FailingSandbox
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -125,9 +125,9 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 async def started_runtime(
     settings: Settings, clock: Clock | None = None, *, background: bool = False, **channels: Any
 ) -> AsyncIterator[Runtime]:
-    """A migrated runtime, running for the block: sandbox channels unless others are given, and no
-    background tasks unless asked (tests drain the inbox, processor and sender by hand)."""
-    chosen = {"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}
+    """A migrated runtime, running for the block: sandbox channels (whose sends a test can make fail) unless
+    others are given, and no background tasks unless asked (tests drain the inbox, processor and sender by hand)."""
+    chosen = {"sms": FailingSandbox("sms"), "telegram": FailingSandbox("telegram")}
     chosen.update(channels)
     rt = build_runtime(settings, channels=chosen, clock=clock)  # type: ignore[arg-type]
     await upgrade(rt.db)

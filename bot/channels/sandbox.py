@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +15,6 @@ __all__ = ["SandboxChannel", "SentMessage"]
 class SentMessage:
     """What a tenant's simulated phone received."""
 
-    seq: int
     address: str
     text: str
     buttons: tuple[tuple[str, str], ...]
@@ -26,14 +24,12 @@ class SentMessage:
 
 
 class SandboxChannel:
-    """Records every message; `fail_next` lets a test make the next sends fail."""
+    """Records every message."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.sent: list[SentMessage] = []
-        self.fail_next: list[SendResult] = []
         self._ids = itertools.count(1)
-        self._changed = asyncio.Condition()
 
     async def start(self) -> None:
         """Nothing to open."""
@@ -43,22 +39,10 @@ class SandboxChannel:
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Record the message as delivered to the simulated phone."""
-        if self.fail_next:
-            return self.fail_next.pop(0)
-        seq = next(self._ids)
-        provider_id = f"sbx-{self.name}-{seq}"
-        self.sent.append(
-            SentMessage(seq, message.address, message.text, message.buttons, provider_id, message.outbox_id)
-        )
-        async with self._changed:
-            self._changed.notify_all()
+        provider_id = f"sbx-{self.name}-{next(self._ids)}"
+        self.sent.append(SentMessage(message.address, message.text, message.buttons, provider_id, message.outbox_id))
         return SendResult("sent", provider_id=provider_id)
 
     def to(self, address: str) -> list[SentMessage]:
         """Messages sent to one address, oldest first."""
         return [m for m in self.sent if m.address == address]
-
-    async def wait_for(self, count: int, within: float = 5.0) -> None:
-        """Wait until at least `count` messages were sent."""
-        async with asyncio.timeout(within), self._changed:
-            await self._changed.wait_for(lambda: len(self.sent) >= count)

@@ -48,7 +48,7 @@ class TelegramChannel:
             raise ValueError("KEEPHOME_TELEGRAM_TOKEN is not set")
         # Below the outbox's own timeout, so a slow call ends here first with a clear outcome.
         timeout = max(1.0, settings.send_timeout_seconds - 2.0)
-        # No Updater: updates arrive through our own webhook route or the poller in bot.telegram_cli.
+        # No Updater: updates arrive through our own webhook route or the poller in bot/inbound/poller.py.
         builder: ApplicationBuilder = (  # type: ignore[type-arg]
             Application.builder()
             .token(settings.telegram_token)

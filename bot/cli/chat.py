@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.outbox.render import Renderer
 from bot.paths import TEMPLATES_DIR
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from conversations import commands
 from conversations.engine import resume, start
 from conversations.flows import FLOWS
@@ -210,17 +210,16 @@ def run_chat(
     flow: str,
     channel: Channel,
     language: str,
-    now: datetime | None = None,
-    input_fn: Callable[[str], str] = input,
-    output_fn: Callable[[str], None] = print,
-    settings: Settings | None = None,
+    now: datetime | None,
+    input_fn: Callable[[str], str],
+    output_fn: Callable[[str], None],
+    settings: Settings,
     *,
     trigger: str | None = None,
     first_name: str = "",
     templates_dir: Path | None = None,
 ) -> int:
     """`keephome chat`: play a flow in the terminal; the clock is the real one unless `now` is given."""
-    settings = settings or load_settings()
     if flow not in FLOWS:
         output_fn(f"unknown flow {flow!r}; flows: {', '.join(sorted(FLOWS))}")
         return 2

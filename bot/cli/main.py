@@ -114,7 +114,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from bot.cli.chat import run_chat
 
             now = datetime.fromisoformat(args.now) if args.now else None
-            return run_chat(args.flow, args.channel, args.language, now, settings=settings, trigger=args.trigger)
+            return run_chat(args.flow, args.channel, args.language, now, input, print, settings, trigger=args.trigger)
         case "telegram":
             from bot.cli.telegram import run_set_webhook
 

@@ -20,7 +20,7 @@ def run_settings() -> Settings:
     settings = load_settings()
     if not settings.secret_key:
         raise ConfigError(
-            "KEEPHOME_SECRET_KEY is missing: `run` needs it to sign sessions and tokens "
+            "KEEPHOME_SECRET_KEY is missing: `run` needs it to key the hashes it keeps instead of strangers' numbers "
             '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
         )
     return settings

@@ -20,7 +20,7 @@ from bot.tenants.names import first_name
 from scheduler.calendar import demand_deadline
 from scheduler.urgency import case_priority, urgency_of
 
-__all__ = ["ORIGINS", "REASONS", "STATUS_FILTERS", "case_origin", "first_name", "routes", "urgency"]
+__all__ = ["ORIGINS", "REASONS", "STATUS_FILTERS", "case_origin", "routes", "urgency"]
 
 STATUS_FILTERS = ("open", *OPEN_STATUSES, "closed")
 CLOSED_SHOWN = 300

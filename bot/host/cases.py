@@ -12,6 +12,7 @@ from bot.store.schema import case_events, cases, consents, rent_positions
 from scheduler.urgency import case_priority
 
 __all__ = [
+    "ADVISER_SCOPE",
     "HELD_STATUSES",
     "OPEN_STATUSES",
     "OUTCOMES",
@@ -28,6 +29,8 @@ __all__ = [
     "take_case",
 ]
 
+# The consent that lets the organisation's advisers read the tenant's answers.
+ADVISER_SCOPE = "adviser"
 OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
 # While a person holds the case the bot answers only the always-on keywords.
 HELD_STATUSES = ("taken", "waiting_tenant", "volunteer")
@@ -47,7 +50,7 @@ class CaseError(ValueError):
     """A case change that does not fit the case's status, with a message for the person."""
 
 
-def has_consent(conn: Connection, tenant_id: int, scope: str = "adviser") -> bool:
+def has_consent(conn: Connection, tenant_id: int, scope: str = ADVISER_SCOPE) -> bool:
     """Whether the tenant has a consent of this scope that is not withdrawn."""
     row = (
         conn.execute(

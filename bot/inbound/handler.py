@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, exists, select, update
 
-from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
+from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
@@ -68,7 +68,7 @@ _active_conversation = (
     .limit(1)
 )
 _consented = exists().where(
-    consents.c.tenant_id == tenants.c.id, consents.c.scope == "adviser", consents.c.withdrawn_at.is_(None)
+    consents.c.tenant_id == tenants.c.id, consents.c.scope == ADVISER_SCOPE, consents.c.withdrawn_at.is_(None)
 )
 # The tenant, their open case, their active conversation and their consent in one statement.
 _TENANT = select(

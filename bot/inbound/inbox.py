@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from bot.store.db import Database
+from bot.store.dialect import insert_for
 from bot.store.schema import inbound
 
 __all__ = ["InboundMessage", "Inbox"]
@@ -106,8 +105,9 @@ class Inbox:
             }
             for m in batch
         ]
-        insert = sqlite.insert if self._db.is_sqlite else postgresql.insert
-        stmt = insert(inbound).on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+        stmt = insert_for("sqlite" if self._db.is_sqlite else "postgresql", inbound).on_conflict_do_nothing(
+            index_elements=["channel", "provider_id"]
+        )
         await self._db.run(lambda conn: conn.execute(stmt, rows))
         self._on_commit()
 

@@ -78,13 +78,6 @@ class Processor:
                 await self._task
             self._task = None
 
-    async def process_all(self) -> int:
-        """Process until nothing is pending (tests and the CLI)."""
-        total = 0
-        while (n := await self.process_pending()) > 0:
-            total += n
-        return total
-
     def _pending_query(self) -> Select[Any]:
         pending = select(
             inbound.c.id, inbound.c.channel, inbound.c.provider_id, inbound.c.sender, inbound.c.text, inbound.c.payload

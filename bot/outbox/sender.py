@@ -21,7 +21,8 @@ from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.outbox.route import route
 from bot.store.db import Database
-from bot.store.schema import STATUS_RANK, messages, outbox, settings_flags, tenants
+from bot.store.flags import PAUSED, read_flag
+from bot.store.schema import STATUS_RANK, messages, outbox, tenants
 from bot.tenants.status import set_status
 from bot.worker import work_until_cancelled
 from conversations.model import Channel as ChannelName
@@ -87,7 +88,7 @@ def _claim(
     conn: Connection, now: datetime, lease: timedelta, batch: int, paused: bool, is_sqlite: bool
 ) -> list[_Claimed]:
     """Lease a batch of due rows and read their tenants, in one transaction."""
-    stored = conn.execute(select(settings_flags.c.value).where(settings_flags.c.name == "paused")).scalar()
+    stored = read_flag(conn, PAUSED)
     due = and_(
         outbox.c.state == "pending",
         outbox.c.next_attempt_at <= now,
@@ -293,21 +294,6 @@ class Sender:
         outcomes = await asyncio.gather(*(self._send_one(row) for row in rows))
         await self._db.run(_record, list(outcomes), self._clock(), self._max_attempts)
         return len(rows)
-
-    async def drain(self, max_rounds: int = 1000) -> int:
-        """Send everything that is due now (tests and the CLI)."""
-        total = 0
-        for _ in range(max_rounds):
-            n = await self.drain_once()
-            if n == 0:
-                break
-            total += n
-        return total
-
-    async def claim_only(self) -> list[int]:
-        """Lease a batch without sending it: what a process does right before it dies (tests)."""
-        rows = await self._db.run(_claim, self._clock(), self._lease, self._batch, self._paused(), self._db.is_sqlite)
-        return [r.id for r in rows]
 
     async def _send_one(self, row: _Claimed) -> _Outcome:
         async with self._sem:

@@ -37,13 +37,17 @@ def _store(conn: Connection, tenant_id: int, kind: str, secret: str, now: dateti
     )
 
 
-def create_code(conn: Connection, tenant_id: int, now: datetime, minutes: int) -> str:
-    """A fresh six-digit code; earlier unused codes of the tenant stop working."""
+def _retire(conn: Connection, tenant_id: int, kind: str, now: datetime) -> None:
     conn.execute(
         update(link_codes)
-        .where(link_codes.c.tenant_id == tenant_id, link_codes.c.kind == "code", link_codes.c.used_at.is_(None))
+        .where(link_codes.c.tenant_id == tenant_id, link_codes.c.kind == kind, link_codes.c.used_at.is_(None))
         .values(used_at=now)
     )
+
+
+def create_code(conn: Connection, tenant_id: int, now: datetime, minutes: int) -> str:
+    """A fresh six-digit code; earlier unused codes of the tenant stop working."""
+    _retire(conn, tenant_id, "code", now)
     for _ in range(20):
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
         taken = (
@@ -57,6 +61,8 @@ def create_code(conn: Connection, tenant_id: int, now: datetime, minutes: int) -
 
 def deep_link(conn: Connection, tenant_id: int, now: datetime, minutes: int, bot_username: str) -> str:
     """A one-time `t.me/<bot>?start=<token>` link that links the chat of whoever opens it first."""
+    # Like a new code, a new link makes the tenant's earlier unused ones stop working.
+    _retire(conn, tenant_id, "token", now)
     # The payload: 32 characters of A-Za-z0-9_-, within Telegram's 64.
     token = secrets.token_urlsafe(24)
     _store(conn, tenant_id, "token", token, now, minutes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
@@ -85,7 +86,7 @@ def play_flow(flow: str, channel: Channel, language: str, now: datetime, scenari
     steps = [Step(None, tuple(_output(e, state.language, state.channel) for e in events))]
     for given in scenario.inputs:
         now = _later(now, given, state)
-        state = State.from_json(state.to_json())
+        state = State.load(json.dumps(state.to_dict()))
         state, events = resume(state, _engine_input(given, state.channel), now)
         steps.append(Step(given, tuple(_output(e, state.language, state.channel) for e in events)))
     return Played(scenario, tuple(steps), (_standing(state),))

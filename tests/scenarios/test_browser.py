@@ -24,6 +24,7 @@ from bot.store.migrate import upgrade
 from bot.store.schema import cases
 from tests.conftest import make_settings
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
+from tests.support.drive import sandbox
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -106,7 +107,7 @@ async def _tenant_consents(rt: Runtime, tenant_id: int) -> int:
     for n, text in enumerate(["Hej", "3", "JA"]):
         await rt.inbox.submit(InboundMessage("sms", f"SM-browser-{n}", TENANT_PHONE, text))
         count = n + 1
-        await _until(lambda count=count: asyncio.sleep(0, len(rt.sandbox["sms"].to(TENANT_PHONE)) >= count))
+        await _until(lambda count=count: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= count))
 
     query = select(cases.c.id).where(cases.c.tenant_id == tenant_id, cases.c.consented.is_(True))
 
@@ -196,7 +197,7 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
 
     await page.click("#cases tbody tr:first-child a")
     await page.click("#take")
-    await _until(lambda: asyncio.sleep(0, len(rt.sandbox["sms"].to(TENANT_PHONE)) >= 4))  # told a person reads
+    await _until(lambda: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= 4))  # told a person reads
     await page.fill("#note", "Ringer i morgen om en betalingsaftale før retsmødet.")
     await page.click("form[action$='/note'] button")
     await page.fill("#reply", "Hej Omega, jeg ringer dig op i morgen formiddag.")
@@ -204,7 +205,7 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     await _until(
         lambda: asyncio.sleep(
             0,
-            "Hej Omega, jeg ringer dig op i morgen formiddag." in [m.text for m in rt.sandbox["sms"].to(TENANT_PHONE)],
+            "Hej Omega, jeg ringer dig op i morgen formiddag." in [m.text for m in sandbox(rt)["sms"].to(TENANT_PHONE)],
         )
     )
     # The tenant answers; the open case page shows it without a reload.

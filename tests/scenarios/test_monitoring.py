@@ -10,6 +10,7 @@ import pytest
 
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
+from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
 
 
@@ -35,10 +36,10 @@ async def test_metrics_count_messages_by_channel_and_result(client: httpx.AsyncC
     await add_tenant(runtime.db)
     await runtime.inbox.submit(InboundMessage("sms", "SM1", "+4520123456", "hej"))
     await runtime.inbox.submit(InboundMessage("sms", "SM2", "+4520123456", "STOP"))
-    await runtime.processor.process_all()
+    await process_all(runtime.processor)
     before = (await client.get("/metrics")).text
     assert "keephome_outbox_depth 2.0" in before
-    await runtime.sender.drain()
+    await drain(runtime.sender)
     text = (await client.get("/metrics")).text
     assert 'keephome_inbound_messages_total{channel="sms",result="conversation"} 1.0' in text
     assert 'keephome_inbound_messages_total{channel="sms",result="keyword_opt_out"} 1.0' in text

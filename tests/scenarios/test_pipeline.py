@@ -7,13 +7,14 @@ from sqlalchemy import func, select
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import inbound, messages, outbox, tenants
+from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
 
 
 async def _say(rt: Runtime, text: str, sid: str, sender: str = "+4520123456", channel: str = "sms") -> None:
     await rt.inbox.submit(InboundMessage(channel=channel, provider_id=sid, sender=sender, text=text))
-    await rt.processor.process_all()
-    await rt.sender.drain()
+    await process_all(rt.processor)
+    await drain(rt.sender)
 
 
 async def _status(rt: Runtime, tenant_id: int) -> str:

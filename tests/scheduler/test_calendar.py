@@ -10,7 +10,6 @@ from scheduler.calendar import (
     demand_deadline,
     due_date,
     earliest_demand_day,
-    is_hverdag,
     is_legal_holiday,
     last_on_time_day,
     next_hverdag,
@@ -44,9 +43,8 @@ D = date.fromisoformat
         ("2026-03-11", False),  # an ordinary Wednesday
     ],
 )
-def test_is_legal_holiday_and_hverdag(day: str, holiday: bool) -> None:
+def test_is_legal_holiday(day: str, holiday: bool) -> None:
     assert is_legal_holiday(D(day)) is holiday
-    assert is_hverdag(D(day)) is not holiday
 
 
 @pytest.mark.parametrize(

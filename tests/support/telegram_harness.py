@@ -19,6 +19,7 @@ from bot.runtime import Clock, Runtime
 from bot.store.schema import rent_positions, tenants
 from bot.tenants import linking
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain, process_all
 from tests.support.telegram_standin import BOT_USER, TelegramStandIn
 
 __all__ = [
@@ -175,8 +176,8 @@ class Harness:
         seen = len(self.api.delivered)
         response = await self.client.post("/webhooks/telegram", json=make(n, chat, n, *args), headers=SECRET_HEADER)
         assert response.status_code == 200, response.text
-        await self.rt.processor.process_all()
-        await self.rt.sender.drain()
+        await process_all(self.rt.processor)
+        await drain(self.rt.sender)
         return [m["text"] for m in self.api.delivered[seen:] if m["chat"]["id"] == chat]
 
     async def tenant(self, ref: str = "T-1", phone: str = "+4520304050", **kw: Any) -> int:

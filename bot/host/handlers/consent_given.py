@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 
+from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
 from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
@@ -26,7 +27,7 @@ def handle(scene: Scene, turn: Turn, event: ConsentGiven, index: int, settings: 
             evidence_message_id=turn.evidence_id,
         )
     )
-    scene.conn.execute(
-        update(cases).where(cases.c.tenant_id == turn.tenant_id).values(consented=True, updated_at=turn.now)
-    )
+    if event.scope == ADVISER_SCOPE:
+        open_cases = and_(cases.c.tenant_id == turn.tenant_id, cases.c.status.in_(OPEN_STATUSES))
+        scene.conn.execute(update(cases).where(open_cases).values(consented=True, updated_at=turn.now))
     return turn

@@ -16,6 +16,7 @@ from bot.store.scene import Scene
 from bot.store.schema import audit_log, settings_flags, staff, staff_sessions
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, post_form
+from tests.support.drive import drain, sandbox
 
 
 async def signed_in_admin(rt: Runtime, client: httpx.AsyncClient) -> int:
@@ -143,8 +144,8 @@ async def test_an_urgent_case_notice_goes_to_opted_in_staff_without_amounts(runt
         assert await conn.run_sync(notify) == 0  # told already, in this transaction
     async with runtime.db.write() as conn:
         assert await conn.run_sync(notify) == 0  # and after it
-    await runtime.sender.drain()
-    [notice] = runtime.sandbox["telegram"].to("5550")
+    await drain(runtime.sender)
+    [notice] = sandbox(runtime)["telegram"].to("5550")
     assert "Epsilon" in notice.text and "Tenant" not in notice.text and "8.800" not in notice.text
     assert f"https://keephome.example.org/console/cases/{case_id}" in notice.text
 
@@ -160,8 +161,8 @@ async def test_the_console_works_on_both_databases(database_url: str) -> None:
             page = f"/console/cases/{case_id}"
             assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
             await post_form(client, page, f"{page}/reply", {"text": "Hej igen", "nonce": "nonce-pg-1"})
-            await rt.sender.drain()
-            assert rt.sandbox["sms"].to("+4520000001")[-1].text == "Hej igen"
+            await drain(rt.sender)
+            assert sandbox(rt)["sms"].to("+4520000001")[-1].text == "Hej igen"
             assert "Hej igen" in (await client.get(page)).text
 
 

@@ -15,16 +15,17 @@ from bot.runtime import Runtime
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, case_events, cases, messages, outbox, rent_positions
 from tests.support.console import add_case, add_person, add_tenant, case_row, csrf_of, login, post_form, today
+from tests.support.drive import drain, process_all, sandbox
 
 
 def sms(rt: Runtime) -> SandboxChannel:
-    return rt.sandbox["sms"]
+    return sandbox(rt)["sms"]
 
 
 async def tenant_writes(rt: Runtime, sender: str, text: str, provider_id: str, channel: str = "sms") -> None:
     await rt.inbox.submit(InboundMessage(channel, provider_id, sender, text))
-    await rt.processor.process_all()
-    await rt.sender.drain()
+    await process_all(rt.processor)
+    await drain(rt.sender)
 
 
 async def signed_in_adviser(rt: Runtime, client: httpx.AsyncClient, email: str = "adviser@example.org") -> int:
@@ -104,7 +105,7 @@ async def test_taking_a_case_tells_the_tenant_and_the_bot_stays_quiet(
     await signed_in_adviser(runtime, client)
     taken = await post_form(client, f"/console/cases/{case_id}", f"/console/cases/{case_id}/take", {})
     assert taken.status_code == 303
-    await runtime.sender.drain()
+    await drain(runtime.sender)
     assert [m.text for m in sms(runtime).to("+4520000001")] == [
         "En økonomisk rådgiver fra Boligselskabet læser nu med og svarer dig her."
     ]
@@ -137,8 +138,8 @@ async def test_a_reply_goes_out_on_telegram_when_the_tenant_linked_it(
     text = "Hej, vi kan lave en aftale om 2.500 kr. om måneden."
     sent = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": "abcdefgh12"})
     assert sent.status_code == 303
-    await runtime.sender.drain()
-    assert runtime.sandbox["telegram"].to("777001")[-1].text == text
+    await drain(runtime.sender)
+    assert sandbox(runtime)["telegram"].to("777001")[-1].text == text
     assert sms(runtime).sent == []
     async with runtime.db.read() as conn:
         row = (await conn.execute(select(messages).where(messages.c.template == "case.reply"))).one()
@@ -148,8 +149,8 @@ async def test_a_reply_goes_out_on_telegram_when_the_tenant_linked_it(
     assert (await case_row(runtime, case_id)).status == "waiting_tenant"
     # A double submit of the same form sends nothing twice.
     await post_form(client, page, f"{page}/reply", {"text": text, "nonce": "abcdefgh12"})
-    await runtime.sender.drain()
-    assert len(runtime.sandbox["telegram"].to("777001")) == 2  # case.taken and the reply
+    await drain(runtime.sender)
+    assert len(sandbox(runtime)["telegram"].to("777001")) == 2  # case.taken and the reply
 
 
 async def test_an_amount_by_sms_needs_a_confirm_step(runtime: Runtime, client: httpx.AsyncClient) -> None:
@@ -167,10 +168,10 @@ async def test_an_amount_by_sms_needs_a_confirm_step(runtime: Runtime, client: h
         f"{page}/reply", data={"text": text, "nonce": "nonce-0001", "confirm": "1", "csrf_token": csrf_of(warned.text)}
     )
     assert confirmed.status_code == 303
-    await runtime.sender.drain()  # one batch sends concurrently: drain each to keep the order
+    await drain(runtime.sender)  # one batch sends concurrently: drain each to keep the order
     plain = await post_form(client, page, f"{page}/reply", {"text": "Ring til mig i morgen", "nonce": "nonce-0002"})
     assert plain.status_code == 303  # nothing to warn about
-    await runtime.sender.drain()
+    await drain(runtime.sender)
     assert [m.text for m in sms(runtime).to("+4520000001")][-2:] == [text, "Ring til mig i morgen"]
 
 
@@ -186,7 +187,7 @@ async def test_without_consent_the_adviser_sees_only_bot_messages_until_the_tena
     assert "1 of the tenant's replies are hidden" in page
     assert "9.000,00\xa0kr." in page  # the rent position is the organisation's own data
     await post_form(client, f"/console/cases/{case_id}", f"/console/cases/{case_id}/take", {})
-    await runtime.sender.drain()
+    await drain(runtime.sender)
     await tenant_writes(runtime, "+4520000001", "ok, ring mig", "SM-late")
     polled = (await client.get(f"/console/cases/{case_id}/messages.json")).json()
     texts = [m["text"] for m in polled["messages"]]
@@ -217,7 +218,7 @@ async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClie
     assert (await post_form(client, page, f"{page}/close", {"outcome": "nonsense"})).status_code == 422
     closed = await post_form(client, page, f"{page}/close", {"outcome": "payment_plan"})
     assert closed.status_code == 303
-    await runtime.sender.drain()
+    await drain(runtime.sender)
     assert sms(runtime).to("+4520000001")[-1].text.startswith("Rådgiveren har afsluttet samtalen")
     row = await case_row(runtime, case_id)
     assert (row.status, row.outcome) == ("closed", "payment_plan")
@@ -262,13 +263,13 @@ async def test_an_adviser_opens_a_case_by_hand_from_the_tenant_page(
 
 async def press(rt: Runtime, chat: str, key: str, provider_id: str) -> None:
     """The tenant presses the button for `key` under the bot's latest Telegram message."""
-    shown = rt.sandbox["telegram"].to(chat)[-1]
+    shown = sandbox(rt)["telegram"].to(chat)[-1]
     index = [choice for _, choice in shown.buttons].index(key)
     await rt.inbox.submit(
         InboundMessage("telegram", provider_id, chat, None, {"callback": f"{shown.outbox_id}.{index}"})
     )
-    await rt.processor.process_all()
-    await rt.sender.drain()
+    await process_all(rt.processor)
+    await drain(rt.sender)
 
 
 async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(

@@ -12,6 +12,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import outbox, staff
 from tests.support.console import add_person, login, post_form
+from tests.support.drive import process_all
 
 CHAT = "90001"
 
@@ -26,7 +27,7 @@ async def _code(client: httpx.AsyncClient) -> str:
 
 async def _write_to_bot(rt: Runtime, text: str, sid: str) -> None:
     await rt.inbox.submit(InboundMessage("telegram", f"{CHAT}:{sid}", CHAT, text))
-    await rt.processor.process_all()
+    await process_all(rt.processor)
 
 
 async def _person(rt: Runtime, staff_id: int) -> object:

@@ -12,6 +12,7 @@ from bot.console.messaging import sms_warnings
 from bot.runtime import Runtime
 from bot.store.schema import cases
 from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, today
+from tests.support.drive import drain, sandbox
 
 
 async def with_task(rt: Runtime, volunteer_id: int, ref: str = "R-1", phone: str = "+4520000001") -> tuple[int, int]:
@@ -90,8 +91,8 @@ async def test_a_volunteer_sends_a_prepared_text_and_hands_back(runtime: Runtime
     own = "/console/tasks"
     sent = await post_form(client, own, f"/console/tasks/{case_id}/send", {"template": "volunteer.call_tomorrow"})
     assert sent.status_code == 303
-    await runtime.sender.drain()
-    text = runtime.sandbox["sms"].to("+4520000001")[-1].text
+    await drain(runtime.sender)
+    text = sandbox(runtime)["sms"].to("+4520000001")[-1].text
     assert text.startswith("Hej Beta.") and "i morgen" in text
     free = await post_form(client, own, f"/console/tasks/{case_id}/send", {"template": "case.reply"})
     assert free.status_code == 422

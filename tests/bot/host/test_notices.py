@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import outbox, staff
+from tests.support.drive import process_all
 from tests.support.helpers import add_tenant
 
 
@@ -30,7 +31,7 @@ async def _adviser_with_notices(rt: Runtime) -> None:
 async def _consent_over_sms(rt: Runtime, phone: str) -> None:
     for i, text in enumerate(["hej", "3", "ja"]):
         await rt.inbox.submit(InboundMessage("sms", f"SM{phone}{i}", phone, text))
-        await rt.processor.process_all()
+        await process_all(rt.processor)
 
 
 async def _notices(rt: Runtime) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import conversations, tenants
+from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
 
 PHONE = "+4520123456"
@@ -16,8 +17,8 @@ PHONE = "+4520123456"
 
 async def _say(rt: Runtime, text: str, sid: str, sender: str = PHONE, channel: str = "sms") -> None:
     await rt.inbox.submit(InboundMessage(channel=channel, provider_id=sid, sender=sender, text=text))
-    await rt.processor.process_all()
-    await rt.sender.drain()
+    await process_all(rt.processor)
+    await drain(rt.sender)
 
 
 def _sms(rt: Runtime) -> list[str]:

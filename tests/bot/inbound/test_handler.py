@@ -12,6 +12,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import consents, conversations, link_codes, messages, outbox, tenants
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import add_tenant
 
 PHONE = "+4520123456"
@@ -19,11 +20,11 @@ PHONE = "+4520123456"
 
 async def _say(rt: Runtime, text: str, sid: str, sender: str = PHONE, channel: str = "sms") -> list[str]:
     """Send one message through inbox, processor and sender; returns the texts that reached the phone."""
-    before = len(rt.sandbox[channel].to(sender))
+    before = len(sandbox(rt)[channel].to(sender))
     await rt.inbox.submit(InboundMessage(channel=channel, provider_id=sid, sender=sender, text=text))
-    await rt.processor.process_all()
-    await rt.sender.drain()
-    return [m.text for m in rt.sandbox[channel].to(sender)[before:]]
+    await process_all(rt.processor)
+    await drain(rt.sender)
+    return [m.text for m in sandbox(rt)[channel].to(sender)[before:]]
 
 
 async def _one(rt: Runtime, query: object) -> object:
@@ -97,9 +98,9 @@ async def test_two_messages_of_one_tenant_in_one_batch_are_a_conversation(runtim
     # Both are committed before the processor runs, so one transaction handles them in order.
     await runtime.inbox.submit(InboundMessage("sms", "SM1", PHONE, "hej"))
     await runtime.inbox.submit(InboundMessage("sms", "SM2", PHONE, "1"))
-    assert await runtime.processor.process_all() == 2
-    await runtime.sender.drain()
-    texts = [m.text for m in runtime.sandbox["sms"].to(PHONE)]
+    assert await process_all(runtime.processor) == 2
+    await drain(runtime.sender)
+    texts = [m.text for m in sandbox(runtime)["sms"].to(PHONE)]
     assert len(texts) == 2
     assert "Svar med et tal" in texts[0] and "Tak for besked" in texts[1]
 
@@ -127,7 +128,7 @@ async def test_the_telegram_code_sms_carries_a_deep_link_when_links_are_allowed(
     token = code_sms.split("?start=", 1)[1].split()[0]
     # Opening the link sends /start with the token (the Telegram update carries it as the start payload).
     await with_links.inbox.submit(InboundMessage("telegram", "777:1", "777", None, {"start": token}))
-    await with_links.processor.process_all()
+    await process_all(with_links.processor)
     assert await _one(with_links, select(tenants.c.telegram_chat_id).where(tenants.c.id == tenant_id)) == 777
 
 

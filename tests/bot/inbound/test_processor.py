@@ -11,6 +11,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.inbound.processor import Processor
 from bot.runtime import Runtime
 from bot.store.schema import inbound, messages, outbox
+from tests.support.drive import process_all
 from tests.support.helpers import add_tenant
 
 
@@ -38,7 +39,7 @@ async def test_a_row_that_fails_is_set_aside_and_the_rest_of_the_batch_is_kept(
         return handle(conn, row, now)
 
     monkeypatch.setattr(handler, "handle", failing_second)
-    assert await runtime.processor.process_all() == 3
+    assert await process_all(runtime.processor) == 3
     unprocessed = select(func.count()).select_from(inbound).where(inbound.c.processed_at.is_(None))
     assert await _count(runtime, unprocessed) == 0
     # The failed row left nothing behind; the two others were answered.

@@ -15,6 +15,7 @@ from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.schema import inbound, messages
 from tests.conftest import make_settings
+from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
 
 pytestmark = pytest.mark.postgres
@@ -34,7 +35,7 @@ async def test_two_processors_handle_each_message_once_and_in_order(pg_url: str)
     # Two "processes": their own engines, small batches so they interleave.
     dbs = [Database(pg_url), Database(pg_url)]
     workers = [Processor(db, settings, lambda: datetime.now(UTC), Metrics(), batch=7, budget=0.0) for db in dbs]
-    handled = await asyncio.gather(*(w.process_all() for w in workers))
+    handled = await asyncio.gather(*(process_all(w) for w in workers))
     assert sum(handled) == len(batch)
     assert all(n > 0 for n in handled)  # both took part
 
@@ -103,7 +104,7 @@ async def test_two_senders_never_send_one_row_twice(pg_url: str) -> None:
         )
         for db in dbs
     ]
-    counts = await asyncio.gather(*(s.drain() for s in senders))
+    counts = await asyncio.gather(*(drain(s) for s in senders))
     assert sum(counts) == 60 and all(n > 0 for n in counts)
     assert len(sms.sent) == 60
     for db in (*dbs, setup):

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels.base import SendResult
-from bot.channels.sandbox import SandboxChannel
+from bot.channels.base import OutgoingMessage, SendResult
+from bot.metrics import Metrics
 from bot.outbox.enqueue import enqueue
 from bot.outbox.ratelimit import RateLimiter
-from bot.outbox.sender import backoff
+from bot.outbox.sender import Sender, backoff
 from bot.runtime import Clock, Runtime
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox, tenants
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import FailingSandbox, drain
 from tests.support.helpers import add_tenant
 
 
@@ -46,20 +49,48 @@ async def _row(rt: Runtime, outbox_id: int) -> object:
         return (await conn.execute(select(outbox).where(outbox.c.id == outbox_id))).one()
 
 
-def _sms(rt: Runtime) -> SandboxChannel:
+def _sms(rt: Runtime) -> FailingSandbox:
     channel = rt.channels["sms"]
-    assert isinstance(channel, SandboxChannel)
+    assert isinstance(channel, FailingSandbox)
     return channel
+
+
+class _Unanswered:
+    """A provider that never answers: a process sending through it hangs until it dies."""
+
+    name = "sms"
+
+    def __init__(self) -> None:
+        self.called = asyncio.Event()
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        self.called.set()
+        await asyncio.Event().wait()
+        raise AssertionError("never answered")
 
 
 async def test_a_row_claimed_by_a_process_that_died_is_sent_after_its_lease(rt: Runtime) -> None:
     tenant_id = await add_tenant(rt.db)
     oid = await _queue(rt, tenant_id, "k1")
-    claimed = await rt.sender.claim_only()  # a process claims the row, then dies before sending
-    assert claimed == [oid]
-    assert await rt.sender.drain() == 0  # the lease still holds: nobody sends it twice
+    # Another process claims the row and dies while its send is under way.
+    stuck = _Unanswered()
+    lease = timedelta(seconds=rt.settings.lease_seconds)
+    other = Sender(rt.db, {"sms": stuck}, rt.renderer, rt.clock, Metrics(), rates={}, lease=lease)  # type: ignore[dict-item]
+    dying = asyncio.create_task(other.drain_once())
+    await asyncio.wait_for(stuck.called.wait(), 5)
+    dying.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await dying
+    assert (await _row(rt, oid)).lease_until is not None  # type: ignore[attr-defined]
+    assert await drain(rt.sender) == 0  # the lease still holds: nobody sends it twice
     rt.clock.offset += timedelta(seconds=rt.settings.lease_seconds + 1)
-    assert await rt.sender.drain() == 1
+    assert await drain(rt.sender) == 1
     assert len(_sms(rt).sent) == 1
     row = await _row(rt, oid)
     assert row.state == "sent" and row.attempts == 2  # type: ignore[attr-defined]
@@ -69,12 +100,12 @@ async def test_transient_failures_are_retried_with_backoff_then_sent(rt: Runtime
     tenant_id = await add_tenant(rt.db)
     oid = await _queue(rt, tenant_id, "k1")
     _sms(rt).fail_next.append(SendResult("transient", detail="503"))
-    await rt.sender.drain()
+    await drain(rt.sender)
     row = await _row(rt, oid)
     assert row.state == "pending" and row.next_attempt_at > rt.clock()  # type: ignore[attr-defined]
-    assert await rt.sender.drain() == 0  # not before the backoff has passed
+    assert await drain(rt.sender) == 0  # not before the backoff has passed
     rt.clock.offset += timedelta(hours=2)
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert (await _row(rt, oid)).state == "sent"  # type: ignore[attr-defined]
 
 
@@ -82,7 +113,7 @@ async def test_a_permanent_failure_is_recorded_and_not_retried(rt: Runtime) -> N
     tenant_id = await add_tenant(rt.db)
     oid = await _queue(rt, tenant_id, "k1")
     _sms(rt).fail_next.append(SendResult("permanent", error_code="21211", detail="invalid number"))
-    await rt.sender.drain()
+    await drain(rt.sender)
     row = await _row(rt, oid)
     assert row.state == "failed" and row.last_error == "21211"  # type: ignore[attr-defined]
     async with rt.db.read() as conn:
@@ -110,7 +141,7 @@ async def test_nothing_proactive_reaches_an_opted_out_tenant(rt: Runtime) -> Non
     oid = await _queue(rt, tenant_id, "k1", proactive=True)
     async with rt.db.write() as conn:
         await conn.execute(tenants.update().values(status="stopped"))
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert _sms(rt).sent == []
     assert (await _row(rt, oid)).state == "held"  # type: ignore[attr-defined]
 
@@ -120,11 +151,11 @@ async def test_the_pause_switch_holds_proactive_messages_but_not_answers(rt: Run
     proactive = await _queue(rt, tenant_id, "k1", proactive=True)
     answer = await _queue(rt, tenant_id, "k2")
     rt.pause_flag = True
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert (await _row(rt, answer)).state == "sent"  # type: ignore[attr-defined]
     assert (await _row(rt, proactive)).state == "pending"  # type: ignore[attr-defined]
     rt.pause_flag = False
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert (await _row(rt, proactive)).state == "sent"  # type: ignore[attr-defined]
 
 
@@ -132,10 +163,10 @@ async def test_a_blocked_telegram_chat_falls_back_to_sms(rt: Runtime) -> None:
     tenant_id = await add_tenant(rt.db, chat_id=4242)
     await _queue(rt, tenant_id, "k1", channel="telegram")
     telegram = rt.channels["telegram"]
-    assert isinstance(telegram, SandboxChannel)
+    assert isinstance(telegram, FailingSandbox)
     telegram.fail_next.append(SendResult("blocked", detail="Forbidden"))
-    await rt.sender.drain()
-    await rt.sender.drain()
+    await drain(rt.sender)
+    await drain(rt.sender)
     assert telegram.sent == []
     assert len(_sms(rt).sent) == 1
     async with rt.db.read() as conn:
@@ -187,13 +218,13 @@ async def test_a_permanent_telegram_failure_goes_out_by_sms_without_blocking_the
     tenant_id = await add_tenant(rt.db, chat_id=4242)
     await _queue(rt, tenant_id, "k1", channel="telegram")
     telegram = rt.channels["telegram"]
-    assert isinstance(telegram, SandboxChannel)
+    assert isinstance(telegram, FailingSandbox)
     telegram.fail_next.append(SendResult("permanent", error_code="400", detail="chat not found"))
-    await rt.sender.drain()
-    await rt.sender.drain()
+    await drain(rt.sender)
+    await drain(rt.sender)
     assert len(_sms(rt).sent) == 1
     async with rt.db.read() as conn:
         assert (await conn.execute(select(tenants.c.telegram_blocked))).scalar_one() is False
     await _queue(rt, tenant_id, "k2", channel="telegram")
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(telegram.sent) == 1  # the next message tries Telegram again

@@ -18,6 +18,7 @@ from bot.store.db import utcnow
 from bot.store.schema import conversations, outbox, planned_reminders
 from bot.tenants.csv_rows import known_languages, parse_csv
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain
 
 TZ = ZoneInfo("Europe/Copenhagen")
 # Tuesday 3 March 2026: the rent due Sunday 1 March was last on time Monday 2 March.
@@ -59,7 +60,7 @@ async def conversation(rt: Runtime) -> tuple[bool, str | None]:
 
 async def plan_and_send(rt: Runtime) -> int:
     outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
-    await rt.sender.drain()
+    await drain(rt.sender)
     return len(outcome.rows)
 
 
@@ -74,7 +75,7 @@ async def test_a_paid_reimport_ends_the_reminder_with_thanks_and_plans_nothing_m
     assert await conversation(rt) == (False, "paid")
     # One proactive message a day: the thank-you goes the next morning.
     at(rt, datetime(2026, 3, 4, 9, 5, tzinfo=TZ))
-    await rt.sender.drain()
+    await drain(rt.sender)
     sent = texts(rt)
     assert len(sent) == 2
     assert "betalt" in sent[1]
@@ -96,7 +97,7 @@ async def test_a_payment_before_the_morning_takes_back_the_unsent_question(rt: R
     await load(rt, PAID)
     assert await conversation(rt) == (False, "paid")
     at(rt, datetime(2026, 3, 4, 9, 5, tzinfo=TZ))
-    await rt.sender.drain()
+    await drain(rt.sender)
     # The tenant never saw the question, so neither it nor a thank-you arrives.
     assert texts(rt) == []
     async with rt.db.read() as conn:
@@ -114,7 +115,7 @@ async def test_a_reimport_still_owing_keeps_the_conversation_waiting(rt: Runtime
     assert await conversation(rt) == (True, None)
     now = at(rt, datetime(2026, 3, 4, 11, 0, tzinfo=TZ))
     assert await expire_waiting(rt.db, now, rt.settings) == 1  # the nudge still comes
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(texts(rt)) == 2
     async with rt.db.read() as conn:
         assert (await conn.execute(select(func.count()).select_from(planned_reminders))).scalar_one() == 1

@@ -18,6 +18,7 @@ from bot.runtime import Clock, Runtime
 from bot.store.db import Database, utcnow
 from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import FailingSandbox, drain
 from tests.support.helpers import add_tenant
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -59,7 +60,7 @@ async def count(rt: Runtime, table: Any, *where: Any) -> int:
 
 async def run_plan(rt: Runtime) -> int:
     outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
-    await rt.sender.drain()
+    await drain(rt.sender)
     return len(outcome.rows)
 
 
@@ -89,7 +90,7 @@ async def test_two_planners_at_once_plan_each_reminder_once(rt: Runtime) -> None
     assert sum(len(o.rows) for o in outcomes) == 12
     assert await count(rt, planned_reminders) == 12
     assert await count(rt, outbox) == 12
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(sms(rt).sent) == 12
 
 
@@ -102,7 +103,7 @@ async def test_quiet_hours_hold_the_reminder_until_morning(rt: Runtime) -> None:
         not_before = (await conn.execute(select(outbox.c.not_before))).scalar_one()
     assert not_before == datetime(2026, 3, 4, 9, 0, tzinfo=TZ)
     set_now(rt, datetime(2026, 3, 4, 9, 1, tzinfo=TZ))
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 1
 
 
@@ -151,7 +152,7 @@ async def test_telegram_is_used_when_linked(rt: Runtime) -> None:
     await owing(rt, chat_id=777)
     set_now(rt, MORNING)
     outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert [r.channel for r in outcome.rows] == ["telegram"]
     telegram = rt.channels["telegram"]
     assert isinstance(telegram, SandboxChannel)
@@ -166,14 +167,14 @@ async def test_an_unanswered_reminder_gets_one_nudge_then_ends(rt: Runtime) -> N
     now = set_now(rt, MORNING + timedelta(hours=25))
     assert await expire_waiting(rt.db, now, rt.settings) == 1
     assert await expire_waiting(rt.db, now, rt.settings) == 0
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 2
     async with rt.db.read() as conn:
         nudge = (await conn.execute(select(outbox.c.template, outbox.c.proactive).order_by(outbox.c.id.desc()))).first()
     assert tuple(nudge or ()) == ("common.nudge", True)
     now = set_now(rt, MORNING + timedelta(hours=49))
     assert await expire_waiting(rt.db, now, rt.settings) == 1
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 2
     async with rt.db.read() as conn:
         row = (await conn.execute(select(conversations.c.active, conversations.c.ended_reason))).one()
@@ -204,10 +205,10 @@ async def test_a_cleared_balance_gets_a_thank_you_and_the_end(rt: Runtime) -> No
         template = (await conn.execute(select(outbox.c.template).order_by(outbox.c.id.desc()))).scalars().first()
     assert tuple(row) == (False, "paid")
     assert template == "payment_check.paid_registered"
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 1  # one proactive message a day: the thanks comes tomorrow
     set_now(rt, datetime(2026, 3, 4, 9, 5, tzinfo=TZ))
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 2
 
 
@@ -224,10 +225,10 @@ async def test_the_pause_switch_holds_every_reminder(rt: Runtime) -> None:
     set_now(rt, MORNING)
     rt.pause_flag = True
     assert await run_plan(rt) == 1
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert sms(rt).sent == []
     rt.pause_flag = False
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 1
 
 
@@ -243,10 +244,10 @@ async def test_a_reminder_to_a_blocked_telegram_chat_goes_by_sms_in_sms_words(rt
     await owing(rt, chat_id=777)
     set_now(rt, MORNING)
     telegram = rt.channels["telegram"]
-    assert isinstance(telegram, SandboxChannel)
+    assert isinstance(telegram, FailingSandbox)
     telegram.fail_next.append(SendResult("blocked", error_code="403", detail="Forbidden: bot was blocked"))
     assert await run_plan(rt) == 1
-    await rt.sender.drain()
+    await drain(rt.sender)
     assert telegram.sent == []
     [text] = [m.text for m in sms(rt).to(PHONE)]
     # Re-rendered by the SMS rules: the options are listed to answer by number, no buttons.

@@ -11,13 +11,14 @@ from bot.runtime import Runtime
 from bot.store.retention import purge
 from bot.store.schema import inbound, link_codes, messages
 from bot.tenants.linking import create_code
+from tests.support.drive import process_all
 from tests.support.helpers import add_tenant
 
 
 async def test_old_receipts_and_codes_go_but_messages_stay(runtime: Runtime) -> None:
     tenant_id = await add_tenant(runtime.db)
     await runtime.inbox.submit(InboundMessage("sms", "SM-old", "+4520123456", "hej"))
-    await runtime.processor.process_all()
+    await process_all(runtime.processor)
     async with runtime.db.write() as conn:
         await conn.run_sync(create_code, tenant_id, runtime.clock(), 60)
     await runtime.inbox.submit(InboundMessage("sms", "SM-unprocessed", "+4520123456", "hej igen"))
@@ -36,6 +37,6 @@ async def test_old_receipts_and_codes_go_but_messages_stay(runtime: Runtime) -> 
 async def test_recent_rows_are_kept(runtime: Runtime) -> None:
     await add_tenant(runtime.db)
     await runtime.inbox.submit(InboundMessage("sms", "SM1", "+4520123456", "hej"))
-    await runtime.processor.process_all()
+    await process_all(runtime.processor)
     removed = await purge(runtime.db, runtime.clock() + timedelta(days=29), 30)
     assert removed == {"inbound": 0, "link_codes": 0, "unknown_senders": 0}

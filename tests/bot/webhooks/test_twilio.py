@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.schema import conversations, inbound, messages, outbox, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain, process_all
 from tests.support.twilio_standin import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -121,8 +122,8 @@ async def tenant_status(db: Database, tenant_id: int) -> str:
 
 
 async def settle(rt: Runtime) -> None:
-    await rt.processor.process_all()
-    await rt.sender.drain()
+    await process_all(rt.processor)
+    await drain(rt.sender)
 
 
 async def test_inbound_sms_is_committed_before_200_and_answered_through_twilio(
@@ -268,10 +269,10 @@ async def test_provider_error_is_retried_later_then_sent(
     assert (out.state, out.attempts, out.status) == ("pending", 1, "queued")
     assert out.next_attempt_at > rt.clock()
     assert twilio_standin.sent == []
-    await rt.sender.drain()  # not due yet: nothing goes out
+    await drain(rt.sender)  # not due yet: nothing goes out
     assert len(twilio_standin.posted) == 1
     rt.clock.offset = timedelta(hours=2)
-    await rt.sender.drain()
+    await drain(rt.sender)
     [out] = [m for m in await out_rows(rt.db) if m.direction == "out"]
     [sent] = twilio_standin.sent
     assert (out.state, out.attempts, out.status, out.provider_id) == ("sent", 2, "sent", sent.sid)

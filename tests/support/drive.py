@@ -1,0 +1,48 @@
+"""Driving a runtime by hand: tests run no background tasks, so they process, send and look at phones here."""
+
+from __future__ import annotations
+
+from bot.channels.base import OutgoingMessage, SendResult
+from bot.channels.sandbox import SandboxChannel
+from bot.inbound.processor import Processor
+from bot.outbox.sender import Sender
+from bot.runtime import Runtime
+
+__all__ = ["FailingSandbox", "drain", "process_all", "sandbox"]
+
+
+class FailingSandbox(SandboxChannel):
+    """A sandbox channel whose next sends a test can make fail: each send takes the first of `fail_next`."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.fail_next: list[SendResult] = []
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        return await super().send(message)
+
+
+async def process_all(processor: Processor) -> int:
+    """Process committed inbound rows, batch after batch, until none is pending; returns how many."""
+    total = 0
+    while (n := await processor.process_pending()) > 0:
+        total += n
+    return total
+
+
+async def drain(sender: Sender, max_rounds: int = 1000) -> int:
+    """Send everything that is due now, batch after batch; returns how many rows were handled."""
+    total = 0
+    for _ in range(max_rounds):
+        n = await sender.drain_once()
+        if n == 0:
+            break
+        total += n
+    return total
+
+
+def sandbox(rt: Runtime) -> dict[str, SandboxChannel]:
+    """The runtime's sandbox channels by name."""
+    return {name: channel for name, channel in rt.channels.items() if isinstance(channel, SandboxChannel)}
