@@ -8,9 +8,8 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from jinja2 import TemplateError
 from sqlalchemy import Connection, Integer, String, and_, bindparam, case, func, or_, select, update
@@ -34,8 +33,9 @@ __all__ = ["Sender", "backoff"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class _Claimed:
+class _Claimed(NamedTuple):
+    """A leased outbox row with its tenant as they are now (a tuple: a batch builds hundreds of these)."""
+
     id: int
     message_id: int
     tenant_id: int | None
@@ -54,8 +54,9 @@ class _Claimed:
     blocked: bool = False
 
 
-@dataclass(frozen=True)
-class _Outcome:
+class _Outcome(NamedTuple):
+    """What became of one claimed row."""
+
     row: _Claimed
     channel: str | None
     text: str | None
