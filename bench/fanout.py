@@ -94,7 +94,13 @@ def _standin(port_out: Any) -> None:
 
 def _settings(url: str, twilio_url: str = "http://127.0.0.1:9", **extra: Any) -> Settings:
     twilio = {"twilio_account_sid": SID, "twilio_auth_token": TOKEN, "twilio_from": FROM, "twilio_api_url": twilio_url}
-    options = {"secret_key": "bench", "run_scheduler": False, "outbox_batch": 200, **twilio, **extra}
+    options = {
+        "secret_key": "bench-secret-key-of-at-least-32-chars",
+        "run_scheduler": False,
+        "outbox_batch": 200,
+        **twilio,
+        **extra,
+    }
     return load_settings(_env_file=None, database_url=url, **options)
 
 

@@ -1,4 +1,8 @@
-"""Prometheus metrics: counts by channel and result, outbox depth, send latency."""
+"""Prometheus metrics: counts by channel and result, outbox depth, send latency.
+
+Each value is kept up to date by the code that changes it (the outbox depth by the sender, see
+`bot.outbox.depth`): rendering them for a scrape reads memory only.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,13 @@ class Metrics:
             registry=self.registry,
         )
         self.outbox_depth = Gauge("keephome_outbox_depth", "Outbox rows waiting to be sent", registry=self.registry)
+        self.depth_refreshed_at = float("-inf")  # time.monotonic() of the sender's last count
+        self.roles = Gauge(
+            "keephome_role_held",
+            "Whether this process holds the role (scheduler, sender, poller): 1 or 0",
+            ["role"],
+            registry=self.registry,
+        )
         self.send_latency = Histogram(
             "keephome_send_latency_seconds",
             "Time one provider call takes",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import time
 from typing import Literal
 from urllib.parse import urlsplit
@@ -11,7 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from conversations.model import FlowSettings
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["MIN_SECRET_LENGTH", "ConfigError", "Settings", "load_settings"]
+
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -70,8 +73,10 @@ class Settings(BaseSettings):
     paid_pause_days: int = Field(default=5, ge=0)
     nudge_after_hours: int = Field(default=24, ge=1)
     give_up_after_hours: int = Field(default=48, ge=1)
-    consent_wording_version: str = "consent-v1"
+    consent_wording_version: str = "consent-v2"
     sms_segment_budget: int = Field(default=2, ge=1)
+    # `keephome check` fails a Danish text of ten words or more whose LIX (readability) is above this.
+    lix_max: int = Field(default=35, ge=1)
     forbidden_sms_words: str = (
         "gæld,restance,restancer,udsættelse,udsat,fogedret,fogeden,ophævelse,opsigelse,påkrav,"
         "debt,arrears,eviction,evict,bailiff,court,termination"
@@ -83,11 +88,15 @@ class Settings(BaseSettings):
     quiet_on_holidays: bool = True
     before_due_days: int = Field(default=3, ge=0)
     demand_offsets: str = "7,3,1"
-    demand_delivery_days: int = Field(default=2, ge=0)
+    # Almene boligorganisationer send påkrav by Digital Post: received the day it is sent.
+    demand_delivery_days: int = Field(default=0, ge=0)
     balance_max_age_days: int = Field(default=7, ge=0)
     plan_hour: int = Field(default=9, ge=0, le=23)
+    # Whether this process may hold the scheduler / sender role; on PostgreSQL one process holds each at a time.
     run_scheduler: bool = True
     run_sender: bool = True
+    # How often a process asks for a free role and confirms the roles it holds (PostgreSQL advisory locks).
+    election_seconds: float = Field(default=2.0, gt=0)
     paused: bool = False
     retention_days: int = Field(default=30, ge=1)
 
@@ -100,6 +109,14 @@ class Settings(BaseSettings):
     # Linking and security
     link_token_minutes: int = Field(default=60 * 24 * 7, ge=1)
     link_code_minutes: int = Field(default=60 * 24, ge=1)
+    # Wrong link codes an hour across all Telegram chats; past it no code is checked until the hour is over.
+    link_failure_budget: int = Field(default=30, ge=1)
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); none by default.
+    trusted_proxies: str = ""
+    # When set, GET /metrics answers only `Authorization: Bearer <token>` (401 otherwise).
+    metrics_token: str | None = None
+    # Requests one API key may make in a minute, counted in the database (all processes together); then 429.
+    api_rate_per_minute: int = Field(default=600, ge=1)
 
     @field_validator("public_url")
     @classmethod
@@ -115,6 +132,20 @@ class Settings(BaseSettings):
     @classmethod
     def _telegram_url(cls, v: str) -> str:
         return _check_url("KEEPHOME_TELEGRAM_API_URL", v, ("http", "https"))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, v: str) -> str:
+        for entry in (e.strip() for e in v.split(",")):
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"KEEPHOME_TRUSTED_PROXIES: {entry!r} is not an address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
+        return v
 
     @field_validator("database_url")
     @classmethod
@@ -149,6 +180,11 @@ class Settings(BaseSettings):
             )
         if self.fallback_language not in self.language_list:
             raise ValueError("KEEPHOME_FALLBACK_LANGUAGE must be one of KEEPHOME_LANGUAGES")
+        if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"KEEPHOME_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters "
+                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+            )
         return self
 
     def flow_settings(self) -> FlowSettings:
@@ -180,6 +216,10 @@ class Settings(BaseSettings):
     @property
     def demand_offset_list(self) -> list[int]:
         return sorted({int(x) for x in self.demand_offsets.split(",") if x.strip()}, reverse=True)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip()]
 
     @property
     def secure_cookies(self) -> bool:

@@ -3,10 +3,13 @@
 `Runtime` is only a bag of services; this is what `keephome run` and `keephome demo` (through the ASGI
 lifespan) and the tests use to bring them up and down:
 
-    async with running(rt):          # channels, inbox, processor, sender, poller, scheduler
+    async with running(rt):          # channels, inbox, processor, then the roles: sender, poller, scheduler
         ...
     async with running(rt, background=False):   # channels only (tests drive the rest by hand)
         ...
+
+The sender, the Telegram poller and the scheduler are roles (`bot.store.election`): on PostgreSQL one process
+of the deployment holds each at a time and another takes over when it dies; on SQLite this process holds them.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from sqlalchemy.exc import DBAPIError
 
 from bot.channels.base import Channel
-from bot.inbound.poller import start_polling
-from bot.reminders.jobs import JobServices, start_scheduler, stop_scheduler
+from bot.inbound.poller import polling_role
+from bot.reminders.jobs import JobServices, SchedulerRole
 from bot.runtime import Runtime
+from bot.store.election import Election, Start, Stop
 from bot.store.flags import PAUSED, read_flag
 
 __all__ = ["job_services", "load_pause_flag", "running"]
@@ -48,26 +52,42 @@ async def _stop_channel(channel: Channel) -> None:
         log.exception("closing channel %s failed", channel.name)
 
 
+def _roles(rt: Runtime) -> list[tuple[str, Start, Stop]]:
+    """The roles this process may hold, in the order they start: how to start and stop the work of each."""
+    roles: list[tuple[str, Start, Stop]] = []
+    # Only the sender's holder sends, so the provider rates stay exact with any number of processes.
+    if rt.settings.run_sender:
+        roles.append(("sender", rt.sender.start, rt.sender.stop))
+    poller = polling_role(rt.settings, rt.inbox, rt.channels)
+    if poller is not None:
+
+        async def start_poller(_tenure: object) -> None:
+            await poller.start()
+
+        roles.append(("poller", start_poller, poller.stop))
+    if rt.settings.run_scheduler:
+        scheduler = SchedulerRole(job_services(rt))
+        roles.append(("scheduler", scheduler.start, scheduler.stop))
+    return roles
+
+
 async def _start_background(rt: Runtime, stack: AsyncExitStack) -> None:
     await rt.inbox.start()
     stack.push_async_callback(rt.inbox.stop)
     await rt.processor.start()
     stack.push_async_callback(rt.processor.stop)
-    # With several processes, one sender per deployment keeps the provider rates exact.
-    if rt.settings.run_sender:
-        await rt.sender.start()
-        stack.push_async_callback(rt.sender.stop)
-    poller = await start_polling(rt.settings, rt.inbox, rt.channels)
-    if poller is not None:
-        stack.push_async_callback(poller.stop)
-    if rt.settings.run_scheduler:
-        stack.push_async_callback(stop_scheduler, start_scheduler(job_services(rt)))
+    election = await stack.enter_async_context(
+        Election(rt.db, interval=rt.settings.election_seconds, metrics=rt.metrics)
+    )
+    for role, start, stop in _roles(rt):
+        await stack.enter_async_context(election.hold(role, start, stop))
 
 
 @asynccontextmanager
 async def running(rt: Runtime, *, background: bool = True) -> AsyncIterator[Runtime]:
-    """Run the runtime for the block: channels, then (with `background`) the inbox, the processor, the sender,
-    the Telegram poller and the scheduler; on the way out each stops in reverse and the database closes last."""
+    """Run the runtime for the block: channels, then (with `background`) the inbox, the processor and the roles
+    this process holds (sender, Telegram poller, scheduler); on the way out each stops in reverse (a role also
+    frees its lock for another process) and the database closes last."""
     async with AsyncExitStack() as stack:
         stack.push_async_callback(rt.db.dispose)
         try:

@@ -1,102 +1,400 @@
-"""Understanding answers per language: yes/no, option numbers and words, amounts, dates."""
+"""Understanding answers as tenants write them: option words, hardship, dates and amounts, per language.
+
+What a message means is read from its words after folding case and accents (æ→ae, ø→o, å→aa), expanding
+contractions ("can't" → "can not", "ik" → "ikke"), undoing stretched letters ("jaaa") and correcting one
+typo in the words that carry the meaning ("betlat" → "betalt", "frdag" → "fredag"). A negation near a pay
+word turns it into its opposite ("har ikke betalt" is no payment). When several readings are present the
+most telling wins (`PRECEDENCE`): a part payment, then a dated promise, then hardship, and so on down to a
+plain yes. A date or an amount is read only when it can be placed; two different ones, or a vague one
+("næste uge", "halvdelen"), are not guessed.
+"""
 
 from __future__ import annotations
 
 import re
 from calendar import monthrange
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
-from conversations.text import normalize, tokens
+from conversations.text import normalize
 
 __all__ = [
+    "PRECEDENCE",
     "TAG_WORDS",
+    "find_amount",
+    "find_date",
     "parse_amount",
     "parse_date",
     "parse_number",
-    "tag_strength",
+    "pick_tag",
+    "word_count",
 ]
 
-# Words that pick an option tag, per language (normalised: æ→ae, ø→o, å→aa, no accents).
+# Words and phrases that signal a reading (tag), per language, written as people type them; matched as whole
+# words after folding. Every language also understands the Danish and English words (tenants mix them).
 TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "da": {
-        "yes": (
-            "ja",
-            "jo",
-            "jep",
-            "jeps",
-            "ja tak",
-            "ok",
-            "okay",
-            "oki",
-            "yes",
-            "y",
-            "j",
-            "gerne",
-            "ja gerne",
+        "yes": ("ja", "jo", "jep", "jeps", "ja tak", "ok", "okay", "oki", "okej", "j", "gerne", "ja gerne", "jamen",
+                "klart", "selvfølgelig"),
+        "no": ("nej", "nej tak", "nix", "ikke nu", "ellers tak", "alt er fint", "klarer det selv", "klarer mig selv",
+               "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke"),
+        "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
+        "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene"),
+        "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt"),
+        # Words that only mean a part when a pay word stands in the same clause (see _PART_WITH_PAY).
+        "part": ("delvist", "delvis", "noget af det", "en del af det", "lidt af det", "ikke det hele", "ikke hele",
+                 "ikke alt", "resten", "en rate", "afdrag"),
+        "hardship": (
+            "ingen penge", "ingen peng", "ikke nogen penge", "ikke penge", "ikke flere penge", "ikke nok penge",
+            "penge nok", "ingen indkomst", "ingen løn", "ikke fået løn", "ikke råd", "ikke rad", "slår ikke til",
+            "mine penge er væk", "pengene er væk", "flad", "fattig", "gæld", "svært", "svaert", "hård", "hårdt",
+            "problemer", "krise", "kan ikke klare", "klarer det ikke", "mistet mit job", "mistet mit arbejde",
+            "mistet jobbet", "mistet arbejdet", "mistede mit job", "mistede mit arbejde", "fyret", "afskediget",
+            "arbejdsløs", "ledig", "uden arbejde", "uden job", "ikke kunnet arbejde", "syg", "syge", "sygdom",
+            "sygemeldt", "indlagt", "hospital", "hospitalet", "sygehus", "sygehuset", "operation", "stress", "stresset",
+            "depression", "psykisk", "ikke kommet",
+            "ikke udbetalt", "forsinket", "skilsmisse", "begravelse",
         ),
-        "no": ("nej", "nej tak", "nope", "no", "n", "ikke nu", "nix"),
-        "help": ("hjaelp", "hjelp", "help"),
-        "paid": ("betalt", "allerede betalt", "har betalt", "jeg har betalt", "paid"),
-        "will_pay": ("betaler", "jeg betaler", "vil betale", "betale"),
-        "part": (
-            "en del",
-            "noget af det",
-            "delvist",
-            "lidt af det",
-            "en del af det",
-            # Longer than "betale" (will pay), so "jeg kan betale en del" means part.
-            "betale en del",
-            "betale noget",
-            "betale lidt",
-            "betale noget af det",
-        ),
-        "adviser": ("raadgiver", "radgiver", "person", "ring", "ring til mig", "tale"),
-        "info": ("info", "hvilken hjaelp", "hvad findes", "muligheder", "hjaelp findes"),
+        "adviser": ("rådgiver", "radgiver", "rådgivning", "ring", "ringe", "ringer", "ring til mig", "ring mig op",
+                    "ringes op", "tale med", "snakke med", "person", "menneske"),
+        "info": ("info", "information", "hvilken hjælp", "hvilke muligheder", "muligheder", "hvad findes",
+                 "hjælp findes"),
         "telegram": ("telegram",),
+        "lost_job": ("mistet", "mistede", "fyret", "afskediget", "arbejdsløs", "ledig", "job", "jobbet", "arbejde",
+                     "arbejdet"),
+        "illness": ("syg", "syge", "sygdom", "sygemeldt", "indlagt", "hospital", "hospitalet", "sygehus"),
+        "benefits_delayed": ("ydelse", "ydelsen", "kontanthjælp", "kontanthjælpen", "dagpenge", "dagpengene",
+                             "pension", "pensionen", "su", "boligstøtte", "boligstøtten", "a-kasse", "akasse"),
+        "unexpected_expense": ("uventet", "uventede", "regning", "regninger", "udgift", "udgifter", "tandlæge",
+                               "reparation"),
+        "other_reason": ("andet", "noget andet", "andre ting"),
     },
     "en": {
-        "yes": ("yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "ja"),
-        "no": ("no", "n", "nope", "no thanks", "not now", "nej"),
-        "help": ("help", "hjaelp"),
-        "paid": ("paid", "already paid", "i paid", "i have paid", "betalt"),
-        "will_pay": ("will pay", "i will pay", "pay"),
-        "part": ("part", "some of it", "partly", "a part", "pay part", "pay some", "pay a part", "pay some of it"),
-        "adviser": ("adviser", "advisor", "person", "call me", "talk"),
-        "info": ("info", "what help", "options"),
+        "yes": ("yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "of course", "please do", "yes please"),
+        "no": ("no", "n", "nope", "no thanks", "no thank you", "not now", "all good", "i am fine", "do not want",
+               "not interested"),
+        "help": ("help", "need help"),
+        "paid": ("paid", "payed", "transferred", "already paid"),
+        "will_pay": ("pay", "paying", "will pay", "transfer"),
+        "part": ("partly", "partially", "partial", "some of it", "part of it", "not all", "not the full",
+                 "not the whole", "the rest"),
+        "hardship": (
+            "no money", "not any money", "not have the money", "not have money", "not enough money", "no cash",
+            "broke", "no income", "not afford", "lost my job", "lost job", "lost the job", "lost my work",
+            "fired", "laid off", "redundant", "unemployed", "out of work", "jobless", "sick", "ill", "illness",
+            "hospital", "stress", "depression", "struggling", "struggle", "hard time", "difficult", "debt",
+            "not arrived", "delayed",
+        ),
+        "adviser": ("adviser", "advisor", "advice", "call", "call me", "phone me", "ring me", "talk", "speak",
+                    "someone", "somebody", "person"),
+        "info": ("info", "information", "what help", "options", "what can you do"),
         "telegram": ("telegram",),
+        "lost_job": ("lost my job", "lost job", "job", "fired", "laid off", "unemployed", "redundant"),
+        "illness": ("sick", "ill", "illness", "hospital"),
+        "benefits_delayed": ("benefits", "benefit", "pension", "late", "delayed"),
+        "unexpected_expense": ("unexpected", "bill", "bills", "expense", "expenses", "repair"),
+        "other_reason": ("other", "something else", "else"),
     },
     "ar": {
-        "yes": ("نعم", "ايوه", "أيوه", "اي", "ok", "okay", "yes", "ja"),
-        "no": ("لا", "no", "nej"),
-        "help": ("مساعدة", "help", "hjaelp"),
+        "yes": ("نعم", "ايوه", "أيوه", "اي"),
+        "no": ("لا",),
+        "help": ("مساعدة",),
     },
     "tr": {
-        "yes": ("evet", "tamam", "olur", "ok", "okay", "yes", "ja"),
-        "no": ("hayir", "yok", "no", "nej"),
-        "help": ("yardim", "help", "hjaelp"),
+        "yes": ("evet", "tamam", "olur"),
+        "no": ("hayir", "yok"),
+        "help": ("yardim",),
         "paid": ("odedim", "odendi"),
     },
-}
+}  # fmt: skip
 
-_NEGATIONS = frozenset({"ikke", "not", "no", "nej", "aldrig", "never", "dont", "don't", "degil"})
+# When a message carries several readings, the first of these the question offers wins. A promise with a
+# date it can place comes before hardship ("har ikke betalt endnu, men betaler fredag"); without one it
+# comes after paid.
+PRECEDENCE = (
+    "part",
+    "will_pay",
+    "hardship",
+    "adviser",
+    "paid",
+    "info",
+    "help",
+    "no",
+    "yes",
+    "lost_job",
+    "illness",
+    "benefits_delayed",
+    "unexpected_expense",
+    "other_reason",
+    "telegram",
+)
+# Without a date a promise says less than "I have paid".
+_UNDATED_PRECEDENCE = ("part", "hardship", "adviser", "paid", "will_pay", *PRECEDENCE[5:])
+
+# Part words that need a pay word in their clause ("har betalt en del", not "jeg har en del regninger").
+_PART_WITH_PAY = ("en del", "noget", "halvdelen", "halvt", "halv", "kun lidt", "betalt lidt", "betale lidt nu",
+                  "half", "part", "a part", "pay some", "paid some")  # fmt: skip
+_PAY_WORDS = frozenset({
+    "betale", "betaler", "betalt", "betalte", "betal", "indbetale", "indbetaler", "indbetalt", "overfore",
+    "overforer", "overfort", "overforte", "pay", "paid", "paying", "payed", "afford", "transfer", "transferred",
+})  # fmt: skip
+_NEGATIONS = frozenset({"ikke", "aldrig", "not", "never", "unable"})
+# "kan ikke betale FØR fredag" / "can't pay UNTIL friday": a promise for that day, not hardship.
+_UNTIL = frozenset({"for", "foer", "inden", "til", "indtil", "before", "by", "until", "till"})
+_AFTER = frozenset({"efter", "after"})
+# A message that is only "I can't" answers "do you need help with the rent?" with hardship.
+_HARDSHIP_WHOLE = frozenset({"kan ikke", "jeg kan ikke", "kan ikke nu", "can not", "i can not", "not able"})
+# "kan ikke betale DET HELE" / "can't pay ALL of it": a part payment, not none.
+_ALL = ("det hele", "hele beløbet", "hele huslejen", "alt", "alting", "all", "all of it", "the full", "the whole",
+        "everything", "in full")  # fmt: skip
+_QUESTION_WORDS = frozenset({"hvad", "hvilken", "hvilke", "hvordan", "what", "which", "how"})
+_HELP_WORDS = frozenset({"hjaelp", "hjaelpe", "help", "muligheder", "options"})
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
+_EXPAND = {
+    "can't": "can not", "cant": "can not", "cannot": "can not", "won't": "will not", "wont": "will not",
+    "haven't": "have not", "havent": "have not", "hasn't": "has not", "hasnt": "has not", "didn't": "did not",
+    "didnt": "did not", "don't": "do not", "dont": "do not", "doesn't": "does not", "doesnt": "does not",
+    "couldn't": "could not", "couldnt": "could not", "isn't": "is not", "isnt": "is not", "aren't": "are not",
+    "wasn't": "was not", "i'm": "i am", "im": "i am", "i've": "i have", "ive": "i have", "i'll": "i will",
+    "it's": "it is", "its": "it is", "that's": "that is", "thats": "that is", "what's": "what is",
+    "whats": "what is", "who's": "who is", "whos": "who is", "gonna": "going to", "wanna": "want to",
+    "u": "you", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow", "2morrow": "tomorrow",
+    "ik": "ikke", "ikk": "ikke", "ik'": "ikke", "ikk'": "ikke", "ikek": "ikke", "ka": "kan", "ka'": "kan",
+}  # fmt: skip
+# "ill pay friday": I'll before a verb; "I'm ill" stays ill.
+_VERBS = frozenset({"pay", "be", "do", "try", "call", "get", "have", "make", "send", "transfer", "ring", "phone"})
+
+_DA_ORDINALS = {
+    "forste": 1, "foerste": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4, "femte": 5, "sjette": 6,
+    "syvende": 7, "ottende": 8, "niende": 9, "tiende": 10, "ellevte": 11, "tolvte": 12, "trettende": 13,
+    "fjortende": 14, "femtende": 15, "sekstende": 16, "syttende": 17, "attende": 18, "nittende": 19,
+    "tyvende": 20, "enogtyvende": 21, "toogtyvende": 22, "treogtyvende": 23, "fireogtyvende": 24,
+    "femogtyvende": 25, "seksogtyvende": 26, "syvogtyvende": 27, "otteogtyvende": 28, "niogtyvende": 29,
+    "tredivte": 30, "tredevte": 30, "enogtredivte": 31, "enogtredevte": 31,
+}  # fmt: skip
+_EN_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+}  # fmt: skip
+_ORDINALS = _DA_ORDINALS | _EN_ORDINALS
+_WEEKDAYS = {
+    "mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lordag": 5, "loerdag": 5, "sondag": 6,
+    "soendag": 6, "tirs": 1, "tors": 3, "fre": 4, "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1,
+    "wednesday": 2, "wed": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sunday": 6,
+}  # fmt: skip
+# "i fredags" is last Friday: a day in the past, never a promise.
+_PAST_WEEKDAYS = frozenset(f"{name}s" for name in ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lordag",
+                                                    "loerdag", "sondag", "soendag"))  # fmt: skip
+_MONTHS = {
+    "jan": 1, "januar": 1, "january": 1, "feb": 2, "februar": 2, "february": 2, "mar": 3, "marts": 3,
+    "march": 3, "apr": 4, "april": 4, "maj": 5, "may": 5, "jun": 6, "juni": 6, "june": 6, "jul": 7,
+    "juli": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "okt": 10,
+    "oct": 10, "oktober": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+_SMALL_NUMBERS = {
+    "en": 1, "et": 1, "a": 1, "one": 1, "to": 2, "two": 2, "tre": 3, "three": 3, "fire": 4, "four": 4, "fem": 5,
+    "five": 5, "seks": 6, "six": 6, "syv": 7, "seven": 7, "otte": 8, "eight": 8, "ni": 9, "nine": 9, "ti": 10,
+    "ten": 10,
+}  # fmt: skip
+# Words a typo is corrected towards (one letter wrong, missing, extra or swapped), and words near them that
+# are right as they are.
+_CORRECTABLE = frozenset({
+    "betale", "betaler", "betalt", "betalte", "indbetalt", "overfort", "overforer", "hjaelp", "raadgiver",
+    "radgiver", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lordag", "sondag", "imorgen", "overmorgen",
+    "arbejde", "arbejdslos", "sygemeldt", "penge", "ingenting", "tomorrow", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "already", "afford", "money", "januar", "februar", "marts",
+    "april", "juni", "juli", "august", "september", "oktober", "november", "december", "january", "february",
+    "march", "october", "telegram",
+})  # fmt: skip
+_RIGHT_AS_WRITTEN = _PAST_WEEKDAYS | frozenset({"betales", "betaling", "betalinger", "pengene", "monday's"})
+_MAX_ORE = 100_000_000
 
 
-def _words(language: str, tag: str) -> tuple[str, ...]:
-    own = TAG_WORDS.get(language, {}).get(tag)
-    return own if own is not None else TAG_WORDS["en"].get(tag, ())
+# ---------------------------------------------------------------------------------------------------------
+# Words
 
 
-def tag_strength(text: str, language: str, tag: str) -> int:
-    """How strongly the message means `tag`: 0 not at all, more for a whole-message or longer match."""
-    plain = normalize(text)
-    words = _words(language, tag)
-    if plain in words:
-        return 1000 + len(plain)
-    parts = tokens(text)
-    if not parts or len(parts) > 5 or (tag not in ("yes", "no") and _NEGATIONS & set(parts)):
-        return 0
-    joined = f" {' '.join(parts)} "
-    return max((len(word) for word in words if len(word) > 1 and f" {word} " in joined), default=0)
+def _one_edit(a: str, b: str) -> bool:
+    """True when b is a with one letter replaced, inserted, removed, or two neighbours swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]
+
+
+@lru_cache(maxsize=8192)
+def _word(word: str) -> str:
+    """A word as meant: stretched letters undone, one typo corrected towards the words that carry meaning."""
+    if word in _KNOWN or word.isdigit():
+        return word
+    squeezed = re.sub(r"(\w)\1{2,}", r"\1", word)
+    if squeezed in _KNOWN:
+        return squeezed
+    doubles = re.sub(r"(\w)\1", r"\1", squeezed)
+    if len(squeezed) <= 5 and doubles in _KNOWN:
+        return doubles  # "jaa", "okk", "neej"
+    if len(word) < 5 or word in _RIGHT_AS_WRITTEN:
+        return word
+    near = [known for known in _CORRECTABLE if _one_edit(word, known)]
+    return near[0] if len(near) == 1 else word
+
+
+def _split_words(plain: str) -> list[str]:
+    raw = re.findall(r"[^\W_]+(?:'[^\W_]+)?'?|'", plain)
+    words: list[str] = []
+    for index, token in enumerate(raw):
+        if token == "'":
+            continue
+        following = raw[index + 1] if index + 1 < len(raw) else ""
+        if token == "ill" and following in _VERBS:
+            words.extend(("i", "will"))
+            continue
+        expanded = _EXPAND.get(token)
+        words.extend(expanded.split() if expanded is not None else [_word(token)])
+    return words
+
+
+def _plain(text: str) -> str:
+    return normalize(text.translate(_APOSTROPHES))
+
+
+@lru_cache(maxsize=4096)
+def _clauses(text: str) -> tuple[tuple[str, ...], ...]:
+    """The message's clauses (split at punctuation and at "men"/"but") as lists of words."""
+    parts = re.split(r"[,.;:!?\n]+|\s(?:men|but)\s", _plain(text))
+    return tuple(words for words in (tuple(_split_words(part)) for part in parts) if words)
+
+
+def word_count(text: str) -> int:
+    """How many words the message has (emoji and punctuation are not words)."""
+    return sum(len(clause) for clause in _clauses(text))
+
+
+def _fold(phrase: str) -> str:
+    return " ".join(_split_words(_plain(phrase)))
+
+
+def _phrases(tag: str, language: str) -> tuple[str, ...]:
+    return _PHRASES.get((language, tag)) or _PHRASES.get(("*", tag), ())
+
+
+def _build_phrases() -> dict[tuple[str, str], tuple[str, ...]]:
+    table: dict[tuple[str, str], tuple[str, ...]] = {}
+    tags = {tag for words in TAG_WORDS.values() for tag in words}
+    for language in TAG_WORDS:
+        for tag in tags:
+            own = TAG_WORDS[language].get(tag, ())
+            shared = TAG_WORDS["da"].get(tag, ()) + TAG_WORDS["en"].get(tag, ())
+            table[(language, tag)] = tuple(dict.fromkeys(_fold(p) for p in own + shared if _fold(p)))
+    return table
+
+
+_KNOWN = (
+    frozenset(
+        word
+        for words in TAG_WORDS.values()
+        for phrases in words.values()
+        for phrase in phrases
+        for word in re.findall(r"[^\W_]+", normalize(phrase))
+    )
+    | _CORRECTABLE
+    | frozenset(_WEEKDAYS)
+    | frozenset(_ORDINALS)
+    | frozenset(_MONTHS)
+    | _RIGHT_AS_WRITTEN
+)
+_PHRASES = _build_phrases()
+_FOLDED_PART_WITH_PAY = tuple(_fold(p) for p in _PART_WITH_PAY)
+_FOLDED_HARDSHIP_WHOLE = frozenset(_fold(p) for p in _HARDSHIP_WHOLE)
+_FOLDED_ALL = tuple(_fold(p) for p in _ALL)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Readings
+
+
+def _has(words: Sequence[str], phrase: str) -> bool:
+    return f" {phrase} " in f" {' '.join(words)} "
+
+
+def _negated(words: tuple[str, ...], index: int) -> bool:
+    """A negation in the five words before, or the two after, a pay word of the same clause."""
+    near = words[max(0, index - 5) : index] + words[index + 1 : index + 3]
+    return any(word in _NEGATIONS for word in near)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    words: tuple[str, ...]
+    plain: tuple[str, ...]  # the words with negated pay words blanked out
+    negated_pay: bool
+    pay: bool  # a pay word that is not negated
+
+
+def _clause(words: tuple[str, ...]) -> _Clause:
+    blanked = list(words)
+    negated = False
+    for index, word in enumerate(words):
+        if word in _PAY_WORDS and _negated(words, index):
+            blanked[index] = "-"
+            negated = True
+    pay = any(word in _PAY_WORDS for word in blanked)
+    return _Clause(words, tuple(blanked), negated, pay)
+
+
+def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
+    """The readings present in a message, and whether it names a date that can be placed."""
+    clauses = [_clause(words) for words in _clauses(text)]
+    found: set[str] = set()
+    whole = " ".join(word for clause in clauses for word in clause.words)
+    for tag in PRECEDENCE:
+        phrases = _phrases(tag, language)
+        if any(_has(clause.plain, phrase) for clause in clauses for phrase in phrases):
+            found.add(tag)
+    if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
+        found.add("hardship")
+    if any(clause.pay and any(_has(clause.plain, p) for p in _FOLDED_PART_WITH_PAY) for clause in clauses):
+        found.add("part")
+    if any(clause.negated_pay and any(_has(clause.words, w) for w in _FOLDED_ALL) for clause in clauses):
+        found.add("part")  # "kan ikke betale det hele": some of it, then
+    if whole in _FOLDED_PART_WITH_PAY:
+        found.add("part")
+    if any(clause.pay for clause in clauses) and find_amount(text, strict=True) is not None:
+        found.add("part")  # "kan betale 2000": an amount that may not be all of it
+    if any(clause.words[0] in _QUESTION_WORDS and _HELP_WORDS & set(clause.words) for clause in clauses):
+        found.add("info")
+    mentions = _mentions(_plain(text), today, strict=True)
+    dated = _one_date(mentions) is not None
+    if dated and ("will_pay" in found or (any(c.negated_pay for c in clauses) and mentions[0].until)):
+        found.add("will_pay")
+    elif dated and not found:
+        found.add("will_pay")  # "på fredag" alone answers when
+    return found, dated
+
+
+def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> str | None:
+    """The reading the message gives among the tags a question offers (`PRECEDENCE` decides), or None."""
+    offered = set(offered)
+    found, dated = _signals(text, language, today)
+    order = PRECEDENCE if dated else _UNDATED_PRECEDENCE
+    for tag in order:
+        if tag in found and tag in offered:
+            return tag
+    return None
 
 
 def parse_number(text: str, count: int) -> int | None:
@@ -109,8 +407,273 @@ def parse_number(text: str, count: int) -> int | None:
     return number if 1 <= number <= count else None
 
 
-_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?![\d])")
-_MAX_ORE = 100_000_000
+# ---------------------------------------------------------------------------------------------------------
+# Dates
+
+_TIME = re.compile(r"(?:\b(?:kl|klokken)\.? ?\d{1,2}(?:[.:]\d{2})?\b)|(?:\b\d{1,2}:\d{2}\b)|(?:\b\d{1,2} ?(?:am|pm)\b)")
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:kr\b\.?|kroner\b|dkk\b|,-)|\b(?:kr\.?|dkk)\s*\d[\d.,]*")
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ORDINAL_NAMES = "|".join(sorted(_ORDINALS, key=len, reverse=True))
+_FULL = re.compile(r"(?<![\d.,])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
+_DAY_MONTH = re.compile(
+    rf"(?<![\d.,])(\d{{1,2}}|{_ORDINAL_NAMES})(?:\.|st|nd|rd|th)? ?(?:of )?({_MONTH_NAMES})\b(?: (\d{{4}}))?"
+)
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?![.,/-]?\d)(?: (\d{{4}}))?")
+_SHORT = re.compile(r"(?<![\d.,])(\d{1,2})[./-](\d{1,2})(?![.,]?\d)\.?")
+_SUFFIXED = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|te|ende)$")
+_RELATIVE: tuple[tuple[tuple[str, ...], int | None], ...] = (
+    (("day", "after", "tomorrow"), 2),
+    (("i", "overmorgen"), 2),
+    (("overmorgen",), 2),
+    (("iovermorgen",), 2),
+    (("i", "morgen"), 1),
+    (("i", "morgn"), 1),
+    (("imorgen",), 1),
+    (("imorgn",), 1),
+    (("tomorrow",), 1),
+    (("i", "dag"), 0),
+    (("idag",), 0),
+    (("today",), 0),
+    (("i", "gaar"), None),
+    (("igaar",), None),
+    (("yesterday",), None),
+    (("efter", "weekenden"), -1),
+    (("after", "the", "weekend"), -1),
+)
+_WEEKS = {"uge": 7, "uger": 7, "uges": 7, "week": 7, "weeks": 7, "dag": 1, "dage": 1, "day": 1, "days": 1}
+_NEXT = frozenset({"naeste", "next"})
+_LAST = frozenset({"sidste", "last", "forrige"})
+_SKIP_BEFORE = frozenset({"paa", "on", "den", "d", "the", "om", "at"})
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """A date a message names: None when it names one that cannot be placed ("næste uge", a past date)."""
+
+    value: date | None
+    until: bool = False  # "før fredag", "until friday"
+    weekday: bool = False  # named by a weekday: "fredag den 11." is the 11th when that is a Friday
+
+
+def _next_day_of_month(day: int, today: date) -> date | None:
+    year, month = today.year, today.month
+    for _ in range(13):
+        if day <= monthrange(year, month)[1]:
+            candidate = date(year, month, day)
+            if candidate >= today:
+                return candidate
+        month = month % 12 + 1
+        year += 1 if month == 1 else 0
+    return None
+
+
+def _next_day_month(day: int, month: int, today: date) -> date | None:
+    """The next such day within half a year (further away it is more likely a day that has passed)."""
+    if not 1 <= month <= 12:
+        return None
+    for year in (today.year, today.year + 1):
+        if 1 <= day <= monthrange(year, month)[1]:
+            candidate = date(year, month, day)
+            if candidate >= today:
+                return candidate if (candidate - today).days <= 183 else None
+    return None
+
+
+def _full_date(day: int, month: int, year: int, today: date) -> date | None:
+    year = year + 2000 if year < 100 else year
+    if not 1 <= month <= 12 or not 1 <= day <= monthrange(year, month)[1]:
+        return None
+    candidate = date(year, month, day)
+    return candidate if candidate >= today else None
+
+
+def _day_number(token: str) -> int | None:
+    if token in _ORDINALS:
+        return _ORDINALS[token]
+    match = _SUFFIXED.match(token)
+    return int(match.group(1)) if match else None
+
+
+def _numeric_mentions(plain: str, today: date) -> tuple[str, list[tuple[int, date | None]]]:
+    """Dates written with digits or month names, and the text with them masked (`@`)."""
+    found: list[tuple[int, date | None]] = []
+
+    def masked(match: re.Match[str], value: date | None) -> str:
+        found.append((match.start(), value))
+        return " @ " + " " * max(0, len(match.group(0)) - 3)
+
+    def full(m: re.Match[str]) -> str:
+        return masked(m, _full_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), today))
+
+    def day_month(m: re.Match[str]) -> str:
+        day = _ORDINALS.get(m.group(1)) or int(m.group(1))
+        month, year = _MONTHS[m.group(2)], m.group(3)
+        value = _full_date(day, month, int(year), today) if year else _next_day_month(day, month, today)
+        return masked(m, value)
+
+    def month_day(m: re.Match[str]) -> str:
+        month, day, year = _MONTHS[m.group(1)], int(m.group(2)), m.group(3)
+        value = _full_date(day, month, int(year), today) if year else _next_day_month(day, month, today)
+        return masked(m, value)
+
+    def short(m: re.Match[str]) -> str:
+        return masked(m, _next_day_month(int(m.group(1)), int(m.group(2)), today))
+
+    for pattern, replace in ((_FULL, full), (_DAY_MONTH, day_month), (_MONTH_DAY, month_day), (_SHORT, short)):
+        plain = pattern.sub(replace, plain)
+    found.sort(key=lambda pair: pair[0])
+    return plain, found
+
+
+def _weekday(day: int, today: date, words: Sequence[str], index: int) -> tuple[date | None, int]:
+    """The coming such weekday (and the words read); "fredag i næste uge" is the one in next week, and
+    "næste fredag" is not placed: the coming one or the one after?"""
+    following = words[index + 1 : index + 4]
+    for tail in (("i", "naeste", "uge"), ("naeste", "uge"), ("next", "week")):
+        if tuple(following[: len(tail)]) == tail:
+            monday = today + timedelta(days=7 - today.weekday())
+            return monday + timedelta(days=day), 1 + len(tail)
+    if index > 0 and words[index - 1] in _NEXT:
+        return None, 1
+    return today + timedelta(days=(day - today.weekday()) % 7 or 7), 1
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A date read at one word: where it starts, how many words it took, and what it is."""
+
+    start: int
+    width: int
+    value: date | None
+    past: bool = False  # "i går", "i fredags": a day that has passed is no answer, nor an unplaced one
+    weekday: bool = False
+
+
+def _in_words(words: Sequence[str], index: int, today: date) -> _Found | None:
+    """A date written in words: "i morgen", "om en uge", "fredag", "næste uge", "i fredags"."""
+    word = words[index]
+    for phrase, offset in _RELATIVE:
+        if tuple(words[index : index + len(phrase)]) == phrase:
+            if offset is None:
+                return _Found(index, len(phrase), None, past=True)
+            monday = today + timedelta(days=7 - today.weekday())  # "efter weekenden"
+            return _Found(index, len(phrase), monday if offset == -1 else today + timedelta(days=offset))
+    if word in ("om", "in") and index + 2 < len(words) and words[index + 2] in _WEEKS:
+        count = words[index + 1]
+        number = _SMALL_NUMBERS.get(count) or (int(count) if count.isdigit() else None)
+        if number is None or not 1 <= number <= 31:
+            return None
+        return _Found(index, 3, today + timedelta(days=number * _WEEKS[words[index + 2]]))
+    before = words[index - 1] if index > 0 else ""
+    if word in _WEEKS and word.startswith(("uge", "week")) and before in _NEXT | _LAST:
+        return _Found(index - 1, 2, None, past=before in _LAST)  # "næste uge" names no day
+    if word in _PAST_WEEKDAYS or (word in _WEEKDAYS and before in _LAST):
+        return _Found(index, 1, None, past=True)
+    if word in _WEEKDAYS and (len(word) > 3 or len(words) <= 3):
+        value, width = _weekday(_WEEKDAYS[word], today, words, index)
+        return _Found(index, width, value, weekday=True)
+    return None
+
+
+def _day_of_month(number: int, today: date) -> date | None:
+    return _next_day_of_month(number, today) if 1 <= number <= 31 else None
+
+
+def _as_day(words: Sequence[str], index: int, today: date, *, strict: bool) -> _Found | None:
+    """A day of the month: "den 15.", "d. 15", "15th", "den femtende"; a bare "15" unless `strict`."""
+    word = words[index]
+    before = words[index - 1] if index > 0 else ""
+    number = _day_number(word)
+    if number is not None and (_SUFFIXED.match(word) or before in ("den", "d", "the") or len(words) <= 2):
+        return _Found(index, 1, _day_of_month(number, today))
+    if word in ("d", "den") and index + 1 < len(words) and words[index + 1].isdigit():
+        return _Found(index, 2, _day_of_month(int(words[index + 1]), today))
+    if word.isdigit() and not strict and len(word) <= 2 and 1 <= int(word) <= 31:
+        return _Found(index, 1, _day_of_month(int(word), today))
+    if re.fullmatch(r"d\d{1,2}", word):
+        return _Found(index, 1, _day_of_month(int(word[1:]), today))
+    return None
+
+
+def _mentions(plain: str, today: date, *, strict: bool) -> list[_Mention]:
+    """Every date the text names, in order; `strict` leaves out bare numbers ("15" alone may be an amount)."""
+    plain = _MONEY.sub(" ", _TIME.sub(" ", plain))
+    plain, numeric = _numeric_mentions(plain, today)
+    numeric_values = iter(value for _position, value in numeric)
+    words = _split_words(plain.replace("@", " qqdateqq "))
+    found: list[_Found] = []
+    index = 0
+    while index < len(words):
+        if words[index] == "qqdateqq":
+            read: _Found | None = _Found(index, 1, next(numeric_values, None))
+        else:
+            read = _in_words(words, index, today) or _as_day(words, index, today, strict=strict)
+        if read is None:
+            index += 1
+            continue
+        found.append(read)
+        index = max(index + 1, read.start + read.width)
+    return [_modified(words, f.start, f.value, f.weekday) for f in found if not f.past]
+
+
+def _modified(words: Sequence[str], start: int, value: date | None, weekday: bool) -> _Mention:
+    """Apply the words before a date: "efter" moves it a day on, a negation makes it no date at all."""
+    before = start - 1
+    while before >= 0 and words[before] in _SKIP_BEFORE:
+        before -= 1
+    word = words[before] if before >= 0 else ""
+    if value is None:
+        return _Mention(None)
+    if word in _AFTER:
+        return _Mention(value + timedelta(days=1), weekday=weekday)
+    if word in _UNTIL:
+        return _Mention(value, until=True, weekday=weekday)
+    if word in _NEGATIONS:
+        return _Mention(None)  # "ikke fredag"
+    return _Mention(value, weekday=weekday)
+
+
+def _one_date(mentions: Sequence[_Mention]) -> date | None:
+    dated = [m.value for m in mentions if not m.weekday]
+    # A weekday that agrees with a day of the month only confirms it ("fredag den 11.").
+    weekdays = [m for m in mentions if m.weekday]
+    if (
+        dated
+        and weekdays
+        and all(
+            m.value is not None and any(d is not None and d.weekday() == m.value.weekday() for d in dated)
+            for m in weekdays
+        )
+    ):
+        mentions = [m for m in mentions if not m.weekday]
+    values = {mention.value for mention in mentions}
+    if len(values) != 1:
+        return None
+    return next(iter(values))
+
+
+def find_date(text: str, today: date, *, strict: bool = False) -> date | None:
+    """The one date on/after today the message names ("fredag", "i overmorgen", "den femtende", "15/12",
+    "efter den 10." = the 11th); None when it names none, several, or one that cannot be placed.
+    `strict` ignores bare numbers, which in a longer message may be anything."""
+    return _one_date(_mentions(_plain(text), today, strict=strict))
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """The date an answer to "when?" names (bare numbers count as a day of the month)."""
+    return find_date(text, today)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Amounts
+
+_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d)")
+_WORD_NUMBER = re.compile(rf"\b(\d{{1,3}}|{'|'.join(_SMALL_NUMBERS)}) ?(tusind|tusinde|thousand|hundrede|hundred)\b")
+_ZERO = frozenset({"0", "ingenting", "intet", "nul", "ingen", "ingen penge", "ikke noget", "ikke en krone",
+                   "nothing", "none", "zero", "no money", "not anything"})  # fmt: skip
+_FILLER = frozenset({"jeg", "kan", "betale", "i", "can", "pay", "kr", "kroner", "desvaerre", "sorry", "lige",
+                     "nu", "now", "har", "have", "just", "maaske", "maybe"})  # fmt: skip
+_DAY_MARK = re.compile(r"\b(?:den|d|the)\.? ?\d{1,2}\b\.?|\b\d{1,2}(?:st|nd|rd|th)\b|\bd\d{1,2}\b")
 
 
 def _to_ore(number: str) -> int | None:
@@ -128,73 +691,37 @@ def _to_ore(number: str) -> int | None:
     return None
 
 
-def parse_amount(text: str) -> int | None:
-    """An amount of kroner in øre ("2500", "2.500", "2.500,50 kr", "kr. 2500"); None if unclear."""
-    plain = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", normalize(text))
-    found = _AMOUNT.findall(plain)
-    if len(found) != 1:
+def _words_to_digits(match: re.Match[str]) -> str:
+    count = match.group(1)
+    number = int(count) if count.isdigit() else _SMALL_NUMBERS[count]
+    return str(number * (1000 if match.group(2).startswith(("tusind", "thousand")) else 100))
+
+
+def find_amount(text: str, *, strict: bool = False) -> int | None:
+    """The one amount of kroner (in øre) a message names ("2000", "2.500,50 kr", "3 tusind"), 0 for
+    "0"/"ingenting"; None when there is none, several, or one that is not clear. `strict` (a message that
+    answers another question) needs at least 100 kr or a currency, and never reads "nothing" as 0."""
+    plain = _plain(text)
+    marked = bool(_MONEY.search(plain))
+    plain = _TIME.sub(" ", plain)
+    plain, _dates = _numeric_mentions(plain, date(2000, 1, 1))  # where dates are: their values do not matter
+    plain = _DAY_MARK.sub(" ", plain.replace("@", " "))
+    plain = _WORD_NUMBER.sub(_words_to_digits, plain)
+    plain = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", plain)
+    numbers = [n for n in _AMOUNT.findall(plain) if len(re.sub(r"\D", "", n)) < 8]  # 8 digits: a phone number
+    if not numbers:
+        words = " ".join(w for w in _split_words(plain) if w not in _FILLER)
+        return 0 if not strict and words in _ZERO else None
+    if len(numbers) != 1:
         return None
-    ore = _to_ore(found[0])
-    if ore is None or ore <= 0 or ore > _MAX_ORE:
+    ore = _to_ore(numbers[0])
+    if ore is None or ore > _MAX_ORE:
+        return None
+    if strict and (ore == 0 or (ore < 10_000 and not marked)):
         return None
     return ore
 
 
-_MONTHS = {
-    "jan": 1, "januar": 1, "january": 1, "feb": 2, "februar": 2, "february": 2, "mar": 3, "marts": 3,
-    "march": 3, "apr": 4, "april": 4, "maj": 5, "may": 5, "jun": 6, "juni": 6, "june": 6, "jul": 7,
-    "juli": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "okt": 10,
-    "oct": 10, "oktober": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
-_RELATIVE = {"i dag": 0, "idag": 0, "today": 0, "i morgen": 1, "imorgen": 1, "tomorrow": 1}
-
-
-def _next_day_of_month(day: int, today: date) -> date | None:
-    year, month = today.year, today.month
-    for _ in range(13):
-        if day <= monthrange(year, month)[1]:
-            candidate = date(year, month, day)
-            if candidate >= today:
-                return candidate
-        month = month % 12 + 1
-        year += 1 if month == 1 else 0
-    return None
-
-
-def _next_day_month(day: int, month: int, today: date) -> date | None:
-    for year in (today.year, today.year + 1):
-        if day <= monthrange(year, month)[1]:
-            candidate = date(year, month, day)
-            if candidate >= today:
-                return candidate
-    return None
-
-
-def _full_date(day: int, month: int, year: int, today: date) -> date | None:
-    year = year + 2000 if year < 100 else year
-    if not 1 <= month <= 12 or not 1 <= day <= monthrange(year, month)[1]:
-        return None
-    candidate = date(year, month, day)
-    return candidate if candidate >= today else None
-
-
-def parse_date(text: str, today: date) -> date | None:
-    """The next date on/after today the message names ("15", "den 15.", "15/12", "15-12-2026")."""
-    plain = normalize(text)
-    for word, offset in _RELATIVE.items():
-        if re.search(rf"(?<!\w){word}(?!\w)", plain):
-            return today + timedelta(days=offset)
-    full = re.search(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?!\d)", plain)
-    if full:
-        return _full_date(int(full.group(1)), int(full.group(2)), int(full.group(3)), today)
-    short = re.search(r"(?<![\d.,])(\d{1,2})[./-](\d{1,2})(?![\d.,]?\d)", plain)
-    if short:
-        day, month = int(short.group(1)), int(short.group(2))
-        return _next_day_month(day, month, today) if 1 <= month <= 12 and day >= 1 else None
-    named = re.search(r"(?<!\d)(\d{1,2})\.? ?([a-z]+)", plain)
-    if named and named.group(2) in _MONTHS:
-        return _next_day_month(int(named.group(1)), _MONTHS[named.group(2)], today)
-    days = re.findall(r"(?<![\d.,])(\d{1,2})(?![\d,]|\.\d)", plain)
-    if len(days) == 1 and 1 <= int(days[0]) <= 31:
-        return _next_day_of_month(int(days[0]), today)
-    return None
+def parse_amount(text: str) -> int | None:
+    """The amount an answer to "how much?" names, in øre (0 is an answer too)."""
+    return find_amount(text)

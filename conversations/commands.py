@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from conversations import engine
-from conversations.keywords import Keyword, KeywordKind, classify, looks_like_stop_wish
+from conversations.keywords import Keyword, KeywordKind, classify, looks_like_stop_wish, looks_like_who_question
 from conversations.model import (
     Channel,
     Context,
@@ -133,6 +133,13 @@ def _stop_hint(text: str, facts: TenantFacts) -> CommandResult | None:
     return CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
 
 
+def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    """ "Hvem er du?" gets who writes and why (the help text); an open question waits on, untouched."""
+    if facts.held or not looks_like_who_question(text):
+        return None
+    return _started("who", "help_info", facts, now)
+
+
 def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResult | None:
     """What the whole message means as a command, or None when it is an ordinary message (an answer)."""
     if now.tzinfo is None:
@@ -141,7 +148,7 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
         return None  # a sticker, a photo, a button: never a keyword
     keyword = classify(text, facts.languages)
     if keyword is None:
-        return _stop_hint(text, facts)
+        return _stop_hint(text, facts) or _who(text, facts, now)
     if facts.held and keyword.kind not in ALWAYS_ON:
         return None  # a person holds the case: the message is theirs to answer
     return _COMMANDS[keyword.kind](keyword, text, facts, now)

@@ -39,7 +39,8 @@ def effect_event(effect: Effect, state: State, now: datetime) -> Event:
         case ClaimPaid():
             return PaidClaimed(local_today(state, now) + timedelta(days=state.settings.paid_pause_days))
         case RecordPromise():
-            return PromiseRecorded(date.fromisoformat(str(state.data["pay_on"])))
+            pay_on = date.fromisoformat(str(state.data["pay_on"]))
+            return PromiseRecorded(pay_on, after_deadline=state.deadline is not None and pay_on > state.deadline)
         case GiveConsent(scope=scope):
             return ConsentGiven(scope, state.settings.consent_wording_version)
         case WithdrawConsent(scope=scope):

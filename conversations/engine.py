@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from conversations.answers import parse_amount, parse_date, parse_number, tag_strength
+from conversations.answers import find_amount, find_date, parse_amount, parse_date, parse_number, pick_tag, word_count
 from conversations.effects import effect_event, local_today
 from conversations.flow import (
     Ask,
@@ -37,7 +37,7 @@ from conversations.model import (
 from conversations.state import State
 from conversations.values import Money, Value
 
-__all__ = ["accepts_help_word", "current_question", "resume", "start"]
+__all__ = ["accepts_help_word", "current_question", "resume", "start", "start_with_text"]
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
@@ -120,26 +120,39 @@ def start(flow: str, context: Context, now: datetime) -> Result:
         first_name=context.first_name,
         trigger=context.trigger,
         settings=context.settings,
+        deadline=context.deadline,
     )
     return _enter(definition, state, definition.start, now, [])
 
 
-def _pick(step: Ask, state: State, text: str) -> Option | None:
-    options = _options(step, state.channel)
+def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Result:
+    """Start `flow` for a tenant who wrote first: their own words answer its opening question when they can.
+
+    "Jeg kan ikke betale" or "jeg har betalt" is heard at once; a greeting, a bare number (no options were
+    shown yet) or anything the opening question cannot place gets the opening question itself.
+    """
+    state, opening = start(flow, context, now)
+    words = text.strip()
+    if state.ended or not words or words.isdigit():
+        return state, opening
+    answered, events = resume(state, TextReceived(words, context.channel), now)
+    first = events[0] if events else None
+    if not isinstance(first, AnswerRecorded) or first.value == UNRECOGNISED:
+        return state, opening
+    return answered, events
+
+
+def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool] | None:
+    """The option a text picks, and whether by its words (a number picks the n-th listed option)."""
     listed = _listed(step, state.channel)
     number = parse_number(text, len(listed))
     if number is not None:
-        return listed[number - 1]
-    scored = sorted(
-        ((max((tag_strength(text, state.language, tag) for tag in option.tags), default=0), option)
-         for option in options),
-        key=lambda pair: -pair[0],
-    )  # fmt: skip
-    if not scored or scored[0][0] == 0:
+        return listed[number - 1], False
+    options = _options(step, state.channel)
+    tag = pick_tag(text, state.language, (tag for option in options for tag in option.tags), today)
+    if tag is None:
         return None
-    if len(scored) > 1 and scored[1][0] == scored[0][0]:
-        return None
-    return scored[0][1]
+    return next(option for option in options if tag in option.tags), True
 
 
 def _answered(state: State, value: str | int) -> State:
@@ -147,20 +160,68 @@ def _answered(state: State, value: str | int) -> State:
     return replace(state, data={**state.data, state.step: value})
 
 
-def _choose(flow: Flow, state: State, option: Option, raw: str, now: datetime) -> Result:
+def _choose(flow: Flow, state: State, option: Option, raw: str, now: datetime, *, words: bool = False) -> Result:
     events: list[Event] = [AnswerRecorded(state.step, option.key, raw)]
+    step = flow.step(state.step)
+    if words and isinstance(step, Ask) and step.free_text is not None:
+        # A question that takes own words keeps them beside the option they were read as ("min datter var syg").
+        state = replace(state, data={**state.data, f"{state.step}_text": raw.strip()})
     state = _answered(state, option.key)
     events.extend(effect_event(effect, state, now) for effect in option.effects)
+    if words:
+        # "betaler fredag", "kan betale 2000": the same words may already answer the next question.
+        ahead = _answer_ahead(flow, replace(state, step=option.goto), raw, now, events)
+        if ahead is not None:
+            return ahead
     return _enter(flow, state, option.goto, now, events)
 
 
+def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: list[Event]) -> Result | None:
+    step = flow.step(state.step)
+    if isinstance(step, AskDate):
+        pay_on = find_date(raw, local_today(state, now), strict=True)
+        return None if pay_on is None else _dated(flow, state, step, pay_on, raw, now, events)
+    if isinstance(step, AskAmount):
+        ore = find_amount(raw, strict=True)
+        return None if ore is None else _amounted(flow, state, step, ore, raw, now, events)
+    return None
+
+
+def _after_running_deadline(state: State, pay_on: date, today: date) -> bool:
+    """The promised day is after a påkrav deadline that has not passed yet."""
+    return state.deadline is not None and today <= state.deadline < pay_on
+
+
+def _dated(
+    flow: Flow, state: State, step: AskDate, pay_on: date, raw: str, now: datetime, events: list[Event]
+) -> Result:
+    state = replace(state, data={**state.data, "pay_on": pay_on.isoformat()})
+    events.append(AnswerRecorded(state.step, pay_on.isoformat(), raw))
+    events.extend(effect_event(effect, state, now) for effect in step.effects)
+    late = step.late is not None and _after_running_deadline(state, pay_on, local_today(state, now))
+    return _enter(flow, state, step.late if late and step.late else step.goto, now, events)
+
+
+def _amounted(
+    flow: Flow, state: State, step: AskAmount, ore: int, raw: str, now: datetime, events: list[Event]
+) -> Result:
+    state = replace(state, data={**state.data, "amount": ore})
+    events.append(AnswerRecorded(state.step, ore, raw))
+    return _enter(flow, state, step.goto, now, events)
+
+
+def _heard(flow: Flow, state: State, goto: str, raw: str, now: datetime) -> Result:
+    """A tenant who says they cannot pay is heard, whatever the question was."""
+    events: list[Event] = [AnswerRecorded(state.step, "hardship", raw)]
+    return _enter(flow, _answered(state, "hardship"), goto, now, events)
+
+
 def _not_understood(flow: Flow, state: State, raw: str, now: datetime) -> Result:
+    """The first miss says so (with a way to a person) and asks again; the second offers help and a person."""
     events: list[Event] = [AnswerRecorded(state.step, UNRECOGNISED, raw)]
     if state.retries == 0:
         events.append(MessageRequested("common.not_understood", _values(state)))
         return _enter(flow, state, state.step, now, events, retries=1)
-    if flow.fallback is not None and flow.fallback != state.step:
-        return _enter(flow, state, flow.fallback, now, events)
     events.append(MessageRequested("common.call_adviser", _values(state)))
     events.append(ConversationEnded("not_understood"))
     return _end(state, "not_understood"), events
@@ -168,29 +229,31 @@ def _not_understood(flow: Flow, state: State, raw: str, now: datetime) -> Result
 
 def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
     step = flow.step(state.step)
+    today = local_today(state, now)
     events: list[Event]
     match step:
         case Ask():
-            option = _pick(step, state, text)
-            if option is not None:
-                return _choose(flow, state, option, text, now)
-            if step.free_text is not None and text.strip():
+            picked = _pick(step, state, text, today)
+            if picked is not None:
+                option, words = picked
+                return _choose(flow, state, option, text, now, words=words)
+            if step.free_text is not None and word_count(text) >= step.free_text_words:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.free_text, now, events)
         case AskDate():
-            pay_on = parse_date(text, local_today(state, now))
+            pay_on = parse_date(text, today)
             if pay_on is not None:
-                state = replace(state, data={**state.data, "pay_on": pay_on.isoformat()})
-                events = [AnswerRecorded(state.step, pay_on.isoformat(), text)]
-                events.extend(effect_event(effect, state, now) for effect in step.effects)
-                return _enter(flow, state, step.goto, now, events)
+                return _dated(flow, state, step, pay_on, text, now, [])
+            if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
+                return _heard(flow, state, step.hardship, text, now)
         case AskAmount():
             ore = parse_amount(text)
             if ore is not None:
-                state = replace(state, data={**state.data, "amount": ore})
-                return _enter(flow, state, step.goto, now, [AnswerRecorded(state.step, ore, text)])
+                return _amounted(flow, state, step, ore, text, now, [])
+            if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
+                return _heard(flow, state, step.hardship, text, now)
         case AskText():
-            if text.strip():
+            if word_count(text) > 0:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.goto, now, events)
     return _not_understood(flow, state, text, now)

@@ -9,6 +9,7 @@ from conversations.model import Channel
 
 __all__ = [
     "BOTH",
+    "SMS_ONLY",
     "TELEGRAM_ONLY",
     "Ask",
     "AskAmount",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 BOTH: tuple[Channel, ...] = ("sms", "telegram")
+SMS_ONLY: tuple[Channel, ...] = ("sms",)
 TELEGRAM_ONLY: tuple[Channel, ...] = ("telegram",)
 
 
@@ -93,28 +95,34 @@ class Option:
 
 @dataclass(frozen=True)
 class Ask:
-    """A question with options; `free_text` names the option that any other text picks."""
+    """A question with options; `free_text` names the step that any other text of at least
+    `free_text_words` words goes to (the words are kept as the answer)."""
 
     template: str
     options: tuple[Option, ...]
     free_text: str | None = None
+    free_text_words: int = 1
 
 
 @dataclass(frozen=True)
 class AskDate:
-    """A question answered by a date on or after today."""
+    """A question answered by a date on or after today; `late` is where a date after the conversation's
+    deadline goes (while that deadline has not passed), `hardship` where "I cannot pay" goes."""
 
     template: str
     goto: str
     effects: tuple[Effect, ...] = ()
+    late: str | None = None
+    hardship: str | None = None
 
 
 @dataclass(frozen=True)
 class AskAmount:
-    """A question answered by an amount of kroner."""
+    """A question answered by an amount of kroner (0 is an amount); `hardship` as for AskDate."""
 
     template: str
     goto: str
+    hardship: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,13 +156,12 @@ Step = Ask | AskDate | AskAmount | AskText | Say | End
 
 @dataclass(frozen=True)
 class Flow:
-    """A named, versioned set of steps; `fallback` is where a twice-misunderstood answer goes."""
+    """A named, versioned set of steps; `reminder` flows end when the rent is seen paid."""
 
     name: str
     version: int
     start: str
     steps: Mapping[str, Step]
-    fallback: str | None = None
     reminder: bool = False
     channels: tuple[Channel, ...] = BOTH
 

@@ -25,7 +25,11 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
             yield from (o.goto for o in options if channel is None or channel in o.channels)
             if free_text is not None:
                 yield free_text
-        case AskDate(goto=goto) | AskAmount(goto=goto) | AskText(goto=goto) | Say(goto=goto):
+        case AskDate(goto=goto, late=late, hardship=hardship):
+            yield from (name for name in (goto, late, hardship) if name is not None)
+        case AskAmount(goto=goto, hardship=hardship):
+            yield from (name for name in (goto, hardship) if name is not None)
+        case AskText(goto=goto) | Say(goto=goto):
             yield goto
         case End():
             return
@@ -34,7 +38,7 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
 def reachable_steps(flow: Flow, channel: Channel | None = None) -> list[str]:
     """Steps reachable from the start (on one channel, or any when None), in visiting order."""
     seen: list[str] = []
-    todo = [flow.start] + ([flow.fallback] if flow.fallback else [])
+    todo = [flow.start]
     while todo:
         name = todo.pop(0)
         if name in seen or name not in flow.steps:
@@ -61,9 +65,8 @@ def _reaches_end(flow: Flow, name: str) -> bool:
 def check_flow(flow: Flow) -> list[str]:
     """Problems in a flow's shape; an empty list means it is sound."""
     problems: list[str] = []
-    for name in (flow.start, flow.fallback):
-        if name is not None and name not in flow.steps:
-            problems.append(f"{flow.name}: step {name!r} does not exist")
+    if flow.start not in flow.steps:
+        problems.append(f"{flow.name}: step {flow.start!r} does not exist")
     for name, step in flow.steps.items():
         for goto in _next(step, None):
             if goto not in flow.steps:

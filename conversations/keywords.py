@@ -17,6 +17,7 @@ __all__ = [
     "KeywordKind",
     "classify",
     "looks_like_stop_wish",
+    "looks_like_who_question",
 ]
 
 KeywordKind = Literal["opt_out", "opt_in", "wrong_number", "help", "language", "withdraw_consent", "telegram"]
@@ -139,3 +140,30 @@ def looks_like_stop_wish(text: str) -> bool:
     if any(phrase in plain for phrase in _STOP_PHRASES):
         return True
     return bool(_STOP_STEMS & set(tokens(text)))
+
+
+# "Hvem er du?": someone who does not know who writes, or why. Matched on the whole message once greetings
+# and fillers at its ends are dropped, so a longer message that merely starts so is an ordinary answer.
+_WHO_QUESTIONS = frozenset({
+    "hvem er du", "hvem er i", "hvem er det", "hvem er dette", "hvem er det her", "hvem er det der skriver",
+    "hvem er det som skriver", "hvem skriver", "hvem skriver du", "hvem skriver i", "hvem skriver det",
+    "hvem skriver til mig", "hvem er afsender", "hvem er afsenderen", "hvem", "hvad er det her", "hvad er dette",
+    "hvorfor skriver i", "hvorfor skriver i til mig", "hvorfor skriver du til mig", "hvem har sendt det",
+    "who is this", "who's this", "whos this", "who is it", "who are you", "who r u", "who are u", "who is that",
+    "who is writing", "who is texting me", "who sent this", "who", "what is this", "whats this", "what's this",
+    "why are you texting me", "why are you writing to me",
+})  # fmt: skip
+_WHO_FILLERS = frozenset({
+    "hej", "hey", "hi", "hello", "hallo", "halloo", "goddag", "undskyld", "sorry", "men", "but", "og", "and", "oh",
+    "um", "lige", "egentlig", "please", "tak", "so", "altsaa",
+})  # fmt: skip
+
+
+def looks_like_who_question(text: str) -> bool:
+    """A message that asks who is writing ("hvem er du?", "who is this?"), greetings and fillers aside."""
+    words = [w for w in re.split(r"[\s,;.!?]+", normalize(text)) if w]
+    while words and words[0] in _WHO_FILLERS:
+        words.pop(0)
+    while words and words[-1] in _WHO_FILLERS:
+        words.pop()
+    return bool(words) and " ".join(words) in _WHO_QUESTIONS

@@ -49,7 +49,7 @@ class FlowSettings:
     paid_pause_days: int = 5
     nudge_after_hours: int = 24
     give_up_after_hours: int = 48
-    consent_wording_version: str = "consent-v1"
+    consent_wording_version: str = "consent-v2"
     timezone: str = "Europe/Copenhagen"
 
 
@@ -62,6 +62,9 @@ class Context:
     channel: Channel
     trigger: str | None = None
     settings: FlowSettings = field(default_factory=FlowSettings)
+    # The computed påkrav deadline while one runs: a promise dated after it is flagged and the tenant is
+    # asked to pay within "the deadline in the letter". Texts never show this date.
+    deadline: date | None = None
 
 
 # Inputs: what can happen to a waiting conversation.
@@ -156,10 +159,11 @@ class HandoffRequested:
 
 @dataclass(frozen=True)
 class PromiseRecorded:
-    """The tenant said they will pay on a date."""
+    """The tenant said they will pay on a date; `after_deadline` when that is after the påkrav deadline."""
 
     name: ClassVar[str] = "promise_recorded"
     pay_on: date
+    after_deadline: bool = False
 
 
 @dataclass(frozen=True)

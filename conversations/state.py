@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from conversations.model import Channel, FlowSettings
@@ -14,6 +14,10 @@ __all__ = ["State"]
 
 def _dt(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _day(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else None
 
 
 _SETTING_NAMES = frozenset(f.name for f in fields(FlowSettings))
@@ -44,6 +48,7 @@ class State:
     expires_at: datetime | None = None
     ended: bool = False
     end_reason: str | None = None
+    deadline: date | None = None  # the påkrav deadline the conversation started with (Context.deadline)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (what the database stores)."""
@@ -63,6 +68,7 @@ class State:
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "ended": self.ended,
             "end_reason": self.end_reason,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
         }
 
     @classmethod
@@ -97,4 +103,5 @@ class State:
             expires_at=_dt(raw.get("expires_at")),
             ended=bool(raw.get("ended", False)),
             end_reason=raw.get("end_reason"),
+            deadline=_day(raw.get("deadline")),  # a state saved before deadlines existed has none
         )

@@ -50,6 +50,8 @@ class RentSnapshot:
     balance_ore: int
     balance_as_of: date
     demand_sent_on: date | None = None
+    # The day the påkrav reached the tenant when the organisation knows it (a paper letter, say).
+    demand_received_on: date | None = None
     termination_on: date | None = None
     court_date: date | None = None
     at_risk: bool = False
@@ -58,6 +60,8 @@ class RentSnapshot:
     paid_claim_until: date | None = None
     reachable: bool = True
     has_open_case: bool = False
+    # A person holds the case (taken, waiting for the tenant, with a volunteer): no court-eve reminder.
+    case_held: bool = False
     waiting_conversation: bool = False
 
     @property
@@ -72,7 +76,8 @@ class PolicySettings:
 
     before_due_days: int = 3
     demand_offsets: tuple[int, ...] = (7, 3, 1)
-    demand_delivery_days: int = 2
+    # Påkrav from almene boligorganisationer come by Digital Post, received the day they are sent.
+    demand_delivery_days: int = 0
     balance_max_age_days: int = 7
 
     def __post_init__(self) -> None:
@@ -102,7 +107,11 @@ class PolicySettings:
 
 @dataclass(frozen=True, slots=True)
 class PlannedReminder:
-    """A reminder the host should record for today; (tenant, trigger, period, offset) is unique in the database."""
+    """A reminder the host should record for today; (tenant, trigger, period, offset) is unique in the database.
+
+    `deadline` is the computed påkrav deadline when a påkrav runs and it has not passed: the conversation
+    the reminder starts knows it (a promise dated after it is flagged), its texts never show it.
+    """
 
     tenant_id: int
     trigger: Trigger
@@ -111,6 +120,7 @@ class PlannedReminder:
     reason: str
     computed_from: dict[str, str] = field(hash=False)
     urgency: int
+    deadline: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +133,7 @@ class PlanSummary:
     stale: int = 0
     unreachable: int = 0
     # Reminders that would have been planned but were held back.
-    held_by_paid_claim: int = 0
+    held_by_paid_claim: int = 0  # a paid claim or a promise that has not come due
     held_by_conversation: int = 0
 
 

@@ -2,14 +2,20 @@
 
 Rules, in order: stale balance data or an unreachable tenant plan nothing; of the triggers that fall
 on the day the most urgent wins (court > demand > promise_check > missed > before_due); anything but
-court is held while a case is open, a conversation waits, or a paid claim runs (`paid_claim_until`
-on or after the day). before_due ignores the balance: the coming rent is not due yet.
+court is held while a case is open, a conversation waits, a paid claim runs (`paid_claim_until`
+on or after the day) or a promised day has not come (`promise_on` on or after the day) — except the
+last `demand` reminder before the påkrav deadline, which nothing but a conversation or a case holds
+("I have paid" must not silence it while the ledger cannot show the payment yet), and a promise dated
+after the deadline holds no `demand` reminder. before_due ignores the balance: the coming rent is not
+due yet. A court date brings a second court reminder on the weekday before it (`court_eve`), unless a
+person holds the case.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 
 from scheduler.model import (
@@ -22,6 +28,7 @@ from scheduler.model import (
     Trigger,
 )
 from scheduler.rent_day import RentDay, due_date_before, period_of
+from scheduler.urgency import running_deadline
 
 __all__ = ["plan"]
 
@@ -38,6 +45,10 @@ def _reminder(
 ) -> PlannedReminder:
     computed_from = {name: str(value) for name, value in dates.items()}
     return PlannedReminder(s.tenant_id, trigger, period, offset, reason, computed_from, URGENCY[trigger])
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
 
 
 def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
@@ -58,31 +69,44 @@ def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     if s.court_date is not None:
         dates["court_date"] = s.court_date
     state = "balance owed" if s.owes else "nothing owed"
+    if s.court_date is not None and not s.case_held and rd.is_court_eve(s.court_date):
+        # The second reminder, once per court date: the day of the month is the offset.
+        dates["court_eve"] = rd.day
+        ahead = (s.court_date - rd.day).days
+        reason = (
+            f"court date {s.court_date.isoformat()} in {_days(ahead)}: the weekday before it, a second reminder; "
+            f"{state} as of {s.balance_as_of.isoformat()}"
+        )
+        return _reminder(s, Trigger.COURT, period_of(s.court_date), s.court_date.day, reason, dates)
     reason = f"{label} {event.isoformat()} known; {state} as of {s.balance_as_of.isoformat()}"
     return _reminder(s, Trigger.COURT, period_of(event), None, reason, dates)
 
 
 def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
-    if s.demand_sent_on is None or not s.owes:
+    received = rd.received(s)
+    if received is None or not s.owes:
         return None
-    deadline = rd.deadline(s.demand_sent_on)
+    deadline = rd.deadline(received)
     offset = (deadline - rd.day).days
     if offset not in rd.offsets:
         return None
-    due = due_date_before(s.demand_sent_on, s.due_day)
+    due = due_date_before(s.demand_sent_on or received, s.due_day)
+    dates: dict[str, date | int] = {}
+    if s.demand_sent_on is not None:
+        dates["demand_sent_on"] = s.demand_sent_on
+    if s.demand_received_on is not None:
+        how = f"received {received.isoformat()}"
+        dates["demand_received_on"] = received
+    else:
+        delivery = rd.settings.demand_delivery_days
+        how = f"sent {s.demand_sent_on}, " + (
+            "received the same day (Digital Post)" if delivery == 0 else f"assumed received after {_days(delivery)}"
+        )
     reason = (
-        f"påkrav sent {s.demand_sent_on.isoformat()} for rent due {due.isoformat()}, assumed received "
-        f"after {rd.settings.demand_delivery_days} days; computed deadline {deadline.isoformat()}, "
-        f"{offset} day{'' if offset == 1 else 's'} left"
+        f"påkrav {how}, for rent due {due.isoformat()}; computed deadline {deadline.isoformat()}, {_days(offset)} left"
     )
-    return _reminder(
-        s,
-        Trigger.DEMAND,
-        period_of(due),
-        offset,
-        reason,
-        {"demand_sent_on": s.demand_sent_on, "due_date": due, "deadline": deadline, "offset": offset},
-    )
+    dates |= {"due_date": due, "deadline": deadline, "offset": offset}
+    return _reminder(s, Trigger.DEMAND, period_of(due), offset, reason, dates)
 
 
 def _promise_check(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
@@ -101,8 +125,10 @@ def _promise_check(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
 
 
 def _missed(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
+    # Once per rent month (the host records the key): from the first day a balance dated a bank day
+    # after the last on-time day shows rent owed, until the next rent falls due.
     missed = rd.missed.get(s.due_day)
-    if missed is None or not s.owes:
+    if missed is None or not s.owes or not missed.shown_by(s.balance_as_of):
         return None
     reason = (
         f"rent due {missed.due.isoformat()}, last on-time day {missed.last_on_time.isoformat()}; "
@@ -114,7 +140,12 @@ def _missed(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
         period_of(missed.due),
         None,
         reason,
-        {"due_date": missed.due, "last_on_time_day": missed.last_on_time, "balance_as_of": s.balance_as_of},
+        {
+            "due_date": missed.due,
+            "last_on_time_day": missed.last_on_time,
+            "first_bank_day": missed.bank_day,
+            "balance_as_of": s.balance_as_of,
+        },
     )
 
 
@@ -155,10 +186,26 @@ def _plan_one(s: RentSnapshot, rd: RentDay, tally: Counter[str]) -> PlannedRemin
         if s.has_open_case or s.waiting_conversation:
             tally["held_by_conversation"] += 1
             return None
-        if s.paid_claim_until is not None and s.paid_claim_until >= rd.day:
+        if _held_by_claim(s, best, rd):
             tally["held_by_paid_claim"] += 1
             return None
-    return best
+    deadline = running_deadline(s, rd.day, rd.settings.demand_delivery_days)
+    return best if deadline is None else replace(best, deadline=deadline)
+
+
+def _held_by_claim(s: RentSnapshot, best: PlannedReminder, rd: RentDay) -> bool:
+    """A paid claim (until its pause ends) or a promise (until the promised day) holds a reminder; the
+    tenant's word never outruns the påkrav deadline: the last `demand` reminder before it is never held,
+    and a promise dated after the deadline holds no `demand` reminder at all."""
+    claim = s.paid_claim_until is not None and s.paid_claim_until >= rd.day
+    promise = s.promise_on is not None and s.promise_on >= rd.day
+    if best.trigger is Trigger.DEMAND:
+        if best.offset == rd.last_offset:
+            return False
+        received = rd.received(s)
+        if promise and s.promise_on is not None and received is not None:
+            promise = s.promise_on <= rd.deadline(received)
+    return claim or promise
 
 
 def plan(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings) -> DayPlan:

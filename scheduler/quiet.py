@@ -1,4 +1,4 @@
-"""Quiet hours: the earliest moment a proactive message may be sent."""
+"""Quiet hours and quiet days: the earliest moment a proactive message may be sent."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from zoneinfo import ZoneInfo
 
 from scheduler.calendar import is_legal_holiday
 
-__all__ = ["is_quiet_time", "next_allowed_send"]
+__all__ = ["QUIET_DAYS", "is_quiet_day", "is_quiet_time", "next_allowed_send"]
+
+# Juleaftensdag and nytårsaftensdag are ordinary days for the lease rules (no legal date moves for them)
+# but no day to send anyone a rent reminder.
+QUIET_DAYS = ((12, 24), (12, 31))
 
 # Holidays never come more than a few days in a row; this bound only stops a runaway loop.
 _MAX_STEPS = 32
@@ -20,6 +24,12 @@ def is_quiet_time(local: time, quiet_start: time, quiet_end: time) -> bool:
     if quiet_start < quiet_end:
         return quiet_start <= local < quiet_end
     return local >= quiet_start or local < quiet_end
+
+
+def is_quiet_day(d: date) -> bool:
+    """True on a day without proactive messages when holidays are quiet: a Sunday, a public holiday,
+    Grundlovsdag, 24 or 31 December."""
+    return is_legal_holiday(d) or (d.month, d.day) in QUIET_DAYS
 
 
 def _at(d: date, t: time, tz: ZoneInfo) -> datetime:
@@ -48,7 +58,7 @@ def next_allowed_send(
         raise ValueError("now_utc must be timezone-aware")
     local = now_utc.astimezone(tz)
     for _ in range(_MAX_STEPS):
-        if quiet_on_holidays and is_legal_holiday(local.date()):
+        if quiet_on_holidays and is_quiet_day(local.date()):
             local = _at(local.date() + timedelta(days=1), time(0), tz)
         elif is_quiet_time(local.time().replace(tzinfo=None), quiet_start, quiet_end):
             local = _at(_end_of_quiet(local, quiet_start, quiet_end), quiet_end, tz)

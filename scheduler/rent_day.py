@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from scheduler.calendar import demand_deadline, due_date, last_on_time_day, next_hverdag
-from scheduler.model import PolicySettings
+from scheduler.calendar import demand_deadline, demand_received, due_date, last_on_time_day, next_bank_day, next_hverdag
+from scheduler.model import PolicySettings, RentSnapshot
+from scheduler.quiet import is_quiet_day
 
-__all__ = ["MissedRent", "RentDay", "due_date_before", "period_of"]
+__all__ = ["MissedRent", "RentDay", "court_eve", "due_date_before", "period_of"]
 
 _DUE_DAYS = range(1, 32)
+# A court-eve reminder looks at most this far back for a day it may go out on.
+_EVE_SEARCH = 14
+_SATURDAY = 5
 
 
 def period_of(d: date) -> str:
@@ -32,38 +36,67 @@ def due_date_before(d: date, due_day: int) -> date:
     return due_date(year, month, due_day)
 
 
+def court_eve(court_date: date) -> date:
+    """The day of the second court-stage reminder: the last weekday (Monday to Friday) before the court
+    date that is no holiday and no quiet day (24 and 31 December). It asks the tenant to call today, so
+    it comes on a day the organisation's phones are open, never on the Saturday before a Monday."""
+    d = court_date - timedelta(days=1)
+    for _ in range(_EVE_SEARCH):
+        if d.weekday() < _SATURDAY and not is_quiet_day(d):
+            return d
+        d -= timedelta(days=1)
+    return d
+
+
 @dataclass(frozen=True, slots=True)
 class MissedRent:
-    """A due date whose last on-time day ended just before the planning day."""
+    """The latest rent whose last on-time day has passed, and which balance dates can show it unpaid.
+
+    A payment made at the tenant's bank on the last on-time day is on time but reaches the landlord's
+    ledger a bank day later, so only a balance dated on or after `bank_day` (and before the next rent
+    falls due) shows this rent missed.
+    """
 
     due: date
     last_on_time: date
+    bank_day: date
+    next_due: date
+
+    def shown_by(self, balance_as_of: date) -> bool:
+        """True when a balance dated `balance_as_of` can show this rent unpaid."""
+        return self.bank_day <= balance_as_of < self.next_due
 
 
 class RentDay:
-    """What the calendar says about one day, per due day and per påkrav or promise date."""
+    """What the calendar says about one day, per due day and per påkrav, promise or court date."""
 
     def __init__(self, day: date, settings: PolicySettings) -> None:
         self.day = day
         self.settings = settings
         self.offsets = frozenset(settings.demand_offsets)
+        self.last_offset = min(settings.demand_offsets, default=None)
         self.stale_before = day - timedelta(days=settings.balance_max_age_days)
         self.missed = self._missed_by_due_day(day)
         self.upcoming = self._upcoming_by_due_day(day, settings.before_due_days)
         self._deadlines: dict[date, date] = {}
         self._promise_checks: dict[date, date] = {}
+        self._eves: dict[date, date] = {}
 
     @staticmethod
     def _missed_by_due_day(day: date) -> dict[int, MissedRent]:
-        # A last on-time day moves by at most a few days, so the missed rent is this month's or last's.
+        # The latest due date whose first bank day after the last on-time day has come; a last on-time
+        # day moves by a few days at most, so it is this month's, last month's or the one before.
         found: dict[int, MissedRent] = {}
         for due_day in _DUE_DAYS:
-            for delta in (-1, 0):
+            for delta in (0, -1, -2):
                 year, month = _month_shift(day.year, day.month, delta)
                 due = due_date(year, month, due_day)
                 last = last_on_time_day(due)
-                if next_hverdag(last) == day:
-                    found[due_day] = MissedRent(due, last)
+                bank_day = next_bank_day(last)
+                if bank_day <= day:
+                    next_year, next_month = _month_shift(year, month, 1)
+                    found[due_day] = MissedRent(due, last, bank_day, due_date(next_year, next_month, due_day))
+                    break
         return found
 
     @staticmethod
@@ -79,12 +112,16 @@ class RentDay:
         """True when balance data from `balance_as_of` is too old to act on."""
         return balance_as_of < self.stale_before
 
-    def deadline(self, sent_on: date) -> date:
-        """The computed deadline of a påkrav sent on `sent_on` (cached per day)."""
-        found = self._deadlines.get(sent_on)
+    def received(self, s: RentSnapshot) -> date | None:
+        """The day the tenant's påkrav reached them (recorded, or sent plus the delivery days), if any."""
+        return demand_received(s.demand_sent_on, s.demand_received_on, self.settings.demand_delivery_days)
+
+    def deadline(self, received_on: date) -> date:
+        """The computed deadline of a påkrav received on `received_on` (cached per day)."""
+        found = self._deadlines.get(received_on)
         if found is None:
-            found = demand_deadline(sent_on, self.settings.demand_delivery_days)
-            self._deadlines[sent_on] = found
+            found = demand_deadline(received_on)
+            self._deadlines[received_on] = found
         return found
 
     def promise_check_day(self, promise_on: date) -> date:
@@ -94,3 +131,13 @@ class RentDay:
             found = next_hverdag(promise_on)
             self._promise_checks[promise_on] = found
         return found
+
+    def is_court_eve(self, court_date: date) -> bool:
+        """True when today is the day of the second reminder before this court date."""
+        if not timedelta(0) < court_date - self.day <= timedelta(days=_EVE_SEARCH):
+            return False
+        found = self._eves.get(court_date)
+        if found is None:
+            found = court_eve(court_date)
+            self._eves[court_date] = found
+        return found == self.day

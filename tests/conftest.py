@@ -45,7 +45,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for a test, ignoring any .env file and environment of the machine."""
     values: dict[str, Any] = {
         "database_url": database_url,
-        "secret_key": "test-secret-key",
+        "secret_key": "test-secret-key-test-secret-key-0123",
         "public_url": "https://keephome.example.org",
         "run_scheduler": False,
     }

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-__all__ = ["Channel", "OutgoingMessage", "SendResult"]
+__all__ = ["Channel", "OutgoingMessage", "SendResult", "button_data", "parse_button_data"]
+
+# A button carries `<outbox id>.<choice index>`: short (Telegram allows 64 bytes) and opaque.
+_BUTTON_DATA = re.compile(r"^(\d{1,18})\.(\d{1,3})$")
+
+
+def button_data(outbox_id: int, index: int) -> str:
+    """The callback data of the `index`-th button of an outbox row."""
+    return f"{outbox_id}.{index}"
+
+
+def parse_button_data(data: str) -> tuple[int, int] | None:
+    """The outbox id and choice index a button's data names, or None for anything else (a forged button)."""
+    found = _BUTTON_DATA.match(data)
+    return (int(found[1]), int(found[2])) if found else None
 
 
 @dataclass(frozen=True)

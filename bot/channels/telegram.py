@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.channels.base import OutgoingMessage, SendResult
+from bot.channels.base import OutgoingMessage, SendResult, button_data
 from bot.settings import Settings
 
 __all__ = ["TelegramChannel", "keyboard", "retry_seconds"]
@@ -24,7 +24,7 @@ def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
     rows = [
-        [InlineKeyboardButton(label, callback_data=f"{message.outbox_id}.{index}")]
+        [InlineKeyboardButton(label, callback_data=button_data(message.outbox_id, index))]
         for index, (label, _choice) in enumerate(message.buttons)
     ]
     return InlineKeyboardMarkup(rows)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import logging
+from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +33,19 @@ def classify_error(status: int | None, code: int | None) -> SendResult:
     if status is None or status == 429 or status >= 500:
         return SendResult("transient", error_code=error_code, detail=f"twilio http {status}")
     return SendResult("permanent", error_code=error_code, detail=f"twilio http {status}")
+
+
+# Twilio's Retry-After on the last answer this task received (seconds), read by TwilioChannel.send.
+_RETRY_AFTER: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
+
+
+def _seconds(value: str | None) -> float | None:
+    """Retry-After in seconds (Twilio sends a number of seconds); None when absent or not a number."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds <= 3600 else None
 
 
 class _BasicCredentials:
@@ -74,7 +89,11 @@ class _QuietHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         data = kwargs.get("data")
         if isinstance(data, dict) and len(args) < 3:
             kwargs["data"] = urlencode(data, doseq=True).encode()
-        return await super().request(method, url, *args, **kwargs)
+        response = await super().request(method, url, *args, **kwargs)
+        # The SDK turns a 429 into an exception without its headers: keep Twilio's Retry-After for this send
+        # (a context variable is per task, and each send runs in its own).
+        _RETRY_AFTER.set(_seconds(response.headers.get("Retry-After")) if response.status_code == 429 else None)
+        return response
 
     def log_request(self, kwargs: dict[str, Any]) -> None:
         if self.logger.isEnabledFor(logging.INFO):
@@ -135,6 +154,8 @@ class TwilioChannel:
             created = await self._client.messages.create_async(**self._params(message))
         except TwilioRestException as exc:
             result = classify_error(exc.status, exc.code)
+            if exc.status == 429:
+                result = replace(result, retry_after=_RETRY_AFTER.get())
         except TwilioException as exc:  # an RFC 9457 problem answer carries the same two facts
             result = classify_error(getattr(exc, "status", None), getattr(exc, "code", None))
         except TimeoutError:

@@ -1,4 +1,5 @@
-"""`keephome check`: every text exists, renders, fits the SMS budget and keeps the SMS rules."""
+"""`keephome check`: every text exists, renders, fits the SMS budget, keeps the SMS rules, shows no date
+without a year, and reads easily (LIX) in Danish."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 from jinja2 import TemplateError, UndefinedError
 
 from bot.outbox.render import LOCALES, Renderer
@@ -26,7 +27,9 @@ __all__ = [
     "CHANNELS",
     "HOST_TEMPLATES",
     "CheckReport",
+    "LixStat",
     "SmsStat",
+    "lix",
     "main",
     "print_report",
     "required_templates",
@@ -75,6 +78,11 @@ SAMPLE_VALUES: dict[str, Value] = {
     **TIMELINE_DATES,
 }
 _DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)
+# Another promised day: a date that changes with it is the tenant's own date echoed back, which may go
+# without a year; any other day and month without a year is ambiguous around the new year.
+OTHER_PAY_ON = date(2027, 3, 9)
+_ORG_SETTINGS = ("org_name", "adviser_name", "adviser_phone", "adviser_hours", "kommune_phone", "telegram_bot")
+_NUMERIC_DAY = re.compile(r"(?<![\d.,/])(\d{1,2})[./](\d{1,2})(?![./]?\d)")
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,16 @@ class SmsStat:
     characters: int
 
 
+@dataclass(frozen=True)
+class LixStat:
+    """How easy a Danish text reads: LIX (words per sentence + the share of words over six letters, in %)."""
+
+    key: str
+    channel: str
+    lix: float
+    words: int
+
+
 @dataclass
 class CheckReport:
     """The outcome of `run_check`: problems fail the check, warnings do not."""
@@ -95,6 +113,7 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sms: list[SmsStat] = field(default_factory=list)
+    lix: list[LixStat] = field(default_factory=list)
     unreviewed: list[str] = field(default_factory=list)
     live: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
@@ -149,6 +168,41 @@ def _sms_rules(text: str, where: str, language: str, settings: Settings) -> list
     return problems
 
 
+def lix(text: str) -> tuple[float, int]:
+    """LIX of a text and its number of words: words per sentence plus the percentage of words longer than
+    six letters. Numbers are not words; a sentence ends at . ! ? or : before a space, or at a line's end."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if not words:
+        return 0.0, 0
+    ends = len(re.findall(r"[.!?:]+(?=\s|$)", text))
+    ends += sum(1 for line in text.splitlines() if line.strip() and not re.search(r"[.!?:]$", line.strip()))
+    long = sum(1 for word in words if len(word) > 6)
+    return round(len(words) / max(ends, 1) + 100 * long / len(words), 1), len(words)
+
+
+def _undated(text: str, other: str, language: str) -> list[str]:
+    """Days and months shown without a year, except the tenant's own promised day (it changes in `other`)."""
+    locale = LOCALES.get(language, language)
+    names = {str(n).lower() for kind in ("wide", "abbreviated") for n in get_month_names(kind, locale=locale).values()}
+    names |= {"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+              "november", "december", "january", "february", "march", "may", "june", "july", "october"}  # fmt: skip
+    months = "|".join(sorted((re.escape(n.rstrip(".")) for n in names), key=len, reverse=True))
+    year = r"(?!,? ?\d{4})"
+    patterns = (
+        _NUMERIC_DAY,
+        re.compile(rf"\b\d{{1,2}}\.? (?:{months})\b\.?{year}", re.IGNORECASE),
+        re.compile(rf"\b(?:{months}) \d{{1,2}}\b{year}", re.IGNORECASE),
+    )
+    found: list[str] = []
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            if pattern is _NUMERIC_DAY and not (1 <= int(match.group(1)) <= 31 and 1 <= int(match.group(2)) <= 12):
+                continue
+            if match.group(0) in other:
+                found.append(match.group(0).strip())
+    return found
+
+
 def _languages(templates_dir: Path) -> dict[str, dict[str, object]]:
     found: dict[str, dict[str, object]] = {}
     for meta in sorted(templates_dir.glob("*/meta.toml")):
@@ -170,15 +224,18 @@ def _render_once(renderer: Renderer, key: str, values: dict[str, Value], languag
     raise TemplateError(f"too many unknown values in {key}")
 
 
-def _render_all(renderer: Renderer, path: Path, language: str) -> tuple[list[str], list[str]]:
-    """Render one template file with each trigger; returns texts and problems."""
+def _render_all(
+    renderer: Renderer, path: Path, language: str, values: dict[str, Value] | None = None
+) -> tuple[list[str], list[str]]:
+    """Render one template file with each trigger (with SAMPLE_VALUES unless given); returns texts and problems."""
+    values = SAMPLE_VALUES if values is None else values
     key, channel = path.name.removesuffix(".txt").rsplit(".", 1)
     if channel not in CHANNELS:
         return [], [f"{language}/{path.name}: channel must be sms or telegram"]
     texts: list[str] = []
     for trigger in ("", *TRIGGERS):
         try:
-            text = _render_once(renderer, key, {**SAMPLE_VALUES, "trigger": trigger}, language, channel)
+            text = _render_once(renderer, key, {**values, "trigger": trigger}, language, channel)
         except (TemplateError, TypeError, ValueError) as exc:
             return [], [f"{language}/{path.name}: does not render: {exc}"]
         if text not in texts:
@@ -186,7 +243,29 @@ def _render_all(renderer: Renderer, path: Path, language: str) -> tuple[list[str
     return texts, []
 
 
-def _check_language(report: CheckReport, renderer: Renderer, folder: Path, settings: Settings) -> None:
+def _readability(
+    report: CheckReport, readable: Renderer, path: Path, settings: Settings, texts: list[str] | None
+) -> list[str]:
+    """The LIX of a Danish text of ten words or more, at its hardest trigger; a problem above the maximum."""
+    key, channel = path.name.removesuffix(".txt").rsplit(".", 1)
+    if texts is None:
+        texts, _problems = _render_all(readable, path, "da")
+    scored = [lix(text) for text in texts]
+    scored = [score for score in scored if score[1] >= 10]
+    if not scored:
+        return []
+    worst, words = max(scored)
+    report.lix.append(LixStat(key, channel, worst, words))
+    if worst > settings.lix_max:
+        return [
+            f"da/{path.name}: LIX {worst:g} is above KEEPHOME_LIX_MAX {settings.lix_max}: shorter words and sentences"
+        ]
+    return []
+
+
+def _check_language(
+    report: CheckReport, renderer: Renderer, readable: Renderer, folder: Path, settings: Settings
+) -> None:
     language = folder.name
     enabled = language in settings.language_list
     for channel in CHANNELS:
@@ -198,10 +277,23 @@ def _check_language(report: CheckReport, renderer: Renderer, folder: Path, setti
     for path in sorted(folder.glob("*.txt")):
         texts, problems = _render_all(renderer, path, language)
         report.problems.extend(problems)
-        key, kind = path.name.removesuffix(".txt").rsplit(".", 1)
-        if kind != "sms":
+        if problems:
             continue
         findings: list[str] = []
+        if any(_undated(text, text, language) for text in texts):
+            others, _ = _render_all(renderer, path, language, {**SAMPLE_VALUES, "pay_on": OTHER_PAY_ON})
+            findings.extend(
+                f"{language}/{path.name}: {shown!r} is a date without a year"
+                for text in texts
+                for shown in _undated(text, "\n".join(others), language)
+            )
+        if language == "da":
+            same = readable is renderer
+            findings.extend(_readability(report, readable, path, settings, texts if same else None))
+        key, kind = path.name.removesuffix(".txt").rsplit(".", 1)
+        if kind != "sms":
+            (report.problems if enabled else report.warnings).extend(dict.fromkeys(findings))
+            continue
         for text in texts:
             encoding, segments = sms_segments(text)
             report.sms.append(SmsStat(language, key, encoding, segments, len(text)))
@@ -226,12 +318,17 @@ def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
         if language not in languages:
             report.problems.append(f"{language}: enabled but templates/{language}/meta.toml is missing")
     renderer = Renderer(templates_dir, settings, telegram_on=True)  # the longest texts: with the Telegram offer
+    # Readability is measured with the default organisation values, so a deployment's long name does not fail it.
+    defaults = Settings.model_construct()
+    readable = renderer
+    if any(getattr(settings, name) != getattr(defaults, name) for name in _ORG_SETTINGS):
+        readable = Renderer(templates_dir, defaults, telegram_on=True)
     for language, meta in languages.items():
         if meta.get("reviewed") is not True:
             report.unreviewed.append(language)
             if language in settings.language_list:
                 report.warnings.append(f"{language}: enabled but not reviewed by a native speaker")
-        _check_language(report, renderer, templates_dir / language, settings)
+        _check_language(report, renderer, readable, templates_dir / language, settings)
     return report
 
 
@@ -240,6 +337,10 @@ def print_report(report: CheckReport, out: Callable[[str], None] = print) -> Non
     out("SMS texts (language key: encoding, segments, characters; the longest rendering of each):")
     for stat in _unique(report.sms):
         out(f"  {stat.language} {stat.key}: {stat.encoding}, {stat.segments}, {stat.characters}")
+    if report.lix:
+        out("LIX of Danish texts of ten words or more (default settings; the hardest trigger of each):")
+        for score in report.lix:
+            out(f"  {score.key}.{score.channel}: {score.lix:g} ({score.words} words)")
     off = [language for language in report.present if language not in report.live]
     if report.live:
         out("Live languages (KEEPHOME_LANGUAGES): " + ", ".join(report.live))

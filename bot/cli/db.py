@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.migrate import current_revision, head_revision, upgrade
+from bot.store.migrate import current_revision, head_revision, shown, upgrade
 
 __all__ = ["run_db_upgrade"]
 
@@ -14,7 +14,7 @@ async def run_db_upgrade(settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         await upgrade(db)
-        print(f"database at revision {await current_revision(db)} (newest: {head_revision()})")
+        print(f"{shown(db.url)} migrated: at revision {await current_revision(db)} (newest: {head_revision()})")
     finally:
         await db.dispose()
     return 0

@@ -42,7 +42,13 @@ async def run_demo(settings: Settings) -> int:
         await rt.db.dispose()
         return 2
     now = rt.clock()
-    await seed_demo(rt.db, now.astimezone(ZoneInfo(settings.timezone)).date(), now)
+    await seed_demo(
+        rt.db,
+        now.astimezone(ZoneInfo(settings.timezone)).date(),
+        now,
+        delivery_days=settings.demand_delivery_days,
+        before_due_days=settings.before_due_days,
+    )
     logins = await ensure_demo_staff(rt.db, utcnow())
     base = f"http://{settings.host}:{settings.port}"
     print(f"keephome demo: open {base}/", flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
 from bot.tenants.csv_rows import known_languages, parse_csv
-from bot.tenants.upsert import preview_import
+from bot.tenants.upsert import ImportRefused, preview_import
 
 __all__ = ["run_import"]
 
@@ -60,10 +61,7 @@ async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO,
     if check_bar is not None:
         check_bar.close()
     if not result.ok:
-        print(f"{path}: {len(result.errors)} problems, nothing was imported:", file=out)
-        for error in result.errors:
-            print(f"  {error}", file=out)
-        return 1
+        return _refused(path, result.errors, out)
     db = Database(settings.database_url)
     try:
         # SQLite migrates itself, as `run` does: a dry run against a new file then reports "all new".
@@ -81,5 +79,15 @@ async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO,
             write_bar.close()
         print(f"{path}: {summary}", file=out)
         return 0
+    except ImportRefused as exc:
+        return _refused(path, exc.errors, out)
     finally:
         await db.dispose()
+
+
+def _refused(path: Path, errors: Sequence[object], out: TextIO) -> int:
+    """Every problem with its line number; nothing was written."""
+    print(f"{path}: {len(errors)} problem{'' if len(errors) == 1 else 's'}, nothing was imported:", file=out)
+    for error in errors:
+        print(f"  {error}", file=out)
+    return 1

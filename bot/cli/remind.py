@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -13,6 +12,7 @@ from bot.reminders.plan import PlannedRow, PlanOutcome, plan_reminders
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
+from bot.tenants.csv_out import CsvWriter
 
 __all__ = ["CSV_COLUMNS", "run_remind", "write_csv", "write_table"]
 
@@ -29,8 +29,8 @@ def _cells(row: PlannedRow, tz: ZoneInfo) -> list[str]:
 
 
 def write_csv(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
-    """One line per reminder; `stage` is the trigger's name, times are local."""
-    writer = csv.writer(out, lineterminator="\n")
+    """One line per reminder; `stage` is the trigger's name, times are local; formula-like cells neutralised."""
+    writer = CsvWriter(out)
     writer.writerow(CSV_COLUMNS)
     for row in outcome.rows:
         writer.writerow(_cells(row, tz))
@@ -43,7 +43,7 @@ def _summary(outcome: PlanOutcome) -> list[str]:
         f"{outcome.already_contacted} of them already contacted or planned that day;",
         f"not reminded: {s.stale} with stale balance data, {s.unreachable} unreachable (opted out, wrong number "
         f"or no address), {s.held_by_conversation} held by a conversation or case, "
-        f"{s.held_by_paid_claim} held by a paid claim.",
+        f"{s.held_by_paid_claim} held by a paid claim or a promise.",
     ]
 
 

@@ -21,6 +21,7 @@ def run_settings() -> Settings:
     if not settings.secret_key:
         raise ConfigError(
             "KEEPHOME_SECRET_KEY is missing: `run` needs it to key the hashes it keeps instead of strangers' numbers "
+            "and sign-in addresses "
             '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
         )
     return settings

@@ -7,18 +7,28 @@ import uvicorn
 from bot.app import create_app
 from bot.runtime import Runtime
 
-__all__ = ["serve"]
+__all__ = ["serve", "server_config"]
 
 
-async def serve(rt: Runtime) -> int:
-    """Serve until stopped; the app's lifespan starts and stops the runtime (`bot.starter.running`)."""
-    config = uvicorn.Config(
+def server_config(rt: Runtime) -> uvicorn.Config:
+    """Uvicorn's settings: `X-Forwarded-For`/`-Proto` count only from `KEEPHOME_TRUSTED_PROXIES` (none by default).
+
+    The sign-in limits per client address read the address uvicorn puts in the request; without a trusted
+    proxy that is the connecting peer, whatever headers it sends.
+    """
+    proxies = rt.settings.trusted_proxy_list
+    return uvicorn.Config(
         create_app(rt),
         host=rt.settings.host,
         port=rt.settings.port,
         log_level="info",
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
         access_log=False,
     )
-    await uvicorn.Server(config).serve()
+
+
+async def serve(rt: Runtime) -> int:
+    """Serve until stopped; the app's lifespan starts and stops the runtime (`bot.starter.running`)."""
+    await uvicorn.Server(server_config(rt)).serve()
     return 0

@@ -11,11 +11,11 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
-from bot.store.schema import audit_log, staff, staff_sessions
+from bot.store.schema import audit_log, login_attempts, staff, staff_sessions
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -198,9 +198,11 @@ DEMO_STAFF = (
 
 
 async def ensure_demo_staff(db: Database, now: datetime) -> list[tuple[str, str, str]]:
-    """The demo's three accounts, each with a fresh password printed at start-up."""
+    """The demo's three accounts, each with a fresh password printed at start-up (and no wait left over
+    from wrong passwords typed in an earlier run)."""
     logins: list[tuple[str, str, str]] = []
     async with db.write() as conn:
+        await conn.execute(delete(login_attempts).where(login_attempts.c.kind == "account"))
         for role, email in DEMO_STAFF:
             password = secrets.token_urlsafe(9)
             hashed = await hash_password(password)

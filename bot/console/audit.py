@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, render, runtime
 from bot.store.schema import audit_log, staff
@@ -18,6 +19,7 @@ from bot.store.schema import audit_log, staff
 __all__ = ["PAGE_SIZE", "record", "routes"]
 
 PAGE_SIZE = 100
+MAX_PAGE = 1_000_000  # keeps the offset a number the database accepts
 
 
 async def record(
@@ -47,10 +49,7 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
     actor, action, target = q.get("actor", "").strip(), q.get("action", "").strip(), q.get("target", "").strip()
     zone = ZoneInfo(runtime(request).settings.timezone)
     since, until = _day(q.get("from", ""), zone, "from"), _day(q.get("to", ""), zone, "to")
-    try:
-        page = max(int(q.get("page", "1")), 1)
-    except ValueError:
-        raise FormError("'page' must be a number") from None
+    page = whole_number(q.get("page", "1"), "page", minimum=1, maximum=MAX_PAGE)
     async with runtime(request).db.read() as conn:
         people = {f"staff:{row.id}": row.email for row in await conn.execute(select(staff.c.id, staff.c.email))}
     by_email = {email: ref for ref, email in people.items()}

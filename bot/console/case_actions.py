@@ -1,4 +1,9 @@
-"""What an adviser does with a case: take, release, reply, note, hand to a volunteer, close."""
+"""What an adviser does with a case: take, release, reply, note, hand to a volunteer, close.
+
+Only the adviser who holds a case replies, releases it, gives a task or closes it; the check is made again
+inside the write transaction, so a case reassigned meanwhile refuses the old holder. An admin hands a case
+held by an absent adviser to someone else (audited), and then that person acts.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,12 +21,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
 from bot.console.case_page import case_id_of, load_case
+from bot.console.ids import id_from
 from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime, today
 from bot.host import cases as case_ops
 from bot.host.cases import HELD_STATUSES, CaseError
-from bot.store.schema import staff
+from bot.store.schema import case_events, cases, staff
 
 __all__ = ["routes"]
 
@@ -35,9 +42,22 @@ async def _case(request: Request) -> tuple[Any, Any]:
     return found
 
 
+_NOT_HOLDER = "take the case first: only the adviser who holds it can do this (an admin can reassign it)"
+
+
 def _holder(case: Any, me: StaffSession) -> None:
-    if case.assignee_id != me.staff_id and me.role != "admin":
-        raise CaseError("take the case first: only the adviser who holds it can do this")
+    """Refuse (409) unless this person holds the case."""
+    if case.status not in HELD_STATUSES or case.assignee_id != me.staff_id:
+        raise CaseError(_NOT_HOLDER)
+
+
+async def _still_holder(conn: AsyncConnection, case_id: int, me: StaffSession) -> None:
+    """The same check inside the write transaction, on the row as it is now (locked on PostgreSQL)."""
+    row = (
+        await conn.execute(select(cases.c.status, cases.c.assignee_id).where(cases.c.id == case_id).with_for_update())
+    ).first()
+    if row is None or row.status not in HELD_STATUSES or row.assignee_id != me.staff_id:
+        raise CaseError(_NOT_HOLDER)
 
 
 def _back(case_id: int) -> Response:
@@ -73,6 +93,7 @@ async def _release(request: Request, me: StaffSession) -> Response:
     _holder(case, me)
     at = now(request)
     async with runtime(request).db.write() as conn:
+        await _still_holder(conn, case.id, me)
         await case_ops.release_case(conn, case.id, me.staff_id, at)
         await record(conn, at, me.actor, "case.release", f"case:{case.id}")
     return _back(case.id)
@@ -82,8 +103,6 @@ async def _release(request: Request, me: StaffSession) -> Response:
 async def _reply(request: Request, me: StaffSession) -> Response:
     case, tenant = await _case(request)
     _holder(case, me)
-    if case.status not in HELD_STATUSES:
-        raise CaseError("take the case before replying, so the bot and you do not talk over each other")
     if tenant.status != "active":
         raise CaseError(f"the tenant cannot receive messages (status: {tenant.status})")
     form = await request.form()
@@ -98,6 +117,7 @@ async def _reply(request: Request, me: StaffSession) -> Response:
         return render(request, "reply_confirm.html", case=case, text=text, nonce=nonce, warnings=warnings)
     at = now(request)
     async with rt.db.write() as conn:
+        await _still_holder(conn, case.id, me)
         queued = await send_to_tenant(
             conn,
             tenant,
@@ -146,14 +166,20 @@ async def _task(request: Request, me: StaffSession) -> Response:
     _holder(case, me)
     form = await request.form()
     task = field(form, "task", max_length=300)
-    due = _due(form, today(request))
-    try:
-        volunteer_id = int(field(form, "volunteer_id", max_length=20))
-    except ValueError:
-        raise FormError("choose a volunteer") from None
     rt = runtime(request)
+    # Volunteers see no amounts and no debt history: the task they are given follows the SMS rule.
+    problems = sms_warnings(task, rt.settings.forbidden_words)
+    if problems:
+        raise FormError(
+            "a volunteer's task follows the SMS rule (no amounts, no debt or eviction words): " + "; ".join(problems)
+        )
+    due = _due(form, today(request))
+    volunteer_id = id_from(field(form, "volunteer_id", max_length=20))
+    if volunteer_id is None:
+        raise FormError("choose a volunteer")
     at = now(request)
     async with rt.db.write() as conn:
+        await _still_holder(conn, case.id, me)
         volunteer = (
             await conn.execute(
                 select(staff.c.id).where(
@@ -171,6 +197,7 @@ async def _task(request: Request, me: StaffSession) -> Response:
 @guard("admin", "adviser")
 async def _close(request: Request, me: StaffSession) -> Response:
     case, tenant = await _case(request)
+    _holder(case, me)
     form = await request.form()
     outcome = field(form, "outcome", max_length=32)
     note = field(form, "note", max_length=2000, required=False)
@@ -179,8 +206,9 @@ async def _close(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
+        await _still_holder(conn, case.id, me)
         await case_ops.close_case(conn, case.id, me.staff_id, outcome, note, at)
-        if tenant.status == "active" and case.status in HELD_STATUSES:
+        if tenant.status == "active":
             await send_to_tenant(
                 conn,
                 tenant,
@@ -196,7 +224,54 @@ async def _close(request: Request, me: StaffSession) -> Response:
     return redirect("/console/")
 
 
+@guard("admin")
+async def _reassign(request: Request, me: StaffSession) -> Response:
+    """An admin hands a held case to another adviser (its holder is away); the case stays held."""
+    case, _ = await _case(request)
+    new_id = id_from(field(await request.form(), "adviser_id", max_length=20))
+    if new_id is None:
+        raise FormError("choose an adviser")
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        row = (
+            await conn.execute(
+                select(cases.c.status, cases.c.assignee_id).where(cases.c.id == case.id).with_for_update()
+            )
+        ).one()
+        if row.status not in HELD_STATUSES or row.assignee_id is None:
+            raise CaseError("only a case someone holds can be reassigned; anyone can take a waiting case")
+        if row.assignee_id == new_id:
+            raise CaseError("that adviser already holds the case")
+        person = (
+            await conn.execute(
+                select(staff.c.email).where(
+                    staff.c.id == new_id, staff.c.role.in_(("adviser", "admin")), staff.c.active.is_(True)
+                )
+            )
+        ).first()
+        if person is None:
+            raise FormError("choose an active adviser or admin")
+        await conn.execute(update(cases).where(cases.c.id == case.id).values(assignee_id=new_id, updated_at=at))
+        await conn.execute(
+            case_events.insert().values(
+                case_id=case.id, staff_id=me.staff_id, kind="reassigned", text=f"to {person.email}", at=at
+            )
+        )
+        await record(
+            conn, at, me.actor, "case.reassign", f"case:{case.id}", f"from=staff:{row.assignee_id} to=staff:{new_id}"
+        )
+    return _back(case.id)
+
+
 def routes() -> list[BaseRoute]:
     """The case's POST actions (all CSRF-checked by the guard)."""
-    actions = {"take": _take, "release": _release, "reply": _reply, "note": _note, "task": _task, "close": _close}
+    actions = {
+        "take": _take,
+        "release": _release,
+        "reply": _reply,
+        "note": _note,
+        "task": _task,
+        "close": _close,
+        "reassign": _reassign,
+    }
     return [Route(f"/console/cases/{{case_id}}/{name}", handler, methods=["POST"]) for name, handler in actions.items()]

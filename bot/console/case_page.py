@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -13,24 +15,55 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
+from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import ORIGINS, REASONS, urgency
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.transcript import Shown, answers, transcript
-from bot.console.web import NotFound, local_day, local_time, money, now, render, runtime, today
+from bot.console.web import FormError, local_day, local_time, money, now, render, runtime, today
 from bot.host.cases import OUTCOMES
 from bot.store.schema import case_events, cases, rent_positions, staff, tenants
 from bot.tenants.names import first_name
 
-__all__ = ["answer_rows", "case_id_of", "load_case", "message_json", "routes"]
+__all__ = ["SeenMessages", "answer_rows", "case_id_of", "load_case", "message_json", "routes"]
 
 
 def case_id_of(request: Request) -> int:
-    """The case id in the path."""
-    try:
-        return int(request.path_params["case_id"])
-    except ValueError:
-        raise NotFound("There is no such case.") from None
+    """The case id in the path (404 for anything that cannot be one, however long)."""
+    return path_id(request, "case_id", "There is no such case.")
+
+
+class SeenMessages:
+    """Which messages of a case each session has been shown, so that reading the transcript through the
+    poller (`messages.json`) is audited whenever it shows something new, and not at every poll.
+
+    Kept per process and bounded: a session this process does not remember is audited again, never less.
+    """
+
+    def __init__(self, size: int = 5000) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[str, int], set[int]] = OrderedDict()
+
+    def unseen(self, session_id: str, case_id: int, ids: Iterable[int]) -> list[int]:
+        """The ids among these that this session has not been shown yet."""
+        known = self._seen.get((session_id, case_id), set())
+        return [i for i in ids if i not in known]
+
+    def shown(self, session_id: str, case_id: int, ids: Iterable[int]) -> None:
+        """Remember that these were shown (after the audit entry is written)."""
+        key = (session_id, case_id)
+        self._seen.setdefault(key, set()).update(ids)
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+
+
+def _seen(request: Request) -> SeenMessages:
+    state = request.app.state
+    if not hasattr(state, "seen_messages"):
+        state.seen_messages = SeenMessages()
+    seen: SeenMessages = state.seen_messages
+    return seen
 
 
 async def load_case(conn: AsyncConnection, case_id: int) -> tuple[Any, Any] | None:
@@ -131,6 +164,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         ).all()
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
+    _seen(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
     emails = {p.id: p.email for p in people}
     return render(
         request,
@@ -144,6 +178,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         answers=answer_rows(collected),
         events=events,
         volunteers=[p for p in people if p.role == "volunteer"],
+        advisers=[p for p in people if p.role in ("adviser", "admin") and p.id != case.assignee_id],
         assignee=emails.get(case.assignee_id),
         volunteer=emails.get(case.volunteer_id),
         authors=names,
@@ -163,16 +198,25 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
 async def _case_messages(request: Request, me: StaffSession) -> Response:
     case_id = case_id_of(request)
     try:
-        after = int(request.query_params.get("after", "0"))
-    except ValueError:
-        return JSONResponse({"error": "'after' must be a message id"}, status_code=400)
-    async with runtime(request).db.read() as conn:
+        after = whole_number(request.query_params.get("after", "0"), "after", maximum=MAX_ID)
+    except FormError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    rt = runtime(request)
+    async with rt.db.read() as conn:
         found = await load_case(conn, case_id)
         if found is None:
             return JSONResponse({"error": "no such case"}, status_code=404)
         case, tenant = found
-        shown = await transcript(conn, case, runtime(request).renderer, after)
+        shown = await transcript(conn, case, rt.renderer, after)
         names = await authors(conn, shown.messages, first_name(tenant.name))
+    seen = _seen(request)
+    new = seen.unseen(me.session_id, case_id, (m.id for m in shown.messages))
+    if new:
+        # The transcript read outside the page view: audited like a view, once per message shown.
+        async with rt.db.write() as conn:
+            detail = f"tenant:{tenant.id} messages={len(new)} through={max(new)}"
+            await record(conn, now(request), me.actor, "case.messages", f"case:{case_id}", detail)
+        seen.shown(me.session_id, case_id, new)
     return JSONResponse(
         {
             "status": case.status,

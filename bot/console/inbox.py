@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,13 +18,13 @@ from bot.console.web import FormError, local_day, money, redirect, render, runti
 from bot.host.cases import OPEN_STATUSES
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
 from bot.tenants.names import first_name
-from scheduler.calendar import demand_deadline
-from scheduler.urgency import case_priority, urgency_of
+from scheduler.urgency import case_priority, demand_deadline_of, urgency_of
 
-__all__ = ["ORIGINS", "REASONS", "STATUS_FILTERS", "case_origin", "routes", "urgency"]
+__all__ = ["ORIGINS", "REASONS", "STATUS_FILTERS", "case_origin", "checks", "routes", "urgency"]
 
 STATUS_FILTERS = ("open", *OPEN_STATUSES, "closed")
 CLOSED_SHOWN = 300
+TO_CHECK_SHOWN = 300
 ORIGINS = {"handoff": "the tenant asked for an adviser", "outreach": "urgent outreach", "manual": "opened by hand"}
 REASONS = {"tenant_asked": "The tenant asked to talk to an adviser and agreed to share their answers."}
 
@@ -41,26 +42,42 @@ def _relative(days: int) -> str:
     return f"in {days} {unit}" if days > 0 else f"{-days} {unit} ago"
 
 
-def urgency(position: Any, day: date, delivery_days: int = 2) -> str:
+def urgency(position: Any, day: date, delivery_days: int = 0) -> str:
     """Why a case sits where it does in the queue, in a few words (the adviser's view of the legal clock)."""
     if position is None or position.balance_as_of is None:
         return "no rent position"
-    stage, when = urgency_of(position)
+    stage, when = urgency_of(position, delivery_days)
     parts: list[str] = []
     if stage == "court" and when is not None:
         parts.append(f"court date {local_day(when)} ({_relative((when - day).days)})")
     elif stage == "termination" and when is not None:
         parts.append(f"terminated {local_day(when)} ({_relative((when - day).days)})")
     elif stage == "demand" and when is not None:
-        deadline = demand_deadline(when, delivery_days)
-        parts.append(
-            f"påkrav sent {local_day(when)}, deadline about {local_day(deadline)} ({_relative((deadline - day).days)})"
-        )
+        if position.demand_received_on is not None:
+            letter = f"påkrav received {local_day(position.demand_received_on)}"
+        else:
+            letter = f"påkrav sent {local_day(position.demand_sent_on)}"
+        parts.append(f"{letter}, deadline about {local_day(when)} ({_relative((when - day).days)})")
     elif stage == "overdue" and when is not None:
         parts.append(f"rent unpaid since {local_day(when)} ({_relative((when - day).days)})")
     if position.balance_ore > 0:
         parts.append(f"owes {money(position.balance_ore)}")
     return "; ".join(parts) or "paid up"
+
+
+def checks(position: Any, day: date, delivery_days: int = 0) -> list[str]:
+    """What the tenant said that the adviser should check against the ledger while rent is owed: a running
+    "I have paid", and a promise dated after the påkrav deadline (the reminders do not wait for either)."""
+    if position is None or position.balance_ore <= 0:
+        return []
+    found: list[str] = []
+    if position.paid_claim_until is not None and position.paid_claim_until >= day:
+        found.append("says paid — check")
+    deadline = demand_deadline_of(position, delivery_days)
+    promise = position.promise_on
+    if deadline is not None and promise is not None and promise >= day and promise > deadline:
+        found.append(f"promised to pay {local_day(promise)}, after the påkrav deadline {local_day(deadline)}")
+    return found
 
 
 def _position(row: Any) -> Any | None:
@@ -95,10 +112,13 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             rent_positions.c.balance_ore,
             rent_positions.c.balance_as_of,
             rent_positions.c.demand_sent_on,
+            rent_positions.c.demand_received_on,
             rent_positions.c.termination_on,
             rent_positions.c.court_date,
             rent_positions.c.due_day,
             rent_positions.c.monthly_rent_ore,
+            rent_positions.c.promise_on,
+            rent_positions.c.paid_claim_until,
         )
         .join(tenants, tenants.c.id == cases.c.tenant_id)
         .outerjoin(rent_positions, rent_positions.c.tenant_id == cases.c.tenant_id)
@@ -121,7 +141,8 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             "first_name": first_name(row.tenant_name),
             "channel": reply_channel(row),
             "urgency": urgency(_position(row), day, delivery_days),
-            "priority": case_priority(_position(row), day),
+            "checks": checks(_position(row), day, delivery_days),
+            "priority": case_priority(_position(row), day, delivery_days),
             "origin": case_origin(row),
         }
         for row in rows
@@ -129,7 +150,47 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
     if status != "closed":
         # The rent position may have changed since the case was opened: rank by what it says now.
         items.sort(key=lambda item: (-item["priority"], item["case"].opened_at, item["case"].id))
-    return render(request, "inbox.html", items=items, status=status, mine=mine, statuses=STATUS_FILTERS)
+    to_check: list[dict[str, Any]] = []
+    if status == "open" and not mine:
+        async with runtime(request).db.read() as conn:
+            to_check = await _to_check(conn, day, delivery_days)
+    return render(
+        request, "inbox.html", items=items, to_check=to_check, status=status, mine=mine, statuses=STATUS_FILTERS
+    )
+
+
+async def _to_check(conn: AsyncConnection, day: date, delivery_days: int) -> list[dict[str, Any]]:
+    """Tenants whose word the adviser should check while a påkrav runs: usually there is no case yet."""
+    rp = rent_positions.c
+    query = (
+        select(tenants.c.id, tenants.c.name, tenants.c.tenant_ref, rent_positions)
+        .join(rent_positions, rp.tenant_id == tenants.c.id)
+        .where(
+            tenants.c.status != "erased",
+            rp.balance_ore > 0,
+            rp.termination_on.is_(None),
+            rp.court_date.is_(None),
+            rp.demand_sent_on.is_not(None) | rp.demand_received_on.is_not(None),
+            (rp.paid_claim_until >= day) | (rp.promise_on >= day),
+        )
+        .limit(TO_CHECK_SHOWN)
+    )
+    found = []
+    for row in (await conn.execute(query)).all():
+        notes = checks(row, day, delivery_days)
+        deadline = demand_deadline_of(row, delivery_days)
+        if notes and deadline is not None:
+            found.append(
+                {
+                    "id": row.id,
+                    "first_name": first_name(row.name),
+                    "ref": row.tenant_ref,
+                    "notes": notes,
+                    "deadline": deadline,
+                }
+            )
+    found.sort(key=lambda item: (item["deadline"], item["id"]))
+    return found
 
 
 async def _console_root(request: Request) -> Response:

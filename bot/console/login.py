@@ -1,73 +1,36 @@
-"""Signing in and out, and setting a password from a one-time link; wrong passwords get slower."""
+"""Signing in and out, and setting a password from a one-time link; wrong passwords get slower.
+
+Attempts are counted in the database before a password is checked (`bot.console.throttle`), per e-mail
+typed and per client address, so concurrent guesses and several processes cannot get past the limits, and
+an e-mail without an account is answered exactly like one with an account.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
-import time
-from collections import deque
-from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console import csrf
+from bot.console import csrf, throttle
 from bot.console.accounts import MIN_PASSWORD_LENGTH, hash_password, redeem_setup_token, verify_password
 from bot.console.audit import record
 from bot.console.sessions import StaffSession, clear_cookie, create_session, end_session, guard, set_cookie
 from bot.console.web import now, redirect, render, runtime
 from bot.store.schema import staff
 
-__all__ = ["IP_LIMIT", "LOCK_AFTER", "IpThrottle", "lock_delay", "routes"]
+__all__ = ["client_address", "routes"]
 
 log = logging.getLogger(__name__)
 
-LOCK_AFTER = 3  # wrong passwords in a row before the account waits
-IP_LIMIT = 20  # wrong attempts per address in IP_WINDOW before the address waits
-IP_WINDOW = 15 * 60.0
 
-
-def lock_delay(failures: int) -> timedelta:
-    """How long an account waits after this many wrong passwords in a row: doubling, at most 15 minutes."""
-    if failures < LOCK_AFTER:
-        return timedelta(0)
-    return timedelta(seconds=min(30 * 2 ** (failures - LOCK_AFTER), 15 * 60))
-
-
-class IpThrottle:
-    """Wrong attempts per client address (also for e-mails that have no account)."""
-
-    def __init__(self, limit: int = IP_LIMIT, window: float = IP_WINDOW) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, address: str) -> deque[float]:
-        seen = self._failures.setdefault(address, deque())
-        while seen and seen[0] < time.monotonic() - self.window:
-            seen.popleft()
-        return seen
-
-    def wait_seconds(self, address: str) -> float:
-        """Seconds this address must wait before trying again (0 when it may try)."""
-        seen = self._recent(address)
-        if len(seen) < self.limit:
-            return 0.0
-        return max(seen[0] + self.window - time.monotonic(), 1.0)
-
-    def failed(self, address: str) -> None:
-        """Count one wrong attempt."""
-        self._recent(address).append(time.monotonic())
-
-
-def _throttle(request: Request) -> IpThrottle:
-    state = request.app.state
-    if not hasattr(state, "login_throttle"):
-        state.login_throttle = IpThrottle()
-    throttle: IpThrottle = state.login_throttle
-    return throttle
+def client_address(request: Request) -> str:
+    """The client's address as uvicorn gives it: a proxy's `X-Forwarded-For` only when the proxy is in
+    `KEEPHOME_TRUSTED_PROXIES` (`bot.cli.serve.server_config`); otherwise the connecting peer."""
+    return request.client.host if request.client else "unknown"
 
 
 def _login_page(request: Request, status: int = 200, error: str | None = None, email: str = "") -> Response:
@@ -77,10 +40,14 @@ def _login_page(request: Request, status: int = 200, error: str | None = None, e
     return csrf.remember_login_token(response, token, runtime(request).settings.secure_cookies)
 
 
-def _too_many(request: Request, seconds: float, email: str) -> Response:
-    minutes = max(1, math.ceil(seconds / 60))
-    response = _login_page(request, 429, f"Too many wrong attempts. Try again in {minutes} minute(s).", email)
-    response.headers["Retry-After"] = str(math.ceil(seconds))
+def _refused(request: Request, refusal: throttle.Refusal, email: str) -> Response:
+    if refusal.reason == "busy":
+        message = "Too many sign-ins at once. Try again in a moment."
+    else:
+        minutes = max(1, math.ceil(refusal.seconds / 60))
+        message = f"Too many wrong attempts. Try again in {minutes} minute(s)."
+    response = _login_page(request, 429, message, email)
+    response.headers["Retry-After"] = str(max(1, math.ceil(refusal.seconds)))
     return response
 
 
@@ -96,41 +63,34 @@ async def _login(request: Request) -> Response:
         )
     email = str(form.get("email") or "").strip().lower()[:200]
     password = str(form.get("password") or "")[:1000]
-    address = request.client.host if request.client else "unknown"
-    throttle = _throttle(request)
-    if (wait := throttle.wait_seconds(address)) > 0:
-        return _too_many(request, wait, email)
     rt = runtime(request)
     at = now(request)
+    counted = throttle.slots(rt.settings.secret_key or "", email, client_address(request))
+    # Counted before the check, atomically: concurrent guesses cannot all reach argon2.
+    refusal = await rt.db.run(throttle.reserve, counted, at)
+    if refusal is not None:
+        log.info("sign-in refused without a check (%s)", refusal.reason)
+        return _refused(request, refusal, email)
     async with rt.db.read() as conn:
         account = (await conn.execute(select(staff).where(func.lower(staff.c.email) == email))).first()
-    if account is not None and account.locked_until is not None and account.locked_until > at:
-        return _too_many(request, (account.locked_until - at).total_seconds(), email)
-    ok = await verify_password(account.password_hash if account is not None else None, password)
-    if account is None or not ok or not account.active:
-        throttle.failed(address)
-        if account is not None:
-            await _count_failure(request, account.id, account.failed_logins + 1, at)
-        return _login_page(request, 401, "Wrong e-mail or password.", email)
+    # No account, no password yet, or deactivated: the same argon2 work and the same answer as a wrong password.
+    right = await verify_password(account.password_hash if account is not None else None, password)
+    ok = right and account is not None and bool(account.active)
+    cookie: str | None = None
     async with rt.db.write() as conn:
-        await conn.execute(update(staff).where(staff.c.id == account.id).values(failed_logins=0, locked_until=None))
-        value = await create_session(conn, account.id, at)
-        await record(conn, at, f"staff:{account.id}", "login")
+        failures = await conn.run_sync(throttle.settle, counted, at, ok)
+        if account is not None and ok:
+            cookie = await create_session(conn, account.id, at)
+            await record(conn, at, f"staff:{account.id}", "login")
+        else:
+            target = f"staff:{account.id}" if account is not None else None
+            await record(conn, at, "system", "login.failed", target, f"failures={failures}")
+    if account is None or cookie is None:
+        log.info("wrong sign-in%s (%d in a row)", f" for staff {account.id}" if account is not None else "", failures)
+        return _login_page(request, 401, "Wrong e-mail or password.", email)
     response = redirect("/console/tasks" if account.role == "volunteer" else "/console/")
-    set_cookie(request, response, value)
+    set_cookie(request, response, cookie)
     return response
-
-
-async def _count_failure(request: Request, staff_id: int, failures: int, at: datetime) -> None:
-    delay = lock_delay(failures)
-    async with runtime(request).db.write() as conn:
-        await conn.execute(
-            update(staff)
-            .where(staff.c.id == staff_id)
-            .values(failed_logins=staff.c.failed_logins + 1, locked_until=at + delay if delay else None)
-        )
-        await record(conn, at, "system", "login.failed", f"staff:{staff_id}", f"failures={failures}")
-    log.info("wrong password for staff %s (%d in a row)", staff_id, failures)
 
 
 @guard("admin", "adviser", "volunteer")
@@ -170,6 +130,8 @@ async def _setup(request: Request) -> Response:
     hashed = await hash_password(password)  # before the transaction: argon2 takes a moment
     async with rt.db.write() as conn:
         done = await redeem_setup_token(conn, token, now(request), hashed)
+        if done is not None:
+            await conn.run_sync(throttle.forget, [throttle.account_slot(rt.settings.secret_key or "", done.email)])
     if done is None:
         return render(request, "message.html", 404, title="Link not valid", message="This link was used meanwhile.")
     return redirect("/console/login?set=1")

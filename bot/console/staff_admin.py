@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -12,10 +11,11 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import ROLES, StaffError, create_staff, deactivate_staff, issue_setup_link, set_role
 from bot.console.audit import record
+from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.store.schema import staff
-from bot.tenants.linking import hash_secret
+from bot.tenants.linking import hash_secret, new_code, shown_code
 
 __all__ = ["NOTICE_ROLES", "routes"]
 
@@ -23,10 +23,7 @@ NOTICE_ROLES = ("admin", "adviser")  # the roles notify_urgent_case writes to
 
 
 def _staff_id(request: Request) -> int:
-    try:
-        return int(request.path_params["staff_id"])
-    except ValueError:
-        raise NotFound("There is no such person.") from None
+    return path_id(request, "staff_id", "There is no such person.")
 
 
 async def _people(request: Request) -> list[object]:
@@ -108,22 +105,17 @@ async def _me(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser", "volunteer")
 async def _save_me(request: Request, me: StaffSession) -> Response:
+    """Notices on or off. The chat itself is linked only by the one-time code (`_telegram_code`): a chat id
+    typed here would send a case's notices to whatever chat someone names."""
     if me.role not in NOTICE_ROLES:
         raise FormError("notices of urgent cases go to advisers and admins")
-    form = await request.form()
-    raw_chat = field(form, "telegram_chat_id", max_length=20, required=False)
-    notify = form.get("notify_telegram") == "1"
-    try:
-        chat_id = int(raw_chat) if raw_chat else None
-    except ValueError:
-        raise FormError("the Telegram chat id is a number") from None
-    if notify and chat_id is None:
-        raise FormError("notices need a Telegram chat id")
+    notify = (await request.form()).get("notify_telegram") == "1"
     at = now(request)
     async with runtime(request).db.write() as conn:
-        await conn.execute(
-            update(staff).where(staff.c.id == me.staff_id).values(telegram_chat_id=chat_id, notify_telegram=notify)
-        )
+        chat = (await conn.execute(select(staff.c.telegram_chat_id).where(staff.c.id == me.staff_id))).scalar()
+        if notify and chat is None:
+            raise FormError("connect your Telegram with a one-time code first")
+        await conn.execute(update(staff).where(staff.c.id == me.staff_id).values(notify_telegram=notify))
         await record(conn, at, me.actor, "staff.notices", f"staff:{me.staff_id}", f"notify={notify}")
     return redirect("/console/me?saved=1")
 
@@ -133,10 +125,10 @@ TELEGRAM_CODE_MINUTES = 30
 
 @guard("admin", "adviser", "volunteer")
 async def _telegram_code(request: Request, me: StaffSession) -> Response:
-    """A one-time code to type to the bot ("STAFF 123456"): it links this person's chat for notices."""
+    """A one-time code to type to the bot ("STAFF 1234 5678"): it links this person's chat for notices."""
     if me.role not in NOTICE_ROLES:
         raise FormError("notices of urgent cases go to advisers and admins")
-    code = "".join(secrets.choice("0123456789") for _ in range(6))
+    code = new_code()
     at = now(request)
     async with runtime(request).db.write() as conn:
         await conn.execute(
@@ -155,7 +147,7 @@ async def _telegram_code(request: Request, me: StaffSession) -> Response:
         "me.html",
         account=row,
         saved=False,
-        code=f"{code[:3]} {code[3:]}",
+        code=shown_code(code),
         code_minutes=TELEGRAM_CODE_MINUTES,
         bot=rt.settings.telegram_bot.lstrip("@"),
     )

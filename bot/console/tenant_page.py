@@ -10,7 +10,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.inbox import urgency
+from bot.console.ids import path_id
+from bot.console.inbox import checks, urgency
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, field, now, redirect, render, runtime, today
 from bot.host.cases import open_case
@@ -20,10 +21,7 @@ __all__ = ["routes"]
 
 
 def _tenant_id(request: Request) -> int:
-    try:
-        return int(request.path_params["tenant_id"])
-    except ValueError:
-        raise NotFound("There is no such tenant.") from None
+    return path_id(request, "tenant_id", "There is no such tenant.")
 
 
 async def _tenant(request: Request, tenant_id: int) -> Any:
@@ -68,6 +66,7 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         tenant=tenant,
         position=position,
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
+        checks=checks(position, today(request), rt.settings.demand_delivery_days),
         cases=history,
     )
 
@@ -79,7 +78,14 @@ async def _open_case(request: Request, me: StaffSession) -> Response:
     at = now(request)
     async with runtime(request).db.write() as conn:
         case_id = await conn.run_sync(
-            open_case, tenant.id, origin="manual", reason=reason, now=at, today=today(request), staff_id=me.staff_id
+            open_case,
+            tenant.id,
+            origin="manual",
+            reason=reason,
+            now=at,
+            today=today(request),
+            delivery_days=runtime(request).settings.demand_delivery_days,
+            staff_id=me.staff_id,
         )
         await record(conn, at, me.actor, "case.open", f"case:{case_id}", f"tenant:{tenant.id}")
     return redirect(f"/console/cases/{case_id}")

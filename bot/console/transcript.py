@@ -10,6 +10,7 @@ from jinja2 import TemplateError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.channels.base import parse_button_data
 from bot.host.cases import has_consent
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.store.schema import conversations, inbound, messages, outbox
@@ -103,14 +104,14 @@ async def _pressed(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -
     ).all()
     found = [row for row in found if (row.channel, row.provider_id) in by_key]
     choices: dict[int, Any] = {}
-    wanted: dict[tuple[str, str], str] = {}
+    outbox_ids: set[int] = set()
     for row in found:
         payload = row.payload if isinstance(row.payload, dict) else {}
         callback = payload.get("callback")
-        if isinstance(callback, str) and "." in callback and callback.split(".", 1)[0].isdigit():
-            wanted[(row.channel, row.provider_id)] = callback
-    if wanted:
-        outbox_ids = {int(c.split(".", 1)[0]) for c in wanted.values()}
+        parsed = parse_button_data(callback) if isinstance(callback, str) else None
+        if parsed is not None:
+            outbox_ids.add(parsed[0])
+    if outbox_ids:
         result = await conn.execute(select(outbox.c.id, outbox.c.choices).where(outbox.c.id.in_(outbox_ids)))
         choices = {o.id: o.choices for o in result}
     named: dict[int, str] = {}
@@ -126,10 +127,10 @@ async def _pressed(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -
 def _describe(renderer: Renderer, payload: dict[str, Any], choices: dict[int, Any]) -> str:
     callback = payload.get("callback")
     if isinstance(callback, str):
-        outbox_id, _, index = callback.partition(".")
-        options = choices.get(int(outbox_id)) if outbox_id.isdigit() else None
-        if isinstance(options, list) and index.isdigit() and int(index) < len(options):
-            key, label = options[int(index)]
+        parsed = parse_button_data(callback)
+        options = choices.get(parsed[0]) if parsed is not None else None
+        if parsed is not None and isinstance(options, list) and parsed[1] < len(options):
+            key, label = options[parsed[1]]
             text = _render(renderer, str(label), {}, _CONSOLE_LANGUAGE, "telegram")
             return f"[pressed the button “{text or key}”]"
         return "[pressed a button]"

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
+from bot.console.ids import path_id
 from bot.console.messaging import reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
@@ -29,10 +30,7 @@ VOLUNTEER_TEMPLATES = {
 
 async def _my_task(request: Request, me: StaffSession) -> tuple[Any, Any]:
     """The task's case and tenant, only when the task is this volunteer's."""
-    try:
-        case_id = int(request.path_params["case_id"])
-    except ValueError:
-        raise NotFound("There is no such task.") from None
+    case_id = path_id(request, "case_id", "There is no such task.")
     async with runtime(request).db.read() as conn:
         row = (
             await conn.execute(

@@ -33,27 +33,28 @@ class DemoTenant:
     paid_claim_until: date | None = None
 
 
-def _demand_sent_on(today: date, days_left: int, delivery_days: int) -> tuple[date, int]:
-    """The latest påkrav date whose computed deadline is `days_left` days after today, and those days.
+def _received_on(today: date, days_left: int) -> tuple[date, int]:
+    """The latest day of receipt whose påkrav deadline is `days_left` days after today, and those days.
 
     A deadline never falls on a weekend or holiday; when `days_left` would land on one, the letter whose
     deadline comes first after it is used and the real number of days is returned.
     """
     for wanted in range(days_left, days_left + 7):
         for back in range(45):
-            sent = today - back * _DAY
-            if (demand_deadline(sent, delivery_days) - today).days == wanted:
-                return sent, wanted
-    return today - (14 + delivery_days - days_left) * _DAY, days_left
+            received = today - back * _DAY
+            if (demand_deadline(received) - today).days == wanted:
+                return received, wanted
+    return today - (14 - days_left) * _DAY, days_left
 
 
 def _missed_due_day(today: date) -> int:
-    """A due day whose last on-time day ended yesterday (or the nearest past one when none did)."""
+    """A due day whose rent a balance dated today shows missed (a bank day after its last on-time day)."""
     missed = RentDay(today, PolicySettings()).missed
-    return min(missed) if missed else (today - 3 * _DAY).day
+    shown = [due_day for due_day, rent in missed.items() if rent.shown_by(today)]
+    return min(shown) if shown else (today - 10 * _DAY).day
 
 
-def demo_tenants(today: date, *, delivery_days: int = 2, before_due_days: int = 3) -> list[DemoTenant]:
+def demo_tenants(today: date, *, delivery_days: int = 0, before_due_days: int = 3) -> list[DemoTenant]:
     """Twelve fictional tenants, one or two per stage, with clearly fake names and numbers."""
     missed_day = _missed_due_day(today)
     upcoming_day = (today + before_due_days * _DAY).day
@@ -69,6 +70,7 @@ def demo_tenants(today: date, *, delivery_days: int = 2, before_due_days: int = 
         due_day: int = 1,
         at_risk: bool = False,
         demand_sent_on: date | None = None,
+        demand_received_on: date | None = None,
         termination_on: date | None = None,
         court_date: date | None = None,
     ) -> ImportRow:
@@ -84,22 +86,34 @@ def demo_tenants(today: date, *, delivery_days: int = 2, before_due_days: int = 
             balance_ore=owed_kr * 100,
             balance_as_of=today,
             demand_sent_on=demand_sent_on,
+            demand_received_on=demand_received_on,
             termination_on=termination_on,
             court_date=court_date,
             at_risk=at_risk,
         )
 
-    def demand(days_left: int, name: str, language: str, rent_kr: int) -> DemoTenant:
-        sent, left = _demand_sent_on(today, days_left, delivery_days)
-        stage = f"påkrav, {left} day{'' if left == 1 else 's'} left"
-        return DemoTenant(tenant(name, language, rent_kr, rent_kr, demand_sent_on=sent), stage)
+    def demand(days_left: int, name: str, language: str, rent_kr: int, *, paper_days: int = 0) -> DemoTenant:
+        # A paper letter (`paper_days` on its way) has its day of receipt recorded; Digital Post has not.
+        received, left = _received_on(today, days_left)
+        if paper_days:
+            row = tenant(
+                name,
+                language,
+                rent_kr,
+                rent_kr,
+                demand_sent_on=received - paper_days * _DAY,
+                demand_received_on=received,
+            )
+        else:
+            row = tenant(name, language, rent_kr, rent_kr, demand_sent_on=received - delivery_days * _DAY)
+        return DemoTenant(row, f"påkrav, {left} day{'' if left == 1 else 's'} left")
 
     return [
         DemoTenant(tenant("Anna Eksempel", "da", 6950, 0), "paid up"),
         DemoTenant(tenant("Bent Prøvesen", "da", 7200, 0, due_day=upcoming_day, at_risk=True), "at risk before due"),
         DemoTenant(tenant("Carl Testesen", "da", 5800, 5800, due_day=missed_day), "missed the due day"),
         DemoTenant(tenant("Jamie Sample", "en", 6400, 6400, due_day=missed_day), "missed the due day"),
-        demand(7, "Dorte Opdigtet", "da", 7100),
+        demand(7, "Dorte Opdigtet", "da", 7100, paper_days=3),
         demand(3, "Layla Demo", "ar", 6650),
         demand(1, "Erik Fiktiv", "da", 6100),
         DemoTenant(
@@ -122,12 +136,17 @@ def demo_tenants(today: date, *, delivery_days: int = 2, before_due_days: int = 
         DemoTenant(
             tenant("Hans Prøve", "da", 6750, 6750, due_day=week_ago), "promised to pay", promise_on=today + 2 * _DAY
         ),
-        DemoTenant(tenant("Ida Dummy", "en", 5950, 5950), "says already paid", paid_claim_until=today + 3 * _DAY),
+        # Says she has paid while a påkrav runs: the console lists her "to check".
+        DemoTenant(
+            tenant("Ida Dummy", "en", 5950, 5950, demand_sent_on=_received_on(today, 5)[0] - delivery_days * _DAY),
+            "says already paid",
+            paid_claim_until=today + 3 * _DAY,
+        ),
     ]
 
 
 async def seed_demo(
-    db: Database, today: date, now: datetime, *, delivery_days: int = 2, before_due_days: int = 3
+    db: Database, today: date, now: datetime, *, delivery_days: int = 0, before_due_days: int = 3
 ) -> int:
     """Create or refresh the fictional tenants for `today`; running it again changes nothing more."""
     demo = demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days)

@@ -15,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.base import button_data
 from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
-from bot.inbound.inbox import InboundMessage
+from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
 from bot.paths import TEMPLATES_DIR
 from bot.reminders.plan import PlanOutcome, plan_reminders, policy_settings
 from bot.reminders.reads import load_snapshots
@@ -40,6 +41,14 @@ class _Typed:
 def simulated_chat_id(tenant_id: int) -> int:
     """The chat id the simulator's Telegram side uses for a tenant."""
     return SIMULATED_CHAT_BASE + tenant_id
+
+
+def _tenant_id(value: object) -> int:
+    """A tenant id from the page; ValueError for what cannot be one (a database integer is 64 bits)."""
+    number = int(str(value))
+    if not 0 < number < 2**63:
+        raise ValueError("no such tenant id")
+    return number
 
 
 def _rt(request: Request) -> Runtime:
@@ -120,7 +129,7 @@ async def _address(rt: Runtime, tenant_id: int, channel: str) -> str | None:
 async def _thread(request: Request) -> Response:
     rt = _rt(request)
     try:
-        tenant_id = int(request.query_params["tenant"])
+        tenant_id = _tenant_id(request.query_params["tenant"])
         channel = request.query_params.get("channel", "sms")
     except (KeyError, ValueError):
         return JSONResponse({"error": "tenant (a number) is required"}, status_code=422)
@@ -138,7 +147,9 @@ async def _thread(request: Request) -> Response:
                 "dir": "out",
                 "at": m.sent_at.isoformat(),
                 "text": m.text,
-                "buttons": [{"label": label, "data": f"{m.outbox_id}.{i}"} for i, (label, _) in enumerate(m.buttons)],
+                "buttons": [
+                    {"label": label, "data": button_data(m.outbox_id, i)} for i, (label, _) in enumerate(m.buttons)
+                ],
             }
         )
     items.sort(key=lambda item: str(item["at"]))
@@ -149,21 +160,21 @@ async def _send(request: Request) -> Response:
     rt = _rt(request)
     try:
         body = await request.json()
-        tenant_id = int(body["tenant"])
+        tenant_id = _tenant_id(body["tenant"])
         channel = str(body.get("channel", "sms"))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return JSONResponse({"error": "send JSON with tenant, channel and text or button"}, status_code=422)
     if channel not in ("sms", "telegram"):
         return JSONResponse({"error": "channel must be sms or telegram"}, status_code=422)
     address = await _address(rt, tenant_id, channel)
     if address is None:
         return JSONResponse({"error": "no such tenant"}, status_code=404)
-    text = str(body.get("text") or "").strip()
+    text = clean_text(str(body.get("text") or "")).strip()
     payload: dict[str, Any] = {}
     shown = text
     if body.get("button"):
         payload = {"callback": str(body["button"])}
-        text, shown = "", f"[{body.get('label', 'button')}]"
+        text, shown = "", clean_text(f"[{body.get('label', 'button')}]")
     elif body.get("contact") and channel == "telegram":
         async with rt.db.read() as conn:
             phone = (await conn.execute(select(tenants.c.phone).where(tenants.c.id == tenant_id))).scalar_one()
@@ -181,7 +192,7 @@ async def _send(request: Request) -> Response:
             provider_id=f"sim-{uuid.uuid4().hex}",
             sender=address,
             text=text or None,
-            payload=payload,
+            payload=clean_payload(payload),
         )
     )
     return JSONResponse({"ok": True})
@@ -198,7 +209,7 @@ async def _clock(request: Request) -> Response:
         try:
             body = await request.json()
             day = date.fromisoformat(str(body["date"]))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return JSONResponse({"error": 'send JSON {"date": "YYYY-MM-DD"}'}, status_code=422)
         tz = ZoneInfo(rt.settings.timezone)
         target = datetime.combine(day, time(10, 0), tzinfo=tz)

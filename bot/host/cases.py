@@ -79,11 +79,15 @@ def open_case(
     reason: str,
     now: datetime,
     today: date,
+    delivery_days: int,
     staff_id: int | None = None,
 ) -> int:
-    """Open a case, or refresh the open one (its reason and priority); returns its id."""
+    """Open a case, or refresh the open one (its reason and priority); returns its id.
+
+    `delivery_days` is KEEPHOME_DEMAND_DELIVERY_DAYS: the priority follows the påkrav deadline.
+    """
     position = (conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id))).first()
-    priority = case_priority(position, today)
+    priority = case_priority(position, today, delivery_days)
     consented = has_consent(conn, tenant_id)
     existing = open_case_for(conn, tenant_id)
     if existing is not None:

@@ -62,6 +62,7 @@ class StateShapes:
             state.expires_at,
             state.ended,
             state.end_reason,
+            state.deadline,
         )
         base = self._seen.get(shape)
         if base is None:

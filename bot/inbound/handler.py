@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, exists, select, update
 
+from bot.channels.base import parse_button_data
 from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
@@ -23,12 +24,17 @@ from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents, conversations, outbox, tenants
 from bot.tenants.names import first_name
+from bot.tenants.upsert import running_deadline_for
 from conversations import engine
 from conversations.commands import CommandResult, TenantFacts, command
 from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
 from conversations.state import State
 
-__all__ = ["InboundHandler", "InboundRow", "resolve_callback"]
+__all__ = ["AmbiguousTenant", "InboundHandler", "InboundRow", "resolve_callback"]
+
+
+class AmbiguousTenant(RuntimeError):
+    """Two tenants answer to one address: the message is set aside rather than given to either."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,10 @@ class InboundRow:
 
 def resolve_callback(conn: Connection, data: str) -> str | None:
     """Turn a button's opaque callback data (`<outbox id>.<index>`) into the choice key it stood for."""
-    try:
-        outbox_id, index = (int(part) for part in data.split(".", 1))
-    except ValueError:
+    parsed = parse_button_data(data)
+    if parsed is None:
         return None
+    outbox_id, index = parsed
     choices = conn.execute(select(outbox.c.choices).where(outbox.c.id == outbox_id)).scalar()
     if not isinstance(choices, list) or not 0 <= index < len(choices):
         return None
@@ -81,9 +87,11 @@ _TENANT = select(
     _active_conversation.scalar_subquery().label("conversation_id"),
     _consented.label("consented"),
 )
-_TENANT_BY_PHONE = _TENANT.where(tenants.c.phone == bindparam("address"), tenants.c.status != "erased").limit(1)
+# One address, one tenant: uq_tenants_phone_live and the unique telegram_chat_id make a second row impossible;
+# two rows are read so that, should it happen anyway, the message fails loudly instead of going to either.
+_TENANT_BY_PHONE = _TENANT.where(tenants.c.phone == bindparam("address"), tenants.c.status != "erased").limit(2)
 _TENANT_BY_CHAT = _TENANT.where(tenants.c.telegram_chat_id == bindparam("address"), tenants.c.status != "erased").limit(
-    1
+    2
 )
 _CONVERSATION_STATE = select(conversations.c.state).where(conversations.c.id == bindparam("conversation_id"))
 
@@ -150,11 +158,17 @@ class InboundHandler:
 
     def _find_tenant(self, conn: Connection, row: InboundRow) -> Any | None:
         if row.channel != "telegram":
-            return conn.execute(_TENANT_BY_PHONE, {"address": row.sender}).first()
-        try:
-            return conn.execute(_TENANT_BY_CHAT, {"address": int(row.sender)}).first()
-        except ValueError:
-            return None
+            found = conn.execute(_TENANT_BY_PHONE, {"address": row.sender}).all()
+        else:
+            try:
+                chat = int(row.sender)
+            except ValueError:
+                return None
+            found = conn.execute(_TENANT_BY_CHAT, {"address": chat}).all()
+        if len(found) > 1:
+            ids = " and ".join(str(tenant.id) for tenant in found)
+            raise AmbiguousTenant(f"inbound {row.id}: tenants {ids} share one {row.channel} address")
+        return found[0] if found else None
 
     def _state(self, conn: Connection, tenant: Any) -> State | None:
         if tenant.conversation_id is None:
@@ -201,8 +215,14 @@ class InboundHandler:
             save_state(scene, turn, state)
             apply_events(scene, turn, events, self._settings)
             return
-        context = Context(first_name(tenant.name), tenant.language, _channel_of(turn), None, self._flow_settings)
-        state, events = engine.start("payment_check", context, turn.now)
+        deadline = running_deadline_for(scene.conn, tenant.id, turn.today, self._settings.demand_delivery_days)
+        name, language = first_name(tenant.name), tenant.language
+        context = Context(name, language, _channel_of(turn), None, self._flow_settings, deadline)
+        if isinstance(user_input, TextReceived):
+            # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again.
+            state, events = engine.start_with_text("payment_check", context, turn.now, user_input.text)
+        else:
+            state, events = engine.start("payment_check", context, turn.now)
         turn = replace(turn, conversation_id=save_state(scene, turn, state))
         apply_events(scene, turn, events, self._settings)
 
@@ -218,6 +238,7 @@ class InboundHandler:
                 row.id,
                 self._secret,
                 self._settings.fallback_language,
+                self._settings.link_failure_budget,
             )
             return handle_unlinked(scene, message)
         # At most one polite generic answer a day; nothing about any tenant is revealed or learnt.

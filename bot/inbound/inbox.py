@@ -5,18 +5,58 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.schema import inbound
 
-__all__ = ["InboundMessage", "Inbox"]
+__all__ = ["InboundMessage", "Inbox", "Outcome", "clean_payload", "clean_text", "unstorable"]
 
 log = logging.getLogger(__name__)
+
+# What became of a submitted message: stored (or already there), or refused for good because no
+# database can store it (the provider is told so, and does not send it again).
+Outcome = Literal["stored", "rejected"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Text as every database can store it: NUL removed, a lone surrogate (not a character) as U+FFFD."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if value.isascii():
+        return value
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def clean_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A payload whose string values are cleaned like text."""
+    return {key: clean_text(value) if isinstance(value, str) else value for key, value in payload.items()}
+
+
+def unstorable(exc: BaseException) -> bool:
+    """Whether a failed write failed because of the data itself (trying again cannot help).
+
+    Text the driver cannot encode, or a value the database refuses (SQLSTATE class 22, data exception;
+    23, integrity). A lost connection, a lock or a full disk is not: the webhook answers 500 instead.
+    """
+    if isinstance(exc, ValueError | TypeError | DataError | IntegrityError):  # UnicodeError is a ValueError
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        code = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+        return code.startswith(("22", "23"))
+    if isinstance(exc, StatementError):  # raised before the driver was reached: the parameters are wrong
+        return exc.orig is None or unstorable(exc.orig)
+    return False
 
 
 @dataclass(frozen=True)
@@ -34,7 +74,7 @@ class InboundMessage:
 class _Pending:
     message: InboundMessage
     received_at: datetime
-    done: asyncio.Future[None]
+    done: asyncio.Future[Outcome]
 
 
 class Inbox:
@@ -42,6 +82,8 @@ class Inbox:
 
     `submit` returns only after the message is durable, so a webhook that then answers 200 loses
     nothing if the process dies a moment later. Duplicates (same channel and provider id) are no-ops.
+    When a group fails, each of its messages is committed alone, so one message that cannot be stored
+    never fails its neighbours; that one is rejected (logged by its ids, never its text).
     """
 
     def __init__(
@@ -78,22 +120,30 @@ class Inbox:
             await self._task
         self._task = None
 
-    async def submit(self, message: InboundMessage) -> None:
-        """Return once the message is committed (or was already there)."""
+    async def submit(self, message: InboundMessage) -> Outcome:
+        """Return once the message is committed (or was already there), or "rejected" when it cannot be.
+
+        Any other failure (the database is unreachable, say) raises: the webhook answers 500.
+        """
         if self._task is None:
-            await self.commit([message])
-            return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            outcome = await self._alone(message, self._clock())
+            if outcome == "stored":
+                self._on_commit()
+            return outcome
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting += 1
         try:
             await self._queue.put(_Pending(message, self._clock(), done))
-            await done
+            return await done
         finally:
             self._waiting -= 1
 
     async def commit(self, batch: list[InboundMessage], received_at: datetime | None = None) -> None:
         """Write a batch in one transaction, ignoring duplicates."""
-        now = received_at or self._clock()
+        await self._write(batch, received_at or self._clock())
+        self._on_commit()
+
+    async def _write(self, batch: list[InboundMessage], now: datetime) -> None:
         rows = [
             {
                 "channel": m.channel,
@@ -109,7 +159,40 @@ class Inbox:
             index_elements=["channel", "provider_id"]
         )
         await self._db.run(lambda conn: conn.execute(stmt, rows))
-        self._on_commit()
+
+    async def _alone(self, message: InboundMessage, now: datetime) -> Outcome:
+        """Commit one message on its own; "rejected" when its data cannot be stored, else the error raises."""
+        try:
+            await self._write([message], now)
+        except Exception as exc:
+            if not unstorable(exc):
+                raise
+            log.warning(
+                "inbound message rejected, it cannot be stored: channel=%s provider_id=%s error=%s",
+                message.channel,
+                message.provider_id,
+                type(exc).__name__,
+            )
+            return "rejected"
+        return "stored"
+
+    async def _one_by_one(self, batch: list[_Pending]) -> None:
+        """After a group failed: each message alone; the first failure that is not the data's fails the rest."""
+        stored = False
+        for index, pending in enumerate(batch):
+            try:
+                outcome = await self._alone(pending.message, pending.received_at)
+            except Exception as exc:  # the database itself: every webhook still waiting answers 500
+                log.exception("inbound commit failed for %d messages", len(batch) - index)
+                for rest in batch[index:]:
+                    if not rest.done.done():
+                        rest.done.set_exception(exc)
+                break
+            stored = stored or outcome == "stored"
+            if not pending.done.done():
+                pending.done.set_result(outcome)
+        if stored:
+            self._on_commit()
 
     async def _run(self) -> None:
         while True:
@@ -119,14 +202,11 @@ class Inbox:
                 batch.append(self._queue.get_nowait())
             try:
                 await self.commit([p.message for p in batch], first.received_at)
-            except Exception as exc:  # the webhook answers 500 and the provider retries
-                log.exception("inbound commit failed for %d messages", len(batch))
+            except Exception:
+                await self._one_by_one(batch)
+            else:
                 for p in batch:
                     if not p.done.done():
-                        p.done.set_exception(exc)
-                    self._queue.task_done()
-                continue
-            for p in batch:
-                if not p.done.done():
-                    p.done.set_result(None)
+                        p.done.set_result("stored")
+            for _ in batch:
                 self._queue.task_done()

@@ -16,7 +16,7 @@ from bot.inbound.inbox import Inbox
 from bot.inbound.telegram_updates import receive_update, telegram_bot
 from bot.settings import Settings
 
-__all__ = ["ALLOWED_UPDATES", "Poller", "start_polling"]
+__all__ = ["ALLOWED_UPDATES", "Poller", "polling_role", "start_polling"]
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +84,21 @@ class Poller:
             self._task = None
 
 
-async def start_polling(settings: Settings, inbox: Inbox, channels: Mapping[str, Channel]) -> Poller | None:
-    """Start a poller when Telegram runs in polling mode with the real channel; None otherwise."""
+def polling_role(settings: Settings, inbox: Inbox, channels: Mapping[str, Channel]) -> Poller | None:
+    """A poller, not yet started, when Telegram runs in polling mode with the real channel; None otherwise.
+
+    Polling is a role one process holds at a time (Telegram answers a second poller with 409 Conflict): the
+    starter starts it through the election.
+    """
     bot = telegram_bot(channels)
     if settings.telegram_mode != "polling" or bot is None:
         return None
-    poller = Poller(inbox, bot)
-    await poller.start()
+    return Poller(inbox, bot)
+
+
+async def start_polling(settings: Settings, inbox: Inbox, channels: Mapping[str, Channel]) -> Poller | None:
+    """Start a poller when Telegram runs in polling mode with the real channel; None otherwise."""
+    poller = polling_role(settings, inbox, channels)
+    if poller is not None:
+        await poller.start()
     return poller

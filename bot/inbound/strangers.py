@@ -1,21 +1,35 @@
 """People keephome does not know: one polite answer a day at most, and slowed-down guessing of codes.
 
-Only a keyed hash of the channel and address is kept, so nothing about a stranger can be read back.
+Only a keyed hash of the channel and address is kept, so nothing about a stranger can be read back. One more
+row, `ALL_CHATS`, stands for every unlinked chat together: it counts the wrong codes of the current hour.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, literal, select
 
 from bot.store.dialect import insert_for
 from bot.store.schema import unknown_senders
 
-__all__ = ["Stranger", "answer_once_today", "remember", "stranger_key"]
+__all__ = [
+    "ALL_CHATS",
+    "FailureWindow",
+    "Stranger",
+    "answer_once_today",
+    "count_failure",
+    "failure_window",
+    "remember",
+    "stranger_key",
+]
+
+# The key of the row for all unlinked chats together: a keyed hash is 64 hex digits, so no stranger has it.
+ALL_CHATS = "all-unlinked-chats"
 
 
 def stranger_key(secret: str, channel: str, address: str) -> str:
@@ -48,3 +62,41 @@ def answer_once_today(conn: Connection, stranger: Stranger, today: date) -> bool
         return False
     remember(conn, stranger.key, last_answered_on=today)
     return True
+
+
+@dataclass(frozen=True)
+class FailureWindow:
+    """Wrong codes typed by all unlinked chats together since the window began, and when it ends."""
+
+    failures: int
+    ends: datetime | None
+
+    def open_at(self, now: datetime) -> bool:
+        """Whether the window still runs at `now` (a window that is over counts nothing)."""
+        return self.ends is not None and now < self.ends
+
+
+def failure_window(conn: Connection, now: datetime) -> FailureWindow:
+    """The current window of wrong codes (none counted when the last one is over)."""
+    row = Stranger(conn, ALL_CHATS).row
+    window = FailureWindow(row.failed_codes, row.blocked_until) if row is not None else FailureWindow(0, None)
+    return window if window.open_at(now) else FailureWindow(0, None)
+
+
+def count_failure(conn: Connection, now: datetime, length: timedelta) -> FailureWindow:
+    """Count one wrong code in one statement (processes may count at once); a new window starts when one is over."""
+    # `blocked_until` holds when the window ends; `failed_codes` the wrong codes in it.
+    running = unknown_senders.c.blocked_until > now
+    ends = literal(now + length, unknown_senders.c.blocked_until.type)
+    stmt = insert_for(conn, unknown_senders).values(address_hash=ALL_CHATS, failed_codes=1, blocked_until=ends)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["address_hash"],
+        set_={
+            "failed_codes": case((running, unknown_senders.c.failed_codes + 1), else_=1),
+            "blocked_until": case((running, unknown_senders.c.blocked_until), else_=ends),
+        },
+    )
+    failures, window_ends = conn.execute(
+        stmt.returning(unknown_senders.c.failed_codes, unknown_senders.c.blocked_until)
+    ).one()
+    return FailureWindow(int(failures), window_ends)

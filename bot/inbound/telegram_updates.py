@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
-from bot.inbound.inbox import InboundMessage, Inbox
+from bot.inbound.inbox import InboundMessage, Inbox, clean_payload, clean_text
 
 __all__ = ["KINDS", "answer_callback", "receive_update", "telegram_bot", "to_inbound"]
 
@@ -52,7 +52,11 @@ def _message(msg: Message) -> InboundMessage:
     chat_id = msg.chat.id
 
     def inbound(text: str | None, payload: dict[str, Any] | None = None) -> InboundMessage:
-        return InboundMessage("telegram", f"{chat_id}:{msg.message_id}", str(chat_id), text, payload or {})
+        # Cleaned here, at the edge: a lone surrogate or a NUL would make the message impossible to store.
+        cleaned = clean_text(text) if text is not None else None
+        return InboundMessage(
+            "telegram", f"{chat_id}:{msg.message_id}", str(chat_id), cleaned, clean_payload(payload or {})
+        )
 
     if msg.contact is not None:
         return inbound(
@@ -78,7 +82,9 @@ def to_inbound(update: Update) -> InboundMessage | None:
         if query.data is None or (chat is not None and chat.type != "private"):
             return None
         sender = chat.id if chat is not None else query.from_user.id
-        return InboundMessage("telegram", f"cb:{query.id}", str(sender), None, {"callback": query.data})
+        return InboundMessage(
+            "telegram", f"cb:{clean_text(query.id)}", str(sender), None, {"callback": clean_text(query.data)}
+        )
     msg = update.message
     # Edits are not new answers; groups and channels are never linked to a tenant.
     if msg is None or msg.chat.type != "private":
@@ -99,11 +105,15 @@ async def answer_callback(bot: Bot, update: Update) -> None:
 
 
 async def receive_update(inbox: Inbox, bot: Bot | None, update: Update) -> str:
-    """Commit the update's message, then answer a button press; returns "stored" or "ignored"."""
+    """Commit the update's message, then answer a button press; returns "stored", "ignored" or "rejected".
+
+    A rejected update is one no database can store: it is confirmed all the same (Telegram would send it
+    again and again otherwise) and the inbox has logged its ids.
+    """
     message = to_inbound(update)
     if message is None:
         return "ignored"
-    await inbox.submit(message)
+    outcome = await inbox.submit(message)
     if bot is not None:
         await answer_callback(bot, update)
-    return "stored"
+    return outcome

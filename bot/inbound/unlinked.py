@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,19 +11,26 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bot.inbound.strangers import Stranger, answer_once_today, remember, stranger_key
+from bot.inbound.strangers import Stranger, answer_once_today, count_failure, failure_window, remember, stranger_key
 from bot.outbox.enqueue import enqueue
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, staff, tenants
 from bot.tenants import linking
 from bot.tenants.phones import from_telegram_contact
 
-__all__ = ["BLOCK_MINUTES", "MAX_FAILED_CODES", "STAFF_CODE", "Unlinked", "handle_unlinked"]
+__all__ = ["BLOCK_MINUTES", "BUDGET_WINDOW", "MAX_FAILED_CODES", "STAFF_CODE", "Unlinked", "handle_unlinked"]
 
-# What a staff member types to the bot to get notices here: "STAFF 123456" (the code from their console page).
-STAFF_CODE = re.compile(r"^\s*staff\s*(\d{3})[\s-]?(\d{3})\s*$", re.IGNORECASE)
+log = logging.getLogger(__name__)
+
+# What a staff member types to the bot to get notices here: "STAFF 1234 5678" (the code from their console
+# page; the six-digit form "STAFF 123 456" is read too).
+STAFF_CODE = re.compile(r"^\s*staff\s*(\d{4})[\s-]?(\d{4})\s*$", re.IGNORECASE)
+# One chat: after this many wrong codes or tokens in a row it waits BLOCK_MINUTES before the next is checked.
 MAX_FAILED_CODES = 5
 BLOCK_MINUTES = 15
+# All chats together: KEEPHOME_LINK_FAILURE_BUDGET wrong codes (tenant or staff) per window; past it, every
+# chat waits until the window is over. bot/tenants/linking.py shows why this makes guessing hopeless.
+BUDGET_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Unlinked:
     inbound_id: int
     secret: str
     language: str  # the fallback language: nobody knows theirs yet
+    failure_budget: int  # KEEPHOME_LINK_FAILURE_BUDGET
 
 
 def _reply(scene: Scene, m: Unlinked, template: str, *, tenant_id: int | None = None, **values: Any) -> None:
@@ -66,7 +75,8 @@ def _redeem(scene: Scene, m: Unlinked, kind: str, secret: str) -> str:
         _reply(scene, m, "link.linked", tenant_id=result.tenant_id)
         return True, f"linked_by_{kind}"
 
-    return _guarded(scene, m, attempt)
+    # A deep-link token (32 random characters) cannot be guessed: only typed codes spend the shared budget.
+    return _guarded(scene, m, attempt, budgeted=kind == "code")
 
 
 def _redeem_staff(scene: Scene, m: Unlinked, code: str) -> str:
@@ -107,19 +117,28 @@ def _redeem_staff(scene: Scene, m: Unlinked, code: str) -> str:
         )
         return True, "staff_linked"
 
-    return _guarded(scene, m, attempt)
+    return _guarded(scene, m, attempt, budgeted=True)
 
 
-def _guarded(scene: Scene, m: Unlinked, attempt: Callable[[], tuple[bool, str]]) -> str:
-    """Try a code unless this chat guessed wrong too often; count the misses."""
+def _minutes_until(m: Unlinked, until: datetime) -> int:
+    return max(1, int((until - m.now).total_seconds() // 60) + 1)
+
+
+def _guarded(scene: Scene, m: Unlinked, attempt: Callable[[], tuple[bool, str]], *, budgeted: bool) -> str:
+    """Try a code unless this chat, or all chats together, guessed wrong too often; count the misses."""
     stranger = Stranger(scene.conn, stranger_key(m.secret, "telegram", m.chat_id))
     row = stranger.row
     blocked_until = row.blocked_until if row is not None else None
     if blocked_until is not None and blocked_until > m.now:
         # Not even checked: guessing stays slow however many tries arrive.
-        minutes = max(1, int((blocked_until - m.now).total_seconds() // 60) + 1)
-        _reply(scene, m, "link.bad_code", wait_minutes=minutes)
+        _reply(scene, m, "link.bad_code", wait_minutes=_minutes_until(m, blocked_until))
         return "link_slowed"
+    window = failure_window(scene.conn, m.now) if budgeted else None
+    if window is not None and window.ends is not None and window.failures >= m.failure_budget:
+        # The budget is spent: nobody's code is checked until the window is over, so the guesses of many
+        # chats together stay as few as one budget an hour.
+        _reply(scene, m, "link.bad_code", wait_minutes=_minutes_until(m, window.ends))
+        return "link_budget_wait"
     ok, outcome = attempt()
     if ok:
         if row is not None:
@@ -129,6 +148,18 @@ def _guarded(scene: Scene, m: Unlinked, attempt: Callable[[], tuple[bool, str]])
     failed = (row.failed_codes if row is not None and blocked_until is None else 0) + 1
     block = m.now + timedelta(minutes=BLOCK_MINUTES) if failed >= MAX_FAILED_CODES else None
     remember(scene.conn, stranger.key, failed_codes=failed, blocked_until=block)
+    if budgeted:
+        window = count_failure(scene.conn, m.now, BUDGET_WINDOW)
+        if window.failures == m.failure_budget:
+            # The alarm, once per window: counted as the inbound result `link_budget_exceeded` after commit.
+            log.warning(
+                "link codes: %d wrong codes across all chats in %d minutes (budget %d); none is checked until %s",
+                window.failures,
+                int(BUDGET_WINDOW.total_seconds() // 60),
+                m.failure_budget,
+                window.ends.isoformat() if window.ends is not None else "?",
+            )
+            outcome = "link_budget_exceeded"
     _reply(scene, m, "link.bad_code")
     return outcome
 
@@ -140,9 +171,13 @@ def _contact(scene: Scene, m: Unlinked) -> str:
     phone = from_telegram_contact(str(m.payload.get("contact_phone") or "")) if own else None
     tenant = None
     if phone is not None:
-        tenant = scene.conn.execute(
-            select(tenants.c.id).where(tenants.c.phone == phone, tenants.c.status != "erased").limit(1)
-        ).first()
+        found = scene.conn.execute(
+            select(tenants.c.id).where(tenants.c.phone == phone, tenants.c.status != "erased").limit(2)
+        ).all()
+        if len(found) > 1:
+            # uq_tenants_phone_live makes this impossible; should it happen, link nobody rather than either.
+            log.error("tenants %s share one phone number: contact from a chat not linked", [t.id for t in found])
+        tenant = found[0] if len(found) == 1 else None
     if tenant is None:
         _reply(scene, m, "link.contact_mismatch")
         return "contact_mismatch" if own else "contact_not_own"

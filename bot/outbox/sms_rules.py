@@ -1,8 +1,8 @@
 """The SMS rules, in one place: what an SMS may not carry, and what it costs.
 
-Datatilsynet: SMS is for reminders and short service messages; amounts, debt and eviction wording stay
-out of it. `keephome check` applies these rules to every rendered SMS text, and the console warns an
-adviser before a reply that breaks them goes out by SMS.
+Datatilsynet: SMS is for reminders and short service messages; amounts, debt and eviction wording, CPR
+numbers stay out of it. `keephome check` applies these rules to every rendered SMS text, and the console
+warns an adviser before a reply that breaks them goes out by SMS.
 """
 
 from __future__ import annotations
@@ -11,7 +11,29 @@ import math
 import re
 from collections.abc import Iterable
 
-__all__ = ["amount_like", "forbidden_words_in", "sms_segments", "typographic"]
+__all__ = [
+    "ALLOWED_WORDS",
+    "FORBIDDEN_PHRASES",
+    "FORBIDDEN_STEMS",
+    "amount_like",
+    "forbidden_words_in",
+    "sms_segments",
+    "typographic",
+]
+
+# Stems of debt and eviction words, caught inside compounds and inflections ("huslejerestance", "fogedretten",
+# "ophævet", "gælden"); the words of KEEPHOME_FORBIDDEN_SMS_WORDS are stems too. They always apply.
+FORBIDDEN_STEMS = (
+    "gæld", "restance", "rykker", "inkasso", "skyld", "foged", "udsæt", "udsat", "ophæv", "opsig", "opsagt",
+    "påkrav", "misligehold", "cpr", "personnummer",
+    "debt", "arrear", "evict", "bailiff", "court", "terminat", "collection agenc",
+)  # fmt: skip
+# Phrases and short words that are forbidden only as they stand ("owe" is inside "power").
+FORBIDDEN_PHRASES = ("sat ud", "sætte ud", "sættes ud", "smidt ud", "smide ud", "owe", "owes", "owed", "owing")
+# Words that contain a stem but say something else: "gælder" (applies), "undskyld" (sorry), "courtesy".
+ALLOWED_WORDS = re.compile(
+    r"gælde|gælder|gældende|gældt|gjaldt|undskyld\w*|skyldes|courtes\w*|courteous\w*",
+)
 
 # "2.500 kr", "kr. 300", "1 200,50 kr", "300,-", "7.100,50": an amount of money however it is written.
 _AMOUNT = re.compile(
@@ -37,10 +59,22 @@ def amount_like(text: str, *, bare_numbers: bool = False) -> bool:
     return bool(_AMOUNT.search(text) or (bare_numbers and _BARE_AMOUNT.search(text)))
 
 
-def forbidden_words_in(text: str, words: Iterable[str]) -> list[str]:
-    """The forbidden words (debt, eviction …) the text contains as whole words, sorted."""
+def forbidden_words_in(text: str, words: Iterable[str] = ()) -> list[str]:
+    """The debt and eviction stems (FORBIDDEN_STEMS and `words`) found in the text's words, inside
+    compounds and inflections too, and FORBIDDEN_PHRASES as they stand; sorted. ALLOWED_WORDS never count."""
     lowered = text.lower()
-    return sorted({w for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", lowered)})
+    stems = {w.strip().lower() for w in (*FORBIDDEN_STEMS, *words) if w.strip()}
+    found = {
+        stem
+        for word in re.findall(r"\w+", lowered)
+        if not ALLOWED_WORDS.fullmatch(word)
+        for stem in stems
+        if stem in word and " " not in stem
+    }
+    spaced = " ".join(re.findall(r"\w+", lowered))
+    found |= {stem for stem in stems if " " in stem and re.search(rf"(?<!\w){re.escape(stem)}(?!\w)", spaced)}
+    found |= {p for p in FORBIDDEN_PHRASES if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", spaced)}
+    return sorted(found)
 
 
 def typographic(text: str) -> bool:

@@ -1,7 +1,9 @@
 """The periodic jobs: plan today's reminders, catch up on a missed day, expire waiting conversations, purge.
 
 The jobs are static and in memory; everything durable (what was planned, when) lives in the tables, so
-a restart or a second process never repeats work. The starter starts them and stops them.
+a restart or a second process never repeats work. They are a role one process holds at a time
+(`SchedulerRole`): the starter hands it to the election, which starts the jobs where the role is held and
+stops them when it is lost; the process that takes the role over catches up on a plan the holder missed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.store.retention import purge
 
 __all__ = [
     "JobServices",
+    "SchedulerRole",
     "catch_up",
     "expire_job",
     "plan_today",
@@ -131,3 +134,27 @@ async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+
+
+class SchedulerRole:
+    """The jobs as an elected role: started when this process takes the scheduler role, stopped when it loses it."""
+
+    def __init__(self, jobs: JobServices) -> None:
+        self._jobs = jobs
+        self._scheduler: AsyncIOScheduler | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the jobs run in this process now."""
+        return self._scheduler is not None
+
+    async def start(self, tenure: object = None) -> None:
+        """Start the jobs (the catch-up job among them runs at once)."""
+        if self._scheduler is None:
+            self._scheduler = start_scheduler(self._jobs)
+
+    async def stop(self) -> None:
+        """Stop the jobs; a job under way finishes on its own (its work is idempotent)."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            await stop_scheduler(scheduler)

@@ -182,7 +182,15 @@ def _open_outreach(
     )
     for r in court:
         reason = f"urgent outreach: {r.reason}"[:200]
-        case_id = open_case(conn, r.tenant_id, origin="outreach", reason=reason, now=now, today=day)
+        case_id = open_case(
+            conn,
+            r.tenant_id,
+            origin="outreach",
+            reason=reason,
+            now=now,
+            today=day,
+            delivery_days=settings.demand_delivery_days,
+        )
         notify_urgent_case(scene, case_id, now, settings.public_url)
 
 
@@ -202,7 +210,7 @@ def _start_conversations(
     for r in fresh:
         contact = contacts[r.tenant_id]
         channel = cast(Channel, contact.channel)
-        context = Context(first_name(contact.name), contact.language, channel, r.trigger.value, flow)
+        context = Context(first_name(contact.name), contact.language, channel, r.trigger.value, flow, r.deadline)
         state, started = engine.start(FLOW, context, now)
         turn = Turn(
             tenant_id=r.tenant_id,

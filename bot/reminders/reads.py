@@ -60,7 +60,13 @@ class Contact:
 
 def load_snapshots(conn: Connection) -> list[RentSnapshot]:
     """Every tenant's rent position and contact state (erased tenants are left out) in one pass."""
-    open_case_ids = set((conn.execute(select(cases.c.tenant_id).where(cases.c.status.in_(OPEN_STATUSES)))).scalars())
+    open_cases = conn.execute(select(cases.c.tenant_id, cases.c.status).where(cases.c.status.in_(OPEN_STATUSES)))
+    open_case_ids: set[int] = set()
+    held_ids: set[int] = set()
+    for tenant_id, status in open_cases:
+        open_case_ids.add(tenant_id)
+        if status in HELD_STATUSES:
+            held_ids.add(tenant_id)
     waiting_ids = set(
         (
             conn.execute(
@@ -79,6 +85,7 @@ def load_snapshots(conn: Connection) -> list[RentSnapshot]:
             rp.balance_ore,
             rp.balance_as_of,
             rp.demand_sent_on,
+            rp.demand_received_on,
             rp.termination_on,
             rp.court_date,
             rp.at_risk,
@@ -97,6 +104,7 @@ def load_snapshots(conn: Connection) -> list[RentSnapshot]:
         balance,
         as_of,
         demand,
+        received,
         termination,
         court,
         risk,
@@ -107,20 +115,22 @@ def load_snapshots(conn: Connection) -> list[RentSnapshot]:
     ) in conn.execute(stmt):
         snapshots.append(
             RentSnapshot(
-                tid,
-                due_day,
-                balance,
-                as_of,
-                demand,
-                termination,
-                court,
-                bool(risk),
-                bool(arrears),
-                promise,
-                paid,
-                bool(ok),
-                tid in open_case_ids,
-                tid in waiting_ids,
+                tenant_id=tid,
+                due_day=due_day,
+                balance_ore=balance,
+                balance_as_of=as_of,
+                demand_sent_on=demand,
+                demand_received_on=received,
+                termination_on=termination,
+                court_date=court,
+                at_risk=bool(risk),
+                arrears_last_12m=bool(arrears),
+                promise_on=promise,
+                paid_claim_until=paid,
+                reachable=bool(ok),
+                has_open_case=tid in open_case_ids,
+                case_held=tid in held_ids,
+                waiting_conversation=tid in waiting_ids,
             )
         )
     return snapshots

@@ -6,12 +6,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import make_url
 from sqlalchemy.engine import Connection
 
 from bot.paths import MIGRATIONS_DIR
 from bot.store.db import Database
 
-__all__ = ["SchemaBehind", "current_revision", "ensure_current", "head_revision", "prepare", "upgrade"]
+__all__ = ["SchemaBehind", "current_revision", "ensure_current", "head_revision", "prepare", "shown", "upgrade"]
 
 
 class SchemaBehind(Exception):
@@ -52,13 +53,20 @@ async def current_revision(db: Database) -> str | None:
         return await conn.run_sync(_current_sync)
 
 
+def shown(url: str) -> str:
+    """The database URL as an operator may read it: never the password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 async def ensure_current(db: Database) -> None:
     """Raise SchemaBehind unless the database is at the newest revision."""
     current = await current_revision(db)
     head = head_revision()
+    if current is None:
+        raise SchemaBehind(f"{shown(db.url)} is an empty database: run `keephome db upgrade` first")
     if current != head:
         raise SchemaBehind(
-            f"the database schema is at {current or 'nothing'}, this keephome needs {head}: "
+            f"the schema of {shown(db.url)} is at revision {current}, this keephome needs {head}: "
             "run `keephome db upgrade` first"
         )
 

@@ -1,4 +1,5 @@
-"""Purging by retention: raw inbound payloads, spent link codes and unknown senders do not stay forever."""
+"""Purging by retention: raw inbound payloads, spent link codes, unknown senders and sign-in counts do not
+stay forever."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, or_
 
 from bot.store.db import Database
-from bot.store.schema import inbound, link_codes, unknown_senders
+from bot.store.schema import api_idempotency, inbound, link_codes, login_attempts, unknown_senders
 
-__all__ = ["purge"]
+__all__ = ["IDEMPOTENCY_KEPT", "LOGIN_ATTEMPTS_KEPT", "purge"]
+
+# A sign-in count (per e-mail typed, per client address) is forgotten after a day nobody used it; the
+# limits themselves forget wrong attempts after a quiet day at most (`bot.console.throttle`).
+LOGIN_ATTEMPTS_KEPT = timedelta(days=1)
+# An API write's answer is replayed for a repeat of its Idempotency-Key within a day (bot/api/idempotency.py).
+IDEMPOTENCY_KEPT = timedelta(days=1)
 
 
 def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
@@ -24,7 +31,16 @@ def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
             or_(unknown_senders.c.blocked_until.is_(None), unknown_senders.c.blocked_until < now),
         )
     )
-    return {"inbound": raw.rowcount, "link_codes": codes.rowcount, "unknown_senders": strangers.rowcount}
+    # Waits (15 minutes at most) and running checks (seconds) are long over when a row is a day old.
+    logins = conn.execute(delete(login_attempts).where(login_attempts.c.last_at < now - LOGIN_ATTEMPTS_KEPT))
+    answers = conn.execute(delete(api_idempotency).where(api_idempotency.c.created_at < now - IDEMPOTENCY_KEPT))
+    return {
+        "inbound": raw.rowcount,
+        "link_codes": codes.rowcount,
+        "unknown_senders": strangers.rowcount,
+        "login_attempts": logins.rowcount,
+        "api_idempotency": answers.rowcount,
+    }
 
 
 async def purge(db: Database, now: datetime, days: int) -> dict[str, int]:

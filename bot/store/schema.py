@@ -19,21 +19,27 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "FAILED_STATUSES",
     "STATUS_RANK",
     "UTCDateTime",
+    "api_idempotency",
     "api_keys",
     "audit_log",
+    "balance_events",
     "case_events",
     "cases",
     "consents",
     "conversations",
+    "erased_refs",
     "inbound",
     "link_codes",
+    "login_attempts",
     "messages",
     "metadata",
     "outbox",
@@ -93,6 +99,14 @@ tenants = Table(
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
 )
+# One number, one tenant: an SMS from a number leads to exactly one tenant who is not erased.
+Index(
+    "uq_tenants_phone_live",
+    tenants.c.phone,
+    unique=True,
+    sqlite_where=tenants.c.status != "erased",
+    postgresql_where=tenants.c.status != "erased",
+)
 
 rent_positions = Table(
     "rent_positions",
@@ -104,6 +118,8 @@ rent_positions = Table(
     Column("balance_as_of", Date, nullable=False),
     Column("last_payment_on", Date, nullable=True),
     Column("demand_sent_on", Date, nullable=True),
+    # the day the påkrav reached the tenant, when known; else demand_sent_on + KEEPHOME_DEMAND_DELIVERY_DAYS
+    Column("demand_received_on", Date, nullable=True),
     Column("termination_on", Date, nullable=True),
     Column("court_date", Date, nullable=True),
     Column("at_risk", Boolean, nullable=False, default=False),
@@ -184,6 +200,11 @@ messages = Table(
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("channel", "provider_id", name="uq_messages_channel_provider"),
 )
+# The outcome page counts delivery failures of a period: a partial index holds only failed messages, so the
+# busy paths that write and update every other message never touch it.
+FAILED_STATUSES = ("failed", "undelivered")
+_FAILED = messages.c.status.in_([literal_column(f"'{status}'") for status in FAILED_STATUSES])
+Index("ix_messages_failed_at", messages.c.created_at, sqlite_where=_FAILED, postgresql_where=_FAILED)
 
 outbox = Table(
     "outbox",
@@ -289,6 +310,21 @@ staff_sessions = Table(
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
+# Sign-in attempts, counted before a password is checked: one row per e-mail typed (an account or not) and
+# one per client address. The key is a keyed hash, so neither the e-mail nor the address is kept; retention
+# forgets rows nobody has used for a day.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),  # account, address
+    Column("failures", Integer, nullable=False, default=0),
+    Column("in_flight", Integer, nullable=False, default=0),
+    Column("in_flight_until", TS, nullable=True),
+    Column("blocked_until", TS, nullable=True),
+    Column("last_at", TS, nullable=False, index=True),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
@@ -308,6 +344,28 @@ api_keys = Table(
     Column("key_hash", String(128), nullable=False, unique=True),
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS, nullable=True),
+    # read < write < erase (bot/api/keys.py)
+    Column("scope", String(8), nullable=False, default="read"),
+    Column("last_used_at", TS, nullable=True),
+    # The key's requests in the current minute, counted here so the limit holds across processes.
+    Column("window_started_at", TS, nullable=True),
+    Column("window_count", Integer, nullable=False, default=0),
+)
+
+# What an API write answered, by its Idempotency-Key: a repeat within a day gets the same answer and changes
+# nothing. The nightly purge deletes rows older than that.
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("key_id", ForeignKey("api_keys.id", ondelete="CASCADE"), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    # sha256 of the method, the path and the body: the same key with another request is refused
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("body", Text, nullable=True),
+    Column("created_at", TS, nullable=False, index=True),
+    UniqueConstraint("key_id", "idempotency_key", name="uq_api_idempotency_key"),
 )
 
 link_codes = Table(
@@ -320,6 +378,9 @@ link_codes = Table(
     Column("expires_at", TS, nullable=False),
     Column("used_at", TS, nullable=True),
     Column("created_at", TS, nullable=False),
+    # wrong codes typed anywhere while this code was live: a typed code stops working after
+    # bot.tenants.linking.MAX_MISSES_PER_CODE of them (a wrong guess cannot be tied to one code)
+    Column("misses", Integer, nullable=False, default=0),
 )
 
 unknown_senders = Table(
@@ -344,6 +405,31 @@ planned_reminders = Table(
     Column("reason", String(300), nullable=False),
     Column("created_at", TS, nullable=False),
     UniqueConstraint("tenant_id", "trigger", "period", "offset_days", name="uq_planned_reminders_key"),
+)
+
+# The balance as the ledger showed it, one row each time an import or a payment changed it (`as_of` is the
+# ledger's date): the outcome page asks whether a reminded tenant's balance reached 0 within days. Erasure
+# keeps `settled` and forgets the amount.
+balance_events = Table(
+    "balance_events",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("balance_ore", BigInteger, nullable=True),
+    Column("settled", Boolean, nullable=False),
+    Column("source", String(16), nullable=False),  # import, api, payment
+    Column("recorded_at", TS, nullable=False),
+    Index("ix_balance_events_settled", "tenant_id", "settled", "as_of"),
+)
+
+# Tombstones of erased tenants: a keyed hash (KEEPHOME_SECRET_KEY) of the tenant_ref, nothing else, so a later
+# import of the same tenant_ref is skipped unless its row says reactivate=1 (bot/tenants/erase.py).
+erased_refs = Table(
+    "erased_refs",
+    metadata,
+    Column("ref_hash", String(64), primary_key=True),
+    Column("erased_at", TS, nullable=False),
 )
 
 settings_flags = Table(

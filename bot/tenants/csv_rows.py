@@ -1,12 +1,16 @@
-"""Reading a tenant CSV: the header, the number format its separator implies, and every row's fields."""
+"""Reading a tenant CSV: the header, the number format its separator implies, and every row's fields.
+
+The per-row validation here (`check_row`, `RowRules`, `Duplicates`) is the one the REST API uses too
+(`bot/api/tenants.py`): a JSON tenant is checked field by field exactly as a CSV row is.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,17 +22,23 @@ from bot.tenants.phones import e164
 __all__ = [
     "FIELDS",
     "ISO_639_1",
+    "POINT_AMOUNT",
     "REQUIRED",
+    "Duplicates",
+    "FieldError",
+    "FieldReader",
     "ImportRow",
     "ParseResult",
     "RowError",
+    "RowRules",
+    "check_row",
     "known_languages",
     "parse_csv",
 ]
 
 # The column names of DESIGN.md, in the order an export usually has them.
 _COLUMNS = "tenant_ref name phone language due_day monthly_rent balance balance_as_of demand_sent_on"
-FIELDS: tuple[str, ...] = (*_COLUMNS.split(), "termination_on", "court_date", "at_risk")
+FIELDS: tuple[str, ...] = (*_COLUMNS.split(), "demand_received_on", "termination_on", "court_date", "at_risk")
 REQUIRED = ("tenant_ref", "name", "phone")
 
 _ISO_CODES = """
@@ -48,9 +58,17 @@ _MAX_ORE = 10**12  # ten billion kroner: anything larger is a typing error, not 
 # `;` files: decimal comma, optional `.` between thousands; `,` files: decimal point. A negative balance is a credit.
 _DANISH_AMOUNT = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2})?")
 _POINT_AMOUNT = re.compile(r"-?\d+(?:\.\d{1,2})?")
+# An amount as the API writes it (a JSON string with a decimal point): the pattern its schema publishes.
+POINT_AMOUNT = f"^{_POINT_AMOUNT.pattern}$"
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_STRICT_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DK_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
 _FLAGS = {"": False, "0": False, "nej": False, "no": False, "1": True, "ja": True, "yes": True}
+# Control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) and the Unicode line and paragraph
+# separators. A tab or line break inside a quoted cell is a slip in the ledger's export, and it would break a
+# text message, a log line or a CSV someone opens later: refused with its line and column, never mended.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_NAMES = {"\t": "a tab", **dict.fromkeys("\n\r\u2028\u2029", "a line break")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +88,18 @@ class ImportRow:
     termination_on: date | None
     court_date: date | None
     at_risk: bool
+    # The day the påkrav reached the tenant, when the organisation knows it (a paper letter, say).
+    demand_received_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """One problem, at the line a person sees in an editor (the header is line 1)."""
+    """One problem, at the line a person sees in an editor (the header is line 1), or the API's item index."""
 
     line: int
     reason: str
+    # The field the problem is in, when it is in one field.
+    column: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -96,8 +118,8 @@ class ParseResult:
         return not self.errors
 
 
-class _FieldError(ValueError):
-    pass
+class FieldError(ValueError):
+    """One field that cannot be read; the message names the column and what is wrong."""
 
 
 def known_languages(templates_dir: Path = TEMPLATES_DIR) -> frozenset[str]:
@@ -112,43 +134,48 @@ def _shown(raw: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Fields:
-    """Parses one field at a time; each method takes (column, raw text) and raises _FieldError."""
+class RowRules:
+    """Parses one field at a time; each method takes (column, raw text) and raises FieldError.
+
+    `danish`: amounts are written `7.100,50` (a `;` file), else `7100.50`. `iso_dates`: only `YYYY-MM-DD` (the
+    API), else also `DD-MM-YYYY` (a CSV file).
+    """
 
     danish: bool
     today: date
     languages: frozenset[str]
     enabled: frozenset[str]
     fallback: str
+    iso_dates: bool = False
 
     def text(self, column: str, raw: str) -> str:
-        raw = " ".join(raw.split())  # a line break or tab inside a quoted name would break the texts
+        raw = " ".join(raw.split())  # runs of spaces become one (control characters were refused before)
         if not raw:
-            raise _FieldError(f"{column} is empty")
+            raise FieldError(f"{column} is empty")
         limit = 64 if column == "tenant_ref" else 200
         if len(raw) > limit:
-            raise _FieldError(f"{column} is longer than {limit} characters")
+            raise FieldError(f"{column} is longer than {limit} characters")
         return raw
 
     def phone(self, column: str, raw: str) -> str:
         if not raw:
-            raise _FieldError(f"{column} is empty")
+            raise FieldError(f"{column} is empty")
         number = e164(raw)
         if number is None:
-            raise _FieldError(f"{column} {_shown(raw)} is not a valid phone number")
+            raise FieldError(f"{column} {_shown(raw)} is not a valid phone number")
         return number
 
     def language(self, column: str, raw: str) -> str:
         code = raw.lower() or "da"
         if code not in self.languages:
-            raise _FieldError(f"{column} {_shown(raw)} is not a known ISO 639-1 code (e.g. da, en, ar)")
+            raise FieldError(f"{column} {_shown(raw)} is not a known ISO 639-1 code (e.g. da, en, ar)")
         return code if code in self.enabled else self.fallback
 
     def due_day(self, column: str, raw: str) -> int:
         if not raw:
             return 1
         if not raw.isdigit() or not 1 <= int(raw) <= 31:
-            raise _FieldError(f"{column} {_shown(raw)} must be a whole number from 1 to 31")
+            raise FieldError(f"{column} {_shown(raw)} must be a whole number from 1 to 31")
         return int(raw)
 
     def amount(self, column: str, raw: str) -> int | None:
@@ -156,67 +183,92 @@ class _Fields:
             return None
         pattern, example = (_DANISH_AMOUNT, "7.100,50") if self.danish else (_POINT_AMOUNT, "7100.50")
         if not pattern.fullmatch(raw):
-            raise _FieldError(f"{column} {_shown(raw)} is not an amount (write it like {example})")
+            raise FieldError(f"{column} {_shown(raw)} is not an amount (write it like {example})")
         plain = raw.replace(".", "").replace(",", ".") if self.danish else raw
         ore = int(Decimal(plain) * 100)
         if abs(ore) > _MAX_ORE:
-            raise _FieldError(f"{column} {_shown(raw)} is too large")
+            raise FieldError(f"{column} {_shown(raw)} is too large")
         if ore < 0 and column == "monthly_rent":
-            raise _FieldError(f"{column} {_shown(raw)} is negative")
+            raise FieldError(f"{column} {_shown(raw)} is negative")
         return ore
 
     def day(self, column: str, raw: str) -> date | None:
         if not raw:
             return None
-        iso, dk = _ISO_DATE.fullmatch(raw), _DK_DATE.fullmatch(raw)
+        iso = (_STRICT_ISO_DATE if self.iso_dates else _ISO_DATE).fullmatch(raw)
+        dk = None if self.iso_dates else _DK_DATE.fullmatch(raw)
         try:
             if iso:
                 return date(int(iso[1]), int(iso[2]), int(iso[3]))
             if dk:
                 return date(int(dk[3]), int(dk[2]), int(dk[1]))
         except ValueError:
-            raise _FieldError(f"{column} {_shown(raw)} is not a date in the calendar") from None
-        raise _FieldError(f"{column} {_shown(raw)} is not a date (write YYYY-MM-DD or DD-MM-YYYY)")
+            raise FieldError(f"{column} {_shown(raw)} is not a date in the calendar") from None
+        forms = "YYYY-MM-DD" if self.iso_dates else "YYYY-MM-DD or DD-MM-YYYY"
+        raise FieldError(f"{column} {_shown(raw)} is not a date (write {forms})")
 
     def balance_date(self, column: str, raw: str) -> date:
         found = self.day(column, raw) or self.today
         if found > self.today:
-            raise _FieldError(f"{column} {found.isoformat()} is in the future")
+            raise FieldError(f"{column} {found.isoformat()} is in the future")
         return found
 
     def flag(self, column: str, raw: str) -> bool:
         found = _FLAGS.get(raw.lower())
         if found is None:
-            raise _FieldError(f"{column} {_shown(raw)} must be 1/0, ja/nej or yes/no")
+            raise FieldError(f"{column} {_shown(raw)} must be 1/0, ja/nej or yes/no")
         return found
 
 
-def _row(line: int, values: dict[str, str], fields: _Fields) -> ImportRow | list[RowError]:
-    errors: list[RowError] = []
+class FieldReader:
+    """Reads the fields of one record (a CSV row, an API item), keeping every problem with its column."""
 
-    def get(column: str, parse: Callable[[str, str], T], placeholder: T) -> T:
+    def __init__(self, at: int, values: Mapping[str, str]) -> None:
+        self.at = at
+        self.values = values
+        self.errors: list[RowError] = []
+
+    def get(self, column: str, parse: Callable[[str, str], T], placeholder: T) -> T:
+        """The parsed field, or `placeholder` after recording why it cannot be read (control characters first)."""
+        raw = self.values.get(column, "")
+        control = _CONTROL.search(raw)
+        if control is not None:
+            found = control.group()
+            what = _CONTROL_NAMES.get(found, f"the control character U+{ord(found):04X}")
+            self.errors.append(RowError(self.at, f"{column} contains {what}: remove it", column))
+            return placeholder
         try:
-            return parse(column, values.get(column, "").strip())
-        except _FieldError as exc:
-            errors.append(RowError(line, str(exc)))
+            return parse(column, raw.strip())
+        except FieldError as exc:
+            self.errors.append(RowError(self.at, str(exc), column))
             return placeholder
 
+
+def check_row(at: int, values: Mapping[str, str], rules: RowRules) -> ImportRow | list[RowError]:
+    """One tenancy's fields (raw text by column name) checked and read; `at` is its line, or the API's index."""
+    read = FieldReader(at, values)
+    get = read.get
     row = ImportRow(
-        line=line,
-        tenant_ref=get("tenant_ref", fields.text, ""),
-        name=get("name", fields.text, ""),
-        phone=get("phone", fields.phone, ""),
-        language=get("language", fields.language, ""),
-        due_day=get("due_day", fields.due_day, 1),
-        monthly_rent_ore=get("monthly_rent", fields.amount, None),
-        balance_ore=get("balance", fields.amount, None) or 0,
-        balance_as_of=get("balance_as_of", fields.balance_date, fields.today),
-        demand_sent_on=get("demand_sent_on", fields.day, None),
-        termination_on=get("termination_on", fields.day, None),
-        court_date=get("court_date", fields.day, None),
-        at_risk=get("at_risk", fields.flag, False),
+        line=at,
+        tenant_ref=get("tenant_ref", rules.text, ""),
+        name=get("name", rules.text, ""),
+        phone=get("phone", rules.phone, ""),
+        language=get("language", rules.language, ""),
+        due_day=get("due_day", rules.due_day, 1),
+        monthly_rent_ore=get("monthly_rent", rules.amount, None),
+        balance_ore=get("balance", rules.amount, None) or 0,
+        balance_as_of=get("balance_as_of", rules.balance_date, rules.today),
+        demand_sent_on=get("demand_sent_on", rules.day, None),
+        demand_received_on=get("demand_received_on", rules.day, None),
+        termination_on=get("termination_on", rules.day, None),
+        court_date=get("court_date", rules.day, None),
+        at_risk=get("at_risk", rules.flag, False),
     )
-    return errors or row
+    sent, received = row.demand_sent_on, row.demand_received_on
+    if sent is not None and received is not None and received < sent:
+        reason = f"demand_received_on {received.isoformat()} is before demand_sent_on {sent.isoformat()}"
+        read.errors.append(RowError(at, reason, "demand_received_on"))
+    return read.errors or row
 
 
 def _decode(data: bytes) -> str | RowError:
@@ -239,6 +291,28 @@ def _header(record: list[str], line: int) -> tuple[list[str], list[RowError]]:
     return names, errors
 
 
+@dataclass(frozen=True, slots=True)
+class Duplicates:
+    """The first line (or API item) of each tenant_ref and of each phone number in one file or bulk."""
+
+    unit: str = "line"  # how a problem names the earlier record: "line 3", "item 3"
+    refs: dict[str, int] = field(default_factory=dict)
+    # One number, one tenant: a reply by SMS must lead to exactly one tenant (see the README).
+    phones: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def clash(self, row: ImportRow) -> RowError | None:
+        """The problem when an earlier record has the row's tenant_ref or phone number."""
+        earlier = self.refs.setdefault(row.tenant_ref, row.line)
+        if earlier != row.line:
+            reason = f'tenant_ref "{row.tenant_ref}" already appears on {self.unit} {earlier}'
+            return RowError(row.line, reason, "tenant_ref")
+        owner_line, owner_ref = self.phones.setdefault(row.phone, (row.line, row.tenant_ref))
+        if owner_line != row.line:
+            reason = f'phone {row.phone} is also on {self.unit} {owner_line} (tenant_ref "{owner_ref}")'
+            return RowError(row.line, f"{reason}: one number belongs to one tenant", "phone")
+        return None
+
+
 def parse_csv(
     data: bytes,
     today: date,
@@ -253,11 +327,11 @@ def parse_csv(
         return ParseResult((), (text,))
     first_line = next((line for line in io.StringIO(text) if line.strip()), "")
     separator = ";" if first_line.count(";") > first_line.count(",") else ","
-    fields = _Fields(separator == ";", today, languages, frozenset(enabled), fallback)
+    rules = RowRules(separator == ";", today, languages, frozenset(enabled), fallback)
     records = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[ImportRow] = []
     errors: list[RowError] = []
-    first_seen: dict[str, int] = {}
+    seen = Duplicates()
     header: list[str] | None = None
     last_line = read = 0
     try:
@@ -278,13 +352,13 @@ def parse_csv(
                 reason = f'has {len(record)} fields, the header has {len(header)} (separator "{separator}")'
                 errors.append(RowError(line, reason))
                 continue
-            parsed = _row(line, dict(zip(header, record, strict=True)), fields)
+            parsed = check_row(line, dict(zip(header, record, strict=True)), rules)
             if isinstance(parsed, list):
                 errors.extend(parsed)
                 continue
-            earlier = first_seen.setdefault(parsed.tenant_ref, line)
-            if earlier != line:
-                errors.append(RowError(line, f'tenant_ref "{parsed.tenant_ref}" already appears on line {earlier}'))
+            clash = seen.clash(parsed)
+            if clash is not None:
+                errors.append(clash)
                 continue
             rows.append(parsed)
     except csv.Error as exc:

@@ -7,17 +7,56 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 from telegram.helpers import create_deep_linked_url
 
 from bot.store.schema import link_codes, tenants
 
-__all__ = ["CODE_PATTERN", "Redeemed", "create_code", "deep_link", "hash_secret", "link_chat", "redeem"]
+__all__ = [
+    "CODE_LENGTH",
+    "CODE_PATTERN",
+    "MAX_MISSES_PER_CODE",
+    "Redeemed",
+    "create_code",
+    "deep_link",
+    "hash_secret",
+    "link_chat",
+    "new_code",
+    "redeem",
+    "shown_code",
+]
 
-CODE_LENGTH = 6
-# A typed code is digits only: easy on a basic phone, and it works without a link in the SMS.
-CODE_PATTERN = re.compile(r"^\s*(\d{3})[\s-]?(\d{3})\s*$")
+# A typed code is digits only: easy on a basic phone, and it works without a link in the SMS. It is typed as
+# 12345678, 1234 5678 or 1234-5678.
+CODE_LENGTH = 8
+CODE_PATTERN = re.compile(r"^\s*(\d{4})[\s-]?(\d{4})\s*$")
+# Why eight digits are enough. A code lives KEEPHOME_LINK_CODE_MINUTES (a day) among 10^8 values, and every
+# wrong guess is bounded three ways:
+# - one chat: after 5 misses it waits 15 minutes (bot/inbound/unlinked.py), so at most 20 guesses an hour;
+# - all chats together: KEEPHOME_LINK_FAILURE_BUDGET misses an hour (30 by default); past it no code is
+#   checked until the hour is over, so at most 30 x 24 = 720 guesses a day, however many chats guess;
+# - one code: a wrong guess cannot be tied to the code it aimed at, so every miss counts against every code
+#   that is live at that moment, and a code stops working after MAX_MISSES_PER_CODE of them.
+# At most 100 guesses are ever checked against one working code, so it is guessed with a chance of at most
+# 100 / 10^8, one in a million; in a year of 10,000 codes the expected number ever guessed is at most
+# 10,000 x 100 / 10^8 = 0.01, and that only under an attack that rings the budget's alarm every hour. Even
+# without the per-code limit, a code that lives a day meets at most 720 guesses: 7 in a million. Six digits
+# would give one code in ten thousand, and at that rate one guessed code a year. A hundred misses while one
+# code is live means an attack (people mistype a few codes a day), so the tenant's code lapsing then is the
+# right trade: they ask for a new one.
+MAX_MISSES_PER_CODE = 100
+
+
+def new_code() -> str:
+    """A random code of CODE_LENGTH digits (tenants' link codes and staff members' notice codes)."""
+    return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+
+
+def shown_code(code: str) -> str:
+    """A code as a person reads it: two groups of four digits."""
+    return f"{code[:4]} {code[4:]}"
 
 
 def hash_secret(secret: str) -> str:
@@ -46,10 +85,10 @@ def _retire(conn: Connection, tenant_id: int, kind: str, now: datetime) -> None:
 
 
 def create_code(conn: Connection, tenant_id: int, now: datetime, minutes: int) -> str:
-    """A fresh six-digit code; earlier unused codes of the tenant stop working."""
+    """A fresh eight-digit code; earlier unused codes of the tenant stop working."""
     _retire(conn, tenant_id, "code", now)
     for _ in range(20):
-        code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
+        code = new_code()
         taken = (
             conn.execute(select(link_codes.c.id).where(link_codes.c.secret_hash == hash_secret(f"code:{code}")))
         ).first()
@@ -74,21 +113,41 @@ class Redeemed:
     """The outcome of a code or token: the tenant it linked, or why it did not."""
 
     tenant_id: int | None
-    problem: str | None = None  # unknown, used, expired
+    problem: str | None = None  # unknown, used, expired, worn (too many misses while it was live)
+
+
+def _problem(row: Any, kind: str, now: datetime) -> str | None:
+    if row is None:
+        return "unknown"
+    if row.used_at is not None:
+        return "used"
+    if row.expires_at <= now:
+        return "expired"
+    if kind == "code" and row.misses >= MAX_MISSES_PER_CODE:
+        return "worn"
+    return None
+
+
+def _count_miss(conn: Connection, now: datetime) -> None:
+    """Any live code may have been the one a wrong code aimed at: each of them counts the miss."""
+    conn.execute(
+        update(link_codes)
+        .where(link_codes.c.kind == "code", link_codes.c.used_at.is_(None), link_codes.c.expires_at > now)
+        .values(misses=link_codes.c.misses + 1)
+    )
 
 
 def redeem(conn: Connection, kind: str, secret: str, chat_id: int, now: datetime) -> Redeemed:
-    """Use a code or token once and link the chat; a wrong, used or expired one links nothing."""
+    """Use a code or token once and link the chat; a wrong, used, expired or worn one links nothing."""
     if kind == "code":
         match = CODE_PATTERN.match(secret)
         secret = "".join(match.groups()) if match else secret.strip()
     row = (conn.execute(select(link_codes).where(link_codes.c.secret_hash == hash_secret(f"{kind}:{secret}")))).first()
-    if row is None:
-        return Redeemed(None, "unknown")
-    if row.used_at is not None:
-        return Redeemed(None, "used")
-    if row.expires_at <= now:
-        return Redeemed(None, "expired")
+    problem = _problem(row, kind, now)
+    if row is None or problem is not None:
+        if kind == "code":
+            _count_miss(conn, now)
+        return Redeemed(None, problem)
     conn.execute(update(link_codes).where(link_codes.c.id == row.id).values(used_at=now))
     link_chat(conn, int(row.tenant_id), chat_id, now)
     return Redeemed(int(row.tenant_id))

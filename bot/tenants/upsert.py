@@ -7,20 +7,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.schema import rent_positions, tenants
-from bot.tenants.csv_rows import ImportRow
+from bot.tenants.csv_rows import ImportRow, RowError
 from bot.tenants.status import set_status
+from scheduler.urgency import running_deadline
 
 __all__ = [
     "CHUNK",
+    "ImportRefused",
     "ImportSummary",
     "arrears_flags",
     "preview_import",
+    "running_deadline_for",
     "upsert_rows",
 ]
 
@@ -46,6 +49,16 @@ class ImportSummary:
     def __str__(self) -> str:
         total = self.created + self.updated
         return f"{total} {'tenant' if total == 1 else 'tenants'}: {self.created} new, {self.updated} updated"
+
+
+class ImportRefused(ValueError):
+    """Rows the stored tenants rule out: the whole import is refused and nothing is written."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = tuple(errors)
+        lines = "; ".join(str(error) for error in self.errors)
+        problems = f"{len(self.errors)} problem{'' if len(self.errors) == 1 else 's'}"
+        super().__init__(f"{problems}, nothing was imported: {lines}")
 
 
 def arrears_flags(row: ImportRow, last_arrears_on: date | None) -> tuple[date | None, bool]:
@@ -78,6 +91,40 @@ async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known
         .where(tenants.c.tenant_ref.in_(refs))
     )
     return {ref: _Known(last, status, phone) for ref, last, status, phone in (await conn.execute(query)).all()}
+
+
+async def _phones_taken(conn: AsyncConnection, rows: Sequence[ImportRow]) -> list[RowError]:
+    """Rows whose number a stored tenant outside the file holds (erased tenants hold none)."""
+    refs = {r.tenant_ref for r in rows}
+    owners: dict[str, str] = {}
+    for start in range(0, len(rows), CHUNK):
+        phones = [r.phone for r in rows[start : start + CHUNK]]
+        query = select(tenants.c.phone, tenants.c.tenant_ref).where(
+            tenants.c.phone.in_(phones), tenants.c.status != "erased"
+        )
+        owners.update((phone, ref) for phone, ref in (await conn.execute(query)).all())
+    # A tenant in the file takes its number from the file, and the file names no number twice (csv_rows):
+    # only a holder the file leaves out keeps its number and clashes.
+    clash = 'phone {} belongs to tenant_ref "{}", who is not in this file: one number belongs to one tenant'
+    return [
+        RowError(r.line, clash.format(r.phone, owner))
+        for r in rows
+        if (owner := owners.get(r.phone)) is not None and owner not in refs
+    ]
+
+
+async def _release_moving_numbers(conn: AsyncConnection, rows: Sequence[ImportRow], known: dict[str, _Known]) -> None:
+    """A number that passes between two tenants of the file is let go first: the unique index checks each row."""
+    incoming = {r.phone for r in rows}
+    moving = [
+        r.tenant_ref
+        for r in rows
+        if (k := known.get(r.tenant_ref)) is not None and k.phone != r.phone and k.phone in incoming
+    ]
+    for start in range(0, len(moving), CHUNK):
+        await conn.execute(
+            update(tenants).where(tenants.c.tenant_ref.in_(moving[start : start + CHUNK])).values(phone=None)
+        )
 
 
 def _reactivate(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> None:
@@ -130,6 +177,7 @@ async def _upsert_positions(
                 "balance_ore": r.balance_ore,
                 "balance_as_of": r.balance_as_of,
                 "demand_sent_on": r.demand_sent_on,
+                "demand_received_on": r.demand_received_on,
                 "termination_on": r.termination_on,
                 "court_date": r.court_date,
                 "at_risk": r.at_risk,
@@ -144,12 +192,21 @@ async def _upsert_positions(
 async def upsert_rows(
     conn: AsyncConnection, rows: Sequence[ImportRow], now: datetime, progress: Callable[[int], None] | None = None
 ) -> ImportSummary:
-    """Create or update every row's tenant and rent position inside the caller's transaction."""
+    """Create or update every row's tenant and rent position inside the caller's transaction.
+
+    Raises ImportRefused, before writing anything, when a row's number belongs to a stored tenant not in the file.
+    """
     created = updated = 0
     settled: list[int] = []
+    taken = await _phones_taken(conn, rows)
+    if taken:
+        raise ImportRefused(taken)
+    known: dict[str, _Known] = {}
+    for start in range(0, len(rows), CHUNK):
+        known.update(await _known(conn, [r.tenant_ref for r in rows[start : start + CHUNK]]))
+    await _release_moving_numbers(conn, rows, known)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        known = await _known(conn, [r.tenant_ref for r in chunk])
         ids = await _upsert_tenants(conn, chunk, now)
         await _upsert_positions(conn, chunk, ids, known, now)
         # A new number for a tenant marked "wrong number" may reach them; any other status is the tenant's
@@ -162,17 +219,33 @@ async def upsert_rows(
         if renumbered:
             await conn.run_sync(_reactivate, renumbered, now)
         settled.extend(ids[r.tenant_ref] for r in chunk if r.balance_ore <= 0 and r.tenant_ref in known)
-        updated += len(known)
-        created += len(chunk) - len(known)
+        existing = sum(1 for r in chunk if r.tenant_ref in known)
+        updated += existing
+        created += len(chunk) - existing
         if progress is not None:
             progress(start + len(chunk))
     return ImportSummary(created, updated, tuple(settled))
 
 
+def running_deadline_for(conn: Connection, tenant_id: int, today: date, delivery_days: int) -> date | None:
+    """The påkrav deadline a conversation with this tenant is told while the påkrav runs, from the stored
+    rent position (`scheduler.urgency.running_deadline`); None without a running påkrav."""
+    rp = rent_positions.c
+    row = conn.execute(
+        select(rp.demand_sent_on, rp.demand_received_on, rp.termination_on, rp.court_date).where(
+            rp.tenant_id == tenant_id
+        )
+    ).first()
+    return running_deadline(row, today, delivery_days)
+
+
 async def preview_import(db: Database, rows: Sequence[ImportRow]) -> ImportSummary:
-    """What an import of these rows would do, without writing anything."""
+    """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
     updated = 0
     async with db.read() as conn:
+        taken = await _phones_taken(conn, rows)
+        if taken:
+            raise ImportRefused(taken)
         for start in range(0, len(rows), CHUNK):
             refs = [r.tenant_ref for r in rows[start : start + CHUNK]]
             query = select(func.count()).select_from(tenants).where(tenants.c.tenant_ref.in_(refs))

@@ -1,4 +1,9 @@
-"""`POST /webhooks/telegram`: check the secret, parse the Update, commit it through the inbox, answer."""
+"""`POST /webhooks/telegram`: check the secret, parse the Update, commit it through the inbox, answer.
+
+Telegram sends an update again after any answer that is not 2xx, for hours: an update that can never be
+stored is answered 200 and counted as rejected; a database that cannot commit now is answered 500, so
+Telegram tries again later. The body's size is bounded before this runs (`bot.webhooks.limits`).
+"""
 
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ def parse_update(data: Any, bot: Bot | None) -> Update:
         raise UpdateError("not a Telegram Update: update_id (an integer) is missing")
     try:
         update = Update.de_json(data, bot)
-    except (TypeError, KeyError, ValueError, AttributeError) as exc:
+    except (TypeError, KeyError, ValueError, AttributeError, RecursionError) as exc:
         raise UpdateError(f"not a Telegram Update: {type(exc).__name__} while reading it") from None
     return update
 
@@ -55,14 +60,22 @@ async def _webhook(request: Request) -> Response:
         return _error(403, f"missing or wrong {SECRET_HEADER}")
     try:
         data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return _error(400, "the body is not valid JSON")
+    except RecursionError:
+        return _error(400, "the body is JSON nested too deep")
     bot = telegram_bot(rt.channels)
     try:
         update = parse_update(data, bot)
     except UpdateError as exc:
         return _error(400, str(exc))
-    outcome = await receive_update(rt.inbox, bot, update)
+    try:
+        outcome = await receive_update(rt.inbox, bot, update)
+    except Exception:
+        log.exception("telegram update %s could not be committed; Telegram will send it again", update.update_id)
+        return _error(500, "the update could not be stored now; send it again later")
+    if outcome == "rejected":
+        rt.metrics.inbound.labels("telegram", "rejected").inc()
     log.debug("telegram update %s %s", update.update_id, outcome)
     return JSONResponse({"ok": True, "result": outcome})
 

@@ -1,4 +1,9 @@
-"""Twilio webhooks: inbound SMS and delivery status, signed with the account's auth token."""
+"""Twilio webhooks: inbound SMS and delivery status, signed with the account's auth token.
+
+The body's size and its number of fields are bounded before this runs (`bot.webhooks.limits`). An inbound
+SMS that is committed gets 200; one that can never be stored gets 400 (Twilio does not send it again); a
+database that cannot commit now gets 500, which Twilio retries only when the webhook URL asks it to.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
-from bot.inbound.inbox import InboundMessage
+from bot.inbound.inbox import InboundMessage, clean_text
 from bot.outbox.status import record_delivery
 from bot.tenants.phones import e164
 
@@ -28,9 +33,6 @@ log = logging.getLogger(__name__)
 SMS_PATH = "/webhooks/twilio/sms"
 STATUS_PATH = "/webhooks/twilio/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-# Twilio's forms are small (a 1,600 character body at most); anything far larger is not from Twilio.
-MAX_BODY_BYTES = 64 * 1024
-MAX_FIELDS = 200
 SID_PATTERN = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 STATUS_PATTERN = re.compile(r"^[a-z_]{1,20}$")
 
@@ -60,15 +62,10 @@ async def _signed_form(request: Request, path: str) -> tuple[Runtime, FormData]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise Rejected(400, "expected an application/x-www-form-urlencoded body")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Rejected(413, "body too large")
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise Rejected(413, "body too large")
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError):
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except ValueError:  # UnicodeDecodeError is a ValueError
         raise Rejected(400, "the body is not valid UTF-8 form data") from None
     form = FormData([(name, value) for name, value in pairs])
     signature = request.headers.get("x-twilio-signature", "")
@@ -114,8 +111,16 @@ async def inbound_sms(request: Request) -> Response:
     except Rejected as exc:
         return _refuse(request, exc)
     body = form.get("Body")
-    text = body if isinstance(body, str) and body else None
-    await rt.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=sender, text=text))
+    # Cleaned at the edge: a NUL cannot be stored by PostgreSQL and would fail the whole group commit.
+    text = clean_text(body) if isinstance(body, str) and body else None
+    try:
+        outcome = await rt.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=sender, text=text))
+    except Exception:
+        log.exception("sms inbound sid=%s could not be committed", sid)
+        return PlainTextResponse("the message could not be stored now; try again later", status_code=500)
+    if outcome == "rejected":
+        rt.metrics.inbound.labels("sms", "rejected").inc()
+        return PlainTextResponse("the message cannot be stored", status_code=400)
     log.info("sms inbound committed sid=%s", sid)
     return Response(EMPTY_TWIML, media_type="text/xml")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conversations.flow import (
+    SMS_ONLY,
     TELEGRAM_ONLY,
     Ask,
     AskAmount,
@@ -15,6 +16,7 @@ from conversations.flow import (
     Option,
     RecordPromise,
     RequestHandoff,
+    Say,
 )
 
 __all__ = ["PAYMENT_CHECK"]
@@ -23,7 +25,6 @@ PAYMENT_CHECK = Flow(
     name="payment_check",
     version=1,
     start="question",
-    fallback="consent",
     reminder=True,
     steps={
         "question": Ask(
@@ -32,24 +33,38 @@ PAYMENT_CHECK = Flow(
                 Option("paid", goto="paid", tags=("paid",), effects=(ClaimPaid(),)),
                 Option("will_pay", goto="when", tags=("will_pay",)),
                 Option("part", goto="how_much", tags=("part",), channels=TELEGRAM_ONLY),
+                # Over SMS a part payment is not asked about: it is heard, and help is offered.
+                Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False),
                 Option("adviser", goto="consent", tags=("adviser", "yes", "help")),
                 Option("info", goto="info", tags=("info",)),
                 Option("no_thanks", goto="no_help", tags=("no",), listed=False),
+                Option("hardship", goto="heard", tags=("hardship",), listed=False),
             ),
+            # Four words or more that say nothing it can place are someone telling us something: heard.
+            free_text="heard",
+            free_text_words=4,
         ),
+        "heard": Say("payment_check.heard", goto="consent"),
         "paid": End("paid_claimed", "payment_check.paid"),
-        "when": AskDate("payment_check.when", goto="promised", effects=(RecordPromise(),)),
+        "when": AskDate(
+            "payment_check.when",
+            goto="promised",
+            effects=(RecordPromise(),),
+            late="promised_late",
+            hardship="heard",
+        ),
         "promised": End("promised", "payment_check.promised"),
+        "promised_late": End("promised", "payment_check.promised_late"),
         # Telegram only: an app channel bound to a verified account.
-        "how_much": AskAmount("payment_check.how_much", goto="reason"),
+        "how_much": AskAmount("payment_check.how_much", goto="reason", hardship="heard"),
         "reason": Ask(
             "payment_check.reason",
             options=(
-                Option("lost_job", goto="consent", channels=TELEGRAM_ONLY),
-                Option("illness", goto="consent", channels=TELEGRAM_ONLY),
-                Option("benefits_delayed", goto="consent", channels=TELEGRAM_ONLY),
-                Option("unexpected_expense", goto="consent", channels=TELEGRAM_ONLY),
-                Option("other_reason", goto="reason_text", channels=TELEGRAM_ONLY),
+                Option("lost_job", goto="consent", tags=("lost_job",), channels=TELEGRAM_ONLY),
+                Option("illness", goto="consent", tags=("illness",), channels=TELEGRAM_ONLY),
+                Option("benefits_delayed", goto="consent", tags=("benefits_delayed",), channels=TELEGRAM_ONLY),
+                Option("unexpected_expense", goto="consent", tags=("unexpected_expense",), channels=TELEGRAM_ONLY),
+                Option("other_reason", goto="reason_text", tags=("other_reason",), channels=TELEGRAM_ONLY),
             ),
             free_text="consent",
         ),

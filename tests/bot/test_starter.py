@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot import starter
 from bot.channels.sandbox import SandboxChannel
-from bot.reminders import jobs as jobs_module
+from bot.reminders.jobs import SchedulerRole
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.starter import running
+from bot.store.election import ROLES
 from bot.store.flags import PAUSED, write_flag
 from bot.store.migrate import upgrade
 
@@ -53,14 +53,8 @@ async def _runtime(settings: Settings, events: list[str], monkeypatch: pytest.Mo
         _record(monkeypatch, getattr(rt, name), "start", f"start {name}", events)
         _record(monkeypatch, getattr(rt, name), "stop", f"stop {name}", events)
     _record(monkeypatch, rt.db, "dispose", "dispose db", events)
-    real_start = jobs_module.start_scheduler
-
-    def start_scheduler(jobs: Any) -> Any:
-        events.append("start scheduler")
-        return real_start(jobs)
-
-    monkeypatch.setattr(starter, "start_scheduler", start_scheduler)
-    _record(monkeypatch, starter, "stop_scheduler", "stop scheduler", events)
+    _record(monkeypatch, SchedulerRole, "start", "start scheduler", events)
+    _record(monkeypatch, SchedulerRole, "stop", "stop scheduler", events)
     return rt
 
 
@@ -72,6 +66,29 @@ async def test_services_start_in_order_and_stop_in_reverse(settings: Settings, m
     started = ["start sms", "start telegram", "start inbox", "start processor", "start sender", "start scheduler"]
     stopped = ["stop scheduler", "stop sender", "stop processor", "stop inbox", "stop telegram", "stop sms"]
     assert events == [*started, "serving", *stopped, "dispose db"]
+
+
+async def test_a_process_told_not_to_send_or_plan_never_takes_those_roles(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    rt = await _runtime(settings, events, monkeypatch)
+    rt.settings = rt.settings.model_copy(update={"run_sender": False, "run_scheduler": False})
+    async with running(rt):
+        events.append("serving")
+    assert events == [
+        *["start sms", "start telegram", "start inbox", "start processor", "serving"],
+        *["stop processor", "stop inbox", "stop telegram", "stop sms", "dispose db"],
+    ]
+    assert rt.metrics.registry.get_sample_value("keephome_role_held", {"role": "sender"}) is None
+
+
+async def test_the_roles_this_process_holds_are_on_metrics(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = await _runtime(settings, [], monkeypatch)
+    async with running(rt):
+        held = {role: rt.metrics.registry.get_sample_value("keephome_role_held", {"role": role}) for role in ROLES}
+    assert held == {"sender": 1.0, "scheduler": 1.0, "poller": None}  # SQLite: one process holds them all
+    assert rt.metrics.registry.get_sample_value("keephome_role_held", {"role": "sender"}) == 0.0  # handed back
 
 
 async def test_without_background_only_the_channels_run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""Understanding answers: yes/no, option numbers, amounts, dates, and messages that must not crash."""
+"""Understanding answers: yes/no, option numbers, amounts, dates, hardship, and messages that must not crash."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.answers import parse_amount, parse_date, parse_number, tag_strength
+from conversations.answers import find_amount, find_date, parse_amount, parse_date, parse_number, pick_tag
 from conversations.engine import resume, start
 from conversations.model import AnswerRecorded, ButtonPressed, Channel, Context, TextReceived
 
@@ -30,7 +30,9 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
         ("nope", "da", "no"),
         ("no", "en", "no"),
         ("Nej tak.", "da", "no"),
-        ("ja nej", "da", "no"),  # the longer word wins: a muddled answer never counts as consent
+        ("ja nej", "da", "no"),  # a muddled answer never counts as consent
+        ("ja men ring efter kl 16", "da", "yes"),  # a yes with a wish is a yes, of any length
+        ("jaaa", "da", "yes"),
         ("måske", "da", "unrecognised"),
         ("🙂", "da", "unrecognised"),
         ("evet", "tr", "yes"),
@@ -75,9 +77,16 @@ def test_option_number(text: str, expected: int | None) -> None:
         ("2500,5", 250050),
         ("1.250", 125000),
         ("Jeg kan betale 900 kr", 90000),
-        ("0", None),
-        ("to tusind", None),
+        ("0", 0),  # nothing is an answer too: it leads to help
+        ("ingenting", 0),
+        ("nothing", 0),
+        ("to tusind", 200000),
+        ("3 tusind", 300000),
+        ("2000 den 15.", 200000),  # the date is not part of the amount
+        ("ring efter kl 16", None),
         ("2500 eller 3000", None),
+        ("halvdelen", None),  # never guessed
+        ("ring på 12345678", None),  # a phone number is not an amount
         ("💰💰", None),
     ],
 )
@@ -100,11 +109,29 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("15. januar", date(2027, 1, 15)),
         ("i morgen", date(2026, 12, 4)),
         ("tomorrow", date(2026, 12, 4)),
+        ("i overmorgen", date(2026, 12, 5)),
         ("31", date(2026, 12, 31)),
+        ("fredag", date(2026, 12, 4)),  # 3 December 2026 is a Thursday
+        ("på mandag", date(2026, 12, 7)),
+        ("torsdag", date(2026, 12, 10)),  # the next one, not today
+        ("om en uge", date(2026, 12, 10)),
+        ("efter den 10.", date(2026, 12, 11)),
+        ("den femtende", date(2026, 12, 15)),
+        ("after the 10th", date(2026, 12, 11)),
+        ("fredag i næste uge", date(2026, 12, 11)),
+        ("fredag den 11.", date(2026, 12, 11)),  # the weekday agrees with the day
+        ("frdag", date(2026, 12, 4)),  # one typo
+        ("fredag kl 12", date(2026, 12, 4)),  # a time is not a day
         ("1/1/2020", None),
         ("30/2", None),
         ("32", None),
         ("snart", None),
+        ("næste fredag", None),  # this one or the one after? never guessed
+        ("næste uge", None),
+        ("fredag eller lørdag", None),
+        ("i går", None),
+        ("i fredags", None),
+        ("ikke fredag", None),
         ("😅😅", None),
     ],
 )
@@ -116,26 +143,69 @@ def test_day_that_this_month_lacks_moves_to_the_next_month_that_has_it() -> None
     assert parse_date("31", date(2027, 2, 1)) == date(2027, 3, 31)
 
 
+def test_a_bare_number_is_a_day_only_where_a_day_is_asked() -> None:
+    assert find_date("betaler 15", TODAY) == date(2026, 12, 15)
+    assert find_date("betaler 15", TODAY, strict=True) is None
+    assert find_date("betaler den 15.", TODAY, strict=True) == date(2026, 12, 15)
+
+
+def test_an_amount_in_a_message_about_something_else_must_look_like_rent() -> None:
+    assert find_amount("kan betale 2000", strict=True) == 200000
+    assert find_amount("har ringet 3 gange", strict=True) is None
+    assert find_amount("ingenting", strict=True) is None
+    assert find_amount("30 kr", strict=True) == 3000
+
+
+QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", "hardship")
+
+
 @pytest.mark.parametrize(
-    ("text", "tag", "expected"),
+    ("text", "language", "expected"),
     [
-        ("jeg har betalt", "paid", True),
-        ("Jeg har ikke betalt", "paid", False),
-        ("betalt ✅", "paid", True),
-        ("hjælp", "help", True),
-        ("I already paid", "paid", True),
-        ("ikke betalt endnu", "paid", False),
+        ("jeg har betalt", "da", "paid"),
+        ("betalt ✅", "da", "paid"),
+        ("I already paid", "en", "paid"),
+        ("Jeg har ikke betalt", "da", "hardship"),  # a negated pay word means the opposite
+        ("ikke betalt endnu", "da", "hardship"),
+        ("jeg kan ikke betale", "da", "hardship"),
+        ("I can't pay", "en", "hardship"),
+        ("I can’t pay", "en", "hardship"),  # a typographic apostrophe
+        ("mistet mit arbejde", "da", "hardship"),
+        ("har betalt en del", "da", "part"),  # a paid word with a part word: never the paid pause
+        ("kan ikke betale det hele", "da", "part"),
+        ("kan betale 2000", "da", "part"),
+        ("jeg har en del regninger", "da", None),  # "en del" without a pay word is no part payment
+        ("kan ikke betale før d 15", "da", "will_pay"),  # not before the 15th: a promise
+        ("har ikke betalt endnu men jeg betaler på fredag", "da", "will_pay"),
+        ("jeg betaler", "da", "will_pay"),
+        ("ja jeg har betalt", "da", "paid"),
+        ("ja men ring efter kl 16", "da", "adviser"),
+        ("hvad kan I hjælpe med", "da", "info"),
+        ("hjælp", "da", "help"),
+        ("nej tak", "da", "no"),
+        ("jeg har betlat", "da", "paid"),  # one typo
+        ("ill pay on friday", "en", "will_pay"),  # I'll, not ill
+        ("I'm ill", "en", "hardship"),
     ],
 )
-def test_option_words(text: str, tag: str, expected: bool) -> None:
-    assert (tag_strength(text, "da", tag) > 0) is expected
+def test_the_most_telling_reading_wins(text: str, language: str, expected: str | None) -> None:
+    assert pick_tag(text, language, QUESTION, TODAY) == expected
 
 
-@pytest.mark.parametrize("text", ["", " ", "\u200f", "💥" * 50, "ﷺ", "1" * 400, "\x00", "２５００"])
+def test_only_offered_readings_are_picked() -> None:
+    assert pick_tag("ja jeg har betalt", "da", ("yes", "no"), TODAY) == "yes"
+    assert pick_tag("jeg har ingen penge", "da", ("yes", "no"), TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["", " ", "\u200f", "💥" * 50, "ﷺ", "1" * 400, "\x00", "２５００", "d", "den", "om en"]
+)
 def test_odd_input_never_crashes(text: str) -> None:
     parse_amount(text)
+    find_amount(text, strict=True)
     parse_date(text, TODAY)
-    tag_strength(text, "da", "yes")
+    find_date(text, TODAY, strict=True)
+    pick_tag(text, "da", QUESTION, TODAY)
     parse_number(text, 4)
 
 
@@ -150,6 +220,4 @@ def test_odd_input_never_crashes(text: str) -> None:
     ],
 )
 def test_part_payment_in_own_words_is_not_mistaken_for_will_pay(text: str, language: str, expected: str) -> None:
-    strengths = {tag: tag_strength(text, language, tag) for tag in ("part", "will_pay", "paid")}
-    assert max(strengths, key=lambda tag: strengths[tag]) == expected
-    assert sorted(strengths.values())[-1] > sorted(strengths.values())[-2]
+    assert pick_tag(text, language, ("part", "will_pay", "paid"), TODAY) == expected

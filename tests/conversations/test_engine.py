@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,10 +14,12 @@ from conversations.model import (
     ButtonPressed,
     Context,
     ConversationEnded,
+    Event,
     FactReported,
     FlowSettings,
     MessageRequested,
     PaidClaimed,
+    PromiseRecorded,
     TextReceived,
     WaitExpired,
 )
@@ -107,11 +109,92 @@ def test_sms_never_offers_part_payment_and_telegram_does() -> None:
 
     assert "part" not in offered(_start("sms"))
     assert "part" in offered(_start("telegram"))
-    _state, events = resume(_start("sms"), ButtonPressed("part", "sms"), NOW)
-    assert [e.template for e in events if isinstance(e, MessageRequested)] == [
-        "common.not_understood",
-        "payment_check.question",
-    ]
+    # Written in own words, a part payment over SMS is heard and help is offered; no amount is asked for.
+    _state, events = resume(_start("sms"), TextReceived("har betalt en del", "sms"), NOW)
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+    assert not [e for e in events if isinstance(e, PaidClaimed)]
+    _state, events = resume(_start("telegram"), TextReceived("har betalt en del", "telegram"), NOW)
+    assert _templates(events) == ["payment_check.how_much"]
+
+
+def _templates(events: list[Event]) -> list[str]:
+    return [e.template for e in events if isinstance(e, MessageRequested)]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    "text",
+    ["jeg kan ikke betale", "har ikke betalt", "jeg har mistet mit job", "ingen penge", "syg",
+     "min søn plejer at ordne den slags"],
+)  # fmt: skip
+def test_hardship_or_four_unplaceable_words_are_heard_and_offered_an_adviser(text: str, channel: str) -> None:
+    state, events = resume(_start(channel), TextReceived(text, "sms" if channel == "sms" else "telegram"), NOW)
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+    assert state.step == "consent"
+
+
+def test_three_unplaceable_words_are_asked_again_with_a_way_to_a_person() -> None:
+    _state, events = resume(_start(), TextReceived("hvad mener du", "sms"), NOW)
+    assert _templates(events) == ["common.not_understood", "payment_check.question"]
+
+
+def test_a_promise_in_the_first_answer_is_recorded_at_once() -> None:
+    state, events = resume(_start(), TextReceived("betaler på fredag", "sms"), NOW)
+    assert [e for e in events if isinstance(e, PromiseRecorded)] == [PromiseRecorded(date(2026, 12, 4))]
+    assert state.end_reason == "promised" and state.data["pay_on"] == "2026-12-04"
+
+
+def test_an_amount_in_the_first_answer_on_telegram_is_a_part_payment() -> None:
+    state, events = resume(_start("telegram"), TextReceived("kan betale 2000", "telegram"), NOW)
+    assert state.step == "reason"
+    assert state.data == {"question": "part", "question_text": "kan betale 2000", "amount": 200000}
+    assert _templates(events) == ["payment_check.reason"]
+
+
+@pytest.mark.parametrize("text", ["0", "ingenting"])
+def test_nothing_is_an_amount_that_leads_on_to_help(text: str) -> None:
+    state, _events = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
+    state, _events = resume(state, TextReceived(text, "telegram"), NOW)
+    assert state.step == "reason" and state.data["amount"] == 0
+
+
+def test_i_cannot_pay_answers_when_too() -> None:
+    state, _ = resume(_start(), TextReceived("2", "sms"), NOW)
+    state, events = resume(state, TextReceived("jeg har ingen penge", "sms"), NOW)
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+
+
+def _with_deadline(deadline: date | None, trigger: str = "demand") -> State:
+    state, _events = start("payment_check", Context("", "da", "sms", trigger, SETTINGS, deadline), NOW)
+    return state
+
+
+@pytest.mark.parametrize(
+    ("deadline", "pay_on", "template", "after"),
+    [
+        (date(2026, 12, 10), "den 8.", "payment_check.promised", False),
+        (date(2026, 12, 10), "den 10.", "payment_check.promised", False),
+        (date(2026, 12, 10), "den 15.", "payment_check.promised_late", True),
+        (date(2026, 12, 1), "den 15.", "payment_check.promised", True),  # passed: no letter deadline to keep
+        (None, "den 15.", "payment_check.promised", False),
+    ],
+)
+def test_a_promise_after_the_deadline_is_flagged_and_asks_to_pay_within_it(
+    deadline: date | None, pay_on: str, template: str, after: bool
+) -> None:
+    state, _events = resume(_with_deadline(deadline), TextReceived("2", "sms"), NOW)
+    state, events = resume(state, TextReceived(pay_on, "sms"), NOW)
+    assert [e.after_deadline for e in events if isinstance(e, PromiseRecorded)] == [after]
+    assert _templates(events) == [template]
+    assert state.end_reason == "promised"
+
+
+def test_the_deadline_survives_json_and_an_older_state_without_it_loads() -> None:
+    state = _with_deadline(date(2026, 12, 10))
+    assert State.load(json.dumps(state.to_dict())).deadline == date(2026, 12, 10)
+    data = state.to_dict()
+    del data["deadline"]
+    assert State.from_dict(data).deadline is None
 
 
 def test_two_unplaceable_answers_in_the_last_question_end_with_a_phone_number() -> None:
@@ -120,6 +203,13 @@ def test_two_unplaceable_answers_in_the_last_question_end_with_a_phone_number() 
     state, events = resume(state, TextReceived("ved ikke", "sms"), NOW)
     assert state.end_reason == "not_understood"
     assert "common.call_adviser" in [e.template for e in events if isinstance(e, MessageRequested)]
+
+
+def test_a_second_miss_at_the_opening_question_offers_help_and_a_person_not_the_consent_question() -> None:
+    state, _ = resume(_start(), TextReceived("🙂", "sms"), NOW)
+    state, events = resume(state, TextReceived("hmm", "sms"), NOW)
+    assert _templates(events) == ["common.call_adviser"]
+    assert state.end_reason == "not_understood"
 
 
 def test_now_must_be_timezone_aware_and_flow_must_exist() -> None:
@@ -156,6 +246,17 @@ def test_answers_are_kept_by_question_for_the_adviser() -> None:
     assert state.data["reason"] == "Min bil gik i stykker"
 
 
+def test_an_option_read_from_own_words_keeps_the_words_for_the_adviser() -> None:
+    state, _ = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
+    state, _ = resume(state, TextReceived("1500", "telegram"), NOW)
+    state, _ = resume(state, TextReceived("min datter var syg", "telegram"), NOW)
+    assert state.data["reason"] == "illness" and state.data["reason_text"] == "min datter var syg"
+    state, _ = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
+    state, _ = resume(state, TextReceived("1500", "telegram"), NOW)
+    state, _ = resume(state, ButtonPressed("illness", "telegram"), NOW)
+    assert state.data["reason"] == "illness" and "reason_text" not in state.data  # a button has no words
+
+
 def test_current_question_asks_the_open_question_again_in_the_state_language() -> None:
     state = replace(_start("telegram"), language="en")
     events = current_question(state)
@@ -163,3 +264,25 @@ def test_current_question_asks_the_open_question_again_in_the_state_language() -
         ("payment_check.question", ["paid", "will_pay", "part", "adviser", "info"])
     ]
     assert current_question(replace(state, ended=True)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "first_template"),
+    [
+        ("hej", "payment_check.question"),
+        ("3", "payment_check.question"),  # no options were shown yet
+        ("", "payment_check.question"),
+        ("jeg kan ikke betale", "payment_check.heard"),
+        ("Jeg har betalt", "payment_check.paid"),
+    ],
+)
+def test_a_tenant_who_writes_first_is_heard_when_the_opening_question_can_place_it(
+    text: str, first_template: str
+) -> None:
+    from conversations.engine import start_with_text
+    from conversations.model import Context, MessageRequested
+
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    _, events = start_with_text("payment_check", Context("Amira", "da", "sms"), now, text)
+    messages = [e.template for e in events if isinstance(e, MessageRequested)]
+    assert messages[0] == first_template

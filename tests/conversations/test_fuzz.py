@@ -36,6 +36,8 @@ WORDS = [
     "telegram", "betalt", "jeg betaler", "en del", "2.500", "2.500,50 kr", "kr. 2500", "den 15.", "15/12",
     "15-12-2026", "i morgen", "31", "32/13", "29/2", "🙂", "👍👍", "1️⃣", "", " ", "\u200f", "ﷺ", "نعم", "evet",
     "hayır", "ja nej", "jeg har ikke betalt", "ring til mig", "stop", "1" * 300, "\x00", "２５００", "-5", "0,00",
+    "jeg kan ikke betale", "betaler på fredag", "kan betale 2000", "har betalt en del", "hvem er du?", "ingenting",
+    "efter den 10.", "næste fredag", "den femtende", "mistet mit arbejde og kan ikke betale før d 15",
 ]  # fmt: skip
 ALPHABET = "abcæøå ÆØÅ0123456789.,-/!?🙂ğışçöü،؟ابت\n\t"
 

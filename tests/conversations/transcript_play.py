@@ -78,10 +78,18 @@ def _standing(state: State | None) -> str:
 
 def play_flow(flow: str, channel: Channel, language: str, now: datetime, scenario: Scenario) -> Played:
     """Start `flow` and resume it with each input; the state goes through JSON between turns."""
-    unknown = set(scenario.options) - {"trigger"}
+    unknown = set(scenario.options) - {"trigger", "deadline"}
     if unknown:
         raise ValueError(f"{scenario.name}: unknown options {sorted(unknown)}")
-    context = Context("", language, channel, scenario.options.get("trigger"), SETTINGS.flow_settings())
+    deadline = scenario.options.get("deadline")
+    context = Context(
+        "",
+        language,
+        channel,
+        scenario.options.get("trigger"),
+        SETTINGS.flow_settings(),
+        date.fromisoformat(deadline) if deadline else None,
+    )
     state, events = start(flow, context, now)
     steps = [Step(None, tuple(_output(e, state.language, state.channel) for e in events))]
     for given in scenario.inputs:

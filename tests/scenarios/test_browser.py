@@ -6,17 +6,20 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 from sqlalchemy import select
 
 from bot.app import create_app
 from bot.channels.sandbox import SandboxChannel
+from bot.demo.data import seed_demo
 from bot.host.cases import take_case
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime, build_runtime
@@ -56,6 +59,19 @@ class Served:
     rt: Runtime
     url: str
     browser: Browser
+    # What the browser reported against the Content-Security-Policy (an inline script or style, say).
+    csp_violations: list[str] = field(default_factory=list)
+
+    async def new_context(self, **options: Any) -> BrowserContext:
+        """A browser context whose pages report every CSP violation into `csp_violations`."""
+        context = await self.browser.new_context(**options)
+
+        def seen(message: ConsoleMessage) -> None:
+            if "Content Security Policy" in message.text:
+                self.csp_violations.append(message.text)
+
+        context.on("console", seen)
+        return context
 
 
 def _free_port() -> int:
@@ -72,12 +88,16 @@ async def _until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> 
     raise AssertionError(f"not true within {within} seconds")
 
 
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[Served]:
+@asynccontextmanager
+async def _serve(tmp_path: Path, *, demo: bool = False) -> AsyncIterator[Served]:
     port = _free_port()
     settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}", public_url=f"http://127.0.0.1:{port}")
-    rt = build_runtime(settings, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")})
+    rt = build_runtime(
+        settings, demo=demo, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}
+    )
     await upgrade(rt.db)
+    if demo:
+        await seed_demo(rt.db, today(rt), rt.clock())
     config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -92,8 +112,14 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
             await task
 
 
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    async with _serve(tmp_path) as running:
+        yield running
+
+
 async def _sign_in(served: Served, email: str, password: str = PASSWORD) -> tuple[BrowserContext, Page]:
-    context = await served.browser.new_context(viewport={"width": 1100, "height": 900})
+    context = await served.new_context(viewport={"width": 1100, "height": 900})
     page = await context.new_page()
     await page.goto(f"{served.url}/console/login")
     await page.fill("#email", email)
@@ -230,11 +256,13 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     await page.goto(f"{served.url}/console/cases/{case_id}")
     assert page.url.endswith("/console/login")
     await adviser.close()
+    # Every page ran with the Content-Security-Policy on (no inline script or style): nothing was refused.
+    assert served.csp_violations == []
 
 
 async def test_repeated_wrong_passwords_are_slowed_down_in_the_browser(served: Served) -> None:
     await add_person(served.rt, "adviser@example.org", "adviser")
-    context = await served.browser.new_context()
+    context = await served.new_context()
     page = await context.new_page()
     await page.goto(f"{served.url}/console/login")
     for _ in range(3):
@@ -247,6 +275,7 @@ async def test_repeated_wrong_passwords_are_slowed_down_in_the_browser(served: S
     assert "Too many wrong attempts" in await page.inner_text(".error")
     assert page.url.endswith("/console/login")
     await context.close()
+    assert served.csp_violations == []
 
 
 async def test_a_new_case_appears_in_an_open_inbox_without_a_reload(served: Served) -> None:
@@ -265,3 +294,40 @@ async def test_a_new_case_appears_in_an_open_inbox_without_a_reload(served: Serv
     names = [name.strip() for name in await page.locator("#cases tbody tr a.who").all_inner_texts()]
     assert names == ["Frida", "Sigma"]
     assert await page.evaluate("window.stillTheSamePage") is True
+    assert served.csp_violations == []
+
+
+async def test_the_policy_is_enforced_so_an_inline_script_would_be_refused(served: Served) -> None:
+    """The check above can fail: a script written into the page itself is refused and reported."""
+    context = await served.new_context()
+    page = await context.new_page()
+    await page.goto(f"{served.url}/console/login")
+    await page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = true';"
+        " document.body.appendChild(s); }"
+    )
+    assert await page.evaluate("window.ran === undefined") is True
+    await _until(lambda: asyncio.sleep(0, bool(served.csp_violations)))
+    await context.close()
+
+
+async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(tmp_path: Path) -> None:
+    async with _serve(tmp_path, demo=True) as demo:
+        context = await demo.new_context(viewport={"width": 1300, "height": 900})
+        page = await context.new_page()
+        await page.goto(f"{demo.url}/")
+        assert (
+            await page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+            == "rgb(31, 78, 121)"
+        )
+        await page.click("a[href='/simulator']")
+        await page.wait_for_selector("#tenants button")  # the script ran: the tenants were loaded
+        # The stylesheet applies: the phone is drawn as a phone.
+        assert await page.evaluate("getComputedStyle(document.querySelector('.phone')).borderTopWidth") == "10px"
+        await page.fill("#text", "hej")
+        await page.click("#compose button[type=submit]")
+        await page.wait_for_selector("#thread .msg.in:has-text('hej')", timeout=10_000)
+        await page.click("#tab-telegram")
+        await page.wait_for_selector("#contact")
+        await context.close()
+        assert demo.csp_violations == []

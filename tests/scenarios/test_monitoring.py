@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from bot.app import create_app
+from bot.channels.base import SendResult
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from tests.support.drive import drain, process_all
+from tests.conftest import make_settings, started_runtime
+from tests.support.drive import FailingSandbox, drain, process_all, sandbox
 from tests.support.helpers import add_tenant
 
 
@@ -32,18 +36,86 @@ async def test_healthz_checks_the_database(
     assert broken.json()["database"] == "unreachable"
 
 
+TOKEN = "metrics-token-0123456789"
+
+
+def gauge(text: str, name: str) -> float:
+    [value] = [line.split()[1] for line in text.splitlines() if line.startswith(name + " ")]
+    return float(value)
+
+
 async def test_metrics_count_messages_by_channel_and_result(client: httpx.AsyncClient, runtime: Runtime) -> None:
     await add_tenant(runtime.db)
     await runtime.inbox.submit(InboundMessage("sms", "SM1", "+4520123456", "hej"))
     await runtime.inbox.submit(InboundMessage("sms", "SM2", "+4520123456", "STOP"))
     await process_all(runtime.processor)
-    before = (await client.get("/metrics")).text
-    assert "keephome_outbox_depth 2.0" in before
     await drain(runtime.sender)
     text = (await client.get("/metrics")).text
     assert 'keephome_inbound_messages_total{channel="sms",result="conversation"} 1.0' in text
     assert 'keephome_inbound_messages_total{channel="sms",result="keyword_opt_out"} 1.0' in text
     # The question was still queued when STOP came: only the confirmation leaves.
     assert 'keephome_outbound_messages_total{channel="sms",result="sent"} 1.0' in text
-    assert "keephome_outbox_depth 0.0" in text
+    assert gauge(text, "keephome_outbox_depth") == 0
     assert 'keephome_send_latency_seconds_count{channel="sms"} 1.0' in text
+
+
+async def test_the_outbox_depth_follows_the_senders_work_and_a_scrape_reads_no_database(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_tenant(runtime.db, "T-1", phone="+4520123456")
+    await add_tenant(runtime.db, "T-2", phone="+4520123457")
+    phones = sandbox(runtime)["sms"]
+    assert isinstance(phones, FailingSandbox)
+    phones.fail_next = [SendResult("transient", detail="provider down")] * 2
+    for n, phone in enumerate(("+4520123456", "+4520123457")):
+        await runtime.inbox.submit(InboundMessage("sms", f"SM{n}", phone, "hej"))
+    await process_all(runtime.processor)
+    await drain(runtime.sender)  # both answers fail for now and wait for their retry
+    assert gauge((await client.get("/metrics")).text, "keephome_outbox_depth") == 2
+
+    # A scrape answers from memory: with the database gone it still answers, the same.
+    @asynccontextmanager
+    async def unreachable() -> AsyncIterator[None]:
+        raise OSError("unable to open database file")
+        yield
+
+    with monkeypatch.context() as gone:
+        gone.setattr(runtime.db, "read", unreachable)
+        scrape = await client.get("/metrics")
+    assert scrape.status_code == 200 and gauge(scrape.text, "keephome_outbox_depth") == 2
+
+    # The first tenant writes STOP: the queued question is held, and the sender's next round says so.
+    await runtime.inbox.submit(InboundMessage("sms", "SM-stop", "+4520123456", "STOP"))
+    await process_all(runtime.processor)
+    runtime.clock.offset += timedelta(hours=2)
+    await drain(runtime.sender)
+    text = (await client.get("/metrics")).text
+    assert gauge(text, "keephome_outbox_depth") == 0
+    assert len(phones.to("+4520123457")) == 1 and len(phones.to("+4520123456")) == 1  # the answer and the STOP reply
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        (None, 401),
+        ("Bearer wrong-token", 401),
+        ("metrics-token-0123456789", 401),
+        ("Bearer metrics-token-0123456789", 200),
+    ],
+)
+async def test_metrics_can_require_a_bearer_token(sqlite_url: str, authorization: str | None, status: int) -> None:
+    settings = make_settings(sqlite_url, metrics_token=TOKEN)
+    async with started_runtime(settings) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            headers = {"Authorization": authorization} if authorization else {}
+            answer = await client.get("/metrics", headers=headers)
+    assert answer.status_code == status
+    assert ("keephome_outbox_depth" in answer.text) is (status == 200)
+    if status == 401:
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_without_a_token_metrics_are_open(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/metrics")
+    assert answer.status_code == 200 and "keephome_outbox_depth" in answer.text

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from scheduler.calendar import (
     demand_deadline,
+    demand_received,
     due_date,
     earliest_demand_day,
+    easter,
+    is_bank_day,
     is_legal_holiday,
     last_on_time_day,
+    next_bank_day,
     next_hverdag,
 )
 
@@ -74,8 +78,8 @@ def test_due_date_rejects_impossible_due_day(due_day: int) -> None:
 @pytest.mark.parametrize(
     ("due", "last_on_time", "earliest_demand"),
     [
-        # Wednesday: count Thu 2, Fri 3, Sat 4; the påkrav may come the day after.
-        ("2025-10-01", "2025-10-01", "2025-10-05"),
+        # Wednesday: count Thu 2, Fri 3, Sat 4; the day after is Sunday 5, so the next hverdag, Mon 6.
+        ("2025-10-01", "2025-10-01", "2025-10-06"),
         # Saturday due day: Mon 3 Feb; count Tue, Wed, Thu -> Fri 7 (not Thu 6 from the Saturday).
         ("2025-02-01", "2025-02-03", "2025-02-07"),
         # Sunday due day: Mon 2 June; count Tue 3, Wed 4, (Grundlovsdag Thu 5 skipped), Fri 6.
@@ -117,37 +121,162 @@ def test_last_on_time_and_earliest_demand(due: str, last_on_time: str, earliest_
 
 
 @pytest.mark.parametrize(
-    ("sent_on", "delivery_days", "expected"),
+    ("received_on", "expected"),
     [
-        # Received Wed 12 March 2025, +14 = Wed 26 March.
-        ("2025-03-10", 2, "2025-03-26"),
-        # Received Sat 8 March, +14 = Sat 22 March -> Mon 24 March.
-        ("2025-03-06", 2, "2025-03-24"),
-        # Received Thu 3 April 2025, +14 = Skærtorsdag 17 April -> past Easter to Tue 22 April.
-        ("2025-04-01", 2, "2025-04-22"),
-        # Received Thu 22 May 2025, +14 = Grundlovsdag Thu 5 June -> Fri 6 June.
-        ("2025-05-20", 2, "2025-06-06"),
-        # Received Sun 5 May 2024, +14 = Pinsedag Sun 19 May -> past 2. pinsedag to Tue 21 May.
-        ("2024-05-03", 2, "2024-05-21"),
-        # No delivery time: Thu 22 April 2027 + 14 = Kristi himmelfartsdag 6 May -> Fri 7 May.
-        ("2027-04-22", 0, "2027-05-07"),
-        # Received 10 Dec 2026, +14 = Thu 24 Dec: not a legal holiday, stays.
-        ("2026-12-08", 2, "2026-12-24"),
-        # Received 11 Dec 2026, +14 = Juledag Fri 25 Dec -> past the weekend to Mon 28 Dec.
-        ("2026-12-09", 2, "2026-12-28"),
-        # Received 18 Dec 2026, +14 = Nytårsdag Fri 1 Jan 2027 -> Mon 4 Jan.
-        ("2026-12-16", 2, "2027-01-04"),
-        # Received Mon 30 Dec 2024 (five days' delivery), +14 = Mon 13 Jan 2025.
-        ("2024-12-25", 5, "2025-01-13"),
+        # 14 days after the day the påkrav reached the tenant; a Saturday, Sunday or holiday moves it on.
+        ("2025-03-12", "2025-03-26"),  # Wed -> Wed
+        ("2025-03-08", "2025-03-24"),  # +14 = Sat 22 March -> Mon 24
+        ("2025-04-03", "2025-04-22"),  # +14 = Skærtorsdag 17 April -> past Easter to Tue 22 April
+        ("2025-05-22", "2025-06-06"),  # +14 = Grundlovsdag Thu 5 June -> Fri 6 June
+        ("2024-05-05", "2024-05-21"),  # +14 = Pinsedag Sun 19 May -> past 2. pinsedag to Tue 21 May
+        ("2024-12-30", "2025-01-13"),  # Mon -> Mon, across the new year
     ],
 )
-def test_demand_deadline(sent_on: str, delivery_days: int, expected: str) -> None:
-    assert demand_deadline(D(sent_on), delivery_days) == D(expected)
+def test_demand_deadline(received_on: str, expected: str) -> None:
+    assert demand_deadline(D(received_on)) == D(expected)
 
 
-def test_demand_deadline_rejects_negative_delivery() -> None:
+# Digital Post: a påkrav counts as received the day it lands in the inbox, any day of the week, so with
+# the default delivery time of 0 days the day it was sent is the day it was received.
+@pytest.mark.parametrize(
+    ("sent_on", "expected"),
+    [
+        ("2026-03-02", "2026-03-16"),  # Mon -> Mon 16 March
+        ("2026-03-06", "2026-03-20"),  # Fri -> Fri 20 March
+        ("2026-03-07", "2026-03-23"),  # sent on a Saturday: +14 = Sat 21 -> Mon 23
+        ("2026-03-08", "2026-03-23"),  # sent on a Sunday: +14 = Sun 22 -> Mon 23
+        ("2026-03-19", "2026-04-07"),  # +14 = Skærtorsdag 2 April -> Langfredag, Easter, 2. påskedag -> Tue 7
+        ("2026-04-30", "2026-05-15"),  # +14 = Kristi himmelfartsdag 14 May -> Fri 15 (a bank holiday only)
+        ("2026-05-10", "2026-05-26"),  # +14 = Pinsedag 24 May -> past 2. pinsedag to Tue 26
+        ("2026-05-11", "2026-05-26"),  # +14 = 2. pinsedag Mon 25 May -> Tue 26
+        ("2026-05-22", "2026-06-08"),  # +14 = Grundlovsdag Fri 5 June -> past the weekend to Mon 8
+        ("2026-12-10", "2026-12-24"),  # +14 = Thu 24 December: no legal holiday, it stays
+        ("2026-12-11", "2026-12-28"),  # +14 = Juledag Fri 25 -> 2. juledag Sat 26, Sun 27 -> Mon 28
+        ("2026-12-17", "2026-12-31"),  # +14 = Thu 31 December: no legal holiday, it stays
+        ("2026-12-18", "2027-01-04"),  # +14 = Nytårsdag Fri 1 January 2027 -> Mon 4
+        ("2027-01-03", "2027-01-18"),  # sent on a Sunday: +14 = Sun 17 -> Mon 18
+        ("2027-01-13", "2027-01-27"),  # Wed -> Wed
+        ("2027-03-11", "2027-03-30"),  # +14 = Skærtorsdag 25 March 2027 -> past Easter to Tue 30
+        ("2027-04-22", "2027-05-07"),  # +14 = Kristi himmelfartsdag 6 May -> Fri 7
+        ("2027-05-03", "2027-05-18"),  # +14 = 2. pinsedag Mon 17 May -> Tue 18
+        ("2027-05-22", "2027-06-07"),  # +14 = Grundlovsdag on Saturday 5 June -> Mon 7
+        ("2027-12-10", "2027-12-24"),  # +14 = Fri 24 December: stays
+        ("2027-12-17", "2027-12-31"),  # +14 = Fri 31 December: stays
+    ],
+)
+def test_digital_post_deadlines_2026_2027(sent_on: str, expected: str) -> None:
+    received = demand_received(D(sent_on), None, 0)
+    assert received == D(sent_on)
+    assert demand_deadline(received) == D(expected)
+
+
+@pytest.mark.parametrize(
+    ("sent_on", "received_on", "delivery_days", "expected"),
+    [
+        ("2026-03-02", None, 0, "2026-03-02"),  # Digital Post: received the day it was sent
+        ("2026-03-02", None, 3, "2026-03-05"),  # a paper letter, when the organisation sets a delivery time
+        ("2026-03-02", "2026-03-06", 0, "2026-03-06"),  # a recorded day of receipt wins
+        ("2026-03-02", "2026-03-06", 3, "2026-03-06"),  # whatever the delivery time
+        (None, "2026-03-06", 0, "2026-03-06"),  # only the day of receipt is known
+        (None, None, 3, None),  # no påkrav
+    ],
+)
+def test_the_day_a_påkrav_was_received(
+    sent_on: str | None, received_on: str | None, delivery_days: int, expected: str | None
+) -> None:
+    found = demand_received(D(sent_on) if sent_on else None, D(received_on) if received_on else None, delivery_days)
+    assert found == (D(expected) if expected else None)
+
+
+def test_a_paper_letter_moves_the_deadline() -> None:
+    # Sent Fri 6 March 2026: by Digital Post the deadline is Fri 20; received on Tue 10 it is Tue 24.
+    by_digital_post = demand_received(D("2026-03-06"), None, 0)
+    on_paper = demand_received(D("2026-03-06"), D("2026-03-10"), 0)
+    assert by_digital_post is not None and demand_deadline(by_digital_post) == D("2026-03-20")
+    assert on_paper is not None and demand_deadline(on_paper) == D("2026-03-24")
+
+
+def test_negative_delivery_days_are_refused() -> None:
     with pytest.raises(ValueError, match="delivery_days"):
-        demand_deadline(D("2025-03-10"), -1)
+        demand_received(D("2025-03-10"), None, -1)
+
+
+@pytest.mark.parametrize(
+    ("due", "earliest_demand"),
+    [
+        # The count ends on a Saturday: the day after is a Sunday, so the påkrav may come on Monday.
+        ("2026-01-28", "2026-02-02"),  # Wed: Thu 29, Fri 30, Sat 31 -> (Sun 1 Feb) -> Mon 2
+        ("2026-07-01", "2026-07-06"),  # Wed: Thu 2, Fri 3, Sat 4 -> (Sun 5) -> Mon 6
+        ("2027-09-01", "2027-09-06"),  # Wed: Thu 2, Fri 3, Sat 4 -> (Sun 5) -> Mon 6
+        # ... or on a holiday: Mon 30 March 2026 -> Tue 31, Wed 1 April, (Skærtorsdag, Langfredag) Sat 4;
+        # the day after is Påskedag, then 2. påskedag -> Tue 7 April.
+        ("2026-03-30", "2026-04-07"),
+        # Tue 21 Dec 2027 -> Wed 22, Thu 23, Fri 24 (an ordinary day for the lease rules); the day after is
+        # Juledag on a Saturday, then Sunday -> Mon 27 December.
+        ("2027-12-21", "2027-12-27"),
+    ],
+)
+def test_the_earliest_påkrav_day_is_never_a_sunday_or_holiday(due: str, earliest_demand: str) -> None:
+    found = earliest_demand_day(D(due))
+    assert found == D(earliest_demand)
+    assert not is_legal_holiday(found)
+
+
+def test_no_earliest_påkrav_day_falls_on_a_sunday_or_holiday_in_four_years() -> None:
+    start = D("2024-01-01")
+    days = [date.fromordinal(start.toordinal() + n) for n in range(4 * 366)]
+    landed_on_rest_days = [d for d in days if is_legal_holiday(earliest_demand_day(d))]
+    assert landed_on_rest_days == []
+
+
+@pytest.mark.parametrize(
+    ("day", "bank_day"),
+    [
+        ("2026-03-11", True),  # an ordinary Wednesday
+        ("2026-03-14", False),  # Saturday: a hverdag for the lease rules, but banks are closed
+        ("2026-03-15", False),  # Sunday
+        ("2026-04-03", False),  # Langfredag
+        ("2026-05-14", False),  # Kristi himmelfartsdag
+        ("2026-05-15", False),  # the Friday after Kristi himmelfartsdag
+        ("2027-05-07", False),  # the Friday after Kristi himmelfartsdag 2027
+        ("2026-06-05", False),  # Grundlovsdag
+        ("2026-12-24", False),  # juleaftensdag
+        ("2026-12-31", False),  # nytårsaftensdag
+        ("2026-12-23", True),
+        ("2026-05-01", True),  # 1 May is an ordinary bank day
+        ("2027-12-24", False),  # juleaftensdag on a Friday
+    ],
+)
+def test_is_bank_day(day: str, bank_day: bool) -> None:
+    assert is_bank_day(D(day)) is bank_day
+
+
+@pytest.mark.parametrize(
+    ("last_on_time", "expected"),
+    [
+        ("2026-05-01", "2026-05-04"),  # a Friday last on-time day: the ledger sees Monday
+        ("2027-02-26", "2027-03-01"),  # Friday -> Monday
+        ("2027-06-04", "2027-06-07"),  # Friday before Grundlovsdag on a Saturday -> Monday
+        ("2026-05-15", "2026-05-18"),  # the Friday after Kristi himmelfartsdag (itself closed) -> Monday
+        ("2027-05-05", "2027-05-10"),  # Wed before Kristi himmelfartsdag: Thu and Fri closed -> Monday
+        ("2026-03-27", "2026-03-30"),  # Friday before Palm Sunday -> Monday
+        ("2026-04-01", "2026-04-07"),  # Wed before Easter -> past Skærtorsdag to 2. påskedag -> Tue 7
+        ("2026-12-23", "2026-12-28"),  # past juleaftensdag, Juledag, 2. juledag and the weekend
+        ("2026-12-24", "2026-12-28"),  # a last on-time day of 24 December (a hverdag) -> Mon 28
+        ("2026-12-31", "2027-01-04"),  # 31 December -> Nytårsdag, the weekend -> Mon 4 January
+        ("2026-06-04", "2026-06-08"),  # Thursday before Grundlovsdag on a Friday -> Monday
+    ],
+)
+def test_next_bank_day(last_on_time: str, expected: str) -> None:
+    assert next_bank_day(D(last_on_time)) == D(expected)
+
+
+@pytest.mark.parametrize("year", range(2024, 2031))
+def test_easter_agrees_with_the_holiday_calendar(year: int) -> None:
+    sunday = easter(year)
+    assert sunday.weekday() == 6 and is_legal_holiday(sunday)
+    assert is_legal_holiday(sunday - timedelta(days=3)) and is_legal_holiday(sunday + timedelta(days=39))
+    assert not is_legal_holiday(sunday + timedelta(days=40)) and not is_bank_day(sunday + timedelta(days=40))
 
 
 @pytest.mark.parametrize(

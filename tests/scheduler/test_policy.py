@@ -1,9 +1,8 @@
-"""Tests for the reminder policy: triggers, precedence, holds, summary, determinism and speed."""
+"""Tests for the reminder policy: triggers, precedence, holds, summary and determinism (speed: bench/fanout.py)."""
 
 from __future__ import annotations
 
 import random
-import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,11 +10,12 @@ import pytest
 
 from scheduler.model import URGENCY, PlannedReminder, PolicySettings, RentSnapshot, Trigger
 from scheduler.policy import plan
+from scheduler.rent_day import court_eve
 
 D = date.fromisoformat
 SETTINGS = PolicySettings()
 OWED = 710_050
-SENT = D("2025-03-10")  # a påkrav sent Mon 10 March 2025: received Wed 12, deadline Wed 26 March
+SENT = D("2025-03-10")  # a påkrav sent Mon 10 March 2025 by Digital Post: received that day, deadline Mon 24 March
 
 
 def snap(day: str, **overrides: Any) -> RentSnapshot:
@@ -39,25 +39,63 @@ def brief(r: PlannedReminder | None) -> tuple[str, str, int | None] | None:
         (1, "2025-02-04", "2025-02"),  # Sat 1 Feb -> Mon 3 on time -> Tue 4
         (31, "2025-06-03", "2025-05"),  # Sat 31 May -> Mon 2 June on time -> Tue 3 June
         (25, "2025-12-30", "2025-12"),  # Juledag -> Mon 29 Dec on time -> Tue 30
-        (31, "2027-01-02", "2026-12"),  # Thu 31 Dec on time -> past Nytårsdag to Sat 2 Jan
+        (31, "2027-01-04", "2026-12"),  # Thu 31 Dec on time -> past Nytårsdag and the weekend to Mon 4 Jan
         (5, "2024-06-07", "2024-06"),  # Grundlovsdag -> Thu 6 on time -> Fri 7
         (1, "2024-04-03", "2024-04"),  # 2. påskedag -> Tue 2 on time -> Wed 3
-        (30, "2025-03-01", "2025-02"),  # due day 30 in February: Fri 28 on time -> Sat 1 March
+        (30, "2025-03-03", "2025-02"),  # due day 30 in February: Fri 28 on time -> Mon 3 March
+        (1, "2026-05-04", "2026-05"),  # Fri 1 May on time -> Mon 4 May
+        (14, "2026-05-18", "2026-05"),  # Kristi himmelfartsdag -> Fri 15 on time, banks closed -> Mon 18
+        (24, "2026-12-28", "2026-12"),  # Thu 24 Dec on time -> past Juledag, 2. juledag, Sunday to Mon 28
     ],
 )
-def test_missed_fires_the_hverdag_after_the_last_on_time_day(due_day: int, day: str, period: str) -> None:
+def test_missed_on_the_first_bank_day_after_the_last_on_time_day(due_day: int, day: str, period: str) -> None:
     assert brief(only(day, due_day=due_day, balance_ore=OWED)) == ("missed", period, None)
 
 
-@pytest.mark.parametrize("day", ["2025-02-03", "2025-02-05", "2025-02-01"])
-def test_missed_only_on_its_day(day: str) -> None:
-    assert only(day, balance_ore=OWED) is None
+# Rent due Fri 1 May 2026, on time that day; a payment at the tenant's bank that Friday reaches the
+# landlord's ledger on Monday 4 May, the first bank day after.
+@pytest.mark.parametrize(
+    ("day", "balance_as_of", "planned"),
+    [
+        ("2026-05-02", "2026-05-02", False),  # Saturday: the payment may not show yet
+        ("2026-05-03", "2026-05-02", False),  # Sunday
+        ("2026-05-04", "2026-05-01", False),  # Monday, but the balance is Friday's
+        ("2026-05-05", "2026-05-02", False),  # a later day does not make Saturday's balance any newer
+        ("2026-05-04", "2026-05-04", True),  # Monday's balance shows the rent unpaid
+        ("2026-05-06", "2026-05-05", True),  # the first day such a balance arrives (recorded once a month)
+        ("2026-05-29", "2026-05-29", True),  # still May's rent; its key was recorded on the first day
+        ("2026-06-01", "2026-06-01", False),  # June's rent is due today: not late, and May's cannot be told
+        ("2026-06-02", "2026-06-02", True),  # June's rent: Mon 1 June on time -> Tue 2 June
+    ],
+)
+def test_missed_waits_for_a_balance_dated_a_bank_day_after_a_friday(
+    day: str, balance_as_of: str, planned: bool
+) -> None:
+    r = only(day, balance_ore=OWED, balance_as_of=D(balance_as_of))
+    assert (r is not None) is planned
+    if r is not None:
+        assert (r.trigger.value, r.period) == ("missed", day[:7])
+
+
+def test_missed_once_per_rent_month() -> None:
+    # Every day of May that shows the rent unpaid plans the same key; the host records it once.
+    keys = {
+        (r.trigger, r.period, r.offset)
+        for n in range(4, 32)
+        if (r := only(f"2026-05-{n:02d}", balance_ore=OWED)) is not None
+    }
+    assert keys == {(Trigger.MISSED, "2026-05", None)}
 
 
 def test_missed_reason_names_the_dates() -> None:
     r = only("2025-02-04", balance_ore=OWED)
     assert r is not None and "2025-02-01" in r.reason and "2025-02-03" in r.reason
-    dates = {"due_date": "2025-02-01", "last_on_time_day": "2025-02-03", "balance_as_of": "2025-02-04"}
+    dates = {
+        "due_date": "2025-02-01",
+        "last_on_time_day": "2025-02-03",
+        "first_bank_day": "2025-02-04",
+        "balance_as_of": "2025-02-04",
+    }
     assert r.computed_from == dates
 
 
@@ -81,7 +119,7 @@ def test_before_due_for_flagged_tenants_even_when_paid_up(
     [("2025-02-26", {}), ("2025-02-25", {"at_risk": True}), ("2025-02-27", {"at_risk": True})],
 )
 def test_before_due_only_flagged_and_on_its_day(day: str, flags: dict[str, Any]) -> None:
-    assert only(day, balance_ore=OWED, **flags) is None
+    assert only(day, balance_ore=0, **flags) is None
 
 
 def test_before_due_days_setting() -> None:
@@ -90,7 +128,7 @@ def test_before_due_days_setting() -> None:
     assert only("2025-03-12", settings, due_day=15, at_risk=True) is None
 
 
-@pytest.mark.parametrize(("day", "offset"), [("2025-03-19", 7), ("2025-03-23", 3), ("2025-03-25", 1)])
+@pytest.mark.parametrize(("day", "offset"), [("2025-03-17", 7), ("2025-03-21", 3), ("2025-03-23", 1)])
 def test_demand_counts_down_to_the_deadline(day: str, offset: int) -> None:
     r = only(day, balance_ore=OWED, demand_sent_on=SENT)
     assert brief(r) == ("demand", "2025-03", offset)
@@ -98,28 +136,100 @@ def test_demand_counts_down_to_the_deadline(day: str, offset: int) -> None:
     assert r.computed_from == {
         "demand_sent_on": "2025-03-10",
         "due_date": "2025-03-01",
-        "deadline": "2025-03-26",
+        "deadline": "2025-03-24",
         "offset": str(offset),
     }
-    assert "2025-03-26" in r.reason
+    assert "2025-03-24" in r.reason and "Digital Post" in r.reason
+    assert r.deadline == D("2025-03-24")
 
 
-@pytest.mark.parametrize("day", ["2025-03-20", "2025-03-26", "2025-03-27", "2025-03-10"])
+@pytest.mark.parametrize("day", ["2025-03-18", "2025-03-24", "2025-03-25", "2025-03-10"])
 def test_demand_silent_between_offsets(day: str) -> None:
-    assert only(day, balance_ore=OWED, demand_sent_on=SENT) is None
+    r = only(day, balance_ore=OWED, demand_sent_on=SENT)
+    assert r is None or r.trigger is not Trigger.DEMAND
 
 
 @pytest.mark.parametrize(("due_day", "period"), [(28, "2025-02"), (10, "2025-02"), (9, "2025-03")])
 def test_demand_period_is_the_rent_it_concerns(due_day: int, period: str) -> None:
-    r = only("2025-03-19", due_day=due_day, balance_ore=OWED, demand_sent_on=SENT)
+    r = only("2025-03-17", due_day=due_day, balance_ore=OWED, demand_sent_on=SENT)
     assert brief(r) == ("demand", period, 7)
 
 
 def test_demand_offsets_and_delivery_from_settings() -> None:
-    settings = PolicySettings(demand_offsets=(5,), demand_delivery_days=0)
-    # Received Mon 10 March, deadline Mon 24 March; five days before is Wed 19.
-    r = only("2025-03-19", settings, balance_ore=OWED, demand_sent_on=SENT)
+    settings = PolicySettings(demand_offsets=(5,), demand_delivery_days=2)
+    # A paper letter assumed received Wed 12 March, deadline Wed 26 March; five days before is Fri 21.
+    r = only("2025-03-21", settings, balance_ore=OWED, demand_sent_on=SENT)
     assert brief(r) == ("demand", "2025-03", 5)
+    assert r is not None and "assumed received after 2 days" in r.reason
+
+
+def test_a_recorded_day_of_receipt_drives_the_deadline() -> None:
+    # Sent Fri 6 March 2026 on paper, received Tue 10 March: the deadline is Tue 24, not Fri 20.
+    facts: dict[str, Any] = {
+        "balance_ore": OWED,
+        "demand_sent_on": D("2026-03-06"),
+        "demand_received_on": D("2026-03-10"),
+    }
+    r = only("2026-03-17", **facts)
+    assert brief(r) == ("demand", "2026-03", 7)
+    assert r is not None and r.computed_from["deadline"] == "2026-03-24"
+    assert r.computed_from["demand_received_on"] == "2026-03-10" and "received 2026-03-10" in r.reason
+    # Without the day of receipt the Digital Post deadline (Fri 20) would have counted.
+    without = only("2026-03-13", **(facts | {"demand_received_on": None}))
+    assert brief(without) == ("demand", "2026-03", 7)
+
+
+# A påkrav sent Wed 4 March 2026 by Digital Post: deadline Wed 18 March; reminders on Wed 11 (7 days
+# before), Sun 15 (3) and Tue 17 (1, the last). A "paid" answer pauses reminders for five days.
+PAKRAV = {"balance_ore": OWED, "demand_sent_on": D("2026-03-04")}
+
+
+def test_a_paid_claim_two_days_before_the_deadline_does_not_hold_the_last_demand_reminder() -> None:
+    claimed_on = D("2026-03-16")  # two days before the deadline
+    r = only("2026-03-17", **PAKRAV, paid_claim_until=claimed_on + timedelta(days=5))
+    assert brief(r) == ("demand", "2026-03", 1)
+
+
+def test_a_paid_claim_still_holds_the_earlier_demand_reminders() -> None:
+    result = plan([snap("2026-03-15", **PAKRAV, paid_claim_until=D("2026-03-17"))], D("2026-03-15"), SETTINGS)
+    assert result.reminders == () and result.summary.held_by_paid_claim == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "promise_on", "held"),
+    [
+        ("2026-03-15", "2026-03-18", True),  # a promise on the deadline day holds the 3-day reminder
+        ("2026-03-17", "2026-03-18", False),  # but never the last one
+        ("2026-03-15", "2026-03-20", False),  # a promise after the deadline holds no påkrav reminder
+        ("2026-03-11", "2026-03-25", False),
+    ],
+)
+def test_a_promise_never_holds_a_demand_reminder_past_the_deadline(day: str, promise_on: str, held: bool) -> None:
+    result = plan([snap(day, **PAKRAV, promise_on=D(promise_on))], D(day), SETTINGS)
+    assert [r.trigger for r in result.reminders] == ([] if held else [Trigger.DEMAND])
+    assert result.summary.held_by_paid_claim == held
+
+
+def test_a_promise_holds_other_reminders_until_the_promised_day() -> None:
+    # Missed on Tue 4 Feb 2025, but the tenant promised to pay on Thursday 6.
+    assert only("2025-02-04", balance_ore=OWED, promise_on=D("2025-02-06")) is None
+    assert brief(only("2025-02-07", balance_ore=OWED, promise_on=D("2025-02-06"))) == ("promise_check", "2025-02", 6)
+
+
+@pytest.mark.parametrize(
+    ("day", "facts", "deadline"),
+    [
+        ("2026-03-11", {}, "2026-03-18"),  # a demand reminder knows its deadline
+        ("2026-03-04", {"promise_on": D("2026-03-03")}, "2026-03-18"),  # so does a promise check meanwhile
+        ("2026-03-20", {"due_day": 19}, None),  # the deadline has passed (a missed reminder for the 19th)
+        ("2026-03-11", {"termination_on": D("2026-03-10")}, None),  # the court stage never speaks of it
+        ("2026-03-11", {"demand_sent_on": None, "due_day": 9}, None),  # no påkrav
+    ],
+)
+def test_a_reminder_carries_the_running_deadline(day: str, facts: dict[str, Any], deadline: str | None) -> None:
+    r = only(day, **(PAKRAV | facts))
+    assert r is not None
+    assert r.deadline == (D(deadline) if deadline else None)
 
 
 @pytest.mark.parametrize(
@@ -157,11 +267,58 @@ def test_court_goes_through_holds(hold: dict[str, Any]) -> None:
     assert brief(r) == ("court", "2025-04", None)
 
 
+# A court date on Monday 16 March 2026: the second reminder comes on Friday 13, the last weekday before.
+COURT = {"balance_ore": OWED, "termination_on": D("2026-02-20"), "court_date": D("2026-03-16")}
+
+
+def test_a_second_court_reminder_the_weekday_before_the_court_date() -> None:
+    r = only("2026-03-13", **COURT)
+    assert brief(r) == ("court", "2026-03", 16)
+    assert r is not None and r.urgency == URGENCY[Trigger.COURT]
+    assert r.computed_from["court_eve"] == "2026-03-13" and "2026-03-16" in r.reason
+    # Its key differs from the first court reminder's, so both are recorded, each once.
+    assert brief(only("2026-03-12", **COURT)) == ("court", "2026-03", None)
+    for day in ("2026-03-14", "2026-03-15", "2026-03-16"):
+        assert brief(only(day, **COURT)) == ("court", "2026-03", None)
+
+
+@pytest.mark.parametrize(
+    ("court_date", "eve"),
+    [
+        ("2026-03-17", "2026-03-16"),  # Tuesday -> Monday
+        ("2026-04-07", "2026-04-01"),  # Tue after Easter -> past 2. påskedag, Easter, Langfredag, Skærtorsdag
+        ("2026-12-28", "2026-12-23"),  # Monday -> past 2. juledag, Juledag and 24 December (a quiet day)
+        ("2027-01-04", "2026-12-30"),  # Monday -> past Nytårsdag and 31 December
+        ("2026-06-08", "2026-06-04"),  # Monday -> past Grundlovsdag on the Friday
+    ],
+)
+def test_the_court_eve_is_a_day_messages_may_go(court_date: str, eve: str) -> None:
+    facts = COURT | {"court_date": D(court_date)}
+    assert brief(only(eve, **facts)) == ("court", court_date[:7], D(court_date).day)
+    assert court_eve(D(court_date)) == D(eve)
+
+
+@pytest.mark.parametrize(
+    ("hold", "eve"),
+    [
+        ({"case_held": True, "has_open_case": True}, False),  # an adviser holds the case: no second reminder
+        ({"has_open_case": True}, True),  # the outreach case waits for an adviser: the reminder goes
+        ({"waiting_conversation": True}, True),
+        ({"paid_claim_until": D("2026-03-20")}, True),
+        ({"balance_ore": 0}, True),  # nothing owed, but the court date is still ahead
+    ],
+)
+def test_the_court_eve_and_holds(hold: dict[str, Any], eve: bool) -> None:
+    r = only("2026-03-13", **(COURT | hold))
+    assert brief(r) == ("court", "2026-03", 16 if eve else None)
+
+
 def test_promise_check_the_hverdag_after_the_promise() -> None:
     # Promised for Skærtorsdag 17 April 2025; Langfredag is skipped, Saturday 19 is the check.
     facts: dict[str, Any] = {"balance_ore": OWED, "promise_on": D("2025-04-17")}
     assert brief(only("2025-04-19", **facts)) == ("promise_check", "2025-04", 17)
-    assert only("2025-04-18", **facts) is None
+    r = only("2025-04-18", **facts)
+    assert r is None or r.trigger is not Trigger.PROMISE_CHECK
 
 
 @pytest.mark.parametrize(
@@ -179,9 +336,9 @@ def test_nothing_owed_means_no_missed_demand_or_promise_check(day: str, facts: d
 @pytest.mark.parametrize(
     ("day", "facts", "settings", "winner", "without", "runner_up"),
     [
-        ("2025-03-19", {"termination_on": D("2025-03-14"), "demand_sent_on": SENT}, SETTINGS, "court",
+        ("2025-03-17", {"termination_on": D("2025-03-14"), "demand_sent_on": SENT}, SETTINGS, "court",
          {"termination_on": None}, "demand"),
-        ("2025-03-19", {"demand_sent_on": SENT, "promise_on": D("2025-03-18")}, SETTINGS, "demand",
+        ("2025-03-21", {"demand_sent_on": SENT, "promise_on": D("2025-03-20")}, SETTINGS, "demand",
          {"demand_sent_on": None}, "promise_check"),
         ("2025-02-04", {"promise_on": D("2025-02-03")}, SETTINGS, "promise_check", {"promise_on": None}, "missed"),
         # 25 days before Sat 1 March is the missed day of February's rent.
@@ -212,6 +369,7 @@ def test_urgency_order() -> None:
         ({"reachable": False}, "unreachable"),
         ({"paid_claim_until": D("2025-02-04")}, "held_by_paid_claim"),
         ({"paid_claim_until": D("2025-02-10")}, "held_by_paid_claim"),
+        ({"promise_on": D("2025-02-05")}, "held_by_paid_claim"),
         ({"has_open_case": True}, "held_by_conversation"),
         ({"waiting_conversation": True}, "held_by_conversation"),
     ],
@@ -223,9 +381,18 @@ def test_skips_and_holds_are_counted(facts: dict[str, Any], counter: str) -> Non
     assert result.summary.planned == 0
 
 
-@pytest.mark.parametrize("facts", [{"balance_as_of": D("2025-01-28")}, {"paid_claim_until": D("2025-02-03")}])
+@pytest.mark.parametrize("facts", [{"paid_claim_until": D("2025-02-03")}, {"promise_on": D("2025-02-03")}])
 def test_just_inside_the_limits_still_plans(facts: dict[str, Any]) -> None:
-    assert brief(only("2025-02-04", balance_ore=OWED, **facts)) == ("missed", "2025-02", None)
+    assert brief(only("2025-02-04", balance_ore=OWED, **facts)) in {
+        ("missed", "2025-02", None),
+        ("promise_check", "2025-02", 3),
+    }
+
+
+def test_balance_data_seven_days_old_still_plans() -> None:
+    # Seven days are allowed: a påkrav reminder from last Monday's balance.
+    r = only("2025-03-17", balance_ore=OWED, demand_sent_on=SENT, balance_as_of=D("2025-03-10"))
+    assert brief(r) == ("demand", "2025-03", 7)
 
 
 def test_paid_claim_holds_before_due_too() -> None:
@@ -290,12 +457,3 @@ def test_settings_validation() -> None:
         before_due_days=3, demand_offsets=[1, 7, 3, 7], demand_delivery_days=2, balance_max_age_days=7
     )
     assert built.demand_offsets == (7, 3, 1)
-
-
-def test_hundred_thousand_snapshots_plan_fast() -> None:
-    snapshots = _population(100_000, seed=11)
-    started = time.perf_counter()
-    result = plan(snapshots, D("2025-02-04"), SETTINGS)
-    elapsed = time.perf_counter() - started
-    assert result.summary.considered == 100_000
-    assert elapsed < 2.0, f"planning 100,000 snapshots took {elapsed:.2f} s"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.quiet import is_quiet_time, next_allowed_send
+from scheduler.calendar import is_legal_holiday
+from scheduler.quiet import is_quiet_day, is_quiet_time, next_allowed_send
 
 CPH = ZoneInfo("Europe/Copenhagen")
 T = time.fromisoformat
@@ -43,6 +44,15 @@ def utc(text: str) -> datetime:
         ("2025-04-19T10:00", ("20:00", "09:00"), True, "2025-04-19T10:00"),
         # Juleaftensdag 23:00 CET: Juledag and 2. juledag are quiet -> Sat 27 Dec 09:00 CET.
         ("2025-12-24T22:00", ("20:00", "09:00"), True, "2025-12-27T08:00"),
+        # Juleaftensdag (Thu 24 Dec 2026) is a quiet day, then Juledag, 2. juledag, Sunday -> Mon 28 09:00 CET.
+        ("2026-12-24T10:00", ("20:00", "09:00"), True, "2026-12-28T08:00"),
+        ("2026-12-24T10:00", ("20:00", "09:00"), False, "2026-12-24T10:00"),
+        # Wed 23 Dec 2026 at 21:00: the next morning is 24 December -> Mon 28.
+        ("2026-12-23T20:00", ("20:00", "09:00"), True, "2026-12-28T08:00"),
+        # Nytårsaftensdag (Thu 31 Dec 2026), then Nytårsdag -> Saturday 2 January 09:00.
+        ("2026-12-31T12:00", ("20:00", "09:00"), True, "2027-01-02T08:00"),
+        # Fri 31 Dec 2027 -> Nytårsdag on a Saturday, Sunday -> Mon 3 January 2028.
+        ("2027-12-31T08:00", ("20:00", "09:00"), True, "2028-01-03T08:00"),
         # Grundlovsdag midday (Thu 5 June 2025, CEST) waits for Friday only when holidays are quiet.
         ("2025-06-05T10:00", ("20:00", "09:00"), True, "2025-06-06T07:00"),
         ("2025-06-05T10:00", ("20:00", "09:00"), False, "2025-06-05T10:00"),
@@ -87,3 +97,22 @@ def test_next_allowed_send_rejects_naive_time() -> None:
 )
 def test_is_quiet_time(local: str, start: str, end: str, quiet: bool) -> None:
     assert is_quiet_time(T(local), T(start), T(end)) is quiet
+
+
+@pytest.mark.parametrize(
+    ("day", "quiet", "legal_holiday"),
+    [
+        ("2026-12-24", True, False),  # juleaftensdag: no rent reminders, yet no legal date moves for it
+        ("2026-12-31", True, False),  # nytårsaftensdag: likewise
+        ("2027-12-24", True, False),
+        ("2026-12-25", True, True),  # Juledag
+        ("2026-12-23", False, False),
+        ("2026-06-05", True, True),  # Grundlovsdag
+        ("2026-05-15", False, False),  # the Friday after Kristi himmelfartsdag: banks close, messages may go
+        ("2026-03-15", True, True),  # a Sunday
+        ("2026-03-14", False, False),  # a Saturday
+    ],
+)
+def test_quiet_days_are_not_legal_holidays(day: str, quiet: bool, legal_holiday: bool) -> None:
+    assert is_quiet_day(date.fromisoformat(day)) is quiet
+    assert is_legal_holiday(date.fromisoformat(day)) is legal_holiday

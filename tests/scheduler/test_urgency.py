@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.urgency import Stage, case_priority, urgency_of
+from scheduler.urgency import Stage, case_priority, demand_deadline_of, running_deadline, urgency_of
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Position:
     monthly_rent_ore: int | None = 700_000
     due_day: int | None = 1
     demand_sent_on: date | None = None
+    demand_received_on: date | None = None
     termination_on: date | None = None
     court_date: date | None = None
 
@@ -34,7 +35,11 @@ def position(**values: Any) -> Position:
         ({"court_date": date(2026, 3, 10), "termination_on": date(2026, 2, 1)}, "court", date(2026, 3, 10)),
         ({"court_date": date(2026, 3, 10), "balance_ore": 0}, "court", date(2026, 3, 10)),
         ({"termination_on": date(2026, 3, 1), "demand_sent_on": date(2026, 1, 5)}, "termination", date(2026, 3, 1)),
-        ({"demand_sent_on": date(2026, 2, 9)}, "demand", date(2026, 2, 9)),
+        # a påkrav is driven by its computed deadline: Digital Post, received Mon 9 Feb -> Mon 23 Feb
+        ({"demand_sent_on": date(2026, 2, 9)}, "demand", date(2026, 2, 23)),
+        # a paper letter received Thu 12 Feb -> Thu 26 Feb
+        ({"demand_sent_on": date(2026, 2, 9), "demand_received_on": date(2026, 2, 12)}, "demand", date(2026, 2, 26)),
+        ({"demand_received_on": date(2026, 2, 12)}, "demand", date(2026, 2, 26)),
         ({"demand_sent_on": date(2026, 2, 9), "balance_ore": 0}, "", None),  # paid since the påkrav
         ({}, "overdue", date(2026, 2, 1)),  # less than a month's rent: this month's due date
         ({"balance_ore": 1_500_000}, "overdue", date(2025, 12, 1)),  # three rents' worth: back to December
@@ -71,6 +76,11 @@ def test_no_rent_position_has_no_urgency() -> None:
         ({"court_date": date(2026, 3, 10)}, {"court_date": date(2026, 3, 20)}),
         ({"termination_on": date(2026, 3, 1)}, {"termination_on": date(2026, 4, 1)}),
         ({"demand_sent_on": date(2026, 2, 1)}, {"demand_sent_on": date(2026, 2, 9)}),
+        # the deadline counts, not the day of sending: a paper letter sent earlier but received later
+        (
+            {"demand_sent_on": date(2026, 2, 9)},
+            {"demand_sent_on": date(2026, 2, 5), "demand_received_on": date(2026, 2, 12)},
+        ),
         ({"balance_ore": 1_500_000}, {"balance_ore": 700_000}),  # three months behind, then one
         # the same date: the larger amount first
         ({"court_date": date(2026, 3, 10), "balance_ore": 900_000}, {"court_date": date(2026, 3, 10)}),
@@ -104,3 +114,28 @@ def test_the_amount_only_breaks_ties_and_priority_fits_a_database_integer() -> N
     assert rich < case_priority(position(court_date=date(2026, 3, 10), balance_ore=0), today)
     assert rich < 2**31
     assert case_priority(position(court_date=date(1990, 1, 1), balance_ore=10**12), today) < 2**31
+
+
+def test_the_delivery_days_setting_moves_a_påkrav_deadline() -> None:
+    sent = position(demand_sent_on=date(2026, 2, 9))
+    assert urgency_of(sent, 3) == ("demand", date(2026, 2, 26))  # received Thu 12 -> Thu 26
+    assert demand_deadline_of(sent, 3) == date(2026, 2, 26)
+    # A recorded day of receipt wins over any delivery time.
+    received = position(demand_sent_on=date(2026, 2, 9), demand_received_on=date(2026, 2, 10))
+    assert urgency_of(received, 3) == ("demand", date(2026, 2, 24))
+    today = date(2026, 2, 20)
+    assert case_priority(sent, today, 3) < case_priority(sent, today, 0)  # the later deadline comes later
+
+
+@pytest.mark.parametrize(
+    ("values", "today", "running"),
+    [
+        ({"demand_sent_on": date(2026, 2, 9)}, date(2026, 2, 23), date(2026, 2, 23)),  # the last day
+        ({"demand_sent_on": date(2026, 2, 9)}, date(2026, 2, 24), None),  # passed
+        ({"demand_sent_on": date(2026, 2, 9), "termination_on": date(2026, 2, 20)}, date(2026, 2, 21), None),
+        ({"demand_sent_on": date(2026, 2, 9), "court_date": date(2026, 3, 20)}, date(2026, 2, 21), None),
+        ({}, date(2026, 2, 21), None),
+    ],
+)
+def test_the_running_deadline(values: dict[str, Any], today: date, running: date | None) -> None:
+    assert running_deadline(position(**values), today) == running

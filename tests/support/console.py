@@ -89,7 +89,15 @@ async def add_case(
                     tenant_id=tenant_id, scope="adviser", wording_version="consent-v1", given_at=at
                 )
             )
-        return await conn.run_sync(open_case, tenant_id, origin=origin, reason=reason, now=at, today=today(rt))
+        return await conn.run_sync(
+            open_case,
+            tenant_id,
+            origin=origin,
+            reason=reason,
+            now=at,
+            today=today(rt),
+            delivery_days=rt.settings.demand_delivery_days,
+        )
 
 
 async def case_row(rt: Runtime, case_id: int) -> Any:

@@ -46,7 +46,10 @@ class TelegramStandIn:
 
     token: str = "123:ABC"
     calls: list[Call] = field(default_factory=list)
-    fail_next: list[str | int] = field(default_factory=list)  # "blocked", "bad_request" or a retry_after
+    # "blocked", "bad_request", a retry_after in seconds, "slow" (the message is delivered, the answer comes
+    # after `slow_seconds`) or "reset" (the connection drops without an answer, nothing delivered)
+    fail_next: list[str | int] = field(default_factory=list)
+    slow_seconds: float = 2.0
     updates: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -74,7 +77,7 @@ class TelegramStandIn:
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -110,7 +113,7 @@ class TelegramStandIn:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
-        result = await handler(params)
+        result = await (handler(params, request) if method == "sendMessage" else handler(params))
         if isinstance(result, web.Response):
             return result
         return web.json_response({"ok": True, "result": result})
@@ -118,9 +121,17 @@ class TelegramStandIn:
     async def _m_getMe(self, params: dict[str, Any]) -> Any:
         return BOT_USER
 
-    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
-        if self.fail_next:
-            failure = self.fail_next.pop(0)
+    async def _m_sendMessage(self, params: dict[str, Any], request: web.Request) -> Any:
+        failure = self.fail_next.pop(0) if self.fail_next else None
+        if failure == "reset":
+            assert request.transport is not None
+            request.transport.abort()
+            raise asyncio.CancelledError  # aiohttp stops handling a request whose connection is gone
+        if failure == "slow":
+            message = self._deliver(params)
+            await asyncio.sleep(self.slow_seconds)
+            return message
+        if failure is not None:
             if isinstance(failure, int):
                 body = {
                     "ok": False,
@@ -131,6 +142,9 @@ class TelegramStandIn:
                 return web.json_response(body, status=429)
             status, body = FAILURES[failure]
             return web.json_response(body, status=status)
+        return self._deliver(params)
+
+    def _deliver(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         message: dict[str, Any] = {
             "message_id": next(self._ids),

@@ -18,7 +18,13 @@ __all__ = ["handle"]
 def handle(scene: Scene, turn: Turn, event: HandoffRequested, index: int, settings: Settings) -> Turn:
     """Open (or refresh) the tenant's case."""
     case_id = open_case(
-        scene.conn, turn.tenant_id, origin="handoff", reason=event.reason, now=turn.now, today=turn.today
+        scene.conn,
+        turn.tenant_id,
+        origin="handoff",
+        reason=event.reason,
+        now=turn.now,
+        today=turn.today,
+        delivery_days=settings.demand_delivery_days,
     )
     known = scene.conn.execute(
         select(rent_positions.c.termination_on, rent_positions.c.court_date).where(

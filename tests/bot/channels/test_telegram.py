@@ -99,3 +99,36 @@ async def test_address_that_is_not_a_chat_id_is_permanent(channel: TelegramChann
     result = await channel.send(_message(address="+4512345678x"))
     assert result.outcome == "permanent"
     assert standin.calls_to("sendMessage") == []
+
+
+async def test_an_answer_slower_than_the_limit_is_a_transient_timeout(
+    standin: TelegramStandIn, sqlite_url: str
+) -> None:
+    # The shortest limit the channel allows (1 s); the Bot API delivers the message but answers later.
+    settings = make_settings(
+        sqlite_url,
+        telegram_token="123:ABC",
+        telegram_api_url=standin.api_url,
+        telegram_secret="s3cret",
+        send_timeout_seconds=2.0,
+        lease_seconds=10.0,
+    )
+    tg = TelegramChannel(settings)
+    await tg.start()
+    standin.slow_seconds = 1.5
+    standin.fail_next.append("slow")
+    try:
+        result = await tg.send(_message())
+        assert (result.outcome, result.detail, result.provider_id) == ("transient", "timeout", None)
+        assert len(standin.delivered) == 1  # it did arrive: the retry may repeat it, as at-least-once allows
+        assert (await tg.send(_message())).outcome == "sent"  # the client is still usable
+    finally:
+        await tg.stop()
+
+
+async def test_a_dropped_connection_is_transient(channel: TelegramChannel, standin: TelegramStandIn) -> None:
+    standin.fail_next.append("reset")
+    result = await channel.send(_message())
+    assert (result.outcome, result.provider_id, result.retry_after) == ("transient", None, None)
+    assert standin.delivered == []
+    assert (await channel.send(_message())).outcome == "sent"

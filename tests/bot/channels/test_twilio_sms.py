@@ -146,3 +146,73 @@ async def test_send_after_stop_reopens_the_client(channel: TwilioChannel, twilio
     await channel.stop()
     assert (await channel.send(message())).outcome == "sent"
     assert len(twilio_standin.sent) == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "code"),
+    [
+        (Answer(400, 21610, "Attempt to send to unsubscribed recipient", problem=True), "opted_out", "21610"),
+        (Answer(400, 21211, "Invalid 'To' Phone Number", problem=True), "permanent", "21211"),
+        (Answer(429, 20429, "Too Many Requests", problem=True, retry_after=3), "transient", "20429"),
+        (Answer(503, 20503, "Service unavailable", problem=True), "transient", "20503"),
+    ],
+)
+async def test_rfc_9457_problem_answers_map_like_classic_errors(
+    channel: TwilioChannel, twilio_standin: TwilioStandin, answer: Answer, outcome: str, code: str
+) -> None:
+    twilio_standin.answer_next(answer)
+    result = await channel.send(message())
+    assert (result.outcome, result.error_code, result.provider_id) == (outcome, code, None)
+    assert len(twilio_standin.posted) == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "detail"),
+    [
+        # A proxy's page with 200: whether Twilio took the message is unknown, so it is tried again.
+        (Answer(200, raw="<html>gateway says hello</html>"), None, "bad answer"),
+        (Answer(502, raw="<html>Bad Gateway</html>"), "502", "twilio http 502"),
+        (Answer(201, raw=""), None, "answer without a message sid"),
+    ],
+)
+async def test_a_reply_that_is_not_json_is_transient(
+    channel: TwilioChannel, twilio_standin: TwilioStandin, answer: Answer, code: str | None, detail: str
+) -> None:
+    twilio_standin.answer_next(answer)
+    result = await channel.send(message())
+    assert (result.outcome, result.error_code, result.provider_id) == ("transient", code, None)
+    assert result.detail.startswith(detail)
+    assert (await channel.send(message())).outcome == "sent"  # the client is still usable afterwards
+
+
+@pytest.mark.parametrize("accepted", [True, False], ids=["after-accepting", "before-accepting"])
+async def test_a_dropped_connection_is_transient(
+    channel: TwilioChannel, twilio_standin: TwilioStandin, accepted: bool
+) -> None:
+    twilio_standin.answer_next(Answer(201 if accepted else 500, reset=True))
+    result = await channel.send(message())
+    assert (result.outcome, result.provider_id) == ("transient", None)
+    assert result.detail.startswith("network")
+    assert len(twilio_standin.sent) == (1 if accepted else 0)
+    assert (await channel.send(message())).outcome == "sent"
+
+
+async def test_an_answer_slower_than_the_limit_is_transient_even_when_accepted(
+    sqlite_url: str, twilio_standin: TwilioStandin
+) -> None:
+    ch = TwilioChannel(sms_settings(sqlite_url, twilio_standin.url, send_timeout_seconds=0.3))
+    twilio_standin.answer_next(Answer(201, delay=0.6))
+    await ch.start()
+    try:
+        result = await ch.send(message())
+    finally:
+        await ch.stop()
+    # The message went out, but keephome cannot know: it is tried again (the one repeat at-least-once allows).
+    assert (result.outcome, result.detail) == ("transient", "timeout")
+    assert len(twilio_standin.sent) == 1
+
+
+async def test_a_429s_retry_after_reaches_the_outbox(channel: TwilioChannel, twilio_standin: TwilioStandin) -> None:
+    twilio_standin.answer_next(Answer(429, 20429, "Too Many Requests", retry_after=5))
+    result = await channel.send(message())
+    assert (result.outcome, result.retry_after) == ("transient", 5.0)

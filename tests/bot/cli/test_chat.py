@@ -42,7 +42,7 @@ def test_sms_chat_prints_the_sms_text_and_records_consent() -> None:
     shown, reason = _run("payment_check", "sms", "3", "ja")
     text = "\n".join(shown)
     assert "[sms] Hej, det er Boligselskabet. Har du brug for hjælp med huslejen? Svar med et tal:" in text
-    assert "# consent_given scope=adviser wording_version=consent-v1" in text
+    assert "# consent_given scope=adviser wording_version=consent-v2" in text
     assert reason == "handed_off"
 
 
@@ -159,3 +159,12 @@ def test_a_wish_to_stop_gets_the_hint_and_wrong_number_ends_the_chat() -> None:
     wrong = shown.index("# keyword wrong_number")
     assert shown[wrong + 2] == "# wrong_number_reported"
     assert shown[-1] == "# wrong_number_reported" and reason is None
+
+
+def test_a_tenant_who_cannot_pay_is_heard_and_who_is_writing_is_answered() -> None:
+    shown, reason = _run("payment_check", "sms", "hvem er du?", "jeg kan ikke betale", "ja")
+    text = "\n".join(shown)
+    assert "# keyword who" in text and "[sms] Det er Boligselskabet." in text
+    assert "[sms] Tak, fordi du skriver." in text
+    assert "Undskyld, det forstod vi ikke" not in text
+    assert reason == "handed_off"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.check import main, print_report, run_check
+from bot.cli.check import lix, main, print_report, run_check
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,6 +41,10 @@ def test_shipped_texts_pass_and_unreviewed_languages_are_listed() -> None:
         ("payment_check.paid.sms.txt", "Fristen er {{ deadline | date }}.", "computed date"),
         ("payment_check.paid.sms.txt", "Du har 14 dage.", "day count"),
         ("payment_check.paid.sms.txt", "Du har restance hos os.", "forbidden word 'restance'"),
+        ("payment_check.paid.sms.txt", "Din huslejerestance er sendt videre.", "forbidden word 'restance'"),
+        ("payment_check.paid.sms.txt", "Sagen er i fogedretten.", "forbidden word 'foged'"),
+        ("payment_check.paid.sms.txt", "Du kan blive sat ud.", "forbidden word 'sat ud'"),
+        ("payment_check.paid.sms.txt", "Svar med dit CPR.", "forbidden word 'cpr'"),
         ("payment_check.paid.sms.txt", "Tak for din betaling – vi ses.", "typographic"),
         ("payment_check.paid.sms.txt", "Hej {{ tenant_cpr }}", "does not render"),
         ("payment_check.paid.sms.txt", "Hej {% if %}", "does not render"),
@@ -109,3 +113,73 @@ def test_report_says_which_languages_are_live_and_which_are_present_but_off() ->
     assert "Live languages (KEEPHOME_LANGUAGES): da, en" in lines
     assert "Present but off: ar, tr (their findings are warnings until enabled)" in lines
     assert any(line.startswith("Unreviewed translations: ar, tr") for line in lines)
+
+
+def test_words_that_only_look_like_debt_words_pass(templates: Path) -> None:
+    (templates / "da" / "payment_check.paid.sms.txt").write_text("Tak. Fristen i brevet gælder stadig.\n")
+    assert run_check(_settings(), templates).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("Betal senest den {{ due_date.day }}/{{ due_date.month }}.", False),
+        ("Vi ses den 15. januar.", False),
+        ("Vi ses den 15. januar 2027.", True),
+        ("Du betaler den {{ pay_on | date }}.", True),
+        # The tenant's own day, echoed back as they gave it, may go without a year.
+        ("Du betaler den {{ pay_on.day }}/{{ pay_on.month }}.", True),
+    ],
+)
+def test_a_date_without_a_year_is_flagged_unless_it_is_the_tenants_own(templates: Path, text: str, ok: bool) -> None:
+    (templates / "da" / "payment_check.promised.telegram.txt").write_text(text + "\n", encoding="utf-8")
+    report = run_check(_settings(), templates)
+    assert report.ok is ok, report.problems
+    if not ok:
+        assert any("date without a year" in p and "payment_check.promised.telegram" in p for p in report.problems)
+
+
+def test_lix_is_words_per_sentence_plus_the_share_of_long_words() -> None:
+    assert lix("Det er en kort tekst. Den er let at læse nu.") == (5.5, 11)
+    # 6 words in one sentence, 3 of them longer than six letters: 6 + 50.
+    assert lix("Økonomisk rådgivning hjælper altid alle lejere") == (56.0, 6)
+    assert lix("Ring 70 00 00 00.") == (1.0, 1)
+
+
+def test_a_danish_text_that_reads_hard_fails_and_the_maximum_is_a_setting(templates: Path) -> None:
+    hard = (
+        "Økonomisk rådgivning vedrørende huslejebetalinger tilbydes beboerne i afdelingerne omgående og uden betaling."
+    )
+    (templates / "da" / "payment_check.paid.telegram.txt").write_text(hard + "\n", encoding="utf-8")
+    report = run_check(_settings(), templates)
+    assert any(
+        "LIX" in p and "KEEPHOME_LIX_MAX 35" in p and "payment_check.paid.telegram" in p for p in report.problems
+    )
+    assert run_check(_settings(lix_max=120), templates).ok
+
+
+def test_every_danish_text_reads_easily_and_the_report_says_how_easily() -> None:
+    report = run_check(_settings(), ROOT / "templates")
+    assert report.lix and all(score.lix <= 35 and score.words >= 10 for score in report.lix)
+    keys = [f"{score.key}.{score.channel}" for score in report.lix]
+    assert [k for k in keys if keys.count(k) > 1] == []
+    assert {"consent.confirmed.sms", "help_info.text.sms", "keyword.opted_in.sms", "case.taken.sms"} <= set(keys)
+    lines: list[str] = []
+    print_report(report, lines.append)
+    assert any(line.startswith("LIX of Danish texts") for line in lines)
+    assert any(line.startswith("  consent.ask.sms: ") for line in lines)
+
+
+def test_the_sms_consent_question_says_how_to_withdraw_before_the_yes_and_who_sees_the_answers() -> None:
+    report = run_check(_settings(), ROOT / "templates")
+    assert report.ok
+    from bot.outbox.render import Renderer
+
+    renderer = Renderer(ROOT / "templates", _settings())
+    for language, withdraw, who, yes in (
+        ("da", "TILBAGEKALD", "rådgivere og administratorer hos Boligselskabet", "Svar JA"),
+        ("en", "WITHDRAW", "advisers and administrators at Boligselskabet", "Reply YES"),
+    ):
+        text = renderer.render("consent.ask", {"trigger": "", "first_name": ""}, language, "sms").text
+        assert who in text
+        assert text.index(withdraw) < text.index(yes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from sqlalchemy import select, update
@@ -184,20 +186,97 @@ async def test_telegram_notices_are_offered_to_advisers_with_how_to_and_not_to_v
     await add_person(runtime, "volunteer@example.org", "volunteer")
     await login(client, "volunteer@example.org")
     page = (await client.get("/console/me")).text
-    assert "urgent cases" not in page and 'name="notify_telegram"' not in page
-    refused = await post_form(
-        client, "/console/me", "/console/me", {"telegram_chat_id": "5551", "notify_telegram": "1"}
-    )
+    assert "urgent cases" not in page and "telegram-code" not in page
+    refused = await post_form(client, "/console/me", "/console/me", {"notify_telegram": "1"})
     assert refused.status_code == 422
     client.cookies.clear()
+    await add_person(runtime, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = (await client.get("/console/me")).text
+    assert "Start" in page and "/console/me/telegram-code" in page
+
+
+async def _chat_of(rt: Runtime, staff_id: int) -> tuple[int | None, bool]:
+    async with rt.db.read() as conn:
+        row = (
+            await conn.execute(select(staff.c.telegram_chat_id, staff.c.notify_telegram).where(staff.c.id == staff_id))
+        ).one()
+    return row.telegram_chat_id, row.notify_telegram
+
+
+async def test_a_chat_is_linked_only_by_the_one_time_code_and_notices_can_be_turned_off(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
     adviser = await add_person(runtime, "adviser@example.org", "adviser")
     await login(client, "adviser@example.org")
     page = (await client.get("/console/me")).text
-    assert 'name="notify_telegram"' in page and "Start" in page and "chat id" in page
-    saved = await post_form(client, "/console/me", "/console/me", {"telegram_chat_id": "5552", "notify_telegram": "1"})
-    assert saved.status_code == 303
+    assert 'name="telegram_chat_id"' not in page and "chat id" not in page
+    # A chat id typed into a form names nobody's chat: nothing is linked, notices stay off.
+    typed = await post_form(client, "/console/me", "/console/me", {"telegram_chat_id": "5552", "notify_telegram": "1"})
+    assert typed.status_code == 422 and "one-time code" in typed.text
+    assert await _chat_of(runtime, adviser) == (None, False)
+    # Linked by the code (tests/bot/console/test_staff_telegram.py), notices go on and can be turned off.
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            update(staff).where(staff.c.id == adviser).values(telegram_chat_id=5553, notify_telegram=True)
+        )
+    page = (await client.get("/console/me")).text
+    assert "Notices are on" in page
+    off = await post_form(client, "/console/me", "/console/me", {"notify_telegram": "0", "telegram_chat_id": "1"})
+    assert off.status_code == 303
+    assert await _chat_of(runtime, adviser) == (5553, False)
+    assert "Notices are off" in (await client.get("/console/me")).text
+    on = await post_form(client, "/console/me", "/console/me", {"notify_telegram": "1"})
+    assert on.status_code == 303
+    assert await _chat_of(runtime, adviser) == (5553, True)
+
+
+async def test_an_admin_cannot_deactivate_themselves(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    admin = await signed_in_admin(runtime, client)
+    refused = await post_form(client, "/console/staff", f"/console/staff/{admin}/deactivate", {})
+    assert refused.status_code == 422 and "cannot deactivate yourself" in refused.text
     async with runtime.db.read() as conn:
-        row = (
-            await conn.execute(select(staff.c.telegram_chat_id, staff.c.notify_telegram).where(staff.c.id == adviser))
-        ).one()
-    assert (row.telegram_chat_id, row.notify_telegram) == (5552, True)
+        active = (await conn.execute(select(staff.c.active).where(staff.c.id == admin))).scalar_one()
+        entries = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.deactivate"))).all()
+    assert active is True and entries == []
+    assert (await client.get("/console/staff")).status_code == 200  # still signed in
+
+
+def _link_in(page: str) -> str:
+    found = re.search(r'value="([^"]+)" id="setup-link"', page)
+    assert found is not None, "the page shows no link"
+    return found.group(1)
+
+
+async def test_a_new_password_link_from_the_console_replaces_the_old_one(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    admin = await signed_in_admin(runtime, client)
+    first = await post_form(client, "/console/staff", "/console/staff", {"email": "new@example.org", "role": "adviser"})
+    old_link = _link_in(first.text)
+    async with runtime.db.read() as conn:
+        person = (await conn.execute(select(staff.c.id).where(staff.c.email == "new@example.org"))).scalar_one()
+    again = await post_form(client, "/console/staff", f"/console/staff/{person}/link", {})
+    assert again.status_code == 200
+    new_link = _link_in(again.text)
+    assert new_link != old_link and new_link.startswith("https://keephome.example.org/console/setup/")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(runtime)), base_url="https://keephome.example.org"
+    ) as newcomer:
+        assert (await newcomer.get(old_link.removeprefix("https://keephome.example.org"))).status_code == 404
+        path = new_link.removeprefix("https://keephome.example.org")
+        page = await newcomer.get(path)
+        assert page.status_code == 200 and "new@example.org" in page.text
+        form = {
+            "password": "a long new pass phrase",
+            "repeat": "a long new pass phrase",
+            "csrf_token": csrf_of(page.text),
+        }
+        assert (await newcomer.post(path, data=form)).status_code == 303
+        assert (await login(newcomer, "new@example.org", "a long new pass phrase")).status_code == 303
+    async with runtime.db.read() as conn:
+        entry = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.setup_link"))).one()
+    assert (entry.actor, entry.target) == (f"staff:{admin}", f"staff:{person}")
+    # Only active people get a link.
+    assert (await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})).status_code == 303
+    assert (await post_form(client, "/console/staff", f"/console/staff/{person}/link", {})).status_code == 404

@@ -6,14 +6,17 @@ import html
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
+from bot.app import create_app
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, case_events, cases, messages, outbox, rent_positions
+from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, case_row, csrf_of, login, post_form, today
 from tests.support.drive import drain, process_all, sandbox
 
@@ -106,9 +109,8 @@ async def test_taking_a_case_tells_the_tenant_and_the_bot_stays_quiet(
     taken = await post_form(client, f"/console/cases/{case_id}", f"/console/cases/{case_id}/take", {})
     assert taken.status_code == 303
     await drain(runtime.sender)
-    assert [m.text for m in sms(runtime).to("+4520000001")] == [
-        "En økonomisk rådgiver fra Boligselskabet læser nu med og svarer dig her."
-    ]
+    told = runtime.renderer.render("case.taken", {}, "da", "sms").text
+    assert [m.text for m in sms(runtime).to("+4520000001")] == [told]
     assert (await case_row(runtime, case_id)).status == "taken"
     # The tenant answers: the bot does not, the adviser sees it appear.
     await tenant_writes(runtime, "+4520000001", "Tak, jeg er her", "SM-in-1")
@@ -309,3 +311,301 @@ async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
     texts = [m["text"] for m in polled["messages"]]
     assert f"[pressed the button “{labels[0]}”]" in texts and closing in texts
     assert {m["by"] for m in polled["messages"]} == {"Kappa", "bot"}
+
+
+def another_browser(rt: Runtime) -> httpx.AsyncClient:
+    """A second person at their own browser, on the same service."""
+    transport = httpx.ASGITransport(app=create_app(rt))
+    return httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org")
+
+
+async def _outbox_templates(rt: Runtime) -> list[str]:
+    async with rt.db.read() as conn:
+        return list((await conn.execute(select(outbox.c.template).order_by(outbox.c.id))).scalars().all())
+
+
+async def test_only_the_holder_replies_releases_gives_a_task_or_closes(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    holder = await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    due = (today(runtime) + timedelta(days=2)).isoformat()
+    actions = {
+        "reply": {"text": "Hej", "nonce": "nonce-other-1"},
+        "release": {},
+        "task": {"volunteer_id": str(volunteer), "task": "Ring", "due": due},
+        "close": {"outcome": "paid"},
+    }
+    # Nobody holds a waiting case: it is taken first, also before it is closed.
+    for action, data in actions.items():
+        assert (await post_form(client, page, f"{page}/{action}", data)).status_code == 409, action
+    await post_form(client, page, f"{page}/take", {})
+    before = await _outbox_templates(runtime)
+    for email, role in (("colleague@example.org", "adviser"), ("admin@example.org", "admin")):
+        await add_person(runtime, email, role)
+        async with another_browser(runtime) as other:
+            await login(other, email)
+            shown = (await other.get(page)).text
+            assert 'action="/console/cases/' + str(case_id) + '/close"' not in shown and "held-by-other" in shown
+            for action, data in actions.items():
+                refused = await post_form(other, page, f"{page}/{action}", data)
+                assert refused.status_code == 409 and "take the case first" in refused.text, (role, action)
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.assignee_id, row.volunteer_id, row.outcome) == ("taken", holder, None, None)
+    assert await _outbox_templates(runtime) == before
+    # The holder may do each of them.
+    assert (await post_form(client, page, f"{page}/reply", actions["reply"])).status_code == 303
+    assert (await post_form(client, page, f"{page}/task", actions["task"])).status_code == 303
+    assert (await post_form(client, page, f"{page}/close", actions["close"])).status_code == 303
+    assert (await case_row(runtime, case_id)).status == "closed"
+
+
+async def test_releasing_gives_the_case_back_to_the_queue_and_the_bot(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    staff_id = await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    await drain(runtime.sender)
+    await tenant_writes(runtime, "+4520000001", "hallo?", "SM-held")
+    assert len(sms(runtime).sent) == 1  # held: the bot stays quiet
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.assignee_id) == ("waiting", None)
+    async with runtime.db.read() as conn:
+        audit = (await conn.execute(select(audit_log).where(audit_log.c.action == "case.release"))).one()
+        kinds = (await conn.execute(select(case_events.c.kind).order_by(case_events.c.id))).scalars().all()
+    assert (audit.actor, audit.target) == (f"staff:{staff_id}", f"case:{case_id}")
+    assert kinds[-1] == "released"
+    await tenant_writes(runtime, "+4520000001", "hej", "SM-released")
+    assert len(sms(runtime).sent) > 1  # the bot answers again
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 409  # no longer held
+
+
+async def test_an_admin_reassigns_a_case_held_by_an_absent_adviser(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    away = await signed_in_adviser(runtime, client, "away@example.org")
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    stand_in = await add_person(runtime, "stand-in@example.org", "adviser")
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    # An adviser cannot move a colleague's case.
+    async with another_browser(runtime) as colleague:
+        await login(colleague, "stand-in@example.org")
+        refused = await post_form(colleague, page, f"{page}/reassign", {"adviser_id": str(stand_in)})
+        assert refused.status_code == 403
+    admin = await add_person(runtime, "admin@example.org", "admin")
+    async with another_browser(runtime) as desk:
+        await login(desk, "admin@example.org")
+        shown = (await desk.get(page)).text
+        assert f'action="{page}/reassign"' in shown and "stand-in@example.org" in shown
+        assert (await post_form(desk, page, f"{page}/reassign", {"adviser_id": str(volunteer)})).status_code == 422
+        assert (await post_form(desk, page, f"{page}/reassign", {"adviser_id": str(away)})).status_code == 409
+        moved = await post_form(desk, page, f"{page}/reassign", {"adviser_id": str(stand_in)})
+        assert moved.status_code == 303
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.assignee_id) == ("taken", stand_in)
+    async with runtime.db.read() as conn:
+        entry = (await conn.execute(select(audit_log).where(audit_log.c.action == "case.reassign"))).one()
+        event = (await conn.execute(select(case_events).where(case_events.c.kind == "reassigned"))).one()
+    assert (entry.actor, entry.target) == (f"staff:{admin}", f"case:{case_id}")
+    assert entry.detail == f"from=staff:{away} to=staff:{stand_in}"
+    assert event.staff_id == admin and event.text == "to stand-in@example.org"
+    # The absent adviser's open page no longer acts; the stand-in does.
+    late = await post_form(client, page, f"{page}/reply", {"text": "Hej", "nonce": "nonce-away-1"})
+    assert late.status_code == 409
+    async with another_browser(runtime) as colleague:
+        await login(colleague, "stand-in@example.org")
+        sent = await post_form(colleague, page, f"{page}/reply", {"text": "Hej, jeg tager over", "nonce": "nonce-in-1"})
+        assert sent.status_code == 303
+    # A waiting case is not reassigned: anyone may take it.
+    waiting = await add_case(runtime, await add_tenant(runtime, "R-2", phone="+4520000002"))
+    async with another_browser(runtime) as desk:
+        await login(desk, "admin@example.org")
+        other = f"/console/cases/{waiting}"
+        assert (await post_form(desk, other, f"{other}/reassign", {"adviser_id": str(stand_in)})).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("task", "why"),
+    [
+        ("Mind om de 2.500 kr", "amount"),
+        ("Spørg til 4500", "amount"),
+        ("Tal om udsættelse", "udsættelse"),
+        ("Ask about the arrears", "arrears"),
+    ],
+)
+async def test_a_volunteer_task_follows_the_sms_rule(
+    runtime: Runtime, client: httpx.AsyncClient, task: str, why: str
+) -> None:
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    due = (today(runtime) + timedelta(days=1)).isoformat()
+    refused = await post_form(client, page, f"{page}/task", {"volunteer_id": str(volunteer), "task": task, "due": due})
+    assert refused.status_code == 422 and "SMS rule" in refused.text and why in refused.text
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.volunteer_task) == ("taken", None)
+    fine = await post_form(
+        client, page, f"{page}/task", {"volunteer_id": str(volunteer), "task": "Mind om mødet torsdag", "due": due}
+    )
+    assert fine.status_code == 303
+
+
+HUGE = "99999999999999999999"
+
+
+async def test_ids_out_of_range_answer_404_or_422_never_500(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url)) as rt:
+        case_id = await add_case(rt, await add_tenant(rt, "R-1", phone="+4520000001"))
+        await add_person(rt, "adviser@example.org", "adviser")
+        await add_person(rt, "admin@example.org", "admin")
+        await add_person(rt, "volunteer@example.org", "volunteer")
+        async with another_browser(rt) as adviser, another_browser(rt) as admin, another_browser(rt) as volunteer:
+            await login(adviser, "adviser@example.org")
+            await login(admin, "admin@example.org")
+            await login(volunteer, "volunteer@example.org")
+            token = {
+                c: csrf_of((await c.get(start)).text)
+                for c, start in ((adviser, "/console/"), (admin, "/console/staff"), (volunteer, "/console/tasks"))
+            }
+            for bad in (HUGE, "9223372036854775808", "-1", "0", "1_0", "٣", "1e3"):
+                gets = [
+                    (adviser, f"/console/cases/{bad}"),
+                    (adviser, f"/console/cases/{bad}/messages.json"),
+                    (adviser, f"/console/tenants/{bad}"),
+                ]
+                for c, path in gets:
+                    assert (await c.get(path)).status_code == 404, path
+                posts = [
+                    (adviser, f"/console/cases/{bad}/take"),
+                    (adviser, f"/console/cases/{bad}/close"),
+                    (adviser, f"/console/tenants/{bad}/cases"),
+                    (admin, f"/console/cases/{bad}/reassign"),
+                    (admin, f"/console/staff/{bad}/role"),
+                    (admin, f"/console/staff/{bad}/deactivate"),
+                    (admin, f"/console/staff/{bad}/link"),
+                    (volunteer, f"/console/tasks/{bad}/send"),
+                    (volunteer, f"/console/tasks/{bad}/done"),
+                ]
+                for c, path in posts:
+                    response = await c.post(path, data={"csrf_token": token[c], "reason": "x", "role": "adviser"})
+                    assert response.status_code == 404, path
+            page = f"/console/cases/{case_id}"
+            for after in (HUGE, "-1", "x"):
+                assert (await adviser.get(f"{page}/messages.json?after={after}")).status_code == 422
+            for number in (HUGE, "0", "x"):
+                assert (await admin.get(f"/console/audit?page={number}")).status_code == 422
+            await post_form(adviser, page, f"{page}/take", {})
+            due = (today(rt) + timedelta(days=1)).isoformat()
+            task = await post_form(adviser, page, f"{page}/task", {"volunteer_id": HUGE, "task": "Ring", "due": due})
+            assert task.status_code == 422
+            reassign = await post_form(admin, page, f"{page}/reassign", {"adviser_id": HUGE})
+            assert reassign.status_code == 422
+
+
+async def _transcript_reads(rt: Runtime) -> list[str | None]:
+    async with rt.db.read() as conn:
+        query = select(audit_log.c.detail).where(audit_log.c.action == "case.messages").order_by(audit_log.c.id)
+        return list((await conn.execute(query)).scalars().all())
+
+
+async def test_reading_the_transcript_through_the_poller_is_audited_when_it_shows_something_new(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    await tenant_writes(runtime, "+4520000001", "hej", "SM-1")
+    case_id = await add_case(runtime, tenant)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    shown = await client.get(page)  # the view itself is audited as case.view
+    last = int(shown.text.split('data-after="', 1)[1].split('"', 1)[0])
+    polls = [await client.get(f"{page}/messages.json?after={last}") for _ in range(3)]
+    assert all(p.json()["messages"] == [] for p in polls)
+    again = (await client.get(f"{page}/messages.json?after=0")).json()["messages"]
+    assert again and await _transcript_reads(runtime) == []  # nothing this session had not seen
+    await tenant_writes(runtime, "+4520000001", "er der nogen?", "SM-2")
+    fresh = (await client.get(f"{page}/messages.json?after={last}")).json()["messages"]
+    assert fresh[0]["text"] == "er der nogen?"  # and the bot's answer to it
+    assert (await client.get(f"{page}/messages.json?after={last}")).json()["messages"] == fresh
+    reads = await _transcript_reads(runtime)
+    assert reads == [f"tenant:{tenant} messages={len(fresh)} through={fresh[-1]['id']}"]
+    # Another session that never opened the page reads the whole transcript: audited.
+    await add_person(runtime, "colleague@example.org", "adviser")
+    async with another_browser(runtime) as other:
+        await login(other, "colleague@example.org")
+        everything = (await other.get(f"{page}/messages.json?after=0")).json()["messages"]
+    reads = await _transcript_reads(runtime)
+    assert len(reads) == 2 and reads[1] == f"tenant:{tenant} messages={len(everything)} through={everything[-1]['id']}"
+
+
+async def test_what_a_tenant_said_during_a_påkrav_is_listed_to_check(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    pakrav = {"balance_ore": 90000, "demand_sent_on": day - timedelta(days=5)}  # deadline in 9 to 11 days
+    said_paid = await add_tenant(
+        runtime, "R-1", name="Paid Tenant", phone="+4520000011", paid_claim_until=day + timedelta(days=3), **pakrav
+    )
+    late = await add_tenant(
+        runtime, "R-2", name="Late Tenant", phone="+4520000012", promise_on=day + timedelta(days=20), **pakrav
+    )
+    await add_tenant(
+        runtime, "R-3", name="Soon Tenant", phone="+4520000013", promise_on=day + timedelta(days=2), **pakrav
+    )
+    await add_tenant(
+        runtime,
+        "R-4",
+        name="Nopakrav Tenant",
+        phone="+4520000014",
+        balance_ore=90000,
+        paid_claim_until=day + timedelta(days=3),
+    )
+    await add_tenant(
+        runtime,
+        "R-5",
+        name="Settled Tenant",
+        phone="+4520000015",
+        balance_ore=0,
+        demand_sent_on=day - timedelta(days=5),
+        paid_claim_until=day + timedelta(days=3),
+    )
+    # A paper letter received three days ago: the case list counts from that day.
+    paper = await add_tenant(
+        runtime,
+        "R-6",
+        name="Paper Tenant",
+        phone="+4520000016",
+        balance_ore=90000,
+        demand_sent_on=day - timedelta(days=6),
+        demand_received_on=day - timedelta(days=3),
+    )
+    await add_case(runtime, paper)
+    await signed_in_adviser(runtime, client)
+    page = (await client.get("/console/")).text
+    assert "påkrav received" in page[page.index('id="case-list"') : page.index('id="to-check"')]
+    to_check = page[page.index('id="to-check"') :]
+    assert [name for name in ("Paid", "Late", "Soon", "Nopakrav", "Settled", "Paper") if f">{name}<" in to_check] == [
+        "Paid",
+        "Late",
+    ]
+    assert to_check.count("says paid — check") == 1 and to_check.count("after the påkrav deadline") == 1
+    assert "kr." not in to_check  # no amounts in the list; the tenant page has them, and its view is audited
+    shown = (await client.get(f"/console/tenants/{said_paid}")).text
+    assert "says paid — check" in shown
+    shown = (await client.get(f"/console/tenants/{late}")).text
+    assert "after the påkrav deadline" in shown and "Promised to pay" in shown
+    async with runtime.db.read() as conn:
+        views = (await conn.execute(select(audit_log.c.action, audit_log.c.target))).all()
+    assert [tuple(v) for v in views if v.action == "tenant.view"] == [
+        ("tenant.view", f"tenant:{said_paid}"),
+        ("tenant.view", f"tenant:{late}"),
+    ]

@@ -1,20 +1,81 @@
-"""Signing in: argon2id hashes, server-side sessions, CSRF, slower wrong passwords, setup links."""
+"""Signing in: argon2id hashes, server-side sessions, CSRF, limits counted in the database, setup links."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import time
-from datetime import timedelta
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.console.accounts import add_staff
-from bot.console.login import IpThrottle, lock_delay
-from bot.runtime import Runtime
-from bot.store.schema import audit_log, staff, staff_sessions
+from bot.cli.serve import server_config
+from bot.console import login as login_module
+from bot.console import throttle
+from bot.console.accounts import add_staff, issue_setup_link, verify_password
+from bot.runtime import Clock, Runtime
+from bot.settings import ConfigError, Settings
+from bot.store.schema import audit_log, login_attempts, staff, staff_sessions
+from tests.conftest import make_settings, started_runtime
 from tests.support.console import PASSWORD, add_person, csrf_of, login, post_form
+
+BASE = "https://keephome.example.org"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class FixedClock(Clock):
+    """A clock that stands still unless a test moves it (`offset`)."""
+
+    def __call__(self) -> datetime:
+        return START + self.offset
+
+
+class CountedChecks:
+    """verify_password, counting how many checks run and how many at once."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.running = 0
+        self.most = 0
+
+    async def __call__(self, password_hash: str | None, password: str) -> bool:
+        self.calls += 1
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            await asyncio.sleep(0.005)  # a check takes a moment: concurrent attempts overlap
+            return await verify_password(password_hash, password)
+        finally:
+            self.running -= 1
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> CountedChecks:
+    counted = CountedChecks()
+    monkeypatch.setattr(login_module, "verify_password", counted)
+    return counted
+
+
+@pytest.fixture
+async def fixed(settings: Settings) -> AsyncIterator[Runtime]:
+    async with started_runtime(settings, FixedClock()) as rt:
+        yield rt
+
+
+def client_for(app: object, address: str = "198.51.100.7") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url=BASE)
+
+
+@pytest.fixture
+async def browser(fixed: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(create_app(fixed)) as c:
+        yield c
 
 
 async def test_sign_in_sets_a_hardened_cookie_and_stores_only_its_hash(
@@ -41,6 +102,17 @@ async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
     assert (await client.post("/console/cases/1/take", data={"csrf_token": "x"})).status_code == 403
 
 
+async def test_a_session_ends_after_twelve_hours(fixed: Runtime, browser: httpx.AsyncClient) -> None:
+    await add_person(fixed, "adviser@example.org", "adviser")
+    assert (await login(browser, "adviser@example.org")).status_code == 303
+    fixed.clock.offset = timedelta(hours=12) - timedelta(seconds=1)
+    assert (await browser.get("/console/")).status_code == 200
+    fixed.clock.offset = timedelta(hours=12)
+    expired = await browser.get("/console/")
+    assert expired.status_code == 303 and expired.headers["location"] == "/console/login"
+    assert (await browser.get("/console/cases/1/messages.json")).status_code == 401
+
+
 async def test_a_post_without_the_csrf_token_is_refused(runtime: Runtime, client: httpx.AsyncClient) -> None:
     await add_person(runtime, "adviser@example.org", "adviser")
     await login(client, "adviser@example.org")
@@ -55,55 +127,189 @@ async def test_a_post_without_the_csrf_token_is_refused(runtime: Runtime, client
     assert refused.status_code == 403
 
 
-async def test_wrong_passwords_lock_the_account_for_longer_each_time(
-    runtime: Runtime, client: httpx.AsyncClient
+async def test_wrong_passwords_make_the_account_wait_longer_each_time(
+    fixed: Runtime, browser: httpx.AsyncClient
 ) -> None:
-    await add_person(runtime, "adviser@example.org", "adviser")
+    await add_person(fixed, "adviser@example.org", "adviser")
     for _ in range(3):
-        assert (await login(client, "adviser@example.org", "wrong password")).status_code == 401
-    locked = await login(client, "adviser@example.org")  # even the right password waits now
+        assert (await login(browser, "adviser@example.org", "wrong password")).status_code == 401
+    locked = await login(browser, "adviser@example.org")  # even the right password waits now
     assert locked.status_code == 429
     assert "Try again in 1 minute" in locked.text
-    assert int(locked.headers["Retry-After"]) <= 30
-    runtime.clock.offset += timedelta(seconds=31)
-    assert (await login(client, "adviser@example.org", "wrong again")).status_code == 401
-    locked = await login(client, "adviser@example.org")
-    assert locked.status_code == 429 and 30 < int(locked.headers["Retry-After"]) <= 60
-    runtime.clock.offset += timedelta(seconds=61)
-    assert (await login(client, "adviser@example.org")).status_code == 303
-    async with runtime.db.read() as conn:
-        row = (await conn.execute(select(staff.c.failed_logins, staff.c.locked_until))).one()
-        failures = (await conn.execute(select(audit_log.c.id).where(audit_log.c.action == "login.failed"))).all()
-    assert row.failed_logins == 0 and row.locked_until is None
-    assert len(failures) == 4
+    assert locked.headers["Retry-After"] == "30"
+    fixed.clock.offset += timedelta(seconds=31)
+    assert (await login(browser, "adviser@example.org", "wrong again")).status_code == 401
+    locked = await login(browser, "adviser@example.org")
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "60"
+    fixed.clock.offset += timedelta(seconds=61)
+    assert (await login(browser, "adviser@example.org")).status_code == 303
+    # A right password clears the count: three more wrong ones are needed before the next wait.
+    browser.cookies.delete("keephome_session")
+    for _ in range(2):
+        assert (await login(browser, "adviser@example.org", "wrong password")).status_code == 401
+    assert (await login(browser, "adviser@example.org")).status_code == 303
+    async with fixed.db.read() as conn:
+        failures = (await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "login.failed"))).all()
+    assert len(failures) == 6
 
 
-async def test_many_wrong_attempts_from_one_address_are_slowed_even_for_unknown_emails(runtime: Runtime) -> None:
-    app = create_app(runtime)
-    app.state.login_throttle = IpThrottle(limit=3, window=60)
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 4000))
-    async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+def test_the_wait_doubles_and_is_capped() -> None:
+    assert [throttle.ACCOUNT.wait(n).total_seconds() for n in (1, 2, 3, 4, 5)] == [0, 0, 30, 60, 120]
+    assert throttle.ACCOUNT.wait(30) == timedelta(minutes=15)
+    assert throttle.ACCOUNT.wait(10_000) == timedelta(minutes=15)
+
+
+async def test_forty_concurrent_guesses_from_two_processes_reach_argon2_at_most_the_cap(
+    database_url: str, checks: CountedChecks
+) -> None:
+    settings = make_settings(database_url)
+    async with started_runtime(settings, FixedClock()) as one, started_runtime(settings, FixedClock()) as two:
+        await add_person(one, "adviser@example.org", "adviser")
+        async with client_for(create_app(one)) as first, client_for(create_app(two)) as second:
+            tokens = [csrf_of((await c.get("/console/login")).text) for c in (first, second)]
+
+            async def guess(n: int) -> int:
+                c, token = (first, tokens[0]) if n % 2 else (second, tokens[1])
+                data = {"email": "adviser@example.org", "password": f"guess {n}", "csrf_token": token}
+                return (await c.post("/console/login", data=data)).status_code
+
+            answers = await asyncio.gather(*(guess(n) for n in range(39)))
+            assert set(answers) <= {401, 429} and answers.count(429) >= 39 - throttle.ACCOUNT.free
+            assert checks.calls <= throttle.ACCOUNT.free
+            assert checks.most <= throttle.ACCOUNT.concurrent
+            # The lock holds: the right password, fortieth, does not sign in.
+            right = await first.post(
+                "/console/login", data={"email": "adviser@example.org", "password": PASSWORD, "csrf_token": tokens[0]}
+            )
+            assert right.status_code == 429 and "keephome_session" not in right.headers.get("set-cookie", "")
+        async with one.db.read() as conn:
+            sessions = (await conn.execute(select(func.count()).select_from(staff_sessions))).scalar_one()
+            running = (await conn.execute(select(func.sum(login_attempts.c.in_flight)))).scalar_one()
+        assert sessions == 0 and running == 0
+
+
+def _as_seen(response: httpx.Response, email: str) -> tuple[int, str, str | None]:
+    """What the person at the form sees, with the e-mail they typed blanked out."""
+    return response.status_code, response.text.replace(email, "EMAIL"), response.headers.get("Retry-After")
+
+
+async def test_an_unknown_email_is_answered_like_a_known_one(
+    fixed: Runtime, browser: httpx.AsyncClient, checks: CountedChecks
+) -> None:
+    await add_person(fixed, "adviser@example.org", "adviser")
+
+    async def four_tries(email: str) -> list[tuple[int, str, str | None]]:
+        return [_as_seen(await login(browser, email, "not it"), email) for _ in range(4)]
+
+    known = await four_tries("adviser@example.org")
+    checked_known = checks.calls
+    unknown = await four_tries("nobody@example.org")
+    assert [status for status, _, _ in known] == [401, 401, 401, 429]
+    assert unknown == known
+    # The same argon2 work for both, so the time taken does not tell them apart either.
+    assert checks.calls == 2 * checked_known == 2 * throttle.ACCOUNT.free
+
+
+async def test_too_many_checks_at_once_are_refused_and_a_dead_check_frees_its_place(
+    fixed: Runtime, browser: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_person(fixed, "adviser@example.org", "adviser")
+    monkeypatch.setattr(throttle, "ACCOUNT", replace(throttle.ACCOUNT, free=100))
+    release, full = asyncio.Event(), asyncio.Event()
+    inside: list[str] = []
+
+    async def slow_check(password_hash: str | None, password: str) -> bool:
+        inside.append(password)
+        if len(inside) == throttle.ACCOUNT.concurrent:
+            full.set()
+        await release.wait()
+        return await verify_password(password_hash, password)
+
+    monkeypatch.setattr(login_module, "verify_password", slow_check)
+    token = csrf_of((await browser.get("/console/login")).text)
+
+    async def attempt(password: str) -> httpx.Response:
+        data = {"email": "adviser@example.org", "password": password, "csrf_token": token}
+        return await browser.post("/console/login", data=data)
+
+    held = [asyncio.create_task(attempt(f"guess {n}")) for n in range(throttle.ACCOUNT.concurrent)]
+    try:
+        await asyncio.wait_for(full.wait(), 10)
+        busy = await asyncio.wait_for(attempt(PASSWORD), 10)  # refused at once, not queued behind the others
+    finally:
+        release.set()
+    assert busy.status_code == 429 and "at once" in busy.text
+    assert [r.status_code for r in await asyncio.gather(*held)] == [401] * throttle.ACCOUNT.concurrent
+    # A check whose process died never gives its place back; the place is free again after IN_FLIGHT.
+    counted = throttle.slots(fixed.settings.secret_key or "", "adviser@example.org", "198.51.100.7")
+    for _ in range(throttle.ACCOUNT.concurrent):
+        assert await fixed.db.run(throttle.reserve, counted, fixed.clock()) is None
+    assert (await attempt(PASSWORD)).status_code == 429
+    fixed.clock.offset += throttle.IN_FLIGHT + timedelta(seconds=1)
+    assert (await attempt(PASSWORD)).status_code == 303
+
+
+async def test_many_wrong_attempts_from_one_address_wait_even_for_unknown_emails(
+    fixed: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(throttle, "ADDRESS", replace(throttle.ADDRESS, free=3))
+    app = create_app(fixed)
+    async with client_for(app, "203.0.113.9") as guesser:
         for n in range(3):
-            assert (await login(client, f"nobody{n}@example.org", "guess")).status_code == 401
-        response = await login(client, "nobody@example.org", "guess")
+            assert (await login(guesser, f"nobody{n}@example.org", "guess")).status_code == 401
+        response = await login(guesser, "someone.else@example.org", "guess")
         assert response.status_code == 429 and "Too many wrong attempts" in response.text
-    other = httpx.ASGITransport(app=app, client=("203.0.113.10", 4000))
-    async with httpx.AsyncClient(transport=other, base_url="https://keephome.example.org") as client:
-        assert (await login(client, "nobody@example.org", "guess")).status_code == 401
+    async with client_for(app, "203.0.113.10") as neighbour:
+        assert (await login(neighbour, "someone.else@example.org", "guess")).status_code == 401
+    # After a quiet spell the address's count is forgotten: three free tries again.
+    fixed.clock.offset += throttle.ADDRESS.forget_after + timedelta(seconds=1)
+    async with client_for(app, "203.0.113.9") as guesser:
+        answers = [(await login(guesser, f"later{n}@example.org", "guess")).status_code for n in range(3)]
+    assert answers == [401, 401, 401]
+    async with fixed.db.read() as conn:
+        keys = (await conn.execute(select(login_attempts.c.key))).scalars().all()
+    stored = " ".join(keys)
+    assert "203.0.113" not in stored and "example.org" not in stored  # keyed hashes only
 
 
-def test_the_address_throttle_forgets_old_attempts() -> None:
-    throttle = IpThrottle(limit=2, window=0.05)
-    throttle.failed("a")
-    throttle.failed("a")
-    assert throttle.wait_seconds("a") > 0 and throttle.wait_seconds("b") == 0
-    time.sleep(0.06)
-    assert throttle.wait_seconds("a") == 0
+async def _guesses_through_uvicorn(rt: Runtime, forwarded: Callable[[int], str]) -> list[int]:
+    """Wrong passwords for unknown e-mails sent by a proxy at 10.0.0.5, through uvicorn's own app wrapper."""
+    config = server_config(rt)
+    config.load()
+    answers = []
+    async with client_for(config.loaded_app, "10.0.0.5") as proxy:
+        token = csrf_of((await proxy.get("/console/login")).text)
+        for n in range(3):
+            data = {"email": f"nobody{n}@example.org", "password": "guess", "csrf_token": token}
+            response = await proxy.post("/console/login", data=data, headers={"X-Forwarded-For": forwarded(n)})
+            answers.append(response.status_code)
+    return answers
 
 
-def test_the_lock_doubles_and_is_capped() -> None:
-    assert [lock_delay(n).total_seconds() for n in (1, 2, 3, 4, 5)] == [0, 0, 30, 60, 120]
-    assert lock_delay(30) == timedelta(minutes=15)
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "answers"),
+    [
+        # Nobody is trusted by default: the header is ignored and every guess counts against the proxy's address.
+        ("", lambda n: f"203.0.113.{n}", [401, 401, 429]),
+        # A trusted proxy's header names the client: three clients, one guess each.
+        ("10.0.0.0/24", lambda n: f"203.0.113.{n}", [401, 401, 401]),
+        ("10.0.0.5", lambda n: "203.0.113.1", [401, 401, 429]),
+        # A proxy that is not the trusted one cannot make up clients.
+        ("10.0.9.9", lambda n: f"203.0.113.{n}", [401, 401, 429]),
+    ],
+)
+async def test_x_forwarded_for_counts_only_from_trusted_proxies(
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    trusted: str,
+    forwarded: Callable[[int], str],
+    answers: list[int],
+) -> None:
+    monkeypatch.setattr(throttle, "ADDRESS", replace(throttle.ADDRESS, free=2))
+    settings = make_settings(sqlite_url, trusted_proxies=trusted)
+    async with started_runtime(settings, FixedClock()) as rt:
+        assert server_config(rt).proxy_headers is bool(trusted)
+        assert await _guesses_through_uvicorn(rt, forwarded) == answers
 
 
 async def test_logout_ends_the_session_on_the_server(runtime: Runtime, client: httpx.AsyncClient) -> None:
@@ -136,6 +342,25 @@ async def test_a_setup_link_sets_a_password_once(runtime: Runtime, client: httpx
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
+async def test_a_new_setup_link_replaces_the_old_one_and_ends_the_wait(
+    fixed: Runtime, browser: httpx.AsyncClient
+) -> None:
+    staff_id = await add_person(fixed, "adviser@example.org", "adviser")
+    for _ in range(3):
+        await login(browser, "adviser@example.org", "forgot it")
+    assert (await login(browser, "adviser@example.org")).status_code == 429
+    async with fixed.db.write() as conn:
+        old = await issue_setup_link(conn, staff_id, fixed.clock(), fixed.settings.public_url)
+        new = await issue_setup_link(conn, staff_id, fixed.clock(), fixed.settings.public_url)
+    assert (await browser.get(old.removeprefix(BASE))).status_code == 404  # the earlier link stopped working
+    path = new.removeprefix(BASE)
+    token = csrf_of((await browser.get(path)).text)
+    fresh = "a brand new pass phrase"
+    done = await browser.post(path, data={"password": fresh, "repeat": fresh, "csrf_token": token})
+    assert done.status_code == 303
+    assert (await login(browser, "adviser@example.org", fresh)).status_code == 303
+
+
 async def test_a_setup_link_expires(runtime: Runtime, client: httpx.AsyncClient) -> None:
     link = await add_staff(runtime.db, "late@example.org", "volunteer", runtime.clock(), runtime.settings.public_url)
     runtime.clock.offset += timedelta(hours=73)
@@ -156,3 +381,11 @@ async def test_a_deactivated_persons_open_session_stops_working(runtime: Runtime
     client.cookies.set("keephome_session", adviser_cookie, domain="keephome.example.org", path="/console/")
     assert (await client.get("/console/")).headers["location"] == "/console/login"
     assert (await login(client, "adviser@example.org")).status_code == 401
+
+
+def test_the_secret_key_must_be_long_enough(sqlite_url: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape("KEEPHOME_SECRET_KEY must be at least 32 characters")):
+        make_settings(sqlite_url, secret_key="x" * 31)
+    assert make_settings(sqlite_url, secret_key="x" * 32).secret_key == "x" * 32
+    with pytest.raises(ConfigError, match="KEEPHOME_TRUSTED_PROXIES"):
+        make_settings(sqlite_url, trusted_proxies="10.0.0.1, proxy.example.org")

@@ -20,7 +20,7 @@ CHAT = "90001"
 async def _code(client: httpx.AsyncClient) -> str:
     page = await post_form(client, "/console/me", "/console/me/telegram-code", {})
     assert page.status_code == 200
-    found = re.search(r"STAFF (\d{3} \d{3})", page.text)
+    found = re.search(r"STAFF (\d{4} \d{4})", page.text)
     assert found is not None, page.text
     return found.group(1)
 
@@ -56,7 +56,7 @@ async def test_an_expired_or_wrong_code_links_nothing(client: httpx.AsyncClient,
     adviser = await add_person(runtime, "adviser@example.org", "adviser")
     await login(client, "adviser@example.org")
     code = await _code(client)
-    wrong = "000 000" if code != "000 000" else "111 111"
+    wrong = "0000 0000" if code != "0000 0000" else "1111 1111"
     await _write_to_bot(runtime, f"STAFF {wrong}", "1")
     runtime.clock.offset += timedelta(minutes=31)
     await _write_to_bot(runtime, f"STAFF {code}", "2")

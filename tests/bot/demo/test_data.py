@@ -14,10 +14,10 @@ from bot.demo.data import DEMO_PREFIX, DemoTenant, demo_tenants, seed_demo
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.schema import rent_positions, tenants
-from scheduler.calendar import demand_deadline
+from bot.tenants.csv_rows import ImportRow
+from scheduler.calendar import demand_deadline, demand_received
 from scheduler.model import PolicySettings, RentSnapshot
 from scheduler.policy import plan
-from scheduler.rent_day import RentDay
 
 TUESDAY = date(2026, 3, 3)  # a day on which a 1, 3 and 7 day påkrav deadline all fall on weekdays
 
@@ -33,13 +33,23 @@ def test_twelve_fictional_tenants_in_three_languages() -> None:
     assert set(languages) == {"da", "en", "ar"} and languages.count("ar") == 1
 
 
+def deadline_of(row: ImportRow, delivery_days: int = 0) -> date:
+    received = demand_received(row.demand_sent_on, row.demand_received_on, delivery_days)
+    assert received is not None
+    return demand_deadline(received)
+
+
 def test_the_påkrav_deadlines_are_seven_three_and_one_days_away() -> None:
     demo = {d.stage: d.row for d in demo_tenants(TUESDAY)}
-    for days in (7, 3):
-        sent = demo[f"påkrav, {days} days left"].demand_sent_on
-        assert sent is not None and (demand_deadline(sent, 2) - TUESDAY).days == days
-    sent = demo["påkrav, 1 day left"].demand_sent_on
-    assert sent is not None and demand_deadline(sent, 2) == TUESDAY + timedelta(days=1)
+    for days in (7, 3, 1):
+        assert (deadline_of(demo[f"påkrav, {days} day{'' if days == 1 else 's'} left"]) - TUESDAY).days == days
+    # One påkrav came on paper: its day of receipt is recorded, three days after it was sent.
+    paper = demo["påkrav, 7 days left"]
+    assert paper.demand_sent_on is not None and paper.demand_received_on == paper.demand_sent_on + timedelta(days=3)
+    # With a delivery time configured the letters are dated earlier and the deadlines stay.
+    for d in demo_tenants(TUESDAY, delivery_days=2):
+        if d.stage.startswith("påkrav"):
+            assert deadline_of(d.row, 2) == deadline_of(demo[d.stage])
 
 
 def demo_snapshots(demo: list[DemoTenant]) -> list[RentSnapshot]:
@@ -50,6 +60,7 @@ def demo_snapshots(demo: list[DemoTenant]) -> list[RentSnapshot]:
             balance_ore=d.row.balance_ore,
             balance_as_of=d.row.balance_as_of,
             demand_sent_on=d.row.demand_sent_on,
+            demand_received_on=d.row.demand_received_on,
             termination_on=d.row.termination_on,
             court_date=d.row.court_date,
             at_risk=d.row.at_risk,
@@ -74,8 +85,9 @@ def test_the_reminder_policy_meets_every_stage() -> None:
         "termination known": ("court", None),
         "court date known": ("court", None),
     }
-    # The paid-up tenant has nothing due, the opted-out one is unreachable, the "already paid" one waits.
-    assert (day.summary.unreachable, day.summary.held_by_paid_claim) == (1, 1)
+    # The paid-up tenant has nothing due, the opted-out one is unreachable, the "already paid" one and the
+    # one who promised to pay on Thursday wait.
+    assert (day.summary.unreachable, day.summary.held_by_paid_claim) == (1, 2)
 
 
 @pytest.mark.parametrize("today", [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 1)], ids=str)
@@ -83,13 +95,14 @@ def test_whatever_the_day_the_demo_brings_reminders_at_every_stage(today: date) 
     demo = demo_tenants(today)
     for d in demo:
         if d.stage.startswith("påkrav"):
-            assert d.row.demand_sent_on is not None
-            left = (demand_deadline(d.row.demand_sent_on, 2) - today).days
+            left = (deadline_of(d.row) - today).days
             assert d.stage == f"påkrav, {left} day{'' if left == 1 else 's'} left"
-    triggers = {r.trigger.value for r in plan(demo_snapshots(demo), today, PolicySettings()).reminders}
-    assert {"before_due", "demand", "court"} <= triggers
-    if RentDay(today, PolicySettings()).missed:
-        assert "missed" in triggers
+    planned = plan(demo_snapshots(demo), today, PolicySettings()).reminders
+    by_stage = {demo[r.tenant_id].stage: r.trigger.value for r in planned}
+    assert {"before_due", "missed", "demand", "court"} <= set(by_stage.values())
+    assert by_stage["missed the due day"] == "missed"
+    # The tenants who said they paid or promised a day are not reminded of anything less than court.
+    assert "says already paid" not in by_stage and "promised to pay" not in by_stage
 
 
 @pytest.fixture

@@ -37,6 +37,11 @@ async def test_the_demo_front_page_links_the_simulator_and_the_console(
     assert 'href="/simulator"' in page.text
     assert 'href="/console/"' in page.text
     assert "<script" not in page.text
+    # Its look comes from a stylesheet the app serves: the page policy allows no inline style.
+    assert "<style" not in page.text and 'href="/demo/static/front.css"' in page.text
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    stylesheet = await client.get("/demo/static/front.css")
+    assert stylesheet.status_code == 200 and stylesheet.headers["content-type"].startswith("text/css")
 
 
 async def test_the_demo_front_page_names_the_accounts_but_not_their_passwords(

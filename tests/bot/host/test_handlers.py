@@ -452,12 +452,12 @@ def _print(case: Case, applied: Turn, returned: Turn, before: Snapshot, after: S
 
 
 def _check_secrets(after: Snapshot, settings: Settings) -> None:
-    """The masked values are well formed: a six-digit code and a t.me deep link, each stored as its hash."""
+    """The masked values are well formed: an eight-digit code and a t.me deep link, each stored as its hash."""
     hashes = {row["secret_hash"] for row in after["link_codes"].values()}
     for row in after["outbox"].values():
         values = row["values"]
         if "code" in values:
-            assert re.fullmatch(r"\d{6}", values["code"]), values["code"]
+            assert re.fullmatch(r"\d{8}", values["code"]), values["code"]
             assert linking.hash_secret(f"code:{values['code']}") in hashes
         if "link" in values:
             prefix = f"https://t.me/{settings.telegram_bot}?start="

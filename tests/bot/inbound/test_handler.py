@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
@@ -145,3 +145,28 @@ def test_sms_links_need_the_bots_name() -> None:
 
     with pytest.raises(ConfigError, match="KEEPHOME_TELEGRAM_BOT"):
         make_settings("sqlite+aiosqlite:///x.db", sms_links=True)
+
+
+async def test_a_number_two_tenants_share_is_set_aside_not_given_to_either(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """uq_tenants_phone_live forbids it; should two rows match anyway, the lookup fails loudly."""
+    async with runtime.db.write() as conn:
+        await conn.execute(text("DROP INDEX uq_tenants_phone_live"))
+    await add_tenant(runtime.db, "T-1")
+    await add_tenant(runtime.db, "T-2")
+    assert await _say(runtime, "hej", "SM1") == []
+    assert await _one(runtime, select(func.count()).select_from(messages)) == 0
+    assert await _one(runtime, select(func.count()).select_from(conversations)) == 0
+    assert "tenants 1 and 2 share one sms address" in caplog.text and PHONE not in caplog.text
+    assert 'result="error"' in runtime.metrics.render().decode()
+
+
+@pytest.mark.parametrize("data", ["99999999999999999999999.0", "1.99999", "-1.0", "1.0.0", "abc", "", "١.٠"])
+async def test_a_forged_button_is_not_understood_and_harms_nothing(runtime: Runtime, data: str) -> None:
+    await add_tenant(runtime.db, chat_id=5001)
+    await runtime.inbox.submit(InboundMessage("telegram", f"cb:{data}", "5001", None, {"callback": data}))
+    assert await process_all(runtime.processor) == 1
+    async with runtime.db.read() as conn:
+        recorded = (await conn.execute(select(func.count()).select_from(messages))).scalar_one()
+    assert recorded == 1  # kept as the tenant's message; no answer to a button nobody was shown

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.inbound.strangers import stranger_key
 from bot.store.schema import unknown_senders
@@ -39,11 +40,17 @@ async def test_deep_link_links_the_chat(bot: Harness) -> None:
     assert await bot.chat_of(tenant) == CHAT
 
 
+def wrong(code: str) -> str:
+    """Another eight-digit code."""
+    return f"{(int(code) + 1) % 10**8:08d}"
+
+
 @pytest.mark.parametrize("typed", ["{}", "{0} {1}", " {0}-{1} "])
 async def test_typed_code_links_the_chat(bot: Harness, typed: str) -> None:
     tenant = await bot.tenant()
     code = await bot.code(tenant)
-    replies = await bot.send(text_update, typed.format(code[:3], code[3:]) if "{0}" in typed else code)
+    assert len(code) == 8 and code.isdigit()
+    replies = await bot.send(text_update, typed.format(code[:4], code[4:]) if "{0}" in typed else code)
     assert len(replies) == 1 and replies[0].startswith(LINKED)
     assert await bot.chat_of(tenant) == CHAT
 
@@ -69,9 +76,8 @@ async def test_expired_code_is_refused(bot: Harness) -> None:
 async def test_repeated_wrong_codes_are_slowed_down(bot: Harness) -> None:
     tenant = await bot.tenant()
     code = await bot.code(tenant)
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(5):
-        assert (await bot.send(text_update, wrong))[0].startswith(BAD_CODE)
+        assert (await bot.send(text_update, wrong(code)))[0].startswith(BAD_CODE)
     # The sixth try is not even checked, so the right code does not help while blocked.
     assert (await bot.send(text_update, code))[0].startswith(BAD_CODE)
     assert await bot.chat_of(tenant) is None
@@ -140,8 +146,64 @@ async def test_wrong_then_right_code_on_each_database(database_url: str) -> None
     async with harness(database_url) as bot:
         tenant = await bot.tenant()
         code = await bot.code(tenant)
-        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         assert (await bot.send(text_update, "hej"))[0].startswith(WELCOME)
-        assert (await bot.send(text_update, wrong))[0].startswith(BAD_CODE)
+        assert (await bot.send(text_update, wrong(code)))[0].startswith(BAD_CODE)
         assert (await bot.send(text_update, code))[0].startswith(LINKED)
         assert await bot.chat_of(tenant) == CHAT
+
+
+def counted(bot: Harness, result: str) -> float:
+    """How often the processor counted this result for a Telegram message (keephome_inbound_messages)."""
+    for line in bot.rt.metrics.render().decode().splitlines():
+        if line.startswith("keephome_inbound_messages_total{") and f'result="{result}"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_all_chats_share_a_budget_of_wrong_codes_that_alerts_and_makes_everyone_wait(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.inbound.unlinked")
+    async with harness(database_url, link_failure_budget=3) as bot:
+        tenant = await bot.tenant()
+        code = await bot.code(tenant)
+        # Three chats miss once each, far from their own limit of five; a staff code counts too.
+        assert (await bot.send(text_update, wrong(code), chat=901))[0].startswith(BAD_CODE)
+        assert (await bot.send(text_update, "STAFF 0000 0000", chat=902))[0].startswith(BAD_CODE)
+        assert counted(bot, "link_budget_exceeded") == 0
+        assert (await bot.send(text_update, wrong(wrong(code)), chat=903))[0].startswith(BAD_CODE)
+        # The third miss spends the budget: one alarm, as a metric and a warning with counts and no code.
+        assert counted(bot, "link_budget_exceeded") == 1
+        [alarm] = [r.getMessage() for r in caplog.records if "across all chats" in r.getMessage()]
+        assert "3 wrong codes across all chats in 60 minutes (budget 3)" in alarm
+        for secret in (code, wrong(code), wrong(wrong(code)), "0000"):
+            assert secret not in caplog.text
+        # Now every chat waits: even the right code, from a chat that never missed, is not checked.
+        assert (await bot.send(text_update, code))[0].startswith(BAD_CODE)
+        assert (await bot.send(text_update, code, chat=904))[0].startswith(BAD_CODE)
+        assert await bot.chat_of(tenant) is None
+        assert counted(bot, "link_budget_wait") == 2
+        assert counted(bot, "link_budget_exceeded") == 1
+        # A deep link cannot be guessed, so it still links while codes wait.
+        other = await bot.tenant("T-2", phone="+4520304051")
+        async with bot.rt.db.write() as conn:
+            url = await conn.run_sync(deep_link, other, bot.clock(), 60, "keephome_bot")
+        token = url.rsplit("=", 1)[1]
+        assert (await bot.send(text_update, f"/start {token}", chat=905))[0].startswith(LINKED)
+        # When the hour is over the budget is whole again and the code, still live, links.
+        bot.clock.offset += timedelta(minutes=61)
+        assert (await bot.send(text_update, code))[0].startswith(LINKED)
+        assert await bot.chat_of(tenant) == CHAT
+
+
+async def test_a_shared_contact_whose_number_two_tenants_hold_links_neither(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with bot.rt.db.write() as conn:
+        await conn.execute(text("DROP INDEX uq_tenants_phone_live"))
+    first = await bot.tenant("T-1")
+    second = await bot.tenant("T-2")
+    replies = await bot.send(contact_update, "4520304050", CHAT)
+    assert len(replies) == 1 and replies[0].startswith(MISMATCH)
+    assert (await bot.chat_of(first), await bot.chat_of(second)) == (None, None)
+    assert "share one phone number" in caplog.text and "20304050" not in caplog.text

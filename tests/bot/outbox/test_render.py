@@ -105,12 +105,46 @@ def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accep
     without = Renderer(ROOT / "templates", _settings(), telegram_on=False)
     for language, word in (("da", "TELEGRAM"), ("en", "TELEGRAM")):
         help_text = renderer.render("help_info.about", {}, language, "sms").text
-        promised = renderer.render("payment_check.promised", {"pay_on": date(2026, 12, 15)}, language, "sms").text
+        values = {"pay_on": date(2026, 12, 15), "trigger": ""}
+        promised = renderer.render("payment_check.promised", values, language, "sms").text
         assert word in help_text and word in promised
         # A deployment without Telegram never offers it.
         assert word not in without.render("help_info.about", {}, language, "sms").text
-        assert (
-            word not in without.render("payment_check.promised", {"pay_on": date(2026, 12, 15)}, language, "sms").text
-        )
+        assert word not in without.render("payment_check.promised", values, language, "sms").text
         keyword = classify(word, [language])
         assert keyword is not None and keyword.kind == "telegram"
+
+
+STAGE_WORDS = {
+    "da": ("Fristen i brevet gælder stadig", "Ring til os i dag alligevel", "fristen", "løsning"),
+    "en": ("The deadline in the letter still applies", "call us today anyway", "deadline", "solution"),
+}
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_confirmations_follow_the_stage_of_the_reminder(language: str, channel: str) -> None:
+    renderer = Renderer(ROOT / "templates", _settings(), telegram_on=True)
+    still_applies, call_anyway, deadline, solution = STAGE_WORDS[language]
+
+    def text(key: str, trigger: str) -> str:
+        values = {"pay_on": date(2026, 12, 15), "trigger": trigger, "first_name": "Amira"}
+        return renderer.render(key, values, language, channel).text
+
+    for key in ("payment_check.paid", "payment_check.promised"):
+        assert still_applies in text(key, "demand") and call_anyway not in text(key, "demand")
+        # The court stage: the letter's deadline has passed; the tenant is asked to call today anyway.
+        assert call_anyway in text(key, "court") and deadline not in text(key, "court").lower()
+        assert still_applies not in text(key, "missed") and call_anyway not in text(key, "missed")
+    opener = text("payment_check.question", "court")
+    assert solution in opener and "+4570000000" in opener and deadline not in opener.lower()
+
+
+@pytest.mark.parametrize(("language", "words"), [("da", "inden fristen i brevet"), ("en", "before the deadline")])
+def test_a_promise_after_the_deadline_asks_to_pay_within_the_letter_without_its_date(language: str, words: str) -> None:
+    renderer = Renderer(ROOT / "templates", _settings())
+    for channel in ("sms", "telegram"):
+        values = {"pay_on": date(2026, 12, 15), "trigger": "demand"}
+        text = renderer.render("payment_check.promised_late", values, language, channel).text
+        assert words in text and "2026" in text  # the tenant's own date, and no other
+        assert text.count("2026") == 1

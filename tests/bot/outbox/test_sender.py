@@ -4,22 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import OutgoingMessage, SendResult
+from bot.channels.telegram import TelegramChannel
+from bot.inbound.inbox import InboundMessage
 from bot.metrics import Metrics
 from bot.outbox.enqueue import enqueue
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.sender import Sender, backoff
+from bot.reminders.jobs import expire_job, plan_today
 from bot.runtime import Clock, Runtime
+from bot.starter import job_services
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox, tenants
+from conversations.values import Value
 from tests.conftest import make_settings, started_runtime
-from tests.support.drive import FailingSandbox, drain
+from tests.support.drive import FailingSandbox, drain, process_all
 from tests.support.helpers import add_tenant
+from tests.support.telegram_standin import TelegramStandIn
+
+
+class FrozenClock(Clock):
+    """A clock that moves only when a test moves it."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__()
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at + self.offset
 
 
 @pytest.fixture
@@ -228,3 +246,182 @@ async def test_a_permanent_telegram_failure_goes_out_by_sms_without_blocking_the
     await _queue(rt, tenant_id, "k2", channel="telegram")
     await drain(rt.sender)
     assert len(telegram.sent) == 1  # the next message tries Telegram again
+
+
+async def _queue_values(
+    rt: Runtime, tenant_id: int, key: str, template: str, values: dict[str, Value], *, channel: str = "sms"
+) -> int:
+    async with rt.db.write() as conn:
+        done = await conn.run_sync(
+            lambda sync, **kw: enqueue(Scene.of(sync), **kw),
+            now=rt.clock(),
+            channel=channel,
+            template=template,
+            values=values,
+            language="da",
+            idempotency_key=key,
+            tenant_id=tenant_id,
+        )
+    return done.outbox_id
+
+
+async def _message_text(rt: Runtime, outbox_id: int) -> str | None:
+    async with rt.db.read() as conn:
+        query = (
+            select(messages.c.text).join(outbox, outbox.c.message_id == messages.c.id).where(outbox.c.id == outbox_id)
+        )
+        return (await conn.execute(query)).scalar_one()  # type: ignore[no-any-return]
+
+
+async def test_the_sender_gives_up_after_the_last_attempt(database_url: str) -> None:
+    settings = make_settings(database_url, max_attempts=3)
+    async with started_runtime(settings, clock=Clock()) as rt:
+        tenant_id = await add_tenant(rt.db)
+        oid = await _queue(rt, tenant_id, "k1")
+        _sms(rt).fail_next.extend(SendResult("transient", detail="503") for _ in range(10))
+        for _ in range(6):
+            await drain(rt.sender)
+            rt.clock.offset += timedelta(hours=2)  # past any backoff
+        row = await _row(rt, oid)
+        assert (row.state, row.attempts) == ("failed", 3)  # type: ignore[attr-defined]
+        assert len(_sms(rt).fail_next) == 10 - 3  # exactly three tries reached the provider
+        assert _sms(rt).sent == []
+        async with rt.db.read() as conn:
+            assert (await conn.execute(select(messages.c.status))).scalar_one() == "failed"
+
+
+async def test_telegrams_retry_after_is_waited_out_exactly(sqlite_url: str) -> None:
+    standin = TelegramStandIn()
+    await standin.start()
+    settings = make_settings(
+        sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_secret="s3cret"
+    )
+    clock = FrozenClock(datetime(2026, 3, 3, 10, 0, tzinfo=UTC))
+    try:
+        async with started_runtime(settings, clock=clock, telegram=TelegramChannel(settings)) as rt:
+            tenant_id = await add_tenant(rt.db, chat_id=4242)
+            oid = await _queue(rt, tenant_id, "k1", channel="telegram")
+            standin.fail_next.append(7)  # flood control: retry after 7 s
+            await drain(rt.sender)
+            row = await _row(rt, oid)
+            assert row.next_attempt_at == clock() + timedelta(seconds=7)  # type: ignore[attr-defined]
+            clock.offset += timedelta(seconds=6.9)
+            assert await drain(rt.sender) == 0
+            clock.offset += timedelta(seconds=0.1)
+            assert await drain(rt.sender) == 1
+            assert len(standin.calls_to("sendMessage")) == 2
+            assert (await _row(rt, oid)).state == "sent"  # type: ignore[attr-defined]
+    finally:
+        await standin.stop()
+
+
+async def test_a_link_code_is_not_kept_once_sent(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    values: dict[str, Value] = {"code": "K7Q-29XM", "link": "https://t.me/keephome_bot?start=tok123"}
+    oid = await _queue_values(rt, tenant_id, "k1", "link.code", values)
+    await drain(rt.sender)
+    [sent] = _sms(rt).sent
+    assert "K7Q-29XM" in sent.text  # the tenant got the code ...
+    row = await _row(rt, oid)
+    assert row.state == "sent" and row.values == {}  # type: ignore[attr-defined]
+    assert await _message_text(rt, oid) == "[link code sent]"  # ... and the database keeps no usable copy
+
+
+async def test_a_link_code_is_kept_for_a_retry_and_forgotten_when_it_fails_for_good(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    oid = await _queue_values(rt, tenant_id, "k1", "link.code", {"code": "K7Q-29XM"})
+    _sms(rt).fail_next.append(SendResult("transient", detail="503"))
+    await drain(rt.sender)
+    assert (await _row(rt, oid)).values == {"code": "K7Q-29XM"}  # type: ignore[attr-defined]
+    _sms(rt).fail_next.append(SendResult("permanent", error_code="21211", detail="invalid number"))
+    rt.clock.offset += timedelta(hours=2)
+    await drain(rt.sender)
+    row = await _row(rt, oid)
+    assert row.state == "failed" and row.values == {}  # type: ignore[attr-defined]
+    assert await _message_text(rt, oid) is None
+
+
+async def test_other_templates_keep_their_values_and_text(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    oid = await _queue_values(rt, tenant_id, "k1", "payment_check.question", {"first_name": "Amira", "trigger": ""})
+    await drain(rt.sender)
+    assert (await _row(rt, oid)).values == {"first_name": "Amira", "trigger": ""}  # type: ignore[attr-defined]
+    assert "Amira" in (await _message_text(rt, oid) or "")
+
+
+async def _sent_templates(rt: Runtime) -> list[str]:
+    async with rt.db.read() as conn:
+        query = select(messages.c.template).where(messages.c.status == "sent").order_by(messages.c.id)
+        return [str(t) for t in (await conn.execute(query)).scalars()]
+
+
+async def test_nothing_proactive_follows_a_stop_sent_while_a_conversation_waits(database_url: str) -> None:
+    tz = ZoneInfo("Europe/Copenhagen")
+    start = datetime(2026, 3, 3, 11, 0, tzinfo=tz)  # two hours past the plan hour, the day after rent was due
+    clock = FrozenClock(start.astimezone(UTC))
+    async with started_runtime(make_settings(database_url), clock=clock) as rt:
+        tenant_id = await add_tenant(rt.db, balance_ore=500_000, balance_as_of=start.date())
+        jobs = job_services(rt)
+        await plan_today(jobs)
+        await drain(rt.sender)
+        assert await _sent_templates(rt) == ["payment_check.question"]  # the conversation now waits
+        clock.offset += timedelta(hours=24, minutes=1)
+        assert await expire_job(jobs) == 1  # the nudge is queued ...
+        async with rt.db.read() as conn:
+            nudge = (await conn.execute(select(outbox.c.id).where(outbox.c.state == "pending"))).scalar_one()
+        await rt.inbox.submit(InboundMessage(channel="sms", provider_id="SM1", sender="+4520123456", text="STOP"))
+        await process_all(rt.processor)  # ... and the tenant opts out before it leaves
+        await drain(rt.sender)
+        for _ in range(3):  # later days: the timers and the morning plan find nothing to say
+            clock.offset += timedelta(days=1)
+            await expire_job(jobs)
+            await plan_today(jobs)
+            await drain(rt.sender)
+        assert await _sent_templates(rt) == ["payment_check.question", "keyword.opted_out"]
+        assert (await _row(rt, nudge)).state == "held"  # type: ignore[attr-defined]
+        assert len(_sms(rt).sent) == 2
+        async with rt.db.read() as conn:
+            assert (await conn.execute(select(tenants.c.status).where(tenants.c.id == tenant_id))).scalar_one() == (
+                "stopped"
+            )
+
+
+class _SlowNumbers(FailingSandbox):
+    """An SMS sandbox that holds back every send to some numbers until the test lets them through."""
+
+    def __init__(self, *slow: str) -> None:
+        super().__init__("sms")
+        self.slow = slow
+        self.let_through = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        if message.address in self.slow:
+            await self.let_through.wait()
+        return await super().send(message)
+
+
+async def test_slow_answers_do_not_hold_up_the_rest_of_the_campaign(sqlite_url: str) -> None:
+    # One slow number in each of the two workers' first batches: neither may wait for it before its next batch.
+    channel = _SlowNumbers("+4520000000", "+4520000010")
+    async with started_runtime(make_settings(sqlite_url, outbox_batch=10), clock=Clock(), sms=channel) as rt:
+        ids = []
+        for i in range(30):
+            tenant_id = await add_tenant(rt.db, f"T-{i}", phone=f"+4520{i:06d}")
+            ids.append(await _queue(rt, tenant_id, f"k{i}"))
+        await rt.sender.start()
+        try:
+            for _ in range(250):  # everyone but the slow numbers, in three batches of ten
+                if len(channel.sent) == 28:
+                    break
+                await asyncio.sleep(0.02)
+            assert len(channel.sent) == 28
+            assert (await _row(rt, ids[0])).state == "pending"  # type: ignore[attr-defined]
+            channel.let_through.set()
+            for _ in range(250):
+                if [(await _row(rt, oid)).state for oid in (ids[0], ids[10])] == ["sent", "sent"]:  # type: ignore[attr-defined]
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            await rt.sender.stop()
+        assert [(await _row(rt, oid)).state for oid in ids] == ["sent"] * 30  # type: ignore[attr-defined]
+        assert len(channel.sent) == 30

@@ -166,14 +166,18 @@ def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
         "line 11: name is empty",
         'line 12: has 4 fields, the header has 9 (separator ",")',
         "line 13: balance_as_of 2099-04-01 is in the future",
-        # line 14-15 is one row whose quoted name spans two lines: it is valid, and lines keep counting.
+        # Lines 14-15 are one row whose quoted name spans two lines: refused, and the lines keep counting.
+        "line 14: name contains a line break: remove it",
         'line 16: phone "abc" is not a valid phone number',
         'line 17: monthly_rent "-7000" is negative',
         'line 18: phone "+4599" is not a valid phone number',
         'line 18: due_day "32" must be a whole number from 1 to 31',
+        # "20 12 35 21" is B-1's +4520123521 written another way.
+        'line 19: phone +4520123521 is also on line 2 (tenant_ref "B-1"): one number belongs to one tenant',
+        "line 20: name contains a tab: remove it",
+        "line 21: tenant_ref contains the control character U+0007: remove it",
     ]
-    assert [r.tenant_ref for r in result.rows] == ["B-1", "B-13"]
-    assert result.rows[1].name == "Two Lines"
+    assert [r.tenant_ref for r in result.rows] == ["B-1", "B-20"]
 
 
 @pytest.mark.parametrize(
@@ -231,3 +235,54 @@ def test_progress_is_reported_for_large_files() -> None:
     result = parse_csv("\n".join(lines).encode(), TODAY, LANGUAGES, ["da"], "da", progress=seen.append)
     assert result.ok and len(result.rows) == 12_000
     assert seen == [5000, 10000]
+
+
+@pytest.mark.parametrize(
+    ("cell", "what"),
+    [
+        ('"Test\tPerson"', "a tab"),
+        ('"Test\nPerson"', "a line break"),
+        ('"Test\r\nPerson"', "a line break"),
+        ('"Test Person\t"', "a tab"),  # at the end, where trimming spaces would have hidden it
+        ("Test\x00Person", "the control character U+0000"),
+        ("Test\x1b[31mPerson", "the control character U+001B"),
+        ("Test\x7fPerson", "the control character U+007F"),
+        ("Test\x85Person", "the control character U+0085"),
+        ("Test\u2028Person", "a line break"),
+    ],
+)
+def test_control_characters_are_refused_with_line_and_column(cell: str, what: str) -> None:
+    result = parse(f"tenant_ref;name;phone\nA;Test Person;+4520123501\nB;{cell};+4520123502\n")
+    assert reasons(result) == [f"line 3: name contains {what}: remove it"]
+    assert not result.ok
+
+
+def test_a_control_character_in_any_column_names_that_column() -> None:
+    result = parse("tenant_ref,name,phone,language,balance\nA,Test Person,+4520123501\x07,da\x00,1\t00\n")
+    assert reasons(result) == [
+        "line 2: phone contains the control character U+0007: remove it",
+        "line 2: language contains the control character U+0000: remove it",
+        "line 2: balance contains a tab: remove it",
+    ]
+
+
+def test_letters_and_marks_of_every_script_are_not_control_characters() -> None:
+    # A right-to-left mark (U+200F, a format character) belongs in an Arabic name; a no-break space is a space.
+    row = one_row("tenant_ref;name;phone", "Å-1;Amira\u200f حسن Ærø\u00a0Øst;+4520123501")
+    assert row.name == "Amira\u200f حسن Ærø Øst"
+
+
+def test_one_number_on_two_lines_is_refused_naming_both() -> None:
+    data = (
+        "tenant_ref;name;phone\n"
+        "A;Test Person;+45 20 12 34 56\n"
+        "B;Test Person;+4520123457\n"
+        "C;Test Person;20123456\n"
+        "D;Test Person;0045 2012 3456\n"
+    )
+    result = parse(data)
+    assert reasons(result) == [
+        'line 4: phone +4520123456 is also on line 2 (tenant_ref "A"): one number belongs to one tenant',
+        'line 5: phone +4520123456 is also on line 2 (tenant_ref "A"): one number belongs to one tenant',
+    ]
+    assert [r.tenant_ref for r in result.rows] == ["A", "B"]

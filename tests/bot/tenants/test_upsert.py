@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -10,16 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.cli.import_csv import run_import
+from bot.paths import MIGRATIONS_DIR
 from bot.reminders.ledger import import_tenants
 from bot.store.db import Database
-from bot.store.migrate import upgrade
+from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.schema import audit_log, rent_positions, tenants
+from bot.tenants import upsert
 from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
-from bot.tenants.upsert import ImportSummary, arrears_flags
+from bot.tenants.upsert import ImportRefused, ImportSummary, arrears_flags, preview_import
 from tests.conftest import make_settings
+from tests.support.helpers import add_tenant
 
 FIXTURES = Path(__file__).resolve().parents[2] / "support" / "fixtures"
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -177,9 +184,9 @@ async def test_run_import_with_bad_rows_imports_nothing(database: Database, data
     path = FIXTURES / "tenants_bad.csv"
     assert await run_import(settings, path, False, out, err) == 1
     report = out.getvalue().splitlines()
-    assert report[0] == f"{path}: 15 problems, nothing was imported:"
+    assert report[0] == f"{path}: 19 problems, nothing was imported:"
     assert report[1] == '  line 3: phone "12" is not a valid phone number'
-    assert report[-1] == '  line 18: due_day "32" must be a whole number from 1 to 31'
+    assert report[-1] == "  line 21: tenant_ref contains the control character U+0007: remove it"
     assert await count(database) == 1
     assert (await tenant(database, "B-1"))["name"] == "Earlier Name"
 
@@ -210,6 +217,23 @@ async def test_run_import_writes_and_reports(database: Database, database_url: s
     out = io.StringIO()
     assert await run_import(settings, path, False, out, io.StringIO()) == 0
     assert out.getvalue() == f"{path}: 2 tenants: 0 new, 2 updated\n"
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+async def test_run_import_refuses_a_number_another_tenant_holds_with_a_report(
+    database: Database, database_url: str, tmp_path: Path, dry_run: bool
+) -> None:
+    settings = make_settings(database_url)
+    await import_tenants(database, rows_of("tenant_ref,name,phone\nA-1,First Holder,+4520123501\n"), NOW, settings)
+    path = tmp_path / "second.csv"
+    await asyncio.to_thread(path.write_text, "tenant_ref,name,phone\nB-1,Second Person,20 12 35 01\n", "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert await run_import(settings, path, dry_run, out, err) == 1
+    report = out.getvalue().splitlines()
+    assert report[0] == f"{path}: 1 problem, nothing was imported:"
+    assert report[1].startswith("  line 2:") and "A-1" in report[1]
+    assert "Traceback" not in err.getvalue()
+    assert await count(database) == 1
 
 
 async def test_run_import_of_a_missing_file(database_url: str, tmp_path: Path) -> None:
@@ -258,5 +282,97 @@ async def test_a_dry_run_against_a_new_sqlite_file_reports_every_row_as_new(tmp_
     try:
         async with db.read() as conn:
             assert (await conn.execute(select(func.count()).select_from(tenants))).scalar_one() == 0
+    finally:
+        await db.dispose()
+
+
+async def test_a_number_held_by_a_stored_tenant_outside_the_file_refuses_the_import(database: Database) -> None:
+    settings = make_settings(database.url)
+    await import_tenants(database, rows_of("tenant_ref,name,phone\nA,Test Person,+4520123501\n"), NOW, settings)
+    data = "tenant_ref,name,phone\nB,Other Person,+4520123502\nC,Third Person,20 12 35 01\n"
+    with pytest.raises(ImportRefused) as refused:
+        await import_tenants(database, rows_of(data), NOW, settings)
+    assert [str(e) for e in refused.value.errors] == [
+        'line 3: phone +4520123501 belongs to tenant_ref "A", who is not in this file: one number belongs to one tenant'
+    ]
+    assert str(refused.value).startswith("1 problem, nothing was imported: line 3: phone +4520123501 belongs to")
+    # The dry run says the same, and neither wrote anything.
+    with pytest.raises(ImportRefused):
+        await preview_import(database, rows_of(data))
+    assert await count(database) == 1
+    assert await count(database, audit_log) == 1
+
+
+async def test_numbers_may_pass_between_tenants_of_one_file(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(database.url)
+    before = "tenant_ref,name,phone\nA,Test Person,+4520123501\nB,Test Person,+4520123502\nC,Test Person,+4520123503\n"
+    await import_tenants(database, rows_of(before), NOW, settings)
+    # A and B swap numbers; C's number goes to the new D and C gets a new one. One row per chunk, so each
+    # number is taken in a statement before the one that frees it.
+    monkeypatch.setattr(upsert, "CHUNK", 1)
+    after = (
+        "tenant_ref,name,phone\nD,Test Person,+4520123503\nA,Test Person,+4520123502\n"
+        "B,Test Person,+4520123501\nC,Test Person,+4520123504\n"
+    )
+    summary = await import_tenants(database, rows_of(after), NOW, settings)
+    assert summary == ImportSummary(created=1, updated=3)
+    phones = {ref: (await tenant(database, ref))["phone"] for ref in "ABCD"}
+    assert phones == {"A": "+4520123502", "B": "+4520123501", "C": "+4520123504", "D": "+4520123503"}
+
+
+async def test_an_erased_tenant_holds_no_number(database: Database) -> None:
+    settings = make_settings(database.url)
+    await import_tenants(database, rows_of("tenant_ref,name,phone\nA,Test Person,+4520123501\n"), NOW, settings)
+    async with database.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.tenant_ref == "A").values(status="erased"))
+    summary = await import_tenants(
+        database, rows_of("tenant_ref,name,phone\nB,New Tenant,+4520123501\n"), NOW, settings
+    )
+    assert summary == ImportSummary(created=1, updated=0)
+    assert (await tenant(database, "B"))["phone"] == "+4520123501"
+
+
+async def test_the_database_keeps_one_number_to_one_live_tenant(database: Database) -> None:
+    """uq_tenants_phone_live: whatever writes tenants, two live tenants never share a number."""
+    await add_tenant(database, "A", phone="+4520123501")
+    await add_tenant(database, "B", phone=None)
+    await add_tenant(database, "C", phone=None)  # any number of tenants without a phone
+    await add_tenant(database, "D", phone="+4520123502", status="erased")
+    await add_tenant(database, "E", phone="+4520123502")  # the erased D holds no claim
+    for status in ("active", "stopped", "wrong_number"):
+        with pytest.raises(IntegrityError):
+            await add_tenant(database, f"X-{status}", phone="+4520123501", status=status)
+    async with database.write() as conn:
+        with pytest.raises(IntegrityError):
+            await conn.execute(update(tenants).where(tenants.c.tenant_ref == "D").values(status="active"))
+    assert await count(database) == 5
+
+
+async def test_an_upgrade_stops_while_two_tenants_share_a_number(database_url: str) -> None:
+    """Migration 0004 names the tenant_refs (never the number) and leaves the choice to a person."""
+
+    def upgrade_to(conn: Connection, revision: str) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+    db = Database(database_url)
+    try:
+        async with db.writer.connect() as conn:
+            await conn.run_sync(upgrade_to, "0003")
+            await conn.commit()
+        for ref in ("A-1", "A-2"):
+            await add_tenant(db, ref, phone="+4520123501")
+        with pytest.raises(RuntimeError, match=r"tenants share a phone number: A-1 and A-2\.") as stop:
+            await upgrade(db)
+        assert "+45" not in str(stop.value)
+        assert await current_revision(db) == "0003"
+        async with db.write() as conn:
+            await conn.execute(update(tenants).where(tenants.c.tenant_ref == "A-2").values(phone=None))
+        await upgrade(db)
+        assert await current_revision(db) == head_revision()
     finally:
         await db.dispose()

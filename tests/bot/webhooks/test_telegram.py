@@ -111,7 +111,10 @@ async def test_wrong_or_missing_secret_is_403_and_stores_nothing(
         (b"[1, 2]", "JSON object"),
         (b'{"message": {"text": "hej"}}', "update_id"),
         (b'{"update_id": 5, "message": "hej"}', "not a Telegram Update"),
+        (b'{"update_id": 5, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deep"),
+        (b"\xff\xfe{}", "not valid JSON"),
     ],
+    ids=["not json", "a list", "no update_id", "message not an object", "nested too deep", "not utf-8"],
 )
 async def test_bad_body_is_400_with_a_reason(
     tg: httpx.AsyncClient, tg_runtime: Runtime, body: bytes, reason: str

@@ -1,0 +1,123 @@
+"""API keys: made, listed and revoked by admins (`keephome apikey add`, the console); only a hash is stored.
+
+A key is `kh_` and 43 random URL-safe characters (256 bits), shown once when it is made. The database keeps its
+SHA-256 hash: a key is random, so a plain hash cannot be guessed back, and a leaked table opens nothing.
+Scopes are ordered: `read` < `write` < `erase`; a key may do what its scope and every lower one allow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store.schema import api_keys, audit_log
+
+__all__ = [
+    "MAX_NAME",
+    "PREFIX",
+    "SCOPES",
+    "ApiKeyError",
+    "KeyRow",
+    "add_key",
+    "covers",
+    "hash_key",
+    "list_keys",
+    "revoke_key",
+]
+
+SCOPES = ("read", "write", "erase")
+PREFIX = "kh_"
+MAX_NAME = 100
+
+
+class ApiKeyError(ValueError):
+    """A key that cannot be made or revoked as asked, with a message for the person."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    """A key as an admin sees it: never the key itself."""
+
+    id: int
+    name: str
+    scope: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def hash_key(key: str) -> str:
+    """What the database keeps of a key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def covers(scope: str, needed: str) -> bool:
+    """Whether a key of `scope` may do what needs `needed` (read < write < erase)."""
+    return SCOPES.index(scope) >= SCOPES.index(needed)
+
+
+def _checked_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ApiKeyError("a key needs a name (what system uses it)")
+    if len(name) > MAX_NAME:
+        raise ApiKeyError(f"a key's name is at most {MAX_NAME} characters")
+    if any(not ch.isprintable() for ch in name):
+        raise ApiKeyError("a key's name holds only printable characters")
+    return name
+
+
+async def add_key(conn: AsyncConnection, name: str, scope: str, now: datetime, actor: str) -> tuple[int, str]:
+    """Make a key; returns its id and the key (shown once, never stored). Audited."""
+    if scope not in SCOPES:
+        raise ApiKeyError(f"unknown scope {scope!r}: read, write or erase")
+    name = _checked_name(name)
+    key = PREFIX + secrets.token_urlsafe(32)
+    key_id = (
+        await conn.execute(
+            api_keys.insert()
+            .values(name=name, key_hash=hash_key(key), scope=scope, created_at=now, window_count=0)
+            .returning(api_keys.c.id)
+        )
+    ).scalar_one()
+    await conn.execute(
+        audit_log.insert().values(
+            at=now, actor=actor, action="apikey.add", target=f"apikey:{key_id}", detail=f'"{name}", scope {scope}'
+        )
+    )
+    return int(key_id), key
+
+
+async def list_keys(conn: AsyncConnection) -> Sequence[KeyRow]:
+    """Every key, live ones first, newest first."""
+    k = api_keys.c
+    rows = await conn.execute(
+        select(k.id, k.name, k.scope, k.created_at, k.last_used_at, k.revoked_at).order_by(
+            k.revoked_at.is_not(None), k.id.desc()
+        )
+    )
+    return [KeyRow(*row) for row in rows]
+
+
+async def revoke_key(conn: AsyncConnection, key_id: int, now: datetime, actor: str) -> str:
+    """Revoke a live key at once (its next request gets 401); returns its name. Audited."""
+    name = (
+        await conn.execute(
+            update(api_keys)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .returning(api_keys.c.name)
+        )
+    ).scalar()
+    if name is None:
+        raise ApiKeyError("there is no such live key")
+    await conn.execute(
+        audit_log.insert().values(at=now, actor=actor, action="apikey.revoke", target=f"apikey:{key_id}")
+    )
+    return str(name)

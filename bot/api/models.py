@@ -1,0 +1,266 @@
+"""The API's bodies as pydantic models: what a request may carry and what an answer holds.
+
+Fields are the CSV's header names. Money is a JSON string with a decimal point (`"7100.50"`, never a number),
+dates `"YYYY-MM-DD"`. The models check JSON types only (a number where money goes is refused here); what a
+value means — a valid phone, a known language, a date in the calendar, no control characters — is checked by
+the CSV import's own validator (`bot.tenants.csv_rows.check_row`), so both doors accept the same tenants. The
+schema publishes those rules (patterns, lengths) so a client can check before it sends.
+
+Answers never carry a message text, an answer the tenant gave or a note: only stages, triggers, delivery
+statuses and conversation steps.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+
+from bot.api.errors import ApiError, from_validation
+from bot.tenants.csv_rows import POINT_AMOUNT
+
+__all__ = [
+    "MAX_BULK",
+    "BulkIn",
+    "BulkWritten",
+    "CaseList",
+    "CaseOut",
+    "ConversationOut",
+    "ErrorOut",
+    "PaymentIn",
+    "PaymentOut",
+    "ProblemOut",
+    "ReminderOut",
+    "TenantIn",
+    "TenantOut",
+    "TenantWritten",
+    "money",
+    "parse_body",
+]
+
+MAX_BULK = 10_000
+
+Money = Annotated[
+    str,
+    WithJsonSchema({"type": "string", "pattern": POINT_AMOUNT, "maxLength": 20, "examples": ["7100.50"]}),
+]
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-03-01"]})]
+Ref = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "examples": ["DK-1001"]})]
+Name = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "examples": ["Amira Hansen"]})]
+Phone = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 40,
+            "description": "E.164, or a Danish number without +45",
+            "examples": ["+4520123456"],
+        }
+    ),
+]
+Language = Annotated[
+    str, WithJsonSchema({"type": "string", "description": "ISO 639-1; default da", "examples": ["da", "en"]})
+]
+DueDay = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 31, "examples": [1]})]
+
+_IN = ConfigDict(extra="forbid", strict=True)
+
+
+class _TenantFields(BaseModel):
+    model_config = _IN
+
+    name: Name
+    phone: Phone
+    language: Language | None = None
+    due_day: DueDay | None = None
+    monthly_rent: Money | None = None
+    balance: Money | None = Field(default=None, description="what the tenant owes (0 when paid up)")
+    balance_as_of: Day | None = Field(default=None, description="the day the balance is from; default today")
+    demand_sent_on: Day | None = None
+    demand_received_on: Day | None = None
+    termination_on: Day | None = None
+    court_date: Day | None = None
+    at_risk: bool | None = None
+
+
+class TenantIn(_TenantFields):
+    """`PUT /api/v1/tenants/{tenant_ref}`: the whole tenancy, as a CSV row has it (a field left out takes its
+    default, as an empty CSV cell does)."""
+
+    tenant_ref: Ref | None = Field(default=None, description="when given, the same as in the path")
+
+
+class BulkTenant(_TenantFields):
+    """One tenancy in a bulk."""
+
+    tenant_ref: Ref
+
+
+class BulkIn(BaseModel):
+    """`POST /api/v1/tenants/bulk`: up to 10,000 tenancies, written all or none."""
+
+    model_config = _IN
+
+    tenants: Annotated[list[BulkTenant], Field(max_length=MAX_BULK)]
+
+
+class PaymentIn(BaseModel):
+    """`POST /api/v1/tenants/{tenant_ref}/payments`."""
+
+    model_config = _IN
+
+    amount: Money
+    paid_on: Day
+
+
+_OUT = ConfigDict(extra="forbid")
+
+
+class ProblemOut(BaseModel):
+    """One bad field; `index` is the item's place in a bulk (from 0)."""
+
+    model_config = _OUT
+
+    index: int | None
+    field: str | None
+    reason: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal (4xx)."""
+
+    model_config = _OUT
+
+    error: str
+    errors: list[ProblemOut]
+
+
+class TenantWritten(BaseModel):
+    """What a PUT did."""
+
+    model_config = _OUT
+
+    tenant_ref: str
+    result: Literal["created", "updated"]
+
+
+class BulkWritten(BaseModel):
+    """What a bulk did."""
+
+    model_config = _OUT
+
+    created: int
+    updated: int
+
+
+class PaymentOut(BaseModel):
+    """A recorded payment and the balance it left."""
+
+    model_config = _OUT
+
+    tenant_ref: str
+    amount: Money
+    paid_on: date
+    balance: Money
+    balance_as_of: date
+    last_payment_on: date
+
+
+class ConversationOut(BaseModel):
+    """The conversation waiting for the tenant: where it stands, never what was said."""
+
+    model_config = _OUT
+
+    flow: str
+    trigger: str | None
+    step: str | None
+    started_at: datetime
+    waiting_until: datetime | None
+
+
+class CaseOut(BaseModel):
+    """A case for an adviser: why, where it stands, how it ended; never notes or messages."""
+
+    model_config = _OUT
+
+    id: int
+    tenant_ref: str
+    status: str
+    origin: str
+    reason: str
+    priority: int
+    consented: bool
+    outcome: str | None
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class CaseList(BaseModel):
+    """`GET /api/v1/cases`: one page; ask again with `after=next_after` for the next."""
+
+    model_config = _OUT
+
+    cases: list[CaseOut]
+    next_after: int | None
+
+
+class ReminderOut(BaseModel):
+    """One planned reminder and how its first message fared."""
+
+    model_config = _OUT
+
+    trigger: str
+    planned_for: date
+    channel: str | None
+    delivery: str | None = Field(description="queued, sent, delivered, undelivered, failed, held; null: no message")
+    error_code: str | None
+
+
+class TenantOut(BaseModel):
+    """`GET /api/v1/tenants/{tenant_ref}`."""
+
+    model_config = _OUT
+
+    tenant_ref: str
+    name: str
+    phone: str | None
+    language: str
+    status: Literal["active", "stopped", "wrong_number"]
+    telegram_linked: bool
+    due_day: int
+    monthly_rent: Money | None
+    balance: Money
+    balance_as_of: date
+    last_payment_on: date | None
+    demand_sent_on: date | None
+    demand_received_on: date | None
+    termination_on: date | None
+    court_date: date | None
+    at_risk: bool
+    stage: str = Field(description='where the tenant stands on the rent timeline, e.g. "owes rent"')
+    conversation: ConversationOut | None
+    case: CaseOut | None
+    reminders: list[ReminderOut] = Field(description="the last ten, newest first")
+
+
+def money(ore: int) -> str:
+    """Øre as the API writes money: `"7100.50"`, `"-150.00"` (exact; no float on the way)."""
+    sign = "-" if ore < 0 else ""
+    kroner, rest = divmod(abs(ore), 100)
+    return f"{sign}{kroner}.{rest:02d}"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(body: bytes, model: type[M], *, items: str | None = None) -> M:
+    """The request body as `model`: 400 when it is not JSON, 422 naming every field that does not fit."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        if any(err["type"] == "json_invalid" for err in exc.errors()):
+            raise ApiError(400, "the body is not valid JSON") from None
+        problems = from_validation(exc, items=items)
+        raise ApiError(422, f"{len(problems)} problem{'' if len(problems) == 1 else 's'}; nothing was written", problems) from None

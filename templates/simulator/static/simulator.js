@@ -1,0 +1,75 @@
+// keephome demo: the phone simulator. A person plays a tenant over "SMS" or "Telegram".
+let tenant = null, channel = "sms", lastJson = "";
+const $ = (id) => document.getElementById(id);
+async function loadTenants() {
+  const list = await (await fetch("/simulator/api/tenants")).json();
+  const box = $("tenants"); box.innerHTML = "";
+  for (const t of list) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = t.name;
+    const info = document.createElement("small");
+    info.textContent = `${t.ref} · ${t.language} · ${t.status}${t.telegram_linked ? " · Telegram" : ""}`;
+    const stage = document.createElement("small"); stage.className = "stage"; stage.textContent = t.stage;
+    b.append(info, stage);
+    if (t.id === tenant) b.classList.add("active");
+    b.onclick = () => { tenant = t.id; [...box.children].forEach(c => c.classList.remove("active")); b.classList.add("active"); lastJson = ""; refresh(); };
+    box.appendChild(b);
+    if (tenant === null) b.click();
+  }
+}
+function setChannel(c) {
+  channel = c; $("tab-sms").classList.toggle("active", c === "sms"); $("tab-telegram").classList.toggle("active", c === "telegram");
+  $("extra").innerHTML = c === "telegram" ? '<button type="button" id="contact">Share my phone number</button> <span class="hint">or type /start, or the code from the SMS</span>' : "";
+  if (c === "telegram") $("contact").onclick = () => send({contact: true});
+  lastJson = ""; refresh();
+}
+async function refresh() {
+  if (tenant === null) return;
+  const r = await fetch(`/simulator/api/thread?tenant=${tenant}&channel=${channel}`);
+  const data = await r.json();
+  $("now").textContent = new Date(data.now).toLocaleString("da-DK", {timeZone: "Europe/Copenhagen"});
+  const json = JSON.stringify(data.messages);
+  if (json === lastJson) return;
+  lastJson = json;
+  const thread = $("thread"); thread.innerHTML = "";
+  for (const m of data.messages) {
+    const d = document.createElement("div"); d.className = "msg " + m.dir; d.textContent = m.text;
+    if (m.buttons.length) {
+      const bs = document.createElement("div"); bs.className = "buttons";
+      for (const b of m.buttons) { const x = document.createElement("button"); x.type = "button"; x.textContent = b.label; x.onclick = () => send({button: b.data, label: b.label}); bs.appendChild(x); }
+      d.appendChild(bs);
+    }
+    thread.appendChild(d);
+  }
+  thread.scrollTop = thread.scrollHeight;
+}
+async function send(extra) {
+  await fetch("/simulator/api/send", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({tenant, channel, ...extra})});
+  setTimeout(refresh, 150);
+}
+$("compose").onsubmit = (e) => { e.preventDefault(); const t = $("text").value.trim(); if (!t) return; $("text").value = ""; send({text: t}); };
+$("tab-sms").onclick = () => setChannel("sms");
+$("tab-telegram").onclick = () => setChannel("telegram");
+function showPlan(title, rows, already) {
+  const box = $("plan"); box.innerHTML = "";
+  const h = document.createElement("p"); h.textContent = title; box.appendChild(h);
+  if (!rows.length) { const p = document.createElement("p"); p.className = "hint"; p.textContent = "No reminders."; box.appendChild(p); }
+  else {
+    const table = document.createElement("table");
+    const head = table.insertRow();
+    for (const c of ["tenant", "stage", "channel", "send after", "why"]) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
+    for (const r of rows) { const tr = table.insertRow(); for (const v of [r.tenant, r.stage, r.channel, r.send_after, r.reason]) tr.insertCell().textContent = v; }
+    box.appendChild(table);
+  }
+  if (already) { const p = document.createElement("p"); p.className = "hint"; p.textContent = `${already} already contacted or planned that day.`; box.appendChild(p); }
+}
+async function preview() {
+  const data = await (await fetch("/simulator/api/preview")).json();
+  showPlan(`${data.day} would bring (preview, nothing sent):`, data.would_plan, data.already_contacted_today);
+}
+$("move").onclick = async () => { const d = $("day").value; if (!d) return; await fetch("/simulator/api/clock", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({date: d})}); lastJson = ""; refresh(); loadTenants(); preview(); };
+$("preview").onclick = preview;
+$("remind").onclick = async () => { const data = await (await fetch("/simulator/api/remind", {method: "POST"})).json(); showPlan(`Planned for ${data.day}:`, data.planned, data.already_contacted_today); loadTenants(); };
+loadTenants();
+setInterval(refresh, 1000);

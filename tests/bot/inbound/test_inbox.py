@@ -1,0 +1,166 @@
+"""The inbox: group commits, a poison message set aside alone, and a database that is down never mistaken for poison."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.inbound.inbox import InboundMessage, Inbox, clean_payload, clean_text, unstorable
+from bot.runtime import Clock
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.schema import inbound
+
+POISON = "Jeg har betalt \ud800"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+class Woken:
+    def __init__(self) -> None:
+        self.times = 0
+
+    def __call__(self) -> None:
+        self.times += 1
+
+
+async def provider_ids(db: Database) -> list[str]:
+    async with db.read() as conn:
+        return [str(r.provider_id) for r in await conn.execute(select(inbound.c.provider_id).order_by(inbound.c.id))]
+
+
+def sms(n: int, text: str = "hej") -> InboundMessage:
+    return InboundMessage("sms", f"SM{n:032x}", f"+45201234{n:02d}", text)
+
+
+async def until(check: Callable[[], bool]) -> None:
+    for _ in range(2000):
+        if check():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("never happened")
+
+
+async def submit_together(inbox: Inbox, messages: list[InboundMessage]) -> list[Any]:
+    """Submit while the inbox is stopped at its first commit, so all of them share the next group."""
+    gate = asyncio.Event()
+    real = inbox.commit
+    groups: list[int] = []
+
+    async def held(batch: list[InboundMessage], received_at: Any = None) -> None:
+        groups.append(len(batch))
+        await gate.wait()
+        await real(batch, received_at)
+
+    inbox.commit = held  # type: ignore[method-assign]
+    await inbox.start()
+    try:
+        first = asyncio.create_task(inbox.submit(sms(99)))
+        await until(lambda: groups == [1])
+        tasks = [asyncio.create_task(inbox.submit(m)) for m in messages]
+        await until(lambda: inbox._queue.qsize() == len(messages))
+        gate.set()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        await first
+    finally:
+        await inbox.stop()
+    assert groups[:2] == [1, len(messages)]
+    return outcomes
+
+
+async def test_a_poison_message_is_rejected_alone_and_its_neighbours_are_stored_once(db: Database) -> None:
+    woken = Woken()
+    inbox = Inbox(db, Clock(), on_commit=woken)
+    poison = InboundMessage("telegram", "777001:1", "777001", POISON)
+    outcomes = await submit_together(inbox, [sms(1), sms(2), poison, sms(1), sms(3)])
+    assert outcomes == ["stored", "stored", "rejected", "stored", "stored"]
+    ids = await provider_ids(db)
+    assert sorted(ids) == sorted([sms(n).provider_id for n in (99, 1, 2, 3)])
+    assert ids.count(sms(1).provider_id) == 1  # a provider's duplicate is still a no-op
+    assert woken.times == 2  # the processor is told about the first group and about the stored neighbours
+
+
+def failing_writes(db: Database, monkeypatch: pytest.MonkeyPatch, error: Callable[[], Exception]) -> None:
+    real_run = db.run
+
+    async def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def then_fail(conn: Connection, *a: Any, **kw: Any) -> Any:
+            fn(conn, *a, **kw)
+            raise error()
+
+        return await real_run(then_fail, *args, **kwargs)
+
+    monkeypatch.setattr(db, "run", run)
+
+
+async def test_a_database_that_cannot_commit_fails_the_message_and_does_not_reject_it(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = Inbox(db, Clock())
+    await inbox.submit(sms(98))
+    failing_writes(db, monkeypatch, lambda: OperationalError("COMMIT", {}, Exception("database is locked")))
+    with pytest.raises(OperationalError):  # the webhook answers 500; the provider may send it again
+        await inbox.submit(sms(1))
+    monkeypatch.undo()
+    assert await provider_ids(db) == [sms(98).provider_id]
+
+
+async def test_in_a_group_a_database_that_cannot_commit_fails_all_and_rejects_none(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = Inbox(db, Clock())
+    real_commit = inbox.commit
+
+    async def commit_then_break(batch: list[InboundMessage], received_at: Any = None) -> None:
+        await real_commit(batch, received_at)
+        failing_writes(db, monkeypatch, lambda: OperationalError("COMMIT", {}, Exception("disk I/O error")))
+
+    inbox.commit = commit_then_break  # type: ignore[method-assign]
+    outcomes = await submit_together(inbox, [sms(1), sms(2), sms(3)])
+    assert [type(o) for o in outcomes] == [OperationalError] * 3  # each webhook answers 500; none is "rejected"
+    monkeypatch.undo()
+    assert await provider_ids(db) == [sms(99).provider_id]
+
+
+def test_text_is_cleaned_of_what_no_database_stores() -> None:
+    assert clean_text("Jeg har betalt") == "Jeg har betalt"
+    assert clean_text("STOP\x00") == "STOP"
+    assert clean_text("hej \ud800 med \udfff") == "hej \ufffd med \ufffd"
+    assert clean_text("😀 æøå") == "😀 æøå"
+    assert clean_payload({"start": "a\x00b", "contact_user_id": 7, "kind": None}) == {
+        "start": "ab",
+        "contact_user_id": 7,
+        "kind": None,
+    }
+
+
+class _DriverError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("error", "poison"),
+    [
+        (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), True),
+        (DBAPIError("INSERT", {}, _DriverError("22021")), True),  # PostgreSQL: a NUL in text
+        (DBAPIError("INSERT", {}, _DriverError("22000")), True),
+        (DBAPIError("INSERT", {}, _DriverError("08006")), False),  # the connection broke
+        (OperationalError("INSERT", {}, Exception("database is locked")), False),
+        (OSError("disk full"), False),
+    ],
+)
+def test_only_errors_of_the_data_itself_make_a_message_unstorable(error: Exception, poison: bool) -> None:
+    assert unstorable(error) is poison

@@ -1,0 +1,166 @@
+"""The legal clock end to end: a "paid" answer never silences the last påkrav reminder, and the court eve."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.channels.sandbox import SandboxChannel
+from bot.inbound.inbox import InboundMessage
+from bot.reminders.plan import plan_reminders
+from bot.runtime import Clock, Runtime
+from bot.store.db import utcnow
+from bot.store.schema import cases, conversations, planned_reminders, rent_positions
+from conversations.state import State
+from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain, process_all
+from tests.support.helpers import add_tenant
+
+TZ = ZoneInfo("Europe/Copenhagen")
+PHONE = "+4520000001"
+
+
+def set_now(rt: Runtime, local: datetime) -> datetime:
+    rt.clock.offset = local.astimezone(UTC) - utcnow()
+    return rt.clock()
+
+
+@pytest.fixture
+async def rt(database_url: str) -> AsyncIterator[Runtime]:
+    async with started_runtime(make_settings(database_url), clock=Clock()) as runtime:
+        yield runtime
+
+
+def sms(rt: Runtime) -> SandboxChannel:
+    channel = rt.channels["sms"]
+    assert isinstance(channel, SandboxChannel)
+    return channel
+
+
+async def plan_at(rt: Runtime, local: datetime, tenant_id: int) -> list[tuple[str, str]]:
+    """Plan the day of `local` with a balance dated that day (a daily import); returns (stage, reason) planned."""
+    async with rt.db.write() as conn:
+        await conn.execute(
+            update(rent_positions).where(rent_positions.c.tenant_id == tenant_id).values(balance_as_of=local.date())
+        )
+    outcome = await plan_reminders(rt.db, rt.settings, set_now(rt, local))
+    await drain(rt.sender)
+    return [(row.trigger, row.reason) for row in outcome.rows]
+
+
+async def keys(rt: Runtime) -> list[tuple[str, str, int]]:
+    async with rt.db.read() as conn:
+        pr = planned_reminders.c
+        rows = await conn.execute(select(pr.trigger, pr.period, pr.offset_days).order_by(pr.id))
+        return [(str(t), str(p), int(o)) for t, p, o in rows]
+
+
+async def answer(rt: Runtime, text: str, provider_id: str) -> None:
+    await rt.inbox.submit(InboundMessage("sms", provider_id, PHONE, text))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+
+
+async def test_a_paid_answer_two_days_before_the_deadline_does_not_hold_the_last_reminder(rt: Runtime) -> None:
+    # A påkrav sent by Digital Post on Wed 4 March 2026: its deadline is Wed 18 March. Reminders come
+    # 7, 3 and 1 days before: Wed 11, Sun 15 and Tue 17 March.
+    position: dict[str, Any] = {"balance_ore": 710_000, "demand_sent_on": date(2026, 3, 4)}
+    tenant_id = await add_tenant(
+        rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=date(2026, 3, 15), **position
+    )
+    assert [stage for stage, _ in await plan_at(rt, datetime(2026, 3, 15, 10, 0, tzinfo=TZ), tenant_id)] == ["demand"]
+    # Sunday is quiet: the question goes on Monday 16 March, two days before the deadline.
+    set_now(rt, datetime(2026, 3, 16, 9, 30, tzinfo=TZ))
+    await drain(rt.sender)
+    assert len(sms(rt).to(PHONE)) == 1
+    await answer(rt, "1", "SM-paid")  # "Jeg har betalt"
+    async with rt.db.read() as conn:
+        claim = (await conn.execute(select(rent_positions.c.paid_claim_until))).scalar_one()
+    assert claim == date(2026, 3, 21)  # five days' pause, past the deadline
+    # Tuesday's ledger still shows the rent owed: the last reminder before the deadline goes out anyway.
+    planned = await plan_at(rt, datetime(2026, 3, 17, 10, 0, tzinfo=TZ), tenant_id)
+    assert [stage for stage, _ in planned] == ["demand"]
+    assert "2026-03-18" in planned[0][1] and "1 day left" in planned[0][1]
+    assert await keys(rt) == [("demand", "2026-03", 3), ("demand", "2026-03", 1)]
+    assert len(sms(rt).to(PHONE)) == 3  # the question, the answer to "1", and the last reminder
+
+
+async def court_tenant(rt: Runtime, court_date: date) -> int:
+    return await add_tenant(
+        rt.db,
+        "T-1",
+        name="Test Lejer",
+        phone=PHONE,
+        balance_ore=2_100_000,
+        balance_as_of=date(2026, 3, 3),
+        termination_on=date(2026, 2, 20),
+        court_date=court_date,
+    )
+
+
+async def test_a_second_court_reminder_the_weekday_before_the_court_date(rt: Runtime) -> None:
+    tenant_id = await court_tenant(rt, date(2026, 3, 16))  # a Monday
+    assert [s for s, _ in await plan_at(rt, datetime(2026, 3, 3, 10, 0, tzinfo=TZ), tenant_id)] == ["court"]
+    for day in (4, 10, 12):  # nothing between the outreach and the eve
+        assert await plan_at(rt, datetime(2026, 3, day, 10, 0, tzinfo=TZ), tenant_id) == []
+    # Friday 13 March, the last weekday before the court date: a second court-stage message.
+    planned = await plan_at(rt, datetime(2026, 3, 13, 10, 0, tzinfo=TZ), tenant_id)
+    assert [s for s, _ in planned] == ["court"] and "court date 2026-03-16 in 3 days" in planned[0][1]
+    assert await plan_at(rt, datetime(2026, 3, 13, 15, 0, tzinfo=TZ), tenant_id) == []  # recorded once
+    assert await plan_at(rt, datetime(2026, 3, 14, 10, 0, tzinfo=TZ), tenant_id) == []  # not on Saturday too
+    assert await keys(rt) == [("court", "2026-03", -1), ("court", "2026-03", 16)]
+    assert len(sms(rt).to(PHONE)) == 2
+    async with rt.db.read() as conn:
+        triggers = (await conn.execute(select(conversations.c.trigger).order_by(conversations.c.id))).scalars().all()
+        open_cases = (await conn.execute(select(cases.c.status))).scalars().all()
+    assert triggers == ["court", "court"]  # court-stage wording both times
+    assert open_cases == ["waiting"]  # the outreach case is the same one
+
+
+async def test_the_court_eve_waits_for_the_morning(rt: Runtime) -> None:
+    tenant_id = await court_tenant(rt, date(2026, 3, 17))
+    await plan_at(rt, datetime(2026, 3, 3, 10, 0, tzinfo=TZ), tenant_id)
+    # Planned just after midnight on Monday 16 March: the message waits until quiet hours end at 09:00.
+    assert [s for s, _ in await plan_at(rt, datetime(2026, 3, 16, 0, 30, tzinfo=TZ), tenant_id)] == ["court"]
+    assert len(sms(rt).to(PHONE)) == 1
+    set_now(rt, datetime(2026, 3, 16, 9, 1, tzinfo=TZ))
+    await drain(rt.sender)
+    assert len(sms(rt).to(PHONE)) == 2
+
+
+async def test_no_court_eve_while_an_adviser_holds_the_case(rt: Runtime) -> None:
+    tenant_id = await court_tenant(rt, date(2026, 3, 16))
+    await plan_at(rt, datetime(2026, 3, 3, 10, 0, tzinfo=TZ), tenant_id)
+    async with rt.db.write() as conn:
+        await conn.execute(update(cases).values(status="taken"))
+    assert await plan_at(rt, datetime(2026, 3, 13, 10, 0, tzinfo=TZ), tenant_id) == []
+    assert await keys(rt) == [("court", "2026-03", -1)]
+    assert len(sms(rt).to(PHONE)) == 1
+
+
+async def test_a_conversation_knows_the_påkrav_deadline_while_it_runs(rt: Runtime) -> None:
+    # Påkrav sent Wed 4 March 2026 by Digital Post: deadline Wed 18 March.
+    pakrav: dict[str, Any] = {"balance_ore": 710_000, "demand_sent_on": date(2026, 3, 4)}
+    reminded = await add_tenant(rt.db, "T-1", phone=PHONE, balance_as_of=date(2026, 3, 11), **pakrav)
+    writes = await add_tenant(rt.db, "T-2", phone="+4520000002", balance_as_of=date(2026, 3, 11), **pakrav)
+    later = await add_tenant(
+        rt.db, "T-3", phone="+4520000003", balance_as_of=date(2026, 3, 11), termination_on=date(2026, 3, 10), **pakrav
+    )
+    # The 7-day reminder for T-1 (T-3's court-stage outreach too); T-2 and T-3 write first afterwards.
+    await plan_at(rt, datetime(2026, 3, 11, 10, 0, tzinfo=TZ), reminded)
+    for n, sender in enumerate(("+4520000002", "+4520000003")):
+        async with rt.db.write() as conn:
+            await conn.execute(update(conversations).where(conversations.c.tenant_id != reminded).values(active=False))
+        await rt.inbox.submit(InboundMessage("sms", f"SM-{n}", sender, "hej"))
+        await process_all(rt.processor)
+    async with rt.db.read() as conn:
+        rows = (
+            await conn.execute(select(conversations.c.tenant_id, conversations.c.state).order_by(conversations.c.id))
+        ).all()
+    deadlines = {tenant_id: State.load(state).deadline for tenant_id, state in rows}
+    assert deadlines == {reminded: date(2026, 3, 18), writes: date(2026, 3, 18), later: None}

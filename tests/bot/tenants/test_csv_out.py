@@ -1,0 +1,74 @@
+"""CSV keephome writes: a cell a spreadsheet would read as a formula is written as text, in every column."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.cli.remind import run_remind
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.tenants.csv_out import CsvWriter, neutralise
+from tests.support.helpers import add_tenant
+
+TZ = ZoneInfo("Europe/Copenhagen")
+DAY = date(2026, 3, 3)
+NOW = datetime(2026, 3, 3, 10, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('=HYPERLINK("http://x","klik")', '\'=HYPERLINK("http://x","klik")'),
+        ("+SUM(A1:A9)", "'+SUM(A1:A9)"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        # A phone number in E.164 begins with "+": written as text too, so the plus stays and nothing runs.
+        ("+4520123456", "'+4520123456"),
+        (-150, "'-150"),
+        ("T-1", "T-1"),
+        ("a=b", "a=b"),
+        ("Søren Ærø", "Søren Ærø"),
+        (7100, "7100"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_formula_starts_get_a_leading_quote(value: object, written: str) -> None:
+    assert neutralise(value) == written
+
+
+def test_the_writer_neutralises_every_cell_and_stays_valid_csv() -> None:
+    out = io.StringIO()
+    writer = CsvWriter(out)
+    writer.writerow(["tenant_ref", "phone", "reason"])
+    writer.writerows([["=1+1", "+4520123456", 'owes, "a lot"\nreally'], ["T-2", None, "@me"]])
+    assert list(csv.reader(io.StringIO(out.getvalue()))) == [
+        ["tenant_ref", "phone", "reason"],
+        ["'=1+1", "'+4520123456", 'owes, "a lot"\nreally'],
+        ["T-2", "", "'@me"],
+    ]
+
+
+async def test_remind_csv_writes_a_hostile_tenant_ref_as_text(settings: Settings) -> None:
+    """`keephome remind --csv`: the ledger's own values come back out, and a spreadsheet runs none of them."""
+    db = Database(settings.database_url)
+    await upgrade(db)
+    try:
+        hostile = "=cmd|' /C calc'!A0"
+        await add_tenant(db, hostile, name="Test Lejer", balance_ore=500_000, balance_as_of=DAY)
+        await add_tenant(db, "-1", name="Test Lejer", phone="+4520000009", balance_ore=500_000, balance_as_of=DAY)
+    finally:
+        await db.dispose()
+    out = io.StringIO()
+    assert await run_remind(settings, DAY, True, True, out, now=NOW) == 0
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert sorted(r["tenant_ref"] for r in rows) == ["'-1", f"'{hostile}"]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row.values())
