@@ -1,4 +1,10 @@
-"""Signed Twilio SMS webhooks for wrk: a Lua script holding every request, and wrk's summary read back."""
+"""Signed Twilio SMS webhooks for wrk: a Lua script holding every request, paced or not, and wrk's summary read back.
+
+wrk 4 (Debian's) has no fixed-rate mode (that is wrk2's `-R`). A paced run uses wrk's `delay()` hook instead: each
+thread keeps a schedule of one request every `threads / rate` seconds on CLOCK_MONOTONIC (read through LuaJIT's
+ffi) and holds each connection's next request until its slot. A request whose slot has passed goes at once, so a
+server that cannot keep up is seen as an achieved rate below the one asked for, never as a silent shortfall.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,17 @@ _LUA_RUNNER = """
 local path = "%(path)s"
 local threads = {}
 local counter = 0
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } keephome_timespec;
+int clock_gettime(int clk_id, keephome_timespec *tp);
+]]
+local ts = ffi.new("keephome_timespec")
+
+local function now_ms()
+  ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
 
 function setup(thread)
   thread:set("tid", counter)
@@ -33,6 +50,11 @@ end
 
 function init(args)
   local nthreads = tonumber(args[1])
+  local rate = tonumber(args[2])
+  -- Milliseconds between two requests of this thread; 0 means as fast as the connections allow.
+  interval = 0
+  if rate > 0 then interval = 1000 * nthreads / rate end
+  next_at = nil
   reqs = {}
   wraps = 0
   idx = 0
@@ -48,6 +70,16 @@ function init(args)
       i = i + 1
     end
   end
+end
+
+function delay()
+  if interval == 0 then return 0 end
+  local now = now_ms()
+  if next_at == nil then next_at = now end
+  next_at = next_at + interval
+  local wait = next_at - now
+  if wait < 0 then return 0 end
+  return wait
 end
 
 function request()
@@ -145,9 +177,23 @@ def write_script(path: Path, requests: Sequence[tuple[str, str]]) -> Path:
     return path
 
 
-def run_wrk(url: str, script: Path, *, threads: int, connections: int, seconds: int) -> WrkResult:
-    """Run wrk against `url` with the script and return its summary."""
+def run_wrk(
+    url: str,
+    script: Path,
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    rate: float = 0.0,
+    pin: Sequence[str] = (),
+) -> WrkResult:
+    """Run wrk against `url` with the script and return its summary.
+
+    `rate` > 0 paces the requests (requests per second over all threads); `pin` is a command prefix such as
+    `taskset -c 1` that keeps wrk on its own core.
+    """
     command = [
+        *pin,
         "wrk",
         f"-t{threads}",
         f"-c{connections}",
@@ -160,6 +206,7 @@ def run_wrk(url: str, script: Path, *, threads: int, connections: int, seconds: 
         url,
         "--",
         str(threads),
+        f"{rate:.3f}",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)

@@ -1,6 +1,7 @@
-"""The servers the inbound benchmark starts, each in its own process: keephome, a bare endpoint, a Twilio stand-in.
+"""What the inbound benchmark runs besides keephome: a bare endpoint, a Twilio stand-in, an nginx front.
 
-Run as `python bench/servers.py KIND PORT`; keephome reads its settings from the `KEEPHOME_*` environment.
+`python bench/servers.py bare|twilio PORT` serves one of the two small apps with uvicorn until terminated.
+keephome itself runs as `keephome run` (the real command), one process or several behind `nginx_config`.
 """
 
 from __future__ import annotations
@@ -8,27 +9,107 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
+import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-__all__ = ["EMPTY_TWIML", "bare_app", "keephome_app", "main", "server_options", "twilio_standin_app"]
+__all__ = [
+    "EMPTY_TWIML",
+    "bare_app",
+    "cpu_seconds",
+    "main",
+    "nginx_config",
+    "postgres_pids",
+    "server_options",
+    "twilio_standin_app",
+]
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def server_options() -> dict[str, str]:
-    """The fastest event loop and HTTP parser installed; the same for every server so the ratio is fair."""
+    """The event loop and HTTP parser uvicorn picks by itself (`keephome run` too): the same for every server."""
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     return {"loop": loop, "http": http}
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU time the processes used so far, all their threads together (from /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / _TICK
+
+
+def postgres_pids() -> list[int]:
+    """Every process of the local PostgreSQL server (the postmaster and its backends)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def nginx_config(workdir: Path, port: int, upstreams: Sequence[int]) -> Path:
+    """An nginx configuration in `workdir`: one port in front of the keephome processes, kept-alive upstreams.
+
+    Round robin over the processes; HTTP/1.1 with idle connections kept, so nginx does not open a connection
+    to keephome per request (which would cost keephome, not nginx, the CPU of each handshake).
+    """
+    servers = "\n".join(f"    server 127.0.0.1:{p};" for p in upstreams)
+    temp = "\n".join(
+        f"  {kind}_temp_path {workdir / ('nginx-' + kind)};" for kind in ("proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    conf = f"""{user}worker_processes 1;
+daemon off;
+pid {workdir / "nginx.pid"};
+error_log {workdir / "nginx-error.log"} warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {workdir / "nginx-body"};
+{temp}
+  upstream keephome {{
+{servers}
+    keepalive 128;
+  }}
+  server {{
+    listen 127.0.0.1:{port} reuseport;
+    location / {{
+      proxy_pass http://keephome;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+    }}
+  }}
+}}
+"""
+    path = workdir / "nginx.conf"
+    path.write_text(conf, encoding="utf-8")
+    return path
 
 
 async def _bare_sms(request: Request) -> Response:
@@ -52,8 +133,10 @@ def bare_app() -> Starlette:
 
 
 def twilio_standin_app() -> Starlette:
-    """Answers the Messages create call at once, like Twilio accepting the message."""
+    """Answers the Messages create call at once, like Twilio accepting the message; `/stats` tells how many it
+    accepted and when the last one came (`time.monotonic()`, the same clock in every process of the machine)."""
     counter = itertools.count(1)
+    stats = {"accepted": 0, "last": 0.0}
 
     async def create(request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
@@ -69,47 +152,39 @@ def twilio_standin_app() -> Starlette:
             "direction": "outbound-api",
             "api_version": "2010-04-01",
         }
+        stats["accepted"] += 1
+        stats["last"] = time.monotonic()
         return Response(json.dumps(answer), status_code=201, media_type="application/json")
+
+    async def read_stats(request: Request) -> Response:
+        return JSONResponse(stats)
 
     return Starlette(
         routes=[
             Route("/2010-04-01/Accounts/{account}/Messages.json", create, methods=["POST"]),
+            Route("/stats", read_stats, methods=["GET"]),
             Route("/healthz", _ok, methods=["GET"]),
         ]
     )
 
 
-def keephome_app() -> ASGIApp:
-    """The real service as `keephome run` builds it, settings from the environment (no .env file)."""
-    from bot.app import create_app
-    from bot.runtime import build_runtime
-    from bot.settings import load_settings
-
-    return create_app(build_runtime(load_settings(_env_file=None)))
-
-
 def main(argv: list[str]) -> int:
     """Serve one kind of app on 127.0.0.1:PORT until terminated."""
-    if len(argv) != 2 or argv[0] not in ("keephome", "bare", "twilio"):
-        print("usage: servers.py keephome|bare|twilio PORT", file=sys.stderr)
+    if len(argv) != 2 or argv[0] not in ("bare", "twilio"):
+        print("usage: servers.py bare|twilio PORT", file=sys.stderr)
         return 2
     kind, port = argv[0], int(argv[1])
-    factories: dict[str, Callable[[], ASGIApp]] = {
-        "keephome": keephome_app,
-        "bare": bare_app,
-        "twilio": twilio_standin_app,
-    }
-    app = factories[kind]()
+    factories: dict[str, Callable[[], ASGIApp]] = {"bare": bare_app, "twilio": twilio_standin_app}
     options = server_options()
     config = uvicorn.Config(
-        app,
+        factories[kind](),
         host="127.0.0.1",
         port=port,
         loop=options["loop"],
         http=options["http"],
         log_level="warning",
         access_log=False,
-        lifespan="on" if kind == "keephome" else "off",
+        lifespan="off",
     )
     uvicorn.Server(config).run()
     return 0

@@ -18,7 +18,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from bot.api import routes as api_routes
 from bot.console import routes as console_routes
+from bot.console.web import PauseOnEveryPage
 from bot.demo.front import routes as front_routes
 from bot.demo.simulator import routes as simulator_routes
 from bot.paths import TEMPLATES_DIR
@@ -41,7 +43,9 @@ async def _healthz(request: Request) -> Response:
             await conn.execute(text("SELECT 1"))
     except Exception:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+    # No channel configured: the service runs, but nothing reaches a tenant (proactive messages wait, queued).
+    channels = ", ".join(sorted(rt.channels)) or "none"
+    return JSONResponse({"status": "ok", "database": "ok", "channels": channels})
 
 
 async def _metrics(request: Request) -> Response:
@@ -114,6 +118,7 @@ def create_app(rt: Runtime) -> Starlette:
         *telegram_webhook.routes(),
         _assets("/console/static", "console"),
         *console_routes(),
+        *api_routes(),
     ]
     if rt.demo:
         routes.extend(
@@ -135,7 +140,7 @@ def create_app(rt: Runtime) -> Starlette:
 
     app = _App(
         routes=routes,
-        middleware=[Middleware(BodyLimits)],
+        middleware=[Middleware(BodyLimits), Middleware(PauseOnEveryPage)],
         exception_handlers={RecursionError: _too_deep},
         lifespan=lifespan,
     )

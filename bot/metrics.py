@@ -1,7 +1,7 @@
-"""Prometheus metrics: counts by channel and result, outbox depth, send latency.
+"""Prometheus metrics: counts by channel and result, outbox depth and waiting rows, send latency.
 
-Each value is kept up to date by the code that changes it (the outbox depth by the sender, see
-`bot.outbox.depth`): rendering them for a scrape reads memory only.
+Each value is kept up to date by the code that changes it (the outbox depth and the waiting rows by the sender,
+see `bot.outbox.depth`): rendering them for a scrape reads memory only.
 """
 
 from __future__ import annotations
@@ -32,6 +32,13 @@ class Metrics:
             registry=self.registry,
         )
         self.outbox_depth = Gauge("keephome_outbox_depth", "Outbox rows waiting to be sent", registry=self.registry)
+        self.outbox_waiting = Gauge(
+            "keephome_outbox_waiting",
+            "Proactive outbox rows that cannot go now, by reason: no_channel (none configured reaches the tenant) "
+            "or paused",
+            ["reason"],
+            registry=self.registry,
+        )
         self.depth_refreshed_at = float("-inf")  # time.monotonic() of the sender's last count
         self.roles = Gauge(
             "keephome_role_held",

@@ -14,8 +14,10 @@ from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.render import Renderer
 from bot.outbox.sender import Sender
 from bot.paths import TEMPLATES_DIR
+from bot.reminders.recheck import SendWindow
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
+from bot.store.flags import is_paused
 
 __all__ = ["Clock", "Runtime", "build_runtime"]
 
@@ -44,11 +46,14 @@ class Runtime:
     processor: Processor
     sender: Sender
     demo: bool = False
-    pause_flag: bool = False  # the console's switch as stored in settings_flags; read at start, set on change
 
-    def paused(self) -> bool:
-        """The global pause switch (a setting; the console can flip it too)."""
-        return self.settings.paused or self.pause_flag
+    async def paused(self) -> bool:
+        """The global pause switch: `KEEPHOME_PAUSED`, or the console's switch as stored now (never a copy kept
+        in this process: a switch flipped through another process holds here at once)."""
+        if self.settings.paused:
+            return True
+        async with self.db.read() as conn:
+            return bool(await conn.run_sync(is_paused))
 
 
 def build_runtime(
@@ -82,7 +87,6 @@ def build_runtime(
         "sms": RateLimiter(settings.twilio_rate),
         "telegram": RateLimiter(settings.telegram_rate, per_key_rate=settings.telegram_chat_rate),
     }
-    holder: dict[str, Runtime] = {}
     sender = Sender(
         db,
         chosen,
@@ -93,7 +97,8 @@ def build_runtime(
         lease=timedelta(seconds=settings.lease_seconds),
         batch=settings.outbox_batch,
         max_attempts=settings.max_attempts,
-        paused=lambda: holder["rt"].paused(),
+        paused=settings.paused,
+        window=SendWindow(settings),
         status_callback=f"{settings.public_url}/webhooks/twilio/status",
         send_timeout=settings.send_timeout_seconds,
     )
@@ -119,5 +124,4 @@ def build_runtime(
         sender=sender,
         demo=demo,
     )
-    holder["rt"] = rt
     return rt

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     election_seconds: float = Field(default=2.0, gt=0)
     paused: bool = False
     retention_days: int = Field(default=30, ge=1)
+    # Message texts (and conversation answers, outbox values, reminder reasons) of tenants without an open case,
+    # and the notes and texts of cases closed, are blanked after these many days (bot/store/retention.py).
+    retention_message_days: int = Field(default=365, ge=1)
+    retention_case_days: int = Field(default=365, ge=1)
 
     # Outbox
     outbox_batch: int = Field(default=50, ge=1)

@@ -18,16 +18,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from sqlalchemy.exc import DBAPIError
-
 from bot.channels.base import Channel
 from bot.inbound.poller import polling_role
 from bot.reminders.jobs import JobServices, SchedulerRole
 from bot.runtime import Runtime
 from bot.store.election import Election, Start, Stop
-from bot.store.flags import PAUSED, read_flag
 
-__all__ = ["job_services", "load_pause_flag", "running"]
+__all__ = ["job_services", "running"]
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +32,6 @@ log = logging.getLogger(__name__)
 def job_services(rt: Runtime) -> JobServices:
     """What the periodic jobs need of the runtime."""
     return JobServices(db=rt.db, settings=rt.settings, clock=rt.clock, wake_sender=rt.sender.wake)
-
-
-async def load_pause_flag(rt: Runtime) -> bool:
-    """Read the stored pause switch into the runtime; returns it."""
-    async with rt.db.read() as conn:
-        rt.pause_flag = await conn.run_sync(read_flag, PAUSED) == "1"
-    return rt.pause_flag
 
 
 async def _stop_channel(channel: Channel) -> None:
@@ -90,10 +80,6 @@ async def running(rt: Runtime, *, background: bool = True) -> AsyncIterator[Runt
     frees its lock for another process) and the database closes last."""
     async with AsyncExitStack() as stack:
         stack.push_async_callback(rt.db.dispose)
-        try:
-            await load_pause_flag(rt)
-        except DBAPIError:  # an unmigrated database: the switch is off until the schema exists
-            log.warning("could not read the pause switch; it stays off")
         for channel in rt.channels.values():
             await channel.start()
             stack.push_async_callback(_stop_channel, channel)

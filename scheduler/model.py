@@ -8,6 +8,9 @@ from datetime import date
 from enum import StrEnum
 
 __all__ = [
+    "NOTHING_OWED",
+    "NO_LONGER_DUE",
+    "STAGE_PASSED",
     "URGENCY",
     "DayPlan",
     "PlanSummary",
@@ -28,6 +31,12 @@ class Trigger(StrEnum):
     PROMISE_CHECK = "promise_check"
     NUDGE = "nudge"
 
+
+# Why a reminder planned on an earlier day (or kept waiting for a channel or the pause) no longer goes out
+# (`scheduler.policy.recheck`); the host keeps the words on the dropped message.
+STAGE_PASSED = "stage passed"  # its moment on the rent timeline is over, or a later stage is due now
+NOTHING_OWED = "nothing owed"  # the balance it was about has been paid
+NO_LONGER_DUE = "no longer due"  # held now: a case, a paid claim or promise, stale data, no way to reach the tenant
 
 # Higher wins when several triggers fall on the same tenant and day. A nudge belongs to a waiting
 # conversation, which holds back every planned reminder except court, so it only meets court.
@@ -62,6 +71,8 @@ class RentSnapshot:
     has_open_case: bool = False
     # A person holds the case (taken, waiting for the tenant, with a volunteer): no court-eve reminder.
     case_held: bool = False
+    # A conversation waits for the tenant's answer to a question that went out. One whose question never went
+    # out (no channel, the pause) holds nothing: the tenant is not waiting on us, and a new reminder replaces it.
     waiting_conversation: bool = False
 
     @property

@@ -8,7 +8,11 @@ last `demand` reminder before the påkrav deadline, which nothing but a conversa
 ("I have paid" must not silence it while the ledger cannot show the payment yet), and a promise dated
 after the deadline holds no `demand` reminder. before_due ignores the balance: the coming rent is not
 due yet. A court date brings a second court reminder on the weekday before it (`court_eve`), unless a
-person holds the case.
+person holds the case. A conversation counts as waiting only when its question went out
+(`RentSnapshot.waiting_conversation`).
+
+`recheck` asks the same rules again on the day a reminder may finally go out (planned late in the evening, or
+kept waiting for a channel or the pause): it goes only when today's plan for the tenant is that very reminder.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 
+from scheduler.calendar import due_date
 from scheduler.model import (
+    NO_LONGER_DUE,
+    NOTHING_OWED,
+    STAGE_PASSED,
     URGENCY,
     DayPlan,
     PlannedReminder,
@@ -30,7 +38,7 @@ from scheduler.model import (
 from scheduler.rent_day import RentDay, due_date_before, period_of
 from scheduler.urgency import running_deadline
 
-__all__ = ["plan"]
+__all__ = ["plan", "recheck"]
 
 Rule = Callable[[RentSnapshot, RentDay], PlannedReminder | None]
 
@@ -231,3 +239,67 @@ def plan(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings)
         held_by_conversation=tally["held_by_conversation"],
     )
     return DayPlan(day=day, reminders=tuple(planned), summary=summary)
+
+
+def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, offset: int | None) -> bool:
+    """Whether the moment a reminder was planned for lasts until `rd.day` (a day or two late is fine while it does).
+
+    demand: the same påkrav, owed, and fewer days left than its offset but more than the next offset's (on the
+    deadline day itself, or once the next reminder is due, its stage has passed); missed: the same rent month
+    still shows unpaid; before_due: its rent is not due yet; promise_check: the same promise, still owed; court:
+    the same court date or termination (the eve reminder: before the court date, while no person holds the case).
+    """
+    day = rd.day
+    match trigger:
+        case Trigger.DEMAND:
+            received = rd.received(s)
+            if received is None or not s.owes or offset is None:
+                return False
+            if period_of(due_date_before(s.demand_sent_on or received, s.due_day)) != period:
+                return False
+            left = (rd.deadline(received) - day).days
+            later = [o for o in rd.offsets if o < offset]
+            return max(later, default=0) < left <= offset
+        case Trigger.MISSED:
+            missed = _missed(s, rd)
+            return missed is not None and missed.period == period
+        case Trigger.BEFORE_DUE:
+            year, month = (int(part) for part in period.split("-"))
+            return (s.at_risk or s.arrears_last_12m) and day < due_date(year, month, s.due_day)
+        case Trigger.PROMISE_CHECK:
+            promise = s.promise_on
+            return s.owes and promise is not None and period_of(promise) == period and promise.day == offset
+        case Trigger.COURT:
+            court = s.court_date
+            if offset is not None:
+                return court is not None and period_of(court) == period and court.day == offset and day < court
+            event = court or s.termination_on
+            return event is not None and period_of(event) == period and (s.owes or (court is not None and court >= day))
+    return False
+
+
+def recheck(
+    s: RentSnapshot, trigger: Trigger, period: str, offset: int | None, day: date, settings: PolicySettings
+) -> str | None:
+    """Whether a reminder recorded on an earlier day, or kept waiting, may still go out on `day`.
+
+    None when its moment lasts (`_still_holds`), nothing holds it now and no more urgent stage is due today;
+    otherwise why not: `STAGE_PASSED` (its moment is over, or a later stage is due and the next plan takes it),
+    `NOTHING_OWED` (paid meanwhile) or `NO_LONGER_DUE` (held now, stale data, unreachable).
+    """
+    rd = RentDay(day, settings)
+    if rd.is_stale(s.balance_as_of) or not s.reachable:
+        return NO_LONGER_DUE
+    if not _still_holds(s, rd, trigger, period, offset):
+        court_ahead = s.court_date is not None and s.court_date >= day
+        if not s.owes and trigger is not Trigger.BEFORE_DUE and not (trigger is Trigger.COURT and court_ahead):
+            return NOTHING_OWED
+        return STAGE_PASSED
+    if trigger is not Trigger.COURT:
+        reminder = PlannedReminder(s.tenant_id, trigger, period, offset, "", {}, URGENCY[trigger])
+        if s.has_open_case or s.waiting_conversation or _held_by_claim(s, reminder, rd):
+            return NO_LONGER_DUE
+    today = _plan_one(s, rd, Counter())
+    if today is not None and today.urgency > URGENCY[trigger]:
+        return STAGE_PASSED
+    return None

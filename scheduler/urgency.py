@@ -9,9 +9,11 @@ from scheduler.calendar import demand_deadline, demand_received
 from scheduler.rent_day import due_date_before
 
 __all__ = [
+    "COURT_LEAD_DAYS",
     "DemandDates",
     "RentPosition",
     "Stage",
+    "act_by",
     "case_priority",
     "demand_deadline_of",
     "running_deadline",
@@ -20,8 +22,19 @@ __all__ = [
 
 Stage = Literal["court", "termination", "demand", "overdue", ""]
 
-# Tiers of the legal clock, most urgent first; within a tier the earliest date wins.
-_TIERS: dict[Stage, int] = {"court": 4, "termination": 3, "demand": 2, "overdue": 1}
+# The ranking rule (the README's "How the inbox is ordered" says the same in words):
+# 1. Tiers: the court path (a court date or a termination is known) before a running påkrav before rent that
+#    is only overdue. A court date and a termination share one tier: what separates them is how soon a person
+#    must act, not which letter came first.
+# 2. Within a tier, the earliest act-by day first (`act_by`): a court date is its own act-by day; a termination
+#    without a court date is treated as a court date COURT_LEAD_DAYS after it takes effect (or after today,
+#    once it has), because the landlord may ask the fogedret the same day and the fogedret meets about 2-5
+#    weeks later. So a termination already in effect comes before a court date two months away, and after
+#    one next week. Days in the past count as today. A påkrav's act-by day is its computed deadline; overdue
+#    rent's is the due date of the oldest unpaid rent.
+# 3. The same day: the larger balance first.
+COURT_LEAD_DAYS = 14
+_TIERS: dict[Stage, int] = {"court": 3, "termination": 3, "demand": 2, "overdue": 1}
 _TIER = 100_000_000
 _FAR_DAY = date(2200, 1, 1).toordinal()
 # An overdue balance counts back at most this many monthly rents.
@@ -101,14 +114,28 @@ def urgency_of(position: RentPosition | None, delivery_days: int = 0) -> tuple[S
     return "", None
 
 
-def case_priority(position: RentPosition | None, today: date, delivery_days: int = 0) -> int:
-    """A sortable urgency (higher first): court date soonest, then termination, then påkrav deadline soonest,
-    then the longest overdue, then the amount. `delivery_days` is `KEEPHOME_DEMAND_DELIVERY_DAYS`.
-
-    It depends on dates, not on `today`, so a stored value keeps its order as days pass; `today` stays in
-    the signature so callers need not know that.
-    """
+def act_by(position: RentPosition | None, today: date, delivery_days: int = 0) -> date | None:
+    """The day by which a person should act on this position (rule 2 above), or None when nothing is owed
+    and no court path is known."""
     stage, day = urgency_of(position, delivery_days)
+    if day is None or not stage:
+        return None
+    if stage == "termination":
+        return max(day, today) + timedelta(days=COURT_LEAD_DAYS)
+    if stage == "court":
+        return max(day, today)
+    return day
+
+
+def case_priority(position: RentPosition | None, today: date, delivery_days: int = 0) -> int:
+    """A sortable urgency for `today` (higher first), by the ranking rule above. `delivery_days` is
+    `KEEPHOME_DEMAND_DELIVERY_DAYS`.
+
+    A termination's place depends on whether it is in effect `today`, so the console ranks every open case
+    again for the day it shows; the value a case stores when it is opened is that day's.
+    """
+    stage, _ = urgency_of(position, delivery_days)
+    day = act_by(position, today, delivery_days)
     if position is None or day is None or not stage:
         return 0
     closeness = min(max(_FAR_DAY - day.toordinal(), 0), _TIER // 100 - 1)

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -19,8 +21,26 @@ from bot.runtime import Clock, Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from bot.starter import running
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from tests.support.drive import FailingSandbox
+from tests.support.schema import migrated
+
+# Property tests (hypothesis) run the same examples on every run (derandomized), a bounded number of them, with
+# no per-example deadline (a slow machine must not fail a test) and no example database written into the tree.
+# A test that drives the whole app shares one runtime between its examples (and says so with a health check
+# suppressed where it is used). `pytest --hypothesis-profile=deep` searches ten times as long, at random.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=100,
+    deadline=None,
+    database=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "deep", parent=hypothesis_settings.get_profile("ci"), derandomize=False, max_examples=1000, print_blob=True
+)
+hypothesis_settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -116,7 +136,7 @@ def settings(sqlite_url: str) -> Settings:
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings.database_url)
-    await upgrade(database)
+    await migrated(database)
     yield database
     await database.dispose()
 
@@ -130,7 +150,7 @@ async def started_runtime(
     chosen = {"sms": FailingSandbox("sms"), "telegram": FailingSandbox("telegram")}
     chosen.update(channels)
     rt = build_runtime(settings, channels=chosen, clock=clock)  # type: ignore[arg-type]
-    await upgrade(rt.db)
+    await migrated(rt.db)
     async with running(rt, background=background):
         yield rt
 

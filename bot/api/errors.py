@@ -59,19 +59,23 @@ def from_row_errors(errors: Iterable[RowError], *, indexed: bool) -> list[Proble
     return [Problem(e.reason, _field_of(e), e.line if indexed else None) for e in errors]
 
 
-def from_validation(exc: ValidationError, *, items: str | None = None) -> list[Problem]:
-    """pydantic's problems (a wrong JSON type, a missing or unknown field); `items` names the bulk's list."""
+_MONEY = ("monthly_rent", "balance", "amount")
+_DAYS = ("_on", "_date", "_as_of")
+
+
+def from_validation(exc: ValidationError, *, index: int | None = None) -> list[Problem]:
+    """pydantic's problems (a wrong JSON type, a missing or unknown field); `index`: the bulk item they are in."""
     problems: list[Problem] = []
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
-        loc = list(err["loc"])
-        index: int | None = None
-        if items is not None and len(loc) >= 2 and loc[0] == items and isinstance(loc[1], int):
-            index, loc = loc[1], loc[2:]
-        field = ".".join(str(part) for part in loc) or None
+        field = ".".join(str(part) for part in err["loc"]) or None
         reason = str(err["msg"])
         if err["type"] == "extra_forbidden":
             reason = "is not a field keephome knows"
-        elif err["type"] == "string_type" and field is not None:
-            reason = "must be a JSON string (money as \"7100.50\", dates as \"YYYY-MM-DD\")"
+        elif err["type"] == "string_type" and field in _MONEY:
+            reason = 'must be a JSON string with a decimal point, e.g. "7100.50" (never a number)'
+        elif err["type"] == "string_type" and field is not None and field.endswith(_DAYS):
+            reason = 'must be a JSON string, e.g. "2026-03-01"'
+        elif err["type"] == "string_type":
+            reason = "must be a JSON string"
         problems.append(Problem(f"{field} {reason}" if field else reason, field, index))
     return problems

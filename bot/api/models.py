@@ -13,11 +13,11 @@ statuses and conversation steps.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from bot.api.errors import ApiError, from_validation
+from bot.api.errors import ApiError, Problem, from_validation
 from bot.tenants.csv_rows import POINT_AMOUNT
 
 __all__ = [
@@ -37,6 +37,8 @@ __all__ = [
     "TenantWritten",
     "money",
     "parse_body",
+    "parse_bulk",
+    "problems_found",
 ]
 
 MAX_BULK = 10_000
@@ -47,7 +49,9 @@ Money = Annotated[
 ]
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-03-01"]})]
 Ref = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "examples": ["DK-1001"]})]
-Name = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "examples": ["Amira Hansen"]})]
+Name = Annotated[
+    str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "examples": ["Amira Hansen"]})
+]
 Phone = Annotated[
     str,
     WithJsonSchema(
@@ -82,6 +86,9 @@ class _TenantFields(BaseModel):
     termination_on: Day | None = None
     court_date: Day | None = None
     at_risk: bool | None = None
+    reactivate: bool | None = Field(
+        default=None, description="true brings back a tenant_ref that was erased (as a new tenant); else it stays out"
+    )
 
 
 class TenantIn(_TenantFields):
@@ -103,6 +110,14 @@ class BulkIn(BaseModel):
     model_config = _IN
 
     tenants: Annotated[list[BulkTenant], Field(max_length=MAX_BULK)]
+
+
+class _BulkEnvelope(BaseModel):
+    """A bulk before its items are read: each item is read on its own, so one answer names every bad item."""
+
+    model_config = _IN
+
+    tenants: Annotated[list[Any], Field(max_length=MAX_BULK)]
 
 
 class PaymentIn(BaseModel):
@@ -152,6 +167,7 @@ class BulkWritten(BaseModel):
 
     created: int
     updated: int
+    left_out: int = Field(description='items whose tenant_ref was erased and that did not say "reactivate": true')
 
 
 class PaymentOut(BaseModel):
@@ -255,12 +271,31 @@ def money(ore: int) -> str:
 M = TypeVar("M", bound=BaseModel)
 
 
-def parse_body(body: bytes, model: type[M], *, items: str | None = None) -> M:
+def problems_found(count: int) -> str:
+    """The headline of a 422."""
+    return f"{count} problem{'' if count == 1 else 's'}; nothing was written"
+
+
+def parse_body(body: bytes, model: type[M]) -> M:
     """The request body as `model`: 400 when it is not JSON, 422 naming every field that does not fit."""
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
         if any(err["type"] == "json_invalid" for err in exc.errors()):
             raise ApiError(400, "the body is not valid JSON") from None
-        problems = from_validation(exc, items=items)
-        raise ApiError(422, f"{len(problems)} problem{'' if len(problems) == 1 else 's'}; nothing was written", problems) from None
+        problems = from_validation(exc)
+        raise ApiError(422, problems_found(len(problems)), problems) from None
+
+
+def parse_bulk(body: bytes) -> tuple[list[tuple[int, BulkTenant]], list[Problem]]:
+    """The bulk's items that fit the model, by index, and the problems of those that do not (400/422 for a
+    body that is no bulk at all)."""
+    envelope = parse_body(body, _BulkEnvelope)
+    items: list[tuple[int, BulkTenant]] = []
+    problems: list[Problem] = []
+    for index, raw in enumerate(envelope.tenants):
+        try:
+            items.append((index, BulkTenant.model_validate(raw)))
+        except ValidationError as exc:
+            problems.extend(from_validation(exc, index=index))
+    return items, problems

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from bot.settings import ConfigError, Settings, load_settings
 
-__all__ = ["main"]
+__all__ = ["ROLE_DUTIES", "main"]
+
+# What each staff role may do, one line each for `keephome staff add --help` (bot/console/accounts.ROLES).
+ROLE_DUTIES = {
+    "admin": "everything an adviser does, plus staff, API keys, the audit log, the pause switch, export, erasure",
+    "adviser": "the inbox and case pages: take a case, reply through the bot, notes, tasks for volunteers, close",
+    "volunteer": "only the follow-up tasks given to them: first name, channel and task; prepared texts only",
+}
 
 
 def _day(text: str) -> date:
@@ -45,14 +52,39 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--now", default=None, help="the clock, ISO time, e.g. 2026-12-03T10:00")
     tg = sub.add_parser("telegram", help="Telegram bot set-up")
     tg.add_argument("action", choices=["set-webhook"], help="register KEEPHOME_PUBLIC_URL/webhooks/telegram")
-    staff = sub.add_parser("staff", help="staff accounts")
-    staff.add_argument("action", choices=["add"])
-    staff.add_argument("email")
-    staff.add_argument("--role", required=True, choices=["admin", "adviser", "volunteer"])
+    staff = sub.add_parser("staff", help="staff accounts: add one, or reset a forgotten password")
+    accounts = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = accounts.add_parser(
+        "add",
+        help="create an account and print a one-time link to set its password",
+        description="Create a staff account and print a one-time link to set its password.",
+        epilog="roles:\n" + "\n".join(f"  {role:<10} {duty}" for role, duty in ROLE_DUTIES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=list(ROLE_DUTIES), help="one of the roles below")
+    reset = accounts.add_parser(
+        "reset-password",
+        help="end the password and sessions of an account and print a new one-time link",
+        description="The old password, any earlier link and every session stop working; a new one-time link "
+        "to set a password is printed (and the reset is in the audit log).",
+    )
+    reset.add_argument("email")
+    apikey = sub.add_parser("apikey", help="keys for the REST API")
+    apikey.add_argument("action", choices=["add"])
+    apikey.add_argument("name", help="what system uses the key")
+    apikey.add_argument(
+        "--scope", required=True, choices=["read", "write", "erase"], help="read < write < erase (erase can delete)"
+    )
     remind = sub.add_parser("remind", help="plan today's reminders, or show what a day would bring")
     remind.add_argument("--date", type=_day, default=None, help="YYYY-MM-DD (default: today)")
     remind.add_argument("--dry-run", action="store_true", help="only show who would get which reminder")
     remind.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    export = sub.add_parser("export", help="everything held about a tenant: JSON on stdout, or a readable page")
+    export.add_argument("tenant_ref")
+    export.add_argument("--html", type=Path, metavar="FILE", help="write a readable HTML page to FILE instead")
+    erase = sub.add_parser("erase", help="remove a tenant's personal data and message texts (kept: the counts)")
+    erase.add_argument("tenant_ref")
     return p
 
 
@@ -85,6 +117,17 @@ def _settings_for(command: str) -> Settings:
 
         return run_settings()
     return load_settings()
+
+
+async def _data_rights(args: argparse.Namespace, settings: Settings) -> int:
+    """`export` and `erase`: a tenant's right to see and to remove what keephome holds about them."""
+    if args.command == "export":
+        from bot.cli.export import run_export
+
+        return await run_export(settings, args.tenant_ref, args.html)
+    from bot.cli.erase import run_erase
+
+    return await run_erase(settings, args.tenant_ref)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -120,13 +163,19 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
             return await run_set_webhook(settings)
         case "staff":
-            from bot.cli.staff import run_staff_add
+            from bot.cli.staff import run_staff
 
-            return await run_staff_add(settings, args.email, args.role)
+            return await run_staff(settings, args.action, args.email, getattr(args, "role", None))
+        case "apikey":
+            from bot.cli.apikey import run_apikey_add
+
+            return await run_apikey_add(settings, args.name, args.scope)
         case "remind":
             from bot.cli.remind import run_remind
 
             return await run_remind(settings, args.date, args.dry_run, args.csv, sys.stdout)
+        case "export" | "erase":
+            return await _data_rights(args, settings)
     return 2
 
 

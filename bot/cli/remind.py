@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.reminders.plan import PlannedRow, PlanOutcome, plan_reminders
+from bot.console.delivery import DeliveryFacts, delivery
+from bot.reminders.plan import PlannedRow, PlanOutcome, ReminderFate, day_so_far, plan_reminders
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
 from bot.tenants.csv_out import CsvWriter
 
-__all__ = ["CSV_COLUMNS", "run_remind", "write_csv", "write_table"]
+__all__ = ["CSV_COLUMNS", "run_remind", "tally_lines", "write_csv", "write_table"]
 
 CSV_COLUMNS = ("tenant_ref", "stage", "channel", "send_after", "reason", "computed_from")
 
@@ -25,7 +27,8 @@ def _computed_from(row: PlannedRow) -> str:
 
 def _cells(row: PlannedRow, tz: ZoneInfo) -> list[str]:
     send_after = row.send_after.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    return [row.tenant_ref, row.trigger, row.channel, send_after, row.reason, _computed_from(row)]
+    # The channel it actually goes out on with the channels configured, or "none" (it waits for one).
+    return [row.tenant_ref, row.trigger, row.sends_on, send_after, row.reason, _computed_from(row)]
 
 
 def write_csv(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
@@ -72,8 +75,73 @@ def write_table(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
         print("(no reminders)", file=out)
     for line in _summary(outcome):
         print(line, file=out)
+    if outcome.set_aside:
+        print("Not sent, and why (waiting now, or dropped that day):", file=out)
+        rows = [[a.tenant_ref, a.trigger, a.state, a.reason] for a in outcome.set_aside]
+        for line in _table([["tenant_ref", "stage", "state", "why"], *rows]):
+            print(line, file=out)
     if outcome.rows and not outcome.dry_run:
         print("They are queued; the running service sends each one from its send-after time.", file=out)
+
+
+# How the reminders planned on a day fared, in this order; the counts add up to the reminders planned.
+_FATES = (
+    ("sent", "sent"),
+    ("waiting", "waiting"),
+    ("held", "held"),
+    ("dropped", "dropped"),
+    ("failed", "failed"),
+    ("unasked", "no message"),
+)
+# A message's delivery state (bot/console/delivery.py) in the tally's terms.
+_FATE_OF = {"delivered": "sent", "sent": "sent", "sending": "sent", "queued": "waiting"}
+
+
+def _fate(fate: ReminderFate, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
+    """A reminder's place in the tally and why (the console's words for it)."""
+    if fate.status is None:
+        return "unasked", "a person holds the tenant's case"
+    facts = DeliveryFacts(
+        fate.status,
+        fate.error_code,
+        fate.channel,
+        fate.outbox_state,
+        fate.last_error,
+        fate.next_attempt_at,
+        fate.attempts,
+    )
+    shown = delivery(facts, now, lambda when: "–" if when is None else f"{when.astimezone(tz):%H:%M}")
+    if shown.state == "queued":
+        return "waiting", shown.label + (f", {shown.why}" if shown.why else "")
+    if shown.state == "delivered":
+        return "sent", "delivered"
+    return _FATE_OF.get(shown.state, shown.state), shown.why
+
+
+def tally_lines(fates: Sequence[ReminderFate], day: date, now: datetime, tz: ZoneInfo) -> list[str]:
+    """How the reminders planned on `day` fared so far: sent, waiting, held, dropped, failed (each with why),
+    and the sum, which is the number planned. Nothing when none was planned that day."""
+    if not fates:
+        return []
+    counted: dict[str, Counter[str]] = {name: Counter() for name, _ in _FATES}
+    for fate in fates:
+        name, why = _fate(fate, now, tz)
+        counted[name][why] += 1
+    total = len(fates)
+    lines = [f"Reminders planned on {day.isoformat()}: {total}, and what became of them so far:"]
+    width = max(len(label) for _, label in _FATES)
+    for name, label in _FATES:
+        reasons = counted[name]
+        n = sum(reasons.values())
+        why = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=_most) if reason)
+        lines.append(f"  {label:<{width}}  {n:>5}" + (f"  ({why})" if why else ""))
+    parts = " + ".join(f"{sum(counted[name].values())} {label}" for name, label in _FATES)
+    lines.append(f"  {parts} = {total} planned")
+    return lines
+
+
+def _most(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 async def run_remind(
@@ -104,7 +172,10 @@ async def run_remind(
             print(f"keephome remind: {problem}", file=sys.stderr)
             return 2
         outcome = await plan_reminders(db, settings, now, day=day, dry_run=dry_run)
+        fates = [] if as_csv else await day_so_far(db, settings, day)
     finally:
         await db.dispose()
     (write_csv if as_csv else write_table)(outcome, tz, out)
+    for line in tally_lines(fates, day, now, tz):
+        print(line, file=out)
     return 0

@@ -1,31 +1,93 @@
-"""`keephome staff add EMAIL --role ROLE`: create a staff account and print its one-time set-up link."""
+"""`keephome staff add EMAIL --role ROLE` and `keephome staff reset-password EMAIL`: print a one-time link to
+set a password, and how long it lasts."""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
 
-from bot.console.accounts import StaffError, add_staff
+from bot.console.accounts import SETUP_LINK_HOURS, StaffError, add_staff, reset_password
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
 
-__all__ = ["run_staff_add"]
+__all__ = ["link_lasts", "run_staff", "run_staff_add", "run_staff_reset"]
 
 
-async def run_staff_add(settings: Settings, email: str, role: str) -> int:
-    """Print the one-time link, or one line saying what is wrong (exit status 2)."""
+def link_lasts(issued: datetime, settings: Settings) -> str:
+    """How long a one-time set-up link works, with the local time it stops."""
+    until = (issued + timedelta(hours=SETUP_LINK_HOURS)).astimezone(ZoneInfo(settings.timezone))
+    return (
+        f"The link works once, for {SETUP_LINK_HOURS} hours (until {until:%Y-%m-%d %H:%M} {settings.timezone}); "
+        "`keephome staff reset-password EMAIL` makes a new one."
+    )
+
+
+async def _with_database(settings: Settings, err: TextIO) -> Database | None:
     db = Database(settings.database_url)
+    problem = await prepare(db)
+    if problem is None:
+        return db
+    await db.dispose()
+    print(f"keephome: {problem}", file=err)
+    return None
+
+
+async def run_staff_add(
+    settings: Settings, email: str, role: str, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Print the one-time link, or one line saying what is wrong (exit status 2)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    db = await _with_database(settings, err)
+    if db is None:
+        return 2
+    now = utcnow()
     try:
-        problem = await prepare(db)
-        if problem is not None:
-            print(f"keephome: {problem}", file=sys.stderr)
-            return 2
-        link = await add_staff(db, email, role, utcnow(), settings.public_url)
+        link = await add_staff(db, email, role, now, settings.public_url)
     except StaffError as exc:
-        print(f"keephome: {exc}", file=sys.stderr)
+        print(f"keephome: {exc}", file=err)
         return 2
     finally:
         await db.dispose()
-    print(f"{role} {email.strip().lower()} added. Send them this one-time link to set a password:")
-    print(link)
+    print(f"{role} {email.strip().lower()} added. Send them this one-time link to set a password:", file=out)
+    print(link, file=out)
+    print(link_lasts(now, settings), file=out)
     return 0
+
+
+async def run_staff_reset(settings: Settings, email: str, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Recovery: the old password, link and sessions stop working; print the new one-time link (exit status 2
+    and one line when there is no such active account)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    db = await _with_database(settings, err)
+    if db is None:
+        return 2
+    now = utcnow()
+    try:
+        link = await reset_password(db, email, now, settings.public_url)
+    except StaffError as exc:
+        print(f"keephome: {exc}", file=err)
+        return 2
+    finally:
+        await db.dispose()
+    address = email.strip().lower()
+    print(
+        f"{address}: the old password no longer works and every session has ended. "
+        "Send them this one-time link to set a new one:",
+        file=out,
+    )
+    print(link, file=out)
+    print(link_lasts(now, settings), file=out)
+    return 0
+
+
+async def run_staff(settings: Settings, action: str, email: str, role: str | None) -> int:
+    """`keephome staff ACTION EMAIL`: `add` (with a role) or `reset-password`."""
+    if action == "reset-password":
+        return await run_staff_reset(settings, email)
+    if role is None:
+        print("keephome staff add: --role is required", file=sys.stderr)
+        return 2
+    return await run_staff_add(settings, email, role)

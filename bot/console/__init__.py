@@ -11,7 +11,20 @@ from starlette.routing import BaseRoute
 
 def routes() -> list[BaseRoute]:
     """Every console route; the app mounts them next to the webhooks."""
-    from bot.console import admin, audit, case_actions, case_page, inbox, login, staff_admin, tenant_page, volunteer
+    from bot.console import (
+        admin,
+        api_keys,
+        audit,
+        case_actions,
+        case_page,
+        data_rights,
+        inbox,
+        login,
+        outcomes,
+        staff_admin,
+        tenant_page,
+        volunteer,
+    )
 
     return [
         *login.routes(),
@@ -19,8 +32,11 @@ def routes() -> list[BaseRoute]:
         *case_page.routes(),
         *case_actions.routes(),
         *tenant_page.routes(),
+        *outcomes.routes(),
+        *data_rights.routes(),
         *volunteer.routes(),
         *staff_admin.routes(),
         *admin.routes(),
+        *api_keys.routes(),
         *audit.routes(),
     ]

@@ -30,6 +30,7 @@ __all__ = [
     "hash_token",
     "issue_setup_link",
     "redeem_setup_token",
+    "reset_password",
     "set_role",
     "verify_password",
 ]
@@ -122,6 +123,25 @@ async def add_staff(db: Database, email: str, role: str, now: datetime, public_u
     """Create a staff account (the CLI's `staff add`) and return the one-time link to set a password."""
     async with db.write() as conn:
         _, link = await create_staff(conn, email, role, now, public_url)
+    return link
+
+
+async def reset_password(db: Database, email: str, now: datetime, public_url: str, actor: str = "cli") -> str:
+    """Recovery (`keephome staff reset-password`): the password and any earlier link stop working, every
+    session of the account ends, and a new one-time link to set a password is returned. Audited."""
+    address = email.strip().lower()
+    async with db.write() as conn:
+        staff_id = (
+            await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == address, staff.c.active.is_(True)))
+        ).scalar()
+        if staff_id is None:
+            raise StaffError(f"no active staff account for {address}")
+        await conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=None))
+        await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
+        link = await issue_setup_link(conn, int(staff_id), now, public_url)
+        await conn.execute(
+            audit_log.insert().values(at=now, actor=actor, action="staff.password_reset", target=f"staff:{staff_id}")
+        )
     return link
 
 

@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
-from bot.store.flags import PAUSED, write_flag
+from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import tenants
 
 __all__ = ["routes"]
@@ -27,10 +27,11 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
                 .order_by(tenants.c.updated_at.desc())
             )
         ).all()
+        flag_paused = await conn.run_sync(is_paused)  # as stored now: the same in every process
     if wrong:
         async with rt.db.write() as conn:
             await record(conn, now(request), me.actor, "tenants.wrong_numbers.view", None, f"count={len(wrong)}")
-    return render(request, "admin.html", wrong=wrong, setting_paused=rt.settings.paused, flag_paused=rt.pause_flag)
+    return render(request, "admin.html", wrong=wrong, setting_paused=rt.settings.paused, flag_paused=flag_paused)
 
 
 @guard("admin")
@@ -41,10 +42,9 @@ async def _pause(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
-        # Stored so every process (and the next start) sees it.
+        # Stored, and only stored: every process reads it there before each proactive send and on each page.
         await conn.run_sync(write_flag, PAUSED, "1" if choice == "on" else "0", at)
         await record(conn, at, me.actor, "pause.on" if choice == "on" else "pause.off")
-    rt.pause_flag = choice == "on"
     return redirect("/console/admin")
 
 

@@ -1,4 +1,4 @@
-"""What an adviser does with a case: take, release, reply, note, hand to a volunteer, close.
+"""What an adviser does with a case: take, release, reply, note, record a call, hand to a volunteer, close.
 
 Only the adviser who holds a case replies, releases it, gives a task or closes it; the check is made again
 inside the write transaction, so a case reassigned meanwhile refuses the old holder. An admin hands a case
@@ -149,6 +149,21 @@ async def _note(request: Request, me: StaffSession) -> Response:
     return _back(case.id)
 
 
+@guard("admin", "adviser")
+async def _contact(request: Request, me: StaffSession) -> Response:
+    """An adviser reached the tenant outside keephome (a phone call): the outcome page counts it as reached."""
+    case, _ = await _case(request)
+    if case.status == "closed":
+        raise CaseError("the case is closed")
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        await conn.execute(
+            case_events.insert().values(case_id=case.id, staff_id=me.staff_id, kind="contact", text=None, at=at)
+        )
+        await record(conn, at, me.actor, "case.contact", f"case:{case.id}")
+    return _back(case.id)
+
+
 def _due(form: FormData, today_: date) -> date:
     raw = field(form, "due", max_length=10)
     try:
@@ -270,6 +285,7 @@ def routes() -> list[BaseRoute]:
         "release": _release,
         "reply": _reply,
         "note": _note,
+        "contact": _contact,
         "task": _task,
         "close": _close,
         "reassign": _reassign,

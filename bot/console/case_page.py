@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -15,11 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
+from bot.console.delivery import Delivery, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import ORIGINS, REASONS, urgency
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
-from bot.console.transcript import Shown, answers, transcript
+from bot.console.transcript import MAX_MESSAGES, Shown, answers, transcript
 from bot.console.web import FormError, local_day, local_time, money, now, render, runtime, today
 from bot.host.cases import OUTCOMES
 from bot.store.schema import case_events, cases, rent_positions, staff, tenants
@@ -88,9 +90,20 @@ async def authors(conn: AsyncConnection, shown: list[Shown], tenant_first_name: 
     return names
 
 
-def message_json(row: Shown, when: str, by: str) -> dict[str, Any]:
+def _formatter(request: Request) -> Callable[[datetime | None], str]:
+    return partial(local_time, request)
+
+
+def deliveries(request: Request, shown: list[Shown]) -> dict[int, Delivery]:
+    """What became of each message to the tenant among these, in words."""
+    at, formatter = now(request), _formatter(request)
+    return {m.id: delivery(m.delivery, at, formatter) for m in shown if m.delivery is not None}
+
+
+def message_json(row: Shown, when: str, by: str, state: Delivery | None = None) -> dict[str, Any]:
     """One message as the page's poller receives it."""
     return {
+        "delivery": state.as_json() if state is not None else None,
         "when": when,
         "id": row.id,
         "direction": row.direction,
@@ -182,6 +195,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         assignee=emails.get(case.assignee_id),
         volunteer=emails.get(case.volunteer_id),
         authors=names,
+        deliveries=deliveries(request, shown.messages),
         reasons=REASONS,
         origin=ORIGINS.get(case.origin, case.origin),
         reason=REASONS.get(case.reason, case.reason),
@@ -209,6 +223,8 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
         case, tenant = found
         shown = await transcript(conn, case, rt.renderer, after)
         names = await authors(conn, shown.messages, first_name(tenant.name))
+        # Messages shown earlier move on (queued -> sent -> delivered, or failed): their states come along.
+        recent = await recent_facts(conn, tenant.id, MAX_MESSAGES)
     seen = _seen(request)
     new = seen.unseen(me.session_id, case_id, (m.id for m in shown.messages))
     if new:
@@ -217,15 +233,18 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
             detail = f"tenant:{tenant.id} messages={len(new)} through={max(new)}"
             await record(conn, now(request), me.actor, "case.messages", f"case:{case_id}", detail)
         seen.shown(me.session_id, case_id, new)
+    at, formatter = now(request), _formatter(request)
+    states = {message_id: delivery(facts, at, formatter) for message_id, facts in recent.items()}
     return JSONResponse(
         {
             "status": case.status,
             "consent": shown.consent,
             "hidden": shown.hidden,
             "messages": [
-                message_json(m, local_time(request, m.created_at), names.get(m.author, m.author))
+                message_json(m, local_time(request, m.created_at), names.get(m.author, m.author), states.get(m.id))
                 for m in shown.messages
             ],
+            "deliveries": {str(message_id): state.as_json() for message_id, state in states.items()},
         },
         headers={"Cache-Control": "no-store"},
     )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import aliased
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console.delivery import last_failed
+from bot.console.ids import whole_number
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
@@ -20,10 +23,23 @@ from bot.store.schema import cases, messages, rent_positions, staff, tenants
 from bot.tenants.names import first_name
 from scheduler.urgency import case_priority, demand_deadline_of, urgency_of
 
-__all__ = ["ORIGINS", "REASONS", "STATUS_FILTERS", "case_origin", "checks", "routes", "urgency"]
+__all__ = [
+    "ORIGINS",
+    "PAGE_SIZE",
+    "REASONS",
+    "STATUS_FILTERS",
+    "case_origin",
+    "checks",
+    "routes",
+    "tell_apart",
+    "urgency",
+]
 
 STATUS_FILTERS = ("open", *OPEN_STATUSES, "closed")
-CLOSED_SHOWN = 300
+PAGE_SIZE = 50
+# When two tenants in the list share a first name and a surname initial, this many last characters of the
+# tenant_ref tell them apart.
+REF_DIGITS = 4
 TO_CHECK_SHOWN = 300
 ORIGINS = {"handoff": "the tenant asked for an adviser", "outreach": "urgent outreach", "manual": "opened by hand"}
 REASONS = {"tenant_asked": "The tenant asked to talk to an adviser and agreed to share their answers."}
@@ -51,7 +67,8 @@ def urgency(position: Any, day: date, delivery_days: int = 0) -> str:
     if stage == "court" and when is not None:
         parts.append(f"court date {local_day(when)} ({_relative((when - day).days)})")
     elif stage == "termination" and when is not None:
-        parts.append(f"terminated {local_day(when)} ({_relative((when - day).days)})")
+        effect = ", in effect: the fogedret may be asked any day" if when <= day else ""
+        parts.append(f"terminated {local_day(when)} ({_relative((when - day).days)}){effect}")
     elif stage == "demand" and when is not None:
         if position.demand_received_on is not None:
             letter = f"påkrav received {local_day(position.demand_received_on)}"
@@ -85,6 +102,70 @@ def _position(row: Any) -> Any | None:
     return row if row.balance_as_of is not None else None
 
 
+def tell_apart(people: Sequence[tuple[str, str]]) -> list[str]:
+    """How the list names each tenant (`people` holds each one's full name and tenant_ref): the first name,
+    plus the surname's initial when another tenant in the list shares that first name, plus the end of the
+    tenant_ref when that is still not enough. Never the phone number."""
+    firsts = [first_name(name) for name, _ in people]
+    shared = Counter(firsts)
+    labels = []
+    for (name, _), first in zip(people, firsts, strict=True):
+        words = name.split()
+        initial = f" {words[-1][0]}." if shared[first] > 1 and len(words) > 1 else ""
+        labels.append(first + initial)
+    shared = Counter(labels)
+    return [
+        f"{label} ·{ref[-REF_DIGITS:]}" if shared[label] > 1 else label
+        for label, (_, ref) in zip(labels, people, strict=True)
+    ]
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return whole_number(raw, "page", minimum=1, maximum=1_000_000)
+
+
+_CASE_COLUMNS = (
+    cases,
+    tenants.c.name.label("tenant_name"),
+    tenants.c.tenant_ref,
+    tenants.c.phone,
+    tenants.c.telegram_chat_id,
+    tenants.c.telegram_blocked,
+    rent_positions.c.balance_ore,
+    rent_positions.c.balance_as_of,
+    rent_positions.c.demand_sent_on,
+    rent_positions.c.demand_received_on,
+    rent_positions.c.termination_on,
+    rent_positions.c.court_date,
+    rent_positions.c.due_day,
+    rent_positions.c.monthly_rent_ore,
+    rent_positions.c.promise_on,
+    rent_positions.c.paid_claim_until,
+)
+
+
+async def _page_facts(
+    conn: AsyncConnection, rows: Sequence[Any]
+) -> tuple[dict[int, Any], dict[int, Any], dict[int, str]]:
+    """For the cases on one page only: assignees' e-mails, each tenant's last reply, and failed last messages."""
+    tenant_ids = [int(r.tenant_id) for r in rows]
+    staff_ids = {int(r.assignee_id) for r in rows if r.assignee_id is not None}
+    emails: dict[int, Any] = {}
+    if staff_ids:
+        found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(staff_ids)))
+        emails = {int(i): e for i, e in found.all()}
+    last_in: dict[int, Any] = {}
+    if tenant_ids:
+        found = await conn.execute(
+            select(messages.c.tenant_id, func.max(messages.c.created_at))
+            .where(messages.c.tenant_id.in_(tenant_ids), messages.c.direction == "in")
+            .group_by(messages.c.tenant_id)
+        )
+        last_in = {int(t): at for t, at in found.all()}
+    return emails, last_in, await last_failed(conn, tenant_ids)
+
+
 @guard("admin", "adviser", "volunteer")
 async def _inbox(request: Request, me: StaffSession) -> Response:
     if me.role == "volunteer":
@@ -93,69 +174,80 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
     if status not in STATUS_FILTERS:
         raise FormError(f"unknown status filter {status!r}")
     mine = request.query_params.get("mine") == "1"
-    assignee = aliased(staff)
-    last_in = (
-        select(func.max(messages.c.created_at))
-        .where(messages.c.tenant_id == cases.c.tenant_id, messages.c.direction == "in")
-        .scalar_subquery()
-    )
+    page = _page_number(request)
     query = (
-        select(
-            cases,
-            tenants.c.name.label("tenant_name"),
-            tenants.c.tenant_ref,
-            tenants.c.phone,
-            tenants.c.telegram_chat_id,
-            tenants.c.telegram_blocked,
-            assignee.c.email.label("assignee_email"),
-            last_in.label("last_in"),
-            rent_positions.c.balance_ore,
-            rent_positions.c.balance_as_of,
-            rent_positions.c.demand_sent_on,
-            rent_positions.c.demand_received_on,
-            rent_positions.c.termination_on,
-            rent_positions.c.court_date,
-            rent_positions.c.due_day,
-            rent_positions.c.monthly_rent_ore,
-            rent_positions.c.promise_on,
-            rent_positions.c.paid_claim_until,
-        )
+        select(*_CASE_COLUMNS)
         .join(tenants, tenants.c.id == cases.c.tenant_id)
         .outerjoin(rent_positions, rent_positions.c.tenant_id == cases.c.tenant_id)
-        .outerjoin(assignee, assignee.c.id == cases.c.assignee_id)
     )
+    counted = select(func.count()).select_from(cases)
     if status == "closed":
-        query = query.where(cases.c.status == "closed").order_by(cases.c.closed_at.desc()).limit(CLOSED_SHOWN)
+        query = query.where(cases.c.status == "closed")
+        counted = counted.where(cases.c.status == "closed")
     else:
-        # Open cases are the day's work: all of them, ordered below by today's rent positions.
-        query = query.where(cases.c.status.in_(OPEN_STATUSES) if status == "open" else cases.c.status == status)
+        chosen = cases.c.status.in_(OPEN_STATUSES) if status == "open" else cases.c.status == status
+        query, counted = query.where(chosen), counted.where(chosen)
     if mine:
-        query = query.where(cases.c.assignee_id == me.staff_id)
-    async with runtime(request).db.read() as conn:
-        rows = (await conn.execute(query)).all()
+        query, counted = (
+            query.where(cases.c.assignee_id == me.staff_id),
+            counted.where(cases.c.assignee_id == me.staff_id),
+        )
     day = today(request)
     delivery_days = runtime(request).settings.demand_delivery_days
+    async with runtime(request).db.read() as conn:
+        total = int((await conn.execute(counted)).scalar_one())
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(page, pages)
+        if status == "closed":
+            # Closed cases newest first, one page read at a time.
+            order = query.order_by(cases.c.closed_at.desc(), cases.c.id.desc())
+            rows = list((await conn.execute(order.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))).all())
+            everyone = rows
+        else:
+            # Open cases are ranked by what the rent position says today (it may have changed since the case
+            # was opened), so every open case is read and ranked before a page is cut from the list.
+            everyone = list((await conn.execute(query)).all())
+            everyone.sort(key=lambda r: (-case_priority(_position(r), day, delivery_days), r.opened_at, r.id))
+            rows = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        emails, last_in, failed = await _page_facts(conn, rows)
+    # Names are told apart across the whole list, so a name reads the same on every page.
+    names = dict(
+        zip((r.id for r in everyone), tell_apart([(r.tenant_name, r.tenant_ref) for r in everyone]), strict=True)
+    )
     items: list[dict[str, Any]] = [
         {
             "case": row,
-            "first_name": first_name(row.tenant_name),
+            "who": names[row.id],
             "channel": reply_channel(row),
             "urgency": urgency(_position(row), day, delivery_days),
             "checks": checks(_position(row), day, delivery_days),
-            "priority": case_priority(_position(row), day, delivery_days),
             "origin": case_origin(row),
+            "assignee": emails.get(row.assignee_id) if row.assignee_id is not None else None,
+            "last_in": last_in.get(row.tenant_id),
+            "failed": failed.get(row.tenant_id),
         }
         for row in rows
     ]
-    if status != "closed":
-        # The rent position may have changed since the case was opened: rank by what it says now.
-        items.sort(key=lambda item: (-item["priority"], item["case"].opened_at, item["case"].id))
     to_check: list[dict[str, Any]] = []
-    if status == "open" and not mine:
+    if status == "open" and not mine and page == 1:
         async with runtime(request).db.read() as conn:
             to_check = await _to_check(conn, day, delivery_days)
+    first = (page - 1) * PAGE_SIZE
     return render(
-        request, "inbox.html", items=items, to_check=to_check, status=status, mine=mine, statuses=STATUS_FILTERS
+        request,
+        "inbox.html",
+        items=items,
+        to_check=to_check,
+        status=status,
+        mine=mine,
+        statuses=STATUS_FILTERS,
+        total=total,
+        page=page,
+        pages=pages,
+        page_size=PAGE_SIZE,
+        shown_from=first + 1 if items else 0,
+        shown_to=first + len(items),
+        failed_count=len(failed),
     )
 
 

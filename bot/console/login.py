@@ -19,7 +19,7 @@ from bot.console import csrf, throttle
 from bot.console.accounts import MIN_PASSWORD_LENGTH, hash_password, redeem_setup_token, verify_password
 from bot.console.audit import record
 from bot.console.sessions import StaffSession, clear_cookie, create_session, end_session, guard, set_cookie
-from bot.console.web import now, redirect, render, runtime
+from bot.console.web import now, read_form, redirect, render, runtime
 from bot.store.schema import staff
 
 __all__ = ["client_address", "routes"]
@@ -56,7 +56,7 @@ async def _login_form(request: Request) -> Response:
 
 
 async def _login(request: Request) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     if not csrf.login_token_ok(request, form):
         return render(
             request, "message.html", 403, title="Not allowed", message="Reload the sign-in page and try again."
@@ -119,7 +119,7 @@ async def _setup(request: Request) -> Response:
         )
     if request.method == "GET":
         return _setup_page(request, account.email, None, 200)
-    form = await request.form()
+    form = await read_form(request)
     if not csrf.login_token_ok(request, form):
         return render(request, "message.html", 403, title="Not allowed", message="Reload the page and try again.")
     password, repeat = str(form.get("password") or ""), str(form.get("repeat") or "")

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.console import csrf
 from bot.console.accounts import StaffError, hash_token
-from bot.console.web import FormError, NotFound, now, redirect, render, runtime
+from bot.console.web import FormError, NotFound, now, read_form, redirect, render, runtime
 from bot.host.cases import CaseError
 from bot.store.schema import staff, staff_sessions
 
@@ -141,7 +141,7 @@ def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:
                 log.info("staff %s (%s) refused %s", session.staff_id, session.role, request.url.path)
                 return _refuse(request, 403, "Your role cannot open this page.", as_json)
             if request.method == "POST":
-                form = await request.form()
+                form = await read_form(request)
                 if not csrf.form_token_ok(session.csrf_token, form):
                     return _refuse(
                         request, 403, "The form's security token is missing or old: reload the page.", as_json

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.channels.base import parse_button_data
+from bot.console.delivery import DeliveryFacts, facts_by_message
 from bot.host.cases import has_consent
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.store.schema import conversations, inbound, messages, outbox
@@ -26,7 +27,8 @@ _CONSOLE_LANGUAGE = "da"
 
 @dataclass(frozen=True)
 class Shown:
-    """One message as the console shows it: a queued text is rendered, a button press named."""
+    """One message as the console shows it: a queued text is rendered, a button press named; a message to the
+    tenant carries what became of it (`bot/console/delivery.py` puts that in words)."""
 
     id: int
     direction: str
@@ -35,7 +37,7 @@ class Shown:
     text: str
     status: str
     created_at: datetime
-    queued_until: datetime | None = None
+    delivery: DeliveryFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,8 @@ def _render(renderer: Renderer, key: str, values: dict[str, Any], language: str,
         return None
 
 
-async def _queued(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -> dict[int, tuple[str, Any]]:
-    """Messages not sent yet have no text: render what the outbox will send, and when."""
+async def _queued(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -> dict[int, str]:
+    """Messages not sent (yet) have no text: render what the outbox holds."""
     ids = [r.id for r in rows if r.direction == "out" and r.text is None]
     if not ids:
         return {}
@@ -77,15 +79,13 @@ async def _queued(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) ->
             outbox.c["values"].label("template_values"),
             outbox.c.language,
             outbox.c.channel,
-            outbox.c.not_before,
-            outbox.c.state,
         ).where(outbox.c.message_id.in_(ids))
     )
-    shown: dict[int, tuple[str, Any]] = {}
+    shown: dict[int, str] = {}
     for o in found:
         text = _render(renderer, o.template, o.template_values or {}, o.language, o.channel)
         if text is not None:
-            shown[o.message_id] = (text, o.not_before if o.state == "pending" else None)
+            shown[o.message_id] = text
     return shown
 
 
@@ -160,14 +160,13 @@ async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after
     rows = list(reversed((await conn.execute(query)).all()))
     queued = await _queued(conn, renderer, rows)
     pressed = await _pressed(conn, renderer, rows)
+    delivered = await facts_by_message(conn, (r.id for r in rows if r.direction == "out"))
     shown: list[Shown] = []
     for r in rows:
-        text, until = r.text, None
-        if text is None and r.id in queued:
-            text, until = queued[r.id]
-        elif text is None:
-            text = pressed.get(r.id) or f"[{r.template or 'no text'}]"
-        shown.append(Shown(r.id, r.direction, r.author, r.channel, text, r.status, r.created_at, until))
+        text = r.text
+        if text is None:
+            text = queued.get(r.id) or pressed.get(r.id) or f"[{r.template or 'no text'}]"
+        shown.append(Shown(r.id, r.direction, r.author, r.channel, text, r.status, r.created_at, delivered.get(r.id)))
     return Transcript(consent, shown, hidden)
 
 

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from python_multipart.exceptions import FormParserError
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
@@ -20,11 +22,13 @@ from bot.runtime import Runtime
 __all__ = [
     "FormError",
     "NotFound",
+    "PauseOnEveryPage",
     "field",
     "local_day",
     "local_time",
     "money",
     "now",
+    "read_form",
     "redirect",
     "render",
     "runtime",
@@ -46,6 +50,24 @@ class FormError(ValueError):
 
 class NotFound(LookupError):
     """The case, tenant or person in the path does not exist; the page answers 404."""
+
+
+class PauseOnEveryPage:
+    """ASGI middleware: reads the pause switch as stored, once per console request, for the page's banner.
+
+    Never a copy kept in the process: a pause or resume made through any process shows on every process's pages
+    at once. Other paths (webhooks, the console's static files) pass untouched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith("/console/") and not path.startswith("/console/static/"):
+            rt: Runtime = scope["app"].state.rt
+            scope.setdefault("state", {})["paused"] = await rt.paused()
+        await self.app(scope, receive, send)
 
 
 def runtime(request: Request) -> Runtime:
@@ -105,7 +127,8 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
         money=money,
         local_date=local_day,
         local_time=_make_local_time(_zone(request)),
-        paused=runtime(request).paused(),
+        paused=bool(getattr(request.state, "paused", False)),
+        no_channel=not runtime(request).channels,
     )
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
     return HTMLResponse(html, status_code=status_code, headers=headers)
@@ -114,6 +137,15 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
 def redirect(path: str) -> RedirectResponse:
     """A redirect after a POST (303, so the browser follows with GET)."""
     return RedirectResponse(path, status_code=303)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form; an empty one when the body cannot be parsed (a malformed multipart body, which the parser
+    raises on and Starlette does not turn into a 400), so the form's CSRF check refuses it with a 403."""
+    try:
+        return await request.form()
+    except FormParserError:
+        return FormData()
 
 
 def field(form: FormData, name: str, *, max_length: int = 2000, required: bool = True) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.schema import case_events, cases, consents, rent_positions
@@ -18,6 +18,7 @@ __all__ = [
     "OUTCOMES",
     "CaseError",
     "add_note",
+    "among",
     "close_case",
     "finish_task",
     "give_task",
@@ -50,25 +51,46 @@ class CaseError(ValueError):
     """A case change that does not fit the case's status, with a message for the person."""
 
 
+def among(column: Any, values: tuple[str, ...]) -> ColumnElement[bool]:
+    """`column IN ('a', 'b')` with these fixed words written into the statement, so a statement built once is
+    compiled once (an IN list of parameters is rendered again at every execution)."""
+    if not all(value.isidentifier() and value.isascii() for value in values):
+        raise ValueError("only plain words are written into a statement")
+    result: ColumnElement[bool] = column.in_([literal_column(f"'{value}'") for value in values])
+    return result
+
+
+# Built once: the statements a handoff runs, with parameters only.
+_CONSENTED = select(consents.c.id).where(
+    consents.c.tenant_id == bindparam("tenant"),
+    consents.c.scope == bindparam("scope"),
+    consents.c.withdrawn_at.is_(None),
+)
+_OPEN_CASE = (
+    select(cases).where(cases.c.tenant_id == bindparam("tenant"), among(cases.c.status, OPEN_STATUSES)).limit(1)
+)
+_POSITION = select(rent_positions).where(rent_positions.c.tenant_id == bindparam("tenant"))
+_REFRESH = (
+    update(cases)
+    .where(cases.c.id == bindparam("case_id"))
+    .values(
+        priority=bindparam("new_priority", type_=cases.c.priority.type),
+        consented=bindparam("new_consented", type_=cases.c.consented.type),
+        updated_at=bindparam("now", type_=cases.c.updated_at.type),
+    )
+)
+_OPEN = cases.insert().returning(cases.c.id)
+_EVENT = case_events.insert()
+
+
 def has_consent(conn: Connection, tenant_id: int, scope: str = ADVISER_SCOPE) -> bool:
     """Whether the tenant has a consent of this scope that is not withdrawn."""
-    row = (
-        conn.execute(
-            select(consents.c.id).where(
-                consents.c.tenant_id == tenant_id,
-                consents.c.scope == scope,
-                consents.c.withdrawn_at.is_(None),
-            )
-        )
-    ).first()
-    return row is not None
+    return conn.execute(_CONSENTED, {"tenant": tenant_id, "scope": scope}).first() is not None
 
 
 def open_case_for(conn: Connection, tenant_id: int) -> Any | None:
     """The tenant's open case, if any."""
-    return (
-        conn.execute(select(cases).where(cases.c.tenant_id == tenant_id, cases.c.status.in_(OPEN_STATUSES)).limit(1))
-    ).first()
+    return conn.execute(_OPEN_CASE, {"tenant": tenant_id}).first()
 
 
 def open_case(
@@ -86,37 +108,28 @@ def open_case(
 
     `delivery_days` is KEEPHOME_DEMAND_DELIVERY_DAYS: the priority follows the påkrav deadline.
     """
-    position = (conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id))).first()
+    position = conn.execute(_POSITION, {"tenant": tenant_id}).first()
     priority = case_priority(position, today, delivery_days)
     consented = has_consent(conn, tenant_id)
     existing = open_case_for(conn, tenant_id)
     if existing is not None:
-        conn.execute(
-            update(cases)
-            .where(cases.c.id == existing.id)
-            .values(priority=priority, consented=consented, updated_at=now)
-        )
-        conn.execute(
-            case_events.insert().values(case_id=existing.id, staff_id=staff_id, kind="status", text=reason, at=now)
-        )
+        refresh = {"case_id": existing.id, "new_priority": priority, "new_consented": consented, "now": now}
+        conn.execute(_REFRESH, refresh)
+        event = {"case_id": existing.id, "staff_id": staff_id, "kind": "status", "text": reason, "at": now}
+        conn.execute(_EVENT, event)
         return int(existing.id)
-    case_id = (
-        conn.execute(
-            cases.insert()
-            .values(
-                tenant_id=tenant_id,
-                status="waiting",
-                origin=origin,
-                reason=reason,
-                priority=priority,
-                consented=consented,
-                opened_at=now,
-                updated_at=now,
-            )
-            .returning(cases.c.id)
-        )
-    ).scalar_one()
-    conn.execute(case_events.insert().values(case_id=case_id, staff_id=staff_id, kind="opened", text=reason, at=now))
+    opened = {
+        "tenant_id": tenant_id,
+        "status": "waiting",
+        "origin": origin,
+        "reason": reason,
+        "priority": priority,
+        "consented": consented,
+        "opened_at": now,
+        "updated_at": now,
+    }
+    case_id = conn.execute(_OPEN, opened).scalar_one()
+    conn.execute(_EVENT, {"case_id": case_id, "staff_id": staff_id, "kind": "opened", "text": reason, "at": now})
     return int(case_id)
 
 

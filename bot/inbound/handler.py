@@ -2,19 +2,22 @@
 
 Everything here is synchronous and runs inside the processor's transaction (`Database.run`); what it
 writes goes to the transaction's scene, so a batch of messages costs a few statements, not several each.
+What it reads is read for the whole batch at once (`InboundHandler.prepare`): the senders' tenants with their
+case, conversation, consent and påkrav dates in one statement per channel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, exists, select, update
+from sqlalchemy import Connection, Row, bindparam, exists, select, update
 
 from bot.channels.base import parse_button_data
-from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES
+from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, among
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
@@ -22,13 +25,13 @@ from bot.inbound.unlinked import Unlinked, handle_unlinked
 from bot.outbox.enqueue import enqueue, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
-from bot.store.schema import cases, consents, conversations, outbox, tenants
+from bot.store.schema import cases, consents, conversations, outbox, rent_positions, tenants
 from bot.tenants.names import first_name
-from bot.tenants.upsert import running_deadline_for
 from conversations import engine
 from conversations.commands import CommandResult, TenantFacts, command
 from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
 from conversations.state import State
+from scheduler.urgency import running_deadline
 
 __all__ = ["AmbiguousTenant", "InboundHandler", "InboundRow", "resolve_callback"]
 
@@ -63,7 +66,7 @@ def resolve_callback(conn: Connection, data: str) -> str | None:
 
 _open_case = (
     select(cases.c.id, cases.c.status)
-    .where(cases.c.tenant_id == tenants.c.id, cases.c.status.in_(OPEN_STATUSES))
+    .where(cases.c.tenant_id == tenants.c.id, among(cases.c.status, OPEN_STATUSES))
     .order_by(cases.c.id)
     .limit(1)
 )
@@ -76,7 +79,9 @@ _active_conversation = (
 _consented = exists().where(
     consents.c.tenant_id == tenants.c.id, consents.c.scope == ADVISER_SCOPE, consents.c.withdrawn_at.is_(None)
 )
-# The tenant, their open case, their active conversation and their consent in one statement.
+_rp = rent_positions.c
+# The tenant, their open case, their active conversation (and its state), their consent and the påkrav dates a
+# new conversation is told, in one statement; `has_position` tells a missing rent position from an empty one.
 _TENANT = select(
     tenants.c.id,
     tenants.c.name,
@@ -85,15 +90,46 @@ _TENANT = select(
     _open_case.with_only_columns(cases.c.id).scalar_subquery().label("case_id"),
     _open_case.with_only_columns(cases.c.status).scalar_subquery().label("case_status"),
     _active_conversation.scalar_subquery().label("conversation_id"),
+    _active_conversation.with_only_columns(conversations.c.state).scalar_subquery().label("state"),
     _consented.label("consented"),
-)
+    _rp.tenant_id.is_not(None).label("has_position"),
+    _rp.demand_sent_on,
+    _rp.demand_received_on,
+    _rp.termination_on,
+    _rp.court_date,
+).select_from(tenants.outerjoin(rent_positions, _rp.tenant_id == tenants.c.id))
+_LIVE = tenants.c.status != "erased"
 # One address, one tenant: uq_tenants_phone_live and the unique telegram_chat_id make a second row impossible;
-# two rows are read so that, should it happen anyway, the message fails loudly instead of going to either.
-_TENANT_BY_PHONE = _TENANT.where(tenants.c.phone == bindparam("address"), tenants.c.status != "erased").limit(2)
-_TENANT_BY_CHAT = _TENANT.where(tenants.c.telegram_chat_id == bindparam("address"), tenants.c.status != "erased").limit(
-    2
+# every row of an address is read so that, should it happen anyway, the message fails loudly instead of going to
+# either. A batch reads all its senders at once.
+_TENANTS_BY_PHONE = _TENANT.add_columns(tenants.c.phone.label("address")).where(
+    tenants.c.phone.in_(bindparam("addresses", expanding=True)), _LIVE
 )
-_CONVERSATION_STATE = select(conversations.c.state).where(conversations.c.id == bindparam("conversation_id"))
+_TENANTS_BY_CHAT = _TENANT.add_columns(tenants.c.telegram_chat_id.label("address")).where(
+    tenants.c.telegram_chat_id.in_(bindparam("addresses", expanding=True)), _LIVE
+)
+
+
+# The tenant wrote while a person holds their case (built once).
+_CASE_HEARD = (
+    update(cases)
+    .where(cases.c.id == bindparam("case_id"))
+    .values(
+        status=bindparam("new_status", type_=cases.c.status.type),
+        updated_at=bindparam("now", type_=cases.c.updated_at.type),
+    )
+)
+
+
+class _Known:
+    """The tenants a batch's senders were found to be, read at once; valid only in the scene it was read in."""
+
+    __slots__ = ("handled", "scene", "tenants")
+
+    def __init__(self, scene: Scene, found: dict[tuple[str, str], list[Row[Any]]]) -> None:
+        self.scene = scene
+        self.tenants = found
+        self.handled: set[int] = set()  # tenants a message of this scene was applied to
 
 
 class InboundHandler:
@@ -108,11 +144,16 @@ class InboundHandler:
         self._tz = ZoneInfo(settings.timezone)
         self._flow_settings = settings.flow_settings()
         self._languages = tuple(settings.language_list)
+        self._known: _Known | None = None
+
+    def prepare(self, scene: Scene, rows: Sequence[InboundRow]) -> None:
+        """Read the tenants of these rows' senders in one statement per channel, for `handle` in this scene."""
+        self._known = _Known(scene, _read_tenants(scene.conn, rows))
 
     def handle(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         """Apply one message; every write lands in the scene's transaction."""
         conn = scene.conn
-        tenant = self._find_tenant(conn, row)
+        tenant = self._find_tenant(scene, row)
         if tenant is None:
             return self._stranger(scene, row, now)
         evidence = record_inbound(
@@ -127,7 +168,7 @@ class InboundHandler:
         payload = row.payload or {}
         if row.channel == "telegram" and "start" in payload and not row.text:
             return "start"
-        state = self._state(conn, tenant)
+        state = self._state(tenant)
         turn = Turn(
             tenant_id=tenant.id,
             conversation_id=tenant.conversation_id,
@@ -148,7 +189,7 @@ class InboundHandler:
         if held:
             # A person holds the case: the message is theirs to answer, the bot stays quiet.
             status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
-            conn.execute(update(cases).where(cases.c.id == tenant.case_id).values(status=status, updated_at=now))
+            conn.execute(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
             return "to_case"
         user_input = self._input(conn, row)
         if user_input is None:
@@ -156,25 +197,31 @@ class InboundHandler:
         self._converse(scene, turn, tenant, state, user_input)
         return "conversation"
 
-    def _find_tenant(self, conn: Connection, row: InboundRow) -> Any | None:
-        if row.channel != "telegram":
-            found = conn.execute(_TENANT_BY_PHONE, {"address": row.sender}).all()
-        else:
-            try:
-                chat = int(row.sender)
-            except ValueError:
-                return None
-            found = conn.execute(_TENANT_BY_CHAT, {"address": chat}).all()
+    def _find_tenant(self, scene: Scene, row: InboundRow) -> Any | None:
+        known = self._known
+        if known is None or known.scene is not scene:
+            known = self._known = _Known(scene, {})
+        key = (row.channel, row.sender)
+        found = known.tenants.get(key)
+        if found is None:  # not read with the batch
+            found = _read_tenants(scene.conn, [row])[key]
+        elif any(tenant.id in known.handled for tenant in found):
+            # An earlier message of this tenant (on any channel) changed them: this one reads what it wrote.
+            scene.flush()
+            found = _read_tenants(scene.conn, [row])[key]
+        known.tenants[key] = found
         if len(found) > 1:
             ids = " and ".join(str(tenant.id) for tenant in found)
             raise AmbiguousTenant(f"inbound {row.id}: tenants {ids} share one {row.channel} address")
-        return found[0] if found else None
+        if not found:
+            return None
+        known.handled.add(found[0].id)
+        return found[0]
 
-    def _state(self, conn: Connection, tenant: Any) -> State | None:
+    def _state(self, tenant: Any) -> State | None:
         if tenant.conversation_id is None:
             return None
-        stored = conn.execute(_CONVERSATION_STATE, {"conversation_id": tenant.conversation_id}).scalar_one()
-        state = State.load(stored)
+        state = State.load(tenant.state)
         # The tenant may have switched language since the conversation began.
         return state if state.language == tenant.language else replace(state, language=tenant.language)
 
@@ -215,7 +262,8 @@ class InboundHandler:
             save_state(scene, turn, state)
             apply_events(scene, turn, events, self._settings)
             return
-        deadline = running_deadline_for(scene.conn, tenant.id, turn.today, self._settings.demand_delivery_days)
+        position = tenant if tenant.has_position else None
+        deadline = running_deadline(position, turn.today, self._settings.demand_delivery_days)
         name, language = first_name(tenant.name), tenant.language
         context = Context(name, language, _channel_of(turn), None, self._flow_settings, deadline)
         if isinstance(user_input, TextReceived):
@@ -256,6 +304,33 @@ class InboundHandler:
             address=row.sender,
         )
         return "unknown_answered"
+
+
+def _read_tenants(conn: Connection, rows: Sequence[InboundRow]) -> dict[tuple[str, str], list[Row[Any]]]:
+    """Every live tenant each row's sender may be: (channel, sender) -> tenants (none, one, or, wrongly, more)."""
+    phones = {row.sender for row in rows if row.channel != "telegram"}
+    chats = {chat for row in rows if row.channel == "telegram" and (chat := _chat_id(row.sender)) is not None}
+    by_phone: dict[Any, list[Row[Any]]] = {}
+    by_chat: dict[Any, list[Row[Any]]] = {}
+    if phones:
+        for tenant in conn.execute(_TENANTS_BY_PHONE, {"addresses": sorted(phones)}):
+            by_phone.setdefault(tenant.address, []).append(tenant)
+    if chats:
+        for tenant in conn.execute(_TENANTS_BY_CHAT, {"addresses": sorted(chats)}):
+            by_chat.setdefault(tenant.address, []).append(tenant)
+    return {
+        (row.channel, row.sender): (
+            by_chat.get(_chat_id(row.sender), []) if row.channel == "telegram" else by_phone.get(row.sender, [])
+        )
+        for row in rows
+    }
+
+
+def _chat_id(sender: str) -> int | None:
+    try:
+        return int(sender)
+    except ValueError:
+        return None
 
 
 def _channel(row: InboundRow) -> Channel:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, exists, select, update
 
 from bot.inbound.handler import InboundHandler, InboundRow
 from bot.metrics import Metrics
@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 
 # Rows a batch handles before it gives way to a waiting webhook commit.
 MIN_ROWS = 16
+# Rows read (and on PostgreSQL locked) at a time; a batch reads the next chunk only while its budget lasts.
+CHUNK = 32
+# Rows whose tenants are read together, just before they are handled: few are read for nothing when the
+# budget ends a batch.
+TENANTS_READ = 8
 
 
 class _RowFailed(Exception):
@@ -43,8 +48,8 @@ class Processor:
         clock: Callable[[], datetime],
         metrics: Metrics,
         on_enqueued: Callable[[], None] = lambda: None,
-        batch: int = 200,
-        budget: float = 0.01,
+        batch: int = 500,
+        budget: float = 0.02,
         should_yield: Callable[[], bool] = lambda: False,
         telegram_on: bool | None = None,
     ) -> None:
@@ -81,7 +86,7 @@ class Processor:
     def _pending_query(self) -> Select[Any]:
         pending = select(
             inbound.c.id, inbound.c.channel, inbound.c.provider_id, inbound.c.sender, inbound.c.text, inbound.c.payload
-        ).where(inbound.c.processed_at.is_(None))
+        ).where(inbound.c.processed_at.is_(None), inbound.c.id > bindparam("after"))
         if not self._db.is_sqlite:
             # Several processes share the table: skip rows another holds, and never take a message
             # while an earlier one from the same sender is still waiting (order per tenant).
@@ -96,7 +101,7 @@ class Processor:
                     )
                 )
             ).with_for_update(skip_locked=True)
-        return pending.order_by(inbound.c.id).limit(self._batch)
+        return pending.order_by(inbound.c.id).limit(min(CHUNK, self._batch))
 
     async def process_pending(self) -> int:
         """Process one batch in one transaction; returns how many rows were handled."""
@@ -114,37 +119,53 @@ class Processor:
         return len(results)
 
     def _run_batch(self, conn: Connection, now: datetime, isolate: bool) -> list[tuple[str, str]]:
-        """Handle a prefix of the pending rows; returns (channel, result) per row."""
+        """Handle a prefix of the pending rows, a chunk at a time; returns (channel, result) per row."""
         started = time.monotonic()
         scene = Scene.of(conn)
         results: list[tuple[str, str]] = []
         done: list[int] = []
-        senders: set[tuple[str, str]] = set()
-        for raw in conn.execute(self._pending).all():
-            row = InboundRow(*raw)
-            if (row.channel, row.sender) in senders:
-                # A second message from the same sender reads what the first one wrote.
-                scene.flush()
-            senders.add((row.channel, row.sender))
-            if isolate:
-                try:
-                    with scene.isolated():
-                        result = self._handler.handle(scene, row, now)
-                except Exception:
-                    log.exception("inbound %s could not be handled; set aside", row.id)
-                    result = "error"
-            else:
-                try:
-                    result = self._handler.handle(scene, row, now)
-                except Exception as exc:
-                    raise _RowFailed(row.id) from exc
-            results.append((row.channel, result))
-            done.append(row.id)
-            # The writer is shared with the webhooks' group commit: hold it only briefly, and give way
-            # as soon as a webhook is waiting for its message to be committed.
-            # A few rows always go through, so the processor keeps pace with a busy webhook.
-            if time.monotonic() - started > self._budget or (len(done) >= MIN_ROWS and self._should_yield()):
+        after = 0
+        while len(done) < self._batch:
+            rows = [InboundRow(*raw) for raw in conn.execute(self._pending, {"after": after}).all()]
+            if not rows:
                 break
+            after = rows[-1].id
+            for start in range(0, len(rows), TENANTS_READ):
+                group = rows[start : start + TENANTS_READ]
+                self._handler.prepare(scene, group)
+                for row in group:
+                    results.append((row.channel, self._handle(scene, row, now, isolate)))
+                    done.append(row.id)
+                    # The writer is shared with the webhooks' group commit: hold it only briefly, and give way as
+                    # soon as a webhook is waiting for its message to be committed. A few rows always go through,
+                    # so the processor keeps pace with a busy webhook.
+                    if time.monotonic() - started > self._budget or (len(done) >= MIN_ROWS and self._should_yield()):
+                        return self._finish(scene, now, done, results, isolate)
+            if len(rows) < CHUNK:
+                break
+        return self._finish(scene, now, done, results, isolate)
+
+    def _finish(
+        self, scene: Scene, now: datetime, done: list[int], results: list[tuple[str, str]], isolate: bool
+    ) -> list[tuple[str, str]]:
+        if not isolate:
+            try:
+                scene.write_changes()  # the rows' deferred changes (a conversation's next state)
+            except Exception as exc:  # one of them cannot be written: each row again, in a savepoint of its own
+                raise _RowFailed("a change of this batch") from exc
         if done:
-            conn.execute(update(inbound).where(inbound.c.id.in_(done)).values(processed_at=now))
+            scene.conn.execute(update(inbound).where(inbound.c.id.in_(done)).values(processed_at=now))
         return results
+
+    def _handle(self, scene: Scene, row: InboundRow, now: datetime, isolate: bool) -> str:
+        if not isolate:
+            try:
+                return self._handler.handle(scene, row, now)
+            except Exception as exc:
+                raise _RowFailed(row.id) from exc
+        try:
+            with scene.isolated():
+                return self._handler.handle(scene, row, now)
+        except Exception:
+            log.exception("inbound %s could not be handled; set aside", row.id)
+            return "error"

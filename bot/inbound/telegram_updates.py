@@ -13,7 +13,7 @@ from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
 from bot.inbound.inbox import InboundMessage, Inbox, clean_payload, clean_text
 
-__all__ = ["KINDS", "answer_callback", "receive_update", "telegram_bot", "to_inbound"]
+__all__ = ["KINDS", "MalformedUpdate", "answer_callback", "receive_update", "telegram_bot", "to_inbound"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,14 @@ KINDS = (
 )
 
 
+class MalformedUpdate(ValueError):
+    """An Update whose fields are missing or of another type than the Bot API gives them (PTB checks no types)."""
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def telegram_bot(channels: Mapping[str, Channel]) -> Bot | None:
     """The PTB bot of the real Telegram channel; None with the sandbox or without Telegram."""
     channel = channels.get("telegram")
@@ -50,6 +58,8 @@ def _start_payload(text: str) -> str | None:
 
 def _message(msg: Message) -> InboundMessage:
     chat_id = msg.chat.id
+    if not _is_id(chat_id) or not _is_id(msg.message_id):
+        raise MalformedUpdate("the chat id and the message id must be integers")
 
     def inbound(text: str | None, payload: dict[str, Any] | None = None) -> InboundMessage:
         # Cleaned here, at the edge: a lone surrogate or a NUL would make the message impossible to store.
@@ -75,13 +85,23 @@ def _message(msg: Message) -> InboundMessage:
 
 
 def to_inbound(update: Update) -> InboundMessage | None:
-    """What the conversation sees of an Update; None for what keephome ignores."""
+    """What the conversation sees of an Update; None for what keephome ignores. Raises MalformedUpdate for an
+    Update whose fields are missing or of the wrong type."""
+    try:
+        return _to_inbound(update)
+    except (AttributeError, TypeError):
+        raise MalformedUpdate("a field of the update is missing or of the wrong type") from None
+
+
+def _to_inbound(update: Update) -> InboundMessage | None:
     if update.callback_query is not None:
         query = update.callback_query
         chat = query.message.chat if query.message is not None else None
         if query.data is None or (chat is not None and chat.type != "private"):
             return None
         sender = chat.id if chat is not None else query.from_user.id
+        if not _is_id(sender):
+            raise MalformedUpdate("the chat id must be an integer")
         return InboundMessage(
             "telegram", f"cb:{clean_text(query.id)}", str(sender), None, {"callback": clean_text(query.data)}
         )
@@ -107,10 +127,15 @@ async def answer_callback(bot: Bot, update: Update) -> None:
 async def receive_update(inbox: Inbox, bot: Bot | None, update: Update) -> str:
     """Commit the update's message, then answer a button press; returns "stored", "ignored" or "rejected".
 
-    A rejected update is one no database can store: it is confirmed all the same (Telegram would send it
-    again and again otherwise) and the inbox has logged its ids.
+    A rejected update is one no database can store, or one whose fields are not what the Bot API sends: it is
+    confirmed all the same (Telegram would send it again and again otherwise, and a poller would fetch it again)
+    and its ids are logged.
     """
-    message = to_inbound(update)
+    try:
+        message = to_inbound(update)
+    except MalformedUpdate as exc:
+        log.warning("telegram update %s rejected: %s", update.update_id, exc)
+        return "rejected"
     if message is None:
         return "ignored"
     outcome = await inbox.submit(message)

@@ -1,8 +1,13 @@
-"""Rate limits that keep each channel under its provider's rate in every one-second window."""
+"""Rate limits that keep each channel under its provider's rate in every one-second window.
+
+Sends wait for their turn in two queues: answers to a tenant's own message (`urgent`) get the next free turn
+before any proactive message, so a campaign never makes a reply wait behind it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections import deque
@@ -36,6 +41,18 @@ class _Window:
         self.log.append(now)
         self.next_free = max(now, self.next_free) + self.spacing
 
+    def move(self, granted: float, now: float) -> None:
+        """The send granted at `granted` leaves only `now`: count it then, so no later one crowds the window."""
+        for index in range(len(self.log) - 1, -1, -1):
+            if self.log[index] == granted:
+                del self.log[index]
+                self.log.append(now)  # the latest of all: the log stays in order
+                break
+        self.next_free = max(self.next_free, now + self.spacing)
+
+
+_Waiter = tuple[asyncio.Future[float], str | None]
+
 
 class RateLimiter:
     """An overall rate and an optional per-key rate (Telegram's one message a second per chat)."""
@@ -46,27 +63,90 @@ class RateLimiter:
         per_key_rate: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.rate = rate
         self._clock = clock
         self._overall = _Window(rate)
         self._per_key_rate = per_key_rate
         self._keys: dict[str, _Window] = {}
-        self._lock = asyncio.Lock()
+        self._urgent: deque[_Waiter] = deque()
+        self._normal: deque[_Waiter] = deque()
+        self._dispatcher: asyncio.Task[None] | None = None
 
-    async def acquire(self, key: str | None = None) -> None:
-        """Wait until one more send is allowed."""
-        async with self._lock:
+    async def acquire(self, key: str | None = None, *, urgent: bool = False) -> float:
+        """Wait until one more send is allowed; an `urgent` send takes the next turn before every other.
+
+        Returns when the turn was given (the limiter's clock); a send that leaves later says so with `sending`."""
+        turn: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._normal).append((turn, key))
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="rate-limiter")
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            if not self._live() and self._dispatcher is not None:
+                self._dispatcher.cancel()  # nobody waits any more: no task outlives its waiters
+                self._dispatcher = None
+            raise
+
+    def _live(self) -> bool:
+        return any(not turn.done() for queue in (self._urgent, self._normal) for turn, _ in queue)
+
+    async def _dispatch(self) -> None:
+        """Hand out turns, urgent waiters first; a waiter whose key (chat) is busy lets the next one go."""
+        with contextlib.suppress(asyncio.CancelledError):
             while True:
-                now = self._clock()
-                window = self._key_window(key)
-                wait = self._overall.wait_time(now)
-                if window is not None:
-                    wait = max(wait, window.wait_time(now))
-                if wait <= 0:
-                    self._overall.take(now)
-                    if window is not None:
-                        window.take(now)
+                for queue in (self._urgent, self._normal):
+                    while queue and queue[0][0].done():  # cancelled meanwhile
+                        queue.popleft()
+                if not self._urgent and not self._normal:
                     return
-                await asyncio.sleep(wait)
+                now = self._clock()
+                wait = self._overall.wait_time(now)
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                chosen = self._first_free(now)
+                if chosen is None:
+                    await asyncio.sleep(self._shortest_key_wait(now))
+                    continue
+                queue, index = chosen
+                turn, key = queue[index]
+                del queue[index]
+                self._overall.take(now)
+                window = self._key_window(key)
+                if window is not None:
+                    window.take(now)
+                turn.set_result(now)
+
+    def sending(self, key: str | None, granted: float) -> None:
+        """The send whose turn was given at `granted` leaves now (a last look took a moment): the window counts it
+        from now, so the sends after it keep their distance from the moment it really went."""
+        now = self._clock()
+        if now - granted <= 1e-3:
+            return
+        self._overall.move(granted, now)
+        window = self._key_window(key)
+        if window is not None:
+            window.move(granted, now)
+
+    def _first_free(self, now: float) -> tuple[deque[_Waiter], int] | None:
+        for queue in (self._urgent, self._normal):
+            for index, (turn, key) in enumerate(queue):
+                if turn.done():
+                    continue
+                window = self._key_window(key)
+                if window is None or window.wait_time(now) <= 0:
+                    return queue, index
+        return None
+
+    def _shortest_key_wait(self, now: float) -> float:
+        waits = [
+            window.wait_time(now)
+            for queue in (self._urgent, self._normal)
+            for turn, key in queue
+            if not turn.done() and (window := self._key_window(key)) is not None
+        ]
+        return max(min(waits, default=0.0), 1e-3)
 
     def _key_window(self, key: str | None) -> _Window | None:
         if key is None or self._per_key_rate is None:

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["best_channel", "route"]
+from collections.abc import Collection
+
+from bot.settings import Settings
+
+__all__ = ["CHANNELS", "best_channel", "configured_channels", "route"]
+
+# Every channel keephome can send on.
+CHANNELS = frozenset({"sms", "telegram"})
+
+
+def configured_channels(settings: Settings) -> frozenset[str]:
+    """The channels `keephome run` sends on with these settings (Twilio credentials, a Telegram token)."""
+    found = set()
+    if settings.sms_enabled:
+        found.add("sms")
+    if settings.telegram_enabled:
+        found.add("telegram")
+    return frozenset(found)
 
 
 def best_channel(phone: str | None, chat_id: int | None, blocked: bool) -> str | None:
@@ -12,12 +29,19 @@ def best_channel(phone: str | None, chat_id: int | None, blocked: bool) -> str |
     return "sms" if phone else None
 
 
-def route(preferred: str, phone: str | None, chat_id: int | None, blocked: bool) -> tuple[str, str] | None:
+def route(
+    preferred: str,
+    phone: str | None,
+    chat_id: int | None,
+    blocked: bool,
+    available: Collection[str] = CHANNELS,
+) -> tuple[str, str] | None:
     """The channel and address a message queued for `preferred` goes to now, or None when it cannot go.
 
-    A Telegram message whose chat is gone or blocked falls back to SMS (and is re-rendered by its rules);
-    an SMS stays an SMS.
+    A Telegram message whose chat is gone or blocked, or while Telegram is not configured (`available`), falls
+    back to SMS (and is re-rendered by its rules); an SMS stays an SMS. None when the tenant has no address on
+    a channel that is available: with every channel available, that means the tenant cannot be reached at all.
     """
-    if preferred == "telegram" and best_channel(phone, chat_id, blocked) == "telegram":
+    if preferred == "telegram" and "telegram" in available and best_channel(phone, chat_id, blocked) == "telegram":
         return "telegram", str(chat_id)
-    return ("sms", phone) if phone else None
+    return ("sms", phone) if phone and "sms" in available else None

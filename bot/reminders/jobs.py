@@ -86,8 +86,15 @@ async def expire_job(jobs: JobServices) -> int:
 
 
 async def purge_job(jobs: JobServices) -> dict[str, int]:
-    """Delete what has outlived KEEPHOME_RETENTION_DAYS."""
-    removed = await purge(jobs.db, jobs.clock(), jobs.settings.retention_days)
+    """Delete what has outlived KEEPHOME_RETENTION_DAYS; blank texts past the message and case retention."""
+    settings = jobs.settings
+    removed = await purge(
+        jobs.db,
+        jobs.clock(),
+        settings.retention_days,
+        message_days=settings.retention_message_days,
+        case_days=settings.retention_case_days,
+    )
     log.info("retention purge: %s", removed)
     return removed
 

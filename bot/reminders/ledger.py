@@ -3,6 +3,7 @@
 A tenant an import shows paid up stops hearing reminders the same day: a waiting reminder conversation
 ends, with a thank-you when the tenant had already read its question. Everything lands in one
 transaction with an audit entry, so an import is all or nothing.
+Each changed balance is dated in `balance_events` (bot/tenants/upsert.py), the history the outcome page reads.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ async def import_tenants(
 ) -> ImportSummary:
     """Create or update every row's tenant and rent position in one transaction, with an audit entry."""
     async with db.write() as conn:
-        summary = await upsert_rows(conn, rows, now, progress)
+        # The secret key reads the tombstones of erased tenants: their rows stay out unless they say reactivate=1.
+        summary = await upsert_rows(conn, rows, now, progress, secret_key=settings.secret_key)
         if summary.settled_ids:
             await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
         await conn.execute(audit_log.insert().values(at=now, actor=actor, action="tenants.import", detail=str(summary)))

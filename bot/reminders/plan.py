@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from bot.host.cases import open_case
 from bot.host.handlers import apply_events
 from bot.host.notices import notify_urgent_case
 from bot.host.turn import StateShapes, Turn, save_state
-from bot.reminders.reads import Contact, chunked, contacted_on, load_contacts, load_snapshots, planned_keys, planned_on
+from bot.outbox.route import configured_channels
+from bot.reminders.reads import (
+    Contact,
+    SetAside,
+    chunked,
+    contacted_on,
+    load_contacts,
+    load_snapshots,
+    planned_keys,
+    planned_on,
+    question_went_out,
+    set_aside,
+)
 from bot.reminders.send_window import quiet_not_before
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.scene import Scene
-from bot.store.schema import conversations, planned_reminders
+from bot.store.schema import STATUS_RANK, conversations, messages, outbox, planned_reminders
 from bot.tenants.names import first_name
 from conversations import engine
 from conversations.model import Channel, Context
@@ -33,8 +45,11 @@ __all__ = [
     "NO_OFFSET",
     "PlanOutcome",
     "PlannedRow",
+    "ReminderFate",
+    "day_so_far",
     "plan_reminders",
     "policy_settings",
+    "reminder_fates",
 ]
 
 log = logging.getLogger(__name__)
@@ -42,6 +57,8 @@ log = logging.getLogger(__name__)
 FLOW = "payment_check"
 # The database key has no NULLs (a NULL never conflicts), so "no offset" is stored as -1.
 NO_OFFSET = -1
+# Why an unsent proactive message was dropped when a new reminder replaced its conversation.
+SUPERSEDED = "superseded"
 
 
 def policy_settings(settings: Settings) -> PolicySettings:
@@ -56,7 +73,11 @@ def policy_settings(settings: Settings) -> PolicySettings:
 
 @dataclass(frozen=True, slots=True)
 class PlannedRow:
-    """One reminder as the operator sees it: who, which stage, which channel, why and from when."""
+    """One reminder as the operator sees it: who, which stage, which channel, why and from when.
+
+    `channel` is the tenant's channel (the conversation's); `sends_on` the channel it actually goes out on with
+    the channels configured, or "none" when none of them reaches the tenant (it then waits for one, queued).
+    """
 
     tenant_id: int
     tenant_ref: str
@@ -65,17 +86,20 @@ class PlannedRow:
     reason: str
     computed_from: dict[str, str]
     send_after: datetime
+    sends_on: str = "none"
 
 
 @dataclass(frozen=True)
 class PlanOutcome:
-    """What one planning run found (dry run) or recorded (real run)."""
+    """What one planning run found (dry run) or recorded (real run); `set_aside` lists the proactive messages
+    that wait now (no channel, the pause) and those dropped on the day, with why."""
 
     day: date
     dry_run: bool
     summary: PlanSummary
     rows: list[PlannedRow]
     already_contacted: int
+    set_aside: list[SetAside] = field(default_factory=list)
 
 
 def _db_key(r: PlannedReminder) -> tuple[int, str, str, int]:
@@ -84,19 +108,37 @@ def _db_key(r: PlannedReminder) -> tuple[int, str, str, int]:
 
 def _row(r: PlannedReminder, contact: Contact, send_after: datetime) -> PlannedRow:
     return PlannedRow(
-        r.tenant_id, contact.tenant_ref, r.trigger.value, contact.channel, r.reason, r.computed_from, send_after
+        r.tenant_id,
+        contact.tenant_ref,
+        r.trigger.value,
+        contact.channel,
+        r.reason,
+        r.computed_from,
+        send_after,
+        contact.sends_on or "none",
     )
 
 
 async def plan_reminders(
-    db: Database, settings: Settings, now: datetime, *, day: date | None = None, dry_run: bool = False
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    *,
+    day: date | None = None,
+    dry_run: bool = False,
+    channels: Collection[str] | None = None,
 ) -> PlanOutcome:
-    """Plan `day` (default today); a real run records new reminders and starts their conversations."""
+    """Plan `day` (default today); a real run records new reminders and starts their conversations.
+
+    `channels` are the channels the service sends on (default: those the settings configure); each row says
+    which of them its message takes, or "none".
+    """
     tz = ZoneInfo(settings.timezone)
     today = now.astimezone(tz).date()
     day = day or today
     if not dry_run and day != today:
         raise ValueError(f"reminders are planned for real only for today ({today.isoformat()})")
+    available = frozenset(channels) if channels is not None else configured_channels(settings)
     async with db.read() as conn:
         day_plan = plan(await conn.run_sync(load_snapshots), day, policy_settings(settings))
         busy = await conn.run_sync(contacted_on, day, tz)
@@ -104,18 +146,21 @@ async def plan_reminders(
         if dry_run:
             known = await conn.run_sync(planned_keys, [r.tenant_id for r in reminders])
             reminders = [r for r in reminders if _db_key(r) not in known]
-            contacts = await conn.run_sync(load_contacts, [r.tenant_id for r in reminders])
+            contacts = await conn.run_sync(load_contacts, [r.tenant_id for r in reminders], available)
+            aside = await conn.run_sync(set_aside, day, tz)
     skipped = len(day_plan.reminders) - len(reminders)
     at = now if day == today else datetime.combine(day, time(settings.plan_hour), tzinfo=tz).astimezone(UTC)
     send_after = quiet_not_before(at, settings)
     if dry_run:
         rows = [_row(r, contacts[r.tenant_id], send_after) for r in reminders if r.tenant_id in contacts]
-        return PlanOutcome(day, True, day_plan.summary, rows, skipped)
+        return PlanOutcome(day, True, day_plan.summary, rows, skipped, aside)
     rows = []
     for part in chunked(reminders):
-        rows.extend(await db.run(_record, part, settings, now, day, send_after))
+        rows.extend(await db.run(_record, part, settings, now, day, send_after, available))
+    async with db.read() as conn:
+        aside = await conn.run_sync(set_aside, day, tz)
     log.info("planned %s reminders for %s (%s considered)", len(rows), day, day_plan.summary.considered)
-    return PlanOutcome(day, False, day_plan.summary, rows, skipped)
+    return PlanOutcome(day, False, day_plan.summary, rows, skipped, aside)
 
 
 def _insert_keys(conn: Connection, part: Sequence[PlannedReminder], day: date, now: datetime) -> dict[int, int]:
@@ -149,10 +194,11 @@ def _record(
     now: datetime,
     day: date,
     send_after: datetime,
+    available: Collection[str] | None = None,
 ) -> list[PlannedRow]:
     """One chunk in one transaction: re-check each tenant, record the keys, start the conversations."""
     ids = [r.tenant_id for r in part]
-    contacts = load_contacts(conn, ids)
+    contacts = load_contacts(conn, ids, configured_channels(settings) if available is None else available)
     busy = planned_on(conn, ids, day)
     wanted = [r for r in part if r.tenant_id in contacts and r.tenant_id not in busy]
     if not wanted:
@@ -161,11 +207,54 @@ def _record(
     fresh = [r for r in wanted if r.tenant_id in new]
     scene = Scene.of(conn)
     court = [r for r in fresh if r.trigger is Trigger.COURT]
+    _supersede(conn, [r.tenant_id for r in fresh], {r.tenant_id for r in court}, now)
     if court:
         _open_outreach(scene, court, settings, now, day)
     talk = [r for r in fresh if not contacts[r.tenant_id].case_held]
     _start_conversations(scene, talk, contacts, new, settings, now, day, send_after)
     return [_row(r, contacts[r.tenant_id], send_after) for r in fresh]
+
+
+def _supersede(conn: Connection, tenant_ids: Sequence[int], outreach: set[int], now: datetime) -> None:
+    """A new reminder replaces the conversation whose question never went out (it waited for a channel or the
+    pause); an outreach replaces any open conversation. Their messages not sent yet are dropped."""
+    if not tenant_ids:
+        return
+    replaced = or_(~question_went_out(conversations.c.id), conversations.c.tenant_id.in_(list(outreach)))
+    ended = list(
+        conn.execute(
+            update(conversations)
+            .where(conversations.c.tenant_id.in_(list(tenant_ids)), conversations.c.active.is_(True), replaced)
+            .values(active=False, waiting_until=None, ended_reason=SUPERSEDED, updated_at=now)
+            .returning(conversations.c.id)
+        ).scalars()
+    )
+    if not ended:
+        return
+    unsent = select(messages.c.id).where(
+        messages.c.tenant_id.in_(list(tenant_ids)), messages.c.conversation_id.in_(ended)
+    )
+    dropped = list(
+        conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.message_id.in_(unsent),
+                outbox.c.proactive.is_(True),
+                or_(
+                    outbox.c.state == "waiting",
+                    and_(outbox.c.state == "pending", or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)),
+                ),
+            )
+            .values(state="dropped", last_error=SUPERSEDED, lease_until=None)
+            .returning(outbox.c.message_id)
+        ).scalars()
+    )
+    if dropped:
+        conn.execute(
+            update(messages)
+            .where(messages.c.id.in_(dropped))
+            .values(status="dropped", status_rank=STATUS_RANK["dropped"], updated_at=now)
+        )
 
 
 def _open_outreach(
@@ -225,3 +314,57 @@ def _start_conversations(
         )
         turn = replace(turn, conversation_id=save_state(scene, turn, state, r.trigger.value, shapes))
         apply_events(scene, turn, started, settings)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderFate:
+    """What became of one reminder planned on a day: its first question as stored (`status` is None when no
+    question was queued for it: a person held the tenant's case)."""
+
+    status: str | None
+    error_code: str | None = None
+    channel: str | None = None
+    outbox_state: str | None = None
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    attempts: int = 0
+
+
+def reminder_fates(conn: Connection, day: date, tz: ZoneInfo) -> list[ReminderFate]:
+    """Every reminder planned on the local `day`, once each, with what became of its first question (key
+    `rem:<planned id>:0`); a reminder the send window dropped later is counted too, by its question, though its
+    planned row is gone."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(date.fromordinal(day.toordinal() + 1), time(0), tzinfo=tz).astimezone(UTC)
+    o, m = outbox.c, messages.c
+    asked: dict[str, ReminderFate] = {}
+    found = conn.execute(
+        select(
+            o.idempotency_key,
+            m.status,
+            m.error_code,
+            m.channel,
+            o.channel,
+            o.state,
+            o.last_error,
+            o.next_attempt_at,
+            o.attempts,
+        )
+        .join(messages, m.id == o.message_id)
+        .where(o.proactive.is_(True), o.idempotency_key.like("rem:%"), o.created_at >= start, o.created_at < end)
+        .order_by(o.id)
+    )
+    for key, status, code, sent_on, queued_on, state, error, next_at, attempts in found:
+        planned_id = key.split(":")[1]
+        asked.setdefault(
+            planned_id, ReminderFate(status, code, sent_on or queued_on, state, error, next_at, int(attempts or 0))
+        )
+    planned = conn.execute(select(planned_reminders.c.id).where(planned_reminders.c.planned_for == day)).scalars()
+    unasked = [ReminderFate(None) for planned_id in planned if str(planned_id) not in asked]
+    return [*asked.values(), *unasked]
+
+
+async def day_so_far(db: Database, settings: Settings, day: date) -> list[ReminderFate]:
+    """`reminder_fates` for `day` in the organisation's time zone, on a read connection."""
+    async with db.read() as conn:
+        return await conn.run_sync(reminder_fates, day, ZoneInfo(settings.timezone))

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
-from bot.outbox.route import best_channel
-from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
+from bot.outbox.route import CHANNELS, best_channel, route
+from bot.store.schema import cases, conversations, messages, outbox, planned_reminders, rent_positions, tenants
 from scheduler.model import RentSnapshot
 
 __all__ = [
     "CHUNK",
+    "WENT_OUT",
     "Contact",
+    "SetAside",
     "chunked",
     "contacted_on",
     "day_window",
@@ -25,7 +27,12 @@ __all__ = [
     "load_snapshots",
     "planned_keys",
     "planned_on",
+    "question_went_out",
+    "set_aside",
 ]
+
+# A message in one of these states reached the provider: the tenant may be answering it.
+WENT_OUT = ("sent", "delivered", "read")
 
 # Ids per IN list and rows per write transaction: well under SQLite's variable limit.
 CHUNK = 500
@@ -48,7 +55,11 @@ def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """How to reach one tenant now; only active tenants with an address have one."""
+    """How to reach one tenant now; only active tenants with an address have one.
+
+    `channel` is the tenant's channel (the conversation's), `sends_on` the channel a message to them actually
+    goes out on with the channels configured now, or None when none of those reaches them (it waits).
+    """
 
     tenant_id: int
     tenant_ref: str
@@ -56,26 +67,40 @@ class Contact:
     language: str
     channel: str
     case_held: bool
+    sends_on: str | None = None
 
 
-def load_snapshots(conn: Connection) -> list[RentSnapshot]:
-    """Every tenant's rent position and contact state (erased tenants are left out) in one pass."""
-    open_cases = conn.execute(select(cases.c.tenant_id, cases.c.status).where(cases.c.status.in_(OPEN_STATUSES)))
+def question_went_out(conversation_id: Any) -> ColumnElement[bool]:
+    """True for a conversation that sent the tenant a message (found through the tenant's messages, indexed)."""
+    return exists().where(
+        messages.c.tenant_id == conversations.c.tenant_id,
+        messages.c.conversation_id == conversation_id,
+        messages.c.direction == "out",
+        messages.c.status.in_(WENT_OUT),
+    )
+
+
+def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) -> list[RentSnapshot]:
+    """Every tenant's rent position and contact state (erased tenants are left out) in one pass; with
+    `tenant_ids`, only theirs."""
+    open_cases_q = select(cases.c.tenant_id, cases.c.status).where(cases.c.status.in_(OPEN_STATUSES))
+    # A conversation holds reminders only while it waits for an answer to a question the tenant received.
+    waiting_q = select(conversations.c.tenant_id).where(
+        conversations.c.active.is_(True),
+        conversations.c.waiting_until.is_not(None),
+        question_went_out(conversations.c.id),
+    )
+    if tenant_ids is not None:
+        wanted = list(tenant_ids)
+        open_cases_q = open_cases_q.where(cases.c.tenant_id.in_(wanted))
+        waiting_q = waiting_q.where(conversations.c.tenant_id.in_(wanted))
     open_case_ids: set[int] = set()
     held_ids: set[int] = set()
-    for tenant_id, status in open_cases:
+    for tenant_id, status in conn.execute(open_cases_q):
         open_case_ids.add(tenant_id)
         if status in HELD_STATUSES:
             held_ids.add(tenant_id)
-    waiting_ids = set(
-        (
-            conn.execute(
-                select(conversations.c.tenant_id).where(
-                    conversations.c.active.is_(True), conversations.c.waiting_until.is_not(None)
-                )
-            )
-        ).scalars()
-    )
+    waiting_ids = set(conn.execute(waiting_q).scalars())
     rp = rent_positions.c
     telegram_ok = and_(tenants.c.telegram_chat_id.is_not(None), tenants.c.telegram_blocked.is_(False))
     stmt = (
@@ -97,6 +122,8 @@ def load_snapshots(conn: Connection) -> list[RentSnapshot]:
         .join(rent_positions, rp.tenant_id == tenants.c.id)
         .where(tenants.c.status != "erased")
     )
+    if tenant_ids is not None:
+        stmt = stmt.where(tenants.c.id.in_(list(tenant_ids)))
     snapshots: list[RentSnapshot] = []
     for (
         tid,
@@ -136,8 +163,11 @@ def load_snapshots(conn: Connection) -> list[RentSnapshot]:
     return snapshots
 
 
-def load_contacts(conn: Connection, tenant_ids: Sequence[int]) -> dict[int, Contact]:
-    """Names, languages and channels of the tenants among `tenant_ids` who can be reached now."""
+def load_contacts(
+    conn: Connection, tenant_ids: Sequence[int], available: Collection[str] = CHANNELS
+) -> dict[int, Contact]:
+    """Names, languages and channels of the tenants among `tenant_ids` who have an address; `sends_on` says
+    which of the `available` channels a message would take now (`bot.outbox.route.route`)."""
     held = exists().where(cases.c.tenant_id == tenants.c.id, cases.c.status.in_(HELD_STATUSES))
     found: dict[int, Contact] = {}
     for ids in chunked(tenant_ids):
@@ -156,19 +186,26 @@ def load_contacts(conn: Connection, tenant_ids: Sequence[int]) -> dict[int, Cont
         for tid, ref, name, language, phone, chat_id, blocked, is_held in rows:
             channel = best_channel(phone, chat_id, bool(blocked))
             if channel is not None:
-                found[tid] = Contact(tid, ref, name, language, channel, bool(is_held))
+                goes = route(channel, phone, chat_id, bool(blocked), available)
+                sends_on = goes[0] if goes is not None else None
+                found[tid] = Contact(tid, ref, name, language, channel, bool(is_held), sends_on)
     return found
 
 
 def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> set[int]:
-    """Tenants who already have a proactive message going out on the local `day`, or a reminder for it."""
+    """Tenants who already have a proactive message going out on the local `day`, or a reminder for it.
+
+    A message written on an earlier day that has not gone out yet does not count: it is checked again before it
+    goes (`bot.reminders.recheck`), and a reminder planned now replaces it when its question never went out.
+    """
     start, end = day_window(day, tz)
     sending = select(outbox.c.tenant_id).where(
         outbox.c.proactive.is_(True),
-        outbox.c.state != "held",
+        outbox.c.state.not_in(("held", "dropped")),
         outbox.c.tenant_id.is_not(None),
         outbox.c.not_before >= start,
         outbox.c.not_before < end,
+        or_(outbox.c.created_at >= start, outbox.c.state == "sent"),
     )
     planned = select(planned_reminders.c.tenant_id).where(planned_reminders.c.planned_for == day)
     found = set((conn.execute(sending)).scalars())
@@ -198,3 +235,38 @@ def planned_keys(conn: Connection, tenant_ids: Iterable[int]) -> set[tuple[int, 
         rows = conn.execute(select(pr.tenant_id, pr.trigger, pr.period, pr.offset_days).where(pr.tenant_id.in_(part)))
         found.update((int(t), str(tr), str(p), int(o)) for t, tr, p, o in rows)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """A reminder that waits (no channel, the pause) or was dropped on a day, and why."""
+
+    tenant_ref: str
+    trigger: str
+    state: str  # waiting or dropped
+    reason: str
+
+
+def set_aside(conn: Connection, day: date, tz: ZoneInfo) -> list[SetAside]:
+    """Proactive messages that wait now, and those dropped on the local `day`, with their reasons."""
+    start, end = day_window(day, tz)
+    rows = conn.execute(
+        select(tenants.c.tenant_ref, conversations.c.trigger, outbox.c.template, outbox.c.state, outbox.c.last_error)
+        .select_from(outbox)
+        .join(messages, messages.c.id == outbox.c.message_id)
+        .join(tenants, tenants.c.id == outbox.c.tenant_id)
+        .outerjoin(conversations, conversations.c.id == messages.c.conversation_id)
+        .where(
+            outbox.c.state.in_(("waiting", "dropped")),
+            outbox.c.proactive.is_(True),
+            or_(
+                outbox.c.state == "waiting",
+                and_(outbox.c.state == "dropped", messages.c.updated_at >= start, messages.c.updated_at < end),
+            ),
+        )
+        .order_by(outbox.c.state.desc(), tenants.c.tenant_ref, outbox.c.id)
+    )
+    return [
+        SetAside(ref, "nudge" if template == "common.nudge" else trigger or template, state, reason or "")
+        for ref, trigger, template, state, reason in rows
+    ]

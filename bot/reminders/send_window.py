@@ -32,7 +32,7 @@ def proactive_not_before(conn: Connection, tenant_id: int, now: datetime, settin
         .where(
             outbox.c.tenant_id == tenant_id,
             outbox.c.proactive.is_(True),
-            outbox.c.state != "held",
+            outbox.c.state.not_in(("held", "dropped")),
             outbox.c.not_before >= start,
             outbox.c.not_before < end,
         )

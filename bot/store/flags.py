@@ -1,4 +1,8 @@
-"""Named flags every process shares, in table `settings_flags`: the pause switch, the last planned day."""
+"""Named flags every process shares, in table `settings_flags`: the pause switch, the last planned day.
+
+Nothing keeps a copy of a flag in memory: whoever needs one reads it from here when it needs it, so a switch
+flipped through one process holds in every process at once.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from sqlalchemy import Connection, select
 from bot.store.dialect import insert_for
 from bot.store.schema import settings_flags
 
-__all__ = ["LAST_PLAN_DAY", "PAUSED", "read_flag", "write_flag"]
+__all__ = ["LAST_PLAN_DAY", "PAUSED", "is_paused", "read_flag", "write_flag"]
 
 # The console's global pause switch: "1" stops all proactive sending, "0" lets it go on.
 PAUSED = "paused"
@@ -21,6 +25,11 @@ def read_flag(conn: Connection, name: str) -> str | None:
     """The flag's stored value, or None when it was never written."""
     value = conn.execute(select(settings_flags.c.value).where(settings_flags.c.name == name)).scalar()
     return None if value is None else str(value)
+
+
+def is_paused(conn: Connection) -> bool:
+    """Whether the stored pause switch is on (`KEEPHOME_PAUSED` is the callers' to add)."""
+    return read_flag(conn, PAUSED) == "1"
 
 
 def write_flag(conn: Connection, name: str, value: str, at: datetime) -> None:

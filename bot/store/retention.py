@@ -1,16 +1,51 @@
 """Purging by retention: raw inbound payloads, spent link codes, unknown senders and sign-in counts do not
-stay forever."""
+stay forever; message texts, answers and case notes are blanked when their time is up.
+
+Blanking keeps the rows (the outcome page still counts them) and removes what a person wrote or what names
+them: `KEEPHOME_RETENTION_MESSAGE_DAYS` after a message, an outbox row, a reminder or a conversation, unless the
+tenant has an open case (the adviser reads the history) or the message is the proof of a consent that still
+stands; `KEEPHOME_RETENTION_CASE_DAYS` after a case closed, its notes, task, outcome note and messages. On
+SQLite the work runs with `secure_delete` on and ends with a WAL checkpoint, so the old texts leave the file
+too (`scrubbing`, `checkpoint`; erasure uses the same two).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, delete, or_
+from sqlalchemy import Connection, Select, Text, and_, bindparam, case, cast, delete, make_url, or_, select, update
 
 from bot.store.db import Database
-from bot.store.schema import api_idempotency, inbound, link_codes, login_attempts, unknown_senders
+from bot.store.schema import (
+    api_idempotency,
+    case_events,
+    cases,
+    consents,
+    conversations,
+    inbound,
+    link_codes,
+    login_attempts,
+    messages,
+    outbox,
+    planned_reminders,
+    unknown_senders,
+)
 
-__all__ = ["IDEMPOTENCY_KEPT", "LOGIN_ATTEMPTS_KEPT", "purge"]
+__all__ = [
+    "BLANK_BATCH",
+    "IDEMPOTENCY_KEPT",
+    "KEPT_REASONS",
+    "LOGIN_ATTEMPTS_KEPT",
+    "blank_state",
+    "checkpoint",
+    "purge",
+    "scrubbing",
+]
 
 # A sign-in count (per e-mail typed, per client address) is forgotten after a day nobody used it; the
 # limits themselves forget wrong attempts after a quiet day at most (`bot.console.throttle`).
@@ -43,6 +78,187 @@ def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
     }
 
 
-async def purge(db: Database, now: datetime, days: int) -> dict[str, int]:
-    """Delete what has outlived its purpose; returns how many rows went from each table."""
-    return await db.run(_purge, now, days)
+# Rows blanked per kind and transaction: a first run over a year of history never holds the writer for long.
+BLANK_BATCH = 2000
+# Case reasons that are codes, not words someone wrote: kept when a case's texts are blanked.
+KEPT_REASONS = ("tenant_asked",)
+
+
+@contextmanager
+def scrubbing(conn: Connection) -> Iterator[None]:
+    """On SQLite, what the block deletes or overwrites is zeroed in the database file (`secure_delete`)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
+    conn.exec_driver_sql("PRAGMA secure_delete=ON")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA secure_delete={int(before or 0)}")
+
+
+async def checkpoint(db: Database, attempts: int = 5) -> bool:
+    """On SQLite, copy the WAL into the database file and empty it, so no older copy of an overwritten page
+    stays behind; True when it completed (a reader holding an old snapshot delays it; tried a few times)."""
+    path = make_url(db.url).database if db.is_sqlite else None
+    if not path or path == ":memory:":
+        return True
+
+    def run() -> bool:
+        with closing(sqlite3.connect(path, timeout=15)) as conn:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return bool(busy == 0)
+
+    for attempt in range(attempts):
+        if await asyncio.to_thread(run):
+            return True
+        await asyncio.sleep(0.2 * (attempt + 1))
+    return False
+
+
+def blank_state(state: Any) -> dict[str, Any]:
+    """A stored conversation state without the tenant's name and answers; its step and ending stay."""
+    kept = dict(state) if isinstance(state, dict) else {}
+    return {**kept, "first_name": "", "data": {}}
+
+
+def _open_case_tenants() -> Select[Any]:
+    return select(cases.c.tenant_id).where(cases.c.status != "closed")
+
+
+def _standing_proof() -> Select[Any]:
+    c = consents.c
+    return select(c.evidence_message_id).where(c.withdrawn_at.is_(None), c.evidence_message_id.is_not(None))
+
+
+def _closed_cases(before: datetime) -> Select[Any]:
+    return select(cases.c.id).where(cases.c.status == "closed", cases.c.closed_at < before)
+
+
+def _blank_messages(conn: Connection, old: datetime, closed: datetime, batch: int) -> int:
+    m = messages.c
+    no_open_case = or_(m.tenant_id.is_(None), m.tenant_id.not_in(_open_case_tenants()))
+    ids = (
+        conn.execute(
+            select(m.id)
+            .where(
+                m.text.is_not(None),
+                m.id.not_in(_standing_proof()),
+                or_(and_(m.created_at < old, no_open_case), m.case_id.in_(_closed_cases(closed))),
+            )
+            .limit(batch)
+        )
+        .scalars()
+        .all()
+    )
+    if ids:
+        conn.execute(update(messages).where(m.id.in_(ids)).values(text=None))
+    return len(ids)
+
+
+def _blank_outbox(conn: Connection, old: datetime, closed: datetime, batch: int) -> int:
+    o = outbox.c
+    no_open_case = or_(o.tenant_id.is_(None), o.tenant_id.not_in(_open_case_tenants()))
+    of_closed_case = o.message_id.in_(select(messages.c.id).where(messages.c.case_id.in_(_closed_cases(closed))))
+    ids = (
+        conn.execute(
+            select(o.id)
+            .where(
+                o.state != "pending",
+                or_(cast(o["values"], Text) != "{}", o.address.is_not(None)),
+                or_(and_(o.created_at < old, no_open_case), of_closed_case),
+            )
+            .limit(batch)
+        )
+        .scalars()
+        .all()
+    )
+    if ids:
+        conn.execute(update(outbox).where(o.id.in_(ids)).values({"values": {}, "address": None}))
+    return len(ids)
+
+
+def _blank_conversations(conn: Connection, old: datetime, batch: int) -> int:
+    c = conversations.c
+    rows = conn.execute(
+        select(c.id, c.state)
+        .where(
+            c.active.is_(False),
+            c.updated_at < old,
+            c.tenant_id.not_in(_open_case_tenants()),
+            or_(c.state["first_name"].as_string() != "", c.state["data"].as_string() != "{}"),
+        )
+        .limit(batch)
+    ).all()
+    if rows:
+        stmt = update(conversations).where(c.id == bindparam("row_id")).values(state=bindparam("blank"))
+        conn.execute(stmt, [{"row_id": r.id, "blank": blank_state(r.state)} for r in rows])
+    return len(rows)
+
+
+def _blank_reminder_reasons(conn: Connection, old: datetime, batch: int) -> int:
+    pr = planned_reminders.c
+    waiting = pr.tenant_id.not_in(_open_case_tenants())
+    ids = conn.execute(select(pr.id).where(pr.created_at < old, pr.reason != "", waiting).limit(batch)).scalars().all()
+    if ids:
+        conn.execute(update(planned_reminders).where(pr.id.in_(ids)).values(reason=""))
+    return len(ids)
+
+
+def _blank_cases(conn: Connection, closed: datetime, batch: int) -> int:
+    cs = cases.c
+    written = or_(cs.outcome_note.is_not(None), cs.volunteer_task.is_not(None), cs.reason.not_in(("", *KEPT_REASONS)))
+    ids = conn.execute(_closed_cases(closed).where(written).limit(batch)).scalars().all()
+    if ids:
+        reason = case((cs.reason.in_(KEPT_REASONS), cs.reason), else_="")
+        conn.execute(update(cases).where(cs.id.in_(ids)).values(outcome_note=None, volunteer_task=None, reason=reason))
+    ce = case_events.c
+    # The closing event's text is the outcome's code: the outcome page counts it.
+    events = (
+        conn.execute(
+            select(ce.id)
+            .where(ce.case_id.in_(_closed_cases(closed)), ce.kind != "closed", ce.text.is_not(None))
+            .limit(batch)
+        )
+        .scalars()
+        .all()
+    )
+    if events:
+        conn.execute(update(case_events).where(ce.id.in_(events)).values(text=None))
+    return len(ids) + len(events)
+
+
+def _blank(conn: Connection, now: datetime, message_days: int, case_days: int, batch: int) -> dict[str, int]:
+    old, closed = now - timedelta(days=message_days), now - timedelta(days=case_days)
+    with scrubbing(conn):
+        return {
+            "message_texts": _blank_messages(conn, old, closed, batch),
+            "outbox_values": _blank_outbox(conn, old, closed, batch),
+            "conversations": _blank_conversations(conn, old, batch),
+            "reminder_reasons": _blank_reminder_reasons(conn, old, batch),
+            "case_texts": _blank_cases(conn, closed, batch),
+        }
+
+
+async def purge(
+    db: Database,
+    now: datetime,
+    days: int,
+    *,
+    message_days: int = 365,
+    case_days: int = 365,
+    batch: int = BLANK_BATCH,
+) -> dict[str, int]:
+    """Delete what has outlived its purpose and blank the texts whose time is up; returns how many rows went
+    from each table or were blanked, by kind."""
+    counts = await db.run(_purge, now, days)
+    while True:
+        done = await db.run(_blank, now, message_days, case_days, batch)
+        for kind, n in done.items():
+            counts[kind] = counts.get(kind, 0) + n
+        if max(done.values()) < batch:
+            break
+    if any(counts.values()):
+        await checkpoint(db)
+    return counts

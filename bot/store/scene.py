@@ -12,19 +12,22 @@ the next ids follow the largest one; on PostgreSQL they come from the column's s
 
 `Scene.of(conn)` gives the one scene of the connection's current transaction; `Database.run` and
 `Database.write` flush it before they commit, so no caller can forget to.
+
+A scene also holds changes to rows written before (`Scene.change`, e.g. a conversation's next state): they are
+written after its new rows, in the order they were made, one executemany per run of the same statement. Code
+that writes those rows directly, or reads them back, flushes the scene first.
 """
 
 from __future__ import annotations
 
 import logging
 import weakref
-from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, func, select
+from sqlalchemy import Connection, Executable, Insert, Table, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.store.schema import conversations, messages, metadata, outbox
@@ -51,11 +54,27 @@ def _insert(table: Table) -> Insert:
     return stmt
 
 
+_RESERVE: dict[str, Any] = {}
+
+
+def _reserve_statement(table: Table, dialect: str) -> Any:
+    """The statement that reserves ids of `table`, built once per table and dialect."""
+    stmt = _RESERVE.get(f"{dialect}:{table.name}")
+    if stmt is None:
+        if dialect == "postgresql":
+            sequence = select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery()
+            stmt = select(func.nextval(sequence)).select_from(func.generate_series(1, _PG_ID_CHUNK))
+        else:
+            stmt = select(func.coalesce(func.max(table.c.id), 0))
+        _RESERVE[f"{dialect}:{table.name}"] = stmt
+    return stmt
+
+
 @dataclass
 class _Ids:
     """Ids of one table reserved for this scene and not handed out yet."""
 
-    free: deque[int] = field(default_factory=deque)
+    free: Iterator[int] = field(default_factory=lambda: iter(()))
 
 
 @dataclass
@@ -67,6 +86,7 @@ class Scene:
     _ids: dict[str, _Ids] = field(default_factory=dict)
     _pending: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     _keys: set[tuple[str, str]] = field(default_factory=set)
+    _changes: list[tuple[Executable, dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
     def of(cls, conn: Connection) -> Scene:
@@ -84,23 +104,25 @@ class Scene:
 
     def next_id(self, table: Table) -> int:
         """An id for a row of `table` that this scene will write."""
-        ids = self._ids.setdefault(table.name, _Ids())
-        if not ids.free:
-            ids.free.extend(self._reserve(table))
-        return ids.free.popleft()
+        ids = self._ids.get(table.name)
+        if ids is None:
+            ids = self._ids[table.name] = _Ids()
+        found = next(ids.free, None)
+        if found is None:
+            ids.free = self._reserve(table)
+            found = next(ids.free)
+        return found
 
-    def _reserve(self, table: Table) -> list[int]:
-        if self.conn.dialect.name == "postgresql":
-            sequence = select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery()
-            found = self.conn.execute(
-                select(func.nextval(sequence)).select_from(func.generate_series(1, _PG_ID_CHUNK))
-            ).scalars()
-            return sorted(int(value) for value in found)
+    def _reserve(self, table: Table) -> Iterator[int]:
+        dialect = self.conn.dialect.name
+        stmt = _reserve_statement(table, dialect)
+        if dialect == "postgresql":
+            return iter(sorted(int(value) for value in self.conn.execute(stmt).scalars()))
         # SQLite: this transaction holds the write lock, so nobody else takes ids meanwhile.
         pending = [key[1] for key in self._pending if key[0] == table.name]
-        largest = self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        largest = self.conn.execute(stmt).scalar_one()
         start = max([int(largest), *pending]) + 1
-        return list(range(start, start + _SQLITE_ID_CHUNK))
+        return iter(range(start, start + _SQLITE_ID_CHUNK))
 
     def add(self, *rows: tuple[Table, dict[str, Any]]) -> None:
         """Add one unit: rows written together or not at all (parents are ordered first)."""
@@ -116,6 +138,10 @@ class Scene:
             return False
         self._keys.add((table.name, key))
         return True
+
+    def change(self, stmt: Executable, params: dict[str, Any]) -> None:
+        """An UPDATE of a row written before, executed with the scene's rows (`stmt` is built once)."""
+        self._changes.append((stmt, params))
 
     def pending_row(self, table: Table, row_id: int) -> dict[str, Any] | None:
         """The not yet written row of `table` with this id (to change it before it is written)."""
@@ -133,8 +159,11 @@ class Scene:
         try:
             with self.conn.begin_nested():
                 yield
+                # Its changes are written inside its savepoint: one that fails takes only this work along.
+                self.write_changes()
         except Exception:
             self._drop_after(mark)
+            self._changes.clear()
             raise
 
     def _drop_after(self, mark: int) -> None:
@@ -145,10 +174,27 @@ class Scene:
         del self._units[mark:]
 
     def flush(self) -> int:
-        """Write every pending unit; returns how many were left out because they could not be written."""
+        """Write every pending unit, then the changes; returns how many units were left out because they could
+        not be written (a change that cannot be written raises)."""
         units, self._units, self._pending, self._keys = self._units, [], {}, set()
-        if not units:
-            return 0
+        left_out = self._write_units(units) if units else 0
+        self.write_changes()
+        return left_out
+
+    def write_changes(self) -> None:
+        """Execute the pending changes in order: consecutive changes of one statement as one executemany."""
+        changes, self._changes = self._changes, []
+        start = 0
+        while start < len(changes):
+            stmt = changes[start][0]
+            end = start + 1
+            while end < len(changes) and changes[end][0] is stmt:
+                end += 1
+            params = [p for _, p in changes[start:end]]
+            self.conn.execute(stmt, params if len(params) > 1 else params[0])
+            start = end
+
+    def _write_units(self, units: list[list[tuple[Table, dict[str, Any]]]]) -> int:
         try:
             with self.conn.begin_nested():
                 for table, rows in _by_table(units):

@@ -167,12 +167,14 @@ inbound = Table(
 # A message's delivery status only moves up this ladder: a late "sent" never overwrites "delivered".
 STATUS_RANK = {
     "queued": 0,
+    "waiting": 0,  # a proactive message that cannot go now (no channel, the pause): back to queued when it can
     "received": 0,
     "sending": 1,
     "sent": 2,
     "undelivered": 3,
     "failed": 3,
     "held": 3,
+    "dropped": 3,  # a proactive message that was no longer due when it could go (outbox.last_error says why)
     "delivered": 4,
     "read": 5,
 }
@@ -205,6 +207,27 @@ messages = Table(
 FAILED_STATUSES = ("failed", "undelivered")
 _FAILED = messages.c.status.in_([literal_column(f"'{status}'") for status in FAILED_STATUSES])
 Index("ix_messages_failed_at", messages.c.created_at, sqlite_where=_FAILED, postgresql_where=_FAILED)
+# The same page asks, for each reminded tenant, whether they wrote back and when staff first wrote to them: two
+# partial indexes hold only tenants' messages and only staff messages, with every column it reads (covering).
+_REPLIES = messages.c.direction == literal_column("'in'")
+Index(
+    "ix_messages_replies",
+    messages.c.tenant_id,
+    messages.c.created_at,
+    messages.c.direction,
+    sqlite_where=_REPLIES,
+    postgresql_where=_REPLIES,
+)
+_BY_STAFF = messages.c.author.like(literal_column("'staff:%'"))
+Index(
+    "ix_messages_by_staff",
+    messages.c.tenant_id,
+    messages.c.created_at,
+    messages.c.author,
+    messages.c.template,
+    sqlite_where=_BY_STAFF,
+    postgresql_where=_BY_STAFF,
+)
 
 outbox = Table(
     "outbox",
@@ -226,11 +249,15 @@ outbox = Table(
     Column("next_attempt_at", TS, nullable=False),
     Column("lease_until", TS, nullable=True),
     Column("idempotency_key", String(120), nullable=False, unique=True),
-    # pending, sent, failed, held (cancelled by a rule)
+    # pending, waiting (proactive, cannot go now), sent, failed, held (cancelled by a rule), dropped (no longer due);
+    # docs/CONTRACTS.md lists the reasons last_error holds for each
     Column("state", String(12), nullable=False, default="pending"),
     Column("last_error", String(200), nullable=True),
     Column("created_at", TS, nullable=False),
-    Index("ix_outbox_due", "state", "next_attempt_at"),
+    # set when a proactive row waited (for a channel, or the pause): the reminder policy checks it again first
+    Column("recheck", Boolean, nullable=False, default=False),
+    # the claim: answers before proactive rows, per channel, due first (bot/outbox/claim.py)
+    Index("ix_outbox_claim", "state", "proactive", "channel", "next_attempt_at"),
 )
 
 consents = Table(
@@ -393,6 +420,17 @@ unknown_senders = Table(
     Column("blocked_until", TS, nullable=True),
 )
 
+# A reminder's first message, by its key `rem:<planned id>:0`, with its channel: only reminders' rows are in it.
+_REMINDER_ROWS = outbox.c.idempotency_key.like(literal_column("'rem:%'"))
+Index(
+    "ix_outbox_reminders",
+    outbox.c.idempotency_key,
+    outbox.c.channel,
+    outbox.c.message_id,
+    sqlite_where=_REMINDER_ROWS,
+    postgresql_where=_REMINDER_ROWS,
+)
+
 planned_reminders = Table(
     "planned_reminders",
     metadata,
@@ -405,6 +443,14 @@ planned_reminders = Table(
     Column("reason", String(300), nullable=False),
     Column("created_at", TS, nullable=False),
     UniqueConstraint("tenant_id", "trigger", "period", "offset_days", name="uq_planned_reminders_key"),
+)
+# The outcome page's cohort (the tenants first reminded in a period) read from one index, without the rows.
+Index(
+    "ix_planned_reminders_cohort",
+    planned_reminders.c.planned_for,
+    planned_reminders.c.tenant_id,
+    planned_reminders.c.trigger,
+    planned_reminders.c.created_at,
 )
 
 # The balance as the ledger showed it, one row each time an import or a payment changed it (`as_of` is the

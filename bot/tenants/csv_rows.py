@@ -38,7 +38,14 @@ __all__ = [
 
 # The column names of DESIGN.md, in the order an export usually has them.
 _COLUMNS = "tenant_ref name phone language due_day monthly_rent balance balance_as_of demand_sent_on"
-FIELDS: tuple[str, ...] = (*_COLUMNS.split(), "demand_received_on", "termination_on", "court_date", "at_risk")
+FIELDS: tuple[str, ...] = (
+    *_COLUMNS.split(),
+    "demand_received_on",
+    "termination_on",
+    "court_date",
+    "at_risk",
+    "reactivate",
+)
 REQUIRED = ("tenant_ref", "name", "phone")
 
 _ISO_CODES = """
@@ -90,6 +97,8 @@ class ImportRow:
     at_risk: bool
     # The day the påkrav reached the tenant, when the organisation knows it (a paper letter, say).
     demand_received_on: date | None = None
+    # A tenant_ref that was erased is left out of an import unless its row says reactivate=1 (bot/tenants/erase.py).
+    reactivate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +272,7 @@ def check_row(at: int, values: Mapping[str, str], rules: RowRules) -> ImportRow 
         termination_on=get("termination_on", rules.day, None),
         court_date=get("court_date", rules.day, None),
         at_risk=get("at_risk", rules.flag, False),
+        reactivate=get("reactivate", rules.flag, False),
     )
     sent, received = row.demand_sent_on, row.demand_received_on
     if sent is not None and received is not None and received < sent:

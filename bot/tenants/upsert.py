@@ -7,22 +7,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy import Connection, case, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
-from bot.store.schema import rent_positions, tenants
+from bot.store.schema import balance_events, erased_refs, rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow, RowError
+from bot.tenants.erase import ref_hash
 from bot.tenants.status import set_status
 from scheduler.urgency import running_deadline
 
 __all__ = [
     "CHUNK",
+    "ErasedUnchecked",
     "ImportRefused",
     "ImportSummary",
     "arrears_flags",
+    "balance_event",
     "preview_import",
+    "record_balances",
     "running_deadline_for",
     "upsert_rows",
 ]
@@ -37,18 +41,50 @@ _KEPT = ("tenant_id", "last_payment_on", "promise_on", "paid_claim_until")
 _REPLACED = tuple(column.name for column in rent_positions.c if column.name not in _KEPT)
 
 
+# What an import writes of a row: a known tenant whose stored values all equal the row's is "unchanged".
+_COMPARED_TENANT = ("name", "phone", "language")
+_COMPARED_POSITION = (
+    "due_day",
+    "monthly_rent_ore",
+    "balance_ore",
+    "balance_as_of",
+    "demand_sent_on",
+    "demand_received_on",
+    "termination_on",
+    "court_date",
+    "at_risk",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
-    """How many tenants an import created and how many it updated."""
+    """How many tenants an import created, and of the known ones (`updated`) how many it found unchanged."""
 
     created: int
+    # Rows of tenants already known, changed or not (`changed` + `unchanged`): the API's "200 updated".
     updated: int
     # Tenants whose balance the file shows settled: their waiting reminder conversations end.
     settled_ids: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    # Rows left out because their tenant_ref was erased and the row does not say reactivate=1.
+    erased_skipped: int = 0
+    # Known tenants whose row holds exactly what is stored already.
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> int:
+        """Known tenants whose row changes something."""
+        return self.updated - self.unchanged
 
     def __str__(self) -> str:
         total = self.created + self.updated
-        return f"{total} {'tenant' if total == 1 else 'tenants'}: {self.created} new, {self.updated} updated"
+        said = (
+            f"{total} {'tenant' if total == 1 else 'tenants'}: {self.created} new, {self.changed} changed, "
+            f"{self.unchanged} unchanged"
+        )
+        if self.erased_skipped:
+            n = self.erased_skipped
+            said += f"; {n} erased {'tenant' if n == 1 else 'tenants'} left out (reactivate=1 brings one back)"
+        return said
 
 
 class ImportRefused(ValueError):
@@ -81,16 +117,90 @@ class _Known:
     last_arrears_on: date | None
     status: str
     phone: str | None
+    balance_ore: int | None = None
+    # The stored values of the _COMPARED_* fields (None without a rent position).
+    stored: tuple[Any, ...] | None = None
+
+    def same_as(self, row: ImportRow) -> bool:
+        """Whether importing `row` would change nothing an import writes."""
+        return self.stored is not None and self.stored == _imported(row)
+
+
+def _imported(row: ImportRow) -> tuple[Any, ...]:
+    return tuple(getattr(row, name) for name in (*_COMPARED_TENANT, *_COMPARED_POSITION))
 
 
 async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known]:
-    """Existing tenants among `refs`: the last arrears date an earlier import saw, their status and number."""
+    """Existing tenants among `refs`: the last arrears date an earlier import saw, their status, number and
+    balance, and what an import wrote of them."""
+    rp = rent_positions.c
+    compared = [tenants.c[name] for name in _COMPARED_TENANT] + [rp[name] for name in _COMPARED_POSITION]
     query = (
-        select(tenants.c.tenant_ref, rent_positions.c.last_arrears_on, tenants.c.status, tenants.c.phone)
-        .select_from(tenants.outerjoin(rent_positions, rent_positions.c.tenant_id == tenants.c.id))
+        select(tenants.c.tenant_ref, rp.last_arrears_on, tenants.c.status, tenants.c.phone, rp.balance_ore, *compared)
+        .select_from(tenants.outerjoin(rent_positions, rp.tenant_id == tenants.c.id))
         .where(tenants.c.tenant_ref.in_(refs))
     )
-    return {ref: _Known(last, status, phone) for ref, last, status, phone in (await conn.execute(query)).all()}
+    found = {}
+    for ref, last, status, phone, balance, *stored in (await conn.execute(query)).all():
+        has_position = stored[len(_COMPARED_TENANT) + _COMPARED_POSITION.index("balance_as_of")] is not None
+        found[ref] = _Known(last, status, phone, balance, tuple(stored) if has_position else None)
+    return found
+
+
+class ErasedUnchecked(ImportRefused):
+    """Tenants were erased, and without KEEPHOME_SECRET_KEY their tombstones cannot be read: nothing is imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Tombstones:
+    rows: list[ImportRow]  # the rows to import
+    skipped: int  # rows left out: their tenant_ref was erased
+    reactivated: list[str]  # tombstones a reactivate=1 row lifts
+
+
+async def _not_erased(conn: AsyncConnection, rows: Sequence[ImportRow], secret_key: str | None) -> _Tombstones:
+    """A tenant_ref that was erased (a tombstone in `erased_refs`) stays out unless its row says reactivate=1;
+    a reactivated one is imported anew as a new tenant (the erased row stays blank)."""
+    if not rows or (await conn.execute(select(erased_refs.c.ref_hash).limit(1))).first() is None:
+        return _Tombstones(list(rows), 0, [])
+    if not secret_key:
+        reason = (
+            "KEEPHOME_SECRET_KEY is not set, so keephome cannot tell which of these tenants were erased: "
+            "set it to the key the service runs with"
+        )
+        raise ErasedUnchecked([RowError(rows[0].line, reason)])
+    live: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        refs = [r.tenant_ref for r in rows[start : start + CHUNK]]
+        live.update((await conn.execute(select(tenants.c.tenant_ref).where(tenants.c.tenant_ref.in_(refs)))).scalars())
+    hashes = {ref_hash(secret_key, r.tenant_ref): r for r in rows if r.tenant_ref not in live}
+    keys = list(hashes)
+    erased: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        part = keys[start : start + CHUNK]
+        found = await conn.execute(select(erased_refs.c.ref_hash).where(erased_refs.c.ref_hash.in_(part)))
+        erased.update(found.scalars())
+    back = [key for key in erased if hashes[key].reactivate]
+    left_out = {hashes[key].tenant_ref for key in erased if not hashes[key].reactivate}
+    return _Tombstones([r for r in rows if r.tenant_ref not in left_out], len(left_out), back)
+
+
+def balance_event(tenant_id: int, balance_ore: int, as_of: date, now: datetime, source: str) -> dict[str, Any]:
+    """A `balance_events` row: the balance as the ledger dates it."""
+    return {
+        "tenant_id": tenant_id,
+        "as_of": as_of,
+        "balance_ore": balance_ore,
+        "settled": balance_ore <= 0,
+        "source": source,
+        "recorded_at": now,
+    }
+
+
+def record_balances(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
+    """Write balance changes (rows made by `balance_event`): an import's, or a payment's (source "payment")."""
+    if events:
+        conn.execute(insert(balance_events), list(events))
 
 
 async def _phones_taken(conn: AsyncConnection, rows: Sequence[ImportRow]) -> list[RowError]:
@@ -155,7 +265,12 @@ async def _upsert_tenants(conn: AsyncConnection, chunk: Sequence[ImportRow], now
 
 
 async def _upsert_positions(
-    conn: AsyncConnection, chunk: Sequence[ImportRow], ids: dict[str, int], known: dict[str, _Known], now: datetime
+    conn: AsyncConnection,
+    chunk: Sequence[ImportRow],
+    ids: dict[str, int],
+    known: dict[str, _Known],
+    now: datetime,
+    source: str,
 ) -> None:
     stmt = insert_for(conn.dialect.name, rent_positions)
     new = stmt.excluded
@@ -187,17 +302,35 @@ async def _upsert_positions(
             }
         )
     await conn.execute(stmt, params)
+    # A balance that changed (or a first one) is dated in the balance history the outcome page reads.
+    changed = [
+        balance_event(ids[r.tenant_ref], r.balance_ore, r.balance_as_of, now, source)
+        for r in chunk
+        if (before := known.get(r.tenant_ref)) is None or before.balance_ore != r.balance_ore
+    ]
+    await conn.run_sync(record_balances, changed)
 
 
 async def upsert_rows(
-    conn: AsyncConnection, rows: Sequence[ImportRow], now: datetime, progress: Callable[[int], None] | None = None
+    conn: AsyncConnection,
+    rows: Sequence[ImportRow],
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+    *,
+    secret_key: str | None = None,
+    source: str = "import",
 ) -> ImportSummary:
     """Create or update every row's tenant and rent position inside the caller's transaction.
 
     Raises ImportRefused, before writing anything, when a row's number belongs to a stored tenant not in the file.
+    A row whose tenant_ref was erased is left out unless it says reactivate=1; `secret_key` (KEEPHOME_SECRET_KEY)
+    reads the tombstones, and without it an import into a database with erased tenants is refused
+    (ErasedUnchecked). `source` names the writer in the balance history ("import", "api").
     """
-    created = updated = 0
+    created = updated = unchanged = 0
     settled: list[int] = []
+    tombstones = await _not_erased(conn, rows, secret_key)
+    rows = tombstones.rows
     taken = await _phones_taken(conn, rows)
     if taken:
         raise ImportRefused(taken)
@@ -208,7 +341,7 @@ async def upsert_rows(
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         ids = await _upsert_tenants(conn, chunk, now)
-        await _upsert_positions(conn, chunk, ids, known, now)
+        await _upsert_positions(conn, chunk, ids, known, now, source)
         # A new number for a tenant marked "wrong number" may reach them; any other status is the tenant's
         # own choice (an opt-out) or the organisation's (erasure), and an import never undoes it.
         renumbered = [
@@ -222,9 +355,13 @@ async def upsert_rows(
         existing = sum(1 for r in chunk if r.tenant_ref in known)
         updated += existing
         created += len(chunk) - existing
+        unchanged += sum(1 for r in chunk if (k := known.get(r.tenant_ref)) is not None and k.same_as(r))
         if progress is not None:
             progress(start + len(chunk))
-    return ImportSummary(created, updated, tuple(settled))
+    back = tombstones.reactivated
+    for start in range(0, len(back), CHUNK):
+        await conn.execute(delete(erased_refs).where(erased_refs.c.ref_hash.in_(back[start : start + CHUNK])))
+    return ImportSummary(created, updated, tuple(settled), tombstones.skipped, unchanged)
 
 
 def running_deadline_for(conn: Connection, tenant_id: int, today: date, delivery_days: int) -> date | None:
@@ -239,15 +376,18 @@ def running_deadline_for(conn: Connection, tenant_id: int, today: date, delivery
     return running_deadline(row, today, delivery_days)
 
 
-async def preview_import(db: Database, rows: Sequence[ImportRow]) -> ImportSummary:
+async def preview_import(db: Database, rows: Sequence[ImportRow], *, secret_key: str | None = None) -> ImportSummary:
     """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
-    updated = 0
+    updated = unchanged = 0
     async with db.read() as conn:
+        tombstones = await _not_erased(conn, rows, secret_key)
+        rows = tombstones.rows
         taken = await _phones_taken(conn, rows)
         if taken:
             raise ImportRefused(taken)
         for start in range(0, len(rows), CHUNK):
-            refs = [r.tenant_ref for r in rows[start : start + CHUNK]]
-            query = select(func.count()).select_from(tenants).where(tenants.c.tenant_ref.in_(refs))
-            updated += int((await conn.execute(query)).scalar_one())
-    return ImportSummary(len(rows) - updated, updated)
+            chunk = rows[start : start + CHUNK]
+            known = await _known(conn, [r.tenant_ref for r in chunk])
+            updated += sum(1 for r in chunk if r.tenant_ref in known)
+            unchanged += sum(1 for r in chunk if (k := known.get(r.tenant_ref)) is not None and k.same_as(r))
+    return ImportSummary(len(rows) - updated, updated, erased_skipped=tombstones.skipped, unchanged=unchanged)

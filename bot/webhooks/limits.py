@@ -143,9 +143,10 @@ async def _read(receive: Receive, limit: BodyLimit) -> tuple[bytes | None, tuple
         size += len(chunk)
         if size > limit.max_bytes:
             return b"", _too_large(limit)
-        chunks.append(chunk)
         if not message.get("more_body", False):
-            return b"".join(chunks), None
+            # Most bodies come in one piece: no list to join then.
+            return (b"".join([*chunks, chunk]) if chunks else chunk), None
+        chunks.append(chunk)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

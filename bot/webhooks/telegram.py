@@ -41,7 +41,8 @@ def parse_update(data: Any, bot: Bot | None) -> Update:
         raise UpdateError("not a Telegram Update: update_id (an integer) is missing")
     try:
         update = Update.de_json(data, bot)
-    except (TypeError, KeyError, ValueError, AttributeError, RecursionError) as exc:
+    # A date past what the platform's clock holds raises OverflowError or OSError inside PTB.
+    except (TypeError, KeyError, ValueError, AttributeError, RecursionError, OverflowError, OSError) as exc:
         raise UpdateError(f"not a Telegram Update: {type(exc).__name__} while reading it") from None
     return update
 

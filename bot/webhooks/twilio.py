@@ -3,20 +3,26 @@
 The body's size and its number of fields are bounded before this runs (`bot.webhooks.limits`). An inbound
 SMS that is committed gets 200; one that can never be stored gets 400 (Twilio does not send it again); a
 database that cannot commit now gets 500, which Twilio retries only when the webhook URL asks it to.
+
+Both routes are plain ASGI endpoints: every SMS a tenant sends comes through here, so the form is parsed
+once, the signature is one HMAC over those pairs, and the answer is two ASGI messages, without a request or
+response object in between.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import logging
 import re
+from collections.abc import Awaitable, Callable, Sequence
+from hashlib import sha1
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
-from starlette.datastructures import FormData
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.datastructures import FormData, UploadFile
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 from twilio.request_validator import RequestValidator
 
 from bot.inbound.inbox import InboundMessage, clean_text
@@ -26,7 +32,7 @@ from bot.tenants.phones import e164
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["EMPTY_TWIML", "SMS_PATH", "STATUS_PATH", "routes"]
+__all__ = ["EMPTY_TWIML", "SMS_PATH", "STATUS_PATH", "parse_form", "routes", "signature_base"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,14 @@ STATUS_PATH = "/webhooks/twilio/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 SID_PATTERN = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 STATUS_PATTERN = re.compile(r"^[a-z_]{1,20}$")
+
+_FORM_TYPE = b"application/x-www-form-urlencoded"
+_TWIML = EMPTY_TWIML.encode()
+_XML = b"text/xml; charset=utf-8"
+_TEXT = b"text/plain; charset=utf-8"
+
+# What a route does with a request Twilio signed: (status, content type, body).
+Answer = tuple[int, bytes, bytes]
 
 
 class Rejected(Exception):
@@ -46,108 +60,178 @@ class Rejected(Exception):
         self.message = message
 
 
-def _signature_ok(validator: RequestValidator, url: str, form: FormData, signature: str) -> bool:
+def parse_form(text: str) -> list[tuple[str, str]]:
+    """The pairs of a form body, exactly as `urllib.parse.parse_qsl(text, keep_blank_values=True)` reads them.
+
+    Most of Twilio's fields need no decoding at all; only a piece holding `+` or `%` is decoded.
+    """
+    pairs = []
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "+" in name:
+            name = name.replace("+", " ")
+        if "%" in name:
+            name = unquote(name)
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value)
+        pairs.append((name, value))
+    return pairs
+
+
+def signature_base(url: str, pairs: Sequence[tuple[str, str]]) -> str:
+    """What Twilio signs: the URL, then each parameter name (sorted) followed by each of its values (sorted),
+    as `RequestValidator.compute_signature` builds it."""
+    values: dict[str, set[str]] = {}
+    for name, value in pairs:
+        found = values.get(name)
+        if found is None:
+            values[name] = {value}
+        else:
+            found.add(value)
+    parts = [url]
+    for name in sorted(values):
+        for value in sorted(values[name]):
+            parts.append(name)
+            parts.append(value)
+    return "".join(parts)
+
+
+def _signature_ok(token: str, url: str, pairs: list[tuple[str, str]], signature: str) -> bool:
     """One HMAC for the usual case; the validator's full check (port variants) only when that fails."""
-    if hmac.compare_digest(validator.compute_signature(url, form), signature):
+    digest = hmac.new(token.encode(), signature_base(url, pairs).encode(), sha1).digest()
+    if hmac.compare_digest(base64.b64encode(digest), signature.encode()):
         return True
-    return bool(validator.validate(url, form, signature))
+    form: list[tuple[str, str | UploadFile]] = list(pairs)
+    return bool(RequestValidator(token).validate(url, FormData(form), signature))
 
 
-async def _signed_form(request: Request, path: str) -> tuple[Runtime, FormData]:
-    """The form of a request Twilio signed for `KEEPHOME_PUBLIC_URL` + path; raises Rejected otherwise."""
-    rt: Runtime = request.app.state.rt
+async def _body(receive: Receive) -> bytes:
+    """The whole request body (`BodyLimits` has read and bounded it already, and hands it over in one piece)."""
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    while message.get("more_body", False):
+        message = await receive()
+        body += message.get("body", b"")
+    return body
+
+
+async def _signed_form(scope: Scope, receive: Receive, path: str) -> tuple[Runtime, dict[str, str]]:
+    """The fields of a request Twilio signed for `KEEPHOME_PUBLIC_URL` + path; raises Rejected otherwise."""
+    rt: Runtime = scope["app"].state.rt
     token = rt.settings.twilio_auth_token
     if not rt.settings.sms_enabled or not token:
         raise Rejected(404, "SMS is not configured")
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
+    content_type = signature = b""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value
+        elif name == b"x-twilio-signature":
+            signature = value
+    if content_type.split(b";", 1)[0].strip().lower() != _FORM_TYPE:
         raise Rejected(400, "expected an application/x-www-form-urlencoded body")
-    body = await request.body()
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        pairs = parse_form((await _body(receive)).decode("utf-8"))
     except ValueError:  # UnicodeDecodeError is a ValueError
         raise Rejected(400, "the body is not valid UTF-8 form data") from None
-    form = FormData([(name, value) for name, value in pairs])
-    signature = request.headers.get("x-twilio-signature", "")
     # Twilio signs the URL it called: the public one, never what a proxy forwarded to us.
     url = rt.settings.public_url + path
-    if request.url.query:
-        url += "?" + request.url.query
-    if not signature or not _signature_ok(RequestValidator(token), url, form, signature):
+    query = scope.get("query_string", b"")
+    if query:
+        url += "?" + query.decode("latin-1")
+    given = signature.decode("latin-1")
+    # A signature is base64: anything else is forged (and hmac.compare_digest refuses non-ASCII text with an error).
+    if not given or not given.isascii() or not _signature_ok(token, url, pairs, given):
         rt.metrics.inbound.labels("sms", "bad_signature").inc()
         raise Rejected(403, "invalid X-Twilio-Signature")
-    return rt, form
+    return rt, dict(pairs)  # a repeated name keeps its last value, as a form's get() does
 
 
-def _required(form: FormData, name: str) -> str:
+def _required(form: dict[str, str], name: str) -> str:
     value = form.get(name)
-    if not isinstance(value, str) or not value.strip():
+    if value is None or not value.strip():
         raise Rejected(422, f"{name} is missing")
     return value.strip()
 
 
-def _sid(form: FormData) -> str:
+def _sid(form: dict[str, str]) -> str:
     sid = _required(form, "MessageSid")
     if not SID_PATTERN.match(sid):
         raise Rejected(422, "MessageSid is not a Twilio message sid")
     return sid
 
 
-def _refuse(request: Request, exc: Rejected) -> Response:
+def _refuse(scope: Scope, exc: Rejected) -> Answer:
     if exc.status == 422:
-        rt: Runtime = request.app.state.rt
+        rt: Runtime = scope["app"].state.rt
         rt.metrics.inbound.labels("sms", "malformed").inc()
-    return PlainTextResponse(exc.message, status_code=exc.status)
+    return exc.status, _TEXT, exc.message.encode()
 
 
-async def inbound_sms(request: Request) -> Response:
+async def inbound_sms(scope: Scope, receive: Receive) -> Answer:
     """Commit an inbound SMS, then answer 200 with empty TwiML; replies go out through the outbox."""
     try:
-        rt, form = await _signed_form(request, SMS_PATH)
+        rt, form = await _signed_form(scope, receive, SMS_PATH)
         sid = _sid(form)
         sender = e164(_required(form, "From"), region=None)
         if sender is None:
             raise Rejected(422, "From is not a valid E.164 phone number")
     except Rejected as exc:
-        return _refuse(request, exc)
+        return _refuse(scope, exc)
     body = form.get("Body")
     # Cleaned at the edge: a NUL cannot be stored by PostgreSQL and would fail the whole group commit.
-    text = clean_text(body) if isinstance(body, str) and body else None
+    text = clean_text(body) if body else None
     try:
         outcome = await rt.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=sender, text=text))
     except Exception:
         log.exception("sms inbound sid=%s could not be committed", sid)
-        return PlainTextResponse("the message could not be stored now; try again later", status_code=500)
+        return 500, _TEXT, b"the message could not be stored now; try again later"
     if outcome == "rejected":
         rt.metrics.inbound.labels("sms", "rejected").inc()
-        return PlainTextResponse("the message cannot be stored", status_code=400)
+        return 400, _TEXT, b"the message cannot be stored"
     log.info("sms inbound committed sid=%s", sid)
-    return Response(EMPTY_TWIML, media_type="text/xml")
+    return 200, _XML, _TWIML
 
 
-async def delivery_status(request: Request) -> Response:
+async def delivery_status(scope: Scope, receive: Receive) -> Answer:
     """Record a delivery status callback: monotonic, idempotent, unknown sids ignored."""
     try:
-        rt, form = await _signed_form(request, STATUS_PATH)
+        rt, form = await _signed_form(scope, receive, STATUS_PATH)
         sid = _sid(form)
         status = _required(form, "MessageStatus").lower()
         if not STATUS_PATTERN.match(status):
             raise Rejected(422, "MessageStatus is not a Twilio message status")
         raw_code = form.get("ErrorCode")
-        error_code = raw_code.strip() if isinstance(raw_code, str) and raw_code.strip() else None
+        error_code = raw_code.strip() if raw_code is not None and raw_code.strip() else None
         if error_code is not None and not (error_code.isdigit() and len(error_code) <= 10):
             raise Rejected(422, "ErrorCode must be a number")
     except Rejected as exc:
-        return _refuse(request, exc)
+        return _refuse(scope, exc)
     result = await rt.db.run(record_delivery, sid, status, error_code, rt.clock())
     rt.metrics.inbound.labels("sms", result).inc()
     log.info("sms status sid=%s status=%s code=%s result=%s", sid, status, error_code, result)
-    return Response(EMPTY_TWIML, media_type="text/xml")
+    return 200, _XML, _TWIML
+
+
+class _Endpoint:
+    """An ASGI endpoint around a route function: it gets the scope and the body, and says what to answer."""
+
+    def __init__(self, route: Callable[[Scope, Receive], Awaitable[Answer]]) -> None:
+        self.route = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, content_type, body = await self.route(scope, receive)
+        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def routes() -> list[BaseRoute]:
     """The two Twilio webhook routes."""
     return [
-        Route(SMS_PATH, inbound_sms, methods=["POST"]),
-        Route(STATUS_PATH, delivery_status, methods=["POST"]),
+        Route(SMS_PATH, _Endpoint(inbound_sms), methods=["POST"]),
+        Route(STATUS_PATH, _Endpoint(delivery_status), methods=["POST"]),
     ]

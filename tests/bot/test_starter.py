@@ -111,17 +111,21 @@ async def test_a_channel_that_fails_to_start_unwinds(settings: Settings, monkeyp
     assert events == ["start telegram", "stop telegram", "dispose db"]
 
 
-async def test_the_stored_pause_switch_is_read_at_start(settings: Settings) -> None:
+async def test_the_pause_switch_is_read_where_it_is_stored_each_time(settings: Settings) -> None:
     rt = build_runtime(settings)
     await upgrade(rt.db)
-    async with rt.db.write() as conn:
-        await conn.run_sync(write_flag, PAUSED, "1", datetime(2026, 3, 3, tzinfo=UTC))
-    assert rt.paused() is False
     async with running(rt, background=False):
-        assert rt.paused() is True
+        assert await rt.paused() is False
+        async with rt.db.write() as conn:  # flipped through another process: nothing here kept a copy
+            await conn.run_sync(write_flag, PAUSED, "1", datetime(2026, 3, 3, tzinfo=UTC))
+        assert await rt.paused() is True
+        async with rt.db.write() as conn:
+            await conn.run_sync(write_flag, PAUSED, "0", datetime(2026, 3, 3, tzinfo=UTC))
+        assert await rt.paused() is False
 
 
-async def test_an_unmigrated_database_leaves_the_switch_off(settings: Settings) -> None:
-    rt = build_runtime(settings)
+async def test_the_setting_pauses_whatever_is_stored(settings: Settings) -> None:
+    rt = build_runtime(settings.model_copy(update={"paused": True}))
+    await upgrade(rt.db)
     async with running(rt, background=False):
-        assert rt.paused() is False
+        assert await rt.paused() is True

@@ -28,6 +28,7 @@ from bot.store.schema import cases
 from tests.conftest import make_settings
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
+from tests.support.outcomes_world import FIRST, LAST, a_busy_month, build
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -257,6 +258,42 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     assert page.url.endswith("/console/login")
     await adviser.close()
     # Every page ran with the Content-Security-Policy on (no inline script or style): nothing was refused.
+    assert served.csp_violations == []
+
+
+async def test_the_outcome_page_draws_its_charts(served: Served, tmp_path: Path) -> None:
+    rt = served.rt
+    await build(rt)
+    await a_busy_month(rt)
+    shots = Path(os.environ.get(SCREENSHOT_DIR) or tmp_path)
+    await asyncio.to_thread(shots.mkdir, parents=True, exist_ok=True)
+    context, page = await _sign_in(served, "adviser@example.org")
+    await page.click("header a[href='/console/outcomes']")
+    await page.fill("#from", FIRST.isoformat())
+    await page.fill("#to", LAST.isoformat())
+    await page.click("form.period button[type=submit]")
+    await page.wait_for_selector("#funnel")
+    assert page.url.endswith(f"from={FIRST.isoformat()}&to={LAST.isoformat()}&stage=")
+    # Every chart is drawn, the funnel narrows from the first bar, and the stylesheet lays the charts out.
+    for chart in ("#funnel", "#contact", "#closed", "#failures", "#balance-1"):
+        box = await page.locator(chart).bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 40, chart
+    widths = [
+        float(w or 0)
+        for w in await page.locator("#funnel rect.bar").evaluate_all("bars => bars.map(b => b.getAttribute('width'))")
+    ]
+    assert len(widths) == 6 and widths[0] == max(widths) > 0 and widths == sorted(widths, reverse=True)[:1] + widths[1:]
+    assert await page.locator("#closed rect.segment").count() > 4
+    assert await page.evaluate("getComputedStyle(document.querySelector('.chart')).display") == "block"
+    await page.screenshot(path=str(shots / "outcomes.png"), full_page=True)
+    # The CSV beside a chart downloads.
+    async with page.expect_download() as download:
+        await page.click("#failures-card a.download")
+    assert (await download.value).suggested_filename.startswith("keephome-failures-")
+    # On a phone the charts shrink to the screen.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await context.close()
     assert served.csp_violations == []
 
 

@@ -23,7 +23,7 @@ async def test_healthz_checks_the_database(
 ) -> None:
     answer = await client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": "ok"}
+    assert answer.json() == {"status": "ok", "database": "ok", "channels": "sms, telegram"}
 
     @asynccontextmanager
     async def unreachable() -> AsyncIterator[None]:

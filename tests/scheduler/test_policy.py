@@ -8,8 +8,17 @@ from typing import Any
 
 import pytest
 
-from scheduler.model import URGENCY, PlannedReminder, PolicySettings, RentSnapshot, Trigger
-from scheduler.policy import plan
+from scheduler.model import (
+    NO_LONGER_DUE,
+    NOTHING_OWED,
+    STAGE_PASSED,
+    URGENCY,
+    PlannedReminder,
+    PolicySettings,
+    RentSnapshot,
+    Trigger,
+)
+from scheduler.policy import plan, recheck
 from scheduler.rent_day import court_eve
 
 D = date.fromisoformat
@@ -457,3 +466,78 @@ def test_settings_validation() -> None:
         before_due_days=3, demand_offsets=[1, 7, 3, 7], demand_delivery_days=2, balance_max_age_days=7
     )
     assert built.demand_offsets == (7, 3, 1)
+
+
+# The second look at a reminder that goes out later than the day it was planned for (scheduler.policy.recheck).
+def again(planned: str, day: str, **overrides: Any) -> str | None:
+    """Plan on `planned`, then ask whether that reminder may still go on `day` (the same facts unless overridden)."""
+    r = only(planned, **overrides)
+    assert r is not None
+    facts = {"balance_as_of": D(day)} | overrides
+    return recheck(snap(day, **facts), r.trigger, r.period, r.offset, D(day), SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("planned", "day", "why"),
+    [
+        ("2025-03-17", "2025-03-17", None),  # the day it was planned for
+        ("2025-03-17", "2025-03-19", None),  # 7 days before, going out with 5 left: the 3-day one is not due yet
+        ("2025-03-21", "2025-03-22", None),  # 3 days before, going out with 2 left
+        ("2025-03-21", "2025-03-23", STAGE_PASSED),  # 1 day left: the next reminder's day has come
+        ("2025-03-23", "2025-03-24", STAGE_PASSED),  # "one day left", but it is the deadline day itself
+        ("2025-03-23", "2025-03-25", STAGE_PASSED),  # the deadline has passed
+    ],
+)
+def test_a_late_demand_reminder_goes_while_its_stage_lasts(planned: str, day: str, why: str | None) -> None:
+    assert again(planned, day, balance_ore=OWED, demand_sent_on=SENT) == why
+
+
+def test_a_late_reminder_is_not_sent_once_the_rent_is_paid() -> None:
+    r = only("2025-03-17", balance_ore=OWED, demand_sent_on=SENT)
+    assert r is not None
+    paid = snap("2025-03-18", balance_ore=0, demand_sent_on=SENT)
+    assert recheck(paid, r.trigger, r.period, r.offset, D("2025-03-18"), SETTINGS) == NOTHING_OWED
+
+
+def test_a_late_missed_reminder_goes_until_a_later_stage_is_due() -> None:
+    # Rent due Sat 1 March 2025 was on time Mon 3 March; it shows missed from Tue 4 March.
+    assert again("2025-03-04", "2025-03-05", balance_ore=OWED) is None
+    # A påkrav for February's rent received 20 February: deadline Thu 6 March, its 1-day reminder on Wed 5 March.
+    earlier = {"balance_ore": OWED, "demand_sent_on": D("2025-02-20")}
+    assert brief(only("2025-03-05", **earlier)) == ("demand", "2025-02", 1)
+    r = only("2025-03-04", **earlier)
+    assert brief(r) == ("missed", "2025-03", None)
+    assert again("2025-03-04", "2025-03-05", **earlier) == STAGE_PASSED  # the next plan takes the påkrav's stage
+
+
+@pytest.mark.parametrize(
+    "hold", [{"has_open_case": True}, {"waiting_conversation": True}, {"paid_claim_until": D("2025-03-08")}]
+)
+def test_a_late_reminder_held_now_is_no_longer_due(hold: dict[str, Any]) -> None:
+    r = only("2025-03-04", balance_ore=OWED)
+    assert r is not None
+    later = snap("2025-03-05", balance_ore=OWED, **hold)
+    assert recheck(later, r.trigger, r.period, r.offset, D("2025-03-05"), SETTINGS) == NO_LONGER_DUE
+
+
+def test_a_late_reminder_from_stale_data_is_no_longer_due() -> None:
+    r = only("2025-03-04", balance_ore=OWED)
+    assert r is not None
+    stale = snap("2025-03-20", balance_ore=OWED, balance_as_of=D("2025-03-04"))
+    assert recheck(stale, r.trigger, r.period, r.offset, D("2025-03-20"), SETTINGS) == NO_LONGER_DUE
+
+
+def test_a_late_before_due_reminder_goes_until_the_rent_is_due() -> None:
+    flagged = {"due_day": 15, "at_risk": True}
+    assert brief(only("2025-03-12", **flagged)) == ("before_due", "2025-03", None)
+    assert again("2025-03-12", "2025-03-14", **flagged) is None
+    assert again("2025-03-12", "2025-03-15", **flagged) == STAGE_PASSED
+
+
+def test_a_late_court_eve_reminder_is_not_sent_on_the_court_date() -> None:
+    court = {"balance_ore": OWED, "termination_on": D("2025-02-20"), "court_date": D("2025-03-17")}
+    eve = court_eve(D("2025-03-17"))
+    assert brief(only(eve.isoformat(), **court)) == ("court", "2025-03", 17)
+    assert again(eve.isoformat(), "2025-03-17", **court) == STAGE_PASSED
+    # The first outreach lasts as long as its court date does.
+    assert again("2025-03-03", "2025-03-04", **court) is None

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from scheduler.urgency import Stage, case_priority, demand_deadline_of, running_deadline, urgency_of
+from scheduler.urgency import (
+    COURT_LEAD_DAYS,
+    Stage,
+    act_by,
+    case_priority,
+    demand_deadline_of,
+    running_deadline,
+    urgency_of,
+)
 
 
 @dataclass(frozen=True)
@@ -67,12 +75,17 @@ def test_no_rent_position_has_no_urgency() -> None:
 @pytest.mark.parametrize(
     ("more_urgent", "less_urgent"),
     [
-        # the tier: court before termination before påkrav before overdue, whatever the dates
-        ({"court_date": date(2026, 5, 1)}, {"termination_on": date(2026, 3, 1)}),
+        # the tiers: the court path (court date or termination) before påkrav before overdue, whatever the dates
+        ({"court_date": date(2026, 9, 1)}, {"demand_sent_on": date(2026, 2, 1)}),
         ({"termination_on": date(2026, 9, 1)}, {"demand_sent_on": date(2026, 2, 1)}),
         ({"demand_sent_on": date(2026, 2, 9)}, {"balance_ore": 9_000_000}),
         ({"balance_ore": 100}, {"balance_ore": 0}),
-        # within a tier, the closer (earlier) date first
+        # on the court path, the earliest act-by day: a termination in effect counts as a court date two weeks on
+        ({"termination_on": date(2026, 2, 1)}, {"court_date": date(2026, 4, 20)}),  # two months away
+        ({"termination_on": date(2026, 2, 19)}, {"court_date": date(2026, 3, 10)}),
+        ({"court_date": date(2026, 3, 2)}, {"termination_on": date(2026, 2, 1)}),  # a court date next week
+        ({"court_date": date(2026, 3, 5)}, {"termination_on": date(2026, 2, 20)}),  # in effect from today
+        ({"termination_on": date(2026, 3, 1)}, {"court_date": date(2026, 4, 1)}),  # in effect in 9 days
         ({"court_date": date(2026, 3, 10)}, {"court_date": date(2026, 3, 20)}),
         ({"termination_on": date(2026, 3, 1)}, {"termination_on": date(2026, 4, 1)}),
         ({"demand_sent_on": date(2026, 2, 1)}, {"demand_sent_on": date(2026, 2, 9)}),
@@ -82,8 +95,9 @@ def test_no_rent_position_has_no_urgency() -> None:
             {"demand_sent_on": date(2026, 2, 5), "demand_received_on": date(2026, 2, 12)},
         ),
         ({"balance_ore": 1_500_000}, {"balance_ore": 700_000}),  # three months behind, then one
-        # the same date: the larger amount first
+        # the same day: the larger amount first
         ({"court_date": date(2026, 3, 10), "balance_ore": 900_000}, {"court_date": date(2026, 3, 10)}),
+        ({"termination_on": date(2026, 1, 5), "balance_ore": 900_000}, {"termination_on": date(2026, 2, 10)}),
         ({"balance_ore": 700_000, "monthly_rent_ore": None}, {"balance_ore": 300_000, "monthly_rent_ore": None}),
     ],
 )
@@ -93,19 +107,46 @@ def test_priority_follows_the_legal_clock(more_urgent: dict[str, Any], less_urge
 
 
 @pytest.mark.parametrize(
+    ("values", "acts_by"),
+    [
+        ({"court_date": date(2026, 3, 10)}, date(2026, 3, 10)),
+        ({"court_date": date(2026, 2, 1)}, date(2026, 2, 20)),  # a court date passed: today
+        ({"termination_on": date(2026, 3, 1)}, date(2026, 3, 1) + timedelta(days=COURT_LEAD_DAYS)),
+        ({"termination_on": date(2026, 1, 1)}, date(2026, 2, 20) + timedelta(days=COURT_LEAD_DAYS)),  # in effect
+        ({"termination_on": date(2026, 1, 1), "court_date": date(2026, 4, 20)}, date(2026, 4, 20)),
+        ({"demand_sent_on": date(2026, 2, 9)}, date(2026, 2, 23)),
+        ({"balance_ore": 1_500_000}, date(2025, 12, 1)),
+        ({"balance_ore": 0}, None),
+    ],
+)
+def test_the_day_a_person_should_act_by(values: dict[str, Any], acts_by: date | None) -> None:
+    assert act_by(position(**values), date(2026, 2, 20)) == acts_by
+
+
+@pytest.mark.parametrize(
     "values",
     [
         {"court_date": date(2026, 3, 10)},
-        {"termination_on": date(2026, 3, 1)},
         {"demand_sent_on": date(2026, 2, 9)},
         {"balance_ore": 1_500_000},
         {"balance_ore": 0},
     ],
 )
-def test_priority_does_not_drift_as_days_pass(values: dict[str, Any]) -> None:
+def test_priority_of_a_date_ahead_does_not_drift_as_days_pass(values: dict[str, Any]) -> None:
     stored = case_priority(position(**values), date(2026, 2, 20))
-    for today in (date(2026, 1, 1), date(2026, 3, 10), date(2026, 4, 1), date(2030, 1, 1)):
+    for today in (date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 10)):
         assert case_priority(position(**values), today) == stored
+
+
+def test_a_termination_climbs_once_it_is_in_effect() -> None:
+    ended = position(termination_on=date(2026, 3, 1))
+    court_in_april = position(court_date=date(2026, 4, 10))
+    # Before it takes effect it waits its turn; from then on it is ranked as a court date two weeks ahead.
+    assert case_priority(ended, date(2026, 2, 1)) > case_priority(court_in_april, date(2026, 2, 1))
+    assert case_priority(ended, date(2026, 3, 30)) < case_priority(court_in_april, date(2026, 3, 30))
+    for day in (date(2026, 3, 1), date(2026, 3, 2), date(2026, 6, 1)):
+        two_weeks_on = position(court_date=day + timedelta(days=COURT_LEAD_DAYS))
+        assert case_priority(ended, day) == case_priority(two_weeks_on, day)
 
 
 def test_the_amount_only_breaks_ties_and_priority_fits_a_database_integer() -> None:

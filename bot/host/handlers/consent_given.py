@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, update
+from sqlalchemy import bindparam, update
 
-from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
+from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES, among
 from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
@@ -13,21 +13,27 @@ from conversations.model import ConsentGiven
 
 __all__ = ["handle"]
 
+# Built once: a turn only fills in the values.
+_GIVEN = consents.insert()
+_CONSENTED = (
+    update(cases)
+    .where(cases.c.tenant_id == bindparam("tenant"), among(cases.c.status, OPEN_STATUSES))
+    .values(consented=True, updated_at=bindparam("now", type_=cases.c.updated_at.type))
+)
+
 
 def handle(scene: Scene, turn: Turn, event: ConsentGiven, index: int, settings: Settings) -> Turn:
     """Record the consent; an open case may show the tenant's replies from now on."""
     # The evidence message is still in the scene: write it first, so the consent can point at it.
     scene.flush()
-    scene.conn.execute(
-        consents.insert().values(
-            tenant_id=turn.tenant_id,
-            scope=event.scope,
-            wording_version=event.wording_version,
-            given_at=turn.now,
-            evidence_message_id=turn.evidence_id,
-        )
-    )
+    given = {
+        "tenant_id": turn.tenant_id,
+        "scope": event.scope,
+        "wording_version": event.wording_version,
+        "given_at": turn.now,
+        "evidence_message_id": turn.evidence_id,
+    }
+    scene.conn.execute(_GIVEN, given)
     if event.scope == ADVISER_SCOPE:
-        open_cases = and_(cases.c.tenant_id == turn.tenant_id, cases.c.status.in_(OPEN_STATUSES))
-        scene.conn.execute(update(cases).where(open_cases).values(consented=True, updated_at=turn.now))
+        scene.conn.execute(_CONSENTED, {"tenant": turn.tenant_id, "now": turn.now})
     return turn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from bot.host.turn import Turn
 from bot.settings import Settings
@@ -14,10 +14,18 @@ from conversations.model import LanguageChanged
 
 __all__ = ["handle"]
 
+# Built once: a turn only fills in the values.
+_STORE = (
+    update(tenants)
+    .where(tenants.c.id == bindparam("tenant"))
+    .values(
+        language=bindparam("new_language", type_=tenants.c.language.type),
+        updated_at=bindparam("now", type_=tenants.c.updated_at.type),
+    )
+)
+
 
 def handle(scene: Scene, turn: Turn, event: LanguageChanged, index: int, settings: Settings) -> Turn:
     """Store the language; messages after this event are rendered in it."""
-    scene.conn.execute(
-        update(tenants).where(tenants.c.id == turn.tenant_id).values(language=event.language, updated_at=turn.now)
-    )
+    scene.conn.execute(_STORE, {"tenant": turn.tenant_id, "new_language": event.language, "now": turn.now})
     return replace(turn, language=event.language)

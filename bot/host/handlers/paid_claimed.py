@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from bot.host.turn import Turn
 from bot.settings import Settings
@@ -12,12 +12,15 @@ from conversations.model import PaidClaimed
 
 __all__ = ["handle"]
 
+# Built once: a turn only fills in the values.
+_KEEP = (
+    update(rent_positions)
+    .where(rent_positions.c.tenant_id == bindparam("tenant"))
+    .values(paid_claim_until=bindparam("until", type_=rent_positions.c.paid_claim_until.type))
+)
+
 
 def handle(scene: Scene, turn: Turn, event: PaidClaimed, index: int, settings: Settings) -> Turn:
     """Keep the end of the pause on the rent position."""
-    scene.conn.execute(
-        update(rent_positions)
-        .where(rent_positions.c.tenant_id == turn.tenant_id)
-        .values(paid_claim_until=event.pause_until)
-    )
+    scene.conn.execute(_KEEP, {"tenant": turn.tenant_id, "until": event.pause_until})
     return turn

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from bot.host.turn import Turn
 from bot.settings import Settings
@@ -12,10 +12,15 @@ from conversations.model import PromiseRecorded
 
 __all__ = ["handle"]
 
+# Built once: a turn only fills in the values.
+_KEEP = (
+    update(rent_positions)
+    .where(rent_positions.c.tenant_id == bindparam("tenant"))
+    .values(promise_on=bindparam("pay_on", type_=rent_positions.c.promise_on.type))
+)
+
 
 def handle(scene: Scene, turn: Turn, event: PromiseRecorded, index: int, settings: Settings) -> Turn:
     """Keep the promised day on the rent position."""
-    scene.conn.execute(
-        update(rent_positions).where(rent_positions.c.tenant_id == turn.tenant_id).values(promise_on=event.pay_on)
-    )
+    scene.conn.execute(_KEEP, {"tenant": turn.tenant_id, "pay_on": event.pay_on})
     return turn

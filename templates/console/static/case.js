@@ -1,27 +1,53 @@
-// A case page: the tenant's new messages and the case's status appear without a reload (every 4 seconds).
+// A case page: the tenant's new messages, what became of the messages sent (queued, sent, delivered,
+// failed and why) and the case's status appear without a reload (every 4 seconds).
 (function () {
   var thread = document.getElementById("thread");
   var status = document.getElementById("case-status");
   if (!thread || !status) { return; }
+  // The words come from the server (bot/console/delivery.py); this only puts them in place.
+  function fillDelivery(span, d) {
+    span.className = "delivery " + d.state;
+    span.textContent = "";
+    if (d.failed) { span.appendChild(document.createTextNode("⚠ ")); }
+    var label = document.createElement("strong");
+    label.textContent = d.label;
+    span.appendChild(label);
+    if (d.why) { span.appendChild(document.createTextNode(": " + d.why)); }
+    var li = span.closest("li");
+    if (li) { li.classList.toggle("failed", d.failed); }
+  }
+  function addMessage(m) {
+    var li = document.createElement("li");
+    li.className = m.direction + (m.author.indexOf("staff:") === 0 ? " staff" : "");
+    li.dataset.id = m.id;
+    var meta = document.createElement("span");
+    meta.className = "muted";
+    meta.textContent = m.by + " · " + (m.channel || "") + " · " + m.when;
+    li.appendChild(meta);
+    if (m.delivery) {
+      li.appendChild(document.createElement("br"));
+      var state = document.createElement("span");
+      state.dataset.delivery = m.id;
+      li.appendChild(state);
+      fillDelivery(state, m.delivery);
+    }
+    li.appendChild(document.createElement("br"));
+    var body = document.createElement("span");
+    body.dir = "auto";
+    body.textContent = m.text;
+    li.appendChild(body);
+    thread.appendChild(li);
+    thread.dataset.after = m.id;
+  }
   function poll() {
     fetch(thread.dataset.url + "?after=" + thread.dataset.after, {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) { return; }
-        data.messages.forEach(function (m) {
-          var li = document.createElement("li");
-          li.className = m.direction + (m.author.indexOf("staff:") === 0 ? " staff" : "");
-          var meta = document.createElement("span");
-          meta.className = "muted";
-          meta.textContent = m.by + " · " + (m.channel || "") + " · " + m.when;
-          li.appendChild(meta);
-          li.appendChild(document.createElement("br"));
-          var body = document.createElement("span");
-          body.dir = "auto";
-          body.textContent = m.text;
-          li.appendChild(body);
-          thread.appendChild(li);
-          thread.dataset.after = m.id;
+        data.messages.forEach(addMessage);
+        Object.keys(data.deliveries || {}).forEach(function (id) {
+          var span = thread.querySelector('[data-delivery="' + id + '"]');
+          if (span) { fillDelivery(span, data.deliveries[id]); }
         });
         if (data.messages.length) { thread.scrollTop = thread.scrollHeight; }
         status.textContent = data.status.replace("_", " ");

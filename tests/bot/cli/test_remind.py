@@ -8,14 +8,16 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 
 from bot.cli.main import main
 from bot.cli.remind import run_remind
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.store.schema import outbox, planned_reminders
+from bot.store.schema import cases, messages, outbox, planned_reminders
+from bot.tenants.status import set_status
+from tests.conftest import make_settings
 from tests.support.helpers import add_tenant
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -52,14 +54,30 @@ async def _count(settings: Settings, table: object) -> int:
         await db.dispose()
 
 
+def with_channels(settings: Settings) -> Settings:
+    """The same database, with Twilio and Telegram configured (nothing is sent: these commands only plan)."""
+    return make_settings(
+        settings.database_url,
+        twilio_account_sid="AC0123",
+        twilio_auth_token="token",
+        twilio_from="+4570000000",
+        telegram_token="123:abc",
+        telegram_secret="secret-token",
+    )
+
+
 async def test_csv_lists_who_gets_which_stage_on_which_channel(settings: Settings) -> None:
     await _tenants(settings)
     out = io.StringIO()
-    assert await run_remind(settings, DAY, True, True, out, now=NOW) == 0
+    assert await run_remind(with_channels(settings), DAY, True, True, out, now=NOW) == 0
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert {"tenant_ref", "stage", "channel", "reason"} <= set(rows[0])
     found = {r["tenant_ref"]: (r["stage"], r["channel"]) for r in rows}
     assert found == {"T-tg": ("court", "telegram"), "T-missed": ("missed", "sms")}
+    # Without a configured channel the same reminders would wait for one.
+    bare = io.StringIO()
+    assert await run_remind(settings, DAY, True, True, bare, now=NOW) == 0
+    assert {r["channel"] for r in csv.DictReader(io.StringIO(bare.getvalue()))} == {"none"}
     missed = next(r for r in rows if r["tenant_ref"] == "T-missed")
     assert "due_date=2026-03-01" in missed["computed_from"]
     assert "last on-time day 2026-03-02" in missed["reason"]
@@ -69,7 +87,7 @@ async def test_csv_lists_who_gets_which_stage_on_which_channel(settings: Setting
 async def test_table_for_another_day_in_a_dry_run(settings: Settings) -> None:
     await _tenants(settings)
     out = io.StringIO()
-    assert await run_remind(settings, DAY, True, False, out, now=NOW - timedelta(days=2)) == 0
+    assert await run_remind(with_channels(settings), DAY, True, False, out, now=NOW - timedelta(days=2)) == 0
     text = out.getvalue()
     assert "dry run" in text
     lines = text.splitlines()
@@ -113,3 +131,108 @@ def test_the_command_line_refuses_a_real_run_for_another_day(
     monkeypatch.setenv("KEEPHOME_DATABASE_URL", settings.database_url)
     assert main(["remind", "--date", "2000-01-01"]) == 2
     assert "only for today" in capsys.readouterr().err
+
+
+async def _fates_world(settings: Settings) -> dict[str, int]:
+    """Seven tenants due a `missed` reminder today and one whose court date is known while an adviser holds
+    their case (a reminder is planned, but no question goes out)."""
+    db = Database(settings.database_url)
+    await upgrade(db)
+    ids: dict[str, int] = {}
+    try:
+        for n in range(1, 8):
+            ids[f"T-{n}"] = await add_tenant(
+                db, f"T-{n}", name="Test Lejer", phone=f"+452000001{n}", balance_ore=500_000, balance_as_of=DAY
+            )
+        held = await add_tenant(
+            db,
+            "T-held",
+            name="Test Lejer",
+            phone="+4520000020",
+            balance_ore=900_000,
+            balance_as_of=DAY,
+            court_date=date(2026, 3, 20),
+        )
+        ids["T-held"] = held
+        async with db.write() as conn:
+            await conn.execute(
+                insert(cases).values(
+                    tenant_id=held,
+                    status="taken",
+                    origin="handoff",
+                    reason="talking",
+                    priority=0,
+                    consented=True,
+                    opened_at=NOW,
+                    updated_at=NOW,
+                )
+            )
+    finally:
+        await db.dispose()
+    return ids
+
+
+async def _befall(settings: Settings, ids: dict[str, int]) -> None:
+    """What the sender, the carriers and the rules did to the questions since: one of each."""
+    db = Database(settings.database_url)
+    try:
+        async with db.write() as conn:
+            question = {
+                ref: (
+                    await conn.execute(select(outbox.c.id, outbox.c.message_id).where(outbox.c.tenant_id == tenant))
+                ).one()
+                for ref, tenant in ids.items()
+                if ref != "T-held"
+            }
+
+            async def mark(
+                ref: str, state: str, status: str, error: str | None = None, code: str | None = None
+            ) -> None:
+                row = question[ref]
+                await conn.execute(update(outbox).where(outbox.c.id == row.id).values(state=state, last_error=error))
+                await conn.execute(
+                    update(messages).where(messages.c.id == row.message_id).values(status=status, error_code=code)
+                )
+
+            await mark("T-1", "sent", "delivered")
+            await mark("T-2", "sent", "sent")
+            await mark("T-3", "sent", "undelivered", code="30003")
+            await mark("T-5", "dropped", "dropped", "stage passed")
+            await mark("T-6", "waiting", "waiting", "no channel")
+            # A dropped reminder's planned row is forgotten (bot/reminders/recheck.py); its question still counts.
+            await conn.execute(delete(planned_reminders).where(planned_reminders.c.tenant_id == ids["T-5"]))
+        await db.run(set_status, ids["T-4"], "stopped", NOW)  # an opt-out holds the queued question
+    finally:
+        await db.dispose()
+
+
+async def test_a_dry_run_after_planning_says_what_became_of_the_day_and_it_adds_up(settings: Settings) -> None:
+    ids = await _fates_world(settings)
+    planned = io.StringIO()
+    assert await run_remind(settings, None, False, False, planned, now=NOW) == 0
+    assert "planned for 2026-03-03: 8 new" in planned.getvalue()
+    assert "Reminders planned on 2026-03-03: 8, and what became of them so far:" in planned.getvalue()
+    await _befall(settings, ids)
+    out = io.StringIO()
+    assert await run_remind(settings, None, True, False, out, now=NOW + timedelta(minutes=5)) == 0
+    lines = out.getvalue().splitlines()
+    start = lines.index("Reminders planned on 2026-03-03: 8, and what became of them so far:")
+    tally = [" ".join(line.split()) for line in lines[start + 1 : start + 8]]
+    assert tally == [
+        "sent 2 (1 delivered)",
+        "waiting 2 (1 no channel can send it yet; 1 queued, going out now)",
+        "held 1 (1 the tenant opted out (STOP))",
+        "dropped 1 (1 its moment on the rent timeline had passed before it could go out)",
+        "failed 1 (1 the phone was off or out of reach (error 30003))",
+        "no message 1 (1 a person holds the tenant's case)",
+        "2 sent + 2 waiting + 1 held + 1 dropped + 1 failed + 1 no message = 8 planned",
+    ]
+    counts = [int(part.split()[0]) for part in tally[-1].split("=")[0].split("+")]
+    assert sum(counts) == 8 == len(ids)
+
+
+async def test_no_tally_for_a_day_nothing_was_planned_on(settings: Settings) -> None:
+    await _tenants(settings)
+    out = io.StringIO()
+    assert await run_remind(settings, DAY, True, False, out, now=NOW) == 0
+    assert "what became of them" not in out.getvalue()

@@ -1,15 +1,20 @@
-"""`keephome staff add EMAIL --role ROLE`, run through the command line's own entry point."""
+"""`keephome staff add EMAIL --role ROLE` and `keephome staff reset-password EMAIL`, run through the command
+line's own entry point."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli.main import main
+from bot.cli.main import ROLE_DUTIES, main
+from bot.console.accounts import ROLES
 
 PUBLIC = "https://keephome.example.org"
 
@@ -39,7 +44,8 @@ def test_staff_add_creates_an_account_and_prints_a_one_time_link(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "adviser new.adviser@example.org added. Send them this one-time link to set a password:"
     link = out[1]
-    assert link.startswith(f"{PUBLIC}/console/setup/") and len(out) == 2
+    assert link.startswith(f"{PUBLIC}/console/setup/") and len(out) == 3
+    assert out[2].startswith("The link works once, for 72 hours (until 20")
     token = link.rsplit("/", 1)[1]
     [(email, role, active, password, token_hash)] = _rows(
         database, "SELECT email, role, active, password_hash, setup_token_hash FROM staff"
@@ -68,3 +74,73 @@ def test_staff_add_refuses_a_bad_email_or_role(database: Path, capsys: pytest.Ca
     assert refused.value.code == 2
     assert "invalid choice: 'boss'" in capsys.readouterr().err
     assert _rows(database, "SELECT count(*) FROM staff") == [(0,)]
+
+
+def _token(link: str) -> str:
+    assert link.startswith(f"{PUBLIC}/console/setup/")
+    return link.rsplit("/", 1)[1]
+
+
+def test_a_printed_link_says_until_when_it_works(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = datetime.now(UTC)
+    assert main(["staff", "add", "someone@example.org", "--role", "volunteer"]) == 0
+    lasts = capsys.readouterr().out.splitlines()[2]
+    found = re.search(r"until (\d{4}-\d\d-\d\d \d\d:\d\d) Europe/Copenhagen", lasts)
+    assert found is not None and "72 hours" in lasts and "reset-password" in lasts
+    [(expires,)] = _rows(database, "SELECT setup_expires_at FROM staff")
+    stored = datetime.fromisoformat(str(expires)).replace(tzinfo=UTC)
+    assert stored - before >= timedelta(hours=72)
+    shown = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M")
+    local = stored.astimezone(ZoneInfo("Europe/Copenhagen")).replace(tzinfo=None)
+    assert abs(local - shown) < timedelta(minutes=1)
+
+
+def test_reset_password_ends_the_old_password_link_and_sessions(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["staff", "add", "adviser@example.org", "--role", "adviser"]) == 0
+    first = _token(capsys.readouterr().out.splitlines()[1])
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE staff SET password_hash = 'a-hash', setup_token_hash = NULL")
+        conn.execute(
+            "INSERT INTO staff_sessions (id, staff_id, csrf_token, created_at, expires_at, revoked) "
+            "VALUES ('s1', 1, 'c', '2026-01-01 00:00:00', '2999-01-01 00:00:00', 0)"
+        )
+    assert main(["staff", "reset-password", " Adviser@Example.org "]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("adviser@example.org: the old password no longer works and every session has ended.")
+    new = _token(out[1])
+    assert out[2].startswith("The link works once, for 72 hours") and len(out) == 3
+    [(password, token_hash)] = _rows(database, "SELECT password_hash, setup_token_hash FROM staff")
+    assert password is None and token_hash == hashlib.sha256(new.encode()).hexdigest() != first
+    assert _rows(database, "SELECT revoked FROM staff_sessions") == [(1,)]
+    audited = _rows(database, "SELECT actor, action, target FROM audit_log ORDER BY id")
+    assert audited[-1] == ("cli", "staff.password_reset", "staff:1")
+    # A second reset makes the link just printed stop working too.
+    assert main(["staff", "reset-password", "adviser@example.org"]) == 0
+    newer = _token(capsys.readouterr().out.splitlines()[1])
+    [(token_hash,)] = _rows(database, "SELECT setup_token_hash FROM staff")
+    assert token_hash == hashlib.sha256(newer.encode()).hexdigest() != hashlib.sha256(new.encode()).hexdigest()
+    assert [a for (a,) in _rows(database, "SELECT action FROM audit_log")].count("staff.password_reset") == 2
+
+
+def test_reset_password_of_no_active_account_says_so(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["staff", "add", "gone@example.org", "--role", "adviser"]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE staff SET active = 0")
+    for email in ("gone@example.org", "nobody@example.org"):
+        assert main(["staff", "reset-password", email]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err == f"keephome: no active staff account for {email}\n"
+    assert [a for (a,) in _rows(database, "SELECT action FROM audit_log")] == ["staff.add"]
+
+
+def test_staff_add_help_has_one_line_per_role(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as shown:
+        main(["staff", "add", "--help"])
+    assert shown.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    described = [line.split()[0] for line in lines[lines.index("roles:") + 1 :] if line.strip()]
+    assert described == list(ROLES) == list(ROLE_DUTIES)
+    assert all(len(ROLE_DUTIES[role]) > 20 for role in ROLES)

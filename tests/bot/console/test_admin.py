@@ -13,7 +13,6 @@ from bot.console.accounts import StaffError, add_staff
 from bot.host.notices import notify_urgent_case
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.starter import load_pause_flag
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, settings_flags, staff, staff_sessions
 from tests.conftest import make_settings, started_runtime
@@ -93,15 +92,14 @@ async def test_advisers_cannot_manage_staff(runtime: Runtime, client: httpx.Asyn
 async def test_the_pause_switch_is_stored_and_read_back(runtime: Runtime, client: httpx.AsyncClient) -> None:
     await signed_in_admin(runtime, client)
     assert (await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "on"})).status_code == 303
-    assert runtime.paused() is True
+    assert await runtime.paused() is True
     assert "Paused: no reminders are sent." in (await client.get("/console/")).text
     async with runtime.db.read() as conn:
         stored = (await conn.execute(select(settings_flags.c.value))).scalar_one()
     assert stored == "1"
-    runtime.pause_flag = False
-    assert await load_pause_flag(runtime) is True
     await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "off"})
-    assert runtime.paused() is False
+    assert await runtime.paused() is False
+    assert "Paused: no reminders are sent." not in (await client.get("/console/")).text
     assert (await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "maybe"})).status_code == 422
 
 

@@ -42,8 +42,9 @@ async def test_the_inbox_follows_the_legal_clock_and_says_why(runtime: Runtime, 
     month_ago = day - timedelta(days=30)
     tenants_by_stage = [
         ("Court", {"balance_ore": 50000, "court_date": day + timedelta(days=9)}),
-        ("Later", {"balance_ore": 990000, "court_date": day + timedelta(days=30)}),
+        # in effect: ranked as a court date two weeks on (README, "How the inbox is ordered")
         ("Ended", {"balance_ore": 700000, "termination_on": day - timedelta(days=3)}),
+        ("Later", {"balance_ore": 990000, "court_date": day + timedelta(days=30)}),
         ("Demand", {"balance_ore": 100000, "demand_sent_on": day - timedelta(days=5)}),
         ("Behind", {"balance_ore": 1500000, "monthly_rent_ore": 750000, "balance_as_of": day}),
         ("Owes", {"balance_ore": 710050, "monthly_rent_ore": 750000, "balance_as_of": day}),
@@ -305,7 +306,7 @@ async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
         assert f"[pressed the button “{label}”]" in page
     assert "[None]" not in page and "[a message without text]" not in page
     closing = runtime.renderer.render("case.closed", {}, "da", "telegram").text
-    assert html.escape(closing, quote=False) in page and "queued, goes out" in page
+    assert html.escape(closing, quote=False) in page and "<strong>queued until " in page
     assert "[case.closed]" not in page
     polled = (await client.get(f"/console/cases/{case_id}/messages.json")).json()
     texts = [m["text"] for m in polled["messages"]]

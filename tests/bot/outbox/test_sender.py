@@ -20,6 +20,8 @@ from bot.outbox.sender import Sender, backoff
 from bot.reminders.jobs import expire_job, plan_today
 from bot.runtime import Clock, Runtime
 from bot.starter import job_services
+from bot.store.db import utcnow
+from bot.store.flags import PAUSED, write_flag
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox, tenants
 from conversations.values import Value
@@ -164,15 +166,31 @@ async def test_nothing_proactive_reaches_an_opted_out_tenant(rt: Runtime) -> Non
     assert (await _row(rt, oid)).state == "held"  # type: ignore[attr-defined]
 
 
+async def _pause(rt: Runtime, on: bool) -> None:
+    async with rt.db.write() as conn:
+        await conn.run_sync(write_flag, PAUSED, "1" if on else "0", rt.clock())
+
+
+def _daytime(rt: Runtime) -> None:
+    """A Tuesday morning: a proactive message that waited may go (outside quiet hours)."""
+    local = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    rt.clock.offset = local.astimezone(UTC) - utcnow()
+
+
 async def test_the_pause_switch_holds_proactive_messages_but_not_answers(rt: Runtime) -> None:
+    _daytime(rt)
     tenant_id = await add_tenant(rt.db)
     proactive = await _queue(rt, tenant_id, "k1", proactive=True)
     answer = await _queue(rt, tenant_id, "k2")
-    rt.pause_flag = True
+    await _pause(rt, True)
     await drain(rt.sender)
     assert (await _row(rt, answer)).state == "sent"  # type: ignore[attr-defined]
-    assert (await _row(rt, proactive)).state == "pending"  # type: ignore[attr-defined]
-    rt.pause_flag = False
+    paused = await _row(rt, proactive)
+    assert (paused.state, paused.last_error, paused.attempts) == ("waiting", "paused", 0)  # type: ignore[attr-defined]
+    async with rt.db.read() as conn:
+        statuses = (await conn.execute(select(messages.c.status).order_by(messages.c.id))).scalars().all()
+    assert statuses == ["waiting", "sent"]  # the message says so too
+    await _pause(rt, False)
     await drain(rt.sender)
     assert (await _row(rt, proactive)).state == "sent"  # type: ignore[attr-defined]
 

@@ -16,6 +16,7 @@ from bot.reminders.plan import plan_reminders
 from bot.reminders.timers import balance_updated, expire_waiting
 from bot.runtime import Clock, Runtime
 from bot.store.db import Database, utcnow
+from bot.store.flags import PAUSED, write_flag
 from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import FailingSandbox, drain
@@ -220,14 +221,23 @@ async def test_a_balance_still_owed_changes_nothing(rt: Runtime) -> None:
         assert await conn.run_sync(balance_updated, [tenant_id], rt.clock(), rt.settings) == 0
 
 
+async def pause(rt: Runtime, on: bool) -> None:
+    """Flip the stored pause switch, as the console does."""
+    async with rt.db.write() as conn:
+        await conn.run_sync(write_flag, PAUSED, "1" if on else "0", rt.clock())
+
+
 async def test_the_pause_switch_holds_every_reminder(rt: Runtime) -> None:
     await owing(rt)
     set_now(rt, MORNING)
-    rt.pause_flag = True
+    await pause(rt, True)
     assert await run_plan(rt) == 1
     await drain(rt.sender)
     assert sms(rt).sent == []
-    rt.pause_flag = False
+    async with rt.db.read() as conn:
+        state = (await conn.execute(select(outbox.c.state, outbox.c.last_error))).one()
+    assert tuple(state) == ("waiting", "paused")  # queued, neither claimed nor failed
+    await pause(rt, False)
     await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 1
 

@@ -1,19 +1,41 @@
-"""Purging by retention removes old receipts and spent codes, and nothing a person still needs."""
+"""Purging by retention removes old receipts and spent codes, and nothing a person still needs; message texts,
+answers and case notes are blanked when their time is up, except while a case is open or a consent they prove
+stands; a withdrawn consent stops advisers reading the tenant's answers at once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
 
+import httpx
+import pytest
 from sqlalchemy import func, select
 
+from bot.app import create_app
 from bot.console import throttle
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.retention import purge
-from bot.store.schema import inbound, link_codes, login_attempts, messages
+from bot.store.schema import (
+    case_events,
+    cases,
+    consents,
+    conversations,
+    inbound,
+    link_codes,
+    login_attempts,
+    messages,
+    outbox,
+    planned_reminders,
+)
 from bot.tenants.linking import create_code
-from tests.support.drive import process_all
+from tests.conftest import make_settings, started_runtime
+from tests.support import console
+from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
+from tests.support.history import NOTE, OUTCOME_NOTE, TASK, TENANT_WORDS, a_tenant_with_a_history
 
 
 async def test_old_receipts_and_codes_go_but_messages_stay(runtime: Runtime) -> None:
@@ -40,7 +62,8 @@ async def test_recent_rows_are_kept(runtime: Runtime) -> None:
     await runtime.inbox.submit(InboundMessage("sms", "SM1", "+4520123456", "hej"))
     await process_all(runtime.processor)
     removed = await purge(runtime.db, runtime.clock() + timedelta(days=29), 30)
-    assert removed == {"inbound": 0, "link_codes": 0, "unknown_senders": 0, "login_attempts": 0}
+    assert set(removed) >= {"inbound", "link_codes", "unknown_senders", "login_attempts", "message_texts"}
+    assert sum(removed.values()) == 0
 
 
 async def test_sign_in_counts_are_forgotten_after_a_quiet_day(runtime: Runtime) -> None:
@@ -58,3 +81,135 @@ async def test_sign_in_counts_are_forgotten_after_a_quiet_day(runtime: Runtime) 
     async with runtime.db.read() as conn:
         left = (await conn.execute(select(login_attempts.c.key))).scalars().all()
     assert sorted(left) == sorted(slot.key for slot in other)
+
+
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with started_runtime(make_settings(database_url)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            yield rt, client
+
+
+async def texts_of(rt: Runtime, tenant_id: int) -> list[str]:
+    async with rt.db.read() as conn:
+        found = await conn.execute(
+            select(messages.c.text).where(messages.c.tenant_id == tenant_id, messages.c.text.is_not(None))
+        )
+        return list(found.scalars())
+
+
+async def held_about(rt: Runtime, tenant_id: int) -> str:
+    """What the tables hold that was written about the tenant: outbox values, conversation state, case texts."""
+    async with rt.db.read() as conn:
+        values = (await conn.execute(select(outbox.c["values"]).where(outbox.c.tenant_id == tenant_id))).scalars()
+        states = (
+            await conn.execute(select(conversations.c.state).where(conversations.c.tenant_id == tenant_id))
+        ).scalars()
+        case_rows = (await conn.execute(select(cases).where(cases.c.tenant_id == tenant_id))).all()
+        events = (
+            await conn.execute(
+                select(case_events.c.text)
+                .join(cases, cases.c.id == case_events.c.case_id)
+                .where(cases.c.tenant_id == tenant_id)
+            )
+        ).scalars()
+        reasons = (
+            await conn.execute(select(planned_reminders.c.reason).where(planned_reminders.c.tenant_id == tenant_id))
+        ).scalars()
+        return json.dumps(
+            [list(values), list(states), [list(r) for r in case_rows], list(events), list(reasons)], default=str
+        )
+
+
+async def remind(rt: Runtime, tenant_id: int, at: datetime) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(
+            planned_reminders.insert().values(
+                tenant_id=tenant_id,
+                trigger="missed",
+                period="2026-12",
+                offset_days=-1,
+                planned_for=at.date(),
+                reason="missed: rent due 2026-12-01 unpaid as of 2026-12-02",
+                created_at=at,
+            )
+        )
+
+
+async def test_texts_are_blanked_a_year_on_but_an_open_case_and_a_standing_consent_keep_theirs(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    start = rt.clock()
+    history = await a_tenant_with_a_history(rt, client)  # closed with an outcome, consent stands
+    await remind(rt, history.tenant_id, start)
+    # Another tenant, whose case is still open: an adviser reads their history, however old.
+    other = await console.add_tenant(rt, "B-2", name="Bo Qwertyson", phone="+4520111222")
+    await rt.inbox.submit(InboundMessage("sms", "SM-other-1", "+4520111222", "Hej, jeg kan ikke betale i denne måned"))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+    await console.add_case(rt, other)
+    await remind(rt, other, start)
+    other_before = (await texts_of(rt, other), await held_about(rt, other))
+
+    # A day short of a year: nothing yet.
+    early = await purge(rt.db, start + timedelta(days=364), 30, message_days=365, case_days=365)
+    assert early["message_texts"] == early["case_texts"] == early["conversations"] == 0
+    assert TENANT_WORDS[1] in await texts_of(rt, history.tenant_id)
+
+    done = await purge(rt.db, start + timedelta(days=366), 30, message_days=365, case_days=365)
+    assert done["message_texts"] > 0 and done["outbox_values"] > 0 and done["conversations"] > 0
+    assert done["case_texts"] > 0 and done["reminder_reasons"] == 1
+    # The proof of the consent that still stands is kept; every other text of theirs is gone.
+    assert await texts_of(rt, history.tenant_id) == ["JA"]
+    about = await held_about(rt, history.tenant_id)
+    for written in (NOTE, TASK, OUTCOME_NOTE, history.name.split()[0], "rent due"):
+        assert written not in about, written
+    async with rt.db.read() as conn:
+        case = (await conn.execute(select(cases).where(cases.c.id == history.case_id))).one()
+    assert case.outcome == "payment_plan"  # the figures keep what happened
+    assert (await texts_of(rt, other), await held_about(rt, other)) == other_before
+
+    # Once the consent is withdrawn, its proof goes too when its time is up.
+    async with rt.db.write() as conn:
+        await conn.execute(consents.update().values(withdrawn_at=start + timedelta(days=366)))
+    later = await purge(rt.db, start + timedelta(days=367), 30, message_days=365, case_days=365)
+    assert later["message_texts"] == 1
+    assert await texts_of(rt, history.tenant_id) == []
+    again = await purge(rt.db, start + timedelta(days=368), 30, message_days=365, case_days=365)
+    assert sum(again.values()) == 0  # nothing is blanked twice
+
+
+async def test_a_closed_case_loses_its_notes_after_the_case_retention(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    start = rt.clock()
+    history = await a_tenant_with_a_history(rt, client)
+    done = await purge(rt.db, start + timedelta(days=31), 30, message_days=365, case_days=30)
+    assert done["case_texts"] > 0
+    about = await held_about(rt, history.tenant_id)
+    for written in (NOTE, TASK, OUTCOME_NOTE):
+        assert written not in about
+    # The case's own messages go with it (the consent's proof stays); the tenant's earlier words wait a year.
+    left = await texts_of(rt, history.tenant_id)
+    assert "JA" in left and TENANT_WORDS[0] in left
+    assert not any("jeg ringer dig op" in text for text in left)
+
+
+async def test_withdrawing_consent_hides_the_answers_from_the_adviser_at_once(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    history = await a_tenant_with_a_history(runtime, client, close=False)
+    page = f"/console/cases/{history.case_id}"
+    shown = (await client.get(page)).text
+    assert "<h2>Answers</h2>" in shown and TENANT_WORDS[1] in shown
+    await runtime.inbox.submit(InboundMessage("sms", "SM-withdraw", history.phone, "TILBAGEKALD"))
+    await process_all(runtime.processor)
+    hidden = (await client.get(page)).text
+    assert "<h2>Answers</h2>" not in hidden
+    assert TENANT_WORDS[1] not in hidden and "No consent" in hidden
+    polled: dict[str, Any] = (await client.get(f"{page}/messages.json")).json()
+    assert polled["consent"] is False
+    assert all(TENANT_WORDS[1] != m["text"] for m in polled["messages"])

@@ -65,7 +65,7 @@ async def test_import_writes_tenants_and_rent_positions(database: Database) -> N
         database, rows_of((FIXTURES / "tenants_semicolon.csv").read_bytes()), NOW, make_settings(database.url)
     )
     assert summary == ImportSummary(created=3, updated=0)
-    assert str(summary) == "3 tenants: 3 new, 0 updated"
+    assert str(summary) == "3 tenants: 3 new, 0 changed, 0 unchanged"
     second = await tenant(database, "DK-1002")
     assert (second["name"], second["phone"], second["language"], second["status"]) == (
         "Fiktiv; Testperson",
@@ -87,7 +87,7 @@ async def test_import_writes_tenants_and_rent_positions(database: Database) -> N
     assert (audit["actor"], audit["action"], audit["detail"]) == (
         "cli",
         "tenants.import",
-        "3 tenants: 3 new, 0 updated",
+        "3 tenants: 3 new, 0 changed, 0 unchanged",
     )
 
 
@@ -199,10 +199,8 @@ async def test_run_import_dry_run_writes_nothing(database: Database, database_ur
     out = io.StringIO()
     path = FIXTURES / "tenants_semicolon.csv"
     assert await run_import(settings, path, True, out, io.StringIO()) == 0
-    assert (
-        out.getvalue()
-        == f"{path}: the file is valid; an import would give 3 tenants: 2 new, 1 updated (nothing written)\n"
-    )
+    said = "the file is valid; an import would give 3 tenants: 2 new, 1 changed, 0 unchanged (nothing written)"
+    assert out.getvalue() == f"{path}: {said}\n"
     assert await count(database) == 1
     assert (await tenant(database, "DK-1001"))["name"] == "Earlier Name"
 
@@ -212,11 +210,43 @@ async def test_run_import_writes_and_reports(database: Database, database_url: s
     out = io.StringIO()
     path = FIXTURES / "tenants_comma.csv"
     assert await run_import(settings, path, False, out, io.StringIO()) == 0
-    assert out.getvalue() == f"{path}: 2 tenants: 2 new, 0 updated\n"
+    assert out.getvalue() == f"{path}: 2 tenants: 2 new, 0 changed, 0 unchanged\n"
     assert (await tenant(database, "EN-2"))["language"] == "ar"
     out = io.StringIO()
     assert await run_import(settings, path, False, out, io.StringIO()) == 0
-    assert out.getvalue() == f"{path}: 2 tenants: 0 new, 2 updated\n"
+    assert out.getvalue() == f"{path}: 2 tenants: 0 new, 0 changed, 2 unchanged\n"
+
+
+async def test_a_reimport_counts_changed_and_unchanged_tenants(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(database_url)
+    header = "tenant_ref;name;phone;language;due_day;monthly_rent;balance;balance_as_of;demand_sent_on;at_risk\n"
+    lines = [
+        "A-1;Prøve Eksempelsen;20 12 35 01;da;1;7.100,50;0;01-03-2026;;nej\n",
+        "A-2;Fiktiv Testperson;+45 20 12 35 02;en;5;6.250;12.501,25;2026-03-02;10-02-2026;ja\n",
+        "A-3;Opdigtet Testesen;004520123503;;;5000,5;-150,00;2026-03-02;;\n",
+    ]
+    path = tmp_path / "tenants.csv"
+    await asyncio.to_thread(path.write_text, header + "".join(lines), "utf-8")
+    assert await run_import(settings, path, False, io.StringIO(), io.StringIO()) == 0
+    # What the tenant said and their status are no part of the file: the same file is still "0 changed".
+    async with database.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.tenant_ref == "A-2").values(status="stopped"))
+        await conn.execute(update(rent_positions).values(promise_on=date(2026, 3, 10)))
+    for dry_run in (True, False):
+        out = io.StringIO()
+        assert await run_import(settings, path, dry_run, out, io.StringIO()) == 0
+        assert "3 tenants: 0 new, 0 changed, 3 unchanged" in out.getvalue()
+    # One value of one row (a balance) and a new row are counted as such, by the dry run and the import alike.
+    lines[1] = lines[1].replace("12.501,25", "12.001,25")
+    lines.append("A-9;Ny Testperson;20 12 35 09;da;1;0;0;2026-03-02;;nej\n")
+    rows = rows_of(header + "".join(lines))
+    preview = await preview_import(database, rows)
+    summary = await import_tenants(database, rows, NOW, settings)
+    counted = (summary.created, summary.changed, summary.unchanged)
+    assert counted == (preview.created, preview.changed, preview.unchanged) == (1, 1, 2)
+    assert str(summary) == "4 tenants: 1 new, 1 changed, 2 unchanged"
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
@@ -260,7 +290,7 @@ async def test_hundred_thousand_rows_import_on_sqlite(sqlite_url: str, tmp_path:
     settings = make_settings(sqlite_url)
     out, err = io.StringIO(), io.StringIO()
     assert await run_import(settings, path, False, out, err) == 0  # a fresh SQLite file is migrated first
-    assert out.getvalue() == f"{path}: {n} tenants: {n} new, 0 updated\n"
+    assert out.getvalue() == f"{path}: {n} tenants: {n} new, 0 changed, 0 unchanged\n"
     assert "importing [" in err.getvalue() and f"100% {n}/{n}" in err.getvalue()
     db = Database(sqlite_url)
     try:
@@ -277,7 +307,7 @@ async def test_a_dry_run_against_a_new_sqlite_file_reports_every_row_as_new(tmp_
     out, err = io.StringIO(), io.StringIO()
     path = FIXTURES / "tenants_semicolon.csv"
     assert await run_import(settings, path, True, out, err) == 0, err.getvalue()
-    assert " new, 0 updated" in out.getvalue()
+    assert " new, 0 changed, 0 unchanged" in out.getvalue()
     db = Database(settings.database_url)
     try:
         async with db.read() as conn:

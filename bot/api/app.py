@@ -1,0 +1,181 @@
+"""The REST API's routes under /api/v1: authorize, check, do, answer in JSON.
+
+Every route is one function over (request, caller); `_endpoint` wraps it with the key check (401/403/429),
+the Idempotency-Key's replay for writes, and one JSON shape for every refusal. A wrong method is a JSON
+405 with `Allow`, an unknown path a JSON 404.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.api import openapi
+from bot.api.auth import Caller, authorize
+from bot.api.cases import list_cases, parse_query
+from bot.api.erase import erase_by_ref
+from bot.api.errors import ApiError, json_response
+from bot.api.idempotency import Answer, fingerprint, idempotency_key, replay
+from bot.api.models import PaymentIn, TenantIn, parse_body, parse_bulk
+from bot.api.payments import record_payment
+from bot.api.tenant_view import read_tenant
+from bot.api.tenants import Write, put_tenant, rules_for, write_bulk
+from bot.runtime import Runtime
+from bot.store.schema import audit_log
+
+__all__ = ["routes"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Request, Caller, datetime], Awaitable[Response]]
+_SCOPE = {"GET": "read", "PUT": "write", "POST": "write", "DELETE": "erase"}
+# A route answers every method itself, so a wrong one gets the API's JSON 405 (with Allow), not a plain one.
+_ANY = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+
+def _rt(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.rt
+    return rt
+
+
+def _answer(answer: Answer, *, replayed: bool = False) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return json_response(answer.body, answer.status, headers)
+
+
+def _ref(request: Request) -> str:
+    return str(request.path_params["tenant_ref"])
+
+
+def _write(handler: Callable[[Request, Write], Awaitable[Answer]]) -> Handler:
+    """A POST or PUT: a repeat of an Idempotency-Key gets the stored answer, before the body is even read."""
+
+    async def write(request: Request, caller: Caller, now: datetime) -> Response:
+        key = idempotency_key(request)
+        print_ = fingerprint(request, await request.body())
+        stored = await replay(_rt(request).db, caller.key_id, key, print_, now)
+        if stored is not None:
+            return _answer(stored, replayed=True)
+        return _answer(await handler(request, Write(caller, now, key, print_)))
+
+    return write
+
+
+async def _put_tenant(request: Request, req: Write) -> Answer:
+    item = parse_body(await request.body(), TenantIn)
+    rt = _rt(request)
+    return await put_tenant(rt.db, rt.settings, req, _ref(request), item)
+
+
+async def _bulk(request: Request, req: Write) -> Answer:
+    items, found = parse_bulk(await request.body())
+    rt = _rt(request)
+    return await write_bulk(rt.db, rt.settings, req, items, found)
+
+
+async def _payment(request: Request, req: Write) -> Answer:
+    body = parse_body(await request.body(), PaymentIn)
+    rt = _rt(request)
+    return await record_payment(rt.db, rt.settings, req, _ref(request), body)
+
+
+async def _audit_read(request: Request, caller: Caller, now: datetime, action: str, target: str | None) -> None:
+    async with _rt(request).db.write() as conn:
+        await conn.execute(
+            audit_log.insert().values(
+                at=now, actor=caller.actor, action=action, target=target, detail=f'key "{caller.name}"'
+            )
+        )
+
+
+async def _get_tenant(request: Request, caller: Caller, now: datetime) -> Response:
+    rt = _rt(request)
+    today = now.astimezone(ZoneInfo(rt.settings.timezone)).date()
+    async with rt.db.read() as conn:
+        found = await read_tenant(conn, _ref(request), today, rt.settings)
+    if found is None:
+        raise ApiError(404, f'there is no tenant "{_ref(request)}"')
+    tenant_id, tenant = found
+    # Reading a tenant's data is audited as a view by staff is.
+    await _audit_read(request, caller, now, "api.tenant.view", f"tenant:{tenant_id}")
+    return json_response(tenant.model_dump(mode="json"))
+
+
+async def _delete_tenant(request: Request, caller: Caller, now: datetime) -> Response:
+    rt = _rt(request)
+    if not await erase_by_ref(rt.db, rt.settings, _ref(request), now, caller):
+        raise ApiError(404, f'there is no tenant "{_ref(request)}"')
+    return Response(status_code=204)
+
+
+async def _cases(request: Request, caller: Caller, now: datetime) -> Response:
+    rt = _rt(request)
+    query = parse_query(request.query_params, rules_for(rt.settings, now), rt.settings)
+    async with rt.db.read() as conn:
+        found = await list_cases(conn, query)
+    await _audit_read(request, caller, now, "api.cases.list", None)
+    return json_response(found.model_dump(mode="json"))
+
+
+async def _openapi(request: Request) -> Response:
+    return JSONResponse(openapi.document())
+
+
+def _endpoint(methods: Mapping[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
+    allowed = ", ".join(methods)
+
+    async def endpoint(request: Request) -> Response:
+        handler = methods.get(request.method)
+        try:
+            if handler is None:
+                raise ApiError(405, f"{request.method} is not allowed here: {allowed}", headers={"Allow": allowed})
+            rt = _rt(request)
+            now = rt.clock()
+            caller = await authorize(request, rt.db, now, _SCOPE[request.method], rt.settings.api_rate_per_minute)
+            return await handler(request, caller, now)
+        except ApiError as exc:
+            if exc.status >= 500:
+                log.error("API %s refused with %d: %s", request.method, exc.status, exc.message)
+            return exc.response()
+
+    return endpoint
+
+
+async def _not_found(request: Request) -> Response:
+    return ApiError(404, "there is no such API route (see /api/v1/openapi.json)").response()
+
+
+class _Route(Route):
+    """A route whose parameters may hold any character, a line break too: a tenant_ref with one is then refused
+    by the API itself (422, or 404 for no such tenant), not by a plain-text 404 of the router."""
+
+    def __init__(self, path: str, endpoint: Callable[[Request], Awaitable[Response]], methods: list[str]) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
+def routes() -> list[BaseRoute]:
+    """The API's routes under /api/v1."""
+    prefix = "/api/v1"
+    return [
+        Route(f"{prefix}/openapi.json", _openapi, methods=["GET"]),
+        # Another method on these two paths is a method on the tenant "bulk" or "…/payments".
+        _Route(f"{prefix}/tenants/bulk", _endpoint({"POST": _write(_bulk)}), methods=["POST"]),
+        _Route(
+            f"{prefix}/tenants/{{tenant_ref:path}}/payments", _endpoint({"POST": _write(_payment)}), methods=["POST"]
+        ),
+        _Route(
+            f"{prefix}/tenants/{{tenant_ref:path}}",
+            _endpoint({"PUT": _write(_put_tenant), "GET": _get_tenant, "DELETE": _delete_tenant}),
+            _ANY,
+        ),
+        _Route(f"{prefix}/cases", _endpoint({"GET": _cases}), methods=_ANY),
+        _Route(f"{prefix}/{{rest:path}}", _not_found, methods=_ANY),
+    ]

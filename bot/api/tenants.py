@@ -1,0 +1,181 @@
+"""Writing tenants through the API: `PUT /tenants/{tenant_ref}` and `POST /tenants/bulk`.
+
+Each item is checked by the CSV import's validator (`check_row`: E.164, languages, dates, control
+characters, money; `Duplicates`: a tenant_ref or number twice in one bulk) and written by the import's own
+writer (`upsert_rows`), in one transaction with the audit entry and the Idempotency-Key's answer: all or
+nothing. A balance the write shows settled ends the tenant's waiting reminder conversation the same day
+(`balance_updated`, as an import does); a court or termination date opens the urgent case at once
+(`bot/api/urgent.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.api.auth import Caller
+from bot.api.errors import ApiError, Problem, from_row_errors
+from bot.api.idempotency import Answer, claim
+from bot.api.models import BulkTenant, BulkWritten, TenantIn, TenantWritten, problems_found
+from bot.api.urgent import open_urgent_cases
+from bot.reminders.timers import balance_updated
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.schema import audit_log, tenants
+from bot.tenants.csv_rows import Duplicates, ImportRow, RowError, RowRules, check_row, known_languages
+from bot.tenants.upsert import CHUNK, ImportRefused, ImportSummary, upsert_rows
+
+__all__ = ["Write", "checked_rows", "put_tenant", "rules_for", "write_bulk"]
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One API write as the routes hand it over: who, when, and its Idempotency-Key and fingerprint."""
+
+    caller: Caller
+    now: datetime
+    idempotency_key: str | None
+    fingerprint: str
+
+
+def rules_for(settings: Settings, now: datetime) -> RowRules:
+    """The CSV import's field rules, as the API writes fields: decimal points and YYYY-MM-DD only."""
+    return RowRules(
+        danish=False,
+        today=now.astimezone(ZoneInfo(settings.timezone)).date(),
+        languages=known_languages(),
+        enabled=frozenset(settings.language_list),
+        fallback=settings.fallback_language,
+        iso_dates=True,
+    )
+
+
+def _raw(value: object) -> str:
+    """A JSON value as the text a CSV cell would hold."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def checked_rows(
+    items: Sequence[tuple[int, str, BaseModel]], rules: RowRules, *, indexed: bool, found: Sequence[Problem] = ()
+) -> list[ImportRow]:
+    """Every item (index, tenant_ref, model) checked as a CSV row is; 422 listing every problem of every item,
+    with those `found` before (items whose JSON types were wrong)."""
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    seen = Duplicates(unit="item")
+    for index, ref, item in items:
+        values = {name: _raw(value) for name, value in item.model_dump(exclude_none=True).items()}
+        values["tenant_ref"] = ref
+        parsed = check_row(index, values, rules)
+        if isinstance(parsed, list):
+            errors.extend(parsed)
+            continue
+        clash = seen.clash(parsed)
+        if clash is not None:
+            errors.append(clash)
+            continue
+        rows.append(parsed)
+    if errors or found:
+        problems = sorted([*found, *from_row_errors(errors, indexed=indexed)], key=lambda p: p["index"] or 0)
+        raise ApiError(422, problems_found(len(problems)), problems)
+    return rows
+
+
+async def _ids(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(refs), CHUNK):
+        query = select(tenants.c.tenant_ref, tenants.c.id).where(tenants.c.tenant_ref.in_(refs[start : start + CHUNK]))
+        found.update((str(ref), int(tid)) for ref, tid in await conn.execute(query))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """How a write answers and what its audit entry says, given what the upsert did."""
+
+    action: str
+    answer: Callable[[ImportSummary], Answer]
+    detail: Callable[[ImportSummary], str]
+    one_tenant: bool  # the audit entry names the tenant
+
+
+async def _write(
+    db: Database, settings: Settings, req: Write, rows: Sequence[ImportRow], outcome: _Outcome, *, indexed: bool
+) -> Answer:
+    """Upsert the rows with their consequences, the audit entry and the stored answer, in one transaction."""
+    legal = [r.tenant_ref for r in rows if r.court_date is not None or r.termination_on is not None]
+    async with db.write() as conn:
+        held = await claim(conn, req.caller.key_id, req.idempotency_key, req.fingerprint, req.now)
+        if isinstance(held, Answer):
+            return held
+        try:
+            summary = await upsert_rows(conn, rows, req.now, secret_key=settings.secret_key, source="api")
+        except ImportRefused as exc:
+            problems = from_row_errors(exc.errors, indexed=indexed)
+            raise ApiError(422, problems_found(len(problems)), problems) from None
+        if summary.settled_ids:
+            await conn.run_sync(balance_updated, summary.settled_ids, req.now, settings)
+        if outcome.one_tenant and summary.erased_skipped:
+            reason = f'tenant_ref "{rows[0].tenant_ref}" was erased: send "reactivate": true to create it anew'
+            raise ApiError(409, "the tenant was erased; nothing was written", [Problem(reason, "reactivate")])
+        # An erased tenant_ref a bulk left out has no row of that name: it opens nothing.
+        ids = await _ids(conn, [*legal, *([rows[0].tenant_ref] if outcome.one_tenant else [])])
+        answer = outcome.answer(summary)
+        await conn.execute(
+            audit_log.insert().values(
+                at=req.now,
+                actor=req.caller.actor,
+                action=outcome.action,
+                target=f"tenant:{ids[rows[0].tenant_ref]}" if outcome.one_tenant else None,
+                detail=f'key "{req.caller.name}": {outcome.detail(summary)}'[:500],
+            )
+        )
+        if held is not None:
+            await held.remember(conn, answer.status, answer.body)
+    urgent = [ids[ref] for ref in legal if ref in ids]
+    if urgent:
+        await open_urgent_cases(db, urgent, req.now, settings)
+    return answer
+
+
+async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str, item: TenantIn) -> Answer:
+    """Create (201) or update (200) one tenant."""
+    if item.tenant_ref is not None and item.tenant_ref != path_ref:
+        problem = Problem("tenant_ref in the body differs from the one in the path", "tenant_ref")
+        raise ApiError(422, problems_found(1), [problem])
+    (row,) = checked_rows([(0, path_ref, item)], rules_for(settings, req.now), indexed=False)
+
+    def answer(summary: ImportSummary) -> Answer:
+        created = summary.created == 1
+        body = TenantWritten(tenant_ref=row.tenant_ref, result="created" if created else "updated")
+        return Answer(201 if created else 200, body.model_dump(mode="json"))
+
+    def detail(summary: ImportSummary) -> str:
+        return "created" if summary.created else "updated"
+
+    outcome = _Outcome("api.tenant.put", answer, detail, one_tenant=True)
+    return await _write(db, settings, req, [row], outcome, indexed=False)
+
+
+async def write_bulk(
+    db: Database, settings: Settings, req: Write, items: Sequence[tuple[int, BulkTenant]], found: Sequence[Problem]
+) -> Answer:
+    """Create or update every tenant of the bulk, or none (200 with the counts); `found`: the problems of the
+    items `parse_bulk` could not read, reported with the others."""
+    rules = rules_for(settings, req.now)
+    rows = checked_rows([(i, item.tenant_ref, item) for i, item in items], rules, indexed=True, found=found)
+
+    def answer(summary: ImportSummary) -> Answer:
+        written = BulkWritten(created=summary.created, updated=summary.updated, left_out=summary.erased_skipped)
+        return Answer(200, written.model_dump(mode="json"))
+
+    outcome = _Outcome("api.tenants.bulk", answer, str, one_tenant=False)
+    return await _write(db, settings, req, rows, outcome, indexed=True)

@@ -1,0 +1,63 @@
+"""Admins' API keys: make one (shown once), see each key's scope and last use, revoke one at once."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.api.keys import SCOPES, ApiKeyError, add_key, list_keys, revoke_key
+from bot.console.ids import path_id
+from bot.console.sessions import StaffSession, guard
+from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+
+__all__ = ["routes"]
+
+PAGE = "/console/admin/api-keys"
+
+
+async def _page(request: Request, *, key: str | None = None, key_name: str = "", status_code: int = 200) -> Response:
+    async with runtime(request).db.read() as conn:
+        keys = await list_keys(conn)
+    return render(
+        request, "api_keys.html", status_code=status_code, keys=keys, scopes=SCOPES, new_key=key, new_name=key_name
+    )
+
+
+@guard("admin")
+async def _list(request: Request, me: StaffSession) -> Response:
+    return await _page(request)
+
+
+@guard("admin")
+async def _add(request: Request, me: StaffSession) -> Response:
+    form = await request.form()
+    name = field(form, "name", max_length=100)
+    scope = field(form, "scope", max_length=8)
+    try:
+        async with runtime(request).db.write() as conn:
+            _, key = await add_key(conn, name, scope, now(request), me.actor)
+    except ApiKeyError as exc:
+        raise FormError(str(exc)) from None
+    # The key itself is shown on this answer only; the database keeps its hash.
+    return await _page(request, key=key, key_name=" ".join(name.split()))
+
+
+@guard("admin")
+async def _revoke(request: Request, me: StaffSession) -> Response:
+    key_id = path_id(request, "key_id", "There is no such key.")
+    try:
+        async with runtime(request).db.write() as conn:
+            await revoke_key(conn, key_id, now(request), me.actor)
+    except ApiKeyError as exc:
+        raise NotFound(str(exc)) from None
+    return redirect(PAGE)
+
+
+def routes() -> list[BaseRoute]:
+    """The key list with its form, and revoking."""
+    return [
+        Route(PAGE, _list, methods=["GET"]),
+        Route(PAGE, _add, methods=["POST"]),
+        Route(PAGE + "/{key_id}/revoke", _revoke, methods=["POST"]),
+    ]

@@ -1,0 +1,236 @@
+"""What became of a message to a tenant, in plain words: every delivery word the console shows lives here.
+
+The facts come from the message (`status`, `error_code`: the provider's answer and its delivery reports) and
+its outbox row (`state`, `last_error`: why the sender held, dropped, retried or failed it, and when it tries
+next). The console is in English for now; a later translation replaces these tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store.schema import FAILED_STATUSES, messages, outbox
+
+__all__ = [
+    "LABELS",
+    "Delivery",
+    "DeliveryFacts",
+    "delivery",
+    "explain",
+    "facts_by_message",
+    "last_failed",
+    "recent_facts",
+]
+
+# Twilio's error codes (https://www.twilio.com/docs/api/errors) an SMS to a Danish number meets.
+_TWILIO = {
+    "21211": "the phone number is not valid",
+    "21408": "SMS to this country is not switched on in the Twilio account",
+    "21610": "the tenant's phone sent STOP to our number, so Twilio sends nothing to it",
+    "21612": "our sender number cannot reach this number",
+    "21614": "the number cannot receive SMS (perhaps a landline)",
+    "30001": "Twilio's queue was full",
+    "30002": "the Twilio account is suspended",
+    "30003": "the phone was off or out of reach",
+    "30004": "the phone or its carrier blocks our messages",
+    "30005": "the number does not exist",
+    "30006": "the number is a landline or its carrier cannot take SMS",
+    "30007": "the carrier filtered the message as unwanted",
+    "30008": "the carrier gave no reason",
+}
+# The Bot API's answers, as bot/channels/telegram.py records them.
+_TELEGRAM = {
+    "400": "Telegram refused the message (the chat may be gone)",
+    "403": "the tenant blocked the bot or never started it",
+    "429": "Telegram asked us to slow down",
+}
+# What the sender, a rule or the host wrote as the reason (outbox.last_error).
+_REASONS = {
+    "channel off": "no channel was set up to send it",
+    "does not render": "its text could not be made (a template problem: run keephome check)",
+    "timeout": "the provider did not answer in time",
+    "held": "the tenant could not receive messages when it was due",
+    "stopped": "the tenant opted out (STOP)",
+    "wrong_number": "the number was reported as not the tenant's",
+    "erased": "the tenant's data was erased",
+    "balance cleared": "the balance was paid, so the question was no longer needed",
+    "blocked": "the tenant blocked the Telegram bot, so it goes by SMS",
+    "permanent": "Telegram could not deliver it, so it goes by SMS",
+    "opted_out": "the tenant opted out at their carrier",
+    # A proactive message that cannot go now (bot/outbox/claim.py), or was no longer due when it could
+    # (bot/reminders/recheck.py, scheduler/model.py).
+    "no channel": "no channel can send it yet",
+    "paused": "sending is paused",
+    "stage passed": "its moment on the rent timeline had passed before it could go out",
+    "nothing owed": "the balance it was about had been paid",
+    "no longer due": "it was no longer due (a case, a paid claim or promise, old balance data, or no way to reach "
+    "the tenant)",
+    "conversation ended": "its conversation had ended",
+    "conversation moved on": "its conversation had moved on",
+    "one a day": "the tenant already had a message from keephome that day",
+    "superseded": "a newer reminder took its place before it went out",
+    "recipient opted out": "the tenant opted out at their carrier",
+    "not a chat id": "the Telegram chat is not valid",
+    "answer without a message sid": "Twilio's answer named no message",
+}
+# A message's state, as a word a person reads; `failed` is also shown with a mark, not only a colour.
+LABELS = {
+    "queued": "queued",
+    "waiting": "waiting",
+    "sending": "being sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "failed": "FAILED",
+    "held": "held, not sent",
+    "dropped": "dropped, not sent",
+}
+# Reasons that say where a message goes next, not what went wrong.
+_REROUTED = ("blocked", "permanent")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFacts:
+    """A message to a tenant as stored: its delivery status and its outbox row (None for an old message)."""
+
+    status: str
+    error_code: str | None
+    channel: str | None
+    outbox_state: str | None = None
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of a message: `state` (one of LABELS' keys), the words shown, and why (may be empty)."""
+
+    state: str
+    label: str
+    why: str
+    failed: bool
+
+    def as_json(self) -> dict[str, Any]:
+        """For the case page's poller."""
+        return {"state": self.state, "label": self.label, "why": self.why, "failed": self.failed}
+
+
+def explain(code: str | None, reason: str | None, channel: str | None) -> str:
+    """Plain words for a provider's error code or a recorded reason; the code itself in brackets."""
+    if code:
+        words = (_TELEGRAM if channel == "telegram" else _TWILIO).get(code)
+        return f"{words} (error {code})" if words else f"the provider answered with error {code}"
+    if not reason:
+        return ""
+    text = reason.strip()
+    if text in _REASONS:
+        return _REASONS[text]
+    if text.startswith("twilio http "):
+        return f"Twilio answered HTTP {text.removeprefix('twilio http ')}"
+    if text.startswith(("network: ", "bad answer: ")):
+        return f"the provider could not be reached ({text})"
+    return text.replace("_", " ")
+
+
+def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
+    """The state a staff member reads: queued until …, sent, delivered, failed — and why."""
+    status, state = facts.status, facts.outbox_state
+    if status in ("delivered", "read"):
+        return Delivery("delivered", LABELS["delivered"], "", False)
+    if status in FAILED_STATUSES or state == "failed":
+        why = explain(facts.error_code, facts.last_error, facts.channel) or "the provider gave no reason"
+        return Delivery("failed", LABELS["failed"], why, True)
+    if state == "dropped" or state == "held" or status == "held":
+        kind = "dropped" if state == "dropped" else "held"
+        return Delivery(kind, LABELS[kind], explain(None, facts.last_error, None), False)
+    if status in ("sent", "sending") or state == "sent":
+        kind = "sending" if status == "sending" else "sent"
+        return Delivery(kind, LABELS[kind], "", False)
+    return _waiting(facts, now, local_time)
+
+
+def _waiting(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
+    """A message not sent yet: until when, and why it waits (a retry says what went wrong last time)."""
+    reason = explain(None, facts.last_error, None)
+    if facts.outbox_state == "waiting" or facts.status == "waiting":
+        return Delivery("waiting", LABELS["waiting"], reason, False)
+    if facts.outbox_state not in (None, "pending"):
+        # A state the sender added that this page does not know yet: say it as it is.
+        return Delivery("waiting", f"{LABELS['waiting']} ({facts.outbox_state.replace('_', ' ')})", reason, False)
+    if facts.attempts and facts.last_error and facts.last_error not in _REROUTED:
+        reason = f"trying again; last time {reason}"
+    when = facts.next_attempt_at
+    if when is not None and when > now:
+        return Delivery("queued", f"{LABELS['queued']} until {local_time(when)}", reason, False)
+    return Delivery("queued", f"{LABELS['queued']}, going out now", reason, False)
+
+
+def _facts(row: Any) -> DeliveryFacts:
+    return DeliveryFacts(
+        row.status,
+        row.error_code,
+        row.channel,
+        row.outbox_state,
+        row.last_error,
+        row.next_attempt_at,
+        int(row.attempts or 0),
+    )
+
+
+def _with_outbox(*where: Any) -> Any:
+    return (
+        select(
+            messages.c.id,
+            messages.c.tenant_id,
+            messages.c.status,
+            messages.c.error_code,
+            func.coalesce(messages.c.channel, outbox.c.channel).label("channel"),
+            outbox.c.state.label("outbox_state"),
+            outbox.c.last_error,
+            outbox.c.next_attempt_at,
+            outbox.c.attempts,
+        )
+        .outerjoin(outbox, outbox.c.message_id == messages.c.id)
+        .where(messages.c.direction == "out", *where)
+    )
+
+
+async def facts_by_message(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, DeliveryFacts]:
+    """The delivery facts of these outgoing messages (one query; ids of incoming messages are skipped)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = (await conn.execute(_with_outbox(messages.c.id.in_(wanted)))).all()
+    return {int(row.id): _facts(row) for row in rows}
+
+
+async def recent_facts(conn: AsyncConnection, tenant_id: int, limit: int) -> dict[int, DeliveryFacts]:
+    """The delivery facts of the tenant's last `limit` messages from keephome (the case page's poller keeps
+    the states it shows up to date with these)."""
+    query = _with_outbox(messages.c.tenant_id == tenant_id).order_by(messages.c.id.desc()).limit(limit)
+    return {int(row.id): _facts(row) for row in (await conn.execute(query)).all()}
+
+
+async def last_failed(conn: AsyncConnection, tenant_ids: Iterable[int]) -> dict[int, str]:
+    """Tenants whose last message from keephome failed, with why (for the inbox's flag)."""
+    wanted = list(tenant_ids)
+    if not wanted:
+        return {}
+    last = (
+        select(func.max(messages.c.id).label("id"))
+        .where(messages.c.tenant_id.in_(wanted), messages.c.direction == "out")
+        .group_by(messages.c.tenant_id)
+    )
+    rows = (await conn.execute(_with_outbox(messages.c.id.in_(last)))).all()
+    found: dict[int, str] = {}
+    for row in rows:
+        facts = _facts(row)
+        if facts.status in FAILED_STATUSES or facts.outbox_state == "failed":
+            found[int(row.tenant_id)] = explain(facts.error_code, facts.last_error, facts.channel)
+    return found

@@ -1,0 +1,296 @@
+"""The claim: which due outbox rows the sender takes now, leased in one transaction.
+
+Answers to a tenant's own message (every row that is not proactive) are taken before proactive rows, per
+channel and up to a budget the sender sets (a few seconds' worth at the channel's rate, counted over all its
+workers), so a reply never queues behind a campaign. One index serves every step (`ix_outbox_claim`).
+
+A proactive row that cannot go now is not claimed and not failed: it waits (state `waiting`) with its reason in
+`last_error` — `no channel` (none of the configured channels reaches the tenant) or `paused` (the pause switch,
+read from the database in this transaction). When it may go again it is `pending` once more with `recheck` set,
+and the send window (`Window`, from `bot.reminders.recheck`) decides whether it still goes: outside quiet hours,
+its trigger must hold today, one proactive message a tenant a day. A row the window turns down is `dropped`, its
+reason kept. The same look is taken at a row written on an earlier day than the one it goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+
+from sqlalchemy import ColumnElement, Connection, or_, select, update
+
+from bot.outbox.route import CHANNELS, route
+from bot.store.flags import is_paused
+from bot.store.schema import STATUS_RANK, messages, outbox, tenants
+
+__all__ = [
+    "NO_CHANNEL",
+    "PAUSED_REASON",
+    "Claim",
+    "Claimed",
+    "Window",
+    "claim",
+    "set_aside",
+]
+
+# Why a proactive row waits (outbox.last_error while its state is `waiting`).
+NO_CHANNEL = "no channel"
+PAUSED_REASON = "paused"
+
+
+class Claimed(NamedTuple):
+    """A leased outbox row with its tenant as they are now (a tuple: a batch builds hundreds of these)."""
+
+    id: int
+    message_id: int
+    tenant_id: int | None
+    address: str | None
+    channel: str
+    template: str
+    values: dict[str, Any]
+    choices: list[list[str]] | None
+    language: str
+    proactive: bool
+    attempts: int
+    idempotency_key: str
+    created_at: datetime
+    recheck: bool
+    # The tenant as it is now: opted out, blocked or re-linked since the row was written.
+    status: str | None = None
+    phone: str | None = None
+    chat_id: int | None = None
+    blocked: bool = False
+
+
+class Window(Protocol):
+    """When proactive rows may go (the reminders' rules, handed to the sender by the runtime)."""
+
+    def recheck(self, conn: Connection, rows: Sequence[Claimed], now: datetime) -> Mapping[int, str | datetime]:
+        """The claimed proactive rows that must not go now: outbox id -> why they are dropped (a reason), or
+        when they may go instead (they stay pending until then: quiet hours)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one claim took (`rows`, replies first) and how many rows it set aside (waiting, dropped, back)."""
+
+    rows: list[Claimed]
+    set_aside: int = 0
+    paused: bool = False
+
+
+def _free(now: datetime) -> ColumnElement[bool]:
+    return or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
+
+
+def set_aside(conn: Connection, rows: Mapping[int, str], state: str, now: datetime) -> int:
+    """Put outbox rows (id -> reason) in `state` (`waiting`, `dropped`) with their reason, unleased, and their
+    messages in the same state; returns how many."""
+    if not rows:
+        return 0
+    by_reason: dict[str, list[int]] = {}
+    for row_id, reason in rows.items():
+        by_reason.setdefault(reason, []).append(row_id)
+    message_ids: list[int] = []
+    for reason, ids in by_reason.items():
+        values: dict[str, Any] = {"state": state, "last_error": reason, "lease_until": None}
+        if state == "waiting":
+            values["recheck"] = True
+        message_ids += conn.execute(
+            update(outbox).where(outbox.c.id.in_(ids)).values(**values).returning(outbox.c.message_id)
+        ).scalars()
+    _message_status(conn, message_ids, state, now)
+    return len(rows)
+
+
+def _message_status(conn: Connection, message_ids: Sequence[int], status: str, now: datetime) -> None:
+    if message_ids:
+        conn.execute(
+            update(messages)
+            .where(messages.c.id.in_(list(message_ids)))
+            .values(status=status, status_rank=STATUS_RANK[status], updated_at=now)
+        )
+
+
+def _park_due(conn: Connection, now: datetime, reason: str, fence: ColumnElement[bool] | None) -> int:
+    """Due proactive rows wait with `reason` instead of being claimed (the pause, or no channel at all)."""
+    where = [
+        outbox.c.state == "pending",
+        outbox.c.proactive.is_(True),
+        outbox.c.next_attempt_at <= now,
+        _free(now),
+    ]
+    if fence is not None:
+        where.append(fence)
+    parked = conn.execute(
+        update(outbox)
+        .where(*where)
+        .values(state="waiting", last_error=reason, recheck=True)
+        .returning(outbox.c.message_id)
+    ).scalars()
+    message_ids = list(parked)
+    _message_status(conn, message_ids, "waiting", now)
+    return len(message_ids)
+
+
+def _reopen(conn: Connection, now: datetime, reason: str, fence: ColumnElement[bool] | None) -> int:
+    """Rows waiting for `reason` are pending again, marked to be checked once more before they go."""
+    where = [outbox.c.state == "waiting", outbox.c.last_error == reason]
+    if fence is not None:
+        where.append(fence)
+    reopened = conn.execute(
+        update(outbox).where(*where).values(state="pending", recheck=True).returning(outbox.c.message_id)
+    ).scalars()
+    message_ids = list(reopened)
+    _message_status(conn, message_ids, "queued", now)
+    return len(message_ids)
+
+
+_RETURNED = (
+    outbox.c.id,
+    outbox.c.message_id,
+    outbox.c.tenant_id,
+    outbox.c.address,
+    outbox.c.channel,
+    outbox.c.template,
+    outbox.c["values"],
+    outbox.c.choices,
+    outbox.c.language,
+    outbox.c.proactive,
+    outbox.c.attempts,
+    outbox.c.idempotency_key,
+    outbox.c.created_at,
+    outbox.c.recheck,
+)
+
+
+def claim(
+    conn: Connection,
+    now: datetime,
+    until: datetime,
+    wants: Mapping[tuple[bool, str], int],
+    total: int,
+    *,
+    channels: Collection[str],
+    paused_setting: bool = False,
+    window: Window | None = None,
+    reopen_no_channel: bool = False,
+    is_sqlite: bool = True,
+    fence: ColumnElement[bool] | None = None,
+) -> Claim:
+    """Lease due rows until `until` — replies first, then proactive rows, at most `wants[(proactive, channel)]`
+    of each and `total` in all — and read their tenants, in one transaction. With a `fence` (the sender role's
+    lock, on PostgreSQL) nothing is claimed or changed unless this process still holds the role."""
+    paused = paused_setting or is_paused(conn)
+    aside = 0
+    if reopen_no_channel and channels:
+        aside += _reopen(conn, now, NO_CHANNEL, fence)  # this sender has channels another may not have had
+    if paused:
+        aside += _park_due(conn, now, PAUSED_REASON, fence)
+    else:
+        aside += _reopen(conn, now, PAUSED_REASON, fence)
+    if not channels:
+        aside += _park_due(conn, now, NO_CHANNEL, fence)
+    ids = _due_ids(conn, now, wants, total, not paused and bool(channels), is_sqlite, fence)
+    if not ids:
+        return Claim([], aside, paused)
+    claimed = conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids))
+        .values(lease_until=until, attempts=outbox.c.attempts + 1)
+        .returning(*_RETURNED)
+    ).all()
+    rows, waiting = _reachable(_with_tenants(conn, claimed), channels)
+    asked = [r for r in rows if r.proactive and r.status == "active"]
+    verdicts = window.recheck(conn, asked, now) if window is not None and asked else {}
+    if waiting or verdicts:
+        aside += _not_now(conn, waiting, verdicts, now)
+        rows = [r for r in rows if r.id not in verdicts]
+    rows.sort(key=lambda r: (r.proactive, r.id))
+    return Claim(rows, aside, paused)
+
+
+def _due_ids(
+    conn: Connection,
+    now: datetime,
+    wants: Mapping[tuple[bool, str], int],
+    total: int,
+    proactive_ok: bool,
+    is_sqlite: bool,
+    fence: ColumnElement[bool] | None,
+) -> list[int]:
+    """The due rows to take: answers first, then (when they may go) proactive rows, per channel, due first."""
+    ids: list[int] = []
+    for proactive in (False, True) if proactive_ok else (False,):
+        for channel in sorted(CHANNELS):
+            n = min(wants.get((proactive, channel), 0), total - len(ids))
+            if n <= 0:
+                continue
+            due = [
+                outbox.c.state == "pending",
+                outbox.c.proactive.is_(proactive),
+                outbox.c.channel == channel,
+                outbox.c.next_attempt_at <= now,
+                _free(now),
+            ]
+            if fence is not None:
+                due.append(fence)
+            picked = select(outbox.c.id).where(*due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(n)
+            if not is_sqlite:
+                picked = picked.with_for_update(skip_locked=True)
+            ids += conn.execute(picked).scalars()
+    return ids
+
+
+def _not_now(
+    conn: Connection, waiting: Mapping[int, str], verdicts: Mapping[int, str | datetime], now: datetime
+) -> int:
+    """Claimed rows that do not go after all: they wait for a channel, are dropped, or are put off until a time.
+    None was attempted, so the attempt each claim counted goes back. Returns how many."""
+    back = [*waiting, *verdicts]
+    conn.execute(update(outbox).where(outbox.c.id.in_(back)).values(attempts=outbox.c.attempts - 1))
+    dropped = {row_id: v for row_id, v in verdicts.items() if isinstance(v, str)}
+    set_aside(conn, waiting, "waiting", now)
+    set_aside(conn, dropped, "dropped", now)
+    for row_id, when in verdicts.items():
+        if isinstance(when, datetime):
+            conn.execute(update(outbox).where(outbox.c.id == row_id).values(lease_until=None, next_attempt_at=when))
+    return len(back)
+
+
+def _with_tenants(conn: Connection, claimed: Sequence[Any]) -> list[Claimed]:
+    tenant_ids = {r.tenant_id for r in claimed if r.tenant_id is not None}
+    facts = {
+        t.id: t
+        for t in conn.execute(
+            select(
+                tenants.c.id, tenants.c.status, tenants.c.phone, tenants.c.telegram_chat_id, tenants.c.telegram_blocked
+            ).where(tenants.c.id.in_(tenant_ids))
+        )
+    }
+    rows = []
+    for r in claimed:
+        t = facts.get(r.tenant_id)
+        extra = (t.status, t.phone, t.telegram_chat_id, bool(t.telegram_blocked)) if t is not None else ()
+        rows.append(Claimed(*r, *extra))
+    return rows
+
+
+def _reachable(rows: list[Claimed], channels: Collection[str]) -> tuple[list[Claimed], dict[int, str]]:
+    """Proactive rows to an active tenant whom no configured channel reaches wait for one; the rest go on (a
+    tenant without any address at all is the send's business: it holds the row)."""
+    going, waiting = [], {}
+    for r in rows:
+        if (
+            r.proactive
+            and r.status == "active"
+            and route(r.channel, r.phone, r.chat_id, r.blocked, channels) is None
+            and route(r.channel, r.phone, r.chat_id, r.blocked) is not None
+        ):
+            waiting[r.id] = NO_CHANNEL
+        else:
+            going.append(r)
+    return going, waiting

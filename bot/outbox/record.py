@@ -1,0 +1,186 @@
+"""Recording what became of claimed rows: sent, retried, failed, held, or given back unsent — a batch at a time."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import Connection, Integer, String, bindparam, case, func, update
+
+from bot.channels.base import SendResult
+from bot.outbox.claim import Claimed
+from bot.store.schema import STATUS_RANK, messages, outbox, tenants
+from bot.tenants.status import set_status
+
+__all__ = ["SECRET_TEMPLATES", "Outcome", "backoff", "record"]
+
+log = logging.getLogger(__name__)
+
+# Templates whose values are a one-time secret (a Telegram link code, a deep link): once the row is done the
+# values are cleared and the message keeps this text instead of what was sent, so no usable code stays stored.
+SECRET_TEMPLATES: Mapping[str, str] = {"link.code": "[link code sent]"}
+
+
+class Outcome(NamedTuple):
+    """What became of one claimed row.
+
+    `result` is the provider's answer. Without one the row was not sent: `aside` says why when that was a rule —
+    (`held`, reason) for good, (`waiting`, reason) back to wait — and without it the row goes back as it was
+    (the sender stopped, or its lease would not have covered the send).
+    """
+
+    row: Claimed
+    channel: str | None
+    text: str | None
+    result: SendResult | None
+    aside: tuple[str, str] | None = None
+
+
+def backoff(attempt: int, base: float = 5.0, cap: float = 3600.0, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter, in seconds."""
+    r = rng or random
+    return float(r.uniform(base / 2, min(cap, base * 2 ** max(0, attempt - 1))))
+
+
+# Built once; a batch's outcomes are written with a few executemany calls.
+_FINISH_OUTBOX = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"))
+    .values(state=bindparam("new_state"), lease_until=None, last_error=bindparam("error"))
+)
+# A status callback may have arrived first: the delivery status never moves back.
+_ahead = messages.c.status_rank < bindparam("rank", type_=Integer)
+_FINISH_MESSAGE = (
+    update(messages)
+    .where(messages.c.id == bindparam("message_id_"))
+    .values(
+        updated_at=bindparam("now"),
+        error_code=bindparam("code"),
+        channel=func.coalesce(bindparam("sent_on", type_=String), messages.c.channel),
+        text=func.coalesce(bindparam("sent_text", type_=String), messages.c.text),
+        provider_id=func.coalesce(bindparam("sid", type_=String), messages.c.provider_id),
+        status=case((_ahead, bindparam("new_status", type_=String)), else_=messages.c.status),
+        status_rank=case((_ahead, bindparam("rank", type_=Integer)), else_=messages.c.status_rank),
+    )
+)
+
+# A row claimed but never sent goes back as it was, unless its lease ran out and another sender took it.
+_RELEASE = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), outbox.c.lease_until == bindparam("claimed_until"))
+    .values(lease_until=None, attempts=outbox.c.attempts - 1)
+)
+
+_FORGET_VALUES = update(outbox).where(outbox.c.id == bindparam("row_id")).values({outbox.c["values"]: {}})
+
+
+def _put_back(conn: Connection, outcomes: Sequence[Outcome], until: datetime, now: datetime) -> None:
+    """Give back the rows that were not sent (their attempt too); those to wait go to `waiting`. A row whose
+    lease ran out meanwhile (another sender may have it now) is left alone."""
+    back = [o for o in outcomes if o.result is None and o.aside is None]
+    if back:
+        conn.execute(_RELEASE, [{"row_id": o.row.id, "claimed_until": until} for o in back])
+        log.info("outbox: %d claimed rows go back unsent", len(back))
+    waiting = [o for o in outcomes if o.result is None and o.aside is not None and o.aside[0] == "waiting"]
+    message_ids: list[int] = []
+    for o in waiting:
+        assert o.aside is not None
+        message_ids += conn.execute(
+            update(outbox)
+            .where(outbox.c.id == o.row.id, outbox.c.lease_until == until)
+            .values(
+                lease_until=None,
+                attempts=outbox.c.attempts - 1,
+                state="waiting",
+                last_error=o.aside[1],
+                recheck=True,
+            )
+            .returning(outbox.c.message_id)
+        ).scalars()
+    if message_ids:
+        conn.execute(
+            update(messages)
+            .where(messages.c.id.in_(message_ids))
+            .values(status="waiting", status_rank=STATUS_RANK["waiting"], updated_at=now)
+        )
+
+
+def record(conn: Connection, outcomes: Sequence[Outcome], now: datetime, max_attempts: int, until: datetime) -> None:
+    """Write what the providers said, all in one transaction; rows not sent (claimed `until`) go back."""
+    _put_back(conn, outcomes, until, now)
+    finished: list[tuple[Outcome, str, str | None]] = []
+    for o in outcomes:
+        result, row = o.result, o.row
+        if result is None:
+            if o.aside is not None and o.aside[0] == "held":
+                finished.append((o, "held", o.aside[1]))
+            continue
+        match result.outcome:
+            case "sent":
+                finished.append((o, "sent", None))
+            case "transient" if row.attempts < max_attempts:
+                delay = result.retry_after or backoff(row.attempts)
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id)
+                    .values(
+                        lease_until=None,
+                        next_attempt_at=now + timedelta(seconds=delay),
+                        last_error=(result.error_code or result.detail)[:200],
+                    )
+                )
+            case "blocked" | "permanent" if o.channel == "telegram" and row.phone:
+                # Telegram cannot deliver this one (blocked, chat gone, refused): send it by SMS instead,
+                # re-rendered by the SMS rules. A blocked bot is remembered for everything after it too.
+                if result.outcome == "blocked" and row.tenant_id is not None:
+                    conn.execute(update(tenants).where(tenants.c.id == row.tenant_id).values(telegram_blocked=True))
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id)
+                    .values(channel="sms", lease_until=None, next_attempt_at=now, last_error=result.outcome)
+                )
+            case "blocked" if row.tenant_id is not None:
+                conn.execute(update(tenants).where(tenants.c.id == row.tenant_id).values(telegram_blocked=True))
+                finished.append((o, "failed", None))
+            case "opted_out":
+                if row.tenant_id is not None:
+                    set_status(conn, row.tenant_id, "stopped", now, only_from=("active",))
+                finished.append((o, "failed", None))
+            case _:
+                finished.append((o, "failed", None))
+    if finished:
+        _finish(conn, finished, now)
+
+
+def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], now: datetime) -> None:
+    outboxes, facts, secrets = [], [], []
+    for o, state, reason in finished:
+        result = o.result
+        code = result.error_code if result is not None else None
+        error = reason or ((code or result.detail)[:200] if result is not None else None) or None
+        outboxes.append({"row_id": o.row.id, "new_state": state, "error": error})
+        status = {"sent": "sent", "held": "held"}.get(state, "failed")
+        text = o.text
+        placeholder = SECRET_TEMPLATES.get(o.row.template)
+        if placeholder is not None:
+            secrets.append({"row_id": o.row.id})
+            text = placeholder if text is not None and state == "sent" else None
+        facts.append(
+            {
+                "message_id_": o.row.message_id,
+                "now": now,
+                "code": code,
+                "sent_on": o.channel,
+                "sent_text": text,
+                "sid": (result.provider_id or None) if result is not None else None,
+                "new_status": status,
+                "rank": STATUS_RANK[status],
+            }
+        )
+    conn.execute(_FINISH_OUTBOX, outboxes)
+    conn.execute(_FINISH_MESSAGE, facts)
+    if secrets:
+        conn.execute(_FORGET_VALUES, secrets)

@@ -1,0 +1,131 @@
+"""POST /tenants/bulk: up to 10,000 tenants, all or nothing, every bad item named by index, field and reason."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.api.models import MAX_BULK
+from bot.store.schema import audit_log, conversations, tenants
+from tests.bot.api.conftest import Api, tenant
+
+
+def problems(answer: object) -> list[tuple[int | None, str | None, str]]:
+    return [(p["index"], p["field"], p["reason"]) for p in answer.json()["errors"]]  # type: ignore[attr-defined]
+
+
+async def test_a_bulk_creates_and_updates_and_says_how_many(api: Api) -> None:
+    first = await api.post("tenants/bulk", {"tenants": [tenant("A", "+4520123401"), tenant("B", "+4520123402")]})
+    assert (first.status_code, first.json()) == (200, {"created": 2, "updated": 0, "left_out": 0})
+    second = await api.post("tenants/bulk", {"tenants": [tenant("B", "+4520123402"), tenant("C", "+4520123403")]})
+    assert second.json() == {"created": 1, "updated": 1, "left_out": 0}
+    assert (await api.counts())["tenants"] == 3
+    async with api.rt.db.read() as conn:
+        details = (await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "api.tenants.bulk"))).all()
+    # The key's name, then what the import's own summary says.
+    assert [d.split(":")[0] for (d,) in details] == ['key "ledger (write)"', 'key "ledger (write)"']
+    assert ["2 tenants: 2 new" in details[0][0], "2 tenants: 1 new" in details[1][0]] == [True, True]
+
+
+async def test_one_bad_item_refuses_the_whole_bulk_naming_every_bad_item(api: Api) -> None:
+    await api.post("tenants/bulk", {"tenants": [tenant("KEEP", "+4520123400")]})
+    before = await api.counts()
+    items = [
+        tenant("A", "+4520123401"),
+        tenant("B", "not a phone"),
+        tenant("C", "+4520123401"),  # A's number
+        tenant("A", "+4520123404"),  # A again
+        {**tenant("E", "+4520123405"), "balance": 10},  # money as a number
+        tenant("F", "+4520123400"),  # a stored tenant's number, and that tenant is not in the bulk
+        tenant("G", "+4520123407", due_day=32, at_risk=True),
+    ]
+    answer = await api.post("tenants/bulk", {"tenants": items})
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "5 problems; nothing was written"
+    assert problems(answer) == [
+        (1, "phone", 'phone "not a phone" is not a valid phone number'),
+        (2, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "A"): one number belongs to one tenant'),
+        (3, "tenant_ref", 'tenant_ref "A" already appears on item 0'),
+        (4, "balance", 'balance must be a JSON string with a decimal point, e.g. "7100.50" (never a number)'),
+        (6, "due_day", 'due_day "32" must be a whole number from 1 to 31'),
+    ]
+    assert await api.counts() == before
+    # The number a stored tenant holds is found once the items themselves are right.
+    answer = await api.post("tenants/bulk", {"tenants": [tenant("A", "+4520123401"), items[5]]})
+    assert problems(answer) == [
+        (
+            1,
+            "phone",
+            'phone +4520123400 belongs to tenant_ref "KEEP", who is not in this file: one number belongs to one tenant',
+        )
+    ]
+    assert await api.counts() == before
+
+
+async def test_a_bulk_is_an_object_with_a_list_of_at_most_ten_thousand(sqlite_api: Api) -> None:
+    api = sqlite_api
+    assert (await api.post("tenants/bulk", [tenant()])).status_code == 422
+    assert problems(await api.post("tenants/bulk", {"tenants": [tenant()], "more": 1}))[0][1] == "more"
+    empty = await api.post("tenants/bulk", {"tenants": []})
+    assert empty.json() == {"created": 0, "updated": 0, "left_out": 0}
+    too_many = {"tenants": [{"tenant_ref": "x"}] * (MAX_BULK + 1)}
+    answer = await api.post("tenants/bulk", too_many)
+    assert answer.status_code == 422 and problems(answer)[0][1] == "tenants"
+    assert (await api.counts())["tenants"] == 0
+
+
+async def test_the_bulk_route_takes_up_to_8_mib_and_others_16_kib(sqlite_api: Api) -> None:
+    api = sqlite_api
+    padding = {"tenants": [], "pad": "x" * (9 * 1024 * 1024)}
+    big = await api.client.post("/api/v1/tenants/bulk", content=json.dumps(padding), headers=api.auth())
+    assert big.status_code == 413
+    within = {"tenants": [], "pad": "x" * (7 * 1024 * 1024)}
+    answer = await api.client.post("/api/v1/tenants/bulk", content=json.dumps(within), headers=api.auth())
+    assert answer.status_code == 422 and problems(answer)[0][1] == "pad"  # read, then refused for its field
+    put = await api.client.put(
+        "/api/v1/tenants/T-1", content=json.dumps({**tenant(), "name": "x" * 20_000}), headers=api.auth()
+    )
+    assert put.status_code == 413
+
+
+async def test_a_bulk_that_settles_a_balance_ends_the_waiting_reminder(api: Api) -> None:
+    await api.post("tenants/bulk", {"tenants": [tenant("A", "+4520123401")]})
+    at = api.rt.clock()
+    async with api.rt.db.write() as conn:
+        tenant_id = (await conn.execute(select(tenants.c.id))).scalar_one()
+        await conn.execute(
+            conversations.insert().values(
+                tenant_id=tenant_id,
+                flow="payment_check",
+                trigger="missed",
+                state={
+                    "flow": "payment_check",
+                    "step": "question",
+                    "language": "da",
+                    "channel": "sms",
+                    "first_name": "Amira",
+                    "trigger": "missed",
+                    "flow_version": 1,
+                },
+                active=True,
+                waiting_until=at,
+                version=1,
+                started_at=at,
+                updated_at=at,
+            )
+        )
+    await api.post("tenants/bulk", {"tenants": [tenant("A", "+4520123401", balance="0")]})
+    async with api.rt.db.read() as conn:
+        active = (await conn.execute(select(func.count()).where(conversations.c.active.is_(True)))).scalar_one()
+    assert active == 0
+
+
+@pytest.mark.slow
+async def test_ten_thousand_tenants_go_in_one_bulk(sqlite_api: Api) -> None:
+    api = sqlite_api
+    items = [tenant(f"B-{i:05d}", f"+452012{i:04d}") for i in range(MAX_BULK)]
+    answer = await api.post("tenants/bulk", {"tenants": items})
+    assert (answer.status_code, answer.json()) == (200, {"created": MAX_BULK, "updated": 0, "left_out": 0})
+    assert (await api.counts())["tenants"] == MAX_BULK

@@ -1,0 +1,69 @@
+"""GET /cases: cases with reason, outcome and dates, filtered by status and day, a page at a time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.store.schema import audit_log, cases, tenants
+from tests.bot.api.conftest import NOW, Api, tenant
+
+
+async def add_cases(api: Api) -> None:
+    await api.put("T-1", tenant())
+    async with api.rt.db.write() as conn:
+        tenant_id = (await conn.execute(select(tenants.c.id))).scalar_one()
+        for days_ago, status, outcome in ((10, "closed", "paid"), (3, "waiting", None), (0, "taken", None)):
+            at = NOW - timedelta(days=days_ago)
+            await conn.execute(
+                cases.insert().values(
+                    tenant_id=tenant_id,
+                    status=status,
+                    origin="handoff",
+                    reason="tenant_asked",
+                    priority=5,
+                    outcome=outcome,
+                    outcome_note="private words" if outcome else None,
+                    opened_at=at,
+                    updated_at=at,
+                    closed_at=at if status == "closed" else None,
+                )
+            )
+
+
+def ids(answer: object) -> list[tuple[int, str]]:
+    return [(c["id"], c["status"]) for c in answer.json()["cases"]]  # type: ignore[attr-defined]
+
+
+async def test_cases_are_listed_with_filters_and_pages(api: Api) -> None:
+    await add_cases(api)
+    everything = await api.get("cases")
+    assert ids(everything) == [(1, "closed"), (2, "waiting"), (3, "taken")]
+    first = everything.json()["cases"][0]
+    assert (first["tenant_ref"], first["outcome"], first["reason"], first["closed_at"]) == (
+        "T-1",
+        "paid",
+        "tenant_asked",
+        "2026-02-21T09:00:00Z",  # times are UTC
+    )
+    assert "private words" not in everything.text and "outcome_note" not in everything.text
+    assert ids(await api.get("cases", status="open")) == [(2, "waiting"), (3, "taken")]
+    assert ids(await api.get("cases", status="closed")) == [(1, "closed")]
+    assert ids(await api.get("cases", since="2026-02-28")) == [(2, "waiting"), (3, "taken")]
+    page = await api.get("cases", limit="2")
+    assert (ids(page), page.json()["next_after"]) == ([(1, "closed"), (2, "waiting")], 2)
+    rest = await api.get("cases", limit="2", after="2")
+    assert (ids(rest), rest.json()["next_after"]) == ([(3, "taken")], None)
+    async with api.rt.db.read() as conn:
+        listed = [
+            a for (a,) in await conn.execute(select(audit_log.c.action).where(audit_log.c.action == "api.cases.list"))
+        ]
+    assert len(listed) == 6
+
+
+async def test_bad_filters_are_422_naming_each(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    answer = await api.get("cases", status="lost", since="03-03-2026", limit="0", after="-1", colour="red")
+    assert answer.status_code == 422
+    assert sorted(p["field"] for p in answer.json()["errors"]) == ["after", "colour", "limit", "since", "status"]

@@ -1,0 +1,61 @@
+"""The console's API keys page (bot/console/api_keys.py): admins make a key (shown once), see and revoke keys."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from bot.store.schema import api_keys, audit_log
+from tests.support.console import add_person, login, post_form
+
+PAGE = "/console/admin/api-keys"
+
+
+async def test_an_admin_makes_a_key_that_works_once_shown_and_revokes_it(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_person(runtime, "admin@example.org", "admin")
+    await login(client, "admin@example.org")
+    admin_page = await client.get("/console/admin")
+    assert 'href="/console/admin/api-keys"' in admin_page.text
+    made = await post_form(client, PAGE, PAGE, {"name": "Ledger  sync", "scope": "write"})
+    assert made.status_code == 200
+    key = re.search(r'value="(kh_[A-Za-z0-9_-]+)" id="new-key"', made.text)
+    assert key is not None and "shown only this once" in made.text
+    # The list shows name, scope, created and last use; the key itself only on the answer that made it.
+    listed = await client.get(PAGE)
+    assert "Ledger sync" in listed.text and "write" in listed.text and "never" in listed.text
+    assert key.group(1) not in listed.text
+    headers = {"Authorization": f"Bearer {key.group(1)}"}
+    assert (await client.get("/api/v1/cases", headers=headers)).status_code == 200
+    assert "never" not in (await client.get(PAGE)).text
+    async with runtime.db.read() as conn:
+        key_id = (await conn.execute(select(api_keys.c.id))).scalar_one()
+    revoked = await post_form(client, PAGE, f"{PAGE}/{key_id}/revoke", {})
+    assert revoked.status_code == 303
+    assert (await client.get("/api/v1/cases", headers=headers)).status_code == 401
+    assert "revoked" in (await client.get(PAGE)).text
+    again = await post_form(client, PAGE, f"{PAGE}/{key_id}/revoke", {})
+    assert again.status_code == 404
+    async with runtime.db.read() as conn:
+        actions = [
+            a for (a,) in await conn.execute(select(audit_log.c.action).where(audit_log.c.action.startswith("apikey")))
+        ]
+    assert actions == ["apikey.add", "apikey.revoke"]
+
+
+async def test_bad_input_is_422_and_only_admins_see_the_page(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await add_person(runtime, "admin@example.org", "admin")
+    await add_person(runtime, "adviser@example.org", "adviser")
+    await login(client, "admin@example.org")
+    assert (await post_form(client, PAGE, PAGE, {"name": "x", "scope": "root"})).status_code == 422
+    assert (await post_form(client, PAGE, PAGE, {"name": "", "scope": "read"})).status_code == 422
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(api_keys.c.id))).first() is None
+    await client.post("/console/logout", data={})
+    client.cookies.clear()
+    await login(client, "adviser@example.org")
+    assert (await client.get(PAGE)).status_code == 403

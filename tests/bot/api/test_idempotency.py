@@ -1,0 +1,88 @@
+"""Idempotency-Key: a repeat within 24 h gets the first answer and changes nothing; another body is 422."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.store.retention import purge
+from bot.store.schema import api_idempotency, audit_log, rent_positions
+from tests.bot.api.conftest import Api, tenant
+
+KEY = "order-2026-03-03-0001"
+
+
+async def balance(api: Api) -> int:
+    async with api.rt.db.read() as conn:
+        return int((await conn.execute(select(rent_positions.c.balance_ore))).scalar_one())
+
+
+async def test_a_repeated_payment_is_paid_once_and_answered_the_same(api: Api) -> None:
+    await api.put("T-1", tenant(balance="7100.00"))
+    body = {"amount": "1000.00", "paid_on": "2026-03-02"}
+    first = await api.post("tenants/T-1/payments", body, **{"Idempotency-Key": KEY})
+    again = await api.post("tenants/T-1/payments", body, **{"Idempotency-Key": KEY})
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json() == first.json() and again.json()["balance"] == "6100.00"
+    assert again.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
+    assert await balance(api) == 610000
+    async with api.rt.db.read() as conn:
+        audited = (await conn.execute(select(func.count()).where(audit_log.c.action == "api.payment"))).scalar_one()
+    assert audited == 1
+    # Without a key, the same body is a second payment.
+    await api.post("tenants/T-1/payments", body)
+    assert await balance(api) == 510000
+
+
+async def test_a_repeated_put_answers_201_again_and_undoes_nothing(api: Api) -> None:
+    created = await api.put("T-1", tenant(balance="7100.00"), **{"Idempotency-Key": KEY})
+    assert created.status_code == 201
+    await api.put("T-1", tenant(balance="10.00"))  # a later change, without a key
+    replay = await api.put("T-1", tenant(balance="7100.00"), **{"Idempotency-Key": KEY})
+    assert (replay.status_code, replay.json()) == (201, created.json())
+    assert await balance(api) == 1000
+
+
+async def test_the_same_key_with_another_body_or_route_is_422(api: Api) -> None:
+    await api.put("T-1", tenant(), **{"Idempotency-Key": KEY})
+    other_body = await api.put("T-1", tenant(balance="1.00"), **{"Idempotency-Key": KEY})
+    assert other_body.status_code == 422 and "another request" in other_body.json()["error"]
+    other_route = await api.post("tenants/bulk", {"tenants": []}, **{"Idempotency-Key": KEY})
+    assert other_route.status_code == 422
+    assert await balance(api) == 710000
+    # Keys are each API key's own: another key may use the same one.
+    assert (
+        await api.put("T-2", tenant("T-2", "+4520123457"), scope="erase", **{"Idempotency-Key": KEY})
+    ).status_code == 201
+
+
+async def test_a_refused_request_keeps_no_key_so_the_corrected_one_goes_through(api: Api) -> None:
+    bad = await api.put("T-1", tenant(phone="12"), **{"Idempotency-Key": KEY})
+    assert bad.status_code == 422
+    assert (await api.counts())["api_idempotency"] == 0
+    good = await api.put("T-1", tenant(), **{"Idempotency-Key": KEY})
+    assert good.status_code == 201
+
+
+async def test_after_a_day_the_key_is_free_and_the_nightly_purge_forgets_it(api: Api) -> None:
+    await api.put("T-1", tenant(balance="7100.00"), **{"Idempotency-Key": KEY})
+    api.rt.clock.offset = timedelta(hours=23)
+    assert (await api.put("T-1", tenant(balance="1.00"), **{"Idempotency-Key": KEY})).status_code == 422
+    api.rt.clock.offset = timedelta(hours=24, seconds=1)
+    later = await api.put("T-1", tenant(balance="1.00"), **{"Idempotency-Key": KEY})
+    assert later.status_code == 200 and await balance(api) == 100
+    api.rt.clock.offset = timedelta(hours=49)
+    removed = await purge(api.rt.db, api.rt.clock(), 30)
+    assert removed["api_idempotency"] == 1
+    async with api.rt.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(api_idempotency))).scalar_one() == 0
+
+
+async def test_a_malformed_key_is_400(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    for key in (b"", b"with space", b"x" * 201, "nøgle".encode()):
+        headers = {**api.auth(), "Idempotency-Key": key}
+        answer = await api.client.put("/api/v1/tenants/T-1", json=tenant(), headers=headers)
+        assert answer.status_code == 400, key
+    assert (await api.counts())["tenants"] == 0

@@ -1,0 +1,38 @@
+"""The served schema: every route of the contract, generated from the models, open to read without a key."""
+
+from __future__ import annotations
+
+from tests.bot.api.conftest import Api
+
+
+async def test_the_schema_names_every_route_of_the_contract_with_its_bodies(sqlite_api: Api) -> None:
+    answer = await sqlite_api.client.get("/api/v1/openapi.json")
+    assert answer.status_code == 200
+    doc = answer.json()
+    assert doc["openapi"].startswith("3.1")
+    routes = sorted((method.upper(), path) for path, ops in doc["paths"].items() for method in ops)
+    assert routes == [
+        ("DELETE", "/api/v1/tenants/{tenant_ref}"),
+        ("GET", "/api/v1/cases"),
+        ("GET", "/api/v1/tenants/{tenant_ref}"),
+        ("POST", "/api/v1/tenants/bulk"),
+        ("POST", "/api/v1/tenants/{tenant_ref}/payments"),
+        ("PUT", "/api/v1/tenants/{tenant_ref}"),
+    ]
+    schemas = doc["components"]["schemas"]
+    put = schemas["TenantIn"]["properties"]
+    # The CSV's column names; money a string with a decimal point, dates YYYY-MM-DD.
+    assert set(put) == {
+        "tenant_ref", "name", "phone", "language", "due_day", "monthly_rent", "balance", "balance_as_of",
+        "demand_sent_on", "demand_received_on", "termination_on", "court_date", "at_risk", "reactivate",
+    }  # fmt: skip
+    money = put["balance"]["anyOf"][0]
+    assert (money["type"], money["pattern"]) == ("string", r"^-?\d+(?:\.\d{1,2})?$")
+    assert put["court_date"]["anyOf"][0]["format"] == "date"
+    assert schemas["BulkIn"]["properties"]["tenants"]["maxItems"] == 10_000
+    # What a key may read: no message text, no answers, no notes.
+    shown = set(schemas["TenantOut"]["properties"]) | set(schemas["CaseOut"]["properties"])
+    assert not shown & {"text", "answers", "data", "note", "notes", "outcome_note", "state"}
+    put_op = doc["paths"]["/api/v1/tenants/{tenant_ref}"]["put"]
+    assert {"200", "201", "401", "403", "422", "429"} <= set(put_op["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in put_op["parameters"])

@@ -1,0 +1,90 @@
+"""POST /tenants/{ref}/payments: the balance goes down, and at 0 the tenant's reminders stop the same day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.reminders.plan import plan_reminders
+from bot.store.schema import audit_log, conversations, outbox, rent_positions
+from tests.bot.api.conftest import TZ, Api, tenant
+from tests.support.drive import drain, sandbox
+
+
+def pay(amount: str, paid_on: str = "2026-03-02") -> dict[str, str]:
+    return {"amount": amount, "paid_on": paid_on}
+
+
+async def test_a_payment_lowers_the_balance_and_says_what_is_left(api: Api) -> None:
+    await api.put("T-1", tenant(balance="7100.50", balance_as_of="2026-03-01"))
+    answer = await api.post("tenants/T-1/payments", pay("6500.00"))
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {
+            "tenant_ref": "T-1",
+            "amount": "6500.00",
+            "paid_on": "2026-03-02",
+            "balance": "600.50",
+            "balance_as_of": "2026-03-02",
+            "last_payment_on": "2026-03-02",
+        },
+    )
+    # An earlier payment posted later moves neither date back; more than is owed is a credit.
+    late = await api.post("tenants/T-1/payments", pay("700", "2026-02-27"))
+    assert late.json()["balance"] == "-99.50"
+    assert (late.json()["last_payment_on"], late.json()["balance_as_of"]) == ("2026-03-02", "2026-03-02")
+    async with api.rt.db.read() as conn:
+        details = [
+            d for (d,) in await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "api.payment"))
+        ]
+    assert details == [
+        'key "ledger (write)": paid on 2026-03-02; balance still owing',
+        'key "ledger (write)": paid on 2026-02-27; balance settled',
+    ]
+
+
+async def test_a_bad_payment_is_422_with_every_reason_and_changes_nothing(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    await api.put("T-1", tenant())
+    before = await api.counts()
+    cases = {
+        "a number, not a string": ({"amount": 6500.0, "paid_on": "2026-03-02"}, ["amount"]),
+        "zero and a future day": (pay("0.00", "2026-03-04"), ["amount", "paid_on"]),
+        "negative, Danish form": (pay("-10", "02-03-2026"), ["amount", "paid_on"]),
+        "a comma": (pay("6.500,00"), ["amount"]),
+        "missing day": ({"amount": "10.00"}, ["paid_on"]),
+        "empty": (pay("", ""), ["amount", "paid_on"]),
+    }
+    for name, (body, fields) in cases.items():
+        answer = await api.post("tenants/T-1/payments", body)
+        assert answer.status_code == 422, name
+        assert [p["field"] for p in answer.json()["errors"]] == fields, name
+    assert await api.counts() == before
+    async with api.rt.db.read() as conn:
+        assert (await conn.execute(select(rent_positions.c.balance_ore))).scalar_one() == 710000
+
+
+async def test_a_payment_for_an_unknown_tenant_is_404(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    answer = await api.post("tenants/NOPE/payments", pay("10.00"))
+    assert (answer.status_code, answer.json()["error"]) == (404, 'there is no tenant "NOPE"')
+
+
+async def test_a_payment_to_zero_ends_the_reminder_with_thanks_and_nothing_more_is_planned(api: Api) -> None:
+    # The rent due Sunday 1 March was last on time Monday 2 March: on the 3rd a tenant who owes is reminded.
+    await api.put("T-1", tenant(balance="7100.00", balance_as_of="2026-03-03"))
+    first = await plan_reminders(api.rt.db, api.rt.settings, api.rt.clock())
+    assert len(first.rows) == 1
+    await drain(api.rt.sender)
+    assert len(sandbox(api.rt)["sms"].sent) == 1
+    api.rt.clock.offset = datetime(2026, 3, 3, 14, 0, tzinfo=TZ) - datetime(2026, 3, 3, 10, 0, tzinfo=TZ)
+    answer = await api.post("tenants/T-1/payments", pay("7100.00", "2026-03-03"))
+    assert answer.json()["balance"] == "0.00"
+    async with api.rt.db.read() as conn:
+        conversation = (await conn.execute(select(conversations.c.active, conversations.c.ended_reason))).one()
+        thanks = (await conn.execute(select(outbox.c.template).order_by(outbox.c.id.desc()).limit(1))).scalar_one()
+    assert (conversation.active, conversation.ended_reason) == (False, "paid")
+    assert thanks == "payment_check.paid_registered"
+    again = await plan_reminders(api.rt.db, api.rt.settings, api.rt.clock())
+    assert again.rows == []

@@ -1,0 +1,249 @@
+"""PUT and GET one tenant: the CSV's fields as JSON, the import's validation, and nothing a key may not read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.store.schema import audit_log, case_events, cases, conversations, messages, rent_positions, tenants
+from bot.tenants.csv_rows import known_languages, parse_csv
+from tests.bot.api.conftest import NOW, PHONE, TODAY, Api, tenant
+
+
+def reasons(answer: object) -> list[tuple[int | None, str | None, str]]:
+    body = answer.json()  # type: ignore[attr-defined]
+    return [(p["index"], p["field"], p["reason"]) for p in body["errors"]]
+
+
+async def test_a_put_creates_then_updates_and_get_shows_the_csv_fields(api: Api) -> None:
+    body = tenant(
+        language="en",
+        due_day=5,
+        monthly_rent="7100.50",
+        balance_as_of="2026-03-02",
+        demand_sent_on="2026-02-20",
+        demand_received_on="2026-02-21",
+        at_risk=True,
+    )
+    created = await api.put("T-1", body)
+    assert (created.status_code, created.json()) == (201, {"tenant_ref": "T-1", "result": "created"})
+    shown = await api.get("tenants/T-1")
+    assert shown.status_code == 200
+    got = shown.json()
+    assert {k: got[k] for k in ("tenant_ref", "name", "phone", "language", "due_day", "at_risk", "status")} == {
+        "tenant_ref": "T-1",
+        "name": "Amira Hansen",
+        "phone": PHONE,
+        "language": "en",
+        "due_day": 5,
+        "at_risk": True,
+        "status": "active",
+    }
+    # Money stays a string with two decimals; dates are YYYY-MM-DD.
+    assert (got["balance"], got["monthly_rent"], got["balance_as_of"]) == ("7100.00", "7100.50", "2026-03-02")
+    assert (got["demand_sent_on"], got["demand_received_on"], got["termination_on"]) == (
+        "2026-02-20",
+        "2026-02-21",
+        None,
+    )
+    assert got["stage"].startswith("påkrav, deadline in")
+    assert (got["conversation"], got["case"], got["reminders"]) == (None, None, [])
+
+    updated = await api.put("T-1", tenant(balance="0", phone="20 12 34 57"))
+    assert (updated.status_code, updated.json()["result"]) == (200, "updated")
+    again = (await api.get("tenants/T-1")).json()
+    # A PUT is the whole row, as a re-import is: a field left out takes its default.
+    assert (again["balance"], again["phone"], again["language"], again["monthly_rent"]) == (
+        "0.00",
+        "+4520123457",
+        "da",
+        None,
+    )
+    assert again["stage"] == "paid up, at risk"  # it owed rent this year: reminded before the next due day
+
+
+async def test_bad_fields_are_422_each_with_its_field_and_reason_and_nothing_is_written(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    before = await api.counts()
+    answer = await api.put(
+        "T-1",
+        {
+            "name": "Amira\tHansen",
+            "phone": "12",
+            "language": "xx",
+            "balance": 7100.5,
+            "balance_as_of": "03-03-2026",
+            "court_date": "2026-02-30",
+            "colour": "blue",
+        },
+    )
+    assert answer.status_code == 422
+    fields = sorted(field for _, field, _ in reasons(answer))
+    # The JSON types are refused first (a number where money goes, an unknown field) ...
+    assert fields == ["balance", "colour"]
+    answer = await api.put(
+        "T-1",
+        {
+            "name": "Amira\tHansen",
+            "phone": "12",
+            "language": "xx",
+            "balance": "7.100,50",
+            "balance_as_of": "03-03-2026",
+            "court_date": "2026-02-30",
+        },
+    )
+    assert answer.status_code == 422
+    found = {field: reason for _, field, reason in reasons(answer)}
+    # ... then every value, by the CSV import's own rules, all in one answer.
+    assert sorted(found) == ["balance", "balance_as_of", "court_date", "language", "name", "phone"]
+    assert found["name"] == "name contains a tab: remove it"
+    assert found["phone"] == 'phone "12" is not a valid phone number'
+    assert "is not a date (write YYYY-MM-DD)" in found["balance_as_of"]  # the CSV's DD-MM-YYYY is not the API's
+    assert found["court_date"] == 'court_date "2026-02-30" is not a date in the calendar'
+    assert found["balance"] == 'balance "7.100,50" is not an amount (write it like 7100.50)'
+    assert await api.counts() == before
+
+
+async def test_the_api_and_the_csv_import_give_the_same_reason_for_the_same_value(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    csv = parse_csv(
+        b"tenant_ref,name,phone,balance_as_of\nT-1,Amira,+4520123456,2030-01-01\n",
+        TODAY,
+        known_languages(),
+        ["da", "en"],
+        "da",
+    )
+    (csv_error,) = csv.errors
+    answer = await api.put("T-1", tenant(balance_as_of="2030-01-01"))
+    assert reasons(answer) == [(None, "balance_as_of", csv_error.reason)]
+
+
+async def test_a_body_ref_must_match_the_path_and_missing_fields_are_named(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    answer = await api.put("T-1", tenant("T-2"))
+    assert answer.status_code == 422 and reasons(answer)[0][1] == "tenant_ref"
+    answer = await api.put("T-1", {"name": "Amira Hansen"})
+    assert answer.status_code == 422 and reasons(answer) == [(None, "phone", "phone Field required")]
+    not_json = await api.client.put("/api/v1/tenants/T-1", content=b"{", headers=api.auth())
+    assert not_json.status_code == 400 and not_json.json()["error"] == "the body is not valid JSON"
+    assert (await api.counts())["tenants"] == 0
+
+
+async def test_an_unknown_or_erased_tenant_is_404(api: Api) -> None:
+    assert (await api.get("tenants/NOPE")).status_code == 404
+    await api.put("T-1", tenant())
+    async with api.rt.db.write() as conn:
+        await conn.execute(tenants.update().values(status="erased"))
+    answer = await api.get("tenants/T-1")
+    assert answer.status_code == 404 and answer.json()["error"] == 'there is no tenant "T-1"'
+    assert (await api.client.get("/api/v1/nowhere", headers=api.auth())).status_code == 404
+
+
+async def test_a_reference_may_hold_a_slash(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    assert (await api.put("1234/56", tenant("1234/56"))).status_code == 201
+    assert (await api.get("tenants/1234/56")).json()["tenant_ref"] == "1234/56"
+
+
+async def test_get_shows_stage_step_case_and_delivery_but_never_texts_answers_or_notes(api: Api) -> None:
+    await api.put("T-1", tenant())
+    secret_answer, secret_note = "I lost my job in January", "Called her sister, she cries a lot"
+    at = api.rt.clock()
+    async with api.rt.db.write() as conn:
+        tenant_id = (await conn.execute(select(tenants.c.id))).scalar_one()
+        state = {
+            "flow": "payment_check",
+            "flow_version": 1,
+            "step": "consent",
+            "language": "da",
+            "channel": "sms",
+            "first_name": "Amira",
+            "trigger": "missed",
+            "settings": {},
+            "data": {"reason_text": secret_answer},
+            "retries": 0,
+            "nudged": False,
+            "waiting_until": (at + timedelta(hours=24)).isoformat(),
+            "expires_at": (at + timedelta(hours=48)).isoformat(),
+            "ended": False,
+            "end_reason": None,
+            "deadline": None,
+        }
+        await conn.execute(
+            conversations.insert().values(
+                tenant_id=tenant_id,
+                flow="payment_check",
+                trigger="missed",
+                state=state,
+                active=True,
+                waiting_until=at + timedelta(hours=24),
+                version=3,
+                started_at=at,
+                updated_at=at,
+            )
+        )
+        await conn.execute(
+            messages.insert().values(
+                tenant_id=tenant_id,
+                direction="in",
+                channel="sms",
+                text=secret_answer,
+                author="tenant",
+                status="received",
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        case_id = (
+            await conn.execute(
+                cases.insert()
+                .values(
+                    tenant_id=tenant_id,
+                    status="closed",
+                    origin="handoff",
+                    reason="tenant_asked",
+                    priority=1,
+                    outcome="payment_plan",
+                    outcome_note=secret_note,
+                    opened_at=at,
+                    updated_at=at,
+                    closed_at=at,
+                )
+                .returning(cases.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(case_events.insert().values(case_id=case_id, kind="note", text=secret_note, at=at))
+    answer = await api.get("tenants/T-1")
+    assert answer.status_code == 200
+    got = answer.json()
+    assert got["conversation"]["step"] == "consent" and got["conversation"]["trigger"] == "missed"
+    assert got["case"] is None  # closed: the open case is shown, the list of all is /cases
+    assert secret_answer not in answer.text and secret_note not in answer.text
+    listed = await api.get("cases")
+    assert listed.json()["cases"][0]["outcome"] == "payment_plan"
+    assert secret_answer not in listed.text and secret_note not in listed.text
+
+
+async def test_reads_and_writes_are_audited_with_the_keys_name(api: Api) -> None:
+    await api.put("T-1", tenant())
+    await api.put("T-1", tenant(balance="1.00"))
+    await api.get("tenants/T-1")
+    async with api.rt.db.read() as conn:
+        rows = (await conn.execute(select(audit_log).where(audit_log.c.actor.startswith("api:")))).all()
+        tenant_id = (await conn.execute(select(tenants.c.id))).scalar_one()
+    assert [(r.action, r.target, r.detail) for r in rows] == [
+        ("api.tenant.put", f"tenant:{tenant_id}", 'key "ledger (write)": created'),
+        ("api.tenant.put", f"tenant:{tenant_id}", 'key "ledger (write)": updated'),
+        ("api.tenant.view", f"tenant:{tenant_id}", 'key "ledger (read)"'),
+    ]
+    assert all(r.at == NOW for r in rows)
+
+
+async def test_a_settled_balance_in_a_put_keeps_what_a_payment_recorded(api: Api) -> None:
+    await api.put("T-1", tenant())
+    await api.post("tenants/T-1/payments", {"amount": "100.00", "paid_on": "2026-03-02"})
+    await api.put("T-1", tenant(balance="0"))
+    async with api.rt.db.read() as conn:
+        last = (await conn.execute(select(rent_positions.c.last_payment_on))).scalar_one()
+    assert last.isoformat() == "2026-03-02"

@@ -1,0 +1,83 @@
+"""A court or termination date posted through the API opens the urgent case at once, not at the next plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.reminders.plan import plan_reminders
+from bot.store.schema import cases, conversations, outbox, planned_reminders
+from tests.bot.api.conftest import TZ, Api, tenant
+
+
+async def urgent_cases(api: Api) -> list[tuple[str, str, str]]:
+    async with api.rt.db.read() as conn:
+        rows = await conn.execute(select(cases.c.origin, cases.c.status, cases.c.reason).order_by(cases.c.id))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def first_messages(api: Api) -> list[tuple[str, datetime, bool]]:
+    async with api.rt.db.read() as conn:
+        rows = await conn.execute(
+            select(outbox.c.template, outbox.c.not_before, outbox.c.proactive).where(outbox.c.tenant_id.is_not(None))
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_a_court_date_in_a_put_opens_the_urgent_case_and_queues_the_court_message(api: Api) -> None:
+    answer = await api.put("T-1", tenant(court_date="2026-04-15"))
+    assert answer.status_code == 201
+    assert await urgent_cases(api) == [
+        ("outreach", "waiting", "urgent outreach: court date 2026-04-15 known; balance owed as of 2026-03-03")
+    ]
+    ((template, not_before, proactive),) = await first_messages(api)
+    assert (template, proactive) == ("payment_check.question", True)
+    assert not_before == api.rt.clock()  # 10:00 on a Tuesday: inside the send window
+    shown = (await api.get("tenants/T-1")).json()
+    assert shown["case"]["origin"] == "outreach"
+    assert (shown["conversation"]["trigger"], shown["reminders"][0]["trigger"]) == ("court", "court")
+    # The same date again changes nothing; the morning's plan finds it recorded too.
+    await api.put("T-1", tenant(court_date="2026-04-15"))
+    await plan_reminders(api.rt.db, api.rt.settings, api.rt.clock())
+    assert len(await urgent_cases(api)) == 1 and len(await first_messages(api)) == 1
+
+
+async def test_a_termination_in_a_bulk_opens_a_case_per_tenant_and_a_paid_up_one_none(api: Api) -> None:
+    items = [
+        tenant("A", "+4520123401", termination_on="2026-02-28"),
+        tenant("B", "+4520123402", termination_on="2026-02-28", balance="0"),
+        tenant("C", "+4520123403"),
+    ]
+    assert (await api.post("tenants/bulk", {"tenants": items})).status_code == 200
+    assert [c[2] for c in await urgent_cases(api)] == [
+        "urgent outreach: termination 2026-02-28 known; balance owed as of 2026-03-03"
+    ]
+
+
+async def test_at_night_the_case_opens_now_and_the_message_waits_for_the_morning(api: Api) -> None:
+    api.rt.clock.offset = datetime(2026, 3, 3, 22, 30, tzinfo=TZ) - datetime(2026, 3, 3, 10, 0, tzinfo=TZ)
+    await api.put("T-1", tenant(court_date="2026-04-15"))
+    assert len(await urgent_cases(api)) == 1
+    ((_, not_before, _),) = await first_messages(api)
+    assert not_before.astimezone(TZ) == datetime(2026, 3, 4, 9, 0, tzinfo=TZ)
+
+
+async def test_a_tenant_reminded_today_gets_the_case_now_and_no_second_message_today(api: Api) -> None:
+    await api.put("T-1", tenant(balance_as_of="2026-03-03"))
+    assert len((await plan_reminders(api.rt.db, api.rt.settings, api.rt.clock())).rows) == 1  # the "missed" one
+    await api.put("T-1", tenant(balance_as_of="2026-03-03", court_date="2026-04-15"))
+    assert [c[0] for c in await urgent_cases(api)] == ["outreach"]
+    assert len(await first_messages(api)) == 1
+    async with api.rt.db.read() as conn:
+        triggers = [t for (t,) in await conn.execute(select(planned_reminders.c.trigger))]
+        waiting = (await conn.execute(select(conversations.c.trigger).where(conversations.c.active.is_(True)))).all()
+    assert triggers == ["missed"] and [w.trigger for w in waiting] == ["missed"]
+    # The next morning's plan sends the court message and keeps the one case.
+    api.rt.clock.offset = datetime(2026, 3, 4, 10, 0, tzinfo=TZ) - datetime(2026, 3, 3, 10, 0, tzinfo=TZ)
+    planned = await plan_reminders(api.rt.db, api.rt.settings, api.rt.clock())
+    assert [r.trigger for r in planned.rows] == ["court"]
+    assert len(await urgent_cases(api)) == 1 and len(await first_messages(api)) == 2
+    async with api.rt.db.read() as conn:
+        triggers = sorted(t for (t,) in await conn.execute(select(planned_reminders.c.trigger)))
+    assert triggers == ["court", "missed"]

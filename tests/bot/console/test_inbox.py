@@ -1,0 +1,203 @@
+"""The inbox at real volume: a count and pages, tenants with the same first name told apart, the order the
+README writes down ("How the inbox is ordered"), and a close form that makes the adviser choose."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import insert
+
+from bot.console.inbox import PAGE_SIZE, tell_apart
+from bot.runtime import Runtime
+from bot.store.schema import cases, rent_positions, tenants
+from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, today
+
+_ROW = re.compile(r'<tr data-case="(\d+)"[^>]*>\s*<td><a href="/console/cases/\d+" class="who">([^<]+)</a>')
+
+
+def _listed(page: str) -> list[tuple[int, str]]:
+    return [(int(case_id), who) for case_id, who in _ROW.findall(page)]
+
+
+async def _adviser(rt: Runtime, client: httpx.AsyncClient) -> None:
+    await add_person(rt, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+
+
+# The written rule, as a table: each row is more urgent than the next (days are counted from today).
+RULE = [
+    ("court date in 3 days", {"court_date": 3}),
+    ("court date in 10 days, more owed", {"court_date": 10, "balance_ore": 2_000_000}),
+    ("court date in 10 days", {"court_date": 10}),
+    ("terminated 60 days ago, in effect", {"termination_on": -60, "balance_ore": 3_000_000}),
+    ("terminated yesterday, in effect", {"termination_on": -1}),
+    ("terminated today, less owed", {"termination_on": 0, "balance_ore": 100_000}),
+    ("court date in 20 days", {"court_date": 20}),
+    ("terminated, in effect in 10 days", {"termination_on": 10}),
+    ("court date in two months", {"court_date": 60}),
+    ("påkrav deadline passed", {"demand_received_on": -20}),
+    ("påkrav deadline in 4 days", {"demand_received_on": -10}),
+    ("påkrav deadline in 13 days", {"demand_received_on": -1}),
+    ("three months' rent unpaid", {"balance_ore": 2_100_000}),
+    ("a month's rent unpaid", {"balance_ore": 700_000}),
+    ("nothing owed", {"balance_ore": 0}),
+]
+
+
+def _position(values: dict[str, Any], day: date) -> dict[str, Any]:
+    position: dict[str, Any] = {"balance_ore": 500_000, "monthly_rent_ore": 700_000, "balance_as_of": day}
+    for name, value in values.items():
+        position[name] = day + timedelta(days=value) if name.endswith(("_date", "_on")) else value
+    return position
+
+
+async def test_the_inbox_follows_the_written_rule(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    ids: dict[int, str] = {}
+    # Opened in reverse order, so the order seen is the rule's and not the order of arrival.
+    for n, (what, values) in enumerate(reversed(RULE)):
+        tenant = await add_tenant(runtime, f"R-{n:02}", name=f"T{n:02} Tenant", phone=None, **_position(values, day))
+        ids[await add_case(runtime, tenant)] = what
+    await _adviser(runtime, client)
+    shown = [ids[case_id] for case_id, _ in _listed((await client.get("/console/")).text)]
+    assert shown == [what for what, _ in RULE]
+
+
+async def test_a_termination_in_effect_says_so(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    await add_case(runtime, await add_tenant(runtime, "R-1", phone=None, **_position({"termination_on": -3}, day)))
+    await _adviser(runtime, client)
+    assert "(3 days ago), in effect: the fogedret may be asked any day" in (await client.get("/console/")).text
+
+
+def test_tenants_with_the_same_first_name_are_told_apart() -> None:
+    people = [
+        ("Amira Hansen", "1042-3-0011"),
+        ("Amira Jensen", "1042-3-0012"),
+        ("Amira Hansen", "2001-1-0101"),
+        ("Bo Lund", "1042-3-0013"),
+        ("Amira", "3000-0007"),
+        ("Amira", "3000-0008"),
+    ]
+    assert tell_apart(people) == ["Amira H. ·0011", "Amira J.", "Amira H. ·0101", "Bo", "Amira ·0007", "Amira ·0008"]
+    assert all("+45" not in label for label in tell_apart(people))
+
+
+async def _many_open_cases(rt: Runtime, count: int) -> dict[int, int]:
+    """`count` open cases in three statements (returns case id -> n): every fifth tenant is called Amira, and
+    tenant n has a court date n % 30 days ahead, so the ranking has ties to break."""
+    at, day = rt.clock(), today(rt)
+    surnames = ("Hansen", "Jensen", "Nielsen", "Hansen")
+    people = [
+        {
+            "tenant_ref": f"V-{n:04}",
+            "name": f"Amira {surnames[n % 4]}" if n % 5 == 0 else f"Tenant{n:04} Test",
+            "language": "da",
+            "status": "active",
+            "created_at": at,
+            "updated_at": at,
+        }
+        for n in range(count)
+    ]
+    async with rt.db.write() as conn:
+        found = await conn.execute(insert(tenants).returning(tenants.c.id, tenants.c.tenant_ref), people)
+        ids = {ref: int(tenant_id) for tenant_id, ref in found.all()}
+        await conn.execute(
+            insert(rent_positions),
+            [
+                {
+                    "tenant_id": ids[f"V-{n:04}"],
+                    "balance_ore": 100_000 * (n % 7),
+                    "balance_as_of": day,
+                    "court_date": day + timedelta(days=n % 30),
+                    "due_day": 1,
+                    "updated_at": at,
+                }
+                for n in range(count)
+            ],
+        )
+        opened = await conn.execute(
+            insert(cases).returning(cases.c.id, cases.c.tenant_id),
+            [
+                {
+                    "tenant_id": ids[f"V-{n:04}"],
+                    "status": "waiting",
+                    "origin": "outreach",
+                    "reason": "urgent outreach",
+                    "priority": 0,
+                    "consented": False,
+                    "opened_at": at,
+                    "updated_at": at,
+                }
+                for n in range(count)
+            ],
+        )
+        number = {tenant_id: n for n, tenant_id in enumerate(ids[f"V-{n:04}"] for n in range(count))}
+        return {int(case_id): number[int(tenant_id)] for case_id, tenant_id in opened.all()}
+
+
+async def test_a_thousand_open_cases_are_counted_paged_and_told_apart(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    numbers = await _many_open_cases(runtime, 1000)
+    await _adviser(runtime, client)
+    first = (await client.get("/console/")).text
+    assert "1000 open cases</strong> · showing 1–50" in first
+    assert "page 1 of 20" in first and 'href="?status=open&page=2"' in first
+    assert len(_listed(first)) == PAGE_SIZE
+    seen: list[tuple[int, str]] = []
+    for page in range(1, 21):
+        seen.extend(_listed((await client.get(f"/console/?page={page}")).text))
+    # Every case once, none twice, across the pages.
+    assert len(seen) == 1000
+    assert Counter(case_id for case_id, _ in seen).most_common(1)[0][1] == 1
+    # The pages follow one ranking: court dates day by day, whatever page they fall on.
+    court_day = {case_id: n % 30 for case_id, n in numbers.items()}
+    assert [court_day[case_id] for case_id, _ in seen] == sorted(court_day[case_id] for case_id, _ in seen)
+    # 200 tenants are called Amira: no two share a label, and none is just "Amira".
+    amiras = [who for _, who in seen if who.startswith("Amira")]
+    assert len(amiras) == 200 and len(set(amiras)) == 200
+    assert all(re.fullmatch(r"Amira [HJN]\. ·\d{4}", who) for who in amiras), amiras[:5]
+    last = (await client.get("/console/?page=20")).text
+    assert "showing 951–1000" in last and 'rel="next"' not in last and 'href="?status=open&page=19"' in last
+    beyond = (await client.get("/console/?page=99")).text
+    assert "showing 951–1000" in beyond  # past the end: the last page
+    assert (await client.get("/console/?page=0")).status_code == 422
+    assert (await client.get("/console/?page=two")).status_code == 422
+
+
+async def test_the_closed_filter_is_paged_too(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await _many_open_cases(runtime, 60)
+    async with runtime.db.write() as conn:
+        await conn.execute(cases.update().values(status="closed", outcome="paid", closed_at=runtime.clock()))
+    await _adviser(runtime, client)
+    first = (await client.get("/console/?status=closed")).text
+    assert "60 closed cases</strong> · showing 1–50" in first and "page 1 of 2" in first
+    second = (await client.get("/console/?status=closed&page=2")).text
+    both = _listed(first) + _listed(second)
+    assert len(both) == 60 and len({case_id for case_id, _ in both}) == 60
+    assert "0 open cases" in (await client.get("/console/")).text
+
+
+async def test_closing_needs_a_chosen_outcome(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
+    await _adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    form = (await client.get(page)).text
+    select = re.search(r'<select id="outcome" name="outcome" required>(.*?)</select>', form, flags=re.S)
+    assert select is not None
+    options = re.findall(r"<option[^>]*>", select.group(1))
+    assert options[0] == '<option value="" selected disabled>'
+    assert sum("selected" in option for option in options) == 1  # only the empty choice
+    refused = await post_form(client, page, f"{page}/close", {"note": ""})
+    assert refused.status_code == 422 and "outcome" in refused.text
+    refused = await post_form(client, page, f"{page}/close", {"outcome": "", "note": ""})
+    assert refused.status_code == 422
+    assert (await case_row(runtime, case_id)).status == "taken"
+    closed = await post_form(client, page, f"{page}/close", {"outcome": "paid", "note": ""})
+    assert closed.status_code == 303 and (await case_row(runtime, case_id)).outcome == "paid"

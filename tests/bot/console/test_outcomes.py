@@ -1,0 +1,228 @@
+"""The outcome page: the funnel from reminder to outcome, days to contact, failures, outcomes over time and
+balances back to 0, as charts and CSV downloads, on SQLite and PostgreSQL; and the "contact made" action."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.reminders.plan import plan_reminders
+from bot.runtime import Clock, Runtime
+from bot.store.db import utcnow
+from bot.store.schema import audit_log, case_events
+from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_person, add_tenant, login, post_form
+from tests.support.drive import drain
+from tests.support.outcomes_world import FIRST, LAST, TZ, World, at, build
+
+PERIOD = f"from={FIRST.isoformat()}&to={LAST.isoformat()}"
+
+
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with started_runtime(make_settings(database_url)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            yield rt, client
+
+
+async def signed_in(rt: Runtime, client: httpx.AsyncClient, role: str = "adviser") -> None:
+    email = f"{role}-reader@example.org"
+    await add_person(rt, email, role)
+    assert (await login(client, email)).status_code == 303
+
+
+async def download(client: httpx.AsyncClient, chart: str, query: str = PERIOD) -> list[list[str]]:
+    response = await client.get(f"/console/outcomes/{chart}.csv?{query}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].startswith("attachment;")
+    return list(csv.reader(io.StringIO(response.text)))
+
+
+def by_first_cells(rows: list[list[str]], width: int = 2) -> dict[tuple[str, ...], list[str]]:
+    return {tuple(row[:width]): row[width:] for row in rows[1:]}
+
+
+async def test_the_funnel_follows_each_reminded_tenant_to_an_outcome(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    await build(rt)
+    await signed_in(rt, client)
+    rows = await download(client, "funnel")
+    assert rows[0][:8] == ["group", "value", "reminded", "delivered", "replied", "consented", "reached", "outcome"]
+    found = by_first_cells(rows)
+    # reminded, delivered, replied, consented, reached, outcome, balance 0 within 7 days, within 14 days
+    assert found[("all", "all")] == ["4", "3", "1", "1", "2", "2", "1", "2"]
+    assert found[("stage", "rent missed")] == ["3", "3", "1", "1", "1", "1", "1", "2"]
+    assert found[("stage", "påkrav")] == ["1", "0", "0", "0", "1", "1", "0", "0"]
+    assert found[("stage", "before the due day")] == ["0", "0", "0", "0", "0", "0", "0", "0"]
+    assert found[("channel", "SMS")] == ["3", "2", "1", "1", "2", "2", "1", "1"]
+    assert found[("channel", "Telegram")] == ["1", "1", "0", "0", "0", "0", "0", "1"]
+    outcomes = {row[1]: row[7] for row in rows if row[0] == "outcome"}
+    assert outcomes["paid"] == "1" and outcomes["payment plan"] == "1" and outcomes["kommune"] == "0"
+
+    contact = await download(client, "contact")
+    assert contact[1:] == [["1", "1"], ["5", "1"]]  # T-01 a day after its reminder, T-03 (a call) after five
+    balance = by_first_cells(await download(client, "balance"))
+    assert balance[("rent missed", "3")] == ["1", "2"]
+    assert balance[("påkrav", "1")] == ["0", "0"]
+
+
+async def test_a_stage_narrows_the_funnel_to_the_tenants_reminded_at_it(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    await build(rt)
+    await signed_in(rt, client)
+    found = by_first_cells(await download(client, "funnel", f"{PERIOD}&stage=demand"))
+    # T-03, and T-05 from its påkrav reminder on: each counts once, at the stage chosen.
+    assert found[("all", "all")][:6] == ["2", "1", "0", "0", "1", "1"]
+    assert ("stage", "rent missed") not in found
+    page = await client.get(f"/console/outcomes?{PERIOD}&stage=demand")
+    assert page.status_code == 200
+    assert '<option value="demand" selected>' in page.text
+
+
+async def test_failures_by_code_and_outcomes_over_time(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    await build(rt)
+    await signed_in(rt, client)
+    assert (await download(client, "failures"))[1:] == [["sms", "30007", "1"]]
+    closed = await download(client, "outcomes")
+    assert closed[0][:3] == ["from", "paid", "payment_plan"]
+    weeks = {row[0]: row[1:] for row in closed[1:]}
+    assert list(weeks) == ["2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23"]
+    assert weeks["2026-02-09"][:2] == ["1", "0"]  # T-01 closed paid on 11 February
+    assert weeks["2026-02-23"][:2] == ["0", "1"]  # T-03 closed with a payment plan on 25 February
+    assert sum(int(n) for row in closed[1:] for n in row[1:]) == 2
+
+
+async def test_the_page_draws_every_chart_and_links_its_csv(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    await build(rt)
+    await signed_in(rt, client)
+    page = await client.get(f"/console/outcomes?{PERIOD}")
+    assert page.status_code == 200
+    html = page.text
+    for chart in ("funnel", "contact", "closed", "failures", "balance-1"):
+        assert f'<svg id="{chart}"' in html
+    assert html.count('class="bar"') >= 6 + 7 + 1  # six funnel steps, seven day buckets, one failure code
+    assert 'data-label="Reminded"' in html and "4 (100 %)" in html and "2 (50 %)" in html
+    for chart in ("funnel", "contact", "failures", "outcomes", "balance"):
+        assert f"/console/outcomes/{chart}.csv?from=2026-02-02&amp;to=2026-03-01&amp;stage=" in html
+    assert 'href="/console/outcomes"' in html  # in the navigation
+
+
+async def test_a_period_without_reminders_says_so(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    await signed_in(rt, client)
+    page = await client.get("/console/outcomes")
+    assert page.status_code == 200
+    assert 'id="no-reminders"' in page.text
+    assert (await download(client, "funnel", ""))[1][:3] == ["all", "all", "0"]
+
+
+async def test_downloads_are_audited_and_cells_cannot_run_as_formulas(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    w = World(runtime)
+    tenant = await w.tenant("T-01")
+    await w.remind(tenant, "missed", date(2026, 2, 3), status="failed", error="=HYPERLINK(1)")
+    await signed_in(runtime, client)
+    rows = await download(client, "failures")
+    assert rows[1] == ["sms", "'=HYPERLINK(1)", "1"]
+    async with runtime.db.read() as conn:
+        entries = (await conn.execute(select(audit_log.c.action, audit_log.c.detail))).all()
+    exported = [detail for action, detail in entries if action == "outcomes.export"]
+    assert exported == ["chart=failures from=2026-02-02 to=2026-03-01 stage="]
+
+
+@pytest.mark.parametrize(
+    ("query", "why"),
+    [
+        ("from=2026-03-02&to=2026-03-01", "after"),
+        ("from=2026-13-01", "a date like"),
+        ("from=2024-01-01&to=2026-03-01", "at most 731 days"),
+        ("stage=eviction", "must be one of"),
+    ],
+)
+async def test_a_period_that_cannot_be_is_a_422(
+    runtime: Runtime, client: httpx.AsyncClient, query: str, why: str
+) -> None:
+    await signed_in(runtime, client)
+    for path in ("/console/outcomes", "/console/outcomes/funnel.csv"):
+        response = await client.get(f"{path}?{query}")
+        assert response.status_code == 422
+        assert why in response.text
+
+
+async def test_only_advisers_and_admins_see_outcomes(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    assert (await client.get("/console/outcomes")).headers["location"].endswith("/console/login")
+    await signed_in(runtime, client, "volunteer")
+    assert (await client.get("/console/outcomes")).status_code == 403
+    assert (await client.get(f"/console/outcomes/funnel.csv?{PERIOD}")).status_code == 403
+    await signed_in(runtime, client, "admin")
+    assert (await client.get("/console/outcomes")).status_code == 200
+    assert (await client.get("/console/outcomes/secrets.csv")).status_code == 404
+
+
+async def test_a_planned_reminder_counts_under_the_channel_it_went_on(database_url: str) -> None:
+    """The real planner and sender: the funnel finds the reminder's message by its outbox key."""
+    async with started_runtime(make_settings(database_url), clock=Clock()) as rt:
+        day = date(2026, 3, 3)  # rent due Sunday 1 March is missed on Tuesday 3 March
+        rt.clock.offset = datetime.combine(day, time(10), TZ).astimezone(UTC) - utcnow()
+        await add_tenant(rt, "T-1", name="Test Lejer", phone="+4520000001", balance_ore=710_000, balance_as_of=day)
+        assert len((await plan_reminders(rt.db, rt.settings, rt.clock())).rows) == 1
+        await drain(rt.sender)
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await signed_in(rt, client)
+            found = by_first_cells(await download(client, "funnel", f"from={day}&to={day}"))
+    assert found[("channel", "SMS")][0] == "1"
+    assert found[("stage", "rent missed")][0] == "1"
+
+
+async def test_contact_made_is_recorded_on_an_open_case_and_counts_as_reached(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    w = World(rt)
+    tenant = await w.tenant("T-01")
+    await w.remind(tenant, "missed", date(2026, 2, 3))
+    case_id = await w.case(tenant, at(date(2026, 2, 3)))
+    await signed_in(rt, client)
+    page = f"/console/cases/{case_id}"
+    response = await post_form(client, page, f"{page}/contact", {})
+    assert response.status_code == 303
+    async with rt.db.read() as conn:
+        kinds = (await conn.execute(select(case_events.c.kind).where(case_events.c.case_id == case_id))).scalars().all()
+        audited = (
+            (await conn.execute(select(audit_log.c.target).where(audit_log.c.action == "case.contact"))).scalars().all()
+        )
+    assert list(kinds).count("contact") == 1
+    assert list(audited) == [f"case:{case_id}"]
+    found = by_first_cells(await download(client, "funnel", "from=2026-02-01&to=2026-02-28"))
+    assert found[("all", "all")][4] == "1"  # reached
+
+
+async def test_contact_made_is_refused_on_a_closed_case(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    w = World(rt)
+    tenant = await w.tenant("T-01")
+    case_id = await w.case(tenant, at(date(2026, 2, 3)), closed=at(date(2026, 2, 5)), outcome="paid")
+    await signed_in(rt, client)
+    page = f"/console/cases/{case_id}"
+    shown = await client.get(page)
+    assert 'id="contact-made"' not in shown.text
+    response = await post_form(client, page, f"{page}/contact", {})
+    assert response.status_code == 409
+    async with rt.db.read() as conn:
+        kinds = (await conn.execute(select(case_events.c.kind).where(case_events.c.case_id == case_id))).scalars().all()
+    assert "contact" not in kinds

@@ -1,0 +1,164 @@
+"""A tenant's export: everything held about them, as JSON and as a readable page, from the command line and from
+an admin's console; every export is audited."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.cli.export import run_export
+from bot.reminders.ledger import import_tenants
+from bot.runtime import Runtime
+from bot.store.schema import audit_log
+from bot.tenants.csv_rows import known_languages, parse_csv
+from bot.tenants.export import export_tenant, render_html
+from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_person, add_tenant, login, post_form
+from tests.support.history import NOTE, OUTCOME_NOTE, REPLY, TASK, TENANT_WORDS, History, a_tenant_with_a_history
+
+
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with started_runtime(make_settings(database_url)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            yield rt, client
+
+
+async def exports(rt: Runtime) -> list[Any]:
+    async with rt.db.read() as conn:
+        return list((await conn.execute(select(audit_log).where(audit_log.c.action == "tenant.export"))).all())
+
+
+async def test_the_export_holds_everything_about_the_tenant(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    history = await a_tenant_with_a_history(rt, client)
+    data = await export_tenant(rt.db, history.ref, rt.clock(), "cli")
+    json.dumps(data)  # plain JSON all through
+    assert data["tenant"]["name"] == history.name and data["tenant"]["phone"] == history.phone
+    assert (data["rent_position"]["balance"], data["rent_position"]["monthly_rent"]) == ("7100.50", "6900.00")
+    written = [m["text"] for m in data["messages"] if m["direction"] == "in"]
+    assert written[:2] == list(TENANT_WORDS) and written.count("JA") == 1
+    assert REPLY in [m["text"] for m in data["messages"] if m["author"].startswith("staff:")]
+    assert [r["text"] for r in data["inbound_receipts"]][:2] == list(TENANT_WORDS)
+    (consent,) = data["consents"]
+    assert consent["evidence"]["text"] == "JA" and consent["withdrawn_at"] is None
+    (case,) = data["cases"]
+    assert case["outcome"] == "payment_plan" and case["outcome_note"] == OUTCOME_NOTE
+    assert [n["text"] for n in data["notes"]] == [NOTE]
+    assert [t["text"] for t in data["tasks"]] == [TASK]
+    assert any(c["state"]["data"] for c in data["conversations"])  # the answers they gave
+    assert data["telegram_link_codes"] and "secret_hash" not in data["telegram_link_codes"][0]
+    actions = [a["action"] for a in data["audit"]]
+    assert "case.view" in actions and "case.note" in actions and "tenant.view" in actions
+    entries = await exports(rt)
+    assert [(e.actor, e.target, e.detail) for e in entries] == [("cli", f"tenant:{history.tenant_id}", "format=json")]
+
+
+async def test_the_command_line_prints_json_or_writes_a_page(
+    runtime: Runtime, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    history: History = await a_tenant_with_a_history(runtime, client)
+    out, err = io.StringIO(), io.StringIO()
+    assert await run_export(runtime.settings, history.ref, None, out, err) == 0
+    assert json.loads(out.getvalue())["tenant"]["tenant_ref"] == history.ref
+
+    page = tmp_path / "export.html"
+    out, err = io.StringIO(), io.StringIO()
+    assert await run_export(runtime.settings, history.ref, page, out, err) == 0
+    assert out.getvalue() == "" and str(page) in err.getvalue()
+    html = page.read_text(encoding="utf-8")
+    assert f"Data held about {history.name}" in html and NOTE in html and "<script" not in html
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600  # it holds a person's data
+    assert await run_export(runtime.settings, history.ref, page, out, err) == 2  # never written over
+    assert "exists" in err.getvalue()
+    assert await run_export(runtime.settings, "NO-SUCH", None, out, err) == 2
+    assert [e.detail for e in await exports(runtime)] == ["format=json", "format=html"]
+
+
+async def test_the_balance_history_has_each_change_an_import_made(runtime: Runtime) -> None:
+    now = runtime.clock()
+
+    async def load(balance: str, as_of: str) -> None:
+        file = f"tenant_ref,name,phone,balance,balance_as_of\nA-1,Amira Zyxwvu,+4520987654,{balance},{as_of}\n"
+        parsed = parse_csv(file.encode(), now.date(), known_languages(), ["da", "en"], "da")
+        assert parsed.ok, parsed.errors
+        await import_tenants(runtime.db, parsed.rows, now, runtime.settings)
+
+    await load("7100.00", "2026-02-03")
+    await load("7100.00", "2026-02-04")  # no change: nothing new
+    await load("0", "2026-02-06")
+    data = await export_tenant(runtime.db, "A-1", now, "cli")
+    assert data["balance_history"] == [
+        {"as_of": "2026-02-03", "balance": "7100.00", "source": "import"},
+        {"as_of": "2026-02-06", "balance": "0.00", "source": "import"},
+    ]
+
+
+def test_the_page_escapes_what_it_shows() -> None:
+    data: dict[str, Any] = {
+        "exported_at": "2026-12-01T10:00:00+00:00",
+        "tenant": {"name": "<b>Amira</b>"},
+        "rent_position": None,
+        **{
+            key: []
+            for key in (
+                "balance_history",
+                "messages",
+                "inbound_receipts",
+                "conversations",
+                "consents",
+                "cases",
+                "notes",
+                "tasks",
+                "reminders",
+                "telegram_link_codes",
+                "audit",
+            )
+        },
+    }
+    data["notes"] = [{"at": "x", "case_id": 1, "staff_id": 2, "text": "<script>alert(1)</script>"}]
+    html = render_html(data)
+    assert "<b>Amira</b>" not in html and "&lt;b&gt;Amira&lt;/b&gt;" in html
+    assert "<script>" not in html
+
+
+async def test_an_admin_downloads_the_export_from_the_console(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    tenant_id = await add_tenant(runtime, "A-1", name="Amira Zyxwvu", phone="+4520987654", balance_ore=100)
+    await add_person(runtime, "admin@example.org", "admin")
+    assert (await login(client, "admin@example.org")).status_code == 303
+    page = await client.get("/console/data")
+    assert page.status_code == 200 and 'href="/console/data"' in page.text
+    response = await post_form(client, "/console/data", "/console/data/export", {"ref": "A-1", "format": "json"})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == f'attachment; filename="keephome-tenant-{tenant_id}.json"'
+    assert response.json()["tenant"]["name"] == "Amira Zyxwvu"
+    readable = await post_form(client, "/console/data", "/console/data/export", {"ref": "A-1", "format": "html"})
+    assert readable.headers["content-type"].startswith("text/html") and "Amira Zyxwvu" in readable.text
+    missing = await post_form(client, "/console/data", "/console/data/export", {"ref": "B-2", "format": "json"})
+    assert missing.status_code == 404
+    wrong = await post_form(client, "/console/data", "/console/data/export", {"ref": "A-1", "format": "xml"})
+    assert wrong.status_code == 422
+    entries = await exports(runtime)
+    assert [(e.actor.startswith("staff:"), e.detail) for e in entries] == [(True, "format=json"), (True, "format=html")]
+
+
+async def test_only_admins_export(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await add_tenant(runtime, "A-1", name="Amira Zyxwvu", phone="+4520987654")
+    await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    assert (await client.get("/console/data")).status_code == 403
+    home = await client.get("/console/")
+    assert 'href="/console/data"' not in home.text
+    refused = await client.post("/console/data/export", data={"ref": "A-1", "format": "json"})
+    assert refused.status_code == 403
+    assert await exports(runtime) == []
