@@ -48,7 +48,7 @@ def _roles(rt: Runtime) -> list[tuple[str, Start, Stop]]:
     # Only the sender's holder sends, so the provider rates stay exact with any number of processes.
     if rt.settings.run_sender:
         roles.append(("sender", rt.sender.start, rt.sender.stop))
-    poller = polling_role(rt.settings, rt.inbox, rt.channels)
+    poller = polling_role(rt.settings, rt.inbox, rt.channels, rt.metrics)
     if poller is not None:
 
         async def start_poller(_tenure: object) -> None:

@@ -37,7 +37,7 @@ from conversations.state import State
 
 __all__ = ["HELP", "play_chat", "run_chat"]
 
-SAMPLE_CODE = "123456"
+SAMPLE_CODE = "1234 5678"
 HELP = "Type an answer, a number for a button, /wait, /clock 2026-12-03T10:00, /fact NAME or /quit."
 
 

@@ -72,7 +72,7 @@ SAMPLE_VALUES: dict[str, Value] = {
     "balance": Money(712050),
     "monthly_rent": Money(710000),
     "days_left": 14,
-    "code": "482913",
+    "code": "4829 1375",
     "link": "https://t.me/keephome_bot?start=" + "A" * 32,
     "text": "Hej, jeg ringer dig op i morgen.",
     **TIMELINE_DATES,

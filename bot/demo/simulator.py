@@ -185,8 +185,7 @@ async def _send(request: Request) -> Response:
         text = ""
     elif not text:
         return JSONResponse({"error": "type a message"}, status_code=422)
-    _phone_log(request).setdefault((channel, address), []).append(_Typed(datetime.now(UTC), shown))
-    await rt.inbox.submit(
+    outcome = await rt.inbox.submit(
         InboundMessage(
             channel=channel,
             provider_id=f"sim-{uuid.uuid4().hex}",
@@ -195,6 +194,9 @@ async def _send(request: Request) -> Response:
             payload=clean_payload(payload),
         )
     )
+    if outcome == "rejected":
+        return JSONResponse({"error": "this message could not be stored; try other words"}, status_code=422)
+    _phone_log(request).setdefault((channel, address), []).append(_Typed(datetime.now(UTC), shown))
     return JSONResponse({"ok": True})
 
 

@@ -14,9 +14,10 @@ from bot.channels.base import Channel
 from bot.channels.telegram import retry_seconds
 from bot.inbound.inbox import Inbox
 from bot.inbound.telegram_updates import receive_update, telegram_bot
+from bot.metrics import Metrics
 from bot.settings import Settings
 
-__all__ = ["ALLOWED_UPDATES", "Poller", "polling_role", "start_polling"]
+__all__ = ["ALLOWED_UPDATES", "Poller", "polling_role"]
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,12 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 class Poller:
     """Fetches updates with getUpdates and feeds them through the webhook's own mapping and commit."""
 
-    def __init__(self, inbox: Inbox, bot: Bot, *, timeout: int = 25, pause: float = 5.0) -> None:
+    def __init__(
+        self, inbox: Inbox, bot: Bot, metrics: Metrics | None = None, *, timeout: int = 25, pause: float = 5.0
+    ) -> None:
         self._inbox = inbox
         self._bot = bot
+        self._metrics = metrics
         self._timeout = timeout
         self._pause = pause
         self._offset: int | None = None
@@ -46,7 +50,9 @@ class Poller:
             offset=self._offset, timeout=self._timeout, allowed_updates=ALLOWED_UPDATES
         )
         for update in updates:
-            await receive_update(self._inbox, self._bot, update)
+            outcome = await receive_update(self._inbox, self._bot, update)
+            if outcome == "rejected" and self._metrics is not None:
+                self._metrics.inbound.labels("telegram", "rejected").inc()  # as the webhook counts it
             # Confirmed only after the commit: a crash re-fetches it, and the inbox drops the duplicate.
             self._offset = update.update_id + 1
         return len(updates)
@@ -84,7 +90,9 @@ class Poller:
             self._task = None
 
 
-def polling_role(settings: Settings, inbox: Inbox, channels: Mapping[str, Channel]) -> Poller | None:
+def polling_role(
+    settings: Settings, inbox: Inbox, channels: Mapping[str, Channel], metrics: Metrics | None = None
+) -> Poller | None:
     """A poller, not yet started, when Telegram runs in polling mode with the real channel; None otherwise.
 
     Polling is a role one process holds at a time (Telegram answers a second poller with 409 Conflict): the
@@ -93,12 +101,4 @@ def polling_role(settings: Settings, inbox: Inbox, channels: Mapping[str, Channe
     bot = telegram_bot(channels)
     if settings.telegram_mode != "polling" or bot is None:
         return None
-    return Poller(inbox, bot)
-
-
-async def start_polling(settings: Settings, inbox: Inbox, channels: Mapping[str, Channel]) -> Poller | None:
-    """Start a poller when Telegram runs in polling mode with the real channel; None otherwise."""
-    poller = polling_role(settings, inbox, channels)
-    if poller is not None:
-        await poller.start()
-    return poller
+    return Poller(inbox, bot, metrics)

@@ -120,10 +120,6 @@ def _redeem_staff(scene: Scene, m: Unlinked, code: str) -> str:
     return _guarded(scene, m, attempt, budgeted=True)
 
 
-def _minutes_until(m: Unlinked, until: datetime) -> int:
-    return max(1, int((until - m.now).total_seconds() // 60) + 1)
-
-
 def _guarded(scene: Scene, m: Unlinked, attempt: Callable[[], tuple[bool, str]], *, budgeted: bool) -> str:
     """Try a code unless this chat, or all chats together, guessed wrong too often; count the misses."""
     stranger = Stranger(scene.conn, stranger_key(m.secret, "telegram", m.chat_id))
@@ -131,13 +127,13 @@ def _guarded(scene: Scene, m: Unlinked, attempt: Callable[[], tuple[bool, str]],
     blocked_until = row.blocked_until if row is not None else None
     if blocked_until is not None and blocked_until > m.now:
         # Not even checked: guessing stays slow however many tries arrive.
-        _reply(scene, m, "link.bad_code", wait_minutes=_minutes_until(m, blocked_until))
+        _reply(scene, m, "link.bad_code")
         return "link_slowed"
     window = failure_window(scene.conn, m.now) if budgeted else None
     if window is not None and window.ends is not None and window.failures >= m.failure_budget:
         # The budget is spent: nobody's code is checked until the window is over, so the guesses of many
         # chats together stay as few as one budget an hour.
-        _reply(scene, m, "link.bad_code", wait_minutes=_minutes_until(m, window.ends))
+        _reply(scene, m, "link.bad_code")
         return "link_budget_wait"
     ok, outcome = attempt()
     if ok:

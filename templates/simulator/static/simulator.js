@@ -45,7 +45,9 @@ async function refresh() {
   thread.scrollTop = thread.scrollHeight;
 }
 async function send(extra) {
-  await fetch("/simulator/api/send", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({tenant, channel, ...extra})});
+  const r = await fetch("/simulator/api/send", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({tenant, channel, ...extra})});
+  // A refused message says why where the next one is typed.
+  $("text").placeholder = r.ok ? "Write as the tenant…" : ((await r.json().catch(() => ({}))).error || "not sent");
   setTimeout(refresh, 150);
 }
 $("compose").onsubmit = (e) => { e.preventDefault(); const t = $("text").value.trim(); if (!t) return; $("text").value = ""; send({text: t}); };

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.channels.telegram import TelegramChannel
 from bot.cli.telegram import set_webhook
-from bot.inbound.poller import Poller, start_polling
+from bot.inbound.poller import Poller, polling_role
 from bot.settings import ConfigError
 from bot.store.schema import inbound
 from tests.conftest import make_settings, started_runtime
@@ -80,8 +80,9 @@ async def test_polling_runs_in_the_background_only_in_polling_mode(standin: Tele
         sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_mode="polling"
     )
     async with started_runtime(settings, telegram=TelegramChannel(settings)) as rt:
-        poller = await start_polling(rt.settings, rt.inbox, rt.channels)
+        poller = polling_role(rt.settings, rt.inbox, rt.channels, rt.metrics)
         assert poller is not None
+        await poller.start()
         standin.push_update(text_update(60, 777001, 8, "hej"))
         for _ in range(100):
             async with rt.db.read() as conn:
@@ -98,5 +99,31 @@ async def test_no_poller_in_webhook_mode(standin: TelegramStandIn, sqlite_url: s
         sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_secret="s3cret"
     )
     async with started_runtime(settings, telegram=TelegramChannel(settings)) as rt:
-        assert await start_polling(rt.settings, rt.inbox, rt.channels) is None
+        assert polling_role(rt.settings, rt.inbox, rt.channels, rt.metrics) is None
         assert standin.calls_to("getUpdates") == []
+
+
+async def test_a_polled_update_no_database_could_store_is_confirmed_and_counted(
+    standin: TelegramStandIn, sqlite_url: str
+) -> None:
+    settings = make_settings(
+        sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_mode="polling"
+    )
+    channel = TelegramChannel(settings)
+    async with started_runtime(settings, telegram=channel) as rt:
+        broken = text_update(70, 777001, 9, "hej")
+        broken["message"]["chat"]["id"] = "not a number"
+        standin.push_update(broken)
+        standin.push_update(text_update(71, 777001, 10, "hej igen"))
+        poller = polling_role(rt.settings, rt.inbox, rt.channels, rt.metrics)
+        assert poller is not None
+        assert await poller.poll_once() == 2
+        assert await poller.poll_once() == 0  # confirmed: never fetched again
+        assert standin.calls_to("getUpdates")[-1].params["offset"] == 72
+        rejected = rt.metrics.registry.get_sample_value(
+            "keephome_inbound_messages_total", {"channel": "telegram", "result": "rejected"}
+        )
+        assert rejected == 1
+        async with rt.db.read() as conn:
+            rows = (await conn.execute(select(inbound.c.provider_id))).all()
+        assert [r.provider_id for r in rows] == ["777001:10"]
