@@ -67,6 +67,7 @@ _REASONS = {
     # (bot/reminders/recheck.py, scheduler/model.py).
     "no channel": "no channel can send it yet",
     "paused": "sending is paused",
+    "quiet hours": "nothing goes out in quiet hours (or on a quiet day): it goes when they end",
     "stage passed": "its moment on the rent timeline had passed before it could go out",
     "nothing owed": "the balance it was about had been paid",
     "no longer due": "it was no longer due (a case, a paid claim or promise, old balance data, or no way to reach "
@@ -90,8 +91,8 @@ LABELS = {
     "held": "held, not sent",
     "dropped": "dropped, not sent",
 }
-# Reasons that say where a message goes next, not what went wrong.
-_REROUTED = ("blocked", "permanent")
+# Reasons a row waits that are no failure (it goes elsewhere next, or later): no "trying again" after them.
+_NOT_FAILED = ("blocked", "permanent", "quiet hours")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,7 @@ def _waiting(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
     if facts.outbox_state not in (None, "pending"):
         # A state the sender added that this page does not know yet: say it as it is.
         return Delivery("waiting", f"{LABELS['waiting']} ({facts.outbox_state.replace('_', ' ')})", reason, False)
-    if facts.attempts and facts.last_error and facts.last_error not in _REROUTED:
+    if facts.attempts and facts.last_error and facts.last_error not in _NOT_FAILED:
         reason = f"trying again; last time {reason}"
     when = facts.next_attempt_at
     if when is not None and when > now:

@@ -9,7 +9,8 @@ A proactive row that cannot go now is not claimed and not failed: it waits (stat
 read from the database in this transaction). When it may go again it is `pending` once more with `recheck` set,
 and the send window (`Window`, from `bot.reminders.recheck`) decides whether it still goes: outside quiet hours,
 its trigger must hold today, one proactive message a tenant a day. A row the window turns down is `dropped`, its
-reason kept. The same look is taken at a row written on an earlier day than the one it goes on.
+reason kept; one it puts off to the end of quiet hours stays `pending` with `quiet hours` as its reason. The same
+look is taken at a row written on an earlier day than the one it goes on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.store.schema import STATUS_RANK, messages, outbox, tenants
 __all__ = [
     "NO_CHANNEL",
     "PAUSED_REASON",
+    "QUIET_HOURS",
     "Claim",
     "Claimed",
     "Window",
@@ -38,6 +40,8 @@ __all__ = [
 # Why a proactive row waits (outbox.last_error while its state is `waiting`).
 NO_CHANNEL = "no channel"
 PAUSED_REASON = "paused"
+# Why a row that may go again waits on, pending, until quiet hours end (outbox.last_error).
+QUIET_HOURS = "quiet hours"
 
 
 class Claimed(NamedTuple):
@@ -137,12 +141,16 @@ def _park_due(conn: Connection, now: datetime, reason: str, fence: ColumnElement
 
 
 def _reopen(conn: Connection, now: datetime, reason: str, fence: ColumnElement[bool] | None) -> int:
-    """Rows waiting for `reason` are pending again, marked to be checked once more before they go."""
+    """Rows waiting for `reason` are pending again, marked to be checked once more before they go; the reason
+    goes (it no longer holds, and a page must not say it does)."""
     where = [outbox.c.state == "waiting", outbox.c.last_error == reason]
     if fence is not None:
         where.append(fence)
     reopened = conn.execute(
-        update(outbox).where(*where).values(state="pending", recheck=True).returning(outbox.c.message_id)
+        update(outbox)
+        .where(*where)
+        .values(state="pending", recheck=True, last_error=None)
+        .returning(outbox.c.message_id)
     ).scalars()
     message_ids = list(reopened)
     _message_status(conn, message_ids, "queued", now)
@@ -257,7 +265,11 @@ def _not_now(
     set_aside(conn, dropped, "dropped", now)
     for row_id, when in verdicts.items():
         if isinstance(when, datetime):
-            conn.execute(update(outbox).where(outbox.c.id == row_id).values(lease_until=None, next_attempt_at=when))
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id)
+                .values(lease_until=None, next_attempt_at=when, last_error=QUIET_HOURS)
+            )
     return len(back)
 
 

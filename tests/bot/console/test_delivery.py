@@ -102,6 +102,12 @@ def _time(value: datetime | None) -> str:
         ),
         (DeliveryFacts("waiting", None, "sms", "waiting", "paused", NOW), "waiting", "sending is paused", False),
         (
+            DeliveryFacts("queued", None, "sms", "pending", "quiet hours", NOW + timedelta(hours=9), attempts=2),
+            "queued until 03/03 21:00",
+            "nothing goes out in quiet hours (or on a quiet day): it goes when they end",
+            False,
+        ),
+        (
             DeliveryFacts("dropped", None, "sms", "dropped", "one a day", NOW),
             "dropped, not sent",
             "the tenant already had a message from keephome that day",

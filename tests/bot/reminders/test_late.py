@@ -16,15 +16,18 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.channels.base import Channel
 from bot.cli.remind import write_table
+from bot.outbox.enqueue import enqueue
 from bot.reminders.jobs import plan_today
 from bot.reminders.plan import plan_reminders
 from bot.reminders.reads import load_snapshots
 from bot.runtime import Clock, Runtime, build_runtime
 from bot.starter import job_services, running
 from bot.store.db import utcnow
+from bot.store.flags import PAUSED, write_flag
 from bot.store.migrate import upgrade
+from bot.store.scene import Scene
 from bot.store.schema import conversations, messages, outbox
-from tests.conftest import make_settings
+from tests.conftest import make_settings, started_runtime
 from tests.support.drive import FailingSandbox, drain
 from tests.support.helpers import add_tenant
 
@@ -221,3 +224,80 @@ async def test_the_next_plan_takes_the_current_stage_when_it_runs_first(database
         assert await _outbox(rt) == [("dropped", "superseded", 0), ("sent", None, 1)]
         assert await _sent_stages(rt) == ["demand"]
         assert len(_sms(rt).sent) == 1
+
+
+async def _paused(rt: Runtime, on: bool) -> None:
+    async with rt.db.write() as conn:
+        await conn.run_sync(write_flag, PAUSED, "1" if on else "0", rt.clock())
+
+
+async def _proactive(rt: Runtime, tenant_id: int, key: str) -> None:
+    def write(sync: Any) -> None:
+        enqueue(
+            Scene.of(sync),
+            now=rt.clock(),
+            channel="sms",
+            template="payment_check.question",
+            values={"first_name": "Test", "trigger": ""},
+            language="da",
+            idempotency_key=key,
+            tenant_id=tenant_id,
+            proactive=True,
+        )
+
+    await rt.db.run(write)
+
+
+async def _next_attempts(rt: Runtime) -> list[datetime]:
+    async with rt.db.read() as conn:
+        found = await conn.execute(select(outbox.c.next_attempt_at).order_by(outbox.c.id))
+        return [when.replace(tzinfo=UTC) if when.tzinfo is None else when for when in found.scalars()]
+
+
+async def test_after_a_pause_a_tenant_still_gets_one_proactive_message_that_day(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url), clock=_at(MISSED_DAY)) as rt:
+        tenant = await add_tenant(rt.db, "T-1", name="Test Lejer", phone=PHONE)
+        await _paused(rt, True)
+        await _proactive(rt, tenant, "test:first")
+        await _proactive(rt, tenant, "test:second")
+        await drain(rt.sender)
+        assert await _outbox(rt) == [("waiting", "paused", 0)] * 2
+        await _paused(rt, False)
+        await drain(rt.sender)
+        assert [m.address for m in _sms(rt).sent] == [PHONE]
+        assert await _outbox(rt) == [("sent", None, 1), ("dropped", "one a day", 0)]
+        assert await _messages(rt) == ["sent", "dropped"]
+
+
+async def test_a_pause_that_ends_in_quiet_hours_sends_in_the_morning(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url), clock=_at(MISSED_DAY.replace(hour=19, minute=55))) as rt:
+        tenant = await add_tenant(rt.db, "T-1", name="Test Lejer", phone=PHONE)
+        await _paused(rt, True)
+        await _proactive(rt, tenant, "test:1")
+        await drain(rt.sender)
+        assert await _outbox(rt) == [("waiting", "paused", 0)]
+        _move(rt, MISSED_DAY.replace(hour=20, minute=30))
+        await _paused(rt, False)
+        await drain(rt.sender)
+        assert _sms(rt).sent == []
+        assert await _outbox(rt) == [("pending", "quiet hours", 0)]  # no longer "paused": the pause is over
+        morning = datetime(2026, 3, 4, 9, 0, tzinfo=TZ)
+        assert await _next_attempts(rt) == [morning.astimezone(UTC)]
+        _move(rt, morning.replace(minute=5))
+        await drain(rt.sender)
+        assert [m.address for m in _sms(rt).sent] == [PHONE]
+        assert await _outbox(rt) == [("sent", None, 1)]
+
+
+async def test_rows_put_back_in_the_queue_after_a_pause_no_longer_say_paused(database_url: str) -> None:
+    settings = make_settings(database_url, twilio_rate=0.5)  # one SMS every two seconds: a claim takes one row
+    async with started_runtime(settings, clock=_at(MISSED_DAY)) as rt:
+        await _paused(rt, True)
+        for n in (1, 2):
+            await _proactive(rt, await add_tenant(rt.db, f"T-{n}", phone=f"+452000000{n}"), f"test:{n}")
+        await drain(rt.sender)
+        assert await _outbox(rt) == [("waiting", "paused", 0)] * 2
+        await _paused(rt, False)
+        await rt.sender.drain_once()  # both are back in the queue; the rate lets one go now
+        assert await _outbox(rt) == [("sent", None, 1), ("pending", None, 0)]
+        assert await _messages(rt) == ["sent", "queued"]
