@@ -74,6 +74,7 @@ class Seed:
         mid = self.next_id("messages")
         status = kw.get("status", "received" if direction == "in" else "delivered")
         rank = {"received": 0, "sent": 2, "failed": 3, "undelivered": 3, "delivered": 4}[status]
+        stamp = ts(at)
         self.add(
             "messages",
             (
@@ -91,8 +92,8 @@ class Seed:
                 rank,
                 kw.get("error"),
                 author == "bot",
-                ts(at),
-                ts(at),
+                stamp,
+                stamp,
             ),
         )
         if direction == "out":
@@ -112,14 +113,14 @@ class Seed:
                     None,
                     "da",
                     author == "bot",
-                    ts(at),
+                    stamp,
                     1,
-                    ts(at),
+                    stamp,
                     None,
                     key,
                     state,
                     None,
-                    ts(at),
+                    stamp,
                 ),
             )
         return mid
@@ -263,9 +264,19 @@ TABLES = tuple(GIVEN)
 
 def write(path: Path, seed: Seed) -> None:
     with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
+        # A scratch file: no journal while seeding, a large page cache, and the indexes built once the rows are
+        # in (one sort each) rather than row by row; the file is in WAL mode again before it is measured.
+        conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA cache_size=-262144")
+        seeded = ", ".join("?" * len(TABLES))
+        indexes = conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({seeded})",
+            TABLES,
+        ).fetchall()
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
         for table, given in GIVEN.items():
             names = given.split()
             rest = [c for c in metadata.tables[table].columns if c.name not in names]
@@ -274,9 +285,11 @@ def write(path: Path, seed: Seed) -> None:
             marks = ", ".join("?" * (len(names) + len(rest)))
             rows = (row + extra for row in seed.rows.get(table, []))
             conn.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
+        for _, sql in indexes:
+            conn.execute(sql)
         conn.commit()
         conn.execute("ANALYZE")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=WAL")
 
 
 def counts(path: Path) -> dict[str, int]:

@@ -23,7 +23,7 @@ from bot.api.cases import list_cases, parse_query
 from bot.api.erase import erase_by_ref
 from bot.api.errors import ApiError, json_response
 from bot.api.idempotency import Answer, fingerprint, idempotency_key, replay
-from bot.api.models import PaymentIn, TenantIn, parse_body, parse_bulk
+from bot.api.models import PaymentIn, TenantIn, parse_bulk, parse_fields
 from bot.api.payments import record_payment
 from bot.api.tenant_view import read_tenant
 from bot.api.tenants import Write, put_tenant, rules_for, write_bulk
@@ -69,19 +69,19 @@ def _write(handler: Callable[[Request, Write], Awaitable[Answer]]) -> Handler:
 
 
 async def _put_tenant(request: Request, req: Write) -> Answer:
-    item = parse_body(await request.body(), TenantIn)
+    item = parse_fields(await request.body(), TenantIn)
     rt = _rt(request)
     return await put_tenant(rt.db, rt.settings, req, _ref(request), item)
 
 
 async def _bulk(request: Request, req: Write) -> Answer:
-    items, found = parse_bulk(await request.body())
+    items = parse_bulk(await request.body())
     rt = _rt(request)
-    return await write_bulk(rt.db, rt.settings, req, items, found)
+    return await write_bulk(rt.db, rt.settings, req, items)
 
 
 async def _payment(request: Request, req: Write) -> Answer:
-    body = parse_body(await request.body(), PaymentIn)
+    body = parse_fields(await request.body(), PaymentIn)
     rt = _rt(request)
     return await record_payment(rt.db, rt.settings, req, _ref(request), body)
 

@@ -12,10 +12,11 @@ statuses and conversation steps.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
 
 from bot.api.errors import ApiError, Problem, from_validation
 from bot.tenants.csv_rows import POINT_AMOUNT
@@ -28,6 +29,7 @@ __all__ = [
     "CaseOut",
     "ConversationOut",
     "ErrorOut",
+    "Misfit",
     "PaymentIn",
     "PaymentOut",
     "ProblemOut",
@@ -36,8 +38,8 @@ __all__ = [
     "TenantOut",
     "TenantWritten",
     "money",
-    "parse_body",
     "parse_bulk",
+    "parse_fields",
     "problems_found",
 ]
 
@@ -204,7 +206,9 @@ class CaseOut(BaseModel):
     tenant_ref: str
     status: str
     origin: str
-    reason: str
+    reason: str = Field(
+        description='why it opened: "tenant_asked", the urgent outreach\'s legal dates, or "opened by an adviser"'
+    )
     priority: int
     consented: bool
     outcome: str | None
@@ -276,7 +280,7 @@ def problems_found(count: int) -> str:
     return f"{count} problem{'' if count == 1 else 's'}; nothing was written"
 
 
-def parse_body(body: bytes, model: type[M]) -> M:
+def _parse_body(body: bytes, model: type[M]) -> M:
     """The request body as `model`: 400 when it is not JSON, 422 naming every field that does not fit."""
     try:
         return model.model_validate_json(body)
@@ -287,15 +291,41 @@ def parse_body(body: bytes, model: type[M]) -> M:
         raise ApiError(422, problems_found(len(problems)), problems) from None
 
 
-def parse_bulk(body: bytes) -> tuple[list[tuple[int, BulkTenant]], list[Problem]]:
-    """The bulk's items that fit the model, by index, and the problems of those that do not (400/422 for a
+@dataclass(frozen=True, slots=True)
+class Misfit:
+    """A body (or a bulk's item) whose JSON does not fit the model: its problems, and the fields that do fit (None
+    when it is not even an object). The fields that fit are checked by the CSV import's rules too, so one 422 names
+    every bad field."""
+
+    problems: list[Problem]
+    fitting: dict[str, Any] | None
+
+
+def _read(raw: Any, model: type[M], index: int | None) -> M | Misfit:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = from_validation(exc, index=index)
+    if not isinstance(raw, dict):
+        return Misfit(problems, None)
+    bad = {p["field"] for p in problems}
+    return Misfit(problems, {name: value for name, value in raw.items() if name not in bad})
+
+
+_JSON = TypeAdapter(Any)
+
+
+def parse_fields(body: bytes, model: type[M]) -> M | Misfit:
+    """A PUT's or POST's body: the model, or what does not fit in it and what does (400 when it is not JSON)."""
+    try:
+        raw = _JSON.validate_json(body)
+    except ValidationError:
+        raise ApiError(400, "the body is not valid JSON") from None
+    return _read(raw, model, None)
+
+
+def parse_bulk(body: bytes) -> list[tuple[int, BulkTenant | Misfit]]:
+    """The bulk's items by index, each read on its own: the tenant, or what does not fit in it (400/422 for a
     body that is no bulk at all)."""
-    envelope = parse_body(body, _BulkEnvelope)
-    items: list[tuple[int, BulkTenant]] = []
-    problems: list[Problem] = []
-    for index, raw in enumerate(envelope.tenants):
-        try:
-            items.append((index, BulkTenant.model_validate(raw)))
-        except ValidationError as exc:
-            problems.extend(from_validation(exc, index=index))
-    return items, problems
+    envelope = _parse_body(body, _BulkEnvelope)
+    return [(index, _read(raw, BulkTenant, index)) for index, raw in enumerate(envelope.tenants)]

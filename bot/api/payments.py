@@ -16,7 +16,7 @@ from sqlalchemy import case, select, update
 
 from bot.api.errors import ApiError, from_row_errors
 from bot.api.idempotency import Answer, claim
-from bot.api.models import PaymentIn, PaymentOut, money, problems_found
+from bot.api.models import Misfit, PaymentIn, PaymentOut, money, problems_found
 from bot.api.tenants import Write, rules_for
 from bot.reminders.timers import balance_updated
 from bot.settings import Settings
@@ -28,8 +28,14 @@ from bot.tenants.upsert import balance_event, record_balances
 __all__ = ["record_payment"]
 
 
-def _checked(body: PaymentIn, rules: RowRules) -> tuple[int, date]:
-    read = FieldReader(0, {"amount": body.amount, "paid_on": body.paid_on})
+def _checked(body: PaymentIn | Misfit, rules: RowRules) -> tuple[int, date]:
+    """The amount in øre and the day; 422 naming every bad field, a wrong JSON type or a wrong value."""
+    if isinstance(body, Misfit):
+        problems, fitting = body.problems, body.fitting or {}
+    else:
+        problems, fitting = [], {"amount": body.amount, "paid_on": body.paid_on}
+    refused = {p["field"] for p in problems} if fitting else {"amount", "paid_on"}
+    read = FieldReader(0, {name: str(fitting.get(name, "")) for name in ("amount", "paid_on")})
 
     def positive(column: str, raw: str) -> int:
         ore = rules.amount(column, raw)
@@ -46,12 +52,15 @@ def _checked(body: PaymentIn, rules: RowRules) -> tuple[int, date]:
 
     amount = read.get("amount", positive, 0)
     paid_on = read.get("paid_on", paid_day, rules.today)
-    if read.errors:
-        raise ApiError(422, problems_found(len(read.errors)), from_row_errors(read.errors, indexed=False))
+    problems += [p for p in from_row_errors(read.errors, indexed=False) if p["field"] not in refused]
+    if problems:
+        raise ApiError(422, problems_found(len(problems)), problems)
     return amount, paid_on
 
 
-async def record_payment(db: Database, settings: Settings, req: Write, tenant_ref: str, body: PaymentIn) -> Answer:
+async def record_payment(
+    db: Database, settings: Settings, req: Write, tenant_ref: str, body: PaymentIn | Misfit
+) -> Answer:
     """Lower the tenant's balance by the payment and answer with the balance it leaves (200)."""
     amount, paid_on = _checked(body, rules_for(settings, req.now))
     rp = rent_positions.c

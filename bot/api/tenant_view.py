@@ -22,19 +22,21 @@ from conversations.state import State
 from scheduler.model import RentSnapshot
 from scheduler.stage import timeline_stage
 
-__all__ = ["LAST_REMINDERS", "case_out", "read_tenant"]
+__all__ = ["LAST_REMINDERS", "MANUAL_REASON", "case_out", "read_tenant"]
 
 LAST_REMINDERS = 10
+# A case an adviser opened by hand has as its reason what they typed: a note about the tenant, never shown here.
+MANUAL_REASON = "opened by an adviser"
 
 
 def case_out(row: Any, tenant_ref: str) -> CaseOut:
-    """A case row as the API shows it (never its notes or outcome note)."""
+    """A case row as the API shows it (never its notes, its outcome note or the words of a manual case's reason)."""
     return CaseOut(
         id=row.id,
         tenant_ref=tenant_ref,
         status=row.status,
         origin=row.origin,
-        reason=row.reason,
+        reason=MANUAL_REASON if row.origin == "manual" else row.reason,
         priority=row.priority,
         consented=bool(row.consented),
         outcome=row.outcome,

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.api.auth import Caller
 from bot.api.errors import ApiError, Problem, from_row_errors
 from bot.api.idempotency import Answer, claim
-from bot.api.models import BulkTenant, BulkWritten, TenantIn, TenantWritten, problems_found
+from bot.api.models import BulkTenant, BulkWritten, Misfit, TenantIn, TenantWritten, problems_found
 from bot.api.urgent import open_urgent_cases
 from bot.reminders.timers import balance_updated
 from bot.settings import Settings
@@ -64,27 +64,42 @@ def _raw(value: object) -> str:
 
 
 def checked_rows(
-    items: Sequence[tuple[int, str, BaseModel]], rules: RowRules, *, indexed: bool, found: Sequence[Problem] = ()
+    items: Sequence[tuple[int, str | None, BaseModel | Misfit]],
+    rules: RowRules,
+    *,
+    indexed: bool,
+    found: Sequence[Problem] = (),
 ) -> list[ImportRow]:
-    """Every item (index, tenant_ref, model) checked as a CSV row is; 422 listing every problem of every item,
-    with those `found` before (items whose JSON types were wrong)."""
+    """Every item (index, the tenant_ref it is written under or None for its own, the model or what did not fit)
+    checked as a CSV row is; 422 listing every problem of every item, with those `found` before."""
     rows: list[ImportRow] = []
     errors: list[RowError] = []
+    problems = list(found)
+    refused: set[tuple[int | None, str | None]] = set()  # fields whose JSON type was wrong: said once, not twice
     seen = Duplicates(unit="item")
     for index, ref, item in items:
-        values = {name: _raw(value) for name, value in item.model_dump(exclude_none=True).items()}
-        values["tenant_ref"] = ref
+        if isinstance(item, Misfit):
+            problems.extend(item.problems)
+            refused.update((p["index"], p["field"]) for p in item.problems)
+            if item.fitting is None:
+                continue
+            values = {name: _raw(value) for name, value in item.fitting.items() if value is not None}
+        else:
+            values = {name: _raw(value) for name, value in item.model_dump(exclude_none=True).items()}
+        if ref is not None:
+            values["tenant_ref"] = ref
         parsed = check_row(index, values, rules)
         if isinstance(parsed, list):
             errors.extend(parsed)
             continue
-        clash = seen.clash(parsed)
+        clash = None if isinstance(item, Misfit) else seen.clash(parsed)
         if clash is not None:
             errors.append(clash)
-            continue
-        rows.append(parsed)
-    if errors or found:
-        problems = sorted([*found, *from_row_errors(errors, indexed=indexed)], key=lambda p: p["index"] or 0)
+        elif not isinstance(item, Misfit):
+            rows.append(parsed)
+    problems += [p for p in from_row_errors(errors, indexed=indexed) if (p["index"], p["field"]) not in refused]
+    if problems:
+        problems.sort(key=lambda p: p["index"] or 0)
         raise ApiError(422, problems_found(len(problems)), problems)
     return rows
 
@@ -146,12 +161,13 @@ async def _write(
     return answer
 
 
-async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str, item: TenantIn) -> Answer:
+async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str, item: TenantIn | Misfit) -> Answer:
     """Create (201) or update (200) one tenant."""
-    if item.tenant_ref is not None and item.tenant_ref != path_ref:
-        problem = Problem("tenant_ref in the body differs from the one in the path", "tenant_ref")
-        raise ApiError(422, problems_found(1), [problem])
-    (row,) = checked_rows([(0, path_ref, item)], rules_for(settings, req.now), indexed=False)
+    body_ref = item.tenant_ref if isinstance(item, TenantIn) else (item.fitting or {}).get("tenant_ref")
+    found = []
+    if body_ref is not None and body_ref != path_ref:
+        found.append(Problem("tenant_ref in the body differs from the one in the path", "tenant_ref"))
+    (row,) = checked_rows([(0, path_ref, item)], rules_for(settings, req.now), indexed=False, found=found)
 
     def answer(summary: ImportSummary) -> Answer:
         created = summary.created == 1
@@ -166,12 +182,11 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
 
 
 async def write_bulk(
-    db: Database, settings: Settings, req: Write, items: Sequence[tuple[int, BulkTenant]], found: Sequence[Problem]
+    db: Database, settings: Settings, req: Write, items: Sequence[tuple[int, BulkTenant | Misfit]]
 ) -> Answer:
-    """Create or update every tenant of the bulk, or none (200 with the counts); `found`: the problems of the
-    items `parse_bulk` could not read, reported with the others."""
+    """Create or update every tenant of the bulk, or none (200 with the counts)."""
     rules = rules_for(settings, req.now)
-    rows = checked_rows([(i, item.tenant_ref, item) for i, item in items], rules, indexed=True, found=found)
+    rows = checked_rows([(i, None, item) for i, item in items], rules, indexed=True)
 
     def answer(summary: ImportSummary) -> Answer:
         written = BulkWritten(created=summary.created, updated=summary.updated, left_out=summary.erased_skipped)

@@ -37,18 +37,19 @@ async def test_one_bad_item_refuses_the_whole_bulk_naming_every_bad_item(api: Ap
         tenant("B", "not a phone"),
         tenant("C", "+4520123401"),  # A's number
         tenant("A", "+4520123404"),  # A again
-        {**tenant("E", "+4520123405"), "balance": 10},  # money as a number
+        {**tenant("E", "+4520123405"), "balance": 10, "language": "xx"},  # money as a number, and a bad language
         tenant("F", "+4520123400"),  # a stored tenant's number, and that tenant is not in the bulk
         tenant("G", "+4520123407", due_day=32, at_risk=True),
     ]
     answer = await api.post("tenants/bulk", {"tenants": items})
     assert answer.status_code == 422
-    assert answer.json()["error"] == "5 problems; nothing was written"
+    assert answer.json()["error"] == "6 problems; nothing was written"
     assert problems(answer) == [
         (1, "phone", 'phone "not a phone" is not a valid phone number'),
         (2, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "A"): one number belongs to one tenant'),
         (3, "tenant_ref", 'tenant_ref "A" already appears on item 0'),
         (4, "balance", 'balance must be a JSON string with a decimal point, e.g. "7100.50" (never a number)'),
+        (4, "language", 'language "xx" is not a known ISO 639-1 code (e.g. da, en, ar)'),
         (6, "due_day", 'due_day "32" must be a whole number from 1 to 31'),
     ]
     assert await api.counts() == before

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.store.schema import audit_log, cases, tenants
 from tests.bot.api.conftest import NOW, Api, tenant
+from tests.support.console import add_person, login, post_form
 
 
 async def add_cases(api: Api) -> None:
@@ -67,3 +68,19 @@ async def test_bad_filters_are_422_naming_each(sqlite_api: Api) -> None:
     answer = await api.get("cases", status="lost", since="03-03-2026", limit="0", after="-1", colour="red")
     assert answer.status_code == 422
     assert sorted(p["field"] for p in answer.json()["errors"]) == ["after", "colour", "limit", "since", "status"]
+
+
+async def test_a_case_an_adviser_opened_by_hand_shows_not_what_they_typed(api: Api) -> None:
+    await api.put("T-1", tenant())
+    async with api.rt.db.read() as conn:
+        tenant_id = (await conn.execute(select(tenants.c.id))).scalar_one()
+    await add_person(api.rt, "adviser@example.org", "adviser")
+    assert (await login(api.client, "adviser@example.org")).status_code == 303
+    page = f"/console/tenants/{tenant_id}"
+    words = "Her husband left in May, she is ashamed to ask"
+    assert (await post_form(api.client, page, f"{page}/cases", {"reason": words})).status_code == 303
+    listed = await api.get("cases")
+    shown = await api.get("tenants/T-1")
+    assert [(c["origin"], c["reason"]) for c in listed.json()["cases"]] == [("manual", "opened by an adviser")]
+    assert shown.json()["case"]["reason"] == "opened by an adviser"
+    assert words not in listed.text and words not in shown.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.tenants.csv_rows import FIELDS
 from tests.bot.api.conftest import Api
 
 
@@ -26,6 +27,8 @@ async def test_the_schema_names_every_route_of_the_contract_with_its_bodies(sqli
         "tenant_ref", "name", "phone", "language", "due_day", "monthly_rent", "balance", "balance_as_of",
         "demand_sent_on", "demand_received_on", "termination_on", "court_date", "at_risk", "reactivate",
     }  # fmt: skip
+    # Both doors take the same columns: a column the CSV import learns must reach the API too.
+    assert set(put) == set(FIELDS) == set(schemas["BulkTenant"]["properties"])
     money = put["balance"]["anyOf"][0]
     assert (money["type"], money["pattern"]) == ("string", r"^-?\d+(?:\.\d{1,2})?$")
     assert put["court_date"]["anyOf"][0]["format"] == "date"

@@ -50,6 +50,8 @@ async def test_a_bad_payment_is_422_with_every_reason_and_changes_nothing(sqlite
     before = await api.counts()
     cases = {
         "a number, not a string": ({"amount": 6500.0, "paid_on": "2026-03-02"}, ["amount"]),
+        "a number and a day not in the calendar": ({"amount": 6500, "paid_on": "2026-02-30"}, ["amount", "paid_on"]),
+        "not an object": (["6500.00", "2026-03-02"], [None]),
         "zero and a future day": (pay("0.00", "2026-03-04"), ["amount", "paid_on"]),
         "negative, Danish form": (pay("-10", "02-03-2026"), ["amount", "paid_on"]),
         "a comma": (pay("6.500,00"), ["amount"]),

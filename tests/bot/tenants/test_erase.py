@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.cli.erase import run_erase
-from bot.console.outcomes import Period, load_outcomes
+from bot.console.outcome_figures import load_outcomes
+from bot.console.outcome_period import Period
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
 from bot.store.schema import (

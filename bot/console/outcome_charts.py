@@ -1,0 +1,193 @@
+"""The outcome page's charts: the geometry of each SVG chart the template draws, and each chart's CSV rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.console.outcome_figures import Outcomes, Steps, number, percent
+from bot.console.outcome_period import SETTLED_WITHIN, STEPS
+from bot.host.cases import OUTCOMES
+
+__all__ = [
+    "CHARTS",
+    "FAILED_SHOWN",
+    "OUTCOME_COLOURS",
+    "OUTCOME_LABELS",
+    "Bar",
+    "Column",
+    "closed_columns",
+    "contact_bars",
+    "failure_bars",
+    "funnel_bars",
+    "settled_bars",
+]
+
+OUTCOME_LABELS = {
+    "paid": "paid",
+    "payment_plan": "payment plan",
+    "kommune": "kommune",
+    "boligstoette": "boligstøtte",
+    "debt_counselling": "debt counselling",
+    "no_contact": "no contact",
+    "moved": "moved",
+    "other": "other",
+}
+OUTCOME_COLOURS = {
+    "paid": "#1e7d32",
+    "payment_plan": "#66bb6a",
+    "kommune": "#0b5cad",
+    "boligstoette": "#64a0dc",
+    "debt_counselling": "#8e24aa",
+    "no_contact": "#b3261e",
+    "moved": "#e65100",
+    "other": "#5f6b76",
+}
+# Days from the first reminder to the adviser's contact, as the histogram groups them: (label, first, last).
+DAY_BUCKETS = (
+    ("same day", 0, 0),
+    ("1 day", 1, 1),
+    ("2–3", 2, 3),
+    ("4–7", 4, 7),
+    ("8–14", 8, 14),
+    ("15–30", 15, 30),
+    ("over 30", 31, None),
+)
+FAILED_SHOWN = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar of a horizontal bar chart: a label, its value as text, and its length from 0 to 1."""
+
+    label: str
+    shown: str
+    fraction: float
+    colour: str = "#0b5cad"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a stacked column chart: a label and its segments (colour, height from 0 to 1, count)."""
+
+    label: str
+    segments: tuple[tuple[str, float, float, int], ...]  # (colour, bottom, height, count), all 0..1
+    total: int
+
+    @property
+    def filled(self) -> float:
+        """How high the column reaches, from 0 to 1."""
+        return sum(height for _, _, height, _ in self.segments)
+
+
+def _bars(items: Iterable[tuple[str, int, str]], colour: str = "#0b5cad") -> list[Bar]:
+    found = list(items)
+    top = max((n for _, n, _ in found), default=0)
+    return [Bar(label, shown, 0 if top == 0 else n / top, colour) for label, n, shown in found]
+
+
+def funnel_bars(total: Steps) -> list[Bar]:
+    """The funnel: each step's count and its share of the reminded."""
+    reminded = total.counts["reminded"]
+    return [
+        Bar(
+            label,
+            f"{number(total.counts[key])} ({total.share(key)})",
+            0 if not reminded else total.counts[key] / reminded,
+        )
+        for key, label in STEPS
+    ]
+
+
+def contact_bars(days: Counter[int]) -> list[Bar]:
+    """The days from the first reminder to the adviser's contact, in buckets."""
+    counts = [
+        (label, sum(n for d, n in days.items() if d >= low and (high is None or d <= high)))
+        for label, low, high in DAY_BUCKETS
+    ]
+    return _bars(((label, n, number(n)) for label, n in counts), "#12355b")
+
+
+def failure_bars(failures: Sequence[tuple[str, str, int]]) -> list[Bar]:
+    """Delivery failures by channel and error code, the most frequent first."""
+    shown = failures[:FAILED_SHOWN]
+    names = {"sms": "SMS", "telegram": "Telegram"}
+    return _bars(((f"{names.get(ch, ch)} {code}", n, number(n)) for ch, code, n in shown), "#b3261e")
+
+
+def settled_bars(stages: Sequence[Steps]) -> list[tuple[str, list[Bar]]]:
+    """For each stage, the share of its reminded tenants whose balance reached 0 within 7 and 14 days."""
+    groups = []
+    for steps in stages:
+        reminded = steps.counts["reminded"]
+        bars = [
+            Bar(
+                f"within {n} days",
+                f"{percent(steps.settled[n], reminded)} ({number(steps.settled[n])} of {number(reminded)})",
+                0 if not reminded else steps.settled[n] / reminded,
+                "#1e7d32" if n == SETTLED_WITHIN[0] else "#66bb6a",
+            )
+            for n in SETTLED_WITHIN
+        ]
+        groups.append((steps.label, bars))
+    return groups
+
+
+def closed_columns(closed: Sequence[tuple[str, Counter[str]]]) -> list[Column]:
+    """Outcomes by type over time: one stacked column per week or month."""
+    top = max((sum(c.values()) for _, c in closed), default=0)
+    columns = []
+    for label, counts in closed:
+        bottom = 0.0
+        segments = []
+        for outcome in OUTCOMES:
+            n = counts.get(outcome, 0)
+            if n and top:
+                segments.append((OUTCOME_COLOURS[outcome], bottom, n / top, n))
+                bottom += n / top
+        columns.append(Column(label, tuple(segments), sum(counts.values())))
+    return columns
+
+
+def _funnel_rows(found: Outcomes) -> Iterable[list[object]]:
+    yield ["group", "value", *(key for key, _ in STEPS), *(f"balance_0_within_{n}_days" for n in SETTLED_WITHIN)]
+    groups = [("all", "all", found.total)]
+    groups += [("stage", s.label, s) for s in found.by_stage]
+    groups += [("channel", s.label, s) for s in found.by_channel]
+    for group, value, steps in groups:
+        yield [group, value, *(steps.counts[key] for key, _ in STEPS), *(steps.settled[n] for n in SETTLED_WITHIN)]
+    for outcome in OUTCOMES:
+        yield ["outcome", OUTCOME_LABELS[outcome], "", "", "", "", "", found.outcomes.get(outcome, 0), "", ""]
+
+
+def _contact_rows(found: Outcomes) -> Iterable[list[object]]:
+    yield ["days_from_first_reminder_to_contact", "tenants"]
+    for day in sorted(found.contact_days):
+        yield [day, found.contact_days[day]]
+
+
+def _failure_rows(found: Outcomes) -> Iterable[list[object]]:
+    yield ["channel", "error_code", "messages"]
+    yield from ([channel, code, n] for channel, code, n in found.failures)
+
+
+def _closed_rows(found: Outcomes) -> Iterable[list[object]]:
+    yield ["from", *OUTCOMES]
+    for label, counts in found.closed:
+        yield [label, *(counts.get(o, 0) for o in OUTCOMES)]
+
+
+def _settled_rows(found: Outcomes) -> Iterable[list[object]]:
+    yield ["stage", "reminded", *(f"balance_0_within_{n}_days" for n in SETTLED_WITHIN)]
+    for steps in found.by_stage:
+        yield [steps.label, steps.counts["reminded"], *(steps.settled[n] for n in SETTLED_WITHIN)]
+
+
+CHARTS: dict[str, Callable[[Outcomes], Iterable[list[object]]]] = {
+    "funnel": _funnel_rows,
+    "contact": _contact_rows,
+    "failures": _failure_rows,
+    "outcomes": _closed_rows,
+    "balance": _settled_rows,
+}

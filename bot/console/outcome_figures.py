@@ -1,0 +1,126 @@
+"""The outcome page's figures for one period: the funnel by stage and by channel, outcomes, days to contact,
+delivery failures and cases closed over time, read by three queries (bot/console/outcome_queries.py)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from babel.numbers import format_decimal
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.console.outcome_period import SETTLED_WITHIN, STAGES, STEPS, Period
+from bot.console.outcome_queries import closed_query, failures_query, funnel_query
+from conversations.model import TRIGGERS
+
+__all__ = ["CHANNELS", "Outcomes", "Steps", "load_outcomes", "number", "percent"]
+
+CHANNELS = {"sms": "SMS", "telegram": "Telegram", "none": "no message (a person held the case)"}
+
+
+def number(n: float) -> str:
+    """A count or a median as the page writes it (Danish digits)."""
+    return str(format_decimal(n, locale="da_DK"))
+
+
+def percent(part: int, whole: int) -> str:
+    """A share in whole per cent; a dash when there is nothing to share."""
+    return "–" if whole == 0 else f"{round(100 * part / whole)} %"
+
+
+@dataclass(slots=True)
+class Steps:
+    """The funnel's counts for one group of tenants (all, a stage, a channel)."""
+
+    label: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((k for k, _ in STEPS), 0))
+    settled: dict[int, int] = field(default_factory=lambda: dict.fromkeys(SETTLED_WITHIN, 0))
+
+    def add(self, row: Any) -> None:
+        self.counts["reminded"] += int(row.reminded)
+        self.counts["delivered"] += int(row.delivered or 0)
+        self.counts["replied"] += int(row.replied or 0)
+        self.counts["consented"] += int(row.consented or 0)
+        self.counts["reached"] += int(row.reached or 0)
+        self.counts["outcome"] += int(row.reminded) if row.outcome is not None else 0
+        for n in SETTLED_WITHIN:
+            self.settled[n] += int(row._mapping[f"settled_{n}"] or 0)
+
+    def share(self, step: str) -> str:
+        return percent(self.counts[step], self.counts["reminded"])
+
+
+@dataclass(slots=True)
+class Outcomes:
+    """Every figure of the page for one period."""
+
+    period: Period
+    total: Steps
+    by_stage: list[Steps]
+    by_channel: list[Steps]
+    outcomes: Counter[str]
+    contact_days: Counter[int]
+    failures: list[tuple[str, str, int]]
+    closed: list[tuple[str, Counter[str]]]  # (bucket label, outcomes) over time
+
+    @property
+    def median_days(self) -> str:
+        days = sorted(self.contact_days.elements())
+        return "–" if not days else number(statistics.median(days))
+
+
+def _bucket_of(period: Period) -> Callable[[date], str]:
+    """Closed cases over time: by week for up to 92 days, else by month."""
+    if period.days <= 92:
+        return lambda d: (d - timedelta(days=(d - period.first).days % 7)).isoformat()
+    return lambda d: d.strftime("%Y-%m")
+
+
+def _buckets(period: Period) -> list[str]:
+    label = _bucket_of(period)
+    seen: dict[str, None] = {}
+    for n in range(period.days):
+        seen.setdefault(label(period.first + timedelta(days=n)))
+    return list(seen)
+
+
+async def load_outcomes(conn: AsyncConnection, period: Period) -> Outcomes:
+    """Every figure of the outcome page, in three queries on a read connection."""
+    dialect = conn.dialect.name
+    total = Steps("All reminded tenants")
+    stages = {s: Steps(STAGES[s]) for s in TRIGGERS if period.stage in (None, s)}
+    channels: dict[str, Steps] = {}
+    outcomes: Counter[str] = Counter()
+    contact_days: Counter[int] = Counter()
+    for row in (await conn.execute(funnel_query(dialect, period))).all():
+        total.add(row)
+        stages.setdefault(row.trigger, Steps(STAGES.get(row.trigger, row.trigger))).add(row)
+        channels.setdefault(row.channel, Steps(CHANNELS.get(row.channel, row.channel))).add(row)
+        if row.outcome is not None:
+            outcomes[row.outcome] += int(row.reminded)
+        if row.days is not None:
+            contact_days[max(0, int(row.days))] += int(row.reached)
+    failures = [
+        (row.channel or "–", row.error_code or "none given", int(row.n))
+        for row in (await conn.execute(failures_query(period))).all()
+    ]
+    label = _bucket_of(period)
+    over_time = {bucket: Counter[str]() for bucket in _buckets(period)}
+    for row in (await conn.execute(closed_query(dialect, period))).all():
+        offset = min(max(int(row.offset), 0), period.days - 1)
+        over_time[label(period.first + timedelta(days=offset))][row.outcome] += int(row.n)
+    order = [c for c in CHANNELS if c in channels] + sorted(c for c in channels if c not in CHANNELS)
+    return Outcomes(
+        period,
+        total,
+        list(stages.values()),
+        [channels[c] for c in order],
+        outcomes,
+        contact_days,
+        failures,
+        list(over_time.items()),
+    )

@@ -1,0 +1,253 @@
+"""The outcome page's SQL: the funnel of the tenants first reminded in a period, delivery failures, closed cases.
+
+Each is one set-based query over indexes made for it (bot/store/schema.py), on SQLite and PostgreSQL alike; the
+funnel groups its cohort by stage, channel, outcome and days to contact, so the page reads a few hundred rows
+however many tenants there are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+
+from bot.console.outcome_period import SETTLED_WITHIN, Period
+from bot.store.schema import (
+    FAILED_STATUSES,
+    UTCDateTime,
+    balance_events,
+    case_events,
+    cases,
+    consents,
+    messages,
+    outbox,
+    planned_reminders,
+)
+
+__all__ = ["closed_query", "failures_query", "funnel_query"]
+
+# What a staff message is, for "reached": the notices sent on taking and closing a case are not contact.
+_AUTOMATIC = ("case.taken", "case.closed")
+
+
+def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:
+    """Whole days from `earlier` to `later` (timestamps), on either database."""
+    if dialect == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return cast(func.floor(func.extract("epoch", later - earlier) / 86400), Integer)
+
+
+def _plus_days(dialect: str, day: Any, n: int) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return func.date(day, f"+{n} days")
+    return cast(day + literal_column(str(int(n))), Date)
+
+
+def _moment(dialect: str, name: str, value: datetime) -> ColumnElement[Any]:
+    """A timestamp parameter to compute with (PostgreSQL must be told its type; SQLite takes the text)."""
+    param = bindparam(name, value, type_=UTCDateTime())
+    return param if dialect == "sqlite" else cast(param, UTCDateTime())
+
+
+def _earlier(a: Any, b: Any) -> ColumnElement[Any]:
+    """The earlier of two nullable timestamps (SQLite's min() of two is NULL when one is)."""
+    return case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
+
+
+# Literal conditions, so both databases use the partial indexes made for this page (bot/store/schema.py).
+_REPLY = literal_column("'in'", String)
+_STAFF = literal_column("'staff:%'", String)
+_REMINDER_KEY = literal_column("'rem:%'", String)
+
+
+def _cohort(period: Period) -> Any:
+    """The tenants first reminded in the period (at the stage): that reminder's stage, time and day, the channel
+    its message went on and whether it was delivered."""
+    pr = planned_reminders.c
+    where = [pr.planned_for >= period.first, pr.planned_for <= period.last]
+    if period.stage is not None:
+        where.append(pr.trigger == period.stage)
+    nth = func.row_number().over(partition_by=pr.tenant_id, order_by=pr.id)
+    ranked = (
+        select(pr.id, pr.tenant_id, pr.trigger, pr.created_at, pr.planned_for, nth.label("nth"))
+        .where(*where)
+        .subquery()
+    )
+    # The reminder's message is the outbox row keyed `rem:<planned id>:0` (bot/reminders/plan.py: the first event
+    # of the turn `rem:<planned id>`); its channel is the one it finally went on.
+    o, rm = outbox.alias("o"), messages.alias("rm")
+    key = literal_column("'rem:'", String) + cast(ranked.c.id, String) + literal_column("':0'", String)
+    delivered = or_(rm.c.status.in_(("delivered", "read")), and_(rm.c.channel == "telegram", rm.c.status == "sent"))
+    return (
+        select(
+            ranked.c.tenant_id,
+            ranked.c.trigger,
+            ranked.c.created_at.label("at"),
+            ranked.c.planned_for.label("day"),
+            func.coalesce(o.c.channel, "none").label("channel"),
+            case((delivered, 1), else_=0).label("delivered"),
+        )
+        .select_from(
+            ranked.outerjoin(o, and_(o.c.idempotency_key == key, o.c.idempotency_key.like(_REMINDER_KEY))).outerjoin(
+                rm, rm.c.id == o.c.message_id
+            )
+        )
+        .where(ranked.c.nth == 1)
+        .cte("cohort")
+    )
+
+
+def funnel_query(dialect: str, period: Period) -> Any:
+    """One row per (stage, channel, outcome, days to contact) with the counts of each step.
+
+    Each step is a set-based aggregate over the cohort, joined once: no subquery runs per tenant, and the
+    tenants' replies and staff messages are read from partial indexes that hold only those.
+    """
+    c = _cohort(period)
+    m = messages.c
+    replied = (
+        select(c.c.tenant_id)
+        .select_from(
+            c.join(messages, and_(m.tenant_id == c.c.tenant_id, m.direction == _REPLY, m.created_at >= c.c.at))
+        )
+        .group_by(c.c.tenant_id)
+        .cte("replied")
+    )
+    wrote = and_(
+        m.tenant_id == c.c.tenant_id,
+        m.author.like(_STAFF),
+        m.created_at >= c.c.at,
+        or_(m.template.is_(None), m.template.not_in(_AUTOMATIC)),
+    )
+    staffed = (
+        select(c.c.tenant_id, func.min(m.created_at).label("first_staff"))
+        .select_from(c.join(messages, wrote))
+        .group_by(c.c.tenant_id)
+        .cte("staffed")
+    )
+    agreed = (
+        select(c.c.tenant_id)
+        .select_from(c.join(consents, and_(consents.c.tenant_id == c.c.tenant_id, consents.c.given_at >= c.c.at)))
+        .group_by(c.c.tenant_id)
+        .cte("agreed")
+    )
+    ce = case_events.c
+    called = (
+        select(c.c.tenant_id, func.min(ce.at).label("first_call"))
+        .select_from(
+            c.join(cases, cases.c.tenant_id == c.c.tenant_id).join(
+                case_events, and_(ce.case_id == cases.c.id, ce.kind == "contact", ce.at >= c.c.at)
+            )
+        )
+        .group_by(c.c.tenant_id)
+        .cte("called")
+    )
+    latest = func.row_number().over(partition_by=c.c.tenant_id, order_by=(cases.c.closed_at.desc(), cases.c.id.desc()))
+    closed = (
+        select(c.c.tenant_id, cases.c.outcome, latest.label("nth"))
+        .select_from(
+            c.join(
+                cases,
+                and_(cases.c.tenant_id == c.c.tenant_id, cases.c.closed_at >= c.c.at, cases.c.outcome.is_not(None)),
+            )
+        )
+        .cte("closed")
+    )
+    be = balance_events.c
+    last = SETTLED_WITHIN[-1]
+    settled = (
+        select(
+            c.c.tenant_id,
+            *(
+                func.max(case((be.as_of <= _plus_days(dialect, c.c.day, n), 1), else_=0)).label(f"settled_{n}")
+                for n in SETTLED_WITHIN
+            ),
+        )
+        .select_from(
+            c.join(
+                balance_events,
+                and_(
+                    be.tenant_id == c.c.tenant_id,
+                    be.settled.is_(True),
+                    be.as_of >= c.c.day,
+                    be.as_of <= _plus_days(dialect, c.c.day, last),
+                ),
+            )
+        )
+        .group_by(c.c.tenant_id)
+        .cte("settled")
+    )
+    reached_at = _earlier(staffed.c.first_staff, called.c.first_call)
+    per_tenant = (
+        select(
+            c.c.trigger,
+            c.c.channel,
+            c.c.delivered,
+            case((replied.c.tenant_id.is_not(None), 1), else_=0).label("replied"),
+            case((agreed.c.tenant_id.is_not(None), 1), else_=0).label("consented"),
+            reached_at.label("reached_at"),
+            c.c.at,
+            closed.c.outcome,
+            *(func.coalesce(settled.c[f"settled_{n}"], 0).label(f"settled_{n}") for n in SETTLED_WITHIN),
+        )
+        .select_from(
+            c.outerjoin(replied, replied.c.tenant_id == c.c.tenant_id)
+            .outerjoin(staffed, staffed.c.tenant_id == c.c.tenant_id)
+            .outerjoin(agreed, agreed.c.tenant_id == c.c.tenant_id)
+            .outerjoin(called, called.c.tenant_id == c.c.tenant_id)
+            .outerjoin(closed, and_(closed.c.tenant_id == c.c.tenant_id, closed.c.nth == 1))
+            .outerjoin(settled, settled.c.tenant_id == c.c.tenant_id)
+        )
+        .subquery("per_tenant")
+    )
+    t = per_tenant.c
+    days = _days_between(dialect, t.reached_at, t.at)
+    return select(
+        t.trigger,
+        t.channel,
+        t.outcome,
+        days.label("days"),
+        func.count().label("reminded"),
+        func.sum(t.delivered).label("delivered"),
+        func.sum(t.replied).label("replied"),
+        func.sum(t.consented).label("consented"),
+        func.count(t.reached_at).label("reached"),
+        *(func.sum(t[f"settled_{n}"]).label(f"settled_{n}") for n in SETTLED_WITHIN),
+    ).group_by(t.trigger, t.channel, t.outcome, days)
+
+
+def failures_query(period: Period) -> Any:
+    m = messages.c
+    # Literal statuses, so both databases use the partial index on failed messages (bot/store/schema.py).
+    failed = m.status.in_([literal_column(f"'{s}'") for s in FAILED_STATUSES])
+    n = func.count().label("n")
+    return (
+        select(m.channel, m.error_code, n)
+        .where(failed, m.created_at >= period.start, m.created_at < period.end, m.direction == "out")
+        .group_by(m.channel, m.error_code)
+        .order_by(n.desc(), m.channel, m.error_code)
+    )
+
+
+def closed_query(dialect: str, period: Period) -> Any:
+    cs = cases.c
+    offset = _days_between(dialect, cs.closed_at, _moment(dialect, "period_start", period.start))
+    return (
+        select(offset.label("offset"), cs.outcome, func.count().label("n"))
+        .where(cs.status == "closed", cs.closed_at >= period.start, cs.closed_at < period.end, cs.outcome.is_not(None))
+        .group_by(offset, cs.outcome)
+    )
