@@ -34,7 +34,8 @@ import asyncpg
 import httpx
 import phonenumbers
 from loadgen import WrkResult, run_wrk, signed_requests, write_script
-from servers import cpu_seconds, nginx_config, postgres_pids, server_options
+from servers import client_ports, cpu_by_process, cpu_seconds, nginx_config, server_options
+from sqlalchemy import make_url
 
 from bot.store.db import Database
 from bot.store.migrate import upgrade
@@ -70,7 +71,7 @@ class Load:
     accepted: int  # create calls the stand-in accepted meanwhile
     reply_lag: float | None  # seconds from the load's end to the last reply accepted; None: not all in time
     cpu: float  # seconds of keephome CPU, load and catch-up
-    pg_cpu: float | None  # seconds of PostgreSQL server CPU meanwhile
+    pg_cpu: float | None  # seconds of CPU of the PostgreSQL backends serving keephome meanwhile
 
     @property
     def cpu_us(self) -> float:
@@ -256,16 +257,22 @@ def _keephome(
         if not front:
             yield bases[0], pids, bases
             return
-        if shutil.which("nginx") is None:
+        nginx = _nginx_path()
+        if nginx is None:
             raise RuntimeError("nginx is missing: apt-get install nginx-light (./dev bench installs it)")
         port = _free_port()
         conf = nginx_config(workdir, port, [int(b.rsplit(":", 1)[1]) for b in bases])
         proc = stack.enter_context(
-            _process([*setup.load_pin, "nginx", "-c", str(conf), "-p", str(workdir)], env, workdir, "nginx")
+            _process([*setup.load_pin, nginx, "-c", str(conf), "-p", str(workdir)], env, workdir, "nginx")
         )
         base = f"http://127.0.0.1:{port}"
         _wait_healthy(base, proc, workdir / "nginx-error.log", "nginx")
         yield base, pids, bases
+
+
+def _nginx_path() -> str | None:
+    """Debian's nginx, also where /usr/sbin is not on the PATH (a user other than root)."""
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
 
 def _sender_holders(bases: Sequence[str]) -> int:
@@ -300,10 +307,12 @@ class Counts:
         self._loop = asyncio.new_event_loop()
         self._sqlite: sqlite3.Connection | None = None
         self._pg: Any = None
+        self._pg_port = 0
         if url.startswith("sqlite"):
             self._sqlite = sqlite3.connect(url.split("///", 1)[1], timeout=30)
         else:
             dsn = url.split("?", 1)[0].replace("postgresql+asyncpg://", "postgresql://")
+            self._pg_port = make_url(url).port or 5432
             settings = {"search_path": schema} if schema else None
             self._pg = self._loop.run_until_complete(asyncpg.connect(dsn, server_settings=settings))
         self.marks = (0, 0)
@@ -322,6 +331,15 @@ class Counts:
             row = tuple(self._loop.run_until_complete(self._pg.fetchrow(sql)))
         committed, processed, replies, sent, last_in, last_out = (int(v) for v in row)
         return committed, processed, replies, sent, last_in, last_out
+
+    def backend_cpu(self, pids: Sequence[int]) -> dict[int, float]:
+        """CPU seconds so far of each PostgreSQL backend connected to these processes (the server runs here)."""
+        if self._pg is None:
+            return {}
+        ports = sorted(client_ports(pids, self._pg_port))
+        sql = "SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])"
+        backends = [int(r[0]) for r in self._loop.run_until_complete(self._pg.fetch(sql, ports))]
+        return cpu_by_process(backends)
 
     def close(self) -> None:
         if self._sqlite is not None:
@@ -363,8 +381,7 @@ def _load(
     """One wrk run, then wait until every message is processed and every reply sent; CPU over the whole of it."""
     counts.mark()
     accepted_before, _ = _standin_stats(standin)
-    pg_pids = postgres_pids() if pg else []
-    cpu0, pg0 = cpu_seconds(kh_pids), cpu_seconds(pg_pids)
+    cpu0, pg0 = cpu_seconds(kh_pids), counts.backend_cpu(kh_pids)
     spies = _spies(args, setup, kh_pids) if profile else []
     wrk = run_wrk(
         target,
@@ -383,7 +400,7 @@ def _load(
         if processed >= committed and sent >= replies:
             break
         time.sleep(0.05)
-    cpu1, pg1 = cpu_seconds(kh_pids), cpu_seconds(pg_pids)
+    cpu1, pg1 = cpu_seconds(kh_pids), counts.backend_cpu(kh_pids)
     for spy in spies:
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
@@ -403,7 +420,7 @@ def _load(
         accepted=accepted,
         reply_lag=lag,
         cpu=cpu1 - cpu0,
-        pg_cpu=(pg1 - pg0) if pg else None,
+        pg_cpu=sum(spent - pg0.get(pid, 0.0) for pid, spent in pg1.items()) if pg else None,
     )
 
 
@@ -566,7 +583,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--catch-up", type=float, default=30.0, help="seconds to wait for processing and replies")
     parser.add_argument("--log-level", default="INFO", help="KEEPHOME_LOG_LEVEL of keephome run (default INFO)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and print it")
-    parser.add_argument("--profile", action="store_true", help="sample keephome with py-spy in the first round")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample keephome with py-spy in the first round (kept in the temporary directory)",
+    )
     args = parser.parse_args(argv)
     args.process_counts = [int(n) for n in args.processes.split(",")]
     if args.database == "sqlite" and args.process_counts != [1]:
@@ -645,10 +666,17 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk (./dev bench installs it)", file=sys.stderr)
         return 2
+    args.py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if args.profile and not os.access(args.py_spy, os.X_OK):
+        print("--profile needs py-spy: .venv/bin/pip install py-spy", file=sys.stderr)
+        return 2
+    args.keep = args.keep or args.profile  # the profiles are written into the temporary directory
+    if args.database == "postgresql" and _nginx_path() is None:
+        print("nginx is missing: apt-get install nginx-light (./dev bench installs it)", file=sys.stderr)
+        return 2
     setup = _pinning()
     workdir = Path(tempfile.mkdtemp(prefix="keephome-bench-"))
     args.workdir = workdir
-    args.py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     phones = _phones(args.tenants)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEEPHOME_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))

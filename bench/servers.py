@@ -6,6 +6,7 @@ keephome itself runs as `keephome run` (the real command), one process or severa
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import json
@@ -26,10 +27,11 @@ from starlette.types import ASGIApp
 __all__ = [
     "EMPTY_TWIML",
     "bare_app",
+    "client_ports",
+    "cpu_by_process",
     "cpu_seconds",
     "main",
     "nginx_config",
-    "postgres_pids",
     "server_options",
     "twilio_standin_app",
 ]
@@ -45,31 +47,55 @@ def server_options() -> dict[str, str]:
     return {"loop": loop, "http": http}
 
 
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """User plus system CPU time the processes used so far, all their threads together (from /proc/<pid>/stat)."""
-    total = 0
+def cpu_by_process(pids: Sequence[int]) -> dict[int, float]:
+    """User plus system CPU seconds each process used so far, all its threads together (from /proc/<pid>/stat);
+    a process gone meanwhile is left out."""
+    spent = {}
     for pid in pids:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:  # gone meanwhile
+        except OSError:
             continue
         # The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
         fields = stat[stat.rindex(")") + 2 :].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / _TICK
+        spent[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15)
+    return spent
 
 
-def postgres_pids() -> list[int]:
-    """Every process of the local PostgreSQL server (the postmaster and its backends)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU seconds the processes used so far, together."""
+    return sum(cpu_by_process(pids).values())
+
+
+def client_ports(pids: Sequence[int], server_port: int) -> set[int]:
+    """The local ports of the TCP connections these processes hold to `server_port` (from /proc).
+
+    The bench asks PostgreSQL which backends serve those ports, so the CPU it reports is that of the backends
+    serving keephome, not of the whole server, which other programs on a shared machine may be using too.
+    """
+    inodes = set()
+    for pid in pids:
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == server_port:
+                ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
 
 
 def nginx_config(workdir: Path, port: int, upstreams: Sequence[int]) -> Path:

@@ -1,6 +1,6 @@
 """Where keephome's CPU goes per inbound SMS: each stage of the path measured alone, in one process, on one core.
 
-Run `.venv/bin/python bench/stages.py` (about a minute); `--profile STAGE` prints cProfile's busiest functions of
+Run `.venv/bin/python bench/stages.py` (about two minutes); `--profile STAGE` prints cProfile's busiest functions of
 that stage (for the processing and database stages, those of the writer's thread).
 """
 
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tenants", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32, help="webhooks in flight (default 32)")
     parser.add_argument("--runs", type=int, default=3, help="the figures are the medians of the runs (default 3)")
-    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio", help="asyncio: as keephome run")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="uvloop", help="uvloop: as keephome run")
     parser.add_argument("--profile", choices=STAGES, default=None, help="print cProfile's busiest functions")
     parser.add_argument("--lines", type=int, default=30)
     args = parser.parse_args(argv)

@@ -138,8 +138,8 @@ class Processor:
                     done.append(row.id)
                     # The writer is shared with the webhooks' group commit: hold it only briefly, and give way as
                     # soon as a webhook is waiting for its message to be committed. A few rows always go through,
-                    # so the processor keeps pace with a busy webhook.
-                    if time.monotonic() - started > self._budget or (len(done) >= MIN_ROWS and self._should_yield()):
+                    # however slow the database's round trips, so the processor keeps pace with a busy webhook.
+                    if len(done) >= MIN_ROWS and (time.monotonic() - started > self._budget or self._should_yield()):
                         return self._finish(scene, now, done, results, isolate)
             if len(rows) < CHUNK:
                 break

@@ -150,6 +150,7 @@ async def test_inbound_sms_is_committed_before_200_and_answered_through_twilio(
 @pytest.mark.parametrize(
     "signature",
     ["", "not-a-signature", sign(SMS_URL, {"MessageSid": "SMx"}), sign(SMS_URL, sms_form(), token="0" * 32)],
+    ids=["none", "garbage", "another-form", "another-token"],
 )
 async def test_forged_or_missing_signature_is_refused_and_nothing_is_stored(
     rt: Runtime, http: httpx.AsyncClient, signature: str
