@@ -281,8 +281,8 @@ async def test_run_import_refuses_a_postgres_schema_that_is_behind(pg_url: str) 
 
 
 @pytest.mark.slow
-async def test_hundred_thousand_rows_import_on_sqlite(sqlite_url: str, tmp_path: Path) -> None:
-    n = 100_000
+async def test_twenty_thousand_rows_import_on_sqlite_with_progress(sqlite_url: str, tmp_path: Path) -> None:
+    n = 20_000  # the speed of 100,000 is bench/fanout.py's and bench/api_bulk.py's to show, not a test's
     path = tmp_path / "big.csv"
     lines = ["tenant_ref;name;phone;monthly_rent;balance;due_day"]
     lines += [f"T{i:06d};Test Person {i};+4526{i:06d};7.100,50;{i % 2}.000,25;{i % 28 + 1}" for i in range(n)]
@@ -297,7 +297,7 @@ async def test_hundred_thousand_rows_import_on_sqlite(sqlite_url: str, tmp_path:
         assert await count(db) == n
         assert await count(db, rent_positions) == n
         last = await tenant(db, f"T{n - 1:06d}")
-        assert (last["phone"], last["balance_ore"], last["monthly_rent_ore"]) == ("+4526099999", 100025, 710050)
+        assert (last["phone"], last["balance_ore"], last["monthly_rent_ore"]) == ("+4526019999", 100025, 710050)
     finally:
         await db.dispose()
 
