@@ -85,6 +85,10 @@ async def _pg_reachable(url: str) -> str | None:
     return None
 
 
+# Set once PostgreSQL answered: each test then only makes its schema (a refused connection still fails it).
+_PG_SEEN: list[str] = []
+
+
 def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
@@ -94,7 +98,7 @@ async def pg_url() -> AsyncIterator[str]:
     """An empty PostgreSQL schema for one test; skipped off CI when unreachable, a failure in CI."""
     import asyncpg
 
-    problem = await _pg_reachable(PG_URL)
+    problem = None if _PG_SEEN else await _pg_reachable(PG_URL)
     if problem is not None:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL at {PG_URL} is unreachable in CI: {problem}")
@@ -106,6 +110,7 @@ async def pg_url() -> AsyncIterator[str]:
         await admin.execute(f'CREATE SCHEMA "{name}"')
     finally:
         await admin.close()
+    _PG_SEEN.append(PG_URL)  # reached once: the next tests need not ask again
     yield f"{PG_URL}?search_path={name}"
     admin = await asyncpg.connect(_dsn(PG_URL))
     try:

@@ -221,16 +221,20 @@ class Sender:
         return task
 
     def _wants(self) -> dict[tuple[bool, str], int]:
-        """How many more rows of each kind (proactive or not, channel) this process may hold claimed now."""
+        """How many more rows of each kind (proactive or not, channel) this process may hold claimed now: at most
+        `claim_seconds` worth at the rate, over all workers."""
         wants = {}
         for proactive in (False, True):
             for channel in CHANNELS:
-                limiter = self._rates.get(channel)
-                cap = self._batch
-                if limiter is not None:
-                    cap = max(1, min(cap, math.ceil(limiter.rate * self._claim_seconds)))
-                wants[(proactive, channel)] = max(0, cap - self._in_flight[(proactive, channel)])
+                wants[(proactive, channel)] = max(0, self._cap(channel) - self._in_flight[(proactive, channel)])
         return wants
+
+    def _cap(self, channel: str) -> int:
+        limiter = self._rates.get(channel)
+        cap = self._batch * self._workers
+        if limiter is not None:
+            cap = max(1, min(cap, math.ceil(limiter.rate * self._claim_seconds)))
+        return cap
 
     async def drain_once(self, *, detach: bool = False) -> int:
         """Claim one batch, send it, record the outcomes as they come in; returns rows handled (sent, failed,
@@ -319,7 +323,12 @@ class Sender:
             async with self._sems[row.proactive]:
                 return await self._send(row, until, claimed_at)
         finally:
-            self._in_flight[(row.proactive, row.channel)] -= 1
+            kind = (row.proactive, row.channel)
+            self._in_flight[kind] -= 1
+            if self._in_flight[kind] == self._cap(row.channel) // 2:
+                # Half of what may be held is sent: an idle worker claims the next rows while these still go, so
+                # the rate is kept without a gap for the record and the claim between batches.
+                self._wake.set()
 
     async def _last_look(self, row: Claimed, until: datetime, claimed_at: float) -> Outcome | None:
         """Right before the send: None when the row goes now, else what becomes of it instead."""
