@@ -39,16 +39,19 @@ class _Window:
 
     def take(self, now: float) -> None:
         self.log.append(now)
-        self.next_free = max(now, self.next_free) + self.spacing
+        # Keep to the schedule: a turn given a little late (a busy event loop wakes late) does not push every later
+        # turn back with it, or the rate would fall by the lateness of each; the log above keeps the window.
+        base = self.next_free if now - self.next_free < self.spacing else now
+        self.next_free = base + self.spacing
 
     def move(self, granted: float, now: float) -> None:
-        """The send granted at `granted` leaves only `now`: count it then, so no later one crowds the window."""
+        """The send granted at `granted` leaves only `now`: count it then in the log, so no later one crowds the
+        window (the even spacing keeps its schedule: a last look before a send must not slow every send down)."""
         for index in range(len(self.log) - 1, -1, -1):
             if self.log[index] == granted:
                 del self.log[index]
                 self.log.append(now)  # the latest of all: the log stays in order
                 break
-        self.next_free = max(self.next_free, now + self.spacing)
 
 
 _Waiter = tuple[asyncio.Future[float], str | None]
