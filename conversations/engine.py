@@ -91,6 +91,12 @@ def _enter(flow: Flow, state: State, name: str, now: datetime, events: list[Even
                     events.append(MessageRequested(template, _values(state)))
                 events.append(ConversationEnded(reason))
                 return _end(replace(state, step=name), reason), events
+            case Ask(options=options, free_text=free_text) if (
+                free_text and options and not _options(step, state.channel)
+            ):
+                # A question none of whose answers this channel may carry (Telegram's follow-ups, reached by a
+                # Telegram question answered by SMS) is not asked here: the flow goes on as after a free answer.
+                name = free_text
             case Ask() | AskDate() | AskAmount() | AskText():
                 events.append(MessageRequested(step.template, _values(state), _choices(step, state.channel)))
                 hours = state.settings

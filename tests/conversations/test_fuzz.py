@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.outbox.render import Renderer, TemplateMissing
+from bot.outbox.render import Renderer
 from bot.settings import Settings
 from conversations.commands import TenantFacts, command
 from conversations.engine import current_question, resume, start, start_with_text
@@ -216,13 +216,6 @@ def test_keyword_commands_never_crash_in_any_state_and_what_they_start_can_go_on
             _round_trips(made)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TemplateMissing,
-    reason="the engine asks the Telegram-only follow-up (payment_check.reason) on SMS when the Telegram-only amount "
-    "question is answered by SMS; no SMS text exists, so the tenant gets nothing. Found by the walks above with "
-    "answers on either channel of a two-channel flow; when fixed, let _channels offer the other channel again",
-)
 def test_a_telegram_question_answered_by_sms_goes_on_with_a_question_sms_can_carry() -> None:
     state, _ = start("payment_check", Context("Ana", "da", "telegram", "before_due", FLOW_SETTINGS), NOW)
     state, _ = resume(state, TextReceived("3", "telegram"), NOW)  # paid only a part: how much now? (Telegram only)
