@@ -18,10 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.host.cases import open_case
-from bot.host.notices import notify_urgent_case
-from bot.reminders.plan import NO_OFFSET, policy_settings
-from bot.reminders.plan import _record as record_planned  # the planning run's own recording, for a few tenants
+from bot.reminders.plan import NO_OFFSET, open_outreach_case, policy_settings, record_planned
 from bot.reminders.reads import load_snapshots, planned_keys, planned_on
 from bot.reminders.send_window import proactive_not_before
 from bot.settings import Settings
@@ -46,17 +43,7 @@ def _open(conn: Connection, court: Sequence[PlannedReminder], settings: Settings
     scene = Scene.of(conn)
     for r in fresh:
         if r.tenant_id in reminded:
-            reason = f"urgent outreach: {r.reason}"[:200]
-            case_id = open_case(
-                conn,
-                r.tenant_id,
-                origin="outreach",
-                reason=reason,
-                now=now,
-                today=day,
-                delivery_days=settings.demand_delivery_days,
-            )
-            notify_urgent_case(scene, case_id, now, settings.public_url)
+            open_outreach_case(scene, r, settings, now, day)
             opened += 1
     by_window: defaultdict[datetime, list[PlannedReminder]] = defaultdict(list)
     for r in fresh:

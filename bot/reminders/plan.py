@@ -47,8 +47,10 @@ __all__ = [
     "PlannedRow",
     "ReminderFate",
     "day_so_far",
+    "open_outreach_case",
     "plan_reminders",
     "policy_settings",
+    "record_planned",
     "reminder_fates",
 ]
 
@@ -156,7 +158,7 @@ async def plan_reminders(
         return PlanOutcome(day, True, day_plan.summary, rows, skipped, aside)
     rows = []
     for part in chunked(reminders):
-        rows.extend(await db.run(_record, part, settings, now, day, send_after, available))
+        rows.extend(await db.run(record_planned, part, settings, now, day, send_after, available))
     async with db.read() as conn:
         aside = await conn.run_sync(set_aside, day, tz)
     log.info("planned %s reminders for %s (%s considered)", len(rows), day, day_plan.summary.considered)
@@ -187,7 +189,7 @@ def _insert_keys(conn: Connection, part: Sequence[PlannedReminder], day: date, n
     return {int(tenant_id): int(planned_id) for planned_id, tenant_id in result}
 
 
-def _record(
+def record_planned(
     conn: Connection,
     part: Sequence[PlannedReminder],
     settings: Settings,
@@ -270,17 +272,22 @@ def _open_outreach(
         .values(active=False, waiting_until=None, ended_reason="superseded", updated_at=now)
     )
     for r in court:
-        reason = f"urgent outreach: {r.reason}"[:200]
-        case_id = open_case(
-            conn,
-            r.tenant_id,
-            origin="outreach",
-            reason=reason,
-            now=now,
-            today=day,
-            delivery_days=settings.demand_delivery_days,
-        )
-        notify_urgent_case(scene, case_id, now, settings.public_url)
+        open_outreach_case(scene, r, settings, now, day)
+
+
+def open_outreach_case(scene: Scene, r: PlannedReminder, settings: Settings, now: datetime, day: date) -> int:
+    """The urgent case of a court-rule reminder, for an adviser, and the notices to staff who asked for them."""
+    case_id = open_case(
+        scene.conn,
+        r.tenant_id,
+        origin="outreach",
+        reason=f"urgent outreach: {r.reason}"[:200],
+        now=now,
+        today=day,
+        delivery_days=settings.demand_delivery_days,
+    )
+    notify_urgent_case(scene, case_id, now, settings.public_url)
+    return case_id
 
 
 def _start_conversations(
