@@ -127,33 +127,30 @@ def _park_due(conn: Connection, now: datetime, reason: str, fence: ColumnElement
         outbox.c.next_attempt_at <= now,
         _free(now),
     ]
-    if fence is not None:
-        where.append(fence)
-    parked = conn.execute(
-        update(outbox)
-        .where(*where)
-        .values(state="waiting", last_error=reason, recheck=True)
-        .returning(outbox.c.message_id)
-    ).scalars()
-    message_ids = list(parked)
-    _message_status(conn, message_ids, "waiting", now)
-    return len(message_ids)
+    return _move(conn, where, fence, {"state": "waiting", "last_error": reason, "recheck": True}, "waiting", now)
 
 
 def _reopen(conn: Connection, now: datetime, reason: str, fence: ColumnElement[bool] | None) -> int:
     """Rows waiting for `reason` are pending again, marked to be checked once more before they go; the reason
     goes (it no longer holds, and a page must not say it does)."""
     where = [outbox.c.state == "waiting", outbox.c.last_error == reason]
+    return _move(conn, where, fence, {"state": "pending", "recheck": True, "last_error": None}, "queued", now)
+
+
+def _move(
+    conn: Connection,
+    where: list[ColumnElement[bool]],
+    fence: ColumnElement[bool] | None,
+    values: dict[str, Any],
+    message_status: str,
+    now: datetime,
+) -> int:
+    """Move the outbox rows `where` selects (within the sender's fence) and give their messages `message_status`."""
     if fence is not None:
         where.append(fence)
-    reopened = conn.execute(
-        update(outbox)
-        .where(*where)
-        .values(state="pending", recheck=True, last_error=None)
-        .returning(outbox.c.message_id)
-    ).scalars()
-    message_ids = list(reopened)
-    _message_status(conn, message_ids, "queued", now)
+    moved = conn.execute(update(outbox).where(*where).values(**values).returning(outbox.c.message_id)).scalars()
+    message_ids = list(moved)
+    _message_status(conn, message_ids, message_status, now)
     return len(message_ids)
 
 
