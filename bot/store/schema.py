@@ -33,9 +33,11 @@ __all__ = [
     "audit_log",
     "balance_events",
     "case_events",
+    "case_tasks",
     "cases",
     "consents",
     "conversations",
+    "court_cases",
     "erased_refs",
     "inbound",
     "link_codes",
@@ -44,7 +46,10 @@ __all__ = [
     "metadata",
     "outbox",
     "planned_reminders",
+    "referrals",
+    "rent_events",
     "rent_positions",
+    "report_baselines",
     "settings_flags",
     "staff",
     "staff_sessions",
@@ -96,6 +101,10 @@ tenants = Table(
     Column("telegram_blocked", Boolean, nullable=False, default=False),
     # active, stopped (opted out), wrong_number, erased
     Column("status", String(16), nullable=False, default="active"),
+    # The court path: the address the § 92 notice and a door knock need; children under 18 in the household
+    # (None: not known) raise a case's urgency.
+    Column("address", String(300), nullable=True),
+    Column("children", Boolean, nullable=True),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
 )
@@ -122,6 +131,8 @@ rent_positions = Table(
     Column("demand_received_on", Date, nullable=True),
     Column("termination_on", Date, nullable=True),
     Column("court_date", Date, nullable=True),
+    # The open court case's filing day (court_cases holds every filing); court_date is its meeting day.
+    Column("court_filed_on", Date, nullable=True),
     Column("at_risk", Boolean, nullable=False, default=False),
     Column("arrears_last_12m", Boolean, nullable=False, default=False),
     # the latest balance date on which an import showed arrears; drives arrears_last_12m
@@ -270,6 +281,21 @@ consents = Table(
     Column("given_at", TS, nullable=False),
     Column("withdrawn_at", TS, nullable=True),
     Column("evidence_message_id", ForeignKey("messages.id", ondelete="SET NULL"), nullable=True),
+    # Who may receive what, why and for which case (retssikkerhedsloven § 11 a: a general consent is not enough).
+    # recipient_kind: organisation (the organisation's own advisers), kommune, volunteer_org; recipient names the
+    # kommune unit or the organisation. method: conversation (a yes in a flow), telegram (the full wording on
+    # Telegram), signed_form (recorded by the adviser), oral (the adviser's own advice only).
+    Column("recipient_kind", String(16), nullable=False, server_default="organisation"),
+    Column("recipient", String(200), nullable=True),
+    Column("source", String(200), nullable=True),
+    Column("data_kinds", JSON, nullable=True),
+    Column("purpose", Text, nullable=True),
+    Column("wording", Text, nullable=True),
+    Column("method", String(16), nullable=False, server_default="conversation"),
+    Column("case_id", ForeignKey("cases.id", ondelete="SET NULL"), nullable=True, index=True),
+    Column("recorded_by", ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    # withdrawn (by the tenant) or case_closed (a kommune consent lapses with its case)
+    Column("ended_reason", String(16), nullable=True),
 )
 
 cases = Table(
@@ -323,6 +349,8 @@ staff = Table(
     Column("setup_expires_at", TS, nullable=True),
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", TS, nullable=True),
+    # The console's language for this person (da, en); None: KEEPHOME_CONSOLE_LANGUAGE.
+    Column("language", String(8), nullable=True),
     Column("created_at", TS, nullable=False),
 )
 
@@ -476,6 +504,104 @@ erased_refs = Table(
     metadata,
     Column("ref_hash", String(64), primary_key=True),
     Column("erased_at", TS, nullable=False),
+)
+
+# Filings with the fogedret, one row each (a tenant can have several over time). The open one's dates are the rent
+# position's court_filed_on/court_date. kommune_notified_on is the almenlejeloven § 92 stk. 2 notice, due no later
+# than filed_on. outcome: called_off (payment or agreement), carried_out, moved_out; a postponement moves
+# court_date and is a rent_events row.
+court_cases = Table(
+    "court_cases",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("filed_on", Date, nullable=True),
+    Column("court_date", Date, nullable=True),
+    Column("kommune_notified_on", Date, nullable=True),
+    Column("retskreds", String(80), nullable=True),
+    Column("meeting_kind", String(16), nullable=True),  # court, address
+    Column("reached_by_phone", Boolean, nullable=True),
+    Column("status", String(8), nullable=False, default="open"),  # open, closed
+    Column("outcome", String(16), nullable=True),
+    Column("outcome_on", Date, nullable=True),
+    Column("opened_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("closed_at", TS, nullable=True),
+)
+
+# The steps of the rent path as dated events, kept when first seen (an import, the API or the console): demand,
+# termination, filing, court_date, postponed, called_off, carried_out, moved_out, kommune_notified. The
+# organisation's report counts them; a repeat of the same kind and day for a tenant is not a new event.
+rent_events = Table(
+    "rent_events",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("court_case_id", ForeignKey("court_cases.id", ondelete="SET NULL"), nullable=True),
+    Column("source", String(16), nullable=False),  # import, api, console
+    Column("seen_at", TS, nullable=False),
+    UniqueConstraint("tenant_id", "kind", "on", name="uq_rent_events_key"),
+    Index("ix_rent_events_kind_on", "kind", "on"),
+)
+
+# A referral to the kommune, made by an adviser with a matching kommune consent. contents is what the adviser
+# prints or downloads (rent position, letters received, household, help sought, contact) as it stood.
+# decision: granted, refused, granted_with_conditions.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("consent_id", ForeignKey("consents.id", ondelete="SET NULL"), nullable=True),
+    Column("created_by", ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    Column("help_sought", JSON, nullable=False),
+    Column("contents", JSON, nullable=True),
+    Column("decision", String(32), nullable=True),
+    Column("decided_on", Date, nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+# Work on a case beyond the conversation: reaching an unreachable tenant (call by the adviser; knock or postcard
+# by the caretaker), a volunteer's appointment (at, place, advice_kind), and steps tracked beside a referral
+# (boligstoette, debt_counselling). status: open, then reached/not_reached, held/missed/moved, applied/granted/
+# refused or done.
+case_tasks = Table(
+    "case_tasks",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("assignee_id", ForeignKey("staff.id", ondelete="SET NULL"), nullable=True, index=True),
+    Column("due_on", Date, nullable=True),
+    Column("at", TS, nullable=True),
+    Column("place", String(300), nullable=True),
+    Column("advice_kind", String(32), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("created_by", ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("done_at", TS, nullable=True),
+)
+
+# The organisation's yearly figures from before go-live, entered by an admin: the report's "before".
+report_baselines = Table(
+    "report_baselines",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("tenancies", Integer, nullable=True),
+    Column("demands", Integer, nullable=True),
+    Column("terminations", Integer, nullable=True),
+    Column("filings", Integer, nullable=False),
+    Column("evictions", Integer, nullable=False),
+    Column("evictions_with_moves", Integer, nullable=True),
+    Column("updated_by", ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_at", TS, nullable=False),
 )
 
 settings_flags = Table(
