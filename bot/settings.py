@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     kommune_phone: str = "+4570000001"
     languages: str = "da,en"
     fallback_language: str = "da"
+    # The console's and the simulator's language unless a staff member chooses another in "Me" (bot/i18n.py).
+    console_language: Literal["da", "en"] = "da"
 
     # Conversations
     paid_pause_days: int = Field(default=5, ge=0)

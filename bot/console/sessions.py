@@ -18,6 +18,7 @@ from bot.console import csrf
 from bot.console.accounts import StaffError, hash_token
 from bot.console.web import FormError, NotFound, now, read_form, redirect, render, runtime
 from bot.host.cases import CaseError
+from bot.i18n import language_of, use_language
 from bot.store.schema import staff, staff_sessions
 
 __all__ = [
@@ -50,6 +51,8 @@ class StaffSession:
     email: str
     role: str
     csrf_token: str
+    # The console language this person chose in "Me"; None: the deployment's KEEPHOME_CONSOLE_LANGUAGE.
+    language: str | None = None
 
     @property
     def actor(self) -> str:
@@ -85,7 +88,14 @@ async def load_session(request: Request) -> StaffSession | None:
         return None
     rt = runtime(request)
     query = (
-        select(staff_sessions.c.id, staff.c.id, staff.c.email, staff.c.role, staff_sessions.c.csrf_token)
+        select(
+            staff_sessions.c.id,
+            staff.c.id,
+            staff.c.email,
+            staff.c.role,
+            staff_sessions.c.csrf_token,
+            staff.c.language,
+        )
         .join(staff, staff.c.id == staff_sessions.c.staff_id)
         .where(
             staff_sessions.c.id == hash_token(value),
@@ -96,7 +106,11 @@ async def load_session(request: Request) -> StaffSession | None:
     )
     async with rt.db.read() as conn:
         row = (await conn.execute(query)).first()
-    return None if row is None else StaffSession(row[0], int(row[1]), row[2], row[3], row[4])
+    if row is None:
+        return None
+    session = StaffSession(row[0], int(row[1]), row[2], row[3], row[4], row[5])
+    use_language(language_of(session.language, rt.settings.console_language))
+    return session
 
 
 def set_cookie(request: Request, response: Response, value: str) -> None:

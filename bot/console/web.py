@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bot.i18n import current_language, use_language
+from bot.i18n import install as install_gettext
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
 
@@ -42,6 +44,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+install_gettext(_env)
 
 
 class FormError(ValueError):
@@ -66,6 +69,8 @@ class PauseOnEveryPage:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if path.startswith("/console/") and not path.startswith("/console/static/"):
             rt: Runtime = scope["app"].state.rt
+            # The deployment's language until the session says whose request it is (bot/console/sessions.py).
+            use_language(rt.settings.console_language)
             scope.setdefault("state", {})["paused"] = await rt.paused()
         await self.app(scope, receive, send)
 
@@ -128,6 +133,7 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
         local_date=local_day,
         local_time=_make_local_time(_zone(request)),
         paused=bool(getattr(request.state, "paused", False)),
+        page_language=current_language(),
         no_channel=not runtime(request).channels,
     )
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}

@@ -1,0 +1,113 @@
+"""The staff-facing pages in the reader's language: the console and the demo's simulator.
+
+English is the source (the msgids in the code and the templates); every other language is a gettext
+catalogue kept as text in `templates/console/locale/<language>.po` and read with Babel when first needed, so
+nothing compiled is kept in the repository. The language is chosen per request — the staff member's own
+choice, else `KEEPHOME_CONSOLE_LANGUAGE` — and held in a context variable, so a page's Python and its
+template translate alike: `_("Court case")` in Python, `{{ _("Court case") }}` or
+`{{ _("Filed on %(day)s", day=…) }}` in a template (jinja2's i18n extension, new style: values are
+escaped, never formatted into the msgid).
+
+Tenant messages are not here: they are whole files per language in `templates/<language>/`.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from io import BytesIO
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from jinja2 import Environment
+
+from bot.paths import TEMPLATES_DIR
+
+__all__ = [
+    "CONSOLE_LANGUAGES",
+    "LOCALE_DIR",
+    "N_",
+    "current_language",
+    "gettext",
+    "install",
+    "language_of",
+    "ngettext",
+    "speaking",
+    "translations",
+    "use_language",
+]
+
+LOCALE_DIR = TEMPLATES_DIR / "console" / "locale"
+# The console's languages: English is the source; Danish is the default (settings.console_language).
+CONSOLE_LANGUAGES = ("da", "en")
+_SOURCE = "en"
+
+_language: ContextVar[str] = ContextVar("console_language", default="da")
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    """The catalogue of one language, read from its .po file once; English (the source) translates nothing."""
+    if language == _SOURCE:
+        return _gettext.NullTranslations()
+    path = LOCALE_DIR / f"{language}.po"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=language)
+    buffer = BytesIO()
+    # Fuzzy entries are left out, as gettext would: a guess is not a translation.
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def language_of(choice: str | None, default: str) -> str:
+    """The language a page is shown in: a person's own choice when it is one of the console's, else the
+    deployment's default."""
+    if choice in CONSOLE_LANGUAGES:
+        return str(choice)
+    return default if default in CONSOLE_LANGUAGES else "da"
+
+
+def current_language() -> str:
+    """The language of the request being answered."""
+    return _language.get()
+
+
+def use_language(language: str) -> None:
+    """Answer the rest of this request (this task's context) in `language`."""
+    _language.set(language_of(language, "da"))
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Translate in `language` inside the block (a command line, a test), then as before."""
+    token = _language.set(language_of(language, "da"))
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def gettext(message: str) -> str:
+    """`message` (English) in the request's language."""
+    return translations(_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural of `message` for `n`, in the request's language."""
+    return translations(_language.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogue without translating it here: it is translated where it is shown
+    (a label kept in a table, an error raised deep down and shown by the page)."""
+    return message
+
+
+def install(env: Environment) -> None:
+    """Give a jinja2 environment `_`, `gettext` and `ngettext` in the request's language (new style)."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
