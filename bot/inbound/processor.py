@@ -101,7 +101,11 @@ class Processor:
                     )
                 )
             ).with_for_update(skip_locked=True)
-        return pending.order_by(inbound.c.id).limit(min(CHUNK, self._batch))
+        # Every waiting row has processed_at NULL, so this is the order of ids; said this way it is the order of
+        # ix_inbound_pending, and PostgreSQL walks that index from the first waiting row instead of the primary key
+        # from the oldest row the table keeps (processed rows stay until retention purges them). The check for an
+        # earlier waiting row of the same sender is one probe of ix_inbound_waiting_sender.
+        return pending.order_by(inbound.c.processed_at, inbound.c.id).limit(min(CHUNK, self._batch))
 
     async def process_pending(self) -> int:
         """Process one batch in one transaction; returns how many rows were handled."""

@@ -174,6 +174,18 @@ inbound = Table(
     UniqueConstraint("channel", "provider_id", name="uq_inbound_channel_provider"),
     Index("ix_inbound_pending", "processed_at", "id"),
 )
+# The messages still waiting, by sender: on PostgreSQL the processor takes a message only when no earlier one of
+# the same sender waits (order per tenant across processes); with this partial index that check is one probe,
+# not a walk over every waiting row, however long the backlog.
+_WAITING = inbound.c.processed_at.is_(None)
+Index(
+    "ix_inbound_waiting_sender",
+    inbound.c.channel,
+    inbound.c.sender,
+    inbound.c.id,
+    sqlite_where=_WAITING,
+    postgresql_where=_WAITING,
+)
 
 # A message's delivery status only moves up this ladder: a late "sent" never overwrites "delivered".
 STATUS_RANK = {

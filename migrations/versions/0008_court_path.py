@@ -197,6 +197,16 @@ def upgrade() -> None:
             f'INSERT INTO rent_events (tenant_id, kind, "on", source, seen_at) '
             f"SELECT tenant_id, '{kind}', {column}, 'import', updated_at FROM rent_positions WHERE {column} IS NOT NULL"
         )
+    # The processor's check that no earlier message of the same sender still waits, as one index probe.
+    op.create_index(
+        "ix_inbound_waiting_sender",
+        "inbound",
+        ["channel", "sender", "id"],
+        unique=False,
+        sqlite_where=sa.text("processed_at IS NULL"),
+        postgresql_where=sa.text("processed_at IS NULL"),
+    )
+
 
 
 def downgrade() -> None:
@@ -209,6 +219,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table("rent_positions", schema=None) as batch_op:
         batch_op.drop_column("court_filed_on")
+    op.drop_index("ix_inbound_waiting_sender", table_name="inbound")
+
 
     with op.batch_alter_table("consents", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_consents_recorded_by_staff"), type_="foreignkey")

@@ -1,0 +1,63 @@
+"""On PostgreSQL the processor's next rows cost the rows it takes, not the rows the table keeps or the backlog."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
+
+from bot.inbound.processor import CHUNK, Processor
+from bot.metrics import Metrics
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.postgres
+
+PROCESSED = 20_000  # rows handled before and kept until retention purges them
+WAITING = 3_000  # the backlog: 300 senders with ten messages each, interleaved
+
+
+def _scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [plan] if plan.get("Alias") == "inbound" else []
+    for child in plan.get("Plans", []):
+        found.extend(_scans(child))
+    return found
+
+
+async def test_the_next_rows_are_found_without_walking_the_table(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        await upgrade(db)
+        async with db.write() as conn:
+            for first, count, processed in ((1, PROCESSED, "now()"), (PROCESSED + 1, WAITING, "NULL")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO inbound (channel, provider_id, sender, text, received_at, processed_at) "
+                        f"SELECT 'sms', 'SM' || g, '+452000' || (g % 300), 'hej', now(), {processed} "
+                        f"FROM generate_series({first}, {first + count - 1}) g"
+                    )
+                )
+            await conn.execute(text("ANALYZE inbound"))  # what autovacuum does on a busy table
+        processor = Processor(db, make_settings(pg_url), lambda: datetime.now(UTC), Metrics())
+        query = processor._pending.params(after=0)
+        sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        async with db.write() as conn:
+            raw = (await conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + sql))).scalar_one()
+            taken = (await conn.execute(query)).all()
+        plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    finally:
+        await db.dispose()
+
+    # The first waiting message of each sender, in order; none whose sender has an earlier one waiting.
+    assert [row.id for row in taken] == list(range(PROCESSED + 1, PROCESSED + 1 + CHUNK))
+    # Each scan of the table looks at about the rows the batch takes: the waiting rows by id, and per row one probe
+    # for an earlier waiting message of its sender, not the processed rows before them nor the whole backlog.
+    looked_at = sum(
+        scan["Actual Rows"] * scan["Actual Loops"] + scan.get("Rows Removed by Filter", 0) for scan in _scans(plan)
+    )
+    assert looked_at <= 2 * CHUNK
