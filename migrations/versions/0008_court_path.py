@@ -188,15 +188,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("address", sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column("children", sa.Boolean(), nullable=True))
 
-    op.execute(
-        "INSERT INTO court_cases (tenant_id, court_date, status, opened_at, updated_at) "
-        "SELECT tenant_id, court_date, 'open', updated_at, updated_at FROM rent_positions WHERE court_date IS NOT NULL"
-    )
-    for kind, column in (("demand", "demand_sent_on"), ("termination", "termination_on"), ("court_date", "court_date")):
-        op.execute(
-            f'INSERT INTO rent_events (tenant_id, kind, "on", source, seen_at) '
-            f"SELECT tenant_id, '{kind}', {column}, 'import', updated_at FROM rent_positions WHERE {column} IS NOT NULL"
-        )
     # The processor's check that no earlier message of the same sender still waits, as one index probe.
     op.create_index(
         "ix_inbound_waiting_sender",
@@ -207,9 +198,20 @@ def upgrade() -> None:
         postgresql_where=sa.text("processed_at IS NULL"),
     )
 
+    op.execute(
+        "INSERT INTO court_cases (tenant_id, court_date, status, opened_at, updated_at) "
+        "SELECT tenant_id, court_date, 'open', updated_at, updated_at FROM rent_positions WHERE court_date IS NOT NULL"
+    )
+    for kind, column in (("demand", "demand_sent_on"), ("termination", "termination_on"), ("court_date", "court_date")):
+        op.execute(
+            f'INSERT INTO rent_events (tenant_id, kind, "on", source, seen_at) '
+            f"SELECT tenant_id, '{kind}', {column}, 'import', updated_at FROM rent_positions WHERE {column} IS NOT NULL"
+        )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inbound_waiting_sender", table_name="inbound")
+
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.drop_column("children")
         batch_op.drop_column("address")
@@ -219,8 +221,6 @@ def downgrade() -> None:
 
     with op.batch_alter_table("rent_positions", schema=None) as batch_op:
         batch_op.drop_column("court_filed_on")
-    op.drop_index("ix_inbound_waiting_sender", table_name="inbound")
-
 
     with op.batch_alter_table("consents", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_consents_recorded_by_staff"), type_="foreignkey")
