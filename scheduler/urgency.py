@@ -9,6 +9,7 @@ from scheduler.calendar import demand_deadline, demand_received
 from scheduler.rent_day import due_date_before
 
 __all__ = [
+    "CHILDREN_LEAD_DAYS",
     "COURT_LEAD_DAYS",
     "DemandDates",
     "RentPosition",
@@ -32,8 +33,11 @@ Stage = Literal["court", "termination", "demand", "overdue", ""]
 #    weeks later. So a termination already in effect comes before a court date two months away, and after
 #    one next week. Days in the past count as today. A påkrav's act-by day is its computed deadline; overdue
 #    rent's is the due date of the oldest unpaid rent.
-# 3. The same day: the larger balance first.
+# 3. Children under 18 in the household (retssikkerhedsloven § 5 a: the kommune must act at once) raise a case
+#    within its tier: it ranks as if its act-by day were CHILDREN_LEAD_DAYS sooner.
+# 4. The same day: the larger balance first.
 COURT_LEAD_DAYS = 14
+CHILDREN_LEAD_DAYS = 7
 _TIERS: dict[Stage, int] = {"court": 3, "termination": 3, "demand": 2, "overdue": 1}
 _TIER = 100_000_000
 _FAR_DAY = date(2200, 1, 1).toordinal()
@@ -127,9 +131,11 @@ def act_by(position: RentPosition | None, today: date, delivery_days: int = 0) -
     return day
 
 
-def case_priority(position: RentPosition | None, today: date, delivery_days: int = 0) -> int:
+def case_priority(
+    position: RentPosition | None, today: date, delivery_days: int = 0, *, children: bool | None = None
+) -> int:
     """A sortable urgency for `today` (higher first), by the ranking rule above. `delivery_days` is
-    `KEEPHOME_DEMAND_DELIVERY_DAYS`.
+    `KEEPHOME_DEMAND_DELIVERY_DAYS`; `children` says children under 18 live in the household (None: not known).
 
     A termination's place depends on whether it is in effect `today`, so the console ranks every open case
     again for the day it shows; the value a case stores when it is opened is that day's.
@@ -138,6 +144,8 @@ def case_priority(position: RentPosition | None, today: date, delivery_days: int
     day = act_by(position, today, delivery_days)
     if position is None or day is None or not stage:
         return 0
+    if children:
+        day -= timedelta(days=CHILDREN_LEAD_DAYS)
     closeness = min(max(_FAR_DAY - day.toordinal(), 0), _TIER // 100 - 1)
     amount = min(max(position.balance_ore, 0) // 1_000_00, 99)  # whole thousands of kroner, capped
     return _TIERS[stage] * _TIER + closeness * 100 + amount

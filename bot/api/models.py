@@ -68,6 +68,9 @@ Phone = Annotated[
 Language = Annotated[
     str, WithJsonSchema({"type": "string", "description": "ISO 639-1; default da", "examples": ["da", "en"]})
 ]
+Address = Annotated[
+    str, WithJsonSchema({"type": "string", "maxLength": 300, "examples": ["Eksempelvej 1, 2. tv, 8220 Brabrand"]})
+]
 DueDay = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 31, "examples": [1]})]
 
 _IN = ConfigDict(extra="forbid", strict=True)
@@ -90,6 +93,14 @@ class _TenantFields(BaseModel):
     at_risk: bool | None = None
     reactivate: bool | None = Field(
         default=None, description="true brings back a tenant_ref that was erased (as a new tenant); else it stays out"
+    )
+    address: Address | None = Field(default=None, description="left out: the stored address stays")
+    children: bool | None = Field(
+        default=None, description="children under 18 in the household; left out: the stored value stays"
+    )
+    court_filed_on: Day | None = Field(default=None, description="the day the case was filed with the fogedret")
+    kommune_notified_on: Day | None = Field(
+        default=None, description="the day the kommune was notified of the filing (almenlejeloven § 92 stk. 2)"
     )
 
 
@@ -247,7 +258,7 @@ class TenantOut(BaseModel):
     name: str
     phone: str | None
     language: str
-    status: Literal["active", "stopped", "wrong_number"]
+    status: Literal["active", "stopped", "wrong_number", "moved_out"]
     telegram_linked: bool
     due_day: int
     monthly_rent: Money | None

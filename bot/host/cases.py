@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store.schema import case_events, cases, consents, rent_positions
+from bot.store.schema import case_events, cases, consents, rent_positions, tenants
 from scheduler.urgency import case_priority
 
 __all__ = [
@@ -69,7 +69,11 @@ _CONSENTED = select(consents.c.id).where(
 _OPEN_CASE = (
     select(cases).where(cases.c.tenant_id == bindparam("tenant"), among(cases.c.status, OPEN_STATUSES)).limit(1)
 )
-_POSITION = select(rent_positions).where(rent_positions.c.tenant_id == bindparam("tenant"))
+_POSITION = (
+    select(rent_positions, tenants.c.children)
+    .join(tenants, tenants.c.id == rent_positions.c.tenant_id)
+    .where(rent_positions.c.tenant_id == bindparam("tenant"))
+)
 _REFRESH = (
     update(cases)
     .where(cases.c.id == bindparam("case_id"))
@@ -109,7 +113,7 @@ def open_case(
     `delivery_days` is KEEPHOME_DEMAND_DELIVERY_DAYS: the priority follows the påkrav deadline.
     """
     position = conn.execute(_POSITION, {"tenant": tenant_id}).first()
-    priority = case_priority(position, today, delivery_days)
+    priority = case_priority(position, today, delivery_days, children=position.children if position else None)
     consented = has_consent(conn, tenant_id)
     existing = open_case_for(conn, tenant_id)
     if existing is not None:

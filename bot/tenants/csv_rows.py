@@ -45,6 +45,11 @@ FIELDS: tuple[str, ...] = (
     "court_date",
     "at_risk",
     "reactivate",
+    # The court path (optional; an empty cell keeps what is stored).
+    "address",
+    "children",
+    "court_filed_on",
+    "kommune_notified_on",
 )
 REQUIRED = ("tenant_ref", "name", "phone")
 
@@ -70,6 +75,7 @@ POINT_AMOUNT = f"^{_POINT_AMOUNT.pattern}$"
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _STRICT_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DK_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
+_LONG_TEXT = 300  # an address
 _FLAGS = {"": False, "0": False, "nej": False, "no": False, "1": True, "ja": True, "yes": True}
 # Control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) and the Unicode line and paragraph
 # separators. A tab or line break inside a quoted cell is a slip in the ledger's export, and it would break a
@@ -99,6 +105,11 @@ class ImportRow:
     demand_received_on: date | None = None
     # A tenant_ref that was erased is left out of an import unless its row says reactivate=1 (bot/tenants/erase.py).
     reactivate: bool = False
+    # The court path. None: the cell was empty or the column absent, and the stored value stays.
+    address: str | None = None
+    children: bool | None = None  # children under 18 in the household
+    court_filed_on: date | None = None  # filed with the fogedret
+    kommune_notified_on: date | None = None  # the almenlejeloven § 92 stk. 2 notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +239,19 @@ class RowRules:
             raise FieldError(f"{column} {_shown(raw)} must be 1/0, ja/nej or yes/no")
         return found
 
+    def maybe_flag(self, column: str, raw: str) -> bool | None:
+        """A flag whose empty cell means "not known": None, so the stored value stays."""
+        return None if not raw else self.flag(column, raw)
+
+    def maybe_text(self, column: str, raw: str) -> str | None:
+        """An optional text of at most 300 characters (an address); empty is None."""
+        raw = " ".join(raw.split())
+        if not raw:
+            return None
+        if len(raw) > _LONG_TEXT:
+            raise FieldError(f"{column} is longer than {_LONG_TEXT} characters")
+        return raw
+
 
 class FieldReader:
     """Reads the fields of one record (a CSV row, an API item), keeping every problem with its column."""
@@ -273,11 +297,19 @@ def check_row(at: int, values: Mapping[str, str], rules: RowRules) -> ImportRow 
         court_date=get("court_date", rules.day, None),
         at_risk=get("at_risk", rules.flag, False),
         reactivate=get("reactivate", rules.flag, False),
+        address=get("address", rules.maybe_text, None),
+        children=get("children", rules.maybe_flag, None),
+        court_filed_on=get("court_filed_on", rules.day, None),
+        kommune_notified_on=get("kommune_notified_on", rules.day, None),
     )
     sent, received = row.demand_sent_on, row.demand_received_on
     if sent is not None and received is not None and received < sent:
         reason = f"demand_received_on {received.isoformat()} is before demand_sent_on {sent.isoformat()}"
         read.errors.append(RowError(at, reason, "demand_received_on"))
+    filed, court = row.court_filed_on, row.court_date
+    if filed is not None and court is not None and court < filed:
+        reason = f"court_date {court.isoformat()} is before court_filed_on {filed.isoformat()}"
+        read.errors.append(RowError(at, reason, "court_date"))
     return read.errors or row
 
 

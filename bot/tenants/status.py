@@ -1,7 +1,8 @@
-"""The one writer of a tenant's status: active, stopped (opted out), wrong_number or erased.
+"""The one writer of a tenant's status: active, stopped (opted out), wrong_number, moved_out or erased.
 
 Whoever learns it — the tenant's own keyword, the carrier's opt-out (Twilio 21610) on a status callback
-or on a send, an import with a new number, erasure — changes it here, so leaving "active" always does
+or on a send, an import with a new number, an adviser recording that the tenant moved out or was evicted
+(bot/tenants/court.py), erasure — changes it here, so leaving "active" always does
 the same two things: the waiting conversation ends, and proactive messages already queued are held
 (a reply to the tenant's own keyword still goes).
 """
@@ -17,7 +18,7 @@ from bot.store.schema import STATUS_RANK, conversations, messages, outbox, tenan
 
 __all__ = ["STATUSES", "set_status"]
 
-STATUSES = ("active", "stopped", "wrong_number", "erased")
+STATUSES = ("active", "stopped", "wrong_number", "moved_out", "erased")
 
 
 def set_status(

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, insert, select, update
+from sqlalchemy import Connection, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.schema import balance_events, erased_refs, rent_positions, tenants
+from bot.tenants.court import CourtFacts, apply_court_facts
 from bot.tenants.csv_rows import ImportRow, RowError
 from bot.tenants.erase import ref_hash
 from bot.tenants.status import set_status
@@ -36,13 +37,16 @@ __all__ = [
 # SQLite (32,766) and asyncpg (32,767).
 CHUNK = 1000
 ARREARS_WINDOW = timedelta(days=365)
-# The columns an import owns; the others hold what the tenant said (promise, paid claim) or a payment.
-_KEPT = ("tenant_id", "last_payment_on", "promise_on", "paid_claim_until")
+# The columns an import owns; the others hold what the tenant said (promise, paid claim) or a payment, or mirror
+# the open court case (bot/tenants/court.py writes court_filed_on and court_date after the import's row).
+_KEPT = ("tenant_id", "last_payment_on", "promise_on", "paid_claim_until", "court_filed_on")
 _REPLACED = tuple(column.name for column in rent_positions.c if column.name not in _KEPT)
 
 
 # What an import writes of a row: a known tenant whose stored values all equal the row's is "unchanged".
 _COMPARED_TENANT = ("name", "phone", "language")
+# Compared only when the row carries them: an empty cell keeps the stored value, so it changes nothing.
+_COMPARED_IF_GIVEN = ("address", "children")
 _COMPARED_POSITION = (
     "due_day",
     "monthly_rent_ore",
@@ -120,10 +124,16 @@ class _Known:
     balance_ore: int | None = None
     # The stored values of the _COMPARED_* fields (None without a rent position).
     stored: tuple[Any, ...] | None = None
+    # The stored values of _COMPARED_IF_GIVEN.
+    kept: tuple[Any, ...] = ()
 
     def same_as(self, row: ImportRow) -> bool:
         """Whether importing `row` would change nothing an import writes."""
-        return self.stored is not None and self.stored == _imported(row)
+        given = all(
+            getattr(row, name) is None or getattr(row, name) == stored
+            for name, stored in zip(_COMPARED_IF_GIVEN, self.kept, strict=True)
+        )
+        return self.stored is not None and self.stored == _imported(row) and given
 
 
 def _imported(row: ImportRow) -> tuple[Any, ...]:
@@ -135,15 +145,18 @@ async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known
     balance, and what an import wrote of them."""
     rp = rent_positions.c
     compared = [tenants.c[name] for name in _COMPARED_TENANT] + [rp[name] for name in _COMPARED_POSITION]
+    kept = [tenants.c[name] for name in _COMPARED_IF_GIVEN]
     query = (
-        select(tenants.c.tenant_ref, rp.last_arrears_on, tenants.c.status, tenants.c.phone, rp.balance_ore, *compared)
+        select(tenants.c.tenant_ref, rp.last_arrears_on, tenants.c.status, tenants.c.phone, rp.balance_ore)
+        .add_columns(*kept, *compared)
         .select_from(tenants.outerjoin(rent_positions, rp.tenant_id == tenants.c.id))
         .where(tenants.c.tenant_ref.in_(refs))
     )
     found = {}
-    for ref, last, status, phone, balance, *stored in (await conn.execute(query)).all():
+    for ref, last, status, phone, balance, *values in (await conn.execute(query)).all():
+        given, stored = tuple(values[: len(kept)]), values[len(kept) :]
         has_position = stored[len(_COMPARED_TENANT) + _COMPARED_POSITION.index("balance_as_of")] is not None
-        found[ref] = _Known(last, status, phone, balance, tuple(stored) if has_position else None)
+        found[ref] = _Known(last, status, phone, balance, tuple(stored) if has_position else None, given)
     return found
 
 
@@ -237,6 +250,17 @@ async def _release_moving_numbers(conn: AsyncConnection, rows: Sequence[ImportRo
         )
 
 
+def _court_facts(tenant_id: int, row: ImportRow) -> CourtFacts:
+    return CourtFacts(
+        tenant_id=tenant_id,
+        demand_sent_on=row.demand_sent_on,
+        termination_on=row.termination_on,
+        court_filed_on=row.court_filed_on,
+        court_date=row.court_date,
+        kommune_notified_on=row.kommune_notified_on,
+    )
+
+
 def _reactivate(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> None:
     for tenant_id in tenant_ids:
         set_status(conn, tenant_id, "active", now, only_from=("wrong_number",))
@@ -245,9 +269,17 @@ def _reactivate(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> N
 async def _upsert_tenants(conn: AsyncConnection, chunk: Sequence[ImportRow], now: datetime) -> dict[str, int]:
     stmt = insert_for(conn.dialect.name, tenants)
     new = stmt.excluded
+    # An empty address or children cell keeps the stored value.
     stmt = stmt.on_conflict_do_update(
         index_elements=[tenants.c.tenant_ref],
-        set_={"name": new.name, "phone": new.phone, "language": new.language, "updated_at": now},
+        set_={
+            "name": new.name,
+            "phone": new.phone,
+            "language": new.language,
+            "address": func.coalesce(new.address, tenants.c.address),
+            "children": func.coalesce(new.children, tenants.c.children),
+            "updated_at": now,
+        },
     )
     params = [
         {
@@ -255,6 +287,8 @@ async def _upsert_tenants(conn: AsyncConnection, chunk: Sequence[ImportRow], now
             "name": r.name,
             "phone": r.phone,
             "language": r.language,
+            "address": r.address,
+            "children": r.children,
             "created_at": now,
             "updated_at": now,
         }
@@ -342,6 +376,8 @@ async def upsert_rows(
         chunk = rows[start : start + CHUNK]
         ids = await _upsert_tenants(conn, chunk, now)
         await _upsert_positions(conn, chunk, ids, known, now, source)
+        # Filings, court dates and the kommune notice become court cases and dated events (first seen).
+        await conn.run_sync(apply_court_facts, [_court_facts(ids[r.tenant_ref], r) for r in chunk], now, source)
         # A new number for a tenant marked "wrong number" may reach them; any other status is the tenant's
         # own choice (an opt-out) or the organisation's (erasure), and an import never undoes it.
         renumbered = [

@@ -1,0 +1,361 @@
+"""The court path as data: the one writer of `court_cases` and `rent_events`.
+
+A filing with the fogedret (`court_filed_on`) or a court date that arrives by import, API or console opens a court
+case when no open one exists; a new, later filing while an old one is open closes the old one first. The open
+case's filing day and court date are mirrored into the rent position (`court_filed_on`, `court_date`), which is what
+the reminders, the urgency and the inbox read. A step of the path is a `rent_events` row the first time it is seen
+(unique by tenant, kind and day), so a re-import adds nothing — and a date already seen never moves the case again:
+a stale ledger that still carries a court date the adviser recorded as called off, or the date before a
+postponement, changes nothing. An empty cell changes nothing either.
+
+An adviser records the rest in the console (bot/console/court.py): the retskreds, the kind of meeting, whether the
+court reached the tenant by phone, and the outcome — called off (after payment or agreement: the case closes and
+the rent position's court dates clear, so court-stage reminders end), postponed (a new court date, so the
+court-eve reminder moves), carried out or moved out (the case closes and the tenant's status becomes `moved_out`
+through the one writer of tenant status, so nothing proactive goes any more). The kommune notice of
+almenlejeloven § 92 stk. 2 is due no later than the filing day: `notices_due` lists every filing whose notice is
+missing or late, for `keephome kommune-notices` and the inbox alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
+
+from bot.store.dialect import insert_for
+from bot.store.schema import court_cases, rent_events, rent_positions, tenants
+from bot.tenants.status import set_status
+
+__all__ = [
+    "EVENT_KINDS",
+    "MEETING_KINDS",
+    "OUTCOMES",
+    "CourtError",
+    "CourtFacts",
+    "CourtView",
+    "NoticeDue",
+    "apply_court_facts",
+    "court_view",
+    "notice_case",
+    "notices_due",
+    "record_details",
+    "record_filing",
+    "record_notice_sent",
+    "record_outcome",
+]
+
+EVENT_KINDS = (
+    "demand",
+    "termination",
+    "filing",
+    "court_date",
+    "postponed",
+    "called_off",
+    "carried_out",
+    "moved_out",
+    "kommune_notified",
+)
+# What became of a court case: the first closes it and ends the court stage; postponed moves the court date; the
+# last two close it and the tenant has left the home.
+OUTCOMES = ("called_off", "postponed", "carried_out", "moved_out")
+_LEFT_HOME = ("carried_out", "moved_out")
+MEETING_KINDS = ("court", "address")
+_MOVABLE_FROM = ("active", "stopped", "wrong_number")
+
+
+class CourtError(ValueError):
+    """What an adviser asked cannot be done to the court path as it stands (no open court case, say)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CourtFacts:
+    """The dates of the rent path one import row (or API item) carries for a tenant; None: not given."""
+
+    tenant_id: int
+    demand_sent_on: date | None = None
+    termination_on: date | None = None
+    court_filed_on: date | None = None
+    court_date: date | None = None
+    kommune_notified_on: date | None = None
+
+
+def _events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Add events; one already seen (the same tenant, kind and day) is left as it was."""
+    if rows:
+        stmt = insert_for(conn, rent_events).on_conflict_do_nothing(
+            index_elements=[rent_events.c.tenant_id, rent_events.c.kind, rent_events.c.on]
+        )
+        conn.execute(stmt, list(rows))
+
+
+def _event(tenant_id: int, kind: str, on: date, case_id: int | None, source: str, now: datetime) -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "kind": kind, "on": on, "court_case_id": case_id, "source": source, "seen_at": now}
+
+
+def _open_cases(conn: Connection, tenant_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    cc = court_cases.c
+    found: dict[int, dict[str, Any]] = {}
+    query = select(court_cases).where(cc.tenant_id.in_(list(tenant_ids)), cc.status == "open").order_by(cc.id)
+    for row in conn.execute(query).mappings():
+        found[int(row["tenant_id"])] = dict(row)  # the latest open one, should there ever be two
+    return found
+
+
+def _seen_dates(conn: Connection, tenant_ids: Sequence[int]) -> set[tuple[int, str, date]]:
+    e = rent_events.c
+    query = select(e.tenant_id, e.kind, e.on).where(
+        e.tenant_id.in_(list(tenant_ids)), e.kind.in_(("filing", "court_date"))
+    )
+    return {(int(t), str(k), d) for t, k, d in conn.execute(query)}
+
+
+def _new_case(
+    conn: Connection, tenant_id: int, filed_on: date | None, court_date: date | None, now: datetime
+) -> dict[str, Any]:
+    values = {
+        "tenant_id": tenant_id,
+        "filed_on": filed_on,
+        "court_date": court_date,
+        "status": "open",
+        "opened_at": now,
+        "updated_at": now,
+    }
+    case_id = conn.execute(insert(court_cases).returning(court_cases.c.id), values).scalar_one()
+    return {**values, "id": int(case_id), "kommune_notified_on": None}
+
+
+def _save(conn: Connection, case: dict[str, Any], now: datetime, **values: Any) -> None:
+    case.update(values)
+    conn.execute(update(court_cases).where(court_cases.c.id == case["id"]).values(**values, updated_at=now))
+
+
+def _mirror(conn: Connection, tenant_ids: Iterable[int], open_cases: dict[int, dict[str, Any]]) -> None:
+    """The rent position's court dates are the open court case's (none without one)."""
+    params = [
+        {
+            "tid": tid,
+            "filed": (open_cases.get(tid) or {}).get("filed_on"),
+            "court": (open_cases.get(tid) or {}).get("court_date"),
+        }
+        for tid in tenant_ids
+    ]
+    if params:
+        stmt = (
+            update(rent_positions)
+            .where(rent_positions.c.tenant_id == bindparam("tid"))
+            .values(
+                court_filed_on=bindparam("filed", type_=rent_positions.c.court_filed_on.type),
+                court_date=bindparam("court", type_=rent_positions.c.court_date.type),
+            )
+        )
+        conn.execute(stmt, params)
+
+
+def _apply_one(
+    conn: Connection,
+    f: CourtFacts,
+    case: dict[str, Any] | None,
+    seen: set[tuple[int, str, date]],
+    events: list[dict[str, Any]],
+    now: datetime,
+    source: str,
+) -> dict[str, Any] | None:
+    """One tenant's facts: returns the tenant's open court case afterwards (None without one)."""
+    tid, filed, court = f.tenant_id, f.court_filed_on, f.court_date
+    if filed is not None and (tid, "filing", filed) not in seen:
+        if case is not None and case["filed_on"] is not None and case["filed_on"] < filed:
+            # A new, later filing: the old case is over (its outcome was never recorded).
+            _save(conn, case, now, status="closed", closed_at=now)
+            case = None
+        if case is None:
+            case = _new_case(conn, tid, filed, court, now)
+        elif case["filed_on"] is None:
+            _save(conn, case, now, filed_on=filed)
+        seen.add((tid, "filing", filed))
+        events.append(_event(tid, "filing", filed, case["id"] if case["filed_on"] == filed else None, source, now))
+    if court is not None and (tid, "court_date", court) not in seen:
+        if case is None:
+            case = _new_case(conn, tid, filed, court, now)
+        elif case["court_date"] != court:
+            _save(conn, case, now, court_date=court)
+        seen.add((tid, "court_date", court))
+        events.append(_event(tid, "court_date", court, case["id"], source, now))
+    notified = f.kommune_notified_on
+    if notified is not None and case is not None and case["filed_on"] is not None:
+        if case["kommune_notified_on"] is None:
+            _save(conn, case, now, kommune_notified_on=notified)
+        events.append(_event(tid, "kommune_notified", notified, case["id"], source, now))
+    for kind, on in (("demand", f.demand_sent_on), ("termination", f.termination_on)):
+        if on is not None:
+            events.append(_event(tid, kind, on, None, source, now))
+    return case
+
+
+def apply_court_facts(conn: Connection, facts: Sequence[CourtFacts], now: datetime, source: str) -> None:
+    """Open, move and stamp court cases from what an import, the API or the console says, record each step first
+    seen, and mirror the open case into the rent position (inside the caller's transaction)."""
+    if not facts:
+        return
+    ids = [f.tenant_id for f in facts]
+    opened = _open_cases(conn, ids)
+    seen = _seen_dates(conn, ids)
+    events: list[dict[str, Any]] = []
+    for f in facts:
+        case = _apply_one(conn, f, opened.get(f.tenant_id), seen, events, now, source)
+        if case is not None:
+            opened[f.tenant_id] = case
+    _events(conn, events)
+    _mirror(conn, ids, opened)
+
+
+def _open_case(conn: Connection, tenant_id: int) -> dict[str, Any]:
+    case = _open_cases(conn, [tenant_id]).get(tenant_id)
+    if case is None:
+        raise CourtError("there is no open court case: record the filing first")
+    return case
+
+
+def record_details(
+    conn: Connection,
+    tenant_id: int,
+    now: datetime,
+    *,
+    retskreds: str | None,
+    meeting_kind: str | None,
+    reached_by_phone: bool | None,
+) -> int:
+    """The retskreds, the kind of meeting (at the court or at the address) and whether the court reached the
+    tenant by phone, on the open court case; returns its id."""
+    if meeting_kind is not None and meeting_kind not in MEETING_KINDS:
+        raise CourtError(f"unknown kind of meeting {meeting_kind!r}")
+    case = _open_case(conn, tenant_id)
+    _save(conn, case, now, retskreds=retskreds, meeting_kind=meeting_kind, reached_by_phone=reached_by_phone)
+    return int(case["id"])
+
+
+def record_outcome(
+    conn: Connection,
+    tenant_id: int,
+    outcome: str,
+    on: date,
+    now: datetime,
+    *,
+    new_court_date: date | None = None,
+    source: str = "console",
+) -> int:
+    """What became of the open court case on `on`; returns its id. Called off: closed, court dates cleared.
+    Postponed: the court date becomes `new_court_date`. Carried out or moved out: closed, and the tenant's status
+    becomes moved_out (nothing proactive goes any more)."""
+    if outcome not in OUTCOMES:
+        raise CourtError(f"unknown outcome {outcome!r}")
+    case = _open_case(conn, tenant_id)
+    events = [_event(tenant_id, outcome, on, case["id"], source, now)]
+    if outcome == "postponed":
+        if new_court_date is None:
+            raise CourtError("a postponement needs the new court date")
+        if new_court_date == case["court_date"]:
+            raise CourtError("the new court date is the one already recorded")
+        _save(conn, case, now, court_date=new_court_date)
+        events.append(_event(tenant_id, "court_date", new_court_date, case["id"], source, now))
+        opened = {tenant_id: case}
+    else:
+        _save(conn, case, now, status="closed", outcome=outcome, outcome_on=on, closed_at=now)
+        opened = {}
+    _events(conn, events)
+    _mirror(conn, [tenant_id], opened)
+    if outcome in _LEFT_HOME:
+        set_status(conn, tenant_id, "moved_out", now, only_from=_MOVABLE_FROM)
+    return int(case["id"])
+
+
+def record_filing(
+    conn: Connection, tenant_id: int, filed_on: date, court_date: date | None, now: datetime, source: str = "console"
+) -> None:
+    """A filing (and its court date, when known) an adviser learned of: as an import would bring it."""
+    if court_date is not None and court_date < filed_on:
+        raise CourtError("the court date is before the filing day")
+    apply_court_facts(conn, [CourtFacts(tenant_id, court_filed_on=filed_on, court_date=court_date)], now, source)
+
+
+def notice_case(conn: Connection, tenant_id: int) -> Any | None:
+    """The court case a kommune notice is about: the open one when it has a filing day, else the latest filing."""
+    cc = court_cases.c
+    query = (
+        select(court_cases)
+        .where(cc.tenant_id == tenant_id, cc.filed_on.is_not(None))
+        .order_by((cc.status == "open").desc(), cc.filed_on.desc(), cc.id.desc())
+        .limit(1)
+    )
+    return conn.execute(query).first()
+
+
+def record_notice_sent(conn: Connection, tenant_id: int, on: date, now: datetime, source: str = "console") -> int:
+    """The kommune was notified of the filing on `on`: stamps the notice's court case; returns its id."""
+    case = notice_case(conn, tenant_id)
+    if case is None:
+        raise CourtError("no filing is recorded for this tenant")
+    conn.execute(update(court_cases).where(court_cases.c.id == case.id).values(kommune_notified_on=on, updated_at=now))
+    _events(conn, [_event(tenant_id, "kommune_notified", on, int(case.id), source, now)])
+    return int(case.id)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeDue:
+    """A filing whose kommune notice is missing or came after the filing day. Never the children flag: the
+    notice carries that a rent case was filed, with the tenant's name and address, and nothing more."""
+
+    tenant_id: int
+    tenant_ref: str
+    name: str
+    address: str | None
+    court_filed_on: date
+    kommune_notified_on: date | None
+
+    @property
+    def late(self) -> bool:
+        """Notified, but after the filing day."""
+        return self.kommune_notified_on is not None
+
+
+def notices_due(conn: Connection, limit: int | None = None) -> list[NoticeDue]:
+    """Every filing whose kommune notice is missing or later than the filing day, missing first, oldest filing
+    first (the CLI's `keephome kommune-notices` and the inbox's "kommune not notified")."""
+    cc, t = court_cases.c, tenants.c
+    query = (
+        select(t.id, t.tenant_ref, t.name, t.address, cc.filed_on, cc.kommune_notified_on)
+        .join(tenants, t.id == cc.tenant_id)
+        .where(
+            t.status != "erased",
+            cc.filed_on.is_not(None),
+            or_(cc.kommune_notified_on.is_(None), cc.kommune_notified_on > cc.filed_on),
+        )
+        .order_by(cc.kommune_notified_on.is_not(None), cc.filed_on, cc.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [NoticeDue(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class CourtView:
+    """A tenant's court path as the case page shows it."""
+
+    open_case: Any | None
+    cases: list[Any]
+    events: list[Any]
+
+
+def court_view(conn: Connection, tenant_id: int) -> CourtView:
+    """The tenant's court cases (newest first) and the steps of the rent path (in date order)."""
+    cc, e = court_cases.c, rent_events.c
+    found = list(conn.execute(select(court_cases).where(cc.tenant_id == tenant_id).order_by(cc.id.desc())))
+    steps = list(
+        conn.execute(
+            select(e.kind, e.on, e.source, e.court_case_id).where(e.tenant_id == tenant_id).order_by(e.on, e.id)
+        )
+    )
+    return CourtView(next((c for c in found if c.status == "open"), None), found, steps)
