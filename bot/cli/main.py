@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     remind.add_argument("--date", type=_day, default=None, help="YYYY-MM-DD (default: today)")
     remind.add_argument("--dry-run", action="store_true", help="only show who would get which reminder")
     remind.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    notices = sub.add_parser(
+        "kommune-notices", help="filings whose kommune notice (almenlejeloven § 92 stk. 2) is missing or late"
+    )
+    notices.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     export = sub.add_parser("export", help="everything held about a tenant: JSON on stdout, or a readable page")
     export.add_argument("tenant_ref")
     export.add_argument("--html", type=Path, metavar="FILE", help="write a readable HTML page to FILE instead")
@@ -130,6 +134,17 @@ async def _data_rights(args: argparse.Namespace, settings: Settings) -> int:
     return await run_erase(settings, args.tenant_ref)
 
 
+async def _reports(args: argparse.Namespace, settings: Settings) -> int:
+    """`remind` and `kommune-notices`: what a day brings, and the filings whose kommune notice is missing."""
+    if args.command == "remind":
+        from bot.cli.remind import run_remind
+
+        return await run_remind(settings, args.date, args.dry_run, args.csv, sys.stdout)
+    from bot.cli.kommune_notices import run_kommune_notices
+
+    return await run_kommune_notices(settings, args.csv, sys.stdout)
+
+
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Each command's module is imported only when it runs: `keephome check` never loads uvicorn or PTB.
     match args.command:
@@ -170,10 +185,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from bot.cli.apikey import run_apikey_add
 
             return await run_apikey_add(settings, args.name, args.scope)
-        case "remind":
-            from bot.cli.remind import run_remind
-
-            return await run_remind(settings, args.date, args.dry_run, args.csv, sys.stdout)
+        case "remind" | "kommune-notices":
+            return await _reports(args, settings)
         case "export" | "erase":
             return await _data_rights(args, settings)
     return 2
