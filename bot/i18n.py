@@ -14,9 +14,10 @@ Tenant messages are not here: they are whole files per language in `templates/<l
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 from io import BytesIO
 
@@ -25,17 +26,22 @@ from babel.messages.pofile import read_po
 from jinja2 import Environment
 
 from bot.paths import TEMPLATES_DIR
+from scheduler.stage import TimelineStage
 
 __all__ = [
     "CONSOLE_LANGUAGES",
+    "LANGUAGE_NAMES",
     "LOCALE_DIR",
     "N_",
+    "Explained",
     "current_language",
     "gettext",
     "install",
     "language_of",
     "ngettext",
+    "shown",
     "speaking",
+    "stage_words",
     "translations",
     "use_language",
 ]
@@ -43,6 +49,8 @@ __all__ = [
 LOCALE_DIR = TEMPLATES_DIR / "console" / "locale"
 # The console's languages: English is the source; Danish is the default (settings.console_language).
 CONSOLE_LANGUAGES = ("da", "en")
+# How "Me" offers each language: in that language's own words, so anyone can find theirs.
+LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
 _SOURCE = "en"
 
 _language: ContextVar[str] = ContextVar("console_language", default="da")
@@ -111,3 +119,49 @@ def install(env: Environment) -> None:
     """Give a jinja2 environment `_`, `gettext` and `ngettext` in the request's language (new style)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+class Explained(Exception):
+    """An error whose message is a msgid (English) with `%(name)s` values: `str()` is the English text (logs,
+    the command line), `shown()` the text in the reader's language. Mark the msgid with `N_` so it is extracted:
+    `raise FormError(N_("'%(name)s' is required"), name=name)`."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % values if values else message)
+        self.msgid = message
+        self.values = values
+
+
+def shown(error: BaseException) -> str:
+    """An error's message in the request's language: an `Explained` error by its msgid and values, any other by
+    its text (a msgid when it was raised with one)."""
+    if isinstance(error, Explained):
+        text = gettext(error.msgid)
+        return text % error.values if error.values else text
+    return gettext(str(error))
+
+
+_STAGE_WORDS = {
+    "court": N_("court date %(day)s"),
+    "termination": N_("termination %(day)s"),
+    "demand_passed": N_("påkrav, deadline passed"),
+    "says_paid": N_("says already paid (until %(day)s)"),
+    "promised": N_("promised to pay on %(day)s"),
+    "owes": N_("owes rent"),
+    "paid_at_risk": N_("paid up, at risk"),
+    "paid_up": N_("paid up"),
+}
+
+
+def stage_words(stage: TimelineStage, local_day: Callable[[date], str]) -> str:
+    """Where a tenant stands on the rent timeline (scheduler's code) in the request's language."""
+    if stage.code == "demand":
+        left = stage.days_left or 0
+        words = ngettext("påkrav, deadline in %(days)d day", "påkrav, deadline in %(days)d days", left) % {"days": left}
+    else:
+        words = gettext(_STAGE_WORDS[stage.code])
+        if stage.on is not None:
+            words = words % {"day": local_day(stage.on)}
+    if stage.says_paid:
+        words = gettext("%(stage)s; says already paid") % {"stage": words}
+    return words

@@ -17,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+from bot.i18n import speaking
 from bot.runtime import Clock, Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from bot.starter import running
@@ -62,12 +63,16 @@ PG_URL = os.environ.get("KEEPHOME_TEST_DATABASE_URL", "postgresql+asyncpg://post
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
-    """Settings for a test, ignoring any .env file and environment of the machine."""
+    """Settings for a test, ignoring any .env file and environment of the machine.
+
+    The staff pages are in English here (`console_language="en"`), so tests read the source texts; the
+    deployment's default is Danish, and tests/bot/console/test_danish.py renders every page that way."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "secret_key": "test-secret-key-test-secret-key-0123",
         "public_url": "https://keephome.example.org",
         "run_scheduler": False,
+        "console_language": "en",
     }
     values.update(overrides)
     return load_settings(_env_file=None, **values)
@@ -174,6 +179,14 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def english_staff_pages() -> Iterator[None]:
+    """Code that translates outside a request (a unit test of the delivery words, say) speaks English, like the
+    pages the tests' settings serve (`make_settings`)."""
+    with speaking("en"):
+        yield
 
 
 @pytest.fixture

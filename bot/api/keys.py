@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.i18n import N_, Explained
 from bot.store.schema import api_keys, audit_log
 
 __all__ = [
@@ -36,7 +37,7 @@ PREFIX = "kh_"
 MAX_NAME = 100
 
 
-class ApiKeyError(ValueError):
+class ApiKeyError(Explained, ValueError):
     """A key that cannot be made or revoked as asked, with a message for the person."""
 
 
@@ -65,18 +66,18 @@ def covers(scope: str, needed: str) -> bool:
 def _checked_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise ApiKeyError("a key needs a name (what system uses it)")
+        raise ApiKeyError(N_("a key needs a name (what system uses it)"))
     if len(name) > MAX_NAME:
-        raise ApiKeyError(f"a key's name is at most {MAX_NAME} characters")
+        raise ApiKeyError(N_("a key's name is at most %(length)d characters"), length=MAX_NAME)
     if any(not ch.isprintable() for ch in name):
-        raise ApiKeyError("a key's name holds only printable characters")
+        raise ApiKeyError(N_("a key's name holds only printable characters"))
     return name
 
 
 async def add_key(conn: AsyncConnection, name: str, scope: str, now: datetime, actor: str) -> tuple[int, str]:
     """Make a key; returns its id and the key (shown once, never stored). Audited."""
     if scope not in SCOPES:
-        raise ApiKeyError(f"unknown scope {scope!r}: read, write or erase")
+        raise ApiKeyError(N_("unknown scope %(scope)s: read, write or erase"), scope=repr(scope))
     name = _checked_name(name)
     key = PREFIX + secrets.token_urlsafe(32)
     key_id = (
@@ -116,7 +117,7 @@ async def revoke_key(conn: AsyncConnection, key_id: int, now: datetime, actor: s
         )
     ).scalar()
     if name is None:
-        raise ApiKeyError("there is no such live key")
+        raise ApiKeyError(N_("there is no such live key"))
     await conn.execute(
         audit_log.insert().values(at=now, actor=actor, action="apikey.revoke", target=f"apikey:{key_id}")
     )

@@ -14,12 +14,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.i18n import N_, Explained
 from bot.store.db import Database
 from bot.store.schema import audit_log, login_attempts, staff, staff_sessions
 
 __all__ = [
+    "HOME_OF",
     "MIN_PASSWORD_LENGTH",
     "ROLES",
+    "ROLE_LABELS",
     "SETUP_LINK_HOURS",
     "StaffError",
     "add_staff",
@@ -35,7 +38,16 @@ __all__ = [
     "verify_password",
 ]
 
-ROLES = ("admin", "adviser", "volunteer")
+ROLES = ("admin", "adviser", "volunteer", "caretaker")
+# The restricted roles see only their own page (no inbox, no case, no tenant): where signing in takes them.
+HOME_OF = {"volunteer": "/console/tasks", "caretaker": "/console/visits"}
+# Each role as the console names it (translated where it is shown); a role missing here is shown by its code.
+ROLE_LABELS = {
+    "admin": N_("admin"),
+    "adviser": N_("adviser"),
+    "volunteer": N_("volunteer"),
+    "caretaker": N_("caretaker"),
+}
 SETUP_LINK_HOURS = 72
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,7 +56,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("keephome-not-a-password")
 
 
-class StaffError(ValueError):
+class StaffError(Explained, ValueError):
     """A staff change that cannot be made, with a message to show the person."""
 
 
@@ -73,9 +85,9 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 def _check(email: str, role: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 200:
-        raise StaffError(f"not a valid e-mail address: {email!r}")
+        raise StaffError(N_("not a valid e-mail address: %(email)s"), email=repr(email))
     if role not in ROLES:
-        raise StaffError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        raise StaffError(N_("unknown role %(role)s: choose one of %(roles)s"), role=repr(role), roles=", ".join(ROLES))
     return email
 
 
@@ -101,7 +113,7 @@ async def create_staff(
     email = _check(email, role)
     taken = (await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == email))).first()
     if taken is not None:
-        raise StaffError(f"a staff account for {email} already exists")
+        raise StaffError(N_("a staff account for %(email)s already exists"), email=email)
     staff_id = int(
         (
             await conn.execute(
@@ -135,7 +147,7 @@ async def reset_password(db: Database, email: str, now: datetime, public_url: st
             await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == address, staff.c.active.is_(True)))
         ).scalar()
         if staff_id is None:
-            raise StaffError(f"no active staff account for {address}")
+            raise StaffError(N_("no active staff account for %(email)s"), email=address)
         await conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=None))
         await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
         link = await issue_setup_link(conn, int(staff_id), now, public_url)
@@ -184,10 +196,10 @@ async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, p
 async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> None:
     """Change a role; the person's sessions end so the new rights apply at once."""
     if role not in ROLES:
-        raise StaffError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        raise StaffError(N_("unknown role %(role)s: choose one of %(roles)s"), role=repr(role), roles=", ".join(ROLES))
     old = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar_one_or_none()
     if old is None:
-        raise StaffError("no such staff account")
+        raise StaffError(N_("no such staff account"))
     if old == role:
         return
     await conn.execute(update(staff).where(staff.c.id == staff_id).values(role=role))
@@ -203,7 +215,7 @@ async def deactivate_staff(conn: AsyncConnection, staff_id: int, now: datetime, 
     """Deactivate an account and end every session it has, at once."""
     found = (await conn.execute(update(staff).where(staff.c.id == staff_id).values(active=False))).rowcount
     if not found:
-        raise StaffError("no such staff account")
+        raise StaffError(N_("no such staff account"))
     await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
     await conn.execute(
         audit_log.insert().values(at=now, actor=actor, action="staff.deactivate", target=f"staff:{staff_id}")

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
+from bot.i18n import N_
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import tenants
 
@@ -38,7 +39,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
 async def _pause(request: Request, me: StaffSession) -> Response:
     choice = field(await request.form(), "paused", max_length=3)
     if choice not in ("on", "off"):
-        raise FormError("'paused' must be on or off")
+        raise FormError(N_("'paused' must be on or off"))
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:

@@ -10,6 +10,7 @@ from bot.api.keys import SCOPES, ApiKeyError, add_key, list_keys, revoke_key
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+from bot.i18n import N_
 
 __all__ = ["routes"]
 
@@ -38,19 +39,19 @@ async def _add(request: Request, me: StaffSession) -> Response:
         async with runtime(request).db.write() as conn:
             _, key = await add_key(conn, name, scope, now(request), me.actor)
     except ApiKeyError as exc:
-        raise FormError(str(exc)) from None
+        raise FormError(exc.msgid, **exc.values) from None
     # The key itself is shown on this answer only; the database keeps its hash.
     return await _page(request, key=key, key_name=" ".join(name.split()))
 
 
 @guard("admin")
 async def _revoke(request: Request, me: StaffSession) -> Response:
-    key_id = path_id(request, "key_id", "There is no such key.")
+    key_id = path_id(request, "key_id", N_("There is no such key."))
     try:
         async with runtime(request).db.write() as conn:
             await revoke_key(conn, key_id, now(request), me.actor)
     except ApiKeyError as exc:
-        raise NotFound(str(exc)) from None
+        raise NotFound(exc.msgid, **exc.values) from None
     return redirect(PAGE)
 
 

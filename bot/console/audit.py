@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, render, runtime
+from bot.i18n import N_
 from bot.store.schema import audit_log, staff
 
 __all__ = ["PAGE_SIZE", "record", "routes"]
@@ -39,7 +40,7 @@ def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
     try:
         day = datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
-        raise FormError(f"'{name}' must be a date like 2026-03-01") from None
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=name) from None
     return datetime.combine(day, time(0), zone)
 
 

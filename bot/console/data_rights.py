@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, render, runtime
+from bot.i18n import N_
 from bot.tenants.export import export_tenant, render_html, to_json
 
 __all__ = ["routes"]
@@ -30,11 +31,11 @@ async def _export(request: Request, me: StaffSession) -> Response:
     ref = field(form, "ref", max_length=64)
     what = field(form, "format", max_length=4)
     if what not in _FORMATS:
-        raise FormError("'format' must be json or html")
+        raise FormError(N_("'format' must be json or html"))
     try:
         data = await export_tenant(runtime(request).db, ref, now(request), me.actor, what)
     except LookupError:
-        raise NotFound("No tenant has that reference (an erased tenant has nothing left to export).") from None
+        raise NotFound(N_("No tenant has that reference (an erased tenant has nothing left to export).")) from None
     media, suffix = _FORMATS[what]
     body = to_json(data) if what == "json" else render_html(data)
     name = f"keephome-tenant-{data['tenant']['id']}.{suffix}"

@@ -2,7 +2,7 @@
 
 The facts come from the message (`status`, `error_code`: the provider's answer and its delivery reports) and
 its outbox row (`state`, `last_error`: why the sender held, dropped, retried or failed it, and when it tries
-next). The console is in English for now; a later translation replaces these tables.
+next). The tables hold msgids (`N_`): `explain` and `delivery` translate them in the request's language.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.i18n import N_
+from bot.i18n import gettext as _
 from bot.store.schema import FAILED_STATUSES, messages, outbox
 
 __all__ = [
@@ -30,66 +32,70 @@ __all__ = [
 
 # Twilio's error codes (https://www.twilio.com/docs/api/errors) an SMS to a Danish number meets.
 _TWILIO = {
-    "21211": "the phone number is not valid",
-    "21408": "SMS to this country is not switched on in the Twilio account",
-    "21610": "the tenant's phone sent STOP to our number, so Twilio sends nothing to it",
-    "21612": "our sender number cannot reach this number",
-    "21614": "the number cannot receive SMS (perhaps a landline)",
-    "30001": "Twilio's queue was full",
-    "30002": "the Twilio account is suspended",
-    "30003": "the phone was off or out of reach",
-    "30004": "the phone or its carrier blocks our messages",
-    "30005": "the number does not exist",
-    "30006": "the number is a landline or its carrier cannot take SMS",
-    "30007": "the carrier filtered the message as unwanted",
-    "30008": "the carrier gave no reason",
+    "21211": N_("the phone number is not valid"),
+    "21408": N_("SMS to this country is not switched on in the Twilio account"),
+    "21610": N_("the tenant's phone sent STOP to our number, so Twilio sends nothing to it"),
+    "21612": N_("our sender number cannot reach this number"),
+    "21614": N_("the number cannot receive SMS (perhaps a landline)"),
+    "30001": N_("Twilio's queue was full"),
+    "30002": N_("the Twilio account is suspended"),
+    "30003": N_("the phone was off or out of reach"),
+    "30004": N_("the phone or its carrier blocks our messages"),
+    "30005": N_("the number does not exist"),
+    "30006": N_("the number is a landline or its carrier cannot take SMS"),
+    "30007": N_("the carrier filtered the message as unwanted"),
+    "30008": N_("the carrier gave no reason"),
 }
 # The Bot API's answers, as bot/channels/telegram.py records them.
 _TELEGRAM = {
-    "400": "Telegram refused the message (the chat may be gone)",
-    "403": "the tenant blocked the bot or never started it",
-    "429": "Telegram asked us to slow down",
+    "400": N_("Telegram refused the message (the chat may be gone)"),
+    "403": N_("the tenant blocked the bot or never started it"),
+    "429": N_("Telegram asked us to slow down"),
 }
 # What the sender, a rule or the host wrote as the reason (outbox.last_error).
 _REASONS = {
-    "channel off": "no channel was set up to send it",
-    "does not render": "its text could not be made (a template problem: run keephome check)",
-    "timeout": "the provider did not answer in time",
-    "held": "the tenant could not receive messages when it was due",
-    "stopped": "the tenant opted out (STOP)",
-    "wrong_number": "the number was reported as not the tenant's",
-    "erased": "the tenant's data was erased",
-    "balance cleared": "the balance was paid, so the question was no longer needed",
-    "blocked": "the tenant blocked the Telegram bot, so it goes by SMS",
-    "permanent": "Telegram could not deliver it, so it goes by SMS",
-    "opted_out": "the tenant opted out at their carrier",
+    "channel off": N_("no channel was set up to send it"),
+    "does not render": N_("its text could not be made (a template problem: run keephome check)"),
+    "timeout": N_("the provider did not answer in time"),
+    "held": N_("the tenant could not receive messages when it was due"),
+    "stopped": N_("the tenant opted out (STOP)"),
+    "wrong_number": N_("the number was reported as not the tenant's"),
+    "moved_out": N_("the tenant moved out or was evicted"),
+    "erased": N_("the tenant's data was erased"),
+    "balance cleared": N_("the balance was paid, so the question was no longer needed"),
+    "blocked": N_("the tenant blocked the Telegram bot, so it goes by SMS"),
+    "permanent": N_("Telegram could not deliver it, so it goes by SMS"),
+    "opted_out": N_("the tenant opted out at their carrier"),
     # A proactive message that cannot go now (bot/outbox/claim.py), or was no longer due when it could
     # (bot/reminders/recheck.py, scheduler/model.py).
-    "no channel": "no channel can send it yet",
-    "paused": "sending is paused",
-    "quiet hours": "nothing goes out in quiet hours (or on a quiet day): it goes when they end",
-    "stage passed": "its moment on the rent timeline had passed before it could go out",
-    "nothing owed": "the balance it was about had been paid",
-    "no longer due": "it was no longer due (a case, a paid claim or promise, old balance data, or no way to reach "
-    "the tenant)",
-    "conversation ended": "its conversation had ended",
-    "conversation moved on": "its conversation had moved on",
-    "one a day": "the tenant already had a message from keephome that day",
-    "superseded": "a newer reminder took its place before it went out",
-    "recipient opted out": "the tenant opted out at their carrier",
-    "not a chat id": "the Telegram chat is not valid",
-    "answer without a message sid": "Twilio's answer named no message",
+    "no channel": N_("no channel can send it yet"),
+    "paused": N_("sending is paused"),
+    "quiet hours": N_("nothing goes out in quiet hours (or on a quiet day): it goes when they end"),
+    "stage passed": N_("its moment on the rent timeline had passed before it could go out"),
+    "nothing owed": N_("the balance it was about had been paid"),
+    "no longer due": N_(
+        "it was no longer due (a case, a paid claim or promise, old balance data, or no way to reach the tenant)"
+    ),
+    "conversation ended": N_("its conversation had ended"),
+    "conversation moved on": N_("its conversation had moved on"),
+    "one a day": N_("the tenant already had a message from keephome that day"),
+    # A volunteer moved the appointment before its reminder went (bot/host/appointments.py).
+    "appointment moved": N_("the appointment was moved: the reminder of the new time goes instead"),
+    "superseded": N_("a newer reminder took its place before it went out"),
+    "recipient opted out": N_("the tenant opted out at their carrier"),
+    "not a chat id": N_("the Telegram chat is not valid"),
+    "answer without a message sid": N_("Twilio's answer named no message"),
 }
 # A message's state, as a word a person reads; `failed` is also shown with a mark, not only a colour.
 LABELS = {
-    "queued": "queued",
-    "waiting": "waiting",
-    "sending": "being sent",
-    "sent": "sent",
-    "delivered": "delivered",
-    "failed": "FAILED",
-    "held": "held, not sent",
-    "dropped": "dropped, not sent",
+    "queued": N_("queued"),
+    "waiting": N_("waiting"),
+    "sending": N_("being sent"),
+    "sent": N_("sent"),
+    "delivered": N_("delivered"),
+    "failed": N_("FAILED"),
+    "held": N_("held, not sent"),
+    "dropped": N_("dropped, not sent"),
 }
 # Reasons a row waits that are no failure (it goes elsewhere next, or later): no "trying again" after them.
 _NOT_FAILED = ("blocked", "permanent", "quiet hours")
@@ -126,16 +132,18 @@ def explain(code: str | None, reason: str | None, channel: str | None) -> str:
     """Plain words for a provider's error code or a recorded reason; the code itself in brackets."""
     if code:
         words = (_TELEGRAM if channel == "telegram" else _TWILIO).get(code)
-        return f"{words} (error {code})" if words else f"the provider answered with error {code}"
+        if words:
+            return _("%(words)s (error %(code)s)") % {"words": _(words), "code": code}
+        return _("the provider answered with error %(code)s") % {"code": code}
     if not reason:
         return ""
     text = reason.strip()
     if text in _REASONS:
-        return _REASONS[text]
+        return _(_REASONS[text])
     if text.startswith("twilio http "):
-        return f"Twilio answered HTTP {text.removeprefix('twilio http ')}"
+        return _("Twilio answered HTTP %(status)s") % {"status": text.removeprefix("twilio http ")}
     if text.startswith(("network: ", "bad answer: ")):
-        return f"the provider could not be reached ({text})"
+        return _("the provider could not be reached (%(error)s)") % {"error": text}
     return text.replace("_", " ")
 
 
@@ -143,16 +151,16 @@ def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
     """The state a staff member reads: queued until …, sent, delivered, failed — and why."""
     status, state = facts.status, facts.outbox_state
     if status in ("delivered", "read"):
-        return Delivery("delivered", LABELS["delivered"], "", False)
+        return Delivery("delivered", _(LABELS["delivered"]), "", False)
     if status in FAILED_STATUSES or state == "failed":
-        why = explain(facts.error_code, facts.last_error, facts.channel) or "the provider gave no reason"
-        return Delivery("failed", LABELS["failed"], why, True)
+        why = explain(facts.error_code, facts.last_error, facts.channel) or _("the provider gave no reason")
+        return Delivery("failed", _(LABELS["failed"]), why, True)
     if state == "dropped" or state == "held" or status == "held":
         kind = "dropped" if state == "dropped" else "held"
-        return Delivery(kind, LABELS[kind], explain(None, facts.last_error, None), False)
+        return Delivery(kind, _(LABELS[kind]), explain(None, facts.last_error, None), False)
     if status in ("sent", "sending") or state == "sent":
         kind = "sending" if status == "sending" else "sent"
-        return Delivery(kind, LABELS[kind], "", False)
+        return Delivery(kind, _(LABELS[kind]), "", False)
     return _waiting(facts, now, local_time)
 
 
@@ -160,16 +168,17 @@ def _waiting(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
     """A message not sent yet: until when, and why it waits (a retry says what went wrong last time)."""
     reason = explain(None, facts.last_error, None)
     if facts.outbox_state == "waiting" or facts.status == "waiting":
-        return Delivery("waiting", LABELS["waiting"], reason, False)
+        return Delivery("waiting", _(LABELS["waiting"]), reason, False)
     if facts.outbox_state not in (None, "pending"):
         # A state the sender added that this page does not know yet: say it as it is.
-        return Delivery("waiting", f"{LABELS['waiting']} ({facts.outbox_state.replace('_', ' ')})", reason, False)
+        label = f"{_(LABELS['waiting'])} ({facts.outbox_state.replace('_', ' ')})"
+        return Delivery("waiting", label, reason, False)
     if facts.attempts and facts.last_error and facts.last_error not in _NOT_FAILED:
-        reason = f"trying again; last time {reason}"
+        reason = _("trying again; last time %(reason)s") % {"reason": reason}
     when = facts.next_attempt_at
     if when is not None and when > now:
-        return Delivery("queued", f"{LABELS['queued']} until {local_time(when)}", reason, False)
-    return Delivery("queued", f"{LABELS['queued']}, going out now", reason, False)
+        return Delivery("queued", _("queued until %(when)s") % {"when": local_time(when)}, reason, False)
+    return Delivery("queued", _("queued, going out now"), reason, False)
 
 
 def _facts(row: Any) -> DeliveryFacts:

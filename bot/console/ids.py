@@ -8,6 +8,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from bot.console.web import FormError, NotFound
+from bot.i18n import N_
 
 __all__ = ["MAX_ID", "id_from", "path_id", "whole_number"]
 
@@ -34,5 +35,10 @@ def whole_number(raw: str, name: str, *, minimum: int = 0, maximum: int = MAX_ID
     """A whole number from a query or form field; `FormError` (a 422) when it is not one in range."""
     text = raw.strip()
     if not (0 < len(text) <= 19) or not (text.isascii() and text.isdigit()) or not minimum <= int(text) <= maximum:
-        raise FormError(f"'{name}' must be a whole number from {minimum} to {maximum}")
+        raise FormError(
+            N_("'%(name)s' must be a whole number from %(minimum)d to %(maximum)d"),
+            name=name,
+            minimum=minimum,
+            maximum=maximum,
+        )
     return int(text)

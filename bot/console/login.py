@@ -16,10 +16,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console import csrf, throttle
-from bot.console.accounts import MIN_PASSWORD_LENGTH, hash_password, redeem_setup_token, verify_password
+from bot.console.accounts import (
+    HOME_OF,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    redeem_setup_token,
+    verify_password,
+)
 from bot.console.audit import record
 from bot.console.sessions import StaffSession, clear_cookie, create_session, end_session, guard, set_cookie
 from bot.console.web import now, read_form, redirect, render, runtime
+from bot.i18n import gettext as _
+from bot.i18n import ngettext
 from bot.store.schema import staff
 
 __all__ = ["client_address", "routes"]
@@ -35,17 +43,21 @@ def client_address(request: Request) -> str:
 
 def _login_page(request: Request, status: int = 200, error: str | None = None, email: str = "") -> Response:
     token = csrf.login_token(request)
-    notice = "Your password is set. Sign in." if request.query_params.get("set") else None
+    notice = _("Your password is set. Sign in.") if request.query_params.get("set") else None
     response = render(request, "login.html", status_code=status, error=error, email=email, token=token, notice=notice)
     return csrf.remember_login_token(response, token, runtime(request).settings.secure_cookies)
 
 
 def _refused(request: Request, refusal: throttle.Refusal, email: str) -> Response:
     if refusal.reason == "busy":
-        message = "Too many sign-ins at once. Try again in a moment."
+        message = _("Too many sign-ins at once. Try again in a moment.")
     else:
         minutes = max(1, math.ceil(refusal.seconds / 60))
-        message = f"Too many wrong attempts. Try again in {minutes} minute(s)."
+        message = ngettext(
+            "Too many wrong attempts. Try again in %(minutes)d minute.",
+            "Too many wrong attempts. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
     response = _login_page(request, 429, message, email)
     response.headers["Retry-After"] = str(max(1, math.ceil(refusal.seconds)))
     return response
@@ -59,7 +71,7 @@ async def _login(request: Request) -> Response:
     form = await read_form(request)
     if not csrf.login_token_ok(request, form):
         return render(
-            request, "message.html", 403, title="Not allowed", message="Reload the sign-in page and try again."
+            request, "message.html", 403, title=_("Not allowed"), message=_("Reload the sign-in page and try again.")
         )
     email = str(form.get("email") or "").strip().lower()[:200]
     password = str(form.get("password") or "")[:1000]
@@ -87,13 +99,13 @@ async def _login(request: Request) -> Response:
             await record(conn, at, "system", "login.failed", target, f"failures={failures}")
     if account is None or cookie is None:
         log.info("wrong sign-in%s (%d in a row)", f" for staff {account.id}" if account is not None else "", failures)
-        return _login_page(request, 401, "Wrong e-mail or password.", email)
-    response = redirect("/console/tasks" if account.role == "volunteer" else "/console/")
+        return _login_page(request, 401, _("Wrong e-mail or password."), email)
+    response = redirect(HOME_OF.get(account.role, "/console/"))
     set_cookie(request, response, cookie)
     return response
 
 
-@guard("admin", "adviser", "volunteer")
+@guard("admin", "adviser", "volunteer", "caretaker")
 async def _logout(request: Request, me: StaffSession) -> Response:
     at = now(request)
     async with runtime(request).db.write() as conn:
@@ -114,26 +126,29 @@ async def _setup(request: Request) -> Response:
             request,
             "message.html",
             404,
-            title="Link not valid",
-            message="This link has expired or was used. Ask an admin for a new one.",
+            title=_("Link not valid"),
+            message=_("This link has expired or was used. Ask an admin for a new one."),
         )
     if request.method == "GET":
         return _setup_page(request, account.email, None, 200)
     form = await read_form(request)
     if not csrf.login_token_ok(request, form):
-        return render(request, "message.html", 403, title="Not allowed", message="Reload the page and try again.")
+        return render(request, "message.html", 403, title=_("Not allowed"), message=_("Reload the page and try again."))
     password, repeat = str(form.get("password") or ""), str(form.get("repeat") or "")
     if len(password) < MIN_PASSWORD_LENGTH or len(password) > 1000:
-        return _setup_page(request, account.email, f"Use at least {MIN_PASSWORD_LENGTH} characters.", 422)
+        error = _("Use at least %(length)d characters.") % {"length": MIN_PASSWORD_LENGTH}
+        return _setup_page(request, account.email, error, 422)
     if password != repeat:
-        return _setup_page(request, account.email, "The two passwords differ.", 422)
+        return _setup_page(request, account.email, _("The two passwords differ."), 422)
     hashed = await hash_password(password)  # before the transaction: argon2 takes a moment
     async with rt.db.write() as conn:
         done = await redeem_setup_token(conn, token, now(request), hashed)
         if done is not None:
             await conn.run_sync(throttle.forget, [throttle.account_slot(rt.settings.secret_key or "", done.email)])
     if done is None:
-        return render(request, "message.html", 404, title="Link not valid", message="This link was used meanwhile.")
+        return render(
+            request, "message.html", 404, title=_("Link not valid"), message=_("This link was used meanwhile.")
+        )
     return redirect("/console/login?set=1")
 
 

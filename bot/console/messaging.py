@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.i18n import gettext as _
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
@@ -24,13 +25,14 @@ def reply_channel(tenant: Any) -> str:
 
 
 def sms_warnings(text: str, forbidden_words: Sequence[str]) -> list[str]:
-    """Why this text should not go out by SMS (an amount, debt words); empty when it may."""
+    """Why this text should not go out by SMS (an amount, debt words), in the reader's language; empty when it
+    may."""
     reasons: list[str] = []
     if amount_like(text, bare_numbers=True):
-        reasons.append("it looks like it contains an amount")
+        reasons.append(_("it looks like it contains an amount"))
     words = forbidden_words_in(text, forbidden_words)
     if words:
-        reasons.append("it contains words about debt or eviction: " + ", ".join(words))
+        reasons.append(_("it contains words about debt or eviction: %(words)s") % {"words": ", ".join(words)})
     return reasons
 
 

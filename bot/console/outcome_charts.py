@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.console.labels import OUTCOME_LABELS
 from bot.console.outcome_figures import Outcomes, Steps, number, percent
 from bot.console.outcome_period import SETTLED_WITHIN, STEPS
 from bot.host.cases import OUTCOMES
@@ -24,16 +25,6 @@ __all__ = [
     "settled_bars",
 ]
 
-OUTCOME_LABELS = {
-    "paid": "paid",
-    "payment_plan": "payment plan",
-    "kommune": "kommune",
-    "boligstoette": "boligstøtte",
-    "debt_counselling": "debt counselling",
-    "no_contact": "no contact",
-    "moved": "moved",
-    "other": "other",
-}
 OUTCOME_COLOURS = {
     "paid": "#1e7d32",
     "payment_plan": "#66bb6a",

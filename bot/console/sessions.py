@@ -18,7 +18,8 @@ from bot.console import csrf
 from bot.console.accounts import StaffError, hash_token
 from bot.console.web import FormError, NotFound, now, read_form, redirect, render, runtime
 from bot.host.cases import CaseError
-from bot.i18n import language_of, use_language
+from bot.i18n import N_, language_of, shown, use_language
+from bot.i18n import gettext as _
 from bot.store.schema import staff, staff_sessions
 
 __all__ = [
@@ -134,9 +135,24 @@ def clear_cookie(request: Request, response: Response) -> None:
 
 
 def _refuse(request: Request, status: int, message: str, as_json: bool) -> Response:
+    """A refusal: `message` is a msgid, shown in the reader's language (the JSON answer keeps the English)."""
     if as_json:
         return JSONResponse({"error": message}, status_code=status)
-    return render(request, "message.html", status_code=status, title="Not allowed", message=message)
+    return render(request, "message.html", status_code=status, title=_("Not allowed"), message=_(message))
+
+
+def _refused_change(request: Request, error: Exception, as_json: bool) -> Response:
+    """A page that says why nothing happened, in the reader's language: 404 for a missing thing, 422 for a form
+    or staff change that cannot be made, 409 for a case whose state does not allow it."""
+    if isinstance(error, NotFound):
+        if as_json:
+            return _refuse(request, 404, str(error), as_json)
+        return render(request, "message.html", status_code=404, title=_("Not found"), message=shown(error))
+    if isinstance(error, FormError):
+        title, status = _("Please check the form"), 422
+    else:
+        title, status = _("Not changed"), 409 if isinstance(error, CaseError) else 422
+    return render(request, "message.html", status_code=status, title=title, message=shown(error))
 
 
 def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:
@@ -149,27 +165,21 @@ def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:
             if session is None:
                 if request.method == "GET" and not as_json:
                     return redirect("/console/login")
-                return _refuse(request, 401 if as_json else 403, "Sign in first.", as_json)
+                return _refuse(request, 401 if as_json else 403, N_("Sign in first."), as_json)
             request.state.staff = session
             if session.role not in roles:
                 log.info("staff %s (%s) refused %s", session.staff_id, session.role, request.url.path)
-                return _refuse(request, 403, "Your role cannot open this page.", as_json)
+                return _refuse(request, 403, N_("Your role cannot open this page."), as_json)
             if request.method == "POST":
                 form = await read_form(request)
                 if not csrf.form_token_ok(session.csrf_token, form):
                     return _refuse(
-                        request, 403, "The form's security token is missing or old: reload the page.", as_json
+                        request, 403, N_("The form's security token is missing or old: reload the page."), as_json
                     )
             try:
                 return await handler(request, session)
-            except NotFound as exc:
-                return _refuse(request, 404, str(exc), as_json)
-            except FormError as exc:
-                return render(request, "message.html", status_code=422, title="Please check the form", message=str(exc))
-            except StaffError as exc:
-                return render(request, "message.html", status_code=422, title="Not changed", message=str(exc))
-            except CaseError as exc:
-                return render(request, "message.html", status_code=409, title="Not changed", message=str(exc))
+            except (NotFound, FormError, StaffError, CaseError) as exc:
+                return _refused_change(request, exc, as_json)
 
         return endpoint
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+from bot.i18n import CONSOLE_LANGUAGES, LANGUAGE_NAMES, N_
 from bot.store.schema import staff
 from bot.tenants.linking import hash_secret, new_code, shown_code
 
@@ -23,7 +25,7 @@ NOTICE_ROLES = ("admin", "adviser")  # the roles notify_urgent_case writes to
 
 
 def _staff_id(request: Request) -> int:
-    return path_id(request, "staff_id", "There is no such person.")
+    return path_id(request, "staff_id", N_("There is no such person."))
 
 
 async def _people(request: Request) -> list[object]:
@@ -69,7 +71,7 @@ async def _new_link(request: Request, me: StaffSession) -> Response:
             await conn.execute(select(staff.c.email).where(staff.c.id == staff_id, staff.c.active.is_(True)))
         ).scalar()
         if email is None:
-            raise NotFound("There is no such active person.")
+            raise NotFound(N_("There is no such active person."))
         link = await issue_setup_link(conn, staff_id, at, rt.settings.public_url)
         await record(conn, at, me.actor, "staff.setup_link", f"staff:{staff_id}")
     return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
@@ -80,7 +82,7 @@ async def _role(request: Request, me: StaffSession) -> Response:
     staff_id = _staff_id(request)
     role = field(await request.form(), "role", max_length=16)
     if staff_id == me.staff_id and role != "admin":
-        raise StaffError("you cannot take your own admin role away; ask another admin")
+        raise StaffError(N_("you cannot take your own admin role away; ask another admin"))
     async with runtime(request).db.write() as conn:
         await set_role(conn, staff_id, role, now(request), me.actor)
     return redirect("/console/staff")
@@ -90,31 +92,49 @@ async def _role(request: Request, me: StaffSession) -> Response:
 async def _deactivate(request: Request, me: StaffSession) -> Response:
     staff_id = _staff_id(request)
     if staff_id == me.staff_id:
-        raise StaffError("you cannot deactivate yourself; ask another admin")
+        raise StaffError(N_("you cannot deactivate yourself; ask another admin"))
     async with runtime(request).db.write() as conn:
         await deactivate_staff(conn, staff_id, now(request), me.actor)
     return redirect("/console/staff")
 
 
-@guard("admin", "adviser", "volunteer")
+@guard("admin", "adviser", "volunteer", "caretaker")
 async def _me(request: Request, me: StaffSession) -> Response:
     async with runtime(request).db.read() as conn:
         row = (await conn.execute(select(staff).where(staff.c.id == me.staff_id))).one()
-    return render(request, "me.html", account=row, saved=request.query_params.get("saved") == "1")
+    return render(request, "me.html", account=row, saved=request.query_params.get("saved") == "1", **_languages())
 
 
-@guard("admin", "adviser", "volunteer")
+def _languages() -> dict[str, Any]:
+    """The languages "Me" offers, each named in its own words."""
+    return {"languages": [(code, LANGUAGE_NAMES[code]) for code in CONSOLE_LANGUAGES]}
+
+
+@guard("admin", "adviser", "volunteer", "caretaker")
+async def _save_language(request: Request, me: StaffSession) -> Response:
+    """The console's language for this person (Dansk or English); the next page is shown in it. Audited."""
+    choice = field(await request.form(), "language", max_length=8)
+    if choice not in CONSOLE_LANGUAGES:
+        raise FormError(N_("choose one of the languages offered"))
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.id == me.staff_id).values(language=choice))
+        await record(conn, at, me.actor, "staff.language", f"staff:{me.staff_id}", f"language={choice}")
+    return redirect("/console/me?saved=1")
+
+
+@guard("admin", "adviser", "volunteer", "caretaker")
 async def _save_me(request: Request, me: StaffSession) -> Response:
     """Notices on or off. The chat itself is linked only by the one-time code (`_telegram_code`): a chat id
     typed here would send a case's notices to whatever chat someone names."""
     if me.role not in NOTICE_ROLES:
-        raise FormError("notices of urgent cases go to advisers and admins")
+        raise FormError(N_("notices of urgent cases go to advisers and admins"))
     notify = (await request.form()).get("notify_telegram") == "1"
     at = now(request)
     async with runtime(request).db.write() as conn:
         chat = (await conn.execute(select(staff.c.telegram_chat_id).where(staff.c.id == me.staff_id))).scalar()
         if notify and chat is None:
-            raise FormError("connect your Telegram with a one-time code first")
+            raise FormError(N_("connect your Telegram with a one-time code first"))
         await conn.execute(update(staff).where(staff.c.id == me.staff_id).values(notify_telegram=notify))
         await record(conn, at, me.actor, "staff.notices", f"staff:{me.staff_id}", f"notify={notify}")
     return redirect("/console/me?saved=1")
@@ -123,11 +143,11 @@ async def _save_me(request: Request, me: StaffSession) -> Response:
 TELEGRAM_CODE_MINUTES = 30
 
 
-@guard("admin", "adviser", "volunteer")
+@guard("admin", "adviser", "volunteer", "caretaker")
 async def _telegram_code(request: Request, me: StaffSession) -> Response:
     """A one-time code to type to the bot ("STAFF 1234 5678"): it links this person's chat for notices."""
     if me.role not in NOTICE_ROLES:
-        raise FormError("notices of urgent cases go to advisers and admins")
+        raise FormError(N_("notices of urgent cases go to advisers and admins"))
     code = new_code()
     at = now(request)
     async with runtime(request).db.write() as conn:
@@ -150,6 +170,7 @@ async def _telegram_code(request: Request, me: StaffSession) -> Response:
         code=shown_code(code),
         code_minutes=TELEGRAM_CODE_MINUTES,
         bot=rt.settings.telegram_bot.lstrip("@"),
+        **_languages(),
     )
 
 
@@ -164,4 +185,5 @@ def routes() -> list[BaseRoute]:
         Route("/console/me", _me, methods=["GET"]),
         Route("/console/me", _save_me, methods=["POST"]),
         Route("/console/me/telegram-code", _telegram_code, methods=["POST"]),
+        Route("/console/me/language", _save_language, methods=["POST"]),
     ]

@@ -15,13 +15,15 @@ from bot.console.inbox import checks, urgency
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, field, now, redirect, render, runtime, today
 from bot.host.cases import open_case
+from bot.i18n import N_
+from bot.i18n import gettext as _
 from bot.store.schema import cases, rent_positions, tenants
 
 __all__ = ["routes"]
 
 
 def _tenant_id(request: Request) -> int:
-    return path_id(request, "tenant_id", "There is no such tenant.")
+    return path_id(request, "tenant_id", N_("There is no such tenant."))
 
 
 async def _tenant(request: Request, tenant_id: int) -> Any:
@@ -30,7 +32,7 @@ async def _tenant(request: Request, tenant_id: int) -> Any:
             await conn.execute(select(tenants).where(tenants.c.id == tenant_id, tenants.c.status != "erased"))
         ).first()
     if tenant is None:
-        raise NotFound("There is no such tenant.")
+        raise NotFound(N_("There is no such tenant."))
     return tenant
 
 
@@ -38,13 +40,14 @@ async def _tenant(request: Request, tenant_id: int) -> Any:
 async def _lookup(request: Request, me: StaffSession) -> Response:
     ref = request.query_params.get("ref", "").strip()[:64]
     if not ref:
-        return render(request, "message.html", 422, title="Find a tenant", message="Type the tenant's reference.")
+        title, message = _("Find a tenant"), _("Type the tenant's reference.")
+        return render(request, "message.html", 422, title=title, message=message)
     async with runtime(request).db.read() as conn:
         found = (
             await conn.execute(select(tenants.c.id).where(tenants.c.tenant_ref == ref, tenants.c.status != "erased"))
         ).first()
     if found is None:
-        raise NotFound("No tenant has that reference.")
+        raise NotFound(N_("No tenant has that reference."))
     return redirect(f"/console/tenants/{found.id}")
 
 

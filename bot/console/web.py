@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.i18n import current_language, use_language
+from bot.console.accounts import ROLE_LABELS
+from bot.console.labels import label
+from bot.i18n import N_, Explained, current_language, gettext, use_language
 from bot.i18n import install as install_gettext
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
@@ -33,6 +35,7 @@ __all__ = [
     "read_form",
     "redirect",
     "render",
+    "role_name",
     "runtime",
     "today",
 ]
@@ -47,11 +50,20 @@ _env = Environment(
 install_gettext(_env)
 
 
-class FormError(ValueError):
+def role_name(role: str) -> str:
+    """A staff role in the reader's language ("rådgiver" for adviser)."""
+    return gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+_env.globals["role_name"] = role_name
+_env.globals["label"] = label
+
+
+class FormError(Explained, ValueError):
     """A form field that is missing or wrong; the page answers 422 with the message."""
 
 
-class NotFound(LookupError):
+class NotFound(Explained, LookupError):
     """The case, tenant or person in the path does not exist; the page answers 404."""
 
 
@@ -159,7 +171,7 @@ def field(form: FormData, name: str, *, max_length: int = 2000, required: bool =
     raw = form.get(name)
     value = raw.strip() if isinstance(raw, str) else ""
     if required and not value:
-        raise FormError(f"'{name}' is required")
+        raise FormError(N_("'%(name)s' is required"), name=name)
     if len(value) > max_length:
-        raise FormError(f"'{name}' is longer than {max_length} characters")
+        raise FormError(N_("'%(name)s' is longer than %(length)d characters"), name=name, length=max_length)
     return value

@@ -8,26 +8,31 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.i18n import N_, gettext, install, use_language
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
 from bot.store.schema import staff
 
 __all__ = ["ROLE_NAMES", "routes"]
 
-# The roles in the order the page lists them, each with its Danish name.
-ROLE_NAMES = {"admin": "administrator", "adviser": "rådgiver", "volunteer": "frivillig"}
+# The roles in the order the page lists them, each with its name (a msgid, shown in the page's language).
+ROLE_NAMES = {"admin": N_("admin"), "adviser": N_("adviser"), "volunteer": N_("volunteer")}
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR / "demo")), autoescape=select_autoescape())
+install(_env)
 
 
 async def _front(request: Request) -> Response:
     rt: Runtime = request.app.state.rt
+    # The deployment's console language: the page has no staff session to choose another.
+    use_language(rt.settings.console_language)
     async with rt.db.read() as conn:
         rows = list((await conn.execute(select(staff.c.role, staff.c.email).where(staff.c.active))).all())
     order = {role: index for index, role in enumerate(ROLE_NAMES)}
     rows.sort(key=lambda row: (order.get(row.role, len(order)), row.email))
-    accounts = [(ROLE_NAMES.get(row.role, row.role), row.email) for row in rows]
-    return HTMLResponse(_env.get_template("index.html").render(accounts=accounts))
+    accounts = [(gettext(ROLE_NAMES[row.role]) if row.role in ROLE_NAMES else row.role, row.email) for row in rows]
+    page = _env.get_template("index.html").render(accounts=accounts, page_language=rt.settings.console_language)
+    return HTMLResponse(page)
 
 
 def routes() -> list[BaseRoute]:

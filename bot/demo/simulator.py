@@ -18,13 +18,15 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.base import button_data
 from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
+from bot.i18n import gettext as _
+from bot.i18n import install, stage_words, use_language
 from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
 from bot.paths import TEMPLATES_DIR
 from bot.reminders.plan import PlanOutcome, plan_reminders, policy_settings
 from bot.reminders.reads import load_snapshots
 from bot.runtime import Runtime
 from bot.store.schema import rent_positions, tenants
-from scheduler.stage import timeline_stage
+from scheduler.stage import stage_of
 
 __all__ = ["routes", "simulated_chat_id"]
 
@@ -64,9 +66,38 @@ def _phone_log(request: Request) -> dict[tuple[str, str], list[_Typed]]:
     return log
 
 
+_env = Environment(loader=FileSystemLoader(str(Path(TEMPLATES_DIR) / "simulator")), autoescape=select_autoescape())
+install(_env)
+
+
+def _speak(rt: Runtime) -> str:
+    """The simulator speaks the deployment's console language (it has no staff session to choose another)."""
+    use_language(rt.settings.console_language)
+    return rt.settings.console_language
+
+
+def _words() -> dict[str, str]:
+    """The words simulator.js writes into the page, in the page's language."""
+    return {
+        "share_phone": _("Share my phone number"),
+        "or_start": _("or type /start, or the code from the SMS"),
+        "write": _("Write as the tenant…"),
+        "not_sent": _("not sent"),
+        "no_reminders": _("No reminders."),
+        "tenant": _("tenant"),
+        "stage": _("stage"),
+        "channel": _("channel"),
+        "send_after": _("send after"),
+        "why": _("why"),
+        "already": _("%(count)s already contacted or planned that day."),
+        "preview": _("%(day)s would bring (preview, nothing sent):"),
+        "planned": _("Planned for %(day)s:"),
+    }
+
+
 async def _page(request: Request) -> Response:
-    env = Environment(loader=FileSystemLoader(str(Path(TEMPLATES_DIR) / "simulator")), autoescape=select_autoescape())
-    return HTMLResponse(env.get_template("index.html").render())
+    language = _speak(_rt(request))
+    return HTMLResponse(_env.get_template("index.html").render(page_language=language, words=_words()))
 
 
 def _today(rt: Runtime) -> date:
@@ -75,10 +106,12 @@ def _today(rt: Runtime) -> date:
 
 async def _tenants(request: Request) -> Response:
     rt = _rt(request)
+    _speak(rt)
     today = _today(rt)
     policy = policy_settings(rt.settings)
     async with rt.db.read() as conn:
-        stages = {s.tenant_id: timeline_stage(s, today, policy) for s in await conn.run_sync(load_snapshots)}
+        snapshots = await conn.run_sync(load_snapshots)
+        stages = {s.tenant_id: stage_words(stage_of(s, today, policy), date.isoformat) for s in snapshots}
         rows = (
             await conn.execute(
                 select(
@@ -158,6 +191,7 @@ async def _thread(request: Request) -> Response:
 
 async def _send(request: Request) -> Response:
     rt = _rt(request)
+    _speak(rt)
     try:
         body = await request.json()
         tenant_id = _tenant_id(body["tenant"])
@@ -184,7 +218,7 @@ async def _send(request: Request) -> Response:
         payload = {"start": text.removeprefix("/start").strip()}
         text = ""
     elif not text:
-        return JSONResponse({"error": "type a message"}, status_code=422)
+        return JSONResponse({"error": _("type a message")}, status_code=422)
     outcome = await rt.inbox.submit(
         InboundMessage(
             channel=channel,
@@ -195,7 +229,7 @@ async def _send(request: Request) -> Response:
         )
     )
     if outcome == "rejected":
-        return JSONResponse({"error": "this message could not be stored; try other words"}, status_code=422)
+        return JSONResponse({"error": _("this message could not be stored; try other words")}, status_code=422)
     _phone_log(request).setdefault((channel, address), []).append(_Typed(datetime.now(UTC), shown))
     return JSONResponse({"ok": True})
 

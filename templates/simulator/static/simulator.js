@@ -1,6 +1,9 @@
 // keephome demo: the phone simulator. A person plays a tenant over "SMS" or "Telegram".
 let tenant = null, channel = "sms", lastJson = "";
 const $ = (id) => document.getElementById(id);
+// The page's words, in the console's language (bot/demo/simulator.py `_words`).
+const W = JSON.parse($("simulator").dataset.words);
+const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
 async function loadTenants() {
   const list = await (await fetch("/simulator/api/tenants")).json();
   const box = $("tenants"); box.innerHTML = "";
@@ -20,8 +23,13 @@ async function loadTenants() {
 }
 function setChannel(c) {
   channel = c; $("tab-sms").classList.toggle("active", c === "sms"); $("tab-telegram").classList.toggle("active", c === "telegram");
-  $("extra").innerHTML = c === "telegram" ? '<button type="button" id="contact">Share my phone number</button> <span class="hint">or type /start, or the code from the SMS</span>' : "";
-  if (c === "telegram") $("contact").onclick = () => send({contact: true});
+  const extra = $("extra"); extra.innerHTML = "";
+  if (c === "telegram") {
+    const share = document.createElement("button"); share.type = "button"; share.id = "contact"; share.textContent = W.share_phone;
+    share.onclick = () => send({contact: true});
+    const hint = document.createElement("span"); hint.className = "hint"; hint.textContent = W.or_start;
+    extra.append(share, " ", hint);
+  }
   lastJson = ""; refresh();
 }
 async function refresh() {
@@ -47,7 +55,7 @@ async function refresh() {
 async function send(extra) {
   const r = await fetch("/simulator/api/send", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({tenant, channel, ...extra})});
   // A refused message says why where the next one is typed.
-  $("text").placeholder = r.ok ? "Write as the tenant…" : ((await r.json().catch(() => ({}))).error || "not sent");
+  $("text").placeholder = r.ok ? W.write : ((await r.json().catch(() => ({}))).error || W.not_sent);
   setTimeout(refresh, 150);
 }
 $("compose").onsubmit = (e) => { e.preventDefault(); const t = $("text").value.trim(); if (!t) return; $("text").value = ""; send({text: t}); };
@@ -56,22 +64,22 @@ $("tab-telegram").onclick = () => setChannel("telegram");
 function showPlan(title, rows, already) {
   const box = $("plan"); box.innerHTML = "";
   const h = document.createElement("p"); h.textContent = title; box.appendChild(h);
-  if (!rows.length) { const p = document.createElement("p"); p.className = "hint"; p.textContent = "No reminders."; box.appendChild(p); }
+  if (!rows.length) { const p = document.createElement("p"); p.className = "hint"; p.textContent = W.no_reminders; box.appendChild(p); }
   else {
     const table = document.createElement("table");
     const head = table.insertRow();
-    for (const c of ["tenant", "stage", "channel", "send after", "why"]) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
+    for (const c of [W.tenant, W.stage, W.channel, W.send_after, W.why]) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
     for (const r of rows) { const tr = table.insertRow(); for (const v of [r.tenant, r.stage, r.channel, r.send_after, r.reason]) tr.insertCell().textContent = v; }
     box.appendChild(table);
   }
-  if (already) { const p = document.createElement("p"); p.className = "hint"; p.textContent = `${already} already contacted or planned that day.`; box.appendChild(p); }
+  if (already) { const p = document.createElement("p"); p.className = "hint"; p.textContent = fill(W.already, {count: already}); box.appendChild(p); }
 }
 async function preview() {
   const data = await (await fetch("/simulator/api/preview")).json();
-  showPlan(`${data.day} would bring (preview, nothing sent):`, data.would_plan, data.already_contacted_today);
+  showPlan(fill(W.preview, {day: data.day}), data.would_plan, data.already_contacted_today);
 }
 $("move").onclick = async () => { const d = $("day").value; if (!d) return; await fetch("/simulator/api/clock", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({date: d})}); lastJson = ""; refresh(); loadTenants(); preview(); };
 $("preview").onclick = preview;
-$("remind").onclick = async () => { const data = await (await fetch("/simulator/api/remind", {method: "POST"})).json(); showPlan(`Planned for ${data.day}:`, data.planned, data.already_contacted_today); loadTenants(); };
+$("remind").onclick = async () => { const data = await (await fetch("/simulator/api/remind", {method: "POST"})).json(); showPlan(fill(W.planned, {day: data.day}), data.planned, data.already_contacted_today); loadTenants(); };
 loadTenants();
 setInterval(refresh, 1000);
