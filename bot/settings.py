@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     retention_message_days: int = Field(default=365, ge=1)
     retention_case_days: int = Field(default=365, ge=1)
 
+    # The organisation's report: what one eviction costs (kroner), for the estimated saving.
+    eviction_cost: int = Field(default=50_000, ge=0)
+
     # Outbox
     outbox_batch: int = Field(default=50, ge=1)
     send_timeout_seconds: float = Field(default=15.0, gt=0)

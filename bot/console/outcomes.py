@@ -35,8 +35,10 @@ from bot.console.outcome_charts import (
     funnel_bars,
     settled_bars,
 )
-from bot.console.outcome_figures import Outcomes, load_outcomes, number, percent
+from bot.console.outcome_figures import Outcomes, load_outcomes, percent
 from bot.console.outcome_period import SETTLED_WITHIN, STAGES, STEPS, period_of
+from bot.console.report import report_values
+from bot.console.report_figures import load_report
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, now, render, runtime, today
 from bot.tenants.csv_out import CsvWriter
@@ -54,6 +56,9 @@ async def _load(request: Request) -> Outcomes:
 @guard("admin", "adviser")
 async def _outcomes_page(request: Request, me: StaffSession) -> Response:
     found = await _load(request)
+    rt = runtime(request)
+    async with rt.db.read() as conn:
+        report = await load_report(conn, found.period, rt.settings.eviction_cost)
     return render(
         request,
         "outcomes.html",
@@ -70,8 +75,9 @@ async def _outcomes_page(request: Request, me: StaffSession) -> Response:
         columns=closed_columns(found.closed),
         outcome_labels=OUTCOME_LABELS,
         outcome_colours=OUTCOME_COLOURS,
-        number=number,
         percent=percent,
+        printing=False,
+        **report_values(report),
     )
 
 

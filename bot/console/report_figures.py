@@ -1,0 +1,287 @@
+"""The organisation's report for one period, computed in one place: tenants reminded, reached and consented (the
+outcome page's funnel), the rent path's events, evictions counted both ways, kommune referrals, tenants outreach
+never reached, the before/after comparison and the estimated saving with the numbers put into it.
+
+The "after" runs from go-live — the first day keephome reminded a tenant — to the period's last day; the "before"
+is the sum of the yearly figures an admin entered (report_baselines). Evictions per filing is evictions ÷ filings
+over the same days (a year's evictions may come from an earlier year's filings, as in the yearly figures). The
+saving is (evictions per filing before − after) × filings after × KEEPHOME_EVICTION_COST; when it cannot be
+computed the report says why instead of showing 0. Only aggregates: nothing here names a tenant.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from babel.numbers import format_decimal
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.console.outcome_figures import Steps
+from bot.console.outcome_period import Period
+from bot.console.outcome_queries import funnel_query
+from bot.console.report_queries import (
+    baselines_query,
+    events_query,
+    go_live_query,
+    outreach_query,
+    referrals_query,
+)
+from bot.i18n import N_
+
+__all__ = [
+    "COURT_OUTCOMES",
+    "DECISIONS",
+    "EVICTIONS",
+    "NO_BASELINE",
+    "NO_BASELINE_FILINGS",
+    "NO_FILINGS_AFTER",
+    "NO_GO_LIVE",
+    "RENT_STEPS",
+    "BeforeAfter",
+    "Outreach",
+    "Rate",
+    "Report",
+    "Saving",
+    "estimate_saving",
+    "load_report",
+    "rate_text",
+    "report_rows",
+]
+
+# The rent path's steps (rent_events kinds) as the report names them, in the order they happen.
+RENT_STEPS = (
+    ("demand", N_("Påkrav sent")),
+    ("termination", N_("Tenancies terminated (ophævelse)")),
+    ("filing", N_("Cases filed with the fogedret")),
+    ("court_date", N_("Court dates set")),
+    ("kommune_notified", N_("Kommune notified of a filing")),
+)
+COURT_OUTCOMES = (
+    ("postponed", N_("Court meeting postponed")),
+    ("called_off", N_("Called off after payment or agreement")),
+    ("carried_out", N_("Eviction carried out by the fogedret")),
+    ("moved_out", N_("Moved out after the filing")),
+)
+# Evictions counted both ways, each with what it counts.
+EVICTIONS = (
+    ("carried_out", N_("Evictions carried out by the fogedret"), ("carried_out",)),
+    ("with_moves", N_("Evictions including moves after a filing"), ("carried_out", "moved_out")),
+)
+DECISIONS = (
+    ("granted", N_("Granted")),
+    ("granted_with_conditions", N_("Granted with conditions")),
+    ("refused", N_("Refused")),
+    ("pending", N_("No decision yet")),
+)
+_AFTER_KINDS = ("filing", "carried_out", "moved_out")
+
+NO_BASELINE = N_("No figures from before go-live have been entered yet (an admin enters them).")
+NO_BASELINE_FILINGS = N_("The figures from before go-live have no filings, so there is no rate to compare with.")
+NO_GO_LIVE = N_("keephome has not reminded a tenant yet, so there is no “after” to compare.")
+NO_FILINGS_AFTER = N_("No case has been filed with the fogedret since go-live, so there is nothing to compare.")
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """Evictions per filing over some days: None when there was no filing."""
+
+    evictions: int
+    filings: int
+
+    @property
+    def value(self) -> Fraction | None:
+        return None if self.filings == 0 else Fraction(self.evictions, self.filings)
+
+
+@dataclass(frozen=True, slots=True)
+class Outreach:
+    """Tenants with an outreach task made in the period (a call, a knock, a postcard) and what came of them."""
+
+    tenants: int
+    reached: int
+    trying: int
+    never: int
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeAfter:
+    """The yearly figures from before go-live (summed) against the events from go-live to the period's end."""
+
+    go_live: date | None
+    last: date
+    years: list[Any]  # report_baselines rows, by year
+    before: Rate
+    before_with_moves: Rate | None  # only when every year entered has its evictions including moves
+    after: Rate
+    after_with_moves: Rate
+
+
+@dataclass(frozen=True, slots=True)
+class Saving:
+    """The estimated saving, the numbers put into it, or why it cannot be computed (`missing`, a msgid)."""
+
+    cost: int  # kroner per eviction
+    before: Fraction | None
+    after: Fraction | None
+    filings: int
+    avoided: Fraction | None  # (before − after) × filings: evictions fewer than at the old rate
+    amount: int | None  # kroner, rounded
+    missing: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Every figure of the organisation's report for one period (all stages)."""
+
+    period: Period
+    tenants: Steps
+    events: Counter[str]
+    referrals: Counter[str]  # by decision; "pending" for none yet
+    outreach: Outreach
+    before_after: BeforeAfter
+    saving: Saving
+
+    @property
+    def referrals_made(self) -> int:
+        return sum(self.referrals.values())
+
+    def evictions(self, kinds: tuple[str, ...]) -> int:
+        return sum(self.events.get(kind, 0) for kind in kinds)
+
+
+def estimate_saving(before: Rate | None, after: Rate | None, cost: int) -> Saving:
+    """(evictions per filing before − after) × filings after × cost, or why not."""
+    if before is None:
+        return Saving(cost, None, None, 0, None, None, NO_BASELINE)
+    if after is None:
+        return Saving(cost, before.value, None, 0, None, None, NO_GO_LIVE)
+    if before.value is None:
+        return Saving(cost, None, after.value, after.filings, None, None, NO_BASELINE_FILINGS)
+    if after.value is None:
+        return Saving(cost, before.value, None, 0, None, None, NO_FILINGS_AFTER)
+    avoided = (before.value - after.value) * after.filings
+    amount = Decimal(avoided.numerator * cost) / Decimal(avoided.denominator)
+    return Saving(
+        cost,
+        before.value,
+        after.value,
+        after.filings,
+        avoided,
+        int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+        None,
+    )
+
+
+def _decimal(value: Fraction, places: int) -> Decimal:
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def rate_text(value: Fraction | None, places: int = 3, *, danish: bool = True) -> str:
+    """A rate or a count of evictions as the page (Danish digits) or the CSV (a decimal point) writes it."""
+    if value is None:
+        return "–" if danish else ""
+    shown = _decimal(value, places)
+    return str(format_decimal(shown, format="#,##0." + "0" * places, locale="da_DK")) if danish else str(shown)
+
+
+async def _counts(conn: AsyncConnection, query: Any) -> Counter[str]:
+    return Counter({str(row[0]): int(row[1]) for row in (await conn.execute(query)).all()})
+
+
+async def load_report(conn: AsyncConnection, period: Period, cost: int) -> Report:
+    """Every figure of the report for the period's days (whatever stage the outcome page shows)."""
+    whole = replace(period, stage=None)
+    tenants = Steps(N_("All reminded tenants"))
+    for row in (await conn.execute(funnel_query(conn.dialect.name, whole))).all():
+        tenants.add(row)
+    events = await _counts(conn, events_query(whole.first, whole.last))
+    decided = Counter(
+        {str(row.decision or "pending"): int(row.n) for row in (await conn.execute(referrals_query(whole))).all()}
+    )
+    o = (await conn.execute(outreach_query(whole))).one()
+    outreach = Outreach(int(o.tenants), int(o.reached), int(o.trying), int(o.never))
+    go_live: date | None = (await conn.execute(go_live_query())).scalar()
+    after = Counter[str]()
+    if go_live is not None and go_live <= whole.last:
+        after = await _counts(conn, events_query(go_live, whole.last, _AFTER_KINDS))
+    years = list((await conn.execute(baselines_query())).all())
+    with_moves = [y.evictions_with_moves for y in years]
+    compared = BeforeAfter(
+        go_live,
+        whole.last,
+        years,
+        Rate(sum(y.evictions for y in years), sum(y.filings for y in years)),
+        Rate(sum(n for n in with_moves if n is not None), sum(y.filings for y in years))
+        if years and None not in with_moves
+        else None,
+        Rate(after["carried_out"], after["filing"]),
+        Rate(after["carried_out"] + after["moved_out"], after["filing"]),
+    )
+    saving = estimate_saving(compared.before if years else None, compared.after if go_live else None, cost)
+    return Report(whole, tenants, events, decided, outreach, compared, saving)
+
+
+def report_rows(report: Report) -> Iterable[list[object]]:
+    """The report as CSV rows (section, figure, value): stable keys, figures only, nothing about one tenant."""
+    yield ["section", "figure", "value"]
+    yield ["period", "from", report.period.first.isoformat()]
+    yield ["period", "to", report.period.last.isoformat()]
+    for key in ("reminded", "reached", "consented"):
+        yield ["tenants", key, report.tenants.counts[key]]
+    for key, _ in RENT_STEPS:
+        yield ["rent_path", key, report.events.get(key, 0)]
+    for key, _ in COURT_OUTCOMES:
+        yield ["court_outcomes", key, report.events.get(key, 0)]
+    for key, _, kinds in EVICTIONS:
+        yield ["evictions", key, report.evictions(kinds)]
+    yield ["referrals", "made", report.referrals_made]
+    for key, _ in DECISIONS:
+        yield ["referrals", key, report.referrals.get(key, 0)]
+    o = report.outreach
+    yield from (
+        ["outreach", "tenants", o.tenants],
+        ["outreach", "reached", o.reached],
+        ["outreach", "still_trying", o.trying],
+        ["outreach", "never_reached", o.never],
+    )
+    ba = report.before_after
+    yield ["before_after", "go_live", ba.go_live.isoformat() if ba.go_live else ""]
+    yield ["before_after", "baseline_years", " ".join(str(y.year) for y in ba.years)]
+    yield ["before_after", "before_filings", ba.before.filings]
+    yield ["before_after", "before_evictions", ba.before.evictions]
+    yield ["before_after", "before_evictions_per_filing", rate_text(ba.before.value, danish=False)]
+    yield [
+        "before_after",
+        "before_evictions_with_moves_per_filing",
+        rate_text(ba.before_with_moves.value if ba.before_with_moves else None, danish=False),
+    ]
+    yield ["before_after", "after_from", ba.go_live.isoformat() if ba.go_live else ""]
+    yield ["before_after", "after_to", ba.last.isoformat()]
+    yield ["before_after", "after_filings", ba.after.filings]
+    yield ["before_after", "after_evictions", ba.after.evictions]
+    yield ["before_after", "after_evictions_per_filing", rate_text(ba.after.value, danish=False)]
+    yield [
+        "before_after",
+        "after_evictions_with_moves_per_filing",
+        rate_text(ba.after_with_moves.value, danish=False),
+    ]
+    s = report.saving
+    yield ["saving", "eviction_cost_kr", s.cost]
+    yield ["saving", "evictions_avoided", rate_text(s.avoided, 2, danish=False)]
+    yield ["saving", "estimated_kr", "" if s.amount is None else s.amount]
+    yield ["saving", "not_computed", _MISSING_KEYS.get(s.missing or "", "")]
+
+
+_MISSING_KEYS = {
+    NO_BASELINE: "no_baseline",
+    NO_BASELINE_FILINGS: "no_baseline_filings",
+    NO_GO_LIVE: "no_go_live",
+    NO_FILINGS_AFTER: "no_filings_after",
+}

@@ -1,0 +1,427 @@
+"""The organisation's report beside the outcome page: its figures on a seeded data set (tenants, rent_events,
+referrals, outreach tasks, baselines) number by number, on SQLite and PostgreSQL; the saving's arithmetic and
+what the report says when it cannot be computed; the CSV and the printable page (aggregates only, audited); the
+admins' form for the figures from before go-live (validated, audited, admins only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from fractions import Fraction
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.console.report_figures import (
+    NO_BASELINE,
+    NO_BASELINE_FILINGS,
+    NO_FILINGS_AFTER,
+    NO_GO_LIVE,
+    Rate,
+    estimate_saving,
+)
+from bot.console.web import money
+from bot.i18n import gettext as _
+from bot.i18n import speaking
+from bot.runtime import Runtime
+from bot.store.schema import audit_log, case_tasks, referrals, rent_events, report_baselines
+from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_person, csrf_of, login, post_form
+from tests.support.outcomes_world import FIRST, LAST, World, at, build
+
+PERIOD = f"from={FIRST.isoformat()}&to={LAST.isoformat()}"
+BASELINES = "/console/report/baselines"
+
+
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with started_runtime(make_settings(database_url)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            yield rt, client
+
+
+async def signed_in(rt: Runtime, client: httpx.AsyncClient, role: str = "adviser") -> None:
+    email = f"{role}-report@example.org"
+    await add_person(rt, email, role)
+    assert (await login(client, email)).status_code == 303
+
+
+async def report_csv(client: httpx.AsyncClient, query: str = PERIOD) -> list[list[str]]:
+    response = await client.get(f"/console/report.csv?{query}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].startswith("attachment;")
+    return list(csv.reader(io.StringIO(response.text)))
+
+
+def figures(rows: list[list[str]]) -> dict[tuple[str, str], str]:
+    assert rows[0] == ["section", "figure", "value"]
+    keys = [(section, figure) for section, figure, _value in rows[1:]]
+    assert len(keys) == len(set(keys)), "a figure appears twice"
+    return {(section, figure): value for section, figure, value in rows[1:]}
+
+
+async def event(rt: Runtime, tenant_id: int, kind: str, on: date) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(
+            rent_events.insert().values(tenant_id=tenant_id, kind=kind, on=on, source="import", seen_at=at(on))
+        )
+
+
+async def referral(rt: Runtime, tenant_id: int, case_id: int, made: date, decision: str | None) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(
+            referrals.insert().values(
+                tenant_id=tenant_id,
+                case_id=case_id,
+                help_sought=["one_off_grant"],
+                decision=decision,
+                decided_on=None if decision is None else made + timedelta(days=5),
+                created_at=at(made),
+                updated_at=at(made),
+            )
+        )
+
+
+async def task(rt: Runtime, tenant_id: int, case_id: int, kind: str, status: str, made: date) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(
+            case_tasks.insert().values(
+                case_id=case_id,
+                tenant_id=tenant_id,
+                kind=kind,
+                status=status,
+                created_at=at(made),
+                updated_at=at(made),
+            )
+        )
+
+
+async def baseline(rt: Runtime, year: int, filings: int, evictions: int, with_moves: int | None) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(
+            report_baselines.insert().values(
+                year=year,
+                filings=filings,
+                evictions=evictions,
+                evictions_with_moves=with_moves,
+                updated_at=at(date(2026, 1, 5)),
+            )
+        )
+
+
+async def seed(rt: Runtime, *, baselines: bool = True) -> dict[str, int]:
+    """The outcome page's five tenants (reminded 4, reached 2, consented 1; go-live 30 January, T-04's reminder),
+    and what the report counts besides."""
+    ids = await build(rt)
+    w = World(rt)
+    t1, t2, t3, t4, t5 = (ids[f"T-0{n}"] for n in range(1, 6))
+    # The rent path, in the period (2 February to 1 March)...
+    for tenant, kind, on in (
+        (t1, "demand", date(2026, 2, 5)),
+        (t2, "demand", date(2026, 2, 6)),
+        (t3, "demand", date(2026, 2, 20)),
+        (t3, "termination", date(2026, 2, 10)),
+        (t3, "filing", date(2026, 2, 12)),
+        (t5, "filing", date(2026, 2, 14)),
+        (t3, "kommune_notified", date(2026, 2, 12)),
+        (t5, "kommune_notified", date(2026, 2, 15)),
+        (t3, "court_date", date(2026, 2, 26)),
+        (t3, "postponed", date(2026, 2, 26)),
+        (t5, "called_off", date(2026, 2, 27)),
+        (t4, "carried_out", date(2026, 2, 25)),
+        (t2, "moved_out", date(2026, 2, 28)),
+    ):
+        await event(rt, tenant, kind, on)
+    # ...and outside it: a filing after go-live but before the period (counts in "after"), one before go-live
+    # (counts nowhere), a påkrav the day after the period.
+    await event(rt, t4, "filing", date(2026, 1, 31))
+    await event(rt, t1, "filing", date(2026, 1, 10))
+    await event(rt, t1, "demand", LAST + timedelta(days=1))
+    # Referrals: four made in the period (one of each decision, one waiting), one made before it.
+    cases = {ref: await w.case(tenant, at(date(2026, 2, 3))) for ref, tenant in ids.items()}
+    await referral(rt, t1, cases["T-01"], date(2026, 2, 4), "granted")
+    await referral(rt, t2, cases["T-02"], date(2026, 2, 11), "refused")
+    await referral(rt, t3, cases["T-03"], date(2026, 2, 18), "granted_with_conditions")
+    await referral(rt, t5, cases["T-05"], LAST, None)
+    await referral(rt, t4, cases["T-04"], FIRST - timedelta(days=1), "granted")
+    # Outreach: T-01 reached by a knock after a call that did not; T-02 never (a call, a postcard); T-03 a call
+    # still open; T-05 a call that did not reach (its appointment is not outreach); T-04's call was before.
+    await task(rt, t1, cases["T-01"], "call", "not_reached", date(2026, 2, 5))
+    await task(rt, t1, cases["T-01"], "knock", "reached", date(2026, 2, 7))
+    await task(rt, t2, cases["T-02"], "call", "not_reached", date(2026, 2, 12))
+    await task(rt, t2, cases["T-02"], "postcard", "done", date(2026, 2, 14))
+    await task(rt, t3, cases["T-03"], "call", "open", date(2026, 2, 20))
+    await task(rt, t5, cases["T-05"], "call", "not_reached", date(2026, 2, 21))
+    await task(rt, t5, cases["T-05"], "appointment", "held", date(2026, 2, 22))
+    await task(rt, t4, cases["T-04"], "call", "not_reached", FIRST - timedelta(days=2))
+    if baselines:
+        await baseline(rt, 2023, 10, 5, 8)
+        await baseline(rt, 2024, 10, 3, 5)
+    return ids
+
+
+async def test_the_report_counts_every_figure_of_the_period(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    await seed(rt)
+    await signed_in(rt, client)
+    found = figures(await report_csv(client))
+    assert found[("period", "from")] == "2026-02-02" and found[("period", "to")] == "2026-03-01"
+    # As the outcome page's funnel defines them.
+    assert [found[("tenants", k)] for k in ("reminded", "reached", "consented")] == ["4", "2", "1"]
+    path = {k: found[("rent_path", k)] for k in ("demand", "termination", "filing", "court_date", "kommune_notified")}
+    assert path == {"demand": "3", "termination": "1", "filing": "2", "court_date": "1", "kommune_notified": "2"}
+    court = {k: found[("court_outcomes", k)] for k in ("postponed", "called_off", "carried_out", "moved_out")}
+    assert court == {"postponed": "1", "called_off": "1", "carried_out": "1", "moved_out": "1"}
+    assert found[("evictions", "carried_out")] == "1"
+    assert found[("evictions", "with_moves")] == "2"
+    assert found[("referrals", "made")] == "4"
+    decisions = ("granted", "granted_with_conditions", "refused", "pending")
+    assert [found[("referrals", k)] for k in decisions] == ["1", "1", "1", "1"]
+    assert [found[("outreach", k)] for k in ("tenants", "reached", "still_trying", "never_reached")] == [
+        "4",
+        "1",
+        "1",
+        "2",
+    ]
+    # Before: 2023 and 2024, 20 filings and 8 evictions (13 with moves). After: go-live 30 January to 1 March,
+    # three filings (one in January), one eviction (two with the move).
+    assert found[("before_after", "go_live")] == "2026-01-30"
+    assert found[("before_after", "baseline_years")] == "2023 2024"
+    assert found[("before_after", "before_filings")] == "20"
+    assert found[("before_after", "before_evictions")] == "8"
+    assert found[("before_after", "before_evictions_per_filing")] == "0.400"
+    assert found[("before_after", "before_evictions_with_moves_per_filing")] == "0.650"
+    assert found[("before_after", "after_from")] == "2026-01-30"
+    assert found[("before_after", "after_to")] == "2026-03-01"
+    assert found[("before_after", "after_filings")] == "3"
+    assert found[("before_after", "after_evictions")] == "1"
+    assert found[("before_after", "after_evictions_per_filing")] == "0.333"
+    assert found[("before_after", "after_evictions_with_moves_per_filing")] == "0.667"
+    # (0.4 − 1/3) × 3 × 50,000 kr = 0.2 evictions avoided = 10,000 kr.
+    assert found[("saving", "eviction_cost_kr")] == "50000"
+    assert found[("saving", "evictions_avoided")] == "0.20"
+    assert found[("saving", "estimated_kr")] == "10000"
+    assert found[("saving", "not_computed")] == ""
+
+
+async def test_the_outcome_page_shows_the_report_with_its_formula(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    await seed(rt)
+    await signed_in(rt, client)
+    page = await client.get(f"/console/outcomes?{PERIOD}")
+    assert page.status_code == 200
+    html = page.text
+    assert 'id="report"' in html
+    assert f"/console/report.csv?{PERIOD.replace('&', '&amp;')}" in html
+    assert f"/console/report?{PERIOD.replace('&', '&amp;')}" in html
+    assert "× filings after × the cost of one eviction" in html
+    assert f"(0,400 − 0,333) × 3 × {money(5_000_000)} = <strong>{money(1_000_000)}</strong>" in html
+    assert "That is 0,2 evictions fewer" in html
+    assert 'id="baselines-link"' not in html  # advisers read the report; admins enter the figures
+
+
+async def test_the_cost_of_an_eviction_is_a_setting(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, eviction_cost=120_000)) as rt:
+        await seed(rt)
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await signed_in(rt, client)
+            found = figures(await report_csv(client))
+    assert found[("saving", "eviction_cost_kr")] == "120000"
+    assert found[("saving", "estimated_kr")] == "24000"
+
+
+def test_the_saving_is_the_difference_in_rates_times_filings_after_times_the_cost() -> None:
+    saving = estimate_saving(Rate(8, 20), Rate(1, 3), 50_000)
+    assert (saving.before, saving.after, saving.filings) == (Fraction(2, 5), Fraction(1, 3), 3)
+    assert saving.avoided == Fraction(1, 5)
+    assert saving.amount == 10_000 and saving.missing is None
+    # More evictions per filing than before: a negative saving, shown as it is.
+    worse = estimate_saving(Rate(1, 10), Rate(2, 4), 50_000)
+    assert worse.avoided == Fraction(-8, 5) and worse.amount == -80_000
+    # Rounded to whole kroner, half up: (1/3 − 0) × 1 × 50,000 = 16,666.67.
+    assert estimate_saving(Rate(1, 3), Rate(0, 1), 50_000).amount == 16_667
+    assert estimate_saving(Rate(1, 2), Rate(1, 2), 50_000).amount == 0
+
+
+def test_a_saving_that_cannot_be_computed_says_why_instead_of_zero() -> None:
+    assert estimate_saving(None, Rate(1, 3), 50_000).missing == NO_BASELINE
+    assert estimate_saving(Rate(0, 0), Rate(1, 3), 50_000).missing == NO_BASELINE_FILINGS
+    assert estimate_saving(Rate(8, 20), None, 50_000).missing == NO_GO_LIVE
+    assert estimate_saving(Rate(8, 20), Rate(0, 0), 50_000).missing == NO_FILINGS_AFTER
+    for saving in (estimate_saving(None, None, 50_000), estimate_saving(Rate(8, 20), Rate(0, 0), 50_000)):
+        assert saving.amount is None and saving.avoided is None
+
+
+async def test_without_a_baseline_the_report_says_the_saving_cannot_be_computed(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    await seed(rt, baselines=False)
+    await signed_in(rt, client)
+    found = figures(await report_csv(client))
+    assert found[("saving", "estimated_kr")] == ""
+    assert found[("saving", "not_computed")] == "no_baseline"
+    assert found[("before_after", "before_evictions_per_filing")] == ""
+    assert found[("before_after", "after_evictions_per_filing")] == "0.333"
+    page = (await client.get(f"/console/outcomes?{PERIOD}")).text
+    assert 'id="saving-missing"' in page and 'id="saving"' not in page
+    assert NO_BASELINE in page
+
+
+async def test_with_nothing_yet_the_report_is_zeros_and_no_go_live(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await baseline(runtime, 2024, 10, 3, None)
+    await signed_in(runtime, client)
+    found = figures(await report_csv(client, "from=2026-02-01&to=2026-02-28"))
+    assert found[("tenants", "reminded")] == "0" and found[("evictions", "with_moves")] == "0"
+    assert found[("before_after", "go_live")] == ""
+    assert found[("before_after", "before_evictions_per_filing")] == "0.300"
+    assert found[("before_after", "before_evictions_with_moves_per_filing")] == ""  # not entered for 2024
+    assert found[("saving", "not_computed")] == "no_go_live"
+    page = await client.get("/console/report?from=2026-02-01&to=2026-02-28")
+    assert page.status_code == 200 and NO_GO_LIVE in page.text
+
+
+async def test_the_report_names_no_tenant_and_its_downloads_are_audited(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    await seed(rt)
+    await signed_in(rt, client)
+    rows = await report_csv(client)
+    printed = await client.get(f"/console/report?{PERIOD}")
+    assert printed.status_code == 200
+    assert printed.headers["cache-control"] == "no-store"
+    assert 'id="report"' in printed.text and "<header>" not in printed.text  # no navigation on paper
+    assert 'href="/console/static/report.css"' in printed.text
+    outcome_page = (await client.get(f"/console/outcomes?{PERIOD}")).text
+    section = outcome_page[outcome_page.index('id="report"') :]
+    for text in ("\n".join(",".join(row) for row in rows), printed.text, section):
+        for ref in ("T-01", "T-02", "T-03", "T-04", "T-05"):
+            assert ref not in text and f"Tenant {ref}" not in text
+        assert "+4520" not in text and "adviser@example.org" not in text
+    async with rt.db.read() as conn:
+        entries = (await conn.execute(select(audit_log.c.action, audit_log.c.detail))).all()
+    report_entries = [(action, detail) for action, detail in entries if action.startswith("report.")]
+    assert report_entries == [
+        ("report.export", "from=2026-02-02 to=2026-03-01"),
+        ("report.print", "from=2026-02-02 to=2026-03-01"),
+    ]
+
+
+async def test_a_period_that_cannot_be_is_a_422(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await signed_in(runtime, client)
+    for path in ("/console/report", "/console/report.csv"):
+        response = await client.get(f"{path}?from=2026-03-02&to=2026-03-01")
+        assert response.status_code == 422
+        assert "after" in response.text
+
+
+async def test_only_advisers_and_admins_read_the_report(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    assert (await client.get("/console/report")).headers["location"].endswith("/console/login")
+    await signed_in(runtime, client, "volunteer")
+    assert (await client.get("/console/report")).status_code == 403
+    assert (await client.get(f"/console/report.csv?{PERIOD}")).status_code == 403
+    assert (await client.get(BASELINES)).status_code == 403
+
+
+async def stored_years(rt: Runtime) -> list[tuple[object, ...]]:
+    b = report_baselines.c
+    async with rt.db.read() as conn:
+        rows = await conn.execute(
+            select(b.year, b.filings, b.evictions, b.evictions_with_moves, b.tenancies).order_by(b.year)
+        )
+        return [tuple(row) for row in rows.all()]
+
+
+async def test_an_admin_enters_and_corrects_the_figures_from_before_go_live(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    await signed_in(rt, client, "admin")
+    form = {"year": "2024", "tenancies": "1200", "filings": "50", "evictions": "27", "evictions_with_moves": ""}
+    response = await post_form(client, BASELINES, BASELINES, form)
+    assert response.status_code == 303
+    assert await stored_years(rt) == [(2024, 50, 27, None, 1200)]
+    # The same year again replaces its figures; another year is added.
+    await post_form(client, BASELINES, BASELINES, {**form, "evictions": "25", "evictions_with_moves": "40"})
+    await post_form(client, BASELINES, BASELINES, {"year": "2023", "filings": "48", "evictions": "30"})
+    assert await stored_years(rt) == [(2023, 48, 30, None, None), (2024, 50, 25, 40, 1200)]
+    page = await client.get(BASELINES)
+    assert page.text.count("<tr><td>20") == 2
+    assert 'id="baselines-link"' in (await client.get(f"/console/outcomes?{PERIOD}")).text
+    removed = await post_form(client, BASELINES, f"{BASELINES}/delete", {"year": "2023"})
+    assert removed.status_code == 303
+    assert [year for year, *_ in await stored_years(rt)] == [2024]
+    async with rt.db.read() as conn:
+        entries = (
+            await conn.execute(
+                select(audit_log.c.action, audit_log.c.target, audit_log.c.detail).where(
+                    audit_log.c.action.like("report.baseline.%")
+                )
+            )
+        ).all()
+    assert [(action, target) for action, target, _detail in entries] == [
+        ("report.baseline.save", "year:2024"),
+        ("report.baseline.save", "year:2024"),
+        ("report.baseline.save", "year:2023"),
+        ("report.baseline.delete", "year:2023"),
+    ]
+    assert entries[0].detail.startswith("tenancies=1200 demands= terminations= filings=50 evictions=27")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "why"),
+    [
+        ({"filings": "-1"}, "filings", "Must be a whole number from 0 to 10.000.000."),
+        ({"evictions": "2,5"}, "evictions", "Must be a whole number from 0 to 10.000.000."),
+        ({"tenancies": "many"}, "tenancies", "Must be a whole number from 0 to 10.000.000."),
+        ({"filings": ""}, "filings", "Required."),
+        ({"year": "1989"}, "year", "Must be a year from 1990 to"),
+        ({"year": "3000"}, "year", "Must be a year from 1990 to"),
+        ({"evictions_with_moves": "20"}, "evictions_with_moves", "Cannot be fewer than the evictions"),
+    ],
+)
+async def test_the_figures_are_checked_field_by_field(
+    runtime: Runtime, client: httpx.AsyncClient, change: dict[str, str], field: str, why: str
+) -> None:
+    await signed_in(runtime, client, "admin")
+    form = {"year": "2024", "filings": "50", "evictions": "27", "evictions_with_moves": "40", **change}
+    response = await post_form(client, BASELINES, BASELINES, form)
+    assert response.status_code == 422
+    assert f'data-field="{field}">{why}' in response.text
+    assert response.text.count('class="field-error"') == 1
+    assert f'id="{field}" name="{field}"' in response.text and 'aria-invalid="true"' in response.text
+    assert await stored_years(runtime) == []
+
+
+async def test_advisers_and_volunteers_cannot_change_the_figures(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await signed_in(runtime, client, "adviser")
+    assert (await client.get(BASELINES)).status_code == 403
+    page = await client.get("/console/outcomes")
+    token = csrf_of(page.text)
+    form = {"year": "2024", "filings": "50", "evictions": "27", "csrf_token": token}
+    assert (await client.post(BASELINES, data=form)).status_code == 403
+    assert (await client.post(f"{BASELINES}/delete", data={"year": "2024", "csrf_token": token})).status_code == 403
+    assert await stored_years(runtime) == []
+
+
+async def test_the_report_reads_in_danish(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, console_language="da")) as rt:
+        await seed(rt)
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await signed_in(rt, client)
+            page = await client.get(f"/console/report?{PERIOD}")
+    assert page.status_code == 200 and '<html lang="da">' in page.text
+    with speaking("da"):
+        for msgid in ("Report for the organisation", "Evictions carried out by the fogedret", "Estimated saving"):
+            assert _(msgid) != msgid, f"no Danish for {msgid!r}"
+            assert _(msgid) in page.text
+    assert "Report for the organisation" not in page.text
