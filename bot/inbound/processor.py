@@ -27,11 +27,9 @@ log = logging.getLogger(__name__)
 
 # Rows a batch handles before it gives way to a waiting webhook commit.
 MIN_ROWS = 16
-# Rows read (and on PostgreSQL locked) at a time; a batch reads the next chunk only while its budget lasts.
+# Rows read (and on PostgreSQL locked) at a time, with their senders' tenants in one statement per channel; a
+# batch reads the next chunk only while its budget lasts.
 CHUNK = 32
-# Rows whose tenants are read together, just before they are handled: few are read for nothing when the
-# budget ends a batch.
-TENANTS_READ = 8
 
 
 class _RowFailed(Exception):
@@ -134,17 +132,15 @@ class Processor:
             if not rows:
                 break
             after = rows[-1].id
-            for start in range(0, len(rows), TENANTS_READ):
-                group = rows[start : start + TENANTS_READ]
-                self._handler.prepare(scene, group)
-                for row in group:
-                    results.append((row.channel, self._handle(scene, row, now, isolate)))
-                    done.append(row.id)
-                    # The writer is shared with the webhooks' group commit: hold it only briefly, and give way as
-                    # soon as a webhook is waiting for its message to be committed. A few rows always go through,
-                    # however slow the database's round trips, so the processor keeps pace with a busy webhook.
-                    if len(done) >= MIN_ROWS and (time.monotonic() - started > self._budget or self._should_yield()):
-                        return self._finish(scene, now, done, results, isolate)
+            self._handler.prepare(scene, rows)
+            for row in rows:
+                results.append((row.channel, self._handle(scene, row, now, isolate)))
+                done.append(row.id)
+                # The writer is shared with the webhooks' group commit: hold it only briefly, and give way as
+                # soon as a webhook is waiting for its message to be committed. A few rows always go through,
+                # however slow the database's round trips, so the processor keeps pace with a busy webhook.
+                if len(done) >= MIN_ROWS and (time.monotonic() - started > self._budget or self._should_yield()):
+                    return self._finish(scene, now, done, results, isolate)
             if len(rows) < CHUNK:
                 break
         return self._finish(scene, now, done, results, isolate)
