@@ -288,18 +288,41 @@ def _fold(phrase: str) -> str:
     return " ".join(_split_words(_plain(phrase)))
 
 
-def _phrases(tag: str, language: str) -> tuple[str, ...]:
-    return _PHRASES.get((language, tag)) or _PHRASES.get(("*", tag), ())
+@dataclass(frozen=True, slots=True)
+class _Phrases:
+    """Folded phrases to look for as whole words: one-word phrases as a set, longer ones padded with spaces."""
+
+    words: frozenset[str]
+    padded: tuple[str, ...]
+
+    @classmethod
+    def of(cls, folded: Iterable[str]) -> _Phrases:
+        phrases = tuple(dict.fromkeys(phrase for phrase in folded if phrase))
+        return cls(
+            frozenset(phrase for phrase in phrases if " " not in phrase),
+            tuple(f" {phrase} " for phrase in phrases if " " in phrase),
+        )
+
+    def in_words(self, words: frozenset[str], text: str) -> bool:
+        """Whether one of the phrases is among `words`, or in `text` (the same words joined, padded with spaces)."""
+        return not self.words.isdisjoint(words) or any(phrase in text for phrase in self.padded)
 
 
-def _build_phrases() -> dict[tuple[str, str], tuple[str, ...]]:
-    table: dict[tuple[str, str], tuple[str, ...]] = {}
+_NO_PHRASES = _Phrases(frozenset(), ())
+
+
+def _phrases(tag: str, language: str) -> _Phrases:
+    return _PHRASES.get((language, tag)) or _PHRASES.get(("*", tag), _NO_PHRASES)
+
+
+def _build_phrases() -> dict[tuple[str, str], _Phrases]:
+    table: dict[tuple[str, str], _Phrases] = {}
     tags = {tag for words in TAG_WORDS.values() for tag in words}
     for language in TAG_WORDS:
         for tag in tags:
             own = TAG_WORDS[language].get(tag, ())
             shared = TAG_WORDS["da"].get(tag, ()) + TAG_WORDS["en"].get(tag, ())
-            table[(language, tag)] = tuple(dict.fromkeys(_fold(p) for p in own + shared if _fold(p)))
+            table[(language, tag)] = _Phrases.of(_fold(p) for p in own + shared)
     return table
 
 
@@ -319,16 +342,13 @@ _KNOWN = (
 )
 _PHRASES = _build_phrases()
 _FOLDED_PART_WITH_PAY = tuple(_fold(p) for p in _PART_WITH_PAY)
+_PART_WITH_PAY_PHRASES = _Phrases.of(_FOLDED_PART_WITH_PAY)
 _FOLDED_HARDSHIP_WHOLE = frozenset(_fold(p) for p in _HARDSHIP_WHOLE)
-_FOLDED_ALL = tuple(_fold(p) for p in _ALL)
+_ALL_PHRASES = _Phrases.of(_fold(p) for p in _ALL)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Readings
-
-
-def _has(words: Sequence[str], phrase: str) -> bool:
-    return f" {phrase} " in f" {' '.join(words)} "
 
 
 def _negated(words: tuple[str, ...], index: int) -> bool:
@@ -337,12 +357,17 @@ def _negated(words: tuple[str, ...], index: int) -> bool:
     return any(word in _NEGATIONS for word in near)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Clause:
     words: tuple[str, ...]
     plain: tuple[str, ...]  # the words with negated pay words blanked out
     negated_pay: bool
     pay: bool  # a pay word that is not negated
+    # Both word lists as sets and joined once, padded with spaces, for `_Phrases.in_words`.
+    word_set: frozenset[str]
+    word_text: str
+    plain_set: frozenset[str]
+    plain_text: str
 
 
 def _clause(words: tuple[str, ...]) -> _Clause:
@@ -352,8 +377,14 @@ def _clause(words: tuple[str, ...]) -> _Clause:
         if word in _PAY_WORDS and _negated(words, index):
             blanked[index] = "-"
             negated = True
-    pay = any(word in _PAY_WORDS for word in blanked)
-    return _Clause(words, tuple(blanked), negated, pay)
+    plain = tuple(blanked) if negated else words
+    pay = not _PAY_WORDS.isdisjoint(plain)
+    word_text = f" {' '.join(words)} "
+    plain_text = f" {' '.join(plain)} " if negated else word_text
+    word_set = frozenset(words)
+    return _Clause(
+        words, plain, negated, pay, word_set, word_text, frozenset(plain) if negated else word_set, plain_text
+    )
 
 
 def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
@@ -363,13 +394,13 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     whole = " ".join(word for clause in clauses for word in clause.words)
     for tag in PRECEDENCE:
         phrases = _phrases(tag, language)
-        if any(_has(clause.plain, phrase) for clause in clauses for phrase in phrases):
+        if any(phrases.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
             found.add(tag)
     if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
         found.add("hardship")
-    if any(clause.pay and any(_has(clause.plain, p) for p in _FOLDED_PART_WITH_PAY) for clause in clauses):
+    if any(clause.pay and _PART_WITH_PAY_PHRASES.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
         found.add("part")
-    if any(clause.negated_pay and any(_has(clause.words, w) for w in _FOLDED_ALL) for clause in clauses):
+    if any(clause.negated_pay and _ALL_PHRASES.in_words(clause.word_set, clause.word_text) for clause in clauses):
         found.add("part")  # "kan ikke betale det hele": some of it, then
     if whole in _FOLDED_PART_WITH_PAY:
         found.add("part")
