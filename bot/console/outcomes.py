@@ -58,7 +58,9 @@ async def _outcomes_page(request: Request, me: StaffSession) -> Response:
     found = await _load(request)
     rt = runtime(request)
     async with rt.db.read() as conn:
-        report = await load_report(conn, found.period, rt.settings.eviction_cost)
+        # With every stage shown the page's own funnel is the report's: it is not read a second time.
+        funnel = found.total if found.period.stage is None else None
+        report = await load_report(conn, found.period, rt.settings.eviction_cost, funnel)
     return render(
         request,
         "outcomes.html",

@@ -195,12 +195,15 @@ async def _counts(conn: AsyncConnection, query: Any) -> Counter[str]:
     return Counter({str(row[0]): int(row[1]) for row in (await conn.execute(query)).all()})
 
 
-async def load_report(conn: AsyncConnection, period: Period, cost: int) -> Report:
-    """Every figure of the report for the period's days (whatever stage the outcome page shows)."""
+async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: Steps | None = None) -> Report:
+    """Every figure of the report for the period's days (whatever stage the outcome page shows). `funnel`: the
+    outcome page's totals for the same days and all stages, when it has them, so the funnel is not read twice."""
     whole = replace(period, stage=None)
-    tenants = Steps(N_("All reminded tenants"))
-    for row in (await conn.execute(funnel_query(conn.dialect.name, whole))).all():
-        tenants.add(row)
+    tenants = funnel
+    if tenants is None:
+        tenants = Steps(N_("All reminded tenants"))
+        for row in (await conn.execute(funnel_query(conn.dialect.name, whole))).all():
+            tenants.add(row)
     events = await _counts(conn, events_query(whole.first, whole.last))
     decided = Counter(
         {str(row.decision or "pending"): int(row.n) for row in (await conn.execute(referrals_query(whole))).all()}

@@ -224,6 +224,10 @@ async def test_the_outcome_page_shows_the_report_with_its_formula(served: tuple[
     assert f"(0,400 − 0,333) × 3 × {money(5_000_000)} = <strong>{money(1_000_000)}</strong>" in html
     assert "That is 0,2 evictions fewer" in html
     assert 'id="baselines-link"' not in html  # advisers read the report; admins enter the figures
+    assert "<tr><th>Reminded</th><td>4</td></tr>" in html
+    # The report covers every stage, whichever one the charts above are narrowed to (two were reminded at påkrav).
+    narrowed = (await client.get(f"/console/outcomes?{PERIOD}&stage=demand")).text
+    assert "<tr><th>Reminded</th><td>4</td></tr>" in narrowed
 
 
 async def test_the_cost_of_an_eviction_is_a_setting(database_url: str) -> None:
