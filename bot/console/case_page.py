@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
+from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.delivery import Delivery, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import ORIGINS, REASONS, urgency
@@ -25,6 +26,7 @@ from bot.console.transcript import MAX_MESSAGES, Shown, answers, transcript
 from bot.console.web import FormError, local_day, local_time, money, now, render, runtime, today
 from bot.host.cases import OUTCOMES
 from bot.store.schema import case_events, cases, rent_positions, staff, tenants
+from bot.tenants.court import court_view
 from bot.tenants.names import first_name
 
 __all__ = ["SeenMessages", "answer_rows", "case_id_of", "load_case", "message_json", "routes"]
@@ -162,6 +164,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         shown = await transcript(conn, case, rt.renderer)
         names = await authors(conn, shown.messages, first_name(tenant.name))
         collected = await answers(conn, tenant.id) if shown.consent else {}
+        court = await conn.run_sync(court_view, tenant.id)
         events = (
             await conn.execute(
                 select(case_events, staff.c.email)
@@ -202,6 +205,10 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         language=_LANGUAGES.get(tenant.language, tenant.language),
         channel=reply_channel(tenant),
         outcomes=OUTCOMES,
+        court=court,
+        court_meetings=MEETING_LABELS,
+        court_outcomes=OUTCOME_LABELS,
+        court_steps=STEP_LABELS,
         nonce=secrets.token_urlsafe(12),
         mine=case.assignee_id == me.staff_id,
         last_id=shown.messages[-1].id if shown.messages else 0,

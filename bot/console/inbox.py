@@ -20,6 +20,7 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
+from bot.tenants.court import NoticeDue, notices_due
 from bot.tenants.names import first_name
 from scheduler.urgency import case_priority, demand_deadline_of, urgency_of
 
@@ -41,6 +42,8 @@ PAGE_SIZE = 50
 # tenant_ref tell them apart.
 REF_DIGITS = 4
 TO_CHECK_SHOWN = 300
+# Filings whose kommune notice is missing or late, shown on the inbox's first page.
+NOTICES_SHOWN = 300
 ORIGINS = {"handoff": "the tenant asked for an adviser", "outreach": "urgent outreach", "manual": "opened by hand"}
 REASONS = {"tenant_asked": "The tenant asked to talk to an adviser and agreed to share their answers."}
 
@@ -97,6 +100,11 @@ def checks(position: Any, day: date, delivery_days: int = 0) -> list[str]:
     return found
 
 
+def _priority(row: Any, day: date, delivery_days: int) -> int:
+    """The case's rank today (children under 18 in the household raise it)."""
+    return case_priority(_position(row), day, delivery_days, children=row.children)
+
+
 def _position(row: Any) -> Any | None:
     """The rent position columns of an inbox row, or None when the tenant has none."""
     return row if row.balance_as_of is not None else None
@@ -132,6 +140,7 @@ _CASE_COLUMNS = (
     tenants.c.phone,
     tenants.c.telegram_chat_id,
     tenants.c.telegram_blocked,
+    tenants.c.children,
     rent_positions.c.balance_ore,
     rent_positions.c.balance_as_of,
     rent_positions.c.demand_sent_on,
@@ -207,7 +216,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             # Open cases are ranked by what the rent position says today (it may have changed since the case
             # was opened), so every open case is read and ranked before a page is cut from the list.
             everyone = list((await conn.execute(query)).all())
-            everyone.sort(key=lambda r: (-case_priority(_position(r), day, delivery_days), r.opened_at, r.id))
+            everyone.sort(key=lambda r: (-_priority(r, day, delivery_days), r.opened_at, r.id))
             rows = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         emails, last_in, failed = await _page_facts(conn, rows)
     # Names are told apart across the whole list, so a name reads the same on every page.
@@ -229,15 +238,19 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         for row in rows
     ]
     to_check: list[dict[str, Any]] = []
+    notices: list[NoticeDue] = []
     if status == "open" and not mine and page == 1:
         async with runtime(request).db.read() as conn:
             to_check = await _to_check(conn, day, delivery_days)
+            # The same list as `keephome kommune-notices`: filings whose § 92 notice is missing or late.
+            notices = await conn.run_sync(notices_due, NOTICES_SHOWN)
     first = (page - 1) * PAGE_SIZE
     return render(
         request,
         "inbox.html",
         items=items,
         to_check=to_check,
+        notices=notices,
         status=status,
         mine=mine,
         statuses=STATUS_FILTERS,

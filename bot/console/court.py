@@ -1,0 +1,218 @@
+"""The court path in the console: what an adviser records of a court case, and the kommune notice.
+
+An adviser (or admin) records a filing the ledger has not brought, the retskreds, the kind of meeting, whether the
+court reached the tenant by phone, and the outcome; every write goes through `bot.tenants.court`, the one writer
+of court cases and rent events, with an audit entry. The kommune notice of almenlejeloven § 92 stk. 2 is a
+print-friendly page per tenant — that a rent case was filed with the fogedret on a day, the tenant's name and
+address, the organisation's name, nothing more — whose view is audited; "record the notice as sent" stamps the day.
+Volunteers and caretakers get 403 here, as on every adviser page.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.console.audit import record
+from bot.console.ids import path_id
+from bot.console.sessions import StaffSession, guard
+from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime, today
+from bot.i18n import N_
+from bot.store.schema import tenants
+from bot.tenants import court
+
+__all__ = ["MEETING_LABELS", "OUTCOME_LABELS", "STEP_LABELS", "routes"]
+
+# The words the case page shows for the stored codes (msgids: the template translates them).
+OUTCOME_LABELS = {
+    "called_off": N_("called off (after payment or agreement)"),
+    "postponed": N_("postponed"),
+    "carried_out": N_("carried out by the fogedret"),
+    "moved_out": N_("the tenant moved out"),
+}
+MEETING_LABELS = {"court": N_("at the court"), "address": N_("at the address")}
+# The steps of the rent path (rent_events.kind).
+STEP_LABELS = {
+    "demand": N_("påkrav sent"),
+    "termination": N_("termination (ophævelse)"),
+    "filing": N_("filed with the fogedret"),
+    "court_date": N_("court date"),
+    "postponed": N_("court date postponed"),
+    "called_off": N_("eviction called off"),
+    "carried_out": N_("eviction carried out"),
+    "moved_out": N_("moved out"),
+    "kommune_notified": N_("kommune notified"),
+}
+_BACK = re.compile(r"^/console/(cases|tenants)/\d{1,18}$")
+
+
+def _tenant_id(request: Request) -> int:
+    return path_id(request, "tenant_id", N_("There is no such tenant."))
+
+
+async def _tenant(request: Request) -> Any:
+    tenant_id = _tenant_id(request)
+    async with runtime(request).db.read() as conn:
+        found = (
+            await conn.execute(select(tenants).where(tenants.c.id == tenant_id, tenants.c.status != "erased"))
+        ).first()
+    if found is None:
+        raise NotFound(N_("There is no such tenant."))
+    return found
+
+
+def _back(form: FormData, tenant_id: int) -> Response:
+    """Back to the page the form was on (a case page or the tenant's page), never anywhere else."""
+    raw = form.get("back")
+    return redirect(raw if isinstance(raw, str) and _BACK.match(raw) else f"/console/tenants/{tenant_id}")
+
+
+def _day(form: FormData, name: str, *, default: date | None = None, latest: date | None = None) -> date | None:
+    raw = field(form, name, max_length=10, required=False)
+    if not raw:
+        return default
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise FormError(N_("'%(name)s' is not a date"), name=name) from None
+    if latest is not None and day > latest:
+        raise FormError(N_("'%(name)s' is in the future"), name=name)
+    return day
+
+
+def _refused(exc: court.CourtError) -> FormError:
+    return FormError(str(exc))
+
+
+@guard("admin", "adviser")
+async def _filing(request: Request, me: StaffSession) -> Response:
+    tenant = await _tenant(request)
+    form = await request.form()
+    filed = _day(form, "filed_on", latest=today(request))
+    if filed is None:
+        raise FormError(N_("'%(name)s' is required"), name="filed_on")
+    court_date = _day(form, "court_date")
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        try:
+            await conn.run_sync(court.record_filing, tenant.id, filed, court_date, at)
+        except court.CourtError as exc:
+            raise _refused(exc) from None
+        detail = f"filed_on={filed.isoformat()} court_date={court_date.isoformat() if court_date else '-'}"
+        await record(conn, at, me.actor, "court.filing", f"tenant:{tenant.id}", detail)
+    return _back(form, tenant.id)
+
+
+@guard("admin", "adviser")
+async def _details(request: Request, me: StaffSession) -> Response:
+    tenant = await _tenant(request)
+    form = await request.form()
+    retskreds = field(form, "retskreds", max_length=80, required=False) or None
+    meeting = field(form, "meeting_kind", max_length=16, required=False) or None
+    if meeting is not None and meeting not in court.MEETING_KINDS:
+        raise FormError(N_("Choose where the fogedret meets."))
+    phone = {"yes": True, "no": False, "": None}.get(field(form, "reached_by_phone", max_length=3, required=False))
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        try:
+            case_id = await conn.run_sync(
+                court.record_details,
+                tenant.id,
+                at,
+                retskreds=retskreds,
+                meeting_kind=meeting,
+                reached_by_phone=phone,
+            )
+        except court.CourtError as exc:
+            raise _refused(exc) from None
+        detail = f"tenant:{tenant.id} meeting={meeting or '-'} phone={phone}"
+        await record(conn, at, me.actor, "court.details", f"court_case:{case_id}", detail)
+    return _back(form, tenant.id)
+
+
+@guard("admin", "adviser")
+async def _outcome(request: Request, me: StaffSession) -> Response:
+    tenant = await _tenant(request)
+    form = await request.form()
+    outcome = field(form, "outcome", max_length=16)
+    if outcome not in court.OUTCOMES:
+        raise FormError(N_("Choose what became of the court case."))
+    day = _day(form, "on", default=today(request), latest=today(request))
+    assert day is not None
+    new_date = _day(form, "court_date") if outcome == "postponed" else None
+    if outcome == "postponed" and new_date is None:
+        raise FormError(N_("A postponement needs the new court date."))
+    at = now(request)
+    rt = runtime(request)
+    async with rt.db.write() as conn:
+        try:
+            case_id = await conn.run_sync(court.record_outcome, tenant.id, outcome, day, at, new_court_date=new_date)
+        except court.CourtError as exc:
+            raise _refused(exc) from None
+        detail = f"tenant:{tenant.id} outcome={outcome} on={day.isoformat()}"
+        if new_date is not None:
+            detail += f" court_date={new_date.isoformat()}"
+        await record(conn, at, me.actor, "court.outcome", f"court_case:{case_id}", detail)
+    rt.sender.wake()
+    return _back(form, tenant.id)
+
+
+@guard("admin", "adviser")
+async def _notice(request: Request, me: StaffSession) -> Response:
+    tenant = await _tenant(request)
+    rt = runtime(request)
+    async with rt.db.read() as conn:
+        case = await conn.run_sync(court.notice_case, tenant.id)
+    if case is None:
+        raise NotFound(N_("No filing is recorded for this tenant."))
+    async with rt.db.write() as conn:
+        target, detail = f"tenant:{tenant.id}", f"court_case:{case.id}"
+        await record(conn, now(request), me.actor, "kommune_notice.view", target, detail)
+    # Only what § 92 stk. 2 asks for: the filing, the name, the address, and who sends it.
+    return render(
+        request,
+        "kommune_notice.html",
+        tenant_id=tenant.id,
+        tenant_name=tenant.name,
+        address=tenant.address,
+        filed_on=case.filed_on,
+        notified_on=case.kommune_notified_on,
+        org_name=rt.settings.org_name,
+        today=today(request),
+    )
+
+
+@guard("admin", "adviser")
+async def _notice_sent(request: Request, me: StaffSession) -> Response:
+    tenant = await _tenant(request)
+    form = await request.form()
+    day = _day(form, "sent_on", default=today(request), latest=today(request))
+    assert day is not None
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        try:
+            case_id = await conn.run_sync(court.record_notice_sent, tenant.id, day, at)
+        except court.CourtError as exc:
+            raise _refused(exc) from None
+        detail = f"tenant:{tenant.id} sent_on={day.isoformat()}"
+        await record(conn, at, me.actor, "kommune_notice.sent", f"court_case:{case_id}", detail)
+    return redirect(f"/console/tenants/{tenant.id}/kommune-notice")
+
+
+def routes() -> list[BaseRoute]:
+    """The court case's forms and the kommune notice."""
+    base = "/console/tenants/{tenant_id}"
+    return [
+        Route(f"{base}/court/filing", _filing, methods=["POST"]),
+        Route(f"{base}/court/details", _details, methods=["POST"]),
+        Route(f"{base}/court/outcome", _outcome, methods=["POST"]),
+        Route(f"{base}/kommune-notice", _notice, methods=["GET"]),
+        Route(f"{base}/kommune-notice", _notice_sent, methods=["POST"]),
+    ]

@@ -1,0 +1,282 @@
+"""The court path in the console: the court case on the case page, its outcomes, and the kommune notice."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.reminders.ledger import import_tenants
+from bot.reminders.plan import plan_reminders
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.store.schema import audit_log, court_cases, rent_events, rent_positions, tenants
+from bot.tenants.csv_rows import known_languages, parse_csv
+from scheduler.rent_day import court_eve
+from tests.conftest import make_settings
+from tests.support.console import add_case, add_person, csrf_of, login, today
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    """Balance data stays fresh for a quarter: planning is looked at weeks ahead, up to the court date."""
+    return make_settings(sqlite_url, balance_max_age_days=90)
+
+
+HEADER = "tenant_ref;name;phone;balance;address;children;court_filed_on;court_date;kommune_notified_on"
+
+
+def wednesday_after(day: date) -> date:
+    return day + timedelta(days=(2 - day.weekday()) % 7 or 7)
+
+
+async def court_tenant(
+    rt: Runtime, *, filed: date, court: date | None, notified: str = "", children: str = "", ref: str = "C-1"
+) -> int:
+    line = f"{ref};Amira Hansen;20123456;100,00;Eksempelvej 1, 2. tv;{children};{filed};{court or ''};{notified}"
+    parsed = parse_csv(f"{HEADER}\n{line}".encode(), today(rt), known_languages(), ["da", "en"], "da")
+    assert parsed.ok, parsed.errors
+    await import_tenants(rt.db, parsed.rows, rt.clock(), rt.settings)
+    async with rt.db.read() as conn:
+        return int((await conn.execute(select(tenants.c.id).where(tenants.c.tenant_ref == ref))).scalar_one())
+
+
+async def adviser(rt: Runtime, client: httpx.AsyncClient, role: str = "adviser") -> None:
+    await add_person(rt, f"{role}@example.org", role)
+    assert (await login(client, f"{role}@example.org")).status_code == 303
+
+
+async def post(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:
+    shown = await client.get(page)
+    assert shown.status_code == 200, shown.text
+    return await client.post(action, data={**data, "csrf_token": csrf_of(shown.text)})
+
+
+async def court_rows(rt: Runtime, day: date) -> list[dict[str, str]]:
+    """The court reminders a day would bring (a dry run), by what they were computed from."""
+    outcome = await plan_reminders(rt.db, rt.settings, rt.clock(), day=day, dry_run=True)
+    return [row.computed_from for row in outcome.rows if row.trigger == "court"]
+
+
+async def position(rt: Runtime, tenant_id: int) -> tuple[date | None, date | None]:
+    async with rt.db.read() as conn:
+        rp = rent_positions.c
+        row = (await conn.execute(select(rp.court_filed_on, rp.court_date).where(rp.tenant_id == tenant_id))).one()
+    return row.court_filed_on, row.court_date
+
+
+async def events(rt: Runtime) -> Counter[str]:
+    async with rt.db.read() as conn:
+        return Counter((await conn.execute(select(rent_events.c.kind))).scalars())
+
+
+async def audited(rt: Runtime, action: str) -> int:
+    async with rt.db.read() as conn:
+        found = await conn.execute(select(audit_log.c.id).where(audit_log.c.action == action))
+        return len(found.all())
+
+
+async def test_the_case_page_shows_the_court_case_the_address_and_children(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=3), court=day + timedelta(days=20), children="ja")
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    page = html.unescape((await client.get(f"/console/cases/{case_id}")).text)
+    assert 'id="court"' in page and 'id="children"' in page
+    assert "Eksempelvej 1, 2. tv" in page
+    assert f'href="/console/tenants/{tid}/kommune-notice"' in page
+
+
+async def test_no_children_flag_no_children_line(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=3), court=day + timedelta(days=20), children="nej")
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    page = (await client.get(f"/console/cases/{case_id}")).text
+    assert 'id="court"' in page and 'id="children"' not in page
+
+
+async def test_details_are_kept_on_the_open_court_case_and_audited(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=3), court=day + timedelta(days=20))
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    answer = await post(
+        client,
+        f"/console/cases/{case_id}",
+        f"/console/tenants/{tid}/court/details",
+        {
+            "retskreds": "Retten i Aarhus",
+            "meeting_kind": "address",
+            "reached_by_phone": "no",
+            "back": f"/console/cases/{case_id}",
+        },
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == f"/console/cases/{case_id}"
+    async with runtime.db.read() as conn:
+        cc = court_cases.c
+        row = (await conn.execute(select(cc.retskreds, cc.meeting_kind, cc.reached_by_phone))).one()
+    assert tuple(row) == ("Retten i Aarhus", "address", False)
+    assert await audited(runtime, "court.details") == 1
+
+
+async def test_a_postponement_moves_the_court_date_and_the_court_eve_reminder(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    old = wednesday_after(day + timedelta(days=14))
+    new = wednesday_after(old + timedelta(days=14))
+    tid = await court_tenant(runtime, filed=day - timedelta(days=3), court=old)
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    assert [r.get("court_eve") for r in await court_rows(runtime, court_eve(old))] == [court_eve(old).isoformat()]
+    await adviser(runtime, client)
+    answer = await post(
+        client,
+        f"/console/cases/{case_id}",
+        f"/console/tenants/{tid}/court/outcome",
+        {"outcome": "postponed", "court_date": new.isoformat()},
+    )
+    assert answer.status_code == 303
+    assert (await position(runtime, tid))[1] == new
+    # The eve of the old date brings no court-eve reminder any more; the eve of the new one does.
+    assert [r for r in await court_rows(runtime, court_eve(old)) if "court_eve" in r] == []
+    assert [r.get("court_eve") for r in await court_rows(runtime, court_eve(new))] == [court_eve(new).isoformat()]
+    assert (await events(runtime))["postponed"] == 1
+    assert await audited(runtime, "court.outcome") == 1
+
+
+async def test_a_postponement_without_a_new_date_is_refused(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=3), court=day + timedelta(days=20))
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    answer = await post(
+        client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/outcome", {"outcome": "postponed"}
+    )
+    assert answer.status_code == 422
+    assert (await position(runtime, tid))[1] == day + timedelta(days=20)
+
+
+async def test_called_off_closes_the_court_case_and_court_reminders_end(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    court = wednesday_after(day + timedelta(days=14))
+    tid = await court_tenant(runtime, filed=day - timedelta(days=3), court=court)
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    assert len(await court_rows(runtime, court_eve(court))) == 1
+    await adviser(runtime, client)
+    answer = await post(
+        client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/outcome", {"outcome": "called_off"}
+    )
+    assert answer.status_code == 303
+    assert await position(runtime, tid) == (None, None)
+    assert await court_rows(runtime, court_eve(court)) == []
+    assert await court_rows(runtime, day) == []
+    async with runtime.db.read() as conn:
+        cc = court_cases.c
+        row = (await conn.execute(select(cc.status, cc.outcome, cc.outcome_on))).one()
+    assert tuple(row) == ("closed", "called_off", day)
+    assert (await events(runtime))["called_off"] == 1
+
+
+@pytest.mark.parametrize("outcome", ["carried_out", "moved_out"])
+async def test_an_eviction_or_a_move_ends_every_reminder_through_the_tenant_status(
+    runtime: Runtime, client: httpx.AsyncClient, outcome: str
+) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=20), court=day)
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    answer = await post(
+        client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/outcome", {"outcome": outcome}
+    )
+    assert answer.status_code == 303
+    async with runtime.db.read() as conn:
+        status = (await conn.execute(select(tenants.c.status).where(tenants.c.id == tid))).scalar_one()
+    assert status == "moved_out"
+    # Thirty days of planning bring this tenant nothing (the balance is still owed).
+    planned = 0
+    for ahead in range(30):
+        outcome_ = await plan_reminders(
+            runtime.db, runtime.settings, runtime.clock(), day=day + timedelta(ahead), dry_run=True
+        )
+        planned += sum(1 for row in outcome_.rows if row.tenant_id == tid)
+    assert planned == 0
+    assert (await events(runtime))[outcome] == 1
+
+
+async def test_the_kommune_notice_carries_the_filing_the_name_and_the_address_only(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=2), court=None, children="ja")
+    await adviser(runtime, client)
+    inbox = (await client.get("/console/")).text
+    assert 'id="kommune-not-notified"' in inbox and f'href="/console/tenants/{tid}/kommune-notice"' in inbox
+    page = await client.get(f"/console/tenants/{tid}/kommune-notice")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "Amira Hansen" in text and "Eksempelvej 1, 2. tv" in text and "§ 92 stk. 2" in text
+    assert 'id="children"' not in text and "100" not in text  # no household, no amount
+    assert await audited(runtime, "kommune_notice.view") == 1
+    sent_on = day - timedelta(days=1)
+    answer = await client.post(
+        f"/console/tenants/{tid}/kommune-notice", data={"sent_on": sent_on.isoformat(), "csrf_token": csrf_of(text)}
+    )
+    assert answer.status_code == 303
+    async with runtime.db.read() as conn:
+        notified = (await conn.execute(select(court_cases.c.kommune_notified_on))).scalar_one()
+    assert notified == sent_on
+    assert (await events(runtime))["kommune_notified"] == 1
+    # Sent after the filing day: still listed, as late.
+    inbox = (await client.get("/console/")).text
+    assert f'data-tenant="{tid}"' in inbox
+
+
+async def test_a_notice_recorded_today_for_a_filing_today_leaves_the_list(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day, court=None)
+    await adviser(runtime, client)
+    answer = await post(client, f"/console/tenants/{tid}/kommune-notice", f"/console/tenants/{tid}/kommune-notice", {})
+    assert answer.status_code == 303
+    assert 'id="kommune-not-notified"' not in (await client.get("/console/")).text
+
+
+async def test_a_volunteer_gets_403_for_every_court_route(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=2), court=day + timedelta(days=20))
+    await adviser(runtime, client, role="volunteer")
+    assert (await client.get(f"/console/tenants/{tid}/kommune-notice")).status_code == 403
+    token = csrf_of((await client.get("/console/tasks")).text)
+    for action in ("court/filing", "court/details", "court/outcome", "kommune-notice"):
+        answer = await client.post(
+            f"/console/tenants/{tid}/{action}", data={"outcome": "called_off", "csrf_token": token}
+        )
+        assert answer.status_code == 403, action
+    assert await position(runtime, tid) == (day - timedelta(days=2), day + timedelta(days=20))
+    assert await audited(runtime, "kommune_notice.view") == 0
+
+
+async def test_a_filing_recorded_by_hand_opens_a_court_case(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=40), court=day - timedelta(days=20))
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    await post(client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/outcome", {"outcome": "called_off"})
+    answer = await post(
+        client,
+        f"/console/cases/{case_id}",
+        f"/console/tenants/{tid}/court/filing",
+        {"filed_on": day.isoformat(), "court_date": (day + timedelta(days=21)).isoformat()},
+    )
+    assert answer.status_code == 303
+    assert await position(runtime, tid) == (day, day + timedelta(days=21))
+    assert await audited(runtime, "court.filing") == 1
