@@ -35,6 +35,7 @@ from bot.store.schema import (
     case_events,
     cases,
     conversations,
+    court_cases,
     erased_refs,
     inbound,
     link_codes,
@@ -209,6 +210,13 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
             conn.execute(update(case_events).where(ce.case_id.in_(case_ids), ce.kind != "closed").values(text=None))
         conn.execute(update(planned_reminders).where(planned_reminders.c.tenant_id == tenant_id).values(reason=""))
         conn.execute(update(balance_events).where(balance_events.c.tenant_id == tenant_id).values(balance_ore=None))
+        # Court cases and the steps of the rent path stay as dated facts of an erased tenant (the organisation's
+        # report counts filings and outcomes); where the court met and how it reached the tenant go.
+        conn.execute(
+            update(court_cases)
+            .where(court_cases.c.tenant_id == tenant_id)
+            .values(retskreds=None, meeting_kind=None, reached_by_phone=None, updated_at=now)
+        )
         conn.execute(delete(rent_positions).where(rent_positions.c.tenant_id == tenant_id))
         conn.execute(delete(link_codes).where(link_codes.c.tenant_id == tenant_id))
         counts["audit_details"] = _blank_audit(conn, tenant_id, tenant.tenant_ref, case_ids)
@@ -223,6 +231,8 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
                 telegram_chat_id=None,
                 telegram_blocked=False,
                 channel_preference="auto",
+                address=None,
+                children=None,
                 updated_at=now,
             )
         )

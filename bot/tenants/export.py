@@ -27,11 +27,13 @@ from bot.store.schema import (
     cases,
     consents,
     conversations,
+    court_cases,
     inbound,
     link_codes,
     messages,
     outbox,
     planned_reminders,
+    rent_events,
     rent_positions,
     tenants,
 )
@@ -199,6 +201,15 @@ def tenant_data(conn: Connection, tenant_id: int, now: datetime) -> dict[str, An
         ),
         "consents": given,
         "cases": held_cases,
+        "court_cases": _rows(
+            conn, select(court_cases).where(court_cases.c.tenant_id == tenant_id).order_by(court_cases.c.id)
+        ),
+        "rent_events": _rows(
+            conn,
+            select(rent_events.c.kind, rent_events.c.on, rent_events.c.source, rent_events.c.court_case_id)
+            .where(rent_events.c.tenant_id == tenant_id)
+            .order_by(rent_events.c.on, rent_events.c.id),
+        ),
         "notes": [e for e in events if e["kind"] == "note"],
         "tasks": [e for e in events if e["kind"] == "task"],
         "reminders": _rows(

@@ -206,3 +206,42 @@ async def test_an_unchanged_row_with_empty_cells_counts_as_unchanged(database: D
         database, rows_of("T-1;Amira Hansen;20123456;100,00;Ny Vej;;;;"), NOW, make_settings(database.url)
     )
     assert (summary.unchanged, summary.changed) == (0, 1)
+
+
+async def test_export_holds_the_court_path_and_erase_blanks_the_personal_part(database: Database) -> None:
+    from bot.tenants.court import record_details
+    from bot.tenants.erase import erase_tenant
+    from bot.tenants.export import tenant_data
+
+    await load(database, "T-1;Amira Hansen;20123456;100,00;Eksempelvej 1;ja;2026-03-01;2026-03-20;")
+    tid = (await tenant(database))["tenant_id"]
+    async with database.write() as conn:
+        await conn.run_sync(
+            lambda c: record_details(
+                c, tid, NOW, retskreds="Retten i Aarhus", meeting_kind="address", reached_by_phone=True
+            )
+        )
+    async with database.read() as conn:
+        data = await conn.run_sync(tenant_data, tid, NOW)
+    assert (data["tenant"]["address"], data["tenant"]["children"]) == ("Eksempelvej 1", True)
+    assert data["rent_position"]["court_filed_on"] == "2026-03-01"
+    ((case,),) = [data["court_cases"]]
+    assert (case["filed_on"], case["court_date"], case["retskreds"]) == (
+        "2026-03-01",
+        "2026-03-20",
+        "Retten i Aarhus",
+    )
+    assert Counter(e["kind"] for e in data["rent_events"]) == Counter({"filing": 1, "court_date": 1})
+    async with database.write() as conn:
+        await conn.run_sync(
+            lambda c: erase_tenant(c, tid, NOW, "cli", secret_key="test-secret-key-test-secret-key-0123")
+        )
+    async with database.read() as conn:
+        row = (await conn.execute(select(tenants.c.address, tenants.c.children).where(tenants.c.id == tid))).one()
+        kept = (
+            await conn.execute(select(court_cases.c.filed_on, court_cases.c.retskreds, court_cases.c.meeting_kind))
+        ).one()
+    assert tuple(row) == (None, None)
+    # The filing stays as a dated fact of an erased tenant (the report counts it); where the court met goes.
+    assert tuple(kept) == (date(2026, 3, 1), None, None)
+    assert sum((await events_of(database)).values()) == 2

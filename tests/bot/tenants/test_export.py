@@ -118,6 +118,8 @@ def test_the_page_escapes_what_it_shows() -> None:
                 "conversations",
                 "consents",
                 "cases",
+                "court_cases",
+                "rent_events",
                 "notes",
                 "tasks",
                 "reminders",
