@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from conversations.text import normalize, tokens
@@ -90,18 +91,27 @@ def classify(text: str, languages: Iterable[str]) -> Keyword | None:
     plain = normalize(text)
     if not plain:
         return None
+    return _keywords(tuple(languages)).get(plain)
+
+
+@lru_cache(maxsize=16)
+def _keywords(languages: tuple[str, ...]) -> dict[str, Keyword]:
+    """Every keyword word of these languages, folded, and what it is: built once per set of enabled languages.
+    The first kind in this order wins a word two kinds share, as the order says; language words come last."""
     enabled = [lang for lang in languages if lang in KEYWORD_WORDS]
     order: tuple[KeywordKind, ...] = ("opt_out", "opt_in", "wrong_number", "withdraw_consent", "help", "telegram")
+    table: dict[str, Keyword] = {}
     for kind in order:
         words = list(UNIVERSAL_WORDS.get(kind, ()))
         for lang in enabled:
             words.extend(KEYWORD_WORDS[lang].get(kind, ()))
-        if _match(plain, words):
-            return Keyword(kind=kind)
+        for word in words:
+            table.setdefault(normalize(word), Keyword(kind=kind))
     for lang in enabled:
-        if _match(plain, LANGUAGE_WORDS.get(lang, ())):
-            return Keyword(kind="language", language=lang)
-    return None
+        for word in LANGUAGE_WORDS.get(lang, ()):
+            table.setdefault(normalize(word), Keyword(kind="language", language=lang))
+    table.pop("", None)  # a word that folds to nothing matches no message (classify returns None first)
+    return table
 
 
 _STOP_STEMS = frozenset({"stop", "stopp", "stoppe", "stopper", "afmeld", "afmelde", "unsubscribe", "optout"})

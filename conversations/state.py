@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -20,13 +20,19 @@ def _day(value: object) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else None
 
 
-_SETTING_NAMES = frozenset(f.name for f in fields(FlowSettings))
+_SETTING_FIELDS = tuple(f.name for f in fields(FlowSettings))
+_SETTING_NAMES = frozenset(_SETTING_FIELDS)
 
 
 def _settings(raw: object) -> FlowSettings:
     # A state saved before a setting was added or removed must still load (and then end gracefully).
     known = {k: v for k, v in raw.items() if k in _SETTING_NAMES} if isinstance(raw, dict) else {}
     return FlowSettings(**known)
+
+
+def _settings_data(settings: FlowSettings) -> dict[str, Any]:
+    # The settings are flat (numbers and strings): their fields as they are, without asdict's deep copy.
+    return {name: getattr(settings, name) for name in _SETTING_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class State:
             "channel": self.channel,
             "first_name": self.first_name,
             "trigger": self.trigger,
-            "settings": asdict(self.settings),
+            "settings": _settings_data(self.settings),
             "data": dict(self.data),
             "retries": self.retries,
             "nudged": self.nudged,
