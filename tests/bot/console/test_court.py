@@ -20,6 +20,7 @@ from scheduler.rent_day import court_eve
 from tests.conftest import make_settings
 from tests.support.console import add_case, add_person, csrf_of, login, today
 
+
 @pytest.fixture
 def settings(sqlite_url: str) -> Settings:
     """Balance data stays fresh for a quarter: planning is looked at weeks ahead, up to the court date."""
@@ -280,3 +281,25 @@ async def test_a_filing_recorded_by_hand_opens_a_court_case(runtime: Runtime, cl
     assert answer.status_code == 303
     assert await position(runtime, tid) == (day, day + timedelta(days=21))
     assert await audited(runtime, "court.filing") == 1
+
+
+async def test_children_under_18_bring_a_case_up_the_inbox(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    court = day + timedelta(days=20)
+    # Opened first and a few days sooner, but without children: it comes second.
+    first = await court_tenant(runtime, filed=day, court=court - timedelta(days=3), children="nej", ref="C-1")
+    await add_case(runtime, first, origin="outreach", consent=False)
+    parsed = parse_csv(
+        f"{HEADER}\nC-2;Bo Berg;20123457;100,00;Prøvevej 3;ja;{day};{court};".encode(),
+        day,
+        known_languages(),
+        ["da"],
+        "da",
+    )
+    await import_tenants(runtime.db, parsed.rows, runtime.clock(), runtime.settings)
+    async with runtime.db.read() as conn:
+        second = int((await conn.execute(select(tenants.c.id).where(tenants.c.tenant_ref == "C-2"))).scalar_one())
+    await add_case(runtime, second, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    page = (await client.get("/console/")).text
+    assert page.index(">Bo<") < page.index(">Amira<")
