@@ -600,6 +600,16 @@ case_tasks = Table(
     Column("updated_at", TS, nullable=False),
     Column("done_at", TS, nullable=True),
 )
+# Never two open tasks of one kind on a case (the outreach job and a click may offer the same step at once).
+_OPEN_TASK = case_tasks.c.status == literal_column("'open'")
+Index(
+    "uq_case_tasks_open",
+    case_tasks.c.case_id,
+    case_tasks.c.kind,
+    unique=True,
+    sqlite_where=_OPEN_TASK,
+    postgresql_where=_OPEN_TASK,
+)
 
 # The organisation's yearly figures from before go-live, entered by an admin: the report's "before".
 report_baselines = Table(

@@ -101,6 +101,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_case_tasks_assignee_id"), ["assignee_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_tasks_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_tasks_tenant_id"), ["tenant_id"], unique=False)
+    _open_task = sa.text("status = 'open'")
+    op.create_index(
+        "uq_case_tasks_open",
+        "case_tasks",
+        ["case_id", "kind"],
+        unique=True,
+        sqlite_where=_open_task,
+        postgresql_where=_open_task,
+    )
 
     op.create_table(
         "rent_events",
@@ -246,6 +255,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_rent_events_kind_on")
 
     op.drop_table("rent_events")
+    op.drop_index("uq_case_tasks_open", table_name="case_tasks")
     with op.batch_alter_table("case_tasks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_tasks_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_case_tasks_case_id"))
