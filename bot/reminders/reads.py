@@ -12,7 +12,16 @@ from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
 from bot.outbox.route import CHANNELS, best_channel, route
-from bot.store.schema import cases, conversations, messages, outbox, planned_reminders, rent_positions, tenants
+from bot.store.schema import (
+    cases,
+    conversations,
+    court_cases,
+    messages,
+    outbox,
+    planned_reminders,
+    rent_positions,
+    tenants,
+)
 from scheduler.model import RentSnapshot
 
 __all__ = [
@@ -103,6 +112,13 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) 
     waiting_ids = set(conn.execute(waiting_q).scalars())
     rp = rent_positions.c
     telegram_ok = and_(tenants.c.telegram_chat_id.is_not(None), tenants.c.telegram_blocked.is_(False))
+    # An eviction called off after payment or agreement ends the court stage: the termination behind it no longer
+    # drives court-stage reminders (bot/tenants/court.py; the ledger may go on carrying it).
+    called_off = exists().where(
+        court_cases.c.tenant_id == tenants.c.id,
+        court_cases.c.outcome == "called_off",
+        court_cases.c.outcome_on >= rp.termination_on,
+    )
     stmt = (
         select(
             tenants.c.id,
@@ -118,6 +134,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) 
             rp.promise_on,
             rp.paid_claim_until,
             and_(tenants.c.status == "active", tenants.c.phone.is_not(None) | telegram_ok),
+            called_off,
         )
         .join(rent_positions, rp.tenant_id == tenants.c.id)
         .where(tenants.c.status != "erased")
@@ -139,6 +156,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) 
         promise,
         paid,
         ok,
+        ended,
     ) in conn.execute(stmt):
         snapshots.append(
             RentSnapshot(
@@ -148,7 +166,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) 
                 balance_as_of=as_of,
                 demand_sent_on=demand,
                 demand_received_on=received,
-                termination_on=termination,
+                termination_on=None if ended else termination,
                 court_date=court,
                 at_risk=bool(risk),
                 arrears_last_12m=bool(arrears),

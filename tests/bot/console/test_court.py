@@ -303,3 +303,29 @@ async def test_children_under_18_bring_a_case_up_the_inbox(runtime: Runtime, cli
     await adviser(runtime, client)
     page = (await client.get("/console/")).text
     assert page.index(">Bo<") < page.index(">Amira<")
+
+
+async def test_called_off_ends_the_court_stage_though_the_ledger_still_shows_the_termination(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    court = day + timedelta(days=10)
+    line = (
+        f"C-1;Amira Hansen;20123456;100,00;Eksempelvej 1;;{day - timedelta(days=5)};{court};;{day - timedelta(days=40)}"
+    )
+    parsed = parse_csv(f"{HEADER};termination_on\n{line}".encode(), day, known_languages(), ["da"], "da")
+    await import_tenants(runtime.db, parsed.rows, runtime.clock(), runtime.settings)
+    async with runtime.db.read() as conn:
+        tid = int((await conn.execute(select(tenants.c.id).where(tenants.c.tenant_ref == "C-1"))).scalar_one())
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    await post(client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/outcome", {"outcome": "called_off"})
+    # The next import still carries the termination (and the old filing and court date): no court stage returns.
+    await import_tenants(runtime.db, parsed.rows, runtime.clock(), runtime.settings)
+    court_stage = 0
+    for ahead in range(30):
+        found = await plan_reminders(
+            runtime.db, runtime.settings, runtime.clock(), day=day + timedelta(ahead), dry_run=True
+        )
+        court_stage += sum(1 for row in found.rows if row.tenant_id == tid and row.trigger == "court")
+    assert court_stage == 0
