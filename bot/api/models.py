@@ -269,7 +269,10 @@ class TenantOut(BaseModel):
     demand_received_on: date | None
     termination_on: date | None
     court_date: date | None
+    court_filed_on: date | None = Field(description="the open court case's filing day with the fogedret")
     at_risk: bool
+    address: str | None
+    children: bool | None = Field(description="children under 18 in the household; null: not known")
     stage: str = Field(description='where the tenant stands on the rent timeline, e.g. "owes rent"')
     conversation: ConversationOut | None
     case: CaseOut | None

@@ -37,7 +37,12 @@ async def test_a_put_keeps_the_court_path_and_leaving_a_field_out_keeps_the_stor
         rows = (await conn.execute(select(cc.status, cc.filed_on, cc.court_date, cc.kommune_notified_on))).all()
     assert [tuple(r) for r in rows] == [("open", date(2026, 3, 2), date(2026, 3, 25), date(2026, 3, 2))]
     shown = (await api.get("tenants/T-1")).json()
-    assert shown["court_date"] == "2026-03-25"
+    assert (shown["court_filed_on"], shown["court_date"], shown["address"], shown["children"]) == (
+        "2026-03-02",
+        "2026-03-25",
+        "Eksempelvej 1, 2. tv",
+        True,
+    )
     assert await events(api) == Counter(
         {
             ("filing", date(2026, 3, 2)): 1,

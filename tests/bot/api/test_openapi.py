@@ -26,6 +26,7 @@ async def test_the_schema_names_every_route_of_the_contract_with_its_bodies(sqli
     assert set(put) == {
         "tenant_ref", "name", "phone", "language", "due_day", "monthly_rent", "balance", "balance_as_of",
         "demand_sent_on", "demand_received_on", "termination_on", "court_date", "at_risk", "reactivate",
+        "address", "children", "court_filed_on", "kommune_notified_on",
     }  # fmt: skip
     # Both doors take the same columns: a column the CSV import learns must reach the API too.
     assert set(put) == set(FIELDS) == set(schemas["BulkTenant"]["properties"])
