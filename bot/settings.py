@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     demand_delivery_days: int = Field(default=0, ge=0)
     balance_max_age_days: int = Field(default=7, ge=0)
     plan_hour: int = Field(default=9, ge=0, le=23)
+    # An open case whose tenant has not written for this many days offers a phone call (bot/host/outreach.py).
+    no_answer_days: int = Field(default=3, ge=1)
     # Whether this process may hold the scheduler / sender role; on PostgreSQL one process holds each at a time.
     run_scheduler: bool = True
     run_sender: bool = True

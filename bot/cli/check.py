@@ -26,6 +26,7 @@ from conversations.values import Money, Value
 __all__ = [
     "CHANNELS",
     "HOST_TEMPLATES",
+    "PRINTED_TEMPLATES",
     "CheckReport",
     "LixStat",
     "SmsStat",
@@ -56,7 +57,12 @@ HOST_TEMPLATES = (
     "case.reply",
     "consent.withdrawn",
     "consent.nothing_to_withdraw",
+    # A volunteer's appointment: the confirmation and the reminder the day before (bot/host/appointments.py).
+    "appointment.booked",
+    "appointment.reminder",
 )
+# Texts a person prints and hands over or posts: checked as SMS texts, since anyone may read a postcard too.
+PRINTED_TEMPLATES = ("outreach.postcard",)
 
 # Realistic sample values: the rent timeline's dates and amounts must never reach an SMS.
 TIMELINE_DATES = {
@@ -75,6 +81,10 @@ SAMPLE_VALUES: dict[str, Value] = {
     "code": "4829 1375",
     "link": "https://t.me/keephome_bot?start=" + "A" * 32,
     "text": "Hej, jeg ringer dig op i morgen.",
+    # An appointment: a day agreed with the tenant, not one keephome computed.
+    "day": date(2027, 2, 4),
+    "time": "14:30",
+    "place": "Byvej 12, 1. th., 2600 Glostrup",
     **TIMELINE_DATES,
 }
 _DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)
@@ -127,6 +137,8 @@ class CheckReport:
 def required_templates(channel: Channel) -> set[str]:
     """Every key the flows, the engine and the host can send on a channel."""
     keys = set(ENGINE_TEMPLATES) | set(HOST_TEMPLATES)
+    if channel == "sms":
+        keys |= set(PRINTED_TEMPLATES)
     for flow in FLOWS.values():
         keys |= templates_used(flow, channel)
     return keys

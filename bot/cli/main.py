@@ -19,7 +19,10 @@ __all__ = ["ROLE_DUTIES", "main"]
 ROLE_DUTIES = {
     "admin": "everything an adviser does, plus staff, API keys, the audit log, the pause switch, export, erasure",
     "adviser": "the inbox and case pages: take a case, reply through the bot, notes, tasks for volunteers, close",
-    "volunteer": "only the follow-up tasks given to them: first name, channel and task; prepared texts only",
+    "volunteer": "only the follow-up tasks and appointments given to them: first name, channel and task; prepared "
+    "texts only; marks an appointment held, missed or moved",
+    "caretaker": "only the door knocks and postcards for tenants nobody reached: first name, address and the task; "
+    "prints the postcard, marks a knock reached or not",
 }
 
 

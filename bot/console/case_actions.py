@@ -1,4 +1,5 @@
-"""What an adviser does with a case: take, release, reply, note, record a call, hand to a volunteer, close.
+"""What an adviser does with a case: take, release, reply, note, record a call, hand to a volunteer, book a
+volunteer's appointment, end an outreach step, close.
 
 Only the adviser who holds a case replies, releases it, gives a task or closes it; the check is made again
 inside the write transaction, so a case reassigned meanwhile refuses the old holder. An admin hands a case
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,8 +28,11 @@ from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime, today
 from bot.host import cases as case_ops
+from bot.host.appointments import ADVICE_KINDS, book_appointment
 from bot.host.cases import HELD_STATUSES, CaseError
-from bot.store.schema import case_events, cases, staff
+from bot.host.outreach import CALL, NOT_REACHED, REACHED, finish_step, record_contact
+from bot.i18n import N_
+from bot.store.schema import case_events, case_tasks, cases, staff
 
 __all__ = ["routes"]
 
@@ -157,10 +162,97 @@ async def _contact(request: Request, me: StaffSession) -> Response:
         raise CaseError("the case is closed")
     at = now(request)
     async with runtime(request).db.write() as conn:
-        await conn.execute(
-            case_events.insert().values(case_id=case.id, staff_id=me.staff_id, kind="contact", text=None, at=at)
-        )
+        await conn.run_sync(record_contact, case.id, me.staff_id, at)
         await record(conn, at, me.actor, "case.contact", f"case:{case.id}")
+    return _back(case.id)
+
+
+@guard("admin", "adviser")
+async def _step(request: Request, me: StaffSession) -> Response:
+    """The adviser's phone call, offered when the tenant went quiet: reached (contact made) or not reached (the
+    caretaker's door knock or postcard follows, for one caretaker or any)."""
+    case, _ = await _case(request)
+    form = await request.form()
+    task_id = id_from(field(form, "task_id", max_length=20))
+    outcome = field(form, "outcome", max_length=16)
+    if task_id is None or outcome not in (REACHED, NOT_REACHED):
+        raise FormError(N_("Say whether the call reached the tenant."))
+    next_kind = field(form, "next", max_length=16, required=False) or None
+    caretaker = id_from(field(form, "caretaker_id", max_length=20, required=False))  # none: any caretaker
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        if caretaker is not None and not await _active(conn, caretaker, ("caretaker",)):
+            raise FormError(N_("Choose an active caretaker."))
+        owned = await conn.execute(
+            select(case_tasks.c.id).where(case_tasks.c.id == task_id, case_tasks.c.case_id == case.id)
+        )
+        if owned.first() is None:
+            raise NotFound(N_("There is no such task."))
+        await conn.run_sync(
+            finish_step, task_id, outcome, me.staff_id, at, next_kind=next_kind, next_assignee=caretaker, kinds=(CALL,)
+        )
+        await record(conn, at, me.actor, f"call.{outcome}", f"case:{case.id}", f"task:{task_id}")
+    return _back(case.id)
+
+
+async def _active(conn: AsyncConnection, staff_id: int, roles: tuple[str, ...]) -> bool:
+    found = await conn.execute(
+        select(staff.c.id).where(staff.c.id == staff_id, staff.c.role.in_(roles), staff.c.active.is_(True))
+    )
+    return found.first() is not None
+
+
+def _moment(form: FormData, zone: ZoneInfo) -> datetime:
+    """The appointment's day and time as entered (local time)."""
+    try:
+        day = date.fromisoformat(field(form, "day", max_length=10))
+        clock = time.fromisoformat(field(form, "time", max_length=5))
+    except ValueError:
+        raise FormError(N_("Write the day as 2026-03-01 and the time as 14:30.")) from None
+    return datetime.combine(day, clock, zone)
+
+
+@guard("admin", "adviser")
+async def _appointment(request: Request, me: StaffSession) -> Response:
+    """Book a volunteer's appointment with the tenant; the tenant gets a confirmation and a reminder the day
+    before, with the day, the time and the place only."""
+    case, _ = await _case(request)
+    _holder(case, me)
+    form = await request.form()
+    rt = runtime(request)
+    at_local = _moment(form, ZoneInfo(rt.settings.timezone))
+    place = field(form, "place", max_length=300)
+    # The place goes to the tenant by SMS: an address, never the name of a debt-advice service.
+    if sms_warnings(place, rt.settings.forbidden_words):
+        raise FormError(
+            N_("The place goes to the tenant by SMS: write an address, no amounts and no words about debt.")
+        )
+    advice_kind = field(form, "advice_kind", max_length=32)
+    if advice_kind not in ADVICE_KINDS:
+        raise FormError(N_("Choose a kind of advice."))
+    volunteer_id = id_from(field(form, "volunteer_id", max_length=20))
+    at = now(request)
+    async with rt.db.write() as conn:
+        await _still_holder(conn, case.id, me)
+        if volunteer_id is None or not await _active(conn, volunteer_id, ("volunteer",)):
+            raise FormError(N_("Choose an active volunteer."))
+        task_id = await conn.run_sync(
+            lambda sync: book_appointment(
+                sync,
+                case_id=case.id,
+                volunteer_id=volunteer_id,
+                at=at_local.astimezone(at.tzinfo),
+                place=place,
+                advice_kind=advice_kind,
+                staff_id=me.staff_id,
+                now=at,
+                settings=rt.settings,
+            )
+        )
+        await record(
+            conn, at, me.actor, "appointment.book", f"case:{case.id}", f"task:{task_id} volunteer=staff:{volunteer_id}"
+        )
+    rt.sender.wake()
     return _back(case.id)
 
 
@@ -286,6 +378,8 @@ def routes() -> list[BaseRoute]:
         "reply": _reply,
         "note": _note,
         "contact": _contact,
+        "step": _step,
+        "appointment": _appointment,
         "task": _task,
         "close": _close,
         "reassign": _reassign,

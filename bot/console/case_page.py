@@ -24,8 +24,9 @@ from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.transcript import MAX_MESSAGES, Shown, answers, transcript
 from bot.console.web import FormError, local_day, local_time, money, now, render, runtime, today
+from bot.host.appointments import ADVICE_KINDS
 from bot.host.cases import OUTCOMES
-from bot.store.schema import case_events, cases, rent_positions, staff, tenants
+from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
 from bot.tenants.court import court_view
 from bot.tenants.names import first_name
 
@@ -178,6 +179,9 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
                 select(staff.c.id, staff.c.email, staff.c.role).where(staff.c.active.is_(True)).order_by(staff.c.email)
             )
         ).all()
+        tasks = (
+            await conn.execute(select(case_tasks).where(case_tasks.c.case_id == case_id).order_by(case_tasks.c.id))
+        ).all()
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
     _seen(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
@@ -194,6 +198,11 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         answers=answer_rows(collected),
         events=events,
         volunteers=[p for p in people if p.role == "volunteer"],
+        caretakers=[p for p in people if p.role == "caretaker"],
+        tasks=tasks,
+        open_call=next((t for t in tasks if t.kind == "call" and t.status == "open"), None),
+        advice_kinds=ADVICE_KINDS,
+        emails=emails,
         advisers=[p for p in people if p.role in ("adviser", "admin") and p.id != case.assignee_id],
         assignee=emails.get(case.assignee_id),
         volunteer=emails.get(case.volunteer_id),

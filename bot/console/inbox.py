@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console.accounts import HOME_OF
 from bot.console.delivery import last_failed
 from bot.console.ids import whole_number
 from bot.console.messaging import reply_channel
@@ -175,10 +176,10 @@ async def _page_facts(
     return emails, last_in, await last_failed(conn, tenant_ids)
 
 
-@guard("admin", "adviser", "volunteer")
+@guard("admin", "adviser", "volunteer", "caretaker")
 async def _inbox(request: Request, me: StaffSession) -> Response:
-    if me.role == "volunteer":
-        return redirect("/console/tasks")
+    if me.role in HOME_OF:
+        return redirect(HOME_OF[me.role])
     status = request.query_params.get("status", "open")
     if status not in STATUS_FILTERS:
         raise FormError(f"unknown status filter {status!r}")

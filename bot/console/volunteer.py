@@ -1,22 +1,33 @@
-"""The volunteers' view: only their own tasks, only pre-approved texts, no amounts and no history."""
+"""The volunteers' view: only their own tasks and appointments, only pre-approved texts, no amounts and no history.
+
+An appointment (bot/host/appointments.py) shows the tenant's first name, the day, time and place and the kind of
+advice; the volunteer marks it held or missed, or moves it (the tenant gets a new confirmation, and the reminder
+moves with it). The volunteer's held appointments are counted by month and kind of advice, for the volunteer
+organisation's own reporting.
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
 from bot.console.ids import path_id
-from bot.console.messaging import reply_channel, send_to_tenant
+from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+from bot.host.appointments import APPOINTMENT, activity, mark_appointment, move_appointment
 from bot.host.cases import CaseError, finish_task
-from bot.store.schema import cases, tenants
+from bot.i18n import N_
+from bot.store.schema import case_tasks, cases, tenants
 from bot.tenants.names import first_name
 
 __all__ = ["VOLUNTEER_TEMPLATES", "routes"]
@@ -74,11 +85,107 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         }
         for r in rows
     ]
-    if tasks:
+    zone = ZoneInfo(rt.settings.timezone)
+    async with rt.db.read() as conn:
+        appointments = await _appointments(conn, me)
+        counts = await conn.run_sync(activity, zone, me.staff_id)
+    if tasks or appointments:
+        seen = [f"case:{t['id']}" for t in tasks] + [f"task:{a['id']}" for a in appointments]
         async with rt.db.write() as conn:
-            await record(conn, now(request), me.actor, "tasks.view", None, ",".join(f"case:{t['id']}" for t in tasks))
+            await record(conn, now(request), me.actor, "tasks.view", None, ",".join(seen))
     sent = request.query_params.get("sent") == "1"
-    return render(request, "tasks.html", tasks=tasks, texts=VOLUNTEER_TEMPLATES, sent=sent)
+    return render(
+        request,
+        "tasks.html",
+        tasks=tasks,
+        texts=VOLUNTEER_TEMPLATES,
+        sent=sent,
+        appointments=appointments,
+        activity=counts,
+    )
+
+
+_t = case_tasks.c
+
+
+async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[str, Any]]:
+    """This volunteer's open appointments: first name, channel, when, where, the kind of advice."""
+    rows = (
+        await conn.execute(
+            select(
+                _t.id,
+                _t.at,
+                _t.place,
+                _t.advice_kind,
+                tenants.c.name,
+                tenants.c.phone,
+                tenants.c.telegram_chat_id,
+                tenants.c.telegram_blocked,
+            )
+            .join(tenants, tenants.c.id == _t.tenant_id)
+            .where(
+                _t.kind == APPOINTMENT,
+                _t.status == "open",
+                _t.assignee_id == me.staff_id,
+                tenants.c.status != "erased",
+            )
+            .order_by(_t.at, _t.id)
+        )
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "first_name": first_name(r.name),
+            "channel": reply_channel(r),
+            "at": r.at,
+            "place": r.place,
+            "advice_kind": r.advice_kind,
+        }
+        for r in rows
+    ]
+
+
+async def _mark(request: Request, me: StaffSession, status: str) -> Response:
+    task_id = path_id(request, "task_id", N_("There is no such appointment."))
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        case_id = await conn.run_sync(mark_appointment, task_id, me.staff_id, status, at)
+        await record(conn, at, me.actor, f"appointment.{status}", f"case:{case_id}", f"task:{task_id}")
+    return redirect("/console/tasks")
+
+
+@guard("volunteer")
+async def _held(request: Request, me: StaffSession) -> Response:
+    return await _mark(request, me, "held")
+
+
+@guard("volunteer")
+async def _missed(request: Request, me: StaffSession) -> Response:
+    return await _mark(request, me, "missed")
+
+
+@guard("volunteer")
+async def _move(request: Request, me: StaffSession) -> Response:
+    task_id = path_id(request, "task_id", N_("There is no such appointment."))
+    form = await request.form()
+    rt = runtime(request)
+    try:
+        day = date.fromisoformat(field(form, "day", max_length=10))
+        clock = time.fromisoformat(field(form, "time", max_length=5))
+    except ValueError:
+        raise FormError(N_("Write the day as 2026-03-01 and the time as 14:30.")) from None
+    place = field(form, "place", max_length=300, required=False) or None
+    if place is not None and sms_warnings(place, rt.settings.forbidden_words):
+        raise FormError(
+            N_("The place goes to the tenant by SMS: write an address, no amounts and no words about debt.")
+        )
+    at = now(request)
+    when = datetime.combine(day, clock, ZoneInfo(rt.settings.timezone)).astimezone(at.tzinfo)
+    async with rt.db.write() as conn:
+        new_id = await conn.run_sync(move_appointment, task_id, me.staff_id, when, place, at, rt.settings)
+        await record(conn, at, me.actor, "appointment.move", f"task:{task_id}", f"new=task:{new_id}")
+    rt.sender.wake()
+    return redirect("/console/tasks")
 
 
 @guard("volunteer")
@@ -128,10 +235,13 @@ async def _needs_adviser(request: Request, me: StaffSession) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    """The task list and its three actions."""
+    """The task list and its three actions; the appointments' three."""
     return [
         Route("/console/tasks", _tasks, methods=["GET"]),
         Route("/console/tasks/{case_id}/send", _send, methods=["POST"]),
         Route("/console/tasks/{case_id}/done", _done, methods=["POST"]),
         Route("/console/tasks/{case_id}/needs-adviser", _needs_adviser, methods=["POST"]),
+        Route("/console/appointments/{task_id}/held", _held, methods=["POST"]),
+        Route("/console/appointments/{task_id}/missed", _missed, methods=["POST"]),
+        Route("/console/appointments/{task_id}/move", _move, methods=["POST"]),
     ]

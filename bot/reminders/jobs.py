@@ -1,4 +1,5 @@
-"""The periodic jobs: plan today's reminders, catch up on a missed day, expire waiting conversations, purge.
+"""The periodic jobs: plan today's reminders, catch up on a missed day, expire waiting conversations, offer outreach
+on cases whose tenant has gone quiet, purge.
 
 The jobs are static and in memory; everything durable (what was planned, when) lives in the tables, so
 a restart or a second process never repeats work. They are a role one process holds at a time
@@ -19,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.host.outreach import offer_outreach
 from bot.reminders.plan import PlanOutcome, plan_reminders
 from bot.reminders.timers import expire_waiting
 from bot.settings import Settings
@@ -31,6 +33,7 @@ __all__ = [
     "SchedulerRole",
     "catch_up",
     "expire_job",
+    "outreach_job",
     "plan_today",
     "purge_job",
     "start_scheduler",
@@ -85,6 +88,15 @@ async def expire_job(jobs: JobServices) -> int:
     return handled
 
 
+async def outreach_job(jobs: JobServices) -> int:
+    """Offer a phone call on each open case whose tenant has not written for KEEPHOME_NO_ANSWER_DAYS or whose last
+    message failed (`bot.host.outreach.offer_outreach`: idempotent, recorded in case_tasks)."""
+    offered = await jobs.db.run(offer_outreach, jobs.clock(), jobs.settings.no_answer_days)
+    if offered:
+        log.info("outreach: %d case(s) offer a phone call", offered)
+    return offered
+
+
 async def purge_job(jobs: JobServices) -> dict[str, int]:
     """Delete what has outlived KEEPHOME_RETENTION_DAYS; blank texts past the message and case retention."""
     settings = jobs.settings
@@ -118,6 +130,15 @@ def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
         args=[jobs],
         id="expire_waiting",
         misfire_grace_time=60,
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        outreach_job,
+        IntervalTrigger(minutes=15, timezone=tz),
+        args=[jobs],
+        id="offer_outreach",
+        misfire_grace_time=15 * 60,
         coalesce=True,
         max_instances=1,
     )

@@ -24,6 +24,7 @@ from bot.store.db import Database
 from bot.store.schema import (
     api_idempotency,
     case_events,
+    case_tasks,
     cases,
     consents,
     conversations,
@@ -226,7 +227,20 @@ def _blank_cases(conn: Connection, closed: datetime, batch: int) -> int:
     )
     if events:
         conn.execute(update(case_events).where(ce.id.in_(events)).values(text=None))
-    return len(ids) + len(events)
+    # A task's place (an appointment's address) and note go with the case's other texts.
+    t = case_tasks.c
+    tasks = (
+        conn.execute(
+            select(t.id)
+            .where(t.case_id.in_(_closed_cases(closed)), or_(t.place.is_not(None), t.note.is_not(None)))
+            .limit(batch)
+        )
+        .scalars()
+        .all()
+    )
+    if tasks:
+        conn.execute(update(case_tasks).where(t.id.in_(tasks)).values(place=None, note=None))
+    return len(ids) + len(events) + len(tasks)
 
 
 def _blank(conn: Connection, now: datetime, message_days: int, case_days: int, batch: int) -> dict[str, int]:

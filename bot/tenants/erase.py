@@ -33,6 +33,7 @@ from bot.store.schema import (
     audit_log,
     balance_events,
     case_events,
+    case_tasks,
     cases,
     conversations,
     court_cases,
@@ -208,6 +209,10 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
                 )
             ce = case_events.c
             conn.execute(update(case_events).where(ce.case_id.in_(case_ids), ce.kind != "closed").values(text=None))
+        # Tasks stay (the outcome and activity counts read them); an appointment's place and any note go.
+        conn.execute(
+            update(case_tasks).where(case_tasks.c.tenant_id == tenant_id).values(place=None, note=None, updated_at=now)
+        )
         conn.execute(update(planned_reminders).where(planned_reminders.c.tenant_id == tenant_id).values(reason=""))
         conn.execute(update(balance_events).where(balance_events.c.tenant_id == tenant_id).values(balance_ore=None))
         # Court cases and the steps of the rent path stay as dated facts of an erased tenant (the organisation's

@@ -24,6 +24,7 @@ from bot.store.schema import (
     audit_log,
     balance_events,
     case_events,
+    case_tasks,
     cases,
     consents,
     conversations,
@@ -212,6 +213,10 @@ def tenant_data(conn: Connection, tenant_id: int, now: datetime) -> dict[str, An
         ),
         "notes": [e for e in events if e["kind"] == "note"],
         "tasks": [e for e in events if e["kind"] == "task"],
+        # Calls, door knocks, postcards and appointments on the tenant's cases (bot/host/outreach.py, appointments.py).
+        "case_tasks": _rows(
+            conn, select(case_tasks).where(case_tasks.c.tenant_id == tenant_id).order_by(case_tasks.c.id)
+        ),
         "reminders": _rows(
             conn,
             select(

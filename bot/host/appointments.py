@@ -1,0 +1,287 @@
+"""A volunteer's appointment with a tenant: booked by the adviser, confirmed to the tenant, reminded the day before.
+
+An appointment is a `case_tasks` row of kind `appointment`: the volunteer (assignee), when (`at`), where
+(`place`) and the kind of advice. The tenant gets two texts, `appointment.booked` at once and
+`appointment.reminder` the day before, with the day, the time and the place only: no names of debt-advice
+services, nothing about money. Both are queued when the appointment is booked, as outbox rows with their own
+idempotency keys (`appt:<task id>:booked`, `appt:<task id>:reminder`), so a restart or a double click never
+sends one twice and nothing has to plan them later; the reminder waits in the outbox until its `not_before`.
+
+Both texts are proactive: they keep quiet hours, the pause, one proactive message a day and the tenant's opt-out
+like any reminder. They go even while an adviser holds the case: the rule that the bot and a person never talk
+over each other is about answering the tenant's messages, and these are the adviser's own arrangement, not the
+bot's conversation.
+
+Moving an appointment ends its row as `moved` and books a new one: the old reminder is held before it goes (its
+reason `appointment moved`), and the new time gets its own confirmation and reminder.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, insert, select, update
+
+from bot.host.cases import CaseError
+from bot.i18n import N_
+from bot.outbox.enqueue import enqueue
+from bot.outbox.route import best_channel
+from bot.settings import Settings
+from bot.store.scene import Scene
+from bot.store.schema import STATUS_RANK, case_events, case_tasks, cases, messages, outbox, tenants
+from bot.tenants.names import first_name
+from scheduler.quiet import next_allowed_send
+
+__all__ = [
+    "ADVICE_KINDS",
+    "APPOINTMENT",
+    "MOVED_REASON",
+    "activity",
+    "book_appointment",
+    "mark_appointment",
+    "move_appointment",
+    "reminder_time",
+]
+
+APPOINTMENT = "appointment"
+# What a volunteer organisation counts its activity by.
+ADVICE_KINDS = ("budget", "debt_overview", "repayment_plan", "other")
+# The outbox's reason for a reminder held because its appointment moved (bot/console/delivery.py words it).
+MOVED_REASON = "appointment moved"
+_ENDS = ("held", "missed")
+_t = case_tasks.c
+
+
+def _tz(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.timezone)
+
+
+def _allowed(at: datetime, settings: Settings) -> datetime:
+    return next_allowed_send(at, _tz(settings), settings.quiet_start, settings.quiet_end, settings.quiet_on_holidays)
+
+
+def reminder_time(at: datetime, now: datetime, settings: Settings) -> datetime | None:
+    """When the day-before reminder of an appointment at `at` goes: the last day before it on which proactive
+    messages may go (a Sunday or holiday before it is skipped back to the day before that), from the plan hour.
+    None when that moment has passed (booked on the eve: the confirmation is enough)."""
+    tz = _tz(settings)
+    day = at.astimezone(tz).date()
+    for back in range(1, 5):
+        eve = day - timedelta(days=back)
+        start = datetime.combine(eve, time(settings.plan_hour), tz).astimezone(at.tzinfo)
+        moment = _allowed(start, settings)
+        if moment.astimezone(tz).date() == eve:
+            return moment if moment > now else None
+    return None
+
+
+def _values(tenant: Any, at: datetime, place: str, settings: Settings) -> dict[str, Any]:
+    local = at.astimezone(_tz(settings))
+    return {
+        "first_name": first_name(tenant.name),
+        "day": local.date(),
+        "time": local.strftime("%H:%M"),
+        "place": place,
+    }
+
+
+def _queue(
+    conn: Connection,
+    task_id: int,
+    tenant: Any,
+    case_id: int,
+    at: datetime,
+    place: str,
+    now: datetime,
+    settings: Settings,
+    author: str,
+) -> None:
+    """The confirmation now (after quiet hours) and the reminder the day before, as proactive outbox rows."""
+    if tenant.status != "active":
+        return  # an opted-out or wrong number gets nothing proactive; the volunteer's list still shows the booking
+    values = _values(tenant, at, place, settings)
+    channel = best_channel(tenant.phone, tenant.telegram_chat_id, bool(tenant.telegram_blocked)) or "sms"
+    scene = Scene.of(conn)
+    common: dict[str, Any] = {
+        "now": now,
+        "channel": channel,
+        "values": values,
+        "language": tenant.language,
+        "tenant_id": tenant.id,
+        "case_id": case_id,
+        "author": author,
+        "proactive": True,
+    }
+    confirm_at = _allowed(now, settings)
+    enqueue(
+        scene,
+        template="appointment.booked",
+        idempotency_key=f"appt:{task_id}:booked",
+        not_before=confirm_at,
+        **common,
+    )
+    eve = reminder_time(at, now, settings)
+    # A confirmation that goes on the eve itself (booked late in the evening) is the reminder too: one a day.
+    tz = _tz(settings)
+    if eve is not None and eve.astimezone(tz).date() > confirm_at.astimezone(tz).date():
+        key = f"appt:{task_id}:reminder"
+        enqueue(scene, template="appointment.reminder", idempotency_key=key, not_before=eve, **common)
+
+
+def _check(at: datetime, place: str, advice_kind: str, now: datetime) -> None:
+    if at <= now:
+        raise CaseError(N_("The appointment must be in the future."))
+    if not place.strip():
+        raise CaseError(N_("Say where the appointment is."))
+    if advice_kind not in ADVICE_KINDS:
+        raise CaseError(N_("Choose a kind of advice."))
+
+
+def _insert(
+    conn: Connection,
+    case_id: int,
+    tenant_id: int,
+    volunteer_id: int,
+    at: datetime,
+    place: str,
+    advice_kind: str,
+    created_by: int,
+    now: datetime,
+) -> int:
+    row = {
+        "case_id": case_id,
+        "tenant_id": tenant_id,
+        "kind": APPOINTMENT,
+        "status": "open",
+        "assignee_id": volunteer_id,
+        "at": at,
+        "place": place.strip(),
+        "advice_kind": advice_kind,
+        "created_by": created_by,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return int(conn.execute(insert(case_tasks).values(**row).returning(_t.id)).scalar_one())
+
+
+def book_appointment(
+    conn: Connection,
+    *,
+    case_id: int,
+    volunteer_id: int,
+    at: datetime,
+    place: str,
+    advice_kind: str,
+    staff_id: int,
+    now: datetime,
+    settings: Settings,
+) -> int:
+    """Book a volunteer's appointment on an open case; the tenant's confirmation and reminder are queued. Returns
+    the task id. One open appointment per case: the volunteer moves that one rather than a second being booked."""
+    _check(at, place, advice_kind, now)
+    case = conn.execute(select(cases.c.tenant_id, cases.c.status).where(cases.c.id == case_id)).first()
+    if case is None or case.status == "closed":
+        raise CaseError(N_("The case is closed."))
+    if conn.execute(select(_t.id).where(_t.case_id == case_id, _t.kind == APPOINTMENT, _t.status == "open")).first():
+        raise CaseError(N_("This case has an appointment already: the volunteer can move it."))
+    tenant = conn.execute(select(tenants).where(tenants.c.id == case.tenant_id)).one()
+    task_id = _insert(conn, case_id, case.tenant_id, volunteer_id, at, place, advice_kind, staff_id, now)
+    conn.execute(
+        insert(case_events).values(case_id=case_id, staff_id=staff_id, kind="appointment", text=advice_kind, at=now)
+    )
+    _queue(conn, task_id, tenant, case_id, at, place, now, settings, f"staff:{staff_id}")
+    return task_id
+
+
+def _mine(conn: Connection, task_id: int, volunteer_id: int) -> Any:
+    task = conn.execute(
+        select(case_tasks)
+        .where(_t.id == task_id, _t.kind == APPOINTMENT, _t.status == "open", _t.assignee_id == volunteer_id)
+        .with_for_update()
+    ).first()
+    if task is None:
+        raise CaseError(N_("This appointment is not yours, or it is marked already."))
+    return task
+
+
+def _end(conn: Connection, task_id: int, status: str, now: datetime) -> None:
+    conn.execute(update(case_tasks).where(_t.id == task_id).values(status=status, done_at=now, updated_at=now))
+
+
+def _hold_reminder(conn: Connection, task_id: int, now: datetime) -> None:
+    """The moved appointment's reminder does not go (unless it went already)."""
+    held = conn.execute(
+        update(outbox)
+        .where(outbox.c.idempotency_key == f"appt:{task_id}:reminder", outbox.c.state.in_(("pending", "waiting")))
+        .values(state="held", last_error=MOVED_REASON)
+        .returning(outbox.c.message_id)
+    ).scalars()
+    ids = list(held)
+    if ids:
+        conn.execute(
+            update(messages)
+            .where(messages.c.id.in_(ids))
+            .values(status="held", status_rank=STATUS_RANK["held"], updated_at=now)
+        )
+
+
+def mark_appointment(conn: Connection, task_id: int, volunteer_id: int, status: str, now: datetime) -> int:
+    """The volunteer marks their appointment held or missed; returns its case id."""
+    if status not in _ENDS:
+        raise CaseError(N_("An appointment is marked held or missed, or it is moved."))
+    task = _mine(conn, task_id, volunteer_id)
+    _end(conn, task_id, status, now)
+    conn.execute(
+        insert(case_events).values(case_id=task.case_id, staff_id=volunteer_id, kind="appointment", text=status, at=now)
+    )
+    return int(task.case_id)
+
+
+def move_appointment(
+    conn: Connection,
+    task_id: int,
+    volunteer_id: int,
+    at: datetime,
+    place: str | None,
+    now: datetime,
+    settings: Settings,
+) -> int:
+    """The volunteer moves their appointment to a new time (and place): the old one ends as `moved`, its reminder
+    is held, and the new one is confirmed and reminded like a booking. Returns the new task id."""
+    task = _mine(conn, task_id, volunteer_id)
+    where = (place or "").strip() or str(task.place or "")
+    _check(at, where, str(task.advice_kind), now)
+    _end(conn, task_id, "moved", now)
+    _hold_reminder(conn, task_id, now)
+    kind = str(task.advice_kind)
+    new_id = _insert(conn, task.case_id, task.tenant_id, volunteer_id, at, where, kind, volunteer_id, now)
+    conn.execute(
+        insert(case_events).values(
+            case_id=task.case_id, staff_id=volunteer_id, kind="appointment", text="moved", at=now
+        )
+    )
+    tenant = conn.execute(select(tenants).where(tenants.c.id == task.tenant_id)).one()
+    _queue(conn, new_id, tenant, int(task.case_id), at, where, now, settings, f"staff:{volunteer_id}")
+    return new_id
+
+
+def activity(conn: Connection, tz: ZoneInfo, volunteer_id: int | None = None) -> list[tuple[str, str, int]]:
+    """Appointments held, by month (`YYYY-MM`, local time) and kind of advice, newest month first: one volunteer's,
+    or everyone's. For the volunteer organisation's own reporting (grants are counted by activity)."""
+    query = select(_t.at, _t.advice_kind).where(_t.kind == APPOINTMENT, _t.status == "held", _t.at.is_not(None))
+    if volunteer_id is not None:
+        query = query.where(_t.assignee_id == volunteer_id)
+    counts: Counter[tuple[str, str]] = Counter()
+    for at, kind in conn.execute(query):
+        counts[(at.astimezone(tz).strftime("%Y-%m"), str(kind))] += 1
+
+    def order(item: tuple[tuple[str, str], int]) -> tuple[int, int]:
+        (month, kind), _ = item
+        rank = ADVICE_KINDS.index(kind) if kind in ADVICE_KINDS else len(ADVICE_KINDS)
+        return -int(month.replace("-", "")), rank
+
+    ordered = sorted(counts.items(), key=order)
+    return [(month, kind, n) for (month, kind), n in ordered]

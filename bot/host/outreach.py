@@ -1,0 +1,240 @@
+"""Reaching the unreachable: a case whose tenant has gone quiet offers the next step as a task.
+
+The steps, in order: a phone call by the adviser; after a call that did not reach the tenant, a door knock or a
+postcard by the caretaker; after a knock that did not reach them, a postcard. A step that reaches the tenant
+records the "contact made" case event (`record_contact`, its one writer) that the outcome page counts. A round of
+steps that ran out without reaching anyone makes the tenant a figure of the report (`never_reached_query`).
+
+The first step is offered by the scheduler's `outreach_job` (`offer_outreach`), so nobody has to remember to
+look: an open case is due when the tenant has not written for KEEPHOME_NO_ANSWER_DAYS since the case opened, the
+tenant last wrote or was last reached, or when the last message to the tenant failed. Its work is recorded in
+`case_tasks` and idempotent: a case with an open step, or one offered since the tenant was last heard from (or
+since the failure), gets none; the partial unique index `uq_case_tasks_open` holds even against a click made at
+the same moment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, exists, func, insert, literal_column, or_, select, update
+
+from bot.host.cases import OPEN_STATUSES, CaseError, among
+from bot.i18n import N_
+from bot.store.schema import FAILED_STATUSES, case_events, case_tasks, cases, messages, tenants
+
+__all__ = [
+    "CALL",
+    "CARETAKER_STEPS",
+    "KNOCK",
+    "NOT_REACHED",
+    "OUTREACH_STEPS",
+    "POSTCARD",
+    "REACHED",
+    "SENT",
+    "finish_step",
+    "never_reached",
+    "never_reached_query",
+    "offer_outreach",
+    "record_contact",
+]
+
+CALL, KNOCK, POSTCARD = "call", "knock", "postcard"
+OUTREACH_STEPS = (CALL, KNOCK, POSTCARD)
+# The steps a caretaker takes (the call is the adviser's).
+CARETAKER_STEPS = (KNOCK, POSTCARD)
+REACHED, NOT_REACHED, SENT = "reached", "not_reached", "sent"
+# What each step can end with: a postcard reaches nobody at once, it is only sent.
+_OUTCOMES = {CALL: (REACHED, NOT_REACHED), KNOCK: (REACHED, NOT_REACHED), POSTCARD: (SENT,)}
+# The step offered after one that did not reach the tenant (the adviser may choose a postcard after a call).
+_NEXT = {CALL: (KNOCK, POSTCARD), KNOCK: (POSTCARD,)}
+
+_t = case_tasks.c
+
+
+def record_contact(conn: Connection, case_id: int, staff_id: int | None, now: datetime, how: str | None = None) -> None:
+    """The "contact made" event: a person reached the tenant outside keephome (a call, a knock at the door).
+    The outcome page counts the tenant as reached from its time on."""
+    conn.execute(insert(case_events).values(case_id=case_id, staff_id=staff_id, kind="contact", text=how, at=now))
+
+
+def _latest(column: Any, *where: Any) -> Any:
+    return select(func.max(column)).where(*where).scalar_subquery()
+
+
+def _candidates(now: datetime) -> Select[Any]:
+    """Open cases of tenants not erased, with when the tenant was last heard from and the last step offered."""
+    m = messages.c
+    last_out = (
+        select(m.status, m.created_at)
+        .where(m.tenant_id == cases.c.tenant_id, m.direction == "out")
+        .order_by(m.id.desc())
+        .limit(1)
+        .correlate(cases)
+    )
+    return (
+        select(
+            cases.c.id,
+            cases.c.tenant_id,
+            cases.c.assignee_id,
+            cases.c.opened_at,
+            _latest(m.created_at, m.tenant_id == cases.c.tenant_id, m.direction == "in").label("last_in"),
+            _latest(case_events.c.at, case_events.c.case_id == cases.c.id, case_events.c.kind == "contact").label(
+                "last_contact"
+            ),
+            _latest(_t.created_at, _t.case_id == cases.c.id, among(_t.kind, OUTREACH_STEPS)).label("last_step"),
+            last_out.with_only_columns(m.status).scalar_subquery().label("out_status"),
+            last_out.with_only_columns(m.created_at).scalar_subquery().label("out_at"),
+        )
+        .join(tenants, tenants.c.id == cases.c.tenant_id)
+        .where(
+            among(cases.c.status, OPEN_STATUSES),
+            tenants.c.status != "erased",
+            ~exists().where(_t.case_id == cases.c.id, among(_t.kind, OUTREACH_STEPS), _t.status == "open"),
+        )
+        .order_by(cases.c.id)
+    )
+
+
+def _due(row: Any, now: datetime, no_answer_days: int) -> bool:
+    heard = max(t for t in (row.opened_at, row.last_in, row.last_contact) if t is not None)
+    offered = row.last_step
+    silent = heard <= now - timedelta(days=no_answer_days) and (offered is None or offered < heard)
+    failed = row.out_status in FAILED_STATUSES and (offered is None or offered < row.out_at)
+    return bool(silent or failed)
+
+
+def offer_outreach(conn: Connection, now: datetime, no_answer_days: int) -> int:
+    """Offer a phone call on every open case whose tenant has gone quiet or whose last message failed; returns
+    how many were offered. Run by the scheduler's outreach job; a second run offers nothing new."""
+    offered = 0
+    for row in conn.execute(_candidates(now)).all():
+        if not _due(row, now, no_answer_days):
+            continue
+        _add_step(conn, row.id, row.tenant_id, CALL, row.assignee_id, None, now)
+        conn.execute(
+            insert(case_events).values(case_id=row.id, staff_id=None, kind="outreach", text="call offered", at=now)
+        )
+        offered += 1
+    return offered
+
+
+def _add_step(
+    conn: Connection,
+    case_id: int,
+    tenant_id: int,
+    kind: str,
+    assignee_id: int | None,
+    created_by: int | None,
+    now: datetime,
+) -> int:
+    return int(
+        conn.execute(
+            insert(case_tasks)
+            .values(
+                case_id=case_id,
+                tenant_id=tenant_id,
+                kind=kind,
+                status="open",
+                assignee_id=assignee_id,
+                created_by=created_by,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(_t.id)
+        ).scalar_one()
+    )
+
+
+def finish_step(
+    conn: Connection,
+    task_id: int,
+    outcome: str,
+    staff_id: int,
+    now: datetime,
+    *,
+    next_kind: str | None = None,
+    next_assignee: int | None = None,
+    kinds: tuple[str, ...] = OUTREACH_STEPS,
+) -> int | None:
+    """End an open step with its outcome (`reached`, `not_reached`, `sent`). Reached: the contact event. Not
+    reached: the next step (for a call, `next_kind` knock or postcard; after a knock, a postcard), given to
+    `next_assignee` (None: any caretaker), while the case is open. Returns the next step's id, if any.
+
+    `kinds` limits which steps this person may end (a caretaker: the knock and the postcard)."""
+    task = conn.execute(
+        select(case_tasks, cases.c.status.label("case_status"))
+        .join(cases, cases.c.id == _t.case_id)
+        .where(_t.id == task_id, _t.status == "open", among(_t.kind, kinds))
+        .with_for_update()
+    ).first()
+    if task is None:
+        raise CaseError(N_("This step is done already: reload the page."))
+    if outcome not in _OUTCOMES[task.kind]:
+        raise CaseError(N_("This step cannot end that way."))
+    done = conn.execute(
+        update(case_tasks)
+        .where(_t.id == task_id, _t.status == "open")
+        .values(status=outcome, done_at=now, updated_at=now)
+    ).rowcount
+    if done != 1:
+        raise CaseError(N_("This step is done already: reload the page."))
+    text = f"{task.kind} {outcome.replace('_', ' ')}"
+    conn.execute(
+        insert(case_events).values(case_id=task.case_id, staff_id=staff_id, kind="outreach", text=text, at=now)
+    )
+    if outcome == REACHED:
+        record_contact(conn, task.case_id, staff_id, now, task.kind)
+        return None
+    choices = _NEXT.get(task.kind, ())
+    if outcome != NOT_REACHED or not choices or task.case_status not in OPEN_STATUSES:
+        return None
+    kind = next_kind or choices[0]
+    if kind not in choices:
+        raise CaseError(N_("Choose a door knock or a postcard as the next step."))
+    return _add_step(conn, task.case_id, task.tenant_id, kind, next_assignee, staff_id, now)
+
+
+def never_reached_query(start: datetime, end: datetime) -> Select[Any]:
+    """How many tenants had outreach steps begin in [start, end) and were never reached: every step is done,
+    none reached them, and since the first step they neither wrote nor were reached another way ("contact made").
+    A step still open on an open case is not yet a failure. One row, one column."""
+    first = (
+        select(_t.tenant_id, func.min(_t.created_at).label("since"))
+        .where(among(_t.kind, OUTREACH_STEPS))
+        .group_by(_t.tenant_id)
+        .subquery()
+    )
+    later = and_(_t.tenant_id == first.c.tenant_id, among(_t.kind, OUTREACH_STEPS))
+    still_open = exists().where(later, _t.status == "open", _t.case_id.in_(_open_case_ids()))
+    reached = or_(
+        exists().where(later, _t.status == REACHED),
+        exists().where(
+            messages.c.tenant_id == first.c.tenant_id,
+            messages.c.direction == literal_column("'in'"),
+            messages.c.created_at >= first.c.since,
+        ),
+        exists()
+        .where(
+            case_events.c.kind == "contact",
+            case_events.c.at >= first.c.since,
+            case_events.c.case_id == cases.c.id,
+            cases.c.tenant_id == first.c.tenant_id,
+        )
+        .correlate(first),
+    )
+    return (
+        select(func.count())
+        .select_from(first)
+        .where(first.c.since >= start, first.c.since < end, ~still_open, ~reached)
+    )
+
+
+def _open_case_ids() -> Select[Any]:
+    return select(cases.c.id).where(among(cases.c.status, OPEN_STATUSES))
+
+
+def never_reached(conn: Connection, start: datetime, end: datetime) -> int:
+    """`never_reached_query` run: the tenants of the period that outreach never reached."""
+    return int(conn.execute(never_reached_query(start, end)).scalar_one())

@@ -1,0 +1,250 @@
+"""A volunteer's appointment: booked by the adviser who holds the case, confirmed to the tenant at once and reminded
+the day before (day, time and place only), even while the case is held; moved means a new confirmation and the old
+reminder never goes; held appointments counted by month and kind of advice. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.app import create_app
+from bot.host.appointments import activity, reminder_time
+from bot.outbox.sms_rules import amount_like, forbidden_words_in
+from bot.runtime import Runtime
+from bot.store.schema import case_tasks, outbox, tenants
+from bot.tenants.erase import erase
+from bot.tenants.export import export_tenant
+from tests.bot.console.test_outreach import SetClock, clock
+from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_case, add_person, add_tenant, login, post_form
+from tests.support.drive import drain, sandbox
+
+# Tuesday 3 March 2026, 10:30 in Copenhagen.
+START = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
+PHONE = "+4520000001"
+CPH = ZoneInfo("Europe/Copenhagen")
+
+
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with started_runtime(make_settings(database_url), SetClock(START)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            yield rt, client
+
+
+async def held_case(rt: Runtime, client: httpx.AsyncClient, ref: str = "R-1", phone: str = PHONE) -> tuple[int, int]:
+    """A case the signed-in adviser took (the bot stays quiet on it)."""
+    tenant = await add_tenant(rt, ref, name="Beta Tenant", phone=phone, balance_ore=1234500)
+    async with rt.db.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address="Byvej 12, 1. th."))
+    case_id = await add_case(rt, tenant)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    return tenant, case_id
+
+
+async def signed_in(rt: Runtime, client: httpx.AsyncClient, email: str, role: str) -> int:
+    client.cookies.clear()
+    staff_id = await add_person(rt, email, role) if role else 0
+    assert (await login(client, email)).status_code == 303
+    return staff_id
+
+
+async def book(
+    client: httpx.AsyncClient, case_id: int, volunteer: int, day: str = "2026-03-05", at: str = "14:30", **extra: str
+) -> httpx.Response:
+    page = f"/console/cases/{case_id}"
+    form = {
+        "volunteer_id": str(volunteer),
+        "day": day,
+        "time": at,
+        "place": "Byvej 12, 1. th.",
+        "advice_kind": "budget",
+    }
+    return await post_form(client, page, f"{page}/appointment", {**form, **extra})
+
+
+def texts(rt: Runtime, phone: str = PHONE) -> list[str]:
+    return [m.text for m in sandbox(rt)["sms"].to(phone) if "aftale" in m.text]
+
+
+async def rows(rt: Runtime, template: str) -> list[tuple[str, str | None]]:
+    async with rt.db.read() as conn:
+        found = await conn.execute(
+            select(outbox.c.state, outbox.c.last_error).where(outbox.c.template == template).order_by(outbox.c.id)
+        )
+        return [(r.state, r.last_error) for r in found]
+
+
+async def at_time(rt: Runtime, when: datetime) -> None:
+    clock(rt).at = when
+    await drain(rt.sender)
+
+
+async def test_the_tenant_gets_a_confirmation_and_one_reminder_the_day_before_while_the_case_is_held(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    assert (await book(client, case_id, volunteer)).status_code == 303
+    assert (await book(client, case_id, volunteer)).status_code == 409  # one open appointment per case
+    await drain(rt.sender)
+    [confirmation] = texts(rt)
+    assert confirmation == (
+        "Hej Beta. Du har en aftale 5. marts 2026 kl. 14:30. Sted: Byvej 12, 1. th.. "
+        f"Ring til os på {rt.settings.adviser_phone}, hvis tiden ikke passer. Hilsen {rt.settings.org_name}"
+    )
+    await at_time(rt, datetime(2026, 3, 4, 7, 59, tzinfo=UTC))  # 08:59 on the eve: not yet
+    assert len(texts(rt)) == 1
+    await at_time(rt, datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
+    await at_time(rt, datetime(2026, 3, 4, 9, 0, tzinfo=UTC))  # the sender looks again: nothing twice
+    sent = texts(rt)
+    assert len(sent) == 2 and sent[1].startswith("Hej Beta. Husk din aftale 5. marts 2026 kl. 14:30. Sted: Byvej 12")
+    assert await rows(rt, "appointment.reminder") == [("sent", None)]
+    assert await rows(rt, "appointment.booked") == [("sent", None)]
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("key", ["appointment.booked", "appointment.reminder"])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+async def test_the_texts_carry_day_time_and_place_only(
+    served: tuple[Runtime, httpx.AsyncClient], language: str, key: str, channel: str
+) -> None:
+    rt, _ = served
+    values = {"first_name": "Beta", "day": START.date(), "time": "14:30", "place": "Byvej 12"}
+    text = rt.renderer.render(key, values, language, channel).text  # type: ignore[arg-type]
+    assert "14:30" in text and "Byvej 12" in text and "2026" in text
+    # The rule keephome check holds every SMS text to (a phone number is no amount).
+    assert not amount_like(text) and forbidden_words_in(text, rt.settings.forbidden_words) == []
+    for service in ("Forbrugerrådet", "Tænk", "Folkehjælp", "På Fode", "KFUM", "gæld", "debt", "budget"):
+        assert service.lower() not in text.lower()
+
+
+async def test_a_moved_appointment_is_confirmed_again_and_only_the_new_reminder_goes(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    await book(client, case_id, volunteer)
+    await drain(rt.sender)
+    await signed_in(rt, client, "volunteer@example.org", "")
+    async with rt.db.read() as conn:
+        [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
+    form = {"day": "2026-03-10", "time": "10:00", "place": "Beboerhuset, Byvej 2"}
+    assert (await post_form(client, "/console/tasks", f"/console/appointments/{task}/move", form)).status_code == 303
+    await drain(rt.sender)
+    assert texts(rt)[-1].startswith("Hej Beta. Du har en aftale 10. marts 2026 kl. 10:00. Sted: Beboerhuset, Byvej 2.")
+    assert await rows(rt, "appointment.reminder") == [("held", "appointment moved"), ("pending", None)]
+    await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))  # the old eve: nothing
+    assert len(texts(rt)) == 2
+    await at_time(rt, datetime(2026, 3, 9, 8, 30, tzinfo=UTC))
+    sent = texts(rt)
+    assert len(sent) == 3 and sent[-1].startswith("Hej Beta. Husk din aftale 10. marts 2026 kl. 10:00.")
+    assert not any("5. marts" in text for text in sent[1:])
+    async with rt.db.read() as conn:
+        statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
+    assert list(statuses) == ["moved", "open"]
+
+
+async def test_quiet_hours_and_opt_out_are_kept(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, late = await held_case(rt, client)
+    stopped, quiet = await held_case(rt, client, "R-2", "+4520000002")
+    async with rt.db.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.id == stopped).values(status="stopped"))
+    clock(rt).at = datetime(2026, 3, 3, 20, 30, tzinfo=UTC)  # 21:30 in Copenhagen
+    assert (await book(client, late, volunteer)).status_code == 303
+    assert (await book(client, quiet, volunteer)).status_code == 303
+    async with rt.db.read() as conn:
+        query = select(outbox.c.template, outbox.c.not_before).where(outbox.c.template.like("appointment.%"))
+        found = (await conn.execute(query.order_by(outbox.c.id))).all()
+    # 09:00 the next morning, which is the eve: the confirmation is the reminder too (one a day).
+    assert [tuple(r) for r in found] == [("appointment.booked", datetime(2026, 3, 4, 8, 0, tzinfo=UTC))]
+    async with rt.db.read() as conn:
+        booked = (await conn.execute(select(func.count()).where(case_tasks.c.kind == "appointment"))).scalar_one()
+    assert booked == 2  # the opted-out tenant's booking stands; they get nothing proactive
+
+
+def test_the_reminder_goes_on_the_last_day_before_that_is_not_quiet(runtime: Runtime) -> None:
+    monday = datetime(2026, 3, 9, 10, 0, tzinfo=CPH)
+    saturday_nine = datetime(2026, 3, 7, 9, 0, tzinfo=CPH)
+    assert reminder_time(monday, START, runtime.settings) == saturday_nine
+    assert reminder_time(monday, datetime(2026, 3, 8, 12, 0, tzinfo=UTC), runtime.settings) is None
+
+
+async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    assert (await book(client, case_id, volunteer, place="Dansk Folkehjælp gældsrådgivning")).status_code == 422
+    assert (await book(client, case_id, volunteer, day="2026-03-02")).status_code == 409  # in the past
+    await signed_in(rt, client, "other@example.org", "adviser")
+    assert (await book(client, case_id, volunteer)).status_code == 409
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(outbox))).scalar_one() == 1  # case.taken only
+
+
+async def test_held_and_missed_are_counted_by_month_and_kind_of_advice(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    other = await add_person(rt, "other@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    cases = [(await held_case(rt, client, f"R-{i}", f"+452000000{i}"))[1] for i in range(1, 5)]
+    await book(client, cases[0], volunteer)
+    await book(client, cases[1], volunteer, advice_kind="debt_overview")
+    await book(client, cases[2], volunteer, day="2026-04-07")
+    await book(client, cases[3], other)
+    async with rt.db.read() as conn:
+        ids = (await conn.execute(select(case_tasks.c.id).order_by(case_tasks.c.id))).scalars().all()
+    await signed_in(rt, client, "volunteer@example.org", "")
+    page = "/console/tasks"
+    shown = (await client.get(page)).text
+    assert shown.count('class="card appointment"') == 3 and "12.345" not in shown and "Beta Tenant" not in shown
+    for task, mark in zip(ids[:3], ("held", "missed", "held"), strict=True):
+        assert (await post_form(client, page, f"/console/appointments/{task}/{mark}", {})).status_code == 303
+    theirs = await post_form(client, page, f"/console/appointments/{ids[3]}/held", {})
+    assert theirs.status_code == 409
+    async with rt.db.read() as conn:
+        mine = await conn.run_sync(activity, CPH, volunteer)
+        everyone = await conn.run_sync(activity, CPH)
+    assert mine == [("2026-04", "budget", 1), ("2026-03", "budget", 1)]
+    assert everyone == mine
+    shown = (await client.get(page)).text
+    assert "2026-04" in shown and "No appointments booked for you." in shown
+
+
+async def test_export_holds_the_appointment_and_erase_blanks_its_place(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    await held_case(rt, client)
+    case_id = (await held_case(rt, client, "R-2", "+4520000002"))[1]
+    await book(client, case_id, volunteer)
+    data = await export_tenant(rt.db, "R-2", rt.clock(), "cli")
+    assert [(t["kind"], t["place"], t["advice_kind"]) for t in data["case_tasks"]] == [
+        ("appointment", "Byvej 12, 1. th.", "budget")
+    ]
+    assert (await export_tenant(rt.db, "R-1", rt.clock(), "cli"))["case_tasks"] == []
+    await erase(rt.db, "R-2", rt.clock(), "cli", rt.settings.secret_key)
+    async with rt.db.read() as conn:
+        places = (await conn.execute(select(case_tasks.c.place))).scalars().all()
+    assert list(places) == [None]

@@ -1,0 +1,227 @@
+"""Reaching the unreachable: a case whose tenant went quiet (KEEPHOME_NO_ANSWER_DAYS) or whose last message
+failed offers a phone call, once; a call that does not reach the tenant gives the caretaker a door knock or a
+postcard; a step that reaches them is "contact made"; a round that reached nobody is counted. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, insert, select
+
+from bot.app import create_app
+from bot.host.outreach import never_reached
+from bot.reminders.jobs import JobServices, outreach_job
+from bot.runtime import Clock, Runtime
+from bot.store.schema import case_events, case_tasks, messages
+from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_case, add_person, add_tenant, login, post_form
+
+# A Tuesday morning in Copenhagen, outside quiet hours.
+START = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
+
+
+class SetClock(Clock):
+    """A clock a test sets by hand."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__()
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with started_runtime(make_settings(database_url), SetClock(START)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            yield rt, client
+
+
+def clock(rt: Runtime) -> SetClock:
+    assert isinstance(rt.clock, SetClock)
+    return rt.clock
+
+
+async def run_job(rt: Runtime, at: datetime) -> int:
+    clock(rt).at = at
+    return await outreach_job(JobServices(rt.db, rt.settings, rt.clock, rt.sender.wake))
+
+
+async def tasks_of(rt: Runtime, case_id: int) -> list[tuple[str, str]]:
+    async with rt.db.read() as conn:
+        rows = await conn.execute(
+            select(case_tasks.c.kind, case_tasks.c.status).where(case_tasks.c.case_id == case_id).order_by("id")
+        )
+        return [(r.kind, r.status) for r in rows]
+
+
+async def contacts(rt: Runtime, case_id: int) -> int:
+    async with rt.db.read() as conn:
+        query = select(func.count()).where(case_events.c.case_id == case_id, case_events.c.kind == "contact")
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def quiet_case(rt: Runtime, ref: str = "R-1") -> tuple[int, int]:
+    tenant = await add_tenant(rt, ref, name="Beta Tenant", balance_ore=1234500)
+    return tenant, await add_case(rt, tenant)
+
+
+async def test_a_call_is_offered_after_three_silent_days_and_only_once(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    _, case_id = await quiet_case(rt)
+    assert await run_job(rt, START + timedelta(days=2, hours=23)) == 0
+    assert await tasks_of(rt, case_id) == []
+    assert await run_job(rt, START + timedelta(days=3)) == 1
+    assert await run_job(rt, START + timedelta(days=3, minutes=15)) == 0
+    assert await run_job(rt, START + timedelta(days=9)) == 0
+    assert await tasks_of(rt, case_id) == [("call", "open")]
+    await add_person(rt, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = (await client.get(f"/console/cases/{case_id}")).text
+    assert 'id="outreach-offer"' in page
+
+
+async def test_a_reply_starts_the_silence_again(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, _ = served
+    tenant, case_id = await quiet_case(rt)
+    async with rt.db.write() as conn:
+        await conn.execute(
+            insert(messages).values(
+                tenant_id=tenant,
+                case_id=case_id,
+                direction="in",
+                channel="sms",
+                author="tenant",
+                status="received",
+                status_rank=0,
+                proactive=False,
+                text="hej",
+                created_at=START + timedelta(days=2),
+                updated_at=START,
+            )
+        )
+    assert await run_job(rt, START + timedelta(days=3)) == 0
+    assert await run_job(rt, START + timedelta(days=5)) == 1
+
+
+async def test_a_failed_message_offers_a_call_at_once(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, _ = served
+    tenant, case_id = await quiet_case(rt)
+    async with rt.db.write() as conn:
+        await conn.execute(
+            insert(messages).values(
+                tenant_id=tenant,
+                case_id=case_id,
+                direction="out",
+                channel="sms",
+                author="bot",
+                status="undelivered",
+                status_rank=0,
+                proactive=False,
+                error_code="30003",
+                created_at=START + timedelta(hours=1),
+                updated_at=START,
+            )
+        )
+    assert await run_job(rt, START + timedelta(hours=2)) == 1
+    assert await run_job(rt, START + timedelta(hours=3)) == 0
+    assert await tasks_of(rt, case_id) == [("call", "open")]
+
+
+async def test_a_closed_case_offers_nothing(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, _ = served
+    _, case_id = await quiet_case(rt)
+    async with rt.db.write() as conn:
+        from bot.store.schema import cases
+
+        await conn.execute(cases.update().where(cases.c.id == case_id).values(status="closed", closed_at=START))
+    assert await run_job(rt, START + timedelta(days=4)) == 0
+
+
+async def test_a_call_that_reaches_the_tenant_is_contact_made(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    _, case_id = await quiet_case(rt)
+    await run_job(rt, START + timedelta(days=3))
+    [task_id] = await open_ids(rt, case_id)
+    await add_person(rt, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = f"/console/cases/{case_id}"
+    clock(rt).at = START + timedelta(days=3, hours=2)
+    response = await post_form(client, page, f"{page}/step", {"task_id": str(task_id), "outcome": "reached"})
+    assert response.status_code == 303
+    assert await tasks_of(rt, case_id) == [("call", "reached")]
+    assert await contacts(rt, case_id) == 1
+    again = await post_form(client, page, f"{page}/step", {"task_id": str(task_id), "outcome": "reached"})
+    assert again.status_code == 409
+    assert await contacts(rt, case_id) == 1
+    # Reached: silent again for three days from the call before the next offer.
+    assert await run_job(rt, START + timedelta(days=6, hours=1)) == 0
+    assert await run_job(rt, START + timedelta(days=6, hours=2)) == 1
+    async with rt.db.read() as conn:
+        assert await conn.run_sync(never_reached, START, START + timedelta(days=30)) == 0
+
+
+async def open_ids(rt: Runtime, case_id: int) -> list[int]:
+    async with rt.db.read() as conn:
+        found = await conn.execute(
+            select(case_tasks.c.id).where(case_tasks.c.case_id == case_id, case_tasks.c.status == "open")
+        )
+        return [int(i) for i in found.scalars()]
+
+
+async def test_the_round_after_a_call_not_reached_and_the_tenant_never_reached(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    _, case_id = await quiet_case(rt)
+    await run_job(rt, START + timedelta(days=3))
+    [call] = await open_ids(rt, case_id)
+    caretaker = await add_person(rt, "caretaker@example.org", "caretaker")
+    await add_person(rt, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = f"/console/cases/{case_id}"
+    form = {"task_id": str(call), "outcome": "not_reached", "next": "knock", "caretaker_id": str(caretaker)}
+    assert (await post_form(client, page, f"{page}/step", form)).status_code == 303
+    assert await tasks_of(rt, case_id) == [("call", "not_reached"), ("knock", "open")]
+    await client.post("/console/logout", data={})
+    client.cookies.clear()
+    await login(client, "caretaker@example.org")
+    [knock] = await open_ids(rt, case_id)
+    assert (await post_form(client, "/console/visits", f"/console/visits/{knock}/not-reached", {})).status_code == 303
+    assert await tasks_of(rt, case_id) == [("call", "not_reached"), ("knock", "not_reached"), ("postcard", "open")]
+    [card] = await open_ids(rt, case_id)
+    assert (await post_form(client, "/console/visits", f"/console/visits/{card}/sent", {})).status_code == 303
+    assert await open_ids(rt, case_id) == []
+    assert await contacts(rt, case_id) == 0
+    async with rt.db.read() as conn:
+        assert await conn.run_sync(never_reached, START, START + timedelta(days=30)) == 1
+        assert await conn.run_sync(never_reached, START + timedelta(days=30), START + timedelta(days=60)) == 0
+    # The round ran out: nothing more is offered until the tenant is heard from.
+    assert await run_job(rt, START + timedelta(days=20)) == 0
+
+
+async def test_a_knock_that_reaches_the_tenant_is_contact_made(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    _, case_id = await quiet_case(rt)
+    await run_job(rt, START + timedelta(days=3))
+    [call] = await open_ids(rt, case_id)
+    await add_person(rt, "caretaker@example.org", "caretaker")
+    await add_person(rt, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/step", {"task_id": str(call), "outcome": "not_reached"})
+    client.cookies.clear()
+    await login(client, "caretaker@example.org")
+    [knock] = await open_ids(rt, case_id)
+    assert (await post_form(client, "/console/visits", f"/console/visits/{knock}/reached", {})).status_code == 303
+    assert await contacts(rt, case_id) == 1
+    assert await tasks_of(rt, case_id) == [("call", "not_reached"), ("knock", "reached")]
+    async with rt.db.read() as conn:
+        assert await conn.run_sync(never_reached, START, START + timedelta(days=30)) == 0
