@@ -19,13 +19,16 @@ from bot.console.audit import record
 from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.delivery import Delivery, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
-from bot.console.inbox import ORIGINS, REASONS, urgency
+from bot.console.inbox import REASONS, origin_words, reason_words, urgency
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
+from bot.console.sharing import STEP_KINDS, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, Shown, answers, transcript
 from bot.console.web import FormError, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS
 from bot.host.cases import OUTCOMES
+from bot.i18n import N_
+from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
 from bot.tenants.court import court_view
 from bot.tenants.names import first_name
@@ -35,7 +38,7 @@ __all__ = ["SeenMessages", "answer_rows", "case_id_of", "load_case", "message_js
 
 def case_id_of(request: Request) -> int:
     """The case id in the path (404 for anything that cannot be one, however long)."""
-    return path_id(request, "case_id", "There is no such case.")
+    return path_id(request, "case_id", N_("There is no such case."))
 
 
 class SeenMessages:
@@ -80,13 +83,20 @@ async def load_case(conn: AsyncConnection, case_id: int) -> tuple[Any, Any] | No
     return None if tenant is None else (case, tenant)
 
 
-_LANGUAGES = {"da": "Danish", "en": "English", "ar": "Arabic", "tr": "Turkish", "uk": "Ukrainian", "pl": "Polish"}
+_LANGUAGES = {
+    "da": N_("Danish"),
+    "en": N_("English"),
+    "ar": N_("Arabic"),
+    "tr": N_("Turkish"),
+    "uk": N_("Ukrainian"),
+    "pl": N_("Polish"),
+}
 
 
 async def authors(conn: AsyncConnection, shown: list[Shown], tenant_first_name: str) -> dict[str, str]:
     """Who wrote each message, as the adviser reads it: the tenant's first name, 'bot' or a staff e-mail."""
     ids = {int(m.author.removeprefix("staff:")) for m in shown if m.author.startswith("staff:")}
-    names = {"tenant": tenant_first_name, "bot": "bot"}
+    names = {"tenant": tenant_first_name, "bot": _("bot")}
     if ids:
         found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(ids)))
         names.update({f"staff:{row.id}": row.email for row in found})
@@ -120,12 +130,12 @@ def message_json(row: Shown, when: str, by: str, state: Delivery | None = None) 
 
 
 _ANSWER_LABELS = {
-    "question": "First answer",
-    "pay_on": "Will pay on",
-    "amount": "Can pay now",
-    "reason": "Why",
-    "reason_text": "Why, in their words",
-    "consent": "Agreed to share",
+    "question": N_("First answer"),
+    "pay_on": N_("Will pay on"),
+    "amount": N_("Can pay now"),
+    "reason": N_("Why"),
+    "reason_text": N_("Why, in their words"),
+    "consent": N_("Agreed to share"),
 }
 
 
@@ -133,7 +143,7 @@ def answer_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
     """The tenant's answers as the adviser reads them: amounts in kroner, dates the Danish way."""
     rows: list[tuple[str, str]] = []
     for key, value in data.items():
-        label = _ANSWER_LABELS.get(key, key.replace("_", " "))
+        label = _(_ANSWER_LABELS[key]) if key in _ANSWER_LABELS else key.replace("_", " ")
         if key == "amount" and isinstance(value, int):
             shown = money(value)
         elif key == "pay_on" and isinstance(value, str):
@@ -148,7 +158,7 @@ def answer_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _not_found(request: Request) -> Response:
-    return render(request, "message.html", 404, title="Not found", message="There is no such case.")
+    return render(request, "message.html", 404, title=_("Not found"), message=_("There is no such case."))
 
 
 @guard("admin", "adviser")
@@ -182,6 +192,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         tasks = (
             await conn.execute(select(case_tasks).where(case_tasks.c.case_id == case_id).order_by(case_tasks.c.id))
         ).all()
+        sharing = await sharing_panel(conn, case, tenant, at)
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
     _seen(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
@@ -199,7 +210,9 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         events=events,
         volunteers=[p for p in people if p.role == "volunteer"],
         caretakers=[p for p in people if p.role == "caretaker"],
-        tasks=tasks,
+        # The steps beside a referral (boligstøtte, debt counselling) are shown with the referral.
+        tasks=[t for t in tasks if t.kind not in STEP_KINDS],
+        sharing=sharing,
         open_call=next((t for t in tasks if t.kind == "call" and t.status == "open"), None),
         advice_kinds=ADVICE_KINDS,
         emails=emails,
@@ -209,9 +222,9 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         authors=names,
         deliveries=deliveries(request, shown.messages),
         reasons=REASONS,
-        origin=ORIGINS.get(case.origin, case.origin),
-        reason=REASONS.get(case.reason, case.reason),
-        language=_LANGUAGES.get(tenant.language, tenant.language),
+        origin=origin_words(case.origin),
+        reason=reason_words(case.reason),
+        language=_(_LANGUAGES[tenant.language]) if tenant.language in _LANGUAGES else tenant.language,
         channel=reply_channel(tenant),
         outcomes=OUTCOMES,
         court=court,

@@ -20,6 +20,8 @@ from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES
+from bot.i18n import N_, ngettext
+from bot.i18n import gettext as _
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
 from bot.tenants.court import NoticeDue, notices_due
 from bot.tenants.names import first_name
@@ -32,6 +34,8 @@ __all__ = [
     "STATUS_FILTERS",
     "case_origin",
     "checks",
+    "origin_words",
+    "reason_words",
     "routes",
     "tell_apart",
     "urgency",
@@ -45,45 +49,69 @@ REF_DIGITS = 4
 TO_CHECK_SHOWN = 300
 # Filings whose kommune notice is missing or late, shown on the inbox's first page.
 NOTICES_SHOWN = 300
-ORIGINS = {"handoff": "the tenant asked for an adviser", "outreach": "urgent outreach", "manual": "opened by hand"}
-REASONS = {"tenant_asked": "The tenant asked to talk to an adviser and agreed to share their answers."}
+ORIGINS = {
+    "handoff": N_("the tenant asked for an adviser"),
+    "outreach": N_("urgent outreach"),
+    "manual": N_("opened by hand"),
+}
+REASONS = {"tenant_asked": N_("The tenant asked to talk to an adviser and agreed to share their answers.")}
+
+
+def reason_words(reason: str | None) -> str:
+    """A case's or an event's reason: a known code in the reader's language, else as written."""
+    if reason is None:
+        return ""
+    return _(REASONS[reason]) if reason in REASONS else reason
+
+
+def origin_words(origin: str) -> str:
+    """How a case came about, in the reader's language."""
+    return _(ORIGINS[origin]) if origin in ORIGINS else origin
 
 
 def case_origin(case: Any) -> str:
     """How the case came about, in a few words (the rent position says the rest)."""
-    origin = ORIGINS.get(case.origin, case.origin)
+    origin = origin_words(case.origin)
     return f"{origin}: {case.reason}" if case.origin == "manual" else origin
 
 
 def _relative(days: int) -> str:
     if days == 0:
-        return "today"
-    unit = "day" if abs(days) == 1 else "days"
-    return f"in {days} {unit}" if days > 0 else f"{-days} {unit} ago"
+        return _("today")
+    if days > 0:
+        return ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}
+    return ngettext("%(n)d day ago", "%(n)d days ago", -days) % {"n": -days}
 
 
 def urgency(position: Any, day: date, delivery_days: int = 0) -> str:
     """Why a case sits where it does in the queue, in a few words (the adviser's view of the legal clock)."""
     if position is None or position.balance_as_of is None:
-        return "no rent position"
+        return _("no rent position")
     stage, when = urgency_of(position, delivery_days)
     parts: list[str] = []
     if stage == "court" and when is not None:
-        parts.append(f"court date {local_day(when)} ({_relative((when - day).days)})")
+        parts.append(
+            _("court date %(day)s (%(when)s)") % {"day": local_day(when), "when": _relative((when - day).days)}
+        )
     elif stage == "termination" and when is not None:
-        effect = ", in effect: the fogedret may be asked any day" if when <= day else ""
-        parts.append(f"terminated {local_day(when)} ({_relative((when - day).days)}){effect}")
+        values = {"day": local_day(when), "when": _relative((when - day).days)}
+        if when <= day:
+            parts.append(_("terminated %(day)s (%(when)s), in effect: the fogedret may be asked any day") % values)
+        else:
+            parts.append(_("terminated %(day)s (%(when)s)") % values)
     elif stage == "demand" and when is not None:
         if position.demand_received_on is not None:
-            letter = f"påkrav received {local_day(position.demand_received_on)}"
+            letter = _("påkrav received %(day)s") % {"day": local_day(position.demand_received_on)}
         else:
-            letter = f"påkrav sent {local_day(position.demand_sent_on)}"
-        parts.append(f"{letter}, deadline about {local_day(when)} ({_relative((when - day).days)})")
+            letter = _("påkrav sent %(day)s") % {"day": local_day(position.demand_sent_on)}
+        values = {"letter": letter, "day": local_day(when), "when": _relative((when - day).days)}
+        parts.append(_("%(letter)s, deadline about %(day)s (%(when)s)") % values)
     elif stage == "overdue" and when is not None:
-        parts.append(f"rent unpaid since {local_day(when)} ({_relative((when - day).days)})")
+        values = {"day": local_day(when), "when": _relative((when - day).days)}
+        parts.append(_("rent unpaid since %(day)s (%(when)s)") % values)
     if position.balance_ore > 0:
-        parts.append(f"owes {money(position.balance_ore)}")
-    return "; ".join(parts) or "paid up"
+        parts.append(_("owes %(amount)s") % {"amount": money(position.balance_ore)})
+    return "; ".join(parts) or _("paid up")
 
 
 def checks(position: Any, day: date, delivery_days: int = 0) -> list[str]:
@@ -93,11 +121,12 @@ def checks(position: Any, day: date, delivery_days: int = 0) -> list[str]:
         return []
     found: list[str] = []
     if position.paid_claim_until is not None and position.paid_claim_until >= day:
-        found.append("says paid — check")
+        found.append(_("says paid — check"))
     deadline = demand_deadline_of(position, delivery_days)
     promise = position.promise_on
     if deadline is not None and promise is not None and promise >= day and promise > deadline:
-        found.append(f"promised to pay {local_day(promise)}, after the påkrav deadline {local_day(deadline)}")
+        values = {"day": local_day(promise), "deadline": local_day(deadline)}
+        found.append(_("promised to pay %(day)s, after the påkrav deadline %(deadline)s") % values)
     return found
 
 
@@ -118,7 +147,7 @@ def tell_apart(people: Sequence[tuple[str, str]]) -> list[str]:
     firsts = [first_name(name) for name, _ in people]
     shared = Counter(firsts)
     labels = []
-    for (name, _), first in zip(people, firsts, strict=True):
+    for (name, _ref), first in zip(people, firsts, strict=True):
         words = name.split()
         initial = f" {words[-1][0]}." if shared[first] > 1 and len(words) > 1 else ""
         labels.append(first + initial)
@@ -182,7 +211,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         return redirect(HOME_OF[me.role])
     status = request.query_params.get("status", "open")
     if status not in STATUS_FILTERS:
-        raise FormError(f"unknown status filter {status!r}")
+        raise FormError(N_("unknown status filter %(status)s"), status=repr(status))
     mine = request.query_params.get("mine") == "1"
     page = _page_number(request)
     query = (

@@ -16,7 +16,12 @@ from bot.store.schema import staff
 __all__ = ["ROLE_NAMES", "routes"]
 
 # The roles in the order the page lists them, each with its name (a msgid, shown in the page's language).
-ROLE_NAMES = {"admin": N_("admin"), "adviser": N_("adviser"), "volunteer": N_("volunteer")}
+ROLE_NAMES = {
+    "admin": N_("admin"),
+    "adviser": N_("adviser"),
+    "volunteer": N_("volunteer"),
+    "caretaker": N_("caretaker"),
+}
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR / "demo")), autoescape=select_autoescape())
 install(_env)
