@@ -7,9 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from conversations import engine
+from conversations.effects import SHARE_SCOPE
+from conversations.flows.withdraw_choice import MAX_CHOICES
 from conversations.keywords import Keyword, KeywordKind, classify, looks_like_stop_wish, looks_like_who_question
 from conversations.model import (
     Channel,
+    ConsentWithdrawn,
     Context,
     Event,
     FlowSettings,
@@ -22,15 +25,25 @@ from conversations.model import (
 )
 from conversations.state import State
 
-__all__ = ["ALWAYS_ON", "CommandResult", "TenantFacts", "command"]
+__all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command"]
 
 # These work even while an adviser holds the case: the bot answers nothing else then.
 ALWAYS_ON = ("opt_out", "opt_in", "language", "withdraw_consent")
 
 
 @dataclass(frozen=True)
+class ConsentRef:
+    """One recipient the tenant has an active consent for: the organisation's own advisers ("organisation"), a
+    kommune unit ("kommune") or a volunteer organisation ("volunteer_org"), by name."""
+
+    recipient_kind: str
+    recipient: str | None = None
+
+
+@dataclass(frozen=True)
 class TenantFacts:
-    """What a command may know of the tenant who wrote."""
+    """What a command may know of the tenant who wrote; `consents` lists the recipients of their active consents
+    to share beyond the organisation (the organisation's own consent is `consented`)."""
 
     first_name: str
     language: str
@@ -42,6 +55,7 @@ class TenantFacts:
     languages: tuple[str, ...]
     telegram_on: bool
     settings: FlowSettings
+    consents: tuple[ConsentRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,9 +123,25 @@ def _telegram(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comm
 
 
 def _withdraw_consent(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
-    if not facts.consented:
-        return CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
-    return _started("withdraw_consent", "withdraw_consent", facts, now)
+    shared = [ref for ref in facts.consents if ref.recipient_kind != "organisation"]
+    if not shared:
+        if not facts.consented:
+            return CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
+        return _started("withdraw_consent", "withdraw_consent", facts, now)
+    entries = ([ConsentRef("organisation")] if facts.consented else []) + shared
+    if len(entries) == 1:
+        # One consent: withdrawn at once, as the organisation's is.
+        only = entries[0]
+        told = MessageRequested("consent.withdrawn_one", {"recipients": only.recipient or "", "choose": "1"})
+        return CommandResult(
+            "withdraw_consent", (ConsentWithdrawn(SHARE_SCOPE, only.recipient_kind, only.recipient), told)
+        )
+    entries = entries[:MAX_CHOICES]
+    data: dict[str, str | int] = {f"c{n}": f"{e.recipient_kind}:{e.recipient or ''}" for n, e in enumerate(entries, 1)}
+    data["recipients"] = "|".join((e.recipient or "").replace("|", "/") for e in entries)
+    context = Context(facts.first_name, facts.language, facts.channel, None, facts.settings)
+    state, events = engine.start("withdraw_choice", context, now, data)
+    return CommandResult("withdraw_consent", tuple(events), started=state)
 
 
 _Command = Callable[[Keyword, str, TenantFacts, datetime], CommandResult | None]

@@ -9,9 +9,11 @@ from conversations.flow import (
     ClaimPaid,
     Effect,
     GiveConsent,
+    GiveShareConsent,
     RecordPromise,
     RequestHandoff,
     RequestTelegramLink,
+    WithdrawChosenConsent,
     WithdrawConsent,
 )
 from conversations.model import (
@@ -25,7 +27,11 @@ from conversations.model import (
 )
 from conversations.state import State
 
-__all__ = ["effect_event", "local_today"]
+__all__ = ["SHARE_SCOPE", "SHARE_WORDING_VERSION", "chosen_recipient", "effect_event", "local_today"]
+
+# A consent to share with a named recipient beyond the organisation's own advisers.
+SHARE_SCOPE = "share"
+SHARE_WORDING_VERSION = "share-v1"
 
 
 def local_today(state: State, now: datetime) -> date:
@@ -43,9 +49,46 @@ def effect_event(effect: Effect, state: State, now: datetime) -> Event:
             return PromiseRecorded(pay_on, after_deadline=state.deadline is not None and pay_on > state.deadline)
         case GiveConsent(scope=scope):
             return ConsentGiven(scope, state.settings.consent_wording_version)
+        case GiveShareConsent():
+            return _share_consent(state)
         case WithdrawConsent(scope=scope):
             return ConsentWithdrawn(scope)
+        case WithdrawChosenConsent():
+            kind, recipient = chosen_recipient(state)
+            if kind == "organisation":
+                return ConsentWithdrawn("adviser")
+            return ConsentWithdrawn(SHARE_SCOPE, kind, recipient)
         case RequestHandoff(reason=reason):
             return HandoffRequested(reason)
         case RequestTelegramLink():
             return TelegramLinkRequested()
+
+
+def _text(state: State, key: str) -> str | None:
+    value = state.data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _share_consent(state: State) -> ConsentGiven:
+    kinds = _text(state, "kinds") or ""
+    case_id = state.data.get("case_id")
+    return ConsentGiven(
+        SHARE_SCOPE,
+        SHARE_WORDING_VERSION,
+        recipient_kind=_text(state, "recipient_kind"),
+        recipient=_text(state, "recipient"),
+        source=_text(state, "source"),
+        data_kinds=tuple(kind for kind in kinds.split(",") if kind),
+        purpose=_text(state, "purpose"),
+        wording=_text(state, "wording"),
+        case_id=case_id if isinstance(case_id, int) else None,
+        method="telegram",
+    )
+
+
+def chosen_recipient(state: State) -> tuple[str, str | None]:
+    """The (recipient kind, recipient) the tenant picked from the numbered list of their consents: the list is
+    kept in the data as `c1`, `c2`, … ("kommune:Aarhus Kommune"; "organisation:" for the organisation)."""
+    entry = str(state.data.get(f"c{state.data.get('choose', '')}", "organisation:"))
+    kind, _, recipient = entry.partition(":")
+    return kind, recipient or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -23,7 +24,6 @@ from conversations.model import (
     FACTS,
     AnswerRecorded,
     ButtonPressed,
-    Channel,
     Choice,
     Context,
     ConversationEnded,
@@ -37,7 +37,7 @@ from conversations.model import (
 from conversations.state import State
 from conversations.values import Money, Value
 
-__all__ = ["accepts_help_word", "current_question", "resume", "start", "start_with_text"]
+__all__ = ["accepts_help_word", "answers_while_held", "current_question", "resume", "start", "start_with_text"]
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
@@ -55,21 +55,29 @@ def _values(state: State) -> dict[str, Value]:
         values["pay_on"] = date.fromisoformat(pay_on)
     if isinstance(amount, int):
         values["amount"] = Money(amount)
+    flow = FLOWS.get(state.flow)
+    if flow is not None and flow.shows:
+        # What whoever started the conversation gave its texts to show (a recipient, the consents to choose from).
+        values.update((key, state.data[key]) for key in flow.shows if key in state.data)
     return values
 
 
-def _options(step: Ask, channel: Channel) -> tuple[Option, ...]:
-    return tuple(option for option in step.options if channel in option.channels)
+def _options(step: Ask, state: State) -> tuple[Option, ...]:
+    return tuple(
+        option
+        for option in step.options
+        if state.channel in option.channels and (option.needs is None or option.needs in state.data)
+    )
 
 
-def _listed(step: Ask, channel: Channel) -> tuple[Option, ...]:
-    return tuple(option for option in _options(step, channel) if option.listed)
+def _listed(step: Ask, state: State) -> tuple[Option, ...]:
+    return tuple(option for option in _options(step, state) if option.listed)
 
 
-def _choices(step: Step, channel: Channel) -> tuple[Choice, ...]:
+def _choices(step: Step, state: State) -> tuple[Choice, ...]:
     if not isinstance(step, Ask):
         return ()
-    return tuple(Choice(option.key, option.label) for option in _listed(step, channel))
+    return tuple(Choice(option.key, option.label) for option in _listed(step, state))
 
 
 def _end(state: State, reason: str) -> State:
@@ -91,14 +99,12 @@ def _enter(flow: Flow, state: State, name: str, now: datetime, events: list[Even
                     events.append(MessageRequested(template, _values(state)))
                 events.append(ConversationEnded(reason))
                 return _end(replace(state, step=name), reason), events
-            case Ask(options=options, free_text=free_text) if (
-                free_text and options and not _options(step, state.channel)
-            ):
+            case Ask(options=options, free_text=free_text) if free_text and options and not _options(step, state):
                 # A question none of whose answers this channel may carry (Telegram's follow-ups, reached by a
                 # Telegram question answered by SMS) is not asked here: the flow goes on as after a free answer.
                 name = free_text
             case Ask() | AskDate() | AskAmount() | AskText():
-                events.append(MessageRequested(step.template, _values(state), _choices(step, state.channel)))
+                events.append(MessageRequested(step.template, _values(state), _choices(step, state)))
                 hours = state.settings
                 waiting = replace(
                     state,
@@ -111,8 +117,9 @@ def _enter(flow: Flow, state: State, name: str, now: datetime, events: list[Even
                 return waiting, events
 
 
-def start(flow: str, context: Context, now: datetime) -> Result:
-    """Start `flow` for the tenant in `context`; the first question is among the events."""
+def start(flow: str, context: Context, now: datetime, data: Mapping[str, str | int] | None = None) -> Result:
+    """Start `flow` for the tenant in `context`; the first question is among the events. `data` is what the
+    starter knows that the flow needs (the recipient a consent is asked for, the consents to choose from)."""
     _require_aware(now)
     definition = FLOWS.get(flow)
     if definition is None:
@@ -127,6 +134,7 @@ def start(flow: str, context: Context, now: datetime) -> Result:
         trigger=context.trigger,
         settings=context.settings,
         deadline=context.deadline,
+        data=dict(data) if data else {},
     )
     return _enter(definition, state, definition.start, now, [])
 
@@ -150,11 +158,11 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
 
 def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool] | None:
     """The option a text picks, and whether by its words (a number picks the n-th listed option)."""
-    listed = _listed(step, state.channel)
+    listed = _listed(step, state)
     number = parse_number(text, len(listed))
     if number is not None:
         return listed[number - 1], False
-    options = _options(step, state.channel)
+    options = _options(step, state)
     tag = pick_tag(text, state.language, (tag for option in options for tag in option.tags), today)
     if tag is None:
         return None
@@ -268,7 +276,7 @@ def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
 def _button(flow: Flow, state: State, choice: str, now: datetime) -> Result:
     step = flow.step(state.step)
     if isinstance(step, Ask):
-        for option in _options(step, state.channel):
+        for option in _options(step, state):
             if option.key == choice:
                 return _choose(flow, state, option, choice, now)
     return _not_understood(flow, state, choice, now)
@@ -281,7 +289,7 @@ def _wait_expired(flow: Flow | None, state: State, now: datetime) -> Result:
         # The question it waits on no longer exists: nudging would ask for an answer nobody can give.
         return _end(state, "flow_changed"), [ConversationEnded("flow_changed")]
     if not state.nudged:
-        choices = _choices(flow.step(state.step), state.channel)
+        choices = _choices(flow.step(state.step), state)
         nudged = replace(state, nudged=True, waiting_until=state.expires_at)
         return nudged, [MessageRequested("common.nudge", _values(state), choices)]
     return _end(state, "no_response"), [ConversationEnded("no_response")]
@@ -340,7 +348,7 @@ def current_question(state: State) -> list[Event]:
         return []
     step = flow.step(state.step)
     if isinstance(step, Ask | AskDate | AskAmount | AskText):
-        return [MessageRequested(step.template, _values(state), _choices(step, state.channel))]
+        return [MessageRequested(step.template, _values(state), _choices(step, state))]
     return []
 
 
@@ -350,4 +358,16 @@ def accepts_help_word(state: State) -> bool:
     if flow is None or state.ended:
         return False
     step = flow.step(state.step)
-    return isinstance(step, Ask) and any("help" in option.tags for option in _options(step, state.channel))
+    return isinstance(step, Ask) and any("help" in option.tags for option in _options(step, state))
+
+
+def answers_while_held(state: State | None, *, active: bool = True) -> bool:
+    """True when the tenant's answers reach this waiting conversation while a person holds the case (a question
+    the adviser asked, the choice after a withdrawal word); with `active=False`, also while the tenant is not
+    active (only the withdrawal's choice)."""
+    if state is None or state.ended:
+        return False
+    flow = _current(state)
+    if flow is None:
+        return False
+    return flow.always_on if not active else flow.while_held or flow.always_on

@@ -20,12 +20,14 @@ __all__ = [
     "End",
     "Flow",
     "GiveConsent",
+    "GiveShareConsent",
     "Option",
     "RecordPromise",
     "RequestHandoff",
     "RequestTelegramLink",
     "Say",
     "Step",
+    "WithdrawChosenConsent",
     "WithdrawConsent",
 ]
 
@@ -62,6 +64,17 @@ class WithdrawConsent:
 
 
 @dataclass(frozen=True)
+class GiveShareConsent:
+    """Record consent to share with the recipient the conversation was started for (its data names the
+    recipient, source, kinds of data, purpose, case and the full wording the tenant was shown)."""
+
+
+@dataclass(frozen=True)
+class WithdrawChosenConsent:
+    """Record the withdrawal of the consent the tenant chose from the numbered list."""
+
+
+@dataclass(frozen=True)
 class RequestHandoff:
     """Ask the host to hand the tenant to an adviser."""
 
@@ -73,12 +86,22 @@ class RequestTelegramLink:
     """Ask the host to send a one-time Telegram code."""
 
 
-Effect = ClaimPaid | RecordPromise | GiveConsent | WithdrawConsent | RequestHandoff | RequestTelegramLink
+Effect = (
+    ClaimPaid
+    | RecordPromise
+    | GiveConsent
+    | GiveShareConsent
+    | WithdrawConsent
+    | WithdrawChosenConsent
+    | RequestHandoff
+    | RequestTelegramLink
+)
 
 
 @dataclass(frozen=True)
 class Option:
-    """One answer to an Ask: picked by its number, its button, or a word of one of its tags."""
+    """One answer to an Ask: picked by its number, its button, or a word of one of its tags; `needs` names a
+    key of the conversation's data without which the option is not offered (a list as long as the data's)."""
 
     key: str
     goto: str
@@ -86,6 +109,7 @@ class Option:
     effects: tuple[Effect, ...] = ()
     channels: tuple[Channel, ...] = BOTH
     listed: bool = True
+    needs: str | None = None
 
     @property
     def label(self) -> str:
@@ -156,7 +180,12 @@ Step = Ask | AskDate | AskAmount | AskText | Say | End
 
 @dataclass(frozen=True)
 class Flow:
-    """A named, versioned set of steps; `reminder` flows end when the rent is seen paid."""
+    """A named, versioned set of steps; `reminder` flows end when the rent is seen paid.
+
+    `shows`: keys of the conversation's data its texts show (given by whoever started it). `while_held`: the
+    tenant's answers reach it while a person holds the case (a question the adviser asked); `always_on`: also
+    while the tenant is not active (the answer to a keyword that works for everyone, like the withdrawal).
+    """
 
     name: str
     version: int
@@ -164,6 +193,9 @@ class Flow:
     steps: Mapping[str, Step]
     reminder: bool = False
     channels: tuple[Channel, ...] = BOTH
+    shows: tuple[str, ...] = ()
+    while_held: bool = False
+    always_on: bool = False
 
     def step(self, name: str) -> Step:
         """The step called `name`; KeyError when the flow has none."""

@@ -134,19 +134,32 @@ class AnswerRecorded:
 
 @dataclass(frozen=True)
 class ConsentGiven:
-    """The tenant agreed that an adviser may see their answers."""
+    """The tenant agreed that an adviser may see their answers (scope "adviser"), or that named data may go to
+    a named recipient for a purpose and a case (scope "share": a kommune unit or a volunteer organisation,
+    given to the full `wording`). The recipient fields are None for the organisation's own advisers."""
 
     name: ClassVar[str] = "consent_given"
     scope: str
     wording_version: str
+    recipient_kind: str | None = None  # kommune, volunteer_org; None: the organisation
+    recipient: str | None = None
+    source: str | None = None
+    data_kinds: tuple[str, ...] = ()
+    purpose: str | None = None
+    wording: str | None = None
+    case_id: int | None = None
+    method: str | None = None  # telegram (the full wording); None: a yes in a conversation
 
 
 @dataclass(frozen=True)
 class ConsentWithdrawn:
-    """The tenant withdrew a consent; effective at once."""
+    """The tenant withdrew a consent; effective at once. With a recipient, only the consents to that recipient
+    end; without, every consent of the scope."""
 
     name: ClassVar[str] = "consent_withdrawn"
     scope: str
+    recipient_kind: str | None = None
+    recipient: str | None = None
 
 
 @dataclass(frozen=True)

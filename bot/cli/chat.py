@@ -78,7 +78,8 @@ class _Session:
             if isinstance(event, MessageRequested):
                 self.say(event.template, event)
             else:
-                fields = " ".join(f"{k}={v}" for k, v in asdict(event).items())
+                # Fields left unset (a consent's recipient, for the organisation's own) are not printed.
+                fields = " ".join(f"{k}={v}" for k, v in asdict(event).items() if v is not None and v != ())
                 self.out(f"# {event.name} {fields}".rstrip())
             self._apply(event)
 

@@ -85,6 +85,14 @@ SAMPLE_VALUES: dict[str, Value] = {
     "day": date(2027, 2, 4),
     "time": "14:30",
     "place": "Byvej 12, 1. th., 2600 Glostrup",
+    # A consent to share (share_consent) and the withdrawal's numbered list (withdraw_choice).
+    "recipient_kind": "kommune",
+    "recipient": "Aarhus Kommune, Borgerservice",
+    "source": "Boligselskabet",
+    "kinds": "rent_position,letters,household,contact",
+    "purpose": "Ansøgning om hjælp til huslejen",
+    "recipients": "|Aarhus Kommune, Borgerservice|Dansk Folkehjælp",
+    "choose": "2",
     **TIMELINE_DATES,
 }
 _DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)

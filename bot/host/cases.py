@@ -220,6 +220,13 @@ async def close_case(
         volunteer_id=None,
     )
     await _event(conn, case_id, staff_id, "closed", outcome, now)
+    # A kommune consent covers one case: it lapses when the case closes (retssikkerhedsloven § 11 a).
+    kommune_consents = (
+        consents.c.case_id == case_id,
+        consents.c.recipient_kind == "kommune",
+        consents.c.withdrawn_at.is_(None),
+    )
+    await conn.execute(update(consents).where(*kommune_consents).values(withdrawn_at=now, ended_reason="case_closed"))
 
 
 async def set_status(conn: AsyncConnection, case_id: int, status: str, now: datetime) -> None:

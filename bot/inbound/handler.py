@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Row, bindparam, exists, select, update
 
 from bot.channels.base import parse_button_data
 from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, among
+from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
@@ -28,7 +29,8 @@ from bot.store.scene import Scene
 from bot.store.schema import cases, consents, conversations, outbox, rent_positions, tenants
 from bot.tenants.names import first_name
 from conversations import engine
-from conversations.commands import CommandResult, TenantFacts, command
+from conversations.commands import CommandResult, ConsentRef, TenantFacts, command
+from conversations.effects import SHARE_SCOPE
 from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
 from conversations.state import State
 from scheduler.urgency import running_deadline
@@ -79,6 +81,10 @@ _active_conversation = (
 _consented = exists().where(
     consents.c.tenant_id == tenants.c.id, consents.c.scope == ADVISER_SCOPE, consents.c.withdrawn_at.is_(None)
 )
+# A consent to share with a kommune unit or a volunteer organisation: the withdrawal word then lists them.
+_shared = exists().where(
+    consents.c.tenant_id == tenants.c.id, consents.c.scope == SHARE_SCOPE, consents.c.withdrawn_at.is_(None)
+)
 _rp = rent_positions.c
 # The tenant, their open case, their active conversation (and its state), their consent and the påkrav dates a
 # new conversation is told, in one statement; `has_position` tells a missing rent position from an empty one.
@@ -92,6 +98,7 @@ _TENANT = select(
     _active_conversation.scalar_subquery().label("conversation_id"),
     _active_conversation.with_only_columns(conversations.c.state).scalar_subquery().label("state"),
     _consented.label("consented"),
+    _shared.label("shared"),
     _rp.tenant_id.is_not(None).label("has_position"),
     _rp.demand_sent_on,
     _rp.demand_received_on,
@@ -180,13 +187,15 @@ class InboundHandler:
             evidence_id=evidence,
         )
         held = tenant.case_status in HELD_STATUSES
-        result = command(row.text, self._facts(tenant, row, held, state), now)
+        result = command(row.text, self._facts(scene.conn, tenant, row, held, state), now)
         if result is not None:
             self._apply_command(scene, turn, result)
             return result.kind if result.kind == "stop_hint" else f"keyword_{result.kind}"
-        if tenant.status != "active":
+        # The choice after a withdrawal word, and a question the adviser asked, are answered while a person
+        # holds the case; the withdrawal's choice also while the tenant is not active.
+        if tenant.status != "active" and not engine.answers_while_held(state, active=False):
             return "ignored_inactive"
-        if held:
+        if held and not engine.answers_while_held(state):
             # A person holds the case: the message is theirs to answer, the bot stays quiet.
             status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
             conn.execute(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
@@ -225,7 +234,8 @@ class InboundHandler:
         # The tenant may have switched language since the conversation began.
         return state if state.language == tenant.language else replace(state, language=tenant.language)
 
-    def _facts(self, tenant: Any, row: InboundRow, held: bool, state: State | None) -> TenantFacts:
+    def _facts(self, conn: Connection, tenant: Any, row: InboundRow, held: bool, state: State | None) -> TenantFacts:
+        shared = active_recipients(conn, tenant.id) if tenant.shared else []
         return TenantFacts(
             first_name=first_name(tenant.name),
             language=tenant.language,
@@ -237,6 +247,7 @@ class InboundHandler:
             languages=self._languages,
             telegram_on=self._telegram_on,
             settings=self._flow_settings,
+            consents=tuple(ConsentRef(kind, recipient) for kind, recipient in shared),
         )
 
     def _apply_command(self, scene: Scene, turn: Turn, result: CommandResult) -> None:

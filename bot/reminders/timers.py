@@ -113,8 +113,10 @@ def _expire_batch(conn: Connection, now: datetime, settings: Settings, is_sqlite
                 .values(active=False, waiting_until=None, ended_reason=str(row.status)[:40], updated_at=now)
             )
             continue
-        # While a person holds the case the bot does not nudge; the conversation ends as handed off.
-        user_input: Input = FactReported("case_taken") if row.held else WaitExpired()
+        # While a person holds the case the bot does not nudge; the conversation ends as handed off. A question the
+        # adviser asked (a consent to share) is nudged and given up like any other.
+        held = row.held and not engine.answers_while_held(State.load(row.state))
+        user_input: Input = FactReported("case_taken") if held else WaitExpired()
         _resume(Scene.of(conn), row, user_input, f"wait:{row.id}:{row.version}", now, settings)
     return len(rows)
 

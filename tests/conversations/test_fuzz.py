@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bot.outbox.render import Renderer
 from bot.settings import Settings
-from conversations.commands import TenantFacts, command
+from conversations.commands import ConsentRef, TenantFacts, command
 from conversations.engine import current_question, resume, start, start_with_text
 from conversations.flows import FLOWS
 from conversations.model import (
@@ -39,6 +39,7 @@ from conversations.model import (
     WaitExpired,
 )
 from conversations.state import State
+from tests.conversations.transcript_play import FLOW_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Europe/Copenhagen")
@@ -148,7 +149,7 @@ def test_walks_never_crash_or_strand_round_trip_and_every_message_renders(
     if context.trigger is None and flow == "payment_check" and data.draw(st.booleans(), label="wrote first"):
         state, events = start_with_text(flow, context, now, data.draw(texts, label="first words"))
     else:
-        state, events = start(flow, context, now)
+        state, events = start(flow, context, now, FLOW_DATA.get(flow))
     for _turn in range(TURNS):
         _renders(events, state.language, state.channel)  # the host sends on the channel the tenant last used
         assert _has_a_way_forward(state), state
@@ -163,7 +164,7 @@ def test_walks_never_crash_or_strand_round_trip_and_every_message_renders(
 def test_an_ended_conversation_ignores_everything(data: st.DataObject) -> None:
     flow, channel, language = data.draw(st.sampled_from(CASES), label="flow, channel, language")
     context, now = data.draw(contexts(flow, channel, language), label="context")
-    state, _ = start(flow, context, now)
+    state, _ = start(flow, context, now, FLOW_DATA.get(flow))
     # Walk until it ends: the wait running out twice ends every waiting conversation.
     while not state.ended:
         given_input, now = data.draw(inputs(state, now), label="input")
@@ -190,6 +191,14 @@ def _facts(draw: st.DrawFn, conversation: State | None, channel: Channel, langua
         languages=draw(st.sampled_from((("da", "en"), ("da",), ("en",), LANGUAGES))),
         telegram_on=draw(st.booleans()),
         settings=FLOW_SETTINGS,
+        consents=draw(
+            st.lists(
+                st.sampled_from(
+                    (ConsentRef("kommune", "Aarhus Kommune"), ConsentRef("volunteer_org", "A|B"), ConsentRef("kommune"))
+                ),
+                max_size=6,
+            ).map(tuple)
+        ),
     )
 
 
@@ -198,7 +207,7 @@ def test_keyword_commands_never_crash_in_any_state_and_what_they_start_can_go_on
     """The host asks the keyword commands first, for every message: whatever the words and the tenant's state."""
     flow, channel, language = data.draw(st.sampled_from(CASES), label="flow, channel, language")
     context, now = data.draw(contexts(flow, channel, language), label="context")
-    state, _ = start(flow, context, now)
+    state, _ = start(flow, context, now, FLOW_DATA.get(flow))
     for _ in range(data.draw(st.integers(0, 4), label="turns before")):
         if state.ended:
             break

@@ -45,7 +45,10 @@ def _output(event: Event, language: str, channel: Channel) -> Output:
     if isinstance(event, MessageRequested):
         rendered = RENDERER.render(event.template, event.values, language, channel, event.choices)
         return Shown(event.template, rendered.text, rendered.buttons)
-    fields = tuple((k, v.isoformat() if isinstance(v, date) else v) for k, v in asdict(event).items())
+    # Fields left at None or empty (a consent's recipient fields for the organisation's own) are not shown.
+    fields = tuple(
+        (k, v.isoformat() if isinstance(v, date) else v) for k, v in asdict(event).items() if v is not None and v != ()
+    )
     return Recorded(event.name, fields)
 
 
@@ -76,6 +79,27 @@ def _standing(state: State | None) -> str:
     return f"ended: {state.end_reason}" if state.ended else "still waiting"
 
 
+# What the host gives the flows it starts with data: an adviser's request for a consent to share, and the consents
+# a withdrawal chooses from (the organisation's own, a kommune unit's, a volunteer organisation's).
+FLOW_DATA: dict[str, dict[str, str | int]] = {
+    "share_consent": {
+        "recipient_kind": "kommune",
+        "recipient": "Aarhus Kommune, Ydelsescenter",
+        "source": "Boligselskabet",
+        "kinds": "rent_position,letters,household,contact",
+        "purpose": "at søge hjælp til huslejen",
+        "case_id": 7,
+        "wording": "(the wording as the tenant was shown it)",
+    },
+    "withdraw_choice": {
+        "c1": "organisation:",
+        "c2": "kommune:Aarhus Kommune, Ydelsescenter",
+        "c3": "volunteer_org:Dansk Folkehjælp",
+        "recipients": "|Aarhus Kommune, Ydelsescenter|Dansk Folkehjælp",
+    },
+}
+
+
 def play_flow(flow: str, channel: Channel, language: str, now: datetime, scenario: Scenario) -> Played:
     """Start `flow` and resume it with each input; the state goes through JSON between turns."""
     unknown = set(scenario.options) - {"trigger", "deadline"}
@@ -90,7 +114,7 @@ def play_flow(flow: str, channel: Channel, language: str, now: datetime, scenari
         SETTINGS.flow_settings(),
         date.fromisoformat(deadline) if deadline else None,
     )
-    state, events = start(flow, context, now)
+    state, events = start(flow, context, now, FLOW_DATA.get(flow))
     steps = [Step(None, tuple(_output(e, state.language, state.channel) for e in events))]
     for given in scenario.inputs:
         now = _later(now, given, state)

@@ -1,14 +1,20 @@
-"""consent_given: the tenant's yes, with its wording version, time and the message that said it."""
+"""consent_given: the tenant's yes, with its wording version, time and the message that said it.
+
+A consent to share with a named recipient (scope "share", a yes on Telegram to the full wording) keeps the
+recipient, source, kinds of data, purpose, wording and case too. Nothing later in its turn reads it, so it is
+added to the scene and written with the transaction's other rows, after the evidence message it points to.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 
 from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES, among
 from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents
+from conversations.effects import SHARE_SCOPE
 from conversations.model import ConsentGiven
 
 __all__ = ["handle"]
@@ -24,6 +30,9 @@ _CONSENTED = (
 
 def handle(scene: Scene, turn: Turn, event: ConsentGiven, index: int, settings: Settings) -> Turn:
     """Record the consent; an open case may show the tenant's replies from now on."""
+    if event.scope == SHARE_SCOPE:
+        _share(scene, turn, event)
+        return turn
     # The evidence message is still in the scene: write it first, so the consent can point at it.
     scene.flush()
     given = {
@@ -37,3 +46,33 @@ def handle(scene: Scene, turn: Turn, event: ConsentGiven, index: int, settings: 
     if event.scope == ADVISER_SCOPE:
         scene.conn.execute(_CONSENTED, {"tenant": turn.tenant_id, "now": turn.now})
     return turn
+
+
+_CASE = select(cases.c.tenant_id, cases.c.status).where(cases.c.id == bindparam("case_id"))
+
+
+def _share(scene: Scene, turn: Turn, event: ConsentGiven) -> None:
+    case = scene.conn.execute(_CASE, {"case_id": event.case_id}).first() if event.case_id is not None else None
+    case_id = event.case_id if case is not None and case.tenant_id == turn.tenant_id else None
+    # A yes that arrives after its case closed is kept as evidence but shares nothing: a kommune consent lapses
+    # with its case.
+    lapsed = case is not None and case.status not in OPEN_STATUSES and event.recipient_kind == "kommune"
+    row = {
+        "tenant_id": turn.tenant_id,
+        "scope": event.scope,
+        "wording_version": event.wording_version,
+        "given_at": turn.now,
+        "withdrawn_at": turn.now if lapsed else None,
+        "evidence_message_id": turn.evidence_id,
+        "recipient_kind": event.recipient_kind or "organisation",
+        "recipient": event.recipient,
+        "source": event.source,
+        "data_kinds": list(event.data_kinds),
+        "purpose": event.purpose,
+        "wording": event.wording,
+        "method": event.method or "conversation",
+        "case_id": case_id,
+        "recorded_by": None,
+        "ended_reason": "case_closed" if lapsed else None,
+    }
+    scene.add((consents, row))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, select, update
 
 from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
+from bot.host.consents import same_recipient
 from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
@@ -15,16 +16,27 @@ __all__ = ["handle"]
 
 
 def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settings: Settings) -> Turn:
-    """Stamp the withdrawal on the standing consents of that scope; open cases stop showing the replies."""
-    scene.conn.execute(
-        update(consents)
-        .where(
-            consents.c.tenant_id == turn.tenant_id,
-            consents.c.scope == event.scope,
-            consents.c.withdrawn_at.is_(None),
-        )
-        .values(withdrawn_at=turn.now)
+    """Stamp the withdrawal on the standing consents of that scope (of that recipient, when it names one); open
+    cases stop showing the replies when the organisation's consent ends."""
+    standing = (
+        consents.c.tenant_id == turn.tenant_id,
+        consents.c.scope == event.scope,
+        consents.c.withdrawn_at.is_(None),
     )
+    if event.recipient_kind is not None:
+        # One recipient among several: the tenant chose it from the numbered list.
+        found = scene.conn.execute(
+            select(consents.c.id, consents.c.recipient).where(
+                *standing, consents.c.recipient_kind == event.recipient_kind
+            )
+        ).all()
+        ids = [row.id for row in found if same_recipient(row.recipient, event.recipient)]
+        if ids:
+            scene.conn.execute(
+                update(consents).where(consents.c.id.in_(ids)).values(withdrawn_at=turn.now, ended_reason="withdrawn")
+            )
+        return turn
+    scene.conn.execute(update(consents).where(*standing).values(withdrawn_at=turn.now, ended_reason="withdrawn"))
     if event.scope == ADVISER_SCOPE:
         open_cases = and_(cases.c.tenant_id == turn.tenant_id, cases.c.status.in_(OPEN_STATUSES))
         scene.conn.execute(update(cases).where(open_cases).values(consented=False, updated_at=turn.now))

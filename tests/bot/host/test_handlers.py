@@ -265,6 +265,27 @@ async def _consented_case(db: Database) -> World:
     return world
 
 
+async def _shared_consents(db: Database) -> World:
+    """The organisation's consent, and consents to share with a kommune unit and a volunteer organisation."""
+    world = await _consented_case(db)
+    for kind, recipient in (("kommune", "Aarhus Kommune"), ("volunteer_org", "Dansk Folkehjælp")):
+        await _insert(
+            db,
+            consents,
+            tenant_id=world.tenant_id,
+            scope="share",
+            wording_version="share-v1",
+            given_at=MORNING,
+            recipient_kind=kind,
+            recipient=recipient,
+            data_kinds=["rent_position"],
+            purpose="help with rent",
+            method="telegram",
+            case_id=1,
+        )
+    return world
+
+
 async def _handoff(db: Database, **position: Any) -> World:
     world = await _waiting(db, "ja", **position)
     await _staff(db)
@@ -361,6 +382,31 @@ CASES = (
     Case("consent_given.open_case", _open_case, (CONSENT,)),
     Case("consent_given.evidence_in_turn", _waiting_for("3"), (CONSENT,), inbound_in_turn="ja"),
     Case("consent_withdrawn", _consented_case, (ConsentWithdrawn("adviser"),)),
+    # The tenant chose one recipient from the numbered list: only that consent ends (spelt as stored or not).
+    Case(
+        "consent_withdrawn.one_recipient", _shared_consents, (ConsentWithdrawn("share", "kommune", "aarhus  KOMMUNE"),)
+    ),
+    # A yes on Telegram to the full wording: the recipient, kinds, purpose, wording, case and evidence are kept,
+    # written with the turn's other rows (after the evidence message) rather than at once.
+    Case(
+        "consent_given.share",
+        _open_case,
+        (
+            ConsentGiven(
+                "share",
+                "share-v1",
+                recipient_kind="kommune",
+                recipient="Aarhus Kommune, Ydelsescenter",
+                source="Boligselskabet",
+                data_kinds=("rent_position", "household"),
+                purpose="help with rent",
+                wording="May Boligselskabet give …",
+                case_id=2,
+                method="telegram",
+            ),
+        ),
+        inbound_in_turn="ja",
+    ),
     Case("handoff_requested", lambda db: _handoff(db), (HandoffRequested("tenant_asked"),)),
     Case("handoff_requested.court_date", _handoff_with_court_date, (HandoffRequested("tenant_asked"),)),
     Case("handoff_requested.open_case", _handoff_to_open_case, (HandoffRequested("tenant_asked"),)),

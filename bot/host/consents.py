@@ -1,0 +1,192 @@
+"""Consents per recipient and purpose, and the one gate every sharing beyond the § 92 notice goes through.
+
+A consent names who receives (the organisation's own advisers; a named kommune unit; a named volunteer
+organisation), from which source, which kinds of data, for what purpose and for which case
+(retssikkerhedsloven § 11 a: a general consent is not enough). The organisation's own consent is the scope
+"adviser" (a yes in a conversation, or recorded by an adviser); a consent to share with anyone else is the
+scope "share", given on Telegram to its full wording (`conversations/flows/share_consent.py`) or on a signed
+form the adviser records. Oral consent covers only the adviser's own advice. A kommune consent covers one
+case and lapses when that case closes (`ended_reason` case_closed).
+
+`may_share` is the gate: the referral, its printable page and its download ask it for every kind of data they
+show, at the moment they show it, so a withdrawn or lapsed consent stops the next request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
+from bot.store.schema import cases, consents
+from conversations.effects import SHARE_SCOPE
+
+__all__ = [
+    "DATA_KINDS",
+    "METHODS",
+    "RECIPIENT_KINDS",
+    "SHARE_SCOPE",
+    "ConsentRefused",
+    "active_recipients",
+    "matching_consents",
+    "may_share",
+    "record_consent",
+    "same_recipient",
+    "withdraw_consent",
+]
+
+# The kinds of data a consent can name (a fixed list: the adviser ticks them; the tenant reads them in words).
+DATA_KINDS = ("rent_position", "letters", "household", "contact", "conversation")
+RECIPIENT_KINDS = ("organisation", "kommune", "volunteer_org")
+# conversation: a yes in a conversation; telegram: the full wording on Telegram; signed_form: recorded by the
+# adviser from a form the tenant signed; oral: told to the adviser (the organisation's own advice only).
+METHODS = ("conversation", "telegram", "signed_form", "oral")
+
+
+class ConsentRefused(ValueError):
+    """A consent that may not be recorded this way (oral consent to share with a kommune, say)."""
+
+
+def _folded(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def same_recipient(a: str | None, b: str | None) -> bool:
+    """Two spellings of one recipient: case and spacing aside."""
+    return _folded(a) == _folded(b)
+
+
+def _active(tenant_id: int) -> Any:
+    return select(consents).where(consents.c.tenant_id == tenant_id, consents.c.withdrawn_at.is_(None))
+
+
+def matching_consents(
+    conn: Connection,
+    tenant_id: int,
+    case_id: int,
+    recipient_kind: str,
+    recipient: str | None,
+    data_kind: str,
+    now: datetime,
+) -> list[Any]:
+    """The active consents that let this kind of data go to this recipient for this case, as of `now`."""
+    if recipient_kind == "organisation":
+        query = _active(tenant_id).where(consents.c.scope == ADVISER_SCOPE, consents.c.given_at <= now)
+        return list(conn.execute(query).all())
+    case = conn.execute(select(cases.c.tenant_id, cases.c.status).where(cases.c.id == case_id)).first()
+    if case is None or case.tenant_id != tenant_id or case.status not in OPEN_STATUSES:
+        return []  # a closed case shares nothing, even before its consents are marked lapsed
+    query = _active(tenant_id).where(
+        consents.c.scope == SHARE_SCOPE,
+        consents.c.recipient_kind == recipient_kind,
+        consents.c.case_id == case_id,
+        consents.c.given_at <= now,
+    )
+    found = []
+    for row in conn.execute(query).all():
+        kinds = row.data_kinds if isinstance(row.data_kinds, list) else []
+        if same_recipient(row.recipient, recipient) and data_kind in kinds:
+            found.append(row)
+    return found
+
+
+def may_share(
+    conn: Connection,
+    tenant_id: int,
+    case_id: int,
+    recipient_kind: str,
+    recipient: str | None,
+    data_kind: str,
+    now: datetime,
+) -> bool:
+    """Whether this kind of data may go to this recipient for this case now: only with a matching active consent
+    (the recipient, the case and the kind all named in it, not withdrawn, not lapsed)."""
+    return bool(matching_consents(conn, tenant_id, case_id, recipient_kind, recipient, data_kind, now))
+
+
+def record_consent(
+    conn: Connection,
+    *,
+    tenant_id: int,
+    case_id: int | None,
+    recipient_kind: str,
+    recipient: str | None,
+    source: str | None,
+    data_kinds: Sequence[str],
+    purpose: str | None,
+    wording: str | None,
+    method: str,
+    recorded_by: int | None,
+    given_at: datetime,
+    now: datetime,
+) -> int:
+    """Record a consent the adviser took (a signed form, or oral for the organisation's own advice); returns its id.
+
+    The organisation's consent lets the tenant's open cases show their answers, as a yes in a conversation does.
+    """
+    if recipient_kind not in RECIPIENT_KINDS:
+        raise ConsentRefused(f"unknown recipient kind {recipient_kind!r}")
+    if method not in ("signed_form", "oral"):
+        raise ConsentRefused("an adviser records a signed form or oral consent")
+    if method == "oral" and recipient_kind != "organisation":
+        raise ConsentRefused("oral consent covers only the organisation's own advice")
+    unknown = [kind for kind in data_kinds if kind not in DATA_KINDS]
+    if unknown:
+        raise ConsentRefused(f"unknown kinds of data: {', '.join(unknown)}")
+    organisation = recipient_kind == "organisation"
+    if not organisation and (not recipient or not data_kinds or not purpose or case_id is None):
+        raise ConsentRefused("a consent to share names the recipient, the kinds of data, the purpose and the case")
+    row = {
+        "tenant_id": tenant_id,
+        "scope": ADVISER_SCOPE if organisation else SHARE_SCOPE,
+        "wording_version": method,
+        "given_at": given_at,
+        "recipient_kind": recipient_kind,
+        "recipient": None if organisation else recipient,
+        "source": source,
+        "data_kinds": list(data_kinds) or None,
+        "purpose": purpose or None,
+        "wording": wording or None,
+        "method": method,
+        "case_id": case_id,
+        "recorded_by": recorded_by,
+    }
+    consent_id = int(conn.execute(consents.insert().returning(consents.c.id), row).scalar_one())
+    if organisation:
+        open_cases = cases.c.tenant_id == tenant_id, cases.c.status.in_(OPEN_STATUSES)
+        conn.execute(update(cases).where(*open_cases).values(consented=True, updated_at=now))
+    return consent_id
+
+
+def withdraw_consent(conn: Connection, consent_id: int, now: datetime) -> bool:
+    """End one consent at once (the tenant told the adviser); False when it had ended already. Ending the last of
+    the organisation's consents stops the open cases showing the tenant's answers."""
+    row = conn.execute(select(consents).where(consents.c.id == consent_id)).first()
+    if row is None or row.withdrawn_at is not None:
+        return False
+    conn.execute(update(consents).where(consents.c.id == consent_id).values(withdrawn_at=now, ended_reason="withdrawn"))
+    if row.scope == ADVISER_SCOPE:
+        left = conn.execute(_active(row.tenant_id).where(consents.c.scope == ADVISER_SCOPE)).first()
+        if left is None:
+            open_cases = cases.c.tenant_id == row.tenant_id, cases.c.status.in_(OPEN_STATUSES)
+            conn.execute(update(cases).where(*open_cases).values(consented=False, updated_at=now))
+    return True
+
+
+def active_recipients(conn: Connection, tenant_id: int) -> list[tuple[str, str | None]]:
+    """The recipients of the tenant's active consents to share, oldest first, each once: what the withdrawal
+    word lists (the organisation's own consent is known apart)."""
+    query = (
+        _active(tenant_id)
+        .with_only_columns(consents.c.recipient_kind, consents.c.recipient)
+        .where(consents.c.scope == SHARE_SCOPE)
+        .order_by(consents.c.id)
+    )
+    seen: list[tuple[str, str | None]] = []
+    for kind, recipient in conn.execute(query).all():
+        if not any(kind == k and same_recipient(recipient, r) for k, r in seen):
+            seen.append((str(kind), recipient))
+    return seen

@@ -1,0 +1,32 @@
+"""withdraw_choice: the withdrawal word when the tenant has consents to more than one recipient.
+
+The withdrawal command starts it with the consents in its data: `c1`, `c2`, … ("kommune:Aarhus Kommune";
+"organisation:" for the organisation's own advisers) and `recipients`, their names in the same order joined
+by "|" (empty for the organisation), for the numbered list. The tenant answers with a number (or a button on
+Telegram); that consent alone ends. Answered while a person holds the case and while the tenant is not
+active, like the word itself.
+"""
+
+from __future__ import annotations
+
+from conversations.flow import Ask, End, Flow, Option, WithdrawChosenConsent
+
+__all__ = ["MAX_CHOICES", "WITHDRAW_CHOICE"]
+
+# A tenant with more consents than this sees the first ones; the console lists and ends the others.
+MAX_CHOICES = 5
+
+WITHDRAW_CHOICE = Flow(
+    name="withdraw_choice",
+    version=1,
+    start="choose",
+    shows=("recipients", "choose"),
+    always_on=True,
+    steps={
+        "choose": Ask(
+            "consent.withdrawn_list",
+            options=tuple(Option(str(n), goto="chosen", needs=f"c{n}") for n in range(1, MAX_CHOICES + 1)),
+        ),
+        "chosen": End("consent_withdrawn", "consent.withdrawn_one", effects=(WithdrawChosenConsent(),)),
+    },
+)
