@@ -34,6 +34,7 @@ from bot.store.schema import (
     messages,
     outbox,
     planned_reminders,
+    referrals,
     unknown_senders,
 )
 
@@ -243,6 +244,36 @@ def _blank_cases(conn: Connection, closed: datetime, batch: int) -> int:
     return len(ids) + len(events) + len(tasks)
 
 
+def _blank_sharing(conn: Connection, closed: datetime, batch: int) -> int:
+    """A referral's contents, and the wording and purpose of consents that ended, go with their closed case's
+    texts (the referral's decision and the consent's recipient and dates stay: the report counts them)."""
+    r = referrals.c
+    ids = (
+        conn.execute(select(r.id).where(r.case_id.in_(_closed_cases(closed)), r.contents.is_not(None)).limit(batch))
+        .scalars()
+        .all()
+    )
+    if ids:
+        conn.execute(update(referrals).where(r.id.in_(ids)).values(contents=None))
+    c = consents.c
+    ended = (
+        conn.execute(
+            select(c.id)
+            .where(
+                c.case_id.in_(_closed_cases(closed)),
+                c.withdrawn_at.is_not(None),
+                or_(c.wording.is_not(None), c.purpose.is_not(None)),
+            )
+            .limit(batch)
+        )
+        .scalars()
+        .all()
+    )
+    if ended:
+        conn.execute(update(consents).where(c.id.in_(ended)).values(wording=None, purpose=None))
+    return len(ids) + len(ended)
+
+
 def _blank(conn: Connection, now: datetime, message_days: int, case_days: int, batch: int) -> dict[str, int]:
     old, closed = now - timedelta(days=message_days), now - timedelta(days=case_days)
     with scrubbing(conn):
@@ -252,6 +283,7 @@ def _blank(conn: Connection, now: datetime, message_days: int, case_days: int, b
             "conversations": _blank_conversations(conn, old, batch),
             "reminder_reasons": _blank_reminder_reasons(conn, old, batch),
             "case_texts": _blank_cases(conn, closed, batch),
+            "sharing_texts": _blank_sharing(conn, closed, batch),
         }
 
 

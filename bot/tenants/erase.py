@@ -35,6 +35,7 @@ from bot.store.schema import (
     case_events,
     case_tasks,
     cases,
+    consents,
     conversations,
     court_cases,
     erased_refs,
@@ -43,6 +44,7 @@ from bot.store.schema import (
     messages,
     outbox,
     planned_reminders,
+    referrals,
     rent_positions,
     tenants,
 )
@@ -213,6 +215,15 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
         conn.execute(
             update(case_tasks).where(case_tasks.c.tenant_id == tenant_id).values(place=None, note=None, updated_at=now)
         )
+        # Consents stay as counted facts: standing ones end, their wording and purpose go; a referral's contents go.
+        ct = consents.c
+        conn.execute(
+            update(consents)
+            .where(ct.tenant_id == tenant_id, ct.withdrawn_at.is_(None))
+            .values(withdrawn_at=now, ended_reason="erased")
+        )
+        conn.execute(update(consents).where(ct.tenant_id == tenant_id).values(wording=None, purpose=None))
+        conn.execute(update(referrals).where(referrals.c.tenant_id == tenant_id).values(contents=None, updated_at=now))
         conn.execute(update(planned_reminders).where(planned_reminders.c.tenant_id == tenant_id).values(reason=""))
         conn.execute(update(balance_events).where(balance_events.c.tenant_id == tenant_id).values(balance_ore=None))
         # Court cases and the steps of the rent path stay as dated facts of an erased tenant (the organisation's

@@ -34,6 +34,7 @@ from bot.store.schema import (
     messages,
     outbox,
     planned_reminders,
+    referrals,
     rent_events,
     rent_positions,
     tenants,
@@ -148,6 +149,16 @@ def tenant_data(conn: Connection, tenant_id: int, now: datetime) -> dict[str, An
             consents.c.given_at,
             consents.c.withdrawn_at,
             consents.c.evidence_message_id,
+            consents.c.recipient_kind,
+            consents.c.recipient,
+            consents.c.source,
+            consents.c.data_kinds,
+            consents.c.purpose,
+            consents.c.wording,
+            consents.c.method,
+            consents.c.case_id,
+            consents.c.recorded_by,
+            consents.c.ended_reason,
         )
         .where(consents.c.tenant_id == tenant_id)
         .order_by(consents.c.id),
@@ -211,6 +222,8 @@ def tenant_data(conn: Connection, tenant_id: int, now: datetime) -> dict[str, An
             .where(rent_events.c.tenant_id == tenant_id)
             .order_by(rent_events.c.on, rent_events.c.id),
         ),
+        # Referrals to the kommune: what was put together (as it stood), the help sought and the decision.
+        "referrals": _rows(conn, select(referrals).where(referrals.c.tenant_id == tenant_id).order_by(referrals.c.id)),
         "notes": [e for e in events if e["kind"] == "note"],
         "tasks": [e for e in events if e["kind"] == "task"],
         # Calls, door knocks, postcards and appointments on the tenant's cases (bot/host/outreach.py, appointments.py).

@@ -143,7 +143,7 @@ async def actions(rt: Runtime) -> list[str]:
 async def test_a_yes_on_telegram_to_the_full_wording_is_the_consent_with_its_evidence(
     rt: Runtime, adviser: httpx.AsyncClient
 ) -> None:
-    tenant_id, case_id = await held_case(rt, adviser)
+    _, case_id = await held_case(rt, adviser)
     page = f"/console/cases/{case_id}"
     shown = await adviser.get(page)
     nonce = "ask-nonce-0001"
@@ -193,7 +193,7 @@ async def test_a_yes_on_telegram_to_the_full_wording_is_the_consent_with_its_evi
 
 async def test_an_sms_yes_creates_no_consent_to_share(rt: Runtime, adviser: httpx.AsyncClient) -> None:
     """The question is asked on Telegram only; the tenant answering "ja" by SMS shares nothing."""
-    tenant_id, case_id = await held_case(rt, adviser)
+    _, case_id = await held_case(rt, adviser)
     page = f"/console/cases/{case_id}"
     shown = await adviser.get(page)
     data = [
@@ -218,7 +218,8 @@ async def test_a_tenant_without_telegram_is_not_asked_there(rt: Runtime, adviser
     page = f"/console/cases/{case_id}"
     body = (await adviser.get(page)).text
     assert 'id="ask-consent"' not in body
-    data = {"nonce": "ask-nonce-0003", "recipient_kind": "kommune", "recipient": UNIT, "purpose": "x", "kinds": "contact"}
+    data = {"nonce": "ask-nonce-0003", "recipient_kind": "kommune", "recipient": UNIT, "purpose": "x"}
+    data["kinds"] = "contact"
     refused = await post_form(adviser, page, f"{page}/consents/ask", data)
     assert refused.status_code == 409
     assert await rows(rt, consents) == []
@@ -228,7 +229,7 @@ async def test_a_tenant_without_telegram_is_not_asked_there(rt: Runtime, adviser
 async def test_oral_consent_is_refused_for_a_kommune_and_kept_for_the_own_advice(
     rt: Runtime, adviser: httpx.AsyncClient
 ) -> None:
-    tenant_id, case_id = await held_case(rt, adviser)
+    _, case_id = await held_case(rt, adviser)
     refused = await signed_form(adviser, case_id, method="oral")
     assert refused.status_code == 422
     refused = await signed_form(adviser, case_id, method="oral", kind="volunteer_org", recipient="Dansk Folkehjælp")
@@ -245,7 +246,7 @@ async def test_oral_consent_is_refused_for_a_kommune_and_kept_for_the_own_advice
 
 
 async def test_a_referral_needs_the_kommune_consent_of_this_case(rt: Runtime, adviser: httpx.AsyncClient) -> None:
-    tenant_id, case_id = await held_case(rt, adviser)
+    _, case_id = await held_case(rt, adviser)
     page = f"/console/cases/{case_id}"
     assert 'id="no-kommune-consent"' in (await adviser.get(page)).text
     # A volunteer organisation's consent is no kommune consent.
@@ -258,7 +259,7 @@ async def test_a_referral_needs_the_kommune_consent_of_this_case(rt: Runtime, ad
 async def test_the_referral_holds_what_the_consent_covers_printed_and_downloaded_with_an_audit(
     rt: Runtime, adviser: httpx.AsyncClient
 ) -> None:
-    tenant_id, case_id = await held_case(rt, adviser)
+    _, case_id = await held_case(rt, adviser)
     assert (await signed_form(adviser, case_id)).status_code == 303
     (consent,) = await rows(rt, consents)
     assert (consent.method, consent.recipient, consent.case_id) == ("signed_form", UNIT, case_id)
@@ -312,7 +313,7 @@ async def test_a_consent_without_a_kind_leaves_that_part_out(rt: Runtime, advise
 
 
 async def test_a_withdrawn_or_lapsed_consent_stops_the_next_request(rt: Runtime, adviser: httpx.AsyncClient) -> None:
-    tenant_id, case_id = await held_case(rt, adviser)
+    _, case_id = await held_case(rt, adviser)
     assert (await signed_form(adviser, case_id)).status_code == 303
     (consent,) = await rows(rt, consents)
     assert (await make_referral(adviser, case_id, consent.id)).status_code == 303

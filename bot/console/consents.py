@@ -1,0 +1,220 @@
+"""Consents from the case page: ask on Telegram to the full wording, record a signed form or oral consent, end
+one the tenant withdrew by phone.
+
+Asking sends the tenant the whole wording (recipient, source, kinds of data, purpose, that it can be
+withdrawn) with yes/no buttons, as the share_consent flow; only a tenant with a linked Telegram chat can be
+asked, and never over SMS. Oral consent is refused for anyone but the organisation's own advisers. Every
+change is audited.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import replace
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.console.audit import record
+from bot.console.case_page import case_id_of, load_case
+from bot.console.ids import path_id
+from bot.console.sessions import StaffSession, guard
+from bot.console.web import FormError, NotFound, field, now, read_form, redirect, runtime, today
+from bot.host.cases import HELD_STATUSES, CaseError
+from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdraw_consent
+from bot.host.handlers import apply_events
+from bot.host.turn import Turn, save_state
+from bot.i18n import N_
+from bot.store.scene import Scene
+from bot.store.schema import consents, outbox
+from bot.tenants.names import first_name
+from conversations import engine
+from conversations.model import Context
+
+__all__ = ["new_nonce", "routes"]
+
+_SHARE_KINDS = ("kommune", "volunteer_org")
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+async def _case(request: Request) -> tuple[Any, Any]:
+    async with runtime(request).db.read() as conn:
+        found = await load_case(conn, case_id_of(request))
+    if found is None:
+        raise NotFound(N_("There is no such case."))
+    return found
+
+
+def _kinds(form: FormData) -> list[str]:
+    chosen = [str(value) for value in form.getlist("kinds")]
+    unknown = [kind for kind in chosen if kind not in DATA_KINDS]
+    if unknown:
+        raise FormError(N_("Choose the kinds of data from the list."))
+    return [kind for kind in DATA_KINDS if kind in chosen]
+
+
+def _recipient(form: FormData, kinds: tuple[str, ...]) -> tuple[str, str | None]:
+    kind = field(form, "recipient_kind", max_length=16)
+    if kind not in kinds:
+        raise FormError(N_("Choose who receives the data."))
+    if kind == "organisation":
+        return kind, None
+    # The withdrawal word lists recipients by name, separated by "|".
+    name = field(form, "recipient", max_length=200).replace("|", "/")
+    return kind, name
+
+
+@guard("admin", "adviser")
+async def _ask(request: Request, me: StaffSession) -> Response:
+    """Send the tenant the full wording on Telegram with yes/no buttons."""
+    case, tenant = await _case(request)
+    if case.status not in HELD_STATUSES or case.assignee_id != me.staff_id:
+        raise CaseError(N_("Take the case first: only the adviser who holds it can ask the tenant."))
+    if tenant.telegram_chat_id is None or tenant.telegram_blocked or tenant.status != "active":
+        raise CaseError(
+            N_("The tenant has no linked Telegram chat: a consent to share is asked on Telegram or on a signed form.")
+        )
+    form = await read_form(request)
+    kind, recipient = _recipient(form, _SHARE_KINDS)
+    kinds = _kinds(form)
+    if not kinds:
+        raise FormError(N_("Choose at least one kind of data."))
+    purpose = field(form, "purpose", max_length=300)
+    nonce = field(form, "nonce", max_length=64)
+    if not _NONCE.match(nonce):
+        raise FormError(N_("The form is damaged: reload the page."))
+    rt = runtime(request)
+    at = now(request)
+    values: dict[str, str | int] = {
+        "recipient_kind": kind,
+        "recipient": recipient or "",
+        "source": rt.settings.org_name,
+        "kinds": ",".join(kinds),
+        "purpose": purpose,
+    }
+    # The wording exactly as the tenant is shown it: kept with the consent as its evidence.
+    wording = rt.renderer.render("share_consent.ask", values, tenant.language, "telegram").text
+    data = {**values, "case_id": case.id, "wording": wording}
+    context = Context(first_name(tenant.name), tenant.language, "telegram", None, rt.settings.flow_settings())
+    state, events = engine.start("share_consent", context, at, data)
+    turn = Turn(
+        tenant_id=tenant.id,
+        conversation_id=None,
+        channel="telegram",
+        language=tenant.language,
+        now=at,
+        today=today(request),
+        key=f"share:{case.id}:{nonce}",
+    )
+
+    def asked(conn: Connection) -> None:
+        scene = Scene.of(conn)
+        if conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == f"{turn.key}:0")).first():
+            return  # a double submit: asked once
+        started = replace(turn, conversation_id=save_state(scene, turn, state))
+        apply_events(scene, started, events, rt.settings)
+
+    async with rt.db.write() as conn:
+        await conn.run_sync(asked)
+        detail = f"tenant:{tenant.id} recipient_kind={kind} kinds={','.join(kinds)}"
+        await record(conn, at, me.actor, "consent.ask", f"case:{case.id}", detail)
+    rt.sender.wake()
+    return redirect(f"/console/cases/{case.id}#consents")
+
+
+def _given_at(raw: str, zone: ZoneInfo, at: datetime) -> datetime:
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name="signed_on") from None
+    given = datetime.combine(day, time(12), zone)
+    if day > at.astimezone(zone).date():
+        raise FormError(N_("The form cannot be signed in the future."))
+    return min(given, at)
+
+
+@guard("admin", "adviser")
+async def _record(request: Request, me: StaffSession) -> Response:
+    """Record a consent the tenant gave the adviser: a signed form, or oral for the adviser's own advice."""
+    case, tenant = await _case(request)
+    if case.status == "closed":
+        raise CaseError(N_("The case is closed."))
+    form = await read_form(request)
+    method = field(form, "method", max_length=16)
+    if method not in ("signed_form", "oral"):
+        raise FormError(N_("Choose how the consent was given."))
+    kind, recipient = _recipient(form, ("organisation", *_SHARE_KINDS))
+    if method == "oral" and kind != "organisation":
+        raise FormError(N_("Oral consent covers only our own advice: to share, use a signed form or Telegram."))
+    kinds = _kinds(form)
+    purpose = field(form, "purpose", max_length=300, required=kind != "organisation")
+    wording = field(form, "wording", max_length=4000, required=False)
+    if kind != "organisation" and not kinds:
+        raise FormError(N_("Choose at least one kind of data."))
+    rt = runtime(request)
+    at = now(request)
+    zone = ZoneInfo(rt.settings.timezone)
+    given_at = _given_at(field(form, "signed_on", max_length=10), zone, at) if method == "signed_form" else at
+    async with rt.db.write() as conn:
+        try:
+            consent_id = await conn.run_sync(
+                lambda sync: record_consent(
+                    sync,
+                    tenant_id=tenant.id,
+                    case_id=case.id,
+                    recipient_kind=kind,
+                    recipient=recipient,
+                    source=rt.settings.org_name,
+                    data_kinds=kinds,
+                    purpose=purpose,
+                    wording=wording,
+                    method=method,
+                    recorded_by=me.staff_id,
+                    given_at=given_at,
+                    now=at,
+                )
+            )
+        except ConsentRefused as exc:
+            raise FormError(str(exc)) from None
+        detail = f"tenant:{tenant.id} consent:{consent_id} method={method} recipient_kind={kind}"
+        await record(conn, at, me.actor, "consent.record", f"case:{case.id}", detail)
+    return redirect(f"/console/cases/{case.id}#consents")
+
+
+@guard("admin", "adviser")
+async def _withdraw(request: Request, me: StaffSession) -> Response:
+    """The tenant told the adviser to withdraw one consent: it ends at once."""
+    case, tenant = await _case(request)
+    consent_id = path_id(request, "consent_id", N_("There is no such consent."))
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.write() as conn:
+        row = (await conn.execute(select(consents.c.tenant_id).where(consents.c.id == consent_id))).first()
+        if row is None or row.tenant_id != tenant.id:
+            raise NotFound(N_("There is no such consent."))
+        ended = await conn.run_sync(withdraw_consent, consent_id, at)
+        if ended:
+            detail = f"tenant:{tenant.id} consent:{consent_id}"
+            await record(conn, at, me.actor, "consent.withdraw", f"case:{case.id}", detail)
+    return redirect(f"/console/cases/{case.id}#consents")
+
+
+def new_nonce() -> str:
+    """A one-time value for a form that sends something to the tenant (a double submit sends it once)."""
+    return secrets.token_urlsafe(12)
+
+
+def routes() -> list[BaseRoute]:
+    """The consent actions of a case (all CSRF-checked by the guard)."""
+    return [
+        Route("/console/cases/{case_id}/consents/ask", _ask, methods=["POST"]),
+        Route("/console/cases/{case_id}/consents/record", _record, methods=["POST"]),
+        Route("/console/cases/{case_id}/consents/{consent_id}/withdraw", _withdraw, methods=["POST"]),
+    ]

@@ -1,0 +1,391 @@
+"""Referrals to the kommune, and the steps tracked beside them (boligstøtte, free debt counselling).
+
+With the tenant's active consent to share with a kommune unit for this case, the adviser makes a referral: the
+rent position, the letters received (påkrav, ophævelse, court), the household (children under 18, address),
+the help sought and the tenant's contact, as they stand — each part only when the consent names its kind
+(`bot.host.consents.may_share`, asked again whenever the referral is shown, so a withdrawn or lapsed consent
+stops the next request). A printable page and a JSON download for the adviser, both audited; there is no API
+route, and nothing of it goes by SMS. The kommune's decision (date and outcome) is recorded on the case page.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.console.audit import record
+from bot.console.case_page import case_id_of, load_case
+from bot.console.ids import path_id
+from bot.console.messaging import reply_channel, send_to_tenant
+from bot.console.sessions import StaffSession, guard
+from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KINDS, STEP_STATUSES
+from bot.console.web import FormError, NotFound, field, now, read_form, redirect, render, runtime
+from bot.host.cases import CaseError
+from bot.host.consents import SHARE_SCOPE, may_share
+from bot.i18n import N_
+from bot.store.schema import case_tasks, consents, court_cases, referrals, rent_positions, tenants
+
+__all__ = ["REFERRAL_KINDS", "contents_of", "routes"]
+
+# The parts of a referral, in the order they are shown; "conversation" is never part of one.
+REFERRAL_KINDS = ("rent_position", "letters", "household", "contact")
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _kroner(ore: int | None) -> str | None:
+    return None if ore is None else str((Decimal(ore) / 100).quantize(Decimal("0.01")))
+
+
+def _part(conn: Connection, tenant_id: int, kind: str) -> dict[str, Any]:
+    position = conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id)).first()
+    tenant = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one()
+    if kind == "rent_position":
+        if position is None:
+            return {}
+        return {
+            "balance": _kroner(position.balance_ore),
+            "balance_as_of": _iso(position.balance_as_of),
+            "monthly_rent": _kroner(position.monthly_rent_ore),
+            "due_day": position.due_day,
+            "last_payment_on": _iso(position.last_payment_on),
+        }
+    if kind == "letters":
+        filings = conn.execute(
+            select(court_cases).where(court_cases.c.tenant_id == tenant_id).order_by(court_cases.c.id)
+        ).all()
+        return {
+            "demand_sent_on": _iso(position.demand_sent_on) if position else None,
+            "demand_received_on": _iso(position.demand_received_on) if position else None,
+            "termination_on": _iso(position.termination_on) if position else None,
+            "court_cases": [
+                {
+                    "filed_on": _iso(c.filed_on),
+                    "court_date": _iso(c.court_date),
+                    "retskreds": c.retskreds,
+                    "status": c.status,
+                    "outcome": c.outcome,
+                }
+                for c in filings
+            ],
+        }
+    if kind == "household":
+        return {"children_under_18": tenant.children, "address": tenant.address}
+    return {
+        "name": tenant.name,
+        "phone": tenant.phone,
+        "telegram": tenant.telegram_chat_id is not None,
+        "language": tenant.language,
+    }
+
+
+def contents_of(
+    conn: Connection, tenant_id: int, case_id: int, recipient: str | None, help_sought: list[str], now: datetime
+) -> dict[str, Any]:
+    """What a referral to this kommune unit may hold now: each part the consent covers, and which it does not."""
+    covered = [k for k in REFERRAL_KINDS if may_share(conn, tenant_id, case_id, "kommune", recipient, k, now)]
+    return {
+        "recipient": recipient,
+        "case_id": case_id,
+        "as_of": now.isoformat(),
+        "help_sought": help_sought,
+        **{kind: _part(conn, tenant_id, kind) for kind in covered},
+        "left_out": [kind for kind in REFERRAL_KINDS if kind not in covered],
+    }
+
+
+async def _case(request: Request) -> tuple[Any, Any]:
+    async with runtime(request).db.read() as conn:
+        found = await load_case(conn, case_id_of(request))
+    if found is None:
+        raise NotFound(N_("There is no such case."))
+    return found
+
+
+def _help(form: FormData) -> list[str]:
+    chosen = [str(value) for value in form.getlist("help")]
+    if not chosen or any(kind not in HELP_KINDS for kind in chosen):
+        raise FormError(N_("Choose the help the tenant seeks."))
+    return [kind for kind in HELP_KINDS if kind in chosen]
+
+
+_NO_CONSENT = N_(
+    "A referral needs the tenant's active consent to share with that kommune unit for this case "
+    "(on Telegram or a signed form)."
+)
+
+
+@guard("admin", "adviser")
+async def _create(request: Request, me: StaffSession) -> Response:
+    case, tenant = await _case(request)
+    if case.status == "closed":
+        raise CaseError(N_("The case is closed."))
+    form = await read_form(request)
+    help_sought = _help(form)
+    try:
+        consent_id = int(field(form, "consent_id", max_length=20))
+    except ValueError:
+        raise FormError(N_("Choose the consent the referral rests on.")) from None
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.write() as conn:
+        consent = (
+            await conn.execute(
+                select(consents).where(
+                    consents.c.id == consent_id,
+                    consents.c.tenant_id == tenant.id,
+                    consents.c.scope == SHARE_SCOPE,
+                    consents.c.recipient_kind == "kommune",
+                    consents.c.case_id == case.id,
+                    consents.c.withdrawn_at.is_(None),
+                )
+            )
+        ).first()
+        if consent is None:
+            raise CaseError(_NO_CONSENT)
+        contents = await conn.run_sync(contents_of, tenant.id, case.id, consent.recipient, help_sought, at)
+        if len(contents["left_out"]) == len(REFERRAL_KINDS):
+            raise CaseError(_NO_CONSENT)
+        referral_id = (
+            await conn.execute(
+                referrals.insert()
+                .values(
+                    tenant_id=tenant.id,
+                    case_id=case.id,
+                    consent_id=consent.id,
+                    created_by=me.staff_id,
+                    help_sought=help_sought,
+                    contents=contents,
+                    created_at=at,
+                    updated_at=at,
+                )
+                .returning(referrals.c.id)
+            )
+        ).scalar_one()
+        detail = f"tenant:{tenant.id} referral:{referral_id} consent:{consent.id}"
+        await record(conn, at, me.actor, "referral.create", f"case:{case.id}", detail)
+    return redirect(f"/console/referrals/{referral_id}")
+
+
+async def _referral(request: Request) -> tuple[Any, Any, dict[str, Any]]:
+    """The referral, its tenant and its contents as they may be shown now (the gate asked again)."""
+    referral_id = path_id(request, "referral_id", N_("There is no such referral."))
+    at = now(request)
+    async with runtime(request).db.read() as conn:
+        referral = (await conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()
+        if referral is None:
+            raise NotFound(N_("There is no such referral."))
+        consent = (await conn.execute(select(consents).where(consents.c.id == referral.consent_id))).first()
+        tenant = (await conn.execute(select(tenants).where(tenants.c.id == referral.tenant_id))).one()
+        recipient = consent.recipient if consent is not None else None
+        stored = referral.contents if isinstance(referral.contents, dict) else {}
+        allowed = await conn.run_sync(
+            lambda sync: [
+                k for k in REFERRAL_KINDS if may_share(sync, tenant.id, referral.case_id, "kommune", recipient, k, at)
+            ]
+        )
+    if not allowed:
+        raise CaseError(_NO_CONSENT)
+    shown = {key: value for key, value in stored.items() if key not in REFERRAL_KINDS or key in allowed}
+    shown["left_out"] = [kind for kind in REFERRAL_KINDS if kind not in allowed or kind not in stored]
+    return referral, tenant, shown
+
+
+@guard("admin", "adviser")
+async def _print(request: Request, me: StaffSession) -> Response:
+    referral, tenant, contents = await _referral(request)
+    rt = runtime(request)
+    async with rt.db.write() as conn:
+        detail = f"tenant:{tenant.id} referral:{referral.id}"
+        await record(conn, now(request), me.actor, "referral.view", f"case:{referral.case_id}", detail)
+    return render(
+        request,
+        "referral.html",
+        referral=referral,
+        contents=contents,
+        org_name=rt.settings.org_name,
+        kinds=DATA_KIND_LABELS,
+        help_kinds=HELP_KINDS,
+        decisions=DECISIONS,
+        parse_day=_day_or_none,
+    )
+
+
+def _day_or_none(value: object) -> date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@guard("admin", "adviser")
+async def _download(request: Request, me: StaffSession) -> Response:
+    referral, tenant, contents = await _referral(request)
+    rt = runtime(request)
+    async with rt.db.write() as conn:
+        detail = f"tenant:{tenant.id} referral:{referral.id}"
+        await record(conn, now(request), me.actor, "referral.download", f"case:{referral.case_id}", detail)
+    body = {
+        "referral": referral.id,
+        "source": rt.settings.org_name,
+        "made_at": referral.created_at.isoformat(),
+        "decision": referral.decision,
+        "decided_on": _iso(referral.decided_on),
+        **contents,
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2) + "\n",
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="referral-{referral.id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _date(form: FormData, name: str) -> date:
+    raw = field(form, name, max_length=10)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=name) from None
+
+
+@guard("admin", "adviser")
+async def _decision(request: Request, me: StaffSession) -> Response:
+    """The kommune's answer: its date and outcome."""
+    referral_id = path_id(request, "referral_id", N_("There is no such referral."))
+    form = await read_form(request)
+    decision = field(form, "decision", max_length=32)
+    if decision not in DECISIONS:
+        raise FormError(N_("Choose the kommune's decision."))
+    decided_on = _date(form, "decided_on")
+    at = now(request)
+    if decided_on > at.date():
+        raise FormError(N_("The decision cannot be dated in the future."))
+    async with runtime(request).db.write() as conn:
+        referral = (await conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()
+        if referral is None:
+            raise NotFound(N_("There is no such referral."))
+        await conn.execute(
+            update(referrals)
+            .where(referrals.c.id == referral_id)
+            .values(decision=decision, decided_on=decided_on, updated_at=at)
+        )
+        detail = f"tenant:{referral.tenant_id} referral:{referral_id} decision={decision}"
+        await record(conn, at, me.actor, "referral.decision", f"case:{referral.case_id}", detail)
+    return redirect(f"/console/cases/{referral.case_id}#referrals")
+
+
+@guard("admin", "adviser")
+async def _add_step(request: Request, me: StaffSession) -> Response:
+    """Track a step beside the referral: boligstøtte from Udbetaling Danmark, or free debt counselling."""
+    case, tenant = await _case(request)
+    if case.status == "closed":
+        raise CaseError(N_("The case is closed."))
+    kind = field(await read_form(request), "kind", max_length=24)
+    if kind not in STEP_KINDS:
+        raise FormError(N_("Choose a step."))
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        task_id = (
+            await conn.execute(
+                case_tasks.insert()
+                .values(
+                    case_id=case.id,
+                    tenant_id=tenant.id,
+                    kind=kind,
+                    status="open",
+                    created_by=me.staff_id,
+                    created_at=at,
+                    updated_at=at,
+                )
+                .returning(case_tasks.c.id)
+            )
+        ).scalar_one()
+        await record(conn, at, me.actor, "step.add", f"case:{case.id}", f"tenant:{tenant.id} task:{task_id} {kind}")
+    return redirect(f"/console/cases/{case.id}#referrals")
+
+
+@guard("admin", "adviser")
+async def _move_step(request: Request, me: StaffSession) -> Response:
+    case, tenant = await _case(request)
+    task_id = path_id(request, "task_id", N_("There is no such step."))
+    status = field(await read_form(request), "status", max_length=16)
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        task = (
+            await conn.execute(
+                select(case_tasks).where(
+                    case_tasks.c.id == task_id,
+                    case_tasks.c.case_id == case.id,
+                    case_tasks.c.kind.in_(tuple(STEP_KINDS)),
+                )
+            )
+        ).first()
+        if task is None:
+            raise NotFound(N_("There is no such step."))
+        if status not in STEP_STATUSES[task.kind]:
+            raise FormError(N_("Choose a status from the list."))
+        finished = status not in ("open", "applied")
+        await conn.execute(
+            update(case_tasks)
+            .where(case_tasks.c.id == task_id)
+            .values(status=status, updated_at=at, done_at=at if finished else None)
+        )
+        detail = f"tenant:{tenant.id} task:{task_id} {task.kind}={status}"
+        await record(conn, at, me.actor, "step.update", f"case:{case.id}", detail)
+    return redirect(f"/console/cases/{case.id}#referrals")
+
+
+@guard("admin", "adviser")
+async def _help_text(request: Request, me: StaffSession) -> Response:
+    """Send the tenant the text about the kommune's help (it says to apply before paying) — on Telegram only."""
+    case, tenant = await _case(request)
+    if case.status == "closed":
+        raise CaseError(N_("The case is closed."))
+    if tenant.status != "active" or reply_channel(tenant) != "telegram":
+        raise CaseError(N_("The text about help goes on Telegram only: tell the tenant by phone or in person."))
+    nonce = field(await read_form(request), "nonce", max_length=64)
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.write() as conn:
+        queued = await send_to_tenant(
+            conn,
+            tenant,
+            case_id=case.id,
+            template="help.kommune",
+            values={},
+            now=at,
+            key=f"case:{case.id}:help:{nonce}",
+            author=me.actor,
+        )
+        if queued:
+            await record(conn, at, me.actor, "message.send", f"case:{case.id}", "template=help.kommune")
+    rt.sender.wake()
+    return redirect(f"/console/cases/{case.id}#referrals")
+
+
+def routes() -> list[BaseRoute]:
+    """Referrals (page, download, decision) and the steps beside them; no API route reaches any of it."""
+    return [
+        Route("/console/cases/{case_id}/referrals", _create, methods=["POST"]),
+        Route("/console/cases/{case_id}/steps", _add_step, methods=["POST"]),
+        Route("/console/cases/{case_id}/steps/{task_id}", _move_step, methods=["POST"]),
+        Route("/console/cases/{case_id}/help-text", _help_text, methods=["POST"]),
+        Route("/console/referrals/{referral_id}.json", _download, methods=["GET"]),
+        Route("/console/referrals/{referral_id}", _print, methods=["GET"]),
+        Route("/console/referrals/{referral_id}/decision", _decision, methods=["POST"]),
+    ]

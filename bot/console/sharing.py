@@ -1,0 +1,164 @@
+"""What the case page shows of consents, referrals to the kommune and the steps beside them (one read).
+
+The consents with their evidence (the tenant's message on Telegram, or the form's date and who recorded it),
+the referrals with the kommune's decision, and the tracked steps (boligstøtte, free debt counselling). Its
+labels are msgids the templates translate (`{{ _(label) }}`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.host.consents import SHARE_SCOPE
+from bot.i18n import N_
+from bot.store.schema import case_tasks, consents, messages, referrals, staff
+
+__all__ = [
+    "DATA_KIND_LABELS",
+    "DECISIONS",
+    "HELP_KINDS",
+    "METHOD_LABELS",
+    "RECIPIENT_LABELS",
+    "STEP_KINDS",
+    "STEP_STATUSES",
+    "ConsentShown",
+    "sharing_panel",
+]
+
+DATA_KIND_LABELS = {
+    "rent_position": N_("Rent position"),
+    "letters": N_("Letters received (påkrav, ophævelse, court)"),
+    "household": N_("Household (children under 18, address)"),
+    "contact": N_("Contact (name, phone)"),
+    "conversation": N_("The conversation with keephome"),
+}
+RECIPIENT_LABELS = {
+    "organisation": N_("Our own advisers"),
+    "kommune": N_("A kommune unit"),
+    "volunteer_org": N_("A volunteer organisation"),
+}
+METHOD_LABELS = {
+    "conversation": N_("Yes in a conversation"),
+    "telegram": N_("Yes on Telegram to the full wording"),
+    "signed_form": N_("Signed form"),
+    "oral": N_("Oral (own advice only)"),
+}
+# The help a referral asks the kommune for (named, not by paragraph).
+HELP_KINDS = {
+    "one_off_grant": N_("One-off grant (enkeltydelse)"),
+    "rent_help": N_("Temporary help with rent"),
+    "money_management": N_("Money-management agreement"),
+}
+DECISIONS = {
+    "granted": N_("Granted"),
+    "refused": N_("Refused"),
+    "granted_with_conditions": N_("Granted with conditions"),
+}
+# Steps tracked beside a referral: case_tasks rows of these kinds, with these statuses in order.
+STEP_KINDS = {
+    "boligstoette": N_("Boligstøtte (Udbetaling Danmark)"),
+    "debt_counselling": N_("Free debt counselling"),
+}
+STEP_STATUSES = {
+    "boligstoette": {
+        "open": N_("To apply"),
+        "applied": N_("Applied"),
+        "granted": N_("Granted"),
+        "refused": N_("Refused"),
+    },
+    "debt_counselling": {
+        "open": N_("To book"),
+        "applied": N_("Booked"),
+        "done": N_("Done"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class ConsentShown:
+    """One consent as the case page lists it."""
+
+    row: Any
+    kinds: list[str]
+    state: str  # active, withdrawn, case_closed, erased
+    recorded_by: str | None
+    evidence: Any | None  # the tenant's message (id, channel, time)
+
+
+def _state(row: Any) -> str:
+    if row.withdrawn_at is None:
+        return "active"
+    return str(row.ended_reason or "withdrawn")
+
+
+async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: datetime) -> dict[str, Any]:
+    """The consents of the tenant (this case's and those not tied to a case), this case's referrals and steps."""
+    c = consents.c
+    rows = (
+        await conn.execute(
+            select(consents, staff.c.email.label("recorder"))
+            .outerjoin(staff, staff.c.id == c.recorded_by)
+            .where(c.tenant_id == tenant.id, (c.case_id == case.id) | c.case_id.is_(None))
+            .order_by(c.id)
+        )
+    ).all()
+    evidence_ids = [r.evidence_message_id for r in rows if r.evidence_message_id is not None]
+    evidence: dict[int, Any] = {}
+    if evidence_ids:
+        found = await conn.execute(
+            select(messages.c.id, messages.c.channel, messages.c.created_at).where(messages.c.id.in_(evidence_ids))
+        )
+        evidence = {m.id: m for m in found}
+    shown = [
+        ConsentShown(
+            row=r,
+            kinds=[DATA_KIND_LABELS.get(k, k) for k in (r.data_kinds or [])],
+            state=_state(r),
+            recorded_by=r.recorder,
+            evidence=evidence.get(r.evidence_message_id),
+        )
+        for r in rows
+    ]
+    kommune = [
+        s.row
+        for s in shown
+        if s.state == "active"
+        and s.row.scope == SHARE_SCOPE
+        and s.row.recipient_kind == "kommune"
+        and s.row.case_id == case.id
+    ]
+    made = (
+        await conn.execute(
+            select(referrals, staff.c.email.label("author"))
+            .outerjoin(staff, staff.c.id == referrals.c.created_by)
+            .where(referrals.c.case_id == case.id)
+            .order_by(referrals.c.id)
+        )
+    ).all()
+    steps = (
+        await conn.execute(
+            select(case_tasks)
+            .where(case_tasks.c.case_id == case.id, case_tasks.c.kind.in_(tuple(STEP_KINDS)))
+            .order_by(case_tasks.c.id)
+        )
+    ).all()
+    telegram = tenant.telegram_chat_id is not None and not tenant.telegram_blocked and tenant.status == "active"
+    return {
+        "consents": shown,
+        "kommune_consents": kommune,
+        "referrals": made,
+        "steps": steps,
+        "can_ask_on_telegram": telegram,
+        "data_kinds": DATA_KIND_LABELS,
+        "recipient_labels": RECIPIENT_LABELS,
+        "method_labels": METHOD_LABELS,
+        "help_kinds": HELP_KINDS,
+        "decisions": DECISIONS,
+        "step_kinds": STEP_KINDS,
+        "step_statuses": STEP_STATUSES,
+    }
