@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.case_page import case_id_of, load_case
 from bot.console.ids import id_from
+from bot.console.labels import label
 from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime, today
@@ -43,11 +44,11 @@ async def _case(request: Request) -> tuple[Any, Any]:
     async with runtime(request).db.read() as conn:
         found = await load_case(conn, case_id_of(request))
     if found is None:
-        raise NotFound("There is no such case.")
+        raise NotFound(N_("There is no such case."))
     return found
 
 
-_NOT_HOLDER = "take the case first: only the adviser who holds it can do this (an admin can reassign it)"
+_NOT_HOLDER = N_("take the case first: only the adviser who holds it can do this (an admin can reassign it)")
 
 
 def _holder(case: Any, me: StaffSession) -> None:
@@ -109,12 +110,14 @@ async def _reply(request: Request, me: StaffSession) -> Response:
     case, tenant = await _case(request)
     _holder(case, me)
     if tenant.status != "active":
-        raise CaseError(f"the tenant cannot receive messages (status: {tenant.status})")
+        raise CaseError(
+            N_("the tenant cannot receive messages (status: %(status)s)"), status=label("tenant_status", tenant.status)
+        )
     form = await request.form()
     text = field(form, "text", max_length=1000)
     nonce = field(form, "nonce", max_length=64)
     if not _NONCE.match(nonce):
-        raise FormError("the form is damaged: reload the page")
+        raise FormError(N_("the form is damaged: reload the page"))
     rt = runtime(request)
     channel = reply_channel(tenant)
     warnings = sms_warnings(text, rt.settings.forbidden_words) if channel == "sms" else []
@@ -159,7 +162,7 @@ async def _contact(request: Request, me: StaffSession) -> Response:
     """An adviser reached the tenant outside keephome (a phone call): the outcome page counts it as reached."""
     case, _ = await _case(request)
     if case.status == "closed":
-        raise CaseError("the case is closed")
+        raise CaseError(N_("the case is closed"))
     at = now(request)
     async with runtime(request).db.write() as conn:
         await conn.run_sync(record_contact, case.id, me.staff_id, at)
@@ -261,9 +264,9 @@ def _due(form: FormData, today_: date) -> date:
     try:
         due = date.fromisoformat(raw)
     except ValueError:
-        raise FormError("'due' must be a date like 2026-03-01") from None
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name="due") from None
     if due < today_:
-        raise FormError("'due' is in the past")
+        raise FormError(N_("'due' is in the past"))
     return due
 
 
@@ -278,12 +281,13 @@ async def _task(request: Request, me: StaffSession) -> Response:
     problems = sms_warnings(task, rt.settings.forbidden_words)
     if problems:
         raise FormError(
-            "a volunteer's task follows the SMS rule (no amounts, no debt or eviction words): " + "; ".join(problems)
+            N_("a volunteer's task follows the SMS rule (no amounts, no debt or eviction words): %(problems)s"),
+            problems="; ".join(problems),
         )
     due = _due(form, today(request))
     volunteer_id = id_from(field(form, "volunteer_id", max_length=20))
     if volunteer_id is None:
-        raise FormError("choose a volunteer")
+        raise FormError(N_("choose a volunteer"))
     at = now(request)
     async with rt.db.write() as conn:
         await _still_holder(conn, case.id, me)
@@ -295,7 +299,7 @@ async def _task(request: Request, me: StaffSession) -> Response:
             )
         ).first()
         if volunteer is None:
-            raise FormError("choose an active volunteer")
+            raise FormError(N_("choose an active volunteer"))
         await case_ops.give_task(conn, case.id, me.staff_id, volunteer_id, task, due, at)
         await record(conn, at, me.actor, "case.task", f"case:{case.id}", f"volunteer=staff:{volunteer_id}")
     return _back(case.id)
@@ -309,7 +313,7 @@ async def _close(request: Request, me: StaffSession) -> Response:
     outcome = field(form, "outcome", max_length=32)
     note = field(form, "note", max_length=2000, required=False)
     if outcome not in case_ops.OUTCOMES:
-        raise FormError(f"choose an outcome: {', '.join(case_ops.OUTCOMES)}")
+        raise FormError(N_("choose an outcome: %(outcomes)s"), outcomes=", ".join(case_ops.OUTCOMES))
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
@@ -337,7 +341,7 @@ async def _reassign(request: Request, me: StaffSession) -> Response:
     case, _ = await _case(request)
     new_id = id_from(field(await request.form(), "adviser_id", max_length=20))
     if new_id is None:
-        raise FormError("choose an adviser")
+        raise FormError(N_("choose an adviser"))
     at = now(request)
     async with runtime(request).db.write() as conn:
         row = (
@@ -346,9 +350,9 @@ async def _reassign(request: Request, me: StaffSession) -> Response:
             )
         ).one()
         if row.status not in HELD_STATUSES or row.assignee_id is None:
-            raise CaseError("only a case someone holds can be reassigned; anyone can take a waiting case")
+            raise CaseError(N_("only a case someone holds can be reassigned; anyone can take a waiting case"))
         if row.assignee_id == new_id:
-            raise CaseError("that adviser already holds the case")
+            raise CaseError(N_("that adviser already holds the case"))
         person = (
             await conn.execute(
                 select(staff.c.email).where(
@@ -357,7 +361,7 @@ async def _reassign(request: Request, me: StaffSession) -> Response:
             )
         ).first()
         if person is None:
-            raise FormError("choose an active adviser or admin")
+            raise FormError(N_("choose an active adviser or admin"))
         await conn.execute(update(cases).where(cases.c.id == case.id).values(assignee_id=new_id, updated_at=at))
         await conn.execute(
             case_events.insert().values(

@@ -10,6 +10,8 @@ from bot.console.labels import OUTCOME_LABELS
 from bot.console.outcome_figures import Outcomes, Steps, number, percent
 from bot.console.outcome_period import SETTLED_WITHIN, STEPS
 from bot.host.cases import OUTCOMES
+from bot.i18n import N_
+from bot.i18n import gettext as _
 
 __all__ = [
     "CHARTS",
@@ -37,14 +39,15 @@ OUTCOME_COLOURS = {
 }
 # Days from the first reminder to the adviser's contact, as the histogram groups them: (label, first, last).
 DAY_BUCKETS = (
-    ("same day", 0, 0),
-    ("1 day", 1, 1),
+    (N_("same day"), 0, 0),
+    (N_("1 day"), 1, 1),
     ("2–3", 2, 3),
     ("4–7", 4, 7),
     ("8–14", 8, 14),
     ("15–30", 15, 30),
-    ("over 30", 31, None),
+    (N_("over 30"), 31, None),
 )
+_WORDED = {label for label, _first, _last in DAY_BUCKETS if any(ch.isalpha() for ch in label)}
 FAILED_SHOWN = 12
 
 
@@ -83,7 +86,7 @@ def funnel_bars(total: Steps) -> list[Bar]:
     reminded = total.counts["reminded"]
     return [
         Bar(
-            label,
+            _(label),
             f"{number(total.counts[key])} ({total.share(key)})",
             0 if not reminded else total.counts[key] / reminded,
         )
@@ -97,7 +100,7 @@ def contact_bars(days: Counter[int]) -> list[Bar]:
         (label, sum(n for d, n in days.items() if d >= low and (high is None or d <= high)))
         for label, low, high in DAY_BUCKETS
     ]
-    return _bars(((label, n, number(n)) for label, n in counts), "#12355b")
+    return _bars(((_(label) if label in _WORDED else label, n, number(n)) for label, n in counts), "#12355b")
 
 
 def failure_bars(failures: Sequence[tuple[str, str, int]]) -> list[Bar]:
@@ -114,8 +117,13 @@ def settled_bars(stages: Sequence[Steps]) -> list[tuple[str, list[Bar]]]:
         reminded = steps.counts["reminded"]
         bars = [
             Bar(
-                f"within {n} days",
-                f"{percent(steps.settled[n], reminded)} ({number(steps.settled[n])} of {number(reminded)})",
+                _("within %(n)d days") % {"n": n},
+                _("%(share)s (%(n)s of %(total)s)")
+                % {
+                    "share": percent(steps.settled[n], reminded),
+                    "n": number(steps.settled[n]),
+                    "total": number(reminded),
+                },
                 0 if not reminded else steps.settled[n] / reminded,
                 "#1e7d32" if n == SETTLED_WITHIN[0] else "#66bb6a",
             )

@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.outcome_period import SETTLED_WITHIN, STAGES, STEPS, Period
 from bot.console.outcome_queries import closed_query, failures_query, funnel_query
+from bot.i18n import N_
+from bot.i18n import gettext as _
 from conversations.model import TRIGGERS
 
 __all__ = ["CHANNELS", "Outcomes", "Steps", "load_outcomes", "number", "percent"]
 
-CHANNELS = {"sms": "SMS", "telegram": "Telegram", "none": "no message (a person held the case)"}
+CHANNELS = {"sms": "SMS", "telegram": "Telegram", "none": N_("no message (a person held the case)")}
 
 
 def number(n: float) -> str:
@@ -73,6 +75,16 @@ class Outcomes:
         return "–" if not days else number(statistics.median(days))
 
 
+def _stage(trigger: str) -> str:
+    """A stage (a trigger) as the page names it, in the reader's language."""
+    return _(STAGES[trigger]) if trigger in STAGES else trigger
+
+
+def _channel(channel: str) -> str:
+    """A channel as the page names it; "none" in the reader's language."""
+    return _(CHANNELS[channel]) if channel == "none" else CHANNELS.get(channel, channel)
+
+
 def _bucket_of(period: Period) -> Callable[[date], str]:
     """Closed cases over time: by week for up to 92 days, else by month."""
     if period.days <= 92:
@@ -91,15 +103,15 @@ def _buckets(period: Period) -> list[str]:
 async def load_outcomes(conn: AsyncConnection, period: Period) -> Outcomes:
     """Every figure of the outcome page, in three queries on a read connection."""
     dialect = conn.dialect.name
-    total = Steps("All reminded tenants")
-    stages = {s: Steps(STAGES[s]) for s in TRIGGERS if period.stage in (None, s)}
+    total = Steps(_("All reminded tenants"))
+    stages = {s: Steps(_stage(s)) for s in TRIGGERS if period.stage in (None, s)}
     channels: dict[str, Steps] = {}
     outcomes: Counter[str] = Counter()
     contact_days: Counter[int] = Counter()
     for row in (await conn.execute(funnel_query(dialect, period))).all():
         total.add(row)
-        stages.setdefault(row.trigger, Steps(STAGES.get(row.trigger, row.trigger))).add(row)
-        channels.setdefault(row.channel, Steps(CHANNELS.get(row.channel, row.channel))).add(row)
+        stages.setdefault(row.trigger, Steps(_stage(row.trigger))).add(row)
+        channels.setdefault(row.channel, Steps(_channel(row.channel))).add(row)
         if row.outcome is not None:
             outcomes[row.outcome] += int(row.reminded)
         if row.days is not None:

@@ -8,26 +8,28 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.console.web import FormError
+from bot.i18n import N_
 from conversations.model import TRIGGERS
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "SETTLED_WITHIN", "STAGES", "STEPS", "Period", "period_of"]
 
 MAX_DAYS = 731  # two years: the longest period one page shows
 DEFAULT_DAYS = 30
+# Labels are msgids (N_), translated where the page shows them.
 STAGES = {
-    "before_due": "before the due day",
-    "missed": "rent missed",
-    "demand": "påkrav",
-    "court": "termination or court date",
-    "promise_check": "promise check",
+    "before_due": N_("before the due day"),
+    "missed": N_("rent missed"),
+    "demand": N_("påkrav"),
+    "court": N_("termination or court date"),
+    "promise_check": N_("promise check"),
 }
 STEPS = (
-    ("reminded", "Reminded"),
-    ("delivered", "Delivered"),
-    ("replied", "Replied"),
-    ("consented", "Consented"),
-    ("reached", "Reached by an adviser"),
-    ("outcome", "Outcome recorded"),
+    ("reminded", N_("Reminded")),
+    ("delivered", N_("Delivered")),
+    ("replied", N_("Replied")),
+    ("consented", N_("Consented")),
+    ("reached", N_("Reached by an adviser")),
+    ("outcome", N_("Outcome recorded")),
 )
 SETTLED_WITHIN = (7, 14)
 
@@ -64,7 +66,7 @@ def _day(raw: str, name: str, default: date) -> date:
     try:
         return date.fromisoformat(raw.strip()[:10])
     except ValueError:
-        raise FormError(f"'{name}' must be a date like 2026-03-01") from None
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=name) from None
 
 
 def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:
@@ -73,9 +75,9 @@ def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:
     first = _day(str(params.get("from", "")), "from", last - timedelta(days=DEFAULT_DAYS - 1))
     stage = str(params.get("stage", "")).strip() or None
     if first > last:
-        raise FormError("'from' is after 'to'")
+        raise FormError(N_("'from' is after 'to'"))
     if (last - first).days + 1 > MAX_DAYS:
-        raise FormError(f"a period is at most {MAX_DAYS} days")
+        raise FormError(N_("a period is at most %(days)d days"), days=MAX_DAYS)
     if stage is not None and stage not in TRIGGERS:
-        raise FormError(f"'stage' must be one of: {', '.join(TRIGGERS)} (or empty for all)")
+        raise FormError(N_("'stage' must be one of: %(stages)s (or empty for all)"), stages=", ".join(TRIGGERS))
     return Period(first, last, stage, zone)

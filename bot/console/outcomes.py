@@ -41,6 +41,7 @@ from bot.console.report import report_values
 from bot.console.report_figures import load_report
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, now, render, runtime, today
+from bot.i18n import N_
 from bot.tenants.csv_out import CsvWriter
 
 __all__ = ["routes"]
@@ -88,7 +89,7 @@ async def _outcomes_csv(request: Request, me: StaffSession) -> Response:
     chart = str(request.path_params.get("chart", ""))
     rows = CHARTS.get(chart)
     if rows is None:
-        raise NotFound("There is no such chart.")
+        raise NotFound(N_("There is no such chart."))
     found = await _load(request)
     out = io.StringIO()
     CsvWriter(out).writerows(rows(found))

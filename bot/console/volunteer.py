@@ -51,7 +51,7 @@ async def _my_task(request: Request, me: StaffSession) -> tuple[Any, Any]:
             )
         ).first()
     if row is None:
-        raise NotFound("This task is not yours, or it is finished.")
+        raise NotFound(N_("This task is not yours, or it is finished."))
     return int(row.case_id), row
 
 
@@ -193,9 +193,9 @@ async def _send(request: Request, me: StaffSession) -> Response:
     case_id, tenant = await _my_task(request, me)
     template = field(await request.form(), "template", max_length=80)
     if template not in VOLUNTEER_TEMPLATES:
-        raise FormError("choose one of the prepared texts")
+        raise FormError(N_("choose one of the prepared texts"))
     if tenant.status != "active":
-        raise CaseError("this tenant cannot receive messages now: tell the adviser")
+        raise CaseError(N_("this tenant cannot receive messages now: tell the adviser"))
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.i18n import N_, Explained
 from bot.store.schema import case_events, cases, consents, rent_positions, tenants
 from scheduler.urgency import case_priority
 
@@ -47,7 +48,7 @@ OUTCOMES = (
 )
 
 
-class CaseError(ValueError):
+class CaseError(Explained, ValueError):
     """A case change that does not fit the case's status, with a message for the person."""
 
 
@@ -147,7 +148,7 @@ async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], *
     """Change a case only from an allowed status (a concurrent change makes this fail cleanly)."""
     done = await conn.execute(update(cases).where(cases.c.id == case_id, cases.c.status.in_(allowed)).values(**values))
     if done.rowcount != 1:
-        raise CaseError("the case has changed meanwhile: reload the page")
+        raise CaseError(N_("the case has changed meanwhile: reload the page"))
 
 
 async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
@@ -196,7 +197,7 @@ async def finish_task(
         .values(status=status, volunteer_id=None, volunteer_task=None, volunteer_due=None, updated_at=now)
     )
     if done.rowcount != 1:
-        raise CaseError("this task is no longer yours")
+        raise CaseError(N_("this task is no longer yours"))
     await _event(conn, case_id, volunteer_id, "needs_adviser" if needs_adviser else "task_done", None, now)
 
 
@@ -205,9 +206,9 @@ async def close_case(
 ) -> None:
     """Close with an outcome; the bot takes over the tenant's messages again."""
     if outcome not in OUTCOMES:
-        raise CaseError(f"unknown outcome {outcome!r}")
+        raise CaseError(N_("unknown outcome %(outcome)s"), outcome=repr(outcome))
     if outcome == "other" and not note:
-        raise CaseError("the outcome 'other' needs a note")
+        raise CaseError(N_("the outcome 'other' needs a note"))
     await _move(
         conn,
         case_id,
