@@ -25,13 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.console.outcome_figures import Steps
 from bot.console.outcome_period import Period
 from bot.console.outcome_queries import funnel_query
-from bot.console.report_queries import (
-    baselines_query,
-    events_query,
-    go_live_query,
-    outreach_query,
-    referrals_query,
-)
+from bot.console.report_queries import baselines_query, events_query, go_live_query, referrals_query
+from bot.host.outreach import never_reached_query
 from bot.i18n import N_
 
 __all__ = [
@@ -44,7 +39,6 @@ __all__ = [
     "NO_GO_LIVE",
     "RENT_STEPS",
     "BeforeAfter",
-    "Outreach",
     "Rate",
     "Report",
     "Saving",
@@ -100,16 +94,6 @@ class Rate:
 
 
 @dataclass(frozen=True, slots=True)
-class Outreach:
-    """Tenants with an outreach task made in the period (a call, a knock, a postcard) and what came of them."""
-
-    tenants: int
-    reached: int
-    trying: int
-    never: int
-
-
-@dataclass(frozen=True, slots=True)
 class BeforeAfter:
     """The yearly figures from before go-live (summed) against the events from go-live to the period's end."""
 
@@ -143,7 +127,7 @@ class Report:
     tenants: Steps
     events: Counter[str]
     referrals: Counter[str]  # by decision; "pending" for none yet
-    outreach: Outreach
+    never_reached: int  # tenants whose outreach began in the period and reached them by no step (bot/host/outreach.py)
     before_after: BeforeAfter
     saving: Saving
 
@@ -208,8 +192,7 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
     decided = Counter(
         {str(row.decision or "pending"): int(row.n) for row in (await conn.execute(referrals_query(whole))).all()}
     )
-    o = (await conn.execute(outreach_query(whole))).one()
-    outreach = Outreach(int(o.tenants), int(o.reached), int(o.trying), int(o.never))
+    never_reached = int((await conn.execute(never_reached_query(whole.start, whole.end))).scalar_one())
     go_live: date | None = (await conn.execute(go_live_query())).scalar()
     after = Counter[str]()
     if go_live is not None and go_live <= whole.last:
@@ -228,7 +211,7 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
         Rate(after["carried_out"] + after["moved_out"], after["filing"]),
     )
     saving = estimate_saving(compared.before if years else None, compared.after if go_live else None, cost)
-    return Report(whole, tenants, events, decided, outreach, compared, saving)
+    return Report(whole, tenants, events, decided, never_reached, compared, saving)
 
 
 def report_rows(report: Report) -> Iterable[list[object]]:
@@ -247,18 +230,13 @@ def report_rows(report: Report) -> Iterable[list[object]]:
     yield ["referrals", "made", report.referrals_made]
     for key, _ in DECISIONS:
         yield ["referrals", key, report.referrals.get(key, 0)]
-    o = report.outreach
-    yield from (
-        ["outreach", "tenants", o.tenants],
-        ["outreach", "reached", o.reached],
-        ["outreach", "still_trying", o.trying],
-        ["outreach", "never_reached", o.never],
-    )
+    yield ["outreach", "never_reached", report.never_reached]
     ba = report.before_after
     yield ["before_after", "go_live", ba.go_live.isoformat() if ba.go_live else ""]
     yield ["before_after", "baseline_years", " ".join(str(y.year) for y in ba.years)]
-    yield ["before_after", "before_filings", ba.before.filings]
-    yield ["before_after", "before_evictions", ba.before.evictions]
+    # Without a year entered there is no "before" at all (not a before of 0).
+    yield ["before_after", "before_filings", ba.before.filings if ba.years else ""]
+    yield ["before_after", "before_evictions", ba.before.evictions if ba.years else ""]
     yield ["before_after", "before_evictions_per_filing", rate_text(ba.before.value, danish=False)]
     yield [
         "before_after",
