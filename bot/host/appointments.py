@@ -37,6 +37,7 @@ from scheduler.quiet import next_allowed_send
 
 __all__ = [
     "ADVICE_KINDS",
+    "ADVICE_SERVICES",
     "APPOINTMENT",
     "MOVED_REASON",
     "activity",
@@ -52,6 +53,9 @@ ADVICE_KINDS = ("budget", "debt_overview", "repayment_plan", "other")
 # The outbox's reason for a reminder held because its appointment moved (bot/console/delivery.py words it).
 MOVED_REASON = "appointment moved"
 _ENDS = ("held", "missed")
+# The place goes to the tenant by SMS: an address, never the name of a debt-advice service (a text that names one
+# tells whoever reads the phone what the appointment is about). The SMS rule's debt words are checked as well.
+ADVICE_SERVICES = ("forbrugerrådet", "folkehjælp", "på fode igen", "kfum", "gældsrådgivning", "pengeskole")
 _t = case_tasks.c
 
 
@@ -136,6 +140,10 @@ def _check(at: datetime, place: str, advice_kind: str, now: datetime) -> None:
         raise CaseError(N_("The appointment must be in the future."))
     if not place.strip():
         raise CaseError(N_("Say where the appointment is."))
+    if any(name in place.lower() for name in ADVICE_SERVICES):
+        raise CaseError(
+            N_("The place goes to the tenant by SMS: write the address, not the name of the advice service.")
+        )
     if advice_kind not in ADVICE_KINDS:
         raise CaseError(N_("Choose a kind of advice."))
 

@@ -192,6 +192,7 @@ async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(
     await signed_in(rt, client, "adviser@example.org", "adviser")
     _, case_id = await held_case(rt, client)
     assert (await book(client, case_id, volunteer, place="Dansk Folkehjælp gældsrådgivning")).status_code == 422
+    assert (await book(client, case_id, volunteer, place="Dansk Folkehjælp, Byvej 2")).status_code == 409
     assert (await book(client, case_id, volunteer, day="2026-03-02")).status_code == 409  # in the past
     await signed_in(rt, client, "other@example.org", "adviser")
     assert (await book(client, case_id, volunteer)).status_code == 409
