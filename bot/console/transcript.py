@@ -170,12 +170,16 @@ async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after
     return Transcript(consent, shown, hidden)
 
 
+_GIVEN_DATA = ("share_consent", "withdraw_choice")
+
+
 async def answers(conn: AsyncConnection, tenant_id: int) -> dict[str, Any]:
-    """The answers of the tenant's latest conversation (shown only with consent)."""
+    """The answers of the tenant's latest conversation (shown only with consent). A conversation whose data is what
+    its starter gave it (a consent the adviser asked for, the withdrawal's list) holds no answers of the tenant."""
     state = (
         await conn.execute(
             select(conversations.c.state)
-            .where(conversations.c.tenant_id == tenant_id)
+            .where(conversations.c.tenant_id == tenant_id, conversations.c.flow.not_in(_GIVEN_DATA))
             .order_by(conversations.c.id.desc())
             .limit(1)
         )

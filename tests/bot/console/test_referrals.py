@@ -414,3 +414,50 @@ async def test_export_holds_consents_and_referrals_and_erase_blanks_them(
     assert erased.recipient == UNIT  # who received it stays: a counted fact, not a person
     (blanked,) = await rows(rt, referrals)
     assert blanked.contents is None and blanked.help_sought == ["one_off_grant", "money_management"]
+
+
+async def test_a_closed_case_s_referral_contents_and_ended_consent_texts_go_with_retention(
+    rt: Runtime, adviser: httpx.AsyncClient
+) -> None:
+    from datetime import timedelta
+
+    from bot.store.retention import purge
+
+    _, case_id = await held_case(rt, adviser)
+    assert (await signed_form(adviser, case_id)).status_code == 303
+    (consent,) = await rows(rt, consents)
+    assert (await make_referral(adviser, case_id, consent.id)).status_code == 303
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(adviser, page, f"{page}/close", {"outcome": "kommune"})).status_code == 303
+
+    await purge(rt.db, rt.clock() + timedelta(days=30), 30, message_days=365, case_days=365)
+    (referral,) = await rows(rt, referrals)
+    assert referral.contents is not None  # not yet: the case closed a month ago
+    await purge(rt.db, rt.clock() + timedelta(days=366), 30, message_days=365, case_days=365)
+    (referral,) = await rows(rt, referrals)
+    (consent,) = await rows(rt, consents)
+    assert referral.contents is None and referral.help_sought == ["one_off_grant", "money_management"]
+    assert (consent.wording, consent.purpose) == (None, None)
+    assert (consent.recipient, consent.ended_reason) == (UNIT, "case_closed")
+
+
+async def test_the_answers_shown_are_the_tenant_s_not_what_the_adviser_asked(
+    rt: Runtime, adviser: httpx.AsyncClient
+) -> None:
+    _, case_id = await held_case(rt, adviser)
+    assert (await signed_form(adviser, case_id, method="oral", kind="organisation", kinds=())).status_code == 303
+    page = f"/console/cases/{case_id}"
+    shown = await adviser.get(page)
+    data = [
+        ("csrf_token", csrf_of(shown.text)),
+        ("nonce", "ask-nonce-0004"),
+        ("recipient_kind", "kommune"),
+        ("recipient", UNIT),
+        ("purpose", "hjælp"),
+        ("kinds", "contact"),
+    ]
+    assert (await adviser.post(f"{page}/consents/ask", data=form(data))).status_code == 303
+    body = html.unescape((await adviser.get(page)).text)
+    lowered = body.lower()
+    # The message itself is in the conversation; its request is no answer of the tenant's.
+    assert "<dt>recipient kind</dt>" not in lowered and "<dt>wording</dt>" not in lowered
