@@ -308,21 +308,48 @@ class _Phrases:
         return not self.words.isdisjoint(words) or any(phrase in text for phrase in self.padded)
 
 
-_NO_PHRASES = _Phrases(frozenset(), ())
+@dataclass(frozen=True, slots=True)
+class _Readings:
+    """A language's phrases of every reading by the word they begin with, so a clause is read in one pass over
+    its words instead of once per reading and phrase."""
+
+    by_word: dict[str, frozenset[str]]  # a one-word phrase -> the readings it signals
+    by_first: dict[str, tuple[tuple[str, str], ...]]  # first word -> (the phrase padded with spaces, its reading)
+
+    def found(self, words: frozenset[str], text: str) -> set[str]:
+        """The readings whose phrases are among `words` or, for longer phrases, in `text` (the same words joined,
+        padded with spaces): a longer phrase can be there only when its first word is."""
+        found: set[str] = set()
+        for word in words:
+            tags = self.by_word.get(word)
+            if tags is not None:
+                found |= tags
+            for phrase, tag in self.by_first.get(word, ()):
+                if tag not in found and phrase in text:
+                    found.add(tag)
+        return found
 
 
-def _phrases(tag: str, language: str) -> _Phrases:
-    return _PHRASES.get((language, tag)) or _PHRASES.get(("*", tag), _NO_PHRASES)
+_NO_READINGS = _Readings({}, {})
 
 
-def _build_phrases() -> dict[tuple[str, str], _Phrases]:
-    table: dict[tuple[str, str], _Phrases] = {}
-    tags = {tag for words in TAG_WORDS.values() for tag in words}
+def _build_readings() -> dict[str, _Readings]:
+    table: dict[str, _Readings] = {}
     for language in TAG_WORDS:
-        for tag in tags:
+        by_word: dict[str, set[str]] = {}
+        by_first: dict[str, list[tuple[str, str]]] = {}
+        for tag in PRECEDENCE:
             own = TAG_WORDS[language].get(tag, ())
             shared = TAG_WORDS["da"].get(tag, ()) + TAG_WORDS["en"].get(tag, ())
-            table[(language, tag)] = _Phrases.of(_fold(p) for p in own + shared)
+            phrases = _Phrases.of(_fold(p) for p in own + shared)
+            for word in phrases.words:
+                by_word.setdefault(word, set()).add(tag)
+            for padded in phrases.padded:
+                by_first.setdefault(padded.split()[0], []).append((padded, tag))
+        table[language] = _Readings(
+            {word: frozenset(tags) for word, tags in by_word.items()},
+            {word: tuple(phrases) for word, phrases in by_first.items()},
+        )
     return table
 
 
@@ -340,7 +367,7 @@ _KNOWN = (
     | frozenset(_MONTHS)
     | _RIGHT_AS_WRITTEN
 )
-_PHRASES = _build_phrases()
+_READINGS = _build_readings()
 _FOLDED_PART_WITH_PAY = tuple(_fold(p) for p in _PART_WITH_PAY)
 _PART_WITH_PAY_PHRASES = _Phrases.of(_FOLDED_PART_WITH_PAY)
 _FOLDED_HARDSHIP_WHOLE = frozenset(_fold(p) for p in _HARDSHIP_WHOLE)
@@ -392,10 +419,9 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     clauses = [_clause(words) for words in _clauses(text)]
     found: set[str] = set()
     whole = " ".join(word for clause in clauses for word in clause.words)
-    for tag in PRECEDENCE:
-        phrases = _phrases(tag, language)
-        if any(phrases.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
-            found.add(tag)
+    readings = _READINGS.get(language, _NO_READINGS)
+    for clause in clauses:
+        found |= readings.found(clause.plain_set, clause.plain_text)
     if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
         found.add("hardship")
     if any(clause.pay and _PART_WITH_PAY_PHRASES.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
@@ -471,6 +497,11 @@ _RELATIVE: tuple[tuple[tuple[str, ...], int | None], ...] = (
     (("efter", "weekenden"), -1),
     (("after", "the", "weekend"), -1),
 )
+# The phrases above by their first word, in the same order: a word is compared only with the phrases it begins.
+_RELATIVE_BY_FIRST: dict[str, tuple[tuple[tuple[str, ...], int | None], ...]] = {
+    first: tuple(entry for entry in _RELATIVE if entry[0][0] == first)
+    for first in dict.fromkeys(p[0] for p, _ in _RELATIVE)
+}
 _WEEKS = {"uge": 7, "uger": 7, "uges": 7, "week": 7, "weeks": 7, "dag": 1, "dage": 1, "day": 1, "days": 1}
 _NEXT = frozenset({"naeste", "next"})
 _LAST = frozenset({"sidste", "last", "forrige"})
@@ -583,7 +614,7 @@ class _Found:
 def _in_words(words: Sequence[str], index: int, today: date) -> _Found | None:
     """A date written in words: "i morgen", "om en uge", "fredag", "næste uge", "i fredags"."""
     word = words[index]
-    for phrase, offset in _RELATIVE:
+    for phrase, offset in _RELATIVE_BY_FIRST.get(word, ()):
         if tuple(words[index : index + len(phrase)]) == phrase:
             if offset is None:
                 return _Found(index, len(phrase), None, past=True)
@@ -610,6 +641,9 @@ def _day_of_month(number: int, today: date) -> date | None:
     return _next_day_of_month(number, today) if 1 <= number <= 31 else None
 
 
+_D_NUMBER = re.compile(r"d\d{1,2}")
+
+
 def _as_day(words: Sequence[str], index: int, today: date, *, strict: bool) -> _Found | None:
     """A day of the month: "den 15.", "d. 15", "15th", "den femtende"; a bare "15" unless `strict`."""
     word = words[index]
@@ -621,7 +655,7 @@ def _as_day(words: Sequence[str], index: int, today: date, *, strict: bool) -> _
         return _Found(index, 2, _day_of_month(int(words[index + 1]), today))
     if word.isdigit() and not strict and len(word) <= 2 and 1 <= int(word) <= 31:
         return _Found(index, 1, _day_of_month(int(word), today))
-    if re.fullmatch(r"d\d{1,2}", word):
+    if _D_NUMBER.fullmatch(word):
         return _Found(index, 1, _day_of_month(int(word[1:]), today))
     return None
 
