@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +19,7 @@ from twilio.rest import Client
 from bot.channels.base import OutgoingMessage, SendResult
 from bot.settings import Settings
 
-__all__ = ["OPTED_OUT_CODE", "TwilioChannel", "classify_error"]
+__all__ = ["OPTED_OUT_CODE", "TwilioChannel", "classify_error", "form_body"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,32 @@ def _seconds(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if seconds is not None and 0 <= seconds <= 3600 else None
+
+
+# Each byte of UTF-8 as quote_plus writes it: unreserved characters as they are, a space as "+", the rest %XX.
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_QUOTED = tuple(chr(b) if b in _UNRESERVED else "+" if b == 32 else f"%{b:02X}" for b in range(256))
+
+
+def _quote(text: str) -> str:
+    return "".join(map(_QUOTED.__getitem__, text.encode()))
+
+
+# The form's names, the values every SMS of a deployment repeats (its sender, the callback URL) and the tenants'
+# numbers are quoted once; only the text is quoted each time.
+_quote_repeated = lru_cache(maxsize=8192)(_quote)
+_REPEATED = frozenset({"To", "From", "MessagingServiceSid", "StatusCallback"})
+
+
+def form_body(data: Mapping[str, Any]) -> bytes:
+    """The form as `urlencode(data, doseq=True)` writes it, in a few µs instead of ~50 for an SMS's form
+    (quote_plus handles each character in Python, and every SMS quoted the same names and numbers again)."""
+    if not all(isinstance(value, str) for value in data.values()):
+        return urlencode(data, doseq=True).encode()
+    return "&".join(
+        f"{_quote_repeated(key)}={_quote_repeated(value) if key in _REPEATED else _quote(value)}"
+        for key, value in data.items()
+    ).encode()
 
 
 class _BasicCredentials:
@@ -88,7 +116,7 @@ class _QuietHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         # to send it url-encoded, which costs more than the encoding itself.
         data = kwargs.get("data")
         if isinstance(data, dict) and len(args) < 3:
-            kwargs["data"] = urlencode(data, doseq=True).encode()
+            kwargs["data"] = form_body(data)
         response = await super().request(method, url, *args, **kwargs)
         # The SDK turns a 429 into an exception without its headers: keep Twilio's Retry-After for this send
         # (a context variable is per task, and each send runs in its own).
