@@ -34,7 +34,6 @@ __all__ = [
     "REACHED",
     "SENT",
     "finish_step",
-    "never_reached",
     "never_reached_query",
     "offer_outreach",
     "record_contact",
@@ -233,8 +232,3 @@ def never_reached_query(start: datetime, end: datetime) -> Select[Any]:
 
 def _open_case_ids() -> Select[Any]:
     return select(cases.c.id).where(among(cases.c.status, OPEN_STATUSES))
-
-
-def never_reached(conn: Connection, start: datetime, end: datetime) -> int:
-    """`never_reached_query` run: the tenants of the period that outreach never reached."""
-    return int(conn.execute(never_reached_query(start, end)).scalar_one())

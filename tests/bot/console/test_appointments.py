@@ -5,7 +5,7 @@ reminder never goes; held appointments counted by month and kind of advice. SQLi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -16,7 +16,8 @@ from bot.app import create_app
 from bot.host.appointments import activity, reminder_time
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.runtime import Runtime
-from bot.store.schema import case_tasks, outbox, tenants
+from bot.store.retention import purge
+from bot.store.schema import case_tasks, cases, outbox, tenants
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.bot.console.test_outreach import SetClock, clock
@@ -249,3 +250,22 @@ async def test_export_holds_the_appointment_and_erase_blanks_its_place(
     async with rt.db.read() as conn:
         places = (await conn.execute(select(case_tasks.c.place))).scalars().all()
     assert list(places) == [None]
+
+
+async def test_retention_blanks_the_place_a_year_after_the_case_closed(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    await book(client, case_id, volunteer)
+    closed = START + timedelta(days=2)
+    async with rt.db.write() as conn:
+        await conn.execute(update(cases).where(cases.c.id == case_id).values(status="closed", closed_at=closed))
+    await purge(rt.db, closed + timedelta(days=364), 30)
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(case_tasks.c.place))).scalars().all() == ["Byvej 12, 1. th."]
+    await purge(rt.db, closed + timedelta(days=366), 30)
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(case_tasks.c.place))).scalars().all() == [None]

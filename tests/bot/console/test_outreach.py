@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot.app import create_app
-from bot.host.outreach import never_reached
+from bot.host.outreach import never_reached_query
 from bot.reminders.jobs import JobServices, outreach_job
 from bot.runtime import Clock, Runtime
 from bot.store.schema import case_events, case_tasks, messages
@@ -165,7 +165,7 @@ async def test_a_call_that_reaches_the_tenant_is_contact_made(served: tuple[Runt
     assert await run_job(rt, START + timedelta(days=6, hours=1)) == 0
     assert await run_job(rt, START + timedelta(days=6, hours=2)) == 1
     async with rt.db.read() as conn:
-        assert await conn.run_sync(never_reached, START, START + timedelta(days=30)) == 0
+        assert (await conn.execute(never_reached_query(START, START + timedelta(days=30)))).scalar_one() == 0
 
 
 async def open_ids(rt: Runtime, case_id: int) -> list[int]:
@@ -201,8 +201,10 @@ async def test_the_round_after_a_call_not_reached_and_the_tenant_never_reached(
     assert await open_ids(rt, case_id) == []
     assert await contacts(rt, case_id) == 0
     async with rt.db.read() as conn:
-        assert await conn.run_sync(never_reached, START, START + timedelta(days=30)) == 1
-        assert await conn.run_sync(never_reached, START + timedelta(days=30), START + timedelta(days=60)) == 0
+        assert (await conn.execute(never_reached_query(START, START + timedelta(days=30)))).scalar_one() == 1
+        assert (
+            await conn.execute(never_reached_query(START + timedelta(days=30), START + timedelta(days=60)))
+        ).scalar_one() == 0
     # The round ran out: nothing more is offered until the tenant is heard from.
     assert await run_job(rt, START + timedelta(days=20)) == 0
 
@@ -224,4 +226,4 @@ async def test_a_knock_that_reaches_the_tenant_is_contact_made(served: tuple[Run
     assert await contacts(rt, case_id) == 1
     assert await tasks_of(rt, case_id) == [("call", "not_reached"), ("knock", "reached")]
     async with rt.db.read() as conn:
-        assert await conn.run_sync(never_reached, START, START + timedelta(days=30)) == 0
+        assert (await conn.execute(never_reached_query(START, START + timedelta(days=30)))).scalar_one() == 0
