@@ -82,10 +82,6 @@ LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _match(plain: str, words: Iterable[str]) -> bool:
-    return any(plain == normalize(word) for word in words)
-
-
 def classify(text: str, languages: Iterable[str]) -> Keyword | None:
     """The keyword the WHOLE message is (case, accents, edge punctuation and emoji ignored), or None."""
     plain = normalize(text)
@@ -135,11 +131,17 @@ _STOP_PHRASES = (
 _NEGATED_STOP = re.compile(r"\b(ikke|not|don'?t|never|aldrig) (at )?(stop|stoppe|afmelde?|unsubscribe)\b")
 
 
-def _is_opt_out_word(plain: str) -> bool:
+@lru_cache(maxsize=1)
+def _opt_out_words() -> frozenset[str]:
+    """The opt-out words of every language, folded (built once)."""
     words = list(UNIVERSAL_WORDS["opt_out"])
     for table in KEYWORD_WORDS.values():
         words.extend(table.get("opt_out", ()))
-    return _match(plain, words)
+    return frozenset(normalize(word) for word in words)
+
+
+def _is_opt_out_word(plain: str) -> bool:
+    return plain in _opt_out_words()
 
 
 def looks_like_stop_wish(text: str) -> bool:
