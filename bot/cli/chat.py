@@ -35,7 +35,7 @@ from conversations.model import (
 )
 from conversations.state import State
 
-__all__ = ["HELP", "play_chat", "run_chat"]
+__all__ = ["EXAMPLE_DATA", "HELP", "play_chat", "run_chat"]
 
 SAMPLE_CODE = "1234 5678"
 HELP = "Type an answer, a number for a button, /wait, /clock 2026-12-03T10:00, /fact NAME or /quit."
@@ -165,6 +165,26 @@ def _tenant_text(session: _Session, text: str) -> bool:
     return True
 
 
+# What the console gives the flows it starts with data, for playing them here: a consent to share the adviser asks
+# for, and the consents the withdrawal word lists.
+EXAMPLE_DATA: dict[str, dict[str, str | int]] = {
+    "share_consent": {
+        "recipient_kind": "kommune",
+        "recipient": "Aarhus Kommune, Ydelsescenter",
+        "source": "Boligselskabet",
+        "kinds": "rent_position,letters,household,contact",
+        "purpose": "at søge hjælp til huslejen",
+        "case_id": 1,
+        "wording": "(the wording as the tenant is shown it)",
+    },
+    "withdraw_choice": {
+        "c1": "organisation:",
+        "c2": "kommune:Aarhus Kommune, Ydelsescenter",
+        "recipients": "|Aarhus Kommune, Ydelsescenter",
+    },
+}
+
+
 def play_chat(
     flow: str,
     channel: Channel,
@@ -186,7 +206,7 @@ def play_chat(
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo(settings.timezone))
     context = Context(first_name, language, channel, trigger, settings.flow_settings())
-    state, events = start(flow, context, now)
+    state, events = start(flow, context, now, EXAMPLE_DATA.get(flow))
     session = _Session(renderer, state, now, output_fn, tuple(settings.language_list))
     output_fn(f"# {flow} on {channel} in {language} at {now.isoformat()}. {HELP}")
     session.show(events)

@@ -168,3 +168,13 @@ def test_a_tenant_who_cannot_pay_is_heard_and_who_is_writing_is_answered() -> No
     assert "[sms] Tak, fordi du skriver." in text
     assert "Undskyld, det forstod vi ikke" not in text
     assert reason == "handed_off"
+
+
+def test_the_flows_the_console_starts_with_data_play_with_an_example_request() -> None:
+    shown, reason = _run("share_consent", "telegram", "1")
+    assert any("Aarhus Kommune, Ydelsescenter?" in line for line in shown)
+    assert any(line.startswith("# consent_given scope=share") and "method=telegram" in line for line in shown)
+    assert reason == "share_consented"
+    shown, reason = _run("withdraw_choice", "sms", "2")
+    assert any(line.startswith("# consent_withdrawn scope=share recipient_kind=kommune") for line in shown)
+    assert reason == "consent_withdrawn"
