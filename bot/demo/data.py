@@ -73,6 +73,9 @@ def demo_tenants(today: date, *, delivery_days: int = 0, before_due_days: int = 
         demand_received_on: date | None = None,
         termination_on: date | None = None,
         court_date: date | None = None,
+        court_filed_on: date | None = None,
+        address: str | None = None,
+        children: bool | None = None,
     ) -> ImportRow:
         n = next(number)
         return ImportRow(
@@ -90,6 +93,9 @@ def demo_tenants(today: date, *, delivery_days: int = 0, before_due_days: int = 
             termination_on=termination_on,
             court_date=court_date,
             at_risk=at_risk,
+            court_filed_on=court_filed_on,
+            address=address,
+            children=children,
         )
 
     def demand(days_left: int, name: str, language: str, rent_kr: int, *, paper_days: int = 0) -> DemoTenant:
@@ -129,6 +135,10 @@ def demo_tenants(today: date, *, delivery_days: int = 0, before_due_days: int = 
                 demand_sent_on=today - 70 * _DAY,
                 termination_on=today - 30 * _DAY,
                 court_date=today + 14 * _DAY,
+                # Filed ten days ago and the kommune not yet notified: the inbox lists it; children in the home.
+                court_filed_on=today - 10 * _DAY,
+                address="Eksempelvej 12, 1. th, 8220 Brabrand",
+                children=True,
             ),
             "court date known",
         ),
