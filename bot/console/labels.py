@@ -16,6 +16,7 @@ __all__ = [
     "CHANNEL_LABELS",
     "LABELS",
     "OUTCOME_LABELS",
+    "TASK_EVENT_LABELS",
     "TASK_KIND_LABELS",
     "TASK_STATUS_LABELS",
     "TENANT_STATUS_LABELS",
@@ -70,6 +71,22 @@ ADVICE_KIND_LABELS = {
     "repayment_plan": N_("repayment plan"),
     "other": N_("other"),
 }
+# The text of an outreach, appointment or contact event (bot/host/outreach.py, appointments.py): a step and how
+# it ended, or how the tenant was reached.
+TASK_EVENT_LABELS = {
+    "call:open": N_("phone call offered"),
+    "call:reached": N_("phone call: reached"),
+    "call:not_reached": N_("phone call: not reached"),
+    "knock:reached": N_("door knock: reached"),
+    "knock:not_reached": N_("door knock: not at home"),
+    "postcard:sent": N_("postcard delivered"),
+    "booked": N_("booked"),
+    "held": N_("held"),
+    "missed": N_("missed"),
+    "moved": N_("moved"),
+    "call": N_("by phone"),
+    "knock": N_("at the door"),
+}
 
 LABELS: Mapping[str, Mapping[str, str]] = {
     "case_status": CASE_STATUS_LABELS,
@@ -79,6 +96,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "task_kind": TASK_KIND_LABELS,
     "task_status": TASK_STATUS_LABELS,
     "advice_kind": ADVICE_KIND_LABELS,
+    "task_event": TASK_EVENT_LABELS,
 }
 
 

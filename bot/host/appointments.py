@@ -198,7 +198,7 @@ def book_appointment(
     tenant = conn.execute(select(tenants).where(tenants.c.id == case.tenant_id)).one()
     task_id = _insert(conn, case_id, case.tenant_id, volunteer_id, at, place, advice_kind, staff_id, now)
     conn.execute(
-        insert(case_events).values(case_id=case_id, staff_id=staff_id, kind="appointment", text=advice_kind, at=now)
+        insert(case_events).values(case_id=case_id, staff_id=staff_id, kind="appointment", text="booked", at=now)
     )
     _queue(conn, task_id, tenant, case_id, at, place, now, settings, f"staff:{staff_id}")
     return task_id

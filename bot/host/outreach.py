@@ -113,7 +113,7 @@ def offer_outreach(conn: Connection, now: datetime, no_answer_days: int) -> int:
             continue
         _add_step(conn, row.id, row.tenant_id, CALL, row.assignee_id, None, now)
         conn.execute(
-            insert(case_events).values(case_id=row.id, staff_id=None, kind="outreach", text="call offered", at=now)
+            insert(case_events).values(case_id=row.id, staff_id=None, kind="outreach", text="call:open", at=now)
         )
         offered += 1
     return offered
@@ -179,7 +179,7 @@ def finish_step(
     ).rowcount
     if done != 1:
         raise CaseError(N_("This step is done already: reload the page."))
-    text = f"{task.kind} {outcome.replace('_', ' ')}"
+    text = f"{task.kind}:{outcome}"  # a code the console words (bot/console/labels.py, TASK_EVENT_LABELS)
     conn.execute(
         insert(case_events).values(case_id=task.case_id, staff_id=staff_id, kind="outreach", text=text, at=now)
     )
