@@ -31,7 +31,7 @@ from bot.console.web import FormError, NotFound, field, now, redirect, render, r
 from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment
 from bot.host.cases import HELD_STATUSES, CaseError
-from bot.host.outreach import CALL, NOT_REACHED, REACHED, finish_step, record_contact
+from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
 from bot.i18n import N_
 from bot.store.schema import case_events, case_tasks, cases, staff
 
@@ -320,6 +320,7 @@ async def _close(request: Request, me: StaffSession) -> Response:
         await _still_holder(conn, case.id, me)
         await case_ops.close_case(conn, case.id, me.staff_id, outcome, note, at)
         if tenant.status == "active":
+        await conn.run_sync(end_open_steps, case.id, at)
             await send_to_tenant(
                 conn,
                 tenant,

@@ -64,6 +64,7 @@ TASK_STATUS_LABELS = {
     "held": N_("held"),
     "missed": N_("missed"),
     "moved": N_("moved"),
+    "cancelled": N_("cancelled (the case closed)"),
 }
 ADVICE_KIND_LABELS = {
     "budget": N_("budget"),

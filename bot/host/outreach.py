@@ -33,6 +33,7 @@ __all__ = [
     "POSTCARD",
     "REACHED",
     "SENT",
+    "end_open_steps",
     "finish_step",
     "never_reached_query",
     "offer_outreach",
@@ -44,6 +45,8 @@ OUTREACH_STEPS = (CALL, KNOCK, POSTCARD)
 # The steps a caretaker takes (the call is the adviser's).
 CARETAKER_STEPS = (KNOCK, POSTCARD)
 REACHED, NOT_REACHED, SENT = "reached", "not_reached", "sent"
+# A step still open when its case closed: nobody knocks for a closed case.
+CANCELLED = "cancelled"
 # What each step can end with: a postcard reaches nobody at once, it is only sent.
 _OUTCOMES = {CALL: (REACHED, NOT_REACHED), KNOCK: (REACHED, NOT_REACHED), POSTCARD: (SENT,)}
 # The step offered after one that did not reach the tenant (the adviser may choose a postcard after a call).
@@ -193,6 +196,16 @@ def finish_step(
     if kind not in choices:
         raise CaseError(N_("Choose a door knock or a postcard as the next step."))
     return _add_step(conn, task.case_id, task.tenant_id, kind, next_assignee, staff_id, now)
+
+
+def end_open_steps(conn: Connection, case_id: int, now: datetime) -> int:
+    """The case closed: its open steps end as `cancelled` (the caretaker's list drops them); returns how many."""
+    ended = conn.execute(
+        update(case_tasks)
+        .where(_t.case_id == case_id, _t.status == "open", among(_t.kind, OUTREACH_STEPS))
+        .values(status=CANCELLED, done_at=now, updated_at=now)
+    )
+    return int(ended.rowcount)
 
 
 def never_reached_query(start: datetime, end: datetime) -> Select[Any]:

@@ -227,3 +227,21 @@ async def test_a_knock_that_reaches_the_tenant_is_contact_made(served: tuple[Run
     assert await tasks_of(rt, case_id) == [("call", "not_reached"), ("knock", "reached")]
     async with rt.db.read() as conn:
         assert (await conn.execute(never_reached_query(START, START + timedelta(days=30)))).scalar_one() == 0
+
+
+async def test_closing_the_case_cancels_its_open_steps(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    _, case_id = await quiet_case(rt)
+    await run_job(rt, START + timedelta(days=3))
+    [call] = await open_ids(rt, case_id)
+    await add_person(rt, "caretaker@example.org", "caretaker")
+    await add_person(rt, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/step", {"task_id": str(call), "outcome": "not_reached"})
+    await post_form(client, page, f"{page}/take", {})
+    assert (await post_form(client, page, f"{page}/close", {"outcome": "no_contact"})).status_code == 303
+    assert await tasks_of(rt, case_id) == [("call", "not_reached"), ("knock", "cancelled")]
+    client.cookies.clear()
+    await login(client, "caretaker@example.org")
+    assert 'class="card visit"' not in (await client.get("/console/visits")).text
