@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
+from bot.i18n import N_, Explained
 from bot.store.dialect import insert_for
 from bot.store.schema import court_cases, rent_events, rent_positions, tenants
 from bot.tenants.status import set_status
@@ -67,7 +68,7 @@ MEETING_KINDS = ("court", "address")
 _MOVABLE_FROM = ("active", "stopped", "wrong_number")
 
 
-class CourtError(ValueError):
+class CourtError(Explained, ValueError):
     """What an adviser asked cannot be done to the court path as it stands (no open court case, say)."""
 
 
@@ -155,6 +156,16 @@ def _mirror(conn: Connection, tenant_ids: Iterable[int], open_cases: dict[int, d
         conn.execute(stmt, params)
 
 
+def _stamp_notice(
+    conn: Connection, case: dict[str, Any], notified: date, events: list[dict[str, Any]], now: datetime, source: str
+) -> None:
+    """The kommune notice's day on the open case; a different day recorded first stands."""
+    if case["kommune_notified_on"] is None:
+        _save(conn, case, now, kommune_notified_on=notified)
+    if case["kommune_notified_on"] == notified:
+        events.append(_event(case["tenant_id"], "kommune_notified", notified, case["id"], source, now))
+
+
 def _apply_one(
     conn: Connection,
     f: CourtFacts,
@@ -184,11 +195,8 @@ def _apply_one(
             _save(conn, case, now, court_date=court)
         seen.add((tid, "court_date", court))
         events.append(_event(tid, "court_date", court, case["id"], source, now))
-    notified = f.kommune_notified_on
-    if notified is not None and case is not None and case["filed_on"] is not None:
-        if case["kommune_notified_on"] is None:
-            _save(conn, case, now, kommune_notified_on=notified)
-        events.append(_event(tid, "kommune_notified", notified, case["id"], source, now))
+    if f.kommune_notified_on is not None and case is not None and case["filed_on"] is not None:
+        _stamp_notice(conn, case, f.kommune_notified_on, events, now, source)
     for kind, on in (("demand", f.demand_sent_on), ("termination", f.termination_on)):
         if on is not None:
             events.append(_event(tid, kind, on, None, source, now))
@@ -215,7 +223,7 @@ def apply_court_facts(conn: Connection, facts: Sequence[CourtFacts], now: dateti
 def _open_case(conn: Connection, tenant_id: int) -> dict[str, Any]:
     case = _open_cases(conn, [tenant_id]).get(tenant_id)
     if case is None:
-        raise CourtError("there is no open court case: record the filing first")
+        raise CourtError(N_("there is no open court case: record the filing first"))
     return case
 
 
@@ -231,7 +239,7 @@ def record_details(
     """The retskreds, the kind of meeting (at the court or at the address) and whether the court reached the
     tenant by phone, on the open court case; returns its id."""
     if meeting_kind is not None and meeting_kind not in MEETING_KINDS:
-        raise CourtError(f"unknown kind of meeting {meeting_kind!r}")
+        raise CourtError(N_("unknown kind of meeting %(kind)s"), kind=repr(meeting_kind))
     case = _open_case(conn, tenant_id)
     _save(conn, case, now, retskreds=retskreds, meeting_kind=meeting_kind, reached_by_phone=reached_by_phone)
     return int(case["id"])
@@ -251,14 +259,14 @@ def record_outcome(
     Postponed: the court date becomes `new_court_date`. Carried out or moved out: closed, and the tenant's status
     becomes moved_out (nothing proactive goes any more)."""
     if outcome not in OUTCOMES:
-        raise CourtError(f"unknown outcome {outcome!r}")
+        raise CourtError(N_("unknown outcome %(outcome)s"), outcome=repr(outcome))
     case = _open_case(conn, tenant_id)
     events = [_event(tenant_id, outcome, on, case["id"], source, now)]
     if outcome == "postponed":
         if new_court_date is None:
-            raise CourtError("a postponement needs the new court date")
+            raise CourtError(N_("a postponement needs the new court date"))
         if new_court_date == case["court_date"]:
-            raise CourtError("the new court date is the one already recorded")
+            raise CourtError(N_("the new court date is the one already recorded"))
         _save(conn, case, now, court_date=new_court_date)
         events.append(_event(tenant_id, "court_date", new_court_date, case["id"], source, now))
         opened = {tenant_id: case}
@@ -277,7 +285,7 @@ def record_filing(
 ) -> None:
     """A filing (and its court date, when known) an adviser learned of: as an import would bring it."""
     if court_date is not None and court_date < filed_on:
-        raise CourtError("the court date is before the filing day")
+        raise CourtError(N_("the court date is before the filing day"))
     apply_court_facts(conn, [CourtFacts(tenant_id, court_filed_on=filed_on, court_date=court_date)], now, source)
 
 
@@ -297,7 +305,7 @@ def record_notice_sent(conn: Connection, tenant_id: int, on: date, now: datetime
     """The kommune was notified of the filing on `on`: stamps the notice's court case; returns its id."""
     case = notice_case(conn, tenant_id)
     if case is None:
-        raise CourtError("no filing is recorded for this tenant")
+        raise CourtError(N_("no filing is recorded for this tenant"))
     conn.execute(update(court_cases).where(court_cases.c.id == case.id).values(kommune_notified_on=on, updated_at=now))
     _events(conn, [_event(tenant_id, "kommune_notified", on, int(case.id), source, now)])
     return int(case.id)

@@ -245,3 +245,13 @@ async def test_export_holds_the_court_path_and_erase_blanks_the_personal_part(da
     # The filing stays as a dated fact of an erased tenant (the report counts it); where the court met goes.
     assert tuple(kept) == (date(2026, 3, 1), None, None)
     assert sum((await events_of(database)).values()) == 2
+
+
+async def test_the_first_notice_day_stands_and_is_the_only_event(database: Database) -> None:
+    await load(database, "T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-01")
+    await load(database, "T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-04")
+    (case,) = await cases_of(database)
+    assert case["kommune_notified_on"] == date(2026, 3, 1)
+    assert [
+        on for (kind, on), n in (await events_of(database)).items() for _ in range(n) if kind == "kommune_notified"
+    ] == [date(2026, 3, 1)]
