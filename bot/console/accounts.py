@@ -226,11 +226,12 @@ DEMO_STAFF = (
     ("admin", "admin@demo.keephome.invalid"),
     ("adviser", "adviser@demo.keephome.invalid"),
     ("volunteer", "volunteer@demo.keephome.invalid"),
+    ("caretaker", "caretaker@demo.keephome.invalid"),
 )
 
 
 async def ensure_demo_staff(db: Database, now: datetime) -> list[tuple[str, str, str]]:
-    """The demo's three accounts, each with a fresh password printed at start-up (and no wait left over
+    """The demo's four accounts, each with a fresh password printed at start-up (and no wait left over
     from wrong passwords typed in an earlier run)."""
     logins: list[tuple[str, str, str]] = []
     async with db.write() as conn:
