@@ -251,12 +251,15 @@ async def test_a_notice_recorded_today_for_a_filing_today_leaves_the_list(
     assert 'id="kommune-not-notified"' not in (await client.get("/console/")).text
 
 
-async def test_a_volunteer_gets_403_for_every_court_route(runtime: Runtime, client: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize("role", ["volunteer", "caretaker"])
+async def test_a_volunteer_or_caretaker_gets_403_for_every_court_route(
+    runtime: Runtime, client: httpx.AsyncClient, role: str
+) -> None:
     day = today(runtime)
     tid = await court_tenant(runtime, filed=day - timedelta(days=2), court=day + timedelta(days=20))
-    await adviser(runtime, client, role="volunteer")
+    await adviser(runtime, client, role=role)
     assert (await client.get(f"/console/tenants/{tid}/kommune-notice")).status_code == 403
-    token = csrf_of((await client.get("/console/tasks")).text)
+    token = csrf_of((await client.get("/console/me")).text)
     for action in ("court/filing", "court/details", "court/outcome", "kommune-notice"):
         answer = await client.post(
             f"/console/tenants/{tid}/{action}", data={"outcome": "called_off", "csrf_token": token}
