@@ -231,6 +231,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         court_meetings=MEETING_LABELS,
         court_outcomes=OUTCOME_LABELS,
         court_steps=STEP_LABELS,
+        court_back=f"/console/cases/{case_id}",
         nonce=secrets.token_urlsafe(12),
         mine=case.assignee_id == me.staff_id,
         last_id=shown.messages[-1].id if shown.messages else 0,

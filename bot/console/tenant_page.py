@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
+from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.ids import path_id
 from bot.console.inbox import checks, urgency
 from bot.console.sessions import StaffSession, guard
@@ -18,6 +19,7 @@ from bot.host.cases import open_case
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.store.schema import cases, rent_positions, tenants
+from bot.tenants.court import court_view
 
 __all__ = ["routes"]
 
@@ -61,6 +63,7 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         history = (
             await conn.execute(select(cases).where(cases.c.tenant_id == tenant.id).order_by(cases.c.id.desc()))
         ).all()
+        court = await conn.run_sync(court_view, tenant.id)
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "tenant.view", f"tenant:{tenant.id}")
     return render(
@@ -71,6 +74,11 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         checks=checks(position, today(request), rt.settings.demand_delivery_days),
         cases=history,
+        court=court,
+        court_meetings=MEETING_LABELS,
+        court_outcomes=OUTCOME_LABELS,
+        court_steps=STEP_LABELS,
+        court_back=f"/console/tenants/{tenant.id}",
     )
 
 

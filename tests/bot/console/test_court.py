@@ -332,3 +332,27 @@ async def test_called_off_ends_the_court_stage_though_the_ledger_still_shows_the
         )
         court_stage += sum(1 for row in found.rows if row.tenant_id == tid and row.trigger == "court")
     assert court_stage == 0
+
+
+async def test_the_tenant_page_holds_the_court_case_when_there_is_no_case(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=2), court=None, children="ja")
+    await adviser(runtime, client)
+    page = (await client.get(f"/console/tenants/{tid}")).text
+    assert 'id="court"' in page and 'id="children"' in page
+    assert f'name="back" value="/console/tenants/{tid}"' in page
+    answer = await post(
+        client,
+        f"/console/tenants/{tid}",
+        f"/console/tenants/{tid}/court/details",
+        {"retskreds": "Retten i Glostrup", "back": f"/console/tenants/{tid}"},
+    )
+    assert (answer.status_code, answer.headers["location"]) == (303, f"/console/tenants/{tid}")
+    # A back link elsewhere is never followed.
+    answer = await post(
+        client, f"/console/tenants/{tid}", f"/console/tenants/{tid}/court/details", {"back": "https://example.org/"}
+    )
+    assert answer.headers["location"] == f"/console/tenants/{tid}"
+    assert "Retten i Glostrup" not in (await client.get(f"/console/tenants/{tid}")).text
