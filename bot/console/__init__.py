@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 def routes() -> list[BaseRoute]:
     """Every console route; the app mounts them next to the webhooks."""
     from bot.console import (
+        activity,
         admin,
         api_keys,
         audit,
@@ -45,6 +46,7 @@ def routes() -> list[BaseRoute]:
         *data_rights.routes(),
         *volunteer.routes(),
         *caretaker.routes(),
+        *activity.routes(),
         *staff_admin.routes(),
         *admin.routes(),
         *api_keys.routes(),

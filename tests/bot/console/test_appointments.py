@@ -17,7 +17,7 @@ from bot.host.appointments import activity, reminder_time
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.runtime import Runtime
 from bot.store.retention import purge
-from bot.store.schema import case_tasks, cases, outbox, tenants
+from bot.store.schema import audit_log, case_tasks, cases, outbox, tenants
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.bot.console.test_outreach import SetClock, clock
@@ -269,3 +269,31 @@ async def test_retention_blanks_the_place_a_year_after_the_case_closed(
     await purge(rt.db, closed + timedelta(days=366), 30)
     async with rt.db.read() as conn:
         assert (await conn.execute(select(case_tasks.c.place))).scalars().all() == [None]
+
+
+async def test_admins_see_every_volunteers_held_appointments_and_download_them(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    await book(client, case_id, volunteer, advice_kind="repayment_plan")
+    async with rt.db.write() as conn:
+        await conn.execute(update(case_tasks).values(status="held"))
+    assert (await client.get("/console/activity")).status_code == 403
+    await signed_in(rt, client, "volunteer@example.org", "")
+    assert (await client.get("/console/activity.csv")).status_code == 403
+    await signed_in(rt, client, "admin@example.org", "admin")
+    page = (await client.get("/console/activity")).text
+    assert "repayment plan" in page and "volunteer@example.org" in page and "Byvej" not in page
+    download = await client.get("/console/activity.csv")
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.text.splitlines() == [
+        "volunteer,month,advice_kind,held",
+        "all,2026-03,repayment_plan,1",
+        "volunteer@example.org,2026-03,repayment_plan,1",
+    ]
+    async with rt.db.read() as conn:
+        actions = (await conn.execute(select(audit_log.c.action).where(audit_log.c.action == "activity.export"))).all()
+    assert len(actions) == 1

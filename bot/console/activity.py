@@ -1,0 +1,66 @@
+"""The volunteers' activity for the volunteer organisation's own reporting: appointments held, by month and kind
+of advice, for all volunteers together and per volunteer; a page and a CSV for admins. Counts only: no tenant,
+no place, no time of day. The CSV download is audited (`activity.export`)."""
+
+from __future__ import annotations
+
+import io
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.console.audit import record
+from bot.console.sessions import StaffSession, guard
+from bot.console.web import now, render, runtime
+from bot.host.appointments import activity
+from bot.store.schema import staff
+from bot.tenants.csv_out import CsvWriter
+
+__all__ = ["routes"]
+
+
+async def _counts(request: Request) -> tuple[list[tuple[str, str, int]], list[tuple[str, list[tuple[str, str, int]]]]]:
+    """All volunteers' held appointments, and each volunteer's, newest month first."""
+    rt = runtime(request)
+    zone = ZoneInfo(rt.settings.timezone)
+    async with rt.db.read() as conn:
+        total = await conn.run_sync(activity, zone)
+        people = (
+            await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.role == "volunteer").order_by("email"))
+        ).all()
+        each = [(p.email, await conn.run_sync(activity, zone, int(p.id))) for p in people]
+    return total, [(email, counts) for email, counts in each if counts]
+
+
+@guard("admin")
+async def _page(request: Request, me: StaffSession) -> Response:
+    total, each = await _counts(request)
+    return render(request, "activity.html", total=total, each=each)
+
+
+@guard("admin")
+async def _csv(request: Request, me: StaffSession) -> Response:
+    total, each = await _counts(request)
+    out = io.StringIO()
+    writer = CsvWriter(out)
+    writer.writerow(["volunteer", "month", "advice_kind", "held"])
+    writer.writerows(("all", month, kind, n) for month, kind, n in total)
+    writer.writerows((email, month, kind, n) for email, counts in each for month, kind, n in counts)
+    async with runtime(request).db.write() as conn:
+        await record(conn, now(request), me.actor, "activity.export", None)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="keephome-activity.csv"', "Cache-Control": "no-store"},
+    )
+
+
+def routes() -> list[BaseRoute]:
+    """The activity page and its CSV."""
+    return [
+        Route("/console/activity", _page, methods=["GET"]),
+        Route("/console/activity.csv", _csv, methods=["GET"]),
+    ]
