@@ -25,8 +25,9 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, Shown, answers, transcript
 from bot.console.web import FormError, local_day, local_time, money, now, render, runtime, today
-from bot.host.appointments import ADVICE_KINDS
+from bot.host.appointments import ADVICE_KINDS, APPOINTMENT
 from bot.host.cases import OUTCOMES
+from bot.host.outreach import OUTREACH_STEPS
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
@@ -190,7 +191,11 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
             )
         ).all()
         tasks = (
-            await conn.execute(select(case_tasks).where(case_tasks.c.case_id == case_id).order_by(case_tasks.c.id))
+            await conn.execute(
+                select(case_tasks)
+                .where(case_tasks.c.case_id == case_id, case_tasks.c.kind.in_((*OUTREACH_STEPS, APPOINTMENT)))
+                .order_by(case_tasks.c.id)
+            )
         ).all()
         sharing = await sharing_panel(conn, case, tenant, at)
     async with rt.db.write() as conn:
