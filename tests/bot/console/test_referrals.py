@@ -461,3 +461,23 @@ async def test_the_answers_shown_are_the_tenant_s_not_what_the_adviser_asked(
     lowered = body.lower()
     # The message itself is in the conversation; its request is no answer of the tenant's.
     assert "<dt>recipient kind</dt>" not in lowered and "<dt>wording</dt>" not in lowered
+
+
+async def test_a_volunteer_or_caretaker_reaches_no_consent_or_referral(rt: Runtime, adviser: httpx.AsyncClient) -> None:
+    _, case_id = await held_case(rt, adviser)
+    assert (await signed_form(adviser, case_id)).status_code == 303
+    (consent,) = await rows(rt, consents)
+    assert (await make_referral(adviser, case_id, consent.id)).status_code == 303
+    (referral,) = await rows(rt, referrals)
+    for email, role in (("volunteer@example.org", "volunteer"), ("caretaker@example.org", "caretaker")):
+        await add_person(rt, email, role)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://keephome.example.org"
+        ) as other:
+            assert (await login(other, email)).status_code == 303
+            for path in (f"/console/referrals/{referral.id}", f"/console/referrals/{referral.id}.json"):
+                answer = await other.get(path)
+                assert answer.status_code == 403, (role, path)
+                assert "Byvej" not in answer.text
+    # Refused requests are not audited as views.
+    assert [a for a in await actions(rt) if a.startswith("referral.")] == ["referral.create"]
