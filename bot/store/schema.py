@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     literal_column,
 )
 from sqlalchemy.engine import Dialect
@@ -600,8 +601,12 @@ case_tasks = Table(
     Column("updated_at", TS, nullable=False),
     Column("done_at", TS, nullable=True),
 )
-# Never two open tasks of one kind on a case (the outreach job and a click may offer the same step at once).
-_OPEN_TASK = case_tasks.c.status == literal_column("'open'")
+# Never two open outreach steps or appointments of one kind on a case (the outreach job and a click may offer the
+# same step at once; bot/host/outreach.py, appointments.py). The referral's tracked steps are not covered.
+_OPEN_TASK = and_(
+    case_tasks.c.status == literal_column("'open'"),
+    case_tasks.c.kind.in_([literal_column(f"'{kind}'") for kind in ("call", "knock", "postcard", "appointment")]),
+)
 Index(
     "uq_case_tasks_open",
     case_tasks.c.case_id,

@@ -101,7 +101,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_case_tasks_assignee_id"), ["assignee_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_tasks_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_tasks_tenant_id"), ["tenant_id"], unique=False)
-    _open_task = sa.text("status = 'open'")
+    _open_task = sa.text("status = 'open' AND kind IN ('call', 'knock', 'postcard', 'appointment')")
     op.create_index(
         "uq_case_tasks_open",
         "case_tasks",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.app import create_app
 from bot.host.outreach import never_reached_query
@@ -245,3 +246,18 @@ async def test_closing_the_case_cancels_its_open_steps(served: tuple[Runtime, ht
     client.cookies.clear()
     await login(client, "caretaker@example.org")
     assert 'class="card visit"' not in (await client.get("/console/visits")).text
+
+
+async def test_the_database_holds_one_open_step_of_a_kind_but_not_for_the_referrals_steps(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, _ = served
+    tenant, case_id = await quiet_case(rt)
+    row = {"case_id": case_id, "tenant_id": tenant, "status": "open", "created_at": START, "updated_at": START}
+    async with rt.db.write() as conn:
+        await conn.execute(insert(case_tasks), [{**row, "kind": "boligstoette"}, {**row, "kind": "boligstoette"}])
+        await conn.execute(insert(case_tasks).values(**row, kind="knock"))
+    with pytest.raises(IntegrityError):
+        async with rt.db.write() as conn:
+            await conn.execute(insert(case_tasks).values(**row, kind="knock"))
+    assert await tasks_of(rt, case_id) == [("boligstoette", "open"), ("boligstoette", "open"), ("knock", "open")]
