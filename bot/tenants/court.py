@@ -38,6 +38,7 @@ __all__ = [
     "CourtError",
     "CourtFacts",
     "CourtView",
+    "Mirror",
     "NoticeDue",
     "apply_court_facts",
     "court_view",
@@ -93,8 +94,19 @@ def _events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(stmt, list(rows))
 
 
-def _event(tenant_id: int, kind: str, on: date, case_id: int | None, source: str, now: datetime) -> dict[str, Any]:
-    return {"tenant_id": tenant_id, "kind": kind, "on": on, "court_case_id": case_id, "source": source, "seen_at": now}
+def _event(
+    tenant_id: int, kind: str, on: date, case: dict[str, Any] | int | None, source: str, now: datetime
+) -> dict[str, Any]:
+    """An event row; `case` is the court case (its dict, whose id a new case gets later, or its id)."""
+    return {"tenant_id": tenant_id, "kind": kind, "on": on, "court_case_id": case, "source": source, "seen_at": now}
+
+
+def _with_case_ids(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for e in events:
+        case = e["court_case_id"]
+        rows.append({**e, "court_case_id": case["id"] if isinstance(case, dict) else case})
+    return rows
 
 
 def _open_cases(conn: Connection, tenant_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -107,43 +119,57 @@ def _open_cases(conn: Connection, tenant_ids: Sequence[int]) -> dict[int, dict[s
 
 
 def _seen_dates(conn: Connection, tenant_ids: Sequence[int]) -> set[tuple[int, str, date]]:
+    """Every step already recorded for these tenants (tenant, kind, day)."""
     e = rent_events.c
-    query = select(e.tenant_id, e.kind, e.on).where(
-        e.tenant_id.in_(list(tenant_ids)), e.kind.in_(("filing", "court_date"))
-    )
+    query = select(e.tenant_id, e.kind, e.on).where(e.tenant_id.in_(list(tenant_ids)))
     return {(int(t), str(k), d) for t, k, d in conn.execute(query)}
 
 
 def _new_case(
     conn: Connection, tenant_id: int, filed_on: date | None, court_date: date | None, now: datetime
 ) -> dict[str, Any]:
-    values = {
+    """A court case to insert with the others of the batch (`_insert_new`): its id comes then."""
+    return {
         "tenant_id": tenant_id,
         "filed_on": filed_on,
         "court_date": court_date,
+        "kommune_notified_on": None,
         "status": "open",
         "opened_at": now,
         "updated_at": now,
+        "id": None,
     }
-    case_id = conn.execute(insert(court_cases).returning(court_cases.c.id), values).scalar_one()
-    return {**values, "id": int(case_id), "kommune_notified_on": None}
+
+
+_NEW_COLUMNS = ("tenant_id", "filed_on", "court_date", "kommune_notified_on", "status", "opened_at", "updated_at")
+
+
+def _insert_new(conn: Connection, cases: Sequence[dict[str, Any]]) -> None:
+    """The batch's new court cases in one statement; each gets its id."""
+    if cases:
+        stmt = insert(court_cases).returning(court_cases.c.id, sort_by_parameter_order=True)
+        ids = conn.execute(stmt, [{k: c[k] for k in _NEW_COLUMNS} for c in cases]).scalars().all()
+        for case, case_id in zip(cases, ids, strict=True):
+            case["id"] = int(case_id)
 
 
 def _save(conn: Connection, case: dict[str, Any], now: datetime, **values: Any) -> None:
     case.update(values)
-    conn.execute(update(court_cases).where(court_cases.c.id == case["id"]).values(**values, updated_at=now))
+    if case["id"] is not None:  # a new case is written whole by _insert_new
+        conn.execute(update(court_cases).where(court_cases.c.id == case["id"]).values(**values, updated_at=now))
 
 
-def _mirror(conn: Connection, tenant_ids: Iterable[int], open_cases: dict[int, dict[str, Any]]) -> None:
+def _dates(tenant_ids: Iterable[int], open_cases: dict[int, dict[str, Any]]) -> Mirror:
+    found: Mirror = {}
+    for tid in tenant_ids:
+        case = open_cases.get(tid)
+        found[tid] = (None, None) if case is None else (case["filed_on"], case["court_date"])
+    return found
+
+
+def _mirror(conn: Connection, dates: Mirror) -> None:
     """The rent position's court dates are the open court case's (none without one)."""
-    params = [
-        {
-            "tid": tid,
-            "filed": (open_cases.get(tid) or {}).get("filed_on"),
-            "court": (open_cases.get(tid) or {}).get("court_date"),
-        }
-        for tid in tenant_ids
-    ]
+    params = [{"tid": tid, "filed": filed, "court": court} for tid, (filed, court) in dates.items()]
     if params:
         stmt = (
             update(rent_positions)
@@ -163,7 +189,7 @@ def _stamp_notice(
     if case["kommune_notified_on"] is None:
         _save(conn, case, now, kommune_notified_on=notified)
     if case["kommune_notified_on"] == notified:
-        events.append(_event(case["tenant_id"], "kommune_notified", notified, case["id"], source, now))
+        events.append(_event(case["tenant_id"], "kommune_notified", notified, case, source, now))
 
 
 def _apply_one(
@@ -187,14 +213,14 @@ def _apply_one(
         elif case["filed_on"] is None:
             _save(conn, case, now, filed_on=filed)
         seen.add((tid, "filing", filed))
-        events.append(_event(tid, "filing", filed, case["id"] if case["filed_on"] == filed else None, source, now))
+        events.append(_event(tid, "filing", filed, case if case["filed_on"] == filed else None, source, now))
     if court is not None and (tid, "court_date", court) not in seen:
         if case is None:
             case = _new_case(conn, tid, filed, court, now)
         elif case["court_date"] != court:
             _save(conn, case, now, court_date=court)
         seen.add((tid, "court_date", court))
-        events.append(_event(tid, "court_date", court, case["id"], source, now))
+        events.append(_event(tid, "court_date", court, case, source, now))
     if f.kommune_notified_on is not None and case is not None and case["filed_on"] is not None:
         _stamp_notice(conn, case, f.kommune_notified_on, events, now, source)
     for kind, on in (("demand", f.demand_sent_on), ("termination", f.termination_on)):
@@ -203,21 +229,33 @@ def _apply_one(
     return case
 
 
-def apply_court_facts(conn: Connection, facts: Sequence[CourtFacts], now: datetime, source: str) -> None:
-    """Open, move and stamp court cases from what an import, the API or the console says, record each step first
-    seen, and mirror the open case into the rent position (inside the caller's transaction)."""
+Mirror = dict[int, tuple[date | None, date | None]]
+
+
+def apply_court_facts(
+    conn: Connection, facts: Sequence[CourtFacts], now: datetime, source: str, *, mirror: bool = True
+) -> Mirror:
+    """Open, move and stamp court cases from what an import, the API or the console says, and record each step
+    first seen (inside the caller's transaction). Returns each tenant's (court_filed_on, court_date) as the rent
+    position must hold them: the open court case's, or none. With `mirror` they are written here; an import
+    writes them with the rent position itself (bot/tenants/upsert.py)."""
     if not facts:
-        return
+        return {}
     ids = [f.tenant_id for f in facts]
     opened = _open_cases(conn, ids)
-    seen = _seen_dates(conn, ids)
+    known = _seen_dates(conn, ids)
+    seen = set(known)
     events: list[dict[str, Any]] = []
     for f in facts:
         case = _apply_one(conn, f, opened.get(f.tenant_id), seen, events, now, source)
         if case is not None:
             opened[f.tenant_id] = case
-    _events(conn, events)
-    _mirror(conn, ids, opened)
+    _insert_new(conn, [case for case in opened.values() if case["id"] is None])
+    _events(conn, _with_case_ids(e for e in events if (e["tenant_id"], e["kind"], e["on"]) not in known))
+    dates = _dates(ids, opened)
+    if mirror:
+        _mirror(conn, dates)
+    return dates
 
 
 def _open_case(conn: Connection, tenant_id: int) -> dict[str, Any]:
@@ -274,7 +312,7 @@ def record_outcome(
         _save(conn, case, now, status="closed", outcome=outcome, outcome_on=on, closed_at=now)
         opened = {}
     _events(conn, events)
-    _mirror(conn, [tenant_id], opened)
+    _mirror(conn, _dates([tenant_id], opened))
     if outcome in _LEFT_HOME:
         set_status(conn, tenant_id, "moved_out", now, only_from=_MOVABLE_FROM)
     return int(case["id"])

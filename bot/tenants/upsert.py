@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.schema import balance_events, erased_refs, rent_positions, tenants
-from bot.tenants.court import CourtFacts, apply_court_facts
+from bot.tenants.court import CourtFacts, Mirror, apply_court_facts
 from bot.tenants.csv_rows import ImportRow, RowError
 from bot.tenants.erase import ref_hash
 from bot.tenants.status import set_status
@@ -37,9 +37,9 @@ __all__ = [
 # SQLite (32,766) and asyncpg (32,767).
 CHUNK = 1000
 ARREARS_WINDOW = timedelta(days=365)
-# The columns an import owns; the others hold what the tenant said (promise, paid claim) or a payment, or mirror
-# the open court case (bot/tenants/court.py writes court_filed_on and court_date after the import's row).
-_KEPT = ("tenant_id", "last_payment_on", "promise_on", "paid_claim_until", "court_filed_on")
+# The columns an import owns; the others hold what the tenant said (promise, paid claim) or a payment. The court
+# dates an import writes are the open court case's, as bot/tenants/court.py leaves it after the row's dates.
+_KEPT = ("tenant_id", "last_payment_on", "promise_on", "paid_claim_until")
 _REPLACED = tuple(column.name for column in rent_positions.c if column.name not in _KEPT)
 
 
@@ -250,6 +250,10 @@ async def _release_moving_numbers(conn: AsyncConnection, rows: Sequence[ImportRo
         )
 
 
+def _court_dates(conn: Connection, facts: Sequence[CourtFacts], now: datetime, source: str) -> Mirror:
+    return apply_court_facts(conn, facts, now, source, mirror=False)
+
+
 def _court_facts(tenant_id: int, row: ImportRow) -> CourtFacts:
     return CourtFacts(
         tenant_id=tenant_id,
@@ -305,6 +309,7 @@ async def _upsert_positions(
     known: dict[str, _Known],
     now: datetime,
     source: str,
+    court: Mirror,
 ) -> None:
     stmt = insert_for(conn.dialect.name, rent_positions)
     new = stmt.excluded
@@ -328,7 +333,8 @@ async def _upsert_positions(
                 "demand_sent_on": r.demand_sent_on,
                 "demand_received_on": r.demand_received_on,
                 "termination_on": r.termination_on,
-                "court_date": r.court_date,
+                "court_filed_on": court[ids[r.tenant_ref]][0],
+                "court_date": court[ids[r.tenant_ref]][1],
                 "at_risk": r.at_risk,
                 "arrears_last_12m": arrears,
                 "last_arrears_on": last_arrears_on,
@@ -375,9 +381,11 @@ async def upsert_rows(
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         ids = await _upsert_tenants(conn, chunk, now)
-        await _upsert_positions(conn, chunk, ids, known, now, source)
-        # Filings, court dates and the kommune notice become court cases and dated events (first seen).
-        await conn.run_sync(apply_court_facts, [_court_facts(ids[r.tenant_ref], r) for r in chunk], now, source)
+        # Filings, court dates and the kommune notice become court cases and dated events (first seen); the rent
+        # position takes the open court case's dates.
+        facts = [_court_facts(ids[r.tenant_ref], r) for r in chunk]
+        court = await conn.run_sync(_court_dates, facts, now, source)
+        await _upsert_positions(conn, chunk, ids, known, now, source, court)
         # A new number for a tenant marked "wrong number" may reach them; any other status is the tenant's
         # own choice (an opt-out) or the organisation's (erasure), and an import never undoes it.
         renumbered = [
