@@ -319,8 +319,8 @@ async def _close(request: Request, me: StaffSession) -> Response:
     async with rt.db.write() as conn:
         await _still_holder(conn, case.id, me)
         await case_ops.close_case(conn, case.id, me.staff_id, outcome, note, at)
-        if tenant.status == "active":
         await conn.run_sync(end_open_steps, case.id, at)
+        if tenant.status == "active":
             await send_to_tenant(
                 conn,
                 tenant,
