@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from conversations.answers import find_amount, find_date, parse_amount, parse_date, parse_number, pick_tag, word_count
@@ -34,7 +33,7 @@ from conversations.model import (
     TextReceived,
     WaitExpired,
 )
-from conversations.state import State
+from conversations.state import State, replace
 from conversations.values import Money, Value
 
 __all__ = ["accepts_help_word", "answers_while_held", "current_question", "resume", "start", "start_with_text"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypedDict, Unpack, cast
 
 from conversations.model import Channel, FlowSettings
 
-__all__ = ["State"]
+__all__ = ["State", "StateChanges", "replace"]
 
 
 def _dt(value: object) -> datetime | None:
@@ -111,3 +111,38 @@ class State:
             end_reason=raw.get("end_reason"),
             deadline=_day(raw.get("deadline")),  # a state saved before deadlines existed has none
         )
+
+
+class StateChanges(TypedDict, total=False):
+    """The fields of `State`, each optional: what `replace` may change (typed as the fields are)."""
+
+    flow: str
+    flow_version: int
+    step: str
+    language: str
+    channel: Channel
+    first_name: str
+    trigger: str | None
+    settings: FlowSettings
+    data: dict[str, str | int]
+    retries: int
+    nudged: bool
+    waiting_until: datetime | None
+    expires_at: datetime | None
+    ended: bool
+    end_reason: str | None
+    deadline: date | None
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(State))
+
+
+def replace(state: State, /, **changes: Unpack[StateChanges]) -> State:
+    """`dataclasses.replace` for a state, without its per-field work (a conversation turn makes several copies,
+    and `dataclasses.replace` reads and passes all sixteen fields through `__init__` for each)."""
+    unknown = changes.keys() - _STATE_FIELDS
+    if unknown:
+        raise TypeError(f"State has no field {', '.join(sorted(unknown))}")
+    copy = object.__new__(State)
+    vars(copy).update(vars(state), **changes)  # frozen: the instance dict is written directly, as __init__ does
+    return copy
