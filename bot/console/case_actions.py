@@ -313,7 +313,8 @@ async def _close(request: Request, me: StaffSession) -> Response:
     outcome = field(form, "outcome", max_length=32)
     note = field(form, "note", max_length=2000, required=False)
     if outcome not in case_ops.OUTCOMES:
-        raise FormError(N_("choose an outcome: %(outcomes)s"), outcomes=", ".join(case_ops.OUTCOMES))
+        outcomes = ", ".join(label("outcome", code) for code in case_ops.OUTCOMES)
+        raise FormError(N_("choose an outcome: %(outcomes)s"), outcomes=outcomes)
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:

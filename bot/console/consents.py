@@ -182,7 +182,7 @@ async def _record(request: Request, me: StaffSession) -> Response:
                 )
             )
         except ConsentRefused as exc:
-            raise FormError(str(exc)) from None
+            raise FormError(exc.msgid, **exc.values) from None
         detail = f"tenant:{tenant.id} consent:{consent_id} method={method} recipient_kind={kind}"
         await record(conn, at, me.actor, "consent.record", f"case:{case.id}", detail)
     return redirect(f"/console/cases/{case.id}#consents")

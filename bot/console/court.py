@@ -88,7 +88,7 @@ def _day(form: FormData, name: str, *, default: date | None = None, latest: date
 
 
 def _refused(exc: court.CourtError) -> FormError:
-    return FormError(str(exc))
+    return FormError(exc.msgid, **exc.values)
 
 
 @guard("admin", "adviser")

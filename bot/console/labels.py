@@ -14,6 +14,7 @@ __all__ = [
     "ADVICE_KIND_LABELS",
     "CASE_STATUS_LABELS",
     "CHANNEL_LABELS",
+    "EVENT_LABELS",
     "LABELS",
     "OUTCOME_LABELS",
     "TASK_EVENT_LABELS",
@@ -88,6 +89,22 @@ TASK_EVENT_LABELS = {
     "call": N_("by phone"),
     "knock": N_("at the door"),
 }
+# What happened on a case (case_events.kind), as its list of notes and events names it.
+EVENT_LABELS = {
+    "opened": N_("opened"),
+    "status": N_("status"),
+    "taken": N_("taken"),
+    "released": N_("released"),
+    "note": N_("note"),
+    "task": N_("task given"),
+    "task_done": N_("task done"),
+    "needs_adviser": N_("needs an adviser"),
+    "closed": N_("closed"),
+    "reassigned": N_("reassigned"),
+    "contact": N_("contact made"),
+    "outreach": N_("outreach"),
+    "appointment": N_("appointment"),
+}
 
 LABELS: Mapping[str, Mapping[str, str]] = {
     "case_status": CASE_STATUS_LABELS,
@@ -98,6 +115,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "task_status": TASK_STATUS_LABELS,
     "advice_kind": ADVICE_KIND_LABELS,
     "task_event": TASK_EVENT_LABELS,
+    "event": EVENT_LABELS,
 }
 
 

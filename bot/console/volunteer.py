@@ -34,8 +34,8 @@ __all__ = ["VOLUNTEER_TEMPLATES", "routes"]
 
 # Pre-approved texts (templates/<lang>/volunteer.*): short, kind, nothing about money.
 VOLUNTEER_TEMPLATES = {
-    "volunteer.appointment_reminder": "Reminder of the appointment",
-    "volunteer.call_tomorrow": "We will call tomorrow",
+    "volunteer.appointment_reminder": N_("Reminder of the appointment"),
+    "volunteer.call_tomorrow": N_("We will call tomorrow"),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
+from bot.i18n import N_, Explained
 from bot.store.schema import cases, consents
 from conversations.effects import SHARE_SCOPE
 
@@ -46,7 +47,7 @@ RECIPIENT_KINDS = ("organisation", "kommune", "volunteer_org")
 METHODS = ("conversation", "telegram", "signed_form", "oral")
 
 
-class ConsentRefused(ValueError):
+class ConsentRefused(Explained, ValueError):
     """A consent that may not be recorded this way (oral consent to share with a kommune, say)."""
 
 
@@ -128,17 +129,17 @@ def record_consent(
     The organisation's consent lets the tenant's open cases show their answers, as a yes in a conversation does.
     """
     if recipient_kind not in RECIPIENT_KINDS:
-        raise ConsentRefused(f"unknown recipient kind {recipient_kind!r}")
+        raise ConsentRefused(N_("unknown recipient kind %(kind)s"), kind=repr(recipient_kind))
     if method not in ("signed_form", "oral"):
-        raise ConsentRefused("an adviser records a signed form or oral consent")
+        raise ConsentRefused(N_("an adviser records a signed form or oral consent"))
     if method == "oral" and recipient_kind != "organisation":
-        raise ConsentRefused("oral consent covers only the organisation's own advice")
+        raise ConsentRefused(N_("oral consent covers only the organisation's own advice"))
     unknown = [kind for kind in data_kinds if kind not in DATA_KINDS]
     if unknown:
-        raise ConsentRefused(f"unknown kinds of data: {', '.join(unknown)}")
+        raise ConsentRefused(N_("unknown kinds of data: %(kinds)s"), kinds=", ".join(unknown))
     organisation = recipient_kind == "organisation"
     if not organisation and (not recipient or not data_kinds or not purpose or case_id is None):
-        raise ConsentRefused("a consent to share names the recipient, the kinds of data, the purpose and the case")
+        raise ConsentRefused(N_("a consent to share names the recipient, the kinds of data, the purpose and the case"))
     row = {
         "tenant_id": tenant_id,
         "scope": ADVISER_SCOPE if organisation else SHARE_SCOPE,

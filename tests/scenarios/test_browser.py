@@ -90,9 +90,13 @@ async def _until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> 
 
 
 @asynccontextmanager
-async def _serve(tmp_path: Path, *, demo: bool = False) -> AsyncIterator[Served]:
+async def _serve(tmp_path: Path, *, demo: bool = False, console_language: str = "en") -> AsyncIterator[Served]:
     port = _free_port()
-    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}", public_url=f"http://127.0.0.1:{port}")
+    settings = make_settings(
+        f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}",
+        public_url=f"http://127.0.0.1:{port}",
+        console_language=console_language,
+    )
     rt = build_runtime(
         settings, demo=demo, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}
     )
@@ -368,3 +372,30 @@ async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(
         await page.wait_for_selector("#contact")
         await context.close()
         assert demo.csp_violations == []
+
+
+async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_path: Path) -> None:
+    """A deployment's console is Danish by default; "Me" switches one person's pages to English."""
+    async with _serve(tmp_path, console_language="da") as served:
+        await add_person(served.rt, "raadgiver@example.org", "adviser")
+        context, page = await _sign_in(served, "raadgiver@example.org")
+        await page.wait_for_url("**/console/")
+        assert await page.get_attribute("html", "lang") == "da"
+        header = await page.inner_text("header")
+        assert "Indbakke" in header and "Log ud" in header and "Inbox" not in header
+        await page.click("header >> text=Mig")
+        await page.select_option("#language", "en")
+        await page.click("#save-language")
+        await page.wait_for_url("**/console/me?saved=1")
+        assert await page.get_attribute("html", "lang") == "en"
+        assert "Saved." in await page.inner_text(".notice")
+        await page.click("header >> text=Inbox")
+        assert "Inbox" in await page.inner_text("h1")
+        # Another person's pages stay in the deployment's language.
+        await add_person(served.rt, "kollega@example.org", "adviser")
+        other_context, other = await _sign_in(served, "kollega@example.org")
+        await other.wait_for_url("**/console/")
+        assert "Indbakke" in await other.inner_text("h1")
+        await other_context.close()
+        await context.close()
+        assert served.csp_violations == []

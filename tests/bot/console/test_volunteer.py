@@ -44,7 +44,7 @@ async def test_a_volunteer_sees_first_name_channel_task_and_due_date_only(
     response = await login(client, "volunteer@example.org")
     assert response.headers["location"] == "/console/tasks"
     page = (await client.get("/console/tasks")).text
-    assert "Beta" in page and "Remind about Thursday" in page and "by sms" in page
+    assert "Beta" in page and "Remind about Thursday" in page and "by SMS" in page
     assert page.count('class="card task"') == 1
     for secret in ("Tenant", "12.345", "+4520000001", "R-1", "wants to talk"):
         assert secret not in page
