@@ -27,7 +27,7 @@ from bot.console.ids import path_id
 from bot.console.messaging import reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KINDS, STEP_STATUSES
-from bot.console.web import FormError, NotFound, field, now, read_form, redirect, render, runtime
+from bot.console.web import FormError, NotFound, field, money, now, read_form, redirect, render, runtime
 from bot.host.cases import CaseError
 from bot.host.consents import SHARE_SCOPE, may_share
 from bot.i18n import N_
@@ -218,7 +218,15 @@ async def _print(request: Request, me: StaffSession) -> Response:
         help_kinds=HELP_KINDS,
         decisions=DECISIONS,
         parse_day=_day_or_none,
+        kroner=_kroner_shown,
     )
+
+
+def _kroner_shown(value: object) -> str:
+    """A stored amount ("14200.00") the Danish way ("14.200,00 kr.")."""
+    if not isinstance(value, str) or not value:
+        return "–"
+    return money(int(Decimal(value) * 100))
 
 
 def _day_or_none(value: object) -> date | None:

@@ -286,6 +286,7 @@ async def test_the_referral_holds_what_the_consent_covers_printed_and_downloaded
     assert printed.status_code == 200
     text = html.unescape(printed.text)
     assert UNIT in text and "Byvej 12, 8220 Brabrand" in text and "Retten i Aarhus" in text
+    assert "14.200,00" in text and "7.100,00" in text  # amounts the Danish way
     downloaded = await adviser.get(f"/console/referrals/{referral.id}.json")
     assert downloaded.status_code == 200
     assert downloaded.headers["content-disposition"] == f'attachment; filename="referral-{referral.id}.json"'
