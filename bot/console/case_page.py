@@ -20,6 +20,7 @@ from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.delivery import Delivery, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import REASONS, origin_words, reason_words, urgency
+from bot.console.labels import label
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
@@ -273,6 +274,8 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
     return JSONResponse(
         {
             "status": case.status,
+            # The status in the reader's language, as the page shows it.
+            "status_label": label("case_status", case.status),
             "consent": shown.consent,
             "hidden": shown.hidden,
             "messages": [

@@ -4,6 +4,7 @@
   var thread = document.getElementById("thread");
   var status = document.getElementById("case-status");
   if (!thread || !status) { return; }
+  var CHANNELS = {sms: "SMS", telegram: "Telegram"};
   // The words come from the server (bot/console/delivery.py); this only puts them in place.
   function fillDelivery(span, d) {
     span.className = "delivery " + d.state;
@@ -22,7 +23,7 @@
     li.dataset.id = m.id;
     var meta = document.createElement("span");
     meta.className = "muted";
-    meta.textContent = m.by + " · " + (m.channel || "") + " · " + m.when;
+    meta.textContent = m.by + " · " + (CHANNELS[m.channel] || m.channel || "") + " · " + m.when;
     li.appendChild(meta);
     if (m.delivery) {
       li.appendChild(document.createElement("br"));
@@ -50,7 +51,7 @@
           if (span) { fillDelivery(span, data.deliveries[id]); }
         });
         if (data.messages.length) { thread.scrollTop = thread.scrollHeight; }
-        status.textContent = data.status.replace("_", " ");
+        status.textContent = data.status_label;
       })
       .catch(function () {});
   }

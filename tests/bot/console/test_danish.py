@@ -408,6 +408,16 @@ class Visit:
                 self.read(f"{role} 422 lookup", await client.get("/console/tenants?ref="))
                 self.read(f"{role} 422 inbox filter", await client.get("/console/?status=nonsense"))
                 self.read(f"{role} me, saved", await client.get("/console/me?saved=1"))
+                if role == "adviser":
+                    await self.poller(client)
+
+    async def poller(self, client: httpx.AsyncClient) -> None:
+        """The words the case page's script writes in (the case's status, what became of each message)."""
+        answer = await client.get(f"/console/cases/{self.world.ids['case_id']}/messages.json")
+        data = answer.json()
+        shown = [data["status_label"], *(d["label"] for d in data["deliveries"].values())]
+        shown += [d["why"] for d in data["deliveries"].values() if d["why"]]
+        assert data["deliveries"] and all(text.startswith(OPEN) for text in shown), shown
 
     async def adviser_works(self, client: httpx.AsyncClient) -> None:
         case = self.world.ids["case_id"]
