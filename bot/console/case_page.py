@@ -19,7 +19,7 @@ from bot.console.audit import record
 from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.delivery import Delivery, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
-from bot.console.inbox import REASONS, origin_words, reason_words, urgency
+from bot.console.inbox import origin_words, reason_words, urgency
 from bot.console.labels import label
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
@@ -227,7 +227,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         volunteer=emails.get(case.volunteer_id),
         authors=names,
         deliveries=deliveries(request, shown.messages),
-        reasons=REASONS,
+        reason_words=reason_words,
         origin=origin_words(case.origin),
         reason=reason_words(case.reason),
         language=_(_LANGUAGES[tenant.language]) if tenant.language in _LANGUAGES else tenant.language,

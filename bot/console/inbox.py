@@ -55,12 +55,17 @@ ORIGINS = {
     "manual": N_("opened by hand"),
 }
 REASONS = {"tenant_asked": N_("The tenant asked to talk to an adviser and agreed to share their answers.")}
+# How the reminder planner begins the reason of an urgent outreach case it opens.
+OUTREACH_PREFIX = "urgent outreach: "
 
 
 def reason_words(reason: str | None) -> str:
     """A case's or an event's reason: a known code in the reader's language, else as written."""
     if reason is None:
         return ""
+    if reason.startswith(OUTREACH_PREFIX):
+        # The planner's own words for the legal dates (bot/reminders/plan.py): the rent position says them.
+        return _("urgent outreach: a termination or a court date is known (see the rent position)")
     return _(REASONS[reason]) if reason in REASONS else reason
 
 

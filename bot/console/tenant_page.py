@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.ids import path_id
-from bot.console.inbox import checks, urgency
+from bot.console.inbox import checks, reason_words, urgency
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, field, now, redirect, render, runtime, today
 from bot.host.cases import open_case
@@ -79,6 +79,7 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         court_outcomes=OUTCOME_LABELS,
         court_steps=STEP_LABELS,
         court_back=f"/console/tenants/{tenant.id}",
+        reason_words=reason_words,
     )
 
 

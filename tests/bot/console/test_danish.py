@@ -264,7 +264,7 @@ async def _build(rt: Runtime) -> World:
         court_date=day + timedelta(days=20),
         promise_on=day + timedelta(days=30),
     )
-    ids["case_id"] = await add_case(rt, ids["tenant_id"], reason="wants to talk")
+    ids["case_id"] = await add_case(rt, ids["tenant_id"], reason="tenant_asked")
     await _tenant_writes(rt, "+4520000001", ["Hej"])
     # A tenant with a running påkrav who says they have paid (the inbox's "to check" list).
     await add_tenant(
@@ -276,10 +276,14 @@ async def _build(rt: Runtime) -> World:
         demand_sent_on=day - timedelta(days=3),
         paid_claim_until=day + timedelta(days=5),
     )
+    # An urgent outreach case the planner opened, in the planner's words.
+    outreach_reason = f"urgent outreach: court date {(day + timedelta(days=9)).isoformat()} known; owes"
+    karim = (await _ids_of(rt, "1042-5-01"))[0]
+    await add_case(rt, karim, origin="outreach", consent=False, reason=outreach_reason)
     # A wrong number (the admin page) and a case the adviser closes (outcomes).
     await add_tenant(rt, "1042-7-02", name="Lone Berg", phone="+4520000003", status="wrong_number")
     closed_tenant = await add_tenant(rt, "1042-9-09", name="Mads Holm", phone="+4520000004", balance_ore=90_000)
-    ids["closed_case"] = await add_case(rt, closed_tenant, reason="ringede selv")
+    ids["closed_case"] = await add_case(rt, closed_tenant, origin="manual", reason="ringede selv")
     async with rt.db.write() as conn:
         token_link = await issue_setup_link(conn, 1, rt.clock(), rt.settings.public_url)
         if "caretaker" in ROLES and hasattr(schema, "case_tasks"):
@@ -314,7 +318,7 @@ async def _data(world: World) -> re.Pattern[str]:
         "tenants": ("name", "tenant_ref", "phone", "address"),
         "messages": ("text",),
         "staff": ("email",),
-        "cases": ("reason", "task"),
+        "cases": ("volunteer_task",),
         "audit_log": ("actor", "target", "detail"),
         "api_keys": ("name",),
     }
@@ -323,6 +327,7 @@ async def _data(world: World) -> re.Pattern[str]:
         for table_name, names in columns.items():
             table = getattr(schema, table_name)
             wanted = [table.c[name] for name in names if name in table.c]
+            assert wanted, f"{table_name} has none of {names}"
             for row in (await conn.execute(select(*wanted))).all():
                 found.update(str(value) for value in row if isinstance(value, str) and value.strip())
     settings = world.rt.settings
@@ -337,6 +342,9 @@ async def _data(world: World) -> re.Pattern[str]:
             found.update(piece.strip() for piece in re.split(r"{{.*?}}|{%.*?%}", line) if len(piece.strip()) > 1)
     async with world.rt.db.read() as conn:
         names = (await conn.execute(select(schema.tenants.c.name))).scalars().all()
+        # What an adviser typed as the reason of a case opened by hand (other reasons are codes or the planner's).
+        typed = select(schema.cases.c.reason).where(schema.cases.c.origin == "manual")
+        found.update((await conn.execute(typed)).scalars().all())
     found.update(word for name in names if name for word in name.split())
     return _pattern(found)
 
@@ -346,6 +354,12 @@ def _pattern(texts: set[str]) -> re.Pattern[str]:
     pieces = sorted({" ".join(t.split()) for t in texts if t.strip()}, key=len, reverse=True)
     alternatives = "|".join(r"\s+".join(re.escape(word) for word in piece.split()) for piece in pieces)
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+async def _ids_of(rt: Runtime, ref: str) -> list[int]:
+    async with rt.db.read() as conn:
+        query = select(schema.tenants.c.id).where(schema.tenants.c.tenant_ref == ref)
+        return [int(i) for i in (await conn.execute(query)).scalars().all()]
 
 
 def _get_routes() -> list[str]:
