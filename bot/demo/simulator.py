@@ -18,8 +18,8 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.base import button_data
 from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
+from bot.i18n import N_, install, stage_words, use_language
 from bot.i18n import gettext as _
-from bot.i18n import install, stage_words, use_language
 from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
 from bot.paths import TEMPLATES_DIR
 from bot.reminders.plan import PlanOutcome, plan_reminders, policy_settings
@@ -29,6 +29,22 @@ from bot.store.schema import rent_positions, tenants
 from scheduler.stage import stage_of
 
 __all__ = ["routes", "simulated_chat_id"]
+
+# The words the page shows for a reminder's trigger and a tenant's status (the console's msgids for them).
+_TRIGGER_WORDS = {
+    "before_due": N_("before the due day"),
+    "missed": N_("rent missed"),
+    "demand": N_("påkrav"),
+    "court": N_("termination or court date"),
+    "promise_check": N_("promise check"),
+}
+_STATUS_WORDS = {
+    "active": N_("active"),
+    "stopped": N_("stopped (wrote STOP)"),
+    "wrong_number": N_("wrong number"),
+    "moved_out": N_("moved out"),
+    "erased": N_("erased"),
+}
 
 # Telegram chat ids the simulator uses for tenants who have not linked a real chat.
 SIMULATED_CHAT_BASE = 700_000_000
@@ -138,6 +154,7 @@ async def _tenants(request: Request) -> Response:
                 "phone": r.phone,
                 "language": r.language,
                 "status": r.status,
+                "status_words": _(_STATUS_WORDS[r.status]) if r.status in _STATUS_WORDS else r.status,
                 "telegram_linked": r.telegram_chat_id is not None,
                 "owes": bool(r.balance_ore and r.balance_ore > 0),
                 "stage": stages.get(r.id, ""),
@@ -266,6 +283,7 @@ def _rows(outcome: PlanOutcome, tz: ZoneInfo) -> list[dict[str, str]]:
         {
             "tenant": r.tenant_ref,
             "stage": r.trigger,
+            "stage_words": _(_TRIGGER_WORDS[r.trigger]) if r.trigger in _TRIGGER_WORDS else r.trigger,
             "channel": r.channel,
             "send_after": r.send_after.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             "reason": r.reason,
@@ -277,6 +295,7 @@ def _rows(outcome: PlanOutcome, tz: ZoneInfo) -> list[dict[str, str]]:
 async def _preview(request: Request) -> Response:
     """Who the simulated day's planning would remind, on which channel and why; nothing is recorded."""
     rt = _rt(request)
+    _speak(rt)
     outcome = await plan_reminders(rt.db, rt.settings, rt.clock(), dry_run=True)
     return JSONResponse(
         {
@@ -290,6 +309,7 @@ async def _preview(request: Request) -> Response:
 async def _remind(request: Request) -> Response:
     """Plan the reminders of the simulated day and send them (the same path `run` takes each morning)."""
     rt = _rt(request)
+    _speak(rt)
     outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
     rt.sender.wake()
     return JSONResponse(

@@ -12,7 +12,7 @@ async function loadTenants() {
     b.type = "button";
     b.textContent = t.name;
     const info = document.createElement("small");
-    info.textContent = `${t.ref} · ${t.language} · ${t.status}${t.telegram_linked ? " · Telegram" : ""}`;
+    info.textContent = `${t.ref} · ${t.language} · ${t.status_words}${t.telegram_linked ? " · Telegram" : ""}`;
     const stage = document.createElement("small"); stage.className = "stage"; stage.textContent = t.stage;
     b.append(info, stage);
     if (t.id === tenant) b.classList.add("active");
@@ -69,7 +69,7 @@ function showPlan(title, rows, already) {
     const table = document.createElement("table");
     const head = table.insertRow();
     for (const c of [W.tenant, W.stage, W.channel, W.send_after, W.why]) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
-    for (const r of rows) { const tr = table.insertRow(); for (const v of [r.tenant, r.stage, r.channel, r.send_after, r.reason]) tr.insertCell().textContent = v; }
+    for (const r of rows) { const tr = table.insertRow(); for (const v of [r.tenant, r.stage_words, r.channel, r.send_after, r.reason]) tr.insertCell().textContent = v; }
     box.appendChild(table);
   }
   if (already) { const p = document.createElement("p"); p.className = "hint"; p.textContent = fill(W.already, {count: already}); box.appendChild(p); }

@@ -406,6 +406,10 @@ class Visit:
             self.read("setup, a spent link", await anonymous.get("/console/setup/not-a-token"))
             self.read("wrong password", await login(anonymous, world.emails["adviser"], "not the password"))
             self.read("simulator", await anonymous.get("/simulator"))
+            # The words the simulator's script writes into its page: each tenant's stage and status.
+            tenants = (await anonymous.get("/simulator/api/tenants")).json()
+            words = [t["stage"] for t in tenants] + [t["status_words"] for t in tenants]
+            assert words and all(word.startswith(OPEN) for word in words), words
             self.read("demo front page", await anonymous.get("/"))
         for role in ("adviser", "admin"):
             async with _client(world.rt) as client:
