@@ -93,7 +93,7 @@ TASK_EVENT_LABELS = {
 EVENT_LABELS = {
     "opened": N_("opened"),
     "status": N_("status"),
-    "taken": N_("taken"),
+    "taken": N_("took the case"),
     "released": N_("released"),
     "note": N_("note"),
     "task": N_("task given"),
