@@ -34,6 +34,7 @@ __all__ = [
     "LOCALE_DIR",
     "N_",
     "Explained",
+    "Label",
     "current_language",
     "gettext",
     "install",
@@ -132,12 +133,22 @@ class Explained(Exception):
         self.values = values
 
 
+class Label(str):
+    """A value of an `Explained` error that is itself a msgid (a form field's label): English in `str()`,
+    translated by `shown()`."""
+
+    __slots__ = ()
+
+
 def shown(error: BaseException) -> str:
-    """An error's message in the request's language: an `Explained` error by its msgid and values, any other by
-    its text (a msgid when it was raised with one)."""
+    """An error's message in the request's language: an `Explained` error by its msgid and values (a `Label`
+    value translated too), any other by its text (a msgid when it was raised with one)."""
     if isinstance(error, Explained):
         text = gettext(error.msgid)
-        return text % error.values if error.values else text
+        if not error.values:
+            return text
+        values = {k: gettext(v) if isinstance(v, Label) else v for k, v in error.values.items()}
+        return text % values
     return gettext(str(error))
 
 

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, render, runtime
+from bot.console.web import FormError, field_name, render, runtime
 from bot.i18n import N_
 from bot.store.schema import audit_log, staff
 
@@ -40,7 +40,7 @@ def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
     try:
         day = datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
-        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=name) from None
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=field_name(name)) from None
     return datetime.combine(day, time(0), zone)
 
 

@@ -27,7 +27,7 @@ from bot.console.ids import id_from
 from bot.console.labels import label
 from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime, today
+from bot.console.web import FormError, NotFound, field, field_name, now, redirect, render, runtime, today
 from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment
 from bot.host.cases import HELD_STATUSES, CaseError
@@ -264,9 +264,9 @@ def _due(form: FormData, today_: date) -> date:
     try:
         due = date.fromisoformat(raw)
     except ValueError:
-        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name="due") from None
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=field_name("due")) from None
     if due < today_:
-        raise FormError(N_("'due' is in the past"))
+        raise FormError(N_("'%(name)s' is in the past"), name=field_name("due"))
     return due
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from bot.console.web import FormError, NotFound
+from bot.console.web import FormError, NotFound, field_name
 from bot.i18n import N_
 
 __all__ = ["MAX_ID", "id_from", "path_id", "whole_number"]
@@ -37,7 +37,7 @@ def whole_number(raw: str, name: str, *, minimum: int = 0, maximum: int = MAX_ID
     if not (0 < len(text) <= 19) or not (text.isascii() and text.isdigit()) or not minimum <= int(text) <= maximum:
         raise FormError(
             N_("'%(name)s' must be a whole number from %(minimum)d to %(maximum)d"),
-            name=name,
+            name=field_name(name),
             minimum=minimum,
             maximum=maximum,
         )

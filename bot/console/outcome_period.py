@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.console.web import FormError
+from bot.console.web import FormError, field_name
 from bot.i18n import N_
 from conversations.model import TRIGGERS
 
@@ -66,7 +66,7 @@ def _day(raw: str, name: str, default: date) -> date:
     try:
         return date.fromisoformat(raw.strip()[:10])
     except ValueError:
-        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=name) from None
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=field_name(name)) from None
 
 
 def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:

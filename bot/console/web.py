@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.accounts import ROLE_LABELS
 from bot.console.labels import label
-from bot.i18n import N_, Explained, current_language, gettext, use_language
+from bot.i18n import N_, Explained, Label, current_language, gettext, use_language
 from bot.i18n import install as install_gettext
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
@@ -28,6 +28,7 @@ __all__ = [
     "NotFound",
     "PauseOnEveryPage",
     "field",
+    "field_name",
     "local_day",
     "local_time",
     "money",
@@ -166,12 +167,44 @@ async def read_form(request: Request) -> FormData:
         return FormData()
 
 
+# A form field as its error names it: the label the form shows beside it (a field missing here by its name).
+FIELD_LABELS = {
+    "text": N_("Message"),
+    "task": N_("Task"),
+    "due": N_("Due"),
+    "note": N_("Note"),
+    "reason": N_("Reason"),
+    "email": N_("E-mail"),
+    "role": N_("Role"),
+    "name": N_("Name"),
+    "scope": N_("Scope"),
+    "ref": N_("Tenant reference"),
+    "paused": N_("Pause"),
+    "language": N_("Language"),
+    "outcome": N_("Outcome"),
+    "day": N_("Day"),
+    "time": N_("Time"),
+    "place": N_("Place"),
+    "purpose": N_("Purpose"),
+    "recipient": N_("Recipient"),
+    "wording": N_("Wording"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "page": N_("Page"),
+}
+
+
+def field_name(name: str) -> str:
+    """How an error names the form field `name`: its label (translated where the error is shown)."""
+    return Label(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
 def field(form: FormData, name: str, *, max_length: int = 2000, required: bool = True) -> str:
     """A stripped text field; raises FormError when it is required and empty or too long."""
     raw = form.get(name)
     value = raw.strip() if isinstance(raw, str) else ""
     if required and not value:
-        raise FormError(N_("'%(name)s' is required"), name=name)
+        raise FormError(N_("'%(name)s' is required"), name=field_name(name))
     if len(value) > max_length:
-        raise FormError(N_("'%(name)s' is longer than %(length)d characters"), name=name, length=max_length)
+        raise FormError(N_("'%(name)s' is longer than %(length)d characters"), name=field_name(name), length=max_length)
     return value
