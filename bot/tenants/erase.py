@@ -211,9 +211,16 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
                 )
             ce = case_events.c
             conn.execute(update(case_events).where(ce.case_id.in_(case_ids), ce.kind != "closed").values(text=None))
-        # Tasks stay (the outcome and activity counts read them); an appointment's place and any note go.
+        # Tasks stay (the outcome and activity counts read them); an appointment's place and any note go, and a
+        # step still open ends as cancelled (as closing a case ends it, bot/host/outreach.py), so no caretaker or
+        # volunteer is sent to a tenant who asked to be forgotten.
         conn.execute(
             update(case_tasks).where(case_tasks.c.tenant_id == tenant_id).values(place=None, note=None, updated_at=now)
+        )
+        conn.execute(
+            update(case_tasks)
+            .where(case_tasks.c.tenant_id == tenant_id, case_tasks.c.status == "open")
+            .values(status="cancelled", done_at=now, updated_at=now)
         )
         # Consents stay as counted facts: standing ones end, their wording and purpose go; a referral's contents go.
         ct = consents.c

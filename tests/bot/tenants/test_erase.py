@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,12 @@ from bot.app import create_app
 from bot.cli.erase import run_erase
 from bot.console.outcome_figures import load_outcomes
 from bot.console.outcome_period import Period
+from bot.host.outreach import offer_outreach
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
 from bot.store.schema import (
     audit_log,
+    case_tasks,
     cases,
     consents,
     erased_refs,
@@ -157,6 +159,22 @@ async def test_an_open_case_is_closed_and_nothing_queued_for_the_tenant_leaves(
     assert case.status == "closed" and case.outcome is None
     assert pending.scalar_one() == 0
     assert (await client.get(page)).status_code == 200  # the case page shows an anonymous, closed case
+
+
+async def test_an_erased_tenant_leaves_no_open_step_for_a_caretaker_or_volunteer(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, _client = served
+    history = await a_tenant_with_a_history(rt, _client, close=False)
+    later = rt.clock() + timedelta(days=4)  # the tenant has been quiet past KEEPHOME_NO_ANSWER_DAYS: a call is offered
+    async with rt.db.write() as conn:
+        assert await conn.run_sync(lambda c: offer_outreach(c, later, 3)) == 1
+    open_steps = select(func.count()).select_from(case_tasks).where(case_tasks.c.status == "open")
+    async with rt.db.read() as conn:
+        assert (await conn.execute(open_steps)).scalar_one() == 1
+    await erase(rt.db, history.ref, rt.clock(), "cli", rt.settings.secret_key)
+    async with rt.db.read() as conn:
+        assert (await conn.execute(open_steps)).scalar_one() == 0
 
 
 def rows_of(text: str, day: date) -> Any:
