@@ -14,13 +14,14 @@ Tenant messages are not here: they are whole files per language in `templates/<l
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from functools import cache
 from io import BytesIO
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment
@@ -39,7 +40,9 @@ __all__ = [
     "gettext",
     "install",
     "language_of",
+    "local_day",
     "ngettext",
+    "reason_words",
     "shown",
     "speaking",
     "stage_words",
@@ -110,6 +113,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_language.get()).ngettext(singular, plural, n)
 
 
+def local_day(value: date | None) -> str:
+    """A date the Danish way, e.g. '3. mar. 2026' (the console's and the simulator's dates, in either language)."""
+    return "–" if value is None else str(format_date(value, format="medium", locale="da_DK"))
+
+
 def N_(message: str) -> str:
     """Marks `message` for the catalogue without translating it here: it is translated where it is shown
     (a label kept in a table, an error raised deep down and shown by the page)."""
@@ -176,3 +184,72 @@ def stage_words(stage: TimelineStage, local_day: Callable[[date], str]) -> str:
     if stage.says_paid:
         words = gettext("%(stage)s; says already paid") % {"stage": words}
     return words
+
+
+def reason_words(trigger: str, computed_from: Mapping[str, str], local_day: Callable[[date], str]) -> str:
+    """Why a reminder is planned, in the request's language, from its trigger and the dates and values it was
+    computed from (`PlannedReminder.computed_from`). The policy's own `reason` stays English: it is the
+    operators' audit text (stored, `keephome remind --dry-run`)."""
+    values = dict(computed_from)
+
+    def day(name: str) -> str:
+        return local_day(date.fromisoformat(values[name]))
+
+    try:
+        return _reason(trigger, values, day)
+    except (KeyError, ValueError):
+        # Not a reminder the policy plans (or one it plans from other values): what it was computed from.
+        return ", ".join(f"{name}={value}" for name, value in values.items())
+
+
+def _reason(trigger: str, values: dict[str, str], day: Callable[[str], str]) -> str:
+    if trigger == "court":
+        as_of = day("balance_as_of")
+        if "court_eve" in values:
+            ahead = (date.fromisoformat(values["court_date"]) - date.fromisoformat(values["court_eve"])).days
+            return ngettext(
+                "court date %(day)s in %(days)d day: the weekday before, a second reminder; balance as of %(as_of)s",
+                "court date %(day)s in %(days)d days: the weekday before, a second reminder; balance as of %(as_of)s",
+                ahead,
+            ) % {"day": day("court_date"), "days": ahead, "as_of": as_of}
+        if "court_date" in values:
+            return gettext("court date %(day)s known; balance as of %(as_of)s") % {
+                "day": day("court_date"),
+                "as_of": as_of,
+            }
+        return gettext("termination %(day)s known; balance as of %(as_of)s") % {
+            "day": day("termination_on"),
+            "as_of": as_of,
+        }
+    if trigger == "demand":
+        left = int(values["offset"])
+        dates = {"due": day("due_date"), "deadline": day("deadline"), "days": left}
+        if "demand_received_on" in values:
+            return ngettext(
+                "påkrav received %(received)s for rent due %(due)s; computed deadline %(deadline)s, %(days)d day left",
+                "påkrav received %(received)s for rent due %(due)s; computed deadline %(deadline)s, %(days)d days left",
+                left,
+            ) % (dates | {"received": day("demand_received_on")})
+        return ngettext(
+            "påkrav sent %(sent)s for rent due %(due)s; computed deadline %(deadline)s, %(days)d day left",
+            "påkrav sent %(sent)s for rent due %(due)s; computed deadline %(deadline)s, %(days)d days left",
+            left,
+        ) % (dates | {"sent": day("demand_sent_on")})
+    if trigger == "promise_check":
+        return gettext("promised to pay on %(day)s; balance still owed as of %(as_of)s") % {
+            "day": day("promise_on"),
+            "as_of": day("balance_as_of"),
+        }
+    if trigger == "missed":
+        return gettext("rent due %(due)s, last on-time day %(last)s; balance owed as of %(as_of)s") % {
+            "due": day("due_date"),
+            "last": day("last_on_time_day"),
+            "as_of": day("balance_as_of"),
+        }
+    if trigger == "before_due":
+        ahead = int(values["before_due_days"])
+        return ngettext("rent due %(day)s, in %(days)d day", "rent due %(day)s, in %(days)d days", ahead) % {
+            "day": day("due_date"),
+            "days": ahead,
+        }
+    raise KeyError(trigger)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from python_multipart.exceptions import FormParserError
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.accounts import ROLE_LABELS
 from bot.console.labels import label
-from bot.i18n import N_, Explained, Label, current_language, gettext, use_language
+from bot.i18n import N_, Explained, Label, current_language, gettext, local_day, use_language
 from bot.i18n import install as install_gettext
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
@@ -113,11 +113,6 @@ def money(ore: int | None) -> str:
     if ore is None:
         return "–"
     return str(format_currency(Decimal(ore) / 100, "DKK", locale="da_DK"))
-
-
-def local_day(value: date | None) -> str:
-    """A date the Danish way, e.g. '3. mar. 2026'."""
-    return "–" if value is None else str(format_date(value, format="medium", locale="da_DK"))
 
 
 def _make_local_time(zone: ZoneInfo) -> Any:

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.base import button_data
 from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
-from bot.i18n import N_, install, stage_words, use_language
+from bot.i18n import N_, install, local_day, reason_words, stage_words, use_language
 from bot.i18n import gettext as _
 from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
 from bot.paths import TEMPLATES_DIR
@@ -127,7 +127,7 @@ async def _tenants(request: Request) -> Response:
     policy = policy_settings(rt.settings)
     async with rt.db.read() as conn:
         snapshots = await conn.run_sync(load_snapshots)
-        stages = {s.tenant_id: stage_words(stage_of(s, today, policy), date.isoformat) for s in snapshots}
+        stages = {s.tenant_id: stage_words(stage_of(s, today, policy), local_day) for s in snapshots}
         rows = (
             await conn.execute(
                 select(
@@ -286,7 +286,10 @@ def _rows(outcome: PlanOutcome, tz: ZoneInfo) -> list[dict[str, str]]:
             "stage_words": _(_TRIGGER_WORDS[r.trigger]) if r.trigger in _TRIGGER_WORDS else r.trigger,
             "channel": r.channel,
             "send_after": r.send_after.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            # The policy's English sentence stays in the API (the operators' audit text); the page shows why in
+            # its own language, from the dates the reminder was computed from.
             "reason": r.reason,
+            "reason_words": reason_words(r.trigger, r.computed_from, local_day),
         }
         for r in outcome.rows
     ]

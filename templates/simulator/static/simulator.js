@@ -69,7 +69,7 @@ function showPlan(title, rows, already) {
     const table = document.createElement("table");
     const head = table.insertRow();
     for (const c of [W.tenant, W.stage, W.channel, W.send_after, W.why]) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
-    for (const r of rows) { const tr = table.insertRow(); for (const v of [r.tenant, r.stage_words, r.channel, r.send_after, r.reason]) tr.insertCell().textContent = v; }
+    for (const r of rows) { const tr = table.insertRow(); for (const v of [r.tenant, r.stage_words, r.channel, r.send_after, r.reason_words]) tr.insertCell().textContent = v; }
     box.appendChild(table);
   }
   if (already) { const p = document.createElement("p"); p.className = "hint"; p.textContent = fill(W.already, {count: already}); box.appendChild(p); }

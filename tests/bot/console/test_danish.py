@@ -402,9 +402,12 @@ class Visit:
             self.read("setup, a spent link", await anonymous.get("/console/setup/not-a-token"))
             self.read("wrong password", await login(anonymous, world.emails["adviser"], "not the password"))
             self.read("simulator", await anonymous.get("/simulator"))
-            # The words the simulator's script writes into its page: each tenant's stage and status.
+            # The words the simulator's script writes into its page: each tenant's stage and status, and each
+            # reminder of the day's plan: its stage and why.
             tenants = (await anonymous.get("/simulator/api/tenants")).json()
             words = [t["stage"] for t in tenants] + [t["status_words"] for t in tenants]
+            plan = (await anonymous.get("/simulator/api/preview")).json()["would_plan"]
+            words += [r["stage_words"] for r in plan] + [r["reason_words"] for r in plan]
             assert words and all(word.startswith(OPEN) for word in words), words
             self.read("demo front page", await anonymous.get("/"))
         for role in ("adviser", "admin"):

@@ -14,7 +14,7 @@ from bot.demo.data import seed_demo
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.schema import planned_reminders
-from tests.conftest import started_runtime
+from tests.conftest import make_settings, started_runtime
 
 SEEDED = date(2026, 3, 3)
 
@@ -47,8 +47,8 @@ async def test_the_tenant_list_shows_each_tenants_stage(demo: tuple[Runtime, htt
     assert stages["Anna Eksempel"] == "paid up"
     assert stages["Dorte Opdigtet"] == "påkrav, deadline in 7 days"
     assert stages["Erik Fiktiv"] == "påkrav, deadline in 1 day"
-    assert stages["Robin Placeholder"] == "court date 2026-03-17"
-    assert stages["Hans Prøve"] == "promised to pay on 2026-03-05"
+    assert stages["Robin Placeholder"] == "court date 17. mar. 2026"
+    assert stages["Hans Prøve"] == "promised to pay on 5. mar. 2026"
     assert stages["Carl Testesen"] == "owes rent"
 
 
@@ -78,3 +78,55 @@ async def test_a_later_day_brings_that_days_reminders(demo: tuple[Runtime, httpx
     body = (await client.get("/simulator/api/preview")).json()
     assert ("DEMO-09", "court") in {(r["tenant"], r["stage"]) for r in body["would_plan"]}
     assert await planned(rt) == 0
+
+
+# Why the plan table says each reminder is due, per page language: the påkrav tenants (one received by paper,
+# two by Digital Post) and the court tenant on the seeded day, and the court tenant again on the court date's eve.
+WHY = {
+    "da": {
+        ("2026-03-03", "DEMO-05"): "påkrav modtaget 24. feb. 2026 for husleje med forfald 1. feb. 2026; "
+        "beregnet frist 10. mar. 2026, 7 dage tilbage",
+        ("2026-03-03", "DEMO-06"): "påkrav sendt 20. feb. 2026 for husleje med forfald 1. feb. 2026; "
+        "beregnet frist 6. mar. 2026, 3 dage tilbage",
+        ("2026-03-03", "DEMO-07"): "påkrav sendt 18. feb. 2026 for husleje med forfald 1. feb. 2026; "
+        "beregnet frist 4. mar. 2026, 1 dag tilbage",
+        ("2026-03-03", "DEMO-09"): "retsmøde 17. mar. 2026 er kendt; saldo pr. 3. mar. 2026",
+        ("2026-03-16", "DEMO-09"): "retsmøde 17. mar. 2026 om 1 dag: hverdagen før, en påmindelse mere; "
+        "saldo pr. 16. mar. 2026",
+    },
+    "en": {
+        ("2026-03-03", "DEMO-05"): "påkrav received 24. feb. 2026 for rent due 1. feb. 2026; "
+        "computed deadline 10. mar. 2026, 7 days left",
+        ("2026-03-03", "DEMO-06"): "påkrav sent 20. feb. 2026 for rent due 1. feb. 2026; "
+        "computed deadline 6. mar. 2026, 3 days left",
+        ("2026-03-03", "DEMO-07"): "påkrav sent 18. feb. 2026 for rent due 1. feb. 2026; "
+        "computed deadline 4. mar. 2026, 1 day left",
+        ("2026-03-03", "DEMO-09"): "court date 17. mar. 2026 known; balance as of 3. mar. 2026",
+        ("2026-03-16", "DEMO-09"): "court date 17. mar. 2026 in 1 day: the weekday before, a second reminder; "
+        "balance as of 16. mar. 2026",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+async def test_the_plan_says_why_in_the_pages_language(settings: Settings, language: str) -> None:
+    async with started_runtime(make_settings(settings.database_url, console_language=language)) as rt:
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            shown: dict[tuple[str, str], list[str]] = {}
+            english: dict[tuple[str, str], list[str]] = {}
+            for day in ("2026-03-03", "2026-03-16"):
+                await move(client, day)
+                for row in (await client.get("/simulator/api/preview")).json()["would_plan"]:
+                    shown.setdefault((day, row["tenant"]), []).append(row["reason_words"])
+                    english.setdefault((day, row["tenant"]), []).append(row["reason"])
+        assert await planned(rt) == 0
+    for key, words in WHY[language].items():
+        assert shown[key] == [words], key
+    # The API keeps the policy's English sentence (the operators' audit text) beside the page's words.
+    assert english[("2026-03-03", "DEMO-06")] == [
+        "påkrav sent 2026-02-20, received the same day (Digital Post), for rent due 2026-02-01; "
+        "computed deadline 2026-03-06, 3 days left"
+    ]
