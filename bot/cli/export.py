@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.console.data_rights import EXPORT_WORDS
+from bot.i18n import speaking
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
@@ -46,8 +48,11 @@ async def run_export(
     if html is None:
         out.write(to_json(data))
         return 0
+    # The page in the console's language (KEEPHOME_CONSOLE_LANGUAGE, Danish unless set): it may be handed to the tenant.
+    with speaking(settings.console_language):
+        page = render_html(data, EXPORT_WORDS)
     try:
-        await asyncio.to_thread(_write_new, html, render_html(data))
+        await asyncio.to_thread(_write_new, html, page)
     except OSError as exc:
         print(f"keephome export: cannot write {html}: {exc.strerror}", file=err)
         return 2

@@ -1,7 +1,8 @@
 """A tenant's data for admins: everything keephome holds about one tenant, downloaded as JSON or as a page.
 
 The same export as `keephome export` (bot/tenants/export.py), audited as `tenant.export` with the admin as the
-actor. Erasing is not a button: it is `keephome erase TENANT_REF` or the API's DELETE, both audited.
+actor; the page is in the admin's language. Erasing is not a button: it is `keephome erase TENANT_REF` or the
+API's DELETE, both audited.
 """
 
 from __future__ import annotations
@@ -10,12 +11,49 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console import court, delivery, labels, sharing
+from bot.console.inbox import ORIGINS, REASONS
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, render, runtime
 from bot.i18n import N_
-from bot.tenants.export import export_tenant, render_html, to_json
+from bot.tenants.export import CodeWords, export_tenant, render_html, to_json
 
-__all__ = ["routes"]
+__all__ = ["EXPORT_WORDS", "routes"]
+
+# Who wrote a message (messages.author; a staff member's is `staff:<id>`, shown as it is).
+_AUTHORS = {"tenant": N_("the tenant"), "bot": N_("keephome, automatically"), "system": N_("keephome, automatically")}
+# The readable export's stored codes in the words the console shows them in (also `keephome export --html`).
+EXPORT_WORDS: CodeWords = {
+    "tenant.status": labels.TENANT_STATUS_LABELS,
+    "tenant.channel_preference": labels.CHANNEL_LABELS,
+    "court_cases.status": labels.CASE_STATUS_LABELS,
+    "court_cases.outcome": court.OUTCOME_LABELS,
+    "court_cases.meeting_kind": court.MEETING_LABELS,
+    "rent_events.kind": court.STEP_LABELS,
+    "messages.channel": labels.CHANNEL_LABELS,
+    "messages.status": {**delivery.LABELS, "received": N_("received")},
+    "messages.author": _AUTHORS,
+    "inbound_receipts.channel": labels.CHANNEL_LABELS,
+    "consents.recipient_kind": sharing.RECIPIENT_LABELS,
+    "consents.method": sharing.METHOD_LABELS,
+    "consents.data_kinds": sharing.DATA_KIND_LABELS,
+    "referrals.help_sought": sharing.HELP_KINDS,
+    "referrals.decision": sharing.DECISIONS,
+    "cases.status": labels.CASE_STATUS_LABELS,
+    "cases.origin": ORIGINS,
+    "cases.reason": REASONS,
+    "cases.outcome": labels.OUTCOME_LABELS,
+    "case_events.kind": labels.EVENT_LABELS,
+    # An event's text by its kind, as the case page shows it.
+    "case_events.text": REASONS,
+    "case_events.text@closed": labels.OUTCOME_LABELS,
+    "case_events.text@outreach": labels.TASK_EVENT_LABELS,
+    "case_events.text@appointment": labels.TASK_EVENT_LABELS,
+    "case_events.text@contact": labels.TASK_EVENT_LABELS,
+    "case_tasks.kind": labels.TASK_KIND_LABELS,
+    "case_tasks.status": labels.TASK_STATUS_LABELS,
+    "case_tasks.advice_kind": labels.ADVICE_KIND_LABELS,
+}
 
 _FORMATS = {"json": ("application/json", "json"), "html": ("text/html; charset=utf-8", "html")}
 
@@ -37,7 +75,8 @@ async def _export(request: Request, me: StaffSession) -> Response:
     except LookupError:
         raise NotFound(N_("No tenant has that reference (an erased tenant has nothing left to export).")) from None
     media, suffix = _FORMATS[what]
-    body = to_json(data) if what == "json" else render_html(data)
+    # The page in the staff member's language (the request's), the JSON as stored.
+    body = to_json(data) if what == "json" else render_html(data, EXPORT_WORDS)
     name = f"keephome-tenant-{data['tenant']['id']}.{suffix}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     return Response(body, media_type=media, headers=headers)

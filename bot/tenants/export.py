@@ -5,19 +5,27 @@ rendered with, the webhook receipts of their messages, conversations with their 
 message that is their proof, cases with their events, notes and tasks, the reminders planned for them, link
 codes (never their secrets) and the audit entries about them. Money is a string with a decimal point
 ("7100.50"), times ISO 8601 in UTC. Whoever exports is audited (`tenant.export`).
+
+The JSON keeps the stored names and codes (its field names are a contract). The page is in the staff pages'
+language (bot/i18n.py: the request's, or the one a command line chose with `speaking`): its headings through the
+catalogue, yes and no as words, and a stored code in the words of the table the caller gives for its column
+(the console's labels, which live above this package); a code without words is shown as the code.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from sqlalchemy import Connection, or_, select
 
+from bot.i18n import LANGUAGE_NAMES, N_, current_language, gettext, install
 from bot.paths import TEMPLATES_DIR
 from bot.store.db import Database
 from bot.store.schema import (
@@ -40,7 +48,7 @@ from bot.store.schema import (
     tenants,
 )
 
-__all__ = ["FORMAT_VERSION", "export_tenant", "find_tenant", "render_html", "tenant_data", "to_json"]
+__all__ = ["FORMAT_VERSION", "CodeWords", "export_tenant", "find_tenant", "render_html", "tenant_data", "to_json"]
 
 FORMAT_VERSION = 1
 _MONEY = ("monthly_rent_ore", "balance_ore")
@@ -52,6 +60,162 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+install(_env)
+
+# For the page: "section.column" (the JSON's names, "case_events" for a case's events), or
+# "section.column@kind" for the rows of one kind -> {code: msgid}.
+CodeWords = Mapping[str, Mapping[str, str]]
+
+# The page's heading of each column (by the JSON's field name); a name missing here is shown as it is.
+_HEADINGS = {
+    "id": N_("Number"),
+    "tenant_ref": N_("Tenant reference"),
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "language": N_("Language"),
+    "channel_preference": N_("Preferred channel"),
+    "telegram_chat_id": N_("Telegram chat"),
+    "telegram_blocked": N_("Blocked keephome on Telegram"),
+    "status": N_("Status"),
+    "address": N_("Address"),
+    "children": N_("Children under 18"),
+    "created_at": N_("Created"),
+    "updated_at": N_("Last changed"),
+    "tenant_id": N_("Tenant's number in keephome"),
+    "due_day": N_("Rent due on day"),
+    "monthly_rent": N_("Monthly rent"),
+    "balance": N_("Balance"),
+    "balance_as_of": N_("Balance as of"),
+    "last_payment_on": N_("Last payment"),
+    "demand_sent_on": N_("Påkrav sent"),
+    "demand_received_on": N_("Påkrav received"),
+    "termination_on": N_("Termination"),
+    "court_date": N_("Court date"),
+    "court_filed_on": N_("Filed with the fogedret"),
+    "at_risk": N_("At risk"),
+    "arrears_last_12m": N_("Behind with the rent in the last 12 months"),
+    "last_arrears_on": N_("Last behind with the rent"),
+    "promise_on": N_("Promised to pay on"),
+    "paid_claim_until": N_("Says paid, checked until"),
+    "filed_on": N_("Filed"),
+    "kommune_notified_on": N_("Kommune notified"),
+    "retskreds": N_("Court district"),
+    "meeting_kind": N_("Meeting place"),
+    "reached_by_phone": N_("Reached by phone"),
+    "outcome": N_("Outcome"),
+    "outcome_on": N_("Outcome on"),
+    "on": N_("Day"),
+    "kind": N_("Kind"),
+    "source": N_("Source"),
+    "as_of": N_("As of"),
+    "direction": N_("Direction"),
+    "channel": N_("Channel"),
+    "author": N_("Written by"),
+    "text": N_("Text"),
+    "template": N_("Message text used"),
+    "template_values": N_("Values put into the text"),
+    "error_code": N_("Error"),
+    "proactive": N_("Sent by keephome unasked"),
+    "conversation_id": N_("Conversation"),
+    "case_id": N_("Case"),
+    "received_at": N_("Received"),
+    "sender": N_("Sender"),
+    "payload": N_("As received"),
+    "started_at": N_("Started"),
+    "flow": N_("Conversation about"),
+    "trigger": N_("Started by"),
+    "active": N_("Ongoing"),
+    "ended_reason": N_("Why it ended"),
+    "state": N_("Answers and progress"),
+    "scope": N_("Scope"),
+    "recipient_kind": N_("Shared with"),
+    "recipient": N_("Recipient"),
+    "data_kinds": N_("Data shared"),
+    "purpose": N_("Purpose"),
+    "method": N_("Given how"),
+    "wording_version": N_("Wording version"),
+    "given_at": N_("Given"),
+    "withdrawn_at": N_("Withdrawn"),
+    "recorded_by": N_("Recorded by"),
+    "evidence": N_("Proof"),
+    "wording": N_("Wording"),
+    "consent_id": N_("Consent"),
+    "help_sought": N_("Help sought"),
+    "contents": N_("Contents sent"),
+    "decision": N_("Decision"),
+    "decided_on": N_("Decided on"),
+    "origin": N_("Opened because"),
+    "reason": N_("Reason"),
+    "priority": N_("Priority"),
+    "assignee_id": N_("Adviser"),
+    "volunteer_id": N_("Volunteer"),
+    "volunteer_task": N_("Volunteer's task"),
+    "volunteer_due": N_("Volunteer's task due"),
+    "outcome_note": N_("Note on the outcome"),
+    "consented": N_("Agreed to share"),
+    "opened_at": N_("Opened"),
+    "closed_at": N_("Closed"),
+    "at": N_("When"),
+    "staff_id": N_("Staff member"),
+    "due_on": N_("Due"),
+    "place": N_("Place"),
+    "advice_kind": N_("Advice given"),
+    "note": N_("Note"),
+    "created_by": N_("Created by"),
+    "done_at": N_("Done"),
+    "planned_for": N_("Planned for"),
+    "period": N_("Rent period"),
+    "expires_at": N_("Expires"),
+    "used_at": N_("Used"),
+    "actor": N_("By"),
+    "action": N_("Action"),
+    "target": N_("About"),
+    "detail": N_("Detail"),
+}
+# Where a message went (messages.direction); the other codes' words come from the caller.
+_DIRECTIONS = {"in": N_("from the tenant"), "out": N_("to the tenant")}
+# Columns that hold a code keephome stores (not words a person wrote): without words for it, it is shown as code.
+_CODES = {
+    "tenant.language",
+    "tenant.channel_preference",
+    "tenant.status",
+    "court_cases.meeting_kind",
+    "court_cases.status",
+    "court_cases.outcome",
+    "rent_events.kind",
+    "rent_events.source",
+    "balance_history.source",
+    "messages.channel",
+    "messages.author",
+    "messages.template",
+    "messages.status",
+    "messages.error_code",
+    "inbound_receipts.channel",
+    "conversations.flow",
+    "conversations.trigger",
+    "conversations.ended_reason",
+    "consents.scope",
+    "consents.recipient_kind",
+    "consents.source",
+    "consents.method",
+    "consents.wording_version",
+    "consents.ended_reason",
+    "consents.recorded_by",
+    "referrals.decision",
+    "cases.status",
+    "cases.origin",
+    "cases.outcome",
+    "case_events.kind",
+    "case_tasks.kind",
+    "case_tasks.status",
+    "case_tasks.advice_kind",
+    "reminders.trigger",
+    "reminders.period",
+    "reminders.reason",
+    "telegram_link_codes.kind",
+    "audit.actor",
+    "audit.action",
+}
 
 
 def _plain(key: str, value: Any) -> Any:
@@ -256,17 +420,44 @@ def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-def _shown(value: Any) -> str:
+def _heading(key: str) -> str:
+    found = _HEADINGS.get(key)
+    return gettext(found) if found is not None else key.replace("_", " ")
+
+
+def _cell(words: CodeWords, section: str, row: Mapping[str, Any], key: str) -> Markup:
+    """One value on the page in the reader's language: yes/no, a code in its words, else as stored. A row with
+    a `kind` may have words of its own for a column ("case_events.text@closed": a closed case's outcome)."""
+    value = row.get(key)
+    column = f"{section}.{key}"
+    table = _DIRECTIONS if column == "messages.direction" else words.get(f"{column}@{row.get('kind')}")
+    table = words.get(column) if table is None else table
     if value is None:
-        return "–"
+        return Markup("–")
+    if column == "tenant.language" and value in LANGUAGE_NAMES:
+        return escape(LANGUAGE_NAMES[value])  # each language in its own words, as "Me" offers them
+    if isinstance(value, bool):
+        return escape(gettext("yes") if value else gettext("no"))
+    codes = value if isinstance(value, list) else [value]
+    if table is not None and codes and all(isinstance(code, str) and code in table for code in codes):
+        return escape(", ".join(gettext(table[code]) for code in codes))
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, indent=1, default=str)
-    return str(value)
+        return Markup("<pre>{}</pre>").format(json.dumps(value, ensure_ascii=False, indent=1, default=str))
+    if column in _CODES:
+        return Markup("<code>{}</code>").format(value)
+    return escape(str(value))
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The export as one readable HTML page (no script, no style: it is read as a file)."""
-    return _env.get_template("export.html").render(data=data, shown=_shown)
+def render_html(data: dict[str, Any], words: CodeWords) -> str:
+    """The export as one readable HTML page (no script, no style: it is read as a file), in the language being
+    spoken (bot/i18n.py); `words` names the stored codes of its columns."""
+
+    def cell(section: str, row: Mapping[str, Any], key: str) -> Markup:
+        return _cell(words, section, row, key)
+
+    return _env.get_template("export.html").render(
+        data=data, cell=cell, heading=_heading, page_language=current_language()
+    )
 
 
 async def export_tenant(db: Database, tenant_ref: str, now: datetime, actor: str, what: str = "json") -> dict[str, Any]:

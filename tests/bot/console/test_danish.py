@@ -482,6 +482,10 @@ class Visit:
         await self.post(client, "staff link", "/console/staff/2/link", {})
         await self.post(client, "pause, wrong", "/console/admin/pause", {"paused": "maybe"})
         await self.post(client, "export, wrong format", "/console/data/export", {"ref": "1042-3-12", "format": "x"})
+        # The tenant's data as a readable page (after the adviser's work: a case with notes, consents, a referral).
+        page = await self.post(client, "export page", "/console/data/export", {"ref": "1042-3-12", "format": "html"})
+        language = self.world.rt.settings.console_language
+        assert page.status_code == 200 and f'<html lang="{language}">' in page.text
 
 
 def _client(rt: Runtime) -> httpx.AsyncClient:

@@ -12,13 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.cli.export import run_export
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
-from bot.store.schema import audit_log
+from bot.store.schema import audit_log, staff
 from bot.tenants.csv_rows import known_languages, parse_csv
 from bot.tenants.export import export_tenant, render_html
 from tests.conftest import make_settings, started_runtime
@@ -77,12 +77,39 @@ async def test_the_command_line_prints_json_or_writes_a_page(
     assert await run_export(runtime.settings, history.ref, page, out, err) == 0
     assert out.getvalue() == "" and str(page) in err.getvalue()
     html = page.read_text(encoding="utf-8")
-    assert f"Data held about {history.name}" in html and NOTE in html and "<script" not in html
+    # In the console's language (English in the tests' settings, `console_language="en"`).
+    assert '<html lang="en">' in html and f"Data held about {history.name}" in html
+    assert NOTE in html and "<script" not in html
     assert stat.S_IMODE(page.stat().st_mode) == 0o600  # it holds a person's data
     assert await run_export(runtime.settings, history.ref, page, out, err) == 2  # never written over
     assert "exists" in err.getvalue()
     assert await run_export(runtime.settings, "NO-SUCH", None, out, err) == 2
     assert [e.detail for e in await exports(runtime)] == ["format=json", "format=html"]
+
+
+async def test_the_page_from_the_command_line_is_in_keephome_console_language(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with started_runtime(make_settings(database_url, console_language="da")) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            history = await a_tenant_with_a_history(rt, client)
+        page = tmp_path / "eksport.html"
+        out, err = io.StringIO(), io.StringIO()
+        assert await run_export(rt.settings, history.ref, page, out, err) == 0
+        out = io.StringIO()
+        assert await run_export(rt.settings, history.ref, None, out, err) == 0
+    html = page.read_text(encoding="utf-8")
+    assert '<html lang="da">' in html and f"Oplysninger om {history.name}" in html
+    # Headings, stored codes and yes/no in Danish; what people wrote as they wrote it.
+    for words in ("Lejemål og kontakt", "Beskeder", "<dt>Telefon</dt>", "fra lejeren", "til lejeren", "aktiv"):
+        assert words in html, words
+    assert "<dt>Status</dt><dd>lukket</dd>" in html and "<dt>Udfald</dt><dd>afdragsordning</dd>" in html
+    assert "<dd>ja</dd>" in html and NOTE in html and TENANT_WORDS[0] in html
+    assert "Data held about" not in html and "<dd>payment_plan</dd>" not in html and "<dd>True</dd>" not in html
+    # The JSON keeps the stored names and codes: its field names are a contract.
+    data = json.loads(out.getvalue())
+    assert data["cases"][0]["outcome"] == "payment_plan" and data["tenant"]["status"] == "active"
 
 
 async def test_the_balance_history_has_each_change_an_import_made(runtime: Runtime) -> None:
@@ -129,7 +156,7 @@ def test_the_page_escapes_what_it_shows() -> None:
         },
     }
     data["notes"] = [{"at": "x", "case_id": 1, "staff_id": 2, "text": "<script>alert(1)</script>"}]
-    html = render_html(data)
+    html = render_html(data, {})
     assert "<b>Amira</b>" not in html and "&lt;b&gt;Amira&lt;/b&gt;" in html
     assert "<script>" not in html
 
@@ -146,12 +173,23 @@ async def test_an_admin_downloads_the_export_from_the_console(runtime: Runtime, 
     assert response.json()["tenant"]["name"] == "Amira Zyxwvu"
     readable = await post_form(client, "/console/data", "/console/data/export", {"ref": "A-1", "format": "html"})
     assert readable.headers["content-type"].startswith("text/html") and "Amira Zyxwvu" in readable.text
+    assert '<html lang="en">' in readable.text and "Data held about Amira Zyxwvu" in readable.text
+    # An admin who chose Danish under "Me" gets the page in Danish; the JSON stays as stored.
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language="da"))
+    danish = await post_form(client, "/console/data", "/console/data/export", {"ref": "A-1", "format": "html"})
+    assert '<html lang="da">' in danish.text and "Oplysninger om Amira Zyxwvu" in danish.text
+    assert "<dt>Status</dt><dd>aktiv</dd>" in danish.text
     missing = await post_form(client, "/console/data", "/console/data/export", {"ref": "B-2", "format": "json"})
     assert missing.status_code == 404
     wrong = await post_form(client, "/console/data", "/console/data/export", {"ref": "A-1", "format": "xml"})
     assert wrong.status_code == 422
     entries = await exports(runtime)
-    assert [(e.actor.startswith("staff:"), e.detail) for e in entries] == [(True, "format=json"), (True, "format=html")]
+    assert [(e.actor.startswith("staff:"), e.detail) for e in entries] == [
+        (True, "format=json"),
+        (True, "format=html"),
+        (True, "format=html"),
+    ]
 
 
 async def test_only_admins_export(runtime: Runtime, client: httpx.AsyncClient) -> None:
