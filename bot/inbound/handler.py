@@ -299,7 +299,11 @@ class InboundHandler:
                 self._settings.fallback_language,
                 self._settings.link_failure_budget,
             )
-            return handle_unlinked(scene, message)
+            result = handle_unlinked(scene, message)
+            if self._known is not None:
+                # The chat may be linked now: its next message in this batch reads its tenant again.
+                self._known.tenants.pop((row.channel, row.sender), None)
+            return result
         # At most one polite generic answer a day; nothing about any tenant is revealed or learnt.
         stranger = Stranger(scene.conn, stranger_key(self._secret, row.channel, row.sender))
         if not answer_once_today(scene.conn, stranger, today):
