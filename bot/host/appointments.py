@@ -10,7 +10,9 @@ sends one twice and nothing has to plan them later; the reminder waits in the ou
 Both texts are proactive: they keep quiet hours, the pause, one proactive message a day and the tenant's opt-out
 like any reminder. They go even while an adviser holds the case: the rule that the bot and a person never talk
 over each other is about answering the tenant's messages, and these are the adviser's own arrangement, not the
-bot's conversation.
+bot's conversation. On the eve the reminder is the day's one message (the tenant meets a person the next day):
+the morning's rent planning counts a tenant with an appointment reminder that day as already contacted, and their
+rent reminder comes at the policy's next chance (`bot.reminders.reads.contacted_on`).
 
 Moving an appointment ends its row as `moved` and books a new one: the old reminder is held before it goes (its
 reason `appointment moved`), and the new time gets its own confirmation and reminder.
@@ -40,6 +42,7 @@ __all__ = [
     "ADVICE_SERVICES",
     "APPOINTMENT",
     "MOVED_REASON",
+    "REMINDER_KEYS",
     "activity",
     "book_appointment",
     "mark_appointment",
@@ -52,6 +55,9 @@ APPOINTMENT = "appointment"
 ADVICE_KINDS = ("budget", "debt_overview", "repayment_plan", "other")
 # The outbox's reason for a reminder held because its appointment moved (bot/console/delivery.py words it).
 MOVED_REASON = "appointment moved"
+# The reminders' idempotency keys, as a LIKE pattern: the rent planning finds a tenant's reminder of the day by it
+# (bot/reminders/reads.py, contacted_on) and leaves that tenant's rent reminder to the next day.
+REMINDER_KEYS = "appt:%:reminder"
 _ENDS = ("held", "missed")
 # The place goes to the tenant by SMS: an address, never the name of a debt-advice service (a text that names one
 # tells whoever reads the phone what the appointment is about). The SMS rule's debt words are checked as well.

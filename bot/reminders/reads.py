@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
+from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
 from bot.outbox.route import CHANNELS, best_channel, route
 from bot.store.schema import (
@@ -215,6 +216,10 @@ def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> set[int]:
 
     A message written on an earlier day that has not gone out yet does not count: it is checked again before it
     goes (`bot.reminders.recheck`), and a reminder planned now replaces it when its question never went out.
+    Except an appointment's reminder, queued at booking for the eve (`bot.host.appointments`): the tenant meets a
+    person the next day, and only one proactive message goes a day, so that reminder is the day's message and the
+    rent reminder waits for the policy's next chance (were it planned, the sender would drop the appointment's
+    reminder as the second message of the day).
     """
     start, end = day_window(day, tz)
     sending = select(outbox.c.tenant_id).where(
@@ -223,7 +228,11 @@ def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> set[int]:
         outbox.c.tenant_id.is_not(None),
         outbox.c.not_before >= start,
         outbox.c.not_before < end,
-        or_(outbox.c.created_at >= start, outbox.c.state == "sent"),
+        or_(
+            outbox.c.created_at >= start,
+            outbox.c.state == "sent",
+            outbox.c.idempotency_key.like(APPOINTMENT_REMINDERS),
+        ),
     )
     planned = select(planned_reminders.c.tenant_id).where(planned_reminders.c.planned_for == day)
     found = set((conn.execute(sending)).scalars())

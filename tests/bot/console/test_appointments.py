@@ -15,9 +15,11 @@ from sqlalchemy import func, select, update
 from bot.app import create_app
 from bot.host.appointments import activity, reminder_time
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
+from bot.reminders.jobs import JobServices, plan_today
+from bot.reminders.plan import plan_reminders
 from bot.runtime import Runtime
 from bot.store.retention import purge
-from bot.store.schema import audit_log, case_tasks, cases, outbox, tenants
+from bot.store.schema import audit_log, case_tasks, cases, outbox, planned_reminders, rent_positions, tenants
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.bot.console.test_outreach import SetClock, clock
@@ -297,3 +299,54 @@ async def test_admins_see_every_volunteers_held_appointments_and_download_them(
     async with rt.db.read() as conn:
         actions = (await conn.execute(select(audit_log.c.action).where(audit_log.c.action == "activity.export"))).all()
     assert len(actions) == 1
+
+
+async def eve_plan(rt: Runtime, when: datetime) -> None:
+    """The morning's rent planning as the scheduler runs it, then the sender empties its queue."""
+    clock(rt).at = when
+    await plan_today(JobServices(rt.db, rt.settings, rt.clock, rt.sender.wake))
+    await drain(rt.sender)
+
+
+async def test_the_appointment_reminder_wins_the_day_and_the_rent_reminder_comes_the_next_day(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """One proactive message a tenant a day: on the eve of an appointment it is the appointment's reminder (the
+    tenant meets a person the next day), and the rent planning leaves the tenant out as already contacted that
+    day; a tenant with no appointment is reminded as before."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    assert (await book(client, case_id, volunteer)).status_code == 303  # Thursday 5 March, 14:30
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303  # back in the queue
+    other = "+4520000002"
+    # Both owe rent on a known termination: the court stage's reminder is due for both from the eve.
+    termination = {"balance_ore": 1234500, "termination_on": datetime(2026, 2, 27).date()}
+    async with rt.db.write() as conn:
+        await conn.execute(update(rent_positions).values(**termination))
+    await add_tenant(rt, "R-2", name="Gamma Tenant", phone=other, **termination)
+    await drain(rt.sender)
+    before = {phone: len(sandbox(rt)["sms"].to(phone)) for phone in (PHONE, other)}
+
+    eve = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)  # 09:00 on Wednesday, the plan hour
+    preview = await plan_reminders(rt.db, rt.settings, eve, dry_run=True)
+    assert [row.tenant_ref for row in preview.rows] == ["R-2"]
+    assert preview.already_contacted == 1  # shown as "already contacted or planned that day"
+    await eve_plan(rt, eve)
+    await at_time(rt, datetime(2026, 3, 4, 12, 0, tzinfo=UTC))  # the sender looks again later that day
+    sent = sandbox(rt)["sms"].to(PHONE)[before[PHONE] :]
+    assert len(sent) == 1 and sent[0].text.startswith("Hej Beta. Husk din aftale 5. marts 2026 kl. 14:30.")
+    assert await rows(rt, "appointment.reminder") == [("sent", None)]
+    assert len(sandbox(rt)["sms"].to(other)) == before[other] + 1  # reminded as before
+    async with rt.db.read() as conn:
+        dropped = (await conn.execute(select(func.count()).where(outbox.c.state == "dropped"))).scalar_one()
+        planned = (await conn.execute(select(planned_reminders.c.tenant_id))).scalars().all()
+    assert dropped == 0
+    assert len(planned) == 1  # R-2's only
+
+    await eve_plan(rt, datetime(2026, 3, 5, 8, 0, tzinfo=UTC))  # the policy's next chance
+    after = sandbox(rt)["sms"].to(PHONE)[before[PHONE] :]
+    assert len(after) == 2 and "aftale" not in after[1].text  # the rent reminder, a day later
+    assert len(sandbox(rt)["sms"].to(other)) == before[other] + 1  # nothing twice
