@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_id_of, load_case
+from bot.console.case_page import case_in_path
 from bot.console.ids import id_from
 from bot.console.labels import label
 from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
@@ -38,14 +38,6 @@ from bot.store.schema import case_events, case_tasks, cases, staff
 __all__ = ["routes"]
 
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-async def _case(request: Request) -> tuple[Any, Any]:
-    async with runtime(request).db.read() as conn:
-        found = await load_case(conn, case_id_of(request))
-    if found is None:
-        raise NotFound(N_("There is no such case."))
-    return found
 
 
 _NOT_HOLDER = N_("take the case first: only the adviser who holds it can do this (an admin can reassign it)")
@@ -72,7 +64,7 @@ def _back(case_id: int) -> Response:
 
 @guard("admin", "adviser")
 async def _take(request: Request, me: StaffSession) -> Response:
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
@@ -95,7 +87,7 @@ async def _take(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _release(request: Request, me: StaffSession) -> Response:
-    case, _ = await _case(request)
+    case, _ = await case_in_path(request)
     _holder(case, me)
     at = now(request)
     async with runtime(request).db.write() as conn:
@@ -107,7 +99,7 @@ async def _release(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _reply(request: Request, me: StaffSession) -> Response:
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     _holder(case, me)
     if tenant.status != "active":
         raise CaseError(
@@ -148,7 +140,7 @@ async def _reply(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _note(request: Request, me: StaffSession) -> Response:
-    case, _ = await _case(request)
+    case, _ = await case_in_path(request)
     text = field(await request.form(), "text", max_length=4000)
     at = now(request)
     async with runtime(request).db.write() as conn:
@@ -160,7 +152,7 @@ async def _note(request: Request, me: StaffSession) -> Response:
 @guard("admin", "adviser")
 async def _contact(request: Request, me: StaffSession) -> Response:
     """An adviser reached the tenant outside keephome (a phone call): the outcome page counts it as reached."""
-    case, _ = await _case(request)
+    case, _ = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("the case is closed"))
     at = now(request)
@@ -174,7 +166,7 @@ async def _contact(request: Request, me: StaffSession) -> Response:
 async def _step(request: Request, me: StaffSession) -> Response:
     """The adviser's phone call, offered when the tenant went quiet: reached (contact made) or not reached (the
     caretaker's door knock or postcard follows, for one caretaker or any)."""
-    case, _ = await _case(request)
+    case, _ = await case_in_path(request)
     form = await request.form()
     task_id = id_from(field(form, "task_id", max_length=20))
     outcome = field(form, "outcome", max_length=16)
@@ -219,7 +211,7 @@ def _moment(form: FormData, zone: ZoneInfo) -> datetime:
 async def _appointment(request: Request, me: StaffSession) -> Response:
     """Book a volunteer's appointment with the tenant; the tenant gets a confirmation and a reminder the day
     before, with the day, the time and the place only."""
-    case, _ = await _case(request)
+    case, _ = await case_in_path(request)
     _holder(case, me)
     form = await request.form()
     rt = runtime(request)
@@ -272,7 +264,7 @@ def _due(form: FormData, today_: date) -> date:
 
 @guard("admin", "adviser")
 async def _task(request: Request, me: StaffSession) -> Response:
-    case, _ = await _case(request)
+    case, _ = await case_in_path(request)
     _holder(case, me)
     form = await request.form()
     task = field(form, "task", max_length=300)
@@ -307,7 +299,7 @@ async def _task(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _close(request: Request, me: StaffSession) -> Response:
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     _holder(case, me)
     form = await request.form()
     outcome = field(form, "outcome", max_length=32)
@@ -340,7 +332,7 @@ async def _close(request: Request, me: StaffSession) -> Response:
 @guard("admin")
 async def _reassign(request: Request, me: StaffSession) -> Response:
     """An admin hands a held case to another adviser (its holder is away); the case stays held."""
-    case, _ = await _case(request)
+    case, _ = await case_in_path(request)
     new_id = id_from(field(await request.form(), "adviser_id", max_length=20))
     if new_id is None:
         raise FormError(N_("choose an adviser"))

@@ -25,7 +25,7 @@ from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, Shown, answers, transcript
-from bot.console.web import FormError, local_day, local_time, money, now, render, runtime, today
+from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT
 from bot.host.cases import OUTCOMES
 from bot.host.outreach import OUTREACH_STEPS
@@ -35,7 +35,7 @@ from bot.store.schema import case_events, case_tasks, cases, rent_positions, sta
 from bot.tenants.court import court_view
 from bot.tenants.names import first_name
 
-__all__ = ["SeenMessages", "answer_rows", "case_id_of", "load_case", "message_json", "routes"]
+__all__ = ["SeenMessages", "answer_rows", "case_id_of", "case_in_path", "load_case", "message_json", "routes"]
 
 
 def case_id_of(request: Request) -> int:
@@ -83,6 +83,15 @@ async def load_case(conn: AsyncConnection, case_id: int) -> tuple[Any, Any] | No
         return None
     tenant = (await conn.execute(select(tenants).where(tenants.c.id == case.tenant_id))).first()
     return None if tenant is None else (case, tenant)
+
+
+async def case_in_path(request: Request) -> tuple[Any, Any]:
+    """The case in the path and its tenant, read on its own connection; 404 when there is none."""
+    async with runtime(request).db.read() as conn:
+        found = await load_case(conn, case_id_of(request))
+    if found is None:
+        raise NotFound(N_("There is no such case."))
+    return found
 
 
 _LANGUAGES = {

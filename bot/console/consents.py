@@ -13,7 +13,6 @@ import re
 import secrets
 from dataclasses import replace
 from datetime import date, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
@@ -23,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_id_of, load_case
+from bot.console.case_page import case_in_path
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, read_form, redirect, runtime, today
@@ -42,14 +41,6 @@ __all__ = ["new_nonce", "routes"]
 
 _SHARE_KINDS = ("kommune", "volunteer_org")
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-async def _case(request: Request) -> tuple[Any, Any]:
-    async with runtime(request).db.read() as conn:
-        found = await load_case(conn, case_id_of(request))
-    if found is None:
-        raise NotFound(N_("There is no such case."))
-    return found
 
 
 def _kinds(form: FormData) -> list[str]:
@@ -74,7 +65,7 @@ def _recipient(form: FormData, kinds: tuple[str, ...]) -> tuple[str, str | None]
 @guard("admin", "adviser")
 async def _ask(request: Request, me: StaffSession) -> Response:
     """Send the tenant the full wording on Telegram with yes/no buttons."""
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     if case.status not in HELD_STATUSES or case.assignee_id != me.staff_id:
         raise CaseError(N_("Take the case first: only the adviser who holds it can ask the tenant."))
     if tenant.telegram_chat_id is None or tenant.telegram_blocked or tenant.status != "active":
@@ -143,7 +134,7 @@ def _given_at(raw: str, zone: ZoneInfo, at: datetime) -> datetime:
 @guard("admin", "adviser")
 async def _record(request: Request, me: StaffSession) -> Response:
     """Record a consent the tenant gave the adviser: a signed form, or oral for the adviser's own advice."""
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
     form = await read_form(request)
@@ -191,7 +182,7 @@ async def _record(request: Request, me: StaffSession) -> Response:
 @guard("admin", "adviser")
 async def _withdraw(request: Request, me: StaffSession) -> Response:
     """The tenant told the adviser to withdraw one consent: it ends at once."""
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     consent_id = path_id(request, "consent_id", N_("There is no such consent."))
     rt = runtime(request)
     at = now(request)

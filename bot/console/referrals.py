@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_id_of, load_case
+from bot.console.case_page import case_in_path
 from bot.console.ids import path_id
 from bot.console.messaging import reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
@@ -104,14 +104,6 @@ def contents_of(
     }
 
 
-async def _case(request: Request) -> tuple[Any, Any]:
-    async with runtime(request).db.read() as conn:
-        found = await load_case(conn, case_id_of(request))
-    if found is None:
-        raise NotFound(N_("There is no such case."))
-    return found
-
-
 def _help(form: FormData) -> list[str]:
     chosen = [str(value) for value in form.getlist("help")]
     if not chosen or any(kind not in HELP_KINDS for kind in chosen):
@@ -127,7 +119,7 @@ _NO_CONSENT = N_(
 
 @guard("admin", "adviser")
 async def _create(request: Request, me: StaffSession) -> Response:
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
     form = await read_form(request)
@@ -300,7 +292,7 @@ async def _decision(request: Request, me: StaffSession) -> Response:
 @guard("admin", "adviser")
 async def _add_step(request: Request, me: StaffSession) -> Response:
     """Track a step beside the referral: boligstøtte from Udbetaling Danmark, or free debt counselling."""
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
     kind = field(await read_form(request), "kind", max_length=24)
@@ -329,7 +321,7 @@ async def _add_step(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _move_step(request: Request, me: StaffSession) -> Response:
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     task_id = path_id(request, "task_id", N_("There is no such step."))
     status = field(await read_form(request), "status", max_length=16)
     at = now(request)
@@ -361,7 +353,7 @@ async def _move_step(request: Request, me: StaffSession) -> Response:
 @guard("admin", "adviser")
 async def _help_text(request: Request, me: StaffSession) -> Response:
     """Send the tenant the text about the kommune's help (it says to apply before paying) — on Telegram only."""
-    case, tenant = await _case(request)
+    case, tenant = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
     if tenant.status != "active" or reply_channel(tenant) != "telegram":
