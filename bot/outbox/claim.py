@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, Connection, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Integer, Select, Update, bindparam, or_, select, update
 
 from bot.outbox.route import CHANNELS, route
 from bot.store.flags import is_paused
@@ -133,8 +133,27 @@ def _park_due(conn: Connection, now: datetime, reason: str, fence: ColumnElement
 def _reopen(conn: Connection, now: datetime, reason: str, fence: ColumnElement[bool] | None) -> int:
     """Rows waiting for `reason` are pending again, marked to be checked once more before they go; the reason
     goes (it no longer holds, and a page must not say it does)."""
-    where = [outbox.c.state == "waiting", outbox.c.last_error == reason]
-    return _move(conn, where, fence, {"state": "pending", "recheck": True, "last_error": None}, "queued", now)
+    if fence is None:  # every claim looks: the statement is built once per reason
+        stmt = _REOPEN.get(reason)
+        if stmt is None:
+            stmt = _REOPEN[reason] = _reopen_statement(reason, None)
+        message_ids = list(conn.execute(stmt).scalars())
+        _message_status(conn, message_ids, "queued", now)
+        return len(message_ids)
+    return _move(conn, _reopen_where(reason), fence, _REOPENED, "queued", now)
+
+
+_REOPENED: dict[str, Any] = {"state": "pending", "recheck": True, "last_error": None}
+_REOPEN: dict[str, Update] = {}
+
+
+def _reopen_where(reason: str) -> list[ColumnElement[bool]]:
+    return [outbox.c.state == "waiting", outbox.c.last_error == reason]
+
+
+def _reopen_statement(reason: str, fence: ColumnElement[bool] | None) -> Update:
+    where = _reopen_where(reason) + ([fence] if fence is not None else [])
+    return update(outbox).where(*where).values(**_REOPENED).returning(outbox.c.message_id)
 
 
 def _move(
@@ -172,6 +191,48 @@ _RETURNED = (
 )
 
 
+# Built once: a claim fills in the values (the ids, the lease, the time, how many).
+_LEASE = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_until=bindparam("until", type_=outbox.c.lease_until.type), attempts=outbox.c.attempts + 1)
+    .returning(*_RETURNED)
+)
+_TENANTS = select(
+    tenants.c.id, tenants.c.status, tenants.c.phone, tenants.c.telegram_chat_id, tenants.c.telegram_blocked
+).where(tenants.c.id.in_(bindparam("ids", expanding=True)))
+_DUE: dict[tuple[bool, str, bool], Select[Any]] = {}
+
+
+def _due_statement(proactive: bool, channel: str, is_sqlite: bool, fence: ColumnElement[bool] | None) -> Select[Any]:
+    """The due rows of one kind, due first; without a fence built once per kind (the claim runs often)."""
+    if fence is None:
+        found = _DUE.get((proactive, channel, is_sqlite))
+        if found is not None:
+            return found
+    now = bindparam("now", type_=outbox.c.next_attempt_at.type)
+    due = [
+        outbox.c.state == "pending",
+        outbox.c.proactive.is_(proactive),
+        outbox.c.channel == channel,
+        outbox.c.next_attempt_at <= now,
+        or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+    ]
+    if fence is not None:
+        due.append(fence)
+    picked = (
+        select(outbox.c.id)
+        .where(*due)
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(bindparam("n", type_=Integer, literal_execute=False))
+    )
+    if not is_sqlite:
+        picked = picked.with_for_update(skip_locked=True)
+    if fence is None:
+        _DUE[(proactive, channel, is_sqlite)] = picked
+    return picked
+
+
 def claim(
     conn: Connection,
     now: datetime,
@@ -202,12 +263,7 @@ def claim(
     ids = _due_ids(conn, now, wants, total, not paused and bool(channels), is_sqlite, fence)
     if not ids:
         return Claim([], aside, paused)
-    claimed = conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_(ids))
-        .values(lease_until=until, attempts=outbox.c.attempts + 1)
-        .returning(*_RETURNED)
-    ).all()
+    claimed = conn.execute(_LEASE, {"ids": ids, "until": until}).all()
     rows, waiting = _reachable(_with_tenants(conn, claimed), channels)
     asked = [r for r in rows if r.proactive and r.status == "active"]
     verdicts = window.recheck(conn, asked, now) if window is not None and asked else {}
@@ -234,19 +290,8 @@ def _due_ids(
             n = min(wants.get((proactive, channel), 0), total - len(ids))
             if n <= 0:
                 continue
-            due = [
-                outbox.c.state == "pending",
-                outbox.c.proactive.is_(proactive),
-                outbox.c.channel == channel,
-                outbox.c.next_attempt_at <= now,
-                _free(now),
-            ]
-            if fence is not None:
-                due.append(fence)
-            picked = select(outbox.c.id).where(*due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(n)
-            if not is_sqlite:
-                picked = picked.with_for_update(skip_locked=True)
-            ids += conn.execute(picked).scalars()
+            picked = _due_statement(proactive, channel, is_sqlite, fence)
+            ids += conn.execute(picked, {"now": now, "n": n}).scalars()
     return ids
 
 
@@ -272,14 +317,7 @@ def _not_now(
 
 def _with_tenants(conn: Connection, claimed: Sequence[Any]) -> list[Claimed]:
     tenant_ids = {r.tenant_id for r in claimed if r.tenant_id is not None}
-    facts = {
-        t.id: t
-        for t in conn.execute(
-            select(
-                tenants.c.id, tenants.c.status, tenants.c.phone, tenants.c.telegram_chat_id, tenants.c.telegram_blocked
-            ).where(tenants.c.id.in_(tenant_ids))
-        )
-    }
+    facts = {t.id: t for t in conn.execute(_TENANTS, {"ids": sorted(tenant_ids)})} if tenant_ids else {}
     rows = []
     for r in claimed:
         t = facts.get(r.tenant_id)

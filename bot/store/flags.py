@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from bot.store.dialect import insert_for
 from bot.store.schema import settings_flags
@@ -21,9 +21,13 @@ PAUSED = "paused"
 LAST_PLAN_DAY = "last_plan_day"
 
 
+# Built once: the sender reads the pause switch before every claim.
+_READ = select(settings_flags.c.value).where(settings_flags.c.name == bindparam("name"))
+
+
 def read_flag(conn: Connection, name: str) -> str | None:
     """The flag's stored value, or None when it was never written."""
-    value = conn.execute(select(settings_flags.c.value).where(settings_flags.c.name == name)).scalar()
+    value = conn.execute(_READ, {"name": name}).scalar()
     return None if value is None else str(value)
 
 
