@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import event, text
 
 from bot.inbound.processor import CHUNK, Processor
 from bot.metrics import Metrics
@@ -44,17 +43,23 @@ async def test_the_next_rows_are_found_without_walking_the_table(pg_url: str) ->
                 )
             await conn.execute(text("ANALYZE inbound"))  # what autovacuum does on a busy table
         processor = Processor(db, make_settings(pg_url), lambda: datetime.now(UTC), Metrics())
-        query = processor._pending.params(after=0)
-        sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-        async with db.write() as conn:
-            raw = (await conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + sql))).scalar_one()
-            taken = (await conn.execute(query)).all()
-        plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+        plans: list[dict[str, Any]] = []
+
+        def explain(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+            # The statement as the processor sends it: its parameters, its transaction and planner setting.
+            if "SKIP LOCKED" in statement and not statement.startswith("EXPLAIN"):
+                raw = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).scalar_one()
+                plans.append((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
+
+        event.listen(db.writer.sync_engine, "before_cursor_execute", explain)
+        taken = await db.run(processor._next_rows, 0)
+        event.remove(db.writer.sync_engine, "before_cursor_execute", explain)
     finally:
         await db.dispose()
 
     # The first waiting message of each sender, in order; none whose sender has an earlier one waiting.
     assert [row.id for row in taken] == list(range(PROCESSED + 1, PROCESSED + 1 + CHUNK))
+    (plan,) = plans
     # Each scan of the table looks at about the rows the batch takes: the waiting rows by id, and per row one probe
     # for an earlier waiting message of its sender, not the processed rows before them nor the whole backlog.
     looked_at = sum(
