@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 # Rows a batch handles before it gives way to a waiting webhook commit.
 MIN_ROWS = 16
 # On PostgreSQL, with a backlog, a batch handles at least this share of it (up to MAX_ROWS_WITH_BACKLOG rows)
-# before it gives way: under a steady load a webhook is always waiting, and at MIN_ROWS a batch the backlog grew
-# by thousands during a load (216 of about 1,000 messages a second handled). There the webhooks commit on
+# before it gives way: under a steady load a webhook is always waiting, and with MIN_ROWS a batch the processor
+# fell behind by thousands during a load (216 of about 1,000 messages a second handled). There the webhooks commit on
 # connections of their own while the batch waits on its round trips, so a longer batch takes a larger share of
 # the processor, not the writer; on SQLite the batch holds the one writer the webhooks' commits wait for.
 BACKLOG_SHARE = 8
