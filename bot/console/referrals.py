@@ -30,6 +30,7 @@ from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KI
 from bot.console.web import FormError, NotFound, field, money, now, read_form, redirect, render, runtime
 from bot.host.cases import CaseError
 from bot.host.consents import SHARE_SCOPE, may_share
+from bot.host.tasks import add_task, set_task_status
 from bot.i18n import N_
 from bot.store.schema import case_tasks, consents, court_cases, referrals, rent_positions, tenants
 
@@ -300,21 +301,9 @@ async def _add_step(request: Request, me: StaffSession) -> Response:
         raise FormError(N_("Choose a step."))
     at = now(request)
     async with runtime(request).db.write() as conn:
-        task_id = (
-            await conn.execute(
-                case_tasks.insert()
-                .values(
-                    case_id=case.id,
-                    tenant_id=tenant.id,
-                    kind=kind,
-                    status="open",
-                    created_by=me.staff_id,
-                    created_at=at,
-                    updated_at=at,
-                )
-                .returning(case_tasks.c.id)
-            )
-        ).scalar_one()
+        task_id = await conn.run_sync(
+            lambda sync: add_task(sync, case_id=case.id, tenant_id=tenant.id, kind=kind, now=at, created_by=me.staff_id)
+        )
         await record(conn, at, me.actor, "step.add", f"case:{case.id}", f"tenant:{tenant.id} task:{task_id} {kind}")
     return redirect(f"/console/cases/{case.id}#referrals")
 
@@ -340,10 +329,8 @@ async def _move_step(request: Request, me: StaffSession) -> Response:
         if status not in STEP_STATUSES[task.kind]:
             raise FormError(N_("Choose a status from the list."))
         finished = status not in ("open", "applied")
-        await conn.execute(
-            update(case_tasks)
-            .where(case_tasks.c.id == task_id)
-            .values(status=status, updated_at=at, done_at=at if finished else None)
+        await conn.run_sync(
+            lambda sync: set_task_status(sync, status, at, case_tasks.c.id == task_id, finished=finished)
         )
         detail = f"tenant:{tenant.id} task:{task_id} {task.kind}={status}"
         await record(conn, at, me.actor, "step.update", f"case:{case.id}", detail)

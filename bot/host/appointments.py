@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert, select, update
 
 from bot.host.cases import CaseError
+from bot.host.tasks import add_task, set_task_status
 from bot.i18n import N_
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
@@ -165,20 +166,18 @@ def _insert(
     created_by: int,
     now: datetime,
 ) -> int:
-    row = {
-        "case_id": case_id,
-        "tenant_id": tenant_id,
-        "kind": APPOINTMENT,
-        "status": "open",
-        "assignee_id": volunteer_id,
-        "at": at,
-        "place": place.strip(),
-        "advice_kind": advice_kind,
-        "created_by": created_by,
-        "created_at": now,
-        "updated_at": now,
-    }
-    return int(conn.execute(insert(case_tasks).values(**row).returning(_t.id)).scalar_one())
+    return add_task(
+        conn,
+        case_id=case_id,
+        tenant_id=tenant_id,
+        kind=APPOINTMENT,
+        now=now,
+        assignee_id=volunteer_id,
+        created_by=created_by,
+        at=at,
+        place=place.strip(),
+        advice_kind=advice_kind,
+    )
 
 
 def book_appointment(
@@ -222,7 +221,7 @@ def _mine(conn: Connection, task_id: int, volunteer_id: int) -> Any:
 
 
 def _end(conn: Connection, task_id: int, status: str, now: datetime) -> None:
-    conn.execute(update(case_tasks).where(_t.id == task_id).values(status=status, done_at=now, updated_at=now))
+    set_task_status(conn, status, now, _t.id == task_id)
 
 
 def _hold_reminder(conn: Connection, task_id: int, now: datetime) -> None:

@@ -18,9 +18,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, func, insert, literal_column, or_, select, update
+from sqlalchemy import Connection, Select, and_, exists, func, insert, literal_column, or_, select
 
 from bot.host.cases import OPEN_STATUSES, CaseError, among
+from bot.host.tasks import OPEN, add_task, set_task_status
 from bot.i18n import N_
 from bot.store.schema import FAILED_STATUSES, case_events, case_tasks, cases, messages, tenants
 
@@ -93,7 +94,7 @@ def _candidates(now: datetime) -> Select[Any]:
         .where(
             among(cases.c.status, OPEN_STATUSES),
             tenants.c.status != "erased",
-            ~exists().where(_t.case_id == cases.c.id, among(_t.kind, OUTREACH_STEPS), _t.status == "open"),
+            ~exists().where(_t.case_id == cases.c.id, among(_t.kind, OUTREACH_STEPS), _t.status == OPEN),
         )
         .order_by(cases.c.id)
     )
@@ -131,21 +132,8 @@ def _add_step(
     created_by: int | None,
     now: datetime,
 ) -> int:
-    return int(
-        conn.execute(
-            insert(case_tasks)
-            .values(
-                case_id=case_id,
-                tenant_id=tenant_id,
-                kind=kind,
-                status="open",
-                assignee_id=assignee_id,
-                created_by=created_by,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(_t.id)
-        ).scalar_one()
+    return add_task(
+        conn, case_id=case_id, tenant_id=tenant_id, kind=kind, now=now, assignee_id=assignee_id, created_by=created_by
     )
 
 
@@ -168,19 +156,14 @@ def finish_step(
     task = conn.execute(
         select(case_tasks, cases.c.status.label("case_status"))
         .join(cases, cases.c.id == _t.case_id)
-        .where(_t.id == task_id, _t.status == "open", among(_t.kind, kinds))
+        .where(_t.id == task_id, _t.status == OPEN, among(_t.kind, kinds))
         .with_for_update()
     ).first()
     if task is None:
         raise CaseError(N_("This step is done already: reload the page."))
     if outcome not in _OUTCOMES[task.kind]:
         raise CaseError(N_("This step cannot end that way."))
-    done = conn.execute(
-        update(case_tasks)
-        .where(_t.id == task_id, _t.status == "open")
-        .values(status=outcome, done_at=now, updated_at=now)
-    ).rowcount
-    if done != 1:
+    if set_task_status(conn, outcome, now, _t.id == task_id, _t.status == OPEN) != 1:
         raise CaseError(N_("This step is done already: reload the page."))
     text = f"{task.kind}:{outcome}"  # a code the console words (bot/console/labels.py, TASK_EVENT_LABELS)
     conn.execute(
@@ -200,12 +183,9 @@ def finish_step(
 
 def end_open_steps(conn: Connection, case_id: int, now: datetime) -> int:
     """The case closed: its open steps end as `cancelled` (the caretaker's list drops them); returns how many."""
-    ended = conn.execute(
-        update(case_tasks)
-        .where(_t.case_id == case_id, _t.status == "open", among(_t.kind, OUTREACH_STEPS))
-        .values(status=CANCELLED, done_at=now, updated_at=now)
+    return set_task_status(
+        conn, CANCELLED, now, _t.case_id == case_id, _t.status == OPEN, among(_t.kind, OUTREACH_STEPS)
     )
-    return int(ended.rowcount)
 
 
 def never_reached_query(start: datetime, end: datetime) -> Select[Any]:
@@ -219,7 +199,7 @@ def never_reached_query(start: datetime, end: datetime) -> Select[Any]:
         .subquery()
     )
     later = and_(_t.tenant_id == first.c.tenant_id, among(_t.kind, OUTREACH_STEPS))
-    still_open = exists().where(later, _t.status == "open", _t.case_id.in_(_open_case_ids()))
+    still_open = exists().where(later, _t.status == OPEN, _t.case_id.in_(_open_case_ids()))
     reached = or_(
         exists().where(later, _t.status == REACHED),
         exists().where(
