@@ -140,7 +140,12 @@ class Scene:
         return True
 
     def change(self, stmt: Executable, params: dict[str, Any]) -> None:
-        """An UPDATE of a row written before, executed with the scene's rows (`stmt` is built once)."""
+        """An UPDATE of a row written before, executed with the scene's rows (`stmt` is built once).
+
+        The changes of one statement run in the order they were made, all of them where the statement's first
+        change stood: two statements' changes must not depend on each other (other rows, or other columns).
+        Nothing in the transaction reads the changed columns before the scene is written.
+        """
         self._changes.append((stmt, params))
 
     def pending_row(self, table: Table, row_id: int) -> dict[str, Any] | None:
@@ -182,17 +187,13 @@ class Scene:
         return left_out
 
     def write_changes(self) -> None:
-        """Execute the pending changes in order: consecutive changes of one statement as one executemany."""
+        """Execute the pending changes: each statement's as one executemany, in the order of first use."""
         changes, self._changes = self._changes, []
-        start = 0
-        while start < len(changes):
-            stmt = changes[start][0]
-            end = start + 1
-            while end < len(changes) and changes[end][0] is stmt:
-                end += 1
-            params = [p for _, p in changes[start:end]]
-            self.conn.execute(stmt, params if len(params) > 1 else params[0])
-            start = end
+        grouped: dict[int, tuple[Executable, list[dict[str, Any]]]] = {}
+        for stmt, one in changes:
+            grouped.setdefault(id(stmt), (stmt, []))[1].append(one)
+        for stmt, many in grouped.values():
+            self.conn.execute(stmt, many if len(many) > 1 else many[0])
 
     def _write_units(self, units: list[list[tuple[Table, dict[str, Any]]]]) -> int:
         try:

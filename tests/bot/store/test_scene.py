@@ -170,3 +170,46 @@ async def test_a_repeat_within_the_transaction_queues_nothing(db: Database) -> N
 
     assert await db.run(work) == [True, False, False]
     assert await _count(db, outbox) == 1
+
+
+async def test_promises_and_paid_claims_of_many_turns_cost_one_update_each_and_are_all_kept(db: Database) -> None:
+    from datetime import date
+
+    from bot.host.handlers import paid_claimed, promise_recorded
+    from bot.host.turn import Turn
+    from bot.store.schema import rent_positions
+    from conversations.model import PaidClaimed, PromiseRecorded
+    from tests.conftest import make_settings
+
+    settings = make_settings(db.url)
+    tenant_ids = [await add_tenant(db, f"T-{i}", phone=f"+452012340{i}") for i in range(5)]
+    updates: list[str] = []
+
+    def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement.split()[1])
+
+    def work(conn: Connection) -> None:
+        event.listen(conn, "before_cursor_execute", count)
+        try:
+            scene = Scene.of(conn)
+            for n, tenant_id in enumerate(tenant_ids):  # turns of a batch, one after the other
+                turn = Turn(tenant_id, None, "sms", "da", NOW, NOW.date(), f"in:{n}")
+                promise_recorded.handle(scene, turn, PromiseRecorded(date(2026, 12, 10 + n)), 0, settings)
+                paid_claimed.handle(scene, turn, PaidClaimed(date(2026, 12, 20 + n)), 1, settings)
+            scene.flush()  # as the database does before it commits
+        finally:
+            event.remove(conn, "before_cursor_execute", count)
+
+    await db.run(work)
+    # One executemany per statement for the whole batch, not two statements per turn.
+    assert sorted(updates) == ["rent_positions", "rent_positions"]
+    async with db.read() as conn:
+        kept = (
+            await conn.execute(
+                select(rent_positions.c.tenant_id, rent_positions.c.promise_on, rent_positions.c.paid_claim_until)
+            )
+        ).all()
+    assert sorted(tuple(row) for row in kept) == [
+        (tenant_id, date(2026, 12, 10 + n), date(2026, 12, 20 + n)) for n, tenant_id in enumerate(tenant_ids)
+    ]
