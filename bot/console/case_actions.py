@@ -8,7 +8,6 @@ held by an absent adviser to someone else (audited), and then that person acts.
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime, time
 from typing import Any
@@ -27,7 +26,7 @@ from bot.console.ids import id_from
 from bot.console.labels import label
 from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, field_name, now, redirect, render, runtime, today
+from bot.console.web import FormError, NotFound, field, field_name, form_nonce, now, redirect, render, runtime, today
 from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment
 from bot.host.cases import HELD_STATUSES, CaseError
@@ -36,9 +35,6 @@ from bot.i18n import N_
 from bot.store.schema import case_events, case_tasks, cases, staff
 
 __all__ = ["routes"]
-
-_NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
 
 _NOT_HOLDER = N_("take the case first: only the adviser who holds it can do this (an admin can reassign it)")
 
@@ -107,9 +103,7 @@ async def _reply(request: Request, me: StaffSession) -> Response:
         )
     form = await request.form()
     text = field(form, "text", max_length=1000)
-    nonce = field(form, "nonce", max_length=64)
-    if not _NONCE.match(nonce):
-        raise FormError(N_("the form is damaged: reload the page"))
+    nonce = form_nonce(form)
     rt = runtime(request)
     channel = reply_channel(tenant)
     warnings = sms_warnings(text, rt.settings.forbidden_words) if channel == "sms" else []

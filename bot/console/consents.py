@@ -9,7 +9,6 @@ change is audited.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -25,7 +24,7 @@ from bot.console.audit import record
 from bot.console.case_page import case_in_path
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, now, read_form, redirect, runtime, today
+from bot.console.web import FormError, NotFound, field, form_nonce, now, read_form, redirect, runtime, today
 from bot.host.cases import HELD_STATUSES, CaseError
 from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdraw_consent
 from bot.host.handlers import apply_events
@@ -40,7 +39,6 @@ from conversations.model import Context
 __all__ = ["new_nonce", "routes"]
 
 _SHARE_KINDS = ("kommune", "volunteer_org")
-_NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def _kinds(form: FormData) -> list[str]:
@@ -78,9 +76,7 @@ async def _ask(request: Request, me: StaffSession) -> Response:
     if not kinds:
         raise FormError(N_("Choose at least one kind of data."))
     purpose = field(form, "purpose", max_length=300)
-    nonce = field(form, "nonce", max_length=64)
-    if not _NONCE.match(nonce):
-        raise FormError(N_("The form is damaged: reload the page."))
+    nonce = form_nonce(form)
     rt = runtime(request)
     at = now(request)
     values: dict[str, str | int] = {

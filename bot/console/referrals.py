@@ -27,7 +27,7 @@ from bot.console.ids import path_id
 from bot.console.messaging import reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KINDS, STEP_STATUSES
-from bot.console.web import FormError, NotFound, field, money, now, read_form, redirect, render, runtime
+from bot.console.web import FormError, NotFound, field, form_nonce, money, now, read_form, redirect, render, runtime
 from bot.host.cases import CaseError
 from bot.host.consents import SHARE_SCOPE, may_share
 from bot.host.tasks import add_task, set_task_status
@@ -345,7 +345,7 @@ async def _help_text(request: Request, me: StaffSession) -> Response:
         raise CaseError(N_("The case is closed."))
     if tenant.status != "active" or reply_channel(tenant) != "telegram":
         raise CaseError(N_("The text about help goes on Telegram only: tell the tenant by phone or in person."))
-    nonce = field(await read_form(request), "nonce", max_length=64)
+    nonce = form_nonce(await read_form(request))
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "PauseOnEveryPage",
     "field",
     "field_name",
+    "form_nonce",
     "local_day",
     "local_time",
     "money",
@@ -203,3 +205,15 @@ def field(form: FormData, name: str, *, max_length: int = 2000, required: bool =
     if len(value) > max_length:
         raise FormError(N_("'%(name)s' is longer than %(length)d characters"), name=field_name(name), length=max_length)
     return value
+
+
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def form_nonce(form: FormData) -> str:
+    """The one-time value a form that sends something to the tenant carries (its outbox key, so a double submit
+    sends once); FormError when it is missing or not one keephome made."""
+    nonce = field(form, "nonce", max_length=64, required=False)
+    if not _NONCE.match(nonce):
+        raise FormError(N_("The form is damaged: reload the page."))
+    return nonce
