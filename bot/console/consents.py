@@ -9,7 +9,6 @@ change is audited.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -36,7 +35,7 @@ from bot.tenants.names import first_name
 from conversations import engine
 from conversations.model import Context
 
-__all__ = ["new_nonce", "routes"]
+__all__ = ["routes"]
 
 _SHARE_KINDS = ("kommune", "volunteer_org")
 
@@ -191,11 +190,6 @@ async def _withdraw(request: Request, me: StaffSession) -> Response:
             detail = f"tenant:{tenant.id} consent:{consent_id}"
             await record(conn, at, me.actor, "consent.withdraw", f"case:{case.id}", detail)
     return redirect(f"/console/cases/{case.id}#consents")
-
-
-def new_nonce() -> str:
-    """A one-time value for a form that sends something to the tenant (a double submit sends it once)."""
-    return secrets.token_urlsafe(12)
 
 
 def routes() -> list[BaseRoute]:
