@@ -24,7 +24,7 @@ from bot.console.audit import record
 from bot.console.case_page import case_in_path
 from bot.console.ids import id_from
 from bot.console.labels import label
-from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
+from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, field_name, form_nonce, now, redirect, render, runtime, today
 from bot.host import cases as case_ops
@@ -212,7 +212,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
     at_local = _moment(form, ZoneInfo(rt.settings.timezone))
     place = field(form, "place", max_length=300)
     # The place goes to the tenant by SMS: an address, never the name of a debt-advice service.
-    if sms_warnings(place, rt.settings.forbidden_words):
+    if not place_fits_sms(place, rt.settings.forbidden_words):
         raise FormError(
             N_("The place goes to the tenant by SMS: write an address, no amounts and no words about debt.")
         )

@@ -16,7 +16,7 @@ from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.store.scene import Scene
 from bot.store.schema import outbox
 
-__all__ = ["reply_channel", "send_to_tenant", "sms_warnings"]
+__all__ = ["place_fits_sms", "reply_channel", "send_to_tenant", "sms_warnings"]
 
 
 def reply_channel(tenant: Any) -> str:
@@ -34,6 +34,12 @@ def sms_warnings(text: str, forbidden_words: Sequence[str]) -> list[str]:
     if words:
         reasons.append(_("it contains words about debt or eviction: %(words)s") % {"words": ", ".join(words)})
     return reasons
+
+
+def place_fits_sms(place: str, forbidden_words: Sequence[str]) -> bool:
+    """Whether an appointment's place may go to the tenant by SMS: no amount and no debt words. An address's
+    numbers (a house number, a postcode such as 8000) are not amounts, so only a written amount counts here."""
+    return not amount_like(place) and not forbidden_words_in(place, forbidden_words)
 
 
 async def send_to_tenant(

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
 from bot.console.ids import path_id
-from bot.console.messaging import reply_channel, send_to_tenant, sms_warnings
+from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.host.appointments import APPOINTMENT, activity, mark_appointment, move_appointment
@@ -175,7 +175,7 @@ async def _move(request: Request, me: StaffSession) -> Response:
     except ValueError:
         raise FormError(N_("Write the day as 2026-03-01 and the time as 14:30.")) from None
     place = field(form, "place", max_length=300, required=False) or None
-    if place is not None and sms_warnings(place, rt.settings.forbidden_words):
+    if place is not None and not place_fits_sms(place, rt.settings.forbidden_words):
         raise FormError(
             N_("The place goes to the tenant by SMS: write an address, no amounts and no words about debt.")
         )

@@ -187,6 +187,14 @@ def test_the_reminder_goes_on_the_last_day_before_that_is_not_quiet(runtime: Run
     assert reminder_time(monday, datetime(2026, 3, 8, 12, 0, tzinfo=UTC), runtime.settings) is None
 
 
+async def test_an_address_with_a_postcode_is_a_place_not_an_amount(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    assert (await book(client, case_id, volunteer, place="Skolevej 12, 2. th., 8000 Aarhus C")).status_code == 303
+
+
 async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(
     served: tuple[Runtime, httpx.AsyncClient],
 ) -> None:
@@ -196,6 +204,7 @@ async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(
     _, case_id = await held_case(rt, client)
     assert (await book(client, case_id, volunteer, place="Dansk Folkehjælp gældsrådgivning")).status_code == 422
     assert (await book(client, case_id, volunteer, place="Dansk Folkehjælp, Byvej 2")).status_code == 409
+    assert (await book(client, case_id, volunteer, place="Byvej 2, 500 kr. i kontanter")).status_code == 422
     assert (await book(client, case_id, volunteer, day="2026-03-02")).status_code == 409  # in the past
     await signed_in(rt, client, "other@example.org", "adviser")
     assert (await book(client, case_id, volunteer)).status_code == 409
