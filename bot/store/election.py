@@ -44,6 +44,10 @@ _ROLE_KEY: Final = {role: number for number, role in enumerate(ROLES, start=1)}
 # A hold unconfirmed for this many intervals no longer counts (a connection whose network went quiet).
 VALID_FOR: Final = 2.5
 
+# The least time one statement on the lock connection may take before the database counts as gone: a short
+# interval makes rounds frequent, not a busy server's answers faster.
+_PATIENCE: Final = 2.0
+
 # The lock connection asks the server to notice a silent peer within about 25 s instead of TCP's two hours,
 # so the role of a holder cut off by the network does not stay locked for long.
 _KEEPALIVES: Final = (("tcp_keepalives_idle", "10"), ("tcp_keepalives_interval", "5"), ("tcp_keepalives_count", "3"))
@@ -129,6 +133,7 @@ class Election:
     ) -> None:
         self._db = db
         self._interval = interval
+        self._timeout = max(interval, _PATIENCE)
         self._metrics = metrics
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
@@ -225,7 +230,7 @@ class Election:
             locks.objsubid == 2,
             locks.granted.is_(True),
         )
-        async with asyncio.timeout(self._interval):
+        async with asyncio.timeout(self._timeout):
             held = {int(objid) for objid in (await conn.execute(query)).scalars()}
         self._confirmed = self._clock()
         return held
@@ -238,7 +243,7 @@ class Election:
             tenure = Tenure(entry.role, self, 0, 0)
         else:
             conn = await self._connection()
-            async with asyncio.timeout(self._interval):
+            async with asyncio.timeout(self._timeout):
                 taken = (
                     await conn.execute(select(func.pg_try_advisory_lock(self._namespace, _ROLE_KEY[entry.role])))
                 ).scalar()
@@ -269,7 +274,7 @@ class Election:
             if unlock and conn is not None and not self._driver.is_closed():
                 # A failure here is noticed by the next round's confirmation, which then gives up every role.
                 with contextlib.suppress(*_GONE):
-                    async with asyncio.timeout(self._interval):
+                    async with asyncio.timeout(self._timeout):
                         await conn.execute(select(func.pg_advisory_unlock(self._namespace, _ROLE_KEY[entry.role])))
 
     async def _give_up_all(self) -> None:
@@ -291,7 +296,7 @@ class Election:
         try:
             # Locks live on the session; no transaction stays open around them.
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            async with asyncio.timeout(self._interval):
+            async with asyncio.timeout(self._timeout):
                 schema, pid = (await conn.execute(select(func.current_schema(), func.pg_backend_pid()))).one()
                 await conn.execute(select(*(func.set_config(name, value, False) for name, value in _KEEPALIVES)))
             raw = await conn.get_raw_connection()
