@@ -1,8 +1,10 @@
 """consent_given: the tenant's yes, with its wording version, time and the message that said it.
 
 A consent to share with a named recipient (scope "share", a yes on Telegram to the full wording) keeps the
-recipient, source, kinds of data, purpose, wording and case too. Nothing later in its turn reads it, so it is
-added to the scene and written with the transaction's other rows, after the evidence message it points to.
+recipient, source, kinds of data, purpose, wording and case too. Every consent is added to the scene and written
+with the transaction's other rows, after the evidence message it points to; so is the mark on the tenant's
+open cases, which therefore also covers a case a handoff opens later in the transaction. A withdrawal writes
+the scene first.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from conversations.model import ConsentGiven
 __all__ = ["handle"]
 
 # Built once: a turn only fills in the values.
-_GIVEN = consents.insert()
 _CONSENTED = (
     update(cases)
     .where(cases.c.tenant_id == bindparam("tenant"), among(cases.c.status, OPEN_STATUSES))
@@ -33,8 +34,6 @@ def handle(scene: Scene, turn: Turn, event: ConsentGiven, index: int, settings: 
     if event.scope == SHARE_SCOPE:
         _share(scene, turn, event)
         return turn
-    # The evidence message is still in the scene: write it first, so the consent can point at it.
-    scene.flush()
     given = {
         "tenant_id": turn.tenant_id,
         "scope": event.scope,
@@ -42,9 +41,9 @@ def handle(scene: Scene, turn: Turn, event: ConsentGiven, index: int, settings: 
         "given_at": turn.now,
         "evidence_message_id": turn.evidence_id,
     }
-    scene.conn.execute(_GIVEN, given)
+    scene.add((consents, given))
     if event.scope == ADVISER_SCOPE:
-        scene.conn.execute(_CONSENTED, {"tenant": turn.tenant_id, "now": turn.now})
+        scene.change(_CONSENTED, {"tenant": turn.tenant_id, "now": turn.now})
     return turn
 
 

@@ -18,6 +18,7 @@ __all__ = ["handle"]
 def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settings: Settings) -> Turn:
     """Stamp the withdrawal on the standing consents of that scope (of that recipient, when it names one); open
     cases stop showing the replies when the organisation's consent ends."""
+    scene.flush()  # a consent given earlier in this transaction is withdrawn too
     standing = (
         consents.c.tenant_id == turn.tenant_id,
         consents.c.scope == event.scope,

@@ -382,6 +382,10 @@ CASES = (
     Case("consent_given.open_case", _open_case, (CONSENT,)),
     Case("consent_given.evidence_in_turn", _waiting_for("3"), (CONSENT,), inbound_in_turn="ja"),
     Case("consent_withdrawn", _consented_case, (ConsentWithdrawn("adviser"),)),
+    # The consent is still in the scene when the handoff asks for it: the case opens consented.
+    Case("consent_given.then_handoff", lambda db: _handoff(db), (CONSENT, HandoffRequested("tenant_asked"))),
+    # A yes and its withdrawal in one transaction: the consent is written, and withdrawn.
+    Case("consent_withdrawn.given_in_turn", _open_case, (CONSENT, ConsentWithdrawn("adviser")), inbound_in_turn="ja"),
     # The tenant chose one recipient from the numbered list: only that consent ends (spelt as stored or not).
     Case(
         "consent_withdrawn.one_recipient", _shared_consents, (ConsentWithdrawn("share", "kommune", "aarhus  KOMMUNE"),)
