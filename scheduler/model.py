@@ -133,6 +133,11 @@ class PlannedReminder:
     urgency: int
     deadline: date | None = None
 
+    @property
+    def court_eve(self) -> bool:
+        """The second court reminder, on the weekday before the court date (`scheduler.policy`)."""
+        return self.trigger is Trigger.COURT and "court_eve" in self.computed_from
+
 
 @dataclass(frozen=True, slots=True)
 class PlanSummary:

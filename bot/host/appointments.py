@@ -12,7 +12,9 @@ like any reminder. They go even while an adviser holds the case: the rule that t
 over each other is about answering the tenant's messages, and these are the adviser's own arrangement, not the
 bot's conversation. On the eve the reminder is the day's one message (the tenant meets a person the next day):
 the morning's rent planning counts a tenant with an appointment reminder that day as already contacted, and their
-rent reminder comes at the policy's next chance (`bot.reminders.reads.contacted_on`).
+rent reminder comes at the policy's next chance (`bot.reminders.reads.contacted_on`). The court eve's reminder has
+no next chance (the court meets the next day): it goes beside the appointment's texts, the one day a tenant gets
+two proactive messages, and the sender never drops an appointment's reminder as "one a day".
 
 Moving an appointment ends its row as `moved` and books a new one: the old reminder is held before it goes (its
 reason `appointment moved`), and the new time gets its own confirmation and reminder.
@@ -20,6 +22,7 @@ reason `appointment moved`), and the new time gets its own confirmation and remi
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -44,8 +47,10 @@ __all__ = [
     "APPOINTMENT",
     "MOVED_REASON",
     "REMINDER_KEYS",
+    "TEXT_KEYS",
     "activity",
     "book_appointment",
+    "is_reminder_key",
     "mark_appointment",
     "move_appointment",
     "reminder_time",
@@ -59,11 +64,20 @@ MOVED_REASON = "appointment moved"
 # The reminders' idempotency keys, as a LIKE pattern: the rent planning finds a tenant's reminder of the day by it
 # (bot/reminders/reads.py, contacted_on) and leaves that tenant's rent reminder to the next day.
 REMINDER_KEYS = "appt:%:reminder"
+# Every text of an appointment (confirmation and reminder), as a LIKE pattern: none of them holds back the court
+# eve's reminder, which goes beside them (contacted_on with appointments=False).
+TEXT_KEYS = "appt:%"
+_REMINDER_KEY = re.compile(r"^appt:\d+:reminder$")
 _ENDS = ("held", "missed")
 # The place goes to the tenant by SMS: an address, never the name of a debt-advice service (a text that names one
 # tells whoever reads the phone what the appointment is about). The SMS rule's debt words are checked as well.
 ADVICE_SERVICES = ("forbrugerrådet", "folkehjælp", "på fode igen", "kfum", "gældsrådgivning", "pengeskole")
 _t = case_tasks.c
+
+
+def is_reminder_key(key: str) -> bool:
+    """Whether an outbox idempotency key is an appointment's reminder."""
+    return _REMINDER_KEY.match(key) is not None
 
 
 def _tz(settings: Settings) -> ZoneInfo:

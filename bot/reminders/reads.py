@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
 from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
+from bot.host.appointments import TEXT_KEYS as APPOINTMENT_TEXTS
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
 from bot.outbox.route import CHANNELS, best_channel, route
 from bot.store.schema import (
@@ -211,7 +212,7 @@ def load_contacts(
     return found
 
 
-def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> set[int]:
+def contacted_on(conn: Connection, day: date, tz: ZoneInfo, *, appointments: bool = True) -> set[int]:
     """Tenants who already have a proactive message going out on the local `day`, or a reminder for it.
 
     A message written on an earlier day that has not gone out yet does not count: it is checked again before it
@@ -219,20 +220,21 @@ def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> set[int]:
     Except an appointment's reminder, queued at booking for the eve (`bot.host.appointments`): the tenant meets a
     person the next day, and only one proactive message goes a day, so that reminder is the day's message and the
     rent reminder waits for the policy's next chance (were it planned, the sender would drop the appointment's
-    reminder as the second message of the day).
+    reminder as the second message of the day). With `appointments=False` an appointment's texts (its reminder,
+    or a confirmation sent that day) count for nothing: the planner asks so for the court eve, which has no next
+    chance and goes beside them.
     """
     start, end = day_window(day, tz)
+    key = outbox.c.idempotency_key
     sending = select(outbox.c.tenant_id).where(
         outbox.c.proactive.is_(True),
         outbox.c.state.not_in(("held", "dropped")),
         outbox.c.tenant_id.is_not(None),
         outbox.c.not_before >= start,
         outbox.c.not_before < end,
-        or_(
-            outbox.c.created_at >= start,
-            outbox.c.state == "sent",
-            outbox.c.idempotency_key.like(APPOINTMENT_REMINDERS),
-        ),
+        or_(outbox.c.created_at >= start, outbox.c.state == "sent", key.like(APPOINTMENT_REMINDERS))
+        if appointments
+        else and_(or_(outbox.c.created_at >= start, outbox.c.state == "sent"), key.not_like(APPOINTMENT_TEXTS)),
     )
     planned = select(planned_reminders.c.tenant_id).where(planned_reminders.c.planned_for == day)
     found = set((conn.execute(sending)).scalars())

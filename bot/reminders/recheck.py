@@ -10,7 +10,8 @@ the rules are asked again, for today:
   its conversation is still open ("conversation ended");
 - a nudge (`wait:<conversation>:<version>:…`) only while its conversation still waits on the same question
   ("conversation ended", "conversation moved on");
-- at most one proactive message a tenant a day ("one a day").
+- at most one proactive message a tenant a day ("one a day"); an appointment's reminder never gives way (the
+  eve is kept for it, and only the court eve's reminder goes beside it).
 
 A reminder dropped this way leaves nothing waiting: its conversation, whose question never went out, ends with
 the same reason, so the next plan takes whatever stage is due then. Its key stays recorded: the same reminder
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select, update
 
+from bot.host.appointments import is_reminder_key
 from bot.outbox.claim import Claimed
 from bot.reminders.plan import NO_OFFSET, policy_settings
 from bot.reminders.reads import WENT_OUT, day_window, load_snapshots
@@ -144,9 +146,13 @@ class SendWindow:
         )
         late_ids = {r.id for r in late}
         taken |= {r.tenant_id for r in rows if r.id not in late_ids}
+        # An appointment's reminder never gives way: the planner keeps its eve free, but for the court eve, which
+        # has no next chance and goes beside it (bot/reminders/plan.py); it takes the day from any other late row.
+        kept = {r.id: r.tenant_id for r in late if r.id not in dropped and is_reminder_key(r.idempotency_key)}
+        taken |= set(kept.values())
         found: dict[int, str] = {}
         for r in sorted(late, key=lambda r: r.id):
-            if r.id in dropped:
+            if r.id in dropped or r.id in kept:
                 continue
             if r.tenant_id in taken:
                 found[r.id] = ONE_A_DAY

@@ -359,3 +359,39 @@ async def test_the_appointment_reminder_wins_the_day_and_the_rent_reminder_comes
     after = sandbox(rt)["sms"].to(PHONE)[before[PHONE] :]
     assert len(after) == 2 and "aftale" not in after[1].text  # the rent reminder, a day later
     assert len(sandbox(rt)["sms"].to(other)) == before[other] + 1  # nothing twice
+
+
+async def test_the_court_eve_goes_beside_the_appointment_reminder_and_nothing_is_dropped(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """The court meets on the day of the appointment: on the eve the tenant gets both the court eve's reminder (it has
+    no next chance) and the appointment's reminder, the one day with two proactive messages; nothing is dropped."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    assert (await book(client, case_id, volunteer)).status_code == 303  # Thursday 5 March, 14:30
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303  # no person holds it now
+    court = datetime(2026, 3, 5).date()
+    async with rt.db.write() as conn:
+        await conn.execute(update(rent_positions).values(balance_ore=1234500, court_date=court))
+    await drain(rt.sender)
+    before = len(sandbox(rt)["sms"].to(PHONE))
+
+    eve = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)  # 09:00 on Wednesday, the plan hour
+    preview = await plan_reminders(rt.db, rt.settings, eve, dry_run=True)
+    assert [(row.tenant_ref, row.trigger, "court_eve" in row.computed_from) for row in preview.rows] == [
+        ("R-1", "court", True)
+    ]
+    await eve_plan(rt, eve)
+    await at_time(rt, datetime(2026, 3, 4, 12, 0, tzinfo=UTC))  # the sender looks again later that day
+    sent = [m.text for m in sandbox(rt)["sms"].to(PHONE)[before:]]
+    assert len(sent) == 2
+    assert sum(text.startswith("Hej Beta. Husk din aftale 5. marts 2026 kl. 14:30.") for text in sent) == 1
+    assert await rows(rt, "appointment.reminder") == [("sent", None)]
+    async with rt.db.read() as conn:
+        planned = (await conn.execute(select(planned_reminders.c.trigger, planned_reminders.c.offset_days))).all()
+        dropped = (await conn.execute(select(func.count()).where(outbox.c.state == "dropped"))).scalar_one()
+    assert [tuple(p) for p in planned] == [("court", 5)]  # the court eve's key: the day of the court date
+    assert dropped == 0
