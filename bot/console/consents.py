@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.case_page import case_in_path
 from bot.console.ids import path_id
+from bot.console.messaging import telegram_open
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, form_nonce, now, read_form, redirect, runtime, today
 from bot.host.cases import HELD_STATUSES, CaseError
@@ -65,7 +66,7 @@ async def _ask(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     if case.status not in HELD_STATUSES or case.assignee_id != me.staff_id:
         raise CaseError(N_("Take the case first: only the adviser who holds it can ask the tenant."))
-    if tenant.telegram_chat_id is None or tenant.telegram_blocked or tenant.status != "active":
+    if not telegram_open(tenant):
         raise CaseError(
             N_("The tenant has no linked Telegram chat: a consent to share is asked on Telegram or on a signed form.")
         )

@@ -11,17 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import gettext as _
 from bot.outbox.enqueue import enqueue
-from bot.outbox.route import best_channel
+from bot.outbox.route import asks_on_telegram, best_channel
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.store.scene import Scene
 from bot.store.schema import outbox
 
-__all__ = ["place_fits_sms", "reply_channel", "send_to_tenant", "sms_warnings"]
+__all__ = ["place_fits_sms", "reply_channel", "send_to_tenant", "sms_warnings", "telegram_open"]
 
 
 def reply_channel(tenant: Any) -> str:
     """The channel the tenant is reached on (Telegram when linked and not blocked); SMS when none is."""
     return best_channel(tenant.phone, tenant.telegram_chat_id, bool(tenant.telegram_blocked)) or "sms"
+
+
+def telegram_open(tenant: Any) -> bool:
+    """Whether the tenant can be asked something on Telegram now (`bot.outbox.route.asks_on_telegram`)."""
+    return asks_on_telegram(tenant.status, tenant.telegram_chat_id, bool(tenant.telegram_blocked))
 
 
 def sms_warnings(text: str, forbidden_words: Sequence[str]) -> list[str]:

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.case_page import case_in_path
 from bot.console.ids import path_id
-from bot.console.messaging import reply_channel, send_to_tenant
+from bot.console.messaging import send_to_tenant, telegram_open
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KINDS, STEP_STATUSES
 from bot.console.web import FormError, NotFound, field, form_nonce, money, now, read_form, redirect, render, runtime
@@ -343,7 +343,7 @@ async def _help_text(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
-    if tenant.status != "active" or reply_channel(tenant) != "telegram":
+    if not telegram_open(tenant):
         raise CaseError(N_("The text about help goes on Telegram only: tell the tenant by phone or in person."))
     nonce = form_nonce(await read_form(request))
     rt = runtime(request)

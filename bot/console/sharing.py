@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.console.messaging import telegram_open
 from bot.host.consents import SHARE_SCOPE
 from bot.i18n import N_
 from bot.store.schema import case_tasks, consents, messages, referrals, staff
@@ -147,13 +148,12 @@ async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: date
             .order_by(case_tasks.c.id)
         )
     ).all()
-    telegram = tenant.telegram_chat_id is not None and not tenant.telegram_blocked and tenant.status == "active"
     return {
         "consents": shown,
         "kommune_consents": kommune,
         "referrals": made,
         "steps": steps,
-        "can_ask_on_telegram": telegram,
+        "can_ask_on_telegram": telegram_open(tenant),
         "data_kinds": DATA_KIND_LABELS,
         "recipient_labels": RECIPIENT_LABELS,
         "method_labels": METHOD_LABELS,

@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from bot.settings import Settings
 
-__all__ = ["CHANNELS", "best_channel", "configured_channels", "route"]
+__all__ = ["CHANNELS", "asks_on_telegram", "best_channel", "configured_channels", "route"]
 
 # Every channel keephome can send on.
 CHANNELS = frozenset({"sms", "telegram"})
@@ -27,6 +27,13 @@ def best_channel(phone: str | None, chat_id: int | None, blocked: bool) -> str |
     if chat_id is not None and not blocked:
         return "telegram"
     return "sms" if phone else None
+
+
+def asks_on_telegram(status: str, chat_id: int | None, blocked: bool) -> bool:
+    """Whether a person can ask this tenant something on Telegram now (a consent question, the text about the
+    kommune's help): Telegram is the tenant's channel (`best_channel`) and the tenant is still active — a tenant
+    who stopped, reported a wrong number, moved out or was erased is asked nothing."""
+    return status == "active" and best_channel(None, chat_id, blocked) == "telegram"
 
 
 def route(

@@ -226,6 +226,40 @@ async def test_a_tenant_without_telegram_is_not_asked_there(rt: Runtime, adviser
     assert sandbox(rt)["sms"].to(PHONE) == []
 
 
+async def test_the_text_about_help_goes_on_telegram_to_an_active_linked_tenant_only(
+    rt: Runtime, adviser: httpx.AsyncClient
+) -> None:
+    tenant_id, case_id = await held_case(rt, adviser)
+    page = f"/console/cases/{case_id}"
+    assert f"/console/cases/{case_id}/help-text" in (await adviser.get(page)).text
+    sent = await post_form(adviser, page, f"{page}/help-text", {"nonce": "help-nonce-0001"})
+    assert sent.status_code == 303
+    await drain(rt.sender)
+    (told,) = [m for m in sandbox(rt)["telegram"].to(str(CHAT)) if "kommune" in m.text.lower()]
+    assert "Søg hos kommunen, før du betaler" in told.text
+    assert sandbox(rt)["sms"].to(PHONE) == []  # never by SMS
+    before = len(sandbox(rt)["telegram"].to(str(CHAT)))
+
+    blocked = {"telegram_blocked": True}
+    for change in (blocked, {"status": "stopped"}, {"status": "moved_out"}):
+        async with rt.db.write() as conn:
+            await conn.execute(
+                update(tenants).where(tenants.c.id == tenant_id).values(telegram_blocked=False, status="active")
+            )
+            await conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(**change))
+        body = (await adviser.get(page)).text
+        assert f"/console/cases/{case_id}/help-text" not in body, change
+        assert 'id="ask-consent"' not in body, change
+        refused = await post_form(adviser, page, f"{page}/help-text", {"nonce": "help-nonce-0002"})
+        assert refused.status_code == 409, change
+        data = {"nonce": "ask-nonce-0004", "recipient_kind": "kommune", "recipient": UNIT, "purpose": "x"}
+        data["kinds"] = "contact"
+        assert (await post_form(adviser, page, f"{page}/consents/ask", data)).status_code == 409, change
+    await drain(rt.sender)
+    assert len(sandbox(rt)["telegram"].to(str(CHAT))) == before
+    assert await rows(rt, consents) == []
+
+
 async def test_oral_consent_is_refused_for_a_kommune_and_kept_for_the_own_advice(
     rt: Runtime, adviser: httpx.AsyncClient
 ) -> None:
