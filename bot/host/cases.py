@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_, Explained
 from bot.store.schema import case_events, cases, consents, rent_positions, tenants
+from bot.tenants.case_closing import OPEN_STATUSES, close_cases
 from scheduler.urgency import case_priority
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
 
 # The consent that lets the organisation's advisers read the tenant's answers.
 ADVISER_SCOPE = "adviser"
-OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
 # While a person holds the case the bot answers only the always-on keywords.
 HELD_STATUSES = ("taken", "waiting_tenant", "volunteer")
 OUTCOMES = (
@@ -144,11 +144,14 @@ async def _event(
     await conn.execute(case_events.insert().values(case_id=case_id, staff_id=staff_id, kind=kind, text=text, at=now))
 
 
+_CHANGED = N_("the case has changed meanwhile: reload the page")
+
+
 async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], **values: Any) -> None:
     """Change a case only from an allowed status (a concurrent change makes this fail cleanly)."""
     done = await conn.execute(update(cases).where(cases.c.id == case_id, cases.c.status.in_(allowed)).values(**values))
     if done.rowcount != 1:
-        raise CaseError(N_("the case has changed meanwhile: reload the page"))
+        raise CaseError(_CHANGED)
 
 
 async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
@@ -204,30 +207,17 @@ async def finish_task(
 async def close_case(
     conn: AsyncConnection, case_id: int, staff_id: int, outcome: str, note: str | None, now: datetime
 ) -> None:
-    """Close with an outcome; the bot takes over the tenant's messages again."""
+    """Close with an outcome; the bot takes over the tenant's messages again. The closing itself is the one writer's
+    (bot/tenants/case_closing.py): the volunteer lets go, and a kommune consent for the case lapses."""
     if outcome not in OUTCOMES:
         raise CaseError(N_("unknown outcome %(outcome)s"), outcome=repr(outcome))
     if outcome == "other" and not note:
         raise CaseError(N_("the outcome 'other' needs a note"))
-    await _move(
-        conn,
-        case_id,
-        OPEN_STATUSES,
-        status="closed",
-        outcome=outcome,
-        outcome_note=note or None,
-        closed_at=now,
-        updated_at=now,
-        volunteer_id=None,
+    closed = await conn.run_sync(
+        lambda sync: close_cases(sync, [case_id], now, staff_id=staff_id, outcome=outcome, note=note)
     )
-    await _event(conn, case_id, staff_id, "closed", outcome, now)
-    # A kommune consent covers one case: it lapses when the case closes (retssikkerhedsloven § 11 a).
-    kommune_consents = (
-        consents.c.case_id == case_id,
-        consents.c.recipient_kind == "kommune",
-        consents.c.withdrawn_at.is_(None),
-    )
-    await conn.execute(update(consents).where(*kommune_consents).values(withdrawn_at=now, ended_reason="case_closed"))
+    if not closed:
+        raise CaseError(_CHANGED)
 
 
 async def set_status(conn: AsyncConnection, case_id: int, status: str, now: datetime) -> None:

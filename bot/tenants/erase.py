@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
@@ -48,6 +48,7 @@ from bot.store.schema import (
     rent_positions,
     tenants,
 )
+from bot.tenants.case_closing import close_cases
 from bot.tenants.status import set_status
 
 __all__ = ["ERASED_PREFIX", "Erased", "NotErasable", "erase", "erase_tenant", "erased_on", "ref_hash"]
@@ -189,26 +190,26 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
                 .values(state="held", last_error="erased", lease_until=None)
             )
         counts["conversations"] = _blank_conversations(conn, tenant_id)
+        # Consents stay as counted facts: standing ones end (before the cases close, so each says "erased"), their
+        # wording and purpose go.
+        ct = consents.c
+        conn.execute(
+            update(consents)
+            .where(ct.tenant_id == tenant_id, ct.withdrawn_at.is_(None))
+            .values(withdrawn_at=now, ended_reason="erased")
+        )
+        conn.execute(update(consents).where(ct.tenant_id == tenant_id).values(wording=None, purpose=None))
         if case_ids:
             cs = cases.c
             reason = cs.reason.in_(KEPT_REASONS)
+            # Open cases close as any case closes (the one writer), without an outcome: the event says "erased".
+            close_cases(conn, case_ids, now, event="erased")
             conn.execute(
                 update(cases)
                 .where(cs.id.in_(case_ids))
                 .values(outcome_note=None, volunteer_task=None, volunteer_due=None, updated_at=now)
             )
             conn.execute(update(cases).where(cs.id.in_(case_ids), ~reason).values(reason=""))
-            open_ids = _ids(conn, select(cs.id).where(cs.id.in_(case_ids), cs.status != "closed"))
-            if open_ids:
-                conn.execute(
-                    update(cases)
-                    .where(cs.id.in_(open_ids))
-                    .values(status="closed", closed_at=now, volunteer_id=None, updated_at=now)
-                )
-                conn.execute(
-                    insert(case_events),
-                    [{"case_id": c, "staff_id": None, "kind": "erased", "text": None, "at": now} for c in open_ids],
-                )
             ce = case_events.c
             conn.execute(update(case_events).where(ce.case_id.in_(case_ids), ce.kind != "closed").values(text=None))
         # Tasks stay (the outcome and activity counts read them); an appointment's place and any note go, and a
@@ -222,14 +223,7 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
             .where(case_tasks.c.tenant_id == tenant_id, case_tasks.c.status == "open")
             .values(status="cancelled", done_at=now, updated_at=now)
         )
-        # Consents stay as counted facts: standing ones end, their wording and purpose go; a referral's contents go.
-        ct = consents.c
-        conn.execute(
-            update(consents)
-            .where(ct.tenant_id == tenant_id, ct.withdrawn_at.is_(None))
-            .values(withdrawn_at=now, ended_reason="erased")
-        )
-        conn.execute(update(consents).where(ct.tenant_id == tenant_id).values(wording=None, purpose=None))
+        # A referral's contents go.
         conn.execute(update(referrals).where(referrals.c.tenant_id == tenant_id).values(contents=None, updated_at=now))
         conn.execute(update(planned_reminders).where(planned_reminders.c.tenant_id == tenant_id).values(reason=""))
         conn.execute(update(balance_events).where(balance_events.c.tenant_id == tenant_id).values(balance_ore=None))

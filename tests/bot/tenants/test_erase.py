@@ -24,6 +24,7 @@ from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
 from bot.store.schema import (
     audit_log,
+    case_events,
     case_tasks,
     cases,
     consents,
@@ -159,6 +160,32 @@ async def test_an_open_case_is_closed_and_nothing_queued_for_the_tenant_leaves(
     assert case.status == "closed" and case.outcome is None
     assert pending.scalar_one() == 0
     assert (await client.get(page)).status_code == 200  # the case page shows an anonymous, closed case
+
+
+async def test_a_case_with_a_volunteer_closes_as_any_case_closes(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    """Erasure closes an open case through the one writer of a case's closing: the volunteer lets go (their list
+    no longer shows the task), the case is closed with no outcome, and its last event says it was erased."""
+    rt, client = served
+    history = await a_tenant_with_a_history(rt, client, close=False)  # a volunteer has the case's task
+    from tests.support.console import login
+
+    client.cookies.clear()
+    assert (await login(client, "volunteer@example.org")).status_code == 303
+    assert (await client.get("/console/tasks")).text.count('class="card task"') == 1
+    at = rt.clock()
+    await erase(rt.db, history.ref, at, "cli", rt.settings.secret_key)
+    assert (await client.get("/console/tasks")).text.count('class="card task"') == 0
+    async with rt.db.read() as conn:
+        case = (await conn.execute(select(cases).where(cases.c.id == history.case_id))).one()
+        events = (
+            await conn.execute(
+                select(case_events.c.kind, case_events.c.text, case_events.c.staff_id)
+                .where(case_events.c.case_id == history.case_id)
+                .order_by(case_events.c.id)
+            )
+        ).all()
+    assert (case.status, case.outcome, case.volunteer_id, case.closed_at) == ("closed", None, None, at)
+    assert tuple(events[-1]) == ("erased", None, None)
 
 
 async def test_an_erased_tenant_leaves_no_open_step_for_a_caretaker_or_volunteer(

@@ -1,0 +1,65 @@
+"""The one writer of a case's closing: an adviser's outcome (bot/host/cases.py, `close_case`) and erasure
+(bot/tenants/erase.py) close through `close_cases`.
+
+Closing does the same things whoever closes: the case leaves the queue and every list (status `closed`,
+`closed_at`), its volunteer lets go of it, it gets its event (`closed` with the outcome; `erased` when erasure
+closes it, with no outcome), and a kommune consent given for it lapses (retssikkerhedsloven § 11 a: it covers one
+case). It lives below bot/host, which opens, takes and hands cases over, so that erasure can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, update
+
+from bot.store.schema import case_events, cases, consents
+
+__all__ = ["OPEN_STATUSES", "close_cases"]
+
+OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
+
+
+def close_cases(
+    conn: Connection,
+    case_ids: Sequence[int],
+    now: datetime,
+    *,
+    staff_id: int | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+    event: str = "closed",
+) -> list[int]:
+    """Close the open cases among `case_ids` (inside the caller's transaction); returns the ids it closed, so a case
+    closed meanwhile is left as it is. `event` is the kind of the case event each gets; its text is the outcome."""
+    if not case_ids:
+        return []
+    c = cases.c
+    closed = [
+        int(case_id)
+        for case_id in conn.execute(
+            update(cases)
+            .where(c.id.in_(list(case_ids)), c.status.in_(OPEN_STATUSES))
+            .values(
+                status="closed",
+                outcome=outcome,
+                outcome_note=note or None,
+                closed_at=now,
+                updated_at=now,
+                volunteer_id=None,
+            )
+            .returning(c.id)
+        ).scalars()
+    ]
+    if not closed:
+        return []
+    events = [{"case_id": i, "staff_id": staff_id, "kind": event, "text": outcome, "at": now} for i in closed]
+    conn.execute(insert(case_events), events)
+    ct = consents.c
+    conn.execute(
+        update(consents)
+        .where(ct.case_id.in_(closed), ct.recipient_kind == "kommune", ct.withdrawn_at.is_(None))
+        .values(withdrawn_at=now, ended_reason="case_closed")
+    )
+    return closed
