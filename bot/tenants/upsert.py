@@ -17,7 +17,6 @@ from bot.tenants.court import CourtFacts, Mirror, apply_court_facts
 from bot.tenants.csv_rows import ImportRow, RowError
 from bot.tenants.erase import ref_hash
 from bot.tenants.status import set_status
-from scheduler.urgency import running_deadline
 
 __all__ = [
     "CHUNK",
@@ -28,7 +27,6 @@ __all__ = [
     "balance_event",
     "preview_import",
     "record_balances",
-    "running_deadline_for",
     "upsert_rows",
 ]
 
@@ -406,18 +404,6 @@ async def upsert_rows(
     for start in range(0, len(back), CHUNK):
         await conn.execute(delete(erased_refs).where(erased_refs.c.ref_hash.in_(back[start : start + CHUNK])))
     return ImportSummary(created, updated, tuple(settled), tombstones.skipped, unchanged)
-
-
-def running_deadline_for(conn: Connection, tenant_id: int, today: date, delivery_days: int) -> date | None:
-    """The påkrav deadline a conversation with this tenant is told while the påkrav runs, from the stored
-    rent position (`scheduler.urgency.running_deadline`); None without a running påkrav."""
-    rp = rent_positions.c
-    row = conn.execute(
-        select(rp.demand_sent_on, rp.demand_received_on, rp.termination_on, rp.court_date).where(
-            rp.tenant_id == tenant_id
-        )
-    ).first()
-    return running_deadline(row, today, delivery_days)
 
 
 async def preview_import(db: Database, rows: Sequence[ImportRow], *, secret_key: str | None = None) -> ImportSummary:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from bot.inbound.inbox import InboundMessage
 from bot.reminders.ledger import import_tenants
+from bot.runtime import Clock
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.store.schema import rent_positions, tenants
+from bot.store.schema import conversations, rent_positions, tenants
 from bot.tenants.csv_rows import FIELDS, known_languages, parse_csv
-from bot.tenants.upsert import running_deadline_for
-from tests.conftest import make_settings
+from conversations.state import State
+from tests.conftest import make_settings, started_runtime
+from tests.support.drive import process_all
 from tests.support.helpers import add_tenant
 
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -125,16 +128,33 @@ RUNNING: list[tuple[dict[str, Any], date, int, date | None]] = [
 ]
 
 
-async def test_the_running_deadline_of_a_stored_position(database: Database) -> None:
-    ids = [
-        await add_tenant(database, f"T-{n}", phone=f"+452000000{n}", balance_ore=100_000, **position)
-        for n, (position, _, _, _) in enumerate(RUNNING)
-    ]
-    async with database.read() as conn:
-        found = [
-            await conn.run_sync(running_deadline_for, tenant_id, today, delivery_days)
-            for tenant_id, (_, today, delivery_days, _) in zip(ids, RUNNING, strict=True)
-        ]
-        nobody = await conn.run_sync(running_deadline_for, max(ids) + 1000, date(2026, 3, 10), 0)
-    assert found == [expected for *_, expected in RUNNING]
-    assert nobody is None
+class SetClock(Clock):
+    at = NOW
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.mark.parametrize("delivery_days", sorted({days for _, _, days, _ in RUNNING}))
+async def test_a_tenant_who_writes_starts_a_conversation_told_the_running_deadline(
+    database_url: str, delivery_days: int
+) -> None:
+    """The service reads the stored rent position with the sender and tells the new conversation its deadline."""
+    cases = [(position, today, told) for position, today, days, told in RUNNING if days == delivery_days]
+    clock = SetClock()
+    settings = make_settings(database_url, demand_delivery_days=delivery_days)
+    async with started_runtime(settings, clock) as rt:
+        found = []
+        for n, (position, today, _) in enumerate([*cases, ({}, date(2026, 3, 10), None)]):
+            phone = f"+452000000{n}"
+            tenant_id = await add_tenant(rt.db, f"T-{n}", phone=phone, balance_ore=100_000, **position)
+            if n == len(cases):  # a tenant the ledger has no rent position for
+                async with rt.db.write() as conn:
+                    await conn.execute(delete(rent_positions).where(rent_positions.c.tenant_id == tenant_id))
+            clock.at = datetime.combine(today, time(9), tzinfo=UTC)
+            await rt.inbox.submit(InboundMessage("sms", f"SM-{n}", phone, "hej"))
+            await process_all(rt.processor)
+            async with rt.db.read() as conn:
+                query = select(conversations.c.state).where(conversations.c.tenant_id == tenant_id)
+                found.append(State.load((await conn.execute(query)).scalar_one()).deadline)
+    assert found == [told for *_, told in cases] + [None]
