@@ -101,7 +101,9 @@ Effect = (
 @dataclass(frozen=True)
 class Option:
     """One answer to an Ask: picked by its number, its button, or a word of one of its tags; `needs` names a
-    key of the conversation's data without which the option is not offered (a list as long as the data's)."""
+    key of the conversation's data without which the option is not offered (a list as long as the data's).
+    `button` is the template of its button's label when several options share one (it is rendered with the
+    option's key as `option`); by default each option has its own, `choice.<key>`."""
 
     key: str
     goto: str
@@ -110,11 +112,12 @@ class Option:
     channels: tuple[Channel, ...] = BOTH
     listed: bool = True
     needs: str | None = None
+    button: str | None = None
 
     @property
     def label(self) -> str:
         """Template key of the button label."""
-        return f"choice.{self.key}"
+        return self.button or f"choice.{self.key}"
 
 
 @dataclass(frozen=True)

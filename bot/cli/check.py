@@ -93,6 +93,7 @@ SAMPLE_VALUES: dict[str, Value] = {
     "purpose": "Ansøgning om hjælp til huslejen",
     "recipients": "|Aarhus Kommune, Borgerservice|Dansk Folkehjælp",
     "choose": "2",
+    "option": "2",  # the button a shared label is rendered for (withdraw_choice's `choice.consent`)
     **TIMELINE_DATES,
 }
 _DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)

@@ -140,5 +140,6 @@ class Renderer:
         text = self._text(key, values, language, channel)
         if channel != "telegram":
             return Rendered(text)
-        buttons = tuple((self._text(c.label, values, language, channel), c.key) for c in choices)
+        # A label shared by several options (`Option.button`) tells them apart by the option's key.
+        buttons = tuple((self._text(c.label, {**values, "option": c.key}, language, channel), c.key) for c in choices)
         return Rendered(text, buttons)

@@ -2,9 +2,9 @@
 
 The withdrawal command starts it with the consents in its data: `c1`, `c2`, … ("kommune:Aarhus Kommune";
 "organisation:" for the organisation's own advisers) and `recipients`, their names in the same order joined
-by "|" (empty for the organisation), for the numbered list. The tenant answers with a number (or a button on
-Telegram); that consent alone ends. Answered while a person holds the case and while the tenant is not
-active, like the word itself.
+by "|" (empty for the organisation), for the numbered list of all of them. The tenant answers with a number (or a
+button on Telegram, each labelled with its recipient by `choice.consent`); that consent alone ends. Answered while
+a person holds the case and while the tenant is not active, like the word itself.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from conversations.flow import Ask, End, Flow, Option, WithdrawChosenConsent
 
 __all__ = ["MAX_CHOICES", "WITHDRAW_CHOICE"]
 
-# A tenant with more consents than this sees the first ones; the console lists and ends the others.
-MAX_CHOICES = 5
+# Every consent is listed: an answer is a number of at most two digits (`conversations.answers.parse_number`), and
+# Telegram shows at most 100 buttons.
+MAX_CHOICES = 99
 
 WITHDRAW_CHOICE = Flow(
     name="withdraw_choice",
@@ -25,7 +26,9 @@ WITHDRAW_CHOICE = Flow(
     steps={
         "choose": Ask(
             "consent.withdrawn_list",
-            options=tuple(Option(str(n), goto="chosen", needs=f"c{n}") for n in range(1, MAX_CHOICES + 1)),
+            options=tuple(
+                Option(str(n), goto="chosen", needs=f"c{n}", button="choice.consent") for n in range(1, MAX_CHOICES + 1)
+            ),
         ),
         "chosen": End("consent_withdrawn", "consent.withdrawn_one", effects=(WithdrawChosenConsent(),)),
     },

@@ -19,7 +19,7 @@ from conversations.model import (
     TextReceived,
 )
 from conversations.state import State
-from tests.conversations.transcript_play import FLOW_DATA
+from tests.conversations.transcript_play import FLOW_DATA, RENDERER
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
 REQUEST = FLOW_DATA["share_consent"]
@@ -139,6 +139,26 @@ def test_three_recipients_three_choices_and_a_fourth_number_is_not_one() -> None
     state, events = resume(result.started, TextReceived("4", "telegram"), NOW)
     assert not [e for e in events if isinstance(e, ConsentWithdrawn)]
     state, events = resume(state, ButtonPressed("3", "telegram"), NOW)
+    assert [e for e in events if isinstance(e, ConsentWithdrawn)] == [
+        ConsentWithdrawn("share", "volunteer_org", "Dansk Folkehjælp")
+    ]
+
+
+def test_a_tenant_with_many_consents_sees_every_one_and_withdraws_any() -> None:
+    units = [ConsentRef("kommune", f"Aarhus Kommune, enhed {n}") for n in range(1, 8)]
+    result = command("TILBAGEKALD", _facts(True, *units, VOLUNTEERS, channel="telegram"), NOW)
+    assert result is not None and result.started is not None
+    (listed,) = [e for e in result.events if isinstance(e, MessageRequested)]
+    assert [c.key for c in listed.choices] == [str(n) for n in range(1, 10)]  # ours, seven units, the volunteers
+    shown = RENDERER.render(listed.template, listed.values, "da", "telegram", listed.choices)
+    assert "9: Dansk Folkehjælp" in shown.text and "8: Aarhus Kommune, enhed 7" in shown.text
+    assert shown.buttons[0] == ("Rådgiverne hos Boligselskabet", "1")
+    assert shown.buttons[7:] == (("Aarhus Kommune, enhed 7", "8"), ("Dansk Folkehjælp", "9"))
+    _, events = resume(result.started, TextReceived("8", "sms"), NOW)
+    assert [e for e in events if isinstance(e, ConsentWithdrawn)] == [
+        ConsentWithdrawn("share", "kommune", "Aarhus Kommune, enhed 7")
+    ]
+    _, events = resume(result.started, ButtonPressed("9", "telegram"), NOW)
     assert [e for e in events if isinstance(e, ConsentWithdrawn)] == [
         ConsentWithdrawn("share", "volunteer_org", "Dansk Folkehjælp")
     ]
