@@ -21,6 +21,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import inbound
 from tests.conftest import make_settings, started_runtime
+from tests.support.ids import message_sid
 from tests.support.telegram_harness import text_update
 from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, sign
 
@@ -53,8 +54,13 @@ async def http(rt: Runtime) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def sms_form(n: int, text: str = "hej") -> dict[str, str]:
-    sid = f"SM{n:032x}"
-    return {"AccountSid": ACCOUNT_SID, "MessageSid": sid, "From": f"+45201234{n:02d}", "To": FROM_NUMBER, "Body": text}
+    return {
+        "AccountSid": ACCOUNT_SID,
+        "MessageSid": message_sid(n),
+        "From": f"+45201234{n:02d}",
+        "To": FROM_NUMBER,
+        "Body": text,
+    }
 
 
 async def post_sms(http: httpx.AsyncClient, form: dict[str, str]) -> httpx.Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -19,6 +18,7 @@ from bot.settings import Settings
 from bot.store.schema import inbound
 from bot.webhooks.limits import DEFAULT_LIMIT, ROUTE_LIMITS, BodyLimits, form_fields
 from tests.conftest import make_settings, started_runtime
+from tests.support.ids import message_sid
 from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, sign
 
 PUBLIC = "https://keephome.example.org"
@@ -162,7 +162,7 @@ async def test_each_route_takes_up_to_its_limit_and_not_a_byte_more(rt: Runtime,
 
 
 async def test_a_signed_sms_sent_in_chunks_reaches_the_route_whole(rt: Runtime) -> None:
-    form = {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + uuid.uuid4().hex, "From": "+4520123456", "Body": "hej"}
+    form = {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid(1), "From": "+4520123456", "Body": "hej"}
     headers = {**FORM, "X-Twilio-Signature": sign(PUBLIC + SMS_PATH, form)}
     content = urlencode(form).encode()
 
@@ -184,7 +184,7 @@ async def test_forms_with_too_many_fields_are_refused_before_any_parser_sees_the
         assert login.status_code == 413 and "too many fields" in login.text
         upload = await client.post("/console/login", files={f"f{n}": (f"{n}.txt", b"x") for n in range(60)})
         assert upload.status_code == 413 and "too many fields" in upload.text
-        form = {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + uuid.uuid4().hex, "From": "+4520123456", "Body": "hej"}
+        form = {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid(1), "From": "+4520123456", "Body": "hej"}
         form.update({f"X{n}": "" for n in range(200)})
         sms = await client.post(SMS_PATH, data=form, headers={"X-Twilio-Signature": sign(PUBLIC + SMS_PATH, form)})
         assert sms.status_code == 413

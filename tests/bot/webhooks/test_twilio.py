@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from bot.store.db import Database
 from bot.store.schema import conversations, inbound, messages, outbox, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all
+from tests.support.ids import MessageSids
 from tests.support.twilio_standin import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -37,8 +37,12 @@ STATUS_URL = PUBLIC + "/webhooks/twilio/status"
 PHONE = "+4520123456"
 
 
-def new_sid() -> str:
-    return "SM" + uuid.uuid4().hex
+new_sid = MessageSids()
+
+
+@pytest.fixture(autouse=True)
+def _sids_from_one() -> None:
+    new_sid.restart()
 
 
 def sms_form(text: str = "hej", sid: str | None = None, sender: str = PHONE) -> dict[str, str]:
