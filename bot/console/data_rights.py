@@ -25,17 +25,31 @@ _AUTHORS = {"tenant": N_("the tenant"), "bot": N_("keephome, automatically"), "s
 # The readable export's stored codes in the words the console shows them in (also `keephome export --html`).
 EXPORT_WORDS: CodeWords = {
     "tenant.status": labels.TENANT_STATUS_LABELS,
-    "tenant.channel_preference": labels.CHANNEL_LABELS,
+    "tenant.channel_preference": labels.CHANNEL_PREFERENCE_LABELS,
     "court_cases.status": labels.CASE_STATUS_LABELS,
     "court_cases.outcome": court.OUTCOME_LABELS,
     "court_cases.meeting_kind": court.MEETING_LABELS,
     "rent_events.kind": court.STEP_LABELS,
+    "rent_events.source": labels.SOURCE_LABELS,
+    "balance_history.source": labels.SOURCE_LABELS,
     "messages.channel": labels.CHANNEL_LABELS,
-    "messages.status": {**delivery.LABELS, "received": N_("received")},
+    "messages.status": {
+        **delivery.LABELS,
+        "received": N_("received"),
+        "undelivered": N_("not delivered"),
+        "read": N_("read"),
+    },
     "messages.author": _AUTHORS,
     "inbound_receipts.channel": labels.CHANNEL_LABELS,
+    "conversations.flow": labels.FLOW_LABELS,
+    "conversations.trigger": labels.TRIGGER_LABELS,
+    "conversations.ended_reason": labels.CONVERSATION_END_LABELS,
+    "consents.scope": labels.CONSENT_SCOPE_LABELS,
+    "consents.ended_reason": labels.CONSENT_END_LABELS,
     "consents.recipient_kind": sharing.RECIPIENT_LABELS,
     "consents.method": sharing.METHOD_LABELS,
+    # A consent an adviser recorded has its method as its wording version; a yes in a conversation, the wording's.
+    "consents.wording_version": sharing.METHOD_LABELS,
     "consents.data_kinds": sharing.DATA_KIND_LABELS,
     "referrals.help_sought": sharing.HELP_KINDS,
     "referrals.decision": sharing.DECISIONS,
@@ -50,9 +64,13 @@ EXPORT_WORDS: CodeWords = {
     "case_events.text@outreach": labels.TASK_EVENT_LABELS,
     "case_events.text@appointment": labels.TASK_EVENT_LABELS,
     "case_events.text@contact": labels.TASK_EVENT_LABELS,
-    "case_tasks.kind": labels.TASK_KIND_LABELS,
+    "case_tasks.kind": {**labels.TASK_KIND_LABELS, **sharing.STEP_KINDS},
     "case_tasks.status": labels.TASK_STATUS_LABELS,
+    # The steps beside a referral have statuses of their own (to apply, applied, granted, …).
+    **{f"case_tasks.status@{kind}": statuses for kind, statuses in sharing.STEP_STATUSES.items()},
     "case_tasks.advice_kind": labels.ADVICE_KIND_LABELS,
+    "reminders.trigger": labels.TRIGGER_LABELS,
+    "telegram_link_codes.kind": labels.LINK_CODE_LABELS,
 }
 
 _FORMATS = {"json": ("application/json", "json"), "html": ("text/html; charset=utf-8", "html")}

@@ -14,13 +14,21 @@ __all__ = [
     "ADVICE_KIND_LABELS",
     "CASE_STATUS_LABELS",
     "CHANNEL_LABELS",
+    "CHANNEL_PREFERENCE_LABELS",
+    "CONSENT_END_LABELS",
+    "CONSENT_SCOPE_LABELS",
+    "CONVERSATION_END_LABELS",
     "EVENT_LABELS",
+    "FLOW_LABELS",
     "LABELS",
+    "LINK_CODE_LABELS",
     "OUTCOME_LABELS",
+    "SOURCE_LABELS",
     "TASK_EVENT_LABELS",
     "TASK_KIND_LABELS",
     "TASK_STATUS_LABELS",
     "TENANT_STATUS_LABELS",
+    "TRIGGER_LABELS",
     "label",
 ]
 
@@ -105,6 +113,67 @@ EVENT_LABELS = {
     "outreach": N_("outreach"),
     "appointment": N_("appointment"),
 }
+# The readable export's words for the rest of the codes it stores (bot/console/data_rights.py, EXPORT_WORDS).
+# A tenant's preferred channel: either channel, or whichever reaches them.
+CHANNEL_PREFERENCE_LABELS = {"auto": N_("whichever reaches the tenant"), **CHANNEL_LABELS}
+# What a conversation was about (conversations.flow: the flows in conversations/flows/).
+FLOW_LABELS = {
+    "payment_check": N_("the rent: a reminder's questions"),
+    "help_info": N_("what keephome is (HELP)"),
+    "withdraw_consent": N_("taking back a yes"),
+    "withdraw_choice": N_("choosing which yes to take back"),
+    "telegram_offer": N_("moving to Telegram"),
+    "share_consent": N_("a consent to share with a named recipient"),
+}
+# Why a reminder was planned or a conversation began: the stage of the rent timeline, or a nudge after no answer.
+TRIGGER_LABELS = {
+    "before_due": N_("before the due day"),
+    "missed": N_("rent missed"),
+    "demand": N_("påkrav"),
+    "court": N_("termination or court date"),
+    "promise_check": N_("promise check"),
+    "nudge": N_("a nudge after no answer"),
+}
+# Why a conversation ended: its flow's end, the engine's, or the service's (a tenant's status, a newer reminder, the
+# sender's second look at a late reminder: bot/reminders/recheck.py).
+CONVERSATION_END_LABELS = {
+    "paid": N_("the rent was seen paid"),
+    "paid_claimed": N_("the tenant said it is paid"),
+    "promised": N_("the tenant promised a day to pay"),
+    "handed_off": N_("handed to an adviser"),
+    "declined": N_("the tenant said no"),
+    "help_given": N_("help was offered"),
+    "info_given": N_("information given"),
+    "link_requested": N_("a code for Telegram was sent"),
+    "consent_withdrawn": N_("the tenant took back a yes"),
+    "share_consented": N_("the tenant said yes to sharing"),
+    "no_response": N_("no answer"),
+    "not_understood": N_("the answers were not understood"),
+    "flow_changed": N_("the questions changed meanwhile"),
+    "superseded": N_("a newer reminder took its place"),
+    "stage passed": N_("its moment on the rent timeline had passed"),
+    "nothing owed": N_("the balance was paid"),
+    "no longer due": N_("no longer due"),
+    "one a day": N_("the tenant already had a message from keephome that day"),
+    **{status: words for status, words in TENANT_STATUS_LABELS.items() if status != "active"},
+}
+# A consent's scope: the organisation's own advisers read the answers, or sharing with a named recipient.
+CONSENT_SCOPE_LABELS = {"adviser": N_("Our own advisers"), "share": N_("sharing with a named recipient")}
+# Why a consent ended.
+CONSENT_END_LABELS = {
+    "withdrawn": N_("withdrawn"),
+    "case_closed": N_("lapsed when the case closed"),
+    "erased": N_("erased"),
+}
+# Who brought a fact keephome keeps (a step of the rent path, a balance).
+SOURCE_LABELS = {
+    "import": N_("the import"),
+    "api": N_("the API"),
+    "console": N_("the console"),
+    "payment": N_("a payment through the API"),
+}
+# A Telegram link code: a code sent by SMS for the tenant to type, or a link that opens the bot.
+LINK_CODE_LABELS = {"code": N_("a code sent by SMS"), "token": N_("a link to the bot")}
 
 LABELS: Mapping[str, Mapping[str, str]] = {
     "case_status": CASE_STATUS_LABELS,

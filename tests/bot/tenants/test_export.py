@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Connection, insert, select, update
 
 from bot.app import create_app
 from bot.cli.export import run_export
+from bot.console.data_rights import EXPORT_WORDS
+from bot.host.consents import record_consent, withdraw_consent
+from bot.host.tasks import add_task, set_task_status
+from bot.i18n import speaking
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
-from bot.store.schema import audit_log, staff
+from bot.store.schema import audit_log, case_tasks, planned_reminders, staff
+from bot.tenants.court import record_filing, record_outcome
 from bot.tenants.csv_rows import known_languages, parse_csv
 from bot.tenants.export import export_tenant, render_html
 from tests.conftest import make_settings, started_runtime
@@ -110,6 +117,73 @@ async def test_the_page_from_the_command_line_is_in_keephome_console_language(
     # The JSON keeps the stored names and codes: its field names are a contract.
     data = json.loads(out.getvalue())
     assert data["cases"][0]["outcome"] == "payment_plan" and data["tenant"]["status"] == "active"
+
+
+async def test_the_page_names_statuses_kinds_and_outcomes_in_words_and_the_json_keeps_the_codes(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    history = await a_tenant_with_a_history(rt, client)
+    now = rt.clock()
+    today = now.date()
+
+    def more(conn: Connection) -> None:
+        """A filing called off, a consent to share withdrawn, a referral's step applied for, a reminder planned."""
+        record_filing(conn, history.tenant_id, today - timedelta(days=20), today + timedelta(days=10), now)
+        record_outcome(conn, history.tenant_id, "called_off", today, now)
+        consent = record_consent(
+            conn,
+            tenant_id=history.tenant_id,
+            case_id=history.case_id,
+            recipient_kind="volunteer_org",
+            recipient="Dansk Folkehjælp",
+            source="Boligselskabet Test",
+            data_kinds=["contact"],
+            purpose="Et budget",
+            wording=None,
+            method="signed_form",
+            recorded_by=None,
+            given_at=now,
+            now=now,
+        )
+        withdraw_consent(conn, consent, now)
+        step = add_task(conn, case_id=history.case_id, tenant_id=history.tenant_id, kind="boligstoette", now=now)
+        set_task_status(conn, "applied", now, case_tasks.c.id == step, finished=False)
+        row = {"trigger": "missed", "period": "2026-03", "offset_days": -1, "reason": "rent due", "created_at": now}
+        conn.execute(insert(planned_reminders).values(tenant_id=history.tenant_id, planned_for=today, **row))
+
+    await rt.db.run(more)
+    data = await export_tenant(rt.db, history.ref, now, "cli")
+    with speaking("en"):
+        html = render_html(data, EXPORT_WORDS)
+    codes = set(re.findall(r"<code>(.*?)</code>", html))
+    stored = {
+        data["tenant"]["channel_preference"],
+        *(c["flow"] for c in data["conversations"]),
+        *(c["ended_reason"] for c in data["conversations"] if c["ended_reason"]),
+        *(c[k] for c in data["consents"] for k in ("scope", "ended_reason") if c[k]),
+        *(t[k] for t in data["case_tasks"] for k in ("kind", "status")),
+        *(e["source"] for e in data["rent_events"]),
+        *(b["source"] for b in data["balance_history"]),
+        *(m["status"] for m in data["messages"]),
+        *(r["trigger"] for r in data["reminders"]),
+        *(c["kind"] for c in data["telegram_link_codes"]),
+    }
+    # The JSON keeps the codes (its names are a contract); the page shows none of them as a code.
+    assert {"auto", "payment_check", "adviser", "share", "withdrawn", "boligstoette", "applied", "missed"} <= stored
+    assert {"console", "code", "sent"} <= stored
+    assert not codes & stored, sorted(codes & stored)
+    for words in (
+        "whichever reaches the tenant",
+        "the rent: a reminder&#39;s questions",
+        "sharing with a named recipient",
+        "Boligstøtte (Udbetaling Danmark)",
+        "<td>Applied</td>",
+        "<td>rent missed</td>",
+        "a code sent by SMS",
+        "<td>the console</td>",
+    ):
+        assert words in html, words
 
 
 async def test_the_balance_history_has_each_change_an_import_made(runtime: Runtime) -> None:
