@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,11 +21,11 @@ from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.delivery import Delivery, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import origin_words, reason_words, urgency
-from bot.console.labels import label
+from bot.console.labels import ANSWER_LABELS, FLOW_LABELS, label
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
-from bot.console.transcript import MAX_MESSAGES, Shown, answers, transcript
+from bot.console.transcript import MAX_MESSAGES, Answered, Shown, answers, transcript
 from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT
 from bot.host.cases import OUTCOMES
@@ -142,30 +143,53 @@ def message_json(row: Shown, when: str, by: str, state: Delivery | None = None) 
 
 _ANSWER_LABELS = {
     "question": N_("First answer"),
+    "question_text": N_("First answer, in their words"),
     "pay_on": N_("Will pay on"),
     "amount": N_("Can pay now"),
     "reason": N_("Why"),
     "reason_text": N_("Why, in their words"),
     "consent": N_("Agreed to share"),
+    "offer": N_("Continue on Telegram"),
 }
 
 
-def answer_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The tenant's answers as the adviser reads them: amounts in kroner, dates the Danish way."""
-    rows: list[tuple[str, str]] = []
-    for key, value in data.items():
-        label = _(_ANSWER_LABELS[key]) if key in _ANSWER_LABELS else key.replace("_", " ")
-        if key == "amount" and isinstance(value, int):
-            shown = money(value)
-        elif key == "pay_on" and isinstance(value, str):
-            try:
-                shown = local_day(date.fromisoformat(value))
-            except ValueError:
-                shown = value
-        else:
-            shown = str(value).replace("_", " ")
-        rows.append((label, shown))
-    return rows
+def _answer(key: str, value: Any) -> str:
+    """One answer in words: an amount in kroner, a date the Danish way, a chosen option in the reader's language,
+    the tenant's own words as written."""
+    if key == "amount" and isinstance(value, int):
+        return money(value)
+    if key == "pay_on" and isinstance(value, str):
+        try:
+            return local_day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, str) and value in ANSWER_LABELS:
+        return _(ANSWER_LABELS[value])
+    return str(value)
+
+
+def _answer_order(keys: list[str], item: tuple[str, Any]) -> tuple[int, int]:
+    """Questions in the order they were answered; the tenant's own words right after the option they were read as."""
+    key = item[0]
+    base = key.removesuffix("_text")
+    if base != key and base in keys:
+        return keys.index(base), 1
+    return keys.index(key), 0
+
+
+def answer_rows(answered: list[Answered], zone: ZoneInfo) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The tenant's answers as the adviser reads them, one group per conversation (newest first): what it was
+    about, the day it was last answered, and each question with its answer."""
+    groups: list[tuple[str, str, list[tuple[str, str]]]] = []
+    for conversation in answered:
+        about = _(FLOW_LABELS[conversation.flow]) if conversation.flow in FLOW_LABELS else conversation.flow
+        rows = [
+            (_(_ANSWER_LABELS[key]) if key in _ANSWER_LABELS else key.replace("_", " "), _answer(key, value))
+            for key, value in sorted(conversation.data.items(), key=partial(_answer_order, list(conversation.data)))
+        ]
+        at = conversation.at if conversation.at.tzinfo else conversation.at.replace(tzinfo=UTC)
+        groups.append((about[:1].upper() + about[1:], local_day(at.astimezone(zone).date()), rows))
+    return groups
 
 
 def _not_found(request: Request) -> Response:
@@ -185,7 +209,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant.id))).first()
         shown = await transcript(conn, case, rt.renderer)
         names = await authors(conn, shown.messages, first_name(tenant.name))
-        collected = await answers(conn, tenant.id) if shown.consent else {}
+        collected = await answers(conn, tenant.id)
         court = await conn.run_sync(court_view, tenant.id)
         events = (
             await conn.execute(
@@ -221,7 +245,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         position=position,
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         transcript=shown,
-        answers=answer_rows(collected),
+        answers=answer_rows(collected, ZoneInfo(rt.settings.timezone)),
         events=events,
         volunteers=[p for p in people if p.role == "volunteer"],
         caretakers=[p for p in people if p.role == "caretaker"],

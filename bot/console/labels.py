@@ -12,6 +12,7 @@ from bot.i18n import N_, gettext
 
 __all__ = [
     "ADVICE_KIND_LABELS",
+    "ANSWER_LABELS",
     "CASE_STATUS_LABELS",
     "CHANNEL_LABELS",
     "CHANNEL_PREFERENCE_LABELS",
@@ -124,6 +125,24 @@ FLOW_LABELS = {
     "withdraw_choice": N_("choosing which yes to take back"),
     "telegram_offer": N_("moving to Telegram"),
     "share_consent": N_("a consent to share with a named recipient"),
+}
+# What a tenant answered to a conversation's question (the option keys of conversations/flows/), as a case page
+# shows the tenant's answers.
+ANSWER_LABELS = {
+    "paid": N_("has paid"),
+    "will_pay": N_("will pay later"),
+    "part": N_("can pay part of it"),
+    "adviser": N_("wants to talk to an adviser"),
+    "info": N_("wanted information"),
+    "no_thanks": N_("no, thanks"),
+    "hardship": N_("cannot pay"),
+    "lost_job": N_("lost their job"),
+    "illness": N_("illness"),
+    "benefits_delayed": N_("benefits delayed"),
+    "unexpected_expense": N_("an unexpected expense"),
+    "other_reason": N_("another reason"),
+    "yes": N_("yes"),
+    "no": N_("no"),
 }
 # Why a reminder was planned or a conversation began: the stage of the rent timeline, or a nudge after no answer.
 TRIGGER_LABELS = {

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.channels.base import parse_button_data
 from bot.console.delivery import DeliveryFacts, facts_by_message
 from bot.host.cases import has_consent
+from bot.i18n import gettext
+from bot.outbox.record import SECRET_TEMPLATES
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.store.schema import conversations, inbound, messages, outbox
 from conversations.model import Channel
 from conversations.values import decode_values
 
-__all__ = ["MAX_MESSAGES", "Shown", "Transcript", "answers", "transcript"]
+__all__ = ["MAX_ANSWERED", "MAX_MESSAGES", "Answered", "Shown", "Transcript", "answers", "transcript"]
 
 MAX_MESSAGES = 200
 # Button labels are shown to the adviser in the organisation's language.
@@ -166,25 +168,44 @@ async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after
         text = r.text
         if text is None:
             text = queued.get(r.id) or pressed.get(r.id) or f"[{r.template or 'no text'}]"
+        elif r.template in SECRET_TEMPLATES:
+            text = gettext(text)  # what stands in for a one-time code, in the reader's language
         shown.append(Shown(r.id, r.direction, r.author, r.channel, text, r.status, r.created_at, delivered.get(r.id)))
     return Transcript(consent, shown, hidden)
 
 
 _GIVEN_DATA = ("share_consent", "withdraw_choice")
+# The conversations with answers a case page shows at most, and how many of the newest it looks through for them.
+MAX_ANSWERED = 10
+_LOOKED_AT = 100
 
 
-async def answers(conn: AsyncConnection, tenant_id: int) -> dict[str, Any]:
-    """The answers of the tenant's latest conversation (shown only with consent). A conversation whose data is what
-    its starter gave it (a consent the adviser asked for, the withdrawal's list) holds no answers of the tenant."""
-    state = (
-        await conn.execute(
-            select(conversations.c.state)
-            .where(conversations.c.tenant_id == tenant_id, conversations.c.flow.not_in(_GIVEN_DATA))
-            .order_by(conversations.c.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if not isinstance(state, dict):
-        return {}
-    data = state.get("data")
-    return dict(data) if isinstance(data, dict) else {}
+@dataclass(frozen=True)
+class Answered:
+    """One conversation's answers: its flow, when it was last answered, and the answers under their questions."""
+
+    flow: str
+    at: datetime
+    data: dict[str, Any]
+
+
+async def answers(conn: AsyncConnection, tenant_id: int) -> list[Answered]:
+    """The answers of the tenant's conversations that hold any, newest first — and none while the tenant has not
+    consented (the rule `transcript` follows). A conversation whose data is what its starter gave it (a consent the
+    adviser asked for, the withdrawal's list) holds no answers of the tenant."""
+    if not await conn.run_sync(has_consent, tenant_id):
+        return []
+    rows = await conn.execute(
+        select(conversations.c.flow, conversations.c.state, conversations.c.updated_at)
+        .where(conversations.c.tenant_id == tenant_id, conversations.c.flow.not_in(_GIVEN_DATA))
+        .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
+        .limit(_LOOKED_AT)
+    )
+    found: list[Answered] = []
+    for row in rows:
+        data = row.state.get("data") if isinstance(row.state, dict) else None
+        if isinstance(data, dict) and data:
+            found.append(Answered(row.flow, row.updated_at, dict(data)))
+        if len(found) == MAX_ANSWERED:
+            break
+    return found
