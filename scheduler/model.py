@@ -39,7 +39,8 @@ NOTHING_OWED = "nothing owed"  # the balance it was about has been paid
 NO_LONGER_DUE = "no longer due"  # held now: a case, a paid claim or promise, stale data, no way to reach the tenant
 
 # Higher wins when several triggers fall on the same tenant and day. A nudge belongs to a waiting
-# conversation, which holds back every planned reminder except court, so it only meets court.
+# conversation, which holds back every planned reminder except court and the last demand reminder before the
+# påkrav deadline, so it only meets those.
 URGENCY: dict[Trigger, int] = {
     Trigger.COURT: 50,
     Trigger.DEMAND: 40,
@@ -122,6 +123,8 @@ class PlannedReminder:
 
     `deadline` is the computed påkrav deadline when a påkrav runs and it has not passed: the conversation
     the reminder starts knows it (a promise dated after it is flagged), its texts never show it.
+    `ends_conversation` marks the reminders nothing the tenant said holds (court, the last `demand` reminder
+    before the deadline): the planner ends whatever conversation was open, answered or not, before it starts.
     """
 
     tenant_id: int
@@ -132,6 +135,7 @@ class PlannedReminder:
     computed_from: dict[str, str] = field(hash=False)
     urgency: int
     deadline: date | None = None
+    ends_conversation: bool = False
 
     @property
     def court_eve(self) -> bool:

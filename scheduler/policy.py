@@ -4,12 +4,13 @@ Rules, in order: stale balance data or an unreachable tenant plan nothing; of th
 on the day the most urgent wins (court > demand > promise_check > missed > before_due); anything but
 court is held while a case is open, a conversation waits, a paid claim runs (`paid_claim_until`
 on or after the day) or a promised day has not come (`promise_on` on or after the day) — except the
-last `demand` reminder before the påkrav deadline, which nothing but a conversation or a case holds
-("I have paid" must not silence it while the ledger cannot show the payment yet), and a promise dated
-after the deadline holds no `demand` reminder. before_due ignores the balance: the coming rent is not
-due yet. A court date brings a second court reminder on the weekday before it (`court_eve`), unless a
-person holds the case. A conversation counts as waiting only when its question went out
-(`RentSnapshot.waiting_conversation`).
+last `demand` reminder before the påkrav deadline, which goes out whatever the tenant said or left
+unanswered: only an open case holds it (a person has it in hand). "I have paid" must not silence it while the
+ledger cannot show the payment yet, and a question the tenant never answered gives way to it as to court
+(`PlannedReminder.ends_conversation`: the planner ends that conversation). A promise dated after the
+deadline holds no `demand` reminder. before_due ignores the balance: the coming rent is not due yet. A court
+date brings a second court reminder on the weekday before it (`court_eve`), unless a person holds the case. A
+conversation counts as waiting only when its question went out (`RentSnapshot.waiting_conversation`).
 
 `recheck` asks the same rules again on the day a reminder may finally go out (planned late in the evening, or
 kept waiting for a channel or the pause): it goes only when today's plan for the tenant is that very reminder.
@@ -190,26 +191,40 @@ def _plan_one(s: RentSnapshot, rd: RentDay, tally: Counter[str]) -> PlannedRemin
     if not candidates:
         return None
     best = max(candidates, key=lambda r: r.urgency)
-    if best.trigger is not Trigger.COURT:
-        if s.has_open_case or s.waiting_conversation:
-            tally["held_by_conversation"] += 1
-            return None
-        if _held_by_claim(s, best, rd):
-            tally["held_by_paid_claim"] += 1
-            return None
+    held = _hold(s, best, rd)
+    if held is not None:
+        tally[held] += 1
+        return None
     deadline = running_deadline(s, rd.day, rd.settings.demand_delivery_days)
-    return best if deadline is None else replace(best, deadline=deadline)
+    return replace(best, deadline=deadline, ends_conversation=_has_the_last_word(best, rd))
+
+
+def _has_the_last_word(r: PlannedReminder, rd: RentDay) -> bool:
+    """Court and the last `demand` reminder before the påkrav deadline: what the tenant said, or left unanswered,
+    never holds them (the legal clock has no later chance)."""
+    return r.trigger is Trigger.COURT or (r.trigger is Trigger.DEMAND and r.offset == rd.last_offset)
+
+
+def _hold(s: RentSnapshot, r: PlannedReminder, rd: RentDay) -> str | None:
+    """What holds the reminder back today (the summary's counter), or None: court goes whatever holds; an open
+    case holds anything else; a waiting conversation, a paid claim or a promise hold all but the last word."""
+    if r.trigger is Trigger.COURT:
+        return None
+    if s.has_open_case:
+        return "held_by_conversation"
+    if _has_the_last_word(r, rd):
+        return None
+    if s.waiting_conversation:
+        return "held_by_conversation"
+    return "held_by_paid_claim" if _held_by_claim(s, r, rd) else None
 
 
 def _held_by_claim(s: RentSnapshot, best: PlannedReminder, rd: RentDay) -> bool:
     """A paid claim (until its pause ends) or a promise (until the promised day) holds a reminder; the
-    tenant's word never outruns the påkrav deadline: the last `demand` reminder before it is never held,
-    and a promise dated after the deadline holds no `demand` reminder at all."""
+    tenant's word never outruns the påkrav deadline: a promise dated after it holds no `demand` reminder."""
     claim = s.paid_claim_until is not None and s.paid_claim_until >= rd.day
     promise = s.promise_on is not None and s.promise_on >= rd.day
     if best.trigger is Trigger.DEMAND:
-        if best.offset == rd.last_offset:
-            return False
         received = rd.received(s)
         if promise and s.promise_on is not None and received is not None:
             promise = s.promise_on <= rd.deadline(received)
@@ -295,10 +310,8 @@ def recheck(
         if not s.owes and trigger is not Trigger.BEFORE_DUE and not (trigger is Trigger.COURT and court_ahead):
             return NOTHING_OWED
         return STAGE_PASSED
-    if trigger is not Trigger.COURT:
-        reminder = PlannedReminder(s.tenant_id, trigger, period, offset, "", {}, URGENCY[trigger])
-        if s.has_open_case or s.waiting_conversation or _held_by_claim(s, reminder, rd):
-            return NO_LONGER_DUE
+    if _hold(s, PlannedReminder(s.tenant_id, trigger, period, offset, "", {}, URGENCY[trigger]), rd) is not None:
+        return NO_LONGER_DUE
     today = _plan_one(s, rd, Counter())
     if today is not None and today.urgency > URGENCY[trigger]:
         return STAGE_PASSED

@@ -211,7 +211,7 @@ def record_planned(
     fresh = [r for r in wanted if r.tenant_id in new]
     scene = Scene.of(conn)
     court = [r for r in fresh if r.trigger is Trigger.COURT]
-    _supersede(conn, [r.tenant_id for r in fresh], {r.tenant_id for r in court}, now)
+    _supersede(conn, [r.tenant_id for r in fresh], {r.tenant_id for r in fresh if r.ends_conversation}, now)
     if court:
         _open_outreach(scene, court, settings, now, day)
     talk = [r for r in fresh if not contacts[r.tenant_id].case_held]
@@ -219,12 +219,13 @@ def record_planned(
     return [_row(r, contacts[r.tenant_id], send_after) for r in fresh]
 
 
-def _supersede(conn: Connection, tenant_ids: Sequence[int], outreach: set[int], now: datetime) -> None:
+def _supersede(conn: Connection, tenant_ids: Sequence[int], last_word: set[int], now: datetime) -> None:
     """A new reminder replaces the conversation whose question never went out (it waited for a channel or the
-    pause); an outreach replaces any open conversation. Their messages not sent yet are dropped."""
+    pause); one that has the last word (`PlannedReminder.ends_conversation`: court, the last påkrav reminder)
+    replaces any open conversation, answered or not. Their messages not sent yet are dropped."""
     if not tenant_ids:
         return
-    replaced = or_(~question_went_out(conversations.c.id), conversations.c.tenant_id.in_(list(outreach)))
+    replaced = or_(~question_went_out(conversations.c.id), conversations.c.tenant_id.in_(list(last_word)))
     ended = list(
         conn.execute(
             update(conversations)
@@ -265,14 +266,7 @@ def _open_outreach(
     scene: Scene, court: Sequence[PlannedReminder], settings: Settings, now: datetime, day: date
 ) -> None:
     """A known termination or court date: an urgent case for an adviser, with or without consent."""
-    conn = scene.conn
-    ids = [r.tenant_id for r in court]
-    # The outreach replaces whatever the bot was asking; one conversation per tenant at a time.
-    conn.execute(
-        update(conversations)
-        .where(conversations.c.tenant_id.in_(ids), conversations.c.active.is_(True))
-        .values(active=False, waiting_until=None, ended_reason="superseded", updated_at=now)
-    )
+    # The outreach has replaced whatever the bot was asking (`_supersede`); one conversation per tenant at a time.
     for r in court:
         open_outreach_case(scene, r, settings, now, day)
 

@@ -199,6 +199,42 @@ def test_a_paid_claim_two_days_before_the_deadline_does_not_hold_the_last_demand
     assert brief(r) == ("demand", "2026-03", 1)
 
 
+@pytest.mark.parametrize(
+    ("day", "offset", "facts", "planned"),
+    [
+        # The 3-day reminder went unanswered: the last one (Tue 17, the day before the deadline) goes anyway.
+        ("2026-03-17", 1, {"waiting_conversation": True}, True),
+        ("2026-03-15", 3, {"waiting_conversation": True}, False),  # an earlier reminder waits for the answer
+        ("2026-03-17", 1, {"has_open_case": True}, False),  # a person has the case in hand
+    ],
+)
+def test_an_unanswered_question_does_not_hold_the_last_demand_reminder(
+    day: str, offset: int, facts: dict[str, Any], planned: bool
+) -> None:
+    s = snap(day, **PAKRAV, **facts)
+    result = plan([s], D(day), SETTINGS)
+    assert [brief(r) for r in result.reminders] == ([("demand", "2026-03", offset)] if planned else [])
+    assert result.summary.held_by_conversation == (0 if planned else 1)
+    # The send window's second look, on the day it goes, agrees with the plan.
+    assert recheck(s, Trigger.DEMAND, "2026-03", offset, D(day), SETTINGS) == (None if planned else NO_LONGER_DUE)
+
+
+@pytest.mark.parametrize(
+    ("day", "facts", "ends"),
+    [
+        ("2026-03-11", PAKRAV, False),  # 7 days before the deadline
+        ("2026-03-17", PAKRAV, True),  # the last one
+        ("2025-04-10", {"termination_on": D("2025-04-02"), "balance_ore": OWED}, True),  # court
+        ("2025-02-04", {"balance_ore": OWED}, False),  # missed
+    ],
+)
+def test_only_court_and_the_last_demand_reminder_end_an_open_conversation(
+    day: str, facts: dict[str, Any], ends: bool
+) -> None:
+    r = only(day, **facts)
+    assert r is not None and r.ends_conversation is ends
+
+
 def test_a_paid_claim_still_holds_the_earlier_demand_reminders() -> None:
     result = plan([snap("2026-03-15", **PAKRAV, paid_claim_until=D("2026-03-17"))], D("2026-03-15"), SETTINGS)
     assert result.reminders == () and result.summary.held_by_paid_claim == 1

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound.inbox import InboundMessage
 from bot.reminders.plan import plan_reminders
+from bot.reminders.timers import expire_waiting
 from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
 from bot.store.schema import cases, conversations, planned_reminders, rent_positions
@@ -88,6 +89,33 @@ async def test_a_paid_answer_two_days_before_the_deadline_does_not_hold_the_last
     assert "2026-03-18" in planned[0][1] and "1 day left" in planned[0][1]
     assert await keys(rt) == [("demand", "2026-03", 3), ("demand", "2026-03", 1)]
     assert len(sms(rt).to(PHONE)) == 3  # the question, the answer to "1", and the last reminder
+
+
+async def test_an_unanswered_question_does_not_hold_the_last_reminder(rt: Runtime) -> None:
+    # The same påkrav (deadline Wed 18 March). The 3-day reminder's question goes on Monday 16 March and is never
+    # answered; on Tuesday 17, the day before the deadline, its conversation still waits for an answer.
+    position: dict[str, Any] = {"balance_ore": 710_000, "demand_sent_on": date(2026, 3, 4)}
+    tenant_id = await add_tenant(
+        rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=date(2026, 3, 15), **position
+    )
+    await plan_at(rt, datetime(2026, 3, 15, 10, 0, tzinfo=TZ), tenant_id)
+    set_now(rt, datetime(2026, 3, 16, 9, 0, tzinfo=TZ))
+    await drain(rt.sender)
+    assert len(sms(rt).to(PHONE)) == 1
+    tuesday = datetime(2026, 3, 17, 9, 0, tzinfo=TZ)
+    # The preview (`keephome remind --dry-run`, the simulator's clock panel) and the plan agree: it goes.
+    preview = await plan_reminders(rt.db, rt.settings, set_now(rt, tuesday), dry_run=True)
+    assert [row.trigger for row in preview.rows] == ["demand"] and preview.summary.held_by_conversation == 0
+    planned = await plan_at(rt, tuesday, tenant_id)
+    assert [stage for stage, _ in planned] == ["demand"] and "1 day left" in planned[0][1]
+    assert len(sms(rt).to(PHONE)) == 2
+    # It replaced the unanswered conversation: one conversation waits, and the old one sends no nudge.
+    async with rt.db.read() as conn:
+        rows = (await conn.execute(select(conversations.c.active, conversations.c.ended_reason))).all()
+    assert sorted(rows, key=str) == sorted([(False, "superseded"), (True, None)], key=str)
+    await expire_waiting(rt.db, set_now(rt, datetime(2026, 3, 17, 9, 30, tzinfo=TZ)), rt.settings)
+    await drain(rt.sender)
+    assert len(sms(rt).to(PHONE)) == 2
 
 
 async def court_tenant(rt: Runtime, court_date: date) -> int:
