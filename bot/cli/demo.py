@@ -48,6 +48,8 @@ async def run_demo(settings: Settings) -> int:
         now,
         delivery_days=settings.demand_delivery_days,
         before_due_days=settings.before_due_days,
+        languages=settings.language_list,
+        fallback=settings.fallback_language,
     )
     logins = await ensure_demo_staff(rt.db, utcnow())
     base = f"http://{settings.host}:{settings.port}"

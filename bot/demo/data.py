@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from bot.store.db import Database
 from bot.store.schema import rent_positions, tenants
-from bot.tenants.csv_rows import ImportRow
+from bot.tenants.csv_rows import ImportRow, RowRules, known_languages
 from bot.tenants.status import set_status
 from bot.tenants.upsert import upsert_rows
 from scheduler.calendar import demand_deadline
@@ -156,10 +157,26 @@ def demo_tenants(today: date, *, delivery_days: int = 0, before_due_days: int = 
 
 
 async def seed_demo(
-    db: Database, today: date, now: datetime, *, delivery_days: int = 0, before_due_days: int = 3
+    db: Database,
+    today: date,
+    now: datetime,
+    *,
+    delivery_days: int = 0,
+    before_due_days: int = 3,
+    languages: Collection[str] = ("da", "en"),
+    fallback: str = "da",
 ) -> int:
-    """Create or refresh the fictional tenants for `today`; running it again changes nothing more."""
-    demo = demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days)
+    """Create or refresh the fictional tenants for `today`; running it again changes nothing more.
+
+    Each tenant's language goes through the import's rule (`RowRules.language`): one that is not among the live
+    `languages` (KEEPHOME_LANGUAGES) is stored as `fallback`, so Layla, written in Arabic, reads Danish until
+    Arabic is turned on.
+    """
+    rules = RowRules(False, today, known_languages(), frozenset(languages), fallback)
+    demo = [
+        replace(d, row=replace(d.row, language=rules.language("language", d.row.language)))
+        for d in demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days)
+    ]
     async with db.write() as conn:
         await upsert_rows(conn, [d.row for d in demo], now)
         refs = [d.row.tenant_ref for d in demo]

@@ -131,8 +131,21 @@ async def test_seeding_twice_changes_nothing(database: Database) -> None:
     assert by_name["Gitte Attrap"]["status"] == "stopped"
     assert by_name["Hans Prøve"]["promise_on"] == TUESDAY + timedelta(days=2)
     assert by_name["Robin Placeholder"]["court_date"] == TUESDAY + timedelta(days=14)
-    assert by_name["Layla Demo"]["language"] == "ar"
+    assert by_name["Layla Demo"]["language"] == "da"  # Arabic is off (KEEPHOME_LANGUAGES=da,en): Danish
     assert {row["balance_as_of"] for row in first} == {TUESDAY}
+
+
+async def test_a_tenant_in_a_language_that_is_off_reads_the_fallback_until_it_is_turned_on(
+    database: Database,
+) -> None:
+    now = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    await seed_demo(database, TUESDAY, now)
+    assert {row["name"]: row["language"] for row in await snapshot(database)}["Layla Demo"] == "da"
+    await seed_demo(database, TUESDAY, now, languages=("da", "en", "ar"))
+    assert {row["name"]: row["language"] for row in await snapshot(database)}["Layla Demo"] == "ar"
+    await seed_demo(database, TUESDAY, now, languages=("en", "ar"), fallback="en")
+    languages = {row["name"]: row["language"] for row in await snapshot(database)}
+    assert (languages["Layla Demo"], languages["Anna Eksempel"], languages["Jamie Sample"]) == ("ar", "en", "en")
 
 
 async def test_seeding_on_a_later_day_moves_the_timeline(database: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
@@ -15,8 +16,10 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.schema import planned_reminders
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain
 
 SEEDED = date(2026, 3, 3)
+ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 @pytest.fixture
@@ -78,6 +81,18 @@ async def test_a_later_day_brings_that_days_reminders(demo: tuple[Runtime, httpx
     body = (await client.get("/simulator/api/preview")).json()
     assert ("DEMO-09", "court") in {(r["tenant"], r["stage"]) for r in body["would_plan"]}
     assert await planned(rt) == 0
+
+
+async def test_a_tenant_whose_language_is_off_reads_danish(demo: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = demo
+    await move(client, "2026-03-03")
+    await client.post("/simulator/api/remind")
+    await drain(rt.sender)
+    layla = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == "Layla Demo")
+    assert layla["language"] == "da"  # KEEPHOME_LANGUAGES=da,en: Arabic is off, its texts unreviewed
+    thread = (await client.get(f"/simulator/api/thread?tenant={layla['id']}&channel=sms")).json()["messages"]
+    texts = [m["text"] for m in thread if m["dir"] == "out"]
+    assert texts and "Boligselskabet" in texts[0] and not ARABIC.search(" ".join(texts))
 
 
 # Why the plan table says each reminder is due, per page language: the påkrav tenants (one received by paper,
