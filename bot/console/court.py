@@ -153,7 +153,9 @@ async def _outcome(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
     async with rt.db.write() as conn:
         try:
-            case_id = await conn.run_sync(court.record_outcome, tenant.id, outcome, day, at, new_court_date=new_date)
+            case_id = await conn.run_sync(
+                court.record_outcome, tenant.id, outcome, day, at, new_court_date=new_date, today=today(request)
+            )
         except court.CourtError as exc:
             raise _refused(exc) from None
         detail = f"tenant:{tenant.id} outcome={outcome} on={day.isoformat()}"

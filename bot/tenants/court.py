@@ -10,11 +10,12 @@ postponement, changes nothing. An empty cell changes nothing either.
 
 An adviser records the rest in the console (bot/console/court.py): the retskreds, the kind of meeting, whether the
 court reached the tenant by phone, and the outcome — called off (after payment or agreement: the case closes and
-the rent position's court dates clear, so court-stage reminders end), postponed (a new court date, so the
-court-eve reminder moves), carried out or moved out (the case closes and the tenant's status becomes `moved_out`
-through the one writer of tenant status, so nothing proactive goes any more). The kommune notice of
-almenlejeloven § 92 stk. 2 is due no later than the filing day: `notices_due` lists every filing whose notice is
-missing or late, for `keephome kommune-notices` and the inbox alike.
+the rent position's court dates clear, so court-stage reminders end), postponed (a new court date, after today and
+after the one it replaces, so the court-eve reminder moves), carried out or moved out (the case closes and the
+tenant's status becomes `moved_out` through the one writer of tenant status, so nothing proactive goes any more);
+no outcome comes before the filing day. The kommune notice of almenlejeloven § 92 stk. 2 is due no later than the
+filing day: `notices_due` lists every filing whose notice is missing or late, for `keephome kommune-notices` and
+the inbox alike.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
-from bot.i18n import N_, Explained
+from bot.i18n import N_, Explained, local_day
 from bot.store.dialect import insert_for
 from bot.store.schema import court_cases, rent_events, rent_positions, tenants
 from bot.tenants.status import set_status
@@ -283,6 +284,16 @@ def record_details(
     return int(case["id"])
 
 
+def _check_postponed(case: dict[str, Any], new_court_date: date, today: date) -> None:
+    """A postponement moves the court meeting later: after today and after the date it replaces (a date in the
+    past would be a meeting that never happens, counted and reminded of as if it were coming)."""
+    if new_court_date <= today:
+        raise CourtError(N_("the new court date must be after today, %(today)s"), today=local_day(today))
+    old = case["court_date"]
+    if old is not None and new_court_date <= old:
+        raise CourtError(N_("the new court date must be after %(day)s, the court date it replaces"), day=local_day(old))
+
+
 def record_outcome(
     conn: Connection,
     tenant_id: int,
@@ -291,20 +302,26 @@ def record_outcome(
     now: datetime,
     *,
     new_court_date: date | None = None,
+    today: date | None = None,
     source: str = "console",
 ) -> int:
     """What became of the open court case on `on`; returns its id. Called off: closed, court dates cleared.
     Postponed: the court date becomes `new_court_date`. Carried out or moved out: closed, and the tenant's status
-    becomes moved_out (nothing proactive goes any more)."""
+    becomes moved_out (nothing proactive goes any more). `today` is the organisation's day (default: `now`'s)."""
     if outcome not in OUTCOMES:
         raise CourtError(N_("unknown outcome %(outcome)s"), outcome=repr(outcome))
     case = _open_case(conn, tenant_id)
+    if case["filed_on"] is not None and on < case["filed_on"]:
+        raise CourtError(
+            N_("the court case cannot end on %(day)s: it was filed on %(filed)s"),
+            day=local_day(on),
+            filed=local_day(case["filed_on"]),
+        )
     events = [_event(tenant_id, outcome, on, case["id"], source, now)]
     if outcome == "postponed":
         if new_court_date is None:
             raise CourtError(N_("a postponement needs the new court date"))
-        if new_court_date == case["court_date"]:
-            raise CourtError(N_("the new court date is the one already recorded"))
+        _check_postponed(case, new_court_date, now.date() if today is None else today)
         _save(conn, case, now, court_date=new_court_date)
         events.append(_event(tenant_id, "court_date", new_court_date, case["id"], source, now))
         opened = {tenant_id: case}

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.store.schema import audit_log, court_cases, rent_events, rent_positions, tenants
+from bot.store.schema import audit_log, court_cases, rent_events, rent_positions, staff, tenants
 from bot.tenants.csv_rows import known_languages, parse_csv
 from scheduler.rent_day import court_eve
 from tests.conftest import make_settings
@@ -48,6 +48,17 @@ async def court_tenant(
 async def adviser(rt: Runtime, client: httpx.AsyncClient, role: str = "adviser") -> None:
     await add_person(rt, f"{role}@example.org", role)
     assert (await login(client, f"{role}@example.org")).status_code == 303
+
+
+async def in_danish(rt: Runtime, email: str = "adviser@example.org") -> None:
+    """This person chose Danish in "Me" (the tests' console is English)."""
+    async with rt.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == email).values(language="da"))
+
+
+def said_on(page: httpx.Response) -> str:
+    """The page's text in lower case (a message shown on its own starts with a capital)."""
+    return html.unescape(page.text).lower()
 
 
 async def post(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:
@@ -161,6 +172,77 @@ async def test_a_postponement_without_a_new_date_is_refused(runtime: Runtime, cl
     )
     assert answer.status_code == 422
     assert (await position(runtime, tid))[1] == day + timedelta(days=20)
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (-2500, "skal ligge efter i dag"),  # a court date years ago
+        (0, "skal ligge efter i dag"),  # today: the meeting is not moved
+        (10, "skal ligge efter"),  # later than today but before the date it replaces (in 20 days)
+    ],
+)
+async def test_a_postponement_to_a_day_that_is_not_later_is_refused_in_danish(
+    runtime: Runtime, client: httpx.AsyncClient, days: int, said: str
+) -> None:
+    day = today(runtime)
+    court = day + timedelta(days=20)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=3), court=court)
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    await in_danish(runtime)
+    new = day + timedelta(days=days)
+    answer = await post(
+        client,
+        f"/console/cases/{case_id}",
+        f"/console/tenants/{tid}/court/outcome",
+        {"outcome": "postponed", "court_date": new.isoformat()},
+    )
+    assert answer.status_code == 422
+    assert "den nye dato i fogedretten " + said in said_on(answer)
+    # Nothing moved: the court date, no postponement counted, no court reminder for the refused day.
+    assert (await position(runtime, tid))[1] == court
+    assert (await events(runtime))["postponed"] == 0
+    assert await audited(runtime, "court.outcome") == 0
+    if new > day:
+        assert [r for r in await court_rows(runtime, court_eve(new)) if "court_eve" in r] == []
+
+
+async def test_an_outcome_before_the_filing_day_is_refused(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=3), court=day + timedelta(days=20))
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    await in_danish(runtime)
+    answer = await post(
+        client,
+        f"/console/cases/{case_id}",
+        f"/console/tenants/{tid}/court/outcome",
+        {"outcome": "called_off", "on": "2020-01-01"},
+    )
+    assert answer.status_code == 422
+    assert "fogedsagen kan ikke være endt 1. jan. 2020" in said_on(answer)
+    assert await position(runtime, tid) == (day - timedelta(days=3), day + timedelta(days=20))
+
+
+async def test_a_filing_whose_court_date_comes_before_it_is_refused(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=40), court=day - timedelta(days=20))
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    await in_danish(runtime)
+    await post(client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/outcome", {"outcome": "called_off"})
+    answer = await post(
+        client,
+        f"/console/cases/{case_id}",
+        f"/console/tenants/{tid}/court/filing",
+        {"filed_on": day.isoformat(), "court_date": (day - timedelta(days=1)).isoformat()},
+    )
+    assert answer.status_code == 422
+    assert "datoen i fogedretten ligger før indgivelsen" in said_on(answer)
+    assert await position(runtime, tid) == (None, None)
 
 
 async def test_called_off_closes_the_court_case_and_court_reminders_end(
