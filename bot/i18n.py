@@ -14,7 +14,7 @@ Tenant messages are not here: they are whole files per language in `templates/<l
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
@@ -36,6 +36,7 @@ __all__ = [
     "N_",
     "Explained",
     "Label",
+    "Labels",
     "current_language",
     "gettext",
     "install",
@@ -148,15 +149,33 @@ class Label(str):
     __slots__ = ()
 
 
+class Labels(str):
+    """A value of an `Explained` error that lists msgids (the choices a field offers): in `str()` the English
+    joined by commas, in `shown()` each translated."""
+
+    items: tuple[str, ...]
+
+    def __new__(cls, items: Iterable[str]) -> Labels:
+        listed = tuple(items)
+        made = super().__new__(cls, ", ".join(listed))
+        made.items = listed
+        return made
+
+
+def _shown_value(value: object) -> object:
+    if isinstance(value, Labels):
+        return ", ".join(gettext(item) for item in value.items)
+    return gettext(value) if isinstance(value, Label) else value
+
+
 def shown(error: BaseException) -> str:
     """An error's message in the request's language: an `Explained` error by its msgid and values (a `Label`
-    value translated too), any other by its text (a msgid when it was raised with one)."""
+    value translated too, each of `Labels`), any other by its text (a msgid when it was raised with one)."""
     if isinstance(error, Explained):
         text = gettext(error.msgid)
         if not error.values:
             return text
-        values = {k: gettext(v) if isinstance(v, Label) else v for k, v in error.values.items()}
-        return text % values
+        return text % {k: _shown_value(v) for k, v in error.values.items()}
     return gettext(str(error))
 
 

@@ -39,7 +39,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
 async def _pause(request: Request, me: StaffSession) -> Response:
     choice = field(await request.form(), "paused", max_length=3)
     if choice not in ("on", "off"):
-        raise FormError(N_("'paused' must be on or off"))
+        raise FormError(N_("Choose to pause or to resume the reminders."))
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:

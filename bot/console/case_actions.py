@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.case_page import case_in_path
 from bot.console.ids import id_from
-from bot.console.labels import label
+from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, field_name, form_nonce, now, redirect, render, runtime, today
@@ -31,7 +31,7 @@ from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment
 from bot.host.cases import HELD_STATUSES, CaseError
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
-from bot.i18n import N_
+from bot.i18n import N_, Labels
 from bot.store.schema import case_events, case_tasks, cases, staff
 
 __all__ = ["routes"]
@@ -135,7 +135,7 @@ async def _reply(request: Request, me: StaffSession) -> Response:
 @guard("admin", "adviser")
 async def _note(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
-    text = field(await request.form(), "text", max_length=4000)
+    text = field(await request.form(), "text", max_length=4000, label=N_("Internal note"))
     at = now(request)
     async with runtime(request).db.write() as conn:
         await case_ops.add_note(conn, case.id, me.staff_id, text, at)
@@ -299,8 +299,8 @@ async def _close(request: Request, me: StaffSession) -> Response:
     outcome = field(form, "outcome", max_length=32)
     note = field(form, "note", max_length=2000, required=False)
     if outcome not in case_ops.OUTCOMES:
-        outcomes = ", ".join(label("outcome", code) for code in case_ops.OUTCOMES)
-        raise FormError(N_("choose an outcome: %(outcomes)s"), outcomes=outcomes)
+        outcomes = Labels(OUTCOME_LABELS.get(code, code) for code in case_ops.OUTCOMES)
+        raise FormError(N_("Choose an outcome: %(outcomes)s"), outcomes=outcomes)
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:

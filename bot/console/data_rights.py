@@ -87,7 +87,7 @@ async def _export(request: Request, me: StaffSession) -> Response:
     ref = field(form, "ref", max_length=64)
     what = field(form, "format", max_length=4)
     if what not in _FORMATS:
-        raise FormError(N_("'format' must be json or html"))
+        raise FormError(N_("Choose a readable page (HTML) or the data (JSON)."))
     try:
         data = await export_tenant(runtime(request).db, ref, now(request), me.actor, what)
     except LookupError:

@@ -8,8 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.console.web import FormError, field_name
-from bot.i18n import N_
-from conversations.model import TRIGGERS
+from bot.i18n import N_, Labels
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "SETTLED_WITHIN", "STAGES", "STEPS", "Period", "period_of"]
 
@@ -75,9 +74,10 @@ def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:
     first = _day(str(params.get("from", "")), "from", last - timedelta(days=DEFAULT_DAYS - 1))
     stage = str(params.get("stage", "")).strip() or None
     if first > last:
-        raise FormError(N_("'from' is after 'to'"))
+        raise FormError(N_("'%(name)s' is after '%(other)s'"), name="from", other=field_name("to"))
     if (last - first).days + 1 > MAX_DAYS:
-        raise FormError(N_("a period is at most %(days)d days"), days=MAX_DAYS)
-    if stage is not None and stage not in TRIGGERS:
-        raise FormError(N_("'stage' must be one of: %(stages)s (or empty for all)"), stages=", ".join(TRIGGERS))
+        raise FormError(N_("A period is at most %(days)d days."), days=MAX_DAYS)
+    if stage is not None and stage not in STAGES:
+        choices = Labels(STAGES.values())
+        raise FormError(N_("'%(name)s' must be one of: %(choices)s (or empty for all)"), name="stage", choices=choices)
     return Period(first, last, stage, zone)

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from bot.console import csrf
 from bot.console.accounts import StaffError, hash_token
@@ -141,18 +142,38 @@ def _refuse(request: Request, status: int, message: str, as_json: bool) -> Respo
     return render(request, "message.html", status_code=status, title=_("Not allowed"), message=_(message))
 
 
+def sentence(message: str) -> str:
+    """A message shown on its own as a sentence: its first letter a capital (a message is also a part of other
+    sentences, so its msgid may begin in lower case)."""
+    return message[:1].upper() + message[1:]
+
+
+def form_page(request: Request) -> str:
+    """The page a request's form is on: the path itself when it is a page (a GET form, or a page posting to its
+    own address), else the nearest page above it (`/console/cases/7/note` is on `/console/cases/7`)."""
+    path = request.url.path
+    while path.startswith("/console/"):
+        scope = {"type": "http", "path": path, "method": "GET"}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            return path
+        path = path.rsplit("/", 1)[0]
+    return "/console/"
+
+
 def _refused_change(request: Request, error: Exception, as_json: bool) -> Response:
     """A page that says why nothing happened, in the reader's language: 404 for a missing thing, 422 for a form
-    or staff change that cannot be made, 409 for a case whose state does not allow it."""
+    or staff change that cannot be made, 409 for a case whose state does not allow it. Its "Back to the form"
+    returns to the form as it was (history) or, without scripts, to the form's page."""
     if isinstance(error, NotFound):
         if as_json:
             return _refuse(request, 404, str(error), as_json)
-        return render(request, "message.html", status_code=404, title=_("Not found"), message=shown(error))
+        return render(request, "message.html", status_code=404, title=_("Not found"), message=sentence(shown(error)))
     if isinstance(error, FormError):
         title, status = _("Please check the form"), 422
     else:
         title, status = _("Not changed"), 409 if isinstance(error, CaseError) else 422
-    return render(request, "message.html", status_code=status, title=title, message=shown(error))
+    message = sentence(shown(error))
+    return render(request, "message.html", status_code=status, title=title, message=message, back=form_page(request))
 
 
 def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:

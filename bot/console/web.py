@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from python_multipart.exceptions import FormParserError
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -19,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.accounts import ROLE_LABELS
 from bot.console.labels import label
-from bot.i18n import N_, Explained, Label, current_language, gettext, local_day, use_language
+from bot.i18n import N_, Explained, Label, current_language, gettext, local_day, speaking, use_language
 from bot.i18n import install as install_gettext
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
@@ -58,12 +60,30 @@ def role_name(role: str) -> str:
     return gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
+def in_danish(caller: Callable[[], str]) -> Markup:
+    """`{% call in_danish() %}…{% endcall %}`: the part of a page that is a document for a Danish authority (the
+    § 92 notice to the kommune, a referral) is in Danish, whatever the language of the person printing it."""
+    with speaking("da"):
+        return Markup(caller())
+
+
 _env.globals["role_name"] = role_name
 _env.globals["label"] = label
+_env.globals["in_danish"] = in_danish
 
 
 class FormError(Explained, ValueError):
-    """A form field that is missing or wrong; the page answers 422 with the message."""
+    """A form field that is missing or wrong; the page answers 422 with the message.
+
+    Its `name` value is the field as the form posts it (`signed_on`): the message names it by its label
+    (`field_name`), so a person reads the words the form shows beside the field, never its code name.
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        name = values.get("name")
+        if isinstance(name, str) and not isinstance(name, Label):
+            values["name"] = field_name(name)
+        super().__init__(message, **values)
 
 
 class NotFound(Explained, LookupError):
@@ -164,7 +184,9 @@ async def read_form(request: Request) -> FormData:
         return FormData()
 
 
-# A form field as its error names it: the label the form shows beside it (a field missing here by its name).
+# A form field as its error names it: the label the form shows beside it, in short (a form whose field of the same
+# name has another label passes its own: `field(form, "text", label=N_("Internal note"))`). Every field a console
+# form posts is here (tests/bot/console/test_form_errors.py reads the templates' forms to keep it so).
 FIELD_LABELS = {
     "text": N_("Message"),
     "task": N_("Task"),
@@ -172,21 +194,54 @@ FIELD_LABELS = {
     "note": N_("Note"),
     "reason": N_("Reason"),
     "email": N_("E-mail"),
+    "password": N_("Password"),
+    "repeat": N_("The same again"),
     "role": N_("Role"),
+    "organisation": N_("Volunteer organisation"),
     "name": N_("Name"),
     "scope": N_("Scope"),
     "ref": N_("Tenant reference"),
+    "format": N_("Format"),
     "paused": N_("Pause"),
     "language": N_("Language"),
     "outcome": N_("Outcome"),
     "day": N_("Day"),
     "time": N_("Time"),
     "place": N_("Place"),
+    "template": N_("Send a prepared message"),
     "purpose": N_("Purpose"),
-    "recipient": N_("Recipient"),
-    "wording": N_("Wording"),
+    "recipient": N_("Name of the unit or organisation"),
+    "recipient_kind": N_("Recipient"),
+    "kinds": N_("Kinds of data"),
+    "method": N_("Given"),
+    "signed_on": N_("Signed on"),
+    "wording": N_("The form's wording or reference"),
+    "decision": N_("The kommune's decision"),
+    "decided_on": N_("Decided on"),
+    "consent_id": N_("Consent"),
+    "help": N_("Help sought"),
+    "kind": N_("Step"),
+    "status": N_("Status"),
+    "volunteer_id": N_("Volunteer"),
+    "adviser_id": N_("Adviser"),
+    "caretaker_id": N_("Caretaker"),
+    "task_id": N_("Task"),
+    "next": N_("If not reached, the caretaker's next step"),
+    "advice_kind": N_("Kind of advice"),
+    "retskreds": N_("Court district"),
+    "meeting_kind": N_("Where the fogedret meets"),
+    "reached_by_phone": N_("The court reached the tenant by phone"),
+    "filed_on": N_("Filed with the fogedret on"),
+    "court_date": N_("Court date"),
+    "on": N_("Date"),
+    "sent_on": N_("Sent on"),
     "from": N_("From"),
     "to": N_("To"),
+    "stage": N_("Stage of the first reminder"),
+    "actor": N_("Who"),
+    "action": N_("What"),
+    "target": N_("On"),
+    "year": N_("Year"),
     "page": N_("Page"),
 }
 
@@ -196,14 +251,16 @@ def field_name(name: str) -> str:
     return Label(FIELD_LABELS[name]) if name in FIELD_LABELS else name
 
 
-def field(form: FormData, name: str, *, max_length: int = 2000, required: bool = True) -> str:
-    """A stripped text field; raises FormError when it is required and empty or too long."""
+def field(form: FormData, name: str, *, max_length: int = 2000, required: bool = True, label: str | None = None) -> str:
+    """A stripped text field; raises FormError when it is required and empty or too long, naming the field by
+    `label` (a msgid: the form's own label) or else by its label in FIELD_LABELS."""
     raw = form.get(name)
     value = raw.strip() if isinstance(raw, str) else ""
+    shown_as = Label(label) if label is not None else field_name(name)
     if required and not value:
-        raise FormError(N_("'%(name)s' is required"), name=field_name(name))
+        raise FormError(N_("'%(name)s' is required"), name=shown_as)
     if len(value) > max_length:
-        raise FormError(N_("'%(name)s' is longer than %(length)d characters"), name=field_name(name), length=max_length)
+        raise FormError(N_("'%(name)s' is longer than %(length)d characters"), name=shown_as, length=max_length)
     return value
 
 

@@ -353,7 +353,7 @@ async def test_only_the_holder_replies_releases_gives_a_task_or_closes(
             assert 'action="/console/cases/' + str(case_id) + '/close"' not in shown and "held-by-other" in shown
             for action, data in actions.items():
                 refused = await post_form(other, page, f"{page}/{action}", data)
-                assert refused.status_code == 409 and "take the case first" in refused.text, (role, action)
+                assert refused.status_code == 409 and "Take the case first" in refused.text, (role, action)
     row = await case_row(runtime, case_id)
     assert (row.status, row.assignee_id, row.volunteer_id, row.outcome) == ("taken", holder, None, None)
     assert await _outbox_templates(runtime) == before

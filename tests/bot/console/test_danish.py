@@ -585,7 +585,7 @@ async def test_each_person_chooses_their_language_in_me_and_it_is_audited(tmp_pa
         assert '<html lang="da">' in page and "Mine opgaver" in page and 'value="da" lang="da" selected' in page
         token = csrf_of(page)
         refused = await mine.post("/console/me/language", data={"language": "fr", "csrf_token": token})
-        assert refused.status_code == 422 and "vælg et af de sprog, der tilbydes" in refused.text
+        assert refused.status_code == 422 and "Vælg et af de sprog, der tilbydes" in refused.text
         chosen = await mine.post("/console/me/language", data={"language": "en", "csrf_token": token})
         assert chosen.status_code == 303 and chosen.headers["location"] == "/console/me?saved=1"
         page = (await mine.get("/console/me?saved=1")).text

@@ -1,0 +1,138 @@
+"""What a person reads when a console form is refused: the field named by the label the form shows (in their
+language, its choices by their labels too), a message that starts as a sentence, and a way back to the form."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from bot.console.web import FIELD_LABELS
+from bot.reminders.ledger import import_tenants
+from bot.runtime import Runtime
+from bot.store.schema import staff, tenants
+from bot.tenants.csv_rows import known_languages, parse_csv
+from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, today
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "console"
+# What a form posts that a person never fills in: tokens, a form's own way back.
+NOT_FILLED_IN = {"csrf_token", "nonce", "back", "viewport"}
+
+
+async def signed_in(rt: Runtime, client: httpx.AsyncClient, *, danish: bool = True, role: str = "adviser") -> None:
+    email = f"{role}@example.org"
+    await add_person(rt, email, role)
+    if danish:
+        async with rt.db.write() as conn:
+            await conn.execute(update(staff).where(staff.c.email == email).values(language="da"))
+    assert (await login(client, email)).status_code == 303
+
+
+async def refused(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> tuple[str, str]:
+    """Post a form from its page; the message of the refusal and where its "Back to the form" leads."""
+    shown = await client.get(page)
+    assert shown.status_code == 200, shown.text
+    answer = await client.post(action, data={**data, "csrf_token": csrf_of(shown.text)})
+    return read_refusal(answer)
+
+
+def read_refusal(answer: httpx.Response) -> tuple[str, str]:
+    assert answer.status_code == 422, answer.text
+    text = html.unescape(answer.text)
+    message = re.search(r"</h1>\s*<p>(.*?)</p>", text, re.S)
+    back = re.search(r'<a href="([^"]+)" data-back id="back-to-form">', text)
+    assert message is not None and back is not None, text
+    return message.group(1), back.group(1)
+
+
+def test_every_field_a_console_form_posts_has_a_label_for_its_errors() -> None:
+    named = set()
+    for template in TEMPLATES.glob("*.html"):
+        for tag in re.finditer(r"<(?:input|select|textarea|button)\b[^>]*>", template.read_text()):
+            found = re.search(r'\bname="([a-z_]+)"', tag.group(0))
+            if found and 'type="hidden"' not in tag.group(0):
+                named.add(found.group(1))
+    assert named - NOT_FILLED_IN - set(FIELD_LABELS) == set()
+
+
+async def test_an_empty_internal_note_names_the_note_and_leads_back_to_the_case(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
+    await signed_in(runtime, client)
+    page = f"/console/cases/{case_id}"
+    message, back = await refused(client, page, f"{page}/note", {"text": "  "})
+    assert message == "Udfyld feltet “Intern note”."
+    assert back == page
+
+
+async def test_a_signed_form_without_its_day_names_the_field_in_danish(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
+    await signed_in(runtime, client)
+    page = f"/console/cases/{case_id}"
+    data = {"method": "signed_form", "recipient_kind": "organisation", "signed_on": ""}
+    message, back = await refused(client, page, f"{page}/consents/record", data)
+    assert message == "Udfyld feltet “Underskrevet den”."
+    assert back == page
+    data["signed_on"] = "1. marts"
+    message, _ = await refused(client, page, f"{page}/consents/record", data)
+    assert message == "Feltet “Underskrevet den” skal være en dato som 2026-03-01."
+
+
+async def test_court_and_kommune_dates_are_named_by_their_labels(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    filed = day - timedelta(days=3)
+    rows = f"tenant_ref;name;phone;address;court_filed_on\nC-1;Amira Hansen;20123456;Eksempelvej 1;{filed}"
+    parsed = parse_csv(rows.encode(), day, known_languages(), ["da", "en"], "da")
+    await import_tenants(runtime.db, parsed.rows, runtime.clock(), runtime.settings)
+    async with runtime.db.read() as conn:
+        tenant_id = (await conn.execute(tenants.select().where(tenants.c.tenant_ref == "C-1"))).one().id
+    await signed_in(runtime, client)
+    tomorrow = (day + timedelta(days=1)).isoformat()
+    notice = f"/console/tenants/{tenant_id}/kommune-notice"
+    message, back = await refused(client, notice, notice, {"sent_on": tomorrow})
+    assert message == "Datoen i feltet “Sendt den” ligger i fremtiden."
+    assert back == notice
+    message, _ = await refused(client, notice, notice, {"sent_on": "i går"})
+    assert message == "Feltet “Sendt den” er ikke en dato."
+    tenant_page = f"/console/tenants/{tenant_id}"
+    filing = {"filed_on": tomorrow}
+    message, back = await refused(client, tenant_page, f"{tenant_page}/court/filing", filing)
+    assert message == "Datoen i feltet “Indgivet til fogedretten den” ligger i fremtiden."
+    assert back == tenant_page
+    outcome = {"outcome": "called_off", "on": tomorrow}
+    message, _ = await refused(client, tenant_page, f"{tenant_page}/court/outcome", outcome)
+    assert message == "Datoen i feltet “Dato” ligger i fremtiden."
+
+
+async def test_the_outcome_period_names_from_to_and_the_stages_by_their_labels(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await signed_in(runtime, client)
+    message, back = read_refusal(await client.get("/console/outcomes?from=2026-03-02&to=2026-03-01"))
+    assert message == "Datoen i feltet “Fra” ligger efter datoen i feltet “Til”."
+    assert back == "/console/outcomes"
+    message, _ = read_refusal(await client.get("/console/outcomes?stage=eviction"))
+    assert message.startswith("Feltet “Trin for den første påmindelse” skal være en af: før forfaldsdagen, ")
+    assert "before_due" not in message and "promise_check" not in message
+    message, _ = read_refusal(await client.get("/console/outcomes?from=2020-01-01&to=2026-03-01"))
+    assert message == "En periode er højst 731 dage."
+
+
+@pytest.mark.parametrize("danish", [True, False])
+async def test_a_refusal_starts_with_a_capital_letter(
+    runtime: Runtime, client: httpx.AsyncClient, danish: bool
+) -> None:
+    await signed_in(runtime, client, danish=danish, role="admin")
+    async with runtime.db.read() as conn:
+        me = (await conn.execute(staff.select().where(staff.c.email == "admin@example.org"))).one()
+    message, back = await refused(client, "/console/staff", f"/console/staff/{me.id}/role", {"role": "adviser"})
+    assert message[0].isupper(), message
+    assert back == "/console/staff"
