@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -44,10 +44,14 @@ async def _lookup(request: Request, me: StaffSession) -> Response:
     if not ref:
         title, message = _("Find a tenant"), _("Type the tenant's reference.")
         return render(request, "message.html", 422, title=title, message=message)
+    # A reference as typed, in either case ("demo-07" finds DEMO-07); the exact spelling first, should two differ
+    # only in case.
+    query = select(tenants.c.id, tenants.c.tenant_ref).where(
+        func.lower(tenants.c.tenant_ref) == ref.lower(), tenants.c.status != "erased"
+    )
     async with runtime(request).db.read() as conn:
-        found = (
-            await conn.execute(select(tenants.c.id).where(tenants.c.tenant_ref == ref, tenants.c.status != "erased"))
-        ).first()
+        rows = (await conn.execute(query)).all()
+    found = next((row for row in rows if row.tenant_ref == ref), rows[0] if rows else None)
     if found is None:
         raise NotFound(N_("No tenant has that reference."))
     return redirect(f"/console/tenants/{found.id}")

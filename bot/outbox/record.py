@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, Integer, String, bindparam, case, func, update
 
 from bot.channels.base import SendResult
+from bot.i18n import N_
 from bot.outbox.claim import Claimed
 from bot.store.schema import STATUS_RANK, messages, outbox, tenants
 from bot.tenants.status import set_status
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 # Templates whose values are a one-time secret (a Telegram link code, a deep link): once the row is done the
 # values are cleared and the message keeps this text instead of what was sent, so no usable code stays stored.
-SECRET_TEMPLATES: Mapping[str, str] = {"link.code": "[link code sent]"}
+# The text is stored in English, a msgid: the console shows it in the reader's language (bot/console/transcript.py).
+SECRET_TEMPLATES: Mapping[str, str] = {"link.code": N_("[link code sent]")}
 
 
 class Outcome(NamedTuple):

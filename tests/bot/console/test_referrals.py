@@ -321,6 +321,10 @@ async def test_the_referral_holds_what_the_consent_covers_printed_and_downloaded
     text = html.unescape(printed.text)
     assert UNIT in text and "Byvej 12, 8220 Brabrand" in text and "Retten i Aarhus" in text
     assert "14.200,00" in text and "7.100,00" in text  # amounts the Danish way
+    # The adviser reads the console in English; the referral, for a Danish authority, is in Danish.
+    document = text[text.index('<article id="referral"') :]
+    assert f"Henvisning til {UNIT}" in document and "Søgt hjælp" in document
+    assert "Referral to" not in document and "Back to the case" in text
     downloaded = await adviser.get(f"/console/referrals/{referral.id}.json")
     assert downloaded.status_code == 200
     assert downloaded.headers["content-disposition"] == f'attachment; filename="referral-{referral.id}.json"'

@@ -1,0 +1,78 @@
+"""The console's own words as a person meets them: documents for a Danish authority in Danish, the link code's
+stand-in in the reader's language, a console 404, a tenant found by reference in either case, and more."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import update
+
+from bot.outbox.record import SECRET_TEMPLATES
+from bot.reminders.ledger import import_tenants
+from bot.runtime import Runtime
+from bot.store.schema import STATUS_RANK, messages, staff, tenants
+from bot.tenants.csv_rows import known_languages, parse_csv
+from tests.support.console import add_case, add_person, add_tenant, login, today
+
+
+async def signed_in(rt: Runtime, client: httpx.AsyncClient, *, danish: bool = False, role: str = "adviser") -> None:
+    email = f"{role}@example.org"
+    await add_person(rt, email, role)
+    if danish:
+        async with rt.db.write() as conn:
+            await conn.execute(update(staff).where(staff.c.email == email).values(language="da"))
+    assert (await login(client, email)).status_code == 303
+
+
+async def filed_tenant(rt: Runtime) -> int:
+    filed = today(rt) - timedelta(days=3)
+    rows = f"tenant_ref;name;phone;address;court_filed_on\nC-1;Amira Hansen;20123456;Eksempelvej 1;{filed}"
+    parsed = parse_csv(rows.encode(), today(rt), known_languages(), ["da", "en"], "da")
+    await import_tenants(rt.db, parsed.rows, rt.clock(), rt.settings)
+    async with rt.db.read() as conn:
+        return int((await conn.execute(tenants.select().where(tenants.c.tenant_ref == "C-1"))).one().id)
+
+
+async def test_the_kommune_notice_is_in_danish_for_an_english_reader(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant_id = await filed_tenant(runtime)
+    await signed_in(runtime, client)  # the tests' console is English
+    page = html.unescape((await client.get(f"/console/tenants/{tenant_id}/kommune-notice")).text)
+    document = page[page.index('<article class="notice"') : page.index("</article>")]
+    assert "Underretning til kommunen om en lejesag indgivet til fogedretten" in document
+    assert "almenlejeloven § 92, stk. 2" in document and "Navn" in document and "Adresse" in document
+    assert "Notice to the kommune" not in document and "Name" not in document
+    # The page around it stays in the reader's language.
+    assert "Record the notice as sent" in page
+
+
+async def test_the_link_code_s_stand_in_is_in_the_reader_s_language(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant_id = await add_tenant(runtime, "R-1")
+    case_id = await add_case(runtime, tenant_id)
+    at = runtime.clock()
+    async with runtime.db.write() as conn:
+        # What the sender leaves of a sent code: the stand-in, never the code.
+        await conn.execute(
+            messages.insert().values(
+                tenant_id=tenant_id, direction="out", channel="sms", text=SECRET_TEMPLATES["link.code"],
+                template="link.code", author="bot", status="sent", status_rank=STATUS_RANK["sent"], proactive=False,
+                created_at=at, updated_at=at,
+            )
+        )  # fmt: skip
+    await signed_in(runtime, client, danish=True)
+    page = html.unescape((await client.get(f"/console/cases/{case_id}")).text)
+    assert "[kode til Telegram sendt]" in page and "[link code sent]" not in page
+
+
+async def test_a_tenant_is_found_by_reference_in_either_case(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    tenant_id = await add_tenant(runtime, "DEMO-07")
+    await signed_in(runtime, client)
+    for typed in ("demo-07", "DEMO-07", " Demo-07 "):
+        found = await client.get("/console/tenants", params={"ref": typed})
+        assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{tenant_id}"
+    assert (await client.get("/console/tenants", params={"ref": "demo-7"})).status_code == 404
