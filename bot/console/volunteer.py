@@ -3,7 +3,8 @@
 An appointment (bot/host/appointments.py) shows the tenant's first name, the day, time and place and the kind of
 advice; the volunteer marks it held or missed, or moves it (the tenant gets a new confirmation, and the reminder
 moves with it). The volunteer's held appointments are counted by month and kind of advice, for the volunteer
-organisation's own reporting.
+organisation's own reporting. A prepared text about an appointment is offered, and sent, only for a task whose
+tenant has one still to come with this volunteer.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ VOLUNTEER_TEMPLATES = {
     "volunteer.appointment_reminder": N_("Reminder of the appointment"),
     "volunteer.call_tomorrow": N_("We will call tomorrow"),
 }
+# The texts about an appointment: only for a task whose tenant has one coming with this volunteer.
+_ABOUT_AN_APPOINTMENT = frozenset({"volunteer.appointment_reminder"})
+
+
+def _texts_for(case_id: int, with_appointment: set[int]) -> dict[str, str]:
+    """The prepared texts a task offers (and the only ones its form may send): one about an appointment only when
+    the case has an appointment of this volunteer's still to come."""
+    has_one = case_id in with_appointment
+    return {k: v for k, v in VOLUNTEER_TEMPLATES.items() if has_one or k not in _ABOUT_AN_APPOINTMENT}
 
 
 async def _my_task(request: Request, me: StaffSession) -> tuple[Any, Any]:
@@ -75,6 +85,11 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
                 .order_by(cases.c.volunteer_due, cases.c.id)
             )
         ).all()
+    zone = ZoneInfo(rt.settings.timezone)
+    async with rt.db.read() as conn:
+        appointments = await _appointments(conn, me)
+        counts = await conn.run_sync(activity, zone, me.staff_id)
+    coming = _coming(appointments, now(request))
     tasks = [
         {
             "id": r.id,
@@ -82,13 +97,10 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
             "channel": reply_channel(r),
             "task": r.volunteer_task,
             "due": r.volunteer_due,
+            "texts": _texts_for(r.id, coming),
         }
         for r in rows
     ]
-    zone = ZoneInfo(rt.settings.timezone)
-    async with rt.db.read() as conn:
-        appointments = await _appointments(conn, me)
-        counts = await conn.run_sync(activity, zone, me.staff_id)
     if tasks or appointments:
         seen = [f"case:{t['id']}" for t in tasks] + [f"task:{a['id']}" for a in appointments]
         async with rt.db.write() as conn:
@@ -98,7 +110,6 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         request,
         "tasks.html",
         tasks=tasks,
-        texts=VOLUNTEER_TEMPLATES,
         sent=sent,
         appointments=appointments,
         activity=counts,
@@ -108,12 +119,18 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
 _t = case_tasks.c
 
 
+def _coming(appointments: list[dict[str, Any]], at: datetime) -> set[int]:
+    """The cases with an appointment still to come among this volunteer's open ones."""
+    return {a["case_id"] for a in appointments if a["at"] is not None and a["at"] > at}
+
+
 async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[str, Any]]:
-    """This volunteer's open appointments: first name, channel, when, where, the kind of advice."""
+    """This volunteer's open appointments: first name, channel, when, where, the kind of advice (and the case)."""
     rows = (
         await conn.execute(
             select(
                 _t.id,
+                _t.case_id,
                 _t.at,
                 _t.place,
                 _t.advice_kind,
@@ -135,6 +152,7 @@ async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[st
     return [
         {
             "id": r.id,
+            "case_id": r.case_id,
             "first_name": first_name(r.name),
             "channel": reply_channel(r),
             "at": r.at,
@@ -194,10 +212,14 @@ async def _send(request: Request, me: StaffSession) -> Response:
     template = field(await request.form(), "template", max_length=80)
     if template not in VOLUNTEER_TEMPLATES:
         raise FormError(N_("choose one of the prepared texts"))
-    if tenant.status != "active":
-        raise CaseError(N_("this tenant cannot receive messages now: tell the adviser"))
     rt = runtime(request)
     at = now(request)
+    async with rt.db.read() as conn:
+        coming = _coming(await _appointments(conn, me), at)
+    if template not in _texts_for(case_id, coming):
+        raise FormError(N_("This tenant has no appointment with you to come: the reminder of one cannot go."))
+    if tenant.status != "active":
+        raise CaseError(N_("this tenant cannot receive messages now: tell the adviser"))
     async with rt.db.write() as conn:
         await send_to_tenant(
             conn,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -9,8 +10,9 @@ import pytest
 from sqlalchemy import update
 
 from bot.console.messaging import sms_warnings
+from bot.host.tasks import add_task
 from bot.runtime import Runtime
-from bot.store.schema import cases
+from bot.store.schema import case_tasks, cases
 from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, today
 from tests.support.drive import drain, sandbox
 
@@ -101,6 +103,54 @@ async def test_a_volunteer_sends_a_prepared_text_and_hands_back(runtime: Runtime
     assert (await post_form(client, own, f"/console/tasks/{case_id}/done", {})).status_code == 303
     row = await case_row(runtime, case_id)
     assert (row.status, row.volunteer_id) == ("taken", None)
+
+
+def offered(page: str, case_id: int) -> list[str]:
+    """The prepared texts a task's form offers."""
+    card = page.split(f'data-task="{case_id}"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([^"]+)"', card)
+
+
+async def test_the_appointment_reminder_is_offered_and_sent_only_for_an_appointment_to_come(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    tenant, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    # No appointment: only the call, and a reminder posted all the same is refused and sends nothing.
+    assert offered((await client.get("/console/tasks")).text, case_id) == ["volunteer.call_tomorrow"]
+    refused = await post_form(
+        client, "/console/tasks", f"/console/tasks/{case_id}/send", {"template": "volunteer.appointment_reminder"}
+    )
+    assert refused.status_code == 422
+    assert "no appointment with you" in refused.text
+    await drain(runtime.sender)
+    assert sandbox(runtime)["sms"].to("+4520000001") == []
+    # An appointment that has passed is no better; one to come brings the reminder.
+    for days, reminder in ((-1, False), (2, True)):
+        async with runtime.db.write() as conn:
+            await conn.execute(update(case_tasks).where(case_tasks.c.case_id == case_id).values(status="held"))
+            await conn.run_sync(
+                lambda c, d=days: add_task(
+                    c,
+                    case_id=case_id,
+                    tenant_id=tenant,
+                    kind="appointment",
+                    now=runtime.clock(),
+                    assignee_id=me,
+                    at=runtime.clock() + timedelta(days=d),
+                    place="Skolevej 12",
+                    advice_kind="budget",
+                )
+            )
+        shown = offered((await client.get("/console/tasks")).text, case_id)
+        assert ("volunteer.appointment_reminder" in shown) is reminder
+    sent = await post_form(
+        client, "/console/tasks", f"/console/tasks/{case_id}/send", {"template": "volunteer.appointment_reminder"}
+    )
+    assert sent.status_code == 303
+    await drain(runtime.sender)
+    assert "aftale" in sandbox(runtime)["sms"].to("+4520000001")[-1].text
 
 
 async def test_needs_an_adviser_puts_the_case_back_in_the_queue(runtime: Runtime, client: httpx.AsyncClient) -> None:
