@@ -195,7 +195,8 @@ def stage_words(stage: TimelineStage, local_day: Callable[[date], str]) -> str:
     """Where a tenant stands on the rent timeline (scheduler's code) in the request's language."""
     if stage.code == "demand":
         left = stage.days_left or 0
-        words = ngettext("påkrav, deadline in %(days)d day", "påkrav, deadline in %(days)d days", left) % {"days": left}
+        plural = ngettext("påkrav, deadline in %(days)d day", "påkrav, deadline in %(days)d days", left)
+        words = gettext("påkrav, deadline today") if left == 0 else plural % {"days": left}
     else:
         words = gettext(_STAGE_WORDS[stage.code])
         if stage.on is not None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.cli.serve import serve
 from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
+from bot.demo.simulator import restore_clock
 from bot.runtime import build_runtime
 from bot.settings import Settings, load_settings
 from bot.store.db import utcnow
@@ -62,11 +63,14 @@ async def run_demo(settings: Settings) -> int:
         languages=settings.language_list,
         fallback=settings.fallback_language,
     )
+    moved = await restore_clock(rt)
     logins = await ensure_demo_staff(rt.db, utcnow())
     base = served_url(settings)
     print(f"keephome demo: open {base}/", flush=True)
     print("  sandbox channels, fictional tenants, nothing leaves this machine", flush=True)
     print(f"  phone simulator: {base}/simulator", flush=True)
+    if moved is not None:
+        print(f"  the demo's clock stands at {moved.isoformat()}, where it was moved before", flush=True)
     print(f"  staff console:   {base}/console/", flush=True)
     for role, email, password in logins:
         print(f"    {role:<9} {email}  password: {password}", flush=True)

@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select, update
+from jinja2 import Environment, FileSystemLoader, TemplateError, select_autoescape
+from sqlalchemy import Connection, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import button_data
-from bot.channels.sandbox import SandboxChannel
+from bot.channels.base import button_data, parse_button_data
 from bot.demo.data import DEMO_PREFIX
 from bot.i18n import N_, install, local_day, reason_words, stage_words, use_language
 from bot.i18n import gettext as _
 from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
+from bot.outbox.render import TemplateMissing
 from bot.paths import TEMPLATES_DIR
 from bot.reminders.plan import PlanOutcome, plan_reminders, policy_settings
 from bot.reminders.reads import load_snapshots
 from bot.runtime import Runtime
-from bot.store.schema import rent_positions, tenants
+from bot.store.flags import read_flag, write_flag
+from bot.store.schema import inbound, messages, outbox, rent_positions, tenants
+from conversations.values import decode_values
 from scheduler.stage import stage_of
 
-__all__ = ["routes", "simulated_chat_id"]
+__all__ = ["CLOCK_AHEAD", "CLOCK_BACK", "restore_clock", "routes", "simulated_chat_id"]
 
 # The words the page shows for a reminder's trigger and a tenant's status (the console's msgids for them).
 _TRIGGER_WORDS = {
@@ -48,12 +50,14 @@ _STATUS_WORDS = {
 
 # Telegram chat ids the simulator uses for tenants who have not linked a real chat.
 SIMULATED_CHAT_BASE = 700_000_000
-
-
-@dataclass(frozen=True)
-class _Typed:
-    at: datetime
-    text: str
+# The days the demo's clock may be moved to, around the real today: the fictional tenants are placed around
+# today, and a day far off would leave its dates (balances, reminders, messages) behind when the clock comes back.
+CLOCK_BACK = timedelta(days=30)
+CLOCK_AHEAD = timedelta(days=90)
+# The demo clock's offset from the real time, in whole seconds, kept across restarts.
+CLOCK_FLAG = "demo_clock_offset"
+# A phone shows this many of its newest messages each way.
+THREAD_SIZE = 200
 
 
 def simulated_chat_id(tenant_id: int) -> int:
@@ -72,14 +76,6 @@ def _tenant_id(value: object) -> int:
 def _rt(request: Request) -> Runtime:
     rt: Runtime = request.app.state.rt
     return rt
-
-
-def _phone_log(request: Request) -> dict[tuple[str, str], list[_Typed]]:
-    state = request.app.state
-    if not hasattr(state, "phone_log"):
-        state.phone_log = {}
-    log: dict[tuple[str, str], list[_Typed]] = state.phone_log
-    return log
 
 
 _env = Environment(loader=FileSystemLoader(str(Path(TEMPLATES_DIR) / "simulator")), autoescape=select_autoescape())
@@ -111,9 +107,24 @@ def _words() -> dict[str, str]:
     }
 
 
+def _window(rt: Runtime) -> tuple[date, date]:
+    """The first and last day the clock may be moved to: around the real today, whatever the clock says now."""
+    real = (rt.clock() - rt.clock.offset).astimezone(ZoneInfo(rt.settings.timezone)).date()
+    return real - CLOCK_BACK, real + CLOCK_AHEAD
+
+
 async def _page(request: Request) -> Response:
     language = _speak(_rt(request))
-    return HTMLResponse(_env.get_template("index.html").render(page_language=language, words=_words()))
+    first, last = _window(_rt(request))
+    page = _env.get_template("index.html").render(
+        page_language=language,
+        words=_words(),
+        first=first.isoformat(),
+        last=last.isoformat(),
+        back=CLOCK_BACK.days,
+        ahead=CLOCK_AHEAD.days,
+    )
+    return HTMLResponse(page)
 
 
 def _today(rt: Runtime) -> date:
@@ -176,6 +187,96 @@ async def _address(rt: Runtime, tenant_id: int, channel: str) -> str | None:
     return str(row.telegram_chat_id or simulated_chat_id(tenant_id))
 
 
+def _label(rt: Runtime, key: str, values: dict[str, Any], language: str) -> str | None:
+    try:
+        return rt.renderer.render(key, values, language, "telegram").text
+    except (TemplateMissing, TemplateError, TypeError, ValueError):
+        return None
+
+
+def _phone(rt: Runtime, conn: Connection, tenant_id: int, channel: str, address: str) -> list[dict[str, Any]]:
+    """What the tenant's phone holds on this channel, from the database (so a restart loses nothing): what was
+    written from its address, and what was sent to the tenant or to that address, with a message's buttons.
+
+    The tenant's messages are in the order they were stored; a message from a chat not yet linked (it has no
+    message of the tenant's) comes before the first answer sent after it."""
+    sent = conn.execute(
+        select(
+            outbox.c.id,
+            outbox.c.message_id,
+            outbox.c.choices,
+            outbox.c["values"].label("template_values"),
+            outbox.c.language,
+            messages.c.text,
+            messages.c.updated_at,
+        )
+        .join(messages, messages.c.id == outbox.c.message_id)
+        .where(
+            outbox.c.channel == channel,
+            outbox.c.state == "sent",
+            or_(outbox.c.tenant_id == tenant_id, outbox.c.address == address),
+        )
+        .order_by(outbox.c.id.desc())
+        .limit(THREAD_SIZE)
+    ).all()
+    typed = conn.execute(
+        select(
+            inbound.c.id, inbound.c.text, inbound.c.payload, inbound.c.received_at, messages.c.id.label("message_id")
+        )
+        .outerjoin(
+            messages,
+            (messages.c.channel == inbound.c.channel) & (messages.c.provider_id == inbound.c.provider_id),
+        )
+        .where(inbound.c.channel == channel, inbound.c.sender == address)
+        .order_by(inbound.c.id.desc())
+        .limit(THREAD_SIZE)
+    ).all()
+    items: list[tuple[tuple[float, int, int], datetime, dict[str, Any]]] = []
+    labels: dict[int, list[str]] = {}
+    answers: list[tuple[datetime, int]] = []
+    for row in sorted(sent, key=lambda row: int(row.message_id)):
+        values = decode_values(row.template_values or {})
+        buttons = []
+        for index, (key, label) in enumerate(row.choices or []):
+            shown = _label(rt, str(label), {**values, "option": key}, row.language) or str(key)
+            buttons.append({"label": shown, "data": button_data(row.id, index)})
+        labels[row.id] = [b["label"] for b in buttons]
+        at = _utc(row.updated_at)
+        answers.append((at, int(row.message_id)))
+        items.append(((row.message_id, 1, 0), at, {"dir": "out", "text": row.text or "", "buttons": buttons}))
+    for came in typed:
+        at = _utc(came.received_at)
+        if came.message_id is not None:
+            place = float(came.message_id)
+        else:
+            place = next((float(message_id) for sent_at, message_id in answers if sent_at >= at), float("inf"))
+        item = {"dir": "in", "text": _typed(came.text, came.payload, labels), "buttons": []}
+        items.append(((place, 0, int(came.id)), at, item))
+    items.sort(key=lambda item: item[0])
+    return [{**item, "at": at.isoformat()} for _, at, item in items]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _typed(text: str | None, payload: Any, labels: dict[int, list[str]]) -> str:
+    """What the tenant did, as their phone shows it: the words, the button pressed, the number shared."""
+    if text:
+        return text
+    payload = payload if isinstance(payload, dict) else {}
+    callback = payload.get("callback")
+    if isinstance(callback, str):
+        parsed = parse_button_data(callback)
+        shown = labels.get(parsed[0], []) if parsed is not None else []
+        return f"[{shown[parsed[1]]}]" if parsed is not None and parsed[1] < len(shown) else "[button]"
+    if "contact_phone" in payload:
+        return "[shared my phone number]"
+    if "start" in payload:
+        return f"/start {payload['start']}".strip()
+    return ""
+
+
 async def _thread(request: Request) -> Response:
     rt = _rt(request)
     try:
@@ -183,26 +284,11 @@ async def _thread(request: Request) -> Response:
         channel = request.query_params.get("channel", "sms")
     except (KeyError, ValueError):
         return JSONResponse({"error": "tenant (a number) is required"}, status_code=422)
-    address = await _address(rt, tenant_id, channel)
-    sandbox = rt.channels.get(channel)
-    if address is None or not isinstance(sandbox, SandboxChannel):
+    address = await _address(rt, tenant_id, channel) if channel in ("sms", "telegram") else None
+    if address is None:
         return JSONResponse({"error": "no such tenant or channel"}, status_code=404)
-    items: list[dict[str, Any]] = [
-        {"dir": "in", "at": t.at.isoformat(), "text": t.text, "buttons": []}
-        for t in _phone_log(request).get((channel, address), [])
-    ]
-    for m in sandbox.to(address):
-        items.append(
-            {
-                "dir": "out",
-                "at": m.sent_at.isoformat(),
-                "text": m.text,
-                "buttons": [
-                    {"label": label, "data": button_data(m.outbox_id, i)} for i, (label, _) in enumerate(m.buttons)
-                ],
-            }
-        )
-    items.sort(key=lambda item: str(item["at"]))
+    async with rt.db.read() as conn:
+        items = await conn.run_sync(lambda sync: _phone(rt, sync, tenant_id, channel, address))
     return JSONResponse({"address": address, "messages": items, "now": rt.clock().isoformat()})
 
 
@@ -222,15 +308,14 @@ async def _send(request: Request) -> Response:
         return JSONResponse({"error": "no such tenant"}, status_code=404)
     text = clean_text(str(body.get("text") or "")).strip()
     payload: dict[str, Any] = {}
-    shown = text
     if body.get("button"):
         payload = {"callback": str(body["button"])}
-        text, shown = "", clean_text(f"[{body.get('label', 'button')}]")
+        text = ""
     elif body.get("contact") and channel == "telegram":
         async with rt.db.read() as conn:
             phone = (await conn.execute(select(tenants.c.phone).where(tenants.c.id == tenant_id))).scalar_one()
         payload = {"contact_user_id": int(address), "from_id": int(address), "contact_phone": phone}
-        text, shown = "", "[shared my phone number]"
+        text = ""
     elif channel == "telegram" and text.startswith("/start"):
         payload = {"start": text.removeprefix("/start").strip()}
         text = ""
@@ -247,35 +332,101 @@ async def _send(request: Request) -> Response:
     )
     if outcome == "rejected":
         return JSONResponse({"error": _("this message could not be stored; try other words")}, status_code=422)
-    _phone_log(request).setdefault((channel, address), []).append(_Typed(datetime.now(UTC), shown))
     return JSONResponse({"ok": True})
 
 
-async def _clock(request: Request) -> Response:
-    """Move the demo's clock to a day (10:00 local time); the reminders of that day can then be planned.
+async def _move_to(rt: Runtime, day: date) -> None:
+    """Move the demo's clock to `day` (10:00 local time) and keep the offset for the next start.
 
-    The fictional ledger is as fresh as a daily import would keep it: balances are dated the new day, so
-    they are never too old to act on.
+    The fictional ledger is as fresh as a daily import would keep it: balances are dated the new day, so they are
+    never too old to act on, and never dated after it when the clock goes back.
     """
+    tz = ZoneInfo(rt.settings.timezone)
+    target = datetime.combine(day, time(10, 0), tzinfo=tz)
+    rt.clock.offset = timedelta(0)
+    rt.clock.offset = timedelta(seconds=round((target - rt.clock()).total_seconds()))
+    async with rt.db.write() as conn:
+        await _fresh_ledger(conn, day)
+        await conn.run_sync(
+            lambda sync: write_flag(sync, CLOCK_FLAG, str(int(rt.clock.offset.total_seconds())), _real_now(rt))
+        )
+
+
+def _real_now(rt: Runtime) -> datetime:
+    """The real time (the demo clock less its offset)."""
+    return rt.clock() - rt.clock.offset
+
+
+async def _fresh_ledger(conn: AsyncConnection, day: date) -> None:
+    demo_ids = select(tenants.c.id).where(tenants.c.tenant_ref.startswith(DEMO_PREFIX))
+    await conn.execute(
+        update(rent_positions)
+        .where(rent_positions.c.tenant_id.in_(demo_ids), rent_positions.c.balance_as_of != day)
+        .values(balance_as_of=day)
+    )
+
+
+async def restore_clock(rt: Runtime) -> date | None:
+    """At the demo's start: move the clock by the offset kept at the last move (none when that day is outside the
+    window now); returns the day it shows, or None when it shows today."""
+    async with rt.db.read() as conn:
+        kept = await conn.run_sync(lambda sync: read_flag(sync, CLOCK_FLAG))
+    try:
+        offset = timedelta(seconds=int(kept or 0))
+    except ValueError:
+        return None
+    if not offset:
+        return None
+    tz = ZoneInfo(rt.settings.timezone)
+    day = (rt.clock() - rt.clock.offset + offset).astimezone(tz).date()
+    first, last = _window(rt)
+    if not first <= day <= last:
+        return None
+    rt.clock.offset = offset
+    async with rt.db.write() as conn:
+        await _fresh_ledger(conn, day)
+    return day
+
+
+async def _day(rt: Runtime, raw: object) -> date | JSONResponse:
+    """The day the page asks for, moved to when it is not the clock's day; a 422 outside the clock's window."""
+    try:
+        day = date.fromisoformat(str(raw))
+    except ValueError:
+        return JSONResponse({"error": 'send JSON {"date": "YYYY-MM-DD"}'}, status_code=422)
+    first, last = _window(rt)
+    if not first <= day <= last:
+        message = _("The demo's clock moves from %(first)s to %(last)s: the fictional tenants are placed around today.")
+        return JSONResponse({"error": message % {"first": local_day(first), "last": local_day(last)}}, status_code=422)
+    if day != _today(rt):
+        await _move_to(rt, day)
+    return day
+
+
+async def _clock(request: Request) -> Response:
+    """Move the demo's clock to a day (10:00 local time); the reminders of that day can then be planned."""
     rt = _rt(request)
+    _speak(rt)
     if request.method == "POST":
         try:
             body = await request.json()
-            day = date.fromisoformat(str(body["date"]))
+            raw = body["date"]
         except (ValueError, KeyError, TypeError, RecursionError):
             return JSONResponse({"error": 'send JSON {"date": "YYYY-MM-DD"}'}, status_code=422)
-        tz = ZoneInfo(rt.settings.timezone)
-        target = datetime.combine(day, time(10, 0), tzinfo=tz)
-        rt.clock.offset = timedelta(0)
-        rt.clock.offset = target - rt.clock()
-        demo_ids = select(tenants.c.id).where(tenants.c.tenant_ref.startswith(DEMO_PREFIX))
-        async with rt.db.write() as conn:
-            await conn.execute(
-                update(rent_positions)
-                .where(rent_positions.c.tenant_id.in_(demo_ids), rent_positions.c.balance_as_of < day)
-                .values(balance_as_of=day)
-            )
-    return JSONResponse({"now": rt.clock().isoformat(), "day": _today(rt).isoformat()})
+        day = await _day(rt, raw)
+        if isinstance(day, JSONResponse):
+            return day
+        if day == _today(rt):
+            await _move_to(rt, day)  # the same day again: back to its 10:00
+    first, last = _window(rt)
+    return JSONResponse(
+        {
+            "now": rt.clock().isoformat(),
+            "day": _today(rt).isoformat(),
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+        }
+    )
 
 
 def _rows(outcome: PlanOutcome, tz: ZoneInfo) -> list[dict[str, str]]:
@@ -296,9 +447,14 @@ def _rows(outcome: PlanOutcome, tz: ZoneInfo) -> list[dict[str, str]]:
 
 
 async def _preview(request: Request) -> Response:
-    """Who the simulated day's planning would remind, on which channel and why; nothing is recorded."""
+    """Who the simulated day's planning would remind, on which channel and why; nothing is recorded. With
+    `?date=` the clock moves to that day first (as "Move clock" does): the day's planning is the clock's."""
     rt = _rt(request)
     _speak(rt)
+    if "date" in request.query_params:
+        day = await _day(rt, request.query_params["date"])
+        if isinstance(day, JSONResponse):
+            return day
     outcome = await plan_reminders(rt.db, rt.settings, rt.clock(), dry_run=True)
     return JSONResponse(
         {
@@ -310,9 +466,14 @@ async def _preview(request: Request) -> Response:
 
 
 async def _remind(request: Request) -> Response:
-    """Plan the reminders of the simulated day and send them (the same path `run` takes each morning)."""
+    """Plan the reminders of the simulated day and send them (the same path `run` takes each morning); with
+    `?date=` the clock moves to that day first."""
     rt = _rt(request)
     _speak(rt)
+    if "date" in request.query_params:
+        day = await _day(rt, request.query_params["date"])
+        if isinstance(day, JSONResponse):
+            return day
     outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
     rt.sender.wake()
     return JSONResponse(

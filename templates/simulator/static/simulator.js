@@ -74,12 +74,21 @@ function showPlan(title, rows, already) {
   }
   if (already) { const p = document.createElement("p"); p.className = "hint"; p.textContent = fill(W.already, {count: already}); box.appendChild(p); }
 }
-async function preview() {
-  const data = await (await fetch("/simulator/api/preview")).json();
-  showPlan(fill(W.preview, {day: data.day}), data.would_plan, data.already_contacted_today);
+// The day in the field, if one is chosen: previewing or planning it moves the clock there first.
+const chosen = () => $("day").value ? `?date=${encodeURIComponent($("day").value)}` : "";
+function refused(text) { const box = $("plan"); box.innerHTML = ""; const p = document.createElement("p"); p.className = "error"; p.textContent = text; box.appendChild(p); }
+async function answered(r) {
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) { refused(data.error || W.not_sent); return null; }
+  lastJson = ""; refresh(); loadTenants();
+  return data;
 }
-$("move").onclick = async () => { const d = $("day").value; if (!d) return; await fetch("/simulator/api/clock", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({date: d})}); lastJson = ""; refresh(); loadTenants(); preview(); };
+async function preview() {
+  const data = await answered(await fetch("/simulator/api/preview" + chosen()));
+  if (data) showPlan(fill(W.preview, {day: data.day}), data.would_plan, data.already_contacted_today);
+}
+$("move").onclick = async () => { const d = $("day").value; if (!d) return; const data = await answered(await fetch("/simulator/api/clock", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({date: d})})); if (data) preview(); };
 $("preview").onclick = preview;
-$("remind").onclick = async () => { const data = await (await fetch("/simulator/api/remind", {method: "POST"})).json(); showPlan(fill(W.planned, {day: data.day}), data.planned, data.already_contacted_today); loadTenants(); };
+$("remind").onclick = async () => { const data = await answered(await fetch("/simulator/api/remind" + chosen(), {method: "POST"})); if (data) showPlan(fill(W.planned, {day: data.day}), data.planned, data.already_contacted_today); };
 loadTenants();
 setInterval(refresh, 1000);

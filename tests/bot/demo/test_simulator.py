@@ -12,21 +12,32 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.demo.data import seed_demo
-from bot.runtime import Runtime
+from bot.demo.simulator import restore_clock
+from bot.runtime import Clock, Runtime
 from bot.settings import Settings
-from bot.store.schema import planned_reminders
+from bot.store.schema import planned_reminders, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
-from tests.support.drive import drain
+from tests.support.drive import drain, process_all
 
 SEEDED = date(2026, 3, 3)
+SEEDED_AT = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
+
+
+class SeededClock(Clock):
+    """The real time stands still on the seeded morning; the demo's clock moves from it."""
+
+    def __call__(self) -> datetime:
+        return SEEDED_AT + self.offset
+
+
 ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 @pytest.fixture
 async def demo(settings: Settings) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with started_runtime(settings) as rt:
+    async with started_runtime(settings, SeededClock()) as rt:
         rt.demo = True
-        await seed_demo(rt.db, SEEDED, datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
         transport = httpx.ASGITransport(app=create_app(rt))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
             yield rt, client
@@ -95,6 +106,97 @@ async def test_a_tenant_whose_language_is_off_reads_danish(demo: tuple[Runtime, 
     assert texts and "Boligselskabet" in texts[0] and not ARABIC.search(" ".join(texts))
 
 
+async def test_the_chosen_day_is_the_day_previewed_and_planned(demo: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = demo
+    await move(client, "2026-03-03")
+    body = (await client.get("/simulator/api/preview?date=2026-03-06")).json()
+    assert body["day"] == "2026-03-06"  # not the clock's day: the clock goes to the chosen one
+    assert ("DEMO-11", "promise_check") in {(r["tenant"], r["stage"]) for r in body["would_plan"]}
+    assert (await client.get("/simulator/api/clock")).json()["day"] == "2026-03-06"
+    planned_now = (await client.post("/simulator/api/remind?date=2026-03-09")).json()
+    assert planned_now["day"] == "2026-03-09"
+    assert await planned(rt) == len(planned_now["planned"]) > 0
+
+
+async def balances_as_of(rt: Runtime) -> set[date]:
+    async with rt.db.read() as conn:
+        query = select(rent_positions.c.balance_as_of).join(tenants, tenants.c.id == rent_positions.c.tenant_id)
+        return set((await conn.execute(query)).scalars())
+
+
+async def test_the_clock_stays_near_today_and_leaves_no_later_day_behind(
+    demo: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = demo
+    for far in ("2020-01-01", "2099-12-31", "2026-01-31", "2026-06-02"):
+        refused = await client.post("/simulator/api/clock", json={"date": far})
+        assert refused.status_code == 422 and "1. feb. 2026" in refused.json()["error"], far
+        assert "1. jun. 2026" in refused.json()["error"]
+        assert (await client.get(f"/simulator/api/preview?date={far}")).status_code == 422
+    assert (await client.get("/simulator/api/clock")).json()["day"] == "2026-03-03"
+    page = (await client.get("/simulator")).text
+    assert 'min="2026-02-01" max="2026-06-01"' in page
+    await move(client, "2026-06-01")
+    assert await balances_as_of(rt) == {date(2026, 6, 1)}
+    await move(client, "2026-03-03")
+    assert await balances_as_of(rt) == {SEEDED}  # "saldo pr." never shows the day the clock came back from
+
+
+async def test_a_deadline_today_says_today(demo: tuple[Runtime, httpx.AsyncClient]) -> None:
+    _, client = demo
+    await move(client, "2026-03-04")  # Erik's påkrav deadline
+    stages = {t["name"]: t["stage"] for t in (await client.get("/simulator/api/tenants")).json()}
+    assert stages["Erik Fiktiv"] == "påkrav, deadline today"
+
+
+async def test_after_a_restart_the_phones_and_the_clock_are_as_they_were(settings: Settings) -> None:
+    async with started_runtime(settings, SeededClock()) as rt:
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://x") as client:
+            await move(client, "2026-03-05")
+            erik = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == "Erik Fiktiv")
+            await client.post("/simulator/api/send", json={"tenant": erik["id"], "channel": "sms", "text": "hej"})
+            await drain_all(rt)
+            thread = f"/simulator/api/thread?tenant={erik['id']}&channel=sms"
+            before = (await client.get(thread)).json()["messages"]
+    assert [m["dir"] for m in before][:2] == ["in", "out"] and before[0]["text"] == "hej"
+
+    async with started_runtime(settings, SeededClock()) as rt:  # a new process on the same database
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
+        assert await restore_clock(rt) == date(2026, 3, 5)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://x") as client:
+            assert (await client.get(thread)).json()["messages"] == before
+            assert (await client.get("/simulator/api/clock")).json()["day"] == "2026-03-05"
+            # The ledger follows the day the clock kept, as it did before the restart.
+            assert await balances_as_of(rt) == {date(2026, 3, 5)}
+
+
+async def test_a_button_press_shows_its_label_on_the_phone(demo: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = demo
+    await move(client, "2026-03-03")
+    jamie = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == "Jamie Sample")
+    await client.post("/simulator/api/send", json={"tenant": jamie["id"], "channel": "telegram", "contact": True})
+    await drain_all(rt)
+    await client.post("/simulator/api/send", json={"tenant": jamie["id"], "channel": "telegram", "text": "hi"})
+    await drain_all(rt)
+    thread = f"/simulator/api/thread?tenant={jamie['id']}&channel=telegram"
+    asked = next(m for m in (await client.get(thread)).json()["messages"] if m["buttons"])
+    button = asked["buttons"][0]
+    await client.post(
+        "/simulator/api/send", json={"tenant": jamie["id"], "channel": "telegram", "button": button["data"]}
+    )
+    await drain_all(rt)
+    typed = [m["text"] for m in (await client.get(thread)).json()["messages"] if m["dir"] == "in"]
+    assert typed == ["[shared my phone number]", "hi", f"[{button['label']}]"]
+
+
+async def drain_all(rt: Runtime) -> None:
+    await process_all(rt.processor)
+    await drain(rt.sender)
+
+
 # Why the plan table says each reminder is due, per page language: the påkrav tenants (one received by paper,
 # two by Digital Post) and the court tenant on the seeded day, and the court tenant again on the court date's eve.
 WHY = {
@@ -125,9 +227,9 @@ WHY = {
 
 @pytest.mark.parametrize("language", ["da", "en"])
 async def test_the_plan_says_why_in_the_pages_language(settings: Settings, language: str) -> None:
-    async with started_runtime(make_settings(settings.database_url, console_language=language)) as rt:
+    async with started_runtime(make_settings(settings.database_url, console_language=language), SeededClock()) as rt:
         rt.demo = True
-        await seed_demo(rt.db, SEEDED, datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
         transport = httpx.ASGITransport(app=create_app(rt))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
             shown: dict[tuple[str, str], list[str]] = {}
