@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from conversations.keywords import negated_stops
 from conversations.text import normalize
 
 __all__ = [
@@ -404,13 +405,18 @@ def _clause(words: tuple[str, ...]) -> _Clause:
         if word in _PAY_WORDS and _negated(words, index):
             blanked[index] = "-"
             negated = True
-    plain = tuple(blanked) if negated else words
+    # "jeg vil ikke stoppe med at få beskeder" wishes us to go on writing: its "vil ikke" is no "nej".
+    kept_on = negated_stops(words)
+    for index in kept_on:
+        blanked[index] = "-"
+    changed = negated or bool(kept_on)
+    plain = tuple(blanked) if changed else words
     pay = not _PAY_WORDS.isdisjoint(plain)
     word_text = f" {' '.join(words)} "
-    plain_text = f" {' '.join(plain)} " if negated else word_text
+    plain_text = f" {' '.join(plain)} " if changed else word_text
     word_set = frozenset(words)
     return _Clause(
-        words, plain, negated, pay, word_set, word_text, frozenset(plain) if negated else word_set, plain_text
+        words, plain, negated, pay, word_set, word_text, frozenset(plain) if changed else word_set, plain_text
     )
 
 

@@ -9,7 +9,14 @@ from datetime import datetime
 from conversations import engine
 from conversations.effects import SHARE_SCOPE
 from conversations.flows.withdraw_choice import MAX_CHOICES
-from conversations.keywords import Keyword, KeywordKind, classify, looks_like_stop_wish, looks_like_who_question
+from conversations.keywords import (
+    Keyword,
+    KeywordKind,
+    classify,
+    looks_like_stop_wish,
+    looks_like_thanks,
+    looks_like_who_question,
+)
 from conversations.model import (
     Channel,
     ConsentWithdrawn,
@@ -170,6 +177,14 @@ def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
     return _started("who", "help_info", facts, now)
 
 
+def _thanks(text: str, facts: TenantFacts) -> CommandResult | None:
+    """ "Tak for hjælpen!" with nothing open gets a short kind answer, not the opening question; inside a question,
+    or while a person holds the case, it is an ordinary message."""
+    if facts.status != "active" or facts.held or facts.conversation is not None or not looks_like_thanks(text):
+        return None
+    return CommandResult("thanks", (MessageRequested("common.thanks"),))
+
+
 def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResult | None:
     """What the whole message means as a command, or None when it is an ordinary message (an answer)."""
     if now.tzinfo is None:
@@ -178,7 +193,7 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
         return None  # a sticker, a photo, a button: never a keyword
     keyword = classify(text, facts.languages)
     if keyword is None:
-        return _stop_hint(text, facts) or _who(text, facts, now)
+        return _stop_hint(text, facts) or _who(text, facts, now) or _thanks(text, facts)
     if facts.held and keyword.kind not in ALWAYS_ON:
         return None  # a person holds the case: the message is theirs to answer
     return _COMMANDS[keyword.kind](keyword, text, facts, now)

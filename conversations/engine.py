@@ -19,6 +19,7 @@ from conversations.flow import (
     Step,
 )
 from conversations.flows import FLOWS
+from conversations.keywords import is_greeting
 from conversations.model import (
     FACTS,
     AnswerRecorded,
@@ -141,12 +142,14 @@ def start(flow: str, context: Context, now: datetime, data: Mapping[str, str | i
 def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Result:
     """Start `flow` for a tenant who wrote first: their own words answer its opening question when they can.
 
-    "Jeg kan ikke betale" or "jeg har betalt" is heard at once; a greeting, a bare number (no options were
-    shown yet) or anything the opening question cannot place gets the opening question itself.
+    "Jeg kan ikke betale" or "jeg har betalt" is heard at once, and so is a number of the opening question's
+    options ("1", "3"): it is the one numbered menu a reminder shows, so a number sent after its conversation
+    ended means the same. A greeting, another number or anything the opening question cannot place gets the
+    opening question itself.
     """
     state, opening = start(flow, context, now)
     words = text.strip()
-    if state.ended or not words or words.isdigit():
+    if state.ended or not words:
         return state, opening
     answered, events = resume(state, TextReceived(words, context.channel), now)
     first = events[0] if events else None
@@ -238,6 +241,12 @@ def _not_understood(flow: Flow, state: State, raw: str, now: datetime) -> Result
     events.append(MessageRequested("common.call_adviser", _values(state)))
     events.append(ConversationEnded("not_understood"))
     return _end(state, "not_understood"), events
+
+
+def _greeted(flow: Flow, state: State, now: datetime) -> Result:
+    """ "Hej" is no wrong answer: the open question is asked again, kindly, and no try is used up."""
+    events: list[Event] = [MessageRequested("common.greeting", _values(state))]
+    return _enter(flow, state, state.step, now, events, state.retries)
 
 
 def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
@@ -334,7 +343,9 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             return _fact(flow, state, fact)
         case TextReceived(text=text, channel=channel):
             state = replace(state, channel=channel)
-            return _flow_changed(state, text) if flow is None else _text(flow, state, text, now)
+            if flow is None:
+                return _flow_changed(state, text)
+            return _greeted(flow, state, now) if is_greeting(text) else _text(flow, state, text, now)
         case ButtonPressed(choice=choice, channel=channel):
             state = replace(state, channel=channel)
             return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, now)

@@ -16,6 +16,8 @@ ENGINE_TEMPLATES = (
     "common.call_adviser",
     "common.flow_changed",
     "payment_check.paid_registered",
+    "common.greeting",  # a greeting at an open question, before it is asked again
+    "common.thanks",  # the keyword commands' answer to a thank-you with nothing open
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -17,8 +17,11 @@ __all__ = [
     "Keyword",
     "KeywordKind",
     "classify",
+    "is_greeting",
     "looks_like_stop_wish",
+    "looks_like_thanks",
     "looks_like_who_question",
+    "negated_stops",
 ]
 
 KeywordKind = Literal["opt_out", "opt_in", "wrong_number", "help", "language", "withdraw_consent", "telegram"]
@@ -128,7 +131,28 @@ _STOP_PHRASES = (
     "no more messages",
     "remove me",
 )
-_NEGATED_STOP = re.compile(r"\b(ikke|not|don'?t|never|aldrig) (at )?(stop|stoppe|afmelde?|unsubscribe)\b")
+# "jeg vil ikke stoppe", "I don't want to stop getting these": a negation before a stop word, with at most a few
+# of these words between, is a wish to keep hearing from us — no stop wish, and no "nej" to a question either.
+_NEGATIONS = frozenset({"ikke", "ik", "aldrig", "not", "never", "dont", "don't"})
+_BETWEEN = frozenset({
+    "at", "to", "want", "wanna", "wish", "need", "vil", "ville", "gerne", "have", "really", "rigtig", "do", "onsker",
+    "oensker", "med",
+})  # fmt: skip
+
+
+def negated_stops(words: Sequence[str]) -> set[int]:
+    """Positions of the words that say "do not stop" (the negation, the words between, the stop word) in a list
+    of folded words; the one home of that reading, for the stop hint here and the answers (`conversations.answers`)."""
+    found: set[int] = set()
+    for index, word in enumerate(words):
+        if word not in _STOP_STEMS:
+            continue
+        start = index - 1
+        while start >= 0 and words[start] in _BETWEEN:
+            start -= 1
+        if start >= 0 and words[start] in _NEGATIONS:
+            found.update(range(start, index + 1))
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -147,11 +171,42 @@ def _is_opt_out_word(plain: str) -> bool:
 def looks_like_stop_wish(text: str) -> bool:
     """A message that seems to ask us to stop writing but is not the STOP keyword itself."""
     plain = normalize(text)
-    if not plain or _NEGATED_STOP.search(plain) or _is_opt_out_word(plain):
+    if not plain or _is_opt_out_word(plain):
         return False
+    words = tokens(text)
+    kept = negated_stops(words)
     if any(phrase in plain for phrase in _STOP_PHRASES):
-        return True
-    return bool(_STOP_STEMS & set(tokens(text)))
+        return not kept
+    return any(word in _STOP_STEMS for index, word in enumerate(words) if index not in kept)
+
+
+# A whole message of greetings ("hej", "hi there"): the tenant is saying hello, not answering.
+_GREETINGS = frozenset({
+    "hej", "hejsa", "hejhej", "hey", "heya", "hi", "hello", "hallo", "halloo", "goddag", "godmorgen", "god morgen",
+    "davs", "dav", "hej med dig", "hi there", "hey there", "hej hej", "hej igen", "hi again", "hello again",
+    "good morning",
+    "salam", "salaam", "merhaba", "selam", "مرحبا", "السلام عليكم", "سلام",
+})  # fmt: skip
+
+
+def is_greeting(text: str) -> bool:
+    """A message that only says hello ("Hej!", "hi there", "hej igen")."""
+    return " ".join(tokens(text)) in _GREETINGS
+
+
+# A whole message of thanks ("Tak for hjælpen!", "thank you so much"): words of thanks and what goes with them.
+_THANKS = frozenset({"tak", "thanks", "thank", "thx", "ty", "takk", "tack", "شكرا", "tesekkurler"})
+_WITH_THANKS = frozenset({
+    "mange", "tusind", "for", "hjaelpen", "hjaelp", "det", "skal", "du", "i", "have", "jer", "dig", "igen", "alt",
+    "snakken", "svaret", "beskeden", "you", "so", "very", "much", "a", "lot", "the", "help", "your", "again",
+    "all", "hej", "hi", "mvh", "hilsen", "kh", "many", "ok", "okay", "fint", "great", "super", "dejligt",
+})  # fmt: skip
+
+
+def looks_like_thanks(text: str) -> bool:
+    """A message that only says thank you ("Tak for hjælpen!", "Thanks a lot"), greetings and kind words aside."""
+    words = tokens(text)
+    return any(word in _THANKS for word in words) and all(word in _THANKS or word in _WITH_THANKS for word in words)
 
 
 # "Hvem er du?": someone who does not know who writes, or why. Matched on the whole message once greetings

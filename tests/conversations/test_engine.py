@@ -270,7 +270,10 @@ def test_current_question_asks_the_open_question_again_in_the_state_language() -
     ("text", "first_template"),
     [
         ("hej", "payment_check.question"),
-        ("3", "payment_check.question"),  # no options were shown yet
+        # A number after the reminder's conversation ended answers the same menu: 3 is "talk to an adviser".
+        ("3", "consent.ask"),
+        ("1", "payment_check.paid"),
+        ("9", "payment_check.question"),  # no such option
         ("", "payment_check.question"),
         ("jeg kan ikke betale", "payment_check.heard"),
         ("Jeg har betalt", "payment_check.paid"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.keywords import classify, looks_like_stop_wish
+from conversations.keywords import classify, is_greeting, looks_like_stop_wish, looks_like_thanks
 
 LANGS = ["da", "en"]
 
@@ -92,6 +92,13 @@ def test_other_languages_opt_out_words_work_when_enabled() -> None:
         ("please stop texting me", True),
         ("jeg vil afmelde", True),
         ("jeg vil ikke stoppe", False),
+        # A negation before the stop word, in English too, with a few words between: keep writing.
+        ("i dont want to stop getting these", False),
+        ("I do not want to unsubscribe", False),
+        ("jeg ønsker ikke at afmelde", False),
+        # But a negation elsewhere leaves the wish to stop a wish.
+        ("I don't want these, stop", True),
+        ("stop, jeg vil ikke have flere", True),
         ("stoppested", False),
         ("send pengene", False),
         ("STOP", False),
@@ -100,3 +107,26 @@ def test_other_languages_opt_out_words_work_when_enabled() -> None:
 )
 def test_looks_like_stop_wish(text: str, wish: bool) -> None:
     assert looks_like_stop_wish(text) is wish
+
+
+@pytest.mark.parametrize(
+    ("text", "thanks"),
+    [
+        ("Tak for hjælpen!", True),
+        ("Mange tak 🙏", True),
+        ("Thank you so much", True),
+        ("ja tak", False),  # a yes
+        ("nej tak", False),  # a no
+        ("tak, men jeg kan ikke betale", False),  # something to hear
+    ],
+)
+def test_looks_like_thanks(text: str, thanks: bool) -> None:
+    assert looks_like_thanks(text) is thanks
+
+
+@pytest.mark.parametrize(
+    ("text", "greeting"),
+    [("hej", True), ("Hej med dig!", True), ("hi there", True), ("hej, jeg har betalt", False), ("ja", False)],
+)
+def test_is_greeting(text: str, greeting: bool) -> None:
+    assert is_greeting(text) is greeting

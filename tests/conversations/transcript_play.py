@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.outbox.render import Renderer
 from bot.settings import Settings
 from conversations.commands import CommandResult, TenantFacts, command
-from conversations.engine import resume, start
+from conversations.engine import resume, start, start_with_text
 from conversations.model import (
     ButtonPressed,
     Channel,
@@ -200,7 +200,13 @@ def _to_conversation(tenant: _Tenant, given: Input, now: datetime) -> list[Outpu
     if tenant.held:
         return [Note("to the adviser")]
     if tenant.conversation is None or tenant.conversation.ended:
-        return [Note("no open conversation")]
+        # Like the host: with nothing open, payment_check starts, and the words answer its opening question if they can.
+        context = Context("", tenant.language, tenant.channel, None, SETTINGS.flow_settings())
+        if isinstance(given, TextReceived):
+            tenant.conversation, events = start_with_text("payment_check", context, now, given.text)
+        else:
+            tenant.conversation, events = start("payment_check", context, now)
+        return [Note("started payment_check"), *tenant.apply(events)]
     # Like the host: the conversation goes on in the tenant's language of the moment.
     state = replace(tenant.conversation, language=tenant.language)
     tenant.conversation, events = resume(state, given, now)
