@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+
+from babel.dates import format_date
 
 from bot.console.labels import OUTCOME_LABELS
 from bot.console.outcome_figures import Outcomes, Steps, number, percent
@@ -49,6 +52,38 @@ DAY_BUCKETS = (
 )
 _WORDED = {label for label, _first, _last in DAY_BUCKETS if any(ch.isalpha() for ch in label)}
 FAILED_SHOWN = 12
+# A CSV is in the reader's language throughout, its column names too: in English they are the names they always
+# had (msgids; DESIGN.md's contract names none of them).
+_COLUMNS = {
+    "group": N_("group"),
+    "value": N_("value"),
+    "reminded": N_("reminded"),
+    "delivered": N_("delivered"),
+    "replied": N_("replied"),
+    "consented": N_("consented"),
+    "reached": N_("reached"),
+    "outcome": N_("outcome"),
+    "contact_days": N_("days_from_first_reminder_to_contact"),
+    "tenants": N_("tenants"),
+    "channel": N_("channel"),
+    "error_code": N_("error_code"),
+    "messages": N_("messages"),
+    "from": N_("from"),
+    "stage": N_("stage"),
+    "all": N_("all"),
+    # The outcomes over time: a column each, named as the page names the outcome.
+    **OUTCOME_LABELS,
+}
+_SETTLED_COLUMN = N_("balance_0_within_%(n)d_days")
+
+
+def _words(*names: str) -> list[object]:
+    """Column names (and the funnel's group words) in the reader's language."""
+    return [_(_COLUMNS[name]) for name in names]
+
+
+def _settled_columns() -> list[object]:
+    return [_(_SETTLED_COLUMN) % {"n": n} for n in SETTLED_WITHIN]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +168,19 @@ def settled_bars(stages: Sequence[Steps]) -> list[tuple[str, list[Bar]]]:
     return groups
 
 
+def _when(bucket: str) -> str:
+    """A week (its first day, `2026-11-08`) or a month (`2026-11`) as the chart names it: '8. nov.', 'nov. 2026'."""
+    if len(bucket) == len("2026-11"):
+        return str(format_date(date.fromisoformat(f"{bucket}-01"), "MMM y", locale="da_DK"))
+    return str(format_date(date.fromisoformat(bucket), "d. MMM", locale="da_DK"))
+
+
 def closed_columns(closed: Sequence[tuple[str, Counter[str]]]) -> list[Column]:
-    """Outcomes by type over time: one stacked column per week or month."""
+    """Outcomes by type over time: one stacked column per week or month (the CSV keeps the ISO dates)."""
     top = max((sum(c.values()) for _, c in closed), default=0)
     columns = []
-    for label, counts in closed:
+    for bucket, counts in closed:
+        label = _when(bucket)
         bottom = 0.0
         segments = []
         for outcome in OUTCOMES:
@@ -150,35 +193,37 @@ def closed_columns(closed: Sequence[tuple[str, Counter[str]]]) -> list[Column]:
 
 
 def _funnel_rows(found: Outcomes) -> Iterable[list[object]]:
-    yield ["group", "value", *(key for key, _ in STEPS), *(f"balance_0_within_{n}_days" for n in SETTLED_WITHIN)]
-    groups = [("all", "all", found.total)]
-    groups += [("stage", s.label, s) for s in found.by_stage]
-    groups += [("channel", s.label, s) for s in found.by_channel]
+    yield [*_words("group", "value", *(key for key, _label in STEPS)), *_settled_columns()]
+    every = _(_COLUMNS["all"])
+    groups = [(every, every, found.total)]
+    groups += [(_(_COLUMNS["stage"]), s.label, s) for s in found.by_stage]
+    groups += [(_(_COLUMNS["channel"]), s.label, s) for s in found.by_channel]
     for group, value, steps in groups:
-        yield [group, value, *(steps.counts[key] for key, _ in STEPS), *(steps.settled[n] for n in SETTLED_WITHIN)]
+        yield [group, value, *(steps.counts[key] for key, _label in STEPS), *(steps.settled[n] for n in SETTLED_WITHIN)]
     for outcome in OUTCOMES:
-        yield ["outcome", OUTCOME_LABELS[outcome], "", "", "", "", "", found.outcomes.get(outcome, 0), "", ""]
+        count = found.outcomes.get(outcome, 0)
+        yield [_(_COLUMNS["outcome"]), _(OUTCOME_LABELS[outcome]), "", "", "", "", "", count, "", ""]
 
 
 def _contact_rows(found: Outcomes) -> Iterable[list[object]]:
-    yield ["days_from_first_reminder_to_contact", "tenants"]
+    yield _words("contact_days", "tenants")
     for day in sorted(found.contact_days):
         yield [day, found.contact_days[day]]
 
 
 def _failure_rows(found: Outcomes) -> Iterable[list[object]]:
-    yield ["channel", "error_code", "messages"]
+    yield _words("channel", "error_code", "messages")
     yield from ([channel, code, n] for channel, code, n in found.failures)
 
 
 def _closed_rows(found: Outcomes) -> Iterable[list[object]]:
-    yield ["from", *OUTCOMES]
+    yield _words("from", *OUTCOMES)
     for label, counts in found.closed:
         yield [label, *(counts.get(o, 0) for o in OUTCOMES)]
 
 
 def _settled_rows(found: Outcomes) -> Iterable[list[object]]:
-    yield ["stage", "reminded", *(f"balance_0_within_{n}_days" for n in SETTLED_WITHIN)]
+    yield [*_words("stage", "reminded"), *_settled_columns()]
     for steps in found.by_stage:
         yield [steps.label, steps.counts["reminded"], *(steps.settled[n] for n in SETTLED_WITHIN)]
 

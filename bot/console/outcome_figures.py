@@ -117,7 +117,7 @@ async def load_outcomes(conn: AsyncConnection, period: Period) -> Outcomes:
         if row.days is not None:
             contact_days[max(0, int(row.days))] += int(row.reached)
     failures = [
-        (row.channel or "–", row.error_code or "none given", int(row.n))
+        (row.channel or "–", row.error_code or _("none given"), int(row.n))
         for row in (await conn.execute(failures_query(period))).all()
     ]
     label = _bucket_of(period)

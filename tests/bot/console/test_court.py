@@ -305,7 +305,7 @@ async def test_the_kommune_notice_carries_the_filing_the_name_and_the_address_on
     page = await client.get(f"/console/tenants/{tid}/kommune-notice")
     assert page.status_code == 200
     text = html.unescape(page.text)
-    assert "Amira Hansen" in text and "Eksempelvej 1, 2. tv" in text and "§ 92, stk. 2" in text  # the notice is in Danish
+    assert "Amira Hansen" in text and "Eksempelvej 1, 2. tv" in text and "§ 92, stk. 2" in text  # in Danish
     assert 'id="children"' not in text and "100" not in text  # no household, no amount
     assert await audited(runtime, "kommune_notice.view") == 1
     sent_on = day - timedelta(days=1)

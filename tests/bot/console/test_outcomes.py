@@ -4,19 +4,20 @@ balances back to 0, as charts and CSV downloads, on SQLite and PostgreSQL; and t
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
-from bot.store.schema import audit_log, case_events
+from bot.store.schema import audit_log, case_events, staff
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_person, add_tenant, login, post_form
 from tests.support.drive import drain
@@ -96,7 +97,7 @@ async def test_failures_by_code_and_outcomes_over_time(served: tuple[Runtime, ht
     await signed_in(rt, client)
     assert (await download(client, "failures"))[1:] == [["sms", "30007", "1"]]
     closed = await download(client, "outcomes")
-    assert closed[0][:3] == ["from", "paid", "payment_plan"]
+    assert closed[0][:3] == ["from", "paid", "payment plan"]
     weeks = {row[0]: row[1:] for row in closed[1:]}
     assert list(weeks) == ["2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23"]
     assert weeks["2026-02-09"][:2] == ["1", "0"]  # T-01 closed paid on 11 February
@@ -226,3 +227,44 @@ async def test_contact_made_is_refused_on_a_closed_case(served: tuple[Runtime, h
     async with rt.db.read() as conn:
         kinds = (await conn.execute(select(case_events.c.kind).where(case_events.c.case_id == case_id))).scalars().all()
     assert "contact" not in kinds
+
+
+async def in_danish(rt: Runtime, role: str = "adviser") -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == f"{role}-reader@example.org").values(language="da"))
+
+
+async def test_a_danish_reader_downloads_every_csv_in_danish(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = served
+    await build(rt)
+    await signed_in(rt, client)
+    await in_danish(rt)
+    funnel = await download(client, "funnel")
+    assert funnel[0][:4] == ["gruppe", "værdi", "påmindet", "leveret"]
+    assert funnel[0][-2:] == ["saldo 0 inden for 7 dage", "saldo 0 inden for 14 dage"]
+    found = by_first_cells(funnel)
+    assert found[("alle", "alle")][0] == "4" and ("trin", "rent missed") not in found
+    assert found[("trin", "husleje ikke betalt")][0] == "3"
+    outcomes = {row[1]: row[7] for row in funnel if row[0] == "udfald"}
+    assert outcomes["betalt"] == "1" and outcomes["afdragsordning"] == "1" and outcomes["gældsrådgivning"] == "0"
+    english = {"paid", "payment plan", "debt counselling", "no contact", "all", "stage", "channel", "outcome"}
+    assert not english & {cell for row in funnel for cell in row}
+    assert (await download(client, "outcomes"))[0][:3] == ["fra", "betalt", "afdragsordning"]
+    assert (await download(client, "contact"))[0] == ["dage fra første påmindelse til kontakt", "lejere"]
+
+
+async def test_the_page_counts_days_and_tenants_in_singular_or_plural_and_names_weeks_by_day(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    await build(rt)
+    await signed_in(rt, client)
+    await in_danish(rt)
+    page = html.unescape((await client.get(f"/console/outcomes?{PERIOD}")).text)
+    assert "Median: 3 dage for de 2 lejere, der blev nået." in page
+    assert ">2. feb.</text>" in page and ">9. feb.</text>" in page and "2026-02-09" not in page.split('id="closed"')[1]
+    one = html.unescape((await client.get(f"/console/outcomes?{PERIOD}&stage=demand")).text)
+    assert "Median: 5 dage for den 1 lejer, der blev nået." in one
+    empty = html.unescape((await client.get("/console/outcomes?from=2025-01-01&to=2025-01-31")).text)
+    assert 'id="no-closed">Ingen.' in empty and 'id="closed"' not in empty
+    assert "Ingen lejer blev nået." in empty
