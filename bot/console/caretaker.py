@@ -3,8 +3,9 @@
 A caretaker sees a tenant's first name, address and the task — no amounts, no history, no messages, no case —
 like a volunteer. Every view (the list, a printed postcard) is in the audit log. The caretaker marks a knock
 reached (the "contact made" event the outcome page counts) or not reached (a postcard follows), and a postcard
-sent. The postcard is `templates/<lang>/outreach.postcard.sms.txt`, in the tenant's language: it is printed, but
-anyone can read a postcard, so it keeps the SMS rule and `keephome check` checks it as an SMS.
+sent. No postcard prints without an address (nor is a knock or postcard offered then: bot/host/outreach.py,
+`next_steps`). The postcard is `templates/<lang>/outreach.postcard.sms.txt`, in the tenant's language: it is
+printed, but anyone can read a postcard, so it keeps the SMS rule and `keephome check` checks it as an SMS.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, now, redirect, render, runtime
-from bot.host.cases import OPEN_STATUSES, among
+from bot.host.cases import OPEN_STATUSES, CaseError, among
 from bot.host.outreach import CARETAKER_STEPS, KNOCK, NOT_REACHED, POSTCARD, REACHED, SENT, finish_step
 from bot.i18n import N_
 from bot.store.schema import case_tasks, cases, tenants
@@ -82,6 +83,8 @@ async def _visits(request: Request, me: StaffSession) -> Response:
 @guard("caretaker")
 async def _postcard(request: Request, me: StaffSession) -> Response:
     visit = await _my_visit(request, me)
+    if not (visit.address or "").strip():
+        raise CaseError(N_("No address is stored for this tenant, so there is no postcard to print: ask the adviser."))
     rt = runtime(request)
     name = first_name(visit.name)
     # Rendered as an SMS: the SMS rule holds for a postcard (no amounts, no debt or eviction words, no dates).

@@ -29,7 +29,7 @@ from bot.console.transcript import MAX_MESSAGES, Answered, Shown, answers, trans
 from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT
 from bot.host.cases import OUTCOMES
-from bot.host.outreach import OUTREACH_STEPS
+from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, next_steps
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
@@ -252,7 +252,10 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         # The steps beside a referral (boligstøtte, debt counselling) are shown with the referral.
         tasks=[t for t in tasks if t.kind not in STEP_KINDS],
         sharing=sharing,
-        open_call=next((t for t in tasks if t.kind == "call" and t.status == "open"), None),
+        open_call=next((t for t in tasks if t.kind == CALL and t.status == "open"), None),
+        # The caretaker's steps a call not answered may lead to: none without the tenant's address.
+        after_call=next_steps(CALL, tenant.address),
+        no_address=NO_ADDRESS,
         advice_kinds=ADVICE_KINDS,
         emails=emails,
         advisers=[p for p in people if p.role in ("adviser", "admin") and p.id != case.assignee_id],

@@ -1,9 +1,11 @@
 """Reaching the unreachable: a case whose tenant has gone quiet offers the next step as a task.
 
 The steps, in order: a phone call by the adviser; after a call that did not reach the tenant, a door knock or a
-postcard by the caretaker; after a knock that did not reach them, a postcard. A step that reaches the tenant
-records the "contact made" case event (`record_contact`, its one writer) that the outcome page counts. A round of
-steps that ran out without reaching anyone makes the tenant a figure of the report (`never_reached_query`).
+postcard by the caretaker; after a knock that did not reach them, a postcard. The knock and the postcard go to the
+tenant's address: with none stored they are not offered (`next_steps`), and a call not answered ends there. A step
+that reaches the tenant records the "contact made" case event (`record_contact`, its one writer) that the outcome
+page counts. A round of steps that ran out without reaching anyone makes the tenant a figure of the report
+(`never_reached_query`).
 
 The first step is offered by the scheduler's `outreach_job` (`offer_outreach`), so nobody has to remember to
 look: an open case is due when the tenant has not written for KEEPHOME_NO_ANSWER_DAYS since the case opened, the
@@ -30,6 +32,7 @@ __all__ = [
     "CARETAKER_STEPS",
     "KNOCK",
     "NOT_REACHED",
+    "NO_ADDRESS",
     "OUTREACH_STEPS",
     "POSTCARD",
     "REACHED",
@@ -37,6 +40,7 @@ __all__ = [
     "end_open_steps",
     "finish_step",
     "never_reached_query",
+    "next_steps",
     "offer_outreach",
     "record_contact",
 ]
@@ -52,8 +56,22 @@ CANCELLED = "cancelled"
 _OUTCOMES = {CALL: (REACHED, NOT_REACHED), KNOCK: (REACHED, NOT_REACHED), POSTCARD: (SENT,)}
 # The step offered after one that did not reach the tenant (the adviser may choose a postcard after a call).
 _NEXT = {CALL: (KNOCK, POSTCARD), KNOCK: (POSTCARD,)}
+# A door knock and a postcard go to the tenant's address: without one, neither is offered nor given.
+_NEEDS_ADDRESS = frozenset(CARETAKER_STEPS)
+NO_ADDRESS = N_(
+    "No address is stored for this tenant, so a caretaker cannot knock on the door or leave a postcard. Add the "
+    "address in your own system and import the tenants again (the column address); until then, a call not "
+    "answered ends without a next step."
+)
 
 _t = case_tasks.c
+
+
+def next_steps(kind: str, address: str | None) -> tuple[str, ...]:
+    """The steps that may follow a `kind` that did not reach the tenant: those at the tenant's door only when an
+    address is stored (the case page offers these; `finish_step` gives no other)."""
+    at_door = bool(address and address.strip())
+    return tuple(k for k in _NEXT.get(kind, ()) if at_door or k not in _NEEDS_ADDRESS)
 
 
 def record_contact(conn: Connection, case_id: int, staff_id: int | None, now: datetime, how: str | None = None) -> None:
@@ -163,6 +181,12 @@ def finish_step(
         raise CaseError(N_("This step is done already: reload the page."))
     if outcome not in _OUTCOMES[task.kind]:
         raise CaseError(N_("This step cannot end that way."))
+    address = conn.execute(select(tenants.c.address).where(tenants.c.id == task.tenant_id)).scalar()
+    choices = next_steps(task.kind, address)
+    if outcome == NOT_REACHED and next_kind is not None and next_kind not in choices:
+        if next_kind in _NEXT.get(task.kind, ()):
+            raise CaseError(NO_ADDRESS)
+        raise CaseError(N_("Choose a door knock or a postcard as the next step."))
     if set_task_status(conn, outcome, now, _t.id == task_id, _t.status == OPEN) != 1:
         raise CaseError(N_("This step is done already: reload the page."))
     text = f"{task.kind}:{outcome}"  # a code the console words (bot/console/labels.py, TASK_EVENT_LABELS)
@@ -172,13 +196,9 @@ def finish_step(
     if outcome == REACHED:
         record_contact(conn, task.case_id, staff_id, now, task.kind)
         return None
-    choices = _NEXT.get(task.kind, ())
     if outcome != NOT_REACHED or not choices or task.case_status not in OPEN_STATUSES:
         return None
-    kind = next_kind or choices[0]
-    if kind not in choices:
-        raise CaseError(N_("Choose a door knock or a postcard as the next step."))
-    return _add_step(conn, task.case_id, task.tenant_id, kind, next_assignee, staff_id, now)
+    return _add_step(conn, task.case_id, task.tenant_id, next_kind or choices[0], next_assignee, staff_id, now)
 
 
 def end_open_steps(conn: Connection, case_id: int, now: datetime) -> int:

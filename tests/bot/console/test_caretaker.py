@@ -151,6 +151,23 @@ async def test_the_postcard_prints_in_the_tenants_language_and_is_audited(
     assert list(targets) == [f"task:{card}"]
 
 
+async def test_no_postcard_prints_without_an_address(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    caretaker = await add_person(runtime, "caretaker@example.org", "caretaker")
+    tenant, _, card = await with_knock(runtime, assignee=caretaker, kind="postcard")
+    async with runtime.db.write() as conn:  # the address is no longer stored (erased in the system it came from)
+        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address=None))
+    await login(client, "caretaker@example.org")
+    visits = (await client.get("/console/visits")).text
+    assert f'href="/console/visits/{card}/postcard"' not in visits
+    assert "No address is stored" in visits
+    printed = await client.get(f"/console/visits/{card}/postcard")
+    assert printed.status_code == 409 and "no postcard to print" in printed.text
+    assert "Beta" not in printed.text.split("<main>", 1)[1]
+    async with runtime.db.read() as conn:
+        found = await conn.execute(select(audit_log.c.id).where(audit_log.c.action == "postcard.print"))
+        assert found.all() == []
+
+
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_the_postcard_text_follows_the_sms_rule(runtime: Runtime, language: str) -> None:
     text = runtime.renderer.render("outreach.postcard", {"first_name": "Beta"}, language, "sms").text

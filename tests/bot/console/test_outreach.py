@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import create_app
 from bot.host.outreach import never_reached_query
 from bot.reminders.jobs import JobServices, outreach_job
 from bot.runtime import Clock, Runtime
-from bot.store.schema import case_events, case_tasks, messages
+from bot.store.schema import case_events, case_tasks, messages, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, login, post_form
 
@@ -67,8 +67,10 @@ async def contacts(rt: Runtime, case_id: int) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
-async def quiet_case(rt: Runtime, ref: str = "R-1") -> tuple[int, int]:
+async def quiet_case(rt: Runtime, ref: str = "R-1", address: str | None = "Byvej 12, 1. th.") -> tuple[int, int]:
     tenant = await add_tenant(rt, ref, name="Beta Tenant", balance_ore=1234500)
+    async with rt.db.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address=address))
     return tenant, await add_case(rt, tenant)
 
 
@@ -208,6 +210,35 @@ async def test_the_round_after_a_call_not_reached_and_the_tenant_never_reached(
         ).scalar_one() == 0
     # The round ran out: nothing more is offered until the tenant is heard from.
     assert await run_job(rt, START + timedelta(days=20)) == 0
+
+
+async def test_without_an_address_no_knock_or_postcard_is_offered_or_given(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    _, case_id = await quiet_case(rt, address=None)
+    await run_job(rt, START + timedelta(days=3))
+    [call] = await open_ids(rt, case_id)
+    await add_person(rt, "caretaker@example.org", "caretaker")
+    await add_person(rt, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    page = f"/console/cases/{case_id}"
+    # The adviser is told before the call: no caretaker's step to choose, and where the address comes from.
+    shown = (await client.get(page)).text
+    assert 'id="outreach-offer"' in shown and 'id="no-address"' in shown and "import the tenants again" in shown
+    assert 'name="next"' not in shown
+    # A knock asked for all the same (an old form) is refused, and the call stays open.
+    form = {"task_id": str(call), "outcome": "not_reached", "next": "knock"}
+    refused = await post_form(client, page, f"{page}/step", form)
+    assert refused.status_code == 409 and "No address is stored for this tenant" in refused.text
+    assert await tasks_of(rt, case_id) == [("call", "open")]
+    # Not reached: the call ends there, and the caretaker has nothing to knock on or print.
+    ended = await post_form(client, page, f"{page}/step", {"task_id": str(call), "outcome": "not_reached"})
+    assert ended.status_code == 303
+    assert await tasks_of(rt, case_id) == [("call", "not_reached")]
+    client.cookies.clear()
+    await login(client, "caretaker@example.org")
+    assert "No visits for you" in (await client.get("/console/visits")).text
 
 
 async def test_a_knock_that_reaches_the_tenant_is_contact_made(served: tuple[Runtime, httpx.AsyncClient]) -> None:
