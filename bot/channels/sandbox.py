@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -30,6 +31,8 @@ class SandboxChannel:
         self.name = name
         self.sent: list[SentMessage] = []
         self._ids = itertools.count(1)
+        # Provider ids are unique in the database: a restarted demo counts from one again, under a new prefix.
+        self._run = secrets.token_hex(4)
 
     async def start(self) -> None:
         """Nothing to open."""
@@ -39,7 +42,7 @@ class SandboxChannel:
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Record the message as delivered to the simulated phone."""
-        provider_id = f"sbx-{self.name}-{next(self._ids)}"
+        provider_id = f"sbx-{self.name}-{self._run}-{next(self._ids)}"
         self.sent.append(SentMessage(message.address, message.text, message.buttons, provider_id, message.outbox_id))
         return SendResult("sent", provider_id=provider_id)
 

@@ -237,7 +237,8 @@ def _phone(rt: Runtime, conn: Connection, tenant_id: int, channel: str, address:
     for row in sorted(sent, key=lambda row: int(row.message_id)):
         values = decode_values(row.template_values or {})
         buttons = []
-        for index, (key, label) in enumerate(row.choices or []):
+        # An SMS lists its options in its text; only Telegram shows them as buttons.
+        for index, (key, label) in enumerate(row.choices or [] if channel == "telegram" else []):
             shown = _label(rt, str(label), {**values, "option": key}, row.language) or str(key)
             buttons.append({"label": shown, "data": button_data(row.id, index)})
         labels[row.id] = [b["label"] for b in buttons]

@@ -161,6 +161,7 @@ async def test_after_a_restart_the_phones_and_the_clock_are_as_they_were(setting
             thread = f"/simulator/api/thread?tenant={erik['id']}&channel=sms"
             before = (await client.get(thread)).json()["messages"]
     assert [m["dir"] for m in before][:2] == ["in", "out"] and before[0]["text"] == "hej"
+    assert all(m["buttons"] == [] for m in before)  # an SMS lists its options in its text
 
     async with started_runtime(settings, SeededClock()) as rt:  # a new process on the same database
         rt.demo = True
@@ -169,6 +170,11 @@ async def test_after_a_restart_the_phones_and_the_clock_are_as_they_were(setting
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://x") as client:
             assert (await client.get(thread)).json()["messages"] == before
             assert (await client.get("/simulator/api/clock")).json()["day"] == "2026-03-05"
+            # The phone goes on where it was: the answer to the next message comes after the ones before.
+            await client.post("/simulator/api/send", json={"tenant": erik["id"], "channel": "sms", "text": "1"})
+            await drain_all(rt)
+            after = (await client.get(thread)).json()["messages"]
+            assert after[: len(before)] == before and [m["dir"] for m in after[len(before) :]] == ["in", "out"]
             # The ledger follows the day the clock kept, as it did before the restart.
             assert await balances_as_of(rt) == {date(2026, 3, 5)}
 
