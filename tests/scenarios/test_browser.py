@@ -370,6 +370,12 @@ async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(
         await page.wait_for_selector("#thread .msg.in:has-text('hej')", timeout=10_000)
         await page.click("#tab-telegram")
         await page.wait_for_selector("#contact")
+        # The day chosen in the clock panel is the day previewed, and the clock goes there.
+        chosen = today(demo.rt) + timedelta(days=4)
+        await page.fill("#day", chosen.isoformat())
+        await page.click("#preview")
+        await page.wait_for_selector(f"#plan:has-text('{chosen.isoformat()}')", timeout=10_000)
+        assert today(demo.rt) == chosen
         await context.close()
         assert demo.csp_violations == []
 
