@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 
 from bot.api import routes as api_routes
 from bot.console import routes as console_routes
+from bot.console.sessions import page_not_found
 from bot.console.web import PauseOnEveryPage
 from bot.demo.front import routes as front_routes
 from bot.demo.simulator import routes as simulator_routes
@@ -141,7 +142,7 @@ def create_app(rt: Runtime) -> Starlette:
     app = _App(
         routes=routes,
         middleware=[Middleware(BodyLimits), Middleware(PauseOnEveryPage)],
-        exception_handlers={RecursionError: _too_deep},
+        exception_handlers={RecursionError: _too_deep, 404: page_not_found},
         lifespan=lifespan,
     )
     app.hsts = rt.settings.public_url.startswith("https://")

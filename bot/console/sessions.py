@@ -11,8 +11,9 @@ from functools import wraps
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Match
 
 from bot.console import csrf
@@ -32,6 +33,7 @@ __all__ = [
     "end_session",
     "guard",
     "load_session",
+    "page_not_found",
     "set_cookie",
 ]
 
@@ -174,6 +176,24 @@ def _refused_change(request: Request, error: Exception, as_json: bool) -> Respon
         title, status = _("Not changed"), 409 if isinstance(error, CaseError) else 422
     message = sentence(shown(error))
     return render(request, "message.html", status_code=status, title=title, message=message, back=form_page(request))
+
+
+async def page_not_found(request: Request, exc: Exception) -> Response:
+    """The app's answer to a path no route has: under /console/ a page in the person's language that leads to
+    their start page; elsewhere (webhooks, the API, static files) the plain 404 it always was."""
+    path = request.url.path
+    if not path.startswith("/console/") or path.startswith("/console/static/"):
+        detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
+        return PlainTextResponse(detail, status_code=404)
+    request.state.staff = await load_session(request)
+    return render(
+        request,
+        "message.html",
+        status_code=404,
+        title=_("Page not found"),
+        message=_("There is no page at this address in the console."),
+        home=True,
+    )
 
 
 def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:

@@ -76,3 +76,21 @@ async def test_a_tenant_is_found_by_reference_in_either_case(runtime: Runtime, c
         found = await client.get("/console/tenants", params={"ref": typed})
         assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{tenant_id}"
     assert (await client.get("/console/tenants", params={"ref": "demo-7"})).status_code == 404
+
+
+async def test_an_unknown_console_address_is_a_page_in_the_reader_s_language(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    outside = await client.get("/console/no-such-page")
+    assert outside.status_code == 404 and "Page not found" in outside.text and 'href="/console/"' in outside.text
+    await signed_in(runtime, client, danish=True)
+    for path in ("/console/no-such-page", "/console/cases/7/nothing-here", "/console/tenants/x/y/z"):
+        answer = await client.get(path)
+        assert answer.status_code == 404
+        page = html.unescape(answer.text)
+        assert "Siden findes ikke" in page and '<a href="/console/" id="to-inbox">Til indbakken</a>' in page
+        assert "Not Found" not in page
+    # Outside the console a missing address stays the plain 404 (webhooks, the API, the console's static files).
+    for path in ("/nothing", "/console/static/nothing.css"):
+        answer = await client.get(path)
+        assert answer.status_code == 404 and answer.text == "Not Found"
