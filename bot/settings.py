@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+from dataclasses import dataclass
 from datetime import time
 from typing import Literal
 from urllib.parse import urlsplit
@@ -12,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from conversations.model import FlowSettings
 
-__all__ = ["MIN_SECRET_LENGTH", "ConfigError", "Settings", "load_settings"]
+__all__ = ["MIN_SECRET_LENGTH", "ConfigError", "OpeningSpan", "Settings", "load_settings", "opening_spans"]
 
 MIN_SECRET_LENGTH = 32
 
@@ -26,6 +28,56 @@ def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     if parts.scheme not in schemes or not parts.netloc:
         raise ValueError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}")
     return value.rstrip("/")
+
+
+# Day names `KEEPHOME_ADVISER_HOURS` may use, Danish or English, full or short; 0 is Monday.
+_DAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("man", "mandag", "mon", "monday"),
+            ("tir", "tirs", "tirsdag", "tue", "tues", "tuesday"),
+            ("ons", "onsdag", "wed", "wednesday"),
+            ("tor", "tors", "torsdag", "thu", "thur", "thurs", "thursday"),
+            ("fre", "fredag", "fri", "friday"),
+            ("lør", "lørdag", "sat", "saturday"),
+            ("søn", "søndag", "sun", "sunday"),
+        )
+    )
+    for name in names
+}
+_TO = r"\s*(?:-|–|til|to)\s*"
+_SPAN = re.compile(
+    rf"(?P<first>[a-zæøå]+)\.?(?:{_TO}(?P<last>[a-zæøå]+)\.?)?,?\s*(?:kl\.?\s*)?"
+    rf"(?P<oh>\d{{1,2}})(?:[.:](?P<om>\d{{2}}))?{_TO}(?P<ch>\d{{1,2}})(?:[.:](?P<cm>\d{{2}}))?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningSpan:
+    """Days (0 is Monday) and the hours the adviser can be reached on them."""
+
+    first_day: int
+    last_day: int
+    opens: time
+    closes: time
+
+
+def opening_spans(text: str) -> tuple[OpeningSpan, ...] | None:
+    """`KEEPHOME_ADVISER_HOURS` read as days and hours ("man-fre 9-15", "Mon-Thu 9-15, Fri 9-12"), each language's
+    `common.hours` text words them; None when it is other words, which every language then shows as written."""
+    spans: list[OpeningSpan] = []
+    for part in re.split(r";|,(?=\s*[a-zæøå])|\s+og\s+|\s+and\s+", text.strip().lower()):
+        m = _SPAN.fullmatch(part.strip())
+        if m is None or m["first"] not in _DAYS or (m["last"] is not None and m["last"] not in _DAYS):
+            return None
+        try:
+            opens, closes = time(int(m["oh"]), int(m["om"] or 0)), time(int(m["ch"]), int(m["cm"] or 0))
+        except ValueError:
+            return None
+        first = _DAYS[m["first"]]
+        spans.append(OpeningSpan(first, _DAYS[m["last"]] if m["last"] else first, opens, closes))
+    return tuple(spans) or None
 
 
 class Settings(BaseSettings):
@@ -64,6 +116,8 @@ class Settings(BaseSettings):
     org_name: str = "Boligselskabet"
     adviser_name: str = "økonomisk rådgiver"
     adviser_phone: str = "+4570000000"
+    # Days and hours ("man-fre 9-15", "Mon-Thu 9-15, Fri 9-12"), worded in each language (templates/<language>/
+    # common.hours); other words are shown as written, in every language.
     adviser_hours: str = "man-fre 9-15"
     kommune_phone: str = "+4570000001"
     languages: str = "da,en"
@@ -219,6 +273,11 @@ class Settings(BaseSettings):
     @property
     def language_list(self) -> list[str]:
         return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+    @property
+    def adviser_hours_spans(self) -> tuple[OpeningSpan, ...] | None:
+        """The adviser's hours as days and times, for each language to word (`opening_spans`)."""
+        return opening_spans(self.adviser_hours)
 
     @property
     def forbidden_words(self) -> list[str]:

@@ -36,6 +36,10 @@ class Rendered:
     buttons: tuple[tuple[str, str], ...] = ()
 
 
+# The adviser's opening hours in a language's own words (`Settings.adviser_hours_spans`).
+HOURS = "common.hours"
+
+
 def template_path(key: str, language: str, channel: Channel) -> str:
     """The loader path of a template, relative to the templates folder."""
     return f"{language}/{key}.{channel}.txt"
@@ -83,14 +87,19 @@ class Renderer:
         self._org = self.org_values()
         self._cache: dict[tuple[Any, ...], str] = {}
 
-    def org_values(self) -> dict[str, str]:
-        """The housing organisation's values every template can use."""
+    def org_values(self) -> dict[str, Any]:
+        """The housing organisation's values every template can use; `opening_hours` are the adviser's hours as
+        days and times, which each language's `common.hours` words as `adviser_hours` (empty: shown as set)."""
         s = self._settings
+        spans = s.adviser_hours_spans or ()
         return {
             "org_name": s.org_name,
             "adviser_name": s.adviser_name,
             "adviser_phone": s.adviser_phone,
             "adviser_hours": s.adviser_hours,
+            "opening_hours": [
+                {"first": h.first_day, "last": h.last_day, "opens": h.opens, "closes": h.closes} for h in spans
+            ],
             "kommune_phone": s.kommune_phone,
             "telegram_bot": s.telegram_bot.lstrip("@"),
             "telegram_on": "yes" if self._telegram_on else "",
@@ -118,6 +127,13 @@ class Renderer:
             self._cache[cache_key] = text
         return text
 
+    def _hours(self, language: str, channel: Channel) -> str:
+        """The adviser's hours in the language's words (`common.hours`), or as set where no such text exists."""
+        try:
+            return self._text(HOURS, {}, language, channel)
+        except TemplateMissing:
+            return self._settings.adviser_hours
+
     def _render_text(self, key: str, values: Mapping[str, Any], language: str, channel: Channel) -> str:
         for lang in (language, self._settings.fallback_language):
             try:
@@ -125,6 +141,8 @@ class Renderer:
             except TemplateNotFound:
                 continue
             data = {**self._org, **values, "language": lang}
+            if self._org["opening_hours"] and key != HOURS:
+                data["adviser_hours"] = self._hours(lang, channel)
             return template.render(data).strip()
         raise TemplateMissing(f"no template {key!r} for {language}/{channel}")
 

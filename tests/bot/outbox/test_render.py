@@ -148,3 +148,23 @@ def test_a_promise_after_the_deadline_asks_to_pay_within_the_letter_without_its_
         text = renderer.render("payment_check.promised_late", values, language, channel).text
         assert words in text and "2026" in text  # the tenant's own date, and no other
         assert text.count("2026") == 1
+
+
+@pytest.mark.parametrize(
+    ("hours", "language", "shown"),
+    [
+        ("man-fre 9-15", "da", "(man-fre 9-15)"),
+        ("man-fre 9-15", "en", "(Mon-Fri 9:00-15:00)"),
+        ("man-fre 9-15", "ar", "(الاثنين-الجمعة 9:00-15:00)"),
+        ("Mon-Thu 9-15, Fri 9.30-12", "da", "(man-tor 9-15, fre 9.30-12)"),
+        ("Mon-Thu 9-15, Fri 9.30-12", "en", "(Mon-Thu 9:00-15:00, Fri 9:30-12:00)"),
+        # Words it cannot read as days and hours are shown as written, in every language.
+        ("hverdage 9-15", "en", "(hverdage 9-15)"),
+    ],
+)
+def test_opening_hours_are_worded_in_the_tenants_language(hours: str, language: str, shown: str) -> None:
+    renderer = Renderer(ROOT / "templates", _settings(adviser_hours=hours))
+    text = renderer.render("help_info.about", {}, language, "sms").text
+    assert shown in text
+    if language != "da" and hours != "hverdage 9-15":
+        assert "man-fre" not in text and "fre " not in text
