@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,7 +30,7 @@ from bot.console.transcript import MAX_MESSAGES, Answered, Shown, answers, trans
 from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT
 from bot.host.cases import OUTCOMES
-from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, next_steps
+from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, next_steps, offer_outreach
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
@@ -196,11 +197,23 @@ def _not_found(request: Request) -> Response:
     return render(request, "message.html", 404, title=_("Not found"), message=_("There is no such case."))
 
 
+async def _offer_due_call(request: Request, case_id: int, at: datetime) -> None:
+    """The phone call the outreach job would offer this case now (its rule, bot/host/outreach.py), offered as the
+    page is shown: the adviser sees it at once, not after the job's next run."""
+    rt = runtime(request)
+    try:
+        async with rt.db.write() as conn:
+            await conn.run_sync(offer_outreach, at, rt.settings.no_answer_days, case_id)
+    except IntegrityError:
+        pass  # the job offered it at the same moment: the page shows that one
+
+
 @guard("admin", "adviser")
 async def _case_page(request: Request, me: StaffSession) -> Response:
     case_id = case_id_of(request)
     rt = runtime(request)
     at = now(request)
+    await _offer_due_call(request, case_id, at)
     async with rt.db.read() as conn:
         found = await load_case(conn, case_id)
         if found is None:

@@ -8,8 +8,9 @@ page counts. A round of steps that ran out without reaching anyone makes the ten
 (`never_reached_query`).
 
 The first step is offered by the scheduler's `outreach_job` (`offer_outreach`), so nobody has to remember to
-look: an open case is due when the tenant has not written for KEEPHOME_NO_ANSWER_DAYS since the case opened, the
-tenant last wrote or was last reached, or when the last message to the tenant failed. Its work is recorded in
+look, and by the case page for its own case as it is shown, so the call is there without waiting for the job's
+next run: an open case is due when the tenant has not written for KEEPHOME_NO_ANSWER_DAYS since the case opened,
+the tenant last wrote or was last reached, or when the last message to the tenant failed. Its work is recorded in
 `case_tasks` and idempotent: a case with an open step, or one offered since the tenant was last heard from (or
 since the failure), gets none; the partial unique index `uq_case_tasks_open` holds even against a click made at
 the same moment.
@@ -126,11 +127,14 @@ def _due(row: Any, now: datetime, no_answer_days: int) -> bool:
     return bool(silent or failed)
 
 
-def offer_outreach(conn: Connection, now: datetime, no_answer_days: int) -> int:
-    """Offer a phone call on every open case whose tenant has gone quiet or whose last message failed; returns
-    how many were offered. Run by the scheduler's outreach job; a second run offers nothing new."""
+def offer_outreach(conn: Connection, now: datetime, no_answer_days: int, case_id: int | None = None) -> int:
+    """Offer a phone call on every open case whose tenant has gone quiet or whose last message failed (only on
+    `case_id`, when given); returns how many were offered. Run by the scheduler's outreach job, and for one case
+    when its page is shown, so the call is there at once rather than at the job's next run; a second run offers
+    nothing new."""
     offered = 0
-    for row in conn.execute(_candidates(now)).all():
+    query = _candidates(now) if case_id is None else _candidates(now).where(cases.c.id == case_id)
+    for row in conn.execute(query).all():
         if not _due(row, now, no_answer_days):
             continue
         _add_step(conn, row.id, row.tenant_id, CALL, row.assignee_id, None, now)

@@ -91,6 +91,25 @@ async def test_a_call_is_offered_after_three_silent_days_and_only_once(
     assert 'id="outreach-offer"' in page
 
 
+async def test_the_case_page_offers_the_due_call_without_waiting_for_the_job(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    _, case_id = await quiet_case(rt)
+    await add_person(rt, "adviser@example.org", "adviser")
+    clock(rt).at = START + timedelta(days=2, hours=23)
+    await login(client, "adviser@example.org")
+    page = f"/console/cases/{case_id}"
+    assert 'id="outreach-offer"' not in (await client.get(page)).text
+    assert await tasks_of(rt, case_id) == []
+    # Three silent days: the page shows the call at once, and the job's next run has nothing left to offer.
+    clock(rt).at = START + timedelta(days=3)
+    assert 'id="outreach-offer"' in (await client.get(page)).text
+    assert 'id="outreach-offer"' in (await client.get(page)).text
+    assert await tasks_of(rt, case_id) == [("call", "open")]
+    assert await run_job(rt, START + timedelta(days=3, minutes=15)) == 0
+
+
 async def test_a_reply_starts_the_silence_again(served: tuple[Runtime, httpx.AsyncClient]) -> None:
     rt, _ = served
     tenant, case_id = await quiet_case(rt)
