@@ -20,7 +20,8 @@ ROLE_DUTIES = {
     "admin": "everything an adviser does, plus staff, API keys, the audit log, the pause switch, export, erasure",
     "adviser": "the inbox and case pages: take a case, reply through the bot, notes, tasks for volunteers, close",
     "volunteer": "only the follow-up tasks and appointments given to them: first name, channel and task; prepared "
-    "texts only; marks an appointment held, missed or moved",
+    "texts only; marks an appointment held, missed or moved. Of a volunteer organisation (--organisation): a case "
+    "goes to them only with the tenant's consent to share with it",
     "caretaker": "only the door knocks and postcards for tenants nobody reached: first name, address and the task; "
     "prints the postcard, marks a knock reached or not",
 }
@@ -66,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=list(ROLE_DUTIES), help="one of the roles below")
+    add.add_argument(
+        "--organisation",
+        default=None,
+        help="a volunteer's organisation: a case goes to them only with the tenant's consent to share with it",
+    )
     reset = accounts.add_parser(
         "reset-password",
         help="end the password and sessions of an account and print a new one-time link",
@@ -183,7 +189,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "staff":
             from bot.cli.staff import run_staff
 
-            return await run_staff(settings, args.action, args.email, getattr(args, "role", None))
+            role, organisation = getattr(args, "role", None), getattr(args, "organisation", None)
+            return await run_staff(settings, args.action, args.email, role, organisation)
         case "apikey":
             from bot.cli.apikey import run_apikey_add
 

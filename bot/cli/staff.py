@@ -36,7 +36,12 @@ async def _with_database(settings: Settings, err: TextIO) -> Database | None:
 
 
 async def run_staff_add(
-    settings: Settings, email: str, role: str, out: TextIO | None = None, err: TextIO | None = None
+    settings: Settings,
+    email: str,
+    role: str,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    organisation: str | None = None,
 ) -> int:
     """Print the one-time link, or one line saying what is wrong (exit status 2)."""
     out, err = out or sys.stdout, err or sys.stderr
@@ -45,7 +50,7 @@ async def run_staff_add(
         return 2
     now = utcnow()
     try:
-        link = await add_staff(db, email, role, now, settings.public_url)
+        link = await add_staff(db, email, role, now, settings.public_url, organisation)
     except StaffError as exc:
         print(f"keephome: {exc}", file=err)
         return 2
@@ -83,11 +88,13 @@ async def run_staff_reset(settings: Settings, email: str, out: TextIO | None = N
     return 0
 
 
-async def run_staff(settings: Settings, action: str, email: str, role: str | None) -> int:
-    """`keephome staff ACTION EMAIL`: `add` (with a role) or `reset-password`."""
+async def run_staff(
+    settings: Settings, action: str, email: str, role: str | None, organisation: str | None = None
+) -> int:
+    """`keephome staff ACTION EMAIL`: `add` (with a role, and a volunteer's organisation) or `reset-password`."""
     if action == "reset-password":
         return await run_staff_reset(settings, email)
     if role is None:
         print("keephome staff add: --role is required", file=sys.stderr)
         return 2
-    return await run_staff_add(settings, email, role)
+    return await run_staff_add(settings, email, role, organisation=organisation)

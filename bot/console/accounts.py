@@ -34,6 +34,7 @@ __all__ = [
     "issue_setup_link",
     "redeem_setup_token",
     "reset_password",
+    "set_organisation",
     "set_role",
     "verify_password",
 ]
@@ -106,19 +107,36 @@ async def issue_setup_link(conn: AsyncConnection, staff_id: int, now: datetime, 
     return _setup_link(public_url, token)
 
 
+def _organisation(name: str | None) -> str | None:
+    """A volunteer organisation's name as kept (spaces tidied), or None for none."""
+    tidy = " ".join((name or "").split())
+    if len(tidy) > 200:
+        raise StaffError(N_("the organisation's name is longer than 200 characters"))
+    return tidy or None
+
+
 async def create_staff(
-    conn: AsyncConnection, email: str, role: str, now: datetime, public_url: str, actor: str = "cli"
+    conn: AsyncConnection,
+    email: str,
+    role: str,
+    now: datetime,
+    public_url: str,
+    actor: str = "cli",
+    *,
+    organisation: str | None = None,
 ) -> tuple[int, str]:
-    """Create an account without a password; returns its id and the one-time setup link."""
+    """Create an account without a password; returns its id and the one-time setup link. `organisation` is a
+    volunteer's organisation: the recipient a tenant's consent must name before a case goes to them."""
     email = _check(email, role)
     taken = (await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == email))).first()
     if taken is not None:
         raise StaffError(N_("a staff account for %(email)s already exists"), email=email)
+    row = {"email": email, "role": role, "active": True, "failed_logins": 0, "notify_telegram": False}
     staff_id = int(
         (
             await conn.execute(
                 staff.insert()
-                .values(email=email, role=role, active=True, failed_logins=0, notify_telegram=False, created_at=now)
+                .values(**row, organisation=_organisation(organisation), created_at=now)
                 .returning(staff.c.id)
             )
         ).scalar_one()
@@ -131,11 +149,25 @@ async def create_staff(
     return staff_id, await issue_setup_link(conn, staff_id, now, public_url)
 
 
-async def add_staff(db: Database, email: str, role: str, now: datetime, public_url: str) -> str:
+async def add_staff(
+    db: Database, email: str, role: str, now: datetime, public_url: str, organisation: str | None = None
+) -> str:
     """Create a staff account (the CLI's `staff add`) and return the one-time link to set a password."""
     async with db.write() as conn:
-        _, link = await create_staff(conn, email, role, now, public_url)
+        _, link = await create_staff(conn, email, role, now, public_url, organisation=organisation)
     return link
+
+
+async def set_organisation(
+    conn: AsyncConnection, staff_id: int, organisation: str | None, now: datetime, actor: str
+) -> None:
+    """Record (or clear) the volunteer organisation a person belongs to; audited with the name (no personal data)."""
+    name = _organisation(organisation)
+    done = await conn.execute(update(staff).where(staff.c.id == staff_id).values(organisation=name))
+    if not done.rowcount:
+        raise StaffError(N_("no such staff account"))
+    entry = {"at": now, "actor": actor, "action": "staff.organisation", "target": f"staff:{staff_id}"}
+    await conn.execute(audit_log.insert().values(**entry, detail=f"organisation={name or ''}"))
 
 
 async def reset_password(db: Database, email: str, now: datetime, public_url: str, actor: str = "cli") -> str:
@@ -228,6 +260,8 @@ DEMO_STAFF = (
     ("volunteer", "volunteer@demo.keephome.invalid"),
     ("caretaker", "caretaker@demo.keephome.invalid"),
 )
+# The demo's volunteer belongs to a volunteer organisation (a made-up one): a tenant's consent names it.
+DEMO_VOLUNTEER_ORGANISATION = "Frivilligrådgivningen (demo)"
 
 
 async def ensure_demo_staff(db: Database, now: datetime) -> list[tuple[str, str, str]]:
@@ -241,7 +275,10 @@ async def ensure_demo_staff(db: Database, now: datetime) -> list[tuple[str, str,
             hashed = await hash_password(password)
             existing = (await conn.execute(select(staff.c.id).where(staff.c.email == email))).first()
             if existing is None:
-                staff_id, _ = await create_staff(conn, email, role, now, "http://127.0.0.1", actor="demo")
+                organisation = DEMO_VOLUNTEER_ORGANISATION if role == "volunteer" else None
+                staff_id, _ = await create_staff(
+                    conn, email, role, now, "http://127.0.0.1", actor="demo", organisation=organisation
+                )
             else:
                 staff_id = int(existing.id)
             await conn.execute(

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
@@ -30,6 +30,7 @@ from bot.console.transcript import MAX_MESSAGES, Answered, Shown, answers, trans
 from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT
 from bot.host.cases import OUTCOMES
+from bot.host.consents import may_share
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, next_steps, offer_outreach
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -208,6 +209,14 @@ async def _offer_due_call(request: Request, case_id: int, at: datetime) -> None:
         pass  # the job offered it at the same moment: the page shows that one
 
 
+def _volunteers_consented(
+    conn: Connection, tenant_id: int, case_id: int, volunteers: list[Any], now: datetime
+) -> list[str]:
+    """The organisations of these volunteers that may see the tenant's contact for this case (what a task shows)."""
+    names = sorted({str(v.organisation) for v in volunteers if v.organisation})
+    return [n for n in names if may_share(conn, tenant_id, case_id, "volunteer_org", n, "contact", now)]
+
+
 @guard("admin", "adviser")
 async def _case_page(request: Request, me: StaffSession) -> Response:
     case_id = case_id_of(request)
@@ -234,7 +243,9 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         ).all()
         people = (
             await conn.execute(
-                select(staff.c.id, staff.c.email, staff.c.role).where(staff.c.active.is_(True)).order_by(staff.c.email)
+                select(staff.c.id, staff.c.email, staff.c.role, staff.c.organisation)
+                .where(staff.c.active.is_(True))
+                .order_by(staff.c.email)
             )
         ).all()
         tasks = (
@@ -245,6 +256,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
             )
         ).all()
         sharing = await sharing_panel(conn, case, tenant, at)
+        volunteers = [p for p in people if p.role == "volunteer"]
+        consented = await conn.run_sync(_volunteers_consented, tenant.id, case.id, volunteers, at)
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
     _seen(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
@@ -260,7 +273,9 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         transcript=shown,
         answers=answer_rows(collected, ZoneInfo(rt.settings.timezone)),
         events=events,
-        volunteers=[p for p in people if p.role == "volunteer"],
+        volunteers=volunteers,
+        # The volunteer organisations the tenant's consent lets their contact go to for this case.
+        volunteers_consented=consented,
         caretakers=[p for p in people if p.role == "caretaker"],
         # The steps beside a referral (boligstøtte, debt counselling) are shown with the referral.
         tasks=[t for t in tasks if t.kind not in STEP_KINDS],

@@ -10,7 +10,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.accounts import ROLES, StaffError, create_staff, deactivate_staff, issue_setup_link, set_role
+from bot.console.accounts import (
+    ROLES,
+    StaffError,
+    create_staff,
+    deactivate_staff,
+    issue_setup_link,
+    set_organisation,
+    set_role,
+)
 from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
@@ -38,6 +46,7 @@ async def _people(request: Request) -> list[object]:
                         staff.c.email,
                         staff.c.role,
                         staff.c.active,
+                        staff.c.organisation,
                         staff.c.password_hash.is_not(None).label("has_password"),
                     ).order_by(staff.c.active.desc(), staff.c.email)
                 )
@@ -55,9 +64,12 @@ async def _add(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     email = field(form, "email", max_length=200)
     role = field(form, "role", max_length=16)
+    organisation = field(form, "organisation", max_length=200, required=False)
     rt = runtime(request)
     async with rt.db.write() as conn:
-        _, link = await create_staff(conn, email, role, now(request), rt.settings.public_url, actor=me.actor)
+        _, link = await create_staff(
+            conn, email, role, now(request), rt.settings.public_url, actor=me.actor, organisation=organisation
+        )
     return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
 
 
@@ -85,6 +97,17 @@ async def _role(request: Request, me: StaffSession) -> Response:
         raise StaffError(N_("you cannot take your own admin role away; ask another admin"))
     async with runtime(request).db.write() as conn:
         await set_role(conn, staff_id, role, now(request), me.actor)
+    return redirect("/console/staff")
+
+
+@guard("admin")
+async def _organisation(request: Request, me: StaffSession) -> Response:
+    """Record the volunteer organisation a person belongs to (a case goes to a volunteer only with the tenant's
+    consent to share with it)."""
+    staff_id = _staff_id(request)
+    organisation = field(await request.form(), "organisation", max_length=200, required=False)
+    async with runtime(request).db.write() as conn:
+        await set_organisation(conn, staff_id, organisation, now(request), me.actor)
     return redirect("/console/staff")
 
 
@@ -181,6 +204,7 @@ def routes() -> list[BaseRoute]:
         Route("/console/staff", _add, methods=["POST"]),
         Route("/console/staff/{staff_id}/link", _new_link, methods=["POST"]),
         Route("/console/staff/{staff_id}/role", _role, methods=["POST"]),
+        Route("/console/staff/{staff_id}/organisation", _organisation, methods=["POST"]),
         Route("/console/staff/{staff_id}/deactivate", _deactivate, methods=["POST"]),
         Route("/console/me", _me, methods=["GET"]),
         Route("/console/me", _save_me, methods=["POST"]),

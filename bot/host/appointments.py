@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert, select, update
 
 from bot.host.cases import CaseError
+from bot.host.consents import ConsentRefused, require_volunteer_consent
 from bot.host.tasks import add_task, set_task_status
 from bot.i18n import N_
 from bot.outbox.enqueue import enqueue
@@ -207,13 +208,19 @@ def book_appointment(
     settings: Settings,
 ) -> int:
     """Book a volunteer's appointment on an open case; the tenant's confirmation and reminder are queued. Returns
-    the task id. One open appointment per case: the volunteer moves that one rather than a second being booked."""
+    the task id. One open appointment per case: the volunteer moves that one rather than a second being booked. The
+    volunteer sees the tenant's first name and the place: only with the tenant's consent to share their contact (and
+    their address, for an appointment at it) with the volunteer's organisation for this case."""
     _check(at, place, advice_kind, now)
     case = conn.execute(select(cases.c.tenant_id, cases.c.status).where(cases.c.id == case_id)).first()
     if case is None or case.status == "closed":
         raise CaseError(N_("The case is closed."))
     if conn.execute(select(_t.id).where(_t.case_id == case_id, _t.kind == APPOINTMENT, _t.status == "open")).first():
         raise CaseError(N_("This case has an appointment already: the volunteer can move it."))
+    try:
+        require_volunteer_consent(conn, case_id, volunteer_id, now, place=place)
+    except ConsentRefused as refused:
+        raise CaseError(refused.msgid, **refused.values) from None
     tenant = conn.execute(select(tenants).where(tenants.c.id == case.tenant_id)).one()
     task_id = _insert(conn, case_id, case.tenant_id, volunteer_id, at, place, advice_kind, staff_id, now)
     conn.execute(

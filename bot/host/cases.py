@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
 from bot.i18n import N_, Explained
 from bot.store.schema import case_events, cases, consents, rent_positions, tenants
 from bot.tenants.case_closing import OPEN_STATUSES, close_cases
@@ -32,8 +33,6 @@ __all__ = [
     "take_case",
 ]
 
-# The consent that lets the organisation's advisers read the tenant's answers.
-ADVISER_SCOPE = "adviser"
 # While a person holds the case the bot answers only the always-on keywords.
 HELD_STATUSES = ("taken", "waiting_tenant", "volunteer")
 OUTCOMES = (
@@ -175,7 +174,12 @@ async def add_note(conn: AsyncConnection, case_id: int, staff_id: int, text: str
 async def give_task(
     conn: AsyncConnection, case_id: int, staff_id: int, volunteer_id: int, task: str, due: date, now: datetime
 ) -> None:
-    """Hand a simple follow-up to a volunteer; the case stays held."""
+    """Hand a simple follow-up to a volunteer; the case stays held. The volunteer sees the tenant's first name and
+    contact: only with the tenant's consent to share it with the volunteer's organisation for this case."""
+    try:
+        await conn.run_sync(lambda sync: require_volunteer_consent(sync, case_id, volunteer_id, now))
+    except ConsentRefused as refused:
+        raise CaseError(refused.msgid, **refused.values) from None
     await _move(
         conn,
         case_id,

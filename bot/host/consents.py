@@ -9,7 +9,10 @@ form the adviser records. Oral consent covers only the adviser's own advice. A k
 case and lapses when that case closes (`ended_reason` case_closed).
 
 `may_share` is the gate: the referral, its printable page and its download ask it for every kind of data they
-show, at the moment they show it, so a withdrawn or lapsed consent stops the next request.
+show, at the moment they show it, so a withdrawn or lapsed consent stops the next request. A volunteer is a
+person of a volunteer organisation (their staff row names it): a case's task or an appointment goes to them only
+when the tenant's consent lets their contact — and, for an appointment at their home, their address — go to
+that organisation for the case (`require_volunteer_consent`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
 from bot.i18n import N_, Explained
-from bot.store.schema import cases, consents
+from bot.store.schema import cases, consents, staff, tenants
+from bot.tenants.case_closing import OPEN_STATUSES
 from conversations.effects import SHARE_SCOPE
 
 __all__ = [
+    "ADVISER_SCOPE",
     "DATA_KINDS",
     "METHODS",
     "RECIPIENT_KINDS",
@@ -35,9 +39,13 @@ __all__ = [
     "matching_consents",
     "may_share",
     "record_consent",
+    "require_volunteer_consent",
     "same_recipient",
     "withdraw_consent",
 ]
+
+# The consent that lets the organisation's advisers read the tenant's answers.
+ADVISER_SCOPE = "adviser"
 
 # The kinds of data a consent can name (a fixed list: the adviser ticks them; the tenant reads them in words).
 DATA_KINDS = ("rent_position", "letters", "household", "contact", "conversation")
@@ -191,3 +199,52 @@ def active_recipients(conn: Connection, tenant_id: int) -> list[tuple[str, str |
         if not any(kind == k and same_recipient(recipient, r) for k, r in seen):
             seen.append((str(kind), recipient))
     return seen
+
+
+def _folded_place(text: str | None) -> str:
+    return " ".join((text or "").replace(",", " ").split()).casefold()
+
+
+def require_volunteer_consent(
+    conn: Connection, case_id: int, volunteer_id: int, now: datetime, *, place: str | None = None
+) -> str:
+    """Refuse (ConsentRefused, saying what consent is needed and how to ask for it) unless the tenant's active consent
+    lets what a volunteer sees go to the volunteer's organisation for this case: the tenant's contact (their first
+    name and how they are reached), and their address too when `place`, an appointment's, is the tenant's address.
+    Returns the organisation's name."""
+    organisation = conn.execute(select(staff.c.organisation).where(staff.c.id == volunteer_id)).scalar_one_or_none()
+    if not organisation:
+        raise ConsentRefused(
+            N_(
+                "The volunteer's organisation is not recorded, so no consent can name it: an admin records it on "
+                "the Staff page."
+            )
+        )
+    case = conn.execute(
+        select(cases.c.tenant_id, tenants.c.address)
+        .join(tenants, tenants.c.id == cases.c.tenant_id)
+        .where(cases.c.id == case_id)
+    ).first()
+    if case is None:
+        raise ConsentRefused(N_("The case is closed."))
+    at_home = place is not None and bool(case.address) and _folded_place(place) == _folded_place(case.address)
+    kinds = ("contact", "household") if at_home else ("contact",)
+    if all(may_share(conn, case.tenant_id, case_id, "volunteer_org", organisation, kind, now) for kind in kinds):
+        return str(organisation)
+    if at_home:
+        raise ConsentRefused(
+            N_(
+                "A volunteer of %(organisation)s would see the tenant's first name, contact and address: that needs "
+                "the tenant's consent to share their contact and household (address) with %(organisation)s for this "
+                "case. Ask for it under Consents on this page (on Telegram), or record the form the tenant signed."
+            ),
+            organisation=organisation,
+        )
+    raise ConsentRefused(
+        N_(
+            "A volunteer of %(organisation)s would see the tenant's first name and contact: that needs the tenant's "
+            "consent to share their contact with %(organisation)s for this case. Ask for it under Consents on this "
+            "page (on Telegram), or record the form the tenant signed."
+        ),
+        organisation=organisation,
+    )

@@ -350,7 +350,7 @@ staff = Table(
     Column("id", ID, primary_key=True, autoincrement=True),
     Column("email", String(200), nullable=False, unique=True),
     Column("name", String(200), nullable=True),
-    Column("role", String(16), nullable=False),  # admin, adviser, volunteer
+    Column("role", String(16), nullable=False),  # admin, adviser, volunteer, caretaker
     Column("password_hash", String(200), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("telegram_chat_id", BigInteger, nullable=True),
@@ -365,6 +365,8 @@ staff = Table(
     # The console's language for this person (da, en); None: KEEPHOME_CONSOLE_LANGUAGE.
     Column("language", String(8), nullable=True),
     Column("created_at", TS, nullable=False),
+    # A volunteer's organisation: the recipient a consent to share must name before a case goes to them.
+    Column("organisation", String(200), nullable=True),
 )
 
 staff_sessions = Table(

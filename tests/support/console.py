@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from bot.console.accounts import create_staff, hash_password
 from bot.host.cases import open_case
+from bot.host.consents import record_consent
 from bot.runtime import Runtime
 from bot.store.schema import cases, consents, staff
 from tests.support import helpers
@@ -18,6 +19,7 @@ from tests.support import helpers
 __all__ = [
     "PASSWORD",
     "PASSWORD_HASH",
+    "VOLUNTEER_ORG",
     "add_case",
     "add_person",
     "add_tenant",
@@ -25,12 +27,15 @@ __all__ = [
     "login",
     "post_form",
     "today",
+    "volunteers_may_see",
 ]
 
 PASSWORD = "a long test pass phrase"
 # PASSWORD hashed once, ahead of time, with argon2id at its cheapest cost: a verify takes microseconds
 # instead of the production cost, which hash_password keeps (see the setup-link test).
 PASSWORD_HASH = "$argon2id$v=19$m=8,t=1,p=1$jG64tQb97YhwWB+tK4PW6w$vElfwlgm0/V/9kV5hJ69acuzyVXYT8artfi+tJQOlmw"
+# The volunteer organisation the tests' volunteers belong to.
+VOLUNTEER_ORG = "Dansk Folkehjælp"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -41,13 +46,45 @@ def today(rt: Runtime) -> date:
     return rt.clock().astimezone(ZoneInfo(rt.settings.timezone)).date()
 
 
-async def add_person(rt: Runtime, email: str, role: str, password: str = PASSWORD) -> int:
-    """A staff account that has set its password."""
+async def add_person(
+    rt: Runtime, email: str, role: str, password: str = PASSWORD, organisation: str | None = VOLUNTEER_ORG
+) -> int:
+    """A staff account that has set its password (a volunteer is of VOLUNTEER_ORG unless told otherwise)."""
     hashed = PASSWORD_HASH if password == PASSWORD else await hash_password(password)
+    of = organisation if role == "volunteer" else None
     async with rt.db.write() as conn:
-        staff_id, _ = await create_staff(conn, email, role, rt.clock(), rt.settings.public_url)
+        staff_id, _ = await create_staff(conn, email, role, rt.clock(), rt.settings.public_url, organisation=of)
         await conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=hashed))
     return staff_id
+
+
+async def volunteers_may_see(
+    rt: Runtime, case_id: int, organisation: str = VOLUNTEER_ORG, kinds: tuple[str, ...] = ("contact",)
+) -> int:
+    """The tenant's consent (a signed form) to share these kinds with a volunteer organisation for the case: what a
+    case needs before a volunteer gets its task or an appointment. Returns the consent's id."""
+    now = rt.clock()
+    async with rt.db.write() as conn:
+        tenant_id = (await conn.execute(select(cases.c.tenant_id).where(cases.c.id == case_id))).scalar_one()
+        return int(
+            await conn.run_sync(
+                lambda sync: record_consent(
+                    sync,
+                    tenant_id=tenant_id,
+                    case_id=case_id,
+                    recipient_kind="volunteer_org",
+                    recipient=organisation,
+                    source=rt.settings.org_name,
+                    data_kinds=list(kinds),
+                    purpose="Et budget med en frivillig rådgiver",
+                    wording=None,
+                    method="signed_form",
+                    recorded_by=None,
+                    given_at=now,
+                    now=now,
+                )
+            )
+        )
 
 
 async def add_tenant(

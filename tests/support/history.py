@@ -13,7 +13,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import cases
 from bot.tenants.linking import create_code
-from tests.support.console import add_person, add_tenant, login, post_form
+from tests.support.console import add_person, add_tenant, login, post_form, volunteers_may_see
 from tests.support.drive import drain, process_all
 
 __all__ = ["History", "a_tenant_with_a_history"]
@@ -45,7 +45,8 @@ class History:
 
 async def a_tenant_with_a_history(rt: Runtime, client: httpx.AsyncClient, *, close: bool = True) -> History:
     """The tenant writes, tells why, agrees to an adviser reading along; an adviser takes the case, replies, notes,
-    gives a volunteer a task and closes it with an outcome (unless `close` is False); an admin looks them up."""
+    gives a volunteer a task (the tenant signed a consent to share their contact with the volunteer's organisation)
+    and closes it with an outcome (unless `close` is False); an admin looks them up."""
     tenant_id = await add_tenant(
         rt, REF, name=NAME, phone=PHONE, balance_ore=710_050, monthly_rent_ore=690_000, language="da"
     )
@@ -66,6 +67,7 @@ async def a_tenant_with_a_history(rt: Runtime, client: httpx.AsyncClient, *, clo
         await post_form(client, page, f"{page}/reply", {"text": REPLY, "nonce": "history-reply-1"})
     ).status_code == 303
     assert (await post_form(client, page, f"{page}/note", {"text": NOTE})).status_code == 303
+    await volunteers_may_see(rt, case_id)  # the volunteer's organisation may see the tenant's contact
     task = {"task": TASK, "due": "2099-01-01", "volunteer_id": str(volunteer)}
     assert (await post_form(client, page, f"{page}/task", task)).status_code == 303
     if close:

@@ -81,6 +81,12 @@ def _token(link: str) -> str:
     return link.rsplit("/", 1)[1]
 
 
+def test_a_volunteer_is_added_with_their_organisation(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["staff", "add", "helper@example.org", "--role", "volunteer", "--organisation", "Dansk Folkehjælp"]
+    assert main(args) == 0
+    assert _rows(database, "SELECT email, organisation FROM staff") == [("helper@example.org", "Dansk Folkehjælp")]
+
+
 def test_a_printed_link_says_until_when_it_works(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = datetime.now(UTC)
     assert main(["staff", "add", "someone@example.org", "--role", "volunteer"]) == 0

@@ -49,6 +49,26 @@ async def test_an_admin_adds_a_person_and_gets_a_one_time_link(runtime: Runtime,
     ).status_code == 422
 
 
+async def test_an_admin_records_a_volunteers_organisation(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """A volunteer is of a volunteer organisation (what a tenant's consent to share names): given when the person is
+    added, or recorded later for one added without it; audited."""
+    admin = await signed_in_admin(runtime, client)
+    added = {"email": "new@example.org", "role": "volunteer", "organisation": "  Dansk   Folkehjælp "}
+    assert (await post_form(client, "/console/staff", "/console/staff", added)).status_code == 200
+    older = await add_person(runtime, "older@example.org", "volunteer", organisation=None)
+    page = (await client.get("/console/staff")).text
+    assert 'value="Dansk Folkehjælp"' in page and "Not recorded: no case can go to this volunteer." in page
+    done = await post_form(client, "/console/staff", f"/console/staff/{older}/organisation", {"organisation": "KFUM"})
+    assert done.status_code == 303
+    async with runtime.db.read() as conn:
+        kept = dict((await conn.execute(select(staff.c.email, staff.c.organisation))).all())
+        entry = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.organisation"))).one()
+    assert kept["new@example.org"] == "Dansk Folkehjælp" and kept["older@example.org"] == "KFUM"
+    assert kept["admin@example.org"] is None
+    assert (entry.actor, entry.target, entry.detail) == (f"staff:{admin}", f"staff:{older}", "organisation=KFUM")
+    assert "Not recorded" not in (await client.get("/console/staff")).text
+
+
 async def test_a_role_change_is_audited_and_ends_the_persons_sessions(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:

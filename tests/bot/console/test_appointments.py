@@ -24,7 +24,7 @@ from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.bot.console.test_outreach import SetClock, clock
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, login, post_form
+from tests.support.console import add_case, add_person, add_tenant, login, post_form, volunteers_may_see
 from tests.support.drive import drain, sandbox
 
 # Tuesday 3 March 2026, 10:30 in Copenhagen.
@@ -42,11 +42,13 @@ async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncC
 
 
 async def held_case(rt: Runtime, client: httpx.AsyncClient, ref: str = "R-1", phone: str = PHONE) -> tuple[int, int]:
-    """A case the signed-in adviser took (the bot stays quiet on it)."""
+    """A case the signed-in adviser took (the bot stays quiet on it), whose tenant consented to volunteers."""
     tenant = await add_tenant(rt, ref, name="Beta Tenant", phone=phone, balance_ore=1234500)
     async with rt.db.write() as conn:
         await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address="Byvej 12, 1. th."))
     case_id = await add_case(rt, tenant)
+    # The tenant signed a consent to share their contact and address with the volunteers' organisation.
+    await volunteers_may_see(rt, case_id, kinds=("contact", "household"))
     page = f"/console/cases/{case_id}"
     assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
     return tenant, case_id
@@ -193,6 +195,32 @@ async def test_an_address_with_a_postcode_is_a_place_not_an_amount(served: tuple
     await signed_in(rt, client, "adviser@example.org", "adviser")
     _, case_id = await held_case(rt, client)
     assert (await book(client, case_id, volunteer, place="Skolevej 12, 2. th., 8000 Aarhus C")).status_code == 303
+
+
+async def test_an_appointment_is_booked_only_with_consent_to_share_with_the_volunteers_organisation(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """The volunteer sees the tenant's first name and the place: without the tenant's consent to share their contact
+    with the volunteer's organisation nothing is booked or sent; at the tenant's own address the consent must name
+    their address (household) too."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    tenant = await add_tenant(rt, "R-1", name="Beta Tenant", phone=PHONE)
+    async with rt.db.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address="Byvej 12, 1. th."))
+    case_id = await add_case(rt, tenant)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    refused = await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")
+    assert refused.status_code == 409 and "consent to share their contact with Dansk Folkehjælp" in refused.text
+    await volunteers_may_see(rt, case_id)  # the contact, not the address
+    at_home = await book(client, case_id, volunteer, place="byvej 12  1. th.")  # the tenant's address, as typed
+    assert at_home.status_code == 409 and "their contact and household (address)" in at_home.text
+    async with rt.db.read() as conn:
+        booked = (await conn.execute(select(func.count()).where(case_tasks.c.kind == "appointment"))).scalar_one()
+    assert booked == 0 and await rows(rt, "appointment.booked") == []
+    assert (await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")).status_code == 303
 
 
 async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(

@@ -17,7 +17,17 @@ from bot.runtime import Runtime
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, case_events, cases, messages, outbox, rent_positions
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, case_row, csrf_of, login, post_form, today
+from tests.support.console import (
+    add_case,
+    add_person,
+    add_tenant,
+    case_row,
+    csrf_of,
+    login,
+    post_form,
+    today,
+    volunteers_may_see,
+)
 from tests.support.drive import drain, process_all, sandbox
 
 
@@ -201,6 +211,7 @@ async def test_without_consent_the_adviser_sees_only_bot_messages_until_the_tena
 async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClient) -> None:
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id = await add_case(runtime, tenant)
+    await volunteers_may_see(runtime, case_id)
     volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
     await signed_in_adviser(runtime, client)
     page = f"/console/cases/{case_id}"
@@ -330,6 +341,7 @@ async def test_only_the_holder_replies_releases_gives_a_task_or_closes(
 ) -> None:
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id = await add_case(runtime, tenant)
+    await volunteers_may_see(runtime, case_id)
     volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
     holder = await signed_in_adviser(runtime, client)
     page = f"/console/cases/{case_id}"
@@ -446,6 +458,7 @@ async def test_a_volunteer_task_follows_the_sms_rule(
     runtime: Runtime, client: httpx.AsyncClient, task: str, why: str
 ) -> None:
     case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
+    await volunteers_may_see(runtime, case_id)
     volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
     await signed_in_adviser(runtime, client)
     page = f"/console/cases/{case_id}"
@@ -459,6 +472,46 @@ async def test_a_volunteer_task_follows_the_sms_rule(
         client, page, f"{page}/task", {"volunteer_id": str(volunteer), "task": "Mind om mødet torsdag", "due": due}
     )
     assert fine.status_code == 303
+
+
+async def test_a_case_goes_to_a_volunteer_only_with_consent_to_share_with_their_organisation(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A volunteer sees the tenant's first name and contact, and is of a volunteer organisation: the task is refused,
+    saying which consent is needed and how to ask for it, until the tenant's consent names that organisation, the
+    tenant's contact and this case."""
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")  # of Dansk Folkehjælp
+    unknown = await add_person(runtime, "new-volunteer@example.org", "volunteer", organisation=None)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    shown = (await client.get(page)).text
+    assert "first the tenant must consent to sharing their contact" in shown and "· Dansk Folkehjælp" in shown
+    due = (today(runtime) + timedelta(days=1)).isoformat()
+
+    async def give(to: int) -> httpx.Response:
+        return await post_form(client, page, f"{page}/task", {"volunteer_id": str(to), "task": "Ring", "due": due})
+
+    refused = await give(volunteer)
+    assert refused.status_code == 409
+    assert "consent to share their contact with Dansk Folkehjælp for this case" in refused.text
+    assert "Ask for it under Consents on this page (on Telegram), or record the form the tenant signed" in refused.text
+    await volunteers_may_see(runtime, case_id, organisation="KFUM")  # another organisation
+    await volunteers_may_see(runtime, case_id, kinds=("rent_position",))  # not the contact
+    assert (await give(volunteer)).status_code == 409
+    no_organisation = await give(unknown)
+    assert no_organisation.status_code == 409 and "organisation is not recorded" in no_organisation.text
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.volunteer_id, row.volunteer_task) == ("taken", None, None)
+    async with runtime.db.read() as conn:
+        tasks = (await conn.execute(select(case_events.c.kind).where(case_events.c.kind == "task"))).all()
+    assert tasks == []
+
+    await volunteers_may_see(runtime, case_id)
+    assert "lets their contact go to Dansk Folkehjælp for this case" in (await client.get(page)).text
+    assert (await give(volunteer)).status_code == 303
+    assert (await case_row(runtime, case_id)).volunteer_id == volunteer
 
 
 HUGE = "99999999999999999999"

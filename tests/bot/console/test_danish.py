@@ -313,7 +313,7 @@ async def _data(world: World) -> re.Pattern[str]:
     columns = {
         "tenants": ("name", "tenant_ref", "phone", "address"),
         "messages": ("text",),
-        "staff": ("email",),
+        "staff": ("email", "organisation"),
         "cases": ("volunteer_task",),
         "audit_log": ("actor", "target", "detail"),
         "api_keys": ("name",),

@@ -205,7 +205,10 @@ async def test_withdrawing_consent_hides_the_answers_from_the_adviser_at_once(
     page = f"/console/cases/{history.case_id}"
     shown = (await client.get(page)).text
     assert "<h2>Answers</h2>" in shown and TENANT_WORDS[1] in shown
+    # Two consents (the adviser's and the volunteers' organisation's): the tenant picks the first, the adviser's.
     await runtime.inbox.submit(InboundMessage("sms", "SM-withdraw", history.phone, "TILBAGEKALD"))
+    await process_all(runtime.processor)
+    await runtime.inbox.submit(InboundMessage("sms", "SM-withdraw-1", history.phone, "1"))
     await process_all(runtime.processor)
     hidden = (await client.get(page)).text
     assert "<h2>Answers</h2>" not in hidden

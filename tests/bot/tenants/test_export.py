@@ -57,8 +57,13 @@ async def test_the_export_holds_everything_about_the_tenant(served: tuple[Runtim
     assert written[:2] == list(TENANT_WORDS) and written.count("JA") == 1
     assert REPLY in [m["text"] for m in data["messages"] if m["author"].startswith("staff:")]
     assert [r["text"] for r in data["inbound_receipts"]][:2] == list(TENANT_WORDS)
-    (consent,) = data["consents"]
+    consent, volunteers = data["consents"]  # the yes to an adviser, and the form signed for the volunteers
     assert consent["evidence"]["text"] == "JA" and consent["withdrawn_at"] is None
+    assert (volunteers["recipient_kind"], volunteers["data_kinds"], volunteers["method"]) == (
+        "volunteer_org",
+        ["contact"],
+        "signed_form",
+    )
     (case,) = data["cases"]
     assert case["outcome"] == "payment_plan" and case["outcome_note"] == OUTCOME_NOTE
     assert [n["text"] for n in data["notes"]] == [NOTE]
