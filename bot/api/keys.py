@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_, Explained
@@ -79,6 +79,15 @@ async def add_key(conn: AsyncConnection, name: str, scope: str, now: datetime, a
     if scope not in SCOPES:
         raise ApiKeyError(N_("unknown scope %(scope)s: read, write or erase"), scope=repr(scope))
     name = _checked_name(name)
+    # A name tells the live keys apart (which system to revoke): a revoked key's name may be given again.
+    taken = await conn.execute(
+        select(api_keys.c.name).where(func.lower(api_keys.c.name) == name.lower(), api_keys.c.revoked_at.is_(None))
+    )
+    held = taken.scalar()
+    if held is not None:
+        raise ApiKeyError(
+            N_("a live key is already called “%(key)s”: choose another name, or revoke that key first"), key=held
+        )
     key = PREFIX + secrets.token_urlsafe(32)
     key_id = (
         await conn.execute(

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, field_name, render, runtime
+from bot.console.web import FormError, field_name, from_before_to, render, runtime
 from bot.i18n import N_
 from bot.store.schema import audit_log, staff
 
@@ -50,6 +50,7 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
     actor, action, target = q.get("actor", "").strip(), q.get("action", "").strip(), q.get("target", "").strip()
     zone = ZoneInfo(runtime(request).settings.timezone)
     since, until = _day(q.get("from", ""), zone, "from"), _day(q.get("to", ""), zone, "to")
+    from_before_to(since.date() if since else None, until.date() if until else None)
     page = whole_number(q.get("page", "1"), "page", minimum=1, maximum=MAX_PAGE)
     async with runtime(request).db.read() as conn:
         people = {f"staff:{row.id}": row.email for row in await conn.execute(select(staff.c.id, staff.c.email))}

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.console.web import FormError, field_name
+from bot.console.web import FormError, field_name, from_before_to
 from bot.i18n import N_, Labels
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "SETTLED_WITHIN", "STAGES", "STEPS", "Period", "period_of"]
@@ -73,8 +73,7 @@ def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:
     last = _day(str(params.get("to", "")), "to", day)
     first = _day(str(params.get("from", "")), "from", last - timedelta(days=DEFAULT_DAYS - 1))
     stage = str(params.get("stage", "")).strip() or None
-    if first > last:
-        raise FormError(N_("'%(name)s' is after '%(other)s'"), name="from", other=field_name("to"))
+    from_before_to(first, last)
     if (last - first).days + 1 > MAX_DAYS:
         raise FormError(N_("A period is at most %(days)d days."), days=MAX_DAYS)
     if stage is not None and stage not in STAGES:

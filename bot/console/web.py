@@ -33,6 +33,7 @@ __all__ = [
     "field",
     "field_name",
     "form_nonce",
+    "from_before_to",
     "local_day",
     "local_time",
     "money",
@@ -262,6 +263,12 @@ def field(form: FormData, name: str, *, max_length: int = 2000, required: bool =
     if len(value) > max_length:
         raise FormError(N_("'%(name)s' is longer than %(length)d characters"), name=shown_as, length=max_length)
     return value
+
+
+def from_before_to(first: date | None, last: date | None) -> None:
+    """A form's "From" and "To" (a period, a filter): FormError when "From" is the later day."""
+    if first is not None and last is not None and first > last:
+        raise FormError(N_("'%(name)s' is after '%(other)s'"), name="from", other=field_name("to"))
 
 
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -405,3 +405,17 @@ async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_pat
         await other_context.close()
         await context.close()
         assert served.csp_violations == []
+
+
+async def test_a_long_unbroken_word_wraps_on_a_phone(served: Served) -> None:
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-9-01", name="Omega Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    adviser, page = await _sign_in(served, "adviser@example.org")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.fill("#note", "x" * 3000)  # a key held down, a pasted link
+    await page.click("form[action$='/note'] button")
+    await page.wait_for_selector("text=xxxxxxxxxx")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await adviser.close()

@@ -59,3 +59,18 @@ async def test_bad_input_is_422_and_only_admins_see_the_page(runtime: Runtime, c
     client.cookies.clear()
     await login(client, "adviser@example.org")
     assert (await client.get(PAGE)).status_code == 403
+
+
+async def test_two_live_keys_never_share_a_name(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await add_person(runtime, "admin@example.org", "admin")
+    await login(client, "admin@example.org")
+    assert (await post_form(client, PAGE, PAGE, {"name": "Ledger sync", "scope": "write"})).status_code == 200
+    again = await post_form(client, PAGE, PAGE, {"name": " ledger  SYNC ", "scope": "read"})
+    assert again.status_code == 422
+    assert "A live key is already called “Ledger sync”: choose another name, or revoke that key first" in again.text
+    async with runtime.db.read() as conn:
+        assert len((await conn.execute(select(api_keys.c.id))).all()) == 1
+        key_id = (await conn.execute(select(api_keys.c.id))).scalar_one()
+    # Once that key is revoked, its name may go to the key that replaces it.
+    assert (await post_form(client, PAGE, f"{PAGE}/{key_id}/revoke", {})).status_code == 303
+    assert (await post_form(client, PAGE, PAGE, {"name": "Ledger sync", "scope": "write"})).status_code == 200

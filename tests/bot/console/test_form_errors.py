@@ -136,3 +136,11 @@ async def test_a_refusal_starts_with_a_capital_letter(
     message, back = await refused(client, "/console/staff", f"/console/staff/{me.id}/role", {"role": "adviser"})
     assert message[0].isupper(), message
     assert back == "/console/staff"
+
+
+async def test_an_audit_filter_from_after_to_says_so(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await signed_in(runtime, client, role="admin")
+    message, back = read_refusal(await client.get("/console/audit?from=2026-03-02&to=2026-03-01"))
+    assert message == "Datoen i feltet “Fra” ligger efter datoen i feltet “Til”."
+    assert back == "/console/audit"
+    assert (await client.get("/console/audit?from=2026-03-01&to=2026-03-01")).status_code == 200
