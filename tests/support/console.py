@@ -158,6 +158,16 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD)
     )
 
 
+async def signed_in(rt: Runtime, client: httpx.AsyncClient, *, role: str = "adviser", danish: bool = False) -> None:
+    """Add a person of `role` (who reads the console in Danish with `danish`) and sign them in through the form."""
+    email = f"{role}@example.org"
+    await add_person(rt, email, role)
+    if danish:
+        async with rt.db.write() as conn:
+            await conn.execute(update(staff).where(staff.c.email == email).values(language="da"))
+    assert (await login(client, email)).status_code == 303
+
+
 async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:
     """Open a page, then post one of its forms with the page's token."""
     shown = await client.get(page)

@@ -7,23 +7,13 @@ import html
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import update
 
 from bot.outbox.record import SECRET_TEMPLATES
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
-from bot.store.schema import STATUS_RANK, messages, staff, tenants
+from bot.store.schema import STATUS_RANK, messages, tenants
 from bot.tenants.csv_rows import known_languages, parse_csv
-from tests.support.console import add_case, add_person, add_tenant, login, today
-
-
-async def signed_in(rt: Runtime, client: httpx.AsyncClient, *, danish: bool = False, role: str = "adviser") -> None:
-    email = f"{role}@example.org"
-    await add_person(rt, email, role)
-    if danish:
-        async with rt.db.write() as conn:
-            await conn.execute(update(staff).where(staff.c.email == email).values(language="da"))
-    assert (await login(client, email)).status_code == 303
+from tests.support.console import add_case, add_tenant, signed_in, today
 
 
 async def filed_tenant(rt: Runtime) -> int:

@@ -10,27 +10,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from bot.console.web import FIELD_LABELS
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
 from bot.store.schema import staff, tenants
 from bot.tenants.csv_rows import known_languages, parse_csv
-from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, today
+from tests.support.console import add_case, add_tenant, csrf_of, signed_in, today
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "console"
 # What a form posts that a person never fills in: tokens, a form's own way back.
 NOT_FILLED_IN = {"csrf_token", "nonce", "back", "viewport"}
-
-
-async def signed_in(rt: Runtime, client: httpx.AsyncClient, *, danish: bool = True, role: str = "adviser") -> None:
-    email = f"{role}@example.org"
-    await add_person(rt, email, role)
-    if danish:
-        async with rt.db.write() as conn:
-            await conn.execute(update(staff).where(staff.c.email == email).values(language="da"))
-    assert (await login(client, email)).status_code == 303
 
 
 async def refused(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> tuple[str, str]:
@@ -64,7 +54,7 @@ async def test_an_empty_internal_note_names_the_note_and_leads_back_to_the_case(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
-    await signed_in(runtime, client)
+    await signed_in(runtime, client, danish=True)
     page = f"/console/cases/{case_id}"
     message, back = await refused(client, page, f"{page}/note", {"text": "  "})
     assert message == "Udfyld feltet “Intern note”."
@@ -75,7 +65,7 @@ async def test_a_signed_form_without_its_day_names_the_field_in_danish(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
-    await signed_in(runtime, client)
+    await signed_in(runtime, client, danish=True)
     page = f"/console/cases/{case_id}"
     data = {"method": "signed_form", "recipient_kind": "organisation", "signed_on": ""}
     message, back = await refused(client, page, f"{page}/consents/record", data)
@@ -94,7 +84,7 @@ async def test_court_and_kommune_dates_are_named_by_their_labels(runtime: Runtim
     await import_tenants(runtime.db, parsed.rows, runtime.clock(), runtime.settings)
     async with runtime.db.read() as conn:
         tenant_id = (await conn.execute(tenants.select().where(tenants.c.tenant_ref == "C-1"))).one().id
-    await signed_in(runtime, client)
+    await signed_in(runtime, client, danish=True)
     tomorrow = (day + timedelta(days=1)).isoformat()
     notice = f"/console/tenants/{tenant_id}/kommune-notice"
     message, back = await refused(client, notice, notice, {"sent_on": tomorrow})
@@ -115,7 +105,7 @@ async def test_court_and_kommune_dates_are_named_by_their_labels(runtime: Runtim
 async def test_the_outcome_period_names_from_to_and_the_stages_by_their_labels(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
-    await signed_in(runtime, client)
+    await signed_in(runtime, client, danish=True)
     message, back = read_refusal(await client.get("/console/outcomes?from=2026-03-02&to=2026-03-01"))
     assert message == "Datoen i feltet “Fra” ligger efter datoen i feltet “Til”."
     assert back == "/console/outcomes"
@@ -139,7 +129,7 @@ async def test_a_refusal_starts_with_a_capital_letter(
 
 
 async def test_an_audit_filter_from_after_to_says_so(runtime: Runtime, client: httpx.AsyncClient) -> None:
-    await signed_in(runtime, client, role="admin")
+    await signed_in(runtime, client, danish=True, role="admin")
     message, back = read_refusal(await client.get("/console/audit?from=2026-03-02&to=2026-03-01"))
     assert message == "Datoen i feltet “Fra” ligger efter datoen i feltet “Til”."
     assert back == "/console/audit"
