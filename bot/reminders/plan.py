@@ -143,10 +143,13 @@ async def plan_reminders(
     available = frozenset(channels) if channels is not None else configured_channels(settings)
     async with db.read() as conn:
         day_plan = plan(await conn.run_sync(load_snapshots), day, policy_settings(settings))
-        busy = await conn.run_sync(contacted_on, day, tz)
+        contacted = await conn.run_sync(contacted_on, day, tz)
         # The court eve has no next chance: an appointment's texts that day do not hold it back, it goes beside them.
-        besides = await conn.run_sync(lambda c: contacted_on(c, day, tz, appointments=False))
-        reminders = [r for r in day_plan.reminders if r.tenant_id not in (besides if r.court_eve else busy)]
+        reminders = [
+            r
+            for r in day_plan.reminders
+            if r.tenant_id not in (contacted.besides_appointments if r.court_eve else contacted.anyone)
+        ]
         if dry_run:
             known = await conn.run_sync(planned_keys, [r.tenant_id for r in reminders])
             reminders = [r for r in reminders if _db_key(r) not in known]

@@ -30,6 +30,7 @@ __all__ = [
     "CHUNK",
     "WENT_OUT",
     "Contact",
+    "Contacted",
     "SetAside",
     "chunked",
     "contacted_on",
@@ -212,7 +213,16 @@ def load_contacts(
     return found
 
 
-def contacted_on(conn: Connection, day: date, tz: ZoneInfo, *, appointments: bool = True) -> set[int]:
+@dataclass(frozen=True)
+class Contacted:
+    """Who already hears from keephome on a day: `anyone` holds back a rent reminder; `besides_appointments`, where
+    an appointment's texts count for nothing, holds back a court eve (it has no next chance and goes beside them)."""
+
+    anyone: set[int]
+    besides_appointments: set[int]
+
+
+def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> Contacted:
     """Tenants who already have a proactive message going out on the local `day`, or a reminder for it.
 
     A message written on an earlier day that has not gone out yet does not count: it is checked again before it
@@ -220,26 +230,32 @@ def contacted_on(conn: Connection, day: date, tz: ZoneInfo, *, appointments: boo
     Except an appointment's reminder, queued at booking for the eve (`bot.host.appointments`): the tenant meets a
     person the next day, and only one proactive message goes a day, so that reminder is the day's message and the
     rent reminder waits for the policy's next chance (were it planned, the sender would drop the appointment's
-    reminder as the second message of the day). With `appointments=False` an appointment's texts (its reminder,
-    or a confirmation sent that day) count for nothing: the planner asks so for the court eve, which has no next
-    chance and goes beside them.
+    reminder as the second message of the day). For the court eve an appointment's texts (its reminder, or a
+    confirmation sent that day) count for nothing. One read of the day's rows answers both.
     """
     start, end = day_window(day, tz)
     key = outbox.c.idempotency_key
-    sending = select(outbox.c.tenant_id).where(
+    sending = select(
+        outbox.c.tenant_id,
+        or_(outbox.c.created_at >= start, outbox.c.state == "sent").label("now_or_sent"),
+        key.like(APPOINTMENT_REMINDERS).label("appointment_reminder"),
+        key.like(APPOINTMENT_TEXTS).label("appointment_text"),
+    ).where(
         outbox.c.proactive.is_(True),
         outbox.c.state.not_in(("held", "dropped")),
         outbox.c.tenant_id.is_not(None),
         outbox.c.not_before >= start,
         outbox.c.not_before < end,
-        or_(outbox.c.created_at >= start, outbox.c.state == "sent", key.like(APPOINTMENT_REMINDERS))
-        if appointments
-        else and_(or_(outbox.c.created_at >= start, outbox.c.state == "sent"), key.not_like(APPOINTMENT_TEXTS)),
     )
     planned = select(planned_reminders.c.tenant_id).where(planned_reminders.c.planned_for == day)
-    found = set((conn.execute(sending)).scalars())
-    found.update((conn.execute(planned)).scalars())
-    return found
+    anyone = set(conn.execute(planned).scalars())
+    besides = set(anyone)
+    for row in conn.execute(sending):
+        if row.now_or_sent or row.appointment_reminder:
+            anyone.add(row.tenant_id)
+        if row.now_or_sent and not row.appointment_text:
+            besides.add(row.tenant_id)
+    return Contacted(anyone, besides)
 
 
 def planned_on(conn: Connection, tenant_ids: Iterable[int], day: date) -> set[int]:
