@@ -33,8 +33,8 @@ import uvloop
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.app import tune_gc
 from bot.channels.twilio_sms import TwilioChannel
+from bot.collector import tune_gc
 from bot.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.render import Renderer
@@ -167,11 +167,13 @@ async def _planning(workdir: Path, tenants_n: int) -> list[Figure]:
     await _seed(db, tenants_n)
     dry_s, dry_cpu, dry = await _timed(lambda: plan_reminders(db, settings, NOW, dry_run=True))
     real_s, real_cpu, real = await _timed(lambda: plan_reminders(db, settings, NOW))
+    # The process's peak so far (seeding and both plans), read before tracemalloc starts: its own record of
+    # every allocation would add tens of megabytes that are not keephome's.
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tracemalloc.start()
     await plan_reminders(db, settings, NOW, dry_run=True)
     heap_mb = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     await db.dispose()
     n = f"{tenants_n:,} tenants"
     return [
@@ -180,7 +182,7 @@ async def _planning(workdir: Path, tenants_n: int) -> list[Figure]:
         Figure(f"plan one day for real ({len(real.rows):,} recorded + queued)", real_s, "s", "< 5 s", real_s < 5),
         Figure("  of which CPU time of this process", real_cpu, "s", "", True),
         Figure("python heap peak while planning (tracemalloc)", heap_mb, "MB", "< 300 MB", heap_mb < 300),
-        Figure("process peak RSS so far (ru_maxrss)", rss_mb, "MB", "< 300 MB", rss_mb < 300),
+        Figure("process peak RSS after both plans (ru_maxrss)", rss_mb, "MB", "< 300 MB", rss_mb < 300),
     ]
 
 

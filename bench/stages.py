@@ -29,7 +29,8 @@ import httpx
 from inbound import ACCOUNT_SID, FROM_NUMBER, PUBLIC_URL, _phones, _seed
 from loadgen import TEXTS, signed_requests
 
-from bot.app import create_app, tune_gc
+from bot.app import create_app
+from bot.collector import tune_gc
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -19,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from bot.api import routes as api_routes
+from bot.collector import tune_gc
 from bot.console import routes as console_routes
 from bot.console.sessions import page_not_found
 from bot.console.web import PauseOnEveryPage
@@ -32,7 +32,7 @@ from bot.webhooks import twilio as twilio_webhook
 from bot.webhooks.headers import SecurityHeaders
 from bot.webhooks.limits import BodyLimits
 
-__all__ = ["create_app", "tune_gc"]
+__all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,6 @@ async def _too_deep(request: Request, exc: Exception) -> Response:
 
 async def _to_console(request: Request) -> Response:
     return RedirectResponse("/console/", status_code=307)
-
-
-def tune_gc() -> None:
-    """Set the collector up for a long-running service (call once start-up is done).
-
-    Everything built at start-up lives as long as the process: keep it out of the cyclic collector, and
-    collect the young generation less often, so a collection never stalls many requests at once.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 class _Assets(StaticFiles):

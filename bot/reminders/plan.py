@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, or_, select, update
 
+from bot import collector
 from bot.host.cases import open_case
 from bot.host.handlers import apply_events
 from bot.host.notices import notify_urgent_case
@@ -140,6 +141,20 @@ async def plan_reminders(
     day = day or today
     if not dry_run and day != today:
         raise ValueError(f"reminders are planned for real only for today ({today.isoformat()})")
+    with collector.held_off():
+        return await _plan(db, settings, now, tz, today, day, dry_run, channels)
+
+
+async def _plan(
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    tz: ZoneInfo,
+    today: date,
+    day: date,
+    dry_run: bool,
+    channels: Collection[str] | None,
+) -> PlanOutcome:
     available = frozenset(channels) if channels is not None else configured_channels(settings)
     async with db.read() as conn:
         day_plan = plan(await conn.run_sync(load_snapshots), day, policy_settings(settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -89,6 +90,7 @@ async def test_two_planners_at_once_plan_each_reminder_once(rt: Runtime) -> None
     finally:
         await second.dispose()
     assert sum(len(o.rows) for o in outcomes) == 12
+    assert gc.isenabled()  # the collector, held off while the two planned, runs again
     assert await count(rt, planned_reminders) == 12
     assert await count(rt, outbox) == 12
     await drain(rt.sender)
