@@ -7,11 +7,14 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.settings import ConfigError, Settings, load_settings
+
+T = TypeVar("T")
 
 __all__ = ["ROLE_DUTIES", "main"]
 
@@ -101,6 +104,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command on uvloop where it is installed (everywhere but Windows), the loop uvicorn picks by itself
+    when it owns the process; `keephome run` owns the loop and serves uvicorn inside it, so it picks here."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return asyncio.run(work)
+    return uvloop.run(work)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `keephome` console script."""
     args = _parser().parse_args(argv)
@@ -112,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = _settings_for(args.command)
-        return int(asyncio.run(_dispatch(args, settings)) or 0)
+        return int(_run(_dispatch(args, settings)) or 0)
     except ConfigError as exc:
         print(f"keephome: configuration problem: {exc}", file=sys.stderr)
         return 2
