@@ -73,11 +73,12 @@ def _english(stage: TimelineStage) -> str:
         return f"termination {on}"
     if stage.code in ("demand", "demand_passed"):
         left = stage.days_left or 0
-        words = (
-            f"påkrav, deadline in {left} day{'' if left == 1 else 's'}"
-            if stage.code == "demand"
-            else "påkrav, deadline passed"
-        )
+        if stage.code == "demand_passed":
+            words = "påkrav, deadline passed"
+        elif left == 0:
+            words = "påkrav, deadline today"
+        else:
+            words = f"påkrav, deadline in {left} day{'' if left == 1 else 's'}"
         return f"{words}; says already paid" if stage.says_paid else words
     if stage.code == "says_paid":
         return f"says already paid (until {on})"

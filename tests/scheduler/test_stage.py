@@ -32,6 +32,8 @@ def stage(settings: PolicySettings, **facts: Any) -> str:
             PolicySettings(demand_delivery_days=2),
             "påkrav, deadline in 10 days",
         ),
+        # Sent and received Fri 27 February: the deadline is today, not "in 0 days".
+        ({"demand_sent_on": D("2026-02-27")}, PolicySettings(), "påkrav, deadline today"),
         ({"demand_sent_on": D("2026-02-20")}, PolicySettings(), "påkrav, deadline passed"),
         (
             {"demand_sent_on": D("2026-03-04"), "paid_claim_until": D("2026-03-15")},
