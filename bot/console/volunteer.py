@@ -4,7 +4,9 @@ An appointment (bot/host/appointments.py) shows the tenant's first name, the day
 advice; the volunteer marks it held or missed, or moves it (the tenant gets a new confirmation, and the reminder
 moves with it). The volunteer's held appointments are counted by month and kind of advice, for the volunteer
 organisation's own reporting. A prepared text about an appointment is offered, and sent, only for a task whose
-tenant has one still to come with this volunteer.
+tenant has one still to come with this volunteer. A task or appointment shows only while the tenant's consent to
+share with the volunteer's organisation stands (`volunteer_sees`): after a withdrawal the list says how many left
+it, and the adviser keeps them on the case.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +29,7 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.host.appointments import APPOINTMENT, activity, mark_appointment, move_appointment
 from bot.host.cases import CaseError, finish_task
+from bot.host.consents import volunteer_sees
 from bot.i18n import N_
 from bot.store.schema import case_tasks, cases, tenants
 from bot.tenants.names import first_name
@@ -60,8 +63,11 @@ async def _my_task(request: Request, me: StaffSession) -> tuple[Any, Any]:
                 .where(cases.c.id == case_id, cases.c.volunteer_id == me.staff_id, cases.c.status == "volunteer")
             )
         ).first()
+        allowed = row is not None and await conn.run_sync(volunteer_sees, case_id, me.staff_id, now(request))
     if row is None:
         raise NotFound(N_("This task is not yours, or it is finished."))
+    if not allowed:
+        raise CaseError(_WITHDRAWN)
     return int(row.case_id), row
 
 
@@ -85,9 +91,16 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
                 .order_by(cases.c.volunteer_due, cases.c.id)
             )
         ).all()
+        shown = await conn.run_sync(_still_shared, [(r.id, None) for r in rows], me.staff_id, now(request))
+        withheld = shown.count(False)
+        rows = [r for r, show in zip(rows, shown, strict=True) if show]
     zone = ZoneInfo(rt.settings.timezone)
     async with rt.db.read() as conn:
-        appointments = await _appointments(conn, me)
+        listed = await _appointments(conn, me)
+        wanted = [(a["case_id"], a["place"]) for a in listed]
+        shown = await conn.run_sync(_still_shared, wanted, me.staff_id, now(request))
+        withheld += shown.count(False)
+        appointments = [a for a, show in zip(listed, shown, strict=True) if show]
         counts = await conn.run_sync(activity, zone, me.staff_id)
     coming = _coming(appointments, now(request))
     tasks = [
@@ -113,10 +126,25 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         sent=sent,
         appointments=appointments,
         activity=counts,
+        withheld=withheld,
     )
 
 
 _t = case_tasks.c
+
+
+_WITHDRAWN = N_(
+    "The tenant no longer consents to share this with your organisation, so it has left your list: the adviser "
+    "has the case."
+)
+
+
+def _still_shared(
+    conn: Connection, wanted: list[tuple[int, str | None]], volunteer_id: int, at: datetime
+) -> list[bool]:
+    """For each (case, place) — a case's task with no place, an appointment with its place — whether the tenant's
+    consent to share with this volunteer's organisation stands now."""
+    return [volunteer_sees(conn, case_id, volunteer_id, at, place=place) for case_id, place in wanted]
 
 
 def _coming(appointments: list[dict[str, Any]], at: datetime) -> set[int]:

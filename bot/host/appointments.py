@@ -288,6 +288,11 @@ def move_appointment(
     task = _mine(conn, task_id, volunteer_id)
     where = (place or "").strip() or str(task.place or "")
     _check(at, where, str(task.advice_kind), now)
+    # As for a booking: the consent must stand now, and cover the tenant's address when the new place is their home.
+    try:
+        require_volunteer_consent(conn, task.case_id, volunteer_id, now, place=where)
+    except ConsentRefused as refused:
+        raise CaseError(refused.msgid, **refused.values) from None
     _end(conn, task_id, "moved", now)
     _hold_reminder(conn, task_id, now)
     kind = str(task.advice_kind)

@@ -12,7 +12,8 @@ case and lapses when that case closes (`ended_reason` case_closed).
 show, at the moment they show it, so a withdrawn or lapsed consent stops the next request. A volunteer is a
 person of a volunteer organisation (their staff row names it): a case's task or an appointment goes to them only
 when the tenant's consent lets their contact — and, for an appointment at their home, their address — go to
-that organisation for the case (`require_volunteer_consent`).
+that organisation for the case (`require_volunteer_consent`), and stays in their list only while that consent
+stands (`volunteer_sees`): a withdrawn or lapsed consent takes it out at the next view.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "record_consent",
     "require_volunteer_consent",
     "same_recipient",
+    "volunteer_sees",
     "withdraw_consent",
 ]
 
@@ -248,3 +250,15 @@ def require_volunteer_consent(
         ),
         organisation=organisation,
     )
+
+
+def volunteer_sees(
+    conn: Connection, case_id: int, volunteer_id: int, now: datetime, *, place: str | None = None
+) -> bool:
+    """Whether the volunteer may still see this case's task, or its appointment at `place`: the consent
+    `require_volunteer_consent` asked for when it was given still stands."""
+    try:
+        require_volunteer_consent(conn, case_id, volunteer_id, now, place=place)
+    except ConsentRefused:
+        return False
+    return True

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from bot.app import create_app
 from bot.host.appointments import activity, reminder_time
+from bot.host.consents import withdraw_consent
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.reminders.jobs import JobServices, plan_today
 from bot.reminders.plan import plan_reminders
@@ -221,6 +222,46 @@ async def test_an_appointment_is_booked_only_with_consent_to_share_with_the_volu
         booked = (await conn.execute(select(func.count()).where(case_tasks.c.kind == "appointment"))).scalar_one()
     assert booked == 0 and await rows(rt, "appointment.booked") == []
     assert (await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")).status_code == 303
+
+
+async def test_a_move_asks_the_consent_again_and_a_withdrawal_takes_the_appointment_off_the_list(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Moving an appointment to the tenant's home needs their consent to share the address too; once the tenant
+    withdraws the consent, the volunteer's list no longer shows the appointment and it cannot be moved (no text
+    goes to the tenant)."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    tenant = await add_tenant(rt, "R-1", name="Beta Tenant", phone=PHONE)
+    async with rt.db.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address="Byvej 12, 1. th."))
+    case_id = await add_case(rt, tenant)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    consent = await volunteers_may_see(rt, case_id)  # the contact, not the address
+    assert (await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")).status_code == 303
+    await drain(rt.sender)
+    await signed_in(rt, client, "volunteer@example.org", "")
+    async with rt.db.read() as conn:
+        [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
+    move = f"/console/appointments/{task}/move"
+    home = {"day": "2026-03-10", "time": "10:00", "place": "Byvej 12, 1. th."}
+    refused = await post_form(client, "/console/tasks", move, home)
+    assert refused.status_code == 409 and "their contact and household (address)" in refused.text
+    assert "Beboerhuset" in (await client.get("/console/tasks")).text
+
+    async with rt.db.write() as conn:
+        assert await conn.run_sync(lambda sync: withdraw_consent(sync, consent, rt.clock()))
+    listed = (await client.get("/console/tasks")).text
+    assert "Beboerhuset" not in listed and "Beta" not in listed and 'id="withheld"' in listed
+    elsewhere = {"day": "2026-03-10", "time": "10:00", "place": "Beboerhuset, Byvej 2"}
+    assert (await post_form(client, "/console/tasks", move, elsewhere)).status_code == 409
+    await drain(rt.sender)
+    assert len(texts(rt)) == 1  # the first confirmation only
+    async with rt.db.read() as conn:
+        statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
+    assert list(statuses) == ["open"]
 
 
 async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.channels.sandbox import SandboxChannel
+from bot.host.consents import withdraw_consent
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
@@ -512,6 +513,39 @@ async def test_a_case_goes_to_a_volunteer_only_with_consent_to_share_with_their_
     assert "lets their contact go to Dansk Folkehjælp for this case" in (await client.get(page)).text
     assert (await give(volunteer)).status_code == 303
     assert (await case_row(runtime, case_id)).volunteer_id == volunteer
+
+
+async def test_a_withdrawn_consent_takes_the_task_off_the_volunteers_list(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Withdrawing the consent stops the sharing at the next view: the volunteer's list no longer names the tenant,
+    it says that a task left it, and the task's prepared texts are refused."""
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1", name="Beta Tenant", phone="+4520000001"))
+    consent = await volunteers_may_see(runtime, case_id)
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    due = (today(runtime) + timedelta(days=1)).isoformat()
+    form = {"volunteer_id": str(volunteer), "task": "Ring i morgen", "due": due}
+    assert (await post_form(client, page, f"{page}/task", form)).status_code == 303
+    client.cookies.clear()
+    assert (await login(client, "volunteer@example.org")).status_code == 303
+    listed = (await client.get("/console/tasks")).text
+    assert "Beta" in listed and "Ring i morgen" in listed and 'id="withheld"' not in listed
+
+    async with runtime.db.write() as conn:
+        assert await conn.run_sync(lambda sync: withdraw_consent(sync, consent, runtime.clock()))
+    listed = (await client.get("/console/tasks")).text
+    assert "Beta" not in listed and "Ring i morgen" not in listed
+    assert "1 task or appointment has left your list" in html.unescape(listed)
+    await drain(runtime.sender)
+    before = len(sms(runtime).sent)
+    text = {"template": "volunteer.call_tomorrow"}
+    refused = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/send", text)
+    assert refused.status_code == 409 and "no longer consents to share this" in html.unescape(refused.text)
+    await drain(runtime.sender)
+    assert len(sms(runtime).sent) == before
 
 
 HUGE = "99999999999999999999"

@@ -13,7 +13,16 @@ from bot.console.messaging import sms_warnings
 from bot.host.tasks import add_task
 from bot.runtime import Runtime
 from bot.store.schema import case_tasks, cases
-from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, today
+from tests.support.console import (
+    add_case,
+    add_person,
+    add_tenant,
+    case_row,
+    login,
+    post_form,
+    today,
+    volunteers_may_see,
+)
 from tests.support.drive import drain, sandbox
 
 
@@ -33,6 +42,8 @@ async def with_task(rt: Runtime, volunteer_id: int, ref: str = "R-1", phone: str
                 volunteer_due=today(rt) + timedelta(days=1),
             )
         )
+    # The tenant's signed consent to share their contact with the volunteers' organisation, as a task needs.
+    await volunteers_may_see(rt, case_id)
     return tenant, case_id
 
 
