@@ -461,6 +461,7 @@ def test_the_routes_described_here_are_the_consoles() -> None:
     assert described <= set(post_routes())
 
 
+@pytest.mark.slow
 @shared_runtime
 @given(data=st.data())
 async def test_generated_values_in_every_form_never_fail_and_a_refusal_stores_nothing(
@@ -477,6 +478,7 @@ async def test_generated_values_in_every_form_never_fail_and_a_refusal_stores_no
             await _check_refusal(world, form, response, _changed(before, await _snapshot(world.rt)), seen)
 
 
+@pytest.mark.slow
 @shared_runtime
 @given(data=st.data())
 async def test_without_a_valid_token_every_form_only_meets_the_403(world: World, data: st.DataObject) -> None:
