@@ -198,6 +198,18 @@ async def test_an_address_with_a_postcode_is_a_place_not_an_amount(served: tuple
     assert (await book(client, case_id, volunteer, place="Skolevej 12, 2. th., 8000 Aarhus C")).status_code == 303
 
 
+async def taken_without_consent(rt: Runtime, client: httpx.AsyncClient) -> int:
+    """A case of a tenant living at Byvej 12, taken by a signed-in adviser; no consent to share with anyone yet."""
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    tenant = await add_tenant(rt, "R-1", name="Beta Tenant", phone=PHONE)
+    async with rt.db.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address="Byvej 12, 1. th."))
+    case_id = await add_case(rt, tenant)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    return case_id
+
+
 async def test_an_appointment_is_booked_only_with_consent_to_share_with_the_volunteers_organisation(
     served: tuple[Runtime, httpx.AsyncClient],
 ) -> None:
@@ -206,13 +218,7 @@ async def test_an_appointment_is_booked_only_with_consent_to_share_with_the_volu
     their address (household) too."""
     rt, client = served
     volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
-    await signed_in(rt, client, "adviser@example.org", "adviser")
-    tenant = await add_tenant(rt, "R-1", name="Beta Tenant", phone=PHONE)
-    async with rt.db.write() as conn:
-        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address="Byvej 12, 1. th."))
-    case_id = await add_case(rt, tenant)
-    page = f"/console/cases/{case_id}"
-    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    case_id = await taken_without_consent(rt, client)
     refused = await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")
     assert refused.status_code == 409 and "consent to share their contact with Dansk Folkehjælp" in refused.text
     await volunteers_may_see(rt, case_id)  # the contact, not the address
@@ -232,13 +238,7 @@ async def test_a_move_asks_the_consent_again_and_a_withdrawal_takes_the_appointm
     goes to the tenant)."""
     rt, client = served
     volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
-    await signed_in(rt, client, "adviser@example.org", "adviser")
-    tenant = await add_tenant(rt, "R-1", name="Beta Tenant", phone=PHONE)
-    async with rt.db.write() as conn:
-        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address="Byvej 12, 1. th."))
-    case_id = await add_case(rt, tenant)
-    page = f"/console/cases/{case_id}"
-    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    case_id = await taken_without_consent(rt, client)
     consent = await volunteers_may_see(rt, case_id)  # the contact, not the address
     assert (await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")).status_code == 303
     await drain(rt.sender)
