@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
 import httpx
 from sqlalchemy import select, update
 
+from bot.app import create_app
 from bot.console.accounts import create_staff, hash_password
 from bot.host.cases import open_case
 from bot.host.consents import record_consent
@@ -166,6 +169,17 @@ async def signed_in(rt: Runtime, client: httpx.AsyncClient, *, role: str = "advi
         async with rt.db.write() as conn:
             await conn.execute(update(staff).where(staff.c.email == email).values(language="da"))
     assert (await login(client, email)).status_code == 303
+
+
+@asynccontextmanager
+async def adviser_client(rt: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """A console client of the app, signed in through the real form as a new adviser (adviser@example.org)."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://keephome.example.org"
+    ) as client:
+        await add_person(rt, "adviser@example.org", "adviser")
+        assert (await login(client, "adviser@example.org")).status_code == 303
+        yield client
 
 
 async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:

@@ -16,12 +16,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Clock, Runtime
 from bot.store.schema import cases
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_person, add_tenant, login
+from tests.support.console import add_tenant, adviser_client
 from tests.support.drive import drain, process_all
 
 START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday morning
@@ -45,11 +44,7 @@ async def rt(database_url: str) -> AsyncIterator[Runtime]:
 
 @pytest.fixture
 async def adviser(rt: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://keephome.example.org"
-    ) as client:
-        await add_person(rt, "adviser@example.org", "adviser")
-        assert (await login(client, "adviser@example.org")).status_code == 303
+    async with adviser_client(rt) as client:
         yield client
 
 

@@ -74,6 +74,14 @@ async def quiet_case(rt: Runtime, ref: str = "R-1", address: str | None = "Byvej
     return tenant, await add_case(rt, tenant)
 
 
+async def adviser_and_caretaker(rt: Runtime, client: httpx.AsyncClient) -> int:
+    """A caretaker to give outreach steps to, and an adviser signed in; returns the caretaker's id."""
+    caretaker = await add_person(rt, "caretaker@example.org", "caretaker")
+    await add_person(rt, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+    return caretaker
+
+
 async def test_a_call_is_offered_after_three_silent_days_and_only_once(
     served: tuple[Runtime, httpx.AsyncClient],
 ) -> None:
@@ -205,9 +213,7 @@ async def test_the_round_after_a_call_not_reached_and_the_tenant_never_reached(
     _, case_id = await quiet_case(rt)
     await run_job(rt, START + timedelta(days=3))
     [call] = await open_ids(rt, case_id)
-    caretaker = await add_person(rt, "caretaker@example.org", "caretaker")
-    await add_person(rt, "adviser@example.org", "adviser")
-    await login(client, "adviser@example.org")
+    caretaker = await adviser_and_caretaker(rt, client)
     page = f"/console/cases/{case_id}"
     form = {"task_id": str(call), "outcome": "not_reached", "next": "knock", "caretaker_id": str(caretaker)}
     assert (await post_form(client, page, f"{page}/step", form)).status_code == 303
@@ -238,9 +244,7 @@ async def test_without_an_address_no_knock_or_postcard_is_offered_or_given(
     _, case_id = await quiet_case(rt, address=None)
     await run_job(rt, START + timedelta(days=3))
     [call] = await open_ids(rt, case_id)
-    await add_person(rt, "caretaker@example.org", "caretaker")
-    await add_person(rt, "adviser@example.org", "adviser")
-    await login(client, "adviser@example.org")
+    await adviser_and_caretaker(rt, client)
     page = f"/console/cases/{case_id}"
     # The adviser is told before the call: no caretaker's step to choose, and where the address comes from.
     shown = (await client.get(page)).text
@@ -265,9 +269,7 @@ async def test_a_knock_that_reaches_the_tenant_is_contact_made(served: tuple[Run
     _, case_id = await quiet_case(rt)
     await run_job(rt, START + timedelta(days=3))
     [call] = await open_ids(rt, case_id)
-    await add_person(rt, "caretaker@example.org", "caretaker")
-    await add_person(rt, "adviser@example.org", "adviser")
-    await login(client, "adviser@example.org")
+    await adviser_and_caretaker(rt, client)
     page = f"/console/cases/{case_id}"
     await post_form(client, page, f"{page}/step", {"task_id": str(call), "outcome": "not_reached"})
     client.cookies.clear()
@@ -285,9 +287,7 @@ async def test_closing_the_case_cancels_its_open_steps(served: tuple[Runtime, ht
     _, case_id = await quiet_case(rt)
     await run_job(rt, START + timedelta(days=3))
     [call] = await open_ids(rt, case_id)
-    await add_person(rt, "caretaker@example.org", "caretaker")
-    await add_person(rt, "adviser@example.org", "adviser")
-    await login(client, "adviser@example.org")
+    await adviser_and_caretaker(rt, client)
     page = f"/console/cases/{case_id}"
     await post_form(client, page, f"{page}/step", {"task_id": str(call), "outcome": "not_reached"})
     await post_form(client, page, f"{page}/take", {})

@@ -25,7 +25,7 @@ from bot.store.schema import audit_log, case_tasks, cases, consents, court_cases
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, post_form
+from tests.support.console import add_case, add_person, add_tenant, adviser_client, csrf_of, login, post_form
 from tests.support.drive import drain, process_all, sandbox
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -48,11 +48,7 @@ async def rt(database_url: str) -> AsyncIterator[Runtime]:
 
 @pytest.fixture
 async def adviser(rt: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://keephome.example.org"
-    ) as client:
-        await add_person(rt, "adviser@example.org", "adviser")
-        assert (await login(client, "adviser@example.org")).status_code == 303
+    async with adviser_client(rt) as client:
         yield client
 
 

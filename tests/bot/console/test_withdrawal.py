@@ -18,7 +18,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
 from bot.inbound.inbox import InboundMessage
@@ -28,7 +27,7 @@ from bot.store.schema import audit_log, cases, consents, conversations
 from conversations.engine import start
 from conversations.model import Context
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_person, add_tenant, login, post_form
+from tests.support.console import add_tenant, adviser_client, post_form
 from tests.support.drive import drain, process_all, sandbox
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -52,11 +51,7 @@ async def rt(database_url: str) -> AsyncIterator[Runtime]:
 
 @pytest.fixture
 async def adviser(rt: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://keephome.example.org"
-    ) as client:
-        await add_person(rt, "adviser@example.org", "adviser")
-        assert (await login(client, "adviser@example.org")).status_code == 303
+    async with adviser_client(rt) as client:
         yield client
 
 
