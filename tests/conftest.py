@@ -23,7 +23,7 @@ from bot.settings import Settings, load_settings
 from bot.starter import running
 from bot.store.db import Database
 from tests.support.drive import FailingSandbox
-from tests.support.schema import migrated
+from tests.support.schema import SchemaPool, migrated
 
 # Property tests (hypothesis) run the same examples on every run (derandomized), a bounded number of them, with
 # no per-example deadline (a slow machine must not fail a test) and no example database written into the tree.
@@ -98,16 +98,22 @@ def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    """An empty PostgreSQL schema for one test; skipped off CI when unreachable, a failure in CI."""
-    import asyncpg
-
+async def _pg_available() -> None:
+    """Nothing when PostgreSQL answers; a skip off CI when it does not, a failure in CI."""
     problem = None if _PG_SEEN else await _pg_reachable(PG_URL)
     if problem is not None:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL at {PG_URL} is unreachable in CI: {problem}")
         pytest.skip(f"PostgreSQL at {PG_URL} is unreachable ({problem}); set KEEPHOME_TEST_DATABASE_URL")
+    _PG_SEEN.append(PG_URL)  # reached once: the next tests need not ask again
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """An empty PostgreSQL schema for one test; skipped off CI when unreachable, a failure in CI."""
+    import asyncpg
+
+    await _pg_available()
     # A schema of its own per test: as isolated as a new database, and a hundred times faster to make.
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(_dsn(PG_URL))
@@ -115,13 +121,28 @@ async def pg_url() -> AsyncIterator[str]:
         await admin.execute(f'CREATE SCHEMA "{name}"')
     finally:
         await admin.close()
-    _PG_SEEN.append(PG_URL)  # reached once: the next tests need not ask again
     yield f"{PG_URL}?search_path={name}"
     admin = await asyncpg.connect(_dsn(PG_URL))
     try:
         await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def _schema_pool() -> Iterator[SchemaPool]:
+    pool = SchemaPool(_dsn(PG_URL))
+    yield pool
+    asyncio.run(pool.close())
+
+
+@pytest.fixture
+async def pg_migrated_url(_schema_pool: SchemaPool) -> AsyncIterator[str]:
+    """A PostgreSQL schema of its own for one test, at the newest revision and empty (`SchemaPool`)."""
+    await _pg_available()
+    name = await _schema_pool.take()
+    yield f"{PG_URL}?search_path={name}"
+    await _schema_pool.give_back(name)
 
 
 @pytest.fixture
@@ -131,10 +152,19 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Runs a test once on SQLite and once on PostgreSQL."""
+    """Runs a test once on SQLite and once on PostgreSQL: a new SQLite file, a PostgreSQL schema at the newest
+    revision (`migrated` leaves both as it finds them when they are new)."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}"
-    # A sync fixture: pytest-asyncio sets the async pg_url up in its own runner.
+    # A sync fixture: pytest-asyncio sets the async fixture up in its own runner.
+    return str(request.getfixturevalue("pg_migrated_url"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Runs a test once on an empty SQLite file and once on an empty PostgreSQL schema (for the migrations)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}"
     return str(request.getfixturevalue("pg_url"))
 
 

@@ -11,8 +11,8 @@ from bot.store.migrate import SchemaBehind, current_revision, ensure_current, he
 from bot.store.schema import metadata
 
 
-async def test_migrations_match_the_schema(database_url: str) -> None:
-    db = Database(database_url)
+async def test_migrations_match_the_schema(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         await upgrade(db)
         async with db.writer.connect() as conn:
@@ -25,8 +25,8 @@ async def test_migrations_match_the_schema(database_url: str) -> None:
         await db.dispose()
 
 
-async def test_an_empty_database_is_behind_and_says_what_to_run(database_url: str) -> None:
-    db = Database(database_url)
+async def test_an_empty_database_is_behind_and_says_what_to_run(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         with pytest.raises(SchemaBehind, match="keephome db upgrade"):
             await ensure_current(db)

@@ -380,7 +380,7 @@ async def test_the_database_keeps_one_number_to_one_live_tenant(database: Databa
     assert await count(database) == 5
 
 
-async def test_an_upgrade_stops_while_two_tenants_share_a_number(database_url: str) -> None:
+async def test_an_upgrade_stops_while_two_tenants_share_a_number(empty_database_url: str) -> None:
     """Migration 0004 names the tenant_refs (never the number) and leaves the choice to a person."""
 
     def upgrade_to(conn: Connection, revision: str) -> None:
@@ -389,7 +389,7 @@ async def test_an_upgrade_stops_while_two_tenants_share_a_number(database_url: s
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
-    db = Database(database_url)
+    db = Database(empty_database_url)
     try:
         async with db.writer.connect() as conn:
             await conn.run_sync(upgrade_to, "0003")
