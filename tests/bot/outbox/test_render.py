@@ -42,6 +42,21 @@ def test_money_and_date_are_formatted_for_the_language(tmp_templates: Path) -> N
     assert renderer.render("t.date", {"pay_on": date(2026, 3, 1)}, "en", "sms").text == "On 1 March 2026."
 
 
+def test_renderers_share_compiled_texts_but_each_folder_says_its_own_words(tmp_path: Path) -> None:
+    """Compiled templates are shared within the process; the same name with other words is never mixed up."""
+    folders = []
+    for words in ("Hej {{ org_name }}", "Goddag {{ org_name }}", "Hej {{ org_name }}"):
+        folder = tmp_path / str(len(folders))
+        (folder / "da").mkdir(parents=True)
+        (folder / "da" / "t.hello.sms.txt").write_text(words + "\n")
+        folders.append(folder)
+    texts = [Renderer(f, _settings(org_name="Boligen")).render("t.hello", {}, "da", "sms").text for f in folders]
+    assert texts == ["Hej Boligen", "Goddag Boligen", "Hej Boligen"]
+    (folders[0] / "da" / "t.hello.sms.txt").write_text("Hejsa {{ org_name }}\n")
+    again = Renderer(folders[0], _settings(org_name="Boligen"))
+    assert again.render("t.hello", {}, "da", "sms").text == "Hejsa Boligen"
+
+
 def test_money_filter_refuses_a_plain_number(tmp_templates: Path) -> None:
     renderer = Renderer(tmp_templates, _settings())
     with pytest.raises(TypeError, match="Money"):
