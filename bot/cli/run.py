@@ -5,10 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.cli.serve import serve
-from bot.runtime import build_runtime
 from bot.settings import ConfigError, Settings, load_settings
-from bot.store.migrate import prepare
 
 __all__ = ["run_service", "run_settings"]
 
@@ -29,6 +26,12 @@ def run_settings() -> Settings:
 
 async def run_service(settings: Settings) -> int:
     """Serve until stopped; 2 when the schema is not ready (a PostgreSQL schema that is behind)."""
+    # Imported here, after the settings passed: a configuration problem is told at once, not after the whole
+    # service (about 2 s of imports) has loaded.
+    from bot.cli.serve import serve
+    from bot.runtime import build_runtime
+    from bot.store.migrate import prepare
+
     rt = build_runtime(settings)
     problem = await prepare(rt.db)
     if problem is not None:

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from bot.cli import run
+from bot.cli import serve as serving
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.db import Database
@@ -30,7 +31,7 @@ async def served(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> list[Ru
         await rt.db.dispose()
         return 0
 
-    monkeypatch.setattr(run, "serve", serve)
+    monkeypatch.setattr(serving, "serve", serve)
     return runtimes
 
 
