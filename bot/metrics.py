@@ -25,6 +25,11 @@ class Metrics:
             ["channel", "result"],
             registry=self.registry,
         )
+        self.inbound_held = Counter(
+            "keephome_inbound_held_seconds",
+            "Time the webhooks' commits were held while the processor was behind (their answers came that much later)",
+            registry=self.registry,
+        )
         self.outbound = Counter(
             "keephome_outbound_messages",
             "Send attempts by channel and result",

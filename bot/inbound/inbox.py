@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -84,6 +84,9 @@ class Inbox:
     nothing if the process dies a moment later. Duplicates (same channel and provider id) are no-ops.
     When a group fails, each of its messages is committed alone, so one message that cannot be stored
     never fails its neighbours; that one is rejected (logged by its ids, never its text).
+
+    `hold` is awaited before each group is committed: the processor's `caught_up`, so that while it is behind
+    the webhooks answer at the pace it handles their messages (it returns the seconds it held them).
     """
 
     def __init__(
@@ -92,6 +95,8 @@ class Inbox:
         clock: Callable[[], datetime],
         on_commit: Callable[[], None] = lambda: None,
         max_batch: int = 500,
+        hold: Callable[[], Awaitable[float]] | None = None,
+        on_hold: Callable[[float], None] = lambda seconds: None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -100,10 +105,13 @@ class Inbox:
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._waiting = 0  # submissions not yet committed; read by the processor's thread
+        self._hold = hold
+        self._on_hold = on_hold
+        self._holding = False  # held for the processor: it need not give way to these webhooks
 
     def has_waiting(self) -> bool:
         """Whether a webhook is waiting for its commit (the processor then gives way)."""
-        return self._waiting > 0
+        return self._waiting > 0 and not self._holding
 
     async def start(self) -> None:
         """Start the committing task in the running loop."""
@@ -197,6 +205,14 @@ class Inbox:
     async def _run(self) -> None:
         while True:
             first = await self._queue.get()
+            if self._hold is not None:
+                self._holding = True
+                try:
+                    held = await self._hold()
+                finally:
+                    self._holding = False
+                if held:
+                    self._on_hold(held)
             batch = [first]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())

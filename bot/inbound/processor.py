@@ -17,7 +17,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.scene import Scene
-from bot.store.schema import inbound
+from bot.store.schema import inbound, outbox
 from bot.worker import work_until_cancelled
 
 __all__ = ["Processor"]
@@ -34,6 +34,11 @@ MIN_ROWS = 16
 # the processor, not the writer; on SQLite the batch holds the one writer the webhooks' commits wait for.
 BACKLOG_SHARE = 8
 MAX_ROWS_WITH_BACKLOG = 256
+# While more committed rows than this wait, the group commit holds the next webhooks (`caught_up`), at most
+# HOLD_SECONDS each time: a webhook answered at once while its message waits behind thousands is not fast, and
+# the messages a provider sends meanwhile wait with the provider (Twilio waits 15 s for an answer) instead.
+HOLD_BACKLOG = 256
+HOLD_SECONDS = 2.0
 # Rows read (and on PostgreSQL locked) at a time, with their senders' tenants in one statement per channel; a
 # batch reads the next chunk only while its budget lasts.
 CHUNK = 32
@@ -72,8 +77,21 @@ class Processor:
         self._handler = InboundHandler(settings, telegram_on=telegram_on)
         self._pending = self._pending_query()
         self._last_id = select(func.max(inbound.c.id))
+        due = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.state == "pending", outbox.c.proactive.is_(False), outbox.c.next_attempt_at <= bindparam("now")
+            )
+            .limit(HOLD_BACKLOG + 1)
+            .subquery()
+        )
+        self._replies_due = select(func.count()).select_from(due)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Rows committed and not yet handled after the last batch (a bound: on PostgreSQL it counts rows other
+        # processes handled too), written by the batch's thread; and a signal after each batch.
+        self._backlog = 0
+        self._progress = asyncio.Event()
 
     def wake(self) -> None:
         """New inbound rows were committed."""
@@ -92,6 +110,24 @@ class Processor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        self._backlog = 0
+        self._progress.set()
+
+    async def caught_up(self, limit: int = HOLD_BACKLOG, most: float = HOLD_SECONDS) -> float:
+        """Return once the running processor's backlog is at most `limit` rows, or after `most` seconds;
+        the seconds it waited."""
+        if self._task is None or self._backlog <= limit:
+            return 0.0
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while self._task is not None and self._backlog > limit:
+            left = started + most - loop.time()
+            if left <= 0:
+                break
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), left)
+        return loop.time() - started
 
     def _pending_query(self) -> Select[Any]:
         pending = select(
@@ -133,6 +169,7 @@ class Processor:
             self._metrics.inbound.labels(channel, result).inc()
         if results:
             self._on_enqueued()
+        self._progress.set()
         return len(results)
 
     def _run_batch(self, conn: Connection, now: datetime, isolate: bool) -> list[tuple[str, str]]:
@@ -161,10 +198,28 @@ class Processor:
                     if least is None:
                         least = self._least_rows(conn, first)
                     if len(done) >= least:
+                        self._backlog = self._left(conn, done[-1], now)
                         return self._finish(scene, now, done, results, isolate)
             if len(rows) < CHUNK:
                 break
+        if len(done) >= self._batch:
+            self._backlog = self._left(conn, after, now)
+        elif len(done) >= MIN_ROWS or self._backlog:  # a busy moment, or the last batch saw a backlog
+            self._backlog = self._replies_waiting(conn, now)
+        else:
+            self._backlog = 0
         return self._finish(scene, now, done, results, isolate)
+
+    def _left(self, conn: Connection, after: int, now: datetime) -> int:
+        """What the path still has to do, at most: the rows committed after row `after` (the batch's last), or
+        when they are few, the answers due and not yet sent (the one sending process may be the one behind)."""
+        last = conn.execute(self._last_id).scalar_one_or_none() or after
+        left = max(0, last - after)
+        return left if left > HOLD_BACKLOG else max(left, self._replies_waiting(conn, now))
+
+    def _replies_waiting(self, conn: Connection, now: datetime) -> int:
+        """Answers due and not yet sent, counted up to one more than HOLD_BACKLOG (along ix_outbox_claim)."""
+        return int(conn.execute(self._replies_due, {"now": now}).scalar_one())
 
     def _least_rows(self, conn: Connection, first: int) -> int:
         """Rows a batch that began at row `first` handles before it gives way: more with a larger backlog."""

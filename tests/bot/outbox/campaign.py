@@ -19,14 +19,15 @@ def _returning(table: Any) -> Any:
     return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
-async def queue_campaign(rt: Runtime, size: int, first_phone: int = 20_000_000) -> None:
-    """`size` tenants, each with one proactive question queued (written in bulk, as a morning plan leaves it)."""
+async def queue_campaign(rt: Runtime, size: int, first_phone: int = 20_000_000, *, proactive: bool = True) -> None:
+    """`size` tenants, each with one proactive question queued (written in bulk, as a morning plan leaves it);
+    with `proactive=False` the same rows as answers instead."""
     now = rt.clock()
     base = {"language": "da", "channel_preference": "auto", "telegram_blocked": False, "status": "active"}
     text = {"direction": "out", "channel": "sms", "template": "payment_check.question", "author": "bot"}
     async with rt.db.write() as conn:
         people = [
-            {**base, "tenant_ref": f"C-{i}", "name": f"Lejer {i}", "phone": f"+45{first_phone + i}"}
+            {**base, "tenant_ref": f"C-{first_phone + i}", "name": f"Lejer {i}", "phone": f"+45{first_phone + i}"}
             | {"created_at": now, "updated_at": now}
             for i in range(size)
         ]
@@ -38,7 +39,7 @@ async def queue_campaign(rt: Runtime, size: int, first_phone: int = 20_000_000) 
                 for t in ids
             ],
         )
-        queued = {"status": "queued", "status_rank": 0, "proactive": True, "created_at": now, "updated_at": now}
+        queued = {"status": "queued", "status_rank": 0, "proactive": proactive, "created_at": now, "updated_at": now}
         message_ids = list(
             (await conn.execute(_returning(messages), [{**text, **queued, "tenant_id": t} for t in ids])).scalars()
         )
@@ -47,7 +48,7 @@ async def queue_campaign(rt: Runtime, size: int, first_phone: int = 20_000_000) 
             "template": "payment_check.question",
             "values": {"first_name": "Lejer", "trigger": ""},
             "language": "da",
-            "proactive": True,
+            "proactive": proactive,
             "not_before": now,
             "attempts": 0,
             "next_attempt_at": now,
@@ -57,7 +58,7 @@ async def queue_campaign(rt: Runtime, size: int, first_phone: int = 20_000_000) 
         await conn.execute(
             insert(outbox),
             [
-                {**row, "message_id": m, "tenant_id": t, "idempotency_key": f"campaign:{i}"}
+                {**row, "message_id": m, "tenant_id": t, "idempotency_key": f"campaign:{first_phone + i}"}
                 for i, (t, m) in enumerate(zip(ids, message_ids, strict=True))
             ],
         )
