@@ -16,7 +16,7 @@ from bot.store.schema import inbound
 from tests.bot.outbox.campaign import queue_campaign
 from tests.conftest import make_settings, started_runtime
 
-BEHIND = 1_000
+BEHIND = 600
 
 
 def _messages(count: int, prefix: str = "SM") -> list[InboundMessage]:
@@ -52,9 +52,9 @@ async def _processing(rt: Runtime, *, sending: bool = False) -> AsyncIterator[No
 
 
 async def test_a_webhook_waits_while_the_processor_is_behind_and_the_wait_is_counted(database_url: str) -> None:
-    # The answers the 1,000 messages get go out as fast as they come (at 10 SMS/s they would hold the webhook too).
+    # The answers the 600 messages get go out as fast as they come (at 10 SMS/s they would hold the webhook too).
     async with started_runtime(make_settings(database_url, twilio_rate=100_000)) as rt:
-        await rt.inbox.commit(_messages(BEHIND))  # committed before the processor runs: it starts 1,000 behind
+        await rt.inbox.commit(_messages(BEHIND))  # committed before the processor runs: it starts 600 behind
         # The runtime's inbox holds each group at most HOLD_SECONDS; here the wait may be as long as it takes.
         inbox = Inbox(
             rt.db,
@@ -68,7 +68,7 @@ async def test_a_webhook_waits_while_the_processor_is_behind_and_the_wait_is_cou
             async with _processing(rt, sending=True):
                 await _until_processed(rt, 1)  # its first batch has seen the backlog
                 assert await inbox.submit(InboundMessage("sms", "SM-late", "+4520999999", "hej")) == "stored"
-                # Answered only once no more than HOLD_BACKLOG of the 1,000 were left (they are handled in order).
+                # Answered only once no more than HOLD_BACKLOG of the 600 were left (they are handled in order).
                 assert await _processed(rt) >= BEHIND - HOLD_BACKLOG
                 await _until_processed(rt, BEHIND + 1)
         finally:
