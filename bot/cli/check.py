@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date, get_month_names
@@ -143,14 +144,16 @@ class CheckReport:
         return not self.problems
 
 
-def required_templates(channel: Channel) -> set[str]:
-    """Every key the flows, the engine and the host can send on a channel."""
+@cache
+def required_templates(channel: Channel) -> frozenset[str]:
+    """Every key the flows, the engine and the host can send on a channel (the flows are fixed: worked out once,
+    not for each of the thousands of texts a check renders)."""
     keys = set(ENGINE_TEMPLATES) | set(HOST_TEMPLATES)
     if channel == "sms":
         keys |= set(PRINTED_TEMPLATES)
     for flow in FLOWS.values():
         keys |= templates_used(flow, channel)
-    return keys
+    return frozenset(keys)
 
 
 def _conversation_openers() -> set[str]:
