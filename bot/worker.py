@@ -21,6 +21,9 @@ async def work_until_cancelled(step: Callable[[], Awaitable[int]], wake: asyncio
             log.exception("%s failed", name)
             handled = 0
         if handled == 0:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as the
+            # event is set, and the worker would run on, holding up the shutdown that cancelled it.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), poll)
+                async with asyncio.timeout(poll):
+                    await wake.wait()
             wake.clear()

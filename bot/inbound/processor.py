@@ -125,8 +125,9 @@ class Processor:
             if left <= 0:
                 break
             self._progress.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._progress.wait(), left)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see bot/worker.py
+                async with asyncio.timeout(left):
+                    await self._progress.wait()
         return loop.time() - started
 
     def _pending_query(self) -> Select[Any]:
