@@ -49,16 +49,19 @@ async def test_the_scheduler_starts_in_the_loop_and_catches_up_a_missed_day(late
     assert {job.id for job in scheduler.get_jobs()} >= {"plan_reminders", "expire_waiting", "purge_retention"}
     plan_job = scheduler.get_job("plan_reminders")
     assert plan_job is not None and plan_job.next_run_time.hour == rt.settings.plan_hour
-    for _ in range(100):  # the catch-up job runs right after start, in this loop
-        if await _planned(rt):
+
+    async def planned_day() -> str | None:
+        async with rt.db.read() as conn:
+            stmt = select(settings_flags.c.value).where(settings_flags.c.name == LAST_PLAN_DAY)
+            return (await conn.execute(stmt)).scalar()
+
+    # The catch-up job runs right after start, in this loop; the day is recorded once its reminders are.
+    for _ in range(200):
+        if await planned_day():
             break
         await asyncio.sleep(0.05)
+    assert await planned_day() == "2026-03-03"
     assert await _planned(rt) == 1
-    async with rt.db.read() as conn:
-        flag = (
-            await conn.execute(select(settings_flags.c.value).where(settings_flags.c.name == LAST_PLAN_DAY))
-        ).scalar()
-    assert flag == "2026-03-03"
     await stop_scheduler(scheduler)
     assert not scheduler.running
 
