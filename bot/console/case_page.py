@@ -31,7 +31,7 @@ from bot.console.web import FormError, NotFound, local_day, local_time, money, n
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT
 from bot.host.cases import OUTCOMES
 from bot.host.consents import may_share
-from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, next_steps, offer_outreach
+from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
@@ -202,6 +202,11 @@ async def _offer_due_call(request: Request, case_id: int, at: datetime) -> None:
     """The phone call the outreach job would offer this case now (its rule, bot/host/outreach.py), offered as the
     page is shown: the adviser sees it at once, not after the job's next run."""
     rt = runtime(request)
+    # Looked at first: a page shown takes the writer (on SQLite the one the webhooks' commits wait for) only
+    # when there is a call to offer.
+    async with rt.db.read() as conn:
+        if not await conn.run_sync(call_due, at, rt.settings.no_answer_days, case_id):
+            return
     try:
         async with rt.db.write() as conn:
             await conn.run_sync(offer_outreach, at, rt.settings.no_answer_days, case_id)

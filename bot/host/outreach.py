@@ -38,6 +38,7 @@ __all__ = [
     "POSTCARD",
     "REACHED",
     "SENT",
+    "call_due",
     "end_open_steps",
     "finish_step",
     "never_reached_query",
@@ -125,6 +126,13 @@ def _due(row: Any, now: datetime, no_answer_days: int) -> bool:
     silent = heard <= now - timedelta(days=no_answer_days) and (offered is None or offered < heard)
     failed = row.out_status in FAILED_STATUSES and (offered is None or offered < row.out_at)
     return bool(silent or failed)
+
+
+def call_due(conn: Connection, now: datetime, no_answer_days: int, case_id: int) -> bool:
+    """Whether `offer_outreach` would offer a call on this case now (a read: a page shown checks first, and
+    writes only when there is something to offer)."""
+    row = conn.execute(_candidates(now).where(cases.c.id == case_id)).first()
+    return row is not None and _due(row, now, no_answer_days)
 
 
 def offer_outreach(conn: Connection, now: datetime, no_answer_days: int, case_id: int | None = None) -> int:

@@ -5,18 +5,19 @@ postcard; a step that reaches them is "contact made"; a round that reached nobod
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import create_app
 from bot.host.outreach import never_reached_query
 from bot.reminders.jobs import JobServices, outreach_job
 from bot.runtime import Clock, Runtime
-from bot.store.schema import case_events, case_tasks, messages, tenants
+from bot.store.schema import audit_log, case_events, case_tasks, messages, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, login, post_form
 
@@ -35,12 +36,25 @@ class SetClock(Clock):
         return self.at
 
 
-@pytest.fixture
-async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with started_runtime(make_settings(database_url), SetClock(START)) as rt:
+@asynccontextmanager
+async def _serving(url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with started_runtime(make_settings(url), SetClock(START)) as rt:
         transport = httpx.ASGITransport(app=create_app(rt))
         async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
             yield rt, client
+
+
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with _serving(database_url) as both:
+        yield both
+
+
+@pytest.fixture
+async def served_on_sqlite(sqlite_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    """On SQLite, where the writer is an engine of its own (on PostgreSQL reads go through the same one)."""
+    async with _serving(sqlite_url) as both:
+        yield both
 
 
 def clock(rt: Runtime) -> SetClock:
@@ -116,6 +130,35 @@ async def test_the_case_page_offers_the_due_call_without_waiting_for_the_job(
     assert 'id="outreach-offer"' in (await client.get(page)).text
     assert await tasks_of(rt, case_id) == [("call", "open")]
     assert await run_job(rt, START + timedelta(days=3, minutes=15)) == 0
+
+
+async def test_showing_a_case_writes_its_audit_line_and_a_call_only_when_one_is_due(
+    served_on_sqlite: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """A page shown takes the writer for the call only when it offers one (on SQLite the webhooks' commits wait
+    for the writer); the view itself is always audited."""
+    rt, client = served_on_sqlite
+    _, case_id = await quiet_case(rt)
+    await add_person(rt, "adviser@example.org", "adviser")
+    clock(rt).at = START + timedelta(days=2, hours=23)
+    await login(client, "adviser@example.org")
+    writes: list[object] = []
+
+    def began(conn: object) -> None:
+        writes.append(conn)
+
+    event.listen(rt.db.writer.sync_engine, "begin", began)
+    try:
+        assert 'id="outreach-offer"' not in (await client.get(f"/console/cases/{case_id}")).text
+        assert len(writes) == 1  # the audit line of the view
+        clock(rt).at = START + timedelta(days=3)  # three silent days: now the page offers the call, and writes it
+        assert 'id="outreach-offer"' in (await client.get(f"/console/cases/{case_id}")).text
+        assert len(writes) == 3
+    finally:
+        event.remove(rt.db.writer.sync_engine, "begin", began)
+    async with rt.db.read() as conn:
+        views = await conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.action == "case.view"))
+        assert views.scalar_one() == 2
 
 
 async def test_a_reply_starts_the_silence_again(served: tuple[Runtime, httpx.AsyncClient]) -> None:
