@@ -111,7 +111,7 @@ def build_runtime(
         should_yield=lambda: inbox.has_waiting(),
         telegram_on="telegram" in chosen,
     )
-    inbox = Inbox(db, clock, on_commit=processor.wake, hold=processor.caught_up, on_hold=metrics.inbound_held.inc)
+    inbox = Inbox(db, clock, on_commit=processor.wake, hold=processor.caught_up)
     rt = Runtime(
         settings=settings,
         db=db,

@@ -86,7 +86,7 @@ class Inbox:
     never fails its neighbours; that one is rejected (logged by its ids, never its text).
 
     `hold` is awaited before each group is committed: the processor's `caught_up`, so that while it is behind
-    the webhooks answer at the pace it handles their messages (it returns the seconds it held them).
+    the webhooks answer at the pace it handles their messages.
     """
 
     def __init__(
@@ -95,8 +95,7 @@ class Inbox:
         clock: Callable[[], datetime],
         on_commit: Callable[[], None] = lambda: None,
         max_batch: int = 500,
-        hold: Callable[[], Awaitable[float]] | None = None,
-        on_hold: Callable[[float], None] = lambda seconds: None,
+        hold: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -106,7 +105,6 @@ class Inbox:
         self._task: asyncio.Task[None] | None = None
         self._waiting = 0  # submissions not yet committed; read by the processor's thread
         self._hold = hold
-        self._on_hold = on_hold
         self._holding = False  # held for the processor: it need not give way to these webhooks
 
     def has_waiting(self) -> bool:
@@ -208,11 +206,9 @@ class Inbox:
             if self._hold is not None:
                 self._holding = True
                 try:
-                    held = await self._hold()
+                    await self._hold()
                 finally:
                     self._holding = False
-                if held:
-                    self._on_hold(held)
             batch = [first]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())

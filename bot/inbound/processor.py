@@ -115,7 +115,7 @@ class Processor:
 
     async def caught_up(self, limit: int = HOLD_BACKLOG, most: float = HOLD_SECONDS) -> float:
         """Return once the running processor's backlog is at most `limit` rows, or after `most` seconds;
-        the seconds it waited."""
+        the seconds it waited (counted in `keephome_inbound_held_seconds`)."""
         if self._task is None or self._backlog <= limit:
             return 0.0
         loop = asyncio.get_running_loop()
@@ -128,7 +128,9 @@ class Processor:
             with contextlib.suppress(TimeoutError):  # not wait_for: see bot/worker.py
                 async with asyncio.timeout(left):
                     await self._progress.wait()
-        return loop.time() - started
+        held = loop.time() - started
+        self._metrics.inbound_held.inc(held)
+        return held
 
     def _pending_query(self) -> Select[Any]:
         pending = select(

@@ -61,7 +61,6 @@ async def test_a_webhook_waits_while_the_processor_is_behind_and_the_wait_is_cou
             rt.clock,
             on_commit=rt.processor.wake,
             hold=lambda: rt.processor.caught_up(most=60),
-            on_hold=rt.metrics.inbound_held.inc,
         )
         await inbox.start()
         try:
