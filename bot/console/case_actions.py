@@ -28,7 +28,7 @@ from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant,
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, field_name, form_nonce, now, redirect, render, runtime, today
 from bot.host import cases as case_ops
-from bot.host.appointments import ADVICE_KINDS, book_appointment
+from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
 from bot.i18n import N_, Labels
@@ -307,6 +307,7 @@ async def _close(request: Request, me: StaffSession) -> Response:
         await _still_holder(conn, case.id, me)
         await case_ops.close_case(conn, case.id, me.staff_id, outcome, note, at)
         await conn.run_sync(end_open_steps, case.id, at)
+        await conn.run_sync(cancel_unseen, tenant.id, at, "case_closed")
         if tenant.status == "active":
             await send_to_tenant(
                 conn,

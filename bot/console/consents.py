@@ -25,6 +25,7 @@ from bot.console.ids import path_id
 from bot.console.messaging import telegram_open
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, form_nonce, now, read_form, redirect, runtime, today
+from bot.host.appointments import cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError
 from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdraw_consent
 from bot.host.handlers import apply_events
@@ -188,6 +189,7 @@ async def _withdraw(request: Request, me: StaffSession) -> Response:
             raise NotFound(N_("There is no such consent."))
         ended = await conn.run_sync(withdraw_consent, consent_id, at)
         if ended:
+            await conn.run_sync(cancel_unseen, tenant.id, at, "consent_ended")
             detail = f"tenant:{tenant.id} consent:{consent_id}"
             await record(conn, at, me.actor, "consent.withdraw", f"case:{case.id}", detail)
     return redirect(f"/console/cases/{case.id}#consents")

@@ -81,6 +81,8 @@ _REASONS = {
     "one a day": N_("the tenant already had a message from keephome that day"),
     # A volunteer moved the appointment before its reminder went (bot/host/appointments.py).
     "appointment moved": N_("the appointment was moved: the reminder of the new time goes instead"),
+    # The appointment was cancelled: its volunteer may no longer see it (bot/host/appointments.py, cancel_unseen).
+    "appointment cancelled": N_("the appointment was cancelled: the consent it needed ended, or the case closed"),
     "superseded": N_("a newer reminder took its place before it went out"),
     "recipient opted out": N_("the tenant opted out at their carrier"),
     "not a chat id": N_("the Telegram chat is not valid"),

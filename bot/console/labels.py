@@ -73,8 +73,9 @@ TASK_STATUS_LABELS = {
     "sent": N_("sent"),
     "held": N_("held"),
     "missed": N_("missed"),
-    "moved": N_("moved"),
-    "cancelled": N_("cancelled (the case closed)"),
+    "moved": N_("moved to a new time"),
+    # An outreach step still open when its case closed, or an appointment its volunteer may no longer see.
+    "cancelled": N_("cancelled"),
 }
 ADVICE_KIND_LABELS = {
     "budget": N_("budget"),
@@ -94,7 +95,9 @@ TASK_EVENT_LABELS = {
     "booked": N_("booked"),
     "held": N_("held"),
     "missed": N_("missed"),
-    "moved": N_("moved"),
+    "moved": N_("moved to a new time"),
+    "consent_ended": N_("cancelled: the tenant took back the consent the volunteer needed"),
+    "case_closed": N_("cancelled: the case closed"),
     "call": N_("by phone"),
     "knock": N_("at the door"),
 }

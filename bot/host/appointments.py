@@ -18,6 +18,10 @@ two proactive messages, and the sender never drops an appointment's reminder as 
 
 Moving an appointment ends its row as `moved` and books a new one: the old reminder is held before it goes (its
 reason `appointment moved`), and the new time gets its own confirmation and reminder.
+
+An appointment its volunteer may no longer see ends as `cancelled` (`cancel_unseen`): the tenant took back the
+consent the booking asked for, or the case closed. Its reminder is held before it goes (reason `appointment
+cancelled`) and the case's events say why: a tenant is never reminded of a meeting the volunteer cannot find.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert, select, update
 
 from bot.host.cases import CaseError
-from bot.host.consents import ConsentRefused, require_volunteer_consent
+from bot.host.consents import ConsentRefused, require_volunteer_consent, volunteer_sees
 from bot.host.tasks import add_task, set_task_status
 from bot.i18n import N_
 from bot.outbox.enqueue import enqueue
@@ -51,6 +55,7 @@ __all__ = [
     "TEXT_KEYS",
     "activity",
     "book_appointment",
+    "cancel_unseen",
     "is_reminder_key",
     "mark_appointment",
     "move_appointment",
@@ -60,8 +65,13 @@ __all__ = [
 APPOINTMENT = "appointment"
 # What a volunteer organisation counts its activity by.
 ADVICE_KINDS = ("budget", "debt_overview", "repayment_plan", "other")
-# The outbox's reason for a reminder held because its appointment moved (bot/console/delivery.py words it).
+# The outbox's reasons for a reminder held because its appointment moved or was cancelled (bot/console/delivery.py
+# words them).
 MOVED_REASON = "appointment moved"
+CANCELLED_REASON = "appointment cancelled"
+CANCELLED = "cancelled"
+# Why `cancel_unseen` cancelled: the case event's text (bot/console/labels.py words it).
+BECAUSE = ("consent_ended", "case_closed")
 # The reminders' idempotency keys, as a LIKE pattern: the rent planning finds a tenant's reminder of the day by it
 # (bot/reminders/reads.py, contacted_on) and leaves that tenant's rent reminder to the next day.
 REMINDER_KEYS = "appt:%:reminder"
@@ -245,12 +255,12 @@ def _end(conn: Connection, task_id: int, status: str, now: datetime) -> None:
     set_task_status(conn, status, now, _t.id == task_id)
 
 
-def _hold_reminder(conn: Connection, task_id: int, now: datetime) -> None:
-    """The moved appointment's reminder does not go (unless it went already)."""
+def _hold_reminder(conn: Connection, task_id: int, now: datetime, reason: str = MOVED_REASON) -> None:
+    """The moved or cancelled appointment's reminder does not go (unless it went already)."""
     held = conn.execute(
         update(outbox)
         .where(outbox.c.idempotency_key == f"appt:{task_id}:reminder", outbox.c.state.in_(("pending", "waiting")))
-        .values(state="held", last_error=MOVED_REASON)
+        .values(state="held", last_error=reason)
         .returning(outbox.c.message_id)
     ).scalars()
     ids = list(held)
@@ -305,6 +315,30 @@ def move_appointment(
     tenant = conn.execute(select(tenants).where(tenants.c.id == task.tenant_id)).one()
     _queue(conn, new_id, tenant, int(task.case_id), at, where, now, settings, f"staff:{volunteer_id}")
     return new_id
+
+
+def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str) -> int:
+    """End as `cancelled` the tenant's open appointments whose volunteer may no longer see them (`volunteer_sees`: the
+    consent the booking asked for has ended, or the case closed); their reminders are held and each case gets an
+    event saying `because` (one of BECAUSE). Returns how many ended. Called where a consent ends or a case closes."""
+    if because not in BECAUSE:
+        raise ValueError(f"unknown reason {because!r}")
+    found = conn.execute(
+        select(_t.id, _t.case_id, _t.assignee_id, _t.place).where(
+            _t.tenant_id == tenant_id, _t.kind == APPOINTMENT, _t.status == "open"
+        )
+    ).all()
+    ended = 0
+    for task in found:
+        if task.assignee_id is not None and volunteer_sees(conn, task.case_id, task.assignee_id, now, place=task.place):
+            continue
+        _end(conn, task.id, CANCELLED, now)
+        _hold_reminder(conn, task.id, now, CANCELLED_REASON)
+        conn.execute(
+            insert(case_events).values(case_id=task.case_id, staff_id=None, kind="appointment", text=because, at=now)
+        )
+        ended += 1
+    return ended
 
 
 def activity(conn: Connection, tz: ZoneInfo, volunteer_id: int | None = None) -> list[tuple[str, str, int]]:

@@ -1,9 +1,11 @@
-"""consent_withdrawn: the consent ends at once; open cases stop showing the tenant's replies."""
+"""consent_withdrawn: the consent ends at once; open cases stop showing the tenant's replies, and an appointment
+the consent let a volunteer see is cancelled."""
 
 from __future__ import annotations
 
 from sqlalchemy import and_, select, update
 
+from bot.host.appointments import cancel_unseen
 from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
 from bot.host.consents import same_recipient
 from bot.host.turn import Turn
@@ -36,8 +38,10 @@ def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settin
             scene.conn.execute(
                 update(consents).where(consents.c.id.in_(ids)).values(withdrawn_at=turn.now, ended_reason="withdrawn")
             )
+            cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended")
         return turn
     scene.conn.execute(update(consents).where(*standing).values(withdrawn_at=turn.now, ended_reason="withdrawn"))
+    cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended")
     if event.scope == ADVISER_SCOPE:
         open_cases = and_(cases.c.tenant_id == turn.tenant_id, cases.c.status.in_(OPEN_STATUSES))
         scene.conn.execute(update(cases).where(open_cases).values(consented=False, updated_at=turn.now))

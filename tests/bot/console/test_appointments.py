@@ -15,18 +15,27 @@ from sqlalchemy import func, select, update
 from bot.app import create_app
 from bot.host.appointments import activity, reminder_time
 from bot.host.consents import withdraw_consent
+from bot.inbound.inbox import InboundMessage
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.reminders.jobs import JobServices, plan_today
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Runtime
 from bot.store.retention import purge
-from bot.store.schema import audit_log, case_tasks, cases, outbox, planned_reminders, rent_positions, tenants
+from bot.store.schema import audit_log, case_tasks, cases, consents, outbox, planned_reminders, rent_positions, tenants
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.bot.console.test_outreach import SetClock, clock
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, login, post_form, volunteers_may_see
-from tests.support.drive import drain, sandbox
+from tests.support.console import (
+    VOLUNTEER_ORG,
+    add_case,
+    add_person,
+    add_tenant,
+    login,
+    post_form,
+    volunteers_may_see,
+)
+from tests.support.drive import drain, process_all, sandbox
 
 # Tuesday 3 March 2026, 10:30 in Copenhagen.
 START = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
@@ -259,9 +268,71 @@ async def test_a_move_asks_the_consent_again_and_a_withdrawal_takes_the_appointm
     assert (await post_form(client, "/console/tasks", move, elsewhere)).status_code == 409
     await drain(rt.sender)
     assert len(texts(rt)) == 1  # the first confirmation only
+
+
+async def reminded_appointment(rt: Runtime, client: httpx.AsyncClient) -> tuple[int, int]:
+    """A booked appointment on a held case (confirmed, its reminder waiting for the eve); the adviser is signed in.
+    Returns the case and the consent that lets the volunteer see it."""
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    case_id = await taken_without_consent(rt, client)
+    consent = await volunteers_may_see(rt, case_id)
+    assert (await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")).status_code == 303
+    await drain(rt.sender)
+    assert len(texts(rt)) == 1 and await rows(rt, "appointment.reminder") == [("pending", None)]
+    return case_id, consent
+
+
+async def assert_cancelled(rt: Runtime, client: httpx.AsyncClient, case_id: int, why: str) -> None:
+    """The appointment ended as cancelled, its reminder never goes, and the case page says why."""
     async with rt.db.read() as conn:
         statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
-    assert list(statuses) == ["open"]
+    assert list(statuses) == ["cancelled"]
+    assert await rows(rt, "appointment.reminder") == [("held", "appointment cancelled")]
+    await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))  # the eve: no reminder of a meeting nobody attends
+    assert len(texts(rt)) == 1
+    await signed_in(rt, client, "adviser@example.org", "")
+    assert why in (await client.get(f"/console/cases/{case_id}")).text
+
+
+async def test_the_adviser_withdrawing_the_consent_cancels_the_appointment_and_its_reminder(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """The tenant told the adviser to take back the consent the volunteer needed: the volunteer can no longer see
+    the appointment, so it is cancelled and the tenant is not reminded of it."""
+    rt, client = served
+    case_id, consent = await reminded_appointment(rt, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/consents/{consent}/withdraw", {})).status_code == 303
+    await assert_cancelled(rt, client, case_id, "cancelled: the tenant took back the consent the volunteer needed")
+
+
+async def test_the_tenant_withdrawing_by_keyword_cancels_the_appointment_and_its_reminder(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    case_id, _ = await reminded_appointment(rt, client)
+    await rt.inbox.submit(InboundMessage("sms", "SM-withdraw", PHONE, "TILBAGEKALD"))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+    # The tenant consented to the advisers and to the volunteers' organisation: the bot asks which yes.
+    listed = sandbox(rt)["sms"].to(PHONE)[-1].text
+    [choice] = [line.split(":")[0] for line in listed.splitlines() if VOLUNTEER_ORG in line]
+    await rt.inbox.submit(InboundMessage("sms", "SM-choice", PHONE, choice))
+    await process_all(rt.processor)
+    async with rt.db.read() as conn:
+        ended = (await conn.execute(select(consents.c.recipient_kind, consents.c.withdrawn_at))).all()
+    assert sorted((kind, at is not None) for kind, at in ended) == [("organisation", False), ("volunteer_org", True)]
+    await assert_cancelled(rt, client, case_id, "cancelled: the tenant took back the consent the volunteer needed")
+
+
+async def test_closing_the_case_cancels_its_appointment_and_its_reminder(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    case_id, _ = await reminded_appointment(rt, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/close", {"outcome": "paid"})).status_code == 303
+    await assert_cancelled(rt, client, case_id, "cancelled: the case closed")
 
 
 async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(
