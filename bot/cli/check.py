@@ -58,9 +58,11 @@ HOST_TEMPLATES = (
     "case.reply",
     "consent.withdrawn",
     "consent.nothing_to_withdraw",
-    # A volunteer's appointment: the confirmation and the reminder the day before (bot/host/appointments.py).
+    # A volunteer's appointment: the confirmation, the reminder the day before and the word that it is cancelled
+    # (bot/host/appointments.py).
     "appointment.booked",
     "appointment.reminder",
+    "appointment.cancelled",
 )
 # Texts a person prints and hands over or posts: checked as SMS texts, since anyone may read a postcard too.
 PRINTED_TEMPLATES = ("outreach.postcard",)

@@ -307,7 +307,7 @@ async def _close(request: Request, me: StaffSession) -> Response:
         await _still_holder(conn, case.id, me)
         await case_ops.close_case(conn, case.id, me.staff_id, outcome, note, at)
         await conn.run_sync(end_open_steps, case.id, at)
-        await conn.run_sync(cancel_unseen, tenant.id, at, "case_closed")
+        await conn.run_sync(cancel_unseen, tenant.id, at, "case_closed", rt.settings)
         if tenant.status == "active":
             await send_to_tenant(
                 conn,

@@ -189,7 +189,7 @@ async def _withdraw(request: Request, me: StaffSession) -> Response:
             raise NotFound(N_("There is no such consent."))
         ended = await conn.run_sync(withdraw_consent, consent_id, at)
         if ended:
-            await conn.run_sync(cancel_unseen, tenant.id, at, "consent_ended")
+            await conn.run_sync(cancel_unseen, tenant.id, at, "consent_ended", rt.settings)
             detail = f"tenant:{tenant.id} consent:{consent_id}"
             await record(conn, at, me.actor, "consent.withdraw", f"case:{case.id}", detail)
     return redirect(f"/console/cases/{case.id}#consents")

@@ -78,7 +78,8 @@ REMINDER_KEYS = "appt:%:reminder"
 # Every text of an appointment (confirmation and reminder), as a LIKE pattern: none of them holds back the court
 # eve's reminder, which goes beside them (contacted_on with appointments=False).
 TEXT_KEYS = "appt:%"
-_REMINDER_KEY = re.compile(r"^appt:\d+:reminder$")
+# An appointment's reminder and its cancellation never give way to "one a day" (bot/reminders/recheck.py).
+_REMINDER_KEY = re.compile(r"^appt:\d+:(reminder|cancelled)$")
 _ENDS = ("held", "missed")
 # The place goes to the tenant by SMS: an address, never the name of a debt-advice service (a text that names one
 # tells whoever reads the phone what the appointment is about). The SMS rule's debt words are checked as well.
@@ -87,7 +88,7 @@ _t = case_tasks.c
 
 
 def is_reminder_key(key: str) -> bool:
-    """Whether an outbox idempotency key is an appointment's reminder."""
+    """Whether an outbox idempotency key is an appointment's reminder or cancellation (neither gives way)."""
     return _REMINDER_KEY.match(key) is not None
 
 
@@ -124,6 +125,25 @@ def _values(tenant: Any, at: datetime, place: str, settings: Settings) -> dict[s
     }
 
 
+def _texts_to(
+    tenant: Any, case_id: int, at: datetime, place: str, now: datetime, settings: Settings, author: str
+) -> dict[str, Any] | None:
+    """What every text of this appointment to the tenant shares: proactive, on the tenant's best channel; None for a
+    tenant who gets nothing proactive (an opted-out or wrong number; the volunteer's list still shows the booking)."""
+    if tenant.status != "active":
+        return None
+    return {
+        "now": now,
+        "channel": best_channel(tenant.phone, tenant.telegram_chat_id, bool(tenant.telegram_blocked)) or "sms",
+        "values": _values(tenant, at, place, settings),
+        "language": tenant.language,
+        "tenant_id": tenant.id,
+        "case_id": case_id,
+        "author": author,
+        "proactive": True,
+    }
+
+
 def _queue(
     conn: Connection,
     task_id: int,
@@ -136,21 +156,10 @@ def _queue(
     author: str,
 ) -> None:
     """The confirmation now (after quiet hours) and the reminder the day before, as proactive outbox rows."""
-    if tenant.status != "active":
-        return  # an opted-out or wrong number gets nothing proactive; the volunteer's list still shows the booking
-    values = _values(tenant, at, place, settings)
-    channel = best_channel(tenant.phone, tenant.telegram_chat_id, bool(tenant.telegram_blocked)) or "sms"
+    common = _texts_to(tenant, case_id, at, place, now, settings, author)
+    if common is None:
+        return
     scene = Scene.of(conn)
-    common: dict[str, Any] = {
-        "now": now,
-        "channel": channel,
-        "values": values,
-        "language": tenant.language,
-        "tenant_id": tenant.id,
-        "case_id": case_id,
-        "author": author,
-        "proactive": True,
-    }
     confirm_at = _allowed(now, settings)
     enqueue(
         scene,
@@ -255,21 +264,25 @@ def _end(conn: Connection, task_id: int, status: str, now: datetime) -> None:
     set_task_status(conn, status, now, _t.id == task_id)
 
 
-def _hold_reminder(conn: Connection, task_id: int, now: datetime, reason: str = MOVED_REASON) -> None:
-    """The moved or cancelled appointment's reminder does not go (unless it went already)."""
+def _hold_texts(
+    conn: Connection, task_id: int, now: datetime, reason: str, texts: tuple[str, ...] = ("reminder",)
+) -> set[str]:
+    """The appointment's texts among `texts` (`booked`, `reminder`) that have not gone do not go; returns those held."""
+    keys = {f"appt:{task_id}:{text}": text for text in texts}
     held = conn.execute(
         update(outbox)
-        .where(outbox.c.idempotency_key == f"appt:{task_id}:reminder", outbox.c.state.in_(("pending", "waiting")))
+        .where(outbox.c.idempotency_key.in_(list(keys)), outbox.c.state.in_(("pending", "waiting")))
         .values(state="held", last_error=reason)
-        .returning(outbox.c.message_id)
-    ).scalars()
-    ids = list(held)
+        .returning(outbox.c.message_id, outbox.c.idempotency_key)
+    ).all()
+    ids = [row.message_id for row in held]
     if ids:
         conn.execute(
             update(messages)
             .where(messages.c.id.in_(ids))
             .values(status="held", status_rank=STATUS_RANK["held"], updated_at=now)
         )
+    return {keys[row.idempotency_key] for row in held}
 
 
 def mark_appointment(conn: Connection, task_id: int, volunteer_id: int, status: str, now: datetime) -> int:
@@ -304,7 +317,7 @@ def move_appointment(
     except ConsentRefused as refused:
         raise CaseError(refused.msgid, **refused.values) from None
     _end(conn, task_id, "moved", now)
-    _hold_reminder(conn, task_id, now)
+    _hold_texts(conn, task_id, now, MOVED_REASON)
     kind = str(task.advice_kind)
     new_id = _insert(conn, task.case_id, task.tenant_id, volunteer_id, at, where, kind, volunteer_id, now)
     conn.execute(
@@ -317,14 +330,15 @@ def move_appointment(
     return new_id
 
 
-def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str) -> int:
+def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str, settings: Settings) -> int:
     """End as `cancelled` the tenant's open appointments whose volunteer may no longer see them (`volunteer_sees`: the
-    consent the booking asked for has ended, or the case closed); their reminders are held and each case gets an
-    event saying `because` (one of BECAUSE). Returns how many ended. Called where a consent ends or a case closes."""
+    consent the booking asked for has ended, or the case closed); each case gets an event saying `because` (one of
+    BECAUSE). Texts not sent yet are held; a tenant who had the confirmation of an appointment still ahead is told it
+    is cancelled (day and time only). Returns how many ended. Called where a consent ends or a case closes."""
     if because not in BECAUSE:
         raise ValueError(f"unknown reason {because!r}")
     found = conn.execute(
-        select(_t.id, _t.case_id, _t.assignee_id, _t.place).where(
+        select(_t.id, _t.case_id, _t.assignee_id, _t.place, _t.at).where(
             _t.tenant_id == tenant_id, _t.kind == APPOINTMENT, _t.status == "open"
         )
     ).all()
@@ -333,10 +347,23 @@ def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str)
         if task.assignee_id is not None and volunteer_sees(conn, task.case_id, task.assignee_id, now, place=task.place):
             continue
         _end(conn, task.id, CANCELLED, now)
-        _hold_reminder(conn, task.id, now, CANCELLED_REASON)
+        held = _hold_texts(conn, task.id, now, CANCELLED_REASON, ("booked", "reminder"))
         conn.execute(
             insert(case_events).values(case_id=task.case_id, staff_id=None, kind="appointment", text=because, at=now)
         )
+        # The tenant was told of it (the confirmation went) and it is still ahead: they are told it is off.
+        if "booked" not in held and task.at is not None and task.at > now:
+            tenant = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one()
+            common = _texts_to(tenant, task.case_id, task.at, str(task.place or ""), now, settings, "system")
+            if common is not None:
+                key = f"appt:{task.id}:cancelled"
+                enqueue(
+                    Scene.of(conn),
+                    template="appointment.cancelled",
+                    idempotency_key=key,
+                    not_before=_allowed(now, settings),
+                    **common,
+                )
         ended += 1
     return ended
 

@@ -38,10 +38,10 @@ def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settin
             scene.conn.execute(
                 update(consents).where(consents.c.id.in_(ids)).values(withdrawn_at=turn.now, ended_reason="withdrawn")
             )
-            cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended")
+            cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
         return turn
     scene.conn.execute(update(consents).where(*standing).values(withdrawn_at=turn.now, ended_reason="withdrawn"))
-    cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended")
+    cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
     if event.scope == ADVISER_SCOPE:
         open_cases = and_(cases.c.tenant_id == turn.tenant_id, cases.c.status.in_(OPEN_STATUSES))
         scene.conn.execute(update(cases).where(open_cases).values(consented=False, updated_at=turn.now))

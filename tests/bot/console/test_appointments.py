@@ -128,7 +128,7 @@ async def test_the_tenant_gets_a_confirmation_and_one_reminder_the_day_before_wh
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
-@pytest.mark.parametrize("key", ["appointment.booked", "appointment.reminder"])
+@pytest.mark.parametrize("key", ["appointment.booked", "appointment.reminder", "appointment.cancelled"])
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
 async def test_the_texts_carry_day_time_and_place_only(
     served: tuple[Runtime, httpx.AsyncClient], language: str, key: str, channel: str
@@ -136,7 +136,8 @@ async def test_the_texts_carry_day_time_and_place_only(
     rt, _ = served
     values = {"first_name": "Beta", "day": START.date(), "time": "14:30", "place": "Byvej 12"}
     text = rt.renderer.render(key, values, language, channel).text  # type: ignore[arg-type]
-    assert "14:30" in text and "Byvej 12" in text and "2026" in text
+    assert "14:30" in text and "2026" in text
+    assert ("Byvej 12" in text) == (key != "appointment.cancelled")  # the cancellation needs no place
     # The rule keephome check holds every SMS text to (a phone number is no amount).
     assert not amount_like(text) and forbidden_words_in(text, rt.settings.forbidden_words) == []
     for service in ("Forbrugerrådet", "Tænk", "Folkehjælp", "På Fode", "KFUM", "gæld", "debt", "budget"):
@@ -283,13 +284,20 @@ async def reminded_appointment(rt: Runtime, client: httpx.AsyncClient) -> tuple[
 
 
 async def assert_cancelled(rt: Runtime, client: httpx.AsyncClient, case_id: int, why: str) -> None:
-    """The appointment ended as cancelled, its reminder never goes, and the case page says why."""
+    """The appointment ended as cancelled, the tenant is told so once, its reminder never goes, and the case page
+    says why."""
     async with rt.db.read() as conn:
         statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
     assert list(statuses) == ["cancelled"]
     assert await rows(rt, "appointment.reminder") == [("held", "appointment cancelled")]
+    await drain(rt.sender)
+    told = [m.text for m in sandbox(rt)["sms"].to(PHONE) if "aflyst" in m.text]
+    assert told == [
+        "Hej Beta. Din aftale 5. marts 2026 kl. 14:30 er aflyst. "
+        f"Ring til os på {rt.settings.adviser_phone}, hvis du vil have en ny tid. Hilsen {rt.settings.org_name}"
+    ]
     await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))  # the eve: no reminder of a meeting nobody attends
-    assert len(texts(rt)) == 1
+    assert len(texts(rt)) == 2  # the confirmation and the cancellation
     await signed_in(rt, client, "adviser@example.org", "")
     assert why in (await client.get(f"/console/cases/{case_id}")).text
 
@@ -323,6 +331,24 @@ async def test_the_tenant_withdrawing_by_keyword_cancels_the_appointment_and_its
         ended = (await conn.execute(select(consents.c.recipient_kind, consents.c.withdrawn_at))).all()
     assert sorted((kind, at is not None) for kind, at in ended) == [("organisation", False), ("volunteer_org", True)]
     await assert_cancelled(rt, client, case_id, "cancelled: the tenant took back the consent the volunteer needed")
+
+
+async def test_an_appointment_cancelled_before_its_confirmation_went_sends_nothing(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Booked in quiet hours and cancelled before the morning: the tenant never heard of it, so nothing goes."""
+    rt, client = served
+    clock(rt).at = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)  # 22:00 in Copenhagen: quiet hours
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    case_id = await taken_without_consent(rt, client)
+    consent = await volunteers_may_see(rt, case_id)
+    assert (await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")).status_code == 303
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/consents/{consent}/withdraw", {})).status_code == 303
+    await at_time(rt, datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+    assert texts(rt) == [] and not any("aflyst" in m.text for m in sandbox(rt)["sms"].to(PHONE))
+    assert await rows(rt, "appointment.booked") == [("held", "appointment cancelled")]
+    assert await rows(rt, "appointment.cancelled") == []
 
 
 async def test_closing_the_case_cancels_its_appointment_and_its_reminder(
