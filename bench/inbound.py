@@ -227,13 +227,17 @@ def _process(
 
 
 @contextmanager
-def _server(kind: str, env: dict[str, str], workdir: Path, pin: Sequence[str]) -> Iterator[tuple[str, int]]:
-    """`servers.py KIND` in its own process, pinned; yields its base URL and pid once it answers."""
+def _server(
+    kind: str, env: dict[str, str], workdir: Path, pin: Sequence[str], name: str | None = None
+) -> Iterator[tuple[str, int]]:
+    """`servers.py KIND` in its own process, pinned, its log `name` (default KIND); yields its base URL and pid once
+    it answers."""
     port = _free_port()
     command = [*pin, sys.executable, str(HERE / "servers.py"), kind, str(port)]
-    with _process(command, env, workdir, kind) as proc:
+    name = name or kind
+    with _process(command, env, workdir, name) as proc:
         base = f"http://127.0.0.1:{port}"
-        _wait_healthy(base, proc, workdir / f"{kind}.log", f"the {kind} server")
+        _wait_healthy(base, proc, workdir / f"{name}.log", f"the {kind} server")
         yield base, proc.pid
 
 
@@ -254,20 +258,41 @@ def _keephome(
             _wait_healthy(base, proc, workdir / f"keephome-{n + 1}.log", f"keephome run #{n + 1}")
             pids.append(proc.pid)
             bases.append(base)
+        yield (_front(stack, env, workdir, setup, bases) if front else bases[0]), pids, bases
+
+
+def _front(stack: contextlib.ExitStack, env: dict[str, str], workdir: Path, setup: Setup, bases: Sequence[str]) -> str:
+    """nginx on the load's core in front of `bases` (its files in `workdir`), stopped with `stack`; its URL."""
+    nginx = _nginx_path()
+    if nginx is None:
+        raise RuntimeError("nginx is missing: apt-get install nginx-light (./dev bench installs it)")
+    port = _free_port()
+    conf = nginx_config(workdir, port, [int(b.rsplit(":", 1)[1]) for b in bases])
+    proc = stack.enter_context(
+        _process([*setup.load_pin, nginx, "-c", str(conf), "-p", str(workdir)], env, workdir, "nginx")
+    )
+    base = f"http://127.0.0.1:{port}"
+    _wait_healthy(base, proc, workdir / "nginx-error.log", "nginx")
+    return base
+
+
+@contextmanager
+def _bare(
+    env: dict[str, str], workdir: Path, setup: Setup, processes: int, front: bool
+) -> Iterator[tuple[str, list[int]]]:
+    """The bare endpoint as keephome runs: N processes on keephome's core, behind an nginx of their own when
+    `front`, so its CPU per request shows what N processes sharing one core cost anyway; its URL and pids."""
+    with contextlib.ExitStack() as stack:
+        found = [
+            stack.enter_context(_server("bare", env, workdir, setup.kh_pin, f"bare-{n + 1}")) for n in range(processes)
+        ]
+        bases, pids = [base for base, _ in found], [pid for _, pid in found]
         if not front:
-            yield bases[0], pids, bases
+            yield bases[0], pids
             return
-        nginx = _nginx_path()
-        if nginx is None:
-            raise RuntimeError("nginx is missing: apt-get install nginx-light (./dev bench installs it)")
-        port = _free_port()
-        conf = nginx_config(workdir, port, [int(b.rsplit(":", 1)[1]) for b in bases])
-        proc = stack.enter_context(
-            _process([*setup.load_pin, nginx, "-c", str(conf), "-p", str(workdir)], env, workdir, "nginx")
-        )
-        base = f"http://127.0.0.1:{port}"
-        _wait_healthy(base, proc, workdir / "nginx-error.log", "nginx")
-        yield base, pids, bases
+        own = workdir / f"bare-front-{processes}"
+        own.mkdir(exist_ok=True)
+        yield _front(stack, env, own, setup, bases), pids
 
 
 def _nginx_path() -> str | None:
@@ -443,7 +468,7 @@ def _round(
     setup: Setup,
     counts: Counts,
     requests: Requests,
-    bare: tuple[str, int],
+    bare: tuple[str, list[int]],
     target: str,
     kh_pids: Sequence[int],
     standin: str,
@@ -452,10 +477,10 @@ def _round(
 ) -> Round:
     wrk = {"threads": args.threads, "connections": args.connections, "seconds": args.duration, "pin": setup.load_pin}
     script = requests.script(args.duration * args.max_rate)
-    bare_url, bare_pid = bare
-    before = cpu_seconds([bare_pid])
+    bare_url, bare_pids = bare
+    before = cpu_seconds(bare_pids)
     bare_result = run_wrk(bare_url, script, **wrk)  # type: ignore[arg-type]
-    bare_cpu = cpu_seconds([bare_pid]) - before
+    bare_cpu = cpu_seconds(bare_pids) - before
     capacity = _load(args, setup, counts, target, script, kh_pids, standin, 0.0, pg, profile)
     rate = PACED_SHARE * capacity.wrk.ok_per_second
     paced_script = requests.script(int(args.duration * rate * 1.1) + 100)
@@ -557,10 +582,13 @@ def _summary(all_series: list[Series], args: argparse.Namespace, setup: Setup) -
             f"{_verdict(on_time)}"
         )
     by_n = {s.processes: s.median(lambda r: r.capacity.cpu_us) for s in all_series}
+    bare_n = {s.processes: s.median(lambda r: r.bare_us) for s in all_series}
     if 1 in by_n and 4 in by_n and by_n[1]:
         ratio = by_n[4] / by_n[1]
+        floor = bare_n[4] / bare_n[1] if bare_n[1] else 0.0
         print(
-            f"CPU per message, 4 processes / 1 <= {SCALE_OUT_LIMIT}: {_verdict(ratio <= SCALE_OUT_LIMIT)} ({ratio:.2f})"
+            f"CPU per message, 4 processes / 1 <= {SCALE_OUT_LIMIT}: {_verdict(ratio <= SCALE_OUT_LIMIT)} "
+            f"({ratio:.2f}; the bare endpoint's, 4 processes on one core / 1: {floor:.2f})"
         )
     print(
         "full path handled (every accepted message committed and processed, every reply sent): "
@@ -627,7 +655,6 @@ def _series(
     phones: list[str],
     base_env: dict[str, str],
     standin: str,
-    bare: tuple[str, int],
 ) -> Series:
     pg = args.database == "postgresql"
     with _database(args, workdir) as (url, schema):
@@ -647,7 +674,10 @@ def _series(
         )
         counts = Counts(url, schema)
         try:
-            with _keephome(env, workdir, setup, processes, front=pg) as (target, pids, bases):
+            with (
+                _bare(base_env, workdir, setup, processes, front=pg) as bare,
+                _keephome(env, workdir, setup, processes, front=pg) as (target, pids, bases),
+            ):
                 _one_sender(bases)
                 requests = Requests(phones, workdir)
                 _warm_up(args, setup, counts, requests, target, standin)
@@ -689,13 +719,10 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
-        with (
-            _server("twilio", env, workdir, setup.load_pin) as (standin, _),
-            _server("bare", env, workdir, setup.kh_pin) as bare,
-        ):
+        with _server("twilio", env, workdir, setup.load_pin) as (standin, _):
             all_series = []
             for n in args.process_counts:
-                series = _series(args, setup, workdir, n, phones, env, standin, bare)
+                series = _series(args, setup, workdir, n, phones, env, standin)
                 _print_rounds(series)
                 all_series.append(series)
         healthy = _summary(all_series, args, setup)
