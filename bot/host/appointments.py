@@ -266,23 +266,22 @@ def _end(conn: Connection, task_id: int, status: str, now: datetime) -> None:
 
 def _hold_texts(
     conn: Connection, task_id: int, now: datetime, reason: str, texts: tuple[str, ...] = ("reminder",)
-) -> set[str]:
-    """The appointment's texts among `texts` (`booked`, `reminder`) that have not gone do not go; returns those held."""
-    keys = {f"appt:{task_id}:{text}": text for text in texts}
+) -> None:
+    """The appointment's texts among `texts` (`booked`, `reminder`) that have not gone do not go."""
+    keys = [f"appt:{task_id}:{text}" for text in texts]
     held = conn.execute(
         update(outbox)
-        .where(outbox.c.idempotency_key.in_(list(keys)), outbox.c.state.in_(("pending", "waiting")))
+        .where(outbox.c.idempotency_key.in_(keys), outbox.c.state.in_(("pending", "waiting")))
         .values(state="held", last_error=reason)
-        .returning(outbox.c.message_id, outbox.c.idempotency_key)
-    ).all()
-    ids = [row.message_id for row in held]
+        .returning(outbox.c.message_id)
+    ).scalars()
+    ids = list(held)
     if ids:
         conn.execute(
             update(messages)
             .where(messages.c.id.in_(ids))
             .values(status="held", status_rank=STATUS_RANK["held"], updated_at=now)
         )
-    return {keys[row.idempotency_key] for row in held}
 
 
 def mark_appointment(conn: Connection, task_id: int, volunteer_id: int, status: str, now: datetime) -> int:
@@ -347,12 +346,15 @@ def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str,
         if task.assignee_id is not None and volunteer_sees(conn, task.case_id, task.assignee_id, now, place=task.place):
             continue
         _end(conn, task.id, CANCELLED, now)
-        held = _hold_texts(conn, task.id, now, CANCELLED_REASON, ("booked", "reminder"))
+        _hold_texts(conn, task.id, now, CANCELLED_REASON, ("booked", "reminder"))
         conn.execute(
             insert(case_events).values(case_id=task.case_id, staff_id=None, kind="appointment", text=because, at=now)
         )
         # The tenant was told of it (the confirmation went) and it is still ahead: they are told it is off.
-        if "booked" not in held and task.at is not None and task.at > now:
+        told = conn.execute(
+            select(outbox.c.id).where(outbox.c.idempotency_key == f"appt:{task.id}:booked", outbox.c.state == "sent")
+        ).first()
+        if told is not None and task.at is not None and task.at > now:
             tenant = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one()
             common = _texts_to(tenant, task.case_id, task.at, str(task.place or ""), now, settings, "system")
             if common is not None:

@@ -23,7 +23,11 @@ async def test_a_bulk_creates_and_updates_and_says_how_many(api: Api) -> None:
     assert second.json() == {"created": 1, "updated": 1, "left_out": 0}
     assert (await api.counts())["tenants"] == 3
     async with api.rt.db.read() as conn:
-        details = (await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "api.tenants.bulk"))).all()
+        details = (
+            await conn.execute(
+                select(audit_log.c.detail).where(audit_log.c.action == "api.tenants.bulk").order_by(audit_log.c.id)
+            )
+        ).all()
     # The key's name, then what the import's own summary says.
     assert [d.split(":")[0] for (d,) in details] == ['key "ledger (write)"', 'key "ledger (write)"']
     assert ["2 tenants: 2 new" in details[0][0], "2 tenants: 1 new" in details[1][0]] == [True, True]

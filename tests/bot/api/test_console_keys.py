@@ -42,7 +42,10 @@ async def test_an_admin_makes_a_key_that_works_once_shown_and_revokes_it(
     assert again.status_code == 404
     async with runtime.db.read() as conn:
         actions = [
-            a for (a,) in await conn.execute(select(audit_log.c.action).where(audit_log.c.action.startswith("apikey")))
+            a
+            for (a,) in await conn.execute(
+                select(audit_log.c.action).where(audit_log.c.action.startswith("apikey")).order_by(audit_log.c.id)
+            )
         ]
     assert actions == ["apikey.add", "apikey.revoke"]
 

@@ -36,7 +36,10 @@ async def test_a_payment_lowers_the_balance_and_says_what_is_left(api: Api) -> N
     assert (late.json()["last_payment_on"], late.json()["balance_as_of"]) == ("2026-03-02", "2026-03-02")
     async with api.rt.db.read() as conn:
         details = [
-            d for (d,) in await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "api.payment"))
+            d
+            for (d,) in await conn.execute(
+                select(audit_log.c.detail).where(audit_log.c.action == "api.payment").order_by(audit_log.c.id)
+            )
         ]
     assert details == [
         'key "ledger (write)": paid on 2026-03-02; balance still owing',

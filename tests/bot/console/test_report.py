@@ -365,9 +365,9 @@ async def test_an_admin_enters_and_corrects_the_figures_from_before_go_live(
     async with rt.db.read() as conn:
         entries = (
             await conn.execute(
-                select(audit_log.c.action, audit_log.c.target, audit_log.c.detail).where(
-                    audit_log.c.action.like("report.baseline.%")
-                )
+                select(audit_log.c.action, audit_log.c.target, audit_log.c.detail)
+                .where(audit_log.c.action.like("report.baseline.%"))
+                .order_by(audit_log.c.id)
             )
         ).all()
     assert [(action, target) for action, target, _detail in entries] == [

@@ -43,7 +43,13 @@ async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncC
 
 async def exports(rt: Runtime) -> list[Any]:
     async with rt.db.read() as conn:
-        return list((await conn.execute(select(audit_log).where(audit_log.c.action == "tenant.export"))).all())
+        return list(
+            (
+                await conn.execute(
+                    select(audit_log).where(audit_log.c.action == "tenant.export").order_by(audit_log.c.id)
+                )
+            ).all()
+        )
 
 
 async def test_the_export_holds_everything_about_the_tenant(served: tuple[Runtime, httpx.AsyncClient]) -> None:
