@@ -52,7 +52,6 @@ __all__ = [
     "APPOINTMENT",
     "MOVED_REASON",
     "REMINDER_KEYS",
-    "TEXT_KEYS",
     "activity",
     "book_appointment",
     "cancel_unseen",
@@ -75,9 +74,6 @@ BECAUSE = ("consent_ended", "case_closed")
 # The reminders' idempotency keys, as a LIKE pattern: the rent planning finds a tenant's reminder of the day by it
 # (bot/reminders/reads.py, contacted_on) and leaves that tenant's rent reminder to the next day.
 REMINDER_KEYS = "appt:%:reminder"
-# Every text of an appointment (confirmation and reminder), as a LIKE pattern: none of them holds back the court
-# eve's reminder, which goes beside them (contacted_on with appointments=False).
-TEXT_KEYS = "appt:%"
 # An appointment's reminder and its cancellation never give way to "one a day" (bot/reminders/recheck.py).
 _REMINDER_KEY = re.compile(r"^appt:\d+:(reminder|cancelled)$")
 _ENDS = ("held", "missed")

@@ -159,11 +159,12 @@ async def _plan(
     async with db.read() as conn:
         day_plan = plan(await conn.run_sync(load_snapshots), day, policy_settings(settings))
         contacted = await conn.run_sync(contacted_on, day, tz)
-        # The court eve has no next chance: an appointment's texts that day do not hold it back, it goes beside them.
+        # The court eve and the last påkrav reminder have no next chance: another proactive message that day (a nudge,
+        # an appointment's text) does not hold them back, they go beside it.
         reminders = [
             r
             for r in day_plan.reminders
-            if r.tenant_id not in (contacted.besides_appointments if r.court_eve else contacted.anyone)
+            if r.tenant_id not in (contacted.planned if r.no_next_chance else contacted.anyone)
         ]
         if dry_run:
             known = await conn.run_sync(planned_keys, [r.tenant_id for r in reminders])

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
 from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
-from bot.host.appointments import TEXT_KEYS as APPOINTMENT_TEXTS
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
 from bot.outbox.route import CHANNELS, best_channel, route
 from bot.store.schema import (
@@ -215,11 +214,12 @@ def load_contacts(
 
 @dataclass(frozen=True)
 class Contacted:
-    """Who already hears from keephome on a day: `anyone` holds back a rent reminder; `besides_appointments`, where
-    an appointment's texts count for nothing, holds back a court eve (it has no next chance and goes beside them)."""
+    """Who already hears from keephome on a day: `anyone` holds back a rent reminder; `planned`, the tenants with a
+    reminder already planned that day, holds back one with no next chance (`PlannedReminder.no_next_chance`: the
+    court eve, the last påkrav reminder), which goes beside any other proactive message of the day."""
 
     anyone: set[int]
-    besides_appointments: set[int]
+    planned: set[int]
 
 
 def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> Contacted:
@@ -230,8 +230,7 @@ def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> Contacted:
     Except an appointment's reminder, queued at booking for the eve (`bot.host.appointments`): the tenant meets a
     person the next day, and only one proactive message goes a day, so that reminder is the day's message and the
     rent reminder waits for the policy's next chance (were it planned, the sender would drop the appointment's
-    reminder as the second message of the day). For the court eve an appointment's texts (its reminder, or a
-    confirmation sent that day) count for nothing. One read of the day's rows answers both.
+    reminder as the second message of the day). One read of the day's rows answers both.
     """
     start, end = day_window(day, tz)
     key = outbox.c.idempotency_key
@@ -239,7 +238,6 @@ def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> Contacted:
         outbox.c.tenant_id,
         or_(outbox.c.created_at >= start, outbox.c.state == "sent").label("now_or_sent"),
         key.like(APPOINTMENT_REMINDERS).label("appointment_reminder"),
-        key.like(APPOINTMENT_TEXTS).label("appointment_text"),
     ).where(
         outbox.c.proactive.is_(True),
         outbox.c.state.not_in(("held", "dropped")),
@@ -247,15 +245,14 @@ def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> Contacted:
         outbox.c.not_before >= start,
         outbox.c.not_before < end,
     )
-    planned = select(planned_reminders.c.tenant_id).where(planned_reminders.c.planned_for == day)
-    anyone = set(conn.execute(planned).scalars())
-    besides = set(anyone)
+    planned = set(
+        conn.execute(select(planned_reminders.c.tenant_id).where(planned_reminders.c.planned_for == day)).scalars()
+    )
+    anyone = set(planned)
     for row in conn.execute(sending):
         if row.now_or_sent or row.appointment_reminder:
             anyone.add(row.tenant_id)
-        if row.now_or_sent and not row.appointment_text:
-            besides.add(row.tenant_id)
-    return Contacted(anyone, besides)
+    return Contacted(anyone, planned)
 
 
 def planned_on(conn: Connection, tenant_ids: Iterable[int], day: date) -> set[int]:

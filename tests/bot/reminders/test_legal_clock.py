@@ -118,6 +118,29 @@ async def test_an_unanswered_question_does_not_hold_the_last_reminder(rt: Runtim
     assert len(sms(rt).to(PHONE)) == 2
 
 
+async def test_the_last_reminder_goes_beside_a_nudge_that_went_out_the_same_morning(rt: Runtime) -> None:
+    """The 3-day reminder's question (Monday 16 March, 09:00) is unanswered; its nudge goes Tuesday at 09:05, before
+    the plan. The last reminder before Wednesday's deadline has no later day: it goes all the same, the one day the
+    tenant gets two proactive messages. An ordinary reminder would wait for its next chance."""
+    position: dict[str, Any] = {"balance_ore": 710_000, "demand_sent_on": date(2026, 3, 4)}
+    tenant_id = await add_tenant(
+        rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=date(2026, 3, 15), **position
+    )
+    await plan_at(rt, datetime(2026, 3, 15, 10, 0, tzinfo=TZ), tenant_id)
+    set_now(rt, datetime(2026, 3, 16, 9, 0, tzinfo=TZ))
+    await drain(rt.sender)
+    await expire_waiting(rt.db, set_now(rt, datetime(2026, 3, 17, 9, 5, tzinfo=TZ)), rt.settings)
+    await drain(rt.sender)
+    assert len(sms(rt).to(PHONE)) == 2  # the question and its nudge
+    tuesday = datetime(2026, 3, 17, 9, 10, tzinfo=TZ)
+    preview = await plan_reminders(rt.db, rt.settings, set_now(rt, tuesday), dry_run=True)
+    assert [row.trigger for row in preview.rows] == ["demand"] and preview.already_contacted == 0
+    planned = await plan_at(rt, tuesday, tenant_id)
+    assert [stage for stage, _ in planned] == ["demand"] and "1 day left" in planned[0][1]
+    assert len(sms(rt).to(PHONE)) == 3
+    assert await plan_at(rt, datetime(2026, 3, 17, 15, 0, tzinfo=TZ), tenant_id) == []  # recorded once
+
+
 async def court_tenant(rt: Runtime, court_date: date) -> int:
     return await add_tenant(
         rt.db,
