@@ -91,9 +91,9 @@ async def test_a_paid_answer_two_days_before_the_deadline_does_not_hold_the_last
     assert len(sms(rt).to(PHONE)) == 3  # the question, the answer to "1", and the last reminder
 
 
-async def test_an_unanswered_question_does_not_hold_the_last_reminder(rt: Runtime) -> None:
-    # The same påkrav (deadline Wed 18 March). The 3-day reminder's question goes on Monday 16 March and is never
-    # answered; on Tuesday 17, the day before the deadline, its conversation still waits for an answer.
+async def unanswered_question(rt: Runtime) -> int:
+    """The same påkrav (deadline Wed 18 March): the 3-day reminder, planned on Sunday 15 March, puts its question on
+    Monday 16 March at 09:00, and the tenant never answers. Returns the tenant's id."""
     position: dict[str, Any] = {"balance_ore": 710_000, "demand_sent_on": date(2026, 3, 4)}
     tenant_id = await add_tenant(
         rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=date(2026, 3, 15), **position
@@ -101,6 +101,12 @@ async def test_an_unanswered_question_does_not_hold_the_last_reminder(rt: Runtim
     await plan_at(rt, datetime(2026, 3, 15, 10, 0, tzinfo=TZ), tenant_id)
     set_now(rt, datetime(2026, 3, 16, 9, 0, tzinfo=TZ))
     await drain(rt.sender)
+    return tenant_id
+
+
+async def test_an_unanswered_question_does_not_hold_the_last_reminder(rt: Runtime) -> None:
+    # On Tuesday 17, the day before the deadline, the 3-day reminder's conversation still waits for an answer.
+    tenant_id = await unanswered_question(rt)
     assert len(sms(rt).to(PHONE)) == 1
     tuesday = datetime(2026, 3, 17, 9, 0, tzinfo=TZ)
     # The preview (`keephome remind --dry-run`, the simulator's clock panel) and the plan agree: it goes.
@@ -122,13 +128,7 @@ async def test_the_last_reminder_goes_beside_a_nudge_that_went_out_the_same_morn
     """The 3-day reminder's question (Monday 16 March, 09:00) is unanswered; its nudge goes Tuesday at 09:05, before
     the plan. The last reminder before Wednesday's deadline has no later day: it goes all the same, the one day the
     tenant gets two proactive messages. An ordinary reminder would wait for its next chance."""
-    position: dict[str, Any] = {"balance_ore": 710_000, "demand_sent_on": date(2026, 3, 4)}
-    tenant_id = await add_tenant(
-        rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=date(2026, 3, 15), **position
-    )
-    await plan_at(rt, datetime(2026, 3, 15, 10, 0, tzinfo=TZ), tenant_id)
-    set_now(rt, datetime(2026, 3, 16, 9, 0, tzinfo=TZ))
-    await drain(rt.sender)
+    tenant_id = await unanswered_question(rt)
     await expire_waiting(rt.db, set_now(rt, datetime(2026, 3, 17, 9, 5, tzinfo=TZ)), rt.settings)
     await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 2  # the question and its nudge
