@@ -137,18 +137,6 @@ class PlannedReminder:
     deadline: date | None = None
     ends_conversation: bool = False
 
-    @property
-    def court_eve(self) -> bool:
-        """The second court reminder, on the weekday before the court date (`scheduler.policy`)."""
-        return self.trigger is Trigger.COURT and "court_eve" in self.computed_from
-
-    @property
-    def no_next_chance(self) -> bool:
-        """The court eve and the last `demand` reminder before the påkrav deadline: skipped today, the legal clock
-        gives them no later day, so another proactive message that day does not hold them back (only a reminder
-        already planned for the tenant that day does)."""
-        return self.court_eve or (self.trigger is Trigger.DEMAND and self.ends_conversation)
-
 
 @dataclass(frozen=True, slots=True)
 class PlanSummary:

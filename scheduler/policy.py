@@ -39,7 +39,7 @@ from scheduler.model import (
 from scheduler.rent_day import RentDay, due_date_before, period_of
 from scheduler.urgency import running_deadline
 
-__all__ = ["plan", "recheck"]
+__all__ = ["no_next_chance", "plan", "recheck"]
 
 Rule = Callable[[RentSnapshot, RentDay], PlannedReminder | None]
 
@@ -197,6 +197,16 @@ def _plan_one(s: RentSnapshot, rd: RentDay, tally: Counter[str]) -> PlannedRemin
         return None
     deadline = running_deadline(s, rd.day, rd.settings.demand_delivery_days)
     return replace(best, deadline=deadline, ends_conversation=_has_the_last_word(best, rd))
+
+
+def no_next_chance(trigger: Trigger, offset: int | None, settings: PolicySettings) -> bool:
+    """The court eve (the court reminder with an offset: the court date's day of the month) and the last `demand`
+    reminder before the påkrav deadline: skipped on its day, the legal clock gives it no later one, so another
+    proactive message that day does not hold it back (the plan: only a reminder already planned for the tenant
+    that day does; the sender's second look: it never gives way, `bot.reminders.recheck`)."""
+    if trigger is Trigger.COURT:
+        return offset is not None
+    return trigger is Trigger.DEMAND and offset is not None and offset == min(settings.demand_offsets, default=None)
 
 
 def _has_the_last_word(r: PlannedReminder, rd: RentDay) -> bool:

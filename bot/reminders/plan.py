@@ -39,7 +39,7 @@ from bot.tenants.names import first_name
 from conversations import engine
 from conversations.model import Channel, Context
 from scheduler.model import PlannedReminder, PlanSummary, PolicySettings, Trigger
-from scheduler.policy import plan
+from scheduler.policy import no_next_chance, plan
 
 __all__ = [
     "FLOW",
@@ -157,14 +157,16 @@ async def _plan(
 ) -> PlanOutcome:
     available = frozenset(channels) if channels is not None else configured_channels(settings)
     async with db.read() as conn:
-        day_plan = plan(await conn.run_sync(load_snapshots), day, policy_settings(settings))
+        rules = policy_settings(settings)
+        day_plan = plan(await conn.run_sync(load_snapshots), day, rules)
         contacted = await conn.run_sync(contacted_on, day, tz)
         # The court eve and the last påkrav reminder have no next chance: another proactive message that day (a nudge,
         # an appointment's text) does not hold them back, they go beside it.
         reminders = [
             r
             for r in day_plan.reminders
-            if r.tenant_id not in (contacted.planned if r.no_next_chance else contacted.anyone)
+            if r.tenant_id
+            not in (contacted.planned if no_next_chance(r.trigger, r.offset, rules) else contacted.anyone)
         ]
         if dry_run:
             known = await conn.run_sync(planned_keys, [r.tenant_id for r in reminders])

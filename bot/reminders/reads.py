@@ -215,7 +215,7 @@ def load_contacts(
 @dataclass(frozen=True)
 class Contacted:
     """Who already hears from keephome on a day: `anyone` holds back a rent reminder; `planned`, the tenants with a
-    reminder already planned that day, holds back one with no next chance (`PlannedReminder.no_next_chance`: the
+    reminder already planned that day, holds back one with no next chance (`scheduler.policy.no_next_chance`: the
     court eve, the last påkrav reminder), which goes beside any other proactive message of the day."""
 
     anyone: set[int]

@@ -11,7 +11,10 @@ the rules are asked again, for today:
 - a nudge (`wait:<conversation>:<version>:…`) only while its conversation still waits on the same question
   ("conversation ended", "conversation moved on");
 - at most one proactive message a tenant a day ("one a day"); an appointment's reminder never gives way (the
-  eve is kept for it, and only the court eve's reminder goes beside it).
+  eve is kept for it, and only the court eve's reminder goes beside it), nor do the court eve and the last påkrav
+  reminder (`scheduler.policy.no_next_chance`: the legal clock gives them no later day; a pause that kept one
+  waiting beside another proactive message of the day must not cost the tenant the last word before court or
+  the deadline).
 
 A reminder dropped this way leaves nothing waiting: its conversation, whose question never went out, ends with
 the same reason, so the next plan takes whatever stage is due then. Its key stays recorded: the same reminder
@@ -21,7 +24,7 @@ is not planned again.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -35,7 +38,7 @@ from bot.reminders.send_window import quiet_not_before
 from bot.settings import Settings
 from bot.store.schema import conversations, messages, planned_reminders
 from scheduler.model import NO_LONGER_DUE, Trigger
-from scheduler.policy import recheck
+from scheduler.policy import no_next_chance, recheck
 
 __all__ = ["CONVERSATION_ENDED", "CONVERSATION_MOVED_ON", "ONE_A_DAY", "SendWindow"]
 
@@ -87,16 +90,18 @@ class SendWindow:
                 dropped[r.id] = CONVERSATION_ENDED
             elif (nudge := _NUDGE.match(r.idempotency_key)) and open_versions.get(conversation) != int(nudge[2]) + 1:
                 dropped[r.id] = CONVERSATION_MOVED_ON
-        dropped |= self._reminders(conn, [r for r in late if r.id not in dropped], today)
-        dropped |= self._one_a_day(conn, rows, late, dropped, now)
+        reminders, last_words = self._reminders(conn, [r for r in late if r.id not in dropped], today)
+        dropped |= reminders
+        dropped |= self._one_a_day(conn, rows, late, dropped, last_words, now)
         self._forget(conn, late, dropped, conversation_of, now)
         return dict(dropped)
 
-    def _reminders(self, conn: Connection, late: Sequence[Claimed], today: date) -> dict[int, str]:
-        """Late first questions of reminders whose reminder the policy would not plan today."""
+    def _reminders(self, conn: Connection, late: Sequence[Claimed], today: date) -> tuple[dict[int, str], set[int]]:
+        """Late first questions of reminders whose reminder the policy would not plan today (row id -> why), and
+        those that still go and have no next chance (`no_next_chance`)."""
         planned_id = {r.id: int(m.group(1)) for r in late if (m := _REMINDER.match(r.idempotency_key))}
         if not planned_id:
-            return {}
+            return {}, set()
         pr = planned_reminders.c
         keys = {
             int(pid): (int(tid), str(trigger), str(period), int(offset))
@@ -109,17 +114,20 @@ class SendWindow:
         snapshots = {s.tenant_id: s for s in load_snapshots(conn, {k[0] for k in keys.values()})}
         settings = policy_settings(self._settings)
         dropped: dict[int, str] = {}
+        last_words: set[int] = set()
         for row_id, pid in planned_id.items():
             key = keys.get(pid)
             snapshot = snapshots.get(key[0]) if key is not None else None
             if key is None or snapshot is None:
                 dropped[row_id] = NO_LONGER_DUE
                 continue
-            _, trigger, period, offset = key
-            why = recheck(snapshot, Trigger(trigger), period, None if offset == NO_OFFSET else offset, today, settings)
+            trigger, period, offset = Trigger(key[1]), key[2], None if key[3] == NO_OFFSET else key[3]
+            why = recheck(snapshot, trigger, period, offset, today, settings)
             if why is not None:
                 dropped[row_id] = why
-        return dropped
+            elif no_next_chance(trigger, offset, settings):
+                last_words.add(row_id)
+        return dropped, last_words
 
     def _one_a_day(
         self,
@@ -127,9 +135,11 @@ class SendWindow:
         rows: Sequence[Claimed],
         late: Sequence[Claimed],
         dropped: Mapping[int, str],
+        last_words: Collection[int],
         now: datetime,
     ) -> dict[int, str]:
-        """A late row to a tenant who had (or is getting in this claim) a proactive message today waits no more."""
+        """A late row to a tenant who had (or is getting in this claim) a proactive message today waits no more;
+        an appointment's reminder and the rows in `last_words` go all the same."""
         start, end = day_window(now.astimezone(self._tz).date(), self._tz)
         tenant_ids = {r.tenant_id for r in late if r.tenant_id is not None}
         taken = set(
@@ -147,8 +157,13 @@ class SendWindow:
         late_ids = {r.id for r in late}
         taken |= {r.tenant_id for r in rows if r.id not in late_ids}
         # An appointment's reminder never gives way: the planner keeps its eve free, but for the court eve, which
-        # has no next chance and goes beside it (bot/reminders/plan.py); it takes the day from any other late row.
-        kept = {r.id: r.tenant_id for r in late if r.id not in dropped and is_reminder_key(r.idempotency_key)}
+        # has no next chance and goes beside it (bot/reminders/plan.py); neither does a reminder with no next
+        # chance. They take the day from any other late row.
+        kept = {
+            r.id: r.tenant_id
+            for r in late
+            if r.id not in dropped and (r.id in last_words or is_reminder_key(r.idempotency_key))
+        }
         taken |= set(kept.values())
         found: dict[int, str] = {}
         for r in sorted(late, key=lambda r: r.id):

@@ -18,7 +18,7 @@ from scheduler.model import (
     RentSnapshot,
     Trigger,
 )
-from scheduler.policy import plan, recheck
+from scheduler.policy import no_next_chance, plan, recheck
 from scheduler.rent_day import court_eve
 
 D = date.fromisoformat
@@ -577,3 +577,12 @@ def test_a_late_court_eve_reminder_is_not_sent_on_the_court_date() -> None:
     assert again(eve.isoformat(), "2025-03-17", **court) == STAGE_PASSED
     # The first outreach lasts as long as its court date does.
     assert again("2025-03-03", "2025-03-04", **court) is None
+
+
+def test_only_the_court_eve_and_the_last_demand_reminder_have_no_next_chance() -> None:
+    assert no_next_chance(Trigger.COURT, 16, SETTINGS)  # the eve: the court date's day is its offset
+    assert not no_next_chance(Trigger.COURT, None, SETTINGS)  # the outreach
+    assert no_next_chance(Trigger.DEMAND, 1, SETTINGS)
+    assert [o for o in (7, 3) if no_next_chance(Trigger.DEMAND, o, SETTINGS)] == []
+    assert no_next_chance(Trigger.DEMAND, 5, PolicySettings(demand_offsets=(5,)))
+    assert not no_next_chance(Trigger.MISSED, 1, SETTINGS) and not no_next_chance(Trigger.BEFORE_DUE, None, SETTINGS)

@@ -12,11 +12,14 @@ from sqlalchemy import select, update
 
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound.inbox import InboundMessage
+from bot.outbox.enqueue import enqueue
 from bot.reminders.plan import plan_reminders
 from bot.reminders.timers import expire_waiting
 from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
-from bot.store.schema import cases, conversations, planned_reminders, rent_positions
+from bot.store.flags import PAUSED, write_flag
+from bot.store.scene import Scene
+from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions
 from conversations.state import State
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all
@@ -182,6 +185,44 @@ async def test_the_court_eve_waits_for_the_morning(rt: Runtime) -> None:
     set_now(rt, datetime(2026, 3, 16, 9, 1, tzinfo=TZ))
     await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 2
+
+
+async def test_the_court_eve_kept_waiting_by_the_pause_still_goes_beside_another_message(rt: Runtime) -> None:
+    """The operator pauses sending on Friday 13 March, the court eve; another proactive message for the tenant is
+    queued first, then the plan puts the court eve's question. When the pause ends both are looked at again: one
+    proactive message a day would keep the first and drop the court eve, which has no later day."""
+    tenant_id = await court_tenant(rt, date(2026, 3, 16))
+    await plan_at(rt, datetime(2026, 3, 3, 10, 0, tzinfo=TZ), tenant_id)
+    friday = set_now(rt, datetime(2026, 3, 13, 8, 0, tzinfo=TZ))
+    async with rt.db.write() as conn:
+        await conn.run_sync(write_flag, PAUSED, "1", friday)
+
+    def other(sync: Any) -> None:
+        values = {"first_name": "Test", "trigger": ""}
+        enqueue(
+            Scene.of(sync),
+            now=rt.clock(),
+            channel="sms",
+            template="payment_check.question",
+            values=values,
+            language="da",
+            idempotency_key="test:other",
+            tenant_id=tenant_id,
+            proactive=True,
+        )
+
+    await rt.db.run(other)
+    assert [s for s, _ in await plan_at(rt, datetime(2026, 3, 13, 10, 0, tzinfo=TZ), tenant_id)] == ["court"]
+    assert len(sms(rt).to(PHONE)) == 1  # paused: only the outreach of 3 March went
+    async with rt.db.write() as conn:
+        await conn.run_sync(write_flag, PAUSED, "0", set_now(rt, datetime(2026, 3, 13, 11, 0, tzinfo=TZ)))
+    await drain(rt.sender)
+    assert len(sms(rt).to(PHONE)) == 2
+    async with rt.db.read() as conn:
+        found = await conn.execute(select(outbox.c.idempotency_key, outbox.c.state, outbox.c.last_error))
+        rows = {key.split(":")[0]: (state, error) for key, state, error in found}
+    assert rows["test"] == ("dropped", "one a day")
+    assert rows["rem"] == ("sent", None)
 
 
 async def test_no_court_eve_while_an_adviser_holds_the_case(rt: Runtime) -> None:
