@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime, today
+from bot.console.web import FormError, NotFound, field, field_name, now, redirect, render, runtime, today
 from bot.i18n import N_
 from bot.store.schema import tenants
 from bot.tenants import court
@@ -99,6 +99,14 @@ async def _filing(request: Request, me: StaffSession) -> Response:
     if filed is None:
         raise FormError(N_("'%(name)s' is required"), name="filed_on")
     court_date = _day(form, "court_date")
+    if court_date is not None and filed <= court_date < today(request) and form.get("court_date_passed") != "yes":
+        # History learned late is legitimate, a year typed wrong is not: a court date that has passed gets no court
+        # eve reminder, so the adviser says it is meant.
+        raise FormError(
+            N_("The court date %(day)s has passed. If that is right, tick '%(confirm)s' and record the filing again."),
+            day=court_date.strftime("%d-%m-%Y"),
+            confirm=field_name("court_date_passed"),
+        )
     at = now(request)
     async with runtime(request).db.write() as conn:
         try:

@@ -234,6 +234,7 @@ FIELD_LABELS = {
     "reached_by_phone": N_("The court reached the tenant by phone"),
     "filed_on": N_("Filed with the fogedret on"),
     "court_date": N_("Court date"),
+    "court_date_passed": N_("The court date has passed"),
     "on": N_("Date"),
     "sent_on": N_("Sent on"),
     "from": N_("From"),

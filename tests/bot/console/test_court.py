@@ -245,6 +245,30 @@ async def test_a_filing_whose_court_date_comes_before_it_is_refused(
     assert await position(runtime, tid) == (None, None)
 
 
+async def test_a_court_date_that_has_passed_is_recorded_only_when_the_adviser_says_it_is_meant(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A year typed wrong would leave the tenant without the court eve's reminder: the form asks first."""
+    day = today(runtime)
+    tid = await court_tenant(runtime, filed=day - timedelta(days=90), court=day - timedelta(days=60))
+    case_id = await add_case(runtime, tid, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    await in_danish(runtime)
+    await post(client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/outcome", {"outcome": "called_off"})
+    filed, passed = day - timedelta(days=30), day - timedelta(days=2)
+    filing = {"filed_on": filed.isoformat(), "court_date": passed.isoformat()}
+    answer = await post(client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/filing", filing)
+    assert answer.status_code == 422
+    said = said_on(answer)
+    assert f"datoen i fogedretten, {passed.strftime('%d-%m-%Y')}, er passeret" in said
+    assert "“datoen i fogedretten er passeret”" in said
+    assert await position(runtime, tid) == (None, None) and await audited(runtime, "court.filing") == 0
+    filing["court_date_passed"] = "yes"
+    answer = await post(client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/filing", filing)
+    assert answer.status_code == 303
+    assert await position(runtime, tid) == (filed, passed) and await audited(runtime, "court.filing") == 1
+
+
 async def test_called_off_closes_the_court_case_and_court_reminders_end(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
