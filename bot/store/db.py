@@ -60,6 +60,12 @@ def _begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _begin_immediate_direct(conn: Any) -> None:
+    # The same BEGIN IMMEDIATE on the sqlite3 connection itself: through `exec_driver_sql` it took SQLAlchemy's
+    # whole statement path (about 50 µs of a transaction's 170 on this thread, which runs hundreds a second).
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+
+
 def _sync_sqlite_writer(url: str) -> Engine:
     """The hot paths' writer: plain sqlite3 used from one thread, a whole transaction per trip."""
     sync_url = make_url(url).set(drivername="sqlite")
@@ -71,7 +77,7 @@ def _sync_sqlite_writer(url: str) -> Engine:
         hide_parameters=True,
     )
     event.listen(engine, "connect", _sqlite_writer_connect)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", _begin_immediate_direct)
     return engine
 
 
