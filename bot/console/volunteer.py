@@ -194,8 +194,9 @@ async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[st
 async def _mark(request: Request, me: StaffSession, status: str) -> Response:
     task_id = path_id(request, "task_id", N_("There is no such appointment."))
     at = now(request)
-    async with runtime(request).db.write() as conn:
-        case_id = await conn.run_sync(mark_appointment, task_id, me.staff_id, status, at)
+    rt = runtime(request)
+    async with rt.db.write() as conn:
+        case_id = await conn.run_sync(mark_appointment, task_id, me.staff_id, status, at, rt.settings)
         await record(conn, at, me.actor, f"appointment.{status}", f"case:{case_id}", f"task:{task_id}")
     return redirect("/console/tasks")
 

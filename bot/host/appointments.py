@@ -280,11 +280,24 @@ def _hold_texts(
         )
 
 
-def mark_appointment(conn: Connection, task_id: int, volunteer_id: int, status: str, now: datetime) -> int:
-    """The volunteer marks their appointment held or missed; returns its case id."""
+def mark_appointment(
+    conn: Connection, task_id: int, volunteer_id: int, status: str, now: datetime, settings: Settings
+) -> int:
+    """The volunteer marks their appointment held or missed, from its day on; returns its case id.
+
+    Not before: one marked a day early by a slip of the hand would leave the volunteer's list while the tenant, reminded
+    the day before, still comes. An appointment that is to happen on another day is moved instead."""
     if status not in _ENDS:
         raise CaseError(N_("An appointment is marked held or missed, or it is moved."))
     task = _mine(conn, task_id, volunteer_id)
+    tz = _tz(settings)
+    local = task.at.astimezone(tz) if task.at is not None else None
+    if local is not None and local.date() > now.astimezone(tz).date():
+        raise CaseError(
+            N_("The appointment is on %(day)s at %(time)s: mark it held or missed on that day, or move it."),
+            day=local.strftime("%d-%m-%Y"),
+            time=local.strftime("%H:%M"),
+        )
     _end(conn, task_id, status, now)
     conn.execute(
         insert(case_events).values(case_id=task.case_id, staff_id=volunteer_id, kind="appointment", text=status, at=now)

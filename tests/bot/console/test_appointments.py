@@ -392,6 +392,7 @@ async def test_held_and_missed_are_counted_by_month_and_kind_of_advice(
     await book(client, cases[3], other)
     async with rt.db.read() as conn:
         ids = (await conn.execute(select(case_tasks.c.id).order_by(case_tasks.c.id))).scalars().all()
+    clock(rt).at = datetime(2026, 4, 7, 15, 0, tzinfo=UTC)  # the last of them is over
     await signed_in(rt, client, "volunteer@example.org", "")
     page = "/console/tasks"
     shown = (await client.get(page)).text
@@ -407,6 +408,35 @@ async def test_held_and_missed_are_counted_by_month_and_kind_of_advice(
     assert everyone == mine
     shown = (await client.get(page)).text
     assert "2026-04" in shown and "No appointments booked for you." in shown
+
+
+async def test_an_appointment_is_marked_held_or_missed_from_its_day_on_and_not_before(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Marked a day early by a slip of the hand, it would leave the volunteer's list while the tenant, reminded the
+    day before, still comes."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    assert (await book(client, case_id, volunteer)).status_code == 303  # Thursday 5 March, 14:30
+    await drain(rt.sender)
+    assert len(texts(rt)) == 1  # the confirmation
+    async with rt.db.read() as conn:
+        task = (await conn.execute(select(case_tasks.c.id))).scalar_one()
+    await signed_in(rt, client, "volunteer@example.org", "")
+    page = "/console/tasks"
+    for mark in ("held", "missed"):
+        early = await post_form(client, page, f"/console/appointments/{task}/{mark}", {})
+        assert early.status_code == 409
+        assert "The appointment is on 05-03-2026 at 14:30: mark it held or missed on that day" in early.text
+    await at_time(rt, datetime(2026, 3, 4, 17, 0, tzinfo=UTC))  # the eve: its reminder goes
+    assert len(texts(rt)) == 2 and "Husk din aftale" in texts(rt)[1]
+    clock(rt).at = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)  # the morning of the day
+    await signed_in(rt, client, "volunteer@example.org", "")  # the session of two days ago has lapsed
+    assert (await post_form(client, page, f"/console/appointments/{task}/held", {})).status_code == 303
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(case_tasks.c.status))).scalar_one() == "held"
 
 
 async def test_export_holds_the_appointment_and_erase_blanks_its_place(
