@@ -31,7 +31,9 @@ __all__ = ["SHARE_SCOPE", "SHARE_WORDING_VERSION", "chosen_recipient", "effect_e
 
 # A consent to share with a named recipient beyond the organisation's own advisers.
 SHARE_SCOPE = "share"
-SHARE_WORDING_VERSION = "share-v1"
+# v2 (2026-12-02): the household names the address, the contact no longer does (what a referral and a volunteer
+# are given of each: bot/console/referrals.py, bot/host/consents.py).
+SHARE_WORDING_VERSION = "share-v2"
 
 
 def local_today(state: State, now: datetime) -> date:

@@ -45,7 +45,7 @@ def test_a_yes_on_telegram_gives_the_consent_with_everything_it_names() -> None:
         assert given == [
             ConsentGiven(
                 "share",
-                "share-v1",
+                "share-v2",
                 recipient_kind="kommune",
                 recipient=str(REQUEST["recipient"]),
                 source=str(REQUEST["source"]),
