@@ -322,6 +322,11 @@ async def _send(request: Request) -> Response:
         text = ""
     elif not text:
         return JSONResponse({"error": _("type a message")}, status_code=422)
+    if channel == "telegram":
+        # The person's Telegram app speaks their language (what greets a chat keephome has not linked yet).
+        async with rt.db.read() as conn:
+            language = (await conn.execute(select(tenants.c.language).where(tenants.c.id == tenant_id))).scalar_one()
+        payload["language_code"] = str(language)
     outcome = await rt.inbox.submit(
         InboundMessage(
             channel=channel,

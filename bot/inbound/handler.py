@@ -288,15 +288,19 @@ class InboundHandler:
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         today = now.astimezone(self._tz).date()
         if row.channel == "telegram":
+            payload = row.payload or {}
+            # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
+            app_language = payload.get("language_code")
+            language = app_language if app_language in self._settings.language_list else None
             message = Unlinked(
                 row.sender,
                 row.text,
-                row.payload or {},
+                payload,
                 now,
                 today,
                 row.id,
                 self._secret,
-                self._settings.fallback_language,
+                language or self._settings.fallback_language,
                 self._settings.link_failure_budget,
             )
             result = handle_unlinked(scene, message)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from telegram import Bot, Message, Update
+from telegram import Bot, Message, Update, User
 from telegram.error import TelegramError
 
 from bot.channels.base import Channel
@@ -56,17 +57,29 @@ def _start_payload(text: str) -> str | None:
     return rest.strip()
 
 
+# The language of a person's Telegram app (`from.language_code`, an IETF tag such as "en-GB"): its first part.
+_LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def _language_code(user: User | None) -> dict[str, str]:
+    """`{"language_code": "en"}` from the sender's app language, or nothing: how to greet a chat no tenant has
+    linked yet (keephome knows a linked tenant's language itself)."""
+    code = getattr(user, "language_code", None)
+    found = _LANGUAGE_TAG.match(code) if isinstance(code, str) and len(code) <= 35 else None
+    return {"language_code": found.group(1).lower()} if found else {}
+
+
 def _message(msg: Message) -> InboundMessage:
     chat_id = msg.chat.id
     if not _is_id(chat_id) or not _is_id(msg.message_id):
         raise MalformedUpdate("the chat id and the message id must be integers")
+    language = _language_code(msg.from_user)
 
     def inbound(text: str | None, payload: dict[str, Any] | None = None) -> InboundMessage:
         # Cleaned here, at the edge: a lone surrogate or a NUL would make the message impossible to store.
         cleaned = clean_text(text) if text is not None else None
-        return InboundMessage(
-            "telegram", f"{chat_id}:{msg.message_id}", str(chat_id), cleaned, clean_payload(payload or {})
-        )
+        kept = clean_payload({**(payload or {}), **language})
+        return InboundMessage("telegram", f"{chat_id}:{msg.message_id}", str(chat_id), cleaned, kept)
 
     if msg.contact is not None:
         return inbound(
@@ -102,9 +115,8 @@ def _to_inbound(update: Update) -> InboundMessage | None:
         sender = chat.id if chat is not None else query.from_user.id
         if not _is_id(sender):
             raise MalformedUpdate("the chat id must be an integer")
-        return InboundMessage(
-            "telegram", f"cb:{clean_text(query.id)}", str(sender), None, {"callback": clean_text(query.data)}
-        )
+        payload = {"callback": clean_text(query.data), **_language_code(query.from_user)}
+        return InboundMessage("telegram", f"cb:{clean_text(query.id)}", str(sender), None, payload)
     msg = update.message
     # Edits are not new answers; groups and channels are never linked to a tenant.
     if msg is None or msg.chat.type != "private":

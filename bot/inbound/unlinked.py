@@ -44,7 +44,7 @@ class Unlinked:
     today: date
     inbound_id: int
     secret: str
-    language: str  # the fallback language: nobody knows theirs yet
+    language: str  # their Telegram app's language when keephome speaks it, else the fallback language
     failure_budget: int  # KEEPHOME_LINK_FAILURE_BUDGET
 
 

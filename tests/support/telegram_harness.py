@@ -43,8 +43,9 @@ SECRET_HEADER = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
 _DATE = 1767261600
 
 
-def _user(user_id: int) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": "Tenant", "language_code": "da"}
+def _user(user_id: int, language: str | None = "da") -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Tenant"}
+    return user if language is None else {**user, "language_code": language}
 
 
 def _chat(chat_id: int, kind: str = "private") -> dict[str, Any]:
@@ -54,12 +55,19 @@ def _chat(chat_id: int, kind: str = "private") -> dict[str, Any]:
 
 
 def message_update(
-    update_id: int, chat_id: int, message_id: int, *, chat_type: str = "private", **content: Any
+    update_id: int,
+    chat_id: int,
+    message_id: int,
+    *,
+    chat_type: str = "private",
+    language: str | None = "da",
+    **content: Any,
 ) -> dict[str, Any]:
-    """An update carrying a new message with the given content (text=..., sticker=..., contact=...)."""
+    """An update carrying a new message with the given content (text=..., sticker=..., contact=...), from a person
+    whose Telegram app is in `language` (None: the update says nothing of it)."""
     message = {
         "message_id": message_id,
-        "from": _user(chat_id if chat_type == "private" else 555),
+        "from": _user(chat_id if chat_type == "private" else 555, language),
         "chat": _chat(chat_id, chat_type),
         "date": _DATE,
         **content,

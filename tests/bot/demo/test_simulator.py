@@ -198,6 +198,21 @@ async def test_a_button_press_shows_its_label_on_the_phone(demo: tuple[Runtime, 
     assert typed == ["[shared my phone number]", "hi", f"[{button['label']}]"]
 
 
+async def test_a_tenants_phone_greets_in_their_language_before_the_chat_is_linked(
+    demo: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Jamie's Telegram app is in English, as a real app says in its updates: the welcome of a chat not linked yet
+    is English, Danish for Anna."""
+    rt, client = demo
+    tenants = {t["name"]: t["id"] for t in (await client.get("/simulator/api/tenants")).json()}
+    for name, first_words in (("Jamie Sample", "Welcome to"), ("Anna Eksempel", "Velkommen til")):
+        start = {"tenant": tenants[name], "channel": "telegram", "text": "/start"}
+        await client.post("/simulator/api/send", json=start)
+        await drain_all(rt)
+        thread = (await client.get(f"/simulator/api/thread?tenant={tenants[name]}&channel=telegram")).json()
+        assert [m["text"][: len(first_words)] for m in thread["messages"] if m["dir"] == "out"] == [first_words]
+
+
 async def drain_all(rt: Runtime) -> None:
     await process_all(rt.processor)
     await drain(rt.sender)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select, text
@@ -126,6 +127,18 @@ async def test_plain_text_gets_the_welcome_once_a_day(bot: Harness) -> None:
 async def test_start_without_payload_explains_how_to_connect(bot: Harness) -> None:
     assert (await bot.send(text_update, "/start"))[0].startswith(WELCOME)
     assert (await bot.send(text_update, "/start"))[0].startswith(WELCOME)
+
+
+@pytest.mark.parametrize(
+    ("app", "first_words"),
+    [("en-GB", "Welcome to"), ("en", "Welcome to"), ("da", WELCOME), ("fr-FR", WELCOME), (None, WELCOME)],
+)
+async def test_the_welcome_speaks_the_language_of_the_persons_telegram_app_when_keephome_does(
+    bot: Harness, app: str | None, first_words: str
+) -> None:
+    """Nobody knows who writes yet; their app's language is a better guess than Danish for everyone (English is
+    among KEEPHOME_LANGUAGES here, French is not: it gets the fallback language)."""
+    assert (await bot.send(partial(text_update, language=app), "/start"))[0].startswith(first_words)
 
 
 @pytest.mark.parametrize(
