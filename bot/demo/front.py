@@ -32,11 +32,18 @@ async def _front(request: Request) -> Response:
     # The deployment's console language: the page has no staff session to choose another.
     use_language(rt.settings.console_language)
     async with rt.db.read() as conn:
-        rows = list((await conn.execute(select(staff.c.role, staff.c.email).where(staff.c.active))).all())
+        rows = list(
+            (await conn.execute(select(staff.c.role, staff.c.email, staff.c.organisation).where(staff.c.active))).all()
+        )
     order = {role: index for index, role in enumerate(ROLE_NAMES)}
     rows.sort(key=lambda row: (order.get(row.role, len(order)), row.email))
     accounts = [(gettext(ROLE_NAMES[row.role]) if row.role in ROLE_NAMES else row.role, row.email) for row in rows]
-    page = _env.get_template("index.html").render(accounts=accounts, page_language=rt.settings.console_language)
+    page = _env.get_template("index.html").render(
+        accounts=accounts,
+        page_language=rt.settings.console_language,
+        # The organisation a consent must name for the demo's volunteer (as their account has it).
+        volunteer_organisation=next((r.organisation for r in rows if r.role == "volunteer" and r.organisation), ""),
+    )
     return HTMLResponse(page)
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 
 from bot.app import create_app
-from bot.console.accounts import DEMO_STAFF, ensure_demo_staff
+from bot.console.accounts import DEMO_STAFF, DEMO_VOLUNTEER_ORGANISATION, ensure_demo_staff
+from bot.demo.data import demo_tenants
 from bot.runtime import Runtime
 from tests.support.console import add_person
 
@@ -42,6 +44,18 @@ async def test_the_demo_front_page_links_the_simulator_and_the_console(
     assert "unsafe-inline" not in page.headers["content-security-policy"]
     stylesheet = await client.get("/demo/static/front.css")
     assert stylesheet.status_code == 200 and stylesheet.headers["content-type"].startswith("text/css")
+
+
+async def test_the_front_page_walks_a_case_to_the_volunteer_with_the_demos_own_names(
+    demo: tuple[httpx.AsyncClient, list[tuple[str, str, str]]],
+) -> None:
+    client, _ = demo
+    text = html.unescape((await client.get("/")).text)
+    # The consent must name the volunteer's organisation exactly as their account has it.
+    assert f"share his contact with {DEMO_VOLUNTEER_ORGANISATION}" in text
+    # Carl is a demo tenant who owes rent, so the reminder's question is his to answer.
+    carl = [d for d in demo_tenants(date(2026, 3, 3)) if d.row.name.startswith("Carl ")]
+    assert "as Carl, write hej" in text and len(carl) == 1 and carl[0].row.balance_ore > 0
 
 
 async def test_the_demo_front_page_names_the_accounts_but_not_their_passwords(
