@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Integer, Select, Update, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Integer, Update, bindparam, or_, select, update
 
 from bot.outbox.route import CHANNELS, route
 from bot.store.flags import is_paused
@@ -192,45 +192,50 @@ _RETURNED = (
 
 
 # Built once: a claim fills in the values (the ids, the lease, the time, how many).
-_LEASE = (
-    update(outbox)
-    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-    .values(lease_until=bindparam("until", type_=outbox.c.lease_until.type), attempts=outbox.c.attempts + 1)
-    .returning(*_RETURNED)
-)
 _TENANTS = select(
     tenants.c.id, tenants.c.status, tenants.c.phone, tenants.c.telegram_chat_id, tenants.c.telegram_blocked
 ).where(tenants.c.id.in_(bindparam("ids", expanding=True)))
-_DUE: dict[tuple[bool, str, bool], Select[Any]] = {}
+# The due rows are picked from the table under another name, so the UPDATE that leases them does not take the
+# pick for a condition on its own rows.
+_DUE = outbox.alias("due")
+_LEASES: dict[tuple[bool, str, bool], Update] = {}
 
 
-def _due_statement(proactive: bool, channel: str, is_sqlite: bool, fence: ColumnElement[bool] | None) -> Select[Any]:
-    """The due rows of one kind, due first; without a fence built once per kind (the claim runs often)."""
+def _lease_statement(proactive: bool, channel: str, is_sqlite: bool, fence: ColumnElement[bool] | None) -> Update:
+    """Lease the due rows of one kind, due first, at most `:n`, and return them: one statement (the pick and the
+    lease were two, and a claim runs often); without a fence built once per kind."""
     if fence is None:
-        found = _DUE.get((proactive, channel, is_sqlite))
+        found = _LEASES.get((proactive, channel, is_sqlite))
         if found is not None:
             return found
+    d = _DUE.c
     now = bindparam("now", type_=outbox.c.next_attempt_at.type)
     due = [
-        outbox.c.state == "pending",
-        outbox.c.proactive.is_(proactive),
-        outbox.c.channel == channel,
-        outbox.c.next_attempt_at <= now,
-        or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+        d.state == "pending",
+        d.proactive.is_(proactive),
+        d.channel == channel,
+        d.next_attempt_at <= now,
+        or_(d.lease_until.is_(None), d.lease_until < now),
     ]
     if fence is not None:
         due.append(fence)
     picked = (
-        select(outbox.c.id)
+        select(d.id)
         .where(*due)
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .order_by(d.next_attempt_at, d.id)
         .limit(bindparam("n", type_=Integer, literal_execute=False))
     )
     if not is_sqlite:
         picked = picked.with_for_update(skip_locked=True)
+    leased = (
+        update(outbox)
+        .where(outbox.c.id.in_(picked))
+        .values(lease_until=bindparam("until", type_=outbox.c.lease_until.type), attempts=outbox.c.attempts + 1)
+        .returning(*_RETURNED)
+    )
     if fence is None:
-        _DUE[(proactive, channel, is_sqlite)] = picked
-    return picked
+        _LEASES[(proactive, channel, is_sqlite)] = leased
+    return leased
 
 
 def claim(
@@ -244,26 +249,29 @@ def claim(
     paused_setting: bool = False,
     window: Window | None = None,
     reopen_no_channel: bool = False,
+    reopen_paused: bool = True,
     is_sqlite: bool = True,
     fence: ColumnElement[bool] | None = None,
 ) -> Claim:
     """Lease due rows until `until` — replies first, then proactive rows, at most `wants[(proactive, channel)]`
     of each and `total` in all — and read their tenants, in one transaction. With a `fence` (the sender role's
-    lock, on PostgreSQL) nothing is claimed or changed unless this process still holds the role."""
+    lock, on PostgreSQL) nothing is claimed or changed unless this process still holds the role.
+
+    `reopen_paused`: rows the pause set aside may be waiting (the sender knows when none can be: only a sender
+    sets them aside, and it looked since), so when it is off they are pending again."""
     paused = paused_setting or is_paused(conn)
     aside = 0
     if reopen_no_channel and channels:
         aside += _reopen(conn, now, NO_CHANNEL, fence)  # this sender has channels another may not have had
     if paused:
         aside += _park_due(conn, now, PAUSED_REASON, fence)
-    else:
+    elif reopen_paused:
         aside += _reopen(conn, now, PAUSED_REASON, fence)
     if not channels:
         aside += _park_due(conn, now, NO_CHANNEL, fence)
-    ids = _due_ids(conn, now, wants, total, not paused and bool(channels), is_sqlite, fence)
-    if not ids:
+    claimed = _lease_due(conn, now, until, wants, total, not paused and bool(channels), is_sqlite, fence)
+    if not claimed:
         return Claim([], aside, paused)
-    claimed = conn.execute(_LEASE, {"ids": ids, "until": until}).all()
     rows, waiting = _reachable(_with_tenants(conn, claimed), channels)
     asked = [r for r in rows if r.proactive and r.status == "active"]
     verdicts = window.recheck(conn, asked, now) if window is not None and asked else {}
@@ -274,25 +282,26 @@ def claim(
     return Claim(rows, aside, paused)
 
 
-def _due_ids(
+def _lease_due(
     conn: Connection,
     now: datetime,
+    until: datetime,
     wants: Mapping[tuple[bool, str], int],
     total: int,
     proactive_ok: bool,
     is_sqlite: bool,
     fence: ColumnElement[bool] | None,
-) -> list[int]:
-    """The due rows to take: answers first, then (when they may go) proactive rows, per channel, due first."""
-    ids: list[int] = []
+) -> list[Any]:
+    """Lease the due rows to take: answers first, then (when they may go) proactive rows, per channel, due first."""
+    claimed: list[Any] = []
     for proactive in (False, True) if proactive_ok else (False,):
         for channel in sorted(CHANNELS):
-            n = min(wants.get((proactive, channel), 0), total - len(ids))
+            n = min(wants.get((proactive, channel), 0), total - len(claimed))
             if n <= 0:
                 continue
-            picked = _due_statement(proactive, channel, is_sqlite, fence)
-            ids += conn.execute(picked, {"now": now, "n": n}).scalars()
-    return ids
+            leased = _lease_statement(proactive, channel, is_sqlite, fence)
+            claimed += conn.execute(leased, {"now": now, "n": n, "until": until}).all()
+    return claimed
 
 
 def _not_now(

@@ -155,6 +155,9 @@ class Sender:
         self._in_flight: Counter[tuple[bool, str]] = Counter()  # claimed and not yet sent: (proactive, channel)
         self._claiming = asyncio.Lock()
         self._reopened = False  # rows waiting for a channel get one look from each new sender
+        # Rows the pause set aside may be waiting (each new sender looks once); counted up whenever this sender
+        # sets one aside, so a claim that began before knows it did not see it.
+        self._paused_aside: int | None = 0
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._tenure: Tenure | None = None  # the sender role, while the workers run; None when driven by hand
@@ -180,6 +183,7 @@ class Sender:
         if not self._tasks:
             self._tenure = tenure
             self._stopping = False
+            self._paused_aside = 0  # a new tenure: another sender may have set rows aside meanwhile
             self._tasks = [
                 asyncio.create_task(
                     work_until_cancelled(self._work, self._wake, poll, "outbox drain"), name=f"outbox-sender-{i}"
@@ -252,6 +256,7 @@ class Sender:
             now = self._clock()
             until = now + self._lease
             fence = self._tenure.fence() if self._tenure is not None else None
+            seen = self._paused_aside
             taken = await self._db.run(
                 claim,
                 now,
@@ -262,10 +267,15 @@ class Sender:
                 paused_setting=self._paused,
                 window=self._window,
                 reopen_no_channel=not self._reopened,
+                reopen_paused=seen is not None,
                 is_sqlite=self._db.is_sqlite,
                 fence=fence,
             )
             self._reopened = True
+            if taken.paused:
+                self._paused_aside = (self._paused_aside or 0) + 1  # it set the due rows aside
+            elif self._paused_aside == seen:
+                self._paused_aside = None  # it put them back, and no send set one aside meanwhile
             for row in taken.rows:
                 self._in_flight[(row.proactive, row.channel)] += 1
         claimed_at = time.monotonic()
@@ -293,6 +303,9 @@ class Sender:
                 if done:
                     outcomes = _results(done)
                     await self._db.run(record, outcomes, self._clock(), self._max_attempts, until)
+                    if any(o.aside == ("waiting", PAUSED_REASON) for o in outcomes):
+                        # Counted once they are written: a claim that began before did not see them.
+                        self._paused_aside = (self._paused_aside or 0) + 1
                     if any(o.aside is not None and o.aside[0] == "waiting" for o in outcomes):
                         await refresh_depth(self._db, self._metrics, force=True)
                 if pending and len(pending) <= stragglers:

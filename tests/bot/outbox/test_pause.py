@@ -134,6 +134,31 @@ async def test_a_pause_puts_back_what_was_claimed_before_it(database_url: str) -
         assert (await _row(rt, second))[0] == "sent"
 
 
+async def test_rows_the_pause_set_aside_go_after_the_resume_however_long_the_sender_ran_before(
+    database_url: str,
+) -> None:
+    """A sender that has looked and found nothing the pause set aside stops looking for such rows; a pause that sets
+    some aside later makes it look again once the pause is over."""
+    async with started_runtime(make_settings(database_url), clock=_morning()) as rt:
+        sms = FailingSandbox("sms")
+        lease = timedelta(seconds=rt.settings.lease_seconds)
+        sender = Sender(rt.db, {"sms": sms}, rt.renderer, rt.clock, Metrics(), rates={}, lease=lease)
+        first = await _proactive(rt, await add_tenant(rt.db, "T-1", phone="+4520000001"), "test:1:0")
+        while await sender.drain_once():
+            pass
+        assert (await _row(rt, first))[0] == "sent"
+        async with rt.db.write() as conn:
+            await conn.run_sync(write_flag, PAUSED, "1", rt.clock())
+        second = await _proactive(rt, await add_tenant(rt.db, "T-2", phone="+4520000002"), "test:2:0")
+        await sender.drain_once()
+        assert await _row(rt, second) == ("waiting", "paused", 0)
+        async with rt.db.write() as conn:
+            await conn.run_sync(write_flag, PAUSED, "0", rt.clock())
+        while await sender.drain_once():
+            pass
+        assert [m.address for m in sms.sent] == ["+4520000001", "+4520000002"]
+
+
 class ProcessSandbox(FailingSandbox):
     """The sandbox of one of several processes: its message ids are its own, as a provider's would be."""
 
