@@ -224,6 +224,6 @@ async def test_text_is_cleaned_at_the_edge_and_stored(rt: Runtime, http: httpx.A
     assert (await post_update(http, callback)).status_code == 200
     assert [(r.text, r.payload) for r in await rows(rt)] == [
         ("STOP", None),
-        ("hej \ufffd", None),
+        ("hej \ufffd", {"language_code": "da"}),
         (None, {"callback": "12.1\ufffd"}),
     ]

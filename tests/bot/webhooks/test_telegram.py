@@ -143,7 +143,17 @@ async def test_message_shapes_map_to_payloads(
 ) -> None:
     assert (await _post(tg, update)).status_code == 200
     [row] = await _rows(tg_runtime)
-    assert (row.provider_id, row.text, row.payload) == ("777001:20", None, payload)
+    # The sender's app language comes along (the harness's person reads Danish): it greets a chat not linked yet.
+    assert (row.provider_id, row.text, row.payload) == ("777001:20", None, {**payload, "language_code": "da"})
+
+
+@pytest.mark.parametrize(("app", "kept"), [("en-GB", "en"), ("EN", "en"), ("zz-", None), (None, None)])
+async def test_the_app_language_is_kept_as_its_first_part_and_only_when_it_is_a_language_tag(
+    tg: httpx.AsyncClient, tg_runtime: Runtime, app: str | None, kept: str | None
+) -> None:
+    assert (await _post(tg, text_update(3, 777001, 20, "hej", language=app))).status_code == 200
+    [row] = await _rows(tg_runtime)
+    assert row.payload == ({"language_code": kept} if kept else None)
 
 
 @pytest.mark.parametrize(
@@ -165,7 +175,8 @@ async def test_button_press_is_stored_then_answered(
 ) -> None:
     assert (await _post(tg, callback_update(6, 777001, 3, "4471829", "12.1"))).status_code == 200
     [row] = await _rows(tg_runtime)
-    assert (row.provider_id, row.sender, row.text, row.payload) == ("cb:4471829", "777001", None, {"callback": "12.1"})
+    expected = ("cb:4471829", "777001", None, {"callback": "12.1", "language_code": "da"})
+    assert (row.provider_id, row.sender, row.text, row.payload) == expected
     [answer] = standin.calls_to("answerCallbackQuery")
     assert str(answer.params["callback_query_id"]) == "4471829"
 
