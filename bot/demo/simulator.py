@@ -175,13 +175,15 @@ async def _tenants(request: Request) -> Response:
     )
 
 
-async def _address(rt: Runtime, tenant_id: int, channel: str) -> str | None:
+async def _phone_of(rt: Runtime, tenant_id: int) -> Any | None:
+    """What the tenant's phone knows of them: number, chat, language (None: no such tenant)."""
+    t = tenants.c
     async with rt.db.read() as conn:
-        row = (
-            await conn.execute(select(tenants.c.phone, tenants.c.telegram_chat_id).where(tenants.c.id == tenant_id))
-        ).first()
-    if row is None:
-        return None
+        query = select(t.phone, t.telegram_chat_id, t.language).where(t.id == tenant_id)
+        return (await conn.execute(query)).first()
+
+
+def _address(row: Any, tenant_id: int, channel: str) -> str | None:
     if channel == "sms":
         return str(row.phone) if row.phone else None
     return str(row.telegram_chat_id or simulated_chat_id(tenant_id))
@@ -285,7 +287,8 @@ async def _thread(request: Request) -> Response:
         channel = request.query_params.get("channel", "sms")
     except (KeyError, ValueError):
         return JSONResponse({"error": "tenant (a number) is required"}, status_code=422)
-    address = await _address(rt, tenant_id, channel) if channel in ("sms", "telegram") else None
+    phone = await _phone_of(rt, tenant_id) if channel in ("sms", "telegram") else None
+    address = _address(phone, tenant_id, channel) if phone is not None else None
     if address is None:
         return JSONResponse({"error": "no such tenant or channel"}, status_code=404)
     async with rt.db.read() as conn:
@@ -304,8 +307,9 @@ async def _send(request: Request) -> Response:
         return JSONResponse({"error": "send JSON with tenant, channel and text or button"}, status_code=422)
     if channel not in ("sms", "telegram"):
         return JSONResponse({"error": "channel must be sms or telegram"}, status_code=422)
-    address = await _address(rt, tenant_id, channel)
-    if address is None:
+    phone = await _phone_of(rt, tenant_id)
+    address = _address(phone, tenant_id, channel) if phone is not None else None
+    if phone is None or address is None:
         return JSONResponse({"error": "no such tenant"}, status_code=404)
     text = clean_text(str(body.get("text") or "")).strip()
     payload: dict[str, Any] = {}
@@ -313,9 +317,7 @@ async def _send(request: Request) -> Response:
         payload = {"callback": str(body["button"])}
         text = ""
     elif body.get("contact") and channel == "telegram":
-        async with rt.db.read() as conn:
-            phone = (await conn.execute(select(tenants.c.phone).where(tenants.c.id == tenant_id))).scalar_one()
-        payload = {"contact_user_id": int(address), "from_id": int(address), "contact_phone": phone}
+        payload = {"contact_user_id": int(address), "from_id": int(address), "contact_phone": phone.phone}
         text = ""
     elif channel == "telegram" and text.startswith("/start"):
         payload = {"start": text.removeprefix("/start").strip()}
@@ -324,9 +326,7 @@ async def _send(request: Request) -> Response:
         return JSONResponse({"error": _("type a message")}, status_code=422)
     if channel == "telegram":
         # The person's Telegram app speaks their language (what greets a chat keephome has not linked yet).
-        async with rt.db.read() as conn:
-            language = (await conn.execute(select(tenants.c.language).where(tenants.c.id == tenant_id))).scalar_one()
-        payload["language_code"] = str(language)
+        payload["language_code"] = str(phone.language)
     outcome = await rt.inbox.submit(
         InboundMessage(
             channel=channel,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.outbox.enqueue import enqueue
 from bot.store.db import Database
+from bot.store.scene import Scene
 from bot.store.schema import rent_positions, tenants
 
 __all__ = ["add_tenant"]
@@ -58,3 +60,24 @@ async def add_tenant(
         values.update(position)
         await conn.execute(rent_positions.insert().values(**values))
     return int(tenant_id)
+
+
+async def queue_question(db: Database, now: datetime, tenant_id: int, key: str) -> int:
+    """A proactive SMS for the tenant (the payment question, as a plan queues it) under `key`; its outbox id."""
+    values = {"first_name": "Test", "trigger": ""}
+    async with db.write() as conn:
+        done = await conn.run_sync(
+            lambda sync: enqueue(
+                Scene.of(sync),
+                now=now,
+                channel="sms",
+                template="payment_check.question",
+                values=values,
+                language="da",
+                idempotency_key=key,
+                tenant_id=tenant_id,
+                proactive=True,
+            )
+        )
+    assert done is not None
+    return done.outbox_id

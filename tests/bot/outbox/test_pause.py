@@ -18,21 +18,19 @@ from bot.app import create_app
 from bot.channels.base import OutgoingMessage, SendResult
 from bot.inbound.inbox import InboundMessage
 from bot.metrics import Metrics
-from bot.outbox.enqueue import enqueue
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.sender import FRESH_SECONDS, Sender
 from bot.reminders.recheck import SendWindow
 from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
 from bot.store.flags import PAUSED, write_flag
-from bot.store.scene import Scene
 from bot.store.schema import outbox
 from tests.bot.outbox.campaign import queue_campaign
 from tests.bot.store.test_election import held, until
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_person, login, post_form
 from tests.support.drive import FailingSandbox, process_all
-from tests.support.helpers import add_tenant
+from tests.support.helpers import add_tenant, queue_question
 
 MORNING = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
 
@@ -59,20 +57,7 @@ class TurnGate(RateLimiter):
 
 
 async def _proactive(rt: Runtime, tenant_id: int, key: str) -> int:
-    async with rt.db.write() as conn:
-        done = await conn.run_sync(
-            lambda sync, **kw: enqueue(Scene.of(sync), **kw),
-            now=rt.clock(),
-            channel="sms",
-            template="payment_check.question",
-            values={"first_name": "Lejer", "trigger": ""},
-            language="da",
-            idempotency_key=key,
-            tenant_id=tenant_id,
-            proactive=True,
-        )
-    assert done is not None
-    return done.outbox_id
+    return await queue_question(rt.db, rt.clock(), tenant_id, key)
 
 
 async def _row(rt: Runtime, outbox_id: int) -> tuple[str, str | None, int]:

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.channels.base import Channel
 from bot.cli.remind import write_table
-from bot.outbox.enqueue import enqueue
 from bot.reminders.jobs import plan_today
 from bot.reminders.plan import plan_reminders
 from bot.reminders.reads import load_snapshots
@@ -25,11 +24,10 @@ from bot.starter import job_services, running
 from bot.store.db import utcnow
 from bot.store.flags import PAUSED, write_flag
 from bot.store.migrate import upgrade
-from bot.store.scene import Scene
 from bot.store.schema import conversations, messages, outbox
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import FailingSandbox, drain
-from tests.support.helpers import add_tenant
+from tests.support.helpers import add_tenant, queue_question
 
 TZ = ZoneInfo("Europe/Copenhagen")
 PHONE = "+4520000001"
@@ -232,20 +230,7 @@ async def _paused(rt: Runtime, on: bool) -> None:
 
 
 async def _proactive(rt: Runtime, tenant_id: int, key: str) -> None:
-    def write(sync: Any) -> None:
-        enqueue(
-            Scene.of(sync),
-            now=rt.clock(),
-            channel="sms",
-            template="payment_check.question",
-            values={"first_name": "Test", "trigger": ""},
-            language="da",
-            idempotency_key=key,
-            tenant_id=tenant_id,
-            proactive=True,
-        )
-
-    await rt.db.run(write)
+    await queue_question(rt.db, rt.clock(), tenant_id, key)
 
 
 async def _next_attempts(rt: Runtime) -> list[datetime]:

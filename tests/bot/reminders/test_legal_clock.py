@@ -12,18 +12,16 @@ from sqlalchemy import select, update
 
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound.inbox import InboundMessage
-from bot.outbox.enqueue import enqueue
 from bot.reminders.plan import plan_reminders
 from bot.reminders.timers import expire_waiting
 from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
 from bot.store.flags import PAUSED, write_flag
-from bot.store.scene import Scene
 from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions
 from conversations.state import State
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all
-from tests.support.helpers import add_tenant
+from tests.support.helpers import add_tenant, queue_question
 
 TZ = ZoneInfo("Europe/Copenhagen")
 PHONE = "+4520000001"
@@ -196,22 +194,7 @@ async def test_the_court_eve_kept_waiting_by_the_pause_still_goes_beside_another
     friday = set_now(rt, datetime(2026, 3, 13, 8, 0, tzinfo=TZ))
     async with rt.db.write() as conn:
         await conn.run_sync(write_flag, PAUSED, "1", friday)
-
-    def other(sync: Any) -> None:
-        values = {"first_name": "Test", "trigger": ""}
-        enqueue(
-            Scene.of(sync),
-            now=rt.clock(),
-            channel="sms",
-            template="payment_check.question",
-            values=values,
-            language="da",
-            idempotency_key="test:other",
-            tenant_id=tenant_id,
-            proactive=True,
-        )
-
-    await rt.db.run(other)
+    await queue_question(rt.db, rt.clock(), tenant_id, "test:other")
     assert [s for s, _ in await plan_at(rt, datetime(2026, 3, 13, 10, 0, tzinfo=TZ), tenant_id)] == ["court"]
     assert len(sms(rt).to(PHONE)) == 1  # paused: only the outreach of 3 March went
     async with rt.db.write() as conn:
