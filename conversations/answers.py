@@ -24,6 +24,7 @@ from conversations.text import normalize
 __all__ = [
     "PRECEDENCE",
     "TAG_WORDS",
+    "dates_named",
     "find_amount",
     "find_date",
     "parse_amount",
@@ -728,6 +729,13 @@ def find_date(text: str, today: date, *, strict: bool = False) -> date | None:
     "efter den 10." = the 11th); None when it names none, several, or one that cannot be placed.
     `strict` ignores bare numbers, which in a longer message may be anything."""
     return _one_date(_mentions(_plain(text), today, strict=strict))
+
+
+def dates_named(text: str, today: date) -> list[date]:
+    """Every placed date on/after today a longer text names ("fristen den 9. december", "fredag 13/12"), in
+    order and once each; bare numbers are not read as days."""
+    values = (m.value for m in _mentions(_plain(text), today, strict=True) if m.value is not None)
+    return list(dict.fromkeys(values))
 
 
 def parse_date(text: str, today: date) -> date | None:

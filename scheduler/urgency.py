@@ -17,6 +17,7 @@ __all__ = [
     "act_by",
     "case_priority",
     "demand_deadline_of",
+    "legal_dates",
     "running_deadline",
     "urgency_of",
 ]
@@ -89,6 +90,15 @@ def demand_deadline_of(position: DemandDates | None, delivery_days: int = 0) -> 
         return None
     received = demand_received(position.demand_sent_on, position.demand_received_on, delivery_days)
     return None if received is None else demand_deadline(received)
+
+
+def legal_dates(position: DemandDates | None, delivery_days: int = 0) -> tuple[date, ...]:
+    """The dates of the position's legal path a tenant's letters name: the påkrav deadline keephome computed,
+    the termination and the court's date. None of them goes to a tenant by SMS."""
+    if position is None:
+        return ()
+    found = (demand_deadline_of(position, delivery_days), position.termination_on, position.court_date)
+    return tuple(d for d in found if d is not None)
 
 
 def running_deadline(position: DemandDates | None, today: date, delivery_days: int = 0) -> date | None:

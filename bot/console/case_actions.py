@@ -32,7 +32,8 @@ from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
 from bot.i18n import N_, Labels
-from bot.store.schema import case_events, case_tasks, cases, staff
+from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff
+from scheduler.urgency import legal_dates
 
 __all__ = ["routes"]
 
@@ -93,6 +94,15 @@ async def _release(request: Request, me: StaffSession) -> Response:
     return _back(case.id)
 
 
+async def _sms_warnings(request: Request, tenant_id: int, text: str) -> list[str]:
+    """Why a reply should not go to this tenant by SMS (`sms_warnings`), their rent case's legal dates included."""
+    rt = runtime(request)
+    async with rt.db.read() as conn:
+        position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id))).first()
+    dates = legal_dates(position, rt.settings.demand_delivery_days)
+    return sms_warnings(text, rt.settings.forbidden_words, legal_dates=dates, today=today(request))
+
+
 @guard("admin", "adviser")
 async def _reply(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
@@ -106,7 +116,7 @@ async def _reply(request: Request, me: StaffSession) -> Response:
     nonce = form_nonce(form)
     rt = runtime(request)
     channel = reply_channel(tenant)
-    warnings = sms_warnings(text, rt.settings.forbidden_words) if channel == "sms" else []
+    warnings = await _sms_warnings(request, tenant.id, text) if channel == "sms" else []
     if warnings and form.get("confirm") != "1":
         return render(request, "reply_confirm.html", case=case, text=text, nonce=nonce, warnings=warnings)
     at = now(request)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import gettext as _
+from bot.i18n import local_day
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import asks_on_telegram, best_channel
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.store.scene import Scene
 from bot.store.schema import outbox
+from conversations.answers import dates_named
 
 __all__ = ["place_fits_sms", "reply_channel", "send_to_tenant", "sms_warnings", "telegram_open"]
 
@@ -29,15 +31,24 @@ def telegram_open(tenant: Any) -> bool:
     return asks_on_telegram(tenant.status, tenant.telegram_chat_id, bool(tenant.telegram_blocked))
 
 
-def sms_warnings(text: str, forbidden_words: Sequence[str]) -> list[str]:
-    """Why this text should not go out by SMS (an amount, debt words), in the reader's language; empty when it
-    may."""
+def sms_warnings(
+    text: str, forbidden_words: Sequence[str], *, legal_dates: Collection[date] = (), today: date | None = None
+) -> list[str]:
+    """Why this text should not go out by SMS (an amount, debt words, one of the tenant's `legal_dates` from
+    `scheduler.urgency.legal_dates`, read as on `today`), in the reader's language; empty when it may."""
     reasons: list[str] = []
     if amount_like(text, bare_numbers=True):
         reasons.append(_("it looks like it contains an amount"))
     words = forbidden_words_in(text, forbidden_words)
     if words:
         reasons.append(_("it contains words about debt or eviction: %(words)s") % {"words": ", ".join(words)})
+    named = [d for d in dates_named(text, today) if d in legal_dates] if legal_dates and today else []
+    if named:
+        days = ", ".join(local_day(d) for d in named)
+        reasons.append(
+            _("it names %(days)s, a date of the tenant's rent case: refer to the letter they received instead")
+            % {"days": days}
+        )
     return reasons
 
 

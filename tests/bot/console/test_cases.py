@@ -12,11 +12,13 @@ from sqlalchemy import select, update
 from bot.app import create_app
 from bot.channels.sandbox import SandboxChannel
 from bot.host.consents import withdraw_consent
+from bot.i18n import local_day
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, case_events, cases, messages, outbox, rent_positions
+from scheduler.calendar import demand_deadline
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import (
     add_case,
@@ -187,6 +189,38 @@ async def test_an_amount_by_sms_needs_a_confirm_step(runtime: Runtime, client: h
     assert plain.status_code == 303  # nothing to warn about
     await drain(runtime.sender)
     assert [m.text for m in sms(runtime).to("+4520000001")][-2:] == [text, "Ring til mig i morgen"]
+
+
+async def test_a_date_of_the_rent_case_by_sms_needs_a_confirm_step(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    day = today(runtime)
+    court = day + timedelta(days=20)
+    tenant = await add_tenant(
+        runtime, "R-1", phone="+4520000001", balance_ore=900000, demand_sent_on=day - timedelta(days=2)
+    )
+    deadline = demand_deadline(day - timedelta(days=2))  # received the day it was sent (no delivery days set)
+    case_id = await add_case(runtime, tenant)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    # The adviser copies the deadline keephome computed into an SMS: the letter's deadline is the one that counts.
+    text = f"Husk fristen {deadline.day}/{deadline.month}, ring til mig"
+    warned = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": "nonce-0001"})
+    assert warned.status_code == 200 and "Send this by SMS?" in warned.text
+    assert "a date of the tenant&#39;s rent case" in warned.text and local_day(deadline) in html.unescape(warned.text)
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(outbox.c.id).where(outbox.c.template == "case.reply"))).first() is None
+    # Another day, an appointment say, is no date of the case: it goes without a question.
+    other = deadline + timedelta(days=1)
+    plain = f"Vi ses {other.day}/{other.month} kl. 10"
+    assert (await post_form(client, page, f"{page}/reply", {"text": plain, "nonce": "nonce-0002"})).status_code == 303
+    # The court's date, once known, is one too (and the påkrav deadline no longer runs).
+    async with runtime.db.write() as conn:
+        await conn.execute(update(rent_positions).where(rent_positions.c.tenant_id == tenant).values(court_date=court))
+    named = f"Vi ses {court.day}/{court.month}"
+    warned = await post_form(client, page, f"{page}/reply", {"text": named, "nonce": "nonce-0003"})
+    assert warned.status_code == 200 and local_day(court) in html.unescape(warned.text)
+    await drain(runtime.sender)
+    assert [m.text for m in sms(runtime).to("+4520000001")][-1] == plain
 
 
 async def test_without_consent_the_adviser_sees_only_bot_messages_until_the_tenant_is_told(
