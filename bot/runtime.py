@@ -13,6 +13,7 @@ from bot.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.render import Renderer
 from bot.outbox.sender import Sender
+from bot.outbox.status import record_delivery
 from bot.paths import TEMPLATES_DIR
 from bot.reminders.recheck import SendWindow
 from bot.settings import Settings
@@ -56,6 +57,11 @@ class Runtime:
             return bool(await conn.run_sync(is_paused))
 
 
+async def _delivered(db: Database, clock: Clock, sid: str) -> bool:
+    """The demo's simulated carrier says an SMS was delivered, through the status callback's own path."""
+    return await db.run(record_delivery, sid, "delivered", None, clock()) != "status_unknown_message"
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -74,7 +80,7 @@ def build_runtime(
 
             chosen["sms"] = TwilioChannel(settings)
         elif demo:
-            chosen["sms"] = SandboxChannel("sms")
+            chosen["sms"] = SandboxChannel("sms", report=lambda sid: _delivered(db, clock, sid))
     if "telegram" not in chosen:
         if settings.telegram_enabled and not demo:
             from bot.channels.telegram import TelegramChannel

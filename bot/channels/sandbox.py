@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.channels.base import OutgoingMessage, SendResult
 
-__all__ = ["SandboxChannel", "SentMessage"]
+__all__ = ["Report", "SandboxChannel", "SentMessage"]
+
+log = logging.getLogger(__name__)
+
+# Reports a sent message's delivery, as a carrier's status callback would; False while the message is not known
+# yet (the sender records a send after the channel returns).
+Report = Callable[[str], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -25,26 +34,48 @@ class SentMessage:
 
 
 class SandboxChannel:
-    """Records every message."""
+    """Records every message; with `report`, says each one was delivered, as a carrier does (the demo's SMS)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, report: Report | None = None, report_after: float = 0.5) -> None:
         self.name = name
         self.sent: list[SentMessage] = []
         self._ids = itertools.count(1)
         # Provider ids are unique in the database: a restarted demo counts from one again, under a new prefix.
         self._run = secrets.token_hex(4)
+        self._report = report
+        self._report_after = report_after
+        self._reports: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Nothing to open."""
 
     async def stop(self) -> None:
-        """Nothing to close."""
+        """Stop reporting deliveries."""
+        for task in list(self._reports):
+            task.cancel()
+        await asyncio.gather(*self._reports, return_exceptions=True)
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Record the message as delivered to the simulated phone."""
         provider_id = f"sbx-{self.name}-{self._run}-{next(self._ids)}"
         self.sent.append(SentMessage(message.address, message.text, message.buttons, provider_id, message.outbox_id))
+        if self._report is not None:
+            task = asyncio.create_task(self._delivered(provider_id))
+            self._reports.add(task)
+            task.add_done_callback(self._reports.discard)
         return SendResult("sent", provider_id=provider_id)
+
+    async def _delivered(self, provider_id: str) -> None:
+        """Report the delivery once the send is recorded; a send never recorded is given up after ten tries."""
+        assert self._report is not None
+        for _ in range(10):
+            await asyncio.sleep(self._report_after)
+            try:
+                if await self._report(provider_id):
+                    return
+            except Exception:
+                log.exception("sandbox %s: the delivery of %s could not be reported", self.name, provider_id)
+                return
 
     def to(self, address: str) -> list[SentMessage]:
         """Messages sent to one address, oldest first."""
