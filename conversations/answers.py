@@ -668,7 +668,14 @@ def _as_day(words: Sequence[str], index: int, today: date, *, strict: bool) -> _
 
 
 def _mentions(plain: str, today: date, *, strict: bool) -> list[_Mention]:
-    """Every date the text names, in order; `strict` leaves out bare numbers ("15" alone may be an amount)."""
+    """Every date the text names, in order, as the words before each change it ("efter", "ikke"); `strict`
+    leaves out bare numbers ("15" alone may be an amount)."""
+    words, found = _found(plain, today, strict=strict)
+    return [_modified(words, f.start, f.value, f.weekday) for f in found if not f.past]
+
+
+def _found(plain: str, today: date, *, strict: bool) -> tuple[list[str], list[_Found]]:
+    """The text's words and every date read in them, as written."""
     plain = _MONEY.sub(" ", _TIME.sub(" ", plain))
     plain, numeric = _numeric_mentions(plain, today)
     numeric_values = iter(value for _position, value in numeric)
@@ -685,7 +692,7 @@ def _mentions(plain: str, today: date, *, strict: bool) -> list[_Mention]:
             continue
         found.append(read)
         index = max(index + 1, read.start + read.width)
-    return [_modified(words, f.start, f.value, f.weekday) for f in found if not f.past]
+    return words, found
 
 
 def _modified(words: Sequence[str], start: int, value: date | None, weekday: bool) -> _Mention:
@@ -732,10 +739,10 @@ def find_date(text: str, today: date, *, strict: bool = False) -> date | None:
 
 
 def dates_named(text: str, today: date) -> list[date]:
-    """Every placed date on/after today a longer text names ("fristen den 9. december", "fredag 13/12"), in
-    order and once each; bare numbers are not read as days."""
-    values = (m.value for m in _mentions(_plain(text), today, strict=True) if m.value is not None)
-    return list(dict.fromkeys(values))
+    """Every placed date on/after today a longer text names as written ("fristen den 9. december", "fredag
+    13/12"; "efter den 9." names the 9th), in order and once each; bare numbers are not read as days."""
+    _words, found = _found(_plain(text), today, strict=True)
+    return list(dict.fromkeys(f.value for f in found if f.value is not None))
 
 
 def parse_date(text: str, today: date) -> date | None:

@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.answers import find_amount, find_date, parse_amount, parse_date, parse_number, pick_tag
+from conversations.answers import (
+    dates_named,
+    find_amount,
+    find_date,
+    parse_amount,
+    parse_date,
+    parse_number,
+    pick_tag,
+)
 from conversations.engine import resume, start
 from conversations.model import AnswerRecorded, ButtonPressed, Channel, Context, TextReceived
 
@@ -147,6 +155,16 @@ def test_a_bare_number_is_a_day_only_where_a_day_is_asked() -> None:
     assert find_date("betaler 15", TODAY) == date(2026, 12, 15)
     assert find_date("betaler 15", TODAY, strict=True) is None
     assert find_date("betaler den 15.", TODAY, strict=True) == date(2026, 12, 15)
+
+
+def test_every_date_a_longer_text_names_as_written_once_each() -> None:
+    # An adviser's message to a tenant (TODAY is Thursday 3 December 2026): the dates it names, whatever the words
+    # before them do to an answer's meaning ("efter den 9." is the 10th as an answer, and names the 9th).
+    text = "Husk fristen den 9. december, ikke fredag. Ring efter den 9. eller 14/12 kl. 10, ikke 2.500 kr"
+    assert dates_named(text, TODAY) == [date(2026, 12, 9), date(2026, 12, 4), date(2026, 12, 14)]
+    assert dates_named("Remember the deadline on 9 December", TODAY) == [date(2026, 12, 9)]
+    assert dates_named("ring 12345678, vi ses kl 15", TODAY) == []  # a phone number and a time are no days
+    assert dates_named("det var den 1. december", TODAY) == []  # a day that has passed is not placed
 
 
 def test_an_amount_in_a_message_about_something_else_must_look_like_rent() -> None:
