@@ -95,7 +95,7 @@ async def _release(request: Request, me: StaffSession) -> Response:
 
 
 async def _sms_warnings(request: Request, tenant_id: int, text: str) -> list[str]:
-    """Why a reply should not go to this tenant by SMS (`sms_warnings`), their rent case's legal dates included."""
+    """Why a text about this tenant breaks the SMS rule (`sms_warnings`), their rent case's legal dates included."""
     rt = runtime(request)
     async with rt.db.read() as conn:
         position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant_id))).first()
@@ -273,11 +273,14 @@ async def _task(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     task = field(form, "task", max_length=300)
     rt = runtime(request)
-    # Volunteers see no amounts and no debt history: the task they are given follows the SMS rule.
-    problems = sms_warnings(task, rt.settings.forbidden_words)
+    # Volunteers see no amounts and no debt history (nor its dates): the task they are given follows the SMS rule.
+    problems = await _sms_warnings(request, case.tenant_id, task)
     if problems:
         raise FormError(
-            N_("a volunteer's task follows the SMS rule (no amounts, no debt or eviction words): %(problems)s"),
+            N_(
+                "a volunteer's task follows the SMS rule (no amounts, no debt or eviction words, no dates of the rent "
+                "case): %(problems)s"
+            ),
             problems="; ".join(problems),
         )
     due = _due(form, today(request))

@@ -509,6 +509,25 @@ async def test_a_volunteer_task_follows_the_sms_rule(
     assert fine.status_code == 303
 
 
+async def test_a_volunteer_task_names_no_date_of_the_rent_case(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    court = today(runtime) + timedelta(days=20)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000, court_date=court)
+    case_id = await add_case(runtime, tenant)
+    await volunteers_may_see(runtime, case_id)
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    due = (today(runtime) + timedelta(days=1)).isoformat()
+    task = {"volunteer_id": str(volunteer), "task": f"Følg op før {court.day}/{court.month}", "due": due}
+    refused = await post_form(client, page, f"{page}/task", task)
+    assert refused.status_code == 422 and "a date of the tenant&#39;s rent case" in refused.text
+    assert (await case_row(runtime, case_id)).volunteer_task is None
+    other = court - timedelta(days=1)
+    task["task"] = f"Følg op før {other.day}/{other.month}"
+    assert (await post_form(client, page, f"{page}/task", task)).status_code == 303
+
+
 async def test_a_case_goes_to_a_volunteer_only_with_consent_to_share_with_their_organisation(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
