@@ -99,6 +99,11 @@ class PolicySettings:
         if any(offset < 0 for offset in self.demand_offsets):
             raise ValueError("demand_offsets must be >= 0")
 
+    @property
+    def last_demand_offset(self) -> int | None:
+        """The offset of the last `demand` reminder before the påkrav deadline (the fewest days left), if any."""
+        return min(self.demand_offsets, default=None)
+
     @classmethod
     def of(
         cls,

@@ -206,7 +206,7 @@ def no_next_chance(trigger: Trigger, offset: int | None, settings: PolicySetting
     that day does; the sender's second look: it never gives way, `bot.reminders.recheck`)."""
     if trigger is Trigger.COURT:
         return offset is not None
-    return trigger is Trigger.DEMAND and offset is not None and offset == min(settings.demand_offsets, default=None)
+    return trigger is Trigger.DEMAND and offset is not None and offset == settings.last_demand_offset
 
 
 def _has_the_last_word(r: PlannedReminder, rd: RentDay) -> bool:

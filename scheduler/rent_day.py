@@ -74,7 +74,7 @@ class RentDay:
         self.day = day
         self.settings = settings
         self.offsets = frozenset(settings.demand_offsets)
-        self.last_offset = min(settings.demand_offsets, default=None)
+        self.last_offset = settings.last_demand_offset
         self.stale_before = day - timedelta(days=settings.balance_max_age_days)
         self.missed = self._missed_by_due_day(day)
         self.upcoming = self._upcoming_by_due_day(day, settings.before_due_days)

@@ -50,6 +50,18 @@ async def signed_in_adviser(rt: Runtime, client: httpx.AsyncClient, email: str =
     return staff_id
 
 
+async def taken_for_a_volunteer(rt: Runtime, client: httpx.AsyncClient, tenant_id: int) -> tuple[int, str, int]:
+    """A case of the tenant's that a signed-in adviser has taken and a volunteer (of Dansk Folkehjælp) may see:
+    the case id, its page and the volunteer."""
+    case_id = await add_case(rt, tenant_id)
+    await volunteers_may_see(rt, case_id)
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in_adviser(rt, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    return case_id, page, volunteer
+
+
 async def test_the_inbox_follows_the_legal_clock_and_says_why(runtime: Runtime, client: httpx.AsyncClient) -> None:
     day = today(runtime)
     month_ago = day - timedelta(days=30)
@@ -245,12 +257,7 @@ async def test_without_consent_the_adviser_sees_only_bot_messages_until_the_tena
 
 async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClient) -> None:
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
-    case_id = await add_case(runtime, tenant)
-    await volunteers_may_see(runtime, case_id)
-    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
-    await signed_in_adviser(runtime, client)
-    page = f"/console/cases/{case_id}"
-    await post_form(client, page, f"{page}/take", {})
+    case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant)
     assert (await post_form(client, page, f"{page}/note", {"text": "Ringer fredag"})).status_code == 303
     due = (today(runtime) + timedelta(days=2)).isoformat()
     past = (today(runtime) - timedelta(days=1)).isoformat()
@@ -492,12 +499,8 @@ async def test_an_admin_reassigns_a_case_held_by_an_absent_adviser(runtime: Runt
 async def test_a_volunteer_task_follows_the_sms_rule(
     runtime: Runtime, client: httpx.AsyncClient, task: str, why: str
 ) -> None:
-    case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
-    await volunteers_may_see(runtime, case_id)
-    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
-    await signed_in_adviser(runtime, client)
-    page = f"/console/cases/{case_id}"
-    await post_form(client, page, f"{page}/take", {})
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant)
     due = (today(runtime) + timedelta(days=1)).isoformat()
     refused = await post_form(client, page, f"{page}/task", {"volunteer_id": str(volunteer), "task": task, "due": due})
     assert refused.status_code == 422 and "SMS rule" in refused.text and why in refused.text
@@ -512,12 +515,7 @@ async def test_a_volunteer_task_follows_the_sms_rule(
 async def test_a_volunteer_task_names_no_date_of_the_rent_case(runtime: Runtime, client: httpx.AsyncClient) -> None:
     court = today(runtime) + timedelta(days=20)
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000, court_date=court)
-    case_id = await add_case(runtime, tenant)
-    await volunteers_may_see(runtime, case_id)
-    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
-    await signed_in_adviser(runtime, client)
-    page = f"/console/cases/{case_id}"
-    await post_form(client, page, f"{page}/take", {})
+    case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant)
     due = (today(runtime) + timedelta(days=1)).isoformat()
     task = {"volunteer_id": str(volunteer), "task": f"Følg op før {court.day}/{court.month}", "due": due}
     refused = await post_form(client, page, f"{page}/task", task)
