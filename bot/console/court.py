@@ -24,7 +24,7 @@ from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, field_name, now, redirect, render, runtime, today
-from bot.i18n import N_
+from bot.i18n import N_, local_day
 from bot.store.schema import tenants
 from bot.tenants import court
 
@@ -104,7 +104,7 @@ async def _filing(request: Request, me: StaffSession) -> Response:
         # eve reminder, so the adviser says it is meant.
         raise FormError(
             N_("The court date %(day)s has passed. If that is right, tick '%(confirm)s' and record the filing again."),
-            day=court_date.strftime("%d-%m-%Y"),
+            day=local_day(court_date),
             confirm=field_name("court_date_passed"),
         )
     at = now(request)

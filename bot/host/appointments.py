@@ -37,7 +37,7 @@ from sqlalchemy import Connection, insert, select, update
 from bot.host.cases import CaseError
 from bot.host.consents import ConsentRefused, require_volunteer_consent, volunteer_sees
 from bot.host.tasks import add_task, set_task_status
-from bot.i18n import N_
+from bot.i18n import N_, local_day
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
 from bot.settings import Settings
@@ -295,7 +295,7 @@ def mark_appointment(
     if local is not None and local.date() > now.astimezone(tz).date():
         raise CaseError(
             N_("The appointment is on %(day)s at %(time)s: mark it held or missed on that day, or move it."),
-            day=local.strftime("%d-%m-%Y"),
+            day=local_day(local.date()),
             time=local.strftime("%H:%M"),
         )
     _end(conn, task_id, status, now)

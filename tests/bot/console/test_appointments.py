@@ -429,7 +429,7 @@ async def test_an_appointment_is_marked_held_or_missed_from_its_day_on_and_not_b
     for mark in ("held", "missed"):
         early = await post_form(client, page, f"/console/appointments/{task}/{mark}", {})
         assert early.status_code == 409
-        assert "The appointment is on 05-03-2026 at 14:30: mark it held or missed on that day" in early.text
+        assert "The appointment is on 5. mar. 2026 at 14:30: mark it held or missed on that day" in early.text
     await at_time(rt, datetime(2026, 3, 4, 17, 0, tzinfo=UTC))  # the eve: its reminder goes
     assert len(texts(rt)) == 2 and "Husk din aftale" in texts(rt)[1]
     clock(rt).at = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)  # the morning of the day

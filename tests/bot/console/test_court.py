@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from bot.i18n import local_day
 from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Runtime
@@ -260,7 +261,7 @@ async def test_a_court_date_that_has_passed_is_recorded_only_when_the_adviser_sa
     answer = await post(client, f"/console/cases/{case_id}", f"/console/tenants/{tid}/court/filing", filing)
     assert answer.status_code == 422
     said = said_on(answer)
-    assert f"datoen i fogedretten, {passed.strftime('%d-%m-%Y')}, er passeret" in said
+    assert f"datoen i fogedretten, {local_day(passed)}, er passeret" in said
     assert "“datoen i fogedretten er passeret”" in said
     assert await position(runtime, tid) == (None, None) and await audited(runtime, "court.filing") == 0
     filing["court_date_passed"] = "yes"
