@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
+from sqlalchemy import Column
 
 from bot.app import create_app
 from bot.console.accounts import create_staff
@@ -262,6 +263,15 @@ GIVEN = {
 TABLES = tuple(GIVEN)
 
 
+def _default(column: Column[Any]) -> object:
+    """What the schema writes into a column this seed leaves out: its default, or its server default's value."""
+    if column.default is not None and column.default.is_scalar:
+        return column.default.arg
+    server = column.server_default
+    arg = getattr(server, "arg", None)
+    return arg if isinstance(arg, str) else None
+
+
 def write(path: Path, seed: Seed) -> None:
     with sqlite3.connect(path) as conn:
         # A scratch file: no journal while seeding, a large page cache, and the indexes built once the rows are
@@ -280,7 +290,7 @@ def write(path: Path, seed: Seed) -> None:
         for table, given in GIVEN.items():
             names = given.split()
             rest = [c for c in metadata.tables[table].columns if c.name not in names]
-            extra = tuple(c.default.arg if c.default is not None and c.default.is_scalar else None for c in rest)
+            extra = tuple(_default(c) for c in rest)
             quoted = ", ".join(f'"{name}"' for name in [*names, *(c.name for c in rest)])
             marks = ", ".join("?" * (len(names) + len(rest)))
             rows = (row + extra for row in seed.rows.get(table, []))
