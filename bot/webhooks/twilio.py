@@ -192,7 +192,7 @@ async def inbound_sms(scope: Scope, receive: Receive) -> Answer:
     if outcome == "rejected":
         rt.metrics.inbound.labels("sms", "rejected").inc()
         return 400, _TEXT, b"the message cannot be stored"
-    log.info("sms inbound committed sid=%s", sid)
+    log.debug("sms inbound committed sid=%s", sid)  # the row is the record; a line per message only at DEBUG
     return 200, _XML, _TWIML
 
 
@@ -212,7 +212,9 @@ async def delivery_status(scope: Scope, receive: Receive) -> Answer:
         return _refuse(scope, exc)
     result = await rt.db.run(record_delivery, sid, status, error_code, rt.clock())
     rt.metrics.inbound.labels("sms", result).inc()
-    log.info("sms status sid=%s status=%s code=%s result=%s", sid, status, error_code, result)
+    # A delivery that went well only at DEBUG (three callbacks a message); a failure or an error code at INFO.
+    level = logging.INFO if error_code is not None or status in ("failed", "undelivered") else logging.DEBUG
+    log.log(level, "sms status sid=%s status=%s code=%s result=%s", sid, status, error_code, result)
     return 200, _XML, _TWIML
 
 

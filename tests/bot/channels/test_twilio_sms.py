@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -93,6 +94,22 @@ async def test_provider_errors_map_to_outcomes_without_sdk_retries(
     # One request only: retries belong to the outbox.
     assert len(twilio_standin.posted) == 1
     assert (await channel.send(message())).outcome == "sent"
+
+
+async def test_at_info_a_sent_message_leaves_no_line_and_a_refused_one_does(
+    channel: TwilioChannel, twilio_standin: TwilioStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.channels.twilio_sms"):
+        assert (await channel.send(message())).outcome == "sent"
+        twilio_standin.answer_next(Answer(400, 21211, "Invalid 'To' Phone Number"))
+        assert (await channel.send(message())).outcome == "permanent"
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.channels.twilio_sms"]
+    assert lines == ["sms outbox=7 outcome=permanent code=21211 sid=None"]
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="bot.channels.twilio_sms"):
+        assert (await channel.send(message())).outcome == "sent"
+    [line] = [r.getMessage() for r in caplog.records if r.name == "bot.channels.twilio_sms"]
+    assert "outcome=sent" in line and TENANT not in line
 
 
 async def test_wrong_credentials_are_permanent(sqlite_url: str, twilio_standin: TwilioStandin) -> None:

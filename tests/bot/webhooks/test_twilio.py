@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -323,6 +324,17 @@ async def test_status_callbacks_move_forward_and_record_the_error_code(
     assert await _delivery(rt.db, sid) == ("sent", None)
     await post(http, STATUS_URL, {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"})
     assert await _delivery(rt.db, sid) == ("undelivered", "30003")
+
+
+async def test_at_info_only_the_failed_delivery_leaves_a_line(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.webhooks.twilio"):
+        sid = await _sent_reply(rt, http, twilio_standin)
+        await post(http, STATUS_URL, {"MessageSid": sid, "MessageStatus": "sent"})
+        await post(http, STATUS_URL, {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.webhooks.twilio"]
+    assert lines == [f"sms status sid={sid} status=undelivered code=30003 result=status_applied"]
 
 
 async def test_status_callback_with_opt_out_code_stops_the_tenant(
