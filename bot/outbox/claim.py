@@ -79,11 +79,14 @@ class Window(Protocol):
 
 @dataclass(frozen=True)
 class Claim:
-    """What one claim took (`rows`, replies first) and how many rows it set aside (waiting, dropped, back)."""
+    """What one claim took (`rows`, replies first) and how many rows it set aside (waiting, dropped, back);
+    `drained`: every kind it looked at had fewer due rows than it asked for, so a claim right after, with the
+    same or a smaller budget, would find none."""
 
     rows: list[Claimed]
     set_aside: int = 0
     paused: bool = False
+    drained: bool = False
 
 
 def _free(now: datetime) -> ColumnElement[bool]:
@@ -269,9 +272,9 @@ def claim(
         aside += _reopen(conn, now, PAUSED_REASON, fence)
     if not channels:
         aside += _park_due(conn, now, NO_CHANNEL, fence)
-    claimed = _lease_due(conn, now, until, wants, total, not paused and bool(channels), is_sqlite, fence)
+    claimed, drained = _lease_due(conn, now, until, wants, total, not paused and bool(channels), is_sqlite, fence)
     if not claimed:
-        return Claim([], aside, paused)
+        return Claim([], aside, paused, drained)
     rows, waiting = _reachable(_with_tenants(conn, claimed), channels)
     asked = [r for r in rows if r.proactive and r.status == "active"]
     verdicts = window.recheck(conn, asked, now) if window is not None and asked else {}
@@ -279,7 +282,7 @@ def claim(
         aside += _not_now(conn, waiting, verdicts, now)
         rows = [r for r in rows if r.id not in verdicts]
     rows.sort(key=lambda r: (r.proactive, r.id))
-    return Claim(rows, aside, paused)
+    return Claim(rows, aside, paused, drained)
 
 
 def _lease_due(
@@ -291,17 +294,22 @@ def _lease_due(
     proactive_ok: bool,
     is_sqlite: bool,
     fence: ColumnElement[bool] | None,
-) -> list[Any]:
-    """Lease the due rows to take: answers first, then (when they may go) proactive rows, per channel, due first."""
+) -> tuple[list[Any], bool]:
+    """Lease the due rows to take: answers first, then (when they may go) proactive rows, per channel, due first.
+    Returns them, and whether every kind was looked at and gave fewer rows than asked (nothing more is due)."""
     claimed: list[Any] = []
+    drained = True
     for proactive in (False, True) if proactive_ok else (False,):
         for channel in sorted(CHANNELS):
             n = min(wants.get((proactive, channel), 0), total - len(claimed))
             if n <= 0:
+                drained = False  # not looked at: rows of this kind may be due
                 continue
             leased = _lease_statement(proactive, channel, is_sqlite, fence)
-            claimed += conn.execute(leased, {"now": now, "n": n, "until": until}).all()
-    return claimed
+            got = conn.execute(leased, {"now": now, "n": n, "until": until}).all()
+            drained = drained and len(got) < n
+            claimed += got
+    return claimed, drained
 
 
 def _not_now(

@@ -3,7 +3,8 @@
 `keephome_outbox_depth` counts the rows waiting to be sent; `keephome_outbox_waiting{reason}` the proactive rows
 that cannot go now (`no_channel`, `paused`). The sender is what moves rows into and out of `waiting`, so it
 refreshes the gauges right after it does, and besides after each batch (at most once a second while busy) and
-on every idle round.
+on every idle round that looked (a worker whose claim the other's made pointless does not look: the other one's
+next round does).
 """
 
 from __future__ import annotations

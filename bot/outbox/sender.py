@@ -154,6 +154,10 @@ class Sender:
         self._check = SendCheck(db, paused_setting=paused)
         self._in_flight: Counter[tuple[bool, str]] = Counter()  # claimed and not yet sent: (proactive, channel)
         self._claiming = asyncio.Lock()
+        # Claims finished, and whether the last one left nothing due: a worker that waited for its turn to claim
+        # while another's claim took every due row skips its own (it would only find none).
+        self._claims = 0
+        self._drained = False
         self._reopened = False  # rows waiting for a channel get one look from each new sender
         # Rows the pause set aside may be waiting (each new sender looks once); counted up whenever this sender
         # sets one aside, so a claim that began before knows it did not see it.
@@ -249,7 +253,12 @@ class Sender:
         """
         if not self._may_send():
             return 0
+        ticket = self._claims
         async with self._claiming:
+            if self._claims != ticket and self._drained:
+                # Both workers were woken for the same rows and the other one took them all while this one waited.
+                # Rows enqueued since set the wake again, so this worker looks once more right away.
+                return 0
             wants = self._wants()
             if not any(wants.values()):
                 return 0  # every kind is at its budget: the sends under way come first
@@ -272,6 +281,8 @@ class Sender:
                 fence=fence,
             )
             self._reopened = True
+            self._claims += 1
+            self._drained = taken.drained
             if taken.paused:
                 self._paused_aside = (self._paused_aside or 0) + 1  # it set the due rows aside
             elif self._paused_aside == seen:

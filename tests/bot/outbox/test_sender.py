@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from bot.channels.base import OutgoingMessage, SendResult
 from bot.channels.telegram import TelegramChannel
@@ -443,3 +443,26 @@ async def test_slow_answers_do_not_hold_up_the_rest_of_the_campaign(sqlite_url: 
             await rt.sender.stop()
         assert [(await _row(rt, oid)).state for oid in ids] == ["sent"] * 30  # type: ignore[attr-defined]
         assert len(channel.sent) == 30
+
+
+async def test_a_worker_woken_for_rows_another_just_claimed_does_not_claim_again(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    for n in range(3):
+        await _queue(rt, tenant_id, f"woken-{n}")
+    claims = 0
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        nonlocal claims
+        claims += "FROM settings_flags" in statement  # each claim reads the pause switch once
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        # Both workers woken by the same enqueue: the one that waited for its turn finds the rows taken.
+        handled = await asyncio.gather(rt.sender.drain_once(), rt.sender.drain_once())
+        assert sorted(handled) == [0, 3] and claims == 1
+        # A row enqueued afterwards is claimed by the next round, as ever.
+        await _queue(rt, tenant_id, "woken-later")
+        assert await rt.sender.drain_once() == 1 and claims == 2
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert len(_sms(rt).sent) == 4
