@@ -204,8 +204,8 @@ class TwilioChannel:
                 result = SendResult("transient", detail="answer without a message sid")
             else:
                 result = SendResult("sent", provider_id=sid)
-        # A send that went is in the message's row and in /metrics: its line only at DEBUG (at INFO, a line per
-        # message written to the log cost about a tenth of a message's CPU under load); every other outcome at INFO.
+        # A send that went is in the message's row and in /metrics: its line only at DEBUG (a write to the log for
+        # every message costs CPU under load: bench/README.md, 2026-12-03); every other outcome at INFO.
         log.log(
             logging.DEBUG if result.outcome == "sent" else logging.INFO,
             "sms outbox=%s outcome=%s code=%s sid=%s",
