@@ -27,6 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.inbound.inbox import InboundMessage, clean_text
 from bot.outbox.status import record_delivery
+from bot.store.schema import FAILED_STATUSES
 from bot.tenants.phones import e164
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ async def delivery_status(scope: Scope, receive: Receive) -> Answer:
     result = await rt.db.run(record_delivery, sid, status, error_code, rt.clock())
     rt.metrics.inbound.labels("sms", result).inc()
     # A delivery that went well only at DEBUG (three callbacks a message); a failure or an error code at INFO.
-    level = logging.INFO if error_code is not None or status in ("failed", "undelivered") else logging.DEBUG
+    level = logging.INFO if error_code is not None or status in FAILED_STATUSES else logging.DEBUG
     log.log(level, "sms status sid=%s status=%s code=%s result=%s", sid, status, error_code, result)
     return 200, _XML, _TWIML
 
