@@ -93,7 +93,7 @@ async def _open_case(request: Request, me: StaffSession) -> Response:
     reason = field(await request.form(), "reason", max_length=200)
     at = now(request)
     async with runtime(request).db.write() as conn:
-        case_id = await conn.run_sync(
+        opened = await conn.run_sync(
             open_case,
             tenant.id,
             origin="manual",
@@ -103,8 +103,8 @@ async def _open_case(request: Request, me: StaffSession) -> Response:
             delivery_days=runtime(request).settings.demand_delivery_days,
             staff_id=me.staff_id,
         )
-        await record(conn, at, me.actor, "case.open", f"case:{case_id}", f"tenant:{tenant.id}")
-    return redirect(f"/console/cases/{case_id}")
+        await record(conn, at, me.actor, "case.open", f"case:{opened.case_id}", f"tenant:{tenant.id}")
+    return redirect(f"/console/cases/{opened.case_id}")
 
 
 def routes() -> list[BaseRoute]:

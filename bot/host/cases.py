@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +20,7 @@ __all__ = [
     "OPEN_STATUSES",
     "OUTCOMES",
     "CaseError",
+    "Opened",
     "add_note",
     "among",
     "close_case",
@@ -27,7 +28,6 @@ __all__ = [
     "give_task",
     "has_consent",
     "open_case",
-    "open_case_for",
     "release_case",
     "set_status",
     "take_case",
@@ -66,13 +66,28 @@ _CONSENTED = select(consents.c.id).where(
     consents.c.scope == bindparam("scope"),
     consents.c.withdrawn_at.is_(None),
 )
-_OPEN_CASE = (
-    select(cases).where(cases.c.tenant_id == bindparam("tenant"), among(cases.c.status, OPEN_STATUSES)).limit(1)
-)
-_POSITION = (
-    select(rent_positions, tenants.c.children)
-    .join(tenants, tenants.c.id == rent_positions.c.tenant_id)
-    .where(rent_positions.c.tenant_id == bindparam("tenant"))
+# What opening a case needs to know, in one statement: the rent position (its columns NULL when the tenant has
+# none) and the household's children, whether the adviser consent stands, and the open case, if any.
+_BEFORE_OPENING = (
+    select(
+        rent_positions,
+        tenants.c.children,
+        select(consents.c.id)
+        .where(
+            consents.c.tenant_id == tenants.c.id,
+            consents.c.scope == ADVISER_SCOPE,
+            consents.c.withdrawn_at.is_(None),
+        )
+        .exists()
+        .label("adviser_consent"),
+        select(cases.c.id)
+        .where(cases.c.tenant_id == tenants.c.id, among(cases.c.status, OPEN_STATUSES))
+        .limit(1)
+        .scalar_subquery()
+        .label("open_case_id"),
+    )
+    .select_from(tenants.outerjoin(rent_positions, rent_positions.c.tenant_id == tenants.c.id))
+    .where(tenants.c.id == bindparam("tenant"))
 )
 _REFRESH = (
     update(cases)
@@ -92,9 +107,12 @@ def has_consent(conn: Connection, tenant_id: int, scope: str = ADVISER_SCOPE) ->
     return conn.execute(_CONSENTED, {"tenant": tenant_id, "scope": scope}).first() is not None
 
 
-def open_case_for(conn: Connection, tenant_id: int) -> Any | None:
-    """The tenant's open case, if any."""
-    return conn.execute(_OPEN_CASE, {"tenant": tenant_id}).first()
+class Opened(NamedTuple):
+    """The case `open_case` opened or refreshed, and whether the legal clock runs for its tenant (a termination
+    or a court date is known): staff who asked hear of such a case at once."""
+
+    case_id: int
+    clock_runs: bool
 
 
 def open_case(
@@ -107,21 +125,23 @@ def open_case(
     today: date,
     delivery_days: int,
     staff_id: int | None = None,
-) -> int:
-    """Open a case, or refresh the open one (its reason and priority); returns its id.
+) -> Opened:
+    """Open a case, or refresh the open one (its reason and priority).
 
     `delivery_days` is KEEPHOME_DEMAND_DELIVERY_DAYS: the priority follows the påkrav deadline.
     """
-    position = conn.execute(_POSITION, {"tenant": tenant_id}).first()
+    known = conn.execute(_BEFORE_OPENING, {"tenant": tenant_id}).first()
+    position = known if known is not None and known.tenant_id is not None else None
     priority = case_priority(position, today, delivery_days, children=position.children if position else None)
-    consented = has_consent(conn, tenant_id)
-    existing = open_case_for(conn, tenant_id)
-    if existing is not None:
-        refresh = {"case_id": existing.id, "new_priority": priority, "new_consented": consented, "now": now}
+    consented = bool(known.adviser_consent) if known is not None else False
+    clock_runs = position is not None and (position.termination_on is not None or position.court_date is not None)
+    if known is not None and known.open_case_id is not None:
+        case_id = int(known.open_case_id)
+        refresh = {"case_id": case_id, "new_priority": priority, "new_consented": consented, "now": now}
         conn.execute(_REFRESH, refresh)
-        event = {"case_id": existing.id, "staff_id": staff_id, "kind": "status", "text": reason, "at": now}
+        event = {"case_id": case_id, "staff_id": staff_id, "kind": "status", "text": reason, "at": now}
         conn.execute(_EVENT, event)
-        return int(existing.id)
+        return Opened(case_id, clock_runs)
     opened = {
         "tenant_id": tenant_id,
         "status": "waiting",
@@ -132,9 +152,9 @@ def open_case(
         "opened_at": now,
         "updated_at": now,
     }
-    case_id = conn.execute(_OPEN, opened).scalar_one()
+    case_id = int(conn.execute(_OPEN, opened).scalar_one())
     conn.execute(_EVENT, {"case_id": case_id, "staff_id": staff_id, "kind": "opened", "text": reason, "at": now})
-    return int(case_id)
+    return Opened(case_id, clock_runs)
 
 
 async def _event(

@@ -302,7 +302,7 @@ def open_outreach_case(scene: Scene, r: PlannedReminder, settings: Settings, now
         now=now,
         today=day,
         delivery_days=settings.demand_delivery_days,
-    )
+    ).case_id
     notify_urgent_case(scene, case_id, now, settings.public_url)
     return case_id
 

@@ -129,7 +129,7 @@ async def add_case(
                     tenant_id=tenant_id, scope="adviser", wording_version="consent-v1", given_at=at
                 )
             )
-        return await conn.run_sync(
+        opened = await conn.run_sync(
             open_case,
             tenant_id,
             origin=origin,
@@ -138,6 +138,7 @@ async def add_case(
             today=today(rt),
             delivery_days=rt.settings.demand_delivery_days,
         )
+        return opened.case_id
 
 
 async def case_row(rt: Runtime, case_id: int) -> Any:
