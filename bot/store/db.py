@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.store.scene import flush_pending
@@ -48,6 +49,19 @@ def _postgres_args(url: str) -> tuple[str, dict[str, Any]]:
         return url, {}
     rest = parsed.difference_update_query(["search_path"])
     return rest.render_as_string(hide_password=False), {"server_settings": {"search_path": str(search_path)}}
+
+
+def _closed_by_server(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Replace, at checkout, a pooled PostgreSQL connection the server has closed (a restart, a terminated backend).
+
+    asyncpg knows without asking: the server's goodbye and the closed socket reached its protocol. The pool's
+    pre-ping asked PostgreSQL instead, three round trips (BEGIN, ";", ROLLBACK) before every transaction: about
+    170 µs of keephome's CPU each on a 2-core machine (bench/README.md, 2026-12-03). A connection cut without
+    the server saying so (a network dropping it silently) fails its first statement instead, and SQLAlchemy then
+    replaces every connection the pool held before it.
+    """
+    if dbapi_conn.driver_connection.is_closed():
+        raise DisconnectionError("PostgreSQL closed this pooled connection")
 
 
 def _then_flush(conn: Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -120,10 +134,10 @@ class Database:
                 echo=echo,
                 pool_size=10,
                 max_overflow=10,
-                pool_pre_ping=True,
                 connect_args=connect_args,
                 hide_parameters=True,
             )
+            event.listen(self.writer.sync_engine, "checkout", _closed_by_server)
             self.reader = self.writer
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -1,0 +1,64 @@
+"""bot.store.db on PostgreSQL: the pool outlives the server closing its connections (a restart, a killed backend)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from sqlalchemy import Connection, func, select, text
+
+from bot.store.db import Database
+from bot.store.schema import settings_flags
+from tests.support.schema import migrated
+
+pytestmark = pytest.mark.postgres
+
+
+def _dsn(url: str) -> str:
+    return url.split("?")[0].replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _pooled_pids(db: Database, connections: int) -> set[int]:
+    """Fill the pool with this many connections (held at once, then returned); their backends' pids."""
+    pids: set[int] = set()
+    all_open = asyncio.Barrier(connections)
+
+    async def hold() -> None:
+        async with db.write() as conn:
+            pids.add(int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()))
+            await all_open.wait()
+
+    await asyncio.gather(*(hold() for _ in range(connections)))
+    return pids
+
+
+def _flag(conn: Connection, name: str) -> int:
+    at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    conn.execute(settings_flags.insert().values(name=name, value="on", updated_at=at))
+    return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+async def test_writes_go_on_after_the_server_closed_every_pooled_connection(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        await migrated(db)
+        before = await _pooled_pids(db, 3)
+        assert len(before) == 3
+        admin = await asyncpg.connect(_dsn(pg_url))
+        try:
+            # What a restart does to each of them: the server ends the backend and closes the socket.
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(before))
+        finally:
+            await admin.close()
+        await asyncio.sleep(0.2)  # the next requests come after the restart
+
+        # Three writers at once take the three pooled connections: none of them fails.
+        pids = await asyncio.gather(*(db.run(_flag, f"after-restart-{n}") for n in range(3)))
+        async with db.read() as conn:
+            written = (await conn.execute(select(func.count()).select_from(settings_flags))).scalar_one()
+        assert written == 3
+        assert not set(pids) & before  # each on a new connection
+    finally:
+        await db.dispose()
