@@ -252,9 +252,10 @@ class Processor:
     ) -> list[tuple[str, str]]:
         if not isolate:
             try:
-                scene.write_changes()  # the rows' deferred changes (a conversation's next state)
+                # The rows' new rows and deferred changes (a conversation's next state), without a savepoint
+                scene.flush(guarded=False)
             except Exception as exc:  # one of them cannot be written: each row again, in a savepoint of its own
-                raise _RowFailed("a change of this batch") from exc
+                raise _RowFailed("a row or change of this batch") from exc
         if done:
             scene.conn.execute(update(inbound).where(inbound.c.id.in_(done)).values(processed_at=now))
         return results

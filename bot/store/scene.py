@@ -178,11 +178,20 @@ class Scene:
                     self._pending.pop((table.name, int(row["id"])), None)
         del self._units[mark:]
 
-    def flush(self) -> int:
+    def flush(self, *, guarded: bool = True) -> int:
         """Write every pending unit, then the changes; returns how many units were left out because they could
-        not be written (a change that cannot be written raises)."""
+        not be written (a change that cannot be written raises).
+
+        Unguarded, the units are written without the savepoint that lets a failed batch insert be written again
+        unit by unit (two statements): a unit that cannot be written raises, and the transaction is lost. For a
+        caller that then does its work again with a savepoint per piece (the inbound processor's batches).
+        """
         units, self._units, self._pending, self._keys = self._units, [], {}, set()
-        left_out = self._write_units(units) if units else 0
+        if not guarded:
+            self._insert(units)
+            left_out = 0
+        else:
+            left_out = self._write_units(units) if units else 0
         self.write_changes()
         return left_out
 
@@ -195,11 +204,14 @@ class Scene:
         for stmt, many in grouped.values():
             self.conn.execute(stmt, many if len(many) > 1 else many[0])
 
+    def _insert(self, units: list[list[tuple[Table, dict[str, Any]]]]) -> None:
+        for table, rows in _by_table(units):
+            self.conn.execute(_insert(table), rows)
+
     def _write_units(self, units: list[list[tuple[Table, dict[str, Any]]]]) -> int:
         try:
             with self.conn.begin_nested():
-                for table, rows in _by_table(units):
-                    self.conn.execute(_insert(table), rows)
+                self._insert(units)
             return 0
         except (IntegrityError, DBAPIError) as exc:
             log.warning("a batch of %d units failed (%s); writing them one by one", len(units), type(exc).__name__)

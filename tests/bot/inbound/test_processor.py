@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from bot.inbound.inbox import InboundMessage
 from bot.inbound.processor import MIN_ROWS, Processor
 from bot.runtime import Runtime
-from bot.store.schema import inbound, messages, outbox
+from bot.store.scene import Scene
+from bot.store.schema import consents, inbound, messages, outbox
+from tests.conftest import make_settings, started_runtime
 from tests.support.drive import process_all
 from tests.support.helpers import add_tenant
 
@@ -66,3 +69,62 @@ async def test_a_spent_budget_still_commits_a_few_rows_per_transaction_in_order(
     assert sorted(int(r.provider_id[2:]) for r in done) == list(range(MIN_ROWS))
     assert await processor.process_pending() == 3
     assert await processor.process_pending() == 0
+
+
+@pytest.fixture
+async def either_runtime(database_url: str) -> AsyncIterator[Runtime]:
+    async with started_runtime(make_settings(database_url)) as rt:
+        yield rt
+
+
+async def test_a_row_whose_rows_cannot_be_written_loses_only_those_and_a_good_batch_takes_no_savepoint(
+    either_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = either_runtime
+    phones = [f"+452012345{n}" for n in range(5)]
+    for n, phone in enumerate(phones):
+        await add_tenant(rt.db, f"T-{n}", phone=phone)
+
+    async def submit(*texts: str) -> None:
+        # Each from another tenant: a second message of one tenant in a batch writes the first one's rows first.
+        for text in texts:
+            n = int(text[-1])
+            await rt.inbox.submit(InboundMessage(channel="sms", provider_id=f"SM{n}", sender=phones[n], text=text))
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        await submit("hej 0", "hej 1")
+        assert await process_all(rt.processor) == 2
+        assert not [s for s in statements if "SAVEPOINT" in s.upper()]  # a batch that writes fine: none
+
+        # A row whose handling adds a row the database refuses (a consent of a tenant that does not exist).
+        handler = rt.processor._handler
+        handle = handler.handle
+
+        def with_a_bad_row(scene: Scene, row: Any, now: Any) -> str:
+            if row.text == "bad 3":
+                given = {"tenant_id": 999_999, "scope": "adviser", "wording_version": "v1", "given_at": now}
+                scene.add((consents, given))
+            return handle(scene, row, now)
+
+        monkeypatch.setattr(handler, "handle", with_a_bad_row)
+        await submit("hej 2", "bad 3", "hej 4")
+        assert await process_all(rt.processor) == 3
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    unprocessed = select(func.count()).select_from(inbound).where(inbound.c.processed_at.is_(None))
+    assert await _count(rt, unprocessed) == 0
+    # Only the refused row is missing: all five messages were stored and answered.
+    stored = select(func.count()).select_from(messages).where(messages.c.direction == "in")
+    assert await _count(rt, stored) == 5
+    assert await _count(rt, select(func.count(func.distinct(outbox.c.tenant_id))).select_from(outbox)) == 5
+    assert await _count(rt, select(func.count()).select_from(consents)) == 0
+    errors = rt.metrics.registry.get_sample_value(
+        "keephome_inbound_messages_total", {"channel": "sms", "result": "error"}
+    )
+    assert not errors
