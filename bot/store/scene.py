@@ -70,6 +70,19 @@ def _reserve_statement(table: Table, dialect: str) -> Any:
     return stmt
 
 
+_RESERVE_ALL: list[Any] = []
+
+
+def _reserve_all_statement() -> Any:
+    """PostgreSQL: `_PG_ID_CHUNK` ids of each table in `ALLOCATED`, one column per table, built once."""
+    if not _RESERVE_ALL:
+        nextvals = [
+            func.nextval(select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery()) for table in ALLOCATED
+        ]
+        _RESERVE_ALL.append(select(*nextvals).select_from(func.generate_series(1, _PG_ID_CHUNK)))
+    return _RESERVE_ALL[0]
+
+
 @dataclass
 class _Ids:
     """Ids of one table reserved for this scene and not handed out yet."""
@@ -87,6 +100,7 @@ class Scene:
     _pending: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     _keys: set[tuple[str, str]] = field(default_factory=set)
     _changes: list[tuple[Executable, dict[str, Any]]] = field(default_factory=list)
+    _ids_reserved: bool = False  # PostgreSQL: the first reservation (of every allocated table) is made
 
     @classmethod
     def of(cls, conn: Connection) -> Scene:
@@ -115,10 +129,19 @@ class Scene:
 
     def _reserve(self, table: Table) -> Iterator[int]:
         dialect = self.conn.dialect.name
-        stmt = _reserve_statement(table, dialect)
         if dialect == "postgresql":
-            return iter(sorted(int(value) for value in self.conn.execute(stmt).scalars()))
+            if not self._ids_reserved:
+                # The scene's first reservation takes ids of every allocated table in one round trip: a
+                # processor batch needs messages and outbox ids, often conversations' too (unused ones are gaps).
+                self._ids_reserved = True
+                columns = list(zip(*self.conn.execute(_reserve_all_statement()).all(), strict=True))
+                for other, values in zip(ALLOCATED, columns, strict=True):
+                    if other is not table:
+                        self._ids.setdefault(other.name, _Ids()).free = iter(sorted(int(v) for v in values))
+                return iter(sorted(int(v) for v in columns[ALLOCATED.index(table)]))
+            return iter(sorted(int(value) for value in self.conn.execute(_reserve_statement(table, dialect)).scalars()))
         # SQLite: this transaction holds the write lock, so nobody else takes ids meanwhile.
+        stmt = _reserve_statement(table, dialect)
         pending = [key[1] for key in self._pending if key[0] == table.name]
         largest = self.conn.execute(stmt).scalar_one()
         start = max([int(largest), *pending]) + 1
