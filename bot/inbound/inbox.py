@@ -164,7 +164,7 @@ class Inbox:
         stmt = insert_for("sqlite" if self._db.is_sqlite else "postgresql", inbound).on_conflict_do_nothing(
             index_elements=["channel", "provider_id"]
         )
-        await self._db.run(lambda conn: conn.execute(stmt, rows))
+        await self._db.run_statement(stmt, rows)
 
     async def _alone(self, message: InboundMessage, now: datetime) -> Outcome:
         """Commit one message on its own; "rejected" when its data cannot be stored, else the error raises."""

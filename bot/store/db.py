@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, Executable, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -139,6 +139,8 @@ class Database:
             )
             event.listen(self.writer.sync_engine, "checkout", _closed_by_server)
             self.reader = self.writer
+        # The writer's pool, each statement committing on its own (`run_statement`).
+        self._autocommit = None if self.is_sqlite else self.writer.execution_options(isolation_level="AUTOCOMMIT")
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(connection, *args, **kwargs)` in one write transaction and return its result.
@@ -158,6 +160,19 @@ class Database:
                 return _then_flush(conn, fn, *args, **kwargs)
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, transaction)
+
+    async def run_statement(self, stmt: Executable, params: list[dict[str, Any]]) -> None:
+        """Execute one statement, for each of the rows, as a transaction of its own: all rows or none.
+
+        On PostgreSQL without BEGIN and COMMIT: a statement outside a transaction block is one by itself, and
+        asyncpg sends an executemany's rows up to a single sync, so they commit together or not at all. One round
+        trip instead of three, for the webhooks' group commit. On SQLite through `run`.
+        """
+        if self._autocommit is None:
+            await self.run(lambda conn: conn.execute(stmt, params))
+            return
+        async with self._autocommit.connect() as conn:
+            await conn.execute(stmt, params)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:

@@ -101,7 +101,11 @@ def failing_writes(db: Database, monkeypatch: pytest.MonkeyPatch, error: Callabl
 
         return await real_run(then_fail, *args, **kwargs)
 
+    async def run_statement(stmt: Any, params: Any) -> None:  # the statement in a transaction whose commit fails
+        await run(lambda conn: conn.execute(stmt, params))
+
     monkeypatch.setattr(db, "run", run)
+    monkeypatch.setattr(db, "run_statement", run_statement)
 
 
 async def test_a_database_that_cannot_commit_fails_the_message_and_does_not_reject_it(

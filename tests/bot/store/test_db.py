@@ -1,4 +1,5 @@
-"""bot.store.db on PostgreSQL: the pool outlives the server closing its connections (a restart, a killed backend)."""
+"""bot.store.db: the PostgreSQL pool outlives the server closing its connections (a restart, a killed backend), and
+a statement run on its own commits all its rows or none."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
-from bot.store.schema import settings_flags
+from bot.store.dialect import insert_for
+from bot.store.schema import inbound, settings_flags
 from tests.support.schema import migrated
-
-pytestmark = pytest.mark.postgres
 
 
 def _dsn(url: str) -> str:
@@ -40,6 +41,7 @@ def _flag(conn: Connection, name: str) -> int:
     return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
+@pytest.mark.postgres
 async def test_writes_go_on_after_the_server_closed_every_pooled_connection(pg_url: str) -> None:
     db = Database(pg_url)
     try:
@@ -60,5 +62,36 @@ async def test_writes_go_on_after_the_server_closed_every_pooled_connection(pg_u
             written = (await conn.execute(select(func.count()).select_from(settings_flags))).scalar_one()
         assert written == 3
         assert not set(pids) & before  # each on a new connection
+    finally:
+        await db.dispose()
+
+
+async def test_a_statement_run_alone_commits_all_its_rows_or_none(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await migrated(db)
+        at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+        stmt = insert_for("sqlite" if db.is_sqlite else "postgresql", inbound)
+
+        def rows(group: str) -> list[dict[str, object]]:
+            return [
+                {
+                    "channel": "sms",
+                    "provider_id": f"{group}{n}",
+                    "sender": "+4520123456",
+                    "text": "hej",
+                    "received_at": at,
+                }
+                for n in range(3)
+            ]
+
+        refused = rows("A")
+        refused[1]["sender"] = None  # NOT NULL: the database refuses the second row
+        with pytest.raises(IntegrityError):
+            await db.run_statement(stmt, refused)
+        await db.run_statement(stmt, rows("B"))
+        async with db.read() as conn:
+            stored = (await conn.execute(select(inbound.c.provider_id).order_by(inbound.c.provider_id))).scalars()
+            assert list(stored) == ["B0", "B1", "B2"]
     finally:
         await db.dispose()

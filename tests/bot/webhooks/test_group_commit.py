@@ -176,7 +176,11 @@ def failing_commit(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
         return await real_run(then_fail, *args, **kwargs)
 
+    async def run_statement(stmt: Any, params: Any) -> None:  # the statement in a transaction whose commit fails
+        await run(lambda conn: conn.execute(stmt, params))
+
     monkeypatch.setattr(rt.db, "run", run)
+    monkeypatch.setattr(rt.db, "run_statement", run_statement)
     return attempts
 
 
