@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,17 +70,21 @@ def _reserve_statement(table: Table, dialect: str) -> Any:
     return stmt
 
 
-_RESERVE_ALL: list[Any] = []
+_RESERVE_ALL: dict[str, Any] = {}
 
 
-def _reserve_all_statement() -> Any:
-    """PostgreSQL: `_PG_ID_CHUNK` ids of each table in `ALLOCATED`, one column per table, built once."""
-    if not _RESERVE_ALL:
-        nextvals = [
-            func.nextval(select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery()) for table in ALLOCATED
-        ]
-        _RESERVE_ALL.append(select(*nextvals).select_from(func.generate_series(1, _PG_ID_CHUNK)))
-    return _RESERVE_ALL[0]
+def _reserve_all_statement(dialect: str) -> Any:
+    """The statement that reserves ids of every table in `ALLOCATED` at once, one column per table, built once per
+    dialect: on PostgreSQL `_PG_ID_CHUNK` rows of each sequence's next values, on SQLite the largest ids."""
+    stmt = _RESERVE_ALL.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            sequences = [select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery() for table in ALLOCATED]
+            stmt = select(*map(func.nextval, sequences)).select_from(func.generate_series(1, _PG_ID_CHUNK))
+        else:
+            stmt = select(*(select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery() for table in ALLOCATED))
+        _RESERVE_ALL[dialect] = stmt
+    return stmt
 
 
 @dataclass
@@ -100,7 +104,7 @@ class Scene:
     _pending: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     _keys: set[tuple[str, str]] = field(default_factory=set)
     _changes: list[tuple[Executable, dict[str, Any]]] = field(default_factory=list)
-    _ids_reserved: bool = False  # PostgreSQL: the first reservation (of every allocated table) is made
+    _ids_reserved: bool = False  # the first reservation (of every allocated table) is made
 
     @classmethod
     def of(cls, conn: Connection) -> Scene:
@@ -129,22 +133,24 @@ class Scene:
 
     def _reserve(self, table: Table) -> Iterator[int]:
         dialect = self.conn.dialect.name
+        if not self._ids_reserved:
+            # The scene's first reservation takes ids of every allocated table in one statement: a processor batch
+            # needs messages and outbox ids, often conversations' too (on PostgreSQL unused ones are gaps).
+            self._ids_reserved = True
+            columns = list(zip(*self.conn.execute(_reserve_all_statement(dialect)).all(), strict=True))
+            for other, values in zip(ALLOCATED, columns, strict=True):
+                if other is not table:
+                    self._ids.setdefault(other.name, _Ids()).free = self._ids_from(other, dialect, values)
+            return self._ids_from(table, dialect, columns[ALLOCATED.index(table)])
+        return self._ids_from(table, dialect, self.conn.execute(_reserve_statement(table, dialect)).scalars().all())
+
+    def _ids_from(self, table: Table, dialect: str, values: Sequence[Any]) -> Iterator[int]:
+        """The ids a reservation's values give: PostgreSQL's sequence values, or after SQLite's largest id (this
+        transaction holds the write lock, so nobody else takes ids meanwhile) and the scene's pending rows."""
         if dialect == "postgresql":
-            if not self._ids_reserved:
-                # The scene's first reservation takes ids of every allocated table in one round trip: a
-                # processor batch needs messages and outbox ids, often conversations' too (unused ones are gaps).
-                self._ids_reserved = True
-                columns = list(zip(*self.conn.execute(_reserve_all_statement()).all(), strict=True))
-                for other, values in zip(ALLOCATED, columns, strict=True):
-                    if other is not table:
-                        self._ids.setdefault(other.name, _Ids()).free = iter(sorted(int(v) for v in values))
-                return iter(sorted(int(v) for v in columns[ALLOCATED.index(table)]))
-            return iter(sorted(int(value) for value in self.conn.execute(_reserve_statement(table, dialect)).scalars()))
-        # SQLite: this transaction holds the write lock, so nobody else takes ids meanwhile.
-        stmt = _reserve_statement(table, dialect)
+            return iter(sorted(int(value) for value in values))
         pending = [key[1] for key in self._pending if key[0] == table.name]
-        largest = self.conn.execute(stmt).scalar_one()
-        start = max([int(largest), *pending]) + 1
+        start = max([int(values[0]), *pending]) + 1
         return iter(range(start, start + _SQLITE_ID_CHUNK))
 
     def add(self, *rows: tuple[Table, dict[str, Any]]) -> None:

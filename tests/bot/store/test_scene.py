@@ -93,13 +93,14 @@ async def test_one_bad_unit_is_left_out_and_its_neighbours_are_written(db: Datab
     assert orphans == 0  # the refused unit's message went with it
 
 
-async def test_ids_are_known_before_the_rows_are_written_and_match_after(db: Database) -> None:
+@pytest.mark.parametrize("count", [5, 150], ids=["one reservation", "several"])  # PostgreSQL reserves 64 at a time
+async def test_ids_are_known_before_the_rows_are_written_and_match_after(db: Database, count: int) -> None:
     tenant_id = await add_tenant(db)
 
     def work(conn: Connection) -> list[tuple[int, int]]:
         scene = Scene.of(conn)
         made = []
-        for i in range(5):
+        for i in range(count):
             queued = enqueue(
                 scene,
                 now=NOW,
@@ -118,7 +119,7 @@ async def test_ids_are_known_before_the_rows_are_written_and_match_after(db: Dat
     async with db.read() as conn:
         stored = [tuple(r) for r in await conn.execute(select(outbox.c.message_id, outbox.c.id).order_by(outbox.c.id))]
     assert stored == made
-    assert len({m for m, _ in made}) == 5
+    assert len({m for m, _ in made}) == count
 
 
 async def test_the_database_writes_the_scene_before_it_commits(db: Database) -> None:
