@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Integer, Update, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Integer, Select, Update, bindparam, exists, or_, select, update
 
 from bot.outbox.route import CHANNELS, route
-from bot.store.flags import is_paused
+from bot.store.flags import pause_is_on, paused_column
 from bot.store.schema import STATUS_RANK, messages, outbox, tenants
 
 __all__ = [
@@ -262,7 +262,9 @@ def claim(
 
     `reopen_paused`: rows the pause set aside may be waiting (the sender knows when none can be: only a sender
     sets them aside, and it looked since), so when it is off they are pending again."""
-    paused = paused_setting or is_paused(conn)
+    kinds = tuple(kind for kind in _KINDS if wants.get(kind, 0) > 0)
+    stored_pause, due = _look(conn, now, kinds)
+    paused = paused_setting or stored_pause
     aside = 0
     if reopen_no_channel and channels:
         aside += _reopen(conn, now, NO_CHANNEL, fence)  # this sender has channels another may not have had
@@ -272,7 +274,9 @@ def claim(
         aside += _reopen(conn, now, PAUSED_REASON, fence)
     if not channels:
         aside += _park_due(conn, now, NO_CHANNEL, fence)
-    claimed, drained = _lease_due(conn, now, until, wants, total, not paused and bool(channels), is_sqlite, fence)
+    if aside:
+        due = set(kinds)  # rows moved since the look: some may be due now
+    claimed, drained = _lease_due(conn, now, until, wants, total, not paused and bool(channels), is_sqlite, fence, due)
     if not claimed:
         return Claim([], aside, paused, drained)
     rows, waiting = _reachable(_with_tenants(conn, claimed), channels)
@@ -285,6 +289,35 @@ def claim(
     return Claim(rows, aside, paused, drained)
 
 
+# The kinds of rows a claim leases, in its order: answers first, then proactive rows; per channel.
+_KINDS = tuple((proactive, channel) for proactive in (False, True) for channel in sorted(CHANNELS))
+# Built once per set of kinds: the pause switch, and whether each kind has a row due.
+_LOOKS: dict[tuple[tuple[bool, str], ...], Select[Any]] = {}
+
+
+def _look(conn: Connection, now: datetime, kinds: tuple[tuple[bool, str], ...]) -> tuple[bool, set[tuple[bool, str]]]:
+    """Whether the stored pause switch is on, and which of these kinds have a row due, in one statement: a claim
+    then leases only those (an UPDATE for a kind with nothing due was a statement for nothing, and most claims
+    find answers by SMS and nothing else)."""
+    stmt = _LOOKS.get(kinds)
+    if stmt is None:
+        at = bindparam("now", type_=outbox.c.next_attempt_at.type)
+        o = outbox.c
+        any_due = [
+            exists().where(
+                o.state == "pending",
+                o.proactive.is_(proactive),
+                o.channel == channel,
+                o.next_attempt_at <= at,
+                or_(o.lease_until.is_(None), o.lease_until < at),
+            )
+            for proactive, channel in kinds
+        ]
+        stmt = _LOOKS[kinds] = select(paused_column(), *any_due)
+    row = conn.execute(stmt, {"now": now}).one()
+    return pause_is_on(row[0]), {kind for kind, due in zip(kinds, row[1:], strict=True) if due}
+
+
 def _lease_due(
     conn: Connection,
     now: datetime,
@@ -294,17 +327,21 @@ def _lease_due(
     proactive_ok: bool,
     is_sqlite: bool,
     fence: ColumnElement[bool] | None,
+    due: Collection[tuple[bool, str]],
 ) -> tuple[list[Any], bool]:
-    """Lease the due rows to take: answers first, then (when they may go) proactive rows, per channel, due first.
-    Returns them, and whether every kind was looked at and gave fewer rows than asked (nothing more is due)."""
+    """Lease the due rows to take: answers first, then (when they may go) proactive rows, per channel, due first;
+    a kind not in `due` has none. Returns them, and whether every kind was looked at and gave fewer rows than
+    asked (nothing more is due)."""
     claimed: list[Any] = []
     drained = True
-    for proactive in (False, True) if proactive_ok else (False,):
-        for channel in sorted(CHANNELS):
-            n = min(wants.get((proactive, channel), 0), total - len(claimed))
-            if n <= 0:
-                drained = False  # not looked at: rows of this kind may be due
-                continue
+    for proactive, channel in _KINDS:
+        if proactive and not proactive_ok:
+            break
+        n = min(wants.get((proactive, channel), 0), total - len(claimed))
+        if n <= 0:
+            drained = False  # not looked at: rows of this kind may be due
+            continue
+        if (proactive, channel) in due:
             leased = _lease_statement(proactive, channel, is_sqlite, fence)
             got = conn.execute(leased, {"now": now, "n": n, "until": until}).all()
             drained = drained and len(got) < n

@@ -7,13 +7,14 @@ flipped through one process holds in every process at once.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, ScalarSelect, bindparam, select
 
 from bot.store.dialect import insert_for
 from bot.store.schema import settings_flags
 
-__all__ = ["LAST_PLAN_DAY", "PAUSED", "is_paused", "read_flag", "write_flag"]
+__all__ = ["LAST_PLAN_DAY", "PAUSED", "is_paused", "pause_is_on", "paused_column", "read_flag", "write_flag"]
 
 # The console's global pause switch: "1" stops all proactive sending, "0" lets it go on.
 PAUSED = "paused"
@@ -33,7 +34,18 @@ def read_flag(conn: Connection, name: str) -> str | None:
 
 def is_paused(conn: Connection) -> bool:
     """Whether the stored pause switch is on (`KEEPHOME_PAUSED` is the callers' to add)."""
-    return read_flag(conn, PAUSED) == "1"
+    return pause_is_on(read_flag(conn, PAUSED))
+
+
+def pause_is_on(value: str | None) -> bool:
+    """Whether the pause switch's stored value (None: never written) means on."""
+    return value == "1"
+
+
+def paused_column() -> ScalarSelect[Any]:
+    """The pause switch's stored value as a column of a larger statement (the sender's claim reads it so);
+    `pause_is_on` says what it means."""
+    return select(settings_flags.c.value).where(settings_flags.c.name == PAUSED).scalar_subquery()
 
 
 def write_flag(conn: Connection, name: str, value: str, at: datetime) -> None:

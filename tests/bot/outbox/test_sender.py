@@ -191,7 +191,7 @@ async def test_the_pause_switch_holds_proactive_messages_but_not_answers(rt: Run
         statuses = (await conn.execute(select(messages.c.status).order_by(messages.c.id))).scalars().all()
     assert statuses == ["waiting", "sent"]  # the message says so too
     await _pause(rt, False)
-    await drain(rt.sender)
+    await rt.sender.drain_once()  # the first claim after the resume puts the row back and takes it
     assert (await _row(rt, proactive)).state == "sent"  # type: ignore[attr-defined]
 
 
@@ -466,3 +466,25 @@ async def test_a_worker_woken_for_rows_another_just_claimed_does_not_claim_again
     finally:
         event.remove(Engine, "before_cursor_execute", count)
     assert len(_sms(rt).sent) == 4
+
+
+async def test_a_claim_leases_only_the_kinds_that_have_a_row_due(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    for n in range(2):
+        await _queue(rt, tenant_id, f"answer-{n}")
+    leases: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("UPDATE outbox SET attempts"):
+            leases.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        # Two answers by SMS and nothing else: one lease, not one per kind (answers and proactive, per channel).
+        assert await rt.sender.drain_once() == 2
+        assert len(leases) == 1
+        assert await rt.sender.drain_once() == 0  # nothing due: no lease at all
+        assert len(leases) == 1
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert len(_sms(rt).sent) == 2
