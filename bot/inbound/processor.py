@@ -252,7 +252,7 @@ class Processor:
     ) -> list[tuple[str, str]]:
         if not isolate:
             try:
-                # The rows' new rows and deferred changes (a conversation's next state), without a savepoint
+                # The batch's new rows, then its deferred changes (a conversation's next state), without a savepoint
                 scene.flush(guarded=False)
             except Exception as exc:  # one of them cannot be written: each row again, in a savepoint of its own
                 raise _RowFailed("a row or change of this batch") from exc
