@@ -625,13 +625,31 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _pg_url(args: argparse.Namespace) -> str:
+    return str(args.database_url or os.environ.get("KEEPHOME_TEST_DATABASE_URL", PG_URL))
+
+
+def _autovacuum(args: argparse.Namespace) -> str:
+    """PostgreSQL's autovacuum setting: when off, the rows every round updates stay behind as dead rows that each
+    later round's scans step over (bench/README.md)."""
+
+    async def show() -> str:
+        conn = await asyncpg.connect(_pg_url(args).split("?", 1)[0].replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return str(await conn.fetchval("SHOW autovacuum"))
+        finally:
+            await conn.close()
+
+    return asyncio.run(show())
+
+
 @contextmanager
 def _database(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, str | None]]:
     """A new database: a SQLite file, or a schema of its own in PostgreSQL (dropped afterwards)."""
     if args.database == "sqlite":
         yield f"sqlite+aiosqlite:///{workdir / 'keephome.db'}", None
         return
-    base = args.database_url or os.environ.get("KEEPHOME_TEST_DATABASE_URL", PG_URL)
+    base = _pg_url(args)
     name = f"bench_inbound_{uuid.uuid4().hex[:10]}"
     dsn = base.replace("postgresql+asyncpg://", "postgresql://")
 
@@ -717,7 +735,8 @@ def main(argv: list[str] | None = None) -> int:
         f"keephome inbound benchmark: {args.database}, `keephome run` x {args.processes}, "
         f"wrk {args.threads} thread(s), "
         f"{args.connections} connections, {args.duration} s a run, {args.tenants} tenants; {setup.cores}; "
-        f"uvicorn loop={options['loop']} http={options['http']}; log level {args.log_level}",
+        f"uvicorn loop={options['loop']} http={options['http']}; log level {args.log_level}"
+        + (f"; PostgreSQL autovacuum {_autovacuum(args)}" if args.database == "postgresql" else ""),
         flush=True,
     )
     try:
