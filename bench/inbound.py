@@ -336,7 +336,7 @@ class Counts:
         if url.startswith("sqlite"):
             self._sqlite = sqlite3.connect(url.split("///", 1)[1], timeout=30)
         else:
-            dsn = url.split("?", 1)[0].replace("postgresql+asyncpg://", "postgresql://")
+            dsn = _asyncpg_dsn(url)
             self._pg_port = make_url(url).port or 5432
             settings = {"search_path": schema} if schema else None
             self._pg = self._loop.run_until_complete(asyncpg.connect(dsn, server_settings=settings))
@@ -629,12 +629,17 @@ def _pg_url(args: argparse.Namespace) -> str:
     return str(args.database_url or os.environ.get("KEEPHOME_TEST_DATABASE_URL", PG_URL))
 
 
+def _asyncpg_dsn(url: str) -> str:
+    """A keephome PostgreSQL URL as asyncpg connects to it: its own scheme, without `?search_path=…`."""
+    return url.split("?", 1)[0].replace("postgresql+asyncpg://", "postgresql://")
+
+
 def _autovacuum(args: argparse.Namespace) -> str:
     """PostgreSQL's autovacuum setting: when off, the rows every round updates stay behind as dead rows that each
     later round's scans step over (bench/README.md)."""
 
     async def show() -> str:
-        conn = await asyncpg.connect(_pg_url(args).split("?", 1)[0].replace("postgresql+asyncpg://", "postgresql://"))
+        conn = await asyncpg.connect(_asyncpg_dsn(_pg_url(args)))
         try:
             return str(await conn.fetchval("SHOW autovacuum"))
         finally:
@@ -651,7 +656,7 @@ def _database(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, st
         return
     base = _pg_url(args)
     name = f"bench_inbound_{uuid.uuid4().hex[:10]}"
-    dsn = base.replace("postgresql+asyncpg://", "postgresql://")
+    dsn = _asyncpg_dsn(base)
 
     async def admin(sql: str) -> None:
         conn = await asyncpg.connect(dsn)

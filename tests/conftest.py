@@ -23,7 +23,7 @@ from bot.settings import Settings, load_settings
 from bot.starter import running
 from bot.store.db import Database
 from tests.support.drive import FailingSandbox
-from tests.support.schema import SchemaPool, migrated
+from tests.support.schema import SchemaPool, asyncpg_dsn, migrated
 
 # Property tests (hypothesis) run the same examples on every run (derandomized), a bounded number of them, with
 # no per-example deadline (a slow machine must not fail a test) and no example database written into the tree.
@@ -81,9 +81,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 async def _pg_reachable(url: str) -> str | None:
     import asyncpg
 
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     try:
-        conn = await asyncio.wait_for(asyncpg.connect(dsn), 5)
+        conn = await asyncio.wait_for(asyncpg.connect(asyncpg_dsn(url)), 5)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     await conn.close()
@@ -92,10 +91,6 @@ async def _pg_reachable(url: str) -> str | None:
 
 # Set once PostgreSQL answered: each test then only makes its schema (a refused connection still fails it).
 _PG_SEEN: list[str] = []
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 async def _pg_available() -> None:
@@ -116,13 +111,13 @@ async def pg_url() -> AsyncIterator[str]:
     await _pg_available()
     # A schema of its own per test: as isolated as a new database, and a hundred times faster to make.
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_dsn(PG_URL))
+    admin = await asyncpg.connect(asyncpg_dsn(PG_URL))
     try:
         await admin.execute(f'CREATE SCHEMA "{name}"')
     finally:
         await admin.close()
     yield f"{PG_URL}?search_path={name}"
-    admin = await asyncpg.connect(_dsn(PG_URL))
+    admin = await asyncpg.connect(asyncpg_dsn(PG_URL))
     try:
         await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
     finally:
@@ -131,7 +126,7 @@ async def pg_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def _schema_pool() -> Iterator[SchemaPool]:
-    pool = SchemaPool(_dsn(PG_URL))
+    pool = SchemaPool(asyncpg_dsn(PG_URL))
     yield pool
     asyncio.run(pool.close())
 

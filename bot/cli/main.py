@@ -120,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("KEEPHOME_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
     )
-    # The SDKs log every request's URL and headers at INFO; keephome logs a failed send by id (each one at DEBUG).
+    # The SDKs log every request's URL and headers at INFO; keephome logs each send by id itself (at INFO only
+    # those that did not go).
     for noisy in ("twilio", "httpx", "telegram", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

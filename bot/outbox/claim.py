@@ -202,6 +202,18 @@ _TENANTS = select(
 # pick for a condition on its own rows.
 _DUE = outbox.alias("due")
 _LEASES: dict[tuple[bool, str, bool], Update] = {}
+_NOW = bindparam("now", type_=outbox.c.next_attempt_at.type)
+
+
+def _due(rows: Any, proactive: bool, channel: str) -> list[ColumnElement[bool]]:
+    """A row of this kind that may be leased at `:now` (of `outbox` or `_DUE`): pending, due, no live lease."""
+    return [
+        rows.c.state == "pending",
+        rows.c.proactive.is_(proactive),
+        rows.c.channel == channel,
+        rows.c.next_attempt_at <= _NOW,
+        or_(rows.c.lease_until.is_(None), rows.c.lease_until < _NOW),
+    ]
 
 
 def _lease_statement(proactive: bool, channel: str, is_sqlite: bool, fence: ColumnElement[bool] | None) -> Update:
@@ -212,14 +224,7 @@ def _lease_statement(proactive: bool, channel: str, is_sqlite: bool, fence: Colu
         if found is not None:
             return found
     d = _DUE.c
-    now = bindparam("now", type_=outbox.c.next_attempt_at.type)
-    due = [
-        d.state == "pending",
-        d.proactive.is_(proactive),
-        d.channel == channel,
-        d.next_attempt_at <= now,
-        or_(d.lease_until.is_(None), d.lease_until < now),
-    ]
+    due = _due(_DUE, proactive, channel)
     if fence is not None:
         due.append(fence)
     picked = (
@@ -301,18 +306,7 @@ def _look(conn: Connection, now: datetime, kinds: tuple[tuple[bool, str], ...]) 
     find answers by SMS and nothing else)."""
     stmt = _LOOKS.get(kinds)
     if stmt is None:
-        at = bindparam("now", type_=outbox.c.next_attempt_at.type)
-        o = outbox.c
-        any_due = [
-            exists().where(
-                o.state == "pending",
-                o.proactive.is_(proactive),
-                o.channel == channel,
-                o.next_attempt_at <= at,
-                or_(o.lease_until.is_(None), o.lease_until < at),
-            )
-            for proactive, channel in kinds
-        ]
+        any_due = [exists().where(*_due(outbox, proactive, channel)) for proactive, channel in kinds]
         stmt = _LOOKS[kinds] = select(paused_column(), *any_due)
     row = conn.execute(stmt, {"now": now}).one()
     return pause_is_on(row[0]), {kind for kind, due in zip(kinds, row[1:], strict=True) if due}

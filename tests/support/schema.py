@@ -71,6 +71,11 @@ def _new_file(name: str) -> bool:
     return not Path(name).exists()
 
 
+def asyncpg_dsn(url: str) -> str:
+    """A keephome PostgreSQL URL as asyncpg connects to it: its own scheme, without `?search_path=…`."""
+    return url.split("?", 1)[0].replace("postgresql+asyncpg://", "postgresql://")
+
+
 async def migrated(db: Database) -> None:
     """Bring a test's database to the newest schema (see the module's note)."""
     if db.is_sqlite:

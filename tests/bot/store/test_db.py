@@ -14,11 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.schema import inbound, settings_flags
-from tests.support.schema import migrated
-
-
-def _dsn(url: str) -> str:
-    return url.split("?")[0].replace("postgresql+asyncpg://", "postgresql://")
+from tests.support.schema import asyncpg_dsn, migrated
 
 
 async def _pooled_pids(db: Database, connections: int) -> set[int]:
@@ -48,7 +44,7 @@ async def test_writes_go_on_after_the_server_closed_every_pooled_connection(pg_u
         await migrated(db)
         before = await _pooled_pids(db, 3)
         assert len(before) == 3
-        admin = await asyncpg.connect(_dsn(pg_url))
+        admin = await asyncpg.connect(asyncpg_dsn(pg_url))
         try:
             # What a restart does to each of them: the server ends the backend and closes the socket.
             await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(before))

@@ -14,6 +14,7 @@ from bot.metrics import Metrics
 from bot.store.db import Database
 from bot.store.election import VALID_FOR, Election, Tenure
 from tests.conftest import PG_URL
+from tests.support.schema import asyncpg_dsn
 
 
 class Work:
@@ -42,13 +43,9 @@ async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
     raise AssertionError("the condition never came true")
 
 
-def _dsn(url: str) -> str:
-    return url.split("?")[0].replace("postgresql+asyncpg://", "postgresql://")
-
-
 async def _kill_lock_session(url: str, tenure: Tenure) -> None:
     """End the database session that holds this tenure's lock, as a crash or a network cut would."""
-    admin = await asyncpg.connect(_dsn(url))
+    admin = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await admin.execute("SELECT pg_terminate_backend($1)", tenure._pid)
     finally:
@@ -176,7 +173,7 @@ async def test_a_hold_unconfirmed_for_too_long_no_longer_counts(pg_url: str) -> 
 @pytest.mark.postgres
 async def test_deployments_in_separate_schemas_are_elected_separately(pg_url: str) -> None:
     other_schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_dsn(PG_URL))
+    admin = await asyncpg.connect(asyncpg_dsn(PG_URL))
     await admin.execute(f'CREATE SCHEMA "{other_schema}"')
     db_a, db_b = Database(pg_url), Database(f"{PG_URL}?search_path={other_schema}")
     work_a, work_b = Work(), Work()
