@@ -687,6 +687,7 @@ def _database(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, st
         asyncio.run(admin(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
 
 
+@contextmanager
 def _series(
     args: argparse.Namespace,
     setup: Setup,
@@ -695,8 +696,14 @@ def _series(
     phones: list[str],
     base_env: dict[str, str],
     standin: str,
-) -> Series:
+) -> Iterator[Callable[[int], Round]]:
+    """keephome with `processes` processes on a database of its own, warmed up; yields what runs round i of it.
+
+    Every series stays up until the last round, so `main` can alternate the series' rounds (files in a folder
+    of its own)."""
     pg = args.database == "postgresql"
+    workdir = workdir / f"processes-{processes}"
+    workdir.mkdir()
     with _database(args, workdir) as (url, schema):
         asyncio.run(_seed(url, phones))
         env = dict(
@@ -721,18 +728,17 @@ def _series(
                 _one_sender(bases)
                 requests = Requests(phones, workdir)
                 _warm_up(args, setup, counts, requests, target, standin)
-                rounds = [
-                    _round(args, setup, counts, requests, bare, target, pids, standin, pg, args.profile and i == 0)
-                    for i in range(args.runs)
-                ]
+                yield lambda i: _round(
+                    args, setup, counts, requests, bare, target, pids, standin, pg, args.profile and i == 0
+                )
         finally:
             counts.close()
-    return Series(processes, rounds)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the tables; exit 1 when a message or reply was lost or left unhandled."""
     args = _arguments(argv)
+    numbers = list(dict.fromkeys(args.process_counts))  # numbers of processes, each once
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk (./dev bench installs it)", file=sys.stderr)
         return 2
@@ -765,12 +771,18 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
-        with _server("twilio", env, workdir, setup.load_pin) as (standin, _):
-            all_series = []
-            for n in args.process_counts:
-                series = _series(args, setup, workdir, n, phones, env, standin)
-                _print_rounds(series)
-                all_series.append(series)
+        with _server("twilio", env, workdir, setup.load_pin) as (standin, _), contextlib.ExitStack() as stack:
+            runs = [(n, stack.enter_context(_series(args, setup, workdir, n, phones, env, standin))) for n in numbers]
+            rounds: dict[int, list[Round]] = {n: [] for n in numbers}
+            # Round i of every series, then round i + 1: a ratio between numbers of processes compares rounds
+            # minutes apart, not series a quarter of an hour apart on a machine whose speed drifts (bench/README.md).
+            for i in range(args.runs):
+                for n, run in runs:
+                    rounds[n].append(run(i))
+                    print(f"round {i + 1} of {args.runs} with {n} process(es) done", flush=True)
+            all_series = [Series(n, rounds[n]) for n in numbers]
+        for series in all_series:
+            _print_rounds(series)
         healthy = _summary(all_series, args, setup)
     finally:
         if args.keep:
