@@ -20,7 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Integer, Select, Update, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    Update,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from bot.outbox.route import CHANNELS, route
 from bot.store.flags import pause_is_on, paused_column
@@ -233,11 +246,18 @@ def _lease_statement(proactive: bool, channel: str, is_sqlite: bool, fence: Colu
         .order_by(d.next_attempt_at, d.id)
         .limit(bindparam("n", type_=Integer, literal_execute=False))
     )
-    if not is_sqlite:
+    chosen: ColumnElement[bool]
+    if is_sqlite:
+        chosen = outbox.c.id.in_(picked)
+    else:
+        # `id = ANY(ARRAY(pick))`, not `id IN (pick)`: PostgreSQL may plan a prepared statement once for any values,
+        # and with the limit unknown it joined the pick to a read of the whole outbox, every claim
+        # (tests/bot/outbox/test_claim_plan.py). An array is looked up row by row in the primary key.
         picked = picked.with_for_update(skip_locked=True)
+        chosen = outbox.c.id == any_(func.array(picked.scalar_subquery(), type_=ARRAY(outbox.c.id.type)))
     leased = (
         update(outbox)
-        .where(outbox.c.id.in_(picked))
+        .where(chosen)
         .values(lease_until=bindparam("until", type_=outbox.c.lease_until.type), attempts=outbox.c.attempts + 1)
         .returning(*_RETURNED)
     )
@@ -306,7 +326,20 @@ def _look(conn: Connection, now: datetime, kinds: tuple[tuple[bool, str], ...]) 
     find answers by SMS and nothing else)."""
     stmt = _LOOKS.get(kinds)
     if stmt is None:
-        any_due = [exists().where(*_due(outbox, proactive, channel)) for proactive, channel in kinds]
+        # The first due row of each kind along ix_outbox_claim's order, not EXISTS: PostgreSQL drops an EXISTS's
+        # ORDER BY and LIMIT, and with a prepared statement's generic plan (the state and channel unknown, so half
+        # the table seems to match) it scanned the whole table for a row that is due, every claim, when none was:
+        # the sent rows of every earlier day (tests/bot/outbox/test_claim_plan.py). Read in the index's order, the
+        # first row ends the walk, and that is the cheapest plan whatever the statistics say.
+        any_due = [
+            select(outbox.c.id)
+            .where(*_due(outbox, proactive, channel))
+            .order_by(outbox.c.next_attempt_at)
+            .limit(1)
+            .scalar_subquery()
+            .is_not(None)
+            for proactive, channel in kinds
+        ]
         stmt = _LOOKS[kinds] = select(paused_column(), *any_due)
     row = conn.execute(stmt, {"now": now}).one()
     return pause_is_on(row[0]), {kind for kind, due in zip(kinds, row[1:], strict=True) if due}
