@@ -185,6 +185,16 @@ conversations = Table(
     Column("started_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
 )
+# A tenant's active conversation, looked up for every message they send (bot/inbound/handler.py): a partial index
+# holds only the active ones, so the look reads one entry, not every conversation the tenant ever had.
+_ACTIVE = conversations.c.active.is_(True)
+Index(
+    "ix_conversations_active",
+    conversations.c.tenant_id,
+    conversations.c.id,
+    sqlite_where=_ACTIVE,
+    postgresql_where=_ACTIVE,
+)
 
 inbound = Table(
     "inbound",
