@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import text
 
 from bot.inbound.handler import _TENANTS_BY_PHONE
 from bot.store.db import Database
+from tests.support.plans import plan_nodes
 from tests.support.schema import migrated
 
 TENANTS = 300
 ENDED = 40  # conversations each tenant had before (three years of reminder months)
 AT = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _index_names(plan: dict[str, Any]) -> list[str]:
-    found = [plan["Index Name"]] if "Index Name" in plan else []
-    for child in plan.get("Plans", []):
-        found += _index_names(child)
-    return found
 
 
 async def test_the_active_conversation_is_read_through_the_index_of_active_ones(database_url: str) -> None:
@@ -63,7 +56,11 @@ async def test_the_active_conversation_is_read_through_the_index_of_active_ones(
             else:
                 raw = (await conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql)).scalar_one()
                 plan_json = json.loads(raw) if isinstance(raw, str) else raw
-                used = [name for name in _index_names(plan_json[0]["Plan"]) if "conversations" in name]
+                used = [
+                    node["Index Name"]
+                    for node in plan_nodes(plan_json[0]["Plan"])
+                    if "conversations" in node.get("Index Name", "")
+                ]
             found = (await conn.execute(_TENANTS_BY_PHONE, phones)).all()
     finally:
         await db.dispose()

@@ -14,18 +14,12 @@ from bot.metrics import Metrics
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from tests.conftest import make_settings
+from tests.support.plans import plan_nodes
 
 pytestmark = pytest.mark.postgres
 
 PROCESSED = 20_000  # rows handled before and kept until retention purges them
 WAITING = 3_000  # the backlog: 300 senders with ten messages each, interleaved
-
-
-def _scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [plan] if plan.get("Alias") == "inbound" else []
-    for child in plan.get("Plans", []):
-        found.extend(_scans(child))
-    return found
 
 
 async def test_the_next_rows_are_found_without_walking_the_table(pg_url: str) -> None:
@@ -63,6 +57,8 @@ async def test_the_next_rows_are_found_without_walking_the_table(pg_url: str) ->
     # Each scan of the table looks at about the rows the batch takes: the waiting rows by id, and per row one probe
     # for an earlier waiting message of its sender, not the processed rows before them nor the whole backlog.
     looked_at = sum(
-        scan["Actual Rows"] * scan["Actual Loops"] + scan.get("Rows Removed by Filter", 0) for scan in _scans(plan)
+        scan["Actual Rows"] * scan["Actual Loops"] + scan.get("Rows Removed by Filter", 0)
+        for scan in plan_nodes(plan)
+        if scan.get("Alias") == "inbound"
     )
     assert looked_at <= 2 * CHUNK

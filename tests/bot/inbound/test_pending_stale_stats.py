@@ -10,7 +10,6 @@ the processor fell further behind the more it had to catch up (the PostgreSQL be
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from bot.metrics import Metrics
 from bot.store.db import Database
 from bot.store.schema import inbound
 from tests.conftest import make_settings
+from tests.support.plans import plan_nodes
 from tests.support.schema import migrated
 
 pytestmark = pytest.mark.postgres
@@ -31,18 +31,12 @@ WAITING = 20_000  # the burst: 3,000 senders, interleaved
 SENDERS = 3_000
 
 
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
 def _rows_read(plan: dict[str, Any]) -> float:
     """Rows the statement read from the inbound table: every scan of it (or of an index of it), every loop."""
     return sum(
         (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node["Actual Loops"]
         + node.get("Rows Removed by Join Filter", 0) * node["Actual Loops"]
-        for node in _nodes(plan)
+        for node in plan_nodes(plan)
         if node.get("Relation Name") == "inbound" or "Join" in node.get("Node Type", "")
     )
 
