@@ -54,36 +54,21 @@ def _insert(table: Table) -> Insert:
     return stmt
 
 
-_RESERVE: dict[str, Any] = {}
+_RESERVE: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
-def _reserve_statement(table: Table, dialect: str) -> Any:
-    """The statement that reserves ids of `table`, built once per table and dialect."""
-    stmt = _RESERVE.get(f"{dialect}:{table.name}")
+def _reserve_statement(tables: Sequence[Table], dialect: str) -> Any:
+    """The statement that reserves ids of these tables, one column per table, built once per tables and dialect:
+    on PostgreSQL `_PG_ID_CHUNK` rows of each sequence's next values, on SQLite each table's largest id."""
+    key = (dialect, tuple(table.name for table in tables))
+    stmt = _RESERVE.get(key)
     if stmt is None:
         if dialect == "postgresql":
-            sequence = select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery()
-            stmt = select(func.nextval(sequence)).select_from(func.generate_series(1, _PG_ID_CHUNK))
-        else:
-            stmt = select(func.coalesce(func.max(table.c.id), 0))
-        _RESERVE[f"{dialect}:{table.name}"] = stmt
-    return stmt
-
-
-_RESERVE_ALL: dict[str, Any] = {}
-
-
-def _reserve_all_statement(dialect: str) -> Any:
-    """The statement that reserves ids of every table in `ALLOCATED` at once, one column per table, built once per
-    dialect: on PostgreSQL `_PG_ID_CHUNK` rows of each sequence's next values, on SQLite the largest ids."""
-    stmt = _RESERVE_ALL.get(dialect)
-    if stmt is None:
-        if dialect == "postgresql":
-            sequences = [select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery() for table in ALLOCATED]
+            sequences = [select(func.pg_get_serial_sequence(table.name, "id")).scalar_subquery() for table in tables]
             stmt = select(*map(func.nextval, sequences)).select_from(func.generate_series(1, _PG_ID_CHUNK))
         else:
-            stmt = select(*(select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery() for table in ALLOCATED))
-        _RESERVE_ALL[dialect] = stmt
+            stmt = select(*(select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery() for table in tables))
+        _RESERVE[key] = stmt
     return stmt
 
 
@@ -137,12 +122,12 @@ class Scene:
             # The scene's first reservation takes ids of every allocated table in one statement: a processor batch
             # needs messages and outbox ids, often conversations' too (on PostgreSQL unused ones are gaps).
             self._ids_reserved = True
-            columns = list(zip(*self.conn.execute(_reserve_all_statement(dialect)).all(), strict=True))
+            columns = list(zip(*self.conn.execute(_reserve_statement(ALLOCATED, dialect)).all(), strict=True))
             for other, values in zip(ALLOCATED, columns, strict=True):
                 if other is not table:
                     self._ids.setdefault(other.name, _Ids()).free = self._ids_from(other, dialect, values)
             return self._ids_from(table, dialect, columns[ALLOCATED.index(table)])
-        return self._ids_from(table, dialect, self.conn.execute(_reserve_statement(table, dialect)).scalars().all())
+        return self._ids_from(table, dialect, self.conn.execute(_reserve_statement((table,), dialect)).scalars().all())
 
     def _ids_from(self, table: Table, dialect: str, values: Sequence[Any]) -> Iterator[int]:
         """The ids a reservation's values give: PostgreSQL's sequence values, or after SQLite's largest id (this

@@ -187,13 +187,13 @@ conversations = Table(
 )
 # A tenant's active conversation, looked up for every message they send (bot/inbound/handler.py): a partial index
 # holds only the active ones, so the look reads one entry, not every conversation the tenant ever had.
-_ACTIVE = conversations.c.active.is_(True)
+_ACTIVE_CONVERSATION = conversations.c.active.is_(True)
 Index(
     "ix_conversations_active",
     conversations.c.tenant_id,
     conversations.c.id,
-    sqlite_where=_ACTIVE,
-    postgresql_where=_ACTIVE,
+    sqlite_where=_ACTIVE_CONVERSATION,
+    postgresql_where=_ACTIVE_CONVERSATION,
 )
 
 inbound = Table(

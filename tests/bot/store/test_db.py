@@ -48,9 +48,18 @@ async def test_writes_go_on_after_the_server_closed_every_pooled_connection(pg_u
         try:
             # What a restart does to each of them: the server ends the backend and closes the socket.
             await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(before))
+            # The next requests come after the restart: once the backends are gone (pg_terminate_backend only
+            # signals them; on a busy machine they take a moment to end).
+            for _ in range(200):
+                alive = await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", list(before)
+                )
+                if alive == 0:
+                    break
+                await asyncio.sleep(0.05)
         finally:
             await admin.close()
-        await asyncio.sleep(0.2)  # the next requests come after the restart
+        await asyncio.sleep(0.1)  # and the goodbye on each socket has reached its connection
 
         # Three writers at once take the three pooled connections: none of them fails.
         pids = await asyncio.gather(*(db.run(_flag, f"after-restart-{n}") for n in range(3)))
