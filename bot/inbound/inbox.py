@@ -77,6 +77,19 @@ class _Pending:
     done: asyncio.Future[Outcome]
 
 
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_inbound(dialect: str) -> Any:
+    """The group commit's INSERT, built once per dialect (its parameters are then made once too: bot.store.rows)."""
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        stmt = _INSERTS[dialect] = insert_for(dialect, inbound).on_conflict_do_nothing(
+            index_elements=["channel", "provider_id"]
+        )
+    return stmt
+
+
 class Inbox:
     """Collects submissions while a transaction is in flight and commits them together.
 
@@ -161,10 +174,7 @@ class Inbox:
             }
             for m in batch
         ]
-        stmt = insert_for("sqlite" if self._db.is_sqlite else "postgresql", inbound).on_conflict_do_nothing(
-            index_elements=["channel", "provider_id"]
-        )
-        await self._db.run_statement(stmt, rows)
+        await self._db.run_statement(_insert_inbound("sqlite" if self._db.is_sqlite else "postgresql"), rows)
 
     async def _alone(self, message: InboundMessage, now: datetime) -> Outcome:
         """Commit one message on its own; "rejected" when its data cannot be stored, else the error raises."""

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Integer, String, bindparam, case, func, updat
 from bot.channels.base import SendResult
 from bot.i18n import N_
 from bot.outbox.claim import Claimed
+from bot.store.rows import execute_rows
 from bot.store.schema import STATUS_RANK, messages, outbox, tenants
 from bot.tenants.status import set_status
 
@@ -84,7 +85,7 @@ def _put_back(conn: Connection, outcomes: Sequence[Outcome], until: datetime, no
     lease ran out meanwhile (another sender may have it now) is left alone."""
     back = [o for o in outcomes if o.result is None and o.aside is None]
     if back:
-        conn.execute(_RELEASE, [{"row_id": o.row.id, "claimed_until": until} for o in back])
+        execute_rows(conn, _RELEASE, [{"row_id": o.row.id, "claimed_until": until} for o in back])
         log.info("outbox: %d claimed rows go back unsent", len(back))
     waiting = [o for o in outcomes if o.result is None and o.aside is not None and o.aside[0] == "waiting"]
     message_ids: list[int] = []
@@ -182,7 +183,7 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
                 "rank": STATUS_RANK[status],
             }
         )
-    conn.execute(_FINISH_OUTBOX, outboxes)
-    conn.execute(_FINISH_MESSAGE, facts)
+    execute_rows(conn, _FINISH_OUTBOX, outboxes)
+    execute_rows(conn, _FINISH_MESSAGE, facts)
     if secrets:
-        conn.execute(_FORGET_VALUES, secrets)
+        execute_rows(conn, _FORGET_VALUES, secrets)

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, Executable, create_engine, event, mak
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from bot.store.rows import execute_rows, execute_rows_async
 from bot.store.scene import flush_pending
 
 T = TypeVar("T")
@@ -169,10 +170,10 @@ class Database:
         trip instead of three, for the webhooks' group commit. On SQLite through `run`.
         """
         if self._autocommit is None:
-            await self.run(lambda conn: conn.execute(stmt, params))
+            await self.run(execute_rows, stmt, params)
             return
         async with self._autocommit.connect() as conn:
-            await conn.execute(stmt, params)
+            await execute_rows_async(conn, stmt, params)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Executable, Insert, Table, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from bot.store.rows import execute_rows
 from bot.store.schema import conversations, messages, metadata, outbox
 
 __all__ = ["ALLOCATED", "Scene", "flush_pending"]
@@ -216,11 +217,11 @@ class Scene:
         for stmt, one in changes:
             grouped.setdefault(id(stmt), (stmt, []))[1].append(one)
         for stmt, many in grouped.values():
-            self.conn.execute(stmt, many if len(many) > 1 else many[0])
+            execute_rows(self.conn, stmt, many)
 
     def _insert(self, units: list[list[tuple[Table, dict[str, Any]]]]) -> None:
         for table, rows in _by_table(units):
-            self.conn.execute(_insert(table), rows)
+            execute_rows(self.conn, _insert(table), rows)
 
     def _write_units(self, units: list[list[tuple[Table, dict[str, Any]]]]) -> int:
         try:
