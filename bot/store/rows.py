@@ -17,7 +17,6 @@ expanding IN lists, literal binds, a default computed per row, rows with differe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Executable
@@ -36,33 +35,35 @@ _MAX_PLANS = 512
 
 
 class _Plan:
-    """The SQL and how a row becomes its parameters."""
+    """The SQL, and a function that makes a row's parameters in the driver's order."""
 
-    __slots__ = ("_get", "_one", "positions", "processors", "sql", "template")
+    __slots__ = ("parameters", "sql")
 
-    def __init__(
-        self,
-        sql: str,
-        template: Sequence[Any],
-        positions: Sequence[int],
-        keys: Sequence[str],
-        processors: Sequence[tuple[int, Callable[[Any], Any]]],
-    ) -> None:
+    def __init__(self, sql: str, slots: Sequence[_Slot]) -> None:
         self.sql = sql
-        self.template = list(template)  # each position's value where the row does not give it (processed once)
-        self.positions = tuple(positions)  # the positions the row's values take, in the order of `keys`
-        self.processors = tuple(processors)  # positions whose value goes through its type's bind processor
-        self._get = itemgetter(*keys)
-        self._one = len(keys) == 1
+        self.parameters = _maker(slots)
 
-    def parameters(self, row: Row) -> tuple[Any, ...]:
-        values = self.template.copy()
-        taken = self._get(row)
-        for position, value in zip(self.positions, (taken,) if self._one else taken, strict=True):
-            values[position] = value
-        for position, process in self.processors:
-            values[position] = process(values[position])
-        return tuple(values)
+
+# One position of the driver's parameters: the row's key and its bind processor, or the value itself (processed).
+_Slot = tuple[str, Callable[[Any], Any] | None] | tuple[None, Any]
+
+
+def _maker(slots: Sequence[_Slot]) -> Callable[[Row], tuple[Any, ...]]:
+    """`lambda row: (row["a"], p1(row["b"]), c2, ...)` for these slots: one call a row, as dataclasses and
+    SQLAlchemy write such functions. The source holds only generated names and `repr` of the rows' keys."""
+    names: dict[str, Any] = {}
+    parts = []
+    for i, (key, extra) in enumerate(slots):
+        if key is None:
+            names[f"c{i}"] = extra
+            parts.append(f"c{i}")
+        elif extra is None:
+            parts.append(f"row[{key!r}]")
+        else:
+            names[f"p{i}"] = extra
+            parts.append(f"p{i}(row[{key!r}])")
+    maker: Callable[[Row], tuple[Any, ...]] = eval(f"lambda row: ({', '.join(parts)},)", names)
+    return maker
 
 
 def _compiled(dialect: Dialect, stmt: Executable, keys: tuple[str, ...]) -> SQLCompiler | None:
@@ -98,22 +99,15 @@ def _plan_for(dialect: Dialect, stmt: Executable, keys: tuple[str, ...]) -> _Pla
         return None
     by_name = {name: bind for bind, name in compiled.bind_names.items()}
     processors: Mapping[str, Any] = compiled._bind_processors
-    template: list[Any] = []
-    positions: list[int] = []
-    row_keys: list[str] = []
-    processed: list[tuple[int, Callable[[Any], Any]]] = []
-    for position, name in enumerate(compiled.positiontup):
+    slots: list[_Slot] = []
+    for name in compiled.positiontup:
         bind = by_name.get(name)
         process = processors.get(name)
         if bind is None or (process is not None and not callable(process)):  # a tuple type's processors
             return None
         key = bind.key if bind.key in keys else name if name in keys else None
         if key is not None:
-            template.append(None)
-            positions.append(position)
-            row_keys.append(key)
-            if process is not None:
-                processed.append((position, process))
+            slots.append((key, process))
             continue
         if name in defaults:
             value = defaults[name]
@@ -121,10 +115,10 @@ def _plan_for(dialect: Dialect, stmt: Executable, keys: tuple[str, ...]) -> _Pla
             return None  # Connection.execute says which value is missing
         else:
             value = bind.effective_value if bind.callable else bind.value
-        template.append(process(value) if process is not None else value)
-    if not row_keys:
+        slots.append((None, process(value) if process is not None else value))
+    if all(key is None for key, _ in slots):
         return None
-    return _Plan(str(compiled), template, positions, row_keys, processed)
+    return _Plan(str(compiled), slots)
 
 
 def _plan(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> _Plan | None:
