@@ -7,12 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.inbound.inbox import InboundMessage, Inbox
 from bot.inbound.processor import HOLD_BACKLOG
 from bot.runtime import Runtime
-from bot.store.schema import inbound
+from bot.store.schema import inbound, outbox
 from tests.bot.outbox.campaign import queue_campaign
 from tests.conftest import make_settings, started_runtime
 
@@ -107,3 +107,22 @@ async def test_a_stopped_processor_holds_nothing(database_url: str) -> None:
         async with _processing(rt):
             await _until_processed(rt, 1)
         assert await rt.processor.caught_up(most=60) == 0.0  # nothing would ever catch up: no wait at all
+
+
+async def test_a_hold_ends_once_the_answers_it_counted_are_sent_not_at_the_processors_next_poll(
+    database_url: str,
+) -> None:
+    async with started_runtime(make_settings(database_url)) as rt:
+        await queue_campaign(rt, 2 * HOLD_BACKLOG, first_phone=21_000_000, proactive=False)
+        await rt.inbox.commit(_messages(40))
+        await rt.processor.start(poll=30)  # it looks again only when woken
+        try:
+            await _until_processed(rt, 40)
+            assert await rt.processor.caught_up(most=0.2) >= 0.2  # the answers wait: the webhook is held
+            # The sending process (another one: this one has no sender running) sends them meanwhile.
+            async with rt.db.write() as conn:
+                await conn.execute(update(outbox).where(outbox.c.state == "pending").values(state="sent"))
+            held = await rt.processor.caught_up(most=10)
+        finally:
+            await rt.processor.stop()
+        assert held < 1.0  # the processor counted again at once: the figure it held was its last batch's
