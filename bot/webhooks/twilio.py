@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from hashlib import sha1
+from itertools import chain
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -85,20 +86,9 @@ def parse_form(text: str) -> list[tuple[str, str]]:
 
 def signature_base(url: str, pairs: Sequence[tuple[str, str]]) -> str:
     """What Twilio signs: the URL, then each parameter name (sorted) followed by each of its values (sorted),
-    as `RequestValidator.compute_signature` builds it."""
-    values: dict[str, set[str]] = {}
-    for name, value in pairs:
-        found = values.get(name)
-        if found is None:
-            values[name] = {value}
-        else:
-            found.add(value)
-    parts = [url]
-    for name in sorted(values):
-        for value in sorted(values[name]):
-            parts.append(name)
-            parts.append(value)
-    return "".join(parts)
+    as `RequestValidator.compute_signature` builds it. A repeated pair counts once there (a set of each name's
+    values), so the distinct pairs sorted are that same order."""
+    return url + "".join(chain.from_iterable(sorted(set(pairs))))
 
 
 def _signature_ok(token: str, url: str, pairs: list[tuple[str, str]], signature: str) -> bool:
