@@ -29,7 +29,7 @@ __all__ = ["execute_rows", "execute_rows_async"]
 Row = dict[str, Any]
 
 # Plans by statement (its identity: statements built once, at import or once per dialect), dialect and keys; a
-# statement built per call would only fill this, so past the limit nothing more is kept.
+# statement built per call would only fill this, so past the limit such statements go through SQLAlchemy.
 _PLANS: dict[tuple[int, str, tuple[str, ...]], tuple[Executable, _Plan | None]] = {}
 _MAX_PLANS = 512
 
@@ -125,13 +125,14 @@ def _plan(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> _Plan | No
     keys = tuple(rows[0])
     if any(len(row) != len(keys) or row.keys() != rows[0].keys() for row in rows):
         return None
-    cache_key = (id(stmt), dialect.name, keys)
+    cache_key = (id(stmt), f"{dialect.name}+{dialect.driver}", keys)
     found = _PLANS.get(cache_key)
     if found is not None and found[0] is stmt:
         return found[1]
+    if found is None and len(_PLANS) >= _MAX_PLANS:
+        return None  # statements built per call: SQLAlchemy's own cache serves them better than a plan each time
     plan = _plan_for(dialect, stmt, keys)
-    if len(_PLANS) < _MAX_PLANS:
-        _PLANS[cache_key] = (stmt, plan)  # the statement itself is kept, so its id is not taken by another
+    _PLANS[cache_key] = (stmt, plan)  # the statement itself is kept, so its id is not taken by another
     return plan
 
 

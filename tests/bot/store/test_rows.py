@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Connection, bindparam, event, insert, select, update
 from sqlalchemy.exc import StatementError
 
+from bot.store import rows as rows_module
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.rows import execute_rows
@@ -117,3 +118,21 @@ async def test_what_a_plan_cannot_stand_for_goes_through_sqlalchemy(db: Database
 
     assert await db.run(work) == [True]  # the returning INSERT (the other failed before it reached the driver)
     assert [row[0] for row in await _read(db, select(inbound.c.provider_id))] == ["r0"]
+
+
+async def test_past_the_limit_a_statement_built_per_call_goes_through_sqlalchemy(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rows_module, "_PLANS", {})
+    monkeypatch.setattr(rows_module, "_MAX_PLANS", 1)
+    kept, per_call = insert(inbound), insert(inbound)
+
+    def work(conn: Connection) -> list[bool]:
+        compiled = _driver_statements(conn)
+        execute_rows(conn, kept, _inbound_rows("a"))
+        execute_rows(conn, per_call, _inbound_rows("b"))  # no room for its plan
+        execute_rows(conn, kept, _inbound_rows("c"))
+        return compiled
+
+    assert await db.run(work) == [False, True, False]
+    assert len(await _read(db, select(inbound.c.id))) == 9
