@@ -169,6 +169,15 @@ def settings(sqlite_url: str) -> Settings:
 
 
 @pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database, once on SQLite and once on PostgreSQL (`database_url`)."""
+    db = Database(database_url)
+    await migrated(db)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings.database_url)
     await migrated(database)

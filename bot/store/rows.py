@@ -136,27 +136,34 @@ def _plan(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> _Plan | No
     return plan
 
 
+def _driver_call(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> tuple[str, Any] | None:
+    """The SQL and the driver's parameters for these rows (a tuple for one row, a list for many), or None when the
+    statement goes through `Connection.execute`."""
+    plan = _plan(dialect, stmt, rows)
+    if plan is None:
+        return None
+    return plan.sql, plan.parameters(rows[0]) if len(rows) == 1 else [plan.parameters(row) for row in rows]
+
+
+def _as_core(rows: Sequence[Row]) -> Any:
+    return list(rows) if len(rows) > 1 else rows[0]
+
+
 def execute_rows(conn: Connection, stmt: Executable, rows: Sequence[Row]) -> None:
     """Execute `stmt` once for each row (one executemany; a single row, one execute); nothing is returned."""
-    if not rows:
-        return
-    plan = _plan(conn.dialect, stmt, rows)
-    if plan is None:
-        conn.execute(stmt, list(rows) if len(rows) > 1 else rows[0])
-    elif len(rows) == 1:
-        conn.exec_driver_sql(plan.sql, plan.parameters(rows[0]))
-    else:
-        conn.exec_driver_sql(plan.sql, [plan.parameters(row) for row in rows])
+    if rows:
+        call = _driver_call(conn.dialect, stmt, rows)
+        if call is None:
+            conn.execute(stmt, _as_core(rows))
+        else:
+            conn.exec_driver_sql(*call)
 
 
 async def execute_rows_async(conn: AsyncConnection, stmt: Executable, rows: Sequence[Row]) -> None:
     """`execute_rows` on an asyncio connection."""
-    if not rows:
-        return
-    plan = _plan(conn.dialect, stmt, rows)
-    if plan is None:
-        await conn.execute(stmt, list(rows) if len(rows) > 1 else rows[0])
-    elif len(rows) == 1:
-        await conn.exec_driver_sql(plan.sql, plan.parameters(rows[0]))
-    else:
-        await conn.exec_driver_sql(plan.sql, [plan.parameters(row) for row in rows])
+    if rows:
+        call = _driver_call(conn.dialect, stmt, rows)
+        if call is None:
+            await conn.execute(stmt, _as_core(rows))
+        else:
+            await conn.exec_driver_sql(*call)

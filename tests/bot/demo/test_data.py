@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -12,7 +11,6 @@ from sqlalchemy import select
 
 from bot.demo.data import DEMO_PREFIX, DemoTenant, demo_tenants, seed_demo
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow
 from scheduler.calendar import demand_deadline, demand_received
@@ -103,14 +101,6 @@ def test_whatever_the_day_the_demo_brings_reminders_at_every_stage(today: date) 
     assert by_stage["missed the due day"] == "missed"
     # The tenants who said they paid or promised a day are not reminded of anything less than court.
     assert "says already paid" not in by_stage and "promised to pay" not in by_stage
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await upgrade(db)
-    yield db
-    await db.dispose()
 
 
 async def snapshot(db: Database) -> list[dict[str, Any]]:

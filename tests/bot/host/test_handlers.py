@@ -9,7 +9,7 @@ below its marker line, keeping the hand-written header that explains the case.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +23,6 @@ from bot.host.turn import Turn, save_state
 from bot.outbox.enqueue import enqueue, record_inbound
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.scene import Scene
 from bot.store.schema import (
     audit_log,
@@ -444,15 +443,6 @@ CASES = (
         (LanguageChanged("en"), MessageRequested("keyword.language_changed")),
     ),
 )
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """A fresh migrated database: SQLite, then PostgreSQL."""
-    db = Database(database_url)
-    await upgrade(db)
-    yield db
-    await db.dispose()
 
 
 def _shown(item: Field[Any], value: Any) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,18 +13,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.inbound.inbox import InboundMessage, Inbox, clean_payload, clean_text, unstorable
 from bot.runtime import Clock
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import inbound
 
 POISON = "Jeg har betalt \ud800"
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 class Woken:
@@ -35,8 +26,8 @@ class Woken:
         self.times += 1
 
 
-async def provider_ids(db: Database) -> list[str]:
-    async with db.read() as conn:
+async def provider_ids(database: Database) -> list[str]:
+    async with database.read() as conn:
         return [str(r.provider_id) for r in await conn.execute(select(inbound.c.provider_id).order_by(inbound.c.id))]
 
 
@@ -79,20 +70,20 @@ async def submit_together(inbox: Inbox, messages: list[InboundMessage]) -> list[
     return outcomes
 
 
-async def test_a_poison_message_is_rejected_alone_and_its_neighbours_are_stored_once(db: Database) -> None:
+async def test_a_poison_message_is_rejected_alone_and_its_neighbours_are_stored_once(database: Database) -> None:
     woken = Woken()
-    inbox = Inbox(db, Clock(), on_commit=woken)
+    inbox = Inbox(database, Clock(), on_commit=woken)
     poison = InboundMessage("telegram", "777001:1", "777001", POISON)
     outcomes = await submit_together(inbox, [sms(1), sms(2), poison, sms(1), sms(3)])
     assert outcomes == ["stored", "stored", "rejected", "stored", "stored"]
-    ids = await provider_ids(db)
+    ids = await provider_ids(database)
     assert sorted(ids) == sorted([sms(n).provider_id for n in (99, 1, 2, 3)])
     assert ids.count(sms(1).provider_id) == 1  # a provider's duplicate is still a no-op
     assert woken.times == 2  # the processor is told about the first group and about the stored neighbours
 
 
-def failing_writes(db: Database, monkeypatch: pytest.MonkeyPatch, error: Callable[[], Exception]) -> None:
-    real_run = db.run
+def failing_writes(database: Database, monkeypatch: pytest.MonkeyPatch, error: Callable[[], Exception]) -> None:
+    real_run = database.run
 
     async def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         def then_fail(conn: Connection, *a: Any, **kw: Any) -> Any:
@@ -104,37 +95,37 @@ def failing_writes(db: Database, monkeypatch: pytest.MonkeyPatch, error: Callabl
     async def run_statement(stmt: Any, params: Any) -> None:  # the statement in a transaction whose commit fails
         await run(lambda conn: conn.execute(stmt, params))
 
-    monkeypatch.setattr(db, "run", run)
-    monkeypatch.setattr(db, "run_statement", run_statement)
+    monkeypatch.setattr(database, "run", run)
+    monkeypatch.setattr(database, "run_statement", run_statement)
 
 
 async def test_a_database_that_cannot_commit_fails_the_message_and_does_not_reject_it(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inbox = Inbox(db, Clock())
+    inbox = Inbox(database, Clock())
     await inbox.submit(sms(98))
-    failing_writes(db, monkeypatch, lambda: OperationalError("COMMIT", {}, Exception("database is locked")))
+    failing_writes(database, monkeypatch, lambda: OperationalError("COMMIT", {}, Exception("database is locked")))
     with pytest.raises(OperationalError):  # the webhook answers 500; the provider may send it again
         await inbox.submit(sms(1))
     monkeypatch.undo()
-    assert await provider_ids(db) == [sms(98).provider_id]
+    assert await provider_ids(database) == [sms(98).provider_id]
 
 
 async def test_in_a_group_a_database_that_cannot_commit_fails_all_and_rejects_none(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inbox = Inbox(db, Clock())
+    inbox = Inbox(database, Clock())
     real_commit = inbox.commit
 
     async def commit_then_break(batch: list[InboundMessage], received_at: Any = None) -> None:
         await real_commit(batch, received_at)
-        failing_writes(db, monkeypatch, lambda: OperationalError("COMMIT", {}, Exception("disk I/O error")))
+        failing_writes(database, monkeypatch, lambda: OperationalError("COMMIT", {}, Exception("disk I/O error")))
 
     inbox.commit = commit_then_break  # type: ignore[method-assign]
     outcomes = await submit_together(inbox, [sms(1), sms(2), sms(3)])
     assert [type(o) for o in outcomes] == [OperationalError] * 3  # each webhook answers 500; none is "rejected"
     monkeypatch.undo()
-    assert await provider_ids(db) == [sms(99).provider_id]
+    assert await provider_ids(database) == [sms(99).provider_id]
 
 
 def test_text_is_cleaned_of_what_no_database_stores() -> None:

@@ -3,7 +3,6 @@ through the driver's own executemany, and what a plan cannot stand for still goe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ from sqlalchemy.exc import StatementError
 
 from bot.store import rows as rows_module
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.rows import execute_rows
 from bot.store.schema import conversations, inbound
 from tests.support.helpers import add_tenant
@@ -31,14 +29,6 @@ _PROCESSED = (
 _CONVERSATION = insert(conversations)
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
-
-
 def _inbound_rows(prefix: str) -> list[dict[str, Any]]:
     return [
         {
@@ -53,8 +43,8 @@ def _inbound_rows(prefix: str) -> list[dict[str, Any]]:
     ]
 
 
-async def _read(db: Database, stmt: Any) -> list[tuple[Any, ...]]:
-    async with db.read() as conn:
+async def _read(database: Database, stmt: Any) -> list[tuple[Any, ...]]:
+    async with database.read() as conn:
         return [tuple(row) for row in (await conn.execute(stmt)).all()]
 
 
@@ -70,42 +60,42 @@ def _driver_statements(conn: Connection) -> list[bool]:
     return seen
 
 
-async def test_rows_are_written_as_connection_execute_writes_them(db: Database) -> None:
+async def test_rows_are_written_as_connection_execute_writes_them(database: Database) -> None:
     def work(conn: Connection) -> list[bool]:
         compiled = _driver_statements(conn)
         execute_rows(conn, _INBOUND, _inbound_rows("fast"))
         conn.execute(_INBOUND, _inbound_rows("core"))
         return compiled
 
-    compiled = await db.run(work)
+    compiled = await database.run(work)
     assert compiled == [False, True]  # the first went to the driver's executemany as it is
     columns = [c for c in inbound.c if c.name not in ("id", "provider_id")]
-    fast = await _read(db, select(*columns).where(inbound.c.provider_id.like("fast%")).order_by(inbound.c.id))
-    core = await _read(db, select(*columns).where(inbound.c.provider_id.like("core%")).order_by(inbound.c.id))
+    fast = await _read(database, select(*columns).where(inbound.c.provider_id.like("fast%")).order_by(inbound.c.id))
+    core = await _read(database, select(*columns).where(inbound.c.provider_id.like("core%")).order_by(inbound.c.id))
     assert len(fast) == 3
     assert fast == core
     assert fast[1][3] == {"button": "yes", "n": [1, 2]}  # the JSON column went through its type's processor
 
 
-async def test_an_update_keeps_the_statements_own_values(db: Database) -> None:
-    await db.run(lambda conn: conn.execute(_INBOUND, _inbound_rows("m")))
-    ids = [row[0] for row in await _read(db, select(inbound.c.id).order_by(inbound.c.id))]
-    await db.run(execute_rows, _PROCESSED, [{"row_id": ids[0], "at": NOW}, {"row_id": ids[1], "at": NOW}])
-    got = await _read(db, select(inbound.c.text, inbound.c.processed_at).order_by(inbound.c.id))
+async def test_an_update_keeps_the_statements_own_values(database: Database) -> None:
+    await database.run(lambda conn: conn.execute(_INBOUND, _inbound_rows("m")))
+    ids = [row[0] for row in await _read(database, select(inbound.c.id).order_by(inbound.c.id))]
+    await database.run(execute_rows, _PROCESSED, [{"row_id": ids[0], "at": NOW}, {"row_id": ids[1], "at": NOW}])
+    got = await _read(database, select(inbound.c.text, inbound.c.processed_at).order_by(inbound.c.id))
     assert [text for text, _ in got] == ["hej (seen)", "Jeg kan ikke betale – æøå (seen)", None]
     assert [at is not None for _, at in got] == [True, True, False]
     assert got[0][1].replace(tzinfo=UTC) == NOW
 
 
-async def test_one_row_and_scalar_defaults(db: Database) -> None:
-    tenant_id = await add_tenant(db)
+async def test_one_row_and_scalar_defaults(database: Database) -> None:
+    tenant_id = await add_tenant(database)
     row = {"tenant_id": tenant_id, "flow": "payment", "state": {"step": "ask"}, "started_at": NOW, "updated_at": NOW}
-    await db.run(execute_rows, _CONVERSATION, [row])
-    got = await _read(db, select(conversations.c.active, conversations.c.version, conversations.c.state))
+    await database.run(execute_rows, _CONVERSATION, [row])
+    got = await _read(database, select(conversations.c.active, conversations.c.version, conversations.c.state))
     assert got == [(True, 1, {"step": "ask"})]
 
 
-async def test_what_a_plan_cannot_stand_for_goes_through_sqlalchemy(db: Database) -> None:
+async def test_what_a_plan_cannot_stand_for_goes_through_sqlalchemy(database: Database) -> None:
     rows = _inbound_rows("x")
     rows[1].pop("payload")  # rows of different keys: Connection.execute decides, as before
 
@@ -116,12 +106,12 @@ async def test_what_a_plan_cannot_stand_for_goes_through_sqlalchemy(db: Database
         execute_rows(conn, insert(inbound).returning(inbound.c.id), _inbound_rows("r")[:1])
         return compiled
 
-    assert await db.run(work) == [True]  # the returning INSERT (the other failed before it reached the driver)
-    assert [row[0] for row in await _read(db, select(inbound.c.provider_id))] == ["r0"]
+    assert await database.run(work) == [True]  # the returning INSERT (the other failed before it reached the driver)
+    assert [row[0] for row in await _read(database, select(inbound.c.provider_id))] == ["r0"]
 
 
 async def test_past_the_limit_a_statement_built_per_call_goes_through_sqlalchemy(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(rows_module, "_PLANS", {})
     monkeypatch.setattr(rows_module, "_MAX_PLANS", 1)
@@ -134,5 +124,5 @@ async def test_past_the_limit_a_statement_built_per_call_goes_through_sqlalchemy
         execute_rows(conn, kept, _inbound_rows("c"))
         return compiled
 
-    assert await db.run(work) == [False, True, False]
-    assert len(await _read(db, select(inbound.c.id))) == 9
+    assert await database.run(work) == [False, True, False]
+    assert len(await _read(database, select(inbound.c.id))) == 9

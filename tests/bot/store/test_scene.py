@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,20 +10,11 @@ from sqlalchemy import Connection, event, func, select
 
 from bot.outbox.enqueue import enqueue
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, messages, outbox
 from tests.support.helpers import add_tenant
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 def _queue(scene: Scene, tenant_id: int, key: str) -> None:
@@ -40,13 +30,13 @@ def _queue(scene: Scene, tenant_id: int, key: str) -> None:
     )
 
 
-async def _count(db: Database, table: Any) -> int:
-    async with db.read() as conn:
+async def _count(database: Database, table: Any) -> int:
+    async with database.read() as conn:
         return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
 
 
-async def test_a_batch_is_one_insert_per_table(db: Database) -> None:
-    tenant_id = await add_tenant(db)
+async def test_a_batch_is_one_insert_per_table(database: Database) -> None:
+    tenant_id = await add_tenant(database)
     inserts: list[str] = []
 
     def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
@@ -63,16 +53,16 @@ async def test_a_batch_is_one_insert_per_table(db: Database) -> None:
         finally:
             event.remove(conn, "before_cursor_execute", count)
 
-    await db.run(work)
-    assert await _count(db, outbox) == 40
-    assert await _count(db, messages) == 40
+    await database.run(work)
+    assert await _count(database, outbox) == 40
+    assert await _count(database, messages) == 40
     # PostgreSQL's executemany may split a large batch; 40 rows fit in one statement per table on both.
     assert sorted(inserts) == ["messages", "outbox"]
 
 
-async def test_one_bad_unit_is_left_out_and_its_neighbours_are_written(db: Database) -> None:
-    tenant_id = await add_tenant(db)
-    await db.run(lambda conn: _queue(Scene.of(conn), tenant_id, "taken"))
+async def test_one_bad_unit_is_left_out_and_its_neighbours_are_written(database: Database) -> None:
+    tenant_id = await add_tenant(database)
+    await database.run(lambda conn: _queue(Scene.of(conn), tenant_id, "taken"))
 
     def work(conn: Connection) -> int:
         scene = Scene.of(conn)
@@ -81,8 +71,8 @@ async def test_one_bad_unit_is_left_out_and_its_neighbours_are_written(db: Datab
         _queue(scene, tenant_id, "b")
         return scene.flush()
 
-    assert await db.run(work) == 1
-    async with db.read() as conn:
+    assert await database.run(work) == 1
+    async with database.read() as conn:
         keys = (await conn.execute(select(outbox.c.idempotency_key).order_by(outbox.c.id))).scalars().all()
         orphans = (
             await conn.execute(
@@ -94,8 +84,8 @@ async def test_one_bad_unit_is_left_out_and_its_neighbours_are_written(db: Datab
 
 
 @pytest.mark.parametrize("count", [5, 150], ids=["one reservation", "several"])  # PostgreSQL reserves 64 at a time
-async def test_ids_are_known_before_the_rows_are_written_and_match_after(db: Database, count: int) -> None:
-    tenant_id = await add_tenant(db)
+async def test_ids_are_known_before_the_rows_are_written_and_match_after(database: Database, count: int) -> None:
+    tenant_id = await add_tenant(database)
 
     def work(conn: Connection) -> list[tuple[int, int]]:
         scene = Scene.of(conn)
@@ -115,25 +105,25 @@ async def test_ids_are_known_before_the_rows_are_written_and_match_after(db: Dat
             made.append((queued.message_id, queued.outbox_id))
         return made
 
-    made = await db.run(work)
-    async with db.read() as conn:
+    made = await database.run(work)
+    async with database.read() as conn:
         stored = [tuple(r) for r in await conn.execute(select(outbox.c.message_id, outbox.c.id).order_by(outbox.c.id))]
     assert stored == made
     assert len({m for m, _ in made}) == count
 
 
-async def test_the_database_writes_the_scene_before_it_commits(db: Database) -> None:
+async def test_the_database_writes_the_scene_before_it_commits(database: Database) -> None:
     def work(conn: Connection) -> None:
         Scene.of(conn).add((audit_log, {"at": NOW, "actor": "test", "action": "x", "target": None, "detail": None}))
 
-    await db.run(work)  # no explicit flush
-    async with db.write() as conn:
+    await database.run(work)  # no explicit flush
+    async with database.write() as conn:
         await conn.run_sync(work)
-    assert await _count(db, audit_log) == 2
+    assert await _count(database, audit_log) == 2
 
 
-async def test_a_failed_piece_of_work_takes_its_pending_rows_along(db: Database) -> None:
-    tenant_id = await add_tenant(db)
+async def test_a_failed_piece_of_work_takes_its_pending_rows_along(database: Database) -> None:
+    tenant_id = await add_tenant(database)
 
     def work(conn: Connection) -> None:
         scene = Scene.of(conn)
@@ -143,14 +133,14 @@ async def test_a_failed_piece_of_work_takes_its_pending_rows_along(db: Database)
             raise RuntimeError("the handler failed")
         _queue(scene, tenant_id, "after")
 
-    await db.run(work)
-    async with db.read() as conn:
+    await database.run(work)
+    async with database.read() as conn:
         keys = (await conn.execute(select(outbox.c.idempotency_key).order_by(outbox.c.id))).scalars().all()
     assert keys == ["kept", "after"]
 
 
-async def test_a_repeat_within_the_transaction_queues_nothing(db: Database) -> None:
-    tenant_id = await add_tenant(db)
+async def test_a_repeat_within_the_transaction_queues_nothing(database: Database) -> None:
+    tenant_id = await add_tenant(database)
 
     def work(conn: Connection) -> list[bool]:
         scene = Scene.of(conn)
@@ -169,11 +159,11 @@ async def test_a_repeat_within_the_transaction_queues_nothing(db: Database) -> N
             for _ in range(3)
         ]
 
-    assert await db.run(work) == [True, False, False]
-    assert await _count(db, outbox) == 1
+    assert await database.run(work) == [True, False, False]
+    assert await _count(database, outbox) == 1
 
 
-async def test_promises_and_paid_claims_of_many_turns_cost_one_update_each_and_are_all_kept(db: Database) -> None:
+async def test_promises_and_paid_claims_of_many_turns_cost_one_update_each_and_are_all_kept(database: Database) -> None:
     from datetime import date
 
     from bot.host.handlers import paid_claimed, promise_recorded
@@ -182,8 +172,8 @@ async def test_promises_and_paid_claims_of_many_turns_cost_one_update_each_and_a
     from conversations.model import PaidClaimed, PromiseRecorded
     from tests.conftest import make_settings
 
-    settings = make_settings(db.url)
-    tenant_ids = [await add_tenant(db, f"T-{i}", phone=f"+452012340{i}") for i in range(5)]
+    settings = make_settings(database.url)
+    tenant_ids = [await add_tenant(database, f"T-{i}", phone=f"+452012340{i}") for i in range(5)]
     updates: list[str] = []
 
     def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
@@ -202,10 +192,10 @@ async def test_promises_and_paid_claims_of_many_turns_cost_one_update_each_and_a
         finally:
             event.remove(conn, "before_cursor_execute", count)
 
-    await db.run(work)
+    await database.run(work)
     # One executemany per statement for the whole batch, not two statements per turn.
     assert sorted(updates) == ["rent_positions", "rent_positions"]
-    async with db.read() as conn:
+    async with database.read() as conn:
         kept = (
             await conn.execute(
                 select(rent_positions.c.tenant_id, rent_positions.c.promise_on, rent_positions.c.paid_claim_until)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.reminders.ledger import import_tenants
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import court_cases, rent_events, rent_positions, tenants
 from bot.tenants.court import record_outcome
 from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
@@ -33,14 +30,6 @@ def errors_of(*lines: str, header: str = HEADER) -> list[str]:
     result = parse_csv("\n".join([header, *lines]).encode(), TODAY, known_languages(), ["da", "en"], "da")
     assert not result.rows or result.errors
     return [str(e) for e in result.errors]
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await upgrade(db)
-    yield db
-    await db.dispose()
 
 
 async def load(db: Database, *lines: str, header: str = HEADER, at: datetime = NOW) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ from bot.inbound.inbox import InboundMessage
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Clock
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import conversations, rent_positions, tenants
 from bot.tenants.csv_rows import FIELDS, known_languages, parse_csv
 from conversations.state import State
@@ -68,14 +66,6 @@ def test_a_påkrav_received_before_it_was_sent_is_a_bad_row() -> None:
     assert [str(e) for e in result.errors] == [
         "line 2: demand_received_on 2026-02-19 is before demand_sent_on 2026-02-20"
     ]
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await upgrade(db)
-    yield db
-    await db.dispose()
 
 
 async def received_on(db: Database, ref: str) -> date | None:

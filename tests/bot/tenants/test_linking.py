@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection, select
 
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import link_codes
 from bot.tenants.linking import MAX_MISSES_PER_CODE, Redeemed, create_code, redeem
 from tests.support.helpers import add_tenant
 
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 DAY = 60 * 24
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await upgrade(db)
-    yield db
-    await db.dispose()
 
 
 def other(code: str, step: int = 1) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -38,14 +37,6 @@ def rows_of(data: bytes | str, today: date = TODAY) -> tuple[ImportRow, ...]:
     result = parse_csv(raw, today, known_languages(), ["da", "en"], "da")
     assert result.ok, [str(e) for e in result.errors]
     return result.rows
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await upgrade(db)
-    yield db
-    await db.dispose()
 
 
 async def tenant(db: Database, ref: str) -> dict[str, Any]:
