@@ -49,7 +49,7 @@ CHUNK = 32
 # webhook is held for it (the processor is then behind, and the hold ends the wait). A batch used to begin as soon
 # as the last one ended and find the few rows committed meanwhile, its transaction and round trips shared by few
 # messages: with four processes on PostgreSQL, batches of 6-8. Waiting also while a chunk or more waits saved more
-# CPU, but let the backlog reach the webhooks' hold: p99 at 80 % load 50-62 ms on SQLite instead of 29-43
+# CPU, but let the backlog reach the webhooks' hold: p99 at 80 % load 50-62 ms on SQLite instead of 35-43
 # (bench/README.md, 2026-12-03). A row waits 5 ms longer at most.
 GATHER_SECONDS = 0.005
 
