@@ -106,7 +106,7 @@ class Inbox:
         self,
         db: Database,
         clock: Callable[[], datetime],
-        on_commit: Callable[[int], None] = lambda rows: None,
+        on_commit: Callable[[], None] = lambda: None,
         max_batch: int = 500,
         hold: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
@@ -147,7 +147,7 @@ class Inbox:
         if self._task is None:
             outcome = await self._alone(message, self._clock())
             if outcome == "stored":
-                self._on_commit(1)
+                self._on_commit()
             return outcome
         done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting += 1
@@ -160,7 +160,7 @@ class Inbox:
     async def commit(self, batch: list[InboundMessage], received_at: datetime | None = None) -> None:
         """Write a batch in one transaction, ignoring duplicates."""
         await self._write(batch, received_at or self._clock())
-        self._on_commit(len(batch))
+        self._on_commit()
 
     async def _write(self, batch: list[InboundMessage], now: datetime) -> None:
         rows = [
@@ -194,7 +194,7 @@ class Inbox:
 
     async def _one_by_one(self, batch: list[_Pending]) -> None:
         """After a group failed: each message alone; the first failure that is not the data's fails the rest."""
-        stored = 0
+        stored = False
         for index, pending in enumerate(batch):
             try:
                 outcome = await self._alone(pending.message, pending.received_at)
@@ -204,11 +204,11 @@ class Inbox:
                     if not rest.done.done():
                         rest.done.set_exception(exc)
                 break
-            stored += outcome == "stored"
+            stored = stored or outcome == "stored"
             if not pending.done.done():
                 pending.done.set_result(outcome)
         if stored:
-            self._on_commit(stored)
+            self._on_commit()
 
     async def _run(self) -> None:
         while True:

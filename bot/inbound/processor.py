@@ -44,14 +44,6 @@ RELOOK_SECONDS = 0.05
 # Rows read (and on PostgreSQL locked) at a time, with their senders' tenants in one statement per channel; a
 # batch reads the next chunk only while its budget lasts.
 CHUNK = 32
-# After a batch of fewer than a chunk of rows that left fewer than a chunk waiting, the running processor waits until
-# this process has committed a chunk's worth of new rows, or for this long, before its next batch; never while a
-# webhook is held for it (the processor is then behind, and the hold ends the wait). A batch used to begin as soon
-# as the last one ended and find the few rows committed meanwhile, its transaction and round trips shared by few
-# messages: with four processes on PostgreSQL, batches of 6-8. Waiting also while a chunk or more waits saved more
-# CPU, but let the backlog reach the webhooks' hold: p99 at 80 % load 50-62 ms on SQLite instead of 35-43
-# (bench/README.md, 2026-12-03). A row waits 5 ms longer at most.
-GATHER_SECONDS = 0.005
 
 
 _NO_SORT = text("SET LOCAL enable_sort = off")
@@ -102,26 +94,15 @@ class Processor:
         # processes handled too), written by the batch's thread; and a signal after each batch.
         self._backlog = 0
         self._progress = asyncio.Event()
-        # Rows the running processor's last batch handled, and the rows committed after its last that it left (a
-        # bound, written by the batch's thread); the rows this process committed since that batch began; set once
-        # they are a chunk, or a webhook is held.
-        self._handled = 0
-        self._left_rows = 0
-        self._arrived = 0
-        self._gathered = asyncio.Event()
-        self._holds = 0
 
-    def wake(self, rows: int = 1) -> None:
-        """`rows` new inbound rows were committed."""
-        self._arrived += rows
-        if self._arrived >= CHUNK:
-            self._gathered.set()
+    def wake(self) -> None:
+        """New inbound rows were committed."""
         self._wake.set()
 
     async def start(self, poll: float = 1.0) -> None:
         """Run the processing loop in the background."""
         if self._task is None:
-            work = work_until_cancelled(self._step, self._wake, poll, "inbound processing")
+            work = work_until_cancelled(self.process_pending, self._wake, poll, "inbound processing")
             self._task = asyncio.create_task(work, name="inbound-processor")
 
     async def stop(self) -> None:
@@ -141,27 +122,18 @@ class Processor:
             return 0.0
         loop = asyncio.get_running_loop()
         started = loop.time()
-        self._holds += 1
-        self._gathered.set()  # a held webhook does not wait for the processor to gather rows
-        try:
-            await self._until_caught_up(limit, started + most)
-        finally:
-            self._holds -= 1
-        held = loop.time() - started
-        self._metrics.inbound_held.inc(held)
-        return held
-
-    async def _until_caught_up(self, limit: int, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
         while self._task is not None and self._backlog > limit:
             # The figure is the last batch's, and may be old: the answers it counted sent since, or the rows handled
             # by another process. The processor looks again now, not at its next poll: nothing else would wake it
             # while this process's webhooks are held (bench/README.md, 2026-12-03: holds of a whole poll, 1 s).
             self._wake.set()
-            if not await self._next_batch(deadline - loop.time()):
+            if not await self._next_batch(started + most - loop.time()):
                 break
             if self._backlog > limit:  # the look found it still behind: look again after a moment, not at once
-                await self._next_batch(min(RELOOK_SECONDS, deadline - loop.time()))
+                await self._next_batch(min(RELOOK_SECONDS, started + most - loop.time()))
+        held = loop.time() - started
+        self._metrics.inbound_held.inc(held)
+        return held
 
     async def _next_batch(self, seconds: float) -> bool:
         """Wait at most `seconds` for the processor's next batch to end; False when the time was already up."""
@@ -200,19 +172,8 @@ class Processor:
         # waiting row of the index for each row taken: a backlog of 20,000 cost 0.6 s per chunk.
         return pending.order_by(inbound.c.processed_at, inbound.c.id).limit(min(CHUNK, self._batch))
 
-    async def _step(self) -> int:
-        """The running processor's next batch, once enough rows were gathered for it."""
-        if 0 < self._handled < CHUNK and self._left_rows < CHUNK and not self._holds and self._arrived < CHUNK:
-            self._gathered.clear()
-            with contextlib.suppress(TimeoutError):  # not wait_for: see bot/worker.py
-                async with asyncio.timeout(GATHER_SECONDS):
-                    await self._gathered.wait()
-        self._handled = await self.process_pending()
-        return self._handled
-
     async def process_pending(self) -> int:
         """Process one batch in one transaction; returns how many rows were handled."""
-        self._arrived = 0
         now = self._clock()
         try:
             results = await self._db.run(self._run_batch, now, False)
@@ -236,7 +197,6 @@ class Processor:
         after = 0
         first = 0
         least: int | None = None  # rows this batch handles before it gives way; known once it would
-        self._left_rows = 0
         while len(done) < self._batch:
             rows = self._next_rows(conn, after)
             if not rows:
@@ -270,7 +230,7 @@ class Processor:
         """What the path still has to do, at most: the rows committed after row `after` (the batch's last), or
         when they are few, the answers due and not yet sent (the one sending process may be the one behind)."""
         last = conn.execute(self._last_id).scalar_one_or_none() or after
-        left = self._left_rows = max(0, last - after)
+        left = max(0, last - after)
         return left if left > HOLD_BACKLOG else max(left, self._replies_waiting(conn, now))
 
     def _replies_waiting(self, conn: Connection, now: datetime) -> int:

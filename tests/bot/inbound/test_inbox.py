@@ -22,7 +22,7 @@ class Woken:
     def __init__(self) -> None:
         self.times = 0
 
-    def __call__(self, rows: int) -> None:
+    def __call__(self) -> None:
         self.times += 1
 
 
