@@ -3,7 +3,6 @@ of one transaction carry the same instant (their bound value is made once and re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -12,17 +11,8 @@ from sqlalchemy.exc import StatementError
 
 from bot.store.db import Database
 from bot.store.schema import audit_log
-from tests.support.schema import migrated
 
 COPENHAGEN_WINTER = timezone(timedelta(hours=1))
-
-
-@pytest.fixture
-async def both(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await migrated(db)
-    yield db
-    await db.dispose()
 
 
 def _row(at: datetime, target: str) -> dict[str, object]:
@@ -35,25 +25,27 @@ async def _stored(db: Database) -> dict[str, datetime]:
     return {row.target: row.at for row in rows}
 
 
-async def test_one_instant_on_many_rows_and_in_another_zone_reads_back_as_the_same_utc_instant(both: Database) -> None:
+async def test_one_instant_on_many_rows_and_in_another_zone_reads_back_as_the_same_utc_instant(
+    database: Database,
+) -> None:
     noon = datetime(2026, 12, 2, 12, 0, 0, 123456, tzinfo=UTC)
     local = noon.astimezone(COPENHAGEN_WINTER)  # equal to `noon`: the remembered value must be UTC's
     later = noon + timedelta(microseconds=1)
     rows = [_row(noon, f"a{i}") for i in range(50)] + [_row(local, "local"), _row(later, "later")]
-    async with both.write() as conn:
+    async with database.write() as conn:
         await conn.execute(audit_log.insert(), rows)
-    stored = await _stored(both)
+    stored = await _stored(database)
     assert len(stored) == 52
     assert [target for target, at in stored.items() if at != noon] == ["later"]
     assert stored["local"] == noon and stored["local"].utcoffset() == timedelta(0)
     assert stored["later"] - stored["a0"] == timedelta(microseconds=1)
 
 
-async def test_a_naive_datetime_is_refused_even_after_the_same_wall_time_was_written(both: Database) -> None:
+async def test_a_naive_datetime_is_refused_even_after_the_same_wall_time_was_written(database: Database) -> None:
     noon = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-    async with both.write() as conn:
+    async with database.write() as conn:
         await conn.execute(audit_log.insert(), [_row(noon, "aware")])
     with pytest.raises(StatementError, match="naive datetime"):
-        async with both.write() as conn:
+        async with database.write() as conn:
             await conn.execute(audit_log.insert(), [_row(noon.replace(tzinfo=None), "naive")])
-    assert list(await _stored(both)) == ["aware"]
+    assert list(await _stored(database)) == ["aware"]
