@@ -310,7 +310,7 @@ async def test_the_report_names_no_tenant_and_its_downloads_are_audited(
             assert ref not in text and f"Tenant {ref}" not in text
         assert "+4520" not in text and "adviser@example.org" not in text
     async with rt.db.read() as conn:
-        entries = (await conn.execute(select(audit_log.c.action, audit_log.c.detail))).all()
+        entries = (await conn.execute(select(audit_log.c.action, audit_log.c.detail).order_by(audit_log.c.id))).all()
     report_entries = [(action, detail) for action, detail in entries if action.startswith("report.")]
     assert report_entries == [
         ("report.export", "from=2026-02-02 to=2026-03-01"),
