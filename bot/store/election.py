@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.metrics import Metrics
 from bot.store.db import Database
 
-__all__ = ["ROLES", "VALID_FOR", "Election", "Start", "Stop", "Tenure", "namespace_key"]
+__all__ = ["ROLES", "VALID_FOR", "Election", "Start", "Stop", "Tenure", "namespace_key", "role_taken"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,20 @@ def namespace_key(schema: str) -> int:
     return int.from_bytes(digest, "big") & 0x7FFF_FFFF
 
 
+def role_taken(role: str, namespace: int, pid: int | None = None) -> ColumnElement[bool]:
+    """A SQL condition true while some process of the deployment `namespace` holds `role` (with `pid`: while that
+    backend holds it)."""
+    locks = _pg_locks.c
+    held = exists().where(
+        locks.locktype == "advisory",
+        locks.classid == namespace,
+        locks.objid == _ROLE_KEY[role],
+        locks.objsubid == 2,
+        locks.granted.is_(True),
+    )
+    return held if pid is None else held.where(locks.pid == pid)
+
+
 class Tenure:
     """One process's hold on one role, as the role's work sees it: whether it still holds it, and a fence."""
 
@@ -97,15 +111,7 @@ class Tenure:
         SQLite): a claim guarded by it takes nothing once the lock has gone elsewhere, however late we notice."""
         if self._pid == 0:
             return None
-        locks = _pg_locks.c
-        return exists().where(
-            locks.locktype == "advisory",
-            locks.classid == self._namespace,
-            locks.objid == _ROLE_KEY[self.role],
-            locks.objsubid == 2,
-            locks.pid == self._pid,
-            locks.granted.is_(True),
-        )
+        return role_taken(self.role, self._namespace, self._pid)
 
     def end(self) -> None:
         """The role is no longer held (the election calls this before it stops the role's work)."""
