@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from contextlib import AsyncExitStack
 
 import pytest
 from sqlalchemy import func, select, update
@@ -16,7 +15,7 @@ from bot.inbound.processor import HOLD_BACKLOG, RELOOK_SECONDS
 from bot.runtime import Runtime
 from bot.store.election import Election, Tenure
 from bot.store.schema import inbound
-from tests.bot.outbox.test_sender_role import ProcessSandbox
+from tests.bot.outbox.test_sender_role import two_processes
 from tests.bot.store.test_election import held, until
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import FailingSandbox
@@ -46,13 +45,7 @@ async def test_the_sender_roles_holder_answers_every_processs_messages_and_the_n
     pg_url: str,
 ) -> None:
     settings = make_settings(pg_url, election_seconds=0.1, twilio_rate=1000)
-    async with AsyncExitStack() as second_process, AsyncExitStack() as first_process:
-        first = await first_process.enter_async_context(
-            started_runtime(settings, background=True, sms=ProcessSandbox("first"))
-        )
-        second = await second_process.enter_async_context(
-            started_runtime(settings, background=True, sms=ProcessSandbox("second"))
-        )
+    async with two_processes(settings) as (first, second, first_process):
         assert (held(first.metrics, "sender"), held(second.metrics, "sender")) == (1, 0)
         phones = [f"+45201000{i:02d}" for i in range(6)]
         for i, phone in enumerate(phones):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 
@@ -18,6 +18,7 @@ from bot.metrics import Metrics
 from bot.outbox.enqueue import enqueue
 from bot.outbox.sender import Sender
 from bot.runtime import Clock, Runtime
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.election import Election, Tenure
 from bot.store.scene import Scene
@@ -99,8 +100,10 @@ async def rt(pg_url: str) -> AsyncIterator[Runtime]:
         yield runtime
 
 
-async def test_a_process_that_does_not_hold_the_sender_role_never_sends(pg_url: str) -> None:
-    settings = make_settings(pg_url, election_seconds=0.1)
+@asynccontextmanager
+async def two_processes(settings: Settings) -> AsyncIterator[tuple[Runtime, Runtime, AsyncExitStack]]:
+    """Two processes' runtimes on one database, started one after the other (the first takes the roles), and the
+    stack that shuts the first down alone."""
     async with AsyncExitStack() as second_process, AsyncExitStack() as first_process:
         first = await first_process.enter_async_context(
             started_runtime(settings, background=True, sms=ProcessSandbox("first"))
@@ -108,6 +111,11 @@ async def test_a_process_that_does_not_hold_the_sender_role_never_sends(pg_url: 
         second = await second_process.enter_async_context(
             started_runtime(settings, background=True, sms=ProcessSandbox("second"))
         )
+        yield first, second, first_process
+
+
+async def test_a_process_that_does_not_hold_the_sender_role_never_sends(pg_url: str) -> None:
+    async with two_processes(make_settings(pg_url, election_seconds=0.1)) as (first, second, first_process):
         # Whoever started first took the role; the other keeps asking for it.
         assert (held(first.metrics, "sender"), held(second.metrics, "sender")) == (1, 0)
         ids = await _campaign(first, 30)
