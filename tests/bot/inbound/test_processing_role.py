@@ -18,16 +18,10 @@ from bot.store.schema import inbound
 from tests.bot.outbox.test_sender_role import two_processes
 from tests.bot.store.test_election import held, until
 from tests.conftest import make_settings, started_runtime
-from tests.support.drive import FailingSandbox
+from tests.support.drive import sandbox
 from tests.support.helpers import add_tenant
 
 pytestmark = pytest.mark.postgres
-
-
-def _sms(rt: Runtime) -> FailingSandbox:
-    channel = rt.channels["sms"]
-    assert isinstance(channel, FailingSandbox)
-    return channel
 
 
 def _handled(rt: Runtime) -> float:
@@ -54,16 +48,16 @@ async def test_the_sender_roles_holder_answers_every_processs_messages_and_the_n
         for i, phone in enumerate(phones[:3]):
             assert await second.inbox.submit(InboundMessage("sms", f"SM-a{i}", phone, "hjælp")) == "stored"
         # ... and the holder handles them and sends each answer, once.
-        await until(lambda: len(_sms(first).sent) >= 3)
-        assert Counter(m.address for m in _sms(first).sent) == Counter(phones[:3])
-        assert _sms(second).sent == [] and _handled(second) == 0 and _handled(first) == 3
+        await until(lambda: len(sandbox(first)["sms"].sent) >= 3)
+        assert Counter(m.address for m in sandbox(first)["sms"].sent) == Counter(phones[:3])
+        assert sandbox(second)["sms"].sent == [] and _handled(second) == 0 and _handled(first) == 3
 
         await first_process.aclose()  # the holder stops: the other takes the role and handles what comes next
         await until(lambda: held(second.metrics, "sender") == 1)
         for i, phone in enumerate(phones[3:]):
             assert await second.inbox.submit(InboundMessage("sms", f"SM-b{i}", phone, "hjælp")) == "stored"
-        await until(lambda: len(_sms(second).sent) >= 3)
-        assert Counter(m.address for m in _sms(second).sent) == Counter(phones[3:])
+        await until(lambda: len(sandbox(second)["sms"].sent) >= 3)
+        assert Counter(m.address for m in sandbox(second)["sms"].sent) == Counter(phones[3:])
         assert _handled(second) == 3
         async with second.db.read() as conn:
             waiting = await conn.scalar(
