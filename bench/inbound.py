@@ -71,12 +71,18 @@ class Load:
     accepted: int  # create calls the stand-in accepted meanwhile
     reply_lag: float | None  # seconds from the load's end to the last reply accepted; None: not all in time
     cpu: float  # seconds of keephome CPU, load and catch-up
+    holder_cpu: float  # of which the process holding the sender role (it also handles every inbound message)
     pg_cpu: float | None  # seconds of CPU of the PostgreSQL backends serving keephome meanwhile
 
     @property
     def cpu_us(self) -> float:
         """keephome CPU per committed message, in microseconds."""
         return self.cpu / self.committed * 1e6 if self.committed else 0.0
+
+    @property
+    def holder_us(self) -> float:
+        """The sender role's holder's CPU per committed message, in microseconds (all of it with one process)."""
+        return self.holder_cpu / self.committed * 1e6 if self.committed else 0.0
 
     @property
     def pg_us(self) -> float | None:
@@ -300,21 +306,24 @@ def _nginx_path() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
 
-def _sender_holders(bases: Sequence[str]) -> int:
-    """How many processes say on /metrics that they hold the sender role."""
-    held = 0
-    for base in bases:
+def _sender_holders(bases: Sequence[str]) -> list[int]:
+    """Which processes (their indexes in `bases`) say on /metrics that they hold the sender role."""
+    held = []
+    for n, base in enumerate(bases):
         text = httpx.get(base + "/metrics", timeout=5).text
-        held += any(line.startswith('keephome_role_held{role="sender"} 1') for line in text.splitlines())
+        if any(line.startswith('keephome_role_held{role="sender"} 1') for line in text.splitlines()):
+            held.append(n)
     return held
 
 
-def _one_sender(bases: Sequence[str]) -> None:
+def _one_sender(bases: Sequence[str]) -> int:
+    """Wait until exactly one process holds the sender role; its index in `bases`."""
     deadline = time.monotonic() + 30
-    while (held := _sender_holders(bases)) != 1:
+    while len(held := _sender_holders(bases)) != 1:
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{held} processes hold the sender role, not one")
+            raise RuntimeError(f"{len(held)} processes hold the sender role, not one")
         time.sleep(0.2)
+    return held[0]
 
 
 class Counts:
@@ -421,7 +430,7 @@ def _load(
     counts.vacuum()
     counts.mark()
     accepted_before, _ = _standin_stats(standin)
-    cpu0, pg0 = cpu_seconds(kh_pids), counts.backend_cpu(kh_pids)
+    cpu0, pg0 = cpu_by_process(kh_pids), counts.backend_cpu(kh_pids)
     spies = _spies(args, setup, kh_pids) if profile else []
     wrk = run_wrk(
         target,
@@ -440,7 +449,7 @@ def _load(
         if processed >= committed and sent >= replies:
             break
         time.sleep(0.05)
-    cpu1, pg1 = cpu_seconds(kh_pids), counts.backend_cpu(kh_pids)
+    cpu1, pg1 = cpu_by_process(kh_pids), counts.backend_cpu(kh_pids)
     for spy in spies:
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
@@ -459,7 +468,8 @@ def _load(
         sent=sent,
         accepted=accepted,
         reply_lag=lag,
-        cpu=cpu1 - cpu0,
+        cpu=sum(cpu1.values()) - sum(cpu0.values()),
+        holder_cpu=cpu1.get(kh_pids[0], 0.0) - cpu0.get(kh_pids[0], 0.0) if kh_pids else 0.0,
         pg_cpu=sum(spent - pg0.get(pid, 0.0) for pid, spent in pg1.items()) if pg else None,
     )
 
@@ -532,7 +542,7 @@ def _lag(load: Load) -> str:
 
 def _print_rounds(series: Series) -> None:
     print(f"\n{series.processes} keephome process(es)")
-    head = f"{'run':<4}{'load':<10}{'msgs/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'failed':>7}{'CPU µs/msg':>11}"
+    head = f"{'run':<4}{'load':<10}{'msgs/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'failed':>7}{'CPU µs/msg':>11}{'holder':>8}"
     print(head + f"{'PG µs/msg':>10}{'committed':>10}{'backlog in/out':>16}{'replies':>9}{'last reply s':>13}")
     for i, r in enumerate(series.rounds, 1):
         w = r.bare
@@ -545,7 +555,7 @@ def _print_rounds(series: Series) -> None:
             backlog = f"{load.backlog_inbound}/{load.backlog_replies}"
             print(
                 f"{i:<4}{name:<10}{w.ok_per_second:>8.0f}{w.p50_ms:>8.1f}{w.p99_ms:>8.1f}{w.failed:>7}{load.cpu_us:>11.0f}"
-                f"{pg}{load.committed:>10}{backlog:>16}{load.replies:>9}{_lag(load):>13}"
+                f"{load.holder_us:>8.0f}{pg}{load.committed:>10}{backlog:>16}{load.replies:>9}{_lag(load):>13}"
             )
             if not load.complete:
                 print(
@@ -580,6 +590,15 @@ def _summary(all_series: list[Series], args: argparse.Namespace, setup: Setup) -
             f"{s.median(lambda r: r.paced.wrk.ok_per_second):>13.0f}{s.median(lambda r: r.paced.wrk.p99_ms):>13.1f}"
             f"{(f'{lag:.2f}' if lag is not None else 'late'):>13}"
         )
+    for s in all_series:
+        if s.processes > 1:
+            holder = s.median(lambda r: r.capacity.holder_us)
+            others = s.median(lambda r: r.capacity.cpu_us - r.capacity.holder_us)
+            print(
+                f"{s.processes} processes, CPU µs per message at the capacity: {holder:.0f} in the one holding the "
+                f"sender role (it handles every message and sends every reply), {others:.0f} in the other "
+                f"{s.processes - 1} together (webhooks only)"
+            )
     for s in all_series:
         cpu = s.median(lambda r: r.capacity.cpu_us)
         p99 = s.median(lambda r: r.paced.wrk.p99_ms)
@@ -725,7 +744,8 @@ def _series(
                 _bare(base_env, workdir, setup, processes, front=pg) as bare,
                 _keephome(env, workdir, setup, processes, front=pg) as (target, pids, bases),
             ):
-                _one_sender(bases)
+                holder = _one_sender(bases)
+                pids = [pids[holder], *pids[:holder], *pids[holder + 1 :]]  # the holder first: `_load` reads it apart
                 requests = Requests(phones, workdir)
                 _warm_up(args, setup, counts, requests, target, standin)
                 yield lambda i: _round(
