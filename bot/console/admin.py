@@ -1,8 +1,8 @@
-"""The admins' page: the global pause switch and the numbers tenants said were wrong."""
+"""The admins' page: whether messages go out, the global pause switch and the numbers tenants said were wrong."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -11,8 +11,9 @@ from bot.console.audit import record
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
+from bot.store.election import role_held_somewhere
 from bot.store.flags import PAUSED, is_paused, write_flag
-from bot.store.schema import tenants
+from bot.store.schema import inbound, outbox, tenants
 
 __all__ = ["routes"]
 
@@ -29,10 +30,33 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
             )
         ).all()
         flag_paused = await conn.run_sync(is_paused)  # as stored now: the same in every process
+    # The sender role's holder sends and, on PostgreSQL, handles every process's inbound messages: while no process
+    # holds it (each runs with KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers.
+    sending = await role_held_somewhere(rt.db, "sender", here=rt.settings.run_sender)
+    waiting = (0, 0)
+    if not sending:
+        async with rt.db.read() as conn:
+            waiting = (
+                await conn.execute(
+                    select(
+                        select(func.count()).where(inbound.c.processed_at.is_(None)).scalar_subquery(),
+                        select(func.count()).where(outbox.c.state == "pending").scalar_subquery(),
+                    )
+                )
+            ).one()
     if wrong:
         async with rt.db.write() as conn:
             await record(conn, now(request), me.actor, "tenants.wrong_numbers.view", None, f"count={len(wrong)}")
-    return render(request, "admin.html", wrong=wrong, setting_paused=rt.settings.paused, flag_paused=flag_paused)
+    return render(
+        request,
+        "admin.html",
+        wrong=wrong,
+        setting_paused=rt.settings.paused,
+        flag_paused=flag_paused,
+        sending=sending,
+        waiting_in=waiting[0],
+        waiting_out=waiting[1],
+    )
 
 
 @guard("admin")

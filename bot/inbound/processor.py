@@ -16,7 +16,7 @@ from bot.inbound.handler import InboundHandler, InboundRow
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.election import namespace_key, role_taken
+from bot.store.election import deployment_namespace, role_taken
 from bot.store.scene import Scene
 from bot.store.schema import inbound, outbox
 from bot.worker import work_until_cancelled
@@ -177,8 +177,7 @@ class Processor:
             return count
         async with self._db.read() as conn:
             if self._shared is None:
-                schema = (await conn.execute(select(func.current_schema()))).scalar_one()
-                handled = role_taken("sender", namespace_key(str(schema)))
+                handled = role_taken("sender", await deployment_namespace(conn))
                 self._shared = select(self._waiting, self._replies_due.scalar_subquery(), handled)
             pending, replies, handled_somewhere = (await conn.execute(self._shared, {"now": self._clock()})).one()
         count = max(int(pending), int(replies)) if handled_somewhere else 0

@@ -34,7 +34,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.metrics import Metrics
 from bot.store.db import Database
 
-__all__ = ["ROLES", "VALID_FOR", "Election", "Start", "Stop", "Tenure", "namespace_key", "role_taken"]
+__all__ = [
+    "ROLES",
+    "VALID_FOR",
+    "Election",
+    "Start",
+    "Stop",
+    "Tenure",
+    "deployment_namespace",
+    "namespace_key",
+    "role_held_somewhere",
+    "role_taken",
+]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +99,20 @@ def role_taken(role: str, namespace: int, pid: int | None = None) -> ColumnEleme
         locks.granted.is_(True),
     )
     return held if pid is None else held.where(locks.pid == pid)
+
+
+async def deployment_namespace(conn: AsyncConnection) -> int:
+    """The lock namespace of the deployment this PostgreSQL connection works in (its schema's)."""
+    return namespace_key(str((await conn.execute(select(func.current_schema()))).scalar_one()))
+
+
+async def role_held_somewhere(db: Database, role: str, *, here: bool) -> bool:
+    """Whether some process of the deployment holds `role` now. SQLite runs one process: this one holds it when it
+    runs the role (`here`); on PostgreSQL, whichever process holds the role's lock."""
+    if db.is_sqlite:
+        return here
+    async with db.read() as conn:
+        return bool((await conn.execute(select(role_taken(role, await deployment_namespace(conn))))).scalar_one())
 
 
 class Tenure:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date
 from typing import Any
 
@@ -173,14 +173,19 @@ async def signed_in(rt: Runtime, client: httpx.AsyncClient, *, role: str = "advi
 
 
 @asynccontextmanager
-async def adviser_client(rt: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """A console client of the app, signed in through the real form as a new adviser (adviser@example.org)."""
+async def staff_client(rt: Runtime, role: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A console client of the app, signed in through the real form as a new person of `role` (role@example.org)."""
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://keephome.example.org"
     ) as client:
-        await add_person(rt, "adviser@example.org", "adviser")
-        assert (await login(client, "adviser@example.org")).status_code == 303
+        await add_person(rt, f"{role}@example.org", role)
+        assert (await login(client, f"{role}@example.org")).status_code == 303
         yield client
+
+
+def adviser_client(rt: Runtime) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """A console client signed in as a new adviser (adviser@example.org)."""
+    return staff_client(rt, "adviser")
 
 
 async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:

@@ -1,8 +1,10 @@
-"""Admins: staff accounts, roles, the pause switch, wrong numbers, the audit log and urgent-case notices."""
+"""Admins: staff accounts, roles, whether messages go out, the pause switch, wrong numbers, the audit log and
+urgent-case notices."""
 
 from __future__ import annotations
 
 import re
+from contextlib import AsyncExitStack
 
 import httpx
 import pytest
@@ -11,13 +13,15 @@ from sqlalchemy import select, update
 from bot.app import create_app
 from bot.console.accounts import StaffError, add_staff
 from bot.host.notices import notify_urgent_case
+from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, settings_flags, staff, staff_sessions
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, post_form
+from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, post_form, staff_client
 from tests.support.drive import drain, sandbox
+from tests.support.helpers import queue_question
 
 
 async def signed_in_admin(rt: Runtime, client: httpx.AsyncClient) -> int:
@@ -121,6 +125,45 @@ async def test_the_pause_switch_is_stored_and_read_back(runtime: Runtime, client
     assert await runtime.paused() is False
     assert "Paused: no reminders are sent." not in (await client.get("/console/")).text
     assert (await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "maybe"})).status_code == 422
+
+
+NOBODY_SENDS = "No keephome process is sending"
+
+
+async def test_the_admin_page_says_when_no_process_sends_and_what_waits(database_url: str) -> None:
+    # Every process of the deployment runs with KEEPHOME_RUN_SENDER=false: nothing goes out, nobody answers.
+    async with started_runtime(make_settings(database_url, run_sender=False)) as rt, staff_client(rt, "admin") as c:
+        tenant_id = await add_tenant(rt, "R-1")
+        for n in range(2):
+            assert await rt.inbox.submit(InboundMessage("sms", f"SM-wait-{n}", "+4520000001", "hjælp")) == "stored"
+        await queue_question(rt.db, rt.clock(), tenant_id, "plan:1")
+        page = (await c.get("/console/admin")).text
+    state = re.search(r'id="sending-state"[^>]*>(.*?)</p>', page, re.S)
+    assert state is not None and NOBODY_SENDS in state.group(1)
+    words = " ".join(state.group(1).split())
+    assert "2 messages from tenants wait to be answered" in words and "1 message to tenants waits to be sent" in words
+
+
+async def test_the_admin_page_says_messages_go_out_while_this_sqlite_process_sends(sqlite_url: str) -> None:
+    # KEEPHOME_RUN_SENDER defaults to true: the one SQLite process sends.
+    async with started_runtime(make_settings(sqlite_url)) as rt, staff_client(rt, "admin") as c:
+        page = (await c.get("/console/admin")).text
+    assert "Messages go out, and tenants who write get their answers." in page and NOBODY_SENDS not in page
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_the_admin_page_reads_whether_any_process_holds_the_sender_role(pg_url: str) -> None:
+    async with AsyncExitStack() as holder:
+        await holder.enter_async_context(started_runtime(make_settings(pg_url), background=True))
+        # The page is served by a process that never sends while another holds the role ...
+        async with (
+            started_runtime(make_settings(pg_url, run_sender=False), background=True) as rt,
+            staff_client(rt, "admin") as c,
+        ):
+            page = (await c.get("/console/admin")).text
+            assert "Messages go out" in page and NOBODY_SENDS not in page
+            await holder.aclose()  # ... until that one stops: no process sends any more
+            assert NOBODY_SENDS in (await c.get("/console/admin")).text
 
 
 async def test_wrong_numbers_are_listed_for_admins(runtime: Runtime, client: httpx.AsyncClient) -> None:
