@@ -9,7 +9,6 @@ change is audited.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -106,7 +105,7 @@ async def _ask(request: Request, me: StaffSession) -> Response:
         scene = Scene.of(conn)
         if conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == f"{turn.key}:0")).first():
             return  # a double submit: asked once
-        started = replace(turn, conversation_id=save_state(scene, turn, state))
+        started = turn.in_conversation(save_state(scene, turn, state))
         apply_events(scene, started, events, rt.settings)
 
     async with rt.db.write() as conn:

@@ -30,6 +30,22 @@ class Turn:
     not_before: datetime | None = None
     evidence_id: int | None = None  # the tenant's message this turn answers (kept as consent evidence)
 
+    def in_conversation(self, conversation_id: int | None) -> Turn:
+        """This turn in another conversation. Built directly: `dataclasses.replace` costs several times more, and
+        this runs for each message a tenant sends and each reminder a plan starts."""
+        return Turn(
+            tenant_id=self.tenant_id,
+            conversation_id=conversation_id,
+            channel=self.channel,
+            language=self.language,
+            now=self.now,
+            today=self.today,
+            key=self.key,
+            proactive=self.proactive,
+            not_before=self.not_before,
+            evidence_id=self.evidence_id,
+        )
+
 
 # Built once: the statement is executed with parameters only.
 _UPDATE = (

@@ -255,7 +255,7 @@ class InboundHandler:
             save_state(scene, turn, result.resumed)
         if result.started is not None:
             # The command's own short conversation (help, withdrawal, the Telegram offer); the open one waits on.
-            started = replace(turn, conversation_id=None)
+            started = turn.in_conversation(None)
             turn = replace(started, conversation_id=save_state(scene, started, result.started))
         apply_events(scene, turn, result.events, self._settings)
 
@@ -282,7 +282,7 @@ class InboundHandler:
             state, events = engine.start_with_text("payment_check", context, turn.now, user_input.text)
         else:
             state, events = engine.start("payment_check", context, turn.now)
-        turn = replace(turn, conversation_id=save_state(scene, turn, state))
+        turn = turn.in_conversation(save_state(scene, turn, state))
         apply_events(scene, turn, events, self._settings)
 
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -336,7 +336,7 @@ def _start_conversations(
             proactive=True,
             not_before=send_after,
         )
-        turn = replace(turn, conversation_id=save_state(scene, turn, state, r.trigger.value, shapes))
+        turn = turn.in_conversation(save_state(scene, turn, state, r.trigger.value, shapes))
         apply_events(scene, turn, started, settings)
 
 
