@@ -256,7 +256,7 @@ class InboundHandler:
         if result.started is not None:
             # The command's own short conversation (help, withdrawal, the Telegram offer); the open one waits on.
             started = turn.in_conversation(None)
-            turn = replace(started, conversation_id=save_state(scene, started, result.started))
+            turn = started.in_conversation(save_state(scene, started, result.started))
         apply_events(scene, turn, result.events, self._settings)
 
     def _input(self, conn: Connection, row: InboundRow) -> Input | None:
