@@ -21,7 +21,7 @@ from bot.api import routes as api_routes
 from bot.collector import tune_gc
 from bot.console import routes as console_routes
 from bot.console.sessions import page_not_found
-from bot.console.web import PauseOnEveryPage
+from bot.console.web import SendingStateOnEveryPage
 from bot.demo.front import routes as front_routes
 from bot.demo.simulator import routes as simulator_routes
 from bot.paths import TEMPLATES_DIR
@@ -130,7 +130,7 @@ def create_app(rt: Runtime) -> Starlette:
 
     app = _App(
         routes=routes,
-        middleware=[Middleware(BodyLimits), Middleware(PauseOnEveryPage)],
+        middleware=[Middleware(BodyLimits), Middleware(SendingStateOnEveryPage)],
         exception_handlers={RecursionError: _too_deep, 404: page_not_found},
         lifespan=lifespan,
     )

@@ -11,7 +11,6 @@ from bot.console.audit import record
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
-from bot.store.election import role_held_somewhere
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
 
@@ -30,9 +29,9 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
             )
         ).all()
         flag_paused = await conn.run_sync(is_paused)  # as stored now: the same in every process
-    # The sender role's holder sends and, on PostgreSQL, handles every process's inbound messages: while no process
-    # holds it (each runs with KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers.
-    sending = await role_held_somewhere(rt.db, "sender", here=rt.settings.run_sender)
+    # Read for every console page (`SendingStateOnEveryPage`): while no process holds the sender role (each runs with
+    # KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers; this page says what waits meanwhile.
+    sending = bool(getattr(request.state, "sending", True))
     waiting = (0, 0)
     if not sending:
         async with rt.db.read() as conn:

@@ -25,11 +25,12 @@ from bot.i18n import N_, Explained, Label, current_language, gettext, local_day,
 from bot.i18n import install as install_gettext
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
+from bot.store.election import role_held_somewhere
 
 __all__ = [
     "FormError",
     "NotFound",
-    "PauseOnEveryPage",
+    "SendingStateOnEveryPage",
     "field",
     "field_name",
     "form_nonce",
@@ -91,11 +92,13 @@ class NotFound(Explained, LookupError):
     """The case, tenant or person in the path does not exist; the page answers 404."""
 
 
-class PauseOnEveryPage:
-    """ASGI middleware: reads the pause switch as stored, once per console request, for the page's banner.
+class SendingStateOnEveryPage:
+    """ASGI middleware: reads the pause switch as stored, and whether some process sends, once per console request,
+    for the page's banners.
 
-    Never a copy kept in the process: a pause or resume made through any process shows on every process's pages
-    at once. Other paths (webhooks, the console's static files) pass untouched.
+    Never a copy kept in the process: a pause or resume made through any process, or the last sending process
+    stopping, shows on every process's pages at once. Other paths (webhooks, the console's static files) pass
+    untouched.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -107,7 +110,10 @@ class PauseOnEveryPage:
             rt: Runtime = scope["app"].state.rt
             # The deployment's language until the session says whose request it is (bot/console/sessions.py).
             use_language(rt.settings.console_language)
-            scope.setdefault("state", {})["paused"] = await rt.paused()
+            state = scope.setdefault("state", {})
+            state["paused"] = await rt.paused()
+            # The sender role's holder sends and, on PostgreSQL, handles every inbound message (bot/starter.py).
+            state["sending"] = await role_held_somewhere(rt.db, "sender", here=rt.settings.run_sender)
         await self.app(scope, receive, send)
 
 
@@ -164,6 +170,7 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
         local_date=local_day,
         local_time=_make_local_time(_zone(request)),
         paused=bool(getattr(request.state, "paused", False)),
+        nobody_sends=not getattr(request.state, "sending", True),
         page_language=current_language(),
         no_channel=not runtime(request).channels,
     )

@@ -21,6 +21,7 @@ import hashlib
 import logging
 import math
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -106,13 +107,20 @@ async def deployment_namespace(conn: AsyncConnection) -> int:
     return namespace_key(str((await conn.execute(select(func.current_schema()))).scalar_one()))
 
 
+# Each database's lock namespace, read once: the console asks `role_held_somewhere` on every page.
+_NAMESPACES: weakref.WeakKeyDictionary[Database, int] = weakref.WeakKeyDictionary()
+
+
 async def role_held_somewhere(db: Database, role: str, *, here: bool) -> bool:
     """Whether some process of the deployment holds `role` now. SQLite runs one process: this one holds it when it
-    runs the role (`here`); on PostgreSQL, whichever process holds the role's lock."""
+    runs the role (`here`); on PostgreSQL, whichever process holds the role's lock (one statement)."""
     if db.is_sqlite:
         return here
     async with db.read() as conn:
-        return bool((await conn.execute(select(role_taken(role, await deployment_namespace(conn))))).scalar_one())
+        namespace = _NAMESPACES.get(db)
+        if namespace is None:
+            namespace = _NAMESPACES[db] = await deployment_namespace(conn)
+        return bool((await conn.execute(select(role_taken(role, namespace)))).scalar_one())
 
 
 class Tenure:

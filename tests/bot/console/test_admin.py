@@ -138,6 +138,10 @@ async def test_the_admin_page_says_when_no_process_sends_and_what_waits(database
             assert await rt.inbox.submit(InboundMessage("sms", f"SM-wait-{n}", "+4520000001", "hjælp")) == "stored"
         await queue_question(rt.db, rt.clock(), tenant_id, "plan:1")
         page = (await c.get("/console/admin")).text
+        # Every page says it to everyone signed in; a stranger at the sign-in page learns nothing.
+        assert 'id="nobody-sends"' in (await c.get("/console/")).text
+        c.cookies.clear()
+        assert 'id="nobody-sends"' not in (await c.get("/console/login")).text
     state = re.search(r'id="sending-state"[^>]*>(.*?)</p>', page, re.S)
     assert state is not None and NOBODY_SENDS in state.group(1)
     words = " ".join(state.group(1).split())
@@ -149,6 +153,7 @@ async def test_the_admin_page_says_messages_go_out_while_this_sqlite_process_sen
     async with started_runtime(make_settings(sqlite_url)) as rt, staff_client(rt, "admin") as c:
         page = (await c.get("/console/admin")).text
     assert "Messages go out, and tenants who write get their answers." in page and NOBODY_SENDS not in page
+    assert 'id="nobody-sends"' not in page
 
 
 @pytest.mark.postgres
@@ -162,8 +167,10 @@ async def test_on_postgresql_the_admin_page_reads_whether_any_process_holds_the_
         ):
             page = (await c.get("/console/admin")).text
             assert "Messages go out" in page and NOBODY_SENDS not in page
-            await holder.aclose()  # ... until that one stops: no process sends any more
+            assert 'id="nobody-sends"' not in (await c.get("/console/")).text
+            await holder.aclose()  # ... until that one stops: no process sends any more, and every page says so
             assert NOBODY_SENDS in (await c.get("/console/admin")).text
+            assert 'id="nobody-sends"' in (await c.get("/console/")).text
 
 
 async def test_wrong_numbers_are_listed_for_admins(runtime: Runtime, client: httpx.AsyncClient) -> None:
