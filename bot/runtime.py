@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.channels.base import Channel
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound.inbox import Inbox
@@ -48,13 +50,16 @@ class Runtime:
     sender: Sender
     demo: bool = False
 
-    async def paused(self) -> bool:
+    async def paused(self, conn: AsyncConnection | None = None) -> bool:
         """The global pause switch: `KEEPHOME_PAUSED`, or the console's switch as stored now (never a copy kept
-        in this process: a switch flipped through another process holds here at once)."""
+        in this process: a switch flipped through another process holds here at once); read through `conn` when
+        the caller has one of the database's connections open."""
         if self.settings.paused:
             return True
-        async with self.db.read() as conn:
+        if conn is not None:
             return bool(await conn.run_sync(is_paused))
+        async with self.db.read() as opened:
+            return bool(await opened.run_sync(is_paused))
 
 
 async def _delivered(db: Database, clock: Clock, sid: str) -> bool:

@@ -31,9 +31,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         flag_paused = await conn.run_sync(is_paused)  # as stored now: the same in every process
     # Read for every console page (`SendingStateOnEveryPage`): while no process holds the sender role (each runs with
     # KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers; this page says what waits meanwhile.
-    sending = bool(getattr(request.state, "sending", True))
     waiting = (0, 0)
-    if not sending:
+    if not getattr(request.state, "sending", True):
         async with rt.db.read() as conn:
             waiting = (
                 await conn.execute(
@@ -52,7 +51,6 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         wrong=wrong,
         setting_paused=rt.settings.paused,
         flag_paused=flag_paused,
-        sending=sending,
         waiting_in=waiting[0],
         waiting_out=waiting[1],
     )

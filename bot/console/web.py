@@ -111,9 +111,10 @@ class SendingStateOnEveryPage:
             # The deployment's language until the session says whose request it is (bot/console/sessions.py).
             use_language(rt.settings.console_language)
             state = scope.setdefault("state", {})
-            state["paused"] = await rt.paused()
-            # The sender role's holder sends and, on PostgreSQL, handles every inbound message (bot/starter.py).
-            state["sending"] = await role_held_somewhere(rt.db, "sender", here=rt.settings.run_sender)
+            async with rt.db.read() as conn:  # one connection for both
+                state["paused"] = await rt.paused(conn)
+                # The sender role's holder sends and, on PostgreSQL, handles every inbound message (bot/starter.py).
+                state["sending"] = await role_held_somewhere(rt.db, conn, "sender", here=rt.settings.run_sender)
         await self.app(scope, receive, send)
 
 

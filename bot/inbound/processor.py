@@ -177,7 +177,7 @@ class Processor:
             return count
         async with self._db.read() as conn:
             if self._shared is None:
-                handled = role_taken("sender", await deployment_namespace(conn))
+                handled = role_taken("sender", await deployment_namespace(self._db, conn))
                 self._shared = select(self._waiting, self._replies_due.scalar_subquery(), handled)
             pending, replies, handled_somewhere = (await conn.execute(self._shared, {"now": self._clock()})).one()
         count = max(int(pending), int(replies)) if handled_somewhere else 0

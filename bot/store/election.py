@@ -102,25 +102,26 @@ def role_taken(role: str, namespace: int, pid: int | None = None) -> ColumnEleme
     return held if pid is None else held.where(locks.pid == pid)
 
 
-async def deployment_namespace(conn: AsyncConnection) -> int:
-    """The lock namespace of the deployment this PostgreSQL connection works in (its schema's)."""
-    return namespace_key(str((await conn.execute(select(func.current_schema()))).scalar_one()))
-
-
 # Each database's lock namespace, read once: the console asks `role_held_somewhere` on every page.
 _NAMESPACES: weakref.WeakKeyDictionary[Database, int] = weakref.WeakKeyDictionary()
 
 
-async def role_held_somewhere(db: Database, role: str, *, here: bool) -> bool:
-    """Whether some process of the deployment holds `role` now. SQLite runs one process: this one holds it when it
-    runs the role (`here`); on PostgreSQL, whichever process holds the role's lock (one statement)."""
+async def deployment_namespace(db: Database, conn: AsyncConnection) -> int:
+    """The lock namespace of the deployment `db` works in (its PostgreSQL schema's), read once through `conn`."""
+    namespace = _NAMESPACES.get(db)
+    if namespace is None:
+        schema = (await conn.execute(select(func.current_schema()))).scalar_one()
+        namespace = _NAMESPACES[db] = namespace_key(str(schema))
+    return namespace
+
+
+async def role_held_somewhere(db: Database, conn: AsyncConnection, role: str, *, here: bool) -> bool:
+    """Whether some process of the deployment holds `role` now, read through `conn` (one of `db`'s). SQLite runs
+    one process: this one holds it when it runs the role (`here`); on PostgreSQL, whichever process holds the
+    role's lock (one statement)."""
     if db.is_sqlite:
         return here
-    async with db.read() as conn:
-        namespace = _NAMESPACES.get(db)
-        if namespace is None:
-            namespace = _NAMESPACES[db] = await deployment_namespace(conn)
-        return bool((await conn.execute(select(role_taken(role, namespace)))).scalar_one())
+    return bool((await conn.execute(select(role_taken(role, await deployment_namespace(db, conn))))).scalar_one())
 
 
 class Tenure:
