@@ -34,7 +34,7 @@ import uvloop
 from bot.inbound.inbox import _insert_inbound
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.store.rows import _driver_call
+from bot.store.rows import driver_call
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SIZES = (1, 2, 4, 16)
@@ -75,7 +75,7 @@ async def _measure(url: str, schema: str, args: argparse.Namespace) -> dict[tupl
     db = Database(f"{url}?search_path={schema}")
     await upgrade(db)
     stmt = _insert_inbound("postgresql")
-    call = _driver_call(db.writer.dialect, stmt, Rows()(2))
+    call = driver_call(db.writer.dialect, stmt, Rows()(2))
     assert call is not None, "the inbox's INSERT goes through a plan (bot/store/rows.py)"
     sql = call[0]
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
@@ -85,7 +85,7 @@ async def _measure(url: str, schema: str, args: argparse.Namespace) -> dict[tupl
         await db.run_statement(stmt, batch)
 
     async def bare(batch: list[dict[str, Any]]) -> None:
-        found = _driver_call(db.writer.dialect, stmt, batch)
+        found = driver_call(db.writer.dialect, stmt, batch)
         assert found is not None
         params = found[1] if len(batch) > 1 else [found[1]]
         async with pool.acquire() as conn:

@@ -56,7 +56,8 @@ def unstorable(exc: BaseException) -> bool:
         return code.startswith(("22", "23"))
     if isinstance(exc, StatementError):  # raised before the driver was reached: the parameters are wrong
         return exc.orig is None or unstorable(exc.orig)
-    return False
+    # asyncpg's own error: on PostgreSQL the group commit's statement goes to it directly (Database.run_statement)
+    return str(getattr(exc, "sqlstate", None) or "").startswith(("22", "23"))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-__all__ = ["execute_rows", "execute_rows_async"]
+__all__ = ["driver_call", "execute_rows", "execute_rows_async"]
 
 Row = dict[str, Any]
 
@@ -136,7 +136,7 @@ def _plan(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> _Plan | No
     return plan
 
 
-def _driver_call(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> tuple[str, Any] | None:
+def driver_call(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> tuple[str, Any] | None:
     """The SQL and the driver's parameters for these rows (a tuple for one row, a list for many), or None when the
     statement goes through `Connection.execute`."""
     plan = _plan(dialect, stmt, rows)
@@ -152,7 +152,7 @@ def _as_core(rows: Sequence[Row]) -> Any:
 def execute_rows(conn: Connection, stmt: Executable, rows: Sequence[Row]) -> None:
     """Execute `stmt` once for each row (one executemany; a single row, one execute); nothing is returned."""
     if rows:
-        call = _driver_call(conn.dialect, stmt, rows)
+        call = driver_call(conn.dialect, stmt, rows)
         if call is None:
             conn.execute(stmt, _as_core(rows))
         else:
@@ -162,7 +162,7 @@ def execute_rows(conn: Connection, stmt: Executable, rows: Sequence[Row]) -> Non
 async def execute_rows_async(conn: AsyncConnection, stmt: Executable, rows: Sequence[Row]) -> None:
     """`execute_rows` on an asyncio connection."""
     if rows:
-        call = _driver_call(conn.dialect, stmt, rows)
+        call = driver_call(conn.dialect, stmt, rows)
         if call is None:
             await conn.execute(stmt, _as_core(rows))
         else:
