@@ -32,6 +32,23 @@ async def _pooled_pids(db: Database, connections: int) -> set[int]:
     return pids
 
 
+async def _restart(pg_url: str, pids: set[int]) -> None:
+    """What a restart does to these backends: the server ends each and closes its socket. Returns once they are
+    gone (pg_terminate_backend only signals them; on a busy machine they take a moment to end) and the goodbye on
+    each socket has reached its connection: the next requests come after the restart."""
+    admin = await asyncpg.connect(asyncpg_dsn(pg_url))
+    try:
+        await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(pids))
+        for _ in range(200):
+            alive = await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", list(pids))
+            if alive == 0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.1)
+
+
 def _flag(conn: Connection, name: str) -> int:
     at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     conn.execute(settings_flags.insert().values(name=name, value="on", updated_at=at))
@@ -45,22 +62,7 @@ async def test_writes_go_on_after_the_server_closed_every_pooled_connection(pg_u
         await migrated(db)
         before = await _pooled_pids(db, 3)
         assert len(before) == 3
-        admin = await asyncpg.connect(asyncpg_dsn(pg_url))
-        try:
-            # What a restart does to each of them: the server ends the backend and closes the socket.
-            await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(before))
-            # The next requests come after the restart: once the backends are gone (pg_terminate_backend only
-            # signals them; on a busy machine they take a moment to end).
-            for _ in range(200):
-                alive = await admin.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", list(before)
-                )
-                if alive == 0:
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            await admin.close()
-        await asyncio.sleep(0.1)  # and the goodbye on each socket has reached its connection
+        await _restart(pg_url, before)
 
         # Three writers at once take the three pooled connections: none of them fails.
         pids = await asyncio.gather(*(db.run(_flag, f"after-restart-{n}") for n in range(3)))
@@ -109,19 +111,7 @@ async def test_a_statement_run_alone_goes_on_after_the_server_closed_its_connect
         stmt = insert_for("postgresql", inbound)
         before = await _pooled_pids(db, 3)  # the statement's connection is then one of these
         await db.run_statement(stmt, _inbound_rows("A"))
-        admin = await asyncpg.connect(asyncpg_dsn(pg_url))
-        try:
-            await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(before))
-            for _ in range(200):
-                alive = await admin.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", list(before)
-                )
-                if alive == 0:
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            await admin.close()
-        await asyncio.sleep(0.1)  # and the goodbye has reached the connection
+        await _restart(pg_url, before)
 
         await db.run_statement(stmt, _inbound_rows("B"))  # on a new connection, without failing first
         assert await _provider_ids(db) == ["A0", "A1", "A2", "B0", "B1", "B2"]
