@@ -33,11 +33,7 @@ MIN_ROWS = 16
 # fell behind by thousands during a load (216 of about 1,000 messages a second handled). There the webhooks commit on
 # connections of their own while the batch waits on its round trips, so a longer batch takes a larger share of
 # the processor, not the writer; on SQLite the batch holds the one writer the webhooks' commits wait for.
-# Half, not an eighth: at 80 % of the capacity the backlog crept up by about 100 rows a second with an eighth (the
-# processor's rate is bound by its round trips, not its CPU) until the webhooks were held; with half a batch,
-# keephome's CPU a message fell by about 50 µs and the p99 at 80 % from 113 to 86 ms (medians of three rounds,
-# bench/README.md, 2026-12-03 21:48–21:55).
-BACKLOG_SHARE = 2
+BACKLOG_SHARE = 8
 MAX_ROWS_WITH_BACKLOG = 256
 # While more committed rows than this wait, the group commit holds the next webhooks (`caught_up`), at most
 # HOLD_SECONDS each time: a webhook answered at once while its message waits behind thousands is not fast, and

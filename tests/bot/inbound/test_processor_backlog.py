@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.inbound.inbox import InboundMessage, Inbox
-from bot.inbound.processor import BACKLOG_SHARE, MIN_ROWS, Processor
+from bot.inbound.processor import MIN_ROWS, Processor
 from bot.metrics import Metrics
 from bot.store.db import Database
 from bot.store.migrate import upgrade
@@ -19,11 +19,13 @@ from tests.support.helpers import add_tenant
 
 pytestmark = pytest.mark.postgres
 
+TENANTS = 100
 
-async def _backlog(pg_url: str, rounds: int, tenants: int) -> Database:
+
+async def _backlog(pg_url: str, rounds: int) -> Database:
     db = Database(pg_url)
     await upgrade(db)
-    phones = [f"+4520{i:06d}" for i in range(tenants)]
+    phones = [f"+4520{i:06d}" for i in range(TENANTS)]
     for i, phone in enumerate(phones):
         await add_tenant(db, f"T-{i}", name=f"Lejer {i}", phone=phone)
     words = ["hej", "1", "hvad", "ok"][:rounds]
@@ -40,13 +42,12 @@ def _processor(db: Database, pg_url: str) -> Processor:
 
 
 async def test_a_backlog_makes_a_batch_handle_more_than_the_least_rows_and_in_order(pg_url: str) -> None:
-    tenants = 200
-    db = await _backlog(pg_url, rounds=2, tenants=tenants)  # 400 waiting messages, two from each tenant
+    db = await _backlog(pg_url, rounds=4)  # 400 waiting messages, four from each of 100 tenants
     try:
         processor = _processor(db, pg_url)
         first = await processor.process_pending()
-        # Half the backlog in one transaction, not the 16 rows that left the processor behind the load.
-        assert first == 400 // BACKLOG_SHARE == 200
+        # An eighth of the backlog in one transaction, not the 16 rows that left the processor behind the load.
+        assert first == 400 // 8
         assert first > MIN_ROWS
         async with db.read() as conn:
             done = (await conn.execute(select(inbound.c.id).where(inbound.c.processed_at.is_not(None)))).scalars()
@@ -65,7 +66,7 @@ async def test_a_backlog_makes_a_batch_handle_more_than_the_least_rows_and_in_or
                 .all()
             )
         assert sorted(stored) == sorted(received)  # every message handled exactly once
-        for i in range(tenants):
+        for i in range(TENANTS):
             phone = f"+4520{i:06d}"
             assert [s for s in stored if s.endswith(phone)] == [s for s in received if s.endswith(phone)]
     finally:
@@ -73,8 +74,7 @@ async def test_a_backlog_makes_a_batch_handle_more_than_the_least_rows_and_in_or
 
 
 async def test_without_a_backlog_a_batch_still_gives_way_after_the_least_rows(pg_url: str) -> None:
-    waiting = MIN_ROWS * BACKLOG_SHARE - 4  # the backlog's share is fewer rows than the least
-    db = await _backlog(pg_url, rounds=1, tenants=waiting)
+    db = await _backlog(pg_url, rounds=1)  # 100 waiting messages: an eighth is fewer than the least
     try:
         assert await _processor(db, pg_url).process_pending() == MIN_ROWS
     finally:
