@@ -29,11 +29,10 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
             )
         ).all()
         flag_paused = await conn.run_sync(is_paused)  # as stored now: the same in every process
-    # Read for every console page (`SendingStateOnEveryPage`): while no process holds the sender role (each runs with
-    # KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers; this page says what waits meanwhile.
-    waiting = (0, 0)
-    if not getattr(request.state, "sending", True):
-        async with rt.db.read() as conn:
+        # Read for every console page (`SendingStateOnEveryPage`): while no process holds the sender role (each runs
+        # with KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers; this page says what waits meanwhile.
+        waiting = (0, 0)
+        if not getattr(request.state, "sending", True):
             waiting = (
                 await conn.execute(
                     select(
