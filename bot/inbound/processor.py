@@ -26,7 +26,8 @@ __all__ = ["SHARED_POLL_SECONDS", "Processor"]
 log = logging.getLogger(__name__)
 
 
-# Rows a batch handles before it gives way to a waiting webhook commit.
+# Rows a batch handles before it gives way to a waiting webhook commit, on SQLite. On PostgreSQL at least a chunk
+# (CHUNK): a batch costs about ten round trips whatever its size, and the webhooks do not wait for it there.
 MIN_ROWS = 16
 # On PostgreSQL, with a backlog, a batch handles at least this share of it (up to MAX_ROWS_WITH_BACKLOG rows)
 # before it gives way: under a steady load a webhook is always waiting, and with MIN_ROWS a batch the processor
@@ -54,6 +55,7 @@ CHUNK = 32
 
 _NO_SORT = text("SET LOCAL enable_sort = off")
 _SORT = text("SET LOCAL enable_sort TO DEFAULT")
+_SORT_SETTING = text("SELECT reset_val FROM pg_settings WHERE name = 'enable_sort'")
 
 
 class _RowFailed(Exception):
@@ -84,6 +86,7 @@ class Processor:
         self._should_yield = should_yield
         self._handler = InboundHandler(settings, telegram_on=telegram_on)
         self._pending = self._pending_query()
+        self._sort: str | None = None  # PostgreSQL's enable_sort as configured, read at the first batch
         self._last_id = select(func.max(inbound.c.id))
         due = (
             select(outbox.c.id)
@@ -94,6 +97,7 @@ class Processor:
             .subquery()
         )
         self._replies_due = select(func.count()).select_from(due)
+        self._last_and_replies = select(self._last_id.scalar_subquery(), self._replies_due.scalar_subquery())
         waiting = (
             select(inbound.c.id)
             .where(inbound.c.processed_at.is_(None))
@@ -211,7 +215,11 @@ class Processor:
                 )
                 .scalar_subquery()
             )
-            pending = pending.where(inbound.c.id == first).with_for_update(skip_locked=True)
+            pending = (
+                pending.add_columns(func.set_config("enable_sort", bindparam("sort"), True))
+                .where(inbound.c.id == first)
+                .with_for_update(skip_locked=True)
+            )
         # Every waiting row has processed_at NULL, so this is the order of ids; said this way it is the order of
         # ix_inbound_pending, and PostgreSQL walks that index from the first waiting row instead of the primary key
         # from the oldest row the table keeps (processed rows stay until retention purges them). The check for an
@@ -246,6 +254,7 @@ class Processor:
         after = 0
         first = 0
         least: int | None = None  # rows this batch handles before it gives way; known once it would
+        known: tuple[int, int] | None = None  # the last committed row's id and the answers due, once read
         while len(done) < self._batch:
             rows = self._next_rows(conn, after)
             if not rows:
@@ -261,9 +270,9 @@ class Processor:
                 # however slow the database's round trips, so the processor keeps pace with a busy webhook.
                 if len(done) >= MIN_ROWS and (time.monotonic() - started > self._budget or self._should_yield()):
                     if least is None:
-                        least = self._least_rows(conn, first)
+                        least, known = self._least_rows(conn, first, now)
                     if len(done) >= least:
-                        self._backlog = self._left(conn, done[-1], now)
+                        self._backlog = self._left(conn, done[-1], now, known)
                         return self._finish(scene, now, done, results, isolate)
             if len(rows) < CHUNK:
                 break
@@ -275,25 +284,31 @@ class Processor:
             self._backlog = 0
         return self._finish(scene, now, done, results, isolate)
 
-    def _left(self, conn: Connection, after: int, now: datetime) -> int:
+    def _left(self, conn: Connection, after: int, now: datetime, known: tuple[int, int] | None = None) -> int:
         """What the path still has to do, at most: the rows committed after row `after` (the batch's last), or
-        when they are few, the answers due and not yet sent (the one sending process may be the one behind)."""
-        last = conn.execute(self._last_id).scalar_one_or_none() or after
+        when they are few, the answers due and not yet sent (the one sending process may be the one behind). Both
+        are read unless the batch read them already (`known`; what was committed or sent since counts next time)."""
+        last, replies = known or (conn.execute(self._last_id).scalar_one_or_none() or after, None)
         left = max(0, last - after)
-        return left if left > HOLD_BACKLOG else max(left, self._replies_waiting(conn, now))
+        if left > HOLD_BACKLOG:
+            return left
+        return max(left, self._replies_waiting(conn, now) if replies is None else replies)
 
     def _replies_waiting(self, conn: Connection, now: datetime) -> int:
         """Answers due and not yet sent, counted up to one more than HOLD_BACKLOG (along ix_outbox_claim)."""
         return int(conn.execute(self._replies_due, {"now": now}).scalar_one())
 
-    def _least_rows(self, conn: Connection, first: int) -> int:
-        """Rows a batch that began at row `first` handles before it gives way: more with a larger backlog."""
+    def _least_rows(self, conn: Connection, first: int, now: datetime) -> tuple[int, tuple[int, int] | None]:
+        """Rows a batch that began at row `first` handles before it gives way, more with a larger backlog; and on
+        PostgreSQL what `_left` needs, read with it: the last committed row's id and the answers due."""
         if self._db.is_sqlite:
-            return MIN_ROWS
+            return MIN_ROWS, None
         # The rows committed since the batch's first: a bound of the backlog (rows other processes handled
-        # count too) from one probe of the primary key's last entry, read only when the batch would give way.
-        last = conn.execute(self._last_id).scalar_one_or_none() or first
-        return min(MAX_ROWS_WITH_BACKLOG, max(MIN_ROWS, (last - first + 1) // BACKLOG_SHARE))
+        # count too) from one probe of the primary key's last entry, read only when the batch would give way; with
+        # it, in the same statement, the answers due that `_left` counts when few rows wait.
+        last, replies = conn.execute(self._last_and_replies, {"now": now}).one()
+        last = last or first
+        return min(MAX_ROWS_WITH_BACKLOG, max(CHUNK, (last - first + 1) // BACKLOG_SHARE)), (last, int(replies))
 
     def _next_rows(self, conn: Connection, after: int) -> list[InboundRow]:
         if self._db.is_sqlite:
@@ -304,10 +319,15 @@ class Processor:
         # planner guesses few rows pass the check per sender). That sort checked each of 20,000 waiting rows for
         # an earlier one of its sender: 0.2 s per chunk, more with every row the webhooks add. Without a sort the
         # walk is the one plan; the setting holds for this statement only, the handler's are planned as usual.
+        # The statement puts the setting back itself as it returns its rows (set_config is evaluated when it runs,
+        # after it was planned): one round trip fewer a chunk. When it returns none, a statement of its own does.
+        if self._sort is None:
+            self._sort = str(conn.execute(_SORT_SETTING).scalar_one())
         conn.execute(_NO_SORT)
-        rows = [InboundRow(*raw) for raw in conn.execute(self._pending, {"after": after}).all()]
-        conn.execute(_SORT)
-        return rows
+        rows = conn.execute(self._pending, {"after": after, "sort": self._sort}).all()
+        if not rows:
+            conn.execute(_SORT)
+        return [InboundRow(*raw[:-1]) for raw in rows]
 
     def _finish(
         self, scene: Scene, now: datetime, done: list[int], results: list[tuple[str, str]], isolate: bool

@@ -62,3 +62,32 @@ async def test_the_next_rows_are_found_without_walking_the_table(pg_url: str) ->
         if scan.get("Alias") == "inbound"
     )
     assert looked_at <= 2 * CHUNK
+
+
+@pytest.mark.parametrize("waiting", [3, 0])
+async def test_the_handlers_statements_after_the_next_rows_are_planned_as_configured(pg_url: str, waiting: int) -> None:
+    # The next rows are read without a sort; the statements that follow in the batch (a tenant's open case, their
+    # active conversation: the first of an ORDER BY) must be planned as usual, or they walk whole tables.
+    db = Database(pg_url)
+    try:
+        await upgrade(db)
+        async with db.write() as conn:
+            for n in range(waiting):
+                await conn.execute(
+                    text(
+                        "INSERT INTO inbound (channel, provider_id, sender, text, received_at) "
+                        f"VALUES ('sms', 'SM{n}', '+4520000{n}', 'hej', now())"
+                    )
+                )
+        processor = Processor(db, make_settings(pg_url), lambda: datetime.now(UTC), Metrics())
+
+        def settings_around(conn: Any) -> tuple[int, str, str]:
+            configured = conn.execute(text("SHOW enable_sort")).scalar_one()
+            taken = processor._next_rows(conn, 0)
+            return len(taken), configured, conn.execute(text("SHOW enable_sort")).scalar_one()
+
+        for _ in range(2):  # the first batch reads the configured value, the next uses what it read
+            taken, before, after = await db.run(settings_around)
+            assert (taken, after) == (waiting, before)
+    finally:
+        await db.dispose()
