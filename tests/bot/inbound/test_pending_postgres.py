@@ -71,14 +71,13 @@ async def test_the_handlers_statements_after_the_next_rows_are_planned_as_config
     db = Database(pg_url)
     try:
         await upgrade(db)
-        async with db.write() as conn:
-            for n in range(waiting):
-                await conn.execute(
-                    text(
-                        "INSERT INTO inbound (channel, provider_id, sender, text, received_at) "
-                        f"VALUES ('sms', 'SM{n}', '+4520000{n}', 'hej', now())"
-                    )
+        async with db.write() as conn:  # one message from each of `waiting` senders
+            await conn.execute(
+                text(
+                    "INSERT INTO inbound (channel, provider_id, sender, text, received_at) "
+                    f"SELECT 'sms', 'SM' || g, '+452000' || g, 'hej', now() FROM generate_series(1, {waiting}) g"
                 )
+            )
         processor = Processor(db, make_settings(pg_url), lambda: datetime.now(UTC), Metrics())
 
         def settings_around(conn: Any) -> tuple[int, str, str]:
