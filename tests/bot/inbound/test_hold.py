@@ -7,10 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
 from sqlalchemy import func, select, update
 
 from bot.inbound.inbox import InboundMessage, Inbox
-from bot.inbound.processor import HOLD_BACKLOG
+from bot.inbound.processor import CHUNK, HOLD_BACKLOG, Processor
 from bot.runtime import Runtime
 from bot.store.schema import inbound, outbox
 from tests.bot.outbox.campaign import queue_campaign
@@ -99,6 +100,18 @@ async def test_answers_waiting_to_be_sent_hold_a_webhook_and_a_campaign_does_not
         async with _processing(rt):
             await _until_processed(rt, 80)
             assert await rt.processor.caught_up(most=0.3) >= 0.3
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_batch_that_gives_way_counts_the_answers_due_for_the_hold(pg_url: str) -> None:
+    # There a batch that gives way reads the last id and the answers due in one statement, and uses both for what
+    # is left: a few rows waiting and many answers unsent is still behind.
+    async with started_runtime(make_settings(pg_url)) as rt:
+        await queue_campaign(rt, 2 * HOLD_BACKLOG, proactive=False)  # answers due, the one sending process behind
+        await rt.inbox.commit(_messages(2 * CHUNK))
+        processor = Processor(rt.db, rt.settings, rt.clock, rt.metrics, budget=0.0, should_yield=lambda: True)
+        assert await processor.process_pending() == CHUNK  # it gave way with a chunk of messages still waiting
+        assert processor._backlog > HOLD_BACKLOG  # what `caught_up` holds a webhook by
 
 
 async def test_a_stopped_processor_holds_nothing(database_url: str) -> None:
