@@ -56,10 +56,10 @@ class Runtime:
         the caller has one of the database's connections open."""
         if self.settings.paused:
             return True
-        if conn is not None:
-            return bool(await conn.run_sync(is_paused))
-        async with self.db.read() as opened:
-            return bool(await opened.run_sync(is_paused))
+        if conn is None:
+            async with self.db.read() as opened:
+                return await self.paused(opened)
+        return bool(await conn.run_sync(is_paused))
 
 
 async def _delivered(db: Database, clock: Clock, sid: str) -> bool:

@@ -239,9 +239,7 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
-        if self._kept is not None:
-            kept, self._kept, self._kept_driver = self._kept, None, None
-            await kept.close()
+        await self._drop_kept()
         if self._sync_writer is not None and self._executor is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._sync_writer.dispose)
             self._executor.shutdown(wait=True)
