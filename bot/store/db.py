@@ -148,25 +148,82 @@ class Database:
         self._kept: AsyncConnection | None = None
         self._kept_driver: Any = None
         self._kept_lock: asyncio.Lock | None = None
+        # The connection `run` keeps (PostgreSQL; its asyncpg connection) and whether a `run` is using it; on SQLite
+        # the writer thread's connection.
+        self._run_kept: AsyncConnection | None = None
+        self._run_driver: Any = None
+        self._run_busy = False
+        self._sync_kept: Connection | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(connection, *args, **kwargs)` in one write transaction and return its result.
 
         Rows `fn` added to the transaction's scene are written before the commit.
+
+        The transaction runs on a connection kept for it while no other `run` uses that one, instead of one
+        checked out of the pool and back in for each, which cost tens of µs of CPU more a transaction
+        (`./dev bench group-commit`; bench/README.md, 2026-12-04): the processor, the sender's claims and its records
+        each run hundreds a second, a few messages each when the load is light. A `run` that finds it in use
+        takes a pooled connection. A transaction that raises gives the kept connection back to the pool (which
+        resets it); one PostgreSQL closed is replaced before the next transaction.
         """
         if not self.is_sqlite:
-            async with self.writer.begin() as conn:
-                return await conn.run_sync(_then_flush, fn, *args, **kwargs)
+            if self._run_busy:
+                async with self.writer.begin() as conn:
+                    return await conn.run_sync(_then_flush, fn, *args, **kwargs)
+            self._run_busy = True
+            try:
+                kept = await self._run_connection()
+                try:
+                    async with kept.begin():
+                        return await kept.run_sync(_then_flush, fn, *args, **kwargs)
+                except BaseException:
+                    await self._drop_run_connection(broken=False)
+                    raise
+            finally:
+                self._run_busy = False
         if self._sync_writer is None:
             self._sync_writer = _sync_sqlite_writer(self.url)
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         engine = self._sync_writer
 
+        # The writer's one thread runs every transaction, one at a time: the connection it keeps is never shared.
         def transaction() -> T:
-            with engine.begin() as conn:
-                return _then_flush(conn, fn, *args, **kwargs)
+            if self._sync_kept is None:
+                self._sync_kept = engine.connect()
+            conn = self._sync_kept
+            try:
+                with conn.begin():
+                    return _then_flush(conn, fn, *args, **kwargs)
+            except BaseException:
+                self._sync_kept = None
+                conn.close()
+                raise
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, transaction)
+
+    async def _run_connection(self) -> AsyncConnection:
+        """`run`'s kept connection on PostgreSQL: the one kept, or a new one from the pool when there is none or
+        PostgreSQL has closed it (a restart, a terminated backend; the pool's checkout then replaces the others)."""
+        if self._run_kept is not None and self._run_driver.is_closed():
+            await self._drop_run_connection(broken=True)
+        if self._run_kept is None:
+            kept = await self.writer.connect()
+            self._run_driver = (await kept.get_raw_connection()).driver_connection
+            self._run_kept = kept
+        return self._run_kept
+
+    async def _drop_run_connection(self, *, broken: bool) -> None:
+        """Give `run`'s kept connection back to the pool (which resets it, as after any transaction that raised), or
+        when `broken` (PostgreSQL closed it) have the pool discard it."""
+        kept, self._run_kept, self._run_driver = self._run_kept, None, None
+        if kept is None:
+            return
+        if broken:
+            with contextlib.suppress(Exception):
+                await kept.invalidate()
+        with contextlib.suppress(Exception):
+            await kept.close()
 
     async def run_statement(self, stmt: Executable, params: list[dict[str, Any]]) -> None:
         """Execute one statement, for each of the rows, as a transaction of its own: all rows or none.
@@ -237,11 +294,20 @@ class Database:
         async with (self._autocommit or self.reader).connect() as conn:
             yield conn
 
+    def _close_sync(self) -> None:
+        """On the writer's thread: close the connection it keeps, then the engine's pool."""
+        kept, self._sync_kept = self._sync_kept, None
+        if kept is not None:
+            kept.close()
+        if self._sync_writer is not None:
+            self._sync_writer.dispose()
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self._drop_kept()
+        await self._drop_run_connection(broken=False)
         if self._sync_writer is not None and self._executor is not None:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._sync_writer.dispose)
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._close_sync)
             self._executor.shutdown(wait=True)
             self._sync_writer = None
             self._executor = None

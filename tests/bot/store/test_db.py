@@ -117,3 +117,77 @@ async def test_a_statement_run_alone_goes_on_after_the_server_closed_its_connect
         assert await _provider_ids(db) == ["A0", "A1", "A2", "B0", "B1", "B2"]
     finally:
         await db.dispose()
+
+
+def _backend(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+async def _flags(db: Database) -> list[str]:
+    async with db.read() as conn:
+        return list((await conn.execute(select(settings_flags.c.name).order_by(settings_flags.c.name))).scalars())
+
+
+@pytest.mark.postgres
+async def test_transactions_go_on_after_the_server_closed_the_connection_they_keep(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        await migrated(db)
+        kept = await db.run(_backend)
+        assert await db.run(_backend) == kept  # one connection, kept from one transaction to the next
+        await _restart(pg_url, {kept})
+
+        assert await db.run(_flag, "after-restart") != kept  # a new connection, without failing first
+        assert await _flags(db) == ["after-restart"]
+    finally:
+        await db.dispose()
+
+
+def _flag_any(conn: Connection, name: str) -> None:
+    conn.execute(settings_flags.insert().values(name=name, value="on", updated_at=datetime(2026, 12, 3, tzinfo=UTC)))
+
+
+def _flag_then_fail(conn: Connection, name: str) -> None:
+    _flag_any(conn, name)
+    raise RuntimeError("the handler failed after its write")
+
+
+async def test_a_transaction_that_raises_writes_nothing_and_the_next_commits(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await migrated(db)
+        await db.run(_flag_any, "before")
+        with pytest.raises(RuntimeError):
+            await db.run(_flag_then_fail, "failed")
+        await db.run(_flag_any, "after")
+        assert await _flags(db) == ["after", "before"]
+    finally:
+        await db.dispose()
+
+
+def _flag_and_wait(conn: Connection, name: str, seconds: float) -> int:
+    _flag_any(conn, name)
+    conn.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+    return _backend(conn)
+
+
+@pytest.mark.postgres
+async def test_transactions_at_once_each_commit_and_a_cancelled_one_writes_nothing(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        await migrated(db)
+        # While one transaction holds the kept connection, another runs on a pooled one; both commit.
+        slow = asyncio.create_task(db.run(_flag_and_wait, "slow", 0.5))
+        await asyncio.sleep(0.1)
+        quick = await db.run(_flag_and_wait, "quick", 0.0)
+        assert quick != await slow
+        # A transaction cancelled mid-statement (a stopping process) leaves nothing, and the next one commits.
+        cancelled = asyncio.create_task(db.run(_flag_and_wait, "cancelled", 5.0))
+        await asyncio.sleep(0.2)
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        await db.run(_flag_any, "next")
+        assert await _flags(db) == ["next", "quick", "slow"]
+    finally:
+        await db.dispose()
