@@ -8,7 +8,11 @@ inbox's INSERT, and the same SQL with the same parameters through a bare asyncpg
 process's CPU clock: PostgreSQL's backend is not in it), the bare figure, and their ratio; the median of `--runs`
 rounds. With N processes behind one port each commits what its own webhooks brought meanwhile (about two
 messages at N = 4 in `bench/inbound.py`, sixteen with one process): the difference is what a message costs more.
-It never fails: the figures are for reading.
+
+Then a write transaction the way the processor's batches and the sender's claims and records run theirs:
+`Database.run` with one INSERT of one row between BEGIN and COMMIT, on the connection it keeps; the same on a
+connection checked out of SQLAlchemy's pool for each transaction (what `run` did before 2026-12-04); and the same SQL
+in an asyncpg transaction on a connection of a bare asyncpg pool. It never fails: the figures are for reading.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import asyncpg
 import uvloop
 
 from bot.inbound.inbox import _insert_inbound
-from bot.store.db import Database
+from bot.store.db import Database, _then_flush
 from bot.store.migrate import upgrade
 from bot.store.rows import driver_call
 
@@ -91,15 +95,34 @@ async def _measure(url: str, schema: str, args: argparse.Namespace) -> dict[tupl
         async with pool.acquire() as conn:
             await conn.executemany(sql, params)
 
+    def insert(conn: Any, batch: list[dict[str, Any]]) -> None:
+        conn.execute(stmt, batch[0])
+
+    async def run(batch: list[dict[str, Any]]) -> None:
+        await db.run(insert, batch)
+
+    async def pooled(batch: list[dict[str, Any]]) -> None:
+        async with db.writer.begin() as conn:
+            await conn.run_sync(_then_flush, insert, batch)
+
+    async def bare_transaction(batch: list[dict[str, Any]]) -> None:
+        found = driver_call(db.writer.dialect, stmt, batch)
+        assert found is not None
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(sql, *found[1])
+
     rows = Rows()
     figures: dict[tuple[str, int], list[float]] = {}
+    transactions = (("run", run), ("pooled", pooled), ("bare", bare_transaction))
     try:
-        for fn in (keephome, bare):  # warm: connections, prepared statements
-            await _cpu_per_call(fn, rows, 2, 200)
+        for fn in (keephome, bare, run, pooled, bare_transaction):  # warm: connections, prepared statements
+            await _cpu_per_call(fn, rows, 2 if fn in (keephome, bare) else 1, 200)
         for _ in range(args.runs):
             for size in SIZES:
                 for name, fn in (("keephome", keephome), ("asyncpg", bare)):
                     figures.setdefault((name, size), []).append(await _cpu_per_call(fn, rows, size, args.commits))
+            for name, fn in transactions:
+                figures.setdefault((name, 1), []).append(await _cpu_per_call(fn, rows, 1, args.commits))
     finally:
         await pool.close()
         await db.dispose()
@@ -140,6 +163,15 @@ def main(argv: list[str] | None = None) -> int:
         ours = statistics.median(figures[("keephome", size)])
         bare = statistics.median(figures[("asyncpg", size)])
         print(f"{size:>9}{ours:>13.0f}{ours / size:>11.0f}{bare:>12.0f}{bare / size:>11.0f}{ours / bare:>7.2f}")
+    bare = statistics.median(figures[("bare", 1)])
+    print("a write transaction of one INSERT (BEGIN, INSERT, COMMIT): CPU of this process a transaction")
+    for name, label in (
+        ("run", "Database.run, on the connection it keeps"),
+        ("pooled", "the same, a pooled connection checked out and in"),
+        ("bare", "asyncpg: pool.acquire, transaction, execute"),
+    ):
+        ours = statistics.median(figures[(name, 1)])
+        print(f"  {label:<50}{ours:>7.0f} µs{ours / bare:>7.2f}")
     return 0
 
 
