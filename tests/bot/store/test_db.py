@@ -1,6 +1,7 @@
-"""bot.store.db: the PostgreSQL pool outlives the server closing its connections (a restart, a killed backend), and
-a statement run on its own commits all its rows or none, on a connection kept for it that a restart does not
-break."""
+"""bot.store.db: the PostgreSQL pool outlives the server closing its connections (a restart, a killed backend); a
+statement run on its own commits all its rows or none, on a connection kept for it that a restart does not break;
+and the write transactions' own kept connection survives a restart, a transaction that raises, one cancelled
+mid-statement and two transactions at once."""
 
 from __future__ import annotations
 
