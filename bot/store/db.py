@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.store.rows import driver_call, execute_rows, execute_rows_async
 from bot.store.scene import flush_pending
@@ -97,6 +97,39 @@ def _sync_sqlite_writer(url: str) -> Engine:
     return engine
 
 
+class _Kept:
+    """One PostgreSQL connection a Database keeps out of its pool for one kind of work, and its asyncpg connection.
+
+    `get` gives the kept one, or a new one from the engine when there is none or PostgreSQL has closed it (a restart,
+    a terminated backend: asyncpg knows without a round trip). `drop` gives it back to the pool, which resets it,
+    or with `broken` has the pool discard it.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self.conn: AsyncConnection | None = None
+        self.driver: Any = None
+
+    async def get(self) -> AsyncConnection:
+        if self.conn is not None and self.driver.is_closed():
+            await self.drop(broken=True)
+        if self.conn is None:
+            conn = await self._engine.connect()
+            self.driver = (await conn.get_raw_connection()).driver_connection
+            self.conn = conn
+        return self.conn
+
+    async def drop(self, *, broken: bool) -> None:
+        conn, self.conn, self.driver = self.conn, None, None
+        if conn is None:
+            return
+        if broken:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+
 # Every engine hides statement parameters in errors: a logged exception never carries a phone number or text.
 class Database:
     """The writer engine (one connection on SQLite) and the reader engine.
@@ -143,15 +176,12 @@ class Database:
             self.reader = self.writer
         # The writer's pool, each statement committing on its own (`read`, `run_statement`).
         self._autocommit = None if self.is_sqlite else self.writer.execution_options(isolation_level="AUTOCOMMIT")
-        # The connection `run_statement` keeps, its asyncpg connection, and the lock that lends it to one statement
-        # at a time (made in the running loop).
-        self._kept: AsyncConnection | None = None
-        self._kept_driver: Any = None
+        # On PostgreSQL the connection `run_statement` keeps and the lock that lends it to one statement at a time
+        # (made in the running loop); the connection `run` keeps, and whether a `run` is using it. On SQLite the
+        # writer thread's connection.
+        self._kept = None if self._autocommit is None else _Kept(self._autocommit)
         self._kept_lock: asyncio.Lock | None = None
-        # The connection `run` keeps (PostgreSQL; its asyncpg connection) and whether a `run` is using it; on SQLite
-        # the writer thread's connection.
-        self._run_kept: AsyncConnection | None = None
-        self._run_driver: Any = None
+        self._run_kept = None if self.is_sqlite else _Kept(self.writer)
         self._run_busy = False
         self._sync_kept: Connection | None = None
 
@@ -167,18 +197,18 @@ class Database:
         takes a pooled connection. A transaction that raises gives the kept connection back to the pool (which
         resets it); one PostgreSQL closed is replaced before the next transaction.
         """
-        if not self.is_sqlite:
+        if self._run_kept is not None:
             if self._run_busy:
                 async with self.writer.begin() as conn:
                     return await conn.run_sync(_then_flush, fn, *args, **kwargs)
             self._run_busy = True
             try:
-                kept = await self._run_connection()
+                kept = await self._run_kept.get()
                 try:
                     async with kept.begin():
                         return await kept.run_sync(_then_flush, fn, *args, **kwargs)
                 except BaseException:
-                    await self._drop_run_connection(broken=False)
+                    await self._run_kept.drop(broken=False)
                     raise
             finally:
                 self._run_busy = False
@@ -202,29 +232,6 @@ class Database:
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, transaction)
 
-    async def _run_connection(self) -> AsyncConnection:
-        """`run`'s kept connection on PostgreSQL: the one kept, or a new one from the pool when there is none or
-        PostgreSQL has closed it (a restart, a terminated backend; the pool's checkout then replaces the others)."""
-        if self._run_kept is not None and self._run_driver.is_closed():
-            await self._drop_run_connection(broken=True)
-        if self._run_kept is None:
-            kept = await self.writer.connect()
-            self._run_driver = (await kept.get_raw_connection()).driver_connection
-            self._run_kept = kept
-        return self._run_kept
-
-    async def _drop_run_connection(self, *, broken: bool) -> None:
-        """Give `run`'s kept connection back to the pool (which resets it, as after any transaction that raised), or
-        when `broken` (PostgreSQL closed it) have the pool discard it."""
-        kept, self._run_kept, self._run_driver = self._run_kept, None, None
-        if kept is None:
-            return
-        if broken:
-            with contextlib.suppress(Exception):
-                await kept.invalidate()
-        with contextlib.suppress(Exception):
-            await kept.close()
-
     async def run_statement(self, stmt: Executable, params: list[dict[str, Any]]) -> None:
         """Execute one statement, for each of the rows, as a transaction of its own: all rows or none.
 
@@ -239,7 +246,7 @@ class Database:
         value carries its SQLSTATE). asyncpg keeps the connection usable after a refusal or a cancelled statement,
         and knows when PostgreSQL has closed it: the next statement then takes a new one.
         """
-        if self._autocommit is None:
+        if self._autocommit is None or self._kept is None:
             await self.run(execute_rows, stmt, params)
             return
         call = driver_call(self.writer.dialect, stmt, params) if params else None
@@ -251,29 +258,8 @@ class Database:
         if self._kept_lock is None:
             self._kept_lock = asyncio.Lock()
         async with self._kept_lock:
-            driver = await self._kept_connection()
-            await driver.executemany(sql, args if len(params) > 1 else [args])
-
-    async def _kept_connection(self) -> Any:
-        """`run_statement`'s asyncpg connection: the kept one, or a new one from the pool when there is none or
-        PostgreSQL has closed it (a restart, a terminated backend)."""
-        if self._kept is not None and self._kept_driver.is_closed():
-            await self._drop_kept()
-        if self._kept is None:
-            assert self._autocommit is not None
-            kept = await self._autocommit.connect()
-            self._kept_driver = (await kept.get_raw_connection()).driver_connection
-            self._kept = kept
-        return self._kept_driver
-
-    async def _drop_kept(self) -> None:
-        """Give the kept connection up: closed and not returned to the pool."""
-        kept, self._kept, self._kept_driver = self._kept, None, None
-        if kept is not None:
-            with contextlib.suppress(Exception):
-                await kept.invalidate()
-            with contextlib.suppress(Exception):
-                await kept.close()
+            await self._kept.get()
+            await self._kept.driver.executemany(sql, args if len(params) > 1 else [args])
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -304,8 +290,9 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
-        await self._drop_kept()
-        await self._drop_run_connection(broken=False)
+        for kept in (self._kept, self._run_kept):
+            if kept is not None:
+                await kept.drop(broken=False)  # back to the pool, which the engine's dispose then closes
         if self._sync_writer is not None and self._executor is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._close_sync)
             self._executor.shutdown(wait=True)
