@@ -12,18 +12,42 @@ import itertools
 import json
 import subprocess
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-__all__ = ["SMS_PATH", "TEXTS", "WrkResult", "run_wrk", "signed_requests", "write_script"]
+__all__ = [
+    "BLOCK",
+    "CONVERSATIONS",
+    "SMS_PATH",
+    "STEPS",
+    "TEXTS",
+    "WrkResult",
+    "conversations",
+    "in_turn",
+    "run_wrk",
+    "senders_used",
+    "signed_requests",
+    "write_script",
+]
 
 SMS_PATH = "/webhooks/twilio/sms"
 # What tenants write: a greeting that starts a conversation, answers by number, a keyword, a date.
 TEXTS = ("Hej", "1", "HJÆLP", "2", "d. 15", "Hej igen", "3")
+# What one tenant writes from start to end (`conversations`), every one as long: the rent's already paid, then a
+# promise to pay on the 15th, then help asked for and an adviser declined; or an adviser wanted (a case opens),
+# and the tenant writes on.
+CONVERSATIONS = (
+    ("Hej", "1", "Hej igen", "2", "d. 15", "HJÆLP", "2"),
+    ("Hej", "3", "1", "Hej igen", "Tak", "HJÆLP", "d. 15"),
+)
+STEPS = len(CONVERSATIONS[0])
+# The senders whose conversations run side by side: a sender's next message comes this many messages later.
+BLOCK = 250
 _CHUNK = 4000  # requests per Lua function: LuaJIT allows 65,536 constants per function
 
 _LUA_RUNNER = """
@@ -124,14 +148,35 @@ class WrkResult:
         return (self.requests - self.failed) / self.seconds if self.seconds else 0.0
 
 
+def in_turn(senders: Sequence[str], count: int) -> Iterator[tuple[str, str]]:
+    """`count` (sender, text) pairs: the senders in turn, the texts in turn."""
+    return islice(zip(itertools.cycle(senders), itertools.cycle(TEXTS)), count)
+
+
+def conversations(senders: Sequence[str], first: int, count: int, block: int = BLOCK) -> Iterator[tuple[str, str]]:
+    """`count` (sender, text) pairs from the `first`-th sender on: each sender writes one whole conversation of
+    CONVERSATIONS (sender i the (i % 2)-th), `block` senders at a time, a sender's messages `block` apart. Every
+    whole block holds the same steps of the same conversations, so two loads from fresh senders do the same work
+    a message whatever their length (bench/README.md, 2026-12-04)."""
+    for n in range(count):
+        j, t = divmod(n % (block * STEPS), block)
+        i = first + n // (block * STEPS) * block + t
+        yield senders[i % len(senders)], CONVERSATIONS[i % len(CONVERSATIONS)][j]
+
+
+def senders_used(first: int, sent: int, block: int = BLOCK) -> int:
+    """The index after the last sender `conversations(first=first)` wrote for in its first `sent` messages."""
+    return first + -(-sent // (block * STEPS)) * block
+
+
 def signed_requests(
-    public_url: str, auth_token: str, account_sid: str, to: str, senders: Sequence[str], count: int
+    public_url: str, auth_token: str, account_sid: str, to: str, messages: Iterable[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """`count` (signature, body) pairs as Twilio sends them: each a new MessageSid, senders in turn."""
+    """(signature, body) pairs as Twilio sends them for (sender, text) pairs: each a new MessageSid."""
     validator = RequestValidator(auth_token)
     url = public_url + SMS_PATH
     out: list[tuple[str, str]] = []
-    for _, sender, text in zip(range(count), itertools.cycle(senders), itertools.cycle(TEXTS), strict=False):
+    for sender, text in messages:
         sid = "SM" + uuid.uuid4().hex
         params = {
             "ToCountry": "DK",

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 from inbound import ACCOUNT_SID, FROM_NUMBER, PUBLIC_URL, _phones, _seed
-from loadgen import TEXTS, signed_requests
+from loadgen import TEXTS, in_turn, signed_requests
 
 from bot.app import create_app
 from bot.collector import tune_gc
@@ -146,7 +146,7 @@ async def _measure(args: argparse.Namespace, rt: Runtime, phones: list[str], tok
     n = args.messages
     app = create_app(rt)
     route = _Endpoint(inbound_sms)
-    requests = signed_requests(PUBLIC_URL, token, ACCOUNT_SID, FROM_NUMBER, phones, 3 * n + 200)
+    requests = signed_requests(PUBLIC_URL, token, ACCOUNT_SID, FROM_NUMBER, in_turn(phones, 3 * n + 200))
     profile = _Profile(args.profile == "webhook")
     await rt.inbox.start()
     try:
