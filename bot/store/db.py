@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-from collections import deque
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -99,49 +97,6 @@ def _sync_sqlite_writer(url: str) -> Engine:
     return engine
 
 
-class _WriterThread:
-    """The one thread that runs every SQLite write transaction, one at a time, the webhooks' group commits first.
-
-    A transaction waits for the one running, then for those queued before it, except a group commit (`first`),
-    which goes ahead of every other queued transaction: a webhook's answer waits on it, and under load the
-    processor's batches and the sender's claims and records queued before it held it 7.6 ms at the median and
-    25 ms at the 99th percentile (bench/README.md, 2026-12-04). Only one group commit is queued at a time (the
-    inbox commits the next after the last), so the others get their turn between two.
-
-    The thread is a ThreadPoolExecutor's, which finishes what is queued when the interpreter exits; each job it
-    runs takes the next transaction in this order. A caller cancelled before its transaction began never runs it.
-    """
-
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-        self._first: deque[tuple[Future[Any], Callable[[], Any]]] = deque()
-        self._rest: deque[tuple[Future[Any], Callable[[], Any]]] = deque()
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[[], T], *, first: bool = False) -> Future[T]:
-        future: Future[T] = Future()
-        with self._lock:
-            (self._first if first else self._rest).append((future, fn))
-        self._executor.submit(self._next)
-        return future
-
-    def stop(self) -> None:
-        """Run what is queued, then end the thread."""
-        self._executor.shutdown(wait=True)
-
-    def _next(self) -> None:
-        with self._lock:
-            future, fn = self._first.popleft() if self._first else self._rest.popleft()
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            result = fn()
-        except BaseException as exc:
-            future.set_exception(exc)
-        else:
-            future.set_result(result)
-
-
 class _Kept:
     """One PostgreSQL connection a Database keeps out of its pool for one kind of work, and its asyncpg connection.
 
@@ -188,7 +143,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._sync_writer: Engine | None = None
-        self._writer_thread: _WriterThread | None = None
+        self._executor: ThreadPoolExecutor | None = None
         if self.is_sqlite:
             self.writer = create_async_engine(
                 url,
@@ -242,10 +197,6 @@ class Database:
         takes a pooled connection. A transaction that raises gives the kept connection back to the pool (which
         resets it); one PostgreSQL closed is replaced before the next transaction.
         """
-        return await self._run(fn, args, kwargs, first=False)
-
-    async def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], *, first: bool) -> T:
-        """`run`; on SQLite with `first` the transaction goes ahead of those queued for the writer thread."""
         if self._run_kept is not None:
             if self._run_busy:
                 async with self.writer.begin() as conn:
@@ -261,9 +212,9 @@ class Database:
                     raise
             finally:
                 self._run_busy = False
-        if self._sync_writer is None or self._writer_thread is None:
+        if self._sync_writer is None:
             self._sync_writer = _sync_sqlite_writer(self.url)
-            self._writer_thread = _WriterThread()
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         engine = self._sync_writer
 
         # The writer's one thread runs every transaction, one at a time: the connection it keeps is never shared.
@@ -279,15 +230,14 @@ class Database:
                 conn.close()
                 raise
 
-        return await asyncio.wrap_future(self._writer_thread.submit(transaction, first=first))
+        return await asyncio.get_running_loop().run_in_executor(self._executor, transaction)
 
     async def run_statement(self, stmt: Executable, params: list[dict[str, Any]]) -> None:
         """Execute one statement, for each of the rows, as a transaction of its own: all rows or none.
 
         On PostgreSQL without BEGIN and COMMIT: a statement outside a transaction block is one by itself, and
         asyncpg sends an executemany's rows up to a single sync, so they commit together or not at all. One round
-        trip instead of three, for the webhooks' group commit. On SQLite as a transaction of `run`'s that goes ahead
-        of the others queued for the writer thread (`_WriterThread`).
+        trip instead of three, for the webhooks' group commit. On SQLite through `run`.
 
         On PostgreSQL the statement's SQL and parameters, made once by its plan (bot/store/rows.py), go to asyncpg
         directly on a connection kept for this, one statement at a time. Checking a pooled connection out and in
@@ -297,7 +247,7 @@ class Database:
         and knows when PostgreSQL has closed it: the next statement then takes a new one.
         """
         if self._autocommit is None or self._kept is None:
-            await self._run(execute_rows, (stmt, params), {}, first=True)
+            await self.run(execute_rows, stmt, params)
             return
         call = driver_call(self.writer.dialect, stmt, params) if params else None
         if call is None:
@@ -343,12 +293,11 @@ class Database:
         for kept in (self._kept, self._run_kept):
             if kept is not None:
                 await kept.drop(broken=False)  # back to the pool, which the engine's dispose then closes
-        if self._sync_writer is not None and self._writer_thread is not None:
-            writer = self._writer_thread
-            await asyncio.wrap_future(writer.submit(self._close_sync))
-            await asyncio.to_thread(writer.stop)
+        if self._sync_writer is not None and self._executor is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._close_sync)
+            self._executor.shutdown(wait=True)
             self._sync_writer = None
-            self._writer_thread = None
+            self._executor = None
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

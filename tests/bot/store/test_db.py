@@ -6,7 +6,6 @@ mid-statement and two transactions at once."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import UTC, datetime
 
 import asyncpg
@@ -192,37 +191,4 @@ async def test_transactions_at_once_each_commit_and_a_cancelled_one_writes_nothi
         await db.run(_flag_any, "next")
         assert await _flags(db) == ["next", "quick", "slow"]
     finally:
-        await db.dispose()
-
-
-async def test_on_sqlite_the_group_commit_goes_ahead_of_the_transactions_queued_before_it(sqlite_url: str) -> None:
-    db = Database(sqlite_url)
-    try:
-        await migrated(db)
-        began, release = threading.Event(), threading.Event()
-        seen: list[tuple[str, int]] = []  # each transaction, and the inbound rows committed when it ran
-
-        def running(conn: Connection) -> None:
-            began.set()
-            release.wait(10)
-
-        def queued(conn: Connection, name: str) -> None:
-            seen.append((name, int(conn.execute(select(func.count()).select_from(inbound)).scalar_one())))
-
-        busy = asyncio.create_task(db.run(running))
-        assert await asyncio.to_thread(began.wait, 10)
-        batch = asyncio.create_task(db.run(queued, "processor batch"))
-        gone = asyncio.create_task(db.run(queued, "a claim its caller gave up on"))
-        claim = asyncio.create_task(db.run(queued, "sender claim"))
-        await asyncio.sleep(0.05)  # each is queued behind the running one
-        commit = asyncio.create_task(db.run_statement(insert_for("sqlite", inbound), _inbound_rows("W")))
-        await asyncio.sleep(0.05)
-        gone.cancel()
-        release.set()
-        await asyncio.gather(busy, batch, claim, commit)
-        # The webhooks' rows were committed before either transaction queued earlier ran; the cancelled one never ran.
-        assert seen == [("processor batch", 3), ("sender claim", 3)]
-        assert gone.cancelled()
-    finally:
-        release.set()
         await db.dispose()
