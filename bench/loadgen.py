@@ -39,8 +39,8 @@ SMS_PATH = "/webhooks/twilio/sms"
 # What tenants write: a greeting that starts a conversation, answers by number, a keyword, a date.
 TEXTS = ("Hej", "1", "HJÆLP", "2", "d. 15", "Hej igen", "3")
 # What one tenant writes from start to end (`conversations`), every one as long: the rent's already paid, then a
-# promise to pay on the 15th, then help asked for and an adviser declined; or an adviser wanted (a case opens),
-# and the tenant writes on.
+# promise to pay on the 15th, then what help there is, and a promise begun again; or an adviser wanted (a case
+# opens), and the tenant writes on.
 CONVERSATIONS = (
     ("Hej", "1", "Hej igen", "2", "d. 15", "HJÆLP", "2"),
     ("Hej", "3", "1", "Hej igen", "Tak", "HJÆLP", "d. 15"),
