@@ -16,7 +16,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.metrics import Metrics
 from bot.outbox.enqueue import enqueue
 from bot.outbox.ratelimit import RateLimiter
-from bot.outbox.sender import Sender, backoff
+from bot.outbox.sender import LINGER_ROWS, Sender, backoff
 from bot.reminders.jobs import expire_job, plan_today
 from bot.runtime import Clock, Runtime
 from bot.starter import job_services
@@ -488,3 +488,57 @@ async def test_a_claim_leases_only_the_kinds_that_have_a_row_due(rt: Runtime) ->
     finally:
         event.remove(Engine, "before_cursor_execute", count)
     assert len(_sms(rt).sent) == 2
+
+
+def _lingering_sender(rt: Runtime, linger: float) -> Sender:
+    """One worker, as the runtime's sender but for how long it waits after a small batch."""
+    return Sender(
+        rt.db,
+        rt.channels,
+        rt.renderer,
+        rt.clock,
+        rt.metrics,
+        rates={"sms": RateLimiter(1000.0)},
+        lease=timedelta(seconds=60),
+        workers=1,
+        linger=linger,
+    )
+
+
+async def _until_sent(rt: Runtime, count: int) -> None:
+    for _ in range(250):
+        if len(_sms(rt).sent) >= count:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{len(_sms(rt).sent)} of {count} sent")
+
+
+async def test_after_a_small_batch_a_worker_waits_before_it_claims_again(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    sender = _lingering_sender(rt, linger=30.0)
+    await _queue(rt, tenant_id, "first")
+    await sender.start(poll=0.05)
+    try:
+        await _until_sent(rt, 1)
+        later = await _queue(rt, tenant_id, "later")
+        sender.wake()
+        await asyncio.sleep(0.5)  # ten polls: the worker lingers after its batch of one
+        assert len(_sms(rt).sent) == 1
+    finally:
+        await asyncio.wait_for(sender.stop(), 5)  # the wait ends with the sender, the row stays for the next
+    assert (await _row(rt, later)).state == "pending"  # type: ignore[attr-defined]
+
+
+async def test_after_a_full_batch_a_worker_claims_again_at_once(rt: Runtime) -> None:
+    tenant_id = await add_tenant(rt.db)
+    sender = _lingering_sender(rt, linger=30.0)
+    for n in range(LINGER_ROWS):
+        await _queue(rt, tenant_id, f"full-{n}")
+    await sender.start(poll=0.05)
+    try:
+        await _until_sent(rt, LINGER_ROWS)
+        await _queue(rt, tenant_id, "next")
+        sender.wake()
+        await _until_sent(rt, LINGER_ROWS + 1)  # within 5 s: no wait of 30 after a batch as large as that
+    finally:
+        await sender.stop()
