@@ -657,7 +657,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=None, help="PostgreSQL (default: KEEPHOME_TEST_DATABASE_URL)")
     parser.add_argument("--processes", default="1", help="keephome run processes, e.g. 1,2,4 (PostgreSQL only)")
     parser.add_argument(
-        "--tenants", type=int, default=10000, help="tenants imported, each load writes for its own (default 10000)"
+        "--tenants", type=int, default=20000, help="tenants imported, each load writes for its own (default 20000)"
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--runs", type=int, default=3, help="rounds; the summary is their median (default 3)")
