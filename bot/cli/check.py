@@ -53,6 +53,7 @@ HOST_TEMPLATES = (
     "link.bad_code",
     "link.contact_mismatch",
     "telegram.welcome",
+    "case.waiting",
     "case.taken",
     "case.closed",
     "case.reply",

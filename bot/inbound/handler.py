@@ -200,11 +200,31 @@ class InboundHandler:
             status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
             conn.execute(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
             return "to_case"
+        if state is None and tenant.case_status == "waiting" and tenant.consented:
+            self._heard_while_waiting(scene, turn, tenant.case_id)
+            return "to_case_waiting"
         user_input = self._input(conn, row)
         if user_input is None:
             return "not_understood"
         self._converse(scene, turn, tenant, state, user_input)
         return "conversation"
+
+    def _heard_while_waiting(self, scene: Scene, turn: Turn, case_id: int) -> None:
+        """The tenant said yes to an adviser and waits for one: what they write is kept on their case for the
+        adviser (the case's time moves, so the console shows they wrote), and they hear that it arrived, at most
+        once a day, instead of the opening question they already answered."""
+        scene.conn.execute(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
+        enqueue(
+            scene,
+            now=turn.now,
+            channel=turn.channel,
+            template="case.waiting",
+            values={},
+            language=turn.language,
+            idempotency_key=f"case:{case_id}:waiting:{turn.today.isoformat()}",
+            tenant_id=turn.tenant_id,
+            case_id=case_id,
+        )
 
     def _find_tenant(self, scene: Scene, row: InboundRow) -> Any | None:
         known = self._known

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from bot.store.schema import consents, conversations, link_codes, messages, outbox, tenants
+from bot.store.schema import cases, consents, conversations, link_codes, messages, outbox, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import add_tenant
@@ -170,3 +170,45 @@ async def test_a_forged_button_is_not_understood_and_harms_nothing(runtime: Runt
     async with runtime.db.read() as conn:
         recorded = (await conn.execute(select(func.count()).select_from(messages))).scalar_one()
     assert recorded == 1  # kept as the tenant's message; no answer to a button nobody was shown
+
+
+async def _case(rt: Runtime, tenant_id: int) -> object:
+    async with rt.db.read() as conn:
+        return (await conn.execute(select(cases).where(cases.c.tenant_id == tenant_id))).one()
+
+
+async def test_a_tenant_waiting_for_an_adviser_hears_their_message_arrived_not_the_question_again(
+    runtime: Runtime,
+) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    for i, said in enumerate(("hej", "3", "ja")):  # an adviser, please; yes, they may see my answers
+        await _say(runtime, said, f"SM{i}")
+    opened = await _case(runtime, tenant_id)
+    runtime.clock.offset += timedelta(hours=1)
+    [reply] = await _say(runtime, "Hvornår ringer I?", "SM10")
+    assert "Vi har fået din besked" in reply and "Svar med et tal" not in reply and "JA eller NEJ" not in reply
+    assert await _say(runtime, "Hej igen", "SM11") == []  # heard once a day: no second receipt today
+    async with runtime.db.read() as conn:
+        kept = (await conn.execute(select(messages.c.text).where(messages.c.case_id == opened.id))).scalars().all()
+    assert kept.count("Hvornår ringer I?") == 1 and kept.count("Hej igen") == 1  # the adviser reads both
+    later = await _case(runtime, tenant_id)
+    assert (later.status, later.updated_at > opened.updated_at) == ("waiting", True)
+    assert "Boligselskabet" in (await _say(runtime, "HJÆLP", "SM12"))[0]  # the keywords still work
+    runtime.clock.offset += timedelta(days=1)
+    [again] = await _say(runtime, "er der nogen?", "SM13")
+    assert "Vi har fået din besked" in again
+
+
+async def test_a_waiting_case_the_tenant_never_said_yes_to_leaves_the_conversation_as_it_was(
+    runtime: Runtime,
+) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    now = runtime.clock()
+    async with runtime.db.write() as conn:  # opened by staff (outreach): nobody asked the tenant yet
+        await conn.execute(
+            cases.insert().values(
+                tenant_id=tenant_id, status="waiting", origin="outreach", reason="r", opened_at=now, updated_at=now
+            )
+        )
+    [reply] = await _say(runtime, "hej", "SM1")
+    assert "Svar med et tal" in reply
