@@ -127,6 +127,9 @@ _CASE_HEARD = (
     )
 )
 
+# Whether a message with this idempotency key was queued already (one probe of its unique index).
+_QUEUED = select(outbox.c.id).where(outbox.c.idempotency_key == bindparam("key"))
+
 
 class _Known:
     """The tenants a batch's senders were found to be, read at once; valid only in the scene it was read in."""
@@ -214,6 +217,9 @@ class InboundHandler:
         adviser (the case's time moves, so the console shows they wrote), and they hear that it arrived, at most
         once a day, instead of the opening question they already answered."""
         scene.conn.execute(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
+        key = f"case:{case_id}:waiting:{turn.today.isoformat()}"
+        if scene.conn.execute(_QUEUED, {"key": key}).first() is not None:
+            return  # told today (a repeat within this batch is the scene's to skip)
         enqueue(
             scene,
             now=turn.now,
@@ -221,7 +227,7 @@ class InboundHandler:
             template="case.waiting",
             values={},
             language=turn.language,
-            idempotency_key=f"case:{case_id}:waiting:{turn.today.isoformat()}",
+            idempotency_key=key,
             tenant_id=turn.tenant_id,
             case_id=case_id,
         )
