@@ -651,6 +651,21 @@ def _summary(all_series: list[Series], args: argparse.Namespace, setup: Setup) -
     return healthy
 
 
+def _quiet_logs(workdir: Path) -> bool:
+    """Print what keephome logged at WARNING or above over the whole run (its own lines and uvicorn's); True when
+    nothing: a clean load that made keephome warn (a batch redone, a row left out) is a fault, whatever the figures."""
+    trouble = [
+        f"{log.parent.name}/{log.name}: {line.rstrip()}"
+        for log in sorted(workdir.glob("processes-*/keephome-*.log"))
+        for line in log.read_text(errors="replace").splitlines()
+        if line.split(" ", 1)[0].rstrip(":") in ("WARNING", "ERROR", "CRITICAL")
+    ]
+    print(f"keephome's logs at WARNING or above: {len(trouble)} line(s)" + (":" if trouble else ""))
+    for line in trouble[:5]:
+        print(f"  {line[:300]}")
+    return not trouble
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
@@ -776,7 +791,8 @@ def _series(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the tables; exit 1 when a message or reply was lost or left unhandled."""
+    """Run the benchmark and print the tables; exit 1 when a message or reply was lost or left unhandled, or
+    keephome logged a warning or an error."""
     args = _arguments(argv)
     numbers = list(dict.fromkeys(args.process_counts))  # numbers of processes, each once
     if shutil.which("wrk") is None:
@@ -824,6 +840,7 @@ def main(argv: list[str] | None = None) -> int:
         for series in all_series:
             _print_rounds(series)
         healthy = _summary(all_series, args, setup)
+        healthy = _quiet_logs(workdir) and healthy
     finally:
         if args.keep:
             print(f"kept {workdir}")

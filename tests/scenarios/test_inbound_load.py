@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import pairwise
+from pathlib import Path
+
+import pytest
 
 from bench.loadgen import BLOCK, CONVERSATIONS, STEPS, conversations, senders_used
 
@@ -46,3 +49,22 @@ def test_a_senders_next_message_comes_a_block_of_others_later() -> None:
         positions.setdefault(sender, []).append(n)
     gaps = Counter(b - a for seen in positions.values() for a, b in pairwise(seen))
     assert gaps == Counter({BLOCK: 2 * BLOCK * (STEPS - 1)})
+
+
+def test_the_bench_fails_when_keephome_warned_during_the_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "bench"))  # bench/inbound.py's imports
+    from bench.inbound import _quiet_logs
+
+    logs = tmp_path / "processes-1"
+    logs.mkdir()
+    (logs / "keephome-1.log").write_text("INFO:     Started server process [1]\nINFO bot.store.election: holds\n")
+    assert _quiet_logs(tmp_path)
+    (logs / "keephome-2.log").write_text(
+        "WARNING bot.store.scene: a batch of 2 units failed (IntegrityError); writing them one by one\n"
+        "ERROR bot.store.scene: left out a unit that cannot be written (messages:3, outbox:1): IntegrityError\n"
+        "ERROR:    Exception in ASGI application\n"
+    )
+    assert not _quiet_logs(tmp_path)
+    assert "keephome's logs at WARNING or above: 3 line(s)" in capsys.readouterr().out
