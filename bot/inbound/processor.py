@@ -111,7 +111,10 @@ class Processor:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # Rows committed and not yet handled after the last batch (a bound: on PostgreSQL it counts rows other
-        # processes handled too), set once the batch is committed; and a signal after each batch.
+        # processes handled too), written by the batch's thread as it commits; and a signal after each batch. A
+        # hold may so end on the figure of a batch still committing: on SQLite the released webhook's commit
+        # queues behind it; on PostgreSQL it may land first. Set only after the commit, the webhooks' p99 at 80 %
+        # rose (bench/README.md, 2026-12-04 14:10).
         self._backlog = 0
         self._progress = asyncio.Event()
 
@@ -233,14 +236,11 @@ class Processor:
         """Process one batch in one transaction; returns how many rows were handled."""
         now = self._clock()
         try:
-            results, backlog = await self._db.run(self._run_batch, now, False)
+            results = await self._db.run(self._run_batch, now, False)
         except _RowFailed:
             # One row raised and the whole transaction rolled back: redo the batch with a savepoint per
             # row, so only that row is set aside. Savepoints cost two statements a row, hence only now.
-            results, backlog = await self._db.run(self._run_batch, now, True)
-        # Only now, committed: set by the batch's thread, a hold could end on the figure of a batch whose rows
-        # are not committed yet (the next batch may run before the held webhook's task resumes).
-        self._backlog = backlog
+            results = await self._db.run(self._run_batch, now, True)
         for channel, result in results:
             self._metrics.inbound.labels(channel, result).inc()
         if results:
@@ -248,9 +248,8 @@ class Processor:
         self._progress.set()
         return len(results)
 
-    def _run_batch(self, conn: Connection, now: datetime, isolate: bool) -> tuple[list[tuple[str, str]], int]:
-        """Handle a prefix of the pending rows, a chunk at a time; returns (channel, result) per row, and the
-        backlog left after it (`_backlog`)."""
+    def _run_batch(self, conn: Connection, now: datetime, isolate: bool) -> list[tuple[str, str]]:
+        """Handle a prefix of the pending rows, a chunk at a time; returns (channel, result) per row."""
         started = time.monotonic()
         scene = Scene.of(conn)
         results: list[tuple[str, str]] = []
@@ -276,17 +275,17 @@ class Processor:
                     if least is None:
                         least, known = self._least_rows(conn, first, now)
                     if len(done) >= least:
-                        backlog = self._left(conn, done[-1], now, known)
-                        return self._finish(scene, now, done, results, isolate), backlog
+                        self._backlog = self._left(conn, done[-1], now, known)
+                        return self._finish(scene, now, done, results, isolate)
             if len(rows) < CHUNK:
                 break
         if len(done) >= self._batch:
-            backlog = self._left(conn, after, now)
+            self._backlog = self._left(conn, after, now)
         elif len(done) >= MIN_ROWS or self._backlog:  # a busy moment, or the last batch saw a backlog
-            backlog = self._replies_waiting(conn, now)
+            self._backlog = self._replies_waiting(conn, now)
         else:
-            backlog = 0
-        return self._finish(scene, now, done, results, isolate), backlog
+            self._backlog = 0
+        return self._finish(scene, now, done, results, isolate)
 
     def _left(self, conn: Connection, after: int, now: datetime, known: tuple[int, int] | None = None) -> int:
         """What the path still has to do, at most: the rows committed after row `after` (the batch's last), or
