@@ -179,8 +179,13 @@ async def _case(rt: Runtime, tenant_id: int) -> object:
 
 
 async def test_a_tenant_waiting_for_an_adviser_hears_their_message_arrived_not_the_question_again(
-    runtime: Runtime, caplog: pytest.LogCaptureFixture
+    database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    async with started_runtime(make_settings(database_url)) as runtime:
+        await _waiting_tenant_writes_on(runtime, caplog)
+
+
+async def _waiting_tenant_writes_on(runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
     tenant_id = await add_tenant(runtime.db)
     for i, said in enumerate(("hej", "3", "ja")):  # an adviser, please; yes, they may see my answers
         await _say(runtime, said, f"SM{i}")
