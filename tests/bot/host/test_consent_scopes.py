@@ -124,7 +124,7 @@ async def test_oral_consent_is_only_for_the_organisation_s_own_advice(rt: Runtim
     await _record(rt, tenant_id, case_id, method="oral", recipient_kind="organisation", recipient=None, data_kinds=[])
     assert await _may(rt, tenant_id, case_id, "organisation", None, "conversation")
     async with rt.db.read() as conn:
-        scopes = [(r.scope, r.method) for r in (await conn.execute(select(consents))).all()]
+        scopes = [(r.scope, r.method) for r in (await conn.execute(select(consents).order_by(consents.c.id))).all()]
     assert scopes == [("adviser", "oral")]
 
 
@@ -149,5 +149,8 @@ async def test_the_withdrawal_word_lists_the_consents_and_ends_the_chosen_one_wh
     assert "3:" not in listed  # one recipient, listed once
     assert UNIT in confirmed
     async with rt.db.read() as conn:
-        found = [(r.scope, r.withdrawn_at is not None) for r in (await conn.execute(select(consents))).all()]
+        found = [
+            (r.scope, r.withdrawn_at is not None)
+            for r in (await conn.execute(select(consents).order_by(consents.c.id))).all()
+        ]
     assert found == [("adviser", False), ("share", True), ("share", True)]
