@@ -30,8 +30,9 @@ from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdr
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
 from bot.i18n import N_
+from bot.outbox.enqueue import queued
 from bot.store.scene import Scene
-from bot.store.schema import consents, outbox
+from bot.store.schema import consents
 from bot.tenants.names import first_name
 from conversations import engine
 from conversations.model import Context
@@ -103,7 +104,7 @@ async def _ask(request: Request, me: StaffSession) -> Response:
 
     def asked(conn: Connection) -> None:
         scene = Scene.of(conn)
-        if conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == f"{turn.key}:0")).first():
+        if queued(conn, f"{turn.key}:0"):
             return  # a double submit: asked once
         started = turn.in_conversation(save_state(scene, turn, state))
         apply_events(scene, started, events, rt.settings)

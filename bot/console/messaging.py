@@ -6,16 +6,14 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import gettext as _
 from bot.i18n import local_day
-from bot.outbox.enqueue import enqueue
+from bot.outbox.enqueue import enqueue, queued
 from bot.outbox.route import asks_on_telegram, best_channel
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.store.scene import Scene
-from bot.store.schema import outbox
 from conversations.answers import dates_named
 
 __all__ = ["place_fits_sms", "reply_channel", "send_to_tenant", "sms_warnings", "telegram_open"]
@@ -71,8 +69,7 @@ async def send_to_tenant(
     text: str | None = None,
 ) -> bool:
     """Queue a message on the tenant's channel; False when this key was already queued (a double submit)."""
-    seen = (await conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key))).first()
-    if seen is not None:
+    if await conn.run_sync(queued, key):
         return False
     await conn.run_sync(
         lambda sync: enqueue(

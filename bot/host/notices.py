@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.outbox.enqueue import enqueue
+from bot.outbox.enqueue import enqueue, queued
 from bot.store.scene import Scene
-from bot.store.schema import cases, outbox, staff, tenants
+from bot.store.schema import cases, staff, tenants
 from bot.tenants.names import first_name
 
 __all__ = ["notify_urgent_case"]
@@ -37,10 +37,10 @@ def notify_urgent_case(scene: Scene, case_id: int, now: datetime, public_url: st
         )
     ).all()
     link = f"{public_url.rstrip('/')}/console/cases/{case_id}"
-    queued = 0
+    count = 0
     for person in people:
         key = f"notice:case:{case_id}:staff:{person.id}"
-        if (conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key))).first() is not None:
+        if queued(conn, key):
             continue  # told already
         queued_now = enqueue(
             scene,
@@ -53,5 +53,5 @@ def notify_urgent_case(scene: Scene, case_id: int, now: datetime, public_url: st
             address=str(person.telegram_chat_id),
             author="system",
         )
-        queued += queued_now is not None
-    return queued
+        count += queued_now is not None
+    return count

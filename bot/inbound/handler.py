@@ -23,7 +23,7 @@ from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked
-from bot.outbox.enqueue import enqueue, record_inbound
+from bot.outbox.enqueue import enqueue, queued, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents, conversations, outbox, rent_positions, tenants
@@ -127,9 +127,6 @@ _CASE_HEARD = (
     )
 )
 
-# Whether a message with this idempotency key was queued already (one probe of its unique index).
-_QUEUED = select(outbox.c.id).where(outbox.c.idempotency_key == bindparam("key"))
-
 
 class _Known:
     """The tenants a batch's senders were found to be, read at once; valid only in the scene it was read in."""
@@ -218,7 +215,7 @@ class InboundHandler:
         once a day, instead of the opening question they already answered."""
         scene.conn.execute(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
         key = f"case:{case_id}:waiting:{turn.today.isoformat()}"
-        if scene.conn.execute(_QUEUED, {"key": key}).first() is not None:
+        if queued(scene.conn, key):
             return  # told today (a repeat within this batch is the scene's to skip)
         enqueue(
             scene,

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, select
+
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox
 from conversations.values import encode_values
 
-__all__ = ["Enqueued", "enqueue", "message_row", "record_inbound"]
+__all__ = ["Enqueued", "enqueue", "message_row", "queued", "record_inbound"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,16 @@ def record_inbound(
     )
     scene.add((messages, row))
     return int(row["id"])
+
+
+# One probe of the idempotency key's unique index (built once).
+_QUEUED = select(outbox.c.id).where(outbox.c.idempotency_key == bindparam("key"))
+
+
+def queued(conn: Connection, idempotency_key: str) -> bool:
+    """Whether a message with this key was committed to the outbox: for a message sent at most once (a notice,
+    a daily receipt, a double submit), asked before `enqueue`, which would otherwise add a row the database refuses."""
+    return conn.execute(_QUEUED, {"key": idempotency_key}).first() is not None
 
 
 def enqueue(
