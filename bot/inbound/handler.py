@@ -154,8 +154,16 @@ class InboundHandler:
         self._known: _Known | None = None
 
     def prepare(self, scene: Scene, rows: Sequence[InboundRow]) -> None:
-        """Read the tenants of these rows' senders in one statement per channel, for `handle` in this scene."""
+        """Read the tenants of these rows' senders in one statement per channel, for `handle` in this scene.
+
+        A batch reads a chunk at a time, and what the earlier chunks' messages wrote is still in the scene: the
+        tenants they were applied to stay marked, so a later message of one of them reads what it wrote
+        (`_find_tenant`) instead of the tenant as the chunk's read found them (a second conversation begun, a
+        question answered twice)."""
+        earlier = self._known
         self._known = _Known(scene, _read_tenants(scene.conn, rows))
+        if earlier is not None and earlier.scene is scene:
+            self._known.handled |= earlier.handled
 
     def handle(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         """Apply one message; every write lands in the scene's transaction."""

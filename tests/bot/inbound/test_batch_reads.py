@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.store.schema import messages
-from tests.support.drive import drain, process_all
+from bot.inbound.inbox import InboundMessage
+from bot.inbound.processor import CHUNK
+from bot.store.schema import conversations, messages
+from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain, process_all, sandbox
+from tests.support.helpers import add_tenant
 from tests.support.telegram_harness import CHAT, SECRET_HEADER, Harness, harness, text_update
 
+PHONE = "+4520123456"
 WELCOME = "Velkommen til"
 LINKED = "Du er nu forbundet"
 
@@ -44,3 +49,31 @@ async def test_a_chat_linked_by_one_message_is_the_tenants_for_the_next_of_the_s
         ).all()
     assert [tuple(row) for row in written] == [(tenant, "jeg kan ikke betale")]  # the tenant's words, kept once
     assert len(received) > 1  # and the conversation answered them
+
+
+async def test_a_tenants_second_message_in_a_later_chunk_of_the_batch_reads_what_the_first_wrote(
+    database_url: str,
+) -> None:
+    """SQLite's batch takes every waiting row, a chunk at a time: a tenant's "3" in the second chunk answers the
+    question their "hej" in the first one opened, instead of beginning a second conversation."""
+    async with started_runtime(make_settings(database_url)) as rt:
+        tenant_id = await add_tenant(rt.db)
+        first = [InboundMessage(channel="sms", provider_id="SM-A1", sender=PHONE, text="hej")]
+        others = [
+            InboundMessage(channel="sms", provider_id=f"SM-X{i}", sender=f"+453000{i:04d}", text="hej")
+            for i in range(CHUNK - 1)
+        ]
+        await rt.inbox.commit(
+            [*first, *others, InboundMessage(channel="sms", provider_id="SM-A2", sender=PHONE, text="3")]
+        )
+        assert await process_all(rt.processor) == CHUNK + 1
+        await drain(rt.sender)
+        replies = [m.text for m in sandbox(rt)["sms"].to(PHONE)]
+        async with rt.db.read() as conn:
+            begun = (
+                await conn.execute(select(func.count()).where(conversations.c.tenant_id == tenant_id))
+            ).scalar_one()
+    assert begun == 1
+    assert len(replies) == 2
+    assert "Svar med et tal" in replies[0]  # the opening question, once
+    assert "Må rådgivere" in replies[1]  # then the adviser's consent question: "3" answered it
