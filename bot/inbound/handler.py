@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked
-from bot.outbox.enqueue import enqueue, queued, record_inbound
+from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents, conversations, outbox, rent_positions, tenants
@@ -117,7 +117,8 @@ _TENANTS_BY_CHAT = _TENANT.add_columns(tenants.c.telegram_chat_id.label("address
 )
 
 
-# The tenant wrote while a person holds their case (built once).
+# The tenant wrote while their case is open (built once): a change of the scene, written with the batch's rows in
+# one statement (nothing in the batch reads the case again before a later message of the tenant flushes it).
 _CASE_HEARD = (
     update(cases)
     .where(cases.c.id == bindparam("case_id"))
@@ -131,12 +132,13 @@ _CASE_HEARD = (
 class _Known:
     """The tenants a batch's senders were found to be, read at once; valid only in the scene it was read in."""
 
-    __slots__ = ("handled", "scene", "tenants")
+    __slots__ = ("handled", "scene", "tenants", "told")
 
     def __init__(self, scene: Scene, found: dict[tuple[str, str], list[Row[Any]]]) -> None:
         self.scene = scene
         self.tenants = found
         self.handled: set[int] = set()  # tenants a message of this scene was applied to
+        self.told: dict[str, bool] = {}  # receipts' keys looked up: whether one was queued (committed or here)
 
 
 class InboundHandler:
@@ -164,6 +166,7 @@ class InboundHandler:
         self._known = _Known(scene, _read_tenants(scene.conn, rows))
         if earlier is not None and earlier.scene is scene:
             self._known.handled |= earlier.handled
+            self._known.told.update(earlier.told)
 
     def handle(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         """Apply one message; every write lands in the scene's transaction."""
@@ -206,7 +209,7 @@ class InboundHandler:
         if held and not engine.answers_while_held(state):
             # A person holds the case: the message is theirs to answer, the bot stays quiet.
             status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
-            conn.execute(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
+            scene.change(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
             return "to_case"
         if state is None and tenant.case_status == "waiting" and tenant.consented:
             self._heard_while_waiting(scene, turn, tenant.case_id)
@@ -221,10 +224,10 @@ class InboundHandler:
         """The tenant said yes to an adviser and waits for one: what they write is kept on their case for the
         adviser (the case's time moves, so the console shows they wrote), and they hear that it arrived, at most
         once a day, instead of the opening question they already answered."""
-        scene.conn.execute(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
+        scene.change(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
         key = f"case:{case_id}:waiting:{turn.today.isoformat()}"
-        if queued(scene.conn, key):
-            return  # told today (a repeat within this batch is the scene's to skip)
+        if self._told(scene, key, turn.today):
+            return
         enqueue(
             scene,
             now=turn.now,
@@ -236,6 +239,26 @@ class InboundHandler:
             tenant_id=turn.tenant_id,
             case_id=case_id,
         )
+
+    def _told(self, scene: Scene, key: str, today: date) -> bool:
+        """Whether the receipt under `key` was queued, committed or in this batch; marks it as queued now. The
+        keys of every waiting case the batch's tenants have are looked up together, the first time one is asked."""
+        known = self._known
+        assert known is not None and known.scene is scene  # _find_tenant made it for this scene
+        told = known.told
+        if key not in told:
+            keys = {key} | {
+                f"case:{tenant.case_id}:waiting:{today.isoformat()}"
+                for found in known.tenants.values()
+                for tenant in found
+                if tenant.case_status == "waiting" and tenant.consented
+            }
+            keys -= told.keys()
+            taken = queued_among(scene.conn, sorted(keys))
+            told.update((each, each in taken) for each in keys)
+        already = told[key]
+        told[key] = True
+        return already
 
     def _find_tenant(self, scene: Scene, row: InboundRow) -> Any | None:
         known = self._known

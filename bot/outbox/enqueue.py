@@ -17,7 +17,7 @@ from bot.store.scene import Scene
 from bot.store.schema import messages, outbox
 from conversations.values import encode_values
 
-__all__ = ["Enqueued", "enqueue", "message_row", "queued", "record_inbound"]
+__all__ = ["Enqueued", "enqueue", "message_row", "queued", "queued_among", "record_inbound"]
 
 
 @dataclass(frozen=True)
@@ -92,14 +92,21 @@ def record_inbound(
     return int(row["id"])
 
 
-# One probe of the idempotency key's unique index (built once).
-_QUEUED = select(outbox.c.id).where(outbox.c.idempotency_key == bindparam("key"))
+# Probes of the idempotency key's unique index (built once).
+_QUEUED = select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(bindparam("keys", expanding=True)))
 
 
 def queued(conn: Connection, idempotency_key: str) -> bool:
     """Whether a message with this key was committed to the outbox: for a message sent at most once (a notice,
     a daily receipt, a double submit), asked before `enqueue`, which would otherwise add a row the database refuses."""
-    return conn.execute(_QUEUED, {"key": idempotency_key}).first() is not None
+    return bool(queued_among(conn, [idempotency_key]))
+
+
+def queued_among(conn: Connection, idempotency_keys: Sequence[str]) -> set[str]:
+    """Which of these keys committed messages took (`queued` for many keys, in one statement)."""
+    if not idempotency_keys:
+        return set()
+    return set(conn.execute(_QUEUED, {"keys": list(idempotency_keys)}).scalars())
 
 
 def enqueue(

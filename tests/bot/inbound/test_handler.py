@@ -220,3 +220,78 @@ async def test_a_waiting_case_the_tenant_never_said_yes_to_leaves_the_conversati
         )
     [reply] = await _say(runtime, "hej", "SM1")
     assert "Svar med et tal" in reply
+
+
+async def test_waiting_tenants_writing_in_one_batch_each_hear_once_a_day(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The receipts' keys of a batch are looked up together: a tenant told earlier today hears nothing, another
+    tenant writing twice in the batch hears it once, and every message reaches its case."""
+    other = "+4520654321"
+    async with started_runtime(make_settings(database_url)) as runtime:
+        told = await add_tenant(runtime.db)
+        untold = await add_tenant(runtime.db, "T-2", name="Bo Jensen", phone=other)
+        for sender, tag in ((PHONE, "A"), (other, "B")):
+            for i, said in enumerate(("hej", "3", "ja")):  # an adviser, please; yes, they may see my answers
+                await _say(runtime, said, f"SM{tag}{i}", sender=sender)
+        assert len(await _say(runtime, "Hvornår ringer I?", "SMA10")) == 1  # told today
+        with caplog.at_level(logging.WARNING):
+            await runtime.inbox.commit(
+                [
+                    InboundMessage(channel="sms", provider_id="SMA11", sender=PHONE, text="Er der nyt?"),
+                    InboundMessage(channel="sms", provider_id="SMB10", sender=other, text="Hej igen"),
+                    InboundMessage(channel="sms", provider_id="SMB11", sender=other, text="Er I der?"),
+                ]
+            )
+            await process_all(runtime.processor)
+            await drain(runtime.sender)
+        assert not caplog.records  # no refused row, no batch redone
+        async with runtime.db.read() as conn:
+            receipts = (
+                await conn.execute(
+                    select(outbox.c.tenant_id, func.count())
+                    .where(outbox.c.template == "case.waiting")
+                    .group_by(outbox.c.tenant_id)
+                )
+            ).all()
+            kept = (
+                (
+                    await conn.execute(
+                        select(messages.c.text).where(messages.c.case_id.is_not(None), messages.c.direction == "in")
+                    )
+                )
+                .scalars()
+                .all()
+            )
+    assert sorted(tuple(row) for row in receipts) == [(told, 1), (untold, 1)]
+    assert [kept.count(text) for text in ("Er der nyt?", "Hej igen", "Er I der?")] == [1, 1, 1]
+
+
+async def test_a_tenants_answer_to_the_adviser_puts_the_case_back_in_the_advisers_hands(database_url: str) -> None:
+    """The adviser wrote and waits for the tenant (`waiting_tenant`): the tenant's answer is kept on the case, the
+    case is the adviser's to act on again (`taken`, its time moved), and the bot says nothing."""
+    async with started_runtime(make_settings(database_url)) as runtime:
+        tenant_id = await add_tenant(runtime.db)
+        now = runtime.clock()
+        async with runtime.db.write() as conn:
+            case_id = (
+                await conn.execute(
+                    cases.insert()
+                    .values(
+                        tenant_id=tenant_id,
+                        status="waiting_tenant",
+                        origin="tenant",
+                        reason="r",
+                        opened_at=now,
+                        updated_at=now,
+                    )
+                    .returning(cases.c.id)
+                )
+            ).scalar_one()
+        runtime.clock.offset += timedelta(minutes=5)
+        assert await _say(runtime, "Ja, det passer mig", "SM1") == []
+        later = await _case(runtime, tenant_id)
+        async with runtime.db.read() as conn:
+            kept = (await conn.execute(select(messages.c.text).where(messages.c.case_id == case_id))).scalars().all()
+    assert (later.status, later.updated_at > now) == ("taken", True)
+    assert kept == ["Ja, det passer mig"]
