@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import cases, consents, conversations, link_codes, messages, outbox, tenants
 from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_case
 from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import add_tenant
 
@@ -272,22 +273,10 @@ async def test_a_tenants_answer_to_the_adviser_puts_the_case_back_in_the_adviser
     case is the adviser's to act on again (`taken`, its time moved), and the bot says nothing."""
     async with started_runtime(make_settings(database_url)) as runtime:
         tenant_id = await add_tenant(runtime.db)
+        case_id = await add_case(runtime, tenant_id)
         now = runtime.clock()
-        async with runtime.db.write() as conn:
-            case_id = (
-                await conn.execute(
-                    cases.insert()
-                    .values(
-                        tenant_id=tenant_id,
-                        status="waiting_tenant",
-                        origin="tenant",
-                        reason="r",
-                        opened_at=now,
-                        updated_at=now,
-                    )
-                    .returning(cases.c.id)
-                )
-            ).scalar_one()
+        async with runtime.db.write() as conn:  # taken, and the adviser's message sent
+            await conn.execute(update(cases).where(cases.c.id == case_id).values(status="waiting_tenant"))
         runtime.clock.offset += timedelta(minutes=5)
         assert await _say(runtime, "Ja, det passer mig", "SM1") == []
         later = await _case(runtime, tenant_id)
