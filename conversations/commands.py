@@ -178,8 +178,9 @@ def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
 
 
 def _thanks(text: str, facts: TenantFacts) -> CommandResult | None:
-    """ "Tak for hjælpen!" with nothing open gets a short kind answer, not the opening question; inside a question,
-    or while a person holds the case, it is an ordinary message."""
+    """ "Tak for hjælpen!" with nothing open gets a short kind answer, not the opening question; inside a question
+    the flow answers it (`engine._unanswered`: the question stays open), and while a person holds the case it is
+    an ordinary message."""
     if facts.status != "active" or facts.held or facts.conversation is not None or not looks_like_thanks(text):
         return None
     return CommandResult("thanks", (MessageRequested("common.thanks"),))

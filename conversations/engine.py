@@ -19,7 +19,7 @@ from conversations.flow import (
     Step,
 )
 from conversations.flows import FLOWS
-from conversations.keywords import is_greeting
+from conversations.keywords import is_greeting, looks_like_thanks
 from conversations.model import (
     FACTS,
     AnswerRecorded,
@@ -249,6 +249,15 @@ def _greeted(flow: Flow, state: State, now: datetime) -> Result:
     return _enter(flow, state, state.step, now, events, state.retries)
 
 
+def _unanswered(flow: Flow, state: State, text: str, now: datetime) -> Result:
+    """A text the open question cannot read. "Tak!" is no wrong answer either: a kind word, and the question stays
+    open as it was (no try used up, its wait unchanged; not asked again: often it is the message just before).
+    Only what no answer reads comes here, so "ja tak" stays a yes."""
+    if looks_like_thanks(text):
+        return state, [MessageRequested("common.thanks_question", _values(state))]
+    return _not_understood(flow, state, text, now)
+
+
 def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
     step = flow.step(state.step)
     today = local_today(state, now)
@@ -278,7 +287,7 @@ def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
             if word_count(text) > 0:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.goto, now, events)
-    return _not_understood(flow, state, text, now)
+    return _unanswered(flow, state, text, now)
 
 
 def _button(flow: Flow, state: State, choice: str, now: datetime) -> Result:

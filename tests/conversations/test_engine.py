@@ -12,6 +12,7 @@ import pytest
 from conversations.engine import accepts_help_word, current_question, resume, start
 from conversations.model import (
     ButtonPressed,
+    ConsentGiven,
     Context,
     ConversationEnded,
     Event,
@@ -210,6 +211,30 @@ def test_a_second_miss_at_the_opening_question_offers_help_and_a_person_not_the_
     state, events = resume(state, TextReceived("hmm", "sms"), NOW)
     assert _templates(events) == ["common.call_adviser"]
     assert state.end_reason == "not_understood"
+
+
+@pytest.mark.parametrize("text", ["Tak", "tak for beskeden!", "Mange tak", "thanks a lot"])
+def test_thanks_at_a_question_gets_a_kind_word_and_the_question_waits_as_it_was(text: str) -> None:
+    asked = _start()
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["common.thanks_question"]
+    assert [type(e) for e in events] == [MessageRequested]  # nothing recorded as an answer
+    assert (state.step, state.retries, state.waiting_until, state.ended) == (
+        asked.step,
+        asked.retries,
+        asked.waiting_until,
+        False,
+    )
+    _state, events = resume(state, TextReceived("hmm", "sms"), NOW)  # the first miss is still the first
+    assert _templates(events) == ["common.not_understood", "payment_check.question"]
+
+
+def test_ja_tak_at_the_consent_question_is_a_yes_not_a_thank_you() -> None:
+    state, _ = resume(_start(), TextReceived("3", "sms"), NOW)
+    assert state.step == "consent"
+    state, events = resume(state, TextReceived("ja tak", "sms"), NOW)
+    assert "common.thanks_question" not in _templates(events)
+    assert any(isinstance(e, ConsentGiven) for e in events)
 
 
 def test_now_must_be_timezone_aware_and_flow_must_exist() -> None:

@@ -56,6 +56,19 @@ async def test_consent_keeps_the_tenants_yes_as_evidence_and_withdrawal_ends_it(
     assert await _one(runtime, select(consents.c.withdrawn_at.is_not(None))) is True
 
 
+async def test_thanks_at_the_open_question_is_answered_kindly_and_the_question_waits(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    [question] = await _say(runtime, "hej", "SM1")
+    assert "Svar med et tal" in question
+    [reply] = await _say(runtime, "Mange tak", "SM2")
+    assert reply == "Selv tak. Svar gerne på vores spørgsmål, når det passer dig."
+    async with runtime.db.read() as conn:
+        row = (await conn.execute(select(conversations).where(conversations.c.tenant_id == tenant_id))).one()
+    assert (row.active, row.state["step"], row.state["retries"]) == (True, "question", 0)
+    [paid] = await _say(runtime, "1", "SM3")  # the question still takes its answer
+    assert "Tak for besked" in paid
+
+
 async def test_help_outside_a_question_runs_the_help_flow(runtime: Runtime) -> None:
     tenant_id = await add_tenant(runtime.db)
     [reply] = await _say(runtime, "HJÆLP", "SM1")
