@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
 from bot.i18n import N_, Explained
+from bot.store.scene import Scene
 from bot.store.schema import case_events, cases, consents, rent_positions, tenants
 from bot.tenants.case_closing import OPEN_STATUSES, close_cases
 from scheduler.urgency import case_priority
@@ -99,7 +100,6 @@ _REFRESH = (
     )
 )
 _OPEN = cases.insert().returning(cases.c.id)
-_EVENT = case_events.insert()
 
 
 def has_consent(conn: Connection, tenant_id: int, scope: str = ADVISER_SCOPE) -> bool:
@@ -135,12 +135,14 @@ def open_case(
     priority = case_priority(position, today, delivery_days, children=position.children if position else None)
     consented = bool(known.adviser_consent) if known is not None else False
     clock_runs = position is not None and (position.termination_on is not None or position.court_date is not None)
+    # The case's event is written with the transaction's other rows (one statement for a processor batch's cases),
+    # not a round trip of its own: nothing reads a case's events in the transaction that opened it.
+    event = {"staff_id": staff_id, "text": reason, "at": now}
     if known is not None and known.open_case_id is not None:
         case_id = int(known.open_case_id)
         refresh = {"case_id": case_id, "new_priority": priority, "new_consented": consented, "now": now}
         conn.execute(_REFRESH, refresh)
-        event = {"case_id": case_id, "staff_id": staff_id, "kind": "status", "text": reason, "at": now}
-        conn.execute(_EVENT, event)
+        Scene.of(conn).add((case_events, {**event, "case_id": case_id, "kind": "status"}))
         return Opened(case_id, clock_runs)
     opened = {
         "tenant_id": tenant_id,
@@ -153,7 +155,7 @@ def open_case(
         "updated_at": now,
     }
     case_id = int(conn.execute(_OPEN, opened).scalar_one())
-    conn.execute(_EVENT, {"case_id": case_id, "staff_id": staff_id, "kind": "opened", "text": reason, "at": now})
+    Scene.of(conn).add((case_events, {**event, "case_id": case_id, "kind": "opened"}))
     return Opened(case_id, clock_runs)
 
 
