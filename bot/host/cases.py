@@ -13,17 +13,19 @@ from bot.i18n import N_, Explained
 from bot.store.scene import Scene
 from bot.store.schema import case_events, cases, consents, rent_positions, tenants
 from bot.tenants.case_closing import OPEN_STATUSES, close_cases
-from scheduler.urgency import case_priority
+from scheduler.urgency import RentPosition, case_priority
 
 __all__ = [
     "ADVISER_SCOPE",
     "HELD_STATUSES",
     "OPEN_STATUSES",
     "OUTCOMES",
+    "BeforeOpening",
     "CaseError",
     "Opened",
     "add_note",
     "among",
+    "before_opening",
     "close_case",
     "finish_task",
     "give_task",
@@ -107,6 +109,26 @@ def has_consent(conn: Connection, tenant_id: int, scope: str = ADVISER_SCOPE) ->
     return conn.execute(_CONSENTED, {"tenant": tenant_id, "scope": scope}).first() is not None
 
 
+class BeforeOpening(NamedTuple):
+    """What opening a case needs to know of its tenant: the rent position (None when there is none), whether
+    children live in the household (None: not known), whether the adviser consent stands, and the open case."""
+
+    position: RentPosition | None
+    children: bool | None
+    consented: bool
+    open_case_id: int | None
+
+
+def before_opening(conn: Connection, tenant_id: int) -> BeforeOpening:
+    """What opening a case for this tenant needs, read in one statement."""
+    known = conn.execute(_BEFORE_OPENING, {"tenant": tenant_id}).first()
+    if known is None:
+        return BeforeOpening(None, None, False, None)
+    position = known if known.tenant_id is not None else None
+    open_case_id = None if known.open_case_id is None else int(known.open_case_id)
+    return BeforeOpening(position, known.children if position else None, bool(known.adviser_consent), open_case_id)
+
+
 class Opened(NamedTuple):
     """The case `open_case` opened or refreshed, and whether the legal clock runs for its tenant (a termination
     or a court date is known): staff who asked hear of such a case at once."""
@@ -125,21 +147,25 @@ def open_case(
     today: date,
     delivery_days: int,
     staff_id: int | None = None,
+    known: BeforeOpening | None = None,
 ) -> Opened:
     """Open a case, or refresh the open one (its reason and priority).
 
-    `delivery_days` is KEEPHOME_DEMAND_DELIVERY_DAYS: the priority follows the påkrav deadline.
+    `delivery_days` is KEEPHOME_DEMAND_DELIVERY_DAYS: the priority follows the påkrav deadline. `known` is what
+    opening needs to know of the tenant when it was read with them in this transaction (a processor batch reads it
+    with the tenant); without it, it is read here.
     """
-    known = conn.execute(_BEFORE_OPENING, {"tenant": tenant_id}).first()
-    position = known if known is not None and known.tenant_id is not None else None
-    priority = case_priority(position, today, delivery_days, children=position.children if position else None)
-    consented = bool(known.adviser_consent) if known is not None else False
+    if known is None:
+        known = before_opening(conn, tenant_id)
+    position = known.position
+    priority = case_priority(position, today, delivery_days, children=known.children)
+    consented = known.consented
     clock_runs = position is not None and (position.termination_on is not None or position.court_date is not None)
     # The case's event is written with the transaction's other rows (one statement for a processor batch's cases),
     # not a round trip of its own: nothing reads a case's events in the transaction that opened it.
     event = {"staff_id": staff_id, "text": reason, "at": now}
-    if known is not None and known.open_case_id is not None:
-        case_id = int(known.open_case_id)
+    if known.open_case_id is not None:
+        case_id = known.open_case_id
         refresh = {"case_id": case_id, "new_priority": priority, "new_consented": consented, "now": now}
         conn.execute(_REFRESH, refresh)
         Scene.of(conn).add((case_events, {**event, "case_id": case_id, "kind": "status"}))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 
+from bot.host.cases import BeforeOpening
 from bot.store.scene import Scene
 from bot.store.schema import conversations
 from conversations.state import State
@@ -29,6 +30,7 @@ class Turn:
     proactive: bool = False
     not_before: datetime | None = None
     evidence_id: int | None = None  # the tenant's message this turn answers (kept as consent evidence)
+    opening: BeforeOpening | None = None  # what opening a case needs, when it was read with the tenant
 
     def in_conversation(self, conversation_id: int | None) -> Turn:
         """This turn in another conversation. Built directly: `dataclasses.replace` costs several times more, and
@@ -44,6 +46,7 @@ class Turn:
             proactive=self.proactive,
             not_before=self.not_before,
             evidence_id=self.evidence_id,
+            opening=self.opening,
         )
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Row, bindparam, exists, select, update
 
 from bot.channels.base import parse_button_data
-from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, among
+from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, BeforeOpening, among
 from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
@@ -86,8 +86,9 @@ _shared = exists().where(
     consents.c.tenant_id == tenants.c.id, consents.c.scope == SHARE_SCOPE, consents.c.withdrawn_at.is_(None)
 )
 _rp = rent_positions.c
-# The tenant, their open case, their active conversation (and its state), their consent and the påkrav dates a
-# new conversation is told, in one statement; `has_position` tells a missing rent position from an empty one.
+# The tenant, their open case, their active conversation (and its state), their consent, the påkrav dates a
+# new conversation is told and what a case's priority is computed from, in one statement; `has_position` tells a
+# missing rent position from an empty one.
 _TENANT = select(
     tenants.c.id,
     tenants.c.name,
@@ -104,6 +105,13 @@ _TENANT = select(
     _rp.demand_received_on,
     _rp.termination_on,
     _rp.court_date,
+    # With the above, what a case opened by a message needs (`BeforeOpening`: its priority), read here rather
+    # than by the handoff itself.
+    _rp.balance_ore,
+    _rp.balance_as_of,
+    _rp.monthly_rent_ore,
+    _rp.due_day,
+    tenants.c.children,
 ).select_from(tenants.outerjoin(rent_positions, _rp.tenant_id == tenants.c.id))
 _LIVE = tenants.c.status != "erased"
 # One address, one tenant: uq_tenants_phone_live and the unique telegram_chat_id make a second row impossible;
@@ -196,6 +204,12 @@ class InboundHandler:
             today=now.astimezone(self._tz).date(),
             key=f"in:{row.id}",
             evidence_id=evidence,
+            opening=BeforeOpening(
+                tenant if tenant.has_position else None,
+                tenant.children if tenant.has_position else None,
+                bool(tenant.consented),
+                tenant.case_id,
+            ),
         )
         held = tenant.case_status in HELD_STATUSES
         result = command(row.text, self._facts(scene.conn, tenant, row, held, state), now)

@@ -22,6 +22,7 @@ def handle(scene: Scene, turn: Turn, event: HandoffRequested, index: int, settin
         now=turn.now,
         today=turn.today,
         delivery_days=settings.demand_delivery_days,
+        known=turn.opening,
     )
     if opened.clock_runs:
         notify_urgent_case(scene, opened.case_id, turn.now, settings.public_url)

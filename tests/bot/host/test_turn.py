@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import UTC, date, datetime
 
+from bot.host.cases import BeforeOpening
 from bot.host.turn import Turn
 
 
@@ -21,6 +22,7 @@ def test_a_turn_in_another_conversation_keeps_every_other_field() -> None:
         proactive=True,
         not_before=at.replace(hour=10),
         evidence_id=11,
+        opening=BeforeOpening(None, None, True, 12),
     )
     # Every field holds something other than its default, so a field the copy forgot would show.
     assert all(getattr(turn, f.name) != f.default for f in fields(Turn))
