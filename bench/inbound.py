@@ -577,7 +577,8 @@ def _print_rounds(series: Series) -> None:
             )
             if not load.complete:
                 print(
-                    f"     round {i} {name}: {w.failed} failed, {load.committed - load.processed} unprocessed, "
+                    f"     round {i} {name}: {w.failed} failed ({w.failures or 'none'}; "
+                    f"slowest answer {w.max_ms:.0f} ms), {load.committed - load.processed} unprocessed, "
                     f"{load.replies - load.sent} replies unsent, {w.wraps} request wraps (duplicates); "
                     f"{load.committed} committed of {w.requests - w.failed} answered, "
                     f"{load.accepted} accepted by the stand-in of {load.sent} sent"

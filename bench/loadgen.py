@@ -141,6 +141,7 @@ class WrkResult:
     p99_ms: float
     max_ms: float
     wraps: int  # times a thread ran out of unique requests and started again
+    failures: str = ""  # the failed ones by kind, e.g. "timeout 1" (wrk's: status, connect, read, write, timeout)
 
     @property
     def ok_per_second(self) -> float:
@@ -258,7 +259,8 @@ def run_wrk(
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
     data = json.loads(line.removeprefix("BENCH_JSON "))
-    failed = sum(int(data[k]) for k in ("status", "connect", "read", "write", "timeout"))
+    kinds = ("status", "connect", "read", "write", "timeout")
+    failed = sum(int(data[k]) for k in kinds)
     return WrkResult(
         requests=int(data["requests"]),
         seconds=int(data["duration_us"]) / 1e6,
@@ -267,4 +269,5 @@ def run_wrk(
         p99_ms=int(data["p99_us"]) / 1000,
         max_ms=int(data["max_us"]) / 1000,
         wraps=int(data["wraps"]),
+        failures=", ".join(f"{kind} {data[kind]}" for kind in kinds if int(data[kind])),
     )
