@@ -25,7 +25,6 @@ __all__ = [
     "Opened",
     "add_note",
     "among",
-    "before_opening",
     "close_case",
     "finish_task",
     "give_task",
@@ -119,7 +118,7 @@ class BeforeOpening(NamedTuple):
     open_case_id: int | None
 
 
-def before_opening(conn: Connection, tenant_id: int) -> BeforeOpening:
+def _before_opening(conn: Connection, tenant_id: int) -> BeforeOpening:
     """What opening a case for this tenant needs, read in one statement."""
     known = conn.execute(_BEFORE_OPENING, {"tenant": tenant_id}).first()
     if known is None:
@@ -156,7 +155,7 @@ def open_case(
     with the tenant); without it, it is read here.
     """
     if known is None:
-        known = before_opening(conn, tenant_id)
+        known = _before_opening(conn, tenant_id)
     position = known.position
     priority = case_priority(position, today, delivery_days, children=known.children)
     consented = known.consented
