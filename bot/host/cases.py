@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, bindparam, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
 from bot.i18n import N_, Explained
 from bot.store.scene import Scene
-from bot.store.schema import case_events, cases, consents, rent_positions, tenants
+from bot.store.schema import OPEN_CASE, case_events, cases, consents, rent_positions, tenants
 from bot.tenants.case_closing import OPEN_STATUSES, close_cases
 from scheduler.urgency import RentPosition, case_priority
 
@@ -100,7 +101,16 @@ _REFRESH = (
         updated_at=bindparam("now", type_=cases.c.updated_at.type),
     )
 )
-_OPEN = cases.insert().returning(cases.c.id)
+# A new case, unless the tenant has an open one after all: a transaction that read "none" as this one did, and
+# opened one since (ux_cases_open_tenant; PostgreSQL has this insert wait for that transaction's end). It then
+# returns no id, and the case opened meanwhile is refreshed instead.
+_OPEN = {
+    name: dialect.insert(cases)
+    .on_conflict_do_nothing(index_elements=[cases.c.tenant_id], index_where=OPEN_CASE)
+    .returning(cases.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_OPEN_TRIES = 3
 
 
 def has_consent(conn: Connection, tenant_id: int, scope: str = ADVISER_SCOPE) -> bool:
@@ -156,32 +166,50 @@ def open_case(
     """
     if known is None:
         known = _before_opening(conn, tenant_id)
-    position = known.position
-    priority = case_priority(position, today, delivery_days, children=known.children)
-    consented = known.consented
-    clock_runs = position is not None and (position.termination_on is not None or position.court_date is not None)
-    # The case's event is written with the transaction's other rows (one statement for a processor batch's cases),
-    # not a round trip of its own: nothing reads a case's events in the transaction that opened it.
     event = {"staff_id": staff_id, "text": reason, "at": now}
-    if known.open_case_id is not None:
-        case_id = known.open_case_id
-        refresh = {"case_id": case_id, "new_priority": priority, "new_consented": consented, "now": now}
-        conn.execute(_REFRESH, refresh)
-        Scene.of(conn).add((case_events, {**event, "case_id": case_id, "kind": "status"}))
-        return Opened(case_id, clock_runs)
-    opened = {
-        "tenant_id": tenant_id,
-        "status": "waiting",
-        "origin": origin,
-        "reason": reason,
-        "priority": priority,
-        "consented": consented,
-        "opened_at": now,
-        "updated_at": now,
+    for _ in range(_OPEN_TRIES):
+        if known.open_case_id is not None:
+            break
+        opened = {
+            "tenant_id": tenant_id,
+            "status": "waiting",
+            "origin": origin,
+            "reason": reason,
+            "priority": _priority(known, today, delivery_days),
+            "consented": known.consented,
+            "opened_at": now,
+            "updated_at": now,
+        }
+        case_id = conn.execute(_OPEN[conn.dialect.name], opened).scalar_one_or_none()
+        if case_id is not None:
+            # The case's event is written with the transaction's other rows (one statement for a processor batch's
+            # cases), not a round trip of its own: nothing reads a case's events in the transaction that opened it.
+            Scene.of(conn).add((case_events, {**event, "case_id": int(case_id), "kind": "opened"}))
+            return Opened(int(case_id), _clock_runs(known))
+        # Another transaction opened the tenant's case since this one read: read again (a new statement sees what
+        # that transaction committed) and refresh that case; if it was closed meanwhile too, open one again.
+        known = _before_opening(conn, tenant_id)
+    if known.open_case_id is None:
+        raise RuntimeError(f"tenant {tenant_id}'s case was opened and closed elsewhere {_OPEN_TRIES} times meanwhile")
+    refresh = {
+        "case_id": known.open_case_id,
+        "new_priority": _priority(known, today, delivery_days),
+        "new_consented": known.consented,
+        "now": now,
     }
-    case_id = int(conn.execute(_OPEN, opened).scalar_one())
-    Scene.of(conn).add((case_events, {**event, "case_id": case_id, "kind": "opened"}))
-    return Opened(case_id, clock_runs)
+    conn.execute(_REFRESH, refresh)
+    Scene.of(conn).add((case_events, {**event, "case_id": known.open_case_id, "kind": "status"}))
+    return Opened(known.open_case_id, _clock_runs(known))
+
+
+def _priority(known: BeforeOpening, today: date, delivery_days: int) -> int:
+    return case_priority(known.position, today, delivery_days, children=known.children)
+
+
+def _clock_runs(known: BeforeOpening) -> bool:
+    """Whether the legal clock runs for the tenant: a termination or a court date is known."""
+    position = known.position
+    return position is not None and (position.termination_on is not None or position.court_date is not None)
 
 
 async def _event(

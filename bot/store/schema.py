@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "FAILED_STATUSES",
+    "OPEN_CASE",
     "STATUS_RANK",
     "UTCDateTime",
     "api_idempotency",
@@ -369,6 +370,10 @@ cases = Table(
     Column("updated_at", TS, nullable=False),
     Column("closed_at", TS, nullable=True),
 )
+# A tenant has at most one open case: a handoff, an outreach and a manual opening in concurrent transactions each
+# read that there is none; the second insert then finds this index's entry and refreshes the first case instead.
+OPEN_CASE = cases.c.status != "closed"
+Index("ux_cases_open_tenant", cases.c.tenant_id, unique=True, sqlite_where=OPEN_CASE, postgresql_where=OPEN_CASE)
 
 case_events = Table(
     "case_events",

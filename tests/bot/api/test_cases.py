@@ -13,9 +13,15 @@ from tests.support.console import add_person, login, post_form
 
 async def add_cases(api: Api) -> None:
     await api.put("T-1", tenant())
+    await api.put("T-2", tenant("T-2", "+4520123457"))
     async with api.rt.db.write() as conn:
-        tenant_id = (await conn.execute(select(tenants.c.id))).scalar_one()
-        for days_ago, status, outcome in ((10, "closed", "paid"), (3, "waiting", None), (0, "taken", None)):
+        first, second = (await conn.execute(select(tenants.c.id).order_by(tenants.c.id))).scalars()
+        # A tenant has one open case at a time: the second open case is another tenant's.
+        for tenant_id, days_ago, status, outcome in (
+            (first, 10, "closed", "paid"),
+            (first, 3, "waiting", None),
+            (second, 0, "taken", None),
+        ):
             at = NOW - timedelta(days=days_ago)
             await conn.execute(
                 cases.insert().values(
