@@ -372,7 +372,9 @@ cases = Table(
 )
 # A tenant has at most one open case: a handoff, an outreach and a manual opening in concurrent transactions each
 # read that there is none; the second insert then finds this index's entry and refreshes the first case instead.
-OPEN_CASE = cases.c.status != "closed"
+# The word is written into the statement: an ON CONFLICT naming this index must say its condition, and PostgreSQL
+# cannot match a parameter to it once the insert runs on a generic plan (the sixth time on one connection).
+OPEN_CASE = cases.c.status != literal_column("'closed'")
 Index("ux_cases_open_tenant", cases.c.tenant_id, unique=True, sqlite_where=OPEN_CASE, postgresql_where=OPEN_CASE)
 
 case_events = Table(

@@ -93,6 +93,22 @@ async def test_two_openings_in_concurrent_transactions_leave_one_case(pg_migrate
         await db.dispose()
 
 
+@pytest.mark.postgres
+async def test_an_opening_on_a_generic_plan_still_finds_the_index(pg_migrated_url: str) -> None:
+    # A busy processor's connection runs the insert often enough that PostgreSQL plans it once for any parameters:
+    # the ON CONFLICT's condition must then still be the index's own (no parameter in it).
+    db = Database(pg_migrated_url)
+    try:
+        tenant_id = await add_tenant(db)
+        async with db.write() as conn:
+            await conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+            opened = await conn.run_sync(_open, tenant_id, "handoff")
+        async with db.read() as conn:
+            assert (await conn.execute(select(cases.c.id))).scalars().all() == [opened.case_id]
+    finally:
+        await db.dispose()
+
+
 async def test_after_a_case_is_closed_the_next_opening_opens_a_new_one(database_url: str) -> None:
     db = Database(database_url)
     try:
