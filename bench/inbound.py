@@ -34,7 +34,7 @@ import asyncpg
 import httpx
 import phonenumbers
 from loadgen import WrkResult, conversations, run_wrk, senders_used, signed_requests, write_script
-from servers import client_ports, cpu_by_process, cpu_seconds, nginx_config, server_options
+from servers import REFUSED_LOG, client_ports, cpu_by_process, cpu_seconds, nginx_config, server_options
 from sqlalchemy import make_url
 
 from bot.store.db import Database
@@ -73,6 +73,7 @@ class Load:
     cpu: float  # seconds of keephome CPU, load and catch-up
     holder_cpu: float  # of which the process holding the sender role (it also handles every inbound message)
     pg_cpu: float | None  # seconds of CPU of the PostgreSQL backends serving keephome meanwhile
+    refused: tuple[str, ...] = ()  # nginx's log lines of the answers that were not 2xx or 3xx, in this load
 
     @property
     def cpu_us(self) -> float:
@@ -425,10 +426,13 @@ def _load(
     rate: float,
     pg: bool,
     profile: bool = False,
+    refused_log: Path | None = None,
 ) -> Load:
-    """One wrk run, then wait until every message is processed and every reply sent; CPU over the whole of it."""
+    """One wrk run, then wait until every message is processed and every reply sent; CPU over the whole of it;
+    with `refused_log` (nginx's), the lines it gained meanwhile."""
     counts.vacuum()
     counts.mark()
+    log_mark = refused_log.stat().st_size if refused_log is not None and refused_log.exists() else 0
     accepted_before, _ = _standin_stats(standin)
     cpu0, pg0 = cpu_by_process(kh_pids), counts.backend_cpu(kh_pids)
     spies = _spies(args, setup, kh_pids, "paced" if rate else "capacity") if profile else []
@@ -471,7 +475,16 @@ def _load(
         cpu=sum(cpu1.values()) - sum(cpu0.values()),
         holder_cpu=cpu1.get(kh_pids[0], 0.0) - cpu0.get(kh_pids[0], 0.0) if kh_pids else 0.0,
         pg_cpu=sum(spent - pg0.get(pid, 0.0) for pid, spent in pg1.items()) if pg else None,
+        refused=_lines_after(refused_log, log_mark),
     )
+
+
+def _lines_after(path: Path | None, offset: int) -> tuple[str, ...]:
+    if path is None or not path.exists():
+        return ()
+    with path.open("rb") as log:
+        log.seek(offset)
+        return tuple(log.read().decode(errors="replace").splitlines())
 
 
 class Requests:
@@ -482,7 +495,7 @@ class Requests:
 
     def __init__(self, phones: list[str], workdir: Path) -> None:
         self._phones = phones
-        self._workdir = workdir
+        self.workdir = workdir
         self._n = 0
         self._first = 0  # the first tenant the next load writes for
 
@@ -490,7 +503,7 @@ class Requests:
         self._n += 1
         messages = conversations(self._phones, self._first, count)
         requests = signed_requests(PUBLIC_URL, AUTH_TOKEN, ACCOUNT_SID, FROM_NUMBER, messages)
-        return write_script(self._workdir / f"load{self._n}.lua", requests)
+        return write_script(self.workdir / f"load{self._n}.lua", requests)
 
     def sent(self, load: WrkResult, in_flight: int) -> None:
         """The last script's load is over: the next one starts after every tenant it may have reached."""
@@ -521,11 +534,12 @@ def _round(
     before = cpu_seconds(bare_pids)
     bare_result = run_wrk(bare_url, script, **wrk)  # type: ignore[arg-type]
     bare_cpu = cpu_seconds(bare_pids) - before
-    capacity = _load(args, setup, counts, target, script, kh_pids, standin, 0.0, pg, profile)
+    refused = requests.workdir / REFUSED_LOG if pg else None  # nginx is in front with several processes
+    capacity = _load(args, setup, counts, target, script, kh_pids, standin, 0.0, pg, profile, refused)
     requests.sent(capacity.wrk, args.connections)
     rate = PACED_SHARE * capacity.wrk.ok_per_second
     paced_script = requests.script(int(args.duration * rate * 1.1) + 100)
-    paced = _load(args, setup, counts, target, paced_script, kh_pids, standin, rate, pg, profile)
+    paced = _load(args, setup, counts, target, paced_script, kh_pids, standin, rate, pg, profile, refused)
     requests.sent(paced.wrk, args.connections)
     return Round(bare_result, bare_cpu, capacity, paced)
 
@@ -583,6 +597,8 @@ def _print_rounds(series: Series) -> None:
                     f"{load.committed} committed of {w.requests - w.failed} answered, "
                     f"{load.accepted} accepted by the stand-in of {load.sent} sent"
                 )
+                for line in load.refused[:5]:
+                    print(f"     nginx: {line}")
 
 
 def _verdict(met: bool) -> str:

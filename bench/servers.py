@@ -98,6 +98,9 @@ def client_ports(pids: Sequence[int], server_port: int) -> set[int]:
     return ports
 
 
+REFUSED_LOG = "nginx-refused.log"
+
+
 def nginx_config(workdir: Path, port: int, upstreams: Sequence[int]) -> Path:
     """An nginx configuration in `workdir`: one port in front of the keephome processes, kept-alive upstreams.
 
@@ -115,7 +118,12 @@ pid {workdir / "nginx.pid"};
 error_log {workdir / "nginx-error.log"} warn;
 events {{ worker_connections 4096; }}
 http {{
-  access_log off;
+  # Only answers that are not 2xx or 3xx are logged, with what the upstream said and how long it took: the bench
+  # prints them beside a round's failed requests.
+  map $status $refused {{ ~^[23] 0; default 1; }}
+  log_format refused '$time_iso8601 status=$status upstream=$upstream_addr upstream_status=$upstream_status '
+                     'request_time=$request_time upstream_time=$upstream_response_time';
+  access_log {workdir / REFUSED_LOG} refused if=$refused;
   client_body_temp_path {workdir / "nginx-body"};
 {temp}
   upstream keephome {{
