@@ -6,11 +6,11 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, bindparam, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
 from bot.i18n import N_, Explained
+from bot.store.dialect import insert_for
 from bot.store.scene import Scene
 from bot.store.schema import OPEN_CASE, case_events, cases, consents, rent_positions, tenants
 from bot.tenants.case_closing import OPEN_STATUSES, close_cases
@@ -105,10 +105,10 @@ _REFRESH = (
 # opened one since (ux_cases_open_tenant; PostgreSQL has this insert wait for that transaction's end). It then
 # returns no id, and the case opened meanwhile is refreshed instead.
 _OPEN = {
-    name: dialect.insert(cases)
+    name: insert_for(name, cases)
     .on_conflict_do_nothing(index_elements=[cases.c.tenant_id], index_where=OPEN_CASE)
     .returning(cases.c.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    for name in ("postgresql", "sqlite")
 }
 _OPEN_TRIES = 3
 
