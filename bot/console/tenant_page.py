@@ -15,7 +15,7 @@ from bot.console.ids import path_id
 from bot.console.inbox import checks, reason_words, urgency
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, field, now, redirect, render, runtime, today
-from bot.host.cases import open_case
+from bot.host.cases import OPEN_STATUSES, open_case
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.store.schema import cases, rent_positions, tenants
@@ -78,6 +78,8 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         checks=checks(position, today(request), rt.settings.demand_delivery_days),
         cases=history,
+        # A tenant has one open case: the page leads to it instead of offering to open another.
+        open_case_id=next((case.id for case in history if case.status in OPEN_STATUSES), None),
         court=court,
         court_meetings=MEETING_LABELS,
         court_outcomes=OUTCOME_LABELS,

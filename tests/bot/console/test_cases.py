@@ -310,11 +310,22 @@ async def test_an_adviser_opens_a_case_by_hand_from_the_tenant_page(
         client, f"/console/tenants/{tenant}", f"/console/tenants/{tenant}/cases", {"reason": "Phoned the office"}
     )
     assert opened.status_code == 303
-    case_page = await client.get(opened.headers["location"])
+    case_url = opened.headers["location"]
+    case_page = await client.get(case_url)
     assert "Phoned the office" in case_page.text and "opened by hand" in case_page.text
     async with runtime.db.read() as conn:
         actions = (await conn.execute(select(audit_log.c.action))).scalars().all()
     assert "tenant.view" in actions and "case.open" in actions
+
+    # With the case open, the tenant's page leads to it and offers no second one.
+    page = (await client.get(f"/console/tenants/{tenant}")).text
+    assert f'href="{case_url}"' in page and f'action="/console/tenants/{tenant}/cases"' not in page
+    # A page loaded before the case was opened still posts: the open case is brought up to date, not doubled.
+    stale = {"reason": "Wrote a letter", "csrf_token": csrf_of(page)}
+    again = await client.post(f"/console/tenants/{tenant}/cases", data=stale)
+    assert again.status_code == 303 and again.headers["location"] == case_url
+    async with runtime.db.read() as conn:
+        assert len((await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant))).all()) == 1
 
 
 async def press(rt: Runtime, chat: str, key: str, provider_id: str) -> None:
