@@ -116,6 +116,9 @@ EVENT_LABELS = {
     "contact": N_("contact made"),
     "outreach": N_("outreach"),
     "appointment": N_("appointment"),
+    # Migration 0011 merged a tenant's open cases into the oldest; the text is the other case's number.
+    "merged_into": N_("merged into case"),
+    "merged_from": N_("merged into this case: case"),
 }
 # The readable export's words for the rest of the codes it stores (bot/console/data_rights.py, EXPORT_WORDS).
 # A tenant's preferred channel: either channel, or whichever reaches them.

@@ -6,7 +6,7 @@ holds one open case per tenant (`bot/host/cases.py` refreshes the case the other
 
 Tenants who already have more than one open case keep the oldest: the later cases' events, tasks, referrals,
 messages and consents move to it, it takes the highest priority and the consent if any had it, and the later cases
-are closed with a note naming the case they were merged into.
+are closed; each side gets an event naming the other (`merged_into`, `merged_from`).
 
 Revision ID: 0011
 Revises: 0010
@@ -52,15 +52,15 @@ def _merge_duplicates() -> None:
             )
         bind.execute(
             sa.text(
-                "UPDATE cases SET status = 'closed', closed_at = :now, updated_at = :now, volunteer_id = NULL, "
-                "outcome_note = :note WHERE id = :dup"
+                "UPDATE cases SET status = 'closed', closed_at = :now, updated_at = :now, volunteer_id = NULL "
+                "WHERE id = :dup"
             ),
-            {"now": now, "note": f"merged into case {into}", "dup": case_id},
+            {"now": now, "dup": case_id},
         )
-        bind.execute(
-            sa.text("INSERT INTO case_events (case_id, kind, text, at) VALUES (:into, 'status', :text, :now)"),
-            {"into": into, "text": f"case {case_id} merged into this one", "now": now},
-        )
+        # Each case says what became of the other, as codes the console words in the reader's language.
+        event = sa.text("INSERT INTO case_events (case_id, kind, text, at) VALUES (:case, :kind, :other, :now)")
+        bind.execute(event, {"case": case_id, "kind": "merged_into", "other": str(into), "now": now})
+        bind.execute(event, {"case": into, "kind": "merged_from", "other": str(case_id), "now": now})
     for into, priority, consented in kept.values():
         bind.execute(
             sa.text(

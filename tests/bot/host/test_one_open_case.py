@@ -184,16 +184,26 @@ async def test_the_migration_merges_a_tenants_open_cases_into_the_oldest(empty_d
                 )
             ).all()
             events = (
-                await conn.execute(select(case_events.c.case_id, case_events.c.kind).order_by(case_events.c.id))
+                await conn.execute(
+                    select(case_events.c.case_id, case_events.c.kind, case_events.c.text).order_by(case_events.c.id)
+                )
             ).all()
         assert [tuple(row) for row in rows] == [
             (1, "waiting", 40, True, None),
             (2, "closed", 99, True, None),
-            (3, "closed", 40, True, "merged into case 1"),
+            (3, "closed", 40, True, None),
             (4, "waiting", 5, False, None),
-            (5, "closed", 20, False, "merged into case 1"),
+            (5, "closed", 20, False, None),
         ]
-        # The merged cases' three notes now belong to the kept case, with one event for each case merged into it.
-        assert sorted((row.case_id, row.kind) for row in events) == [(1, "note")] * 3 + [(1, "status")] * 2
+        # The merged cases' three notes now belong to the kept case; each side names the other.
+        assert sorted((row.case_id, row.kind, row.text) for row in events) == [
+            (1, "merged_from", "3"),
+            (1, "merged_from", "5"),
+            (1, "note", "n"),
+            (1, "note", "n"),
+            (1, "note", "n"),
+            (3, "merged_into", "1"),
+            (5, "merged_into", "1"),
+        ]
     finally:
         await db.dispose()
