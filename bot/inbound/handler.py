@@ -137,6 +137,11 @@ _CASE_HEARD = (
 )
 
 
+def _receipt_key(case_id: int, today: date) -> str:
+    """The idempotency key of the day's receipt to a tenant who waits for their adviser: at most one a day."""
+    return f"case:{case_id}:waiting:{today.isoformat()}"
+
+
 class _Known:
     """The tenants a batch's senders were found to be, read at once; valid only in the scene it was read in."""
 
@@ -239,7 +244,7 @@ class InboundHandler:
         adviser (the case's time moves, so the console shows they wrote), and they hear that it arrived, at most
         once a day, instead of the opening question they already answered."""
         scene.change(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
-        key = f"case:{case_id}:waiting:{turn.today.isoformat()}"
+        key = _receipt_key(case_id, turn.today)
         if self._told(scene, key, turn.today):
             return
         enqueue(
@@ -262,7 +267,7 @@ class InboundHandler:
         told = known.told
         if key not in told:
             keys = {key} | {
-                f"case:{tenant.case_id}:waiting:{today.isoformat()}"
+                _receipt_key(tenant.case_id, today)
                 for found in known.tenants.values()
                 for tenant in found
                 if tenant.case_status == "waiting" and tenant.consented
