@@ -36,7 +36,7 @@ async def test_deep_link_links_the_chat(bot: Harness) -> None:
     assert url.startswith(prefix)
     token = url.removeprefix(prefix)
     assert await bot.send(text_update, f"/start {token}") == [
-        "You are now connected. We will write to you here from now on. Send STOP to unsubscribe."
+        "You are now connected. We will write to you on Telegram from now on. Send STOP to unsubscribe."
     ]
     assert await bot.chat_of(tenant) == CHAT
 

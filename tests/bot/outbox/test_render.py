@@ -131,7 +131,7 @@ def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accep
 
 
 STAGE_WORDS = {
-    "da": ("Fristen i brevet gælder stadig", "Ring til os i dag alligevel", "fristen", "løsning"),
+    "da": ("Fristen i brevet gælder stadig", "Ring alligevel til os i dag", "fristen", "løsning"),
     "en": ("The deadline in the letter still applies", "call us today anyway", "deadline", "solution"),
 }
 
