@@ -27,7 +27,7 @@ from bot.console.ids import path_id
 from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
-from bot.host.appointments import APPOINTMENT, activity, mark_appointment, move_appointment
+from bot.host.appointments import APPOINTMENT, activity, appointment_values, mark_appointment, move_appointment
 from bot.host.cases import CaseError, finish_task
 from bot.host.consents import volunteer_sees
 from bot.i18n import N_
@@ -45,7 +45,7 @@ VOLUNTEER_TEMPLATES = {
 _ABOUT_AN_APPOINTMENT = frozenset({"volunteer.appointment_reminder"})
 
 
-def _texts_for(case_id: int, with_appointment: set[int]) -> dict[str, str]:
+def _texts_for(case_id: int, with_appointment: dict[int, dict[str, Any]]) -> dict[str, str]:
     """The prepared texts a task offers (and the only ones its form may send): one about an appointment only when
     the case has an appointment of this volunteer's still to come."""
     has_one = case_id in with_appointment
@@ -147,9 +147,14 @@ def _still_shared(
     return [volunteer_sees(conn, case_id, volunteer_id, at, place=place) for case_id, place in wanted]
 
 
-def _coming(appointments: list[dict[str, Any]], at: datetime) -> set[int]:
-    """The cases with an appointment still to come among this volunteer's open ones."""
-    return {a["case_id"] for a in appointments if a["at"] is not None and a["at"] > at}
+def _coming(appointments: list[dict[str, Any]], at: datetime) -> dict[int, dict[str, Any]]:
+    """The cases with an appointment still to come among this volunteer's open ones, each with its next one
+    (`appointments` come soonest first)."""
+    coming: dict[int, dict[str, Any]] = {}
+    for a in appointments:
+        if a["at"] is not None and a["at"] > at:
+            coming.setdefault(a["case_id"], a)
+    return coming
 
 
 async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[str, Any]]:
@@ -249,13 +254,18 @@ async def _send(request: Request, me: StaffSession) -> Response:
         raise FormError(N_("This tenant has no appointment with you to come: the reminder of one cannot go."))
     if tenant.status != "active":
         raise CaseError(N_("this tenant cannot receive messages now: tell the adviser"))
+    # The reminder of an appointment says when and where: the next one this volunteer has with the tenant.
+    values = {"first_name": first_name(tenant.name)}
+    if template in _ABOUT_AN_APPOINTMENT:
+        next_one = coming[case_id]
+        values = appointment_values(tenant, next_one["at"], next_one["place"], rt.settings)
     async with rt.db.write() as conn:
         await send_to_tenant(
             conn,
             tenant,
             case_id=case_id,
             template=template,
-            values={"first_name": first_name(tenant.name)},
+            values=values,
             now=at,
             key=f"case:{case_id}:volunteer:{uuid.uuid4().hex}",
             author=me.actor,

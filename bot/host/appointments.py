@@ -111,13 +111,14 @@ def reminder_time(at: datetime, now: datetime, settings: Settings) -> datetime |
     return None
 
 
-def _values(tenant: Any, at: datetime, place: str, settings: Settings) -> dict[str, Any]:
+def appointment_values(tenant: Any, at: datetime, place: str, settings: Settings) -> dict[str, Any]:
+    """What a text about an appointment tells the tenant: their first name, the local day and time, the place."""
     local = at.astimezone(_tz(settings))
     return {
         "first_name": first_name(tenant.name),
         "day": local.date(),
         "time": local.strftime("%H:%M"),
-        "place": place,
+        "place": place.rstrip(". "),  # the texts end the place with their own full stop
     }
 
 
@@ -131,7 +132,7 @@ def _texts_to(
     return {
         "now": now,
         "channel": best_channel(tenant.phone, tenant.telegram_chat_id, bool(tenant.telegram_blocked)) or "sms",
-        "values": _values(tenant, at, place, settings),
+        "values": appointment_values(tenant, at, place, settings),
         "language": tenant.language,
         "tenant_id": tenant.id,
         "case_id": case_id,
