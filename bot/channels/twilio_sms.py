@@ -214,7 +214,9 @@ class TwilioChannel:
         except TimeoutError:
             result = SendResult("transient", detail="timeout")
         except (aiohttp.ClientError, OSError) as exc:
-            result = SendResult("transient", detail=f"network: {type(exc).__name__}")
+            # The exception's own words name what failed ("Cannot connect to host …"): the operator's first clue.
+            said = f": {exc}" if str(exc) else ""
+            result = SendResult("transient", detail=f"network: {type(exc).__name__}{said}"[:200])
         except ValueError as exc:  # a body that is not JSON, e.g. a proxy's error page with status 200
             result = SendResult("transient", detail=f"bad answer: {type(exc).__name__}")
         else:
@@ -227,10 +229,11 @@ class TwilioChannel:
         # every message costs CPU under load: bench/README.md, 2026-12-03); every other outcome at INFO.
         log.log(
             logging.DEBUG if result.outcome == "sent" else logging.INFO,
-            "sms outbox=%s outcome=%s code=%s sid=%s",
+            "sms outbox=%s outcome=%s code=%s sid=%s detail=%s",
             message.outbox_id,
             result.outcome,
             result.error_code,
             result.provider_id,
+            result.detail,
         )
         return result

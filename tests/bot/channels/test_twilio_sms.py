@@ -104,7 +104,7 @@ async def test_at_info_a_sent_message_leaves_no_line_and_a_refused_one_does(
         twilio_standin.answer_next(Answer(400, 21211, "Invalid 'To' Phone Number"))
         assert (await channel.send(message())).outcome == "permanent"
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.channels.twilio_sms"]
-    assert lines == ["sms outbox=7 outcome=permanent code=21211 sid=None"]
+    assert lines == ["sms outbox=7 outcome=permanent code=21211 sid=None detail=twilio http 400"]
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="bot.channels.twilio_sms"):
         assert (await channel.send(message())).outcome == "sent"
@@ -134,18 +134,21 @@ async def test_slow_provider_is_transient(sqlite_url: str, twilio_standin: Twili
     assert (result.outcome, result.detail) == ("transient", "timeout")
 
 
-async def test_unreachable_provider_is_transient(sqlite_url: str) -> None:
+async def test_unreachable_provider_is_transient(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     ch = TwilioChannel(sms_settings(sqlite_url, f"http://127.0.0.1:{port}"))
     await ch.start()
     try:
-        result = await ch.send(message())
+        with caplog.at_level(logging.INFO, logger="bot.channels.twilio_sms"):
+            result = await ch.send(message())
     finally:
         await ch.stop()
     assert result.outcome == "transient"
-    assert result.detail.startswith("network")
+    # The row, the console and the log say where it could not connect, not only that it could not.
+    assert result.detail.startswith("network") and f"127.0.0.1:{port}" in result.detail
+    assert [r.getMessage() for r in caplog.records if f"detail={result.detail}" in r.getMessage()] != []
 
 
 def test_constructing_outside_an_event_loop_opens_nothing(sqlite_url: str) -> None:
