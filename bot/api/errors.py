@@ -61,21 +61,59 @@ def from_row_errors(errors: Iterable[RowError], *, indexed: bool) -> list[Proble
 
 _MONEY = ("monthly_rent", "balance", "amount")
 _DAYS = ("_on", "_date", "_as_of")
+# What a list of a field holds, for its length's reason ("a list of at most 10000 tenants").
+_ITEMS = {"tenants": "tenants"}
+# pydantic's error types in plain words: one home for how a JSON value that does not fit a model is described.
+# `{…}` names come from the error's context; a type not listed here gets `_FALLBACK`, never pydantic's own text
+# (which may name an internal class).
+_REASONS: dict[str, str] = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field keephome knows",
+    "string_type": "must be a JSON string",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "too_long": "must be a list of at most {max_length} {items} (got {actual_length})",
+    "too_short": "must be a list of at least {min_length} {items} (got {actual_length})",
+    "string_too_long": "must be at most {max_length} characters long",
+    "string_too_short": "must be at least {min_length} characters long",
+    "greater_than": "must be greater than {gt}",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be {le} or less",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+}
+_FALLBACK = "is not a value keephome can take here (see /api/v1/openapi.json)"
+
+
+def _reason(kind: str, field: str | None, context: Mapping[str, Any]) -> str:
+    """Why a value does not fit, in plain words, without the field's name."""
+    if kind == "string_type" and field in _MONEY:
+        return 'must be a JSON string with a decimal point, e.g. "7100.50" (never a number)'
+    if kind == "string_type" and field is not None and field.endswith(_DAYS):
+        return 'must be a JSON string, e.g. "2026-03-01"'
+    words = _REASONS.get(kind, _FALLBACK)
+    try:
+        return words.format(items=_ITEMS.get(field or "", "items"), **context)
+    except (KeyError, IndexError):  # a context without the values the words name
+        return _FALLBACK
 
 
 def from_validation(exc: ValidationError, *, index: int | None = None) -> list[Problem]:
-    """pydantic's problems (a wrong JSON type, a missing or unknown field); `index`: the bulk item they are in."""
+    """pydantic's problems (a wrong JSON type, a missing or unknown field) in plain words; `index`: the bulk item
+    they are in. Each reason begins with the field's name, as the CSV import's do."""
     problems: list[Problem] = []
-    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+    for err in exc.errors(include_url=False, include_input=False):
         field = ".".join(str(part) for part in err["loc"]) or None
-        reason = str(err["msg"])
-        if err["type"] == "extra_forbidden":
-            reason = "is not a field keephome knows"
-        elif err["type"] == "string_type" and field in _MONEY:
-            reason = 'must be a JSON string with a decimal point, e.g. "7100.50" (never a number)'
-        elif err["type"] == "string_type" and field is not None and field.endswith(_DAYS):
-            reason = 'must be a JSON string, e.g. "2026-03-01"'
-        elif err["type"] == "string_type":
-            reason = "must be a JSON string"
-        problems.append(Problem(f"{field} {reason}" if field else reason, field, index))
+        reason = _reason(err["type"], field, err.get("ctx") or {})
+        # No field: the value as a whole is wrong, the body or a bulk's item (which `index` names).
+        subject = field or ("the item" if index is not None else "the body")
+        problems.append(Problem(f"{subject} {reason}", field, index))
     return problems

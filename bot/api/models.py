@@ -179,7 +179,8 @@ class BulkWritten(BaseModel):
     model_config = _OUT
 
     created: int
-    updated: int
+    updated: int = Field(description="known tenants the bulk changed")
+    unchanged: int = Field(description="known tenants whose item holds what is stored already: nothing changed")
     left_out: int = Field(description='items whose tenant_ref was erased and that did not say "reactivate": true')
 
 
@@ -294,13 +295,25 @@ def problems_found(count: int) -> str:
     return f"{count} problem{'' if count == 1 else 's'}; nothing was written"
 
 
+def _not_json(exc: ValidationError) -> ApiError | None:
+    """The 400 for a body the JSON parser refused, or None when it was JSON: valid JSON nested deeper than the
+    parser goes is said as such, not as invalid JSON."""
+    for err in exc.errors(include_url=False, include_input=False):
+        if err["type"] == "json_invalid":
+            if "recursion limit" in str((err.get("ctx") or {}).get("error", "")):
+                return ApiError(400, "the body is nested too deeply")
+            return ApiError(400, "the body is not valid JSON")
+    return None
+
+
 def _parse_body(body: bytes, model: type[M]) -> M:
     """The request body as `model`: 400 when it is not JSON, 422 naming every field that does not fit."""
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        if any(err["type"] == "json_invalid" for err in exc.errors()):
-            raise ApiError(400, "the body is not valid JSON") from None
+        refused = _not_json(exc)
+        if refused is not None:
+            raise refused from None
         problems = from_validation(exc)
         raise ApiError(422, problems_found(len(problems)), problems) from None
 
@@ -333,8 +346,8 @@ def parse_fields(body: bytes, model: type[M]) -> M | Misfit:
     """A PUT's or POST's body: the model, or what does not fit in it and what does (400 when it is not JSON)."""
     try:
         raw = _JSON.validate_json(body)
-    except ValidationError:
-        raise ApiError(400, "the body is not valid JSON") from None
+    except ValidationError as exc:
+        raise (_not_json(exc) or ApiError(400, "the body is not valid JSON")) from None
     return _read(raw, model, None)
 
 

@@ -33,7 +33,7 @@ __all__ = ["OPERATIONS", "Operation", "document"]
 
 _REF = "#/components/schemas/{model}"
 _ERRORS = {
-    400: "the body is not JSON, or a header is malformed",
+    400: "the body is not JSON (or nested too deeply), or a header is malformed",
     401: "no valid API key",
     403: "the key's scope does not cover this route",
     404: "no such tenant",
@@ -165,7 +165,7 @@ def _responses(op: Operation) -> dict[str, Any]:
         responses[str(status)] = answer
     responses["413"] = {
         "description": "the body is larger than the route allows (8 MiB for a bulk, 16 KiB otherwise)",
-        "content": {"text/plain": {"schema": {"type": "string"}}},
+        **_json(ErrorOut),
     }
     return responses
 

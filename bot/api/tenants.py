@@ -92,7 +92,9 @@ def checked_rows(
         if isinstance(parsed, list):
             errors.extend(parsed)
             continue
-        clash = None if isinstance(item, Misfit) else seen.clash(parsed)
+        # An item with a misfit (an unknown field, a wrong JSON type) is still checked against the others, so one
+        # 422 names its duplicate tenant_ref or number too; it is never written.
+        clash = seen.clash(parsed)
         if clash is not None:
             errors.append(clash)
         elif not isinstance(item, Misfit):
@@ -132,7 +134,9 @@ async def _write(
         if isinstance(held, Answer):
             return held
         try:
-            summary = await upsert_rows(conn, rows, req.now, secret_key=settings.secret_key, source="api")
+            summary = await upsert_rows(
+                conn, rows, req.now, secret_key=settings.secret_key, source="api", batch="request"
+            )
         except ImportRefused as exc:
             problems = from_row_errors(exc.errors, indexed=indexed)
             raise ApiError(422, problems_found(len(problems)), problems) from None
@@ -189,7 +193,13 @@ async def write_bulk(
     rows = checked_rows([(i, None, item) for i, item in items], rules, indexed=True)
 
     def answer(summary: ImportSummary) -> Answer:
-        written = BulkWritten(created=summary.created, updated=summary.updated, left_out=summary.erased_skipped)
+        # Counted as the CSV import counts: a known tenant whose item changes nothing is unchanged, not updated.
+        written = BulkWritten(
+            created=summary.created,
+            updated=summary.changed,
+            unchanged=summary.unchanged,
+            left_out=summary.erased_skipped,
+        )
         return Answer(200, written.model_dump(mode="json"))
 
     outcome = _Outcome("api.tenants.bulk", answer, str, one_tenant=False)

@@ -214,8 +214,9 @@ def record_balances(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(balance_events), list(events))
 
 
-async def _phones_taken(conn: AsyncConnection, rows: Sequence[ImportRow]) -> list[RowError]:
-    """Rows whose number a stored tenant outside the file holds (erased tenants hold none)."""
+async def _phones_taken(conn: AsyncConnection, rows: Sequence[ImportRow], batch: str) -> list[RowError]:
+    """Rows whose number a stored tenant outside the file holds (erased tenants hold none); `batch` is what the
+    rows came in, as the problem names it ("file", or "request" for the API)."""
     refs = {r.tenant_ref for r in rows}
     owners: dict[str, str] = {}
     for start in range(0, len(rows), CHUNK):
@@ -226,9 +227,9 @@ async def _phones_taken(conn: AsyncConnection, rows: Sequence[ImportRow]) -> lis
         owners.update((phone, ref) for phone, ref in (await conn.execute(query)).all())
     # A tenant in the file takes its number from the file, and the file names no number twice (csv_rows):
     # only a holder the file leaves out keeps its number and clashes.
-    clash = 'phone {} belongs to tenant_ref "{}", who is not in this file: one number belongs to one tenant'
+    clash = 'phone {} belongs to tenant_ref "{}", who is not in this {}: one number belongs to one tenant'
     return [
-        RowError(r.line, clash.format(r.phone, owner))
+        RowError(r.line, clash.format(r.phone, owner, batch))
         for r in rows
         if (owner := owners.get(r.phone)) is not None and owner not in refs
     ]
@@ -357,19 +358,21 @@ async def upsert_rows(
     *,
     secret_key: str | None = None,
     source: str = "import",
+    batch: str = "file",
 ) -> ImportSummary:
     """Create or update every row's tenant and rent position inside the caller's transaction.
 
     Raises ImportRefused, before writing anything, when a row's number belongs to a stored tenant not in the file.
     A row whose tenant_ref was erased is left out unless it says reactivate=1; `secret_key` (KEEPHOME_SECRET_KEY)
     reads the tombstones, and without it an import into a database with erased tenants is refused
-    (ErasedUnchecked). `source` names the writer in the balance history ("import", "api").
+    (ErasedUnchecked). `source` names the writer in the balance history ("import", "api"); `batch` what the rows
+    came in, as a problem names it ("file", "request").
     """
     created = updated = unchanged = 0
     settled: list[int] = []
     tombstones = await _not_erased(conn, rows, secret_key)
     rows = tombstones.rows
-    taken = await _phones_taken(conn, rows)
+    taken = await _phones_taken(conn, rows, batch)
     if taken:
         raise ImportRefused(taken)
     known: dict[str, _Known] = {}
@@ -406,13 +409,15 @@ async def upsert_rows(
     return ImportSummary(created, updated, tuple(settled), tombstones.skipped, unchanged)
 
 
-async def preview_import(db: Database, rows: Sequence[ImportRow], *, secret_key: str | None = None) -> ImportSummary:
+async def preview_import(
+    db: Database, rows: Sequence[ImportRow], *, secret_key: str | None = None, batch: str = "file"
+) -> ImportSummary:
     """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
     updated = unchanged = 0
     async with db.read() as conn:
         tombstones = await _not_erased(conn, rows, secret_key)
         rows = tombstones.rows
-        taken = await _phones_taken(conn, rows)
+        taken = await _phones_taken(conn, rows, batch)
         if taken:
             raise ImportRefused(taken)
         for start in range(0, len(rows), CHUNK):

@@ -4,7 +4,9 @@ Each route prefix has a byte limit and a cap on form fields. A body declared lar
 refused with 413 before a byte of it is read; a streamed (chunked) body is counted as it arrives and refused
 as soon as it passes the limit. A body within its limit is read here once and handed to the route whole, so a
 route never parses more than its limit, and a form is counted (its fields) before any parser sees it.
-A refusal closes the connection, so the rest of a large body is never read either.
+A refusal closes the connection, so the rest of a large body is never read either. The REST API's refusals are
+JSON in the API's own error shape (`bot/api/errors.py`); the webhooks', the console's and the simulator's are
+plain text.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DEFAULT_LIMIT", "ROUTE_LIMITS", "BodyLimit", "BodyLimits", "form_fields"]
+from bot.api.errors import ApiError
+
+__all__ = ["DEFAULT_LIMIT", "JSON_PREFIXES", "ROUTE_LIMITS", "BodyLimit", "BodyLimits", "form_fields"]
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -41,6 +45,8 @@ ROUTE_LIMITS: tuple[tuple[str, BodyLimit], ...] = (
 )
 # Everything else (the API's other routes, the demo's simulator): small JSON or nothing.
 DEFAULT_LIMIT = BodyLimit(16 * KIB, 50)
+# Paths whose refusals are JSON in the API's error shape: the README promises that every refusal of the API is.
+JSON_PREFIXES = ("/api/",)
 
 
 def form_fields(content_type: bytes, body: bytes) -> int:
@@ -90,7 +96,7 @@ class BodyLimits:
         limit = self.limit_for(scope["path"])
         refusal = None if chunked else _declared_refusal(declared, limit)
         if refusal is not None:
-            await _refuse(send, *refusal)  # before a byte of the body is read
+            await _refuse(scope, send, *refusal)  # before a byte of the body is read
             return
         body, refusal = await _read(receive, limit)
         if body is None:
@@ -98,7 +104,7 @@ class BodyLimits:
         if refusal is None and form_fields(content_type, body) > limit.max_fields:
             refusal = (413, f"the form has too many fields: at most {limit.max_fields}")
         if refusal is not None:
-            await _refuse(send, *refusal)
+            await _refuse(scope, send, *refusal)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -163,18 +169,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _refuse(send: Send, status: int, text: str) -> None:
-    """Answer at once and close the connection: what the client is still sending is never read."""
-    body = text.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+async def _refuse(scope: Scope, send: Send, status: int, text: str) -> None:
+    """Answer at once and close the connection: what the client is still sending is never read. On the API the
+    answer is its JSON refusal (`{"error": …, "errors": []}`), elsewhere plain text."""
+    if str(scope["path"]).startswith(JSON_PREFIXES):
+        refusal = ApiError(status, text).response()
+        body = bytes(refusal.body)
+        headers = [*refusal.raw_headers, (b"connection", b"close")]
+    else:
+        body = text.encode()
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -18,9 +18,9 @@ def problems(answer: object) -> list[tuple[int | None, str | None, str]]:
 
 async def test_a_bulk_creates_and_updates_and_says_how_many(api: Api) -> None:
     first = await api.post("tenants/bulk", {"tenants": [tenant("A", "+4520123401"), tenant("B", "+4520123402")]})
-    assert (first.status_code, first.json()) == (200, {"created": 2, "updated": 0, "left_out": 0})
+    assert (first.status_code, first.json()) == (200, {"created": 2, "updated": 0, "unchanged": 0, "left_out": 0})
     second = await api.post("tenants/bulk", {"tenants": [tenant("B", "+4520123402"), tenant("C", "+4520123403")]})
-    assert second.json() == {"created": 1, "updated": 1, "left_out": 0}
+    assert second.json() == {"created": 1, "updated": 0, "unchanged": 1, "left_out": 0}
     assert (await api.counts())["tenants"] == 3
     async with api.rt.db.read() as conn:
         details = (
@@ -63,7 +63,8 @@ async def test_one_bad_item_refuses_the_whole_bulk_naming_every_bad_item(api: Ap
         (
             1,
             "phone",
-            'phone +4520123400 belongs to tenant_ref "KEEP", who is not in this file: one number belongs to one tenant',
+            'phone +4520123400 belongs to tenant_ref "KEEP", who is not in this request: '
+            "one number belongs to one tenant",
         )
     ]
     assert await api.counts() == before
@@ -74,7 +75,7 @@ async def test_a_bulk_is_an_object_with_a_list_of_at_most_ten_thousand(sqlite_ap
     assert (await api.post("tenants/bulk", [tenant()])).status_code == 422
     assert problems(await api.post("tenants/bulk", {"tenants": [tenant()], "more": 1}))[0][1] == "more"
     empty = await api.post("tenants/bulk", {"tenants": []})
-    assert empty.json() == {"created": 0, "updated": 0, "left_out": 0}
+    assert empty.json() == {"created": 0, "updated": 0, "unchanged": 0, "left_out": 0}
     too_many = {"tenants": [{"tenant_ref": "x"}] * (MAX_BULK + 1)}
     answer = await api.post("tenants/bulk", too_many)
     assert answer.status_code == 422 and problems(answer)[0][1] == "tenants"
@@ -132,5 +133,8 @@ async def test_ten_thousand_tenants_go_in_one_bulk(sqlite_api: Api) -> None:
     api = sqlite_api
     items = [tenant(f"B-{i:05d}", f"+452012{i:04d}") for i in range(MAX_BULK)]
     answer = await api.post("tenants/bulk", {"tenants": items})
-    assert (answer.status_code, answer.json()) == (200, {"created": MAX_BULK, "updated": 0, "left_out": 0})
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {"created": MAX_BULK, "updated": 0, "unchanged": 0, "left_out": 0},
+    )
     assert (await api.counts())["tenants"] == MAX_BULK

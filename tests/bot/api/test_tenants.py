@@ -127,7 +127,7 @@ async def test_a_body_ref_must_match_the_path_and_missing_fields_are_named(sqlit
     answer = await api.put("T-1", tenant("T-2"))
     assert answer.status_code == 422 and reasons(answer)[0][1] == "tenant_ref"
     answer = await api.put("T-1", {"name": "Amira Hansen"})
-    assert answer.status_code == 422 and reasons(answer) == [(None, "phone", "phone Field required")]
+    assert answer.status_code == 422 and reasons(answer) == [(None, "phone", "phone is required")]
     not_json = await api.client.put("/api/v1/tenants/T-1", content=b"{", headers=api.auth())
     assert not_json.status_code == 400 and not_json.json()["error"] == "the body is not valid JSON"
     assert (await api.counts())["tenants"] == 0

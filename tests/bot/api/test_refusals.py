@@ -1,0 +1,164 @@
+"""Every refusal of the API is JSON in its one shape, in plain words: a body over its limit, a body nested too
+deeply, a value of the wrong JSON type; a bulk names every problem of an item, and says what it left unchanged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.api.errors import from_validation
+from bot.api.models import MAX_BULK
+from bot.webhooks.limits import DEFAULT_LIMIT, ROUTE_LIMITS
+from tests.bot.api.conftest import Api, tenant
+
+PYDANTIC_WORDS = ("Input should", "Field required", "TenantIn", "BulkTenant", "_BulkEnvelope", "after validation")
+
+
+def problems(answer: httpx.Response) -> list[tuple[int | None, str | None, str]]:
+    return [(p["index"], p["field"], p["reason"]) for p in answer.json()["errors"]]
+
+
+def no_pydantic_words(answer: httpx.Response) -> bool:
+    return not any(words in answer.text for words in PYDANTIC_WORDS)
+
+
+async def test_a_body_over_its_limit_is_a_json_413_on_the_api_and_plain_text_elsewhere(sqlite_api: Api) -> None:
+    api = sqlite_api
+    small = DEFAULT_LIMIT.max_bytes
+    put = await api.client.put(
+        "/api/v1/tenants/T-1", content=json.dumps({**tenant(), "name": "x" * small}), headers=api.auth()
+    )
+    assert put.status_code == 413
+    assert put.headers["content-type"] == "application/json"
+    assert put.headers["connection"] == "close"
+    assert put.json() == {"error": f"the request body is too large here: at most {small} bytes", "errors": []}
+
+    bulk_limit = dict(ROUTE_LIMITS)["/api/v1/tenants/bulk"].max_bytes
+
+    async def streamed() -> AsyncIterator[bytes]:  # chunked: no Content-Length, counted as it arrives
+        for _ in range(bulk_limit // (64 * 1024) + 1):
+            yield b" " * (64 * 1024)
+
+    bulk = await api.client.post("/api/v1/tenants/bulk", content=streamed(), headers=api.auth())
+    assert bulk.status_code == 413
+    assert bulk.json() == {"error": f"the request body is too large here: at most {bulk_limit} bytes", "errors": []}
+
+    # The other doors keep their plain answers.
+    console = await api.client.post("/console/login", content=b"a" * (64 * 1024 + 1))
+    assert console.status_code == 413
+    assert console.headers["content-type"].startswith("text/plain")
+    assert console.text == f"the request body is too large here: at most {64 * 1024} bytes"
+    assert (await api.counts())["tenants"] == 0
+
+
+async def test_pydantic_wording_never_reaches_the_client(sqlite_api: Api) -> None:
+    api = sqlite_api
+    item = {**tenant("A", "+4520123401"), "due_day": "5", "at_risk": "yes"}
+    del item["tenant_ref"]
+    answer = await api.post("tenants/bulk", {"tenants": [item, None]})
+    assert answer.status_code == 422 and no_pydantic_words(answer)
+    assert answer.json()["error"] == "4 problems; nothing was written"
+    assert problems(answer) == [
+        (0, "due_day", "due_day must be a whole number"),
+        (0, "at_risk", "at_risk must be true or false"),
+        (0, "tenant_ref", "tenant_ref is required"),
+        (1, None, "the item must be a JSON object"),
+    ]
+
+    not_a_list = await api.post("tenants/bulk", {"tenants": "A"})
+    assert problems(not_a_list) == [(None, "tenants", "tenants must be a list")]
+    too_many = await api.post("tenants/bulk", {"tenants": [{}] * (MAX_BULK + 1)})
+    assert too_many.status_code == 422 and no_pydantic_words(too_many)
+    assert problems(too_many) == [
+        (None, "tenants", f"tenants must be a list of at most {MAX_BULK} tenants (got {MAX_BULK + 1})")
+    ]
+    for path in ("tenants/bulk", "tenants/T-1/payments"):
+        null = await api.client.post(f"/api/v1/{path}", content=b"null", headers=api.auth())
+        assert null.status_code == 422 and no_pydantic_words(null)
+        assert problems(null) == [(None, None, "the body must be a JSON object")]
+    null = await api.client.put("/api/v1/tenants/T-1", content=b"null", headers=api.auth())
+    assert problems(null) == [(None, None, "the body must be a JSON object")]
+    missing = await api.put("T-1", {"name": "Amira Hansen", "due_day": 1.5})
+    assert problems(missing) == [
+        (None, "phone", "phone is required"),
+        (None, "due_day", "due_day must be a whole number"),
+    ]
+    assert (await api.counts())["tenants"] == 0
+
+
+def test_an_error_type_without_words_of_its_own_gets_a_plain_fallback() -> None:
+    class Coded(BaseModel):
+        code: str = Field(pattern="^[A-Z]+$")
+
+    try:
+        Coded.model_validate({"code": "abc"})
+    except ValidationError as exc:
+        (problem,) = from_validation(exc, index=3)
+    assert problem == {
+        "index": 3,
+        "field": "code",
+        "reason": "code is not a value keephome can take here (see /api/v1/openapi.json)",
+    }
+
+
+async def test_a_number_another_tenant_holds_is_said_to_be_outside_this_request(api: Api) -> None:
+    await api.put("KEEP", tenant("KEEP", "+4520123400"))
+    said = 'phone +4520123400 belongs to tenant_ref "KEEP", who is not in this request: one number belongs to one '
+    said += "tenant"
+    bulk = await api.post("tenants/bulk", {"tenants": [tenant("A", "+4520123400")]})
+    assert (bulk.status_code, problems(bulk)) == (422, [(0, "phone", said)])
+    put = await api.put("B", tenant("B", "+4520123400"))
+    assert (put.status_code, problems(put)) == (422, [(None, "phone", said)])
+    assert (await api.counts())["tenants"] == 1
+
+
+async def test_an_item_with_an_unknown_field_is_checked_for_duplicates_too(sqlite_api: Api) -> None:
+    api = sqlite_api
+    items = [tenant("A", "+4520123401"), {**tenant("B", "+4520123401"), "colour": "blue"}]
+    answer = await api.post("tenants/bulk", {"tenants": items})
+    assert answer.status_code == 422
+    assert problems(answer) == [
+        (1, "colour", "colour is not a field keephome knows"),
+        (1, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "A"): one number belongs to one tenant'),
+    ]
+    # The misfit item is the earlier one: the later, well-formed item is named as its duplicate.
+    answer = await api.post("tenants/bulk", {"tenants": items[::-1]})
+    assert problems(answer) == [
+        (0, "colour", "colour is not a field keephome knows"),
+        (1, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "B"): one number belongs to one tenant'),
+    ]
+    assert (await api.counts())["tenants"] == 0
+
+
+def deep(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+async def test_json_nested_too_deeply_is_said_as_such(sqlite_api: Api) -> None:
+    api = sqlite_api
+    bodies: list[tuple[str, str, bytes]] = [
+        ("PUT", "/api/v1/tenants/T-1", deep(5000)),
+        ("POST", "/api/v1/tenants/T-1/payments", b'{"amount": ' + deep(1000) + b"}"),
+        ("POST", "/api/v1/tenants/bulk", b'{"tenants": ' + deep(5000) + b"}"),
+    ]
+    for method, path, body in bodies:
+        answer = await api.client.request(method, path, content=body, headers=api.auth())
+        assert (answer.status_code, answer.json()) == (400, {"error": "the body is nested too deeply", "errors": []})
+    broken = await api.client.post("/api/v1/tenants/bulk", content=b'{"tenants": [', headers=api.auth())
+    assert (broken.status_code, broken.json()["error"]) == (400, "the body is not valid JSON")
+    assert (await api.counts())["tenants"] == 0
+
+
+async def test_a_repeated_bulk_counts_its_tenants_unchanged_as_the_csv_import_does(api: Api) -> None:
+    items: list[dict[str, Any]] = [tenant(f"T-{n}", f"+45201234{n:02d}") for n in range(3)]
+    first = await api.post("tenants/bulk", {"tenants": items})
+    assert first.json() == {"created": 3, "updated": 0, "unchanged": 0, "left_out": 0}
+    again = await api.post("tenants/bulk", {"tenants": items})
+    assert (again.status_code, again.json()) == (200, {"created": 0, "updated": 0, "unchanged": 3, "left_out": 0})
+    items[1] = {**items[1], "balance": "0"}
+    changed = await api.post("tenants/bulk", {"tenants": [*items, tenant("T-9", "+4520123499")]})
+    assert changed.json() == {"created": 1, "updated": 1, "unchanged": 2, "left_out": 0}
