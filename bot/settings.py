@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from conversations.model import FlowSettings
 
-__all__ = ["MIN_SECRET_LENGTH", "ConfigError", "OpeningSpan", "Settings", "load_settings", "opening_spans"]
+__all__ = [
+    "LOG_LEVELS",
+    "MIN_SECRET_LENGTH",
+    "ConfigError",
+    "OpeningSpan",
+    "Settings",
+    "load_settings",
+    "log_level",
+    "opening_spans",
+]
 
 MIN_SECRET_LENGTH = 32
+# The levels `KEEPHOME_LOG_LEVEL` may name, in any case.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
@@ -212,6 +226,28 @@ class Settings(BaseSettings):
                 ) from None
         return v
 
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                f"KEEPHOME_TIMEZONE: {v!r} is not a time zone: write an IANA name such as Europe/Copenhagen"
+            ) from None
+        return v
+
+    @field_validator("demand_offsets")
+    @classmethod
+    def _demand_offsets(cls, v: str) -> str:
+        for entry in (e.strip() for e in v.split(",")):
+            if entry and not re.fullmatch(r"[0-9]+", entry):
+                raise ValueError(
+                    f"KEEPHOME_DEMAND_OFFSETS: {entry!r} is not a number of days: write whole days before the "
+                    "påkrav deadline, comma-separated (e.g. 7,3,1)"
+                )
+        return v
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, v: str) -> str:
@@ -294,6 +330,16 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+
+def log_level(environ: Mapping[str, str] = os.environ) -> str:
+    """`KEEPHOME_LOG_LEVEL` (from the environment only, not `.env`) in upper case, `INFO` when unset; ConfigError
+    with one line for a level `logging` does not know."""
+    value = environ.get("KEEPHOME_LOG_LEVEL", "INFO")
+    level = value.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"KEEPHOME_LOG_LEVEL: {value!r} is not a log level: use one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def load_settings(**overrides: object) -> Settings:

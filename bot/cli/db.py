@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import sys
+
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.migrate import current_revision, head_revision, shown, upgrade
+from bot.store.migrate import SchemaAhead, current_revision, head_revision, shown, upgrade
 
 __all__ = ["run_db_upgrade"]
 
 
 async def run_db_upgrade(settings: Settings) -> int:
-    """Migrate to the newest revision and say where the database now stands."""
+    """Migrate to the newest revision and say where the database now stands; 2 for a schema a newer keephome
+    migrated (this one cannot go back, and must not run against it)."""
     db = Database(settings.database_url)
     try:
         await upgrade(db)
         print(f"{shown(db.url)} migrated: at revision {await current_revision(db)} (newest: {head_revision()})")
+    except SchemaAhead as exc:
+        print(f"keephome: {exc}", file=sys.stderr)
+        return 2
     finally:
         await db.dispose()
     return 0

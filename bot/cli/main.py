@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, load_settings, log_level
 
 T = TypeVar("T")
 
@@ -45,8 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("demo", help="run on SQLite with sandbox channels, fictional tenants and a phone simulator")
     sub.add_parser("run", help="run the real service with the configured channels")
-    db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade"], help="upgrade: migrate the schema to this version")
+    db = sub.add_parser("db", help="database schema", usage="%(prog)s [-h] {upgrade}")
+    # Optional only so that `keephome db` alone can show this help rather than "required: action" (`_main`).
+    db.add_argument("action", nargs="?", choices=["upgrade"], help="upgrade: migrate the schema to this version")
+    db.set_defaults(help_text=db.format_help)
     imp = sub.add_parser("import", help="import or update tenants from a CSV file")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
@@ -57,8 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--language", default="da")
     chat.add_argument("--trigger", default=None, help="the reminder that started it, e.g. missed")
     chat.add_argument("--now", default=None, help="the clock, ISO time, e.g. 2026-12-03T10:00")
-    tg = sub.add_parser("telegram", help="Telegram bot set-up")
-    tg.add_argument("action", choices=["set-webhook"], help="register KEEPHOME_PUBLIC_URL/webhooks/telegram")
+    tg = sub.add_parser("telegram", help="Telegram bot set-up", usage="%(prog)s [-h] {set-webhook}")
+    tg.add_argument(
+        "action", nargs="?", choices=["set-webhook"], help="set-webhook: register KEEPHOME_PUBLIC_URL/webhooks/telegram"
+    )
+    tg.set_defaults(help_text=tg.format_help)
     staff = sub.add_parser("staff", help="staff accounts: add one, or reset a forgotten password")
     accounts = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = accounts.add_parser(
@@ -116,15 +121,32 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `keephome` console script."""
-    args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("KEEPHOME_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
-    )
-    # The SDKs log every request's URL and headers at INFO; keephome logs each send by id itself (at INFO only
-    # those that did not go).
-    for noisy in ("twilio", "httpx", "telegram", "apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
+        code = _main(argv)
+        sys.stdout.flush()  # a reader that went away shows here, not in the interpreter's flush at exit
+    except BrokenPipeError:
+        # `keephome … | head -1`: the Python docs' recipe (signal module, "Note on SIGPIPE"): what is left to
+        # write goes to devnull, so the flush at exit cannot fail again, and the exit code is 1, as for EPIPE.
+        try:
+            fd = sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
+            return 1
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+        return 1
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    if getattr(args, "action", "") is None:  # `keephome db` or `keephome telegram` alone: what they can do
+        print(args.help_text(), file=sys.stderr, end="")
+        return 2
+    try:
+        logging.basicConfig(level=log_level(), format="%(levelname)s %(name)s: %(message)s")
+        # The SDKs log every request's URL and headers at INFO; keephome logs each send by id itself (at INFO
+        # only those that did not go).
+        for noisy in ("twilio", "httpx", "telegram", "apscheduler", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         settings = _settings_for(args.command)
         return int(_run(_dispatch(args, settings)) or 0)
     except ConfigError as exc:
@@ -132,6 +154,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Only a failure to connect to (or open) the database, which bot/store/migrate.py turned into one line
+        # naming KEEPHOME_DATABASE_URL; anything else is a bug and keeps its traceback. Imported here: a command
+        # that never touches the database does not load Alembic.
+        from bot.store.migrate import DatabaseUnreachable
+
+        if not isinstance(exc, DatabaseUnreachable):
+            raise
+        print(f"keephome: {exc}", file=sys.stderr)
+        return 2
 
 
 def _settings_for(command: str) -> Settings:

@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import make_url
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.paths import MIGRATIONS_DIR
 from bot.store.db import Database
 
-__all__ = ["SchemaBehind", "current_revision", "ensure_current", "head_revision", "prepare", "shown", "upgrade"]
+__all__ = [
+    "DatabaseUnreachable",
+    "SchemaAhead",
+    "SchemaBehind",
+    "current_revision",
+    "ensure_current",
+    "head_revision",
+    "prepare",
+    "shown",
+    "upgrade",
+]
 
 
 class SchemaBehind(Exception):
     """The database schema is older than this version of keephome."""
+
+
+class SchemaAhead(Exception):
+    """The database schema is newer than this version of keephome: a newer keephome migrated it."""
+
+
+class DatabaseUnreachable(Exception):
+    """keephome could not connect to the database, or open its file: one line naming `KEEPHOME_DATABASE_URL`."""
 
 
 def _config() -> Config:
@@ -30,7 +55,23 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
-def _upgrade_sync(connection: Connection) -> None:
+def _known(revision: str) -> bool:
+    """Whether this code has the migration `revision` (one it does not know was made by a newer keephome)."""
+    return any(script.revision == revision for script in ScriptDirectory.from_config(_config()).walk_revisions())
+
+
+def _ahead(url: str, current: str) -> SchemaAhead:
+    return SchemaAhead(
+        f"the schema of {shown(url)} is at revision {current}, which this keephome does not know (its newest is "
+        f"{head_revision()}): a newer keephome migrated it, and this older one must not run against it; "
+        "install the newer keephome"
+    )
+
+
+def _upgrade_sync(url: str, connection: Connection) -> None:
+    current = _current_sync(connection)
+    if current is not None and not _known(current):
+        raise _ahead(url, current)
     cfg = _config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
@@ -40,16 +81,73 @@ def _current_sync(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def _first_line(exc: BaseException) -> str:
+    """What the driver said, on one line: its own exception's words, not SQLAlchemy's wrapping."""
+    said = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(said).strip().splitlines()
+    return lines[0] if lines else type(said).__name__
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return chain
+
+
+def _unreachable(url: str, exc: OSError | DBAPIError) -> DatabaseUnreachable:
+    """The one line for a database keephome cannot connect to or open, its password masked (`shown`)."""
+    where = f"KEEPHOME_DATABASE_URL={shown(url)}"
+    parsed = make_url(url)
+    # SQLSTATE 3D000 (asyncpg's InvalidCatalogNameError, wrapped by SQLAlchemy or not): no such database.
+    if any(getattr(e, "sqlstate", None) == "3D000" for e in _causes(exc)):
+        return DatabaseUnreachable(
+            f"{where}: no such database {parsed.database!r} on that server: create it (createdb) "
+            "or correct the name in the URL"
+        )
+    if parsed.get_backend_name() == "sqlite":
+        said = _first_line(exc)
+        why = "" if "unable to open database file" in said else f" ({said})"
+        return DatabaseUnreachable(
+            f"{where}: cannot open the file {parsed.database}{why}: does its folder exist, "
+            "and may this user write in it?"
+        )
+    return DatabaseUnreachable(
+        f"{where}: cannot connect ({_first_line(exc)}): is PostgreSQL running there, "
+        "and are the host, port, user and password right?"
+    )
+
+
+@asynccontextmanager
+async def _connected(db: Database, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection of `engine`; a failure to connect (only that) becomes DatabaseUnreachable."""
+    conn = engine.connect()
+    try:
+        await conn.start()
+    except (OSError, DBAPIError) as exc:
+        if db.is_sqlite:
+            # aiosqlite's thread still hands the loop the end of the failed connection: let it, or a command
+            # that ends here would close the loop first and the thread print "Event loop is closed".
+            await asyncio.sleep(0.1)
+        raise _unreachable(db.url, exc) from exc
+    try:
+        yield conn
+    finally:
+        await asyncio.shield(conn.close())  # as `async with engine.connect()` closes it
+
+
 async def upgrade(db: Database) -> None:
-    """Bring the schema to the newest revision."""
-    async with db.writer.connect() as conn:
-        await conn.run_sync(_upgrade_sync)
+    """Bring the schema to the newest revision; SchemaAhead when a newer keephome migrated it."""
+    async with _connected(db, db.writer) as conn:
+        await conn.run_sync(partial(_upgrade_sync, db.url))
         await conn.commit()
 
 
 async def current_revision(db: Database) -> str | None:
     """The revision the database is at (None when it is empty)."""
-    async with db.reader.connect() as conn:
+    async with _connected(db, db.reader) as conn:
         return await conn.run_sync(_current_sync)
 
 
@@ -59,11 +157,13 @@ def shown(url: str) -> str:
 
 
 async def ensure_current(db: Database) -> None:
-    """Raise SchemaBehind unless the database is at the newest revision."""
+    """Raise SchemaBehind unless the database is at the newest revision (SchemaAhead when it is past it)."""
     current = await current_revision(db)
     head = head_revision()
     if current is None:
         raise SchemaBehind(f"{shown(db.url)} is an empty database: run `keephome db upgrade` first")
+    if not _known(current):
+        raise _ahead(db.url, current)
     if current != head:
         raise SchemaBehind(
             f"the schema of {shown(db.url)} is at revision {current}, this keephome needs {head}: "
@@ -75,13 +175,14 @@ async def prepare(db: Database) -> str | None:
     """Make the schema ready for a command: None when it is, else the problem to show the operator.
 
     An embedded SQLite file is migrated on the spot; a PostgreSQL schema that is behind is refused, because
-    several processes share it and must not race a migration (`keephome db upgrade` does it once).
+    several processes share it and must not race a migration (`keephome db upgrade` does it once). A schema a
+    newer keephome migrated is refused on both. DatabaseUnreachable when it cannot connect at all.
     """
-    if db.is_sqlite:
-        await upgrade(db)
-        return None
     try:
-        await ensure_current(db)
-    except SchemaBehind as exc:
+        if db.is_sqlite:
+            await upgrade(db)
+        else:
+            await ensure_current(db)
+    except (SchemaBehind, SchemaAhead) as exc:
         return str(exc)
     return None

@@ -1,0 +1,278 @@
+"""What an operator gets wrong meets one line on stderr naming the setting and the fix, and a non-zero exit code,
+never a traceback (README, "Settings"): run through the command line's own entry point, as `keephome` runs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import make_url
+
+from bot.cli.main import main
+from bot.store.migrate import head_revision
+from tests.conftest import PG_URL
+from tests.support.schema import asyncpg_dsn
+
+SECRET = "test-secret-key-test-secret-key-0123"
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An operator's shell: a fresh SQLite file named by the environment, a secret key, no .env and no other
+    KEEPHOME_ variable. The SQLite file's path is returned."""
+    for name in list(os.environ):
+        if name.startswith("KEEPHOME_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "keephome.db"
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    monkeypatch.setenv("KEEPHOME_SECRET_KEY", SECRET)
+    return path
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """The command's only line on stderr (no traceback, nothing else)."""
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# 1. KEEPHOME_TIMEZONE
+
+
+@pytest.mark.parametrize("command", [["run"], ["remind", "--dry-run"]])
+def test_an_unknown_time_zone_is_one_line(
+    env: Path, command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEEPHOME_TIMEZONE", "Mars/Base")
+    assert main(command) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_TIMEZONE: 'Mars/Base' is not a time zone: "
+        "write an IANA name such as Europe/Copenhagen"
+    )
+
+
+# 2. KEEPHOME_LOG_LEVEL
+
+
+@pytest.mark.parametrize(("written", "level"), [("debug", "DEBUG"), ("Warning", "WARNING"), (" info ", "INFO")])
+def test_a_log_level_in_any_case_is_taken(
+    env: Path, written: str, level: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configured: list[dict[str, Any]] = []
+    monkeypatch.setattr("logging.basicConfig", lambda **kwargs: configured.append(kwargs))
+    monkeypatch.setenv("KEEPHOME_LOG_LEVEL", written)
+    assert main(["remind", "--dry-run"]) == 0
+    assert [c["level"] for c in configured] == [level]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_unknown_log_level_is_one_line_listing_the_levels(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEEPHOME_LOG_LEVEL", "LOUD")
+    assert main(["remind", "--dry-run"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_LOG_LEVEL: 'LOUD' is not a log level: "
+        "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+    )
+
+
+# 3. KEEPHOME_DEMAND_OFFSETS
+
+
+@pytest.mark.parametrize("offsets", ["abc", "7,3,-1", "7;3"])
+def test_demand_offsets_that_are_not_days_are_one_line_at_start(
+    env: Path, offsets: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEEPHOME_DEMAND_OFFSETS", offsets)
+    assert main(["remind", "--dry-run"]) == 2
+    line = _one_line(capsys)
+    assert line.startswith("keephome: configuration problem: KEEPHOME_DEMAND_OFFSETS: '")
+    assert line.endswith(
+        "is not a number of days: write whole days before the påkrav deadline, comma-separated (e.g. 7,3,1)"
+    )
+    assert not env.exists()  # refused before the database was touched
+
+
+def test_demand_offsets_with_spaces_are_days(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEEPHOME_DEMAND_OFFSETS", " 14, 7 ,1,")
+    assert main(["remind", "--dry-run"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+# 4. A database keephome cannot reach
+
+
+CSV = "tenant_ref,name,phone\nT-1,Amira Hansen,+4540123456\n"
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["import", "tenants.csv"], ["run"]])
+def test_a_sqlite_file_in_a_missing_folder_is_one_line(
+    env: Path, command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env.parent / "tenants.csv").write_text(CSV, encoding="utf-8")
+    missing = env.parent / "no-such-folder" / "keephome.db"
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"sqlite+aiosqlite:///{missing}")
+    assert main(command) == 2
+    assert _one_line(capsys) == (
+        f"keephome: KEEPHOME_DATABASE_URL=sqlite+aiosqlite:///{missing}: cannot open the file {missing}: "
+        "does its folder exist, and may this user write in it?"
+    )
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A local port bound without listening: a connection to it is refused, with no race for the port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [["run"], ["db", "upgrade"], ["staff", "add", "a@example.org", "--role", "admin"]])
+def test_a_postgresql_that_refuses_the_connection_is_one_line_without_the_password(
+    env: Path,
+    refused_port: int,
+    command: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"postgresql+asyncpg://keephome:hunter2@127.0.0.1:{refused_port}/x")
+    assert main(command) == 2
+    line = _one_line(capsys)
+    shown_url = f"postgresql+asyncpg://keephome:***@127.0.0.1:{refused_port}/x"
+    assert line.startswith(f"keephome: KEEPHOME_DATABASE_URL={shown_url}: cannot connect (")
+    assert "Connect call failed" in line or "Connection refused" in line
+    assert line.endswith("): is PostgreSQL running there, and are the host, port, user and password right?")
+    assert "hunter2" not in line
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_that_does_not_exist_is_one_line(
+    env: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `pg_url` only makes sure the server answers; the database named is one it does not have.
+    name = f"keephome_missing_{uuid.uuid4().hex[:8]}"
+    url = make_url(PG_URL).set(database=name, password="hunter2")
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", url.render_as_string(hide_password=False))
+    for command in (["run"], ["db", "upgrade"]):
+        assert main(command) == 2
+        assert _one_line(capsys) == (
+            f"keephome: KEEPHOME_DATABASE_URL={url.render_as_string(hide_password=True)}: no such database "
+            f"{name!r} on that server: create it (createdb) or correct the name in the URL"
+        )
+
+
+def test_a_programming_error_keeps_its_traceback(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a failure to connect is told in one line: a bug in a command is not hidden behind it."""
+
+    async def broken(*_args: object) -> int:
+        raise OSError("a bug, not the database")
+
+    monkeypatch.setattr("bot.cli.db.run_db_upgrade", broken)
+    with pytest.raises(OSError, match="a bug, not the database"):
+        main(["db", "upgrade"])
+
+
+# 5. A schema a newer keephome migrated
+
+
+def _newer() -> str:
+    return f"{int(head_revision() or 0) + 1:04d}"
+
+
+def _ahead_line(shown_url: str) -> str:
+    return (
+        f"the schema of {shown_url} is at revision {_newer()}, which this keephome does not know (its newest is "
+        f"{head_revision()}): a newer keephome migrated it, and this older one must not run against it; "
+        "install the newer keephome"
+    )
+
+
+def test_a_sqlite_schema_from_a_newer_keephome_is_refused_in_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(env) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (_newer(),))
+    shown_url = f"sqlite+aiosqlite:///{env}"
+    for command, prefix in ((["run"], "keephome"), (["db", "upgrade"], "keephome"), (["remind"], "keephome remind")):
+        assert main(command) == 2
+        assert _one_line(capsys) == f"{prefix}: {_ahead_line(shown_url)}"
+    with sqlite3.connect(env) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(_newer(),)]
+
+
+@pytest.mark.postgres
+def test_a_postgresql_schema_from_a_newer_keephome_is_refused_in_one_line(
+    env: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", pg_url)
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    schema = pg_url.rsplit("search_path=", 1)[1]
+
+    async def set_revision() -> None:
+        conn = await asyncpg.connect(asyncpg_dsn(pg_url))
+        try:
+            await conn.execute(f'UPDATE "{schema}".alembic_version SET version_num = $1', _newer())
+        finally:
+            await conn.close()
+
+    asyncio.run(set_revision())
+    for command in (["run"], ["db", "upgrade"]):
+        assert main(command) == 2
+        # Not "run `keephome db upgrade` first": that cannot help.
+        assert _one_line(capsys) == f"keephome: {_ahead_line(pg_url)}"
+
+
+# 6. A reader of stdout that goes away
+
+
+def test_a_closed_pipe_ends_quietly_with_exit_code_1(env: Path) -> None:
+    """`keephome staff add … | head -1`: the reader is gone before keephome writes (here before it starts)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli.main", "staff", "add", "a@example.org", "--role", "admin"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, "")
+    with sqlite3.connect(env) as conn:  # the account was made: only its printout was lost
+        assert conn.execute("SELECT email FROM staff").fetchall() == [("a@example.org",)]
+
+
+# `keephome db` alone
+
+
+@pytest.mark.parametrize(("command", "action"), [("db", "upgrade"), ("telegram", "set-webhook")])
+def test_a_command_without_its_action_shows_its_help(
+    env: Path, command: str, action: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: keephome {command} [-h] {{{action}}}\n")
+    assert f"  {{{action}}}" in err and f"{action}: " in err
