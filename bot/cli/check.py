@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.dates import format_date, get_month_names
 from jinja2 import TemplateError, UndefinedError
 
-from bot.outbox.render import LOCALES, Renderer
+from bot.outbox.render import LOCALES, Renderer, language_folders
 from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments, typographic
 from bot.paths import TEMPLATES_DIR
 from bot.settings import Settings
@@ -232,8 +232,8 @@ def _undated(text: str, other: str, language: str) -> list[str]:
 
 def _languages(templates_dir: Path) -> dict[str, dict[str, object]]:
     found: dict[str, dict[str, object]] = {}
-    for meta in sorted(templates_dir.glob("*/meta.toml")):
-        found[meta.parent.name] = tomllib.loads(meta.read_text(encoding="utf-8"))
+    for folder in language_folders(templates_dir):
+        found[folder.name] = tomllib.loads((folder / "meta.toml").read_text(encoding="utf-8"))
     return found
 
 

@@ -64,6 +64,17 @@ def test_an_unknown_time_zone_is_one_line(
     )
 
 
+def test_a_language_without_texts_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEEPHOME_LANGUAGES", "da,xx")
+    assert main(["run"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_LANGUAGES names xx, for which keephome has no texts: "
+        "choose from ar, da, en, tr"
+    )
+
+
 # 2. KEEPHOME_LOG_LEVEL
 
 
