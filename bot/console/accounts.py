@@ -14,12 +14,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.i18n import N_, Explained
+from bot.i18n import N_, Explained, Labels
 from bot.store.db import Database
 from bot.store.schema import audit_log, login_attempts, staff, staff_sessions
 
 __all__ = [
     "HOME_OF",
+    "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "ROLES",
     "ROLE_LABELS",
@@ -51,6 +52,8 @@ ROLE_LABELS = {
 }
 SETUP_LINK_HOURS = 72
 MIN_PASSWORD_LENGTH = 12
+# The longest password a form takes (sign-in reads no more of one; argon2 need not hash a pasted book).
+MAX_PASSWORD_LENGTH = 1000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # argon2-cffi's defaults are argon2id (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
@@ -86,9 +89,11 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 def _check(email: str, role: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 200:
-        raise StaffError(N_("not a valid e-mail address: %(email)s"), email=repr(email))
+        raise StaffError(N_("not a valid e-mail address: %(email)s"), email=email)
     if role not in ROLES:
-        raise StaffError(N_("unknown role %(role)s: choose one of %(roles)s"), role=repr(role), roles=", ".join(ROLES))
+        raise StaffError(
+            N_("unknown role %(role)s: choose one of %(roles)s"), role=role, roles=Labels(ROLE_LABELS[r] for r in ROLES)
+        )
     return email
 
 
@@ -228,7 +233,9 @@ async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, p
 async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> None:
     """Change a role; the person's sessions end so the new rights apply at once."""
     if role not in ROLES:
-        raise StaffError(N_("unknown role %(role)s: choose one of %(roles)s"), role=repr(role), roles=", ".join(ROLES))
+        raise StaffError(
+            N_("unknown role %(role)s: choose one of %(roles)s"), role=role, roles=Labels(ROLE_LABELS[r] for r in ROLES)
+        )
     old = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar_one_or_none()
     if old is None:
         raise StaffError(N_("no such staff account"))

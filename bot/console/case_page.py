@@ -34,7 +34,7 @@ from bot.host.consents import may_share
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
+from bot.store.schema import case_events, case_tasks, cases, outbox, rent_positions, staff, tenants
 from bot.tenants.court import court_view
 from bot.tenants.names import first_name
 
@@ -222,6 +222,25 @@ def _volunteers_consented(
     return [n for n in names if may_share(conn, tenant_id, case_id, "volunteer_org", n, "contact", now)]
 
 
+async def _closing_cancels(conn: AsyncConnection, appointments: list[Any], at: datetime) -> list[dict[str, Any]]:
+    """The case's open appointments with a volunteer, which closing the case cancels (`cancel_unseen`: the consent
+    the volunteer needed lapses with the case), each with whether the tenant is then told: they had its
+    confirmation and it is still ahead."""
+    found = [a for a in appointments if a.status == "open"]
+    if not found:
+        return []
+    keys = {f"appt:{a.id}:booked": a.id for a in found}
+    confirmed = {
+        keys[key]
+        for key in (
+            await conn.execute(
+                select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(keys), outbox.c.state == "sent")
+            )
+        ).scalars()
+    }
+    return [{"at": a.at, "place": a.place, "told": a.id in confirmed and a.at is not None and a.at > at} for a in found]
+
+
 @guard("admin", "adviser")
 async def _case_page(request: Request, me: StaffSession) -> Response:
     case_id = case_id_of(request)
@@ -260,6 +279,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
                 .order_by(case_tasks.c.id)
             )
         ).all()
+        closing_cancels = await _closing_cancels(conn, [t for t in tasks if t.kind == APPOINTMENT], at)
         sharing = await sharing_panel(conn, case, tenant, at)
         volunteers = [p for p in people if p.role == "volunteer"]
         consented = await conn.run_sync(_volunteers_consented, tenant.id, case.id, volunteers, at)
@@ -286,6 +306,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         tasks=[t for t in tasks if t.kind not in STEP_KINDS],
         sharing=sharing,
         open_call=next((t for t in tasks if t.kind == CALL and t.status == "open"), None),
+        # What closing the case does to its open appointments with a volunteer (said on the close form).
+        closing_cancels=closing_cancels,
         # The caretaker's steps a call not answered may lead to: none without the tenant's address.
         after_call=next_steps(CALL, tenant.address),
         no_address=NO_ADDRESS,

@@ -15,12 +15,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import HOME_OF
 from bot.console.delivery import last_failed
-from bot.console.ids import whole_number
+from bot.console.ids import id_from, whole_number
+from bot.console.labels import CASE_STATUS_LABELS
 from bot.console.messaging import reply_channel
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES
-from bot.i18n import N_, ngettext
+from bot.i18n import N_, Labels, ngettext
 from bot.i18n import gettext as _
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
 from bot.tenants.court import NoticeDue, notices_due
@@ -216,7 +217,10 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         return redirect(HOME_OF[me.role])
     status = request.query_params.get("status", "open")
     if status not in STATUS_FILTERS:
-        raise FormError(N_("unknown status filter %(status)s"), status=repr(status))
+        raise FormError(
+            N_("unknown status filter: choose one of %(statuses)s"),
+            statuses=Labels(CASE_STATUS_LABELS[s] for s in STATUS_FILTERS),
+        )
     mine = request.query_params.get("mine") == "1"
     page = _page_number(request)
     query = (
@@ -283,6 +287,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
     return render(
         request,
         "inbox.html",
+        closed=await _just_closed(request),
         items=items,
         to_check=to_check,
         notices=notices,
@@ -297,6 +302,26 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         shown_to=first + len(items),
         failed_count=len(failed),
     )
+
+
+async def _just_closed(request: Request) -> dict[str, Any] | None:
+    """The case the adviser has just closed (`?closed=<id>`, where closing leads): its tenant's first name, and
+    how many of its appointments with a volunteer the closing cancelled (`&cancelled=`). None for another link."""
+    case_id = id_from(request.query_params.get("closed", ""))
+    if case_id is None:
+        return None
+    async with runtime(request).db.read() as conn:
+        row = (
+            await conn.execute(
+                select(cases.c.id, tenants.c.name)
+                .join(tenants, tenants.c.id == cases.c.tenant_id)
+                .where(cases.c.id == case_id, cases.c.status == "closed")
+            )
+        ).first()
+    if row is None:
+        return None
+    cancelled = id_from(request.query_params.get("cancelled", "")) or 0
+    return {"id": int(row.id), "name": first_name(row.name) if row.name else None, "cancelled": cancelled}
 
 
 async def _to_check(conn: AsyncConnection, day: date, delivery_days: int) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from bot.i18n import N_, gettext
 __all__ = [
     "ADVICE_KIND_LABELS",
     "ANSWER_LABELS",
+    "API_SCOPE_LABELS",
     "CASE_STATUS_LABELS",
     "CHANNEL_LABELS",
     "CHANNEL_PREFERENCE_LABELS",
@@ -200,6 +201,13 @@ SOURCE_LABELS = {
 # A Telegram link code: a code sent by SMS for the tenant to type, or a link that opens the bot.
 LINK_CODE_LABELS = {"code": N_("a code sent by SMS"), "token": N_("a link to the bot")}
 
+# What an API key may do (bot/api/keys.py, SCOPES): the stored code stays the same in every language.
+API_SCOPE_LABELS = {
+    "read": N_("read only"),
+    "write": N_("read and write"),
+    "erase": N_("read, write and erase"),
+}
+
 LABELS: Mapping[str, Mapping[str, str]] = {
     "case_status": CASE_STATUS_LABELS,
     "outcome": OUTCOME_LABELS,
@@ -210,6 +218,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "advice_kind": ADVICE_KIND_LABELS,
     "task_event": TASK_EVENT_LABELS,
     "event": EVENT_LABELS,
+    "api_scope": API_SCOPE_LABELS,
 }
 
 

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console import csrf, throttle
 from bot.console.accounts import (
     HOME_OF,
+    MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     hash_password,
     redeem_setup_token,
@@ -30,7 +31,7 @@ from bot.i18n import gettext as _
 from bot.i18n import ngettext
 from bot.store.schema import staff
 
-__all__ = ["client_address", "routes"]
+__all__ = ["client_address", "return_to", "routes"]
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +42,57 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _login_page(request: Request, status: int = 200, error: str | None = None, email: str = "") -> Response:
+def return_to(value: object) -> str | None:
+    """A console page to return to after signing in (`?next=`, the sign-in form's `next`): a path of the console
+    only, never another site (`//host`, a backslash), the sign-in pages themselves or anything with a scheme."""
+    if not isinstance(value, str) or len(value) > 500 or not value.startswith("/console/"):
+        return None
+    if "//" in value or "\\" in value or any(ord(ch) < 33 for ch in value):
+        return None
+    if value.startswith(("/console/login", "/console/logout", "/console/setup/", "/console/static/")):
+        return None
+    return value
+
+
+def _login_page(
+    request: Request, status: int = 200, error: str | None = None, email: str = "", then: str | None = None
+) -> Response:
     token = csrf.login_token(request)
     notice = _("Your password is set. Sign in.") if request.query_params.get("set") else None
-    response = render(request, "login.html", status_code=status, error=error, email=email, token=token, notice=notice)
+    then = then or return_to(request.query_params.get("next"))
+    response = render(
+        request, "login.html", status_code=status, error=error, email=email, token=token, notice=notice, then=then
+    )
     return csrf.remember_login_token(response, token, runtime(request).settings.secure_cookies)
 
 
-def _refused(request: Request, refusal: throttle.Refusal, email: str) -> Response:
+def _home(role: str, then: str | None) -> str:
+    """Where a sign-in leads: the page the person came back for when their role may open it, else their start."""
+    home = HOME_OF.get(role)
+    if then is not None and (home is None or then.startswith(home)):
+        return then
+    return home or "/console/"
+
+
+def _refused(request: Request, refusal: throttle.Refusal, email: str, then: str | None = None) -> Response:
     if refusal.reason == "busy":
         message = _("Too many sign-ins at once. Try again in a moment.")
+    elif refusal.seconds < 60:
+        # The first wait is 30 seconds: said in seconds, not rounded up to a minute.
+        seconds = max(1, math.ceil(refusal.seconds))
+        message = ngettext(
+            "Too many wrong attempts. Try again in %(seconds)d second.",
+            "Too many wrong attempts. Try again in %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
     else:
-        minutes = max(1, math.ceil(refusal.seconds / 60))
+        minutes = math.ceil(refusal.seconds / 60)
         message = ngettext(
             "Too many wrong attempts. Try again in %(minutes)d minute.",
             "Too many wrong attempts. Try again in %(minutes)d minutes.",
             minutes,
         ) % {"minutes": minutes}
-    response = _login_page(request, 429, message, email)
+    response = _login_page(request, 429, message, email, then)
     response.headers["Retry-After"] = str(max(1, math.ceil(refusal.seconds)))
     return response
 
@@ -73,8 +107,9 @@ async def _login(request: Request) -> Response:
         return render(
             request, "message.html", 403, title=_("Not allowed"), message=_("Reload the sign-in page and try again.")
         )
+    then = return_to(form.get("next"))
     email = str(form.get("email") or "").strip().lower()[:200]
-    password = str(form.get("password") or "")[:1000]
+    password = str(form.get("password") or "")[:MAX_PASSWORD_LENGTH]
     rt = runtime(request)
     at = now(request)
     counted = throttle.slots(rt.settings.secret_key or "", email, client_address(request))
@@ -82,7 +117,7 @@ async def _login(request: Request) -> Response:
     refusal = await rt.db.run(throttle.reserve, counted, at)
     if refusal is not None:
         log.info("sign-in refused without a check (%s)", refusal.reason)
-        return _refused(request, refusal, email)
+        return _refused(request, refusal, email, then)
     async with rt.db.read() as conn:
         account = (await conn.execute(select(staff).where(func.lower(staff.c.email) == email))).first()
     # No account, no password yet, or deactivated: the same argon2 work and the same answer as a wrong password.
@@ -99,8 +134,8 @@ async def _login(request: Request) -> Response:
             await record(conn, at, "system", "login.failed", target, f"failures={failures}")
     if account is None or cookie is None:
         log.info("wrong sign-in%s (%d in a row)", f" for staff {account.id}" if account is not None else "", failures)
-        return _login_page(request, 401, _("Wrong e-mail or password."), email)
-    response = redirect(HOME_OF.get(account.role, "/console/"))
+        return _login_page(request, 401, _("Wrong e-mail or password."), email, then)
+    response = redirect(_home(account.role, then))
     set_cookie(request, response, cookie)
     return response
 
@@ -135,8 +170,11 @@ async def _setup(request: Request) -> Response:
     if not csrf.login_token_ok(request, form):
         return render(request, "message.html", 403, title=_("Not allowed"), message=_("Reload the page and try again."))
     password, repeat = str(form.get("password") or ""), str(form.get("repeat") or "")
-    if len(password) < MIN_PASSWORD_LENGTH or len(password) > 1000:
+    if len(password) < MIN_PASSWORD_LENGTH:
         error = _("Use at least %(length)d characters.") % {"length": MIN_PASSWORD_LENGTH}
+        return _setup_page(request, account.email, error, 422)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        error = _("Use at most %(length)d characters.") % {"length": MAX_PASSWORD_LENGTH}
         return _setup_page(request, account.email, error, 422)
     if password != repeat:
         return _setup_page(request, account.email, _("The two passwords differ."), 422)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
+from urllib.parse import urlencode
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -144,6 +145,15 @@ def _refuse(request: Request, status: int, message: str, as_json: bool) -> Respo
     return render(request, "message.html", status_code=status, title=_("Not allowed"), message=_(message))
 
 
+def _signed_out(request: Request) -> Response:
+    """A form posted without a session (signed out meanwhile, or the session ended): the way on is signing in,
+    which then leads back to the form's page."""
+    sign_in = "/console/login?" + urlencode({"next": form_page(request)})
+    return render(
+        request, "message.html", status_code=403, title=_("Not allowed"), message=_("Sign in first."), sign_in=sign_in
+    )
+
+
 def sentence(message: str) -> str:
     """A message shown on its own as a sentence: its first letter a capital (a message is also a part of other
     sentences, so its msgid may begin in lower case)."""
@@ -206,7 +216,9 @@ def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:
             if session is None:
                 if request.method == "GET" and not as_json:
                     return redirect("/console/login")
-                return _refuse(request, 401 if as_json else 403, N_("Sign in first."), as_json)
+                if not as_json:
+                    return _signed_out(request)
+                return _refuse(request, 401, N_("Sign in first."), as_json)
             request.state.staff = session
             if session.role not in roles:
                 log.info("staff %s (%s) refused %s", session.staff_id, session.role, request.url.path)

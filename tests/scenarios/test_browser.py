@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.channels.sandbox import SandboxChannel
+from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
 from bot.host.cases import take_case
 from bot.inbound.inbox import InboundMessage
@@ -419,3 +420,67 @@ async def test_a_long_unbroken_word_wraps_on_a_phone(served: Served) -> None:
     await page.wait_for_selector("text=xxxxxxxxxx")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await adviser.close()
+
+
+# Words a layout broke inside (a column header "Tilsta/nd", a button "Ski/ft", an e-mail in one-letter columns):
+# each word of the text under `selector` (visible only) whose letters sit on more than one line.
+_WORDS_BROKEN = """selector => {
+  const broken = [];
+  for (const element of document.querySelectorAll(selector)) {
+    if (!element.getClientRects().length) continue;
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(word[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+NARROW = 360
+
+
+async def _fits(page: Page) -> tuple[int, int]:
+    """The page's width and the window's: nothing sticks out sideways when the first is at most the second."""
+    width = int(await page.evaluate("document.documentElement.scrollWidth"))
+    return width, int(await page.evaluate("window.innerWidth"))
+
+
+async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path) -> None:
+    """The staff list, the demo's front page and the phone simulator on the narrowest common phone, in Danish:
+    no sideways scrolling, and no word broken letter by letter; the staff list's headers stay whole on a desktop."""
+    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+        logins = {
+            role: (email, password) for role, email, password in await ensure_demo_staff(demo.rt.db, demo.rt.clock())
+        }
+        await add_person(demo.rt, "ny.person@example.org", "adviser")
+        context = await demo.new_context(viewport={"width": NARROW, "height": 800})
+        page = await context.new_page()
+        for path, waits_for in (("/", "table.accounts"), ("/simulator", "#tenants button")):
+            await page.goto(f"{demo.url}{path}")
+            await page.wait_for_selector(waits_for)
+            width, window = await _fits(page)
+            assert width <= window, (path, width, window)
+            assert await page.evaluate(_WORDS_BROKEN, "main") == [], path
+        email, password = logins["admin"]
+        await page.goto(f"{demo.url}/console/login")
+        await page.fill("#email", email)
+        await page.fill("#password", password)
+        await page.click("button[type=submit]")
+        await page.goto(f"{demo.url}/console/staff")
+        width, window = await _fits(page)
+        assert width <= window, ("/console/staff", width, window)
+        # Stacked as the inbox and the audit log are: each e-mail, button and state whole.
+        assert await page.evaluate(_WORDS_BROKEN, "#staff td") == []
+        assert "Deaktivér" in await page.inner_text("#staff")
+        await page.screenshot(path=str(tmp_path / "staff-360.png"), full_page=True)
+        # On a desktop the list is a table again, and no column header breaks inside a word ("Tilsta/nd").
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        assert await page.is_visible("#staff thead")
+        assert await page.evaluate(_WORDS_BROKEN, "#staff th, #staff button") == []
+        await context.close()
+        assert demo.csp_violations == []

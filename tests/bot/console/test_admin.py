@@ -53,6 +53,47 @@ async def test_an_admin_adds_a_person_and_gets_a_one_time_link(runtime: Runtime,
     ).status_code == 422
 
 
+async def test_the_staff_page_preselects_no_role_and_its_errors_read_as_sentences(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await signed_in_admin(runtime, client)
+    page = (await client.get("/console/staff")).text
+    # The list stacks on a phone like the inbox and the audit log; the form to add a person makes one choose a role.
+    assert '<table id="staff" class="stack">' in page
+    add = page.split('id="new-role"')[1].split("</select>")[0]
+    assert 'required><option value="" selected disabled>Choose a role</option>' in add
+    assert add.count("selected") == 1
+    unchosen = await post_form(client, "/console/staff", "/console/staff", {"email": "new@example.org", "role": ""})
+    assert unchosen.status_code == 422 and "&#39;Role&#39; is required" in unchosen.text
+    # An e-mail that is not one is quoted as typed, not as a program prints a string.
+    bad = await post_form(client, "/console/staff", "/console/staff", {"email": "not-an-email", "role": "adviser"})
+    assert bad.status_code == 422 and "Not a valid e-mail address: not-an-email<" in bad.text
+    assert "&#39;not-an-email&#39;" not in bad.text
+    role = await post_form(client, "/console/staff", "/console/staff", {"email": "x@y.dk", "role": "boss"})
+    assert (
+        role.status_code == 422 and "Unknown role boss: choose one of admin, adviser, volunteer, caretaker" in role.text
+    )
+
+
+async def test_api_key_scopes_are_named_in_the_readers_language(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    admin = await signed_in_admin(runtime, client)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.id == admin).values(language="da"))
+    made = await post_form(
+        client, "/console/admin/api-keys", "/console/admin/api-keys", {"name": "Lejesystem", "scope": "erase"}
+    )
+    assert made.status_code == 200
+    page = made.text
+    options = page.split('id="key-scope"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)">([^<]+)</option>', options) == [
+        ("read", "kun læse"),
+        ("write", "læse og skrive"),
+        ("erase", "læse, skrive og slette"),
+    ]
+    listed = page.split('data-key="')[1].split("</tr>")[0]
+    assert "<td>læse, skrive og slette</td>" in listed and "<td>erase</td>" not in listed
+
+
 async def test_an_admin_records_a_volunteers_organisation(runtime: Runtime, client: httpx.AsyncClient) -> None:
     """A volunteer is of a volunteer organisation (what a tenant's consent to share names): given when the person is
     added, or recorded later for one added without it; audited."""

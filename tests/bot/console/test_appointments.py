@@ -4,6 +4,7 @@ reminder never goes; held appointments counted by month and kind of advice. SQLi
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -361,8 +362,34 @@ async def test_closing_the_case_cancels_its_appointment_and_its_reminder(
     rt, client = served
     case_id, _ = await reminded_appointment(rt, client)
     page = f"/console/cases/{case_id}"
-    assert (await post_form(client, page, f"{page}/close", {"outcome": "paid"})).status_code == 303
+    # The close form says so before: the tenant had the confirmation, so they will be told it is cancelled.
+    form = html.unescape((await client.get(page)).text)
+    assert (
+        "This case has an appointment with a volunteer on 5. mar. 14:30 at Beboerhuset, Byvej 2: closing the case "
+        "cancels it, and the tenant is told it is cancelled." in form
+    )
+    closed = await post_form(client, page, f"{page}/close", {"outcome": "paid"})
+    assert closed.status_code == 303 and closed.headers["location"] == f"/console/?closed={case_id}&cancelled=1"
+    notice = (await client.get(closed.headers["location"])).text.split('id="closed-notice"')[1].split("</p>")[0]
+    assert "The case of Beta is closed." in notice and "Its appointment with a volunteer was cancelled." in notice
+    assert "closing the case cancels it" not in (await client.get(page)).text
     await assert_cancelled(rt, client, case_id, "cancelled: the case closed")
+
+
+async def test_the_close_form_says_an_appointment_the_tenant_never_heard_of_is_cancelled_quietly(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Booked in quiet hours: the confirmation has not gone, so closing cancels it and the tenant is not told."""
+    rt, client = served
+    clock(rt).at = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)  # 22:00 in Copenhagen: quiet hours
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    case_id = await taken_without_consent(rt, client)
+    page = f"/console/cases/{case_id}"
+    assert "closing the case cancels it" not in (await client.get(page)).text  # no appointment yet
+    await volunteers_may_see(rt, case_id)
+    assert (await book(client, case_id, volunteer, place="Beboerhuset, Byvej 2")).status_code == 303
+    form = html.unescape((await client.get(page)).text)
+    assert "at Beboerhuset, Byvej 2: closing the case cancels it.</p>" in form and "the tenant is told" not in form
 
 
 async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(

@@ -269,11 +269,19 @@ async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClie
     assert given.status_code == 303
     row = await case_row(runtime, case_id)
     assert (row.status, row.volunteer_id, row.volunteer_task) == ("volunteer", volunteer, "Mind om mødet")
+    # "Other" without a note is a form left short (422, like a missing field), said with the outcome's own words.
     vague = await post_form(client, page, f"{page}/close", {"outcome": "other"})
-    assert vague.status_code == 409 and "needs a note" in vague.text
+    assert vague.status_code == 422 and "The outcome “other” needs a note" in html.unescape(vague.text)
+    assert "'other'" not in html.unescape(vague.text)
     assert (await post_form(client, page, f"{page}/close", {"outcome": "nonsense"})).status_code == 422
     closed = await post_form(client, page, f"{page}/close", {"outcome": "payment_plan"})
-    assert closed.status_code == 303
+    # Closing leads to the inbox, which says so.
+    assert closed.status_code == 303 and closed.headers["location"] == f"/console/?closed={case_id}"
+    inbox = await client.get(closed.headers["location"])
+    assert 'id="closed-notice"' in inbox.text and "The case of" in inbox.text and "is closed." in inbox.text
+    assert "appointment" not in inbox.text.split('id="closed-notice"')[1].split("</p>")[0]
+    # Only a case that is closed is announced.
+    assert 'id="closed-notice"' not in (await client.get("/console/?closed=999999")).text
     await drain(runtime.sender)
     assert sms(runtime).to("+4520000001")[-1].text.startswith("Rådgiveren har afsluttet samtalen")
     row = await case_row(runtime, case_id)
@@ -285,6 +293,22 @@ async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClie
     before = len(sms(runtime).sent)
     await tenant_writes(runtime, "+4520000001", "hej", "SM-after")
     assert len(sms(runtime).sent) > before
+
+
+async def test_the_case_page_says_what_a_volunteer_sees(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """Without the consent a volunteer needs, the page says what a volunteer would see: a first name, the channel and
+    the task (tasks.html), never the tenant's phone number."""
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
+    await add_person(runtime, "volunteer@example.org", "volunteer")
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    page = html.unescape((await client.get(page)).text)
+    assert (
+        "A volunteer sees the tenant's first name, their channel (SMS or Telegram, never the phone number) and the "
+        "task or appointment, and writes to them only with prepared messages through keephome" in page
+    )
+    assert "first name and contact" not in page
 
 
 async def test_every_case_view_is_audited(runtime: Runtime, client: httpx.AsyncClient) -> None:

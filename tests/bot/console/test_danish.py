@@ -401,6 +401,20 @@ class Visit:
             self.read("setup", await anonymous.get(f"/console/setup/{world.ids['token']}"))
             self.read("setup, a spent link", await anonymous.get("/console/setup/not-a-token"))
             self.read("wrong password", await login(anonymous, world.emails["adviser"], "not the password"))
+            # Too many wrong passwords: the first wait is said in seconds.
+            for _ in range(4):
+                locked = await login(anonymous, "laast@boligselskab.example.dk", "not the password")
+            assert locked.status_code == 429
+            self.read("wrong passwords, a wait", locked)
+            # A password too long for the setup form.
+            setup = await anonymous.get(f"/console/setup/{world.ids['token']}")
+            huge = {"password": "x" * 5000, "repeat": "x" * 5000, "csrf_token": csrf_of(setup.text)}
+            self.read("setup, too long", await anonymous.post(f"/console/setup/{world.ids['token']}", data=huge))
+            # A form sent after signing out: the page links the sign-in, which leads back.
+            signed_out = await anonymous.post(f"/console/cases/{world.ids['case_id']}/note", data={"csrf_token": "x"})
+            assert signed_out.status_code == 403 and 'id="sign-in"' in signed_out.text
+            self.read("a form after signing out", signed_out)
+            self.read("login, then back", await anonymous.get("/console/login?next=/console/staff"))
             self.read("simulator", await anonymous.get("/simulator"))
             # The words the simulator's script writes into its page: each tenant's stage and status, and each
             # reminder of the day's plan: its stage and why.
@@ -449,6 +463,11 @@ class Visit:
         closed = self.world.ids["closed_case"]
         await self.post(client, "take the other", f"/console/cases/{closed}/take", {})
         await self.post(client, "close", f"/console/cases/{closed}/close", {"outcome": "paid", "note": ""})
+        self.read("inbox, a case closed", await client.get(f"/console/?closed={closed}&cancelled=1"))
+        other = {"outcome": "other", "note": ""}
+        assert (
+            await self.post(client, "close, other without a note", f"/console/cases/{case}/close", other)
+        ).status_code == 422
         await self.post(client, "close, no outcome", f"/console/cases/{case}/close", {"outcome": "nonsense"})
         await self.post(client, "a closed case taken", f"/console/cases/{closed}/take", {})
         await self.post(client, "telegram code", "/console/me/telegram-code", {})

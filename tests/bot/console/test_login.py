@@ -102,6 +102,45 @@ async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
     assert (await client.post("/console/cases/1/take", data={"csrf_token": "x"})).status_code == 403
 
 
+async def test_a_form_sent_after_signing_out_leads_to_the_sign_in_and_back(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Signed out in another tab, the adviser sends a form: the page says to sign in, links the sign-in, and the
+    sign-in leads back to the form's page."""
+    await add_person(runtime, "adviser@example.org", "adviser")
+    refused = await client.post("/console/cases/7/note", data={"csrf_token": "x", "text": "hej"})
+    assert refused.status_code == 403 and "Sign in first." in refused.text
+    assert 'href="/console/login?next=%2Fconsole%2Fcases%2F7" class="button" id="sign-in"' in refused.text
+    page = await client.get("/console/login?next=/console/cases/7")
+    assert '<input type="hidden" name="next" value="/console/cases/7">' in page.text
+    form = {"email": "adviser@example.org", "password": PASSWORD, "next": "/console/cases/7"}
+    # A wrong password keeps where the sign-in leads.
+    wrong = await client.post("/console/login", data={**form, "password": "wrong", "csrf_token": csrf_of(page.text)})
+    assert wrong.status_code == 401 and 'name="next" value="/console/cases/7"' in wrong.text
+    signed = await client.post("/console/login", data={**form, "csrf_token": csrf_of(wrong.text)})
+    assert signed.status_code == 303 and signed.headers["location"] == "/console/cases/7"
+
+
+@pytest.mark.parametrize(
+    "then",
+    ["https://evil.example", "//evil.example/console/", "/console//evil.example", "/console/\\evil", "/elsewhere",
+     "/console/logout", "/console/login?next=/console/"],
+)  # fmt: skip
+def test_the_sign_in_returns_only_to_a_console_page(then: str) -> None:
+    assert login_module.return_to(then) is None
+    assert login_module.return_to("/console/cases/7?x=1") == "/console/cases/7?x=1"
+
+
+async def test_a_volunteer_signing_in_for_a_case_page_goes_to_their_tasks(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_person(runtime, "volunteer@example.org", "volunteer")
+    page = await client.get("/console/login?next=/console/cases/7")
+    form = {"email": "volunteer@example.org", "password": PASSWORD, "next": "/console/cases/7"}
+    signed = await client.post("/console/login", data={**form, "csrf_token": csrf_of(page.text)})
+    assert signed.status_code == 303 and signed.headers["location"] == "/console/tasks"
+
+
 async def test_a_session_ends_after_twelve_hours(fixed: Runtime, browser: httpx.AsyncClient) -> None:
     await add_person(fixed, "adviser@example.org", "adviser")
     assert (await login(browser, "adviser@example.org")).status_code == 303
@@ -135,12 +174,14 @@ async def test_wrong_passwords_make_the_account_wait_longer_each_time(
         assert (await login(browser, "adviser@example.org", "wrong password")).status_code == 401
     locked = await login(browser, "adviser@example.org")  # even the right password waits now
     assert locked.status_code == 429
-    assert "Try again in 1 minute" in locked.text
+    # The first wait is 30 seconds, and the page says so (not rounded up to a minute).
+    assert "Try again in 30 seconds." in locked.text and "minute" not in locked.text
     assert locked.headers["Retry-After"] == "30"
     fixed.clock.offset += timedelta(seconds=31)
     assert (await login(browser, "adviser@example.org", "wrong again")).status_code == 401
     locked = await login(browser, "adviser@example.org")
     assert locked.status_code == 429 and locked.headers["Retry-After"] == "60"
+    assert "Try again in 1 minute." in locked.text
     fixed.clock.offset += timedelta(seconds=61)
     assert (await login(browser, "adviser@example.org")).status_code == 303
     # A right password clears the count: three more wrong ones are needed before the next wait.
@@ -330,6 +371,12 @@ async def test_a_setup_link_sets_a_password_once(runtime: Runtime, client: httpx
     token = csrf_of(page.text)
     short = await client.post(path, data={"password": "short", "repeat": "short", "csrf_token": token})
     assert short.status_code == 422 and "at least 12" in short.text
+    # A password past the longest one taken is told so, not told to be longer.
+    huge = "x" * 5000
+    long = await client.post(path, data={"password": huge, "repeat": huge, "csrf_token": token})
+    assert long.status_code == 422 and "Use at most 1000 characters." in long.text
+    assert "Use at least 12 characters." not in long.text
+    assert 'maxlength="1000"' in page.text
     differ = await client.post(path, data={"password": PASSWORD, "repeat": PASSWORD + "x", "csrf_token": token})
     assert differ.status_code == 422
     done = await client.post(path, data={"password": PASSWORD, "repeat": PASSWORD, "csrf_token": token})
