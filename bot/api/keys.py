@@ -77,7 +77,7 @@ def _checked_name(name: str) -> str:
 async def add_key(conn: AsyncConnection, name: str, scope: str, now: datetime, actor: str) -> tuple[int, str]:
     """Make a key; returns its id and the key (shown once, never stored). Audited."""
     if scope not in SCOPES:
-        raise ApiKeyError(N_("unknown scope %(scope)s: read, write or erase"), scope=repr(scope))
+        raise ApiKeyError(N_("unknown scope %(scope)s: read, write or erase"), scope=scope)
     name = _checked_name(name)
     # A name tells the live keys apart (which system to revoke): a revoked key's name may be given again.
     taken = await conn.execute(

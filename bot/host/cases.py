@@ -289,7 +289,7 @@ async def close_case(
     """Close with an outcome; the bot takes over the tenant's messages again. The closing itself is the one writer's
     (bot/tenants/case_closing.py): the volunteer lets go, and a kommune consent for the case lapses."""
     if outcome not in OUTCOMES:
-        raise CaseError(N_("unknown outcome %(outcome)s"), outcome=repr(outcome))
+        raise CaseError(N_("unknown outcome %(outcome)s"), outcome=outcome)
     if outcome == "other" and not note:
         raise CaseError(N_("the outcome 'other' needs a note"))
     closed = await conn.run_sync(
