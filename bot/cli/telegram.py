@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.inbound.poller import ALLOWED_UPDATES
 from bot.settings import ConfigError, Settings
@@ -24,6 +24,13 @@ async def set_webhook(settings: Settings) -> str:
         async with bot:
             await bot.set_webhook(url=url, secret_token=settings.telegram_secret, allowed_updates=ALLOWED_UPDATES)
             name = bot.username
+    except BadRequest as exc:  # an answer from the Bot API (BadRequest is a NetworkError in the library)
+        raise ConfigError(f"Telegram refused the webhook: {exc.message}") from None
+    except NetworkError as exc:  # no answer: nothing was refused, the Bot API was not reached
+        raise ConfigError(
+            f"could not reach the Bot API at {settings.telegram_api_url} ({exc.message}): "
+            "check the network and KEEPHOME_TELEGRAM_API_URL"
+        ) from None
     except TelegramError as exc:
         raise ConfigError(f"Telegram refused the webhook: {exc.message}") from None
     return f"webhook for @{name} registered: {url} (updates: {', '.join(ALLOWED_UPDATES)}; secret token set)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -49,6 +50,18 @@ async def test_set_webhook_without_a_secret_says_what_is_missing(standin: Telegr
     with pytest.raises(ConfigError, match="KEEPHOME_TELEGRAM_SECRET"):
         await set_webhook(settings)
     assert standin.calls_to("setWebhook") == []
+
+
+async def test_set_webhook_with_the_bot_api_out_of_reach_says_so(sqlite_url: str) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket closes
+    api = f"http://127.0.0.1:{port}/bot"
+    settings = make_settings(sqlite_url, telegram_token="123:ABC", telegram_api_url=api, telegram_secret="s3cret")
+    with pytest.raises(ConfigError) as refused:
+        await set_webhook(settings)
+    said = str(refused.value)
+    assert said.startswith(f"could not reach the Bot API at {api} (") and "refused" not in said
 
 
 async def test_polling_commits_updates_through_the_same_mapping(standin: TelegramStandIn, sqlite_url: str) -> None:
