@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.cli.main import main
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh SQLite file named by the environment; no .env, no other KEEPHOME_ variable."""
-    for name in list(os.environ):
-        if name.startswith("KEEPHOME_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "keephome.db"
-    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
-    return path
 
 
 def _rows(path: Path, query: str) -> list[tuple[object, ...]]:

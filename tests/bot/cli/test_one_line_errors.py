@@ -28,17 +28,10 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An operator's shell: a fresh SQLite file named by the environment, a secret key, no .env and no other
-    KEEPHOME_ variable. The SQLite file's path is returned."""
-    for name in list(os.environ):
-        if name.startswith("KEEPHOME_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "keephome.db"
-    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+def env(database: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The operator's shell (tests/bot/cli/conftest.py) with a secret key; the SQLite file's path is returned."""
     monkeypatch.setenv("KEEPHOME_SECRET_KEY", SECRET)
-    return path
+    return database
 
 
 def _one_line(capsys: pytest.CaptureFixture[str]) -> str:

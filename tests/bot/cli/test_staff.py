@@ -4,7 +4,6 @@ line's own entry point."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -20,16 +19,10 @@ PUBLIC = "https://keephome.example.org"
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh SQLite file named by the environment, as an operator would; no .env, no other KEEPHOME_ variable."""
-    for name in list(os.environ):
-        if name.startswith("KEEPHOME_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "keephome.db"
-    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+def database(database: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The operator's shell (tests/bot/cli/conftest.py) with the public URL the set-up links start with."""
     monkeypatch.setenv("KEEPHOME_PUBLIC_URL", PUBLIC)
-    return path
+    return database
 
 
 def _rows(path: Path, query: str) -> list[tuple[object, ...]]:
