@@ -69,6 +69,31 @@ async def test_thanks_at_the_open_question_is_answered_kindly_and_the_question_w
     assert "Tak for besked" in paid
 
 
+@pytest.mark.parametrize(
+    ("position", "asked", "heard"),
+    [
+        # A påkrav reached them two days ago: its deadline runs.
+        ({"demand_received_on": -2}, "Har du brug for hjælp", "Fristen i brevet gælder stadig."),
+        # A court date is known: call today, whatever they say.
+        ({"court_date": 10}, "Ring +4570000000 eller skriv i dag.", "Ring alligevel til os i dag på"),
+        ({}, "Har du brug for hjælp", "Så venter vi lidt med at skrive om huslejen."),
+    ],
+    ids=["demand", "court", "overdue"],
+)
+async def test_a_tenant_who_writes_first_is_answered_at_the_stage_their_rent_is_at(
+    runtime: Runtime, position: dict[str, int], asked: str, heard: str
+) -> None:
+    today = runtime.clock().date()
+    dates = {name: today + timedelta(days=days) for name, days in position.items()}
+    await add_tenant(runtime.db, balance_ore=750_000, today=today, **dates)
+    [question] = await _say(runtime, "hej", "SM1")
+    assert asked in question
+    [paid] = await _say(runtime, "jeg har betalt", "SM2")
+    # Never "we will wait a while" while a deadline in a letter or a court date stands.
+    assert heard in paid
+    assert ("venter vi lidt" in paid) is (not position)
+
+
 async def test_help_outside_a_question_runs_the_help_flow(runtime: Runtime) -> None:
     tenant_id = await add_tenant(runtime.db)
     [reply] = await _say(runtime, "HJÆLP", "SM1")
