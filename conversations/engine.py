@@ -305,7 +305,9 @@ def _wait_expired(flow: Flow | None, state: State, now: datetime) -> Result:
     if flow is None:
         # The question it waits on no longer exists: nudging would ask for an answer nobody can give.
         return _end(state, "flow_changed"), [ConversationEnded("flow_changed")]
-    if not state.nudged:
+    # A nudge is due between waiting_until and the give-up time; one found only after that (the service was down,
+    # the demo's clock jumped) would ask again and end the conversation a minute later: it ends without it.
+    if not state.nudged and (state.expires_at is None or now < state.expires_at):
         choices = _choices(flow.step(state.step), state)
         nudged = replace(state, nudged=True, waiting_until=state.expires_at)
         return nudged, [MessageRequested("common.nudge", _values(state), choices)]

@@ -56,6 +56,16 @@ def test_waiting_question_exposes_when_the_host_should_deliver_wait_expired() ->
     assert ended.ended and events == [ConversationEnded("no_response")]
 
 
+def test_a_nudge_found_only_after_the_give_up_time_is_not_sent() -> None:
+    # The service was down (or the demo's clock jumped) past both times: no "you can still answer" that the
+    # conversation's end would contradict a minute later.
+    state = _start()
+    ended, events = resume(state, WaitExpired(), NOW + timedelta(hours=60))
+    assert ended.ended and events == [ConversationEnded("no_response")]
+    _, events = resume(state, WaitExpired(), NOW + timedelta(hours=47, minutes=59))
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["common.nudge"]
+
+
 def test_paid_claim_pauses_reminders_from_the_local_date() -> None:
     late_evening_utc = datetime(2026, 12, 3, 23, 30, tzinfo=ZoneInfo("UTC"))
     state = _start()

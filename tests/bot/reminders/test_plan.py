@@ -188,11 +188,12 @@ async def test_a_nudge_due_at_night_waits_for_the_morning(rt: Runtime) -> None:
     await owing(rt)
     set_now(rt, datetime(2026, 3, 3, 21, 30, tzinfo=TZ))
     await run_plan(rt)  # the question itself waits for 4 March 09:00
-    now = set_now(rt, datetime(2026, 3, 5, 23, 0, tzinfo=TZ))
+    # The nudge is due from 4 March 21:30 (24 hours) until the give-up time, 5 March 21:30 (48 hours).
+    now = set_now(rt, datetime(2026, 3, 4, 23, 0, tzinfo=TZ))
     await expire_waiting(rt.db, now, rt.settings)
     async with rt.db.read() as conn:
         not_before = (await conn.execute(select(func.max(outbox.c.not_before)))).scalar_one()
-    assert not_before == datetime(2026, 3, 6, 9, 0, tzinfo=TZ)
+    assert not_before == datetime(2026, 3, 5, 9, 0, tzinfo=TZ)
 
 
 async def test_a_cleared_balance_gets_a_thank_you_and_the_end(rt: Runtime) -> None:
