@@ -18,13 +18,29 @@ from bot.store.schema import audit_log, staff, tenants
 from bot.tenants import linking
 from bot.tenants.phones import from_telegram_contact
 
-__all__ = ["BLOCK_MINUTES", "BUDGET_WINDOW", "MAX_FAILED_CODES", "STAFF_CODE", "Unlinked", "handle_unlinked"]
+__all__ = [
+    "BLOCK_MINUTES",
+    "BUDGET_WINDOW",
+    "CODE_IN_TEXT",
+    "MAX_FAILED_CODES",
+    "NEAR_MISS_DIGITS",
+    "STAFF_CODE",
+    "Unlinked",
+    "code_attempt",
+    "handle_unlinked",
+]
 
 log = logging.getLogger(__name__)
 
 # What a staff member types to the bot to get notices here: "STAFF 1234 5678" (the code from their console
 # page; the six-digit form "STAFF 123 456" is read too).
 STAFF_CODE = re.compile(r"^\s*staff\s*(\d{4})[\s-]?(\d{4})\s*$", re.IGNORECASE)
+# A code the tenant typed inside a sentence ("min kode er 1234 5678"): four and four digits, as
+# linking.CODE_PATTERN reads them, that are not part of a longer number ("1234 5678 9" is no code).
+CODE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d[\s-])(\d{4})[\s-]?(\d{4})(?![\s-]?\d)")
+# A message that is mostly 4 to 12 digits ("1234567", "123456", "1234 567", "kode 12345") is an attempt at a
+# code, mistyped: it is answered as a wrong code, and counted as one.
+NEAR_MISS_DIGITS = range(4, 13)
 # One chat: after this many wrong codes or tokens in a row it waits BLOCK_MINUTES before the next is checked.
 MAX_FAILED_CODES = 5
 BLOCK_MINUTES = 15
@@ -77,6 +93,20 @@ def _redeem(scene: Scene, m: Unlinked, kind: str, secret: str) -> str:
 
     # A deep-link token (32 random characters) cannot be guessed: only typed codes spend the shared budget.
     return _guarded(scene, m, attempt, budgeted=kind == "code")
+
+
+def code_attempt(text: str) -> str | None:
+    """What to try when a message is an attempt at a code: the code it holds, "" for a mistyped one, else None.
+
+    A well-formed code anywhere in the message is tried ("my code is 1234 5678"; the first one only: one message,
+    one guess). A message of mostly digits, 4 to 12 of them with any spaces or dashes, is a mistyped code."""
+    found = CODE_IN_TEXT.search(text)
+    if found:
+        return "".join(found.groups())
+    # `isdecimal` is what `\d` matches; spaces and dashes are how people group digits, the rest are other signs.
+    digits = sum(c.isdecimal() for c in text)
+    others = sum(not (c.isdecimal() or c.isspace() or c == "-") for c in text)
+    return "" if digits in NEAR_MISS_DIGITS and others < digits else None
 
 
 def _redeem_staff(scene: Scene, m: Unlinked, code: str) -> str:
@@ -208,6 +238,10 @@ def handle_unlinked(scene: Scene, m: Unlinked) -> str:
     staff_code = STAFF_CODE.match(m.text or "")
     if staff_code:
         return _redeem_staff(scene, m, "".join(staff_code.groups()))
-    if m.text and linking.CODE_PATTERN.match(m.text):
-        return _redeem(scene, m, "code", m.text)
+    code = code_attempt(m.text or "")
+    if code is not None:
+        # A mistyped code goes the way of any wrong one: redeemed as typed it matches nothing (no code has that
+        # form), and it counts as a miss wherever a wrong code does (this chat, all chats, every live code), so
+        # its answer is no faster a probe than a wrong code's.
+        return _redeem(scene, m, "code", code or str(m.text))
     return _welcome(scene, m, always=False)

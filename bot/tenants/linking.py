@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -142,6 +143,8 @@ def redeem(conn: Connection, kind: str, secret: str, chat_id: int, now: datetime
     if kind == "code":
         match = CODE_PATTERN.match(secret)
         secret = "".join(match.groups()) if match else secret.strip()
+        # Any script's digits (an Arabic keyboard types ١٢٣٤): the code was issued in 0-9.
+        secret = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in secret)
     row = (conn.execute(select(link_codes).where(link_codes.c.secret_hash == hash_secret(f"{kind}:{secret}")))).first()
     problem = _problem(row, kind, now)
     if row is None or problem is not None:

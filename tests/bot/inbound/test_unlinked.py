@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.inbound.strangers import stranger_key
-from bot.store.schema import unknown_senders
+from bot.store.schema import link_codes, unknown_senders
 from bot.tenants.linking import deep_link
 from bot.tenants.phones import from_telegram_contact
 from tests.support.telegram_harness import CHAT, Harness, contact_update, harness, text_update
@@ -56,6 +56,17 @@ async def test_typed_code_links_the_chat(bot: Harness, typed: str) -> None:
     assert await bot.chat_of(tenant) == CHAT
 
 
+@pytest.mark.parametrize("zero", ["\u0660", "\u06f0"], ids=["arabic-indic", "eastern-arabic-indic"])
+async def test_a_code_typed_in_arabic_digits_links_the_chat(bot: Harness, zero: str) -> None:
+    # An Arabic keyboard types ١٢٣٤ for 1234: the same code.
+    tenant = await bot.tenant()
+    code = await bot.code(tenant)
+    typed = "".join(chr(ord(zero) + int(d)) for d in code)
+    replies = await bot.send(text_update, f"{typed[:4]} {typed[4:]}")
+    assert len(replies) == 1 and replies[0].startswith(LINKED)
+    assert await bot.chat_of(tenant) == CHAT
+
+
 async def test_used_code_is_refused_kindly(bot: Harness) -> None:
     tenant = await bot.tenant()
     code = await bot.code(tenant)
@@ -95,6 +106,69 @@ async def test_repeated_wrong_codes_are_slowed_down(bot: Harness) -> None:
             )
         ).one()
     assert (row.failed_codes, row.blocked_until) == (0, None)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1234567", "123456", "1234 567", "12-34-56-7", "123456789", "1234 5678 9", "kode 12345", "1234567."],
+)
+async def test_a_mistyped_code_is_told_the_code_does_not_work_each_time(bot: Harness, typed: str) -> None:
+    """A digit missing or one too many is still someone trying to connect: they hear that the code does not work
+    (and how to get a new one), not the once-a-day silence of other text."""
+    tenant = await bot.tenant()
+    await bot.code(tenant)
+    assert (await bot.send(text_update, "hej"))[0].startswith(WELCOME)
+    for _ in range(2):
+        replies = await bot.send(text_update, typed)
+        assert len(replies) == 1 and replies[0].startswith(BAD_CODE)
+    assert await bot.chat_of(tenant) is None
+
+
+@pytest.mark.parametrize("sentence", ["min kode er {0} {1}", "My code is {0}{1}!", "kode: {0}-{1} tak"])
+async def test_a_code_inside_a_sentence_is_tried(bot: Harness, sentence: str) -> None:
+    tenant = await bot.tenant()
+    code = await bot.code(tenant)
+    replies = await bot.send(text_update, sentence.format(wrong(code)[:4], wrong(code)[4:]))
+    assert len(replies) == 1 and replies[0].startswith(BAD_CODE)
+    replies = await bot.send(text_update, sentence.format(code[:4], code[4:]))
+    assert len(replies) == 1 and replies[0].startswith(LINKED)
+    assert await bot.chat_of(tenant) == CHAT
+
+
+@pytest.mark.parametrize("typed", ["hej 12", "3", "Jeg betalte 4500 i går", "my code is 1234567", "tak 😊"])
+async def test_text_that_is_no_attempt_at_a_code_gets_the_welcome_once_a_day(bot: Harness, typed: str) -> None:
+    assert (await bot.send(text_update, typed))[0].startswith(WELCOME)
+    assert await bot.send(text_update, typed) == []
+
+
+async def test_mistyped_codes_count_as_wrong_codes_in_every_limit(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The answer to a mistyped code must not be a faster probe than a wrong code: it counts for the chat's five,
+    for the budget of all chats, and against every live code."""
+    caplog.set_level(logging.WARNING, logger="bot.inbound.unlinked")
+    async with harness(database_url, link_failure_budget=7) as bot:
+        tenant = await bot.tenant()
+        code = await bot.code(tenant)
+        for typed in ("1234567", "123456", "1234 567", "12345", "1234 5678 9"):
+            assert (await bot.send(text_update, typed))[0].startswith(BAD_CODE)
+        # Five misses in a row: the chat waits, and even the right code is not checked.
+        assert (await bot.send(text_update, code))[0].startswith(BAD_CODE)
+        assert await bot.chat_of(tenant) is None
+        assert counted(bot, "link_slowed") == 1
+        async with bot.rt.db.read() as conn:
+            misses = (await conn.execute(select(link_codes.c.misses).where(link_codes.c.tenant_id == tenant))).scalar()
+        assert misses == 5
+        # Two more chats mistype once each: the seventh miss of the hour spends the budget of all chats.
+        assert (await bot.send(text_update, "9876543", chat=901))[0].startswith(BAD_CODE)
+        assert counted(bot, "link_budget_exceeded") == 0
+        assert (await bot.send(text_update, "kode 98765", chat=902))[0].startswith(BAD_CODE)
+        assert counted(bot, "link_budget_exceeded") == 1
+        assert "7 wrong codes across all chats" in caplog.text
+        assert (await bot.send(text_update, "555 666", chat=903))[0].startswith(BAD_CODE)
+        assert counted(bot, "link_budget_wait") == 1
+        bot.clock.offset += timedelta(minutes=61)
+        assert (await bot.send(text_update, code))[0].startswith(LINKED)
 
 
 async def test_own_contact_with_a_tenants_number_links(bot: Harness) -> None:
