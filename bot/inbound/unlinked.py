@@ -33,7 +33,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # What a staff member types to the bot to get notices here: "STAFF 1234 5678" (the code from their console
-# page; the six-digit form "STAFF 123 456" is read too).
+# page, with a space, a dash or nothing between its halves).
 STAFF_CODE = re.compile(r"^\s*staff\s*(\d{4})[\s-]?(\d{4})\s*$", re.IGNORECASE)
 # A code the tenant typed inside a sentence ("min kode er 1234 5678"): four and four digits, as
 # linking.CODE_PATTERN reads them, that are not part of a longer number ("1234 5678 9" is no code).
