@@ -45,7 +45,7 @@ async def _page(request: Request, me: StaffSession) -> Response:
 async def _csv(request: Request, me: StaffSession) -> Response:
     total, each = await _counts(request)
     out = io.StringIO()
-    writer = CsvWriter(out)
+    writer = CsvWriter(out, bom=True)  # a download a person opens in a spreadsheet
     writer.writerow(["volunteer", "month", "advice_kind", "held"])
     writer.writerows(("all", month, kind, n) for month, kind, n in total)
     writer.writerows((email, month, kind, n) for email, counts in each for month, kind, n in counts)

@@ -92,7 +92,7 @@ async def _outcomes_csv(request: Request, me: StaffSession) -> Response:
         raise NotFound(N_("There is no such chart."))
     found = await _load(request)
     out = io.StringIO()
-    CsvWriter(out).writerows(rows(found))
+    CsvWriter(out, bom=True).writerows(rows(found))
     period = found.period
     async with runtime(request).db.write() as conn:
         await record(

@@ -94,7 +94,7 @@ async def _print_page(request: Request, me: StaffSession) -> Response:
 async def _csv(request: Request, me: StaffSession) -> Response:
     report = await _load(request)
     out = io.StringIO()
-    CsvWriter(out).writerows(report_rows(report))
+    CsvWriter(out, bom=True).writerows(report_rows(report))
     await _audit(request, me, "report.export", report)
     period = report.period
     name = f"keephome-report-{period.first.isoformat()}-{period.last.isoformat()}.csv"

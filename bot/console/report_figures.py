@@ -28,6 +28,7 @@ from bot.console.outcome_queries import funnel_query
 from bot.console.report_queries import baselines_query, events_query, go_live_query, referrals_query
 from bot.host.outreach import never_reached_query
 from bot.i18n import N_
+from bot.i18n import gettext as _
 
 __all__ = [
     "COURT_OUTCOMES",
@@ -127,7 +128,7 @@ class Report:
     tenants: Steps
     events: Counter[str]
     referrals: Counter[str]  # by decision; "pending" for none yet
-    never_reached: int  # tenants whose outreach began in the period and reached them by no step (bot/host/outreach.py)
+    never_reached: int  # tenants outreach was tried on (first in the period) and never reached: bot/host/outreach.py
     before_after: BeforeAfter
     saving: Saving
 
@@ -188,7 +189,7 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
         tenants = Steps(N_("All reminded tenants"))
         for row in (await conn.execute(funnel_query(conn.dialect.name, whole))).all():
             tenants.add(row)
-    events = await _counts(conn, events_query(whole.first, whole.last))
+    events = await _counts(conn, events_query(whole))
     decided = Counter(
         {str(row.decision or "pending"): int(row.n) for row in (await conn.execute(referrals_query(whole))).all()}
     )
@@ -196,7 +197,7 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
     go_live: date | None = (await conn.execute(go_live_query())).scalar()
     after = Counter[str]()
     if go_live is not None and go_live <= whole.last:
-        after = await _counts(conn, events_query(go_live, whole.last, _AFTER_KINDS))
+        after = await _counts(conn, events_query(replace(whole, first=go_live), _AFTER_KINDS))
     years = list((await conn.execute(baselines_query())).all())
     with_moves = [y.evictions_with_moves for y in years]
     compared = BeforeAfter(
@@ -215,49 +216,114 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
 
 
 def report_rows(report: Report) -> Iterable[list[object]]:
-    """The report as CSV rows (section, figure, value): stable keys, figures only, nothing about one tenant."""
-    yield ["section", "figure", "value"]
-    yield ["period", "from", report.period.first.isoformat()]
-    yield ["period", "to", report.period.last.isoformat()]
+    """The report as CSV rows (section, figure, value), in the reader's language as the outcome page's CSVs are:
+    the words through the catalogue (in English the stable keys they always were), figures only, nothing about
+    one tenant. Numbers keep a decimal point in either language."""
+    yield _words("section", "figure", "value")
+    yield [*_words("period", "from"), report.period.first.isoformat()]
+    yield [*_words("period", "to"), report.period.last.isoformat()]
     for key in ("reminded", "reached", "consented"):
-        yield ["tenants", key, report.tenants.counts[key]]
-    for key, _ in RENT_STEPS:
-        yield ["rent_path", key, report.events.get(key, 0)]
-    for key, _ in COURT_OUTCOMES:
-        yield ["court_outcomes", key, report.events.get(key, 0)]
-    for key, _, kinds in EVICTIONS:
-        yield ["evictions", key, report.evictions(kinds)]
-    yield ["referrals", "made", report.referrals_made]
-    for key, _ in DECISIONS:
-        yield ["referrals", key, report.referrals.get(key, 0)]
-    yield ["outreach", "never_reached", report.never_reached]
+        yield [*_words("tenants", key), report.tenants.counts[key]]
+    for key, _label in RENT_STEPS:
+        yield [*_words("rent_path", key), report.events.get(key, 0)]
+    for key, _label in COURT_OUTCOMES:
+        yield [*_words("court_outcomes", key), report.events.get(key, 0)]
+    for key, _label, kinds in EVICTIONS:
+        yield [*_words("evictions", key), report.evictions(kinds)]
+    yield [*_words("referrals", "made"), report.referrals_made]
+    for key, _label in DECISIONS:
+        yield [*_words("referrals", key), report.referrals.get(key, 0)]
+    yield [*_words("outreach", "never_reached"), report.never_reached]
     ba = report.before_after
-    yield ["before_after", "go_live", ba.go_live.isoformat() if ba.go_live else ""]
-    yield ["before_after", "baseline_years", " ".join(str(y.year) for y in ba.years)]
+    yield [*_words("before_after", "go_live"), ba.go_live.isoformat() if ba.go_live else ""]
+    yield [*_words("before_after", "baseline_years"), " ".join(str(y.year) for y in ba.years)]
     # Without a year entered there is no "before" at all (not a before of 0).
-    yield ["before_after", "before_filings", ba.before.filings if ba.years else ""]
-    yield ["before_after", "before_evictions", ba.before.evictions if ba.years else ""]
-    yield ["before_after", "before_evictions_per_filing", rate_text(ba.before.value, danish=False)]
+    yield [*_words("before_after", "before_filings"), ba.before.filings if ba.years else ""]
+    yield [*_words("before_after", "before_evictions"), ba.before.evictions if ba.years else ""]
+    yield [*_words("before_after", "before_evictions_per_filing"), rate_text(ba.before.value, danish=False)]
     yield [
-        "before_after",
-        "before_evictions_with_moves_per_filing",
+        *_words("before_after", "before_evictions_with_moves_per_filing"),
         rate_text(ba.before_with_moves.value if ba.before_with_moves else None, danish=False),
     ]
-    yield ["before_after", "after_from", ba.go_live.isoformat() if ba.go_live else ""]
-    yield ["before_after", "after_to", ba.last.isoformat()]
-    yield ["before_after", "after_filings", ba.after.filings]
-    yield ["before_after", "after_evictions", ba.after.evictions]
-    yield ["before_after", "after_evictions_per_filing", rate_text(ba.after.value, danish=False)]
+    yield [*_words("before_after", "after_from"), ba.go_live.isoformat() if ba.go_live else ""]
+    yield [*_words("before_after", "after_to"), ba.last.isoformat()]
+    yield [*_words("before_after", "after_filings"), ba.after.filings]
+    yield [*_words("before_after", "after_evictions"), ba.after.evictions]
+    yield [*_words("before_after", "after_evictions_per_filing"), rate_text(ba.after.value, danish=False)]
     yield [
-        "before_after",
-        "after_evictions_with_moves_per_filing",
+        *_words("before_after", "after_evictions_with_moves_per_filing"),
         rate_text(ba.after_with_moves.value, danish=False),
     ]
     s = report.saving
-    yield ["saving", "eviction_cost_kr", s.cost]
-    yield ["saving", "evictions_avoided", rate_text(s.avoided, 2, danish=False)]
-    yield ["saving", "estimated_kr", "" if s.amount is None else s.amount]
-    yield ["saving", "not_computed", _MISSING_KEYS.get(s.missing or "", "")]
+    yield [*_words("saving", "eviction_cost_kr"), s.cost]
+    yield [*_words("saving", "evictions_avoided"), rate_text(s.avoided, 2, danish=False)]
+    yield [*_words("saving", "estimated_kr"), "" if s.amount is None else s.amount]
+    missing = _MISSING_KEYS.get(s.missing or "")
+    yield [*_words("saving", "not_computed"), _(_CSV_WORDS[missing]) if missing else ""]
+
+
+def _words(*keys: str) -> list[object]:
+    """The CSV's words for these keys in the reader's language."""
+    return [_(_CSV_WORDS[key]) for key in keys]
+
+
+# The CSV's words: in English the keys themselves (msgids), in Danish through the catalogue, as the outcome page's
+# CSVs have theirs (bot/console/outcome_charts.py). DESIGN.md's contract names none of them.
+_CSV_WORDS = {
+    "section": N_("section"),
+    "figure": N_("figure"),
+    "value": N_("value"),
+    "period": N_("period"),
+    "from": N_("from"),
+    "to": N_("to"),
+    "tenants": N_("tenants"),
+    "reminded": N_("reminded"),
+    "reached": N_("reached"),
+    "consented": N_("consented"),
+    "rent_path": N_("rent_path"),
+    "demand": N_("demand"),
+    "termination": N_("termination"),
+    "filing": N_("filing"),
+    "court_date": N_("court_date"),
+    "kommune_notified": N_("kommune_notified"),
+    "court_outcomes": N_("court_outcomes"),
+    "postponed": N_("postponed"),
+    "called_off": N_("called_off"),
+    "carried_out": N_("carried_out"),
+    "moved_out": N_("moved_out"),
+    "evictions": N_("evictions"),
+    "with_moves": N_("with_moves"),
+    "referrals": N_("referrals"),
+    "made": N_("made"),
+    "granted": N_("granted"),
+    "granted_with_conditions": N_("granted_with_conditions"),
+    "refused": N_("refused"),
+    "pending": N_("pending"),
+    "outreach": N_("outreach"),
+    "never_reached": N_("never_reached"),
+    "before_after": N_("before_after"),
+    "go_live": N_("go_live"),
+    "baseline_years": N_("baseline_years"),
+    "before_filings": N_("before_filings"),
+    "before_evictions": N_("before_evictions"),
+    "before_evictions_per_filing": N_("before_evictions_per_filing"),
+    "before_evictions_with_moves_per_filing": N_("before_evictions_with_moves_per_filing"),
+    "after_from": N_("after_from"),
+    "after_to": N_("after_to"),
+    "after_filings": N_("after_filings"),
+    "after_evictions": N_("after_evictions"),
+    "after_evictions_per_filing": N_("after_evictions_per_filing"),
+    "after_evictions_with_moves_per_filing": N_("after_evictions_with_moves_per_filing"),
+    "saving": N_("saving"),
+    "eviction_cost_kr": N_("eviction_cost_kr"),
+    "evictions_avoided": N_("evictions_avoided"),
+    "estimated_kr": N_("estimated_kr"),
+    "not_computed": N_("not_computed"),
+    "no_baseline": N_("no_baseline"),
+    "no_baseline_filings": N_("no_baseline_filings"),
+    "no_go_live": N_("no_go_live"),
+    "no_filings_after": N_("no_filings_after"),
+}
 
 
 _MISSING_KEYS = {

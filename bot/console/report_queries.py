@@ -9,15 +9,15 @@ tenants outreach never reached are bot/host/outreach.py's `never_reached_query`.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from bot.console.outcome_period import Period
 from bot.store.schema import planned_reminders, referrals, rent_events, report_baselines
 
 __all__ = [
+    "SET_WHEN_RECORDED",
     "baselines_query",
     "events_query",
     "go_live_query",
@@ -25,11 +25,20 @@ __all__ = [
 ]
 
 
-def events_query(first: date, last: date, kinds: tuple[str, ...] | None = None) -> Any:
-    """The rent path's events dated `first` to `last` (inclusive), counted by kind: one row per kind seen."""
+# The steps counted by the day keephome first learned of them (`seen_at`: the import, the API or the adviser that
+# brought them) rather than the day they name: a court date names the day the fogedret meets, weeks after it is
+# set, and the report counts the court dates set in the period.
+SET_WHEN_RECORDED = ("court_date",)
+
+
+def events_query(period: Period, kinds: tuple[str, ...] | None = None) -> Any:
+    """The rent path's events of the period's days, counted by kind: one row per kind seen. Each step counts on
+    the day it happened (`on`), a court date on the day it was recorded (SET_WHEN_RECORDED)."""
     e = rent_events.c
     n = func.count().label("n")
-    query = select(e.kind, n).where(e.on >= first, e.on <= last)
+    happened = and_(e.kind.not_in(SET_WHEN_RECORDED), e.on >= period.first, e.on <= period.last)
+    recorded = and_(e.kind.in_(SET_WHEN_RECORDED), e.seen_at >= period.start, e.seen_at < period.end)
+    query = select(e.kind, n).where(or_(happened, recorded))
     if kinds is not None:
         query = query.where(e.kind.in_(kinds))
     return query.group_by(e.kind)

@@ -54,6 +54,8 @@ CARETAKER_STEPS = (KNOCK, POSTCARD)
 REACHED, NOT_REACHED, SENT = "reached", "not_reached", "sent"
 # A step still open when its case closed: nobody knocks for a closed case.
 CANCELLED = "cancelled"
+# How a step someone actually took ends (not open, not cancelled): only these are attempts to reach the tenant.
+_CARRIED_OUT = (REACHED, NOT_REACHED, SENT)
 # What each step can end with: a postcard reaches nobody at once, it is only sent.
 _OUTCOMES = {CALL: (REACHED, NOT_REACHED), KNOCK: (REACHED, NOT_REACHED), POSTCARD: (SENT,)}
 # The step offered after one that did not reach the tenant (the adviser may choose a postcard after a call).
@@ -221,12 +223,14 @@ def end_open_steps(conn: Connection, case_id: int, now: datetime) -> int:
 
 
 def never_reached_query(start: datetime, end: datetime) -> Select[Any]:
-    """How many tenants had outreach steps begin in [start, end) and were never reached: every step is done,
-    none reached them, and since the first step they neither wrote nor were reached another way ("contact made").
-    A step still open on an open case is not yet a failure. One row, one column."""
+    """How many tenants outreach was tried on, first in [start, end), and never reached: a step was carried out
+    (a call or a knock not reached, a postcard left), none reached them, none is still open on an open case, and
+    since the first step carried out they neither wrote nor were reached another way ("contact made"). A step
+    nobody took — offered, then cancelled when its case closed or the tenant was erased — is no attempt: a tenant
+    with only such steps is not counted, and such a step does not date the attempt. One row, one column."""
     first = (
         select(_t.tenant_id, func.min(_t.created_at).label("since"))
-        .where(among(_t.kind, OUTREACH_STEPS))
+        .where(among(_t.kind, OUTREACH_STEPS), among(_t.status, _CARRIED_OUT))
         .group_by(_t.tenant_id)
         .subquery()
     )

@@ -6,6 +6,12 @@ is no exception for any column, so a value that came from outside (a tenant_ref,
 slip a formula through. Phone numbers in E.164 begin with `+` and are therefore written `'+4520123456`: the
 quote keeps a spreadsheet from turning the number into a formula (and from dropping the plus). A program
 that reads the file back removes one leading quote from a cell whose next character is one of those six.
+
+A file a person downloads to open in a spreadsheet (the console's CSVs) begins with a UTF-8 byte order mark
+(`bom=True`): Excel reads a CSV as UTF-8 only with one, and otherwise garbles æ, ø and å in the local code page.
+The cells stay separated by commas (a Danish Excel that splits on semicolons then shows one column: use Data →
+From Text/CSV, or LibreOffice, which ask). What a program reads — a command's `--csv` on stdout — has no mark.
+keephome's own tenant import reads a file with or without one.
 """
 
 from __future__ import annotations
@@ -14,9 +20,11 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
-__all__ = ["FORMULA_STARTS", "CsvWriter", "neutralise"]
+__all__ = ["BOM", "FORMULA_STARTS", "CsvWriter", "neutralise"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The UTF-8 byte order mark, written as the first character of a file for a spreadsheet.
+BOM = "\ufeff"
 
 
 def neutralise(value: object) -> str:
@@ -28,7 +36,10 @@ def neutralise(value: object) -> str:
 class CsvWriter:
     """`csv.writer` for files people open in a spreadsheet: the one way keephome writes CSV."""
 
-    def __init__(self, out: TextIO, *, delimiter: str = ",") -> None:
+    def __init__(self, out: TextIO, *, delimiter: str = ",", bom: bool = False) -> None:
+        """`bom`: begin with the byte order mark, for a file a person opens in a spreadsheet (a download)."""
+        if bom:
+            out.write(BOM)
         self._writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
 
     def writerow(self, cells: Iterable[object]) -> None:

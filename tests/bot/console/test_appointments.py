@@ -527,7 +527,9 @@ async def test_admins_see_every_volunteers_held_appointments_and_download_them(
     assert "repayment plan" in page and "volunteer@example.org" in page and "Byvej" not in page
     download = await client.get("/console/activity.csv")
     assert download.headers["content-type"].startswith("text/csv")
-    assert download.text.splitlines() == [
+    # A UTF-8 byte order mark first, so a spreadsheet reads æøå.
+    assert download.content.startswith(b"\xef\xbb\xbf")
+    assert download.content.decode("utf-8-sig").splitlines() == [
         "volunteer,month,advice_kind,held",
         "all,2026-03,repayment_plan,1",
         "volunteer@example.org,2026-03,repayment_plan,1",

@@ -45,7 +45,9 @@ async def download(client: httpx.AsyncClient, chart: str, query: str = PERIOD) -
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["content-disposition"].startswith("attachment;")
-    return list(csv.reader(io.StringIO(response.text)))
+    # A byte order mark first, so a spreadsheet reads æøå as UTF-8; a program strips it with utf-8-sig.
+    assert response.content.startswith(b"\xef\xbb\xbf") and not response.content.startswith(b"\xef\xbb\xbf" * 2)
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
 
 
 def by_first_cells(rows: list[list[str]], width: int = 2) -> dict[tuple[str, ...], list[str]]:

@@ -18,6 +18,7 @@ from bot.host.outreach import never_reached_query
 from bot.reminders.jobs import JobServices, outreach_job
 from bot.runtime import Clock, Runtime
 from bot.store.schema import audit_log, case_events, case_tasks, messages, tenants
+from bot.tenants.erase import erase
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, login, post_form
 
@@ -81,8 +82,10 @@ async def contacts(rt: Runtime, case_id: int) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
-async def quiet_case(rt: Runtime, ref: str = "R-1", address: str | None = "Byvej 12, 1. th.") -> tuple[int, int]:
-    tenant = await add_tenant(rt, ref, name="Beta Tenant", balance_ore=1234500)
+async def quiet_case(
+    rt: Runtime, ref: str = "R-1", address: str | None = "Byvej 12, 1. th.", phone: str = "+4520000001"
+) -> tuple[int, int]:
+    tenant = await add_tenant(rt, ref, name="Beta Tenant", phone=phone, balance_ore=1234500)
     async with rt.db.write() as conn:
         await conn.execute(update(tenants).where(tenants.c.id == tenant).values(address=address))
     return tenant, await add_case(rt, tenant)
@@ -339,6 +342,62 @@ async def test_closing_the_case_cancels_its_open_steps(served: tuple[Runtime, ht
     client.cookies.clear()
     await login(client, "caretaker@example.org")
     assert 'class="card visit"' not in (await client.get("/console/visits")).text
+
+
+async def never_reached(rt: Runtime, days: tuple[int, int] = (0, 30)) -> int:
+    async with rt.db.read() as conn:
+        query = never_reached_query(START + timedelta(days=days[0]), START + timedelta(days=days[1]))
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def test_a_call_nobody_made_is_no_attempt_to_reach_the_tenant(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Closing the case or erasing the tenant cancels the offered call: outreach was never tried, so neither tenant
+    is one "never reached"; a call made and not answered before the close counts."""
+    rt, client = served
+    _, closed = await quiet_case(rt, "R-1")
+    _, erased_case = await quiet_case(rt, "R-2", phone="+4520000002")
+    _, tried = await quiet_case(rt, "R-3", phone="+4520000003")
+    await run_job(rt, START + timedelta(days=3))
+    await adviser_and_caretaker(rt, client)
+    for case_id in (closed, tried):
+        page = f"/console/cases/{case_id}"
+        if case_id == tried:
+            [call] = await open_ids(rt, case_id)
+            await post_form(client, page, f"{page}/step", {"task_id": str(call), "outcome": "not_reached"})
+        await post_form(client, page, f"{page}/take", {})
+        assert (await post_form(client, page, f"{page}/close", {"outcome": "no_contact"})).status_code == 303
+    await erase(rt.db, "R-2", rt.clock(), "cli", rt.settings.secret_key)
+    assert await tasks_of(rt, closed) == [("call", "cancelled")]
+    assert await tasks_of(rt, erased_case) == [("call", "cancelled")]
+    assert await tasks_of(rt, tried) == [("call", "not_reached"), ("knock", "cancelled")]
+    assert await never_reached(rt) == 1
+
+
+async def test_a_cancelled_call_does_not_date_the_attempt(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    """A call offered and cancelled in one period, then a call made and not answered in the next (its knock
+    cancelled with the case): the tenant counts in the period the call was made, not when the first was offered."""
+    rt, client = served
+    tenant, first_case = await quiet_case(rt)
+    await run_job(rt, START + timedelta(days=3))
+    await adviser_and_caretaker(rt, client)
+    page = f"/console/cases/{first_case}"
+    await post_form(client, page, f"{page}/take", {})
+    assert (await post_form(client, page, f"{page}/close", {"outcome": "no_contact"})).status_code == 303
+    clock(rt).at = START + timedelta(days=31)
+    second_case = await add_case(rt, tenant)
+    await run_job(rt, START + timedelta(days=35))
+    [call] = await open_ids(rt, second_case)
+    client.cookies.clear()  # a month later: the session of 12 hours has ended
+    await login(client, "adviser@example.org")
+    page = f"/console/cases/{second_case}"
+    await post_form(client, page, f"{page}/step", {"task_id": str(call), "outcome": "not_reached"})
+    await post_form(client, page, f"{page}/take", {})
+    assert (await post_form(client, page, f"{page}/close", {"outcome": "no_contact"})).status_code == 303
+    assert await tasks_of(rt, second_case) == [("call", "not_reached"), ("knock", "cancelled")]
+    assert await never_reached(rt, (0, 30)) == 0
+    assert await never_reached(rt, (30, 60)) == 1
 
 
 async def test_the_database_holds_one_open_step_of_a_kind_but_not_for_the_referrals_steps(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.console.report_figures import (
+    _CSV_WORDS,
     NO_BASELINE,
     NO_BASELINE_FILINGS,
     NO_FILINGS_AFTER,
@@ -56,7 +57,9 @@ async def report_csv(client: httpx.AsyncClient, query: str = PERIOD) -> list[lis
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["content-disposition"].startswith("attachment;")
-    return list(csv.reader(io.StringIO(response.text)))
+    # A byte order mark first, so a spreadsheet reads æøå as UTF-8; a program strips it with utf-8-sig.
+    assert response.content.startswith(b"\xef\xbb\xbf") and not response.content.startswith(b"\xef\xbb\xbf" * 2)
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
 
 
 def figures(rows: list[list[str]]) -> dict[tuple[str, str], str]:
@@ -66,10 +69,11 @@ def figures(rows: list[list[str]]) -> dict[tuple[str, str], str]:
     return {(section, figure): value for section, figure, value in rows[1:]}
 
 
-async def event(rt: Runtime, tenant_id: int, kind: str, on: date) -> None:
+async def event(rt: Runtime, tenant_id: int, kind: str, on: date, seen: date | None = None) -> None:
+    """A step of the rent path on day `on`, first reported on `seen` (default: that day)."""
     async with rt.db.write() as conn:
         await conn.execute(
-            rent_events.insert().values(tenant_id=tenant_id, kind=kind, on=on, source="import", seen_at=at(on))
+            rent_events.insert().values(tenant_id=tenant_id, kind=kind, on=on, source="import", seen_at=at(seen or on))
         )
 
 
@@ -205,6 +209,30 @@ async def test_the_report_counts_every_figure_of_the_period(served: tuple[Runtim
     assert found[("saving", "evictions_avoided")] == "0.20"
     assert found[("saving", "estimated_kr")] == "10000"
     assert found[("saving", "not_computed")] == ""
+
+
+async def test_court_dates_count_in_the_period_they_were_set_not_when_the_court_meets(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Three court dates set in the period for days after it count as set; a court meeting in the period whose
+    date was set before it does not. The other steps still count on the day they happened."""
+    rt, client = served
+    ids = await build(rt)
+    t1, t2, t3, t4 = (ids[f"T-0{n}"] for n in range(1, 5))
+    await event(rt, t1, "court_date", LAST + timedelta(days=20), seen=date(2026, 2, 10))
+    await event(rt, t2, "court_date", LAST + timedelta(days=35), seen=date(2026, 2, 20))
+    await event(rt, t3, "court_date", LAST + timedelta(days=2), seen=LAST)
+    await event(rt, t4, "court_date", date(2026, 2, 18), seen=FIRST - timedelta(days=1))
+    await event(rt, t4, "filing", date(2026, 2, 3), seen=LAST + timedelta(days=3))
+    await signed_in(rt, client)
+    found = figures(await report_csv(client))
+    assert found[("rent_path", "court_date")] == "3"
+    assert found[("rent_path", "filing")] == "1"
+    page = (await client.get(f"/console/report?{PERIOD}")).text
+    assert "<tr><th>Court dates set</th><td>3</td></tr>" in page
+    # The period before: the one set then (for a day in February), nothing else.
+    before = figures(await report_csv(client, "from=2026-01-01&to=2026-02-01"))
+    assert before[("rent_path", "court_date")] == "1"
 
 
 async def test_the_outcome_page_shows_the_report_with_its_formula(served: tuple[Runtime, httpx.AsyncClient]) -> None:
@@ -428,3 +456,29 @@ async def test_the_report_reads_in_danish(database_url: str) -> None:
             assert _(msgid) != msgid, f"no Danish for {msgid!r}"
             assert _(msgid) in page.text
     assert "Report for the organisation" not in page.text
+
+
+async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> None:
+    """As the outcome page's CSVs: a Danish reader gets Danish words throughout (the figures keep a decimal point);
+    an English reader the keys it always had."""
+    async with started_runtime(make_settings(database_url, console_language="da")) as rt:
+        await seed(rt, baselines=False)
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await signed_in(rt, client)
+            rows = await report_csv(client)
+    assert rows[0] == ["afsnit", "tal", "værdi"]
+    found = {(section, figure): value for section, figure, value in rows[1:]}
+    assert len(found) == len(rows) - 1, "a figure appears twice"
+    assert found[("periode", "fra")] == "2026-02-02"
+    assert found[("lejere", "påmindet")] == "4"
+    assert found[("forløbet fra påkrav til fogedret", "retsmøder fastsat")] == "1"
+    assert found[("udsættelser", "udsættelse gennemført af fogedretten")] == "1"
+    assert found[("opsøgning", "aldrig nået")] == "2"
+    assert found[("før og efter start med keephome", "udsættelser pr. fogedsag efter")] == "0.333"
+    assert found[("besparelse", "ikke beregnet")] == "ingen tal fra før start"
+    english = {"section", "period", "tenants", "rent_path", "court_date", "never_reached", "no_baseline", "saving"}
+    assert not english & {cell for row in rows for cell in row}
+    with speaking("da"):
+        untranslated = [key for key in _CSV_WORDS if _(key) == key]
+    assert untranslated == []
