@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, cast, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,12 +17,20 @@ from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field_name, from_before_to, render, runtime
 from bot.i18n import N_
-from bot.store.schema import audit_log, staff
+from bot.store.schema import audit_log, case_tasks, cases, court_cases, staff
 
-__all__ = ["PAGE_SIZE", "record", "routes"]
+__all__ = ["PAGE_SIZE", "TENANT_PARTS", "about", "record", "routes"]
 
 PAGE_SIZE = 100
 MAX_PAGE = 1_000_000  # keeps the offset a number the database accepts
+_TENANT = re.compile(r"^tenant:(\d{1,18})$")
+# What belongs to a tenant, as audit entries name it (`<prefix>:<id>`): their cases, court cases and the tasks
+# and appointments on their cases. A filter on `tenant:N` shows the entries on each of these too.
+TENANT_PARTS: tuple[tuple[str, Any, Any], ...] = (
+    ("case", cases.c.id, cases.c.tenant_id),
+    ("court_case", court_cases.c.id, court_cases.c.tenant_id),
+    ("task", case_tasks.c.id, case_tasks.c.tenant_id),
+)
 
 
 async def record(
@@ -32,6 +42,23 @@ async def record(
             at=at, actor=actor, action=action, target=target, detail=detail[:500] if detail else None
         )
     )
+
+
+def about(target: str) -> ColumnElement[bool]:
+    """The entries about `target`: that very target, and for a tenant (`tenant:N`) also every target that belongs to
+    them (`TENANT_PARTS`), found in the database in one statement — on SQLite and PostgreSQL alike."""
+    a = audit_log.c
+    found = _TENANT.match(target)
+    if found is None:
+        return a.target == target
+    tenant_id = int(found.group(1))
+    owned = union_all(
+        *(
+            select(literal(f"{prefix}:", String) + cast(part_id, String)).where(owner == tenant_id)
+            for prefix, part_id, owner in TENANT_PARTS
+        )
+    )
+    return or_(a.target == target, a.target.in_(owned))
 
 
 def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
@@ -61,7 +88,8 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
     if action:
         query = query.where(audit_log.c.action.startswith(action, autoescape=True))
     if target:
-        query = query.where(audit_log.c.target == target)
+        # A tenant's entries include those on their cases, court cases and tasks (the page says so).
+        query = query.where(about(target))
     if since is not None:
         query = query.where(audit_log.c.at >= since)
     if until is not None:
@@ -77,6 +105,7 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         zone=zone,
         more=len(rows) > PAGE_SIZE,
         page=page,
+        tenant_filter=_TENANT.match(target) is not None,
         filters={"actor": actor, "action": action, "target": target, "from": q.get("from", ""), "to": q.get("to", "")},
     )
 

@@ -44,6 +44,9 @@ STEP_LABELS = {
     "termination": N_("termination (ophævelse)"),
     "filing": N_("filed with the fogedret"),
     "court_date": N_("court date"),
+    # A court date that is no longer the court date (bot.tenants.court.Step.shown).
+    "court_date_moved": N_("court date (moved)"),
+    "court_date_called_off": N_("court date (called off)"),
     "postponed": N_("court date postponed"),
     "called_off": N_("eviction called off"),
     "carried_out": N_("eviction carried out"),

@@ -24,7 +24,8 @@ from bot.host.cases import OPEN_STATUSES
 from bot.i18n import N_, Labels, ngettext
 from bot.i18n import gettext as _
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
-from bot.tenants.court import NoticeDue, notices_due
+from bot.tenants.court import NoticeDue, court_stage_termination, notices_due
+from bot.tenants.erase import ERASED_PREFIX
 from bot.tenants.names import first_name
 from scheduler.urgency import case_priority, demand_deadline_of, urgency_of
 
@@ -90,7 +91,9 @@ def _relative(days: int) -> str:
 
 
 def urgency(position: Any, day: date, delivery_days: int = 0) -> str:
-    """Why a case sits where it does in the queue, in a few words (the adviser's view of the legal clock)."""
+    """Why a case sits where it does in the queue, in a few words (the adviser's view of the legal clock).
+    `position` is read as the legal clock reads it (`bot.tenants.court.clock_columns`: a termination called off
+    no longer counts)."""
     if position is None or position.balance_as_of is None:
         return _("no rent position")
     stage, when = urgency_of(position, delivery_days)
@@ -102,7 +105,10 @@ def urgency(position: Any, day: date, delivery_days: int = 0) -> str:
     elif stage == "termination" and when is not None:
         values = {"day": local_day(when), "when": _relative((when - day).days)}
         if when <= day:
-            parts.append(_("terminated %(day)s (%(when)s), in effect: the fogedret may be asked any day") % values)
+            parts.append(
+                _("terminated %(day)s (%(when)s), in effect: the landlord may ask the fogedret to evict at any time")
+                % values
+            )
         else:
             parts.append(_("terminated %(day)s (%(when)s)") % values)
     elif stage == "demand" and when is not None:
@@ -181,7 +187,9 @@ _CASE_COLUMNS = (
     rent_positions.c.balance_as_of,
     rent_positions.c.demand_sent_on,
     rent_positions.c.demand_received_on,
-    rent_positions.c.termination_on,
+    # The termination as the court stage counts it: none once a court case was called off on or after it (the
+    # reminders' rule, bot.tenants.court.termination_called_off), so such a case no longer ranks as the court path.
+    court_stage_termination().label("termination_on"),
     rent_positions.c.court_date,
     rent_positions.c.due_day,
     rent_positions.c.monthly_rent_ore,
@@ -266,6 +274,8 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         {
             "case": row,
             "who": names[row.id],
+            # An erased tenant's case (closed) keeps no name or reference to show.
+            "erased": row.tenant_ref.startswith(ERASED_PREFIX),
             "channel": reply_channel(row),
             "urgency": urgency(_position(row), day, delivery_days),
             "checks": checks(_position(row), day, delivery_days),
@@ -333,7 +343,7 @@ async def _to_check(conn: AsyncConnection, day: date, delivery_days: int) -> lis
         .where(
             tenants.c.status != "erased",
             rp.balance_ore > 0,
-            rp.termination_on.is_(None),
+            court_stage_termination().is_(None),
             rp.court_date.is_(None),
             rp.demand_sent_on.is_not(None) | rp.demand_received_on.is_not(None),
             (rp.paid_claim_until >= day) | (rp.promise_on >= day),

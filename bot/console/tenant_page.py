@@ -18,8 +18,8 @@ from bot.console.web import NotFound, field, now, redirect, render, runtime, tod
 from bot.host.cases import OPEN_STATUSES, open_case
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.store.schema import cases, rent_positions, tenants
-from bot.tenants.court import court_view
+from bot.store.schema import cases, tenants
+from bot.tenants.court import clock_position, court_view
 
 __all__ = ["routes"]
 
@@ -63,7 +63,9 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
     at = now(request)
     async with rt.db.read() as conn:
-        position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant.id))).first()
+        # As the legal clock reads it: a termination behind a court case called off no longer counts as the court
+        # stage (the page shows no termination date of its own).
+        position = await conn.run_sync(clock_position, tenant.id)
         history = (
             await conn.execute(select(cases).where(cases.c.tenant_id == tenant.id).order_by(cases.c.id.desc()))
         ).all()

@@ -27,6 +27,7 @@ from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents, conversations, outbox, rent_positions, tenants
+from bot.tenants.court import court_stage_termination
 from bot.tenants.names import first_name
 from conversations import engine
 from conversations.commands import CommandResult, ConsentRef, TenantFacts, command
@@ -103,7 +104,8 @@ _TENANT = select(
     _rp.tenant_id.is_not(None).label("has_position"),
     _rp.demand_sent_on,
     _rp.demand_received_on,
-    _rp.termination_on,
+    # A termination behind a court case called off since counts no more (the one rule, bot/tenants/court.py).
+    court_stage_termination(_rp.tenant_id, _rp.termination_on).label("termination_on"),
     _rp.court_date,
     # With the above, what a case opened by a message needs (`BeforeOpening`: its priority), read here rather
     # than by the handoff itself.

@@ -16,13 +16,13 @@ from bot.outbox.route import CHANNELS, best_channel, route
 from bot.store.schema import (
     cases,
     conversations,
-    court_cases,
     messages,
     outbox,
     planned_reminders,
     rent_positions,
     tenants,
 )
+from bot.tenants.court import termination_called_off
 from scheduler.model import RentSnapshot
 
 __all__ = [
@@ -115,12 +115,8 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) 
     rp = rent_positions.c
     telegram_ok = and_(tenants.c.telegram_chat_id.is_not(None), tenants.c.telegram_blocked.is_(False))
     # An eviction called off after payment or agreement ends the court stage: the termination behind it no longer
-    # drives court-stage reminders (bot/tenants/court.py; the ledger may go on carrying it).
-    called_off = exists().where(
-        court_cases.c.tenant_id == tenants.c.id,
-        court_cases.c.outcome == "called_off",
-        court_cases.c.outcome_on >= rp.termination_on,
-    )
+    # drives court-stage reminders (the one rule, bot/tenants/court.py; the ledger may go on carrying it).
+    called_off = termination_called_off(tenants.c.id, rp.termination_on)
     stmt = (
         select(
             tenants.c.id,

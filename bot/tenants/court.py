@@ -10,7 +10,9 @@ postponement, changes nothing. An empty cell changes nothing either.
 
 An adviser records the rest in the console (bot/console/court.py): the retskreds, the kind of meeting, whether the
 court reached the tenant by phone, and the outcome — called off (after payment or agreement: the case closes and
-the rent position's court dates clear, so court-stage reminders end), postponed (a new court date, after today and
+the rent position's court dates clear, so court-stage reminders end, and the termination behind it no longer counts
+as the court stage: `termination_called_off` is that one rule, read by the reminders, the inbox and the pages'
+legal clock), postponed (a new court date, after today and
 after the one it replaces, so the court-eve reminder moves), carried out or moved out (the case closes and the
 tenant's status becomes `moved_out` through the one writer of tenant status, so nothing proactive goes any more);
 no outcome comes before the filing day. The kommune notice of almenlejeloven § 92 stk. 2 is due no later than the
@@ -25,7 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, exists, insert, null, or_, select, type_coerce, update
+from sqlalchemy import case as sql_case
 
 from bot.i18n import N_, Explained, local_day
 from bot.store.dialect import insert_for
@@ -41,7 +44,11 @@ __all__ = [
     "CourtView",
     "Mirror",
     "NoticeDue",
+    "Step",
     "apply_court_facts",
+    "clock_columns",
+    "clock_position",
+    "court_stage_termination",
     "court_view",
     "notice_case",
     "notices_due",
@@ -49,6 +56,7 @@ __all__ = [
     "record_filing",
     "record_notice_sent",
     "record_outcome",
+    "termination_called_off",
 ]
 
 EVENT_KINDS = (
@@ -259,6 +267,45 @@ def apply_court_facts(
     return dates
 
 
+def termination_called_off(
+    tenant_id: ColumnElement[Any] = rent_positions.c.tenant_id,
+    termination_on: ColumnElement[Any] = rent_positions.c.termination_on,
+) -> ColumnElement[bool]:
+    """The one rule for when a termination no longer counts as the court stage: a court case of the tenant was
+    called off (after payment or agreement) on or after the termination's day. The ledger may go on carrying the
+    termination; a later termination counts again. SQL, correlated with the query it stands in (by default one
+    that reads `rent_positions`): the reminders' snapshots (bot/reminders/reads.py), the inbox's ranking and the
+    legal clock the case and tenant pages show all read it here."""
+    cc = court_cases.c
+    return exists().where(cc.tenant_id == tenant_id, cc.outcome == "called_off", cc.outcome_on >= termination_on)
+
+
+def court_stage_termination(
+    tenant_id: ColumnElement[Any] = rent_positions.c.tenant_id,
+    termination_on: ColumnElement[Any] = rent_positions.c.termination_on,
+) -> ColumnElement[date | None]:
+    """The termination as the court stage counts it: the rent position's, or NULL once it was called off
+    (`termination_called_off`)."""
+    chosen = sql_case((termination_called_off(tenant_id, termination_on), null()), else_=termination_on)
+    return type_coerce(chosen, rent_positions.c.termination_on.type)
+
+
+def clock_columns() -> list[ColumnElement[Any]]:
+    """The rent position's columns as the legal clock (`scheduler.urgency`) reads them: `termination_on` is the
+    court stage's (`court_stage_termination`), `ledger_termination_on` the ledger's as it stands."""
+    rp = rent_positions.c
+    chosen: list[ColumnElement[Any]] = [
+        court_stage_termination().label("termination_on") if c.name == "termination_on" else c for c in rp
+    ]
+    return [*chosen, rp.termination_on.label("ledger_termination_on")]
+
+
+def clock_position(conn: Connection, tenant_id: int) -> Any | None:
+    """A tenant's rent position as the legal clock reads it (`clock_columns`), or None without one."""
+    query = select(*clock_columns()).where(rent_positions.c.tenant_id == tenant_id)
+    return conn.execute(query).first()
+
+
 def _open_case(conn: Connection, tenant_id: int) -> dict[str, Any]:
     case = _open_cases(conn, [tenant_id]).get(tenant_id)
     if case is None:
@@ -404,21 +451,50 @@ def notices_due(conn: Connection, limit: int | None = None) -> list[NoticeDue]:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One dated step of the rent path. `shown` is what the step reads as now: its `kind`, except for a court date
+    that is no longer the court date — `court_date_moved` (a postponement replaced it) or `court_date_called_off`
+    (the last court date of a case called off before that day)."""
+
+    kind: str
+    on: date
+    source: str | None
+    court_case_id: int | None
+    shown: str
+
+
+@dataclass(frozen=True, slots=True)
 class CourtView:
     """A tenant's court path as the case page shows it."""
 
     open_case: Any | None
     cases: list[Any]
-    events: list[Any]
+    events: list[Step]
+
+
+def _shown(kind: str, on: date, case: Any | None) -> str:
+    """What a step reads as: a court date its case moved away from, or the one a called-off case ended with, is
+    no longer the court date."""
+    if kind != "court_date" or case is None:
+        return kind
+    if case.court_date != on:
+        return "court_date_moved"
+    # Called off before the court met (a date already passed then was a meeting that took place).
+    if case.status != "open" and case.outcome == "called_off" and (case.outcome_on is None or case.outcome_on < on):
+        return "court_date_called_off"
+    return kind
 
 
 def court_view(conn: Connection, tenant_id: int) -> CourtView:
     """The tenant's court cases (newest first) and the steps of the rent path (in date order)."""
     cc, e = court_cases.c, rent_events.c
     found = list(conn.execute(select(court_cases).where(cc.tenant_id == tenant_id).order_by(cc.id.desc())))
-    steps = list(
-        conn.execute(
-            select(e.kind, e.on, e.source, e.court_case_id).where(e.tenant_id == tenant_id).order_by(e.on, e.id)
-        )
+    by_id = {int(c.id): c for c in found}
+    rows = conn.execute(
+        select(e.kind, e.on, e.source, e.court_case_id).where(e.tenant_id == tenant_id).order_by(e.on, e.id)
     )
+    steps = [
+        Step(kind, on, source, case_id, _shown(kind, on, by_id.get(case_id) if case_id is not None else None))
+        for kind, on, source, case_id in rows
+    ]
     return CourtView(next((c for c in found if c.status == "open"), None), found, steps)

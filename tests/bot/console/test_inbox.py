@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from bot.console.inbox import PAGE_SIZE, tell_apart
 from bot.runtime import Runtime
 from bot.store.schema import cases, rent_positions, tenants
+from bot.tenants.erase import erase
 from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, today
 
 _ROW = re.compile(r'<tr data-case="(\d+)"[^>]*>\s*<td><a href="/console/cases/\d+" class="who">([^<]+)</a>')
@@ -71,7 +72,10 @@ async def test_a_termination_in_effect_says_so(runtime: Runtime, client: httpx.A
     day = today(runtime)
     await add_case(runtime, await add_tenant(runtime, "R-1", phone=None, **_position({"termination_on": -3}, day)))
     await _adviser(runtime, client)
-    assert "(3 days ago), in effect: the fogedret may be asked any day" in (await client.get("/console/")).text
+    assert (
+        "(3 days ago), in effect: the landlord may ask the fogedret to evict at any time"
+        in (await client.get("/console/")).text
+    )
 
 
 def test_tenants_with_the_same_first_name_are_told_apart() -> None:
@@ -201,3 +205,15 @@ async def test_closing_needs_a_chosen_outcome(runtime: Runtime, client: httpx.As
     assert (await case_row(runtime, case_id)).status == "taken"
     closed = await post_form(client, page, f"{page}/close", {"outcome": "paid", "note": ""})
     assert closed.status_code == 303 and (await case_row(runtime, case_id)).outcome == "paid"
+
+
+async def test_an_erased_tenants_closed_case_is_listed_without_their_former_reference(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant_id = await add_tenant(runtime, "R-9", name="Carl Berg")
+    await add_case(runtime, tenant_id)
+    await erase(runtime.db, "R-9", runtime.clock(), "cli", runtime.settings.secret_key)
+    await _adviser(runtime, client)
+    closed = (await client.get("/console/?status=closed")).text
+    assert "(erased tenant)" in closed
+    assert "erased:" not in closed and "Carl" not in closed and "R-9" not in closed

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text, update
 
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from bot.store.schema import cases, consents, conversations, link_codes, messages, outbox, tenants
+from bot.store.schema import cases, consents, conversations, court_cases, link_codes, messages, outbox, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case
 from tests.support.drive import drain, process_all, sandbox
@@ -92,6 +92,30 @@ async def test_a_tenant_who_writes_first_is_answered_at_the_stage_their_rent_is_
     # Never "we will wait a while" while a deadline in a letter or a court date stands.
     assert heard in paid
     assert ("venter vi lidt" in paid) is (not position)
+
+
+async def test_a_termination_behind_an_eviction_called_off_is_not_the_court_stage_for_a_tenant_who_writes(
+    runtime: Runtime,
+) -> None:
+    today = runtime.clock().date()
+    tenant_id = await add_tenant(runtime.db, balance_ore=0, today=today, termination_on=today - timedelta(days=20))
+    now = runtime.clock()
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            court_cases.insert().values(
+                tenant_id=tenant_id,
+                status="closed",
+                outcome="called_off",
+                outcome_on=today - timedelta(days=3),
+                opened_at=now,
+                updated_at=now,
+                closed_at=now,
+            )
+        )
+    [question] = await _say(runtime, "hej", "SM1")
+    assert "eller skriv i dag" not in question  # the opening of the court stage
+    [paid] = await _say(runtime, "jeg har betalt", "SM2")
+    assert "Ring alligevel til os i dag" not in paid
 
 
 async def test_help_outside_a_question_runs_the_help_flow(runtime: Runtime) -> None:
