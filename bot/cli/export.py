@@ -7,13 +7,14 @@ import os
 import sys
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.console.data_rights import EXPORT_WORDS
 from bot.i18n import speaking
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
-from bot.tenants.export import export_tenant, render_html, to_json
+from bot.tenants.export import export_tenant, render_html, staff_roles, to_json
 
 __all__ = ["run_export"]
 
@@ -43,6 +44,7 @@ async def run_export(
         except LookupError as exc:
             print(f"keephome export: {exc}", file=err)
             return 2
+        roles = await staff_roles(db) if html is not None else {}
     finally:
         await db.dispose()
     if html is None:
@@ -50,7 +52,7 @@ async def run_export(
         return 0
     # The page in the console's language (KEEPHOME_CONSOLE_LANGUAGE, Danish unless set): it may be handed to the tenant.
     with speaking(settings.console_language):
-        page = render_html(data, EXPORT_WORDS)
+        page = render_html(data, EXPORT_WORDS, zone=ZoneInfo(settings.timezone), staff=roles)
     try:
         await asyncio.to_thread(_write_new, html, page)
     except OSError as exc:

@@ -35,7 +35,7 @@ from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_s
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, outbox, rent_positions, staff, tenants
-from bot.tenants.court import court_view
+from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
 
 __all__ = ["SeenMessages", "answer_rows", "case_id_of", "case_in_path", "load_case", "message_json", "routes"]
@@ -194,6 +194,14 @@ def answer_rows(answered: list[Answered], zone: ZoneInfo) -> list[tuple[str, str
     return groups
 
 
+def _local_day_of(zone: ZoneInfo, at: datetime | None) -> str:
+    """The day of `at` in the organisation's zone, the Danish way ("4. dec. 2026"): for a moment of which only the
+    day was entered (a signed form's consent is stored at noon of its day), showing no invented time."""
+    if at is None:
+        return local_day(None)
+    return local_day((at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).date())
+
+
 def _not_found(request: Request) -> Response:
     return render(request, "message.html", 404, title=_("Not found"), message=_("There is no such case."))
 
@@ -253,6 +261,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
             return _not_found(request)
         case, tenant = found
         position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant.id))).first()
+        clock = await conn.run_sync(clock_position, tenant.id)
         shown = await transcript(conn, case, rt.renderer)
         names = await authors(conn, shown.messages, first_name(tenant.name))
         collected = await answers(conn, tenant.id)
@@ -294,7 +303,9 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         tenant=tenant,
         first_name=first_name(tenant.name),
         position=position,
-        urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
+        # The legal clock as the one rule reads it (a termination behind a called-off court case is no court stage);
+        # the rent table shows the ledger's position as it stands.
+        urgency=urgency(clock, today(request), rt.settings.demand_delivery_days),
         transcript=shown,
         answers=answer_rows(collected, ZoneInfo(rt.settings.timezone)),
         events=events,
@@ -329,6 +340,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         court_outcomes=OUTCOME_LABELS,
         court_steps=STEP_LABELS,
         court_back=f"/console/cases/{case_id}",
+        # The day of a moment in the organisation's zone (a signed form's consent: only its day was entered).
+        local_day_of=partial(_local_day_of, ZoneInfo(rt.settings.timezone)),
         nonce=secrets.token_urlsafe(12),
         mine=case.assignee_id == me.staff_id,
         last_id=shown.messages[-1].id if shown.messages else 0,

@@ -7,16 +7,18 @@ API's DELETE, both audited.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console import court, delivery, labels, sharing
+from bot.console import accounts, court, delivery, labels, sharing
 from bot.console.inbox import ORIGINS, REASONS
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, render, runtime
 from bot.i18n import N_
-from bot.tenants.export import CodeWords, export_tenant, render_html, to_json
+from bot.tenants.export import CodeWords, export_tenant, render_html, staff_roles, to_json
 
 __all__ = ["EXPORT_WORDS", "routes"]
 
@@ -71,6 +73,8 @@ EXPORT_WORDS: CodeWords = {
     "case_tasks.advice_kind": labels.ADVICE_KIND_LABELS,
     "reminders.trigger": labels.TRIGGER_LABELS,
     "telegram_link_codes.kind": labels.LINK_CODE_LABELS,
+    # Who did what is named by role and number (`render_html`'s `staff`).
+    "staff.role": accounts.ROLE_LABELS,
 }
 
 _FORMATS = {"json": ("application/json", "json"), "html": ("text/html; charset=utf-8", "html")}
@@ -88,13 +92,18 @@ async def _export(request: Request, me: StaffSession) -> Response:
     what = field(form, "format", max_length=4)
     if what not in _FORMATS:
         raise FormError(N_("Choose a readable page (HTML) or the data (JSON)."))
+    rt = runtime(request)
     try:
-        data = await export_tenant(runtime(request).db, ref, now(request), me.actor, what)
+        data = await export_tenant(rt.db, ref, now(request), me.actor, what)
     except LookupError:
         raise NotFound(N_("No tenant has that reference (an erased tenant has nothing left to export).")) from None
     media, suffix = _FORMATS[what]
     # The page in the staff member's language (the request's), the JSON as stored.
-    body = to_json(data) if what == "json" else render_html(data, EXPORT_WORDS)
+    # Its times in the deployment's zone, and who did what by role.
+    if what == "json":
+        body = to_json(data)
+    else:
+        body = render_html(data, EXPORT_WORDS, zone=ZoneInfo(rt.settings.timezone), staff=await staff_roles(rt.db))
     name = f"keephome-tenant-{data['tenant']['id']}.{suffix}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     return Response(body, media_type=media, headers=headers)

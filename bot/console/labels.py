@@ -113,13 +113,16 @@ EVENT_LABELS = {
     "task_done": N_("task done"),
     "needs_adviser": N_("needs an adviser"),
     "closed": N_("closed"),
-    "reassigned": N_("reassigned"),
+    # Its text is "to <e-mail>" (bot/console/case_actions.py): shown as the e-mail after these words.
+    "reassigned": N_("handed to"),
     "contact": N_("contact made"),
     "outreach": N_("outreach"),
     "appointment": N_("appointment"),
     # Migration 0011 merged a tenant's open cases into the oldest; the text is the other case's number.
     "merged_into": N_("merged into case"),
     "merged_from": N_("merged into this case: case"),
+    # The tenant's data was erased (bot/tenants/erase.py): their open case closed without an outcome.
+    "erased": N_("closed: the tenant's data was erased"),
 }
 # The readable export's words for the rest of the codes it stores (bot/console/data_rights.py, EXPORT_WORDS).
 # A tenant's preferred channel: either channel, or whichever reaches them.

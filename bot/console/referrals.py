@@ -26,7 +26,7 @@ from bot.console.case_page import case_in_path
 from bot.console.ids import path_id
 from bot.console.messaging import send_to_tenant, telegram_open
 from bot.console.sessions import StaffSession, guard
-from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KINDS, STEP_STATUSES
+from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KINDS, STEP_STATUSES, STEPS_UNDER_WAY
 from bot.console.web import FormError, NotFound, field, form_nonce, money, now, read_form, redirect, render, runtime
 from bot.host.cases import CaseError
 from bot.host.consents import SHARE_SCOPE, may_share
@@ -301,6 +301,15 @@ async def _add_step(request: Request, me: StaffSession) -> Response:
         raise FormError(N_("Choose a step."))
     at = now(request)
     async with runtime(request).db.write() as conn:
+        under_way = await conn.scalar(
+            select(case_tasks.c.id).where(
+                case_tasks.c.case_id == case.id,
+                case_tasks.c.kind == kind,
+                case_tasks.c.status.in_(STEPS_UNDER_WAY),
+            )
+        )
+        if under_way is not None:
+            raise CaseError(N_("This step is already under way on the case: move it on rather than add another."))
         task_id = await conn.run_sync(
             lambda sync: add_task(sync, case_id=case.id, tenant_id=tenant.id, kind=kind, now=at, created_by=me.staff_id)
         )

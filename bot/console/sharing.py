@@ -65,6 +65,9 @@ STEP_KINDS = {
     "boligstoette": N_("Boligstøtte (Udbetaling Danmark)"),
     "debt_counselling": N_("Free debt counselling"),
 }
+# A step of one of these statuses is under way: a second of its kind is not tracked beside it (a boligstøtte to apply
+# for, applied for or granted; counselling to book or booked). A refused one, or counselling done, may start anew.
+STEPS_UNDER_WAY = ("open", "applied", "granted")
 STEP_STATUSES = {
     "boligstoette": {
         "open": N_("To apply"),
@@ -160,5 +163,6 @@ async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: date
         "help_kinds": HELP_KINDS,
         "decisions": DECISIONS,
         "step_kinds": STEP_KINDS,
+        "steps_under_way": STEPS_UNDER_WAY,
         "step_statuses": STEP_STATUSES,
     }

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.channels.base import parse_button_data
 from bot.console.delivery import DeliveryFacts, facts_by_message
 from bot.host.cases import has_consent
-from bot.i18n import gettext
+from bot.i18n import N_, gettext
 from bot.outbox.record import SECRET_TEMPLATES
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.store.schema import conversations, inbound, messages, outbox
@@ -23,6 +23,8 @@ from conversations.values import decode_values
 __all__ = ["MAX_ANSWERED", "MAX_MESSAGES", "Answered", "Shown", "Transcript", "answers", "transcript"]
 
 MAX_MESSAGES = 200
+# What a message whose text is gone reads as.
+_DELETED = N_("(message deleted)")
 # Button labels are shown to the adviser in the organisation's language.
 _CONSOLE_LANGUAGE = "da"
 
@@ -134,13 +136,13 @@ def _describe(renderer: Renderer, payload: dict[str, Any], choices: dict[int, An
         if parsed is not None and isinstance(options, list) and parsed[1] < len(options):
             key, label = options[parsed[1]]
             text = _render(renderer, str(label), {}, _CONSOLE_LANGUAGE, "telegram")
-            return f"[pressed the button “{text or key}”]"
-        return "[pressed a button]"
+            return gettext("[pressed the button “%(label)s”]") % {"label": text or key}
+        return gettext("[pressed a button]")
     if "contact_phone" in payload:
-        return "[shared their phone number]"
+        return gettext("[shared their phone number]")
     if "start" in payload:
-        return "[opened the Telegram bot]"
-    return "[a message without text]"
+        return gettext("[opened the Telegram bot]")
+    return gettext("[a message without text]")
 
 
 async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after_id: int = 0) -> Transcript:
@@ -167,7 +169,9 @@ async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after
     for r in rows:
         text = r.text
         if text is None:
-            text = queued.get(r.id) or pressed.get(r.id) or f"[{r.template or 'no text'}]"
+            # Neither kept nor to be rendered: its text was blanked (an erasure, the retention purge). The key of
+            # its text is no words for the adviser.
+            text = queued.get(r.id) or pressed.get(r.id) or gettext(_DELETED)
         elif r.template in SECRET_TEMPLATES:
             text = gettext(text)  # what stands in for a one-time code, in the reader's language
         shown.append(Shown(r.id, r.direction, r.author, r.channel, text, r.status, r.created_at, delivered.get(r.id)))

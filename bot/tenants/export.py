@@ -17,15 +17,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, or_, select
 
-from bot.i18n import LANGUAGE_NAMES, N_, current_language, gettext, install
+from bot.i18n import LANGUAGE_NAMES, N_, current_language, gettext, install, local_day
 from bot.paths import TEMPLATES_DIR
 from bot.store.db import Database
 from bot.store.schema import (
@@ -45,10 +48,21 @@ from bot.store.schema import (
     referrals,
     rent_events,
     rent_positions,
+    staff,
     tenants,
 )
+from bot.tenants.export_reasons import reminder_reason_words
 
-__all__ = ["FORMAT_VERSION", "CodeWords", "export_tenant", "find_tenant", "render_html", "tenant_data", "to_json"]
+__all__ = [
+    "FORMAT_VERSION",
+    "CodeWords",
+    "export_tenant",
+    "find_tenant",
+    "render_html",
+    "staff_roles",
+    "tenant_data",
+    "to_json",
+]
 
 FORMAT_VERSION = 1
 _MONEY = ("monthly_rent_ore", "balance_ore")
@@ -146,7 +160,8 @@ _HEADINGS = {
     "decided_on": N_("Decided on"),
     "origin": N_("Opened because"),
     "reason": N_("Reason"),
-    "priority": N_("Priority"),
+    # The inbox's ranking number (scheduler/urgency.py): the organisation's, nothing about the tenant in itself.
+    "priority": N_("Inbox ranking (an internal number)"),
     "assignee_id": N_("Adviser"),
     "volunteer_id": N_("Volunteer"),
     "volunteer_task": N_("Volunteer's task"),
@@ -199,7 +214,6 @@ _CODES = {
     "consents.method",
     "consents.wording_version",
     "consents.ended_reason",
-    "consents.recorded_by",
     "referrals.decision",
     "cases.status",
     "cases.origin",
@@ -209,7 +223,6 @@ _CODES = {
     "case_tasks.status",
     "case_tasks.advice_kind",
     "reminders.trigger",
-    "reminders.reason",
     "telegram_link_codes.kind",
     "audit.actor",
     "audit.action",
@@ -423,9 +436,132 @@ def _heading(key: str) -> str:
     return gettext(found) if found is not None else key.replace("_", " ")
 
 
-def _cell(words: CodeWords, section: str, row: Mapping[str, Any], key: str) -> Markup:
-    """One value on the page in the reader's language: yes/no, a code in its words, else as stored. A row with
-    a `kind` may have words of its own for a column ("case_events.text@closed": a closed case's outcome)."""
+# Columns that hold a moment (ISO 8601 in UTC in the JSON) or a day; the page shows them in the deployment's zone.
+_DAY_COLUMNS = {"on", "as_of", "court_date", "planned_for", "volunteer_due", "balance_as_of"}
+# Columns that name a staff member by their number; `messages.author` and `audit.actor` as `staff:<number>`.
+_STAFF_COLUMNS = {"staff_id", "assignee_id", "volunteer_id", "created_by", "recorded_by"}
+_STAFF_REF = re.compile(r"staff:(\d+)")
+# Columns whose value is shown as stored, JSON and all: the tenant's message as a provider sent it, and what a
+# referral held as it stood when it went out.
+_AS_RECEIVED = {"inbound_receipts.payload", "referrals.contents"}
+# A stored name or code inside a value (a text's key, a step of a conversation): shown as code, not as words.
+_NAME = re.compile(r"[a-z][a-z0-9_.]*")
+# Words a person wrote, never read as a date or a code.
+_WRITTEN = {"text", "wording", "purpose", "note", "outcome_note", "volunteer_task", "place", "detail", "reason"}
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What the page's cells are shown with: the codes' words, the zone of its times, the staff's roles."""
+
+    words: CodeWords
+    zone: ZoneInfo
+    staff: Mapping[int, str] | None
+
+
+def _moment(page: _Page, value: str) -> str | None:
+    """An ISO 8601 moment in the page's zone ("4. dec. 2026 12:00"); None for anything else."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return str(format_datetime(at.astimezone(page.zone), "d. MMM y HH:mm", locale="da_DK"))
+
+
+def _the_day(page: _Page, value: str) -> str | None:
+    """A day the Danish way; a moment's day in the page's zone; None for anything else."""
+    try:
+        return local_day(date.fromisoformat(value))
+    except ValueError:
+        pass
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return local_day((at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(page.zone).date())
+
+
+def _staff_words(page: _Page, number: int) -> str:
+    """A staff member by their role and number (never their e-mail: the page may be handed to the tenant)."""
+    role = page.staff.get(number) if page.staff is not None else None
+    table = page.words.get("staff.role", {})
+    if role is None:
+        return gettext("staff member no. %(num)d") % {"num": number}
+    return gettext("%(role)s (staff member no. %(num)d)") % {
+        "role": gettext(table[role]) if role in table else role,
+        "num": number,
+    }
+
+
+def _nested(page: _Page, value: Any) -> Markup:
+    """A value that holds others (the values put into a text, a conversation's answers, what a referral held),
+    each part under its name, as a list a person reads; nothing of it left out."""
+    if isinstance(value, dict):
+        if not value:
+            return Markup("–")
+        parts = Markup("").join(
+            Markup("<dt>{}</dt><dd>{}</dd>").format(
+                _heading(str(k)) if str(k) in _HEADINGS else Markup("<code>{}</code>").format(k), _nested(page, v)
+            )
+            for k, v in value.items()
+        )
+        return Markup("<dl>{}</dl>").format(parts)
+    if isinstance(value, list):
+        if not value:
+            return Markup("–")
+        if all(not isinstance(v, dict | list) for v in value):
+            return escape(", ".join("–" if v is None else str(v) for v in value))
+        return Markup("<ol>{}</ol>").format(
+            Markup("").join(Markup("<li>{}</li>").format(_nested(page, v)) for v in value)
+        )
+    if value is None:
+        return Markup("–")
+    if isinstance(value, bool):
+        return escape(gettext("yes") if value else gettext("no"))
+    if isinstance(value, str):
+        shown = _moment(page, value) if "T" in value else None
+        if shown is None and _NAME.fullmatch(value):
+            # A name keephome uses inside (a step, a text's key), not a code with words of its own.
+            return Markup('<code class="name">{}</code>').format(value)
+        return escape(value if shown is None else shown)
+    return escape(str(value))
+
+
+def _in_words(page: _Page, section: str, row: Mapping[str, Any], key: str) -> str | None:
+    """A staff member by role, a reminder's reason in words, a time in the page's zone; None for another value."""
+    value = row.get(key)
+    column = f"{section}.{key}"
+    if key in _STAFF_COLUMNS and isinstance(value, int) and not isinstance(value, bool):
+        return _staff_words(page, value)
+    if not isinstance(value, str):
+        return None
+    found = _STAFF_REF.fullmatch(value) if column in ("messages.author", "audit.actor") else None
+    if found is not None:
+        return _staff_words(page, int(found.group(1)))
+    if column == "reminders.reason":
+        return reminder_reason_words(value)
+    if section == "case_events" and key == "text" and row.get("kind") == "reassigned":
+        return value.removeprefix("to ")  # "to <e-mail>": the kind's words say "handed to"
+    if key in _WRITTEN:
+        return None
+    # A signed form's consent holds the day it was signed (stored at noon of it): no time of day is known.
+    if (
+        key in _DAY_COLUMNS
+        or key.endswith("_on")
+        or (column == "consents.given_at" and row.get("method") == "signed_form")
+    ):
+        return _the_day(page, value)
+    if key == "at" or key.endswith("_at"):
+        return _moment(page, value)
+    return None
+
+
+def _cell(page: _Page, section: str, row: Mapping[str, Any], key: str) -> Markup:
+    """One value on the page in the reader's language: yes/no, a code in its words, a time in the deployment's
+    zone, a staff member by role, else as stored. A row with a `kind` may have words of its own for a column
+    ("case_events.text@closed": a closed case's outcome)."""
+    words = page.words
     value = row.get(key)
     column = f"{section}.{key}"
     table = _DIRECTIONS if column == "messages.direction" else words.get(f"{column}@{row.get('kind')}")
@@ -436,26 +572,53 @@ def _cell(words: CodeWords, section: str, row: Mapping[str, Any], key: str) -> M
         return escape(LANGUAGE_NAMES[value])  # each language in its own words, as "Me" offers them
     if isinstance(value, bool):
         return escape(gettext("yes") if value else gettext("no"))
+    special = _in_words(page, section, row, key)
+    if special is not None:
+        return escape(special)
     codes = value if isinstance(value, list) else [value]
     if table is not None and codes and all(isinstance(code, str) and code in table for code in codes):
         return escape(", ".join(gettext(table[code]) for code in codes))
     if isinstance(value, dict | list):
-        return Markup("<pre>{}</pre>").format(json.dumps(value, ensure_ascii=False, indent=1, default=str))
+        if column in _AS_RECEIVED:
+            return Markup("<pre>{}</pre>").format(json.dumps(value, ensure_ascii=False, indent=1, default=str))
+        return _nested(page, value)
     if column in _CODES:
         return Markup("<code>{}</code>").format(value)
     return escape(str(value))
 
 
-def render_html(data: dict[str, Any], words: CodeWords) -> str:
+def render_html(
+    data: dict[str, Any],
+    words: CodeWords,
+    *,
+    zone: ZoneInfo | None = None,
+    staff: Mapping[int, str] | None = None,
+) -> str:
     """The export as one readable HTML page (no script, no style: it is read as a file), in the language being
-    spoken (bot/i18n.py); `words` names the stored codes of its columns."""
+    spoken (bot/i18n.py); `words` names the stored codes of its columns ("staff.role" a staff member's role).
+    Times are shown in `zone` (the deployment's; UTC when none is given), staff members by their role in `staff`
+    (id -> role, `staff_roles`) and number, or by number alone when none is given."""
+    page = _Page(words, zone or ZoneInfo("UTC"), staff)
 
     def cell(section: str, row: Mapping[str, Any], key: str) -> Markup:
-        return _cell(words, section, row, key)
+        return _cell(page, section, row, key)
 
+    exported = data.get("exported_at")
+    at = (_moment(page, exported) if isinstance(exported, str) else None) or exported
     return _env.get_template("export.html").render(
-        data=data, cell=cell, heading=_heading, page_language=current_language()
+        data=data,
+        cell=cell,
+        heading=_heading,
+        page_language=current_language(),
+        exported_at=at,
+        zone=Markup("<code>{}</code>").format(page.zone.key),
     )
+
+
+async def staff_roles(db: Database) -> dict[int, str]:
+    """Each staff member's role by their number, for the page to name who did what (`render_html`)."""
+    async with db.read() as conn:
+        return {int(row.id): str(row.role) for row in await conn.execute(select(staff.c.id, staff.c.role))}
 
 
 async def export_tenant(db: Database, tenant_ref: str, now: datetime, actor: str, what: str = "json") -> dict[str, Any]:

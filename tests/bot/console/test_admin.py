@@ -168,6 +168,19 @@ async def test_the_pause_switch_is_stored_and_read_back(runtime: Runtime, client
     assert (await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "maybe"})).status_code == 422
 
 
+async def test_while_paused_the_admin_page_says_the_reminders_wait_not_that_messages_go_out(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await signed_in_admin(runtime, client)
+    assert (await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "on"})).status_code == 303
+    page = (await client.get("/console/admin")).text
+    state = re.search(r'id="sending-state"[^>]*>(.*?)</p>', page, re.S)
+    assert state is not None and "Reminders are paused" in state.group(1)
+    assert "Messages go out" not in page
+    await post_form(client, "/console/admin", "/console/admin/pause", {"paused": "off"})
+    assert "Messages go out, and tenants who write get their answers." in (await client.get("/console/admin")).text
+
+
 NOBODY_SENDS = "No keephome process is sending"
 
 
