@@ -39,6 +39,9 @@ class SandboxChannel:
     def __init__(self, name: str, *, report: Report | None = None, report_after: float = 0.5) -> None:
         self.name = name
         self.sent: list[SentMessage] = []
+        # The same messages by provider id: what a simulated phone received, in this process's memory only (the
+        # database keeps a placeholder for a one-time code, never the code: bot/outbox/record.py).
+        self._by_id: dict[str, SentMessage] = {}
         self._ids = itertools.count(1)
         # Provider ids are unique in the database: a restarted demo counts from one again, under a new prefix.
         self._run = secrets.token_hex(4)
@@ -58,7 +61,9 @@ class SandboxChannel:
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Record the message as delivered to the simulated phone."""
         provider_id = f"sbx-{self.name}-{self._run}-{next(self._ids)}"
-        self.sent.append(SentMessage(message.address, message.text, message.buttons, provider_id, message.outbox_id))
+        sent = SentMessage(message.address, message.text, message.buttons, provider_id, message.outbox_id)
+        self.sent.append(sent)
+        self._by_id[provider_id] = sent
         if self._report is not None:
             task = asyncio.create_task(self._delivered(provider_id))
             self._reports.add(task)
@@ -76,6 +81,10 @@ class SandboxChannel:
             except Exception:
                 log.exception("sandbox %s: the delivery of %s could not be reported", self.name, provider_id)
                 return
+
+    def delivered(self, provider_id: str | None) -> SentMessage | None:
+        """The message this channel sent under `provider_id`, or None (not sent by this process: a restart forgets)."""
+        return self._by_id.get(provider_id) if provider_id else None
 
     def to(self, address: str) -> list[SentMessage]:
         """Messages sent to one address, oldest first."""

@@ -16,10 +16,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import button_data, parse_button_data
+from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
-from bot.i18n import N_, install, local_day, reason_words, stage_words, use_language
+from bot.i18n import N_, install, language_of, local_day, reason_words, stage_words, use_language
 from bot.i18n import gettext as _
 from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
+from bot.outbox.record import SECRET_TEMPLATES
 from bot.outbox.render import TemplateMissing
 from bot.paths import TEMPLATES_DIR
 from bot.reminders.plan import PlanOutcome, plan_reminders, policy_settings
@@ -104,6 +106,16 @@ def _words() -> dict[str, str]:
         "already": _("%(count)s already contacted or planned that day."),
         "preview": _("%(day)s would bring (preview, nothing sent):"),
         "planned": _("Planned for %(day)s:"),
+    }
+
+
+def _phone_words() -> dict[str, str]:
+    """What a phone shows in place of what it cannot show as stored, in the request's language."""
+    return {
+        # A one-time code's message after a restart: the database keeps a placeholder, never the code.
+        "code_not_kept": _("[code sent — not kept]"),
+        "shared_phone": _("[shared my phone number]"),
+        "button": _("[pressed a button]"),
     }
 
 
@@ -196,9 +208,22 @@ def _label(rt: Runtime, key: str, values: dict[str, Any], language: str) -> str 
         return None
 
 
-def _phone(rt: Runtime, conn: Connection, tenant_id: int, channel: str, address: str) -> list[dict[str, Any]]:
+def _shown(rt: Runtime, channel: str, template: str | None, provider_id: str | None, stored: str | None) -> str | None:
+    """The text a phone shows for a sent message: what is stored, except for a one-time code (the database keeps a
+    placeholder for it): the text this process's sandbox delivered, or None when it forgot it (a restart)."""
+    if template not in SECRET_TEMPLATES:
+        return stored or ""
+    sandbox = rt.channels.get(channel)
+    sent = sandbox.delivered(provider_id) if isinstance(sandbox, SandboxChannel) else None
+    return sent.text if sent is not None else None
+
+
+def _phone(
+    rt: Runtime, conn: Connection, tenant_id: int, channel: str, address: str, words: dict[str, str]
+) -> list[dict[str, Any]]:
     """What the tenant's phone holds on this channel, from the database (so a restart loses nothing): what was
-    written from its address, and what was sent to the tenant or to that address, with a message's buttons.
+    written from its address, and what was sent to the tenant or to that address, with a message's buttons. A
+    one-time code shows as the sandbox delivered it, kept in memory only; after a restart, as `words` say.
 
     The tenant's messages are in the order they were stored; a message from a chat not yet linked (it has no
     message of the tenant's) comes before the first answer sent after it."""
@@ -209,7 +234,9 @@ def _phone(rt: Runtime, conn: Connection, tenant_id: int, channel: str, address:
             outbox.c.choices,
             outbox.c["values"].label("template_values"),
             outbox.c.language,
+            outbox.c.template,
             messages.c.text,
+            messages.c.provider_id,
             messages.c.updated_at,
         )
         .join(messages, messages.c.id == outbox.c.message_id)
@@ -246,14 +273,16 @@ def _phone(rt: Runtime, conn: Connection, tenant_id: int, channel: str, address:
         labels[row.id] = [b["label"] for b in buttons]
         at = _utc(row.updated_at)
         answers.append((at, int(row.message_id)))
-        items.append(((row.message_id, 1, 0), at, {"dir": "out", "text": row.text or "", "buttons": buttons}))
+        text = _shown(rt, channel, row.template, row.provider_id, row.text)
+        shown_text = words["code_not_kept"] if text is None else text
+        items.append(((row.message_id, 1, 0), at, {"dir": "out", "text": shown_text, "buttons": buttons}))
     for came in typed:
         at = _utc(came.received_at)
         if came.message_id is not None:
             place = float(came.message_id)
         else:
             place = next((float(message_id) for sent_at, message_id in answers if sent_at >= at), float("inf"))
-        item = {"dir": "in", "text": _typed(came.text, came.payload, labels), "buttons": []}
+        item = {"dir": "in", "text": _typed(came.text, came.payload, labels, words), "buttons": []}
         items.append(((place, 0, int(came.id)), at, item))
     items.sort(key=lambda item: item[0])
     return [{**item, "at": at.isoformat()} for _, at, item in items]
@@ -263,8 +292,9 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _typed(text: str | None, payload: Any, labels: dict[int, list[str]]) -> str:
-    """What the tenant did, as their phone shows it: the words, the button pressed, the number shared."""
+def _typed(text: str | None, payload: Any, labels: dict[int, list[str]], words: dict[str, str]) -> str:
+    """What the tenant did, as their phone shows it: the words, the button pressed, the number shared (`words`:
+    the phone's own placeholders, in its language)."""
     if text:
         return text
     payload = payload if isinstance(payload, dict) else {}
@@ -272,9 +302,9 @@ def _typed(text: str | None, payload: Any, labels: dict[int, list[str]]) -> str:
     if isinstance(callback, str):
         parsed = parse_button_data(callback)
         shown = labels.get(parsed[0], []) if parsed is not None else []
-        return f"[{shown[parsed[1]]}]" if parsed is not None and parsed[1] < len(shown) else "[button]"
+        return f"[{shown[parsed[1]]}]" if parsed is not None and parsed[1] < len(shown) else words["button"]
     if "contact_phone" in payload:
-        return "[shared my phone number]"
+        return words["shared_phone"]
     if "start" in payload:
         return f"/start {payload['start']}".strip()
     return ""
@@ -289,10 +319,13 @@ async def _thread(request: Request) -> Response:
         return JSONResponse({"error": "tenant (a number) is required"}, status_code=422)
     phone = await _phone_of(rt, tenant_id) if channel in ("sms", "telegram") else None
     address = _address(phone, tenant_id, channel) if phone is not None else None
-    if address is None:
+    if phone is None or address is None:
         return JSONResponse({"error": "no such tenant or channel"}, status_code=404)
+    # A phone speaks its tenant's language when the simulator has words in it, else the simulator's.
+    use_language(language_of(str(phone.language), rt.settings.console_language))
+    words = _phone_words()
     async with rt.db.read() as conn:
-        items = await conn.run_sync(lambda sync: _phone(rt, sync, tenant_id, channel, address))
+        items = await conn.run_sync(lambda sync: _phone(rt, sync, tenant_id, channel, address, words))
     return JSONResponse({"address": address, "messages": items, "now": rt.clock().isoformat()})
 
 

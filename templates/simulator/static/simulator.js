@@ -39,6 +39,8 @@ async function refresh() {
   $("now").textContent = new Date(data.now).toLocaleString("da-DK", {timeZone: "Europe/Copenhagen"});
   const json = JSON.stringify(data.messages);
   if (json === lastJson) return;
+  // Something happened on the phone: the tenant list may say more now (a chat linked, a STOP).
+  if (lastJson) loadTenants();
   lastJson = json;
   const thread = $("thread"); thread.innerHTML = "";
   for (const m of data.messages) {

@@ -15,7 +15,7 @@ from bot.demo.data import seed_demo
 from bot.demo.simulator import restore_clock
 from bot.runtime import Clock, Runtime
 from bot.settings import Settings
-from bot.store.schema import planned_reminders, rent_positions, tenants
+from bot.store.schema import messages, planned_reminders, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all
 
@@ -268,3 +268,58 @@ async def test_the_plan_says_why_in_the_pages_language(settings: Settings, langu
         "påkrav sent 2026-02-20, received the same day (Digital Post), for rent due 2026-02-01; "
         "computed deadline 2026-03-06, 3 days left"
     ]
+
+
+CODE = re.compile(r"\b(\d{8})\b")
+
+
+async def stored_texts(rt: Runtime, tenant_id: int) -> list[str]:
+    """Every text the database keeps of the tenant's messages."""
+    async with rt.db.read() as conn:
+        query = select(messages.c.text).where(messages.c.tenant_id == tenant_id)
+        return [str(text) for text in (await conn.execute(query)).scalars() if text]
+
+
+async def test_the_sms_phone_shows_the_link_code_it_received_and_the_database_keeps_none(settings: Settings) -> None:
+    """TELEGRAM over SMS: the phone shows the code the sandbox delivered (kept in memory, never stored); the code
+    typed on the tenant's Telegram phone links the chat. After a restart the phone says, in Danish, that the code
+    is not kept."""
+    async with started_runtime(settings, SeededClock()) as rt:
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://x") as client:
+            anna = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == "Anna Eksempel")
+            assert anna["language"] == "da" and not anna["telegram_linked"]
+            await client.post("/simulator/api/send", json={"tenant": anna["id"], "channel": "sms", "text": "TELEGRAM"})
+            await drain_all(rt)
+            sms = f"/simulator/api/thread?tenant={anna['id']}&channel=sms"
+            shown = [m["text"] for m in (await client.get(sms)).json()["messages"] if m["dir"] == "out"]
+            codes = [found[1] for text in shown if (found := CODE.search(text))]
+            assert len(codes) == 1 and not any("[" in text for text in shown), shown
+            stored = await stored_texts(rt, anna["id"])
+            assert "[link code sent]" in stored and not any(codes[0] in text for text in stored)
+            await client.post(
+                "/simulator/api/send", json={"tenant": anna["id"], "channel": "telegram", "text": codes[0]}
+            )
+            await drain_all(rt)
+            telegram = f"/simulator/api/thread?tenant={anna['id']}&channel=telegram"
+            answers = [m["text"] for m in (await client.get(telegram)).json()["messages"] if m["dir"] == "out"]
+            assert answers and answers[-1].startswith("Du er nu forbundet"), answers
+            tenants_now = (await client.get("/simulator/api/tenants")).json()
+            assert next(t for t in tenants_now if t["id"] == anna["id"])["telegram_linked"]
+
+    async with started_runtime(settings, SeededClock()) as rt:  # a new process: the code is gone
+        rt.demo = True
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://x") as client:
+            shown = [m["text"] for m in (await client.get(sms)).json()["messages"] if m["dir"] == "out"]
+    assert "[koden er sendt – den gemmes ikke]" in shown and not any(CODE.search(text) for text in shown)
+
+
+async def test_a_shared_phone_number_is_said_in_the_phones_language(demo: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = demo
+    tenants = {t["name"]: t["id"] for t in (await client.get("/simulator/api/tenants")).json()}
+    for name, shared in (("Anna Eksempel", "[delte mit telefonnummer]"), ("Jamie Sample", "[shared my phone number]")):
+        await client.post("/simulator/api/send", json={"tenant": tenants[name], "channel": "telegram", "contact": True})
+        await drain_all(rt)
+        thread = (await client.get(f"/simulator/api/thread?tenant={tenants[name]}&channel=telegram")).json()
+        assert [m["text"] for m in thread["messages"] if m["dir"] == "in"] == [shared]

@@ -1,0 +1,71 @@
+"""The phone simulator in a real headless Chromium: a Danish tenant links Telegram with the code the SMS brought."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from bot.store.schema import messages, tenants
+from tests.scenarios.test_browser import CHROMIUM, _serve
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    # On a developer's machine without Chromium these skip; in CI (CI=true) they run and fail instead.
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+        reason="Debian's chromium is missing: apt-get install chromium",
+    ),
+]
+CODE = re.compile(r"\b(\d{8})\b")
+
+
+async def _stored(rt: Runtime, tenant_id: int) -> tuple[list[str], int | None]:
+    """The texts the database keeps of the tenant's messages, and the tenant's linked chat."""
+    async with rt.db.read() as conn:
+        texts = (await conn.execute(select(messages.c.text).where(messages.c.tenant_id == tenant_id))).scalars()
+        chat = (await conn.execute(select(tenants.c.telegram_chat_id).where(tenants.c.id == tenant_id))).scalar()
+        return [str(text) for text in texts if text], chat
+
+
+async def test_a_danish_sms_tenant_links_telegram_with_the_code_the_sms_phone_shows(tmp_path: Path) -> None:
+    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+        async with demo.rt.db.read() as conn:
+            anna = (await conn.execute(select(tenants.c.id).where(tenants.c.name == "Anna Eksempel"))).scalar_one()
+        context = await demo.new_context(viewport={"width": 1300, "height": 900})
+        page = await context.new_page()
+        await page.goto(f"{demo.url}/simulator")
+        await page.click("#tenants button:has-text('Anna Eksempel')")
+        await page.fill("#text", "TELEGRAM")
+        await page.click("#compose button[type=submit]")
+        # The SMS phone shows the code it received, in Danish; no placeholder in its place.
+        sent = page.locator("#thread .msg.out", has_text=CODE)
+        await sent.wait_for(timeout=15_000)
+        code_text = await sent.inner_text()
+        assert code_text.startswith("Din kode til Telegram er"), code_text
+        found = CODE.search(code_text)
+        assert found is not None
+        code = found[1]
+        thread = await page.inner_text("#thread")
+        assert "[" not in thread and "sent]" not in thread, thread
+        # The database keeps no usable copy of the code.
+        stored, chat = await _stored(demo.rt, anna)
+        assert chat is None and stored and not any(code in text for text in stored), stored
+        # The same tenant's Telegram phone: type the code, and the chat is linked.
+        await page.click("#tab-telegram")
+        await page.wait_for_selector("#contact")
+        await page.fill("#text", code)
+        await page.click("#compose button[type=submit]")
+        await page.wait_for_selector(f"#thread .msg.in:has-text('{code}')", timeout=10_000)
+        await page.wait_for_selector("#thread .msg.out:has-text('Du er nu forbundet')", timeout=15_000)
+        stored, chat = await _stored(demo.rt, anna)
+        assert chat is not None and not any(code in text for text in stored), stored
+        # The tenant list says the chat is linked.
+        await page.wait_for_selector("#tenants button.active:has-text('Telegram')", timeout=10_000)
+        await context.close()
+        assert demo.csp_violations == []
