@@ -14,13 +14,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, bindparam, exists, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, exists, select, update
 
 from bot.channels.base import parse_button_data
 from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, BeforeOpening, among
 from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
+from bot.host.unseen import give_way, question_went_out
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
@@ -99,6 +100,12 @@ _TENANT = select(
     _open_case.with_only_columns(cases.c.status).scalar_subquery().label("case_status"),
     _active_conversation.scalar_subquery().label("conversation_id"),
     _active_conversation.with_only_columns(conversations.c.state).scalar_subquery().label("state"),
+    # A reminder's conversation whose question has not reached the tenant yet (`give_way`).
+    _active_conversation.with_only_columns(
+        and_(conversations.c.trigger.is_not(None), ~question_went_out(conversations.c.id))
+    )
+    .scalar_subquery()
+    .label("question_unseen"),
     _consented.label("consented"),
     _shared.label("shared"),
     _rp.tenant_id.is_not(None).label("has_position"),
@@ -201,10 +208,15 @@ class InboundHandler:
         payload = row.payload or {}
         if row.channel == "telegram" and "start" in payload and not row.text:
             return "start"
-        state = self._state(tenant)
+        conversation_id = tenant.conversation_id
+        if tenant.question_unseen:
+            # The reminder's question is still waiting to go: the tenant's message is their own first word.
+            give_way(scene.conn, tenant.id, now)
+            conversation_id = None
+        state = self._state(tenant) if conversation_id is not None else None
         turn = Turn(
             tenant_id=tenant.id,
-            conversation_id=tenant.conversation_id,
+            conversation_id=conversation_id,
             channel=row.channel,
             language=tenant.language,
             now=now,

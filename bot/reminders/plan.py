@@ -9,13 +9,14 @@ from datetime import UTC, date, datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, select
 
 from bot import collector
 from bot.host.cases import open_case
 from bot.host.handlers import apply_events
 from bot.host.notices import notify_urgent_case
 from bot.host.turn import StateShapes, Turn, save_state
+from bot.host.unseen import supersede
 from bot.outbox.route import configured_channels
 from bot.reminders.reads import (
     Contact,
@@ -26,7 +27,6 @@ from bot.reminders.reads import (
     load_snapshots,
     planned_keys,
     planned_on,
-    question_went_out,
     set_aside,
 )
 from bot.reminders.send_window import quiet_not_before
@@ -34,7 +34,7 @@ from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.scene import Scene
-from bot.store.schema import STATUS_RANK, conversations, messages, outbox, planned_reminders
+from bot.store.schema import messages, outbox, planned_reminders
 from bot.tenants.names import first_name
 from conversations import engine
 from conversations.model import Channel, Context
@@ -60,8 +60,6 @@ log = logging.getLogger(__name__)
 FLOW = "payment_check"
 # The database key has no NULLs (a NULL never conflicts), so "no offset" is stored as -1.
 NO_OFFSET = -1
-# Why an unsent proactive message was dropped when a new reminder replaced its conversation.
-SUPERSEDED = "superseded"
 
 
 def policy_settings(settings: Settings) -> PolicySettings:
@@ -232,7 +230,7 @@ def record_planned(
     fresh = [r for r in wanted if r.tenant_id in new]
     scene = Scene.of(conn)
     court = [r for r in fresh if r.trigger is Trigger.COURT]
-    _supersede(conn, [r.tenant_id for r in fresh], {r.tenant_id for r in fresh if r.ends_conversation}, now)
+    supersede(conn, [r.tenant_id for r in fresh], {r.tenant_id for r in fresh if r.ends_conversation}, now)
     if court:
         _open_outreach(scene, court, settings, now, day)
     talk = [r for r in fresh if not contacts[r.tenant_id].case_held]
@@ -240,54 +238,11 @@ def record_planned(
     return [_row(r, contacts[r.tenant_id], send_after) for r in fresh]
 
 
-def _supersede(conn: Connection, tenant_ids: Sequence[int], last_word: set[int], now: datetime) -> None:
-    """A new reminder replaces the conversation whose question never went out (it waited for a channel or the
-    pause); one that has the last word (`PlannedReminder.ends_conversation`: court, the last påkrav reminder)
-    replaces any open conversation, answered or not. Their messages not sent yet are dropped."""
-    if not tenant_ids:
-        return
-    replaced = or_(~question_went_out(conversations.c.id), conversations.c.tenant_id.in_(list(last_word)))
-    ended = list(
-        conn.execute(
-            update(conversations)
-            .where(conversations.c.tenant_id.in_(list(tenant_ids)), conversations.c.active.is_(True), replaced)
-            .values(active=False, waiting_until=None, ended_reason=SUPERSEDED, updated_at=now)
-            .returning(conversations.c.id)
-        ).scalars()
-    )
-    if not ended:
-        return
-    unsent = select(messages.c.id).where(
-        messages.c.tenant_id.in_(list(tenant_ids)), messages.c.conversation_id.in_(ended)
-    )
-    dropped = list(
-        conn.execute(
-            update(outbox)
-            .where(
-                outbox.c.message_id.in_(unsent),
-                outbox.c.proactive.is_(True),
-                or_(
-                    outbox.c.state == "waiting",
-                    and_(outbox.c.state == "pending", or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)),
-                ),
-            )
-            .values(state="dropped", last_error=SUPERSEDED, lease_until=None)
-            .returning(outbox.c.message_id)
-        ).scalars()
-    )
-    if dropped:
-        conn.execute(
-            update(messages)
-            .where(messages.c.id.in_(dropped))
-            .values(status="dropped", status_rank=STATUS_RANK["dropped"], updated_at=now)
-        )
-
-
 def _open_outreach(
     scene: Scene, court: Sequence[PlannedReminder], settings: Settings, now: datetime, day: date
 ) -> None:
     """A known termination or court date: an urgent case for an adviser, with or without consent."""
-    # The outreach has replaced whatever the bot was asking (`_supersede`); one conversation per tenant at a time.
+    # The outreach has replaced whatever the bot was asking (`supersede`); one conversation per tenant at a time.
     for r in court:
         open_outreach_case(scene, r, settings, now, day)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
+from sqlalchemy import Connection, and_, exists, or_, select
 
 from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
+from bot.host.unseen import question_went_out
 from bot.outbox.route import CHANNELS, best_channel, route
 from bot.store.schema import (
     cases,
@@ -27,7 +28,6 @@ from scheduler.model import RentSnapshot
 
 __all__ = [
     "CHUNK",
-    "WENT_OUT",
     "Contact",
     "Contacted",
     "SetAside",
@@ -38,12 +38,10 @@ __all__ = [
     "load_snapshots",
     "planned_keys",
     "planned_on",
-    "question_went_out",
     "set_aside",
 ]
 
 # A message in one of these states reached the provider: the tenant may be answering it.
-WENT_OUT = ("sent", "delivered", "read")
 
 # Ids per IN list and rows per write transaction: well under SQLite's variable limit.
 CHUNK = 500
@@ -79,16 +77,6 @@ class Contact:
     channel: str
     case_held: bool
     sends_on: str | None = None
-
-
-def question_went_out(conversation_id: Any) -> ColumnElement[bool]:
-    """True for a conversation that sent the tenant a message (found through the tenant's messages, indexed)."""
-    return exists().where(
-        messages.c.tenant_id == conversations.c.tenant_id,
-        messages.c.conversation_id == conversation_id,
-        messages.c.direction == "out",
-        messages.c.status.in_(WENT_OUT),
-    )
 
 
 def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) -> list[RentSnapshot]:

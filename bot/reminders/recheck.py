@@ -31,9 +31,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select, update
 
 from bot.host.appointments import is_reminder_key
+from bot.host.unseen import WENT_OUT
 from bot.outbox.claim import Claimed
 from bot.reminders.plan import NO_OFFSET, policy_settings
-from bot.reminders.reads import WENT_OUT, day_window, load_snapshots
+from bot.reminders.reads import day_window, load_snapshots
 from bot.reminders.send_window import quiet_not_before
 from bot.settings import Settings
 from bot.store.schema import conversations, messages, planned_reminders

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.sandbox import SandboxChannel
+from bot.inbound.inbox import InboundMessage
 from bot.reminders.plan import plan_reminders
 from bot.reminders.timers import balance_updated, expire_waiting
 from bot.runtime import Clock, Runtime
@@ -20,7 +21,7 @@ from bot.store.db import Database, utcnow
 from bot.store.flags import PAUSED, write_flag
 from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
-from tests.support.drive import FailingSandbox, drain
+from tests.support.drive import FailingSandbox, drain, process_all
 from tests.support.helpers import add_tenant
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -194,6 +195,33 @@ async def test_a_nudge_due_at_night_waits_for_the_morning(rt: Runtime) -> None:
     async with rt.db.read() as conn:
         not_before = (await conn.execute(select(func.max(outbox.c.not_before)))).scalar_one()
     assert not_before == datetime(2026, 3, 5, 9, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("said", "heard"),
+    [("Hjælp", "Vi minder dig om huslejen og kan sætte dig i kontakt med en rådgiver"), ("1", "Tak for besked.")],
+    ids=["help", "a number"],
+)
+async def test_a_tenant_who_writes_before_the_reminders_question_reached_them_is_heard_as_writing_first(
+    rt: Runtime, said: str, heard: str
+) -> None:
+    await owing(rt)
+    set_now(rt, datetime(2026, 3, 3, 21, 30, tzinfo=TZ))
+    await run_plan(rt)  # the question waits for 4 March 09:00
+    set_now(rt, datetime(2026, 3, 3, 22, 0, tzinfo=TZ))
+    await rt.inbox.submit(InboundMessage(channel="sms", provider_id="SM-early", sender=PHONE, text=said))
+    await process_all(rt.processor)
+    set_now(rt, datetime(2026, 3, 4, 9, 5, tzinfo=TZ))
+    await drain(rt.sender)
+    texts = [m.text for m in sms(rt).to(PHONE)]
+    # Their own word answered (the help text; "1" read as "I have paid"), never "may an adviser read along?" for a
+    # question they never saw, and the reminder's question does not follow in the morning.
+    assert len(texts) == 1 and heard in texts[0]
+    assert not any("Svar JA eller NEJ" in t or "Har du brug for hjælp med huslejen" in t for t in texts)
+    reminders = select(conversations.c.ended_reason).where(conversations.c.trigger.is_not(None))
+    async with rt.db.read() as conn:
+        assert list((await conn.execute(reminders)).scalars()) == ["superseded"]
+    assert await count(rt, outbox, outbox.c.state == "dropped") == 1
 
 
 async def test_a_cleared_balance_gets_a_thank_you_and_the_end(rt: Runtime) -> None:
