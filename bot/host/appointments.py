@@ -41,8 +41,9 @@ from bot.i18n import N_, local_day
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
 from bot.settings import Settings
+from bot.store.message_status import set_message_status
 from bot.store.scene import Scene
-from bot.store.schema import STATUS_RANK, case_events, case_tasks, cases, messages, outbox, tenants
+from bot.store.schema import case_events, case_tasks, cases, outbox, tenants
 from bot.tenants.names import first_name
 from scheduler.quiet import next_allowed_send
 
@@ -272,13 +273,7 @@ def _hold_texts(
         .values(state="held", last_error=reason)
         .returning(outbox.c.message_id)
     ).scalars()
-    ids = list(held)
-    if ids:
-        conn.execute(
-            update(messages)
-            .where(messages.c.id.in_(ids))
-            .values(status="held", status_rank=STATUS_RANK["held"], updated_at=now)
-        )
+    set_message_status(conn, held, "held", now)
 
 
 def mark_appointment(

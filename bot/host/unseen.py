@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select, update
 
-from bot.store.schema import STATUS_RANK, conversations, messages, outbox
+from bot.store.message_status import set_message_status
+from bot.store.schema import conversations, messages, outbox
 
 __all__ = ["SUPERSEDED", "WENT_OUT", "give_way", "question_went_out", "supersede"]
 
@@ -76,9 +77,4 @@ def supersede(conn: Connection, tenant_ids: Sequence[int], last_word: set[int], 
             .returning(outbox.c.message_id)
         ).scalars()
     )
-    if dropped:
-        conn.execute(
-            update(messages)
-            .where(messages.c.id.in_(dropped))
-            .values(status="dropped", status_rank=STATUS_RANK["dropped"], updated_at=now)
-        )
+    set_message_status(conn, dropped, "dropped", now)

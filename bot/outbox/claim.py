@@ -37,7 +37,8 @@ from sqlalchemy import (
 
 from bot.outbox.route import CHANNELS, route
 from bot.store.flags import pause_is_on, paused_column
-from bot.store.schema import STATUS_RANK, messages, outbox, tenants
+from bot.store.message_status import set_message_status
+from bot.store.schema import outbox, tenants
 
 __all__ = [
     "NO_CHANNEL",
@@ -122,17 +123,8 @@ def set_aside(conn: Connection, rows: Mapping[int, str], state: str, now: dateti
         message_ids += conn.execute(
             update(outbox).where(outbox.c.id.in_(ids)).values(**values).returning(outbox.c.message_id)
         ).scalars()
-    _message_status(conn, message_ids, state, now)
+    set_message_status(conn, message_ids, state, now)
     return len(rows)
-
-
-def _message_status(conn: Connection, message_ids: Sequence[int], status: str, now: datetime) -> None:
-    if message_ids:
-        conn.execute(
-            update(messages)
-            .where(messages.c.id.in_(list(message_ids)))
-            .values(status=status, status_rank=STATUS_RANK[status], updated_at=now)
-        )
 
 
 def _park_due(conn: Connection, now: datetime, reason: str, fence: ColumnElement[bool] | None) -> int:
@@ -154,7 +146,7 @@ def _reopen(conn: Connection, now: datetime, reason: str, fence: ColumnElement[b
         if stmt is None:
             stmt = _REOPEN[reason] = _reopen_statement(reason, None)
         message_ids = list(conn.execute(stmt).scalars())
-        _message_status(conn, message_ids, "queued", now)
+        set_message_status(conn, message_ids, "queued", now)
         return len(message_ids)
     return _move(conn, _reopen_where(reason), fence, _REOPENED, "queued", now)
 
@@ -185,7 +177,7 @@ def _move(
         where.append(fence)
     moved = conn.execute(update(outbox).where(*where).values(**values).returning(outbox.c.message_id)).scalars()
     message_ids = list(moved)
-    _message_status(conn, message_ids, message_status, now)
+    set_message_status(conn, message_ids, message_status, now)
     return len(message_ids)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Integer, String, bindparam, case, func, updat
 from bot.channels.base import SendResult
 from bot.i18n import N_
 from bot.outbox.claim import Claimed
+from bot.store.message_status import set_message_status
 from bot.store.rows import execute_rows
 from bot.store.schema import STATUS_RANK, messages, outbox, tenants
 from bot.tenants.status import set_status
@@ -103,12 +104,7 @@ def _put_back(conn: Connection, outcomes: Sequence[Outcome], until: datetime, no
             )
             .returning(outbox.c.message_id)
         ).scalars()
-    if message_ids:
-        conn.execute(
-            update(messages)
-            .where(messages.c.id.in_(message_ids))
-            .values(status="waiting", status_rank=STATUS_RANK["waiting"], updated_at=now)
-        )
+    set_message_status(conn, message_ids, "waiting", now)
 
 
 def record(conn: Connection, outcomes: Sequence[Outcome], now: datetime, max_attempts: int, until: datetime) -> None:

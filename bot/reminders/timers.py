@@ -17,8 +17,9 @@ from bot.reminders.reads import chunked
 from bot.reminders.send_window import proactive_not_before
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.store.message_status import set_message_status
 from bot.store.scene import Scene
-from bot.store.schema import STATUS_RANK, cases, conversations, messages, outbox, rent_positions, tenants
+from bot.store.schema import cases, conversations, messages, outbox, rent_positions, tenants
 from conversations import engine
 from conversations.model import FactReported, Input, MessageRequested, WaitExpired
 from conversations.state import State
@@ -75,11 +76,7 @@ def _hold_unsent(conn: Connection, conversation_id: int, now: datetime) -> bool:
             .where(outbox.c.id.in_([r.id for r in unsent]))
             .values(state="held", lease_until=None, last_error="balance cleared")
         )
-        conn.execute(
-            update(messages)
-            .where(messages.c.id.in_([r.message_id for r in unsent]))
-            .values(status="held", status_rank=STATUS_RANK["held"], updated_at=now)
-        )
+        set_message_status(conn, [r.message_id for r in unsent], "held", now)
     return len(unsent) == len(rows)
 
 

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, update
 
-from bot.store.schema import STATUS_RANK, conversations, messages, outbox, tenants
+from bot.store.message_status import set_message_status
+from bot.store.schema import conversations, outbox, tenants
 
 __all__ = ["STATUSES", "set_status"]
 
@@ -49,13 +50,7 @@ def _stop_proactive(conn: Connection, tenant_id: int, status: str, now: datetime
         .values(state="held", last_error=status)
         .returning(outbox.c.message_id)
     ).scalars()
-    message_ids = list(held)
-    if message_ids:
-        conn.execute(
-            update(messages)
-            .where(messages.c.id.in_(message_ids))
-            .values(status="held", status_rank=STATUS_RANK["held"], updated_at=now)
-        )
+    set_message_status(conn, held, "held", now)
     conn.execute(
         update(conversations)
         .where(conversations.c.tenant_id == tenant_id, conversations.c.active.is_(True))
