@@ -32,7 +32,8 @@ from tests.support.drive import sandbox
 from tests.support.outcomes_world import FIRST, LAST, a_busy_month, build
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
+# Every browser test's marks (tests/scenarios/test_simulator_browser.py takes them too).
+BROWSER = [
     pytest.mark.browser,
     pytest.mark.slow,
     # On a developer's machine without Chromium these skip; in CI (CI=true) they run and fail instead.
@@ -41,6 +42,7 @@ pytestmark = [
         reason="Debian's chromium is missing: apt-get install chromium",
     ),
 ]
+pytestmark = BROWSER
 ARGS = [
     "--headless",
     "--no-sandbox",

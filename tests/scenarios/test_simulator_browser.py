@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.store.schema import messages, tenants
-from tests.scenarios.test_browser import CHROMIUM, _serve
+from tests.scenarios.test_browser import BROWSER, _serve
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    # On a developer's machine without Chromium these skip; in CI (CI=true) they run and fail instead.
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="Debian's chromium is missing: apt-get install chromium",
-    ),
-]
+pytestmark = BROWSER
 CODE = re.compile(r"\b(\d{8})\b")
 
 
