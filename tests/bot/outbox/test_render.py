@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -183,3 +183,20 @@ def test_opening_hours_are_worded_in_the_tenants_language(hours: str, language: 
     assert shown in text
     if language != "da" and hours != "hverdage 9-15":
         assert "man-fre" not in text and "fre " not in text
+
+
+def test_hello_at_the_opening_question_names_the_tenant_once() -> None:
+    # "Hej" at the opening question: the greeting, then the question again, which greets by name itself.
+    from conversations.engine import resume, start
+    from conversations.model import Context, FlowSettings, MessageRequested, TextReceived
+
+    renderer = Renderer(ROOT / "templates", _settings())
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    for language in ("da", "en", "ar", "tr"):
+        for channel in ("sms", "telegram"):
+            context = Context("Carl", language, channel, "missed", FlowSettings())
+            state, _ = start("payment_check", context, now)
+            _, events = resume(state, TextReceived("hej", channel), now)
+            said = [renderer.render(e.template, e.values, language, channel).text for e in events]
+            assert next(e.template for e in events if isinstance(e, MessageRequested)) == "common.greeting"
+            assert " ".join(said).count("Carl") == 1, (language, channel, said)
