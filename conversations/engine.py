@@ -290,13 +290,16 @@ def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
     return _unanswered(flow, state, text, now)
 
 
-def _button(flow: Flow, state: State, choice: str, now: datetime) -> Result:
+def _button(flow: Flow, state: State, choice: str, earlier: bool, now: datetime) -> Result:
     step = flow.step(state.step)
-    if isinstance(step, Ask):
+    if isinstance(step, Ask) and not earlier:
         for option in _options(step, state):
             if option.key == choice:
                 return _choose(flow, state, option, choice, now)
-    return _not_understood(flow, state, choice, now)
+    # A button is never a mistyped answer: one the open question does not offer belongs to an earlier message. It
+    # answers nothing (a "yes" under another question is no consent to this one), uses up no try, and the open
+    # question is asked again.
+    return _enter(flow, state, state.step, now, [MessageRequested("common.old_button")], state.retries)
 
 
 def _wait_expired(flow: Flow | None, state: State, now: datetime) -> Result:
@@ -357,9 +360,9 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             if flow is None:
                 return _flow_changed(state, text)
             return _greeted(flow, state, now) if is_greeting(text) else _text(flow, state, text, now)
-        case ButtonPressed(choice=choice, channel=channel):
+        case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)
-            return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, now)
+            return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, earlier, now)
 
 
 def current_question(state: State) -> list[Event]:

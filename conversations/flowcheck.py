@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from conversations.flow import Ask, AskAmount, AskDate, AskText, End, Flow, Say, Step
 from conversations.model import Channel
 
-__all__ = ["ENGINE_TEMPLATES", "check_flow", "reachable_steps", "templates_used"]
+__all__ = ["BUTTON_TEMPLATES", "ENGINE_TEMPLATES", "check_flow", "reachable_steps", "templates_used"]
 
 # Messages the engine itself sends, whatever the flow.
 ENGINE_TEMPLATES = (
@@ -20,6 +20,8 @@ ENGINE_TEMPLATES = (
     "common.thanks",  # the keyword commands' answer to a thank-you with nothing open
     "common.thanks_question",  # a thank-you where an answer is asked for: the question stays open
 )
+# What the engine sends only where there are buttons (Telegram).
+BUTTON_TEMPLATES = ("common.old_button",)  # a button of an earlier message, before the open question again
 
 
 def _next(step: Step, channel: Channel | None) -> Iterator[str]:

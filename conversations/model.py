@@ -80,10 +80,13 @@ class TextReceived:
 
 @dataclass(frozen=True)
 class ButtonPressed:
-    """The tenant pressed a Telegram button carrying a choice key."""
+    """The tenant pressed a Telegram button carrying a choice key. `earlier`: the button came with a message of
+    another conversation than the one open now (an older question's, a "yes" under another consent): it answers
+    nothing asked now."""
 
     choice: str
     channel: Channel
+    earlier: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments, 
 from bot.paths import TEMPLATES_DIR
 from bot.settings import Settings
 from conversations.flow import Ask
-from conversations.flowcheck import ENGINE_TEMPLATES, check_flow, templates_used
+from conversations.flowcheck import BUTTON_TEMPLATES, ENGINE_TEMPLATES, check_flow, templates_used
 from conversations.flows import FLOWS
 from conversations.model import TRIGGERS, Channel
 from conversations.values import Money, Value
@@ -154,6 +154,8 @@ def required_templates(channel: Channel) -> frozenset[str]:
     keys = set(ENGINE_TEMPLATES) | set(HOST_TEMPLATES)
     if channel == "sms":
         keys |= set(PRINTED_TEMPLATES)
+    else:
+        keys |= set(BUTTON_TEMPLATES)
     for flow in FLOWS.values():
         keys |= templates_used(flow, channel)
     return frozenset(keys)

@@ -27,7 +27,7 @@ from bot.inbound.unlinked import Unlinked, handle_unlinked
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
-from bot.store.schema import cases, consents, conversations, outbox, rent_positions, tenants
+from bot.store.schema import cases, consents, conversations, messages, outbox, rent_positions, tenants
 from bot.tenants.court import court_stage_termination
 from bot.tenants.names import first_name
 from conversations import engine
@@ -56,16 +56,21 @@ class InboundRow:
     payload: dict[str, Any] | None
 
 
-def resolve_callback(conn: Connection, data: str) -> str | None:
-    """Turn a button's opaque callback data (`<outbox id>.<index>`) into the choice key it stood for."""
+def resolve_callback(conn: Connection, data: str) -> tuple[str, int | None] | None:
+    """Turn a button's opaque callback data (`<outbox id>.<index>`) into the choice key it stood for and the
+    conversation whose message carried it."""
     parsed = parse_button_data(data)
     if parsed is None:
         return None
     outbox_id, index = parsed
-    choices = conn.execute(select(outbox.c.choices).where(outbox.c.id == outbox_id)).scalar()
-    if not isinstance(choices, list) or not 0 <= index < len(choices):
+    found = conn.execute(
+        select(outbox.c.choices, messages.c.conversation_id)
+        .join(messages, messages.c.id == outbox.c.message_id)
+        .where(outbox.c.id == outbox_id)
+    ).first()
+    if found is None or not isinstance(found.choices, list) or not 0 <= index < len(found.choices):
         return None
-    return str(choices[index][0])
+    return str(found.choices[index][0]), found.conversation_id
 
 
 _open_case = (
@@ -247,7 +252,7 @@ class InboundHandler:
         if state is None and tenant.case_status == "waiting" and tenant.consented:
             self._heard_while_waiting(scene, turn, tenant.case_id)
             return "to_case_waiting"
-        user_input = self._input(conn, row)
+        user_input = self._input(conn, row, conversation_id)
         if user_input is None:
             return "not_understood"
         self._converse(scene, turn, tenant, state, user_input)
@@ -346,11 +351,15 @@ class InboundHandler:
             turn = started.in_conversation(save_state(scene, started, result.started))
         apply_events(scene, turn, result.events, self._settings)
 
-    def _input(self, conn: Connection, row: InboundRow) -> Input | None:
+    def _input(self, conn: Connection, row: InboundRow, conversation_id: int | None) -> Input | None:
         callback = (row.payload or {}).get("callback")
         if isinstance(callback, str):
-            choice = resolve_callback(conn, callback)
-            return ButtonPressed(choice, _channel(row)) if choice else None
+            found = resolve_callback(conn, callback)
+            if found is None:
+                return None
+            choice, pressed_in = found
+            # A button under another conversation's message answers nothing open now.
+            return ButtonPressed(choice, _channel(row), earlier=pressed_in != conversation_id)
         # A sticker, photo or voice message arrives without text: the flow treats it as an answer it cannot place.
         return TextReceived(row.text or "", _channel(row))
 

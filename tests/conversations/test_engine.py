@@ -277,8 +277,19 @@ def test_answers_are_kept_by_question_for_the_adviser() -> None:
     state, _events = resume(state, TextReceived("  Min bil gik i stykker ", "telegram"), NOW)
     assert state.data == {"question": "part", "amount": 250000, "reason": "Min bil gik i stykker"}
     state = State.load(json.dumps(state.to_dict()))
-    state, _events = resume(state, ButtonPressed("other_reason", "telegram"), NOW)  # not open: not understood
+    state, _events = resume(state, ButtonPressed("other_reason", "telegram"), NOW)  # an earlier question's button
     assert state.data["reason"] == "Min bil gik i stykker"
+
+
+def test_a_button_of_an_earlier_message_is_no_answer_and_no_miss() -> None:
+    asked = _start("telegram")
+    for pressed in (ButtonPressed("paid", "telegram", earlier=True), ButtonPressed("yes", "telegram")):
+        state, events = resume(asked, pressed, NOW)
+        said = [e.template for e in events if isinstance(e, MessageRequested)]
+        assert said == ["common.old_button", "payment_check.question"]
+        assert (state.step, state.retries, state.data, state.ended) == ("question", 0, {}, False)
+    state, _ = resume(asked, ButtonPressed("paid", "telegram"), NOW)  # the same key under the open question
+    assert state.data == {"question": "paid"}
 
 
 def test_an_option_read_from_own_words_keeps_the_words_for_the_adviser() -> None:

@@ -92,9 +92,13 @@ def inputs(state: State, now: datetime) -> st.SearchStrategy[tuple[Input, dateti
     soon = now + timedelta(minutes=5)
     keys = [c.key for c in _choices(state)] + ["part", "yes", "nonsense", "", "1", "\x00"]
     wait_from = state.waiting_until or now
+    # Buttons exist on Telegram only: an SMS conversation gets none pressed.
+    buttons = st.builds(ButtonPressed, st.sampled_from(keys) | texts, _channels(state), st.booleans())
     return st.one_of(
         st.tuples(st.builds(TextReceived, texts, _channels(state)), st.just(soon)),
-        st.tuples(st.builds(ButtonPressed, st.sampled_from(keys) | texts, _channels(state)), st.just(soon)),
+        st.tuples(
+            buttons if state.channel == "telegram" else st.builds(TextReceived, texts, _channels(state)), st.just(soon)
+        ),
         st.tuples(
             st.just(WaitExpired()),
             st.sampled_from((-30, 0, 1)).map(lambda m: wait_from + timedelta(minutes=m))

@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 
+from bot.channels.base import button_data
+from bot.channels.sandbox import SentMessage
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import cases, consents, conversations, court_cases, link_codes, messages, outbox, tenants
@@ -234,6 +236,59 @@ async def test_a_forged_button_is_not_understood_and_harms_nothing(runtime: Runt
     async with runtime.db.read() as conn:
         recorded = (await conn.execute(select(func.count()).select_from(messages))).scalar_one()
     assert recorded == 1  # kept as the tenant's message; no answer to a button nobody was shown
+
+
+async def _press(rt: Runtime, data: str, sid: str, chat: str = "5001") -> list[tuple[str, tuple[str, ...]]]:
+    """Press a Telegram button; the texts (and their buttons' labels) that reached the chat."""
+    before = len(sandbox(rt)["telegram"].to(chat))
+    await rt.inbox.submit(InboundMessage("telegram", sid, chat, None, {"callback": data}))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+    return [(m.text, tuple(label for label, _ in m.buttons)) for m in sandbox(rt)["telegram"].to(chat)[before:]]
+
+
+def _button(sent: SentMessage, label: str) -> str:
+    """The callback data Telegram sends back for the button shown as `label` under `sent`."""
+    index = [shown for shown, _key in sent.buttons].index(label)
+    return button_data(sent.outbox_id, index)
+
+
+async def test_a_button_of_an_earlier_message_answers_nothing_asked_now(database_url: str) -> None:
+    # Telegram's one message a second a chat lifted: the test is about what is said, not when.
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        await _earlier_buttons(runtime)
+
+
+async def _earlier_buttons(runtime: Runtime) -> None:
+    """A "Ja" under yesterday's consent question is no consent to today's, and an old question's button is no
+    wrong answer: the tenant hears it belongs to an earlier message and gets the open question again, no try used."""
+    tenant_id = await add_tenant(runtime.db, chat_id=5001)
+    chat = sandbox(runtime)["telegram"]
+    await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+    opening = chat.to("5001")[-1]
+    await _press(runtime, _button(opening, "Tal med en rådgiver"), "TG2")
+    old_consent = chat.to("5001")[-1]
+    assert [label for label, _ in old_consent.buttons] == ["Ja", "Nej"]
+    await _press(runtime, _button(old_consent, "Nej"), "TG3")  # declined: that conversation ends
+    await _say(runtime, "hej igen", "TG4", sender="5001", channel="telegram")
+    await _press(runtime, _button(chat.to("5001")[-1], "Tal med en rådgiver"), "TG5")
+    asked_now = chat.to("5001")[-1]
+    assert [label for label, _ in asked_now.buttons] == ["Ja", "Nej"]
+
+    said = await _press(runtime, _button(old_consent, "Ja"), "TG6")  # yesterday's "Ja"
+    assert said[0] == ("Den knap hører til en tidligere besked. Her er vores spørgsmål nu:", ())
+    assert said[1][1] == ("Ja", "Nej") and len(said) == 2  # the consent question again
+    assert await _one(runtime, select(func.count()).select_from(consents)) == 0
+    assert await _one(runtime, select(func.count()).select_from(cases)) == 0
+    for n in range(3):  # an old question's button, again and again: never "not understood", never the end
+        said = await _press(runtime, _button(opening, "Jeg har betalt"), f"TG7{n}")
+        assert said[0][0].startswith("Den knap hører til en tidligere besked") and len(said) == 2
+    async with runtime.db.read() as conn:
+        row = (await conn.execute(select(conversations).where(conversations.c.active.is_(True)))).one()
+    assert (row.state["step"], row.state["retries"]) == ("consent", 0)
+
+    await _press(runtime, _button(chat.to("5001")[-1], "Ja"), "TG8")  # the "Ja" under the question asked now
+    assert await _one(runtime, select(func.count()).select_from(consents).where(consents.c.tenant_id == tenant_id)) == 1
 
 
 async def _case(rt: Runtime, tenant_id: int) -> object:
