@@ -13,9 +13,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
+from bot.console.labels import label
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import now, render, runtime
 from bot.host.appointments import activity
+from bot.i18n import N_, current_language
+from bot.i18n import gettext as _
 from bot.store.schema import staff
 from bot.tenants.csv_out import CsvWriter
 
@@ -41,14 +44,21 @@ async def _page(request: Request, me: StaffSession) -> Response:
     return render(request, "activity.html", total=total, each=each)
 
 
+_HEADER = (N_("volunteer"), N_("month"), N_("advice_kind"), N_("held"))
+
+
 @guard("admin")
 async def _csv(request: Request, me: StaffSession) -> Response:
     total, each = await _counts(request)
     out = io.StringIO()
-    writer = CsvWriter(out, bom=True)  # a download a person opens in a spreadsheet
-    writer.writerow(["volunteer", "month", "advice_kind", "held"])
-    writer.writerows(("all", month, kind, n) for month, kind, n in total)
-    writer.writerows((email, month, kind, n) for email, counts in each for month, kind, n in counts)
+    # In the reader's language, as the outcome page's CSVs: in English the header is the keys it always was.
+    writer = CsvWriter.download(out, current_language())
+    writer.writerow([_(word) for word in _HEADER])
+    everyone = _(N_("all"))
+    writer.writerows((everyone, month, label("advice_kind", kind), n) for month, kind, n in total)
+    writer.writerows(
+        (email, month, label("advice_kind", kind), n) for email, counts in each for month, kind, n in counts
+    )
     async with runtime(request).db.write() as conn:
         await record(conn, now(request), me.actor, "activity.export", None)
     return Response(

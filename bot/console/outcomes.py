@@ -41,7 +41,7 @@ from bot.console.report import report_values
 from bot.console.report_figures import load_report
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, now, render, runtime, today
-from bot.i18n import N_
+from bot.i18n import N_, current_language
 from bot.tenants.csv_out import CsvWriter
 
 __all__ = ["routes"]
@@ -92,7 +92,7 @@ async def _outcomes_csv(request: Request, me: StaffSession) -> Response:
         raise NotFound(N_("There is no such chart."))
     found = await _load(request)
     out = io.StringIO()
-    CsvWriter(out, bom=True).writerows(rows(found))
+    CsvWriter.download(out, current_language()).writerows(rows(found))
     period = found.period
     async with runtime(request).db.write() as conn:
         await record(

@@ -35,7 +35,7 @@ from bot.console.report_figures import (
 from bot.console.report_queries import baselines_query, go_live_query
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import money, now, read_form, redirect, render, runtime, today
-from bot.i18n import N_
+from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
 from bot.store.dialect import insert_for
 from bot.store.schema import report_baselines
@@ -94,7 +94,7 @@ async def _print_page(request: Request, me: StaffSession) -> Response:
 async def _csv(request: Request, me: StaffSession) -> Response:
     report = await _load(request)
     out = io.StringIO()
-    CsvWriter(out, bom=True).writerows(report_rows(report))
+    CsvWriter.download(out, current_language()).writerows(report_rows(report))
     await _audit(request, me, "report.export", report)
     period = report.period
     name = f"keephome-report-{period.first.isoformat()}-{period.last.isoformat()}.csv"

@@ -168,12 +168,16 @@ def _decimal(value: Fraction, places: int) -> Decimal:
     return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def rate_text(value: Fraction | None, places: int = 3, *, danish: bool = True) -> str:
-    """A rate or a count of evictions as the page (Danish digits) or the CSV (a decimal point) writes it."""
+def rate_text(value: Fraction | None, places: int = 3) -> str:
+    """A rate or a count of evictions as the page writes it (Danish digits)."""
     if value is None:
-        return "–" if danish else ""
-    shown = _decimal(value, places)
-    return str(format_decimal(shown, format="#,##0." + "0" * places, locale="da_DK")) if danish else str(shown)
+        return "–"
+    return str(format_decimal(_decimal(value, places), format="#,##0." + "0" * places, locale="da_DK"))
+
+
+def rate_cell(value: Fraction | None, places: int = 3) -> Decimal | str:
+    """A rate or a count of evictions for the CSV: a number, written with the reader's decimal mark; empty for none."""
+    return "" if value is None else _decimal(value, places)
 
 
 async def _counts(conn: AsyncConnection, query: Any) -> Counter[str]:
@@ -218,7 +222,7 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
 def report_rows(report: Report) -> Iterable[list[object]]:
     """The report as CSV rows (section, figure, value), in the reader's language as the outcome page's CSVs are:
     the words through the catalogue (in English the stable keys they always were), figures only, nothing about
-    one tenant. Numbers keep a decimal point in either language."""
+    one tenant. A rate is a number, which the writer gives the reader's decimal mark."""
     yield _words("section", "figure", "value")
     yield [*_words("period", "from"), report.period.first.isoformat()]
     yield [*_words("period", "to"), report.period.last.isoformat()]
@@ -240,23 +244,23 @@ def report_rows(report: Report) -> Iterable[list[object]]:
     # Without a year entered there is no "before" at all (not a before of 0).
     yield [*_words("before_after", "before_filings"), ba.before.filings if ba.years else ""]
     yield [*_words("before_after", "before_evictions"), ba.before.evictions if ba.years else ""]
-    yield [*_words("before_after", "before_evictions_per_filing"), rate_text(ba.before.value, danish=False)]
+    yield [*_words("before_after", "before_evictions_per_filing"), rate_cell(ba.before.value)]
     yield [
         *_words("before_after", "before_evictions_with_moves_per_filing"),
-        rate_text(ba.before_with_moves.value if ba.before_with_moves else None, danish=False),
+        rate_cell(ba.before_with_moves.value if ba.before_with_moves else None),
     ]
     yield [*_words("before_after", "after_from"), ba.go_live.isoformat() if ba.go_live else ""]
     yield [*_words("before_after", "after_to"), ba.last.isoformat()]
     yield [*_words("before_after", "after_filings"), ba.after.filings]
     yield [*_words("before_after", "after_evictions"), ba.after.evictions]
-    yield [*_words("before_after", "after_evictions_per_filing"), rate_text(ba.after.value, danish=False)]
+    yield [*_words("before_after", "after_evictions_per_filing"), rate_cell(ba.after.value)]
     yield [
         *_words("before_after", "after_evictions_with_moves_per_filing"),
-        rate_text(ba.after_with_moves.value, danish=False),
+        rate_cell(ba.after_with_moves.value),
     ]
     s = report.saving
     yield [*_words("saving", "eviction_cost_kr"), s.cost]
-    yield [*_words("saving", "evictions_avoided"), rate_text(s.avoided, 2, danish=False)]
+    yield [*_words("saving", "evictions_avoided"), rate_cell(s.avoided, 2)]
     yield [*_words("saving", "estimated_kr"), "" if s.amount is None else s.amount]
     missing = _MISSING_KEYS.get(s.missing or "")
     yield [*_words("saving", "not_computed"), _(_CSV_WORDS[missing]) if missing else ""]

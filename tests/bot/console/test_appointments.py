@@ -22,7 +22,17 @@ from bot.reminders.jobs import JobServices, plan_today
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Runtime
 from bot.store.retention import purge
-from bot.store.schema import audit_log, case_tasks, cases, consents, outbox, planned_reminders, rent_positions, tenants
+from bot.store.schema import (
+    audit_log,
+    case_tasks,
+    cases,
+    consents,
+    outbox,
+    planned_reminders,
+    rent_positions,
+    staff,
+    tenants,
+)
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.bot.console.test_outreach import SetClock, clock
@@ -531,12 +541,21 @@ async def test_admins_see_every_volunteers_held_appointments_and_download_them(
     assert download.content.startswith(b"\xef\xbb\xbf")
     assert download.content.decode("utf-8-sig").splitlines() == [
         "volunteer,month,advice_kind,held",
-        "all,2026-03,repayment_plan,1",
-        "volunteer@example.org,2026-03,repayment_plan,1",
+        "all,2026-03,repayment plan,1",
+        "volunteer@example.org,2026-03,repayment plan,1",
+    ]
+    # A Danish admin's download: Danish words, separated by semicolons as a Danish spreadsheet opens it.
+    async with rt.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language="da"))
+    danish = (await client.get("/console/activity.csv")).content.decode("utf-8-sig").splitlines()
+    assert danish == [
+        "frivillig;måned;slags rådgivning;holdt",
+        "alle;2026-03;afdragsordning;1",
+        "volunteer@example.org;2026-03;afdragsordning;1",
     ]
     async with rt.db.read() as conn:
         actions = (await conn.execute(select(audit_log.c.action).where(audit_log.c.action == "activity.export"))).all()
-    assert len(actions) == 1
+    assert len(actions) == 2  # each download
 
 
 async def eve_plan(rt: Runtime, when: datetime) -> None:

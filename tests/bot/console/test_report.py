@@ -52,14 +52,17 @@ async def signed_in(rt: Runtime, client: httpx.AsyncClient, role: str = "adviser
     assert (await login(client, email)).status_code == 303
 
 
-async def report_csv(client: httpx.AsyncClient, query: str = PERIOD) -> list[list[str]]:
+async def report_csv(client: httpx.AsyncClient, query: str = PERIOD, separator: str = ",") -> list[list[str]]:
     response = await client.get(f"/console/report.csv?{query}")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["content-disposition"].startswith("attachment;")
     # A byte order mark first, so a spreadsheet reads æøå as UTF-8; a program strips it with utf-8-sig.
     assert response.content.startswith(b"\xef\xbb\xbf") and not response.content.startswith(b"\xef\xbb\xbf" * 2)
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    text = response.content.decode("utf-8-sig")
+    # Separated as a spreadsheet in the reader's language splits it by double click (a Danish one on semicolons).
+    assert text.splitlines()[0].count(separator) == 2
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
 
 
 def figures(rows: list[list[str]]) -> dict[tuple[str, str], str]:
@@ -459,14 +462,14 @@ async def test_the_report_reads_in_danish(database_url: str) -> None:
 
 
 async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> None:
-    """As the outcome page's CSVs: a Danish reader gets Danish words throughout (the figures keep a decimal point);
-    an English reader the keys it always had."""
+    """As the outcome page's CSVs: a Danish reader gets Danish words throughout, separated by semicolons and with a
+    decimal comma, as a Danish spreadsheet opens it by double click; an English reader the keys it always had."""
     async with started_runtime(make_settings(database_url, console_language="da")) as rt:
         await seed(rt, baselines=False)
         transport = httpx.ASGITransport(app=create_app(rt))
         async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
             await signed_in(rt, client)
-            rows = await report_csv(client)
+            rows = await report_csv(client, separator=";")
     assert rows[0] == ["afsnit", "tal", "værdi"]
     found = {(section, figure): value for section, figure, value in rows[1:]}
     assert len(found) == len(rows) - 1, "a figure appears twice"
@@ -475,7 +478,7 @@ async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> N
     assert found[("forløbet fra påkrav til fogedret", "retsmøder fastsat")] == "1"
     assert found[("udsættelser", "udsættelse gennemført af fogedretten")] == "1"
     assert found[("opsøgning", "aldrig nået")] == "2"
-    assert found[("før og efter start med keephome", "udsættelser pr. fogedsag efter")] == "0.333"
+    assert found[("før og efter start med keephome", "udsættelser pr. fogedsag efter")] == "0,333"
     assert found[("besparelse", "ikke beregnet")] == "ingen tal fra før start"
     english = {"section", "period", "tenants", "rent_path", "court_date", "never_reached", "no_baseline", "saving"}
     assert not english & {cell for row in rows for cell in row}

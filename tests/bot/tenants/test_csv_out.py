@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ from bot.cli.remind import run_remind
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.tenants.csv_out import CsvWriter, neutralise
+from bot.tenants.csv_out import BOM, CsvWriter, neutralise
 from tests.support.helpers import add_tenant
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -55,6 +56,22 @@ def test_the_writer_neutralises_every_cell_and_stays_valid_csv() -> None:
         ["'=1+1", "'+4520123456", 'owes, "a lot"\nreally'],
         ["T-2", "", "'@me"],
     ]
+
+
+def test_a_download_is_written_as_a_spreadsheet_in_the_readers_language_opens_it() -> None:
+    # A Danish Excel, opened by double click, splits on semicolons and reads a decimal comma; an English one
+    # commas and a point. Both begin with the byte order mark; a decimal number takes the reader's mark.
+    for language, separator, rate in (("da", ";", "0,333"), ("en", ",", "0.333")):
+        out = io.StringIO()
+        CsvWriter.download(out, language).writerows([["figure", "value"], ["rate", Decimal("0.333")], ["n", 7]])
+        text = out.getvalue()
+        assert text.startswith(BOM) and text.count(BOM) == 1
+        rows = list(csv.reader(io.StringIO(text[1:]), delimiter=separator))
+        assert rows == [["figure", "value"], ["rate", rate], ["n", "7"]]
+    # Written plainly: no quotes around a decimal comma in a semicolon-separated file.
+    out = io.StringIO()
+    CsvWriter.download(out, "da").writerow(["a", Decimal("1.5")])
+    assert out.getvalue() == f"{BOM}a;1,5\n"
 
 
 async def test_remind_csv_writes_a_hostile_tenant_ref_as_text(settings: Settings) -> None:
