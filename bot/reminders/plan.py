@@ -279,7 +279,9 @@ def _start_conversations(
         contact = contacts[r.tenant_id]
         channel = cast(Channel, contact.channel)
         context = Context(first_name(contact.name), contact.language, channel, r.trigger.value, flow, r.deadline)
-        state, started = engine.start(FLOW, context, now)
+        # The wait for an answer (the nudge, giving up) counts from when the question may go, not from the planning:
+        # an evening's plan asks at 09:00 and nudges the next morning, not that evening.
+        state, started = engine.start(FLOW, context, max(now, send_after))
         turn = Turn(
             tenant_id=r.tenant_id,
             conversation_id=None,

@@ -109,6 +109,16 @@ async def test_quiet_hours_hold_the_reminder_until_morning(rt: Runtime) -> None:
     set_now(rt, datetime(2026, 3, 4, 9, 1, tzinfo=TZ))
     await drain(rt.sender)
     assert len(sms(rt).to(PHONE)) == 1
+    # The tenant's time to answer counts from the morning the question went, not from the evening it was planned:
+    # no nudge that evening (24 hours after the planning), one the next morning; giving up 48 hours after 09:00.
+    async with rt.db.read() as conn:
+        waiting = (await conn.execute(select(conversations.c.waiting_until, conversations.c.state))).one()
+    assert waiting.waiting_until == datetime(2026, 3, 5, 9, 0, tzinfo=TZ)
+    assert datetime.fromisoformat(waiting.state["expires_at"]) == datetime(2026, 3, 6, 9, 0, tzinfo=TZ)
+    assert await expire_waiting(rt.db, set_now(rt, datetime(2026, 3, 4, 22, 31, tzinfo=TZ)), rt.settings) == 0
+    assert await expire_waiting(rt.db, set_now(rt, datetime(2026, 3, 5, 9, 0, tzinfo=TZ)), rt.settings) == 1
+    await drain(rt.sender)
+    assert "Hej igen" in sms(rt).to(PHONE)[-1].text
 
 
 async def test_opted_out_and_wrong_numbers_get_nothing(rt: Runtime) -> None:
@@ -185,16 +195,17 @@ async def test_an_unanswered_reminder_gets_one_nudge_then_ends(rt: Runtime) -> N
     assert tuple(row) == (False, "no_response")
 
 
-async def test_a_nudge_due_at_night_waits_for_the_morning(rt: Runtime) -> None:
-    await owing(rt)
-    set_now(rt, datetime(2026, 3, 3, 21, 30, tzinfo=TZ))
-    await run_plan(rt)  # the question itself waits for 4 March 09:00
-    # The nudge is due from 4 March 21:30 (24 hours) until the give-up time, 5 March 21:30 (48 hours).
-    now = set_now(rt, datetime(2026, 3, 4, 23, 0, tzinfo=TZ))
-    await expire_waiting(rt.db, now, rt.settings)
-    async with rt.db.read() as conn:
-        not_before = (await conn.execute(select(func.max(outbox.c.not_before)))).scalar_one()
-    assert not_before == datetime(2026, 3, 5, 9, 0, tzinfo=TZ)
+async def test_a_nudge_due_at_night_waits_for_the_morning(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, nudge_after_hours=12), clock=Clock()) as rt:
+        await owing(rt)
+        set_now(rt, MORNING)
+        await run_plan(rt)  # the question goes at 10:00
+        # The nudge is due from 22:00 (12 hours) until the give-up time, 5 March 10:00 (48 hours).
+        now = set_now(rt, datetime(2026, 3, 3, 23, 0, tzinfo=TZ))
+        assert await expire_waiting(rt.db, now, rt.settings) == 1
+        async with rt.db.read() as conn:
+            not_before = (await conn.execute(select(func.max(outbox.c.not_before)))).scalar_one()
+        assert not_before == datetime(2026, 3, 4, 9, 0, tzinfo=TZ)
 
 
 @pytest.mark.parametrize(
