@@ -56,9 +56,17 @@ class InboundRow:
     payload: dict[str, Any] | None
 
 
-def resolve_callback(conn: Connection, data: str) -> tuple[str, int | None] | None:
-    """Turn a button's opaque callback data (`<outbox id>.<index>`) into the choice key it stood for and the
-    conversation whose message carried it."""
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    """A Telegram button: the choice key it stood for and the conversation whose message carried it."""
+
+    choice: str
+    conversation_id: int | None
+
+
+def resolve_callback(conn: Connection, data: str) -> Pressed | None:
+    """Turn a button's opaque callback data (`<outbox id>.<index>`) into what it stood for; None for a button no
+    message carried (forged)."""
     parsed = parse_button_data(data)
     if parsed is None:
         return None
@@ -70,7 +78,36 @@ def resolve_callback(conn: Connection, data: str) -> tuple[str, int | None] | No
     ).first()
     if found is None or not isinstance(found.choices, list) or not 0 <= index < len(found.choices):
         return None
-    return str(found.choices[index][0]), found.conversation_id
+    return Pressed(str(found.choices[index][0]), found.conversation_id)
+
+
+def _pressed(conn: Connection, row: InboundRow) -> Pressed | None:
+    callback = (row.payload or {}).get("callback")
+    return resolve_callback(conn, callback) if isinstance(callback, str) else None
+
+
+def _open_state(conn: Connection, tenant_id: int, conversation_id: int) -> State | None:
+    """The state of the tenant's conversation `conversation_id` while it is open; None once it ended (or is not
+    theirs: a button's data names any outbox row)."""
+    found = conn.execute(
+        select(conversations.c.state).where(
+            conversations.c.id == conversation_id,
+            conversations.c.tenant_id == tenant_id,
+            conversations.c.active.is_(True),
+        )
+    ).scalar()
+    return None if found is None else State.load(found)
+
+
+def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None) -> Input | None:
+    """What the tenant said, for the engine: a button under another conversation's message (one that ended)
+    answers nothing open now (`earlier`); a forged button is nothing."""
+    if isinstance((row.payload or {}).get("callback"), str):
+        if pressed is None:
+            return None
+        return ButtonPressed(pressed.choice, _channel(row), earlier=pressed.conversation_id != conversation_id)
+    # A sticker, photo or voice message arrives without text: the flow treats it as an answer it cannot place.
+    return TextReceived(row.text or "", _channel(row))
 
 
 _open_case = (
@@ -219,6 +256,13 @@ class InboundHandler:
             give_way(scene.conn, tenant.id, now)
             conversation_id = None
         state = self._state(tenant) if conversation_id is not None else None
+        pressed = _pressed(conn, row)
+        if pressed is not None and pressed.conversation_id not in (None, conversation_id):
+            # A button under a question an older open conversation still waits on (the adviser asked two consents)
+            # answers that question, not the newest one.
+            own = _open_state(conn, tenant.id, pressed.conversation_id)
+            if own is not None:
+                conversation_id, state = pressed.conversation_id, self._spoken(own, tenant)
         turn = Turn(
             tenant_id=tenant.id,
             conversation_id=conversation_id,
@@ -252,7 +296,7 @@ class InboundHandler:
         if state is None and tenant.case_status == "waiting" and tenant.consented:
             self._heard_while_waiting(scene, turn, tenant.case_id)
             return "to_case_waiting"
-        user_input = self._input(conn, row, conversation_id)
+        user_input = _input(row, pressed, conversation_id)
         if user_input is None:
             return "not_understood"
         self._converse(scene, turn, tenant, state, user_input)
@@ -322,7 +366,10 @@ class InboundHandler:
     def _state(self, tenant: Any) -> State | None:
         if tenant.conversation_id is None:
             return None
-        state = State.load(tenant.state)
+        return self._spoken(State.load(tenant.state), tenant)
+
+    @staticmethod
+    def _spoken(state: State, tenant: Any) -> State:
         # The tenant may have switched language since the conversation began.
         return state if state.language == tenant.language else replace(state, language=tenant.language)
 
@@ -350,18 +397,6 @@ class InboundHandler:
             started = turn.in_conversation(None)
             turn = started.in_conversation(save_state(scene, started, result.started))
         apply_events(scene, turn, result.events, self._settings)
-
-    def _input(self, conn: Connection, row: InboundRow, conversation_id: int | None) -> Input | None:
-        callback = (row.payload or {}).get("callback")
-        if isinstance(callback, str):
-            found = resolve_callback(conn, callback)
-            if found is None:
-                return None
-            choice, pressed_in = found
-            # A button under another conversation's message answers nothing open now.
-            return ButtonPressed(choice, _channel(row), earlier=pressed_in != conversation_id)
-        # A sticker, photo or voice message arrives without text: the flow treats it as an answer it cannot place.
-        return TextReceived(row.text or "", _channel(row))
 
     def _converse(self, scene: Scene, turn: Turn, tenant: Any, state: State | None, user_input: Input) -> None:
         if state is not None:

@@ -41,7 +41,8 @@ class FixedClock(Clock):
 
 @pytest.fixture
 async def rt(database_url: str) -> AsyncIterator[Runtime]:
-    settings = make_settings(database_url, telegram_token="123:ABC", telegram_secret="s3cret")
+    # Telegram's one message a second a chat lifted: these tests are about what is said, not when.
+    settings = make_settings(database_url, telegram_token="123:ABC", telegram_secret="s3cret", telegram_chat_rate=1000)
     async with started_runtime(settings, FixedClock()) as runtime:
         yield runtime
 
@@ -185,6 +186,42 @@ async def test_a_yes_on_telegram_to_the_full_wording_is_the_consent_with_its_evi
     assert UNIT in body and "Yes on Telegram to the full wording" in body
     assert f"#{consent.evidence_message_id}" in body  # the evidence: the tenant's message
     assert "consent.ask" in await actions(rt)
+
+
+async def test_a_yes_answers_the_question_it_was_pressed_under(rt: Runtime, adviser: httpx.AsyncClient) -> None:
+    """The adviser asks two consents (a kommune unit, then a volunteer organisation): the tenant's "Ja" under the
+    first is a consent to the first, never to the newer one; under a question that ended it is none."""
+    _, case_id = await held_case(rt, adviser)
+    page = f"/console/cases/{case_id}"
+    other = "Dansk Folkehjælp"
+    for nonce, kind, recipient in (("ask-nonce-000a", "kommune", UNIT), ("ask-nonce-000b", "volunteer_org", other)):
+        shown = await adviser.get(page)
+        data = [
+            ("csrf_token", csrf_of(shown.text)),
+            ("nonce", nonce),
+            ("recipient_kind", kind),
+            ("recipient", recipient),
+            ("purpose", "at søge hjælp til huslejen"),
+            ("kinds", "rent_position"),
+        ]
+        assert (await adviser.post(f"{page}/consents/ask", data=form(data))).status_code == 303
+        await drain(rt.sender)
+    chat = sandbox(rt)["telegram"].to(str(CHAT))
+    (first,) = [m for m in chat if UNIT in m.text and m.buttons]
+    (second,) = [m for m in chat if other in m.text and m.buttons]
+
+    for n, (message, index) in enumerate(((first, 0), (first, 0), (second, 1)), start=1):
+        press = InboundMessage("telegram", f"cb:{n}", str(CHAT), None, {"callback": f"{message.outbox_id}.{index}"})
+        await rt.inbox.submit(press)
+        await process_all(rt.processor)
+        await drain(rt.sender)
+    # The first "Ja": the kommune's consent. The second, under a question that has ended: nothing more. "Nej" under
+    # the second question: no consent to the volunteer organisation.
+    given = await rows(rt, consents)
+    assert [(c.recipient_kind, c.recipient) for c in given] == [("kommune", UNIT)]
+    assert any(
+        m.text.startswith("Den knap hører til en tidligere besked") for m in sandbox(rt)["telegram"].to(str(CHAT))
+    )
 
 
 async def test_an_sms_yes_creates_no_consent_to_share(rt: Runtime, adviser: httpx.AsyncClient) -> None:
