@@ -206,10 +206,19 @@ def stage_words(stage: TimelineStage, local_day: Callable[[date], str]) -> str:
     return words
 
 
+# What the planner computed a reminder from (`PlannedReminder.computed_from`), said in words.
+_OWED = {"yes": N_("balance owed"), "no": N_("nothing owed")}
+_BEFORE_DUE_WHY = {
+    "at_risk": N_("the tenant is marked at risk"),
+    "arrears": N_("the tenant was behind with the rent in the last 12 months"),
+}
+
+
 def reason_words(trigger: str, computed_from: Mapping[str, str], local_day: Callable[[date], str]) -> str:
     """Why a reminder is planned, in the request's language, from its trigger and the dates and values it was
-    computed from (`PlannedReminder.computed_from`). The policy's own `reason` stays English: it is the
-    operators' audit text (stored, `keephome remind --dry-run`)."""
+    computed from (`PlannedReminder.computed_from`, stored with the planned reminder): the one home of these
+    words, for the simulator's plan and the tenant's readable export. The policy's own `reason` stays English: it
+    is the operators' audit text (stored, `keephome remind --dry-run`)."""
     values = dict(computed_from)
 
     def day(name: str) -> str:
@@ -222,39 +231,39 @@ def reason_words(trigger: str, computed_from: Mapping[str, str], local_day: Call
         return ", ".join(f"{name}={value}" for name, value in values.items())
 
 
+def _days(n: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", n) % {"num": n}
+
+
 def _reason(trigger: str, values: dict[str, str], day: Callable[[str], str]) -> str:
     if trigger == "court":
-        as_of = day("balance_as_of")
+        state, as_of = gettext(_OWED[values["balance_owed"]]), day("balance_as_of")
         if "court_eve" in values:
             ahead = (date.fromisoformat(values["court_date"]) - date.fromisoformat(values["court_eve"])).days
-            return ngettext(
-                "court date %(day)s in %(days)d day: the weekday before, a second reminder; balance as of %(as_of)s",
-                "court date %(day)s in %(days)d days: the weekday before, a second reminder; balance as of %(as_of)s",
-                ahead,
-            ) % {"day": day("court_date"), "days": ahead, "as_of": as_of}
+            return gettext(
+                "court date %(day)s in %(days)s: the weekday before it, a second reminder; %(state)s as of %(as_of)s"
+            ) % {"day": day("court_date"), "days": _days(ahead), "state": state, "as_of": as_of}
         if "court_date" in values:
-            return gettext("court date %(day)s known; balance as of %(as_of)s") % {
-                "day": day("court_date"),
-                "as_of": as_of,
-            }
-        return gettext("termination %(day)s known; balance as of %(as_of)s") % {
-            "day": day("termination_on"),
-            "as_of": as_of,
-        }
+            words = gettext("court date %(day)s known; %(state)s as of %(as_of)s")
+            return words % {"day": day("court_date"), "state": state, "as_of": as_of}
+        words = gettext("termination %(day)s known; %(state)s as of %(as_of)s")
+        return words % {"day": day("termination_on"), "state": state, "as_of": as_of}
     if trigger == "demand":
-        left = int(values["offset"])
-        dates = {"due": day("due_date"), "deadline": day("deadline"), "days": left}
         if "demand_received_on" in values:
-            return ngettext(
-                "påkrav received %(received)s for rent due %(due)s; computed deadline %(deadline)s, %(days)d day left",
-                "påkrav received %(received)s for rent due %(due)s; computed deadline %(deadline)s, %(days)d days left",
-                left,
-            ) % (dates | {"received": day("demand_received_on")})
-        return ngettext(
-            "påkrav sent %(sent)s for rent due %(due)s; computed deadline %(deadline)s, %(days)d day left",
-            "påkrav sent %(sent)s for rent due %(due)s; computed deadline %(deadline)s, %(days)d days left",
-            left,
-        ) % (dates | {"sent": day("demand_sent_on")})
+            how = gettext("received %(day)s") % {"day": day("demand_received_on")}
+        elif int(values["delivery_days"]) == 0:
+            how = gettext("sent %(day)s, received the same day (Digital Post)") % {"day": day("demand_sent_on")}
+        else:
+            how = gettext("sent %(day)s, assumed received after %(days)s") % {
+                "day": day("demand_sent_on"),
+                "days": _days(int(values["delivery_days"])),
+            }
+        return gettext("påkrav %(how)s, for rent due %(due)s; computed deadline %(deadline)s, %(days)s left") % {
+            "how": how,
+            "due": day("due_date"),
+            "deadline": day("deadline"),
+            "days": _days(int(values["offset"])),
+        }
     if trigger == "promise_check":
         return gettext("promised to pay on %(day)s; balance still owed as of %(as_of)s") % {
             "day": day("promise_on"),
@@ -267,9 +276,9 @@ def _reason(trigger: str, values: dict[str, str], day: Callable[[str], str]) -> 
             "as_of": day("balance_as_of"),
         }
     if trigger == "before_due":
-        ahead = int(values["before_due_days"])
-        return ngettext("rent due %(day)s, in %(days)d day", "rent due %(day)s, in %(days)d days", ahead) % {
+        return gettext("rent due %(day)s in %(days)s; %(why)s") % {
             "day": day("due_date"),
-            "days": ahead,
+            "days": _days(int(values["before_due_days"])),
+            "why": gettext(_BEFORE_DUE_WHY[values["why"]]),
         }
     raise KeyError(trigger)

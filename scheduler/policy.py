@@ -50,7 +50,7 @@ def _reminder(
     period: str,
     offset: int | None,
     reason: str,
-    dates: dict[str, date | int],
+    dates: dict[str, date | int | str],
 ) -> PlannedReminder:
     computed_from = {name: str(value) for name, value in dates.items()}
     return PlannedReminder(s.tenant_id, trigger, period, offset, reason, computed_from, URGENCY[trigger])
@@ -72,7 +72,7 @@ def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     court_ahead = s.court_date is not None and s.court_date >= rd.day
     if not (s.owes or court_ahead):
         return None
-    dates: dict[str, date | int] = {"balance_as_of": s.balance_as_of}
+    dates: dict[str, date | int | str] = {"balance_as_of": s.balance_as_of, "balance_owed": "yes" if s.owes else "no"}
     if s.termination_on is not None:
         dates["termination_on"] = s.termination_on
     if s.court_date is not None:
@@ -100,7 +100,7 @@ def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     if offset not in rd.offsets:
         return None
     due = due_date_before(s.demand_sent_on or received, s.due_day)
-    dates: dict[str, date | int] = {}
+    dates: dict[str, date | int | str] = {}
     if s.demand_sent_on is not None:
         dates["demand_sent_on"] = s.demand_sent_on
     if s.demand_received_on is not None:
@@ -108,6 +108,7 @@ def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
         dates["demand_received_on"] = received
     else:
         delivery = rd.settings.demand_delivery_days
+        dates["delivery_days"] = delivery
         how = f"sent {s.demand_sent_on}, " + (
             "received the same day (Digital Post)" if delivery == 0 else f"assumed received after {_days(delivery)}"
         )
@@ -173,7 +174,7 @@ def _before_due(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
         period_of(due),
         None,
         reason,
-        {"due_date": due, "before_due_days": rd.settings.before_due_days},
+        {"due_date": due, "before_due_days": rd.settings.before_due_days, "why": "at_risk" if s.at_risk else "arrears"},
     )
 
 

@@ -202,6 +202,7 @@ def _insert_keys(conn: Connection, part: Sequence[PlannedReminder], day: date, n
             "offset_days": _db_key(r)[3],
             "planned_for": day,
             "reason": r.reason[:300],
+            "computed_from": r.computed_from,
             "created_at": now,
         }
         for r in part

@@ -204,7 +204,7 @@ def _blank_reminder_reasons(conn: Connection, old: datetime, batch: int) -> int:
     waiting = pr.tenant_id.not_in(_open_case_tenants())
     ids = conn.execute(select(pr.id).where(pr.created_at < old, pr.reason != "", waiting).limit(batch)).scalars().all()
     if ids:
-        conn.execute(update(planned_reminders).where(pr.id.in_(ids)).values(reason=""))
+        conn.execute(update(planned_reminders).where(pr.id.in_(ids)).values(reason="", computed_from=None))
     return len(ids)
 
 

@@ -528,6 +528,9 @@ planned_reminders = Table(
     Column("offset_days", Integer, nullable=False, default=-1),
     Column("planned_for", Date, nullable=False, index=True),
     Column("reason", String(300), nullable=False),
+    # What the planner computed it from (`PlannedReminder.computed_from`): the reason in any language. None before
+    # migration 0012, and once erased or past retention, as the reason is blanked.
+    Column("computed_from", JSON, nullable=True),
     Column("created_at", TS, nullable=False),
     UniqueConstraint("tenant_id", "trigger", "period", "offset_days", name="uq_planned_reminders_key"),
 )

@@ -225,7 +225,11 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
         )
         # A referral's contents go.
         conn.execute(update(referrals).where(referrals.c.tenant_id == tenant_id).values(contents=None, updated_at=now))
-        conn.execute(update(planned_reminders).where(planned_reminders.c.tenant_id == tenant_id).values(reason=""))
+        conn.execute(
+            update(planned_reminders)
+            .where(planned_reminders.c.tenant_id == tenant_id)
+            .values(reason="", computed_from=None)
+        )
         conn.execute(update(balance_events).where(balance_events.c.tenant_id == tenant_id).values(balance_ore=None))
         # Court cases and the steps of the rent path stay as dated facts of an erased tenant (the organisation's
         # report counts filings and outcomes); where the court met and how it reached the tenant go.

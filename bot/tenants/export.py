@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, or_, select
 
-from bot.i18n import LANGUAGE_NAMES, N_, current_language, gettext, install, local_day
+from bot.i18n import LANGUAGE_NAMES, N_, current_language, gettext, install, local_day, reason_words
 from bot.paths import TEMPLATES_DIR
 from bot.store.db import Database
 from bot.store.schema import (
@@ -51,7 +51,6 @@ from bot.store.schema import (
     staff,
     tenants,
 )
-from bot.tenants.export_reasons import reminder_reason_words
 
 __all__ = [
     "FORMAT_VERSION",
@@ -160,6 +159,7 @@ _HEADINGS = {
     "decided_on": N_("Decided on"),
     "origin": N_("Opened because"),
     "reason": N_("Reason"),
+    "computed_from": N_("Computed from"),
     # The inbox's ranking number (scheduler/urgency.py): the organisation's, nothing about the tenant in itself.
     "priority": N_("Inbox ranking (an internal number)"),
     "assignee_id": N_("Adviser"),
@@ -412,6 +412,7 @@ def tenant_data(conn: Connection, tenant_id: int, now: datetime) -> dict[str, An
                 planned_reminders.c.period,
                 planned_reminders.c.planned_for,
                 planned_reminders.c.reason,
+                planned_reminders.c.computed_from,
             )
             .where(planned_reminders.c.tenant_id == tenant_id)
             .order_by(planned_reminders.c.id),
@@ -540,7 +541,12 @@ def _in_words(page: _Page, section: str, row: Mapping[str, Any], key: str) -> st
     if found is not None:
         return _staff_words(page, int(found.group(1)))
     if column == "reminders.reason":
-        return reminder_reason_words(value)
+        # In the reader's words from what the planner computed it from; one planned before those were kept (or
+        # blanked): as stored, the planner's English.
+        computed_from = row.get("computed_from")
+        if isinstance(computed_from, dict) and computed_from:
+            return reason_words(str(row.get("trigger")), computed_from, local_day)
+        return None
     if section == "case_events" and key == "text" and row.get("kind") == "reassigned":
         return value.removeprefix("to ")  # "to <e-mail>": the kind's words say "handed to"
     if key in _WRITTEN:

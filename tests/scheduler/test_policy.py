@@ -144,6 +144,7 @@ def test_demand_counts_down_to_the_deadline(day: str, offset: int) -> None:
     assert r is not None
     assert r.computed_from == {
         "demand_sent_on": "2025-03-10",
+        "delivery_days": "0",
         "due_date": "2025-03-01",
         "deadline": "2025-03-24",
         "offset": str(offset),

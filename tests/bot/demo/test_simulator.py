@@ -222,26 +222,38 @@ async def drain_all(rt: Runtime) -> None:
 # two by Digital Post) and the court tenant on the seeded day, and the court tenant again on the court date's eve.
 WHY = {
     "da": {
-        ("2026-03-03", "DEMO-05"): "påkrav modtaget 24. feb. 2026 for husleje med forfald 1. feb. 2026; "
+        ("2026-03-03", "DEMO-05"): "påkrav modtaget 24. feb. 2026, for husleje med forfald 1. feb. 2026; "
         "beregnet frist 10. mar. 2026, 7 dage tilbage",
-        ("2026-03-03", "DEMO-06"): "påkrav sendt 20. feb. 2026 for husleje med forfald 1. feb. 2026; "
+        (
+            "2026-03-03",
+            "DEMO-06",
+        ): "påkrav sendt 20. feb. 2026, modtaget samme dag (Digital Post), for husleje med forfald 1. feb. 2026; "
         "beregnet frist 6. mar. 2026, 3 dage tilbage",
-        ("2026-03-03", "DEMO-07"): "påkrav sendt 18. feb. 2026 for husleje med forfald 1. feb. 2026; "
+        (
+            "2026-03-03",
+            "DEMO-07",
+        ): "påkrav sendt 18. feb. 2026, modtaget samme dag (Digital Post), for husleje med forfald 1. feb. 2026; "
         "beregnet frist 4. mar. 2026, 1 dag tilbage",
-        ("2026-03-03", "DEMO-09"): "retsmøde 17. mar. 2026 er kendt; saldo pr. 3. mar. 2026",
+        ("2026-03-03", "DEMO-09"): "retsmøde 17. mar. 2026 er kendt; skylder pr. 3. mar. 2026",
         ("2026-03-16", "DEMO-09"): "retsmøde 17. mar. 2026 om 1 dag: hverdagen før, en påmindelse mere; "
-        "saldo pr. 16. mar. 2026",
+        "skylder pr. 16. mar. 2026",
     },
     "en": {
-        ("2026-03-03", "DEMO-05"): "påkrav received 24. feb. 2026 for rent due 1. feb. 2026; "
+        ("2026-03-03", "DEMO-05"): "påkrav received 24. feb. 2026, for rent due 1. feb. 2026; "
         "computed deadline 10. mar. 2026, 7 days left",
-        ("2026-03-03", "DEMO-06"): "påkrav sent 20. feb. 2026 for rent due 1. feb. 2026; "
+        (
+            "2026-03-03",
+            "DEMO-06",
+        ): "påkrav sent 20. feb. 2026, received the same day (Digital Post), for rent due 1. feb. 2026; "
         "computed deadline 6. mar. 2026, 3 days left",
-        ("2026-03-03", "DEMO-07"): "påkrav sent 18. feb. 2026 for rent due 1. feb. 2026; "
+        (
+            "2026-03-03",
+            "DEMO-07",
+        ): "påkrav sent 18. feb. 2026, received the same day (Digital Post), for rent due 1. feb. 2026; "
         "computed deadline 4. mar. 2026, 1 day left",
-        ("2026-03-03", "DEMO-09"): "court date 17. mar. 2026 known; balance as of 3. mar. 2026",
-        ("2026-03-16", "DEMO-09"): "court date 17. mar. 2026 in 1 day: the weekday before, a second reminder; "
-        "balance as of 16. mar. 2026",
+        ("2026-03-03", "DEMO-09"): "court date 17. mar. 2026 known; balance owed as of 3. mar. 2026",
+        ("2026-03-16", "DEMO-09"): "court date 17. mar. 2026 in 1 day: the weekday before it, a second reminder; "
+        "balance owed as of 16. mar. 2026",
     },
 }
 

@@ -77,6 +77,9 @@ async def test_planning_twice_plans_nothing_twice(rt: Runtime) -> None:
     sent = sms(rt).to(PHONE)
     assert len(sent) == 1
     assert "Test" in sent[0].text  # the payment_check question, greeting by first name
+    async with rt.db.read() as conn:  # kept with what it was computed from, for the reason in any language
+        computed_from = (await conn.execute(select(planned_reminders.c.computed_from))).scalar_one()
+    assert (computed_from["due_date"], computed_from["balance_as_of"]) == ("2026-03-01", "2026-03-03")
 
 
 async def test_two_planners_at_once_plan_each_reminder_once(rt: Runtime) -> None:

@@ -115,10 +115,15 @@ async def held_about(rt: Runtime, tenant_id: int) -> str:
             )
         ).scalars()
         reasons = (
-            await conn.execute(select(planned_reminders.c.reason).where(planned_reminders.c.tenant_id == tenant_id))
-        ).scalars()
+            await conn.execute(
+                select(planned_reminders.c.reason, planned_reminders.c.computed_from).where(
+                    planned_reminders.c.tenant_id == tenant_id
+                )
+            )
+        ).all()
         return json.dumps(
-            [list(values), list(states), [list(r) for r in case_rows], list(events), list(reasons)], default=str
+            [list(values), list(states), [list(r) for r in case_rows], list(events), [list(r) for r in reasons]],
+            default=str,
         )
 
 
@@ -132,6 +137,7 @@ async def remind(rt: Runtime, tenant_id: int, at: datetime) -> None:
                 offset_days=-1,
                 planned_for=at.date(),
                 reason="missed: rent due 2026-12-01 unpaid as of 2026-12-02",
+                computed_from={"due_date": "2026-12-01", "balance_as_of": "2026-12-02"},
                 created_at=at,
             )
         )
@@ -164,7 +170,7 @@ async def test_texts_are_blanked_a_year_on_but_an_open_case_and_a_standing_conse
     # The proof of the consent that still stands is kept; every other text of theirs is gone.
     assert await texts_of(rt, history.tenant_id) == ["JA"]
     about = await held_about(rt, history.tenant_id)
-    for written in (NOTE, TASK, OUTCOME_NOTE, history.name.split()[0], "rent due"):
+    for written in (NOTE, TASK, OUTCOME_NOTE, history.name.split()[0], "rent due", "balance_as_of"):
         assert written not in about, written
     async with rt.db.read() as conn:
         case = (await conn.execute(select(cases).where(cases.c.id == history.case_id))).one()

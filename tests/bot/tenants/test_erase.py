@@ -285,6 +285,7 @@ async def test_the_outcome_figures_still_count_an_erased_tenant(served: tuple[Ru
                 offset_days=-1,
                 planned_for=date(2026, 1, 5),
                 reason="missed: rent due 2026-01-01 unpaid",
+                computed_from={"due_date": "2026-01-01", "balance_as_of": "2026-01-05"},
                 created_at=rt.clock().replace(year=2026, month=1, day=5),
             )
         )
@@ -299,3 +300,6 @@ async def test_the_outcome_figures_still_count_an_erased_tenant(served: tuple[Ru
     assert counted_before == [1, 1, 1, 1, 1]
     await erase(rt.db, history.ref, rt.clock(), "cli", rt.settings.secret_key)
     assert await figures() == counted_before
+    async with rt.db.read() as conn:  # the reminder counts; why it was planned is gone with the rest
+        kept = (await conn.execute(select(planned_reminders.c.reason, planned_reminders.c.computed_from))).one()
+    assert tuple(kept) == ("", None)

@@ -16,15 +16,20 @@ from sqlalchemy import Connection, insert
 from bot.app import create_app
 from bot.console.data_rights import EXPORT_WORDS
 from bot.host.consents import record_consent
-from bot.i18n import speaking
+from bot.i18n import local_day, reason_words, speaking
 from bot.runtime import Runtime
 from bot.store.schema import planned_reminders
 from bot.tenants.export import export_tenant, render_html, staff_roles
-from bot.tenants.export_reasons import reminder_reason_words
 from tests.conftest import make_settings, started_runtime
 from tests.support.history import a_tenant_with_a_history
 
 MISSED = "rent due 2026-12-01, last on-time day 2026-12-03; balance owed as of 2026-12-07"
+MISSED_FROM = {
+    "due_date": "2026-12-01",
+    "last_on_time_day": "2026-12-03",
+    "first_bank_day": "2026-12-04",
+    "balance_as_of": "2026-12-07",
+}
 
 
 @pytest.fixture
@@ -36,39 +41,75 @@ async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncC
 
 
 @pytest.mark.parametrize(
-    ("stored", "danish"),
+    ("trigger", "computed_from", "danish"),
     [
-        (MISSED, "husleje forfaldt 1. dec. 2026, sidste rettidige betalingsdag 3. dec. 2026; skylder pr. 7. dec. 2026"),
         (
-            "court date 2026-12-10 in 1 day: the weekday before it, a second reminder; nothing owed as of 2026-12-08",
+            "missed",
+            MISSED_FROM,
+            "husleje forfaldt 1. dec. 2026, sidste rettidige betalingsdag 3. dec. 2026; skylder pr. 7. dec. 2026",
+        ),
+        (
+            "court",
+            {
+                "balance_as_of": "2026-12-08",
+                "balance_owed": "no",
+                "court_date": "2026-12-10",
+                "court_eve": "2026-12-09",
+            },
             "retsmøde 10. dec. 2026 om 1 dag: hverdagen før, en påmindelse mere; skylder intet pr. 8. dec. 2026",
         ),
-        ("termination 2026-11-30 known; balance owed as of 2026-12-01", "ophævelse 30. nov. 2026 er kendt; skylder"),
         (
-            "påkrav sent 2026-11-02, assumed received after 3 days, for rent due 2026-11-01; computed deadline "
-            "2026-11-19, 5 days left",
+            "court",
+            {"balance_as_of": "2026-12-01", "balance_owed": "yes", "termination_on": "2026-11-30"},
+            "ophævelse 30. nov. 2026 er kendt; skylder pr. 1. dec. 2026",
+        ),
+        (
+            "demand",
+            {
+                "demand_sent_on": "2026-11-02",
+                "delivery_days": "3",
+                "due_date": "2026-11-01",
+                "deadline": "2026-11-19",
+                "offset": "5",
+            },
             "påkrav sendt 2. nov. 2026, regnet som modtaget efter 3 dage, for husleje med forfald 1. nov. 2026; "
             "beregnet frist 19. nov. 2026, 5 dage tilbage",
         ),
         (
-            "påkrav received 2026-11-03, for rent due 2026-11-01; computed deadline 2026-11-19, 1 day left",
-            "påkrav modtaget 3. nov. 2026",
+            "demand",
+            {"demand_received_on": "2026-11-03", "due_date": "2026-11-01", "deadline": "2026-11-19", "offset": "1"},
+            "påkrav modtaget 3. nov. 2026, for husleje med forfald 1. nov. 2026; beregnet frist 19. nov. 2026, "
+            "1 dag tilbage",
         ),
         (
-            "påkrav sent 2026-11-02, received the same day (Digital Post), for rent due 2026-11-01; computed "
-            "deadline 2026-11-19, 2 days left",
-            "modtaget samme dag (Digital Post)",
+            "demand",
+            {
+                "demand_sent_on": "2026-11-02",
+                "delivery_days": "0",
+                "due_date": "2026-11-01",
+                "deadline": "2026-11-19",
+                "offset": "2",
+            },
+            "påkrav sendt 2. nov. 2026, modtaget samme dag (Digital Post), for husleje",
         ),
-        ("promised to pay on 2026-12-12; balance still owed as of 2026-12-13", "har lovet at betale 12. dec. 2026"),
-        ("rent due 2027-01-01 in 5 days; tenant at risk", "husleje forfalder 1. jan. 2027 om 5 dage; lejeren er"),
-        ("something else entirely", "something else entirely"),
+        (
+            "promise_check",
+            {"promise_on": "2026-12-12", "balance_as_of": "2026-12-13"},
+            "har lovet at betale 12. dec. 2026",
+        ),
+        (
+            "before_due",
+            {"due_date": "2027-01-01", "before_due_days": "5", "why": "at_risk"},
+            "husleje forfalder 1. jan. 2027 om 5 dage; lejeren er markeret som i risiko",
+        ),
+        ("other", {"something": "else"}, "something=else"),
     ],
 )
-def test_each_of_the_planners_reasons_reads_in_danish(stored: str, danish: str) -> None:
+def test_each_of_the_planners_reasons_reads_in_danish(trigger: str, computed_from: dict[str, str], danish: str) -> None:
     with speaking("da"):
-        words = reminder_reason_words(stored)
+        words = reason_words(trigger, computed_from, local_day)
     assert danish in words, words
-    if stored != danish:
+    if trigger != "other":
         assert not re.search(r"\d{4}-\d\d-\d\d|rent due|balance|owed", words), words
 
 
@@ -82,7 +123,14 @@ async def test_the_page_shows_local_times_roles_and_words_and_keeps_everything(
 
     def more(conn: Connection) -> None:
         row = {"trigger": "missed", "period": "2026-12", "offset_days": -1, "reason": MISSED, "created_at": now}
-        conn.execute(insert(planned_reminders).values(tenant_id=history.tenant_id, planned_for=now.date(), **row))
+        conn.execute(
+            insert(planned_reminders).values(
+                tenant_id=history.tenant_id, planned_for=now.date(), computed_from=MISSED_FROM, **row
+            )
+        )
+        # One planned before what it was computed from was kept: its reason as stored.
+        older = {**row, "period": "2026-11", "reason": "rent due 2026-11-01, an older wording"}
+        conn.execute(insert(planned_reminders).values(tenant_id=history.tenant_id, planned_for=now.date(), **older))
         record_consent(
             conn,
             tenant_id=history.tenant_id,
@@ -108,6 +156,9 @@ async def test_the_page_shows_local_times_roles_and_words_and_keeps_everything(
     assert "tidszonen <code>Europe/Copenhagen</code>" in html
     # The planner's reason in words, its dates the Danish way.
     assert "sidste rettidige betalingsdag 3. dec. 2026" in html and "last on-time day" not in html
+    assert "rent due 2026-11-01, an older wording" in html
+    # What it was computed from stays on the page, under its own heading.
+    assert "<th>Beregnet ud fra</th>" in html and "<code>first_bank_day</code>" in html
     # Who did what by role and number, never a bare number or an e-mail of the staff.
     assert "rådgiver (medarbejder nr." in html and "adviser@example.org" not in html
     assert "<dt>Rådgiver</dt><dd>rådgiver (medarbejder nr." in html
