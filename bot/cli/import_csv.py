@@ -70,7 +70,7 @@ async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO,
             print(f"keephome import: {problem}", file=err)
             return 2
         if dry_run:
-            summary = await preview_import(db, result.rows)
+            summary = await preview_import(db, result.rows, secret_key=settings.secret_key)
             print(f"{path}: the file is valid; an import would give {summary} (nothing written)", file=out)
             return 0
         write_bar = _Bar(err, "importing", len(result.rows)) if len(result.rows) >= _BAR_FROM else None

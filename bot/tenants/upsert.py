@@ -410,7 +410,7 @@ async def upsert_rows(
 
 
 async def preview_import(
-    db: Database, rows: Sequence[ImportRow], *, secret_key: str | None = None, batch: str = "file"
+    db: Database, rows: Sequence[ImportRow], *, secret_key: str | None, batch: str = "file"
 ) -> ImportSummary:
     """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
     updated = unchanged = 0

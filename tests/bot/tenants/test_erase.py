@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.cli.erase import run_erase
+from bot.cli.import_csv import run_import
 from bot.console.outcome_figures import load_outcomes
 from bot.console.outcome_period import Period
 from bot.host.outreach import offer_outreach
@@ -210,7 +211,9 @@ def rows_of(text: str, day: date) -> Any:
     return parsed.rows
 
 
-async def test_a_reimport_leaves_an_erased_tenant_out_unless_the_row_says_reactivate(database_url: str) -> None:
+async def test_a_reimport_leaves_an_erased_tenant_out_unless_the_row_says_reactivate(
+    database_url: str, tmp_path: Path
+) -> None:
     async with started_runtime(make_settings(database_url)) as rt:
         now = rt.clock()
         day = now.date()
@@ -223,6 +226,12 @@ async def test_a_reimport_leaves_an_erased_tenant_out_unless_the_row_says_reacti
         assert "Zyxwvu" not in await everything(rt)
         preview = await preview_import(rt.db, rows_of(file, day), secret_key=rt.settings.secret_key)
         assert preview.erased_skipped == 1
+        # The operator's dry run of the same file says so too (it checks with the service's key).
+        path = tmp_path / "tenants.csv"
+        path.write_text(file, encoding="utf-8")
+        out = io.StringIO()
+        assert await run_import(rt.settings, path, True, out, io.StringIO()) == 0
+        assert "1 erased tenant left out" in out.getvalue() and "nothing written" in out.getvalue()
 
         back = file.replace("balance\n", "balance,reactivate\n").replace("7100.00\n", "7100.00,1\n")
         back = back.replace(",0\n", ",0,\n")

@@ -233,7 +233,7 @@ async def test_a_reimport_counts_changed_and_unchanged_tenants(
     lines[1] = lines[1].replace("12.501,25", "12.001,25")
     lines.append("A-9;Ny Testperson;20 12 35 09;da;1;0;0;2026-03-02;;nej\n")
     rows = rows_of(header + "".join(lines))
-    preview = await preview_import(database, rows)
+    preview = await preview_import(database, rows, secret_key=None)
     summary = await import_tenants(database, rows, NOW, settings)
     counted = (summary.created, summary.changed, summary.unchanged)
     assert counted == (preview.created, preview.changed, preview.unchanged) == (1, 1, 2)
@@ -319,7 +319,7 @@ async def test_a_number_held_by_a_stored_tenant_outside_the_file_refuses_the_imp
     assert str(refused.value).startswith("1 problem, nothing was imported: line 3: phone +4520123501 belongs to")
     # The dry run says the same, and neither wrote anything.
     with pytest.raises(ImportRefused):
-        await preview_import(database, rows_of(data))
+        await preview_import(database, rows_of(data), secret_key=None)
     assert await count(database) == 1
     assert await count(database, audit_log) == 1
 
