@@ -10,6 +10,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.console.delivery import DeliveryFacts, delivery
+from bot.i18n import speaking
 from bot.reminders.plan import PlannedRow, PlanOutcome, ReminderFate, day_so_far, plan_reminders
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
@@ -110,12 +111,21 @@ def _fate(fate: ReminderFate, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
         fate.next_attempt_at,
         fate.attempts,
     )
-    shown = delivery(facts, now, lambda when: "–" if when is None else f"{when.astimezone(tz):%H:%M}")
+    # The command speaks English whatever language the console speaks; a time on another day names its day.
+    with speaking("en"):
+        shown = delivery(facts, now, lambda when: _when(when, now, tz))
     if shown.state == "queued":
         return "waiting", shown.label + (f", {shown.why}" if shown.why else "")
     if shown.state == "delivered":
         return "sent", "delivered"
     return _FATE_OF.get(shown.state, shown.state), shown.why
+
+
+def _when(when: datetime | None, now: datetime, tz: ZoneInfo) -> str:
+    if when is None:
+        return "–"
+    local = when.astimezone(tz)
+    return f"{local:%H:%M}" if local.date() == now.astimezone(tz).date() else f"{local:%Y-%m-%d %H:%M}"
 
 
 def tally_lines(fates: Sequence[ReminderFate], day: date, now: datetime, tz: ZoneInfo) -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from bot.cli.main import main
 from bot.cli.remind import run_remind
+from bot.i18n import speaking
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
@@ -214,7 +215,8 @@ async def test_a_dry_run_after_planning_says_what_became_of_the_day_and_it_adds_
     assert "Reminders planned on 2026-03-03: 8, and what became of them so far:" in planned.getvalue()
     await _befall(settings, ids)
     out = io.StringIO()
-    assert await run_remind(settings, None, True, False, out, now=NOW + timedelta(minutes=5)) == 0
+    with speaking("da"):  # the console's language, whatever it is, is not the command's
+        assert await run_remind(settings, None, True, False, out, now=NOW + timedelta(minutes=5)) == 0
     lines = out.getvalue().splitlines()
     start = lines.index("Reminders planned on 2026-03-03: 8, and what became of them so far:")
     tally = [" ".join(line.split()) for line in lines[start + 1 : start + 8]]
@@ -229,6 +231,15 @@ async def test_a_dry_run_after_planning_says_what_became_of_the_day_and_it_adds_
     ]
     counts = [int(part.split()[0]) for part in tally[-1].split("=")[0].split("+")]
     assert sum(counts) == 8 == len(ids)
+
+
+async def test_planned_late_in_the_evening_the_tally_says_which_morning(settings: Settings) -> None:
+    await _tenants(settings)
+    out = io.StringIO()
+    with speaking("da"):
+        assert await run_remind(settings, None, False, False, out, now=NOW.replace(hour=23, minute=45)) == 0
+    tally = out.getvalue().split("what became of them so far:")[1]
+    assert "(2 queued until 2026-03-04 09:00)" in tally, tally
 
 
 async def test_no_tally_for_a_day_nothing_was_planned_on(settings: Settings) -> None:
