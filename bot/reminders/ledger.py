@@ -40,5 +40,5 @@ async def import_tenants(
         if summary.settled_ids:
             await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
         await conn.execute(audit_log.insert().values(at=now, actor=actor, action="tenants.import", detail=str(summary)))
-    log.info("tenant import by %s: %d new, %d updated", actor, summary.created, summary.updated)
+    log.info("tenant import by %s: %s", actor, summary)
     return summary

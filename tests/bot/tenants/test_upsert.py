@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -196,7 +197,9 @@ async def test_run_import_dry_run_writes_nothing(database: Database, database_ur
     assert (await tenant(database, "DK-1001"))["name"] == "Earlier Name"
 
 
-async def test_run_import_writes_and_reports(database: Database, database_url: str) -> None:
+async def test_run_import_writes_and_reports(
+    database: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = make_settings(database_url, languages="da,en,ar")
     out = io.StringIO()
     path = FIXTURES / "tenants_comma.csv"
@@ -204,8 +207,13 @@ async def test_run_import_writes_and_reports(database: Database, database_url: s
     assert out.getvalue() == f"{path}: 2 tenants: 2 new, 0 changed, 0 unchanged\n"
     assert (await tenant(database, "EN-2"))["language"] == "ar"
     out = io.StringIO()
-    assert await run_import(settings, path, False, out, io.StringIO()) == 0
+    with caplog.at_level(logging.INFO, logger="bot.reminders.ledger"):
+        assert await run_import(settings, path, False, out, io.StringIO()) == 0
     assert out.getvalue() == f"{path}: 2 tenants: 0 new, 0 changed, 2 unchanged\n"
+    # The log line says what the operator was told.
+    assert [r.getMessage() for r in caplog.records] == [
+        "tenant import by cli: 2 tenants: 0 new, 0 changed, 2 unchanged"
+    ]
 
 
 async def test_a_reimport_counts_changed_and_unchanged_tenants(
