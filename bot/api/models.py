@@ -271,6 +271,9 @@ class TenantOut(BaseModel):
     termination_on: date | None
     court_date: date | None
     court_filed_on: date | None = Field(description="the open court case's filing day with the fogedret")
+    kommune_notified_on: date | None = Field(
+        description="the day the kommune was notified of the open court case's filing (almenlejeloven § 92 stk. 2)"
+    )
     at_risk: bool
     address: str | None
     children: bool | None = Field(description="children under 18 in the household; null: not known")

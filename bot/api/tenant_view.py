@@ -17,7 +17,16 @@ from bot.api.models import CaseOut, ConversationOut, ReminderOut, TenantOut, mon
 from bot.host.cases import OPEN_STATUSES
 from bot.reminders.plan import policy_settings
 from bot.settings import Settings
-from bot.store.schema import cases, conversations, messages, outbox, planned_reminders, rent_positions, tenants
+from bot.store.schema import (
+    cases,
+    conversations,
+    court_cases,
+    messages,
+    outbox,
+    planned_reminders,
+    rent_positions,
+    tenants,
+)
 from conversations.state import State
 from scheduler.model import RentSnapshot
 from scheduler.stage import timeline_stage
@@ -118,9 +127,17 @@ async def read_tenant(
 ) -> tuple[int, TenantOut] | None:
     """The tenant's id and view, or None when there is none by that reference (or it was erased)."""
     rp = rent_positions.c
+    # The open court case's § 92 notice (the filing day and the court date are mirrored into the rent position).
+    notified = (
+        select(court_cases.c.kommune_notified_on)
+        .where(court_cases.c.tenant_id == tenants.c.id, court_cases.c.status == "open")
+        .order_by(court_cases.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     row = (
         await conn.execute(
-            select(tenants, *[c for c in rent_positions.c if c.name != "updated_at"])
+            select(tenants, *[c for c in rent_positions.c if c.name != "updated_at"], notified.label("notified_on"))
             .join(rent_positions, rp.tenant_id == tenants.c.id)
             .where(tenants.c.tenant_ref == tenant_ref, tenants.c.status != "erased")
         )
@@ -158,6 +175,7 @@ async def read_tenant(
         termination_on=row.termination_on,
         court_date=row.court_date,
         court_filed_on=row.court_filed_on,
+        kommune_notified_on=row.notified_on,
         at_risk=bool(row.at_risk),
         address=row.address,
         children=row.children,

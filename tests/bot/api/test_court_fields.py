@@ -43,6 +43,7 @@ async def test_a_put_keeps_the_court_path_and_leaving_a_field_out_keeps_the_stor
         "Eksempelvej 1, 2. tv",
         True,
     )
+    assert shown["kommune_notified_on"] == "2026-03-02"  # what a PUT sends, a GET shows
     assert await events(api) == Counter(
         {
             ("filing", date(2026, 3, 2)): 1,
