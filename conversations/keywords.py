@@ -42,6 +42,8 @@ UNIVERSAL_WORDS: dict[KeywordKind, tuple[str, ...]] = {
     "help": ("help", "info"),
     # An SMS tenant who would rather write on Telegram; the same word in every language.
     "telegram": ("telegram",),
+    # Whoever got a tenant's messages by mistake may read neither language the deployment speaks: both words work.
+    "wrong_number": ("wrong number", "forkert nummer"),
 }
 
 # The documented words per language (README lists them); written as people type them.

@@ -84,6 +84,13 @@ def test_other_languages_opt_out_words_work_when_enabled() -> None:
     assert keyword is not None and keyword.kind == "opt_out"
 
 
+@pytest.mark.parametrize("enabled", [["da"], ["en"], ["ar"]])
+@pytest.mark.parametrize("text", ["WRONG NUMBER", "Forkert nummer!"])
+def test_wrong_number_and_forkert_nummer_work_whatever_languages_are_on(text: str, enabled: list[str]) -> None:
+    keyword = classify(text, enabled)
+    assert keyword is not None and keyword.kind == "wrong_number"
+
+
 @pytest.mark.parametrize(
     ("text", "wish"),
     [
