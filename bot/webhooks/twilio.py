@@ -122,22 +122,31 @@ async def _signed_form(scope: Scope, receive: Receive, path: str) -> tuple[Runti
             content_type = value
         elif name == b"x-twilio-signature":
             signature = value
-    if content_type.split(b";", 1)[0].strip().lower() != _FORM_TYPE:
-        raise Rejected(400, "expected an application/x-www-form-urlencoded body")
-    try:
-        pairs = parse_form((await _body(receive)).decode("utf-8"))
-    except ValueError:  # UnicodeDecodeError is a ValueError
-        raise Rejected(400, "the body is not valid UTF-8 form data") from None
     # Twilio signs the URL it called: the public one, never what a proxy forwarded to us.
     url = rt.settings.public_url + path
     query = scope.get("query_string", b"")
     if query:
         url += "?" + query.decode("latin-1")
     given = signature.decode("latin-1")
-    # A signature is base64: anything else is forged (and hmac.compare_digest refuses non-ASCII text with an error).
-    if not given or not given.isascii() or not _signature_ok(token, url, pairs, given):
-        rt.metrics.inbound.labels("sms", "bad_signature").inc()
-        raise Rejected(403, "invalid X-Twilio-Signature")
+
+    def signed(pairs: list[tuple[str, str]]) -> None:
+        # A signature is base64: anything else is forged (and hmac.compare_digest refuses non-ASCII text).
+        if not given or not given.isascii() or not _signature_ok(token, url, pairs, given):
+            rt.metrics.inbound.labels("sms", "bad_signature").inc()
+            raise Rejected(403, "invalid X-Twilio-Signature")
+
+    # The signature first, so a forged request is a 403 whatever its body; a body that is no form is signed (if at
+    # all) over the URL alone, and only a signed one hears what is wrong with it.
+    pairs: list[tuple[str, str]] | None = None
+    if content_type.split(b";", 1)[0].strip().lower() == _FORM_TYPE:
+        try:
+            pairs = parse_form((await _body(receive)).decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError is a ValueError
+            signed([])
+            raise Rejected(400, "the body is not valid UTF-8 form data") from None
+    signed(pairs or [])
+    if pairs is None:
+        raise Rejected(400, "expected an application/x-www-form-urlencoded body")
     return rt, dict(pairs)  # a repeated name keeps its last value, as a form's get() does
 
 

@@ -225,10 +225,17 @@ async def test_malformed_signed_form_is_refused_with_a_clear_message(
 
 
 async def test_body_that_is_not_a_form_is_refused(rt: Runtime, http: httpx.AsyncClient) -> None:
+    # Forged, whatever the body: 403 before anything is said about the body.
     json_body = await http.post("/webhooks/twilio/sms", json=sms_form(), headers={"X-Twilio-Signature": "x"})
-    assert (json_body.status_code, json_body.text) == (400, "expected an application/x-www-form-urlencoded body")
+    assert (json_body.status_code, json_body.text) == (403, "invalid X-Twilio-Signature")
     headers = {"content-type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"}
     binary = await http.post("/webhooks/twilio/sms", content=b"Body=\xff\xfe", headers=headers)
+    assert (binary.status_code, binary.text) == (403, "invalid X-Twilio-Signature")
+    # Signed (over the URL: a body that is no form has no parameters to sign) and still no form: 400, and why.
+    signed = {"X-Twilio-Signature": sign(SMS_URL, {})}
+    json_body = await http.post("/webhooks/twilio/sms", json=sms_form(), headers=signed)
+    assert (json_body.status_code, json_body.text) == (400, "expected an application/x-www-form-urlencoded body")
+    binary = await http.post("/webhooks/twilio/sms", content=b"Body=\xff\xfe", headers={**headers, **signed})
     assert (binary.status_code, binary.text) == (400, "the body is not valid UTF-8 form data")
     huge = await http.post("/webhooks/twilio/sms", content=b"Body=" + b"a" * 100_000, headers=headers)
     assert huge.status_code == 413
