@@ -181,29 +181,33 @@ async def test_a_reply_goes_out_on_telegram_when_the_tenant_linked_it(
     assert len(sandbox(runtime)["telegram"].to("777001")) == 2  # case.taken and the reply
 
 
-async def test_an_amount_by_sms_needs_a_confirm_step(runtime: Runtime, client: httpx.AsyncClient) -> None:
+async def test_an_amount_or_a_debt_word_never_goes_by_sms(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """The SMS rule holds for an adviser's reply too: it is refused, its text given back to change; no way round."""
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id = await add_case(runtime, tenant)
     await signed_in_adviser(runtime, client)
     page = f"/console/cases/{case_id}"
     await post_form(client, page, f"{page}/take", {})
-    text = "Du kan betale 1.200 kr nu"
-    warned = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": "nonce-0001"})
-    assert warned.status_code == 200 and "Send this by SMS?" in warned.text and "amount" in warned.text
+    for n, text in enumerate(("Du kan betale 1.200 kr nu", "Vi kan tale om din gæld"), start=1):
+        refused = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": f"nonce-000{n}"})
+        assert refused.status_code == 422 and "This cannot go by SMS" in refused.text
+        assert f">{text}</textarea>" in refused.text  # given back to change
+        # An old form's "send anyway" changes nothing.
+        again = await client.post(
+            f"{page}/reply",
+            data={"text": text, "nonce": f"nonce-000{n}", "confirm": "1", "csrf_token": csrf_of(refused.text)},
+        )
+        assert again.status_code == 422
+    assert "amount" in refused.text or "debt" in refused.text
     async with runtime.db.read() as conn:
         assert (await conn.execute(select(outbox.c.id).where(outbox.c.template == "case.reply"))).first() is None
-    confirmed = await client.post(
-        f"{page}/reply", data={"text": text, "nonce": "nonce-0001", "confirm": "1", "csrf_token": csrf_of(warned.text)}
-    )
-    assert confirmed.status_code == 303
-    await drain(runtime.sender)  # one batch sends concurrently: drain each to keep the order
-    plain = await post_form(client, page, f"{page}/reply", {"text": "Ring til mig i morgen", "nonce": "nonce-0002"})
-    assert plain.status_code == 303  # nothing to warn about
+    plain = await post_form(client, page, f"{page}/reply", {"text": "Ring til mig i morgen", "nonce": "nonce-0003"})
+    assert plain.status_code == 303  # nothing against it
     await drain(runtime.sender)
-    assert [m.text for m in sms(runtime).to("+4520000001")][-2:] == [text, "Ring til mig i morgen"]
+    assert [m.text for m in sms(runtime).to("+4520000001")][-1:] == ["Ring til mig i morgen"]
 
 
-async def test_a_date_of_the_rent_case_by_sms_needs_a_confirm_step(runtime: Runtime, client: httpx.AsyncClient) -> None:
+async def test_a_date_of_the_rent_case_never_goes_by_sms(runtime: Runtime, client: httpx.AsyncClient) -> None:
     day = today(runtime)
     court = day + timedelta(days=20)
     tenant = await add_tenant(
@@ -217,7 +221,7 @@ async def test_a_date_of_the_rent_case_by_sms_needs_a_confirm_step(runtime: Runt
     # The adviser copies the deadline keephome computed into an SMS: the letter's deadline is the one that counts.
     text = f"Husk fristen {deadline.day}/{deadline.month}, ring til mig"
     warned = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": "nonce-0001"})
-    assert warned.status_code == 200 and "Send this by SMS?" in warned.text
+    assert warned.status_code == 422 and "This cannot go by SMS" in warned.text
     assert "a date of the tenant&#39;s rent case" in warned.text and local_day(deadline) in html.unescape(warned.text)
     async with runtime.db.read() as conn:
         assert (await conn.execute(select(outbox.c.id).where(outbox.c.template == "case.reply"))).first() is None
@@ -230,7 +234,7 @@ async def test_a_date_of_the_rent_case_by_sms_needs_a_confirm_step(runtime: Runt
         await conn.execute(update(rent_positions).where(rent_positions.c.tenant_id == tenant).values(court_date=court))
     named = f"Vi ses {court.day}/{court.month}"
     warned = await post_form(client, page, f"{page}/reply", {"text": named, "nonce": "nonce-0003"})
-    assert warned.status_code == 200 and local_day(court) in html.unescape(warned.text)
+    assert warned.status_code == 422 and local_day(court) in html.unescape(warned.text)
     await drain(runtime.sender)
     assert [m.text for m in sms(runtime).to("+4520000001")][-1] == plain
 
