@@ -22,7 +22,7 @@ from bot.api.auth import Caller, authorize
 from bot.api.cases import list_cases, parse_query
 from bot.api.erase import erase_by_ref
 from bot.api.errors import ApiError, json_response
-from bot.api.idempotency import Answer, fingerprint, idempotency_key, replay
+from bot.api.idempotency import Answer, fingerprint, idempotency_key, remember_refusal, replay
 from bot.api.models import PaymentIn, TenantIn, parse_bulk, parse_fields
 from bot.api.payments import record_payment
 from bot.api.tenant_view import read_tenant
@@ -54,6 +54,10 @@ def _ref(request: Request) -> str:
     return str(request.path_params["tenant_ref"])
 
 
+# The refusals a write's own checks give (the request, the tenant it names, what is stored): kept under the key.
+_KEPT_REFUSALS = frozenset({400, 404, 409, 422})
+
+
 def _write(handler: Callable[[Request, Write], Awaitable[Answer]]) -> Handler:
     """A POST or PUT: a repeat of an Idempotency-Key gets the stored answer, before the body is even read."""
 
@@ -63,7 +67,13 @@ def _write(handler: Callable[[Request, Write], Awaitable[Answer]]) -> Handler:
         stored = await replay(_rt(request).db, caller.key_id, key, print_, now)
         if stored is not None:
             return _answer(stored, replayed=True)
-        return _answer(await handler(request, Write(caller, now, key, print_)))
+        try:
+            return _answer(await handler(request, Write(caller, now, key, print_)))
+        except ApiError as exc:
+            # A refusal is the first response too: a repeat gets it again (never the key's other use, a 422).
+            if key is not None and exc.status in _KEPT_REFUSALS and not exc.headers:
+                await remember_refusal(_rt(request).db, caller.key_id, key, print_, now, Answer(exc.status, exc.body()))
+            raise
 
     return write
 

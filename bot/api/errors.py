@@ -36,9 +36,13 @@ class ApiError(Exception):
         self.problems = list(problems)
         self.headers = dict(headers or {})
 
+    def body(self) -> dict[str, Any]:
+        """The refusal's JSON: why, and every problem found."""
+        return {"error": self.message, "errors": self.problems}
+
     def response(self) -> JSONResponse:
         """The refusal as the client sees it."""
-        return json_response({"error": self.message, "errors": self.problems}, self.status, self.headers)
+        return json_response(self.body(), self.status, self.headers)
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:

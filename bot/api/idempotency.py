@@ -2,9 +2,11 @@
 
 The key is claimed inside the write's own transaction (an INSERT that does nothing on a conflict): on
 PostgreSQL a concurrent repeat waits on the unique index until the first one commits and then finds its
-answer; on SQLite the writer is one at a time anyway. A refused request rolls back and leaves no claim,
-so a corrected retry with the same key is a new request. The same key with another method, path or body
-is refused with 422. Answers older than a day are forgotten (and purged nightly by `bot/store/retention.py`).
+answer; on SQLite the writer is one at a time anyway. A refused request (400, 404, 409, 422) rolls its write
+back and then keeps its refusal under the key (`remember_refusal`): a repeat gets that refusal again and
+changes nothing, even once the tenant it named exists; a corrected request needs a new key. The same key
+with another method, path or body is refused with 422. Answers older than a day are forgotten (and purged
+nightly by `bot/store/retention.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from bot.store.dialect import insert_for
 from bot.store.retention import IDEMPOTENCY_KEPT
 from bot.store.schema import api_idempotency
 
-__all__ = ["HEADER", "Answer", "Claim", "claim", "idempotency_key", "replay"]
+__all__ = ["HEADER", "Answer", "Claim", "claim", "idempotency_key", "remember_refusal", "replay"]
 
 HEADER = "Idempotency-Key"
 _MAX_KEY = 200
@@ -128,3 +130,27 @@ async def claim(
     if answer is None:  # cannot happen: an answer is stored in the transaction that claimed the key
         raise ApiError(409, f"a request with this {HEADER} is still being handled: try again")
     return answer
+
+
+async def remember_refusal(db: Database, key_id: int, key: str, print_: str, now: datetime, answer: Answer) -> None:
+    """Keep a refused request's answer under its key (its write rolled back; this is a transaction of its own), so a
+    repeat gets the same refusal. A key another request holds meanwhile keeps that request's answer."""
+    t = api_idempotency.c
+    async with db.write() as conn:
+        await conn.execute(
+            delete(api_idempotency).where(
+                t.key_id == key_id, t.idempotency_key == key, t.created_at <= _fresh_since(now)
+            )
+        )
+        await conn.execute(
+            insert_for(conn.dialect.name, api_idempotency)
+            .values(
+                key_id=key_id,
+                idempotency_key=key,
+                fingerprint=print_,
+                created_at=now,
+                status=answer.status,
+                body=json.dumps(answer.body, separators=(",", ":")),
+            )
+            .on_conflict_do_nothing(index_elements=[t.key_id, t.idempotency_key])
+        )

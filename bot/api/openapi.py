@@ -146,7 +146,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
                 "name": HEADER,
                 "in": "header",
                 "required": False,
-                "description": "a repeat within 24 hours gets the first answer and changes nothing",
+                "description": "a repeat within 24 hours gets the first answer, a refusal too, and changes nothing",
                 "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"},
             }
         )

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.store.retention import purge
-from bot.store.schema import api_idempotency, audit_log, rent_positions
+from bot.store.schema import api_idempotency, audit_log, rent_positions, tenants
 from tests.bot.api.conftest import Api, tenant
 
 KEY = "order-2026-03-03-0001"
@@ -57,12 +57,29 @@ async def test_the_same_key_with_another_body_or_route_is_422(api: Api) -> None:
     ).status_code == 201
 
 
-async def test_a_refused_request_keeps_no_key_so_the_corrected_one_goes_through(api: Api) -> None:
+async def test_a_refusal_is_the_first_response_too(api: Api) -> None:
+    """A refused request keeps its refusal under the key: its repeat gets the same refusal and changes nothing,
+    even once what it named exists; the same key with a corrected body is another request (422)."""
     bad = await api.put("T-1", tenant(phone="12"), **{"Idempotency-Key": KEY})
     assert bad.status_code == 422
-    assert (await api.counts())["api_idempotency"] == 0
-    good = await api.put("T-1", tenant(), **{"Idempotency-Key": KEY})
-    assert good.status_code == 201
+    again = await api.put("T-1", tenant(phone="12"), **{"Idempotency-Key": KEY})
+    assert (again.status_code, again.json()) == (422, bad.json()) and again.headers["idempotent-replayed"] == "true"
+    corrected = await api.put("T-1", tenant(), **{"Idempotency-Key": KEY})
+    assert corrected.status_code == 422 and "another request" in corrected.json()["error"]
+    assert (await api.counts())["tenants"] == 0
+    assert (await api.put("T-1", tenant(balance="7100.00"), **{"Idempotency-Key": KEY + "-b"})).status_code == 201
+    # A payment to a tenant nobody knew: 404, and its repeat after the tenant came is still that 404, unpaid.
+    body = {"amount": "1000.00", "paid_on": "2026-03-02"}
+    missing = await api.post("tenants/T-9/payments", body, **{"Idempotency-Key": "pay-1"})
+    assert missing.status_code == 404
+    await api.put("T-9", tenant("T-9", "+4520123459", balance="500.00"))
+    repeat = await api.post("tenants/T-9/payments", body, **{"Idempotency-Key": "pay-1"})
+    assert (repeat.status_code, repeat.json()) == (404, missing.json())
+    async with api.rt.db.read() as conn:
+        paid = await conn.execute(
+            select(rent_positions.c.balance_ore).join(tenants).where(tenants.c.tenant_ref == "T-9")
+        )
+        assert paid.scalar_one() == 50000
 
 
 async def test_after_a_day_the_key_is_free_and_the_nightly_purge_forgets_it(api: Api) -> None:

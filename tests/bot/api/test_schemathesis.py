@@ -57,12 +57,13 @@ class Service:
         self.key = key
 
     def counts(self) -> dict[str, int]:
-        """Rows per table (the key's own row is stamped by every request and left out)."""
+        """Rows per table (the key's own row is stamped by every request, and a refusal is kept under its
+        Idempotency-Key to be answered again: both left out)."""
         with sqlite3.connect(self.path) as conn:
             return {
                 t.name: conn.execute(f'SELECT COUNT(*) FROM "{t.name}"').fetchone()[0]
                 for t in metadata.sorted_tables
-                if t.name != "api_keys"
+                if t.name not in ("api_keys", "api_idempotency")
             }
 
 
