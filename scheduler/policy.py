@@ -270,8 +270,10 @@ def plan(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings)
 def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, offset: int | None) -> bool:
     """Whether the moment a reminder was planned for lasts until `rd.day` (a day or two late is fine while it does).
 
-    demand: the same påkrav, owed, and fewer days left than its offset but more than the next offset's (on the
-    deadline day itself, or once the next reminder is due, its stage has passed); missed: the same rent month
+    demand: the same påkrav, owed, and fewer days left than its offset but more than the next offset's (once the
+    next reminder is due, its stage has passed); the last one, which has no later chance, until the deadline day
+    itself: planned for a Sunday or a holiday before a Monday deadline, it goes that Monday morning, still within
+    the deadline, instead of being lost; after the deadline day its stage has passed; missed: the same rent month
     still shows unpaid; before_due: its rent is not due yet; promise_check: the same promise, still owed; court:
     the same court date or termination (the eve reminder: before the court date, while no person holds the case).
     """
@@ -285,7 +287,7 @@ def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, of
                 return False
             left = (rd.deadline(received) - day).days
             later = [o for o in rd.offsets if o < offset]
-            return max(later, default=0) < left <= offset
+            return max(later, default=-1) < left <= offset
         case Trigger.MISSED:
             missed = _missed(s, rd)
             return missed is not None and missed.period == period

@@ -521,8 +521,11 @@ def again(planned: str, day: str, **overrides: Any) -> str | None:
         ("2025-03-17", "2025-03-19", None),  # 7 days before, going out with 5 left: the 3-day one is not due yet
         ("2025-03-21", "2025-03-22", None),  # 3 days before, going out with 2 left
         ("2025-03-21", "2025-03-23", STAGE_PASSED),  # 1 day left: the next reminder's day has come
-        ("2025-03-23", "2025-03-24", STAGE_PASSED),  # "one day left", but it is the deadline day itself
+        # The last one, planned on Sunday 23 March (the day before a Monday deadline, when nothing is sent), goes on
+        # the deadline day itself, still within the deadline: the legal clock gives it no later chance.
+        ("2025-03-23", "2025-03-24", None),
         ("2025-03-23", "2025-03-25", STAGE_PASSED),  # the deadline has passed
+        ("2025-03-21", "2025-03-24", STAGE_PASSED),  # the 3-day one on the deadline day: the last one goes instead
     ],
 )
 def test_a_late_demand_reminder_goes_while_its_stage_lasts(planned: str, day: str, why: str | None) -> None:

@@ -134,6 +134,21 @@ async def _deadline_tenant(rt: Runtime, as_of: date) -> int:
     return await add_tenant(rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=as_of, **DEMAND)
 
 
+async def test_the_last_reminder_planned_on_a_sunday_goes_on_the_monday_deadline_morning(database_url: str) -> None:
+    # A påkrav by Digital Post on Monday 9 March 2026: the deadline is Monday 23 March. The last reminder is due
+    # the day before, Sunday 22, when nothing is sent: it goes on Monday morning, still within the deadline.
+    sunday = datetime(2026, 3, 22, 10, 0, tzinfo=TZ)
+    async with _process(database_url, sunday, {"sms": FailingSandbox("sms")}) as rt:
+        position = {"balance_ore": 710_000, "demand_sent_on": date(2026, 3, 9)}
+        await add_tenant(rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=date(2026, 3, 22), **position)
+        planned = await plan_reminders(rt.db, rt.settings, rt.clock(), channels=rt.channels)
+        assert [(r.trigger, r.computed_from["offset"]) for r in planned.rows] == [("demand", "1")]
+        _move(rt, datetime(2026, 3, 23, 9, 5, tzinfo=TZ))
+        await drain(rt.sender)
+        assert [m.address for m in _sms(rt).sent] == [PHONE]
+        assert await _outbox(rt) == [("sent", None, 1)]
+
+
 async def test_a_reminder_planned_at_nine_in_the_evening_is_dropped_when_its_stage_has_passed(
     database_url: str,
 ) -> None:
@@ -142,7 +157,8 @@ async def test_a_reminder_planned_at_nine_in_the_evening_is_dropped_when_its_sta
         await _deadline_tenant(rt, date(2026, 3, 17))
         planned = await plan_reminders(rt.db, rt.settings, rt.clock(), channels=rt.channels)
         assert [(r.trigger, r.sends_on) for r in planned.rows] == [("demand", "sms")]
-        _move(rt, datetime(2026, 3, 18, 9, 5, tzinfo=TZ))  # the deadline day: "1 day left" is no longer true
+        # The sender first looks the day after the deadline (it was paused, say): its stage has passed.
+        _move(rt, datetime(2026, 3, 19, 9, 5, tzinfo=TZ))
         await drain(rt.sender)
         assert _sms(rt).sent == []
         assert await _outbox(rt) == [("dropped", "stage passed", 0)]
