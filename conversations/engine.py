@@ -14,6 +14,8 @@ from conversations.flow import (
     AskText,
     End,
     Flow,
+    GiveConsent,
+    GiveShareConsent,
     Option,
     Say,
     Step,
@@ -311,10 +313,22 @@ def _wait_expired(flow: Flow | None, state: State, now: datetime) -> Result:
     # A nudge is due between waiting_until and the give-up time; one found only after that (the service was down,
     # the demo's clock jumped) would ask again and end the conversation a minute later: it ends without it.
     if not state.nudged and (state.expires_at is None or now < state.expires_at):
-        choices = _choices(flow.step(state.step), state)
+        step = flow.step(state.step)
         nudged = replace(state, nudged=True, waiting_until=state.expires_at)
-        return nudged, [MessageRequested("common.nudge", _values(state), choices)]
+        if isinstance(step, Ask) and _asks_consent(step):
+            # A consent is given to its full wording only: the nudge carries no buttons, and the question comes
+            # again whole, with its own.
+            question = MessageRequested(step.template, _values(state), _choices(step, state))
+            return nudged, [MessageRequested("common.nudge", _values(state)), question]
+        return nudged, [MessageRequested("common.nudge", _values(state), _choices(step, state))]
     return _end(state, "no_response"), [ConversationEnded("no_response")]
+
+
+def _asks_consent(step: Ask) -> bool:
+    """A question one of whose answers gives a consent (to the adviser, or to share with a recipient)."""
+    return any(
+        isinstance(effect, GiveConsent | GiveShareConsent) for option in step.options for effect in option.effects
+    )
 
 
 def _fact(flow: Flow | None, state: State, fact: str) -> Result:

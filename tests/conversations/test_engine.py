@@ -335,3 +335,18 @@ def test_a_tenant_who_writes_first_is_heard_when_the_opening_question_can_place_
     _, events = start_with_text("payment_check", Context("Amira", "da", "sms"), now, text)
     messages = [e.template for e in events if isinstance(e, MessageRequested)]
     assert messages[0] == first_template
+
+
+def test_a_nudge_at_a_consent_question_asks_it_again_whole() -> None:
+    # A consent is given to its full wording: the nudge has no buttons of its own, the question comes again with its.
+    for channel in ("sms", "telegram"):
+        adviser = TextReceived("3", "sms") if channel == "sms" else ButtonPressed("adviser", "telegram")
+        asked, _ = resume(_start(channel), adviser, NOW)  # an adviser, please
+        assert asked.step == "consent"
+        _, events = resume(asked, WaitExpired(), NOW + timedelta(hours=24))
+        said = [(e.template, [c.key for c in e.choices]) for e in events if isinstance(e, MessageRequested)]
+        assert said == [("common.nudge", []), ("consent.ask", ["yes", "no"])], channel
+    # Any other question is nudged with its buttons, as before.
+    _, events = resume(_start("telegram"), WaitExpired(), NOW + timedelta(hours=24))
+    said = [(e.template, len(e.choices)) for e in events if isinstance(e, MessageRequested)]
+    assert said == [("common.nudge", 5)]
