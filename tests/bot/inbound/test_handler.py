@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -12,7 +13,9 @@ from sqlalchemy import func, select, text, update
 from bot.channels.base import button_data
 from bot.channels.sandbox import SentMessage
 from bot.inbound.inbox import InboundMessage
+from bot.reminders.timers import expire_waiting
 from bot.runtime import Runtime
+from bot.store.db import utcnow
 from bot.store.schema import cases, consents, conversations, court_cases, link_codes, messages, outbox, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case
@@ -401,3 +404,19 @@ async def test_a_tenants_answer_to_the_adviser_puts_the_case_back_in_the_adviser
             kept = (await conn.execute(select(messages.c.text).where(messages.c.case_id == case_id))).scalars().all()
     assert (later.status, later.updated_at > now) == ("taken", True)
     assert kept == ["Ja, det passer mig"]
+
+
+async def test_a_nudge_at_the_consent_question_sends_the_question_whole_the_same_morning(runtime: Runtime) -> None:
+    def at(local: datetime) -> datetime:
+        runtime.clock.offset = local - utcnow()
+        return runtime.clock()
+
+    at(datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen")))
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    [asked] = await _say(runtime, "3", "SM2")  # an adviser, please: the consent question
+    later = at(datetime(2026, 3, 4, 10, 30, tzinfo=ZoneInfo("Europe/Copenhagen")))
+    assert await expire_waiting(runtime.db, later, runtime.settings) == 1
+    await drain(runtime.sender)
+    nudge, again = [m.text for m in sandbox(runtime)["sms"].to(PHONE)][-2:]
+    assert nudge.startswith("Hej igen") and again == asked  # both go: the nudge and the whole wording
