@@ -32,7 +32,7 @@ from conversations.model import (
 )
 from conversations.state import State
 
-__all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command"]
+__all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command", "pressed_start"]
 
 # These work even while an adviser holds the case: the bot answers nothing else then.
 ALWAYS_ON = ("opt_out", "opt_in", "language", "withdraw_consent")
@@ -184,6 +184,20 @@ def _thanks(text: str, facts: TenantFacts) -> CommandResult | None:
     if facts.status != "active" or facts.held or facts.conversation is not None or not looks_like_thanks(text):
         return None
     return CommandResult("thanks", (MessageRequested("common.thanks"),))
+
+
+def pressed_start(facts: TenantFacts, now: datetime) -> CommandResult:
+    """Telegram's Start button (`/start`, or a link code's deep link opened again) from a chat already linked: an
+    opted-out tenant is opted back in, as START does (the opt-out's answer told them to write START); an active one
+    hears they are connected, and the open question again when one waits and no person holds the case."""
+    if facts.status == "stopped":
+        return _opt_in(Keyword("opt_in"), "START", facts, now) or CommandResult("start", ())
+    if facts.status != "active":
+        return CommandResult("start", ())
+    events: list[Event] = [MessageRequested("link.linked")]
+    if facts.conversation is not None and not facts.held:
+        events.extend(engine.current_question(facts.conversation))
+    return CommandResult("start", tuple(events))
 
 
 def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResult | None:

@@ -29,9 +29,10 @@ from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents, conversations, messages, outbox, rent_positions, tenants
 from bot.tenants.court import court_stage_termination
+from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
 from conversations import engine
-from conversations.commands import CommandResult, ConsentRef, TenantFacts, command
+from conversations.commands import CommandResult, ConsentRef, TenantFacts, command, pressed_start
 from conversations.effects import SHARE_SCOPE
 from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
 from conversations.state import State
@@ -138,6 +139,7 @@ _TENANT = select(
     tenants.c.name,
     tenants.c.language,
     tenants.c.status,
+    tenants.c.telegram_blocked,
     _open_case.with_only_columns(cases.c.id).scalar_subquery().label("case_id"),
     _open_case.with_only_columns(cases.c.status).scalar_subquery().label("case_status"),
     _active_conversation.scalar_subquery().label("conversation_id"),
@@ -247,9 +249,8 @@ class InboundHandler:
             provider_id=row.provider_id,
             text=row.text,
         )
-        payload = row.payload or {}
-        if row.channel == "telegram" and "start" in payload and not row.text:
-            return "start"
+        if row.channel == "telegram" and tenant.telegram_blocked:
+            heard_on_telegram(conn, tenant.id, now)  # they wrote from the chat: the bot is theirs again
         conversation_id = tenant.conversation_id
         if tenant.question_unseen:
             # The reminder's question is still waiting to go: the tenant's message is their own first word.
@@ -280,7 +281,11 @@ class InboundHandler:
             ),
         )
         held = tenant.case_status in HELD_STATUSES
-        result = command(row.text, self._facts(scene.conn, tenant, row, held, state), now)
+        facts = self._facts(scene.conn, tenant, row, held, state)
+        if row.channel == "telegram" and "start" in (row.payload or {}) and not row.text:
+            self._apply_command(scene, turn, pressed_start(facts, now))
+            return "start"
+        result = command(row.text, facts, now)
         if result is not None:
             self._apply_command(scene, turn, result)
             return result.kind if result.kind == "stop_hint" else f"keyword_{result.kind}"

@@ -23,6 +23,7 @@ __all__ = [
     "create_code",
     "deep_link",
     "hash_secret",
+    "heard_on_telegram",
     "link_chat",
     "new_code",
     "redeem",
@@ -154,6 +155,16 @@ def redeem(conn: Connection, kind: str, secret: str, chat_id: int, now: datetime
     conn.execute(update(link_codes).where(link_codes.c.id == row.id).values(used_at=now))
     link_chat(conn, int(row.tenant_id), chat_id, now)
     return Redeemed(int(row.tenant_id))
+
+
+def heard_on_telegram(conn: Connection, tenant_id: int, now: datetime) -> None:
+    """The tenant wrote from their linked chat, which Telegram had refused to deliver to (they blocked the bot):
+    they unblocked it, so messages go there again, the Telegram-only questions too."""
+    conn.execute(
+        update(tenants)
+        .where(tenants.c.id == tenant_id, tenants.c.telegram_blocked.is_(True))
+        .values(telegram_blocked=False, updated_at=now)
+    )
 
 
 def link_chat(conn: Connection, tenant_id: int, chat_id: int, now: datetime) -> None:

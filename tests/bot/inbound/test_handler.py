@@ -420,3 +420,36 @@ async def test_a_nudge_at_the_consent_question_sends_the_question_whole_the_same
     await drain(runtime.sender)
     nudge, again = [m.text for m in sandbox(runtime)["sms"].to(PHONE)][-2:]
     assert nudge.startswith("Hej igen") and again == asked  # both go: the nudge and the whole wording
+
+
+async def test_a_tenant_who_unblocked_the_bot_is_answered_on_telegram_again(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        tenant_id = await add_tenant(runtime.db, chat_id=5001)
+        async with runtime.db.write() as conn:  # Telegram refused a message earlier: the tenant had blocked the bot
+            await conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(telegram_blocked=True))
+        replies = await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        assert len(replies) == 1 and "Hej Amira" in replies[0]  # on Telegram, not by SMS
+        assert sandbox(runtime)["sms"].to(PHONE) == []
+        assert await _one(runtime, select(tenants.c.telegram_blocked)) is False
+
+
+async def test_telegrams_start_button_from_a_linked_chat_is_answered(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        await add_tenant(runtime.db, chat_id=5001)
+        chat = sandbox(runtime)["telegram"]
+        await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        start = {"start": ""}
+        # Active, a question open: they are told they are connected, and the question comes again.
+        await runtime.inbox.submit(InboundMessage("telegram", "TG2", "5001", None, start))
+        await process_all(runtime.processor)
+        await drain(runtime.sender)
+        connected, question = [m.text for m in chat.to("5001")][-2:]
+        assert connected.startswith("Du er nu forbundet") and question.startswith("Hej Amira")
+        # Opted out, the answer says to write START: Telegram's Start button does as START does.
+        [stopped] = await _say(runtime, "STOP", "TG3", sender="5001", channel="telegram")
+        assert "START" in stopped
+        await runtime.inbox.submit(InboundMessage("telegram", "TG4", "5001", None, start))
+        await process_all(runtime.processor)
+        await drain(runtime.sender)
+        assert await _one(runtime, select(tenants.c.status)) == "active"
+        assert "tilmeldt" in chat.to("5001")[-1].text
