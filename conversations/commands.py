@@ -75,13 +75,17 @@ class CommandResult:
     resumed: State | None = None
 
 
-def _start(flow: str, facts: TenantFacts, channel: Channel, now: datetime) -> tuple[State, list[Event]]:
+def _start(
+    flow: str, facts: TenantFacts, channel: Channel, now: datetime, data: dict[str, str | int] | None = None
+) -> tuple[State, list[Event]]:
     context = Context(facts.first_name, facts.language, channel, None, facts.settings)
-    return engine.start(flow, context, now)
+    return engine.start(flow, context, now, data)
 
 
-def _started(kind: str, flow: str, facts: TenantFacts, now: datetime) -> CommandResult:
-    state, events = _start(flow, facts, facts.channel, now)
+def _started(
+    kind: str, flow: str, facts: TenantFacts, now: datetime, data: dict[str, str | int] | None = None
+) -> CommandResult:
+    state, events = _start(flow, facts, facts.channel, now, data)
     return CommandResult(kind, tuple(events), started=state)
 
 
@@ -134,7 +138,7 @@ def _withdraw_consent(kw: Keyword, text: str, facts: TenantFacts, now: datetime)
     if not shared:
         if not facts.consented:
             return CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
-        return _started("withdraw_consent", "withdraw_consent", facts, now)
+        return _started("withdraw_consent", "withdraw_consent", facts, now, {"held": int(facts.held)})
     entries = ([ConsentRef("organisation")] if facts.consented else []) + shared
     if len(entries) == 1:
         # One consent: withdrawn at once, as the organisation's is.

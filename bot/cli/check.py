@@ -100,6 +100,8 @@ SAMPLE_VALUES: dict[str, Value] = {
     "option": "2",  # the button a shared label is rendered for (withdraw_choice's `choice.consent`)
     **TIMELINE_DATES,
 }
+# Values a text may say differently for (rendered with and without each): a withdrawal while a person holds the case.
+VARIANTS: tuple[dict[str, Value], ...] = ({}, {"held": 1})
 _DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)
 # Another promised day: a date that changes with it is the tenant's own date echoed back, which may go
 # without a year; any other day and month without a year is ambiguous around the new year.
@@ -263,12 +265,13 @@ def _render_all(
         return [], [f"{language}/{path.name}: channel must be sms or telegram"]
     texts: list[str] = []
     for trigger in ("", *TRIGGERS):
-        try:
-            text = _render_once(renderer, key, {**values, "trigger": trigger}, language, channel)
-        except (TemplateError, TypeError, ValueError) as exc:
-            return [], [f"{language}/{path.name}: does not render: {exc}"]
-        if text not in texts:
-            texts.append(text)
+        for variant in VARIANTS:
+            try:
+                text = _render_once(renderer, key, {**values, **variant, "trigger": trigger}, language, channel)
+            except (TemplateError, TypeError, ValueError) as exc:
+                return [], [f"{language}/{path.name}: does not render: {exc}"]
+            if text not in texts:
+                texts.append(text)
     return texts, []
 
 

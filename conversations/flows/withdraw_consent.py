@@ -11,4 +11,7 @@ WITHDRAW_CONSENT = Flow(
     version=1,
     start="withdrawn",
     steps={"withdrawn": End("consent_withdrawn", "consent.withdrawn", effects=(WithdrawConsent("adviser"),))},
+    # Whether a person holds the tenant's case: that adviser still reads what the tenant writes to them, and the
+    # text says so instead of promising that no adviser sees more.
+    shows=("held",),
 )

@@ -222,7 +222,8 @@ def test_withdrawal_of_a_standing_consent_starts_withdraw_consent(changes: dict[
     assert result is not None and result.kind == "withdraw_consent"
     assert result.events == (
         ConsentWithdrawn("adviser"),
-        MessageRequested("consent.withdrawn", VALUES),
+        # Whether a person holds the case: the text then says that adviser still reads along.
+        MessageRequested("consent.withdrawn", {**VALUES, "held": int(facts.held)}),
         ConversationEnded("consent_withdrawn"),
     )
     started = result.started

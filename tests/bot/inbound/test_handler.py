@@ -453,3 +453,15 @@ async def test_telegrams_start_button_from_a_linked_chat_is_answered(database_ur
         await drain(runtime.sender)
         assert await _one(runtime, select(tenants.c.status)) == "active"
         assert "tilmeldt" in chat.to("5001")[-1].text
+
+
+async def test_withdrawing_while_an_adviser_holds_the_case_says_the_adviser_still_reads_along(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "3", "SM2")
+    await _say(runtime, "ja", "SM3")  # a consent to an adviser
+    async with runtime.db.write() as conn:  # an adviser takes the case
+        await conn.execute(update(cases).where(cases.c.tenant_id == tenant_id).values(status="taken"))
+    [held] = await _say(runtime, "TILBAGEKALD", "SM6")
+    assert "rådgiveren, der har din sag, læser stadig det, du skriver her" in held
+    assert "ser ikke flere" not in held
