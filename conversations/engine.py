@@ -160,6 +160,20 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
     return answered, events
 
 
+def start_with_button(flow: str, context: Context, now: datetime, choice: str, question: str | None) -> Result:
+    """Start `flow` for a tenant who pressed a button under an earlier message while nothing is open: a button of
+    the flow's opening question (`question`, the template it was under) means what it always meant, and is that
+    answer ("Talk to an adviser" leads to the consent question, which still needs its own yes); any other button
+    gets the opening question itself."""
+    state, opening = start(flow, context, now)
+    step = FLOWS[flow].step(FLOWS[flow].start)
+    if state.ended or not isinstance(step, Ask) or step.template != question:
+        return state, opening
+    if all(option.key != choice for option in _options(step, state)):
+        return state, opening
+    return resume(state, ButtonPressed(choice, context.channel), now)
+
+
 def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool] | None:
     """The option a text picks, and whether by its words (a number picks the n-th listed option)."""
     listed = _listed(step, state)
@@ -298,6 +312,9 @@ def _button(flow: Flow, state: State, choice: str, earlier: bool, now: datetime)
         for option in _options(step, state):
             if option.key == choice:
                 return _choose(flow, state, option, choice, now)
+    if not earlier and any(state.data.get(name) == choice for name in flow.steps if name != state.step):
+        # The answer this conversation already has, pressed again (a double tap on a slow phone): nothing more.
+        return state, []
     # A button is never a mistyped answer: one the open question does not offer belongs to an earlier message. It
     # answers nothing (a "yes" under another question is no consent to this one), uses up no try, and the open
     # question is asked again.

@@ -63,6 +63,7 @@ class Pressed:
 
     choice: str
     conversation_id: int | None
+    question: str | None  # the template of the message it was under
 
 
 def resolve_callback(conn: Connection, data: str) -> Pressed | None:
@@ -73,13 +74,13 @@ def resolve_callback(conn: Connection, data: str) -> Pressed | None:
         return None
     outbox_id, index = parsed
     found = conn.execute(
-        select(outbox.c.choices, messages.c.conversation_id)
+        select(outbox.c.choices, messages.c.conversation_id, messages.c.template)
         .join(messages, messages.c.id == outbox.c.message_id)
         .where(outbox.c.id == outbox_id)
     ).first()
     if found is None or not isinstance(found.choices, list) or not 0 <= index < len(found.choices):
         return None
-    return Pressed(str(found.choices[index][0]), found.conversation_id)
+    return Pressed(str(found.choices[index][0]), found.conversation_id, found.template)
 
 
 def _pressed(conn: Connection, row: InboundRow) -> Pressed | None:
@@ -304,7 +305,7 @@ class InboundHandler:
         user_input = _input(row, pressed, conversation_id)
         if user_input is None:
             return "not_understood"
-        self._converse(scene, turn, tenant, state, user_input)
+        self._converse(scene, turn, tenant, state, user_input, pressed)
         return "conversation"
 
     def _heard_while_waiting(self, scene: Scene, turn: Turn, case_id: int) -> None:
@@ -403,7 +404,9 @@ class InboundHandler:
             turn = started.in_conversation(save_state(scene, started, result.started))
         apply_events(scene, turn, result.events, self._settings)
 
-    def _converse(self, scene: Scene, turn: Turn, tenant: Any, state: State | None, user_input: Input) -> None:
+    def _converse(
+        self, scene: Scene, turn: Turn, tenant: Any, state: State | None, user_input: Input, pressed: Pressed | None
+    ) -> None:
         if state is not None:
             state, events = engine.resume(state, user_input, turn.now)
             save_state(scene, turn, state)
@@ -417,6 +420,11 @@ class InboundHandler:
         if isinstance(user_input, TextReceived):
             # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again.
             state, events = engine.start_with_text("payment_check", context, turn.now, user_input.text)
+        elif pressed is not None:
+            # A button of an earlier reminder's opening question means what it always meant.
+            state, events = engine.start_with_button(
+                "payment_check", context, turn.now, pressed.choice, pressed.question
+            )
         else:
             state, events = engine.start("payment_check", context, turn.now)
         turn = turn.in_conversation(save_state(scene, turn, state))

@@ -465,3 +465,32 @@ async def test_withdrawing_while_an_adviser_holds_the_case_says_the_adviser_stil
     [held] = await _say(runtime, "TILBAGEKALD", "SM6")
     assert "rådgiveren, der har din sag, læser stadig det, du skriver her" in held
     assert "ser ikke flere" not in held
+
+
+async def test_a_double_tap_is_answered_once(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        await add_tenant(runtime.db, chat_id=5001)
+        await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        opening = sandbox(runtime)["telegram"].to("5001")[-1]
+        first = await _press(runtime, _button(opening, "Jeg betaler snart"), "TG2")
+        assert [text for text, _ in first] == ["Hvornår kan du betale? Skriv fx fredag, i morgen eller den 15."]
+        assert await _press(runtime, _button(opening, "Jeg betaler snart"), "TG3") == []  # the same answer again
+
+
+async def test_an_earlier_reminders_button_with_nothing_open_means_what_it_said(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        await add_tenant(runtime.db, chat_id=5001)
+        await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        opening = sandbox(runtime)["telegram"].to("5001")[-1]
+        await _press(runtime, _button(opening, "Jeg har betalt"), "TG2")  # the conversation ends: paid
+        # Days later the tenant scrolls up and presses "Talk to an adviser" under that reminder: the consent
+        # question (which still needs its own yes), not the opening question again.
+        said = await _press(runtime, _button(opening, "Tal med en rådgiver"), "TG3")
+        assert len(said) == 1 and said[0][1] == ("Ja", "Nej")
+        assert await _one(runtime, select(func.count()).select_from(consents)) == 0
+        # A consent button under an ended question never gives one: the opening question instead.
+        said = await _press(runtime, _button(sandbox(runtime)["telegram"].to("5001")[-1], "Nej"), "TG4")
+        old_yes = sandbox(runtime)["telegram"].to("5001")[-2]
+        said = await _press(runtime, _button(old_yes, "Ja"), "TG5")
+        assert await _one(runtime, select(func.count()).select_from(consents)) == 0
+        assert said and said[-1][0].startswith("Hej Amira")
