@@ -94,7 +94,7 @@ def build_runtime(
         elif demo:
             chosen["telegram"] = SandboxChannel("telegram")
     check_languages(TEMPLATES_DIR, settings)
-    renderer = Renderer(TEMPLATES_DIR, settings, telegram_on="telegram" in chosen)
+    renderer = Renderer(TEMPLATES_DIR, settings, telegram_on="telegram" in chosen, sms_on="sms" in chosen)
     rates = {
         "sms": RateLimiter(settings.twilio_rate),
         "telegram": RateLimiter(settings.telegram_rate, per_key_rate=settings.telegram_chat_rate),

@@ -202,7 +202,7 @@ def play_chat(
 
     Keywords still work once the conversation has ended (TILBAGEKALD after the consent that ended it).
     """
-    renderer = Renderer(templates_dir or TEMPLATES_DIR, settings, telegram_on=True)  # both channels are played
+    renderer = Renderer(templates_dir or TEMPLATES_DIR, settings, telegram_on=True, sms_on=True)  # both are played
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo(settings.timezone))
     context = Context(first_name, language, channel, trigger, settings.flow_settings())

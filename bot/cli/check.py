@@ -349,12 +349,12 @@ def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
     for language in settings.language_list:
         if language not in languages:
             report.problems.append(f"{language}: enabled but templates/{language}/meta.toml is missing")
-    renderer = Renderer(templates_dir, settings, telegram_on=True)  # the longest texts: with the Telegram offer
+    renderer = Renderer(templates_dir, settings, telegram_on=True, sms_on=True)  # the longest: every offer
     # Readability is measured with the default organisation values, so a deployment's long name does not fail it.
     defaults = Settings.model_construct()
     readable = renderer
     if any(getattr(settings, name) != getattr(defaults, name) for name in _ORG_SETTINGS):
-        readable = Renderer(templates_dir, defaults, telegram_on=True)
+        readable = Renderer(templates_dir, defaults, telegram_on=True, sms_on=True)
     for language, meta in languages.items():
         if meta.get("reviewed") is not True:
             report.unreviewed.append(language)

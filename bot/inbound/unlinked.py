@@ -35,9 +35,11 @@ log = logging.getLogger(__name__)
 # What a staff member types to the bot to get notices here: "STAFF 1234 5678" (the code from their console
 # page, with a space, a dash or nothing between its halves).
 STAFF_CODE = re.compile(r"^\s*staff\s*(\d{4})[\s-]?(\d{4})\s*$", re.IGNORECASE)
-# A code the tenant typed inside a sentence ("min kode er 1234 5678"): four and four digits, as
-# linking.CODE_PATTERN reads them, that are not part of a longer number ("1234 5678 9" is no code).
-CODE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d[\s-])(\d{4})[\s-]?(\d{4})(?![\s-]?\d)")
+# A run of digits as people type a code, grouped any way by spaces, dots or dashes ("1234 5678", "5053  6977",
+# "3045.2479", "30 45 24 79"), inside a sentence too ("min kode er 1234 5678"): a code when it holds exactly eight
+# digits, the whole run ("1234 5678 9" is no code).
+CODE_IN_TEXT = re.compile(r"\d(?:[\s.\-]*\d)*")
+_CODE_DIGITS = 8
 # A message that is mostly 4 to 12 digits ("1234567", "123456", "1234 567", "kode 12345") is an attempt at a
 # code, mistyped: it is answered as a wrong code, and counted as one.
 NEAR_MISS_DIGITS = range(4, 13)
@@ -98,14 +100,16 @@ def _redeem(scene: Scene, m: Unlinked, kind: str, secret: str) -> str:
 def code_attempt(text: str) -> str | None:
     """What to try when a message is an attempt at a code: the code it holds, "" for a mistyped one, else None.
 
-    A well-formed code anywhere in the message is tried ("my code is 1234 5678"; the first one only: one message,
-    one guess). A message of mostly digits, 4 to 12 of them with any spaces or dashes, is a mistyped code."""
-    found = CODE_IN_TEXT.search(text)
-    if found:
-        return "".join(found.groups())
-    # `isdecimal` is what `\d` matches; spaces and dashes are how people group digits, the rest are other signs.
+    A code anywhere in the message, its eight digits grouped any way, is tried ("my code is 1234 5678", "30 45 24
+    79"; the first one only: one message, one guess). A message of mostly digits, 4 to 12 of them with any spaces
+    or dashes, is a mistyped code."""
+    for run in CODE_IN_TEXT.finditer(text):
+        code = "".join(c for c in run.group() if c.isdecimal())
+        if len(code) == _CODE_DIGITS:
+            return code  # the first one only: one message, one guess
+    # `isdecimal` is what `\d` matches; spaces, dots and dashes are how people group digits, the rest other signs.
     digits = sum(c.isdecimal() for c in text)
-    others = sum(not (c.isdecimal() or c.isspace() or c == "-") for c in text)
+    others = sum(not (c.isdecimal() or c.isspace() or c in "-.") for c in text)
     return "" if digits in NEAR_MISS_DIGITS and others < digits else None
 
 

@@ -111,10 +111,14 @@ def check_languages(templates_dir: Path, settings: Settings) -> None:
 class Renderer:
     """Renders message keys for a language and channel; org values come from settings."""
 
-    def __init__(self, templates_dir: Path, settings: Settings, *, telegram_on: bool | None = None) -> None:
+    def __init__(
+        self, templates_dir: Path, settings: Settings, *, telegram_on: bool | None = None, sms_on: bool | None = None
+    ) -> None:
         self._settings = settings
-        # Texts offer Telegram only where a tenant can reach the bot (a configured token, or the demo's sandbox).
+        # Texts offer Telegram only where a tenant can reach the bot (a configured token, or the demo's sandbox),
+        # and point to an SMS (TELEGRAM for a new code) only where keephome answers one.
         self._telegram_on = settings.telegram_enabled if telegram_on is None else telegram_on
+        self._sms_on = settings.sms_enabled if sms_on is None else sms_on
         self._env = Environment(
             loader=FileSystemLoader(str(templates_dir)),
             undefined=StrictUndefined,
@@ -147,6 +151,7 @@ class Renderer:
             "kommune_phone": s.kommune_phone,
             "telegram_bot": s.telegram_bot.lstrip("@"),
             "telegram_on": "yes" if self._telegram_on else "",
+            "sms_on": "yes" if self._sms_on and self._telegram_on else "",
         }
 
     def exists(self, key: str, language: str, channel: Channel) -> bool:

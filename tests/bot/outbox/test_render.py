@@ -200,3 +200,11 @@ def test_hello_at_the_opening_question_names_the_tenant_once() -> None:
             said = [renderer.render(e.template, e.values, language, channel).text for e in events]
             assert next(e.template for e in events if isinstance(e, MessageRequested)) == "common.greeting"
             assert " ".join(said).count("Carl") == 1, (language, channel, said)
+
+
+def test_a_bad_code_points_to_an_sms_only_where_keephome_answers_one() -> None:
+    for sms_on in (True, False):
+        renderer = Renderer(ROOT / "templates", _settings(), telegram_on=True, sms_on=sms_on)
+        for language in ("da", "en"):
+            text = renderer.render("link.bad_code", {}, language, "telegram").text
+            assert ("TELEGRAM" in text) is sms_on, (language, text)
