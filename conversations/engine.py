@@ -390,6 +390,10 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             state = replace(state, channel=channel)
             if flow is None:
                 return _flow_changed(state, text)
+            if not text.strip():
+                # A photo, a sticker or a voice message (they arrive without words): no wrong answer, no try used;
+                # the tenant hears it cannot be read here, and the question stays open as it was.
+                return state, [MessageRequested("common.no_words", _values(state))]
             return _greeted(flow, state, now) if is_greeting(text) else _text(flow, state, text, now)
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)

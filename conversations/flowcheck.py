@@ -19,6 +19,7 @@ ENGINE_TEMPLATES = (
     "common.greeting",  # a greeting at an open question, before it is asked again
     "common.thanks",  # the keyword commands' answer to a thank-you with nothing open
     "common.thanks_question",  # a thank-you where an answer is asked for: the question stays open
+    "common.no_words",  # a photo, sticker or voice message at an open question: it cannot be read here
 )
 # What the engine sends only where there are buttons (Telegram).
 BUTTON_TEMPLATES = ("common.old_button",)  # a button of an earlier message, before the open question again

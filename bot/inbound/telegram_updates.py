@@ -94,7 +94,9 @@ def _message(msg: Message) -> InboundMessage:
         start = _start_payload(msg.text)
         return inbound(msg.text) if start is None else inbound(None, {"start": start})
     kind = next((k for k in KINDS if getattr(msg, k, None)), "other")
-    return inbound(None, {"kind": kind})
+    # A photo or a document may carry the tenant's words as its caption ("kvittering"): they are the message.
+    caption = getattr(msg, "caption", None)
+    return inbound(caption if isinstance(caption, str) and caption.strip() else None, {"kind": kind})
 
 
 def to_inbound(update: Update) -> InboundMessage | None:

@@ -494,3 +494,21 @@ async def test_an_earlier_reminders_button_with_nothing_open_means_what_it_said(
         said = await _press(runtime, _button(old_yes, "Ja"), "TG5")
         assert await _one(runtime, select(func.count()).select_from(consents)) == 0
         assert said and said[-1][0].startswith("Hej Amira")
+
+
+async def test_a_sticker_or_voice_message_is_told_it_cannot_be_read_and_the_question_waits(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        tenant_id = await add_tenant(runtime.db, chat_id=5001)
+        await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        chat = sandbox(runtime)["telegram"]
+        for n, kind in enumerate(("sticker", "voice", "photo"), start=2):
+            await runtime.inbox.submit(InboundMessage("telegram", f"TG{n}", "5001", None, {"kind": kind}))
+            await process_all(runtime.processor)
+            await drain(runtime.sender)
+            assert chat.to("5001")[-1].text.startswith("Vi kan ikke se billeder eller høre lydbeskeder her")
+        async with runtime.db.read() as conn:
+            row = (await conn.execute(select(conversations).where(conversations.c.tenant_id == tenant_id))).one()
+        assert (row.active, row.state["step"], row.state["retries"]) == (True, "question", 0)  # no try used up
+        # Words answer as ever (a photo's caption arrives as words: tests/bot/webhooks/test_telegram.py).
+        replies = await _say(runtime, "Jeg har betalt", "TG9", sender="5001", channel="telegram")
+        assert replies and "Tak" in replies[0]

@@ -126,25 +126,27 @@ async def test_bad_body_is_400_with_a_reason(
 
 
 @pytest.mark.parametrize(
-    ("update", "payload"),
+    ("update", "text", "payload"),
     [
-        (text_update(3, 777001, 20, "/start Zx9_-ab"), {"start": "Zx9_-ab"}),
-        (text_update(3, 777001, 20, "/start"), {"start": ""}),
-        (sticker_update(3, 777001, 20), {"kind": "sticker"}),
-        (photo_update(3, 777001, 20), {"kind": "photo"}),
+        (text_update(3, 777001, 20, "/start Zx9_-ab"), None, {"start": "Zx9_-ab"}),
+        (text_update(3, 777001, 20, "/start"), None, {"start": ""}),
+        (sticker_update(3, 777001, 20), None, {"kind": "sticker"}),
+        # A photo's caption is the tenant's words: kept as the message's text.
+        (photo_update(3, 777001, 20), "kvittering", {"kind": "photo"}),
         (
             contact_update(3, 777001, 20, "4512345678", 777001),
+            None,
             {"contact_user_id": 777001, "from_id": 777001, "contact_phone": "4512345678"},
         ),
     ],
 )
 async def test_message_shapes_map_to_payloads(
-    tg: httpx.AsyncClient, tg_runtime: Runtime, update: dict[str, Any], payload: dict[str, Any]
+    tg: httpx.AsyncClient, tg_runtime: Runtime, update: dict[str, Any], text: str | None, payload: dict[str, Any]
 ) -> None:
     assert (await _post(tg, update)).status_code == 200
     [row] = await _rows(tg_runtime)
     # The sender's app language comes along (the harness's person reads Danish): it greets a chat not linked yet.
-    assert (row.provider_id, row.text, row.payload) == ("777001:20", None, {**payload, "language_code": "da"})
+    assert (row.provider_id, row.text, row.payload) == ("777001:20", text, {**payload, "language_code": "da"})
 
 
 @pytest.mark.parametrize(("app", "kept"), [("en-GB", "en"), ("EN", "en"), ("zz-", None), (None, None)])
