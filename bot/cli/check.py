@@ -41,6 +41,9 @@ __all__ = [
 CHANNELS: tuple[Channel, ...] = ("sms", "telegram")
 
 # Keys the host sends itself, on both channels, in every enabled language.
+# What the host sends only on Telegram: the daily word to an opted-out tenant who writes there (over SMS,
+# Twilio itself answers a number that sent STOP).
+TELEGRAM_HOST_TEMPLATES = ("keyword.still_stopped",)
 HOST_TEMPLATES = (
     "keyword.opted_out",
     "keyword.opted_in",
@@ -157,7 +160,7 @@ def required_templates(channel: Channel) -> frozenset[str]:
     if channel == "sms":
         keys |= set(PRINTED_TEMPLATES)
     else:
-        keys |= set(BUTTON_TEMPLATES)
+        keys |= set(BUTTON_TEMPLATES) | set(TELEGRAM_HOST_TEMPLATES)
     for flow in FLOWS.values():
         keys |= templates_used(flow, channel)
     return frozenset(keys)

@@ -24,7 +24,7 @@ from bot.host.turn import Turn, save_state
 from bot.host.unseen import give_way, question_went_out
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked
-from bot.outbox.enqueue import enqueue, queued_among, record_inbound
+from bot.outbox.enqueue import enqueue, queued, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents, conversations, messages, outbox, rent_positions, tenants
@@ -252,19 +252,8 @@ class InboundHandler:
         )
         if row.channel == "telegram" and tenant.telegram_blocked:
             heard_on_telegram(conn, tenant.id, now)  # they wrote from the chat: the bot is theirs again
-        conversation_id = tenant.conversation_id
-        if tenant.question_unseen:
-            # The reminder's question is still waiting to go: the tenant's message is their own first word.
-            give_way(scene.conn, tenant.id, now)
-            conversation_id = None
-        state = self._state(tenant) if conversation_id is not None else None
         pressed = _pressed(conn, row)
-        if pressed is not None and pressed.conversation_id not in (None, conversation_id):
-            # A button under a question an older open conversation still waits on (the adviser asked two consents)
-            # answers that question, not the newest one.
-            own = _open_state(conn, tenant.id, pressed.conversation_id)
-            if own is not None:
-                conversation_id, state = pressed.conversation_id, self._spoken(own, tenant)
+        conversation_id, state = self._answering(conn, tenant, pressed, now)
         turn = Turn(
             tenant_id=tenant.id,
             conversation_id=conversation_id,
@@ -293,6 +282,8 @@ class InboundHandler:
         # The choice after a withdrawal word, and a question the adviser asked, are answered while a person
         # holds the case; the withdrawal's choice also while the tenant is not active.
         if tenant.status != "active" and not engine.answers_while_held(state, active=False):
+            if tenant.status == "stopped" and row.channel == "telegram":
+                self._still_stopped(scene, turn)
             return "ignored_inactive"
         if held and not engine.answers_while_held(state):
             # A person holds the case: the message is theirs to answer, the bot stays quiet.
@@ -307,6 +298,43 @@ class InboundHandler:
             return "not_understood"
         self._converse(scene, turn, tenant, state, user_input, pressed)
         return "conversation"
+
+    def _answering(
+        self, conn: Connection, tenant: Any, pressed: Pressed | None, now: datetime
+    ) -> tuple[int | None, State | None]:
+        """The conversation the message answers, and its state: the open one (none when its question never
+        reached the tenant), or the older open one a button was pressed under."""
+        conversation_id = tenant.conversation_id
+        if tenant.question_unseen:
+            # The reminder's question is still waiting to go: the tenant's message is their own first word.
+            give_way(conn, tenant.id, now)
+            conversation_id = None
+        state = self._state(tenant) if conversation_id is not None else None
+        if pressed is not None and pressed.conversation_id not in (None, conversation_id):
+            # A button under a question an older open conversation still waits on (the adviser asked two consents)
+            # answers that question, not the newest one.
+            own = _open_state(conn, tenant.id, pressed.conversation_id)
+            if own is not None:
+                return pressed.conversation_id, self._spoken(own, tenant)
+        return conversation_id, state
+
+    def _still_stopped(self, scene: Scene, turn: Turn) -> None:
+        """An opted-out tenant writes on Telegram (a button, "jeg kan ikke betale"): once a day they hear how START
+        brings messages back and how to reach a person, instead of silence. Over SMS Twilio answers a number that
+        sent STOP itself, and refuses to send to it."""
+        key = f"stopped:{turn.tenant_id}:{turn.today.isoformat()}"
+        if queued(scene.conn, key):
+            return
+        enqueue(
+            scene,
+            now=turn.now,
+            channel=turn.channel,
+            template="keyword.still_stopped",
+            values={},
+            language=turn.language,
+            idempotency_key=key,
+            tenant_id=turn.tenant_id,
+        )
 
     def _heard_while_waiting(self, scene: Scene, turn: Turn, case_id: int) -> None:
         """The tenant said yes to an adviser and waits for one: what they write is kept on their case for the

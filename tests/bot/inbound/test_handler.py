@@ -512,3 +512,15 @@ async def test_a_sticker_or_voice_message_is_told_it_cannot_be_read_and_the_ques
         # Words answer as ever (a photo's caption arrives as words: tests/bot/webhooks/test_telegram.py).
         replies = await _say(runtime, "Jeg har betalt", "TG9", sender="5001", channel="telegram")
         assert replies and "Tak" in replies[0]
+
+
+async def test_an_opted_out_tenant_writing_on_telegram_hears_how_to_come_back_once_a_day(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        await add_tenant(runtime.db, chat_id=5001)
+        await _say(runtime, "STOP", "TG1", sender="5001", channel="telegram")
+        [hint] = await _say(runtime, "jeg kan ikke betale", "TG2", sender="5001", channel="telegram")
+        assert "Skriv START" in hint and "ringe" in hint
+        assert await _say(runtime, "hallo?", "TG3", sender="5001", channel="telegram") == []  # once a day
+        assert await _one(runtime, select(tenants.c.status)) == "stopped"  # still opted out: nothing else comes
+        runtime.clock.offset += timedelta(days=1)
+        assert len(await _say(runtime, "hallo?", "TG4", sender="5001", channel="telegram")) == 1
