@@ -21,7 +21,7 @@ from conversations.flow import (
     Step,
 )
 from conversations.flows import FLOWS
-from conversations.keywords import is_greeting, looks_like_thanks
+from conversations.keywords import asks_something, is_greeting, looks_like_thanks
 from conversations.model import (
     FACTS,
     AnswerRecorded,
@@ -267,10 +267,14 @@ def _greeted(flow: Flow, state: State, now: datetime) -> Result:
 
 def _unanswered(flow: Flow, state: State, text: str, now: datetime) -> Result:
     """A text the open question cannot read. "Tak!" is no wrong answer either: a kind word, and the question stays
-    open as it was (no try used up, its wait unchanged; not asked again: often it is the message just before).
-    Only what no answer reads comes here, so "ja tak" stays a yes."""
+    open as it was (no try used up, its wait unchanged; not asked again: often it is the message just before); nor
+    is a question of the tenant's own. Only what no answer reads comes here, so "ja tak" stays a yes."""
     if looks_like_thanks(text):
         return state, [MessageRequested("common.thanks_question", _values(state))]
+    if asks_something(text):
+        # A question of their own ("Hvad betyder det?", at a consent question too): no wrong answer; where a person
+        # answers it, and the question waits.
+        return state, [MessageRequested("common.question_asked", _values(state))]
     return _not_understood(flow, state, text, now)
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "UNIVERSAL_WORDS",
     "Keyword",
     "KeywordKind",
+    "asks_something",
     "classify",
     "is_greeting",
     "looks_like_stop_wish",
@@ -203,6 +204,12 @@ _WITH_THANKS = frozenset({
     "snakken", "svaret", "beskeden", "you", "so", "very", "much", "a", "lot", "the", "help", "your", "again",
     "all", "hej", "hi", "mvh", "hilsen", "kh", "many", "ok", "okay", "fint", "great", "super", "dejligt",
 })  # fmt: skip
+
+
+def asks_something(text: str) -> bool:
+    """A message that is a question of the tenant's own ("Hvad betyder det?", "Hvornår skal jeg betale?"): it ends
+    with a question mark (the Arabic one too)."""
+    return text.rstrip(" \t\n!.").endswith(("?", "\u061f"))
 
 
 def looks_like_thanks(text: str) -> bool:

@@ -210,10 +210,23 @@ def test_the_deadline_survives_json_and_an_older_state_without_it_loads() -> Non
 
 def test_two_unplaceable_answers_in_the_last_question_end_with_a_phone_number() -> None:
     state, _ = resume(_start(), TextReceived("3", "sms"), NOW)
-    state, _ = resume(state, TextReceived("hvad?", "sms"), NOW)
+    state, _ = resume(state, TextReceived("blå", "sms"), NOW)
     state, events = resume(state, TextReceived("ved ikke", "sms"), NOW)
     assert state.end_reason == "not_understood"
     assert "common.call_adviser" in [e.template for e in events if isinstance(e, MessageRequested)]
+
+
+@pytest.mark.parametrize("asked", ["Hvad betyder det?", "hvad?", "What does that mean ?", "ماذا يعني هذا؟"])
+def test_a_question_of_the_tenants_own_is_no_wrong_answer(asked: str) -> None:
+    # At the consent question above all: someone who asks what it means is told where a person explains it, and
+    # the question waits; two such questions do not end the conversation.
+    state, _ = resume(_start(), TextReceived("3", "sms"), NOW)
+    for _ in range(2):
+        state, events = resume(state, TextReceived(asked, "sms"), NOW)
+        assert _templates(events) == ["common.question_asked"]
+    assert (state.step, state.retries, state.ended) == ("consent", 0, False)
+    state, _ = resume(state, TextReceived("ja", "sms"), NOW)
+    assert state.end_reason == "handed_off"
 
 
 def test_a_second_miss_at_the_opening_question_offers_help_and_a_person_not_the_consent_question() -> None:
