@@ -216,6 +216,16 @@ def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: lis
     if isinstance(step, AskAmount):
         ore = find_amount(raw, strict=True)
         return None if ore is None else _amounted(flow, state, step, ore, raw, now, events)
+    if isinstance(step, Ask) and not _asks_consent(step):
+        # "2000, jeg har mistet mit arbejde": the reason in the same words (by its words only, never a number; and
+        # never a consent, which is given to its own question's wording).
+        options = _options(step, state)
+        tag = pick_tag(raw, state.language, (t for o in options for t in o.tags), local_today(state, now))
+        if tag is None:
+            return None
+        option = next(o for o in options if tag in o.tags)
+        chosen, more = _choose(flow, state, option, raw, now, words=True)
+        return chosen, [*events, *more]
     return None
 
 
@@ -239,7 +249,8 @@ def _amounted(
 ) -> Result:
     state = replace(state, data={**state.data, "amount": ore})
     events.append(AnswerRecorded(state.step, ore, raw))
-    return _enter(flow, state, step.goto, now, events)
+    ahead = _answer_ahead(flow, replace(state, step=step.goto), raw, now, events)
+    return ahead if ahead is not None else _enter(flow, state, step.goto, now, events)
 
 
 def _heard(flow: Flow, state: State, goto: str, raw: str, now: datetime) -> Result:
