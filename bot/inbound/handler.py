@@ -101,6 +101,21 @@ def _open_state(conn: Connection, tenant_id: int, conversation_id: int) -> State
     return None if found is None else State.load(found)
 
 
+def _daily_word(scene: Scene, turn: Turn, template: str, key: str, case_id: int | None = None) -> None:
+    """Queue a word the tenant hears at most once a day (`key` holds the day), in reply to what they wrote."""
+    enqueue(
+        scene,
+        now=turn.now,
+        channel=turn.channel,
+        template=template,
+        values={},
+        language=turn.language,
+        idempotency_key=key,
+        tenant_id=turn.tenant_id,
+        case_id=case_id,
+    )
+
+
 def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None) -> Input | None:
     """What the tenant said, for the engine: a button under another conversation's message (one that ended)
     answers nothing open now (`earlier`); a forged button is nothing."""
@@ -323,18 +338,8 @@ class InboundHandler:
         brings messages back and how to reach a person, instead of silence. Over SMS Twilio answers a number that
         sent STOP itself, and refuses to send to it."""
         key = f"stopped:{turn.tenant_id}:{turn.today.isoformat()}"
-        if queued(scene.conn, key):
-            return
-        enqueue(
-            scene,
-            now=turn.now,
-            channel=turn.channel,
-            template="keyword.still_stopped",
-            values={},
-            language=turn.language,
-            idempotency_key=key,
-            tenant_id=turn.tenant_id,
-        )
+        if not queued(scene.conn, key):
+            _daily_word(scene, turn, "keyword.still_stopped", key)
 
     def _heard_while_waiting(self, scene: Scene, turn: Turn, case_id: int) -> None:
         """The tenant said yes to an adviser and waits for one: what they write is kept on their case for the
@@ -342,19 +347,8 @@ class InboundHandler:
         once a day, instead of the opening question they already answered."""
         scene.change(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
         key = _receipt_key(case_id, turn.today)
-        if self._told(scene, key, turn.today):
-            return
-        enqueue(
-            scene,
-            now=turn.now,
-            channel=turn.channel,
-            template="case.waiting",
-            values={},
-            language=turn.language,
-            idempotency_key=key,
-            tenant_id=turn.tenant_id,
-            case_id=case_id,
-        )
+        if not self._told(scene, key, turn.today):
+            _daily_word(scene, turn, "case.waiting", key, case_id)
 
     def _told(self, scene: Scene, key: str, today: date) -> bool:
         """Whether the receipt under `key` was queued, committed or in this batch; marks it as queued now. The
