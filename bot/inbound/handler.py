@@ -123,7 +123,7 @@ def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None
         if pressed is None:
             return None
         return ButtonPressed(pressed.choice, _channel(row), earlier=pressed.conversation_id != conversation_id)
-    # A sticker, photo or voice message arrives without text: the flow treats it as an answer it cannot place.
+    # A sticker, photo or voice message arrives without text: the flow says it cannot be read here.
     return TextReceived(row.text or "", _channel(row))
 
 
