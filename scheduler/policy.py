@@ -231,10 +231,11 @@ def _hold(s: RentSnapshot, r: PlannedReminder, rd: RentDay) -> str | None:
 
 
 def _held_by_claim(s: RentSnapshot, best: PlannedReminder, rd: RentDay) -> bool:
-    """A paid claim (until its pause ends) or a promise (until the promised day) holds a reminder; the
+    """A paid claim (until its pause ends) or a promise (until it is checked) holds a reminder; the
     tenant's word never outruns the påkrav deadline: a promise dated after it holds no `demand` reminder."""
     claim = s.paid_claim_until is not None and s.paid_claim_until >= rd.day
-    promise = s.promise_on is not None and s.promise_on >= rd.day
+    # A promise holds until it is checked (not only until the promised day): nothing else comes between.
+    promise = s.promise_on is not None and rd.promise_check_day(s.promise_on) > rd.day
     if best.trigger is Trigger.DEMAND:
         received = rd.received(s)
         if promise and s.promise_on is not None and received is not None:

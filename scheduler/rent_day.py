@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from scheduler.calendar import demand_deadline, demand_received, due_date, last_on_time_day, next_bank_day, next_hverdag
+from scheduler.calendar import demand_deadline, demand_received, due_date, last_on_time_day, next_bank_day
 from scheduler.model import PolicySettings, RentSnapshot
 from scheduler.quiet import is_quiet_day
 
@@ -125,10 +125,12 @@ class RentDay:
         return found
 
     def promise_check_day(self, promise_on: date) -> date:
-        """The hverdag after a promised payment date, when the promise is checked (cached)."""
+        """When a promise is checked: the first bank day after the promised day, the first day the landlord's ledger
+        can show a payment made that day (a bank day later, as for "missed"); never a Saturday, nor the day after a
+        holiday or a bank closing day, when a tenant who paid would still be asked (cached)."""
         found = self._promise_checks.get(promise_on)
         if found is None:
-            found = next_hverdag(promise_on)
+            found = next_bank_day(promise_on)
             self._promise_checks[promise_on] = found
         return found
 

@@ -359,12 +359,27 @@ def test_the_court_eve_and_holds(hold: dict[str, Any], eve: bool) -> None:
     assert brief(r) == ("court", "2026-03", 16 if eve else None)
 
 
-def test_promise_check_the_hverdag_after_the_promise() -> None:
-    # Promised for Skærtorsdag 17 April 2025; Langfredag is skipped, Saturday 19 is the check.
-    facts: dict[str, Any] = {"balance_ore": OWED, "promise_on": D("2025-04-17")}
-    assert brief(only("2025-04-19", **facts)) == ("promise_check", "2025-04", 17)
-    r = only("2025-04-18", **facts)
-    assert r is None or r.trigger is not Trigger.PROMISE_CHECK
+@pytest.mark.parametrize(
+    ("promised", "checked", "not_before"),
+    [
+        # Skærtorsdag 17 April 2025: banks close until Tuesday 22 (Langfredag, the weekend, 2. påskedag).
+        ("2025-04-17", "2025-04-22", ["2025-04-18", "2025-04-19", "2025-04-21"]),
+        # A Friday: the ledger shows it on Monday, never on the Saturday (a hverdag, but no bank day).
+        ("2026-03-06", "2026-03-09", ["2026-03-07"]),
+        # Wednesday before Kristi himmelfart 2026 (Thursday 14 May, the banks closed on Friday 15 too).
+        ("2026-05-13", "2026-05-18", ["2026-05-14", "2026-05-15", "2026-05-16"]),
+        # An ordinary Thursday: the Friday.
+        ("2025-02-06", "2025-02-07", []),
+    ],
+)
+def test_a_promise_is_checked_the_first_bank_day_after_it_and_holds_until_then(
+    promised: str, checked: str, not_before: list[str]
+) -> None:
+    # The landlord's ledger sees a payment a bank day later: checked sooner, a tenant who paid would be asked.
+    facts: dict[str, Any] = {"balance_ore": OWED, "promise_on": D(promised)}
+    assert brief(only(checked, **facts)) == ("promise_check", promised[:7], D(promised).day)
+    for day in not_before:
+        assert only(day, **facts) is None  # not checked, and nothing else comes between
 
 
 @pytest.mark.parametrize(
