@@ -1,7 +1,9 @@
-"""Telegram notices to staff who opted in: a new urgent case, a first name and a link, nothing more."""
+"""Telegram notices to staff who opted in: a new urgent case, or (to admins) a number reported wrong; a first name
+and a link, nothing more."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,14 +13,13 @@ from bot.store.scene import Scene
 from bot.store.schema import cases, staff, tenants
 from bot.tenants.names import first_name
 
-__all__ = ["notify_urgent_case"]
+__all__ = ["notify_urgent_case", "notify_wrong_number"]
 
 
 def notify_urgent_case(scene: Scene, case_id: int, now: datetime, public_url: str) -> int:
     """Queue a notice for every active admin or adviser who opted in; returns how many were queued."""
-    conn = scene.conn
     case = (
-        conn.execute(
+        scene.conn.execute(
             select(cases.c.id, tenants.c.name)
             .join(tenants, tenants.c.id == cases.c.tenant_id)
             .where(cases.c.id == case_id)
@@ -26,30 +27,51 @@ def notify_urgent_case(scene: Scene, case_id: int, now: datetime, public_url: st
     ).first()
     if case is None:
         return 0
+    link = f"{public_url.rstrip('/')}/console/cases/{case_id}"
+    values = {"first_name": first_name(case.name), "case_id": case_id, "url": link}
+    return _notify(scene, ("admin", "adviser"), f"notice:case:{case_id}", "staff.urgent_case", values, now)
+
+
+def notify_wrong_number(scene: Scene, tenant_id: int, now: datetime, public_url: str) -> int:
+    """A tenant's number was reported wrong (DESIGN: the housing organisation is told): a notice for every active
+    admin who opted in, with the tenant's first name and a link to the list the admins' page keeps; returns how
+    many were queued. Nothing more goes to that number; the organisation corrects it at its next import."""
+    tenant = scene.conn.execute(select(tenants.c.name).where(tenants.c.id == tenant_id)).first()
+    if tenant is None:
+        return 0
+    values = {"first_name": first_name(tenant.name), "url": f"{public_url.rstrip('/')}/console/admin"}
+    return _notify(scene, ("admin",), f"notice:wrong_number:{tenant_id}", "staff.wrong_number", values, now)
+
+
+def _notify(
+    scene: Scene, roles: tuple[str, ...], key: str, template: str, values: Mapping[str, object], now: datetime
+) -> int:
+    """Queue one notice (`template`) for each active staff member in `roles` who opted in on Telegram, once each
+    (`key` and the person); returns how many were queued."""
+    conn = scene.conn
     people = (
         conn.execute(
             select(staff.c.id, staff.c.telegram_chat_id).where(
                 staff.c.active.is_(True),
                 staff.c.notify_telegram.is_(True),
                 staff.c.telegram_chat_id.is_not(None),
-                staff.c.role.in_(("admin", "adviser")),
+                staff.c.role.in_(roles),
             )
         )
     ).all()
-    link = f"{public_url.rstrip('/')}/console/cases/{case_id}"
     count = 0
     for person in people:
-        key = f"notice:case:{case_id}:staff:{person.id}"
-        if queued(conn, key):
+        each = f"{key}:staff:{person.id}"
+        if queued(conn, each):
             continue  # told already
         queued_now = enqueue(
             scene,
             now=now,
             channel="telegram",
-            template="staff.urgent_case",
-            values={"first_name": first_name(case.name), "case_id": case_id, "url": link},
+            template=template,
+            values=values,
             language="da",
-            idempotency_key=key,
+            idempotency_key=each,
             address=str(person.telegram_chat_id),
             author="system",
         )

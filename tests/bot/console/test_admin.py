@@ -20,7 +20,7 @@ from bot.store.scene import Scene
 from bot.store.schema import audit_log, settings_flags, staff, staff_sessions
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, post_form, staff_client
-from tests.support.drive import drain, sandbox
+from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import queue_question
 
 
@@ -402,3 +402,22 @@ async def test_a_new_password_link_from_the_console_replaces_the_old_one(
     # Only active people get a link.
     assert (await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})).status_code == 303
     assert (await post_form(client, "/console/staff", f"/console/staff/{person}/link", {})).status_code == 404
+
+
+async def test_a_wrong_number_is_told_to_the_admins_who_asked_for_notices(runtime: Runtime) -> None:
+    admin = await add_person(runtime, "admin-notices@example.org", "admin")
+    adviser = await add_person(runtime, "adviser-notices@example.org", "adviser")
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.id == admin).values(notify_telegram=True, telegram_chat_id=5551))
+        await conn.execute(
+            update(staff).where(staff.c.id == adviser).values(notify_telegram=True, telegram_chat_id=5552)
+        )
+    await add_tenant(runtime, "R-1", name="Zeta Tenant", phone="+4520000009", balance_ore=880000)
+    for n in (1, 2):  # said twice: told once
+        await runtime.inbox.submit(InboundMessage("sms", f"SM-wrong-{n}", "+4520000009", "FORKERT NUMMER"))
+        await process_all(runtime.processor)
+    await drain(runtime.sender)
+    [notice] = sandbox(runtime)["telegram"].to("5551")
+    assert "Zeta" in notice.text and "Tenant" not in notice.text and "8.800" not in notice.text
+    assert "https://keephome.example.org/console/admin" in notice.text and "forkert" in notice.text
+    assert sandbox(runtime)["telegram"].to("5552") == []  # an adviser is not told: the admins correct numbers
