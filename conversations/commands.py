@@ -98,7 +98,9 @@ def _opt_out(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comma
 def _opt_in(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
     if facts.status not in ("stopped", "active"):
         return CommandResult("opt_in", ())  # a wrong number stays wrong until the organisation corrects it
-    return CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted_in")))
+    # A tenant who gets messages already hears so, not "you are back".
+    told = MessageRequested("keyword.opted_in", {"already": int(facts.status == "active")})
+    return CommandResult("opt_in", (OptedIn(), told))
 
 
 def _wrong_number(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:

@@ -59,7 +59,9 @@ def _facts(**changes: Any) -> TenantFacts:
 
 
 OPTED_OUT = CommandResult("opt_out", (OptedOut(), MessageRequested("keyword.opted_out")))
-OPTED_IN = CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted_in")))
+OPTED_IN = CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted_in", {"already": 0})))
+# START from a tenant who gets messages already: they hear so.
+ALREADY_IN = CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted_in", {"already": 1})))
 WRONG_NUMBER = CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
 STOP_HINT = CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
 NOTHING_TO_WITHDRAW = CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
@@ -77,7 +79,7 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("STOP", {"status": "stopped"}, CommandResult("opt_out", ())),
         # START: back in, unless the number is not the tenant's.
         ("START", {"status": "stopped"}, OPTED_IN),
-        ("start", {}, OPTED_IN),
+        ("start", {}, ALREADY_IN),
         ("START", {"status": "stopped", "held": True}, OPTED_IN),
         ("START", {"status": "wrong_number"}, CommandResult("opt_in", ())),
         # WRONG NUMBER: reply first, then the fact; not while an adviser holds the case.
