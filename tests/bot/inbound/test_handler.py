@@ -524,3 +524,13 @@ async def test_an_opted_out_tenant_writing_on_telegram_hears_how_to_come_back_on
         assert await _one(runtime, select(tenants.c.status)) == "stopped"  # still opted out: nothing else comes
         runtime.clock.offset += timedelta(days=1)
         assert len(await _say(runtime, "hallo?", "TG4", sender="5001", channel="telegram")) == 1
+
+
+async def test_writing_after_a_promise_as_its_answer_asks_reaches_the_offer_of_an_adviser(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "2", "SM2")  # I will pay soon
+    [promised] = await _say(runtime, "fredag", "SM3")
+    assert "skriv til os her" in promised
+    replies = await _say(runtime, "Jeg kan alligevel ikke betale", "SM4")
+    assert any("rådgiver" in reply for reply in replies), replies

@@ -208,3 +208,13 @@ def test_a_bad_code_points_to_an_sms_only_where_keephome_answers_one() -> None:
         for language in ("da", "en"):
             text = renderer.render("link.bad_code", {}, language, "telegram").text
             assert ("TELEGRAM" in text) is sms_on, (language, text)
+
+
+def test_after_a_promise_or_a_closed_case_the_tenant_is_asked_to_write_not_to_send_a_help_word() -> None:
+    # HJÆLP outside a question is the who-we-are text; writing to us starts a conversation that can reach a person.
+    renderer = Renderer(ROOT / "templates", _settings())
+    values = {"pay_on": date(2026, 12, 15), "trigger": ""}
+    for channel in ("sms", "telegram"):
+        for key, shown in (("payment_check.promised", values), ("case.closed", {}), ("payment_check.no_help", {})):
+            text = renderer.render(key, shown, "da", channel).text
+            assert "skriv til os her" in text.lower() and "HJÆLP" not in text, (key, text)
