@@ -28,6 +28,7 @@ from bot.reminders.reads import (
     planned_keys,
     planned_on,
     set_aside,
+    unsent_reminders,
 )
 from bot.reminders.send_window import quiet_not_before
 from bot.settings import Settings
@@ -38,7 +39,7 @@ from bot.store.schema import messages, outbox, planned_reminders
 from bot.tenants.names import first_name
 from conversations import engine
 from conversations.model import Channel, Context
-from scheduler.model import PlannedReminder, PlanSummary, PolicySettings, Trigger
+from scheduler.model import URGENCY, PlannedReminder, PlanSummary, PolicySettings, Trigger
 from scheduler.policy import no_next_chance, plan
 
 __all__ = [
@@ -166,6 +167,10 @@ async def _plan(
             if r.tenant_id
             not in (contacted.planned if no_next_chance(r.trigger, r.offset, rules) else contacted.anyone)
         ]
+        # A reminder planned on an earlier day whose question has not gone out yet (quiet days in a row, Christmas)
+        # is replaced by a new one only as urgent or more: a plain "missed" never takes a påkrav countdown's place.
+        unsent = await conn.run_sync(unsent_reminders, [r.tenant_id for r in reminders])
+        reminders = [r for r in reminders if _as_urgent(r, unsent.get(r.tenant_id))]
         if dry_run:
             known = await conn.run_sync(planned_keys, [r.tenant_id for r in reminders])
             reminders = [r for r in reminders if _db_key(r) not in known]
@@ -184,6 +189,16 @@ async def _plan(
         aside = await conn.run_sync(set_aside, day, tz)
     log.info("planned %s reminders for %s (%s considered)", len(rows), day, day_plan.summary.considered)
     return PlanOutcome(day, False, day_plan.summary, rows, skipped, aside)
+
+
+def _as_urgent(r: PlannedReminder, waiting: str | None) -> bool:
+    """Whether `r` may replace the reminder whose question waits to go (`waiting`, its trigger; None for none)."""
+    if waiting is None:
+        return True
+    try:
+        return r.urgency >= URGENCY[Trigger(waiting)]
+    except ValueError:
+        return True  # a trigger this version does not plan: the new reminder goes
 
 
 def _insert_keys(conn: Connection, part: Sequence[PlannedReminder], day: date, now: datetime) -> dict[int, int]:

@@ -39,6 +39,7 @@ __all__ = [
     "planned_keys",
     "planned_on",
     "set_aside",
+    "unsent_reminders",
 ]
 
 # A message in one of these states reached the provider: the tenant may be answering it.
@@ -206,11 +207,27 @@ class Contacted:
     planned: set[int]
 
 
+def unsent_reminders(conn: Connection, tenant_ids: Iterable[int]) -> dict[int, str]:
+    """Tenant id -> the trigger of their open reminder conversation whose question has not gone out yet (it waits
+    for the morning after quiet days, a channel or the pause)."""
+    found: dict[int, str] = {}
+    c = conversations.c
+    for part in chunked(list(tenant_ids)):
+        rows = conn.execute(
+            select(c.tenant_id, c.trigger).where(
+                c.tenant_id.in_(part), c.active.is_(True), c.trigger.is_not(None), ~question_went_out(c.id)
+            )
+        )
+        found.update((int(tenant_id), str(trigger)) for tenant_id, trigger in rows)
+    return found
+
+
 def contacted_on(conn: Connection, day: date, tz: ZoneInfo) -> Contacted:
     """Tenants who already have a proactive message going out on the local `day`, or a reminder for it.
 
     A message written on an earlier day that has not gone out yet does not count: it is checked again before it
-    goes (`bot.reminders.recheck`), and a reminder planned now replaces it when its question never went out.
+    goes (`bot.reminders.recheck`), and a reminder planned now replaces it when its question never went out and
+    the new one is as urgent or more (`unsent_reminders`; the plan leaves a less urgent one out).
     Except an appointment's reminder, queued at booking for the eve (`bot.host.appointments`): the tenant meets a
     person the next day, and only one proactive message goes a day, so that reminder is the day's message and the
     rent reminder waits for the policy's next chance (were it planned, the sender would drop the appointment's

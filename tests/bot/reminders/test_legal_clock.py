@@ -239,3 +239,19 @@ async def test_a_conversation_knows_the_påkrav_deadline_while_it_runs(rt: Runti
         ).all()
     deadlines = {tenant_id: State.load(state).deadline for tenant_id, state in rows}
     assert deadlines == {reminded: date(2026, 3, 18), writes: date(2026, 3, 18), later: None}
+
+
+async def test_over_christmas_a_plain_missed_reminder_never_takes_a_pakrav_countdowns_place(rt: Runtime) -> None:
+    # A påkrav by Digital Post on Tuesday 15 December 2026: the deadline is Tuesday 29 December. Its 3-day reminder
+    # is planned on 2. juledag (26 December), when nothing is sent: its question waits for Monday 28. On Sunday 27
+    # the policy's best is a plain "missed" for December's rent: it waits, the countdown is not replaced.
+    position: dict[str, Any] = {"balance_ore": 710_000, "demand_sent_on": date(2026, 12, 15)}
+    tenant_id = await add_tenant(
+        rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=date(2026, 12, 26), **position
+    )
+    assert [stage for stage, _ in await plan_at(rt, datetime(2026, 12, 26, 10, 0, tzinfo=TZ), tenant_id)] == ["demand"]
+    assert await plan_at(rt, datetime(2026, 12, 27, 10, 0, tzinfo=TZ), tenant_id) == []
+    async with rt.db.read() as conn:
+        waiting = (await conn.execute(select(conversations.c.trigger).where(conversations.c.active.is_(True)))).all()
+    assert [row.trigger for row in waiting] == ["demand"]
+    assert await keys(rt) == [("demand", "2026-12", 3)]
