@@ -58,8 +58,10 @@ def next_allowed_send(
         raise ValueError("now_utc must be timezone-aware")
     local = now_utc.astimezone(tz)
     for _ in range(_MAX_STEPS):
-        if quiet_on_holidays and is_quiet_day(local.date()):
-            local = _at(local.date() + timedelta(days=1), time(0), tz)
+        day = local.date()
+        # 24 and 31 December are no day for a rent reminder whatever the holiday setting says (the domain notes).
+        if (quiet_on_holidays and is_quiet_day(day)) or (day.month, day.day) in QUIET_DAYS:
+            local = _at(day + timedelta(days=1), time(0), tz)
         elif is_quiet_time(local.time().replace(tzinfo=None), quiet_start, quiet_end):
             local = _at(_end_of_quiet(local, quiet_start, quiet_end), quiet_end, tz)
         else:

@@ -46,7 +46,9 @@ def utc(text: str) -> datetime:
         ("2025-12-24T22:00", ("20:00", "09:00"), True, "2025-12-27T08:00"),
         # Juleaftensdag (Thu 24 Dec 2026) is a quiet day, then Juledag, 2. juledag, Sunday -> Mon 28 09:00 CET.
         ("2026-12-24T10:00", ("20:00", "09:00"), True, "2026-12-28T08:00"),
-        ("2026-12-24T10:00", ("20:00", "09:00"), False, "2026-12-24T10:00"),
+        # Without quiet holidays, 24 December is still no day for a rent reminder: Juledag then goes (a holiday).
+        ("2026-12-24T10:00", ("20:00", "09:00"), False, "2026-12-25T08:00"),
+        ("2026-12-31T12:00", ("20:00", "09:00"), False, "2027-01-01T08:00"),
         # Wed 23 Dec 2026 at 21:00: the next morning is 24 December -> Mon 28.
         ("2026-12-23T20:00", ("20:00", "09:00"), True, "2026-12-28T08:00"),
         # Nytårsaftensdag (Thu 31 Dec 2026), then Nytårsdag -> Saturday 2 January 09:00.
