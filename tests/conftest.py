@@ -215,6 +215,17 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    """A runtime and a client of its app, once on SQLite and once on PostgreSQL (`database_url`)."""
+    from bot.app import create_app
+
+    async with started_runtime(make_settings(database_url)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as c:
+            yield rt, c
+
+
 @pytest.fixture(autouse=True)
 def english_staff_pages() -> Iterator[None]:
     """Code that translates outside a request (a unit test of the delivery words, say) speaks English, like the

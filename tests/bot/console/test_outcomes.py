@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 
 import httpx
@@ -24,14 +23,6 @@ from tests.support.drive import drain
 from tests.support.outcomes_world import FIRST, LAST, TZ, World, at, build
 
 PERIOD = f"from={FIRST.isoformat()}&to={LAST.isoformat()}"
-
-
-@pytest.fixture
-async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with started_runtime(make_settings(database_url)) as rt:
-        transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
-            yield rt, client
 
 
 async def signed_in(rt: Runtime, client: httpx.AsyncClient, role: str = "adviser") -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -36,14 +35,6 @@ from tests.support.outcomes_world import FIRST, LAST, World, at, build
 
 PERIOD = f"from={FIRST.isoformat()}&to={LAST.isoformat()}"
 BASELINES = "/console/report/baselines"
-
-
-@pytest.fixture
-async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with started_runtime(make_settings(database_url)) as rt:
-        transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
-            yield rt, client
 
 
 async def signed_in(rt: Runtime, client: httpx.AsyncClient, role: str = "adviser") -> None:

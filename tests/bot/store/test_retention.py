@@ -5,15 +5,12 @@ stands; a withdrawn consent stops advisers reading the tenant's answers at once.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
-from bot.app import create_app
 from bot.console import throttle
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
@@ -31,7 +28,6 @@ from bot.store.schema import (
     planned_reminders,
 )
 from bot.tenants.linking import create_code
-from tests.conftest import make_settings, started_runtime
 from tests.support import console
 from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
@@ -81,14 +77,6 @@ async def test_sign_in_counts_are_forgotten_after_a_quiet_day(runtime: Runtime) 
     async with runtime.db.read() as conn:
         left = (await conn.execute(select(login_attempts.c.key))).scalars().all()
     assert sorted(left) == sorted(slot.key for slot in other)
-
-
-@pytest.fixture
-async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with started_runtime(make_settings(database_url)) as rt:
-        transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
-            yield rt, client
 
 
 async def texts_of(rt: Runtime, tenant_id: int) -> list[str]:

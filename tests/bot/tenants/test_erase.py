@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import create_app
 from bot.cli.erase import run_erase
 from bot.cli.import_csv import run_import
 from bot.console.outcome_figures import load_outcomes
@@ -42,14 +40,6 @@ from bot.tenants.upsert import ErasedUnchecked, preview_import
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, sandbox
 from tests.support.history import History, a_tenant_with_a_history
-
-
-@pytest.fixture
-async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with started_runtime(make_settings(database_url)) as rt:
-        transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
-            yield rt, client
 
 
 async def everything(rt: Runtime) -> str:

@@ -7,13 +7,11 @@ import io
 import json
 import re
 import stat
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Connection, insert, select, update
 
 from bot.app import create_app
@@ -31,14 +29,6 @@ from bot.tenants.export import export_tenant, render_html
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_person, add_tenant, login, post_form
 from tests.support.history import NOTE, OUTCOME_NOTE, REPLY, TASK, TENANT_WORDS, History, a_tenant_with_a_history
-
-
-@pytest.fixture
-async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with started_runtime(make_settings(database_url)) as rt:
-        transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
-            yield rt, client
 
 
 async def exports(rt: Runtime) -> list[Any]:

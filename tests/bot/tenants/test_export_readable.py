@@ -5,7 +5,6 @@ conversation's answers as lists rather than JSON — while everything stays on t
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,14 +12,12 @@ import httpx
 import pytest
 from sqlalchemy import Connection, insert
 
-from bot.app import create_app
 from bot.console.data_rights import EXPORT_WORDS
 from bot.host.consents import record_consent
 from bot.i18n import local_day, reason_words, speaking
 from bot.runtime import Runtime
 from bot.store.schema import planned_reminders
 from bot.tenants.export import export_tenant, render_html, staff_roles
-from tests.conftest import make_settings, started_runtime
 from tests.support.history import a_tenant_with_a_history
 
 MISSED = "rent due 2026-12-01, last on-time day 2026-12-03; balance owed as of 2026-12-07"
@@ -30,14 +27,6 @@ MISSED_FROM = {
     "first_bank_day": "2026-12-04",
     "balance_as_of": "2026-12-07",
 }
-
-
-@pytest.fixture
-async def served(database_url: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with started_runtime(make_settings(database_url)) as rt:
-        transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
-            yield rt, client
 
 
 @pytest.mark.parametrize(
