@@ -39,7 +39,6 @@ STAFF_CODE = re.compile(r"^\s*staff\s*(\d{4})[\s-]?(\d{4})\s*$", re.IGNORECASE)
 # "3045.2479", "30 45 24 79"), inside a sentence too ("min kode er 1234 5678"): a code when it holds exactly eight
 # digits, the whole run ("1234 5678 9" is no code).
 CODE_IN_TEXT = re.compile(r"\d(?:[\s.\-]*\d)*")
-_CODE_DIGITS = 8
 # A message that is mostly 4 to 12 digits ("1234567", "123456", "1234 567", "kode 12345") is an attempt at a
 # code, mistyped: it is answered as a wrong code, and counted as one.
 NEAR_MISS_DIGITS = range(4, 13)
@@ -105,7 +104,7 @@ def code_attempt(text: str) -> str | None:
     or dashes, is a mistyped code."""
     for run in CODE_IN_TEXT.finditer(text):
         code = "".join(c for c in run.group() if c.isdecimal())
-        if len(code) == _CODE_DIGITS:
+        if len(code) == linking.CODE_LENGTH:
             return code  # the first one only: one message, one guess
     # `isdecimal` is what `\d` matches; spaces, dots and dashes are how people group digits, the rest other signs.
     digits = sum(c.isdecimal() for c in text)

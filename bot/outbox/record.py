@@ -15,7 +15,8 @@ from bot.i18n import N_
 from bot.outbox.claim import Claimed
 from bot.store.message_status import set_message_status
 from bot.store.rows import execute_rows
-from bot.store.schema import STATUS_RANK, messages, outbox, tenants
+from bot.store.schema import STATUS_RANK, messages, outbox
+from bot.tenants.linking import blocked_on_telegram
 from bot.tenants.status import set_status
 
 __all__ = ["SECRET_TEMPLATES", "Outcome", "backoff", "record"]
@@ -135,14 +136,14 @@ def record(conn: Connection, outcomes: Sequence[Outcome], now: datetime, max_att
                 # Telegram cannot deliver this one (blocked, chat gone, refused): send it by SMS instead,
                 # re-rendered by the SMS rules. A blocked bot is remembered for everything after it too.
                 if result.outcome == "blocked" and row.tenant_id is not None:
-                    conn.execute(update(tenants).where(tenants.c.id == row.tenant_id).values(telegram_blocked=True))
+                    blocked_on_telegram(conn, row.tenant_id)
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id == row.id)
                     .values(channel="sms", lease_until=None, next_attempt_at=now, last_error=result.outcome)
                 )
             case "blocked" if row.tenant_id is not None:
-                conn.execute(update(tenants).where(tenants.c.id == row.tenant_id).values(telegram_blocked=True))
+                blocked_on_telegram(conn, row.tenant_id)
                 finished.append((o, "failed", None))
             case "opted_out":
                 if row.tenant_id is not None:

@@ -20,6 +20,7 @@ __all__ = [
     "CODE_PATTERN",
     "MAX_MISSES_PER_CODE",
     "Redeemed",
+    "blocked_on_telegram",
     "create_code",
     "deep_link",
     "hash_secret",
@@ -155,6 +156,12 @@ def redeem(conn: Connection, kind: str, secret: str, chat_id: int, now: datetime
     conn.execute(update(link_codes).where(link_codes.c.id == row.id).values(used_at=now))
     link_chat(conn, int(row.tenant_id), chat_id, now)
     return Redeemed(int(row.tenant_id))
+
+
+def blocked_on_telegram(conn: Connection, tenant_id: int) -> None:
+    """Telegram refused a message because the tenant blocked the bot: everything after it goes by SMS, until they
+    write from the chat again (`heard_on_telegram`)."""
+    conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(telegram_blocked=True))
 
 
 def heard_on_telegram(conn: Connection, tenant_id: int, now: datetime) -> None:
