@@ -350,8 +350,7 @@ def _wait_expired(flow: Flow | None, state: State, now: datetime) -> Result:
         if isinstance(step, Ask) and _asks_consent(step):
             # A consent is given to its full wording only: the nudge carries no buttons, and the question comes
             # again whole, with its own.
-            question = MessageRequested(step.template, _values(state), _choices(step, state))
-            return nudged, [MessageRequested("common.nudge", _values(state)), question]
+            return nudged, [MessageRequested("common.nudge", _values(state)), *current_question(nudged)]
         return nudged, [MessageRequested("common.nudge", _values(state), _choices(step, state))]
     return _end(state, "no_response"), [ConversationEnded("no_response")]
 

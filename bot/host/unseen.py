@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select, upd
 from bot.store.message_status import set_message_status
 from bot.store.schema import conversations, messages, outbox
 
-__all__ = ["SUPERSEDED", "WENT_OUT", "give_way", "question_went_out", "supersede"]
+__all__ = ["SUPERSEDED", "WENT_OUT", "give_way", "question_unseen", "question_went_out", "supersede"]
 
 # A message's statuses once it has left for the tenant.
 WENT_OUT = ("sent", "delivered", "read")
@@ -33,6 +33,11 @@ def question_went_out(conversation_id: Any) -> ColumnElement[bool]:
         messages.c.direction == "out",
         messages.c.status.in_(WENT_OUT),
     )
+
+
+def question_unseen(conversation_id: Any) -> ColumnElement[bool]:
+    """True for a reminder's conversation (one with a trigger) whose question has not gone out yet."""
+    return and_(conversations.c.trigger.is_not(None), ~question_went_out(conversation_id))
 
 
 def give_way(conn: Connection, tenant_id: int, now: datetime) -> None:

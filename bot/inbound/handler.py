@@ -14,17 +14,17 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, and_, bindparam, exists, select, update
+from sqlalchemy import Connection, Row, bindparam, exists, select, update
 
 from bot.channels.base import parse_button_data
 from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, BeforeOpening, among
 from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
-from bot.host.unseen import give_way, question_went_out
+from bot.host.unseen import give_way, question_unseen
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked
-from bot.outbox.enqueue import enqueue, queued, queued_among, record_inbound
+from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents, conversations, messages, outbox, rent_positions, tenants
@@ -161,9 +161,7 @@ _TENANT = select(
     _active_conversation.scalar_subquery().label("conversation_id"),
     _active_conversation.with_only_columns(conversations.c.state).scalar_subquery().label("state"),
     # A reminder's conversation whose question has not reached the tenant yet (`give_way`).
-    _active_conversation.with_only_columns(
-        and_(conversations.c.trigger.is_not(None), ~question_went_out(conversations.c.id))
-    )
+    _active_conversation.with_only_columns(question_unseen(conversations.c.id))
     .scalar_subquery()
     .label("question_unseen"),
     _consented.label("consented"),
@@ -338,7 +336,7 @@ class InboundHandler:
         brings messages back and how to reach a person, instead of silence. Over SMS Twilio answers a number that
         sent STOP itself, and refuses to send to it."""
         key = f"stopped:{turn.tenant_id}:{turn.today.isoformat()}"
-        if not queued(scene.conn, key):
+        if not self._told(scene, key, turn.today):
             _daily_word(scene, turn, "keyword.still_stopped", key)
 
     def _heard_while_waiting(self, scene: Scene, turn: Turn, case_id: int) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, exists, or_, select
 
 from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
-from bot.host.unseen import question_went_out
+from bot.host.unseen import question_unseen, question_went_out
 from bot.outbox.route import CHANNELS, best_channel, route
 from bot.store.schema import (
     cases,
@@ -41,8 +41,6 @@ __all__ = [
     "set_aside",
     "unsent_reminders",
 ]
-
-# A message in one of these states reached the provider: the tenant may be answering it.
 
 # Ids per IN list and rows per write transaction: well under SQLite's variable limit.
 CHUNK = 500
@@ -214,9 +212,7 @@ def unsent_reminders(conn: Connection, tenant_ids: Iterable[int]) -> dict[int, s
     c = conversations.c
     for part in chunked(list(tenant_ids)):
         rows = conn.execute(
-            select(c.tenant_id, c.trigger).where(
-                c.tenant_id.in_(part), c.active.is_(True), c.trigger.is_not(None), ~question_went_out(c.id)
-            )
+            select(c.tenant_id, c.trigger).where(c.tenant_id.in_(part), c.active.is_(True), question_unseen(c.id))
         )
         found.update((int(tenant_id), str(trigger)) for tenant_id, trigger in rows)
     return found
