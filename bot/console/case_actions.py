@@ -315,8 +315,8 @@ async def _close(request: Request, me: StaffSession) -> Response:
     if outcome not in case_ops.OUTCOMES:
         outcomes = Labels(OUTCOME_LABELS.get(code, code) for code in case_ops.OUTCOMES)
         raise FormError(N_("Choose an outcome: %(outcomes)s"), outcomes=outcomes)
-    if outcome == "other" and not note:
-        # A form left short (422), said with the outcome's own words; bot/host/cases.py refuses it too.
+    if case_ops.needs_note(outcome, note):
+        # A form left short (422), said with the outcome's own words, before bot/host/cases.py refuses it.
         raise FormError(
             N_("the outcome “%(outcome)s” needs a note: say in the note what became of the case"),
             outcome=Label(OUTCOME_LABELS[outcome]),

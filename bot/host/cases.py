@@ -30,6 +30,7 @@ __all__ = [
     "finish_task",
     "give_task",
     "has_consent",
+    "needs_note",
     "open_case",
     "release_case",
     "set_status",
@@ -283,6 +284,11 @@ async def finish_task(
     await _event(conn, case_id, volunteer_id, "needs_adviser" if needs_adviser else "task_done", None, now)
 
 
+def needs_note(outcome: str, note: str | None) -> bool:
+    """An outcome that says nothing by itself ("other") closes a case only with a note saying what became of it."""
+    return outcome == "other" and not note
+
+
 async def close_case(
     conn: AsyncConnection, case_id: int, staff_id: int, outcome: str, note: str | None, now: datetime
 ) -> None:
@@ -290,7 +296,7 @@ async def close_case(
     (bot/tenants/case_closing.py): the volunteer lets go, and a kommune consent for the case lapses."""
     if outcome not in OUTCOMES:
         raise CaseError(N_("unknown outcome %(outcome)s"), outcome=outcome)
-    if outcome == "other" and not note:
+    if needs_note(outcome, note):
         raise CaseError(N_("the outcome 'other' needs a note"))
     closed = await conn.run_sync(
         lambda sync: close_cases(sync, [case_id], now, staff_id=staff_id, outcome=outcome, note=note)
