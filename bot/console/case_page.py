@@ -28,13 +28,13 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, Answered, Shown, answers, transcript
 from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
-from bot.host.appointments import ADVICE_KINDS, APPOINTMENT
+from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES
 from bot.host.consents import may_share
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.store.schema import case_events, case_tasks, cases, outbox, rent_positions, staff, tenants
+from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
 from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
 
@@ -237,16 +237,8 @@ async def _closing_cancels(conn: AsyncConnection, appointments: list[Any], at: d
     found = [a for a in appointments if a.status == "open"]
     if not found:
         return []
-    keys = {f"appt:{a.id}:booked": a.id for a in found}
-    confirmed = {
-        keys[key]
-        for key in (
-            await conn.execute(
-                select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(keys), outbox.c.state == "sent")
-            )
-        ).scalars()
-    }
-    return [{"at": a.at, "place": a.place, "told": a.id in confirmed and a.at is not None and a.at > at} for a in found]
+    told = await conn.run_sync(told_of, found, at)
+    return [{"at": a.at, "place": a.place, "told": a.id in told} for a in found]
 
 
 @guard("admin", "adviser")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,6 +61,7 @@ __all__ = [
     "mark_appointment",
     "move_appointment",
     "reminder_time",
+    "told_of",
 ]
 
 APPOINTMENT = "appointment"
@@ -334,6 +336,18 @@ def move_appointment(
     return new_id
 
 
+def told_of(conn: Connection, tasks: Sequence[Any], now: datetime) -> set[int]:
+    """The appointments among `tasks` (rows with `id` and `at`) the tenant was told of (the confirmation went) that
+    are still ahead: cancelling one of them tells the tenant it is off."""
+    ahead = {f"appt:{t.id}:booked": int(t.id) for t in tasks if t.at is not None and t.at > now}
+    if not ahead:
+        return set()
+    sent = conn.execute(
+        select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(list(ahead)), outbox.c.state == "sent")
+    ).scalars()
+    return {ahead[key] for key in sent}
+
+
 def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str, settings: Settings) -> int:
     """End as `cancelled` the tenant's open appointments whose volunteer may no longer see them (`volunteer_sees`: the
     consent the booking asked for has ended, or the case closed); each case gets an event saying `because` (one of
@@ -355,11 +369,7 @@ def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str,
         conn.execute(
             insert(case_events).values(case_id=task.case_id, staff_id=None, kind="appointment", text=because, at=now)
         )
-        # The tenant was told of it (the confirmation went) and it is still ahead: they are told it is off.
-        told = conn.execute(
-            select(outbox.c.id).where(outbox.c.idempotency_key == f"appt:{task.id}:booked", outbox.c.state == "sent")
-        ).first()
-        if told is not None and task.at is not None and task.at > now:
+        if task.id in told_of(conn, [task], now):
             tenant = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one()
             common = _texts_to(tenant, task.case_id, task.at, str(task.place or ""), now, settings, "system")
             if common is not None:
