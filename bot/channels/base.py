@@ -6,10 +6,27 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-__all__ = ["Channel", "OutgoingMessage", "SendResult", "button_data", "parse_button_data"]
+__all__ = [
+    "CHANNEL_KEYS",
+    "DROP_KEYBOARD",
+    "SHARE_PHONE",
+    "Channel",
+    "OutgoingMessage",
+    "SendResult",
+    "button_data",
+    "parse_button_data",
+]
 
 # A button carries `<outbox id>.<choice index>`: short (Telegram allows 64 bytes) and opaque.
 _BUTTON_DATA = re.compile(r"^(\d{1,18})\.(\d{1,3})$")
+
+# Two choice keys the channel acts on itself, never an answer to a conversation. SHARE_PHONE: on Telegram, the
+# keyboard button that shares the person's own phone number (request_contact; the only contact that proves a
+# number, bot/inbound/unlinked.py), offered while a chat is not linked. DROP_KEYBOARD: that button goes away again
+# (the chat is linked, or sharing cannot help). Either stands alone in a message's choices; SMS shows neither.
+SHARE_PHONE = "@share_phone"
+DROP_KEYBOARD = "@drop_keyboard"
+CHANNEL_KEYS = (SHARE_PHONE, DROP_KEYBOARD)
 
 
 def button_data(outbox_id: int, index: int) -> str:

@@ -7,11 +7,18 @@ import warnings
 from datetime import timedelta
 from typing import cast
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.channels.base import OutgoingMessage, SendResult, button_data
+from bot.channels.base import DROP_KEYBOARD, SHARE_PHONE, OutgoingMessage, SendResult, button_data
 from bot.settings import Settings
 
 __all__ = ["TelegramChannel", "keyboard", "retry_seconds"]
@@ -19,10 +26,21 @@ __all__ = ["TelegramChannel", "keyboard", "retry_seconds"]
 log = logging.getLogger(__name__)
 
 
-def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
-    """One button per row; each carries the opaque `<outbox id>.<index>` the dispatcher resolves."""
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def keyboard(message: OutgoingMessage) -> Markup | None:
+    """One button per row; each carries the opaque `<outbox id>.<index>` the dispatcher resolves. The channel's
+    own keys are Telegram's keyboard instead: the button that shares the person's own number (once pressed, the
+    app folds it away), or taking that button away."""
     if not message.buttons:
         return None
+    label, key = message.buttons[0]
+    if key == SHARE_PHONE:
+        button = KeyboardButton(label, request_contact=True)
+        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    if key == DROP_KEYBOARD:
+        return ReplyKeyboardRemove()
     rows = [
         [InlineKeyboardButton(label, callback_data=button_data(message.outbox_id, index))]
         for index, (label, _choice) in enumerate(message.buttons)

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import button_data, parse_button_data
+from bot.channels.base import CHANNEL_KEYS, button_data, parse_button_data
 from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
 from bot.i18n import N_, install, language_of, local_day, reason_words, stage_words, use_language
@@ -266,8 +266,11 @@ def _phone(
     for row in sorted(sent, key=lambda row: int(row.message_id)):
         values = decode_values(row.template_values or {})
         buttons = []
-        # An SMS lists its options in its text; only Telegram shows them as buttons.
+        # An SMS lists its options in its text; only Telegram shows them as buttons. Telegram's keyboard (the channel's
+        # own keys) is the phone's share button, always there.
         for index, (key, label) in enumerate(row.choices or [] if channel == "telegram" else []):
+            if key in CHANNEL_KEYS:
+                continue
             shown = _label(rt, str(label), {**values, "option": key}, row.language) or str(key)
             buttons.append({"label": shown, "data": button_data(row.id, index)})
         labels[row.id] = [b["label"] for b in buttons]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, bindparam, exists, select, update
 
-from bot.channels.base import parse_button_data
+from bot.channels.base import CHANNEL_KEYS, parse_button_data
 from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, BeforeOpening, among
 from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
@@ -68,7 +68,7 @@ class Pressed:
 
 def resolve_callback(conn: Connection, data: str) -> Pressed | None:
     """Turn a button's opaque callback data (`<outbox id>.<index>`) into what it stood for; None for a button no
-    message carried (forged)."""
+    message carried (forged), or for the channel's own keyboard (it sends no callback: bot/channels/base.py)."""
     parsed = parse_button_data(data)
     if parsed is None:
         return None
@@ -79,6 +79,8 @@ def resolve_callback(conn: Connection, data: str) -> Pressed | None:
         .where(outbox.c.id == outbox_id)
     ).first()
     if found is None or not isinstance(found.choices, list) or not 0 <= index < len(found.choices):
+        return None
+    if found.choices[index][0] in CHANNEL_KEYS:
         return None
     return Pressed(str(found.choices[index][0]), found.conversation_id, found.template)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.channels.base import DROP_KEYBOARD, SHARE_PHONE
 from bot.inbound.strangers import Stranger, answer_once_today, count_failure, failure_window, remember, stranger_key
 from bot.outbox.enqueue import enqueue
 from bot.store.scene import Scene
@@ -48,6 +49,12 @@ BLOCK_MINUTES = 15
 # All chats together: KEEPHOME_LINK_FAILURE_BUDGET wrong codes (tenant or staff) per window; past it, every
 # chat waits until the window is over. bot/tenants/linking.py shows why this makes guessing hopeless.
 BUDGET_WINDOW = timedelta(hours=1)
+# Telegram's keyboard under an answer to a chat not linked (bot/channels/base.py): the button that shares the
+# person's own number, while that may link them (the welcome promises it); taken away once the chat is linked, or
+# when the number shared is not one we know (sharing it again cannot help).
+_SHARE = ((SHARE_PHONE, "choice.share_phone"),)
+_DROP = ((DROP_KEYBOARD, ""),)
+_KEYBOARD = {"telegram.welcome": _SHARE, "link.bad_code": _SHARE, "link.contact_mismatch": _DROP, "link.linked": _DROP}
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ def _reply(scene: Scene, m: Unlinked, template: str, *, tenant_id: int | None = 
         tenant_id=tenant_id,
         # Once linked, address by tenant: the sender then finds the chat (and SMS if it is blocked).
         address=None if tenant_id is not None else m.chat_id,
+        choices=_KEYBOARD.get(template, ()),
     )
 
 
@@ -147,6 +155,7 @@ def _redeem_staff(scene: Scene, m: Unlinked, code: str) -> str:
             language="da",
             idempotency_key=f"in:{m.inbound_id}:staff.linked",
             address=m.chat_id,
+            choices=_DROP,
         )
         return True, "staff_linked"
 

@@ -207,6 +207,10 @@ class Renderer:
         text = self._text(key, values, language, channel)
         if channel != "telegram":
             return Rendered(text)
-        # A label shared by several options (`Option.button`) tells them apart by the option's key.
-        buttons = tuple((self._text(c.label, {**values, "option": c.key}, language, channel), c.key) for c in choices)
+        # A label shared by several options (`Option.button`) tells them apart by the option's key. A choice without
+        # a label is the channel's own (bot/channels/base.py's DROP_KEYBOARD): nothing to show.
+        buttons = tuple(
+            (self._text(c.label, {**values, "option": c.key}, language, channel) if c.label else "", c.key)
+            for c in choices
+        )
         return Rendered(text, buttons)

@@ -153,10 +153,14 @@ class TelegramStandIn:
             "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")},
             "text": params["text"],
         }
-        if "reply_markup" in params:
-            message["reply_markup"] = params["reply_markup"]
-        self.delivered.append(message)
-        return message
+        markup = params.get("reply_markup")
+        if markup is None:
+            self.delivered.append(message)
+            return message
+        # The chat shows any keyboard; the Message that Telegram returns has only an inline one (the Bot API's
+        # Message.reply_markup is an InlineKeyboardMarkup).
+        self.delivered.append({**message, "reply_markup": markup})
+        return {**message, "reply_markup": markup} if "inline_keyboard" in markup else message
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         return True

@@ -211,6 +211,8 @@ async def test_a_tenants_phone_greets_in_their_language_before_the_chat_is_linke
         await drain_all(rt)
         thread = (await client.get(f"/simulator/api/thread?tenant={tenants[name]}&channel=telegram")).json()
         assert [m["text"][: len(first_words)] for m in thread["messages"] if m["dir"] == "out"] == [first_words]
+        # Telegram's share button is the phone's own (always under the chat), not a button under the welcome.
+        assert [m["buttons"] for m in thread["messages"]] == [[], []]
 
 
 async def drain_all(rt: Runtime) -> None:

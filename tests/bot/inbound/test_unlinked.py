@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.inbound.strangers import stranger_key
-from bot.store.schema import link_codes, unknown_senders
+from bot.store.schema import link_codes, outbox, unknown_senders
 from bot.tenants.linking import deep_link
 from bot.tenants.phones import from_telegram_contact
-from tests.support.telegram_harness import CHAT, Harness, contact_update, harness, text_update
+from tests.support.telegram_harness import CHAT, Harness, callback_update, contact_update, harness, text_update
 
 LINKED = "Du er nu forbundet"
 BAD_CODE = "Den kode virker ikke"
@@ -305,3 +305,48 @@ async def test_a_shared_contact_whose_number_two_tenants_hold_links_neither(
     assert len(replies) == 1 and replies[0].startswith(MISMATCH)
     assert (await bot.chat_of(first), await bot.chat_of(second)) == (None, None)
     assert "share one phone number" in caplog.text and "20304050" not in caplog.text
+
+
+def _keyboards(bot: Harness, seen: int) -> list[object]:
+    """The keyboard under each message the chat got since `seen` (None: none)."""
+    return [m.get("reply_markup") for m in bot.api.delivered[seen:] if m["chat"]["id"] == CHAT]
+
+
+SHARE_BUTTON = {
+    "keyboard": [[{"text": "Del mit telefonnummer", "request_contact": True}]],
+    "resize_keyboard": True,
+    "one_time_keyboard": True,
+}
+
+
+async def test_the_welcome_and_a_bad_code_offer_the_button_that_shares_ones_own_number(bot: Harness) -> None:
+    """The welcome says a tenant may share their number: Telegram's own button does it (a contact card typed in
+    by hand proves nothing); once the chat is linked, the button goes away."""
+    tenant = await bot.tenant(phone="+4520304050")
+    seen = len(bot.api.delivered)
+    assert (await bot.send(text_update, "/start"))[0].startswith(WELCOME)
+    assert (await bot.send(text_update, "1234 5678"))[0].startswith(BAD_CODE)
+    assert _keyboards(bot, seen) == [SHARE_BUTTON, SHARE_BUTTON]
+    seen = len(bot.api.delivered)
+    assert (await bot.send(contact_update, "4520304050", CHAT))[0].startswith(LINKED)
+    assert _keyboards(bot, seen) == [{"remove_keyboard": True}]
+    assert await bot.chat_of(tenant) == CHAT
+
+
+async def test_a_number_we_do_not_know_takes_the_button_away(bot: Harness) -> None:
+    seen = len(bot.api.delivered)
+    assert (await bot.send(contact_update, "4560708090", CHAT))[0].startswith(MISMATCH)
+    assert _keyboards(bot, seen) == [{"remove_keyboard": True}]
+
+
+async def test_the_keyboard_is_no_button_to_press(bot: Harness) -> None:
+    """A forged press of the keyboard's place in a message (it sends no callback) answers nothing."""
+    tenant = await bot.tenant(phone="+4520304050")
+    await bot.send(contact_update, "4520304050", CHAT)
+    async with bot.rt.db.read() as conn:
+        linked = (
+            await conn.execute(
+                select(outbox.c.id).where(outbox.c.template == "link.linked", outbox.c.tenant_id == tenant)
+            )
+        ).scalar_one()
+    assert await bot.send(callback_update, f"q{linked}", f"{linked}.0") == []
