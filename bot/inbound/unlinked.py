@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -111,7 +112,8 @@ def code_attempt(text: str) -> str | None:
     79"; the first one only: one message, one guess). A message of mostly digits, 4 to 12 of them with any spaces
     or dashes, is a mistyped code."""
     for run in CODE_IN_TEXT.finditer(text):
-        code = "".join(c for c in run.group() if c.isdecimal())
+        # Any script's digits (an Arabic keyboard types ١٢٣٤): the code was issued in 0-9.
+        code = "".join(str(unicodedata.decimal(c)) for c in run.group() if c.isdecimal())
         if len(code) == linking.CODE_LENGTH:
             return code  # the first one only: one message, one guess
     # `isdecimal` is what `\d` matches; spaces, dots and dashes are how people group digits, the rest other signs.

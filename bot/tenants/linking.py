@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +15,6 @@ from bot.store.schema import link_codes, tenants
 
 __all__ = [
     "CODE_LENGTH",
-    "CODE_PATTERN",
     "MAX_MISSES_PER_CODE",
     "Redeemed",
     "blocked_on_telegram",
@@ -31,10 +28,9 @@ __all__ = [
     "shown_code",
 ]
 
-# A typed code is digits only: easy on a basic phone, and it works without a link in the SMS. It is typed as
-# 12345678, 1234 5678 or 1234-5678.
+# A typed code is digits only: easy on a basic phone, and it works without a link in the SMS. What a person types
+# is read as a code by bot/inbound/unlinked.py's `code_attempt` (the digits grouped any way, in any script's digits).
 CODE_LENGTH = 8
-CODE_PATTERN = re.compile(r"^\s*(\d{4})[\s-]?(\d{4})\s*$")
 # Why eight digits are enough. A code lives KEEPHOME_LINK_CODE_MINUTES (a day) among 10^8 values, and every
 # wrong guess is bounded three ways:
 # - one chat: after 5 misses it waits 15 minutes (bot/inbound/unlinked.py), so at most 20 guesses an hour;
@@ -141,12 +137,8 @@ def _count_miss(conn: Connection, now: datetime) -> None:
 
 
 def redeem(conn: Connection, kind: str, secret: str, chat_id: int, now: datetime) -> Redeemed:
-    """Use a code or token once and link the chat; a wrong, used, expired or worn one links nothing."""
-    if kind == "code":
-        match = CODE_PATTERN.match(secret)
-        secret = "".join(match.groups()) if match else secret.strip()
-        # Any script's digits (an Arabic keyboard types ١٢٣٤): the code was issued in 0-9.
-        secret = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in secret)
+    """Use a code (its eight digits 0-9, as `code_attempt` reads them) or token once and link the chat; a wrong,
+    used, expired or worn one links nothing."""
     row = (conn.execute(select(link_codes).where(link_codes.c.secret_hash == hash_secret(f"{kind}:{secret}")))).first()
     problem = _problem(row, kind, now)
     if row is None or problem is not None:

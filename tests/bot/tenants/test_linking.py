@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Connection, select
 
+from bot.inbound.unlinked import code_attempt
 from bot.store.db import Database
 from bot.store.schema import link_codes
 from bot.tenants.linking import MAX_MISSES_PER_CODE, Redeemed, create_code, redeem
@@ -35,7 +36,9 @@ async def test_codes_are_eight_random_digits(database: Database) -> None:
 async def test_a_code_is_typed_whole_or_in_groups_of_four(database: Database, typed: str) -> None:
     tenant_id = await add_tenant(database, now=NOW)
     code = await database.run(create_code, tenant_id, NOW, DAY)
-    result = await database.run(redeem, "code", typed.format(code[:4], code[4:]), 777, NOW)
+    attempt = code_attempt(typed.format(code[:4], code[4:]))  # what the chat's message is read as
+    assert attempt is not None
+    result = await database.run(redeem, "code", attempt, 777, NOW)
     assert result == Redeemed(tenant_id)
     assert await database.run(redeem, "code", code, 778, NOW) == Redeemed(None, "used")
 
