@@ -19,6 +19,7 @@ __all__ = [
     "demand_deadline_of",
     "legal_dates",
     "running_deadline",
+    "spoken_stage",
     "urgency_of",
 ]
 
@@ -126,6 +127,19 @@ def urgency_of(position: RentPosition | None, delivery_days: int = 0) -> tuple[S
     if owes and position.balance_as_of is not None:
         return "overdue", _oldest_unpaid_due(position, position.balance_as_of)
     return "", None
+
+
+def spoken_stage(
+    position: RentPosition | None, today: date, delivery_days: int = 0
+) -> Literal["court", "demand"] | None:
+    """The legal stage a tenant who writes first is spoken to at, as the reminder of that stage speaks: "court"
+    once a termination or a court date is known, "demand" while a påkrav's deadline runs; else None. Their "I have
+    paid" or "I will pay on the 20th" is then answered with "call us today anyway" or "the deadline in the letter
+    still applies", never with "we will wait a while"."""
+    stage, _ = urgency_of(position, delivery_days)
+    if stage in ("court", "termination"):
+        return "court"
+    return "demand" if running_deadline(position, today, delivery_days) is not None else None
 
 
 def act_by(position: RentPosition | None, today: date, delivery_days: int = 0) -> date | None:

@@ -36,7 +36,7 @@ from conversations.commands import CommandResult, ConsentRef, TenantFacts, comma
 from conversations.effects import SHARE_SCOPE
 from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
 from conversations.state import State
-from scheduler.urgency import RentPosition, running_deadline, urgency_of
+from scheduler.urgency import running_deadline, spoken_stage
 
 __all__ = ["AmbiguousTenant", "InboundHandler", "InboundRow", "resolve_callback"]
 
@@ -437,7 +437,7 @@ class InboundHandler:
         position = tenant if tenant.has_position else None
         deadline = running_deadline(position, turn.today, self._settings.demand_delivery_days)
         name, language = first_name(tenant.name), tenant.language
-        stage = _stage_spoken(position, deadline, self._settings.demand_delivery_days)
+        stage = spoken_stage(position, turn.today, self._settings.demand_delivery_days)
         context = Context(name, language, _channel_of(turn), stage, self._flow_settings, deadline)
         if isinstance(user_input, TextReceived):
             # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again.
@@ -525,14 +525,3 @@ def _channel(row: InboundRow) -> Channel:
 
 def _channel_of(turn: Turn) -> Channel:
     return "telegram" if turn.channel == "telegram" else "sms"
-
-
-def _stage_spoken(position: RentPosition | None, deadline: date | None, delivery_days: int) -> str | None:
-    """The legal stage a tenant who writes first is spoken to at, as the reminder of that stage speaks: "court"
-    once a termination or a court date is known, "demand" while a påkrav's deadline runs; else None. Their "I have
-    paid" or "I will pay on the 20th" is then answered with "call us today anyway" or "the deadline in the letter
-    still applies", never with "we will wait a while"."""
-    stage, _ = urgency_of(position, delivery_days)
-    if stage in ("court", "termination"):
-        return "court"
-    return "demand" if deadline is not None else None

@@ -15,6 +15,7 @@ from scheduler.urgency import (
     case_priority,
     demand_deadline_of,
     running_deadline,
+    spoken_stage,
     urgency_of,
 )
 
@@ -180,3 +181,20 @@ def test_the_delivery_days_setting_moves_a_påkrav_deadline() -> None:
 )
 def test_the_running_deadline(values: dict[str, Any], today: date, running: date | None) -> None:
     assert running_deadline(position(**values), today) == running
+
+
+@pytest.mark.parametrize(
+    ("values", "today", "spoken"),
+    [
+        ({"court_date": date(2026, 3, 20)}, date(2026, 2, 21), "court"),
+        ({"termination_on": date(2026, 2, 20), "balance_ore": 0}, date(2026, 2, 21), "court"),  # paid, still court
+        ({"demand_sent_on": date(2026, 2, 9)}, date(2026, 2, 23), "demand"),  # the deadline's last day
+        ({"demand_sent_on": date(2026, 2, 9)}, date(2026, 2, 24), None),  # passed: no deadline to speak of
+        ({}, date(2026, 2, 21), None),  # only overdue
+        (None, date(2026, 2, 21), None),
+    ],
+)
+def test_the_stage_a_tenant_who_writes_first_is_spoken_to_at(
+    values: dict[str, Any] | None, today: date, spoken: str | None
+) -> None:
+    assert spoken_stage(None if values is None else position(**values), today) == spoken
