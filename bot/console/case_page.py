@@ -34,7 +34,7 @@ from bot.host.consents import may_share
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff, tenants
+from bot.store.schema import case_events, case_tasks, cases, staff, tenants
 from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
 
@@ -252,8 +252,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         if found is None:
             return _not_found(request)
         case, tenant = found
-        position = (await conn.execute(select(rent_positions).where(rent_positions.c.tenant_id == tenant.id))).first()
-        clock = await conn.run_sync(clock_position, tenant.id)
+        # One read: the legal clock's columns and the ledger's termination day beside them (`clock_columns`).
+        position = await conn.run_sync(clock_position, tenant.id)
         shown = await transcript(conn, case, rt.renderer)
         names = await authors(conn, shown.messages, first_name(tenant.name))
         collected = await answers(conn, tenant.id)
@@ -296,8 +296,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         first_name=first_name(tenant.name),
         position=position,
         # The legal clock as the one rule reads it (a termination behind a called-off court case is no court stage);
-        # the rent table shows the ledger's position as it stands.
-        urgency=urgency(clock, today(request), rt.settings.demand_delivery_days),
+        # the rent table shows the ledger's position as it stands (its termination day: `ledger_termination_on`).
+        urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         transcript=shown,
         answers=answer_rows(collected, ZoneInfo(rt.settings.timezone)),
         events=events,

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from bot.i18n import local_day
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -89,8 +90,11 @@ async def test_a_called_off_court_case_no_longer_ranks_or_reads_as_the_court_sta
     assert "terminated" not in inbox
     clock = _urgency((await client.get(f"/console/tenants/{called_off}")).text)
     assert "terminated" not in clock and "owes" in clock
-    why = re.search(r'id="why"><strong>([^<]*)</strong>', (await client.get(f"/console/cases/{case_id}")).text)
+    case_page = (await client.get(f"/console/cases/{case_id}")).text
+    why = re.search(r'id="why"><strong>([^<]*)</strong>', case_page)
     assert why is not None and "terminated" not in html.unescape(why.group(1))
+    # The rent table shows the ledger as it stands: the termination it still carries.
+    assert f"<dt>Termination</dt><dd>{local_day(terminated)}</dd>" in case_page
     # A termination after the day the case was called off (today) is a new one: it counts again.
     await _import(runtime, f"C-1;Amira Hansen;20123456;100,00;Eksempelvej 1;;{filed};{court};;{day + timedelta(1)}")
     assert "terminated" in _urgency((await client.get(f"/console/tenants/{called_off}")).text)
