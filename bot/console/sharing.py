@@ -151,11 +151,14 @@ async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: date
             .order_by(case_tasks.c.id)
         )
     ).all()
+    under_way = {step.kind for step in steps if step.status in STEPS_UNDER_WAY}
     return {
         "consents": shown,
         "kommune_consents": kommune,
         "referrals": made,
         "steps": steps,
+        # The kinds a step may be added of: none of its kind under way (the add refuses one, `_add_step`).
+        "addable_steps": {kind: label for kind, label in STEP_KINDS.items() if kind not in under_way},
         "can_ask_on_telegram": telegram_open(tenant),
         "data_kinds": DATA_KIND_LABELS,
         "recipient_labels": RECIPIENT_LABELS,
@@ -163,6 +166,5 @@ async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: date
         "help_kinds": HELP_KINDS,
         "decisions": DECISIONS,
         "step_kinds": STEP_KINDS,
-        "steps_under_way": STEPS_UNDER_WAY,
         "step_statuses": STEP_STATUSES,
     }
