@@ -13,9 +13,11 @@ from conversations.keywords import (
     Keyword,
     KeywordKind,
     classify,
+    looks_like_noted,
     looks_like_stop_wish,
     looks_like_thanks,
     looks_like_who_question,
+    says_wrong_number,
 )
 from conversations.model import (
     Channel,
@@ -92,6 +94,10 @@ def _started(
 def _opt_out(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
     if facts.status == "stopped":
         return CommandResult("opt_out", ())  # confirmed once already
+    if facts.status == "wrong_number":
+        # Whoever holds the number now: nothing goes to it already, and the tenant stays on the admins' list of
+        # wrong numbers (a STOP would hide them there, and START then write to the stranger again).
+        return CommandResult("opt_out", (MessageRequested("keyword.wrong_number"),))
     return CommandResult("opt_out", (OptedOut(), MessageRequested("keyword.opted_out")))
 
 
@@ -183,6 +189,21 @@ def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
     return _started("who", "help_info", facts, now)
 
 
+def _wrong_number_said(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    """ "Forkert nummer, jeg hedder Peter" is the keyword said in a sentence (`says_wrong_number`)."""
+    if facts.held or not says_wrong_number(text, facts.languages):
+        return None
+    return _wrong_number(Keyword("wrong_number"), text, facts, now)
+
+
+def _noted(text: str, facts: TenantFacts) -> CommandResult | None:
+    """ "Ok", "Fint 👍" with nothing open gets a short kind answer, not the whole opening question again (a bare
+    "ok" is no answer to a question the tenant has not just seen); inside a question the flow reads it."""
+    if facts.status != "active" or facts.held or facts.conversation is not None or not looks_like_noted(text):
+        return None
+    return CommandResult("noted", (MessageRequested("common.noted"),))
+
+
 def _thanks(text: str, facts: TenantFacts) -> CommandResult | None:
     """ "Tak for hjælpen!" with nothing open gets a short kind answer, not the opening question; inside a question
     the flow answers it (`engine._unanswered`: the question stays open), and while a person holds the case it is
@@ -214,7 +235,13 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
         return None  # a sticker, a photo, a button: never a keyword
     keyword = classify(text, facts.languages)
     if keyword is None:
-        return _stop_hint(text, facts) or _who(text, facts, now) or _thanks(text, facts)
+        return (
+            _wrong_number_said(text, facts, now)
+            or _stop_hint(text, facts)
+            or _who(text, facts, now)
+            or _thanks(text, facts)
+            or _noted(text, facts)
+        )
     if facts.held and keyword.kind not in ALWAYS_ON:
         return None  # a person holds the case: the message is theirs to answer
     return _COMMANDS[keyword.kind](keyword, text, facts, now)

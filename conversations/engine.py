@@ -177,7 +177,7 @@ def start_with_button(flow: str, context: Context, now: datetime, choice: str, q
 def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool] | None:
     """The option a text picks, and whether by its words (a number picks the n-th listed option)."""
     listed = _listed(step, state)
-    number = parse_number(text, len(listed))
+    number = parse_number(text, len(listed)) if step.numbered else None
     if number is not None:
         return listed[number - 1], False
     options = _options(step, state)

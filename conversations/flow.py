@@ -123,12 +123,15 @@ class Option:
 @dataclass(frozen=True)
 class Ask:
     """A question with options; `free_text` names the step that any other text of at least
-    `free_text_words` words goes to (the words are kept as the answer)."""
+    `free_text_words` words goes to (the words are kept as the answer). `numbered`: its text numbers the options,
+    so "2" picks the second listed; a question that asks for JA or NEJ (a consent) shows no numbers, and a number
+    there, meant for another message's menu, answers nothing."""
 
     template: str
     options: tuple[Option, ...]
     free_text: str | None = None
     free_text_words: int = 1
+    numbered: bool = True
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ ENGINE_TEMPLATES = (
     "payment_check.paid_registered",
     "common.greeting",  # a greeting at an open question, before it is asked again
     "common.thanks",  # the keyword commands' answer to a thank-you with nothing open
+    "common.noted",  # their answer to an "ok" with nothing open
     "common.thanks_question",  # a thank-you where an answer is asked for: the question stays open
     "common.no_words",  # a photo, sticker or voice message at an open question: it cannot be read here
     "common.question_asked",  # a question of the tenant's own at an open question: a person answers it

@@ -19,10 +19,12 @@ __all__ = [
     "asks_something",
     "classify",
     "is_greeting",
+    "looks_like_noted",
     "looks_like_stop_wish",
     "looks_like_thanks",
     "looks_like_who_question",
     "negated_stops",
+    "says_wrong_number",
 ]
 
 KeywordKind = Literal["opt_out", "opt_in", "wrong_number", "help", "language", "withdraw_consent", "telegram"]
@@ -44,7 +46,7 @@ UNIVERSAL_WORDS: dict[KeywordKind, tuple[str, ...]] = {
     # An SMS tenant who would rather write on Telegram; the same word in every language.
     "telegram": ("telegram",),
     # Whoever got a tenant's messages by mistake may read neither language the deployment speaks: both words work.
-    "wrong_number": ("wrong number", "forkert nummer"),
+    "wrong_number": ("wrong number", "forkert nummer", "wrong person", "forkert person"),
 }
 
 # The documented words per language (README lists them); written as people type them.
@@ -52,14 +54,14 @@ KEYWORD_WORDS: dict[str, dict[KeywordKind, tuple[str, ...]]] = {
     "da": {
         "opt_out": ("afmeld", "stop", "stopp"),
         "opt_in": ("start", "tilmeld"),
-        "wrong_number": ("forkert nummer", "forkert nr", "forkert number"),
+        "wrong_number": ("forkert nummer", "forkert nr", "forkert number", "forkert person"),
         "help": ("hjælp", "hjaelp", "hjelp", "info"),
         "withdraw_consent": ("tilbagekald",),
     },
     "en": {
         "opt_out": ("stop", "unsubscribe"),
         "opt_in": ("start",),
-        "wrong_number": ("wrong number", "wrong nr", "wrong no"),
+        "wrong_number": ("wrong number", "wrong nr", "wrong no", "wrong person"),
         "help": ("help", "info"),
         "withdraw_consent": ("withdraw",),
     },
@@ -125,6 +127,14 @@ _STOP_PHRASES = (
     "lad mig vaere",
     "vil ikke have flere",
     "ingen flere beskeder",
+    "ikke flere beskeder",
+    "ingen flere sms",
+    "ikke flere sms",
+    "hold op med at skrive",
+    "hold op med at sende",
+    "slet mig",
+    "slet mit nummer",
+    "gider ikke flere",
     "don't text",
     "dont text",
     "do not text",
@@ -132,7 +142,12 @@ _STOP_PHRASES = (
     "stop messaging",
     "leave me alone",
     "no more messages",
+    "no more sms",
+    "no more texts",
+    "stop sending",
     "remove me",
+    "delete me",
+    "delete my number",
 )
 # "jeg vil ikke stoppe", "I don't want to stop getting these": a negation before a stop word, with at most a few
 # of these words between, is a wish to keep hearing from us — no stop wish, and no "nej" to a question either.
@@ -171,6 +186,37 @@ def _is_opt_out_word(plain: str) -> bool:
     return plain in _opt_out_words()
 
 
+# "Forkert nummer, jeg hedder Peter", "wrong number, sorry", "du har fat i den forkerte person": the wrong-number
+# words inside a longer message say the same as the keyword alone (never after a negation: "not the wrong number").
+_WRONG_PHRASES = (
+    "forkerte nummer",
+    "forkerte person",
+    "forkert nummer",
+    "forkert person",
+    "wrong number",
+    "wrong person",
+)
+
+
+@lru_cache(maxsize=16)
+def _wrong_number_phrases(languages: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    phrases = [*UNIVERSAL_WORDS["wrong_number"], *_WRONG_PHRASES]
+    for lang in languages:
+        phrases.extend(KEYWORD_WORDS.get(lang, {}).get("wrong_number", ()))
+    return tuple(sorted({tuple(tokens(p)) for p in phrases if len(tokens(p)) > 1}))
+
+
+def says_wrong_number(text: str, languages: Iterable[str]) -> bool:
+    """A message that says, among other words, that it reached the wrong person (the keyword alone is `classify`'s)."""
+    words = tokens(text)
+    for phrase in _wrong_number_phrases(tuple(languages)):
+        size = len(phrase)
+        for start in range(len(words) - size + 1):
+            if tuple(words[start : start + size]) == phrase and not (start and words[start - 1] in _NEGATIONS):
+                return True
+    return False
+
+
 def looks_like_stop_wish(text: str) -> bool:
     """A message that seems to ask us to stop writing but is not the STOP keyword itself."""
     plain = normalize(text)
@@ -204,6 +250,26 @@ _WITH_THANKS = frozenset({
     "snakken", "svaret", "beskeden", "you", "so", "very", "much", "a", "lot", "the", "help", "your", "again",
     "all", "hej", "hi", "mvh", "hilsen", "kh", "many", "ok", "okay", "fint", "great", "super", "dejligt",
 })  # fmt: skip
+
+
+# A whole message that only says "noted" ("ok", "Fint 👍", "modtaget", "got it"): words of that and what goes with
+# them, or only such an emoji.
+_NOTED = frozenset({
+    "ok", "okay", "oki", "okej", "okey", "fint", "super", "modtaget", "perfekt", "godt", "forstaaet", "cool",
+    "noted", "fine", "alright", "understood", "received", "got", "tamam",
+})  # fmt: skip
+_WITH_NOTED = frozenset({
+    "it", "det", "er", "du", "jeg", "har", "so", "very", "all", "right", "good", "meget", "hej", "hi",
+})  # fmt: skip
+_NOTED_EMOJI = ("\U0001f44d", "\U0001f44c", "\U0001f642", "\U0001f60a", "\u2705")  # thumbs up, OK hand, smiles, check
+
+
+def looks_like_noted(text: str) -> bool:
+    """A message that only says it was read ("ok", "Fint 👍", "got it", "👍")."""
+    words = tokens(text)
+    if not words:
+        return any(emoji in text for emoji in _NOTED_EMOJI)
+    return any(word in _NOTED for word in words) and all(word in _NOTED or word in _WITH_NOTED for word in words)
 
 
 def asks_something(text: str) -> bool:

@@ -80,6 +80,7 @@ PAYMENT_CHECK = Flow(
                 ),
                 Option("no", goto="declined", tags=("no",)),
             ),
+            numbered=False,
         ),
         "handed_off": End("handed_off", "consent.confirmed"),
         "declined": End("declined", "consent.declined"),

@@ -64,6 +64,7 @@ OPTED_IN = CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted_i
 ALREADY_IN = CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted_in", {"already": 1})))
 WRONG_NUMBER = CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
 STOP_HINT = CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
+NOTED = CommandResult("noted", (MessageRequested("common.noted"),))
 NOTHING_TO_WITHDRAW = CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
 TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested("keyword.language_changed")))
 
@@ -75,7 +76,9 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("STOP", {}, OPTED_OUT),
         ("afmeld", {"conversation": _open()}, OPTED_OUT),
         ("Stop!", {"held": True}, OPTED_OUT),
-        ("STOP", {"status": "wrong_number"}, OPTED_OUT),
+        # From a number reported wrong: told nothing comes any more; it stays a wrong number (START would not
+        # bring messages to the stranger, and the admins' list keeps the tenant).
+        ("STOP", {"status": "wrong_number"}, CommandResult("opt_out", (MessageRequested("keyword.wrong_number"),))),
         ("STOP", {"status": "stopped"}, CommandResult("opt_out", ())),
         # START: back in, unless the number is not the tenant's.
         ("START", {"status": "stopped"}, OPTED_IN),
@@ -86,6 +89,13 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("FORKERT NUMMER", {}, WRONG_NUMBER),
         ("wrong number", {"status": "stopped"}, WRONG_NUMBER),
         ("FORKERT NUMMER", {"held": True}, None),
+        # ... said in a sentence, as people do; a negation is no report.
+        ("Forkert nummer, jeg hedder Peter", {"conversation": _open()}, WRONG_NUMBER),
+        ("wrong number, sorry", {}, WRONG_NUMBER),
+        ("Du har fat i den forkerte person", {}, WRONG_NUMBER),
+        ("Wrong person", {}, WRONG_NUMBER),
+        ("det er ikke forkert nummer", {}, None),
+        ("forkert nummer, undskyld", {"held": True}, None),
         # Words that only work when no person holds the case.
         ("HJÆLP", {"held": True}, None),
         ("TELEGRAM", {"held": True}, None),
@@ -103,6 +113,18 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("skriv ikke til mig", {"held": True}, None),
         ("skriv ikke til mig", {"status": "stopped"}, None),
         ("jeg vil ikke stoppe", {}, None),
+        ("ingen flere sms tak", {}, STOP_HINT),
+        ("no more texts please", {}, STOP_HINT),
+        ("Hold op med at skrive til mig", {"conversation": _open()}, STOP_HINT),
+        ("slet mit nummer", {}, STOP_HINT),
+        # "Ok" with nothing open is no answer to a question the tenant has not just seen: a short kind word.
+        ("ok", {}, NOTED),
+        ("Fint 👍", {}, NOTED),
+        ("👍", {}, NOTED),
+        ("got it", {}, NOTED),
+        ("ok", {"conversation": _open()}, None),
+        ("ok", {"held": True}, None),
+        ("ja", {}, None),
         # Ordinary messages.
         ("1", {"conversation": _open()}, None),
         ("Jeg har betalt", {}, None),

@@ -14,5 +14,7 @@ __all__ = ["handle"]
 def handle(scene: Scene, turn: Turn, event: OptedOut, index: int, settings: Settings) -> Turn:
     """Stop the tenant (the one writer of tenant status ends the conversation and holds what is queued)."""
     scene.flush()  # queued rows of this batch are held too
-    set_status(scene.conn, turn.tenant_id, "stopped", turn.now)
+    # Only a tenant who gets messages: a number reported wrong stays wrong (its STOP is no reason to lose sight of it
+    # on the admins' list, and its START must not bring messages back to a stranger).
+    set_status(scene.conn, turn.tenant_id, "stopped", turn.now, only_from=("active",))
     return turn

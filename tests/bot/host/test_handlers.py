@@ -431,6 +431,7 @@ CASES = (
     ),
     Case("opted_in", _stopped, (OptedIn(), MessageRequested("keyword.opted_in"))),
     Case("opted_in.wrong_number", _wrong_number, (OptedIn(),)),
+    Case("opted_out.wrong_number", _wrong_number, (OptedOut(),)),
     Case(
         "wrong_number_reported",
         lambda db: _with_queue(db, "FORKERT NUMMER"),
