@@ -113,6 +113,7 @@ def build_runtime(
         window=SendWindow(settings),
         status_callback=f"{settings.public_url}/webhooks/twilio/status",
         send_timeout=settings.send_timeout_seconds,
+        forbidden_words=settings.forbidden_words,
     )
     processor = Processor(
         db,

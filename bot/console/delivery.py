@@ -86,6 +86,11 @@ _REASONS = {
     "superseded": N_("a newer reminder took its place before it went out"),
     "recipient opted out": N_("the tenant opted out at their carrier"),
     "not a chat id": N_("the Telegram chat is not valid"),
+    # A Telegram text whose chat was blocked or gone, with an amount or debt words (bot/outbox/sender.py).
+    "sms rule": N_(
+        "Telegram could not deliver it, and its amount or debt words may not go by SMS: call the tenant, or write it "
+        "again without them"
+    ),
     "answer without a message sid": N_("Twilio's answer named no message"),
 }
 # A message's state, as a word a person reads; `failed` is also shown with a mark, not only a colour.

@@ -209,6 +209,47 @@ async def test_a_blocked_telegram_chat_falls_back_to_sms(rt: Runtime) -> None:
         assert (await conn.execute(select(tenants.c.telegram_blocked))).scalar_one() is True
 
 
+@pytest.mark.parametrize(
+    ("text", "goes"),
+    [
+        ("Jeg ringer til dig i morgen kl. 10.", True),
+        ("Du skylder 7.100 kr. Betal inden fredag.", False),  # an amount
+        ("Vi kan tale om din restance i morgen.", False),  # a debt word
+    ],
+)
+async def test_an_advisers_telegram_reply_falls_back_to_sms_only_within_the_sms_rule(
+    rt: Runtime, text: str, goes: bool
+) -> None:
+    """On Telegram an adviser may name an amount; when the chat is blocked, the same words never go by SMS: the
+    row fails with its reason for the case page, instead of the amount reaching whoever reads the phone."""
+    tenant_id = await add_tenant(rt.db, chat_id=4242)
+    async with rt.db.write() as conn:
+        await conn.run_sync(
+            lambda sync: enqueue(
+                Scene.of(sync),
+                now=rt.clock(),
+                channel="telegram",
+                template="case.reply",
+                values={"text": text},
+                language="da",
+                idempotency_key="reply-1",
+                tenant_id=tenant_id,
+                author="staff:1",
+            )
+        )
+    telegram = rt.channels["telegram"]
+    assert isinstance(telegram, FailingSandbox)
+    telegram.fail_next.append(SendResult("blocked", detail="Forbidden"))
+    await drain(rt.sender)
+    await drain(rt.sender)
+    assert [m.text for m in _sms(rt).sent] == ([text] if goes else [])
+    async with rt.db.read() as conn:
+        row = (await conn.execute(select(outbox.c.state, outbox.c.channel, outbox.c.last_error))).one()
+    assert (row.state, row.channel, row.last_error) == (
+        ("sent", "sms", None) if goes else ("failed", "sms", "sms rule")
+    )
+
+
 def test_backoff_grows_and_is_capped() -> None:
     import random
 
