@@ -36,6 +36,13 @@ class Metrics:
             ["channel", "result"],
             registry=self.registry,
         )
+        self.outbox_failed = Counter(
+            "keephome_outbox_failed",
+            "Outbox rows that failed for good, not sent, by channel and reason: gave_up (every attempt met a "
+            "transient failure), permanent (the provider refused it), blocked, opted_out",
+            ["channel", "reason"],
+            registry=self.registry,
+        )
         self.outbox_depth = Gauge("keephome_outbox_depth", "Outbox rows waiting to be sent", registry=self.registry)
         self.outbox_waiting = Gauge(
             "keephome_outbox_waiting",

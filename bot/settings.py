@@ -183,7 +183,7 @@ class Settings(BaseSettings):
     outbox_batch: int = Field(default=50, ge=1)
     send_timeout_seconds: float = Field(default=15.0, gt=0)
     lease_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=8, ge=1)
+    max_attempts: int = Field(default=14, ge=1)
 
     # Linking and security
     link_token_minutes: int = Field(default=60 * 24 * 7, ge=1)

@@ -108,8 +108,12 @@ def _put_back(conn: Connection, outcomes: Sequence[Outcome], until: datetime, no
     set_message_status(conn, message_ids, "waiting", now)
 
 
-def record(conn: Connection, outcomes: Sequence[Outcome], now: datetime, max_attempts: int, until: datetime) -> None:
-    """Write what the providers said, all in one transaction; rows not sent (claimed `until`) go back."""
+def record(
+    conn: Connection, outcomes: Sequence[Outcome], now: datetime, max_attempts: int, until: datetime
+) -> list[tuple[Outcome, str]]:
+    """Write what the providers said, all in one transaction; rows not sent (claimed `until`) go back. Returns the
+    rows that failed for good, each with why: `gave_up` (its attempts used up on transient failures), or the
+    provider's `permanent`, `blocked`, `opted_out` (the sender counts and logs them)."""
     _put_back(conn, outcomes, until, now)
     finished: list[tuple[Outcome, str, str | None]] = []
     for o in outcomes:
@@ -132,15 +136,16 @@ def record(conn: Connection, outcomes: Sequence[Outcome], now: datetime, max_att
                         last_error=(result.error_code or result.detail)[:200],
                     )
                 )
-            case "blocked" | "permanent" if o.channel == "telegram" and row.phone:
-                # Telegram cannot deliver this one (blocked, chat gone, refused): send it by SMS instead,
-                # re-rendered by the SMS rules. A blocked bot is remembered for everything after it too.
+            case "blocked" | "permanent" | "transient" if o.channel == "telegram" and row.phone:
+                # Telegram cannot deliver this one (blocked, chat gone, refused, or unreachable through all its
+                # attempts): send it by SMS instead, re-rendered by the SMS rules, with attempts of its own. A blocked
+                # bot is remembered for everything after it too.
                 if result.outcome == "blocked" and row.tenant_id is not None:
                     blocked_on_telegram(conn, row.tenant_id)
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id == row.id)
-                    .values(channel="sms", lease_until=None, next_attempt_at=now, last_error=result.outcome)
+                    .values(channel="sms", lease_until=None, next_attempt_at=now, attempts=0, last_error=result.outcome)
                 )
             case "blocked" if row.tenant_id is not None:
                 blocked_on_telegram(conn, row.tenant_id)
@@ -153,6 +158,16 @@ def record(conn: Connection, outcomes: Sequence[Outcome], now: datetime, max_att
                 finished.append((o, "failed", None))
     if finished:
         _finish(conn, finished, now)
+    return _failed(finished)
+
+
+def _failed(finished: list[tuple[Outcome, str, str | None]]) -> list[tuple[Outcome, str]]:
+    """The rows of a batch that failed for good, with why (`record`)."""
+    return [
+        (o, "gave_up" if o.result.outcome == "transient" else o.result.outcome)
+        for o, state, _reason in finished
+        if state == "failed" and o.result is not None
+    ]
 
 
 def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], now: datetime) -> None:

@@ -334,7 +334,8 @@ class Sender:
                 done, pending = await asyncio.wait(pending, timeout=RECORD_WAVE_SECONDS)
                 if done:
                     outcomes = _results(done)
-                    await self._db.run(record, outcomes, self._clock(), self._max_attempts, until)
+                    failed = await self._db.run(record, outcomes, self._clock(), self._max_attempts, until)
+                    self._failed_for_good(failed)
                     if any(o.aside == ("waiting", PAUSED_REASON) for o in outcomes):
                         # Counted once they are written: a claim that began before did not see them.
                         self._paused_aside = (self._paused_aside or 0) + 1
@@ -347,6 +348,21 @@ class Sender:
             for task in pending:  # as gather would: a drain cancelled from outside takes its sends with it
                 task.cancel()
             raise
+
+    def _failed_for_good(self, failed: list[tuple[Outcome, str]]) -> None:
+        """Say what could not be sent: a warning and `keephome_outbox_failed` (the case page shows each one)."""
+        for o, reason in failed:
+            channel = o.channel or o.row.channel
+            self._metrics.outbox_failed.labels(channel, reason).inc()
+            detail = o.result.error_code or o.result.detail if o.result is not None else ""
+            log.warning(
+                "outbox %s (%s) failed for good after %d attempt(s): %s %s",
+                o.row.id,
+                channel,
+                o.row.attempts,
+                reason,
+                detail,
+            )
 
     async def _take_turn(self, limiter: RateLimiter, key: str | None, urgent: bool) -> float | None:
         """Wait for the channel's rate; returns when the turn was given, None when the sender stops meanwhile."""

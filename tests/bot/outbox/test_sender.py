@@ -332,7 +332,8 @@ async def _message_text(rt: Runtime, outbox_id: int) -> str | None:
         return (await conn.execute(query)).scalar_one()  # type: ignore[no-any-return]
 
 
-async def test_the_sender_gives_up_after_the_last_attempt(database_url: str) -> None:
+async def test_the_sender_gives_up_after_the_last_attempt(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A row given up says so: a warning naming it, and keephome_outbox_failed (a retry is no failure)."""
     settings = make_settings(database_url, max_attempts=3)
     async with started_runtime(settings, clock=Clock()) as rt:
         tenant_id = await add_tenant(rt.db)
@@ -347,6 +348,39 @@ async def test_the_sender_gives_up_after_the_last_attempt(database_url: str) -> 
         assert _sms(rt).sent == []
         async with rt.db.read() as conn:
             assert (await conn.execute(select(messages.c.status))).scalar_one() == "failed"
+        assert (
+            rt.metrics.registry.get_sample_value(
+                "keephome_outbox_failed_total", {"channel": "sms", "reason": "gave_up"}
+            )
+            == 1.0
+        )
+        warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "failed for good" in r.message]
+        assert len(warned) == 1 and f"outbox {oid} (sms)" in warned[0]
+
+
+async def test_a_telegram_row_that_uses_up_its_attempts_goes_by_sms(database_url: str) -> None:
+    """Telegram unreachable through every attempt (an outage): the tenant has a phone, so the message goes by SMS
+    with attempts of its own, instead of failing."""
+    settings = make_settings(database_url, max_attempts=2)
+    async with started_runtime(settings, clock=Clock()) as rt:
+        tenant_id = await add_tenant(rt.db, chat_id=4242)
+        oid = await _queue(rt, tenant_id, "k1", channel="telegram")
+        telegram = rt.channels["telegram"]
+        assert isinstance(telegram, FailingSandbox)
+        telegram.fail_next.extend(SendResult("transient", detail="timeout") for _ in range(5))
+        _sms(rt).fail_next.append(SendResult("transient", detail="503"))  # the SMS gets its own retry
+        for _ in range(5):
+            await drain(rt.sender)
+            rt.clock.offset += timedelta(hours=2)
+        row = await _row(rt, oid)
+        assert (row.state, row.channel, row.attempts) == ("sent", "sms", 2)  # type: ignore[attr-defined]
+        assert len(telegram.fail_next) == 5 - 2 and len(_sms(rt).sent) == 1
+        assert (
+            rt.metrics.registry.get_sample_value(
+                "keephome_outbox_failed_total", {"channel": "telegram", "reason": "gave_up"}
+            )
+            is None
+        )
 
 
 async def test_telegrams_retry_after_is_waited_out_exactly(sqlite_url: str) -> None:
