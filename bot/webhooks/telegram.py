@@ -19,6 +19,7 @@ from telegram import Bot, Update
 
 from bot.inbound.telegram_updates import receive_update, telegram_bot
 from bot.runtime import Runtime
+from bot.webhooks.refusals import refused
 
 __all__ = ["SECRET_HEADER", "WEBHOOK_PATH", "UpdateError", "parse_update", "routes"]
 
@@ -58,6 +59,13 @@ async def _webhook(request: Request) -> Response:
         return _error(404, "Telegram webhook is not enabled")
     given = request.headers.get(SECRET_HEADER, "").encode()
     if not settings.telegram_secret or not hmac.compare_digest(given, settings.telegram_secret.encode()):
+        refused(
+            rt.metrics,
+            "telegram",
+            "bad_secret",
+            f"an update without the right {SECRET_HEADER} was refused (403): forged, or KEEPHOME_TELEGRAM_SECRET "
+            "changed since `keephome telegram set-webhook` (run it again)",
+        )
         return _error(403, f"missing or wrong {SECRET_HEADER}")
     try:
         data = json.loads(await request.body())
@@ -74,6 +82,7 @@ async def _webhook(request: Request) -> Response:
         outcome = await receive_update(rt.inbox, bot, update)
     except Exception:
         log.exception("telegram update %s could not be committed; Telegram will send it again", update.update_id)
+        refused(rt.metrics, "telegram", "error", "an update could not be stored (500): Telegram sends it again")
         return _error(500, "the update could not be stored now; send it again later")
     if outcome == "rejected":
         rt.metrics.inbound.labels("telegram", "rejected").inc()

@@ -30,6 +30,7 @@ from bot.inbound.inbox import InboundMessage, clean_text
 from bot.outbox.status import record_delivery
 from bot.store.schema import FAILED_STATUSES
 from bot.tenants.phones import e164
+from bot.webhooks.refusals import refused
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -132,7 +133,13 @@ async def _signed_form(scope: Scope, receive: Receive, path: str) -> tuple[Runti
     def signed(pairs: list[tuple[str, str]]) -> None:
         # A signature is base64: anything else is forged (and hmac.compare_digest refuses non-ASCII text).
         if not given or not given.isascii() or not _signature_ok(token, url, pairs, given):
-            rt.metrics.inbound.labels("sms", "bad_signature").inc()
+            refused(
+                rt.metrics,
+                "sms",
+                "bad_signature",
+                f"a request without a valid X-Twilio-Signature for {url} was refused (403): forged, or "
+                "KEEPHOME_PUBLIC_URL is not the URL Twilio calls, or KEEPHOME_TWILIO_AUTH_TOKEN is not the account's",
+            )
             raise Rejected(403, "invalid X-Twilio-Signature")
 
     # The signature first, so a forged request is a 403 whatever its body; a body that is no form is signed (if at
@@ -188,6 +195,7 @@ async def inbound_sms(scope: Scope, receive: Receive) -> Answer:
         outcome = await rt.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=sender, text=text))
     except Exception:
         log.exception("sms inbound sid=%s could not be committed", sid)
+        refused(rt.metrics, "sms", "error", "a message could not be stored (500): Twilio does not send it again")
         return 500, _TEXT, b"the message could not be stored now; try again later"
     if outcome == "rejected":
         rt.metrics.inbound.labels("sms", "rejected").inc()

@@ -14,6 +14,7 @@ from bot.app import create_app
 from bot.channels.telegram import TelegramChannel
 from bot.runtime import Runtime
 from bot.store.schema import inbound
+from bot.webhooks import refusals
 from tests.conftest import make_settings, started_runtime
 from tests.support.telegram_harness import (
     callback_update,
@@ -102,6 +103,24 @@ async def test_wrong_or_missing_secret_is_403_and_stores_nothing(
     assert response.status_code == 403
     assert "Secret-Token" in response.json()["error"]
     assert await _rows(tg_runtime) == []
+
+
+async def test_a_refused_secret_is_counted_and_warned_once_a_minute(
+    tg: httpx.AsyncClient, tg_runtime: Runtime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret changed without `set-webhook` again refuses every tenant's update: the operator must see it."""
+    monkeypatch.setattr(refusals, "_warned", {})
+    for n in range(3):
+        wrong = {"X-Telegram-Bot-Api-Secret-Token": "old-secret"}
+        assert (
+            await tg.post("/webhooks/telegram", json=text_update(n, 777001, 15, "STOP"), headers=wrong)
+        ).status_code == 403
+    counted = tg_runtime.metrics.registry.get_sample_value(
+        "keephome_inbound_messages_total", {"channel": "telegram", "result": "bad_secret"}
+    )
+    assert counted == 3.0
+    warned = [r for r in caplog.records if r.levelname == "WARNING" and "set-webhook" in r.getMessage()]
+    assert len(warned) == 1
 
 
 @pytest.mark.parametrize(

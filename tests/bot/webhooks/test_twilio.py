@@ -17,6 +17,7 @@ from bot.runtime import Clock, Runtime
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.schema import conversations, inbound, messages, outbox, rent_positions, tenants
+from bot.webhooks import refusals
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all
 from tests.support.ids import MessageSids
@@ -167,6 +168,24 @@ async def test_forged_or_missing_signature_is_refused_and_nothing_is_stored(
     assert await count(rt.db, inbound) == 0
     metrics = (await http.get("/metrics")).text
     assert 'keephome_inbound_messages_total{channel="sms",result="bad_signature"} 1.0' in metrics
+
+
+async def test_a_message_that_cannot_be_stored_is_a_500_counted_and_warned(
+    rt: Runtime, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full disk or a locked database: Twilio does not send the message again, so the operator must see it."""
+
+    async def cannot(message: object) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rt.inbox, "submit", cannot)
+    monkeypatch.setattr(refusals, "_warned", {})
+    form = sms_form()
+    response = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(SMS_URL, form)})
+    assert response.status_code == 500
+    metrics = (await http.get("/metrics")).text
+    assert 'keephome_inbound_messages_total{channel="sms",result="error"} 1.0' in metrics
+    assert any(r.levelname == "WARNING" and "could not be stored" in r.getMessage() for r in caplog.records)
 
 
 async def test_signature_for_the_internal_url_is_refused(rt: Runtime) -> None:
