@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # A daily run that starts late (a busy loop, a slow start) still runs within this many seconds.
 PLAN_GRACE_SECONDS = 6 * 3600
+# How often the scheduler looks whether today was planned (`catch_up`).
+CATCH_UP_MINUTES = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +153,18 @@ def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
     )
-    # No trigger: runs once, right after start.
-    scheduler.add_job(catch_up, args=[jobs], id="catch_up", misfire_grace_time=PLAN_GRACE_SECONDS)
+    # Right after start, then every CATCH_UP_MINUTES: a day not planned yet (downtime, or a plan that failed, say on
+    # a database locked for a moment) is planned the same day, not lost; a day planned already costs one read.
+    scheduler.add_job(
+        catch_up,
+        IntervalTrigger(minutes=CATCH_UP_MINUTES, timezone=tz),
+        args=[jobs],
+        id="catch_up",
+        next_run_time=datetime.now(tz),
+        misfire_grace_time=CATCH_UP_MINUTES * 60,
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.start()
     return scheduler
 

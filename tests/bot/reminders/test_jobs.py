@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.reminders import jobs as jobs_module
 from bot.reminders.jobs import catch_up, start_scheduler, stop_scheduler
 from bot.runtime import Clock, Runtime
 from bot.settings import Settings
@@ -64,6 +66,37 @@ async def test_the_scheduler_starts_in_the_loop_and_catches_up_a_missed_day(late
     assert await _planned(rt) == 1
     await stop_scheduler(scheduler)
     assert not scheduler.running
+
+
+async def test_a_plan_that_failed_is_made_the_same_day(late_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day's plan fails once (a database locked a moment): the scheduler's catch-up, which looks again every
+    CATCH_UP_MINUTES, plans the day at its next look instead of leaving it to tomorrow."""
+    jobs = job_services(late_runtime)
+    real = jobs_module.plan_reminders
+    calls = 0
+
+    async def fails_once(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OSError("database is locked")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_module, "plan_reminders", fails_once)
+    with pytest.raises(OSError):
+        await jobs_module.plan_today(jobs)
+    assert await _planned(late_runtime) == 0
+    scheduler = start_scheduler(jobs)
+    try:
+        job = scheduler.get_job("catch_up")
+        assert job is not None and job.trigger.interval == timedelta(minutes=jobs_module.CATCH_UP_MINUTES)
+        for _ in range(200):  # its first look is right after start
+            if await _planned(late_runtime):
+                break
+            await asyncio.sleep(0.05)
+        assert await _planned(late_runtime) == 1
+    finally:
+        await stop_scheduler(scheduler)
 
 
 async def test_catch_up_runs_once_a_day(late_runtime: Runtime) -> None:
