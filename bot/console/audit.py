@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,6 +68,9 @@ def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
         day = datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
         raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=field_name(name)) from None
+    # A year no entry can have ("0001-01-01", "9999-12-31") is the widest bound there is: kept inside what the
+    # zone conversion and the day after can hold.
+    day = min(max(day, date(1970, 1, 1)), date(9000, 1, 1))
     return datetime.combine(day, time(0), zone)
 
 

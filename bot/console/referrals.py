@@ -23,11 +23,23 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
 from bot.console.case_page import case_in_path
-from bot.console.ids import path_id
+from bot.console.ids import id_from, path_id
 from bot.console.messaging import send_to_tenant, telegram_open
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KINDS, STEP_STATUSES, STEPS_UNDER_WAY
-from bot.console.web import FormError, NotFound, field, form_nonce, money, now, read_form, redirect, render, runtime
+from bot.console.web import (
+    FormError,
+    NotFound,
+    field,
+    form_nonce,
+    money,
+    now,
+    read_form,
+    redirect,
+    render,
+    runtime,
+    today,
+)
 from bot.host.cases import CaseError
 from bot.host.consents import SHARE_SCOPE, may_share
 from bot.host.tasks import add_task, set_task_status
@@ -125,10 +137,9 @@ async def _create(request: Request, me: StaffSession) -> Response:
         raise CaseError(N_("The case is closed."))
     form = await read_form(request)
     help_sought = _help(form)
-    try:
-        consent_id = int(field(form, "consent_id", max_length=20))
-    except ValueError:
-        raise FormError(N_("Choose the consent the referral rests on.")) from None
+    consent_id = id_from(field(form, "consent_id", max_length=20))
+    if consent_id is None:
+        raise FormError(N_("Choose the consent the referral rests on."))
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
@@ -146,6 +157,18 @@ async def _create(request: Request, me: StaffSession) -> Response:
         ).first()
         if consent is None:
             raise CaseError(_NO_CONSENT)
+        # The same referral, made already and not decided (a double click on the form): that one, not a second that
+        # would count twice in the report.
+        undecided = (
+            await conn.execute(
+                select(referrals.c.id, referrals.c.help_sought).where(
+                    referrals.c.case_id == case.id, referrals.c.consent_id == consent.id, referrals.c.decision.is_(None)
+                )
+            )
+        ).all()
+        same = next((r.id for r in undecided if sorted(r.help_sought or []) == sorted(help_sought)), None)
+        if same is not None:
+            return redirect(f"/console/referrals/{same}")
         contents = await conn.run_sync(contents_of, tenant.id, case.id, consent.recipient, help_sought, at)
         if len(contents["left_out"]) == len(REFERRAL_KINDS):
             raise CaseError(_NO_CONSENT)
@@ -274,7 +297,7 @@ async def _decision(request: Request, me: StaffSession) -> Response:
         raise FormError(N_("Choose the kommune's decision."))
     decided_on = _date(form, "decided_on")
     at = now(request)
-    if decided_on > at.date():
+    if decided_on > today(request):  # the organisation's day: just after midnight it is already tomorrow's date
         raise FormError(N_("The decision cannot be dated in the future."))
     async with runtime(request).db.write() as conn:
         referral = (await conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()

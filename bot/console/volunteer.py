@@ -11,7 +11,7 @@ it, and the adviser keeps them on the case.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+from bot.console.web import FormError, NotFound, field, form_nonce, now, redirect, render, runtime
 from bot.host.appointments import APPOINTMENT, activity, appointment_values, mark_appointment, move_appointment
 from bot.host.cases import CaseError, finish_task
 from bot.host.consents import volunteer_sees
@@ -127,6 +127,8 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         appointments=appointments,
         activity=counts,
         withheld=withheld,
+        # Each send form's one-time value (its outbox key): a double click sends once.
+        nonce=secrets.token_urlsafe(12),
     )
 
 
@@ -243,7 +245,9 @@ async def _move(request: Request, me: StaffSession) -> Response:
 @guard("volunteer")
 async def _send(request: Request, me: StaffSession) -> Response:
     case_id, tenant = await _my_task(request, me)
-    template = field(await request.form(), "template", max_length=80)
+    form = await request.form()
+    template = field(form, "template", max_length=80)
+    nonce = form_nonce(form)
     if template not in VOLUNTEER_TEMPLATES:
         raise FormError(N_("choose one of the prepared texts"))
     rt = runtime(request)
@@ -260,17 +264,18 @@ async def _send(request: Request, me: StaffSession) -> Response:
         next_one = coming[case_id]
         values = appointment_values(tenant, next_one["at"], next_one["place"], rt.settings)
     async with rt.db.write() as conn:
-        await send_to_tenant(
+        queued = await send_to_tenant(
             conn,
             tenant,
             case_id=case_id,
             template=template,
             values=values,
             now=at,
-            key=f"case:{case_id}:volunteer:{uuid.uuid4().hex}",
+            key=f"case:{case_id}:volunteer:{template}:{nonce}",
             author=me.actor,
         )
-        await record(conn, at, me.actor, "message.send", f"case:{case_id}", f"template={template}")
+        if queued:
+            await record(conn, at, me.actor, "message.send", f"case:{case_id}", f"template={template}")
     rt.sender.wake()
     return redirect("/console/tasks?sent=1")
 

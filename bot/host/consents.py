@@ -165,6 +165,19 @@ def record_consent(
         "case_id": case_id,
         "recorded_by": recorded_by,
     }
+    # The same consent, standing already (a double click on the form, the same form recorded twice): that one,
+    # not a second row a withdrawal of the first would leave standing.
+    same = [
+        consents.c[name].is_(None) if value is None else consents.c[name] == value
+        for name, value in row.items()
+        if name != "data_kinds"
+    ]
+    standing = conn.execute(
+        select(consents.c.id, consents.c.data_kinds).where(*same, consents.c.withdrawn_at.is_(None))
+    ).all()
+    for found in standing:
+        if sorted(found.data_kinds or []) == sorted(data_kinds):
+            return int(found.id)
     consent_id = int(conn.execute(consents.insert().returning(consents.c.id), row).scalar_one())
     if organisation:
         open_cases = cases.c.tenant_id == tenant_id, cases.c.status.in_(OPEN_STATUSES)

@@ -188,11 +188,20 @@ def adviser_client(rt: Runtime) -> AbstractAsyncContextManager[httpx.AsyncClient
     return staff_client(rt, "adviser")
 
 
+def form_nonce_of(html: str, action: str) -> str | None:
+    """The one-time value (`nonce`) the page's form for `action` carries, as a browser would send it; None without."""
+    form = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)
+    found = re.search(r'name="nonce" value="([^"]+)"', form.group(1)) if form else None
+    return found.group(1) if found else None
+
+
 async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:
-    """Open a page, then post one of its forms with the page's token."""
+    """Open a page, then post one of its forms with the page's token (and its one-time value, when it has one)."""
     shown = await client.get(page)
     assert shown.status_code == 200, shown.text
-    return await client.post(action, data={**data, "csrf_token": csrf_of(shown.text)})
+    nonce = form_nonce_of(shown.text, action)
+    extra = {"nonce": nonce} if nonce is not None and "nonce" not in data else {}
+    return await client.post(action, data={**data, **extra, "csrf_token": csrf_of(shown.text)})
 
 
 __all__ += ["case_row"]

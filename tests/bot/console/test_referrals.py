@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -107,7 +107,7 @@ async def signed_form(
     return await adviser.post(f"{page}/consents/record", data=form(data))
 
 
-async def make_referral(adviser: httpx.AsyncClient, case_id: int, consent_id: int) -> httpx.Response:
+async def make_referral(adviser: httpx.AsyncClient, case_id: int, consent_id: int | str) -> httpx.Response:
     page = f"/console/cases/{case_id}"
     shown = await adviser.get(page)
     data = [
@@ -334,8 +334,12 @@ async def test_the_referral_holds_what_the_consent_covers_printed_and_downloaded
 
     made = await make_referral(adviser, case_id, consent.id)
     assert made.status_code == 303
+    again = await make_referral(adviser, case_id, consent.id)  # a double click: the same referral, not a second
+    assert again.headers["location"] == made.headers["location"]
     (referral,) = await rows(rt, referrals)
     assert made.headers["location"] == f"/console/referrals/{referral.id}"
+    for odd in ("99999999999999999999", "9223372036854775808", "x"):  # no such consent id: refused, no 500
+        assert (await make_referral(adviser, case_id, odd)).status_code == 422
     assert (referral.case_id, referral.consent_id) == (case_id, consent.id)
     assert referral.help_sought == ["one_off_grant", "money_management"]
     contents = referral.contents
@@ -423,6 +427,15 @@ async def test_the_decision_and_the_steps_beside_the_referral_are_tracked(
         adviser, page, f"/console/referrals/{referral.id}/decision", {"decision": "refused", "decided_on": "2027-01-01"}
     )
     assert future.status_code == 422
+    # Half past midnight in Copenhagen (23:30 UTC): a decision dated today, the organisation's day, is no future.
+    rt.clock.offset = datetime(2026, 3, 3, 23, 30, tzinfo=UTC) - START
+    adviser.cookies.clear()
+    assert (await login(adviser, "adviser@example.org")).status_code == 303
+    today_there = await post_form(
+        adviser, page, f"/console/referrals/{referral.id}/decision", {"decision": "refused", "decided_on": "2026-03-04"}
+    )
+    assert today_there.status_code == 303
+    rt.clock.offset = timedelta(0)
 
     for kind in ("boligstoette", "debt_counselling"):
         assert (await post_form(adviser, page, f"{page}/steps", {"kind": kind})).status_code == 303

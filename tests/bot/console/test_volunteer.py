@@ -19,6 +19,8 @@ from tests.support.console import (
     add_person,
     add_tenant,
     case_row,
+    csrf_of,
+    form_nonce_of,
     login,
     post_form,
     today,
@@ -115,6 +117,19 @@ async def test_a_volunteer_sends_a_prepared_text_and_hands_back(runtime: Runtime
     assert (await post_form(client, own, f"/console/tasks/{case_id}/done", {})).status_code == 303
     row = await case_row(runtime, case_id)
     assert (row.status, row.volunteer_id) == ("taken", None)
+
+
+async def test_a_double_click_on_send_sends_the_text_once(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    page = (await client.get("/console/tasks")).text
+    action = f"/console/tasks/{case_id}/send"
+    form = {"template": "volunteer.call_tomorrow", "csrf_token": csrf_of(page), "nonce": form_nonce_of(page, action)}
+    for _ in range(2):  # the same form posted twice, as a double click does
+        assert (await client.post(action, data=form)).status_code == 303
+    await drain(runtime.sender)
+    assert len(sandbox(runtime)["sms"].to("+4520000001")) == 1
 
 
 def offered(page: str, case_id: int) -> list[str]:

@@ -95,6 +95,23 @@ async def test_a_withdrawn_consent_covers_nothing(rt: Runtime) -> None:
     assert not await _may(rt, tenant_id, case_id, "kommune", UNIT, "rent_position")
 
 
+async def test_the_same_consent_recorded_twice_is_one_which_one_withdrawal_ends(rt: Runtime) -> None:
+    """A double click on the form: one consent, so withdrawing it leaves nothing shared; another kind of data or
+    another recipient is a consent of its own."""
+    from bot.host.consents import withdraw_consent
+
+    tenant_id = await add_tenant(rt, "R-1")
+    case_id = await add_case(rt, tenant_id, consent=False)
+    first = await _record(rt, tenant_id, case_id)
+    assert await _record(rt, tenant_id, case_id, data_kinds=["household", "rent_position"]) == first
+    assert await _record(rt, tenant_id, case_id, data_kinds=["rent_position"]) != first
+    assert await _record(rt, tenant_id, case_id, recipient="Aarhus Kommune, Jobcenter") != first
+    async with rt.db.write() as conn:
+        assert await conn.run_sync(withdraw_consent, first, START)
+    assert not await _may(rt, tenant_id, case_id, "kommune", UNIT, "household")
+    assert await _record(rt, tenant_id, case_id) != first  # given again after the withdrawal: a new consent
+
+
 async def test_a_kommune_consent_lapses_when_its_case_closes_a_volunteer_one_does_not(rt: Runtime) -> None:
     tenant_id = await add_tenant(rt, "R-1")
     case_id = await add_case(rt, tenant_id, consent=False)
