@@ -83,6 +83,18 @@ async def _take(request: Request, me: StaffSession) -> Response:
 
 
 @guard("admin", "adviser")
+async def _take_back(request: Request, me: StaffSession) -> Response:
+    case, _ = await case_in_path(request)
+    _holder(case, me)
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        await _still_holder(conn, case.id, me)
+        await case_ops.take_back_task(conn, case.id, me.staff_id, at)
+        await record(conn, at, me.actor, "task.take_back", f"case:{case.id}", f"volunteer=staff:{case.volunteer_id}")
+    return _back(case.id)
+
+
+@guard("admin", "adviser")
 async def _release(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
     _holder(case, me)
@@ -389,6 +401,7 @@ def routes() -> list[BaseRoute]:
     actions = {
         "take": _take,
         "release": _release,
+        "take-back": _take_back,
         "reply": _reply,
         "note": _note,
         "contact": _contact,

@@ -288,6 +288,11 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
     _seen(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
     emails = {p.id: p.email for p in people}
+    holders = [i for i in (case.assignee_id, case.volunteer_id) if i is not None and i not in emails]
+    if holders:  # a holder no longer active (deactivated) is still named, not "None"
+        async with rt.db.read() as conn:
+            named = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(holders)))
+            emails.update({row.id: row.email for row in named})
     return render(
         request,
         "case.html",

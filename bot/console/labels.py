@@ -111,6 +111,7 @@ EVENT_LABELS = {
     "note": N_("note"),
     "task": N_("task given"),
     "task_done": N_("task done"),
+    "task_taken_back": N_("took the task back from the volunteer"),
     "needs_adviser": N_("needs an adviser"),
     "closed": N_("closed"),
     # Its text is "to <e-mail>" (bot/console/case_actions.py): shown as the e-mail after these words.

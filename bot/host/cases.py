@@ -284,6 +284,22 @@ async def finish_task(
     await _event(conn, case_id, volunteer_id, "needs_adviser" if needs_adviser else "task_done", None, now)
 
 
+async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
+    """The adviser who holds the case takes a volunteer's task back (the volunteer left, or the consent the task
+    needed ended, or it is simply quicker): the case is theirs again, as when the task is done."""
+    await _move(
+        conn,
+        case_id,
+        ("volunteer",),
+        status="taken",
+        volunteer_id=None,
+        volunteer_task=None,
+        volunteer_due=None,
+        updated_at=now,
+    )
+    await _event(conn, case_id, staff_id, "task_taken_back", None, now)
+
+
 def needs_note(outcome: str, note: str | None) -> bool:
     """An outcome that says nothing by itself ("other") closes a case only with a note saying what became of it."""
     return outcome == "other" and not note

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from bot.host.tasks import add_task
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.runtime import Runtime
-from bot.store.schema import case_tasks, cases
+from bot.store.schema import case_tasks, cases, staff
 from tests.support.console import (
     add_case,
     add_person,
@@ -117,6 +117,24 @@ async def test_a_volunteer_sends_a_prepared_text_and_hands_back(runtime: Runtime
     assert (await post_form(client, own, f"/console/tasks/{case_id}/done", {})).status_code == 303
     row = await case_row(runtime, case_id)
     assert (row.status, row.volunteer_id) == ("taken", None)
+
+
+async def test_the_adviser_takes_back_a_task_whose_volunteer_left(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """The volunteer is deactivated (or the consent the task needed ends): the page still names them, and the
+    adviser who holds the case takes the task back instead of having to close the case."""
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.id == me).values(active=False))
+    await login(client, "adviser-R-1@example.org")
+    page = f"/console/cases/{case_id}"
+    shown = (await client.get(page)).text
+    assert "Task for volunteer@example.org" in shown and 'id="take-back"' in shown
+    assert (await post_form(client, page, f"{page}/take-back", {})).status_code == 303
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.volunteer_id, row.assignee_id) == ("taken", None, row.assignee_id)
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303  # the case moves again
+    assert (await case_row(runtime, case_id)).status == "waiting"
 
 
 async def test_a_double_click_on_send_sends_the_text_once(runtime: Runtime, client: httpx.AsyncClient) -> None:
