@@ -215,7 +215,9 @@ def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:
             session = await load_session(request)
             if session is None:
                 if request.method == "GET" and not as_json:
-                    return redirect("/console/login")
+                    # Back to this page after signing in (a link in a Telegram notice opens the case, not the inbox).
+                    page = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                    return redirect("/console/login" + ("" if page == "/console/" else "?" + urlencode({"next": page})))
                 if not as_json:
                     return _signed_out(request)
                 return _refuse(request, 401, N_("Sign in first."), as_json)

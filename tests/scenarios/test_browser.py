@@ -262,7 +262,7 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     await apage.click(f"tr[data-staff='{adviser_id}'] form[action$='/deactivate'] button")
     await admin.close()
     await page.goto(f"{served.url}/console/cases/{case_id}")
-    assert page.url.endswith("/console/login")
+    assert page.url.endswith(f"/console/login?next=%2Fconsole%2Fcases%2F{case_id}")
     await adviser.close()
     # Every page ran with the Content-Security-Policy on (no inline script or style): nothing was refused.
     assert served.csp_violations == []

@@ -99,6 +99,9 @@ async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
     response = await client.get("/console/")
     assert response.status_code == 303 and response.headers["location"] == "/console/login"
     assert (await client.get("/console/cases/1/messages.json")).status_code == 401
+    # A page's link (a Telegram notice opens a case) leads back to that page once signed in.
+    linked = await client.get("/console/cases/5?tab=messages")
+    assert linked.headers["location"] == "/console/login?next=%2Fconsole%2Fcases%2F5%3Ftab%3Dmessages"
     assert (await client.post("/console/cases/1/take", data={"csrf_token": "x"})).status_code == 403
 
 
