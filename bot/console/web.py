@@ -145,18 +145,22 @@ def money(ore: int | None) -> str:
     return str(format_currency(Decimal(ore) / 100, "DKK", locale="da_DK"))
 
 
-def _make_local_time(zone: ZoneInfo) -> Any:
-    def local_time(value: datetime | None) -> str:
+def _make_local_time(zone: ZoneInfo, this_year: int) -> Any:
+    def local_time(value: datetime | None, year: bool = False) -> str:
         if value is None:
             return "–"
-        return str(format_datetime(value.astimezone(zone), "d. MMM HH:mm", locale="da_DK"))
+        local = value.astimezone(zone)
+        # The year when it is not this one ("5. dec. 02:05" of last year would read as days ahead), and always on
+        # what leaves the console (`year`: a printed referral).
+        pattern = "d. MMM HH:mm" if local.year == this_year and not year else "d. MMM y HH:mm"
+        return str(format_datetime(local, pattern, locale="da_DK"))
 
     return local_time
 
 
 def local_time(request: Request, value: datetime | None) -> str:
-    """A time in the organisation's zone, e.g. '3. mar. 14:05'."""
-    formatter: str = _make_local_time(_zone(request))(value)
+    """A time in the organisation's zone, e.g. '3. mar. 14:05' ('3. mar. 2025 14:05' in another year)."""
+    formatter: str = _make_local_time(_zone(request), today(request).year)(value)
     return formatter
 
 
@@ -169,7 +173,7 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
         **values,
         money=money,
         local_date=local_day,
-        local_time=_make_local_time(_zone(request)),
+        local_time=_make_local_time(_zone(request), today(request).year),
         paused=bool(getattr(request.state, "paused", False)),
         nobody_sends=not getattr(request.state, "sending", True),
         page_language=current_language(),

@@ -113,3 +113,24 @@ async def test_a_step_under_way_or_granted_is_not_offered_again(
     async with rt.db.read() as conn:
         kinds = (await conn.execute(select(case_tasks.c.kind).where(case_tasks.c.case_id == case_id))).scalars()
         assert list(kinds).count("debt_counselling") == 1
+
+
+async def test_a_time_of_another_year_names_its_year(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """A case closed in December last year, read this year: "20. dec. 2025 11:00", not "20. dec. 11:00", which
+    reads as days ahead; this year's times stay short."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from bot.store.schema import case_events
+
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
+    now = runtime.clock()
+    last_year = datetime(now.year - 1, 12, 20, 10, 0, tzinfo=UTC)
+    this_year = datetime(now.year, 1, 2, 10, 0, tzinfo=UTC)
+    async with runtime.db.write() as conn:
+        for at, text in ((last_year, "old"), (this_year, "new")):
+            await conn.execute(insert(case_events).values(case_id=case_id, kind="note", text=text, at=at))
+    await signed_in(runtime, client)
+    events = _events((await client.get(f"/console/cases/{case_id}")).text)
+    assert f"20. dec. {now.year - 1} 11:00" in events and "2. jan. 11:00" in events, events
