@@ -71,6 +71,9 @@ FRESH_SECONDS = 0.1
 PAUSED_POLL_SECONDS = 0.2
 # How often the outcomes of a batch that is still being sent are written.
 RECORD_WAVE_SECONDS = 0.2
+# While the database cannot take a wave's outcomes, the sender tries again after this long, doubling up to the max.
+RECORD_RETRY_SECONDS = 0.5
+RECORD_RETRY_MAX_SECONDS = 5.0
 # A worker whose batch held fewer rows than this waits so long before it claims again (the other worker still
 # answers a wake at once): under a steady load its next claim takes what was enqueued meanwhile, so fewer claims
 # and records, each a transaction, carry the same messages. In alternating rounds of `bench/inbound.py` it cost
@@ -334,7 +337,7 @@ class Sender:
                 done, pending = await asyncio.wait(pending, timeout=RECORD_WAVE_SECONDS)
                 if done:
                     outcomes = _results(done)
-                    failed = await self._db.run(record, outcomes, self._clock(), self._max_attempts, until)
+                    failed = await self._record(outcomes, until)
                     self._failed_for_good(failed)
                     if any(o.aside == ("waiting", PAUSED_REASON) for o in outcomes):
                         # Counted once they are written: a claim that began before did not see them.
@@ -348,6 +351,32 @@ class Sender:
             for task in pending:  # as gather would: a drain cancelled from outside takes its sends with it
                 task.cancel()
             raise
+
+    async def _record(self, outcomes: list[Outcome], until: datetime) -> list[tuple[Outcome, str]]:
+        """Write a wave's outcomes; while the database is away (PostgreSQL restarting, a connection cut) the sender
+        keeps what the providers said and tries again until the rows' lease is nearly over: a row sent and not
+        recorded is sent again once its lease ends. If the database stays away that long, an error names those rows."""
+        pause = RECORD_RETRY_SECONDS
+        while True:
+            try:
+                return await self._db.run(record, outcomes, self._clock(), self._max_attempts, until)
+            except Exception as exc:
+                left = (until - self._clock()).total_seconds() - self._send_timeout
+                sent = [o.row.id for o in outcomes if o.result is not None and o.result.outcome == "sent"]
+                if left <= pause:
+                    log.error(
+                        "outbox: the outcomes of %d row(s) could not be recorded (%r); their lease ends, and these, "
+                        "sent already, will be sent again: %s",
+                        len(outcomes),
+                        exc,
+                        sent,
+                    )
+                    raise
+                log.warning(
+                    "outbox: recording %d outcome(s) failed (%r); trying again in %.1f s", len(outcomes), exc, pause
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_MAX_SECONDS)
 
     def _failed_for_good(self, failed: list[tuple[Outcome, str]]) -> None:
         """Say what could not be sent: a warning and `keephome_outbox_failed` (the case page shows each one)."""

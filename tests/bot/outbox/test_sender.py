@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -617,3 +618,32 @@ async def test_after_a_full_batch_a_worker_claims_again_at_once(rt: Runtime) -> 
         await _until_sent(rt, LINGER_ROWS + 1)  # within 5 s: no wait of 30 after a batch as large as that
     finally:
         await sender.stop()
+
+
+async def test_a_database_away_for_a_moment_at_the_record_sends_nothing_twice(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The connection is cut after the provider took the messages and before their outcomes are written: the
+    sender keeps what it knows and writes it once the database answers, so no row is sent again at its lease's end."""
+    from bot.outbox import sender as sender_module
+
+    monkeypatch.setattr(sender_module, "RECORD_RETRY_SECONDS", 0.01)
+    tenant_id = await add_tenant(rt.db)
+    oids = [await _queue(rt, tenant_id, f"k{i}") for i in range(3)]
+    real_run = rt.db.run
+    cuts = 2
+
+    async def cut(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal cuts
+        if fn is sender_module.record and cuts:
+            cuts -= 1
+            raise ConnectionResetError("the connection was cut")
+        return await real_run(fn, *args, **kwargs)
+
+    monkeypatch.setattr(rt.db, "run", cut)
+    await drain(rt.sender)
+    rt.clock.offset += timedelta(hours=1)  # long past every lease
+    await drain(rt.sender)
+    assert len(_sms(rt).sent) == 3  # each once
+    assert [(await _row(rt, oid)).state for oid in oids] == ["sent"] * 3  # type: ignore[attr-defined]
+    assert sum("trying again" in r.getMessage() for r in caplog.records) == 2
