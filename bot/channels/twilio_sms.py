@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import replace
@@ -36,14 +37,40 @@ log = logging.getLogger(__name__)
 OPTED_OUT_CODE = 21610
 
 
+# Refusals of keephome's own account, not of the message: wrong credentials (HTTP 401, 20003), a From number that is
+# not valid, not SMS-capable or not the account's (21212, 21606, 21659), the destination's region not enabled
+# (21408). Every message would fail the same way until the operator fixes the settings, so they wait and are retried
+# (KEEPHOME_MAX_ATTEMPTS, about two hours) instead of failing for good at the first try, and an error says so.
+ACCOUNT_CODES = frozenset({20003, 21212, 21408, 21606, 21659})
+_ACCOUNT_WARN_SECONDS = 60.0
+_account_warned: list[float] = []
+
+
 def classify_error(status: int | None, code: int | None) -> SendResult:
     """Turn Twilio's HTTP status and error code into an outcome the outbox understands."""
     error_code = str(code) if code is not None else (str(status) if status is not None else None)
     if code == OPTED_OUT_CODE:
         return SendResult("opted_out", error_code=error_code, detail="recipient opted out")
+    if status == 401 or code in ACCOUNT_CODES:
+        _account_refused(status, error_code)
+        return SendResult("transient", error_code=error_code, detail=f"twilio refuses the account: http {status}")
     if status is None or status == 429 or status >= 500:
         return SendResult("transient", error_code=error_code, detail=f"twilio http {status}")
     return SendResult("permanent", error_code=error_code, detail=f"twilio http {status}")
+
+
+def _account_refused(status: int | None, code: str | None) -> None:
+    """Say, at most once a minute, that Twilio refuses the account's settings (every SMS waits meanwhile)."""
+    now = time.monotonic()
+    if _account_warned and now - _account_warned[-1] < _ACCOUNT_WARN_SECONDS:
+        return
+    _account_warned[:] = [now]
+    log.error(
+        "Twilio refuses keephome's account (http %s, code %s): check KEEPHOME_TWILIO_ACCOUNT_SID, "
+        "KEEPHOME_TWILIO_AUTH_TOKEN and KEEPHOME_TWILIO_FROM (or _MESSAGING_SERVICE_SID); SMS wait and are tried again",
+        status,
+        code,
+    )
 
 
 # Twilio's Retry-After on the last answer this task received (seconds), read by TwilioChannel.send.

@@ -112,15 +112,24 @@ async def test_at_info_a_sent_message_leaves_no_line_and_a_refused_one_does(
     assert "outcome=sent" in line and TENANT not in line
 
 
-async def test_wrong_credentials_are_permanent(sqlite_url: str, twilio_standin: TwilioStandin) -> None:
+async def test_wrong_credentials_wait_and_say_so(
+    sqlite_url: str, twilio_standin: TwilioStandin, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rotated token refuses every message the same way: they wait to be tried again (transient) while an error
+    names the settings to check, once a minute, instead of each failing for good at the first try."""
+    from bot.channels import twilio_sms
+
+    monkeypatch.setattr(twilio_sms, "_account_warned", [])
     ch = TwilioChannel(sms_settings(sqlite_url, twilio_standin.url, twilio_auth_token="0" * 32))
     await ch.start()
     try:
-        result = await ch.send(message())
+        results = [await ch.send(message()) for _ in range(2)]
     finally:
         await ch.stop()
-    assert (result.outcome, result.error_code) == ("permanent", "20003")
-    assert twilio_standin.unauthorised == 1 and twilio_standin.posted == []
+    assert [(r.outcome, r.error_code) for r in results] == [("transient", "20003")] * 2
+    assert twilio_standin.unauthorised == 2 and twilio_standin.posted == []
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "KEEPHOME_TWILIO_AUTH_TOKEN" in errors[0]
 
 
 async def test_slow_provider_is_transient(sqlite_url: str, twilio_standin: TwilioStandin) -> None:
