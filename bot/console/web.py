@@ -23,6 +23,7 @@ from bot.console.accounts import ROLE_LABELS
 from bot.console.labels import label
 from bot.i18n import N_, Explained, Label, current_language, gettext, local_day, speaking, use_language
 from bot.i18n import install as install_gettext
+from bot.inbound.inbox import clean_text
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
 from bot.store.election import role_held_somewhere
@@ -269,7 +270,8 @@ def field(form: FormData, name: str, *, max_length: int = 2000, required: bool =
     """A stripped text field; raises FormError when it is required and empty or too long, naming the field by
     `label` (a msgid: the form's own label) or else by its label in FIELD_LABELS."""
     raw = form.get(name)
-    value = raw.strip() if isinstance(raw, str) else ""
+    # As every database can store it (a NUL from a pasted text failed the write on PostgreSQL with a 500).
+    value = clean_text(raw).strip() if isinstance(raw, str) else ""
     shown_as = Label(label) if label is not None else field_name(name)
     if required and not value:
         raise FormError(N_("'%(name)s' is required"), name=shown_as)
