@@ -41,14 +41,14 @@ __all__ = [
 CHANNELS: tuple[Channel, ...] = ("sms", "telegram")
 
 # Keys the host sends itself, on both channels, in every enabled language.
-# What the host sends only on Telegram: the daily word to an opted-out tenant who writes there (over SMS,
-# Twilio itself answers a number that sent STOP), and the label of the button that shares one's own number.
-TELEGRAM_HOST_TEMPLATES = ("keyword.still_stopped", "choice.share_phone")
+# What the host sends only on Telegram: the label of the button that shares one's own number.
+TELEGRAM_HOST_TEMPLATES = ("choice.share_phone",)
 HOST_TEMPLATES = (
     "keyword.opted_out",
     "keyword.opted_in",
     "keyword.wrong_number",
     "keyword.stop_hint",
+    "keyword.still_stopped",
     "keyword.language_changed",
     "unknown_number",
     "link.code",

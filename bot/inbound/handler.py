@@ -297,7 +297,7 @@ class InboundHandler:
         # The choice after a withdrawal word, and a question the adviser asked, are answered while a person
         # holds the case; the withdrawal's choice also while the tenant is not active.
         if tenant.status != "active" and not engine.answers_while_held(state, active=False):
-            if tenant.status == "stopped" and row.channel == "telegram":
+            if tenant.status == "stopped":
                 self._still_stopped(scene, turn)
             return "ignored_inactive"
         if held and not engine.answers_while_held(state):
@@ -334,9 +334,10 @@ class InboundHandler:
         return conversation_id, state
 
     def _still_stopped(self, scene: Scene, turn: Turn) -> None:
-        """An opted-out tenant writes on Telegram (a button, "jeg kan ikke betale"): once a day they hear how START
-        brings messages back and how to reach a person, instead of silence. Over SMS Twilio answers a number that
-        sent STOP itself, and refuses to send to it."""
+        """An opted-out tenant writes (a button, "jeg kan ikke betale"): once a day they hear how START brings
+        messages back and how to reach a person, instead of silence. Over SMS too: a tenant who wrote AFMELD or
+        STOPP (keephome's words, not the carrier's) is not blocked at Twilio; one who wrote STOP is, and that answer
+        fails as opted out (counted, on the case page), sending nothing."""
         key = f"stopped:{turn.tenant_id}:{turn.today.isoformat()}"
         if not self._told(scene, key, turn.today):
             _daily_word(scene, turn, "keyword.still_stopped", key)

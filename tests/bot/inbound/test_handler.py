@@ -162,6 +162,18 @@ async def test_stop_ends_the_waiting_conversation_and_holds_what_was_queued(runt
     assert (active, later, status) == (0, "held", "stopped")
 
 
+async def test_a_tenant_who_opted_out_and_writes_by_sms_hears_how_to_come_back_once_a_day(runtime: Runtime) -> None:
+    """AFMELD is keephome's word, not the carrier's: Twilio does not block the number, so a tenant who later asks
+    for help by SMS hears how START works and whom to call (once a day), not silence."""
+    await add_tenant(runtime.db)
+    assert "afmeldt" in (await _say(runtime, "AFMELD", "SM1"))[0]
+    [word] = await _say(runtime, "jeg kan ikke betale huslejen, kan I hjælpe mig?", "SM2")
+    assert "START" in word and "ringe" in word
+    assert await _say(runtime, "hallo?", "SM3") == []
+    runtime.clock.offset += timedelta(days=1)
+    assert len(await _say(runtime, "ring til mig", "SM4")) == 1
+
+
 async def test_two_messages_of_one_tenant_in_one_batch_are_a_conversation(runtime: Runtime) -> None:
     await add_tenant(runtime.db)
     # Both are committed before the processor runs, so one transaction handles them in order.
