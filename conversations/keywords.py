@@ -90,12 +90,29 @@ LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Words around a language or withdrawal word that leave it the whole message: "English please", "kan du skrive på
+# engelsk", "Tilbagekald mit ja", "withdraw my consent". Not around STOP: "stop tak" gets the hint, as the carrier's
+# words are exact.
+_AROUND = frozenset({
+    "please", "pls", "plz", "tak", "venligst", "mit", "min", "my", "ja", "yes", "samtykke", "samtykket", "consent",
+    "in", "paa", "pa", "on", "write", "skriv", "skrive", "kan", "du", "i", "can", "you", "to", "til", "me", "mig",
+    "jeg", "vil", "gerne", "want", "would", "like", "sprog", "language", "hej", "hi",
+})  # fmt: skip
+
+
 def classify(text: str, languages: Iterable[str]) -> Keyword | None:
-    """The keyword the WHOLE message is (case, accents, edge punctuation and emoji ignored), or None."""
+    """The keyword the WHOLE message is (case, accents, edge punctuation and emoji ignored), or None; a language or
+    withdrawal word with only such words as "please" or "mit ja" around it counts too."""
     plain = normalize(text)
     if not plain:
         return None
-    return _keywords(tuple(languages)).get(plain)
+    table = _keywords(tuple(languages))
+    found = table.get(plain)
+    if found is not None or " " not in plain:
+        return found
+    core = [word for word in tokens(text) if word not in _AROUND]
+    found = table.get(" ".join(core)) if len(core) in (1, 2) else None
+    return found if found is not None and found.kind in ("language", "withdraw_consent") else None
 
 
 @lru_cache(maxsize=16)

@@ -104,6 +104,12 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("withdraw", {"held": True}, NOTHING_TO_WITHDRAW),
         # Language: only a live language; no open conversation means no question to ask again.
         ("ENGLISH", {}, TO_ENGLISH),
+        # ... with words around it that only ask for it.
+        ("English please", {}, TO_ENGLISH),
+        ("kan du skrive på engelsk", {}, TO_ENGLISH),
+        ("Tilbagekald mit ja", {}, NOTHING_TO_WITHDRAW),
+        ("withdraw my consent", {"held": True}, NOTHING_TO_WITHDRAW),
+        ("stop tak", {}, STOP_HINT),  # the carrier's words stay exact: a hint
         ("engelsk", {"held": True}, TO_ENGLISH),
         ("türkçe", {"conversation": _open()}, None),
         ("arabisk", {}, None),
