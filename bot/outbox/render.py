@@ -15,6 +15,7 @@ from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from jinja2.runtime import Context as JinjaContext
 
+from bot.outbox.sms_rules import gsm_spelling
 from bot.settings import ConfigError, Settings
 from conversations.model import Channel, Choice
 from conversations.values import Money, Value
@@ -203,7 +204,11 @@ class Renderer:
         channel: Channel,
         choices: Sequence[Choice] = (),
     ) -> Rendered:
-        """Render a message; Telegram choices become buttons with rendered labels."""
+        """Render a message; Telegram choices become buttons with rendered labels. Over SMS the tenant's first name
+        is spelled as GSM-7 carries it (`gsm_spelling`)."""
+        name = values.get("first_name")
+        if channel == "sms" and isinstance(name, str):
+            values = {**values, "first_name": gsm_spelling(name)}
         text = self._text(key, values, language, channel)
         if channel != "telegram":
             return Rendered(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "FORBIDDEN_STEMS",
     "amount_like",
     "forbidden_words_in",
+    "gsm_spelling",
     "sms_segments",
     "typographic",
 ]
@@ -89,3 +91,27 @@ def sms_segments(text: str) -> tuple[str, int]:
         return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
     units = len(text.encode("utf-16-le")) // 2
     return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
+
+
+# Letters without a decomposition to a base letter that GSM-7 has.
+_BASE_LETTERS = {"ı": "i", "İ": "I", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "ŋ": "n", "œ": "oe", "Œ": "OE"}
+
+
+def gsm_spelling(name: str) -> str:
+    """A name as GSM-7 carries it: a letter outside it by its base letter ("Ayşe" as "Ayse", "Zoë" as "Zoe"), so one
+    letter does not turn the whole SMS into UCS-2 (70 characters a segment, the reminder four parts instead of two);
+    the name as written when a letter has no such base (a name in Arabic script: that SMS is UCS-2 anyway)."""
+    if all(c in _GSM_BASIC for c in name):
+        return name
+    spelled = []
+    for c in name:
+        if c in _GSM_BASIC:
+            spelled.append(c)
+            continue
+        base = _BASE_LETTERS.get(c) or "".join(
+            b for b in unicodedata.normalize("NFKD", c) if not unicodedata.combining(b)
+        )
+        if not base or not all(b in _GSM_BASIC for b in base):
+            return name
+        spelled.append(base)
+    return "".join(spelled)

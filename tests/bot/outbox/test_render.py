@@ -218,3 +218,16 @@ def test_after_a_promise_or_a_closed_case_the_tenant_is_asked_to_write_not_to_se
         for key, shown in (("payment_check.promised", values), ("case.closed", {}), ("payment_check.no_help", {})):
             text = renderer.render(key, shown, "da", channel).text
             assert "skriv til os her" in text.lower() and "HJÆLP" not in text, (key, text)
+
+
+def test_a_name_with_a_letter_outside_gsm_is_spelled_so_the_sms_stays_short() -> None:
+    """One "ş" would make the whole reminder UCS-2 (four parts instead of two); on Telegram the name is as written."""
+    from bot.outbox.sms_rules import sms_segments
+
+    renderer = Renderer(ROOT / "templates", _settings())
+    values = {"first_name": "Ayşe", "trigger": ""}
+    sms = renderer.render("payment_check.question", values, "da", "sms").text
+    assert sms.startswith("Hej Ayse,") and sms_segments(sms)[0] == "GSM-7"
+    assert renderer.render("payment_check.question", values, "da", "telegram").text.startswith("Hej Ayşe,")
+    arabic = renderer.render("payment_check.question", {**values, "first_name": "محمد"}, "da", "sms").text
+    assert "محمد" in arabic  # no base letters: as written
