@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from conversations.model import FlowSettings
 
@@ -253,6 +255,17 @@ class Settings(BaseSettings):
     def _database_url(cls, v: str) -> str:
         if not (v.startswith("sqlite+aiosqlite://") or v.startswith("postgresql+asyncpg://")):
             raise ValueError("KEEPHOME_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        # The whole URL is read here, so a mistake is one line at start, not a traceback from the engine.
+        if v.startswith("sqlite+aiosqlite://") and not v.startswith("sqlite+aiosqlite:///"):
+            raise ValueError(
+                "KEEPHOME_DATABASE_URL for SQLite needs three slashes and a path: sqlite+aiosqlite:///keephome.db "
+                "(four for an absolute path: sqlite+aiosqlite:////var/lib/keephome/keephome.db)"
+            )
+        try:
+            url = make_url(v)
+            _ = url.port  # a port that is not a number raises here
+        except (ArgumentError, ValueError) as exc:
+            raise ValueError(f"KEEPHOME_DATABASE_URL cannot be read: {exc}") from None
         return v
 
     @model_validator(mode="after")

@@ -43,3 +43,17 @@ def test_the_log_level_is_read_in_any_case() -> None:
         assert str(refused.value) == (
             f"KEEPHOME_LOG_LEVEL: {bad!r} is not a log level: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("sqlite+aiosqlite://keephome.db", "three slashes"),
+        ("postgresql+asyncpg://postgres@127.0.0.1:abc/test", "cannot be read"),
+        ("mysql://x/y", "must start with"),
+    ],
+)
+def test_a_database_url_that_cannot_work_is_one_line_at_start(url: str, said: str) -> None:
+    with pytest.raises(ConfigError, match=said):
+        _load(database_url=url)
+    assert _load(database_url="sqlite+aiosqlite:///keephome.db") is not None
