@@ -69,12 +69,23 @@ def _ahead(url: str, current: str) -> SchemaAhead:
 
 
 def _upgrade_sync(url: str, connection: Connection) -> None:
+    _own_schema(connection)
     current = _current_sync(connection)
     if current is not None and not _known(current):
         raise _ahead(url, current)
     cfg = _config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
+
+
+def _own_schema(connection: Connection) -> None:
+    """On PostgreSQL, the schema `?search_path=NAME` names is made when it is not there yet: `run` sends the operator
+    to `keephome db upgrade` for an empty database, and that schema is where its tables go."""
+    if connection.dialect.name != "postgresql" or connection.exec_driver_sql("SELECT current_schema()").scalar():
+        return
+    first = str(connection.exec_driver_sql("SHOW search_path").scalar() or "").split(",")[0].strip().strip('"')
+    if first and not first.startswith("$"):
+        connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {connection.dialect.identifier_preparer.quote(first)}")
 
 
 def _current_sync(connection: Connection) -> str | None:

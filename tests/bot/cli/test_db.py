@@ -27,3 +27,30 @@ async def test_an_empty_database_is_called_empty(sqlite_url: str) -> None:
             await ensure_current(db)
     finally:
         await db.dispose()
+
+
+async def test_upgrade_makes_the_schema_its_search_path_names(pg_url: str) -> None:
+    """`run` on an empty database sends the operator to `db upgrade`: a schema not made yet is made there, not a
+    traceback that sends them round in a circle."""
+    import uuid
+
+    import asyncpg
+
+    from tests.conftest import PG_URL
+    from tests.support.schema import asyncpg_dsn
+
+    name = f"new_{uuid.uuid4().hex[:10]}"
+    url = f"{PG_URL}?search_path={name}"
+    try:
+        assert await run_db_upgrade(make_settings(url)) == 0
+        db = Database(url)
+        try:
+            await ensure_current(db)
+        finally:
+            await db.dispose()
+    finally:
+        admin = await asyncpg.connect(asyncpg_dsn(PG_URL))
+        try:
+            await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        finally:
+            await admin.close()
