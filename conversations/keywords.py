@@ -17,8 +17,10 @@ __all__ = [
     "Keyword",
     "KeywordKind",
     "asks_something",
+    "carrier_stop",
     "classify",
     "is_greeting",
+    "is_opt_out_word",
     "looks_like_noted",
     "looks_like_stop_wish",
     "looks_like_thanks",
@@ -199,8 +201,19 @@ def _opt_out_words() -> frozenset[str]:
     return frozenset(normalize(word) for word in words)
 
 
+def carrier_stop(text: str) -> bool:
+    """Whether a message is one of the carrier's own opt-out words (Twilio's list: STOP, UNSUBSCRIBE, …), after
+    which the carrier refuses every SMS to the number; AFMELD or STOPP are keephome's words only."""
+    return normalize(text) in {normalize(word) for word in UNIVERSAL_WORDS["opt_out"]}
+
+
 def _is_opt_out_word(plain: str) -> bool:
     return plain in _opt_out_words()
+
+
+def is_opt_out_word(text: str) -> bool:
+    """Whether a whole message is an opt-out word of some language (STOP, AFMELD, UNSUBSCRIBE, …)."""
+    return _is_opt_out_word(normalize(text))
 
 
 # "Forkert nummer, jeg hedder Peter", "wrong number, sorry", "du har fat i den forkerte person": the wrong-number

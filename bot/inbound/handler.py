@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Row, bindparam, exists, select, update
 
 from bot.channels.base import CHANNEL_KEYS, parse_button_data
+from bot.channels.twilio_sms import OPTED_OUT_CODE
 from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, BeforeOpening, among
 from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
@@ -34,6 +35,7 @@ from bot.tenants.names import first_name
 from conversations import engine
 from conversations.commands import CommandResult, ConsentRef, TenantFacts, command, pressed_start
 from conversations.effects import SHARE_SCOPE
+from conversations.keywords import carrier_stop, is_opt_out_word
 from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
 from conversations.state import State
 from scheduler.urgency import running_deadline, spoken_stage
@@ -116,6 +118,24 @@ def _daily_word(scene: Scene, turn: Turn, template: str, key: str, case_id: int 
         tenant_id=turn.tenant_id,
         case_id=case_id,
     )
+
+
+def _sms_reaches(conn: Connection, tenant_id: int) -> bool:
+    """Whether an SMS still reaches an opted-out tenant: they opted out with keephome's own word (AFMELD, STOPP),
+    not the carrier's (STOP: Twilio then refuses every SMS to the number), and no send was refused as opted out
+    since (21610). Unknown (no opt-out word kept): no."""
+    said = conn.execute(
+        select(messages.c.text, messages.c.direction, messages.c.error_code)
+        .where(messages.c.tenant_id == tenant_id, messages.c.channel == "sms")
+        .order_by(messages.c.id.desc())
+        .limit(50)
+    ).all()
+    for text, direction, error_code in said:
+        if direction == "out" and error_code == str(OPTED_OUT_CODE):
+            return False
+        if direction == "in" and text and is_opt_out_word(text):
+            return not carrier_stop(text)
+    return False
 
 
 def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None) -> Input | None:
@@ -297,7 +317,7 @@ class InboundHandler:
         # The choice after a withdrawal word, and a question the adviser asked, are answered while a person
         # holds the case; the withdrawal's choice also while the tenant is not active.
         if tenant.status != "active" and not engine.answers_while_held(state, active=False):
-            if tenant.status == "stopped":
+            if tenant.status == "stopped" and (row.channel == "telegram" or _sms_reaches(scene.conn, tenant.id)):
                 self._still_stopped(scene, turn)
             return "ignored_inactive"
         if held and not engine.answers_while_held(state):
@@ -335,9 +355,8 @@ class InboundHandler:
 
     def _still_stopped(self, scene: Scene, turn: Turn) -> None:
         """An opted-out tenant writes (a button, "jeg kan ikke betale"): once a day they hear how START brings
-        messages back and how to reach a person, instead of silence. Over SMS too: a tenant who wrote AFMELD or
-        STOPP (keephome's words, not the carrier's) is not blocked at Twilio; one who wrote STOP is, and that answer
-        fails as opted out (counted, on the case page), sending nothing."""
+        messages back and how to reach a person, instead of silence. Over SMS only when the carrier does not block
+        the number (`_sms_reaches`)."""
         key = f"stopped:{turn.tenant_id}:{turn.today.isoformat()}"
         if not self._told(scene, key, turn.today):
             _daily_word(scene, turn, "keyword.still_stopped", key)
