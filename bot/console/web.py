@@ -252,7 +252,7 @@ FIELD_LABELS = {
     "sent_on": N_("Sent on"),
     "from": N_("From"),
     "to": N_("To"),
-    "stage": N_("Stage of the first reminder"),
+    "stage": N_("Reminded at the stage"),
     "actor": N_("Who"),
     "action": N_("What"),
     "target": N_("On"),
