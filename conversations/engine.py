@@ -12,6 +12,7 @@ from conversations.flow import (
     AskAmount,
     AskDate,
     AskText,
+    ClaimPaid,
     End,
     Flow,
     GiveConsent,
@@ -253,6 +254,26 @@ def _amounted(
     return ahead if ahead is not None else _enter(flow, state, step.goto, now, events)
 
 
+def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: datetime, today: date) -> Result | None:
+    """What a text answers to "when can you pay?": "I have paid", a date, "I cannot pay"; None for nothing of these."""
+    if step.paid is not None and pick_tag(text, state.language, ("paid",), today):
+        return _paid(flow, state, step.paid, text, now)
+    pay_on = parse_date(text, today)
+    if pay_on is not None:
+        return _dated(flow, state, step, pay_on, text, now, [])
+    if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
+        return _heard(flow, state, step.hardship, text, now)
+    return None
+
+
+def _paid(flow: Flow, state: State, goto: str, raw: str, now: datetime) -> Result:
+    """ "Jeg har betalt" asked when they will pay: heard as paid (the payment claimed), not as a date not understood."""
+    paid = _answered(state, "paid")
+    return _enter(
+        flow, paid, goto, now, [AnswerRecorded(state.step, "paid", raw), effect_event(ClaimPaid(), paid, now)]
+    )
+
+
 def _heard(flow: Flow, state: State, goto: str, raw: str, now: datetime) -> Result:
     """A tenant who says they cannot pay is heard, whatever the question was."""
     events: list[Event] = [AnswerRecorded(state.step, "hardship", raw)]
@@ -303,11 +324,9 @@ def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.free_text, now, events)
         case AskDate():
-            pay_on = parse_date(text, today)
-            if pay_on is not None:
-                return _dated(flow, state, step, pay_on, text, now, [])
-            if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
-                return _heard(flow, state, step.hardship, text, now)
+            dated = _date_answer(flow, state, step, text, now, today)
+            if dated is not None:
+                return dated
         case AskAmount():
             ore = parse_amount(text)
             if ore is not None:

@@ -137,13 +137,15 @@ class Ask:
 @dataclass(frozen=True)
 class AskDate:
     """A question answered by a date on or after today; `late` is where a date after the conversation's
-    deadline goes (while that deadline has not passed), `hardship` where "I cannot pay" goes."""
+    deadline goes (while that deadline has not passed), `hardship` where "I cannot pay" goes, `paid` where "I have
+    paid" goes (the payment claimed, as at the opening question)."""
 
     template: str
     goto: str
     effects: tuple[Effect, ...] = ()
     late: str | None = None
     hardship: str | None = None
+    paid: str | None = None
 
 
 @dataclass(frozen=True)

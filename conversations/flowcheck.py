@@ -33,8 +33,8 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
             yield from (o.goto for o in options if channel is None or channel in o.channels)
             if free_text is not None:
                 yield free_text
-        case AskDate(goto=goto, late=late, hardship=hardship):
-            yield from (name for name in (goto, late, hardship) if name is not None)
+        case AskDate(goto=goto, late=late, hardship=hardship, paid=paid):
+            yield from (name for name in (goto, late, hardship, paid) if name is not None)
         case AskAmount(goto=goto, hardship=hardship):
             yield from (name for name in (goto, hardship) if name is not None)
         case AskText(goto=goto) | Say(goto=goto):

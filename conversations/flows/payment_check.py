@@ -52,6 +52,7 @@ PAYMENT_CHECK = Flow(
             effects=(RecordPromise(),),
             late="promised_late",
             hardship="heard",
+            paid="paid",
         ),
         "promised": End("promised", "payment_check.promised"),
         "promised_late": End("promised", "payment_check.promised_late"),

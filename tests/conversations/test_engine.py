@@ -175,6 +175,16 @@ def test_i_cannot_pay_answers_when_too() -> None:
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
 
 
+@pytest.mark.parametrize("text", ["jeg har betalt", "har allerede betalt i går"])
+def test_i_have_paid_answers_when_too(text: str) -> None:
+    """Asked when they will pay, a tenant remembers they already did: heard as paid (the claim recorded), not a
+    date not understood twice and the conversation ended."""
+    state, _ = resume(_start(), TextReceived("2", "sms"), NOW)
+    state, events = resume(state, TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["payment_check.paid"]
+    assert any(isinstance(e, PaidClaimed) for e in events) and state.end_reason == "paid_claimed"
+
+
 def _with_deadline(deadline: date | None, trigger: str = "demand") -> State:
     state, _events = start("payment_check", Context("", "da", "sms", trigger, SETTINGS, deadline), NOW)
     return state
