@@ -110,7 +110,7 @@ async def test_the_outcome_period_names_from_to_and_the_stages_by_their_labels(
     assert message == "Datoen i feltet “Fra” ligger efter datoen i feltet “Til”."
     assert back == "/console/outcomes"
     message, _ = read_refusal(await client.get("/console/outcomes?stage=eviction"))
-    assert message.startswith("Feltet “Trin for den første påmindelse” skal være en af: før forfaldsdagen, ")
+    assert message.startswith("Feltet “Påmindet på trinnet” skal være en af: før forfaldsdagen, ")
     assert "before_due" not in message and "promise_check" not in message
     message, _ = read_refusal(await client.get("/console/outcomes?from=2020-01-01&to=2026-03-01"))
     assert message == "En periode er højst 731 dage."
