@@ -9,6 +9,7 @@ held by an absent adviser to someone else (audited), and then that person acts.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -82,28 +83,35 @@ async def _take(request: Request, me: StaffSession) -> Response:
     return _back(case.id)
 
 
-@guard("admin", "adviser")
-async def _take_back(request: Request, me: StaffSession) -> Response:
+async def _by_holder(
+    request: Request,
+    me: StaffSession,
+    change: Callable[[AsyncConnection, int, int, datetime], Awaitable[None]],
+    action: str,
+    detail: Callable[[Any], str | None] = lambda case: None,
+) -> Response:
+    """A change only the adviser who holds the case makes (checked again inside the write), with its audit entry."""
     case, _ = await case_in_path(request)
     _holder(case, me)
     at = now(request)
     async with runtime(request).db.write() as conn:
         await _still_holder(conn, case.id, me)
-        await case_ops.take_back_task(conn, case.id, me.staff_id, at)
-        await record(conn, at, me.actor, "task.take_back", f"case:{case.id}", f"volunteer=staff:{case.volunteer_id}")
+        await change(conn, case.id, me.staff_id, at)
+        await record(conn, at, me.actor, action, f"case:{case.id}", detail(case))
     return _back(case.id)
+
+
+@guard("admin", "adviser")
+async def _take_back(request: Request, me: StaffSession) -> Response:
+    def volunteer(case: Any) -> str:
+        return f"volunteer=staff:{case.volunteer_id}"
+
+    return await _by_holder(request, me, case_ops.take_back_task, "task.take_back", volunteer)
 
 
 @guard("admin", "adviser")
 async def _release(request: Request, me: StaffSession) -> Response:
-    case, _ = await case_in_path(request)
-    _holder(case, me)
-    at = now(request)
-    async with runtime(request).db.write() as conn:
-        await _still_holder(conn, case.id, me)
-        await case_ops.release_case(conn, case.id, me.staff_id, at)
-        await record(conn, at, me.actor, "case.release", f"case:{case.id}")
-    return _back(case.id)
+    return await _by_holder(request, me, case_ops.release_case, "case.release")
 
 
 async def _sms_warnings(request: Request, tenant_id: int, text: str) -> list[str]:

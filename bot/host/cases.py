@@ -269,6 +269,10 @@ async def give_task(
     await _event(conn, case_id, staff_id, "task", task, now)
 
 
+# A case the volunteer's task has left: done, taken back by the adviser.
+_NO_TASK: dict[str, Any] = {"volunteer_id": None, "volunteer_task": None, "volunteer_due": None}
+
+
 async def finish_task(
     conn: AsyncConnection, case_id: int, volunteer_id: int, needs_adviser: bool, now: datetime
 ) -> None:
@@ -277,7 +281,7 @@ async def finish_task(
     done = await conn.execute(
         update(cases)
         .where(cases.c.id == case_id, cases.c.status == "volunteer", cases.c.volunteer_id == volunteer_id)
-        .values(status=status, volunteer_id=None, volunteer_task=None, volunteer_due=None, updated_at=now)
+        .values(status=status, **_NO_TASK, updated_at=now)
     )
     if done.rowcount != 1:
         raise CaseError(N_("this task is no longer yours"))
@@ -287,16 +291,7 @@ async def finish_task(
 async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
     """The adviser who holds the case takes a volunteer's task back (the volunteer left, or the consent the task
     needed ended, or it is simply quicker): the case is theirs again, as when the task is done."""
-    await _move(
-        conn,
-        case_id,
-        ("volunteer",),
-        status="taken",
-        volunteer_id=None,
-        volunteer_task=None,
-        volunteer_due=None,
-        updated_at=now,
-    )
+    await _move(conn, case_id, ("volunteer",), status="taken", **_NO_TASK, updated_at=now)
     await _event(conn, case_id, staff_id, "task_taken_back", None, now)
 
 
