@@ -229,17 +229,23 @@ _WRONG_PHRASES = (
 
 
 @lru_cache(maxsize=16)
-def _wrong_number_phrases(languages: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+def _wrong_number_phrases(languages: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
+    """The wrong-number phrases of these languages as words, and their first words (a message without one of
+    those is no report: the common case, decided at once)."""
     phrases = [*UNIVERSAL_WORDS["wrong_number"], *_WRONG_PHRASES]
     for lang in languages:
         phrases.extend(KEYWORD_WORDS.get(lang, {}).get("wrong_number", ()))
-    return tuple(sorted({tuple(tokens(p)) for p in phrases if len(tokens(p)) > 1}))
+    found = tuple(sorted({tuple(tokens(p)) for p in phrases if len(tokens(p)) > 1}))
+    return found, frozenset(phrase[0] for phrase in found)
 
 
 def says_wrong_number(text: str, languages: Iterable[str]) -> bool:
     """A message that says, among other words, that it reached the wrong person (the keyword alone is `classify`'s)."""
     words = tokens(text)
-    for phrase in _wrong_number_phrases(tuple(languages)):
+    phrases, firsts = _wrong_number_phrases(tuple(languages))
+    if firsts.isdisjoint(words):
+        return False
+    for phrase in phrases:
         size = len(phrase)
         for start in range(len(words) - size + 1):
             if tuple(words[start : start + size]) == phrase and not (start and words[start - 1] in _NEGATIONS):

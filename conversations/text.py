@@ -41,4 +41,10 @@ def normalize(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Words of normalised text; punctuation and emoji between words are dropped."""
-    return [t for t in (strip_edges(part) for part in re.split(r"[\s,;.!?/]+", normalize(text))) if t]
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached as `normalize` is: the keyword commands read one message's words several times.
+    return tuple(t for t in (strip_edges(part) for part in re.split(r"[\s,;.!?/]+", normalize(text))) if t)
