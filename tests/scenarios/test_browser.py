@@ -233,6 +233,19 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     await page.click("#take")
     await _until(lambda: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= 4))  # told a person reads
     await page.fill("#note", "Ringer i morgen om en betalingsaftale før retsmødet.")
+    # A form is sent once (static/forms.js): a second submit while the first is on its way is stopped.
+    stopped = await page.evaluate(
+        """() => {
+            const form = document.querySelector("form[action$='/note']");
+            return [1, 2].map(() => {
+                const submit = new SubmitEvent("submit", {cancelable: true, bubbles: true});
+                form.dispatchEvent(submit);
+                return submit.defaultPrevented;
+            });
+        }"""
+    )
+    assert stopped == [False, True]
+    await page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pageshow'))")  # as coming back does
     await page.click("form[action$='/note'] button")
     await page.fill("#reply", "Hej Omega, jeg ringer dig op i morgen formiddag.")
     await page.click("form[action$='/reply'] button")
