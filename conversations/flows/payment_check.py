@@ -17,6 +17,7 @@ from conversations.flow import (
     RecordPromise,
     RequestHandoff,
     Say,
+    WithdrawConsent,
 )
 
 __all__ = ["PAYMENT_CHECK"]
@@ -79,7 +80,9 @@ PAYMENT_CHECK = Flow(
                     tags=("yes",),
                     effects=(GiveConsent("adviser"), RequestHandoff("tenant_asked")),
                 ),
-                Option("no", goto="declined", tags=("no",)),
+                # A no is a no to advisers reading along: a yes given before (another case) ends with it, so "that
+                # is completely fine" is true (it stood before, seeing every answer after).
+                Option("no", goto="declined", tags=("no",), effects=(WithdrawConsent("adviser"),)),
             ),
             numbered=False,
         ),

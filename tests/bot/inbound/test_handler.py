@@ -174,6 +174,29 @@ async def test_a_tenant_who_opted_out_and_writes_by_sms_hears_how_to_come_back_o
     assert len(await _say(runtime, "ring til mig", "SM4")) == 1
 
 
+async def test_a_no_to_advisers_reading_along_ends_a_yes_given_before(runtime: Runtime) -> None:
+    """A tenant who said yes on an earlier case, asked again, says no: "that is completely fine" is true only when
+    the earlier yes ends with it (it would let advisers see every answer after)."""
+    from bot.host.cases import close_case
+    from tests.support.console import add_person
+
+    adviser = await add_person(runtime, "adviser@example.org", "adviser")
+    await add_tenant(runtime.db)
+    for n, said in enumerate(["hej", "3", "ja"]):
+        await _say(runtime, said, f"SM{n}")
+    async with runtime.db.write() as conn:
+        case_id = (await conn.execute(select(cases.c.id))).scalar_one()
+        await close_case(conn, case_id, adviser, "paid", None, runtime.clock())
+        standing = select(func.count()).where(consents.c.scope == "adviser", consents.c.withdrawn_at.is_(None))
+        assert (await conn.execute(standing)).scalar_one() == 1
+    runtime.clock.offset += timedelta(days=1)
+    await _say(runtime, "3", "SM10")
+    [declined] = await _say(runtime, "nej", "SM11")
+    assert "i orden" in declined
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(standing)).scalar_one() == 0
+
+
 async def test_two_messages_of_one_tenant_in_one_batch_are_a_conversation(runtime: Runtime) -> None:
     await add_tenant(runtime.db)
     # Both are committed before the processor runs, so one transaction handles them in order.
