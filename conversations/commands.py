@@ -17,6 +17,7 @@ from conversations.keywords import (
     looks_like_stop_wish,
     looks_like_thanks,
     looks_like_who_question,
+    names_someone_else,
     says_wrong_number,
 )
 from conversations.model import (
@@ -190,8 +191,9 @@ def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
 
 
 def _wrong_number_said(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
-    """ "Forkert nummer, jeg hedder Peter" is the keyword said in a sentence (`says_wrong_number`)."""
-    if facts.held or not says_wrong_number(text, facts.languages):
+    """ "Forkert nummer, jeg hedder Peter" is the keyword said in a sentence (`says_wrong_number`); "Det er ikke
+    Amira" says it too (`names_someone_else`)."""
+    if facts.held or not (says_wrong_number(text, facts.languages) or names_someone_else(text, facts.first_name)):
         return None
     return _wrong_number(Keyword("wrong_number"), text, facts, now)
 

@@ -25,6 +25,7 @@ __all__ = [
     "looks_like_stop_wish",
     "looks_like_thanks",
     "looks_like_who_question",
+    "names_someone_else",
     "negated_stops",
     "says_wrong_number",
 ]
@@ -237,6 +238,40 @@ def _wrong_number_phrases(languages: tuple[str, ...]) -> tuple[tuple[tuple[str, 
         phrases.extend(KEYWORD_WORDS.get(lang, {}).get("wrong_number", ()))
     found = tuple(sorted({tuple(tokens(p)) for p in phrases if len(tokens(p)) > 1}))
     return found, frozenset(phrase[0] for phrase in found)
+
+
+# "Det er ikke Amira", "Her bor ingen Amira", "This is not Amira": whoever writes names the tenant the message was
+# for, as someone else. NAME stands for the tenant's first name.
+_NOT_THE_TENANT = (
+    ("det", "er", "ikke", "NAME"),
+    ("jeg", "er", "ikke", "NAME"),
+    ("her", "bor", "ingen", "NAME"),
+    ("her", "er", "ingen", "NAME"),
+    ("ingen", "NAME", "her"),
+    ("kender", "ingen", "NAME"),
+    ("this", "is", "not", "NAME"),
+    ("this", "isnt", "NAME"),
+    ("i", "am", "not", "NAME"),
+    ("im", "not", "NAME"),
+    ("no", "NAME", "here"),
+    ("dont", "know", "any", "NAME"),
+)
+
+
+# Only these words may stand around it: "Det er ikke Amira, det er hendes mor" is someone writing for the tenant.
+_AROUND_NOT_THE_TENANT = frozenset({
+    "hej", "hi", "hello", "undskyld", "sorry", "men", "but", "tak", "thanks", "mvh", "beklager", "desvaerre",
+})  # fmt: skip
+
+
+def names_someone_else(text: str, first_name: str) -> bool:
+    """A message that says the tenant (`first_name`) is not who reads it ("Det er ikke Amira"), with nothing but
+    greetings or an apology around it."""
+    name = tokens(first_name)
+    if len(name) != 1:
+        return False
+    words = [word.replace("'", "") for word in tokens(text) if word.replace("'", "") not in _AROUND_NOT_THE_TENANT]
+    return any(words == [name[0] if part == "NAME" else part for part in pattern] for pattern in _NOT_THE_TENANT)
 
 
 def says_wrong_number(text: str, languages: Iterable[str]) -> bool:

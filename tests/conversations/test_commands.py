@@ -96,6 +96,13 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("Wrong person", {}, WRONG_NUMBER),
         ("det er ikke forkert nummer", {}, None),
         ("forkert nummer, undskyld", {"held": True}, None),
+        # Someone else naming the tenant as not them; one writing for the tenant is no report.
+        ("Undskyld, det er ikke Amina", {"conversation": _open()}, WRONG_NUMBER),
+        ("Her bor ingen Amina", {}, WRONG_NUMBER),
+        ("This is not Amina", {}, WRONG_NUMBER),
+        ("Det er ikke Amina der skriver, det er hendes mor", {}, None),
+        ("Amina er ikke hjemme", {}, None),
+        ("Det er ikke Amina", {"first_name": ""}, None),
         # Words that only work when no person holds the case.
         ("HJÆLP", {"held": True}, None),
         ("TELEGRAM", {"held": True}, None),
