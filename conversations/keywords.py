@@ -205,7 +205,12 @@ def _opt_out_words() -> frozenset[str]:
 def carrier_stop(text: str) -> bool:
     """Whether a message is one of the carrier's own opt-out words (Twilio's list: STOP, UNSUBSCRIBE, …), after
     which the carrier refuses every SMS to the number; AFMELD or STOPP are keephome's words only."""
-    return normalize(text) in {normalize(word) for word in UNIVERSAL_WORDS["opt_out"]}
+    return normalize(text) in _carrier_words()
+
+
+@lru_cache(maxsize=1)
+def _carrier_words() -> frozenset[str]:
+    return frozenset(normalize(word) for word in UNIVERSAL_WORDS["opt_out"])
 
 
 def _is_opt_out_word(plain: str) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import replace
@@ -26,6 +25,7 @@ from twilio.base.version import Version
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot.alarms import Alarm
 from bot.channels.base import OutgoingMessage, SendResult
 from bot.settings import Settings
 
@@ -42,8 +42,7 @@ OPTED_OUT_CODE = 21610
 # (21408). Every message would fail the same way until the operator fixes the settings, so they wait and are retried
 # (KEEPHOME_MAX_ATTEMPTS, about two hours) instead of failing for good at the first try, and an error says so.
 ACCOUNT_CODES = frozenset({20003, 21212, 21408, 21606, 21659})
-_ACCOUNT_WARN_SECONDS = 60.0
-_account_warned: list[float] = []
+_ACCOUNT_ALARM = Alarm()
 
 
 def classify_error(status: int | None, code: int | None) -> SendResult:
@@ -61,10 +60,8 @@ def classify_error(status: int | None, code: int | None) -> SendResult:
 
 def _account_refused(status: int | None, code: str | None) -> None:
     """Say, at most once a minute, that Twilio refuses the account's settings (every SMS waits meanwhile)."""
-    now = time.monotonic()
-    if _account_warned and now - _account_warned[-1] < _ACCOUNT_WARN_SECONDS:
+    if not _ACCOUNT_ALARM.due("account"):
         return
-    _account_warned[:] = [now]
     log.error(
         "Twilio refuses keephome's account (http %s, code %s): check KEEPHOME_TWILIO_ACCOUNT_SID, "
         "KEEPHOME_TWILIO_AUTH_TOKEN and KEEPHOME_TWILIO_FROM (or _MESSAGING_SERVICE_SID); SMS wait and are tried again",

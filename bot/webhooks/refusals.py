@@ -6,27 +6,23 @@ not flood the log."""
 from __future__ import annotations
 
 import logging
-import time
 
+from bot.alarms import Alarm
 from bot.metrics import Metrics
 
-__all__ = ["WARN_EVERY_SECONDS", "refused"]
+__all__ = ["refused"]
 
 log = logging.getLogger(__name__)
 
-WARN_EVERY_SECONDS = 60.0
-_warned: dict[tuple[str, str], float] = {}
+_ALARM = Alarm()
 
 
 def refused(metrics: Metrics, channel: str, result: str, why: str) -> None:
     """Count a webhook message keephome did not store (`result`), and warn with `why` unless it did so within the
     last minute for this kind."""
     metrics.inbound.labels(channel, result).inc()
-    now = time.monotonic()
-    last = _warned.get((channel, result))
-    if last is not None and now - last < WARN_EVERY_SECONDS:
+    if not _ALARM.due((channel, result)):
         return
-    _warned[(channel, result)] = now
     log.warning(
         "%s webhook: %s (counted in keephome_inbound_messages_total{result=%r}; said at most once a minute)",
         channel,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.alarms import Alarm
 from bot.channels.base import OutgoingMessage
 from bot.channels.twilio_sms import TwilioChannel
 from bot.settings import Settings
@@ -119,7 +120,7 @@ async def test_wrong_credentials_wait_and_say_so(
     names the settings to check, once a minute, instead of each failing for good at the first try."""
     from bot.channels import twilio_sms
 
-    monkeypatch.setattr(twilio_sms, "_account_warned", [])
+    monkeypatch.setattr(twilio_sms, "_ACCOUNT_ALARM", Alarm())
     ch = TwilioChannel(sms_settings(sqlite_url, twilio_standin.url, twilio_auth_token="0" * 32))
     await ch.start()
     try:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.alarms import Alarm
 from bot.app import create_app
 from bot.channels.telegram import TelegramChannel
 from bot.runtime import Runtime
@@ -109,7 +110,7 @@ async def test_a_refused_secret_is_counted_and_warned_once_a_minute(
     tg: httpx.AsyncClient, tg_runtime: Runtime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A secret changed without `set-webhook` again refuses every tenant's update: the operator must see it."""
-    monkeypatch.setattr(refusals, "_warned", {})
+    monkeypatch.setattr(refusals, "_ALARM", Alarm())
     for n in range(3):
         wrong = {"X-Telegram-Bot-Api-Secret-Token": "old-secret"}
         assert (

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.alarms import Alarm
 from bot.app import create_app
 from bot.channels.twilio_sms import TwilioChannel
 from bot.runtime import Clock, Runtime
@@ -179,7 +180,7 @@ async def test_a_message_that_cannot_be_stored_is_a_500_counted_and_warned(
         raise OSError("disk full")
 
     monkeypatch.setattr(rt.inbox, "submit", cannot)
-    monkeypatch.setattr(refusals, "_warned", {})
+    monkeypatch.setattr(refusals, "_ALARM", Alarm())
     form = sms_form()
     response = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(SMS_URL, form)})
     assert response.status_code == 500
