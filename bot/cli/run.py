@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
+from urllib.parse import urlsplit
 
 from bot.settings import ConfigError, Settings, load_settings
 
-__all__ = ["run_service", "run_settings"]
+__all__ = ["run_service", "run_settings", "unreachable_public_url"]
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,40 @@ def run_settings() -> Settings:
             '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
         )
     return settings
+
+
+def _on_this_machine(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def unreachable_public_url(settings: Settings) -> str | None:
+    """What cannot work when the public address is this machine's own while a real provider posts to it: Twilio
+    signs each webhook with the address it posted to (so every one is refused) and sends the delivery reports
+    there, and Telegram is told to post there. None when no provider on another machine posts to it."""
+    if not _on_this_machine(settings.public_url):
+        return None
+    providers = []
+    if settings.sms_enabled and not _on_this_machine(settings.twilio_api_url):
+        providers.append("Twilio")
+    if (
+        settings.telegram_enabled
+        and settings.telegram_mode == "webhook"
+        and not _on_this_machine(settings.telegram_api_url)
+    ):
+        providers.append("Telegram")
+    if not providers:
+        return None
+    return (
+        f"KEEPHOME_PUBLIC_URL is {settings.public_url}, an address on this machine: {' and '.join(providers)} "
+        "cannot post replies or delivery reports to it, and every webhook will be refused; set it to the https "
+        "address the providers reach (see README)"
+    )
 
 
 async def run_service(settings: Settings) -> int:
@@ -40,4 +76,6 @@ async def run_service(settings: Settings) -> int:
         return 2
     if not rt.channels:
         log.warning("no channel is configured: set the Twilio or Telegram variables (see README)")
+    elif (problem := unreachable_public_url(settings)) is not None:
+        log.warning(problem)
     return await serve(rt)

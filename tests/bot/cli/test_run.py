@@ -54,3 +54,52 @@ async def test_run_with_twilio_configured_does_not(
         assert await run.run_service(twilio) == 0
     assert [r for r in caplog.records if r.name == "bot.cli.run"] == []
     assert [sorted(rt.channels) for rt in served] == [["sms"]]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"twilio_account_sid": "AC0123", "twilio_auth_token": "token", "twilio_from": "+4570000000"}, "Twilio"),
+        ({"telegram_token": "1:abc", "telegram_secret": "s3cret"}, "Telegram"),
+    ],
+)
+async def test_run_with_a_provider_and_public_url_on_this_machine_warns_at_start(
+    settings: Settings,
+    served: list[Runtime],
+    caplog: pytest.LogCaptureFixture,
+    overrides: dict[str, str],
+    named: str,
+) -> None:
+    # The default public address: the real provider signs what it posts with the address it posted to, and
+    # cannot reach this one, so every tenant's message would be refused.
+    local = make_settings(settings.database_url, public_url="http://127.0.0.1:8000", **overrides)
+    with caplog.at_level(logging.WARNING, logger="bot.cli.run"):
+        assert await run.run_service(local) == 0
+    messages = [r.getMessage() for r in caplog.records if r.name == "bot.cli.run"]
+    assert len(messages) == 1
+    assert messages[0].startswith(
+        f"KEEPHOME_PUBLIC_URL is http://127.0.0.1:8000, an address on this machine: {named} cannot post"
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        # A provider stand-in on this machine (the tests', the benchmarks') posts to this machine.
+        {
+            "twilio_account_sid": "AC0123",
+            "twilio_auth_token": "token",
+            "twilio_from": "+4570000000",
+            "twilio_api_url": "http://127.0.0.1:9999",
+        },
+        # Polling: Telegram posts nowhere.
+        {"telegram_token": "1:abc", "telegram_mode": "polling"},
+    ],
+)
+async def test_run_with_no_provider_posting_from_elsewhere_does_not(
+    settings: Settings, served: list[Runtime], caplog: pytest.LogCaptureFixture, overrides: dict[str, str]
+) -> None:
+    local = make_settings(settings.database_url, public_url="http://localhost:8000", **overrides)
+    with caplog.at_level(logging.WARNING, logger="bot.cli.run"):
+        assert await run.run_service(local) == 0
+    assert [r for r in caplog.records if r.name == "bot.cli.run"] == []
