@@ -1,6 +1,7 @@
 """The reminder policy: which tenant gets which reminder on a given day, as a pure function.
 
-Rules, in order: stale balance data or an unreachable tenant plan nothing; of the triggers that fall
+Rules, in order: stale balance data (but for a court date ahead, whose reminders depend on no balance) or an
+unreachable tenant plan nothing; of the triggers that fall
 on the day the most urgent wins (court > demand > promise_check > missed > before_due); anything but
 court is held while a case is open, a conversation waits, a paid claim runs (`paid_claim_until`
 on or after the day) or a promised day has not come (`promise_on` on or after the day) — except the
@@ -60,6 +61,11 @@ def _days(n: int) -> str:
     return f"{n} day{'' if n == 1 else 's'}"
 
 
+def _court_ahead(s: RentSnapshot, day: date) -> bool:
+    """A court date today or later: its reminders depend on no balance, so old balance data does not hold them."""
+    return s.court_date is not None and s.court_date >= day
+
+
 def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     # Once per legal event: the period is the month of the court date, else of the termination, so a
     # newly known or moved court date makes a new outreach while a repeat of the same one does not.
@@ -69,7 +75,7 @@ def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
         event, label = s.termination_on, "termination"
     else:
         return None
-    court_ahead = s.court_date is not None and s.court_date >= rd.day
+    court_ahead = _court_ahead(s, rd.day)
     if not (s.owes or court_ahead):
         return None
     dates: dict[str, date | int | str] = {"balance_as_of": s.balance_as_of, "balance_owed": "yes" if s.owes else "no"}
@@ -179,16 +185,19 @@ def _before_due(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
 
 
 _RULES: tuple[Rule, ...] = (_court, _demand, _promise_check, _missed, _before_due)
+_COURT_ONLY: tuple[Rule, ...] = (_court,)
 
 
 def _plan_one(s: RentSnapshot, rd: RentDay, tally: Counter[str]) -> PlannedReminder | None:
-    if rd.is_stale(s.balance_as_of):
+    stale = rd.is_stale(s.balance_as_of)
+    if stale and not _court_ahead(s, rd.day):
         tally["stale"] += 1
         return None
     if not s.reachable:
         tally["unreachable"] += 1
         return None
-    candidates = [r for r in (rule(s, rd) for rule in _RULES) if r is not None]
+    # From stale data only the court rule, whose reminders a court date ahead brings whatever is owed.
+    candidates = [r for r in (rule(s, rd) for rule in (_COURT_ONLY if stale else _RULES)) if r is not None]
     if not candidates:
         return None
     best = max(candidates, key=lambda r: r.urgency)
@@ -317,11 +326,11 @@ def recheck(
     `NOTHING_OWED` (paid meanwhile) or `NO_LONGER_DUE` (held now, stale data, unreachable).
     """
     rd = RentDay(day, settings)
-    if rd.is_stale(s.balance_as_of) or not s.reachable:
+    stale = rd.is_stale(s.balance_as_of) and not (trigger is Trigger.COURT and _court_ahead(s, day))
+    if stale or not s.reachable:
         return NO_LONGER_DUE
     if not _still_holds(s, rd, trigger, period, offset):
-        court_ahead = s.court_date is not None and s.court_date >= day
-        if not s.owes and trigger is not Trigger.BEFORE_DUE and not (trigger is Trigger.COURT and court_ahead):
+        if not s.owes and trigger is not Trigger.BEFORE_DUE and not (trigger is Trigger.COURT and _court_ahead(s, day)):
             return NOTHING_OWED
         return STAGE_PASSED
     if _hold(s, PlannedReminder(s.tenant_id, trigger, period, offset, "", {}, URGENCY[trigger]), rd) is not None:

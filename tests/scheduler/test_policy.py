@@ -605,3 +605,35 @@ def test_only_the_court_eve_and_the_last_demand_reminder_have_no_next_chance() -
     assert [o for o in (7, 3) if no_next_chance(Trigger.DEMAND, o, SETTINGS)] == []
     assert no_next_chance(Trigger.DEMAND, 5, PolicySettings(demand_offsets=(5,)))
     assert not no_next_chance(Trigger.MISSED, 1, SETTINGS) and not no_next_chance(Trigger.BEFORE_DUE, None, SETTINGS)
+
+
+# A court date ahead brings its reminders whatever is owed, so balance data too old to act on does not hold them:
+# the organisation's ledger export may lag while the fogedret's date stands.
+def test_stale_balance_data_does_not_silence_the_court_eve() -> None:
+    court = {"balance_ore": OWED, "court_date": D("2027-03-24"), "balance_as_of": D("2027-03-01")}  # 22 days old
+    assert brief(only("2027-03-23", **court)) == ("court", "2027-03", 24)
+    r = only("2027-03-23", **court)
+    assert r is not None
+    # Planned on the eve and looked at again the same day: it still goes.
+    assert recheck(snap("2027-03-23", **court), r.trigger, r.period, r.offset, D("2027-03-23"), SETTINGS) is None
+
+
+def test_stale_balance_data_does_not_silence_a_newly_known_court_date() -> None:
+    court = {"balance_ore": OWED, "court_date": D("2027-03-24"), "balance_as_of": D("2027-02-20")}
+    assert brief(only("2027-03-05", **court)) == ("court", "2027-03", None)
+
+
+def test_stale_balance_data_still_silences_everything_else() -> None:
+    # A termination without a court date, a påkrav, missed rent: each depends on the balance.
+    for facts in ({"termination_on": D("2027-03-02")}, {"demand_sent_on": D("2027-02-22")}, {}):
+        result = plan(
+            [snap("2027-03-05", balance_ore=OWED, balance_as_of=D("2027-02-20"), **facts)], D("2027-03-05"), SETTINGS
+        )
+        assert result.reminders == () and result.summary.stale == 1
+    # A court date already past: nothing ahead to remind of.
+    past = snap("2027-03-05", balance_ore=OWED, balance_as_of=D("2027-02-20"), court_date=D("2027-03-04"))
+    assert plan([past], D("2027-03-05"), SETTINGS).summary.stale == 1
+    r = only("2027-03-05", balance_ore=OWED, termination_on=D("2027-03-02"))
+    assert r is not None
+    stale = snap("2027-03-05", balance_ore=OWED, termination_on=D("2027-03-02"), balance_as_of=D("2027-02-20"))
+    assert recheck(stale, r.trigger, r.period, r.offset, D("2027-03-05"), SETTINGS) == NO_LONGER_DUE
