@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 __all__ = [
+    "COURT_DATE_OFFSET",
     "NOTHING_OWED",
     "NO_LONGER_DUE",
     "STAGE_PASSED",
@@ -141,6 +142,12 @@ class PlannedReminder:
     urgency: int
     deadline: date | None = None
     ends_conversation: bool = False
+
+
+# A court reminder's offset says which one it is: none for the outreach of a termination, the court date's day of
+# the month for the second reminder on its eve, and COURT_DATE_OFFSET plus that day for the outreach of a court
+# date; so a court date learned in the month of the termination, or moved within its month, is a new outreach.
+COURT_DATE_OFFSET = 100
 
 
 @dataclass(frozen=True, slots=True)

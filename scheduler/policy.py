@@ -26,6 +26,7 @@ from datetime import date
 
 from scheduler.calendar import due_date
 from scheduler.model import (
+    COURT_DATE_OFFSET,
     NO_LONGER_DUE,
     NOTHING_OWED,
     STAGE_PASSED,
@@ -67,12 +68,13 @@ def _court_ahead(s: RentSnapshot, day: date) -> bool:
 
 
 def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
-    # Once per legal event: the period is the month of the court date, else of the termination, so a
-    # newly known or moved court date makes a new outreach while a repeat of the same one does not.
+    # Once per legal event: the period is the month of the court date, else of the termination, and a court date's
+    # outreach has the day in its offset (COURT_DATE_OFFSET), so a newly known or moved court date makes a new
+    # outreach while a repeat of the same one does not.
     if s.court_date is not None:
-        event, label = s.court_date, "court date"
+        event, label, offset = s.court_date, "court date", COURT_DATE_OFFSET + s.court_date.day
     elif s.termination_on is not None:
-        event, label = s.termination_on, "termination"
+        event, label, offset = s.termination_on, "termination", None
     else:
         return None
     court_ahead = _court_ahead(s, rd.day)
@@ -94,7 +96,7 @@ def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
         )
         return _reminder(s, Trigger.COURT, period_of(s.court_date), s.court_date.day, reason, dates)
     reason = f"{label} {event.isoformat()} known; {state} as of {s.balance_as_of.isoformat()}"
-    return _reminder(s, Trigger.COURT, period_of(event), None, reason, dates)
+    return _reminder(s, Trigger.COURT, period_of(event), offset, reason, dates)
 
 
 def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
@@ -209,13 +211,18 @@ def _plan_one(s: RentSnapshot, rd: RentDay, tally: Counter[str]) -> PlannedRemin
     return replace(best, deadline=deadline, ends_conversation=_has_the_last_word(best, rd))
 
 
+def _court_eve_offset(offset: int | None) -> bool:
+    """Whether a court reminder's offset is the court eve's (the court date's day of the month)."""
+    return offset is not None and offset < COURT_DATE_OFFSET
+
+
 def no_next_chance(trigger: Trigger, offset: int | None, settings: PolicySettings) -> bool:
     """The court eve (the court reminder with an offset: the court date's day of the month) and the last `demand`
     reminder before the påkrav deadline: skipped on its day, the legal clock gives it no later one, so another
     proactive message that day does not hold it back (the plan: only a reminder already planned for the tenant
     that day does; the sender's second look: it never gives way, `bot.reminders.recheck`)."""
     if trigger is Trigger.COURT:
-        return offset is not None
+        return _court_eve_offset(offset)
     return trigger is Trigger.DEMAND and offset is not None and offset == settings.last_demand_offset
 
 
@@ -285,7 +292,8 @@ def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, of
     itself: planned for a Sunday or a holiday before a Monday deadline, it goes that Monday morning, still within
     the deadline, instead of being lost; after the deadline day its stage has passed; missed: the same rent month
     still shows unpaid; before_due: its rent is not due yet; promise_check: the same promise, still owed; court:
-    the same court date or termination (the eve reminder: before the court date, while no person holds the case).
+    the same court date (its day in the offset) or termination (the eve reminder: before the court date, while no person
+    holds the case).
     """
     day = rd.day
     match trigger:
@@ -309,10 +317,15 @@ def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, of
             return s.owes and promise is not None and period_of(promise) == period and promise.day == offset
         case Trigger.COURT:
             court = s.court_date
-            if offset is not None:
+            if _court_eve_offset(offset):
                 return court is not None and period_of(court) == period and court.day == offset and day < court
+            ahead = court is not None and court >= day
+            if offset is not None:  # a court date's outreach: that very date
+                same = court is not None and period_of(court) == period and court.day + COURT_DATE_OFFSET == offset
+                return same and (s.owes or ahead)
+            # A termination's outreach (or one recorded before a court date's had its day in the key)
             event = court or s.termination_on
-            return event is not None and period_of(event) == period and (s.owes or (court is not None and court >= day))
+            return event is not None and period_of(event) == period and (s.owes or ahead)
     return False
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.reminders.plan import NO_OFFSET, open_outreach_case, policy_settings, record_planned
+from bot.reminders.plan import open_outreach_case, policy_settings, record_planned, reminder_key
 from bot.reminders.reads import load_snapshots, planned_keys, planned_on
 from bot.reminders.send_window import proactive_not_before
 from bot.settings import Settings
@@ -30,14 +30,10 @@ from scheduler.policy import plan
 __all__ = ["open_urgent_cases"]
 
 
-def _key(r: PlannedReminder) -> tuple[int, str, str, int]:
-    return (r.tenant_id, r.trigger.value, r.period, NO_OFFSET if r.offset is None else r.offset)
-
-
 def _open(conn: Connection, court: Sequence[PlannedReminder], settings: Settings, now: datetime, day: date) -> int:
     ids = [r.tenant_id for r in court]
     known = planned_keys(conn, ids)
-    fresh = [r for r in court if _key(r) not in known]
+    fresh = [r for r in court if reminder_key(r) not in known]
     reminded = planned_on(conn, ids, day)
     opened = 0
     scene = Scene.of(conn)

@@ -54,6 +54,7 @@ __all__ = [
     "policy_settings",
     "record_planned",
     "reminder_fates",
+    "reminder_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ class PlanOutcome:
     set_aside: list[SetAside] = field(default_factory=list)
 
 
-def _db_key(r: PlannedReminder) -> tuple[int, str, str, int]:
+def reminder_key(r: PlannedReminder) -> tuple[int, str, str, int]:
+    """The reminder's key as the database records it once (tenant, trigger, period, offset or NO_OFFSET)."""
     return (r.tenant_id, r.trigger.value, r.period, NO_OFFSET if r.offset is None else r.offset)
 
 
@@ -173,7 +175,7 @@ async def _plan(
         reminders = [r for r in reminders if _as_urgent(r, unsent.get(r.tenant_id))]
         if dry_run:
             known = await conn.run_sync(planned_keys, [r.tenant_id for r in reminders])
-            reminders = [r for r in reminders if _db_key(r) not in known]
+            reminders = [r for r in reminders if reminder_key(r) not in known]
             contacts = await conn.run_sync(load_contacts, [r.tenant_id for r in reminders], available)
             aside = await conn.run_sync(set_aside, day, tz)
     skipped = len(day_plan.reminders) - len(reminders)
@@ -214,7 +216,7 @@ def _insert_keys(conn: Connection, part: Sequence[PlannedReminder], day: date, n
             "tenant_id": r.tenant_id,
             "trigger": r.trigger.value,
             "period": r.period,
-            "offset_days": _db_key(r)[3],
+            "offset_days": reminder_key(r)[3],
             "planned_for": day,
             "reason": r.reason[:300],
             "computed_from": r.computed_from,

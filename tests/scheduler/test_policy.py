@@ -279,18 +279,19 @@ def test_a_reminder_carries_the_running_deadline(day: str, facts: dict[str, Any]
 
 
 @pytest.mark.parametrize(
-    ("facts", "period"),
+    ("facts", "period", "offset"),
     [
-        ({"termination_on": D("2025-04-02"), "balance_ore": OWED}, "2025-04"),
-        ({"termination_on": D("2025-04-02"), "court_date": D("2025-05-20"), "balance_ore": OWED}, "2025-05"),
-        ({"court_date": D("2025-05-20"), "balance_ore": 0}, "2025-05"),
-        ({"court_date": D("2025-04-10"), "balance_ore": 0}, "2025-04"),  # the court day itself
-        ({"court_date": D("2025-03-20"), "balance_ore": OWED}, "2025-03"),
+        ({"termination_on": D("2025-04-02"), "balance_ore": OWED}, "2025-04", None),
+        # A court date's outreach has its day in the key (COURT_DATE_OFFSET + the day).
+        ({"termination_on": D("2025-04-02"), "court_date": D("2025-05-20"), "balance_ore": OWED}, "2025-05", 120),
+        ({"court_date": D("2025-05-20"), "balance_ore": 0}, "2025-05", 120),
+        ({"court_date": D("2025-04-10"), "balance_ore": 0}, "2025-04", 110),  # the court day itself
+        ({"court_date": D("2025-03-20"), "balance_ore": OWED}, "2025-03", 120),
     ],
 )
-def test_court(facts: dict[str, Any], period: str) -> None:
+def test_court(facts: dict[str, Any], period: str, offset: int | None) -> None:
     r = only("2025-04-10", **facts)
-    assert brief(r) == ("court", period, None)
+    assert brief(r) == ("court", period, offset)
     assert r is not None and r.urgency == URGENCY[Trigger.COURT]
 
 
@@ -323,9 +324,9 @@ def test_a_second_court_reminder_the_weekday_before_the_court_date() -> None:
     assert r is not None and r.urgency == URGENCY[Trigger.COURT]
     assert r.computed_from["court_eve"] == "2026-03-13" and "2026-03-16" in r.reason
     # Its key differs from the first court reminder's, so both are recorded, each once.
-    assert brief(only("2026-03-12", **COURT)) == ("court", "2026-03", None)
+    assert brief(only("2026-03-12", **COURT)) == ("court", "2026-03", 116)
     for day in ("2026-03-14", "2026-03-15", "2026-03-16"):
-        assert brief(only(day, **COURT)) == ("court", "2026-03", None)
+        assert brief(only(day, **COURT)) == ("court", "2026-03", 116)
 
 
 @pytest.mark.parametrize(
@@ -356,7 +357,7 @@ def test_the_court_eve_is_a_day_messages_may_go(court_date: str, eve: str) -> No
 )
 def test_the_court_eve_and_holds(hold: dict[str, Any], eve: bool) -> None:
     r = only("2026-03-13", **(COURT | hold))
-    assert brief(r) == ("court", "2026-03", 16 if eve else None)
+    assert brief(r) == ("court", "2026-03", 16 if eve else 116)
 
 
 @pytest.mark.parametrize(
@@ -620,7 +621,7 @@ def test_stale_balance_data_does_not_silence_the_court_eve() -> None:
 
 def test_stale_balance_data_does_not_silence_a_newly_known_court_date() -> None:
     court = {"balance_ore": OWED, "court_date": D("2027-03-24"), "balance_as_of": D("2027-02-20")}
-    assert brief(only("2027-03-05", **court)) == ("court", "2027-03", None)
+    assert brief(only("2027-03-05", **court)) == ("court", "2027-03", 124)
 
 
 def test_stale_balance_data_still_silences_everything_else() -> None:
@@ -637,3 +638,28 @@ def test_stale_balance_data_still_silences_everything_else() -> None:
     assert r is not None
     stale = snap("2027-03-05", balance_ore=OWED, termination_on=D("2027-03-02"), balance_as_of=D("2027-02-20"))
     assert recheck(stale, r.trigger, r.period, r.offset, D("2027-03-05"), SETTINGS) == NO_LONGER_DUE
+
+
+# Each legal event is one outreach: a court date learned in the month of the termination, or moved within its
+# month, has a key of its own (the host records each key once), and a repeat of the same one does not.
+def test_a_court_date_in_the_month_of_the_termination_is_a_new_outreach() -> None:
+    terminated = {"balance_ore": OWED, "termination_on": D("2027-03-02")}
+    first = brief(only("2027-03-03", **terminated))
+    second = brief(only("2027-03-10", **terminated, court_date=D("2027-03-24")))
+    assert first == ("court", "2027-03", None) and second == ("court", "2027-03", 124)
+
+
+def test_a_court_date_moved_within_its_month_is_a_new_outreach() -> None:
+    before = brief(only("2027-03-01", balance_ore=OWED, court_date=D("2027-03-10")))
+    moved = brief(only("2027-03-04", balance_ore=OWED, court_date=D("2027-03-26")))
+    again = brief(only("2027-03-05", balance_ore=OWED, court_date=D("2027-03-26")))
+    assert before == ("court", "2027-03", 110) and moved == again == ("court", "2027-03", 126)
+
+
+def test_a_court_dates_outreach_planned_late_holds_only_for_that_date() -> None:
+    r = only("2027-03-04", balance_ore=OWED, court_date=D("2027-03-26"))
+    assert r is not None and not no_next_chance(r.trigger, r.offset, SETTINGS)
+    same = snap("2027-03-05", balance_ore=OWED, court_date=D("2027-03-26"))
+    moved = snap("2027-03-05", balance_ore=OWED, court_date=D("2027-03-27"))
+    assert recheck(same, r.trigger, r.period, r.offset, D("2027-03-05"), SETTINGS) is None
+    assert recheck(moved, r.trigger, r.period, r.offset, D("2027-03-05"), SETTINGS) == STAGE_PASSED

@@ -165,13 +165,32 @@ async def test_a_second_court_reminder_the_weekday_before_the_court_date(rt: Run
     assert [s for s, _ in planned] == ["court"] and "court date 2026-03-16 in 3 days" in planned[0][1]
     assert await plan_at(rt, datetime(2026, 3, 13, 15, 0, tzinfo=TZ), tenant_id) == []  # recorded once
     assert await plan_at(rt, datetime(2026, 3, 14, 10, 0, tzinfo=TZ), tenant_id) == []  # not on Saturday too
-    assert await keys(rt) == [("court", "2026-03", -1), ("court", "2026-03", 16)]
+    assert await keys(rt) == [("court", "2026-03", 116), ("court", "2026-03", 16)]
     assert len(sms(rt).to(PHONE)) == 2
     async with rt.db.read() as conn:
         triggers = (await conn.execute(select(conversations.c.trigger).order_by(conversations.c.id))).scalars().all()
         open_cases = (await conn.execute(select(cases.c.status))).scalars().all()
     assert triggers == ["court", "court"]  # court-stage wording both times
     assert open_cases == ["waiting"]  # the outreach case is the same one
+
+
+async def test_a_court_date_learned_in_the_month_of_the_termination_is_reached_out_to(rt: Runtime) -> None:
+    """A termination on 2 March reached out to; on 10 March the fogedret's date, 24 March, becomes known: the
+    tenant hears of it (its own outreach), and a second import of the same date says nothing more."""
+    tenant_id = await add_tenant(
+        rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_ore=2_100_000, balance_as_of=date(2026, 3, 3),
+        termination_on=date(2026, 3, 2),
+    )  # fmt: skip
+    assert [s for s, _ in await plan_at(rt, datetime(2026, 3, 3, 10, 0, tzinfo=TZ), tenant_id)] == ["court"]
+    async with rt.db.write() as conn:
+        await conn.execute(
+            update(rent_positions).where(rent_positions.c.tenant_id == tenant_id).values(court_date=date(2026, 3, 24))
+        )
+    planned = await plan_at(rt, datetime(2026, 3, 10, 10, 0, tzinfo=TZ), tenant_id)
+    assert [s for s, _ in planned] == ["court"] and "court date 2026-03-24 known" in planned[0][1]
+    assert await plan_at(rt, datetime(2026, 3, 11, 10, 0, tzinfo=TZ), tenant_id) == []
+    assert await keys(rt) == [("court", "2026-03", -1), ("court", "2026-03", 124)]
+    assert len(sms(rt).to(PHONE)) == 2
 
 
 async def test_the_court_eve_waits_for_the_morning(rt: Runtime) -> None:
@@ -214,7 +233,7 @@ async def test_no_court_eve_while_an_adviser_holds_the_case(rt: Runtime) -> None
     async with rt.db.write() as conn:
         await conn.execute(update(cases).values(status="taken"))
     assert await plan_at(rt, datetime(2026, 3, 13, 10, 0, tzinfo=TZ), tenant_id) == []
-    assert await keys(rt) == [("court", "2026-03", -1)]
+    assert await keys(rt) == [("court", "2026-03", 116)]
     assert len(sms(rt).to(PHONE)) == 1
 
 
