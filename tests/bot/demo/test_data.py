@@ -14,7 +14,7 @@ from bot.store.db import Database
 from bot.store.schema import rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow
 from scheduler.calendar import demand_deadline, demand_received
-from scheduler.model import PolicySettings, RentSnapshot
+from scheduler.model import COURT_DATE_OFFSET, PolicySettings, RentSnapshot
 from scheduler.policy import plan
 
 TUESDAY = date(2026, 3, 3)  # a day on which a 1, 3 and 7 day påkrav deadline all fall on weekdays
@@ -81,7 +81,8 @@ def test_the_reminder_policy_meets_every_stage() -> None:
         "påkrav, 3 days left": ("demand", 3),
         "påkrav, 1 day left": ("demand", 1),
         "termination known": ("court", None),
-        "court date known": ("court", None),
+        # A court date's outreach has the date's day in its key (COURT_DATE_OFFSET + day).
+        "court date known": ("court", COURT_DATE_OFFSET + (TUESDAY + timedelta(days=14)).day),
     }
     # The paid-up tenant has nothing due, the opted-out one is unreachable, the "already paid" one and the
     # one who promised to pay on Thursday wait.
