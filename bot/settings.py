@@ -28,6 +28,7 @@ __all__ = [
     "load_settings",
     "log_level",
     "opening_spans",
+    "served_url",
 ]
 
 MIN_SECRET_LENGTH = 32
@@ -94,6 +95,12 @@ def opening_spans(text: str) -> tuple[OpeningSpan, ...] | None:
         first = _DAYS[m["first"]]
         spans.append(OpeningSpan(first, _DAYS[m["last"]] if m["last"] else first, opens, closes))
     return tuple(spans) or None
+
+
+def served_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches the server on `host` and `port` (a wildcard host as 127.0.0.1)."""
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 class Settings(BaseSettings):
@@ -267,6 +274,13 @@ class Settings(BaseSettings):
         except (ArgumentError, ValueError) as exc:
             raise ValueError(f"KEEPHOME_DATABASE_URL cannot be read: {exc}") from None
         return v
+
+    @model_validator(mode="after")
+    def _public_url_where_served(self) -> Settings:
+        # Unset, the links keephome gives (a password's setup link, a case in a notice) lead to where it serves.
+        if "public_url" not in self.model_fields_set:
+            self.public_url = served_url(self.host, self.port)
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

@@ -13,11 +13,11 @@ from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
 from bot.demo.simulator import restore_clock
 from bot.runtime import build_runtime
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, load_settings, served_url
 from bot.store.db import utcnow
 from bot.store.migrate import prepare
 
-__all__ = ["DEMO_DATABASE", "demo_settings", "run_demo", "served_url"]
+__all__ = ["DEMO_DATABASE", "demo_settings", "run_demo"]
 
 DEMO_DATABASE = "sqlite+aiosqlite:///keephome-demo.db"
 
@@ -31,18 +31,7 @@ def demo_settings() -> Settings:
         overrides["secret_key"] = secrets.token_urlsafe(32)
     # The demo never talks to real providers, whatever the environment says.
     overrides.update(twilio_account_sid=None, twilio_auth_token=None, telegram_token=None)
-    settings = load_settings(**overrides)
-    if "public_url" in settings.model_fields_set:
-        return settings
-    # The links the demo gives (a password's setup link, a notice's link to a case) lead to where it serves.
-    return load_settings(**overrides, public_url=served_url(settings))
-
-
-def served_url(settings: Settings) -> str:
-    """Where a browser on this machine reaches the server: KEEPHOME_HOST and KEEPHOME_PORT (a wildcard host is
-    reached as 127.0.0.1)."""
-    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
-    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
+    return load_settings(**overrides)
 
 
 async def run_demo(settings: Settings) -> int:
@@ -65,7 +54,7 @@ async def run_demo(settings: Settings) -> int:
     )
     moved = await restore_clock(rt)
     logins = await ensure_demo_staff(rt.db, utcnow())
-    base = served_url(settings)
+    base = served_url(settings.host, settings.port)
     print(f"keephome demo: open {base}/", flush=True)
     print("  sandbox channels, fictional tenants, nothing leaves this machine", flush=True)
     print(f"  phone simulator: {base}/simulator", flush=True)

@@ -189,7 +189,13 @@ async def _plan(
         rows.extend(await db.run(record_planned, part, settings, now, day, send_after, available))
     async with db.read() as conn:
         aside = await conn.run_sync(set_aside, day, tz)
-    log.info("planned %s reminders for %s (%s considered)", len(rows), day, day_plan.summary.considered)
+    log.info(
+        "planned %s reminder%s for %s (%s considered)",
+        len(rows),
+        "" if len(rows) == 1 else "s",
+        day,
+        day_plan.summary.considered,
+    )
     return PlanOutcome(day, False, day_plan.summary, rows, skipped, aside)
 
 

@@ -61,7 +61,7 @@ def test_run_on_postgres_refuses_a_schema_that_is_behind(pg_url: str, tmp_path: 
     assert "keephome db upgrade" in done.stderr
     upgraded = _keephome("db", "upgrade", env=env, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert f"at revision {head_revision()}" in upgraded.stdout
+    assert f"to revision {head_revision()}" in upgraded.stdout
 
 
 async def _in_flight(db: Database) -> set[str]:

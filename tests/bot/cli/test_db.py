@@ -17,7 +17,18 @@ async def test_upgrade_names_the_database_without_its_password(pg_url: str, caps
     out = capsys.readouterr().out
     assert "hunter2-secret" not in out
     assert "127.0.0.1:5432/test" in out
-    assert f"migrated: at revision {head_revision()}" in out
+    assert f"migrated: from an empty database to revision {head_revision()}" in out
+
+
+async def test_a_second_upgrade_says_there_was_nothing_to_migrate(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(sqlite_url)
+    assert await run_db_upgrade(settings) == 0
+    assert await run_db_upgrade(settings) == 0
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.endswith(f"migrated: from an empty database to revision {head_revision()} (newest: {head_revision()})")
+    assert second.endswith(f"was already at revision {head_revision()} (the newest): nothing to migrate")
 
 
 async def test_an_empty_database_is_called_empty(sqlite_url: str) -> None:

@@ -143,3 +143,13 @@ def test_staff_add_help_has_one_line_per_role(capsys: pytest.CaptureFixture[str]
     described = [line.split()[0] for line in lines[lines.index("roles:") + 1 :] if line.strip()]
     assert described == list(ROLES) == list(ROLE_DUTIES)
     assert all(len(ROLE_DUTIES[role]) > 20 for role in ROLES)
+
+
+def test_without_a_public_url_the_link_leads_to_where_keephome_serves(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Trying keephome on one machine on another port: the link must open the console that port serves.
+    monkeypatch.delenv("KEEPHOME_PUBLIC_URL")
+    monkeypatch.setenv("KEEPHOME_PORT", "18032")
+    assert main(["staff", "add", "local@example.org", "--role", "admin"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("http://127.0.0.1:18032/console/setup/")
