@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 from pathlib import Path
 
-__all__ = ["MIGRATIONS_DIR", "TEMPLATES_DIR"]
+__all__ = ["MIGRATIONS_DIR", "TEMPLATES_DIR", "language_folders"]
 
 # A checkout run without installing (PYTHONPATH=.): the folders next to the package.
 _CHECKOUT = Path(__file__).resolve().parent.parent
@@ -32,3 +32,8 @@ def _folder(package: str, checkout_name: str) -> Path:
 
 TEMPLATES_DIR = _folder("bot.templates", "templates")
 MIGRATIONS_DIR = _folder("bot.migrations", "migrations")
+
+
+def language_folders(templates_dir: Path = TEMPLATES_DIR) -> list[Path]:
+    """The languages keephome has texts for: each a folder of `templates_dir` with a meta.toml, sorted."""
+    return sorted(meta.parent for meta in templates_dir.glob("*/meta.toml"))

@@ -13,7 +13,7 @@ from bot.inbound.inbox import Inbox
 from bot.inbound.processor import Processor
 from bot.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
-from bot.outbox.render import Renderer, check_languages
+from bot.outbox.render import Renderer
 from bot.outbox.sender import Sender
 from bot.outbox.status import record_delivery
 from bot.paths import TEMPLATES_DIR
@@ -93,7 +93,6 @@ def build_runtime(
             chosen["telegram"] = TelegramChannel(settings)
         elif demo:
             chosen["telegram"] = SandboxChannel("telegram")
-    check_languages(TEMPLATES_DIR, settings)
     renderer = Renderer(TEMPLATES_DIR, settings, telegram_on="telegram" in chosen, sms_on="sms" in chosen)
     rates = {
         "sms": RateLimiter(settings.twilio_rate),

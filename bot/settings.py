@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.paths import language_folders
 from conversations.model import FlowSettings
 
 __all__ = [
@@ -234,6 +235,22 @@ class Settings(BaseSettings):
                     f"KEEPHOME_TRUSTED_PROXIES: {entry!r} is not an address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
                 ) from None
         return v
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: str) -> str:
+        codes = [code.strip().lower() for code in v.split(",") if code.strip()]
+        have = [folder.name for folder in language_folders()]
+        unknown = [code for code in codes if code not in have]
+        if unknown or not codes:
+            named = f"names {', '.join(unknown)}, for which keephome has no texts" if unknown else "names no language"
+            raise ValueError(f"{named}: choose from {', '.join(have)}")
+        return ",".join(codes)
+
+    @field_validator("fallback_language")
+    @classmethod
+    def _fallback_language(cls, v: str) -> str:
+        return v.strip().lower()
 
     @field_validator("timezone")
     @classmethod

@@ -244,6 +244,9 @@ def run_chat(
     if flow not in FLOWS:
         output_fn(f"unknown flow {flow!r}; flows: {', '.join(sorted(FLOWS))}")
         return 2
+    if language not in settings.language_list:
+        output_fn(f"language {language!r} is not on; KEEPHOME_LANGUAGES: {', '.join(settings.language_list)}")
+        return 2
     if trigger is not None and trigger not in TRIGGERS:
         output_fn(f"unknown trigger {trigger!r}; triggers: {', '.join(TRIGGERS)}")
         return 2

@@ -14,9 +14,9 @@ from pathlib import Path
 from babel.dates import format_date, get_month_names
 from jinja2 import TemplateError, UndefinedError
 
-from bot.outbox.render import LOCALES, Renderer, language_folders
+from bot.outbox.render import LOCALES, Renderer
 from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments, typographic
-from bot.paths import TEMPLATES_DIR
+from bot.paths import TEMPLATES_DIR, language_folders
 from bot.settings import Settings
 from conversations.flow import Ask
 from conversations.flowcheck import BUTTON_TEMPLATES, ENGINE_TEMPLATES, check_flow, templates_used

@@ -16,11 +16,11 @@ from jinja2.bccache import Bucket
 from jinja2.runtime import Context as JinjaContext
 
 from bot.outbox.sms_rules import gsm_spelling
-from bot.settings import ConfigError, Settings
+from bot.settings import Settings
 from conversations.model import Channel, Choice
 from conversations.values import Money, Value
 
-__all__ = ["LOCALES", "Rendered", "Renderer", "TemplateMissing", "check_languages", "language_folders", "template_path"]
+__all__ = ["LOCALES", "Rendered", "Renderer", "TemplateMissing", "template_path"]
 
 # Babel locale per language code; a language not listed uses its own code.
 LOCALES = {"da": "da_DK", "en": "en_DK", "ar": "ar", "tr": "tr_TR", "uk": "uk_UA"}
@@ -91,22 +91,6 @@ class _Compiled(BytecodeCache):
 
 
 _COMPILED = _Compiled()
-
-
-def language_folders(templates_dir: Path) -> list[Path]:
-    """The languages keephome has texts for: each a folder of `templates_dir` with a meta.toml, sorted."""
-    return sorted(meta.parent for meta in templates_dir.glob("*/meta.toml"))
-
-
-def check_languages(templates_dir: Path, settings: Settings) -> None:
-    """Raise ConfigError when KEEPHOME_LANGUAGES names a language keephome has no texts for."""
-    have = [folder.name for folder in language_folders(templates_dir)]
-    unknown = [code for code in settings.language_list if code not in have]
-    if unknown:
-        raise ConfigError(
-            f"KEEPHOME_LANGUAGES names {', '.join(unknown)}, for which keephome has no texts: "
-            f"choose from {', '.join(have)}"
-        )
 
 
 class Renderer:

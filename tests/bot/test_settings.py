@@ -33,6 +33,16 @@ def test_demand_offsets_are_read_as_days_and_anything_else_refused() -> None:
             _load(demand_offsets=bad)
 
 
+def test_languages_are_read_in_any_case_and_each_must_have_texts() -> None:
+    # Every command reads them (remind and import as well as run): "DA,EN" is da and en, not "no fallback".
+    settings = load_settings(_env_file=None, languages=" DA, En ", fallback_language="DA")
+    assert (settings.language_list, settings.fallback_language) == (["da", "en"], "da")
+    with pytest.raises(ConfigError, match=r"^KEEPHOME_LANGUAGES: names xx, for which keephome has no texts: choose"):
+        _load(languages="da,xx")
+    with pytest.raises(ConfigError, match=r"^KEEPHOME_LANGUAGES: names no language: choose from ar, da, en, tr$"):
+        _load(languages=" , ")
+
+
 def test_the_log_level_is_read_in_any_case() -> None:
     assert log_level({}) == "INFO"
     assert [log_level({"KEEPHOME_LOG_LEVEL": level.lower()}) for level in LOG_LEVELS] == list(LOG_LEVELS)

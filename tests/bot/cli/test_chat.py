@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.cli.chat import play_chat, run_chat
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
 
@@ -178,3 +178,10 @@ def test_the_flows_the_console_starts_with_data_play_with_an_example_request() -
     shown, reason = _run("withdraw_choice", "sms", "2")
     assert any(line.startswith("# consent_withdrawn scope=share recipient_kind=kommune") for line in shown)
     assert reason == "consent_withdrawn"
+
+
+def test_a_language_that_is_not_on_is_refused() -> None:
+    lines: list[str] = []
+    settings = load_settings(_env_file=None, languages="da,en")
+    assert run_chat("payment_check", "sms", "tr", None, lambda _: "/quit", lines.append, settings) == 2
+    assert lines == ["language 'tr' is not on; KEEPHOME_LANGUAGES: da, en"]

@@ -63,7 +63,7 @@ def test_a_language_without_texts_is_one_line(
     monkeypatch.setenv("KEEPHOME_LANGUAGES", "da,xx")
     assert main(["run"]) == 2
     assert _one_line(capsys) == (
-        "keephome: configuration problem: KEEPHOME_LANGUAGES names xx, for which keephome has no texts: "
+        "keephome: configuration problem: KEEPHOME_LANGUAGES: names xx, for which keephome has no texts: "
         "choose from ar, da, en, tr"
     )
 
