@@ -44,7 +44,7 @@ def _summary(outcome: PlanOutcome) -> list[str]:
     s = outcome.summary
     return [
         f"{s.considered} tenants considered: {s.planned} due a reminder by the policy, "
-        f"{outcome.already_contacted} of them already contacted or planned that day;",
+        f"{outcome.already_contacted} of them already contacted that day or reminded of the same before;",
         f"not reminded: {s.stale} with stale balance data, {s.unreachable} unreachable (opted out, wrong number "
         f"or no address), {s.held_by_conversation} held by a conversation or case, "
         f"{s.held_by_paid_claim} held by a paid claim or a promise.",

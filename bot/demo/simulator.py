@@ -103,7 +103,7 @@ def _words() -> dict[str, str]:
         "channel": _("channel"),
         "send_after": _("send after"),
         "why": _("why"),
-        "already": _("%(count)s already contacted or planned that day."),
+        "already": _("%(count)s already contacted that day or reminded of the same before."),
         "preview": _("%(day)s would bring (preview, nothing sent):"),
         "planned": _("Planned for %(day)s:"),
     }

@@ -590,7 +590,7 @@ async def test_the_appointment_reminder_wins_the_day_and_the_rent_reminder_comes
     eve = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)  # 09:00 on Wednesday, the plan hour
     preview = await plan_reminders(rt.db, rt.settings, eve, dry_run=True)
     assert [row.tenant_ref for row in preview.rows] == ["R-2"]
-    assert preview.already_contacted == 1  # shown as "already contacted or planned that day"
+    assert preview.already_contacted == 1  # shown as "already contacted that day or reminded of the same before"
     await eve_plan(rt, eve)
     await at_time(rt, datetime(2026, 3, 4, 12, 0, tzinfo=UTC))  # the sender looks again later that day
     sent = sandbox(rt)["sms"].to(PHONE)[before[PHONE] :]
