@@ -9,12 +9,29 @@ from scheduler.calendar import demand_deadline, demand_received, due_date, last_
 from scheduler.model import PolicySettings, RentSnapshot
 from scheduler.quiet import is_quiet_day
 
-__all__ = ["MissedRent", "RentDay", "court_eve", "due_date_before", "period_of"]
+__all__ = ["MissedRent", "RentDay", "before_due_day", "court_eve", "due_date_before", "period_of"]
 
 _DUE_DAYS = range(1, 32)
 # A court-eve reminder looks at most this far back for a day it may go out on.
 _EVE_SEARCH = 14
+# Quiet days (holidays, Sundays, 24 and 31 December) never run longer than this.
+_QUIET_RUN = 10
 _SATURDAY = 5
+
+
+def before_due_day(due: date, before_due_days: int) -> date:
+    """The day a before-due reminder is planned for rent due on `due`: `before_due_days` before it, even a quiet day
+    (it then goes on the next day that is not, still before the due date); but when the quiet days from then last
+    until the due date, the last day before them that is not quiet, so the reminder is not lost."""
+    planned = due - timedelta(days=before_due_days)
+    goes = planned
+    while is_quiet_day(goes):
+        goes += timedelta(days=1)
+    if goes < due:
+        return planned
+    while is_quiet_day(planned):
+        planned -= timedelta(days=1)
+    return planned
 
 
 def period_of(d: date) -> str:
@@ -101,11 +118,16 @@ class RentDay:
 
     @staticmethod
     def _upcoming_by_due_day(day: date, before_due_days: int) -> dict[int, date]:
-        target = day + timedelta(days=before_due_days)
+        # The due dates whose before-due reminder is planned today: `before_due_days` before it, or earlier when
+        # the quiet days from then would hold it until the due date (Christmas before a due date on the 27th).
         found: dict[int, date] = {}
-        for due_day in _DUE_DAYS:
-            if due_date(target.year, target.month, due_day) == target:
-                found[due_day] = target
+        for ahead in range(before_due_days, before_due_days + _QUIET_RUN):
+            target = day + timedelta(days=ahead)
+            if before_due_day(target, before_due_days) != day:
+                continue
+            for due_day in _DUE_DAYS:
+                if due_date(target.year, target.month, due_day) == target:
+                    found[due_day] = target
         return found
 
     def is_stale(self, balance_as_of: date) -> bool:

@@ -19,6 +19,7 @@ from scheduler.model import (
     Trigger,
 )
 from scheduler.policy import no_next_chance, plan, recheck
+from scheduler.quiet import is_quiet_day
 from scheduler.rent_day import court_eve
 
 D = date.fromisoformat
@@ -663,3 +664,31 @@ def test_a_court_dates_outreach_planned_late_holds_only_for_that_date() -> None:
     moved = snap("2027-03-05", balance_ore=OWED, court_date=D("2027-03-27"))
     assert recheck(same, r.trigger, r.period, r.offset, D("2027-03-05"), SETTINGS) is None
     assert recheck(moved, r.trigger, r.period, r.offset, D("2027-03-05"), SETTINGS) == STAGE_PASSED
+
+
+@pytest.mark.parametrize(
+    ("due_day", "month", "planned"),
+    [
+        # Due Sun 27 Dec 2026: 24 Dec (three days before) and the days after it are quiet until Mon 28, after the
+        # due date: the reminder comes on Wed 23 instead of being lost.
+        (27, "2026-12", "2026-12-23"),
+        (28, "2026-12", "2026-12-23"),  # Mon 28 Dec: 25 and the quiet days after hold it until the 28th
+        (3, "2028-01", "2027-12-30"),  # Mon 3 Jan 2028: 31 Dec, Nytårsdag and the Sunday are quiet
+        # A quiet day that only delays it, still before the due date, keeps the day: Sun 1 Mar 2026 -> goes Mon 2.
+        (4, "2026-03", "2026-03-01"),
+        (15, "2026-03", "2026-03-12"),  # an ordinary Thursday
+    ],
+)
+def test_a_before_due_reminder_is_planned_on_a_day_it_can_go_before_the_due_date(
+    due_day: int, month: str, planned: str
+) -> None:
+    flagged = {"due_day": due_day, "at_risk": True}
+    first = D(f"{month}-01") - timedelta(days=12)
+    days = [first + timedelta(days=n) for n in range(40)]
+    hits = [day for day in days if brief(only(day.isoformat(), **flagged)) == ("before_due", month, None)]
+    assert hits == [D(planned)]
+    # Planned that day and looked at again on the first day it may go out: it still goes.
+    goes = D(planned)
+    while is_quiet_day(goes):
+        goes += timedelta(days=1)
+    assert again(planned, goes.isoformat(), **flagged) is None
