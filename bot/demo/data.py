@@ -58,7 +58,9 @@ def _missed_due_day(today: date) -> int:
 def demo_tenants(today: date, *, delivery_days: int = 0, before_due_days: int = 3) -> list[DemoTenant]:
     """Twelve fictional tenants, one or two per stage, with clearly fake names and numbers."""
     missed_day = _missed_due_day(today)
-    upcoming_day = (today + before_due_days * _DAY).day
+    # A due day whose before-due reminder comes today; on a day none does (Christmas), the plain distance.
+    upcoming = RentDay(today, PolicySettings(before_due_days=before_due_days)).upcoming
+    upcoming_day = min(upcoming, default=(today + before_due_days * _DAY).day)
     week_ago = (today - 7 * _DAY).day  # the promise answered last week's reminder
     number = iter(range(1, 100))
 

@@ -16,6 +16,7 @@ from bot.tenants.csv_rows import ImportRow
 from scheduler.calendar import demand_deadline, demand_received
 from scheduler.model import COURT_DATE_OFFSET, PolicySettings, RentSnapshot
 from scheduler.policy import plan
+from scheduler.rent_day import RentDay
 
 TUESDAY = date(2026, 3, 3)  # a day on which a 1, 3 and 7 day påkrav deadline all fall on weekdays
 
@@ -98,7 +99,9 @@ def test_whatever_the_day_the_demo_brings_reminders_at_every_stage(today: date) 
             assert d.stage == f"påkrav, {left} day{'' if left == 1 else 's'} left"
     planned = plan(demo_snapshots(demo), today, PolicySettings()).reminders
     by_stage = {demo[r.tenant_id].stage: r.trigger.value for r in planned}
-    assert {"before_due", "missed", "demand", "court"} <= set(by_stage.values())
+    # A day on which no due date's before-due reminder falls (in the quiet days of Christmas) brings none.
+    before_due = {"before_due"} if RentDay(today, PolicySettings()).upcoming else set()
+    assert before_due | {"missed", "demand", "court"} <= set(by_stage.values())
     assert by_stage["missed the due day"] == "missed"
     # The tenants who said they paid or promised a day are not reminded of anything less than court.
     assert "says already paid" not in by_stage and "promised to pay" not in by_stage
