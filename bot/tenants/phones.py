@@ -22,6 +22,10 @@ def e164(raw: str, region: str | None = "DK") -> str | None:
     raw = raw.strip()
     if not raw or len(raw) > _MAX_LENGTH or (region is None and not raw.startswith("+")):
         return None
+    # Letters are a typo or an extension, never part of a number to text: phonenumbers reads "20 12 ABCD" as the
+    # keypad's 20 12 22 23, someone else's number.
+    if any(ch.isalpha() for ch in raw):
+        return None
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

@@ -152,6 +152,13 @@ def test_phone_numbers_are_normalised(raw: str, e164: str) -> None:
     assert one_row("tenant_ref,name,phone", f"A,Test Person,{raw}").phone == e164
 
 
+@pytest.mark.parametrize("raw", ["20 12 ABCD", "2012ABCD", "20123456 ext 9", "20 12 34 5O"])
+def test_a_phone_with_letters_is_refused_not_read_as_keypad_digits(raw: str) -> None:
+    # phonenumbers reads letters as a keypad's digits: "20 12 ABCD" would be +4520122223, someone else's number.
+    result = parse(f"tenant_ref,name,phone\nA,Test Person,{raw}\n")
+    assert reasons(result) == [f'line 2: phone "{raw}" is not a valid phone number']
+
+
 def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
     result = parse((FIXTURES / "tenants_bad.csv").read_bytes())
     assert reasons(result) == [
