@@ -194,7 +194,8 @@ class RowRules:
     def due_day(self, column: str, raw: str) -> int:
         if not raw:
             return 1
-        if not raw.isdigit() or not 1 <= int(raw) <= 31:
+        # ASCII digits only: str.isdigit() takes "²" too, which int() cannot read.
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 31:
             raise FieldError(f"{column} {_shown(raw)} must be a whole number from 1 to 31")
         return int(raw)
 

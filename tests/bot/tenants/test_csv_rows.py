@@ -159,6 +159,12 @@ def test_a_phone_with_letters_is_refused_not_read_as_keypad_digits(raw: str) -> 
     assert reasons(result) == [f'line 2: phone "{raw}" is not a valid phone number']
 
 
+@pytest.mark.parametrize("raw", ["²", "٥", "５"])
+def test_a_due_day_in_other_digits_is_a_line_numbered_problem_not_a_crash(raw: str) -> None:
+    result = parse(f"tenant_ref,name,phone,due_day\nA,Test Person,+4520123501,{raw}\n")
+    assert reasons(result) == [f'line 2: due_day "{raw}" must be a whole number from 1 to 31']
+
+
 def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
     result = parse((FIXTURES / "tenants_bad.csv").read_bytes())
     assert reasons(result) == [
