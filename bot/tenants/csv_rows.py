@@ -68,13 +68,14 @@ T = TypeVar("T")
 _PROGRESS_EVERY = 5000
 _MAX_ORE = 10**12  # ten billion kroner: anything larger is a typing error, not a rent
 # `;` files: decimal comma, optional `.` between thousands; `,` files: decimal point. A negative balance is a credit.
-_DANISH_AMOUNT = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2})?")
-_POINT_AMOUNT = re.compile(r"-?\d+(?:\.\d{1,2})?")
+# re.ASCII: `\d` is 0-9 only, as the schema's pattern means it (Python's `\d` takes "٧١٠٠" too, and Decimal reads it).
+_DANISH_AMOUNT = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2})?", re.ASCII)
+_POINT_AMOUNT = re.compile(r"-?\d+(?:\.\d{1,2})?", re.ASCII)
 # An amount as the API writes it (a JSON string with a decimal point): the pattern its schema publishes.
 POINT_AMOUNT = f"^{_POINT_AMOUNT.pattern}$"
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_STRICT_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DK_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_STRICT_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_DK_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})", re.ASCII)
 _LONG_TEXT = 300  # an address
 _FLAGS = {"": False, "0": False, "nej": False, "no": False, "1": True, "ja": True, "yes": True}
 # Control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) and the Unicode line and paragraph

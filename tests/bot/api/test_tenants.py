@@ -122,6 +122,17 @@ async def test_the_api_and_the_csv_import_give_the_same_reason_for_the_same_valu
     assert reasons(answer) == [(None, "balance_as_of", csv_error.reason)]
 
 
+async def test_money_and_dates_in_other_digits_are_refused_as_the_schema_says(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    answer = await api.put("T-1", tenant(balance="٧١٠٠", balance_as_of="٢٠٢٦-٠٣-٠١"))
+    assert answer.status_code == 422
+    assert reasons(answer) == [
+        (None, "balance", 'balance "٧١٠٠" is not an amount (write it like 7100.50)'),
+        (None, "balance_as_of", 'balance_as_of "٢٠٢٦-٠٣-٠١" is not a date (write YYYY-MM-DD)'),
+    ]
+    assert (await api.counts())["tenants"] == 0
+
+
 async def test_a_body_ref_must_match_the_path_and_missing_fields_are_named(sqlite_api: Api) -> None:
     api = sqlite_api  # checks before the database is asked: SQLite is enough
     answer = await api.put("T-1", tenant("T-2"))

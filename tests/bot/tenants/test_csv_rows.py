@@ -109,7 +109,9 @@ def test_danish_amounts(raw: str, ore: int) -> None:
     assert one_row("tenant_ref;name;phone;balance", f"A;Test Person;+4520123501;{raw}").balance_ore == ore
 
 
-@pytest.mark.parametrize("raw", ["7100.50", "7.10,00", "71.00", "7,100", "7.100.5", "kr 100", "1,2,3", "--5"])
+@pytest.mark.parametrize(
+    "raw", ["7100.50", "7.10,00", "71.00", "7,100", "7.100.5", "kr 100", "1,2,3", "--5", "٧١٠٠", "７.１００,５０"]
+)
 def test_danish_amounts_refused(raw: str) -> None:
     result = parse(f"tenant_ref;name;phone;balance\nA;Test Person;+4520123501;{raw}\n")
     assert reasons(result) == [f'line 2: balance "{raw}" is not an amount (write it like 7.100,50)']
@@ -120,7 +122,7 @@ def test_decimal_point_amounts(raw: str, ore: int) -> None:
     assert one_row("tenant_ref,name,phone,balance", f"A,Test Person,+4520123501,{raw}").balance_ore == ore
 
 
-@pytest.mark.parametrize("raw", ['"7,100.50"', '"7100,50"', "7.100", "7100.505", "1e3"])
+@pytest.mark.parametrize("raw", ['"7,100.50"', '"7100,50"', "7.100", "7100.505", "1e3", "٧١٠٠.٥٠", "７１００"])
 def test_decimal_point_amounts_refused(raw: str) -> None:
     result = parse(f"tenant_ref,name,phone,balance\nA,Test Person,+4520123501,{raw}\n")
     shown = raw.strip('"')
@@ -134,6 +136,12 @@ def test_decimal_point_amounts_refused(raw: str) -> None:
 def test_both_date_forms(raw: str, expected: date) -> None:
     row = one_row("tenant_ref,name,phone,court_date,balance_as_of", f"A,Test Person,+4520123501,{raw},{raw}")
     assert (row.court_date, row.balance_as_of) == (expected, expected)
+
+
+@pytest.mark.parametrize("raw", ["٢٠٢٦-٠٢-٢٨", "２８-０２-２０２６"])
+def test_dates_in_other_digits_are_refused(raw: str) -> None:
+    result = parse(f"tenant_ref,name,phone,court_date\nA,Test Person,+4520123501,{raw}\n")
+    assert reasons(result) == [f'line 2: court_date "{raw}" is not a date (write YYYY-MM-DD or DD-MM-YYYY)']
 
 
 @pytest.mark.parametrize(
