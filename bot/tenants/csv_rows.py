@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -178,6 +179,16 @@ class RowRules:
             raise FieldError(f"{column} is longer than {limit} characters")
         return raw
 
+    def ref(self, column: str, raw: str) -> str:
+        """A tenant_ref: a text with nothing invisible in it (a name keeps its direction marks; a reference, none)."""
+        text = self.text(column, raw)
+        # Unicode format characters (category Cf: a zero-width space, a BOM, a direction mark) print as nothing: "A"
+        # and "A\u200b" would be two tenants who look the same on every page, in every export and every URL.
+        hidden = next((ch for ch in text if unicodedata.category(ch) == "Cf"), None)
+        if hidden is not None:
+            raise FieldError(f"{column} contains the invisible character U+{ord(hidden):04X}: remove it")
+        return text
+
     def phone(self, column: str, raw: str) -> str:
         if not raw:
             raise FieldError(f"{column} is empty")
@@ -285,7 +296,7 @@ def check_row(at: int, values: Mapping[str, str], rules: RowRules) -> ImportRow 
     get = read.get
     row = ImportRow(
         line=at,
-        tenant_ref=get("tenant_ref", rules.text, ""),
+        tenant_ref=get("tenant_ref", rules.ref, ""),
         name=get("name", rules.text, ""),
         phone=get("phone", rules.phone, ""),
         language=get("language", rules.language, ""),

@@ -293,6 +293,15 @@ def test_letters_and_marks_of_every_script_are_not_control_characters() -> None:
     assert row.name == "Amira\u200f حسن Ærø Øst"
 
 
+def test_an_invisible_character_in_a_tenant_ref_is_refused() -> None:
+    # "A\u200b" and "A" would be two tenants who look the same everywhere; a BOM pasted mid-file is as invisible.
+    data = "tenant_ref,name,phone\nA\u200b,Test Person,20123456\nA,Test Person,20123457\nB\ufeff,Test Person,20123458\n"
+    assert reasons(parse(data)) == [
+        "line 2: tenant_ref contains the invisible character U+200B: remove it",
+        "line 4: tenant_ref contains the invisible character U+FEFF: remove it",
+    ]
+
+
 def test_one_number_on_two_lines_is_refused_naming_both() -> None:
     data = (
         "tenant_ref;name;phone\n"
