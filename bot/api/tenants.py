@@ -172,6 +172,14 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
     if body_ref is not None and body_ref != path_ref:
         found.append(Problem("tenant_ref in the body differs from the one in the path", "tenant_ref"))
     (row,) = checked_rows([(0, path_ref, item)], rules_for(settings, req.now), indexed=False, found=found)
+    if row.tenant_ref != path_ref:
+        # The import stores a reference with its spaces tidied; a URL that differs from it would be created here and
+        # then be a 404 on GET, DELETE and payments.
+        reason = (
+            f'tenant_ref "{path_ref}" in the path has spaces at its ends or several in a row: it is stored as '
+            f'"{row.tenant_ref}", so write that in the path'
+        )
+        raise ApiError(422, problems_found(1), [Problem(reason, "tenant_ref")])
 
     def answer(summary: ImportSummary) -> Answer:
         created = summary.created == 1

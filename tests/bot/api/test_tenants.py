@@ -160,6 +160,20 @@ async def test_a_reference_may_hold_a_slash(sqlite_api: Api) -> None:
     assert (await api.get("tenants/1234/56")).json()["tenant_ref"] == "1234/56"
 
 
+async def test_a_ref_in_the_path_that_would_be_stored_otherwise_is_refused(sqlite_api: Api) -> None:
+    api = sqlite_api  # checks before the database is asked: SQLite is enough
+    # " T-6" would be stored as "T-6", and a GET of the same URL would then find no tenant.
+    for path, ref in (("%20T-6", " T-6"), ("T-6%20", "T-6 "), ("T%20%206", "T  6")):
+        answer = await api.client.put(f"/api/v1/tenants/{path}", json=tenant(ref), headers=api.auth())
+        assert answer.status_code == 422, answer.json()
+        (problem,) = reasons(answer)
+        assert problem[:2] == (None, "tenant_ref")
+        assert problem[2].startswith(f'tenant_ref "{ref}" in the path has spaces at its ends or several in a row')
+    assert (await api.counts())["tenants"] == 0
+    assert (await api.put("T 6", tenant("T 6"))).status_code == 201  # one space inside is a reference's own
+    assert (await api.client.get("/api/v1/tenants/T%206", headers=api.auth("read"))).status_code == 200
+
+
 async def test_get_shows_stage_step_case_and_delivery_but_never_texts_answers_or_notes(api: Api) -> None:
     await api.put("T-1", tenant())
     secret_answer, secret_note = "I lost my job in January", "Called her sister, she cries a lot"
