@@ -418,8 +418,14 @@ def parse_csv(
             rows.append(parsed)
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, f"unreadable CSV: {exc}"))
-    if header is None and not errors:
-        errors.append(
-            RowError(1, f"the file is empty: the first line must name the columns ({', '.join(REQUIRED)}, …)")
-        )
+    if not errors and not read:
+        errors.append(_no_tenants(header is not None, last_line))
     return ParseResult(tuple(rows), tuple(errors))
+
+
+def _no_tenants(has_header: bool, last_line: int) -> RowError:
+    """The problem of a file that holds no row: no header at all, or a header and nothing else."""
+    if not has_header:
+        return RowError(1, f"the file is empty: the first line must name the columns ({', '.join(REQUIRED)}, …)")
+    # A truncated export (the header and nothing else) must not look like an import of nobody.
+    return RowError(last_line + 1, "the file names its columns but holds no tenants")

@@ -229,6 +229,12 @@ def test_an_empty_file_is_refused(data: bytes) -> None:
     assert str(result.errors[0]).startswith("line 1: the file is empty")
 
 
+@pytest.mark.parametrize(("data", "line"), [("tenant_ref,name,phone\n", 2), ("tenant_ref;name;phone\n\n\n", 4)])
+def test_a_file_with_only_its_header_is_refused(data: str, line: int) -> None:
+    result = parse(data)
+    assert reasons(result) == [f"line {line}: the file names its columns but holds no tenants"]
+
+
 def test_a_file_that_is_not_utf8_names_the_line() -> None:
     data = "tenant_ref;name;phone\nA;Test Person;+4520123501\nB;Prøve Person;+4520123502\n".encode("latin-1")
     assert reasons(parse(data)) == ["line 3: the file is not UTF-8 text (save it as CSV UTF-8)"]

@@ -183,6 +183,19 @@ async def test_run_import_with_bad_rows_imports_nothing(database: Database, data
     assert (await tenant(database, "B-1"))["name"] == "Earlier Name"
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+async def test_run_import_of_a_header_only_file_fails(database_url: str, tmp_path: Path, dry_run: bool) -> None:
+    # A truncated export: reporting "0 tenants" and exit 0 would look like a successful import.
+    path = tmp_path / "tenants.csv"
+    path.write_text("tenant_ref,name,phone\n", "utf-8")
+    out = io.StringIO()
+    assert await run_import(make_settings(database_url), path, dry_run, out, io.StringIO()) == 1
+    assert out.getvalue().splitlines() == [
+        f"{path}: 1 problem, nothing was imported:",
+        "  line 2: the file names its columns but holds no tenants",
+    ]
+
+
 async def test_run_import_dry_run_writes_nothing(database: Database, database_url: str) -> None:
     settings = make_settings(database_url)
     await import_tenants(
