@@ -58,10 +58,22 @@ def _ref(request: Request) -> str:
 _KEPT_REFUSALS = frozenset({400, 404, 409, 422})
 
 
+def _sent_as_json(request: Request) -> None:
+    """A body sent as another type than JSON (a form, text) is refused with 415; no Content-Type at all is taken."""
+    declared = request.headers.get("content-type")
+    if declared is None:
+        return
+    kind = declared.partition(";")[0].strip().lower()
+    if kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json")):
+        return
+    raise ApiError(415, f'the body must be sent as JSON (Content-Type: application/json), not as "{kind[:80]}"')
+
+
 def _write(handler: Callable[[Request, Write], Awaitable[Answer]]) -> Handler:
     """A POST or PUT: a repeat of an Idempotency-Key gets the stored answer, before the body is even read."""
 
     async def write(request: Request, caller: Caller, now: datetime) -> Response:
+        _sent_as_json(request)
         key = idempotency_key(request)
         print_ = fingerprint(request, await request.body())
         stored = await replay(_rt(request).db, caller.key_id, key, print_, now)

@@ -40,6 +40,7 @@ _ERRORS = {
     409: 'the tenant was erased ("reactivate": true brings them back), or a request with this Idempotency-Key '
     "is still being handled",
     422: "every bad field, with the item's index in a bulk, and the reason; nothing was written",
+    415: "the body was sent with another Content-Type than application/json (or a +json type)",
     429: "too many requests from this key in a minute; Retry-After says when to try again",
     503: "KEEPHOME_SECRET_KEY is not set, so nothing can be erased",
 }
@@ -60,7 +61,7 @@ class Operation:
 
 
 _TENANT = "/api/v1/tenants/{tenant_ref}"
-_WRITE_ERRORS = (400, 401, 403, 409, 422, 429)
+_WRITE_ERRORS = (400, 401, 403, 409, 415, 422, 429)
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(

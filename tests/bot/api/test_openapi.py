@@ -38,5 +38,5 @@ async def test_the_schema_names_every_route_of_the_contract_with_its_bodies(sqli
     shown = set(schemas["TenantOut"]["properties"]) | set(schemas["CaseOut"]["properties"])
     assert not shown & {"text", "answers", "data", "note", "notes", "outcome_note", "state"}
     put_op = doc["paths"]["/api/v1/tenants/{tenant_ref}"]["put"]
-    assert {"200", "201", "401", "403", "422", "429"} <= set(put_op["responses"])
+    assert {"200", "201", "401", "403", "415", "422", "429"} <= set(put_op["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in put_op["parameters"])

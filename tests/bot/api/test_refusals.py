@@ -55,6 +55,27 @@ async def test_a_body_over_its_limit_is_a_json_413_on_the_api_and_plain_text_els
     assert (await api.counts())["tenants"] == 0
 
 
+async def test_a_body_sent_as_another_type_than_json_is_a_415(sqlite_api: Api) -> None:
+    api = sqlite_api
+    body = json.dumps(tenant()).encode()
+    for kind in ("application/x-www-form-urlencoded", "text/plain; charset=utf-8", "multipart/form-data; boundary=x"):
+        answer = await api.client.put("/api/v1/tenants/T-1", content=body, headers=api.auth(**{"Content-Type": kind}))
+        assert answer.status_code == 415, (kind, answer.text)
+        reason = f'the body must be sent as JSON (Content-Type: application/json), not as "{kind.split(";")[0]}"'
+        assert answer.json() == {"error": reason, "errors": []}
+    payment = {"amount": "1.00", "paid_on": "2026-03-02"}
+    sent = await api.client.post(
+        "/api/v1/tenants/T-1/payments", content=json.dumps(payment), headers=api.auth(**{"Content-Type": "text/csv"})
+    )
+    assert sent.status_code == 415
+    assert (await api.counts())["tenants"] == 0
+    # JSON under its own name, a +json type, or no type at all is taken.
+    for kind in ("application/json; charset=utf-8", "application/merge-patch+json", None):
+        headers = api.auth(**({"Content-Type": kind} if kind else {}))
+        answer = await api.client.put("/api/v1/tenants/T-1", content=body, headers=headers)
+        assert answer.status_code in (200, 201), (kind, answer.text)
+
+
 async def test_pydantic_wording_never_reaches_the_client(sqlite_api: Api) -> None:
     api = sqlite_api
     item = {**tenant("A", "+4520123401"), "due_day": "5", "at_risk": "yes"}
