@@ -165,7 +165,7 @@ def _responses(op: Operation) -> dict[str, Any]:
             answer["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
         responses[str(status)] = answer
     responses["413"] = {
-        "description": "the body is larger than the route allows (8 MiB for a bulk, 16 KiB otherwise)",
+        "description": "the body is larger than the route allows (40 MiB for a bulk, 16 KiB otherwise)",
         **_json(ErrorOut),
     }
     return responses

@@ -145,7 +145,7 @@ async def test_a_huge_login_form_and_a_huge_chunked_sms_are_refused_at_once_whil
         (SMS_PATH, 64 * KIB),
         ("/webhooks/telegram", 1 * MIB),
         ("/console/login", 64 * KIB),
-        ("/api/v1/tenants/bulk", 8 * MIB),
+        ("/api/v1/tenants/bulk", 40 * MIB),
         ("/simulator/api/send", DEFAULT_LIMIT.max_bytes),
     ],
 )
