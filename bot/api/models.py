@@ -171,6 +171,10 @@ class TenantWritten(BaseModel):
 
     tenant_ref: str
     result: Literal["created", "updated"]
+    older_balance_kept: bool = Field(
+        description="the body's balance_as_of is older than the stored balance's (a payment recorded since): "
+        "the stored balance and its day stay"
+    )
 
 
 class BulkWritten(BaseModel):
@@ -182,6 +186,10 @@ class BulkWritten(BaseModel):
     updated: int = Field(description="known tenants the bulk changed")
     unchanged: int = Field(description="known tenants whose item holds what is stored already: nothing changed")
     left_out: int = Field(description='items whose tenant_ref was erased and that did not say "reactivate": true')
+    older_balances_kept: int = Field(
+        description="known tenants whose item's balance_as_of is older than the stored balance's (a payment "
+        "recorded since): the stored balance and its day stay"
+    )
 
 
 class PaymentOut(BaseModel):

@@ -183,7 +183,11 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
 
     def answer(summary: ImportSummary) -> Answer:
         created = summary.created == 1
-        body = TenantWritten(tenant_ref=row.tenant_ref, result="created" if created else "updated")
+        body = TenantWritten(
+            tenant_ref=row.tenant_ref,
+            result="created" if created else "updated",
+            older_balance_kept=summary.older_balances_kept > 0,
+        )
         return Answer(201 if created else 200, body.model_dump(mode="json"))
 
     def detail(summary: ImportSummary) -> str:
@@ -207,6 +211,7 @@ async def write_bulk(
             updated=summary.changed,
             unchanged=summary.unchanged,
             left_out=summary.erased_skipped,
+            older_balances_kept=summary.older_balances_kept,
         )
         return Answer(200, written.model_dump(mode="json"))
 

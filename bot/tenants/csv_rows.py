@@ -112,6 +112,9 @@ class ImportRow:
     children: bool | None = None  # children under 18 in the household
     court_filed_on: date | None = None  # filed with the fogedret
     kommune_notified_on: date | None = None  # the almenlejeloven § 92 stk. 2 notice
+    # The columns the file does not have: a known tenant keeps its stored values of those (bot/tenants/upsert.py).
+    # Empty for the API, whose item is the whole row (a field left out takes its default).
+    absent: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +293,11 @@ class FieldReader:
             return placeholder
 
 
-def check_row(at: int, values: Mapping[str, str], rules: RowRules) -> ImportRow | list[RowError]:
-    """One tenancy's fields (raw text by column name) checked and read; `at` is its line, or the API's index."""
+def check_row(
+    at: int, values: Mapping[str, str], rules: RowRules, absent: frozenset[str] = frozenset()
+) -> ImportRow | list[RowError]:
+    """One tenancy's fields (raw text by column name) checked and read; `at` is its line, or the API's index;
+    `absent`: the columns the file does not have."""
     read = FieldReader(at, values)
     get = read.get
     row = ImportRow(
@@ -314,6 +320,7 @@ def check_row(at: int, values: Mapping[str, str], rules: RowRules) -> ImportRow 
         children=get("children", rules.maybe_flag, None),
         court_filed_on=get("court_filed_on", rules.day, None),
         kommune_notified_on=get("kommune_notified_on", rules.day, None),
+        absent=absent,
     )
     sent, received = row.demand_sent_on, row.demand_received_on
     if sent is not None and received is not None and received < sent:
@@ -388,6 +395,7 @@ def parse_csv(
     errors: list[RowError] = []
     seen = Duplicates()
     header: list[str] | None = None
+    absent: frozenset[str] = frozenset()
     last_line = read = 0
     try:
         for record in records:
@@ -399,6 +407,7 @@ def parse_csv(
                 header, header_errors = _header(record, line)
                 if header_errors:
                     return ParseResult((), tuple(header_errors))
+                absent = frozenset(FIELDS).difference(header)
                 continue
             read += 1
             if progress is not None and read % _PROGRESS_EVERY == 0:
@@ -407,7 +416,7 @@ def parse_csv(
                 reason = f'has {len(record)} fields, the header has {len(header)} (separator "{separator}")'
                 errors.append(RowError(line, reason))
                 continue
-            parsed = check_row(line, dict(zip(header, record, strict=True)), rules)
+            parsed = check_row(line, dict(zip(header, record, strict=True)), rules, absent)
             if isinstance(parsed, list):
                 errors.extend(parsed)
                 continue

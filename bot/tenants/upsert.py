@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, insert, select, update
+from sqlalchemy import Connection, case, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
@@ -71,6 +71,8 @@ class ImportSummary:
     erased_skipped: int = 0
     # Known tenants whose row holds exactly what is stored already.
     unchanged: int = 0
+    # Known tenants whose row's balance is older than the stored one (a payment recorded since): the stored stays.
+    older_balances_kept: int = 0
 
     @property
     def changed(self) -> int:
@@ -86,6 +88,12 @@ class ImportSummary:
         if self.erased_skipped:
             n = self.erased_skipped
             said += f"; {n} erased {'tenant' if n == 1 else 'tenants'} left out (reactivate=1 brings one back)"
+        if self.older_balances_kept:
+            n = self.older_balances_kept
+            said += (
+                f"; {n} older {'balance' if n == 1 else 'balances'} not taken (keephome has a newer one, "
+                "a payment say: the stored balance stays)"
+            )
         return said
 
 
@@ -124,6 +132,9 @@ class _Known:
     stored: tuple[Any, ...] | None = None
     # The stored values of _COMPARED_IF_GIVEN.
     kept: tuple[Any, ...] = ()
+    # The stored balance is a figure with a day (a ledger's, a payment's), not the 0 a file without a balance
+    # column gave a new tenant: only a dated balance outranks an older one.
+    dated: bool = False
 
     def same_as(self, row: ImportRow) -> bool:
         """Whether importing `row` would change nothing an import writes."""
@@ -138,23 +149,62 @@ def _imported(row: ImportRow) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in (*_COMPARED_TENANT, *_COMPARED_POSITION))
 
 
+_STORED = (*_COMPARED_TENANT, *_COMPARED_POSITION)
+# A file's column and the row's field it fills, where the names differ.
+_FIELD_OF = {"monthly_rent": "monthly_rent_ore", "balance": "balance_ore"}
+_BALANCE = ("balance_ore", "balance_as_of")
+
+
+@dataclass(frozen=True, slots=True)
+class _Imported:
+    """A row as an import writes it, and whether the stored balance stays (then no balance event, no "settled")."""
+
+    row: ImportRow
+    balance_kept: bool = False
+    older: bool = False  # kept because the row's balance is older than the stored one
+
+
+def _as_imported(row: ImportRow, known: _Known | None) -> _Imported:
+    """A known tenant keeps its stored value of each column the file does not have (a contact-only file changes
+    no balance and no legal date), and a balance older than the stored one (a payment recorded since, an older
+    file imported again) leaves the stored balance and its day: an older ledger never undoes a newer payment."""
+    if known is None or known.stored is None:
+        return _Imported(row)
+    stored = dict(zip(_STORED, known.stored, strict=True))
+    kept = {
+        name: stored[name]
+        for column in row.absent
+        if (name := _FIELD_OF.get(column, column)) in stored and name not in _BALANCE
+    }
+    # A new påkrav date without its delivery day: the day counts from the new date, not the old letter's.
+    if "demand_received_on" in kept and "demand_sent_on" not in kept and row.demand_sent_on != stored["demand_sent_on"]:
+        del kept["demand_received_on"]
+    older = known.dated and "balance" not in row.absent and stored["balance_as_of"] > row.balance_as_of
+    balance_kept = older or "balance" in row.absent
+    if balance_kept:
+        kept.update({name: stored[name] for name in _BALANCE})
+    return _Imported(replace(row, **kept) if kept else row, balance_kept, older)
+
+
 async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known]:
     """Existing tenants among `refs`: the last arrears date an earlier import saw, their status, number and
     balance, and what an import wrote of them."""
     rp = rent_positions.c
     compared = [tenants.c[name] for name in _COMPARED_TENANT] + [rp[name] for name in _COMPARED_POSITION]
     kept = [tenants.c[name] for name in _COMPARED_IF_GIVEN]
+    dated = exists().where(balance_events.c.tenant_id == tenants.c.id)
     query = (
         select(tenants.c.tenant_ref, rp.last_arrears_on, tenants.c.status, tenants.c.phone, rp.balance_ore)
-        .add_columns(*kept, *compared)
+        .add_columns(dated, *kept, *compared)
         .select_from(tenants.outerjoin(rent_positions, rp.tenant_id == tenants.c.id))
         .where(tenants.c.tenant_ref.in_(refs))
     )
     found = {}
-    for ref, last, status, phone, balance, *values in (await conn.execute(query)).all():
+    for ref, last, status, phone, balance, has_balance, *values in (await conn.execute(query)).all():
         given, stored = tuple(values[: len(kept)]), values[len(kept) :]
         has_position = stored[len(_COMPARED_TENANT) + _COMPARED_POSITION.index("balance_as_of")] is not None
-        found[ref] = _Known(last, status, phone, balance, tuple(stored) if has_position else None, given)
+        position = tuple(stored) if has_position else None
+        found[ref] = _Known(last, status, phone, balance, position, given, bool(has_balance))
     return found
 
 
@@ -341,11 +391,13 @@ async def _upsert_positions(
             }
         )
     await conn.execute(stmt, params)
-    # A balance that changed (or a first one) is dated in the balance history the outcome page reads.
+    # A balance that changed (or a first one) is dated in the balance history the outcome page reads; a new tenant
+    # from a file without a balance column has no figure to date.
     changed = [
         balance_event(ids[r.tenant_ref], r.balance_ore, r.balance_as_of, now, source)
         for r in chunk
-        if (before := known.get(r.tenant_ref)) is None or before.balance_ore != r.balance_ore
+        if ((before := known.get(r.tenant_ref)) is None and "balance" not in r.absent)
+        or (before is not None and before.balance_ore != r.balance_ore)
     ]
     await conn.run_sync(record_balances, changed)
 
@@ -378,6 +430,9 @@ async def upsert_rows(
     known: dict[str, _Known] = {}
     for start in range(0, len(rows), CHUNK):
         known.update(await _known(conn, [r.tenant_ref for r in rows[start : start + CHUNK]]))
+    imported = [_as_imported(r, known.get(r.tenant_ref)) for r in rows]
+    rows = [i.row for i in imported]
+    balance_kept = {i.row.tenant_ref for i in imported if i.balance_kept}
     await _release_moving_numbers(conn, rows, known)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -396,7 +451,11 @@ async def upsert_rows(
         ]
         if renumbered:
             await conn.run_sync(_reactivate, renumbered, now)
-        settled.extend(ids[r.tenant_ref] for r in chunk if r.balance_ore <= 0 and r.tenant_ref in known)
+        settled.extend(
+            ids[r.tenant_ref]
+            for r in chunk
+            if r.balance_ore <= 0 and r.tenant_ref in known and r.tenant_ref not in balance_kept
+        )
         existing = sum(1 for r in chunk if r.tenant_ref in known)
         updated += existing
         created += len(chunk) - existing
@@ -406,14 +465,15 @@ async def upsert_rows(
     back = tombstones.reactivated
     for start in range(0, len(back), CHUNK):
         await conn.execute(delete(erased_refs).where(erased_refs.c.ref_hash.in_(back[start : start + CHUNK])))
-    return ImportSummary(created, updated, tuple(settled), tombstones.skipped, unchanged)
+    older = sum(1 for i in imported if i.older)
+    return ImportSummary(created, updated, tuple(settled), tombstones.skipped, unchanged, older)
 
 
 async def preview_import(
     db: Database, rows: Sequence[ImportRow], *, secret_key: str | None, batch: str = "file"
 ) -> ImportSummary:
     """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
-    updated = unchanged = 0
+    updated = unchanged = older = 0
     async with db.read() as conn:
         tombstones = await _not_erased(conn, rows, secret_key)
         rows = tombstones.rows
@@ -423,6 +483,14 @@ async def preview_import(
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             known = await _known(conn, [r.tenant_ref for r in chunk])
+            imported = [_as_imported(r, known.get(r.tenant_ref)) for r in chunk]
             updated += sum(1 for r in chunk if r.tenant_ref in known)
-            unchanged += sum(1 for r in chunk if (k := known.get(r.tenant_ref)) is not None and k.same_as(r))
-    return ImportSummary(len(rows) - updated, updated, erased_skipped=tombstones.skipped, unchanged=unchanged)
+            unchanged += sum(1 for i in imported if (k := known.get(i.row.tenant_ref)) is not None and k.same_as(i.row))
+            older += sum(1 for i in imported if i.older)
+    return ImportSummary(
+        len(rows) - updated,
+        updated,
+        erased_skipped=tombstones.skipped,
+        unchanged=unchanged,
+        older_balances_kept=older,
+    )

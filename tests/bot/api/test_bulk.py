@@ -19,9 +19,12 @@ def problems(answer: object) -> list[tuple[int | None, str | None, str]]:
 
 async def test_a_bulk_creates_and_updates_and_says_how_many(api: Api) -> None:
     first = await api.post("tenants/bulk", {"tenants": [tenant("A", "+4520123401"), tenant("B", "+4520123402")]})
-    assert (first.status_code, first.json()) == (200, {"created": 2, "updated": 0, "unchanged": 0, "left_out": 0})
+    assert (first.status_code, first.json()) == (
+        200,
+        {"created": 2, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0},
+    )
     second = await api.post("tenants/bulk", {"tenants": [tenant("B", "+4520123402"), tenant("C", "+4520123403")]})
-    assert second.json() == {"created": 1, "updated": 0, "unchanged": 1, "left_out": 0}
+    assert second.json() == {"created": 1, "updated": 0, "unchanged": 1, "left_out": 0, "older_balances_kept": 0}
     assert (await api.counts())["tenants"] == 3
     async with api.rt.db.read() as conn:
         details = (
@@ -76,7 +79,7 @@ async def test_a_bulk_is_an_object_with_a_list_of_at_most_ten_thousand(sqlite_ap
     assert (await api.post("tenants/bulk", [tenant()])).status_code == 422
     assert problems(await api.post("tenants/bulk", {"tenants": [tenant()], "more": 1}))[0][1] == "more"
     empty = await api.post("tenants/bulk", {"tenants": []})
-    assert empty.json() == {"created": 0, "updated": 0, "unchanged": 0, "left_out": 0}
+    assert empty.json() == {"created": 0, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0}
     too_many = {"tenants": [{"tenant_ref": "x"}] * (MAX_BULK + 1)}
     answer = await api.post("tenants/bulk", too_many)
     assert answer.status_code == 422 and problems(answer)[0][1] == "tenants"
@@ -169,7 +172,7 @@ async def test_ten_thousand_tenants_with_every_field_at_its_longest_go_in_one_bu
     answer = await api.client.post("/api/v1/tenants/bulk", content=body, headers=api.auth())
     assert (answer.status_code, answer.json()) == (
         200,
-        {"created": MAX_BULK, "updated": 0, "unchanged": 0, "left_out": 0},
+        {"created": MAX_BULK, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0},
     )
 
 
@@ -180,6 +183,6 @@ async def test_ten_thousand_tenants_go_in_one_bulk(sqlite_api: Api) -> None:
     answer = await api.post("tenants/bulk", {"tenants": items})
     assert (answer.status_code, answer.json()) == (
         200,
-        {"created": MAX_BULK, "updated": 0, "unchanged": 0, "left_out": 0},
+        {"created": MAX_BULK, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0},
     )
     assert (await api.counts())["tenants"] == MAX_BULK

@@ -6,8 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
 from bot.store.schema import audit_log, conversations, outbox, rent_positions
+from bot.tenants.csv_rows import known_languages, parse_csv
 from tests.bot.api.conftest import TZ, Api, tenant
 from tests.support.drive import drain, sandbox
 
@@ -93,3 +95,28 @@ async def test_a_payment_to_zero_ends_the_reminder_with_thanks_and_nothing_more_
     assert thanks == "payment_check.paid_registered"
     again = await plan_reminders(api.rt.db, api.rt.settings, api.rt.clock())
     assert again.rows == []
+
+
+async def test_an_older_balance_written_after_a_payment_does_not_undo_it(sqlite_api: Api) -> None:
+    api = sqlite_api
+    ledger = tenant("T-1", balance="7100.00", balance_as_of="2026-03-01")
+    await api.put("T-1", ledger)
+    assert (await api.post("tenants/T-1/payments", pay("7100.00"))).json()["balance"] == "0.00"
+    # The ledger of 1 March again, by PUT, by bulk and by a CSV file: none of them knows of the payment.
+    put = await api.put("T-1", ledger)
+    assert (put.status_code, put.json()) == (
+        200,
+        {"tenant_ref": "T-1", "result": "updated", "older_balance_kept": True},
+    )
+    bulk = await api.post("tenants/bulk", {"tenants": [ledger]})
+    assert bulk.json() == {"created": 0, "updated": 0, "unchanged": 1, "left_out": 0, "older_balances_kept": 1}
+    data = b"tenant_ref,name,phone,balance,balance_as_of\nT-1,Amira Hansen,+4520123456,7100.00,2026-03-01\n"
+    rows = parse_csv(data, api.rt.clock().astimezone(TZ).date(), known_languages(), ["da", "en"], "da").rows
+    said = await import_tenants(api.rt.db, rows, api.rt.clock(), api.rt.settings)
+    assert said.older_balances_kept == 1
+    got = (await api.get("tenants/T-1")).json()
+    assert (got["balance"], got["balance_as_of"]) == ("0.00", "2026-03-02")
+    # A balance of the payment's day or later is the ledger's word again.
+    newer = await api.put("T-1", tenant("T-1", balance="300.00", balance_as_of="2026-03-03"))
+    assert newer.json()["older_balance_kept"] is False
+    assert (await api.get("tenants/T-1")).json()["balance"] == "300.00"

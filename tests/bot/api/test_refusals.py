@@ -177,9 +177,12 @@ async def test_json_nested_too_deeply_is_said_as_such(sqlite_api: Api) -> None:
 async def test_a_repeated_bulk_counts_its_tenants_unchanged_as_the_csv_import_does(api: Api) -> None:
     items: list[dict[str, Any]] = [tenant(f"T-{n}", f"+45201234{n:02d}") for n in range(3)]
     first = await api.post("tenants/bulk", {"tenants": items})
-    assert first.json() == {"created": 3, "updated": 0, "unchanged": 0, "left_out": 0}
+    assert first.json() == {"created": 3, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0}
     again = await api.post("tenants/bulk", {"tenants": items})
-    assert (again.status_code, again.json()) == (200, {"created": 0, "updated": 0, "unchanged": 3, "left_out": 0})
+    assert (again.status_code, again.json()) == (
+        200,
+        {"created": 0, "updated": 0, "unchanged": 3, "left_out": 0, "older_balances_kept": 0},
+    )
     items[1] = {**items[1], "balance": "0"}
     changed = await api.post("tenants/bulk", {"tenants": [*items, tenant("T-9", "+4520123499")]})
-    assert changed.json() == {"created": 1, "updated": 1, "unchanged": 2, "left_out": 0}
+    assert changed.json() == {"created": 1, "updated": 1, "unchanged": 2, "left_out": 0, "older_balances_kept": 0}

@@ -27,7 +27,10 @@ async def test_a_put_creates_then_updates_and_get_shows_the_csv_fields(api: Api)
         at_risk=True,
     )
     created = await api.put("T-1", body)
-    assert (created.status_code, created.json()) == (201, {"tenant_ref": "T-1", "result": "created"})
+    assert (created.status_code, created.json()) == (
+        201,
+        {"tenant_ref": "T-1", "result": "created", "older_balance_kept": False},
+    )
     shown = await api.get("tenants/T-1")
     assert shown.status_code == 200
     got = shown.json()

@@ -21,7 +21,7 @@ from bot.paths import MIGRATIONS_DIR
 from bot.reminders.ledger import import_tenants
 from bot.store.db import Database
 from bot.store.migrate import current_revision, head_revision, upgrade
-from bot.store.schema import audit_log, rent_positions, tenants
+from bot.store.schema import audit_log, balance_events, rent_positions, tenants
 from bot.tenants import upsert
 from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
 from bot.tenants.upsert import ImportRefused, ImportSummary, arrears_flags, preview_import
@@ -112,13 +112,10 @@ async def test_reimport_updates_by_tenant_ref_and_keeps_the_status(database: Dat
     assert moved["id"] == first["id"] and moved["created_at"] == first["created_at"]
     assert (moved["name"], moved["phone"], moved["language"]) == ("Fiktiv Omdøbt", "+4520123599", "da")
     assert moved["status"] == "stopped", "an opted-out tenant stays opted out"
-    # The rent position is replaced: values the file leaves out are gone, what the tenant said stays.
-    assert (moved["due_day"], moved["monthly_rent_ore"], moved["demand_sent_on"], moved["at_risk"]) == (
-        1,
-        None,
-        None,
-        False,
-    )
+    # A column the file does not have keeps what is stored; what the tenant said stays too.
+    kept = ("due_day", "monthly_rent_ore", "demand_sent_on", "at_risk")
+    assert [moved[name] for name in kept] == [first[name] for name in kept]
+    assert (first["due_day"], first["monthly_rent_ore"]) == (5, 625000)
     assert (moved["balance_ore"], moved["promise_on"], moved["paid_claim_until"]) == (
         300000,
         date(2026, 3, 10),
@@ -129,6 +126,69 @@ async def test_reimport_updates_by_tenant_ref_and_keeps_the_status(database: Dat
     # A new number for a "wrong number" tenant may reach them; a settled balance ends the promise.
     assert (settled["status"], settled["telegram_chat_id"], settled["language"]) == ("active", 77, "en")
     assert (settled["promise_on"], settled["paid_claim_until"]) == (None, None)
+
+
+LEDGER = (
+    "tenant_ref,name,phone,due_day,monthly_rent,balance,balance_as_of,demand_sent_on,termination_on,at_risk\n"
+    "K-1,Kim Testesen,20223301,5,7100.00,7100.00,2026-03-01,2026-02-10,2026-03-20,1\n"
+)
+
+
+async def test_a_contact_only_file_keeps_the_balance_and_the_legal_dates(database: Database) -> None:
+    settings = make_settings(database.url)
+    await import_tenants(database, rows_of(LEDGER), NOW, settings)
+    before = await tenant(database, "K-1")
+    events = await count(database, balance_events)
+    # A new number for a known tenant and a new tenant: the file has no balance and no dates.
+    contacts = "tenant_ref,name,phone\nK-1,Kim Testesen,20 22 33 02\nK-2,Ny Testperson,20223303\n"
+    summary = await import_tenants(database, rows_of(contacts), NOW, settings)
+    assert (summary.created, summary.changed, summary.settled_ids) == (1, 1, ())
+    kept = await tenant(database, "K-1")
+    assert kept["phone"] == "+4520223302"
+    columns = ("due_day", "monthly_rent_ore", "balance_ore", "balance_as_of", "demand_sent_on", "termination_on")
+    assert [kept[c] for c in (*columns, "at_risk")] == [before[c] for c in (*columns, "at_risk")]
+    assert (kept["balance_ore"], kept["termination_on"], kept["at_risk"]) == (710000, date(2026, 3, 20), True)
+    assert await count(database, balance_events) == events  # no balance change, no "settled"
+    new = await tenant(database, "K-2")
+    assert (new["balance_ore"], new["due_day"], new["demand_sent_on"], new["at_risk"]) == (0, 1, None, False)
+    # The same contacts again change nothing; the dry run counts as the import does.
+    again = await preview_import(database, rows_of(contacts), secret_key=settings.secret_key)
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 2)
+
+
+async def test_an_empty_cell_in_a_column_the_file_has_still_clears_it(database: Database) -> None:
+    settings = make_settings(database.url)
+    await import_tenants(database, rows_of(LEDGER), NOW, settings)
+    emptied = "tenant_ref,name,phone,balance,balance_as_of,termination_on,at_risk\nK-1,Kim Testesen,20223301,,,,\n"
+    summary = await import_tenants(database, rows_of(emptied), NOW, settings)
+    got = await tenant(database, "K-1")
+    assert (got["balance_ore"], got["balance_as_of"], got["termination_on"], got["at_risk"]) == (0, TODAY, None, False)
+    assert summary.settled_ids == (got["tenant_id"],)
+    assert (got["due_day"], got["monthly_rent_ore"]) == (5, 710000)  # columns it does not have stay
+
+
+async def test_an_older_ledger_does_not_undo_a_newer_balance(database: Database) -> None:
+    settings = make_settings(database.url)
+    await import_tenants(database, rows_of(LEDGER), NOW, settings)
+    newer = LEDGER.replace("7100.00,2026-03-01", "0,2026-03-04")  # paid since: the ledger of 4 March
+    await import_tenants(database, rows_of(newer), NOW, settings)
+    events = await count(database, balance_events)
+    # The file of 1 March again (a stale export): a dry run and the import say the newer balance stays.
+    preview = await preview_import(database, rows_of(LEDGER), secret_key=settings.secret_key)
+    summary = await import_tenants(database, rows_of(LEDGER), NOW, settings)
+    assert preview.older_balances_kept == summary.older_balances_kept == 1
+    assert (preview.changed, preview.unchanged) == (summary.changed, summary.unchanged) == (0, 1)
+    assert str(summary) == (
+        "1 tenant: 0 new, 0 changed, 1 unchanged; 1 older balance not taken (keephome has a newer one, a payment say: "
+        "the stored balance stays)"
+    )
+    got = await tenant(database, "K-1")
+    assert (got["balance_ore"], got["balance_as_of"]) == (0, date(2026, 3, 4))
+    assert await count(database, balance_events) == events
+    # A ledger as new as the stored balance, or newer, is taken.
+    later = LEDGER.replace("7100.00,2026-03-01", "500.00,2026-03-05")
+    assert (await import_tenants(database, rows_of(later), NOW, settings)).older_balances_kept == 0
+    assert (await tenant(database, "K-1"))["balance_ore"] == 50000
 
 
 async def test_arrears_are_remembered_for_a_year(database: Database) -> None:
