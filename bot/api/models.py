@@ -170,7 +170,8 @@ class TenantWritten(BaseModel):
     model_config = _OUT
 
     tenant_ref: str
-    result: Literal["created", "updated"]
+    # "unchanged": the tenant was known and the body changed nothing (counted as bulk and the CSV import count).
+    result: Literal["created", "updated", "unchanged"]
     older_balance_kept: bool = Field(
         description="the body's balance_as_of is older than the stored balance's (a payment recorded since): "
         "the stored balance and its day stay"

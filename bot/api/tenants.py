@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -181,19 +182,20 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
         )
         raise ApiError(422, problems_found(1), [Problem(reason, "tenant_ref")])
 
+    def result(summary: ImportSummary) -> Literal["created", "updated", "unchanged"]:
+        if summary.created:
+            return "created"
+        return "unchanged" if summary.unchanged else "updated"
+
     def answer(summary: ImportSummary) -> Answer:
-        created = summary.created == 1
         body = TenantWritten(
             tenant_ref=row.tenant_ref,
-            result="created" if created else "updated",
+            result=result(summary),
             older_balance_kept=summary.older_balances_kept > 0,
         )
-        return Answer(201 if created else 200, body.model_dump(mode="json"))
+        return Answer(201 if summary.created else 200, body.model_dump(mode="json"))
 
-    def detail(summary: ImportSummary) -> str:
-        return "created" if summary.created else "updated"
-
-    outcome = _Outcome("api.tenant.put", answer, detail, one_tenant=True)
+    outcome = _Outcome("api.tenant.put", answer, result, one_tenant=True)
     return await _write(db, settings, req, [row], outcome, indexed=False)
 
 

@@ -106,7 +106,7 @@ async def test_an_older_balance_written_after_a_payment_does_not_undo_it(sqlite_
     put = await api.put("T-1", ledger)
     assert (put.status_code, put.json()) == (
         200,
-        {"tenant_ref": "T-1", "result": "updated", "older_balance_kept": True},
+        {"tenant_ref": "T-1", "result": "unchanged", "older_balance_kept": True},
     )
     bulk = await api.post("tenants/bulk", {"tenants": [ledger]})
     assert bulk.json() == {"created": 0, "updated": 0, "unchanged": 1, "left_out": 0, "older_balances_kept": 1}

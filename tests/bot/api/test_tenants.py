@@ -55,6 +55,9 @@ async def test_a_put_creates_then_updates_and_get_shows_the_csv_fields(api: Api)
 
     updated = await api.put("T-1", tenant(balance="0", phone="20 12 34 57"))
     assert (updated.status_code, updated.json()["result"]) == (200, "updated")
+    # The same body again changes nothing, and says so (as a bulk and the CSV import count it).
+    same = await api.put("T-1", tenant(balance="0", phone="20 12 34 57"))
+    assert (same.status_code, same.json()["result"]) == (200, "unchanged")
     again = (await api.get("tenants/T-1")).json()
     # A PUT is the whole row, as a re-import is: a field left out takes its default.
     assert (again["balance"], again["phone"], again["language"], again["monthly_rent"]) == (
