@@ -30,6 +30,7 @@ __all__ = [
     "Unlinked",
     "code_attempt",
     "handle_unlinked",
+    "typed_phone",
 ]
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,15 @@ CODE_IN_TEXT = re.compile(r"\d(?:[\s.\-]*\d)*")
 # A message that is mostly 4 to 12 digits ("1234567", "123456", "1234 567", "kode 12345") is an attempt at a
 # code, mistyped: it is answered as a wrong code, and counted as one.
 NEAR_MISS_DIGITS = range(4, 13)
+# A phone number typed where the welcome asks to share it with the button: a country prefix ("+45 20 30 40 50",
+# "0045...") or a word for a phone number with a number's eight digits ("mit nummer er 20 30 40 50", "tlf.
+# 20304050"). It is no guess at a code, so it is not counted as one; bare eight digits stay a code (codes are eight).
+_COUNTRY_PREFIX = re.compile(r"(?:\+|(?<!\d)00)\s*45[\s.\-]*\d")
+_PHONE_WORD = re.compile(
+    r"\b(?:tlf|telefon\w*|mobil\w*|nummer|nr|number|phone|numaram?\w*|telefonum\w*|رقم\w*|هاتف\w*)\b", re.IGNORECASE
+)
+_CODE_WORD = re.compile(r"\b(?:kode\w*|code\w*|kod\w*|رمز\w*)\b", re.IGNORECASE)
+PHONE_DIGITS = 8
 # One chat: after this many wrong codes or tokens in a row it waits BLOCK_MINUTES before the next is checked.
 MAX_FAILED_CODES = 5
 BLOCK_MINUTES = 15
@@ -55,7 +65,13 @@ BUDGET_WINDOW = timedelta(hours=1)
 # when the number shared is not one we know (sharing it again cannot help).
 _SHARE = ((SHARE_PHONE, "choice.share_phone"),)
 _DROP = ((DROP_KEYBOARD, ""),)
-_KEYBOARD = {"telegram.welcome": _SHARE, "link.bad_code": _SHARE, "link.contact_mismatch": _DROP, "link.linked": _DROP}
+_KEYBOARD = {
+    "telegram.welcome": _SHARE,
+    "link.bad_code": _SHARE,
+    "link.share_own_number": _SHARE,
+    "link.contact_mismatch": _DROP,
+    "link.linked": _DROP,
+}
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,17 @@ def code_attempt(text: str) -> str | None:
     digits = sum(c.isdecimal() for c in text)
     others = sum(not (c.isdecimal() or c.isspace() or c in "-.") for c in text)
     return "" if digits in NEAR_MISS_DIGITS and others < digits else None
+
+
+def typed_phone(text: str) -> bool:
+    """Whether a message is a phone number typed rather than shared with the button: a +45 or 0045 prefix, or a
+    word for a phone number ("nummer", "tlf", "mobil", "phone") with eight digits or more and no word for a code."""
+    digits = sum(c.isdecimal() for c in text)
+    prefix = _COUNTRY_PREFIX.search(text)
+    # A code may begin 0045 ("0045 1234"): without a plus, the prefix counts only with more digits than a code has.
+    if prefix is not None and (prefix.group().startswith("+") or digits > linking.CODE_LENGTH):
+        return True
+    return digits >= PHONE_DIGITS and bool(_PHONE_WORD.search(text)) and not _CODE_WORD.search(text)
 
 
 def _redeem_staff(scene: Scene, m: Unlinked, code: str) -> str:
@@ -252,6 +279,11 @@ def handle_unlinked(scene: Scene, m: Unlinked) -> str:
     staff_code = STAFF_CODE.match(m.text or "")
     if staff_code:
         return _redeem_staff(scene, m, "".join(staff_code.groups()))
+    if typed_phone(m.text or ""):
+        # The welcome asked them to share their number and they typed it: show them the button, whoever's number
+        # it is (the answer tells nothing of who is a tenant), and count no guess at a code.
+        _reply(scene, m, "link.share_own_number")
+        return "phone_typed"
     code = code_attempt(m.text or "")
     if code is not None:
         # A mistyped code goes the way of any wrong one: redeemed as typed it matches nothing (no code has that

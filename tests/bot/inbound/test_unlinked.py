@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.inbound.strangers import stranger_key
+from bot.inbound.unlinked import typed_phone
 from bot.store.schema import link_codes, outbox, unknown_senders
 from bot.tenants.linking import deep_link
 from bot.tenants.phones import from_telegram_contact
@@ -350,3 +351,55 @@ async def test_the_keyboard_is_no_button_to_press(bot: Harness) -> None:
             )
         ).scalar_one()
     assert await bot.send(callback_update, f"q{linked}", f"{linked}.0") == []
+
+
+SHARE_OWN = "Tak. Du behøver ikke skrive dit nummer"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["mit nummer er 20 30 40 50", "+45 20 30 40 50", "004520304050", "Tlf. 2030 4050", "my phone number is 20304050"],
+)
+async def test_a_phone_number_typed_is_shown_the_button_and_is_no_wrong_code(bot: Harness, typed: str) -> None:
+    """The welcome asks to share one's number, and many type it: they are shown the button (whoever's number it
+    is), not told that a code they never typed does not work, and no guess at a code is counted."""
+    tenant = await bot.tenant(phone="+4520304050")
+    code = await bot.code(tenant)
+    seen = len(bot.api.delivered)
+    replies = await bot.send(text_update, typed)
+    assert len(replies) == 1 and replies[0].startswith(SHARE_OWN), replies
+    assert _keyboards(bot, seen) == [SHARE_BUTTON]
+    assert await bot.chat_of(tenant) is None
+    async with bot.rt.db.read() as conn:
+        misses = (await conn.execute(select(link_codes.c.misses).where(link_codes.c.tenant_id == tenant))).scalar()
+    assert misses == 0
+    # Bare eight digits are still a code.
+    assert (await bot.send(text_update, wrong(code)))[0].startswith(BAD_CODE)
+
+
+async def test_many_people_typing_their_number_do_not_spend_the_budget_of_wrong_codes(bot: Harness) -> None:
+    tenant = await bot.tenant(phone="+4520304050")
+    code = await bot.code(tenant)
+    for n in range(35):  # one morning after a reminder round: 35 people, once each
+        replies = await bot.send(text_update, f"+45 20 30 41 {n:02d}", chat=900_000 + n)
+        assert not any(BAD_CODE in reply for reply in replies), replies
+    assert (await bot.send(text_update, f"{code[:4]} {code[4:]}"))[0].startswith(LINKED)
+    assert await bot.chat_of(tenant) == CHAT
+
+
+@pytest.mark.parametrize(
+    ("typed", "phone"),
+    [
+        ("+4520304050", True),
+        ("0045 20 30 40 50", True),
+        ("mobil: 20304050", True),
+        ("mit telefonnummer er 20 30 40 50", True),
+        ("20304050", False),  # a code
+        ("0045 1234", False),  # a code that begins 0045
+        ("min kode er 1234 5678", False),
+        ("kode nr 1234 5678", False),
+        ("nr 12", False),
+    ],
+)
+def test_what_is_a_phone_number_typed(typed: str, phone: bool) -> None:
+    assert typed_phone(typed) is phone
