@@ -24,7 +24,7 @@ from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
 from bot.host.unseen import give_way, question_unseen
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
-from bot.inbound.unlinked import Unlinked, handle_unlinked
+from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
@@ -272,10 +272,19 @@ class InboundHandler:
 
     def handle(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         """Apply one message; every write lands in the scene's transaction."""
-        conn = scene.conn
         tenant = self._find_tenant(scene, row)
         if tenant is None:
             return self._stranger(scene, row, now)
+        checked = self._other_tenancy(scene, row, tenant, now) if row.channel == "telegram" else None
+        if checked == "link_other_tenancy":
+            # Not recorded: the text is another tenant's code, which keephome never keeps.
+            return checked
+        result = self._handle_tenant(scene, row, tenant, now)
+        # The alarm of a spent budget of wrong codes is counted even when the miss was the tenant's own words.
+        return "link_budget_exceeded" if checked == "link_budget_exceeded" else result
+
+    def _handle_tenant(self, scene: Scene, row: InboundRow, tenant: Any, now: datetime) -> str:
+        conn = scene.conn
         evidence = record_inbound(
             scene,
             now=now,
@@ -472,24 +481,27 @@ class InboundHandler:
         turn = turn.in_conversation(save_state(scene, turn, state))
         apply_events(scene, turn, events, self._settings)
 
+    def _linking(self, row: InboundRow, now: datetime, language: str) -> Unlinked:
+        """A Telegram message as the linking of chats reads it."""
+        today = now.astimezone(self._tz).date()
+        payload = row.payload or {}
+        budget = self._settings.link_failure_budget
+        return Unlinked(row.sender, row.text, payload, now, today, row.id, self._secret, language, budget)
+
+    def _other_tenancy(self, scene: Scene, row: InboundRow, tenant: Any, now: datetime) -> str | None:
+        """A deep link or a code in a chat linked already: another tenant's is told this account belongs to
+        another tenancy (bot/inbound/unlinked.py); None, or any other outcome, when the message is the tenant's."""
+        if "callback" in (row.payload or {}):
+            return None
+        return other_tenancy(scene, self._linking(row, now, tenant.language), tenant.id)
+
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         today = now.astimezone(self._tz).date()
         if row.channel == "telegram":
-            payload = row.payload or {}
             # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
-            app_language = payload.get("language_code")
+            app_language = (row.payload or {}).get("language_code")
             language = app_language if app_language in self._settings.language_list else None
-            message = Unlinked(
-                row.sender,
-                row.text,
-                payload,
-                now,
-                today,
-                row.id,
-                self._secret,
-                language or self._settings.fallback_language,
-                self._settings.link_failure_budget,
-            )
+            message = self._linking(row, now, language or self._settings.fallback_language)
             result = handle_unlinked(scene, message)
             if self._known is not None:
                 # The chat may be linked now: its next message in this batch reads its tenant again.

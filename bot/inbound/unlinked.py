@@ -30,6 +30,7 @@ __all__ = [
     "Unlinked",
     "code_attempt",
     "handle_unlinked",
+    "other_tenancy",
     "typed_phone",
 ]
 
@@ -45,6 +46,9 @@ CODE_IN_TEXT = re.compile(r"\d(?:[\s.\-]*\d)*")
 # A message that is mostly 4 to 12 digits ("1234567", "123456", "1234 567", "kode 12345") is an attempt at a
 # code, mistyped: it is answered as a wrong code, and counted as one.
 NEAR_MISS_DIGITS = range(4, 13)
+# In a chat linked already, digits are mostly an answer (a date "15.12.2026", an amount): only a message that is
+# a code and nothing else, as the SMS shows it or run together ("1234 5678", "1234-5678", "12345678"), is one.
+_CODE_ALONE = re.compile(r"(\d{4})[ \-]?(\d{4})")
 # A phone number typed where the welcome asks to share it with the button: a country prefix ("+45 20 30 40 50",
 # "0045...") or a word for a phone number with a number's eight digits ("mit nummer er 20 30 40 50", "tlf.
 # 20304050"). It is no guess at a code, so it is not counted as one; bare eight digits stay a code (codes are eight).
@@ -121,12 +125,16 @@ def _redeem(scene: Scene, m: Unlinked, kind: str, secret: str) -> str:
     return _guarded(scene, m, attempt, budgeted=kind == "code")
 
 
-def code_attempt(text: str) -> str | None:
+def code_attempt(text: str, *, alone: bool = False) -> str | None:
     """What to try when a message is an attempt at a code: the code it holds, "" for a mistyped one, else None.
 
     A code anywhere in the message, its eight digits grouped any way, is tried ("my code is 1234 5678", "30 45 24
     79"; the first one only: one message, one guess). A message of mostly digits, 4 to 12 of them with any spaces
-    or dashes, is a mistyped code."""
+    or dashes, is a mistyped code. `alone` (a chat linked already): only a message that is a code and nothing
+    else, in halves or run together, and no mistyped one."""
+    if alone:
+        found = _CODE_ALONE.fullmatch(text.strip())
+        return "".join(str(unicodedata.decimal(c)) for c in "".join(found.groups())) if found else None
     for run in CODE_IN_TEXT.finditer(text):
         # Any script's digits (an Arabic keyboard types ١٢٣٤): the code was issued in 0-9.
         code = "".join(str(unicodedata.decimal(c)) for c in run.group() if c.isdecimal())
@@ -191,20 +199,26 @@ def _redeem_staff(scene: Scene, m: Unlinked, code: str) -> str:
     return _guarded(scene, m, attempt, budgeted=True)
 
 
-def _guarded(scene: Scene, m: Unlinked, attempt: Callable[[], tuple[bool, str]], *, budgeted: bool) -> str:
-    """Try a code unless this chat, or all chats together, guessed wrong too often; count the misses."""
+def _guarded(
+    scene: Scene, m: Unlinked, attempt: Callable[[], tuple[bool, str]], *, budgeted: bool, answer: bool = True
+) -> str:
+    """Try a code unless this chat, or all chats together, guessed wrong too often; count the misses. `answer`:
+    a refused or wrong code is told that it does not work (not in a chat linked already: there the message is
+    the tenant's own words then)."""
     stranger = Stranger(scene.conn, stranger_key(m.secret, "telegram", m.chat_id))
     row = stranger.row
     blocked_until = row.blocked_until if row is not None else None
     if blocked_until is not None and blocked_until > m.now:
         # Not even checked: guessing stays slow however many tries arrive.
-        _reply(scene, m, "link.bad_code")
+        if answer:
+            _reply(scene, m, "link.bad_code")
         return "link_slowed"
     window = failure_window(scene.conn, m.now) if budgeted else None
     if window is not None and window.ends is not None and window.failures >= m.failure_budget:
         # The budget is spent: nobody's code is checked until the window is over, so the guesses of many
         # chats together stay as few as one budget an hour.
-        _reply(scene, m, "link.bad_code")
+        if answer:
+            _reply(scene, m, "link.bad_code")
         return "link_budget_wait"
     ok, outcome = attempt()
     if ok:
@@ -227,8 +241,44 @@ def _guarded(scene: Scene, m: Unlinked, attempt: Callable[[], tuple[bool, str]],
                 window.ends.isoformat() if window.ends is not None else "?",
             )
             outcome = "link_budget_exceeded"
-    _reply(scene, m, "link.bad_code")
+    if answer:
+        _reply(scene, m, "link.bad_code")
     return outcome
+
+
+def other_tenancy(scene: Scene, m: Unlinked, tenant_id: int) -> str | None:
+    """A chat linked to a tenant sends a deep link's token or a code: another tenant's live one is answered that
+    this Telegram account belongs to another tenancy already (the code stays unused, nothing of either tenant is
+    said), and "link_other_tenancy" returned. Otherwise the outcome of the check, or None when there was nothing
+    to check: the message is then the tenant's own. Misses count as they do in a chat not linked."""
+    start = m.payload.get("start")
+    if isinstance(start, str) and start:
+        kind, secret = "token", start
+    else:
+        code = code_attempt(m.text or "", alone=True)
+        if code is None:
+            return None
+        kind, secret = "code", code
+
+    def attempt() -> tuple[bool, str]:
+        found = linking.holder(scene.conn, kind, secret, m.now)
+        if found.tenant_id is None:
+            return False, f"link_{found.problem or 'unknown'}"
+        if found.tenant_id == tenant_id:
+            return True, "link_own"
+        enqueue(
+            scene,
+            now=m.now,
+            channel="telegram",
+            template="link.other_tenancy",
+            values={},
+            language=m.language,
+            idempotency_key=f"in:{m.inbound_id}:link.other_tenancy",
+            address=m.chat_id,
+        )
+        return True, "link_other_tenancy"
+
+    return _guarded(scene, m, attempt, budgeted=kind == "code", answer=False)
 
 
 def _contact(scene: Scene, m: Unlinked) -> str:

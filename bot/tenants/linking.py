@@ -22,6 +22,7 @@ __all__ = [
     "deep_link",
     "hash_secret",
     "heard_on_telegram",
+    "holder",
     "link_chat",
     "new_code",
     "redeem",
@@ -136,15 +137,30 @@ def _count_miss(conn: Connection, now: datetime) -> None:
     )
 
 
-def redeem(conn: Connection, kind: str, secret: str, chat_id: int, now: datetime) -> Redeemed:
-    """Use a code (its eight digits 0-9, as `code_attempt` reads them) or token once and link the chat; a wrong,
-    used, expired or worn one links nothing."""
+def _live(conn: Connection, kind: str, secret: str, now: datetime) -> tuple[Any, Redeemed]:
+    """The code's or token's row and whose it is, leaving it unused; a wrong, used, expired or worn code counts as
+    a miss against every live code."""
     row = (conn.execute(select(link_codes).where(link_codes.c.secret_hash == hash_secret(f"{kind}:{secret}")))).first()
     problem = _problem(row, kind, now)
     if row is None or problem is not None:
         if kind == "code":
             _count_miss(conn, now)
-        return Redeemed(None, problem)
+        return None, Redeemed(None, problem)
+    return row, Redeemed(int(row.tenant_id))
+
+
+def holder(conn: Connection, kind: str, secret: str, now: datetime) -> Redeemed:
+    """Whose live code or token this is, without using it (a chat linked already sent it); a miss counts as
+    `redeem`'s does."""
+    return _live(conn, kind, secret, now)[1]
+
+
+def redeem(conn: Connection, kind: str, secret: str, chat_id: int, now: datetime) -> Redeemed:
+    """Use a code (its eight digits 0-9, as `code_attempt` reads them) or token once and link the chat; a wrong,
+    used, expired or worn one links nothing."""
+    row, found = _live(conn, kind, secret, now)
+    if row is None:
+        return found
     conn.execute(update(link_codes).where(link_codes.c.id == row.id).values(used_at=now))
     link_chat(conn, int(row.tenant_id), chat_id, now)
     return Redeemed(int(row.tenant_id))

@@ -403,3 +403,43 @@ async def test_many_people_typing_their_number_do_not_spend_the_budget_of_wrong_
 )
 def test_what_is_a_phone_number_typed(typed: str, phone: bool) -> None:
     assert typed_phone(typed) is phone
+
+
+OTHER_TENANCY = "Denne Telegram-konto er allerede forbundet med et andet lejemål"
+
+
+async def test_another_tenants_deep_link_in_a_linked_chat_says_the_account_is_taken_and_links_nobody(
+    bot: Harness,
+) -> None:
+    first = await bot.tenant("T-1", phone="+4520304050", chat_id=CHAT)
+    second = await bot.tenant("T-2", phone="+4520304051")
+    async with bot.rt.db.write() as conn:
+        url = await conn.run_sync(deep_link, second, bot.clock(), 60, "keephome_bot")
+    replies = await bot.send(text_update, f"/start {url.rsplit('=', 1)[1]}")
+    assert len(replies) == 1 and replies[0].startswith(OTHER_TENANCY), replies
+    assert "Testlejer" not in replies[0] and "Boligselskabet" in replies[0]
+    assert (await bot.chat_of(first), await bot.chat_of(second)) == (CHAT, None)
+    async with bot.rt.db.read() as conn:
+        unused = (await conn.execute(select(link_codes.c.used_at).where(link_codes.c.tenant_id == second))).scalar()
+    assert unused is None
+
+
+async def test_another_tenants_code_in_a_linked_chat_says_the_account_is_taken_and_counts_misses(
+    sqlite_url: str,
+) -> None:
+    async with harness(sqlite_url, link_failure_budget=2) as bot:
+        first = await bot.tenant("T-1", phone="+4520304050", chat_id=CHAT)
+        second = await bot.tenant("T-2", phone="+4520304051")
+        await bot.send(text_update, "hej")  # the first tenant's question is open
+        code = await bot.code(second)
+        replies = await bot.send(text_update, f"{code[:4]} {code[4:]}")
+        assert replies == [replies[0]] and replies[0].startswith(OTHER_TENANCY), replies
+        assert (await bot.chat_of(first), await bot.chat_of(second)) == (CHAT, None)
+        # A wrong code from the linked chat is the tenant's own words, and counts as a miss like any other.
+        assert not any(OTHER_TENANCY in reply for reply in await bot.send(text_update, wrong(code)))
+        assert not any(OTHER_TENANCY in reply for reply in await bot.send(text_update, wrong(wrong(code))))
+        # The budget is spent: the live code is not checked now, and still links its own tenant later.
+        assert not any(OTHER_TENANCY in reply for reply in await bot.send(text_update, code))
+        bot.clock.offset += timedelta(minutes=61)
+        assert (await bot.send(text_update, code, chat=904))[0].startswith(LINKED)
+        assert await bot.chat_of(second) == 904
