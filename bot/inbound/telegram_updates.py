@@ -69,7 +69,7 @@ def _language_code(user: User | None) -> dict[str, str]:
     return {"language_code": found.group(1).lower()} if found else {}
 
 
-def _message(msg: Message) -> InboundMessage:
+def _message(msg: Message) -> InboundMessage | None:
     chat_id = msg.chat.id
     if not _is_id(chat_id) or not _is_id(msg.message_id):
         raise MalformedUpdate("the chat id and the message id must be integers")
@@ -93,7 +93,11 @@ def _message(msg: Message) -> InboundMessage:
     if msg.text is not None:
         start = _start_payload(msg.text)
         return inbound(msg.text) if start is None else inbound(None, {"start": start})
-    kind = next((k for k in KINDS if getattr(msg, k, None)), "other")
+    kind = next((k for k in KINDS if getattr(msg, k, None)), None)
+    if kind is None and msg.effective_attachment is None and not msg.caption:
+        # A service message (a pin, an auto-delete timer, a wallpaper): the app wrote it, not the person.
+        return None
+    kind = kind or "other"
     # A photo or a document may carry the tenant's words as its caption ("kvittering"): they are the message.
     caption = getattr(msg, "caption", None)
     return inbound(caption if isinstance(caption, str) and caption.strip() else None, {"kind": kind})

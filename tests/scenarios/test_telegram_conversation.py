@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.channels.sandbox import SandboxChannel
 from bot.store.schema import outbox, rent_positions
-from tests.support.telegram_harness import CHAT, Harness, callback_update, harness, text_update
+from tests.support.telegram_harness import CHAT, Harness, callback_update, harness, message_update, text_update
 
 PHONE = "+4520304050"
 
@@ -66,3 +67,40 @@ async def test_blocked_bot_falls_back_to_sms(bot: Harness) -> None:
     # Re-rendered by the SMS rules: the options are listed as numbers, no buttons.
     assert message.buttons == ()
     assert "1" in message.text
+
+
+def pinned_update(update_id: int, chat_id: int, message_id: int) -> dict[str, Any]:
+    """The tenant pins one of the bot's messages: Telegram tells the bot in a service message."""
+    bot_user = {"id": 123, "is_bot": True, "first_name": "Keephome", "username": "keephome_bot"}
+    chat = {"id": chat_id, "type": "private", "first_name": "Tenant"}
+    pinned = {"message_id": 10001, "from": bot_user, "chat": chat, "date": 1767261500, "text": "Hej"}
+    return message_update(update_id, chat_id, message_id, pinned_message=pinned)
+
+
+def auto_delete_update(update_id: int, chat_id: int, message_id: int) -> dict[str, Any]:
+    """The tenant turns on auto-delete for the chat (a service message)."""
+    timer = {"message_auto_delete_time": 86400}
+    return message_update(update_id, chat_id, message_id, message_auto_delete_timer_changed=timer)
+
+
+SERVICE = pytest.mark.parametrize("service", [pinned_update, auto_delete_update], ids=["pin", "auto_delete"])
+
+
+@SERVICE
+async def test_a_service_message_in_an_open_conversation_is_not_answered(
+    bot: Harness, service: Callable[..., dict[str, Any]]
+) -> None:
+    """Pinning a message or turning on auto-delete is the app's doing, not the tenant's words: before, it was
+    answered "we cannot see pictures" and counted as a try at the open question."""
+    await bot.tenant(phone=PHONE, chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    assert await bot.send(service) == []
+    # The question is still whole: the tenant's own answer is heard as the first.
+    [reply] = await bot.send(text_update, "Jeg har betalt")
+    assert reply.startswith("Tak for besked."), reply
+
+
+@SERVICE
+async def test_a_service_message_starts_no_conversation(bot: Harness, service: Callable[..., dict[str, Any]]) -> None:
+    await bot.tenant(phone=PHONE, chat_id=CHAT)
+    assert await bot.send(service) == []

@@ -21,6 +21,7 @@ from tests.support.telegram_harness import (
     callback_update,
     contact_update,
     edited_update,
+    message_update,
     photo_update,
     sticker_update,
     text_update,
@@ -180,8 +181,16 @@ async def test_the_app_language_is_kept_as_its_first_part_and_only_when_it_is_a_
 
 @pytest.mark.parametrize(
     "update",
-    [edited_update(4, 777001, 15, "Jeg har betalt (rettet)"), text_update(4, -100200, 9, "hej", chat_type="group")],
-    ids=["edited", "group"],
+    [
+        edited_update(4, 777001, 15, "Jeg har betalt (rettet)"),
+        text_update(4, -100200, 9, "hej", chat_type="group"),
+        # Service messages: the app wrote them (a pin, an auto-delete timer), not the person.
+        message_update(
+            4, 777001, 16, pinned_message={"message_id": 3, "chat": {"id": 777001, "type": "private"}, "date": 1}
+        ),
+        message_update(4, 777001, 17, message_auto_delete_timer_changed={"message_auto_delete_time": 86400}),
+    ],
+    ids=["edited", "group", "pin", "auto_delete"],
 )
 async def test_edits_and_group_messages_are_ignored(
     tg: httpx.AsyncClient, tg_runtime: Runtime, update: dict[str, Any]
