@@ -93,12 +93,30 @@ async def _queued(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) ->
     return shown
 
 
+# What came without words, or with only a caption: the adviser sees that it came and that nobody can see it here
+# (the tenant may believe it was seen: "which letter?"). Telegram's kinds (bot/inbound/telegram_updates.py).
+_SEEN_NOT = N_("[an attachment: it cannot be seen here]")
+_ATTACHMENTS = {
+    "photo": N_("[a photo: it cannot be seen here]"),
+    "document": N_("[a file: it cannot be opened here]"),
+    "voice": N_("[a voice message: it cannot be heard here]"),
+    "audio": N_("[a sound file: it cannot be heard here]"),
+    "video": N_("[a video: it cannot be seen here]"),
+    "video_note": N_("[a video: it cannot be seen here]"),
+    "animation": N_("[a video: it cannot be seen here]"),
+    "sticker": N_("[a sticker]"),
+    "location": N_("[a location: it cannot be seen here]"),
+    "venue": N_("[a location: it cannot be seen here]"),
+}
+
+
 async def _pressed(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -> dict[int, str]:
-    """What a tenant's message without text was: a button (named by its label), a shared contact, a start."""
-    keys = [(r.channel, r.provider_id) for r in rows if r.direction == "in" and r.text is None and r.provider_id]
+    """What a tenant's message was beyond its words: a button (named by its label), a shared contact, a start, a
+    photo or a voice message (with its caption, if any). Messages of words alone are not in it."""
+    keys = [(r.channel, r.provider_id) for r in rows if r.direction == "in" and r.provider_id]
     if not keys:
         return {}
-    by_key = {(r.channel, r.provider_id): r.id for r in rows if r.direction == "in"}
+    by_key = {(r.channel, r.provider_id): r for r in rows if r.direction == "in"}
     found = (
         await conn.execute(
             select(inbound.c.channel, inbound.c.provider_id, inbound.c.payload).where(
@@ -120,15 +138,23 @@ async def _pressed(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -
         choices = {o.id: o.choices for o in result}
     named: dict[int, str] = {}
     for row in found:
-        message_id = by_key.get((row.channel, row.provider_id))
-        if message_id is None:
+        message = by_key.get((row.channel, row.provider_id))
+        if message is None:
             continue
         payload = row.payload if isinstance(row.payload, dict) else {}
-        named[message_id] = _describe(renderer, payload, choices)
+        described = _describe(renderer, payload, choices, message.text)
+        if described is not None:
+            named[message.id] = described
     return named
 
 
-def _describe(renderer: Renderer, payload: dict[str, Any], choices: dict[int, Any]) -> str:
+def _describe(renderer: Renderer, payload: dict[str, Any], choices: dict[int, Any], text: str | None) -> str | None:
+    kind = payload.get("kind")
+    if isinstance(kind, str):
+        shown = gettext(_ATTACHMENTS.get(kind, _SEEN_NOT))
+        return f"{shown} {text}" if text else shown
+    if text is not None:
+        return None  # words alone: shown as they are
     callback = payload.get("callback")
     if isinstance(callback, str):
         parsed = parse_button_data(callback)
@@ -167,11 +193,11 @@ async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after
     delivered = await facts_by_message(conn, (r.id for r in rows if r.direction == "out"))
     shown: list[Shown] = []
     for r in rows:
-        text = r.text
+        text = pressed.get(r.id) or r.text
         if text is None:
             # Neither kept nor to be rendered: its text was blanked (an erasure, the retention purge). The key of
             # its text is no words for the adviser.
-            text = queued.get(r.id) or pressed.get(r.id) or gettext(_DELETED)
+            text = queued.get(r.id) or gettext(_DELETED)
         elif r.template in SECRET_TEMPLATES:
             text = gettext(text)  # what stands in for a one-time code, in the reader's language
         shown.append(Shown(r.id, r.direction, r.author, r.channel, text, r.status, r.created_at, delivered.get(r.id)))

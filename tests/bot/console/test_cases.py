@@ -789,3 +789,25 @@ async def test_what_a_tenant_said_during_a_påkrav_is_listed_to_check(
         ("tenant.view", f"tenant:{said_paid}"),
         ("tenant.view", f"tenant:{late}"),
     ]
+
+
+async def test_the_case_page_shows_that_a_photo_or_a_voice_message_came_and_cannot_be_seen(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The tenant sends the letter as a photo with a few words, then a voice message: the bot stays quiet (a person
+    holds the case), so the page is the only place the adviser learns that something came which nobody can see."""
+    tenant = await add_tenant(runtime, "R-1", name="Kappa Tenant", phone="+4520000001", chat_id=777002)
+    await tenant_writes(runtime, "777002", "hej", "777002:1", channel="telegram")
+    await press(runtime, "777002", "adviser", "cb:1")
+    await press(runtime, "777002", "yes", "cb:2")
+    async with runtime.db.read() as conn:
+        case_id = (await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant))).scalar_one()
+    for provider_id, caption, kind in (("777002:2", "her er brevet", "photo"), ("777002:3", None, "voice")):
+        await runtime.inbox.submit(InboundMessage("telegram", provider_id, "777002", caption, {"kind": kind}))
+    await process_all(runtime.processor)
+    await signed_in_adviser(runtime, client)
+    polled = (await client.get(f"/console/cases/{case_id}/messages.json")).json()
+    texts = [m["text"] for m in polled["messages"]]
+    assert "[a photo: it cannot be seen here] her er brevet" in texts, texts
+    assert "[a voice message: it cannot be heard here]" in texts, texts
+    assert "hej" in texts  # words alone stay as they are
