@@ -297,20 +297,25 @@ def _greeted(flow: Flow, state: State, now: datetime) -> Result:
     return _enter(flow, state, state.step, now, events, state.retries)
 
 
-def _unanswered(flow: Flow, state: State, text: str, now: datetime) -> Result:
+def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bool) -> Result:
     """A text the open question cannot read. "Tak!" is no wrong answer either: a kind word, and the question stays
     open as it was (no try used up, its wait unchanged; not asked again: often it is the message just before); nor
-    is a question of the tenant's own. Only what no answer reads comes here, so "ja tak" stays a yes."""
+    is a question of the tenant's own, nor the caption of a photo. Only what no answer reads comes here, so "ja
+    tak" stays a yes."""
     if looks_like_thanks(text):
         return state, [MessageRequested("common.thanks_question", _values(state))]
     if asks_something(text):
         # A question of their own ("Hvad betyder det?", at a consent question too): no wrong answer; where a person
         # answers it, and the question waits.
         return state, [MessageRequested("common.question_asked", _values(state))]
+    if attached:
+        # A photo of a receipt with "kvittering" under it: the picture was the message. Answered as a photo without
+        # words is, and no try is used (a second photo must not end the conversation).
+        return state, [MessageRequested("common.no_words", _values(state))]
     return _not_understood(flow, state, text, now)
 
 
-def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
+def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool) -> Result:
     step = flow.step(state.step)
     today = local_today(state, now)
     events: list[Event]
@@ -337,7 +342,7 @@ def _text(flow: Flow, state: State, text: str, now: datetime) -> Result:
             if word_count(text) > 0:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.goto, now, events)
-    return _unanswered(flow, state, text, now)
+    return _unanswered(flow, state, text, now, attached)
 
 
 def _button(flow: Flow, state: State, choice: str, earlier: bool, now: datetime) -> Result:
@@ -419,7 +424,7 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             return _wait_expired(flow, state, now)
         case FactReported(fact=fact):
             return _fact(flow, state, fact)
-        case TextReceived(text=text, channel=channel):
+        case TextReceived(text=text, channel=channel, attached=attached):
             state = replace(state, channel=channel)
             if flow is None:
                 return _flow_changed(state, text)
@@ -427,7 +432,7 @@ def resume(state: State, input: Input, now: datetime) -> Result:
                 # A photo, a sticker or a voice message (they arrive without words): no wrong answer, no try used;
                 # the tenant hears it cannot be read here, and the question stays open as it was.
                 return state, [MessageRequested("common.no_words", _values(state))]
-            return _greeted(flow, state, now) if is_greeting(text) else _text(flow, state, text, now)
+            return _greeted(flow, state, now) if is_greeting(text) else _text(flow, state, text, now, attached)
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)
             return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, earlier, now)

@@ -72,10 +72,12 @@ class Context:
 
 @dataclass(frozen=True)
 class TextReceived:
-    """The tenant wrote a message."""
+    """The tenant wrote a message. `attached`: the words are the caption of a photo, a file or a voice message,
+    which cannot be seen here (the host knows from the message's kind)."""
 
     text: str
     channel: Channel
+    attached: bool = False
 
 
 @dataclass(frozen=True)

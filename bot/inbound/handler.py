@@ -145,8 +145,9 @@ def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None
         if pressed is None:
             return None
         return ButtonPressed(pressed.choice, _channel(row), earlier=pressed.conversation_id != conversation_id)
-    # A sticker, photo or voice message arrives without text: the flow says it cannot be read here.
-    return TextReceived(row.text or "", _channel(row))
+    # A sticker, photo or voice message arrives without text, or with a caption: the flow says it cannot be read
+    # here (a caption it cannot read uses no try).
+    return TextReceived(row.text or "", _channel(row), attached="kind" in (row.payload or {}))
 
 
 _open_case = (

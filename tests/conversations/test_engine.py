@@ -383,3 +383,20 @@ def test_an_amount_and_a_reason_in_one_message_are_both_heard() -> None:
     # Words never answer a consent question ahead: its yes is given to its own wording.
     state, events = resume(_start("telegram"), TextReceived("ja, jeg vil gerne tale med en rådgiver", "telegram"), NOW)
     assert state.step == "consent" and not state.ended
+
+
+def test_a_caption_the_question_cannot_read_is_answered_as_a_photo_and_uses_no_try() -> None:
+    """A photo of a receipt with "kvittering" under it: the picture was the message. The tenant hears that pictures
+    cannot be seen here, and a second such photo does not end the conversation."""
+    state = _start("telegram")
+    for _ in range(3):
+        state, events = resume(state, TextReceived("kvittering", "telegram", attached=True), NOW)
+        assert [e.template for e in events if isinstance(e, MessageRequested)] == ["common.no_words"]
+        assert not any(isinstance(e, ConversationEnded) for e in events)
+    assert state.retries == 0 and not state.ended
+    # Typed words alone still use a try.
+    _, events = resume(state, TextReceived("kvittering", "telegram"), NOW)
+    assert next(e.template for e in events if isinstance(e, MessageRequested)) == "common.not_understood"
+    # A caption that answers is an answer.
+    _, events = resume(state, TextReceived("Jeg har betalt", "telegram", attached=True), NOW)
+    assert "common.no_words" not in [e.template for e in events if isinstance(e, MessageRequested)]

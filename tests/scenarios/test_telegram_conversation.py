@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from bot.channels.sandbox import SandboxChannel
 from bot.store.schema import outbox, rent_positions
-from tests.support.telegram_harness import CHAT, Harness, callback_update, harness, message_update, text_update
+from tests.support.telegram_harness import (
+    CHAT,
+    Harness,
+    callback_update,
+    harness,
+    message_update,
+    photo_update,
+    text_update,
+)
 
 PHONE = "+4520304050"
 
@@ -104,3 +112,14 @@ async def test_a_service_message_in_an_open_conversation_is_not_answered(
 async def test_a_service_message_starts_no_conversation(bot: Harness, service: Callable[..., dict[str, Any]]) -> None:
     await bot.tenant(phone=PHONE, chat_id=CHAT)
     assert await bot.send(service) == []
+
+
+async def test_a_receipt_photo_with_a_caption_is_told_pictures_cannot_be_seen_and_uses_no_try(bot: Harness) -> None:
+    await bot.tenant(phone=PHONE, chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    for _ in range(2):  # before, the second photo ended the conversation with "Vi forstår det desværre ikke her"
+        assert await bot.send(photo_update) == [
+            "Vi kan ikke se billeder eller høre lydbeskeder her. Skriv gerne dit svar med ord."
+        ]
+    [reply] = await bot.send(text_update, "Jeg har betalt")
+    assert reply.startswith("Tak for besked."), reply
