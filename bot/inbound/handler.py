@@ -487,7 +487,9 @@ class InboundHandler:
         today = now.astimezone(self._tz).date()
         payload = row.payload or {}
         budget = self._settings.link_failure_budget
-        return Unlinked(row.sender, row.text, payload, now, today, row.id, self._secret, language, budget)
+        return Unlinked(
+            row.sender, row.text, payload, now, today, row.id, self._secret, language, budget, self._languages
+        )
 
     def _other_tenancy(self, scene: Scene, row: InboundRow, tenant: Any, now: datetime) -> str | None:
         """A deep link or a code in a chat linked already: another tenant's is told this account belongs to

@@ -14,16 +14,18 @@ from sqlalchemy import select, update
 
 from bot.channels.base import DROP_KEYBOARD, SHARE_PHONE
 from bot.inbound.strangers import Stranger, answer_once_today, count_failure, failure_window, remember, stranger_key
-from bot.outbox.enqueue import enqueue
+from bot.outbox.enqueue import enqueue, queued_among
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, staff, tenants
 from bot.tenants import linking
 from bot.tenants.phones import from_telegram_contact
+from conversations.keywords import classify
 
 __all__ = [
     "BLOCK_MINUTES",
     "BUDGET_WINDOW",
     "CODE_IN_TEXT",
+    "HELP_PER_DAY",
     "MAX_FAILED_CODES",
     "NEAR_MISS_DIGITS",
     "STAFF_CODE",
@@ -64,6 +66,9 @@ BLOCK_MINUTES = 15
 # All chats together: KEEPHOME_LINK_FAILURE_BUDGET wrong codes (tenant or staff) per window; past it, every
 # chat waits until the window is over. bot/tenants/linking.py shows why this makes guessing hopeless.
 BUDGET_WINDOW = timedelta(hours=1)
+# A chat not linked that asks for help (HJÆLP, /help) after the day's welcome hears it again, this many times a day
+# at most: a person who lost the way gets an answer, a chatty stranger not dozens.
+HELP_PER_DAY = 3
 # Telegram's keyboard under an answer to a chat not linked (bot/channels/base.py): the button that shares the
 # person's own number, while that may link them (the welcome promises it); taken away once the chat is linked, or
 # when the number shared is not one we know (sharing it again cannot help).
@@ -91,9 +96,12 @@ class Unlinked:
     secret: str
     language: str  # their Telegram app's language when keephome speaks it, else the fallback language
     failure_budget: int  # KEEPHOME_LINK_FAILURE_BUDGET
+    languages: tuple[str, ...] = ()  # KEEPHOME_LANGUAGES: whose help words are read
 
 
-def _reply(scene: Scene, m: Unlinked, template: str, *, tenant_id: int | None = None, **values: Any) -> None:
+def _reply(
+    scene: Scene, m: Unlinked, template: str, *, tenant_id: int | None = None, key: str | None = None, **values: Any
+) -> None:
     enqueue(
         scene,
         now=m.now,
@@ -101,7 +109,7 @@ def _reply(scene: Scene, m: Unlinked, template: str, *, tenant_id: int | None = 
         template=template,
         values=values,
         language=_language(scene, tenant_id) if tenant_id is not None else m.language,
-        idempotency_key=f"in:{m.inbound_id}:{template}",
+        idempotency_key=key or f"in:{m.inbound_id}:{template}",
         tenant_id=tenant_id,
         # Once linked, address by tenant: the sender then finds the chat (and SMS if it is blocked).
         address=None if tenant_id is not None else m.chat_id,
@@ -312,6 +320,21 @@ def _welcome(scene: Scene, m: Unlinked, *, always: bool) -> str:
     return "welcome"
 
 
+def _help(scene: Scene, m: Unlinked) -> str:
+    """HJÆLP or /help: the welcome (it says how to connect), also after the day's, HELP_PER_DAY times a day."""
+    stranger = Stranger(scene.conn, stranger_key(m.secret, "telegram", m.chat_id))
+    if answer_once_today(scene.conn, stranger, m.today):
+        _reply(scene, m, "telegram.welcome")
+        return "welcome"
+    keys = [f"help:{stranger.key}:{m.today.isoformat()}:{n}" for n in range(HELP_PER_DAY)]
+    taken = queued_among(scene.conn, keys)
+    free = next((key for key in keys if key not in taken), None)
+    if free is None:
+        return "welcome_quiet"
+    _reply(scene, m, "telegram.welcome", key=free)
+    return "welcome_help"
+
+
 def handle_unlinked(scene: Scene, m: Unlinked) -> str:
     """Link the chat if the message proves who it is; otherwise explain how, kindly and rarely."""
     if not m.chat_id.lstrip("-").isdigit():
@@ -340,4 +363,7 @@ def handle_unlinked(scene: Scene, m: Unlinked) -> str:
         # form), and it counts as a miss wherever a wrong code does (this chat, all chats, every live code), so
         # its answer is no faster a probe than a wrong code's.
         return _redeem(scene, m, "code", code or str(m.text))
+    found = classify(m.text or "", m.languages)
+    if found is not None and found.kind == "help":
+        return _help(scene, m)
     return _welcome(scene, m, always=False)

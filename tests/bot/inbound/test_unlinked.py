@@ -443,3 +443,17 @@ async def test_another_tenants_code_in_a_linked_chat_says_the_account_is_taken_a
         bot.clock.offset += timedelta(minutes=61)
         assert (await bot.send(text_update, code, chat=904))[0].startswith(LINKED)
         assert await bot.chat_of(second) == 904
+
+
+@pytest.mark.parametrize("ask", ["/help", "hjælp", "HELP"])
+async def test_asking_for_help_after_the_days_welcome_is_answered_a_few_times_a_day(bot: Harness, ask: str) -> None:
+    """Before, only the first message of the day and /start were answered: "hjælp" after the welcome got silence."""
+    assert (await bot.send(text_update, "hej"))[0].startswith(WELCOME)
+    for _ in range(3):
+        replies = await bot.send(text_update, ask)
+        assert len(replies) == 1 and replies[0].startswith(WELCOME), replies
+    # A chatty stranger does not get dozens: quiet for the rest of the day, then answered again.
+    assert await bot.send(text_update, ask) == []
+    assert await bot.send(text_update, "hej") == []
+    bot.clock.offset += timedelta(days=1)
+    assert (await bot.send(text_update, ask))[0].startswith(WELCOME)
