@@ -41,9 +41,14 @@ __all__ = [
 CHANNELS: tuple[Channel, ...] = ("sms", "telegram")
 
 # Keys the host sends itself, on both channels, in every enabled language.
-# What the host sends only on Telegram: the label of the button that shares one's own number, and the answer to a
-# phone number typed instead of shared with it.
-TELEGRAM_HOST_TEMPLATES = ("choice.share_phone", "link.share_own_number", "link.other_tenancy")
+# What the host sends only on Telegram: the label of the button that shares one's own number, the answers to a
+# phone number typed or someone else's card instead of it, and to another tenant's code in a chat linked already.
+TELEGRAM_HOST_TEMPLATES = (
+    "choice.share_phone",
+    "link.share_own_number",
+    "link.contact_not_own",
+    "link.other_tenancy",
+)
 HOST_TEMPLATES = (
     "keyword.opted_out",
     "keyword.opted_in",

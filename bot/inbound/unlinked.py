@@ -70,14 +70,15 @@ BUDGET_WINDOW = timedelta(hours=1)
 # at most: a person who lost the way gets an answer, a chatty stranger not dozens.
 HELP_PER_DAY = 3
 # Telegram's keyboard under an answer to a chat not linked (bot/channels/base.py): the button that shares the
-# person's own number, while that may link them (the welcome promises it); taken away once the chat is linked, or
-# when the number shared is not one we know (sharing it again cannot help).
+# person's own number, while that may link them (the welcome promises it; someone else's card does not); taken
+# away once the chat is linked, or when their own number shared is not one we know (sharing it again cannot help).
 _SHARE = ((SHARE_PHONE, "choice.share_phone"),)
 _DROP = ((DROP_KEYBOARD, ""),)
 _KEYBOARD = {
     "telegram.welcome": _SHARE,
     "link.bad_code": _SHARE,
     "link.share_own_number": _SHARE,
+    "link.contact_not_own": _SHARE,
     "link.contact_mismatch": _DROP,
     "link.linked": _DROP,
 }
@@ -303,9 +304,14 @@ def _contact(scene: Scene, m: Unlinked) -> str:
             # uq_tenants_phone_live makes this impossible; should it happen, link nobody rather than either.
             log.error("tenants %s share one phone number: contact from a chat not linked", [t.id for t in found])
         tenant = found[0] if len(found) == 1 else None
+    if not own:
+        # Someone else's card (a mother's, sent by her daughter), or one typed in by hand: it proves nothing, but the
+        # person's own number, shared with the button, may.
+        _reply(scene, m, "link.contact_not_own")
+        return "contact_not_own"
     if tenant is None:
         _reply(scene, m, "link.contact_mismatch")
-        return "contact_mismatch" if own else "contact_not_own"
+        return "contact_mismatch"
     linking.link_chat(scene.conn, int(tenant.id), int(m.chat_id), m.now)
     remember(scene.conn, stranger_key(m.secret, "telegram", m.chat_id), failed_codes=0, blocked_until=None)
     _reply(scene, m, "link.linked", tenant_id=int(tenant.id))

@@ -190,10 +190,15 @@ async def test_own_contact_with_a_tenants_number_links(bot: Harness) -> None:
     assert await bot.chat_of(tenant) == CHAT
 
 
-async def test_someone_elses_contact_is_refused(bot: Harness) -> None:
+async def test_someone_elses_contact_is_refused_and_the_button_for_ones_own_number_stays(bot: Harness) -> None:
+    """A daughter sends her mother's card: it links nobody, and she hears to share her own number with the button,
+    which stays (before: "we could not find you from that number", and the one button that works was gone)."""
     tenant = await bot.tenant(phone="+4520304050")
+    seen = len(bot.api.delivered)
     replies = await bot.send(contact_update, "+45 20 30 40 50", 999003)
-    assert len(replies) == 1 and replies[0].startswith(MISMATCH)
+    assert len(replies) == 1 and replies[0].startswith("Vi kan kun bruge dit eget nummer"), replies
+    assert "Tryk på »Del mit telefonnummer« herunder" in replies[0]
+    assert _keyboards(bot, seen) == [SHARE_BUTTON]
     assert await bot.chat_of(tenant) is None
 
 
