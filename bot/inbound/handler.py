@@ -320,7 +320,10 @@ class InboundHandler:
         if row.channel == "telegram" and "start" in (row.payload or {}) and not row.text:
             self._apply_command(scene, turn, pressed_start(facts, now))
             return "start"
-        result = command(row.text, facts, now)
+        # A forwarded message is someone else's words: a STOP in it is not the tenant's (it still reaches the case or
+        # the conversation below).
+        forwarded = (row.payload or {}).get("forwarded") is True
+        result = None if forwarded else command(row.text, facts, now)
         if result is not None:
             self._apply_command(scene, turn, result)
             return result.kind if result.kind == "stop_hint" else f"keyword_{result.kind}"

@@ -74,11 +74,13 @@ def _message(msg: Message) -> InboundMessage | None:
     if not _is_id(chat_id) or not _is_id(msg.message_id):
         raise MalformedUpdate("the chat id and the message id must be integers")
     language = _language_code(msg.from_user)
+    # A forwarded message is someone else's words (a neighbour's STOP): never the tenant's keyword or Start.
+    forwarded = {"forwarded": True} if msg.forward_origin is not None else {}
 
     def inbound(text: str | None, payload: dict[str, Any] | None = None) -> InboundMessage:
         # Cleaned here, at the edge: a lone surrogate or a NUL would make the message impossible to store.
         cleaned = clean_text(text) if text is not None else None
-        kept = clean_payload({**(payload or {}), **language})
+        kept = clean_payload({**(payload or {}), **forwarded, **language})
         return InboundMessage("telegram", f"{chat_id}:{msg.message_id}", str(chat_id), cleaned, kept)
 
     if msg.contact is not None:
@@ -91,7 +93,7 @@ def _message(msg: Message) -> InboundMessage | None:
             },
         )
     if msg.text is not None:
-        start = _start_payload(msg.text)
+        start = None if forwarded else _start_payload(msg.text)
         return inbound(msg.text) if start is None else inbound(None, {"start": start})
     kind = next((k for k in KINDS if getattr(msg, k, None)), None)
     if kind is None and msg.effective_attachment is None and not msg.caption:

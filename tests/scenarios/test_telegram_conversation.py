@@ -123,3 +123,16 @@ async def test_a_receipt_photo_with_a_caption_is_told_pictures_cannot_be_seen_an
         ]
     [reply] = await bot.send(text_update, "Jeg har betalt")
     assert reply.startswith("Tak for besked."), reply
+
+
+async def test_a_forwarded_stop_does_not_opt_the_tenant_out_and_still_reaches_the_conversation(bot: Harness) -> None:
+    """A neighbour's "STOP", forwarded by the tenant, is not the tenant's keyword: before, it opted them out."""
+    tenant = await bot.tenant(phone=PHONE, chat_id=CHAT)
+    origin = {"type": "user", "date": 1767261000, "sender_user": {"id": 42, "is_bot": False, "first_name": "Nabo"}}
+    replies = await bot.send(lambda n, c, m: message_update(n, c, m, text="STOP", forward_origin=origin))
+    assert (await bot.tenant_row(tenant)).status == "active"
+    assert not any("afmeldt" in reply.lower() for reply in replies), replies
+    assert any("Har du brug for hjælp med huslejen?" in reply for reply in replies), replies
+    # The tenant's own STOP still works.
+    await bot.send(text_update, "STOP")
+    assert (await bot.tenant_row(tenant)).status == "stopped"

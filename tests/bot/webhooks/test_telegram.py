@@ -154,6 +154,18 @@ async def test_bad_body_is_400_with_a_reason(
         (sticker_update(3, 777001, 20), None, {"kind": "sticker"}),
         # A photo's caption is the tenant's words: kept as the message's text.
         (photo_update(3, 777001, 20), "kvittering", {"kind": "photo"}),
+        # Someone else's words, forwarded: marked, and never read as Start.
+        (
+            message_update(
+                3,
+                777001,
+                20,
+                text="/start Zx9",
+                forward_origin={"type": "hidden_user", "date": 1, "sender_user_name": "Nabo"},
+            ),
+            "/start Zx9",
+            {"forwarded": True},
+        ),
         (
             contact_update(3, 777001, 20, "4512345678", 777001),
             None,
