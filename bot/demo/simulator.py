@@ -24,6 +24,7 @@ from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
 from bot.outbox.record import SECRET_TEMPLATES
 from bot.outbox.render import TemplateMissing
 from bot.paths import TEMPLATES_DIR
+from bot.reminders.jobs import JobServices, plan_today
 from bot.reminders.plan import PlanOutcome, plan_reminders, policy_settings
 from bot.reminders.reads import load_snapshots
 from bot.runtime import Runtime
@@ -516,8 +517,8 @@ async def _remind(request: Request) -> Response:
         day = await _day(rt, request.query_params["date"])
         if isinstance(day, JSONResponse):
             return day
-    outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
-    rt.sender.wake()
+    # As `run` plans each morning: the day is recorded as planned, so a restart does not plan it again.
+    outcome = await plan_today(JobServices(rt.db, rt.settings, rt.clock, rt.sender.wake))
     return JSONResponse(
         {
             "day": outcome.day.isoformat(),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.demo.data import seed_demo
 from bot.demo.simulator import restore_clock
+from bot.reminders.jobs import JobServices, catch_up
 from bot.runtime import Clock, Runtime
 from bot.settings import Settings
 from bot.store.schema import messages, planned_reminders, rent_positions, tenants
@@ -116,6 +117,9 @@ async def test_the_chosen_day_is_the_day_previewed_and_planned(demo: tuple[Runti
     planned_now = (await client.post("/simulator/api/remind?date=2026-03-09")).json()
     assert planned_now["day"] == "2026-03-09"
     assert await planned(rt) == len(planned_now["planned"]) > 0
+    # Recorded as the morning's plan is: a restart that day finds it done and does not plan it again.
+    jobs = JobServices(rt.db, rt.settings, rt.clock, rt.sender.wake)
+    assert await catch_up(jobs) is False
 
 
 async def balances_as_of(rt: Runtime) -> set[date]:
