@@ -21,10 +21,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import make_url
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, make_url
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from bot.paths import MIGRATIONS_DIR
 from bot.store.db import Database
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.schema import metadata
@@ -191,3 +194,18 @@ class SchemaPool:
         """No session wrote to the schema after it was emptied (a process a test left running, say)."""
         probes = " OR ".join(f"EXISTS (SELECT 1 FROM {_quoted(name)}.{_quoted(t)})" for t in sorted(metadata.tables))
         return not await admin.fetchval(f"SELECT {probes}")
+
+
+def _alembic(connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+async def migrate_to(db: Database, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or with `down`, downgrade) the database to `revision` exactly: a migration's test starts before it."""
+    move = command.downgrade if down else command.upgrade
+    async with db.writer.connect() as conn:
+        await conn.run_sync(lambda sync: move(_alembic(sync), revision))
+        await conn.commit()

@@ -9,17 +9,14 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, select, text
 
 from bot.host.cases import Opened, open_case
-from bot.paths import MIGRATIONS_DIR
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.schema import case_events, cases
 from tests.support.helpers import add_tenant
-from tests.support.schema import asyncpg_dsn
+from tests.support.schema import asyncpg_dsn, migrate_to
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 
@@ -131,19 +128,10 @@ async def test_after_a_case_is_closed_the_next_opening_opens_a_new_one(database_
         await db.dispose()
 
 
-def _upgrade_to(connection: Connection, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["connection"] = connection
-    command.upgrade(cfg, revision)
-
-
 async def test_the_migration_merges_a_tenants_open_cases_into_the_oldest(empty_database_url: str) -> None:
     db = Database(empty_database_url)
     try:
-        async with db.writer.connect() as conn:
-            await conn.run_sync(_upgrade_to, "0010")
-            await conn.commit()
+        await migrate_to(db, "0010")
         async with db.writer.begin() as conn:
             at = {"at": NOW}
             for ref in ("T-1", "T-2"):

@@ -5,34 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
-from bot.paths import MIGRATIONS_DIR
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.schema import planned_reminders
 from scheduler.model import PolicySettings
 from scheduler.policy import plan
 from tests.support.helpers import add_tenant
+from tests.support.schema import migrate_to
 
 NOW = datetime(2027, 3, 12, 10, 0, tzinfo=UTC)
-
-
-def _config(connection: Connection) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["connection"] = connection
-    return cfg
-
-
-def _to(connection: Connection, revision: str) -> None:
-    command.upgrade(_config(connection), revision)
-
-
-def _down_to(connection: Connection, revision: str) -> None:
-    command.downgrade(_config(connection), revision)
 
 
 async def _keys(db: Database) -> list[tuple[int, str, int]]:
@@ -45,9 +28,7 @@ async def _keys(db: Database) -> list[tuple[int, str, int]]:
 async def test_outreaches_recorded_before_keep_their_court_date(empty_database_url: str) -> None:
     db = Database(empty_database_url)
     try:
-        async with db.writer.connect() as conn:
-            await conn.run_sync(_to, "0012")
-            await conn.commit()
+        await migrate_to(db, "0012")
         court = date(2027, 3, 24)
         owed = {"balance_ore": 500_000, "balance_as_of": date(2027, 3, 10), "now": NOW}
         # 1: its outreach computed from the court date (0012 keeps what it was computed from).
@@ -94,9 +75,7 @@ async def test_outreaches_recorded_before_keep_their_court_date(empty_database_u
         fresh = [r.tenant_id for r in wanted if (r.tenant_id, r.trigger.value, r.period, r.offset) not in known]
         assert fresh == [three]
 
-        async with db.writer.connect() as conn:
-            await conn.run_sync(_down_to, "0012")
-            await conn.commit()
+        await migrate_to(db, "0012", down=True)
         assert await _keys(db) == [
             (one, "2027-03", -1),
             (one, "2027-03", 23),

@@ -11,13 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.cli.import_csv import run_import
-from bot.paths import MIGRATIONS_DIR
 from bot.reminders.ledger import import_tenants
 from bot.store.db import Database
 from bot.store.migrate import current_revision, head_revision, upgrade
@@ -27,6 +24,7 @@ from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
 from bot.tenants.upsert import ImportRefused, ImportSummary, arrears_flags, preview_import
 from tests.conftest import make_settings
 from tests.support.helpers import add_tenant
+from tests.support.schema import migrate_to
 
 FIXTURES = Path(__file__).resolve().parents[2] / "support" / "fixtures"
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -455,17 +453,9 @@ async def test_the_database_keeps_one_number_to_one_live_tenant(database: Databa
 async def test_an_upgrade_stops_while_two_tenants_share_a_number(empty_database_url: str) -> None:
     """Migration 0004 names the tenant_refs (never the number) and leaves the choice to a person."""
 
-    def upgrade_to(conn: Connection, revision: str) -> None:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-
     db = Database(empty_database_url)
     try:
-        async with db.writer.connect() as conn:
-            await conn.run_sync(upgrade_to, "0003")
-            await conn.commit()
+        await migrate_to(db, "0003")
         for ref in ("A-1", "A-2"):
             await add_tenant(db, ref, phone="+4520123501")
         with pytest.raises(RuntimeError, match=r"tenants share a phone number: A-1 and A-2\.") as stop:
