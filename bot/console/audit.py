@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, cast, literal, or_, select, union_all
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,20 +15,13 @@ from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field_name, from_before_to, render, runtime
 from bot.i18n import N_
-from bot.store.schema import audit_log, case_tasks, cases, court_cases, staff
+from bot.store.schema import audit_log, staff
+from bot.tenants.audit_scope import about, is_tenant_target
 
-__all__ = ["PAGE_SIZE", "TENANT_PARTS", "about", "record", "routes"]
+__all__ = ["PAGE_SIZE", "record", "routes"]
 
 PAGE_SIZE = 100
 MAX_PAGE = 1_000_000  # keeps the offset a number the database accepts
-_TENANT = re.compile(r"^tenant:(\d{1,18})$")
-# What belongs to a tenant, as audit entries name it (`<prefix>:<id>`): their cases, court cases and the tasks
-# and appointments on their cases. A filter on `tenant:N` shows the entries on each of these too.
-TENANT_PARTS: tuple[tuple[str, Any, Any], ...] = (
-    ("case", cases.c.id, cases.c.tenant_id),
-    ("court_case", court_cases.c.id, court_cases.c.tenant_id),
-    ("task", case_tasks.c.id, case_tasks.c.tenant_id),
-)
 
 
 async def record(
@@ -42,23 +33,6 @@ async def record(
             at=at, actor=actor, action=action, target=target, detail=detail[:500] if detail else None
         )
     )
-
-
-def about(target: str) -> ColumnElement[bool]:
-    """The entries about `target`: that very target, and for a tenant (`tenant:N`) also every target that belongs to
-    them (`TENANT_PARTS`), found in the database in one statement — on SQLite and PostgreSQL alike."""
-    a = audit_log.c
-    found = _TENANT.match(target)
-    if found is None:
-        return a.target == target
-    tenant_id = int(found.group(1))
-    owned = union_all(
-        *(
-            select(literal(f"{prefix}:", String) + cast(part_id, String)).where(owner == tenant_id)
-            for prefix, part_id, owner in TENANT_PARTS
-        )
-    )
-    return or_(a.target == target, a.target.in_(owned))
 
 
 def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
@@ -108,7 +82,7 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         zone=zone,
         more=len(rows) > PAGE_SIZE,
         page=page,
-        tenant_filter=_TENANT.match(target) is not None,
+        tenant_filter=is_tenant_target(target),
         filters={"actor": actor, "action": action, "target": target, "from": q.get("from", ""), "to": q.get("to", "")},
     )
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +47,7 @@ from bot.store.schema import (
     rent_positions,
     tenants,
 )
+from bot.tenants.audit_scope import entries_about
 from bot.tenants.case_closing import close_cases
 from bot.tenants.status import set_status
 
@@ -80,20 +80,12 @@ def _ids(conn: Connection, query: Any) -> list[int]:
     return [int(i) for i in conn.execute(query).scalars()]
 
 
-def _blank_audit(conn: Connection, tenant_id: int, tenant_ref: str, case_ids: list[int]) -> int:
-    """Details of audit entries about the tenant go — entries whose target is the tenant or one of their cases,
-    or whose detail names either or the tenant_ref as a whole word; the entries (who, when, what) stay."""
-    a = audit_log.c
-    targets = [f"tenant:{tenant_id}", *(f"case:{c}" for c in case_ids)]
-    names = [*targets, tenant_ref]
-    pattern = re.compile("|".join(rf"(?<![\w:-]){re.escape(n)}(?![\w-])" for n in names))
-    mentioned = [a.detail.contains(n, autoescape=True) for n in (f"tenant:{tenant_id}", tenant_ref)]
-    found = conn.execute(
-        select(a.id, a.target, a.detail).where(a.detail.is_not(None), or_(a.target.in_(targets), *mentioned))
-    ).all()
-    ids = [r.id for r in found if r.target in targets or pattern.search(r.detail)]
+def _blank_audit(conn: Connection, tenant_id: int, tenant_ref: str) -> int:
+    """Details of audit entries about the tenant go (`entries_about`: aimed at them or a part of theirs, or naming
+    one of those or the tenant_ref); the entries (who, when, what) stay."""
+    ids = [r.id for r in entries_about(conn, tenant_id, tenant_ref) if r.detail is not None]
     for start in range(0, len(ids), 1000):
-        conn.execute(update(audit_log).where(a.id.in_(ids[start : start + 1000])).values(detail=None))
+        conn.execute(update(audit_log).where(audit_log.c.id.in_(ids[start : start + 1000])).values(detail=None))
     return len(ids)
 
 
@@ -142,10 +134,14 @@ def _blank_inbound(conn: Connection, tenant: Any, message_ids: list[int], now: d
     return len(ids)
 
 
-def _blank_api_answers(conn: Connection, tenant_ref: str) -> int:
-    """The API's stored answers (kept a day for Idempotency-Key repeats) that name the tenant_ref."""
+def _blank_api_answers(conn: Connection, tenant_ref: str, phone: str | None) -> int:
+    """The API's stored answers (kept a day for Idempotency-Key repeats) that name the tenant_ref (as a JSON value,
+    or quoted inside a refusal's reason: `belongs to tenant_ref \"T-1\"`) or the tenant's number."""
     quoted = json.dumps(tenant_ref)
-    return int(conn.execute(delete(api_idempotency).where(api_idempotency.c.body.contains(quoted))).rowcount)
+    forms = [quoted, json.dumps(quoted)[1:-1], *([phone] if phone else [])]
+    body = api_idempotency.c.body
+    named = or_(*(body.contains(form, autoescape=True) for form in forms))
+    return int(conn.execute(delete(api_idempotency).where(named)).rowcount)
 
 
 def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *, secret_key: str) -> dict[str, int]:
@@ -240,8 +236,8 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
         )
         conn.execute(delete(rent_positions).where(rent_positions.c.tenant_id == tenant_id))
         conn.execute(delete(link_codes).where(link_codes.c.tenant_id == tenant_id))
-        counts["audit_details"] = _blank_audit(conn, tenant_id, tenant.tenant_ref, case_ids)
-        counts["api_answers"] = _blank_api_answers(conn, tenant.tenant_ref)
+        counts["audit_details"] = _blank_audit(conn, tenant_id, tenant.tenant_ref)
+        counts["api_answers"] = _blank_api_answers(conn, tenant.tenant_ref, tenant.phone)
         conn.execute(
             update(tenants)
             .where(t.id == tenant_id)

@@ -51,6 +51,7 @@ from bot.store.schema import (
     staff,
     tenants,
 )
+from bot.tenants.audit_scope import entries_about
 
 __all__ = [
     "FORMAT_VERSION",
@@ -345,17 +346,7 @@ def tenant_data(conn: Connection, tenant_id: int, now: datetime) -> dict[str, An
     events = _rows(conn, select(case_events).where(case_events.c.case_id.in_(case_ids)).order_by(case_events.c.id))
     for held in held_cases:
         held["events"] = [e for e in events if e["case_id"] == held["id"]]
-    a = audit_log.c
-    targets = [f"tenant:{tenant_id}", *(f"case:{c}" for c in case_ids)]
-    found_audit = _rows(
-        conn,
-        select(audit_log)
-        .where(or_(a.target.in_(targets), a.detail.contains(f"tenant:{tenant_id}", autoescape=True)))
-        .order_by(a.id),
-    )
-    # `tenant:1` is inside `tenant:12`: a detail counts when it names this tenant as a whole word.
-    named = re.compile(rf"(?<![\w:-])tenant:{tenant_id}(?![\w-])")
-    audit = [e for e in found_audit if e["target"] in targets or named.search(e["detail"] or "")]
+    audit = [{_money_key(k): _plain(k, v) for k, v in row._mapping.items()} for row in entries_about(conn, tenant_id)]
     return {
         "format": FORMAT_VERSION,
         "exported_at": now.isoformat(),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.store.schema import audit_log, balance_events, tenants
-from tests.bot.api.conftest import Api, tenant
+from bot.store.schema import api_idempotency, audit_log, balance_events, tenants
+from tests.bot.api.conftest import PHONE, Api, tenant
 
 
 async def test_delete_erases_the_tenant_and_needs_the_erase_scope(api: Api) -> None:
@@ -56,3 +56,15 @@ async def test_a_payment_is_kept_in_the_balance_history(api: Api) -> None:
             )
         ).all()
     assert [tuple(h) for h in history] == [(10000, False, "api"), (0, True, "payment")]
+
+
+async def test_erasing_a_tenant_removes_the_stored_refusals_that_name_them(api: Api) -> None:
+    """A refusal kept for an Idempotency-Key repeat names the tenant whose number another write wanted: erasure
+    removes it (the reason quotes the tenant_ref inside its text, and carries the number)."""
+    assert (await api.put("T-1", tenant())).status_code == 201
+    clash = await api.put("T-2", tenant("T-2"), **{"Idempotency-Key": "k-clash"})
+    assert clash.status_code == 422 and PHONE in clash.text and '"T-1"' in clash.json()["errors"][0]["reason"]
+    assert (await api.client.delete("/api/v1/tenants/T-1", headers=api.auth("erase"))).status_code == 204
+    async with api.rt.db.read() as conn:
+        bodies = [str(b) for b in (await conn.execute(select(api_idempotency.c.body))).scalars()]
+    assert [b for b in bodies if PHONE in b or "T-1" in b] == []

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 import httpx
 from sqlalchemy import insert, select
 
-from bot.console.audit import about
 from bot.runtime import Runtime
 from bot.store.db import Database
 from bot.store.schema import audit_log, case_tasks, cases, court_cases
+from bot.tenants.audit_scope import about
 from bot.tenants.court import record_filing
 from tests.support import helpers
 from tests.support.console import add_case, add_person, add_tenant, login, post_form

@@ -185,3 +185,20 @@ def test_keephome_check_fails_a_postcard_with_debt_words(runtime: Runtime, tmp_p
     assert problems and "forbidden word" in problems[0]
     card.unlink()
     assert any("missing sms text 'outreach.postcard'" in p for p in run_check(runtime.settings, copy).problems)
+
+
+async def test_the_tenants_export_lists_the_caretakers_views_of_them(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The export promises the audit entries about the tenant: a caretaker who saw their address on the visits
+    list and printed their postcard looked at their data, though those entries name the task, not the tenant."""
+    from bot.tenants.export import export_tenant
+
+    await add_person(runtime, "caretaker@example.org", "caretaker")
+    _, _, task = await with_knock(runtime, kind="postcard")
+    assert (await login(client, "caretaker@example.org")).status_code == 303
+    assert (await client.get("/console/visits")).status_code == 200
+    assert (await client.get(f"/console/visits/{task}/postcard")).status_code == 200
+    data = await export_tenant(runtime.db, "R-1", runtime.clock(), "cli", "json")
+    actions = [entry["action"] for entry in data["audit"]]
+    assert actions.count("postcard.print") == 1 and actions.count("visits.view") == 1, actions
