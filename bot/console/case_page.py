@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
@@ -24,6 +23,7 @@ from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import origin_words, reason_words, urgency
 from bot.console.labels import ANSWER_LABELS, FLOW_LABELS, label
 from bot.console.messaging import reply_channel
+from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, Answered, Shown, answers, transcript
@@ -38,45 +38,12 @@ from bot.store.schema import case_events, case_tasks, cases, staff, tenants
 from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
 
-__all__ = ["SeenMessages", "answer_rows", "case_id_of", "case_in_path", "load_case", "message_json", "routes"]
+__all__ = ["answer_rows", "case_id_of", "case_in_path", "load_case", "message_json", "routes"]
 
 
 def case_id_of(request: Request) -> int:
     """The case id in the path (404 for anything that cannot be one, however long)."""
     return path_id(request, "case_id", N_("There is no such case."))
-
-
-class SeenMessages:
-    """Which messages of a case each session has been shown, so that reading the transcript through the
-    poller (`messages.json`) is audited whenever it shows something new, and not at every poll.
-
-    Kept per process and bounded: a session this process does not remember is audited again, never less.
-    """
-
-    def __init__(self, size: int = 5000) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[str, int], set[int]] = OrderedDict()
-
-    def unseen(self, session_id: str, case_id: int, ids: Iterable[int]) -> list[int]:
-        """The ids among these that this session has not been shown yet."""
-        known = self._seen.get((session_id, case_id), set())
-        return [i for i in ids if i not in known]
-
-    def shown(self, session_id: str, case_id: int, ids: Iterable[int]) -> None:
-        """Remember that these were shown (after the audit entry is written)."""
-        key = (session_id, case_id)
-        self._seen.setdefault(key, set()).update(ids)
-        self._seen.move_to_end(key)
-        while len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-
-
-def _seen(request: Request) -> SeenMessages:
-    state = request.app.state
-    if not hasattr(state, "seen_messages"):
-        state.seen_messages = SeenMessages()
-    seen: SeenMessages = state.seen_messages
-    return seen
 
 
 async def load_case(conn: AsyncConnection, case_id: int) -> tuple[Any, Any] | None:
@@ -286,7 +253,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         consented = await conn.run_sync(_volunteers_consented, tenant.id, case.id, volunteers, at)
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
-    _seen(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
+    seen_by_sessions(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
     emails = {p.id: p.email for p in people}
     holders = [i for i in (case.assignee_id, case.volunteer_id) if i is not None and i not in emails]
     if holders:  # a holder no longer active (deactivated) is still named, not "None"
@@ -362,12 +329,12 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
         names = await authors(conn, shown.messages, first_name(tenant.name))
         # Messages shown earlier move on (queued -> sent -> delivered, or failed): their states come along.
         recent = await recent_facts(conn, tenant.id, MAX_MESSAGES)
-    seen = _seen(request)
+    seen = seen_by_sessions(request)
     new = seen.unseen(me.session_id, case_id, (m.id for m in shown.messages))
     if new:
         # The transcript read outside the page view: audited like a view, once per message shown.
         async with rt.db.write() as conn:
-            detail = f"tenant:{tenant.id} messages={len(new)} through={max(new)}"
+            detail = f"tenant:{tenant.id} messages={len(new)} through={max(int(i) for i in new)}"
             await record(conn, now(request), me.actor, "case.messages", f"case:{case_id}", detail)
         seen.shown(me.session_id, case_id, new)
     at, formatter = now(request), _formatter(request)

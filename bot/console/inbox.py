@@ -14,12 +14,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import HOME_OF
+from bot.console.audit import record
 from bot.console.delivery import last_failed
 from bot.console.ids import id_from, whole_number
 from bot.console.labels import CASE_STATUS_LABELS
 from bot.console.messaging import reply_channel
+from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, local_day, money, redirect, render, runtime, today
+from bot.console.web import FormError, local_day, money, now, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES
 from bot.i18n import N_, Labels, ngettext
 from bot.i18n import gettext as _
@@ -293,6 +295,16 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             to_check = await _to_check(conn, day, delivery_days)
             # The same list as `keephome kommune-notices`: filings whose § 92 notice is missing or late.
             notices = await conn.run_sync(notices_due, NOTICES_SHOWN)
+    # A view of tenants' data: audited with the cases and tenants shown, each once a session (the list refreshes
+    # itself every 20 seconds).
+    shown = [f"case:{row.id}" for row in rows] + [f"tenant:{item['id']}" for item in to_check]
+    seen = seen_by_sessions(request)
+    new = seen.unseen(me.session_id, "inbox", shown)
+    if new:
+        async with runtime(request).db.write() as conn:
+            for part in _within_detail([str(i) for i in new]):
+                await record(conn, now(request), me.actor, "inbox.view", None, part)
+        seen.shown(me.session_id, "inbox", new)
     first = (page - 1) * PAGE_SIZE
     return render(
         request,
@@ -312,6 +324,17 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         shown_to=first + len(items),
         failed_count=len(failed),
     )
+
+
+def _within_detail(names: list[str], most: int = 500) -> list[str]:
+    """The names joined by commas, in as few parts as an audit detail (at most `most` characters) holds."""
+    parts: list[str] = []
+    for name in names:
+        if parts and len(parts[-1]) + 1 + len(name) <= most:
+            parts[-1] += "," + name
+        else:
+            parts.append(name)
+    return parts
 
 
 async def _just_closed(request: Request) -> dict[str, Any] | None:

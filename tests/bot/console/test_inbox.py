@@ -217,3 +217,32 @@ async def test_an_erased_tenants_closed_case_is_listed_without_their_former_refe
     closed = (await client.get("/console/?status=closed")).text
     assert "(erased tenant)" in closed
     assert "erased:" not in closed and "Carl" not in closed and "R-9" not in closed
+
+
+async def test_the_inbox_view_is_audited_once_a_session_for_what_it_shows(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The inbox shows each case's tenant, why and the rent stage: a view of tenants' data, audited with the cases
+    it showed. It refreshes itself every 20 seconds, so each case is audited once a session, a new one when it
+    appears."""
+    from sqlalchemy import select
+
+    from bot.store.schema import audit_log
+
+    first = await add_case(runtime, await add_tenant(runtime, "R-1", name="Amira Hansen"))
+    await _adviser(runtime, client)
+    for _ in range(3):
+        assert (await client.get("/console/")).status_code == 200
+    second = await add_case(runtime, await add_tenant(runtime, "R-2", name="Bo Jensen", phone="+4520000002"))
+    assert (await client.get("/console/")).status_code == 200
+    async with runtime.db.read() as conn:
+        views = (
+            (
+                await conn.execute(
+                    select(audit_log.c.detail).where(audit_log.c.action == "inbox.view").order_by(audit_log.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert views == [f"case:{first}", f"case:{second}"]
