@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -15,13 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.outcome_period import SETTLED_WITHIN, STAGES, STEPS, Period
 from bot.console.outcome_queries import closed_query, failures_query, funnel_query
-from bot.i18n import N_
 from bot.i18n import gettext as _
 from conversations.model import TRIGGERS
 
 __all__ = ["CHANNELS", "Outcomes", "Steps", "load_outcomes", "number", "percent"]
 
-CHANNELS = {"sms": "SMS", "telegram": "Telegram", "none": N_("no message (a person held the case)")}
+CHANNELS = {"sms": "SMS", "telegram": "Telegram"}
 
 
 def number(n: float) -> str:
@@ -30,8 +30,11 @@ def number(n: float) -> str:
 
 
 def percent(part: int, whole: int) -> str:
-    """A share in whole per cent; a dash when there is nothing to share."""
-    return "–" if whole == 0 else f"{round(100 * part / whole)} %"
+    """A share in whole per cent, a half rounded up as a reader (and a spreadsheet) rounds it; a dash when there is
+    nothing to share."""
+    if whole == 0:
+        return "–"
+    return f"{(Decimal(100 * part) / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)} %"
 
 
 @dataclass(slots=True)
@@ -81,8 +84,8 @@ def _stage(trigger: str) -> str:
 
 
 def _channel(channel: str) -> str:
-    """A channel as the page names it; "none" in the reader's language."""
-    return _(CHANNELS[channel]) if channel == "none" else CHANNELS.get(channel, channel)
+    """A channel as the page names it."""
+    return CHANNELS.get(channel, channel)
 
 
 def _bucket_of(period: Period) -> Callable[[date], str]:

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 
 from bot.console.outcome_period import SETTLED_WITHIN, Period
+from bot.host.consents import ADVISER_SCOPE
+from bot.host.unseen import WENT_OUT
 from bot.store.schema import (
     FAILED_STATUSES,
     UTCDateTime,
@@ -38,10 +40,11 @@ from bot.store.schema import (
     planned_reminders,
 )
 
-__all__ = ["closed_query", "failures_query", "funnel_query"]
+__all__ = ["closed_query", "failures_query", "funnel_query", "went_out"]
 
-# What a staff message is, for "reached": the notices sent on taking and closing a case are not contact.
-_AUTOMATIC = ("case.taken", "case.closed")
+# What a staff message is, for "reached": the notices sent on taking and closing a case, and an appointment's
+# confirmation, reminder and cancellation (written in the name of the staff member who booked it), are not contact.
+_AUTOMATIC = ("case.taken", "case.closed", "appointment.booked", "appointment.reminder", "appointment.cancelled")
 
 
 def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:
@@ -76,39 +79,55 @@ _REMINDER_KEY = literal_column("'rem:%'", String)
 
 def _cohort(period: Period) -> Any:
     """The tenants first reminded in the period (at the stage): that reminder's stage, time and day, the channel
-    its message went on and whether it was delivered."""
+    its message went on and whether it was delivered. A reminder counts once its message went out (sent, or tried
+    and failed): one the sender dropped (paid meanwhile), one held, one still queued, and one recorded while a
+    person held the case (no message), reminded no one."""
     pr = planned_reminders.c
-    where = [pr.planned_for >= period.first, pr.planned_for <= period.last]
-    if period.stage is not None:
-        where.append(pr.trigger == period.stage)
-    nth = func.row_number().over(partition_by=pr.tenant_id, order_by=pr.id)
-    ranked = (
-        select(pr.id, pr.tenant_id, pr.trigger, pr.created_at, pr.planned_for, nth.label("nth"))
-        .where(*where)
-        .subquery()
-    )
     # The reminder's message is the outbox row keyed `rem:<planned id>:0` (bot/reminders/plan.py: the first event
     # of the turn `rem:<planned id>`); its channel is the one it finally went on.
     o, rm = outbox.alias("o"), messages.alias("rm")
-    key = literal_column("'rem:'", String) + cast(ranked.c.id, String) + literal_column("':0'", String)
+    key = literal_column("'rem:'", String) + cast(pr.id, String) + literal_column("':0'", String)
+    where = [pr.planned_for >= period.first, pr.planned_for <= period.last, went_out(rm)]
+    if period.stage is not None:
+        where.append(pr.trigger == period.stage)
+    nth = func.row_number().over(partition_by=pr.tenant_id, order_by=pr.id)
     delivered = or_(rm.c.status.in_(("delivered", "read")), and_(rm.c.channel == "telegram", rm.c.status == "sent"))
+    ranked = (
+        select(
+            pr.tenant_id,
+            pr.trigger,
+            pr.created_at,
+            pr.planned_for,
+            o.c.channel,
+            case((delivered, 1), else_=0).label("delivered"),
+            nth.label("nth"),
+        )
+        .select_from(
+            planned_reminders.join(o, and_(o.c.idempotency_key == key, o.c.idempotency_key.like(_REMINDER_KEY))).join(
+                rm, rm.c.id == o.c.message_id
+            )
+        )
+        .where(*where)
+        .subquery()
+    )
     return (
         select(
             ranked.c.tenant_id,
             ranked.c.trigger,
             ranked.c.created_at.label("at"),
             ranked.c.planned_for.label("day"),
-            func.coalesce(o.c.channel, "none").label("channel"),
-            case((delivered, 1), else_=0).label("delivered"),
-        )
-        .select_from(
-            ranked.outerjoin(o, and_(o.c.idempotency_key == key, o.c.idempotency_key.like(_REMINDER_KEY))).outerjoin(
-                rm, rm.c.id == o.c.message_id
-            )
+            ranked.c.channel,
+            ranked.c.delivered,
         )
         .where(ranked.c.nth == 1)
         .cte("cohort")
     )
+
+
+def went_out(m: Any) -> ColumnElement[bool]:
+    """A message that left keephome: sent, delivered or read, or tried and failed (literal statuses)."""
+    went: ColumnElement[bool] = m.c.status.in_([literal_column(f"'{s}'") for s in (*WENT_OUT, *FAILED_STATUSES)])
+    return went
 
 
 def funnel_query(dialect: str, period: Period) -> Any:
@@ -132,6 +151,8 @@ def funnel_query(dialect: str, period: Period) -> Any:
         m.author.like(_STAFF),
         m.created_at >= c.c.at,
         or_(m.template.is_(None), m.template.not_in(_AUTOMATIC)),
+        # Reached: the message got to them (a failed one, or one still waiting, reached no one).
+        m.status.in_([literal_column(f"'{s}'") for s in WENT_OUT]),
     )
     staffed = (
         select(c.c.tenant_id, func.min(m.created_at).label("first_staff"))
@@ -141,7 +162,17 @@ def funnel_query(dialect: str, period: Period) -> Any:
     )
     agreed = (
         select(c.c.tenant_id)
-        .select_from(c.join(consents, and_(consents.c.tenant_id == c.c.tenant_id, consents.c.given_at >= c.c.at)))
+        .select_from(
+            c.join(
+                consents,
+                # Consented to an adviser reading along (a consent to share with a volunteer or the kommune is not).
+                and_(
+                    consents.c.tenant_id == c.c.tenant_id,
+                    consents.c.scope == literal_column(f"'{ADVISER_SCOPE}'", String),
+                    consents.c.given_at >= c.c.at,
+                ),
+            )
+        )
         .group_by(c.c.tenant_id)
         .cte("agreed")
     )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, cast, func, literal_column, or_, select
 
 from bot.console.outcome_period import Period
-from bot.store.schema import planned_reminders, referrals, rent_events, report_baselines
+from bot.console.outcome_queries import went_out
+from bot.store.schema import messages, outbox, planned_reminders, referrals, rent_events, report_baselines
 
 __all__ = [
     "SET_WHEN_RECORDED",
@@ -55,8 +56,22 @@ def referrals_query(period: Period) -> Any:
 
 
 def go_live_query() -> Any:
-    """The first day keephome reminded a tenant (a planned reminder's day): the start of the report's "after"."""
-    return select(func.min(planned_reminders.c.planned_for))
+    """The first day keephome reminded a tenant (the day of a reminder whose message went out, as the funnel counts
+    them): the start of the report's "after". Read in the order of the reminders' days, it stops at the first."""
+    pr = planned_reminders.c
+    o, m = outbox.alias("o"), messages.alias("m")
+    key = literal_column("'rem:'", String) + cast(pr.id, String) + literal_column("':0'", String)
+    return (
+        select(pr.planned_for)
+        .select_from(
+            planned_reminders.join(o, and_(o.c.idempotency_key == key, o.c.idempotency_key.like("rem:%"))).join(
+                m, m.c.id == o.c.message_id
+            )
+        )
+        .where(went_out(m))
+        .order_by(pr.planned_for)
+        .limit(1)
+    )
 
 
 def baselines_query() -> Any:

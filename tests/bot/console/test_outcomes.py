@@ -266,3 +266,71 @@ async def test_the_page_counts_days_and_tenants_in_singular_or_plural_and_names_
     empty = html.unescape((await client.get("/console/outcomes?from=2025-01-01&to=2025-01-31")).text)
     assert 'id="no-closed">Ingen.' in empty and 'id="closed"' not in empty
     assert "Ingen lejer blev nået." in empty
+
+
+# What the organisation reports: a tenant counts as reminded, reached or consented only for what happened to them.
+
+
+async def test_a_reminder_that_never_went_out_reminded_no_one(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    from bot.store.schema import planned_reminders
+
+    w = World(runtime)
+    sent, dropped, held, failed = [await w.tenant(r) for r in ("T-01", "T-02", "T-03", "T-04")]
+    await w.remind(sent, "missed", date(2026, 2, 3))
+    await w.remind(dropped, "missed", date(2026, 2, 3), status="dropped")  # paid overnight: the sender dropped it
+    await w.remind(held, "missed", date(2026, 2, 3), status="held")
+    await w.remind(failed, "missed", date(2026, 2, 3), status="failed", error="30003")  # tried: a reminder
+    # A reminder recorded while a person held the case: no message at all.
+    quiet = await w.tenant("T-05")
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            planned_reminders.insert().values(
+                tenant_id=quiet, trigger="missed", period="2026-02", offset_days=3,
+                planned_for=date(2026, 2, 3), reason="test", created_at=at(date(2026, 2, 3)),
+            )
+        )  # fmt: skip
+    # The dropped tenant's second reminder went out: they count from it.
+    await w.remind(dropped, "demand", date(2026, 2, 10))
+    await signed_in(runtime, client)
+    funnel = by_first_cells(await download(client, "funnel"))
+    assert funnel[("all", "all")][0] == "3"
+
+
+async def test_reached_by_an_adviser_is_a_message_that_got_to_them(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    w = World(runtime)
+    staff_id = await add_person(runtime, "adviser@example.org", "adviser")
+    failed, booked, reached = [await w.tenant(r) for r in ("T-01", "T-02", "T-03")]
+    for t in (failed, booked, reached):
+        await w.remind(t, "missed", date(2026, 2, 3))
+    async with runtime.db.write() as conn:
+        await w._message(conn, failed, "out", f"staff:{staff_id}", at(date(2026, 2, 4)), "sms", "failed", "30003")
+    # An appointment's confirmation is written in the booker's name, but it is the system's text.
+    await w.writes(booked, at(date(2026, 2, 5)), f"staff:{staff_id}", "appointment.booked")
+    await w.writes(reached, at(date(2026, 2, 5)), f"staff:{staff_id}", "case.reply")
+    await signed_in(runtime, client)
+    assert by_first_cells(await download(client, "funnel"))[("all", "all")][4] == "1"
+
+
+async def test_a_consent_to_share_is_not_consent_to_an_adviser(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    from bot.store.schema import consents
+    from conversations.effects import SHARE_SCOPE
+
+    w = World(runtime)
+    shared, agreed = await w.tenant("T-01"), await w.tenant("T-02")
+    for t in (shared, agreed):
+        await w.remind(t, "missed", date(2026, 2, 3))
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            consents.insert().values(
+                tenant_id=shared, scope=SHARE_SCOPE, wording_version="share-v1", given_at=at(date(2026, 2, 4))
+            )
+        )
+    await w.consents(agreed, at(date(2026, 2, 4)))
+    await signed_in(runtime, client)
+    assert by_first_cells(await download(client, "funnel"))[("all", "all")][3] == "1"
+
+
+def test_a_share_is_rounded_half_up_as_a_reader_rounds_it() -> None:
+    from bot.console.outcome_figures import percent
+
+    assert (percent(1, 8), percent(5, 8), percent(1, 3), percent(0, 0)) == ("13 %", "63 %", "33 %", "–")

@@ -476,3 +476,15 @@ async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> N
     with speaking("da"):
         untranslated = [key for key in _CSV_WORDS if _(key) == key]
     assert untranslated == []
+
+
+async def test_go_live_is_the_first_day_a_reminder_went_out(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """A reminder the sender dropped (paid meanwhile) reminded no one: keephome went live with the first that left."""
+
+    w = World(runtime)
+    first, second = await w.tenant("T-01"), await w.tenant("T-02")
+    await w.remind(first, "missed", date(2026, 2, 3), status="dropped")
+    await w.remind(second, "missed", date(2026, 2, 5))
+    await signed_in(runtime, client)
+    found = figures(await report_csv(client, "from=2026-02-01&to=2026-02-28"))
+    assert (found[("before_after", "go_live")], found[("tenants", "reminded")]) == ("2026-02-05", "1")
