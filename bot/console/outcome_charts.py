@@ -40,9 +40,10 @@ OUTCOME_COLOURS = {
     "moved": "#e65100",
     "other": "#5f6b76",
 }
-# Days from the first reminder to the adviser's contact, as the histogram groups them: (label, first, last).
+# Days from the first reminder to the adviser's contact, as the histogram groups them: (label, first, last). A day
+# is 24 hours from the reminder's moment (a contact the next morning came within 24 hours of an evening reminder).
 DAY_BUCKETS = (
-    (N_("same day"), 0, 0),
+    (N_("under 24 hours"), 0, 0),
     (N_("1 day"), 1, 1),
     ("2–3", 2, 3),
     ("4–7", 4, 7),

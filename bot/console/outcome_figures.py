@@ -7,7 +7,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -126,8 +126,9 @@ async def load_outcomes(conn: AsyncConnection, period: Period) -> Outcomes:
     label = _bucket_of(period)
     over_time = {bucket: Counter[str]() for bucket in _buckets(period)}
     for row in (await conn.execute(closed_query(dialect, period))).all():
-        offset = min(max(int(row.offset), 0), period.days - 1)
-        over_time[label(period.first + timedelta(days=offset))][row.outcome] += int(row.n)
+        closed_in = datetime.strptime(row.hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(period.zone).date()
+        day = min(max(closed_in, period.first), period.last)
+        over_time[label(day)][row.outcome] += int(row.n)
     order = [c for c in CHANNELS if c in channels] + sorted(c for c in channels if c not in CHANNELS)
     return Outcomes(
         period,

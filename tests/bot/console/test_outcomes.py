@@ -334,3 +334,24 @@ def test_a_share_is_rounded_half_up_as_a_reader_rounds_it() -> None:
     from bot.console.outcome_figures import percent
 
     assert (percent(1, 8), percent(5, 8), percent(1, 3), percent(0, 0)) == ("13 %", "63 %", "33 %", "–")
+
+
+async def test_a_case_closed_just_after_midnight_in_summer_counts_on_its_own_day(database_url: str) -> None:
+    """Cases closed by their local day across the change to summer time: 00:30 on 1 April is April (24-hour steps
+    from a period that began in winter put it in March), and 23:30 on 31 October, after the change back, October."""
+    from datetime import timedelta
+
+    async with started_runtime(make_settings(database_url), clock=Clock()) as rt:
+        w = World(rt)
+        for ref, closed in (
+            ("T-01", datetime(2026, 4, 1, 0, 30, tzinfo=TZ)),
+            ("T-02", datetime(2026, 10, 31, 23, 30, tzinfo=TZ)),
+        ):
+            tenant = await w.tenant(ref)
+            await w.case(tenant, closed - timedelta(days=3), closed=closed, outcome="paid")
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await signed_in(rt, client)
+            rows = await download(client, "outcomes", "from=2026-01-01&to=2026-12-31")
+    months = {row[0]: row[1] for row in rows[1:]}
+    assert (months["2026-03"], months["2026-04"], months["2026-10"], months["2026-11"]) == ("0", "1", "1", "0")
