@@ -223,13 +223,15 @@ def end_open_steps(conn: Connection, case_id: int, now: datetime) -> int:
 
 
 def never_reached_query(start: datetime, end: datetime) -> Select[Any]:
-    """How many tenants outreach was tried on, first in [start, end), and never reached: a step was carried out
+    """How many tenants outreach was tried on, first carried out in [start, end), and never reached: a step was carried out
     (a call or a knock not reached, a postcard left), none reached them, none is still open on an open case, and
     since the first step carried out they neither wrote nor were reached another way ("contact made"). A step
     nobody took — offered, then cancelled when its case closed or the tenant was erased — is no attempt: a tenant
     with only such steps is not counted, and such a step does not date the attempt. One row, one column."""
+    # The day a step was carried out (done_at; one written before done_at was kept, its last change): a call
+    # offered in one period and made in the next is an attempt of the next.
     first = (
-        select(_t.tenant_id, func.min(_t.created_at).label("since"))
+        select(_t.tenant_id, func.min(func.coalesce(_t.done_at, _t.updated_at)).label("since"))
         .where(among(_t.kind, OUTREACH_STEPS), among(_t.status, _CARRIED_OUT))
         .group_by(_t.tenant_id)
         .subquery()

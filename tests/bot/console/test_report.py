@@ -488,3 +488,24 @@ async def test_go_live_is_the_first_day_a_reminder_went_out(runtime: Runtime, cl
     await signed_in(runtime, client)
     found = figures(await report_csv(client, "from=2026-02-01&to=2026-02-28"))
     assert (found[("before_after", "go_live")], found[("tenants", "reminded")]) == ("2026-02-05", "1")
+
+
+async def test_outreach_never_reached_counts_in_the_period_it_was_carried_out(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A call offered on 28 January and made, not reached, on 3 February is February's attempt."""
+    w = World(runtime)
+    tenant = await w.tenant("T-01")
+    offered, made = at(date(2026, 1, 28)), at(date(2026, 2, 3))
+    case_id = await w.case(tenant, offered, closed=at(date(2026, 2, 20)), outcome="no_contact")
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            case_tasks.insert().values(
+                case_id=case_id, tenant_id=tenant, kind="call", status="not_reached",
+                created_at=offered, updated_at=made, done_at=made,
+            )
+        )  # fmt: skip
+    await signed_in(runtime, client)
+    february = figures(await report_csv(client, "from=2026-02-01&to=2026-02-28"))
+    january = figures(await report_csv(client, "from=2026-01-01&to=2026-01-31"))
+    assert (february[("outreach", "never_reached")], january[("outreach", "never_reached")]) == ("1", "0")
