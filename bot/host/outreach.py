@@ -223,9 +223,9 @@ def end_open_steps(conn: Connection, case_id: int, now: datetime) -> int:
 
 
 def never_reached_query(start: datetime, end: datetime) -> Select[Any]:
-    """How many tenants outreach was tried on, first carried out in [start, end), and never reached: a step was carried out
-    (a call or a knock not reached, a postcard left), none reached them, none is still open on an open case, and
-    since the first step carried out they neither wrote nor were reached another way ("contact made"). A step
+    """How many tenants outreach was tried on, first carried out in [start, end), and never reached: a step was
+    carried out (a call or a knock not reached, a postcard left), none reached them, none is still open on an open
+    case, and since the first step carried out they neither wrote nor were reached another way ("contact made"). A step
     nobody took — offered, then cancelled when its case closed or the tenant was erased — is no attempt: a tenant
     with only such steps is not counted, and such a step does not date the attempt. One row, one column."""
     # The day a step was carried out (done_at; one written before done_at was kept, its last change): a call
