@@ -274,18 +274,17 @@ async def test_the_outcome_figures_still_count_an_erased_tenant(served: tuple[Ru
     from zoneinfo import ZoneInfo
 
     from bot.store.schema import planned_reminders
+    from tests.support.outcomes_world import World
 
+    # A reminder whose message went out (the figures count no other), planned with its reason and values.
+    planned = await World(rt).remind(history.tenant_id, "missed", date(2026, 1, 5))
     async with rt.db.write() as conn:
         await conn.execute(
-            planned_reminders.insert().values(
-                tenant_id=history.tenant_id,
-                trigger="missed",
-                period="2026-01",
-                offset_days=-1,
-                planned_for=date(2026, 1, 5),
+            planned_reminders.update()
+            .where(planned_reminders.c.id == planned)
+            .values(
                 reason="missed: rent due 2026-01-01 unpaid",
                 computed_from={"due_date": "2026-01-01", "balance_as_of": "2026-01-05"},
-                created_at=rt.clock().replace(year=2026, month=1, day=5),
             )
         )
     period = Period(date(2026, 1, 1), date(2026, 1, 31), None, ZoneInfo("Europe/Copenhagen"))
