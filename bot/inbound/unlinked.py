@@ -275,16 +275,7 @@ def other_tenancy(scene: Scene, m: Unlinked, tenant_id: int) -> str | None:
             return False, f"link_{found.problem or 'unknown'}"
         if found.tenant_id == tenant_id:
             return True, "link_own"
-        enqueue(
-            scene,
-            now=m.now,
-            channel="telegram",
-            template="link.other_tenancy",
-            values={},
-            language=m.language,
-            idempotency_key=f"in:{m.inbound_id}:link.other_tenancy",
-            address=m.chat_id,
-        )
+        _reply(scene, m, "link.other_tenancy")
         return True, "link_other_tenancy"
 
     return _guarded(scene, m, attempt, budgeted=kind == "code", answer=False)
