@@ -91,8 +91,8 @@ class ImportSummary:
         if self.older_balances_kept:
             n = self.older_balances_kept
             said += (
-                f"; {n} older {'balance' if n == 1 else 'balances'} not taken (keephome has a newer one, "
-                "a payment say: the stored balance stays)"
+                f"; {n} older {'balance' if n == 1 else 'balances'} not taken (keephome already has a newer one, "
+                "from a payment for instance, and keeps it)"
             )
         return said
 

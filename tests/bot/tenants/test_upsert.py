@@ -177,8 +177,8 @@ async def test_an_older_ledger_does_not_undo_a_newer_balance(database: Database)
     assert preview.older_balances_kept == summary.older_balances_kept == 1
     assert (preview.changed, preview.unchanged) == (summary.changed, summary.unchanged) == (0, 1)
     assert str(summary) == (
-        "1 tenant: 0 new, 0 changed, 1 unchanged; 1 older balance not taken (keephome has a newer one, a payment say: "
-        "the stored balance stays)"
+        "1 tenant: 0 new, 0 changed, 1 unchanged; 1 older balance not taken (keephome already has a newer one, "
+        "from a payment for instance, and keeps it)"
     )
     got = await tenant(database, "K-1")
     assert (got["balance_ore"], got["balance_as_of"]) == (0, date(2026, 3, 4))
