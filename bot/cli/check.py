@@ -42,11 +42,13 @@ CHANNELS: tuple[Channel, ...] = ("sms", "telegram")
 
 # Keys the host sends itself, on both channels, in every enabled language.
 # What the host sends only on Telegram: the label of the button that shares one's own number, the answers to a
-# phone number typed or someone else's card instead of it, and to another tenant's code in a chat linked already.
+# phone number typed or someone else's card instead of it, to a code in a forwarded message, and to another
+# tenant's code in a chat linked already.
 TELEGRAM_HOST_TEMPLATES = (
     "choice.share_phone",
     "link.share_own_number",
     "link.contact_not_own",
+    "link.forwarded_code",
     "link.other_tenancy",
 )
 HOST_TEMPLATES = (

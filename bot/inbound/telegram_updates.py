@@ -74,8 +74,11 @@ def _message(msg: Message) -> InboundMessage | None:
     if not _is_id(chat_id) or not _is_id(msg.message_id):
         raise MalformedUpdate("the chat id and the message id must be integers")
     language = _language_code(msg.from_user)
-    # A forwarded message is someone else's words (a neighbour's STOP): never the tenant's keyword or Start.
-    forwarded = {"forwarded": True} if msg.forward_origin is not None else {}
+    # A forwarded message is someone else's words (a neighbour's STOP, a relative's code): never the tenant's keyword,
+    # Start or code. A Bot API server older than 7.0 (a self-hosted one) says so only by the legacy `forward_date`,
+    # which PTB keeps in `api_kwargs`.
+    is_forward = msg.forward_origin is not None or "forward_date" in msg.api_kwargs
+    forwarded = {"forwarded": True} if is_forward else {}
 
     def inbound(text: str | None, payload: dict[str, Any] | None = None) -> InboundMessage:
         # Cleaned here, at the edge: a lone surrogate or a NUL would make the message impossible to store.

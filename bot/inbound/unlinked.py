@@ -79,6 +79,7 @@ _KEYBOARD = {
     "link.bad_code": _SHARE,
     "link.share_own_number": _SHARE,
     "link.contact_not_own": _SHARE,
+    "link.forwarded_code": _SHARE,
     "link.contact_mismatch": _DROP,
     "link.linked": _DROP,
 }
@@ -139,20 +140,31 @@ def code_attempt(text: str, *, alone: bool = False) -> str | None:
 
     A code anywhere in the message, its eight digits grouped any way, is tried ("my code is 1234 5678", "30 45 24
     79"; the first one only: one message, one guess). A message of mostly digits, 4 to 12 of them with any spaces
-    or dashes, is a mistyped code. `alone` (a chat linked already): only a message that is a code and nothing
-    else, in halves or run together, and no mistyped one."""
+    or dashes, is a mistyped code. `alone` (a chat linked already): a message that is a code and nothing else, in
+    halves or run together, or a sentence that names it a code ("min kode er 1234 5678"); no mistyped one."""
     if alone:
         found = _CODE_ALONE.fullmatch(text.strip())
-        return "".join(str(unicodedata.decimal(c)) for c in "".join(found.groups())) if found else None
+        if found:
+            return "".join(str(unicodedata.decimal(c)) for c in "".join(found.groups()))
+        # Inside a sentence only a code named as one ("min kode er 1234 5678"): other digits there are an answer.
+        return _code_in(text) if _CODE_WORD.search(text) else None
+    code = _code_in(text)
+    if code is not None:
+        return code
+    # `isdecimal` is what `\d` matches; spaces, dots and dashes are how people group digits, the rest other signs.
+    digits = sum(c.isdecimal() for c in text)
+    others = sum(not (c.isdecimal() or c.isspace() or c in "-.") for c in text)
+    return "" if digits in NEAR_MISS_DIGITS and others < digits else None
+
+
+def _code_in(text: str) -> str | None:
+    """The first run of digits in the message that holds exactly a code's eight, as 0-9; None without one."""
     for run in CODE_IN_TEXT.finditer(text):
         # Any script's digits (an Arabic keyboard types ١٢٣٤): the code was issued in 0-9.
         code = "".join(str(unicodedata.decimal(c)) for c in run.group() if c.isdecimal())
         if len(code) == linking.CODE_LENGTH:
             return code  # the first one only: one message, one guess
-    # `isdecimal` is what `\d` matches; spaces, dots and dashes are how people group digits, the rest other signs.
-    digits = sum(c.isdecimal() for c in text)
-    others = sum(not (c.isdecimal() or c.isspace() or c in "-.") for c in text)
-    return "" if digits in NEAR_MISS_DIGITS and others < digits else None
+    return None
 
 
 def typed_phone(text: str) -> bool:
@@ -309,6 +321,14 @@ def _contact(scene: Scene, m: Unlinked) -> str:
     return "linked_by_contact"
 
 
+def _forwarded_code(scene: Scene, m: Unlinked) -> str:
+    """A code in a forwarded message is someone else's (a neighbour's, a relative's): trying it would link this chat
+    to a tenancy whose owner never typed it, and count a wrong try when it is not live. It is neither tried nor
+    counted; they are asked to type the code themselves (the answer is the same for any code: no probe)."""
+    _reply(scene, m, "link.forwarded_code")
+    return "link_forwarded"
+
+
 def _welcome(scene: Scene, m: Unlinked, *, always: bool) -> str:
     stranger = Stranger(scene.conn, stranger_key(m.secret, "telegram", m.chat_id))
     if not answer_once_today(scene.conn, stranger, m.today) and not always:
@@ -346,15 +366,19 @@ def handle_unlinked(scene: Scene, m: Unlinked) -> str:
             return _redeem(scene, m, "token", start)
         # Pressing Start deserves an answer each time; it is a person asking how this works.
         return _welcome(scene, m, always=True)
+    # Someone else's words (bot/inbound/telegram_updates.py marks them): a code in them is not one this person typed.
+    forwarded = m.payload.get("forwarded") is True
     staff_code = STAFF_CODE.match(m.text or "")
     if staff_code:
-        return _redeem_staff(scene, m, "".join(staff_code.groups()))
+        return _forwarded_code(scene, m) if forwarded else _redeem_staff(scene, m, "".join(staff_code.groups()))
     if typed_phone(m.text or ""):
         # The welcome asked them to share their number and they typed it: show them the button, whoever's number
         # it is (the answer tells nothing of who is a tenant), and count no guess at a code.
         _reply(scene, m, "link.share_own_number")
         return "phone_typed"
     code = code_attempt(m.text or "")
+    if code is not None and forwarded:
+        return _forwarded_code(scene, m)
     if code is not None:
         # A mistyped code goes the way of any wrong one: redeemed as typed it matches nothing (no code has that
         # form), and it counts as a miss wherever a wrong code does (this chat, all chats, every live code), so

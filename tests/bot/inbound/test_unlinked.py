@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.inbound.strangers import stranger_key
-from bot.inbound.unlinked import typed_phone
-from bot.store.schema import link_codes, outbox, unknown_senders
+from bot.inbound.unlinked import MAX_FAILED_CODES, typed_phone
+from bot.store.schema import link_codes, messages, outbox, unknown_senders
 from bot.tenants.linking import deep_link
 from bot.tenants.phones import from_telegram_contact
 from tests.support.telegram_harness import CHAT, Harness, callback_update, contact_update, harness, text_update
@@ -462,3 +462,91 @@ async def test_asking_for_help_after_the_days_welcome_is_answered_a_few_times_a_
     assert await bot.send(text_update, "hej") == []
     bot.clock.offset += timedelta(days=1)
     assert (await bot.send(text_update, ask))[0].startswith(WELCOME)
+
+
+# Someone else's message forwarded into the chat: as the Bot API marks it since 7.0, and as an older (self-hosted)
+# Bot API server does, with the legacy fields only.
+_ORIGIN = {"type": "user", "date": 1767261000, "sender_user": {"id": 42, "is_bot": False, "first_name": "Nabo"}}
+forwarded_update = partial(text_update, forward_origin=_ORIGIN)
+legacy_forwarded_update = partial(
+    text_update, forward_from={"id": 42, "is_bot": False, "first_name": "Nabo"}, forward_date=1767261000
+)
+FORWARDED = (
+    "Den besked er videresendt, så vi har ikke prøvet koden i den. Skriv selv koden her i chatten. "
+    "Du kan også trykke på »Del mit telefonnummer« herunder."
+)
+
+
+async def _tries_counted(bot: Harness, tenant: int) -> tuple[int, int]:
+    """The wrong tries counted against the tenant's live code, and against this chat."""
+    async with bot.rt.db.read() as conn:
+        misses = (await conn.execute(select(link_codes.c.misses).where(link_codes.c.tenant_id == tenant))).scalar()
+        failed = (
+            await conn.execute(
+                select(unknown_senders.c.failed_codes).where(
+                    unknown_senders.c.address_hash
+                    == stranger_key(bot.rt.settings.secret_key or "", "telegram", str(CHAT))
+                )
+            )
+        ).scalar()
+    return int(misses or 0), int(failed or 0)
+
+
+@pytest.mark.parametrize("make", [forwarded_update, legacy_forwarded_update], ids=["forward_origin", "legacy"])
+@pytest.mark.parametrize("shown", ["{0}{1}", "{0} {1}", "Her er min kode {0}-{1}", "1234567", "STAFF {0} {1}"])
+async def test_a_code_in_a_forwarded_message_is_not_tried_and_they_are_asked_to_type_it(
+    sqlite_url: str, make: object, shown: str
+) -> None:
+    """A forwarded code is someone else's (a neighbour's, a relative's): trying it linked the chat to a tenancy
+    whose owner never typed it, and counted a wrong try when it did not work. Now the person is asked to type the
+    code themselves, with the button still there, and nothing is tried or counted, however often they forward."""
+    async with harness(sqlite_url, link_failure_budget=2) as bot:
+        tenant = await bot.tenant()
+        code = await bot.code(tenant)
+        seen = len(bot.api.delivered)
+        for _ in range(MAX_FAILED_CODES + 1):  # more than a chat may miss in a row, and than all chats may (2)
+            assert await bot.send(make, shown.format(code[:4], code[4:])) == [FORWARDED]
+        assert _keyboards(bot, seen) == [SHARE_BUTTON] * (MAX_FAILED_CODES + 1)
+        assert await bot.chat_of(tenant) is None
+        assert await _tries_counted(bot, tenant) == (0, 0)
+        assert counted(bot, "link_forwarded") == MAX_FAILED_CODES + 1
+        # No limit was touched: the code typed by the person links at once.
+        assert (await bot.send(text_update, f"{code[:4]} {code[4:]}"))[0].startswith(LINKED)
+        assert await bot.chat_of(tenant) == CHAT
+
+
+async def test_a_forwarded_message_without_a_code_is_any_text(bot: Harness) -> None:
+    assert (await bot.send(forwarded_update, "Husk mødet i aften"))[0].startswith(WELCOME)
+    assert await bot.send(forwarded_update, "Husk mødet i aften") == []
+
+
+@pytest.mark.parametrize("sentence", ["min kode er {0} {1}", "My code is {0}{1}!", "kode: {0}-{1} tak"])
+async def test_another_tenants_code_inside_a_sentence_in_a_linked_chat_says_the_account_is_taken(
+    bot: Harness, sentence: str
+) -> None:
+    """Only a code alone was checked in a linked chat: in a sentence it was answered as words about the rent ("Tak,
+    fordi du skriver ... Må rådgivere ... se dit navn"), and the other tenancy's live code was kept among this
+    tenant's messages."""
+    first = await bot.tenant("T-1", phone="+4520304050", chat_id=CHAT)
+    second = await bot.tenant("T-2", phone="+4520304051")
+    code = await bot.code(second)
+    replies = await bot.send(text_update, sentence.format(code[:4], code[4:]))
+    assert replies == [
+        "Denne Telegram-konto er allerede forbundet med et andet lejemål. Derfor har vi ikke brugt koden eller "
+        "linket. Ring til Boligselskabet på +4570000000, så hjælper vi dig."
+    ]
+    assert (await bot.chat_of(first), await bot.chat_of(second)) == (CHAT, None)
+    async with bot.rt.db.read() as conn:
+        unused = (await conn.execute(select(link_codes.c.used_at).where(link_codes.c.tenant_id == second))).scalar()
+        kept = (await conn.execute(select(messages.c.text).where(messages.c.direction == "in"))).scalars().all()
+    assert unused is None and not any(code[4:] in (text or "") for text in kept), kept
+
+
+async def test_digits_in_a_sentence_in_a_linked_chat_are_an_answer_and_no_try(bot: Harness) -> None:
+    """A date or an amount in a linked chat is the tenant's answer: it is not tried as a code, and counts no miss."""
+    await bot.tenant("T-1", phone="+4520304050", chat_id=CHAT)
+    second = await bot.tenant("T-2", phone="+4520304051")
+    await bot.code(second)
+    replies = await bot.send(text_update, "Jeg betaler den 15.12.2026")
+    assert replies and not any(OTHER_TENANCY in reply for reply in replies), replies
+    assert await _tries_counted(bot, second) == (0, 0)

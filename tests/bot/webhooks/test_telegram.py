@@ -166,6 +166,12 @@ async def test_bad_body_is_400_with_a_reason(
             "/start Zx9",
             {"forwarded": True},
         ),
+        # The same from a Bot API server older than 7.0: only the legacy fields say it was forwarded.
+        (
+            message_update(3, 777001, 20, text="1234 5678", forward_sender_name="Nabo", forward_date=1),
+            "1234 5678",
+            {"forwarded": True},
+        ),
         (
             contact_update(3, 777001, 20, "4512345678", 777001),
             None,
