@@ -27,6 +27,7 @@ __all__ = [
     "dates_named",
     "find_amount",
     "find_date",
+    "names_unplaced_day",
     "parse_amount",
     "parse_date",
     "parse_number",
@@ -511,6 +512,7 @@ _RELATIVE_BY_FIRST: dict[str, tuple[tuple[tuple[str, ...], int | None], ...]] = 
 }
 _WEEKS = {"uge": 7, "uger": 7, "uges": 7, "week": 7, "weeks": 7, "dag": 1, "dage": 1, "day": 1, "days": 1}
 _NEXT = frozenset({"naeste", "next"})
+_ARTICLES = frozenset({"en", "et", "a"})
 _LAST = frozenset({"sidste", "last", "forrige"})
 _SKIP_BEFORE = frozenset({"paa", "on", "den", "d", "the", "om", "at"})
 
@@ -633,6 +635,14 @@ def _in_words(words: Sequence[str], index: int, today: date) -> _Found | None:
         if number is None or not 1 <= number <= 31:
             return None
         return _Found(index, 3, today + timedelta(days=number * _WEEKS[words[index + 2]]))
+    if index + 1 < len(words) and words[index + 1] in _WEEKS and word not in _ARTICLES:
+        # "3 dage", "to uger": counted from today ("en dag" is some day, no count)
+        number = _SMALL_NUMBERS.get(word) or (int(word) if word.isdigit() else None)
+        if number is not None and 1 <= number <= 31:
+            gone = index + 2 < len(words) and words[index + 2] in ("siden", "ago")  # "for 3 dage siden"
+            if gone:
+                return _Found(index, 3, None, past=True)
+            return _Found(index, 2, today + timedelta(days=number * _WEEKS[words[index + 1]]))
     before = words[index - 1] if index > 0 else ""
     if word in _WEEKS and word.startswith(("uge", "week")) and before in _NEXT | _LAST:
         return _Found(index - 1, 2, None, past=before in _LAST)  # "næste uge" names no day
@@ -748,6 +758,13 @@ def dates_named(text: str, today: date) -> list[date]:
 def parse_date(text: str, today: date) -> date | None:
     """The date an answer to "when?" names (bare numbers count as a day of the month)."""
     return find_date(text, today)
+
+
+def names_unplaced_day(text: str, today: date) -> bool:
+    """Whether an answer to "when?" names a day that cannot be placed ("næste fredag": the coming one or the one
+    after? "næste uge", "ikke fredag", a date gone by) and no day that can: it is asked which day is meant."""
+    mentions = _mentions(_plain(text), today, strict=False)
+    return any(m.value is None for m in mentions) and _one_date(mentions) is None
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from conversations.answers import find_amount, find_date, parse_amount, parse_date, parse_number, pick_tag, word_count
+from conversations.answers import (
+    find_amount,
+    find_date,
+    names_unplaced_day,
+    parse_amount,
+    parse_date,
+    parse_number,
+    pick_tag,
+    word_count,
+)
 from conversations.effects import effect_event, local_today
 from conversations.flow import (
     Ask,
@@ -332,6 +341,10 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool) ->
             dated = _date_answer(flow, state, step, text, now, today)
             if dated is not None:
                 return dated
+            if names_unplaced_day(text, today):
+                # "næste fredag": a day was named, only not which one (the coming Friday or the one after?). No
+                # wrong answer: they are asked which day they mean, no try used, and the question stays open.
+                return state, [MessageRequested("common.which_day", _values(state))]
         case AskAmount():
             ore = parse_amount(text)
             if ore is not None:

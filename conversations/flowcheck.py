@@ -22,6 +22,7 @@ ENGINE_TEMPLATES = (
     "common.thanks_question",  # a thank-you where an answer is asked for: the question stays open
     "common.no_words",  # a photo, sticker or voice message at an open question: it cannot be read here
     "common.question_asked",  # a question of the tenant's own at an open question: a person answers it
+    "common.which_day",  # a day named at a date question that cannot be placed ("næste fredag"): which one?
 )
 # What the engine sends only where there are buttons (Telegram).
 BUTTON_TEMPLATES = ("common.old_button",)  # a button of an earlier message, before the open question again

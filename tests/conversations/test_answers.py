@@ -11,6 +11,7 @@ from conversations.answers import (
     dates_named,
     find_amount,
     find_date,
+    names_unplaced_day,
     parse_amount,
     parse_date,
     parse_number,
@@ -123,6 +124,11 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("på mandag", date(2026, 12, 7)),
         ("torsdag", date(2026, 12, 10)),  # the next one, not today
         ("om en uge", date(2026, 12, 10)),
+        ("3 dage", date(2026, 12, 6)),  # a count of days without "om", not the 3rd
+        ("to uger", date(2026, 12, 17)),
+        ("in 3 days", date(2026, 12, 6)),
+        ("for 3 dage siden", None),  # a day gone by
+        ("en dag", None),  # "en dag" is some day, not a count
         ("efter den 10.", date(2026, 12, 11)),
         ("den femtende", date(2026, 12, 15)),
         ("after the 10th", date(2026, 12, 11)),
@@ -145,6 +151,25 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
 )
 def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | None) -> None:
     assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unplaced"),
+    [
+        ("næste fredag", True),
+        ("next friday", True),
+        ("næste uge", True),
+        ("ikke fredag", True),
+        ("fredag eller næste fredag", True),
+        ("fredag", False),  # placed: no question
+        ("på fredag", False),
+        ("ved ikke", False),  # no day named at all: not understood, as before
+        ("hej", False),
+        ("15", False),
+    ],
+)
+def test_a_day_named_but_not_placed_is_told_apart_from_no_day(text: str, unplaced: bool) -> None:
+    assert names_unplaced_day(text, TODAY) is unplaced
 
 
 def test_day_that_this_month_lacks_moves_to_the_next_month_that_has_it() -> None:

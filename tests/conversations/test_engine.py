@@ -262,6 +262,22 @@ def test_thanks_at_a_question_gets_a_kind_word_and_the_question_waits_as_it_was(
     assert _templates(events) == ["common.not_understood", "payment_check.question"]
 
 
+@pytest.mark.parametrize("text", ["næste fredag", "Next Friday", "i næste uge"])
+def test_a_day_that_cannot_be_placed_is_asked_about_and_uses_no_try(text: str) -> None:
+    # "næste fredag" is a real answer to "when can you pay?": the coming Friday or the one after. It is neither
+    # guessed nor "not understood": the tenant is asked which day, and the question stays open as it was.
+    asked, _ = resume(_start(), TextReceived("2", "sms"), NOW)
+    assert asked.step == "when"
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["common.which_day"]
+    assert [type(e) for e in events] == [MessageRequested]  # nothing recorded, no promise
+    assert (state.step, state.retries, state.ended) == (asked.step, asked.retries, False)
+    state, events = resume(state, TextReceived("hmm", "sms"), NOW)  # a miss after it is still the first
+    assert _templates(events) == ["common.not_understood", "payment_check.when"]
+    _state, events = resume(state, TextReceived("den 11.", "sms"), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
+
+
 def test_ja_tak_at_the_consent_question_is_a_yes_not_a_thank_you() -> None:
     state, _ = resume(_start(), TextReceived("3", "sms"), NOW)
     assert state.step == "consent"
