@@ -121,7 +121,7 @@ async def _get_tenant(request: Request, caller: Caller, now: datetime) -> Respon
     rt = _rt(request)
     today = now.astimezone(ZoneInfo(rt.settings.timezone)).date()
     async with rt.db.read() as conn:
-        found = await read_tenant(conn, _ref(request), today, rt.settings)
+        found = await read_tenant(conn, _ref(request), today, rt.settings, frozenset(rt.channels))
     if found is None:
         raise ApiError(404, f'there is no tenant "{_ref(request)}"')
     tenant_id, tenant = found

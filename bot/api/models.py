@@ -254,8 +254,16 @@ class ReminderOut(BaseModel):
 
     trigger: str
     planned_for: date
-    channel: str | None
-    delivery: str | None = Field(description="queued, sent, delivered, undelivered, failed, held; null: no message")
+    channel: str | None = Field(
+        description="the channel it went out on or, not sent yet, goes out on with the channels the service sends "
+        'on; "none" when none of them reaches the tenant (it then waits for one, as `keephome remind` says); '
+        "null: no message"
+    )
+    delivery: str | None = Field(
+        description="queued, waiting (not sent and not failed: no channel the service sends on reaches the tenant, "
+        "or sending is paused; it goes when that changes, if still due then), sending, sent, delivered, "
+        "undelivered, failed, held, dropped; null: no message"
+    )
     error_code: str | None
 
 

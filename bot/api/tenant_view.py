@@ -2,11 +2,13 @@
 
 The rent position with the CSV's field names, the status, the stage on the rent timeline, the waiting
 conversation's flow and step, the open case, and the last reminders with the delivery status of each one's
-first message. Never a message text, an answer the tenant gave or a note.
+first message, as `keephome remind` reports it (`bot.outbox.route.outlook`). Never a message text, an answer
+the tenant gave or a note.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.api.models import CaseOut, ConversationOut, ReminderOut, TenantOut, money
 from bot.host.cases import OPEN_STATUSES
+from bot.outbox.route import outlook
 from bot.reminders.plan import policy_settings
 from bot.settings import Settings
 from bot.store.schema import (
@@ -85,7 +88,10 @@ async def _case(conn: AsyncConnection, tenant_id: int, tenant_ref: str) -> CaseO
     return None if row is None else case_out(row, tenant_ref)
 
 
-async def _reminders(conn: AsyncConnection, tenant_id: int) -> list[ReminderOut]:
+async def _reminders(conn: AsyncConnection, tenant: Any, channels: Collection[str]) -> list[ReminderOut]:
+    """The tenant's last reminders, each with its first message as `keephome remind` reports it (`outlook`): one
+    not sent yet on the channel it goes out on with the service's `channels`, or on "none" and waiting."""
+    tenant_id = tenant.id
     pr = planned_reminders.c
     planned = (
         await conn.execute(
@@ -110,12 +116,23 @@ async def _reminders(conn: AsyncConnection, tenant_id: int) -> list[ReminderOut]
     out = []
     for p in planned:
         message = first.get(str(p.id))
+        seen = None
+        if message is not None:
+            seen = outlook(
+                message.status,
+                message.channel,
+                active=tenant.status == "active",
+                phone=tenant.phone,
+                chat_id=tenant.telegram_chat_id,
+                blocked=bool(tenant.telegram_blocked),
+                available=channels,
+            )
         out.append(
             ReminderOut(
                 trigger=p.trigger,
                 planned_for=p.planned_for,
-                channel=None if message is None else message.channel,
-                delivery=None if message is None else message.status,
+                channel=None if seen is None else seen.channel,
+                delivery=None if seen is None else seen.status,
                 error_code=None if message is None else message.error_code,
             )
         )
@@ -123,9 +140,10 @@ async def _reminders(conn: AsyncConnection, tenant_id: int) -> list[ReminderOut]
 
 
 async def read_tenant(
-    conn: AsyncConnection, tenant_ref: str, today: date, settings: Settings
+    conn: AsyncConnection, tenant_ref: str, today: date, settings: Settings, channels: Collection[str]
 ) -> tuple[int, TenantOut] | None:
-    """The tenant's id and view, or None when there is none by that reference (or it was erased)."""
+    """The tenant's id and view, or None when there is none by that reference (or it was erased); `channels` are
+    those the service sends on."""
     rp = rent_positions.c
     # The open court case's § 92 notice (the filing day and the court date are mirrored into the rent position).
     notified = (
@@ -182,5 +200,5 @@ async def read_tenant(
         stage=timeline_stage(snapshot, today, policy_settings(settings)),
         conversation=await _conversation(conn, row.id),
         case=await _case(conn, row.id, row.tenant_ref),
-        reminders=await _reminders(conn, row.id),
+        reminders=await _reminders(conn, row, channels),
     )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.console.delivery import DeliveryFacts, delivery
 from bot.i18n import speaking
+from bot.outbox.route import NONE
 from bot.reminders.plan import PlannedRow, PlanOutcome, ReminderFate, day_so_far, plan_reminders
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
@@ -28,7 +29,8 @@ def _computed_from(row: PlannedRow) -> str:
 
 def _cells(row: PlannedRow, tz: ZoneInfo) -> list[str]:
     send_after = row.send_after.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    # The channel it actually goes out on with the channels configured, or "none" (it waits for one).
+    # The channel it actually goes out on with the channels configured, or "none": it waits for one
+    # (`bot.outbox.route.outlook`, which the API's reminders report from too).
     return [row.tenant_ref, row.trigger, row.sends_on, send_after, row.reason, _computed_from(row)]
 
 
@@ -82,7 +84,24 @@ def write_table(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
         for line in _table([["tenant_ref", "stage", "state", "why"], *rows]):
             print(line, file=out)
     if outcome.rows and not outcome.dry_run:
-        print("They are queued; the running service sends each one from its send-after time.", file=out)
+        for line in _what_next(outcome.rows):
+            print(line, file=out)
+
+
+def _what_next(rows: Sequence[PlannedRow]) -> list[str]:
+    """What happens to the reminders a real run planned: queued ones go, those on channel "none" wait for one."""
+    waiting = sum(1 for row in rows if row.status == "waiting")
+    lines = []
+    if waiting < len(rows):
+        which = "Those on a channel are" if waiting else "They are"
+        lines.append(f"{which} queued; the running service sends each one from its send-after time.")
+    if waiting:
+        lines.append(
+            f"Waiting for a channel: {waiting} (channel {NONE}), as no configured channel reaches the tenant. Neither "
+            "sent nor failed, each goes when the service runs with a channel that does (if still due then; else it "
+            "is dropped, with why)."
+        )
+    return lines
 
 
 # How the reminders planned on a day fared, in this order; the counts add up to the reminders planned.

@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 
-from bot.outbox.route import CHANNELS, route
+from bot.outbox.route import CHANNELS, waits_for_channel
 from bot.store.flags import pause_is_on, paused_column
 from bot.store.message_status import set_message_status
 from bot.store.schema import outbox, tenants
@@ -404,12 +404,7 @@ def _reachable(rows: list[Claimed], channels: Collection[str]) -> tuple[list[Cla
     tenant without any address at all is the send's business: it holds the row)."""
     going, waiting = [], {}
     for r in rows:
-        if (
-            r.proactive
-            and r.status == "active"
-            and route(r.channel, r.phone, r.chat_id, r.blocked, channels) is None
-            and route(r.channel, r.phone, r.chat_id, r.blocked) is not None
-        ):
+        if r.proactive and waits_for_channel(r.status == "active", r.channel, r.phone, r.chat_id, r.blocked, channels):
             waiting[r.id] = NO_CHANNEL
         else:
             going.append(r)

@@ -1,15 +1,31 @@
-"""Channel choice, in one place: where a tenant is reached, and where one queued message goes now."""
+"""Channel choice, in one place: where a tenant is reached, where one queued message goes now, and how a message
+none of the configured channels reaches is reported (`outlook`: on channel "none", waiting)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import NamedTuple
 
 from bot.settings import Settings
 
-__all__ = ["CHANNELS", "asks_on_telegram", "best_channel", "configured_channels", "route"]
+__all__ = [
+    "CHANNELS",
+    "NONE",
+    "Outlook",
+    "asks_on_telegram",
+    "best_channel",
+    "configured_channels",
+    "outlook",
+    "route",
+    "waits_for_channel",
+]
 
 # Every channel keephome can send on.
 CHANNELS = frozenset({"sms", "telegram"})
+# The channel a message is reported on while none of the channels the service sends on reaches its tenant.
+NONE = "none"
+# A message's statuses while it has not gone out (`bot.store.schema.STATUS_RANK`).
+_NOT_GONE_OUT = ("queued", "waiting")
 
 
 def configured_channels(settings: Settings) -> frozenset[str]:
@@ -52,3 +68,51 @@ def route(
     if preferred == "telegram" and "telegram" in available and best_channel(phone, chat_id, blocked) == "telegram":
         return "telegram", str(chat_id)
     return ("sms", phone) if phone and "sms" in available else None
+
+
+def waits_for_channel(
+    active: bool, preferred: str, phone: str | None, chat_id: int | None, blocked: bool, available: Collection[str]
+) -> bool:
+    """Whether a proactive message to this tenant waits for a channel: the tenant is active and has an address on
+    a channel keephome has, but none of the `available` channels reaches it. The sender sets such a message aside
+    instead of sending or failing it (`bot.outbox.claim`); a tenant with no address at all is the send's to hold."""
+    return (
+        active
+        and route(preferred, phone, chat_id, blocked, available) is None
+        and route(preferred, phone, chat_id, blocked) is not None
+    )
+
+
+class Outlook(NamedTuple):
+    """A proactive message to a tenant as keephome reports it: the channel it goes (or went) out on, and its
+    status (`queued`, `waiting`, `sent`, `delivered`, `failed`, `held`, `dropped`, …)."""
+
+    channel: str
+    status: str
+
+
+def outlook(
+    status: str,
+    queued_on: str,
+    *,
+    active: bool,
+    phone: str | None,
+    chat_id: int | None,
+    blocked: bool,
+    available: Collection[str],
+) -> Outlook:
+    """What `keephome remind` and the API report for a proactive message (a reminder's question) to this tenant.
+
+    One that went out keeps the channel and status recorded. One that has not (`queued`, `waiting`) goes out on
+    the channel `route` picks among the `available` channels, those the service sends on. When none of them
+    reaches the tenant (`waits_for_channel`) it is on channel "none" and `waiting`: not sent and not failed, the
+    sender sets it aside (outbox state `waiting`, reason `no channel`, the `keephome_outbox_waiting` gauge's
+    `no_channel`) and takes it up again when a sender starts with a channel that reaches the tenant; the send
+    window then checks it once more (it goes if the reminder is still due then, else it is dropped, with why).
+    """
+    if status not in _NOT_GONE_OUT:
+        return Outlook(queued_on, status)
+    if waits_for_channel(active, queued_on, phone, chat_id, blocked, available):
+        return Outlook(NONE, "waiting")
+    goes = route(queued_on, phone, chat_id, blocked, available)
+    return Outlook(queued_on if goes is None else goes[0], status)

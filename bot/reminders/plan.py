@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from bot import collector
 from bot.host.cases import open_case
@@ -17,7 +17,8 @@ from bot.host.handlers import apply_events
 from bot.host.notices import notify_urgent_case
 from bot.host.turn import StateShapes, Turn, save_state
 from bot.host.unseen import supersede
-from bot.outbox.route import configured_channels
+from bot.outbox.claim import NO_CHANNEL
+from bot.outbox.route import CHANNELS, configured_channels, outlook
 from bot.reminders.reads import (
     Contact,
     SetAside,
@@ -35,7 +36,7 @@ from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.scene import Scene
-from bot.store.schema import messages, outbox, planned_reminders
+from bot.store.schema import messages, outbox, planned_reminders, tenants
 from bot.tenants.names import first_name
 from conversations import engine
 from conversations.model import Channel, Context
@@ -78,8 +79,9 @@ def policy_settings(settings: Settings) -> PolicySettings:
 class PlannedRow:
     """One reminder as the operator sees it: who, which stage, which channel, why and from when.
 
-    `channel` is the tenant's channel (the conversation's); `sends_on` the channel it actually goes out on with
-    the channels configured, or "none" when none of them reaches the tenant (it then waits for one, queued).
+    `channel` is the tenant's channel (the conversation's); `sends_on` and `status` what its message is reported as
+    (`bot.outbox.route.outlook`): the channel it actually goes out on with the channels configured and `queued`,
+    or "none" and `waiting` when none of them reaches the tenant (it waits for one, neither sent nor failed).
     """
 
     tenant_id: int
@@ -89,7 +91,8 @@ class PlannedRow:
     reason: str
     computed_from: dict[str, str]
     send_after: datetime
-    sends_on: str = "none"
+    sends_on: str
+    status: str
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,8 @@ def _row(r: PlannedReminder, contact: Contact, send_after: datetime) -> PlannedR
         r.reason,
         r.computed_from,
         send_after,
-        contact.sends_on or "none",
+        contact.goes.channel,
+        contact.goes.status,
     )
 
 
@@ -135,7 +139,7 @@ async def plan_reminders(
     """Plan `day` (default today); a real run records new reminders and starts their conversations.
 
     `channels` are the channels the service sends on (default: those the settings configure); each row says
-    which of them its message takes, or "none".
+    which of them its message takes, or "none" (it waits for one).
     """
     tz = ZoneInfo(settings.timezone)
     today = now.astimezone(tz).date()
@@ -335,41 +339,65 @@ class ReminderFate:
     attempts: int = 0
 
 
-def reminder_fates(conn: Connection, day: date, tz: ZoneInfo) -> list[ReminderFate]:
+def reminder_fates(
+    conn: Connection, day: date, tz: ZoneInfo, available: Collection[str] = CHANNELS
+) -> list[ReminderFate]:
     """Every reminder planned on the local `day`, once each, with what became of its first question (key
     `rem:<planned id>:0`); a reminder the send window dropped later is counted too, by its question, though its
-    planned row is gone."""
+    planned row is gone. A question not sent yet that none of the `available` channels reaches waits for one
+    (`bot.outbox.route.outlook`), also before the sender has looked at it and set it aside."""
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(date.fromordinal(day.toordinal() + 1), time(0), tzinfo=tz).astimezone(UTC)
-    o, m = outbox.c, messages.c
+    o, m, t = outbox.c, messages.c, tenants.c
     asked: dict[str, ReminderFate] = {}
     found = conn.execute(
         select(
             o.idempotency_key,
             m.status,
             m.error_code,
-            m.channel,
-            o.channel,
+            func.coalesce(m.channel, o.channel).label("channel"),
             o.state,
             o.last_error,
             o.next_attempt_at,
             o.attempts,
+            t.status.label("tenant_status"),
+            t.phone,
+            t.telegram_chat_id,
+            t.telegram_blocked,
         )
         .join(messages, m.id == o.message_id)
+        .outerjoin(tenants, t.id == o.tenant_id)
         .where(o.proactive.is_(True), o.idempotency_key.like("rem:%"), o.created_at >= start, o.created_at < end)
         .order_by(o.id)
     )
-    for key, status, code, sent_on, queued_on, state, error, next_at, attempts in found:
-        planned_id = key.split(":")[1]
-        asked.setdefault(
-            planned_id, ReminderFate(status, code, sent_on or queued_on, state, error, next_at, int(attempts or 0))
+    for row in found:
+        planned_id = row.idempotency_key.split(":")[1]
+        if planned_id in asked:
+            continue
+        seen = outlook(
+            row.status,
+            row.channel,
+            active=row.tenant_status == "active",
+            phone=row.phone,
+            chat_id=row.telegram_chat_id,
+            blocked=bool(row.telegram_blocked),
+            available=available,
+        )
+        # Waiting for a channel the sender has not set it aside for yet: it will, with this reason.
+        state, error = ("waiting", NO_CHANNEL) if seen.status != row.status else (row.state, row.last_error)
+        asked[planned_id] = ReminderFate(
+            seen.status, row.error_code, seen.channel, state, error, row.next_attempt_at, int(row.attempts or 0)
         )
     planned = conn.execute(select(planned_reminders.c.id).where(planned_reminders.c.planned_for == day)).scalars()
     unasked = [ReminderFate(None) for planned_id in planned if str(planned_id) not in asked]
     return [*asked.values(), *unasked]
 
 
-async def day_so_far(db: Database, settings: Settings, day: date) -> list[ReminderFate]:
-    """`reminder_fates` for `day` in the organisation's time zone, on a read connection."""
+async def day_so_far(
+    db: Database, settings: Settings, day: date, channels: Collection[str] | None = None
+) -> list[ReminderFate]:
+    """`reminder_fates` for `day` in the organisation's time zone, on a read connection; `channels` are those the
+    service sends on (default: those the settings configure)."""
+    available = frozenset(channels) if channels is not None else configured_channels(settings)
     async with db.read() as conn:
-        return await conn.run_sync(reminder_fates, day, ZoneInfo(settings.timezone))
+        return await conn.run_sync(reminder_fates, day, ZoneInfo(settings.timezone), available)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, exists, or_, select
 from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
 from bot.host.unseen import question_unseen, question_went_out
-from bot.outbox.route import CHANNELS, best_channel, route
+from bot.outbox.route import CHANNELS, Outlook, best_channel, outlook
 from bot.store.schema import (
     cases,
     conversations,
@@ -65,8 +65,9 @@ def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 class Contact:
     """How to reach one tenant now; only active tenants with an address have one.
 
-    `channel` is the tenant's channel (the conversation's), `sends_on` the channel a message to them actually
-    goes out on with the channels configured now, or None when none of those reaches them (it waits).
+    `channel` is the tenant's channel (the conversation's); `goes` what a message to them is reported as with the
+    channels the service sends on (`bot.outbox.route.outlook`): the channel it actually goes out on and `queued`,
+    or "none" and `waiting` when none of those reaches them.
     """
 
     tenant_id: int
@@ -75,7 +76,7 @@ class Contact:
     language: str
     channel: str
     case_held: bool
-    sends_on: str | None = None
+    goes: Outlook
 
 
 def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) -> list[RentSnapshot]:
@@ -169,8 +170,8 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) 
 def load_contacts(
     conn: Connection, tenant_ids: Sequence[int], available: Collection[str] = CHANNELS
 ) -> dict[int, Contact]:
-    """Names, languages and channels of the tenants among `tenant_ids` who have an address; `sends_on` says
-    which of the `available` channels a message would take now (`bot.outbox.route.route`)."""
+    """Names, languages and channels of the tenants among `tenant_ids` who have an address; `goes` says which of
+    the `available` channels a message would take now, or that it would wait for one (`bot.outbox.route.outlook`)."""
     held = exists().where(cases.c.tenant_id == tenants.c.id, cases.c.status.in_(HELD_STATUSES))
     found: dict[int, Contact] = {}
     for ids in chunked(tenant_ids):
@@ -189,9 +190,16 @@ def load_contacts(
         for tid, ref, name, language, phone, chat_id, blocked, is_held in rows:
             channel = best_channel(phone, chat_id, bool(blocked))
             if channel is not None:
-                goes = route(channel, phone, chat_id, bool(blocked), available)
-                sends_on = goes[0] if goes is not None else None
-                found[tid] = Contact(tid, ref, name, language, channel, bool(is_held), sends_on)
+                goes = outlook(
+                    "queued",
+                    channel,
+                    active=True,
+                    phone=phone,
+                    chat_id=chat_id,
+                    blocked=bool(blocked),
+                    available=available,
+                )
+                found[tid] = Contact(tid, ref, name, language, channel, bool(is_held), goes)
     return found
 
 

@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 
 from bot.api.keys import SCOPES, add_key
 from bot.app import create_app
-from bot.runtime import Clock, Runtime
+from bot.runtime import Clock, Runtime, build_runtime
+from bot.starter import running
 from bot.store.schema import metadata
 from tests.conftest import make_settings, started_runtime
+from tests.support.schema import migrated
 
 TZ = ZoneInfo("Europe/Copenhagen")
 # Tuesday 3 March 2026, 10:00: a working day, outside quiet hours.
@@ -71,15 +73,20 @@ def tenant(ref: str = "T-1", phone: str = PHONE, **fields: Any) -> dict[str, Any
     return {"tenant_ref": ref, "name": "Amira Hansen", "phone": phone, "balance": "7100.00", **fields}
 
 
+async def _serve(rt: Runtime) -> AsyncIterator[Api]:
+    keys: dict[str, str] = {}
+    async with rt.db.write() as conn:
+        for scope in SCOPES:
+            _, keys[scope] = await add_key(conn, f"ledger ({scope})", scope, rt.clock(), "cli")
+    transport = httpx.ASGITransport(app=create_app(rt))
+    async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+        yield Api(rt, client, keys)
+
+
 async def open_api(database_url: str, **settings: Any) -> AsyncIterator[Api]:
     async with started_runtime(make_settings(database_url, **settings), FixedClock(NOW)) as rt:
-        keys: dict[str, str] = {}
-        async with rt.db.write() as conn:
-            for scope in SCOPES:
-                _, keys[scope] = await add_key(conn, f"ledger ({scope})", scope, rt.clock(), "cli")
-        transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
-            yield Api(rt, client, keys)
+        async for opened in _serve(rt):
+            yield opened
 
 
 @pytest.fixture
@@ -94,3 +101,13 @@ async def sqlite_api(sqlite_url: str) -> AsyncIterator[Api]:
     """SQLite only, for what does not depend on the database."""
     async for opened in open_api(sqlite_url):
         yield opened
+
+
+@pytest.fixture
+async def bare_api(sqlite_url: str) -> AsyncIterator[Api]:
+    """SQLite, and the service as `keephome run` is with neither Twilio nor Telegram configured: no channel."""
+    rt = build_runtime(make_settings(sqlite_url), channels={}, clock=FixedClock(NOW))
+    await migrated(rt.db)
+    async with running(rt, background=False):
+        async for opened in _serve(rt):
+            yield opened

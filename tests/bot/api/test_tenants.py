@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.store.schema import audit_log, case_events, cases, conversations, messages, rent_positions, tenants
+from bot.cli.remind import run_remind
+from bot.store.schema import (
+    audit_log,
+    case_events,
+    cases,
+    conversations,
+    messages,
+    outbox,
+    rent_positions,
+    tenants,
+)
 from bot.tenants.csv_rows import known_languages, parse_csv
 from tests.bot.api.conftest import NOW, PHONE, TODAY, Api, tenant
+from tests.support.drive import drain
 
 
 def reasons(answer: object) -> list[tuple[int | None, str | None, str]]:
@@ -281,3 +293,43 @@ async def test_a_settled_balance_in_a_put_keeps_what_a_payment_recorded(api: Api
     async with api.rt.db.read() as conn:
         last = (await conn.execute(select(rent_positions.c.last_payment_on))).scalar_one()
     assert last.isoformat() == "2026-03-02"
+
+
+async def _reminders(api: Api, ref: str) -> list[tuple[str, str | None, str | None]]:
+    shown = (await api.get(f"tenants/{ref}")).json()["reminders"]
+    return [(r["trigger"], r["channel"], r["delivery"]) for r in shown]
+
+
+async def test_without_a_channel_a_reminder_is_on_channel_none_and_waiting_as_keephome_remind_says(
+    bare_api: Api,
+) -> None:
+    # Neither Twilio nor Telegram configured: a court date opens the urgent outreach now, and `keephome remind`
+    # plans another tenant's missed rent; no question can go out, and neither is said to be queued on SMS.
+    assert (await bare_api.put("T-1", tenant(court_date="2026-04-15"))).status_code == 201
+    assert (await bare_api.put("T-2", tenant("T-2", "+4520123457", balance_as_of="2026-03-03"))).status_code == 201
+    settings = bare_api.rt.settings
+    planned = io.StringIO()
+    assert await run_remind(settings, None, False, False, planned, now=NOW) == 0
+    assert [line.split()[:3] for line in planned.getvalue().splitlines() if line.startswith("T-")] == [
+        ["T-2", "missed", "none"]
+    ]
+    assert await _reminders(bare_api, "T-1") == [("court", "none", "waiting")]
+    assert await _reminders(bare_api, "T-2") == [("missed", "none", "waiting")]
+    # The sender sets both aside to wait for a channel, neither sent nor failed; the answer stays the same.
+    await drain(bare_api.rt.sender)
+    async with bare_api.rt.db.read() as conn:
+        rows = (await conn.execute(select(outbox.c.state, outbox.c.last_error))).all()
+    assert [tuple(r) for r in rows] == [("waiting", "no channel"), ("waiting", "no channel")]
+    assert await _reminders(bare_api, "T-1") == [("court", "none", "waiting")]
+    tally = io.StringIO()
+    assert await run_remind(settings, None, True, False, tally, now=NOW) == 0
+    lines = [" ".join(line.split()) for line in tally.getvalue().splitlines()]
+    assert "waiting 2 (2 no channel can send it yet)" in lines
+    assert {"T-1 court waiting no channel", "T-2 missed waiting no channel"} <= set(lines)
+
+
+async def test_with_a_channel_a_reminder_not_sent_yet_is_queued_on_it(sqlite_api: Api) -> None:
+    assert (await sqlite_api.put("T-1", tenant(court_date="2026-04-15"))).status_code == 201
+    assert await _reminders(sqlite_api, "T-1") == [("court", "sms", "queued")]
+    await drain(sqlite_api.rt.sender)
+    assert await _reminders(sqlite_api, "T-1") == [("court", "sms", "sent")]

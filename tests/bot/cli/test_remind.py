@@ -116,14 +116,44 @@ async def test_real_planning_for_another_day_is_refused(settings: Settings, caps
 async def test_real_planning_today_records_and_queues_once(settings: Settings) -> None:
     await _tenants(settings)
     out = io.StringIO()
-    assert await run_remind(settings, None, False, False, out, now=NOW) == 0
+    assert await run_remind(with_channels(settings), None, False, False, out, now=NOW) == 0
     assert "planned for 2026-03-03: 2 new" in out.getvalue()
-    assert "queued" in out.getvalue()
+    assert "They are queued; the running service sends each one from its send-after time." in out.getvalue()
+    assert "Waiting for a channel" not in out.getvalue()
     again = io.StringIO()
-    assert await run_remind(settings, None, False, False, again, now=NOW) == 0
+    assert await run_remind(with_channels(settings), None, False, False, again, now=NOW) == 0
     assert "2 new" not in again.getvalue() and "(no reminders)" in again.getvalue()
     assert await _count(settings, planned_reminders) == 2
     assert await _count(settings, outbox) == 2
+
+
+async def test_without_a_channel_the_planned_reminders_are_said_to_wait_for_one(settings: Settings) -> None:
+    # Neither Twilio nor Telegram configured: each row is on channel "none", and neither the note under the table
+    # nor the tally says it is queued to go; the API's reminders say the same (tests/bot/api/test_tenants.py).
+    await _tenants(settings)
+    out = io.StringIO()
+    assert await run_remind(settings, None, False, False, out, now=NOW) == 0
+    text = out.getvalue()
+    rows = {line.split()[0]: line.split()[2] for line in text.splitlines() if line.startswith("T-")}
+    assert rows == {"T-missed": "none", "T-tg": "none"}
+    assert "queued" not in text and "going out now" not in text
+    assert "Waiting for a channel: 2 (channel none), as no configured channel reaches the tenant." in text
+    tally = [" ".join(line.split()) for line in text.split("what became of them so far:")[1].splitlines()]
+    assert "waiting 2 (2 no channel can send it yet)" in tally
+
+
+async def test_with_telegram_only_the_sms_tenants_reminder_waits_and_the_other_is_queued(settings: Settings) -> None:
+    await _tenants(settings)
+    telegram_only = make_settings(settings.database_url, telegram_token="123:abc", telegram_secret="secret-token")
+    out = io.StringIO()
+    assert await run_remind(telegram_only, None, False, False, out, now=NOW) == 0
+    text = out.getvalue()
+    rows = {line.split()[0]: line.split()[2] for line in text.splitlines() if line.startswith("T-")}
+    assert rows == {"T-missed": "none", "T-tg": "telegram"}
+    assert "Those on a channel are queued; the running service sends each one from its send-after time." in text
+    assert "Waiting for a channel: 1 (channel none)" in text
+    tally = [" ".join(line.split()) for line in text.split("what became of them so far:")[1].splitlines()]
+    assert "waiting 2 (1 no channel can send it yet; 1 queued, going out now)" in tally
 
 
 def test_the_command_line_refuses_a_real_run_for_another_day(
@@ -209,6 +239,7 @@ async def _befall(settings: Settings, ids: dict[str, int]) -> None:
 
 async def test_a_dry_run_after_planning_says_what_became_of_the_day_and_it_adds_up(settings: Settings) -> None:
     ids = await _fates_world(settings)
+    settings = with_channels(settings)  # the question that waits for a channel waited before Twilio was set up
     planned = io.StringIO()
     assert await run_remind(settings, None, False, False, planned, now=NOW) == 0
     assert "planned for 2026-03-03: 8 new" in planned.getvalue()
@@ -237,7 +268,9 @@ async def test_planned_late_in_the_evening_the_tally_says_which_morning(settings
     await _tenants(settings)
     out = io.StringIO()
     with speaking("da"):
-        assert await run_remind(settings, None, False, False, out, now=NOW.replace(hour=23, minute=45)) == 0
+        assert (
+            await run_remind(with_channels(settings), None, False, False, out, now=NOW.replace(hour=23, minute=45)) == 0
+        )
     tally = out.getvalue().split("what became of them so far:")[1]
     assert "(2 queued until 2026-03-04 09:00)" in tally, tally
 
