@@ -760,11 +760,23 @@ def parse_date(text: str, today: date) -> date | None:
     return find_date(text, today)
 
 
+# Words that say when without a day ("når jeg får løn", "sidst på måneden", "i januar", "snart"): the day is asked.
+_VAGUE_WHEN = frozenset({
+    "snart", "soon", "ultimo", "primo", "lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary",
+    "maaned", "maaneden", "month", "januar", "january", "februar", "february", "marts", "march", "april", "maj",
+    "juni", "june", "juli", "july", "august", "september", "oktober", "october", "november", "december",
+})  # fmt: skip
+
+
 def names_unplaced_day(text: str, today: date) -> bool:
-    """Whether an answer to "when?" names a day that cannot be placed ("næste fredag": the coming one or the one
-    after? "næste uge", "ikke fredag", a date gone by) and no day that can: it is asked which day is meant."""
-    mentions = _mentions(_plain(text), today, strict=False)
-    return any(m.value is None for m in mentions) and _one_date(mentions) is None
+    """Whether an answer to "when?" names a time but no day it can place ("næste fredag": the coming one or the one
+    after? "næste uge", "ikke fredag", a date gone by, "når jeg får løn", "i januar", "snart"): the tenant is asked
+    which day they mean."""
+    plain = _plain(text)
+    mentions = _mentions(plain, today, strict=False)
+    if _one_date(mentions) is not None:
+        return False
+    return any(m.value is None for m in mentions) or any(word in _VAGUE_WHEN for word in _split_words(plain))
 
 
 # ---------------------------------------------------------------------------------------------------------

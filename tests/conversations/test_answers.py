@@ -161,6 +161,12 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("næste uge", True),
         ("ikke fredag", True),
         ("fredag eller næste fredag", True),
+        ("når jeg får løn", True),
+        ("på lønningsdagen", True),
+        ("sidst på måneden", True),
+        ("i januar", True),
+        ("snart", True),
+        ("end of the month", True),
         ("fredag", False),  # placed: no question
         ("på fredag", False),
         ("ved ikke", False),  # no day named at all: not understood, as before
