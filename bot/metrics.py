@@ -1,4 +1,4 @@
-"""Prometheus metrics: counts by channel and result, outbox depth and waiting rows, send latency.
+"""Prometheus metrics: counts by channel and result, failed deliveries, outbox depth and waiting rows, send latency.
 
 Each value is kept up to date by the code that changes it (the outbox depth and the waiting rows by the sender,
 see `bot.outbox.depth`): rendering them for a scrape reads memory only.
@@ -41,6 +41,13 @@ class Metrics:
             "Outbox rows that failed for good, not sent, by channel and reason: gave_up (every attempt met a "
             "transient failure), permanent (the provider refused it), blocked, opted_out",
             ["channel", "reason"],
+            registry=self.registry,
+        )
+        self.delivery_failed = Counter(
+            "keephome_delivery_failed",
+            "Messages sent that the provider later reported not delivered, by channel and status (undelivered, "
+            "failed): counted once a message, when its delivery status becomes one of these",
+            ["channel", "status"],
             registry=self.registry,
         )
         self.outbox_depth = Gauge("keephome_outbox_depth", "Outbox rows waiting to be sent", registry=self.registry)

@@ -220,6 +220,9 @@ async def delivery_status(scope: Scope, receive: Receive) -> Answer:
         return _refuse(scope, exc)
     result = await rt.db.run(record_delivery, sid, status, error_code, rt.clock())
     rt.metrics.inbound.labels("sms", result).inc()
+    if result == "status_applied" and status in FAILED_STATUSES:
+        # The status moved to a failure just now (a repeat or a later failure is stale): one count a message.
+        rt.metrics.delivery_failed.labels("sms", status).inc()
     # A delivery that went well only at DEBUG (three callbacks a message); a failure or an error code at INFO.
     level = logging.INFO if error_code is not None or status in FAILED_STATUSES else logging.DEBUG
     log.log(level, "sms status sid=%s status=%s code=%s result=%s", sid, status, error_code, result)

@@ -353,6 +353,20 @@ async def test_status_callbacks_move_forward_and_record_the_error_code(
     assert await _delivery(rt.db, sid) == ("undelivered", "30003")
 
 
+async def test_a_delivery_that_failed_after_the_send_is_counted_once_in_metrics(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    # The send went (keephome_outbound_messages_total says "sent"); the carrier's report that it never reached the
+    # phone is the only sign an operator gets that the tenant did not have it.
+    sid = await _sent_reply(rt, http, twilio_standin)
+    for _ in range(2):  # Twilio repeats a callback: the message failed once
+        await post(http, STATUS_URL, {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    await post(http, STATUS_URL, {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "30008"})
+    metrics = (await http.get("/metrics")).text
+    assert 'keephome_delivery_failed_total{channel="sms",status="undelivered"} 1.0' in metrics
+    assert 'status="failed"' not in metrics
+
+
 async def test_at_info_only_the_failed_delivery_leaves_a_line(
     rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin, caplog: pytest.LogCaptureFixture
 ) -> None:
