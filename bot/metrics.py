@@ -36,6 +36,13 @@ class Metrics:
             ["channel", "result"],
             registry=self.registry,
         )
+        self.unknown_outcome = Counter(
+            "keephome_outbound_unknown_outcome",
+            "Send attempts whose outcome is unknown (no answer in time, the connection lost after the request went): "
+            "the message is sent again, so the tenant may get it twice (the console says so on the message)",
+            ["channel"],
+            registry=self.registry,
+        )
         self.outbox_failed = Counter(
             "keephome_outbox_failed",
             "Outbox rows that failed for good, not sent, by channel and reason: gave_up (every attempt met a "
@@ -72,14 +79,17 @@ class Metrics:
             registry=self.registry,
         )
 
-    def sent(self, channel: str, outcome: str, seconds: float) -> None:
-        """Count one provider call and its latency (label children cached: this runs per send)."""
+    def sent(self, channel: str, outcome: str, seconds: float, *, maybe_sent: bool = False) -> None:
+        """Count one provider call and its latency (label children cached: this runs per send); `maybe_sent`: its
+        outcome is unknown, and the message goes again."""
         key = (channel, outcome)
         children = self._sent.get(key)
         if children is None:
             children = self._sent[key] = (self.send_latency.labels(channel), self.outbound.labels(channel, outcome))
         children[0].observe(seconds)
         children[1].inc()
+        if maybe_sent:
+            self.unknown_outcome.labels(channel).inc()
 
     def render(self) -> bytes:
         """The text exposition format."""

@@ -60,6 +60,10 @@ class SendResult:
     error_code: str | None = None
     detail: str = ""
     retry_after: float | None = field(default=None)
+    # A transient failure after the request may have reached the provider (no answer in time, the connection lost
+    # once it was sent, an answer that cannot be read): the message may be out, and sending it again may deliver
+    # it twice. The outbox retries it all the same (at least once) and says so (bot/outbox/record.py).
+    maybe_sent: bool = False
 
 
 class Channel(Protocol):

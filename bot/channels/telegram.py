@@ -123,9 +123,9 @@ class TelegramChannel:
             log.warning("telegram outbox %s: bad request (%s)", message.outbox_id, _short(exc))
             return SendResult("permanent", error_code="400", detail=_short(exc))
         except TimedOut:
-            return SendResult("transient", detail="timeout")
+            return SendResult("transient", detail="timeout", maybe_sent=True)
         except NetworkError as exc:
-            return SendResult("transient", detail=_short(exc))
+            return SendResult("transient", detail=_short(exc), maybe_sent=True)
         except TelegramError as exc:
             log.warning("telegram outbox %s: %s", message.outbox_id, type(exc).__name__)
             return SendResult("permanent", detail=_short(exc))

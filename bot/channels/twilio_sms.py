@@ -236,17 +236,19 @@ class TwilioChannel:
         except TwilioException as exc:  # an RFC 9457 problem answer carries the same two facts
             result = classify_error(getattr(exc, "status", None), getattr(exc, "code", None))
         except TimeoutError:
-            result = SendResult("transient", detail="timeout")
+            result = SendResult("transient", detail="timeout", maybe_sent=True)
         except (aiohttp.ClientError, OSError) as exc:
             # The exception's own words name what failed ("Cannot connect to host …"): the operator's first clue.
             said = f": {exc}" if str(exc) else ""
-            result = SendResult("transient", detail=f"network: {type(exc).__name__}{said}"[:200])
+            # Only a connection never made is sure not to have carried the message.
+            maybe = not isinstance(exc, aiohttp.ClientConnectorError)
+            result = SendResult("transient", detail=f"network: {type(exc).__name__}{said}"[:200], maybe_sent=maybe)
         except ValueError as exc:  # a body that is not JSON, e.g. a proxy's error page with status 200
-            result = SendResult("transient", detail=f"bad answer: {type(exc).__name__}")
+            result = SendResult("transient", detail=f"bad answer: {type(exc).__name__}", maybe_sent=True)
         else:
             sid = created.get("sid") if isinstance(created, dict) else None
             if not isinstance(sid, str) or not sid:
-                result = SendResult("transient", detail="answer without a message sid")
+                result = SendResult("transient", detail="answer without a message sid", maybe_sent=True)
             else:
                 result = SendResult("sent", provider_id=sid)
         # A send that went is in the message's row and in /metrics: its line only at DEBUG (a write to the log for

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.outbox.record import MAYBE_SENT
 from bot.store.schema import FAILED_STATUSES, messages, outbox
 
 __all__ = [
@@ -145,6 +146,10 @@ def explain(code: str | None, reason: str | None, channel: str | None) -> str:
     if not reason:
         return ""
     text = reason.strip()
+    if text.startswith(MAYBE_SENT.strip()):
+        # A try that got no answer: the provider may have taken it (bot/outbox/record.py).
+        why = explain(None, text.removeprefix(MAYBE_SENT.strip()), channel) or _("the provider gave no reason")
+        return _("%(reason)s, so it may have reached the tenant already") % {"reason": why}
     if text in _REASONS:
         return _(_REASONS[text])
     if text.startswith("twilio http "):
@@ -157,8 +162,9 @@ def explain(code: str | None, reason: str | None, channel: str | None) -> str:
 def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
     """The state a staff member reads: queued until …, sent, delivered, failed — and why."""
     status, state = facts.status, facts.outbox_state
+    twice = _maybe_twice(facts)
     if status in ("delivered", "read"):
-        return Delivery("delivered", _(LABELS["delivered"]), "", False)
+        return Delivery("delivered", _(LABELS["delivered"]), twice, False)
     if status in FAILED_STATUSES or state == "failed":
         why = explain(facts.error_code, facts.last_error, facts.channel) or _("the provider gave no reason")
         return Delivery("failed", _(LABELS["failed"]), why, True)
@@ -167,8 +173,16 @@ def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
         return Delivery(kind, _(LABELS[kind]), explain(None, facts.last_error, None), False)
     if status in ("sent", "sending") or state == "sent":
         kind = "sending" if status == "sending" else "sent"
-        return Delivery(kind, _(LABELS[kind]), "", False)
+        return Delivery(kind, _(LABELS[kind]), twice, False)
     return _waiting(facts, now, local_time)
+
+
+def _maybe_twice(facts: DeliveryFacts) -> str:
+    """For a message that went: that the tenant may have it twice, when an earlier try got no answer."""
+    if not facts.last_error or not facts.last_error.startswith(MAYBE_SENT):
+        return ""
+    why = explain(None, facts.last_error.removeprefix(MAYBE_SENT), facts.channel) or _("the provider gave no reason")
+    return _("the tenant may have it twice: an earlier try got no answer (%(reason)s)") % {"reason": why}
 
 
 def _waiting(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:

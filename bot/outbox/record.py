@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Integer, String, bindparam, case, func, update
+from sqlalchemy import Boolean, ColumnElement, Connection, Integer, String, and_, bindparam, case, func, update
 
 from bot.channels.base import SendResult
 from bot.i18n import N_
@@ -19,7 +19,7 @@ from bot.store.schema import STATUS_RANK, messages, outbox
 from bot.tenants.linking import blocked_on_telegram
 from bot.tenants.status import set_status
 
-__all__ = ["SECRET_TEMPLATES", "Outcome", "backoff", "record"]
+__all__ = ["MAYBE_SENT", "SECRET_TEMPLATES", "Outcome", "backoff", "record"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,20 @@ log = logging.getLogger(__name__)
 # values are cleared and the message keeps this text instead of what was sent, so no usable code stays stored.
 # The text is stored in English, a msgid: the console shows it in the reader's language (bot/console/transcript.py).
 SECRET_TEMPLATES: Mapping[str, str] = {"link.code": N_("[link code sent]")}
+
+# The start of a row's last_error once a send's outcome was unknown (SendResult.maybe_sent): the tenant may have
+# that try's message already. It stays through later tries and once the row is sent, so the console can say the
+# tenant may have it twice (bot/console/delivery.py); the reason follows it.
+MAYBE_SENT = "maybe sent: "
+_MAYBE = outbox.c.last_error.startswith(MAYBE_SENT, autoescape=True)
+
+
+def _retry_error(result: SendResult) -> str | ColumnElement[str]:
+    """A transient failure's last_error: its own reason, unless an earlier try may have gone (that stays)."""
+    error = (result.error_code or result.detail)[:200]
+    if result.maybe_sent:
+        return (MAYBE_SENT + error)[:200]
+    return case((_MAYBE, outbox.c.last_error), else_=error)
 
 
 class Outcome(NamedTuple):
@@ -54,7 +68,15 @@ def backoff(attempt: int, base: float = 5.0, cap: float = 3600.0, rng: random.Ra
 _FINISH_OUTBOX = (
     update(outbox)
     .where(outbox.c.id == bindparam("row_id"))
-    .values(state=bindparam("new_state"), lease_until=None, last_error=bindparam("error"))
+    .values(
+        state=bindparam("new_state"),
+        lease_until=None,
+        # A row sent after a try whose outcome was unknown keeps saying so.
+        last_error=case(
+            (and_(bindparam("sent_now", type_=Boolean), _MAYBE), outbox.c.last_error),
+            else_=bindparam("error", type_=String),
+        ),
+    )
 )
 # A status callback may have arrived first: the delivery status never moves back.
 _ahead = messages.c.status_rank < bindparam("rank", type_=Integer)
@@ -133,7 +155,7 @@ def record(
                     .values(
                         lease_until=None,
                         next_attempt_at=now + timedelta(seconds=delay),
-                        last_error=(result.error_code or result.detail)[:200],
+                        last_error=_retry_error(result),
                     )
                 )
             case "blocked" | "permanent" | "transient" if o.channel == "telegram" and row.phone:
@@ -176,7 +198,7 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
         result = o.result
         code = result.error_code if result is not None else None
         error = reason or ((code or result.detail)[:200] if result is not None else None) or None
-        outboxes.append({"row_id": o.row.id, "new_state": state, "error": error})
+        outboxes.append({"row_id": o.row.id, "new_state": state, "error": error, "sent_now": state == "sent"})
         status = {"sent": "sent", "held": "held"}.get(state, "failed")
         text = o.text
         placeholder = SECRET_TEMPLATES.get(o.row.template)

@@ -493,6 +493,6 @@ class Sender:
             async with asyncio.timeout(self._send_timeout):
                 result = await channel.send(msg)
         except TimeoutError:
-            result = SendResult("transient", detail="timeout")
-        self._metrics.sent(channel_name, result.outcome, time.perf_counter() - started)
+            result = SendResult("transient", detail="timeout", maybe_sent=True)
+        self._metrics.sent(channel_name, result.outcome, time.perf_counter() - started, maybe_sent=result.maybe_sent)
         return Outcome(row, channel_name, rendered.text, result)

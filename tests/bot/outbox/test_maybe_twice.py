@@ -1,0 +1,94 @@
+"""A send whose outcome is unknown (Twilio took the message, then the answer never came) is sent again, so the
+tenant may get it twice: that must never happen without saying so — on the message in the console and in /metrics.
+A send that failed in a way that says it did not go (an HTTP 503) is sent again without such a note."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from bot.app import create_app
+from bot.channels.twilio_sms import TwilioChannel
+from bot.runtime import Runtime
+from bot.store.schema import outbox
+from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_case, add_person, add_tenant, login, post_form
+from tests.support.drive import drain
+from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Answer, TwilioStandin, twilio_standin
+
+__all__ = ["twilio_standin"]
+
+
+@pytest.fixture
+async def rt(sqlite_url: str, twilio_standin: TwilioStandin) -> AsyncIterator[Runtime]:
+    settings = make_settings(
+        sqlite_url,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from=FROM_NUMBER,
+        twilio_api_url=twilio_standin.url,
+        send_timeout_seconds=1.0,
+    )
+    async with started_runtime(settings, sms=TwilioChannel(settings)) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+async def http(rt: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    await add_person(rt, "adviser@example.org", "adviser")
+    transport = httpx.ASGITransport(app=create_app(rt))
+    async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+        assert (await login(client, "adviser@example.org")).status_code == 303
+        yield client
+
+
+async def _taken(rt: Runtime, http: httpx.AsyncClient, phone: str) -> int:
+    """A case the adviser takes: the tenant is sent one message (that a person now reads along)."""
+    case_id = await add_case(rt, await add_tenant(rt, f"T{phone[-2:]}", name="Tove Tenant", phone=phone))
+    await post_form(http, f"/console/cases/{case_id}", f"/console/cases/{case_id}/take", {})
+    return case_id
+
+
+async def _retry_now(rt: Runtime) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(update(outbox).values(next_attempt_at=rt.clock() - timedelta(seconds=1)))
+    await drain(rt.sender)
+
+
+async def _shown(http: httpx.AsyncClient, case_id: int) -> str:
+    page = (await http.get(f"/console/cases/{case_id}")).text
+    [item] = re.findall(r"<span class=\"delivery [^\"]*\" data-delivery=\"\d+\">.*?</span>", page, flags=re.S)
+    return re.sub(r"<[^>]+>", "", item)
+
+
+async def test_a_message_sent_again_after_an_unanswered_send_says_it_may_have_gone_twice(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    case_id = await _taken(rt, http, "+4520000001")
+    twilio_standin.answer_next(Answer(delay=2.0))  # Twilio takes it, and answers after the client stopped waiting
+    await drain(rt.sender)
+    assert "may have reached the tenant already" in await _shown(http, case_id)
+    await _retry_now(rt)
+    assert [p.to for p in twilio_standin.sent] == ["+4520000001", "+4520000001"]  # the tenant has it twice
+    assert await _shown(http, case_id) == (
+        "sent: the tenant may have it twice: an earlier try got no answer (the provider did not answer in time)"
+    )
+    metrics = (await http.get("/metrics")).text
+    assert 'keephome_outbound_unknown_outcome_total{channel="sms"} 1.0' in metrics
+
+
+async def test_a_message_sent_again_after_a_refused_send_says_nothing_of_twice(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    case_id = await _taken(rt, http, "+4520000002")
+    twilio_standin.answer_next(Answer(503))  # Twilio did not take it
+    await drain(rt.sender)
+    await _retry_now(rt)
+    assert len(twilio_standin.sent) == 1
+    assert await _shown(http, case_id) == "sent"
+    assert "keephome_outbound_unknown_outcome_total{" not in (await http.get("/metrics")).text
