@@ -142,10 +142,16 @@ def explain(code: str | None, reason: str | None, channel: str | None) -> str:
         words = (_TELEGRAM if channel == "telegram" else _TWILIO).get(code)
         if words:
             return _("%(words)s (error %(code)s)") % {"words": _(words), "code": code}
+        if channel != "telegram" and len(code) == 3:
+            # Twilio answered with an HTTP status and no error code of its own (a 5xx page): the status was kept
+            # where the code goes (bot/channels/twilio_sms.py); Twilio's own codes have five digits.
+            return _("Twilio answered HTTP %(status)s") % {"status": code}
         return _("the provider answered with error %(code)s") % {"code": code}
     if not reason:
         return ""
     text = reason.strip()
+    if text.isdigit():  # a retried row's last_error is the provider's code when it gave one
+        return explain(text, None, channel)
     if text.startswith(MAYBE_SENT.strip()):
         # A try that got no answer: the provider may have taken it (bot/outbox/record.py).
         why = explain(None, text.removeprefix(MAYBE_SENT.strip()), channel) or _("the provider gave no reason")
@@ -187,7 +193,7 @@ def _maybe_twice(facts: DeliveryFacts) -> str:
 
 def _waiting(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
     """A message not sent yet: until when, and why it waits (a retry says what went wrong last time)."""
-    reason = explain(None, facts.last_error, None)
+    reason = explain(None, facts.last_error, facts.channel)
     if facts.outbox_state == "waiting" or facts.status == "waiting":
         return Delivery("waiting", _(LABELS["waiting"]), reason, False)
     if facts.outbox_state not in (None, "pending"):

@@ -55,6 +55,26 @@ def _time(value: datetime | None) -> str:
             True,
         ),
         (DeliveryFacts("failed", "99999", "sms", "failed"), "FAILED", "the provider answered with error 99999", True),
+        # Twilio answered with an HTTP status and no error code (a 5xx page) until the sender gave up: the status is
+        # stored where the code goes, and a status is not one of Twilio's error codes.
+        (
+            DeliveryFacts("failed", "503", "sms", "failed", "503", attempts=14),
+            "FAILED",
+            "Twilio answered HTTP 503",
+            True,
+        ),
+        (
+            DeliveryFacts("queued", None, "sms", "pending", "503", NOW, attempts=1),
+            "queued, going out now",
+            "trying again; last time Twilio answered HTTP 503",
+            False,
+        ),
+        (
+            DeliveryFacts("queued", None, "telegram", "pending", "429", NOW, attempts=1),
+            "queued, going out now",
+            "trying again; last time Telegram asked us to slow down (error 429)",
+            False,
+        ),
         (
             DeliveryFacts("failed", None, "sms", "failed", "channel off"),
             "FAILED",
