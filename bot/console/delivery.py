@@ -66,6 +66,8 @@ _REASONS = {
     "balance cleared": N_("the balance was paid, so the question was no longer needed"),
     "blocked": N_("the tenant blocked the Telegram bot, so it goes by SMS"),
     "permanent": N_("Telegram could not deliver it, so it goes by SMS"),
+    # Telegram failed every try for a passing reason (bot/outbox/record.py): the row goes by SMS instead.
+    "transient": N_("Telegram could not be reached in any of its tries, so it goes by SMS"),
     "opted_out": N_("the tenant opted out at their carrier"),
     # A proactive message that cannot go now (bot/outbox/claim.py), or was no longer due when it could
     # (bot/reminders/recheck.py, scheduler/model.py).
@@ -106,7 +108,7 @@ LABELS = {
     "dropped": N_("dropped, not sent"),
 }
 # Reasons a row waits that are no failure (it goes elsewhere next, or later): no "trying again" after them.
-_NOT_FAILED = ("blocked", "permanent", "quiet hours")
+_NOT_FAILED = ("blocked", "permanent", "transient", "quiet hours")
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,13 @@ def _time(value: datetime | None) -> str:
             False,
         ),
         (
+            # Telegram could not be reached through all its tries: the row goes by SMS, with attempts of its own.
+            DeliveryFacts("queued", None, "sms", "pending", "transient", NOW, attempts=1),
+            "queued, going out now",
+            "Telegram could not be reached in any of its tries, so it goes by SMS",
+            False,
+        ),
+        (
             DeliveryFacts("waiting", None, "sms", "waiting", "no channel", NOW),
             "waiting",
             "no channel can send it yet",
