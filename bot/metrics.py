@@ -65,6 +65,15 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.outbox_not_sent = Gauge(
+            "keephome_outbox_not_sent",
+            "Outbox rows not sent, of those due over the last seven days, by state and reason: held by a rule "
+            "(stopped, wrong_number, erased, balance_cleared, ...) or dropped as no longer due (stage_passed, "
+            "one_a_day, superseded, ...)",
+            ["state", "reason"],
+            registry=self.registry,
+        )
+        self.not_sent_labels: set[tuple[str, str]] = set()  # the (state, reason) pairs the gauge has shown
         self.depth_refreshed_at = float("-inf")  # time.monotonic() of the sender's last count
         self.roles = Gauge(
             "keephome_role_held",

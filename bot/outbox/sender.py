@@ -318,14 +318,14 @@ class Sender:
             # Paused: look again soon, so a resume made through any process holds here within a moment.
             asyncio.get_running_loop().call_later(PAUSED_POLL_SECONDS, self._wake.set)
         if taken.set_aside:
-            await refresh_depth(self._db, self._metrics, force=True)  # rows moved into or out of waiting
+            await refresh_depth(self._db, self._metrics, force=True, now=self._clock())  # rows moved into or out of waiting
         if not taken.rows:
             if not taken.set_aside:
-                await refresh_depth(self._db, self._metrics)  # the gauges, kept by the sender's work
+                await refresh_depth(self._db, self._metrics, now=self._clock())  # the gauges, kept by the sender's work
             return taken.set_aside
         sends = {asyncio.create_task(self._send_one(row, until, claimed_at)) for row in taken.rows}
         await self._record_as_sent(sends, until, stragglers=len(taken.rows) // 10 if detach else -1)
-        await refresh_depth(self._db, self._metrics, busy=True)
+        await refresh_depth(self._db, self._metrics, busy=True, now=self._clock())
         return len(taken.rows) + taken.set_aside
 
     async def _record_as_sent(self, sends: set[asyncio.Task[Outcome]], until: datetime, stragglers: int) -> None:
@@ -343,7 +343,7 @@ class Sender:
                         # Counted once they are written: a claim that began before did not see them.
                         self._paused_aside = (self._paused_aside or 0) + 1
                     if any(o.aside is not None and o.aside[0] == "waiting" for o in outcomes):
-                        await refresh_depth(self._db, self._metrics, force=True)
+                        await refresh_depth(self._db, self._metrics, force=True, now=self._clock())
                 if pending and len(pending) <= stragglers:
                     self._track(self._record_as_sent(pending, until, stragglers=-1)).add_done_callback(_log_failure)
                     return

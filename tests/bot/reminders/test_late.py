@@ -163,6 +163,17 @@ async def test_a_reminder_planned_at_nine_in_the_evening_is_dropped_when_its_sta
         assert _sms(rt).sent == []
         assert await _outbox(rt) == [("dropped", "stage passed", 0)]
         assert await _messages(rt) == ["dropped"]
+        # /metrics says what was not sent, and why, of what was due over the last week; after that it is no longer
+        # counted.
+        dropped = {"state": "dropped", "reason": "stage_passed"}
+        assert rt.metrics.registry.get_sample_value("keephome_outbox_not_sent", dropped) == 1.0
+        _move(rt, datetime(2026, 3, 24, 9, 5, tzinfo=TZ))
+        await drain(rt.sender)
+        assert rt.metrics.registry.get_sample_value("keephome_outbox_not_sent", dropped) == 1.0
+        _move(rt, datetime(2026, 3, 26, 9, 5, tzinfo=TZ))
+        await drain(rt.sender)
+        assert rt.metrics.registry.get_sample_value("keephome_outbox_not_sent", dropped) == 0.0
+        _move(rt, datetime(2026, 3, 19, 9, 5, tzinfo=TZ))  # back to the morning it was dropped
         # Nothing is left waiting for an answer to it.
         assert await _count(rt, conversations, conversations.c.active.is_(True)) == 0
         assert await _count(rt, conversations, conversations.c.ended_reason == "stage passed") == 1
