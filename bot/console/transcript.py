@@ -53,12 +53,20 @@ class Transcript:
     hidden: int
 
 
+# The states of a message that reached the tenant's channel; queued, held or failed ones told them nothing.
+_WENT_OUT = ("sent", "delivered")
+
+
 async def _told_at(conn: AsyncConnection, case_id: int) -> Any | None:
-    """When the tenant was told that a person reads along (the case.taken message)."""
+    """When the tenant was told that a person reads along: the case.taken message as it went out (its last change
+    of state, never before the send), not as it was queued. A notice still waiting for the sender, or that failed,
+    told the tenant nothing, and what they write meanwhile stays theirs."""
     return (
         await conn.execute(
-            select(func.min(messages.c.created_at)).where(
-                messages.c.case_id == case_id, messages.c.template == "case.taken"
+            select(func.min(messages.c.updated_at)).where(
+                messages.c.case_id == case_id,
+                messages.c.template == "case.taken",
+                messages.c.status.in_(_WENT_OUT),
             )
         )
     ).scalar_one_or_none()

@@ -259,6 +259,29 @@ async def test_without_consent_the_adviser_sees_only_bot_messages_until_the_tena
     assert polled["consent"] is False
 
 
+async def test_a_reply_written_before_the_tenant_was_told_stays_hidden_until_the_notice_has_gone(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """DESIGN's consent rule: without consent a reply shows only when the tenant wrote it after being told a person
+    reads along. Taking the case queues that notice; while it waits (the sender is behind, stopped or failing) the
+    tenant has not been told, and what they write then stays hidden, also once the notice has gone."""
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
+    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    # The notice is queued, not sent: the tenant writes before they have been told.
+    await runtime.inbox.submit(InboundMessage("sms", "SM-untold", "+4520000001", "min private historie"))
+    await process_all(runtime.processor)
+    polled = (await client.get(f"{page}/messages.json")).json()
+    assert "min private historie" not in [m["text"] for m in polled["messages"]]
+    assert polled["hidden"] == 1
+    await drain(runtime.sender)  # now the tenant is told
+    await tenant_writes(runtime, "+4520000001", "ok, ring mig", "SM-told")
+    shown = (await client.get(page)).text
+    assert "ok, ring mig" in shown and "min private historie" not in shown
+
+
 async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClient) -> None:
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant)
