@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.audit import record
+from bot.console.audit import record, record_shown
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
@@ -43,7 +43,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
             ).one()
     if wrong:
         async with rt.db.write() as conn:
-            await record(conn, now(request), me.actor, "tenants.wrong_numbers.view", None, f"count={len(wrong)}")
+            shown = [f"tenant:{row.id}" for row in wrong]
+            await record_shown(conn, now(request), me.actor, "tenants.wrong_numbers.view", shown)
     return render(
         request,
         "admin.html",

@@ -18,7 +18,7 @@ from bot.i18n import N_
 from bot.store.schema import audit_log, staff
 from bot.tenants.audit_scope import about, is_tenant_target
 
-__all__ = ["PAGE_SIZE", "record", "routes"]
+__all__ = ["PAGE_SIZE", "record", "record_shown", "routes"]
 
 PAGE_SIZE = 100
 MAX_PAGE = 1_000_000  # keeps the offset a number the database accepts
@@ -30,9 +30,26 @@ async def record(
     """Append one entry; there is no function that changes or removes one."""
     await conn.execute(
         audit_log.insert().values(
-            at=at, actor=actor, action=action, target=target, detail=detail[:500] if detail else None
+            at=at, actor=actor, action=action, target=target, detail=detail[:_DETAIL_LENGTH] if detail else None
         )
     )
+
+
+async def record_shown(conn: AsyncConnection, at: datetime, actor: str, action: str, shown: list[str]) -> None:
+    """A list page's view: one entry per as many of the ids it showed (`case:7`, `task:9`, `tenant:4`) as a detail
+    holds, so every one is named — a detail is cut at 500 characters, and an id cut off would leave its tenant's
+    export and the audit filter without this view."""
+    parts: list[str] = []
+    for name in shown:
+        if parts and len(parts[-1]) + 1 + len(name) <= _DETAIL_LENGTH:
+            parts[-1] += "," + name
+        else:
+            parts.append(name)
+    for part in parts:
+        await record(conn, at, actor, action, None, part)
+
+
+_DETAIL_LENGTH = 500
 
 
 def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.audit import record
+from bot.console.audit import record, record_shown
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, now, redirect, render, runtime
@@ -75,8 +75,7 @@ async def _visits(request: Request, me: StaffSession) -> Response:
     ]
     if visits:
         async with runtime(request).db.write() as conn:
-            detail = ",".join(f"task:{v['id']}" for v in visits)
-            await record(conn, now(request), me.actor, "visits.view", None, detail)
+            await record_shown(conn, now(request), me.actor, "visits.view", [f"task:{v['id']}" for v in visits])
     return render(request, "visits.html", visits=visits, done=request.query_params.get("done") == "1")
 
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import HOME_OF
-from bot.console.audit import record
+from bot.console.audit import record_shown
 from bot.console.delivery import last_failed
 from bot.console.ids import id_from, whole_number
 from bot.console.labels import CASE_STATUS_LABELS
@@ -302,8 +302,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
     new = seen.unseen(me.session_id, "inbox", shown)
     if new:
         async with runtime(request).db.write() as conn:
-            for part in _within_detail([str(i) for i in new]):
-                await record(conn, now(request), me.actor, "inbox.view", None, part)
+            await record_shown(conn, now(request), me.actor, "inbox.view", [str(i) for i in new])
         seen.shown(me.session_id, "inbox", new)
     first = (page - 1) * PAGE_SIZE
     return render(
@@ -324,17 +323,6 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         shown_to=first + len(items),
         failed_count=len(failed),
     )
-
-
-def _within_detail(names: list[str], most: int = 500) -> list[str]:
-    """The names joined by commas, in as few parts as an audit detail (at most `most` characters) holds."""
-    parts: list[str] = []
-    for name in names:
-        if parts and len(parts[-1]) + 1 + len(name) <= most:
-            parts[-1] += "," + name
-        else:
-            parts.append(name)
-    return parts
 
 
 async def _just_closed(request: Request) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.audit import record
+from bot.console.audit import record, record_shown
 from bot.console.ids import path_id
 from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
@@ -117,7 +117,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
     if tasks or appointments:
         seen = [f"case:{t['id']}" for t in tasks] + [f"task:{a['id']}" for a in appointments]
         async with rt.db.write() as conn:
-            await record(conn, now(request), me.actor, "tasks.view", None, ",".join(seen))
+            await record_shown(conn, now(request), me.actor, "tasks.view", seen)
     sent = request.query_params.get("sent") == "1"
     return render(
         request,
