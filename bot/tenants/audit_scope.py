@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, String, cast, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, Row, String, cast, exists, func, literal, or_, select, union_all
 
 from bot.store.schema import audit_log, case_tasks, cases, court_cases
 
@@ -29,23 +29,34 @@ def is_tenant_target(target: str) -> bool:
     return _TENANT.match(target) is not None
 
 
+def _parts(tenant_id: int) -> list[Any]:
+    return [
+        select((literal(f"{prefix}:", String) + cast(part_id, String)).label("name")).where(owner == tenant_id)
+        for prefix, part_id, owner in TENANT_PARTS
+    ]
+
+
 def _owned(tenant_id: int) -> Any:
-    return union_all(
-        *(
-            select(literal(f"{prefix}:", String) + cast(part_id, String)).where(owner == tenant_id)
-            for prefix, part_id, owner in TENANT_PARTS
-        )
-    )
+    return union_all(*_parts(tenant_id))
 
 
 def about(target: str) -> ColumnElement[bool]:
-    """The entries whose target is `target`, and for a tenant (`tenant:N`) also every target that belongs to them,
-    found in the database in one statement — on SQLite and PostgreSQL alike (the console's filter)."""
+    """The entries whose target is `target`, and for a tenant (`tenant:N`) also every target that belongs to them
+    and every entry whose detail names the tenant or one of those as a whole word (a list page's view: `case:5,
+    task:7`), found in the database in one statement — on SQLite and PostgreSQL alike (the console's filter)."""
     a = audit_log.c
     found = _TENANT.match(target)
     if found is None:
         return a.target == target
-    return or_(a.target == target, a.target.in_(_owned(int(found.group(1)))))
+    tenant_id = int(found.group(1))
+    owned = _owned(tenant_id)
+    # One flat union (SQLite takes no union nested in another).
+    names = union_all(select(literal(target, String).label("name")), *_parts(tenant_id)).subquery()
+    # The detail's separators (`,`, `=`, spaces) made spaces, with one at each end: `case:1` is then found as
+    # `% case:1 %`, never inside `case:12` or `court_case:1`.
+    spaced = literal(" ") + func.replace(func.replace(func.coalesce(a.detail, ""), ",", " "), "=", " ") + literal(" ")
+    named = exists(select(names.c.name).where(spaced.like(literal("% ") + names.c.name + literal(" %"))))
+    return or_(a.target == target, a.target.in_(owned), named)
 
 
 def entries_about(conn: Connection, tenant_id: int, tenant_ref: str | None = None) -> list[Row[Any]]:

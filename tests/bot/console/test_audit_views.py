@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy import insert
 
 from bot.runtime import Runtime
-from bot.store.schema import case_tasks
+from bot.store.schema import audit_log, case_tasks
 from bot.tenants.audit_scope import entries_about
 from tests.support.console import add_case, add_person, add_tenant, login
 
@@ -47,3 +47,30 @@ async def test_a_long_visits_list_is_audited_with_every_visit_it_showed(
     assert (await client.get("/console/visits")).status_code == 200
     unaudited = [tenant for tenant in tenants if "visits.view" not in await _about(runtime, tenant)]
     assert unaudited == []
+
+
+async def test_the_audit_filter_on_a_tenant_finds_the_list_views_that_showed_them(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Who looked at this tenant: the inbox, the volunteers' and the caretakers' lists name the cases and tasks they
+    showed in the detail, and the filter finds those entries as the tenant's export does (`case:1` is not `case:12`)."""
+    tenant = await add_tenant(runtime, "R-1")
+    case_id = await add_case(runtime, tenant)
+    at = runtime.clock()
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            insert(audit_log),
+            [
+                {"at": at, "actor": "staff:9", "action": "tasks.view", "detail": f"case:{case_id}1,task:{case_id}"},
+                {"at": at, "actor": "staff:9", "action": "visits.view", "detail": f"case:{case_id}0"},
+            ],
+        )
+    await add_person(runtime, "admin@example.org", "admin")
+    assert (await login(client, "admin@example.org")).status_code == 303
+    assert (await client.get("/console/")).status_code == 200  # the inbox shows the case: audited
+    shown = (await client.get(f"/console/audit?target=tenant:{tenant}")).text.split('id="audit"', 1)[1]
+    assert "inbox.view" in shown
+    assert "tasks.view" not in shown and "visits.view" not in shown
+    async with runtime.db.read() as conn:
+        exported = {row.action for row in await conn.run_sync(entries_about, tenant)}
+    assert "inbox.view" in exported and "tasks.view" not in exported
