@@ -318,7 +318,8 @@ class Sender:
             # Paused: look again soon, so a resume made through any process holds here within a moment.
             asyncio.get_running_loop().call_later(PAUSED_POLL_SECONDS, self._wake.set)
         if taken.set_aside:
-            await refresh_depth(self._db, self._metrics, force=True, now=self._clock())  # rows moved into or out of waiting
+            # rows moved into or out of waiting
+            await refresh_depth(self._db, self._metrics, force=True, now=self._clock())
         if not taken.rows:
             if not taken.set_aside:
                 await refresh_depth(self._db, self._metrics, now=self._clock())  # the gauges, kept by the sender's work
