@@ -22,7 +22,7 @@ from bot.console.messaging import reply_channel
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, now, redirect, render, runtime, today
-from bot.host.cases import OPEN_STATUSES
+from bot.host.cases import OPEN_STATUSES, consented_among
 from bot.i18n import N_, Labels, ngettext
 from bot.i18n import gettext as _
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
@@ -202,8 +202,9 @@ _CASE_COLUMNS = (
 
 async def _page_facts(
     conn: AsyncConnection, rows: Sequence[Any]
-) -> tuple[dict[int, Any], dict[int, Any], dict[int, str]]:
-    """For the cases on one page only: assignees' e-mails, each tenant's last reply, and failed last messages."""
+) -> tuple[dict[int, Any], dict[int, Any], dict[int, str], set[int]]:
+    """For the cases on one page only: assignees' e-mails, each tenant's last reply, failed last messages, and the
+    tenants whose adviser consent stands."""
     tenant_ids = [int(r.tenant_id) for r in rows]
     staff_ids = {int(r.assignee_id) for r in rows if r.assignee_id is not None}
     emails: dict[int, Any] = {}
@@ -218,7 +219,8 @@ async def _page_facts(
             .group_by(messages.c.tenant_id)
         )
         last_in = {int(t): at for t, at in found.all()}
-    return emails, last_in, await last_failed(conn, tenant_ids)
+    consented = await conn.run_sync(consented_among, tenant_ids)
+    return emails, last_in, await last_failed(conn, tenant_ids), consented
 
 
 @guard("admin", "adviser", "volunteer", "caretaker")
@@ -267,7 +269,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             everyone = list((await conn.execute(query)).all())
             everyone.sort(key=lambda r: (-_priority(r, day, delivery_days), r.opened_at, r.id))
             rows = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        emails, last_in, failed = await _page_facts(conn, rows)
+        emails, last_in, failed, consented = await _page_facts(conn, rows)
     # Names are told apart across the whole list, so a name reads the same on every page.
     names = dict(
         zip((r.id for r in everyone), tell_apart([(r.tenant_name, r.tenant_ref) for r in everyone]), strict=True)
@@ -280,7 +282,9 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             "erased": row.tenant_ref.startswith(ERASED_PREFIX),
             "channel": reply_channel(row),
             "urgency": urgency(_position(row), day, delivery_days),
-            "checks": checks(_position(row), day, delivery_days),
+            # What the tenant told the bot (paid, a promise) is their answer: on a case only with their consent (an
+            # urgent outreach without it shows what the organisation holds and the bot's own messages).
+            "checks": checks(_position(row), day, delivery_days) if row.tenant_id in consented else [],
             "origin": case_origin(row),
             "assignee": emails.get(row.assignee_id) if row.assignee_id is not None else None,
             "last_in": last_in.get(row.tenant_id),

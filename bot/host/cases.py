@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -27,6 +28,7 @@ __all__ = [
     "add_note",
     "among",
     "close_case",
+    "consented_among",
     "finish_task",
     "give_task",
     "has_consent",
@@ -117,6 +119,18 @@ _OPEN_TRIES = 3
 def has_consent(conn: Connection, tenant_id: int, scope: str = ADVISER_SCOPE) -> bool:
     """Whether the tenant has a consent of this scope that is not withdrawn."""
     return conn.execute(_CONSENTED, {"tenant": tenant_id, "scope": scope}).first() is not None
+
+
+def consented_among(conn: Connection, tenant_ids: Collection[int], scope: str = ADVISER_SCOPE) -> set[int]:
+    """Which of these tenants have a consent of this scope that is not withdrawn (`has_consent` for a list)."""
+    if not tenant_ids:
+        return set()
+    found = conn.execute(
+        select(consents.c.tenant_id).where(
+            consents.c.tenant_id.in_(list(tenant_ids)), consents.c.scope == scope, consents.c.withdrawn_at.is_(None)
+        )
+    )
+    return {int(t) for t in found.scalars()}
 
 
 class BeforeOpening(NamedTuple):

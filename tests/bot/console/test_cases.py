@@ -17,7 +17,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
 from bot.store.scene import Scene
-from bot.store.schema import audit_log, case_events, cases, messages, outbox, rent_positions
+from bot.store.schema import audit_log, case_events, cases, consents, messages, outbox, rent_positions
 from scheduler.calendar import demand_deadline
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import (
@@ -834,3 +834,33 @@ async def test_the_case_page_shows_that_a_photo_or_a_voice_message_came_and_cann
     assert "[a photo: it cannot be seen here] her er brevet" in texts, texts
     assert "[a voice message: it cannot be heard here]" in texts, texts
     assert "hej" in texts  # words alone stay as they are
+
+
+async def test_without_consent_a_case_shows_nothing_the_tenant_told_the_bot(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    # An urgent outreach (a court date known) for a tenant who told the bot they paid and when: without their
+    # consent the case shows what the organisation holds and the bot's own messages, not the tenant's answers.
+    day = today(runtime)
+    said = {"paid_claim_until": day + timedelta(days=3), "promise_on": day + timedelta(days=20)}
+    urgent = {"balance_ore": 90000, "demand_sent_on": day - timedelta(days=30), "court_date": day + timedelta(days=9)}
+    tenant = await add_tenant(runtime, "R-1", name="Court Tenant", phone="+4520000011", **urgent, **said)
+    case = await add_case(runtime, tenant, origin="urgent", consent=False)
+    await signed_in_adviser(runtime, client)
+    listed = (await client.get("/console/")).text
+    row = listed[listed.index('id="case-list"') : listed.index("</table>", listed.index('id="case-list"'))]
+    assert ">Court<" in row and "says paid — check" not in row
+    page = (await client.get(f"/console/cases/{case}")).text
+    assert "Court date" in page and "Promised" not in page
+    # Once the tenant consents, the adviser sees what they said.
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            consents.insert().values(
+                tenant_id=tenant, scope="adviser", wording_version="consent-v1", given_at=runtime.clock()
+            )
+        )
+    listed = (await client.get("/console/")).text
+    row = listed[listed.index('id="case-list"') : listed.index("</table>", listed.index('id="case-list"'))]
+    assert row.count("says paid — check") == 1
+    page = (await client.get(f"/console/cases/{case}")).text
+    assert page.count("Promised") == 1
