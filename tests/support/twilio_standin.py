@@ -31,6 +31,7 @@ __all__ = [
     "Faults",
     "Posted",
     "TwilioStandin",
+    "credentials",
     "serve_standin",
     "sign",
     "twilio_standin",
@@ -39,6 +40,16 @@ __all__ = [
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "f" * 32
 FROM_NUMBER = "+4512345678"
+
+
+def credentials(standin: TwilioStandin) -> dict[str, str]:
+    """The settings that point keephome's Twilio channel at this stand-in (`make_settings(url, **credentials(s))`)."""
+    return {
+        "twilio_account_sid": ACCOUNT_SID,
+        "twilio_auth_token": AUTH_TOKEN,
+        "twilio_from": FROM_NUMBER,
+        "twilio_api_url": standin.url,
+    }
 
 
 def sign(url: str, params: Mapping[str, str], token: str = AUTH_TOKEN) -> str:

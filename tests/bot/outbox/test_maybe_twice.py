@@ -19,7 +19,12 @@ from bot.store.schema import outbox
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, login, post_form
 from tests.support.drive import drain
-from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Answer, TwilioStandin, twilio_standin
+from tests.support.twilio_standin import (
+    Answer,
+    TwilioStandin,
+    credentials,
+    twilio_standin,
+)
 
 __all__ = ["twilio_standin"]
 
@@ -28,10 +33,7 @@ __all__ = ["twilio_standin"]
 async def rt(sqlite_url: str, twilio_standin: TwilioStandin) -> AsyncIterator[Runtime]:
     settings = make_settings(
         sqlite_url,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from=FROM_NUMBER,
-        twilio_api_url=twilio_standin.url,
+        **credentials(twilio_standin),
         send_timeout_seconds=1.0,
     )
     async with started_runtime(settings, sms=TwilioChannel(settings)) as runtime:

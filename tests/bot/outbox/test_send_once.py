@@ -16,7 +16,11 @@ from bot.store.db import utcnow
 from bot.store.schema import outbox
 from tests.bot.outbox.campaign import queue_campaign
 from tests.conftest import make_settings, started_runtime
-from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStandin, twilio_standin
+from tests.support.twilio_standin import (
+    TwilioStandin,
+    credentials,
+    twilio_standin,
+)
 
 __all__ = ["twilio_standin"]
 
@@ -30,10 +34,7 @@ async def test_at_half_an_sms_a_second_every_message_is_sent_once(
 ) -> None:
     settings = make_settings(
         sqlite_url,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from=FROM_NUMBER,
-        twilio_api_url=twilio_standin.url,
+        **credentials(twilio_standin),
         twilio_rate=0.5,
         lease_seconds=20,  # the default batch (50) and send timeout (15 s)
     )

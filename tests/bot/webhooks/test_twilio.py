@@ -24,10 +24,10 @@ from tests.support.drive import drain, process_all
 from tests.support.ids import MessageSids
 from tests.support.twilio_standin import (
     ACCOUNT_SID,
-    AUTH_TOKEN,
     FROM_NUMBER,
     Answer,
     TwilioStandin,
+    credentials,
     sign,
     twilio_standin,
 )
@@ -63,10 +63,7 @@ def sms_form(text: str = "hej", sid: str | None = None, sender: str = PHONE) -> 
 def sms_settings(database_url: str, twilio_standin: TwilioStandin) -> Settings:
     return make_settings(
         database_url,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from=FROM_NUMBER,
-        twilio_api_url=twilio_standin.url,
+        **credentials(twilio_standin),
         send_timeout_seconds=2.0,
     )
 
