@@ -175,6 +175,9 @@ def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
         return Delivery("delivered", _(LABELS["delivered"]), twice, False)
     if status in FAILED_STATUSES or state == "failed":
         why = explain(facts.error_code, facts.last_error, facts.channel) or _("the provider gave no reason")
+        if state == "failed" and facts.attempts > 1:
+            # Given up after retrying (hours, by the backoff): say so, not only the last answer.
+            why = _("%(reason)s; tried %(count)d times") % {"reason": why, "count": facts.attempts}
         return Delivery("failed", _(LABELS["failed"]), why, True)
     if state == "dropped" or state == "held" or status == "held":
         kind = "dropped" if state == "dropped" else "held"

@@ -60,7 +60,7 @@ def _time(value: datetime | None) -> str:
         (
             DeliveryFacts("failed", "503", "sms", "failed", "503", attempts=14),
             "FAILED",
-            "Twilio answered HTTP 503",
+            "Twilio answered HTTP 503; tried 14 times",
             True,
         ),
         (
