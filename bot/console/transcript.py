@@ -54,7 +54,7 @@ class Transcript:
 
 
 # The states of a message that reached the tenant's channel; queued, held or failed ones told them nothing.
-_WENT_OUT = ("sent", "delivered")
+_WENT_OUT = ("sent", "delivered", "read")
 
 
 async def _told_at(conn: AsyncConnection, case_id: int) -> Any | None:
