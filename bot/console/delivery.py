@@ -178,6 +178,9 @@ def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
         if state == "failed" and facts.attempts > 1:
             # Given up after retrying (hours, by the backoff): say so, not only the last answer.
             why = _("%(reason)s; tried %(count)d times") % {"reason": why, "count": facts.attempts}
+        if facts.error_code and facts.last_error and facts.last_error.startswith(MAYBE_SENT):
+            # The provider's code is the last answer; an earlier try got none and may have reached the tenant.
+            why = _("%(reason)s; an earlier try got no answer, so it may have reached the tenant") % {"reason": why}
         return Delivery("failed", _(LABELS["failed"]), why, True)
     if state == "dropped" or state == "held" or status == "held":
         kind = "dropped" if state == "dropped" else "held"

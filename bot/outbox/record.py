@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, ColumnElement, Connection, Integer, String, and_, bindparam, case, func, update
+from sqlalchemy import ColumnElement, Connection, Integer, String, bindparam, case, func, update
 
 from bot.channels.base import SendResult
 from bot.i18n import N_
@@ -71,11 +71,9 @@ _FINISH_OUTBOX = (
     .values(
         state=bindparam("new_state"),
         lease_until=None,
-        # A row sent after a try whose outcome was unknown keeps saying so.
-        last_error=case(
-            (and_(bindparam("sent_now", type_=Boolean), _MAYBE), outbox.c.last_error),
-            else_=bindparam("error", type_=String),
-        ),
+        # A row finished after a try whose outcome was unknown keeps saying so, sent or not: the tenant may have
+        # that try's message (a refusal after it is the message's error code, bot/console/delivery.py shows both).
+        last_error=case((_MAYBE, outbox.c.last_error), else_=bindparam("error", type_=String)),
     )
 )
 # A status callback may have arrived first: the delivery status never moves back.
@@ -198,7 +196,7 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
         result = o.result
         code = result.error_code if result is not None else None
         error = reason or ((code or result.detail)[:200] if result is not None else None) or None
-        outboxes.append({"row_id": o.row.id, "new_state": state, "error": error, "sent_now": state == "sent"})
+        outboxes.append({"row_id": o.row.id, "new_state": state, "error": error})
         status = {"sent": "sent", "held": "held"}.get(state, "failed")
         text = o.text
         placeholder = SECRET_TEMPLATES.get(o.row.template)

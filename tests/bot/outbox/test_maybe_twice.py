@@ -94,3 +94,19 @@ async def test_a_message_sent_again_after_a_refused_send_says_nothing_of_twice(
     assert len(twilio_standin.sent) == 1
     assert await _shown(http, case_id) == "sent"
     assert "keephome_outbound_unknown_outcome_total{" not in (await http.get("/metrics")).text
+
+
+async def test_a_message_that_failed_after_an_unanswered_send_says_it_may_have_reached_the_tenant(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    # The first try got no answer (Twilio took it), the second was refused for good: FAILED, and yet the tenant may
+    # have the message; the page says both.
+    case_id = await _taken(rt, http, "+4520000003")
+    twilio_standin.answer_next(Answer(delay=2.0))
+    await drain(rt.sender)
+    twilio_standin.answer_next(Answer(400, code=21610, message="unsubscribed recipient"))
+    await _retry_now(rt)
+    assert [p.to for p in twilio_standin.sent] == ["+4520000003"]
+    shown = await _shown(http, case_id)
+    assert "FAILED" in shown and "21610" in shown and "tried 2 times" in shown
+    assert shown.count("may have reached the tenant") == 1
