@@ -221,8 +221,15 @@ def _choose(flow: Flow, state: State, option: Option, raw: str, now: datetime, *
 def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: list[Event]) -> Result | None:
     step = flow.step(state.step)
     if isinstance(step, AskDate):
-        pay_on = find_date(raw, local_today(state, now), strict=True)
-        return None if pay_on is None else _dated(flow, state, step, pay_on, raw, now, events)
+        today = local_today(state, now)
+        pay_on = find_date(raw, today, strict=True)
+        if pay_on is not None:
+            return _dated(flow, state, step, pay_on, raw, now, events)
+        if names_unplaced_day(raw, today):
+            # "Jeg betaler næste fredag": they said when, only not which day; "when can you pay?" would not listen.
+            waiting, asked = _enter(flow, state, state.step, now, events)
+            return waiting, [*asked[:-1], MessageRequested("common.which_day", _values(waiting))]
+        return None
     if isinstance(step, AskAmount):
         ore = find_amount(raw, strict=True)
         return None if ore is None else _amounted(flow, state, step, ore, raw, now, events)

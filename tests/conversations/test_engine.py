@@ -278,6 +278,16 @@ def test_a_day_that_cannot_be_placed_is_asked_about_and_uses_no_try(text: str) -
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
 
 
+@pytest.mark.parametrize("text", ["jeg betaler næste fredag", "kan betale når jeg får løn"])
+def test_a_promise_with_a_day_not_placed_is_asked_which_day_not_when(text: str) -> None:
+    # They said when, only not which day: "when can you pay?" would not have listened.
+    state, events = resume(_start(), TextReceived(text, "sms"), NOW)
+    assert state.step == "when"
+    assert _templates(events) == ["common.which_day"]
+    _state, events = resume(state, TextReceived("den 11.", "sms"), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
+
+
 def test_ja_tak_at_the_consent_question_is_a_yes_not_a_thank_you() -> None:
     state, _ = resume(_start(), TextReceived("3", "sms"), NOW)
     assert state.step == "consent"
