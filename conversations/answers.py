@@ -761,11 +761,11 @@ def parse_date(text: str, today: date) -> date | None:
 
 
 # Words that say when without a day ("når jeg får løn", "sidst på måneden", "i januar", "snart"): the day is asked.
+# Of the months only the whole names and Danish "maj": a short name ("may" above all) is too often another word.
 _VAGUE_WHEN = frozenset({
     "snart", "soon", "ultimo", "primo", "lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary",
-    "maaned", "maaneden", "month", "januar", "january", "februar", "february", "marts", "march", "april", "maj",
-    "juni", "june", "juli", "july", "august", "september", "oktober", "october", "november", "december",
-})  # fmt: skip
+    "maaned", "maaneden", "month", "maj",
+}) | {month for month in _MONTHS if len(month) > 3}  # fmt: skip
 
 
 def names_unplaced_day(text: str, today: date) -> bool:

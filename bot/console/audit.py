@@ -22,6 +22,7 @@ __all__ = ["PAGE_SIZE", "record", "record_shown", "routes"]
 
 PAGE_SIZE = 100
 MAX_PAGE = 1_000_000  # keeps the offset a number the database accepts
+_DETAIL_LENGTH = 500  # an entry's detail is cut here
 
 
 async def record(
@@ -47,9 +48,6 @@ async def record_shown(conn: AsyncConnection, at: datetime, actor: str, action: 
             parts.append(name)
     for part in parts:
         await record(conn, at, actor, action, None, part)
-
-
-_DETAIL_LENGTH = 500
 
 
 def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:

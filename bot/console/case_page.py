@@ -29,7 +29,7 @@ from bot.console.sharing import STEP_KINDS, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, Answered, Shown, answers, transcript
 from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
-from bot.host.cases import OUTCOMES, has_consent
+from bot.host.cases import OUTCOMES
 from bot.host.consents import may_share
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
 from bot.i18n import N_
@@ -224,8 +224,6 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         shown = await transcript(conn, case, rt.renderer)
         names = await authors(conn, shown.messages, first_name(tenant.name))
         collected = await answers(conn, tenant.id)
-        # The promised day is the tenant's answer: shown with their consent only (as their answers are).
-        adviser_consent = await conn.run_sync(has_consent, tenant.id)
         court = await conn.run_sync(court_view, tenant.id)
         events = (
             await conn.execute(
@@ -269,7 +267,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         tenant=tenant,
         first_name=first_name(tenant.name),
         position=position,
-        promise_shown=adviser_consent,
+        # The promised day is the tenant's answer: shown with their consent only (as their answers are).
+        promise_shown=shown.consent,
         # The legal clock as the one rule reads it (a termination behind a called-off court case is no court stage);
         # the rent table shows the ledger's position as it stands (its termination day: `ledger_termination_on`).
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),

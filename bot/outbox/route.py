@@ -112,7 +112,9 @@ def outlook(
     """
     if status not in _NOT_GONE_OUT:
         return Outlook(queued_on, status)
+    goes = route(queued_on, phone, chat_id, blocked, available)
+    if goes is not None:  # the usual answer, from one look (the plan asks this for every tenant it reminds)
+        return Outlook(goes[0], status)
     if waits_for_channel(active, queued_on, phone, chat_id, blocked, available):
         return Outlook(NONE, "waiting")
-    goes = route(queued_on, phone, chat_id, blocked, available)
-    return Outlook(queued_on if goes is None else goes[0], status)
+    return Outlook(queued_on, status)

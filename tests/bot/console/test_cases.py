@@ -392,15 +392,21 @@ async def press(rt: Runtime, chat: str, key: str, provider_id: str) -> None:
     await drain(rt.sender)
 
 
-async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
-    runtime: Runtime, client: httpx.AsyncClient
-) -> None:
+async def _telegram_case(runtime: Runtime) -> tuple[int, int]:
+    """A Telegram tenant who said hello, asked for an adviser and consented with the buttons: the tenant and the
+    case."""
     tenant = await add_tenant(runtime, "R-1", name="Kappa Tenant", phone="+4520000001", chat_id=777002)
     await tenant_writes(runtime, "777002", "hej", "777002:1", channel="telegram")
     await press(runtime, "777002", "adviser", "cb:1")
     await press(runtime, "777002", "yes", "cb:2")
     async with runtime.db.read() as conn:
-        case_id = (await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant))).scalar_one()
+        return tenant, int((await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant))).scalar_one())
+
+
+async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant, case_id = await _telegram_case(runtime)
     # A message that waits for the end of quiet hours has no sent text yet.
     later = runtime.clock() + timedelta(hours=10)
     await runtime.db.run(
@@ -819,12 +825,7 @@ async def test_the_case_page_shows_that_a_photo_or_a_voice_message_came_and_cann
 ) -> None:
     """The tenant sends the letter as a photo with a few words, then a voice message: the bot stays quiet (a person
     holds the case), so the page is the only place the adviser learns that something came which nobody can see."""
-    tenant = await add_tenant(runtime, "R-1", name="Kappa Tenant", phone="+4520000001", chat_id=777002)
-    await tenant_writes(runtime, "777002", "hej", "777002:1", channel="telegram")
-    await press(runtime, "777002", "adviser", "cb:1")
-    await press(runtime, "777002", "yes", "cb:2")
-    async with runtime.db.read() as conn:
-        case_id = (await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant))).scalar_one()
+    _tenant, case_id = await _telegram_case(runtime)
     for provider_id, caption, kind in (("777002:2", "her er brevet", "photo"), ("777002:3", None, "voice")):
         await runtime.inbox.submit(InboundMessage("telegram", provider_id, "777002", caption, {"kind": kind}))
     await process_all(runtime.processor)
