@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.channels.base import parse_button_data
 from bot.console.delivery import DeliveryFacts, facts_by_message
 from bot.host.cases import has_consent
+from bot.host.unseen import WENT_OUT
 from bot.i18n import N_, gettext
 from bot.outbox.record import SECRET_TEMPLATES
 from bot.outbox.render import Renderer, TemplateMissing
@@ -53,10 +54,6 @@ class Transcript:
     hidden: int
 
 
-# The states of a message that reached the tenant's channel; queued, held or failed ones told them nothing.
-_WENT_OUT = ("sent", "delivered", "read")
-
-
 async def _told_at(conn: AsyncConnection, case_id: int) -> Any | None:
     """When the tenant was told that a person reads along: the case.taken message as it went out (its last change
     of state, never before the send), not as it was queued. A notice still waiting for the sender, or that failed,
@@ -66,7 +63,7 @@ async def _told_at(conn: AsyncConnection, case_id: int) -> Any | None:
             select(func.min(messages.c.updated_at)).where(
                 messages.c.case_id == case_id,
                 messages.c.template == "case.taken",
-                messages.c.status.in_(_WENT_OUT),
+                messages.c.status.in_(WENT_OUT),  # queued, held or failed: told nothing
             )
         )
     ).scalar_one_or_none()
