@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, bindparam, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
@@ -67,11 +67,9 @@ def among(column: Any, values: tuple[str, ...]) -> ColumnElement[bool]:
 
 
 # Built once: the statements a handoff runs, with parameters only.
-_CONSENTED = select(consents.c.id).where(
-    consents.c.tenant_id == bindparam("tenant"),
-    consents.c.scope == bindparam("scope"),
-    consents.c.withdrawn_at.is_(None),
-)
+# A consent of the scope that stands (not withdrawn): `has_consent` and `consented_among`.
+_STANDS = and_(consents.c.scope == bindparam("scope"), consents.c.withdrawn_at.is_(None))
+_CONSENTED = select(consents.c.id).where(consents.c.tenant_id == bindparam("tenant"), _STANDS)
 # What opening a case needs to know, in one statement: the rent position (its columns NULL when the tenant has
 # none) and the household's children, whether the adviser consent stands, and the open case, if any.
 _BEFORE_OPENING = (
@@ -126,9 +124,7 @@ def consented_among(conn: Connection, tenant_ids: Collection[int], scope: str = 
     if not tenant_ids:
         return set()
     found = conn.execute(
-        select(consents.c.tenant_id).where(
-            consents.c.tenant_id.in_(list(tenant_ids)), consents.c.scope == scope, consents.c.withdrawn_at.is_(None)
-        )
+        select(consents.c.tenant_id).where(consents.c.tenant_id.in_(list(tenant_ids)), _STANDS), {"scope": scope}
     )
     return {int(t) for t in found.scalars()}
 
