@@ -219,6 +219,7 @@ def main(argv: list[str]) -> int:
         log_level="warning",
         access_log=False,
         lifespan="off",
+        timeout_keep_alive=75,  # keephome's KEEP_ALIVE_SECONDS (bot/cli/serve.py): idle connections alike
     )
     uvicorn.Server(config).run()
     return 0

@@ -7,7 +7,12 @@ import uvicorn
 from bot.app import create_app
 from bot.runtime import Runtime
 
-__all__ = ["serve", "server_config"]
+__all__ = ["KEEP_ALIVE_SECONDS", "serve", "server_config"]
+
+# How long an idle HTTP connection stays open. Longer than a reverse proxy keeps its idle upstream connections
+# (nginx 60 s, most load balancers 60 s): with uvicorn's 5 s, nginx sent a webhook on a connection keephome was
+# closing at that moment and answered it 502 (bench/README.md, 2026-12-05); the provider does not send it again.
+KEEP_ALIVE_SECONDS = 75
 
 
 def server_config(rt: Runtime) -> uvicorn.Config:
@@ -25,6 +30,7 @@ def server_config(rt: Runtime) -> uvicorn.Config:
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
         access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -152,3 +153,29 @@ async def test_a_process_killed_right_after_answering_webhooks_loses_nothing(
         states = (await conn.execute(select(outbox.c.state))).scalars().all()
     assert Counter(states) == {"sent": len(phones)}
     await db.dispose()
+
+
+async def test_an_idle_connection_stays_open_longer_than_a_proxy_keeps_it(database_url: str, tmp_path: Path) -> None:
+    # A reverse proxy (nginx) reuses an idle connection to keephome for the next webhook. Were keephome to close
+    # idle connections first (uvicorn's default: after 5 s), a webhook sent at that moment would be answered 502
+    # by the proxy, and the provider does not send it again. Idle for 6 s, the connection still answers.
+    port = free_port()
+    env = keephome_env(database_url=database_url, secret_key="s" * 32, port=str(port), run_scheduler="false")
+    process = await start_keephome(env, tmp_path)
+    try:
+        await process.wait_healthy()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        request = b"GET /healthz HTTP/1.1\r\nHost: keephome.example.org\r\n\r\n"
+        answers = []
+        for pause in (0.0, 6.0):
+            await asyncio.sleep(pause)
+            writer.write(request)
+            await writer.drain()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            [length] = re.findall(rb"(?im)^content-length: *(\d+)", head)
+            await reader.readexactly(int(length))
+            answers.append(head.split(b"\r\n", 1)[0])
+        writer.close()
+    finally:
+        await process.close()
+    assert answers == [b"HTTP/1.1 200 OK"] * 2
