@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.outbox.record import MAYBE_SENT
+from bot.store.message_status import MAYBE_SENT
 from bot.store.schema import FAILED_STATUSES, messages, outbox
 
 __all__ = [

@@ -33,7 +33,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, select
 
 from bot.host.cases import CaseError
 from bot.host.consents import ConsentRefused, require_volunteer_consent, volunteer_sees
@@ -42,7 +42,7 @@ from bot.i18n import N_, local_day
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
 from bot.settings import Settings
-from bot.store.message_status import set_message_status
+from bot.store.message_status import hold_unsent
 from bot.store.scene import Scene
 from bot.store.schema import case_events, case_tasks, cases, outbox, tenants
 from bot.tenants.names import first_name
@@ -269,13 +269,8 @@ def _hold_texts(
 ) -> None:
     """The appointment's texts among `texts` (`booked`, `reminder`) that have not gone do not go."""
     keys = [f"appt:{task_id}:{text}" for text in texts]
-    held = conn.execute(
-        update(outbox)
-        .where(outbox.c.idempotency_key.in_(keys), outbox.c.state.in_(("pending", "waiting")))
-        .values(state="held", last_error=reason)
-        .returning(outbox.c.message_id)
-    ).scalars()
-    set_message_status(conn, held, "held", now)
+    o = outbox.c
+    hold_unsent(conn, and_(o.idempotency_key.in_(keys), o.state.in_(("pending", "waiting"))), reason, now)
 
 
 def mark_appointment(

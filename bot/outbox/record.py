@@ -13,13 +13,13 @@ from sqlalchemy import ColumnElement, Connection, Integer, String, bindparam, ca
 from bot.channels.base import SendResult
 from bot.i18n import N_
 from bot.outbox.claim import Claimed
-from bot.store.message_status import set_message_status
+from bot.store.message_status import MAYBE_SENT, set_message_status, unless_maybe_sent
 from bot.store.rows import execute_rows
 from bot.store.schema import STATUS_RANK, messages, outbox
 from bot.tenants.linking import blocked_on_telegram
 from bot.tenants.status import set_status
 
-__all__ = ["MAYBE_SENT", "SECRET_TEMPLATES", "Outcome", "backoff", "record"]
+__all__ = ["SECRET_TEMPLATES", "Outcome", "backoff", "record"]
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +28,13 @@ log = logging.getLogger(__name__)
 # The text is stored in English, a msgid: the console shows it in the reader's language (bot/console/transcript.py).
 SECRET_TEMPLATES: Mapping[str, str] = {"link.code": N_("[link code sent]")}
 
-# The start of a row's last_error once a send's outcome was unknown (SendResult.maybe_sent): the tenant may have
-# that try's message already. It stays through later tries and once the row is sent, so the console can say the
-# tenant may have it twice (bot/console/delivery.py); the reason follows it.
-MAYBE_SENT = "maybe sent: "
-_MAYBE = outbox.c.last_error.startswith(MAYBE_SENT, autoescape=True)
-
 
 def _retry_error(result: SendResult) -> str | ColumnElement[str]:
     """A transient failure's last_error: its own reason, unless an earlier try may have gone (that stays)."""
     error = (result.error_code or result.detail)[:200]
     if result.maybe_sent:
         return (MAYBE_SENT + error)[:200]
-    return case((_MAYBE, outbox.c.last_error), else_=error)
+    return unless_maybe_sent(error)
 
 
 class Outcome(NamedTuple):
@@ -73,7 +67,7 @@ _FINISH_OUTBOX = (
         lease_until=None,
         # A row finished after a try whose outcome was unknown keeps saying so, sent or not: the tenant may have
         # that try's message (a refusal after it is the message's error code, bot/console/delivery.py shows both).
-        last_error=case((_MAYBE, outbox.c.last_error), else_=bindparam("error", type_=String)),
+        last_error=unless_maybe_sent(bindparam("error", type_=String)),
     )
 )
 # A status callback may have arrived first: the delivery status never moves back.
@@ -120,7 +114,7 @@ def _put_back(conn: Connection, outcomes: Sequence[Outcome], until: datetime, no
                 lease_until=None,
                 attempts=outbox.c.attempts - 1,
                 state="waiting",
-                last_error=o.aside[1],
+                last_error=unless_maybe_sent(o.aside[1]),
                 recheck=True,
             )
             .returning(outbox.c.message_id)
@@ -165,7 +159,13 @@ def record(
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id == row.id)
-                    .values(channel="sms", lease_until=None, next_attempt_at=now, attempts=0, last_error=result.outcome)
+                    .values(
+                        channel="sms",
+                        lease_until=None,
+                        next_attempt_at=now,
+                        attempts=0,
+                        last_error=unless_maybe_sent(result.outcome),
+                    )
                 )
             case "blocked" if row.tenant_id is not None:
                 blocked_on_telegram(conn, row.tenant_id)

@@ -17,7 +17,7 @@ from bot.reminders.reads import chunked
 from bot.reminders.send_window import proactive_not_before
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.message_status import set_message_status
+from bot.store.message_status import hold_unsent
 from bot.store.scene import Scene
 from bot.store.schema import cases, conversations, messages, outbox, rent_positions, tenants
 from conversations import engine
@@ -71,12 +71,7 @@ def _hold_unsent(conn: Connection, conversation_id: int, now: datetime) -> bool:
     # A leased row may be with the provider right now: it counts as gone.
     unsent = [r for r in rows if r.state == "pending" and (r.lease_until is None or r.lease_until < now)]
     if unsent:
-        conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_([r.id for r in unsent]))
-            .values(state="held", lease_until=None, last_error="balance cleared")
-        )
-        set_message_status(conn, [r.message_id for r in unsent], "held", now)
+        hold_unsent(conn, outbox.c.id.in_([r.id for r in unsent]), "balance cleared", now)
     return len(unsent) == len(rows)
 
 

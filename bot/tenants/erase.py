@@ -26,6 +26,7 @@ from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
+from bot.store.message_status import hold_unsent
 from bot.store.retention import KEPT_REASONS, blank_state, checkpoint, scrubbing
 from bot.store.schema import (
     api_idempotency,
@@ -180,11 +181,7 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
             conn.execute(update(messages).where(m.id.in_(part), telegram_or_in).values(provider_id=None))
             o = outbox.c
             conn.execute(update(outbox).where(o.message_id.in_(part)).values({"values": {}, "address": None}))
-            conn.execute(
-                update(outbox)
-                .where(o.message_id.in_(part), o.state == "pending")
-                .values(state="held", last_error="erased", lease_until=None)
-            )
+            hold_unsent(conn, and_(o.message_id.in_(part), o.state == "pending"), "erased", now)
         counts["conversations"] = _blank_conversations(conn, tenant_id)
         # Consents stay as counted facts: standing ones end (before the cases close, so each says "erased"), their
         # wording and purpose go.

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, and_, update
 
-from bot.store.message_status import set_message_status
+from bot.store.message_status import hold_unsent
 from bot.store.schema import conversations, outbox, tenants
 
 __all__ = ["STATUSES", "set_status"]
@@ -44,13 +44,8 @@ def set_status(
 
 def _stop_proactive(conn: Connection, tenant_id: int, status: str, now: datetime) -> None:
     """Nothing proactive may leave for this tenant any more, and nothing waits for their answer."""
-    held = conn.execute(
-        update(outbox)
-        .where(outbox.c.tenant_id == tenant_id, outbox.c.state == "pending", outbox.c.proactive.is_(True))
-        .values(state="held", last_error=status)
-        .returning(outbox.c.message_id)
-    ).scalars()
-    set_message_status(conn, held, "held", now)
+    o = outbox.c
+    hold_unsent(conn, and_(o.tenant_id == tenant_id, o.state == "pending", o.proactive.is_(True)), status, now)
     conn.execute(
         update(conversations)
         .where(conversations.c.tenant_id == tenant_id, conversations.c.active.is_(True))

@@ -10,12 +10,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.channels.twilio_sms import TwilioChannel
 from bot.runtime import Runtime
 from bot.store.schema import outbox
+from bot.tenants.status import set_status
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, login, post_form
 from tests.support.drive import drain
@@ -110,3 +111,22 @@ async def test_a_message_that_failed_after_an_unanswered_send_says_it_may_have_r
     shown = await _shown(http, case_id)
     assert "FAILED" in shown and "21610" in shown and "tried 2 times" in shown
     assert shown.count("may have reached the tenant") == 1
+
+
+async def test_a_message_held_after_an_unanswered_send_says_it_may_have_reached_the_tenant(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    # A reminder's first try got no answer; before the retry the tenant opts out (STOP): the row is held, and yet
+    # the tenant may have the message: the page says so, not only "held".
+    case_id = await _taken(rt, http, "+4520000004")
+    async with rt.db.write() as conn:
+        await conn.execute(update(outbox).values(proactive=True))  # as a reminder is
+    twilio_standin.answer_next(Answer(delay=2.0))
+    await drain(rt.sender)
+    async with rt.db.write() as conn:
+        [tenant_id] = (await conn.execute(select(outbox.c.tenant_id))).scalars()
+        await conn.run_sync(lambda c: set_status(c, tenant_id, "stopped", rt.clock()))
+    await _retry_now(rt)
+    assert len(twilio_standin.sent) == 1
+    shown = await _shown(http, case_id)
+    assert shown.startswith("held, not sent") and "may have reached the tenant already" in shown
