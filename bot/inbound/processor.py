@@ -21,7 +21,7 @@ from bot.store.scene import Scene
 from bot.store.schema import inbound, outbox
 from bot.worker import work_until_cancelled
 
-__all__ = ["SHARED_POLL_SECONDS", "Processor"]
+__all__ = ["SHARED_LOOK_SECONDS", "SHARED_POLL_SECONDS", "Processor"]
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,12 @@ MAX_ROWS_WITH_BACKLOG = 256
 HOLD_BACKLOG = 256
 HOLD_SECONDS = 2.0
 # While a webhook is held, the processor counts again at most this often when its batches find nothing to do;
-# a process whose messages another handles counts the shared backlog at most this often.
+# a process whose messages another handles, holding its webhooks, counts the shared backlog this often.
 RELOOK_SECONDS = 0.05
+# Before its group commits, a process whose messages another handles reads the shared backlog at most this often:
+# each read costs it about 300 µs of CPU, and at RELOOK_SECONDS one webhook in ten paid for one with four processes
+# (bench/README.md, 2026-12-05). A hold so starts at most this much later than the backlog passes its limit.
+SHARED_LOOK_SECONDS = 0.25
 # On PostgreSQL the sender's holder handles every process's messages, and nothing wakes it when another process
 # commits one: it looks this often while idle. A tenant's answer waits at most this long more; an idle holder used
 # 2.0 % of a core against 1.6 % with a look a second (30 s of `keephome run`, 2026-12-03).
@@ -166,21 +170,22 @@ class Processor:
         or answers are due and unsent, looking at most every RELOOK_SECONDS (one read, not a write)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
-        if await self._shared_count(started) <= limit:
+        if await self._shared_count(started, SHARED_LOOK_SECONDS) <= limit:
             return 0.0
         while (left := started + most - loop.time()) > 0:
             await asyncio.sleep(min(RELOOK_SECONDS, left))
-            if await self._shared_count(loop.time()) <= limit:
+            if await self._shared_count(loop.time(), RELOOK_SECONDS) <= limit:
                 break
         held = loop.time() - started
         self._metrics.inbound_held.inc(held)
         return held
 
-    async def _shared_count(self, at: float) -> int:
+    async def _shared_count(self, at: float, fresh: float) -> int:
         """Rows waiting or answers due (each counted up to HOLD_BACKLOG + 1) while some process holds the sender
-        role and so handles them; 0 while none does (nothing would catch up: no hold)."""
+        role and so handles them; 0 while none does (nothing would catch up: no hold). A count younger than
+        `fresh` seconds is used again."""
         when, count = self._counted
-        if at - when < RELOOK_SECONDS:
+        if at - when < fresh:
             return count
         async with self._db.read() as conn:
             if self._shared is None:

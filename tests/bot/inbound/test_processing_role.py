@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.inbound.inbox import InboundMessage
-from bot.inbound.processor import HOLD_BACKLOG, RELOOK_SECONDS
+from bot.inbound.processor import HOLD_BACKLOG, SHARED_LOOK_SECONDS
 from bot.runtime import Runtime
 from bot.store.election import Election, Tenure
 from bot.store.schema import inbound
@@ -81,7 +81,7 @@ async def test_a_process_that_does_not_process_holds_its_webhooks_while_the_hold
             pass
 
         async with Election(web.db, interval=0.1) as election, election.hold("sender", idle, stop):
-            await asyncio.sleep(RELOOK_SECONDS)  # a count is used for this long
+            await asyncio.sleep(SHARED_LOOK_SECONDS)  # a count is used for this long
             assert await web.processor.caught_up(most=0.3) >= 0.3
             held_seconds = web.metrics.registry.get_sample_value("keephome_inbound_held_seconds_total")
             assert held_seconds is not None and held_seconds >= 0.3
