@@ -28,19 +28,16 @@ def unless_maybe_sent(reason: str | ColumnElement[str]) -> ColumnElement[str]:
     return case((_MAYBE, outbox.c.last_error), else_=other)
 
 
-def hold_unsent(conn: Connection, where: ColumnElement[bool], reason: str, now: datetime) -> list[int]:
+def hold_unsent(conn: Connection, where: ColumnElement[bool], reason: str, now: datetime) -> None:
     """Hold the outbox rows `where` says (the caller limits it to rows not gone) and their messages: they do not go,
-    for `reason`. Returns the held messages' ids."""
-    held = list(
-        conn.execute(
-            update(outbox)
-            .where(where)
-            .values(state="held", lease_until=None, last_error=unless_maybe_sent(reason))
-            .returning(outbox.c.message_id)
-        ).scalars()
-    )
+    for `reason`."""
+    held = conn.execute(
+        update(outbox)
+        .where(where)
+        .values(state="held", lease_until=None, last_error=unless_maybe_sent(reason))
+        .returning(outbox.c.message_id)
+    ).scalars()
     set_message_status(conn, held, "held", now)
-    return held
 
 
 def set_message_status(conn: Connection, message_ids: Iterable[int], status: str, now: datetime) -> None:
