@@ -137,6 +137,8 @@ http {{
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
+      # As README.md's nginx for /webhooks/ (the bench posts only webhooks): a duplicate is stored once.
+      proxy_next_upstream error timeout non_idempotent;
     }}
   }}
 }}
