@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Integer, String, bindparam, ca
 from bot.channels.base import SendResult
 from bot.i18n import N_
 from bot.outbox.claim import Claimed
-from bot.store.message_status import MAYBE_SENT, set_message_status, unless_maybe_sent
+from bot.store.message_status import MAYBE_SENT, hold_unsent, set_message_status, unless_maybe_sent
 from bot.store.rows import execute_rows
 from bot.store.schema import STATUS_RANK, messages, outbox
 from bot.tenants.linking import blocked_on_telegram
@@ -65,7 +65,7 @@ _FINISH_OUTBOX = (
     .values(
         state=bindparam("new_state"),
         lease_until=None,
-        # A row finished after a try whose outcome was unknown keeps saying so, sent or not: the tenant may have
+        # A row sent or failed after a try whose outcome was unknown keeps saying so: the tenant may have
         # that try's message (a refusal after it is the message's error code, bot/console/delivery.py shows both).
         last_error=unless_maybe_sent(bindparam("error", type_=String)),
     )
@@ -114,7 +114,8 @@ def _put_back(conn: Connection, outcomes: Sequence[Outcome], until: datetime, no
                 lease_until=None,
                 attempts=outbox.c.attempts - 1,
                 state="waiting",
-                last_error=unless_maybe_sent(o.aside[1]),
+                # The reason, alone: the claim reopens a waiting row by it (bot/outbox/claim.py).
+                last_error=o.aside[1],
                 recheck=True,
             )
             .returning(outbox.c.message_id)
@@ -192,11 +193,15 @@ def _failed(finished: list[tuple[Outcome, str, str | None]]) -> list[tuple[Outco
 
 def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], now: datetime) -> None:
     outboxes, facts, secrets = [], [], []
+    held: dict[str, list[int]] = {}
     for o, state, reason in finished:
         result = o.result
         code = result.error_code if result is not None else None
         error = reason or ((code or result.detail)[:200] if result is not None else None) or None
-        outboxes.append({"row_id": o.row.id, "new_state": state, "error": error})
+        if state == "held" and error is not None:
+            held.setdefault(error, []).append(o.row.id)  # held as every hold is: its reason stays readable
+        else:
+            outboxes.append({"row_id": o.row.id, "new_state": state, "error": error})
         status = {"sent": "sent", "held": "held"}.get(state, "failed")
         text = o.text
         placeholder = SECRET_TEMPLATES.get(o.row.template)
@@ -216,6 +221,8 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
             }
         )
     execute_rows(conn, _FINISH_OUTBOX, outboxes)
+    for why, ids in held.items():
+        hold_unsent(conn, outbox.c.id.in_(ids), why, now)
     execute_rows(conn, _FINISH_MESSAGE, facts)
     if secrets:
         execute_rows(conn, _FORGET_VALUES, secrets)

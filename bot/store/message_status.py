@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, String, case, literal, update
+from sqlalchemy import ColumnElement, Connection, String, case, func, literal, update
 
 from bot.store.schema import STATUS_RANK, messages, outbox
 
@@ -23,18 +23,24 @@ _MAYBE = outbox.c.last_error.startswith(MAYBE_SENT, autoescape=True)
 
 
 def unless_maybe_sent(reason: str | ColumnElement[str]) -> ColumnElement[str]:
-    """An outbox row's new last_error: `reason`, unless an earlier try may have reached the tenant (that stays)."""
+    """An outbox row's new last_error as it goes on, is sent or fails: `reason`, unless an earlier try may have
+    reached the tenant (that note stays as it was, with the try's reason)."""
     other = literal(reason, String) if isinstance(reason, str) else reason
     return case((_MAYBE, outbox.c.last_error), else_=other)
 
 
 def hold_unsent(conn: Connection, where: ColumnElement[bool], reason: str, now: datetime) -> None:
     """Hold the outbox rows `where` says (the caller limits it to rows not gone) and their messages: they do not go,
-    for `reason`."""
+    for `reason` ("maybe sent: " before it when an earlier try may have reached the tenant)."""
+    why = literal(reason, String)
     held = conn.execute(
         update(outbox)
         .where(where)
-        .values(state="held", lease_until=None, last_error=unless_maybe_sent(reason))
+        .values(
+            state="held",
+            lease_until=None,
+            last_error=case((_MAYBE, func.substr(literal(MAYBE_SENT, String) + why, 1, 200)), else_=why),
+        )
         .returning(outbox.c.message_id)
     ).scalars()
     set_message_status(conn, held, "held", now)

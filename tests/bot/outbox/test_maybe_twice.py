@@ -128,5 +128,9 @@ async def test_a_message_held_after_an_unanswered_send_says_it_may_have_reached_
         await conn.run_sync(lambda c: set_status(c, tenant_id, "stopped", rt.clock()))
     await _retry_now(rt)
     assert len(twilio_standin.sent) == 1
-    shown = await _shown(http, case_id)
-    assert shown.startswith("held, not sent") and "may have reached the tenant already" in shown
+    assert await _shown(http, case_id) == (
+        "held, not sent: the tenant opted out (STOP), so it may have reached the tenant already"
+    )
+    # /metrics counts it as held for the reason it was held.
+    held = {"state": "held", "reason": "stopped"}
+    assert rt.metrics.registry.get_sample_value("keephome_outbox_not_sent", held) == 1.0
