@@ -129,6 +129,7 @@ def _fate(fate: ReminderFate, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
         fate.last_error,
         fate.next_attempt_at,
         fate.attempts,
+        fate.maybe_sent,
     )
     # The command speaks English whatever language the console speaks; a time on another day names its day.
     with speaking("en"):

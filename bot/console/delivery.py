@@ -8,7 +8,7 @@ next). The tables hold msgids (`N_`): `explain` and `delivery` translate them in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.store.message_status import MAYBE_SENT
 from bot.store.schema import FAILED_STATUSES, messages, outbox
 
 __all__ = [
@@ -122,6 +121,7 @@ class DeliveryFacts:
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     attempts: int = 0
+    maybe_sent: bool = False  # a try's outcome was unknown: the tenant may have the message already
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +154,6 @@ def explain(code: str | None, reason: str | None, channel: str | None) -> str:
     text = reason.strip()
     if text.isdigit():  # a retried row's last_error is the provider's code when it gave one
         return explain(text, None, channel)
-    if text.startswith(MAYBE_SENT.strip()):
-        # A try that got no answer: the provider may have taken it (bot/outbox/record.py).
-        why = explain(None, text.removeprefix(MAYBE_SENT.strip()), channel) or _("the provider gave no reason")
-        return _("%(reason)s, so it may have reached the tenant already") % {"reason": why}
     if text in _REASONS:
         return _(_REASONS[text])
     if text.startswith("twilio http "):
@@ -170,7 +166,8 @@ def explain(code: str | None, reason: str | None, channel: str | None) -> str:
 def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
     """The state a staff member reads: queued until …, sent, delivered, failed — and why."""
     status, state = facts.status, facts.outbox_state
-    twice = _maybe_twice(facts)
+    # A try whose outcome was unknown (bot/outbox/record.py): the tenant may have that message already.
+    twice = _("the tenant may have it twice: an earlier try got no answer") if facts.maybe_sent else ""
     if status in ("delivered", "read"):
         return Delivery("delivered", _(LABELS["delivered"]), twice, False)
     if status in FAILED_STATUSES or state == "failed":
@@ -178,25 +175,24 @@ def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
         if state == "failed" and facts.attempts > 1:
             # Given up after retrying (hours, by the backoff): say so, not only the last answer.
             why = _("%(reason)s; tried %(count)d times") % {"reason": why, "count": facts.attempts}
-        if facts.error_code and facts.last_error and facts.last_error.startswith(MAYBE_SENT):
-            # The provider's code is the last answer; an earlier try got none and may have reached the tenant.
-            why = _("%(reason)s; an earlier try got no answer, so it may have reached the tenant") % {"reason": why}
-        return Delivery("failed", _(LABELS["failed"]), why, True)
+        return Delivery("failed", _(LABELS["failed"]), _may_have_it(why, facts), True)
     if state == "dropped" or state == "held" or status == "held":
         kind = "dropped" if state == "dropped" else "held"
-        return Delivery(kind, _(LABELS[kind]), explain(None, facts.last_error, None), False)
+        return Delivery(kind, _(LABELS[kind]), _may_have_it(explain(None, facts.last_error, None), facts), False)
     if status in ("sent", "sending") or state == "sent":
         kind = "sending" if status == "sending" else "sent"
         return Delivery(kind, _(LABELS[kind]), twice, False)
-    return _waiting(facts, now, local_time)
+    waiting = _waiting(facts, now, local_time)
+    return replace(waiting, why=_may_have_it(waiting.why, facts))
 
 
-def _maybe_twice(facts: DeliveryFacts) -> str:
-    """For a message that went: that the tenant may have it twice, when an earlier try got no answer."""
-    if not facts.last_error or not facts.last_error.startswith(MAYBE_SENT):
-        return ""
-    why = explain(None, facts.last_error.removeprefix(MAYBE_SENT), facts.channel) or _("the provider gave no reason")
-    return _("the tenant may have it twice: an earlier try got no answer (%(reason)s)") % {"reason": why}
+def _may_have_it(why: str, facts: DeliveryFacts) -> str:
+    """For a message not sent (yet), or failed: `why`, and that a try may have reached the tenant."""
+    if not facts.maybe_sent:
+        return why
+    return _("%(reason)s; a try got no answer, so it may have reached the tenant") % {
+        "reason": why or _("the provider gave no reason")
+    }
 
 
 def _waiting(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
@@ -225,6 +221,7 @@ def _facts(row: Any) -> DeliveryFacts:
         row.last_error,
         row.next_attempt_at,
         int(row.attempts or 0),
+        bool(row.maybe_sent),
     )
 
 
@@ -240,6 +237,7 @@ def _with_outbox(*where: Any) -> Any:
             outbox.c.last_error,
             outbox.c.next_attempt_at,
             outbox.c.attempts,
+            outbox.c.maybe_sent,
         )
         .outerjoin(outbox, outbox.c.message_id == messages.c.id)
         .where(messages.c.direction == "out", *where)

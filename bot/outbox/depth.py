@@ -22,7 +22,6 @@ from bot.metrics import Metrics
 from bot.outbox.claim import NO_CHANNEL, PAUSED_REASON
 from bot.outbox.route import CHANNELS
 from bot.store.db import Database, utcnow
-from bot.store.message_status import MAYBE_SENT
 from bot.store.schema import outbox
 
 __all__ = ["BUSY_REFRESH_SECONDS", "refresh_depth"]
@@ -56,9 +55,8 @@ _LABEL = re.compile(r"[a-z][a-z_ ]{0,39}")
 
 
 def _reason_label(reason: object) -> str:
-    """A stored reason as a label: the words the code writes ("stage passed" → stage_passed), else "other"; a held
-    row's reason counts alike when an earlier try may have reached the tenant ("maybe sent: stopped")."""
-    text = str(reason or "").removeprefix(MAYBE_SENT)
+    """A stored reason as a label: the words the code writes ("stage passed" → stage_passed), else "other"."""
+    text = str(reason or "")
     return text.replace(" ", "_") if _LABEL.fullmatch(text) else "other"
 
 

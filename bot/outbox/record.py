@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Integer, String, bindparam, case, func, update
+from sqlalchemy import Boolean, Connection, Integer, String, bindparam, case, func, or_, update
 
 from bot.channels.base import SendResult
 from bot.i18n import N_
 from bot.outbox.claim import Claimed
-from bot.store.message_status import MAYBE_SENT, hold_unsent, set_message_status, unless_maybe_sent
+from bot.store.message_status import hold_unsent, set_message_status
 from bot.store.rows import execute_rows
 from bot.store.schema import STATUS_RANK, messages, outbox
 from bot.tenants.linking import blocked_on_telegram
@@ -29,12 +29,10 @@ log = logging.getLogger(__name__)
 SECRET_TEMPLATES: Mapping[str, str] = {"link.code": N_("[link code sent]")}
 
 
-def _retry_error(result: SendResult) -> str | ColumnElement[str]:
-    """A transient failure's last_error: its own reason, unless an earlier try may have gone (that stays)."""
-    error = (result.error_code or result.detail)[:200]
-    if result.maybe_sent:
-        return (MAYBE_SENT + error)[:200]
-    return unless_maybe_sent(error)
+def _maybe(result: SendResult) -> dict[str, bool]:
+    """A try whose outcome was unknown marks its row for good: the tenant may have that try's message already, so
+    the console says it may reach them twice (bot/console/delivery.py). Nothing clears it."""
+    return {"maybe_sent": True} if result.maybe_sent else {}
 
 
 class Outcome(NamedTuple):
@@ -65,9 +63,9 @@ _FINISH_OUTBOX = (
     .values(
         state=bindparam("new_state"),
         lease_until=None,
-        # A row sent or failed after a try whose outcome was unknown keeps saying so: the tenant may have
-        # that try's message (a refusal after it is the message's error code, bot/console/delivery.py shows both).
-        last_error=unless_maybe_sent(bindparam("error", type_=String)),
+        last_error=bindparam("error", type_=String),
+        # The last try's outcome may be unknown too (its attempts used up on a timeout): it marks the row as well.
+        maybe_sent=or_(outbox.c.maybe_sent, bindparam("maybe", type_=Boolean)),
     )
 )
 # A status callback may have arrived first: the delivery status never moves back.
@@ -114,7 +112,6 @@ def _put_back(conn: Connection, outcomes: Sequence[Outcome], until: datetime, no
                 lease_until=None,
                 attempts=outbox.c.attempts - 1,
                 state="waiting",
-                # The reason, alone: the claim reopens a waiting row by it (bot/outbox/claim.py).
                 last_error=o.aside[1],
                 recheck=True,
             )
@@ -148,7 +145,8 @@ def record(
                     .values(
                         lease_until=None,
                         next_attempt_at=now + timedelta(seconds=delay),
-                        last_error=_retry_error(result),
+                        last_error=(result.error_code or result.detail)[:200],
+                        **_maybe(result),
                     )
                 )
             case "blocked" | "permanent" | "transient" if o.channel == "telegram" and row.phone:
@@ -165,7 +163,8 @@ def record(
                         lease_until=None,
                         next_attempt_at=now,
                         attempts=0,
-                        last_error=unless_maybe_sent(result.outcome),
+                        last_error=result.outcome,
+                        **_maybe(result),
                     )
                 )
             case "blocked" if row.tenant_id is not None:
@@ -199,9 +198,10 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
         code = result.error_code if result is not None else None
         error = reason or ((code or result.detail)[:200] if result is not None else None) or None
         if state == "held" and error is not None:
-            held.setdefault(error, []).append(o.row.id)  # held as every hold is: its reason stays readable
+            held.setdefault(error, []).append(o.row.id)  # held as every hold is
         else:
-            outboxes.append({"row_id": o.row.id, "new_state": state, "error": error})
+            maybe = bool(result is not None and result.maybe_sent)
+            outboxes.append({"row_id": o.row.id, "new_state": state, "error": error, "maybe": maybe})
         status = {"sent": "sent", "held": "held"}.get(state, "failed")
         text = o.text
         placeholder = SECRET_TEMPLATES.get(o.row.template)

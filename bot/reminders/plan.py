@@ -337,6 +337,7 @@ class ReminderFate:
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     attempts: int = 0
+    maybe_sent: bool = False
 
 
 def reminder_fates(
@@ -360,6 +361,7 @@ def reminder_fates(
             o.last_error,
             o.next_attempt_at,
             o.attempts,
+            o.maybe_sent,
             t.status.label("tenant_status"),
             t.phone,
             t.telegram_chat_id,
@@ -386,7 +388,14 @@ def reminder_fates(
         # Waiting for a channel the sender has not set it aside for yet: it will, with this reason.
         state, error = ("waiting", NO_CHANNEL) if seen.status != row.status else (row.state, row.last_error)
         asked[planned_id] = ReminderFate(
-            seen.status, row.error_code, seen.channel, state, error, row.next_attempt_at, int(row.attempts or 0)
+            seen.status,
+            row.error_code,
+            seen.channel,
+            state,
+            error,
+            row.next_attempt_at,
+            int(row.attempts or 0),
+            bool(row.maybe_sent),
         )
     planned = conn.execute(select(planned_reminders.c.id).where(planned_reminders.c.planned_for == day)).scalars()
     unasked = [ReminderFate(None) for planned_id in planned if str(planned_id) not in asked]

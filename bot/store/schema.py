@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    false,
     literal_column,
 )
 from sqlalchemy.engine import Dialect
@@ -318,6 +319,8 @@ outbox = Table(
     Column("created_at", TS, nullable=False),
     # set when a proactive row waited (for a channel, or the pause): the reminder policy checks it again first
     Column("recheck", Boolean, nullable=False, default=False),
+    # set once a try's outcome was unknown (it may have reached the tenant), never cleared (bot/outbox/record.py)
+    Column("maybe_sent", Boolean, nullable=False, default=False, server_default=false()),
     # the claim: answers before proactive rows, per channel, due first (bot/outbox/claim.py)
     Index("ix_outbox_claim", "state", "proactive", "channel", "next_attempt_at"),
 )

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from bot.app import create_app
 from bot.channels.twilio_sms import TwilioChannel
 from bot.runtime import Runtime
+from bot.store.flags import PAUSED, write_flag
 from bot.store.schema import outbox
 from bot.tenants.status import set_status
 from tests.conftest import make_settings, started_runtime
@@ -75,12 +76,11 @@ async def test_a_message_sent_again_after_an_unanswered_send_says_it_may_have_go
     case_id = await _taken(rt, http, "+4520000001")
     twilio_standin.answer_next(Answer(delay=2.0))  # Twilio takes it, and answers after the client stopped waiting
     await drain(rt.sender)
-    assert "may have reached the tenant already" in await _shown(http, case_id)
+    shown = await _shown(http, case_id)
+    assert "the provider did not answer in time; a try got no answer, so it may have reached" in shown
     await _retry_now(rt)
     assert [p.to for p in twilio_standin.sent] == ["+4520000001", "+4520000001"]  # the tenant has it twice
-    assert await _shown(http, case_id) == (
-        "sent: the tenant may have it twice: an earlier try got no answer (the provider did not answer in time)"
-    )
+    assert await _shown(http, case_id) == "sent: the tenant may have it twice: an earlier try got no answer"
     metrics = (await http.get("/metrics")).text
     assert 'keephome_outbound_unknown_outcome_total{channel="sms"} 1.0' in metrics
 
@@ -129,8 +129,49 @@ async def test_a_message_held_after_an_unanswered_send_says_it_may_have_reached_
     await _retry_now(rt)
     assert len(twilio_standin.sent) == 1
     assert await _shown(http, case_id) == (
-        "held, not sent: the tenant opted out (STOP), so it may have reached the tenant already"
+        "held, not sent: the tenant opted out (STOP); a try got no answer, so it may have reached the tenant"
     )
     # /metrics counts it as held for the reason it was held.
     held = {"state": "held", "reason": "stopped"}
     assert rt.metrics.registry.get_sample_value("keephome_outbox_not_sent", held) == 1.0
+
+
+async def test_a_message_the_pause_kept_back_after_an_unanswered_send_still_says_it_may_go_twice(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    # A reminder's first try got no answer; the sending is paused before its retry: it waits, saying the tenant may
+    # have it, and goes after the resume, saying the tenant may have it twice.
+    case_id = await _taken(rt, http, "+4520000005")
+    async with rt.db.write() as conn:
+        await conn.execute(update(outbox).values(proactive=True))  # as a reminder is
+    twilio_standin.answer_next(Answer(delay=2.0))
+    await drain(rt.sender)
+    async with rt.db.write() as conn:
+        await conn.run_sync(write_flag, PAUSED, "1", rt.clock())
+    await _retry_now(rt)
+    assert await _shown(http, case_id) == (
+        "waiting: sending is paused; a try got no answer, so it may have reached the tenant"
+    )
+    async with rt.db.write() as conn:
+        await conn.run_sync(write_flag, PAUSED, "0", rt.clock())
+    await _retry_now(rt)
+    assert [p.to for p in twilio_standin.sent] == ["+4520000005", "+4520000005"]
+    assert await _shown(http, case_id) == "sent: the tenant may have it twice: an earlier try got no answer"
+
+
+async def test_a_message_whose_last_try_got_no_answer_fails_saying_it_may_have_reached_the_tenant(
+    sqlite_url: str, twilio_standin: TwilioStandin
+) -> None:
+    # One try allowed, and it got no answer: the row fails for good, and the tenant may have the message all the same.
+    settings = make_settings(sqlite_url, **credentials(twilio_standin), send_timeout_seconds=1.0, max_attempts=1)
+    async with started_runtime(settings, sms=TwilioChannel(settings)) as rt:
+        await add_person(rt, "adviser@example.org", "adviser")
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as http:
+            assert (await login(http, "adviser@example.org")).status_code == 303
+            case_id = await _taken(rt, http, "+4520000006")
+            twilio_standin.answer_next(Answer(delay=2.0))
+            await drain(rt.sender)
+            assert await _shown(http, case_id) == (
+                "⚠ FAILED: the provider did not answer in time; a try got no answer, so it may have reached the tenant"
+            )
