@@ -113,16 +113,23 @@ async def test_a_message_that_failed_after_an_unanswered_send_says_it_may_have_r
     assert shown.count("may have reached the tenant") == 1
 
 
+async def _reminder_unanswered(rt: Runtime, http: httpx.AsyncClient, standin: TwilioStandin, phone: str) -> int:
+    """A case whose one message is made proactive, as a reminder is, and whose first try Twilio takes and answers
+    too late: the tenant may have it."""
+    case_id = await _taken(rt, http, phone)
+    async with rt.db.write() as conn:
+        await conn.execute(update(outbox).values(proactive=True))
+    standin.answer_next(Answer(delay=2.0))
+    await drain(rt.sender)
+    return case_id
+
+
 async def test_a_message_held_after_an_unanswered_send_says_it_may_have_reached_the_tenant(
     rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
 ) -> None:
     # A reminder's first try got no answer; before the retry the tenant opts out (STOP): the row is held, and yet
     # the tenant may have the message: the page says so, not only "held".
-    case_id = await _taken(rt, http, "+4520000004")
-    async with rt.db.write() as conn:
-        await conn.execute(update(outbox).values(proactive=True))  # as a reminder is
-    twilio_standin.answer_next(Answer(delay=2.0))
-    await drain(rt.sender)
+    case_id = await _reminder_unanswered(rt, http, twilio_standin, "+4520000004")
     async with rt.db.write() as conn:
         [tenant_id] = (await conn.execute(select(outbox.c.tenant_id))).scalars()
         await conn.run_sync(lambda c: set_status(c, tenant_id, "stopped", rt.clock()))
@@ -141,11 +148,7 @@ async def test_a_message_the_pause_kept_back_after_an_unanswered_send_still_says
 ) -> None:
     # A reminder's first try got no answer; the sending is paused before its retry: it waits, saying the tenant may
     # have it, and goes after the resume, saying the tenant may have it twice.
-    case_id = await _taken(rt, http, "+4520000005")
-    async with rt.db.write() as conn:
-        await conn.execute(update(outbox).values(proactive=True))  # as a reminder is
-    twilio_standin.answer_next(Answer(delay=2.0))
-    await drain(rt.sender)
+    case_id = await _reminder_unanswered(rt, http, twilio_standin, "+4520000005")
     async with rt.db.write() as conn:
         await conn.run_sync(write_flag, PAUSED, "1", rt.clock())
     await _retry_now(rt)
