@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, Connection, Integer, String, bindparam, case, fu
 from bot.channels.base import SendResult
 from bot.i18n import N_
 from bot.outbox.claim import Claimed
-from bot.store.message_status import hold_unsent, set_message_status
+from bot.store.message_status import set_message_status
 from bot.store.rows import execute_rows
 from bot.store.schema import STATUS_RANK, messages, outbox
 from bot.tenants.linking import blocked_on_telegram
@@ -192,16 +192,12 @@ def _failed(finished: list[tuple[Outcome, str, str | None]]) -> list[tuple[Outco
 
 def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], now: datetime) -> None:
     outboxes, facts, secrets = [], [], []
-    held: dict[str, list[int]] = {}
     for o, state, reason in finished:
         result = o.result
         code = result.error_code if result is not None else None
         error = reason or ((code or result.detail)[:200] if result is not None else None) or None
-        if state == "held" and error is not None:
-            held.setdefault(error, []).append(o.row.id)  # held as every hold is
-        else:
-            maybe = bool(result is not None and result.maybe_sent)
-            outboxes.append({"row_id": o.row.id, "new_state": state, "error": error, "maybe": maybe})
+        maybe = bool(result is not None and result.maybe_sent)
+        outboxes.append({"row_id": o.row.id, "new_state": state, "error": error, "maybe": maybe})
         status = {"sent": "sent", "held": "held"}.get(state, "failed")
         text = o.text
         placeholder = SECRET_TEMPLATES.get(o.row.template)
@@ -221,8 +217,6 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
             }
         )
     execute_rows(conn, _FINISH_OUTBOX, outboxes)
-    for why, ids in held.items():
-        hold_unsent(conn, outbox.c.id.in_(ids), why, now)
     execute_rows(conn, _FINISH_MESSAGE, facts)
     if secrets:
         execute_rows(conn, _FORGET_VALUES, secrets)

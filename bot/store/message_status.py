@@ -2,7 +2,7 @@
 sending): the status and its rank (`STATUS_RANK`, so a late provider receipt cannot move it back) in one UPDATE.
 
 Also the one way outbox rows are held before they go (a status change, a cleared balance, an erasure, a cancelled
-appointment, the sender's own last look)."""
+appointment); the sender writes its own holds with what it sent (bot/outbox/record.py)."""
 
 from __future__ import annotations
 
