@@ -48,15 +48,13 @@ def about(target: str) -> ColumnElement[bool]:
     found = _TENANT.match(target)
     if found is None:
         return a.target == target
-    tenant_id = int(found.group(1))
-    owned = _owned(tenant_id)
-    # One flat union (SQLite takes no union nested in another).
-    names = union_all(select(literal(target, String).label("name")), *_parts(tenant_id)).subquery()
+    # The tenant and their parts, in one flat union (SQLite takes no union nested in another).
+    names = union_all(select(literal(target, String).label("name")), *_parts(int(found.group(1)))).subquery()
     # The detail's separators (`,`, `=`, spaces) made spaces, with one at each end: `case:1` is then found as
     # `% case:1 %`, never inside `case:12` or `court_case:1`.
     spaced = literal(" ") + func.replace(func.replace(func.coalesce(a.detail, ""), ",", " "), "=", " ") + literal(" ")
     named = exists(select(names.c.name).where(spaced.like(literal("% ") + names.c.name + literal(" %"))))
-    return or_(a.target == target, a.target.in_(owned), named)
+    return or_(a.target.in_(select(names.c.name)), named)
 
 
 def entries_about(conn: Connection, tenant_id: int, tenant_ref: str | None = None) -> list[Row[Any]]:
