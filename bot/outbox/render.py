@@ -15,7 +15,7 @@ from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from jinja2.runtime import Context as JinjaContext
 
-from bot.outbox.sms_rules import gsm_spelling
+from bot.outbox.sms_rules import gsm_spelling, plain_punctuation
 from bot.settings import Settings
 from conversations.model import Channel, Choice
 from conversations.values import Money, Value
@@ -189,13 +189,14 @@ class Renderer:
         choices: Sequence[Choice] = (),
     ) -> Rendered:
         """Render a message; Telegram choices become buttons with rendered labels. Over SMS the tenant's first name
-        is spelled as GSM-7 carries it (`gsm_spelling`)."""
+        is spelled as GSM-7 carries it (`gsm_spelling`), and a person's typographic quotes and dashes (an adviser's
+        reply, an appointment's place) as plain ones (`plain_punctuation`)."""
         name = values.get("first_name")
         if channel == "sms" and isinstance(name, str):
             values = {**values, "first_name": gsm_spelling(name)}
         text = self._text(key, values, language, channel)
         if channel != "telegram":
-            return Rendered(text)
+            return Rendered(plain_punctuation(text))
         # A label shared by several options (`Option.button`) tells them apart by the option's key. A choice without
         # a label is the channel's own (bot/channels/base.py's DROP_KEYBOARD): nothing to show.
         buttons = tuple(

@@ -19,6 +19,7 @@ __all__ = [
     "amount_like",
     "forbidden_words_in",
     "gsm_spelling",
+    "plain_punctuation",
     "sms_segments",
     "typographic",
 ]
@@ -54,6 +55,8 @@ _GSM_BASIC = frozenset(
 )
 _GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
 _TYPOGRAPHIC = frozenset("‘’“”„–—…")
+# Each typographic mark as GSM-7 writes it: what a phone's keyboard or a word processor puts in a person's text.
+_PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "…": "..."})
 
 
 def amount_like(text: str, *, bare_numbers: bool = False) -> bool:
@@ -82,6 +85,12 @@ def forbidden_words_in(text: str, words: Iterable[str] = ()) -> list[str]:
 def typographic(text: str) -> bool:
     """Whether typographic quotes or dashes force the whole SMS into UCS-2 (70 characters a segment)."""
     return bool(_TYPOGRAPHIC & set(text))
+
+
+def plain_punctuation(text: str) -> str:
+    """The text with typographic quotes, dashes and the ellipsis in plain GSM-7 characters: one "’" in an adviser's
+    reply or an appointment's place would make the whole SMS UCS-2 (70 characters a segment instead of 160)."""
+    return text.translate(_PLAIN) if not _TYPOGRAPHIC.isdisjoint(text) else text
 
 
 def sms_segments(text: str) -> tuple[str, int]:

@@ -231,3 +231,15 @@ def test_a_name_with_a_letter_outside_gsm_is_spelled_so_the_sms_stays_short() ->
     assert renderer.render("payment_check.question", values, "da", "telegram").text.startswith("Hej Ayşe,")
     arabic = renderer.render("payment_check.question", {**values, "first_name": "محمد"}, "da", "sms").text
     assert "محمد" in arabic  # no base letters: as written
+
+
+def test_an_advisers_typographic_quotes_and_dashes_go_by_sms_as_plain_ones() -> None:
+    """One "’" from a phone's keyboard would make the whole reply UCS-2: 70 characters a part instead of 160."""
+    from bot.outbox.sms_rules import sms_segments
+
+    renderer = Renderer(ROOT / "templates", _settings())
+    written = "Hej Anna – jeg har talt med kommunen. Kom på mandag kl. 10 … “Vi ses”, skriver de. Det er ok’et."
+    sms = renderer.render("case.reply", {"text": written}, "da", "sms").text
+    assert sms == 'Hej Anna - jeg har talt med kommunen. Kom på mandag kl. 10 ... "Vi ses", skriver de. Det er ok\'et.'
+    assert sms_segments(sms) == ("GSM-7", 1)
+    assert renderer.render("case.reply", {"text": written}, "da", "telegram").text == written
