@@ -14,8 +14,9 @@ from pathlib import Path
 from babel.dates import format_date, get_month_names
 from jinja2 import TemplateError, UndefinedError
 
+from bot.console.volunteer import VOLUNTEER_TEMPLATES
 from bot.outbox.render import LOCALES, Renderer
-from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments, typographic
+from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments
 from bot.paths import TEMPLATES_DIR, language_folders
 from bot.settings import Settings
 from conversations.flow import Ask
@@ -75,6 +76,14 @@ HOST_TEMPLATES = (
     "appointment.booked",
     "appointment.reminder",
     "appointment.cancelled",
+)
+# Texts keephome sends without the tenant having just written, besides the ones that open a conversation: each says
+# how to stop, like every proactive SMS (notes/domain-dk.md: "always how to stop").
+UNPROMPTED_TEMPLATES = (
+    "appointment.booked",
+    "appointment.reminder",
+    "appointment.cancelled",
+    *VOLUNTEER_TEMPLATES,
 )
 # Texts a person prints and hands over or posts: checked as SMS texts, since anyone may read a postcard too.
 PRINTED_TEMPLATES = ("outreach.postcard",)
@@ -165,7 +174,7 @@ class CheckReport:
 def required_templates(channel: Channel) -> frozenset[str]:
     """Every key the flows, the engine and the host can send on a channel (the flows are fixed: worked out once,
     not for each of the thousands of texts a check renders)."""
-    keys = set(ENGINE_TEMPLATES) | set(HOST_TEMPLATES)
+    keys = set(ENGINE_TEMPLATES) | set(HOST_TEMPLATES) | set(VOLUNTEER_TEMPLATES)
     if channel == "sms":
         keys |= set(PRINTED_TEMPLATES)
     else:
@@ -175,8 +184,9 @@ def required_templates(channel: Channel) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _conversation_openers() -> set[str]:
-    keys = {"common.nudge"}
+def _says_how_to_stop() -> set[str]:
+    """The SMS texts that must say how to stop: the ones that open a conversation, and the other unprompted ones."""
+    keys = {"common.nudge", *UNPROMPTED_TEMPLATES}
     for flow in FLOWS.values():
         first = flow.steps.get(flow.start)
         if isinstance(first, Ask) and "sms" in flow.channels:
@@ -206,8 +216,6 @@ def _sms_rules(text: str, where: str, language: str, settings: Settings) -> list
     problems.extend(
         f"{where}: forbidden word {word!r} in an SMS" for word in forbidden_words_in(text, settings.forbidden_words)
     )
-    if typographic(text):
-        problems.append(f"{where}: typographic quotes or dashes force UCS-2; use plain ones")
     return problems
 
 
@@ -317,7 +325,7 @@ def _check_language(
         if missing:
             target = report.problems if enabled else report.warnings
             target.extend(f"{language}: missing {channel} text {key!r}" for key in missing)
-    openers = _conversation_openers()
+    unprompted = _says_how_to_stop()
     for path in sorted(folder.glob("*.txt")):
         texts, problems = _render_all(renderer, path, language)
         report.problems.extend(problems)
@@ -345,8 +353,8 @@ def _check_language(
             if segments > settings.sms_segment_budget:
                 findings.append(f"{where}: {segments} segments ({encoding}), budget {settings.sms_segment_budget}")
             findings.extend(_sms_rules(text, where, language, settings))
-            if key in openers and "STOP" not in text:
-                findings.append(f"{where}: an SMS that starts a conversation must say how to stop (STOP)")
+            if key in unprompted and "STOP" not in text:
+                findings.append(f"{where}: an SMS keephome sends unprompted must say how to stop (STOP)")
         (report.problems if enabled else report.warnings).extend(dict.fromkeys(findings))
 
 

@@ -21,7 +21,6 @@ __all__ = [
     "gsm_spelling",
     "plain_punctuation",
     "sms_segments",
-    "typographic",
 ]
 
 # Stems of debt and eviction words, caught inside compounds and inflections ("huslejerestance", "fogedretten",
@@ -80,11 +79,6 @@ def forbidden_words_in(text: str, words: Iterable[str] = ()) -> list[str]:
     found |= {stem for stem in stems if " " in stem and re.search(rf"(?<!\w){re.escape(stem)}(?!\w)", spaced)}
     found |= {p for p in FORBIDDEN_PHRASES if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", spaced)}
     return sorted(found)
-
-
-def typographic(text: str) -> bool:
-    """Whether typographic quotes or dashes force the whole SMS into UCS-2 (70 characters a segment)."""
-    return bool(_TYPOGRAPHIC & set(text))
 
 
 def plain_punctuation(text: str) -> str:

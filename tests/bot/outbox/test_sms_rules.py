@@ -1,10 +1,10 @@
-"""The SMS rules: amounts however written, debt and eviction stems inside words, typographic quotes, segments."""
+"""The SMS rules: amounts however written, debt and eviction stems inside words, typographic marks made plain."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments, typographic
+from bot.outbox.sms_rules import amount_like, forbidden_words_in, plain_punctuation, sms_segments
 
 
 @pytest.mark.parametrize(
@@ -68,5 +68,6 @@ def test_the_organisations_own_words_count_as_stems_too() -> None:
     assert forbidden_words_in("Din GÆLD er stor, og du bliver udsat.", ["gæld", "udsat"]) == ["gæld", "udsat"]
 
 
-def test_typographic_quotes_are_caught() -> None:
-    assert typographic("It’s") and not typographic("It's")
+def test_typographic_quotes_dashes_and_the_ellipsis_become_plain_gsm_characters() -> None:
+    assert plain_punctuation("It’s ‘fine’ – “really” — „so“ …") == 'It\'s \'fine\' - "really" - "so" ...'
+    assert sms_segments(plain_punctuation("Det er ok’et. " * 11))[0] == "GSM-7"
