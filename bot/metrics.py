@@ -57,6 +57,13 @@ class Metrics:
             ["channel", "status"],
             registry=self.registry,
         )
+        self.send_failing_since = Gauge(
+            "keephome_send_failing_since_seconds",
+            "While a channel's tries fail (the provider unreachable, no answer in time, a 5xx, the account refused): "
+            "the Unix time of the first failed try since the provider last answered; 0 while it answers",
+            ["channel"],
+            registry=self.registry,
+        )
         self.outbox_depth = Gauge("keephome_outbox_depth", "Outbox rows waiting to be sent", registry=self.registry)
         self.outbox_waiting = Gauge(
             "keephome_outbox_waiting",

@@ -1,4 +1,5 @@
-"""The admins' page: whether messages go out, the global pause switch and the numbers tenants said were wrong."""
+"""The admins' page: whether messages go out (and which wait after failed tries), the global pause switch and the
+numbers tenants said were wrong."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
+from bot.console.delivery import explain
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
+from bot.outbox.trouble import failing_rows
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
 
@@ -29,6 +32,9 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
             )
         ).all()
         flag_paused = await conn.run_sync(is_paused)  # as stored now: the same in every process
+        # Messages whose tries failed and that wait for another (a provider unreachable, an account refused): what
+        # the sender logs and /metrics show, here from the rows, whichever process serves this page.
+        failing = await conn.run_sync(failing_rows)
         # Read for every console page (`SendingStateOnEveryPage`): while no process holds the sender role (each runs
         # with KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers; this page says what waits meanwhile.
         waiting = (0, 0)
@@ -53,6 +59,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         flag_paused=flag_paused,
         waiting_in=waiting[0],
         waiting_out=waiting[1],
+        failing=[(f, explain(None, f.reason, f.channel)) for f in failing],
     )
 
 

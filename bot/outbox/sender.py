@@ -39,6 +39,7 @@ from bot.outbox.record import SECRET_TEMPLATES, Outcome, backoff, record
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.outbox.route import CHANNELS, route
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
+from bot.outbox.trouble import SendTrouble
 from bot.store.db import Database
 from bot.store.election import Tenure
 from bot.worker import work_until_cancelled
@@ -159,6 +160,7 @@ class Sender:
         self._renderer = renderer
         self._clock = clock
         self._metrics = metrics
+        self._trouble = SendTrouble(metrics)
         self._rates = rates
         self._lease = lease
         self._batch = batch
@@ -496,4 +498,5 @@ class Sender:
         except TimeoutError:
             result = SendResult("transient", detail="timeout", maybe_sent=True)
         self._metrics.sent(channel_name, result.outcome, time.perf_counter() - started, maybe_sent=result.maybe_sent)
+        self._trouble.saw(channel_name, result)
         return Outcome(row, channel_name, rendered.text, result)
