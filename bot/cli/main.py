@@ -87,10 +87,15 @@ def _parser() -> argparse.ArgumentParser:
         "to set a password is printed (and the reset is in the audit log).",
     )
     reset.add_argument("email")
-    apikey = sub.add_parser("apikey", help="keys for the REST API")
-    apikey.add_argument("action", choices=["add"])
-    apikey.add_argument("name", help="what system uses the key")
-    apikey.add_argument(
+    apikey = sub.add_parser("apikey", help="keys for the REST API (listed and revoked on the console's admin page)")
+    keys = apikey.add_subparsers(dest="action", required=True, metavar="ACTION")
+    key = keys.add_parser(
+        "add",
+        help="make a key and print it once",
+        description="Make a key for the REST API and print it once, on a line of its own (keephome keeps a hash).",
+    )
+    key.add_argument("name", help="what system uses the key")
+    key.add_argument(
         "--scope", required=True, choices=["read", "write", "erase"], help="read < write < erase (erase can delete)"
     )
     remind = sub.add_parser("remind", help="plan today's reminders, or show what a day would bring")
