@@ -152,13 +152,18 @@ def _withdraw_consent(kw: Keyword, text: str, facts: TenantFacts, now: datetime)
     if len(entries) == 1:
         # One consent: withdrawn at once, as the organisation's is.
         only = entries[0]
-        told = MessageRequested("consent.withdrawn_one", {"recipients": only.recipient or "", "choose": "1"})
+        told = MessageRequested(
+            "consent.withdrawn_one",
+            {"recipients": only.recipient or "", "recipient_kinds": only.recipient_kind, "choose": "1"},
+        )
         return CommandResult(
             "withdraw_consent", (ConsentWithdrawn(SHARE_SCOPE, only.recipient_kind, only.recipient), told)
         )
     entries = entries[:MAX_CHOICES]
     data: dict[str, str | int] = {f"c{n}": f"{e.recipient_kind}:{e.recipient or ''}" for n, e in enumerate(entries, 1)}
     data["recipients"] = "|".join((e.recipient or "").replace("|", "/") for e in entries)
+    # Their kinds in the same order: an SMS names no recipient, only its kind (whoever holds the phone reads it).
+    data["recipient_kinds"] = "|".join(e.recipient_kind for e in entries)
     context = Context(facts.first_name, facts.language, facts.channel, None, facts.settings)
     state, events = engine.start("withdraw_choice", context, now, data)
     return CommandResult("withdraw_consent", tuple(events), started=state)

@@ -181,6 +181,7 @@ EXAMPLE_DATA: dict[str, dict[str, str | int]] = {
         "c1": "organisation:",
         "c2": "kommune:Aarhus Kommune, Ydelsescenter",
         "recipients": "|Aarhus Kommune, Ydelsescenter",
+        "recipient_kinds": "organisation|kommune",
     },
 }
 

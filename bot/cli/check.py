@@ -116,6 +116,7 @@ SAMPLE_VALUES: dict[str, Value] = {
     "kinds": "rent_position,letters,household,contact",
     "purpose": "Ansøgning om hjælp til huslejen",
     "recipients": "|Aarhus Kommune, Borgerservice|Dansk Folkehjælp",
+    "recipient_kinds": "organisation|kommune|volunteer_org",
     "choose": "2",
     "option": "2",  # the button a shared label is rendered for (withdraw_choice's `choice.consent`)
     **TIMELINE_DATES,

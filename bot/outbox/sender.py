@@ -155,7 +155,7 @@ class Sender:
         forbidden_words: Sequence[str] = (),
     ) -> None:
         self._db = db
-        self._forbidden_words = tuple(forbidden_words)  # KEEPHOME_FORBIDDEN_SMS_WORDS, for a text that falls back to SMS
+        self._forbidden_words = tuple(forbidden_words)  # KEEPHOME_FORBIDDEN_SMS_WORDS, for a text falling back to SMS
         self._channels = channels
         self._renderer = renderer
         self._clock = clock

@@ -1,10 +1,12 @@
 """withdraw_choice: the withdrawal word when the tenant has consents to more than one recipient.
 
 The withdrawal command starts it with the consents in its data: `c1`, `c2`, … ("kommune:Aarhus Kommune";
-"organisation:" for the organisation's own advisers) and `recipients`, their names in the same order joined
-by "|" (empty for the organisation), for the numbered list of all of them. The tenant answers with a number (or a
-button on Telegram, each labelled with its recipient by `choice.consent`); that consent alone ends. Answered while
-a person holds the case and while the tenant is not active, like the word itself.
+"organisation:" for the organisation's own advisers), `recipients`, their names in the same order joined by "|"
+(empty for the organisation), for the numbered list of all of them, and `recipient_kinds`, their kinds likewise: over
+SMS the list names each by its kind only ("kommunen"), as a debt-advice charity's name in an SMS would tell whoever
+holds the phone what the tenant is going through. The tenant answers with a number (or a button on Telegram, each
+labelled with its recipient by `choice.consent`); that consent alone ends. Answered while a person holds the case and
+while the tenant is not active, like the word itself.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ WITHDRAW_CHOICE = Flow(
     name="withdraw_choice",
     version=1,
     start="choose",
-    shows=("recipients", "choose"),
+    shows=("recipients", "recipient_kinds", "choose"),
     always_on=True,
     steps={
         "choose": Ask(

@@ -179,3 +179,26 @@ def test_one_consent_is_withdrawn_at_once_as_today() -> None:
     nothing = command("TILBAGEKALD", _facts(False), NOW)
     assert nothing is not None
     assert [e.template for e in nothing.events if isinstance(e, MessageRequested)] == ["consent.nothing_to_withdraw"]
+
+
+def test_an_sms_names_no_recipient_of_a_withdrawal_only_its_kind_and_telegram_names_them() -> None:
+    """A debt-advice charity's or a kommune office's name in an SMS tells whoever holds the phone what the tenant is
+    going through: over SMS the list and the confirmation say "kommunen" and "en frivillig forening"."""
+    listed_sms = command("TILBAGEKALD", _facts(True, KOMMUNE, VOLUNTEERS), NOW)
+    assert listed_sms is not None and listed_sms.started is not None
+    (listed,) = [e for e in listed_sms.events if isinstance(e, MessageRequested)]
+    sms = RENDERER.render(listed.template, listed.values, "da", "sms").text
+    assert "1: din rådgiver hos" in sms and "2: kommunen\n3: en frivillig forening" in sms
+    assert "Aarhus" not in sms and "Folkehjælp" not in sms
+    _, events = resume(listed_sms.started, TextReceived("3", "sms"), NOW)
+    (told,) = [e for e in events if isinstance(e, MessageRequested)]
+    confirmed = RENDERER.render(told.template, told.values, "da", "sms").text
+    assert "Vi giver ikke flere oplysninger om dig til foreningen." in confirmed and "Folkehjælp" not in confirmed
+    telegram = RENDERER.render(listed.template, listed.values, "da", "telegram").text
+    assert "Aarhus Kommune, Ydelsescenter" in telegram and "Dansk Folkehjælp" in telegram
+
+    only_kommune = command("TILBAGEKALD", _facts(False, KOMMUNE), NOW)
+    assert only_kommune is not None
+    (told,) = [e for e in only_kommune.events if isinstance(e, MessageRequested)]
+    confirmed = RENDERER.render(told.template, told.values, "en", "sms").text
+    assert "We will not give the municipality any more information" in confirmed and "Aarhus" not in confirmed

@@ -96,6 +96,7 @@ FLOW_DATA: dict[str, dict[str, str | int]] = {
         "c2": "kommune:Aarhus Kommune, Ydelsescenter",
         "c3": "volunteer_org:Dansk Folkehjælp",
         "recipients": "|Aarhus Kommune, Ydelsescenter|Dansk Folkehjælp",
+        "recipient_kinds": "organisation|kommune|volunteer_org",
     },
 }
 
