@@ -49,7 +49,8 @@ from tests.support.twilio_standin import (
 
 __all__ = ["Campaign", "Report", "main", "run"]
 
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# KEEPHOME_TEST_DATABASE_URL, from the environment or .env, as the tests read it.
+PG_URL = Settings().test_database_url
 # Attempts before the outbox gives a row up (KEEPHOME_MAX_ATTEMPTS, which the bench leaves at its default).
 MAX_ATTEMPTS: int = Settings.model_fields["max_attempts"].default
 
@@ -458,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fault-rate", type=float, default=0.2)
     p.add_argument("--database-url", default=None, help="default: KEEPHOME_TEST_DATABASE_URL or the local test db")
     args = p.parse_args(argv)
-    url = args.database_url or os.environ.get("KEEPHOME_TEST_DATABASE_URL", PG_URL)
+    url = args.database_url or PG_URL
     campaign = Campaign(
         reminders=args.reminders,
         rate=args.rate,

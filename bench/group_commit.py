@@ -36,11 +36,13 @@ import asyncpg
 import uvloop
 
 from bot.inbound.inbox import _insert_inbound
+from bot.settings import Settings
 from bot.store.db import Database, _then_flush
 from bot.store.migrate import upgrade
 from bot.store.rows import driver_call
 
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# KEEPHOME_TEST_DATABASE_URL, from the environment or .env, as the tests read it.
+PG_URL = Settings().test_database_url
 SIZES = (1, 2, 4, 16)
 
 
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("KEEPHOME_BENCH_PINNED") != "1":  # pin the whole process, then run in it
         env = dict(os.environ, KEEPHOME_BENCH_PINNED="1")
         return subprocess.call(["taskset", "-c", args.cpu, sys.executable, __file__, *(argv or sys.argv[1:])], env=env)
-    url = os.environ.get("KEEPHOME_TEST_DATABASE_URL", PG_URL).split("?", 1)[0]
+    url = PG_URL.split("?", 1)[0]
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     schema = f"bench_commit_{uuid.uuid4().hex[:10]}"
     asyncio.run(_admin(dsn, f'CREATE SCHEMA "{schema}"'))

@@ -37,6 +37,7 @@ from loadgen import WrkResult, conversations, run_wrk, senders_used, signed_requ
 from servers import REFUSED_LOG, client_ports, cpu_by_process, cpu_seconds, nginx_config, server_options
 from sqlalchemy import make_url
 
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.schema import rent_positions, tenants
@@ -48,7 +49,8 @@ PUBLIC_URL = "https://keephome.example.org"
 ACCOUNT_SID = "AC" + "5eed" * 8
 AUTH_TOKEN = secrets.token_hex(16)
 FROM_NUMBER = "+4570102030"
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# KEEPHOME_TEST_DATABASE_URL, from the environment or .env, as the tests read it.
+PG_URL = Settings().test_database_url
 TARGET_CPU_US = 650.0  # keephome CPU per message, webhook + processing + send
 TARGET_P99_MS = 50.0  # webhook p99 at 80 % of the capacity
 TARGET_LAG_S = 2.0  # every reply accepted by the stand-in this long after the load ends
@@ -712,7 +714,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _pg_url(args: argparse.Namespace) -> str:
-    return str(args.database_url or os.environ.get("KEEPHOME_TEST_DATABASE_URL", PG_URL))
+    return str(args.database_url or PG_URL)
 
 
 def _asyncpg_dsn(url: str) -> str:

@@ -59,7 +59,8 @@ def update_transcripts(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-transcripts"))
 
 
-PG_URL = os.environ.get("KEEPHOME_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+# KEEPHOME_TEST_DATABASE_URL, from the environment or a .env file, as every setting is read.
+PG_URL = Settings().test_database_url
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
