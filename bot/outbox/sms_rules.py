@@ -29,6 +29,10 @@ FORBIDDEN_STEMS = (
     "gæld", "restance", "rykker", "inkasso", "skyld", "foged", "udsæt", "udsat", "ophæv", "opsig", "opsagt",
     "påkrav", "misligehold", "cpr", "personnummer",
     "debt", "arrear", "evict", "bailiff", "court", "terminat", "collection agenc",
+    # Turkish and Arabic (unreviewed, like those languages' texts): debt, eviction, enforcement, seizure, court,
+    # arrears ("borc": the word as GSM-7 spells it). Not the Arabic "دين" alone: it is inside "مدينة" (a city).
+    "borç", "borc", "tahliye", "icra", "haciz", "mahkeme",
+    "ديون", "إخلاء", "محكمة", "متأخرات",
 )  # fmt: skip
 # Phrases and short words that are forbidden only as they stand ("owe" is inside "power").
 FORBIDDEN_PHRASES = ("sat ud", "sætte ud", "sættes ud", "smidt ud", "smide ud", "owe", "owes", "owed", "owing")

@@ -63,6 +63,13 @@ def test_words_that_only_look_like_them_pass(text: str) -> None:
     assert forbidden_words_in(text) == []
 
 
+def test_debt_and_eviction_words_in_turkish_and_arabic_are_caught_too() -> None:
+    assert forbidden_words_in("Kira borcunuz var") == ["borc"]
+    assert forbidden_words_in("Tahliye kararı ve icra dairesi") == ["icra", "tahliye"]
+    assert forbidden_words_in("لديك ديون للإيجار وقرار من المحكمة") == ["ديون", "محكمة"]
+    assert forbidden_words_in("Merhaba, yarın görüşürüz. نراك في المدينة غدا") == []
+
+
 def test_the_organisations_own_words_count_as_stems_too() -> None:
     assert forbidden_words_in("Din huslejeforhøjelse", ["forhøjelse"]) == ["forhøjelse"]
     assert forbidden_words_in("Din GÆLD er stor, og du bliver udsat.", ["gæld", "udsat"]) == ["gæld", "udsat"]
