@@ -152,6 +152,7 @@ ANSWER_LABELS = {
     "benefits_delayed": N_("benefits delayed"),
     "unexpected_expense": N_("an unexpected expense"),
     "other_reason": N_("another reason"),
+    "no_reason": N_("would rather not say why"),
     "yes": N_("yes"),
     "no": N_("no"),
 }

@@ -67,6 +67,8 @@ PAYMENT_CHECK = Flow(
                 Option("benefits_delayed", goto="consent", tags=("benefits_delayed",), channels=TELEGRAM_ONLY),
                 Option("unexpected_expense", goto="consent", tags=("unexpected_expense",), channels=TELEGRAM_ONLY),
                 Option("other_reason", goto="reason_text", tags=("other_reason",), channels=TELEGRAM_ONLY),
+                # Nobody has to say why: a button that goes on without a reason (a "nej" typed is this too).
+                Option("no_reason", goto="consent", tags=("no",), channels=TELEGRAM_ONLY),
             ),
             free_text="consent",
         ),
