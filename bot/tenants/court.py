@@ -194,8 +194,9 @@ def _mirror(conn: Connection, dates: Mirror) -> None:
 def _stamp_notice(
     conn: Connection, case: dict[str, Any], notified: date, events: list[dict[str, Any]], now: datetime, source: str
 ) -> None:
-    """The kommune notice's day on the open case; a different day recorded first stands."""
-    if case["kommune_notified_on"] is None:
+    """The kommune notice's day on the open case: the earliest day said counts (the notice is due no later than the
+    filing), so a later day changes nothing and an earlier one — a correction — replaces it, with its event."""
+    if case["kommune_notified_on"] is None or notified < case["kommune_notified_on"]:
         _save(conn, case, now, kommune_notified_on=notified)
     if case["kommune_notified_on"] == notified:
         events.append(_event(case["tenant_id"], "kommune_notified", notified, case, source, now))

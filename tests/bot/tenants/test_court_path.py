@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.reminders.ledger import import_tenants
 from bot.store.db import Database
 from bot.store.schema import court_cases, rent_events, rent_positions, tenants
-from bot.tenants.court import record_outcome
+from bot.tenants.court import notices_due, record_outcome
 from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
 from tests.conftest import make_settings
 
@@ -236,7 +236,7 @@ async def test_export_holds_the_court_path_and_erase_blanks_the_personal_part(da
     assert sum((await events_of(database)).values()) == 2
 
 
-async def test_the_first_notice_day_stands_and_is_the_only_event(database: Database) -> None:
+async def test_the_earliest_notice_day_counts_a_later_one_changes_nothing(database: Database) -> None:
     await load(database, "T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-01")
     await load(database, "T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-04")
     (case,) = await cases_of(database)
@@ -244,3 +244,16 @@ async def test_the_first_notice_day_stands_and_is_the_only_event(database: Datab
     assert [
         on for (kind, on), n in (await events_of(database)).items() for _ in range(n) if kind == "kommune_notified"
     ] == [date(2026, 3, 1)]
+
+
+async def test_an_earlier_notice_day_in_a_later_file_corrects_the_one_stored(database: Database) -> None:
+    """The ledger had a typo (the 2nd for the 1st): the corrected file is taken, so the filing is no longer listed as
+    notified late (the notice is due no later than the filing day)."""
+    await load(database, "T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-02")
+    await load(database, "T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-01")
+    (case,) = await cases_of(database)
+    assert case["kommune_notified_on"] == date(2026, 3, 1)
+    async with database.read() as conn:
+        assert await conn.run_sync(notices_due) == []
+    notices = sorted(on for (kind, on), n in (await events_of(database)).items() if kind == "kommune_notified")
+    assert notices == [date(2026, 3, 1), date(2026, 3, 2)]  # both said, in the history
