@@ -235,6 +235,7 @@ class Sender:
                     log.error("an outbox batch failed while the sender stopped: %s", type(failed).__name__)
         self._tenure = None
         self._stopping = False
+        self._trouble.forget()
 
     def _may_send(self) -> bool:
         return not self._stopping and (self._tenure is None or self._tenure.holds())

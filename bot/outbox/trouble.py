@@ -56,6 +56,14 @@ class SendTrouble:
         self._tries: dict[str, int] = {}
         self._alarm = Alarm()
 
+    def forget(self) -> None:
+        """This process stops sending (its role went to another, or it stops): what it saw is no longer news, and its
+        gauges go back to 0, so an alert follows the process that sends."""
+        for channel in self._since:
+            self._metrics.send_failing_since.labels(channel).set(0)
+        self._since.clear()
+        self._tries.clear()
+
     def saw(self, channel: str, result: SendResult) -> None:
         """Count one try's outcome on `channel`."""
         if result.outcome != "transient":

@@ -57,6 +57,9 @@ def test_a_channel_failing_for_a_minute_is_warned_of_once_a_minute_and_shown_unt
     trouble.saw("sms", SendResult("permanent", error_code="21211"))  # Twilio answers: it refused that one number
     assert _failing_since(metrics, "sms") == 0
     assert "sms: the provider answers again, after 4 failed tries" in caplog.text
+    trouble.saw("sms", DOWN)
+    trouble.forget()  # the sender stops here (its role went to another process): its gauge says nothing stale
+    assert _failing_since(metrics, "sms") == 0
 
 
 @pytest.fixture
@@ -96,6 +99,8 @@ async def test_messages_that_wait_after_failed_tries_show_on_the_admin_page_and_
     assert "SMS: 2 messages wait to be tried again; the latest reason: Twilio answered HTTP 503" in card
     metrics = (await admin.get("/metrics")).text
     assert re.search(r'keephome_send_failing_since_seconds\{channel="sms"\} 1\.\d+e\+09', metrics), metrics
+    await rt.sender.stop()  # the role goes elsewhere: this process's gauge says nothing stale
+    assert 'keephome_send_failing_since_seconds{channel="sms"} 0.0' in (await admin.get("/metrics")).text
     async with rt.db.write() as conn:  # the next try is due: Twilio takes both
         await conn.execute(update(outbox).values(next_attempt_at=rt.clock() - timedelta(seconds=1)))
     await drain(rt.sender)
