@@ -2,12 +2,12 @@
 
 One try that meets a transient failure (the provider unreachable, no answer in time, a 5xx, the account refused)
 waits and is tried again: nothing to alarm anyone. When a channel's tries have failed and none has gone through for
-`WARN_AFTER_SECONDS`, a WARNING says so with the latest reason (at most once a minute), and while they fail
-`keephome_send_failing_since_seconds{channel}` holds the Unix time of the first failed try since the provider last
-answered (0 while it answers), for an alert such as `keephome_send_failing_since_seconds > 0 and time() -
-keephome_send_failing_since_seconds > 300`. Any answer that is not a transient failure — sent, or a refusal of that
-one message — shows the provider answering again. `failing_rows` reads the same from the stored rows for the admin
-page, whichever process serves it.
+`WARN_AFTER_SECONDS` (and `WARN_AFTER_TRIES` tries), a WARNING says so with the latest reason (at most once a
+minute), and while they fail `keephome_send_failing_since_seconds{channel}` holds the Unix time of the first failed
+try since the provider last answered (0 while it answers, and once the process no longer sends), for an alert such
+as `keephome_send_failing_since_seconds > 0 and time() - keephome_send_failing_since_seconds > 300`. Any answer that
+is not a transient failure — sent, or a refusal of that one message — shows the provider answering again.
+`failing_rows` reads the same from the stored rows for the admin page, whichever process serves it.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ __all__ = ["WARN_AFTER_SECONDS", "Failing", "SendTrouble", "failing_rows"]
 log = logging.getLogger(__name__)
 
 WARN_AFTER_SECONDS = 60.0
+# ... and at least this many tries: a few rows' sparse last retries failing minutes apart are no outage.
+WARN_AFTER_TRIES = 5
 
 # The settings to look at first when a channel's sends fail.
 _SETTINGS = {
@@ -80,7 +82,7 @@ class SendTrouble:
             self._metrics.send_failing_since.labels(channel).set(self._wall())
         self._tries[channel] += 1
         failing = now - first
-        if failing >= WARN_AFTER_SECONDS and self._alarm.due(channel):
+        if failing >= WARN_AFTER_SECONDS and self._tries[channel] >= WARN_AFTER_TRIES and self._alarm.due(channel):
             log.warning(
                 "%s: no message has gone out for %.0f s: %d tries failed, the latest with %s. The messages wait and "
                 "are tried again; check %s, and the provider's status",

@@ -17,7 +17,7 @@ from bot.app import create_app
 from bot.channels.base import SendResult
 from bot.channels.twilio_sms import TwilioChannel
 from bot.metrics import Metrics
-from bot.outbox.trouble import WARN_AFTER_SECONDS, SendTrouble
+from bot.outbox.trouble import WARN_AFTER_SECONDS, WARN_AFTER_TRIES, SendTrouble
 from bot.runtime import Runtime
 from bot.store.schema import outbox
 from tests.conftest import make_settings, started_runtime
@@ -44,19 +44,21 @@ def test_a_channel_failing_for_a_minute_is_warned_of_once_a_minute_and_shown_unt
     trouble.saw("sms", DOWN)
     assert _failing_since(metrics, "sms") == 1_700_000_000.0
     assert _failing_since(metrics, "telegram") is None  # never failed: not shown
-    clock[0] += WARN_AFTER_SECONDS - 1
+    for _ in range(WARN_AFTER_TRIES - 3):
+        trouble.saw("sms", DOWN)
+    clock[0] += WARN_AFTER_SECONDS
     trouble.saw("sms", DOWN)
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # a minute of retries is no alarm yet
-    clock[0] += 1
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # a minute, but four tries: no alarm yet
+    clock[0] += WARN_AFTER_SECONDS  # a row's sparse retries alone are no outage; a fifth try a minute on is one
     trouble.saw("sms", DOWN)
     trouble.saw("sms", DOWN)  # said once a minute, not once a try
     [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
     said = warning.getMessage()
-    assert "sms: no message has gone out for 60 s: 3 tries failed" in said
+    assert "sms: no message has gone out for 120 s: 5 tries failed" in said
     assert "Cannot connect to host 127.0.0.1:9" in said and "KEEPHOME_TWILIO_API_URL" in said
     trouble.saw("sms", SendResult("permanent", error_code="21211"))  # Twilio answers: it refused that one number
     assert _failing_since(metrics, "sms") == 0
-    assert "sms: the provider answers again, after 4 failed tries" in caplog.text
+    assert "sms: the provider answers again, after 6 failed tries" in caplog.text
     trouble.saw("sms", DOWN)
     trouble.forget()  # the sender stops here (its role went to another process): its gauge says nothing stale
     assert _failing_since(metrics, "sms") == 0
