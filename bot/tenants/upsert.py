@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
-from bot.store.schema import balance_events, erased_refs, rent_positions, tenants
+from bot.store.schema import balance_events, court_cases, erased_refs, rent_positions, tenants
 from bot.tenants.court import CourtFacts, Mirror, apply_court_facts
 from bot.tenants.csv_rows import ImportRow, RowError
 from bot.tenants.erase import ref_hash
@@ -135,6 +135,9 @@ class _Known:
     # The stored balance is a figure with a day (a ledger's, a payment's), not the 0 a file without a balance
     # column gave a new tenant: only a dated balance outranks an older one.
     dated: bool = False
+    # The open court case's filing day and kommune notice day (None without one).
+    case_filed_on: date | None = None
+    case_notified_on: date | None = None
 
     def same_as(self, row: ImportRow) -> bool:
         """Whether importing `row` would change nothing an import writes."""
@@ -142,7 +145,15 @@ class _Known:
             getattr(row, name) is None or getattr(row, name) == stored
             for name, stored in zip(_COMPARED_IF_GIVEN, self.kept, strict=True)
         )
-        return self.stored is not None and self.stored == _imported(row) and given
+        return self.stored is not None and self.stored == _imported(row) and given and not self._notice_moves(row)
+
+    def _notice_moves(self, row: ImportRow) -> bool:
+        """Whether the row's kommune notice day is stamped on the open court case: the first, or an earlier one
+        (bot/tenants/court.py: the earliest day counts)."""
+        notified = row.kommune_notified_on
+        if notified is None or self.case_filed_on is None:
+            return False
+        return self.case_notified_on is None or notified < self.case_notified_on
 
 
 def _imported(row: ImportRow) -> tuple[Any, ...]:
@@ -193,18 +204,27 @@ async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known
     compared = [tenants.c[name] for name in _COMPARED_TENANT] + [rp[name] for name in _COMPARED_POSITION]
     kept = [tenants.c[name] for name in _COMPARED_IF_GIVEN]
     dated = exists().where(balance_events.c.tenant_id == tenants.c.id)
+    cc = court_cases.c
+    case_day = {  # of the open court case (a tenant has one at most)
+        name: select(cc[name])
+        .where(cc.tenant_id == tenants.c.id, cc.status == "open")
+        .order_by(cc.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        for name in ("filed_on", "kommune_notified_on")
+    }
     query = (
         select(tenants.c.tenant_ref, rp.last_arrears_on, tenants.c.status, tenants.c.phone, rp.balance_ore)
-        .add_columns(dated, *kept, *compared)
+        .add_columns(case_day["filed_on"], case_day["kommune_notified_on"], dated, *kept, *compared)
         .select_from(tenants.outerjoin(rent_positions, rp.tenant_id == tenants.c.id))
         .where(tenants.c.tenant_ref.in_(refs))
     )
     found = {}
-    for ref, last, status, phone, balance, has_balance, *values in (await conn.execute(query)).all():
+    for ref, last, status, phone, balance, filed, notified, has_balance, *values in (await conn.execute(query)).all():
         given, stored = tuple(values[: len(kept)]), values[len(kept) :]
         has_position = stored[len(_COMPARED_TENANT) + _COMPARED_POSITION.index("balance_as_of")] is not None
         position = tuple(stored) if has_position else None
-        found[ref] = _Known(last, status, phone, balance, position, given, bool(has_balance))
+        found[ref] = _Known(last, status, phone, balance, position, given, bool(has_balance), filed, notified)
     return found
 
 

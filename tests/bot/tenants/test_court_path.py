@@ -13,6 +13,7 @@ from bot.store.db import Database
 from bot.store.schema import court_cases, rent_events, rent_positions, tenants
 from bot.tenants.court import notices_due, record_outcome
 from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
+from bot.tenants.upsert import preview_import
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -250,7 +251,14 @@ async def test_an_earlier_notice_day_in_a_later_file_corrects_the_one_stored(dat
     """The ledger had a typo (the 2nd for the 1st): the corrected file is taken, so the filing is no longer listed as
     notified late (the notice is due no later than the filing day)."""
     await load(database, "T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-02")
-    await load(database, "T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-01")
+    corrected = rows_of("T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-01", header=HEADER)
+    previewed = await preview_import(database, corrected, secret_key=None)
+    imported = await import_tenants(database, corrected, NOW, make_settings(database.url))
+    assert (previewed.changed, imported.changed) == (1, 1)  # said so, in the dry run too
+    later = await import_tenants(
+        database, rows_of("T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;2026-03-04"), NOW, make_settings(database.url)
+    )
+    assert later.unchanged == 1  # a later day changes nothing, and is said to
     (case,) = await cases_of(database)
     assert case["kommune_notified_on"] == date(2026, 3, 1)
     async with database.read() as conn:
