@@ -57,9 +57,9 @@ _GSM_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
-_TYPOGRAPHIC = frozenset("‘’“”„–—…")
 # Each typographic mark as GSM-7 writes it: what a phone's keyboard or a word processor puts in a person's text.
 _PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "…": "..."})
+_TYPOGRAPHIC = frozenset(map(chr, _PLAIN))
 
 
 def amount_like(text: str, *, bare_numbers: bool = False) -> bool:
