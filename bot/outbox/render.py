@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
 from jinja2.bccache import Bucket
@@ -67,6 +67,15 @@ def _date(context: JinjaContext, value: object) -> str:
     return str(format_date(value, format="long", locale=_locale(context)))
 
 
+@pass_context
+def _clock(context: JinjaContext, value: object) -> str:
+    """A time of day as the language writes it ("14.30" in Danish). An appointment's values hold it as "HH:MM",
+    the same for every language, so a row written before a text's language changed still reads right."""
+    if not isinstance(value, str):
+        raise TypeError(f"the clock filter needs a time as HH:MM, got {type(value).__name__}")
+    return str(format_time(time.fromisoformat(value), format="short", locale=_locale(context)))
+
+
 class _Compiled(BytecodeCache):
     """Templates compiled once per process, shared by every Renderer (`keephome check` makes two, each test one):
     compiling is most of the cost of a text's first rendering (about 0.6 ms a text, 1.1 s for all of them).
@@ -117,6 +126,7 @@ class Renderer:
         )
         self._env.filters["money"] = _money
         self._env.filters["date"] = _date
+        self._env.filters["clock"] = _clock
         self._org = self.org_values()
         self._cache: dict[tuple[Any, ...], str] = {}
 

@@ -198,7 +198,7 @@ async def test_the_appointment_reminder_is_offered_and_sent_only_for_an_appointm
     # It says when and where: the appointment to come, not the one that passed.
     local = (runtime.clock() + timedelta(days=2)).astimezone(ZoneInfo(runtime.settings.timezone))
     text = sandbox(runtime)["sms"].to("+4520000001")[-1].text
-    assert text.startswith("Hej Beta.") and f"den {local.day}. " in text and f"kl. {local:%H:%M}" in text
+    assert text.startswith("Hej Beta.") and f"den {local.day}. " in text and f"kl. {local:%H.%M}" in text
     assert "Sted: Skolevej 12." in text
 
 

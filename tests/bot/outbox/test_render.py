@@ -42,6 +42,17 @@ def test_money_and_date_are_formatted_for_the_language(tmp_templates: Path) -> N
     assert renderer.render("t.date", {"pay_on": date(2026, 3, 1)}, "en", "sms").text == "On 1 March 2026."
 
 
+def test_an_appointments_time_is_written_as_the_tenants_language_writes_it(tmp_path: Path) -> None:
+    """Danish writes "kl. 14.30"; the value is stored as 14:30 whatever the language, and Turkish keeps the colon."""
+    for lang, words in (("da", "Kl. {{ time|clock }}."), ("tr", "Saat {{ time|clock }}.")):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "t.clock.sms.txt").write_text(words + "\n")
+    renderer = Renderer(tmp_path, _settings())
+    assert renderer.render("t.clock", {"time": "14:30"}, "da", "sms").text == "Kl. 14.30."
+    assert renderer.render("t.clock", {"time": "09:05"}, "da", "sms").text == "Kl. 09.05."
+    assert renderer.render("t.clock", {"time": "14:30"}, "tr", "sms").text == "Saat 14:30."
+
+
 def test_renderers_share_compiled_texts_but_each_folder_says_its_own_words(tmp_path: Path) -> None:
     """Compiled templates are shared within the process; the same name with other words is never mixed up."""
     folders = []
