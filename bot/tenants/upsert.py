@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
-from bot.store.schema import balance_events, court_cases, erased_refs, rent_positions, tenants
+from bot.store.schema import balance_events, court_cases, erased_refs, rent_events, rent_positions, tenants
 from bot.tenants.court import CourtFacts, Mirror, apply_court_facts
 from bot.tenants.csv_rows import ImportRow, RowError
 from bot.tenants.erase import ref_hash
@@ -53,9 +53,11 @@ _COMPARED_POSITION = (
     "demand_sent_on",
     "demand_received_on",
     "termination_on",
-    "court_date",
     "at_risk",
 )
+# The court dates are compared with the days already seen instead (`_Known.court_seen`): a filing or court date seen
+# before changes nothing, whether or not its case is still open (bot/tenants/court.py).
+_COURT_KINDS = {"court_filed_on": "filing", "court_date": "court_date"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,8 @@ class _Known:
     # The open court case's filing day and kommune notice day (None without one).
     case_filed_on: date | None = None
     case_notified_on: date | None = None
+    # The filings and court dates already recorded for the tenant: (kind, day).
+    court_seen: frozenset[tuple[str, date]] = frozenset()
 
     def same_as(self, row: ImportRow) -> bool:
         """Whether importing `row` would change nothing an import writes."""
@@ -145,7 +149,17 @@ class _Known:
             getattr(row, name) is None or getattr(row, name) == stored
             for name, stored in zip(_COMPARED_IF_GIVEN, self.kept, strict=True)
         )
-        return self.stored is not None and self.stored == _imported(row) and given and not self._notice_moves(row)
+        unseen = any(
+            (day := getattr(row, name)) is not None and (kind, day) not in self.court_seen
+            for name, kind in _COURT_KINDS.items()
+        )
+        return (
+            self.stored is not None
+            and self.stored == _imported(row)
+            and given
+            and not unseen
+            and not self._notice_moves(row)
+        )
 
     def _notice_moves(self, row: ImportRow) -> bool:
         """Whether the row's kommune notice day is stamped on the open court case: the first, or an earlier one
@@ -225,7 +239,16 @@ async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known
         has_position = stored[len(_COMPARED_TENANT) + _COMPARED_POSITION.index("balance_as_of")] is not None
         position = tuple(stored) if has_position else None
         found[ref] = _Known(last, status, phone, balance, position, given, bool(has_balance), filed, notified)
-    return found
+    e = rent_events.c
+    days = (
+        select(tenants.c.tenant_ref, e.kind, e.on)
+        .join(tenants, tenants.c.id == e.tenant_id)
+        .where(tenants.c.tenant_ref.in_(refs), e.kind.in_(_COURT_KINDS.values()))
+    )
+    seen: dict[str, set[tuple[str, date]]] = {}
+    for ref, kind, on in (await conn.execute(days)).all():
+        seen.setdefault(ref, set()).add((kind, on))
+    return {ref: replace(k, court_seen=frozenset(seen.get(ref, ()))) for ref, k in found.items()}
 
 
 class ErasedUnchecked(ImportRefused):

@@ -265,3 +265,23 @@ async def test_an_earlier_notice_day_in_a_later_file_corrects_the_one_stored(dat
         assert await conn.run_sync(notices_due) == []
     notices = sorted(on for (kind, on), n in (await events_of(database)).items() if kind == "kommune_notified")
     assert notices == [date(2026, 3, 1), date(2026, 3, 2)]  # both said, in the history
+
+
+async def test_a_file_that_brings_a_filing_or_court_date_first_counts_it_as_changed(database: Database) -> None:
+    """A court case that opens is a change, in the dry run too; the same days again, or days of a case the adviser
+    has since called off (a stale ledger), change nothing and are said to."""
+    settings = make_settings(database.url)
+    await load(database, "T-1;Amira Hansen;20123456;100,00;;;;;")
+    filed = rows_of("T-1;Amira Hansen;20123456;100,00;;;2026-03-01;;")
+    assert (
+        (await preview_import(database, filed, secret_key=None)).changed,
+        (await import_tenants(database, filed, NOW, settings)).changed,
+    ) == (1, 1)
+    dated = rows_of("T-1;Amira Hansen;20123456;100,00;;;2026-03-01;2026-03-20;")
+    assert (await import_tenants(database, dated, NOW, settings)).changed == 1
+    assert (await import_tenants(database, dated, NOW, settings)).unchanged == 1
+    tid = (await tenant(database))["tenant_id"]
+    async with database.write() as conn:
+        await conn.run_sync(record_outcome, tid, "called_off", TODAY, NOW)
+    assert (await import_tenants(database, dated, NOW, settings)).unchanged == 1
+    assert [c["status"] for c in await cases_of(database)] == ["closed"]  # and indeed nothing reopened
