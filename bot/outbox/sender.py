@@ -176,6 +176,9 @@ class Sender:
         self._linger = linger
         self._check = SendCheck(db, paused_setting=paused)
         self._in_flight: Counter[tuple[bool, str]] = Counter()  # claimed and not yet sent: (proactive, channel)
+        # Rows whose send is under way or whose outcome is not yet recorded: a claim that takes one again (its lease
+        # looked over because the system clock jumped ahead) leaves it to the send under way.
+        self._sending: set[int] = set()
         self._claiming = asyncio.Lock()
         # Claims finished, and whether the last one left nothing due: a worker that waited for its turn to claim
         # while another's claim took every due row skips its own (it would only find none).
@@ -314,7 +317,8 @@ class Sender:
                 self._paused_aside = (self._paused_aside or 0) + 1  # it set the due rows aside
             elif self._paused_aside == seen:
                 self._paused_aside = None  # it put them back, and no send set one aside meanwhile
-            for row in taken.rows:
+            rows = self._not_under_way(taken.rows)
+            for row in rows:
                 self._in_flight[(row.proactive, row.channel)] += 1
         claimed_at = time.monotonic()
         if taken.paused and self._tasks:
@@ -323,14 +327,29 @@ class Sender:
         if taken.set_aside:
             # rows moved into or out of waiting
             await refresh_depth(self._db, self._metrics, force=True, now=self._clock())
-        if not taken.rows:
+        if not rows:
             if not taken.set_aside:
                 await refresh_depth(self._db, self._metrics, now=self._clock())  # the gauges, kept by the sender's work
             return taken.set_aside
-        sends = {asyncio.create_task(self._send_one(row, until, claimed_at)) for row in taken.rows}
-        await self._record_as_sent(sends, until, stragglers=len(taken.rows) // 10 if detach else -1)
+        sends = {asyncio.create_task(self._send_one(row, until, claimed_at)) for row in rows}
+        await self._record_as_sent(sends, until, stragglers=len(rows) // 10 if detach else -1)
         await refresh_depth(self._db, self._metrics, busy=True, now=self._clock())
-        return len(taken.rows) + taken.set_aside
+        return len(rows) + taken.set_aside
+
+    def _not_under_way(self, rows: list[Claimed]) -> list[Claimed]:
+        """The claimed rows but those this process is sending now: such a row's lease looked over only because the
+        system clock jumped ahead of it (a resumed virtual machine, a clock set by hand); the send under way records
+        it, and sending it again would reach the tenant twice."""
+        again = [row.id for row in rows if row.id in self._sending]
+        if not again:
+            return rows
+        log.warning(
+            "outbox: %d row(s) claimed again while its send was under way (the system clock jumped ahead of the "
+            "lease?); each is left to the send under way: %s",
+            len(again),
+            again,
+        )
+        return [row for row in rows if row.id not in self._sending]
 
     async def _record_as_sent(self, sends: set[asyncio.Task[Outcome]], until: datetime, stragglers: int) -> None:
         """Record outcomes in waves as sends finish (a row sent is soon recorded as sent, so a crash repeats few);
@@ -341,7 +360,10 @@ class Sender:
                 done, pending = await asyncio.wait(pending, timeout=RECORD_WAVE_SECONDS)
                 if done:
                     outcomes = _results(done)
-                    failed = await self._record(outcomes, until)
+                    try:
+                        failed = await self._record(outcomes, until)
+                    finally:
+                        self._sending.difference_update(o.row.id for o in outcomes)
                     self._failed_for_good(failed)
                     if any(o.aside == ("waiting", PAUSED_REASON) for o in outcomes):
                         # Counted once they are written: a claim that began before did not see them.
@@ -416,6 +438,9 @@ class Sender:
         try:
             async with self._sems[row.proactive]:
                 return await self._send(row, until, claimed_at)
+        except BaseException:
+            self._sending.discard(row.id)  # no outcome to record: the row's lease ends, and it is tried again
+            raise
         finally:
             kind = (row.proactive, row.channel)
             self._in_flight[kind] -= 1
@@ -492,6 +517,7 @@ class Sender:
         if limiter is not None and granted is not None:
             limiter.sending(key, granted)  # the last look took a moment: the window counts the send from now
         started = time.perf_counter()
+        self._sending.add(row.id)  # until its outcome is recorded
         try:
             # The lease outlasts this limit, so a slow send is never taken twice.
             async with asyncio.timeout(self._send_timeout):

@@ -521,6 +521,31 @@ async def test_slow_answers_do_not_hold_up_the_rest_of_the_campaign(sqlite_url: 
         assert len(channel.sent) == 30
 
 
+async def test_a_clock_that_jumps_past_the_lease_during_a_send_sends_nothing_twice(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The system clock moved ahead (a resumed virtual machine, an NTP step) while a send was under way: the row's
+    lease looks over, and the sender's next claim takes it again. The send under way is left to finish and record
+    it; the same process never sends it a second time, and says what happened."""
+    channel = _SlowNumbers("+4520000000")
+    async with started_runtime(make_settings(sqlite_url), clock=Clock(), sms=channel) as rt:
+        oid = await _queue(rt, await add_tenant(rt.db, "T-0", phone="+4520000000"), "jump")
+        first = asyncio.create_task(rt.sender.drain_once())
+        for _ in range(250):
+            if rt.sender._sending:  # the send is under way at the provider
+                break
+            await asyncio.sleep(0.01)
+        rt.clock.offset += timedelta(seconds=rt.settings.lease_seconds + 1)
+        with caplog.at_level("WARNING", logger="bot.outbox.sender"):
+            assert await rt.sender.drain_once() == 0
+        channel.let_through.set()
+        assert await first == 1
+        assert await drain(rt.sender) == 0
+        assert len(channel.sent) == 1
+        assert (await _row(rt, oid)).state == "sent"  # type: ignore[attr-defined]
+        assert any("claimed again while its send" in r.getMessage() for r in caplog.records)
+
+
 async def test_a_worker_woken_for_rows_another_just_claimed_does_not_claim_again(rt: Runtime) -> None:
     tenant_id = await add_tenant(rt.db)
     for n in range(3):
