@@ -18,6 +18,7 @@ from conversations.keywords import (
     looks_like_thanks,
     looks_like_who_question,
     names_someone_else,
+    says_withdrawal,
     says_wrong_number,
 )
 from conversations.model import (
@@ -203,6 +204,14 @@ def _wrong_number_said(text: str, facts: TenantFacts, now: datetime) -> CommandR
     return _wrong_number(Keyword("wrong_number"), text, facts, now)
 
 
+def _withdrawal_said(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    """ "Træk mit ja tilbage", "I take back my yes": the withdrawal word said in the tenant's own words
+    (`says_withdrawal`), as easy to say as the yes was; heard even while a person holds the case."""
+    if not says_withdrawal(text):
+        return None
+    return _withdraw_consent(Keyword("withdraw_consent"), text, facts, now)
+
+
 def _noted(text: str, facts: TenantFacts) -> CommandResult | None:
     """ "Ok", "Fint 👍" with nothing open gets a short kind answer, not the whole opening question again (a bare
     "ok" is no answer to a question the tenant has not just seen); inside a question the flow reads it."""
@@ -243,7 +252,8 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
     keyword = classify(text, facts.languages)
     if keyword is None:
         return (
-            _wrong_number_said(text, facts, now)
+            _withdrawal_said(text, facts, now)
+            or _wrong_number_said(text, facts, now)
             or _stop_hint(text, facts)
             or _who(text, facts, now)
             or _thanks(text, facts)

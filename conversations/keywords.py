@@ -27,6 +27,7 @@ __all__ = [
     "looks_like_who_question",
     "names_someone_else",
     "negated_stops",
+    "says_withdrawal",
     "says_wrong_number",
 ]
 
@@ -94,8 +95,7 @@ LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
 
 
 # Words around a language or withdrawal word that leave it the whole message: "English please", "kan du skrive på
-# engelsk", "Tilbagekald mit ja", "withdraw my consent". Not around STOP: "stop tak" gets the hint, as the carrier's
-# words are exact.
+# engelsk", "Tilbagekald mit ja", "withdraw my consent".
 _AROUND = frozenset({
     "please", "pls", "plz", "tak", "venligst", "mit", "min", "my", "ja", "yes", "samtykke", "samtykket", "consent",
     "in", "paa", "pa", "on", "write", "skriv", "skrive", "kan", "du", "i", "can", "you", "to", "til", "me", "mig",
@@ -113,9 +113,30 @@ def classify(text: str, languages: Iterable[str]) -> Keyword | None:
     found = table.get(plain)
     if found is not None or " " not in plain:
         return found
-    core = [word for word in tokens(text) if word not in _AROUND]
+    words = tokens(text)
+    core = [word for word in words if word not in _AROUND]
     found = table.get(" ".join(core)) if len(core) in (1, 2) else None
-    return found if found is not None and found.kind in ("language", "withdraw_consent") else None
+    if found is not None and found.kind in ("language", "withdraw_consent"):
+        return found
+    return _polite_stop(words, table)
+
+
+# Words that may stand around an opt-out word and leave it a plain wish to stop: "Stop tak", "afmeld mig", "please
+# stop", "STOP STOP", "stop nu". Anything else ("stop, jeg har betalt", "nej stop"; a negation above all) leaves the
+# message to the stop hint (`looks_like_stop_wish`) or the conversation.
+_AROUND_STOP = frozenset({
+    "please", "pls", "plz", "tak", "venligst", "mig", "me", "nu", "now", "bare", "just", "it", "hej", "hi", "ja",
+    "yes", "thanks", "thank", "you",
+})  # fmt: skip
+
+
+def _polite_stop(words: Sequence[str], table: dict[str, Keyword]) -> Keyword | None:
+    """An opt-out word, once or repeated, with only politeness around it; None otherwise."""
+    core = {word for word in words if word not in _AROUND_STOP}
+    if len(core) != 1 or len(words) > 6:
+        return None
+    found = table.get(next(iter(core)))
+    return found if found is not None and found.kind == "opt_out" else None
 
 
 @lru_cache(maxsize=16)
@@ -229,8 +250,10 @@ _WRONG_PHRASES = (
     "forkerte person",
     "forkert nummer",
     "forkert person",
+    "fat i den forkerte",
     "wrong number",
     "wrong person",
+    "the wrong guy",
 )
 
 
@@ -249,6 +272,18 @@ def _wrong_number_phrases(languages: tuple[str, ...]) -> tuple[tuple[tuple[str, 
 # for, as someone else. NAME stands for the tenant's first name.
 _NOT_THE_TENANT = (
     ("det", "er", "ikke", "NAME"),
+    ("det", "er", "ikke", "mig"),
+    ("jeg", "hedder", "ikke", "NAME"),
+    ("NAME", "bor", "her", "ikke"),
+    ("NAME", "bor", "her", "ikke", "mere"),
+    ("NAME", "bor", "ikke", "her"),
+    ("NAME", "bor", "ikke", "her", "mere"),
+    ("its", "not", "me"),
+    ("it", "is", "not", "me"),
+    ("my", "name", "is", "not", "NAME"),
+    ("NAME", "doesnt", "live", "here"),
+    ("NAME", "does", "not", "live", "here"),
+    ("NAME", "no", "longer", "lives", "here"),
     ("jeg", "er", "ikke", "NAME"),
     ("her", "bor", "ingen", "NAME"),
     ("her", "er", "ingen", "NAME"),
@@ -290,6 +325,32 @@ def says_wrong_number(text: str, languages: Iterable[str]) -> bool:
         for start in range(len(words) - size + 1):
             if tuple(words[start : start + size]) == phrase and not (start and words[start - 1] in _NEGATIONS):
                 return True
+    return False
+
+
+# Taking back a consent in one's own words: "træk mit ja tilbage", "jeg vil tilbagekalde mit samtykke", "I take back
+# my yes", "revoke my consent". A verb of taking back and what is taken back (the yes, the consent); never after a
+# negation ("jeg vil ikke trække mit ja tilbage"). The keyword alone (TILBAGEKALD, WITHDRAW) is `classify`'s.
+_REVOKE = frozenset({
+    "tilbagekald", "tilbagekalde", "tilbagekalder", "withdraw", "withdraws", "withdrawing", "revoke", "revokes",
+    "revoking",
+})  # fmt: skip
+_TAKE = frozenset({"traek", "traekke", "traekker", "tag", "tage", "tager", "take", "takes", "taking"})
+_BACK = frozenset({"tilbage", "back"})
+_CONSENT_OBJECTS = frozenset({"ja", "jaet", "samtykke", "samtykket", "yes", "consent"})
+
+
+def says_withdrawal(text: str) -> bool:
+    """A message that takes back a consent in the tenant's own words (see `_REVOKE`)."""
+    words = [word.replace("'", "") for word in tokens(text)]
+    if _CONSENT_OBJECTS.isdisjoint(words):
+        return False
+    for index, word in enumerate(words):
+        after = words[index + 1 :]
+        verb = word in _REVOKE or (word in _TAKE and not _BACK.isdisjoint(after))
+        # What is taken back comes after the verb ("ja, jeg tager bussen tilbage" takes back no yes).
+        if verb and not _CONSENT_OBJECTS.isdisjoint(after) and _NEGATIONS.isdisjoint(words[:index]):
+            return True
     return False
 
 

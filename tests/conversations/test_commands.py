@@ -100,6 +100,11 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("Undskyld, det er ikke Amina", {"conversation": _open()}, WRONG_NUMBER),
         ("Her bor ingen Amina", {}, WRONG_NUMBER),
         ("This is not Amina", {}, WRONG_NUMBER),
+        ("Det er ikke mig", {"conversation": _open()}, WRONG_NUMBER),
+        ("Jeg hedder ikke Amina", {}, WRONG_NUMBER),
+        ("Amina bor her ikke mere", {}, WRONG_NUMBER),
+        ("Hej, du har fat i den forkerte", {}, WRONG_NUMBER),
+        ("It's not me, sorry", {}, WRONG_NUMBER),
         ("Det er ikke Amina der skriver, det er hendes mor", {}, None),
         ("Amina er ikke hjemme", {}, None),
         ("Det er ikke Amina", {"first_name": ""}, None),
@@ -116,7 +121,20 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("kan du skrive på engelsk", {}, TO_ENGLISH),
         ("Tilbagekald mit ja", {}, NOTHING_TO_WITHDRAW),
         ("withdraw my consent", {"held": True}, NOTHING_TO_WITHDRAW),
-        ("stop tak", {}, STOP_HINT),  # the carrier's words stay exact: a hint
+        # A stop word with only politeness around it, or said twice, is a plain wish to stop: honoured.
+        ("stop tak", {}, OPTED_OUT),
+        ("Afmeld mig", {"conversation": _open()}, OPTED_OUT),
+        ("STOP STOP", {"held": True}, OPTED_OUT),
+        ("please stop", {}, OPTED_OUT),
+        # ... anything more is no keyword: the hint says the word.
+        ("stop med at skrive til mig", {}, STOP_HINT),
+        ("nej stop", {}, STOP_HINT),
+        # Taking back a yes in one's own words is the withdrawal word, also while held; a negation is none.
+        ("Træk mit ja tilbage", {}, NOTHING_TO_WITHDRAW),
+        ("I take back my yes", {"held": True}, NOTHING_TO_WITHDRAW),
+        ("jeg vil tilbagekalde mit samtykke", {"conversation": _open()}, NOTHING_TO_WITHDRAW),
+        ("jeg vil ikke trække mit ja tilbage", {}, None),
+        ("I need to withdraw money first", {}, None),
         ("engelsk", {"held": True}, TO_ENGLISH),
         ("türkçe", {"conversation": _open()}, None),
         ("arabisk", {}, None),

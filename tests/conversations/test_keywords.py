@@ -38,6 +38,12 @@ LANGS = ["da", "en"]
         ("dansk", "language"),
         ("TELEGRAM", "telegram"),
         ("telegram!", "telegram"),
+        # A stop word with only politeness around it, or repeated.
+        ("Stop tak", "opt_out"),
+        ("please stop", "opt_out"),
+        ("afmeld mig", "opt_out"),
+        ("STOP STOP", "opt_out"),
+        ("Stop venligst!", "opt_out"),
     ],
 )
 def test_whole_message_keywords(text: str, kind: str) -> None:
@@ -53,7 +59,8 @@ def test_whole_message_keywords(text: str, kind: str) -> None:
         "stoppested",
         "jeg vil ikke stoppe",
         "stop med at skrive til mig",
-        "please stop",
+        "stop, jeg har betalt",
+        "nej stop",
         "start på måneden",
         "ja",
         "1",
