@@ -31,7 +31,7 @@ from conversations.flow import (
     Step,
 )
 from conversations.flows import FLOWS
-from conversations.keywords import asks_something, is_greeting, looks_like_thanks
+from conversations.keywords import asks_something, is_greeting, looks_like_noted, looks_like_thanks
 from conversations.model import (
     FACTS,
     AnswerRecorded,
@@ -194,7 +194,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     tag = pick_tag(text, state.language, (tag for option in options for tag in option.tags), today)
     if tag is None:
         return None
-    return next(option for option in options if tag in option.tags), True
+    option = next(option for option in options if tag in option.tags)
+    return None if _only_read(option, text) else (option, True)
 
 
 def _answered(state: State, value: str | int) -> State:
@@ -320,6 +321,9 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     tak" stays a yes."""
     if looks_like_thanks(text):
         return state, [MessageRequested("common.thanks_question", _values(state))]
+    if looks_like_noted(text):
+        # "Ok", "fint 👍": the message was read, nothing more; the question stays open as a thank-you leaves it.
+        return state, [MessageRequested("common.noted_question", _values(state))]
     if asks_something(text):
         # A question of their own ("Hvad betyder det?", at a consent question too): no wrong answer; where a person
         # answers it, and the question waits.
@@ -329,6 +333,14 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # words is, and no try is used (a second photo must not end the conversation).
         return state, [MessageRequested("common.no_words", _values(state))]
     return _not_understood(flow, state, text, now)
+
+
+def _only_read(option: Option, text: str) -> bool:
+    """ "Ok", "fint", "ok tak" read as the yes of an option that is no yes ("yes, I need help: an adviser"): they say
+    the message was read, no more, and neither a request for an adviser nor, after it, a consent may rest on them.
+    Where the option is the answer yes itself (a consent, the Telegram offer), "ok" stays a yes."""
+    read = looks_like_noted(text) or looks_like_thanks(text)
+    return read and option.key != "yes" and "yes" in option.tags
 
 
 def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool) -> Result:

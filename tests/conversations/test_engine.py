@@ -11,6 +11,7 @@ import pytest
 
 from conversations.engine import accepts_help_word, current_question, resume, start
 from conversations.model import (
+    AnswerRecorded,
     ButtonPressed,
     ConsentGiven,
     Context,
@@ -240,7 +241,7 @@ def test_a_question_of_the_tenants_own_is_no_wrong_answer(asked: str) -> None:
 
 
 def test_a_second_miss_at_the_opening_question_offers_help_and_a_person_not_the_consent_question() -> None:
-    state, _ = resume(_start(), TextReceived("🙂", "sms"), NOW)
+    state, _ = resume(_start(), TextReceived("🤷", "sms"), NOW)
     state, events = resume(state, TextReceived("hmm", "sms"), NOW)
     assert _templates(events) == ["common.call_adviser"]
     assert state.end_reason == "not_understood"
@@ -426,3 +427,23 @@ def test_a_caption_the_question_cannot_read_is_answered_as_a_photo_and_uses_no_t
     # A caption that answers is an answer.
     _, events = resume(state, TextReceived("Jeg har betalt", "telegram", attached=True), NOW)
     assert "common.no_words" not in [e.template for e in events if isinstance(e, MessageRequested)]
+
+
+@pytest.mark.parametrize("text", ["ok", "Ok 👍", "fint", "okay", "👍", "ok tak"])
+def test_an_ok_at_the_opening_question_is_no_request_for_an_adviser(text: str) -> None:
+    """The opening question's "yes" means "yes, I need help: an adviser" — an "ok" only says the reminder was read:
+    a kind word, the question waits as it was, and no consent question follows (a second "ok" would have given
+    consent to it)."""
+    asked = _start()
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert _templates(events) in (["common.noted_question"], ["common.thanks_question"])
+    assert not [e for e in events if isinstance(e, AnswerRecorded)]
+    assert (state.step, state.retries, state.ended) == (asked.step, asked.retries, False)
+
+
+def test_an_ok_at_the_consent_question_is_still_a_yes() -> None:
+    """Where the option is the answer yes itself, "ok" says yes, as it always did."""
+    asked, _ = resume(_start(), TextReceived("3", "sms"), NOW)
+    assert asked.step == "consent"
+    _state, events = resume(asked, TextReceived("ok", "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["yes"]

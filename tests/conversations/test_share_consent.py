@@ -68,7 +68,7 @@ def test_a_no_gives_nothing() -> None:
 def test_an_sms_yes_never_gives_a_consent_to_share() -> None:
     """Over SMS the question has no answers: "ja", "1" or a yes word are not understood, twice, and it ends."""
     assert FLOWS["share_consent"].channels == ("telegram",)
-    for words in (("ja", "ja"), ("1", "JA"), ("yes", "ok")):
+    for words in (("ja", "ja"), ("1", "JA"), ("yes", "jo")):
         state = _asked()
         events = []
         for text in words:
