@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,20 @@ from bot.console.ids import id_from
 from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, field_name, form_nonce, now, redirect, render, runtime, today
+from bot.console.web import (
+    FormError,
+    NotFound,
+    day_and_time,
+    field,
+    field_name,
+    form_nonce,
+    now,
+    parse_day,
+    redirect,
+    render,
+    runtime,
+    today,
+)
 from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError
@@ -222,16 +235,6 @@ async def _active(conn: AsyncConnection, staff_id: int, roles: tuple[str, ...]) 
     return found.first() is not None
 
 
-def _moment(form: FormData, zone: ZoneInfo) -> datetime:
-    """The appointment's day and time as entered (local time)."""
-    try:
-        day = date.fromisoformat(field(form, "day", max_length=10))
-        clock = time.fromisoformat(field(form, "time", max_length=5))
-    except ValueError:
-        raise FormError(N_("Write the day as 2026-03-01 and the time as 14:30.")) from None
-    return datetime.combine(day, clock, zone)
-
-
 @guard("admin", "adviser")
 async def _appointment(request: Request, me: StaffSession) -> Response:
     """Book a volunteer's appointment with the tenant; the tenant gets a confirmation and a reminder the day
@@ -240,7 +243,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
     _holder(case, me)
     form = await request.form()
     rt = runtime(request)
-    at_local = _moment(form, ZoneInfo(rt.settings.timezone))
+    at_local = day_and_time(form, ZoneInfo(rt.settings.timezone))
     place = field(form, "place", max_length=300)
     # The place goes to the tenant by SMS: an address, never the name of a debt-advice service.
     if not place_fits_sms(place, rt.settings.forbidden_words):
@@ -277,11 +280,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
 
 
 def _due(form: FormData, today_: date) -> date:
-    raw = field(form, "due", max_length=10)
-    try:
-        due = date.fromisoformat(raw)
-    except ValueError:
-        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=field_name("due")) from None
+    due = parse_day(field(form, "due", max_length=10), "due")
     if due < today_:
         raise FormError(N_("'%(name)s' is in the past"), name=field_name("due"))
     return due

@@ -9,7 +9,7 @@ change is audited.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
@@ -23,7 +23,7 @@ from bot.console.case_page import case_in_path
 from bot.console.ids import path_id
 from bot.console.messaging import telegram_open
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, form_nonce, now, read_form, redirect, runtime, today
+from bot.console.web import FormError, NotFound, field, form_nonce, now, parse_day, read_form, redirect, runtime, today
 from bot.host.appointments import cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError
 from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdraw_consent
@@ -118,10 +118,7 @@ async def _ask(request: Request, me: StaffSession) -> Response:
 
 
 def _given_at(raw: str, zone: ZoneInfo, at: datetime) -> datetime:
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name="signed_on") from None
+    day = parse_day(raw, "signed_on")
     given = datetime.combine(day, time(12), zone)
     if day > at.astimezone(zone).date():
         raise FormError(N_("The form cannot be signed in the future."))

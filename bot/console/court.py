@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, field_name, now, redirect, render, runtime, today
+from bot.console.web import FormError, NotFound, field, field_name, now, parse_day, redirect, render, runtime, today
 from bot.i18n import N_, local_day
 from bot.store.schema import tenants
 from bot.tenants import court
@@ -81,10 +81,7 @@ def _day(form: FormData, name: str, *, default: date | None = None, latest: date
     raw = field(form, name, max_length=10, required=False)
     if not raw:
         return default
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise FormError(N_("'%(name)s' is not a date"), name=name) from None
+    day = parse_day(raw, name)
     if latest is not None and day > latest:
         raise FormError(N_("'%(name)s' is in the future"), name=name)
     return day

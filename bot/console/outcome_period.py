@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.console.web import FormError, field_name, from_before_to
+from bot.console.web import FIRST_DAY, FormError, from_before_to, parse_day
 from bot.i18n import N_, Labels
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "SETTLED_WITHIN", "STAGES", "STEPS", "Period", "period_of"]
@@ -60,18 +60,13 @@ class Period:
 
 
 def _day(raw: str, name: str, default: date) -> date:
-    if not raw.strip():
-        return default
-    try:
-        return date.fromisoformat(raw.strip()[:10])
-    except ValueError:
-        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=field_name(name)) from None
+    return parse_day(raw[:10], name) if raw.strip() else default
 
 
 def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:
     """The period a request asks for (default: the last 30 days); FormError (422) for one that cannot be."""
     last = _day(str(params.get("to", "")), "to", day)
-    first = _day(str(params.get("from", "")), "from", last - timedelta(days=DEFAULT_DAYS - 1))
+    first = _day(str(params.get("from", "")), "from", max(last - timedelta(days=DEFAULT_DAYS - 1), FIRST_DAY))
     stage = str(params.get("stage", "")).strip() or None
     from_before_to(first, last)
     if (last - first).days + 1 > MAX_DAYS:

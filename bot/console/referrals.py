@@ -34,6 +34,7 @@ from bot.console.web import (
     form_nonce,
     money,
     now,
+    parse_day,
     read_form,
     redirect,
     render,
@@ -280,11 +281,7 @@ async def _download(request: Request, me: StaffSession) -> Response:
 
 
 def _date(form: FormData, name: str) -> date:
-    raw = field(form, name, max_length=10)
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=name) from None
+    return parse_day(field(form, name, max_length=10), name)
 
 
 @guard("admin", "adviser")

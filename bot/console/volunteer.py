@@ -12,7 +12,7 @@ it, and the adviser keeps them on the case.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from bot.console.audit import record, record_shown
 from bot.console.ids import path_id
 from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, form_nonce, now, redirect, render, runtime
+from bot.console.web import FormError, NotFound, day_and_time, field, form_nonce, now, redirect, render, runtime
 from bot.host.appointments import APPOINTMENT, activity, appointment_values, mark_appointment, move_appointment
 from bot.host.cases import CaseError, finish_task
 from bot.host.consents import volunteer_sees
@@ -223,18 +223,14 @@ async def _move(request: Request, me: StaffSession) -> Response:
     task_id = path_id(request, "task_id", N_("There is no such appointment."))
     form = await request.form()
     rt = runtime(request)
-    try:
-        day = date.fromisoformat(field(form, "day", max_length=10))
-        clock = time.fromisoformat(field(form, "time", max_length=5))
-    except ValueError:
-        raise FormError(N_("Write the day as 2026-03-01 and the time as 14:30.")) from None
+    at_local = day_and_time(form, ZoneInfo(rt.settings.timezone))
     place = field(form, "place", max_length=300, required=False) or None
     if place is not None and not place_fits_sms(place, rt.settings.forbidden_words):
         raise FormError(
             N_("The place goes to the tenant by SMS: write an address, no amounts and no words about debt.")
         )
     at = now(request)
-    when = datetime.combine(day, clock, ZoneInfo(rt.settings.timezone)).astimezone(at.tzinfo)
+    when = at_local.astimezone(at.tzinfo)
     async with rt.db.write() as conn:
         new_id = await conn.run_sync(move_appointment, task_id, me.staff_id, when, place, at, rt.settings)
         await record(conn, at, me.actor, "appointment.move", f"task:{task_id}", f"new=task:{new_id}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ __all__ = [
     "FormError",
     "NotFound",
     "SendingStateOnEveryPage",
+    "day_and_time",
     "field",
     "field_name",
     "form_nonce",
@@ -40,6 +41,7 @@ __all__ = [
     "local_time",
     "money",
     "now",
+    "parse_day",
     "read_form",
     "redirect",
     "render",
@@ -278,6 +280,34 @@ def field(form: FormData, name: str, *, max_length: int = 2000, required: bool =
     if len(value) > max_length:
         raise FormError(N_("'%(name)s' is longer than %(length)d characters"), name=shown_as, length=max_length)
     return value
+
+
+# The days a form may name: a date typed with a two-digit or a mistyped year ("0026-03-01", "9999-12-31") is refused
+# instead of being stored ("1. jan. 1" on a printed notice) or overflowing a period's end (a 500).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def parse_day(raw: str, name: str) -> date:
+    """A form's or query's day as 2026-03-01, between FIRST_DAY and LAST_DAY; FormError (422) naming the field
+    otherwise."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=field_name(name))
+    return day
+
+
+def day_and_time(form: FormData, zone: ZoneInfo) -> datetime:
+    """An appointment's day and time as entered (local time in `zone`); FormError when either is not one."""
+    try:
+        clock = time.fromisoformat(field(form, "time", max_length=5))
+        day = parse_day(field(form, "day", max_length=10), "day")
+    except (ValueError, FormError):
+        raise FormError(N_("Write the day as 2026-03-01 and the time as 14:30.")) from None
+    return datetime.combine(day, clock, zone)
 
 
 def from_before_to(first: date | None, last: date | None) -> None:

@@ -91,7 +91,10 @@ async def test_court_and_kommune_dates_are_named_by_their_labels(runtime: Runtim
     assert message == "Datoen i feltet “Sendt den” ligger i fremtiden."
     assert back == notice
     message, _ = await refused(client, notice, notice, {"sent_on": "i går"})
-    assert message == "Feltet “Sendt den” er ikke en dato."
+    assert message == "Feltet “Sendt den” skal være en dato som 2026-03-01."
+    # A mistyped year is no date either (it was stored, and printed as "1. jan. 1" on the notice).
+    message, _ = await refused(client, notice, notice, {"sent_on": "0001-01-01"})
+    assert message == "Feltet “Sendt den” skal være en dato som 2026-03-01."
     tenant_page = f"/console/tenants/{tenant_id}"
     filing = {"filed_on": tomorrow}
     message, back = await refused(client, tenant_page, f"{tenant_page}/court/filing", filing)

@@ -147,6 +147,9 @@ async def test_downloads_are_audited_and_cells_cannot_run_as_formulas(
     [
         ("from=2026-03-02&to=2026-03-01", "after"),
         ("from=2026-13-01", "a date like"),
+        # Days no period can hold: they overflowed the period's end (a 500) or its default start.
+        ("to=9999-12-31", "a date like"),
+        ("to=0001-01-15", "a date like"),
         ("from=2024-01-01&to=2026-03-01", "at most 731 days"),
         ("stage=eviction", "must be one of"),
     ],

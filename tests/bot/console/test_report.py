@@ -346,6 +346,9 @@ async def test_a_period_that_cannot_be_is_a_422(runtime: Runtime, client: httpx.
         response = await client.get(f"{path}?from=2026-03-02&to=2026-03-01")
         assert response.status_code == 422
         assert "after" in response.text
+        for day in ("9999-12-31", "0001-01-15"):
+            response = await client.get(f"{path}?to={day}")
+            assert response.status_code == 422 and "a date like" in response.text
 
 
 async def test_only_advisers_and_admins_read_the_report(runtime: Runtime, client: httpx.AsyncClient) -> None:
