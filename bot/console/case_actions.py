@@ -8,7 +8,6 @@ held by an absent adviser to someone else (audited), and then that person acts.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -88,7 +87,7 @@ async def _take(request: Request, me: StaffSession) -> Response:
                 template="case.taken",
                 values={},
                 now=at,
-                key=f"case:{case.id}:taken:{uuid.uuid4().hex}",
+                key=f"case:{case.id}:taken",  # said once a case: taken again after a release, it is not new
                 author=me.actor,
             )
         await record(conn, at, me.actor, "case.take", f"case:{case.id}")

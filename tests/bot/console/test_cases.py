@@ -126,6 +126,23 @@ async def test_inbox_filters(runtime: Runtime, client: httpx.AsyncClient) -> Non
     assert (await client.get("/console/?status=nonsense")).status_code == 422
 
 
+async def test_a_case_taken_again_after_a_release_tells_the_tenant_once(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """ "An adviser reads along now" is said once a case: taken, put back in the queue and taken again (by the same
+    adviser or another), the tenant does not hear it twice."""
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    for step in ("take", "release", "take"):
+        assert (await post_form(client, page, f"{page}/{step}", {})).status_code == 303
+    await drain(runtime.sender)
+    told = runtime.renderer.render("case.taken", {}, "da", "sms").text
+    assert [m.text for m in sms(runtime).to("+4520000001")] == [told]
+    assert (await case_row(runtime, case_id)).status == "taken"
+
+
 async def test_taking_a_case_tells_the_tenant_and_the_bot_stays_quiet(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
