@@ -51,12 +51,20 @@ from scheduler.urgency import legal_dates
 __all__ = ["routes"]
 
 _NOT_HOLDER = N_("take the case first: only the adviser who holds it can do this (an admin can reassign it)")
+_CLOSED = N_("The case is closed: nothing was done or sent.")
+
+
+def _refusal(status: str | None, assignee_id: int | None, me: StaffSession) -> None:
+    """Refuse (409) unless this person holds the case; a closed case (in another tab, by someone else) says so."""
+    if status == "closed":
+        raise CaseError(_CLOSED)
+    if status not in HELD_STATUSES or assignee_id != me.staff_id:
+        raise CaseError(_NOT_HOLDER)
 
 
 def _holder(case: Any, me: StaffSession) -> None:
     """Refuse (409) unless this person holds the case."""
-    if case.status not in HELD_STATUSES or case.assignee_id != me.staff_id:
-        raise CaseError(_NOT_HOLDER)
+    _refusal(case.status, case.assignee_id, me)
 
 
 async def _still_holder(conn: AsyncConnection, case_id: int, me: StaffSession) -> None:
@@ -64,8 +72,9 @@ async def _still_holder(conn: AsyncConnection, case_id: int, me: StaffSession) -
     row = (
         await conn.execute(select(cases.c.status, cases.c.assignee_id).where(cases.c.id == case_id).with_for_update())
     ).first()
-    if row is None or row.status not in HELD_STATUSES or row.assignee_id != me.staff_id:
+    if row is None:
         raise CaseError(_NOT_HOLDER)
+    _refusal(row.status, row.assignee_id, me)
 
 
 def _back(case_id: int) -> Response:

@@ -26,6 +26,7 @@ from tests.support.console import (
     add_tenant,
     case_row,
     csrf_of,
+    form_nonce_of,
     login,
     post_form,
     today,
@@ -168,6 +169,24 @@ async def test_taking_a_case_tells_the_tenant_and_the_bot_stays_quiet(
     assert len(sms(runtime).sent) == 2
     again = await post_form(client, f"/console/cases/{case_id}", f"/console/cases/{case_id}/take", {})
     assert again.status_code == 409
+
+
+async def test_a_reply_from_a_tab_opened_before_the_case_was_closed_says_it_is_closed(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    other_tab = (await client.get(page)).text
+    assert (await post_form(client, page, f"{page}/close", {"outcome": "paid"})).status_code == 303
+    form = {"text": "Hej", "nonce": form_nonce_of(other_tab, f"{page}/reply") or "", "csrf_token": csrf_of(other_tab)}
+    refused = await client.post(f"{page}/reply", data=form)
+    assert refused.status_code == 409
+    assert "The case is closed: nothing was done or sent." in refused.text
+    await drain(runtime.sender)
+    assert "Hej" not in [m.text for m in sms(runtime).to("+4520000001")]  # taken and closed, no reply
 
 
 async def test_a_reply_goes_out_on_telegram_when_the_tenant_linked_it(
