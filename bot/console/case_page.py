@@ -26,7 +26,7 @@ from bot.console.messaging import reply_channel
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
-from bot.console.transcript import MAX_MESSAGES, Answered, Shown, answers, transcript
+from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, transcript
 from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES
@@ -221,7 +221,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         case, tenant = found
         # One read: the legal clock's columns and the ledger's termination day beside them (`clock_columns`).
         position = await conn.run_sync(clock_position, tenant.id)
-        shown = await transcript(conn, case, rt.renderer)
+        whole = request.query_params.get("whole") == "1"
+        shown = await transcript(conn, case, rt.renderer, limit=WHOLE_MESSAGES if whole else MAX_MESSAGES)
         names = await authors(conn, shown.messages, first_name(tenant.name))
         collected = await answers(conn, tenant.id)
         court = await conn.run_sync(court_view, tenant.id)

@@ -21,9 +21,10 @@ from bot.store.schema import conversations, inbound, messages, outbox
 from conversations.model import Channel
 from conversations.values import decode_values
 
-__all__ = ["MAX_ANSWERED", "MAX_MESSAGES", "Answered", "Shown", "Transcript", "answers", "transcript"]
+__all__ = ["MAX_ANSWERED", "MAX_MESSAGES", "WHOLE_MESSAGES", "Answered", "Shown", "Transcript", "answers", "transcript"]
 
-MAX_MESSAGES = 200
+MAX_MESSAGES = 200  # the newest a case page shows unless the adviser asks for the whole conversation
+WHOLE_MESSAGES = 10_000  # the whole conversation (years of a tenant's messages stay far below it)
 # What a message whose text is gone reads as.
 _DELETED = N_("(message deleted)")
 # Button labels are shown to the adviser in the organisation's language.
@@ -47,11 +48,13 @@ class Shown:
 
 @dataclass(frozen=True)
 class Transcript:
-    """The visible messages, oldest first, and how many of the tenant's replies are hidden."""
+    """The visible messages, oldest first, how many of the tenant's replies are hidden, and how many visible messages
+    are older than the first one shown (the page says so and offers them all)."""
 
     consent: bool
     messages: list[Shown]
     hidden: int
+    earlier: int = 0
 
 
 async def _told_at(conn: AsyncConnection, case_id: int) -> Any | None:
@@ -176,8 +179,11 @@ def _describe(renderer: Renderer, payload: dict[str, Any], choices: dict[int, An
     return gettext("[a message without text]")
 
 
-async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after_id: int = 0) -> Transcript:
-    """Without consent only the bot's and staff's messages, plus replies written after the tenant was told."""
+async def transcript(
+    conn: AsyncConnection, case: Any, renderer: Renderer, after_id: int = 0, *, limit: int = MAX_MESSAGES
+) -> Transcript:
+    """The newest `limit` visible messages. Without consent only the bot's and staff's messages, plus replies written
+    after the tenant was told."""
     consent = await conn.run_sync(has_consent, case.tenant_id)
     query = select(messages).where(messages.c.tenant_id == case.tenant_id, messages.c.id > after_id)
     hidden = 0
@@ -191,8 +197,11 @@ async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after
             hidden_query = hidden_query.where(messages.c.created_at <= told)
         hidden = int((await conn.execute(hidden_query)).scalar_one())
         query = query.where(or_(messages.c.direction == "out", and_(messages.c.direction == "in", visible_in)))
-    query = query.order_by(messages.c.id.desc()).limit(MAX_MESSAGES)
-    rows = list(reversed((await conn.execute(query)).all()))
+    rows = list(reversed((await conn.execute(query.order_by(messages.c.id.desc()).limit(limit))).all()))
+    earlier = 0
+    if len(rows) == limit:
+        older = query.where(messages.c.id < rows[0].id).with_only_columns(func.count()).order_by(None)
+        earlier = int((await conn.execute(older)).scalar_one())
     queued = await _queued(conn, renderer, rows)
     pressed = await _pressed(conn, renderer, rows)
     delivered = await facts_by_message(conn, (r.id for r in rows if r.direction == "out"))
@@ -206,7 +215,7 @@ async def transcript(conn: AsyncConnection, case: Any, renderer: Renderer, after
         elif r.template in SECRET_TEMPLATES:
             text = gettext(text)  # what stands in for a one-time code, in the reader's language
         shown.append(Shown(r.id, r.direction, r.author, r.channel, text, r.status, r.created_at, delivered.get(r.id)))
-    return Transcript(consent, shown, hidden)
+    return Transcript(consent, shown, hidden, earlier)
 
 
 _GIVEN_DATA = ("share_consent", "withdraw_choice")

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.channels.sandbox import SandboxChannel
+from bot.console.transcript import MAX_MESSAGES
 from bot.host.consents import withdraw_consent
 from bot.i18n import local_day
 from bot.inbound.inbox import InboundMessage
@@ -187,6 +188,40 @@ async def test_a_reply_from_a_tab_opened_before_the_case_was_closed_says_it_is_c
     assert "The case is closed: nothing was done or sent." in refused.text
     await drain(runtime.sender)
     assert "Hej" not in [m.text for m in sms(runtime).to("+4520000001")]  # taken and closed, no reply
+
+
+async def test_a_long_conversation_says_what_it_does_not_show_and_shows_it_all_on_request(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The page shows the newest messages; the older ones (a consent, the first answers) are said to be there and
+    one click shows them, never dropped in silence."""
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    at = runtime.clock()
+    count = MAX_MESSAGES + 3
+    rows = [
+        {
+            "tenant_id": tenant,
+            "direction": "in",
+            "channel": "sms",
+            "provider_id": f"SM-old-{n}",
+            "text": f"besked nummer {n:03d}",
+            "author": "tenant",
+            "status": "received",
+            "created_at": at,
+            "updated_at": at,
+        }
+        for n in range(count)
+    ]
+    async with runtime.db.write() as conn:
+        await conn.execute(messages.insert(), rows)
+    await signed_in_adviser(runtime, client)
+    page = (await client.get(f"/console/cases/{case_id}")).text
+    assert "3 earlier messages are not shown." in page
+    assert "besked nummer 002" not in page and "besked nummer 003" in page
+    whole = (await client.get(f"/console/cases/{case_id}?whole=1")).text
+    assert "earlier messages are not shown" not in whole
+    assert sum(f"besked nummer {n:03d}" in whole for n in range(count)) == count
 
 
 async def test_a_reply_goes_out_on_telegram_when_the_tenant_linked_it(
