@@ -20,7 +20,7 @@ from starlette.types import ASGIApp
 from bot.api import routes as api_routes
 from bot.collector import tune_gc
 from bot.console import routes as console_routes
-from bot.console.sessions import page_not_found
+from bot.console.sessions import method_not_allowed, page_not_found, server_error
 from bot.console.web import SendingStateOnEveryPage
 from bot.demo.front import routes as front_routes
 from bot.demo.simulator import routes as simulator_routes
@@ -131,7 +131,7 @@ def create_app(rt: Runtime) -> Starlette:
     app = _App(
         routes=routes,
         middleware=[Middleware(BodyLimits), Middleware(SendingStateOnEveryPage)],
-        exception_handlers={RecursionError: _too_deep, 404: page_not_found},
+        exception_handlers={RecursionError: _too_deep, 404: page_not_found, 405: method_not_allowed, 500: server_error},
         lifespan=lifespan,
     )
     app.hsts = rt.settings.public_url.startswith("https://")

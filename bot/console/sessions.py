@@ -34,7 +34,9 @@ __all__ = [
     "end_session",
     "guard",
     "load_session",
+    "method_not_allowed",
     "page_not_found",
+    "server_error",
     "set_cookie",
 ]
 
@@ -188,11 +190,15 @@ def _refused_change(request: Request, error: Exception, as_json: bool) -> Respon
     return render(request, "message.html", status_code=status, title=title, message=message, back=form_page(request))
 
 
+def _console_page(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/console/") and not path.startswith("/console/static/")
+
+
 async def page_not_found(request: Request, exc: Exception) -> Response:
     """The app's answer to a path no route has: under /console/ a page in the person's language that leads to
     their start page; elsewhere (webhooks, the API, static files) the plain 404 it always was."""
-    path = request.url.path
-    if not path.startswith("/console/") or path.startswith("/console/static/"):
+    if not _console_page(request):
         detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
         return PlainTextResponse(detail, status_code=404)
     request.state.staff = await load_session(request)
@@ -204,6 +210,50 @@ async def page_not_found(request: Request, exc: Exception) -> Response:
         message=_("There is no page at this address in the console."),
         home=True,
     )
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    """An address a console form posts to, opened as a page (an error page's address reloaded, /console/logout
+    typed): a page in the person's language that leads on, with the methods the address takes. Elsewhere the plain
+    405 it always was."""
+    headers = exc.headers if isinstance(exc, HTTPException) else None
+    if not _console_page(request) or request.method not in ("GET", "HEAD"):
+        detail = exc.detail if isinstance(exc, HTTPException) else "Method Not Allowed"
+        return PlainTextResponse(detail, status_code=405, headers=headers)
+    request.state.staff = await load_session(request)
+    response = render(
+        request,
+        "message.html",
+        status_code=405,
+        title=_("This is no page"),
+        message=_("This address belongs to a button in the console, not to a page of its own."),
+        home=True,
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A fault of keephome's own (the error and its traceback go to the log): under /console/ a page in the
+    console's language that says what it means for the person; elsewhere the plain 500."""
+    plain = PlainTextResponse("Internal Server Error", status_code=500)
+    if not _console_page(request):
+        return plain
+    try:
+        use_language(runtime(request).settings.console_language)
+        return render(
+            request,
+            "message.html",
+            status_code=500,
+            title=_("Something went wrong"),
+            message=_(
+                "keephome could not finish this, and it may have saved nothing of it: look at the page again "
+                "before you try once more. The error is in the service's log."
+            ),
+            home=True,
+        )
+    except Exception:
+        return plain
 
 
 def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:

@@ -84,3 +84,43 @@ async def test_an_unknown_console_address_is_a_page_in_the_reader_s_language(
     for path in ("/nothing", "/console/static/nothing.css"):
         answer = await client.get(path)
         assert answer.status_code == 404 and answer.text == "Not Found"
+
+
+async def test_an_address_a_form_posts_to_opened_as_a_page_is_a_page_in_the_reader_s_language(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A reloaded error page's address (/console/cases/3/reply), /console/logout typed: not Starlette's English
+    "Method Not Allowed", but a page that leads on, with the methods the address takes."""
+    await signed_in(runtime, client, danish=True)
+    for path in ("/console/logout", "/console/cases/3/reply"):
+        answer = await client.get(path)
+        assert answer.status_code == 405 and "POST" in answer.headers["allow"]
+        page = html.unescape(answer.text)
+        assert "Her er ingen side" in page and '<a href="/console/" id="to-inbox">Til indbakken</a>' in page
+        assert "Method Not Allowed" not in page
+    # Outside the console it stays the plain 405 (the webhooks, the API).
+    answer = await client.get("/webhooks/twilio/sms")
+    assert answer.status_code == 405 and answer.text == "Method Not Allowed"
+
+
+async def test_a_fault_in_the_console_is_a_page_in_the_console_s_language(runtime: Runtime) -> None:
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from bot.app import create_app
+
+    async def crash(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app = create_app(runtime)
+    app.router.routes.extend([Route("/console/crash", crash), Route("/crash", crash)])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+        answer = await client.get("/console/crash")
+        assert answer.status_code == 500
+        page = html.unescape(answer.text)
+        assert "Something went wrong" in page and "The error is in the service's log." in page
+        assert "Internal Server Error" not in page
+        outside = await client.get("/crash")
+        assert outside.status_code == 500 and outside.text == "Internal Server Error"
