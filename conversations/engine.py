@@ -353,7 +353,8 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool) ->
             if picked is not None:
                 option, words = picked
                 return _choose(flow, state, option, text, now, words=words)
-            if step.free_text is not None and word_count(text) >= step.free_text_words:
+            # Own words are something told; a question of the tenant's own ("hvad betyder det for mig?") is asked.
+            if step.free_text is not None and word_count(text) >= step.free_text_words and not asks_something(text):
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.free_text, now, events)
         case AskDate():

@@ -118,7 +118,19 @@ def classify(text: str, languages: Iterable[str]) -> Keyword | None:
     found = table.get(" ".join(core)) if len(core) in (1, 2) else None
     if found is not None and found.kind in ("language", "withdraw_consent"):
         return found
-    return _polite_stop(words, table)
+    return _polite_stop(words, table) or _no_danish(words, table)
+
+
+# "I don't speak Danish", "I can't read Danish": written in English, so English it is (when it is on).
+_READ_WORDS = frozenset({"speak", "understand", "read", "talk", "write"})
+_NOT_ABLE = frozenset({"dont", "not", "cant", "cannot", "no"})
+
+
+def _no_danish(words: Sequence[str], table: dict[str, Keyword]) -> Keyword | None:
+    plain = {word.replace("'", "") for word in words}
+    if "danish" not in plain or plain.isdisjoint(_READ_WORDS) or plain.isdisjoint(_NOT_ABLE):
+        return None
+    return table.get("english")
 
 
 # Words that may stand around an opt-out word and leave it a plain wish to stop: "Stop tak", "afmeld mig", "please
@@ -305,13 +317,16 @@ _AROUND_NOT_THE_TENANT = frozenset({
 
 
 def names_someone_else(text: str, first_name: str) -> bool:
-    """A message that says the tenant (`first_name`) is not who reads it ("Det er ikke Amira"), with nothing but
-    greetings or an apology around it."""
+    """A message that says the tenant (`first_name`) is not who reads it ("Det er ikke Amira", "Det er ikke mig"),
+    with nothing but greetings or an apology around it."""
     name = tokens(first_name)
-    if len(name) != 1:
-        return False
     words = [word.replace("'", "") for word in tokens(text) if word.replace("'", "") not in _AROUND_NOT_THE_TENANT]
-    return any(words == [name[0] if part == "NAME" else part for part in pattern] for pattern in _NOT_THE_TENANT)
+    for pattern in _NOT_THE_TENANT:
+        if "NAME" in pattern and len(name) != 1:
+            continue  # no first name to compare with ("Det er ikke mig" needs none)
+        if words == [name[0] if part == "NAME" else part for part in pattern]:
+            return True
+    return False
 
 
 def says_wrong_number(text: str, languages: Iterable[str]) -> bool:
@@ -431,6 +446,11 @@ _WHO_QUESTIONS = frozenset({
     "who is this", "who's this", "whos this", "who is it", "who are you", "who r u", "who are u", "who is that",
     "who is writing", "who is texting me", "who sent this", "who", "what is this", "whats this", "what's this",
     "why are you texting me", "why are you writing to me",
+    "hvad vil i", "hvad vil i mig", "hvad vil du", "hvad vil du mig", "hvad vil i have", "hvad drejer det sig om",
+    "hvad er det for en besked", "hvad er det her for en besked", "er det fra boligselskabet", "hvem er i egentlig",
+    "jeg kender jer ikke", "hvem er i jeg kender jer ikke", "kender jeg jer", "what do you want",
+    "what do you want from me", "what is this about", "whats this about", "what's this about", "i dont know you",
+    "do i know you",
 })  # fmt: skip
 _WHO_FILLERS = frozenset({
     "hej", "hey", "hi", "hello", "hallo", "halloo", "goddag", "undskyld", "sorry", "men", "but", "og", "and", "oh",

@@ -118,6 +118,10 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("ENGLISH", {}, TO_ENGLISH),
         # ... with words around it that only ask for it.
         ("English please", {}, TO_ENGLISH),
+        # ... or said as not reading the language the messages came in, in English.
+        ("I don't speak Danish", {}, TO_ENGLISH),
+        ("sorry i cant understand danish", {"held": True}, TO_ENGLISH),
+        ("I speak Danish", {}, None),
         ("kan du skrive på engelsk", {}, TO_ENGLISH),
         ("Tilbagekald mit ja", {}, NOTHING_TO_WITHDRAW),
         ("withdraw my consent", {"held": True}, NOTHING_TO_WITHDRAW),
