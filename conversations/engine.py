@@ -280,6 +280,10 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         return _dated(flow, state, step, pay_on, text, now, [])
     if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
         return _heard(flow, state, step.hardship, text, now)
+    if step.adviser is not None and pick_tag(text, state.language, ("adviser",), today):
+        # "Ring til mig" asked when they can pay: a person is wanted, and the consent question comes.
+        events: list[Event] = [AnswerRecorded(state.step, "adviser", text)]
+        return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
     return None
 
 
@@ -324,6 +328,12 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     if looks_like_noted(text):
         # "Ok", "fint 👍": the message was read, nothing more; the question stays open as a thank-you leaves it.
         return state, [MessageRequested("common.noted_question", _values(state))]
+    step = flow.step(state.step)
+    wants_call = pick_tag(text, state.language, ("adviser",), local_today(state, now)) is not None
+    if wants_call and isinstance(step, Ask) and _asks_consent(step):
+        # "Ring til mig" at the consent question: the yes is what lets an adviser call, and the question says so;
+        # no try is used, and no consent is read into it (it is given to the question's own words only).
+        return state, [MessageRequested("consent.call_wish", _values(state))]
     if asks_something(text):
         # A question of their own ("Hvad betyder det?", at a consent question too): no wrong answer; where a person
         # answers it, and the question waits.

@@ -138,7 +138,8 @@ class Ask:
 class AskDate:
     """A question answered by a date on or after today; `late` is where a date after the conversation's
     deadline goes (while that deadline has not passed), `hardship` where "I cannot pay" goes, `paid` where "I have
-    paid" goes (the payment claimed, as at the opening question)."""
+    paid" goes (the payment claimed, as at the opening question), `adviser` where a wish to talk to a person goes
+    ("ring til mig")."""
 
     template: str
     goto: str
@@ -146,6 +147,7 @@ class AskDate:
     late: str | None = None
     hardship: str | None = None
     paid: str | None = None
+    adviser: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ ENGINE_TEMPLATES = (
     "common.noted",  # their answer to an "ok" with nothing open
     "common.thanks_question",  # a thank-you where an answer is asked for: the question stays open
     "common.noted_question",  # an "ok" where an answer is asked for: the question stays open
+    "consent.call_wish",  # "ring til mig" at a consent question: the yes is what lets an adviser call
     "common.no_words",  # a photo, sticker or voice message at an open question: it cannot be read here
     "common.question_asked",  # a question of the tenant's own at an open question: a person answers it
     "common.which_day",  # a day named at a date question that cannot be placed ("næste fredag"): which one?
@@ -35,8 +36,8 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
             yield from (o.goto for o in options if channel is None or channel in o.channels)
             if free_text is not None:
                 yield free_text
-        case AskDate(goto=goto, late=late, hardship=hardship, paid=paid):
-            yield from (name for name in (goto, late, hardship, paid) if name is not None)
+        case AskDate(goto=goto, late=late, hardship=hardship, paid=paid, adviser=adviser):
+            yield from (name for name in (goto, late, hardship, paid, adviser) if name is not None)
         case AskAmount(goto=goto, hardship=hardship):
             yield from (name for name in (goto, hardship) if name is not None)
         case AskText(goto=goto) | Say(goto=goto):

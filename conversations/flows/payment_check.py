@@ -54,6 +54,7 @@ PAYMENT_CHECK = Flow(
             late="promised_late",
             hardship="heard",
             paid="paid",
+            adviser="consent",
         ),
         "promised": End("promised", "payment_check.promised"),
         "promised_late": End("promised", "payment_check.promised_late"),
