@@ -15,6 +15,7 @@ from babel.dates import format_date, get_month_names
 from jinja2 import TemplateError, UndefinedError
 
 from bot.console.volunteer import VOLUNTEER_TEMPLATES
+from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.outbox.render import LOCALES, Renderer
 from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments
 from bot.paths import TEMPLATES_DIR, language_folders
@@ -73,16 +74,12 @@ HOST_TEMPLATES = (
     "consent.nothing_to_withdraw",
     # A volunteer's appointment: the confirmation, the reminder the day before and the word that it is cancelled
     # (bot/host/appointments.py).
-    "appointment.booked",
-    "appointment.reminder",
-    "appointment.cancelled",
+    *APPOINTMENT_TEXTS,
 )
 # Texts keephome sends without the tenant having just written, besides the ones that open a conversation: each says
 # how to stop, like every proactive SMS (notes/domain-dk.md: "always how to stop").
 UNPROMPTED_TEMPLATES = (
-    "appointment.booked",
-    "appointment.reminder",
-    "appointment.cancelled",
+    *APPOINTMENT_TEXTS,
     *VOLUNTEER_TEMPLATES,
 )
 # Texts a person prints and hands over or posts: checked as SMS texts, since anyone may read a postcard too.
@@ -108,6 +105,8 @@ SAMPLE_VALUES: dict[str, Value] = {
     # An appointment: a day agreed with the tenant, not one keephome computed.
     "day": date(2027, 2, 4),
     "time": "14:30",
+    "old_day": date(2027, 2, 2),  # the time a moved appointment replaces
+    "old_time": "10:00",
     "place": "Byvej 12, 1. th., 2600 Glostrup",
     # A consent to share (share_consent) and the withdrawal's numbered list (withdraw_choice).
     "recipient_kind": "kommune",

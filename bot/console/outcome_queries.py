@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 
 from bot.console.outcome_period import SETTLED_WITHIN, Period
+from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.host.consents import ADVISER_SCOPE
 from bot.host.unseen import WENT_OUT
 from bot.store.schema import (
@@ -41,7 +42,7 @@ __all__ = ["closed_query", "failures_query", "funnel_query", "went_out"]
 
 # What a staff message is, for "reached": the notices sent on taking and closing a case, and an appointment's
 # confirmation, reminder and cancellation (written in the name of the staff member who booked it), are not contact.
-_AUTOMATIC = ("case.taken", "case.closed", "appointment.booked", "appointment.reminder", "appointment.cancelled")
+_AUTOMATIC = ("case.taken", "case.closed", *APPOINTMENT_TEXTS)
 
 
 def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:

@@ -54,6 +54,7 @@ __all__ = [
     "APPOINTMENT",
     "MOVED_REASON",
     "REMINDER_KEYS",
+    "TEXTS",
     "activity",
     "book_appointment",
     "cancel_unseen",
@@ -65,6 +66,9 @@ __all__ = [
 ]
 
 APPOINTMENT = "appointment"
+# The texts an appointment sends the tenant: the confirmation (of a new time: `appointment.moved`, which names the
+# time it replaces), the reminder the day before and the word that it is cancelled.
+TEXTS = ("appointment.booked", "appointment.moved", "appointment.reminder", "appointment.cancelled")
 # What a volunteer organisation counts its activity by.
 ADVICE_KINDS = ("budget", "debt_overview", "repayment_plan", "other")
 # The outbox's reasons for a reminder held because its appointment moved or was cancelled (bot/console/delivery.py
@@ -154,16 +158,23 @@ def _queue(
     now: datetime,
     settings: Settings,
     author: str,
+    moved_from: datetime | None = None,
 ) -> None:
-    """The confirmation now (after quiet hours) and the reminder the day before, as proactive outbox rows."""
+    """The confirmation now (after quiet hours) and the reminder the day before, as proactive outbox rows; the
+    confirmation of a moved appointment the tenant was told of names the time it replaces (`moved_from`)."""
     common = _texts_to(tenant, case_id, at, place, now, settings, author)
     if common is None:
         return
     scene = Scene.of(conn)
     confirm_at = _allowed(now, settings)
+    template = "appointment.booked"
+    if moved_from is not None:
+        template = "appointment.moved"
+        before = moved_from.astimezone(_tz(settings))
+        common["values"] = {**common["values"], "old_day": before.date(), "old_time": before.strftime("%H:%M")}
     enqueue(
         scene,
-        template="appointment.booked",
+        template=template,
         idempotency_key=f"appt:{task_id}:booked",
         not_before=confirm_at,
         **common,
@@ -317,8 +328,11 @@ def move_appointment(
         require_volunteer_consent(conn, task.case_id, volunteer_id, now, place=where)
     except ConsentRefused as refused:
         raise CaseError(refused.msgid, **refused.values) from None
+    # The tenant hears that the time moved only if they were told of it (its confirmation went).
+    told = task.at is not None and int(task.id) in told_of(conn, [task], now)
     _end(conn, task_id, "moved", now)
-    _hold_texts(conn, task_id, now, MOVED_REASON)
+    # Its confirmation too, when it has not gone yet (booked in quiet hours): the tenant hears of the new time only.
+    _hold_texts(conn, task_id, now, MOVED_REASON, ("booked", "reminder"))
     kind = str(task.advice_kind)
     new_id = _insert(conn, task.case_id, task.tenant_id, volunteer_id, at, where, kind, volunteer_id, now)
     conn.execute(
@@ -327,7 +341,8 @@ def move_appointment(
         )
     )
     tenant = conn.execute(select(tenants).where(tenants.c.id == task.tenant_id)).one()
-    _queue(conn, new_id, tenant, int(task.case_id), at, where, now, settings, f"staff:{volunteer_id}")
+    moved_from = task.at if told else None
+    _queue(conn, new_id, tenant, int(task.case_id), at, where, now, settings, f"staff:{volunteer_id}", moved_from)
     return new_id
 
 

@@ -173,8 +173,10 @@ async def test_a_moved_appointment_is_confirmed_again_and_only_the_new_reminder_
     form = {"day": "2026-03-10", "time": "10:00", "place": "Beboerhuset, Byvej 2"}
     assert (await post_form(client, "/console/tasks", f"/console/appointments/{task}/move", form)).status_code == 303
     await drain(rt.sender)
+    # The tenant was told of the first time: the new confirmation says it moved, from when to when.
     assert texts(rt)[-1].startswith(
-        "Hej Beta. Du har en aftale den 10. marts 2026 kl. 10.00. Sted: Beboerhuset, Byvej 2."
+        "Hej Beta. Din aftale den 5. marts 2026 kl. 14.30 er flyttet til den 10. marts 2026 kl. 10.00. "
+        "Sted: Beboerhuset, Byvej 2."
     )
     assert await rows(rt, "appointment.reminder") == [("held", "appointment moved"), ("pending", None)]
     await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))  # the old eve: nothing
@@ -182,10 +184,32 @@ async def test_a_moved_appointment_is_confirmed_again_and_only_the_new_reminder_
     await at_time(rt, datetime(2026, 3, 9, 8, 30, tzinfo=UTC))
     sent = texts(rt)
     assert len(sent) == 3 and sent[-1].startswith("Hej Beta. Husk din aftale den 10. marts 2026 kl. 10.00.")
-    assert not any("5. marts" in text for text in sent[1:])
+    assert not any("5. marts" in text for text in sent[2:])  # the reminder names the new time only
     async with rt.db.read() as conn:
         statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
     assert list(statuses) == ["moved", "open"]
+
+
+async def test_an_appointment_moved_before_its_confirmation_went_is_confirmed_as_new(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Booked in the evening (the confirmation waits for the morning) and moved before it went: the tenant never heard
+    of the first time, so the one confirmation they get names the new time only, as a booking."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    clock(rt).at = datetime(2026, 3, 3, 20, 30, tzinfo=UTC)  # 21:30 in Copenhagen: quiet hours
+    assert (await book(client, case_id, volunteer)).status_code == 303
+    await drain(rt.sender)
+    assert texts(rt) == []
+    await signed_in(rt, client, "volunteer@example.org", "")
+    async with rt.db.read() as conn:
+        [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
+    form = {"day": "2026-03-10", "time": "10:00", "place": "Beboerhuset, Byvej 2"}
+    assert (await post_form(client, "/console/tasks", f"/console/appointments/{task}/move", form)).status_code == 303
+    await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))
+    assert [text[:62] for text in texts(rt)] == ["Hej Beta. Du har en aftale den 10. marts 2026 kl. 10.00. Sted:"]
 
 
 async def test_quiet_hours_and_opt_out_are_kept(served: tuple[Runtime, httpx.AsyncClient]) -> None:
