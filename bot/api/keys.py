@@ -25,6 +25,7 @@ __all__ = [
     "SCOPES",
     "ApiKeyError",
     "KeyRow",
+    "MadeAlready",
     "add_key",
     "covers",
     "hash_key",
@@ -39,6 +40,19 @@ MAX_NAME = 100
 
 class ApiKeyError(Explained, ValueError):
     """A key that cannot be made or revoked as asked, with a message for the person."""
+
+
+class MadeAlready(ApiKeyError):
+    """The form that asks for a key was sent before and made one then (`name`): nothing more is made."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            N_(
+                "This form was sent before and made the key “%(key)s” then; a key is shown only once, on the answer to "
+                "that sending. If you did not copy it, revoke it below and make another."
+            ),
+            key=name,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +88,15 @@ def _checked_name(name: str) -> str:
     return name
 
 
-async def add_key(conn: AsyncConnection, name: str, scope: str, now: datetime, actor: str) -> tuple[int, str]:
-    """Make a key; returns its id and the key (shown once, never stored). Audited."""
+async def add_key(
+    conn: AsyncConnection, name: str, scope: str, now: datetime, actor: str, form_nonce: str | None = None
+) -> tuple[int, str]:
+    """Make a key; returns its id and the key (shown once, never stored). Audited. `form_nonce`, the console form's
+    one-time value, makes a form sent again make nothing (MadeAlready)."""
+    if form_nonce is not None:
+        made = (await conn.execute(select(api_keys.c.name).where(api_keys.c.form_nonce == form_nonce))).scalar()
+        if made is not None:
+            raise MadeAlready(made)
     if scope not in SCOPES:
         raise ApiKeyError(N_("unknown scope %(scope)s: read, write or erase"), scope=scope)
     name = _checked_name(name)
@@ -92,7 +113,9 @@ async def add_key(conn: AsyncConnection, name: str, scope: str, now: datetime, a
     key_id = (
         await conn.execute(
             api_keys.insert()
-            .values(name=name, key_hash=hash_key(key), scope=scope, created_at=now, window_count=0)
+            .values(
+                name=name, key_hash=hash_key(key), scope=scope, created_at=now, window_count=0, form_nonce=form_nonce
+            )
             .returning(api_keys.c.id)
         )
     ).scalar_one()

@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+import secrets
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.api.keys import SCOPES, ApiKeyError, add_key, list_keys, revoke_key
+from bot.api.keys import SCOPES, ApiKeyError, MadeAlready, add_key, list_keys, revoke_key
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
-from bot.i18n import N_
+from bot.console.web import FormError, NotFound, field, form_nonce, now, redirect, render, runtime
+from bot.i18n import N_, shown
 
 __all__ = ["routes"]
 
 PAGE = "/console/admin/api-keys"
 
 
-async def _page(request: Request, *, key: str | None = None, key_name: str = "", status_code: int = 200) -> Response:
+async def _page(
+    request: Request, *, key: str | None = None, key_name: str = "", status_code: int = 200, again: str | None = None
+) -> Response:
     async with runtime(request).db.read() as conn:
         keys = await list_keys(conn)
     return render(
-        request, "api_keys.html", status_code=status_code, keys=keys, scopes=SCOPES, new_key=key, new_name=key_name
+        request,
+        "api_keys.html",
+        status_code=status_code,
+        keys=keys,
+        scopes=SCOPES,
+        new_key=key,
+        new_name=key_name,
+        again=again,
+        nonce=secrets.token_urlsafe(12),  # the form's one-time value: sent again, it makes no second key
     )
 
 
@@ -35,9 +47,12 @@ async def _add(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     name = field(form, "name", max_length=100)
     scope = field(form, "scope", max_length=8)
+    nonce = form_nonce(form)
     try:
         async with runtime(request).db.write() as conn:
-            _, key = await add_key(conn, name, scope, now(request), me.actor)
+            _, key = await add_key(conn, name, scope, now(request), me.actor, nonce)
+    except MadeAlready as exc:
+        return await _page(request, again=shown(exc))
     except ApiKeyError as exc:
         raise FormError(exc.msgid, **exc.values) from None
     # The key itself is shown on this answer only; the database keeps its hash.

@@ -467,6 +467,8 @@ api_keys = Table(
     # The key's requests in the current minute, counted here so the limit holds across processes.
     Column("window_started_at", TS, nullable=True),
     Column("window_count", Integer, nullable=False, default=0),
+    # The one-time value of the console form that made the key: the same form sent again makes no second key.
+    Column("form_nonce", String(64), nullable=True, unique=True),
 )
 
 # What an API write answered, by its Idempotency-Key: a repeat within a day gets the same answer and changes

@@ -3,12 +3,13 @@ urgent-case notices."""
 
 from __future__ import annotations
 
+import html
 import re
 from contextlib import AsyncExitStack
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.app import create_app
 from bot.console.accounts import StaffError, add_staff
@@ -17,9 +18,18 @@ from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.scene import Scene
-from bot.store.schema import audit_log, settings_flags, staff, staff_sessions
+from bot.store.schema import api_keys, audit_log, settings_flags, staff, staff_sessions
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, post_form, staff_client
+from tests.support.console import (
+    add_case,
+    add_person,
+    add_tenant,
+    csrf_of,
+    form_nonce_of,
+    login,
+    post_form,
+    staff_client,
+)
 from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import queue_question
 
@@ -92,6 +102,26 @@ async def test_api_key_scopes_are_named_in_the_readers_language(runtime: Runtime
     ]
     listed = page.split('data-key="')[1].split("</tr>")[0]
     assert "<td>læse, skrive og slette</td>" in listed and "<td>erase</td>" not in listed
+
+
+async def test_the_key_form_sent_again_makes_no_second_key(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """A reload that repeats the POST (or the back button and a second click) made a second live key under the same
+    name, and nothing said which one had been copied: the form's one-time value makes one key, and says so."""
+    await signed_in_admin(runtime, client)
+    page = (await client.get("/console/admin/api-keys")).text
+    nonce = form_nonce_of(page, "/console/admin/api-keys")
+    assert nonce is not None
+    form = {"name": "Lejesystem", "scope": "read", "nonce": nonce, "csrf_token": csrf_of(page)}
+    first = await client.post("/console/admin/api-keys", data=form)
+    assert first.status_code == 200 and 'id="new-key"' in first.text
+    again = await client.post("/console/admin/api-keys", data=form)
+    assert again.status_code == 200 and 'id="new-key"' not in again.text
+    assert "This form was sent before and made the key “Lejesystem” then" in html.unescape(again.text)
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(api_keys))).scalar_one() == 1
+    # The page opened anew is a new form: it makes the key it asks for.
+    other = {"name": "Økonomisystem", "scope": "write"}
+    assert 'id="new-key"' in (await post_form(client, "/console/admin/api-keys", "/console/admin/api-keys", other)).text
 
 
 async def test_an_admin_records_a_volunteers_organisation(runtime: Runtime, client: httpx.AsyncClient) -> None:
