@@ -17,6 +17,7 @@ import uvicorn
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 from sqlalchemy import select
 
+from bot.api.keys import add_key
 from bot.app import create_app
 from bot.channels.sandbox import SandboxChannel
 from bot.console.accounts import ensure_demo_staff
@@ -493,7 +494,24 @@ async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path) -> None:
         assert await page.evaluate(_WORDS_BROKEN, "#staff td") == []
         assert "Deaktivér" in await page.inner_text("#staff")
         await page.screenshot(path=str(tmp_path / "staff-360.png"), full_page=True)
+        # The API keys, a tenant's cases and the outcome table are stacked too: "Tilbagekald", a case's status whole;
+        # the outcome table's cells say which step each number is, as its headers are hidden.
+        async with demo.rt.db.write() as conn:
+            await add_key(conn, "Økonomisystem med et langt navn", "write", demo.rt.clock(), "test")
+        tenant_id = await add_tenant(demo.rt, "4711-9-02", name="Sigrid Tenant", phone="+4520000099")
+        await add_case(demo.rt, tenant_id, reason="ønsker at tale med en rådgiver om huslejen")
+        for path, cells in (
+            ("/console/admin/api-keys", "table.stack td"),
+            (f"/console/tenants/{tenant_id}", "main td"),
+        ):
+            await page.goto(f"{demo.url}{path}")
+            width, window = await _fits(page)
+            assert width <= window, (path, width, window)
+            assert await page.evaluate(_WORDS_BROKEN, cells) == [], path
+        await page.goto(f"{demo.url}/console/outcomes")
+        assert await page.evaluate("document.querySelectorAll('#funnel-card td:not([data-label])').length") == 0
         # On a desktop the list is a table again, and no column header breaks inside a word ("Tilsta/nd").
+        await page.goto(f"{demo.url}/console/staff")
         await page.set_viewport_size({"width": 1280, "height": 900})
         assert await page.is_visible("#staff thead")
         assert await page.evaluate(_WORDS_BROKEN, "#staff th, #staff button") == []
