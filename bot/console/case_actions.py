@@ -41,7 +41,7 @@ from bot.console.web import (
     today,
 )
 from bot.host import cases as case_ops
-from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_unseen
+from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_appointment, cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
 from bot.i18n import N_, Label, Labels
@@ -287,6 +287,25 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
     return _back(case.id)
 
 
+@guard("admin", "adviser")
+async def _cancel_appointment(request: Request, me: StaffSession) -> Response:
+    """The adviser who holds the case cancels its appointment (the tenant cannot come, the volunteer cannot): a tenant
+    who was told of it hears that it is cancelled, day and time only; the volunteer's list no longer shows it."""
+    case, _ = await case_in_path(request)
+    _holder(case, me)
+    task_id = id_from(field(await request.form(), "task_id", max_length=20))
+    if task_id is None:
+        raise FormError(N_("This case has no such open appointment."))
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.write() as conn:
+        await _still_holder(conn, case.id, me)
+        await conn.run_sync(cancel_appointment, case.id, task_id, me.staff_id, at, rt.settings)
+        await record(conn, at, me.actor, "appointment.cancel", f"case:{case.id}", f"task:{task_id}")
+    rt.sender.wake()
+    return _back(case.id)
+
+
 def _due(form: FormData, today_: date) -> date:
     due = parse_day(field(form, "due", max_length=10), "due")
     if due < today_:
@@ -422,6 +441,7 @@ def routes() -> list[BaseRoute]:
         "contact": _contact,
         "step": _step,
         "appointment": _appointment,
+        "cancel-appointment": _cancel_appointment,
         "task": _task,
         "close": _close,
         "reassign": _reassign,

@@ -99,6 +99,8 @@ TASK_EVENT_LABELS = {
     "moved": N_("moved to a new time"),
     "consent_ended": N_("cancelled: the tenant took back the consent the volunteer needed"),
     "case_closed": N_("cancelled: the case closed"),
+    "adviser_cancelled": N_("cancelled by the adviser"),
+    "volunteer_left": N_("cancelled: the volunteer's account was closed"),
     "call": N_("by phone"),
     "knock": N_("at the door"),
 }

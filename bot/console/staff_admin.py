@@ -23,6 +23,8 @@ from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
+from bot.host.appointments import cancel_volunteers
+from bot.host.cases import tasks_back_from
 from bot.i18n import CONSOLE_LANGUAGES, LANGUAGE_NAMES, N_
 from bot.store.schema import staff
 from bot.tenants.linking import hash_secret, new_code, shown_code
@@ -116,8 +118,19 @@ async def _deactivate(request: Request, me: StaffSession) -> Response:
     staff_id = _staff_id(request)
     if staff_id == me.staff_id:
         raise StaffError(N_("you cannot deactivate yourself; ask another admin"))
-    async with runtime(request).db.write() as conn:
-        await deactivate_staff(conn, staff_id, now(request), me.actor)
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.write() as conn:
+        role = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar()
+        await deactivate_staff(conn, staff_id, at, me.actor)
+        if role == "volunteer":
+            # Nobody would come to their appointments, and nobody could do their tasks: the appointments are
+            # cancelled (a tenant told of one hears so) and the tasks go back to the advisers holding the cases.
+            cancelled = await conn.run_sync(cancel_volunteers, staff_id, at, rt.settings)
+            returned = await tasks_back_from(conn, staff_id, at)
+            detail = f"appointments_cancelled={cancelled} tasks_back={len(returned)}"
+            await record(conn, at, me.actor, "staff.volunteer_left", f"staff:{staff_id}", detail)
+    rt.sender.wake()
     return redirect("/console/staff")
 
 

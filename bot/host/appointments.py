@@ -57,7 +57,9 @@ __all__ = [
     "TEXTS",
     "activity",
     "book_appointment",
+    "cancel_appointment",
     "cancel_unseen",
+    "cancel_volunteers",
     "is_reminder_key",
     "mark_appointment",
     "move_appointment",
@@ -77,7 +79,7 @@ MOVED_REASON = "appointment moved"
 CANCELLED_REASON = "appointment cancelled"
 CANCELLED = "cancelled"
 # Why `cancel_unseen` cancelled: the case event's text (bot/console/labels.py words it).
-BECAUSE = ("consent_ended", "case_closed")
+BECAUSE = ("consent_ended", "case_closed", "adviser_cancelled", "volunteer_left")
 # The reminders' idempotency keys, as a LIKE pattern: the rent planning finds a tenant's reminder of the day by it
 # (bot/reminders/reads.py, contacted_on) and leaves that tenant's rent reminder to the next day.
 REMINDER_KEYS = "appt:%:reminder"
@@ -374,25 +376,69 @@ def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str,
     for task in found:
         if task.assignee_id is not None and volunteer_sees(conn, task.case_id, task.assignee_id, now, place=task.place):
             continue
-        _end(conn, task.id, CANCELLED, now)
-        _hold_texts(conn, task.id, now, CANCELLED_REASON, ("booked", "reminder"))
-        conn.execute(
-            insert(case_events).values(case_id=task.case_id, staff_id=None, kind="appointment", text=because, at=now)
-        )
-        if task.id in told_of(conn, [task], now):
-            tenant = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one()
-            common = _texts_to(tenant, task.case_id, task.at, str(task.place or ""), now, settings, "system")
-            if common is not None:
-                key = f"appt:{task.id}:cancelled"
-                enqueue(
-                    Scene.of(conn),
-                    template="appointment.cancelled",
-                    idempotency_key=key,
-                    not_before=_allowed(now, settings),
-                    **common,
-                )
+        _cancel(conn, task, tenant_id, now, because, settings)
         ended += 1
     return ended
+
+
+_OPEN_APPOINTMENT = (_t.id, _t.case_id, _t.tenant_id, _t.assignee_id, _t.place, _t.at)
+
+
+def cancel_appointment(
+    conn: Connection, case_id: int, task_id: int, staff_id: int, now: datetime, settings: Settings
+) -> None:
+    """The adviser who holds the case cancels its open appointment (the tenant cannot come, the volunteer left):
+    as `cancel_unseen` does, with the adviser's name on the case event. CaseError when there is no such one."""
+    task = conn.execute(
+        select(*_OPEN_APPOINTMENT).where(
+            _t.id == task_id, _t.case_id == case_id, _t.kind == APPOINTMENT, _t.status == "open"
+        )
+    ).first()
+    if task is None:
+        raise CaseError(N_("This case has no such open appointment."))
+    _cancel(conn, task, int(task.tenant_id), now, "adviser_cancelled", settings, staff_id)
+
+
+def cancel_volunteers(conn: Connection, volunteer_id: int, now: datetime, settings: Settings) -> int:
+    """A volunteer's account is closed: their open appointments are cancelled (nobody would come), the tenants who
+    were told of one hear it is cancelled. Returns how many."""
+    found = conn.execute(
+        select(*_OPEN_APPOINTMENT).where(_t.assignee_id == volunteer_id, _t.kind == APPOINTMENT, _t.status == "open")
+    ).all()
+    for task in found:
+        _cancel(conn, task, int(task.tenant_id), now, "volunteer_left", settings)
+    return len(found)
+
+
+def _cancel(
+    conn: Connection,
+    task: Any,
+    tenant_id: int,
+    now: datetime,
+    because: str,
+    settings: Settings,
+    staff_id: int | None = None,
+) -> None:
+    """End one open appointment as `cancelled` (its event says `because`); its texts not sent yet are held, and a
+    tenant who had its confirmation of a time still ahead is told it is cancelled (day and time only)."""
+    _end(conn, task.id, CANCELLED, now)
+    _hold_texts(conn, task.id, now, CANCELLED_REASON, ("booked", "reminder"))
+    conn.execute(
+        insert(case_events).values(case_id=task.case_id, staff_id=staff_id, kind="appointment", text=because, at=now)
+    )
+    if task.id in told_of(conn, [task], now):
+        tenant = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one()
+        author = f"staff:{staff_id}" if staff_id is not None else "system"
+        common = _texts_to(tenant, task.case_id, task.at, str(task.place or ""), now, settings, author)
+        if common is not None:
+            key = f"appt:{task.id}:cancelled"
+            enqueue(
+                Scene.of(conn),
+                template="appointment.cancelled",
+                idempotency_key=key,
+                not_before=_allowed(now, settings),
+                **common,
+            )
 
 
 def activity(conn: Connection, tz: ZoneInfo, volunteer_id: int | None = None) -> list[tuple[str, str, int]]:

@@ -37,6 +37,7 @@ __all__ = [
     "release_case",
     "set_status",
     "take_case",
+    "tasks_back_from",
 ]
 
 # While a person holds the case the bot answers only the always-on keywords.
@@ -303,6 +304,24 @@ async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int, now
     needed ended, or it is simply quicker): the case is theirs again, as when the task is done."""
     await _move(conn, case_id, ("volunteer",), status="taken", **_NO_TASK, updated_at=now)
     await _event(conn, case_id, staff_id, "task_taken_back", None, now)
+
+
+async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetime) -> list[int]:
+    """A volunteer's account is closed: each case with a task of theirs goes back to the adviser who holds it, as
+    when the adviser takes the task back (the case event says the task came back). Returns the cases."""
+    held = (
+        (
+            await conn.execute(
+                select(cases.c.id).where(cases.c.status == "volunteer", cases.c.volunteer_id == volunteer_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for case_id in held:
+        await _move(conn, case_id, ("volunteer",), status="taken", **_NO_TASK, updated_at=now)
+        await _event(conn, case_id, None, "task_taken_back", None, now)
+    return [int(case_id) for case_id in held]
 
 
 def needs_note(outcome: str, note: str | None) -> bool:

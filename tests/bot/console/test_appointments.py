@@ -42,6 +42,7 @@ from tests.support.console import (
     add_case,
     add_person,
     add_tenant,
+    case_row,
     login,
     post_form,
     volunteers_may_see,
@@ -353,6 +354,45 @@ async def test_the_adviser_withdrawing_the_consent_cancels_the_appointment_and_i
     page = f"/console/cases/{case_id}"
     assert (await post_form(client, page, f"{page}/consents/{consent}/withdraw", {})).status_code == 303
     await assert_cancelled(rt, client, case_id, "cancelled: the tenant took back the consent the volunteer needed")
+
+
+async def test_the_adviser_cancels_an_appointment_and_the_tenant_is_told(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """The tenant cannot come, or the volunteer cannot: the adviser holding the case cancels the appointment, without
+    closing the case (before, only closing it could)."""
+    rt, client = served
+    case_id, _ = await reminded_appointment(rt, client)
+    page = f"/console/cases/{case_id}"
+    async with rt.db.read() as conn:
+        [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
+    cancelled = await post_form(client, page, f"{page}/cancel-appointment", {"task_id": str(task)})
+    assert cancelled.status_code == 303
+    again = await post_form(client, page, f"{page}/cancel-appointment", {"task_id": str(task)})
+    assert again.status_code == 409  # nothing open to cancel any more
+    await assert_cancelled(rt, client, case_id, "cancelled by the adviser")
+
+
+async def test_closing_a_volunteers_account_cancels_their_appointments_and_returns_their_tasks(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """A volunteer who leaves: nobody would come to the appointment, and the adviser could neither move nor book
+    another (the case had one already). Their appointments are cancelled, the tenant is told, and a task of theirs
+    is the adviser's again."""
+    rt, client = served
+    case_id, _ = await reminded_appointment(rt, client)
+    async with rt.db.read() as conn:
+        volunteer = (await conn.execute(select(staff.c.id).where(staff.c.role == "volunteer"))).scalar_one()
+    page = f"/console/cases/{case_id}"
+    task = {"volunteer_id": str(volunteer), "task": "Ring og aftal et møde", "due": "2026-03-20"}
+    assert (await post_form(client, page, f"{page}/task", task)).status_code == 303
+    assert (await case_row(rt, case_id)).status == "volunteer"
+    await signed_in(rt, client, "admin@example.org", "admin")
+    done = await post_form(client, "/console/staff", f"/console/staff/{volunteer}/deactivate", {})
+    assert done.status_code == 303
+    case = await case_row(rt, case_id)
+    assert (case.status, case.volunteer_id) == ("taken", None)
+    await assert_cancelled(rt, client, case_id, "cancelled: the volunteer&#39;s account was closed")
 
 
 async def test_the_tenant_withdrawing_by_keyword_cancels_the_appointment_and_its_reminder(

@@ -253,6 +253,13 @@ def _forms(world: World) -> list[Form]:
         ),
         Form("/console/cases/{case_id}/note", "adviser", {"text": mostly(plain)}, _case_in, {"case_id": "case"}),
         Form(
+            "/console/cases/{case_id}/cancel-appointment",
+            "adviser",
+            {"task_id": mostly(st.integers(0, 10**6).map(str), plain)},
+            _case_in,
+            {"case_id": "case"},
+        ),
+        Form(
             "/console/cases/{case_id}/task",
             "adviser",
             {
