@@ -45,7 +45,11 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke"),
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene"),
-        "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt"),
+        "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt", "snart", "efter lønnen",
+                     "når jeg får løn", "næste uge"),
+        # Asked when they can pay: they do not know (heard, as "I cannot pay" is, and help is offered).
+        "unsure": ("ved ikke", "ved det ikke", "det ved jeg ikke", "aner det ikke", "aner ikke", "ikke sikker",
+                   "usikker", "ved ik"),
         # Words that only mean a part when a pay word stands in the same clause (see _PART_WITH_PAY).
         "part": ("delvist", "delvis", "noget af det", "en del af det", "lidt af det", "ikke det hele", "ikke hele",
                  "ikke alt", "resten", "en rate", "afdrag"),
@@ -65,8 +69,9 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "info": ("info", "information", "hvilken hjælp", "hvilke muligheder", "muligheder", "hvad findes",
                  "hjælp findes"),
         "telegram": ("telegram",),
-        "lost_job": ("mistet", "mistede", "fyret", "afskediget", "arbejdsløs", "ledig", "job", "jobbet", "arbejde",
-                     "arbejdet"),
+        # Not "job" or "arbejde" alone: "jeg er syg og kan ikke arbejde", "nyt job, men lønnen kommer først d. 30".
+        "lost_job": ("mistet", "mistede", "fyret", "afskediget", "arbejdsløs", "ledig", "mistet mit job",
+                     "mistet mit arbejde", "uden arbejde", "uden job"),
         "illness": ("syg", "syge", "sygdom", "sygemeldt", "indlagt", "hospital", "hospitalet", "sygehus"),
         "benefits_delayed": ("ydelse", "ydelsen", "kontanthjælp", "kontanthjælpen", "dagpenge", "dagpengene",
                              "pension", "pensionen", "su", "boligstøtte", "boligstøtten", "a-kasse", "akasse"),
@@ -80,7 +85,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                "not interested"),
         "help": ("help", "need help"),
         "paid": ("paid", "payed", "transferred", "already paid"),
-        "will_pay": ("pay", "paying", "will pay", "transfer"),
+        "will_pay": ("pay", "paying", "will pay", "transfer", "soon", "next week", "payday"),
+        "unsure": ("dont know", "do not know", "not sure", "no idea", "unsure"),
         "part": ("partly", "partially", "partial", "some of it", "part of it", "not all", "not the full",
                  "not the whole", "the rest"),
         "hardship": (
@@ -94,7 +100,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                     "someone", "somebody", "person"),
         "info": ("info", "information", "what help", "options", "what can you do"),
         "telegram": ("telegram",),
-        "lost_job": ("lost my job", "lost job", "job", "fired", "laid off", "unemployed", "redundant"),
+        "lost_job": ("lost my job", "lost job", "lost my work", "fired", "laid off", "unemployed", "redundant",
+                     "out of work", "no job"),
         "illness": ("sick", "ill", "illness", "hospital"),
         "benefits_delayed": ("benefits", "benefit", "pension", "late", "delayed"),
         "unexpected_expense": ("unexpected", "bill", "bills", "expense", "expenses", "repair"),
@@ -126,12 +133,13 @@ PRECEDENCE = (
     "help",
     "no",
     "yes",
-    "lost_job",
     "illness",
+    "lost_job",
     "benefits_delayed",
     "unexpected_expense",
     "other_reason",
     "telegram",
+    "unsure",
 )
 # Without a date a promise says less than "I have paid".
 _UNDATED_PRECEDENCE = ("part", "hardship", "adviser", "paid", "will_pay", *PRECEDENCE[5:])
@@ -400,6 +408,9 @@ class _Clause:
     plain_text: str
 
 
+_GETTING = frozenset({"get", "gets", "getting"})
+
+
 def _clause(words: tuple[str, ...]) -> _Clause:
     blanked = list(words)
     negated = False
@@ -411,7 +422,11 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     kept_on = negated_stops(words)
     for index in kept_on:
         blanked[index] = "-"
-    changed = negated or bool(kept_on)
+    # "when I get paid", "once I'm paid": the tenant's own wages, a day to come, never a claim to have paid the rent.
+    salary = [i for i, word in enumerate(words) if word == "paid" and i and words[i - 1] in _GETTING]
+    for index in salary:
+        blanked[index] = "payday"
+    changed = negated or bool(kept_on) or bool(salary)
     plain = tuple(blanked) if changed else words
     pay = not _PAY_WORDS.isdisjoint(plain)
     word_text = f" {' '.join(words)} "
@@ -812,6 +827,12 @@ def _words_to_digits(match: re.Match[str]) -> str:
     return str(number * (1000 if match.group(2).startswith(("tusind", "thousand")) else 100))
 
 
+_COUNTED = re.compile(
+    r"\b\d+ (?:born|barn|boern|kids|kid|children|child|uger|uge|weeks?|maaneder|maaned|months?|dage|dag|days?|aar|"
+    r"years?|timer|time|hours?|gange|times|personer|people|persons)\b"
+)
+
+
 def find_amount(text: str, *, strict: bool = False) -> int | None:
     """The one amount of kroner (in øre) a message names ("2000", "2.500,50 kr", "3 tusind"), 0 for
     "0"/"ingenting"; None when there is none, several, or one that is not clear. `strict` (a message that
@@ -822,6 +843,7 @@ def find_amount(text: str, *, strict: bool = False) -> int | None:
     plain, _dates = _numeric_mentions(plain, date(2000, 1, 1))  # where dates are: their values do not matter
     plain = _DAY_MARK.sub(" ", plain.replace("@", " "))
     plain = _WORD_NUMBER.sub(_words_to_digits, plain)
+    plain = _COUNTED.sub(" ", plain)  # "3 børn", "2 uger": a number of things, no amount
     plain = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", plain)
     numbers = [n for n in _AMOUNT.findall(plain) if len(re.sub(r"\D", "", n)) < 8]  # 8 digits: a phone number
     if not numbers:

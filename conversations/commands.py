@@ -116,6 +116,10 @@ def _wrong_number(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> 
 
 
 def _help(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if facts.status == "stopped":
+        # Opted out: how START brings messages back and how to reach a person, not the help text's TELEGRAM and
+        # STOP, which do nothing for them.
+        return CommandResult("help", (MessageRequested("keyword.still_stopped"),))
     if facts.conversation is not None and engine.accepts_help_word(facts.conversation):
         return None  # "I need help" answers the open question
     return _started("help", "help_info", facts, now)

@@ -278,7 +278,7 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
     pay_on = parse_date(text, today)
     if pay_on is not None:
         return _dated(flow, state, step, pay_on, text, now, [])
-    if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
+    if step.hardship is not None and pick_tag(text, state.language, ("hardship", "unsure"), today):
         return _heard(flow, state, step.hardship, text, now)
     if step.adviser is not None and pick_tag(text, state.language, ("adviser",), today):
         # "Ring til mig" asked when they can pay: a person is wanted, and the consent question comes.

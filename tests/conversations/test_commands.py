@@ -110,6 +110,9 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("Det er ikke Amina", {"first_name": ""}, None),
         # Words that only work when no person holds the case.
         ("HJÆLP", {"held": True}, None),
+        # An opted-out tenant asking for help hears how START brings messages back (the help text's TELEGRAM and
+        # STOP do nothing for them).
+        ("HJÆLP", {"status": "stopped"}, CommandResult("help", (MessageRequested("keyword.still_stopped"),))),
         ("TELEGRAM", {"held": True}, None),
         # Withdrawal without a standing consent: nothing to withdraw, also while held.
         ("TILBAGEKALD", {}, NOTHING_TO_WITHDRAW),

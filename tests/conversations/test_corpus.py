@@ -99,7 +99,7 @@ def read(entry: Entry, channel: Channel) -> str:
     if result is not None:
         return f"keyword:{result.kind}"
     _state, events = resume(state, TextReceived(entry.text, channel), NOW)
-    return " ".join(_shown(e.value) for e in events if isinstance(e, AnswerRecorded))
+    return " ".join(_shown(e.value) for e in events if isinstance(e, AnswerRecorded)) or "-"
 
 
 def misses(entries: list[Entry]) -> list[str]:
