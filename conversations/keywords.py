@@ -310,6 +310,11 @@ _NOT_THE_TENANT = (
 )
 
 
+_NOT_THE_TENANT_BY_SIZE: dict[int, tuple[tuple[str, ...], ...]] = {
+    size: tuple(p for p in _NOT_THE_TENANT if len(p) == size) for size in {len(p) for p in _NOT_THE_TENANT}
+}
+
+
 # Only these words may stand around it: "Det er ikke Amira, det er hendes mor" is someone writing for the tenant.
 _AROUND_NOT_THE_TENANT = frozenset({
     "hej", "hi", "hello", "undskyld", "sorry", "men", "but", "tak", "thanks", "mvh", "beklager", "desvaerre",
@@ -319,12 +324,15 @@ _AROUND_NOT_THE_TENANT = frozenset({
 def names_someone_else(text: str, first_name: str) -> bool:
     """A message that says the tenant (`first_name`) is not who reads it ("Det er ikke Amira", "Det er ikke mig"),
     with nothing but greetings or an apology around it."""
+    words = tuple(word.replace("'", "") for word in tokens(text) if word.replace("'", "") not in _AROUND_NOT_THE_TENANT)
+    patterns = _NOT_THE_TENANT_BY_SIZE.get(len(words))
+    if not patterns:
+        return False  # the common case: no pattern has as many words
     name = tokens(first_name)
-    words = [word.replace("'", "") for word in tokens(text) if word.replace("'", "") not in _AROUND_NOT_THE_TENANT]
-    for pattern in _NOT_THE_TENANT:
+    for pattern in patterns:
         if "NAME" in pattern and len(name) != 1:
             continue  # no first name to compare with ("Det er ikke mig" needs none)
-        if words == [name[0] if part == "NAME" else part for part in pattern]:
+        if words == tuple(name[0] if part == "NAME" else part for part in pattern):
             return True
     return False
 
