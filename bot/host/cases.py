@@ -285,18 +285,20 @@ _NO_TASK: dict[str, Any] = {"volunteer_id": None, "volunteer_task": None, "volun
 
 
 async def finish_task(
-    conn: AsyncConnection, case_id: int, volunteer_id: int, needs_adviser: bool, now: datetime
+    conn: AsyncConnection, case_id: int, volunteer_id: int, needs_adviser: bool, now: datetime, why: str | None = None
 ) -> None:
-    """A volunteer marks the task done (back to the adviser) or asks for an adviser (back to the queue)."""
-    status = "waiting" if needs_adviser else "taken"
+    """A volunteer marks the task done (back to the adviser) or asks for an adviser (back to the queue, held by nobody,
+    as a released case is; `why`, the volunteer's words, goes on the case's event)."""
+    values: dict[str, Any] = {"status": "waiting", "assignee_id": None} if needs_adviser else {"status": "taken"}
     done = await conn.execute(
         update(cases)
         .where(cases.c.id == case_id, cases.c.status == "volunteer", cases.c.volunteer_id == volunteer_id)
-        .values(status=status, **_NO_TASK, updated_at=now)
+        .values(**values, **_NO_TASK, updated_at=now)
     )
     if done.rowcount != 1:
         raise CaseError(N_("this task is no longer yours"))
-    await _event(conn, case_id, volunteer_id, "needs_adviser" if needs_adviser else "task_done", None, now)
+    kind = "needs_adviser" if needs_adviser else "task_done"
+    await _event(conn, case_id, volunteer_id, kind, (why or None) if needs_adviser else None, now)
 
 
 async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.host.tasks import add_task
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.runtime import Runtime
-from bot.store.schema import case_tasks, cases, staff
+from bot.store.schema import case_events, case_tasks, cases, staff
 from tests.support.console import (
     add_case,
     add_person,
@@ -206,10 +206,16 @@ async def test_needs_an_adviser_puts_the_case_back_in_the_queue(runtime: Runtime
     me = await add_person(runtime, "volunteer@example.org", "volunteer")
     _, case_id = await with_task(runtime, me)
     await login(client, "volunteer@example.org")
-    response = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/needs-adviser", {})
+    why = {"why": "Hun vil tale om en afdragsordning"}
+    response = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/needs-adviser", why)
     assert response.status_code == 303
-    assert (await case_row(runtime, case_id)).status == "waiting"
+    case = await case_row(runtime, case_id)
+    # Back in the queue, held by nobody (the case page said "venter" and "hos" the adviser of before).
+    assert (case.status, case.assignee_id, case.volunteer_id) == ("waiting", None, None)
     assert "No tasks for you" in (await client.get("/console/tasks")).text
+    async with runtime.db.read() as conn:
+        said = (await conn.execute(select(case_events.c.text).where(case_events.c.kind == "needs_adviser"))).all()
+    assert [tuple(row) for row in said] == [("Hun vil tale om en afdragsordning",)]
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
