@@ -195,21 +195,20 @@ def _console_page(request: Request) -> bool:
     return path.startswith("/console/") and not path.startswith("/console/static/")
 
 
+async def _leading_on(request: Request, status: int, title: str, message: str) -> Response:
+    """A console page in the signed-in person's language (the console's without a session) that leads to their
+    start page."""
+    request.state.staff = await load_session(request)
+    return render(request, "message.html", status_code=status, title=_(title), message=_(message), home=True)
+
+
 async def page_not_found(request: Request, exc: Exception) -> Response:
     """The app's answer to a path no route has: under /console/ a page in the person's language that leads to
     their start page; elsewhere (webhooks, the API, static files) the plain 404 it always was."""
     if not _console_page(request):
         detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
         return PlainTextResponse(detail, status_code=404)
-    request.state.staff = await load_session(request)
-    return render(
-        request,
-        "message.html",
-        status_code=404,
-        title=_("Page not found"),
-        message=_("There is no page at this address in the console."),
-        home=True,
-    )
+    return await _leading_on(request, 404, N_("Page not found"), N_("There is no page at this address in the console."))
 
 
 async def method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -220,14 +219,11 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     if not _console_page(request) or request.method not in ("GET", "HEAD"):
         detail = exc.detail if isinstance(exc, HTTPException) else "Method Not Allowed"
         return PlainTextResponse(detail, status_code=405, headers=headers)
-    request.state.staff = await load_session(request)
-    response = render(
+    response = await _leading_on(
         request,
-        "message.html",
-        status_code=405,
-        title=_("This is no page"),
-        message=_("This address belongs to a button in the console, not to a page of its own."),
-        home=True,
+        405,
+        N_("This is no page"),
+        N_("This address belongs to a button in the console, not to a page of its own."),
     )
     response.headers.update(headers or {})
     return response
