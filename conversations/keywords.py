@@ -123,14 +123,24 @@ def classify(text: str, languages: Iterable[str]) -> Keyword | None:
 
 # "I don't speak Danish", "I can't read Danish": written in English, so English it is (when it is on).
 _READ_WORDS = frozenset({"speak", "understand", "read", "talk", "write"})
-_NOT_ABLE = frozenset({"dont", "not", "cant", "cannot", "no"})
+_NOT_ABLE = frozenset({"dont", "not", "cant", "cannot", "doesnt"})
+_QUANTITY = frozenset({"any", "much", "very", "well", "really", "good", "so"})
 
 
 def _no_danish(words: Sequence[str], table: dict[str, Keyword]) -> Keyword | None:
-    plain = {word.replace("'", "") for word in words}
-    if "danish" not in plain or plain.isdisjoint(_READ_WORDS) or plain.isdisjoint(_NOT_ABLE):
+    """In this order, a few words apart: not able, a word of reading or speaking, "danish" ("I don't speak Danish",
+    "I can't really read danish"); never with "english" in it ("I can't read English, only Danish")."""
+    plain = [word.replace("'", "") for word in words]
+    if "danish" not in plain or "english" in plain:
         return None
-    return table.get("english")
+    end = plain.index("danish")
+    for at in range(max(0, end - 3), end):
+        if plain[at] not in _READ_WORDS or not set(plain[at + 1 : end]) <= _QUANTITY:
+            continue
+        before = plain[max(0, at - 2) : at]  # "don't speak", "can't really read"
+        if before[-1:] and (before[-1] in _NOT_ABLE or (before[0] in _NOT_ABLE and before[-1] in _QUANTITY)):
+            return table.get("english")
+    return None
 
 
 # Words that may stand around an opt-out word and leave it a plain wish to stop: "Stop tak", "afmeld mig", "please
@@ -142,13 +152,17 @@ _AROUND_STOP = frozenset({
 })  # fmt: skip
 
 
+# Only these: "cancel it", "end it" or "quit it" answer an appointment or a question, and the carrier's CANCEL, END
+# and QUIT count as the whole message alone.
+_POLITE_STOP_WORDS = frozenset({"stop", "stopp", "afmeld", "unsubscribe"})
+
+
 def _polite_stop(words: Sequence[str], table: dict[str, Keyword]) -> Keyword | None:
-    """An opt-out word, once or repeated, with only politeness around it; None otherwise."""
+    """STOP, STOPP, AFMELD or UNSUBSCRIBE, once or repeated, with only politeness around it; None otherwise."""
     core = {word for word in words if word not in _AROUND_STOP}
-    if len(core) != 1 or len(words) > 6:
+    if len(core) != 1 or len(words) > 6 or not core <= _POLITE_STOP_WORDS:
         return None
-    found = table.get(next(iter(core)))
-    return found if found is not None and found.kind == "opt_out" else None
+    return table.get(next(iter(core)))
 
 
 @lru_cache(maxsize=16)
@@ -361,18 +375,43 @@ _REVOKE = frozenset({
 _TAKE = frozenset({"traek", "traekke", "traekker", "tag", "tage", "tager", "take", "takes", "taking"})
 _BACK = frozenset({"tilbage", "back"})
 _CONSENT_OBJECTS = frozenset({"ja", "jaet", "samtykke", "samtykket", "yes", "consent"})
+_MINE = frozenset({"mit", "min", "my", "the", "det", "dit", "your"})
+# Words that say the yes is given, or that speak of the right to take it back, not of taking it back now.
+_NOT_TAKING_BACK = frozenset({
+    "giver", "give", "giving", "gives", "senere", "later", "altid", "always", "anytime", "ikk", "wont", "didnt",
+    "won't", "didn't",
+})  # fmt: skip
 
 
 def says_withdrawal(text: str) -> bool:
-    """A message that takes back a consent in the tenant's own words (see `_REVOKE`)."""
+    """A message that takes back a consent in the tenant's own words: the yes or the consent right after a verb of
+    revoking ("tilbagekald mit samtykke"), or between a verb of taking and "tilbage"/"back" ("træk mit ja tilbage",
+    "take my yes back"), or right after "take back" ("I take back my yes"). Never with a negation anywhere ("jeg
+    trækker ikke mit ja tilbage"), as a question ("kan jeg trække mit ja tilbage senere?"), about the right itself
+    ("I know I can withdraw my consent anytime") or beside a consent given ("jeg giver samtykke, ring tilbage")."""
     words = [word.replace("'", "") for word in tokens(text)]
-    if _CONSENT_OBJECTS.isdisjoint(words):
+    if _CONSENT_OBJECTS.isdisjoint(words) or asks_something(text):
+        return False
+    if not _NOT_TAKING_BACK.isdisjoint(words) or not _NEGATIONS.isdisjoint(words):
         return False
     for index, word in enumerate(words):
-        after = words[index + 1 :]
-        verb = word in _REVOKE or (word in _TAKE and not _BACK.isdisjoint(after))
-        # What is taken back comes after the verb ("ja, jeg tager bussen tilbage" takes back no yes).
-        if verb and not _CONSENT_OBJECTS.isdisjoint(after) and _NEGATIONS.isdisjoint(words[:index]):
+        if word in _REVOKE and not _CONSENT_OBJECTS.isdisjoint(words[index + 1 : index + 4]):
+            return True
+        if word not in _TAKE:
+            continue
+        rest = words[index + 1 : index + 6]
+        back = next((at for at, w in enumerate(rest) if w in _BACK), None)
+        if back is None:
+            continue
+        between, after = rest[:back], rest[back + 1 : back + 3]
+        # "træk mit ja tilbage": only the yes (and "mit") between; "take back my yes": the yes right after.
+        if between and not _CONSENT_OBJECTS.isdisjoint(between) and set(between) <= _CONSENT_OBJECTS | _MINE:
+            return True
+        if (
+            not between
+            and after
+            and (after[0] in _CONSENT_OBJECTS or (after[0] in _MINE and after[1:2] and after[1] in _CONSENT_OBJECTS))
+        ):
             return True
     return False
 

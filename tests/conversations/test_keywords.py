@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.keywords import classify, is_greeting, looks_like_stop_wish, looks_like_thanks
+from conversations.keywords import classify, is_greeting, looks_like_stop_wish, looks_like_thanks, says_withdrawal
 
 LANGS = ["da", "en"]
 
@@ -144,3 +144,73 @@ def test_looks_like_thanks(text: str, thanks: bool) -> None:
 )
 def test_is_greeting(text: str, greeting: bool) -> None:
     assert is_greeting(text) is greeting
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "træk mit ja tilbage",
+        "I take back my yes",
+        "jeg vil tilbagekalde mit samtykke",
+        "take my yes back",
+        "jeg trækker mit samtykke tilbage",
+        "revoke consent",
+    ],
+)
+def test_a_yes_taken_back_in_own_words(text: str) -> None:
+    assert says_withdrawal(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Something else taken back, with a yes elsewhere in the message.
+        "min søn tager tilbage i morgen, ja",
+        "I'll take it, yes, call me back",
+        "can you take the reminder back? yes I paid",
+        # A consent given, not taken back.
+        "Jeg tager imod tilbuddet og giver samtykke. Ring tilbage",
+        "I take the offer and give my consent, call me back",
+        # A negation, after the verb as Danish puts it, or one of English's contractions.
+        "Jeg trækker ikke mit ja tilbage",
+        "træk ikke mit ja tilbage",
+        "Jeg tilbagekalder ikke mit samtykke",
+        "jeg vil ikk trække mit ja tilbage",
+        "I won't take back my yes",
+        "I didn't withdraw my consent",
+        # A question, or the right spoken of.
+        "kan jeg trække mit ja tilbage senere?",
+        "yes. I know I can withdraw my consent anytime",
+        "I need to withdraw money first",
+    ],
+)
+def test_no_yes_is_taken_back_by_these(text: str) -> None:
+    assert not says_withdrawal(text)
+
+
+@pytest.mark.parametrize("text", ["cancel it", "cancel it please", "end it", "quit it", "yes cancel it", "cancel tak"])
+def test_the_carriers_other_words_opt_out_only_alone(text: str) -> None:
+    """ "Cancel it" answers an appointment or a question; CANCEL, END and QUIT alone are the carrier's opt-out."""
+    assert classify(text, LANGS) is None
+    for word in ("CANCEL", "end", "Quit!"):
+        keyword = classify(word, LANGS)
+        assert keyword is not None and keyword.kind == "opt_out"
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("I don't speak Danish", True),
+        ("sorry i cant understand danish", True),
+        ("I can't really speak danish", True),
+        ("I don't speak any Danish", True),
+        ("No, I speak Danish", False),
+        ("I speak Danish, no problem", False),
+        ("I don't understand, please write in Danish", False),
+        ("I can't read English, only Danish", False),
+        ("I understand Danish, just not this letter", False),
+    ],
+)
+def test_not_reading_danish_said_in_english_switches_to_english(text: str, english: bool) -> None:
+    keyword = classify(text, LANGS)
+    assert (keyword is not None and keyword.kind == "language" and keyword.language == "en") is english
