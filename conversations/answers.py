@@ -41,8 +41,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "da": {
         "yes": ("ja", "jo", "jep", "jeps", "ja tak", "ok", "okay", "oki", "okej", "j", "gerne", "ja gerne", "jamen",
                 "klart", "selvfølgelig"),
-        "no": ("nej", "nej tak", "nix", "ikke nu", "ellers tak", "alt er fint", "klarer det selv", "klarer mig selv",
-               "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke"),
+        "no": ("nej", "nej tak", "nix", "ikke nu", "ikke lige nu", "ellers tak", "alt er fint", "klarer det selv",
+               "klarer mig selv", "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke"),
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene"),
         "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt", "snart", "efter lønnen",
@@ -409,6 +409,9 @@ class _Clause:
 
 
 _GETTING = frozenset({"get", "gets", "getting"})
+_NO_FUSS_NO = frozenset({"no", "ingen", "intet"})
+_FUSS = frozenset({"problem", "problems", "problemer", "worries", "worry", "problemo"})
+_PLAIN_YES = frozenset({"ok", "okay", "oki", "okej", "selvfolgelig", "klart", "sure", "course", "gerne", "fint"})
 
 
 def _clause(words: tuple[str, ...]) -> _Clause:
@@ -426,7 +429,16 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     salary = [i for i, word in enumerate(words) if word == "paid" and i and words[i - 1] in _GETTING]
     for index in salary:
         blanked[index] = "payday"
-    changed = negated or bool(kept_on) or bool(salary)
+    # "Yes, no problem" says no "no"; "det er ikke ok", "of course not" say no, not yes.
+    turned = False
+    for index, word in enumerate(words):
+        after = words[index + 1] if index + 1 < len(words) else ""
+        if word in _NO_FUSS_NO and after in _FUSS:
+            blanked[index], turned = "-", True
+        elif word in _PLAIN_YES and (after in _NEGATIONS or (index and words[index - 1] in _NEGATIONS)):
+            # "not sure" is neither yes nor no (asked when, it is the unsure reading's own phrase).
+            blanked[index], turned = ("unsure" if word == "sure" else "nej"), True
+    changed = negated or bool(kept_on) or bool(salary) or turned
     plain = tuple(blanked) if changed else words
     pay = not _PAY_WORDS.isdisjoint(plain)
     word_text = f" {' '.join(words)} "

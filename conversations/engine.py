@@ -186,6 +186,8 @@ def start_with_button(flow: str, context: Context, now: datetime, choice: str, q
 
 def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool] | None:
     """The option a text picks, and whether by its words (a number picks the n-th listed option)."""
+    if asks_something(text) and _asks_consent(step):
+        return None  # "ok, hvem kan se mine svar?": a question asked, never a consent given
     listed = _listed(step, state)
     number = parse_number(text, len(listed)) if step.numbered else None
     if number is not None:

@@ -44,6 +44,16 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
         ("jaaa", "da", "yes"),
         ("måske", "da", "unrecognised"),
         ("🤷", "da", "unrecognised"),
+        # A yes word with a negation beside it is a no; "no problem" is no "no"; unsure is neither.
+        ("det er ikke ok", "da", "no"),
+        ("Det er IKKE ok at I ser mit nummer", "da", "no"),
+        ("that's not ok", "en", "no"),
+        ("selvfølgelig ikke", "da", "no"),
+        ("of course not", "en", "no"),
+        ("ikke lige nu ok", "da", "no"),
+        ("Yes, no problem", "en", "yes"),
+        ("sure, no worries", "en", "yes"),
+        ("not sure", "en", "unrecognised"),
         ("evet", "tr", "yes"),
         ("نعم", "ar", "yes"),
     ],
@@ -270,3 +280,16 @@ def test_odd_input_never_crashes(text: str) -> None:
 )
 def test_part_payment_in_own_words_is_not_mistaken_for_will_pay(text: str, language: str, expected: str) -> None:
     assert pick_tag(text, language, ("part", "will_pay", "paid"), TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["ok, hvem kan se mine svar?", "okay but what does that mean?", "Jeg ved ikke, er det ok?"]
+)
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_a_question_at_the_consent_question_is_no_consent(text: str, channel: Channel) -> None:
+    """An "ok" in a question of the tenant's own gives nothing: the question is answered, the consent question waits."""
+    state, _events = start("payment_check", Context("", "da", channel), NOW)
+    state, _events = resume(state, ButtonPressed("adviser", channel), NOW)
+    state, events = resume(state, TextReceived(text, channel), NOW)
+    assert not [e for e in events if isinstance(e, AnswerRecorded)]
+    assert state.step == "consent" and not state.ended
