@@ -290,8 +290,25 @@ def _wrong_number_phrases(languages: tuple[str, ...]) -> tuple[tuple[tuple[str, 
     phrases = [*UNIVERSAL_WORDS["wrong_number"], *_WRONG_PHRASES]
     for lang in languages:
         phrases.extend(KEYWORD_WORDS.get(lang, {}).get("wrong_number", ()))
-    found = tuple(sorted({tuple(tokens(p)) for p in phrases if len(tokens(p)) > 1}))
+    # "Wrong no" and "forkert nr" only as the whole message: in a sentence, "wrong, no I paid" or "forkert, nr 1".
+    found = tuple(sorted({tuple(tokens(p)) for p in phrases if len(tokens(p)) > 1 and tokens(p)[-1] not in _SHORT_NO}))
     return found, frozenset(phrase[0] for phrase in found)
+
+
+_SHORT_NO = frozenset({"no", "nr"})
+# What may stand before a wrong-number phrase in its clause: the message reached the wrong person ("du har fat i den
+# forkerte person", "you sent this to the wrong number", "jeg tror I har skrevet til det forkerte nummer"), not the
+# tenant's own mistake ("jeg har overført til forkert nummer", "I paid to the wrong number", "I called the wrong
+# number yesterday").
+_BEFORE_WRONG = frozenset({
+    "du", "i", "you", "have", "has", "har", "det", "er", "this", "is", "its", "it", "sorry", "undskyld", "hej", "hi",
+    "hello", "fat", "the", "a", "et", "en", "den", "skrevet", "til", "written", "texted", "to", "got", "faaet",
+    "sendt", "sent", "that", "dette", "denne", "me", "mig", "jeg", "tror", "think", "vist", "nok", "believe", "nej",
+    "no", "beklager", "desvaerre", "men", "but", "ringet", "messaged", "skriver", "writing", "texting", "are",
+    "reached",
+})  # fmt: skip
+# After "fat i den forkerte" only the end of the clause or "person": "I har fat i den forkerte ende" is an idiom.
+_AFTER_WRONG_ONE = frozenset({"person"})
 
 
 # "Det er ikke Amira", "Her bor ingen Amira", "This is not Amira": whoever writes names the tenant the message was
@@ -352,15 +369,24 @@ def names_someone_else(text: str, first_name: str) -> bool:
 
 
 def says_wrong_number(text: str, languages: Iterable[str]) -> bool:
-    """A message that says, among other words, that it reached the wrong person (the keyword alone is `classify`'s)."""
-    words = tokens(text)
+    """A message that says, among other words, that it reached the wrong person (the keyword alone is `classify`'s):
+    a wrong-number phrase in one clause, with only such words as "du har" or "you sent this to" before it and no
+    negation ("det er ikke et forkert nummer"); never a question ("do I have the wrong number for the adviser?")."""
     phrases, firsts = _wrong_number_phrases(tuple(languages))
-    if firsts.isdisjoint(words):
+    if firsts.isdisjoint(tokens(text)) or asks_something(text):
         return False
-    for phrase in phrases:
-        size = len(phrase)
-        for start in range(len(words) - size + 1):
-            if tuple(words[start : start + size]) == phrase and not (start and words[start - 1] in _NEGATIONS):
+    for clause in re.split(r"[,.;:!?]+", text):
+        words = [word.replace("'", "") for word in tokens(clause)]
+        for phrase in phrases:
+            size = len(phrase)
+            for start in range(len(words) - size + 1):
+                if tuple(words[start : start + size]) != phrase:
+                    continue
+                before, after = words[:start], words[start + size : start + size + 1]
+                if not set(before) <= _BEFORE_WRONG or not _NEGATIONS.isdisjoint(before):
+                    continue
+                if phrase[-1] == "forkerte" and after and after[0] not in _AFTER_WRONG_ONE:
+                    continue
                 return True
     return False
 

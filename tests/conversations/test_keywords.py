@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.keywords import classify, is_greeting, looks_like_stop_wish, looks_like_thanks, says_withdrawal
+from conversations.keywords import (
+    classify,
+    is_greeting,
+    looks_like_stop_wish,
+    looks_like_thanks,
+    says_withdrawal,
+    says_wrong_number,
+)
 
 LANGS = ["da", "en"]
 
@@ -214,3 +221,29 @@ def test_the_carriers_other_words_opt_out_only_alone(text: str) -> None:
 def test_not_reading_danish_said_in_english_switches_to_english(text: str, english: bool) -> None:
     keyword = classify(text, LANGS)
     assert (keyword is not None and keyword.kind == "language" and keyword.language == "en") is english
+
+
+@pytest.mark.parametrize(
+    ("text", "report"),
+    [
+        ("Forkert nummer, jeg hedder Peter", True),
+        ("Du har fat i den forkerte person", True),
+        ("Hej, du har fat i den forkerte", True),
+        ("you sent this to the wrong number", True),
+        ("jeg tror I har skrevet til det forkerte nummer", True),
+        # The tenant's own mistake, an idiom, another clause, a question or a negation: no report (a wrong-number
+        # report ends every message to the number for good).
+        ("jeg har overført til forkert nummer", False),
+        ("I paid to the wrong number", False),
+        ("pengene gik til den forkerte person", False),
+        ("I called the wrong number yesterday", False),
+        ("do I have the wrong number for the adviser?", False),
+        ("I har fat i den forkerte ende", False),
+        ("Wrong, no I paid", False),
+        ("forkert, nr 1", False),
+        ("det er ikke et forkert nummer", False),
+        ("it's not the wrong number, it's me", False),
+    ],
+)
+def test_a_wrong_number_said_in_a_sentence(text: str, report: bool) -> None:
+    assert says_wrong_number(text, LANGS) is report
