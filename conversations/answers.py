@@ -410,6 +410,13 @@ class _Clause:
 
 _GETTING = frozenset({"get", "gets", "getting"})
 _NO_FUSS_NO = frozenset({"no", "ingen", "intet"})
+_ASKING_WORDS = frozenset({
+    "hjaelp", "hjaelpe", "help", "radgiver", "raadgiver", "adviser", "advisor", "ring", "ringe", "call", "talk",
+    "snakke", "tale", "person", "someone", "anyone",
+})  # fmt: skip
+_NOT_WANTED = frozenset(
+    {"ikke", "ik", "not", "dont", "doesnt", "ingen", "no", "never", "aldrig", "behover", "behoeves"}
+)
 _FUSS = frozenset({"problem", "problems", "problemer", "worries", "worry", "problemo"})
 _PLAIN_YES = frozenset({"ok", "okay", "oki", "okej", "selvfolgelig", "klart", "sure", "course", "gerne", "fint"})
 
@@ -433,7 +440,12 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     turned = False
     for index, word in enumerate(words):
         after = words[index + 1] if index + 1 < len(words) else ""
-        if word in _NO_FUSS_NO and after in _FUSS:
+        if word in _ASKING_WORDS and any(w in _NOT_WANTED for w in words[max(0, index - 4) : index]):
+            # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call.
+            blanked[index], turned = "-", True
+        elif word == "please" and after == "do" and words[index + 2 : index + 3] == ("not",):
+            blanked[index], turned = "-", True  # "please don't …" is no "please do"
+        elif word in _NO_FUSS_NO and after in _FUSS:
             blanked[index], turned = "-", True
         elif word in _PLAIN_YES and (after in _NEGATIONS or (index and words[index - 1] in _NEGATIONS)):
             # "not sure" is neither yes nor no (asked when, it is the unsure reading's own phrase).

@@ -47,6 +47,7 @@ from conversations.model import (
     WaitExpired,
 )
 from conversations.state import State, replace
+from conversations.text import tokens
 from conversations.values import Money, Value
 
 __all__ = ["accepts_help_word", "answers_while_held", "current_question", "resume", "start", "start_with_text"]
@@ -197,7 +198,7 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     if tag is None:
         return None
     option = next(option for option in options if tag in option.tags)
-    return None if _only_read(option, text) else (option, True)
+    return None if _only_read(tag, option, text) else (option, True)
 
 
 def _answered(state: State, value: str | int) -> State:
@@ -327,8 +328,8 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     tak" stays a yes."""
     if looks_like_thanks(text):
         return state, [MessageRequested("common.thanks_question", _values(state))]
-    if looks_like_noted(text):
-        # "Ok", "fint 👍": the message was read, nothing more; the question stays open as a thank-you leaves it.
+    if looks_like_noted(text) or _ok_led(text):
+        # "Ok", "fint 👍", "ok jeg forstår": the message was read; the question stays open as a thank-you leaves it.
         return state, [MessageRequested("common.noted_question", _values(state))]
     step = flow.step(state.step)
     wants_call = pick_tag(text, state.language, ("adviser",), local_today(state, now)) is not None
@@ -347,12 +348,22 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     return _not_understood(flow, state, text, now)
 
 
-def _only_read(option: Option, text: str) -> bool:
-    """ "Ok", "fint", "ok tak" read as the yes of an option that is no yes ("yes, I need help: an adviser"): they say
-    the message was read, no more, and neither a request for an adviser nor, after it, a consent may rest on them.
-    Where the option is the answer yes itself (a consent, the Telegram offer), "ok" stays a yes."""
-    read = looks_like_noted(text) or looks_like_thanks(text)
-    return read and option.key != "yes" and "yes" in option.tags
+_OK_WORDS = frozenset({"ok", "okay", "oki", "okej"})
+
+
+def _only_read(tag: str, option: Option, text: str) -> bool:
+    """ "Ok", "fint", "ok tak", "ok jeg forstår" read as the yes of an option that is no yes ("yes, I need help: an
+    adviser"): they say the message was read, no more, and neither a request for an adviser nor, after it, a consent
+    may rest on them. Where the option is the answer yes itself (a consent, the Telegram offer), "ok" stays a yes."""
+    if tag != "yes" or option.key == "yes":
+        return False
+    return looks_like_noted(text) or looks_like_thanks(text) or _ok_led(text)
+
+
+def _ok_led(text: str) -> bool:
+    """A message that begins with "ok" ("ok jeg forstår", "okay I see", "ok got it thanks")."""
+    words = tokens(text)
+    return bool(words) and words[0] in _OK_WORDS
 
 
 def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool) -> Result:
@@ -366,7 +377,8 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool) ->
                 option, words = picked
                 return _choose(flow, state, option, text, now, words=words)
             # Own words are something told; a question of the tenant's own ("hvad betyder det for mig?") is asked.
-            if step.free_text is not None and word_count(text) >= step.free_text_words and not asks_something(text):
+            told = not asks_something(text) and not _ok_led(text)
+            if step.free_text is not None and word_count(text) >= step.free_text_words and told:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.free_text, now, events)
         case AskDate():

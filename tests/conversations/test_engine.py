@@ -447,3 +447,26 @@ def test_an_ok_at_the_consent_question_is_still_a_yes() -> None:
     assert asked.step == "consent"
     _state, events = resume(asked, TextReceived("ok", "sms"), NOW)
     assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["yes"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # No request for help or a call said with a negation.
+        ("nej tak, jeg har ikke brug for hjælp", ["no_thanks"]),
+        ("No I don't need help", ["no_thanks"]),
+        ("nej, du behøver ikke ringe", ["no_thanks"]),
+        # A message that begins with "ok" says it was read: the question waits, no try used.
+        ("ok jeg forstår", []),
+        ("ok got it thanks", []),
+        # ... unless it says more ("ok, ring til mig" is a request; "ok, I will pay friday" a promise).
+        ("ok ring til mig", ["adviser"]),
+        ("ok I will pay friday", ["will_pay", "2026-12-04"]),
+    ],
+)
+def test_negated_and_ok_led_messages_at_the_opening_question(text: str, expected: list[str]) -> None:
+    asked = _start()
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == expected
+    if not expected:
+        assert (state.step, state.retries) == (asked.step, asked.retries)
