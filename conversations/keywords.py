@@ -185,7 +185,10 @@ def _keywords(languages: tuple[str, ...]) -> dict[str, Keyword]:
     return table
 
 
-_STOP_STEMS = frozenset({"stop", "stopp", "stoppe", "stopper", "afmeld", "afmelde", "unsubscribe", "optout"})
+_STOP_STEMS = frozenset({
+    "stop", "stopp", "stoppe", "stopper", "afmeld", "afmelde", "afmeldes", "afmelding", "unsubscribe", "optout",
+    "opt-out",
+})  # fmt: skip
 _STOP_PHRASES = (
     "skriv ikke",
     "ikke skrive til mig",
@@ -198,6 +201,8 @@ _STOP_PHRASES = (
     "ingen flere sms",
     "ikke flere sms",
     "hold op med at skrive",
+    "hold op",
+    "hold nu op",
     "hold op med at sende",
     "slet mig",
     "slet mit nummer",
@@ -319,6 +324,12 @@ _NOT_THE_TENANT = (
     ("jeg", "hedder", "ikke", "NAME"),
     ("NAME", "bor", "her", "ikke"),
     ("NAME", "bor", "her", "ikke", "mere"),
+    ("NAME", "bor", "her", "ikke", "laengere"),
+    ("NAME", "bor", "ikke", "her", "laengere"),
+    ("NAME", "er", "flyttet"),
+    ("jeg", "kender", "ingen", "NAME"),
+    ("i", "dont", "know", "any", "NAME"),
+    ("NAME", "doesnt", "live", "here", "anymore"),
     ("NAME", "bor", "ikke", "her"),
     ("NAME", "bor", "ikke", "her", "mere"),
     ("its", "not", "me"),
@@ -348,7 +359,8 @@ _NOT_THE_TENANT_BY_SIZE: dict[int, tuple[tuple[str, ...], ...]] = {
 
 # Only these words may stand around it: "Det er ikke Amira, det er hendes mor" is someone writing for the tenant.
 _AROUND_NOT_THE_TENANT = frozenset({
-    "hej", "hi", "hello", "undskyld", "sorry", "men", "but", "tak", "thanks", "mvh", "beklager", "desvaerre",
+    "hej", "hi", "hello", "undskyld", "sorry", "men", "but", "tak", "thanks", "mvh", "beklager", "desvaerre", "nej",
+    "no",
 })  # fmt: skip
 
 
@@ -396,7 +408,7 @@ def says_wrong_number(text: str, languages: Iterable[str]) -> bool:
 # negation ("jeg vil ikke trække mit ja tilbage"). The keyword alone (TILBAGEKALD, WITHDRAW) is `classify`'s.
 _REVOKE = frozenset({
     "tilbagekald", "tilbagekalde", "tilbagekalder", "withdraw", "withdraws", "withdrawing", "revoke", "revokes",
-    "revoking",
+    "revoking", "fortryd", "fortryder",
 })  # fmt: skip
 _TAKE = frozenset({"traek", "traekke", "traekker", "tag", "tage", "tager", "take", "takes", "taking"})
 _BACK = frozenset({"tilbage", "back"})
