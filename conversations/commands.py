@@ -22,6 +22,7 @@ from conversations.keywords import (
     says_wrong_number,
 )
 from conversations.model import (
+    AnswerRecorded,
     Channel,
     ConsentWithdrawn,
     Context,
@@ -187,10 +188,18 @@ _COMMANDS: dict[KeywordKind, _Command] = {
 }
 
 
-def _stop_hint(text: str, facts: TenantFacts) -> CommandResult | None:
+def _stop_hint(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    """A wish to stop said in a sentence gets the word that does it; what else the message answers is read too
+    ("jeg har betalt, stop med at skrive": the payment claimed, then the hint), so nothing the tenant said is lost."""
     if facts.status != "active" or facts.held or not looks_like_stop_wish(text):
         return None
-    return CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
+    hint = MessageRequested("keyword.stop_hint")
+    if facts.conversation is not None:
+        state, events = engine.resume(facts.conversation, TextReceived(text, facts.channel), now)
+        # An answer read in it (a payment, a day), not own words taken as told or a miss: the stop wish is no answer.
+        if any(isinstance(e, AnswerRecorded) and e.value not in (engine.UNRECOGNISED, "text") for e in events):
+            return CommandResult("stop_hint", (*events, hint), resumed=state)
+    return CommandResult("stop_hint", (hint,))
 
 
 def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
@@ -258,7 +267,7 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
         return (
             _withdrawal_said(text, facts, now)
             or _wrong_number_said(text, facts, now)
-            or _stop_hint(text, facts)
+            or _stop_hint(text, facts, now)
             or _who(text, facts, now)
             or _thanks(text, facts)
             or _noted(text, facts)

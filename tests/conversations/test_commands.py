@@ -307,3 +307,18 @@ def test_withdrawal_of_a_standing_consent_starts_withdraw_consent(changes: dict[
 def test_a_naive_clock_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         command("STOP", _facts(), NOW.replace(tzinfo=None))
+
+
+def test_a_wish_to_stop_in_a_sentence_keeps_what_else_it_says() -> None:
+    """ "Jeg har betalt, stop med at skrive": the payment is claimed (reminders pause) and the hint says the word
+    that stops; before, only the hint came and the payment was lost."""
+    facts = _facts(conversation=_open())
+    result = command("jeg har betalt, stop med at skrive", facts, NOW)
+    assert result is not None and result.kind == "stop_hint"
+    kinds = [type(e).__name__ for e in result.events]
+    assert "PaidClaimed" in kinds and kinds[-1] == "MessageRequested"
+    assert result.events[-1] == MessageRequested("keyword.stop_hint")
+    assert result.resumed is not None and result.resumed.ended
+    # A wish to stop alone is only the hint, no miss counted at the open question.
+    alone = command("stop med at skrive til mig", facts, NOW)
+    assert alone is not None and alone.events == (MessageRequested("keyword.stop_hint"),) and alone.resumed is None
