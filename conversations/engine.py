@@ -345,6 +345,12 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # A photo of a receipt with "kvittering" under it: the picture was the message. Answered as a photo without
         # words is, and no try is used (a second photo must not end the conversation).
         return state, [MessageRequested("common.no_words", _values(state))]
+    if not tokens(text):
+        # Only emoji or signs ("😭"): not understood, and asked again, but no try is used up — two of them ended the
+        # conversation with "we cannot solve this here" for a tenant who may be crying.
+        events: list[Event] = [AnswerRecorded(state.step, UNRECOGNISED, text)]
+        events.append(MessageRequested("common.not_understood", _values(state)))
+        return _enter(flow, state, state.step, now, events, state.retries)
     return _not_understood(flow, state, text, now)
 
 
