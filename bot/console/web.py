@@ -223,6 +223,7 @@ FIELD_LABELS = {
     "outcome": N_("Outcome"),
     "day": N_("Day"),
     "time": N_("Time"),
+    "why": N_("Why an adviser is needed"),
     "place": N_("Place"),
     "template": N_("Send a prepared message"),
     "purpose": N_("Purpose"),
