@@ -408,7 +408,7 @@ def says_wrong_number(text: str, languages: Iterable[str]) -> bool:
 # negation ("jeg vil ikke trække mit ja tilbage"). The keyword alone (TILBAGEKALD, WITHDRAW) is `classify`'s.
 _REVOKE = frozenset({
     "tilbagekald", "tilbagekalde", "tilbagekalder", "withdraw", "withdraws", "withdrawing", "revoke", "revokes",
-    "revoking", "fortryd", "fortryder",
+    "revoking", "fortryd", "fortryder", "cancel", "annuller", "annullere",
 })  # fmt: skip
 _TAKE = frozenset({"traek", "traekke", "traekker", "tag", "tage", "tager", "take", "takes", "taking"})
 _BACK = frozenset({"tilbage", "back"})
@@ -433,8 +433,12 @@ def says_withdrawal(text: str) -> bool:
     if not _NOT_TAKING_BACK.isdisjoint(words) or not _NEGATIONS.isdisjoint(words):
         return False
     for index, word in enumerate(words):
-        if word in _REVOKE and not _CONSENT_OBJECTS.isdisjoint(words[index + 1 : index + 4]):
-            return True
+        if word in _REVOKE:
+            # The yes right after the verb, or after "mit"/"my": "tilbagekald mit samtykke", "cancel my consent";
+            # never "cancel it, yes".
+            nxt = words[index + 1 : index + 3]
+            if nxt and (nxt[0] in _CONSENT_OBJECTS or (nxt[0] in _MINE and nxt[1:] and nxt[1] in _CONSENT_OBJECTS)):
+                return True
         if word not in _TAKE:
             continue
         rest = words[index + 1 : index + 6]

@@ -162,6 +162,9 @@ def test_is_greeting(text: str, greeting: bool) -> None:
         "take my yes back",
         "jeg trækker mit samtykke tilbage",
         "revoke consent",
+        "cancel my consent",
+        "annuller mit samtykke",
+        "jeg fortryder mit ja",
     ],
 )
 def test_a_yes_taken_back_in_own_words(text: str) -> None:
@@ -189,6 +192,8 @@ def test_a_yes_taken_back_in_own_words(text: str) -> None:
         "kan jeg trække mit ja tilbage senere?",
         "yes. I know I can withdraw my consent anytime",
         "I need to withdraw money first",
+        "cancel it, yes",
+        "cancel the appointment, yes please",
     ],
 )
 def test_no_yes_is_taken_back_by_these(text: str) -> None:
