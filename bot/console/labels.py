@@ -155,6 +155,7 @@ ANSWER_LABELS = {
     "unexpected_expense": N_("an unexpected expense"),
     "other_reason": N_("another reason"),
     "no_reason": N_("would rather not say why"),
+    "will_tell": N_("will tell in own words"),
     "yes": N_("yes"),
     "no": N_("no"),
 }

@@ -70,6 +70,8 @@ PAYMENT_CHECK = Flow(
                 Option("other_reason", goto="reason_text", tags=("other_reason",), channels=TELEGRAM_ONLY),
                 # Nobody has to say why: a button that goes on without a reason (a "nej" typed is this too).
                 Option("no_reason", goto="consent", tags=("no",), channels=TELEGRAM_ONLY),
+                # "Ja" to "Vil du fortælle, hvad der er sket?": they will, in their own words (not kept as the reason).
+                Option("will_tell", goto="reason_text", tags=("yes",), channels=TELEGRAM_ONLY, listed=False),
             ),
             free_text="consent",
         ),
