@@ -41,7 +41,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "da": {
         "yes": ("ja", "jo", "jep", "jeps", "ja tak", "ok", "okay", "oki", "okej", "j", "gerne", "ja gerne", "jamen",
                 "klart", "selvfølgelig"),
-        "no": ("nej", "nej tak", "nix", "ikke nu", "ikke lige nu", "ellers tak", "alt er fint", "klarer det selv",
+        "no": ("nej", "nej tak", "nix", "ikke nu", "ikke lige nu", "ingen hjælp", "ellers tak", "alt er fint",
+               "klarer det selv",
                "klarer mig selv", "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke"),
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene"),
@@ -441,8 +442,9 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     for index, word in enumerate(words):
         after = words[index + 1] if index + 1 < len(words) else ""
         if word in _ASKING_WORDS and any(w in _NOT_WANTED for w in words[max(0, index - 4) : index]):
-            # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call.
-            blanked[index], turned = "-", True
+            # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call; "ingen hjælp",
+            # "no help" say no.
+            blanked[index], turned = ("nej" if index and words[index - 1] in ("ingen", "no") else "-"), True
         elif word == "please" and after == "do" and words[index + 2 : index + 3] == ("not",):
             blanked[index], turned = "-", True  # "please don't …" is no "please do"
         elif word in _NO_FUSS_NO and after in _FUSS:

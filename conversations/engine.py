@@ -198,6 +198,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     if tag is None:
         return None
     option = next(option for option in options if tag in option.tags)
+    if tag == "yes" and _asks_consent(step) and not _NOT_YET.isdisjoint(tokens(text)):
+        return None  # "ok, jeg tænker over det", "ok I'll ask my husband": no consent yet
     return None if _only_read(tag, option, text) else (option, True)
 
 
@@ -355,6 +357,11 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
 
 
 _OK_WORDS = frozenset({"ok", "okay", "oki", "okej"})
+# Words that put a consent off: thinking it over, asking someone first, later, maybe.
+_NOT_YET = frozenset({
+    "taenker", "taenke", "overveje", "overvejer", "sporger", "sporge", "senere", "maaske", "think", "thinking",
+    "ask", "consider", "later", "maybe", "perhaps",
+})  # fmt: skip
 
 
 def _only_read(tag: str, option: Option, text: str) -> bool:

@@ -456,6 +456,7 @@ def test_an_ok_at_the_consent_question_is_still_a_yes() -> None:
         ("nej tak, jeg har ikke brug for hjælp", ["no_thanks"]),
         ("No I don't need help", ["no_thanks"]),
         ("nej, du behøver ikke ringe", ["no_thanks"]),
+        ("ingen hjælp tak", ["no_thanks"]),
         # A message that begins with "ok" says it was read: the question waits, no try used.
         ("ok jeg forstår", []),
         ("ok got it thanks", []),
