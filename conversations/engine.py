@@ -357,10 +357,10 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
 
 
 _OK_WORDS = frozenset({"ok", "okay", "oki", "okej"})
-# Words that put a consent off: thinking it over, asking someone first, later, maybe.
+# Words that put a consent off: thinking it over, asking someone first, maybe ("ja, ring senere" is a yes).
 _NOT_YET = frozenset({
-    "taenker", "taenke", "overveje", "overvejer", "sporger", "sporge", "senere", "maaske", "think", "thinking",
-    "ask", "consider", "later", "maybe", "perhaps",
+    "taenker", "taenke", "overveje", "overvejer", "sporger", "sporge", "maaske", "think", "thinking", "ask",
+    "consider", "maybe", "perhaps",
 })  # fmt: skip
 
 

@@ -297,3 +297,10 @@ def test_a_question_at_the_consent_question_is_no_consent(text: str, channel: Ch
     state, events = resume(state, TextReceived(text, channel), NOW)
     assert not [e for e in events if isinstance(e, AnswerRecorded)]
     assert state.step == "consent" and not state.ended
+
+
+def test_a_yes_with_a_later_call_is_still_a_yes() -> None:
+    state, _events = start("payment_check", Context("", "da", "sms"), NOW)
+    state, _events = resume(state, ButtonPressed("adviser", "sms"), NOW)
+    _state, events = resume(state, TextReceived("ja, ring senere i dag", "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["yes"]
