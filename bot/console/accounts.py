@@ -64,6 +64,14 @@ class StaffError(Explained, ValueError):
     """A staff change that cannot be made, with a message to show the person."""
 
 
+class AccountExists(StaffError):
+    """An account for this e-mail address exists already (the console's form sent twice, or a second person)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(N_("a staff account for %(email)s already exists"), email=email)
+        self.email = email
+
+
 def hash_token(token: str) -> str:
     """What the database keeps of a setup token or a session cookie."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -135,7 +143,7 @@ async def create_staff(
     email = _check(email, role)
     taken = (await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == email))).first()
     if taken is not None:
-        raise StaffError(N_("a staff account for %(email)s already exists"), email=email)
+        raise AccountExists(email)
     row = {"email": email, "role": role, "active": True, "failed_logins": 0, "notify_telegram": False}
     staff_id = int(
         (

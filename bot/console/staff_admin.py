@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import (
     ROLES,
+    AccountExists,
     StaffError,
     create_staff,
     deactivate_staff,
@@ -68,10 +69,18 @@ async def _add(request: Request, me: StaffSession) -> Response:
     role = field(form, "role", max_length=16)
     organisation = field(form, "organisation", max_length=200, required=False)
     rt = runtime(request)
-    async with rt.db.write() as conn:
-        _, link = await create_staff(
-            conn, email, role, now(request), rt.settings.public_url, actor=me.actor, organisation=organisation
-        )
+    try:
+        async with rt.db.write() as conn:
+            _, link = await create_staff(
+                conn, email, role, now(request), rt.settings.public_url, actor=me.actor, organisation=organisation
+            )
+    except AccountExists as exc:
+        # Sent twice (a reload repeats the POST): the first answer's link is not shown again; a new one is made on
+        # the person's row.
+        raise FormError(
+            N_("An account for %(email)s exists already: a new password link for it is made on its row of the list."),
+            email=exc.email,
+        ) from None
     return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
 
 

@@ -124,6 +124,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         "tasks.html",
         tasks=tasks,
         sent=sent,
+        moved=request.query_params.get("moved") == "1",
         appointments=appointments,
         activity=counts,
         withheld=withheld,
@@ -235,7 +236,7 @@ async def _move(request: Request, me: StaffSession) -> Response:
         new_id = await conn.run_sync(move_appointment, task_id, me.staff_id, when, place, at, rt.settings)
         await record(conn, at, me.actor, "appointment.move", f"task:{task_id}", f"new=task:{new_id}")
     rt.sender.wake()
-    return redirect("/console/tasks")
+    return redirect("/console/tasks?moved=1")
 
 
 @guard("volunteer")

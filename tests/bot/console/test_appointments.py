@@ -172,7 +172,9 @@ async def test_a_moved_appointment_is_confirmed_again_and_only_the_new_reminder_
     async with rt.db.read() as conn:
         [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
     form = {"day": "2026-03-10", "time": "10:00", "place": "Beboerhuset, Byvej 2"}
-    assert (await post_form(client, "/console/tasks", f"/console/appointments/{task}/move", form)).status_code == 303
+    moved = await post_form(client, "/console/tasks", f"/console/appointments/{task}/move", form)
+    assert moved.status_code == 303  # and the volunteer sees that it worked
+    assert "The appointment is moved to the new time." in (await client.get(moved.headers["location"])).text
     await drain(rt.sender)
     # The tenant was told of the first time: the new confirmation says it moved, from when to when.
     assert texts(rt)[-1].startswith(
