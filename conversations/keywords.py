@@ -301,6 +301,7 @@ def _wrong_number_phrases(languages: tuple[str, ...]) -> tuple[tuple[tuple[str, 
 
 
 _SHORT_NO = frozenset({"no", "nr"})
+_MEANT = frozenset({"mente", "meant", "mener"})
 # What may stand before a wrong-number phrase in its clause: the message reached the wrong person ("du har fat i den
 # forkerte person", "you sent this to the wrong number", "jeg tror I har skrevet til det forkerte nummer"), not the
 # tenant's own mistake ("jeg har overført til forkert nummer", "I paid to the wrong number", "I called the wrong
@@ -385,8 +386,9 @@ def says_wrong_number(text: str, languages: Iterable[str]) -> bool:
     a wrong-number phrase in one clause, with only such words as "du har" or "you sent this to" before it and no
     negation ("det er ikke et forkert nummer"); never a question ("do I have the wrong number for the adviser?")."""
     phrases, firsts = _wrong_number_phrases(tuple(languages))
-    if firsts.isdisjoint(tokens(text)) or asks_something(text):
-        return False
+    words = tokens(text)
+    if firsts.isdisjoint(words) or asks_something(text) or not _MEANT.isdisjoint(words):
+        return False  # "forkert nummer, jeg mente 1": a menu number typed wrong, corrected
     for clause in re.split(r"[,.;:!?]+", text):
         words = [word.replace("'", "") for word in tokens(clause)]
         for phrase in phrases:

@@ -248,6 +248,8 @@ def test_not_reading_danish_said_in_english_switches_to_english(text: str, engli
         ("forkert, nr 1", False),
         ("det er ikke et forkert nummer", False),
         ("it's not the wrong number, it's me", False),
+        ("forkert nummer, jeg mente 1", False),
+        ("wrong number, I meant 2", False),
     ],
 )
 def test_a_wrong_number_said_in_a_sentence(text: str, report: bool) -> None:
