@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal
 
 from conversations.text import normalize, tokens
@@ -414,13 +415,30 @@ _REVOKE = frozenset({
 })  # fmt: skip
 _TAKE = frozenset({"traek", "traekke", "traekker", "tag", "tage", "tager", "take", "takes", "taking"})
 _BACK = frozenset({"tilbage", "back"})
-_CONSENT_OBJECTS = frozenset({"ja", "jaet", "samtykke", "samtykket", "yes", "consent"})
+_CONSENT_OBJECTS = frozenset({"ja", "jaet", "samtykke", "samtykket", "samtykker", "yes", "consent"})
 _MINE = frozenset({"mit", "min", "my", "the", "det", "dit", "your"})
+# "no longer" with the word consent itself (never a bare "ja": "jeg har ikke længere brug for hjælp, ja").
+_NO_LONGER = frozenset({("no", "longer"), ("ikke", "laengere")})
+_NOT_CONSENTING = frozenset({("dont", "consent"), ("not", "consent")})
+_CONSENT_WORDS = frozenset({"samtykke", "samtykket", "samtykker", "consent", "consenting"})
 # Words that say the yes is given, or that speak of the right to take it back, not of taking it back now.
 _NOT_TAKING_BACK = frozenset({
     "giver", "give", "giving", "gives", "senere", "later", "altid", "always", "anytime", "ikk", "wont", "didnt",
     "won't", "didn't",
 })  # fmt: skip
+
+
+def _no_longer_consents(words: Sequence[str]) -> bool:
+    """ "I no longer consent", "jeg giver ikke længere samtykke", "jeg samtykker ikke længere", "I don't consent
+    anymore": the consent word right after "no longer" / "ikke længere" or right before it, or "(do)n't consent
+    anymore"; never the words apart ("I consent, I no longer need to think")."""
+    for index, pair in enumerate(pairwise(words)):
+        near = [*words[index + 2 : index + 4], *words[max(0, index - 1) : index]]
+        if pair in _NO_LONGER and not _CONSENT_WORDS.isdisjoint(near):
+            return True
+        if pair in _NOT_CONSENTING and "anymore" in words[index + 2 : index + 4]:
+            return True
+    return False
 
 
 def says_withdrawal(text: str) -> bool:
@@ -432,6 +450,8 @@ def says_withdrawal(text: str) -> bool:
     words = [word.replace("'", "") for word in tokens(text)]
     if _CONSENT_OBJECTS.isdisjoint(words) or asks_something(text):
         return False
+    if _no_longer_consents(words):
+        return True
     if not _NOT_TAKING_BACK.isdisjoint(words) or not _NEGATIONS.isdisjoint(words):
         return False
     for index, word in enumerate(words):

@@ -165,6 +165,9 @@ def test_is_greeting(text: str, greeting: bool) -> None:
         "cancel my consent",
         "annuller mit samtykke",
         "jeg fortryder mit ja",
+        "I no longer consent",
+        "jeg giver ikke længere samtykke",
+        "I don't consent anymore",
     ],
 )
 def test_a_yes_taken_back_in_own_words(text: str) -> None:
@@ -194,6 +197,8 @@ def test_a_yes_taken_back_in_own_words(text: str) -> None:
         "I need to withdraw money first",
         "cancel it, yes",
         "cancel the appointment, yes please",
+        "jeg har ikke længere brug for hjælp, ja",
+        "I consent, I no longer need to think",
     ],
 )
 def test_no_yes_is_taken_back_by_these(text: str) -> None:
