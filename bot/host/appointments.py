@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -90,6 +90,8 @@ _ENDS = ("held", "missed")
 # tells whoever reads the phone what the appointment is about). The SMS rule's debt words are checked as well.
 ADVICE_SERVICES = ("forbrugerrådet", "folkehjælp", "på fode igen", "kfum", "gældsrådgivning", "pengeskole")
 _t = case_tasks.c
+# An open appointment's columns as cancelling one reads them.
+_OPEN_APPOINTMENT = (_t.id, _t.case_id, _t.tenant_id, _t.assignee_id, _t.place, _t.at)
 
 
 def is_reminder_key(key: str) -> bool:
@@ -120,13 +122,19 @@ def reminder_time(at: datetime, now: datetime, settings: Settings) -> datetime |
     return None
 
 
+def _day_and_clock(at: datetime, settings: Settings) -> tuple[date, str]:
+    """An appointment's local day and its time as "HH:MM" (a text's `clock` filter writes it as its language does)."""
+    local = at.astimezone(_tz(settings))
+    return local.date(), local.strftime("%H:%M")
+
+
 def appointment_values(tenant: Any, at: datetime, place: str, settings: Settings) -> dict[str, Any]:
     """What a text about an appointment tells the tenant: their first name, the local day and time, the place."""
-    local = at.astimezone(_tz(settings))
+    day, clock = _day_and_clock(at, settings)
     return {
         "first_name": first_name(tenant.name),
-        "day": local.date(),
-        "time": local.strftime("%H:%M"),
+        "day": day,
+        "time": clock,
         "place": place.rstrip(". "),  # the texts end the place with their own full stop
     }
 
@@ -172,8 +180,8 @@ def _queue(
     template = "appointment.booked"
     if moved_from is not None:
         template = "appointment.moved"
-        before = moved_from.astimezone(_tz(settings))
-        common["values"] = {**common["values"], "old_day": before.date(), "old_time": before.strftime("%H:%M")}
+        old_day, old_time = _day_and_clock(moved_from, settings)
+        common["values"] = {**common["values"], "old_day": old_day, "old_time": old_time}
     enqueue(
         scene,
         template=template,
@@ -331,7 +339,7 @@ def move_appointment(
     except ConsentRefused as refused:
         raise CaseError(refused.msgid, **refused.values) from None
     # The tenant hears that the time moved only if they were told of it (its confirmation went).
-    told = task.at is not None and int(task.id) in told_of(conn, [task], now)
+    told = task.id in told_of(conn, [task], now)
     _end(conn, task_id, "moved", now)
     # Its confirmation too, when it has not gone yet (booked in quiet hours): the tenant hears of the new time only.
     _hold_texts(conn, task_id, now, MOVED_REASON, ("booked", "reminder"))
@@ -368,20 +376,15 @@ def cancel_unseen(conn: Connection, tenant_id: int, now: datetime, because: str,
     if because not in BECAUSE:
         raise ValueError(f"unknown reason {because!r}")
     found = conn.execute(
-        select(_t.id, _t.case_id, _t.assignee_id, _t.place, _t.at).where(
-            _t.tenant_id == tenant_id, _t.kind == APPOINTMENT, _t.status == "open"
-        )
+        select(*_OPEN_APPOINTMENT).where(_t.tenant_id == tenant_id, _t.kind == APPOINTMENT, _t.status == "open")
     ).all()
     ended = 0
     for task in found:
         if task.assignee_id is not None and volunteer_sees(conn, task.case_id, task.assignee_id, now, place=task.place):
             continue
-        _cancel(conn, task, tenant_id, now, because, settings)
+        _cancel(conn, task, now, because, settings)
         ended += 1
     return ended
-
-
-_OPEN_APPOINTMENT = (_t.id, _t.case_id, _t.tenant_id, _t.assignee_id, _t.place, _t.at)
 
 
 def cancel_appointment(
@@ -396,7 +399,7 @@ def cancel_appointment(
     ).first()
     if task is None:
         raise CaseError(N_("This case has no such open appointment."))
-    _cancel(conn, task, int(task.tenant_id), now, "adviser_cancelled", settings, staff_id)
+    _cancel(conn, task, now, "adviser_cancelled", settings, staff_id)
 
 
 def cancel_volunteers(conn: Connection, volunteer_id: int, now: datetime, settings: Settings) -> int:
@@ -406,14 +409,13 @@ def cancel_volunteers(conn: Connection, volunteer_id: int, now: datetime, settin
         select(*_OPEN_APPOINTMENT).where(_t.assignee_id == volunteer_id, _t.kind == APPOINTMENT, _t.status == "open")
     ).all()
     for task in found:
-        _cancel(conn, task, int(task.tenant_id), now, "volunteer_left", settings)
+        _cancel(conn, task, now, "volunteer_left", settings)
     return len(found)
 
 
 def _cancel(
     conn: Connection,
     task: Any,
-    tenant_id: int,
     now: datetime,
     because: str,
     settings: Settings,
@@ -427,7 +429,7 @@ def _cancel(
         insert(case_events).values(case_id=task.case_id, staff_id=staff_id, kind="appointment", text=because, at=now)
     )
     if task.id in told_of(conn, [task], now):
-        tenant = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one()
+        tenant = conn.execute(select(tenants).where(tenants.c.id == task.tenant_id)).one()
         author = f"staff:{staff_id}" if staff_id is not None else "system"
         common = _texts_to(tenant, task.case_id, task.at, str(task.place or ""), now, settings, author)
         if common is not None:

@@ -301,9 +301,10 @@ async def finish_task(
     await _event(conn, case_id, volunteer_id, kind, (why or None) if needs_adviser else None, now)
 
 
-async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
+async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int | None, now: datetime) -> None:
     """The adviser who holds the case takes a volunteer's task back (the volunteer left, or the consent the task
-    needed ended, or it is simply quicker): the case is theirs again, as when the task is done."""
+    needed ended, or it is simply quicker): the case is theirs again, as when the task is done. Without `staff_id`
+    the service does it (the volunteer's account was closed)."""
     await _move(conn, case_id, ("volunteer",), status="taken", **_NO_TASK, updated_at=now)
     await _event(conn, case_id, staff_id, "task_taken_back", None, now)
 
@@ -321,8 +322,7 @@ async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetim
         .all()
     )
     for case_id in held:
-        await _move(conn, case_id, ("volunteer",), status="taken", **_NO_TASK, updated_at=now)
-        await _event(conn, case_id, None, "task_taken_back", None, now)
+        await take_back_task(conn, case_id, None, now)
     return [int(case_id) for case_id in held]
 
 
