@@ -238,8 +238,8 @@ async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, p
     return row
 
 
-async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> None:
-    """Change a role; the person's sessions end so the new rights apply at once."""
+async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> str:
+    """Change a role; the person's sessions end so the new rights apply at once. Returns the role they had."""
     if role not in ROLES:
         raise StaffError(
             N_("unknown role %(role)s: choose one of %(roles)s"), role=role, roles=Labels(ROLE_LABELS[r] for r in ROLES)
@@ -248,7 +248,7 @@ async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetim
     if old is None:
         raise StaffError(N_("no such staff account"))
     if old == role:
-        return
+        return str(old)
     await conn.execute(update(staff).where(staff.c.id == staff_id).values(role=role))
     await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
     await conn.execute(
@@ -256,6 +256,7 @@ async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetim
             at=now, actor=actor, action="staff.role_change", target=f"staff:{staff_id}", detail=f"{old}->{role}"
         )
     )
+    return str(old)
 
 
 async def deactivate_staff(conn: AsyncConnection, staff_id: int, now: datetime, actor: str) -> None:

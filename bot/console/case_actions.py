@@ -54,27 +54,30 @@ _NOT_HOLDER = N_("take the case first: only the adviser who holds it can do this
 _CLOSED = N_("The case is closed: nothing was done or sent.")
 
 
-def _refusal(status: str | None, assignee_id: int | None, me: StaffSession) -> None:
-    """Refuse (409) unless this person holds the case; a closed case (in another tab, by someone else) says so."""
+def _refusal(status: str | None, assignee_id: int | None, me: StaffSession, unheld: bool = False) -> None:
+    """Refuse (409) unless this person holds the case; a closed case (in another tab, by someone else) says so.
+    With `unheld`, a volunteer's case that nobody holds (its adviser left: bot/host/handover.py) is anyone's too."""
     if status == "closed":
         raise CaseError(_CLOSED)
+    if unheld and status == "volunteer" and assignee_id is None:
+        return
     if status not in HELD_STATUSES or assignee_id != me.staff_id:
         raise CaseError(_NOT_HOLDER)
 
 
-def _holder(case: Any, me: StaffSession) -> None:
+def _holder(case: Any, me: StaffSession, unheld: bool = False) -> None:
     """Refuse (409) unless this person holds the case."""
-    _refusal(case.status, case.assignee_id, me)
+    _refusal(case.status, case.assignee_id, me, unheld)
 
 
-async def _still_holder(conn: AsyncConnection, case_id: int, me: StaffSession) -> None:
+async def _still_holder(conn: AsyncConnection, case_id: int, me: StaffSession, unheld: bool = False) -> None:
     """The same check inside the write transaction, on the row as it is now (locked on PostgreSQL)."""
     row = (
         await conn.execute(select(cases.c.status, cases.c.assignee_id).where(cases.c.id == case_id).with_for_update())
     ).first()
     if row is None:
         raise CaseError(_NOT_HOLDER)
-    _refusal(row.status, row.assignee_id, me)
+    _refusal(row.status, row.assignee_id, me, unheld)
 
 
 def _back(case_id: int) -> Response:
@@ -110,13 +113,14 @@ async def _by_holder(
     change: Callable[[AsyncConnection, int, int, datetime], Awaitable[None]],
     action: str,
     detail: Callable[[Any], str | None] = lambda case: None,
+    unheld: bool = False,
 ) -> Response:
     """A change only the adviser who holds the case makes (checked again inside the write), with its audit entry."""
     case, _ = await case_in_path(request)
-    _holder(case, me)
+    _holder(case, me, unheld)
     at = now(request)
     async with runtime(request).db.write() as conn:
-        await _still_holder(conn, case.id, me)
+        await _still_holder(conn, case.id, me, unheld)
         await change(conn, case.id, me.staff_id, at)
         await record(conn, at, me.actor, action, f"case:{case.id}", detail(case))
     return _back(case.id)
@@ -127,7 +131,8 @@ async def _take_back(request: Request, me: StaffSession) -> Response:
     def volunteer(case: Any) -> str:
         return f"volunteer=staff:{case.volunteer_id}"
 
-    return await _by_holder(request, me, case_ops.take_back_task, "task.take_back", volunteer)
+    # A task on a case nobody holds any more (its adviser left) is any adviser's to take back, with the case.
+    return await _by_holder(request, me, case_ops.take_back_task, "task.take_back", volunteer, unheld=True)
 
 
 @guard("admin", "adviser")

@@ -110,6 +110,8 @@ EVENT_LABELS = {
     "status": N_("status"),
     "taken": N_("took the case"),
     "released": N_("released"),
+    # The adviser holding the case left (account closed, role changed): back to the queue (bot/host/handover.py).
+    "adviser_left": N_("back to the queue: the adviser's account was closed or their role changed"),
     "note": N_("note"),
     "task": N_("task given"),
     "task_done": N_("task done"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -24,9 +27,9 @@ from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
-from bot.host.appointments import cancel_volunteers
-from bot.host.cases import tasks_back_from
+from bot.host.handover import HandedBack, hand_back_work
 from bot.i18n import CONSOLE_LANGUAGES, LANGUAGE_NAMES, N_
+from bot.runtime import Runtime
 from bot.store.schema import staff
 from bot.tenants.linking import hash_secret, new_code, shown_code
 
@@ -59,7 +62,18 @@ async def _people(request: Request) -> list[object]:
 
 @guard("admin")
 async def _staff_page(request: Request, me: StaffSession) -> Response:
-    return render(request, "staff.html", people=await _people(request), roles=ROLES, link=None)
+    people = await _people(request)
+    return render(request, "staff.html", people=people, roles=ROLES, link=None, back=_back_said(request))
+
+
+def _back_said(request: Request) -> HandedBack | None:
+    """What the last deactivation or role change gave back, as its redirect says (`_back_to_staff`)."""
+    counts: dict[str, int] = {}
+    for name in HandedBack.__dataclass_fields__:
+        value = request.query_params.get(name, "0")
+        counts[name] = int(value) if value.isdigit() and len(value) < 7 else 0
+    back = HandedBack(**counts)
+    return back if back.total() else None
 
 
 @guard("admin")
@@ -106,9 +120,13 @@ async def _role(request: Request, me: StaffSession) -> Response:
     role = field(await request.form(), "role", max_length=16)
     if staff_id == me.staff_id and role != "admin":
         raise StaffError(N_("you cannot take your own admin role away; ask another admin"))
-    async with runtime(request).db.write() as conn:
-        await set_role(conn, staff_id, role, now(request), me.actor)
-    return redirect("/console/staff")
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.write() as conn:
+        old = await set_role(conn, staff_id, role, at, me.actor)
+        back = await _hand_back(conn, staff_id, old, at, rt, me, new_role=role)
+    rt.sender.wake()
+    return _back_to_staff(back)
 
 
 @guard("admin")
@@ -132,15 +150,32 @@ async def _deactivate(request: Request, me: StaffSession) -> Response:
     async with rt.db.write() as conn:
         role = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar()
         await deactivate_staff(conn, staff_id, at, me.actor)
-        if role == "volunteer":
-            # Nobody would come to their appointments, and nobody could do their tasks: the appointments are
-            # cancelled (a tenant told of one hears so) and the tasks go back to the advisers holding the cases.
-            cancelled = await conn.run_sync(cancel_volunteers, staff_id, at, rt.settings)
-            returned = await tasks_back_from(conn, staff_id, at)
-            detail = f"appointments_cancelled={cancelled} tasks_back={len(returned)}"
-            await record(conn, at, me.actor, "staff.volunteer_left", f"staff:{staff_id}", detail)
+        back = await _hand_back(conn, staff_id, str(role), at, rt, me)
     rt.sender.wake()
-    return redirect("/console/staff")
+    return _back_to_staff(back)
+
+
+async def _hand_back(
+    conn: AsyncConnection,
+    staff_id: int,
+    role: str,
+    at: datetime,
+    rt: Runtime,
+    me: StaffSession,
+    new_role: str | None = None,
+) -> HandedBack:
+    """What the person held in the role they leave goes where others find it (bot/host/handover.py), audited."""
+    back = await hand_back_work(conn, staff_id, role, at, rt.settings, new_role)
+    if back.total():
+        await record(conn, at, me.actor, f"staff.{role}_left", f"staff:{staff_id}", back.detail())
+    return back
+
+
+def _back_to_staff(back: HandedBack) -> Response:
+    """The staff page, saying what went back, if anything."""
+    if not back.total():
+        return redirect("/console/staff")
+    return redirect(f"/console/staff?{urlencode(asdict(back))}")
 
 
 @guard("admin", "adviser", "volunteer", "caretaker")

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, literal, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
@@ -27,6 +27,7 @@ __all__ = [
     "Opened",
     "add_note",
     "among",
+    "cases_back_from",
     "close_case",
     "consented_among",
     "finish_task",
@@ -282,6 +283,8 @@ async def give_task(
 
 # A case the volunteer's task has left: done, taken back by the adviser.
 _NO_TASK: dict[str, Any] = {"volunteer_id": None, "volunteer_task": None, "volunteer_due": None}
+# Where such a case goes: back to the adviser who holds it, or to the queue when nobody does (their account closed).
+_BACK_TO_HOLDER = case((cases.c.assignee_id.is_(None), literal("waiting")), else_=literal("taken"))
 
 
 async def finish_task(
@@ -289,7 +292,9 @@ async def finish_task(
 ) -> None:
     """A volunteer marks the task done (back to the adviser) or asks for an adviser (back to the queue, held by nobody,
     as a released case is; `why`, the volunteer's words, goes on the case's event)."""
-    values: dict[str, Any] = {"status": "waiting", "assignee_id": None} if needs_adviser else {"status": "taken"}
+    values: dict[str, Any] = (
+        {"status": "waiting", "assignee_id": None} if needs_adviser else {"status": _BACK_TO_HOLDER}
+    )
     done = await conn.execute(
         update(cases)
         .where(cases.c.id == case_id, cases.c.status == "volunteer", cases.c.volunteer_id == volunteer_id)
@@ -304,8 +309,13 @@ async def finish_task(
 async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int | None, now: datetime) -> None:
     """The adviser who holds the case takes a volunteer's task back (the volunteer left, or the consent the task
     needed ended, or it is simply quicker): the case is theirs again, as when the task is done. Without `staff_id`
-    the service does it (the volunteer's account was closed)."""
-    await _move(conn, case_id, ("volunteer",), status="taken", **_NO_TASK, updated_at=now)
+    the service does it (the volunteer's account was closed). A case nobody holds any more (the adviser's account
+    was closed) is then the taker's, or, taken back by the service, the queue's."""
+    if staff_id is None:
+        await _move(conn, case_id, ("volunteer",), status=_BACK_TO_HOLDER, **_NO_TASK, updated_at=now)
+    else:
+        holder = func.coalesce(cases.c.assignee_id, staff_id)
+        await _move(conn, case_id, ("volunteer",), status="taken", assignee_id=holder, **_NO_TASK, updated_at=now)
     await _event(conn, case_id, staff_id, "task_taken_back", None, now)
 
 
@@ -323,6 +333,34 @@ async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetim
     )
     for case_id in held:
         await take_back_task(conn, case_id, None, now)
+    return [int(case_id) for case_id in held]
+
+
+async def cases_back_from(conn: AsyncConnection, adviser_id: int, now: datetime) -> list[int]:
+    """An adviser's account is closed (or they no longer hold cases): each case they hold goes back to the queue,
+    held by nobody, as a released case does, so the bot answers the tenant again and another adviser takes it. A
+    case with a volunteer's task keeps the task and comes to the queue when it is done or taken back. The case's
+    events say the adviser left. Returns the cases."""
+    held = (
+        (
+            await conn.execute(
+                select(cases.c.id).where(cases.c.assignee_id == adviser_id, among(cases.c.status, HELD_STATUSES))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for case_id in held:
+        await conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id)
+            .values(
+                status=case((cases.c.status == literal("volunteer"), cases.c.status), else_=literal("waiting")),
+                assignee_id=None,
+                updated_at=now,
+            )
+        )
+        await _event(conn, case_id, None, "adviser_left", None, now)
     return [int(case_id) for case_id in held]
 
 

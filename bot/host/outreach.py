@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, func, insert, literal_column, or_, select
+from sqlalchemy import Connection, Select, and_, exists, func, insert, literal_column, or_, select, update
 
 from bot.host.cases import OPEN_STATUSES, CaseError, among
 from bot.host.tasks import OPEN, add_task, set_task_status
@@ -45,6 +45,7 @@ __all__ = [
     "next_steps",
     "offer_outreach",
     "record_contact",
+    "steps_back_from",
 ]
 
 CALL, KNOCK, POSTCARD = "call", "knock", "postcard"
@@ -220,6 +221,17 @@ def end_open_steps(conn: Connection, case_id: int, now: datetime) -> int:
     return set_task_status(
         conn, CANCELLED, now, _t.case_id == case_id, _t.status == OPEN, among(_t.kind, OUTREACH_STEPS)
     )
+
+
+def steps_back_from(conn: Connection, caretaker_id: int, now: datetime) -> int:
+    """A caretaker's account is closed (or their role changed): their open door knocks and postcards go to any
+    caretaker, so another one sees them on the visits list. Returns how many."""
+    changed = conn.execute(
+        update(case_tasks)
+        .where(_t.assignee_id == caretaker_id, _t.status == OPEN, among(_t.kind, CARETAKER_STEPS))
+        .values(assignee_id=None, updated_at=now)
+    )
+    return int(changed.rowcount)
 
 
 def never_reached_query(start: datetime, end: datetime) -> Select[Any]:
