@@ -33,11 +33,12 @@ PAYMENT_CHECK = Flow(
             options=(
                 Option("paid", goto="paid", tags=("paid",), effects=(ClaimPaid(),)),
                 Option("will_pay", goto="when", tags=("will_pay",)),
+                Option("adviser", goto="consent", tags=("adviser", "yes", "help")),
+                Option("info", goto="info", tags=("info",)),
+                # Last on Telegram, so a number typed means the same on both channels (1 to 4 as the SMS lists them).
                 Option("part", goto="how_much", tags=("part",), channels=TELEGRAM_ONLY),
                 # Over SMS a part payment is not asked about: it is heard, and help is offered.
                 Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False),
-                Option("adviser", goto="consent", tags=("adviser", "yes", "help")),
-                Option("info", goto="info", tags=("info",)),
                 Option("no_thanks", goto="no_help", tags=("no",), listed=False),
                 Option("hardship", goto="heard", tags=("hardship",), listed=False),
             ),

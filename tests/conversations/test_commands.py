@@ -224,9 +224,9 @@ def test_help_is_in_english_too() -> None:
 QUESTION_CHOICES = (
     Choice("paid", "choice.paid"),
     Choice("will_pay", "choice.will_pay"),
-    Choice("part", "choice.part"),
     Choice("adviser", "choice.adviser"),
     Choice("info", "choice.info"),
+    Choice("part", "choice.part"),
 )
 
 

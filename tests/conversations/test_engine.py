@@ -102,6 +102,14 @@ def test_unknown_fact_is_a_programming_error() -> None:
         resume(_start(), FactReported("rent_raised"), NOW)
 
 
+@pytest.mark.parametrize("digit", ["1", "2", "3", "4"])
+def test_a_typed_number_means_the_same_on_sms_and_telegram(digit: str) -> None:
+    """The SMS lists 1 to 4; a tenant who moves to Telegram (or types there) keeps those numbers."""
+    on_sms = resume(_start("sms"), TextReceived(digit, "sms"), NOW)[0]
+    on_telegram = resume(_start("telegram"), TextReceived(digit, "telegram"), NOW)[0]
+    assert on_telegram.step == on_sms.step and on_sms.step != "question"
+
+
 def test_ended_conversation_ignores_input() -> None:
     ended, _ = resume(_start(), TextReceived("4", "sms"), NOW)
     assert ended.ended
@@ -357,7 +365,7 @@ def test_current_question_asks_the_open_question_again_in_the_state_language() -
     state = replace(_start("telegram"), language="en")
     events = current_question(state)
     assert [(e.template, [c.key for c in e.choices]) for e in events if isinstance(e, MessageRequested)] == [
-        ("payment_check.question", ["paid", "will_pay", "part", "adviser", "info"])
+        ("payment_check.question", ["paid", "will_pay", "adviser", "info", "part"])
     ]
     assert current_question(replace(state, ended=True)) == []
 

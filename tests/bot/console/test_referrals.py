@@ -269,7 +269,7 @@ async def test_the_text_about_help_goes_on_telegram_to_an_active_linked_tenant_o
     assert sent.status_code == 303
     await drain(rt.sender)
     (told,) = [m for m in sandbox(rt)["telegram"].to(str(CHAT)) if "kommune" in m.text.lower()]
-    assert "Søg hos kommunen, før du betaler" in told.text
+    assert "Søg hurtigt, og før du betaler" in told.text
     assert sandbox(rt)["sms"].to(PHONE) == []  # never by SMS
     before = len(sandbox(rt)["telegram"].to(str(CHAT)))
 

@@ -78,7 +78,7 @@ async def test_thanks_at_the_open_question_is_answered_kindly_and_the_question_w
     ("position", "asked", "heard"),
     [
         # A påkrav reached them two days ago: its deadline runs.
-        ({"demand_received_on": -2}, "Har du brug for hjælp", "Fristen i brevet gælder stadig."),
+        ({"demand_received_on": -2}, "Har du brug for hjælp", "hele beløbet i brevet skal være betalt inden fristen."),
         # A court date is known: call today, whatever they say.
         ({"court_date": 10}, "Ring +4570000000 eller skriv i dag.", "Ring alligevel til os i dag på"),
         ({}, "Har du brug for hjælp", "Så venter vi lidt med at skrive om huslejen."),

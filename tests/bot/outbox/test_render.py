@@ -142,8 +142,8 @@ def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accep
 
 
 STAGE_WORDS = {
-    "da": ("Fristen i brevet gælder stadig", "Ring alligevel til os i dag", "fristen", "løsning"),
-    "en": ("The deadline in the letter still applies", "call us today anyway", "deadline", "solution"),
+    "da": ("hele beløbet i brevet skal være betalt inden fristen", "Ring alligevel til os i dag", "fristen", "løsning"),
+    "en": ("the full amount in the letter must be paid", "call us today anyway", "deadline", "solution"),
 }
 
 
@@ -164,9 +164,14 @@ def test_confirmations_follow_the_stage_of_the_reminder(language: str, channel: 
         assert still_applies not in text(key, "missed") and call_anyway not in text(key, "missed")
     opener = text("payment_check.question", "court")
     assert solution in opener and "+4570000000" in opener and deadline not in opener.lower()
+    # A payment seen in the ledger: at the court stage it does not end the matter (the organisation decides), so
+    # the thanks asks for the call instead of saying there is nothing more to do.
+    registered = {trigger: text("payment_check.paid_registered", trigger) for trigger in ("missed", "demand", "court")}
+    assert "+4570000000" in registered["court"] and "+4570000000" not in registered["missed"]
+    assert registered["demand"] == registered["missed"]
 
 
-@pytest.mark.parametrize(("language", "words"), [("da", "inden fristen i brevet"), ("en", "before the deadline")])
+@pytest.mark.parametrize(("language", "words"), [("da", "efter fristen i brevet"), ("en", "after the deadline")])
 def test_a_promise_after_the_deadline_asks_to_pay_within_the_letter_without_its_date(language: str, words: str) -> None:
     renderer = Renderer(ROOT / "templates", _settings())
     for channel in ("sms", "telegram"):
