@@ -188,7 +188,7 @@ def test_an_sms_names_no_recipient_of_a_withdrawal_only_its_kind_and_telegram_na
     assert listed_sms is not None and listed_sms.started is not None
     (listed,) = [e for e in listed_sms.events if isinstance(e, MessageRequested)]
     sms = RENDERER.render(listed.template, listed.values, "da", "sms").text
-    assert "1: din rådgiver hos" in sms and "2: kommunen\n3: en frivillig forening" in sms
+    assert "1: rådgiverne hos" in sms and "2: kommunen\n3: en frivillig forening" in sms
     assert "Aarhus" not in sms and "Folkehjælp" not in sms
     _, events = resume(listed_sms.started, TextReceived("3", "sms"), NOW)
     (told,) = [e for e in events if isinstance(e, MessageRequested)]

@@ -119,7 +119,7 @@ async def test_a_receipt_photo_with_a_caption_is_told_pictures_cannot_be_seen_an
     await bot.send(text_update, "hej")
     for _ in range(2):  # before, the second photo ended the conversation with "Vi forstår det desværre ikke her"
         assert await bot.send(photo_update) == [
-            "Vi kan ikke se billeder eller høre lydbeskeder her. Skriv gerne dit svar med ord."
+            "Vi kan ikke se billeder eller høre lydbeskeder her. Skriv gerne dit svar som tekst."
         ]
     [reply] = await bot.send(text_update, "Jeg har betalt")
     assert reply.startswith("Tak for besked."), reply

@@ -162,7 +162,7 @@ async def test_the_withdrawal_word_lists_the_consents_and_ends_the_chosen_one_wh
     await drain(rt.sender)
 
     listed, confirmed = (m.text for m in sandbox(rt)["sms"].to(PHONE))
-    assert "1: din rådgiver hos Boligselskabet" in listed and "2: kommunen" in listed  # by SMS: its kind, no name
+    assert "1: rådgiverne hos Boligselskabet" in listed and "2: kommunen" in listed  # by SMS: its kind, no name
     assert "3:" not in listed  # one recipient, listed once
     assert "til kommunen" in confirmed and UNIT not in listed + confirmed
     async with rt.db.read() as conn:
