@@ -348,11 +348,13 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # words is, and no try is used (a second photo must not end the conversation).
         return state, [MessageRequested("common.no_words", _values(state))]
     if not tokens(text):
-        # Only emoji or signs ("😭"): not understood, and asked again, but no try is used up — two of them ended the
-        # conversation with "we cannot solve this here" for a tenant who may be crying.
-        events: list[Event] = [AnswerRecorded(state.step, UNRECOGNISED, text)]
-        events.append(MessageRequested("common.not_understood", _values(state)))
-        return _enter(flow, state, state.step, now, events, state.retries)
+        # Only emoji or signs ("😭"): a tenant who may be crying. No try is used up (two ended the conversation), and
+        # the question is not sent again (three segments each time): a short word that we read it, that the
+        # question waits, and a person to call. The question stays open as it was.
+        return state, [
+            AnswerRecorded(state.step, UNRECOGNISED, text),
+            MessageRequested("common.signs_only", _values(state)),
+        ]
     return _not_understood(flow, state, text, now)
 
 

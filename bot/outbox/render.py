@@ -67,13 +67,20 @@ def _date(context: JinjaContext, value: object) -> str:
     return str(format_date(value, format="long", locale=_locale(context)))
 
 
+# English in Denmark (en_DK) writes a time the Danish way, "14.30"; an English reader reads "14:30", as the English
+# opening hours write it (templates/en/common.hours).
+_CLOCK_LOCALES = {"en": "en_GB"}
+
+
 @pass_context
 def _clock(context: JinjaContext, value: object) -> str:
     """A time of day as the language writes it ("14.30" in Danish). An appointment's values hold it as "HH:MM",
     the same for every language, so a row written before a text's language changed still reads right."""
     if not isinstance(value, str):
         raise TypeError(f"the clock filter needs a time as HH:MM, got {type(value).__name__}")
-    return str(format_time(time.fromisoformat(value), format="short", locale=_locale(context)))
+    language = str(context.get("language", "da"))
+    locale = _CLOCK_LOCALES.get(language) or _locale(context)
+    return str(format_time(time.fromisoformat(value), format="short", locale=locale))
 
 
 class _Compiled(BytecodeCache):

@@ -43,14 +43,20 @@ def test_money_and_date_are_formatted_for_the_language(tmp_templates: Path) -> N
 
 
 def test_an_appointments_time_is_written_as_the_tenants_language_writes_it(tmp_path: Path) -> None:
-    """Danish writes "kl. 14.30"; the value is stored as 14:30 whatever the language, and Turkish keeps the colon."""
-    for lang, words in (("da", "Kl. {{ time|clock }}."), ("tr", "Saat {{ time|clock }}.")):
+    """Danish writes "kl. 14.30"; the value is stored as 14:30 whatever the language, and English (as its opening
+    hours) and Turkish keep the colon."""
+    for lang, words in (
+        ("da", "Kl. {{ time|clock }}."),
+        ("tr", "Saat {{ time|clock }}."),
+        ("en", "At {{ time|clock }}."),
+    ):
         (tmp_path / lang).mkdir()
         (tmp_path / lang / "t.clock.sms.txt").write_text(words + "\n")
     renderer = Renderer(tmp_path, _settings())
     assert renderer.render("t.clock", {"time": "14:30"}, "da", "sms").text == "Kl. 14.30."
     assert renderer.render("t.clock", {"time": "09:05"}, "da", "sms").text == "Kl. 09.05."
     assert renderer.render("t.clock", {"time": "14:30"}, "tr", "sms").text == "Saat 14:30."
+    assert renderer.render("t.clock", {"time": "14:30"}, "en", "sms").text == "At 14:30."
 
 
 def test_renderers_share_compiled_texts_but_each_folder_says_its_own_words(tmp_path: Path) -> None:
@@ -184,10 +190,10 @@ def test_a_promise_after_the_deadline_asks_to_pay_within_the_letter_without_its_
 @pytest.mark.parametrize(
     ("hours", "language", "shown"),
     [
-        ("man-fre 9-15", "da", "(man-fre 9-15)"),
+        ("man-fre 9-15", "da", "(man-fre kl. 9-15)"),
         ("man-fre 9-15", "en", "(Mon-Fri 9:00-15:00)"),
         ("man-fre 9-15", "ar", "(الاثنين-الجمعة 9:00-15:00)"),
-        ("Mon-Thu 9-15, Fri 9.30-12", "da", "(man-tor 9-15, fre 9.30-12)"),
+        ("Mon-Thu 9-15, Fri 9.30-12", "da", "(man-tor kl. 9-15, fre kl. 9.30-12)"),
         ("Mon-Thu 9-15, Fri 9.30-12", "en", "(Mon-Thu 9:00-15:00, Fri 9:30-12:00)"),
         # Words it cannot read as days and hours are shown as written, in every language.
         ("hverdage 9-15", "en", "(hverdage 9-15)"),
