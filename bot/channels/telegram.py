@@ -7,6 +7,7 @@ import warnings
 from datetime import timedelta
 from typing import cast
 
+import httpx
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -111,8 +112,10 @@ class TelegramChannel:
             chat_id = int(message.address)
         except ValueError:
             return SendResult("permanent", detail="not a chat id")
+        asked = False  # whether sendMessage was called: until then no failure can have carried the message
         try:
             await self._ensure_started()
+            asked = True
             sent = await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=keyboard(message))
         except RetryAfter as exc:
             return SendResult("transient", error_code="429", detail="flood control", retry_after=retry_seconds(exc))
@@ -122,14 +125,28 @@ class TelegramChannel:
         except BadRequest as exc:
             log.warning("telegram outbox %s: bad request (%s)", message.outbox_id, _short(exc))
             return SendResult("permanent", error_code="400", detail=_short(exc))
-        except TimedOut:
-            return SendResult("transient", detail="timeout", maybe_sent=True)
+        except TimedOut as exc:
+            return SendResult("transient", detail="timeout", maybe_sent=asked and not _not_sent(exc))
         except NetworkError as exc:
-            return SendResult("transient", detail=_short(exc), maybe_sent=True)
+            return SendResult("transient", detail=_short(exc), maybe_sent=asked and not _not_sent(exc))
         except TelegramError as exc:
             log.warning("telegram outbox %s: %s", message.outbox_id, type(exc).__name__)
             return SendResult("permanent", detail=_short(exc))
         return SendResult("sent", provider_id=f"{sent.chat.id}:{sent.message_id}")
+
+
+# What httpx raises before a byte of the request left: no connection was made (refused, no route, a name that does not
+# resolve, a failed TLS handshake: ConnectError), none was made in time (ConnectTimeout), or none was free in the
+# client's pool (PoolTimeout). Anything later (a write or read that failed, a connection dropped or an answer that did
+# not come in time once the request was out) may have reached Telegram.
+_BEFORE_THE_REQUEST = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _not_sent(exc: TelegramError) -> bool:
+    """Whether a NetworkError or TimedOut is sure not to have carried the message: its cause is an httpx error raised
+    before the request was sent. PTB 22's HTTPXRequest raises both `from` the httpx error; any other shape counts as
+    maybe sent, the safe side (the tenant may get it twice, never not at all)."""
+    return isinstance(exc.__cause__, _BEFORE_THE_REQUEST)
 
 
 def _short(exc: TelegramError) -> str:

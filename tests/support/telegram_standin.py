@@ -50,6 +50,7 @@ class TelegramStandIn:
     # after `slow_seconds`) or "reset" (the connection drops without an answer, nothing delivered)
     fail_next: list[str | int] = field(default_factory=list)
     slow_seconds: float = 2.0
+    get_me_seconds: float = 0.0  # how long getMe takes to answer
     updates: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -73,13 +74,13 @@ class TelegramStandIn:
         self._new_update.set()
 
     async def start(self) -> None:
-        """Listen on a free port on 127.0.0.1."""
+        """Listen on 127.0.0.1 at `port`, or on a free port when it is 0."""
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         server = site._server
         assert server is not None
@@ -119,6 +120,7 @@ class TelegramStandIn:
         return web.json_response({"ok": True, "result": result})
 
     async def _m_getMe(self, params: dict[str, Any]) -> Any:
+        await asyncio.sleep(self.get_me_seconds)
         return BOT_USER
 
     async def _m_sendMessage(self, params: dict[str, Any], request: web.Request) -> Any:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -78,21 +79,104 @@ async def test_provider_errors_become_outcomes(
         assert result.retry_after is None
 
 
-async def test_unreachable_api_is_transient_and_start_does_not_fail(sqlite_url: str) -> None:
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A local port bound without listening: a connection to it is refused, with no race for the port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        yield sock.getsockname()[1]
+
+
+async def test_unreachable_api_is_transient_and_start_does_not_fail(sqlite_url: str, refused_port: int) -> None:
     settings = make_settings(
         sqlite_url,
         telegram_token="123:ABC",
-        telegram_api_url=f"http://127.0.0.1:{port}/bot",
+        telegram_api_url=f"http://127.0.0.1:{refused_port}/bot",
         telegram_secret="s3cret",
     )
     tg = TelegramChannel(settings)
     await tg.start()  # logs and carries on: the outbox retries later
     result = await tg.send(_message())
-    assert result.outcome == "transient"
+    # The connection was refused: nothing reached Telegram, so a retry cannot make the tenant get it twice.
+    assert (result.outcome, result.maybe_sent) == ("transient", False)
+    assert result.detail.startswith("NetworkError: httpx.ConnectError")
     await tg.stop()
+
+
+async def test_an_api_that_stops_listening_after_start_is_not_sent(
+    channel: TelegramChannel, standin: TelegramStandIn
+) -> None:
+    # getMe was answered at start; then the Bot API goes away and sendMessage's connection is refused.
+    await standin.stop()
+    result = await channel.send(_message())
+    assert (result.outcome, result.maybe_sent) == ("transient", False)
+    assert standin.calls_to("sendMessage") == []
+    await standin.start()  # back on the same port: the channel sends again
+    assert (await channel.send(_message())).outcome == "sent"
+
+
+async def test_a_start_that_times_out_is_not_sent(standin: TelegramStandIn, sqlite_url: str) -> None:
+    # The channel starts (getMe) on the first send when it could not at start-up: a getMe that answers too late is
+    # a timeout before sendMessage was ever called.
+    settings = make_settings(
+        sqlite_url,
+        telegram_token="123:ABC",
+        telegram_api_url=standin.api_url,
+        telegram_secret="s3cret",
+        send_timeout_seconds=2.0,  # read timeout 1 s
+        lease_seconds=10.0,
+    )
+    standin.get_me_seconds = 1.5
+    tg = TelegramChannel(settings)
+    try:
+        await tg.start()
+        result = await tg.send(_message())
+        assert (result.outcome, result.detail, result.maybe_sent) == ("transient", "timeout", False)
+        assert standin.calls_to("sendMessage") == []
+        standin.get_me_seconds = 0.0
+        assert (await tg.send(_message())).outcome == "sent"
+    finally:
+        await tg.stop()
+
+
+def _full_listener(port: int) -> tuple[socket.socket, list[socket.socket]]:
+    """A listener on `port` that accepts nothing, its backlog filled: Linux drops the next SYN, so a connection to
+    it is never made and the client's connect timeout ends it."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(0)
+    waiting = []
+    for _ in range(3):
+        sock = socket.socket()
+        sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            sock.connect(("127.0.0.1", port))
+        waiting.append(sock)
+    return listener, waiting
+
+
+async def test_a_connection_not_made_in_time_is_not_sent(standin: TelegramStandIn, sqlite_url: str) -> None:
+    settings = make_settings(
+        sqlite_url,
+        telegram_token="123:ABC",
+        telegram_api_url=standin.api_url,
+        telegram_secret="s3cret",
+        send_timeout_seconds=2.0,  # connect timeout 1 s
+        lease_seconds=10.0,
+    )
+    tg = TelegramChannel(settings)
+    await tg.start()
+    await standin.stop()
+    listener, waiting = _full_listener(standin.port)
+    try:
+        result = await tg.send(_message())
+    finally:
+        for sock in (listener, *waiting):
+            sock.close()
+        await tg.stop()
+    assert (result.outcome, result.detail, result.maybe_sent) == ("transient", "timeout", False)
+    assert standin.calls_to("sendMessage") == []
 
 
 async def test_address_that_is_not_a_chat_id_is_permanent(channel: TelegramChannel, standin: TelegramStandIn) -> None:
@@ -121,6 +205,7 @@ async def test_an_answer_slower_than_the_limit_is_a_transient_timeout(
         result = await tg.send(_message())
         assert (result.outcome, result.detail, result.provider_id) == ("transient", "timeout", None)
         assert len(standin.delivered) == 1  # it did arrive: the retry may repeat it, as at-least-once allows
+        assert result.maybe_sent  # and the outbox says so
         assert (await tg.send(_message())).outcome == "sent"  # the client is still usable
     finally:
         await tg.stop()
@@ -131,4 +216,7 @@ async def test_a_dropped_connection_is_transient(channel: TelegramChannel, stand
     result = await channel.send(_message())
     assert (result.outcome, result.provider_id, result.retry_after) == ("transient", None, None)
     assert standin.delivered == []
+    # The request was out when the connection dropped: Telegram may have taken it (here it did not; the client
+    # cannot know), so a retry may deliver it twice.
+    assert result.maybe_sent
     assert (await channel.send(_message())).outcome == "sent"

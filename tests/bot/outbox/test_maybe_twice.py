@@ -1,11 +1,14 @@
 """A send whose outcome is unknown (Twilio took the message, then the answer never came) is sent again, so the
 tenant may get it twice: that must never happen without saying so — on the message in the console and in /metrics.
-A send that failed in a way that says it did not go (an HTTP 503) is sent again without such a note."""
+A send that failed in a way that says it did not go (an HTTP 503; on Telegram a connection refused) is sent again
+without such a note."""
 
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import httpx
@@ -13,6 +16,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import create_app
+from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio_sms import TwilioChannel
 from bot.runtime import Runtime
 from bot.store.flags import PAUSED, write_flag
@@ -21,6 +25,7 @@ from bot.tenants.status import set_status
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, login, post_form
 from tests.support.drive import drain
+from tests.support.telegram_standin import TelegramStandIn
 from tests.support.twilio_standin import (
     Answer,
     TwilioStandin,
@@ -178,3 +183,68 @@ async def test_a_message_whose_last_try_got_no_answer_fails_saying_it_may_have_r
             assert await _shown(http, case_id) == (
                 "⚠ FAILED: the provider did not answer in time; a try got no answer, so it may have reached the tenant"
             )
+
+
+@asynccontextmanager
+async def _telegram_case(sqlite_url: str, standin: TelegramStandIn) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    """A runtime whose Telegram is the real PTB client against `standin`'s address (listening or not), and an adviser
+    signed in to the console."""
+    settings = make_settings(
+        sqlite_url, telegram_token="123:ABC", telegram_api_url=standin.api_url, telegram_secret="s3cret"
+    )
+    async with started_runtime(settings, telegram=TelegramChannel(settings)) as rt:
+        await add_person(rt, "adviser@example.org", "adviser")
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as http:
+            assert (await login(http, "adviser@example.org")).status_code == 303
+            yield rt, http
+
+
+async def _taken_on_telegram(rt: Runtime, http: httpx.AsyncClient) -> int:
+    """A case the adviser takes, of a tenant reached on Telegram only: the one message goes to the chat."""
+    case_id = await add_case(rt, await add_tenant(rt, "T-TG", name="Tove Tenant", phone=None, chat_id=777001))
+    await post_form(http, f"/console/cases/{case_id}", f"/console/cases/{case_id}/take", {})
+    return case_id
+
+
+async def _maybe_sent(rt: Runtime) -> bool:
+    async with rt.db.read() as conn:
+        return bool((await conn.execute(select(outbox.c.maybe_sent))).scalar_one())
+
+
+async def test_a_telegram_api_nobody_listens_on_says_nothing_of_twice(sqlite_url: str) -> None:
+    # The operator audit's case: KEEPHOME_TELEGRAM_API_URL names a port nobody listens on. The connection is refused,
+    # nothing reached Telegram: the retry, once the Bot API is back, sends the message once and says nothing of twice.
+    with socket.socket() as reserved:
+        reserved.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        standin = TelegramStandIn(port=reserved.getsockname()[1])
+        async with _telegram_case(sqlite_url, standin) as (rt, http):
+            case_id = await _taken_on_telegram(rt, http)
+            await drain(rt.sender)
+            assert not await _maybe_sent(rt)
+            reserved.close()
+            await standin.start()
+            try:
+                await _retry_now(rt)
+                assert [m["chat"]["id"] for m in standin.delivered] == [777001]
+                assert await _shown(http, case_id) == "sent"
+                assert "keephome_outbound_unknown_outcome_total{" not in (await http.get("/metrics")).text
+            finally:
+                await standin.stop()
+
+
+async def test_a_telegram_connection_dropped_after_the_request_says_it_may_have_gone_twice(sqlite_url: str) -> None:
+    standin = TelegramStandIn()
+    await standin.start()
+    try:
+        async with _telegram_case(sqlite_url, standin) as (rt, http):
+            case_id = await _taken_on_telegram(rt, http)
+            standin.fail_next.append("reset")  # the Bot API read the request, then the connection dropped
+            await drain(rt.sender)
+            assert await _maybe_sent(rt)
+            await _retry_now(rt)
+            assert await _shown(http, case_id) == "sent: the tenant may have it twice: an earlier try got no answer"
+            metrics = (await http.get("/metrics")).text
+            assert 'keephome_outbound_unknown_outcome_total{channel="telegram"} 1.0' in metrics
+    finally:
+        await standin.stop()
