@@ -10,8 +10,9 @@ stops them when it is lost; the process that takes the role over catches up on a
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -113,12 +114,31 @@ async def purge_job(jobs: JobServices) -> dict[str, int]:
     return removed
 
 
+def _ends_quietly_when_stopped(
+    job: Callable[[JobServices], Awaitable[object]],
+) -> Callable[[JobServices], Awaitable[object]]:
+    """The job as the scheduler runs it: cancelled because the scheduler stops (`stop_scheduler`: the process stops,
+    or loses the scheduler role), it ends with one line instead of APScheduler's "raised an exception" and the
+    traceback of wherever the cancellation found it. Its work is idempotent: the next run, here or in the process that
+    takes the role over, does it."""
+
+    @functools.wraps(job)
+    async def run(jobs: JobServices) -> object:
+        try:
+            return await job(jobs)
+        except asyncio.CancelledError:
+            log.info("%s was under way when the scheduler stopped; its next run does its work", job.__name__)
+            return None
+
+    return run
+
+
 def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
     """Start the jobs in the running event loop and return the scheduler; `stop_scheduler` ends them."""
     tz = ZoneInfo(jobs.settings.timezone)
     scheduler = AsyncIOScheduler(timezone=tz)
     scheduler.add_job(
-        plan_today,
+        _ends_quietly_when_stopped(plan_today),
         CronTrigger(hour=jobs.settings.plan_hour, minute=0, timezone=tz),
         args=[jobs],
         id="plan_reminders",
@@ -127,7 +147,7 @@ def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
         max_instances=1,
     )
     scheduler.add_job(
-        expire_job,
+        _ends_quietly_when_stopped(expire_job),
         IntervalTrigger(minutes=1, timezone=tz),
         args=[jobs],
         id="expire_waiting",
@@ -136,7 +156,7 @@ def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
         max_instances=1,
     )
     scheduler.add_job(
-        outreach_job,
+        _ends_quietly_when_stopped(outreach_job),
         IntervalTrigger(minutes=15, timezone=tz),
         args=[jobs],
         id="offer_outreach",
@@ -145,7 +165,7 @@ def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
         max_instances=1,
     )
     scheduler.add_job(
-        purge_job,
+        _ends_quietly_when_stopped(purge_job),
         CronTrigger(hour=3, minute=30, timezone=tz),
         args=[jobs],
         id="purge_retention",
@@ -156,7 +176,7 @@ def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
     # Right after start, then every CATCH_UP_MINUTES: a day not planned yet (downtime, or a plan that failed, say on
     # a database locked for a moment) is planned the same day, not lost; a day planned already costs one read.
     scheduler.add_job(
-        catch_up,
+        _ends_quietly_when_stopped(catch_up),
         IntervalTrigger(minutes=CATCH_UP_MINUTES, timezone=tz),
         args=[jobs],
         id="catch_up",
@@ -170,7 +190,7 @@ def start_scheduler(jobs: JobServices) -> AsyncIOScheduler:
 
 
 async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
-    """Stop the jobs without waiting for a running one (its work is idempotent)."""
+    """Stop the jobs; a running one is cancelled, not waited for (its work is idempotent), and ends quietly."""
     if scheduler.running:
         scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
@@ -194,7 +214,7 @@ class SchedulerRole:
             self._scheduler = start_scheduler(self._jobs)
 
     async def stop(self) -> None:
-        """Stop the jobs; a job under way finishes on its own (its work is idempotent)."""
+        """Stop the jobs; a job under way is cancelled (its work is idempotent: the next holder does it)."""
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             await stop_scheduler(scheduler)

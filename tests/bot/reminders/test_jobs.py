@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
@@ -144,3 +146,33 @@ async def test_two_processes_catching_up_at_once_plan_once(database_url: str) ->
         async with first.db.read() as conn:
             queued = (await conn.execute(select(func.count()).select_from(outbox))).scalar_one()
         assert queued == 20
+
+
+async def test_a_job_under_way_when_the_scheduler_stops_ends_quietly(
+    late_runtime: Runtime, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stop (the process ends, or loses the scheduler role) cancels the job under way: one line says so, not
+    APScheduler's "raised an exception" with the traceback of wherever the cancellation found it."""
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another writer holds the database: today's plan waits in its write
+    caplog.set_level(logging.INFO)
+    scheduler = start_scheduler(job_services(late_runtime))
+    try:
+        for _ in range(200):  # the catch-up runs right after start, and finds today not planned
+            if any("not planned yet" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        await stop_scheduler(scheduler)
+        await asyncio.sleep(0.1)  # the cancelled job's task ends
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    said = [(r.levelname, r.name, r.getMessage()) for r in caplog.records]
+    assert (
+        "INFO",
+        "bot.reminders.jobs",
+        "catch_up was under way when the scheduler stopped; its next run does its work",
+    ) in said
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info], said
