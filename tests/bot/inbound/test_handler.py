@@ -80,7 +80,7 @@ async def test_thanks_at_the_open_question_is_answered_kindly_and_the_question_w
         # A påkrav reached them two days ago: its deadline runs.
         ({"demand_received_on": -2}, "Har du brug for hjælp", "hele beløbet i brevet skal være betalt inden fristen."),
         # A court date is known: call today, whatever they say.
-        ({"court_date": 10}, "Ring +4570000000 eller skriv i dag.", "Ring alligevel til os i dag på"),
+        ({"court_date": 10}, "Ring til os i dag på +4570000000.", "Ring alligevel til os i dag på"),
         ({}, "Har du brug for hjælp", "Så venter vi lidt med at skrive om huslejen."),
     ],
     ids=["demand", "court", "overdue"],
@@ -118,7 +118,7 @@ async def test_a_termination_behind_an_eviction_called_off_is_not_the_court_stag
             )
         )
     [question] = await _say(runtime, "hej", "SM1")
-    assert "eller skriv i dag" not in question  # the opening of the court stage
+    assert "Ring til os i dag på" not in question  # the opening of the court stage
     [paid] = await _say(runtime, "jeg har betalt", "SM2")
     assert "Ring alligevel til os i dag" not in paid
 
