@@ -143,6 +143,8 @@ async def test_a_yes_on_telegram_to_the_full_wording_is_the_consent_with_its_evi
     _, case_id = await held_case(rt, adviser)
     page = f"/console/cases/{case_id}"
     shown = await adviser.get(page)
+    # The tenant says yes or no to the purpose as written: the form asks for it in their language.
+    assert "Purpose, in the tenant's language (Danish)" in shown.text
     nonce = "ask-nonce-0001"
     data = [
         ("csrf_token", csrf_of(shown.text)),
