@@ -200,6 +200,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     option = next(option for option in options if tag in option.tags)
     if tag == "yes" and _asks_consent(step) and not _NOT_YET.isdisjoint(tokens(text)):
         return None  # "ok, jeg tænker over det", "ok I'll ask my husband": no consent yet
+    if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):
+        return None  # "ok jeg forstår", "okay I understand": the question was read; a consent needs its own yes
     return None if _only_read(tag, option, text) else (option, True)
 
 
@@ -373,6 +375,21 @@ def _only_read(tag: str, option: Option, text: str) -> bool:
     if tag != "yes" or option.key == "yes":
         return False
     return looks_like_noted(text) or looks_like_thanks(text) or _ok_led(text)
+
+
+# Words that say a message was understood, no more: beside "ok" they make no yes of it ("ok jeg forstår").
+_UNDERSTOOD = frozenset({"forstaar", "forstaaet", "forstod", "understand", "understood", "see", "got"})
+
+
+def _only_understood(text: str, language: str, today: date) -> bool:
+    """ "Ok jeg forstår", "ok forstået", "okay I understand", "ok got it": read as a yes by their "ok", but they say
+    the question was understood, not that the tenant agrees. Only a yes of its own beside them ("ok jeg forstår, ja")
+    is a consent."""
+    words = tokens(text)
+    if _UNDERSTOOD.isdisjoint(words):
+        return False
+    rest = " ".join(word for word in words if word not in _UNDERSTOOD and word not in _OK_WORDS)
+    return pick_tag(rest, language, ("yes",), today) is None
 
 
 def _ok_led(text: str) -> bool:
