@@ -126,7 +126,7 @@ async def test_the_tenant_gets_a_confirmation_and_one_reminder_the_day_before_wh
     await drain(rt.sender)
     [confirmation] = texts(rt)
     assert confirmation == (
-        "Hej Beta. Du har en aftale den 5. marts 2026 kl. 14.30. Sted: Byvej 12, 1. th. "
+        "Hej Beta. Du har en aftale med en frivillig rådgiver den 5. marts 2026 kl. 14.30. Sted: Byvej 12, 1. th. "
         f"Ring til os på {rt.settings.adviser_phone}, hvis tiden ikke passer. Hilsen {rt.settings.org_name}\n"
         "Svar STOP for at afmelde."
     )
@@ -213,7 +213,8 @@ async def test_an_appointment_moved_before_its_confirmation_went_is_confirmed_as
     form = {"day": "2026-03-10", "time": "10:00", "place": "Beboerhuset, Byvej 2"}
     assert (await post_form(client, "/console/tasks", f"/console/appointments/{task}/move", form)).status_code == 303
     await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))
-    assert [text[:62] for text in texts(rt)] == ["Hej Beta. Du har en aftale den 10. marts 2026 kl. 10.00. Sted:"]
+    only = "Hej Beta. Du har en aftale med en frivillig rådgiver den 10. marts 2026 kl. 10.00. Sted:"
+    assert [text[: len(only)] for text in texts(rt)] == [only]
 
 
 async def test_quiet_hours_and_opt_out_are_kept(served: tuple[Runtime, httpx.AsyncClient]) -> None:
