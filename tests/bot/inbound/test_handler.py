@@ -348,7 +348,7 @@ async def _waiting_tenant_writes_on(runtime: Runtime, caplog: pytest.LogCaptureF
     opened = await _case(runtime, tenant_id)
     runtime.clock.offset += timedelta(hours=1)
     [reply] = await _say(runtime, "Hvornår ringer I?", "SM10")
-    assert "Vi har fået din besked" in reply and "Svar med et tal" not in reply and "JA eller NEJ" not in reply
+    assert "Tak for din besked. En økonomisk rådgiver" in reply and "Svar med et tal" not in reply and "JA eller NEJ" not in reply
     with caplog.at_level(logging.WARNING):
         assert await _say(runtime, "Hej igen", "SM11") == []  # heard once a day: no second receipt today
     assert not caplog.records  # quiet by design, not a row the database refused and the batch redone
@@ -360,7 +360,7 @@ async def _waiting_tenant_writes_on(runtime: Runtime, caplog: pytest.LogCaptureF
     assert "Boligselskabet" in (await _say(runtime, "HJÆLP", "SM12"))[0]  # the keywords still work
     runtime.clock.offset += timedelta(days=1)
     [again] = await _say(runtime, "er der nogen?", "SM13")
-    assert "Vi har fået din besked" in again
+    assert "Tak for din besked. En økonomisk rådgiver" in again
 
 
 async def test_a_waiting_case_the_tenant_never_said_yes_to_leaves_the_conversation_as_it_was(
