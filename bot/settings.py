@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -23,6 +25,7 @@ from conversations.model import FlowSettings
 __all__ = [
     "LOG_LEVELS",
     "MIN_SECRET_LENGTH",
+    "NOT_SETTINGS",
     "ConfigError",
     "OpeningSpan",
     "Settings",
@@ -30,11 +33,21 @@ __all__ = [
     "log_level",
     "opening_spans",
     "served_url",
+    "unknown_variables",
 ]
 
 MIN_SECRET_LENGTH = 32
 # The levels `KEEPHOME_LOG_LEVEL` may name, in any case.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_PREFIX = "KEEPHOME_"
+# The only `KEEPHOME_` names in an environment that are no field of Settings, and who reads each: every other one is
+# a typo that `load_settings` refuses (`unknown_variables`). Read from the environment only, never from `.env`.
+NOT_SETTINGS = {
+    "KEEPHOME_LOG_LEVEL": "the `keephome` command's log level (`log_level`)",
+    "KEEPHOME_PYTHON": "the interpreter `./dev` makes its virtualenv with",
+    "KEEPHOME_SCREENSHOT_DIR": "where tests/scenarios/test_browser.py saves the README's screenshots",
+    "KEEPHOME_BENCH_PINNED": "bench/group_commit.py, marking the copy of itself it runs pinned to one core",
+}
 
 
 class ConfigError(Exception):
@@ -386,8 +399,51 @@ def log_level(environ: Mapping[str, str] = os.environ) -> str:
     return level
 
 
+def _known_names() -> frozenset[str]:
+    return frozenset(f"{_PREFIX}{name.upper()}" for name in Settings.model_fields)
+
+
+def _unknown(name: str, env_file: str | None = None) -> str:
+    """One clause for a `KEEPHOME_` name keephome does not read (`env_file`: the file it is in, if it is in one),
+    with the name meant when one is close."""
+    if name in NOT_SETTINGS:  # in a .env file: only the environment's are allowed
+        return f"{name} in {env_file} is not read from there: set it in the environment"
+    # Compared without the prefix every name shares, which would make any two names look alike.
+    close = difflib.get_close_matches(
+        name.removeprefix(_PREFIX), [n.removeprefix(_PREFIX) for n in (*_known_names(), *NOT_SETTINGS)], n=1
+    )
+    said = f"{name}{f' in {env_file}' if env_file else ''} is not a keephome setting"
+    return f"{said} (did you mean {_PREFIX}{close[0]}?)" if close else f"{said} (the README's Settings list every one)"
+
+
+def unknown_variables(environ: Mapping[str, str], env_file: str | Path | None) -> str | None:
+    """The one line for the `KEEPHOME_` names in the environment or the `.env` file that keephome does not read
+    (a typo would otherwise be ignored and its default taken), or None. Like the settings, names are read in any
+    case; `NOT_SETTINGS` are allowed in the environment."""
+    known = _known_names()
+    problems = [
+        _unknown(upper)
+        for upper in sorted(n.upper() for n in environ)
+        if upper.startswith(_PREFIX) and upper not in known and upper not in NOT_SETTINGS
+    ]
+    if env_file is not None:
+        # Read as the settings read it (the same file, found the same way), and only the names it holds.
+        in_file = DotEnvSettingsSource(Settings, env_file=env_file).env_vars
+        problems += [
+            _unknown(upper, str(env_file))
+            for upper in sorted(n.upper() for n in in_file)
+            if upper.startswith(_PREFIX) and upper not in known
+        ]
+    return "; ".join(problems) or None
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read settings; an inconsistent configuration raises ConfigError with one line."""
+    """Read settings; a `KEEPHOME_` name keephome does not know, or an inconsistent configuration, raises
+    ConfigError with one line."""
+    env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    unknown = unknown_variables(os.environ, env_file if isinstance(env_file, str | Path) else None)
+    if unknown is not None:
+        raise ConfigError(unknown)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -4,10 +4,16 @@ variable (the command line's own answers are in tests/bot/cli/test_one_line_erro
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from bot.settings import LOG_LEVELS, ConfigError, load_settings, log_level
+from bot.settings import LOG_LEVELS, NOT_SETTINGS, ConfigError, Settings, load_settings, log_level
+
+ROOT = Path(__file__).resolve().parents[2]
+# Names misspelled on purpose: the refusals' own tests, and the README's example of one.
+MISSPELLING_TESTS = ROOT / "tests" / "bot" / "cli" / "test_one_line_errors.py"
+README_TYPO = "KEEPHOME_DATABSE_URL"
 
 
 def _load(**values: object) -> object:
@@ -41,6 +47,29 @@ def test_languages_are_read_in_any_case_and_each_must_have_texts() -> None:
         _load(languages="da,xx")
     with pytest.raises(ConfigError, match=r"^KEEPHOME_LANGUAGES: names no language: choose from ar, da, en, tr$"):
         _load(languages=" , ")
+
+
+def _mentioned_names() -> dict[str, Path]:
+    """Every whole `KEEPHOME_…` name the repository's code, scripts and documents mention, with a file naming it."""
+    places = [ROOT / "dev", ROOT / "README.md", ROOT / "pyproject.toml"]
+    for folder in ("bot", "tests", "bench", ".ci", "docs"):
+        places += [p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in ("", ".py", ".md", ".sh")]
+    places.remove(MISSPELLING_TESTS)
+    found: dict[str, Path] = {}
+    for place in places:
+        for name in re.findall(r"\bKEEPHOME_[A-Z0-9_]+", place.read_text(encoding="utf-8", errors="replace")):
+            if not name.endswith("_"):  # a prefix ("the KEEPHOME_TWILIO_ variables"), not a name
+                found.setdefault(name, place)
+    return found
+
+
+def test_every_keephome_name_the_project_uses_is_a_setting_or_listed_as_none() -> None:
+    """`load_settings` refuses a `KEEPHOME_` name it does not know: one that the project's own scripts, tests or
+    documents set must be a setting or in NOT_SETTINGS, the one list of the others."""
+    known = {f"KEEPHOME_{name.upper()}" for name in Settings.model_fields} | set(NOT_SETTINGS) | {README_TYPO}
+    mentioned = _mentioned_names()
+    assert {"KEEPHOME_PYTHON", "KEEPHOME_DATABASE_URL", "KEEPHOME_TEST_DATABASE_URL"} <= set(mentioned)
+    assert {name: str(place.relative_to(ROOT)) for name, place in mentioned.items() if name not in known} == {}
 
 
 def test_the_log_level_is_read_in_any_case() -> None:

@@ -19,12 +19,14 @@ import pytest
 from sqlalchemy import make_url
 
 from bot.cli.main import main
+from bot.settings import NOT_SETTINGS
 from bot.store.migrate import head_revision
 from tests.conftest import PG_URL
 from tests.support.schema import asyncpg_dsn
 
 SECRET = "test-secret-key-test-secret-key-0123"
 REPO = Path(__file__).resolve().parents[3]
+CSV = "tenant_ref,name,phone\nT-1,Amira Hansen,+4540123456\n"
 
 
 @pytest.fixture
@@ -40,6 +42,73 @@ def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
     lines = err.splitlines()
     assert len(lines) == 1, err
     return lines[0]
+
+
+# 0. A KEEPHOME_ name keephome does not read
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["import", "tenants.csv"], ["run"], ["remind", "--dry-run"]])
+def test_a_misspelled_variable_stops_every_command_naming_the_one_meant(
+    env: Path, command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The audit's case: a typo in the database URL's name migrated a SQLite file here and said all was well."""
+    (env.parent / "tenants.csv").write_text(CSV, encoding="utf-8")
+
+    async def served(rt: Any) -> int:
+        await rt.db.dispose()
+        raise AssertionError("`run` started serving")
+
+    monkeypatch.setattr("bot.cli.serve.serve", served)
+    monkeypatch.delenv("KEEPHOME_DATABASE_URL")
+    monkeypatch.setenv("KEEPHOME_DATABSE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    assert main(command) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_DATABSE_URL is not a keephome setting "
+        "(did you mean KEEPHOME_DATABASE_URL?)"
+    )
+    assert not (env.parent / "keephome.db").exists()  # nothing was migrated or written
+
+
+def test_a_misspelled_variable_in_the_env_file_is_named_with_the_file(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env.parent / ".env").write_text(
+        "# keephome\nKEEPHOME_TELEGRAM_SECRETS=abc\nAPI_KEY=not-keephome's\n", encoding="utf-8"
+    )
+    assert main(["db", "upgrade"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_TELEGRAM_SECRETS in .env is not a keephome setting "
+        "(did you mean KEEPHOME_TELEGRAM_SECRET?)"
+    )
+    assert not env.exists()
+
+
+def test_every_unknown_name_is_on_the_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("keephome_colour", "red")  # names are read in any case, as the settings read them
+    monkeypatch.setenv("KEEPHOME_PORTT", "8080")
+    (env.parent / ".env").write_text("KEEPHOME_LOG_LEVEL=DEBUG\n", encoding="utf-8")
+    assert main(["db", "upgrade"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_COLOUR is not a keephome setting (the README's Settings list "
+        "every one); KEEPHOME_PORTT is not a keephome setting (did you mean KEEPHOME_PORT?); KEEPHOME_LOG_LEVEL in "
+        ".env is not read from there: set it in the environment"
+    )
+
+
+def test_the_variables_of_the_tools_around_keephome_are_allowed(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`./dev`'s interpreter, the tests' screenshot folder, the bench's pinning and the log level are no settings,
+    and an environment that has them runs."""
+    for name in NOT_SETTINGS:
+        monkeypatch.setenv(name, "INFO" if name == "KEEPHOME_LOG_LEVEL" else "1")
+    monkeypatch.setenv("KEEPHOME_TEST_DATABASE_URL", PG_URL)
+    (env.parent / ".env").write_text("KEEPHOME_ORG_NAME=Boligselskabet Syd\nOTHER_TOOL=1\n", encoding="utf-8")
+    assert main(["db", "upgrade"]) == 0
+    assert capsys.readouterr().err == ""
+    assert env.exists()
 
 
 # 1. KEEPHOME_TIMEZONE
@@ -120,9 +189,6 @@ def test_demand_offsets_with_spaces_are_days(
 
 
 # 4. A database keephome cannot reach
-
-
-CSV = "tenant_ref,name,phone\nT-1,Amira Hansen,+4540123456\n"
 
 
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["import", "tenants.csv"], ["run"]])
