@@ -44,7 +44,8 @@ def _sqlite_writer_connect(dbapi_conn: Any, record: Any) -> None:
 
 
 def _postgres_args(url: str) -> tuple[str, dict[str, Any]]:
-    """A `?search_path=NAME` in the URL keeps keephome's tables in their own schema."""
+    """A `?search_path=NAME` in the URL keeps keephome's tables in their own schema. PostgreSQL gets NAME as written
+    and reads it as SQL does (unquoted, in lower case): bot/store/migrate.py's `first_schema` makes that schema."""
     parsed = make_url(url)
     search_path = parsed.query.get("search_path")
     if not search_path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import string
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -25,6 +26,7 @@ __all__ = [
     "SchemaBehind",
     "current_revision",
     "ensure_current",
+    "first_schema",
     "head_revision",
     "prepare",
     "shown",
@@ -83,9 +85,30 @@ def _own_schema(connection: Connection) -> None:
     to `keephome db upgrade` for an empty database, and that schema is where its tables go."""
     if connection.dialect.name != "postgresql" or connection.exec_driver_sql("SELECT current_schema()").scalar():
         return
-    first = str(connection.exec_driver_sql("SHOW search_path").scalar() or "").split(",")[0].strip().strip('"')
+    first = first_schema(str(connection.exec_driver_sql("SHOW search_path").scalar() or ""))
     if first and not first.startswith("$"):
         connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {connection.dialect.identifier_preparer.quote(first)}")
+
+
+_UPPER_TO_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def first_schema(search_path: str) -> str | None:
+    """The schema PostgreSQL looks for first in `search_path` (bot/store/db.py hands it the URL's as written), by its
+    rule for a name in SQL: a quoted name as it is (`"hA_S2"`, `""` a quote inside), an unquoted one with A-Z in
+    lower case (`hA_S2` is ha_s2); None for an empty path. Made any other way, the schema is not the one searched."""
+    text = search_path.lstrip()
+    if not text.startswith('"'):
+        name = text.split(",", 1)[0].strip()
+        return name.translate(_UPPER_TO_LOWER) or None
+    name, rest = "", text[1:]
+    while '"' in rest:
+        part, _, rest = rest.partition('"')
+        name += part
+        if not rest.startswith('"'):
+            return name or None
+        name, rest = name + '"', rest[1:]
+    return None  # a quote never closed: PostgreSQL refuses the setting itself
 
 
 def _current_sync(connection: Connection) -> str | None:

@@ -65,3 +65,39 @@ async def test_upgrade_makes_the_schema_its_search_path_names(pg_url: str) -> No
             await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
         finally:
             await admin.close()
+
+
+@pytest.mark.parametrize(
+    ("written", "made"),
+    [("hC_Upper{}", "hc_upper{}"), ("%22hC_Upper{}%22", "hC_Upper{}")],
+)
+async def test_a_schema_named_in_capitals_is_made_and_found_as_postgresql_reads_the_name(
+    pg_url: str, written: str, made: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The audit's `?search_path=hA_S2` made the schema "hA_S2" and then looked for ha_s2 (a traceback): an unquoted
+    name is the lower-case one, as in SQL, and a quoted one (%22 in a URL) keeps its capitals."""
+    import uuid
+
+    import asyncpg
+
+    from tests.conftest import PG_URL
+    from tests.support.schema import asyncpg_dsn
+
+    tag = uuid.uuid4().hex[:8]
+    url, schema = f"{PG_URL}?search_path={written.format(tag)}", made.format(tag)
+    admin = await asyncpg.connect(asyncpg_dsn(PG_URL))
+    try:
+        assert await run_db_upgrade(make_settings(url)) == 0
+        assert f"migrated: from an empty database to revision {head_revision()}" in capsys.readouterr().out
+        db = Database(url)
+        try:
+            await ensure_current(db)  # what `run` asks before it starts
+        finally:
+            await db.dispose()
+        tables = await admin.fetch("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema)
+        assert {"alembic_version", "tenants"} <= {t["table_name"] for t in tables}
+    finally:
+        try:
+            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await admin.close()

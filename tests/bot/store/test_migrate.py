@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from bot.store.db import Database
-from bot.store.migrate import SchemaBehind, current_revision, ensure_current, head_revision, upgrade
+from bot.store.migrate import SchemaBehind, current_revision, ensure_current, first_schema, head_revision, upgrade
 from bot.store.schema import metadata
 
 
@@ -32,3 +32,22 @@ async def test_an_empty_database_is_behind_and_says_what_to_run(empty_database_u
             await ensure_current(db)
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("search_path", "schema"),
+    [
+        ("keephome", "keephome"),
+        ("hA_S2", "ha_s2"),  # unquoted: A-Z folded, as PostgreSQL reads the setting
+        (" hA_S2 , public", "ha_s2"),
+        ('"hA_S2"', "hA_S2"),  # quoted: as written
+        ('"a""b", public', 'a"b'),
+        ('"a,b"', "a,b"),
+        ('"$user", public', "$user"),
+        ("Ærø_X", "Ærø_x"),  # only A-Z fold in a UTF-8 database
+        ("", None),
+        ('"unclosed', None),
+    ],
+)
+def test_the_first_schema_of_a_search_path_is_the_one_postgresql_finds(search_path: str, schema: str | None) -> None:
+    assert first_schema(search_path) == schema
