@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.paths import TEMPLATES_DIR
-from bot.tenants.phones import e164
+from bot.phones import e164
 
 __all__ = [
     "FIELDS",
