@@ -50,7 +50,7 @@ TZ = ZoneInfo("Europe/Copenhagen")
 # Tuesday 3 March 2026, 10:00: the day after the last on-time day of rent due 1 March (the busiest day).
 DAY = date(2026, 3, 3)
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=TZ).astimezone(UTC)
-SID, TOKEN, FROM = "AC" + "0" * 32, "t" * 32, "+4512345678"
+SID, TOKEN, FROM = "AC" + "0" * 32, "t" * 32, "+4570102030"
 
 
 ROUNDS = 5

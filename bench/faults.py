@@ -134,7 +134,7 @@ class Report:
 
 
 def _from_number(process: int) -> str:
-    return f"+4512340{process:03d}"
+    return f"+457010{process:04d}"
 
 
 def _phone(i: int) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.paths import language_folders
+from bot.phones import e164
 from conversations.model import FlowSettings
 
 __all__ = [
@@ -234,6 +235,21 @@ class Settings(BaseSettings):
     @classmethod
     def _telegram_url(cls, v: str) -> str:
         return _check_url("KEEPHOME_TELEGRAM_API_URL", v, ("http", "https"))
+
+    @field_validator("twilio_from")
+    @classmethod
+    def _twilio_from(cls, v: str | None) -> str | None:
+        # The sender must take the tenants' answers, so it is a number (an alphanumeric sender cannot), in the form
+        # Twilio wants: "70 10 20 30" was sent as From=70+10+20+30 and Twilio refused every SMS.
+        if v is None or not v.strip():
+            return None
+        number = e164(v)
+        if number is None:
+            raise ValueError(
+                f"KEEPHOME_TWILIO_FROM: {v!r} is not a phone number: set the reply-capable number Twilio gave the "
+                "account, e.g. +4570102030 or 70 10 20 30 (a sender name cannot take the tenants' answers)"
+            )
+        return number
 
     @field_validator("trusted_proxies")
     @classmethod

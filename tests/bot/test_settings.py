@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.base import OutgoingMessage
+from bot.channels.twilio_sms import TwilioChannel
 from bot.settings import LOG_LEVELS, NOT_SETTINGS, ConfigError, Settings, load_settings, log_level
+from tests.conftest import make_settings
+from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandin, twilio_standin
+
+__all__ = ["twilio_standin"]
 
 ROOT = Path(__file__).resolve().parents[2]
 # Names misspelled on purpose: the refusals' own tests, and the README's example of one.
@@ -96,3 +102,50 @@ def test_a_database_url_that_cannot_work_is_one_line_at_start(url: str, said: st
     with pytest.raises(ConfigError, match=said):
         _load(database_url=url)
     assert _load(database_url="sqlite+aiosqlite:///keephome.db") is not None
+
+
+@pytest.mark.parametrize(
+    ("written", "sender"),
+    [
+        ("70 10 20 30", "+4570102030"),  # a Danish number as it is written at home
+        ("+45 70 10 20 30", "+4570102030"),
+        ("0045 7010-2030", "+4570102030"),
+        ("+1 500 555 0006", "+15005550006"),
+        ("", None),  # unset: a messaging service sends instead
+    ],
+)
+def test_the_twilio_sender_is_kept_as_the_number_twilio_takes(written: str, sender: str | None) -> None:
+    assert load_settings(_env_file=None, twilio_from=written).twilio_from == sender
+
+
+@pytest.mark.parametrize("written", ["Boligselskab", "1919", "70 10 20", "+4512345678", "70 10 20 30 40 50"])
+def test_a_twilio_sender_that_is_no_phone_number_is_refused(written: str) -> None:
+    """A sender name (alphanumeric) cannot take the tenants' answers, a short code is no number, and a number of
+    the wrong length or an unused range is read as the tenants' own numbers are: refused."""
+    with pytest.raises(ConfigError) as refused:
+        _load(twilio_from=written)
+    assert str(refused.value) == (
+        f"KEEPHOME_TWILIO_FROM: {written!r} is not a phone number: set the reply-capable number Twilio gave the "
+        "account, e.g. +4570102030 or 70 10 20 30 (a sender name cannot take the tenants' answers)"
+    )
+
+
+async def test_twilio_gets_the_sender_in_e164_however_it_was_written(
+    sqlite_url: str, twilio_standin: TwilioStandin
+) -> None:
+    """The audit's case: a number written with spaces went to Twilio as From=70+00+00+99, and every SMS was refused."""
+    settings = make_settings(
+        sqlite_url,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from="70 10 20 30",
+        twilio_api_url=twilio_standin.url,
+    )
+    channel = TwilioChannel(settings)
+    await channel.start()
+    try:
+        sent = await channel.send(OutgoingMessage(outbox_id=1, address="+4520123456", text="Hej", status_callback=None))
+    finally:
+        await channel.stop()
+    assert sent.outcome == "sent"
+    assert [posted.from_ for posted in twilio_standin.posted] == ["+4570102030"]

@@ -39,7 +39,7 @@ __all__ = [
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "f" * 32
-FROM_NUMBER = "+4512345678"
+FROM_NUMBER = "+4570102030"  # a valid number: the settings refuse any other sender
 
 
 def credentials(standin: TwilioStandin) -> dict[str, str]:

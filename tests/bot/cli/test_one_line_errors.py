@@ -31,8 +31,15 @@ CSV = "tenant_ref,name,phone\nT-1,Amira Hansen,+4540123456\n"
 
 @pytest.fixture
 def env(database: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The operator's shell (tests/bot/cli/conftest.py) with a secret key; the SQLite file's path is returned."""
+    """The operator's shell (tests/bot/cli/conftest.py) with a secret key; the SQLite file's path is returned. A `run`
+    that gets as far as serving fails at once (every `run` here must stop before), instead of serving for ever."""
     monkeypatch.setenv("KEEPHOME_SECRET_KEY", SECRET)
+
+    async def served(rt: Any) -> int:
+        await rt.db.dispose()
+        raise AssertionError("`run` started serving")
+
+    monkeypatch.setattr("bot.cli.serve.serve", served)
     return database
 
 
@@ -53,12 +60,6 @@ def test_a_misspelled_variable_stops_every_command_naming_the_one_meant(
 ) -> None:
     """The audit's case: a typo in the database URL's name migrated a SQLite file here and said all was well."""
     (env.parent / "tenants.csv").write_text(CSV, encoding="utf-8")
-
-    async def served(rt: Any) -> int:
-        await rt.db.dispose()
-        raise AssertionError("`run` started serving")
-
-    monkeypatch.setattr("bot.cli.serve.serve", served)
     monkeypatch.delenv("KEEPHOME_DATABASE_URL")
     monkeypatch.setenv("KEEPHOME_DATABSE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     assert main(command) == 2
@@ -109,6 +110,20 @@ def test_the_variables_of_the_tools_around_keephome_are_allowed(
     assert main(["db", "upgrade"]) == 0
     assert capsys.readouterr().err == ""
     assert env.exists()
+
+
+def test_a_twilio_sender_that_is_no_number_stops_run_in_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEEPHOME_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("KEEPHOME_TWILIO_AUTH_TOKEN", "t" * 32)
+    monkeypatch.setenv("KEEPHOME_TWILIO_FROM", "Boligsel")
+    assert main(["run"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_TWILIO_FROM: 'Boligsel' is not a phone number: set the "
+        "reply-capable number Twilio gave the account, e.g. +4570102030 or 70 10 20 30 (a sender name cannot take "
+        "the tenants' answers)"
+    )
 
 
 # 1. KEEPHOME_TIMEZONE

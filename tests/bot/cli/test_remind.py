@@ -61,7 +61,7 @@ def with_channels(settings: Settings) -> Settings:
         settings.database_url,
         twilio_account_sid="AC0123",
         twilio_auth_token="token",
-        twilio_from="+4570000000",
+        twilio_from="+4570102030",
         telegram_token="123:abc",
         telegram_secret="secret-token",
     )

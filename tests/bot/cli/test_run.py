@@ -48,7 +48,7 @@ async def test_run_with_twilio_configured_does_not(
     settings: Settings, served: list[Runtime], caplog: pytest.LogCaptureFixture
 ) -> None:
     twilio = make_settings(
-        settings.database_url, twilio_account_sid="AC0123", twilio_auth_token="token", twilio_from="+4570000000"
+        settings.database_url, twilio_account_sid="AC0123", twilio_auth_token="token", twilio_from="+4570102030"
     )
     with caplog.at_level(logging.WARNING, logger="bot.cli.run"):
         assert await run.run_service(twilio) == 0
@@ -59,7 +59,7 @@ async def test_run_with_twilio_configured_does_not(
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
-        ({"twilio_account_sid": "AC0123", "twilio_auth_token": "token", "twilio_from": "+4570000000"}, "Twilio"),
+        ({"twilio_account_sid": "AC0123", "twilio_auth_token": "token", "twilio_from": "+4570102030"}, "Twilio"),
         ({"telegram_token": "1:abc", "telegram_secret": "s3cret"}, "Telegram"),
     ],
 )
@@ -89,7 +89,7 @@ async def test_run_with_a_provider_and_public_url_on_this_machine_warns_at_start
         {
             "twilio_account_sid": "AC0123",
             "twilio_auth_token": "token",
-            "twilio_from": "+4570000000",
+            "twilio_from": "+4570102030",
             "twilio_api_url": "http://127.0.0.1:9999",
         },
         # Polling: Telegram posts nowhere.
