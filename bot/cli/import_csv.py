@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
 from bot.tenants.csv_rows import known_languages, parse_csv
-from bot.tenants.upsert import ImportRefused, preview_import
+from bot.tenants.upsert import ErasedUnchecked, ImportRefused, preview_import
 
 __all__ = ["run_import"]
 
@@ -81,6 +81,9 @@ async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO,
         return 0
     except ImportRefused as exc:
         return _refused(path, exc.errors, out)
+    except ErasedUnchecked as exc:
+        print(f"keephome import: {exc} (nothing was imported)", file=err)
+        return 2
     finally:
         await db.dispose()
 

@@ -251,8 +251,16 @@ async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known
     return {ref: replace(k, court_seen=frozenset(seen.get(ref, ()))) for ref, k in found.items()}
 
 
-class ErasedUnchecked(ImportRefused):
-    """Tenants were erased, and without KEEPHOME_SECRET_KEY their tombstones cannot be read: nothing is imported."""
+class ErasedUnchecked(Exception):
+    """Tenants were erased, and without KEEPHOME_SECRET_KEY their tombstones cannot be read: nothing is imported.
+
+    A problem of the setting, not of a row: its one line names no line of the file."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "KEEPHOME_SECRET_KEY is not set, and tenants have been erased from this database: without the key "
+            "keephome cannot tell whether any row is one of them; set it to the key the service runs with"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,11 +276,7 @@ async def _not_erased(conn: AsyncConnection, rows: Sequence[ImportRow], secret_k
     if not rows or (await conn.execute(select(erased_refs.c.ref_hash).limit(1))).first() is None:
         return _Tombstones(list(rows), 0, [])
     if not secret_key:
-        reason = (
-            "KEEPHOME_SECRET_KEY is not set, so keephome cannot tell which of these tenants were erased: "
-            "set it to the key the service runs with"
-        )
-        raise ErasedUnchecked([RowError(rows[0].line, reason)])
+        raise ErasedUnchecked
     live: set[str] = set()
     for start in range(0, len(rows), CHUNK):
         refs = [r.tenant_ref for r in rows[start : start + CHUNK]]

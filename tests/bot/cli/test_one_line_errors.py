@@ -361,3 +361,26 @@ def test_a_command_without_its_action_shows_its_help(
     err = capsys.readouterr().err
     assert err.startswith(f"usage: keephome {command} [-h] {{{action}}}\n")
     assert f"  {{{action}}}" in err and f"{action}: " in err
+
+
+# 7. An import without KEEPHOME_SECRET_KEY once a tenant was erased
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_an_import_without_the_secret_key_after_an_erasure_is_one_line_naming_no_line(
+    env: Path, dry_run: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The key reads the erased tenants' tombstones: a problem of the setting, not of the file's line 2."""
+    (env.parent / "tenants.csv").write_text(CSV, encoding="utf-8")
+    assert main(["import", "tenants.csv"]) == 0
+    assert main(["erase", "T-1"]) == 0
+    capsys.readouterr()
+    monkeypatch.delenv("KEEPHOME_SECRET_KEY")
+    assert main(["import", *dry_run, "tenants.csv"]) == 2
+    assert _one_line(capsys) == (
+        "keephome import: KEEPHOME_SECRET_KEY is not set, and tenants have been erased from this database: without "
+        "the key keephome cannot tell whether any row is one of them; set it to the key the service runs with "
+        "(nothing was imported)"
+    )
+    with sqlite3.connect(env) as conn:  # still the one erased tenant, not a new T-1
+        assert conn.execute("SELECT status FROM tenants").fetchall() == [("erased",)]
