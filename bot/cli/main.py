@@ -185,13 +185,14 @@ def _settings_for(command: str) -> Settings:
 
 async def _data_rights(args: argparse.Namespace, settings: Settings) -> int:
     """`export` and `erase`: a tenant's right to see and to remove what keephome holds about them."""
+    # The streams of now, not the defaults bound when the module was first imported (a test's capture since closed).
     if args.command == "export":
         from bot.cli.export import run_export
 
-        return await run_export(settings, args.tenant_ref, args.html)
+        return await run_export(settings, args.tenant_ref, args.html, sys.stdout, sys.stderr)
     from bot.cli.erase import run_erase
 
-    return await run_erase(settings, args.tenant_ref)
+    return await run_erase(settings, args.tenant_ref, sys.stdout, sys.stderr)
 
 
 async def _reports(args: argparse.Namespace, settings: Settings) -> int:
@@ -202,7 +203,7 @@ async def _reports(args: argparse.Namespace, settings: Settings) -> int:
         return await run_remind(settings, args.date, args.dry_run, args.csv, sys.stdout)
     from bot.cli.kommune_notices import run_kommune_notices
 
-    return await run_kommune_notices(settings, args.csv, sys.stdout)
+    return await run_kommune_notices(settings, args.csv, sys.stdout, sys.stderr)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
