@@ -55,6 +55,10 @@ class ConfigError(Exception):
     """An inconsistent configuration: one line naming the variable and the fix."""
 
 
+# What Telegram's setWebhook takes as `secret_token`.
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
 def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(value)
     if parts.scheme not in schemes or not parts.netloc:
@@ -250,6 +254,23 @@ class Settings(BaseSettings):
                 "account, e.g. +4570102030 or 70 10 20 30 (a sender name cannot take the tenants' answers)"
             )
         return number
+
+    @field_validator("telegram_secret")
+    @classmethod
+    def _telegram_secret(cls, v: str | None) -> str | None:
+        # Telegram's setWebhook takes 1-256 of these characters only: `run` took a base64 secret, every webhook got
+        # 403 and only `telegram set-webhook` failed. The value is a secret: the line does not show it.
+        if v and not _TELEGRAM_SECRET.fullmatch(v):
+            said = (
+                f"is {len(v)} characters long, more than Telegram takes"
+                if len(v) > 256
+                else "holds a character Telegram refuses in a webhook secret"
+            )
+            raise ValueError(
+                f"KEEPHOME_TELEGRAM_SECRET {said}: use only A-Z, a-z, 0-9, _ and -, 1 to 256 of them "
+                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+            )
+        return v
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -149,3 +149,28 @@ async def test_twilio_gets_the_sender_in_e164_however_it_was_written(
         await channel.stop()
     assert sent.outcome == "sent"
     assert [posted.from_ for posted in twilio_standin.posted] == ["+4570102030"]
+
+
+@pytest.mark.parametrize("secret", ["s3cret", "A-Za-z0-9_-", "x" * 256, "oB1s_9n2-TQ0aVbHlZ4f3xD8mEkR7uWcYpGiJqLs5tN"])
+def test_a_telegram_secret_of_the_characters_telegram_takes_is_kept(secret: str) -> None:
+    assert load_settings(_env_file=None, telegram_secret=secret).telegram_secret == secret
+
+
+@pytest.mark.parametrize(
+    ("secret", "said"),
+    [
+        # base64 and other "random strings": accepted by `run`, then every webhook got 403.
+        ("q83v+Y/aB9==", "holds a character Telegram refuses in a webhook secret"),
+        ("two words", "holds a character Telegram refuses in a webhook secret"),
+        ("hemmelighed-æøå", "holds a character Telegram refuses in a webhook secret"),
+        ("x" * 257, "is 257 characters long, more than Telegram takes"),
+    ],
+)
+def test_a_telegram_secret_telegram_would_refuse_stops_start_up(secret: str, said: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_env_file=None, telegram_secret=secret)
+    assert str(refused.value) == (
+        f"KEEPHOME_TELEGRAM_SECRET {said}: use only A-Z, a-z, 0-9, _ and -, 1 to 256 of them "
+        '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+    )
+    assert secret not in str(refused.value)  # a secret is not printed

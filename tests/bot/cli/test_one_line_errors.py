@@ -126,6 +126,19 @@ def test_a_twilio_sender_that_is_no_number_stops_run_in_one_line(
     )
 
 
+def test_a_telegram_secret_telegram_would_refuse_stops_run_in_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEEPHOME_TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("KEEPHOME_TELEGRAM_SECRET", "q83v+Y/aB9==")  # base64, "a random string"
+    assert main(["run"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_TELEGRAM_SECRET holds a character Telegram refuses in a webhook "
+        'secret: use only A-Z, a-z, 0-9, _ and -, 1 to 256 of them (e.g. python -c "import secrets; '
+        'print(secrets.token_urlsafe(32))")'
+    )
+
+
 # 1. KEEPHOME_TIMEZONE
 
 
