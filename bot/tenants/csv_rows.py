@@ -84,6 +84,7 @@ _FLAGS = {"": False, "0": False, "nej": False, "no": False, "1": True, "ja": Tru
 # text message, a log line or a CSV someone opens later: refused with its line and column, never mended.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_NAMES = {"\t": "a tab", **dict.fromkeys("\n\r\u2028\u2029", "a line break")}
+_TABS = "the columns are separated by tabs: save the file as CSV, with commas or semicolons between the columns"
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +376,22 @@ class Duplicates:
         return None
 
 
+def _text_and_separator(data: bytes) -> tuple[str, str] | RowError:
+    """The file's text and its separator, `;` or `,`, whichever the header has more of; or the one problem of a file
+    that is not UTF-8 or whose header is separated by tabs."""
+    text = _decode(data)
+    if isinstance(text, RowError):
+        return text
+    at, first_line = next(((n, line) for n, line in enumerate(io.StringIO(text), 1) if line.strip()), (1, ""))
+    separator = ";" if first_line.count(";") > first_line.count(",") else ","
+    if first_line.count("\t") > first_line.count(separator):
+        # A spreadsheet's "Text (tab delimited)": read with commas, its header is one unknown column and three
+        # missing ones. Refused, not taken: the separator tells the number format (7.100,50 or 7100.50), and a tab
+        # tells neither.
+        return RowError(at, _TABS)
+    return text, separator
+
+
 def parse_csv(
     data: bytes,
     today: date,
@@ -384,11 +401,10 @@ def parse_csv(
     progress: Callable[[int], None] | None = None,
 ) -> ParseResult:
     """Read a tenant file; `progress`, when given, hears how many rows were read every few thousand."""
-    text = _decode(data)
-    if isinstance(text, RowError):
-        return ParseResult((), (text,))
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
-    separator = ";" if first_line.count(";") > first_line.count(",") else ","
+    read_as = _text_and_separator(data)
+    if isinstance(read_as, RowError):
+        return ParseResult((), (read_as,))
+    text, separator = read_as
     rules = RowRules(separator == ";", today, languages, frozenset(enabled), fallback)
     records = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[ImportRow] = []

@@ -322,3 +322,29 @@ def test_one_number_on_two_lines_is_refused_naming_both() -> None:
         'line 5: phone +4520123456 is also on line 2 (tenant_ref "A"): one number belongs to one tenant',
     ]
     assert [r.tenant_ref for r in result.rows] == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        ("tenant_ref\tname\tphone\nA\tTest Person\t+4520123501\n", 1),
+        ("\n\ntenant_ref\tname\tphone\tbalance\r\nA\tTest Person\t+4520123501\t7.100,50\r\n", 3),
+        ("tenant_ref\tname\tphone\tnote,with,comma\nA\tTest\t+4520123501\tx\n", 1),
+    ],
+)
+def test_a_tab_separated_file_gets_one_problem_saying_so(data: str, line: int) -> None:
+    """Not one unknown column and three missing ones: what to do about it, once."""
+    result = parse(data)
+    assert reasons(result) == [
+        f"line {line}: the columns are separated by tabs: save the file as CSV, with commas or semicolons between "
+        "the columns"
+    ]
+    assert result.rows == ()
+
+
+def test_a_comma_or_semicolon_file_is_not_taken_for_a_tab_file() -> None:
+    assert one_row("tenant_ref;name;phone", "A;Test Person;+4520123501").name == "Test Person"
+    # A tab inside a cell is still that row's problem, named with its column.
+    assert reasons(parse("tenant_ref,name,phone\nA,Test\tPerson,+4520123501\n")) == [
+        "line 2: name contains a tab: remove it"
+    ]
