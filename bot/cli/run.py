@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 
 from bot.settings import ConfigError, Settings, load_settings
 
-__all__ = ["run_service", "run_settings", "unreachable_public_url"]
+__all__ = ["placeholder_numbers", "run_service", "run_settings", "unreachable_public_url"]
 
 log = logging.getLogger(__name__)
 
 
 def run_settings() -> Settings:
-    """The environment's settings; `run` refuses to start without a secret key."""
+    """The environment's settings; `run` refuses to start without a secret key, or with the example numbers the
+    texts give tenants while a real provider carries them."""
     settings = load_settings()
     if not settings.secret_key:
         raise ConfigError(
@@ -23,7 +24,35 @@ def run_settings() -> Settings:
             "and sign-in addresses "
             '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
         )
+    if (problem := placeholder_numbers(settings)) is not None:
+        raise ConfigError(problem)
     return settings
+
+
+# The numbers the texts give tenants to call, as long as they are the examples keephome ships with.
+_TOLD_TO_TENANTS = ("adviser_phone", "kommune_phone")
+
+
+def placeholder_numbers(settings: Settings) -> str | None:
+    """The numbers tenants are told to call ("Ring til os i dag på …") still at keephome's examples while a real
+    provider carries the texts: every reminder would send tenants to a number that is nobody's. None otherwise (the
+    demo, and tests whose providers are stand-ins on this machine, keep the examples)."""
+    if not _real_provider(settings):
+        return None
+    left = [
+        f"KEEPHOME_{name.upper()} is still keephome's example {default}"
+        for name in _TOLD_TO_TENANTS
+        if getattr(settings, name) == (default := Settings.model_fields[name].default)
+    ]
+    if not left:
+        return None
+    return f"{'; '.join(left)}: the texts tell tenants to call it: set the real number"
+
+
+def _real_provider(settings: Settings) -> bool:
+    """Whether texts go to tenants through a provider on another machine (not a stand-in on this one)."""
+    sms = settings.sms_enabled and not _on_this_machine(settings.twilio_api_url)
+    return sms or (settings.telegram_enabled and not _on_this_machine(settings.telegram_api_url))
 
 
 def _on_this_machine(url: str) -> bool:

@@ -139,6 +139,31 @@ def test_a_telegram_secret_telegram_would_refuse_stops_run_in_one_line(
     )
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_the_example_numbers_told_to_tenants_stop_run_with_a_real_provider(
+    env: Path, channel: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every reminder says "ring til os på …": with the example numbers a live deployment sends tenants to nobody."""
+    if channel == "sms":
+        monkeypatch.setenv("KEEPHOME_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+        monkeypatch.setenv("KEEPHOME_TWILIO_AUTH_TOKEN", "t" * 32)
+        monkeypatch.setenv("KEEPHOME_TWILIO_FROM", "+4570102030")
+    else:
+        monkeypatch.setenv("KEEPHOME_TELEGRAM_TOKEN", "123:abc")
+        monkeypatch.setenv("KEEPHOME_TELEGRAM_SECRET", "s3cret")
+    monkeypatch.setenv("KEEPHOME_KOMMUNE_PHONE", "+4533663366")
+    assert main(["run"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_ADVISER_PHONE is still keephome's example +4570000000: the texts "
+        "tell tenants to call it: set the real number"
+    )
+    # With a stand-in on this machine instead (a test, a rehearsal), the examples may stay.
+    monkeypatch.setenv("KEEPHOME_TWILIO_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("KEEPHOME_TELEGRAM_API_URL", "http://127.0.0.1:9/bot")
+    with pytest.raises(AssertionError, match="started serving"):
+        main(["run"])
+
+
 # 1. KEEPHOME_TIMEZONE
 
 
