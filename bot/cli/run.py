@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from bot.settings import ConfigError, Settings, load_settings
 
-__all__ = ["placeholder_numbers", "run_service", "run_settings", "unreachable_public_url"]
+__all__ = ["placeholder_numbers", "run_service", "run_settings", "unnamed_bot", "unreachable_public_url"]
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +24,21 @@ def run_settings() -> Settings:
             "and sign-in addresses "
             '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
         )
-    if (problem := placeholder_numbers(settings)) is not None:
+    if (problem := placeholder_numbers(settings) or unnamed_bot(settings)) is not None:
         raise ConfigError(problem)
     return settings
+
+
+def unnamed_bot(settings: Settings) -> str | None:
+    """The SMS that carries a Telegram link code would say only "our bot on Telegram", which a tenant cannot find,
+    when a real Telegram bot and SMS are both on and the bot's username is not set."""
+    telegram = settings.telegram_enabled and not _on_this_machine(settings.telegram_api_url)
+    if not (telegram and settings.sms_enabled) or settings.telegram_bot:
+        return None
+    return (
+        "KEEPHOME_TELEGRAM_BOT is missing: the SMS with a Telegram code tells tenants which bot to write to: set the "
+        "bot's username (e.g. BoligselskabetBot)"
+    )
 
 
 # The numbers the texts give tenants to call, as long as they are the examples keephome ships with.

@@ -164,6 +164,27 @@ def test_the_example_numbers_told_to_tenants_stop_run_with_a_real_provider(
         main(["run"])
 
 
+def test_a_real_bot_beside_sms_without_its_username_stops_run(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The link-code SMS would say "write the code to our bot on Telegram" and name none."""
+    monkeypatch.setenv("KEEPHOME_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("KEEPHOME_TWILIO_AUTH_TOKEN", "t" * 32)
+    monkeypatch.setenv("KEEPHOME_TWILIO_FROM", "+4570102030")
+    monkeypatch.setenv("KEEPHOME_TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("KEEPHOME_TELEGRAM_SECRET", "s3cret")
+    monkeypatch.setenv("KEEPHOME_ADVISER_PHONE", "+4533663300")
+    monkeypatch.setenv("KEEPHOME_KOMMUNE_PHONE", "+4533663366")
+    assert main(["run"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_TELEGRAM_BOT is missing: the SMS with a Telegram code tells "
+        "tenants which bot to write to: set the bot's username (e.g. BoligselskabetBot)"
+    )
+    monkeypatch.setenv("KEEPHOME_TELEGRAM_BOT", "BoligselskabetBot")
+    with pytest.raises(AssertionError, match="started serving"):
+        main(["run"])
+
+
 # 1. KEEPHOME_TIMEZONE
 
 
