@@ -74,9 +74,10 @@ PAYMENT_CHECK = Flow(
                 # "Ja" to "Vil du fortælle, hvad der er sket?": they will, in their own words (not kept as the reason).
                 Option("will_tell", goto="reason_text", tags=("yes",), channels=TELEGRAM_ONLY, listed=False),
             ),
-            free_text="consent",
+            # What happened in their own words is thanked before the consent question ("heard"), not passed over.
+            free_text="heard",
         ),
-        "reason_text": AskText("payment_check.reason_text", goto="consent"),
+        "reason_text": AskText("payment_check.reason_text", goto="heard"),
         "consent": Ask(
             "consent.ask",
             options=(
