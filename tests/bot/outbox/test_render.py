@@ -140,6 +140,10 @@ def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accep
         values = {"pay_on": date(2026, 12, 15), "trigger": ""}
         promised = renderer.render("payment_check.promised", values, language, "sms").text
         assert word in help_text and word in promised
+        # A promise at the påkrav or court stage carries its one action (pay in time, call today), no offer beside it.
+        for urgent in ("demand", "court"):
+            stage = renderer.render("payment_check.promised", {**values, "trigger": urgent}, language, "sms").text
+            assert word not in stage
         # A deployment without Telegram never offers it.
         assert word not in without.render("help_info.about", {}, language, "sms").text
         assert word not in without.render("payment_check.promised", values, language, "sms").text
