@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-__all__ = ["e164", "from_telegram_contact"]
+__all__ = ["e164", "from_telegram_contact", "readable"]
 
 # Longer than any phone number written with spaces and dashes: not a number, not worth parsing.
 _MAX_LENGTH = 32
@@ -41,3 +41,17 @@ def from_telegram_contact(raw: str) -> str | None:
     digits = "".join(ch for ch in raw if ch.isdigit())
     international = raw.strip().startswith("+") or len(digits) > 8
     return e164(f"+{digits}" if international else digits)
+
+
+def readable(raw: str, home: str = "DK") -> str:
+    """A number as a person dials it from paper: one of the home country in its national form ("70 10 20 30"),
+    another in the international form ("+44 20 7946 0000"); what it cannot read, as written."""
+    try:
+        number = phonenumbers.parse(raw, home)
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_possible_number(number):
+        return raw
+    national = number.country_code == phonenumbers.country_code_for_region(home)
+    form = phonenumbers.PhoneNumberFormat.NATIONAL if national else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return str(phonenumbers.format_number(number, form))

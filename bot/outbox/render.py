@@ -16,6 +16,7 @@ from jinja2.bccache import Bucket
 from jinja2.runtime import Context as JinjaContext
 
 from bot.outbox.sms_rules import gsm_spelling, plain_punctuation
+from bot.phones import readable
 from bot.settings import Settings
 from conversations.model import Channel, Choice
 from conversations.values import Money, Value
@@ -134,6 +135,7 @@ class Renderer:
         self._env.filters["money"] = _money
         self._env.filters["date"] = _date
         self._env.filters["clock"] = _clock
+        self._env.filters["phone"] = readable
         self._org = self.org_values()
         self._cache: dict[tuple[Any, ...], str] = {}
 
