@@ -8,7 +8,7 @@ import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli.serve import serve
+from bot.cli.serve import bind, serve
 from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
 from bot.demo.simulator import restore_clock
@@ -37,10 +37,18 @@ def demo_settings() -> Settings:
 async def run_demo(settings: Settings) -> int:
     """Seed the fictional tenants and the demo's staff accounts, print where to go, then serve."""
     rt = build_runtime(settings, demo=True)
+    # The address first: a second demo on a port in use stops here, before it gives the running demo's staff new
+    # passwords and prints them.
+    sockets = await bind(rt)
+    if sockets is None:
+        await rt.db.dispose()
+        return 2
     problem = await prepare(rt.db)
     if problem is not None:
         print(f"keephome: {problem}", file=sys.stderr)
         await rt.db.dispose()
+        for sock in sockets:
+            sock.close()
         return 2
     now = rt.clock()
     await seed_demo(
@@ -63,4 +71,4 @@ async def run_demo(settings: Settings) -> int:
     print(f"  staff console:   {base}/console/", flush=True)
     for role, email, password in logins:
         print(f"    {role:<9} {email}  password: {password}", flush=True)
-    return await serve(rt)
+    return await serve(rt, sockets)

@@ -13,7 +13,7 @@ import uvicorn
 from bot.app import create_app
 from bot.runtime import Runtime
 
-__all__ = ["KEEP_ALIVE_SECONDS", "listening_sockets", "serve", "server_config"]
+__all__ = ["KEEP_ALIVE_SECONDS", "bind", "listening_sockets", "serve", "server_config"]
 
 # How long an idle HTTP connection stays open. Longer than a reverse proxy keeps its idle upstream connections
 # (nginx 60 s, most load balancers 60 s): with uvicorn's 5 s, nginx sent a webhook on a connection keephome was
@@ -106,22 +106,30 @@ class _Server(uvicorn.Server):
             )
 
 
-async def serve(rt: Runtime) -> int:
-    """Serve until stopped; the app's lifespan starts and stops the runtime (`bot.starter.running`).
-
-    The address is bound before the app starts. Uvicorn starts the app (the channels, the roles, the scheduler)
-    first and binds after: a port in use or a host that does not resolve took the roles, stopped them again mid-work
-    and buried uvicorn's line under the tracebacks of what it cancelled. Now nothing starts: one line says why, and
-    the exit status is 2."""
+async def bind(rt: Runtime) -> list[socket.socket] | None:
+    """The sockets `serve` listens on, bound now; None (and one line on stderr) when the address cannot be had."""
     config = server_config(rt)
     try:
-        sockets = await listening_sockets(config.host, config.port)
+        return await listening_sockets(config.host, config.port)
     except OSError as exc:
         print(_cannot_listen(config.host, config.port, exc), file=sys.stderr)
+        return None
+
+
+async def serve(rt: Runtime, sockets: list[socket.socket] | None = None) -> int:
+    """Serve until stopped; the app's lifespan starts and stops the runtime (`bot.starter.running`).
+
+    The address is bound before the app starts (here, or by the caller with `bind`, before anything else it does).
+    Uvicorn starts the app (the channels, the roles, the scheduler) first and binds after: a port in use or a host
+    that does not resolve took the roles, stopped them again mid-work and buried uvicorn's line under the
+    tracebacks of what it cancelled. Now nothing starts: one line says why, and the exit status is 2."""
+    if sockets is None:
+        sockets = await bind(rt)
+    if sockets is None:
         await rt.db.dispose()
         return 2
     try:
-        await _Server(config).serve(sockets=sockets)
+        await _Server(server_config(rt)).serve(sockets=sockets)
     finally:
         for sock in sockets:
             sock.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
+from asyncio.subprocess import PIPE
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,3 +109,17 @@ async def test_the_sockets_are_those_uvicorn_would_bind(host: str) -> None:
             sock.close()
     assert ours == theirs
     assert all(v6only)
+
+
+async def test_a_second_demo_on_a_port_in_use_stops_before_it_changes_the_demo(tmp_path: Path, taken_port: int) -> None:
+    """A second `keephome demo` beside a running one: it stops before it seeds, gives the demo's staff new passwords
+    and prints them (the running demo's printed passwords would stop working)."""
+    env = keephome_env(database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", port=str(taken_port))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli.main", "demo", env=env, cwd=tmp_path, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2, err.decode()
+    assert err.decode().splitlines()[-1].startswith(f"keephome: cannot listen on 127.0.0.1:{taken_port}: [Errno 98]")
+    assert "password" not in out.decode() and "Traceback" not in err.decode()
+    assert not (tmp_path / "demo.db").exists()  # nothing seeded, no account touched
