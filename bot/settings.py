@@ -55,6 +55,8 @@ class ConfigError(Exception):
     """An inconsistent configuration: one line naming the variable and the fix."""
 
 
+# A double-quoted name in a PostgreSQL search_path ("a ""b"", c" holds one name): a comma inside it separates nothing.
+_QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"')
 # What Telegram's setWebhook takes as `secret_token`.
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -340,6 +342,13 @@ class Settings(BaseSettings):
             _ = url.port  # a port that is not a number raises here
         except (ArgumentError, ValueError) as exc:
             raise ValueError(f"KEEPHOME_DATABASE_URL cannot be read: {exc}") from None
+        search_path = url.query.get("search_path")
+        if isinstance(search_path, str) and "," in _QUOTED_NAME.sub("", search_path):
+            # PostgreSQL uses the first schema of the path that exists: with the first one missing, keephome read and
+            # wrote (and migrated) the next, `public` say, where other tables may live.
+            raise ValueError(
+                f"KEEPHOME_DATABASE_URL: ?search_path= names one schema, keephome's own (not {search_path!r})"
+            )
         return v
 
     @model_validator(mode="after")

@@ -96,12 +96,17 @@ def test_the_log_level_is_read_in_any_case() -> None:
         ("sqlite+aiosqlite://keephome.db", "three slashes"),
         ("postgresql+asyncpg://postgres@127.0.0.1:abc/test", "cannot be read"),
         ("mysql://x/y", "must start with"),
+        # With the first schema missing PostgreSQL uses the next: keephome would read and migrate `public`.
+        ("postgresql+asyncpg://postgres@127.0.0.1/test?search_path=keephome,public", "names one schema"),
+        ("postgresql+asyncpg://postgres@127.0.0.1/test?search_path=%22a%22,b", "names one schema"),
     ],
 )
 def test_a_database_url_that_cannot_work_is_one_line_at_start(url: str, said: str) -> None:
     with pytest.raises(ConfigError, match=said):
         _load(database_url=url)
     assert _load(database_url="sqlite+aiosqlite:///keephome.db") is not None
+    for one in ("keephome", "%22Key,home%22"):  # one schema, a quoted name with a comma in it too
+        assert _load(database_url=f"postgresql+asyncpg://postgres@127.0.0.1/test?search_path={one}") is not None
 
 
 @pytest.mark.parametrize(
