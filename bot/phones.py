@@ -26,14 +26,18 @@ def e164(raw: str, region: str | None = "DK") -> str | None:
     # keypad's 20 12 22 23, someone else's number.
     if any(ch.isalpha() for ch in raw):
         return None
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
+    number = _parsed(raw, region)
     # parse() does not validate: a number of the wrong length parses fine.
-    if not phonenumbers.is_valid_number(number):
+    if number is None or not phonenumbers.is_valid_number(number):
         return None
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _parsed(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def from_telegram_contact(raw: str) -> str | None:
@@ -46,11 +50,8 @@ def from_telegram_contact(raw: str) -> str | None:
 def readable(raw: str, home: str = "DK") -> str:
     """A number as a person dials it from paper: one of the home country in its national form ("70 10 20 30"),
     another in the international form ("+44 20 7946 0000"); what it cannot read, as written."""
-    try:
-        number = phonenumbers.parse(raw, home)
-    except phonenumbers.NumberParseException:
-        return raw
-    if not phonenumbers.is_possible_number(number):
+    number = _parsed(raw, home)
+    if number is None or not phonenumbers.is_possible_number(number):
         return raw
     national = number.country_code == phonenumbers.country_code_for_region(home)
     form = phonenumbers.PhoneNumberFormat.NATIONAL if national else phonenumbers.PhoneNumberFormat.INTERNATIONAL

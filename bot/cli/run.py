@@ -32,8 +32,7 @@ def run_settings() -> Settings:
 def unnamed_bot(settings: Settings) -> str | None:
     """The SMS that carries a Telegram link code would say only "our bot on Telegram", which a tenant cannot find,
     when a real Telegram bot and SMS are both on and the bot's username is not set."""
-    telegram = settings.telegram_enabled and not _on_this_machine(settings.telegram_api_url)
-    if not (telegram and settings.sms_enabled) or settings.telegram_bot:
+    if not (_real_telegram(settings) and settings.sms_enabled) or settings.telegram_bot:
         return None
     return (
         "KEEPHOME_TELEGRAM_BOT is missing: the SMS with a Telegram code tells tenants which bot to write to: set the "
@@ -49,7 +48,7 @@ def placeholder_numbers(settings: Settings) -> str | None:
     """The numbers tenants are told to call ("Ring til os i dag på …") still at keephome's examples while a real
     provider carries the texts: every reminder would send tenants to a number that is nobody's. None otherwise (the
     demo, and tests whose providers are stand-ins on this machine, keep the examples)."""
-    if not _real_provider(settings):
+    if not (_real_sms(settings) or _real_telegram(settings)):
         return None
     left = [
         f"KEEPHOME_{name.upper()} is still keephome's example {default}"
@@ -61,10 +60,13 @@ def placeholder_numbers(settings: Settings) -> str | None:
     return f"{'; '.join(left)}: the texts tell tenants to call it: set the real number"
 
 
-def _real_provider(settings: Settings) -> bool:
-    """Whether texts go to tenants through a provider on another machine (not a stand-in on this one)."""
-    sms = settings.sms_enabled and not _on_this_machine(settings.twilio_api_url)
-    return sms or (settings.telegram_enabled and not _on_this_machine(settings.telegram_api_url))
+# Whether a real provider carries the channel: one on another machine, not a stand-in on this one (a test).
+def _real_sms(settings: Settings) -> bool:
+    return settings.sms_enabled and not _on_this_machine(settings.twilio_api_url)
+
+
+def _real_telegram(settings: Settings) -> bool:
+    return settings.telegram_enabled and not _on_this_machine(settings.telegram_api_url)
 
 
 def _on_this_machine(url: str) -> bool:
@@ -84,13 +86,9 @@ def unreachable_public_url(settings: Settings) -> str | None:
     if not _on_this_machine(settings.public_url):
         return None
     providers = []
-    if settings.sms_enabled and not _on_this_machine(settings.twilio_api_url):
+    if _real_sms(settings):
         providers.append("Twilio")
-    if (
-        settings.telegram_enabled
-        and settings.telegram_mode == "webhook"
-        and not _on_this_machine(settings.telegram_api_url)
-    ):
+    if _real_telegram(settings) and settings.telegram_mode == "webhook":
         providers.append("Telegram")
     if not providers:
         return None

@@ -350,17 +350,20 @@ async def cases_back_from(conn: AsyncConnection, adviser_id: int, now: datetime)
         .scalars()
         .all()
     )
-    for case_id in held:
+    if held:
         await conn.execute(
             update(cases)
-            .where(cases.c.id == case_id)
+            .where(cases.c.id.in_(held))
             .values(
                 status=case((cases.c.status == literal("volunteer"), cases.c.status), else_=literal("waiting")),
                 assignee_id=None,
                 updated_at=now,
             )
         )
-        await _event(conn, case_id, None, "adviser_left", None, now)
+        await conn.execute(
+            case_events.insert(),
+            [{"case_id": i, "staff_id": None, "kind": "adviser_left", "text": None, "at": now} for i in held],
+        )
     return [int(case_id) for case_id in held]
 
 
