@@ -23,6 +23,7 @@ import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.base.version import Version
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.alarms import Alarm
@@ -136,38 +137,60 @@ class _BasicCredentials:
 
 
 class _QuietHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
-    """The SDK's async HTTP client with our timeout, minus its request/response logging when that logger is off.
+    """The SDK's async HTTP client (its one pooled aiohttp session) with our timeouts and without its eager logging.
 
-    The SDK formats every header and URL eagerly for its INFO log, whatever the level: at hundreds of
-    sends a second that formatting costs more than the HTTP call itself. Its session's own timeout (aiohttp's
-    default, which the SDK turns into none at all) becomes ours, so a send needs no second timer.
+    Its own `request` formats every header and URL for its INFO log whatever the level (at hundreds of sends a
+    second that costs more than the HTTP call itself), keeps a copy of each request and answer for its tests, and
+    gives aiohttp one number as the timeout: a connection that was never made and an answer that came too late
+    were then the same `TimeoutError`, both "maybe sent". Here the connection (the pool's wait included) has its
+    own limit, below the whole send's: aiohttp's `ConnectionTimeoutError` says nothing left, and the channel says
+    the message was not sent.
     """
 
     def __init__(self, timeout: float) -> None:
         super().__init__(timeout=timeout)
+        self._limits = _limits(timeout)
 
-    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        # The SDK's async client keeps `timeout` but never uses it: pass it on to aiohttp per request.
-        if kwargs.get("timeout") is None and len(args) < 5:
-            kwargs["timeout"] = self.timeout
-        # The form as bytes: given a dict, aiohttp builds a multipart writer (and a uuid) per request only
-        # to send it url-encoded, which costs more than the encoding itself.
-        data = kwargs.get("data")
-        if isinstance(data, dict) and len(args) < 3:
-            kwargs["data"] = form_body(data)
-        response = await super().request(method, url, *args, **kwargs)
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        data: Mapping[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (the SDK's signature: it passes one)
+        allow_redirects: bool = False,
+    ) -> Response:
+        session: aiohttp.ClientSession = self.session
+        if auth is not None:  # the channel's credential provider writes the header; a caller's own pair likewise
+            headers = {**(headers or {}), "Authorization": aiohttp.BasicAuth(*auth).encode()}
+        # The form as bytes: given a dict, aiohttp builds a multipart writer (and a uuid) per request only to send
+        # it url-encoded, which costs more than the encoding itself.
+        body = form_body(data) if isinstance(data, Mapping) else data
+        if self.logger.isEnabledFor(logging.INFO):
+            self.log_request({"method": method.upper(), "url": url, "params": params, "headers": headers})
+        answer = await session.request(
+            method.upper(),
+            url,
+            params=params,
+            data=body,
+            headers=headers,
+            timeout=self._limits if timeout is None else _limits(timeout),
+            allow_redirects=allow_redirects,
+        )
+        response = Response(answer.status, await answer.text(), answer.headers)
+        if self.logger.isEnabledFor(logging.INFO):
+            self.log_response(answer.status, response)
         # The SDK turns a 429 into an exception without its headers: keep Twilio's Retry-After for this send
         # (a context variable is per task, and each send runs in its own).
-        _RETRY_AFTER.set(_seconds(response.headers.get("Retry-After")) if response.status_code == 429 else None)
+        _RETRY_AFTER.set(_seconds(answer.headers.get("Retry-After")) if answer.status == 429 else None)
         return response
 
-    def log_request(self, kwargs: dict[str, Any]) -> None:
-        if self.logger.isEnabledFor(logging.INFO):
-            super().log_request(kwargs)
 
-    def log_response(self, status_code: int, response: Any) -> None:
-        if self.logger.isEnabledFor(logging.INFO):
-            super().log_response(status_code, response)
+def _limits(seconds: float) -> aiohttp.ClientTimeout:
+    """The whole send within `seconds`; the connection made within half of it (at most 5 s, as for Telegram)."""
+    return aiohttp.ClientTimeout(total=seconds, connect=min(5.0, seconds / 2))
 
 
 # The Messages resource of API version 2010, as the SDK's MessageList names it, and the headers it sends.
@@ -235,6 +258,8 @@ class TwilioChannel:
                 result = replace(result, retry_after=_RETRY_AFTER.get())
         except TwilioException as exc:  # an RFC 9457 problem answer carries the same two facts
             result = classify_error(getattr(exc, "status", None), getattr(exc, "code", None))
+        except aiohttp.ConnectionTimeoutError:  # no connection within its limit: nothing of the message left
+            result = SendResult("transient", detail="timeout", maybe_sent=False)
         except TimeoutError:
             result = SendResult("transient", detail="timeout", maybe_sent=True)
         except (aiohttp.ClientError, OSError) as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
 
@@ -11,6 +10,7 @@ import pytest
 from bot.channels.base import OutgoingMessage
 from bot.channels.telegram import TelegramChannel
 from tests.conftest import make_settings
+from tests.support.sockets import full_listener
 from tests.support.telegram_standin import TelegramStandIn
 
 
@@ -139,23 +139,6 @@ async def test_a_start_that_times_out_is_not_sent(standin: TelegramStandIn, sqli
         await tg.stop()
 
 
-def _full_listener(port: int) -> tuple[socket.socket, list[socket.socket]]:
-    """A listener on `port` that accepts nothing, its backlog filled: Linux drops the next SYN, so a connection to
-    it is never made and the client's connect timeout ends it."""
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(0)
-    waiting = []
-    for _ in range(3):
-        sock = socket.socket()
-        sock.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            sock.connect(("127.0.0.1", port))
-        waiting.append(sock)
-    return listener, waiting
-
-
 async def test_a_connection_not_made_in_time_is_not_sent(standin: TelegramStandIn, sqlite_url: str) -> None:
     settings = make_settings(
         sqlite_url,
@@ -168,12 +151,10 @@ async def test_a_connection_not_made_in_time_is_not_sent(standin: TelegramStandI
     tg = TelegramChannel(settings)
     await tg.start()
     await standin.stop()
-    listener, waiting = _full_listener(standin.port)
     try:
-        result = await tg.send(_message())
+        with full_listener(standin.port):
+            result = await tg.send(_message())
     finally:
-        for sock in (listener, *waiting):
-            sock.close()
         await tg.stop()
     assert (result.outcome, result.detail, result.maybe_sent) == ("transient", "timeout", False)
     assert standin.calls_to("sendMessage") == []

@@ -14,6 +14,7 @@ from bot.channels.base import OutgoingMessage
 from bot.channels.twilio_sms import TwilioChannel
 from bot.settings import Settings
 from tests.conftest import make_settings
+from tests.support.sockets import full_listener
 from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Answer, TwilioStandin, twilio_standin
 
 __all__ = ["twilio_standin"]
@@ -227,6 +228,19 @@ async def test_a_dropped_connection_is_transient(
     assert (await channel.send(message())).outcome == "sent"
 
 
+async def test_a_connection_not_made_in_time_is_not_sent(sqlite_url: str) -> None:
+    # The host takes no connection (its backlog full): the send ends at the connect limit, before a byte left, so
+    # a retry cannot make the tenant get it twice (with a maybe-sent the console would say they may have it twice).
+    with full_listener() as port:
+        ch = TwilioChannel(sms_settings(sqlite_url, f"http://127.0.0.1:{port}", send_timeout_seconds=2.0))
+        await ch.start()
+        try:
+            result = await ch.send(message())
+        finally:
+            await ch.stop()
+    assert (result.outcome, result.detail, result.maybe_sent) == ("transient", "timeout", False)
+
+
 async def test_an_answer_slower_than_the_limit_is_transient_even_when_accepted(
     sqlite_url: str, twilio_standin: TwilioStandin
 ) -> None:
@@ -238,7 +252,7 @@ async def test_an_answer_slower_than_the_limit_is_transient_even_when_accepted(
     finally:
         await ch.stop()
     # The message went out, but keephome cannot know: it is tried again (the one repeat at-least-once allows).
-    assert (result.outcome, result.detail) == ("transient", "timeout")
+    assert (result.outcome, result.detail, result.maybe_sent) == ("transient", "timeout", True)
     assert len(twilio_standin.sent) == 1
 
 
