@@ -4,9 +4,9 @@ What a message means is read from its words after folding case and accents (æ�
 contractions ("can't" → "can not", "ik" → "ikke"), undoing stretched letters ("jaaa") and correcting one
 typo in the words that carry the meaning ("betlat" → "betalt", "frdag" → "fredag"). A negation near a pay
 word turns it into its opposite ("har ikke betalt" is no payment). When several readings are present the
-most telling wins (`PRECEDENCE`): a part payment, then a dated promise, then hardship, and so on down to a
-plain yes. A date or an amount is read only when it can be placed; two different ones, or a vague one
-("næste uge", "halvdelen"), are not guessed.
+most telling wins (`PRECEDENCE`): a part already paid, a part payment, then a dated promise, then hardship,
+and so on down to a plain yes. A date or an amount is read only when it can be placed; two different ones, or a
+vague one ("næste uge", "halvdelen"), are not guessed.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 # date it can place comes before hardship ("har ikke betalt endnu, men betaler fredag"); without one it
 # comes after paid.
 PRECEDENCE = (
+    "paid_part",
     "part",
     "will_pay",
     "hardship",
@@ -143,7 +144,7 @@ PRECEDENCE = (
     "unsure",
 )
 # Without a date a promise says less than "I have paid".
-_UNDATED_PRECEDENCE = ("part", "hardship", "adviser", "paid", "will_pay", *PRECEDENCE[5:])
+_UNDATED_PRECEDENCE = ("paid_part", "part", "hardship", "adviser", "paid", "will_pay", *PRECEDENCE[6:])
 
 # Part words that need a pay word in their clause ("har betalt en del", not "jeg har en del regninger").
 _PART_WITH_PAY = ("en del", "noget", "halvdelen", "halvt", "halv", "kun lidt", "betalt lidt", "betale lidt nu",
@@ -152,12 +153,18 @@ _PAY_WORDS = frozenset({
     "betale", "betaler", "betalt", "betalte", "betal", "indbetale", "indbetaler", "indbetalt", "overfore",
     "overforer", "overfort", "overforte", "pay", "paid", "paying", "payed", "afford", "transfer", "transferred",
 })  # fmt: skip
+# The pay words that say a payment was made ("har betalt en del": a part paid, not a part offered).
+_PAID_WORDS = frozenset({
+    "betalt", "betalte", "indbetalt", "overfort", "overforte", "paid", "payed", "transferred",
+})  # fmt: skip
 _NEGATIONS = frozenset({"ikke", "aldrig", "not", "never", "unable"})
 # "kan ikke betale FØR fredag" / "can't pay UNTIL friday": a promise for that day, not hardship.
 _UNTIL = frozenset({"for", "foer", "inden", "til", "indtil", "before", "by", "until", "till"})
 _AFTER = frozenset({"efter", "after"})
 # A message that is only "I can't" answers "do you need help with the rent?" with hardship.
-_HARDSHIP_WHOLE = frozenset({"kan ikke", "jeg kan ikke", "kan ikke nu", "can not", "i can not", "not able"})
+_HARDSHIP_WHOLE = frozenset({
+    "kan ikke", "jeg kan ikke", "kan ikke nu", "det kan jeg ikke", "kan jeg ikke", "can not", "i can not", "not able",
+})  # fmt: skip
 # "kan ikke betale DET HELE" / "can't pay ALL of it": a part payment, not none.
 _ALL = ("det hele", "hele beløbet", "hele huslejen", "alt", "alting", "all", "all of it", "the full", "the whole",
         "everything", "in full")  # fmt: skip
@@ -479,6 +486,10 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found.add("part")  # "kan ikke betale det hele": some of it, then
     if whole in _FOLDED_PART_WITH_PAY:
         found.add("part")
+    if "part" in found and any(not _PAID_WORDS.isdisjoint(clause.plain_set) for clause in clauses):
+        # "har betalt en del", "I paid some of it": the part is paid already (an amount alone, "har betalt 3000",
+        # is not read so: it may be all of it).
+        found.add("paid_part")
     if any(clause.pay for clause in clauses) and find_amount(text, strict=True) is not None:
         found.add("part")  # "kan betale 2000": an amount that may not be all of it
     if any(clause.words[0] in _QUESTION_WORDS and _HELP_WORDS & set(clause.words) for clause in clauses):

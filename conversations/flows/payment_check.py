@@ -39,6 +39,9 @@ PAYMENT_CHECK = Flow(
                 Option("part", goto="how_much", tags=("part",), channels=TELEGRAM_ONLY),
                 # Over SMS a part payment is not asked about: it is heard, and help is offered.
                 Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False),
+                # "Jeg har betalt en del": the part paid is thanked for and the rest is asked about (when, or a
+                # person), never "how much can you pay?" as if it had not been heard. No amount on either channel.
+                Option("part", goto="rest_when", tags=("paid_part",), listed=False),
                 Option("no_thanks", goto="no_help", tags=("no",), listed=False),
                 Option("hardship", goto="heard", tags=("hardship",), listed=False),
             ),
@@ -50,6 +53,15 @@ PAYMENT_CHECK = Flow(
         "paid": End("paid_claimed", "payment_check.paid"),
         "when": AskDate(
             "payment_check.when",
+            goto="promised",
+            effects=(RecordPromise(),),
+            late="promised_late",
+            hardship="heard",
+            paid="paid",
+            adviser="consent",
+        ),
+        "rest_when": AskDate(
+            "payment_check.rest_when",
             goto="promised",
             effects=(RecordPromise(),),
             late="promised_late",

@@ -287,6 +287,26 @@ def test_part_payment_in_own_words_is_not_mistaken_for_will_pay(text: str, langu
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("har betalt en del", "da", "paid_part"),
+        ("jeg har kun betalt halvdelen", "da", "paid_part"),
+        ("jeg har overført noget af det", "da", "paid_part"),
+        ("I paid some of it", "en", "paid_part"),
+        ("I have paid part of it", "en", "paid_part"),
+        ("jeg kan betale en del", "da", "part"),  # a part offered, not paid: how much can be paid now
+        ("I can pay some of it", "en", "part"),
+        ("kan ikke betale det hele", "da", "part"),
+        ("har ikke betalt det hele", "da", "part"),  # a negated pay word says nothing was paid for sure
+        ("har betalt 3000", "da", "part"),  # an amount alone may be all of it
+        ("when I get paid I can pay part", "en", "part"),  # their wages, not a payment made
+    ],
+)
+def test_a_part_already_paid_is_told_from_a_part_offered(text: str, language: str, expected: str) -> None:
+    assert pick_tag(text, language, (*QUESTION, "paid_part"), TODAY) == expected
+
+
+@pytest.mark.parametrize(
     "text", ["ok, hvem kan se mine svar?", "okay but what does that mean?", "Jeg ved ikke, er det ok?"]
 )
 @pytest.mark.parametrize("channel", ["sms", "telegram"])

@@ -129,12 +129,17 @@ def test_sms_never_offers_part_payment_and_telegram_does() -> None:
 
     assert "part" not in offered(_start("sms"))
     assert "part" in offered(_start("telegram"))
-    # Written in own words, a part payment over SMS is heard and help is offered; no amount is asked for.
-    _state, events = resume(_start("sms"), TextReceived("har betalt en del", "sms"), NOW)
+    # Written in own words, a part payment offered over SMS is heard and help is offered; no amount is asked for.
+    _state, events = resume(_start("sms"), TextReceived("kan betale en del", "sms"), NOW)
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
-    assert not [e for e in events if isinstance(e, PaidClaimed)]
-    _state, events = resume(_start("telegram"), TextReceived("har betalt en del", "telegram"), NOW)
+    _state, events = resume(_start("telegram"), TextReceived("kan betale en del", "telegram"), NOW)
     assert _templates(events) == ["payment_check.how_much"]
+    # A part already paid is thanked for and the rest asked about, on both channels: never "how much can you pay?",
+    # never the paid pause.
+    for channel in ("sms", "telegram"):
+        _state, events = resume(_start(channel), TextReceived("har betalt en del", channel), NOW)
+        assert _templates(events) == ["payment_check.rest_when"]
+        assert not [e for e in events if isinstance(e, PaidClaimed)]
 
 
 def _templates(events: list[Event]) -> list[str]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.flow import Ask, End, Flow, Option, Say
+from conversations.engine import resume, start
+from conversations.flow import Ask, AskDate, End, Flow, Option, Say
 from conversations.flowcheck import check_flow, templates_used
 from conversations.flows import FLOWS
 from conversations.flows.payment_check import PAYMENT_CHECK
+from conversations.model import Channel, Context, MessageRequested, TextReceived
 from conversations.values import Money, Value, decode_values, encode_values
 
 
@@ -41,6 +44,19 @@ def test_sensitive_questions_are_telegram_only() -> None:
     telegram = templates_used(PAYMENT_CHECK, "telegram")
     for key in ("payment_check.how_much", "payment_check.reason", "payment_check.reason_text"):
         assert key not in sms and key in telegram
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), [("da", "jeg har betalt en del"), ("en", "I have paid part of it")])
+def test_a_part_already_paid_is_thanked_and_the_rest_asked_about_never_an_amount(
+    channel: Channel, language: str, text: str
+) -> None:
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    state, _events = start("payment_check", Context("", language, channel, "missed"), now)
+    state, events = resume(state, TextReceived(text, channel), now)
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["payment_check.rest_when"]
+    assert isinstance(PAYMENT_CHECK.step(state.step), AskDate)  # when the rest can come: a day, no amount
+    assert "payment_check.rest_when" in templates_used(PAYMENT_CHECK, channel)
 
 
 def test_values_round_trip_through_json() -> None:
