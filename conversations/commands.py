@@ -55,7 +55,8 @@ class ConsentRef:
 @dataclass(frozen=True)
 class TenantFacts:
     """What a command may know of the tenant who wrote; `consents` lists the recipients of their active consents
-    to share beyond the organisation (the organisation's own consent is `consented`)."""
+    to share beyond the organisation (the organisation's own consent is `consented`). `held`: a person holds their
+    case; `case_waiting`: their case is open and waits in the advisers' queue, no person holds it yet."""
 
     first_name: str
     language: str
@@ -68,6 +69,7 @@ class TenantFacts:
     telegram_on: bool
     settings: FlowSettings
     consents: tuple[ConsentRef, ...] = ()
+    case_waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def _withdraw_consent(kw: Keyword, text: str, facts: TenantFacts, now: datetime)
     if not shared:
         if not facts.consented:
             return CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
-        return _started("withdraw_consent", "withdraw_consent", facts, now, {"held": int(facts.held)})
+        case: dict[str, str | int] = {"held": int(facts.held), "waiting": int(facts.case_waiting)}
+        return _started("withdraw_consent", "withdraw_consent", facts, now, case)
     entries = ([ConsentRef("organisation")] if facts.consented else []) + shared
     if len(entries) == 1:
         # One consent: withdrawn at once, as the organisation's is.

@@ -443,6 +443,8 @@ class InboundHandler:
             status=tenant.status,
             consented=bool(tenant.consented),
             held=held,
+            # An open case no person holds: it waits in the queue, and stays there if the consent is withdrawn.
+            case_waiting=tenant.case_status == "waiting",
             conversation=state,
             languages=self._languages,
             telegram_on=self._telegram_on,

@@ -284,15 +284,20 @@ def test_telegram_is_an_ordinary_message_otherwise(changes: dict[str, Any]) -> N
     assert command("TELEGRAM", _facts(**changes), NOW) is None
 
 
-@pytest.mark.parametrize("changes", [{}, {"held": True}, {"channel": "telegram"}], ids=["free", "held", "telegram"])
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"held": True}, {"case_waiting": True}, {"channel": "telegram"}],
+    ids=["free", "held", "waiting", "telegram"],
+)
 def test_withdrawal_of_a_standing_consent_starts_withdraw_consent(changes: dict[str, Any]) -> None:
     facts = _facts(consented=True, **changes)
     result = command("TILBAGEKALD", facts, NOW)
     assert result is not None and result.kind == "withdraw_consent"
     assert result.events == (
         ConsentWithdrawn("adviser"),
-        # Whether a person holds the case: the text then says that adviser still reads along.
-        MessageRequested("consent.withdrawn", {**VALUES, "held": int(facts.held)}),
+        # Whether a person holds the case: the text then says that adviser still reads along. Whether it waits in the
+        # queue: it stays there without the consent, and the text says an adviser may still call.
+        MessageRequested("consent.withdrawn", {**VALUES, "held": int(facts.held), "waiting": int(facts.case_waiting)}),
         ConversationEnded("consent_withdrawn"),
     )
     started = result.started

@@ -20,6 +20,7 @@ from conversations.model import (
     Context,
     Event,
     FactReported,
+    HandoffRequested,
     Input,
     LanguageChanged,
     MessageRequested,
@@ -38,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 RENDERER = Renderer(ROOT / "templates", SETTINGS, telegram_on=True)
 STEP = timedelta(minutes=5)
-COMMAND_OPTIONS = frozenset({"flow", "trigger", "status", "consented", "held", "telegram"})
+COMMAND_OPTIONS = frozenset({"flow", "trigger", "status", "consented", "held", "waiting", "telegram"})
 
 
 def _output(event: Event, language: str, channel: Channel) -> Output:
@@ -134,6 +135,7 @@ class _Tenant:
     status: str = "active"
     consented: bool = False
     held: bool = False
+    waiting: bool = False  # an open case no person holds yet: it waits in the advisers' queue
     telegram_on: bool = True
     conversation: State | None = None
 
@@ -146,6 +148,7 @@ class _Tenant:
             status=self.status,
             consented=self.consented,
             held=self.held,
+            case_waiting=self.waiting,
             conversation=open_state,
             languages=tuple(SETTINGS.language_list),
             telegram_on=self.telegram_on,
@@ -169,7 +172,9 @@ class _Tenant:
                 case ConsentGiven():
                     self.consented = True
                 case ConsentWithdrawn():
-                    self.consented = False
+                    self.consented = False  # like the host: an open case stays open, without the consent
+                case HandoffRequested():
+                    self.waiting = not self.held  # like the host: the case opens (or stays) in the queue
         return outputs
 
     def _stop(self, status: str) -> None:
@@ -217,6 +222,7 @@ def _to_conversation(tenant: _Tenant, given: Input, now: datetime) -> list[Outpu
 def _fact(tenant: _Tenant, fact: str, now: datetime) -> list[Output]:
     if fact in ("case_taken", "case_closed"):
         tenant.held = fact == "case_taken"
+        tenant.waiting = False
     if tenant.conversation is None:
         return []
     tenant.conversation, events = resume(tenant.conversation, FactReported(fact), now)
@@ -252,6 +258,7 @@ def _tenant(channel: Channel, language: str, scenario: Scenario) -> _Tenant:
         status=options.get("status", "active"),
         consented="consented" in options,
         held="held" in options,
+        waiting="waiting" in options,
         telegram_on=options.get("telegram", "on") == "on",
     )
 

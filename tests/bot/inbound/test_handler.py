@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,6 +38,11 @@ async def _say(rt: Runtime, text: str, sid: str, sender: str = PHONE, channel: s
 async def _one(rt: Runtime, query: object) -> object:
     async with rt.db.read() as conn:
         return (await conn.execute(query)).scalar_one()  # type: ignore[call-overload]
+
+
+async def _rows(rt: Runtime, query: object) -> list[Any]:
+    async with rt.db.read() as conn:
+        return list((await conn.execute(query)).all())  # type: ignore[call-overload]
 
 
 async def test_withdrawal_without_a_consent_says_there_is_nothing_to_withdraw(runtime: Runtime) -> None:
@@ -501,6 +507,24 @@ async def test_withdrawing_while_an_adviser_holds_the_case_says_the_adviser_stil
     [held] = await _say(runtime, "TILBAGEKALD", "SM6")
     assert "rådgiveren, der har din sag, læser stadig det, du skriver her" in held
     assert "ser ikke flere" not in held
+
+
+async def test_withdrawing_while_the_case_waits_in_the_queue_says_a_call_may_still_come(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "3", "SM2")
+    await _say(runtime, "ja", "SM3")  # a consent to an adviser: the case waits in the queue
+    [told] = await _say(runtime, "TILBAGEKALD", "SM4")
+    # The case stays open in the queue, without the consent: an adviser still sees the number and may call.
+    case = (await _rows(runtime, select(cases.c.status, cases.c.consented).where(cases.c.tenant_id == tenant_id)))[0]
+    assert (case.status, case.consented) == ("waiting", False)
+    assert "en rådgiver kan stadig ringe til dig" in told and "skriv RÅDGIVER" in told
+    # Help after all: the word asks for the consent again, and the yes puts it back on the same case.
+    [asked] = await _say(runtime, "RÅDGIVER", "SM5")
+    assert asked.startswith("En økonomisk rådgiver")
+    await _say(runtime, "ja", "SM6")
+    again = await _rows(runtime, select(cases.c.status, cases.c.consented).where(cases.c.tenant_id == tenant_id))
+    assert [(row.status, row.consented) for row in again] == [("waiting", True)]
 
 
 async def test_a_double_tap_is_answered_once(database_url: str) -> None:
