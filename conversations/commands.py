@@ -56,7 +56,8 @@ class ConsentRef:
 class TenantFacts:
     """What a command may know of the tenant who wrote; `consents` lists the recipients of their active consents
     to share beyond the organisation (the organisation's own consent is `consented`). `held`: a person holds their
-    case; `case_waiting`: their case is open and waits in the advisers' queue, no person holds it yet."""
+    case; `case_waiting`: their case waits in the advisers' queue, no person holds it yet, and stays there if the
+    adviser consent is withdrawn (not the case their own yes opened, which closes with it)."""
 
     first_name: str
     language: str
@@ -173,6 +174,8 @@ def _withdraw_consent(kw: Keyword, text: str, facts: TenantFacts, now: datetime)
     data["recipients"] = "|".join((e.recipient or "").replace("|", "/") for e in entries)
     # Their kinds in the same order: an SMS names no recipient, only its kind (whoever holds the phone reads it).
     data["recipient_kinds"] = "|".join(e.recipient_kind for e in entries)
+    # For the organisation's own yes among them, what its withdrawal says of the case (as `withdraw_consent`'s).
+    data.update(held=int(facts.held), waiting=int(facts.case_waiting))
     context = Context(facts.first_name, facts.language, facts.channel, None, facts.settings)
     state, events = engine.start("withdraw_choice", context, now, data)
     return CommandResult("withdraw_consent", tuple(events), started=state)

@@ -128,6 +128,8 @@ EVENT_LABELS = {
     "merged_from": N_("merged into this case: case"),
     # The tenant's data was erased (bot/tenants/erase.py): their open case closed without an outcome.
     "erased": N_("closed: the tenant's data was erased"),
+    # The tenant took back the yes that opened the case before a person took it (bot/host/handlers/consent_withdrawn).
+    "withdrawn": N_("closed: the tenant took back their yes before an adviser took the case"),
 }
 # The readable export's words for the rest of the codes it stores (bot/console/data_rights.py, EXPORT_WORDS).
 # A tenant's preferred channel: either channel, or whichever reaches them.

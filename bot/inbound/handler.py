@@ -181,6 +181,7 @@ _TENANT = select(
     tenants.c.telegram_blocked,
     _open_case.with_only_columns(cases.c.id).scalar_subquery().label("case_id"),
     _open_case.with_only_columns(cases.c.status).scalar_subquery().label("case_status"),
+    _open_case.with_only_columns(cases.c.origin).scalar_subquery().label("case_origin"),
     _active_conversation.scalar_subquery().label("conversation_id"),
     _active_conversation.with_only_columns(conversations.c.state).scalar_subquery().label("state"),
     # A reminder's conversation whose question has not reached the tenant yet (`give_way`).
@@ -443,8 +444,9 @@ class InboundHandler:
             status=tenant.status,
             consented=bool(tenant.consented),
             held=held,
-            # An open case no person holds: it waits in the queue, and stays there if the consent is withdrawn.
-            case_waiting=tenant.case_status == "waiting",
+            # An open case no person holds that stays in the queue if the consent is withdrawn: an urgent outreach or
+            # one an adviser opened (the case the tenant's own yes opened closes with it: bot/host/handlers).
+            case_waiting=tenant.case_status == "waiting" and tenant.case_origin != "handoff",
             conversation=state,
             languages=self._languages,
             telegram_on=self._telegram_on,

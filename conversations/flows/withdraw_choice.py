@@ -23,7 +23,7 @@ WITHDRAW_CHOICE = Flow(
     name="withdraw_choice",
     version=1,
     start="choose",
-    shows=("recipients", "recipient_kinds", "choose"),
+    shows=("recipients", "recipient_kinds", "choose", "held", "waiting"),
     always_on=True,
     steps={
         "choose": Ask(

@@ -12,8 +12,8 @@ WITHDRAW_CONSENT = Flow(
     start="withdrawn",
     steps={"withdrawn": End("consent_withdrawn", "consent.withdrawn", effects=(WithdrawConsent("adviser"),))},
     # Whether a person holds the tenant's case: that adviser still reads what the tenant writes to them, and the
-    # text says so instead of promising that no adviser sees more. Whether the case waits in the advisers' queue: it
-    # stays open there without the consent (the adviser sees the rent position and the number, not the answers), so
-    # an adviser may still call, and the text says so and how to decline or to ask for help after all.
+    # text says so instead of promising that no adviser sees more. Whether the case stays in the advisers' queue
+    # without the consent (an urgent outreach, or one an adviser opened; the case the tenant's yes opened closes with
+    # it): the adviser sees the rent position and the number, not the answers, and may still call; the text says so.
     shows=("held", "waiting"),
 )

@@ -20,7 +20,6 @@ from conversations.model import (
     Context,
     Event,
     FactReported,
-    HandoffRequested,
     Input,
     LanguageChanged,
     MessageRequested,
@@ -135,7 +134,7 @@ class _Tenant:
     status: str = "active"
     consented: bool = False
     held: bool = False
-    waiting: bool = False  # an open case no person holds yet: it waits in the advisers' queue
+    waiting: bool = False  # an urgent outreach case no person holds yet: it stays in the queue without consent
     telegram_on: bool = True
     conversation: State | None = None
 
@@ -172,9 +171,9 @@ class _Tenant:
                 case ConsentGiven():
                     self.consented = True
                 case ConsentWithdrawn():
-                    self.consented = False  # like the host: an open case stays open, without the consent
-                case HandoffRequested():
-                    self.waiting = not self.held  # like the host: the case opens (or stays) in the queue
+                    # Like the host: a case the tenant's yes opened closes with it; an urgent outreach (`waiting`)
+                    # or a held case stays open, without the consent.
+                    self.consented = False
         return outputs
 
     def _stop(self, status: str) -> None:

@@ -1,5 +1,11 @@
 """consent_withdrawn: the consent ends at once; open cases stop showing the tenant's replies, and an appointment
-the consent let a volunteer see is cancelled."""
+the consent let a volunteer see is cancelled.
+
+A case that exists only because of the tenant's yes (origin `handoff`) and waits in the queue, no person holding it,
+closes with the yes: an adviser is not to call a tenant who took it back. An urgent outreach (a termination or court
+date known) or a case an adviser opened stays, without the replies (DESIGN.md: reaching out is the adviser's job), and
+so does a case a person holds (they are in touch; the text tells the tenant so).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
 from bot.store.schema import cases, consents
+from bot.tenants.case_closing import close_cases
 from conversations.model import ConsentWithdrawn
 
 __all__ = ["handle"]
@@ -41,8 +48,13 @@ def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settin
             cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
         return turn
     scene.conn.execute(update(consents).where(*standing).values(withdrawn_at=turn.now, ended_reason="withdrawn"))
-    cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
     if event.scope == ADVISER_SCOPE:
         open_cases = and_(cases.c.tenant_id == turn.tenant_id, cases.c.status.in_(OPEN_STATUSES))
         scene.conn.execute(update(cases).where(open_cases).values(consented=False, updated_at=turn.now))
+        asked_for = select(cases.c.id).where(
+            cases.c.tenant_id == turn.tenant_id, cases.c.status == "waiting", cases.c.origin == "handoff"
+        )
+        close_cases(scene.conn, list(scene.conn.execute(asked_for).scalars()), turn.now, event="withdrawn")
+    # After the closing: an appointment on a case that closed ends too.
+    cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
     return turn

@@ -17,7 +17,17 @@ from bot.inbound.inbox import InboundMessage
 from bot.reminders.timers import expire_waiting
 from bot.runtime import Runtime
 from bot.store.db import utcnow
-from bot.store.schema import cases, consents, conversations, court_cases, link_codes, messages, outbox, tenants
+from bot.store.schema import (
+    case_events,
+    cases,
+    consents,
+    conversations,
+    court_cases,
+    link_codes,
+    messages,
+    outbox,
+    tenants,
+)
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case
 from tests.support.drive import drain, process_all, sandbox
@@ -509,22 +519,36 @@ async def test_withdrawing_while_an_adviser_holds_the_case_says_the_adviser_stil
     assert "ser ikke flere" not in held
 
 
-async def test_withdrawing_while_the_case_waits_in_the_queue_says_a_call_may_still_come(runtime: Runtime) -> None:
+async def test_withdrawing_the_yes_that_opened_a_waiting_case_closes_it(runtime: Runtime) -> None:
     tenant_id = await add_tenant(runtime.db)
     await _say(runtime, "hej", "SM1")
     await _say(runtime, "3", "SM2")
     await _say(runtime, "ja", "SM3")  # a consent to an adviser: the case waits in the queue
     [told] = await _say(runtime, "TILBAGEKALD", "SM4")
-    # The case stays open in the queue, without the consent: an adviser still sees the number and may call.
-    case = (await _rows(runtime, select(cases.c.status, cases.c.consented).where(cases.c.tenant_id == tenant_id)))[0]
-    assert (case.status, case.consented) == ("waiting", False)
-    assert "en rådgiver kan stadig ringe til dig" in told and "skriv RÅDGIVER" in told
-    # Help after all: the word asks for the consent again, and the yes puts it back on the same case.
+    # The case existed only because of the yes: no adviser is to call a tenant who took it back.
+    [case] = await _rows(runtime, select(cases.c.status, cases.c.outcome).where(cases.c.tenant_id == tenant_id))
+    assert (case.status, case.outcome) == ("closed", None)
+    kinds = await _rows(runtime, select(case_events.c.kind).order_by(case_events.c.id))
+    assert [row.kind for row in kinds] == ["opened", "withdrawn"]
+    assert "ringe til dig" not in told and "skriv RÅDGIVER" in told
+    # Help after all: the word asks for the consent again, and the yes opens a case again.
     [asked] = await _say(runtime, "RÅDGIVER", "SM5")
     assert asked.startswith("En økonomisk rådgiver")
     await _say(runtime, "ja", "SM6")
     again = await _rows(runtime, select(cases.c.status, cases.c.consented).where(cases.c.tenant_id == tenant_id))
-    assert [(row.status, row.consented) for row in again] == [("waiting", True)]
+    assert sorted((row.status, row.consented) for row in again) == [("closed", False), ("waiting", True)]
+
+
+async def test_withdrawing_while_an_urgent_case_waits_says_a_call_may_still_come(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    case_id = await add_case(runtime, tenant_id, origin="outreach", reason="urgent outreach")
+    [told] = await _say(runtime, "TILBAGEKALD", "SM1")
+    # An urgent outreach stays open in the queue without the consent (DESIGN.md): the adviser may still call.
+    [case] = await _rows(
+        runtime, select(cases.c.id, cases.c.status, cases.c.consented).where(cases.c.tenant_id == tenant_id)
+    )
+    assert (case.id, case.status, case.consented) == (case_id, "waiting", False)
+    assert "kan stadig ringe til dig om din sag" in told
 
 
 async def test_a_double_tap_is_answered_once(database_url: str) -> None:
