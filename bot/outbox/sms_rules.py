@@ -106,7 +106,7 @@ _BASE_LETTERS = {"ı": "i", "İ": "I", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D
 
 def gsm_spelling(name: str) -> str:
     """A name as GSM-7 carries it: a letter outside it by its base letter ("Ayşe" as "Ayse", "Zoë" as "Zoe"), so one
-    letter does not turn the whole SMS into UCS-2 (70 characters a segment, the reminder four parts instead of two);
+    letter does not turn the whole SMS into UCS-2 (70 characters a segment, the reminder three parts instead of one);
     the name as written when a letter has no such base (a name in Arabic script: that SMS is UCS-2 anyway)."""
     if all(c in _GSM_BASIC for c in name):
         return name

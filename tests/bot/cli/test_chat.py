@@ -41,7 +41,7 @@ def _run(flow: str, channel: str, *lines: str, language: str = "da") -> tuple[li
 def test_sms_chat_prints_the_sms_text_and_records_consent() -> None:
     shown, reason = _run("payment_check", "sms", "3", "ja")
     text = "\n".join(shown)
-    assert "[sms] Hej, det er Boligselskabet. Har du brug for hjælp med huslejen? Svar med et tal:" in text
+    assert "[sms] Hej, det er Boligselskabet. Brug for hjælp med huslejen? Svar:" in text
     assert "# consent_given scope=adviser wording_version=consent-v2" in text
     assert reason == "handed_off"
 
@@ -86,7 +86,7 @@ def test_cli_entry_returns_an_exit_status_and_names_unknown_flows() -> None:
 def test_a_language_word_switches_the_chat_and_asks_the_open_question_again() -> None:
     shown, reason = _run("payment_check", "sms", "ENGLISH", "1")
     at = shown.index("[sms] We will now write to you in English.")
-    assert shown[at + 1].startswith("[sms] Hi, this is Boligselskabet. Do you need help with the rent?")
+    assert shown[at + 1].startswith("[sms] Hi, this is Boligselskabet. Need help with the rent?")
     assert any(line.startswith("[sms] Thank you. We will wait a while") for line in shown)
     assert reason == "paid_claimed"
 

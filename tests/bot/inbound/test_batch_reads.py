@@ -75,5 +75,5 @@ async def test_a_tenants_second_message_in_a_later_chunk_of_the_batch_reads_what
             ).scalar_one()
     assert begun == 1
     assert len(replies) == 2
-    assert "Svar med et tal" in replies[0]  # the opening question, once
+    assert "Svar:\n1 Betalt" in replies[0]  # the opening question, once
     assert "Må rådgivere" in replies[1]  # then the adviser's consent question: "3" answered it

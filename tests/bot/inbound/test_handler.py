@@ -80,7 +80,7 @@ async def test_consent_keeps_the_tenants_yes_as_evidence_and_withdrawal_ends_it(
 async def test_thanks_at_the_open_question_is_answered_kindly_and_the_question_waits(runtime: Runtime) -> None:
     tenant_id = await add_tenant(runtime.db)
     [question] = await _say(runtime, "hej", "SM1")
-    assert "Svar med et tal" in question
+    assert "Svar:\n1 Betalt" in question
     [reply] = await _say(runtime, "Mange tak", "SM2")
     assert reply == "Selv tak. Svar gerne på vores spørgsmål, når det passer dig."
     async with runtime.db.read() as conn:
@@ -94,10 +94,10 @@ async def test_thanks_at_the_open_question_is_answered_kindly_and_the_question_w
     ("position", "asked", "heard"),
     [
         # A påkrav reached them two days ago: its deadline runs.
-        ({"demand_received_on": -2}, "Har du brug for hjælp", "hele beløbet i brevet skal være betalt inden fristen."),
+        ({"demand_received_on": -2}, "Brug for hjælp", "hele beløbet i brevet skal være betalt inden fristen."),
         # A court date is known: call today, whatever they say.
         ({"court_date": 10}, "Ring til os i dag på +4570000000.", "Ring alligevel til os i dag på"),
-        ({}, "Har du brug for hjælp", "Så venter vi lidt med at skrive om huslejen."),
+        ({}, "Brug for hjælp", "Så venter vi lidt med at skrive om huslejen."),
     ],
     ids=["demand", "court", "overdue"],
 )
@@ -222,7 +222,7 @@ async def test_two_messages_of_one_tenant_in_one_batch_are_a_conversation(runtim
     await drain(runtime.sender)
     texts = [m.text for m in sandbox(runtime)["sms"].to(PHONE)]
     assert len(texts) == 2
-    assert "Svar med et tal" in texts[0] and "Tak for besked" in texts[1]
+    assert "Svar:\n1 Betalt" in texts[0] and "Tak for besked" in texts[1]
 
 
 async def test_a_stranger_hears_from_us_once_a_day(runtime: Runtime) -> None:
@@ -365,7 +365,7 @@ async def _waiting_tenant_writes_on(runtime: Runtime, caplog: pytest.LogCaptureF
     runtime.clock.offset += timedelta(hours=1)
     [reply] = await _say(runtime, "Hvornår ringer I?", "SM10")
     assert "Tak for din besked. En økonomisk rådgiver" in reply
-    assert "Svar med et tal" not in reply and "JA eller NEJ" not in reply
+    assert "hjælp med huslejen?" not in reply and "JA eller NEJ" not in reply
     with caplog.at_level(logging.WARNING):
         assert await _say(runtime, "Hej igen", "SM11") == []  # heard once a day: no second receipt today
     assert not caplog.records  # quiet by design, not a row the database refused and the batch redone
@@ -392,7 +392,7 @@ async def test_a_waiting_case_the_tenant_never_said_yes_to_leaves_the_conversati
             )
         )
     [reply] = await _say(runtime, "hej", "SM1")
-    assert "Svar med et tal" in reply
+    assert "Svar:\n1 Betalt" in reply
 
 
 async def test_waiting_tenants_writing_in_one_batch_each_hear_once_a_day(

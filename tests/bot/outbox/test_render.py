@@ -105,7 +105,7 @@ def test_telegram_gets_buttons_and_sms_lists_options_in_text() -> None:
     assert telegram.buttons == (("Jeg har betalt", "paid"), ("Tal med en rådgiver", "adviser"))
     sms = renderer.render("payment_check.question", values, "da", "sms", choices)
     assert sms.buttons == ()
-    assert "1 Jeg har betalt" in sms.text and sms.text.endswith("Svar STOP for at afmelde.")
+    assert "1 Betalt" in sms.text and sms.text.endswith("Afmeld: STOP")
 
 
 def test_adviser_reply_is_rendered_as_written() -> None:
@@ -247,7 +247,7 @@ def test_after_a_promise_or_a_closed_case_the_tenant_is_asked_to_write_not_to_se
 
 
 def test_a_name_with_a_letter_outside_gsm_is_spelled_so_the_sms_stays_short() -> None:
-    """One "ş" would make the whole reminder UCS-2 (four parts instead of two); on Telegram the name is as written."""
+    """One "ş" would make the whole reminder UCS-2 (three parts instead of one); on Telegram the name is as written."""
     from bot.outbox.sms_rules import sms_segments
 
     renderer = Renderer(ROOT / "templates", _settings())
