@@ -114,7 +114,7 @@ NOTHING_TO_WITHDRAW = (
 )
 WITHDRAWN = (
     "[sms] Du har trukket dit ja tilbage. Rådgiveren ser ikke flere af dine svar. "
-    "Du kan stadig ringe til Boligselskabet på +4570000000."
+    "Vil du have hjælp alligevel, så skriv RÅDGIVER eller ring til Boligselskabet på +4570000000."
 )
 
 
