@@ -279,17 +279,22 @@ def _amounted(
 
 
 def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: datetime, today: date) -> Result | None:
-    """What a text answers to "when can you pay?": "I have paid", a date, "I cannot pay"; None for nothing of these."""
-    if step.paid is not None and pick_tag(text, state.language, ("paid",), today):
-        return _paid(flow, state, step.paid, text, now)
+    """What a text answers to "when can you pay?": "I have paid", a date, "I have paid part of it", "I cannot pay";
+    None for nothing of these. A part paid is no payment claimed ("har betalt en del" stops no reminder)."""
+    said = pick_tag(text, state.language, ("paid_part", "paid"), today) if step.paid is not None else None
+    if said == "paid":
+        return _paid(flow, state, step.paid or "", text, now)
     pay_on = parse_date(text, today)
     if pay_on is not None:
         return _dated(flow, state, step, pay_on, text, now, [])
+    if said == "paid_part" and step.paid_part is not None:
+        events: list[Event] = [AnswerRecorded(state.step, "part", text)]
+        return _enter(flow, _answered(state, "part"), step.paid_part, now, events)
     if step.hardship is not None and pick_tag(text, state.language, ("hardship", "unsure"), today):
         return _heard(flow, state, step.hardship, text, now)
     if step.adviser is not None and pick_tag(text, state.language, ("adviser",), today):
         # "Ring til mig" asked when they can pay: a person is wanted, and the consent question comes.
-        events: list[Event] = [AnswerRecorded(state.step, "adviser", text)]
+        events = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
     return None
 

@@ -138,7 +138,8 @@ class Ask:
 class AskDate:
     """A question answered by a date on or after today; `late` is where a date after the conversation's
     deadline goes (while that deadline has not passed), `hardship` where "I cannot pay" goes, `paid` where "I have
-    paid" goes (the payment claimed, as at the opening question), `adviser` where a wish to talk to a person goes
+    paid" goes (the payment claimed, as at the opening question), `paid_part` where "I have paid part of it" goes
+    (never claimed as paid: some of the rent is still owed), `adviser` where a wish to talk to a person goes
     ("ring til mig")."""
 
     template: str
@@ -147,6 +148,7 @@ class AskDate:
     late: str | None = None
     hardship: str | None = None
     paid: str | None = None
+    paid_part: str | None = None
     adviser: str | None = None
 
 

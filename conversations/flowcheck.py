@@ -37,8 +37,8 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
             yield from (o.goto for o in options if channel is None or channel in o.channels)
             if free_text is not None:
                 yield free_text
-        case AskDate(goto=goto, late=late, hardship=hardship, paid=paid, adviser=adviser):
-            yield from (name for name in (goto, late, hardship, paid, adviser) if name is not None)
+        case AskDate(goto=goto, late=late, hardship=hardship, paid=paid, paid_part=paid_part, adviser=adviser):
+            yield from (name for name in (goto, late, hardship, paid, paid_part, adviser) if name is not None)
         case AskAmount(goto=goto, hardship=hardship):
             yield from (name for name in (goto, hardship) if name is not None)
         case AskText(goto=goto) | Say(goto=goto):

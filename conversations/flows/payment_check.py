@@ -58,6 +58,7 @@ PAYMENT_CHECK = Flow(
             late="promised_late",
             hardship="heard",
             paid="paid",
+            paid_part="rest_when",
             adviser="consent",
         ),
         "rest_when": AskDate(
