@@ -64,8 +64,9 @@ def _day(raw: str, name: str, default: date) -> date:
 
 
 def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:
-    """The period a request asks for (default: the last 30 days); FormError (422) for one that cannot be."""
-    last = _day(str(params.get("to", "")), "to", day)
+    """The period a request asks for (default: the last 30 days); FormError (422) for one that cannot be. A period
+    that runs past today ends today: the days ahead have no figures yet, and "after" must not count them."""
+    last = min(_day(str(params.get("to", "")), "to", day), day)
     first = _day(str(params.get("from", "")), "from", max(last - timedelta(days=DEFAULT_DAYS - 1), FIRST_DAY))
     stage = str(params.get("stage", "")).strip() or None
     from_before_to(first, last)
