@@ -438,6 +438,26 @@ async def test_a_long_unbroken_word_wraps_on_a_phone(served: Served) -> None:
     await adviser.close()
 
 
+async def test_on_a_phone_the_case_actions_follow_the_conversation(served: Served) -> None:
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-9-02", name="Phone Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    adviser, page = await _sign_in(served, "adviser@example.org")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    take = await page.locator("#take").bounding_box()
+    thread = await page.locator("#thread").bounding_box()
+    consents = await page.locator("#consents").bounding_box()
+    assert take is not None and thread is not None and consents is not None
+    # Take the case right below the conversation, before the consents, referrals and notes (four screens down).
+    assert thread["y"] < take["y"] < consents["y"]
+    await page.set_viewport_size({"width": 1100, "height": 900})  # side by side again on a wide screen
+    take = await page.locator("#take").bounding_box()
+    thread = await page.locator("#thread").bounding_box()
+    assert take is not None and thread is not None and take["x"] > thread["x"] + thread["width"]
+    await adviser.close()
+
+
 # Words a layout broke inside (a column header "Tilsta/nd", a button "Ski/ft", an e-mail in one-letter columns):
 # each word of the text under `selector` (visible only) whose letters sit on more than one line.
 _WORDS_BROKEN = """selector => {
