@@ -27,7 +27,14 @@ from bot.console.ids import path_id
 from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, day_and_time, field, form_nonce, now, redirect, render, runtime
-from bot.host.appointments import APPOINTMENT, activity, appointment_values, mark_appointment, move_appointment
+from bot.host.appointments import (
+    APPOINTMENT,
+    CANCELLED,
+    activity,
+    appointment_values,
+    mark_appointment,
+    move_appointment,
+)
 from bot.host.cases import CaseError, finish_task
 from bot.host.consents import volunteer_sees
 from bot.i18n import N_
@@ -101,6 +108,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         shown = await conn.run_sync(_still_shared, wanted, me.staff_id, now(request))
         withheld += shown.count(False)
         appointments = [a for a, show in zip(listed, shown, strict=True) if show]
+        cancelled = await _cancelled_ahead(conn, me, now(request))
         counts = await conn.run_sync(activity, zone, me.staff_id)
     coming = _coming(appointments, now(request))
     tasks = [
@@ -128,6 +136,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         appointments=appointments,
         activity=counts,
         withheld=withheld,
+        cancelled=cancelled,
         # Each send form's one-time value (its outbox key): a double click sends once.
         nonce=secrets.token_urlsafe(12),
     )
@@ -158,6 +167,17 @@ def _coming(appointments: list[dict[str, Any]], at: datetime) -> dict[int, dict[
         if a["at"] is not None and a["at"] > at:
             coming.setdefault(a["case_id"], a)
     return coming
+
+
+async def _cancelled_ahead(conn: AsyncConnection, me: StaffSession, at: datetime) -> list[datetime]:
+    """When this volunteer's cancelled appointments still ahead were to be (the day and time only: the tenant's
+    consent may have ended, and nothing else of them is theirs to see), so no one goes to a meeting that is off."""
+    found = await conn.execute(
+        select(_t.at)
+        .where(_t.kind == APPOINTMENT, _t.status == CANCELLED, _t.assignee_id == me.staff_id, _t.at > at)
+        .order_by(_t.at)
+    )
+    return [row.at for row in found]
 
 
 async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[str, Any]]:

@@ -328,9 +328,11 @@ async def reminded_appointment(rt: Runtime, client: httpx.AsyncClient) -> tuple[
     return case_id, consent
 
 
-async def assert_cancelled(rt: Runtime, client: httpx.AsyncClient, case_id: int, why: str) -> None:
-    """The appointment ended as cancelled, the tenant is told so once, its reminder never goes, and the case page
-    says why."""
+async def assert_cancelled(
+    rt: Runtime, client: httpx.AsyncClient, case_id: int, why: str, *, volunteer_stays: bool = True
+) -> None:
+    """The appointment ended as cancelled, the tenant is told so once, its reminder never goes, the volunteer's list
+    says it is off (unless the volunteer left), and the case page says why."""
     async with rt.db.read() as conn:
         statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
     assert list(statuses) == ["cancelled"]
@@ -344,6 +346,11 @@ async def assert_cancelled(rt: Runtime, client: httpx.AsyncClient, case_id: int,
     ]
     await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))  # the eve: no reminder of a meeting nobody attends
     assert len(texts(rt)) == 2  # the confirmation and the cancellation
+    if volunteer_stays:  # their list says the meeting is off: its day and time, nothing else of the tenant
+        await signed_in(rt, client, "volunteer@example.org", "")
+        listed = (await client.get("/console/tasks")).text
+        notice = listed.split('id="cancelled"')[1].split("</div>")[0]
+        assert "14:30" in notice and "Beta" not in notice and "Beboerhuset" not in listed
     await signed_in(rt, client, "adviser@example.org", "")
     assert why in (await client.get(f"/console/cases/{case_id}")).text
 
@@ -396,7 +403,9 @@ async def test_closing_a_volunteers_account_cancels_their_appointments_and_retur
     assert done.status_code == 303
     case = await case_row(rt, case_id)
     assert (case.status, case.volunteer_id) == ("taken", None)
-    await assert_cancelled(rt, client, case_id, "cancelled: the volunteer&#39;s account was closed")
+    await assert_cancelled(
+        rt, client, case_id, "cancelled: the volunteer&#39;s account was closed", volunteer_stays=False
+    )
 
 
 async def test_the_tenant_withdrawing_by_keyword_cancels_the_appointment_and_its_reminder(
