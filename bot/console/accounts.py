@@ -33,6 +33,7 @@ __all__ = [
     "hash_password",
     "hash_token",
     "issue_setup_link",
+    "reactivate_staff",
     "redeem_setup_token",
     "reset_password",
     "set_organisation",
@@ -65,11 +66,13 @@ class StaffError(Explained, ValueError):
 
 
 class AccountExists(StaffError):
-    """An account for this e-mail address exists already (the console's form sent twice, or a second person)."""
+    """An account for this e-mail address exists already (the console's form sent twice, or a second person);
+    `active` is False for a deactivated account (it is reactivated on its row, `reactivate_staff`)."""
 
-    def __init__(self, email: str) -> None:
+    def __init__(self, email: str, active: bool = True) -> None:
         super().__init__(N_("a staff account for %(email)s already exists"), email=email)
         self.email = email
+        self.active = active
 
 
 def hash_token(token: str) -> str:
@@ -98,10 +101,7 @@ def _check(email: str, role: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 200:
         raise StaffError(N_("not a valid e-mail address: %(email)s"), email=email)
-    if role not in ROLES:
-        raise StaffError(
-            N_("unknown role %(role)s: choose one of %(roles)s"), role=role, roles=Labels(ROLE_LABELS[r] for r in ROLES)
-        )
+    _known_role(role)
     return email
 
 
@@ -141,9 +141,9 @@ async def create_staff(
     """Create an account without a password; returns its id and the one-time setup link. `organisation` is a
     volunteer's organisation: the recipient a tenant's consent must name before a case goes to them."""
     email = _check(email, role)
-    taken = (await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == email))).first()
+    taken = (await conn.execute(select(staff.c.active).where(func.lower(staff.c.email) == email))).first()
     if taken is not None:
-        raise AccountExists(email)
+        raise AccountExists(email, active=bool(taken.active))
     row = {"email": email, "role": role, "active": True, "failed_logins": 0, "notify_telegram": False}
     staff_id = int(
         (
@@ -238,19 +238,30 @@ async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, p
     return row
 
 
-async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> str:
-    """Change a role; the person's sessions end so the new rights apply at once. Returns the role they had."""
+def _known_role(role: str) -> None:
     if role not in ROLES:
         raise StaffError(
             N_("unknown role %(role)s: choose one of %(roles)s"), role=role, roles=Labels(ROLE_LABELS[r] for r in ROLES)
         )
+
+
+async def _set_status(conn: AsyncConnection, staff_id: int, **values: Any) -> None:
+    """The one writer of a person's role and whether they are active: their sessions end with any change, so the
+    new rights apply at once."""
+    if not (await conn.execute(update(staff).where(staff.c.id == staff_id).values(**values))).rowcount:
+        raise StaffError(N_("no such staff account"))
+    await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
+
+
+async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> str:
+    """Change a role; the person's sessions end so the new rights apply at once. Returns the role they had."""
+    _known_role(role)
     old = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar_one_or_none()
     if old is None:
         raise StaffError(N_("no such staff account"))
     if old == role:
         return str(old)
-    await conn.execute(update(staff).where(staff.c.id == staff_id).values(role=role))
-    await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
+    await _set_status(conn, staff_id, role=role)
     await conn.execute(
         audit_log.insert().values(
             at=now, actor=actor, action="staff.role_change", target=f"staff:{staff_id}", detail=f"{old}->{role}"
@@ -261,13 +272,34 @@ async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetim
 
 async def deactivate_staff(conn: AsyncConnection, staff_id: int, now: datetime, actor: str) -> None:
     """Deactivate an account and end every session it has, at once."""
-    found = (await conn.execute(update(staff).where(staff.c.id == staff_id).values(active=False))).rowcount
-    if not found:
-        raise StaffError(N_("no such staff account"))
-    await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
+    await _set_status(conn, staff_id, active=False)
     await conn.execute(
         audit_log.insert().values(at=now, actor=actor, action="staff.deactivate", target=f"staff:{staff_id}")
     )
+
+
+async def reactivate_staff(
+    conn: AsyncConnection, staff_id: int, role: str, now: datetime, public_url: str, actor: str
+) -> tuple[str, str]:
+    """Make a deactivated account active again in the role chosen; returns its e-mail and a one-time link to set a
+    password. The password it had stops working (the person sets a new one from the link, as a new person does).
+    Audited with the role. An account that is active already is refused (AccountExists): a form sent twice makes
+    no second link, and an active person's new link is made on their row."""
+    _known_role(role)
+    row = (
+        await conn.execute(select(staff.c.email, staff.c.active).where(staff.c.id == staff_id).with_for_update())
+    ).first()
+    if row is None:
+        raise StaffError(N_("no such staff account"))
+    if row.active:
+        raise AccountExists(str(row.email))
+    await _set_status(conn, staff_id, active=True, role=role, password_hash=None, failed_logins=0, locked_until=None)
+    await conn.execute(
+        audit_log.insert().values(
+            at=now, actor=actor, action="staff.reactivate", target=f"staff:{staff_id}", detail=f"role={role}"
+        )
+    )
+    return str(row.email), await issue_setup_link(conn, staff_id, now, public_url)
 
 
 DEMO_STAFF = (

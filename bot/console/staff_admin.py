@@ -1,10 +1,10 @@
-"""Admins manage staff (add, change role, deactivate); everyone sets their own Telegram notices."""
+"""Admins manage staff (add, change role, deactivate, reactivate); everyone sets their own Telegram notices."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 from sqlalchemy import select, update
@@ -20,6 +20,7 @@ from bot.console.accounts import (
     create_staff,
     deactivate_staff,
     issue_setup_link,
+    reactivate_staff,
     set_organisation,
     set_role,
 )
@@ -89,12 +90,36 @@ async def _add(request: Request, me: StaffSession) -> Response:
                 conn, email, role, now(request), rt.settings.public_url, actor=me.actor, organisation=organisation
             )
     except AccountExists as exc:
-        # Sent twice (a reload repeats the POST): the first answer's link is not shown again; a new one is made on
-        # the person's row.
+        _exists(exc)
+    return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
+
+
+def _exists(exc: AccountExists) -> NoReturn:
+    """What the staff page says of an e-mail that has an account: where on the list to go on from."""
+    if not exc.active:
         raise FormError(
-            N_("An account for %(email)s exists already: a new password link for it is made on its row of the list."),
+            N_("An account for %(email)s exists and is deactivated: reactivate it on its row of the list."),
             email=exc.email,
         ) from None
+    # Sent twice (a reload repeats the POST): the first answer's link is not shown again; a new one is made on the
+    # person's row.
+    raise FormError(
+        N_("An account for %(email)s exists already: a new password link for it is made on its row of the list."),
+        email=exc.email,
+    ) from None
+
+
+@guard("admin")
+async def _reactivate(request: Request, me: StaffSession) -> Response:
+    """A deactivated person comes back in the role chosen, with a one-time link to set a new password."""
+    staff_id = _staff_id(request)
+    role = field(await request.form(), "role", max_length=16)
+    rt = runtime(request)
+    try:
+        async with rt.db.write() as conn:
+            email, link = await reactivate_staff(conn, staff_id, role, now(request), rt.settings.public_url, me.actor)
+    except AccountExists as exc:
+        _exists(exc)
     return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
 
 
@@ -263,6 +288,7 @@ def routes() -> list[BaseRoute]:
         Route("/console/staff/{staff_id}/role", _role, methods=["POST"]),
         Route("/console/staff/{staff_id}/organisation", _organisation, methods=["POST"]),
         Route("/console/staff/{staff_id}/deactivate", _deactivate, methods=["POST"]),
+        Route("/console/staff/{staff_id}/reactivate", _reactivate, methods=["POST"]),
         Route("/console/me", _me, methods=["GET"]),
         Route("/console/me", _save_me, methods=["POST"]),
         Route("/console/me/telegram-code", _telegram_code, methods=["POST"]),

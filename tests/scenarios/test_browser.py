@@ -274,6 +274,11 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     admin, apage = await _sign_in(served, "admin@example.org")
     await apage.goto(f"{served.url}/console/staff")
     await apage.click(f"tr[data-staff='{adviser_id}'] form[action$='/deactivate'] button")
+    # The deactivated row offers reactivation: a role chosen, and a new one-time link to set a password.
+    row = f"tr[data-staff='{adviser_id}'] form[action$='/reactivate']"
+    await apage.select_option(f"{row} select", "adviser")
+    await apage.click(f"{row} button")
+    assert "/console/setup/" in await apage.input_value("#setup-link")
     await admin.close()
     await page.goto(f"{served.url}/console/cases/{case_id}")
     assert page.url.endswith(f"/console/login?next=%2Fconsole%2Fcases%2F{case_id}")

@@ -437,6 +437,52 @@ async def test_a_new_password_link_from_the_console_replaces_the_old_one(
     assert (await post_form(client, "/console/staff", f"/console/staff/{person}/link", {})).status_code == 404
 
 
+async def test_a_deactivated_person_is_reactivated_with_a_role_and_a_new_link_and_the_old_password_fails(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    admin = await signed_in_admin(runtime, client)
+    person = await add_person(runtime, "back@example.org", "volunteer")
+    assert (await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})).status_code == 303
+    row = (await client.get("/console/staff")).text.split(f'data-staff="{person}"')[1].split("</tr>")[0]
+    assert "deactivated" in row and f'action="/console/staff/{person}/reactivate"' in row
+    assert 'required aria-label="Role"><option value="" selected disabled>Choose a role</option>' in row
+    # Adding the same e-mail again says where to go on: the row's reactivation, not a link the row does not have.
+    again = await post_form(
+        client, "/console/staff", "/console/staff", {"email": "back@example.org", "role": "adviser"}
+    )
+    assert again.status_code == 422 and "exists and is deactivated: reactivate it on its row of the list" in again.text
+    assert (await post_form(client, "/console/staff", f"/console/staff/{person}/reactivate", {})).status_code == 422
+    back = await post_form(client, "/console/staff", f"/console/staff/{person}/reactivate", {"role": "adviser"})
+    assert back.status_code == 200 and "Send this one-time link to back@example.org" in back.text
+    link = _link_in(back.text)
+    async with runtime.db.read() as conn:
+        row_now = (await conn.execute(select(staff).where(staff.c.id == person))).one()
+        entry = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.reactivate"))).one()
+    assert (row_now.active, row_now.role) == (True, "adviser")
+    assert (entry.actor, entry.target, entry.detail) == (f"staff:{admin}", f"staff:{person}", "role=adviser")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(runtime)), base_url="https://keephome.example.org"
+    ) as returner:
+        # The password from before the deactivation no longer signs in; the new link sets one that does.
+        assert (await login(returner, "back@example.org")).status_code != 303
+        path = link.removeprefix("https://keephome.example.org")
+        page = await returner.get(path)
+        assert page.status_code == 200
+        form = {
+            "password": "a long new pass phrase",
+            "repeat": "a long new pass phrase",
+            "csrf_token": csrf_of(page.text),
+        }
+        assert (await returner.post(path, data=form)).status_code == 303
+        signed = await login(returner, "back@example.org", "a long new pass phrase")
+        assert signed.status_code == 303 and signed.headers["location"] == "/console/"
+    # Sent again (a reload repeats the POST), the form makes no second link and says where an active person's is.
+    twice = await post_form(client, "/console/staff", f"/console/staff/{person}/reactivate", {"role": "adviser"})
+    assert twice.status_code == 422 and "exists already: a new password link for it is made on its row" in twice.text
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(staff.c.password_hash).where(staff.c.id == person))).scalar() is not None
+
+
 async def test_a_wrong_number_is_told_to_the_admins_who_asked_for_notices(runtime: Runtime) -> None:
     admin = await add_person(runtime, "admin-notices@example.org", "admin")
     adviser = await add_person(runtime, "adviser-notices@example.org", "adviser")
