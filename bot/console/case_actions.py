@@ -189,13 +189,21 @@ async def _reply(request: Request, me: StaffSession) -> Response:
     return _back(case.id)
 
 
+def _recorded_already(case_id: int, what: str) -> Response:
+    """The case page, saying the form was sent again and recorded nothing the second time (`case_page.ALREADY`)."""
+    return redirect(f"/console/cases/{case_id}?already={what}")
+
+
 @guard("admin", "adviser")
 async def _note(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
-    text = field(await request.form(), "text", max_length=4000, label=N_("Internal note"))
+    form = await request.form()
+    text = field(form, "text", max_length=4000, label=N_("Internal note"))
+    nonce = form_nonce(form)
     at = now(request)
     async with runtime(request).db.write() as conn:
-        await case_ops.add_note(conn, case.id, me.staff_id, text, at)
+        if not await case_ops.add_note(conn, case.id, me.staff_id, text, at, form_nonce=nonce):
+            return _recorded_already(case.id, "note")
         await record(conn, at, me.actor, "case.note", f"case:{case.id}")
     return _back(case.id)
 
@@ -206,9 +214,11 @@ async def _contact(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("the case is closed"))
+    nonce = form_nonce(await request.form())
     at = now(request)
     async with runtime(request).db.write() as conn:
-        await conn.run_sync(record_contact, case.id, me.staff_id, at)
+        if not await conn.run_sync(lambda sync: record_contact(sync, case.id, me.staff_id, at, form_nonce=nonce)):
+            return _recorded_already(case.id, "contact")
         await record(conn, at, me.actor, "case.contact", f"case:{case.id}")
     return _back(case.id)
 

@@ -38,7 +38,7 @@ from bot.store.schema import case_events, case_tasks, cases, staff, tenants
 from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
 
-__all__ = ["answer_rows", "case_id_of", "case_in_path", "load_case", "message_json", "routes"]
+__all__ = ["ALREADY", "answer_rows", "case_id_of", "case_in_path", "load_case", "message_json", "routes"]
 
 
 def case_id_of(request: Request) -> int:
@@ -63,6 +63,12 @@ async def case_in_path(request: Request) -> tuple[Any, Any]:
         raise NotFound(N_("There is no such case."))
     return found
 
+
+# What the case page says after a form that makes a record was sent again (`?already=…`): it recorded nothing.
+ALREADY = {
+    "note": N_("This note was recorded already: the form was sent twice, and it is kept once."),
+    "contact": N_("The contact was recorded already: the form was sent twice, and it is counted once."),
+}
 
 _LANGUAGES = {
     "da": N_("Danish"),
@@ -310,6 +316,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         # The day of a moment in the organisation's zone (a signed form's consent: only its day was entered).
         local_day_of=partial(_local_day_of, ZoneInfo(rt.settings.timezone)),
         nonce=secrets.token_urlsafe(12),
+        # A note or "contact made" sent again (a reload repeating the POST, a phone's retry) recorded nothing.
+        already=ALREADY.get(request.query_params.get("already", "")),
         mine=case.assignee_id == me.staff_id,
         last_id=shown.messages[-1].id if shown.messages else 0,
     )

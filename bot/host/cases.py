@@ -31,6 +31,7 @@ __all__ = [
     "close_case",
     "consented_among",
     "finish_task",
+    "form_event",
     "give_task",
     "has_consent",
     "needs_note",
@@ -253,10 +254,39 @@ async def release_case(conn: AsyncConnection, case_id: int, staff_id: int, now: 
     await _event(conn, case_id, staff_id, "released", None, now)
 
 
-async def add_note(conn: AsyncConnection, case_id: int, staff_id: int, text: str, now: datetime) -> None:
-    """An internal note; the tenant never sees it."""
+async def add_note(
+    conn: AsyncConnection, case_id: int, staff_id: int, text: str, now: datetime, form_nonce: str | None = None
+) -> bool:
+    """An internal note; the tenant never sees it. `form_nonce`, the console form's one-time value, makes the same
+    form sent again record nothing: False then."""
+    if not await conn.run_sync(form_event, case_id, staff_id, "note", text, now, form_nonce):
+        return False
     await conn.execute(update(cases).where(cases.c.id == case_id).values(updated_at=now))
-    await _event(conn, case_id, staff_id, "note", text, now)
+    return True
+
+
+def form_event(
+    conn: Connection,
+    case_id: int,
+    staff_id: int | None,
+    kind: str,
+    text: str | None,
+    now: datetime,
+    form_nonce: str | None,
+) -> bool:
+    """Record an event a console form made, once per the form's one-time value (a browser's resubmit or a phone's
+    retry records nothing, also when both arrive at once); False when that value recorded it already."""
+    values = {"case_id": case_id, "staff_id": staff_id, "kind": kind, "text": text, "at": now}
+    if form_nonce is None:
+        conn.execute(case_events.insert().values(**values))
+        return True
+    made = conn.execute(
+        insert_for(conn, case_events)
+        .values(**values, form_nonce=form_nonce)
+        .on_conflict_do_nothing(index_elements=[case_events.c.kind, case_events.c.form_nonce])
+        .returning(case_events.c.id)
+    )
+    return made.first() is not None
 
 
 async def give_task(

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, exists, func, insert, literal_column, or_, select, update
 
-from bot.host.cases import OPEN_STATUSES, CaseError, among
+from bot.host.cases import OPEN_STATUSES, CaseError, among, form_event
 from bot.host.tasks import OPEN, add_task, set_task_status
 from bot.i18n import N_
 from bot.store.schema import FAILED_STATUSES, case_events, case_tasks, cases, messages, tenants
@@ -79,10 +79,18 @@ def next_steps(kind: str, address: str | None) -> tuple[str, ...]:
     return tuple(k for k in _NEXT.get(kind, ()) if at_door or k not in _NEEDS_ADDRESS)
 
 
-def record_contact(conn: Connection, case_id: int, staff_id: int | None, now: datetime, how: str | None = None) -> None:
+def record_contact(
+    conn: Connection,
+    case_id: int,
+    staff_id: int | None,
+    now: datetime,
+    how: str | None = None,
+    form_nonce: str | None = None,
+) -> bool:
     """The "contact made" event: a person reached the tenant outside keephome (a call, a knock at the door).
-    The outcome page counts the tenant as reached from its time on."""
-    conn.execute(insert(case_events).values(case_id=case_id, staff_id=staff_id, kind="contact", text=how, at=now))
+    The outcome page counts the tenant as reached from its time on. `form_nonce`, the console form's one-time
+    value, makes the same form sent again record nothing: False then."""
+    return form_event(conn, case_id, staff_id, "contact", how, now, form_nonce)
 
 
 def _latest(column: Any, *where: Any) -> Any:

@@ -353,6 +353,43 @@ async def test_a_reply_written_before_the_tenant_was_told_stays_hidden_until_the
     assert "ok, ring mig" in shown and "min private historie" not in shown
 
 
+async def test_a_note_or_contact_made_sent_again_is_recorded_once_and_the_page_says_so(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    shown = (await client.get(page)).text
+    for action, data in (("note", {"text": "Ringer fredag"}), ("contact", {})):
+        # The browser resubmits the same form (a reload repeating the POST, a phone's retry): same token, same value.
+        form = {**data, "nonce": form_nonce_of(shown, f"{page}/{action}") or "", "csrf_token": csrf_of(shown)}
+        first = await client.post(f"{page}/{action}", data=form)
+        assert first.status_code == 303 and first.headers["location"] == page
+        second = await client.post(f"{page}/{action}", data=form)
+        assert second.status_code == 303 and second.headers["location"] == f"{page}?already={action}"
+        said = (await client.get(second.headers["location"])).text
+        assert 'id="recorded-already"' in said and "recorded already: the form was sent twice" in said
+    assert 'id="recorded-already"' not in (await client.get(page)).text
+    # A form without its one-time value is one keephome did not make.
+    assert (await client.post(f"{page}/note", data={"text": "x", "csrf_token": csrf_of(shown)})).status_code == 422
+    async with runtime.db.read() as conn:
+        kinds = (await conn.execute(select(case_events.c.kind).where(case_events.c.case_id == case_id))).scalars().all()
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+        actions = list(audited.scalars())
+    assert (kinds.count("note"), kinds.count("contact")) == (1, 1)
+    assert (actions.count("case.note"), actions.count("case.contact")) == (1, 1)
+    # A new note from the page as shown again is a new note.
+    assert (await post_form(client, page, f"{page}/note", {"text": "Ringer mandag"})).status_code == 303
+    async with runtime.db.read() as conn:
+        notes = (
+            await conn.execute(
+                select(case_events.c.text).where(case_events.c.case_id == case_id, case_events.c.kind == "note")
+            )
+        ).scalars()
+        assert sorted(notes) == ["Ringer fredag", "Ringer mandag"]
+
+
 async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClient) -> None:
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant)
