@@ -119,7 +119,15 @@ def _wrong_number(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> 
     return CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
 
 
+def _to_stranger(kind: str) -> CommandResult:
+    """Whoever holds a number reported wrong asks who writes, or for help: the answer they had, nothing of the
+    tenant (the help text would tell a stranger that the person at this number gets rent reminders)."""
+    return CommandResult(kind, (MessageRequested("keyword.wrong_number"),))
+
+
 def _help(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if facts.status == "wrong_number":
+        return _to_stranger("help")
     if facts.status == "stopped":
         # Opted out: how START brings messages back and how to reach a person, not the help text's TELEGRAM and
         # STOP, which do nothing for them.
@@ -212,6 +220,8 @@ def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
     """ "Hvem er du?" gets who writes and why (the help text); an open question waits on, untouched."""
     if facts.held or not looks_like_who_question(text):
         return None
+    if facts.status == "wrong_number":
+        return _to_stranger("who")
     return _started("who", "help_info", facts, now)
 
 
