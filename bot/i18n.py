@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 from jinja2 import Environment
 
 from bot.paths import TEMPLATES_DIR
@@ -42,6 +44,7 @@ __all__ = [
     "install",
     "language_of",
     "local_day",
+    "money",
     "ngettext",
     "reason_words",
     "shown",
@@ -117,6 +120,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def local_day(value: date | None) -> str:
     """A date the Danish way, e.g. '3. mar. 2026' (the console's and the simulator's dates, in either language)."""
     return "–" if value is None else str(format_date(value, format="medium", locale="da_DK"))
+
+
+def money(ore: int | None) -> str:
+    """Øre as Danish kroner, e.g. '7.100,50 kr.' (the console's amounts, in either language)."""
+    if ore is None:
+        return "–"
+    return str(format_currency(Decimal(ore) / 100, "DKK", locale="da_DK"))
 
 
 def N_(message: str) -> str:

@@ -21,7 +21,7 @@ from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.delivery import Delivery, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import origin_words, reason_words, urgency
-from bot.console.labels import ANSWER_LABELS, FLOW_LABELS, label
+from bot.console.labels import ANSWER_LABELS, FLOW_LABELS, QUESTION_LABELS, label
 from bot.console.messaging import reply_channel
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
@@ -116,18 +116,6 @@ def message_json(row: Shown, when: str, by: str, state: Delivery | None = None) 
     }
 
 
-_ANSWER_LABELS = {
-    "question": N_("First answer"),
-    "question_text": N_("First answer, in their words"),
-    "pay_on": N_("Will pay on"),
-    "amount": N_("Can pay now"),
-    "reason": N_("Why"),
-    "reason_text": N_("Why, in their words"),
-    "consent": N_("Agreed to share"),
-    "offer": N_("Continue on Telegram"),
-}
-
-
 def _answer(key: str, value: Any) -> str:
     """One answer in words: an amount in kroner, a date the Danish way, a chosen option in the reader's language,
     the tenant's own words as written."""
@@ -159,7 +147,7 @@ def answer_rows(answered: list[Answered], zone: ZoneInfo) -> list[tuple[str, str
     for conversation in answered:
         about = _(FLOW_LABELS[conversation.flow]) if conversation.flow in FLOW_LABELS else conversation.flow
         rows = [
-            (_(_ANSWER_LABELS[key]) if key in _ANSWER_LABELS else key.replace("_", " "), _answer(key, value))
+            (_(QUESTION_LABELS[key]) if key in QUESTION_LABELS else key.replace("_", " "), _answer(key, value))
             for key, value in sorted(conversation.data.items(), key=partial(_answer_order, list(conversation.data)))
         ]
         at = conversation.at if conversation.at.tzinfo else conversation.at.replace(tzinfo=UTC)

@@ -46,6 +46,9 @@ EXPORT_WORDS: CodeWords = {
     "conversations.flow": labels.FLOW_LABELS,
     "conversations.trigger": labels.TRIGGER_LABELS,
     "conversations.ended_reason": labels.CONVERSATION_END_LABELS,
+    # A conversation as what the tenant was asked and answered: each question, each chosen option in words.
+    "conversations.question": labels.QUESTION_LABELS,
+    "conversations.answer": labels.ANSWER_LABELS,
     "consents.scope": labels.CONSENT_SCOPE_LABELS,
     "consents.ended_reason": labels.CONSENT_END_LABELS,
     "consents.recipient_kind": sharing.RECIPIENT_LABELS,

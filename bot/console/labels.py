@@ -25,6 +25,7 @@ __all__ = [
     "LABELS",
     "LINK_CODE_LABELS",
     "OUTCOME_LABELS",
+    "QUESTION_LABELS",
     "SOURCE_LABELS",
     "TASK_EVENT_LABELS",
     "TASK_KIND_LABELS",
@@ -162,6 +163,23 @@ ANSWER_LABELS = {
     "will_tell": N_("will tell in own words"),
     "yes": N_("yes"),
     "no": N_("no"),
+}
+# The questions a tenant answered in a conversation (the names their answers are kept under in its data: a step of
+# conversations/flows/, its own words as `<step>_text`, a promised day and an amount), as a case page and the readable
+# export show them.
+QUESTION_LABELS = {
+    "question": N_("First answer"),
+    "question_text": N_("First answer, in their words"),
+    "when": N_("When they can pay"),
+    "rest_when": N_("When they can pay the rest"),
+    "pay_on": N_("Will pay on"),
+    "amount": N_("Can pay now"),
+    "reason": N_("Why"),
+    "reason_text": N_("Why, in their words"),
+    "consent": N_("Agreed to share"),
+    "offer": N_("Continue on Telegram"),
+    "share": N_("Agreed to share with the recipient"),
+    "choose": N_("The yes taken back"),
 }
 # Why a reminder was planned or a conversation began: the stage of the rent timeline, or a nudge after no answer.
 TRIGGER_LABELS = {

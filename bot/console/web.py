@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from python_multipart.exceptions import FormParserError
@@ -21,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.accounts import ROLE_LABELS
 from bot.console.labels import label
-from bot.i18n import N_, Explained, Label, current_language, gettext, local_day, speaking, use_language
+from bot.i18n import N_, Explained, Label, current_language, gettext, local_day, money, speaking, use_language
 from bot.i18n import install as install_gettext
 from bot.inbound.inbox import clean_text
 from bot.paths import TEMPLATES_DIR
@@ -139,13 +137,6 @@ def _zone(request: Request) -> ZoneInfo:
 def today(request: Request) -> date:
     """Today in the organisation's time zone."""
     return now(request).astimezone(_zone(request)).date()
-
-
-def money(ore: int | None) -> str:
-    """Øre as Danish kroner, e.g. '7.100,50 kr.'."""
-    if ore is None:
-        return "–"
-    return str(format_currency(Decimal(ore) / 100, "DKK", locale="da_DK"))
 
 
 def _make_local_time(zone: ZoneInfo, this_year: int) -> Any:

@@ -9,7 +9,9 @@ codes (never their secrets) and the audit entries about them. Money is a string 
 The JSON keeps the stored names and codes (its field names are a contract). The page is in the staff pages'
 language (bot/i18n.py: the request's, or the one a command line chose with `speaking`): its headings through the
 catalogue, yes and no as words, and a stored code in the words of the table the caller gives for its column
-(the console's labels, which live above this package); a code without words is shown as the code.
+(the console's labels, which live above this package); a code without words is shown as the code. Amounts are
+kroner as the console writes them, and a conversation is what the tenant was asked and answered: the engine's own
+state (its settings, tries, versions and what its starter gave it) stays in the JSON only.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +30,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, or_, select
 
-from bot.i18n import LANGUAGE_NAMES, N_, current_language, gettext, install, local_day, reason_words
+from bot.i18n import LANGUAGE_NAMES, N_, current_language, gettext, install, local_day, money, reason_words
 from bot.paths import TEMPLATES_DIR
 from bot.store.db import Database
 from bot.store.schema import (
@@ -52,6 +54,7 @@ from bot.store.schema import (
     tenants,
 )
 from bot.tenants.audit_scope import entries_about
+from conversations.flows import FLOWS
 
 __all__ = [
     "FORMAT_VERSION",
@@ -127,7 +130,6 @@ _HEADINGS = {
     "author": N_("Written by"),
     "text": N_("Text"),
     "template": N_("Message text used"),
-    "template_values": N_("Values put into the text"),
     "error_code": N_("Error"),
     "proactive": N_("Sent by keephome unasked"),
     "conversation_id": N_("Conversation"),
@@ -140,7 +142,9 @@ _HEADINGS = {
     "trigger": N_("Started by"),
     "active": N_("Ongoing"),
     "ended_reason": N_("Why it ended"),
-    "state": N_("Answers and progress"),
+    # The page's own column: a conversation's questions and the tenant's answers, in words.
+    "answers": N_("Asked and answered"),
+    "first_name": N_("First name"),
     "scope": N_("Scope"),
     "recipient_kind": N_("Shared with"),
     "recipient": N_("Recipient"),
@@ -438,6 +442,13 @@ _STAFF_REF = re.compile(r"staff:(\d+)")
 _AS_RECEIVED = {"inbound_receipts.payload", "referrals.contents"}
 # A stored name or code inside a value (a text's key, a step of a conversation): shown as code, not as words.
 _NAME = re.compile(r"[a-z][a-z0-9_.]*")
+# Columns that hold an amount (a string with a decimal point in the JSON); the page writes them as the console does.
+_MONEY_COLUMNS = frozenset(_money_key(key) for key in _MONEY)
+# The values a text was made of that only keephome reads (which case, which list the tenant chose from): no words
+# for the tenant, never on the page (the JSON keeps them).
+_INTERNAL_VALUES = frozenset({"trigger", "held", "waiting", "recipient_kinds", "choose"})
+# Where a conversation keeps an answer besides its question's name (conversations/engine.py).
+_ANSWERED_AS = ("pay_on", "amount")
 # Words a person wrote, never read as a date or a code.
 _WRITTEN = {"text", "wording", "purpose", "note", "outcome_note", "volunteer_task", "place", "detail", "reason"}
 
@@ -484,6 +495,105 @@ def _staff_words(page: _Page, number: int) -> str:
         "role": gettext(table[role]) if role in table else role,
         "num": number,
     }
+
+
+def _kroner(value: str) -> str | None:
+    """An amount as the JSON writes it ("5800.00") in kroner as the console writes it ("5.800,00 kr.")."""
+    try:
+        ore = Decimal(value) * 100
+    except InvalidOperation:
+        return None
+    return money(int(ore)) if ore == ore.to_integral_value() else None
+
+
+def _list(rows: list[tuple[str, str]]) -> Markup:
+    """Names and values as a list a person reads; a dash for none."""
+    if not rows:
+        return Markup("–")
+    return Markup("<dl>{}</dl>").format(
+        Markup("").join(Markup("<dt>{}</dt><dd>{}</dd>").format(name, value) for name, value in rows)
+    )
+
+
+def _word(page: _Page, table: str, code: str) -> str:
+    """A code in the words of one of the caller's tables; the code itself, its underscores as spaces, without."""
+    found = page.words.get(table, {}).get(code)
+    return gettext(found) if found is not None else code.replace("_", " ")
+
+
+def _recipient(page: _Page, kind: str, name: str) -> str:
+    """Who a consent is to: its kind in words, and its name when it has one ("A volunteer organisation: …")."""
+    words = _word(page, "consents.recipient_kind", kind)
+    return f"{words}: {name}" if name else words
+
+
+def _answer_keys(flow: str, data: Mapping[str, Any]) -> list[str]:
+    """The names of the tenant's answers in a conversation's data, in the order given, each answer's own words
+    right after it: the flow's questions (a step's name), the words kept beside them (`<step>_text`), a promised
+    day and an amount. Anything else there is what the conversation was started with."""
+    found = FLOWS.get(flow)
+    steps = set(found.steps) if found is not None else set(data)
+    names = [k for k in data if k in steps or k.removesuffix("_text") in steps or k in _ANSWERED_AS]
+    ordered: list[str] = []
+    for name in names:
+        base = name.removesuffix("_text")
+        if base != name and base in names:
+            continue
+        ordered.append(name)
+        if f"{name}_text" in names:
+            ordered.append(f"{name}_text")
+    return ordered
+
+
+def _answer(page: _Page, data: Mapping[str, Any], key: str) -> str:
+    """One answer in words: an amount in kroner, a day the Danish way, the yes taken back by its recipient, a chosen
+    option in the reader's language, the tenant's own words as written."""
+    value = data[key]
+    if key == "amount" and isinstance(value, int) and not isinstance(value, bool):
+        return money(value)
+    if key == "pay_on" and isinstance(value, str):
+        return _the_day(page, value) or value
+    if key == "choose" and isinstance(data.get(f"c{value}"), str):
+        kind, _, name = str(data[f"c{value}"]).partition(":")
+        return _recipient(page, kind, name)
+    table = page.words.get("conversations.answer", {})
+    return gettext(table[value]) if isinstance(value, str) and value in table else str(value)
+
+
+def _answers(page: _Page, row: Mapping[str, Any]) -> Markup:
+    """A conversation as what the tenant was asked and answered, in words (the recipient a consent to share was
+    asked for first); none of the engine's own state."""
+    state = row.get("state")
+    data = state.get("data") if isinstance(state, dict) else None
+    if not isinstance(data, dict):
+        return Markup("–")
+    rows: list[tuple[str, str]] = []
+    kind = data.get("recipient_kind")
+    if row.get("flow") == "share_consent" and isinstance(kind, str):
+        rows.append((_heading("recipient"), _recipient(page, kind, str(data.get("recipient") or ""))))
+    flow = str(row.get("flow"))
+    rows.extend((_word(page, "conversations.question", k), _answer(page, data, k)) for k in _answer_keys(flow, data))
+    return _list(rows)
+
+
+def _made_of(page: _Page, values: Mapping[str, Any]) -> Markup:
+    """What a message not yet written is to be made of, in words: amounts in kroner, days the Danish way; what only
+    keephome reads left out."""
+    rows: list[tuple[str, str]] = []
+    for name, raw in values.items():
+        if name in _INTERNAL_VALUES:
+            continue
+        match raw:
+            case {"money": int() as ore}:
+                shown = money(ore)
+            case {"date": str() as day}:
+                shown = _the_day(page, day) or day
+            case str() if name == "recipients":
+                shown = ", ".join(n for n in raw.split("|") if n)
+            case _:
+                shown = str(raw)
+        rows.append((_heading(name), shown))
+    return _list(rows)
 
 
 def _nested(page: _Page, value: Any) -> Markup:
@@ -542,6 +652,8 @@ def _in_words(page: _Page, section: str, row: Mapping[str, Any], key: str) -> st
         return value.removeprefix("to ")  # "to <e-mail>": the kind's words say "handed to"
     if key in _WRITTEN:
         return None
+    if key in _MONEY_COLUMNS:
+        return _kroner(value)
     # A signed form's consent holds the day it was signed (stored at noon of it): no time of day is known.
     if (
         key in _DAY_COLUMNS
@@ -563,6 +675,10 @@ def _cell(page: _Page, section: str, row: Mapping[str, Any], key: str) -> Markup
     column = f"{section}.{key}"
     table = _DIRECTIONS if column == "messages.direction" else words.get(f"{column}@{row.get('kind')}")
     table = words.get(column) if table is None else table
+    if column == "conversations.answers":
+        return _answers(page, row)
+    if column == "messages.text" and value is None and isinstance(row.get("template_values"), dict):
+        return _made_of(page, row["template_values"])
     if value is None:
         return Markup("–")
     if column == "tenant.language" and value in LANGUAGE_NAMES:

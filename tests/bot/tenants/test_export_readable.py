@@ -1,11 +1,13 @@
 """The readable export as a person reads it: times in the deployment's zone, who did what by role, the planner's
-reasons in the page's language, an internal ranking said to be one, and the values a text was made of and a
-conversation's answers as lists rather than JSON — while everything stays on the page."""
+reasons in the page's language, an internal ranking said to be one, amounts in kroner as the console writes them,
+a conversation as what the tenant was asked and answered, and what a text not yet written is to be made of as a
+list — the engine's own state left to the JSON, which keeps everything."""
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -16,8 +18,10 @@ from bot.console.data_rights import EXPORT_WORDS
 from bot.host.consents import record_consent
 from bot.i18n import local_day, reason_words, speaking
 from bot.runtime import Runtime
-from bot.store.schema import planned_reminders
-from bot.tenants.export import export_tenant, render_html, staff_roles
+from bot.store.schema import conversations, messages, outbox, planned_reminders
+from bot.tenants.export import export_tenant, render_html, staff_roles, to_json
+from conversations.state import State
+from conversations.values import Money, encode_values
 from tests.support.history import a_tenant_with_a_history
 
 MISSED = "rent due 2026-12-01, last on-time day 2026-12-03; balance owed as of 2026-12-07"
@@ -153,7 +157,7 @@ async def test_the_page_shows_local_times_roles_and_words_and_keeps_everything(
     assert "<dt>Rådgiver</dt><dd>rådgiver (medarbejder nr." in html
     # The inbox's ranking said to be internal.
     assert "Rækkefølge i indbakken (et internt tal)" in html and "<dt>Prioritet</dt>" not in html
-    # JSON only where it is the tenant's message as received; the values a text was made of and the answers as lists.
+    # JSON only where it is the tenant's message as received; the answers as lists.
     receipts = sum(1 for r in data["inbound_receipts"] if r["payload"])
     assert html.count("<pre>") == receipts + sum(1 for c in data["consents"] if c["wording"])
     conversations = html.split("<h2>Samtaler</h2>")[1].split("<h2>")[0]
@@ -162,3 +166,123 @@ async def test_the_page_shows_local_times_roles_and_words_and_keeps_everything(
     signed_row = html.split("<h2>Samtykker</h2>")[1].split("<h2>")[0].split("<tr>")[-1]
     day = f"{signed.day}. "
     assert day in signed_row.split("</td>")[8] and not re.search(r"\d\d:\d\d", signed_row.split("</td>")[8]), signed_row
+
+
+# What a tenant would stumble on if the engine's state or the stored codes reached the page.
+INTERNALS = (
+    "missed",
+    "paid_pause_days",
+    "nudge_after_hours",
+    "consent_wording_version",
+    "flow_version",
+    "recipient_kinds",
+    "retries",
+    "nudged",
+    "held",
+    "waiting",
+    "other_reason",
+    "part",
+    "580000",
+    "6900.00",
+    "7100.50",
+)
+
+
+async def test_the_page_shows_kroner_and_each_question_with_its_answer_not_the_engines_state(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    history = await a_tenant_with_a_history(rt, client)
+    now = rt.clock()
+
+    def more(conn: Connection) -> None:
+        def talk(flow: str, trigger: str | None, data: dict[str, str | int]) -> None:
+            state = State(flow, 1, "x", "da", "telegram", "Amira", trigger, data=data, retries=1, ended=True)
+            row = {"flow": flow, "trigger": trigger, "state": state.to_dict(), "active": False}
+            conn.execute(
+                insert(conversations).values(
+                    tenant_id=history.tenant_id, ended_reason="declined", started_at=now, updated_at=now, **row
+                )
+            )
+
+        # Over Telegram after a missed rent: part of it, how much, and why in their own words.
+        answers = {"question": "part", "amount": 580_000, "reason": "other_reason", "reason_text": "Min datter var syg"}
+        talk("payment_check", "missed", answers)
+        # The withdrawal's list, given by the word that started it, and the tenant's choice from it.
+        given: dict[str, str | int] = {
+            "c1": "organisation:",
+            "c2": "volunteer_org:Frivilligrådgivningen (demo)",
+            "recipients": "|Frivilligrådgivningen (demo)",
+            "recipient_kinds": "organisation|volunteer_org",
+            "held": 1,
+            "waiting": 0,
+        }
+        talk("withdraw_choice", None, {**given, "choose": "2"})
+        # A message not yet written: only what it is to be made of.
+        queued = {"direction": "out", "channel": "telegram", "author": "bot", "status": "queued"}
+        message = conn.execute(
+            insert(messages).values(
+                tenant_id=history.tenant_id, template="payment_check.promised", created_at=now, updated_at=now, **queued
+            )
+        ).inserted_primary_key[0]
+        values = {"first_name": "Amira", "amount": Money(125_050), "pay_on": date(2026, 12, 12), "trigger": "missed"}
+        conn.execute(
+            insert(outbox).values(
+                message_id=message,
+                tenant_id=history.tenant_id,
+                channel="telegram",
+                template="payment_check.promised",
+                values=encode_values({**values, "held": 1}),
+                language="da",
+                not_before=now,
+                next_attempt_at=now,
+                idempotency_key="export-queued-1",
+                created_at=now,
+            )
+        )
+
+    await rt.db.run(more)
+    data = await export_tenant(rt.db, history.ref, now, "cli")
+    zone, roles = ZoneInfo("Europe/Copenhagen"), await staff_roles(rt.db)
+    with speaking("da"):
+        danish = render_html(data, EXPORT_WORDS, zone=zone, staff=roles)
+    with speaking("en"):
+        english = render_html(data, EXPORT_WORDS, zone=zone, staff=roles)
+    # The rent and the balance in kroner, the console's way, in both languages.
+    for html in (danish, english):
+        assert "<dd>6.900,00\xa0kr.</dd>" in html and "<dd>7.100,50\xa0kr.</dd>" in html
+    talks = danish.split("<h2>Samtaler</h2>")[1].split("<h2>")[0]
+    # Each question with its answer in words: the amount in kroner, the reason's option, the tenant's own words.
+    for asked_and_answered in (
+        "<dt>Første svar</dt><dd>kan betale en del</dd>",
+        "<dt>Kan betale nu</dt><dd>5.800,00\xa0kr.</dd>",
+        "<dt>Hvorfor</dt><dd>en anden grund</dd>",
+        "<dt>Hvorfor, med lejerens egne ord</dt><dd>Min datter var syg</dd>",
+        "<dt>Det ja, der blev trukket tilbage</dt><dd>En frivillig organisation: Frivilligrådgivningen (demo)</dd>",
+        "<dt>Sagde ja til at dele</dt><dd>ja</dd>",  # the history's SMS yes
+        "<th>Spurgt og svaret</th>",
+        "<td>husleje ikke betalt</td>",  # who started it: the trigger in words
+    ):
+        assert asked_and_answered in talks, asked_and_answered
+    # What the queued message is to be made of, in words; what only keephome reads left out.
+    for made_of in ("<dt>Fornavn</dt><dd>Amira</dd>", "<dd>1.250,50\xa0kr.</dd>", "<dd>12. dec. 2026</dd>"):
+        assert made_of in danish, made_of
+    # No code, setting, try or internal key of the engine anywhere on the page.
+    for internal in INTERNALS:
+        assert not re.search(rf"\b{re.escape(internal)}\b", danish), internal
+    english_talks = english.split("<h2>Conversations</h2>")[1].split("<h2>")[0]
+    assert "<dt>Can pay now</dt><dd>5.800,00\xa0kr.</dd>" in english_talks and "<td>rent missed</td>" in english_talks
+    assert "<dt>Why</dt><dd>another reason</dd>" in english_talks
+    # In English "held", "waiting" and "part" are words too ("Data held about …"): the names and numbers, and
+    # "missed" only as the words "rent missed".
+    for internal in (i for i in INTERNALS if "_" in i or i[0].isdigit()):
+        assert internal not in english, internal
+    assert not re.search(r"(?<!rent )\bmissed\b", english)
+    # The JSON keeps all of it: the stored amounts, codes and the engine's state.
+    kept = json.loads(to_json(data))
+    assert kept["rent_position"]["balance"] == "7100.50" and kept["rent_position"]["monthly_rent"] == "6900.00"
+    states = [c["state"] for c in kept["conversations"]]
+    assert any(s["trigger"] == "missed" and s["data"]["amount"] == 580_000 for s in states)
+    assert any(s["data"].get("recipient_kinds") == "organisation|volunteer_org" for s in states)
+    assert all("paid_pause_days" in s["settings"] and "retries" in s for s in states)
+    assert any(m["template_values"] and m["template_values"].get("held") == 1 for m in kept["messages"])
