@@ -218,7 +218,9 @@ async def transcript(
     return Transcript(consent, shown, hidden, earlier)
 
 
-_GIVEN_DATA = ("share_consent", "withdraw_choice")
+# Their data is what their starter gave them (a consent the adviser asked for, the list to choose from, whether a
+# person held the case when the yes was taken back): no answer of the tenant's.
+_GIVEN_DATA = ("share_consent", "withdraw_choice", "withdraw_consent")
 # The conversations with answers a case page shows at most, and how many of the newest it looks through for them.
 MAX_ANSWERED = 10
 _LOOKED_AT = 100

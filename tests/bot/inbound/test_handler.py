@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text, update
 
 from bot.channels.base import button_data
 from bot.channels.sandbox import SentMessage
+from bot.console.transcript import answers
 from bot.inbound.inbox import InboundMessage
 from bot.reminders.timers import expire_waiting
 from bot.runtime import Runtime
@@ -537,6 +538,10 @@ async def test_withdrawing_the_yes_that_opened_a_waiting_case_closes_it(runtime:
     await _say(runtime, "ja", "SM6")
     again = await _rows(runtime, select(cases.c.status, cases.c.consented).where(cases.c.tenant_id == tenant_id))
     assert sorted((row.status, row.consented) for row in again) == [("closed", False), ("waiting", True)]
+    # The withdrawal's own data (whether a person held the case) is no answer of the tenant's on the case page.
+    async with runtime.db.read() as conn:
+        shown = [answered.flow for answered in await answers(conn, tenant_id)]
+    assert shown.count("payment_check") == 2 and "withdraw_consent" not in shown
 
 
 async def test_withdrawing_while_an_urgent_case_waits_says_a_call_may_still_come(runtime: Runtime) -> None:
