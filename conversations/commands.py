@@ -145,7 +145,9 @@ def _language(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comm
     open_state = facts.conversation
     if open_state is None or facts.status != "active" or facts.held:
         return CommandResult("language", tuple(events))
-    resumed = replace(open_state, language=language)
+    # The question again in the language the tenant reads: the tries it used up in the other one do not count (a
+    # tenant who could not read the question would otherwise have one try left).
+    resumed = replace(open_state, language=language, retries=0)
     events.extend(engine.current_question(resumed))
     return CommandResult("language", tuple(events), resumed=resumed)
 
