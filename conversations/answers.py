@@ -182,6 +182,8 @@ _EXPAND = {
     "whats": "what is", "who's": "who is", "whos": "who is", "gonna": "going to", "wanna": "want to",
     "u": "you", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow", "2morrow": "tomorrow",
     "ik": "ikke", "ikk": "ikke", "ik'": "ikke", "ikk'": "ikke", "ikek": "ikke", "ka": "kan", "ka'": "kan",
+    # Short words spelled as they sound (too short for the one-typo correction): "i hav payd it".
+    "payd": "paid", "paied": "paid", "hav": "have",
 }  # fmt: skip
 # "ill pay friday": I'll before a verb; "I'm ill" stays ill.
 _VERBS = frozenset({"pay", "be", "do", "try", "call", "get", "have", "make", "send", "transfer", "ring", "phone"})

@@ -247,6 +247,7 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("hjælp", "da", "help"),
         ("nej tak", "da", "no"),
         ("jeg har betlat", "da", "paid"),  # one typo
+        ("i hav payd it allredy", "en", "paid"),  # spelled as it sounds, too short for the typo correction
         ("ill pay on friday", "en", "will_pay"),  # I'll, not ill
         ("I'm ill", "en", "hardship"),
     ],
