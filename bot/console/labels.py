@@ -101,7 +101,7 @@ TASK_EVENT_LABELS = {
     "consent_ended": N_("cancelled: the tenant took back the consent the volunteer needed"),
     "case_closed": N_("cancelled: the case closed"),
     "adviser_cancelled": N_("cancelled by the adviser"),
-    "volunteer_left": N_("cancelled: the volunteer's account was closed"),
+    "volunteer_left": N_("cancelled: the volunteer's account was closed or their role changed"),
     "call": N_("by phone"),
     "knock": N_("at the door"),
 }
@@ -131,6 +131,8 @@ EVENT_LABELS = {
     "erased": N_("closed: the tenant's data was erased"),
     # The tenant took back the yes that opened the case before a person took it (bot/host/handlers/consent_withdrawn).
     "withdrawn": N_("closed: the tenant took back their yes before an adviser took the case"),
+    # The tenant took back their yes while the case stays open: their answers to the bot stop showing.
+    "consent_withdrawn": N_("the tenant took back their yes: their answers to the bot are hidden"),
 }
 # The readable export's words for the rest of the codes it stores (bot/console/data_rights.py, EXPORT_WORDS).
 # A tenant's preferred channel: either channel, or whichever reaches them.

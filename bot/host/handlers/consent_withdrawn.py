@@ -9,7 +9,7 @@ so does a case a person holds (they are in touch; the text tells the tenant so).
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, insert, select, update
 
 from bot.host.appointments import cancel_unseen
 from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
@@ -17,7 +17,7 @@ from bot.host.consents import same_recipient
 from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
-from bot.store.schema import cases, consents
+from bot.store.schema import case_events, cases, consents
 from bot.tenants.case_closing import close_cases
 from conversations.model import ConsentWithdrawn
 
@@ -50,11 +50,20 @@ def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settin
     scene.conn.execute(update(consents).where(*standing).values(withdrawn_at=turn.now, ended_reason="withdrawn"))
     if event.scope == ADVISER_SCOPE:
         open_cases = and_(cases.c.tenant_id == turn.tenant_id, cases.c.status.in_(OPEN_STATUSES))
-        scene.conn.execute(update(cases).where(open_cases).values(consented=False, updated_at=turn.now))
+        changed = scene.conn.execute(
+            update(cases).where(open_cases).values(consented=False, updated_at=turn.now).returning(cases.c.id)
+        )
+        kept = set(changed.scalars())
         asked_for = select(cases.c.id).where(
             cases.c.tenant_id == turn.tenant_id, cases.c.status == "waiting", cases.c.origin == "handoff"
         )
-        close_cases(scene.conn, list(scene.conn.execute(asked_for).scalars()), turn.now, event="withdrawn")
+        kept -= set(close_cases(scene.conn, list(scene.conn.execute(asked_for).scalars()), turn.now, event="withdrawn"))
+        if kept:  # the case that stays says when the answers stopped showing
+            events = [
+                {"case_id": i, "staff_id": None, "kind": "consent_withdrawn", "text": None, "at": turn.now}
+                for i in kept
+            ]
+            scene.conn.execute(insert(case_events), events)
     # After the closing: an appointment on a case that closed ends too.
     cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
     return turn

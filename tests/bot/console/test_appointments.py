@@ -404,7 +404,11 @@ async def test_closing_a_volunteers_account_cancels_their_appointments_and_retur
     case = await case_row(rt, case_id)
     assert (case.status, case.volunteer_id) == ("taken", None)
     await assert_cancelled(
-        rt, client, case_id, "cancelled: the volunteer&#39;s account was closed", volunteer_stays=False
+        rt,
+        client,
+        case_id,
+        "cancelled: the volunteer&#39;s account was closed or their role changed",
+        volunteer_stays=False,
     )
 
 

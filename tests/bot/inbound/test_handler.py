@@ -554,6 +554,8 @@ async def test_withdrawing_while_an_urgent_case_waits_says_a_call_may_still_come
     )
     assert (case.id, case.status, case.consented) == (case_id, "waiting", False)
     assert "kan stadig ringe til dig om din sag" in told
+    kinds = await _rows(runtime, select(case_events.c.kind).where(case_events.c.case_id == case_id))
+    assert [row.kind for row in kinds].count("consent_withdrawn") == 1  # the adviser sees when it happened
 
 
 async def test_a_double_tap_is_answered_once(database_url: str) -> None:
