@@ -87,7 +87,16 @@ async def _audit(request: Request, me: StaffSession, action: str, report: Report
 async def _print_page(request: Request, me: StaffSession) -> Response:
     report = await _load(request)
     await _audit(request, me, "report.print", report)
-    return render(request, "report_print.html", printing=True, **report_values(report))
+    # The paper names whose figures they are and when they were printed: it is read away from the console.
+    values = report_values(report)
+    return render(
+        request,
+        "report_print.html",
+        printing=True,
+        org_name=runtime(request).settings.org_name,
+        printed=now(request),
+        **values,
+    )
 
 
 @guard("admin", "adviser")

@@ -325,6 +325,8 @@ async def test_the_report_names_no_tenant_and_its_downloads_are_audited(
     assert printed.headers["cache-control"] == "no-store"
     assert 'id="report"' in printed.text and "<header>" not in printed.text  # no navigation on paper
     assert 'href="/console/static/report.css"' in printed.text
+    # On paper it says whose figures they are and when they were printed.
+    assert f"<h1>{rt.settings.org_name}</h1>" in printed.text and 'id="printed"' in printed.text
     outcome_page = (await client.get(f"/console/outcomes?{PERIOD}")).text
     section = outcome_page[outcome_page.index('id="report"') :]
     for text in ("\n".join(",".join(row) for row in rows), printed.text, section):
