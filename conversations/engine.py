@@ -63,6 +63,10 @@ def _require_aware(now: datetime) -> None:
 
 def _values(state: State) -> dict[str, Value]:
     values: dict[str, Value] = {"first_name": state.first_name, "trigger": state.trigger or ""}
+    if state.deadline is not None:
+        # A påkrav runs, whatever brought the conversation (a reminder for the month's rent, the tenant's own
+        # message): a confirmation says the whole sum in the letter is due by its deadline, never "we will wait".
+        values["deadline_running"] = 1
     pay_on, amount = state.data.get("pay_on"), state.data.get("amount")
     if isinstance(pay_on, str):
         values["pay_on"] = date.fromisoformat(pay_on)
