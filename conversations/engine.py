@@ -206,6 +206,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
         return None  # "ok, jeg tænker over det", "ok I'll ask my husband": no consent yet
     if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):
         return None  # "ok jeg forstår", "okay I understand": the question was read; a consent needs its own yes
+    if tag == "yes" and _asks_consent(step) and pick_tag(text, state.language, ("paid", "paid_part"), today):
+        return None  # "ja jeg har betalt": a yes to which question? A consent is given to its own question, clearly
     return None if _only_read(tag, option, text) else (option, True)
 
 
