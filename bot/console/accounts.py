@@ -321,7 +321,9 @@ async def ensure_demo_staff(db: Database, now: datetime) -> list[tuple[str, str,
         for role, email in DEMO_STAFF:
             password = secrets.token_urlsafe(9)
             hashed = await hash_password(password)
-            existing = (await conn.execute(select(staff.c.id).where(staff.c.email == email))).first()
+            existing = (
+                await conn.execute(select(staff.c.id, staff.c.role, staff.c.active).where(staff.c.email == email))
+            ).first()
             if existing is None:
                 organisation = DEMO_VOLUNTEER_ORGANISATION if role == "volunteer" else None
                 staff_id, _ = await create_staff(
@@ -329,10 +331,12 @@ async def ensure_demo_staff(db: Database, now: datetime) -> list[tuple[str, str,
                 )
             else:
                 staff_id = int(existing.id)
+                if existing.role != role or not existing.active:  # changed in the console meanwhile: as it was
+                    await _set_status(conn, staff_id, role=role, active=True)
             await conn.execute(
                 staff.update()
                 .where(staff.c.id == staff_id)
-                .values(password_hash=hashed, active=True, role=role, failed_logins=0, locked_until=None)
+                .values(password_hash=hashed, failed_logins=0, locked_until=None)
             )
             logins.append((role, email, password))
     return logins

@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.app import create_app
-from bot.console.accounts import DEMO_STAFF, DEMO_VOLUNTEER_ORGANISATION, ensure_demo_staff
+from bot.console.accounts import DEMO_STAFF, DEMO_VOLUNTEER_ORGANISATION, deactivate_staff, ensure_demo_staff
 from bot.demo.data import demo_tenants
 from bot.runtime import Runtime
+from bot.store.schema import staff
 from tests.support.console import add_person
 
 
@@ -86,3 +88,16 @@ async def test_run_sends_the_front_door_to_the_console_and_has_no_simulator(runt
         assert answer.headers["location"] == "/console/"
         assert (await client.get("/simulator")).status_code == 404
         assert (await client.get("/simulator/api/tenants")).status_code == 404
+
+
+async def test_a_new_start_brings_back_a_demo_account_changed_in_the_console(runtime: Runtime) -> None:
+    at = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
+    await ensure_demo_staff(runtime.db, at)
+    role, email = next((role, email) for role, email in DEMO_STAFF if role == "adviser")
+    async with runtime.db.write() as conn:
+        staff_id = (await conn.execute(select(staff.c.id).where(staff.c.email == email))).scalar_one()
+        await deactivate_staff(conn, staff_id, at, "staff:1")
+    await ensure_demo_staff(runtime.db, at)  # the demo started again: the logins it prints are the four roles
+    async with runtime.db.read() as conn:
+        row = (await conn.execute(select(staff.c.role, staff.c.active).where(staff.c.id == staff_id))).one()
+    assert (row.role, row.active) == (role, True)
