@@ -25,8 +25,9 @@ __all__ = ["handle"]
 
 
 def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settings: Settings) -> Turn:
-    """Stamp the withdrawal on the standing consents of that scope (of that recipient, when it names one); open
-    cases stop showing the replies when the organisation's consent ends."""
+    """Stamp the withdrawal on the standing consents of that scope (of that recipient, when it names one); when the
+    organisation's consent ends, open cases stop showing the replies, the case the tenant's yes opened closes while no
+    person holds it, and a case that stays gets an event saying when."""
     scene.flush()  # a consent given earlier in this transaction is withdrawn too
     standing = (
         consents.c.tenant_id == turn.tenant_id,
