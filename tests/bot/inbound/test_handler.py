@@ -516,8 +516,8 @@ async def test_withdrawing_while_an_adviser_holds_the_case_says_the_adviser_stil
     async with runtime.db.write() as conn:  # an adviser takes the case
         await conn.execute(update(cases).where(cases.c.tenant_id == tenant_id).values(status="taken"))
     [held] = await _say(runtime, "TILBAGEKALD", "SM6")
-    assert "rådgiveren, der har din sag, læser stadig det, du skriver her" in held
-    assert "ser ikke flere" not in held
+    assert "det, du skriver her nu, læser rådgiveren stadig" in held
+    assert "ser ikke flere" not in held and "ringe til dig" not in held
 
 
 async def test_withdrawing_the_yes_that_opened_a_waiting_case_closes_it(runtime: Runtime) -> None:
