@@ -31,7 +31,7 @@ from conversations.flow import (
     Step,
 )
 from conversations.flows import FLOWS
-from conversations.keywords import asks_something, is_greeting, looks_like_noted, looks_like_thanks
+from conversations.keywords import asks_something, asks_who_sees, is_greeting, looks_like_noted, looks_like_thanks
 from conversations.model import (
     FACTS,
     AnswerRecorded,
@@ -352,6 +352,9 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # "Ring til mig" at the consent question: the yes is what lets an adviser call, and the question says so;
         # no try is used, and no consent is read into it (it is given to the question's own words only).
         return state, [MessageRequested("consent.call_wish", _values(state))]
+    if isinstance(step, Ask) and _asks_consent(step) and asks_who_sees(text):
+        # "Hvem kan se det?" at the consent question: its own answer (who, and no one else), and the question waits.
+        return state, [MessageRequested("consent.who_sees", _values(state))]
     if asks_something(text):
         # A question of their own ("Hvad betyder det?", at a consent question too): no wrong answer; where a person
         # answers it, and the question waits.

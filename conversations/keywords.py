@@ -569,6 +569,19 @@ _WHO_FILLERS = frozenset({
 })  # fmt: skip
 
 
+# "Hvem kan se det?", "who will read my answers?": a question of who sees what the tenant shares.
+_WHO = frozenset({"hvem", "who"})
+_SEES = frozenset({
+    "se", "ser", "set", "laese", "laeser", "faa", "faar", "adgang", "see", "sees", "seen", "read", "reads", "access",
+})  # fmt: skip
+
+
+def asks_who_sees(text: str) -> bool:
+    """A message that asks who sees or reads what the tenant shares ("hvem kan se det?", "who reads my answers")."""
+    words = set(tokens(text))
+    return asks_something(text) and not _WHO.isdisjoint(words) and not _SEES.isdisjoint(words)
+
+
 def looks_like_who_question(text: str) -> bool:
     """A message that asks who is writing ("hvem er du?", "who is this?"), greetings and fillers aside."""
     words = [w for w in re.split(r"[\s,;.!?]+", normalize(text)) if w]
