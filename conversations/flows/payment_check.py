@@ -77,10 +77,10 @@ PAYMENT_CHECK = Flow(
         "reason": Ask(
             "payment_check.reason",
             options=(
-                Option("lost_job", goto="consent", tags=("lost_job",), channels=TELEGRAM_ONLY),
-                Option("illness", goto="consent", tags=("illness",), channels=TELEGRAM_ONLY),
-                Option("benefits_delayed", goto="consent", tags=("benefits_delayed",), channels=TELEGRAM_ONLY),
-                Option("unexpected_expense", goto="consent", tags=("unexpected_expense",), channels=TELEGRAM_ONLY),
+                Option("lost_job", goto="reason_heard", tags=("lost_job",), channels=TELEGRAM_ONLY),
+                Option("illness", goto="reason_heard", tags=("illness",), channels=TELEGRAM_ONLY),
+                Option("benefits_delayed", goto="reason_heard", tags=("benefits_delayed",), channels=TELEGRAM_ONLY),
+                Option("unexpected_expense", goto="reason_heard", tags=("unexpected_expense",), channels=TELEGRAM_ONLY),
                 Option("other_reason", goto="reason_text", tags=("other_reason",), channels=TELEGRAM_ONLY),
                 # Nobody has to say why: a button that goes on without a reason (a "nej" typed is this too).
                 Option("no_reason", goto="consent", tags=("no",), channels=TELEGRAM_ONLY),
@@ -91,6 +91,9 @@ PAYMENT_CHECK = Flow(
             free_text="heard",
         ),
         "reason_text": AskText("payment_check.reason_text", goto="heard"),
+        # What happened, told by a button or in words it can place ("jeg har været syg"), is thanked before the
+        # consent question too, as what is told in other words is ("heard").
+        "reason_heard": Say("payment_check.reason_heard", goto="consent"),
         "consent": Ask(
             "consent.ask",
             options=(

@@ -418,7 +418,8 @@ def test_a_nudge_at_a_consent_question_asks_it_again_whole() -> None:
 def test_an_amount_and_a_reason_in_one_message_are_both_heard() -> None:
     state, _ = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
     state, events = resume(state, TextReceived("2000 kr, jeg har mistet mit arbejde", "telegram"), NOW)
-    assert state.step == "consent" and _templates(events) == ["consent.ask"]  # the reason is not asked again
+    # The reason is not asked again, and what happened is thanked before the consent question.
+    assert state.step == "consent" and _templates(events) == ["payment_check.reason_heard", "consent.ask"]
     assert (state.data["amount"], state.data["reason"]) == (200000, "lost_job")
     # Words never answer a consent question ahead: its yes is given to its own wording.
     state, events = resume(_start("telegram"), TextReceived("ja, jeg vil gerne tale med en rådgiver", "telegram"), NOW)
