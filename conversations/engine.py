@@ -352,6 +352,13 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # "Ring til mig" at the consent question: the yes is what lets an adviser call, and the question says so;
         # no try is used, and no consent is read into it (it is given to the question's own words only).
         return state, [MessageRequested("consent.call_wish", _values(state))]
+    if isinstance(step, Ask) and _asks_consent(step) and pick_tag(text, state.language, _TOLD, local_today(state, now)):
+        # "My benefits were late" at the consent question: what happened, told; thanked, no try used, no consent read
+        # into it, and the question waits for its own answer.
+        return state, [
+            AnswerRecorded(state.step, UNRECOGNISED, text),
+            MessageRequested("consent.heard", _values(state)),
+        ]
     if isinstance(step, Ask) and _asks_consent(step) and asks_who_sees(text):
         # "Hvem kan se det?" at the consent question: its own answer (who, and no one else), and the question waits.
         return state, [MessageRequested("consent.who_sees", _values(state))]
@@ -375,6 +382,8 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
 
 
 _OK_WORDS = frozenset({"ok", "okay", "oki", "okej"})
+# Readings that tell what happened (not an answer to a consent question).
+_TOLD = ("hardship", "lost_job", "illness", "benefits_delayed", "unexpected_expense")
 # Words that put a consent off: thinking it over, asking someone first, maybe ("ja, ring senere" is a yes).
 _NOT_YET = frozenset({
     "taenker", "taenke", "overveje", "overvejer", "sporger", "sporge", "maaske", "think", "thinking", "ask",
