@@ -89,9 +89,10 @@ def _channel(channel: str) -> str:
 
 
 def _bucket_of(period: Period) -> Callable[[date], str]:
-    """Closed cases over time: by week for up to 92 days, else by month."""
+    """Closed cases over time: by week for up to 92 days (weeks from Monday, as a Danish calendar has them; the first
+    from the period's first day), else by month."""
     if period.days <= 92:
-        return lambda d: (d - timedelta(days=(d - period.first).days % 7)).isoformat()
+        return lambda d: max(d - timedelta(days=d.weekday()), period.first).isoformat()
     return lambda d: d.strftime("%Y-%m")
 
 

@@ -100,6 +100,11 @@ async def test_failures_by_code_and_outcomes_over_time(served: tuple[Runtime, ht
     assert weeks["2026-02-09"][:2] == ["1", "0"]  # T-01 closed paid on 11 February
     assert weeks["2026-02-23"][:2] == ["0", "1"]  # T-03 closed with a payment plan on 25 February
     assert sum(int(n) for row in closed[1:] for n in row[1:]) == 2
+    # A period from a Thursday: its first week from that day, the others from Monday, as a calendar has them.
+    thursday = await download(client, "outcomes", f"from=2026-02-05&to={LAST.isoformat()}")
+    weeks = {row[0]: row[1:] for row in thursday[1:]}
+    assert list(weeks) == ["2026-02-05", "2026-02-09", "2026-02-16", "2026-02-23"]
+    assert weeks["2026-02-09"][:2] == ["1", "0"]
 
 
 async def test_the_page_draws_every_chart_and_links_its_csv(served: tuple[Runtime, httpx.AsyncClient]) -> None:
