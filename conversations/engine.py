@@ -50,7 +50,15 @@ from conversations.state import State, replace
 from conversations.text import tokens
 from conversations.values import Money, Value
 
-__all__ = ["accepts_help_word", "answers_while_held", "current_question", "resume", "start", "start_with_text"]
+__all__ = [
+    "accepts_help_word",
+    "answer_keys",
+    "answers_while_held",
+    "current_question",
+    "resume",
+    "start",
+    "start_with_text",
+]
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
@@ -568,6 +576,29 @@ def accepts_help_word(state: State) -> bool:
         return False
     step = flow.step(state.step)
     return isinstance(step, Ask) and any("help" in option.tags for option in _options(step, state))
+
+
+# Where the engine keeps an answer besides under its question's name (`_answered`): a promised day, an amount.
+_ANSWERED_AS = ("pay_on", "amount")
+
+
+def answer_keys(flow: str, data: Mapping[str, object]) -> list[str]:
+    """The names of the tenant's answers in a conversation's data, in the order given, each answer's own words right
+    after it: the flow's questions (a step's name), the words kept beside them (`<step>_text`), a promised day and an
+    amount. Anything else there is what the conversation was started with (a recipient, whether a person held the
+    case), no answer of the tenant's."""
+    found = FLOWS.get(flow)
+    steps = set(found.steps) if found is not None else set(data)
+    names = [k for k in data if k in steps or k.removesuffix("_text") in steps or k in _ANSWERED_AS]
+    ordered: list[str] = []
+    for name in names:
+        base = name.removesuffix("_text")
+        if base != name and base in names:
+            continue
+        ordered.append(name)
+        if f"{name}_text" in names:
+            ordered.append(f"{name}_text")
+    return ordered
 
 
 def answers_while_held(state: State | None, *, active: bool = True) -> bool:

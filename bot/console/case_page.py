@@ -37,6 +37,7 @@ from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, staff, tenants
 from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
+from conversations.engine import answer_keys
 
 __all__ = ["ALREADY", "answer_rows", "case_id_of", "case_in_path", "load_case", "message_json", "routes"]
 
@@ -131,24 +132,16 @@ def _answer(key: str, value: Any) -> str:
     return str(value)
 
 
-def _answer_order(keys: list[str], item: tuple[str, Any]) -> tuple[int, int]:
-    """Questions in the order they were answered; the tenant's own words right after the option they were read as."""
-    key = item[0]
-    base = key.removesuffix("_text")
-    if base != key and base in keys:
-        return keys.index(base), 1
-    return keys.index(key), 0
-
-
 def answer_rows(answered: list[Answered], zone: ZoneInfo) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """The tenant's answers as the adviser reads them, one group per conversation (newest first): what it was
     about, the day it was last answered, and each question with its answer."""
     groups: list[tuple[str, str, list[tuple[str, str]]]] = []
     for conversation in answered:
         about = _(FLOW_LABELS[conversation.flow]) if conversation.flow in FLOW_LABELS else conversation.flow
+        data = conversation.data
         rows = [
-            (_(QUESTION_LABELS[key]) if key in QUESTION_LABELS else key.replace("_", " "), _answer(key, value))
-            for key, value in sorted(conversation.data.items(), key=partial(_answer_order, list(conversation.data)))
+            (_(QUESTION_LABELS[key]) if key in QUESTION_LABELS else key.replace("_", " "), _answer(key, data[key]))
+            for key in answer_keys(conversation.flow, data)
         ]
         at = conversation.at if conversation.at.tzinfo else conversation.at.replace(tzinfo=UTC)
         groups.append((about[:1].upper() + about[1:], local_day(at.astimezone(zone).date()), rows))

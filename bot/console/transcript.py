@@ -18,6 +18,7 @@ from bot.i18n import N_, gettext
 from bot.outbox.record import SECRET_TEMPLATES
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.store.schema import conversations, inbound, messages, outbox
+from conversations.engine import answer_keys
 from conversations.model import Channel
 from conversations.values import decode_values
 
@@ -218,9 +219,9 @@ async def transcript(
     return Transcript(consent, shown, hidden, earlier)
 
 
-# Their data is what their starter gave them (a consent the adviser asked for, the list to choose from, whether a
-# person held the case when the yes was taken back): no answer of the tenant's.
-_GIVEN_DATA = ("share_consent", "withdraw_choice", "withdraw_consent")
+# Their data is what their starter gave them (a consent the adviser asked for, the list to choose from): no answer
+# of the tenant's, though a step's name holds the choice (the consents card shows those).
+_GIVEN_DATA = ("share_consent", "withdraw_choice")
 # The conversations with answers a case page shows at most, and how many of the newest it looks through for them.
 MAX_ANSWERED = 10
 _LOOKED_AT = 100
@@ -250,8 +251,10 @@ async def answers(conn: AsyncConnection, tenant_id: int) -> list[Answered]:
     found: list[Answered] = []
     for row in rows:
         data = row.state.get("data") if isinstance(row.state, dict) else None
-        if isinstance(data, dict) and data:
-            found.append(Answered(row.flow, row.updated_at, dict(data)))
+        if not isinstance(data, dict):
+            continue
+        if keys := answer_keys(row.flow, data):
+            found.append(Answered(row.flow, row.updated_at, {key: data[key] for key in keys}))
         if len(found) == MAX_ANSWERED:
             break
     return found

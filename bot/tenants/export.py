@@ -54,7 +54,7 @@ from bot.store.schema import (
     tenants,
 )
 from bot.tenants.audit_scope import entries_about
-from conversations.flows import FLOWS
+from conversations.engine import answer_keys
 
 __all__ = [
     "FORMAT_VERSION",
@@ -447,8 +447,6 @@ _MONEY_COLUMNS = frozenset(_money_key(key) for key in _MONEY)
 # The values a text was made of that only keephome reads (which case, which list the tenant chose from): no words
 # for the tenant, never on the page (the JSON keeps them).
 _INTERNAL_VALUES = frozenset({"trigger", "held", "waiting", "recipient_kinds", "choose"})
-# Where a conversation keeps an answer besides its question's name (conversations/engine.py).
-_ANSWERED_AS = ("pay_on", "amount")
 # Words a person wrote, never read as a date or a code.
 _WRITTEN = {"text", "wording", "purpose", "note", "outcome_note", "volunteer_task", "place", "detail", "reason"}
 
@@ -527,24 +525,6 @@ def _recipient(page: _Page, kind: str, name: str) -> str:
     return f"{words}: {name}" if name else words
 
 
-def _answer_keys(flow: str, data: Mapping[str, Any]) -> list[str]:
-    """The names of the tenant's answers in a conversation's data, in the order given, each answer's own words
-    right after it: the flow's questions (a step's name), the words kept beside them (`<step>_text`), a promised
-    day and an amount. Anything else there is what the conversation was started with."""
-    found = FLOWS.get(flow)
-    steps = set(found.steps) if found is not None else set(data)
-    names = [k for k in data if k in steps or k.removesuffix("_text") in steps or k in _ANSWERED_AS]
-    ordered: list[str] = []
-    for name in names:
-        base = name.removesuffix("_text")
-        if base != name and base in names:
-            continue
-        ordered.append(name)
-        if f"{name}_text" in names:
-            ordered.append(f"{name}_text")
-    return ordered
-
-
 def _answer(page: _Page, data: Mapping[str, Any], key: str) -> str:
     """One answer in words: an amount in kroner, a day the Danish way, the yes taken back by its recipient, a chosen
     option in the reader's language, the tenant's own words as written."""
@@ -572,7 +552,7 @@ def _answers(page: _Page, row: Mapping[str, Any]) -> Markup:
     if row.get("flow") == "share_consent" and isinstance(kind, str):
         rows.append((_heading("recipient"), _recipient(page, kind, str(data.get("recipient") or ""))))
     flow = str(row.get("flow"))
-    rows.extend((_word(page, "conversations.question", k), _answer(page, data, k)) for k in _answer_keys(flow, data))
+    rows.extend((_word(page, "conversations.question", k), _answer(page, data, k)) for k in answer_keys(flow, data))
     return _list(rows)
 
 
