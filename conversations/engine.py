@@ -355,21 +355,10 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # "Ok", "fint 👍", "ok jeg forstår": the message was read; the question stays open as a thank-you leaves it.
         return state, [MessageRequested("common.noted_question", _values(state))]
     step = flow.step(state.step)
-    wants_call = pick_tag(text, state.language, ("adviser",), local_today(state, now)) is not None
-    if wants_call and isinstance(step, Ask) and _asks_consent(step):
-        # "Ring til mig" at the consent question: the yes is what lets an adviser call, and the question says so;
-        # no try is used, and no consent is read into it (it is given to the question's own words only).
-        return state, [MessageRequested("consent.call_wish", _values(state))]
-    if isinstance(step, Ask) and _asks_consent(step) and pick_tag(text, state.language, _TOLD, local_today(state, now)):
-        # "My benefits were late" at the consent question: what happened, told; thanked, no try used, no consent read
-        # into it, and the question waits for its own answer.
-        return state, [
-            AnswerRecorded(state.step, UNRECOGNISED, text),
-            MessageRequested("consent.heard", _values(state)),
-        ]
-    if isinstance(step, Ask) and _asks_consent(step) and asks_who_sees(text):
-        # "Hvem kan se det?" at the consent question: its own answer (who, and no one else), and the question waits.
-        return state, [MessageRequested("consent.who_sees", _values(state))]
+    if isinstance(step, Ask) and _asks_consent(step):
+        said = _at_consent(state, text, local_today(state, now))
+        if said:
+            return state, said
     if asks_something(text):
         # A question of their own ("Hvad betyder det?", at a consent question too): no wrong answer; where a person
         # answers it, and the question waits.
@@ -387,6 +376,21 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
             MessageRequested("common.signs_only", _values(state)),
         ]
     return _not_understood(flow, state, text, now)
+
+
+def _at_consent(state: State, text: str, today: date) -> list[Event]:
+    """What the consent question answers, besides a yes or a no, without a try used and without a consent read into
+    it (a consent is given to the question's own words only); the question waits. Nothing for any other text."""
+    if pick_tag(text, state.language, ("adviser",), today) is not None:
+        # "Ring til mig": the yes is what lets an adviser call, and the question says so.
+        return [MessageRequested("consent.call_wish", _values(state))]
+    if pick_tag(text, state.language, _TOLD, today) is not None:
+        # "My benefits were late": what happened, told, is thanked.
+        return [AnswerRecorded(state.step, UNRECOGNISED, text), MessageRequested("consent.heard", _values(state))]
+    if asks_who_sees(text):
+        # "Hvem kan se det?": its own answer (who, and no one else without a yes).
+        return [MessageRequested("consent.who_sees", _values(state))]
+    return []
 
 
 _OK_WORDS = frozenset({"ok", "okay", "oki", "okej"})
