@@ -446,7 +446,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_.]*")
 _MONEY_COLUMNS = frozenset(_money_key(key) for key in _MONEY)
 # The values a text was made of that only keephome reads (which case, which list the tenant chose from): no words
 # for the tenant, never on the page (the JSON keeps them).
-_INTERNAL_VALUES = frozenset({"trigger", "held", "waiting", "recipient_kinds", "choose"})
+_INTERNAL_VALUES = frozenset({"trigger", "held", "waiting", "recipient_kinds", "choose", "deadline_running"})
 # Words a person wrote, never read as a date or a code.
 _WRITTEN = {"text", "wording", "purpose", "note", "outcome_note", "volunteer_task", "place", "detail", "reason"}
 
