@@ -4,8 +4,7 @@ withdrawal word through the service, while a person holds the case: two consents
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,26 +12,14 @@ from sqlalchemy import select
 from bot.host.cases import close_case, take_case
 from bot.host.consents import ConsentRefused, may_share, record_consent
 from bot.inbound.inbox import InboundMessage
-from bot.runtime import Clock, Runtime
+from bot.runtime import Runtime
 from bot.store.schema import consents
-from tests.conftest import make_settings, started_runtime
+from tests.bot.host.conftest import START
 from tests.support.console import add_case, add_person, add_tenant
 from tests.support.drive import drain, process_all, sandbox
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 UNIT = "Aarhus Kommune, Ydelsescenter"
 PHONE = "+4520000001"
-
-
-class FixedClock(Clock):
-    def __call__(self) -> datetime:
-        return START + self.offset
-
-
-@pytest.fixture
-async def rt(database_url: str) -> AsyncIterator[Runtime]:
-    async with started_runtime(make_settings(database_url), FixedClock()) as runtime:
-        yield runtime
 
 
 async def _record(rt: Runtime, tenant_id: int, case_id: int | None, **overrides: object) -> int:
