@@ -68,6 +68,7 @@ HOST_TEMPLATES = (
     "telegram.welcome",
     "case.waiting",
     "case.taken",
+    "case.released",
     "case.closed",
     "case.reply",
     "consent.withdrawn",

@@ -90,7 +90,7 @@ async def _take(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
-        await case_ops.take_case(conn, case.id, me.staff_id, at)
+        taken = await case_ops.take_case(conn, case.id, me.staff_id, at)
         if tenant.status == "active":
             await send_to_tenant(
                 conn,
@@ -99,7 +99,9 @@ async def _take(request: Request, me: StaffSession) -> Response:
                 template="case.taken",
                 values={},
                 now=at,
-                key=f"case:{case.id}:taken",  # said once a case: taken again after a release, it is not new
+                # Said at each take: taken again after a release (the tenant was told nobody reads along), a person
+                # reads along again. A take sent twice is refused by the case's status, and tells nothing more.
+                key=f"case:{case.id}:taken:{taken}",
                 author=me.actor,
             )
         await record(conn, at, me.actor, "case.take", f"case:{case.id}")

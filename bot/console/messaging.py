@@ -8,20 +8,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.host.cases import reply_channel, tell_tenant
 from bot.i18n import gettext as _
 from bot.i18n import local_day
-from bot.outbox.enqueue import enqueue, queued
-from bot.outbox.route import asks_on_telegram, best_channel
+from bot.outbox.enqueue import queued
+from bot.outbox.route import asks_on_telegram
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
-from bot.store.scene import Scene
 from conversations.answers import dates_named
 
 __all__ = ["place_fits_sms", "reply_channel", "send_to_tenant", "sms_warnings", "telegram_open"]
-
-
-def reply_channel(tenant: Any) -> str:
-    """The channel the tenant is reached on (Telegram when linked and not blocked); SMS when none is."""
-    return best_channel(tenant.phone, tenant.telegram_chat_id, bool(tenant.telegram_blocked)) or "sms"
 
 
 def telegram_open(tenant: Any) -> bool:
@@ -72,18 +67,8 @@ async def send_to_tenant(
     if await conn.run_sync(queued, key):
         return False
     await conn.run_sync(
-        lambda sync: enqueue(
-            Scene.of(sync),
-            now=now,
-            channel=reply_channel(tenant),
-            template=template,
-            values=values,
-            language=tenant.language,
-            idempotency_key=key,
-            tenant_id=tenant.id,
-            case_id=case_id,
-            author=author,
-            text=text,
+        lambda sync: tell_tenant(
+            sync, tenant, case_id=case_id, template=template, values=values, now=now, key=key, author=author, text=text
         )
     )
     return True

@@ -40,9 +40,10 @@ from bot.store.schema import (
 
 __all__ = ["closed_query", "failures_query", "funnel_query", "went_out"]
 
-# What a staff message is, for "reached": the notices sent on taking and closing a case, and an appointment's
-# confirmation, reminder and cancellation (written in the name of the staff member who booked it), are not contact.
-_AUTOMATIC = ("case.taken", "case.closed", *APPOINTMENT_TEXTS)
+# What a staff message is, for "reached": the notices sent on taking, releasing and closing a case, and an
+# appointment's confirmation, reminder and cancellation (written in the name of the staff member who booked it), are
+# not contact.
+_AUTOMATIC = ("case.taken", "case.released", "case.closed", *APPOINTMENT_TEXTS)
 
 
 def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:

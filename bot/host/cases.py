@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
 from bot.i18n import N_, Explained
+from bot.outbox.enqueue import enqueue
+from bot.outbox.route import best_channel
 from bot.store.dialect import insert_for
 from bot.store.scene import Scene
 from bot.store.schema import OPEN_CASE, case_events, cases, consents, rent_positions, tenants
@@ -22,6 +24,7 @@ __all__ = [
     "HELD_STATUSES",
     "OPEN_STATUSES",
     "OUTCOMES",
+    "RELEASED",
     "BeforeOpening",
     "CaseError",
     "Opened",
@@ -37,9 +40,11 @@ __all__ = [
     "needs_note",
     "open_case",
     "release_case",
+    "reply_channel",
     "set_status",
     "take_case",
     "tasks_back_from",
+    "tell_tenant",
 ]
 
 # While a person holds the case the bot answers only the always-on keywords.
@@ -54,6 +59,9 @@ OUTCOMES = (
     "moved",
     "other",
 )
+# What a tenant hears when their case goes back to the queue from a person who held it (released, the adviser's
+# account closed, a volunteer's task ended with nobody holding the case): nobody reads along now, the bot answers.
+RELEASED = "case.released"
 
 
 class CaseError(Explained, ValueError):
@@ -228,30 +236,117 @@ def _clock_runs(known: BeforeOpening) -> bool:
 
 async def _event(
     conn: AsyncConnection, case_id: int, staff_id: int | None, kind: str, text: str | None, now: datetime
+) -> int:
+    """Record what happened to a case; returns the event's id (a notice to the tenant is keyed by it)."""
+    made = await conn.execute(
+        case_events.insert()
+        .values(case_id=case_id, staff_id=staff_id, kind=kind, text=text, at=now)
+        .returning(case_events.c.id)
+    )
+    return int(made.scalar_one())
+
+
+def reply_channel(tenant: Any) -> str:
+    """The channel the tenant is reached on (Telegram when linked and not blocked); SMS when none is."""
+    return best_channel(tenant.phone, tenant.telegram_chat_id, bool(tenant.telegram_blocked)) or "sms"
+
+
+def tell_tenant(
+    conn: Connection,
+    tenant: Any,
+    *,
+    case_id: int,
+    template: str,
+    now: datetime,
+    key: str,
+    author: str,
+    values: Mapping[str, Any] | None = None,
+    text: str | None = None,
 ) -> None:
-    await conn.execute(case_events.insert().values(case_id=case_id, staff_id=staff_id, kind=kind, text=text, at=now))
+    """Queue a message about their case on the tenant's channel; a key queued before queues nothing."""
+    enqueue(
+        Scene.of(conn),
+        now=now,
+        channel=reply_channel(tenant),
+        template=template,
+        values=values or {},
+        language=tenant.language,
+        idempotency_key=key,
+        tenant_id=tenant.id,
+        case_id=case_id,
+        author=author,
+        text=text,
+    )
+
+
+async def _tell_back_in_queue(
+    conn: AsyncConnection, moved: Sequence[tuple[int, int]], now: datetime, author: str
+) -> None:
+    """Tell each active tenant whose held case went back to the queue (`moved`: the case and the event that moved it)
+    that the person who read along no longer does, and that the bot answers meanwhile: once for each such event, so
+    every release is told and a form sent twice (refused by the status) tells nothing more."""
+    event_of = dict(moved)
+    if not event_of:
+        return
+    told = (
+        await conn.execute(
+            select(
+                cases.c.id.label("case_id"),
+                tenants.c.id,
+                tenants.c.phone,
+                tenants.c.telegram_chat_id,
+                tenants.c.telegram_blocked,
+                tenants.c.language,
+            )
+            .join(tenants, tenants.c.id == cases.c.tenant_id)
+            .where(cases.c.id.in_(list(event_of)), tenants.c.status == "active")
+        )
+    ).all()
+
+    def queue(sync: Connection) -> None:
+        for tenant in told:
+            key = f"case:{tenant.case_id}:released:{event_of[tenant.case_id]}"
+            tell_tenant(sync, tenant, case_id=tenant.case_id, template=RELEASED, now=now, key=key, author=author)
+
+    await conn.run_sync(queue)
+
+
+def _author(staff_id: int | None) -> str:
+    """Who a notice is written in the name of: the person whose change sent it, or the service."""
+    return "system" if staff_id is None else f"staff:{staff_id}"
 
 
 _CHANGED = N_("the case has changed meanwhile: reload the page")
 
 
-async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], **values: Any) -> None:
-    """Change a case only from an allowed status (a concurrent change makes this fail cleanly)."""
-    done = await conn.execute(update(cases).where(cases.c.id == case_id, cases.c.status.in_(allowed)).values(**values))
-    if done.rowcount != 1:
+async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], **values: Any) -> str:
+    """Change a case only from an allowed status (a concurrent change makes this fail cleanly); returns the status
+    it has now."""
+    done = await conn.execute(
+        update(cases)
+        .where(cases.c.id == case_id, cases.c.status.in_(allowed))
+        .values(**values)
+        .returning(cases.c.status)
+    )
+    status = done.scalar_one_or_none()
+    if status is None:
         raise CaseError(_CHANGED)
+    return str(status)
 
 
-async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
-    """An adviser takes a waiting case; from now on the bot answers only the always-on keywords."""
+async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> int:
+    """An adviser takes a waiting case; from now on the bot answers only the always-on keywords. Returns the take's
+    event: the tenant is told once for each take (a case released and taken again has a new reader)."""
     await _move(conn, case_id, ("waiting",), status="taken", assignee_id=staff_id, updated_at=now)
-    await _event(conn, case_id, staff_id, "taken", None, now)
+    return await _event(conn, case_id, staff_id, "taken", None, now)
 
 
 async def release_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
-    """Give a held case back to the queue (the bot answers again)."""
+    """Give a held case back to the queue: the bot answers again, and an active tenant is told that nobody reads
+    along until another adviser takes it."""
     await _move(conn, case_id, ("taken", "waiting_tenant"), status="waiting", assignee_id=None, updated_at=now)
-    await _event(conn, case_id, staff_id, "released", None, now)
+    event = await _event(conn, case_id, staff_id, "released", None, now)
+    await _tell_back_in_queue(conn, [(case_id, event)], now, _author(staff_id))
 
 
 async def add_note(
@@ -329,11 +424,15 @@ async def finish_task(
         update(cases)
         .where(cases.c.id == case_id, cases.c.status == "volunteer", cases.c.volunteer_id == volunteer_id)
         .values(**values, **_NO_TASK, updated_at=now)
+        .returning(cases.c.status)
     )
-    if done.rowcount != 1:
+    status = done.scalar_one_or_none()
+    if status is None:
         raise CaseError(N_("this task is no longer yours"))
     kind = "needs_adviser" if needs_adviser else "task_done"
-    await _event(conn, case_id, volunteer_id, kind, (why or None) if needs_adviser else None, now)
+    event = await _event(conn, case_id, volunteer_id, kind, (why or None) if needs_adviser else None, now)
+    if status == "waiting":
+        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(volunteer_id))
 
 
 async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int | None, now: datetime) -> None:
@@ -342,11 +441,15 @@ async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int | No
     the service does it (the volunteer's account was closed). A case nobody holds any more (the adviser's account
     was closed) is then the taker's, or, taken back by the service, the queue's."""
     if staff_id is None:
-        await _move(conn, case_id, ("volunteer",), status=_BACK_TO_HOLDER, **_NO_TASK, updated_at=now)
+        status = await _move(conn, case_id, ("volunteer",), status=_BACK_TO_HOLDER, **_NO_TASK, updated_at=now)
     else:
         holder = func.coalesce(cases.c.assignee_id, staff_id)
-        await _move(conn, case_id, ("volunteer",), status="taken", assignee_id=holder, **_NO_TASK, updated_at=now)
-    await _event(conn, case_id, staff_id, "task_taken_back", None, now)
+        status = await _move(
+            conn, case_id, ("volunteer",), status="taken", assignee_id=holder, **_NO_TASK, updated_at=now
+        )
+    event = await _event(conn, case_id, staff_id, "task_taken_back", None, now)
+    if status == "waiting":
+        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(staff_id))
 
 
 async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetime) -> list[int]:
@@ -368,33 +471,38 @@ async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetim
 
 async def cases_back_from(conn: AsyncConnection, adviser_id: int, now: datetime) -> list[int]:
     """An adviser's account is closed (or they no longer hold cases): each case they hold goes back to the queue,
-    held by nobody, as a released case does, so the bot answers the tenant again and another adviser takes it. A
-    case with a volunteer's task keeps the task and comes to the queue when it is done or taken back. The case's
-    events say the adviser left. Returns the cases."""
+    held by nobody, as a released case does, so the bot answers the tenant again, the tenant is told so (as on a
+    release), and another adviser takes it. A case with a volunteer's task keeps the task (the tenant hears nothing
+    yet) and comes to the queue when it is done or taken back. The case's events say the adviser left. Returns the
+    cases."""
     held = (
-        (
-            await conn.execute(
-                select(cases.c.id).where(cases.c.assignee_id == adviser_id, among(cases.c.status, HELD_STATUSES))
-            )
+        await conn.execute(
+            select(cases.c.id, cases.c.status)
+            .where(cases.c.assignee_id == adviser_id, among(cases.c.status, HELD_STATUSES))
+            .order_by(cases.c.id)
         )
-        .scalars()
-        .all()
+    ).all()
+    if not held:
+        return []
+    ids = [int(row.id) for row in held]
+    await conn.execute(
+        update(cases)
+        .where(cases.c.id.in_(ids))
+        .values(
+            status=case((cases.c.status == literal("volunteer"), cases.c.status), else_=literal("waiting")),
+            assignee_id=None,
+            updated_at=now,
+        )
     )
-    if held:
-        await conn.execute(
-            update(cases)
-            .where(cases.c.id.in_(held))
-            .values(
-                status=case((cases.c.status == literal("volunteer"), cases.c.status), else_=literal("waiting")),
-                assignee_id=None,
-                updated_at=now,
-            )
-        )
-        await conn.execute(
-            case_events.insert(),
-            [{"case_id": i, "staff_id": None, "kind": "adviser_left", "text": None, "at": now} for i in held],
-        )
-    return [int(case_id) for case_id in held]
+    events = await conn.execute(
+        case_events.insert()
+        .values([{"case_id": i, "staff_id": None, "kind": "adviser_left", "text": None, "at": now} for i in ids])
+        .returning(case_events.c.case_id, case_events.c.id)
+    )
+    queued = {int(row.id) for row in held if row.status != "volunteer"}
+    moved = [(int(e.case_id), int(e.id)) for e in events if int(e.case_id) in queued]
+    await _tell_back_in_queue(conn, moved, now, _author(None))
+    return ids
 
 
 def needs_note(outcome: str, note: str | None) -> bool:

@@ -1,9 +1,9 @@
 """A person's work when they leave a role: their account closed, or their role changed to one that does not do it.
 
 Nothing waits for someone who will not come back to it. What each role holds goes where the others find it:
-- an adviser's (or admin's) cases go back to the queue, held by nobody, as a released case does; a case with a
-  volunteer's task keeps the task, and comes to the queue when the task is done or taken back
-  (`bot/host/cases.py`, `cases_back_from`);
+- an adviser's (or admin's) cases go back to the queue, held by nobody, as a released case does, and each tenant is
+  told so, as on a release; a case with a volunteer's task keeps the task, and comes to the queue (its tenant told
+  then) when the task is done or taken back (`bot/host/cases.py`, `cases_back_from`);
 - a volunteer's appointments are cancelled (a tenant told of one hears it is off) and their tasks go back to the
   advisers holding the cases (`cancel_volunteers`, `tasks_back_from`);
 - a caretaker's door knocks and postcards go to any caretaker (`steps_back_from`).

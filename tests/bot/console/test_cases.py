@@ -128,21 +128,69 @@ async def test_inbox_filters(runtime: Runtime, client: httpx.AsyncClient) -> Non
     assert (await client.get("/console/?status=nonsense")).status_code == 422
 
 
-async def test_a_case_taken_again_after_a_release_tells_the_tenant_once(
+async def told_about(rt: Runtime, case_id: int) -> list[str]:
+    """The texts queued to the tenant about their case, oldest first, by template (every row: a text sent twice
+    shows twice)."""
+    async with rt.db.read() as conn:
+        found = await conn.execute(
+            select(messages.c.template)
+            .where(messages.c.case_id == case_id, messages.c.direction == "out")
+            .order_by(messages.c.id)
+        )
+        return [str(template) for template in found.scalars()]
+
+
+async def test_each_take_and_each_release_tells_the_tenant_who_reads_along(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
-    """ "An adviser reads along now" is said once a case: taken, put back in the queue and taken again (by the same
-    adviser or another), the tenant does not hear it twice."""
+    """Released, nobody reads along and the bot answers again: the tenant hears so. Taken again (by the same adviser
+    or another), a person reads along again: the tenant hears that too, each time."""
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id = await add_case(runtime, tenant)
     await signed_in_adviser(runtime, client)
     page = f"/console/cases/{case_id}"
-    for step in ("take", "release", "take"):
+    for step in ("take", "release"):
         assert (await post_form(client, page, f"{page}/{step}", {})).status_code == 303
+    await signed_in_adviser(runtime, client, "second@example.org")
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    assert await told_about(runtime, case_id) == ["case.taken", "case.released", "case.taken"]
     await drain(runtime.sender)
-    told = runtime.renderer.render("case.taken", {}, "da", "sms").text
-    assert [m.text for m in sms(runtime).to("+4520000001")] == [told]
+    taken, released = (runtime.renderer.render(key, {}, "da", "sms").text for key in ("case.taken", "case.released"))
+    assert [m.text for m in sms(runtime).to("+4520000001")] == [taken, released, taken]
     assert (await case_row(runtime, case_id)).status == "taken"
+    # The case page shows the notice in the conversation, as it went out.
+    assert html.escape(released, quote=False) in (await client.get(page)).text
+
+
+async def test_a_take_or_a_release_sent_twice_tells_the_tenant_once(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A double click, or a form the browser sends again: the second finds the case changed and tells nothing."""
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
+    await signed_in_adviser(runtime, client)
+    for step in ("take", "release"):
+        shown = await client.get(f"/console/cases/{case_id}")
+        form = {"csrf_token": csrf_of(shown.text)}
+        first, second = [await client.post(f"/console/cases/{case_id}/{step}", data=form) for _ in range(2)]
+        assert (first.status_code, second.status_code) == (303, 409)
+    assert await told_about(runtime, case_id) == ["case.taken", "case.released"]
+
+
+async def test_a_release_tells_a_tenant_on_their_channel_and_a_stopped_tenant_nothing(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    linked = await add_tenant(runtime, "R-1", phone="+4520000001", chat_id=777001)
+    stopped = await add_tenant(runtime, "R-2", phone="+4520000002", status="stopped")
+    await signed_in_adviser(runtime, client)
+    case_ids = [await add_case(runtime, tenant) for tenant in (linked, stopped)]
+    for case_id in case_ids:
+        page = f"/console/cases/{case_id}"
+        for step in ("take", "release"):
+            assert (await post_form(client, page, f"{page}/{step}", {})).status_code == 303
+    assert [await told_about(runtime, case_id) for case_id in case_ids] == [["case.taken", "case.released"], []]
+    await drain(runtime.sender)
+    released = runtime.renderer.render("case.released", {}, "da", "telegram").text
+    assert [m.text for m in sandbox(runtime)["telegram"].to("777001")][-1] == released
 
 
 async def test_taking_a_case_tells_the_tenant_and_the_bot_stays_quiet(

@@ -3,14 +3,18 @@ and their cases, tasks and visits go where the others find them; the staff page 
 
 from __future__ import annotations
 
+import html
+
 import httpx
 from sqlalchemy import select, update
 
 from bot.runtime import Runtime
 from bot.store.schema import audit_log, case_events, cases, staff
 from tests.bot.console.test_caretaker import with_knock
+from tests.bot.console.test_cases import told_about
 from tests.bot.console.test_volunteer import with_task
 from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form
+from tests.support.drive import drain, sandbox
 
 
 async def _as_admin(rt: Runtime, client: httpx.AsyncClient) -> None:
@@ -73,15 +77,35 @@ async def test_a_closed_advisers_cases_go_back_to_the_queue(runtime: Runtime, cl
     async with runtime.db.read() as conn:
         events = (await conn.execute(select(case_events.c.case_id).where(case_events.c.kind == "adviser_left"))).all()
     assert sorted(e.case_id for e in events) == sorted([taken, waiting_tenant, with_volunteer])
+    # Each tenant whose case went back to the queue is told, once, that nobody reads along now; the others nothing.
+    assert [await told_about(runtime, c) for c in (taken, waiting_tenant, kept, with_volunteer)] == [
+        ["case.released"],
+        ["case.released"],
+        [],
+        [],
+    ]
+    # Deactivated again (a form sent twice), nobody is told twice.
+    again = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {})
+    assert again.status_code == 303
+    assert [await told_about(runtime, c) for c in (taken, waiting_tenant)] == [["case.released"]] * 2
+    async with runtime.db.read() as conn:
+        left = await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "staff.adviser_left"))
+        assert list(left.scalars()) == ["cases_back=3 tasks_back=0 appointments_cancelled=0 visits_back=0"]
     await login(client, "other@example.org")
     shown = (await client.get(f"/console/cases/{taken}")).text
     assert "back to the queue: the adviser&#39;s account was closed or their role changed" in shown
-    # The volunteer finishes the task: nobody holds the case, so it waits in the queue (not "taken" by nobody).
+    released = runtime.renderer.render("case.released", {}, "da", "sms").text
+    assert html.escape(released, quote=False) in shown
+    # The volunteer finishes the task: nobody holds the case, so it waits in the queue (not "taken" by nobody), and
+    # its tenant hears that nobody reads along now.
     await login(client, "volunteer@example.org")
     finished = await post_form(client, "/console/tasks", f"/console/tasks/{with_volunteer}/done", {})
     assert finished.status_code == 303
     row = await case_row(runtime, with_volunteer)
     assert (row.status, row.assignee_id, row.volunteer_id) == ("waiting", None, None)
+    assert await told_about(runtime, with_volunteer) == ["case.released"]
+    await drain(runtime.sender)
+    assert [m.text for m in sandbox(runtime)["sms"].to("+4520000011")] == [released]
 
 
 async def test_an_adviser_taking_back_a_task_on_a_case_nobody_holds_holds_it(
@@ -98,6 +122,7 @@ async def test_an_adviser_taking_back_a_task_on_a_case_nobody_holds_holds_it(
     assert (await post_form(client, page, f"{page}/take-back", {})).status_code == 303
     row = await case_row(runtime, case_id)
     assert (row.status, row.assignee_id, row.volunteer_id) == ("taken", taker, None)
+    assert await told_about(runtime, case_id) == []  # held all along (by the task, then by the taker): nothing new
     # Now it is theirs: another adviser is refused.
     await add_person(runtime, "second@example.org", "adviser")
     await login(client, "second@example.org")
@@ -123,6 +148,7 @@ async def test_a_role_change_hands_back_only_what_the_new_role_does_not_do(
     assert "1 case back in the queue, for another adviser to take" in page
     row = await case_row(runtime, case_id)
     assert (row.status, row.assignee_id) == ("waiting", None)
+    assert await told_about(runtime, case_id) == ["case.released"]  # not when made admin: still read along
     async with runtime.db.read() as conn:
         role = (await conn.execute(select(staff.c.role).where(staff.c.id == moving))).scalar_one()
         actions = (await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"staff:{moving}"))).all()

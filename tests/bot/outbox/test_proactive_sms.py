@@ -46,7 +46,8 @@ PROACTIVE = sorted(
         "common.nudge",  # an unanswered reminder, a day later
         "consent.ask",  # after the nudge at a consent question, the question again whole
         "payment_check.paid_registered",  # a re-import shows the rent paid: the waiting reminder ends with thanks
-        "case.taken",  # an adviser takes the case, or closes it
+        "case.taken",  # an adviser takes the case, releases it (or leaves), or closes it
+        "case.released",
         "case.closed",
         *APPOINTMENT_TEXTS,
         *VOLUNTEER_TEMPLATES,
