@@ -96,7 +96,7 @@ async def _take(request: Request, me: StaffSession) -> Response:
                 conn,
                 tenant,
                 case_id=case.id,
-                template="case.taken",
+                template=case_ops.TAKEN,
                 values={},
                 now=at,
                 # Said at each take: taken again after a release (the tenant was told nobody reads along), a person

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from jinja2 import TemplateError
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.channels.base import parse_button_data
 from bot.console.delivery import DeliveryFacts, facts_by_message
-from bot.host.cases import has_consent
+from bot.host.cases import RELEASED, TAKEN, has_consent
 from bot.host.unseen import WENT_OUT
 from bot.i18n import N_, gettext
 from bot.outbox.record import SECRET_TEMPLATES
@@ -58,19 +58,34 @@ class Transcript:
     earlier: int = 0
 
 
-async def _told_at(conn: AsyncConnection, case_id: int) -> Any | None:
-    """When the tenant was told that a person reads along: the case.taken message as it went out (its last change
-    of state, never before the send), not as it was queued. A notice still waiting for the sender, or that failed,
-    told the tenant nothing, and what they write meanwhile stays theirs."""
-    return (
+async def _read_along(conn: AsyncConnection, case_id: int) -> ColumnElement[bool]:
+    """Which of the tenant's messages were written while they had been told that a person reads along: after a
+    case.taken message went out, until a case.released one went out (their adviser let go of the case, and they were
+    told the bot answers meanwhile). Each notice counts as it went out (its last change of state, never before the
+    send), not as it was queued: one still waiting for the sender, or that failed, told the tenant nothing, and what
+    they write meanwhile stays theirs (or, after a release they were not told of, stays in view)."""
+    notices = (
         await conn.execute(
-            select(func.min(messages.c.updated_at)).where(
+            select(messages.c.template, messages.c.updated_at)
+            .where(
                 messages.c.case_id == case_id,
-                messages.c.template == "case.taken",
+                messages.c.template.in_((TAKEN, RELEASED)),
                 messages.c.status.in_(WENT_OUT),  # queued, held or failed: told nothing
             )
+            .order_by(messages.c.updated_at, messages.c.id)
         )
-    ).scalar_one_or_none()
+    ).all()
+    periods = []
+    since = None
+    for notice in notices:
+        if notice.template == TAKEN and since is None:
+            since = notice.updated_at
+        elif notice.template == RELEASED and since is not None:
+            periods.append(and_(messages.c.created_at > since, messages.c.created_at <= notice.updated_at))
+            since = None
+    if since is not None:
+        periods.append(messages.c.created_at > since)
+    return or_(false(), *periods)
 
 
 def _render(renderer: Renderer, key: str, values: dict[str, Any], language: str, channel: str) -> str | None:
@@ -184,18 +199,18 @@ async def transcript(
     conn: AsyncConnection, case: Any, renderer: Renderer, after_id: int = 0, *, limit: int = MAX_MESSAGES
 ) -> Transcript:
     """The newest `limit` visible messages. Without consent only the bot's and staff's messages, plus replies written
-    after the tenant was told."""
+    while the tenant had been told that a person reads along."""
     consent = await conn.run_sync(has_consent, case.tenant_id)
     query = select(messages).where(messages.c.tenant_id == case.tenant_id, messages.c.id > after_id)
     hidden = 0
     if not consent:
-        told = await _told_at(conn, case.id)
-        visible_in = messages.c.created_at > told if told is not None else messages.c.id < 0
+        visible_in = await _read_along(conn, case.id)
         hidden_query = select(func.count()).where(
-            messages.c.tenant_id == case.tenant_id, messages.c.direction == "in", messages.c.id > after_id
+            messages.c.tenant_id == case.tenant_id,
+            messages.c.direction == "in",
+            messages.c.id > after_id,
+            not_(visible_in),
         )
-        if told is not None:
-            hidden_query = hidden_query.where(messages.c.created_at <= told)
         hidden = int((await conn.execute(hidden_query)).scalar_one())
         query = query.where(or_(messages.c.direction == "out", and_(messages.c.direction == "in", visible_in)))
     rows = list(reversed((await conn.execute(query.order_by(messages.c.id.desc()).limit(limit))).all()))

@@ -25,6 +25,7 @@ __all__ = [
     "OPEN_STATUSES",
     "OUTCOMES",
     "RELEASED",
+    "TAKEN",
     "BeforeOpening",
     "CaseError",
     "Opened",
@@ -62,6 +63,8 @@ OUTCOMES = (
 # What a tenant hears when their case goes back to the queue from a person who held it (released, the adviser's
 # account closed, a volunteer's task ended with nobody holding the case): nobody reads along now, the bot answers.
 RELEASED = "case.released"
+# What a tenant hears when an adviser takes their case: a person reads along now (bot/console/case_actions.py).
+TAKEN = "case.taken"
 
 
 class CaseError(Explained, ValueError):

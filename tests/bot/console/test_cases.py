@@ -401,6 +401,32 @@ async def test_a_reply_written_before_the_tenant_was_told_stays_hidden_until_the
     assert "ok, ring mig" in shown and "min private historie" not in shown
 
 
+async def test_without_consent_what_the_tenant_wrote_while_nobody_read_along_stays_hidden(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Told that a person reads along, then that their adviser let go and the bot answers meanwhile: what the tenant
+    writes until another adviser's notice has gone is written to the bot, and stays theirs."""
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
+    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)
+    await tenant_writes(runtime, "+4520000001", "ring mig i morgen", "SM-read")
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303
+    await drain(runtime.sender)
+    await tenant_writes(runtime, "+4520000001", "min private historie", "SM-unread")
+    await signed_in_adviser(runtime, client, "second@example.org")
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)
+    await tenant_writes(runtime, "+4520000001", "ok, ring mig", "SM-read-again")
+    polled = (await client.get(f"{page}/messages.json")).json()
+    texts = [m["text"] for m in polled["messages"]]
+    assert texts.count("ring mig i morgen") == 1 and texts.count("ok, ring mig") == 1
+    assert "min private historie" not in texts and "min private historie" not in (await client.get(page)).text
+    assert polled["hidden"] == 1
+
+
 async def test_a_note_or_contact_made_sent_again_is_recorded_once_and_the_page_says_so(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
