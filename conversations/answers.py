@@ -32,6 +32,7 @@ __all__ = [
     "parse_date",
     "parse_number",
     "pick_tag",
+    "says_only",
     "word_count",
 ]
 
@@ -354,15 +355,20 @@ class _Readings:
 _NO_READINGS = _Readings({}, {})
 
 
+def _folded_phrases(language: str, tag: str) -> tuple[str, ...]:
+    """A reading's phrases in a language, folded: its own, and the Danish and English ones (tenants mix them)."""
+    own = TAG_WORDS.get(language, {}).get(tag, ())
+    shared = TAG_WORDS["da"].get(tag, ()) + TAG_WORDS["en"].get(tag, ())
+    return tuple(_fold(phrase) for phrase in own + shared)
+
+
 def _build_readings() -> dict[str, _Readings]:
     table: dict[str, _Readings] = {}
     for language in TAG_WORDS:
         by_word: dict[str, set[str]] = {}
         by_first: dict[str, list[tuple[str, str]]] = {}
         for tag in PRECEDENCE:
-            own = TAG_WORDS[language].get(tag, ())
-            shared = TAG_WORDS["da"].get(tag, ()) + TAG_WORDS["en"].get(tag, ())
-            phrases = _Phrases.of(_fold(p) for p in own + shared)
+            phrases = _Phrases.of(_folded_phrases(language, tag))
             for word in phrases.words:
                 by_word.setdefault(word, set()).add(tag)
             for padded in phrases.padded:
@@ -514,6 +520,25 @@ def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> s
         if tag in found and tag in offered:
             return tag
     return None
+
+
+# Words of courtesy that add nothing to an answer beside them ("ja tak", "nej, mange tak", "yes please").
+_COURTESY = frozenset({"tak", "mange", "tusind", "please", "thanks", "thank", "you", "thx"})
+
+
+@lru_cache(maxsize=64)
+def _phrases_of(language: str, tags: tuple[str, ...]) -> frozenset[str]:
+    """The folded phrases of these readings in a language, as `pick_tag` reads them."""
+    return frozenset(phrase for tag in tags for phrase in _folded_phrases(language, tag))
+
+
+def says_only(text: str, language: str, tags: Iterable[str]) -> bool:
+    """Whether the message says one of these readings and nothing more: courtesy aside, its words are one of their
+    phrases, or one-word phrases of them only ("JA", "ja tak", "Nej tak!", "ok, ja", "yes please"). "Ja tak, men ring
+    efter 16" says more, and so does "ja nej" when only the yes is asked about."""
+    words = [word for clause in _clauses(text) for word in clause if word not in _COURTESY]
+    phrases = _phrases_of(language, tuple(sorted(tags)))
+    return bool(words) and (" ".join(words) in phrases or all(word in phrases for word in words))
 
 
 def parse_number(text: str, count: int) -> int | None:

@@ -13,6 +13,7 @@ from conversations.answers import (
     parse_date,
     parse_number,
     pick_tag,
+    says_only,
     word_count,
 )
 from conversations.effects import effect_event, local_today
@@ -54,6 +55,7 @@ __all__ = [
     "accepts_help_word",
     "answer_keys",
     "answers_while_held",
+    "consent_answer",
     "current_question",
     "resume",
     "start",
@@ -571,6 +573,28 @@ def current_question(state: State) -> list[Event]:
     if isinstance(step, Ask | AskDate | AskAmount | AskText):
         return [MessageRequested(step.template, _values(state), _choices(step, state))]
     return []
+
+
+def consent_answer(state: State | None, input: Input, now: datetime) -> Result | None:
+    """A clear yes or no to the open consent question, as `resume` takes it (the consent given or refused, the
+    conversation moved on), for a tenant whose case a person holds: the host applies it without the bot's words.
+    Clear: the question's own button, or a message that says the yes or the no and nothing more ("JA", "nej tak").
+    None for anything else ("ja tak, men ring efter 16", a question, a button under another message): what the person
+    reads and answers."""
+    if state is None or state.ended:
+        return None
+    flow = _current(state)
+    step = flow.step(state.step) if flow is not None else None
+    if not isinstance(step, Ask) or not _asks_consent(step) or not isinstance(input, TextReceived | ButtonPressed):
+        return None
+    answered, events = resume(state, input, now)
+    said = next((e.value for e in events if isinstance(e, AnswerRecorded) and e.question == state.step), None)
+    option = next((option for option in _options(step, state) if option.key == said), None)
+    if option is None:
+        return None
+    if isinstance(input, TextReceived) and (input.attached or not says_only(input.text, state.language, option.tags)):
+        return None
+    return answered, events
 
 
 def accepts_help_word(state: State) -> bool:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, bindparam, exists, select, update
+from sqlalchemy import Connection, Row, bindparam, exists, func, literal_column, select, update
 
 from bot.channels.base import CHANNEL_KEYS, parse_button_data
 from bot.channels.twilio_sms import OPTED_OUT_CODE
@@ -36,7 +36,7 @@ from conversations import engine
 from conversations.commands import CommandResult, ConsentRef, TenantFacts, command, pressed_start
 from conversations.effects import SHARE_SCOPE
 from conversations.keywords import carrier_stop, is_opt_out_word
-from conversations.model import ButtonPressed, Channel, Context, Input, TextReceived
+from conversations.model import ButtonPressed, Channel, Context, Event, Input, MessageRequested, TextReceived
 from conversations.state import State
 from scheduler.urgency import running_deadline, spoken_stage
 
@@ -338,7 +338,7 @@ class InboundHandler:
             # A person holds the case: the message is theirs to answer, the bot stays quiet.
             status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
             scene.change(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
-            return "to_case"
+            return "to_case_consent" if self._consent_while_held(scene, turn, row, state, pressed) else "to_case"
         if state is None and tenant.case_status == "waiting" and tenant.consented:
             self._heard_while_waiting(scene, turn, tenant.case_id)
             return "to_case_waiting"
@@ -347,6 +347,29 @@ class InboundHandler:
             return "not_understood"
         self._converse(scene, turn, tenant, state, user_input, pressed)
         return "conversation"
+
+    def _consent_while_held(
+        self, scene: Scene, turn: Turn, row: InboundRow, state: State | None, pressed: Pressed | None
+    ) -> bool:
+        """A clear yes or no to the consent question the tenant's conversation is open at, while a person holds the
+        case: recorded as the conversation records it (the consent and its evidence, or the refusal), the conversation
+        moves on, and the bot says nothing (the person reads the message and answers). A typed yes right after the
+        person wrote may answer the person, so it is theirs (the question's own button is not). False when nothing
+        was recorded."""
+        user_input = _input(row, pressed, turn.conversation_id)
+        answered = None if user_input is None else engine.consent_answer(state, user_input, turn.now)
+        if answered is None or turn.conversation_id is None:
+            return False
+        if isinstance(user_input, TextReceived) and _person_wrote_since(scene.conn, turn):
+            return False
+        self._resumed(scene, turn, *answered, quiet=True)
+        return True
+
+    def _resumed(self, scene: Scene, turn: Turn, state: State, events: list[Event], *, quiet: bool = False) -> None:
+        """Save the conversation as the tenant's message left it and apply its events; `quiet`: without its words."""
+        save_state(scene, turn, state)
+        said = [event for event in events if not isinstance(event, MessageRequested)] if quiet else events
+        apply_events(scene, turn, said, self._settings)
 
     def _answering(
         self, conn: Connection, tenant: Any, pressed: Pressed | None, now: datetime
@@ -467,9 +490,7 @@ class InboundHandler:
         self, scene: Scene, turn: Turn, tenant: Any, state: State | None, user_input: Input, pressed: Pressed | None
     ) -> None:
         if state is not None:
-            state, events = engine.resume(state, user_input, turn.now)
-            save_state(scene, turn, state)
-            apply_events(scene, turn, events, self._settings)
+            self._resumed(scene, turn, *engine.resume(state, user_input, turn.now))
             return
         position = tenant if tenant.has_position else None
         deadline = running_deadline(position, turn.today, self._settings.demand_delivery_days)
@@ -532,6 +553,29 @@ class InboundHandler:
             address=row.sender,
         )
         return "unknown_answered"
+
+
+# Whether a person wrote to the tenant after the conversation's last message to them (its question), built once. The
+# word that a person took the case and reads along asks nothing: a yes after it still answers the question.
+_ASKED = (
+    select(func.max(messages.c.id))
+    .where(messages.c.conversation_id == bindparam("conversation_id"), messages.c.direction == "out")
+    .scalar_subquery()
+)
+_PERSON_WROTE_SINCE = select(
+    exists().where(
+        messages.c.tenant_id == bindparam("tenant_id"),
+        messages.c.author.like(literal_column("'staff:%'")),
+        messages.c.template.is_distinct_from("case.taken"),
+        messages.c.id > func.coalesce(_ASKED, 0),
+    )
+)
+
+
+def _person_wrote_since(conn: Connection, turn: Turn) -> bool:
+    """Whether a person wrote to the tenant after the question of the turn's conversation was asked."""
+    found = conn.execute(_PERSON_WROTE_SINCE, {"tenant_id": turn.tenant_id, "conversation_id": turn.conversation_id})
+    return bool(found.scalar())
 
 
 def _read_tenants(conn: Connection, rows: Sequence[InboundRow]) -> dict[tuple[str, str], list[Row[Any]]]:

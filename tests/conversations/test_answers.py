@@ -16,6 +16,7 @@ from conversations.answers import (
     parse_date,
     parse_number,
     pick_tag,
+    says_only,
 )
 from conversations.engine import resume, start
 from conversations.model import AnswerRecorded, ButtonPressed, Channel, Context, TextReceived
@@ -325,3 +326,24 @@ def test_a_yes_with_a_later_call_is_still_a_yes() -> None:
     state, _events = resume(state, ButtonPressed("adviser", "sms"), NOW)
     _state, events = resume(state, TextReceived("ja, ring senere i dag", "sms"), NOW)
     assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["yes"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tag", "expected"),
+    [
+        ("JA", "yes", True),
+        ("Ja tak!", "yes", True),
+        ("ja, mange tak", "yes", True),
+        ("ok, ja", "yes", True),
+        ("yes please", "yes", True),
+        ("Nej tak.", "no", True),
+        ("no thank you", "no", True),
+        ("ja men ring efter kl 16", "yes", False),  # a yes with a wish says more
+        ("ja nej", "yes", False),
+        ("ja nej", "no", False),
+        ("tak", "yes", False),  # courtesy alone is no answer
+        ("ja jeg har betalt", "yes", False),
+    ],
+)
+def test_says_only_tells_a_bare_yes_or_no_from_one_that_says_more(text: str, tag: str, expected: bool) -> None:
+    assert says_only(text, "da", (tag,)) is expected

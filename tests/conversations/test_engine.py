@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.engine import accepts_help_word, current_question, resume, start
+from conversations.engine import accepts_help_word, consent_answer, current_question, resume, start
 from conversations.model import (
     AnswerRecorded,
     ButtonPressed,
@@ -485,3 +485,36 @@ def test_negated_and_ok_led_messages_at_the_opening_question(text: str, expected
     assert [e.value for e in events if isinstance(e, AnswerRecorded)] == expected
     if not expected:
         assert (state.step, state.retries) == (asked.step, asked.retries)
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        (TextReceived("JA", "sms"), "yes"),
+        (TextReceived("nej tak", "sms"), "no"),
+        (ButtonPressed("yes", "telegram"), "yes"),
+        (ButtonPressed("no", "telegram"), "no"),
+        (TextReceived("ja tak, men ring efter 16", "sms"), None),  # a yes and more: the adviser's to read
+        (TextReceived("hvem kan se det?", "sms"), None),
+        (TextReceived("ja jeg har betalt", "sms"), None),
+        (ButtonPressed("yes", "telegram", earlier=True), None),  # a button under another message
+    ],
+)
+def test_a_clear_yes_or_no_at_the_consent_question_is_what_resume_makes_of_it(
+    said: TextReceived | ButtonPressed, value: str | None
+) -> None:
+    asked, _ = resume(_start(said.channel), TextReceived("3", said.channel), NOW)
+    assert asked.step == "consent"
+    answered = consent_answer(asked, said, NOW)
+    if value is None:
+        assert answered is None
+        return
+    assert answered is not None and answered == resume(asked, said, NOW)
+    state, events = answered
+    assert (state.ended, state.data["consent"]) == (True, value)
+    assert any(isinstance(e, ConsentGiven) for e in events) is (value == "yes")
+
+
+def test_only_a_consent_question_is_answered_so() -> None:
+    assert consent_answer(_start(), TextReceived("ja", "sms"), NOW) is None  # the opening question: no consent there
+    assert consent_answer(None, TextReceived("ja", "sms"), NOW) is None
