@@ -48,7 +48,9 @@ def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settin
             )
             cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
         return turn
-    scene.conn.execute(update(consents).where(*standing).values(withdrawn_at=turn.now, ended_reason="withdrawn"))
+    ended = scene.conn.execute(
+        update(consents).where(*standing).values(withdrawn_at=turn.now, ended_reason="withdrawn")
+    ).rowcount
     if event.scope == ADVISER_SCOPE:
         open_cases = and_(cases.c.tenant_id == turn.tenant_id, cases.c.status.in_(OPEN_STATUSES))
         changed = scene.conn.execute(
@@ -59,7 +61,9 @@ def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settin
             cases.c.tenant_id == turn.tenant_id, cases.c.status == "waiting", cases.c.origin == "handoff"
         )
         kept -= set(close_cases(scene.conn, list(scene.conn.execute(asked_for).scalars()), turn.now, event="withdrawn"))
-        if kept:  # the case that stays says when the answers stopped showing
+        # The case that stays says when the answers stopped showing; a no where no yes stood (the consent question of
+        # an urgent outreach answered "nej") took nothing back, and the case says nothing of a yes taken back.
+        if kept and ended:
             events = [
                 {"case_id": i, "staff_id": None, "kind": "consent_withdrawn", "text": None, "at": turn.now}
                 for i in kept

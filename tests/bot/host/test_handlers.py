@@ -383,6 +383,9 @@ CASES = (
     Case("consent_withdrawn", _consented_case, (ConsentWithdrawn("adviser"),)),
     # The consent is still in the scene when the handoff asks for it: the case opens consented.
     Case("consent_given.then_handoff", lambda db: _handoff(db), (CONSENT, HandoffRequested("tenant_asked"))),
+    # A no at the consent question with no yes standing (an urgent outreach waits): nothing is taken back, and the
+    # case gets no event saying a yes was.
+    Case("consent_withdrawn.none_standing", _open_case, (ConsentWithdrawn("adviser"),)),
     # A yes and its withdrawal in one transaction: the consent is written, and withdrawn.
     Case("consent_withdrawn.given_in_turn", _open_case, (CONSENT, ConsentWithdrawn("adviser")), inbound_in_turn="ja"),
     # The tenant chose one recipient from the numbered list: only that consent ends (spelt as stored or not).

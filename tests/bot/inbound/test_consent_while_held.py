@@ -143,6 +143,9 @@ async def test_a_no_while_the_adviser_holds_the_case_is_a_refusal_and_the_bot_st
     assert (case.status, case.consented) == ("taken", False)
     page = await adviser.get(f"/console/cases/{case_id}")
     assert "No consent:" in page.text
+    # A no where no yes stood takes nothing back: the case does not say the tenant took back a yes.
+    kinds = await _rows(runtime, select(case_events.c.kind).order_by(case_events.c.id))
+    assert [row.kind for row in kinds] == ["opened", "taken"]
 
 
 @pytest.mark.parametrize(
