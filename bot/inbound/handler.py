@@ -14,11 +14,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, bindparam, exists, func, literal_column, select, update
+from sqlalchemy import Connection, Row, bindparam, exists, func, literal_column, or_, select, update
 
 from bot.channels.base import CHANNEL_KEYS, parse_button_data
 from bot.channels.twilio_sms import OPTED_OUT_CODE
-from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, BeforeOpening, among
+from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, RELEASED, TAKEN, BeforeOpening, among
 from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
@@ -556,7 +556,8 @@ class InboundHandler:
 
 
 # Whether a person wrote to the tenant after the conversation's last message to them (its question), built once. The
-# word that a person took the case and reads along asks nothing: a yes after it still answers the question.
+# word that a person took the case and reads along, or let go of it, asks nothing: a yes after it still answers the
+# question.
 _ASKED = (
     select(func.max(messages.c.id))
     .where(messages.c.conversation_id == bindparam("conversation_id"), messages.c.direction == "out")
@@ -566,7 +567,7 @@ _PERSON_WROTE_SINCE = select(
     exists().where(
         messages.c.tenant_id == bindparam("tenant_id"),
         messages.c.author.like(literal_column("'staff:%'")),
-        messages.c.template.is_distinct_from("case.taken"),
+        or_(messages.c.template.is_(None), messages.c.template.not_in((TAKEN, RELEASED))),
         messages.c.id > func.coalesce(_ASKED, 0),
     )
 )

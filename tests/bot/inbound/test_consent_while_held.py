@@ -209,3 +209,22 @@ async def test_the_consent_questions_button_while_held_answers_it_quietly(
     assert (await _conversation(runtime)).active is False
     page = await adviser.get(f"/console/cases/{case_id}")
     assert f"[pressed the button “{label}”]" in page.text
+
+
+async def test_a_yes_after_the_case_was_let_go_and_taken_again_is_still_the_consent(
+    runtime: Runtime, adviser: httpx.AsyncClient
+) -> None:
+    """The notices that the adviser let go of the case and that one reads along again ask nothing: a yes after them
+    answers the bot's open question, as after the first take."""
+    _, case_id = await _asked_then_taken(runtime, adviser)
+    page = f"/console/cases/{case_id}"
+    for step in ("release", "take"):
+        assert (await post_form(adviser, page, f"{page}/{step}", {})).status_code == 303
+    await drain(runtime.sender)
+    queued = await _sent(runtime)
+
+    await _say(runtime, "JA", "M3")
+
+    assert await _sent(runtime) == queued
+    assert await _count(runtime, consents, consents.c.withdrawn_at.is_(None)) == 1
+    assert (await _conversation(runtime)).ended_reason == "handed_off"
