@@ -154,11 +154,14 @@ class AskDate:
 
 @dataclass(frozen=True)
 class AskAmount:
-    """A question answered by an amount of kroner (0 is an amount); `hardship` as for AskDate."""
+    """A question answered by an amount of kroner (0 is an amount); `hardship` as for AskDate. `when` names the
+    flow's date question: a day said with the amount ("500 kr den 15.") is kept as that question keeps one, with its
+    effects, and it is not asked."""
 
     template: str
     goto: str
     hardship: str | None = None
+    when: str | None = None
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,8 @@ def check_flow(flow: Flow) -> list[str]:
         for goto in _next(step, None):
             if goto not in flow.steps:
                 problems.append(f"{flow.name}.{name}: goes to missing step {goto!r}")
+        if isinstance(step, AskAmount) and step.when is not None and not isinstance(flow.steps.get(step.when), AskDate):
+            problems.append(f"{flow.name}.{name}: its date question {step.when!r} is no date question")
         if isinstance(step, Ask) and not any(o.listed for o in step.options):
             problems.append(f"{flow.name}.{name}: a question with no options to choose")
         if not _reaches_end(flow, name):

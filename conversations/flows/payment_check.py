@@ -73,7 +73,8 @@ PAYMENT_CHECK = Flow(
         "promised": End("promised", "payment_check.promised"),
         "promised_late": End("promised", "payment_check.promised_late"),
         # Telegram only: an app channel bound to a verified account.
-        "how_much": AskAmount("payment_check.how_much", goto="reason", hardship="heard"),
+        # "500 kr den 15.": the day is kept as "when can you pay?" keeps it (a promise), and the reason comes next.
+        "how_much": AskAmount("payment_check.how_much", goto="reason", hardship="heard", when="when"),
         "reason": Ask(
             "payment_check.reason",
             options=(

@@ -220,6 +220,26 @@ def test_an_amount_in_a_message_about_something_else_must_look_like_rent() -> No
     assert find_amount("30 kr", strict=True) == 3000
 
 
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("500 kr den 15.", date(2026, 12, 15)),
+        ("jeg kan betale 500 den 15.", date(2026, 12, 15)),
+        ("I can pay 800 on Friday", date(2026, 12, 4)),
+        ("800 i morgen", date(2026, 12, 4)),
+        ("2.000 kr 18/12", date(2026, 12, 18)),
+        ("1500", None),  # an amount alone names no day
+        ("500 kr næste fredag", None),  # a day named, not placed: no guess
+        ("500 den 15. eller den 20.", None),  # two days: no guess
+    ],
+)
+def test_an_amount_with_a_day_keeps_both(text: str, day: date | None) -> None:
+    """What "how much can you pay now?" reads: the amount, and the day as the date question ahead reads it (a bare
+    number is the amount, never a day)."""
+    assert parse_amount(text) is not None
+    assert find_date(text, TODAY, strict=True) == day
+
+
 QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", "hardship")
 
 

@@ -518,3 +518,19 @@ def test_a_clear_yes_or_no_at_the_consent_question_is_what_resume_makes_of_it(
 def test_only_a_consent_question_is_answered_so() -> None:
     assert consent_answer(_start(), TextReceived("ja", "sms"), NOW) is None  # the opening question: no consent there
     assert consent_answer(None, TextReceived("ja", "sms"), NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "day"),
+    [
+        ("500 kr den 15.", 50000, date(2026, 12, 15)),
+        ("I can pay 800 on Friday", 80000, date(2026, 12, 4)),
+        ("1500", 150000, None),
+    ],
+)
+def test_a_day_said_with_the_amount_is_kept_as_a_promise(text: str, amount: int, day: date | None) -> None:
+    asked, _ = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
+    state, events = resume(asked, TextReceived(text, "telegram"), NOW)
+    assert state.step == "reason" and state.data["amount"] == amount
+    assert state.data.get("pay_on") == (day.isoformat() if day else None)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == ([day] if day else [])

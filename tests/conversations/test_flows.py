@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversations.engine import resume, start
-from conversations.flow import Ask, AskDate, End, Flow, Option, Say
+from conversations.flow import Ask, AskAmount, AskDate, End, Flow, Option, Say
 from conversations.flowcheck import check_flow, templates_used
 from conversations.flows import FLOWS
 from conversations.flows.payment_check import PAYMENT_CHECK
@@ -37,6 +37,16 @@ def test_check_finds_missing_unreachable_and_dead_end_steps() -> None:
     assert "missing step 'nowhere'" in problems
     assert "broken.loop: dead end" in problems
     assert "broken.orphan: unreachable" in problems
+
+
+def test_check_finds_an_amount_question_whose_date_question_is_none() -> None:
+    broken = Flow(
+        name="broken",
+        version=1,
+        start="much",
+        steps={"much": AskAmount("t.much", goto="done", when="done"), "done": End("done")},
+    )
+    assert check_flow(broken) == ["broken.much: its date question 'done' is no date question"]
 
 
 def test_sensitive_questions_are_telegram_only() -> None:
