@@ -25,6 +25,7 @@ __all__ = [
     "PRECEDENCE",
     "TAG_WORDS",
     "dates_named",
+    "emoji_reading",
     "find_amount",
     "find_date",
     "names_unplaced_day",
@@ -539,6 +540,32 @@ def says_only(text: str, language: str, tags: Iterable[str]) -> bool:
     words = [word for clause in _clauses(text) for word in clause if word not in _COURTESY]
     phrases = _phrases_of(language, tuple(sorted(tags)))
     return bool(words) and (" ".join(words) in phrases or all(word in phrases for word in words))
+
+
+# Emoji a whole message may be made of, by what they say: "yes" a thumbs-up, an OK hand or a check (an "ok" without
+# the word), "noted" a smile, "thanks" folded hands or a heart, "upset" tears or anger. Skin tones and the
+# emoji-or-text selectors are left out before reading.
+_EMOJI = {
+    "yes": "\U0001f44d\U0001f44c\u2705\u2714\u2611\U0001f197",  # 👍 👌 ✅ ✔ ☑ 🆗
+    "noted": "\U0001f642\U0001f60a\u263a\U0001f600\U0001f603\U0001f604",  # 🙂 😊 ☺ 😀 😃 😄
+    "thanks": (
+        "\U0001f64f\u2764\u2665\U0001f495\U0001f496\U0001f497\U0001f499\U0001f49a\U0001f49b\U0001f9e1\U0001f49c"
+        "\U0001f90d\U0001f970\U0001f917\U0001f618\U0001f339\U0001f490"
+    ),  # 🙏 ❤ ♥ 💕 💖 💗 💙 💚 💛 🧡 💜 🤍 🥰 🤗 😘 🌹 💐
+    "upset": (
+        "\U0001f622\U0001f62d\U0001f61e\U0001f614\U0001f61f\U0001f625\U0001f629\U0001f62b\U0001f630\U0001f494"
+        "\U0001f97a\U0001f623\U0001f616\u2639\U0001f641\U0001f621\U0001f620\U0001f92c\U0001f624\U0001f63f"
+    ),  # 😢 😭 😞 😔 😟 😥 😩 😫 😰 💔 🥺 😣 😖 ☹ 🙁 😡 😠 🤬 😤 😿
+}
+_EMOJI_READING = {char: reading for reading, chars in _EMOJI.items() for char in chars}
+_EMOJI_PARTS = re.compile("[\\s\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
+
+
+def emoji_reading(text: str) -> str | None:
+    """What a message of emoji only says ("👍", "🙏🙏", "❤️", "😢"): "yes", "noted", "thanks" or "upset"; None for
+    a message with words or signs ("ok 👍", "?"), an emoji of none of these, or emoji of different ones ("👍😢")."""
+    readings = {_EMOJI_READING.get(char) for char in _EMOJI_PARTS.sub("", text)}
+    return next(iter(readings)) if len(readings) == 1 else None
 
 
 def parse_number(text: str, count: int) -> int | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from conversations import engine
+from conversations.answers import emoji_reading
 from conversations.effects import SHARE_SCOPE
 from conversations.flows.withdraw_choice import MAX_CHOICES
 from conversations.keywords import (
@@ -246,7 +247,9 @@ def _withdrawal_said(text: str, facts: TenantFacts, now: datetime) -> CommandRes
 def _noted(text: str, facts: TenantFacts) -> CommandResult | None:
     """ "Ok", "Fint 👍" with nothing open gets a short kind answer, not the whole opening question again (a bare
     "ok" is no answer to a question the tenant has not just seen); inside a question the flow reads it."""
-    if facts.status != "active" or facts.held or facts.conversation is not None or not looks_like_noted(text):
+    if facts.status != "active" or facts.held or facts.conversation is not None:
+        return None
+    if not looks_like_noted(text) and emoji_reading(text) not in ("yes", "noted"):
         return None
     return CommandResult("noted", (MessageRequested("common.noted"),))
 
@@ -254,10 +257,20 @@ def _noted(text: str, facts: TenantFacts) -> CommandResult | None:
 def _thanks(text: str, facts: TenantFacts) -> CommandResult | None:
     """ "Tak for hjælpen!" with nothing open gets a short kind answer, not the opening question; inside a question
     the flow answers it (`engine._unanswered`: the question stays open), and while a person holds the case it is
-    an ordinary message."""
-    if facts.status != "active" or facts.held or facts.conversation is not None or not looks_like_thanks(text):
+    an ordinary message. "🙏" and "❤️" are a thank-you too."""
+    if facts.status != "active" or facts.held or facts.conversation is not None:
+        return None
+    if not looks_like_thanks(text) and emoji_reading(text) != "thanks":
         return None
     return CommandResult("thanks", (MessageRequested("common.thanks"),))
+
+
+def _upset(text: str, facts: TenantFacts) -> CommandResult | None:
+    """ "😢", "😡" with nothing open: a kind line and the way to a person (the adviser word, or a call), not the opening
+    question; inside a question the flow answers it, and while a person holds the case it is theirs to read."""
+    if facts.status != "active" or facts.held or facts.conversation is not None or emoji_reading(text) != "upset":
+        return None
+    return CommandResult("upset", (MessageRequested("common.upset"),))
 
 
 def pressed_start(facts: TenantFacts, now: datetime) -> CommandResult:
@@ -289,6 +302,7 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
             or _who(text, facts, now)
             or _thanks(text, facts)
             or _noted(text, facts)
+            or _upset(text, facts)
         )
     if facts.held and keyword.kind not in ALWAYS_ON:
         return None  # a person holds the case: the message is theirs to answer

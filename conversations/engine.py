@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from conversations.answers import (
+    emoji_reading,
     find_amount,
     find_date,
     names_unplaced_day,
@@ -208,6 +209,10 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     if number is not None:
         return listed[number - 1], False
     options = _options(step, state)
+    if emoji_reading(text) == "yes":
+        # "👍" is an "ok" without the word: the yes of a question answered yes or no, never a consent (given in words).
+        yes = next((option for option in options if option.key == "yes"), None)
+        return None if yes is None or _asks_consent(step) else (yes, False)
     tag = pick_tag(text, state.language, (tag for option in options for tag in option.tags), today)
     if tag is None:
         return None
@@ -363,12 +368,16 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     open as it was (no try used up, its wait unchanged; not asked again: often it is the message just before); nor
     is a question of the tenant's own, nor the caption of a photo. Only what no answer reads comes here, so "ja
     tak" stays a yes."""
-    if looks_like_thanks(text):
+    emoji = emoji_reading(text)
+    if looks_like_thanks(text) or emoji == "thanks":
         return state, [MessageRequested("common.thanks_question", _values(state))]
-    if looks_like_noted(text) or _ok_led(text):
+    step = flow.step(state.step)
+    if emoji == "yes" and isinstance(step, Ask) and _asks_consent(step):
+        # "👍" to the consent question: no consent (it is given in words), and the tenant is told how to give it.
+        return _told_once(flow, state, text, now, "consent.in_words")
+    if looks_like_noted(text) or _ok_led(text) or emoji in ("yes", "noted"):
         # "Ok", "fint 👍", "ok jeg forstår": the message was read; the question stays open as a thank-you leaves it.
         return state, [MessageRequested("common.noted_question", _values(state))]
-    step = flow.step(state.step)
     if isinstance(step, Ask) and _asks_consent(step):
         said = _at_consent(state, text, local_today(state, now))
         if said:
@@ -381,15 +390,35 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # A photo of a receipt with "kvittering" under it: the picture was the message. Answered as a photo without
         # words is, and no try is used (a second photo must not end the conversation).
         return state, [MessageRequested("common.no_words", _values(state))]
+    if emoji == "upset":
+        # "😢", "😡": a tenant who is sad or angry hears the way to a person (the adviser word where this question
+        # takes it), and that the question waits.
+        return _told_once(
+            flow, state, text, now, "common.upset_question", adviser_word=int(_hears_adviser(step, state))
+        )
     if not tokens(text):
-        # Only emoji or signs ("😭"): a tenant who may be crying. No try is used up (two ended the conversation), and
-        # the question is not sent again (three segments each time): a short word that we read it, that the
-        # question waits, and a person to call. The question stays open as it was.
-        return state, [
-            AnswerRecorded(state.step, UNRECOGNISED, text),
-            MessageRequested("common.signs_only", _values(state)),
-        ]
+        # Only emoji or signs ("🤔"): a short word that we read it, that the question waits, and a person to call.
+        return _told_once(flow, state, text, now, "common.signs_only")
     return _not_understood(flow, state, text, now)
+
+
+def _told_once(flow: Flow, state: State, text: str, now: datetime, template: str, **values: Value) -> Result:
+    """Emoji the open question takes no answer from: the first gets a kind line of its own, not the question again
+    (three segments, and often the message just before), and uses the try a miss uses; another finds it used and gets
+    what a second miss gets (help and a person, and the end), so nobody keeps sending a sign and reading one line."""
+    if state.retries:
+        return _not_understood(flow, state, text, now)
+    told = MessageRequested(template, {**_values(state), **values})
+    return replace(state, retries=1), [AnswerRecorded(state.step, UNRECOGNISED, text), told]
+
+
+def _hears_adviser(step: Step, state: State) -> bool:
+    """Whether the open question takes the adviser word (RÅDGIVER) as a wish to talk to a person."""
+    if isinstance(step, AskDate):
+        return step.adviser is not None
+    if isinstance(step, Ask):
+        return not _asks_consent(step) and any("adviser" in option.tags for option in _options(step, state))
+    return False
 
 
 def _at_consent(state: State, text: str, today: date) -> list[Event]:

@@ -22,7 +22,10 @@ ENGINE_TEMPLATES = (
     "common.thanks_question",  # a thank-you where an answer is asked for: the question stays open
     "common.noted_question",  # an "ok" where an answer is asked for: the question stays open
     "consent.call_wish",  # "ring til mig" at a consent question: the yes is what lets an adviser call
-    "common.signs_only",  # only emoji or signs ("😭") at an open question: heard, the question stays open
+    "common.signs_only",  # only emoji or signs ("🤔") at an open question: heard, the question stays open
+    "common.upset_question",  # "😢", "😡" at an open question: the way to a person, the question stays open
+    "common.upset",  # the keyword commands' answer to "😢" with nothing open
+    "consent.in_words",  # "👍" at a consent question: no consent; the tenant is told how to give one
     "common.no_words",  # a photo, sticker or voice message at an open question: it cannot be read here
     "common.question_asked",  # a question of the tenant's own at an open question: a person answers it
     "common.which_day",  # a day named at a date question that cannot be placed ("næste fredag"): which one?

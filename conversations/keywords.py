@@ -516,7 +516,7 @@ _WITH_THANKS = frozenset({
 
 
 # A whole message that only says "noted" ("ok", "Fint 👍", "modtaget", "got it"): words of that and what goes with
-# them, or only such an emoji.
+# them (a message of emoji only is read by `answers.emoji_reading`).
 _NOTED = frozenset({
     "ok", "okay", "oki", "okej", "okey", "fint", "super", "modtaget", "perfekt", "godt", "forstaaet", "cool",
     "noted", "fine", "alright", "understood", "received", "got", "tamam",
@@ -524,15 +524,16 @@ _NOTED = frozenset({
 _WITH_NOTED = frozenset({
     "it", "det", "er", "du", "jeg", "har", "so", "very", "all", "right", "good", "meget", "hej", "hi",
 })  # fmt: skip
-_NOTED_EMOJI = ("\U0001f44d", "\U0001f44c", "\U0001f642", "\U0001f60a", "\u2705")  # thumbs up, OK hand, smiles, check
 
 
 def looks_like_noted(text: str) -> bool:
-    """A message that only says it was read ("ok", "Fint 👍", "got it", "👍")."""
+    """A message that only says in words that it was read ("ok", "Fint 👍", "got it")."""
     words = tokens(text)
-    if not words:
-        return any(emoji in text for emoji in _NOTED_EMOJI)
-    return any(word in _NOTED for word in words) and all(word in _NOTED or word in _WITH_NOTED for word in words)
+    return (
+        bool(words)
+        and any(word in _NOTED for word in words)
+        and all(word in _NOTED or word in _WITH_NOTED for word in words)
+    )
 
 
 def asks_something(text: str) -> bool:

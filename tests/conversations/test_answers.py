@@ -9,6 +9,7 @@ import pytest
 
 from conversations.answers import (
     dates_named,
+    emoji_reading,
     find_amount,
     find_date,
     names_unplaced_day,
@@ -238,6 +239,34 @@ def test_an_amount_with_a_day_keeps_both(text: str, day: date | None) -> None:
     number is the amount, never a day)."""
     assert parse_amount(text) is not None
     assert find_date(text, TODAY, strict=True) == day
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("👍", "yes"),
+        ("👍🏽", "yes"),  # a skin tone
+        ("👌", "yes"),
+        ("✅", "yes"),
+        ("✔️", "yes"),
+        ("👍 👍", "yes"),
+        ("🙂", "noted"),
+        ("🙏", "thanks"),
+        ("❤️", "thanks"),
+        ("🙏❤️", "thanks"),
+        ("😢", "upset"),
+        ("😭😭😭", "upset"),
+        ("😡", "upset"),
+        ("👍😢", None),  # two different things said: neither is read
+        ("🤔", None),
+        ("?", None),  # a sign, not an emoji: a question of the tenant's own
+        ("ok 👍", None),  # words: read as words
+        ("ja 🙏", None),
+        ("", None),
+    ],
+)
+def test_emoji_only_is_read_by_what_it_says(text: str, reading: str | None) -> None:
+    assert emoji_reading(text) == reading
 
 
 QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", "hardship")

@@ -65,6 +65,8 @@ ALREADY_IN = CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted
 WRONG_NUMBER = CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
 STOP_HINT = CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
 NOTED = CommandResult("noted", (MessageRequested("common.noted"),))
+THANKS = CommandResult("thanks", (MessageRequested("common.thanks"),))
+UPSET = CommandResult("upset", (MessageRequested("common.upset"),))
 NOTHING_TO_WITHDRAW = CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
 TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested("keyword.language_changed")))
 
@@ -170,6 +172,20 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("ok", {"conversation": _open()}, None),
         ("ok", {"held": True}, None),
         ("ja", {}, None),
+        # Emoji only with nothing open: a thank-you, an "ok" or sadness, never the opening question again; inside a
+        # question the flow reads them, and while a person holds the case they are theirs.
+        ("🙏", {}, THANKS),
+        ("❤️", {}, THANKS),
+        ("👌", {}, NOTED),
+        ("😢", {}, UPSET),
+        ("😡😡", {}, UPSET),
+        ("😢", {"conversation": _open()}, None),
+        ("🙏", {"conversation": _open()}, None),
+        ("😢", {"held": True}, None),
+        ("❤️", {"held": True}, None),
+        ("😢", {"status": "stopped"}, None),
+        ("🤔", {}, None),
+        ("?", {}, None),
         # Ordinary messages.
         ("1", {"conversation": _open()}, None),
         ("Jeg har betalt", {}, None),

@@ -13,6 +13,7 @@ from conversations.engine import accepts_help_word, consent_answer, current_ques
 from conversations.model import (
     AnswerRecorded,
     ButtonPressed,
+    Channel,
     ConsentGiven,
     Context,
     ConversationEnded,
@@ -485,6 +486,50 @@ def test_negated_and_ok_led_messages_at_the_opening_question(text: str, expected
     assert [e.value for e in events if isinstance(e, AnswerRecorded)] == expected
     if not expected:
         assert (state.step, state.retries) == (asked.step, asked.retries)
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("emoji", ["👍", "👌", "✅"])
+def test_a_thumbs_up_at_the_consent_question_is_no_consent(channel: Channel, emoji: str) -> None:
+    """A consent is given in words: "👍" there is told so (JA or NEJ, or the button), and the question waits."""
+    asked, _ = resume(_start(channel), TextReceived("3", channel), NOW)
+    state, events = resume(asked, TextReceived(emoji, channel), NOW)
+    assert _templates(events) == ["consent.in_words"]
+    assert not any(isinstance(e, ConsentGiven) for e in events)
+    assert (state.step, state.ended) == ("consent", False)
+    state, events = resume(state, TextReceived("ja", channel), NOW)
+    assert any(isinstance(e, ConsentGiven) for e in events)
+
+
+def test_a_thumbs_up_to_a_question_answered_yes_or_no_is_its_yes() -> None:
+    offer, _ = start("telegram_offer", Context("", "da", "sms", None, SETTINGS), NOW)
+    state, events = resume(offer, TextReceived("👍", "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["yes"]
+    assert state.end_reason == "link_requested"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("😢", "😢"), ("🤔", "🤔"), ("😡", "🤔"), ("æh", "😢")], ids=["sad", "sign", "mixed", "words"]
+)
+def test_emoji_that_answer_nothing_use_the_try_a_miss_uses(first: str, second: str) -> None:
+    """The same kind line is never the only answer over and over: the second message that answers nothing gets what a
+    second miss gets (help and a person) and the conversation ends, as the engine's one retry count says."""
+    state, events = resume(_start(), TextReceived(first, "sms"), NOW)
+    assert state.retries == 1 and not state.ended
+    assert "common.call_adviser" not in _templates(events)
+    state, events = resume(state, TextReceived(second, "sms"), NOW)
+    assert _templates(events) == ["common.call_adviser"]
+    assert state.end_reason == "not_understood"
+
+
+def test_a_sad_emoji_names_the_adviser_word_only_where_the_question_takes_it() -> None:
+    _, events = resume(_start(), TextReceived("😢", "sms"), NOW)
+    told = next(e for e in events if isinstance(e, MessageRequested))
+    assert (told.template, told.values.get("adviser_word")) == ("common.upset_question", 1)
+    offer, _ = start("telegram_offer", Context("", "da", "sms", None, SETTINGS), NOW)
+    _, events = resume(offer, TextReceived("😢", "sms"), NOW)
+    told = next(e for e in events if isinstance(e, MessageRequested))
+    assert (told.template, told.values.get("adviser_word")) == ("common.upset_question", 0)
 
 
 @pytest.mark.parametrize(
