@@ -44,17 +44,18 @@ async def _page(request: Request, me: StaffSession) -> Response:
     return render(request, "activity.html", total=total, each=each)
 
 
-_HEADER = (N_("volunteer"), N_("month"), N_("advice_kind"), N_("held"))
+# The page's own words (the same msgids): the file says what the page says, in the reader's language.
+_HEADER = (N_("Volunteer"), N_("Month"), N_("Kind of advice"), N_("Held"))
 
 
 @guard("admin")
 async def _csv(request: Request, me: StaffSession) -> Response:
     total, each = await _counts(request)
     out = io.StringIO()
-    # In the reader's language, as the outcome page's CSVs: in English the header is the keys it always was.
+    # In the reader's language, as the outcome page's CSVs.
     writer = CsvWriter.download(out, current_language())
     writer.writerow([_(word) for word in _HEADER])
-    everyone = _(N_("all"))
+    everyone = _(N_("All volunteers"))
     writer.writerows((everyone, month, label("advice_kind", kind), n) for month, kind, n in total)
     writer.writerows(
         (email, month, label("advice_kind", kind), n) for email, counts in each for month, kind, n in counts

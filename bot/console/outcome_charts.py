@@ -53,29 +53,28 @@ DAY_BUCKETS = (
 )
 _WORDED = {label for label, _first, _last in DAY_BUCKETS if any(ch.isalpha() for ch in label)}
 FAILED_SHOWN = 12
-# A CSV is in the reader's language throughout, its column names too: in English they are the names they always
-# had (msgids; DESIGN.md's contract names none of them).
+# A CSV is in the reader's language throughout, its column names too, and says what the page says: a column the
+# page shows has the page's own words (the same msgid, so a spreadsheet and the page never name one figure two
+# ways: "reached" alone is a phone call's step), the others words of their own. DESIGN.md's contract names none.
 _COLUMNS = {
     "group": N_("group"),
     "value": N_("value"),
-    "reminded": N_("reminded"),
-    "delivered": N_("delivered"),
-    "replied": N_("replied"),
-    "consented": N_("consented"),
-    "reached": N_("reached"),
-    "outcome": N_("outcome"),
-    "contact_days": N_("days_from_first_reminder_to_contact"),
+    # The funnel's steps, as the page's table heads them.
+    **dict(STEPS),
+    "contact_days": N_("Days from the first reminder to an adviser's contact"),
     "tenants": N_("tenants"),
     "channel": N_("channel"),
-    "error_code": N_("error_code"),
+    "error_code": N_("error code"),
     "messages": N_("messages"),
     "from": N_("from"),
     "stage": N_("stage"),
     "all": N_("all"),
+    # The group of the funnel's rows that count its tenants' cases by outcome.
+    "outcomes": N_("outcome"),
     # The outcomes over time: a column each, named as the page names the outcome.
     **OUTCOME_LABELS,
 }
-_SETTLED_COLUMN = N_("balance_0_within_%(n)d_days")
+_SETTLED_COLUMN = N_("balance 0 within %(n)d days")
 
 
 def _words(*names: str) -> list[object]:
@@ -203,7 +202,7 @@ def _funnel_rows(found: Outcomes) -> Iterable[list[object]]:
         yield [group, value, *(steps.counts[key] for key, _label in STEPS), *(steps.settled[n] for n in SETTLED_WITHIN)]
     for outcome in OUTCOMES:
         count = found.outcomes.get(outcome, 0)
-        yield [_(_COLUMNS["outcome"]), _(OUTCOME_LABELS[outcome]), "", "", "", "", "", count, "", ""]
+        yield [_(_COLUMNS["outcomes"]), _(OUTCOME_LABELS[outcome]), "", "", "", "", "", count, "", ""]
 
 
 def _contact_rows(found: Outcomes) -> Iterable[list[object]]:

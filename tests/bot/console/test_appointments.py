@@ -625,17 +625,21 @@ async def test_admins_see_every_volunteers_held_appointments_and_download_them(
     # A UTF-8 byte order mark first, so a spreadsheet reads æøå.
     assert download.content.startswith(b"\xef\xbb\xbf")
     assert download.content.decode("utf-8-sig").splitlines() == [
-        "volunteer,month,advice_kind,held",
-        "all,2026-03,repayment plan,1",
+        "Volunteer,Month,Kind of advice,Held",
+        "All volunteers,2026-03,repayment plan,1",
         "volunteer@example.org,2026-03,repayment plan,1",
     ]
     # A Danish admin's download: Danish words, separated by semicolons as a Danish spreadsheet opens it.
     async with rt.db.write() as conn:
         await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language="da"))
     danish = (await client.get("/console/activity.csv")).content.decode("utf-8-sig").splitlines()
+    # The page's own words, as the admin reads them there.
+    danish_page = html.unescape((await client.get("/console/activity")).text)
+    assert all(f"<th>{word}</th>" in danish_page for word in ("Måned", "Slags rådgivning", "Holdt"))
+    assert ">Alle frivillige</h2>" in danish_page
     assert danish == [
-        "frivillig;måned;slags rådgivning;holdt",
-        "alle;2026-03;afdragsordning;1",
+        "Frivillig;Måned;Slags rådgivning;Holdt",
+        "Alle frivillige;2026-03;afdragsordning;1",
         "volunteer@example.org;2026-03;afdragsordning;1",
     ]
     async with rt.db.read() as conn:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
@@ -54,7 +55,8 @@ async def test_the_funnel_follows_each_reminded_tenant_to_an_outcome(served: tup
     await build(rt)
     await signed_in(rt, client)
     rows = await download(client, "funnel")
-    assert rows[0][:8] == ["group", "value", "reminded", "delivered", "replied", "consented", "reached", "outcome"]
+    steps = ["Reminded", "Delivered", "Replied", "Consented", "Reached by an adviser", "Outcome recorded"]
+    assert rows[0][:8] == ["group", "value", *steps]
     found = by_first_cells(rows)
     # reminded, delivered, replied, consented, reached, outcome, balance 0 within 7 days, within 14 days
     assert found[("all", "all")] == ["4", "3", "1", "1", "2", "2", "1", "2"]
@@ -256,7 +258,11 @@ async def test_a_danish_reader_downloads_every_csv_in_danish(served: tuple[Runti
     await signed_in(rt, client)
     await in_danish(rt)
     funnel = await download(client, "funnel", separator=";")
-    assert funnel[0][:4] == ["gruppe", "værdi", "påmindet", "leveret"]
+    # The steps in the words the Danish page heads its table with: the file and the page never differ.
+    page = html.unescape((await client.get(f"/console/outcomes?{PERIOD}")).text)
+    heads = re.findall(r"<th>([^<]*)</th>", page.split('id="funnel-card"')[1].split("</thead>")[0])
+    assert heads[1:] == ["Påmindet", "Leveret", "Svarede", "Gav samtykke", "Nået af en rådgiver", "Udfald registreret"]
+    assert funnel[0][:8] == ["gruppe", "værdi", *heads[1:]]
     assert funnel[0][-2:] == ["saldo 0 inden for 7 dage", "saldo 0 inden for 14 dage"]
     found = by_first_cells(funnel)
     assert found[("alle", "alle")][0] == "4" and ("trin", "rent missed") not in found
@@ -267,7 +273,8 @@ async def test_a_danish_reader_downloads_every_csv_in_danish(served: tuple[Runti
     assert not english & {cell for row in funnel for cell in row}
     assert (await download(client, "outcomes", separator=";"))[0][:3] == ["fra", "betalt", "afdragsordning"]
     contact = await download(client, "contact", separator=";")
-    assert contact[0] == ["dage fra første påmindelse til kontakt", "lejere"]
+    assert contact[0] == ["Dage fra første påmindelse til en rådgivers kontakt", "lejere"]
+    assert "Dage fra første påmindelse til en rådgivers kontakt" in page
 
 
 async def test_the_page_counts_days_and_tenants_in_singular_or_plural_and_names_weeks_by_day(
