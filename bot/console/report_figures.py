@@ -32,6 +32,8 @@ from bot.i18n import gettext as _
 
 __all__ = [
     "COURT_OUTCOMES",
+    "CSV_FIGURES",
+    "CSV_SECTIONS",
     "DECISIONS",
     "EVICTIONS",
     "NO_BASELINE",
@@ -220,119 +222,95 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
 
 
 def report_rows(report: Report) -> Iterable[list[object]]:
-    """The report as CSV rows (section, figure, value), in the reader's language as the outcome page's CSVs are:
-    the words through the catalogue (in English the stable keys they always were), figures only, nothing about
-    one tenant. A rate is a number, which the writer gives the reader's decimal mark."""
-    yield _words("section", "figure", "value")
-    yield [*_words("period", "from"), report.period.first.isoformat()]
-    yield [*_words("period", "to"), report.period.last.isoformat()]
+    """The report as CSV rows (section, figure, value), in the reader's language and in the words the report's page
+    uses (`CSV_SECTIONS`, `CSV_FIGURES`): figures only, nothing about one tenant. A rate is a number, which the writer
+    gives the reader's decimal mark."""
+    yield [_(word) for word in (N_("section"), N_("figure"), N_("value"))]
+    for section, figure, value in _cells(report):
+        yield [_(CSV_SECTIONS[section]), _(CSV_FIGURES[section, figure]), value]
+
+
+def _cells(report: Report) -> Iterable[tuple[str, str, object]]:
+    yield "period", "from", report.period.first.isoformat()
+    yield "period", "to", report.period.last.isoformat()
     for key in ("reminded", "reached", "consented"):
-        yield [*_words("tenants", key), report.tenants.counts[key]]
+        yield "tenants", key, report.tenants.counts[key]
     for key, _label in RENT_STEPS:
-        yield [*_words("rent_path", key), report.events.get(key, 0)]
+        yield "rent_path", key, report.events.get(key, 0)
     for key, _label in COURT_OUTCOMES:
-        yield [*_words("court_outcomes", key), report.events.get(key, 0)]
+        yield "court_outcomes", key, report.events.get(key, 0)
     for key, _label, kinds in EVICTIONS:
-        yield [*_words("evictions", key), report.evictions(kinds)]
-    yield [*_words("referrals", "made"), report.referrals_made]
+        yield "evictions", key, report.evictions(kinds)
+    yield "referrals", "made", report.referrals_made
     for key, _label in DECISIONS:
-        yield [*_words("referrals", key), report.referrals.get(key, 0)]
-    yield [*_words("outreach", "never_reached"), report.never_reached]
+        yield "referrals", key, report.referrals.get(key, 0)
+    yield "outreach", "never_reached", report.never_reached
     ba = report.before_after
-    yield [*_words("before_after", "go_live"), ba.go_live.isoformat() if ba.go_live else ""]
-    yield [*_words("before_after", "baseline_years"), " ".join(str(y.year) for y in ba.years)]
+    yield "before_after", "go_live", ba.go_live.isoformat() if ba.go_live else ""
+    yield "before_after", "baseline_years", " ".join(str(y.year) for y in ba.years)
     # Without a year entered there is no "before" at all (not a before of 0).
-    yield [*_words("before_after", "before_filings"), ba.before.filings if ba.years else ""]
-    yield [*_words("before_after", "before_evictions"), ba.before.evictions if ba.years else ""]
-    yield [*_words("before_after", "before_evictions_per_filing"), rate_cell(ba.before.value)]
-    yield [
-        *_words("before_after", "before_evictions_with_moves_per_filing"),
+    yield "before_after", "before_filings", ba.before.filings if ba.years else ""
+    yield "before_after", "before_evictions", ba.before.evictions if ba.years else ""
+    yield "before_after", "before_evictions_per_filing", rate_cell(ba.before.value)
+    yield (
+        "before_after",
+        "before_evictions_with_moves_per_filing",
         rate_cell(ba.before_with_moves.value if ba.before_with_moves else None),
-    ]
-    yield [*_words("before_after", "after_from"), ba.go_live.isoformat() if ba.go_live else ""]
-    yield [*_words("before_after", "after_to"), ba.last.isoformat()]
-    yield [*_words("before_after", "after_filings"), ba.after.filings]
-    yield [*_words("before_after", "after_evictions"), ba.after.evictions]
-    yield [*_words("before_after", "after_evictions_per_filing"), rate_cell(ba.after.value)]
-    yield [
-        *_words("before_after", "after_evictions_with_moves_per_filing"),
-        rate_cell(ba.after_with_moves.value),
-    ]
+    )
+    yield "before_after", "after_from", ba.go_live.isoformat() if ba.go_live else ""
+    yield "before_after", "after_to", ba.last.isoformat()
+    yield "before_after", "after_filings", ba.after.filings
+    yield "before_after", "after_evictions", ba.after.evictions
+    yield "before_after", "after_evictions_per_filing", rate_cell(ba.after.value)
+    yield "before_after", "after_evictions_with_moves_per_filing", rate_cell(ba.after_with_moves.value)
     s = report.saving
-    yield [*_words("saving", "eviction_cost_kr"), s.cost]
-    yield [*_words("saving", "evictions_avoided"), rate_cell(s.avoided, 2)]
-    yield [*_words("saving", "estimated_kr"), "" if s.amount is None else s.amount]
-    missing = _MISSING_KEYS.get(s.missing or "")
-    yield [*_words("saving", "not_computed"), _(_CSV_WORDS[missing]) if missing else ""]
+    yield "saving", "eviction_cost_kr", s.cost
+    yield "saving", "evictions_avoided", rate_cell(s.avoided, 2)
+    yield "saving", "estimated_kr", "" if s.amount is None else s.amount
+    # Why not, as the page says it.
+    yield "saving", "not_computed", _(s.missing) if s.missing else ""
 
 
-def _words(*keys: str) -> list[object]:
-    """The CSV's words for these keys in the reader's language."""
-    return [_(_CSV_WORDS[key]) for key in keys]
-
-
-# The CSV's words: in English the keys themselves (msgids), in Danish through the catalogue, as the outcome page's
-# CSVs have theirs (bot/console/outcome_charts.py). DESIGN.md's contract names none of them.
-_CSV_WORDS = {
-    "section": N_("section"),
-    "figure": N_("figure"),
-    "value": N_("value"),
-    "period": N_("period"),
-    "from": N_("from"),
-    "to": N_("to"),
-    "tenants": N_("tenants"),
-    "reminded": N_("reminded"),
-    "reached": N_("reached"),
-    "consented": N_("consented"),
-    "rent_path": N_("rent_path"),
-    "demand": N_("demand"),
-    "termination": N_("termination"),
-    "filing": N_("filing"),
-    "court_date": N_("court_date"),
-    "kommune_notified": N_("kommune_notified"),
-    "court_outcomes": N_("court_outcomes"),
-    "postponed": N_("postponed"),
-    "called_off": N_("called_off"),
-    "carried_out": N_("carried_out"),
-    "moved_out": N_("moved_out"),
-    "evictions": N_("evictions"),
-    "with_moves": N_("with_moves"),
-    "referrals": N_("referrals"),
-    "made": N_("made"),
-    "granted": N_("granted"),
-    "granted_with_conditions": N_("granted_with_conditions"),
-    "refused": N_("refused"),
-    "pending": N_("pending"),
-    "outreach": N_("outreach"),
-    "never_reached": N_("never_reached"),
-    "before_after": N_("before_after"),
-    "go_live": N_("go_live"),
-    "baseline_years": N_("baseline_years"),
-    "before_filings": N_("before_filings"),
-    "before_evictions": N_("before_evictions"),
-    "before_evictions_per_filing": N_("before_evictions_per_filing"),
-    "before_evictions_with_moves_per_filing": N_("before_evictions_with_moves_per_filing"),
-    "after_from": N_("after_from"),
-    "after_to": N_("after_to"),
-    "after_filings": N_("after_filings"),
-    "after_evictions": N_("after_evictions"),
-    "after_evictions_per_filing": N_("after_evictions_per_filing"),
-    "after_evictions_with_moves_per_filing": N_("after_evictions_with_moves_per_filing"),
-    "saving": N_("saving"),
-    "eviction_cost_kr": N_("eviction_cost_kr"),
-    "evictions_avoided": N_("evictions_avoided"),
-    "estimated_kr": N_("estimated_kr"),
-    "not_computed": N_("not_computed"),
-    "no_baseline": N_("no_baseline"),
-    "no_baseline_filings": N_("no_baseline_filings"),
-    "no_go_live": N_("no_go_live"),
-    "no_filings_after": N_("no_filings_after"),
+# The CSV's words are the page's (the same msgids), so the file says what the page says in either language: the
+# adviser's contact is the page's "Nået af en rådgiver", not a phone call's "truffet". A figure the page shows only as
+# a table's row and column, or not at all, has words of its own. DESIGN.md's contract names none of them.
+CSV_SECTIONS = {
+    "period": N_("Period"),
+    "tenants": N_("Tenants"),
+    "rent_path": N_("The rent path"),
+    "court_outcomes": N_("At the fogedret"),
+    "evictions": N_("Evictions, counted two ways"),
+    "referrals": N_("Referrals to the kommune"),
+    "outreach": N_("Outreach: calls, door knocks and postcards"),
+    "before_after": N_("Before and after go-live"),
+    "saving": N_("Estimated saving"),
 }
-
-
-_MISSING_KEYS = {
-    NO_BASELINE: "no_baseline",
-    NO_BASELINE_FILINGS: "no_baseline_filings",
-    NO_GO_LIVE: "no_go_live",
-    NO_FILINGS_AFTER: "no_filings_after",
+CSV_FIGURES = {
+    ("period", "from"): N_("From"),
+    ("period", "to"): N_("To"),
+    ("tenants", "reminded"): N_("Reminded"),
+    ("tenants", "reached"): N_("Reached by an adviser"),
+    ("tenants", "consented"): N_("Consented"),
+    **{("rent_path", key): label for key, label in RENT_STEPS},
+    **{("court_outcomes", key): label for key, label in COURT_OUTCOMES},
+    **{("evictions", key): label for key, label, _kinds in EVICTIONS},
+    ("referrals", "made"): N_("Referrals made"),
+    **{("referrals", key): label for key, label in DECISIONS},
+    ("outreach", "never_reached"): N_("Tenants never reached"),
+    ("before_after", "go_live"): N_("Go-live"),
+    ("before_after", "baseline_years"): N_("Years of the figures from before go-live"),
+    ("before_after", "before_filings"): N_("Filings before"),
+    ("before_after", "before_evictions"): N_("Evictions before"),
+    ("before_after", "before_evictions_per_filing"): N_("Evictions per filing before"),
+    ("before_after", "before_evictions_with_moves_per_filing"): N_("Evictions including moves, per filing before"),
+    ("before_after", "after_from"): N_("After: from"),
+    ("before_after", "after_to"): N_("After: to"),
+    ("before_after", "after_filings"): N_("Filings after"),
+    ("before_after", "after_evictions"): N_("Evictions after"),
+    ("before_after", "after_evictions_per_filing"): N_("Evictions per filing after"),
+    ("before_after", "after_evictions_with_moves_per_filing"): N_("Evictions including moves, per filing after"),
+    ("saving", "eviction_cost_kr"): N_("Cost of one eviction (kr.)"),
+    ("saving", "evictions_avoided"): N_("Evictions avoided"),
+    ("saving", "estimated_kr"): N_("Estimated saving (kr.)"),
+    ("saving", "not_computed"): N_("Not computed, because"),
 }

@@ -6,7 +6,9 @@ admins' form for the figures from before go-live (validated, audited, admins onl
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -16,7 +18,8 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.console.report_figures import (
-    _CSV_WORDS,
+    CSV_FIGURES,
+    CSV_SECTIONS,
     NO_BASELINE,
     NO_BASELINE_FILINGS,
     NO_FILINGS_AFTER,
@@ -56,11 +59,15 @@ async def report_csv(client: httpx.AsyncClient, query: str = PERIOD, separator: 
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
 
 
-def figures(rows: list[list[str]]) -> dict[tuple[str, str], str]:
-    assert rows[0] == ["section", "figure", "value"]
-    keys = [(section, figure) for section, figure, _value in rows[1:]]
-    assert len(keys) == len(set(keys)), "a figure appears twice"
-    return {(section, figure): value for section, figure, value in rows[1:]}
+def figures(rows: list[list[str]], language: str = "en") -> dict[tuple[str, str], str]:
+    """The figures of an English (or `language`) report by their keys: ("tenants", "reached")."""
+    with speaking(language):
+        keys = {(_(CSV_SECTIONS[s]), _(word)): (s, f) for (s, f), word in CSV_FIGURES.items()}
+        assert rows[0] == [_(word) for word in ("section", "figure", "value")]
+    words = [(section, figure) for section, figure, _value in rows[1:]]
+    assert len(words) == len(set(words)), "a figure appears twice"
+    assert len(keys) == len(CSV_FIGURES), "two figures have the same words"
+    return {keys[section, figure]: value for section, figure, value in rows[1:]}
 
 
 async def event(rt: Runtime, tenant_id: int, kind: str, on: date, seen: date | None = None) -> None:
@@ -290,7 +297,7 @@ async def test_without_a_baseline_the_report_says_the_saving_cannot_be_computed(
     await signed_in(rt, client)
     found = figures(await report_csv(client))
     assert found[("saving", "estimated_kr")] == ""
-    assert found[("saving", "not_computed")] == "no_baseline"
+    assert found[("saving", "not_computed")] == NO_BASELINE
     assert found[("before_after", "baseline_years")] == ""
     assert found[("before_after", "before_filings")] == found[("before_after", "before_evictions")] == ""
     assert found[("before_after", "before_evictions_per_filing")] == ""
@@ -308,7 +315,7 @@ async def test_with_nothing_yet_the_report_is_zeros_and_no_go_live(runtime: Runt
     assert found[("before_after", "go_live")] == ""
     assert found[("before_after", "before_evictions_per_filing")] == "0.300"
     assert found[("before_after", "before_evictions_with_moves_per_filing")] == ""  # not entered for 2024
-    assert found[("saving", "not_computed")] == "no_go_live"
+    assert found[("saving", "not_computed")] == NO_GO_LIVE
     page = await client.get("/console/report?from=2026-02-01&to=2026-02-28")
     assert page.status_code == 200 and NO_GO_LIVE in page.text
 
@@ -459,27 +466,41 @@ async def test_the_report_reads_in_danish(database_url: str) -> None:
 
 async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> None:
     """As the outcome page's CSVs: a Danish reader gets Danish words throughout, separated by semicolons and with a
-    decimal comma, as a Danish spreadsheet opens it by double click; an English reader the keys it always had."""
+    decimal comma, as a Danish spreadsheet opens it by double click, and each figure the page shows is named in the
+    file as the page names it (the adviser's contact is "Nået af en rådgiver" in both, not a call's "truffet")."""
     async with started_runtime(make_settings(database_url, console_language="da")) as rt:
         await seed(rt, baselines=False)
         transport = httpx.ASGITransport(app=create_app(rt))
         async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
             await signed_in(rt, client)
             rows = await report_csv(client, separator=";")
+            page = html.unescape((await client.get(f"/console/outcomes?{PERIOD}")).text)
     assert rows[0] == ["afsnit", "tal", "værdi"]
     found = {(section, figure): value for section, figure, value in rows[1:]}
     assert len(found) == len(rows) - 1, "a figure appears twice"
-    assert found[("periode", "fra")] == "2026-02-02"
-    assert found[("lejere", "påmindet")] == "4"
-    assert found[("forløbet fra påkrav til fogedret", "retsmøder fastsat")] == "1"
-    assert found[("udsættelser", "udsættelse gennemført af fogedretten")] == "1"
-    assert found[("opsøgning", "aldrig nået")] == "2"
-    assert found[("før og efter start med keephome", "udsættelser pr. fogedsag efter")] == "0,333"
-    assert found[("besparelse", "ikke beregnet")] == "ingen tal fra før start"
+    assert found[("Periode", "Fra")] == "2026-02-02"
+    assert found[("Lejere", "Påmindet")] == "4"
+    assert found[("Lejere", "Nået af en rådgiver")] == "2"
+    assert found[("Forløbet fra påkrav til fogedret", "Retsmøder fastsat")] == "1"
+    assert found[("Udsættelser, talt på to måder", "Udsættelser gennemført af fogedretten")] == "1"
+    assert found[("Opsøgende arbejde: opkald, dørbank og postkort", "Lejere, der aldrig blev nået")] == "2"
+    assert found[("Før og efter start med keephome", "Udsættelser pr. fogedsag efter")] == "0,333"
+    assert (
+        found[("Anslået besparelse", "Ikke beregnet, fordi")]
+        == "Der er ikke indtastet tal fra før start endnu (det gør en administrator)."
+    )
+    # Every figure of the page's tables, under the heading the page shows it under, has its row in the file.
+    report = page[page.index('id="report"') :]
+    for part in report.split("<h3>")[1:]:
+        heading = part[: part.index("</h3>")]
+        for label, value in re.findall(r"<tr><th>([^<]+)</th><td>([^<]*)</td></tr>", part):
+            assert (heading, label) in found, (heading, label)
+            assert found[heading, label] == value.replace(".", ""), (heading, label)
+    assert "truffet" not in {cell for row in rows for cell in row}
     english = {"section", "period", "tenants", "rent_path", "court_date", "never_reached", "no_baseline", "saving"}
     assert not english & {cell for row in rows for cell in row}
     with speaking("da"):
-        untranslated = [key for key in _CSV_WORDS if _(key) == key]
+        untranslated = [word for word in (*CSV_SECTIONS.values(), *CSV_FIGURES.values()) if _(word) == word]
     assert untranslated == []
 
 
