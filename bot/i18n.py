@@ -17,12 +17,12 @@ import gettext as _gettext
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
@@ -39,11 +39,13 @@ __all__ = [
     "Explained",
     "Label",
     "Labels",
+    "clock",
     "current_language",
     "gettext",
     "install",
     "language_of",
     "local_day",
+    "local_moment",
     "money",
     "ngettext",
     "reason_words",
@@ -120,6 +122,26 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def local_day(value: date | None) -> str:
     """A date the Danish way, e.g. '3. mar. 2026' (the console's and the simulator's dates, in either language)."""
     return "–" if value is None else str(format_date(value, format="medium", locale="da_DK"))
+
+
+# English in Denmark (en_DK) writes a time the Danish way, "14.30"; an English reader reads "14:30", as the English
+# opening hours write it (templates/en/common.hours).
+_CLOCK_LOCALES = {"en": "en_GB"}
+
+
+def clock(value: time, language: str | None = None, *, seconds: bool = False) -> str:
+    """A time of day as `language` (by default the request's) writes it: '14.30' in Danish, '14:30' in English. The
+    one home of it, for the console's times and the tenant texts' `clock` filter."""
+    language = language or _language.get()
+    locale = _CLOCK_LOCALES.get(language, language)
+    return str(format_time(value, format="medium" if seconds else "short", locale=locale))
+
+
+def local_moment(at: datetime, *, year: bool = True) -> str:
+    """A local moment in the request's language: '3. mar. 2026 kl. 14.30' in Danish, '3. mar. 2026 14:30' in English
+    (the day the Danish way in both, as `local_day`); without its year when `year` is false."""
+    day = format_date(at.date(), "d. MMM y" if year else "d. MMM", locale="da_DK")
+    return gettext("%(day)s %(time)s") % {"day": day, "time": clock(at.time())}
 
 
 def money(ore: int | None) -> str:

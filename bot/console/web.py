@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from python_multipart.exceptions import FormParserError
@@ -19,7 +18,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.accounts import ROLE_LABELS
 from bot.console.labels import label
-from bot.i18n import N_, Explained, Label, current_language, gettext, local_day, money, speaking, use_language
+from bot.i18n import (
+    N_,
+    Explained,
+    Label,
+    clock,
+    current_language,
+    gettext,
+    local_day,
+    local_moment,
+    money,
+    speaking,
+    use_language,
+)
 from bot.i18n import install as install_gettext
 from bot.inbound.inbox import clean_text
 from bot.paths import TEMPLATES_DIR
@@ -144,16 +155,16 @@ def _make_local_time(zone: ZoneInfo, this_year: int) -> Any:
         if value is None:
             return "–"
         local = value.astimezone(zone)
-        # The year when it is not this one ("5. dec. 02:05" of last year would read as days ahead), and always on
+        # The year when it is not this one ("5. dec. kl. 02.05" of last year would read as days ahead), and always on
         # what leaves the console (`year`: a printed referral).
-        pattern = "d. MMM HH:mm" if local.year == this_year and not year else "d. MMM y HH:mm"
-        return str(format_datetime(local, pattern, locale="da_DK"))
+        return local_moment(local, year=year or local.year != this_year)
 
     return local_time
 
 
 def local_time(request: Request, value: datetime | None) -> str:
-    """A time in the organisation's zone, e.g. '3. mar. 14:05' ('3. mar. 2025 14:05' in another year)."""
+    """A moment in the organisation's zone in the reader's language, e.g. '3. mar. kl. 14.05' in Danish, '3. mar.
+    14:05' in English ('3. mar. 2025 kl. 14.05' in another year)."""
     formatter: str = _make_local_time(_zone(request), today(request).year)(value)
     return formatter
 
@@ -168,6 +179,7 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
         money=money,
         local_date=local_day,
         local_time=_make_local_time(_zone(request), today(request).year),
+        clock=clock,
         paused=bool(getattr(request.state, "paused", False)),
         nobody_sends=not getattr(request.state, "sending", True),
         page_language=current_language(),

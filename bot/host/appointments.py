@@ -38,7 +38,7 @@ from sqlalchemy import Connection, and_, insert, select
 from bot.host.cases import CaseError
 from bot.host.consents import ConsentRefused, require_volunteer_consent, volunteer_sees
 from bot.host.tasks import add_task, set_task_status
-from bot.i18n import N_, local_day
+from bot.i18n import N_, clock, local_day
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
 from bot.settings import Settings
@@ -310,7 +310,7 @@ def mark_appointment(
         raise CaseError(
             N_("The appointment is on %(day)s at %(time)s: mark it held or missed on that day, or move it."),
             day=local_day(local.date()),
-            time=local.strftime("%H:%M"),
+            time=clock(local.time()),
         )
     _end(conn, task_id, status, now)
     conn.execute(

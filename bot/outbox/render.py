@@ -9,12 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from babel.numbers import format_currency
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
 from jinja2.bccache import Bucket
 from jinja2.runtime import Context as JinjaContext
 
+from bot.i18n import clock
 from bot.outbox.sms_rules import gsm_spelling, plain_punctuation
 from bot.phones import readable
 from bot.settings import Settings
@@ -68,20 +69,13 @@ def _date(context: JinjaContext, value: object) -> str:
     return str(format_date(value, format="long", locale=_locale(context)))
 
 
-# English in Denmark (en_DK) writes a time the Danish way, "14.30"; an English reader reads "14:30", as the English
-# opening hours write it (templates/en/common.hours).
-_CLOCK_LOCALES = {"en": "en_GB"}
-
-
 @pass_context
 def _clock(context: JinjaContext, value: object) -> str:
     """A time of day as the language writes it ("14.30" in Danish). An appointment's values hold it as "HH:MM",
     the same for every language, so a row written before a text's language changed still reads right."""
     if not isinstance(value, str):
         raise TypeError(f"the clock filter needs a time as HH:MM, got {type(value).__name__}")
-    language = str(context.get("language", "da"))
-    locale = _CLOCK_LOCALES.get(language) or _locale(context)
-    return str(format_time(time.fromisoformat(value), format="short", locale=locale))
+    return clock(time.fromisoformat(value), str(context.get("language", "da")))
 
 
 class _Compiled(BytecodeCache):

@@ -25,12 +25,21 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, or_, select
 
-from bot.i18n import LANGUAGE_NAMES, N_, current_language, gettext, install, local_day, money, reason_words
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    N_,
+    current_language,
+    gettext,
+    install,
+    local_day,
+    local_moment,
+    money,
+    reason_words,
+)
 from bot.paths import TEMPLATES_DIR
 from bot.store.db import Database
 from bot.store.schema import (
@@ -461,13 +470,14 @@ class _Page:
 
 
 def _moment(page: _Page, value: str) -> str | None:
-    """An ISO 8601 moment in the page's zone ("4. dec. 2026 12:00"); None for anything else."""
+    """An ISO 8601 moment in the page's zone, as the console writes one ("4. dec. 2026 kl. 12.00"); None for anything
+    else."""
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
         return None
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return str(format_datetime(at.astimezone(page.zone), "d. MMM y HH:mm", locale="da_DK"))
+    return local_moment(at.astimezone(page.zone))
 
 
 def _the_day(page: _Page, value: str) -> str | None:

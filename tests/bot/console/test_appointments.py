@@ -565,6 +565,39 @@ async def test_an_appointment_is_marked_held_or_missed_from_its_day_on_and_not_b
         assert (await conn.execute(select(case_tasks.c.status))).scalar_one() == "held"
 
 
+async def test_a_danish_reader_sees_times_of_day_the_danish_way(served: tuple[Runtime, httpx.AsyncClient]) -> None:
+    """Times of day as the tenant's own texts write them ("kl. 14.30") on every page that shows one; English "14:30"."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    assert (await book(client, case_id, volunteer)).status_code == 303  # Thursday 5 March, 14:30
+    page = f"/console/cases/{case_id}"
+    english = html.unescape((await client.get(page)).text)
+    assert "5. mar. 14:30 · Byvej 12" in english and "· 3. mar. 10:30</span>" in english
+    await add_person(rt, "admin@example.org", "admin")
+    async with rt.db.write() as conn:
+        await conn.execute(update(staff).values(language="da"))  # every one of them reads Danish from here on
+    danish = html.unescape((await client.get(page)).text)
+    # The appointment on the case, the warning on the close form and the conversation (taken at 10:30).
+    assert "5. mar. kl. 14.30 · Byvej 12" in danish and "aftale med en frivillig den 5. mar. kl. 14.30" in danish
+    assert "· 3. mar. kl. 10.30</span>" in danish and "i kø til 4. mar. kl. 09.00" in danish
+    assert "14:30" not in danish and "10:30" not in danish
+    polled = (await client.get(f"{page}/messages.json")).json()
+    assert polled["messages"] and {m["when"] for m in polled["messages"]} == {"3. mar. kl. 10.30"}
+    await signed_in(rt, client, "volunteer@example.org", "")
+    tasks = html.unescape((await client.get("/console/tasks")).text)
+    assert "<strong>5. mar. kl. 14.30</strong>" in tasks
+    async with rt.db.read() as conn:
+        task = (await conn.execute(select(case_tasks.c.id))).scalar_one()
+    early = await post_form(client, "/console/tasks", f"/console/appointments/{task}/held", {})
+    assert early.status_code == 409
+    assert "Aftalen er 5. mar. 2026 kl. 14.30: markér den som holdt" in html.unescape(early.text)
+    await signed_in(rt, client, "admin@example.org", "")
+    audit = html.unescape((await client.get("/console/audit?action=case.take")).text)
+    assert "<td>2026-03-03 10.30.00</td>" in audit
+
+
 async def test_export_holds_the_appointment_and_erase_blanks_its_place(
     served: tuple[Runtime, httpx.AsyncClient],
 ) -> None:

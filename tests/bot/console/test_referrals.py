@@ -364,7 +364,7 @@ async def test_the_referral_holds_what_the_consent_covers_printed_and_downloaded
     document = text[text.index('<article id="referral"') :]
     assert f"Henvisning til {UNIT}" in document and "Søgt hjælp" in document
     assert "Referral to" not in document and "Back to the case" in text
-    assert "lavet 2. mar. 2026 10:00" in document  # a document that leaves the console names its year
+    assert "lavet 2. mar. 2026 kl. 10.00" in document  # a document that leaves the console names its year
     downloaded = await adviser.get(f"/console/referrals/{referral.id}.json")
     assert downloaded.status_code == 200
     assert downloaded.headers["content-disposition"] == f'attachment; filename="referral-{referral.id}.json"'
