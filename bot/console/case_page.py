@@ -27,7 +27,7 @@ from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, transcript
-from bot.console.web import FormError, NotFound, local_day, local_time, money, now, render, runtime, today
+from bot.console.web import NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES
 from bot.host.consents import may_share
@@ -307,15 +307,13 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
 @guard("admin", "adviser", as_json=True)
 async def _case_messages(request: Request, me: StaffSession) -> Response:
     case_id = case_id_of(request)
-    try:
-        after = whole_number(request.query_params.get("after", "0"), "after", maximum=MAX_ID)
-    except FormError as exc:
-        return JSONResponse({"error": str(exc)}, status_code=422)
+    # A refusal raised here (a FormError, NotFound) answers the page's script in the reader's language (guard).
+    after = whole_number(request.query_params.get("after", "0"), "after", maximum=MAX_ID)
     rt = runtime(request)
     async with rt.db.read() as conn:
         found = await load_case(conn, case_id)
         if found is None:
-            return JSONResponse({"error": "no such case"}, status_code=404)
+            raise NotFound(N_("There is no such case."))
         case, tenant = found
         shown = await transcript(conn, case, rt.renderer, after)
         names = await authors(conn, shown.messages, first_name(tenant.name))

@@ -140,10 +140,17 @@ def clear_cookie(request: Request, response: Response) -> None:
     )
 
 
+def _refused_json(error: BaseException | str, status: int) -> Response:
+    """A refusal to the console's own script (the case page's poller), which shows its `error` to the person: a
+    msgid or an error raised with one, in the reader's language as the pages are."""
+    text = shown(error) if isinstance(error, BaseException) else _(error)
+    return JSONResponse({"error": sentence(text)}, status_code=status)
+
+
 def _refuse(request: Request, status: int, message: str, as_json: bool) -> Response:
-    """A refusal: `message` is a msgid, shown in the reader's language (the JSON answer keeps the English)."""
+    """A refusal: `message` is a msgid, shown in the reader's language."""
     if as_json:
-        return JSONResponse({"error": message}, status_code=status)
+        return _refused_json(message, status)
     return render(request, "message.html", status_code=status, title=_("Not allowed"), message=_(message))
 
 
@@ -180,12 +187,14 @@ def _refused_change(request: Request, error: Exception, as_json: bool) -> Respon
     returns to the form as it was (history) or, without scripts, to the form's page."""
     if isinstance(error, NotFound):
         if as_json:
-            return _refuse(request, 404, str(error), as_json)
+            return _refused_json(error, 404)
         return render(request, "message.html", status_code=404, title=_("Not found"), message=sentence(shown(error)))
     if isinstance(error, FormError):
         title, status = _("Please check the form"), 422
     else:
         title, status = _("Not changed"), 409 if isinstance(error, CaseError) else 422
+    if as_json:
+        return _refused_json(error, status)
     message = sentence(shown(error))
     return render(request, "message.html", status_code=status, title=title, message=message, back=form_page(request))
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.api.keys import add_key
 from bot.app import create_app
@@ -26,7 +26,7 @@ from bot.host.cases import take_case
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime, build_runtime
 from bot.store.migrate import upgrade
-from bot.store.schema import cases
+from bot.store.schema import cases, staff_sessions
 from tests.conftest import make_settings
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
@@ -439,6 +439,30 @@ async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_pat
         await other.wait_for_url("**/console/")
         assert "Indbakke" in await other.inner_text("h1")
         await other_context.close()
+        await context.close()
+        assert served.csp_violations == []
+
+
+async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: Path) -> None:
+    """The session ends while the case page is open: the page no longer takes in new messages, and says so with the
+    refusal's reason, in the reader's language."""
+    async with _serve(tmp_path, console_language="da") as served:
+        rt = served.rt
+        case_id = await add_case(rt, await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE))
+        await add_person(rt, "raadgiver@example.org", "adviser")
+        context, page = await _sign_in(served, "raadgiver@example.org")
+        await page.wait_for_url("**/console/")
+        await page.goto(f"{served.url}/console/cases/{case_id}")
+        stale = page.locator("#thread-stale")
+        assert await stale.is_hidden()
+        async with rt.db.write() as conn:
+            await conn.execute(update(staff_sessions).values(revoked=True))
+
+        async def said() -> bool:
+            return await stale.is_visible()
+
+        await _until(said)
+        assert await stale.inner_text() == "Samtalen holdes ikke længere opdateret her. Log ind først."
         await context.close()
         assert served.csp_violations == []
 

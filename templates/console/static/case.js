@@ -40,11 +40,26 @@
     thread.appendChild(li);
     thread.dataset.after = m.id;
   }
+  // A refused poll (the session ended, the role changed) leaves the page as it was: say so, with the server's
+  // reason in the reader's language, until a poll is answered again.
+  var stale = document.getElementById("thread-stale");
+  function outOfDate(why) {
+    if (!stale) { return; }
+    stale.textContent = why === null ? "" : stale.dataset.words + (why ? " " + why : "");
+    stale.hidden = why === null;
+  }
   function poll() {
     fetch(thread.dataset.url + "?after=" + thread.dataset.after, {credentials: "same-origin"})
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (r.ok) { return data; }
+          outOfDate(data.error || "");
+          return null;
+        });
+      })
       .then(function (data) {
         if (!data) { return; }
+        outOfDate(null);
         data.messages.forEach(addMessage);
         Object.keys(data.deliveries || {}).forEach(function (id) {
           var span = thread.querySelector('[data-delivery="' + id + '"]');
@@ -53,7 +68,7 @@
         if (data.messages.length) { thread.scrollTop = thread.scrollHeight; }
         status.textContent = data.status_label;
       })
-      .catch(function () {});
+      .catch(function () { outOfDate(""); });
   }
   thread.scrollTop = thread.scrollHeight;
   setInterval(poll, 4000);

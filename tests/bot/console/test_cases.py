@@ -18,7 +18,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
 from bot.store.scene import Scene
-from bot.store.schema import audit_log, case_events, cases, consents, messages, outbox, rent_positions
+from bot.store.schema import audit_log, case_events, cases, consents, messages, outbox, rent_positions, staff
 from scheduler.calendar import demand_deadline
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import (
@@ -1047,3 +1047,34 @@ async def test_without_consent_a_case_shows_nothing_the_tenant_told_the_bot(
     assert row.count("says paid — check") == 1
     page = (await client.get(f"/console/cases/{case}")).text
     assert page.count("Promised") == 1
+
+
+async def test_the_case_pages_poller_is_refused_in_the_readers_language(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The page's script shows a refusal's words to the person (templates/console/static/case.js): in Danish to a
+    Danish reader, as the pages are."""
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
+    await signed_in_adviser(runtime, client)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).values(language="da"))
+    page = html.unescape((await client.get(f"/console/cases/{case_id}")).text)
+    assert 'data-words="Samtalen holdes ikke længere opdateret her."' in page
+    refused = {
+        f"/console/cases/{case_id + 1}/messages.json": (404, "Sagen findes ikke."),
+        "/console/cases/x/messages.json": (404, "Sagen findes ikke."),
+        f"/console/cases/{case_id}/messages.json?after=x": (422, "Feltet “after” skal være et helt tal fra 0 til"),
+    }
+    for url, (status, words) in refused.items():
+        answer = await client.get(url)
+        assert answer.status_code == status and answer.json()["error"].startswith(words), (url, answer.text)
+    await add_person(runtime, "volunteer@example.org", "volunteer")
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).values(language="da"))
+    assert (await login(client, "volunteer@example.org")).status_code == 303
+    role = await client.get(f"/console/cases/{case_id}/messages.json")
+    assert (role.status_code, role.json()) == (403, {"error": "Din rolle kan ikke åbne denne side."})
+    client.cookies.clear()
+    # Without a session the console's own language (English in these tests) speaks.
+    signed_out = await client.get(f"/console/cases/{case_id}/messages.json")
+    assert (signed_out.status_code, signed_out.json()) == (401, {"error": "Sign in first."})
