@@ -392,10 +392,12 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         return state, [MessageRequested("common.no_words", _values(state))]
     if emoji == "upset":
         # "😢", "😡": a tenant who is sad or angry hears the way to a person (the adviser word where this question
-        # takes it), and that the question waits.
-        return _told_once(
-            flow, state, text, now, "common.upset_question", adviser_word=int(_hears_adviser(step, state))
+        # takes it), and that the question waits. A feeling is no wrong answer: no try is used, so tears sent again
+        # get the way to a person again, never "we did not understand" and the end of the conversation.
+        told = MessageRequested(
+            "common.upset_question", {**_values(state), "adviser_word": int(_hears_adviser(step, state))}
         )
+        return state, [AnswerRecorded(state.step, UNRECOGNISED, text), told]
     if not tokens(text):
         # Only emoji or signs ("🤔"): a short word that we read it, that the question waits, and a person to call.
         return _told_once(flow, state, text, now, "common.signs_only")

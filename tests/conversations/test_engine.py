@@ -509,7 +509,7 @@ def test_a_thumbs_up_to_a_question_answered_yes_or_no_is_its_yes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("first", "second"), [("😢", "😢"), ("🤔", "🤔"), ("😡", "🤔"), ("æh", "😢")], ids=["sad", "sign", "mixed", "words"]
+    ("first", "second"), [("🤔", "🤔"), ("🤔", "æh"), ("æh", "🤔")], ids=["sign", "then words", "words"]
 )
 def test_emoji_that_answer_nothing_use_the_try_a_miss_uses(first: str, second: str) -> None:
     """The same kind line is never the only answer over and over: the second message that answers nothing gets what a
@@ -520,6 +520,18 @@ def test_emoji_that_answer_nothing_use_the_try_a_miss_uses(first: str, second: s
     state, events = resume(state, TextReceived(second, "sms"), NOW)
     assert _templates(events) == ["common.call_adviser"]
     assert state.end_reason == "not_understood"
+
+
+@pytest.mark.parametrize("before", ["😢", "æh", "🤔"])
+def test_tears_or_anger_use_no_try_and_never_end_the_conversation(before: str) -> None:
+    """A feeling is no wrong answer: after a miss or not, a sad or angry face gets the way to a person, and the
+    question waits; it never gets "we did not understand" and the end."""
+    state, _ = resume(_start(), TextReceived(before, "sms"), NOW)
+    for face in ("😢", "😡", "😭"):
+        tries = state.retries
+        state, events = resume(state, TextReceived(face, "sms"), NOW)
+        assert _templates(events) == ["common.upset_question"]
+        assert (state.retries, state.ended) == (tries, False)
 
 
 def test_a_sad_emoji_names_the_adviser_word_only_where_the_question_takes_it() -> None:
