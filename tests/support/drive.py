@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from bot.channels.base import OutgoingMessage, SendResult
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound.processor import Processor
 from bot.outbox.sender import Sender
 from bot.runtime import Runtime
+from bot.store.db import utcnow
 
-__all__ = ["FailingSandbox", "drain", "process_all", "sandbox"]
+__all__ = ["FailingSandbox", "daytime", "drain", "process_all", "sandbox"]
 
 
 class FailingSandbox(SandboxChannel):
@@ -46,3 +50,10 @@ async def drain(sender: Sender, max_rounds: int = 1000) -> int:
 def sandbox(rt: Runtime) -> dict[str, SandboxChannel]:
     """The runtime's sandbox channels by name."""
     return {name: channel for name, channel in rt.channels.items() if isinstance(channel, SandboxChannel)}
+
+
+def daytime(rt: Runtime) -> None:
+    """The runtime's clock, running on, set to a Tuesday morning: a proactive message may go (outside quiet hours),
+    whatever the hour the test runs at."""
+    local = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    rt.clock.offset = local.astimezone(UTC) - utcnow()

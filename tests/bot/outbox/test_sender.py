@@ -21,13 +21,12 @@ from bot.outbox.sender import LINGER_ROWS, Sender, backoff
 from bot.reminders.jobs import expire_job, plan_today
 from bot.runtime import Clock, Runtime
 from bot.starter import job_services
-from bot.store.db import utcnow
 from bot.store.flags import PAUSED, write_flag
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox, tenants
 from conversations.values import Value
 from tests.conftest import make_settings, started_runtime
-from tests.support.drive import FailingSandbox, drain, process_all
+from tests.support.drive import FailingSandbox, daytime, drain, process_all
 from tests.support.helpers import add_tenant
 from tests.support.telegram_standin import TelegramStandIn
 
@@ -172,14 +171,8 @@ async def _pause(rt: Runtime, on: bool) -> None:
         await conn.run_sync(write_flag, PAUSED, "1" if on else "0", rt.clock())
 
 
-def _daytime(rt: Runtime) -> None:
-    """A Tuesday morning: a proactive message that waited may go (outside quiet hours)."""
-    local = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
-    rt.clock.offset = local.astimezone(UTC) - utcnow()
-
-
 async def test_the_pause_switch_holds_proactive_messages_but_not_answers(rt: Runtime) -> None:
-    _daytime(rt)
+    daytime(rt)
     tenant_id = await add_tenant(rt.db)
     proactive = await _queue(rt, tenant_id, "k1", proactive=True)
     answer = await _queue(rt, tenant_id, "k2")
