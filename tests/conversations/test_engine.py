@@ -412,8 +412,8 @@ def test_a_nudge_at_a_consent_question_asks_it_again_whole() -> None:
         assert said == [("common.nudge", []), ("consent.ask", ["yes", "no"])], channel
     # Any other question is nudged with its buttons, as before.
     _, events = resume(_start("telegram"), WaitExpired(), NOW + timedelta(hours=24))
-    said = [(e.template, len(e.choices)) for e in events if isinstance(e, MessageRequested)]
-    assert said == [("common.nudge", 5)]
+    counted = [(e.template, len(e.choices)) for e in events if isinstance(e, MessageRequested)]
+    assert counted == [("common.nudge", 5)]
 
 
 def test_an_amount_and_a_reason_in_one_message_are_both_heard() -> None:
