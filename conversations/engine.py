@@ -240,11 +240,23 @@ def _choose(flow: Flow, state: State, option: Option, raw: str, now: datetime, *
     state = _answered(state, option.key)
     events.extend(effect_event(effect, state, now) for effect in option.effects)
     if words:
-        # "betaler fredag", "kan betale 2000": the same words may already answer the next question.
-        ahead = _answer_ahead(flow, replace(state, step=option.goto), raw, now, events)
+        # "betaler fredag", "kan betale 2000": the same words may already answer the next question; a day said with
+        # them ("kan betale 500 den 15.") answers the option's date question first.
+        ahead = _answer_first(flow, state, (option.when, option.goto), raw, now, events)
         if ahead is not None:
             return ahead
     return _enter(flow, state, option.goto, now, events)
+
+
+def _answer_first(
+    flow: Flow, state: State, names: tuple[str | None, ...], raw: str, now: datetime, events: list[Event]
+) -> Result | None:
+    """What the first of these steps that the same words already answer makes of them; None when none does."""
+    for name in names:
+        ahead = None if name is None else _answer_ahead(flow, replace(state, step=name), raw, now, events)
+        if ahead is not None:
+            return ahead
+    return None
 
 
 def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: list[Event]) -> Result | None:

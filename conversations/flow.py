@@ -103,7 +103,9 @@ class Option:
     """One answer to an Ask: picked by its number, its button, or a word of one of its tags; `needs` names a
     key of the conversation's data without which the option is not offered (a list as long as the data's).
     `button` is the template of its button's label when several options share one (it is rendered with the
-    option's key as `option`); by default each option has its own, `choice.<key>`."""
+    option's key as `option`); by default each option has its own, `choice.<key>`. `when` names the flow's date
+    question: a day said in the words that picked the option ("kan betale 500 den 15.") answers it, as a day said
+    ahead of it does (a promise for that day, or "which day?" for one it cannot place), instead of `goto`."""
 
     key: str
     goto: str
@@ -113,6 +115,7 @@ class Option:
     listed: bool = True
     needs: str | None = None
     button: str | None = None
+    when: str | None = None
 
     @property
     def label(self) -> str:

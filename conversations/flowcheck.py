@@ -37,7 +37,9 @@ BUTTON_TEMPLATES = ("common.old_button",)  # a button of an earlier message, bef
 def _next(step: Step, channel: Channel | None) -> Iterator[str]:
     match step:
         case Ask(options=options, free_text=free_text):
-            yield from (o.goto for o in options if channel is None or channel in o.channels)
+            for option in options:
+                if channel is None or channel in option.channels:
+                    yield from (name for name in (option.goto, option.when) if name is not None)
             if free_text is not None:
                 yield free_text
         case AskDate(goto=goto, late=late, hardship=hardship, paid=paid, paid_part=paid_part, adviser=adviser):
@@ -77,6 +79,15 @@ def _reaches_end(flow: Flow, name: str) -> bool:
     return False
 
 
+def _date_questions(name: str, step: Step) -> list[tuple[str, str]]:
+    """The date questions a step or its options name (`when`: a day said with the answer is answered there)."""
+    if isinstance(step, AskAmount):
+        return [(name, step.when)] if step.when is not None else []
+    if isinstance(step, Ask):
+        return [(f"{name}.{option.key}", option.when) for option in step.options if option.when is not None]
+    return []
+
+
 def check_flow(flow: Flow) -> list[str]:
     """Problems in a flow's shape; an empty list means it is sound."""
     problems: list[str] = []
@@ -86,8 +97,9 @@ def check_flow(flow: Flow) -> list[str]:
         for goto in _next(step, None):
             if goto not in flow.steps:
                 problems.append(f"{flow.name}.{name}: goes to missing step {goto!r}")
-        if isinstance(step, AskAmount) and step.when is not None and not isinstance(flow.steps.get(step.when), AskDate):
-            problems.append(f"{flow.name}.{name}: its date question {step.when!r} is no date question")
+        for where, when in _date_questions(name, step):
+            if not isinstance(flow.steps.get(when), AskDate):
+                problems.append(f"{flow.name}.{where}: its date question {when!r} is no date question")
         if isinstance(step, Ask) and not any(o.listed for o in step.options):
             problems.append(f"{flow.name}.{name}: a question with no options to choose")
         if not _reaches_end(flow, name):

@@ -37,8 +37,10 @@ PAYMENT_CHECK = Flow(
                 Option("info", goto="info", tags=("info",)),
                 # Last on Telegram, so a number typed means the same on both channels (1 to 4 as the SMS lists them).
                 Option("part", goto="how_much", tags=("part",), channels=TELEGRAM_ONLY),
-                # Over SMS a part payment is not asked about: it is heard, and help is offered.
-                Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False),
+                # Over SMS a part payment is not asked about: it is heard, and help is offered. A day said with it
+                # ("kan betale 500 den 15.") is a promise for that day: kept and confirmed as "when can you pay?"
+                # keeps and confirms one, the amount neither kept nor said.
+                Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False, when="when"),
                 # "Jeg har betalt en del": the part paid is thanked for and the rest is asked about (when, or a
                 # person), never "how much can you pay?" as if it had not been heard. No amount on either channel.
                 Option("part", goto="rest_when", tags=("paid_part",), listed=False),

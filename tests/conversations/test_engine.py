@@ -591,3 +591,38 @@ def test_a_day_said_with_the_amount_is_kept_as_a_promise(text: str, amount: int,
     assert state.step == "reason" and state.data["amount"] == amount
     assert state.data.get("pay_on") == (day.isoformat() if day else None)
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == ([day] if day else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("jeg kan betale 500 kr den 15.", date(2026, 12, 15)),
+        ("I can pay 800 on Friday", date(2026, 12, 4)),
+        ("kan betale 2.000 i morgen", date(2026, 12, 4)),
+    ],
+)
+def test_an_amount_with_a_day_over_sms_is_a_promise_for_the_day_and_no_amount(text: str, day: date) -> None:
+    """Over SMS an amount is never kept nor said, but the day is a promise: kept and confirmed as the date question
+    keeps and confirms one (the reminders wait for it), instead of help offered as if no day had been said."""
+    state, events = resume(_start(), TextReceived(text, "sms"), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [day]
+    assert _templates(events) == ["payment_check.promised"] and state.end_reason == "promised"
+    assert "amount" not in state.data
+    assert all("amount" not in e.values for e in events if isinstance(e, MessageRequested))
+
+
+@pytest.mark.parametrize(
+    ("text", "questions", "templates"),
+    [
+        # A part paid: the day is the rest's, as before.
+        ("jeg har betalt 500, resten den 15.", ["question", "rest_when"], ["payment_check.promised"]),
+        ("kan betale noget af det", ["question"], ["payment_check.heard", "consent.ask"]),  # no day: help offered
+        ("jeg kan betale 500 næste fredag", ["question"], ["common.which_day"]),  # a day not placed: which one?
+    ],
+)
+def test_a_part_over_sms_with_no_day_to_keep_goes_on_as_a_part(
+    text: str, questions: list[str], templates: list[str]
+) -> None:
+    _, events = resume(_start(), TextReceived(text, "sms"), NOW)
+    assert [e.question for e in events if isinstance(e, AnswerRecorded)] == questions
+    assert _templates(events) == templates

@@ -39,7 +39,7 @@ def test_check_finds_missing_unreachable_and_dead_end_steps() -> None:
     assert "broken.orphan: unreachable" in problems
 
 
-def test_check_finds_an_amount_question_whose_date_question_is_none() -> None:
+def test_check_finds_an_amount_question_or_option_whose_date_question_is_none() -> None:
     broken = Flow(
         name="broken",
         version=1,
@@ -47,6 +47,9 @@ def test_check_finds_an_amount_question_whose_date_question_is_none() -> None:
         steps={"much": AskAmount("t.much", goto="done", when="done"), "done": End("done")},
     )
     assert check_flow(broken) == ["broken.much: its date question 'done' is no date question"]
+    option = Option("part", goto="done", when="done")
+    broken = Flow(name="broken", version=1, start="q", steps={"q": Ask("t.q", (option,)), "done": End("done")})
+    assert check_flow(broken) == ["broken.q.part: its date question 'done' is no date question"]
 
 
 def test_sensitive_questions_are_telegram_only() -> None:
