@@ -295,17 +295,11 @@ def _after_running_deadline(state: State, pay_on: date, today: date) -> bool:
 def _dated(
     flow: Flow, state: State, step: AskDate, pay_on: date, raw: str, now: datetime, events: list[Event]
 ) -> Result:
-    state = _keep_date(state, step, pay_on, raw, now, events)
-    late = step.late is not None and _after_running_deadline(state, pay_on, local_today(state, now))
-    return _enter(flow, state, step.late if late and step.late else step.goto, now, events)
-
-
-def _keep_date(state: State, step: AskDate, pay_on: date, raw: str, now: datetime, events: list[Event]) -> State:
-    """The day a date question (`state.step`) was answered with, kept with its effects (a promise recorded)."""
     state = replace(state, data={**state.data, "pay_on": pay_on.isoformat()})
     events.append(AnswerRecorded(state.step, pay_on.isoformat(), raw))
     events.extend(effect_event(effect, state, now) for effect in step.effects)
-    return state
+    late = step.late is not None and _after_running_deadline(state, pay_on, local_today(state, now))
+    return _enter(flow, state, step.late if late and step.late else step.goto, now, events)
 
 
 def _amounted(
@@ -314,11 +308,12 @@ def _amounted(
     state = replace(state, data={**state.data, "amount": ore})
     events.append(AnswerRecorded(state.step, ore, raw))
     name = step.when
-    when = flow.steps.get(name) if name is not None and name != step.goto else None
+    when = flow.steps.get(name) if name is not None else None
     pay_on = find_date(raw, local_today(state, now), strict=True) if isinstance(when, AskDate) else None
     if name is not None and isinstance(when, AskDate) and pay_on is not None:
-        # "500 kr den 15.", "800 on Friday": the day is kept as the date question would keep it, and it is not asked.
-        state = replace(_keep_date(replace(state, step=name), when, pay_on, raw, now, events), step=state.step)
+        # "500 kr den 15.", "800 on Friday": the day answers the date question as its own answer would: kept, and
+        # confirmed with its day (and the letter's deadline) by the step it leads to.
+        return _dated(flow, replace(state, step=name), when, pay_on, raw, now, events)
     ahead = _answer_ahead(flow, replace(state, step=step.goto), raw, now, events)
     return ahead if ahead is not None else _enter(flow, state, step.goto, now, events)
 

@@ -157,9 +157,10 @@ class AskDate:
 
 @dataclass(frozen=True)
 class AskAmount:
-    """A question answered by an amount of kroner (0 is an amount); `hardship` as for AskDate. `when` names the
-    flow's date question: a day said with the amount ("500 kr den 15.") is kept as that question keeps one, with its
-    effects, and it is not asked."""
+    """A question answered by an amount of kroner (0 is an amount); `hardship` as for AskDate. `when` names a date
+    question: a day said with the amount ("500 kr den 15.") answers it, as its own answer would (the promise kept and
+    confirmed with its day, where its goto or late step says so), and the flow goes on from there; without a day it
+    goes on to `goto`."""
 
     template: str
     goto: str

@@ -44,8 +44,8 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
                 yield free_text
         case AskDate(goto=goto, late=late, hardship=hardship, paid=paid, paid_part=paid_part, adviser=adviser):
             yield from (name for name in (goto, late, hardship, paid, paid_part, adviser) if name is not None)
-        case AskAmount(goto=goto, hardship=hardship):
-            yield from (name for name in (goto, hardship) if name is not None)
+        case AskAmount(goto=goto, hardship=hardship, when=when):
+            yield from (name for name in (goto, hardship, when) if name is not None)
         case AskText(goto=goto) | Say(goto=goto):
             yield goto
         case End():

@@ -75,8 +75,20 @@ PAYMENT_CHECK = Flow(
         "promised": End("promised", "payment_check.promised"),
         "promised_late": End("promised", "payment_check.promised_late"),
         # Telegram only: an app channel bound to a verified account.
-        # "500 kr den 15.": the day is kept as "when can you pay?" keeps it (a promise), and the reason comes next.
-        "how_much": AskAmount("payment_check.how_much", goto="reason", hardship="heard", when="when"),
+        # "500 kr den 15.": the day answers "when can you pay?" for the part they can pay (a promise, confirmed with
+        # its day as that question confirms one), and the reason comes next.
+        "how_much": AskAmount("payment_check.how_much", goto="reason", hardship="heard", when="part_when"),
+        "part_when": AskDate(
+            "payment_check.when",
+            goto="part_promised",
+            effects=(RecordPromise(),),
+            late="part_promised_late",
+            hardship="heard",
+            adviser="consent",
+        ),
+        # The date question's own confirmations (the day; the letter's deadline), then why, and the way to a person.
+        "part_promised": Say("payment_check.promised", goto="reason"),
+        "part_promised_late": Say("payment_check.promised_late", goto="reason"),
         "reason": Ask(
             "payment_check.reason",
             options=(

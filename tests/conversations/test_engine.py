@@ -594,6 +594,31 @@ def test_a_day_said_with_the_amount_is_kept_as_a_promise(text: str, amount: int,
 
 
 @pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [
+        ("500 kr den 8.", "payment_check.promised"),  # within the letter's deadline: the day, and the whole sum due
+        ("500 kr den 15.", "payment_check.promised_late"),  # after it: the date question's note, and a call today
+        ("500 kr", None),  # no day: nothing to confirm, the reason is asked
+    ],
+)
+def test_a_day_said_with_the_amount_is_confirmed_as_the_date_question_confirms_it(
+    text: str, confirmed: str | None
+) -> None:
+    """The tenant is told the day was noted, with the letter's deadline as the date question tells it, and the
+    reason and the way to a person still come after it."""
+    context = Context("", "da", "telegram", "demand", SETTINGS, deadline=date(2026, 12, 10))
+    opening, _ = start("payment_check", context, NOW)
+    asked, _ = resume(opening, ButtonPressed("part", "telegram"), NOW)
+    state, events = resume(asked, TextReceived(text, "telegram"), NOW)
+    told = [e for e in events if isinstance(e, MessageRequested)]
+    assert [e.template for e in told] == [*([confirmed] if confirmed else []), "payment_check.reason"]
+    if confirmed:
+        assert told[0].values["pay_on"] == date.fromisoformat(str(state.data["pay_on"]))
+        assert told[0].values["deadline_running"] == 1
+    assert (state.step, state.ended) == ("reason", False)
+
+
+@pytest.mark.parametrize(
     ("text", "day"),
     [
         ("jeg kan betale 500 kr den 15.", date(2026, 12, 15)),
