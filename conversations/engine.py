@@ -307,14 +307,10 @@ def _amounted(
 ) -> Result:
     state = replace(state, data={**state.data, "amount": ore})
     events.append(AnswerRecorded(state.step, ore, raw))
-    name = step.when
-    when = flow.steps.get(name) if name is not None else None
-    pay_on = find_date(raw, local_today(state, now), strict=True) if isinstance(when, AskDate) else None
-    if name is not None and isinstance(when, AskDate) and pay_on is not None:
-        # "500 kr den 15.", "800 on Friday": the day answers the date question as its own answer would: kept, and
-        # confirmed with its day (and the letter's deadline) by the step it leads to.
-        return _dated(flow, replace(state, step=name), when, pay_on, raw, now, events)
-    ahead = _answer_ahead(flow, replace(state, step=step.goto), raw, now, events)
+    # "500 kr den 15.", "800 on Friday": the day answers the date question as its own answer would (kept, and
+    # confirmed with its day and the letter's deadline by the step it leads to); "500 kr næste fredag" gets that
+    # question, as "which day?". Without a day, the words may answer the amount's next question ("2000, jeg er syg").
+    ahead = _answer_first(flow, state, (step.when, step.goto), raw, now, events)
     return ahead if ahead is not None else _enter(flow, state, step.goto, now, events)
 
 

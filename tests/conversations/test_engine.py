@@ -651,3 +651,16 @@ def test_a_part_over_sms_with_no_day_to_keep_goes_on_as_a_part(
     _, events = resume(_start(), TextReceived(text, "sms"), NOW)
     assert [e.question for e in events if isinstance(e, AnswerRecorded)] == questions
     assert _templates(events) == templates
+
+
+@pytest.mark.parametrize("text", ["500 kr næste fredag", "800 kr når jeg får løn", "I can pay 800 next Friday"])
+def test_a_day_it_cannot_place_with_the_amount_gets_the_date_question(text: str) -> None:
+    """The amount is kept and the day, said but not placed, is not dropped: "which day?" is asked, as the date
+    question asks it, and the day given then is kept and confirmed before the reason."""
+    asked, _ = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
+    state, events = resume(asked, TextReceived(text, "telegram"), NOW)
+    assert _templates(events) == ["common.which_day"]
+    assert (state.step, "amount" in state.data, "pay_on" in state.data) == ("part_when", True, False)
+    state, events = resume(state, TextReceived("den 11.", "telegram"), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
+    assert _templates(events) == ["payment_check.promised", "payment_check.reason"]
