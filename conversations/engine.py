@@ -377,6 +377,12 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     step = flow.step(state.step)
     if emoji == "yes" and isinstance(step, Ask) and _asks_consent(step):
         # "👍" to the consent question: no consent (it is given in words), and the tenant is told how to give it.
+        if state.retries:
+            # Again, or after a miss: someone trying to say yes, never told "we did not understand". The end is
+            # said as it is (nothing passed on without a yes in words) with the way to an adviser still open.
+            events: list[Event] = [AnswerRecorded(state.step, UNRECOGNISED, text)]
+            events += [MessageRequested("consent.not_in_words", _values(state)), ConversationEnded("not_understood")]
+            return _end(state, "not_understood"), events
         return _told_once(flow, state, text, now, "consent.in_words")
     if looks_like_noted(text) or _ok_led(text) or emoji in ("yes", "noted"):
         # "Ok", "fint 👍", "ok jeg forstår": the message was read; the question stays open as a thank-you leaves it.

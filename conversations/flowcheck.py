@@ -26,6 +26,7 @@ ENGINE_TEMPLATES = (
     "common.upset_question",  # "😢", "😡" at an open question: the way to a person, the question stays open
     "common.upset",  # the keyword commands' answer to "😢" with nothing open
     "consent.in_words",  # "👍" at a consent question: no consent; the tenant is told how to give one
+    "consent.not_in_words",  # "👍" there again: still no consent; the end, with the way to an adviser
     "common.no_words",  # a photo, sticker or voice message at an open question: it cannot be read here
     "common.question_asked",  # a question of the tenant's own at an open question: a person answers it
     "common.which_day",  # a day named at a date question that cannot be placed ("næste fredag"): which one?

@@ -664,3 +664,16 @@ def test_a_day_it_cannot_place_with_the_amount_gets_the_date_question(text: str)
     state, events = resume(state, TextReceived("den 11.", "telegram"), NOW)
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
     assert _templates(events) == ["payment_check.promised", "payment_check.reason"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("before", ["👍", "æh"])
+def test_a_thumbs_up_again_at_the_consent_question_ends_kindly_with_no_consent(channel: Channel, before: str) -> None:
+    """Someone sending 👍 again is trying to say yes: not "we did not understand", but that nothing was passed on
+    without a yes in words, and the way to an adviser. Still no consent: that is given in words or by the button."""
+    asked, _ = resume(_start(channel), TextReceived("3", channel), NOW)
+    state, _ = resume(asked, TextReceived(before, channel), NOW)
+    state, events = resume(state, TextReceived("👍", channel), NOW)
+    assert _templates(events) == ["consent.not_in_words"]
+    assert not any(isinstance(e, ConsentGiven) for e in events)
+    assert state.ended
