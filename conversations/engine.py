@@ -309,9 +309,22 @@ def _amounted(
     events.append(AnswerRecorded(state.step, ore, raw))
     # "500 kr den 15.", "800 on Friday": the day answers the date question as its own answer would (kept, and
     # confirmed with its day and the letter's deadline by the step it leads to); "500 kr næste fredag" gets that
-    # question, as "which day?". Without a day, the words may answer the amount's next question ("2000, jeg er syg").
-    ahead = _answer_first(flow, state, (step.when, step.goto), raw, now, events)
+    # question, as "which day?". The words may answer the amount's next question too ("2000, jeg er syg").
+    dated = None if step.when is None else _answer_ahead(flow, replace(state, step=step.when), raw, now, events)
+    if dated is not None:
+        return _also_ahead(flow, dated, step.goto, raw, now)
+    ahead = _answer_ahead(flow, replace(state, step=step.goto), raw, now, events)
     return ahead if ahead is not None else _enter(flow, state, step.goto, now, events)
+
+
+def _also_ahead(flow: Flow, result: Result, name: str, raw: str, now: datetime) -> Result:
+    """A result that came to wait at question `name` after what it said first (a day confirmed): the same words may
+    answer that question too ("500 kr den 15., jeg har mistet mit arbejde"), and then it is not asked."""
+    state, events = result
+    if state.ended or state.step != name:
+        return result
+    more = _answer_ahead(flow, state, raw, now, events[:-1])  # the question itself, asked last, is left out
+    return more if more is not None else result
 
 
 def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: datetime, today: date) -> Result | None:

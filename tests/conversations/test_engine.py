@@ -422,6 +422,11 @@ def test_an_amount_and_a_reason_in_one_message_are_both_heard() -> None:
     # The reason is not asked again, and what happened is thanked before the consent question.
     assert state.step == "consent" and _templates(events) == ["payment_check.reason_heard", "consent.ask"]
     assert (state.data["amount"], state.data["reason"]) == (200000, "lost_job")
+    # With a day too: the day is confirmed, and the reason still heard from the same words.
+    state, _ = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
+    state, events = resume(state, TextReceived("500 kr den 15., jeg har mistet mit arbejde", "telegram"), NOW)
+    assert _templates(events) == ["payment_check.promised", "payment_check.reason_heard", "consent.ask"]
+    assert (state.data["pay_on"], state.data["reason"]) == ("2026-12-15", "lost_job")
     # Words never answer a consent question ahead: its yes is given to its own wording.
     state, events = resume(_start("telegram"), TextReceived("ja, jeg vil gerne tale med en rådgiver", "telegram"), NOW)
     assert state.step == "consent" and not state.ended
