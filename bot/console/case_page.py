@@ -84,7 +84,8 @@ _LANGUAGES = {
 async def authors(conn: AsyncConnection, shown: list[Shown], tenant_first_name: str) -> dict[str, str]:
     """Who wrote each message, as the adviser reads it: the tenant's first name, 'bot' or a staff e-mail."""
     ids = {int(m.author.removeprefix("staff:")) for m in shown if m.author.startswith("staff:")}
-    names = {"tenant": tenant_first_name, "bot": _("bot")}
+    # "system": what keephome sent on its own for a change no person made there (an account closed, a notice).
+    names = {"tenant": tenant_first_name, "bot": _("bot"), "system": _("keephome, automatically")}
     if ids:
         found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(ids)))
         names.update({f"staff:{row.id}": row.email for row in found})

@@ -72,7 +72,9 @@ async def _read_along(conn: AsyncConnection, case_id: int) -> ColumnElement[bool
                 messages.c.template.in_((TAKEN, RELEASED)),
                 messages.c.status.in_(WENT_OUT),  # queued, held or failed: told nothing
             )
-            .order_by(messages.c.updated_at, messages.c.id)
+            # In the order the notices were made (a take, its release, the next take): a notice's time is when it
+            # went out, and a late delivery receipt moves it on, so that time cannot order them.
+            .order_by(messages.c.id)
         )
     ).all()
     periods = []

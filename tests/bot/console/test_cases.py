@@ -427,6 +427,28 @@ async def test_without_consent_what_the_tenant_wrote_while_nobody_read_along_sta
     assert polled["hidden"] == 1
 
 
+async def test_a_late_delivery_receipt_of_the_take_notice_shows_nothing_written_after_the_release(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The phone was off: the take notice's receipt comes after the release notice went out. The notices pair in the
+    order they were made, so what the tenant writes after being told nobody reads along stays theirs."""
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
+    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    for step in ("take", "release"):
+        assert (await post_form(client, page, f"{page}/{step}", {})).status_code == 303
+        await drain(runtime.sender)
+    async with runtime.db.write() as conn:  # the take notice's "delivered", late
+        await conn.execute(
+            update(messages).where(messages.c.template == "case.taken").values(updated_at=runtime.clock())
+        )
+    await tenant_writes(runtime, "+4520000001", "min private historie", "SM-after-release")
+    polled = (await client.get(f"{page}/messages.json")).json()
+    assert "min private historie" not in [m["text"] for m in polled["messages"]]
+    assert polled["hidden"] == 1
+
+
 async def test_a_note_or_contact_made_sent_again_is_recorded_once_and_the_page_says_so(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:

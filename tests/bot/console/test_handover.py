@@ -96,6 +96,8 @@ async def test_a_closed_advisers_cases_go_back_to_the_queue(runtime: Runtime, cl
     assert "back to the queue: the adviser&#39;s account was closed or their role changed" in shown
     released = runtime.renderer.render("case.released", {}, "da", "sms").text
     assert html.escape(released, quote=False) in shown
+    # Nobody wrote it: keephome did, for the closed account, and the page says so in words.
+    assert '<span class="muted">keephome, automatically · SMS · ' in shown and '"muted">system · ' not in shown
     # The volunteer finishes the task: nobody holds the case, so it waits in the queue (not "taken" by nobody), and
     # its tenant hears that nobody reads along now.
     await login(client, "volunteer@example.org")
