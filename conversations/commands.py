@@ -58,7 +58,9 @@ class TenantFacts:
     """What a command may know of the tenant who wrote; `consents` lists the recipients of their active consents
     to share beyond the organisation (the organisation's own consent is `consented`). `held`: a person holds their
     case; `case_waiting`: their case waits in the advisers' queue, no person holds it yet, and stays there if the
-    adviser consent is withdrawn (not the case their own yes opened, which closes with it)."""
+    adviser consent is withdrawn (not the case their own yes opened, which closes with it). `queued`: they said yes to
+    an adviser and their case (of any origin) waits in the queue, no person holds it yet: what they write is kept on
+    the case for the adviser, and RÅDGIVER asks for nothing more (the host answers it with the once-a-day receipt)."""
 
     first_name: str
     language: str
@@ -72,6 +74,7 @@ class TenantFacts:
     settings: FlowSettings
     consents: tuple[ConsentRef, ...] = ()
     case_waiting: bool = False
+    queued: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,11 +269,13 @@ def _thanks(text: str, facts: TenantFacts) -> CommandResult | None:
 
 
 def _upset(text: str, facts: TenantFacts) -> CommandResult | None:
-    """ "😢", "😡" with nothing open: a kind line and the way to a person (the adviser word, or a call), not the opening
-    question; inside a question the flow answers it, and while a person holds the case it is theirs to read."""
+    """ "😢", "😡" with nothing open: a kind line and the way to a person, not the opening question; inside a question
+    the flow answers it, and while a person holds the case it is theirs to read. The adviser word is offered only where
+    it does something: a tenant whose yes already put their case in the queue (`queued`) hears that an adviser reads
+    what they write and will call, and the number for something urgent (RÅDGIVER would only get the day's receipt)."""
     if facts.status != "active" or facts.held or facts.conversation is not None or emoji_reading(text) != "upset":
         return None
-    return CommandResult("upset", (MessageRequested("common.upset"),))
+    return CommandResult("upset", (MessageRequested("common.upset", {"queued": int(facts.queued)}),))
 
 
 def pressed_start(facts: TenantFacts, now: datetime) -> CommandResult:

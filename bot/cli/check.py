@@ -123,8 +123,11 @@ SAMPLE_VALUES: dict[str, Value] = {
 }
 # Values a text may say differently for (rendered with and without them): a withdrawal while a person holds the
 # case, START from a tenant who gets messages already, a confirmation while a påkrav runs, a question that takes the
-# adviser word.
-VARIANTS: tuple[dict[str, Value], ...] = ({}, {"held": 1, "already": 1, "deadline_running": 1, "adviser_word": 1})
+# adviser word, a tenant whose case waits in the queue with their yes.
+VARIANTS: tuple[dict[str, Value], ...] = (
+    {},
+    {"held": 1, "already": 1, "deadline_running": 1, "adviser_word": 1, "queued": 1},
+)
 _DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)
 # Another promised day: a date that changes with it is the tenant's own date echoed back, which may go
 # without a year; any other day and month without a year is ambiguous around the new year.

@@ -339,7 +339,7 @@ class InboundHandler:
             status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
             scene.change(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
             return "to_case_consent" if self._consent_while_held(scene, turn, row, state, pressed) else "to_case"
-        if state is None and tenant.case_status == "waiting" and tenant.consented:
+        if state is None and facts.queued:
             self._heard_while_waiting(scene, turn, tenant.case_id)
             return "to_case_waiting"
         user_input = _input(row, pressed, conversation_id)
@@ -470,6 +470,8 @@ class InboundHandler:
             # An open case no person holds that stays in the queue if the consent is withdrawn: an urgent outreach or
             # one an adviser opened (the case the tenant's own yes opened closes with it: bot/host/handlers).
             case_waiting=tenant.case_status == "waiting" and tenant.case_origin != "handoff",
+            # Their yes put the case in the queue, whoever opened it: what they write is kept there for the adviser.
+            queued=tenant.case_status == "waiting" and bool(tenant.consented),
             conversation=state,
             languages=self._languages,
             telegram_on=self._telegram_on,

@@ -66,7 +66,9 @@ WRONG_NUMBER = CommandResult("wrong_number", (MessageRequested("keyword.wrong_nu
 STOP_HINT = CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
 NOTED = CommandResult("noted", (MessageRequested("common.noted"),))
 THANKS = CommandResult("thanks", (MessageRequested("common.thanks"),))
-UPSET = CommandResult("upset", (MessageRequested("common.upset"),))
+UPSET = CommandResult("upset", (MessageRequested("common.upset", {"queued": 0}),))
+# While their case waits in the queue with their yes: an adviser reads what they write (the adviser word does nothing).
+UPSET_QUEUED = CommandResult("upset", (MessageRequested("common.upset", {"queued": 1}),))
 NOTHING_TO_WITHDRAW = CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
 TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested("keyword.language_changed")))
 
@@ -181,7 +183,9 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("😡😡", {}, UPSET),
         ("😢", {"conversation": _open()}, None),
         ("🙏", {"conversation": _open()}, None),
+        ("😢", {"queued": True}, UPSET_QUEUED),
         ("😢", {"held": True}, None),
+        ("😢", {"held": True, "consented": True}, None),
         ("❤️", {"held": True}, None),
         ("😢", {"status": "stopped"}, None),
         ("🤔", {}, None),

@@ -20,6 +20,7 @@ from conversations.model import (
     Context,
     Event,
     FactReported,
+    HandoffRequested,
     Input,
     LanguageChanged,
     MessageRequested,
@@ -135,6 +136,7 @@ class _Tenant:
     consented: bool = False
     held: bool = False
     waiting: bool = False  # an urgent outreach case no person holds yet: it stays in the queue without consent
+    handed_off: bool = False  # a case the tenant's own yes opened waits in the queue
     telegram_on: bool = True
     conversation: State | None = None
 
@@ -148,11 +150,17 @@ class _Tenant:
             consented=self.consented,
             held=self.held,
             case_waiting=self.waiting,
+            queued=self.queued,
             conversation=open_state,
             languages=tuple(SETTINGS.language_list),
             telegram_on=self.telegram_on,
             settings=SETTINGS.flow_settings(),
         )
+
+    @property
+    def queued(self) -> bool:
+        """Like the host: a case waits in the queue with the tenant's yes, whoever opened it, and no person holds it."""
+        return self.consented and not self.held and (self.waiting or self.handed_off)
 
     def apply(self, events: Iterable[Event]) -> list[Output]:
         """Render each event in the language of the moment and apply it, in order."""
@@ -170,10 +178,13 @@ class _Tenant:
                     self.status = "active"
                 case ConsentGiven():
                     self.consented = True
+                case HandoffRequested():
+                    self.handed_off = not self.held and not self.waiting
                 case ConsentWithdrawn():
                     # Like the host: a case the tenant's yes opened closes with it; an urgent outreach (`waiting`)
                     # or a held case stays open, without the consent.
                     self.consented = False
+                    self.handed_off = False
         return outputs
 
     def _stop(self, status: str) -> None:
@@ -204,6 +215,10 @@ def _to_conversation(tenant: _Tenant, given: Input, now: datetime) -> list[Outpu
         return [Note(f"ignored: the tenant is {tenant.status}")]
     if tenant.held:
         return [Note("to the adviser")]
+    nothing_open = tenant.conversation is None or tenant.conversation.ended
+    if tenant.queued and nothing_open:
+        # Like the host: kept on the case for the adviser, with a receipt at most once a day.
+        return [Note("to the waiting case (the day's receipt)")]
     if tenant.conversation is None or tenant.conversation.ended:
         # Like the host: with nothing open, payment_check starts, and the words answer its opening question if they can.
         context = Context("", tenant.language, tenant.channel, None, SETTINGS.flow_settings())
@@ -221,7 +236,7 @@ def _to_conversation(tenant: _Tenant, given: Input, now: datetime) -> list[Outpu
 def _fact(tenant: _Tenant, fact: str, now: datetime) -> list[Output]:
     if fact in ("case_taken", "case_closed"):
         tenant.held = fact == "case_taken"
-        tenant.waiting = False
+        tenant.waiting = tenant.handed_off = False
     if tenant.conversation is None:
         return []
     tenant.conversation, events = resume(tenant.conversation, FactReported(fact), now)

@@ -381,6 +381,22 @@ async def _waiting_tenant_writes_on(runtime: Runtime, caplog: pytest.LogCaptureF
     assert "Tak for din besked. En økonomisk rådgiver" in again
 
 
+async def test_a_sad_face_while_the_case_waits_hears_an_adviser_reads_it_not_a_word_that_does_nothing(
+    runtime: Runtime,
+) -> None:
+    """RÅDGIVER from a tenant whose yes already put the case in the queue only gets the day's receipt (sent once): the
+    sad face's answer says an adviser reads it and gives the number, instead of offering that word."""
+    tenant_id = await add_tenant(runtime.db)
+    for i, said in enumerate(("hej", "3", "ja", "Hvornår ringer I?")):  # the last one gets the day's receipt
+        await _say(runtime, said, f"SM{i}")
+    [upset] = await _say(runtime, "😢", "SM10")
+    assert "RÅDGIVER" not in upset
+    assert "læser din besked" in upset and "ring til os på" in upset
+    async with runtime.db.read() as conn:
+        kept = (await conn.execute(select(messages.c.case_id).where(messages.c.text == "😢"))).scalar_one()
+    assert kept == (await _case(runtime, tenant_id)).id  # the adviser reads it on the case
+
+
 async def test_a_waiting_case_the_tenant_never_said_yes_to_leaves_the_conversation_as_it_was(
     runtime: Runtime,
 ) -> None:
