@@ -37,6 +37,7 @@ from conversations.model import (
     WrongNumberReported,
 )
 from conversations.state import State
+from conversations.text import tokens
 
 __all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command", "pressed_start"]
 
@@ -79,12 +80,15 @@ class TenantFacts:
 
 @dataclass(frozen=True)
 class CommandResult:
-    """A keyword's events; `started` is a new conversation to save, `resumed` replaces the open one."""
+    """A keyword's events; `started` is a new conversation to save, `resumed` replaces the open one. `daily`: its
+    words are said at most once a day (the host keys them by the kind and the day), for a line a tenant may set off
+    again and again without asking anything (such a result is words only)."""
 
     kind: str
     events: tuple[Event, ...]
     started: State | None = None
     resumed: State | None = None
+    daily: bool = False
 
 
 def _start(
@@ -278,6 +282,18 @@ def _upset(text: str, facts: TenantFacts) -> CommandResult | None:
     return CommandResult("upset", (MessageRequested("common.upset", {"queued": int(facts.queued)}),))
 
 
+def _signs(text: str, facts: TenantFacts) -> CommandResult | None:
+    """ "🤔", "?" with nothing open: a short line that the message came and how to reach a person, never the whole
+    opening question (several SMS parts; another sign then used its tries, ended it, and the next one began it again).
+    At most once a day (`daily`): signs sent one after another get one answer, not a flood. A tenant whose case waits
+    with their yes gets the case's receipt instead (the host keeps the message there for the adviser)."""
+    if facts.status != "active" or facts.held or facts.conversation is not None or facts.queued:
+        return None
+    if not text.strip() or emoji_reading(text) is not None or tokens(text):
+        return None  # words, or emoji that say something (a thank-you, an "ok", sadness): answered above
+    return CommandResult("signs", (MessageRequested("common.signs_heard"),), daily=True)
+
+
 def pressed_start(facts: TenantFacts, now: datetime) -> CommandResult:
     """Telegram's Start button (`/start`, or a link code's deep link opened again) from a chat already linked: an
     opted-out tenant is opted back in, as START does (the opt-out's answer told them to write START); an active one
@@ -308,6 +324,7 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
             or _thanks(text, facts)
             or _noted(text, facts)
             or _upset(text, facts)
+            or _signs(text, facts)
         )
     if facts.held and keyword.kind not in ALWAYS_ON:
         return None  # a person holds the case: the message is theirs to answer

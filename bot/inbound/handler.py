@@ -8,7 +8,7 @@ case, conversation, consent and påkrav dates in one statement per channel.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -38,6 +38,7 @@ from conversations.effects import SHARE_SCOPE
 from conversations.keywords import carrier_stop, is_opt_out_word
 from conversations.model import ButtonPressed, Channel, Context, Event, Input, MessageRequested, TextReceived
 from conversations.state import State
+from conversations.values import Value
 from scheduler.urgency import running_deadline, spoken_stage
 
 __all__ = ["AmbiguousTenant", "InboundHandler", "InboundRow", "resolve_callback"]
@@ -105,14 +106,21 @@ def _open_state(conn: Connection, tenant_id: int, conversation_id: int) -> State
     return None if found is None else State.load(found)
 
 
-def _daily_word(scene: Scene, turn: Turn, template: str, key: str, case_id: int | None = None) -> None:
+def _daily_word(
+    scene: Scene,
+    turn: Turn,
+    template: str,
+    key: str,
+    case_id: int | None = None,
+    values: Mapping[str, Value] | None = None,
+) -> None:
     """Queue a word the tenant hears at most once a day (`key` holds the day), in reply to what they wrote."""
     enqueue(
         scene,
         now=turn.now,
         channel=turn.channel,
         template=template,
-        values={},
+        values=values or {},
         language=turn.language,
         idempotency_key=key,
         tenant_id=turn.tenant_id,
@@ -480,6 +488,14 @@ class InboundHandler:
         )
 
     def _apply_command(self, scene: Scene, turn: Turn, result: CommandResult) -> None:
+        if result.daily:
+            # A line said at most once a day: the same sign sent again and again is answered once.
+            key = f"{result.kind}:{turn.tenant_id}:{turn.today.isoformat()}"
+            if not self._told(scene, key, turn.today):
+                for said in result.events:
+                    if isinstance(said, MessageRequested):
+                        _daily_word(scene, turn, said.template, key, values=said.values)
+            return
         if result.resumed is not None and turn.conversation_id is not None:
             save_state(scene, turn, result.resumed)
         if result.started is not None:

@@ -68,6 +68,8 @@ NOTED = CommandResult("noted", (MessageRequested("common.noted"),))
 THANKS = CommandResult("thanks", (MessageRequested("common.thanks"),))
 UPSET = CommandResult("upset", (MessageRequested("common.upset", {"queued": 0}),))
 # While their case waits in the queue with their yes: an adviser reads what they write (the adviser word does nothing).
+# Signs the bot cannot read with nothing open: a short line, at most once a day, never the opening question again.
+SIGNS = CommandResult("signs", (MessageRequested("common.signs_heard"),), daily=True)
 UPSET_QUEUED = CommandResult("upset", (MessageRequested("common.upset", {"queued": 1}),))
 NOTHING_TO_WITHDRAW = CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
 TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested("keyword.language_changed")))
@@ -188,8 +190,13 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("😢", {"held": True, "consented": True}, None),
         ("❤️", {"held": True}, None),
         ("😢", {"status": "stopped"}, None),
-        ("🤔", {}, None),
-        ("?", {}, None),
+        ("🤔", {}, SIGNS),
+        ("?", {}, SIGNS),
+        ("👍😢", {}, SIGNS),
+        ("🤔", {"conversation": _open()}, None),
+        ("🤔", {"held": True}, None),
+        ("🤔", {"queued": True}, None),
+        ("🤔", {"status": "stopped"}, None),
         # Ordinary messages.
         ("1", {"conversation": _open()}, None),
         ("Jeg har betalt", {}, None),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -139,6 +139,7 @@ class _Tenant:
     handed_off: bool = False  # a case the tenant's own yes opened waits in the queue
     telegram_on: bool = True
     conversation: State | None = None
+    told: set[tuple[str, date]] = field(default_factory=set)  # the once-a-day lines said, by kind and day
 
     def facts(self) -> TenantFacts:
         open_state = self.conversation if self.conversation is not None and not self.conversation.ended else None
@@ -199,7 +200,12 @@ class _Tenant:
         return line, _standing(self.conversation)
 
 
-def _command_outputs(tenant: _Tenant, result: CommandResult) -> list[Output]:
+def _command_outputs(tenant: _Tenant, result: CommandResult, now: datetime) -> list[Output]:
+    if result.daily:
+        # Like the host: a line said at most once a day.
+        if (result.kind, now.date()) in tenant.told:
+            return [Note(f"keyword {result.kind}, said today already")]
+        tenant.told.add((result.kind, now.date()))
     outputs: list[Output] = [Note(f"keyword {result.kind}"), *tenant.apply(result.events)]
     if result.started is not None:
         outputs.append(Note(f"started {result.started.flow}, {_standing(result.started)}"))
@@ -248,7 +254,7 @@ def _turn(tenant: _Tenant, given: TenantInput, now: datetime) -> list[Output]:
         case "text":
             result = command(given.value, tenant.facts(), now)
             if result is not None:
-                return _command_outputs(tenant, result)
+                return _command_outputs(tenant, result, now)
             return _to_conversation(tenant, TextReceived(given.value, tenant.channel), now)
         case "button":
             return _to_conversation(tenant, ButtonPressed(given.value, tenant.channel), now)

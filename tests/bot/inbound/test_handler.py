@@ -381,6 +381,21 @@ async def _waiting_tenant_writes_on(runtime: Runtime, caplog: pytest.LogCaptureF
     assert "Tak for din besked. En økonomisk rådgiver" in again
 
 
+async def test_signs_with_nothing_open_get_one_short_line_a_day_and_never_the_opening_question(
+    runtime: Runtime,
+) -> None:
+    """ "🤔" with nothing open began the opening question (several parts), its tries ended it, and the next sign began
+    it again: a loop every three messages. Now it is heard in one line, once a day, and starts no conversation."""
+    tenant_id = await add_tenant(runtime.db)
+    [line] = await _say(runtime, "🤔", "SM1")
+    assert line.startswith("Tak for din besked.") and "ring til os på" in line and "Svar:" not in line
+    for i in range(2, 5):
+        assert await _say(runtime, "🤔", f"SM{i}") == []  # no flood, no loop
+    assert await _one(runtime, select(func.count()).where(conversations.c.tenant_id == tenant_id)) == 0
+    runtime.clock.offset += timedelta(days=1)
+    assert await _say(runtime, "🤔", "SM5") == [line]
+
+
 async def test_a_sad_face_while_the_case_waits_hears_an_adviser_reads_it_not_a_word_that_does_nothing(
     runtime: Runtime,
 ) -> None:
