@@ -490,6 +490,20 @@ async def test_a_tenants_answer_to_the_adviser_puts_the_case_back_in_the_adviser
     assert kept == ["Ja, det passer mig"]
 
 
+async def test_a_sad_face_or_a_sign_while_a_person_holds_the_case_goes_to_them_with_no_bot_line(
+    runtime: Runtime,
+) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    case_id = await add_case(runtime, tenant_id)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(cases).where(cases.c.id == case_id).values(status="taken"))
+    assert await _say(runtime, "😢", "SM1") == []
+    assert await _say(runtime, "🤔", "SM2") == []
+    async with runtime.db.read() as conn:
+        kept = (await conn.execute(select(messages.c.text).where(messages.c.case_id == case_id))).scalars().all()
+    assert kept == ["😢", "🤔"]  # the adviser reads both
+
+
 async def test_a_nudge_at_the_consent_question_sends_the_question_whole_the_same_morning(runtime: Runtime) -> None:
     def at(local: datetime) -> datetime:
         runtime.clock.offset = local - utcnow()
