@@ -467,6 +467,49 @@ async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: P
         assert served.csp_violations == []
 
 
+async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_at_once(tmp_path: Path) -> None:
+    """An adviser holds an urgent outreach case while the tenant's conversation waits at the consent question; the
+    tenant's JA is recorded quietly. The open page says so at once, in Danish, with a link that reloads it; and so
+    for TILBAGEKALD afterwards."""
+    async with _serve(tmp_path, console_language="da") as served:
+        rt = served.rt
+        tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=690000)
+        case_id = await add_case(rt, tenant_id, origin="outreach", consent=False, reason="urgent outreach")
+        for n, text in enumerate(["Hej", "3"]):  # "3": talk to an adviser, and the consent question
+            await rt.inbox.submit(InboundMessage("sms", f"SM-open-{n}", TENANT_PHONE, text))
+            count = n + 1
+            await _until(lambda count=count: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= count))
+        await add_person(rt, "raadgiver@example.org", "adviser")
+        context, page = await _sign_in(served, "raadgiver@example.org")
+        await page.wait_for_url("**/console/")
+        await page.goto(f"{served.url}/console/cases/{case_id}")
+        await page.click("#take")
+        await _until(lambda: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= 3))  # told a person reads
+        await page.goto(f"{served.url}/console/cases/{case_id}")
+        changed = page.locator("#consent-changed")
+        assert await changed.is_hidden() and await page.locator("#no-consent").is_visible()
+
+        await rt.inbox.submit(InboundMessage("sms", "SM-open-yes", TENANT_PHONE, "JA"))
+        await page.wait_for_selector("#thread li:has-text('JA')", timeout=10_000)
+        await _until(changed.is_visible)
+        words = await changed.inner_text()
+        assert words.startswith("Lejeren har givet sit samtykke, mens siden var åben.") and "Genindlæs siden" in words
+        assert await page.locator("#no-consent").is_hidden()  # no longer true
+        assert await changed.locator("a").get_attribute("href") == f"/console/cases/{case_id}"
+
+        await rt.inbox.submit(InboundMessage("sms", "SM-open-no", TENANT_PHONE, "TILBAGEKALD"))
+
+        async def withdrawn() -> bool:
+            return "trukket sit samtykke tilbage" in await changed.inner_text()
+
+        await _until(withdrawn)
+        await changed.locator("a").click()
+        await page.wait_for_selector("#no-consent")
+        assert await page.locator("#consent-changed").is_hidden()
+        await context.close()
+        assert served.csp_violations == []
+
+
 async def test_a_long_unbroken_word_wraps_on_a_phone(served: Served) -> None:
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-01", name="Omega Tenant", phone=TENANT_PHONE))

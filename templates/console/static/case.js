@@ -1,5 +1,5 @@
 // A case page: the tenant's new messages, what became of the messages sent (queued, sent, delivered,
-// failed and why) and the case's status appear without a reload (every 4 seconds).
+// failed and why), the case's status and a change of the tenant's consent appear without a reload (every 4 seconds).
 (function () {
   var thread = document.getElementById("thread");
   var status = document.getElementById("case-status");
@@ -48,6 +48,18 @@
     stale.textContent = why === null ? "" : stale.dataset.words + (why ? " " + why : "");
     stale.hidden = why === null;
   }
+  // The tenant's consent changed while the page was open (a yes to the bot's question, or TILBAGEKALD): what the
+  // page shows of their answers and the consent card is as it was, so say so with a link that reloads it.
+  var consentChanged = document.getElementById("consent-changed");
+  var consent = thread.dataset.consent === "yes";
+  function consentNow(given) {
+    if (given === undefined || given === consent || !consentChanged) { return; }
+    consent = given;
+    consentChanged.querySelector("span").textContent = consentChanged.dataset[given ? "given" : "withdrawn"];
+    consentChanged.hidden = false;
+    var none = document.getElementById("no-consent");
+    if (none && given) { none.hidden = true; }
+  }
   function poll() {
     fetch(thread.dataset.url + "?after=" + thread.dataset.after, {credentials: "same-origin"})
       .then(function (r) {
@@ -67,6 +79,7 @@
         });
         if (data.messages.length) { thread.scrollTop = thread.scrollHeight; }
         status.textContent = data.status_label;
+        consentNow(data.consent);
       })
       .catch(function () { outOfDate(""); });
   }
