@@ -10,7 +10,7 @@ from datetime import date
 from babel.dates import format_date
 
 from bot.console.labels import OUTCOME_LABELS
-from bot.console.outcome_figures import Outcomes, Steps, number, percent
+from bot.console.outcome_figures import Outcomes, Steps, both_words, number, percent
 from bot.console.outcome_period import SETTLED_WITHIN, STEPS
 from bot.host.cases import OUTCOMES
 from bot.i18n import N_
@@ -58,23 +58,27 @@ FAILED_SHOWN = 12
 # ways: "reached" alone is a phone call's step), the others words of their own. DESIGN.md's contract names none.
 _COLUMNS = {
     "group": N_("group"),
-    "value": N_("value"),
+    # The funnel's rows of stages and channels, as the page's table heads them.
+    "group_value": N_("Stage / channel"),
     # The funnel's steps, as the page's table heads them.
     **dict(STEPS),
     "contact_days": N_("Days from the first reminder to an adviser's contact"),
-    "tenants": N_("tenants"),
+    # The days' chart counts the tenants an adviser reached: the chart's own title.
+    "tenants": N_("Tenants an adviser reached, by days after their first reminder"),
     "channel": N_("channel"),
     "error_code": N_("error code"),
     "messages": N_("messages"),
     "from": N_("from"),
     "stage": N_("stage"),
     "all": N_("all"),
-    # The group of the funnel's rows that count its tenants' cases by outcome.
-    "outcomes": N_("outcome"),
+    # The group of the funnel's rows that count its tenants' cases by outcome, under the page's heading of them.
+    "outcomes": N_("Outcomes of these tenants' cases"),
     # The outcomes over time: a column each, named as the page names the outcome.
     **OUTCOME_LABELS,
 }
-_SETTLED_COLUMN = N_("balance 0 within %(n)d days")
+# A bar of "Balance back to 0" is "within 7 days" under that heading: the file says both.
+_SETTLED_HEADING = N_("Balance back to 0")
+_SETTLED_BAR = N_("within %(n)d days")
 
 
 def _words(*names: str) -> list[object]:
@@ -83,7 +87,7 @@ def _words(*names: str) -> list[object]:
 
 
 def _settled_columns() -> list[object]:
-    return [_(_SETTLED_COLUMN) % {"n": n} for n in SETTLED_WITHIN]
+    return [both_words(_(_SETTLED_HEADING), _(_SETTLED_BAR) % {"n": n}) for n in SETTLED_WITHIN]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,13 +133,21 @@ def funnel_bars(total: Steps) -> list[Bar]:
     ]
 
 
-def contact_bars(days: Counter[int]) -> list[Bar]:
-    """The days from the first reminder to the adviser's contact, in buckets."""
-    counts = [
-        (label, sum(n for d, n in days.items() if d >= low and (high is None or d <= high)))
+def _day_buckets(days: Counter[int]) -> list[tuple[str, int]]:
+    """The tenants reached by days from the first reminder to the adviser's contact, in the chart's buckets (each
+    named in the reader's language), the empty ones too."""
+    return [
+        (
+            _(label) if label in _WORDED else label,
+            sum(n for d, n in days.items() if d >= low and (high is None or d <= high)),
+        )
         for label, low, high in DAY_BUCKETS
     ]
-    return _bars(((_(label) if label in _WORDED else label, n, number(n)) for label, n in counts), "#12355b")
+
+
+def contact_bars(days: Counter[int]) -> list[Bar]:
+    """The days from the first reminder to the adviser's contact, in buckets."""
+    return _bars(((label, n, number(n)) for label, n in _day_buckets(days)), "#12355b")
 
 
 def failure_bars(failures: Sequence[tuple[str, str, int]]) -> list[Bar]:
@@ -152,7 +164,7 @@ def settled_bars(stages: Sequence[Steps]) -> list[tuple[str, list[Bar]]]:
         reminded = steps.counts["reminded"]
         bars = [
             Bar(
-                _("within %(n)d days") % {"n": n},
+                _(_SETTLED_BAR) % {"n": n},
                 _("%(share)s (%(n)s of %(total)s)")
                 % {
                     "share": percent(steps.settled[n], reminded),
@@ -193,7 +205,7 @@ def closed_columns(closed: Sequence[tuple[str, Counter[str]]]) -> list[Column]:
 
 
 def _funnel_rows(found: Outcomes) -> Iterable[list[object]]:
-    yield [*_words("group", "value", *(key for key, _label in STEPS)), *_settled_columns()]
+    yield [*_words("group", "group_value", *(key for key, _label in STEPS)), *_settled_columns()]
     every = _(_COLUMNS["all"])
     groups = [(every, every, found.total)]
     groups += [(_(_COLUMNS["stage"]), s.label, s) for s in found.by_stage]
@@ -206,9 +218,10 @@ def _funnel_rows(found: Outcomes) -> Iterable[list[object]]:
 
 
 def _contact_rows(found: Outcomes) -> Iterable[list[object]]:
+    # By the chart's buckets, as the page shows them (the median is on the page).
     yield _words("contact_days", "tenants")
-    for day in sorted(found.contact_days):
-        yield [day, found.contact_days[day]]
+    for label, n in _day_buckets(found.contact_days):
+        yield [label, n]
 
 
 def _failure_rows(found: Outcomes) -> Iterable[list[object]]:

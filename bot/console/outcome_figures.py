@@ -16,12 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.outcome_period import SETTLED_WITHIN, STAGES, STEPS, Period
 from bot.console.outcome_queries import closed_query, failures_query, funnel_query
+from bot.i18n import N_
 from bot.i18n import gettext as _
 from conversations.model import TRIGGERS
 
-__all__ = ["CHANNELS", "Outcomes", "Steps", "load_outcomes", "number", "percent"]
+__all__ = ["CHANNELS", "Outcomes", "Steps", "both_words", "load_outcomes", "number", "percent"]
 
 CHANNELS = {"sms": "SMS", "telegram": "Telegram"}
+
+
+# A CSV column or row named by a page's words that the page shows under a heading or in a column of their own: both,
+# so a spreadsheet, where the heading is not, says what the page says ("Saldo tilbage på 0 (inden for 7 dage)",
+# "Sager indgivet til fogedretten (Før)").
+_BOTH = N_("%(words)s (%(detail)s)")
+
+
+def both_words(words: str, detail: str) -> str:
+    """A page's `words` and the `detail` they go with on the page, as one CSV cell (both in the reader's language)."""
+    return _(_BOTH) % {"words": words, "detail": detail}
 
 
 def number(n: float) -> str:

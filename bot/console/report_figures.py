@@ -22,7 +22,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.console.outcome_figures import Steps
+from bot.console.outcome_figures import Steps, both_words
 from bot.console.outcome_period import Period
 from bot.console.outcome_queries import funnel_query
 from bot.console.report_queries import baselines_query, events_query, go_live_query, referrals_query
@@ -46,6 +46,7 @@ __all__ = [
     "Report",
     "Saving",
     "estimate_saving",
+    "figure_words",
     "load_report",
     "rate_text",
     "report_rows",
@@ -227,7 +228,17 @@ def report_rows(report: Report) -> Iterable[list[object]]:
     gives the reader's decimal mark."""
     yield [_(word) for word in (N_("section"), N_("figure"), N_("value"))]
     for section, figure, value in _cells(report):
-        yield [_(CSV_SECTIONS[section]), _(CSV_FIGURES[section, figure]), value]
+        yield [_(CSV_SECTIONS[section]), figure_words(section, figure), value]
+
+
+def figure_words(section: str, figure: str) -> str:
+    """A figure's name in the CSV, in the reader's language: the page's words for it, and a figure of the before and
+    after table its row's words with its column's ("Sager indgivet til fogedretten (Før)")."""
+    words = CSV_FIGURES[section, figure]
+    if isinstance(words, tuple):
+        row, column = words
+        return both_words(_(row), _(column))
+    return _(words)
 
 
 def _cells(report: Report) -> Iterable[tuple[str, str, object]]:
@@ -285,7 +296,14 @@ CSV_SECTIONS = {
     "before_after": N_("Before and after go-live"),
     "saving": N_("Estimated saving"),
 }
-CSV_FIGURES = {
+_BEFORE_AFTER_COLUMNS = (("before", N_("Before")), ("after", N_("After")))
+_BEFORE_AFTER_ROWS = (
+    ("filings", N_("Cases filed with the fogedret")),
+    ("evictions", N_("Evictions carried out by the fogedret")),
+    ("evictions_per_filing", N_("Evictions per filing")),
+    ("evictions_with_moves_per_filing", N_("Evictions including moves, per filing")),
+)
+CSV_FIGURES: dict[tuple[str, str], str | tuple[str, str]] = {
     ("period", "from"): N_("From"),
     ("period", "to"): N_("To"),
     ("tenants", "reminded"): N_("Reminded"),
@@ -299,16 +317,14 @@ CSV_FIGURES = {
     ("outreach", "never_reached"): N_("Tenants never reached"),
     ("before_after", "go_live"): N_("Go-live"),
     ("before_after", "baseline_years"): N_("Years of the figures from before go-live"),
-    ("before_after", "before_filings"): N_("Filings before"),
-    ("before_after", "before_evictions"): N_("Evictions before"),
-    ("before_after", "before_evictions_per_filing"): N_("Evictions per filing before"),
-    ("before_after", "before_evictions_with_moves_per_filing"): N_("Evictions including moves, per filing before"),
     ("before_after", "after_from"): N_("After: from"),
     ("before_after", "after_to"): N_("After: to"),
-    ("before_after", "after_filings"): N_("Filings after"),
-    ("before_after", "after_evictions"): N_("Evictions after"),
-    ("before_after", "after_evictions_per_filing"): N_("Evictions per filing after"),
-    ("before_after", "after_evictions_with_moves_per_filing"): N_("Evictions including moves, per filing after"),
+    # The before and after table: its row's words and its column's, as the page shows them.
+    **{
+        ("before_after", f"{when}_{key}"): (row, column)
+        for when, column in _BEFORE_AFTER_COLUMNS
+        for key, row in _BEFORE_AFTER_ROWS
+    },
     ("saving", "eviction_cost_kr"): N_("Cost of one eviction (kr.)"),
     ("saving", "evictions_avoided"): N_("Evictions avoided"),
     ("saving", "estimated_kr"): N_("Estimated saving (kr.)"),

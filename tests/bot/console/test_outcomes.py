@@ -41,9 +41,11 @@ async def download(client: httpx.AsyncClient, chart: str, query: str = PERIOD, s
     assert response.content.startswith(b"\xef\xbb\xbf") and not response.content.startswith(b"\xef\xbb\xbf" * 2)
     text = response.content.decode("utf-8-sig")
     # Separated as a spreadsheet in the reader's language splits it by double click (a Danish one on semicolons).
-    header = text.splitlines()[0]
-    assert header.count(separator) > 0 and header.count(";" if separator == "," else ",") == 0
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    # Every row splits into the header's cells (more than one) on the reader's separator; a cell may hold the other one
+    # (a Danish heading with commas).
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    assert len(rows[0]) > 1 and all(len(row) == len(rows[0]) for row in rows)
+    return rows
 
 
 def by_first_cells(rows: list[list[str]], width: int = 2) -> dict[tuple[str, ...], list[str]]:
@@ -56,7 +58,8 @@ async def test_the_funnel_follows_each_reminded_tenant_to_an_outcome(served: tup
     await signed_in(rt, client)
     rows = await download(client, "funnel")
     steps = ["Reminded", "Delivered", "Replied", "Consented", "Reached by an adviser", "Outcome recorded"]
-    assert rows[0][:8] == ["group", "value", *steps]
+    assert rows[0][:8] == ["group", "Stage / channel", *steps]
+    assert rows[0][8:] == ["Balance back to 0 (within 7 days)", "Balance back to 0 (within 14 days)"]
     found = by_first_cells(rows)
     # reminded, delivered, replied, consented, reached, outcome, balance 0 within 7 days, within 14 days
     assert found[("all", "all")] == ["4", "3", "1", "1", "2", "2", "1", "2"]
@@ -65,11 +68,20 @@ async def test_the_funnel_follows_each_reminded_tenant_to_an_outcome(served: tup
     assert found[("stage", "before the due day")] == ["0", "0", "0", "0", "0", "0", "0", "0"]
     assert found[("channel", "SMS")] == ["3", "2", "1", "1", "2", "2", "1", "1"]
     assert found[("channel", "Telegram")] == ["1", "1", "0", "0", "0", "0", "0", "1"]
-    outcomes = {row[1]: row[7] for row in rows if row[0] == "outcome"}
+    outcomes = {row[1]: row[7] for row in rows if row[0] == "Outcomes of these tenants' cases"}
     assert outcomes["paid"] == "1" and outcomes["payment plan"] == "1" and outcomes["kommune"] == "0"
 
     contact = await download(client, "contact")
-    assert contact[1:] == [["1", "1"], ["5", "1"]]  # T-01 a day after its reminder, T-03 (a call) after five
+    # T-01 a day after its reminder, T-03 (a call) after five: in the chart's buckets, as the page shows them.
+    assert contact[1:] == [
+        ["under 24 hours", "0"],
+        ["1 day", "1"],
+        ["2–3", "0"],
+        ["4–7", "1"],
+        ["8–14", "0"],
+        ["15–30", "0"],
+        ["over 30", "0"],
+    ]
     balance = by_first_cells(await download(client, "balance"))
     assert balance[("rent missed", "3")] == ["1", "2"]
     assert balance[("påkrav", "1")] == ["0", "0"]
@@ -261,20 +273,41 @@ async def test_a_danish_reader_downloads_every_csv_in_danish(served: tuple[Runti
     # The steps in the words the Danish page heads its table with: the file and the page never differ.
     page = html.unescape((await client.get(f"/console/outcomes?{PERIOD}")).text)
     heads = re.findall(r"<th>([^<]*)</th>", page.split('id="funnel-card"')[1].split("</thead>")[0])
-    assert heads[1:] == ["Påmindet", "Leveret", "Svarede", "Gav samtykke", "Nået af en rådgiver", "Udfald registreret"]
-    assert funnel[0][:8] == ["gruppe", "værdi", *heads[1:]]
-    assert funnel[0][-2:] == ["saldo 0 inden for 7 dage", "saldo 0 inden for 14 dage"]
+    assert heads == [
+        "Trin / kanal",
+        "Påmindet",
+        "Leveret",
+        "Svarede",
+        "Gav samtykke",
+        "Nået af en rådgiver",
+        "Udfald registreret",
+    ]
+    assert funnel[0][:8] == ["gruppe", *heads]
+    # "Within 7 days" is said under the heading "Balance back to 0": the file, which has no heading, says both.
+    balance_card = page.split('id="balance-card"')[1].split("</section>")[0]
+    heading = re.findall(r"<h2>([^<]*?) <a", balance_card)[0]
+    bars = list(dict.fromkeys(re.findall(r'data-label="([^"]*)"', balance_card)))
+    assert (heading, bars) == ("Saldo tilbage på 0", ["inden for 7 dage", "inden for 14 dage"])
+    assert funnel[0][-2:] == [f"{heading} ({bar})" for bar in bars]
+    assert (await download(client, "balance", separator=";"))[0][-2:] == funnel[0][-2:]
     found = by_first_cells(funnel)
     assert found[("alle", "alle")][0] == "4" and ("trin", "rent missed") not in found
     assert found[("trin", "husleje ikke betalt")][0] == "3"
-    outcomes = {row[1]: row[7] for row in funnel if row[0] == "udfald"}
+    # The outcome rows under the words the page puts above them.
+    assert "Udfald af disse lejeres sager" in page
+    outcomes = {row[1]: row[7] for row in funnel if row[0] == "Udfald af disse lejeres sager"}
     assert outcomes["betalt"] == "1" and outcomes["afdragsordning"] == "1" and outcomes["gældsrådgivning"] == "0"
     english = {"paid", "payment plan", "debt counselling", "no contact", "all", "stage", "channel", "outcome"}
     assert not english & {cell for row in funnel for cell in row}
     assert (await download(client, "outcomes", separator=";"))[0][:3] == ["fra", "betalt", "afdragsordning"]
+    # The days to contact: the page's heading and chart title head the file, and its rows are the chart's bars.
     contact = await download(client, "contact", separator=";")
-    assert contact[0] == ["Dage fra første påmindelse til en rådgivers kontakt", "lejere"]
-    assert "Dage fra første påmindelse til en rådgivers kontakt" in page
+    contact_card = page.split('id="contact-card"')[1].split("</section>")[0]
+    title = re.findall(r'<title id="contact-title">([^<]*)</title>', contact_card)[0]
+    assert contact[0] == ["Dage fra første påmindelse til en rådgivers kontakt", title]
+    assert "Dage fra første påmindelse til en rådgivers kontakt" in contact_card
+    assert [row[0] for row in contact[1:]] == re.findall(r'data-label="([^"]*)"', contact_card)
+    assert contact[1][0] == "under et døgn" and [row[1] for row in contact[1:3]] == ["0", "1"]
 
 
 async def test_the_page_counts_days_and_tenants_in_singular_or_plural_and_names_weeks_by_day(

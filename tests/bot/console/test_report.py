@@ -26,6 +26,7 @@ from bot.console.report_figures import (
     NO_GO_LIVE,
     Rate,
     estimate_saving,
+    figure_words,
 )
 from bot.console.web import money
 from bot.i18n import gettext as _
@@ -62,7 +63,7 @@ async def report_csv(client: httpx.AsyncClient, query: str = PERIOD, separator: 
 def figures(rows: list[list[str]], language: str = "en") -> dict[tuple[str, str], str]:
     """The figures of an English (or `language`) report by their keys: ("tenants", "reached")."""
     with speaking(language):
-        keys = {(_(CSV_SECTIONS[s]), _(word)): (s, f) for (s, f), word in CSV_FIGURES.items()}
+        keys = {(_(CSV_SECTIONS[s]), figure_words(s, f)): (s, f) for s, f in CSV_FIGURES}
         assert rows[0] == [_(word) for word in ("section", "figure", "value")]
     words = [(section, figure) for section, figure, _value in rows[1:]]
     assert len(words) == len(set(words)), "a figure appears twice"
@@ -484,7 +485,7 @@ async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> N
     assert found[("Forløbet fra påkrav til fogedret", "Retsmøder fastsat")] == "1"
     assert found[("Udsættelser, talt på to måder", "Udsættelser gennemført af fogedretten")] == "1"
     assert found[("Opsøgende arbejde: opkald, dørbank og postkort", "Lejere, der aldrig blev nået")] == "2"
-    assert found[("Før og efter start med keephome", "Udsættelser pr. fogedsag efter")] == "0,333"
+    assert found[("Før og efter start med keephome", "Udsættelser pr. fogedsag (Efter)")] == "0,333"
     assert (
         found[("Anslået besparelse", "Ikke beregnet, fordi")]
         == "Der er ikke indtastet tal fra før start endnu (det gør en administrator)."
@@ -496,11 +497,29 @@ async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> N
         for label, value in re.findall(r"<tr><th>([^<]+)</th><td>([^<]*)</td></tr>", part):
             assert (heading, label) in found, (heading, label)
             assert found[heading, label] == value.replace(".", ""), (heading, label)
+    # The before and after table: each row's words with its column's ("Før", "Efter"), a cell each.
+    table = report[
+        report.index('id="report-before-after"') : report.index("</table>", report.index('id="report-before-after"'))
+    ]
+    columns = [c.split(" (")[0] for c in re.findall(r"<th>([^<]+)</th>", table.split("</thead>")[0])]
+    assert columns == ["Før", "Efter"]
+    compared = re.findall(r"<tr><th>([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>", table)
+    assert [label for label, _before, _after in compared] == [
+        "Sager indgivet til fogedretten",
+        "Udsættelser gennemført af fogedretten",
+        "Udsættelser pr. fogedsag",
+        "Udsættelser inkl. fraflytninger pr. fogedsag",
+    ]
+    heading = "Før og efter start med keephome"
+    for label, *values in compared:
+        for column, value in zip(columns, values, strict=True):
+            assert found[heading, f"{label} ({column})"] == ("" if value == "–" else value.replace(".", "")), label
     assert "truffet" not in {cell for row in rows for cell in row}
     english = {"section", "period", "tenants", "rent_path", "court_date", "never_reached", "no_baseline", "saving"}
     assert not english & {cell for row in rows for cell in row}
     with speaking("da"):
-        untranslated = [word for word in (*CSV_SECTIONS.values(), *CSV_FIGURES.values()) if _(word) == word]
+        words = [w for word in CSV_FIGURES.values() for w in (word if isinstance(word, tuple) else (word,))]
+        untranslated = [word for word in (*CSV_SECTIONS.values(), *words) if _(word) == word]
     assert untranslated == []
 
 
