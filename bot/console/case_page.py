@@ -21,7 +21,7 @@ from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.delivery import Delivery, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import origin_words, reason_words, urgency
-from bot.console.labels import ANSWER_LABELS, FLOW_LABELS, QUESTION_LABELS, label
+from bot.console.labels import ANSWER_LABELS, QUESTION_LABELS, flow_label, label
 from bot.console.messaging import reply_channel
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
@@ -138,7 +138,7 @@ def answer_rows(answered: list[Answered], zone: ZoneInfo) -> list[tuple[str, str
     about, the day it was last answered, and each question with its answer."""
     groups: list[tuple[str, str, list[tuple[str, str]]]] = []
     for conversation in answered:
-        about = _(FLOW_LABELS[conversation.flow]) if conversation.flow in FLOW_LABELS else conversation.flow
+        about = flow_label(conversation.flow, conversation.trigger)
         data = conversation.data
         rows = [
             (_(QUESTION_LABELS[key]) if key in QUESTION_LABELS else key.replace("_", " "), _answer(key, data[key]))

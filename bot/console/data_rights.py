@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console import accounts, court, delivery, labels, sharing
-from bot.console.inbox import ORIGINS, REASONS
+from bot.console.inbox import ORIGINS, OUTREACH_PREFIX, OUTREACH_REASON, REASONS
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, render, runtime
 from bot.i18n import N_
@@ -24,6 +24,9 @@ __all__ = ["EXPORT_WORDS", "routes"]
 
 # Who wrote a message (messages.author; a staff member's is `staff:<id>`, shown as it is).
 _AUTHORS = {"tenant": N_("the tenant"), "bot": N_("keephome, automatically"), "system": N_("keephome, automatically")}
+# A case's reason as the case page says it: a code's words, and an urgent outreach's (the planner's English, which
+# begins so: a key ending in "*" stands for every value that begins with what is before it).
+_REASONS = {**REASONS, f"{OUTREACH_PREFIX}*": OUTREACH_REASON}
 # The readable export's stored codes in the words the console shows them in (also `keephome export --html`).
 EXPORT_WORDS: CodeWords = {
     "tenant.status": labels.TENANT_STATUS_LABELS,
@@ -44,6 +47,8 @@ EXPORT_WORDS: CodeWords = {
     "messages.author": _AUTHORS,
     "inbound_receipts.channel": labels.CHANNEL_LABELS,
     "conversations.flow": labels.FLOW_LABELS,
+    # A conversation no reminder started: the tenant began it.
+    "conversations.flow@untriggered": labels.UNTRIGGERED_FLOW_LABELS,
     "conversations.trigger": labels.TRIGGER_LABELS,
     "conversations.ended_reason": labels.CONVERSATION_END_LABELS,
     # A conversation as what the tenant was asked and answered: each question, each chosen option in words.
@@ -60,11 +65,11 @@ EXPORT_WORDS: CodeWords = {
     "referrals.decision": sharing.DECISIONS,
     "cases.status": labels.CASE_STATUS_LABELS,
     "cases.origin": ORIGINS,
-    "cases.reason": REASONS,
+    "cases.reason": _REASONS,
     "cases.outcome": labels.OUTCOME_LABELS,
     "case_events.kind": labels.EVENT_LABELS,
     # An event's text by its kind, as the case page shows it.
-    "case_events.text": REASONS,
+    "case_events.text": _REASONS,
     "case_events.text@closed": labels.OUTCOME_LABELS,
     "case_events.text@outreach": labels.TASK_EVENT_LABELS,
     "case_events.text@appointment": labels.TASK_EVENT_LABELS,

@@ -33,6 +33,8 @@ from scheduler.urgency import case_priority, demand_deadline_of, urgency_of
 
 __all__ = [
     "ORIGINS",
+    "OUTREACH_PREFIX",
+    "OUTREACH_REASON",
     "PAGE_SIZE",
     "REASONS",
     "STATUS_FILTERS",
@@ -61,6 +63,9 @@ ORIGINS = {
 REASONS = {"tenant_asked": N_("The tenant asked to talk to an adviser and agreed to share their answers.")}
 # How the reminder planner begins the reason of an urgent outreach case it opens.
 OUTREACH_PREFIX = "urgent outreach: "
+# Such a reason in the reader's words: the planner's own words for the legal dates (bot/reminders/plan.py) stay its
+# English audit text, and the rent position says the dates.
+OUTREACH_REASON = N_("urgent outreach: a termination or a court date is known (see the rent position)")
 
 
 def reason_words(reason: str | None) -> str:
@@ -68,8 +73,7 @@ def reason_words(reason: str | None) -> str:
     if reason is None:
         return ""
     if reason.startswith(OUTREACH_PREFIX):
-        # The planner's own words for the legal dates (bot/reminders/plan.py): the rent position says them.
-        return _("urgent outreach: a termination or a court date is known (see the rent position)")
+        return _(OUTREACH_REASON)
     return _(REASONS[reason]) if reason in REASONS else reason
 
 

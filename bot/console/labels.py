@@ -32,6 +32,8 @@ __all__ = [
     "TASK_STATUS_LABELS",
     "TENANT_STATUS_LABELS",
     "TRIGGER_LABELS",
+    "UNTRIGGERED_FLOW_LABELS",
+    "flow_label",
     "label",
 ]
 
@@ -146,6 +148,18 @@ FLOW_LABELS = {
     "telegram_offer": N_("moving to Telegram"),
     "share_consent": N_("a consent to share with a named recipient"),
 }
+# A conversation no reminder started (conversations.trigger is empty) is not a reminder's questions: the tenant wrote
+# first (or an adviser asked, for a flow not named here).
+UNTRIGGERED_FLOW_LABELS = {"payment_check": N_("the rent: a conversation the tenant began")}
+
+
+def flow_label(flow: str, trigger: str | None) -> str:
+    """What a conversation was about, in the reader's language: by its flow, and by whether a reminder started it."""
+    found = UNTRIGGERED_FLOW_LABELS.get(flow) if trigger is None else None
+    found = FLOW_LABELS.get(flow) if found is None else found
+    return flow if found is None else gettext(found)
+
+
 # What a tenant answered to a conversation's question (the option keys of conversations/flows/), as a case page
 # shows the tenant's answers.
 ANSWER_LABELS = {

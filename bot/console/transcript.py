@@ -251,6 +251,7 @@ class Answered:
     flow: str
     at: datetime
     data: dict[str, Any]
+    trigger: str | None = None  # the reminder's stage that started it; None: no reminder did
 
 
 async def answers(conn: AsyncConnection, tenant_id: int) -> list[Answered]:
@@ -260,7 +261,7 @@ async def answers(conn: AsyncConnection, tenant_id: int) -> list[Answered]:
     if not await conn.run_sync(has_consent, tenant_id):
         return []
     rows = await conn.execute(
-        select(conversations.c.flow, conversations.c.state, conversations.c.updated_at)
+        select(conversations.c.flow, conversations.c.trigger, conversations.c.state, conversations.c.updated_at)
         .where(conversations.c.tenant_id == tenant_id, conversations.c.flow.not_in(_GIVEN_DATA))
         .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
         .limit(_LOOKED_AT)
@@ -271,7 +272,7 @@ async def answers(conn: AsyncConnection, tenant_id: int) -> list[Answered]:
         if not isinstance(data, dict):
             continue
         if keys := answer_keys(row.flow, data):
-            found.append(Answered(row.flow, row.updated_at, {key: data[key] for key in keys}))
+            found.append(Answered(row.flow, row.updated_at, {key: data[key] for key in keys}, row.trigger))
         if len(found) == MAX_ANSWERED:
             break
     return found

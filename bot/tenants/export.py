@@ -89,7 +89,9 @@ _env = Environment(
 install(_env)
 
 # For the page: "section.column" (the JSON's names, "case_events" for a case's events), or
-# "section.column@kind" for the rows of one kind -> {code: msgid}.
+# "section.column@kind" for the rows of one kind ("conversations.…@untriggered" for conversations no reminder
+# started) -> {code: msgid}. A code ending in "*" stands for every value that begins with what is before it (a
+# reason whose rest is the planner's English).
 CodeWords = Mapping[str, Mapping[str, str]]
 
 # The page's heading of each column (by the JSON's field name); a name missing here is shown as it is.
@@ -656,15 +658,31 @@ def _in_words(page: _Page, section: str, row: Mapping[str, Any], key: str) -> st
     return None
 
 
+def _code_words(page: _Page, column: str, row: Mapping[str, Any], code: object) -> str | None:
+    """The msgid of a stored code in this row's column: the words of the row's kind first (a conversation no reminder
+    started: 'untriggered'), then the column's; a code matched whole, else by a beginning ("…*"); None without."""
+    if not isinstance(code, str):
+        return None
+    if column == "messages.direction":
+        return _DIRECTIONS.get(code)
+    kind = "untriggered" if column.startswith("conversations.") and row.get("trigger") is None else row.get("kind")
+    for table in (page.words.get(f"{column}@{kind}"), page.words.get(column)):
+        if table is None:
+            continue
+        if code in table:
+            return table[code]
+        begun = [words for start, words in table.items() if start.endswith("*") and code.startswith(start[:-1])]
+        if begun:
+            return begun[0]
+    return None
+
+
 def _cell(page: _Page, section: str, row: Mapping[str, Any], key: str) -> Markup:
     """One value on the page in the reader's language: yes/no, a code in its words, a time in the deployment's
     zone, a staff member by role, else as stored. A row with a `kind` may have words of its own for a column
     ("case_events.text@closed": a closed case's outcome)."""
-    words = page.words
     value = row.get(key)
     column = f"{section}.{key}"
-    table = _DIRECTIONS if column == "messages.direction" else words.get(f"{column}@{row.get('kind')}")
-    table = words.get(column) if table is None else table
     if column == "conversations.answers":
         return _answers(page, row)
     if column == "messages.text" and value is None and isinstance(row.get("template_values"), dict):
@@ -679,8 +697,9 @@ def _cell(page: _Page, section: str, row: Mapping[str, Any], key: str) -> Markup
     if special is not None:
         return escape(special)
     codes = value if isinstance(value, list) else [value]
-    if table is not None and codes and all(isinstance(code, str) and code in table for code in codes):
-        return escape(", ".join(gettext(table[code]) for code in codes))
+    found = [_code_words(page, column, row, code) for code in codes]
+    if found and all(words is not None for words in found):
+        return escape(", ".join(gettext(words) for words in found if words is not None))
     if isinstance(value, dict | list):
         if column in _AS_RECEIVED:
             return Markup("<pre>{}</pre>").format(json.dumps(value, ensure_ascii=False, indent=1, default=str))

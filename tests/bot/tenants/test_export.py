@@ -176,7 +176,7 @@ async def test_the_page_names_statuses_kinds_and_outcomes_in_words_and_the_json_
     assert not codes & stored, sorted(codes & stored)
     for words in (
         "whichever reaches the tenant",
-        "the rent: a reminder&#39;s questions",
+        "the rent: a conversation the tenant began",  # they wrote first: no reminder started it
         "sharing with a named recipient",
         "Boligstøtte (Udbetaling Danmark)",
         "<td>Applied</td>",

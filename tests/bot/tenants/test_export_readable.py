@@ -22,6 +22,7 @@ from bot.store.schema import conversations, messages, outbox, planned_reminders
 from bot.tenants.export import export_tenant, render_html, staff_roles, to_json
 from conversations.state import State
 from conversations.values import Money, encode_values
+from tests.support.console import add_case, add_tenant
 from tests.support.history import a_tenant_with_a_history
 
 MISSED = "rent due 2026-12-01, last on-time day 2026-12-03; balance owed as of 2026-12-07"
@@ -287,3 +288,30 @@ async def test_the_page_shows_kroner_and_each_question_with_its_answer_not_the_e
     assert any(s["data"].get("recipient_kinds") == "organisation|volunteer_org" for s in states)
     assert all("paid_pause_days" in s["settings"] and "retries" in s for s in states)
     assert any(m["template_values"] and m["template_values"].get("held") == 1 for m in kept["messages"])
+
+
+async def test_an_urgent_outreach_and_a_conversation_the_tenant_began_read_in_danish(runtime: Runtime) -> None:
+    """The case an urgent outreach opened is said as the case page says it, not in the planner's English; a
+    conversation about the rent the tenant began is not called a reminder's questions (one a reminder began is)."""
+    tenant_id = await add_tenant(runtime, "4711-3-12", name="Omega Tenant", balance_ore=690000)
+    planner = "urgent outreach: court date 2026-12-19 known; balance owed as of 2026-12-01"
+    await add_case(runtime, tenant_id, origin="outreach", consent=False, reason=planner)
+    now = runtime.clock()
+
+    def talks(conn: Connection) -> None:
+        for trigger in (None, "missed"):
+            state = State("payment_check", 1, "x", "da", "sms", "Omega", trigger, data={"question": "part"}, ended=True)
+            row = {"flow": "payment_check", "trigger": trigger, "state": state.to_dict(), "active": False}
+            conn.execute(insert(conversations).values(tenant_id=tenant_id, started_at=now, updated_at=now, **row))
+
+    await runtime.db.run(talks)
+    data = await export_tenant(runtime.db, "4711-3-12", now, "cli")
+    assert [c["reason"] for c in data["cases"]] == [planner]  # the JSON keeps what is stored
+    with speaking("da"):
+        html = render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen"), staff=await staff_roles(runtime.db))
+    words = "hasteopsøgning: en ophævelse eller et retsmøde er kendt (se huslejestatus)"
+    assert html.count(words) == 2  # the case's reason and its opening event's
+    assert "urgent outreach" not in html and "court date" not in html and "known;" not in html
+    talked = html.split("<h2>Samtaler</h2>")[1].split("<h2>")[0]
+    assert talked.count("huslejen: en samtale, lejeren selv begyndte") == 1
+    assert talked.count("huslejen: en påmindelses spørgsmål") == 1
