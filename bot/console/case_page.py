@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
 from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
-from bot.console.delivery import Delivery, delivery, recent_facts
+from bot.console.delivery import Delivery, DeliveryFacts, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import origin_words, reason_words, urgency
 from bot.console.labels import ANSWER_LABELS, QUESTION_LABELS, flow_label, label
@@ -39,7 +39,16 @@ from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
 from conversations.engine import answer_keys
 
-__all__ = ["ALREADY", "answer_rows", "case_id_of", "case_in_path", "load_case", "message_json", "routes"]
+__all__ = [
+    "ALREADY",
+    "answer_rows",
+    "case_id_of",
+    "case_in_path",
+    "load_case",
+    "message_json",
+    "message_when",
+    "routes",
+]
 
 
 def case_id_of(request: Request) -> int:
@@ -100,6 +109,22 @@ def deliveries(request: Request, shown: list[Shown]) -> dict[int, Delivery]:
     """What became of each message to the tenant among these, in words."""
     at, formatter = now(request), _formatter(request)
     return {m.id: delivery(m.delivery, at, formatter) for m in shown if m.delivery is not None}
+
+
+def message_when(request: Request, created_at: datetime, facts: DeliveryFacts | None) -> str:
+    """When a message is dated on the case page: when it was made, and for one to the tenant that went out later (a
+    reminder made in the evening that waited for the morning), when it went out too. Its delivery receipt's time is
+    not its sending's (a late receipt would date it later still), so only the sender's own record counts."""
+    made = local_time(request, created_at)
+    sent = None if facts is None or facts.sent_at is None else local_time(request, facts.sent_at)
+    if sent is None or sent == made:
+        return made
+    return _("queued %(queued)s · sent %(sent)s") % {"queued": made, "sent": sent}
+
+
+def _sent_when(request: Request, facts: DeliveryFacts) -> str | None:
+    """`message_when` from the delivery facts alone (the poller's update of a message shown earlier)."""
+    return None if facts.created_at is None else message_when(request, facts.created_at, facts)
 
 
 def message_json(row: Shown, when: str, by: str, state: Delivery | None = None) -> dict[str, Any]:
@@ -284,6 +309,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         volunteer=emails.get(case.volunteer_id),
         authors=names,
         deliveries=deliveries(request, shown.messages),
+        # When each message is dated, as the poller dates it (`message_when`).
+        message_when=lambda m: message_when(request, m.created_at, m.delivery),
         reason_words=reason_words,
         origin=origin_words(case.origin),
         reason=reason_words(case.reason),
@@ -338,10 +365,19 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
             "consent": shown.consent,
             "hidden": shown.hidden,
             "messages": [
-                message_json(m, local_time(request, m.created_at), names.get(m.author, m.author), states.get(m.id))
+                message_json(
+                    m,
+                    message_when(request, m.created_at, recent.get(m.id, m.delivery)),
+                    names.get(m.author, m.author),
+                    states.get(m.id),
+                )
                 for m in shown.messages
             ],
-            "deliveries": {str(message_id): state.as_json() for message_id, state in states.items()},
+            # What became of the messages shown, and when each went out: a queued one is dated anew once it has.
+            "deliveries": {
+                str(message_id): {**state.as_json(), "when": _sent_when(request, recent[message_id])}
+                for message_id, state in states.items()
+            },
         },
         headers={"Cache-Control": "no-store"},
     )

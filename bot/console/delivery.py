@@ -122,6 +122,8 @@ class DeliveryFacts:
     next_attempt_at: datetime | None = None
     attempts: int = 0
     maybe_sent: bool = False  # a try's outcome was unknown: the tenant may have the message already
+    sent_at: datetime | None = None  # when it went out (messages.sent_at); None: not sent, or sent before it was kept
+    created_at: datetime | None = None  # when it was made (queued)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +224,8 @@ def _facts(row: Any) -> DeliveryFacts:
         row.next_attempt_at,
         int(row.attempts or 0),
         bool(row.maybe_sent),
+        row.sent_at,
+        row.created_at,
     )
 
 
@@ -232,6 +236,8 @@ def _with_outbox(*where: Any) -> Any:
             messages.c.tenant_id,
             messages.c.status,
             messages.c.error_code,
+            messages.c.sent_at,
+            messages.c.created_at,
             func.coalesce(messages.c.channel, outbox.c.channel).label("channel"),
             outbox.c.state.label("outbox_state"),
             outbox.c.last_error,

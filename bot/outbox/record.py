@@ -15,7 +15,7 @@ from bot.i18n import N_
 from bot.outbox.claim import Claimed
 from bot.store.message_status import set_message_status
 from bot.store.rows import execute_rows
-from bot.store.schema import STATUS_RANK, messages, outbox
+from bot.store.schema import STATUS_RANK, UTCDateTime, messages, outbox
 from bot.tenants.linking import blocked_on_telegram
 from bot.tenants.status import set_status
 
@@ -75,6 +75,8 @@ _FINISH_MESSAGE = (
     .where(messages.c.id == bindparam("message_id_"))
     .values(
         updated_at=bindparam("now"),
+        # When it went out: set by the first send only (a receipt or a later try moves updated_at, never this).
+        sent_at=func.coalesce(messages.c.sent_at, bindparam("sent_at", type_=UTCDateTime())),
         error_code=bindparam("code"),
         channel=func.coalesce(bindparam("sent_on", type_=String), messages.c.channel),
         text=func.coalesce(bindparam("sent_text", type_=String), messages.c.text),
@@ -208,6 +210,7 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
             {
                 "message_id_": o.row.message_id,
                 "now": now,
+                "sent_at": now if state == "sent" else None,
                 "code": code,
                 "sent_on": o.channel,
                 "sent_text": text,

@@ -263,6 +263,9 @@ messages = Table(
     Column("proactive", Boolean, nullable=False, default=False),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    # when the sender first recorded it sent (a receipt moves updated_at, never this); None: not sent, or sent before
+    # revision 0017
+    Column("sent_at", TS, nullable=True),
     UniqueConstraint("channel", "provider_id", name="uq_messages_channel_provider"),
 )
 # The outcome page counts delivery failures of a period: a partial index holds only failed messages, so the

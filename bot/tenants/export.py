@@ -109,6 +109,7 @@ _HEADINGS = {
     "children": N_("Children under 18"),
     "created_at": N_("Created"),
     "updated_at": N_("Last changed"),
+    "sent_at": N_("Went out"),
     "tenant_id": N_("Tenant's number in keephome"),
     "due_day": N_("Rent due on day"),
     "monthly_rent": N_("Monthly rent"),
@@ -278,6 +279,7 @@ def _messages(conn: Connection, tenant_id: int, case_ids: list[int]) -> list[dic
         select(
             m.id,
             m.created_at,
+            m.sent_at,
             m.direction,
             m.channel,
             m.provider_id,

@@ -23,7 +23,11 @@
     li.dataset.id = m.id;
     var meta = document.createElement("span");
     meta.className = "muted";
-    meta.textContent = m.by + " · " + (CHANNELS[m.channel] || m.channel || "") + " · " + m.when;
+    meta.textContent = m.by + " · " + (CHANNELS[m.channel] || m.channel || "") + " · ";
+    var when = document.createElement("span");
+    when.dataset.when = m.id;
+    when.textContent = m.when;
+    meta.appendChild(when);
     li.appendChild(meta);
     if (m.delivery) {
       li.appendChild(document.createElement("br"));
@@ -76,6 +80,9 @@
         Object.keys(data.deliveries || {}).forEach(function (id) {
           var span = thread.querySelector('[data-delivery="' + id + '"]');
           if (span) { fillDelivery(span, data.deliveries[id]); }
+          // A message queued earlier is dated anew once it went out (as the server dates it).
+          var when = thread.querySelector('[data-when="' + id + '"]');
+          if (when && data.deliveries[id].when) { when.textContent = data.deliveries[id].when; }
         });
         if (data.messages.length) { thread.scrollTop = thread.scrollHeight; }
         status.textContent = data.status_label;

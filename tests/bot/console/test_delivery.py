@@ -15,13 +15,14 @@ from bot.channels.base import SendResult
 from bot.console.delivery import DeliveryFacts, delivery, explain
 from bot.outbox.enqueue import enqueue
 from bot.outbox.status import record_delivery
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Clock, Runtime, build_runtime
 from bot.settings import Settings
 from bot.starter import running
 from bot.store.migrate import upgrade
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox
-from tests.support.console import add_case, add_person, add_tenant, login, post_form
+from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_case, add_person, add_tenant, adviser_client, login, post_form
 from tests.support.drive import FailingSandbox, drain, sandbox
 
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
@@ -218,7 +219,64 @@ async def test_the_state_moves_on_the_page_and_in_its_poller(runtime: Runtime, c
         "label": "FAILED",
         "why": "the phone was off or out of reach (error 30003)",
         "failed": True,
+        "when": polled["messages"][0]["when"],  # sent the moment it was made: one time, unmoved by the receipt
     }
+
+
+class _Still(Clock):
+    """A clock that stands where the test puts it."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__()
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+async def test_a_message_that_went_out_later_says_when_it_went_out(database_url: str) -> None:
+    """A text made on a Saturday evening that went on Monday morning reads so, on the page and in its poller: not as
+    sent at night, and not dated by its delivery receipt either."""
+    saturday = datetime(2026, 12, 5, 19, 33, tzinfo=UTC)  # 20.33 in Copenhagen
+    clock = _Still(saturday)
+    async with (
+        started_runtime(make_settings(database_url, console_language="da"), clock) as rt,
+        adviser_client(rt) as client,
+    ):
+        tenant = await add_tenant(rt, "Later", name="Later Tenant", phone="+4520000001")
+        case_id = await add_case(rt, tenant)
+
+        def queue(conn: object) -> None:
+            enqueue(
+                Scene.of(conn),  # type: ignore[arg-type]
+                now=saturday,
+                channel="sms",
+                template="case.closed",
+                values={},
+                language="da",
+                idempotency_key="for-monday",
+                tenant_id=tenant,
+            )
+
+        await rt.db.run(queue)
+        page = f"/console/cases/{case_id}"
+        [queued] = _thread_items((await client.get(page)).text)
+        assert "· <span data-when=" in queued and ">5. dec. kl. 20.33</span>" in queued  # not gone yet: when made
+        clock.at = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # Monday, 10.00 in Copenhagen
+        await drain(rt.sender)
+        clock.at += timedelta(minutes=5)  # the receipt comes later, and moves the message's last change
+        await rt.db.run(record_delivery, sandbox(rt)["sms"].sent[0].provider_id, "delivered", None, clock.at)
+
+        when = "sat i kø 5. dec. kl. 20.33 · sendt 7. dec. kl. 10.00"
+        assert (await login(client, "adviser@example.org")).status_code == 303  # two days on: signed in anew
+        [sent] = _thread_items((await client.get(page)).text)
+        assert f">{when}</span>" in sent and "10.05" not in sent
+        assert "<strong>leveret</strong>" in sent
+        polled = (await client.get(f"{page}/messages.json")).json()
+        [message] = polled["messages"]
+        assert message["when"] == when
+        # A page shown while it was queued is dated anew by its poller, as a reload would date it.
+        assert polled["deliveries"][str(message["id"])]["when"] == when
 
 
 async def test_held_and_queued_messages_say_why_and_until_when(runtime: Runtime, client: httpx.AsyncClient) -> None:
