@@ -61,19 +61,20 @@ class Transcript:
 async def _read_along(conn: AsyncConnection, case_id: int) -> ColumnElement[bool]:
     """Which of the tenant's messages were written while they had been told that a person reads along: after a
     case.taken message went out, until a case.released one went out (their adviser let go of the case, and they were
-    told the bot answers meanwhile). Each notice counts as it went out (its last change of state, never before the
-    send), not as it was queued: one still waiting for the sender, or that failed, told the tenant nothing, and what
+    told the bot answers meanwhile). Each notice counts as it went out (when the sender recorded it sent), not as it
+    was queued: one still waiting for the sender, or that failed, told the tenant nothing, and what
     they write meanwhile stays theirs (or, after a release they were not told of, stays in view)."""
     notices = (
         await conn.execute(
-            select(messages.c.template, messages.c.updated_at)
+            # When it went out: the sender's record of it (a receipt moves updated_at on; messages sent before
+            # revision 0017 have only that).
+            select(messages.c.template, func.coalesce(messages.c.sent_at, messages.c.updated_at).label("went"))
             .where(
                 messages.c.case_id == case_id,
                 messages.c.template.in_((TAKEN, RELEASED)),
                 messages.c.status.in_(WENT_OUT),  # queued, held or failed: told nothing
             )
-            # In the order the notices were made (a take, its release, the next take): a notice's time is when it
-            # went out, and a late delivery receipt moves it on, so that time cannot order them.
+            # In the order the notices were made (a take, its release, the next take).
             .order_by(messages.c.id)
         )
     ).all()
@@ -81,9 +82,9 @@ async def _read_along(conn: AsyncConnection, case_id: int) -> ColumnElement[bool
     since = None
     for notice in notices:
         if notice.template == TAKEN and since is None:
-            since = notice.updated_at
+            since = notice.went
         elif notice.template == RELEASED and since is not None:
-            periods.append(and_(messages.c.created_at > since, messages.c.created_at <= notice.updated_at))
+            periods.append(and_(messages.c.created_at > since, messages.c.created_at <= notice.went))
             since = None
     if since is not None:
         periods.append(messages.c.created_at > since)

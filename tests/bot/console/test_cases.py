@@ -430,22 +430,26 @@ async def test_without_consent_what_the_tenant_wrote_while_nobody_read_along_sta
 async def test_a_late_delivery_receipt_of_the_take_notice_shows_nothing_written_after_the_release(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
-    """The phone was off: the take notice's receipt comes after the release notice went out. The notices pair in the
-    order they were made, so what the tenant writes after being told nobody reads along stays theirs."""
+    """The phone was off: the take notice's receipt comes after the release notice went out. Each notice counts from
+    when it went out, and they pair in the order they were made: what the tenant wrote while told a person reads
+    along stays in view, and what they write after being told nobody does stays theirs."""
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
     case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
     await signed_in_adviser(runtime, client)
     page = f"/console/cases/{case_id}"
-    for step in ("take", "release"):
-        assert (await post_form(client, page, f"{page}/{step}", {})).status_code == 303
-        await drain(runtime.sender)
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)
+    await tenant_writes(runtime, "+4520000001", "ring mig i morgen", "SM-read")
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303
+    await drain(runtime.sender)
     async with runtime.db.write() as conn:  # the take notice's "delivered", late
         await conn.execute(
             update(messages).where(messages.c.template == "case.taken").values(updated_at=runtime.clock())
         )
     await tenant_writes(runtime, "+4520000001", "min private historie", "SM-after-release")
     polled = (await client.get(f"{page}/messages.json")).json()
-    assert "min private historie" not in [m["text"] for m in polled["messages"]]
+    texts = [m["text"] for m in polled["messages"]]
+    assert "min private historie" not in texts and texts.count("ring mig i morgen") == 1
     assert polled["hidden"] == 1
 
 
