@@ -141,7 +141,9 @@ async def test_two_processes_catching_up_at_once_plan_once(database_url: str) ->
         for i in range(20):
             await add_tenant(first.db, f"T-{i}", phone=f"+45201234{i:02d}", balance_ore=500_000, balance_as_of=DAY)
         both = await asyncio.gather(catch_up(job_services(first)), catch_up(job_services(second)))
-        assert list(both) == [True, True]
+        # Each saw today not planned, or the second came once the first had planned it (a busy machine): either way
+        # one of them planned, and the plan holds each tenant once.
+        assert True in both
         assert await _planned(first) == 20
         async with first.db.read() as conn:
             queued = (await conn.execute(select(func.count()).select_from(outbox))).scalar_one()
