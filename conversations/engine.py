@@ -379,7 +379,7 @@ def _greeted(flow: Flow, state: State, now: datetime) -> Result:
     return _enter(flow, state, state.step, now, events, state.retries)
 
 
-def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bool) -> Result:
+def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bool, queued: bool) -> Result:
     """A text the open question cannot read. "Tak!" is no wrong answer either: a kind word, and the question stays
     open as it was (no try used up, its wait unchanged; not asked again: often it is the message just before); nor
     is a question of the tenant's own, nor the caption of a photo. Only what no answer reads comes here, so "ja
@@ -415,10 +415,11 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     if emoji == "upset":
         # "😢", "😡": a tenant who is sad or angry hears the way to a person (the adviser word where this question
         # takes it), and that the question waits. A feeling is no wrong answer: no try is used, so tears sent again
-        # get the way to a person again, never "we did not understand" and the end of the conversation.
-        told = MessageRequested(
-            "common.upset_question", {**_values(state), "adviser_word": int(_hears_adviser(step, state))}
-        )
+        # get the way to a person again, never "we did not understand" and the end of the conversation. A tenant
+        # whose case already waits for an adviser with their yes (`queued`) hears that one will contact them, not a
+        # word that would ask for what they have.
+        way = {"queued": 1} if queued else {"adviser_word": int(_hears_adviser(step, state))}
+        told = MessageRequested("common.upset_question", {**_values(state), **way})
         return state, [AnswerRecorded(state.step, UNRECOGNISED, text), told]
     if not tokens(text):
         # Only emoji or signs ("🤔"): a short word that we read it, that the question waits, and a person to call.
@@ -500,7 +501,7 @@ def _ok_led(text: str) -> bool:
     return bool(words) and words[0] in _OK_WORDS
 
 
-def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool) -> Result:
+def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool, queued: bool) -> Result:
     step = flow.step(state.step)
     today = local_today(state, now)
     events: list[Event]
@@ -533,7 +534,7 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool) ->
             if word_count(text) > 0:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.goto, now, events)
-    return _unanswered(flow, state, text, now, attached)
+    return _unanswered(flow, state, text, now, attached, queued)
 
 
 def _button(flow: Flow, state: State, choice: str, earlier: bool, now: datetime) -> Result:
@@ -615,7 +616,7 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             return _wait_expired(flow, state, now)
         case FactReported(fact=fact):
             return _fact(flow, state, fact)
-        case TextReceived(text=text, channel=channel, attached=attached):
+        case TextReceived(text=text, channel=channel, attached=attached, queued=queued):
             state = replace(state, channel=channel)
             if flow is None:
                 return _flow_changed(state, text)
@@ -623,7 +624,9 @@ def resume(state: State, input: Input, now: datetime) -> Result:
                 # A photo, a sticker or a voice message (they arrive without words): no wrong answer, no try used;
                 # the tenant hears it cannot be read here, and the question stays open as it was.
                 return state, [MessageRequested("common.no_words", _values(state))]
-            return _greeted(flow, state, now) if is_greeting(text) else _text(flow, state, text, now, attached)
+            if is_greeting(text):
+                return _greeted(flow, state, now)
+            return _text(flow, state, text, now, attached, queued)
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)
             return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, earlier, now)

@@ -73,11 +73,14 @@ class Context:
 @dataclass(frozen=True)
 class TextReceived:
     """The tenant wrote a message. `attached`: the words are the caption of a photo, a file or a voice message,
-    which cannot be seen here (the host knows from the message's kind)."""
+    which cannot be seen here (the host knows from the message's kind). `queued`: their yes already put their case
+    in the advisers' queue and no person holds it yet (the commands' `TenantFacts.queued`): the way to a person is
+    that an adviser will contact them, not the adviser word."""
 
     text: str
     channel: Channel
     attached: bool = False
+    queued: bool = False
 
 
 @dataclass(frozen=True)

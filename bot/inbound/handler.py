@@ -146,16 +146,16 @@ def _sms_reaches(conn: Connection, tenant_id: int) -> bool:
     return False
 
 
-def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None) -> Input | None:
+def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None, queued: bool) -> Input | None:
     """What the tenant said, for the engine: a button under another conversation's message (one that ended)
-    answers nothing open now (`earlier`); a forged button is nothing."""
+    answers nothing open now (`earlier`); a forged button is nothing. `queued`: their case waits with their yes."""
     if isinstance((row.payload or {}).get("callback"), str):
         if pressed is None:
             return None
         return ButtonPressed(pressed.choice, _channel(row), earlier=pressed.conversation_id != conversation_id)
     # A sticker, photo or voice message arrives without text, or with a caption: the flow says it cannot be read
     # here (a caption it cannot read uses no try).
-    return TextReceived(row.text or "", _channel(row), attached="kind" in (row.payload or {}))
+    return TextReceived(row.text or "", _channel(row), attached="kind" in (row.payload or {}), queued=queued)
 
 
 _open_case = (
@@ -350,7 +350,7 @@ class InboundHandler:
         if state is None and facts.queued:
             self._heard_while_waiting(scene, turn, tenant.case_id)
             return "to_case_waiting"
-        user_input = _input(row, pressed, conversation_id)
+        user_input = _input(row, pressed, conversation_id, facts.queued)
         if user_input is None:
             return "not_understood"
         self._converse(scene, turn, tenant, state, user_input, pressed)
@@ -364,7 +364,7 @@ class InboundHandler:
         moves on, and the bot says nothing (the person reads the message and answers). A typed yes right after the
         person wrote may answer the person, so it is theirs (the question's own button is not). False when nothing
         was recorded."""
-        user_input = _input(row, pressed, turn.conversation_id)
+        user_input = _input(row, pressed, turn.conversation_id, queued=False)
         answered = None if user_input is None else engine.consent_answer(state, user_input, turn.now)
         if answered is None or turn.conversation_id is None:
             return False

@@ -255,7 +255,7 @@ def _turn(tenant: _Tenant, given: TenantInput, now: datetime) -> list[Output]:
             result = command(given.value, tenant.facts(), now)
             if result is not None:
                 return _command_outputs(tenant, result, now)
-            return _to_conversation(tenant, TextReceived(given.value, tenant.channel), now)
+            return _to_conversation(tenant, TextReceived(given.value, tenant.channel, queued=tenant.queued), now)
         case "button":
             return _to_conversation(tenant, ButtonPressed(given.value, tenant.channel), now)
         case "fact":

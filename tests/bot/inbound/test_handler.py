@@ -412,6 +412,20 @@ async def test_a_sad_face_while_the_case_waits_hears_an_adviser_reads_it_not_a_w
     assert kept == (await _case(runtime, tenant_id)).id  # the adviser reads it on the case
 
 
+async def test_a_sad_face_inside_a_question_while_the_case_waits_hears_an_adviser_will_contact_them(
+    runtime: Runtime,
+) -> None:
+    """A question open while the case waits with the tenant's yes (a reminder came, say): the sad face's answer says an
+    adviser will contact them and that the question waits, not RÅDGIVER, which would ask for what they have."""
+    tenant_id = await add_tenant(runtime.db)
+    [question] = await _say(runtime, "hej", "SM1")
+    assert "Svar:" in question
+    await add_case(runtime, tenant_id, origin="outreach", reason="urgent outreach")  # their yes, a case in the queue
+    [upset] = await _say(runtime, "😢", "SM2")
+    assert "RÅDGIVER" not in upset
+    assert "læser din besked" in upset and "ring til os på" in upset and "Vores spørgsmål venter" in upset
+
+
 async def test_a_waiting_case_the_tenant_never_said_yes_to_leaves_the_conversation_as_it_was(
     runtime: Runtime,
 ) -> None:
