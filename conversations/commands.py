@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from conversations import engine
 from conversations.answers import emoji_reading
@@ -89,6 +89,12 @@ class CommandResult:
     started: State | None = None
     resumed: State | None = None
     daily: bool = False
+
+    def daily_key(self, tenant: int | str, today: date) -> str | None:
+        """The key a `daily` result's words are said under for `tenant` on `today` (the local day): whoever plays the
+        commands (the host, `keephome chat`, the transcripts) says them only when it has not said that key yet, so
+        the rule is the same everywhere. None for words said every time."""
+        return f"{self.kind}:{tenant}:{today.isoformat()}" if self.daily else None
 
 
 def _start(

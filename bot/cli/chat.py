@@ -12,6 +12,7 @@ from bot.outbox.render import Renderer
 from bot.paths import TEMPLATES_DIR
 from bot.settings import Settings
 from conversations import commands
+from conversations.effects import local_today
 from conversations.engine import resume, start
 from conversations.flows import FLOWS
 from conversations.model import (
@@ -57,6 +58,7 @@ class _Session:
         self.buttons: tuple[tuple[str, str], ...] = ()
         self.status = "active"
         self.consented = False
+        self.told: set[str] = set()  # the keys of the once-a-day lines said, as the service keeps them
 
     def facts(self) -> commands.TenantFacts:
         """The tenant as a keyword command sees them: the terminal plays no adviser, Telegram is on."""
@@ -149,6 +151,13 @@ def _tenant_text(session: _Session, text: str) -> bool:
     """What the host does with a message: a keyword command first, else an answer; False ends the chat."""
     result = commands.command(text, session.facts(), session.now)
     if result is not None:
+        key = result.daily_key("chat", local_today(session.state, session.now))
+        if key is not None and key in session.told:
+            # As the service: a line said at most once a day gets no answer again that day.
+            session.out(f"# keyword {result.kind}, said today already (the service sends it once a day)")
+            return True
+        if key is not None:
+            session.told.add(key)
         session.out(f"# keyword {result.kind}")
         session.show(result.events)  # a started conversation (help, withdrawal, Telegram) only shows its events
         if result.resumed is not None:

@@ -488,9 +488,9 @@ class InboundHandler:
         )
 
     def _apply_command(self, scene: Scene, turn: Turn, result: CommandResult) -> None:
-        if result.daily:
+        key = result.daily_key(turn.tenant_id, turn.today)
+        if key is not None:
             # A line said at most once a day: the same sign sent again and again is answered once.
-            key = f"{result.kind}:{turn.tenant_id}:{turn.today.isoformat()}"
             if not self._told(scene, key, turn.today):
                 for said in result.events:
                     if isinstance(said, MessageRequested):

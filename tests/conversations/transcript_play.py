@@ -139,7 +139,7 @@ class _Tenant:
     handed_off: bool = False  # a case the tenant's own yes opened waits in the queue
     telegram_on: bool = True
     conversation: State | None = None
-    told: set[tuple[str, date]] = field(default_factory=set)  # the once-a-day lines said, by kind and day
+    told: set[str] = field(default_factory=set)  # the once-a-day lines said, by their keys
 
     def facts(self) -> TenantFacts:
         open_state = self.conversation if self.conversation is not None and not self.conversation.ended else None
@@ -201,11 +201,12 @@ class _Tenant:
 
 
 def _command_outputs(tenant: _Tenant, result: CommandResult, now: datetime) -> list[Output]:
-    if result.daily:
+    key = result.daily_key("tenant", now.date())
+    if key is not None:
         # Like the host: a line said at most once a day.
-        if (result.kind, now.date()) in tenant.told:
+        if key in tenant.told:
             return [Note(f"keyword {result.kind}, said today already")]
-        tenant.told.add((result.kind, now.date()))
+        tenant.told.add(key)
     outputs: list[Output] = [Note(f"keyword {result.kind}"), *tenant.apply(result.events)]
     if result.started is not None:
         outputs.append(Note(f"started {result.started.flow}, {_standing(result.started)}"))

@@ -183,3 +183,11 @@ def test_a_language_that_is_not_on_is_refused() -> None:
     settings = load_settings(_env_file=None, languages="da,en")
     assert run_chat("payment_check", "sms", "tr", None, lambda _: "/quit", lines.append, settings) == 2
     assert lines == ["language 'tr' is not on; KEEPHOME_LANGUAGES: da, en"]
+
+
+def test_a_sign_with_nothing_open_is_answered_once_a_day_as_the_service_does() -> None:
+    """The service says the line for a sign with nothing open at most once a day; the terminal shows the same."""
+    shown, _ = _run("payment_check", "sms", "1", "🤔", "🤔", "/clock 2026-12-04T10:00", "🤔")
+    heard = [line for line in shown if line.startswith("[sms] Tak for din besked.")]
+    assert len(heard) == 2  # the first sign, and the first the next day
+    assert "# keyword signs, said today already (the service sends it once a day)" in shown
