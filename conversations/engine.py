@@ -65,6 +65,8 @@ __all__ = [
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
+# The day a part payment was said for before its amount ("men noget på fredag"), kept while the amount is asked.
+_PART_ON = "part_on"
 
 
 def _require_aware(now: datetime) -> None:
@@ -78,9 +80,11 @@ def _values(state: State) -> dict[str, Value]:
         # A påkrav runs, whatever brought the conversation (a reminder for the month's rent, the tenant's own
         # message): a confirmation says the whole sum in the letter is due by its deadline, never "we will wait".
         values["deadline_running"] = 1
-    pay_on, amount = state.data.get("pay_on"), state.data.get("amount")
+    pay_on, amount, part_on = state.data.get("pay_on"), state.data.get("amount"), state.data.get(_PART_ON)
     if isinstance(pay_on, str):
         values["pay_on"] = date.fromisoformat(pay_on)
+    if isinstance(part_on, str):
+        values[_PART_ON] = date.fromisoformat(part_on)
     if isinstance(amount, int):
         values["amount"] = Money(amount)
     flow = FLOWS.get(state.flow)
@@ -273,7 +277,15 @@ def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: lis
         return None
     if isinstance(step, AskAmount):
         ore = find_amount(raw, strict=True)
-        return None if ore is None else _amounted(flow, state, step, ore, raw, now, events)
+        if ore is not None:
+            return _amounted(flow, state, step, ore, raw, now, events)
+        day = None if step.when is None else find_date(raw, local_today(state, now), strict=True)
+        if day is None:
+            return None
+        # "Kan ikke betale det hele, men noget på fredag": a day without an amount is kept while the amount is asked
+        # (for that day), and answers the date question with the amount, so "when?" is never asked for it.
+        kept = replace(state, data={**state.data, _PART_ON: day.isoformat()})
+        return _enter(flow, kept, state.step, now, events)
     if isinstance(step, Ask) and not _asks_consent(step):
         # "2000, jeg har mistet mit arbejde": the reason in the same words (by its words only, never a number; and
         # never a consent, which is given to its own question's wording).
@@ -305,12 +317,19 @@ def _dated(
 def _amounted(
     flow: Flow, state: State, step: AskAmount, ore: int, raw: str, now: datetime, events: list[Event]
 ) -> Result:
-    state = replace(state, data={**state.data, "amount": ore})
+    part_on = state.data.get(_PART_ON)
+    data = {key: value for key, value in state.data.items() if key != _PART_ON}
+    state = replace(state, data={**data, "amount": ore})
     events.append(AnswerRecorded(state.step, ore, raw))
     # "500 kr den 15.", "800 on Friday": the day answers the date question as its own answer would (kept, and
     # confirmed with its day and the letter's deadline by the step it leads to); "500 kr næste fredag" gets that
     # question, as "which day?". The words may answer the amount's next question too ("2000, jeg er syg").
     dated = None if step.when is None else _answer_ahead(flow, replace(state, step=step.when), raw, now, events)
+    if dated is None and step.when is not None and isinstance(part_on, str) and ore > 0:
+        # The day said before the amount ("men noget på fredag", then "500"), while it is still to come.
+        when, day = flow.step(step.when), date.fromisoformat(part_on)
+        if isinstance(when, AskDate) and day >= local_today(state, now):
+            dated = _dated(flow, replace(state, step=step.when), when, day, raw, now, events)
     if dated is not None:
         return _also_ahead(flow, dated, step.goto, raw, now)
     ahead = _answer_ahead(flow, replace(state, step=step.goto), raw, now, events)
