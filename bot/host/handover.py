@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.appointments import cancel_volunteers
 from bot.host.cases import cases_back_from, tasks_back_from
 from bot.host.outreach import steps_back_from
 from bot.settings import Settings
+from bot.store.schema import cases
 
 __all__ = ["HandedBack", "hand_back_work"]
 
@@ -33,17 +35,19 @@ class HandedBack:
     to any caretaker."""
 
     cases: int = 0
+    # cases nobody holds now that keep their volunteer's task: they come to the queue when the task ends
+    kept: int = 0
     tasks: int = 0
     appointments: int = 0
     steps: int = 0
 
     def total(self) -> int:
-        return self.cases + self.tasks + self.appointments + self.steps
+        return self.cases + self.kept + self.tasks + self.appointments + self.steps
 
     def detail(self) -> str:
         """The audit entry's words."""
         return (
-            f"cases_back={self.cases} tasks_back={self.tasks} "
+            f"cases_back={self.cases + self.kept} tasks_back={self.tasks} "
             f"appointments_cancelled={self.appointments} visits_back={self.steps}"
         )
 
@@ -55,7 +59,10 @@ async def hand_back_work(
     if new_role == role or (role in _HOLDS_CASES and new_role in _HOLDS_CASES):
         return HandedBack()
     if role in _HOLDS_CASES:
-        return HandedBack(cases=len(await cases_back_from(conn, staff_id, now)))
+        back = await cases_back_from(conn, staff_id, now)
+        with_task = select(func.count()).where(cases.c.id.in_(back), cases.c.status == "volunteer")
+        kept = int((await conn.execute(with_task)).scalar_one()) if back else 0
+        return HandedBack(cases=len(back) - kept, kept=kept)
     if role == "volunteer":
         # Nobody would come to their appointments, and nobody could do their tasks.
         cancelled = await conn.run_sync(cancel_volunteers, staff_id, now, settings)

@@ -67,7 +67,8 @@ async def test_a_closed_advisers_cases_go_back_to_the_queue(runtime: Runtime, cl
     await _as_admin(runtime, client)
     done = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {})
     page = (await client.get(done.headers["location"])).text
-    assert "3 cases back in the queue, for another adviser to take" in page
+    assert "2 cases back in the queue, for another adviser to take" in page
+    assert "1 case keeps its volunteer's task: it comes to the queue when the task is done" in page
     for case_id in (taken, waiting_tenant):
         row = await case_row(runtime, case_id)
         assert (row.status, row.assignee_id) == ("waiting", None)
