@@ -24,7 +24,7 @@ from bot.console.audit import record
 from bot.console.case_page import case_in_path
 from bot.console.ids import id_from
 from bot.console.labels import OUTCOME_LABELS, label
-from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant, sms_warnings
+from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import (
     FormError,
@@ -42,7 +42,7 @@ from bot.console.web import (
 )
 from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_appointment, cancel_unseen
-from bot.host.cases import HELD_STATUSES, CaseError
+from bot.host.cases import HELD_STATUSES, CaseError, reply_channel
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
 from bot.i18n import N_, Label, Labels
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff

@@ -18,11 +18,10 @@ from bot.console.audit import record_shown
 from bot.console.delivery import last_failed
 from bot.console.ids import id_from, whole_number
 from bot.console.labels import CASE_STATUS_LABELS
-from bot.console.messaging import reply_channel
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, now, redirect, render, runtime, today
-from bot.host.cases import OPEN_STATUSES, consented_among
+from bot.host.cases import OPEN_STATUSES, consented_among, reply_channel
 from bot.i18n import N_, Labels, ngettext
 from bot.i18n import gettext as _
 from bot.store.schema import cases, messages, rent_positions, staff, tenants

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.host.cases import reply_channel, tell_tenant
+from bot.host.cases import tell_tenant
 from bot.i18n import gettext as _
 from bot.i18n import local_day
 from bot.outbox.enqueue import queued
@@ -16,7 +16,7 @@ from bot.outbox.route import asks_on_telegram
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from conversations.answers import dates_named
 
-__all__ = ["place_fits_sms", "reply_channel", "send_to_tenant", "sms_warnings", "telegram_open"]
+__all__ = ["place_fits_sms", "send_to_tenant", "sms_warnings", "telegram_open"]
 
 
 def telegram_open(tenant: Any) -> bool:

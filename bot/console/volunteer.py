@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
 from bot.console.ids import path_id
-from bot.console.messaging import place_fits_sms, reply_channel, send_to_tenant
+from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, day_and_time, field, form_nonce, now, redirect, render, runtime
 from bot.host.appointments import (
@@ -35,7 +35,7 @@ from bot.host.appointments import (
     mark_appointment,
     move_appointment,
 )
-from bot.host.cases import CaseError, finish_task
+from bot.host.cases import CaseError, finish_task, reply_channel
 from bot.host.consents import volunteer_sees
 from bot.i18n import N_
 from bot.store.schema import case_tasks, cases, tenants
