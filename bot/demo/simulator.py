@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.base import CHANNEL_KEYS, button_data, parse_button_data
 from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
-from bot.i18n import N_, install, language_of, local_day, reason_words, stage_words, use_language
+from bot.i18n import N_, install, language_of, local_day, local_moment, reason_words, stage_words, use_language
 from bot.i18n import gettext as _
 from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
 from bot.outbox.record import SECRET_TEMPLATES
@@ -479,7 +479,7 @@ def _rows(outcome: PlanOutcome, tz: ZoneInfo) -> list[dict[str, str]]:
             "stage": r.trigger,
             "stage_words": _(_TRIGGER_WORDS[r.trigger]) if r.trigger in _TRIGGER_WORDS else r.trigger,
             "channel": r.channel,
-            "send_after": r.send_after.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "send_after": local_moment(r.send_after.astimezone(tz)),  # as the console writes a moment
             # The policy's English sentence stays in the API (the operators' audit text); the page shows why in
             # its own language, from the dates the reminder was computed from.
             "reason": r.reason,

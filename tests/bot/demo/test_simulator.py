@@ -75,6 +75,8 @@ async def test_preview_shows_the_day_and_plans_nothing(demo: tuple[Runtime, http
     stages = sorted(row["stage"] for row in body["would_plan"])
     assert stages == ["before_due", "court", "court", "demand", "demand", "demand", "missed", "missed"]
     assert all(row["channel"] == "sms" and row["reason"] for row in body["would_plan"])
+    # Written as the console writes a moment: the clock's 10:00 on the day moved to, the day the Danish way.
+    assert {row["send_after"] for row in body["would_plan"]} == {"3. mar. 2026 10:00"}
     assert await planned(rt) == 0
     planned_now = (await client.post("/simulator/api/remind")).json()
     assert sorted(row["tenant"] for row in planned_now["planned"]) == sorted(r["tenant"] for r in body["would_plan"])
