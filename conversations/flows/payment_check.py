@@ -86,9 +86,11 @@ PAYMENT_CHECK = Flow(
             hardship="heard",
             adviser="consent",
         ),
-        # The date question's own confirmations (the day; the letter's deadline), then why, and the way to a person.
-        "part_promised": Say("payment_check.promised", goto="reason"),
-        "part_promised_late": Say("payment_check.promised_late", goto="reason"),
+        # The promise confirmed (the amount and the day on Telegram, the day only by SMS; the letter's deadline), then
+        # why, and the way to a person: one turn, so the confirmation thanks and closes nothing ("write to us if
+        # anything changes" before a question reads as the end), and the reason question, after it, thanks no more.
+        "part_promised": Say("payment_check.part_promised", goto="reason"),
+        "part_promised_late": Say("payment_check.part_promised_late", goto="reason"),
         "reason": Ask(
             "payment_check.reason",
             options=(

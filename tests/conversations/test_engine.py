@@ -27,6 +27,7 @@ from conversations.model import (
     WaitExpired,
 )
 from conversations.state import State
+from tests.conversations.transcript_play import RENDERER
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
 SETTINGS = FlowSettings(paid_pause_days=5, nudge_after_hours=24, give_up_after_hours=48)
@@ -425,7 +426,7 @@ def test_an_amount_and_a_reason_in_one_message_are_both_heard() -> None:
     # With a day too: the day is confirmed, and the reason still heard from the same words.
     state, _ = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
     state, events = resume(state, TextReceived("500 kr den 15., jeg har mistet mit arbejde", "telegram"), NOW)
-    assert _templates(events) == ["payment_check.promised", "payment_check.reason_heard", "consent.ask"]
+    assert _templates(events) == ["payment_check.part_promised", "payment_check.reason_heard", "consent.ask"]
     assert (state.data["pay_on"], state.data["reason"]) == ("2026-12-15", "lost_job")
     # Words never answer a consent question ahead: its yes is given to its own wording.
     state, events = resume(_start("telegram"), TextReceived("ja, jeg vil gerne tale med en rådgiver", "telegram"), NOW)
@@ -601,8 +602,9 @@ def test_a_day_said_with_the_amount_is_kept_as_a_promise(text: str, amount: int,
 @pytest.mark.parametrize(
     ("text", "confirmed"),
     [
-        ("500 kr den 8.", "payment_check.promised"),  # within the letter's deadline: the day, and the whole sum due
-        ("500 kr den 15.", "payment_check.promised_late"),  # after it: the date question's note, and a call today
+        # Within the letter's deadline: the day, and the whole sum due; after it: the date question's note and a call.
+        ("500 kr den 8.", "payment_check.part_promised"),
+        ("500 kr den 15.", "payment_check.part_promised_late"),
         ("500 kr", None),  # no day: nothing to confirm, the reason is asked
     ],
 )
@@ -621,6 +623,37 @@ def test_a_day_said_with_the_amount_is_confirmed_as_the_date_question_confirms_i
         assert told[0].values["pay_on"] == date.fromisoformat(str(state.data["pay_on"]))
         assert told[0].values["deadline_running"] == 1
     assert (state.step, state.ended) == ("reason", False)
+
+
+@pytest.mark.parametrize(
+    ("language", "thanks", "closing", "days"),
+    [
+        ("da", "Tak", "Hvis noget ændrer sig", ("den 8.", "den 15.")),
+        ("en", "Thank you", "If anything changes", ("on the 8th", "on the 15th")),
+    ],
+)
+@pytest.mark.parametrize(("trigger", "deadline", "which"), [("missed", None, 1), ("demand", date(2026, 12, 10), 0),
+                                                          ("demand", date(2026, 12, 10), 1)])  # fmt: skip
+def test_a_part_with_a_day_reads_as_one_turn_thanked_once_and_not_closed_before_the_question(
+    language: str, thanks: str, closing: str, days: tuple[str, str], trigger: str, deadline: date | None, which: int
+) -> None:
+    """ "500 kr den 15." on Telegram: the amount and the day confirmed, then why. The tenant reads one turn: thanked
+    once (the question after the confirmation starts no second "Tak."), and no "write to us if anything changes",
+    which reads as the end, right before a question."""
+    context = Context("", language, "telegram", trigger, SETTINGS, deadline=deadline)
+    opening, _ = start("payment_check", context, NOW)
+    asked, _ = resume(opening, ButtonPressed("part", "telegram"), NOW)
+    state, events = resume(asked, TextReceived(f"500 kr {days[which]}", "telegram"), NOW)
+    told = [e for e in events if isinstance(e, MessageRequested)]
+    confirmation, question = (RENDERER.render(e.template, e.values, language, "telegram").text for e in told)
+    assert "500,00 kr." in confirmation and "2026" in confirmation
+    assert confirmation.startswith(thanks) and not question.startswith(thanks), (confirmation, question)
+    assert closing not in confirmation and closing not in question
+    assert (told[-1].template, state.step) == ("payment_check.reason", "reason")
+    # The reason question asked after an amount alone thanks for it, as before.
+    _, events = resume(asked, TextReceived("500 kr", "telegram"), NOW)
+    [alone] = [e for e in events if isinstance(e, MessageRequested)]
+    assert RENDERER.render(alone.template, alone.values, language, "telegram").text.startswith(thanks)
 
 
 @pytest.mark.parametrize(
@@ -668,7 +701,7 @@ def test_a_day_it_cannot_place_with_the_amount_gets_the_date_question(text: str)
     assert (state.step, "amount" in state.data, "pay_on" in state.data) == ("part_when", True, False)
     state, events = resume(state, TextReceived("den 11.", "telegram"), NOW)
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
-    assert _templates(events) == ["payment_check.promised", "payment_check.reason"]
+    assert _templates(events) == ["payment_check.part_promised", "payment_check.reason"]
 
 
 @pytest.mark.parametrize("channel", ["sms", "telegram"])

@@ -191,6 +191,21 @@ def test_a_promise_after_the_deadline_asks_to_pay_within_the_letter_without_its_
         assert text.count("2026") == 1
 
 
+@pytest.mark.parametrize("language", ["da", "en", "ar", "tr"])
+@pytest.mark.parametrize("key", ["payment_check.part_promised", "payment_check.part_promised_late"])
+def test_a_part_promised_says_the_amount_on_telegram_and_the_day_only_by_sms(language: str, key: str) -> None:
+    """A part payment promised for a day: Telegram confirms the amount and the day; an SMS the day only, never the
+    amount, even when the values carry it (a Telegram message that falls back to SMS is rendered by SMS rules)."""
+    from bot.outbox.sms_rules import amount_like
+
+    renderer = Renderer(ROOT / "templates", _settings())
+    values = {"pay_on": date(2026, 12, 15), "amount": Money(50000), "trigger": "demand"}
+    telegram = renderer.render(key, values, language, "telegram").text
+    sms = renderer.render(key, values, language, "sms").text
+    assert "500" in telegram and "2026" in telegram
+    assert "2026" in sms and "500" not in sms and not amount_like(sms), sms
+
+
 @pytest.mark.parametrize(
     ("hours", "language", "shown"),
     [
