@@ -65,6 +65,8 @@ __all__ = [
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
+# Why a consent question ended on a sign ("👍") sent again instead of a yes in words: no consent, and no misreading.
+NOT_IN_WORDS = "not_in_words"
 # The day a part payment was said for before its amount ("men noget på fredag"), kept while the amount is asked.
 _PART_ON = "part_on"
 
@@ -411,10 +413,11 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # "👍" to the consent question: no consent (it is given in words), and the tenant is told how to give it.
         if state.retries:
             # Again, or after a miss: someone trying to say yes, never told "we did not understand". The end is
-            # said as it is (nothing passed on without a yes in words) with the way to an adviser still open.
+            # said as it is (nothing passed on without a yes in words) with the way to an adviser still open. It ends
+            # as what it is, no consent in words, never "not understood": the tenant was understood.
             events: list[Event] = [AnswerRecorded(state.step, UNRECOGNISED, text)]
-            events += [MessageRequested("consent.not_in_words", _values(state)), ConversationEnded("not_understood")]
-            return _end(state, "not_understood"), events
+            events += [MessageRequested("consent.not_in_words", _values(state)), ConversationEnded(NOT_IN_WORDS)]
+            return _end(state, NOT_IN_WORDS), events
         return _told_once(flow, state, text, now, "consent.in_words")
     if looks_like_noted(text) or _ok_led(text) or emoji in ("yes", "noted"):
         # "Ok", "fint 👍", "ok jeg forstår": the message was read; the question stays open as a thank-you leaves it.

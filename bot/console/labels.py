@@ -222,6 +222,8 @@ CONVERSATION_END_LABELS = {
     "share_consented": N_("the tenant said yes to sharing"),
     "no_response": N_("no answer"),
     "not_understood": N_("the answers were not understood"),
+    # "👍" again at a consent question: understood, but a sign is no yes; nothing was passed on.
+    "not_in_words": N_("the tenant answered with a sign, not a yes in words"),
     "flow_changed": N_("the questions changed meanwhile"),
     "superseded": N_("a newer reminder took its place"),
     "stage passed": N_("its moment on the rent timeline had passed"),

@@ -714,4 +714,6 @@ def test_a_thumbs_up_again_at_the_consent_question_ends_kindly_with_no_consent(c
     state, events = resume(state, TextReceived("👍", channel), NOW)
     assert _templates(events) == ["consent.not_in_words"]
     assert not any(isinstance(e, ConsentGiven) for e in events)
-    assert state.ended
+    # Understood, and no consent: an end of its own, never "not understood".
+    assert state.ended and state.end_reason == "not_in_words"
+    assert [e.reason for e in events if isinstance(e, ConversationEnded)] == ["not_in_words"]

@@ -5,13 +5,17 @@ under way or granted is not offered a second time."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
+from bot.console.labels import CONVERSATION_END_LABELS
 from bot.runtime import Runtime
 from bot.store.schema import case_tasks, messages
 from bot.tenants.erase import erase
+from conversations.flow import End
+from conversations.flows import FLOWS
 from tests.bot.console.test_referrals import adviser, held_case, make_referral, rt, signed_form  # noqa: F401
 from tests.support.console import add_case, add_person, add_tenant, login, post_form, signed_in
 from tests.support.history import a_tenant_with_a_history
@@ -134,3 +138,14 @@ async def test_a_time_of_another_year_names_its_year(runtime: Runtime, client: h
     await signed_in(runtime, client)
     events = _events((await client.get(f"/console/cases/{case_id}")).text)
     assert f"20. dec. {now.year - 1} 11:00" in events and "2. jan. 11:00" in events, events
+
+
+def test_every_way_a_conversation_ends_has_words() -> None:
+    """Each end a flow names and each one the golden transcripts show (the engine's own: not understood, a sign sent
+    again instead of a yes in words, no answer) reads in words wherever a conversation's end is shown, never as its
+    stored code."""
+    transcripts = Path(__file__).resolve().parents[2] / "conversations" / "transcripts"
+    shown = {m for path in transcripts.glob("*.md") for m in re.findall(r"^ended: (\S+)$", path.read_text(), re.M)}
+    named = {step.reason for flow in FLOWS.values() for step in flow.steps.values() if isinstance(step, End)}
+    assert {"not_in_words", "not_understood"} <= shown
+    assert shown | named <= set(CONVERSATION_END_LABELS), sorted((shown | named) - set(CONVERSATION_END_LABELS))

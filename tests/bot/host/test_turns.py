@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from bot.console.data_rights import EXPORT_WORDS
+from bot.i18n import speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import conversations, tenants
+from bot.tenants.export import export_tenant, render_html, staff_roles
 from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
 
@@ -130,3 +134,31 @@ async def test_free_text_is_kept_for_the_adviser_in_the_conversation(runtime: Ru
         "reason_text": "min datter var syg",
         "consent": "yes",
     }
+
+
+async def test_a_thumbs_up_twice_at_the_consent_question_ends_as_no_yes_in_words_not_as_not_understood(
+    runtime: Runtime,
+) -> None:
+    """The tenant was understood: they answered with a sign and gave no consent. The conversation ends with a reason
+    of its own, and the adviser reads it in words in both languages, never "the answers were not understood" nor a
+    raw code."""
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "3", "SM2")  # an adviser, please: the consent question
+    await _say(runtime, "👍", "SM3")
+    await _say(runtime, "👍", "SM4")
+    assert _sms(runtime)[-1].startswith("Tak. Din sag er ikke givet videre endnu: det kræver et JA i ord.")
+    active, reason, _state = await _conversation(runtime)
+    assert (active, reason) == (False, "not_in_words")
+    data = await export_tenant(runtime.db, "T-1", runtime.clock(), "cli")
+    zone, roles = ZoneInfo("Europe/Copenhagen"), await staff_roles(runtime.db)
+    for language, heading, words in (
+        ("da", "Samtaler", "lejeren svarede med et tegn, ikke et ja i ord"),
+        ("en", "Conversations", "the tenant answered with a sign, not a yes in words"),
+    ):
+        with speaking(language):
+            page = render_html(data, EXPORT_WORDS, zone=zone, staff=roles)
+        talks = page.split(f"<h2>{heading}</h2>")[1].split("<h2>")[0]
+        assert f"<td>{words}</td>" in talks, (language, talks)
+        assert "svarene blev ikke forstået" not in talks and "the answers were not understood" not in talks
+        assert "not_in_words" not in talks and "not in words" not in talks
