@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler.calendar import is_legal_holiday
-from scheduler.quiet import is_quiet_day, is_quiet_time, next_allowed_send
+from scheduler.quiet import after_quiet_hours, is_quiet_day, is_quiet_time, next_allowed_send
 
 CPH = ZoneInfo("Europe/Copenhagen")
 T = time.fromisoformat
@@ -71,6 +71,34 @@ def utc(text: str) -> datetime:
 )
 def test_next_allowed_send(now: str, quiet: tuple[str, str], holidays_quiet: bool, expected: str) -> None:
     result = next_allowed_send(utc(now), CPH, T(quiet[0]), T(quiet[1]), holidays_quiet)
+    assert result == utc(expected)
+    assert result.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("now", "quiet", "expected"),
+    [
+        # Tue 11 March 2025, 12:00 CET: outside the window, unchanged.
+        ("2025-03-11T11:00", ("20:00", "09:00"), "2025-03-11T11:00"),
+        # 23:30 CET -> 09:00 CET next morning; 07:00 -> 09:00 the same morning.
+        ("2025-03-11T22:30", ("20:00", "09:00"), "2025-03-12T08:00"),
+        ("2025-03-12T06:00", ("20:00", "09:00"), "2025-03-12T08:00"),
+        # The end is outside the window, the start inside.
+        ("2025-03-12T08:00", ("20:00", "09:00"), "2025-03-12T08:00"),
+        ("2025-03-12T19:00", ("20:00", "09:00"), "2025-03-13T08:00"),
+        # Quiet days count for reminders only: a Sunday morning, Juleaftensdag and the night before Juledag go at
+        # the end of the night's window.
+        ("2025-03-16T11:00", ("20:00", "09:00"), "2025-03-16T11:00"),
+        ("2026-12-24T10:00", ("20:00", "09:00"), "2026-12-24T10:00"),
+        ("2026-12-24T22:30", ("20:00", "09:00"), "2026-12-25T08:00"),
+        # Sat 29 March 2025 21:00 CET; on Sunday 30 (spring forward) 09:00 is CEST.
+        ("2025-03-29T20:00", ("20:00", "09:00"), "2025-03-30T07:00"),
+        # Equal start and end: no quiet hours at all.
+        ("2025-03-11T22:00", ("09:00", "09:00"), "2025-03-11T22:00"),
+    ],
+)
+def test_after_quiet_hours(now: str, quiet: tuple[str, str], expected: str) -> None:
+    result = after_quiet_hours(utc(now), CPH, T(quiet[0]), T(quiet[1]))
     assert result == utc(expected)
     assert result.tzinfo is UTC
 
