@@ -45,6 +45,7 @@ from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_appoint
 from bot.host.cases import HELD_STATUSES, CaseError, reply_channel
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
 from bot.i18n import N_, Label, Labels
+from bot.settings import Settings
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff
 from scheduler.urgency import legal_dates
 
@@ -92,17 +93,13 @@ async def _take(request: Request, me: StaffSession) -> Response:
     async with rt.db.write() as conn:
         taken = await case_ops.take_case(conn, case.id, me.staff_id, at)
         if tenant.status == "active":
-            await send_to_tenant(
-                conn,
-                tenant,
-                case_id=case.id,
-                template=case_ops.TAKEN,
-                values={},
-                now=at,
-                # Said at each take: taken again after a release (the tenant was told nobody reads along), a person
-                # reads along again. A take sent twice is refused by the case's status, and tells nothing more.
-                key=f"case:{case.id}:taken:{taken}",
-                author=me.actor,
+            # Said at each take: taken again after a release (the tenant was told nobody reads along), a person reads
+            # along again. A take sent twice is refused by the case's status, and tells nothing more.
+            told = [(tenant, case.id, f"case:{case.id}:taken:{taken}")]
+            await conn.run_sync(
+                lambda sync: case_ops.tell_of_change(
+                    sync, told, template=case_ops.TAKEN, now=at, author=me.actor, settings=rt.settings
+                )
             )
         await record(conn, at, me.actor, "case.take", f"case:{case.id}")
     rt.sender.wake()
@@ -112,7 +109,7 @@ async def _take(request: Request, me: StaffSession) -> Response:
 async def _by_holder(
     request: Request,
     me: StaffSession,
-    change: Callable[[AsyncConnection, int, int, datetime], Awaitable[None]],
+    change: Callable[[AsyncConnection, int, int, datetime, Settings], Awaitable[None]],
     action: str,
     detail: Callable[[Any], str | None] = lambda case: None,
     unheld: bool = False,
@@ -121,9 +118,10 @@ async def _by_holder(
     case, _ = await case_in_path(request)
     _holder(case, me, unheld)
     at = now(request)
-    async with runtime(request).db.write() as conn:
+    rt = runtime(request)
+    async with rt.db.write() as conn:
         await _still_holder(conn, case.id, me, unheld)
-        await change(conn, case.id, me.staff_id, at)
+        await change(conn, case.id, me.staff_id, at, rt.settings)
         await record(conn, at, me.actor, action, f"case:{case.id}", detail(case))
     return _back(case.id)
 

@@ -301,8 +301,9 @@ async def _finish(request: Request, me: StaffSession, needs_adviser: bool) -> Re
     case_id, _ = await _my_task(request, me)
     why = field(await request.form(), "why", max_length=500, required=False) if needs_adviser else None
     at = now(request)
-    async with runtime(request).db.write() as conn:
-        await finish_task(conn, case_id, me.staff_id, needs_adviser, at, why)
+    rt = runtime(request)
+    async with rt.db.write() as conn:
+        await finish_task(conn, case_id, me.staff_id, needs_adviser, at, rt.settings, why)
         action = "task.needs_adviser" if needs_adviser else "task.done"
         await record(conn, at, me.actor, action, f"case:{case_id}")
     return redirect("/console/tasks")

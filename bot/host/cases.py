@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, literal, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,10 +14,13 @@ from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_c
 from bot.i18n import N_, Explained
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
+from bot.settings import Settings
 from bot.store.dialect import insert_for
+from bot.store.message_status import hold_unsent
 from bot.store.scene import Scene
-from bot.store.schema import OPEN_CASE, case_events, cases, consents, rent_positions, tenants
+from bot.store.schema import OPEN_CASE, case_events, cases, consents, messages, outbox, rent_positions, tenants
 from bot.tenants.case_closing import OPEN_STATUSES, close_cases
+from scheduler.quiet import after_quiet_hours
 from scheduler.urgency import RentPosition, case_priority
 
 __all__ = [
@@ -26,6 +30,7 @@ __all__ = [
     "OUTCOMES",
     "RELEASED",
     "TAKEN",
+    "UNDONE",
     "BeforeOpening",
     "CaseError",
     "Opened",
@@ -45,6 +50,7 @@ __all__ = [
     "set_status",
     "take_case",
     "tasks_back_from",
+    "tell_of_change",
     "tell_tenant",
 ]
 
@@ -65,6 +71,10 @@ OUTCOMES = (
 RELEASED = "case.released"
 # What a tenant hears when an adviser takes their case: a person reads along now (bot/console/case_actions.py).
 TAKEN = "case.taken"
+# A take undoes a release still waiting for the morning, and a release a take (outbox.last_error of both: the tenant's
+# picture of who reads along did not change, so neither goes; bot/console/delivery.py words it).
+UNDONE = "undone before it went"
+_UNDOES = {TAKEN: RELEASED, RELEASED: TAKEN}
 
 
 class CaseError(Explained, ValueError):
@@ -265,8 +275,10 @@ def tell_tenant(
     author: str,
     values: Mapping[str, Any] | None = None,
     text: str | None = None,
+    not_before: datetime | None = None,
 ) -> None:
-    """Queue a message about their case on the tenant's channel; a key queued before queues nothing."""
+    """Queue a message about their case on the tenant's channel (from `not_before`, when given); a key queued before
+    queues nothing."""
     enqueue(
         Scene.of(conn),
         now=now,
@@ -279,11 +291,64 @@ def tell_tenant(
         case_id=case_id,
         author=author,
         text=text,
+        not_before=not_before,
     )
 
 
+def _undo_waiting(conn: Connection, case_ids: Collection[int], template: str, now: datetime) -> set[int]:
+    """Hold the notices of `template` to these cases that still wait for quiet hours to end (never tried, so the
+    tenant has not seen them); returns the cases whose notice was held."""
+    if not case_ids:
+        return set()
+    Scene.of(conn).flush()  # a notice queued earlier in this transaction is not written yet
+    o = outbox.c
+    waiting = select(messages.c.id).where(
+        messages.c.case_id.in_(list(case_ids)), messages.c.template == template, messages.c.status == "queued"
+    )
+    held = hold_unsent(
+        conn,
+        and_(
+            o.message_id.in_(waiting),
+            o.state == "pending",
+            o.attempts == 0,
+            o.lease_until.is_(None),
+            o.next_attempt_at > now,
+        ),
+        UNDONE,
+        now,
+    )
+    if not held:
+        return set()
+    return {int(c) for c in conn.execute(select(messages.c.case_id).where(messages.c.id.in_(held))).scalars()}
+
+
+def tell_of_change(
+    conn: Connection,
+    told: Sequence[tuple[Any, int, str]],
+    *,
+    template: str,
+    now: datetime,
+    author: str,
+    settings: Settings,
+) -> None:
+    """Tell each `(tenant, case, key)` that a person took their case (TAKEN) or let go of it (RELEASED).
+
+    Nobody writes these words: they wait for the night's quiet hours to end (DESIGN.md), also on a quiet day, when
+    the tenant still needs to know who reads what they write. They are no reminder and do not count as the day's one
+    proactive message. A notice that undoes one still waiting (released, then taken again before the morning) holds
+    that one and goes no more than it: the tenant would read both at once, and what they believed stays true.
+    """
+    undone = _undo_waiting(conn, [case_id for _, case_id, _ in told], _UNDOES[template], now)
+    at = after_quiet_hours(now, ZoneInfo(settings.timezone), settings.quiet_start, settings.quiet_end)
+    for tenant, case_id, key in told:
+        if case_id not in undone:
+            tell_tenant(
+                conn, tenant, case_id=case_id, template=template, now=now, key=key, author=author, not_before=at
+            )
+
+
 async def _tell_back_in_queue(
-    conn: AsyncConnection, moved: Sequence[tuple[int, int]], now: datetime, author: str
+    conn: AsyncConnection, moved: Sequence[tuple[int, int]], now: datetime, author: str, settings: Settings
 ) -> None:
     """Tell each active tenant whose held case went back to the queue (`moved`: the case and the event that moved it)
     that the person who read along no longer does, and that the bot answers meanwhile: once for each such event, so
@@ -306,12 +371,10 @@ async def _tell_back_in_queue(
         )
     ).all()
 
-    def queue(sync: Connection) -> None:
-        for tenant in told:
-            key = f"case:{tenant.case_id}:released:{event_of[tenant.case_id]}"
-            tell_tenant(sync, tenant, case_id=tenant.case_id, template=RELEASED, now=now, key=key, author=author)
-
-    await conn.run_sync(queue)
+    keyed = [(tenant, tenant.case_id, f"case:{tenant.case_id}:released:{event_of[tenant.case_id]}") for tenant in told]
+    await conn.run_sync(
+        lambda sync: tell_of_change(sync, keyed, template=RELEASED, now=now, author=author, settings=settings)
+    )
 
 
 def _author(staff_id: int | None) -> str:
@@ -344,12 +407,12 @@ async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: dat
     return await _event(conn, case_id, staff_id, "taken", None, now)
 
 
-async def release_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> None:
+async def release_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime, settings: Settings) -> None:
     """Give a held case back to the queue: the bot answers again, and an active tenant is told that nobody reads
     along until another adviser takes it."""
     await _move(conn, case_id, ("taken", "waiting_tenant"), status="waiting", assignee_id=None, updated_at=now)
     event = await _event(conn, case_id, staff_id, "released", None, now)
-    await _tell_back_in_queue(conn, [(case_id, event)], now, _author(staff_id))
+    await _tell_back_in_queue(conn, [(case_id, event)], now, _author(staff_id), settings)
 
 
 async def add_note(
@@ -416,7 +479,13 @@ _BACK_TO_HOLDER = case((cases.c.assignee_id.is_(None), literal("waiting")), else
 
 
 async def finish_task(
-    conn: AsyncConnection, case_id: int, volunteer_id: int, needs_adviser: bool, now: datetime, why: str | None = None
+    conn: AsyncConnection,
+    case_id: int,
+    volunteer_id: int,
+    needs_adviser: bool,
+    now: datetime,
+    settings: Settings,
+    why: str | None = None,
 ) -> None:
     """A volunteer marks the task done (back to the adviser) or asks for an adviser (back to the queue, held by nobody,
     as a released case is; `why`, the volunteer's words, goes on the case's event)."""
@@ -435,10 +504,12 @@ async def finish_task(
     kind = "needs_adviser" if needs_adviser else "task_done"
     event = await _event(conn, case_id, volunteer_id, kind, (why or None) if needs_adviser else None, now)
     if status == "waiting":
-        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(volunteer_id))
+        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(volunteer_id), settings)
 
 
-async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int | None, now: datetime) -> None:
+async def take_back_task(
+    conn: AsyncConnection, case_id: int, staff_id: int | None, now: datetime, settings: Settings
+) -> None:
     """The adviser who holds the case takes a volunteer's task back (the volunteer left, or the consent the task
     needed ended, or it is simply quicker): the case is theirs again, as when the task is done. Without `staff_id`
     the service does it (the volunteer's account was closed). A case nobody holds any more (the adviser's account
@@ -452,10 +523,10 @@ async def take_back_task(conn: AsyncConnection, case_id: int, staff_id: int | No
         )
     event = await _event(conn, case_id, staff_id, "task_taken_back", None, now)
     if status == "waiting":
-        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(staff_id))
+        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(staff_id), settings)
 
 
-async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetime) -> list[int]:
+async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetime, settings: Settings) -> list[int]:
     """A volunteer's account is closed: each case with a task of theirs goes back to the adviser who holds it, as
     when the adviser takes the task back (the case event says the task came back). Returns the cases."""
     held = (
@@ -468,11 +539,11 @@ async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetim
         .all()
     )
     for case_id in held:
-        await take_back_task(conn, case_id, None, now)
+        await take_back_task(conn, case_id, None, now, settings)
     return [int(case_id) for case_id in held]
 
 
-async def cases_back_from(conn: AsyncConnection, adviser_id: int, now: datetime) -> list[int]:
+async def cases_back_from(conn: AsyncConnection, adviser_id: int, now: datetime, settings: Settings) -> list[int]:
     """An adviser's account is closed (or they no longer hold cases): each case they hold goes back to the queue,
     held by nobody, as a released case does, so the bot answers the tenant again, the tenant is told so (as on a
     release), and another adviser takes it. A case with a volunteer's task keeps the task (the tenant hears nothing
@@ -504,7 +575,7 @@ async def cases_back_from(conn: AsyncConnection, adviser_id: int, now: datetime)
     )
     queued = {int(row.id) for row in held if row.status != "volunteer"}
     moved = [(int(e.case_id), int(e.id)) for e in events if int(e.case_id) in queued]
-    await _tell_back_in_queue(conn, moved, now, _author(None))
+    await _tell_back_in_queue(conn, moved, now, _author(None), settings)
     return ids
 
 

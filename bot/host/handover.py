@@ -59,14 +59,14 @@ async def hand_back_work(
     if new_role == role or (role in _HOLDS_CASES and new_role in _HOLDS_CASES):
         return HandedBack()
     if role in _HOLDS_CASES:
-        back = await cases_back_from(conn, staff_id, now)
+        back = await cases_back_from(conn, staff_id, now, settings)
         with_task = select(func.count()).where(cases.c.id.in_(back), cases.c.status == "volunteer")
         kept = int((await conn.execute(with_task)).scalar_one()) if back else 0
         return HandedBack(cases=len(back) - kept, kept=kept)
     if role == "volunteer":
         # Nobody would come to their appointments, and nobody could do their tasks.
         cancelled = await conn.run_sync(cancel_volunteers, staff_id, now, settings)
-        return HandedBack(tasks=len(await tasks_back_from(conn, staff_id, now)), appointments=cancelled)
+        return HandedBack(tasks=len(await tasks_back_from(conn, staff_id, now, settings)), appointments=cancelled)
     if role == "caretaker":
         return HandedBack(steps=await conn.run_sync(steps_back_from, staff_id, now))
     return HandedBack()

@@ -16,16 +16,20 @@ from bot.store.schema import STATUS_RANK, messages, outbox
 __all__ = ["hold_unsent", "set_message_status"]
 
 
-def hold_unsent(conn: Connection, where: ColumnElement[bool], reason: str, now: datetime) -> None:
+def hold_unsent(conn: Connection, where: ColumnElement[bool], reason: str, now: datetime) -> list[int]:
     """Hold the outbox rows `where` says (the caller limits it to rows not gone) and their messages: they do not go,
-    for `reason` (a row's `maybe_sent` stays: the console still says a try may have reached the tenant)."""
-    held = conn.execute(
-        update(outbox)
-        .where(where)
-        .values(state="held", lease_until=None, last_error=reason)
-        .returning(outbox.c.message_id)
-    ).scalars()
+    for `reason` (a row's `maybe_sent` stays: the console still says a try may have reached the tenant). Returns the
+    messages held."""
+    held = list(
+        conn.execute(
+            update(outbox)
+            .where(where)
+            .values(state="held", lease_until=None, last_error=reason)
+            .returning(outbox.c.message_id)
+        ).scalars()
+    )
     set_message_status(conn, held, "held", now)
+    return [int(message_id) for message_id in held]
 
 
 def set_message_status(conn: Connection, message_ids: Iterable[int], status: str, now: datetime) -> None:

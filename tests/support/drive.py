@@ -12,7 +12,7 @@ from bot.outbox.sender import Sender
 from bot.runtime import Runtime
 from bot.store.db import utcnow
 
-__all__ = ["FailingSandbox", "daytime", "drain", "process_all", "sandbox"]
+__all__ = ["FailingSandbox", "at_local", "daytime", "drain", "process_all", "sandbox"]
 
 
 class FailingSandbox(SandboxChannel):
@@ -52,8 +52,12 @@ def sandbox(rt: Runtime) -> dict[str, SandboxChannel]:
     return {name: channel for name, channel in rt.channels.items() if isinstance(channel, SandboxChannel)}
 
 
+def at_local(rt: Runtime, local: datetime) -> None:
+    """The runtime's clock, running on, set to this local (Copenhagen) wall time."""
+    rt.clock.offset = local.replace(tzinfo=ZoneInfo("Europe/Copenhagen")).astimezone(UTC) - utcnow()
+
+
 def daytime(rt: Runtime) -> None:
     """The runtime's clock, running on, set to a Tuesday morning: a proactive message may go (outside quiet hours),
     whatever the hour the test runs at."""
-    local = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
-    rt.clock.offset = local.astimezone(UTC) - utcnow()
+    at_local(rt, datetime(2026, 3, 3, 10, 0))

@@ -72,7 +72,7 @@ async def a_tenant_with_a_history(rt: Runtime, client: httpx.AsyncClient, *, clo
     assert (await post_form(client, page, f"{page}/task", task)).status_code == 303
     if close:
         async with rt.db.write() as conn:
-            await finish_task(conn, case_id, volunteer, False, rt.clock())
+            await finish_task(conn, case_id, volunteer, False, rt.clock(), rt.settings)
         closing = {"outcome": "payment_plan", "note": OUTCOME_NOTE}
         assert (await post_form(client, page, f"{page}/close", closing)).status_code == 303
     assert (await client.get(f"/console/tenants/{tenant_id}")).status_code == 200

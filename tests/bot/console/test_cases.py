@@ -33,7 +33,7 @@ from tests.support.console import (
     today,
     volunteers_may_see,
 )
-from tests.support.drive import drain, process_all, sandbox
+from tests.support.drive import daytime, drain, process_all, sandbox
 
 
 def sms(rt: Runtime) -> SandboxChannel:
@@ -145,6 +145,7 @@ async def test_each_take_and_each_release_tells_the_tenant_who_reads_along(
 ) -> None:
     """Released, nobody reads along and the bot answers again: the tenant hears so. Taken again (by the same adviser
     or another), a person reads along again: the tenant hears that too, each time."""
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id = await add_case(runtime, tenant)
     await signed_in_adviser(runtime, client)
@@ -166,6 +167,7 @@ async def test_a_take_or_a_release_sent_twice_tells_the_tenant_once(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     """A double click, or a form the browser sends again: the second finds the case changed and tells nothing."""
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
     await signed_in_adviser(runtime, client)
     for step in ("take", "release"):
@@ -179,6 +181,7 @@ async def test_a_take_or_a_release_sent_twice_tells_the_tenant_once(
 async def test_a_release_tells_a_tenant_on_their_channel_and_a_stopped_tenant_nothing(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     linked = await add_tenant(runtime, "R-1", phone="+4520000001", chat_id=777001)
     stopped = await add_tenant(runtime, "R-2", phone="+4520000002", status="stopped")
     await signed_in_adviser(runtime, client)
@@ -196,6 +199,7 @@ async def test_a_release_tells_a_tenant_on_their_channel_and_a_stopped_tenant_no
 async def test_taking_a_case_tells_the_tenant_and_the_bot_stays_quiet(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id = await add_case(runtime, tenant)
     await signed_in_adviser(runtime, client)
@@ -275,6 +279,7 @@ async def test_a_long_conversation_says_what_it_does_not_show_and_shows_it_all_o
 async def test_a_reply_goes_out_on_telegram_when_the_tenant_linked_it(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", chat_id=777001)
     case_id = await add_case(runtime, tenant)
     staff_id = await signed_in_adviser(runtime, client)
@@ -361,6 +366,7 @@ async def test_a_date_of_the_rent_case_never_goes_by_sms(runtime: Runtime, clien
 async def test_without_consent_the_adviser_sees_only_bot_messages_until_the_tenant_is_told(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
     await tenant_writes(runtime, "+4520000001", "min private historie", "SM-early")
     case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
@@ -384,6 +390,7 @@ async def test_a_reply_written_before_the_tenant_was_told_stays_hidden_until_the
     """DESIGN's consent rule: without consent a reply shows only when the tenant wrote it after being told a person
     reads along. Taking the case queues that notice; while it waits (the sender is behind, stopped or failing) the
     tenant has not been told, and what they write then stays hidden, also once the notice has gone."""
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
     case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
     await signed_in_adviser(runtime, client)
@@ -406,6 +413,7 @@ async def test_without_consent_what_the_tenant_wrote_while_nobody_read_along_sta
 ) -> None:
     """Told that a person reads along, then that their adviser let go and the bot answers meanwhile: what the tenant
     writes until another adviser's notice has gone is written to the bot, and stays theirs."""
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
     case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
     await signed_in_adviser(runtime, client)
@@ -433,6 +441,7 @@ async def test_a_late_delivery_receipt_of_the_take_notice_shows_nothing_written_
     """The phone was off: the take notice's receipt comes after the release notice went out. Each notice counts from
     when it went out, and they pair in the order they were made: what the tenant wrote while told a person reads
     along stays in view, and what they write after being told nobody does stays theirs."""
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
     case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
     await signed_in_adviser(runtime, client)
@@ -699,6 +708,7 @@ async def test_only_the_holder_replies_releases_gives_a_task_or_closes(
 async def test_releasing_gives_the_case_back_to_the_queue_and_the_bot(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id = await add_case(runtime, tenant)
     staff_id = await signed_in_adviser(runtime, client)

@@ -23,7 +23,7 @@ from bot.store.scene import Scene
 from bot.store.schema import messages, outbox
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, adviser_client, login, post_form
-from tests.support.drive import FailingSandbox, drain, sandbox
+from tests.support.drive import FailingSandbox, daytime, drain, sandbox
 
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 
@@ -172,6 +172,7 @@ def _thread_items(page: str) -> list[str]:
 async def test_a_failed_message_is_unmistakable_on_the_case_page_and_flagged_in_the_inbox(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     await add_person(runtime, "adviser@example.org", "adviser")
     assert (await login(client, "adviser@example.org")).status_code == 303
     failing = await _taken_by_adviser(runtime, client, "Failing", "+4520000001")
@@ -198,6 +199,7 @@ async def test_a_failed_message_is_unmistakable_on_the_case_page_and_flagged_in_
 
 
 async def test_the_state_moves_on_the_page_and_in_its_poller(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     await add_person(runtime, "adviser@example.org", "adviser")
     assert (await login(client, "adviser@example.org")).status_code == 303
     case_id = await _taken_by_adviser(runtime, client, "Moving", "+4520000001")
@@ -319,6 +321,7 @@ async def test_a_message_that_failed_for_want_of_a_channel_says_so(settings: Set
     rt = build_runtime(settings, channels={"sms": FailingSandbox("sms")})  # no Telegram channel
     await upgrade(rt.db)
     async with running(rt, background=False):
+        daytime(rt)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
         tenant = await add_tenant(rt, "NoTg", name="NoTg Tenant", phone=None, chat_id=555)
         case_id = await add_case(rt, tenant)
         await add_person(rt, "adviser@example.org", "adviser")

@@ -174,6 +174,7 @@ async def test_a_message_whose_last_try_got_no_answer_fails_saying_it_may_have_r
     # One try allowed, and it got no answer: the row fails for good, and the tenant may have the message all the same.
     settings = make_settings(sqlite_url, **credentials(twilio_standin), send_timeout_seconds=1.0, max_attempts=1)
     async with started_runtime(settings, sms=TwilioChannel(settings)) as rt:
+        daytime(rt)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
         await add_person(rt, "adviser@example.org", "adviser")
         transport = httpx.ASGITransport(app=create_app(rt))
         async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as http:
@@ -239,6 +240,7 @@ async def test_a_telegram_connection_dropped_after_the_request_says_it_may_have_
     await standin.start()
     try:
         async with _telegram_case(sqlite_url, standin) as (rt, http):
+            daytime(rt)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
             case_id = await _taken_on_telegram(rt, http)
             standin.fail_next.append("reset")  # the Bot API read the request, then the connection dropped
             await drain(rt.sender)

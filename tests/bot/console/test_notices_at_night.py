@@ -1,0 +1,149 @@
+"""A case taken or released at night: nobody wrote the notice, so it waits for quiet hours to end, on SMS and Telegram
+alike, and the case page says until when; what the tenant writes meanwhile is read as they were last told. An
+adviser's own reply goes at once. A release and a take again in one night undo each other: the morning brings the
+tenant no two contradicting messages."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+import httpx
+import pytest
+
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime
+from tests.support.console import add_case, add_person, add_tenant, login, post_form
+from tests.support.drive import at_local, daytime, drain, process_all, sandbox
+
+# A Tuesday night in Copenhagen (quiet hours 20:00-09:00), and the next morning.
+NIGHT = datetime(2026, 3, 3, 23, 30)
+LATER_THAT_NIGHT = datetime(2026, 3, 3, 23, 45)
+BEFORE_MORNING = datetime(2026, 3, 4, 8, 59)
+MORNING = datetime(2026, 3, 4, 9, 0)
+
+
+def received(rt: Runtime, channel: str, address: str) -> list[str]:
+    """What the tenant's phone (or Telegram chat) got, oldest first."""
+    return [m.text for m in sandbox(rt)[channel].to(address)]
+
+
+async def writes(rt: Runtime, channel: str, address: str, text: str, provider_id: str) -> None:
+    await rt.inbox.submit(InboundMessage(channel, provider_id, address, text))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+
+
+async def adviser(rt: Runtime, client: httpx.AsyncClient, email: str = "adviser@example.org") -> None:
+    await add_person(rt, email, "adviser")
+    assert (await login(client, email)).status_code == 303
+
+
+async def back_at_work(rt: Runtime, client: httpx.AsyncClient, local: datetime, email: str) -> None:
+    """The clock moves on to `local`, and the adviser signs in again (a session does not last the night)."""
+    at_local(rt, local)
+    assert (await login(client, email)).status_code == 303
+
+
+@pytest.mark.parametrize(("channel", "address"), [("sms", "+4520000001"), ("telegram", "777001")])
+async def test_a_release_at_night_reaches_the_tenant_when_quiet_hours_end(
+    runtime: Runtime, client: httpx.AsyncClient, channel: str, address: str
+) -> None:
+    daytime(runtime)
+    chat = 777001 if channel == "telegram" else None
+    # No consent: the adviser reads only what the tenant wrote while told a person reads along.
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", chat_id=chat, balance_ore=900000)
+    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    taken, released = (runtime.renderer.render(key, {}, "da", channel).text for key in ("case.taken", "case.released"))
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)
+    assert received(runtime, channel, address) == [taken]
+
+    await back_at_work(runtime, client, NIGHT, "adviser@example.org")
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303
+    await drain(runtime.sender)
+    assert released not in received(runtime, channel, address)
+    shown = (await client.get(page)).text
+    assert html.escape(released, quote=False) in shown
+    assert "<strong>queued until 4. mar. 09:00</strong>" in shown
+    # Not told yet, the tenant still believes a person reads along: what they write now stays in view.
+    at_local(runtime, LATER_THAT_NIGHT)
+    await writes(runtime, channel, address, "er du der stadig?", "in-night")
+
+    at_local(runtime, BEFORE_MORNING)
+    await drain(runtime.sender)
+    assert released not in received(runtime, channel, address)
+    await back_at_work(runtime, client, MORNING, "adviser@example.org")
+    await drain(runtime.sender)
+    assert received(runtime, channel, address).count(released) == 1
+    assert received(runtime, channel, address)[-1] == released
+    # Told now that nobody reads along: what they write after it is theirs.
+    await writes(runtime, channel, address, "min private historie", "in-morning")
+    shown = (await client.get(page)).text
+    assert "er du der stadig?" in shown and "min private historie" not in shown
+    assert "queued 3. mar. 23:30 · sent 4. mar. 09:00" in shown
+
+
+async def test_at_night_the_take_waits_and_the_advisers_own_reply_goes_at_once(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    at_local(runtime, NIGHT)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    await adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    text = "Hej, jeg ringer til dig i morgen formiddag."
+    assert (await post_form(client, page, f"{page}/reply", {"text": text, "nonce": "night-reply1"})).status_code == 303
+    await drain(runtime.sender)
+    reply = runtime.renderer.render("case.reply", {"text": text}, "da", "sms").text
+    assert received(runtime, "sms", "+4520000001") == [reply]
+    at_local(runtime, MORNING)
+    await drain(runtime.sender)
+    taken = runtime.renderer.render("case.taken", {}, "da", "sms").text
+    assert received(runtime, "sms", "+4520000001") == [reply, taken]
+
+
+async def test_a_release_and_a_take_again_in_one_night_tell_the_tenant_nothing_in_the_morning(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    daytime(runtime)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
+    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    taken = runtime.renderer.render("case.taken", {}, "da", "sms").text
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)
+    assert received(runtime, "sms", "+4520000001") == [taken]
+
+    await back_at_work(runtime, client, NIGHT, "adviser@example.org")
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303
+    await adviser(runtime, client, "second@example.org")
+    at_local(runtime, LATER_THAT_NIGHT)
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    # Told a person reads along, and never otherwise: what the tenant writes is in view.
+    await writes(runtime, "sms", "+4520000001", "ring mig i morgen", "in-night")
+    await back_at_work(runtime, client, MORNING, "second@example.org")
+    await drain(runtime.sender)
+    assert received(runtime, "sms", "+4520000001") == [taken]
+    shown = (await client.get(page)).text
+    assert "ring mig i morgen" in shown
+    assert "the tenant was told neither" in shown
+
+
+async def test_a_take_and_a_release_in_one_night_tell_the_tenant_nothing(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    at_local(runtime, NIGHT)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    await adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    for step in ("take", "release"):
+        assert (await post_form(client, page, f"{page}/{step}", {})).status_code == 303
+    at_local(runtime, MORNING)
+    await drain(runtime.sender)
+    assert received(runtime, "sms", "+4520000001") == []
