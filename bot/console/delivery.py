@@ -86,9 +86,9 @@ _REASONS = {
     # The appointment was cancelled: its volunteer may no longer see it (bot/host/appointments.py, cancel_unseen).
     "appointment cancelled": N_("the appointment was cancelled: the consent it needed ended, or the case closed"),
     "superseded": N_("a newer reminder took its place before it went out"),
-    # A take and a release waiting for the end of quiet hours undo each other (bot/host/cases.py, tell_of_change).
+    # A release waiting for the end of quiet hours, undone by a take (bot/host/cases.py, tell_of_change).
     "undone before it went": N_(
-        "the case was released and taken again (or taken and released) before it went out: the tenant was told neither"
+        "the case was taken again before it went out: the tenant was told neither that it was released nor taken"
     ),
     "recipient opted out": N_("the tenant opted out at their carrier"),
     "not a chat id": N_("the Telegram chat is not valid"),

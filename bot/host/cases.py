@@ -71,10 +71,9 @@ OUTCOMES = (
 RELEASED = "case.released"
 # What a tenant hears when an adviser takes their case: a person reads along now (bot/console/case_actions.py).
 TAKEN = "case.taken"
-# A take undoes a release still waiting for the morning, and a release a take (outbox.last_error of both: the tenant's
-# picture of who reads along did not change, so neither goes; bot/console/delivery.py words it).
+# A take undoes a release still waiting for the morning (outbox.last_error of the release: the tenant's picture of who
+# reads along did not change, so neither goes; bot/console/delivery.py words it).
 UNDONE = "undone before it went"
-_UNDOES = {TAKEN: RELEASED, RELEASED: TAKEN}
 
 
 class CaseError(Explained, ValueError):
@@ -333,13 +332,20 @@ def tell_of_change(
 ) -> None:
     """Tell each `(tenant, case, key)` that a person took their case (TAKEN) or let go of it (RELEASED).
 
-    Nobody writes these words: they wait for the night's quiet hours to end (DESIGN.md), also on a quiet day, when
-    the tenant still needs to know who reads what they write. They are no reminder and do not count as the day's one
-    proactive message. A notice that undoes one still waiting (released, then taken again before the morning) holds
-    that one and goes no more than it: the tenant would read both at once, and what they believed stays true.
+    A take is told at once, at any hour, as the adviser's own reply goes: a person is at work on the case now, the bot
+    answers only keywords from now on, and a tenant who writes at night must know a person reads it (without consent,
+    only what they write after being told is shown to the adviser). A release is news nobody wrote and nothing waits
+    on: it waits for the night's quiet hours to end (DESIGN.md), also on a quiet day, when the tenant still needs to
+    know who reads what they write; meanwhile the bot answers them. Neither is a reminder, nor counts as the day's
+    one proactive message. A take while its release still waits holds that release and goes no more than it: what
+    the tenant believed (a person reads along) stays true, and the morning brings no message to undo.
     """
-    undone = _undo_waiting(conn, [case_id for _, case_id, _ in told], _UNDOES[template], now)
-    at = after_quiet_hours(now, ZoneInfo(settings.timezone), settings.quiet_start, settings.quiet_end)
+    if template == TAKEN:
+        undone = _undo_waiting(conn, [case_id for _, case_id, _ in told], RELEASED, now)
+        at = None
+    else:
+        undone = set()
+        at = after_quiet_hours(now, ZoneInfo(settings.timezone), settings.quiet_start, settings.quiet_end)
     for tenant, case_id, key in told:
         if case_id not in undone:
             tell_tenant(

@@ -1,7 +1,8 @@
-"""A case taken or released at night: nobody wrote the notice, so it waits for quiet hours to end, on SMS and Telegram
-alike, and the case page says until when; what the tenant writes meanwhile is read as they were last told. An
-adviser's own reply goes at once. A release and a take again in one night undo each other: the morning brings the
-tenant no two contradicting messages."""
+"""A case taken or released at night. A take is told at once, as the adviser's own reply goes: a person is at work
+on the case now, and a tenant who writes at night must know a person reads it. A release nobody wrote waits for quiet
+hours to end, on SMS and Telegram alike, and the case page says until when; what the tenant writes meanwhile is read
+as they were last told. A take while the release still waits undoes it: the morning brings the tenant no message that
+takes back what they were told."""
 
 from __future__ import annotations
 
@@ -86,24 +87,31 @@ async def test_a_release_at_night_reaches_the_tenant_when_quiet_hours_end(
     assert "queued 3. mar. 23:30 · sent 4. mar. 09:00" in shown
 
 
-async def test_at_night_the_take_waits_and_the_advisers_own_reply_goes_at_once(
+async def test_at_night_the_take_and_the_advisers_own_reply_go_at_once(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     at_local(runtime, NIGHT)
-    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
-    case_id = await add_case(runtime, tenant)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
+    # No consent: the adviser reads only what the tenant wrote while told a person reads along.
+    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
     await adviser(runtime, client)
     page = f"/console/cases/{case_id}"
     assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)
+    # Told at once, the tenant who writes that night writes to a person, and the adviser reads it.
+    at_local(runtime, LATER_THAT_NIGHT)
+    await writes(runtime, "sms", "+4520000001", "er der nogen?", "in-night")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    assert "er der nogen?" in (await client.get(page)).text
     text = "Hej, jeg ringer til dig i morgen formiddag."
     assert (await post_form(client, page, f"{page}/reply", {"text": text, "nonce": "night-reply1"})).status_code == 303
     await drain(runtime.sender)
     reply = runtime.renderer.render("case.reply", {"text": text}, "da", "sms").text
-    assert received(runtime, "sms", "+4520000001") == [reply]
+    taken = runtime.renderer.render("case.taken", {}, "da", "sms").text
+    assert received(runtime, "sms", "+4520000001") == [taken, reply]
     at_local(runtime, MORNING)
     await drain(runtime.sender)
-    taken = runtime.renderer.render("case.taken", {}, "da", "sms").text
-    assert received(runtime, "sms", "+4520000001") == [reply, taken]
+    assert received(runtime, "sms", "+4520000001") == [taken, reply]
 
 
 async def test_a_release_and_a_take_again_in_one_night_tell_the_tenant_nothing_in_the_morning(
@@ -134,7 +142,7 @@ async def test_a_release_and_a_take_again_in_one_night_tell_the_tenant_nothing_i
     assert "the tenant was told neither" in shown
 
 
-async def test_a_take_and_a_release_in_one_night_tell_the_tenant_nothing(
+async def test_a_take_at_night_goes_at_once_and_the_release_after_it_waits_for_the_morning(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     at_local(runtime, NIGHT)
@@ -142,8 +150,11 @@ async def test_a_take_and_a_release_in_one_night_tell_the_tenant_nothing(
     case_id = await add_case(runtime, tenant)
     await adviser(runtime, client)
     page = f"/console/cases/{case_id}"
+    taken, released = (runtime.renderer.render(key, {}, "da", "sms").text for key in ("case.taken", "case.released"))
     for step in ("take", "release"):
         assert (await post_form(client, page, f"{page}/{step}", {})).status_code == 303
+    await drain(runtime.sender)
+    assert received(runtime, "sms", "+4520000001") == [taken]
     at_local(runtime, MORNING)
     await drain(runtime.sender)
-    assert received(runtime, "sms", "+4520000001") == []
+    assert received(runtime, "sms", "+4520000001") == [taken, released]
