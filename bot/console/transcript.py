@@ -63,9 +63,9 @@ async def _read_along(conn: AsyncConnection, case_id: int) -> ColumnElement[bool
     case.taken message went out, until a case.released one went out (their adviser let go of the case, and they were
     told the bot answers meanwhile). Each notice counts as it went out (when the sender recorded it sent), not as it
     was queued: one still waiting for the sender (or for quiet hours to end), or that failed, told the tenant nothing,
-    and what they write meanwhile stays theirs (or, after a release they were not told of, stays in view). A take and
-    a release that undid each other before the morning are held: neither went out, and the periods stay as they
-    were."""
+    and what they write meanwhile stays theirs (or, after a release they were not told of, stays in view). A release
+    that a take undid before the morning is held, and the take was not told: neither went out, and the periods stay
+    as they were."""
     notices = (
         await conn.execute(
             # When it went out: the sender's record of it (a receipt moves updated_at on; messages sent before
