@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from bot.outbox.enqueue import enqueue, queued
 from bot.store.scene import Scene
@@ -15,16 +16,30 @@ from bot.tenants.names import first_name
 
 __all__ = ["notify_urgent_case", "notify_wrong_number"]
 
+# Built once: a day's plan opens hundreds of urgent cases in one transaction, and a statement built for each (and its
+# cache key found) cost more than the rows it reads (bench/README.md, fanout, 2026-12-05).
+_CASE_NAME = (
+    select(cases.c.id, tenants.c.name)
+    .join(tenants, tenants.c.id == cases.c.tenant_id)
+    .where(cases.c.id == bindparam("case_id"))
+)
+_TENANT_NAME = select(tenants.c.name).where(tenants.c.id == bindparam("tenant_id"))
+
+
+@cache
+def _people(roles: tuple[str, ...]) -> Select[tuple[int, int]]:
+    """Active staff in `roles` who opted in on Telegram: one statement for each set of roles."""
+    return select(staff.c.id, staff.c.telegram_chat_id).where(
+        staff.c.active.is_(True),
+        staff.c.notify_telegram.is_(True),
+        staff.c.telegram_chat_id.is_not(None),
+        staff.c.role.in_(roles),
+    )
+
 
 def notify_urgent_case(scene: Scene, case_id: int, now: datetime, public_url: str) -> int:
     """Queue a notice for every active admin or adviser who opted in; returns how many were queued."""
-    case = (
-        scene.conn.execute(
-            select(cases.c.id, tenants.c.name)
-            .join(tenants, tenants.c.id == cases.c.tenant_id)
-            .where(cases.c.id == case_id)
-        )
-    ).first()
+    case = scene.conn.execute(_CASE_NAME, {"case_id": case_id}).first()
     if case is None:
         return 0
     link = f"{public_url.rstrip('/')}/console/cases/{case_id}"
@@ -36,7 +51,7 @@ def notify_wrong_number(scene: Scene, tenant_id: int, now: datetime, public_url:
     """A tenant's number was reported wrong (DESIGN: the housing organisation is told): a notice for every active
     admin who opted in, with the tenant's first name and a link to the list the admins' page keeps; returns how
     many were queued. Nothing more goes to that number; the organisation corrects it at its next import."""
-    tenant = scene.conn.execute(select(tenants.c.name).where(tenants.c.id == tenant_id)).first()
+    tenant = scene.conn.execute(_TENANT_NAME, {"tenant_id": tenant_id}).first()
     if tenant is None:
         return 0
     values = {"first_name": first_name(tenant.name), "url": f"{public_url.rstrip('/')}/console/admin"}
@@ -49,16 +64,7 @@ def _notify(
     """Queue one notice (`template`) for each active staff member in `roles` who opted in on Telegram, once each
     (`key` and the person); returns how many were queued."""
     conn = scene.conn
-    people = (
-        conn.execute(
-            select(staff.c.id, staff.c.telegram_chat_id).where(
-                staff.c.active.is_(True),
-                staff.c.notify_telegram.is_(True),
-                staff.c.telegram_chat_id.is_not(None),
-                staff.c.role.in_(roles),
-            )
-        )
-    ).all()
+    people = conn.execute(_people(roles)).all()
     count = 0
     for person in people:
         each = f"{key}:staff:{person.id}"
