@@ -7,7 +7,19 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, literal, literal_column, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
@@ -26,6 +38,7 @@ from scheduler.urgency import RentPosition, case_priority
 __all__ = [
     "ADVISER_SCOPE",
     "HELD_STATUSES",
+    "NOTICE_WAITING",
     "OPEN_STATUSES",
     "OUTCOMES",
     "RELEASED",
@@ -36,6 +49,7 @@ __all__ = [
     "Opened",
     "add_note",
     "among",
+    "bring_forward",
     "cases_back_from",
     "close_case",
     "consented_among",
@@ -319,6 +333,35 @@ def _undo_waiting(conn: Connection, case_ids: Collection[int], template: str, no
     if not held:
         return set()
     return {int(c) for c in conn.execute(select(messages.c.case_id).where(messages.c.id.in_(held))).scalars()}
+
+
+# A notice about the tenant's case not tried yet (one waiting for quiet hours to end, `tell_of_change`): read with
+# the tenant when they write (bot/inbound/handler.py), so that `bring_forward` runs only when it has something to do.
+_NOTICES = (TAKEN, RELEASED)
+NOTICE_WAITING = exists().where(
+    outbox.c.tenant_id == tenants.c.id,
+    outbox.c.template.in_(_NOTICES),
+    outbox.c.state == "pending",
+    outbox.c.attempts == 0,
+)
+_BRING_FORWARD = (
+    update(outbox)
+    .where(
+        outbox.c.tenant_id == bindparam("tenant"),
+        outbox.c.template.in_(_NOTICES),
+        outbox.c.state == "pending",
+        outbox.c.attempts == 0,
+        outbox.c.next_attempt_at > bindparam("now"),
+    )
+    .values(next_attempt_at=bindparam("now"), not_before=bindparam("now"))
+)
+
+
+def bring_forward(conn: Connection, tenant_id: int, now: datetime) -> None:
+    """The tenant wrote: they are awake, and a notice about their case that waits for quiet hours to end goes now,
+    before the answer to what they wrote (queued earlier, it is claimed first). A tenant whose adviser let go of the
+    case at night so reads that nobody follows it before the bot answers them, not the next morning after."""
+    conn.execute(_BRING_FORWARD, {"tenant": tenant_id, "now": now})
 
 
 def tell_of_change(

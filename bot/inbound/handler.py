@@ -18,7 +18,17 @@ from sqlalchemy import Connection, Row, bindparam, exists, func, literal_column,
 
 from bot.channels.base import CHANNEL_KEYS, parse_button_data
 from bot.channels.twilio_sms import OPTED_OUT_CODE
-from bot.host.cases import ADVISER_SCOPE, HELD_STATUSES, OPEN_STATUSES, RELEASED, TAKEN, BeforeOpening, among
+from bot.host.cases import (
+    ADVISER_SCOPE,
+    HELD_STATUSES,
+    NOTICE_WAITING,
+    OPEN_STATUSES,
+    RELEASED,
+    TAKEN,
+    BeforeOpening,
+    among,
+    bring_forward,
+)
 from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
@@ -198,6 +208,8 @@ _TENANT = select(
     .label("question_unseen"),
     _consented.label("consented"),
     _shared.label("shared"),
+    # A notice about their case not sent yet (`bring_forward`).
+    NOTICE_WAITING.label("notice_waiting"),
     _rp.tenant_id.is_not(None).label("has_position"),
     _rp.demand_sent_on,
     _rp.demand_received_on,
@@ -306,6 +318,8 @@ class InboundHandler:
         )
         if row.channel == "telegram" and tenant.telegram_blocked:
             heard_on_telegram(conn, tenant.id, now)  # they wrote from the chat: the bot is theirs again
+        if tenant.notice_waiting:
+            bring_forward(conn, tenant.id, now)  # awake: what changed on their case is told before any answer
         pressed = _pressed(conn, row)
         conversation_id, state = self._answering(conn, tenant, pressed, now)
         turn = Turn(
