@@ -86,6 +86,8 @@ _REASONS = {
     # The appointment was cancelled: its volunteer may no longer see it (bot/host/appointments.py, cancel_unseen).
     "appointment cancelled": N_("the appointment was cancelled: the consent it needed ended, or the case closed"),
     "superseded": N_("a newer reminder took its place before it went out"),
+    # The tenant wrote before the reminder's question went (bot/host/unseen.py, give_way).
+    "tenant wrote first": N_("the tenant wrote before it went out: their message was answered as their own"),
     # A release waiting for the end of quiet hours, undone by a take (bot/host/cases.py, tell_of_change).
     "undone before it went": N_(
         "the case was taken again before it went out: the tenant was told neither that it was released nor taken"

@@ -226,6 +226,7 @@ CONVERSATION_END_LABELS = {
     "not_in_words": N_("the tenant answered with a sign, not a yes in words"),
     "flow_changed": N_("the questions changed meanwhile"),
     "superseded": N_("a newer reminder took its place"),
+    "tenant wrote first": N_("the tenant wrote before its question reached them"),
     "stage passed": N_("its moment on the rent timeline had passed"),
     "nothing owed": N_("the balance was paid"),
     "no longer due": N_("no longer due"),

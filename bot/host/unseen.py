@@ -16,13 +16,14 @@ from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select, upd
 from bot.store.message_status import set_message_status
 from bot.store.schema import conversations, messages, outbox
 
-__all__ = ["SUPERSEDED", "WENT_OUT", "give_way", "question_unseen", "question_went_out", "supersede"]
+__all__ = ["SUPERSEDED", "TENANT_FIRST", "WENT_OUT", "give_way", "question_unseen", "question_went_out", "supersede"]
 
 # A message's statuses once it has left for the tenant.
 WENT_OUT = ("sent", "delivered", "read")
-# Why an unsent proactive message was dropped when a new reminder, or the tenant's own message, replaced its
-# conversation.
+# Why an unsent proactive message was dropped, and its conversation ended: a new reminder replaced it
+# (SUPERSEDED), or the tenant wrote first (TENANT_FIRST: their message is their own first word).
 SUPERSEDED = "superseded"
+TENANT_FIRST = "tenant wrote first"
 
 
 def question_went_out(conversation_id: Any) -> ColumnElement[bool]:
@@ -44,10 +45,12 @@ def give_way(conn: Connection, tenant_id: int, now: datetime) -> None:
     """The tenant wrote before a reminder's question reached them (it waits behind quiet hours or a campaign's
     rate): that conversation ends as a new reminder would end it, and its question is dropped, so their message is
     heard as their own first word, never as the answer to a question they have not seen."""
-    supersede(conn, [tenant_id], set(), now)
+    supersede(conn, [tenant_id], set(), now, reason=TENANT_FIRST)
 
 
-def supersede(conn: Connection, tenant_ids: Sequence[int], last_word: set[int], now: datetime) -> None:
+def supersede(
+    conn: Connection, tenant_ids: Sequence[int], last_word: set[int], now: datetime, reason: str = SUPERSEDED
+) -> None:
     """A new reminder replaces the conversation whose question never went out (it waited for a channel or the
     pause); one that has the last word (`PlannedReminder.ends_conversation`: court, the last påkrav reminder)
     replaces any open conversation, answered or not. Their messages not sent yet are dropped."""
@@ -58,7 +61,7 @@ def supersede(conn: Connection, tenant_ids: Sequence[int], last_word: set[int], 
         conn.execute(
             update(conversations)
             .where(conversations.c.tenant_id.in_(list(tenant_ids)), conversations.c.active.is_(True), replaced)
-            .values(active=False, waiting_until=None, ended_reason=SUPERSEDED, updated_at=now)
+            .values(active=False, waiting_until=None, ended_reason=reason, updated_at=now)
             .returning(conversations.c.id)
         ).scalars()
     )
@@ -78,7 +81,7 @@ def supersede(conn: Connection, tenant_ids: Sequence[int], last_word: set[int], 
                     and_(outbox.c.state == "pending", or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)),
                 ),
             )
-            .values(state="dropped", last_error=SUPERSEDED, lease_until=None)
+            .values(state="dropped", last_error=reason, lease_until=None)
             .returning(outbox.c.message_id)
         ).scalars()
     )
