@@ -406,11 +406,11 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     is a question of the tenant's own, nor the caption of a photo. Only what no answer reads comes here, so "ja
     tak" stays a yes."""
     emoji = emoji_reading(text)
-    if looks_like_thanks(text) or emoji == "thanks":
-        return state, [MessageRequested("common.thanks_question", _values(state))]
     step = flow.step(state.step)
-    if emoji == "yes" and isinstance(step, Ask) and _asks_consent(step):
-        # "👍" to the consent question: no consent (it is given in words), and the tenant is told how to give it.
+    if emoji in ("yes", "thanks") and isinstance(step, Ask) and _asks_consent(step):
+        # "👍" to the consent question: no consent (it is given in words), and the tenant is told how to give it. So
+        # is "🙏" (or "❤️") there: to "may an adviser see your answers?" it says "yes, please" more often than thanks,
+        # and "you're welcome" would answer a plea with a shrug.
         if state.retries:
             # Again, or after a miss: someone trying to say yes, never told "we did not understand". The end is
             # said as it is (nothing passed on without a yes in words) with the way to an adviser still open. It ends
@@ -419,6 +419,8 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
             events += [MessageRequested("consent.not_in_words", _values(state)), ConversationEnded(NOT_IN_WORDS)]
             return _end(state, NOT_IN_WORDS), events
         return _told_once(flow, state, text, now, "consent.in_words")
+    if looks_like_thanks(text) or emoji == "thanks":
+        return state, [MessageRequested("common.thanks_question", _values(state))]
     if looks_like_noted(text) or _ok_led(text) or emoji in ("yes", "noted"):
         # "Ok", "fint 👍", "ok jeg forstår": the message was read; the question stays open as a thank-you leaves it.
         return state, [MessageRequested("common.noted_question", _values(state))]
