@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -387,7 +388,8 @@ async def _move_to(rt: Runtime, day: date) -> None:
     tz = ZoneInfo(rt.settings.timezone)
     target = datetime.combine(day, time(10, 0), tzinfo=tz)
     rt.clock.offset = timedelta(0)
-    rt.clock.offset = timedelta(seconds=round((target - rt.clock()).total_seconds()))
+    # Whole seconds (the offset is kept as a number), rounded up: the clock lands at 10:00:00, never at 09:59:59.
+    rt.clock.offset = timedelta(seconds=math.ceil((target - rt.clock()).total_seconds()))
     async with rt.db.write() as conn:
         await _fresh_ledger(conn, day)
         await conn.run_sync(
@@ -502,6 +504,7 @@ async def _preview(request: Request) -> Response:
     return JSONResponse(
         {
             "day": outcome.day.isoformat(),
+            "day_words": local_day(outcome.day),  # as the page writes a day
             "would_plan": _rows(outcome, ZoneInfo(rt.settings.timezone)),
             "already_contacted_today": outcome.already_contacted,
         }
@@ -522,6 +525,7 @@ async def _remind(request: Request) -> Response:
     return JSONResponse(
         {
             "day": outcome.day.isoformat(),
+            "day_words": local_day(outcome.day),  # as the page writes a day
             "planned": _rows(outcome, ZoneInfo(rt.settings.timezone)),
             "already_contacted_today": outcome.already_contacted,
         }

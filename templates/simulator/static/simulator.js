@@ -87,10 +87,10 @@ async function answered(r) {
 }
 async function preview() {
   const data = await answered(await fetch("/simulator/api/preview" + chosen()));
-  if (data) showPlan(fill(W.preview, {day: data.day}), data.would_plan, data.already_contacted_today);
+  if (data) showPlan(fill(W.preview, {day: data.day_words}), data.would_plan, data.already_contacted_today);
 }
 $("move").onclick = async () => { const d = $("day").value; if (!d) return; const data = await answered(await fetch("/simulator/api/clock", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({date: d})})); if (data) preview(); };
 $("preview").onclick = preview;
-$("remind").onclick = async () => { const data = await answered(await fetch("/simulator/api/remind" + chosen(), {method: "POST"})); if (data) showPlan(fill(W.planned, {day: data.day}), data.planned, data.already_contacted_today); };
+$("remind").onclick = async () => { const data = await answered(await fetch("/simulator/api/remind" + chosen(), {method: "POST"})); if (data) showPlan(fill(W.planned, {day: data.day_words}), data.planned, data.already_contacted_today); };
 loadTenants();
 setInterval(refresh, 1000);

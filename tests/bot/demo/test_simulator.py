@@ -71,7 +71,9 @@ async def test_preview_shows_the_day_and_plans_nothing(demo: tuple[Runtime, http
     rt, client = demo
     await move(client, "2026-03-03")
     body = (await client.get("/simulator/api/preview")).json()
-    assert body["day"] == "2026-03-03"
+    assert (
+        body["day"] == "2026-03-03" and body["day_words"] == "3. mar. 2026"
+    )  # the heading's day, as the page writes one
     stages = sorted(row["stage"] for row in body["would_plan"])
     assert stages == ["before_due", "court", "court", "demand", "demand", "demand", "missed", "missed"]
     assert all(row["channel"] == "sms" and row["reason"] for row in body["would_plan"])
