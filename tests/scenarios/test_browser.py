@@ -23,6 +23,7 @@ from bot.channels.sandbox import SandboxChannel
 from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
 from bot.host.cases import take_case
+from bot.i18n import local_day
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime, build_runtime
 from bot.store.migrate import upgrade
@@ -410,7 +411,9 @@ async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(
         chosen = today(demo.rt) + timedelta(days=4)
         await page.fill("#day", chosen.isoformat())
         await page.click("#preview")
-        await page.wait_for_selector(f"#plan:has-text('{chosen.isoformat()}')", timeout=10_000)
+        # The plan's heading writes the day as the page writes one ("9. dec. 2026"), not as an ISO stamp.
+        await page.wait_for_selector(f"#plan:has-text('{local_day(chosen)}')", timeout=10_000)
+        assert chosen.isoformat() not in await page.inner_text("#plan")
         assert today(demo.rt) == chosen
         await context.close()
         assert demo.csp_violations == []
