@@ -227,8 +227,9 @@ def _phone(
     written from its address, and what was sent to the tenant or to that address, with a message's buttons. A
     one-time code shows as the sandbox delivered it, kept in memory only; after a restart, as `words` say.
 
-    The tenant's messages are in the order they were stored; a message from a chat not yet linked (it has no
-    message of the tenant's) comes before the first answer sent after it."""
+    In the order the phone got them: what was sent by when it went out (a notice that waited for the morning comes
+    after what the tenant wrote that night), what the tenant wrote by when it came in; at the same moment, in the
+    order they were stored."""
     sent = conn.execute(
         select(
             outbox.c.id,
@@ -240,6 +241,7 @@ def _phone(
             messages.c.text,
             messages.c.provider_id,
             messages.c.updated_at,
+            messages.c.sent_at,
         )
         .join(messages, messages.c.id == outbox.c.message_id)
         .where(
@@ -262,7 +264,7 @@ def _phone(
         .order_by(inbound.c.id.desc())
         .limit(THREAD_SIZE)
     ).all()
-    items: list[tuple[tuple[float, int, int], datetime, dict[str, Any]]] = []
+    items: list[tuple[tuple[datetime, float, int, int], datetime, dict[str, Any]]] = []
     labels: dict[int, list[str]] = {}
     answers: list[tuple[datetime, int]] = []
     for row in sorted(sent, key=lambda row: int(row.message_id)):
@@ -276,19 +278,23 @@ def _phone(
             shown = _label(rt, str(label), {**values, "option": key}, row.language) or str(key)
             buttons.append({"label": shown, "data": button_data(row.id, index)})
         labels[row.id] = [b["label"] for b in buttons]
-        at = _utc(row.updated_at)
+        # When it went out (messages sent before sent_at was kept: their last change).
+        at = _utc(row.sent_at or row.updated_at)
         answers.append((at, int(row.message_id)))
         text = _shown(rt, channel, row.template, row.provider_id, row.text)
         shown_text = words["code_not_kept"] if text is None else text
-        items.append(((row.message_id, 1, 0), at, {"dir": "out", "text": shown_text, "buttons": buttons}))
+        place = float(row.message_id)
+        items.append(((at, place, 1, 0), at, {"dir": "out", "text": shown_text, "buttons": buttons}))
     for came in typed:
         at = _utc(came.received_at)
+        # At the same moment (a clock that stands still), in the order stored: a message from a chat not yet linked
+        # (it has no message of the tenant's) before the first answer sent after it.
         if came.message_id is not None:
             place = float(came.message_id)
         else:
             place = next((float(message_id) for sent_at, message_id in answers if sent_at >= at), float("inf"))
         item = {"dir": "in", "text": _typed(came.text, came.payload, labels, words), "buttons": []}
-        items.append(((place, 0, int(came.id)), at, item))
+        items.append(((at, place, 0, int(came.id)), at, item))
     items.sort(key=lambda item: item[0])
     return [{**item, "at": at.isoformat()} for _, at, item in items]
 

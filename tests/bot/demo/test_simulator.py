@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,9 +13,12 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.demo.data import seed_demo
 from bot.demo.simulator import restore_clock
+from bot.inbound.inbox import InboundMessage
+from bot.outbox.enqueue import enqueue
 from bot.reminders.jobs import JobServices, catch_up
 from bot.runtime import Clock, Runtime
 from bot.settings import Settings
+from bot.store.scene import Scene
 from bot.store.schema import messages, planned_reminders, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all
@@ -345,3 +348,37 @@ async def test_a_shared_phone_number_is_said_in_the_phones_language(demo: tuple[
         await drain_all(rt)
         thread = (await client.get(f"/simulator/api/thread?tenant={tenants[name]}&channel=telegram")).json()
         assert [m["text"] for m in thread["messages"] if m["dir"] == "in"] == [shared]
+
+
+async def test_a_phone_shows_messages_in_the_order_they_reached_it(demo: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = demo
+    await move(client, "2026-03-03")
+    carl = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == "Carl Testesen")
+    later = "Vi ringer til dig i eftermiddag."
+    # Queued first, to go an hour from now (as a notice waiting for quiet hours): its id is older than the reply's.
+    async with rt.db.write() as conn:
+        await conn.run_sync(
+            lambda sync: enqueue(
+                Scene.of(sync),
+                now=rt.clock(),
+                channel="sms",
+                template="case.reply",
+                values={"text": later},
+                text=later,
+                language="da",
+                idempotency_key="later",
+                tenant_id=carl["id"],
+                author="system",
+                not_before=rt.clock() + timedelta(hours=1),
+            )
+        )
+    await rt.inbox.submit(InboundMessage(channel="sms", provider_id="SM-meanwhile", sender=carl["phone"], text="hej"))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+    rt.clock.offset += timedelta(hours=2)
+    await drain(rt.sender)
+    thread = (await client.get(f"/simulator/api/thread?tenant={carl['id']}&channel=sms")).json()["messages"]
+    texts = [m["text"] for m in thread]
+    went_later = next(i for i, text in enumerate(texts) if later in text)
+    assert texts.index("hej") < went_later  # written before it went, so above it, whatever the ids
+    assert [m["at"] for m in thread] == sorted(m["at"] for m in thread)
