@@ -41,7 +41,7 @@ async def rt(sqlite_url: str, twilio_standin: TwilioStandin) -> AsyncIterator[Ru
     settings = make_settings(
         sqlite_url,
         **credentials(twilio_standin),
-        send_timeout_seconds=1.0,
+        send_timeout_seconds=3.0,
     )
     async with started_runtime(settings, sms=TwilioChannel(settings)) as runtime:
         daytime(runtime)  # a reminder's retry goes now, not after quiet hours, whatever the hour the test runs at
@@ -80,7 +80,7 @@ async def test_a_message_sent_again_after_an_unanswered_send_says_it_may_have_go
     rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
 ) -> None:
     case_id = await _taken(rt, http, "+4520000001")
-    twilio_standin.answer_next(Answer(delay=2.0))  # Twilio takes it, and answers after the client stopped waiting
+    twilio_standin.answer_next(Answer(delay=4.0))  # Twilio takes it, and answers after the client stopped waiting
     await drain(rt.sender)
     shown = await _shown(http, case_id)
     assert "the provider did not answer in time; a try got no answer, so it may have reached" in shown
@@ -109,7 +109,7 @@ async def test_a_message_that_failed_after_an_unanswered_send_says_it_may_have_r
     # The first try got no answer (Twilio took it), the second was refused for good: FAILED, and yet the tenant may
     # have the message; the page says both.
     case_id = await _taken(rt, http, "+4520000003")
-    twilio_standin.answer_next(Answer(delay=2.0))
+    twilio_standin.answer_next(Answer(delay=4.0))
     await drain(rt.sender)
     twilio_standin.answer_next(Answer(400, code=21610, message="unsubscribed recipient"))
     await _retry_now(rt)
@@ -125,7 +125,7 @@ async def _reminder_unanswered(rt: Runtime, http: httpx.AsyncClient, standin: Tw
     case_id = await _taken(rt, http, phone)
     async with rt.db.write() as conn:
         await conn.execute(update(outbox).values(proactive=True))
-    standin.answer_next(Answer(delay=2.0))
+    standin.answer_next(Answer(delay=4.0))
     await drain(rt.sender)
     return case_id
 
@@ -172,7 +172,7 @@ async def test_a_message_whose_last_try_got_no_answer_fails_saying_it_may_have_r
     sqlite_url: str, twilio_standin: TwilioStandin
 ) -> None:
     # One try allowed, and it got no answer: the row fails for good, and the tenant may have the message all the same.
-    settings = make_settings(sqlite_url, **credentials(twilio_standin), send_timeout_seconds=1.0, max_attempts=1)
+    settings = make_settings(sqlite_url, **credentials(twilio_standin), send_timeout_seconds=3.0, max_attempts=1)
     async with started_runtime(settings, sms=TwilioChannel(settings)) as rt:
         daytime(rt)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
         await add_person(rt, "adviser@example.org", "adviser")
@@ -180,7 +180,7 @@ async def test_a_message_whose_last_try_got_no_answer_fails_saying_it_may_have_r
         async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as http:
             assert (await login(http, "adviser@example.org")).status_code == 303
             case_id = await _taken(rt, http, "+4520000006")
-            twilio_standin.answer_next(Answer(delay=2.0))
+            twilio_standin.answer_next(Answer(delay=4.0))
             await drain(rt.sender)
             assert await _shown(http, case_id) == (
                 "⚠ FAILED: the provider did not answer in time; a try got no answer, so it may have reached the tenant"
