@@ -270,12 +270,13 @@ def _noted(text: str, facts: TenantFacts) -> CommandResult | None:
 def _thanks(text: str, facts: TenantFacts) -> CommandResult | None:
     """ "Tak for hjælpen!" with nothing open gets a short kind answer, not the opening question; inside a question
     the flow answers it (`engine._unanswered`: the question stays open), and while a person holds the case it is
-    an ordinary message. "🙏" and "❤️" are a thank-you too."""
+    an ordinary message. "🙏" and "❤️" are a thank-you too. A tenant whose yes put their case in the queue (`queued`)
+    is told an adviser will call or write, not to write again if they need help: they asked for it."""
     if facts.status != "active" or facts.held or facts.conversation is not None:
         return None
     if not looks_like_thanks(text) and emoji_reading(text) != "thanks":
         return None
-    return CommandResult("thanks", (MessageRequested("common.thanks"),))
+    return CommandResult("thanks", (MessageRequested("common.thanks", {"queued": int(facts.queued)}),))
 
 
 def _upset(text: str, facts: TenantFacts) -> CommandResult | None:

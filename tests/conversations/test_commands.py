@@ -65,7 +65,8 @@ ALREADY_IN = CommandResult("opt_in", (OptedIn(), MessageRequested("keyword.opted
 WRONG_NUMBER = CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
 STOP_HINT = CommandResult("stop_hint", (MessageRequested("keyword.stop_hint"),))
 NOTED = CommandResult("noted", (MessageRequested("common.noted"),))
-THANKS = CommandResult("thanks", (MessageRequested("common.thanks"),))
+THANKS = CommandResult("thanks", (MessageRequested("common.thanks", {"queued": 0}),))
+THANKS_QUEUED = CommandResult("thanks", (MessageRequested("common.thanks", {"queued": 1}),))
 UPSET = CommandResult("upset", (MessageRequested("common.upset", {"queued": 0}),))
 # While their case waits in the queue with their yes: an adviser reads what they write (the adviser word does nothing).
 # Signs the bot cannot read with nothing open: a short line, at most once a day, never the opening question again.
@@ -180,6 +181,7 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         # question the flow reads them, and while a person holds the case they are theirs.
         ("🙏", {}, THANKS),
         ("❤️", {}, THANKS),
+        ("🙏", {"queued": True}, THANKS_QUEUED),
         ("👌", {}, NOTED),
         ("😢", {}, UPSET),
         ("😡😡", {}, UPSET),
