@@ -65,7 +65,7 @@ __all__ = [
 
 Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
-# Why a consent question ended on a sign ("👍") sent again instead of a yes in words: no consent, and no misreading.
+# Why a consent question ended on a sign ("👍", "🙏") sent again instead of a yes in words: no consent, no misreading.
 NOT_IN_WORDS = "not_in_words"
 # The day a part payment was said for before its amount ("men noget på fredag"), kept while the amount is asked.
 _PART_ON = "part_on"

@@ -308,15 +308,15 @@ def tell_tenant(
     )
 
 
-def _undo_waiting(conn: Connection, case_ids: Collection[int], template: str, now: datetime) -> set[int]:
-    """Hold the notices of `template` to these cases that still wait for quiet hours to end (never tried, so the
-    tenant has not seen them); returns the cases whose notice was held."""
+def _undo_waiting_release(conn: Connection, case_ids: Collection[int], now: datetime) -> set[int]:
+    """Hold the release notices to these cases that still wait for quiet hours to end (never tried, so the tenant has
+    not seen them); returns the cases whose notice was held."""
     if not case_ids:
         return set()
     Scene.of(conn).flush()  # a notice queued earlier in this transaction is not written yet
     o = outbox.c
     waiting = select(messages.c.id).where(
-        messages.c.case_id.in_(list(case_ids)), messages.c.template == template, messages.c.status == "queued"
+        messages.c.case_id.in_(list(case_ids)), messages.c.template == RELEASED, messages.c.status == "queued"
     )
     held = hold_unsent(
         conn,
@@ -384,7 +384,7 @@ def tell_of_change(
     the tenant believed (a person reads along) stays true, and the morning brings no message to undo.
     """
     if template == TAKEN:
-        undone = _undo_waiting(conn, [case_id for _, case_id, _ in told], RELEASED, now)
+        undone = _undo_waiting_release(conn, [case_id for _, case_id, _ in told], now)
         at = None
     else:
         undone = set()

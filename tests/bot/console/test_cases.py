@@ -408,11 +408,9 @@ async def test_a_reply_written_before_the_tenant_was_told_stays_hidden_until_the
     assert "ok, ring mig" in shown and "min private historie" not in shown
 
 
-async def test_without_consent_what_the_tenant_wrote_while_nobody_read_along_stays_hidden(
-    runtime: Runtime, client: httpx.AsyncClient
-) -> None:
-    """Told that a person reads along, then that their adviser let go and the bot answers meanwhile: what the tenant
-    writes until another adviser's notice has gone is written to the bot, and stays theirs."""
+async def read_along_then_released(runtime: Runtime, client: httpx.AsyncClient) -> str:
+    """An outreach case without consent, by day: an adviser takes it (the tenant is told), the tenant writes "ring mig
+    i morgen" while told a person reads along, and the adviser releases it (the tenant is told so). Its page."""
     daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
     case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
@@ -423,6 +421,15 @@ async def test_without_consent_what_the_tenant_wrote_while_nobody_read_along_sta
     await tenant_writes(runtime, "+4520000001", "ring mig i morgen", "SM-read")
     assert (await post_form(client, page, f"{page}/release", {})).status_code == 303
     await drain(runtime.sender)
+    return page
+
+
+async def test_without_consent_what_the_tenant_wrote_while_nobody_read_along_stays_hidden(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Told that a person reads along, then that their adviser let go and the bot answers meanwhile: what the tenant
+    writes until another adviser's notice has gone is written to the bot, and stays theirs."""
+    page = await read_along_then_released(runtime, client)
     await tenant_writes(runtime, "+4520000001", "min private historie", "SM-unread")
     await signed_in_adviser(runtime, client, "second@example.org")
     assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
@@ -441,16 +448,7 @@ async def test_a_late_delivery_receipt_of_the_take_notice_shows_nothing_written_
     """The phone was off: the take notice's receipt comes after the release notice went out. Each notice counts from
     when it went out, and they pair in the order they were made: what the tenant wrote while told a person reads
     along stays in view, and what they write after being told nobody does stays theirs."""
-    daytime(runtime)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
-    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
-    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
-    await signed_in_adviser(runtime, client)
-    page = f"/console/cases/{case_id}"
-    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
-    await drain(runtime.sender)
-    await tenant_writes(runtime, "+4520000001", "ring mig i morgen", "SM-read")
-    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303
-    await drain(runtime.sender)
+    page = await read_along_then_released(runtime, client)
     async with runtime.db.write() as conn:  # the take notice's "delivered", late
         await conn.execute(
             update(messages).where(messages.c.template == "case.taken").values(updated_at=runtime.clock())
