@@ -88,6 +88,8 @@ _REASONS = {
     "superseded": N_("a newer reminder took its place before it went out"),
     # The tenant wrote before the reminder's question went (bot/host/unseen.py, give_way).
     "tenant wrote first": N_("the tenant wrote before it went out: their message was answered as their own"),
+    # A person took the case before the bot's question or nudge went (bot/host/unseen.py, taken_over).
+    "case taken": N_("a person took the case before it went out: the bot asks nothing while a person has the case"),
     # A release waiting for the end of quiet hours, undone by a take (bot/host/cases.py, tell_of_change).
     "undone before it went": N_(
         "the case was taken again before it went out: the tenant was told neither that it was released nor taken"

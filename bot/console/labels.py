@@ -227,6 +227,7 @@ CONVERSATION_END_LABELS = {
     "flow_changed": N_("the questions changed meanwhile"),
     "superseded": N_("a newer reminder took its place"),
     "tenant wrote first": N_("the tenant wrote before its question reached them"),
+    "case taken": N_("a person took the case before its question reached the tenant"),
     "stage passed": N_("its moment on the rent timeline had passed"),
     "nothing owed": N_("the balance was paid"),
     "no longer due": N_("no longer due"),

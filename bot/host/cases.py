@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
+from bot.host.unseen import taken_over
 from bot.i18n import N_, Explained
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
@@ -451,8 +452,11 @@ async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], *
 
 async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> int:
     """An adviser takes a waiting case; from now on the bot answers only the always-on keywords. Returns the take's
-    event: the tenant is told once for each take (a case released and taken again has a new reader)."""
+    event: the tenant is told once for each take (a case released and taken again has a new reader). A reminder's
+    question or a nudge still waiting to go does not (`taken_over`)."""
     await _move(conn, case_id, ("waiting",), status="taken", assignee_id=staff_id, updated_at=now)
+    tenant_id = (await conn.execute(select(cases.c.tenant_id).where(cases.c.id == case_id))).scalar_one()
+    await conn.run_sync(lambda sync: taken_over(sync, int(tenant_id), now))
     return await _event(conn, case_id, staff_id, "taken", None, now)
 
 

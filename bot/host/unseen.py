@@ -1,8 +1,10 @@
 """A reminder's question the tenant has not seen yet: how it is told, and how it gives way.
 
 A reminder's conversation waits for an answer only once its question went out (sent, delivered or read). Until
-then it gives way: to a new reminder (the planner, `supersede`) and to the tenant's own message (the inbound
-handler, `give_way`), which is then heard as their first word, never as the answer to a question they have not seen.
+then it gives way: to a new reminder (the planner, `supersede`), to the tenant's own message (the inbound
+handler, `give_way`), which is then heard as their first word, never as the answer to a question they have not seen,
+and to a person who takes the tenant's case (`taken_over`): while a person holds the case the bot starts no
+conversation (the planner starts none for a held case) and sends no nudge of its own.
 """
 
 from __future__ import annotations
@@ -15,8 +17,20 @@ from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select, upd
 
 from bot.store.message_status import set_message_status
 from bot.store.schema import conversations, messages, outbox
+from conversations import engine
+from conversations.state import State
 
-__all__ = ["SUPERSEDED", "TENANT_FIRST", "WENT_OUT", "give_way", "question_unseen", "question_went_out", "supersede"]
+__all__ = [
+    "CASE_TAKEN",
+    "SUPERSEDED",
+    "TENANT_FIRST",
+    "WENT_OUT",
+    "give_way",
+    "question_unseen",
+    "question_went_out",
+    "supersede",
+    "taken_over",
+]
 
 # A message's statuses once it has left for the tenant.
 WENT_OUT = ("sent", "delivered", "read")
@@ -24,6 +38,8 @@ WENT_OUT = ("sent", "delivered", "read")
 # (SUPERSEDED), or the tenant wrote first (TENANT_FIRST: their message is their own first word).
 SUPERSEDED = "superseded"
 TENANT_FIRST = "tenant wrote first"
+# A person took the tenant's case before the bot's own message went: a reminder's question or a nudge.
+CASE_TAKEN = "case taken"
 
 
 def question_went_out(conversation_id: Any) -> ColumnElement[bool]:
@@ -48,6 +64,25 @@ def give_way(conn: Connection, tenant_id: int, now: datetime) -> None:
     supersede(conn, [tenant_id], set(), now, reason=TENANT_FIRST)
 
 
+def taken_over(conn: Connection, tenant_id: int, now: datetime) -> None:
+    """A person took the tenant's case: what the bot was about to start or ask again does not go. A reminder's
+    conversation whose question has not gone out ends, its question dropped (the planner starts none for a held
+    case either); a nudge not sent yet is dropped, and its conversation ends as handed off when its wait runs out
+    (bot/reminders/timers.py). A question the tenant answers while a person holds the case (`answers_while_held`: a
+    consent question already asked) keeps its nudge."""
+    supersede(conn, [tenant_id], set(), now, reason=CASE_TAKEN)
+    quiet = [
+        int(row.id)
+        for row in conn.execute(
+            select(conversations.c.id, conversations.c.state).where(
+                conversations.c.tenant_id == tenant_id, conversations.c.active.is_(True)
+            )
+        )
+        if not engine.answers_while_held(State.load(row.state))
+    ]
+    _drop_unsent(conn, [tenant_id], quiet, now, CASE_TAKEN)
+
+
 def supersede(
     conn: Connection, tenant_ids: Sequence[int], last_word: set[int], now: datetime, reason: str = SUPERSEDED
 ) -> None:
@@ -65,10 +100,18 @@ def supersede(
             .returning(conversations.c.id)
         ).scalars()
     )
-    if not ended:
+    _drop_unsent(conn, tenant_ids, ended, now, reason)
+
+
+def _drop_unsent(
+    conn: Connection, tenant_ids: Sequence[int], conversation_ids: Sequence[int], now: datetime, reason: str
+) -> None:
+    """Drop the proactive messages of these conversations that have not left (waiting, or pending without a lease
+    that may be with the provider now)."""
+    if not conversation_ids:
         return
     unsent = select(messages.c.id).where(
-        messages.c.tenant_id.in_(list(tenant_ids)), messages.c.conversation_id.in_(ended)
+        messages.c.tenant_id.in_(list(tenant_ids)), messages.c.conversation_id.in_(list(conversation_ids))
     )
     dropped = list(
         conn.execute(

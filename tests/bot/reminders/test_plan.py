@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.sandbox import SandboxChannel
+from bot.host.cases import TAKEN, take_case, tell_of_change
 from bot.inbound.inbox import InboundMessage
 from bot.reminders.plan import plan_reminders
 from bot.reminders.timers import balance_updated, expire_waiting
@@ -21,6 +22,7 @@ from bot.store.db import Database, utcnow
 from bot.store.flags import PAUSED, write_flag
 from bot.store.schema import cases, conversations, outbox, planned_reminders, rent_positions, tenants
 from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_person
 from tests.support.drive import FailingSandbox, drain, process_all
 from tests.support.helpers import add_tenant
 
@@ -236,6 +238,56 @@ async def test_a_tenant_who_writes_before_the_reminders_question_reached_them_is
     async with rt.db.read() as conn:
         assert list((await conn.execute(reminders)).scalars()) == ["tenant wrote first"]
     assert await count(rt, outbox, (outbox.c.state == "dropped") & (outbox.c.last_error == "tenant wrote first")) == 1
+
+
+async def _take_at(rt: Runtime, tenant_id: int, local: datetime) -> None:
+    """An adviser takes the tenant's open case at `local`, and the tenant is told, as the console does."""
+    now = set_now(rt, local)
+    adviser = await add_person(rt, "adviser@example.org", "adviser")
+    async with rt.db.write() as conn:
+        case_id = (await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant_id))).scalar_one()
+        taken = await take_case(conn, case_id, adviser, now)
+        tenant = (await conn.execute(select(tenants).where(tenants.c.id == tenant_id))).one()
+        told = [(tenant, case_id, f"case:{case_id}:taken:{taken}")]
+        await conn.run_sync(
+            lambda sync: tell_of_change(sync, told, template=TAKEN, now=now, author="staff", settings=rt.settings)
+        )
+
+
+async def test_a_question_waiting_for_the_morning_does_not_go_once_a_person_took_the_case(rt: Runtime) -> None:
+    """A court date planned at 21:30 opens an urgent case and queues its question for 09:00; an adviser takes the
+    case that night. The bot asks nothing while a person has the case: the question does not go in the morning, and
+    what the tenant writes that night goes to the adviser, not "the tenant wrote first"."""
+    tenant_id = await owing(rt, court_date=date(2026, 3, 20))
+    set_now(rt, datetime(2026, 3, 3, 21, 30, tzinfo=TZ))
+    assert await run_plan(rt) == 1
+    await _take_at(rt, tenant_id, datetime(2026, 3, 3, 22, 0, tzinfo=TZ))
+    set_now(rt, datetime(2026, 3, 3, 22, 30, tzinfo=TZ))
+    await rt.inbox.submit(InboundMessage(channel="sms", provider_id="SM-night", sender=PHONE, text="Hvad sker der?"))
+    await process_all(rt.processor)
+    set_now(rt, datetime(2026, 3, 4, 9, 5, tzinfo=TZ))
+    await drain(rt.sender)
+    taken = rt.renderer.render("case.taken", {}, "da", "sms").text
+    assert [m.text for m in sms(rt).to(PHONE)] == [taken]
+    reminders = select(conversations.c.ended_reason).where(conversations.c.trigger.is_not(None))
+    async with rt.db.read() as conn:
+        assert list((await conn.execute(reminders)).scalars()) == ["case taken"]
+    assert await count(rt, outbox, (outbox.c.state == "dropped") & (outbox.c.last_error == "case taken")) == 1
+
+
+async def test_a_nudge_waiting_for_the_morning_does_not_go_once_a_person_took_the_case(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, nudge_after_hours=12), clock=Clock()) as rt:
+        tenant_id = await owing(rt, court_date=date(2026, 3, 20))
+        set_now(rt, MORNING)
+        await run_plan(rt)  # the court opener goes at 10:00 and opens an urgent case
+        now = set_now(rt, datetime(2026, 3, 3, 23, 0, tzinfo=TZ))
+        assert await expire_waiting(rt.db, now, rt.settings) == 1  # its nudge waits for 09:00
+        await _take_at(rt, tenant_id, datetime(2026, 3, 3, 23, 30, tzinfo=TZ))
+        set_now(rt, datetime(2026, 3, 4, 9, 5, tzinfo=TZ))
+        await drain(rt.sender)
+        texts = [m.text for m in sms(rt).to(PHONE)]
+        assert len(texts) == 2 and texts[1] == rt.renderer.render("case.taken", {}, "da", "sms").text
+        assert await count(rt, outbox, (outbox.c.state == "dropped") & (outbox.c.last_error == "case taken")) == 1
 
 
 async def test_a_cleared_balance_gets_a_thank_you_and_the_end(rt: Runtime) -> None:
