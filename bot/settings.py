@@ -7,7 +7,6 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Literal
@@ -22,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.paths import language_folders
 from bot.phones import e164
 from conversations.model import FlowSettings
+from scheduler.opening import OpeningSpan
 
 __all__ = [
     "LOG_LEVELS",
@@ -89,16 +89,6 @@ _SPAN = re.compile(
     rf"(?P<first>[a-zæøå]+)\.?(?:{_TO}(?P<last>[a-zæøå]+)\.?)?,?\s*(?:kl\.?\s*)?"
     rf"(?P<oh>\d{{1,2}})(?:[.:](?P<om>\d{{2}}))?{_TO}(?P<ch>\d{{1,2}})(?:[.:](?P<cm>\d{{2}}))?"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class OpeningSpan:
-    """Days (0 is Monday) and the hours the adviser can be reached on them."""
-
-    first_day: int
-    last_day: int
-    opens: time
-    closes: time
 
 
 def opening_spans(text: str) -> tuple[OpeningSpan, ...] | None:
