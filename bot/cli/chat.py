@@ -107,7 +107,9 @@ class _Session:
     def say(self, template: str, event: MessageRequested | None = None) -> None:
         values = dict(event.values) if event else {}
         choices = event.choices if event else ()
-        rendered = self.renderer.render(template, values, self.state.language, self.state.channel, choices)
+        rendered = self.renderer.render(
+            template, values, self.state.language, self.state.channel, choices, now=self.now
+        )
         self.out(f"[{self.state.channel}] {rendered.text}")
         if rendered.buttons:
             self.buttons = rendered.buttons

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_currency
@@ -21,8 +22,9 @@ from bot.phones import readable
 from bot.settings import Settings
 from conversations.model import Channel, Choice
 from conversations.values import Money, Value
+from scheduler.opening import reachable
 
-__all__ = ["LOCALES", "Rendered", "Renderer", "TemplateMissing", "template_path"]
+__all__ = ["CALL_DAY", "HOURS", "LOCALES", "Rendered", "Renderer", "TemplateMissing", "template_path"]
 
 # Babel locale per language code; a language not listed uses its own code.
 LOCALES = {"da": "da_DK", "en": "en_DK", "ar": "ar", "tr": "tr_TR", "uk": "uk_UA"}
@@ -42,6 +44,9 @@ class Rendered:
 
 # The adviser's opening hours in a language's own words (`Settings.adviser_hours_spans`).
 HOURS = "common.hours"
+# When the tenant can next reach the adviser ("i dag", "i morgen", "mandag"), in a language's own words: the value
+# `call_on` (`scheduler.opening.reachable`, worked out when the text is sent) becomes `call_day`, empty when unknown.
+CALL_DAY = "common.call_day"
 
 
 def template_path(key: str, language: str, channel: Channel) -> str:
@@ -131,7 +136,10 @@ class Renderer:
         self._env.filters["clock"] = _clock
         self._env.filters["phone"] = readable
         self._org = self.org_values()
+        self._spans = settings.adviser_hours_spans or ()
+        self._tz = ZoneInfo(settings.timezone)
         self._cache: dict[tuple[Any, ...], str] = {}
+        self._call_day_in: dict[tuple[str, Channel], bool] = {}
 
     def org_values(self) -> dict[str, Any]:
         """The housing organisation's values every template can use; `opening_hours` are the adviser's hours as
@@ -181,6 +189,16 @@ class Renderer:
         except TemplateMissing:
             return self._settings.adviser_hours
 
+    def _call_day(self, call_on: str, language: str, channel: Channel) -> str:
+        """`call_on` in the language's words (`common.call_day`); empty when unknown or the language has no such text,
+        so a text then says how to call without a day rather than a day in another language."""
+        if not call_on:
+            return ""
+        known = self._call_day_in.get((language, channel))
+        if known is None:
+            known = self._call_day_in[(language, channel)] = self.exists(CALL_DAY, language, channel)
+        return self._text(CALL_DAY, {"call_on": call_on}, language, channel) if known else ""
+
     def _render_text(self, key: str, values: Mapping[str, Any], language: str, channel: Channel) -> str:
         for lang in (language, self._settings.fallback_language):
             try:
@@ -188,8 +206,10 @@ class Renderer:
             except TemplateNotFound:
                 continue
             data = {**self._org, **values, "language": lang}
-            if self._org["opening_hours"] and key != HOURS:
-                data["adviser_hours"] = self._hours(lang, channel)
+            if key not in (HOURS, CALL_DAY):
+                if self._org["opening_hours"]:
+                    data["adviser_hours"] = self._hours(lang, channel)
+                data["call_day"] = self._call_day(str(values.get("call_on", "")), lang, channel)
             return template.render(data).strip()
         raise TemplateMissing(f"no template {key!r} for {language}/{channel}")
 
@@ -200,10 +220,16 @@ class Renderer:
         language: str,
         channel: Channel,
         choices: Sequence[Choice] = (),
+        *,
+        now: datetime | None = None,
     ) -> Rendered:
         """Render a message; Telegram choices become buttons with rendered labels. Over SMS the tenant's first name
         is spelled as GSM-7 carries it (`gsm_spelling`), and a person's typographic quotes and dashes (an adviser's
-        reply, an appointment's place) as plain ones (`plain_punctuation`)."""
+        reply, an appointment's place) as plain ones (`plain_punctuation`). With `now`, the moment it goes, a text
+        asking for a call says when someone answers (`call_day`); without it, the adviser's hours instead of a day."""
+        if now is not None:
+            # Part of the values, so a text remembered from before closing time is not sent after it.
+            values = {**values, "call_on": reachable(now, self._tz, self._spans)}
         name = values.get("first_name")
         if channel == "sms" and isinstance(name, str):
             values = {**values, "first_name": gsm_spelling(name)}

@@ -489,8 +489,14 @@ class Sender:
         channel = self._channels[channel_name]
         choices = [Choice(key, label) for key, label in row.choices or ()]
         try:
+            # Rendered as it goes, so "call us today" is true at the moment it is sent (`Renderer.render`'s `now`).
             rendered = self._renderer.render(
-                row.template, decode_values(row.values), row.language, cast(ChannelName, channel_name), choices
+                row.template,
+                decode_values(row.values),
+                row.language,
+                cast(ChannelName, channel_name),
+                choices,
+                now=self._clock(),
             )
         except (TemplateMissing, TemplateError, TypeError, ValueError) as exc:
             # A text that cannot be rendered never will be: fail this row, not its batch.

@@ -42,9 +42,9 @@ STEP = timedelta(minutes=5)
 COMMAND_OPTIONS = frozenset({"flow", "trigger", "status", "consented", "held", "waiting", "telegram"})
 
 
-def _output(event: Event, language: str, channel: Channel) -> Output:
+def _output(event: Event, language: str, channel: Channel, now: datetime) -> Output:
     if isinstance(event, MessageRequested):
-        rendered = RENDERER.render(event.template, event.values, language, channel, event.choices)
+        rendered = RENDERER.render(event.template, event.values, language, channel, event.choices, now=now)
         return Shown(event.template, rendered.text, rendered.buttons)
     # Fields left at None or empty (a consent's recipient fields for the organisation's own) are not shown.
     fields = tuple(
@@ -117,12 +117,12 @@ def play_flow(flow: str, channel: Channel, language: str, now: datetime, scenari
         date.fromisoformat(deadline) if deadline else None,
     )
     state, events = start(flow, context, now, FLOW_DATA.get(flow))
-    steps = [Step(None, tuple(_output(e, state.language, state.channel) for e in events))]
+    steps = [Step(None, tuple(_output(e, state.language, state.channel, now) for e in events))]
     for given in scenario.inputs:
         now = _later(now, given, state)
         state = State.load(json.dumps(state.to_dict()))
         state, events = resume(state, _engine_input(given, state.channel), now)
-        steps.append(Step(given, tuple(_output(e, state.language, state.channel) for e in events)))
+        steps.append(Step(given, tuple(_output(e, state.language, state.channel, now) for e in events)))
     return Played(scenario, tuple(steps), (_standing(state),))
 
 
@@ -163,11 +163,11 @@ class _Tenant:
         """Like the host: a case waits in the queue with the tenant's yes, whoever opened it, and no person holds it."""
         return self.consented and not self.held and (self.waiting or self.handed_off)
 
-    def apply(self, events: Iterable[Event]) -> list[Output]:
+    def apply(self, events: Iterable[Event], now: datetime) -> list[Output]:
         """Render each event in the language of the moment and apply it, in order."""
         outputs: list[Output] = []
         for event in events:
-            outputs.append(_output(event, self.language, self.channel))
+            outputs.append(_output(event, self.language, self.channel, now))
             match event:
                 case LanguageChanged(language=language):
                     self.language = language
@@ -207,7 +207,7 @@ def _command_outputs(tenant: _Tenant, result: CommandResult, now: datetime) -> l
         if key in tenant.told:
             return [Note(f"keyword {result.kind}, said today already")]
         tenant.told.add(key)
-    outputs: list[Output] = [Note(f"keyword {result.kind}"), *tenant.apply(result.events)]
+    outputs: list[Output] = [Note(f"keyword {result.kind}"), *tenant.apply(result.events, now)]
     if result.started is not None:
         outputs.append(Note(f"started {result.started.flow}, {_standing(result.started)}"))
     if result.resumed is not None:
@@ -233,11 +233,11 @@ def _to_conversation(tenant: _Tenant, given: Input, now: datetime) -> list[Outpu
             tenant.conversation, events = start_with_text("payment_check", context, now, given.text)
         else:
             tenant.conversation, events = start("payment_check", context, now)
-        return [Note("started payment_check"), *tenant.apply(events)]
+        return [Note("started payment_check"), *tenant.apply(events, now)]
     # Like the host: the conversation goes on in the tenant's language of the moment.
     state = replace(tenant.conversation, language=tenant.language)
     tenant.conversation, events = resume(state, given, now)
-    return tenant.apply(events)
+    return tenant.apply(events, now)
 
 
 def _fact(tenant: _Tenant, fact: str, now: datetime) -> list[Output]:
@@ -247,7 +247,7 @@ def _fact(tenant: _Tenant, fact: str, now: datetime) -> list[Output]:
     if tenant.conversation is None:
         return []
     tenant.conversation, events = resume(tenant.conversation, FactReported(fact), now)
-    return tenant.apply(events)
+    return tenant.apply(events, now)
 
 
 def _turn(tenant: _Tenant, given: TenantInput, now: datetime) -> list[Output]:
@@ -265,7 +265,7 @@ def _turn(tenant: _Tenant, given: TenantInput, now: datetime) -> list[Output]:
             if tenant.conversation is None:
                 return []
             tenant.conversation, events = resume(tenant.conversation, WaitExpired(), now)
-            return tenant.apply(events)
+            return tenant.apply(events, now)
 
 
 def _tenant(channel: Channel, language: str, scenario: Scenario) -> _Tenant:
@@ -292,7 +292,7 @@ def play_commands(channel: Channel, language: str, now: datetime, scenario: Scen
     if flow is not None:
         context = Context("", language, channel, scenario.options.get("trigger"), SETTINGS.flow_settings())
         tenant.conversation, events = start(flow, context, now)
-        first = tenant.apply(events)
+        first = tenant.apply(events, now)
     steps = [Step(None, tuple(first))]
     for given in scenario.inputs:
         now = _later(now, given, tenant.conversation)

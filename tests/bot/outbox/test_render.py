@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from jinja2 import UndefinedError
 
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.settings import Settings
-from conversations.model import Choice
+from conversations.model import Channel, Choice
 from conversations.values import Money
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -153,8 +154,10 @@ def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accep
 
 STAGE_WORDS = {
     "da": ("hele beløbet i brevet skal være betalt inden fristen", "Ring alligevel til os i dag", "fristen", "løsning"),
-    "en": ("the full amount in the letter must be paid", "call us today anyway", "deadline", "solution"),
+    "en": ("the full amount in the letter must be paid", "call us anyway on +4570000000 today", "deadline", "solution"),
 }
+# Thursday 3 December 2026, 10:00 in Copenhagen: the adviser answers today (man-fre 9-15).
+OPEN_NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
@@ -165,7 +168,7 @@ def test_confirmations_follow_the_stage_of_the_reminder(language: str, channel: 
 
     def text(key: str, trigger: str) -> str:
         values = {"pay_on": date(2026, 12, 15), "trigger": trigger, "first_name": "Amira"}
-        return renderer.render(key, values, language, channel).text
+        return renderer.render(key, values, language, channel, now=OPEN_NOW).text
 
     for key in ("payment_check.paid", "payment_check.promised"):
         assert still_applies in text(key, "demand") and call_anyway not in text(key, "demand")
@@ -284,3 +287,86 @@ def test_an_advisers_typographic_quotes_and_dashes_go_by_sms_as_plain_ones() -> 
     assert sms == 'Hej Anna - jeg har talt med kommunen. Kom på mandag kl. 10 ... "Vi ses", skriver de. Det er ok\'et.'
     assert sms_segments(sms) == ("GSM-7", 1)
     assert renderer.render("case.reply", {"text": written}, "da", "telegram").text == written
+
+
+CPH = ZoneInfo("Europe/Copenhagen")
+# The texts that ask the tenant to call the adviser, with the values that make them ask.
+CALL_TEXTS = (
+    ("payment_check.question", "court"),
+    ("payment_check.promised", "court"),
+    ("payment_check.part_promised", "court"),
+    ("payment_check.paid", "court"),
+    ("payment_check.paid_registered", "court"),
+    ("payment_check.promised_late", "demand"),
+    ("payment_check.part_promised_late", "demand"),
+)
+CALL_WORDS = {
+    "da": {"today": "i dag på", "tomorrow": "i morgen på", "monday": "mandag på"},
+    "en": {"today": "+4570000000 today", "tomorrow": "+4570000000 tomorrow", "monday": "+4570000000 on Monday"},
+    "ar": {"today": "اليوم", "tomorrow": "غدا", "monday": "يوم الاثنين"},
+    "tr": {"today": "bugün", "tomorrow": "yarın", "monday": "pazartesi"},
+}
+SATURDAY_MORNING = datetime(2026, 12, 5, 10, 0, tzinfo=CPH)  # a court opener may go on a Saturday
+TUESDAY_NIGHT = datetime(2026, 12, 8, 23, 0, tzinfo=CPH)  # an answer to the tenant's own message, at any hour
+TUESDAY_MORNING = datetime(2026, 12, 8, 10, 0, tzinfo=CPH)
+
+
+def _call_text(
+    renderer: Renderer, key: str, trigger: str, language: str, channel: Channel, now: datetime | None
+) -> str:
+    values = {"pay_on": date(2026, 12, 15), "trigger": trigger, "first_name": "Amira", "amount": Money(50000)}
+    return renderer.render(key, values, language, channel, now=now).text
+
+
+@pytest.mark.parametrize("language", ["da", "en", "ar", "tr"])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("key", "trigger"), CALL_TEXTS)
+def test_a_call_is_asked_for_today_only_when_the_adviser_answers_today(
+    key: str, trigger: str, language: str, channel: Channel
+) -> None:
+    """Sent on a Saturday morning: Monday; at 23:00 on a Tuesday: tomorrow; at 10:00 on a Tuesday: today."""
+    renderer = Renderer(ROOT / "templates", _settings())
+    words = CALL_WORDS[language]
+    for now, said in ((SATURDAY_MORNING, "monday"), (TUESDAY_NIGHT, "tomorrow"), (TUESDAY_MORNING, "today")):
+        text = _call_text(renderer, key, trigger, language, channel, now)
+        assert words[said] in text, (now, text)
+        assert all(words[other] not in text for other in words if other != said), (now, text)
+
+
+@pytest.mark.parametrize("language", ["da", "en", "ar", "tr"])
+@pytest.mark.parametrize(("key", "trigger"), CALL_TEXTS)
+def test_without_hours_it_can_read_or_a_moment_no_day_is_claimed(key: str, trigger: str, language: str) -> None:
+    """Hours written in other words ("efter aftale"), or a text rendered for no moment (a preview of a queued row):
+    how to call and the hours as set, never "today"."""
+    words = CALL_WORDS[language]
+    free = Renderer(ROOT / "templates", _settings(adviser_hours="efter aftale"))
+    parsed = Renderer(ROOT / "templates", _settings())
+    for channel in ("sms", "telegram"):
+        for text, hours in (
+            (_call_text(free, key, trigger, language, channel, TUESDAY_MORNING), "efter aftale"),
+            (_call_text(parsed, key, trigger, language, channel, None), ""),
+        ):
+            assert "+4570000000" in text and hours in text, text
+            assert not any(word in text for word in words.values()), text
+
+
+def test_a_text_remembered_in_the_morning_is_not_sent_unchanged_at_night() -> None:
+    """The renderer remembers texts by their values: the day it names is one of them."""
+    renderer = Renderer(ROOT / "templates", _settings())
+    morning = _call_text(renderer, "payment_check.paid", "court", "da", "sms", TUESDAY_MORNING)
+    night = _call_text(renderer, "payment_check.paid", "court", "da", "sms", TUESDAY_NIGHT)
+    assert "i dag" in morning and "i morgen" in night
+    assert _call_text(renderer, "payment_check.paid", "court", "da", "sms", TUESDAY_MORNING) == morning
+
+
+def test_a_language_without_words_for_the_day_gives_the_hours_instead(tmp_path: Path) -> None:
+    """No `common.call_day` in a language: no day in another language's words, the hours instead."""
+    (tmp_path / "da").mkdir()
+    (tmp_path / "xx").mkdir()
+    (tmp_path / "da" / "common.call_day.sms.txt").write_text('{% if call_on == "today" %}i dag{% endif %}\n')
+    call = "Ring{% if call_day %} {{ call_day }}{% else %} ({{ adviser_hours }}){% endif %}.\n"
+    (tmp_path / "da" / "t.call.sms.txt").write_text(call)
+    (tmp_path / "xx" / "t.call.sms.txt").write_text(call)
+    renderer = Renderer(tmp_path, _settings())
+    assert renderer.render("t.call", {}, "da", "sms", now=TUESDAY_MORNING).text == "Ring i dag."
+    assert renderer.render("t.call", {}, "xx", "sms", now=TUESDAY_MORNING).text == "Ring (man-fre 9-15)."
