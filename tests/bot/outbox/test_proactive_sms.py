@@ -56,8 +56,8 @@ PROACTIVE = sorted(
 
 # Texts that cannot be one segment, at their count: (key, trigger or "*" for any).
 PINNED = {
-    # The court stage adds the adviser's number and "call today, a solution may still be found" to the four answers
-    # and STOP; it goes to few tenants, one by one, never in bulk.
+    # The court stage adds the adviser's number, the day to call and "a solution may still be found" to the four
+    # answers and STOP; it goes to few tenants, one by one, never in bulk.
     ("payment_check.question", "court"): 2,
     # A consent is given to its full wording (who sees what, TILBAGEKALD/WITHDRAW), which names the organisation
     # twice; the nudge sends it again whole.
