@@ -151,7 +151,8 @@ class Settings(BaseSettings):
     adviser_name: str = "økonomisk rådgiver"
     adviser_phone: str = "+4570000000"
     # Days and hours ("man-fre 9-15", "Mon-Thu 9-15, Fri 9-12"), worded in each language (templates/<language>/
-    # common.hours); other words are shown as written, in every language.
+    # common.hours), and the day a text asks for a call on (scheduler/opening.py); other words are shown as written,
+    # in every language, and name no day.
     adviser_hours: str = "man-fre 9-15"
     kommune_phone: str = "+4570000001"
     languages: str = "da,en"
