@@ -140,6 +140,9 @@ class Renderer:
         self._tz = ZoneInfo(settings.timezone)
         self._cache: dict[tuple[Any, ...], str] = {}
         self._call_day_in: dict[tuple[str, Channel], bool] = {}
+        # `reachable` for the minute it was last asked in (it changes at a span's edge or a new day, on the minute):
+        # worked out once a minute, not for every send (tens of microseconds each, with the holiday calendar).
+        self._reach: tuple[int, str] = (-1, "")
 
     def org_values(self) -> dict[str, Any]:
         """The housing organisation's values every template can use; `opening_hours` are the adviser's hours as
@@ -189,6 +192,12 @@ class Renderer:
         except TemplateMissing:
             return self._settings.adviser_hours
 
+    def _reachable(self, now: datetime) -> str:
+        minute = int(now.timestamp() // 60)
+        if self._reach[0] != minute:
+            self._reach = (minute, reachable(now, self._tz, self._spans))
+        return self._reach[1]
+
     def _call_day(self, call_on: str, language: str, channel: Channel) -> str:
         """`call_on` in the language's words (`common.call_day`); empty when unknown or the language has no such text,
         so a text then says how to call without a day rather than a day in another language."""
@@ -229,7 +238,7 @@ class Renderer:
         asking for a call says when someone answers (`call_day`); without it, the adviser's hours instead of a day."""
         if now is not None:
             # Part of the values, so a text remembered from before closing time is not sent after it.
-            values = {**values, "call_on": reachable(now, self._tz, self._spans)}
+            values = {**values, "call_on": self._reachable(now)}
         name = values.get("first_name")
         if channel == "sms" and isinstance(name, str):
             values = {**values, "first_name": gsm_spelling(name)}
