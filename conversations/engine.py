@@ -395,9 +395,30 @@ def _not_understood(flow: Flow, state: State, raw: str, now: datetime) -> Result
 
 
 def _greeted(flow: Flow, state: State, now: datetime) -> Result:
-    """ "Hej" is no wrong answer: the open question is asked again, kindly, and no try is used up."""
+    """ "Hej" is no wrong answer, and no try is used up. Right after the question (it waits, unanswered, and no nudge
+    came since: what followed it only pointed back to it) a short line points to its answers, not the whole question
+    again (the reminder's is three SMS parts, and the message just before). After a nudge, which on SMS shows no
+    question, it is asked again whole, kindly."""
+    if not state.nudged:
+        return state, [_pointed(flow.step(state.step), state)]
     events: list[Event] = [MessageRequested("common.greeting", _values(state))]
     return _enter(flow, state, state.step, now, events, state.retries)
+
+
+def _pointed(step: Step, state: State) -> MessageRequested:
+    """ "Hej" answered with the way to answer the open question: its buttons again on Telegram (never under a consent
+    question, whose yes is given to its own wording), JA or NEJ, the numbers its text lists, or just "answer it"."""
+    values = _values(state)
+    if not isinstance(step, Ask):
+        return MessageRequested("common.greeting_question", values)
+    listed = _listed(step, state)
+    if state.channel == "telegram" and listed and not _asks_consent(step):
+        return MessageRequested("common.greeting_question", {**values, "buttons": 1}, _choices(step, state))
+    if {option.key for option in listed} == {"yes", "no"}:
+        return MessageRequested("common.greeting_question", {**values, "yes_no": 1})
+    if step.numbered and listed:
+        return MessageRequested("common.greeting_question", {**values, "options": len(listed)})
+    return MessageRequested("common.greeting_question", values)
 
 
 def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bool, queued: bool) -> Result:

@@ -16,7 +16,8 @@ ENGINE_TEMPLATES = (
     "common.call_adviser",
     "common.flow_changed",
     "payment_check.paid_registered",
-    "common.greeting",  # a greeting at an open question, before it is asked again
+    "common.greeting",  # a greeting at an open question after its nudge, before it is asked again
+    "common.greeting_question",  # a greeting right after the question: a short line that points to its answers
     "common.thanks",  # the keyword commands' answer to a thank-you with nothing open
     "common.noted",  # their answer to an "ok" with nothing open
     "common.thanks_question",  # a thank-you where an answer is asked for: the question stays open

@@ -121,15 +121,25 @@ SAMPLE_VALUES: dict[str, Value] = {
     "option": "2",  # the button a shared label is rendered for (withdraw_choice's `choice.consent`)
     # When the adviser answers (`scheduler.opening.reachable`); empty: unknown, the text gives the hours instead.
     "call_on": "",
+    "options": 4,  # how many numbered answers a greeting right after a question points to
     **TIMELINE_DATES,
 }
 # Values a text may say differently for (rendered with and without them): a withdrawal while a person holds the
 # case, START from a tenant who gets messages already, a confirmation while a påkrav runs, a question that takes the
-# adviser word, a tenant whose case waits in the queue with their yes; a call asked for tomorrow, or on the weekday
-# with the longest name in any language (without either, the adviser's hours are shown instead).
+# adviser word, a tenant whose case waits in the queue with their yes, a greeting's pointer to JA/NEJ; a call asked
+# for tomorrow, or on the weekday with the longest name in any language (without either, the adviser's hours are
+# shown instead).
 VARIANTS: tuple[dict[str, Value], ...] = (
     {},
-    {"held": 1, "already": 1, "deadline_running": 1, "adviser_word": 1, "queued": 1, "call_on": "tomorrow"},
+    {
+        "held": 1,
+        "already": 1,
+        "deadline_running": 1,
+        "adviser_word": 1,
+        "queued": 1,
+        "yes_no": 1,
+        "call_on": "tomorrow",
+    },
     {"call_on": "sat"},
     {"call_on": "wed"},
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -230,20 +230,24 @@ def test_opening_hours_are_worded_in_the_tenants_language(hours: str, language: 
 
 
 def test_hello_at_the_opening_question_names_the_tenant_once() -> None:
-    # "Hej" at the opening question: the greeting, then the question again, which greets by name itself.
+    # "Hej" right after the opening question: a short line that greets by name and points to the answers. After the
+    # nudge: the greeting, then the question again, which greets by name itself.
     from conversations.engine import resume, start
-    from conversations.model import Context, FlowSettings, MessageRequested, TextReceived
+    from conversations.model import Context, FlowSettings, MessageRequested, TextReceived, WaitExpired
 
     renderer = Renderer(ROOT / "templates", _settings())
     now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    later = now + timedelta(hours=25)
     for language in ("da", "en", "ar", "tr"):
         for channel in ("sms", "telegram"):
             context = Context("Carl", language, channel, "missed", FlowSettings())
             state, _ = start("payment_check", context, now)
-            _, events = resume(state, TextReceived("hej", channel), now)
-            said = [renderer.render(e.template, e.values, language, channel).text for e in events]
-            assert next(e.template for e in events if isinstance(e, MessageRequested)) == "common.greeting"
-            assert " ".join(said).count("Carl") == 1, (language, channel, said)
+            nudged, _ = resume(state, WaitExpired(), later)
+            for waiting, first, at in ((state, "common.greeting_question", now), (nudged, "common.greeting", later)):
+                _, events = resume(waiting, TextReceived("hej", channel), at)
+                said = [renderer.render(e.template, e.values, language, channel).text for e in events]
+                assert next(e.template for e in events if isinstance(e, MessageRequested)) == first
+                assert " ".join(said).count("Carl") == 1, (language, channel, said)
 
 
 def test_a_bad_code_points_to_an_sms_only_where_keephome_answers_one() -> None:
