@@ -118,19 +118,30 @@ def _end(state: State, reason: str) -> State:
     return replace(state, ended=True, end_reason=reason, waiting_until=None, expires_at=None)
 
 
+def _turn_values(flow: Flow, state: State, events: list[Event]) -> dict[str, Value]:
+    """A message's values, with `thanked` when a message before it in the same turn thanked the tenant already ("Tak.
+    Vi har skrevet ned …"): "500 kr den 15., jeg har mistet mit arbejde" is thanked once, not twice."""
+    values = _values(state)
+    thanking = {step.template for step in flow.steps.values() if isinstance(step, Say) and step.thanks}
+    if thanking and any(isinstance(event, MessageRequested) and event.template in thanking for event in events):
+        values["thanked"] = 1
+    return values
+
+
 def _enter(flow: Flow, state: State, name: str, now: datetime, events: list[Event], retries: int = 0) -> Result:
-    """Run steps from `name` until one waits for the tenant or the conversation ends."""
+    """Run steps from `name` until one waits for the tenant or the conversation ends. `events` are the turn's so
+    far (what its messages follow)."""
     while True:
         step = flow.step(name)
         match step:
             case Say(template=template, goto=goto, effects=effects):
                 events.extend(effect_event(effect, state, now) for effect in effects)
-                events.append(MessageRequested(template, _values(state)))
+                events.append(MessageRequested(template, _turn_values(flow, state, events)))
                 name = goto
             case End(reason=reason, template=template, effects=effects):
                 events.extend(effect_event(effect, state, now) for effect in effects)
                 if template is not None:
-                    events.append(MessageRequested(template, _values(state)))
+                    events.append(MessageRequested(template, _turn_values(flow, state, events)))
                 events.append(ConversationEnded(reason))
                 return _end(replace(state, step=name), reason), events
             case Ask(options=options, free_text=free_text) if free_text and options and not _options(step, state):
@@ -138,7 +149,8 @@ def _enter(flow: Flow, state: State, name: str, now: datetime, events: list[Even
                 # Telegram question answered by SMS) is not asked here: the flow goes on as after a free answer.
                 name = free_text
             case Ask() | AskDate() | AskAmount() | AskText():
-                events.append(MessageRequested(step.template, _values(state), _choices(step, state)))
+                values = _turn_values(flow, state, events)
+                events.append(MessageRequested(step.template, values, _choices(step, state)))
                 hours = state.settings
                 waiting = replace(
                     state,
@@ -237,8 +249,18 @@ def _answered(state: State, value: str | int) -> State:
     return replace(state, data={**state.data, state.step: value})
 
 
-def _choose(flow: Flow, state: State, option: Option, raw: str, now: datetime, *, words: bool = False) -> Result:
-    events: list[Event] = [AnswerRecorded(state.step, option.key, raw)]
+def _choose(
+    flow: Flow,
+    state: State,
+    option: Option,
+    raw: str,
+    now: datetime,
+    *,
+    words: bool = False,
+    before: list[Event] | None = None,
+) -> Result:
+    """`before`: the turn's events so far, when the same words answered an earlier question first."""
+    events: list[Event] = [*(before or []), AnswerRecorded(state.step, option.key, raw)]
     step = flow.step(state.step)
     if words and isinstance(step, Ask) and step.free_text is not None:
         # A question that takes own words keeps them beside the option they were read as ("min datter var syg").
@@ -296,8 +318,7 @@ def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: lis
         if tag is None:
             return None
         option = next(o for o in options if tag in o.tags)
-        chosen, more = _choose(flow, state, option, raw, now, words=True)
-        return chosen, [*events, *more]
+        return _choose(flow, state, option, raw, now, words=True, before=events)
     return None
 
 

@@ -178,11 +178,13 @@ class AskText:
 
 @dataclass(frozen=True)
 class Say:
-    """A message that needs no answer, then the next step."""
+    """A message that needs no answer, then the next step. `thanks`: its text thanks the tenant, so the messages
+    after it in the same turn are rendered with `thanked` and thank no more (one thank-you a turn)."""
 
     template: str
     goto: str
     effects: tuple[Effect, ...] = ()
+    thanks: bool = False
 
 
 @dataclass(frozen=True)

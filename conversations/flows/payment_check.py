@@ -51,7 +51,7 @@ PAYMENT_CHECK = Flow(
             free_text="heard",
             free_text_words=4,
         ),
-        "heard": Say("payment_check.heard", goto="consent"),
+        "heard": Say("payment_check.heard", goto="consent", thanks=True),
         "paid": End("paid_claimed", "payment_check.paid"),
         "when": AskDate(
             "payment_check.when",
@@ -89,8 +89,8 @@ PAYMENT_CHECK = Flow(
         # The promise confirmed (the amount and the day on Telegram, the day only by SMS; the letter's deadline), then
         # why, and the way to a person: one turn, so the confirmation thanks and closes nothing ("write to us if
         # anything changes" before a question reads as the end), and the reason question, after it, thanks no more.
-        "part_promised": Say("payment_check.part_promised", goto="reason"),
-        "part_promised_late": Say("payment_check.part_promised_late", goto="reason"),
+        "part_promised": Say("payment_check.part_promised", goto="reason", thanks=True),
+        "part_promised_late": Say("payment_check.part_promised_late", goto="reason", thanks=True),
         "reason": Ask(
             "payment_check.reason",
             options=(
@@ -110,7 +110,7 @@ PAYMENT_CHECK = Flow(
         "reason_text": AskText("payment_check.reason_text", goto="heard"),
         # What happened, told by a button or in words it can place ("jeg har været syg"), is thanked before the
         # consent question too, as what is told in other words is ("heard").
-        "reason_heard": Say("payment_check.reason_heard", goto="consent"),
+        "reason_heard": Say("payment_check.reason_heard", goto="consent", thanks=True),
         "consent": Ask(
             "consent.ask",
             options=(
