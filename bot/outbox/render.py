@@ -59,12 +59,18 @@ def _locale(context: JinjaContext) -> str:
     return LOCALES.get(language, language)
 
 
+# How a language writes an amount where its date locale's way would not read naturally: en_DK writes Danish numbers
+# ("500,00 kr."), where an English reader expects a comma between thousands; English says "DKK 500.00".
+_MONEY_STYLES = {"en": ("en_GB", "¤\xa0#,##0.00")}
+
+
 @pass_context
 def _money(context: JinjaContext, value: object) -> str:
     if not isinstance(value, Money):
         raise TypeError(f"the money filter needs a Money value, got {type(value).__name__}")
     amount = Decimal(value.ore) / 100
-    return str(format_currency(amount, "DKK", locale=_locale(context))).replace("\xa0", " ")
+    locale, pattern = _MONEY_STYLES.get(str(context.get("language", "da")), (_locale(context), None))
+    return str(format_currency(amount, "DKK", format=pattern, locale=locale)).replace("\xa0", " ")
 
 
 @pass_context

@@ -39,6 +39,9 @@ def test_money_and_date_are_formatted_for_the_language(tmp_templates: Path) -> N
     renderer = Renderer(tmp_templates, _settings())
     da = renderer.render("t.amount", {"amount": Money(250050)}, "da", "telegram")
     assert da.text == "Du kan betale 2.500,50 kr.."
+    # English reads an amount the English way, never Danish numbers with a decimal comma.
+    assert renderer.render("t.amount", {"amount": Money(250050)}, "en", "telegram").text == "You can pay DKK 2,500.50."
+    assert renderer.render("t.amount", {"amount": Money(50000)}, "en", "telegram").text == "You can pay DKK 500.00."
     assert renderer.render("t.date", {"pay_on": date(2026, 3, 1)}, "da", "sms").text == "Den 1. marts 2026."
     assert renderer.render("t.date", {"pay_on": date(2026, 3, 1)}, "en", "sms").text == "On 1 March 2026."
 
