@@ -29,6 +29,7 @@ __all__ = [
     "find_amount",
     "find_date",
     "names_unplaced_day",
+    "offers_nothing",
     "parse_amount",
     "parse_date",
     "parse_number",
@@ -505,11 +506,33 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found.add("info")
     mentions = _mentions(_plain(text), today, strict=True)
     dated = _one_date(mentions) is not None
+    if _nothing_offered(text, clauses, dated):
+        # "Kan betale 0 kr", "0 kr den 15.": nothing is paid, so no part and no promise for the day; it is heard.
+        found -= {"will_pay", "part"}
+        found.add("hardship")
+        return found, dated
     if dated and ("will_pay" in found or (any(c.negated_pay for c in clauses) and mentions[0].until)):
         found.add("will_pay")
     elif dated and not found:
         found.add("will_pay")  # "på fredag" alone answers when
     return found, dated
+
+
+def _nothing_offered(text: str, clauses: Sequence[_Clause], dated: bool) -> bool:
+    """An amount of nothing said as what will be paid, or for a day ("kan betale 0 kr", "0 kr den 15.", "I can pay
+    nothing"). A payment already made is not ("har betalt, 0 kr tilbage": nothing is left to pay)."""
+    if any(not _PAID_WORDS.isdisjoint(clause.plain_set) for clause in clauses):
+        return False
+    if not dated and not any(clause.pay for clause in clauses):
+        return False  # "0" or "ingenting" alone: the question it answers says what it means
+    return find_amount(text) == 0
+
+
+def offers_nothing(text: str, today: date) -> bool:
+    """Whether the message offers an amount of nothing, as a payment or for a day ("0 kr den 15."): no promise."""
+    clauses = [_clause(words) for words in _clauses(text)]
+    dated = _one_date(_mentions(_plain(text), today, strict=True)) is not None
+    return _nothing_offered(text, clauses, dated)
 
 
 def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> str | None:

@@ -10,6 +10,7 @@ from conversations.answers import (
     find_amount,
     find_date,
     names_unplaced_day,
+    offers_nothing,
     parse_amount,
     parse_date,
     parse_number,
@@ -347,7 +348,10 @@ def _amounted(
     # "500 kr den 15.", "800 on Friday": the day answers the date question as its own answer would (kept, and
     # confirmed with its day and the letter's deadline by the step it leads to); "500 kr næste fredag" gets that
     # question, as "which day?". The words may answer the amount's next question too ("2000, jeg er syg").
-    dated = None if step.when is None else _answer_ahead(flow, replace(state, step=step.when), raw, now, events)
+    # An amount of nothing ("0 kr den 15.") is no payment: its day is no promise, and it goes on as "0" does.
+    dated = (
+        None if step.when is None or ore == 0 else _answer_ahead(flow, replace(state, step=step.when), raw, now, events)
+    )
     if dated is None and step.when is not None and isinstance(part_on, str) and ore > 0:
         # The day said before the amount ("men noget på fredag", then "500"), while it is still to come.
         when, day = flow.step(step.when), date.fromisoformat(part_on)
@@ -375,6 +379,9 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
     said = pick_tag(text, state.language, ("paid_part", "paid"), today) if step.paid is not None else None
     if said == "paid":
         return _paid(flow, state, step.paid or "", text, now)
+    if step.hardship is not None and offers_nothing(text, today):
+        # "0 kr den 15.": nothing paid that day is no promise for it; heard as "I cannot pay" is.
+        return _heard(flow, state, step.hardship, text, now)
     pay_on = parse_date(text, today)
     if pay_on is not None:
         return _dated(flow, state, step, pay_on, text, now, [])

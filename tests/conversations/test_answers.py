@@ -13,6 +13,7 @@ from conversations.answers import (
     find_amount,
     find_date,
     names_unplaced_day,
+    offers_nothing,
     parse_amount,
     parse_date,
     parse_number,
@@ -355,6 +356,28 @@ def test_part_payment_in_own_words_is_not_mistaken_for_will_pay(text: str, langu
 )
 def test_a_part_already_paid_is_told_from_a_part_offered(text: str, language: str, expected: str) -> None:
     assert pick_tag(text, language, (*QUESTION, "paid_part"), TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "nothing", "expected"),
+    [
+        ("kan betale 0 kr den 15.", "da", True, "hardship"),
+        ("0 kr den 15.", "da", True, "hardship"),
+        ("jeg kan betale 0 kr", "da", True, "hardship"),
+        ("kan betale ingenting", "da", True, "hardship"),
+        ("I can pay 0 kr on the 15th", "en", True, "hardship"),
+        ("I can pay nothing", "en", True, "hardship"),
+        ("kan betale 500 kr den 15.", "da", False, "part"),  # an amount: a part, for that day
+        ("jeg kan ikke betale før den 15.", "da", False, "will_pay"),  # a promise for the day
+        ("jeg har betalt, 0 kr tilbage", "da", False, "paid"),  # nothing left to pay: paid
+        ("0", "da", False, None),  # a bare number: what it means is for the question to say
+    ],
+)
+def test_an_amount_of_nothing_is_no_payment_and_no_promise(
+    text: str, language: str, nothing: bool, expected: str | None
+) -> None:
+    assert offers_nothing(text, TODAY) is nothing
+    assert pick_tag(text, language, (*QUESTION, "hardship"), TODAY) == expected
 
 
 @pytest.mark.parametrize(
