@@ -253,6 +253,25 @@ def test_hello_at_the_opening_question_names_the_tenant_once() -> None:
                 assert " ".join(said).count("Carl") == 1, (language, channel, said)
 
 
+@pytest.mark.parametrize(
+    ("values", "channel", "shown"),
+    [
+        ({"options": 4}, "sms", "Hej Carl. Svar 1, 2, 3 eller 4 på spørgsmålet ovenfor."),
+        ({"options": 2}, "sms", "Hej Carl. Svar 1 eller 2 på spørgsmålet ovenfor."),
+        ({"options": 7}, "sms", "Hej Carl. Svar med et tal fra 1 til 7 på spørgsmålet ovenfor."),
+        ({"yes_no": 1}, "sms", "Hej Carl. Svar JA eller NEJ på spørgsmålet ovenfor."),
+        ({"buttons": 1}, "telegram", "Hej Carl. Vælg et svar herunder."),
+        # A Telegram pointer that goes out by SMS instead has no buttons to point to.
+        ({"buttons": 1}, "sms", "Hej Carl. Svar gerne på spørgsmålet ovenfor."),
+    ],
+)
+def test_a_greeting_right_after_a_question_points_to_its_answers(
+    values: dict[str, int], channel: Channel, shown: str
+) -> None:
+    renderer = Renderer(ROOT / "templates", _settings())
+    assert renderer.render("common.greeting_question", {"first_name": "Carl", **values}, "da", channel).text == shown
+
+
 def test_a_bad_code_points_to_an_sms_only_where_keephome_answers_one() -> None:
     for sms_on in (True, False):
         renderer = Renderer(ROOT / "templates", _settings(), telegram_on=True, sms_on=sms_on)
