@@ -120,6 +120,8 @@ EVENT_LABELS = {
     "task_done": N_("task done"),
     "task_taken_back": N_("took the task back from the volunteer"),
     "needs_adviser": N_("needs an adviser"),
+    # The volunteer's open task ended with the case (bot/tenants/case_closing.py): the e-mail shown is the volunteer's.
+    "task_ended": N_("the volunteer's task ended: the case closed"),
     "closed": N_("closed"),
     # Its text is "to <e-mail>" (bot/console/case_actions.py): shown as the e-mail after these words.
     "reassigned": N_("handed to"),

@@ -6,17 +6,19 @@ moves with it). The volunteer's held appointments are counted by month and kind 
 organisation's own reporting. A prepared text about an appointment is offered, and sent, only for a task whose
 tenant has one still to come with this volunteer. A task or appointment shows only while the tenant's consent to
 share with the volunteer's organisation stands (`volunteer_sees`): after a withdrawal the list says how many left
-it, and the adviser keeps them on the case.
+it, and the adviser keeps them on the case. A task whose case closed stays on the list for a while as ended, as
+the days it was given and due only (a closed case shares nothing of the tenant, and the task's words may name them),
+so it is seen to have ended, not just gone.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,7 +40,8 @@ from bot.host.appointments import (
 from bot.host.cases import CaseError, finish_task, reply_channel
 from bot.host.consents import volunteer_sees
 from bot.i18n import N_
-from bot.store.schema import case_tasks, cases, tenants
+from bot.store.schema import case_events, case_tasks, cases, tenants
+from bot.tenants.case_closing import TASK_ENDED
 from bot.tenants.names import first_name
 
 __all__ = ["VOLUNTEER_TEMPLATES", "routes"]
@@ -109,6 +112,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         withheld += shown.count(False)
         appointments = [a for a, show in zip(listed, shown, strict=True) if show]
         cancelled = await _cancelled_ahead(conn, me, now(request))
+        ended = await _ended_with_case(conn, me, now(request), zone)
         counts = await conn.run_sync(activity, zone, me.staff_id)
     coming = _coming(appointments, now(request))
     tasks = [
@@ -137,6 +141,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         activity=counts,
         withheld=withheld,
         cancelled=cancelled,
+        ended=ended,
         # Each send form's one-time value (its outbox key): a double click sends once.
         nonce=secrets.token_urlsafe(12),
     )
@@ -178,6 +183,32 @@ async def _cancelled_ahead(conn: AsyncConnection, me: StaffSession, at: datetime
         .order_by(_t.at)
     )
     return [row.at for row in found]
+
+
+# How long a task its case's closing ended stays on the volunteer's list, marked ended.
+_ENDED_SHOWN = timedelta(days=14)
+
+
+async def _ended_with_case(
+    conn: AsyncConnection, me: StaffSession, at: datetime, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """This volunteer's tasks that ended because their case closed (bot/tenants/case_closing.py), lately, newest
+    first: when each was given, was due and ended, nothing of the tenant (erasure blanks the due day too)."""
+    e = case_events.c
+    # When the task was given: the case's last `task` event before it ended.
+    gave = case_events.alias("gave")
+    given = (
+        select(func.max(gave.c.at))
+        .where(gave.c.case_id == e.case_id, gave.c.kind == "task", gave.c.id < e.id)
+        .scalar_subquery()
+    )
+    found = await conn.execute(
+        select(e.at, given.label("given"), cases.c.volunteer_due)
+        .join(cases, cases.c.id == e.case_id)
+        .where(e.kind == TASK_ENDED, e.staff_id == me.staff_id, e.at > at - _ENDED_SHOWN)
+        .order_by(e.at.desc(), e.id.desc())
+    )
+    return [{"at": r.at, "given": r.given and r.given.astimezone(zone).date(), "due": r.volunteer_due} for r in found]
 
 
 async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[str, Any]]:

@@ -4,7 +4,10 @@
 Closing does the same things whoever closes: the case leaves the queue and every list (status `closed`,
 `closed_at`), its volunteer lets go of it, it gets its event (`closed` with the outcome; `erased` when erasure
 closes it, with no outcome), and a kommune consent given for it lapses (retssikkerhedsloven § 11 a: it covers one
-case). It lives below bot/host, which opens, takes and hands cases over, so that erasure can use it.
+case). A volunteer's task still open on it ends with it, on the record: a `task_ended` event names the volunteer
+(its `staff_id`: whose task ended, as on `task_done`), so their task list says the task ended because the case
+closed instead of the task just being gone (bot/console/volunteer.py). It lives below bot/host, which opens, takes
+and hands cases over, so that erasure can use it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, select, update
 
 from bot.store.schema import case_events, cases, consents
 
-__all__ = ["OPEN_STATUSES", "close_cases"]
+__all__ = ["OPEN_STATUSES", "TASK_ENDED", "close_cases"]
 
 OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
+# The case event that a volunteer's open task ended because its case closed; its staff_id is the volunteer.
+TASK_ENDED = "task_ended"
 
 
 def close_cases(
@@ -36,6 +41,16 @@ def close_cases(
     if not case_ids:
         return []
     c = cases.c
+    # Whose task is open on these cases, read before the closing lets the volunteer go (locked on PostgreSQL, so a
+    # volunteer marking it done meanwhile either comes first, and no task ends here, or waits for the closing).
+    with_task = {
+        int(row.id): int(row.volunteer_id)
+        for row in conn.execute(
+            select(c.id, c.volunteer_id)
+            .where(c.id.in_(list(case_ids)), c.status == "volunteer", c.volunteer_id.is_not(None))
+            .with_for_update()
+        )
+    }
     closed = [
         int(case_id)
         for case_id in conn.execute(
@@ -54,7 +69,13 @@ def close_cases(
     ]
     if not closed:
         return []
-    events = [{"case_id": i, "staff_id": staff_id, "kind": event, "text": outcome, "at": now} for i in closed]
+    # The task ends first, so the closing is the case's last event.
+    events = [
+        {"case_id": i, "staff_id": with_task[i], "kind": TASK_ENDED, "text": None, "at": now}
+        for i in closed
+        if i in with_task
+    ]
+    events += [{"case_id": i, "staff_id": staff_id, "kind": event, "text": outcome, "at": now} for i in closed]
     conn.execute(insert(case_events), events)
     ct = consents.c
     conn.execute(

@@ -532,7 +532,7 @@ async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClie
     assert (row.status, row.outcome) == ("closed", "payment_plan")
     async with runtime.db.read() as conn:
         kinds = (await conn.execute(select(case_events.c.kind).order_by(case_events.c.id))).scalars().all()
-    assert kinds == ["opened", "taken", "note", "task", "closed"]
+    assert kinds == ["opened", "taken", "note", "task", "task_ended", "closed"]
     # The bot takes over again: the tenant's next message gets the bot's answer.
     before = len(sms(runtime).sent)
     await tenant_writes(runtime, "+4520000001", "hej", "SM-after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -201,6 +202,43 @@ async def test_the_appointment_reminder_is_offered_and_sent_only_for_an_appointm
     text = sandbox(runtime)["sms"].to("+4520000001")[-1].text
     assert text.startswith("Hej Beta.") and f"den {local.day}. " in text and f"kl. {local:%H.%M}" in text
     assert "Sted: Skolevej 12." in text
+
+
+async def test_closing_a_case_ends_its_volunteers_task_on_the_record(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The close form says the volunteer's task ends with the case; once closed, the volunteer's list says the task
+    ended because the case closed (its words and due day, nothing of the tenant), and the case's events say so."""
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    async with runtime.db.write() as conn:  # the event giving the task says when it was given
+        given = {"case_id": case_id, "kind": "task", "text": "Remind about Thursday", "at": runtime.clock()}
+        await conn.execute(case_events.insert().values(**given))
+    await login(client, "adviser-R-1@example.org")
+    page = f"/console/cases/{case_id}"
+    form = html.unescape((await client.get(page)).text).split(f'action="{page}/close"')[1].split("</form>")[0]
+    assert (
+        "volunteer@example.org has an open task on this case, due " in form
+        and "closing the case ends the task, and their task list says it ended because the case closed." in form
+    )
+    assert (await post_form(client, page, f"{page}/close", {"outcome": "paid"})).status_code == 303
+    assert 'id="close-ends-task"' not in (await client.get(page)).text
+    async with runtime.db.read() as conn:
+        ended = (await conn.execute(select(case_events.c.staff_id).where(case_events.c.kind == "task_ended"))).scalars()
+        assert list(ended) == [me]
+    await login(client, "volunteer@example.org")
+    tasks = (await client.get("/console/tasks")).text
+    notice = tasks.split('id="ended"')[1].split("</div>")[0]
+    assert "Ended: the adviser closed the case, so this task is no longer to be done." in notice
+    # When it was given, was due and ended: not its words, nothing of the tenant (a closed case shares nothing).
+    assert notice.count("<li>") == 1 and "given " in notice and "Due " in notice and "ended " in notice
+    assert "Remind about Thursday" not in notice and "Beta" not in notice
+    assert 'class="card task"' not in tasks and "No tasks for you" in tasks
+    # Ended more than a fortnight ago, it has left the list.
+    async with runtime.db.write() as conn:
+        fortnight_ago = runtime.clock() - timedelta(days=15)
+        await conn.execute(update(case_events).where(case_events.c.kind == "task_ended").values(at=fortnight_ago))
+    assert 'id="ended"' not in (await client.get("/console/tasks")).text
 
 
 async def test_needs_an_adviser_puts_the_case_back_in_the_queue(runtime: Runtime, client: httpx.AsyncClient) -> None:

@@ -32,6 +32,7 @@ from bot.store.schema import (
     metadata,
     outbox,
     rent_positions,
+    staff,
     tenants,
 )
 from bot.tenants.csv_rows import known_languages, parse_csv
@@ -165,7 +166,10 @@ async def test_a_case_with_a_volunteer_closes_as_any_case_closes(served: tuple[R
     assert (await client.get("/console/tasks")).text.count('class="card task"') == 1
     at = rt.clock()
     await erase(rt.db, history.ref, at, "cli", rt.settings.secret_key)
-    assert (await client.get("/console/tasks")).text.count('class="card task"') == 0
+    listed = (await client.get("/console/tasks")).text
+    assert listed.count('class="card task"') == 0
+    # The list says a task ended with its case, and nothing of it: erasure blanked its words.
+    assert 'id="ended"' in listed and "Due " not in listed.split('id="ended"')[1].split("</div>")[0]
     async with rt.db.read() as conn:
         case = (await conn.execute(select(cases).where(cases.c.id == history.case_id))).one()
         events = (
@@ -175,8 +179,9 @@ async def test_a_case_with_a_volunteer_closes_as_any_case_closes(served: tuple[R
                 .order_by(case_events.c.id)
             )
         ).all()
+        volunteer = (await conn.execute(select(staff.c.id).where(staff.c.email == "volunteer@example.org"))).scalar()
     assert (case.status, case.outcome, case.volunteer_id, case.closed_at) == ("closed", None, None, at)
-    assert tuple(events[-1]) == ("erased", None, None)
+    assert [tuple(e) for e in events[-2:]] == [("task_ended", None, volunteer), ("erased", None, None)]
 
 
 async def test_an_erased_tenant_leaves_no_open_step_for_a_caretaker_or_volunteer(
