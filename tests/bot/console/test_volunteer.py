@@ -268,3 +268,25 @@ def test_prepared_texts_follow_the_sms_rule(runtime: Runtime, language: str, key
     assert "Beta" in text and len(text) <= 160
     # The rule every template keeps (`keephome check`): the appointment's day and time are numbers, not amounts.
     assert not amount_like(text) and forbidden_words_in(text, runtime.settings.forbidden_words) == []
+
+
+# Words that would tell the tenant the call was agreed with them: the volunteer's text cannot know it was.
+_AGREED = {"da": "aftalt", "en": "agreed", "ar": "اتفقنا", "tr": "Konuştuğumuz"}
+# How each language offers another time instead.
+_ANOTHER_TIME = {
+    "da": ("anden tid", "andet tidspunkt"),
+    "en": ("another time",),
+    "ar": ("وقت آخر",),
+    "tr": ("Başka bir saat",),
+}
+
+
+@pytest.mark.parametrize("language", sorted(_AGREED))
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_the_call_text_claims_no_agreement_and_offers_another_time(
+    runtime: Runtime, language: str, channel: str
+) -> None:
+    values = {"first_name": "Beta", "org_name": "Boligforeningen"}
+    text = runtime.renderer.render("volunteer.call_tomorrow", values, language, channel).text  # type: ignore[arg-type]
+    assert _AGREED[language].casefold() not in text.casefold()
+    assert any(words in text for words in _ANOTHER_TIME[language])
