@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from bot.api import routes as api_routes
 from bot.collector import tune_gc
 from bot.console import routes as console_routes
+from bot.console.accounts import DEMO_STAFF
 from bot.console.sessions import method_not_allowed, page_not_found, server_error
 from bot.console.web import SendingStateOnEveryPage
 from bot.demo.front import routes as front_routes
@@ -113,7 +114,7 @@ def create_app(rt: Runtime) -> Starlette:
     if rt.demo:
         routes.extend(
             [
-                *front_routes(),
+                *front_routes(DEMO_STAFF),
                 _assets("/demo/static", "demo"),
                 *simulator_routes(),
                 _assets("/simulator/static", "simulator"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from starlette.requests import Request
@@ -27,26 +29,34 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR / "demo")), autoesc
 install(_env)
 
 
-async def _front(request: Request) -> Response:
-    rt: Runtime = request.app.state.rt
-    # The deployment's console language: the page has no staff session to choose another.
-    use_language(rt.settings.console_language)
-    async with rt.db.read() as conn:
-        rows = list(
-            (await conn.execute(select(staff.c.role, staff.c.email, staff.c.organisation).where(staff.c.active))).all()
+def _front(seeded: Sequence[tuple[str, str]]) -> Callable[[Request], Awaitable[Response]]:
+    """The page for a demo that seeds these `(role, e-mail)` accounts (bot/console/accounts.py, DEMO_STAFF)."""
+    emails = [email for _, email in seeded]
+
+    async def front(request: Request) -> Response:
+        rt: Runtime = request.app.state.rt
+        # The deployment's console language: the page has no staff session to choose another.
+        use_language(rt.settings.console_language)
+        async with rt.db.read() as conn:
+            found = await conn.execute(select(staff.c.role, staff.c.email, staff.c.organisation).where(staff.c.active))
+            rows = list(found.all())
+        # Only the demo's own accounts, whose passwords the terminal prints: one added on the Staff page has a
+        # password of its own (or none yet), and is only counted.
+        own = sorted((r for r in rows if r.email in emails), key=lambda row: emails.index(row.email))
+        accounts = [(gettext(ROLE_NAMES[row.role]) if row.role in ROLE_NAMES else row.role, row.email) for row in own]
+        page = _env.get_template("index.html").render(
+            accounts=accounts,
+            others=len(rows) - len(own),
+            page_language=rt.settings.console_language,
+            # The organisation a consent must name for the demo's volunteer (as their account has it now).
+            volunteer_organisation=next((r.organisation for r in own if r.role == "volunteer" and r.organisation), ""),
         )
-    order = {role: index for index, role in enumerate(ROLE_NAMES)}
-    rows.sort(key=lambda row: (order.get(row.role, len(order)), row.email))
-    accounts = [(gettext(ROLE_NAMES[row.role]) if row.role in ROLE_NAMES else row.role, row.email) for row in rows]
-    page = _env.get_template("index.html").render(
-        accounts=accounts,
-        page_language=rt.settings.console_language,
-        # The organisation a consent must name for the demo's volunteer (as their account has it).
-        volunteer_organisation=next((r.organisation for r in rows if r.role == "volunteer" and r.organisation), ""),
-    )
-    return HTMLResponse(page)
+        return HTMLResponse(page)
+
+    return front
 
 
-def routes() -> list[BaseRoute]:
-    """The front page; only `keephome demo` mounts it (`run` sends `/` to the console)."""
-    return [Route("/", _front, methods=["GET"])]
+def routes(seeded: Sequence[tuple[str, str]]) -> list[BaseRoute]:
+    """The front page, listing the demo's `seeded` accounts; only `keephome demo` mounts it (`run` sends `/` to the
+    console)."""
+    return [Route("/", _front(seeded), methods=["GET"])]

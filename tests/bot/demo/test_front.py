@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.console.accounts import DEMO_STAFF, DEMO_VOLUNTEER_ORGANISATION, deactivate_staff, ensure_demo_staff
@@ -72,12 +73,31 @@ async def test_the_demo_front_page_names_the_accounts_but_not_their_passwords(
         assert password not in text
 
 
-async def test_the_front_page_escapes_what_it_shows(runtime: Runtime) -> None:
-    runtime.demo = True
-    await add_person(runtime, "<b>x</b>@example.org", "adviser")
-    async with _client(runtime) as client:
-        text = (await client.get("/")).text
-    assert "&lt;b&gt;x&lt;/b&gt;@example.org" in text and "<b>x</b>" not in text
+async def test_the_front_page_lists_only_the_demos_own_accounts(
+    runtime: Runtime, demo: tuple[httpx.AsyncClient, list[tuple[str, str, str]]]
+) -> None:
+    """A person added on the Staff page is not a demo account (the terminal prints no password for them): the page
+    counts them, and names only the demo's own."""
+    client, _ = demo
+    await add_person(runtime, "added-in-the-console@example.org", "adviser")
+    await add_person(runtime, "helper@example.org", "volunteer", organisation="Another organisation")
+    text = html.unescape((await client.get("/")).text)
+    accounts = text.split('class="accounts"')[1].split("</table>")[0]
+    assert "added-in-the-console@example.org" not in text and "helper@example.org" not in text
+    assert [email for _role, email in DEMO_STAFF] == re.findall(r"<td>([^<]+)</td>", accounts)
+    assert "2 more accounts were added in the console; they are not demo accounts" in text
+    # The walk-through names the demo volunteer's organisation, not another volunteer's.
+    assert f"share his contact with {DEMO_VOLUNTEER_ORGANISATION}" in text and "Another organisation" not in text
+
+
+async def test_the_front_page_escapes_what_it_shows(
+    runtime: Runtime, demo: tuple[httpx.AsyncClient, list[tuple[str, str, str]]]
+) -> None:
+    client, _ = demo
+    async with runtime.db.write() as conn:  # an admin may rename the demo volunteer's organisation on the Staff page
+        await conn.execute(update(staff).where(staff.c.role == "volunteer").values(organisation="<b>x</b>"))
+    text = (await client.get("/")).text
+    assert "&lt;b&gt;x&lt;/b&gt;" in text and "<b>x</b>" not in text
 
 
 async def test_run_sends_the_front_door_to_the_console_and_has_no_simulator(runtime: Runtime) -> None:
