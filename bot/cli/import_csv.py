@@ -13,7 +13,7 @@ from bot.reminders.ledger import import_tenants
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
-from bot.tenants.csv_rows import known_languages, parse_csv
+from bot.tenants.csv_rows import RowNotice, known_languages, parse_csv
 from bot.tenants.upsert import ErasedUnchecked, ImportRefused, preview_import
 
 __all__ = ["run_import"]
@@ -72,12 +72,14 @@ async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO,
         if dry_run:
             summary = await preview_import(db, result.rows, secret_key=settings.secret_key)
             print(f"{path}: the file is valid; an import would give {summary} (nothing written)", file=out)
+            _notices(result.notices, out)
             return 0
         write_bar = _Bar(err, "importing", len(result.rows)) if len(result.rows) >= _BAR_FROM else None
         summary = await import_tenants(db, result.rows, now, settings, progress=write_bar)
         if write_bar is not None:
             write_bar.close()
         print(f"{path}: {summary}", file=out)
+        _notices(result.notices, out)
         return 0
     except ImportRefused as exc:
         return _refused(path, exc.errors, out)
@@ -94,3 +96,9 @@ def _refused(path: Path, errors: Sequence[object], out: TextIO) -> int:
     for error in errors:
         print(f"  {error}", file=out)
     return 1
+
+
+def _notices(notices: Sequence[RowNotice], out: TextIO) -> None:
+    """What a person should know of rows imported as they are (a language not enabled here), each at its line."""
+    for notice in notices:
+        print(f"  {notice}", file=out)

@@ -31,6 +31,7 @@ __all__ = [
     "ImportRow",
     "ParseResult",
     "RowError",
+    "RowNotice",
     "RowRules",
     "check_row",
     "known_languages",
@@ -132,11 +133,25 @@ class RowError:
 
 
 @dataclass(frozen=True, slots=True)
+class RowNotice:
+    """Something a person should know about a row that is imported all the same (its language is not enabled, so
+    the tenant reads the fallback language), at its line."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line} (notice): {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
-    """The valid rows and every problem found; a file with any problem must import nothing."""
+    """The valid rows and every problem found; a file with any problem must import nothing. `notices` say what a
+    person should know of rows that import as they are."""
 
     rows: tuple[ImportRow, ...]
     errors: tuple[RowError, ...]
+    notices: tuple[RowNotice, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -146,6 +161,10 @@ class ParseResult:
 
 class FieldError(ValueError):
     """One field that cannot be read; the message names the column and what is wrong."""
+
+
+# The language of a row whose language cell is empty (DESIGN.md).
+_DEFAULT_LANGUAGE = "da"
 
 
 def known_languages(templates_dir: Path = TEMPLATES_DIR) -> frozenset[str]:
@@ -202,10 +221,27 @@ class RowRules:
         return number
 
     def language(self, column: str, raw: str) -> str:
-        code = raw.lower() or "da"
+        code = raw.lower() or _DEFAULT_LANGUAGE
         if code not in self.languages:
             raise FieldError(f"{column} {_shown(raw)} is not a known ISO 639-1 code (e.g. da, en, ar)")
         return code if code in self.enabled else self.fallback
+
+    def language_notices(self, line: int, raw: str | None, language: str) -> tuple[RowNotice, ...]:
+        """The notice for a row whose language (`raw` as written; empty: the default) is not enabled here, so the
+        tenant reads `language`, the fallback, instead; none when they read the language the row asked for, or the
+        file has no language column (`raw` None: a known tenant keeps the language they have)."""
+        if raw is None:
+            return ()
+        asked = raw.strip().lower() or _DEFAULT_LANGUAGE
+        if asked == language:
+            return ()
+        written = f"language {_shown(raw.strip())}" if raw.strip() else f"language (empty: {_DEFAULT_LANGUAGE})"
+        enabled = ", ".join(sorted(self.enabled))
+        reason = (
+            f"{written} is not enabled here (KEEPHOME_LANGUAGES: {enabled}): this tenant will read {language}, "
+            "the fallback language (KEEPHOME_FALLBACK_LANGUAGE)"
+        )
+        return (RowNotice(line, reason),)
 
     def due_day(self, column: str, raw: str) -> int:
         if not raw:
@@ -409,6 +445,7 @@ def parse_csv(
     records = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[ImportRow] = []
     errors: list[RowError] = []
+    notices: list[RowNotice] = []
     seen = Duplicates()
     header: list[str] | None = None
     absent: frozenset[str] = frozenset()
@@ -432,7 +469,8 @@ def parse_csv(
                 reason = f'has {len(record)} fields, the header has {len(header)} (separator "{separator}")'
                 errors.append(RowError(line, reason))
                 continue
-            parsed = check_row(line, dict(zip(header, record, strict=True)), rules, absent)
+            values = dict(zip(header, record, strict=True))
+            parsed = check_row(line, values, rules, absent)
             if isinstance(parsed, list):
                 errors.extend(parsed)
                 continue
@@ -441,11 +479,12 @@ def parse_csv(
                 errors.append(clash)
                 continue
             rows.append(parsed)
+            notices.extend(rules.language_notices(line, values.get("language"), parsed.language))
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, f"unreadable CSV: {exc}"))
     if not errors and not read:
         errors.append(_no_tenants(header is not None, last_line))
-    return ParseResult(tuple(rows), tuple(errors))
+    return ParseResult(tuple(rows), tuple(errors), tuple(notices))
 
 
 def _no_tenants(has_header: bool, last_line: int) -> RowError:

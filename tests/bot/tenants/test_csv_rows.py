@@ -92,6 +92,28 @@ def test_a_disabled_language_falls_back_to_the_configured_fallback() -> None:
     assert [r.language for r in enabled.rows] == ["ar", "da"]
 
 
+def test_a_language_not_enabled_is_a_notice_with_its_line_not_an_error() -> None:
+    data = (
+        "tenant_ref,name,phone,language\n"
+        "A,Test Person,+4520123501,ar\n"
+        "B,Test Person,+4520123502,EN\n"
+        "C,Test Person,+4520123503,\n"
+        "D,Test Person,+4520123504,so\n"
+    )
+    result = parse(data)
+    assert result.ok and [r.language for r in result.rows] == ["da", "en", "da", "da"]
+    assert [str(n) for n in result.notices] == [
+        'line 2 (notice): language "ar" is not enabled here (KEEPHOME_LANGUAGES: da, en): this tenant will read da, '
+        "the fallback language (KEEPHOME_FALLBACK_LANGUAGE)",
+        'line 5 (notice): language "so" is not enabled here (KEEPHOME_LANGUAGES: da, en): this tenant will read da, '
+        "the fallback language (KEEPHOME_FALLBACK_LANGUAGE)",
+    ]
+    # Danish not enabled: an empty cell (Danish by default) is told of too, and English is the fallback.
+    english = parse(data, enabled=("en",), fallback="en")
+    assert [n.line for n in english.notices] == [2, 4, 5]
+    assert "language (empty: da) is not enabled here (KEEPHOME_LANGUAGES: en)" in str(english.notices[1])
+
+
 @pytest.mark.parametrize(
     ("raw", "ore"),
     [

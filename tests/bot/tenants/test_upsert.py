@@ -287,6 +287,24 @@ async def test_run_import_writes_and_reports(
     ]
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+async def test_run_import_tells_of_a_row_whose_language_is_not_enabled(
+    database: Database, database_url: str, dry_run: bool
+) -> None:
+    """Arabic is known but not enabled here: the row imports, and the report says on its line that this tenant will
+    read the fallback language (a notice: the exit code stays 0)."""
+    out = io.StringIO()
+    path = FIXTURES / "tenants_comma.csv"
+    assert await run_import(make_settings(database_url, languages="da,en"), path, dry_run, out, io.StringIO()) == 0
+    report = out.getvalue().splitlines()
+    assert len(report) == 2 and report[0].startswith(f"{path}: ")
+    assert report[1] == (
+        '  line 3 (notice): language "ar" is not enabled here (KEEPHOME_LANGUAGES: da, en): this tenant will read '
+        "da, the fallback language (KEEPHOME_FALLBACK_LANGUAGE)"
+    )
+    assert await count(database) == (0 if dry_run else 2)
+
+
 async def test_a_reimport_counts_changed_and_unchanged_tenants(
     database: Database, database_url: str, tmp_path: Path
 ) -> None:
