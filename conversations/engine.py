@@ -123,7 +123,7 @@ def _turn_values(flow: Flow, state: State, events: list[Event]) -> dict[str, Val
     """A message's values, with `thanked` when a message before it in the same turn thanked the tenant already ("Tak.
     Vi har skrevet ned …"): "500 kr den 15., jeg har mistet mit arbejde" is thanked once, not twice."""
     values = _values(state)
-    thanking = {step.template for step in flow.steps.values() if isinstance(step, Say) and step.thanks}
+    thanking = flow.thanking
     if thanking and any(isinstance(event, MessageRequested) and event.template in thanking for event in events):
         values["thanked"] = 1
     return values

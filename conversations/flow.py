@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from conversations.model import Channel
 
@@ -217,6 +217,12 @@ class Flow:
     shows: tuple[str, ...] = ()
     while_held: bool = False
     always_on: bool = False
+    # The templates of the steps that thank the tenant (`Say.thanks`), found once: read for every message.
+    thanking: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        thanking = frozenset(s.template for s in self.steps.values() if isinstance(s, Say) and s.thanks)
+        object.__setattr__(self, "thanking", thanking)
 
     def step(self, name: str) -> Step:
         """The step called `name`; KeyError when the flow has none."""
