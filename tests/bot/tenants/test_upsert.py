@@ -305,6 +305,19 @@ async def test_run_import_tells_of_a_row_whose_language_is_not_enabled(
     assert await count(database) == (0 if dry_run else 2)
 
 
+async def test_run_import_counts_the_notices_past_the_first_twenty(database_url: str, tmp_path: Path) -> None:
+    """A file of many tenants in a language not enabled here: twenty lines say so, one line counts the rest."""
+    header = "tenant_ref;name;phone;language\n"
+    rows = [f"L-{i};Fiktiv Testperson;+45 20 12 {3600 + i};ar\n" for i in range(25)]
+    path = tmp_path / "arabic.csv"
+    await asyncio.to_thread(path.write_text, header + "".join(rows), "utf-8")
+    out = io.StringIO()
+    assert await run_import(make_settings(database_url, languages="da,en"), path, True, out, io.StringIO()) == 0
+    report = out.getvalue().splitlines()
+    assert sum("(notice)" in line for line in report) == 20
+    assert report[-1] == "  … and 5 more rows with a notice of the same kind"
+
+
 async def test_a_reimport_counts_changed_and_unchanged_tenants(
     database: Database, database_url: str, tmp_path: Path
 ) -> None:
