@@ -397,6 +397,8 @@ case_events = Table(
     Column("form_nonce", String(64), nullable=True),
     UniqueConstraint("kind", "form_nonce", name="uq_case_events_form"),
 )
+# A volunteer's list reads their own events of a kind lately (the tasks a closing ended, bot/console/volunteer.py).
+Index("ix_case_events_staff_kind", case_events.c.staff_id, case_events.c.kind, case_events.c.at)
 
 staff = Table(
     "staff",
