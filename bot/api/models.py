@@ -164,6 +164,22 @@ class ErrorOut(BaseModel):
     errors: list[ProblemOut]
 
 
+class Notice(BaseModel):
+    """Something to know about an item written as it is: `index` (in a bulk), `field` and `reason`, as a problem."""
+
+    model_config = _OUT
+
+    index: int | None
+    field: str | None
+    reason: str
+
+
+_NOTICES = (
+    "what to know of items written as they are: a language not enabled here (KEEPHOME_LANGUAGES), so the tenant "
+    "reads the fallback language"
+)
+
+
 class TenantWritten(BaseModel):
     """What a PUT did."""
 
@@ -176,6 +192,7 @@ class TenantWritten(BaseModel):
         description="the body's balance_as_of is older than the stored balance's (a payment recorded since): "
         "the stored balance and its day stay"
     )
+    notices: list[Notice] = Field(default_factory=list, description=_NOTICES)
 
 
 class BulkWritten(BaseModel):
@@ -191,6 +208,7 @@ class BulkWritten(BaseModel):
         description="known tenants whose item's balance_as_of is older than the stored balance's (a payment "
         "recorded since): the stored balance and its day stay"
     )
+    notices: list[Notice] = Field(default_factory=list, description=_NOTICES)
 
 
 class PaymentOut(BaseModel):

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.api.auth import Caller
 from bot.api.errors import ApiError, Problem, from_row_errors
 from bot.api.idempotency import Answer, claim
-from bot.api.models import BulkTenant, BulkWritten, Misfit, TenantIn, TenantWritten, problems_found
+from bot.api.models import BulkTenant, BulkWritten, Misfit, Notice, TenantIn, TenantWritten, problems_found
 from bot.api.urgent import open_urgent_cases
 from bot.reminders.timers import balance_updated
 from bot.settings import Settings
@@ -70,9 +70,11 @@ def checked_rows(
     *,
     indexed: bool,
     found: Sequence[Problem] = (),
+    notices: list[Problem] | None = None,
 ) -> list[ImportRow]:
     """Every item (index, the tenant_ref it is written under or None for its own, the model or what did not fit)
-    checked as a CSV row is; 422 listing every problem of every item, with those `found` before."""
+    checked as a CSV row is; 422 listing every problem of every item, with those `found` before. `notices` gets what
+    the caller should know of items written as they are (a language not enabled here), as the CSV import says it."""
     rows: list[ImportRow] = []
     errors: list[RowError] = []
     problems = list(found)
@@ -100,11 +102,21 @@ def checked_rows(
             errors.append(clash)
         elif not isinstance(item, Misfit):
             rows.append(parsed)
+            if notices is not None:
+                notices.extend(
+                    Problem(n.reason, "language", index if indexed else None)
+                    for n in rules.language_notices(index, values.get("language"), parsed.language)
+                )
     problems += [p for p in from_row_errors(errors, indexed=indexed) if (p["index"], p["field"]) not in refused]
     if problems:
         problems.sort(key=lambda p: p["index"] or 0)
         raise ApiError(422, problems_found(len(problems)), problems)
     return rows
+
+
+def _quiet(notices: Sequence[Problem]) -> set[str] | None:
+    """An answer names `notices` only when there are some: the answers before them stay as they were."""
+    return None if notices else {"notices"}
 
 
 async def _ids(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, int]:
@@ -172,7 +184,9 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
     found = []
     if body_ref is not None and body_ref != path_ref:
         found.append(Problem("tenant_ref in the body differs from the one in the path", "tenant_ref"))
-    (row,) = checked_rows([(0, path_ref, item)], rules_for(settings, req.now), indexed=False, found=found)
+    notices: list[Problem] = []
+    rules = rules_for(settings, req.now)
+    (row,) = checked_rows([(0, path_ref, item)], rules, indexed=False, found=found, notices=notices)
     if row.tenant_ref != path_ref:
         # The import stores a reference with its spaces tidied; a URL that differs from it would be created here and
         # then be a 404 on GET, DELETE and payments.
@@ -192,8 +206,9 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
             tenant_ref=row.tenant_ref,
             result=result(summary),
             older_balance_kept=summary.older_balances_kept > 0,
+            notices=[Notice.model_validate(n) for n in notices],
         )
-        return Answer(201 if summary.created else 200, body.model_dump(mode="json"))
+        return Answer(201 if summary.created else 200, body.model_dump(mode="json", exclude=_quiet(notices)))
 
     outcome = _Outcome("api.tenant.put", answer, result, one_tenant=True)
     return await _write(db, settings, req, [row], outcome, indexed=False)
@@ -204,7 +219,8 @@ async def write_bulk(
 ) -> Answer:
     """Create or update every tenant of the bulk, or none (200 with the counts)."""
     rules = rules_for(settings, req.now)
-    rows = checked_rows([(i, None, item) for i, item in items], rules, indexed=True)
+    notices: list[Problem] = []
+    rows = checked_rows([(i, None, item) for i, item in items], rules, indexed=True, notices=notices)
 
     def answer(summary: ImportSummary) -> Answer:
         # Counted as the CSV import counts: a known tenant whose item changes nothing is unchanged, not updated.
@@ -214,8 +230,9 @@ async def write_bulk(
             unchanged=summary.unchanged,
             left_out=summary.erased_skipped,
             older_balances_kept=summary.older_balances_kept,
+            notices=[Notice.model_validate(n) for n in notices],
         )
-        return Answer(200, written.model_dump(mode="json"))
+        return Answer(200, written.model_dump(mode="json", exclude=_quiet(notices)))
 
     outcome = _Outcome("api.tenants.bulk", answer, str, one_tenant=False)
     return await _write(db, settings, req, rows, outcome, indexed=True)

@@ -81,6 +81,25 @@ async def test_a_put_creates_then_updates_and_get_shows_the_csv_fields(api: Api)
     assert again["stage"] == "paid up, at risk"  # it owed rent this year: reminded before the next due day
 
 
+async def test_a_language_not_enabled_is_written_and_said_as_the_csv_import_says_it(sqlite_api: Api) -> None:
+    """Arabic is known but not enabled here: the tenant is written and reads Danish, and the answer says so (a PUT
+    and each bulk item, by its index), in the CSV import's words; an answer with nothing to say names no notices."""
+    reason = (
+        'language "ar" is not enabled here (KEEPHOME_LANGUAGES: da, en): this tenant will read da, the fallback '
+        "language (KEEPHOME_FALLBACK_LANGUAGE)"
+    )
+    put = await sqlite_api.put("T-1", tenant(language="ar"))
+    assert put.status_code == 201
+    assert put.json()["notices"] == [{"index": None, "field": "language", "reason": reason}]
+    assert (await sqlite_api.get("tenants/T-1")).json()["language"] == "da"
+    items = [tenant("B-1", "+4520123401", language="en"), tenant("B-2", "+4520123402", language="ar")]
+    bulk = await sqlite_api.post("tenants/bulk", {"tenants": items})
+    assert bulk.status_code == 200
+    assert bulk.json()["notices"] == [{"index": 1, "field": "language", "reason": reason}]
+    plain = await sqlite_api.put("T-2", tenant("T-2", "+4520123403", language="en"))
+    assert "notices" not in plain.json()
+
+
 async def test_bad_fields_are_422_each_with_its_field_and_reason_and_nothing_is_written(sqlite_api: Api) -> None:
     api = sqlite_api  # checks before the database is asked: SQLite is enough
     before = await api.counts()
