@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from conversations.keywords import negated_stops
+from conversations.keywords import is_greeting, negated_stops
 from conversations.text import normalize
 
 __all__ = [
@@ -591,10 +591,17 @@ def emoji_reading(text: str) -> str | None:
     return next(iter(readings)) if len(readings) == 1 else None
 
 
+_OPTION_NUMBER = re.compile(r"(?:nr\.? ?|no\.? ?|#)?(\d{1,2})\.?")
+
+
 def parse_number(text: str, count: int) -> int | None:
-    """An option number 1..count written alone ("2", "2.", "nr 2", "2️⃣"); None otherwise."""
+    """An option number 1..count written alone ("2", "2.", "nr 2", "2️⃣"), or after a greeting ("Hej 2", "Hi, 1");
+    None otherwise."""
     plain = normalize(text)
-    match = re.fullmatch(r"(?:nr\.? ?|no\.? ?|#)?(\d{1,2})\.?", plain)
+    match = _OPTION_NUMBER.fullmatch(plain)
+    if not match:
+        greeting, _, last = plain.rpartition(" ")
+        match = _OPTION_NUMBER.fullmatch(last) if greeting and is_greeting(greeting) else None
     if not match:
         return None
     number = int(match.group(1))

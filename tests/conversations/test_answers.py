@@ -85,6 +85,12 @@ def test_yes_and_no_words_answer_consent(text: str, language: str, expected: str
         ("0", None),
         ("12", None),
         ("1 eller 2", None),
+        ("Hej 2", 2),
+        ("Hej, 2", 2),
+        ("Hi, 1", 1),
+        ("god morgen 3.", 3),
+        ("Hej 7", None),
+        ("Hej Carl 2", None),
     ],
 )
 def test_option_number(text: str, expected: int | None) -> None:
