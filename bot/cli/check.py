@@ -121,6 +121,7 @@ SAMPLE_VALUES: dict[str, Value] = {
     "option": "2",  # the button a shared label is rendered for (withdraw_choice's `choice.consent`)
     # When the adviser answers (`scheduler.opening.reachable`); empty: unknown, the text gives the hours instead.
     "call_on": "",
+    "call_until": "",  # for "today": when the adviser's line closes ("HH:MM")
     "options": 4,  # how many numbered answers a greeting right after a question points to
     **TIMELINE_DATES,
 }
@@ -141,6 +142,7 @@ VARIANTS: tuple[dict[str, Value], ...] = (
         "thanked": 1,
         "call_on": "tomorrow",
     },
+    {"call_on": "today", "call_until": "15:30"},
     {"call_on": "sat"},
     {"call_on": "wed"},
 )

@@ -22,7 +22,7 @@ from bot.phones import readable
 from bot.settings import Settings
 from conversations.model import Channel, Choice
 from conversations.values import Money, Value
-from scheduler.opening import reachable
+from scheduler.opening import open_until, reachable
 
 __all__ = ["CALL_DAY", "HOURS", "LOCALES", "Rendered", "Renderer", "TemplateMissing", "template_path"]
 
@@ -148,7 +148,7 @@ class Renderer:
         self._call_day_in: dict[tuple[str, Channel], bool] = {}
         # `reachable` for the minute it was last asked in (it changes at a span's edge or a new day, on the minute):
         # worked out once a minute, not for every send (tens of microseconds each, with the holiday calendar).
-        self._reach: tuple[int, str] = (-1, "")
+        self._reach: tuple[int, tuple[str, str]] = (-1, ("", ""))
 
     def org_values(self) -> dict[str, Any]:
         """The housing organisation's values every template can use; `opening_hours` are the adviser's hours as
@@ -198,13 +198,16 @@ class Renderer:
         except TemplateMissing:
             return self._settings.adviser_hours
 
-    def _reachable(self, now: datetime) -> str:
+    def _reachable(self, now: datetime) -> tuple[str, str]:
+        """`call_on` and, for "today", `call_until` (when the line closes, "HH:MM"; else empty)."""
         minute = int(now.timestamp() // 60)
         if self._reach[0] != minute:
-            self._reach = (minute, reachable(now, self._tz, self._spans))
+            on = reachable(now, self._tz, self._spans)
+            until = open_until(now, self._tz, self._spans) if on == "today" else None
+            self._reach = (minute, (on, until.strftime("%H:%M") if until is not None else ""))
         return self._reach[1]
 
-    def _call_day(self, call_on: str, language: str, channel: Channel) -> str:
+    def _call_day(self, call_on: str, call_until: str, language: str, channel: Channel) -> str:
         """`call_on` in the language's words (`common.call_day`); empty when unknown or the language has no such text,
         so a text then says how to call without a day rather than a day in another language."""
         if not call_on:
@@ -212,7 +215,7 @@ class Renderer:
         known = self._call_day_in.get((language, channel))
         if known is None:
             known = self._call_day_in[(language, channel)] = self.exists(CALL_DAY, language, channel)
-        return self._text(CALL_DAY, {"call_on": call_on}, language, channel) if known else ""
+        return self._text(CALL_DAY, {"call_on": call_on, "call_until": call_until}, language, channel) if known else ""
 
     def _render_text(self, key: str, values: Mapping[str, Any], language: str, channel: Channel) -> str:
         for lang in (language, self._settings.fallback_language):
@@ -224,7 +227,9 @@ class Renderer:
             if key not in (HOURS, CALL_DAY):
                 if self._org["opening_hours"]:
                     data["adviser_hours"] = self._hours(lang, channel)
-                data["call_day"] = self._call_day(str(values.get("call_on", "")), lang, channel)
+                data["call_day"] = self._call_day(
+                    str(values.get("call_on", "")), str(values.get("call_until", "")), lang, channel
+                )
             return template.render(data).strip()
         raise TemplateMissing(f"no template {key!r} for {language}/{channel}")
 
@@ -244,7 +249,8 @@ class Renderer:
         asking for a call says when someone answers (`call_day`); without it, the adviser's hours instead of a day."""
         if now is not None:
             # Part of the values, so a text remembered from before closing time is not sent after it.
-            values = {**values, "call_on": self._reachable(now)}
+            call_on, call_until = self._reachable(now)
+            values = {**values, "call_on": call_on, "call_until": call_until}
         name = values.get("first_name")
         if channel == "sms" and isinstance(name, str):
             values = {**values, "first_name": gsm_spelling(name)}

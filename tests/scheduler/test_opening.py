@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.opening import OpeningSpan, reachable
+from scheduler.opening import OpeningSpan, open_until, reachable
 
 CPH = ZoneInfo("Europe/Copenhagen")
 T = time.fromisoformat
@@ -27,7 +27,9 @@ def local(text: str) -> datetime:
         # Tue 8 December 2026: before, during and after the hours.
         ("2026-12-08T07:00", WEEKDAYS_9_15, "today"),
         ("2026-12-08T10:00", WEEKDAYS_9_15, "today"),
-        ("2026-12-08T14:59", WEEKDAYS_9_15, "today"),
+        # A call needs time: "today" while at least half an hour is left before closing, then tomorrow.
+        ("2026-12-08T14:30", WEEKDAYS_9_15, "today"),
+        ("2026-12-08T14:31", WEEKDAYS_9_15, "tomorrow"),
         ("2026-12-08T15:00", WEEKDAYS_9_15, "tomorrow"),
         ("2026-12-08T23:00", WEEKDAYS_9_15, "tomorrow"),
         # Friday after closing, Saturday and Sunday: Monday.
@@ -71,3 +73,13 @@ def test_the_day_is_the_tenants_local_day_not_utc() -> None:
 def test_a_naive_moment_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         reachable(datetime(2026, 12, 8, 10, 0), CPH, WEEKDAYS_9_15)
+
+
+def test_a_call_today_says_until_when_the_line_is_open() -> None:
+    """The closing time a "today" names: the span a call can still be made in; none once too little is left, on a
+    day the adviser does not answer, or on a quiet day (24 December)."""
+    assert open_until(local("2026-12-08T10:00"), CPH, WEEKDAYS_9_15) == time(15, 0)
+    assert open_until(local("2026-12-04T11:00"), CPH, SHORT_FRIDAY) == time(12, 0)
+    assert open_until(local("2026-12-08T14:31"), CPH, WEEKDAYS_9_15) is None
+    assert open_until(local("2026-12-05T10:00"), CPH, WEEKDAYS_9_15) is None
+    assert open_until(local("2026-12-24T10:00"), CPH, WEEKDAYS_9_15) is None

@@ -57,4 +57,5 @@ async def test_the_day_to_call_is_the_day_the_adviser_answers_when_the_text_goes
         clock.offset = timedelta(days=3, hours=13)  # Tuesday 23:00: an answer goes at once, at any hour
         assert "Ring alligevel til os i morgen på" in await _sent_text(rt, "k2", "payment_check.paid", court, tenant_id)
         clock.offset = timedelta(days=3)  # Tuesday 10:00
-        assert "Ring alligevel til os i dag på" in await _sent_text(rt, "k3", "payment_check.paid", court, tenant_id)
+        sent = await _sent_text(rt, "k3", "payment_check.paid", court, tenant_id)
+        assert "Ring alligevel til os i dag inden kl. 15.00 på" in sent

@@ -327,8 +327,12 @@ CALL_TEXTS = (
     ("payment_check.part_promised_late", "demand"),
 )
 CALL_WORDS = {
-    "da": {"today": "i dag på", "tomorrow": "i morgen på", "monday": "mandag på"},
-    "en": {"today": "+4570000000 today", "tomorrow": "+4570000000 tomorrow", "monday": "+4570000000 on Monday"},
+    "da": {"today": "i dag inden kl. 15.00 på", "tomorrow": "i morgen på", "monday": "mandag på"},
+    "en": {
+        "today": "+4570000000 today before 15:00",
+        "tomorrow": "+4570000000 tomorrow",
+        "monday": "+4570000000 on Monday",
+    },
     "ar": {"today": "اليوم", "tomorrow": "غدا", "monday": "يوم الاثنين"},
     "tr": {"today": "bugün", "tomorrow": "yarın", "monday": "pazartesi"},
 }
