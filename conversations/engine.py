@@ -382,6 +382,10 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
     if step.hardship is not None and offers_nothing(text, today):
         # "0 kr den 15.": nothing paid that day is no promise for it; heard as "I cannot pay" is.
         return _heard(flow, state, step.hardship, text, now)
+    if step.hardship is not None and _part_and_hardship(text, state.language, today):
+        # "500 kr den 21., jeg er syg": a part of what is owed, and why: heard, and the way to a person comes; not a
+        # promise of the whole on the 21st (the adviser reads the amount and the day with the tenant's consent).
+        return _heard(flow, state, step.hardship, text, now)
     pay_on = parse_date(text, today)
     if pay_on is not None:
         return _dated(flow, state, step, pay_on, text, now, [])
@@ -395,6 +399,13 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         events = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
     return None
+
+
+def _part_and_hardship(text: str, language: str, today: date) -> bool:
+    """An amount offered with a reason the tenant cannot pay ("500 kr den 21., jeg er syg", "only 500 on the 30th, I
+    lost my job"): a part, not the whole."""
+    amount = find_amount(text)
+    return bool(amount) and pick_tag(text, language, ("hardship",), today) == "hardship"
 
 
 def _paid(flow: Flow, state: State, goto: str, raw: str, now: datetime) -> Result:
