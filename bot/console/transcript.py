@@ -93,9 +93,12 @@ async def _read_along(conn: AsyncConnection, case_id: int) -> ColumnElement[bool
     return or_(false(), *periods)
 
 
-def _render(renderer: Renderer, key: str, values: dict[str, Any], language: str, channel: str) -> str | None:
+def _render(
+    renderer: Renderer, key: str, values: dict[str, Any], language: str, channel: str, at: datetime | None = None
+) -> str | None:
+    """The text as the tenant reads it; `at`, when it is to go: a text that asks for a call names that day."""
     try:
-        return renderer.render(key, decode_values(values), language, cast(Channel, channel)).text
+        return renderer.render(key, decode_values(values), language, cast(Channel, channel), now=at).text
     except (TemplateMissing, TemplateError, TypeError, ValueError):
         return None
 
@@ -112,11 +115,14 @@ async def _queued(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) ->
             outbox.c["values"].label("template_values"),
             outbox.c.language,
             outbox.c.channel,
+            outbox.c.next_attempt_at,
         ).where(outbox.c.message_id.in_(ids))
     )
     shown: dict[int, str] = {}
     for o in found:
-        text = _render(renderer, o.template, o.template_values or {}, o.language, o.channel)
+        # Rendered for the moment it is to go, as the sender will render it (a held or dropped one: when it was due).
+        at = o.next_attempt_at
+        text = _render(renderer, o.template, o.template_values or {}, o.language, o.channel, at)
         if text is not None:
             shown[o.message_id] = text
     return shown

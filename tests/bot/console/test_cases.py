@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -616,6 +617,36 @@ async def _telegram_case(runtime: Runtime) -> tuple[int, int]:
     await press(runtime, "777002", "yes", "cb:2")
     async with runtime.db.read() as conn:
         return tenant, int((await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant))).scalar_one())
+
+
+async def test_a_queued_text_that_asks_for_a_call_shows_the_day_the_tenant_will_read(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A court-stage thank-you waiting for a Saturday morning is shown as it will go (the day the adviser answers
+    next), not with the hours a text without a moment gives."""
+    tenant, case_id = await _telegram_case(runtime)
+    local = runtime.clock().astimezone(ZoneInfo("Europe/Copenhagen"))
+    saturday = (local + timedelta(days=7 + (5 - local.weekday()) % 7)).replace(hour=10, minute=0, second=0)
+    values = {"trigger": "court"}
+    await runtime.db.run(
+        lambda conn: enqueue(
+            Scene.of(conn),
+            now=runtime.clock(),
+            channel="telegram",
+            template="payment_check.paid",
+            values=values,
+            language="da",
+            idempotency_key="court-thanks-saturday",
+            tenant_id=tenant,
+            not_before=saturday,
+        )
+    )
+    await signed_in_adviser(runtime, client)
+    page = (await client.get(f"/console/cases/{case_id}")).text
+    then = runtime.renderer.render("payment_check.paid", values, "da", "telegram", now=saturday).text
+    timeless = runtime.renderer.render("payment_check.paid", values, "da", "telegram").text
+    assert then != timeless
+    assert html.escape(then, quote=False) in page and html.escape(timeless, quote=False) not in page
 
 
 async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
