@@ -379,12 +379,10 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
     said = pick_tag(text, state.language, ("paid_part", "paid"), today) if step.paid is not None else None
     if said == "paid":
         return _paid(flow, state, step.paid or "", text, now)
-    if step.hardship is not None and offers_nothing(text, today):
-        # "0 kr den 15.": nothing paid that day is no promise for it; heard as "I cannot pay" is.
-        return _heard(flow, state, step.hardship, text, now)
-    if step.hardship is not None and _part_and_hardship(text, state.language, today):
-        # "500 kr den 21., jeg er syg": a part of what is owed, and why: heard, and the way to a person comes; not a
-        # promise of the whole on the 21st (the adviser reads the amount and the day with the tenant's consent).
+    if step.hardship is not None and (offers_nothing(text, today) or _part_and_hardship(text, state.language, today)):
+        # "0 kr den 15.": nothing paid that day is no promise for it; "500 kr den 21., jeg er syg": a part of what is
+        # owed, and why. Both are heard as "I cannot pay" is, and the way to a person comes; neither is a promise of
+        # the whole for that day (the adviser reads the amount and the day with the tenant's consent).
         return _heard(flow, state, step.hardship, text, now)
     pay_on = parse_date(text, today)
     if pay_on is not None:
