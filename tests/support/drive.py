@@ -9,10 +9,21 @@ from bot.channels.base import OutgoingMessage, SendResult
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound.processor import Processor
 from bot.outbox.sender import Sender
-from bot.runtime import Runtime
+from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
 
-__all__ = ["FailingSandbox", "at_local", "daytime", "drain", "process_all", "sandbox"]
+__all__ = ["FailingSandbox", "FrozenClock", "at_local", "daytime", "drain", "process_all", "sandbox"]
+
+
+class FrozenClock(Clock):
+    """A clock that stands at `at` and moves only when a test moves it (by `offset`)."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__()
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at + self.offset
 
 
 class FailingSandbox(SandboxChannel):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -619,6 +620,25 @@ async def _telegram_case(runtime: Runtime) -> tuple[int, int]:
         return tenant, int((await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant))).scalar_one())
 
 
+async def _queue_telegram(
+    runtime: Runtime, tenant: int, template: str, values: dict[str, Any], key: str, not_before: datetime
+) -> None:
+    """A Danish Telegram text queued to the tenant, to go from `not_before` (not sent: it has no text yet)."""
+    await runtime.db.run(
+        lambda conn: enqueue(
+            Scene.of(conn),
+            now=runtime.clock(),
+            channel="telegram",
+            template=template,
+            values=values,
+            language="da",
+            idempotency_key=key,
+            tenant_id=tenant,
+            not_before=not_before,
+        )
+    )
+
+
 async def test_a_queued_text_that_asks_for_a_call_shows_the_day_the_tenant_will_read(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
@@ -628,19 +648,7 @@ async def test_a_queued_text_that_asks_for_a_call_shows_the_day_the_tenant_will_
     local = runtime.clock().astimezone(ZoneInfo("Europe/Copenhagen"))
     saturday = (local + timedelta(days=7 + (5 - local.weekday()) % 7)).replace(hour=10, minute=0, second=0)
     values = {"trigger": "court"}
-    await runtime.db.run(
-        lambda conn: enqueue(
-            Scene.of(conn),
-            now=runtime.clock(),
-            channel="telegram",
-            template="payment_check.paid",
-            values=values,
-            language="da",
-            idempotency_key="court-thanks-saturday",
-            tenant_id=tenant,
-            not_before=saturday,
-        )
-    )
+    await _queue_telegram(runtime, tenant, "payment_check.paid", values, "court-thanks-saturday", saturday)
     await signed_in_adviser(runtime, client)
     page = (await client.get(f"/console/cases/{case_id}")).text
     then = runtime.renderer.render("payment_check.paid", values, "da", "telegram", now=saturday).text
@@ -655,19 +663,7 @@ async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
     tenant, case_id = await _telegram_case(runtime)
     # A message that waits for the end of quiet hours has no sent text yet.
     later = runtime.clock() + timedelta(hours=10)
-    await runtime.db.run(
-        lambda conn: enqueue(
-            Scene.of(conn),
-            now=runtime.clock(),
-            channel="telegram",
-            template="case.closed",
-            values={},
-            language="da",
-            idempotency_key="queued-for-morning",
-            tenant_id=tenant,
-            not_before=later,
-        )
-    )
+    await _queue_telegram(runtime, tenant, "case.closed", {}, "queued-for-morning", later)
     await signed_in_adviser(runtime, client)
     page = (await client.get(f"/console/cases/{case_id}")).text
     labels = [runtime.renderer.render(f"choice.{key}", {}, "da", "telegram").text for key in ("adviser", "yes")]

@@ -8,26 +8,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.outbox.enqueue import enqueue
-from bot.runtime import Clock, Runtime
+from bot.runtime import Runtime
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox
 from conversations.values import Value
 from tests.conftest import make_settings, started_runtime
-from tests.support.drive import drain
+from tests.support.drive import FrozenClock, drain
 from tests.support.helpers import add_tenant
 
 CPH = ZoneInfo("Europe/Copenhagen")
-
-
-class _SetClock(Clock):
-    """A clock at a set moment; a test moves it by `offset`."""
-
-    def __init__(self, at: datetime) -> None:
-        super().__init__()
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at + self.offset
 
 
 async def _sent_text(rt: Runtime, key: str, template: str, values: dict[str, Value], tenant_id: int) -> str:
@@ -49,7 +38,7 @@ async def _sent_text(rt: Runtime, key: str, template: str, values: dict[str, Val
 
 
 async def test_the_day_to_call_is_the_day_the_adviser_answers_when_the_text_goes(sqlite_url: str) -> None:
-    clock = _SetClock(datetime(2026, 12, 5, 10, 0, tzinfo=CPH))  # Saturday morning; hours man-fre 9-15
+    clock = FrozenClock(datetime(2026, 12, 5, 10, 0, tzinfo=CPH))  # Saturday morning; hours man-fre 9-15
     async with started_runtime(make_settings(sqlite_url), clock=clock) as rt:
         tenant_id = await add_tenant(rt.db)
         court = {"first_name": "Amira", "trigger": "court"}

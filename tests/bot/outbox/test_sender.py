@@ -26,20 +26,9 @@ from bot.store.scene import Scene
 from bot.store.schema import messages, outbox, tenants
 from conversations.values import Value
 from tests.conftest import make_settings, started_runtime
-from tests.support.drive import FailingSandbox, daytime, drain, process_all
+from tests.support.drive import FailingSandbox, FrozenClock, daytime, drain, process_all
 from tests.support.helpers import add_tenant
 from tests.support.telegram_standin import TelegramStandIn
-
-
-class FrozenClock(Clock):
-    """A clock that moves only when a test moves it."""
-
-    def __init__(self, at: datetime) -> None:
-        super().__init__()
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at + self.offset
 
 
 @pytest.fixture
