@@ -431,12 +431,13 @@ def _not_understood(flow: Flow, state: State, raw: str, now: datetime) -> Result
     return _end(state, "not_understood"), events
 
 
-def _greeted(flow: Flow, state: State, now: datetime) -> Result:
+def _greeted(flow: Flow, state: State, now: datetime, moved: bool) -> Result:
     """ "Hej" is no wrong answer, and no try is used up. Right after the question (it waits, unanswered, and no nudge
     came since: what followed it only pointed back to it) a short line points to its answers, not the whole question
     again (the reminder's is three SMS parts, and the message just before). After a nudge, which on SMS shows no
-    question, it is asked again whole, kindly."""
-    if not state.nudged:
+    question, it is asked again whole, kindly; so it is when the greeting comes on another channel than the one the
+    question went to (`moved`): no question stands "above" it there."""
+    if not state.nudged and not moved:
         return state, [_pointed(flow.step(state.step), state)]
     events: list[Event] = [MessageRequested("common.greeting", _values(state))]
     return _enter(flow, state, state.step, now, events, state.retries)
@@ -699,6 +700,7 @@ def resume(state: State, input: Input, now: datetime) -> Result:
         case FactReported(fact=fact):
             return _fact(flow, state, fact)
         case TextReceived(text=text, channel=channel, attached=attached, queued=queued):
+            moved = channel != state.channel
             state = replace(state, channel=channel)
             if flow is None:
                 return _flow_changed(state, text)
@@ -707,7 +709,7 @@ def resume(state: State, input: Input, now: datetime) -> Result:
                 # the tenant hears it cannot be read here, and the question stays open as it was.
                 return state, [MessageRequested("common.no_words", _values(state))]
             if is_greeting(text):
-                return _greeted(flow, state, now)
+                return _greeted(flow, state, now, moved)
             return _text(flow, state, text, now, attached, queued)
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)

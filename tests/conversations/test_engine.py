@@ -402,6 +402,22 @@ def test_a_tenant_who_writes_first_is_heard_when_the_opening_question_can_place_
     assert messages[0] == first_template
 
 
+def test_a_greeting_on_another_channel_gets_the_question_whole_not_a_pointer_to_it() -> None:
+    # The reminder asked on Telegram; "Hej" by SMS has no question "above" it on the phone's SMS thread.
+    asked = _start("telegram")
+    for channel, said in (
+        ("telegram", [("common.greeting_question", 5)]),  # right under the question: its buttons again
+        ("sms", [("common.greeting", 0), ("payment_check.question", 4)]),  # its numbered answers
+    ):
+        _, events = resume(asked, TextReceived("Hej", channel), NOW)
+        heard = [(e.template, len(e.choices)) for e in events if isinstance(e, MessageRequested)]
+        assert heard == said, channel
+    # And the other way round: asked by SMS, greeted on Telegram, asked there with its buttons.
+    _, events = resume(_start("sms"), TextReceived("Hej", "telegram"), NOW)
+    heard = [(e.template, len(e.choices)) for e in events if isinstance(e, MessageRequested)]
+    assert heard == [("common.greeting", 0), ("payment_check.question", 5)]
+
+
 def test_a_nudge_at_a_consent_question_asks_it_again_whole() -> None:
     # A consent is given to its full wording: the nudge has no buttons of its own, the question comes again with its.
     for channel in ("sms", "telegram"):
