@@ -133,7 +133,8 @@ def urgency(position: Any, day: date, delivery_days: int = 0) -> str:
 
 def checks(position: Any, day: date, delivery_days: int = 0) -> list[str]:
     """What the tenant said that the adviser should check against the ledger while rent is owed: a running
-    "I have paid", and a promise dated after the påkrav deadline (the reminders do not wait for either)."""
+    "I have paid", and a promise dated after the påkrav deadline (the reminders do not wait for either) or on or after
+    the court date (the fogedret's meeting: a payment then may come too late to save the home)."""
     if position is None or position.balance_ore <= 0:
         return []
     found: list[str] = []
@@ -144,6 +145,10 @@ def checks(position: Any, day: date, delivery_days: int = 0) -> list[str]:
     if deadline is not None and promise is not None and promise >= day and promise > deadline:
         values = {"day": local_day(promise), "deadline": local_day(deadline)}
         found.append(_("promised to pay %(day)s, after the påkrav deadline %(deadline)s") % values)
+    court = position.court_date
+    if court is not None and promise is not None and promise >= court >= day:
+        values = {"day": local_day(promise), "court": local_day(court)}
+        found.append(_("promised to pay %(day)s, not before the court date %(court)s") % values)
     return found
 
 

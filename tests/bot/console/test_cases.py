@@ -1063,6 +1063,29 @@ async def test_what_a_tenant_said_during_a_påkrav_is_listed_to_check(
     ]
 
 
+async def test_a_promise_dated_on_or_after_the_court_date_is_flagged_on_the_case(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """At the court stage the bot thanks for a promise and asks for a call; a day on or after the fogedret's meeting
+    may be too late to save the home, and the adviser must see that in the case list and on the tenant page."""
+    day = today(runtime)
+    court = day + timedelta(days=10)
+    dated = {"balance_ore": 900000, "termination_on": day - timedelta(days=20), "court_date": court}
+    late = await add_tenant(runtime, "R-1", name="Late Tenant", phone="+4520000021", promise_on=court, **dated)
+    soon = await add_tenant(
+        runtime, "R-2", name="Soon Tenant", phone="+4520000022", promise_on=court - timedelta(days=1), **dated
+    )
+    for tenant in (late, soon):
+        await add_case(runtime, tenant)
+    await signed_in_adviser(runtime, client)
+    listed = (await client.get("/console/")).text
+    listed = listed[listed.index('id="case-list"') :]
+    flag = "not before the court date"
+    assert listed.count(flag) == 1  # Late's, not Soon's (the tenant pages tell which)
+    assert flag in (await client.get(f"/console/tenants/{late}")).text
+    assert flag not in (await client.get(f"/console/tenants/{soon}")).text
+
+
 async def test_the_case_page_shows_that_a_photo_or_a_voice_message_came_and_cannot_be_seen(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
