@@ -35,7 +35,10 @@ def sms_warnings(
     words = forbidden_words_in(text, forbidden_words)
     if words:
         reasons.append(_("it contains words about debt or eviction: %(words)s") % {"words": ", ".join(words)})
-    named = [d for d in dates_named(text, today) if d in legal_dates] if legal_dates and today else []
+    # Read from the earliest of them: a termination day gone by, named as "den 3. december" or "3/12", is that day,
+    # not next year's.
+    since = min((today, *legal_dates)) if legal_dates and today else None
+    named = [d for d in dates_named(text, since) if d in legal_dates] if since else []
     if named:
         days = ", ".join(local_day(d) for d in named)
         reasons.append(

@@ -34,8 +34,17 @@ FORBIDDEN_STEMS = (
     "borç", "borc", "tahliye", "icra", "haciz", "mahkeme",
     "ديون", "إخلاء", "محكمة", "متأخرات",
 )  # fmt: skip
-# Phrases and short words that are forbidden only as they stand ("owe" is inside "power").
-FORBIDDEN_PHRASES = ("sat ud", "sætte ud", "sættes ud", "smidt ud", "smide ud", "owe", "owes", "owed", "owing")
+# Phrases and short words that are forbidden only as they stand ("owe" is inside "power"); among them the everyday
+# ways of saying the rent is behind, which name no debt word ("du er bagud med huslejen", "vi har ikke modtaget din
+# husleje", "you are behind on rent"), and of the home at stake ("du kan miste din bolig").
+FORBIDDEN_PHRASES = (
+    "sat ud", "sætte ud", "sættes ud", "smidt ud", "smide ud", "owe", "owes", "owed", "owing",
+    "bagud", "bagude", "ikke betalt", "mangler at betale", "mangler betaling", "mangler din husleje",
+    "ikke modtaget din husleje", "ikke modtaget huslejen", "ikke fået din husleje", "ikke fået huslejen",
+    "miste din bolig", "miste boligen", "miste din lejlighed", "miste lejligheden", "miste dit hjem",
+    "behind on", "behind with", "fallen behind", "not paid", "unpaid", "overdue", "not received your rent",
+    "lose your home", "lose your flat", "lose your apartment",
+)  # fmt: skip
 # Words that contain a stem but say something else: "gælder" (applies), "undskyld" (sorry), "courtesy".
 ALLOWED_WORDS = re.compile(
     r"gælde|gælder|gældende|gældt|gjaldt|undskyld\w*|skyldes|courtes\w*|courteous\w*",
@@ -62,9 +71,19 @@ _PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "„": '
 _TYPOGRAPHIC = frozenset(map(chr, _PLAIN))
 
 
+# The year of a date ("3. dec. 2026", "3/12 2026", "december 2026"): a year, not an amount without its unit.
+_MONTH = r"(?:jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|nov|dec)[a-z]*"
+_YEAR_OF_A_DATE = re.compile(
+    rf"(?:\b\d{{1,2}}\s*[./-]\s*\d{{1,2}}\s*[./-]?\s*|\b{_MONTH}\.?\s+)20\d{{2}}\b", re.IGNORECASE
+)
+
+
 def amount_like(text: str, *, bare_numbers: bool = False) -> bool:
-    """Whether the text carries an amount; with `bare_numbers`, also a number that may be one ("4500")."""
-    return bool(_AMOUNT.search(text) or (bare_numbers and _BARE_AMOUNT.search(text)))
+    """Whether the text carries an amount; with `bare_numbers`, also a number that may be one ("4500"), though not
+    the year of a date ("inden 3. dec. 2026")."""
+    if _AMOUNT.search(text):
+        return True
+    return bare_numbers and bool(_BARE_AMOUNT.search(_YEAR_OF_A_DATE.sub(" ", text)))
 
 
 def forbidden_words_in(text: str, words: Iterable[str] = ()) -> list[str]:

@@ -825,6 +825,31 @@ async def test_a_volunteer_task_follows_the_sms_rule(
     assert fine.status_code == 303
 
 
+async def test_a_termination_day_gone_by_and_everyday_debt_words_never_go_by_sms(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The lease ended four days ago: "ring inden den 3. december" names that day (not next year's 3 December), and
+    "du er bagud med huslejen" says what a debt word would; neither goes, and the reason given is the right one."""
+    day = today(runtime)
+    ended = day - timedelta(days=4)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000, termination_on=ended)
+    case_id = await add_case(runtime, tenant)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    written = (f"{ended.day}/{ended.month}", f"{ended.day}.{ended.month}.{ended.year}")
+    for n, text in enumerate((f"Ring til mig inden {written[0]}", f"Ring inden {written[1]}")):
+        warned = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": f"nonce-date-{n}"})
+        shown = html.unescape(warned.text)
+        assert warned.status_code == 422 and local_day(ended) in shown, text
+        assert "an amount" not in shown, text  # the year is no sum
+    debt = await post_form(client, page, f"{page}/reply", {"text": "Du er bagud med huslejen", "nonce": "nonce-debt"})
+    assert debt.status_code == 422 and "bagud" in debt.text
+    await drain(runtime.sender)
+    sent = [m.text for m in sms(runtime).to("+4520000001")]  # the notice that an adviser took the case, only
+    assert not [text for text in sent if "bagud" in text or "inden" in text], sent
+
+
 async def test_a_volunteer_task_names_no_date_of_the_rent_case(runtime: Runtime, client: httpx.AsyncClient) -> None:
     court = today(runtime) + timedelta(days=20)
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000, court_date=court)
