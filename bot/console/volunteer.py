@@ -1,14 +1,16 @@
 """The volunteers' view: only their own tasks and appointments, only pre-approved texts, no amounts and no history.
 
-An appointment (bot/host/appointments.py) shows the tenant's first name, the day, time and place and the kind of
-advice; the volunteer marks it held or missed, or moves it (the tenant gets a new confirmation, and the reminder
-moves with it). The volunteer's held appointments are counted by month and kind of advice, for the volunteer
-organisation's own reporting. A prepared text about an appointment is offered, and sent, only for a task whose
-tenant has one still to come with this volunteer. A task or appointment shows only while the tenant's consent to
-share with the volunteer's organisation stands (`volunteer_sees`): after a withdrawal the list says how many left
-it, and the adviser keeps them on the case. A task whose case closed stays on the list for a while as ended, as
-the days it was given and due only (a closed case shares nothing of the tenant, and the task's words may name them),
-so it is seen to have ended, not just gone.
+A task or appointment shows the tenant's first name, channel and phone number (a `tel:` link, so a volunteer on a
+phone taps it to call; what the tenant's consent to share their contact covers) or, for a tenant with no number,
+that they are reached only with the prepared texts. An appointment (bot/host/appointments.py) shows the day, time
+and place and the kind of advice too; the volunteer marks it held or missed, or moves it (the tenant gets a new
+confirmation, and the reminder moves with it). The volunteer's held appointments are counted by month and kind of
+advice, for the volunteer organisation's own reporting. A prepared text about an appointment is offered, and sent,
+only for a task whose tenant has one still to come with this volunteer. A task or appointment shows only while the
+tenant's consent to share with the volunteer's organisation stands (`volunteer_sees`): after a withdrawal the list
+says how many left it, and the adviser keeps them on the case. A task whose case closed stays on the list for a
+while as ended, as the days it was given and due only (a closed case shares nothing of the tenant, and the task's
+words may name them), so it is seen to have ended, not just gone.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ VOLUNTEER_TEMPLATES = {
 _ABOUT_AN_APPOINTMENT = frozenset({"volunteer.appointment_reminder"})
 
 
+def _phone_to_call(tenant: Any) -> str | None:
+    """The number a volunteer may call (E.164): the tenant's, unless they have none (Telegram only) or said it is
+    not theirs (WRONG NUMBER: the person answering would hear whom the organisation is after)."""
+    return None if tenant.status == "wrong_number" else tenant.phone or None
+
+
 def _texts_for(case_id: int, with_appointment: dict[int, dict[str, Any]]) -> dict[str, str]:
     """The prepared texts a task offers (and the only ones its form may send): one about an appointment only when
     the case has an appointment of this volunteer's still to come."""
@@ -95,6 +103,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
                     tenants.c.phone,
                     tenants.c.telegram_chat_id,
                     tenants.c.telegram_blocked,
+                    tenants.c.status,
                 )
                 .join(tenants, tenants.c.id == cases.c.tenant_id)
                 .where(cases.c.volunteer_id == me.staff_id, cases.c.status == "volunteer")
@@ -120,6 +129,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
             "id": r.id,
             "first_name": first_name(r.name),
             "channel": reply_channel(r),
+            "phone": _phone_to_call(r),
             "task": r.volunteer_task,
             "due": r.volunteer_due,
             "texts": _texts_for(r.id, coming),
@@ -212,7 +222,8 @@ async def _ended_with_case(
 
 
 async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[str, Any]]:
-    """This volunteer's open appointments: first name, channel, when, where, the kind of advice (and the case)."""
+    """This volunteer's open appointments: first name, channel, number to call, when, where, the kind of advice (and
+    the case)."""
     rows = (
         await conn.execute(
             select(
@@ -225,6 +236,7 @@ async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[st
                 tenants.c.phone,
                 tenants.c.telegram_chat_id,
                 tenants.c.telegram_blocked,
+                tenants.c.status,
             )
             .join(tenants, tenants.c.id == _t.tenant_id)
             .where(
@@ -242,6 +254,7 @@ async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[st
             "case_id": r.case_id,
             "first_name": first_name(r.name),
             "channel": reply_channel(r),
+            "phone": _phone_to_call(r),
             "at": r.at,
             "place": r.place,
             "advice_kind": r.advice_kind,

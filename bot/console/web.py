@@ -34,6 +34,7 @@ from bot.i18n import (
 from bot.i18n import install as install_gettext
 from bot.inbound.inbox import clean_text
 from bot.paths import TEMPLATES_DIR
+from bot.phones import readable
 from bot.runtime import Runtime
 from bot.store.election import role_held_somewhere
 
@@ -84,6 +85,8 @@ def in_danish(caller: Callable[[], str]) -> Markup:
 _env.globals["role_name"] = role_name
 _env.globals["label"] = label
 _env.globals["in_danish"] = in_danish
+# A number as the tenants' texts write it (bot/outbox/render.py): "20 12 34 56", not "+4520123456".
+_env.filters["phone"] = readable
 
 
 class FormError(Explained, ValueError):

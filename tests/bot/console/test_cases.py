@@ -542,8 +542,8 @@ async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClie
 
 
 async def test_the_case_page_says_what_a_volunteer_sees(runtime: Runtime, client: httpx.AsyncClient) -> None:
-    """Without the consent a volunteer needs, the page says what a volunteer would see: a first name, the channel and
-    the task (tasks.html), never the tenant's phone number."""
+    """Without the consent a volunteer needs, the page says what a volunteer would see: a first name, the channel, the
+    phone number to call and the task (tasks.html)."""
     case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
     await add_person(runtime, "volunteer@example.org", "volunteer")
     await signed_in_adviser(runtime, client)
@@ -551,8 +551,8 @@ async def test_the_case_page_says_what_a_volunteer_sees(runtime: Runtime, client
     assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
     page = html.unescape((await client.get(page)).text)
     assert (
-        "A volunteer sees the tenant's first name, their channel (SMS or Telegram, never the phone number) and the "
-        "task or appointment, and writes to them only with prepared messages through keephome" in page
+        "A volunteer sees the tenant's first name, their channel (SMS or Telegram), their phone number to call and "
+        "the task or appointment, and writes to them only with prepared messages through keephome" in page
     )
     assert "first name and contact" not in page
 

@@ -11,10 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from bot.host.consents import withdraw_consent
 from bot.host.tasks import add_task
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.runtime import Runtime
-from bot.store.schema import case_events, case_tasks, cases, staff
+from bot.store.schema import audit_log, case_events, case_tasks, cases, consents, staff, tenants
 from tests.support.console import (
     add_case,
     add_person,
@@ -31,9 +32,11 @@ from tests.support.console import (
 from tests.support.drive import drain, sandbox
 
 
-async def with_task(rt: Runtime, volunteer_id: int, ref: str = "R-1", phone: str = "+4520000001") -> tuple[int, int]:
+async def with_task(
+    rt: Runtime, volunteer_id: int, ref: str = "R-1", phone: str | None = "+4520000001", chat_id: int | None = None
+) -> tuple[int, int]:
     adviser = await add_person(rt, f"adviser-{ref}@example.org", "adviser")
-    tenant = await add_tenant(rt, ref, name="Beta Tenant", phone=phone, balance_ore=1234500)
+    tenant = await add_tenant(rt, ref, name="Beta Tenant", phone=phone, chat_id=chat_id, balance_ore=1234500)
     case_id = await add_case(rt, tenant)
     async with rt.db.write() as conn:
         await conn.execute(
@@ -52,7 +55,7 @@ async def with_task(rt: Runtime, volunteer_id: int, ref: str = "R-1", phone: str
     return tenant, case_id
 
 
-async def test_a_volunteer_sees_first_name_channel_task_and_due_date_only(
+async def test_a_volunteer_sees_first_name_channel_phone_task_and_due_date_only(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     me = await add_person(runtime, "volunteer@example.org", "volunteer")
@@ -64,8 +67,74 @@ async def test_a_volunteer_sees_first_name_channel_task_and_due_date_only(
     page = without_tokens((await client.get("/console/tasks")).text)
     assert "Beta" in page and "Remind about Thursday" in page and "by SMS" in page
     assert page.count('class="card task"') == 1
-    for secret in ("Tenant", "12.345", "+4520000001", "R-1", "wants to talk"):
+    for secret in ("Tenant", "12.345", "+4520000002", "20 00 00 02", "R-1", "wants to talk"):
         assert secret not in page
+
+
+def card(page: str, case_id: int) -> str:
+    """A task's card on the volunteer's list."""
+    return page.split(f'data-task="{case_id}"', 1)[1].split('<div class="card', 1)[0]
+
+
+async def test_the_card_has_the_number_to_tap_while_the_consent_to_share_the_contact_stands(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The consent to share the tenant's contact ("dit navn og dit telefonnummer") covers the number: the task and
+    the appointment show it as it is dialled, a link a phone calls; the view is audited naming both. Withdrawn, both
+    leave the list with the number."""
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    tenant, case_id = await with_task(runtime, me)
+    async with runtime.db.write() as conn:
+        appointment = await conn.run_sync(
+            lambda c: add_task(
+                c,
+                case_id=case_id,
+                tenant_id=tenant,
+                kind="appointment",
+                now=runtime.clock(),
+                assignee_id=me,
+                at=runtime.clock() + timedelta(days=2),
+                place="Skolevej 12",
+                advice_kind="budget",
+            )
+        )
+    await login(client, "volunteer@example.org")
+    page = (await client.get("/console/tasks")).text
+    link = '<a href="tel:+4520000001">20 00 00 01</a>'
+    assert link in card(page, case_id) and "No phone number" not in card(page, case_id)
+    assert link in page.split(f'data-appointment="{appointment}"', 1)[1]
+    async with runtime.db.read() as conn:
+        viewed = (await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "tasks.view"))).scalars()
+        assert list(viewed) == [f"case:{case_id},task:{appointment}"]
+    async with runtime.db.write() as conn:
+        consent = (await conn.execute(select(consents.c.id).where(consents.c.recipient_kind == "volunteer_org"))).one()
+        assert await conn.run_sync(lambda sync: withdraw_consent(sync, consent.id, runtime.clock()))
+    page = (await client.get("/console/tasks")).text
+    assert 'id="withheld"' in page and 'class="card task"' not in page
+    assert "tel:" not in page and "20 00 00 01" not in page
+
+
+async def test_a_tenant_on_telegram_only_is_to_be_reached_with_the_prepared_texts(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """No number to call: the card says to write with the prepared texts."""
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me, phone=None, chat_id=7001)
+    await login(client, "volunteer@example.org")
+    shown = card((await client.get("/console/tasks")).text, case_id)
+    assert "by Telegram" in shown and "tel:" not in shown
+    assert "No phone number to call: write to them only with the prepared messages." in shown
+
+
+async def test_a_number_the_tenant_said_is_not_theirs_is_not_shown(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """WRONG NUMBER: whoever has the number now would hear whom the organisation is looking for."""
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    tenant, case_id = await with_task(runtime, me)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(status="wrong_number"))
+    await login(client, "volunteer@example.org")
+    shown = card((await client.get("/console/tasks")).text, case_id)
+    assert "tel:" not in shown and "20 00 00 01" not in shown and "No phone number to call" in shown
 
 
 @pytest.mark.parametrize(
@@ -153,9 +222,8 @@ async def test_a_double_click_on_send_sends_the_text_once(runtime: Runtime, clie
 
 
 def offered(page: str, case_id: int) -> list[str]:
-    """The prepared texts a task's form offers."""
-    card = page.split(f'data-task="{case_id}"', 1)[1].split("</select>", 1)[0]
-    return re.findall(r'<option value="([^"]+)"', card)
+    """The prepared texts a task's form offers (none, without the form)."""
+    return re.findall(r'<option value="([^"]+)"', card(page, case_id))
 
 
 async def test_the_appointment_reminder_is_offered_and_sent_only_for_an_appointment_to_come(
