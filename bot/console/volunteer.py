@@ -6,11 +6,12 @@ that they are reached only with the prepared texts. An appointment (bot/host/app
 and place and the kind of advice too; the volunteer marks it held or missed, or moves it (the tenant gets a new
 confirmation, and the reminder moves with it). The volunteer's held appointments are counted by month and kind of
 advice, for the volunteer organisation's own reporting. A prepared text about an appointment is offered, and sent,
-only for a task whose tenant has one still to come with this volunteer. A task or appointment shows only while the
-tenant's consent to share with the volunteer's organisation stands (`volunteer_sees`): after a withdrawal the list
-says how many left it, and the adviser keeps them on the case. A task whose case closed stays on the list for a
-while as ended, as the days it was given and due only (a closed case shares nothing of the tenant, and the task's
-words may name them), so it is seen to have ended, not just gone.
+only for a task whose tenant has one still to come with this volunteer; the one about a call only for a tenant with
+a number to call. A task or appointment shows only while the tenant's consent to share with the volunteer's
+organisation stands (`volunteer_sees`): after a withdrawal the list says how many left it, and the adviser keeps
+them on the case. A task whose case closed stays on the list for a while as ended, as the days it was given and due
+only (a closed case shares nothing of the tenant, and the task's words may name them), so it is seen to have ended,
+not just gone.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ VOLUNTEER_TEMPLATES = {
 }
 # The texts about an appointment: only for a task whose tenant has one coming with this volunteer.
 _ABOUT_AN_APPOINTMENT = frozenset({"volunteer.appointment_reminder"})
+# The texts that announce a call: only for a tenant with a number to call.
+_ABOUT_A_CALL = frozenset({"volunteer.call_tomorrow"})
 
 
 def _phone_to_call(tenant: Any) -> str | None:
@@ -63,11 +66,20 @@ def _phone_to_call(tenant: Any) -> str | None:
     return None if tenant.status == "wrong_number" else tenant.phone or None
 
 
-def _texts_for(case_id: int, with_appointment: dict[int, dict[str, Any]]) -> dict[str, str]:
+def _not_offered(template: str, has_appointment: bool, phone: str | None) -> str | None:
+    """Why a task does not offer this prepared text (a msgid), or None when it does."""
+    if template in _ABOUT_AN_APPOINTMENT and not has_appointment:
+        return N_("This tenant has no appointment with you to come: the reminder of one cannot go.")
+    if template in _ABOUT_A_CALL and phone is None:
+        return N_("There is no phone number to call this tenant on: the text about a call cannot go.")
+    return None
+
+
+def _texts_for(case_id: int, with_appointment: dict[int, dict[str, Any]], phone: str | None) -> dict[str, str]:
     """The prepared texts a task offers (and the only ones its form may send): one about an appointment only when
-    the case has an appointment of this volunteer's still to come."""
+    the case has an appointment of this volunteer's still to come, one about a call only with a number to call."""
     has_one = case_id in with_appointment
-    return {k: v for k, v in VOLUNTEER_TEMPLATES.items() if has_one or k not in _ABOUT_AN_APPOINTMENT}
+    return {k: v for k, v in VOLUNTEER_TEMPLATES.items() if _not_offered(k, has_one, phone) is None}
 
 
 async def _my_task(request: Request, me: StaffSession) -> tuple[Any, Any]:
@@ -132,7 +144,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
             "phone": _phone_to_call(r),
             "task": r.volunteer_task,
             "due": r.volunteer_due,
-            "texts": _texts_for(r.id, coming),
+            "texts": _texts_for(r.id, coming, _phone_to_call(r)),
         }
         for r in rows
     ]
@@ -315,8 +327,8 @@ async def _send(request: Request, me: StaffSession) -> Response:
     at = now(request)
     async with rt.db.read() as conn:
         coming = _coming(await _appointments(conn, me), at)
-    if template not in _texts_for(case_id, coming):
-        raise FormError(N_("This tenant has no appointment with you to come: the reminder of one cannot go."))
+    if (why := _not_offered(template, case_id in coming, _phone_to_call(tenant))) is not None:
+        raise FormError(why)
     if tenant.status != "active":
         raise CaseError(N_("this tenant cannot receive messages now: tell the adviser"))
     # The reminder of an appointment says when and where: the next one this volunteer has with the tenant.

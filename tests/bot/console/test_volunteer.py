@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.host.consents import withdraw_consent
 from bot.host.tasks import add_task
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.runtime import Runtime
-from bot.store.schema import audit_log, case_events, case_tasks, cases, consents, staff, tenants
+from bot.store.schema import audit_log, case_events, case_tasks, cases, consents, outbox, staff, tenants
 from tests.support.console import (
     add_case,
     add_person,
@@ -114,16 +114,27 @@ async def test_the_card_has_the_number_to_tap_while_the_consent_to_share_the_con
     assert "tel:" not in page and "20 00 00 01" not in page
 
 
-async def test_a_tenant_on_telegram_only_is_to_be_reached_with_the_prepared_texts(
+async def test_a_tenant_on_telegram_only_has_no_number_and_no_call_announced(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
-    """No number to call: the card says to write with the prepared texts."""
+    """No number to call: the card says to write with the prepared texts, and the text saying someone calls
+    tomorrow is neither offered nor sent when its form is posted all the same."""
     me = await add_person(runtime, "volunteer@example.org", "volunteer")
     _, case_id = await with_task(runtime, me, phone=None, chat_id=7001)
     await login(client, "volunteer@example.org")
-    shown = card((await client.get("/console/tasks")).text, case_id)
+    page = (await client.get("/console/tasks")).text
+    shown = card(page, case_id)
     assert "by Telegram" in shown and "tel:" not in shown
     assert "No phone number to call: write to them only with the prepared messages." in shown
+    assert offered(page, case_id) == [] and "No prepared message fits this task now." in shown
+    # As another card's form would post it (the page has none for this task), with a well-made one-time value.
+    forged_form = {"template": "volunteer.call_tomorrow", "nonce": "AAAAAAAAAAAAAAAA-1"}
+    forged = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/send", forged_form)
+    assert forged.status_code == 422 and "no phone number to call this tenant on" in forged.text
+    await drain(runtime.sender)
+    assert sandbox(runtime)["telegram"].to("7001") == []
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(outbox))).scalar_one() == 0
 
 
 async def test_a_number_the_tenant_said_is_not_theirs_is_not_shown(runtime: Runtime, client: httpx.AsyncClient) -> None:
@@ -133,8 +144,10 @@ async def test_a_number_the_tenant_said_is_not_theirs_is_not_shown(runtime: Runt
     async with runtime.db.write() as conn:
         await conn.execute(update(tenants).where(tenants.c.id == tenant).values(status="wrong_number"))
     await login(client, "volunteer@example.org")
-    shown = card((await client.get("/console/tasks")).text, case_id)
+    page = (await client.get("/console/tasks")).text
+    shown = card(page, case_id)
     assert "tel:" not in shown and "20 00 00 01" not in shown and "No phone number to call" in shown
+    assert "volunteer.call_tomorrow" not in offered(page, case_id)
 
 
 @pytest.mark.parametrize(
