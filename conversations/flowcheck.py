@@ -55,15 +55,28 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
             return
 
 
+def _passed_over(step: Step, channel: Channel | None) -> bool:
+    """A question none of whose answers the channel may carry: the engine does not ask it there, and goes on as
+    after a free answer (Telegram's reason question, reached by SMS after a part's day is confirmed)."""
+    if channel is None or not isinstance(step, Ask) or step.free_text is None or not step.options:
+        return False
+    return not any(channel in option.channels for option in step.options)
+
+
 def reachable_steps(flow: Flow, channel: Channel | None = None) -> list[str]:
-    """Steps reachable from the start (on one channel, or any when None), in visiting order."""
+    """Steps reachable from the start (on one channel, or any when None), in visiting order; on one channel, a
+    question passed over there (`_passed_over`) is not among them, the steps after it are."""
     seen: list[str] = []
+    passed: set[str] = set()
     todo = [flow.start]
     while todo:
         name = todo.pop(0)
-        if name in seen or name not in flow.steps:
+        if name in seen or name in passed or name not in flow.steps:
             continue
-        seen.append(name)
+        if _passed_over(flow.steps[name], channel):
+            passed.add(name)
+        else:
+            seen.append(name)
         todo.extend(_next(flow.steps[name], channel))
     return seen
 

@@ -189,7 +189,7 @@ QUESTION_LABELS = {
     "question": N_("First answer"),
     "question_text": N_("First answer, in their words"),
     "when": N_("When they can pay"),
-    "part_when": N_("When they can pay"),  # the day for the part they can pay (Telegram, after the amount)
+    "part_when": N_("When they can pay"),  # the day for the part they can pay (after its amount, or with it by SMS)
     "rest_when": N_("When they can pay the rest"),
     "pay_on": N_("Will pay on"),
     "amount": N_("Can pay now"),

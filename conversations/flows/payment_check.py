@@ -38,9 +38,9 @@ PAYMENT_CHECK = Flow(
                 # Last on Telegram, so a number typed means the same on both channels (1 to 4 as the SMS lists them).
                 Option("part", goto="how_much", tags=("part",), channels=TELEGRAM_ONLY),
                 # Over SMS a part payment is not asked about: it is heard, and help is offered. A day said with it
-                # ("kan betale 500 den 15.") is a promise for that day: kept and confirmed as "when can you pay?"
-                # keeps and confirms one, the amount neither kept nor said.
-                Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False, when="when"),
+                # ("kan betale 500 den 15.", "500 kr den 15., jeg er syg") is a promise for that day, confirmed as a
+                # part's (the amount neither kept nor said) before the help, as on Telegram.
+                Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False, when="part_when"),
                 # "Jeg har betalt en del": the part paid is thanked for and the rest is asked about (when, or a
                 # person), never "how much can you pay?" as if it had not been heard. No amount on either channel.
                 Option("part", goto="rest_when", tags=("paid_part",), listed=False),
@@ -78,6 +78,7 @@ PAYMENT_CHECK = Flow(
         # "500 kr den 15.": the day answers "when can you pay?" for the part they can pay (a promise, confirmed with
         # its day as that question confirms one), and the reason comes next.
         "how_much": AskAmount("payment_check.how_much", goto="reason", hardship="heard", when="part_when"),
+        # The day of a part, on both channels: by SMS it comes with the opening question's words.
         "part_when": AskDate(
             "payment_check.when",
             goto="part_promised",
@@ -89,6 +90,7 @@ PAYMENT_CHECK = Flow(
         # The promise confirmed (the amount and the day on Telegram, the day only by SMS; the letter's deadline), then
         # why, and the way to a person: one turn, so the confirmation thanks and closes nothing ("write to us if
         # anything changes" before a question reads as the end), and the reason question, after it, thanks no more.
+        # By SMS the reason is never asked: the tenant is heard ("heard", thanking no more) and asked for consent.
         "part_promised": Say("payment_check.part_promised", goto="reason", thanks=True),
         "part_promised_late": Say("payment_check.part_promised_late", goto="reason", thanks=True),
         "reason": Ask(

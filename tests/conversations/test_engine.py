@@ -27,6 +27,7 @@ from conversations.model import (
     WaitExpired,
 )
 from conversations.state import State
+from conversations.values import Value
 from tests.conversations.transcript_play import RENDERER
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
@@ -146,6 +147,11 @@ def test_sms_never_offers_part_payment_and_telegram_does() -> None:
 
 def _templates(events: list[Event]) -> list[str]:
     return [e.template for e in events if isinstance(e, MessageRequested)]
+
+
+def _values_of(events: list[Event], template: str) -> dict[str, Value]:
+    """The values the first message of `template` among the events was asked with."""
+    return next(e.values for e in events if isinstance(e, MessageRequested) and e.template == template)
 
 
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
@@ -687,14 +693,19 @@ def test_a_part_with_a_day_reads_as_one_turn_thanked_once_and_not_closed_before_
         ("kan betale 2.000 i morgen", date(2026, 12, 4)),
     ],
 )
-def test_an_amount_with_a_day_over_sms_is_a_promise_for_the_day_and_no_amount(text: str, day: date) -> None:
-    """Over SMS an amount is never kept nor said, but the day is a promise: kept and confirmed as the date question
-    keeps and confirms one (the reminders wait for it), instead of help offered as if no day had been said."""
+def test_an_amount_with_a_day_over_sms_is_a_part_for_the_day_and_help_is_offered(text: str, day: date) -> None:
+    """Over SMS an amount is never kept nor said, but the day is a promise (the reminders wait for it), confirmed as a
+    part's, and help is offered in the same turn: the conversation does not end as if the whole would be paid."""
     state, events = resume(_start(), TextReceived(text, "sms"), NOW)
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [day]
-    assert _templates(events) == ["payment_check.promised"] and state.end_reason == "promised"
+    assert _templates(events) == ["payment_check.part_promised", "payment_check.heard", "consent.ask"]
+    assert (state.step, state.ended) == ("consent", False)
     assert "amount" not in state.data
     assert all("amount" not in e.values for e in events if isinstance(e, MessageRequested))
+    confirmation = RENDERER.render(
+        "payment_check.part_promised", _values_of(events, "payment_check.part_promised"), "da", "sms"
+    ).text
+    assert confirmation.startswith("Tak. Vi har skrevet ned, at du kan betale noget den "), confirmation
 
 
 @pytest.mark.parametrize(
