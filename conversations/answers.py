@@ -488,6 +488,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     readings = _READINGS.get(language, _NO_READINGS)
     for clause in clauses:
         found |= readings.found(clause.plain_set, clause.plain_text)
+    told = "hardship" in found  # said in its own words ("syg", "mistet mit job"), not only a pay word negated
     if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
         found.add("hardship")
     if any(clause.pay and _PART_WITH_PAY_PHRASES.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
@@ -500,8 +501,12 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         # "har betalt en del", "I paid some of it": the part is paid already (an amount alone, "har betalt 3000",
         # is not read so: it may be all of it).
         found.add("paid_part")
-    if any(clause.pay for clause in clauses) and find_amount(text, strict=True) is not None:
-        found.add("part")  # "kan betale 2000": an amount that may not be all of it
+    # "kan betale 2000": an amount that may not be all of it. So is one said beside why, with no pay word ("500 kr den
+    # 21., jeg er syg"), as the same words in another order are ("jeg er syg, kan betale 500 den 21"); not beside a
+    # pay word negated ("kan ikke betale 500 kr den 21."): that amount is what they cannot pay.
+    offered = any(clause.pay for clause in clauses) or (told and not any(clause.negated_pay for clause in clauses))
+    if offered and find_amount(text, strict=True) is not None:
+        found.add("part")
     if any(clause.words[0] in _QUESTION_WORDS and _HELP_WORDS & set(clause.words) for clause in clauses):
         found.add("info")
     mentions = _mentions(_plain(text), today, strict=True)

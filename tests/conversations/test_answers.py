@@ -387,6 +387,26 @@ def test_an_amount_of_nothing_is_no_payment_and_no_promise(
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # An amount beside why the tenant cannot pay all is a part, whichever comes first and with or without a pay
+        # word (the opening question then keeps the day as the part's, not the whole's).
+        ("500 kr den 21., jeg er syg", "da", "part"),
+        ("jeg er syg, kan betale 500 den 21", "da", "part"),
+        ("2000 kr, jeg har mistet mit arbejde", "da", "part"),
+        ("I can only pay 500 on the 21st, I am ill", "en", "part"),
+        ("500 kr on the 21st, I am ill", "en", "part"),
+        # Not an amount they say they cannot pay: heard.
+        ("kan ikke betale 500 kr den 21., jeg er syg", "da", "hardship"),
+        ("I cannot pay 500 on the 21st, I am ill", "en", "hardship"),
+        ("jeg er syg, har 2 børn", "da", "hardship"),  # a number of things, no amount
+    ],
+)
+def test_an_amount_beside_a_reason_is_a_part_in_any_order(text: str, language: str, expected: str) -> None:
+    assert pick_tag(text, language, (*QUESTION, "paid_part"), TODAY) == expected
+
+
+@pytest.mark.parametrize(
     "text", ["ok, hvem kan se mine svar?", "okay but what does that mean?", "Jeg ved ikke, er det ok?"]
 )
 @pytest.mark.parametrize("channel", ["sms", "telegram"])

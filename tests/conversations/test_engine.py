@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -751,3 +752,69 @@ def test_a_thumbs_up_again_at_the_consent_question_ends_kindly_with_no_consent(c
     # Understood, and no consent: an end of its own, never "not understood".
     assert state.ended and state.end_reason == "not_in_words"
     assert [e.reason for e in events if isinstance(e, ConversationEnded)] == ["not_in_words"]
+
+
+_THANKS = re.compile(r"\b(?:tak|thank)\b", re.IGNORECASE)
+# A part, a day and why the tenant cannot pay all, in both orders of the words (the 21st of December).
+_PART_DAY_REASON = {
+    "da": ("500 kr den 21., jeg er syg", "jeg er syg, kan betale 500 den 21"),
+    "en": ("I can only pay 500 on the 21st, I am ill", "I am ill, can pay 500 on the 21st"),
+}
+# The part's confirmation by SMS: the day, in words that fit a part (never the amount, never "you will pay").
+_SMS_PART_SAID = {
+    "da": "Tak. Vi har skrevet ned, at du kan betale noget den 21. december 2026.",
+    "en": "Thank you. We have noted that you can pay some of the rent on 21 December 2026.",
+}
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("order", [0, 1], ids=["amount first", "reason first"])
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_part_a_day_and_a_reason_at_the_opening_question_read_the_same_in_any_order(
+    language: str, order: int, channel: Channel
+) -> None:
+    """ "500 kr den 21., jeg er syg" and "jeg er syg, kan betale 500 den 21" are one answer: the day kept as the part's
+    promise, the reason heard, one thank-you, and the consent question. On Telegram the amount and the reason are
+    kept too; by SMS the amount is neither kept nor said, and the reason is never asked (it is heard)."""
+    context = Context("", language, channel, "missed", SETTINGS)
+    opening, _ = start("payment_check", context, NOW)
+    state, events = resume(opening, TextReceived(_PART_DAY_REASON[language][order], channel), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 21)]
+    assert (state.step, state.ended, state.data["question"], state.data["pay_on"]) == (
+        "consent",
+        False,
+        "part",
+        "2026-12-21",
+    )
+    told = [e for e in events if isinstance(e, MessageRequested)]
+    texts = [RENDERER.render(e.template, e.values, language, channel).text for e in told]
+    assert len(_THANKS.findall(" ".join(texts))) == 1, texts
+    if channel == "telegram":
+        assert [e.template for e in told] == [
+            "payment_check.part_promised",
+            "payment_check.reason_heard",
+            "consent.ask",
+        ]
+        assert (state.data["amount"], state.data["reason"]) == (50000, "illness")
+    else:
+        assert [e.template for e in told] == ["payment_check.part_promised", "payment_check.heard", "consent.ask"]
+        assert "amount" not in state.data and "reason" not in state.data  # neither asked nor kept by SMS
+        assert texts[0] == _SMS_PART_SAID[language]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("order", [0, 1], ids=["amount first", "reason first"])
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_part_a_day_and_a_reason_asked_when_are_heard_in_any_order(
+    language: str, order: int, channel: Channel
+) -> None:
+    """Asked when they can pay, a part with a day and why is heard, and the consent question comes: in either order of
+    the words, never a promise of the whole for that day."""
+    context = Context("", language, channel, "missed", SETTINGS)
+    opening, _ = start("payment_check", context, NOW)
+    asked, _ = resume(opening, TextReceived("2", channel), NOW)
+    assert asked.step == "when"
+    state, events = resume(asked, TextReceived(_PART_DAY_REASON[language][order], channel), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["hardship"]
+    assert not [e for e in events if isinstance(e, PromiseRecorded)]
+    assert _templates(events) == ["payment_check.heard", "consent.ask"] and state.step == "consent"
