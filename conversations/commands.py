@@ -9,6 +9,8 @@ from datetime import date, datetime
 from conversations import engine
 from conversations.answers import emoji_reading
 from conversations.effects import SHARE_SCOPE
+from conversations.flow import Ask, WithdrawConsent
+from conversations.flows import FLOWS
 from conversations.flows.withdraw_choice import MAX_CHOICES
 from conversations.keywords import (
     Keyword,
@@ -39,7 +41,7 @@ from conversations.model import (
 from conversations.state import State
 from conversations.text import tokens
 
-__all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command", "pressed_start"]
+__all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command", "pressed_earlier", "pressed_start"]
 
 # These work even while an adviser holds the case: the bot answers nothing else then.
 ALWAYS_ON = ("opt_out", "opt_in", "language", "withdraw_consent")
@@ -313,6 +315,34 @@ def pressed_start(facts: TenantFacts, now: datetime) -> CommandResult:
     if facts.conversation is not None and not facts.held:
         events.extend(engine.current_question(facts.conversation))
     return CommandResult("start", tuple(events))
+
+
+# The scope of the tenant's yes to the organisation's advisers (`TenantFacts.consented`).
+_ADVISER = "adviser"
+
+
+def _ends_consent(question: str | None, choice: str) -> bool:
+    """Whether `choice` under the question whose template is `question` is the no that ends the tenant's yes to the
+    advisers (the consent question's "Nej")."""
+    return any(
+        isinstance(step, Ask)
+        and step.template == question
+        and any(option.key == choice and WithdrawConsent(_ADVISER) in option.effects for option in step.options)
+        for flow in FLOWS.values()
+        for step in flow.steps.values()
+    )
+
+
+def pressed_earlier(choice: str, question: str | None, facts: TenantFacts) -> CommandResult | None:
+    """A button under a question that has ended (`question`: the template of the message it was under). The "Nej"
+    under the consent question the tenant said yes to, while that yes stands, is a change of mind: they hear the yes
+    still stands and the word that takes it back. The old button itself takes nothing back: a button under a question
+    that has ended answers nothing, and the withdrawal word is the one way back (it also closes the case the yes
+    opened). None for any other button (the flow's rule for an earlier message's button), and while a person holds
+    the case (it is theirs to read)."""
+    if facts.status != "active" or facts.held or not facts.consented or not _ends_consent(question, choice):
+        return None
+    return CommandResult("consent_stands", (MessageRequested("consent.still_stands"),))
 
 
 def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResult | None:

@@ -34,7 +34,10 @@ ENGINE_TEMPLATES = (
     "common.which_day",  # a day named at a date question that cannot be placed ("næste fredag"): which one?
 )
 # What the engine sends only where there are buttons (Telegram).
-BUTTON_TEMPLATES = ("common.old_button",)  # a button of an earlier message, before the open question again
+BUTTON_TEMPLATES = (
+    "common.old_button",  # a button of an earlier message, before the open question again
+    "consent.still_stands",  # the "Nej" under a consent question that ended: the yes stands, and the word to end it
+)
 
 
 def _next(step: Step, channel: Channel | None) -> Iterator[str]:

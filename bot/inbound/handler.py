@@ -43,7 +43,7 @@ from bot.tenants.court import court_stage_termination
 from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
 from conversations import engine
-from conversations.commands import CommandResult, ConsentRef, TenantFacts, command, pressed_start
+from conversations.commands import CommandResult, ConsentRef, TenantFacts, command, pressed_earlier, pressed_start
 from conversations.effects import SHARE_SCOPE
 from conversations.keywords import carrier_stop, is_opt_out_word
 from conversations.model import ButtonPressed, Channel, Context, Event, Input, MessageRequested, TextReceived
@@ -361,6 +361,13 @@ class InboundHandler:
             status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
             scene.change(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
             return "to_case_consent" if self._consent_while_held(scene, turn, row, state, pressed) else "to_case"
+        if pressed is not None and pressed.conversation_id != conversation_id:
+            # A button under a question that has ended: the "Nej" under a consent still standing is answered before
+            # the day's receipt (said once), so a change of mind never meets silence.
+            stands = pressed_earlier(pressed.choice, pressed.question, facts)
+            if stands is not None:
+                self._apply_command(scene, turn, stands)
+                return "consent_stands"
         if state is None and facts.queued:
             self._heard_while_waiting(scene, turn, tenant.case_id)
             return "to_case_waiting"

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversations import engine
-from conversations.commands import ALWAYS_ON, CommandResult, TenantFacts, command
+from conversations.commands import ALWAYS_ON, CommandResult, TenantFacts, command, pressed_earlier
 from conversations.model import (
     AnswerRecorded,
     Choice,
@@ -356,3 +356,13 @@ def test_a_wish_to_stop_in_a_sentence_keeps_what_else_it_says() -> None:
     # A wish to stop alone is only the hint, no miss counted at the open question.
     alone = command("stop med at skrive til mig", facts, NOW)
     assert alone is not None and alone.events == (MessageRequested("keyword.stop_hint"),) and alone.resumed is None
+
+
+def test_a_no_under_an_ended_consent_question_tells_a_standing_yes_stands_and_withdraws_nothing() -> None:
+    facts = _facts(consented=True, channel="telegram")
+    said = pressed_earlier("no", "consent.ask", facts)
+    assert said is not None and said.events == (MessageRequested("consent.still_stands"),)  # no ConsentWithdrawn
+    assert pressed_earlier("yes", "consent.ask", facts) is None  # the flow's rule for an old button
+    assert pressed_earlier("no", "share_consent.ask", facts) is None  # another question's no
+    assert pressed_earlier("no", "consent.ask", replace(facts, consented=False)) is None  # no yes to stand
+    assert pressed_earlier("no", "consent.ask", replace(facts, held=True)) is None  # the person's to read

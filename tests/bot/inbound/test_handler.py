@@ -628,6 +628,37 @@ async def test_a_double_tap_is_answered_once(database_url: str) -> None:
         assert await _press(runtime, _button(opening, "Jeg betaler snart"), "TG3") == []  # the same answer again
 
 
+async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_yes_stands(database_url: str) -> None:
+    """A tenant who said yes and presses "Nej" under the same question changes their mind: after the day's receipt
+    (said once) they are not met with silence but told their yes stands and the word that takes it back; the old
+    button itself withdraws nothing."""
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        tenant_id = await add_tenant(runtime.db, chat_id=5001)
+        chat = sandbox(runtime)["telegram"]
+        await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        await _press(runtime, _button(chat.to("5001")[-1], "Tal med en rådgiver"), "TG2")
+        asked = chat.to("5001")[-1]
+        [(yes, _)] = await _press(runtime, _button(asked, "Ja"), "TG3")
+        assert yes.startswith("Tak for dit ja")
+        [(receipt, _)] = await _press(runtime, _button(asked, "Ja"), "TG4")
+        assert receipt.startswith("Tak for din besked")
+        for n in range(2):  # pressed again later: answered again, never silence
+            said = await _press(runtime, _button(asked, "Nej"), f"TG5{n}")
+            assert said == [
+                (
+                    "Den knap hører til en tidligere besked, så dit ja gælder stadig: rådgivere og administratorer"
+                    " hos Boligselskabet må se dine svar. Vil du trække dit ja tilbage, så skriv TILBAGEKALD.",
+                    (),
+                )
+            ]
+        standing = select(func.count()).select_from(consents).where(consents.c.withdrawn_at.is_(None))
+        assert await _one(runtime, standing) == 1
+        assert (await _case(runtime, tenant_id)).status == "waiting"
+        [withdrawn] = await _say(runtime, "TILBAGEKALD", "TG6", sender="5001", channel="telegram")
+        assert "trukket dit ja tilbage" in withdrawn
+        assert await _one(runtime, standing) == 0
+
+
 async def test_an_earlier_reminders_button_with_nothing_open_means_what_it_said(database_url: str) -> None:
     async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
         await add_tenant(runtime.db, chat_id=5001)
