@@ -68,6 +68,8 @@ Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
 # Why a consent question ended on a sign ("👍", "🙏") sent again instead of a yes in words: no consent, no misreading.
 NOT_IN_WORDS = "not_in_words"
+# A question of the tenant's own that the open question cannot read: where a person answers it.
+_QUESTION_ASKED = "common.question_asked"
 # The day a part payment was said for before its amount ("men noget på fredag"), kept while the amount is asked.
 _PART_ON = "part_on"
 
@@ -191,8 +193,10 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
 
     "Jeg kan ikke betale" or "jeg har betalt" is heard at once, and so is a number of the opening question's
     options ("1", "3"): it is the one numbered menu a reminder shows, so a number sent after its conversation
-    ended means the same. A greeting, another number or anything the opening question cannot place gets the
-    opening question itself.
+    ended means the same. A question of their own ("hvad betyder det?") that it cannot read is asked, not told:
+    it gets the answer it gets inside the question (where a person answers it), not a menu never asked for, and
+    the conversation ends with it, leaving no question waiting that the tenant never saw. A greeting, another
+    number or anything else the opening question cannot place gets the opening question itself.
     """
     state, opening = start(flow, context, now)
     words = text.strip()
@@ -200,6 +204,9 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
         return state, opening
     answered, events = resume(state, TextReceived(words, context.channel), now)
     first = events[0] if events else None
+    if isinstance(first, MessageRequested) and first.template == _QUESTION_ASKED and len(events) == 1:
+        asked = MessageRequested(_QUESTION_ASKED, {**first.values, "nothing_open": 1})
+        return _end(state, "help_given"), [asked, ConversationEnded("help_given")]
     if not isinstance(first, AnswerRecorded) or first.value == UNRECOGNISED:
         return state, opening
     return answered, events
@@ -490,7 +497,7 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
     if asks_something(text):
         # A question of their own ("Hvad betyder det?", at a consent question too): no wrong answer; where a person
         # answers it, and the question waits.
-        return state, [MessageRequested("common.question_asked", _values(state))]
+        return state, [MessageRequested(_QUESTION_ASKED, _values(state))]
     if attached:
         # A photo of a receipt with "kvittering" under it: the picture was the message. Answered as a photo without
         # words is, and no try is used (a second photo must not end the conversation).

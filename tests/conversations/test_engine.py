@@ -409,6 +409,23 @@ def test_a_tenant_who_writes_first_is_heard_when_the_opening_question_can_place_
     assert messages[0] == first_template
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "Hvad betyder det?"), ("da", "hvad skal jeg gøre?"), ("da", "Hvad betyder det her for mig?"),
+     ("en", "what does that mean?")],
+)  # fmt: skip
+def test_a_tenant_who_writes_first_with_a_question_hears_where_a_person_answers_it_not_the_menu(
+    channel: Channel, language: str, text: str
+) -> None:
+    from conversations.engine import start_with_text
+
+    state, events = start_with_text("payment_check", Context("Erik", language, channel), NOW, text)
+    said = [(e.template, e.values.get("nothing_open")) for e in events if isinstance(e, MessageRequested)]
+    assert said == [("common.question_asked", 1)]  # no "answer our question" when none is open
+    assert state.ended  # no opening question waits, unseen, to be nudged about later
+
+
 def test_a_greeting_on_another_channel_gets_the_question_whole_not_a_pointer_to_it() -> None:
     # The reminder asked on Telegram; "Hej" by SMS has no question "above" it on the phone's SMS thread.
     asked = _start("telegram")

@@ -716,3 +716,36 @@ async def test_writing_after_a_promise_as_its_answer_asks_reaches_the_offer_of_a
     assert "skriv til os her" in promised
     replies = await _say(runtime, "Jeg kan alligevel ikke betale", "SM4")
     assert any("rådgiver" in reply for reply in replies), replies
+
+
+_ASKED_DA = "Det vil vi gerne svare på. Ring til Boligselskabet på +4570000000 (man-fre kl. 9-15), så taler vi om det."
+_ASKED_EN = (
+    "We would like to answer that. Call Boligselskabet on +4570000000 (Mon-Fri 9:00-15:00) and we will talk it through."
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "answer"),
+    [
+        ("da", "hvad betyder det?", _ASKED_DA),
+        ("da", "hvad skal jeg gøre?", _ASKED_DA),
+        ("en", "what does that mean?", _ASKED_EN),
+    ],
+)
+async def test_a_question_after_the_conversation_ended_is_asked_not_met_with_the_opening_menu(
+    runtime: Runtime, language: str, question: str, answer: str
+) -> None:
+    """A promise recorded ends the conversation; the tenant's question after it starts a new one, and gets where a
+    person answers it, as it would inside a question, not the reminder's menu (nor "answer our question": none is
+    open)."""
+    tenant_id = await add_tenant(runtime.db, name="Erik Hansen", language=language)
+    await _say(runtime, "2", "SM1")  # I will pay soon
+    await _say(runtime, "i morgen" if language == "da" else "tomorrow", "SM2")  # a promise: the conversation ends
+    assert await _say(runtime, question, "SM3") == [answer]
+    waiting = select(func.count()).select_from(conversations).where(conversations.c.active.is_(True))
+    assert await _one(runtime, waiting) == 0  # no question waits that the tenant never saw
+    [who] = await _say(runtime, "hvem er du?" if language == "da" else "who are you?", "SM4")
+    assert "Boligselskabet" in who and "1 " not in who  # who writes, as ever
+    [menu] = await _say(runtime, "hej" if language == "da" else "hi", "SM5")  # a greeting gets the menu, as ever
+    assert menu.startswith("Hej Erik" if language == "da" else "Hi Erik") and "\n1 " in menu
+    assert await _one(runtime, select(func.count()).select_from(cases).where(cases.c.tenant_id == tenant_id)) == 0
