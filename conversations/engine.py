@@ -386,10 +386,17 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
     said = pick_tag(text, state.language, ("paid_part", "paid"), today) if step.paid is not None else None
     if said == "paid":
         return _paid(flow, state, step.paid or "", text, now)
-    if step.hardship is not None and (offers_nothing(text, today) or _part_and_hardship(text, state.language, today)):
-        # "0 kr den 15.": nothing paid that day is no promise for it; "500 kr den 21., jeg er syg": a part of what is
-        # owed, and why. Both are heard as "I cannot pay" is, and the way to a person comes; neither is a promise of
-        # the whole for that day (the adviser reads the amount and the day with the tenant's consent).
+    if step.hardship is not None and offers_nothing(text, today):
+        # "0 kr den 15.": nothing paid that day is no promise for it; heard as "I cannot pay" is.
+        return _heard(flow, state, step.hardship, text, now)
+    part = next((option for option in step.part if state.channel in option.channels), None)
+    if part is not None and pick_tag(text, state.language, ("paid_part", "part"), today) == "part":
+        # "kan betale 500 den 21.", "500 kr den 21., jeg er syg", "jeg er syg, kan betale 500 den 21": a part of what
+        # is owed, never a promise of the whole for that day. Answered as the opening question answers it: the day
+        # kept and confirmed as the part's, the reason read from the same words or asked (Telegram), help offered.
+        return _choose(flow, state, part, text, now, words=True)
+    if step.hardship is not None and _part_and_hardship(text, state.language, today):
+        # "kan ikke betale 500 kr den 21.": what they cannot pay, and why; heard, and the way to a person comes.
         return _heard(flow, state, step.hardship, text, now)
     pay_on = parse_date(text, today)
     if pay_on is not None:
@@ -407,8 +414,8 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
 
 
 def _part_and_hardship(text: str, language: str, today: date) -> bool:
-    """An amount offered with a reason the tenant cannot pay ("500 kr den 21., jeg er syg", "only 500 on the 30th, I
-    lost my job"): a part, not the whole."""
+    """An amount said with a reason the tenant cannot pay ("kan ikke betale 500 kr den 21.", or at a date question
+    that takes no part, "500 kr den 21., jeg er syg"): not the whole for that day."""
     amount = find_amount(text)
     return bool(amount) and pick_tag(text, language, ("hardship",), today) == "hardship"
 

@@ -143,7 +143,9 @@ class AskDate:
     deadline goes (while that deadline has not passed), `hardship` where "I cannot pay" goes, `paid` where "I have
     paid" goes (the payment claimed, as at the opening question), `paid_part` where "I have paid part of it" goes
     (never claimed as paid: some of the rent is still owed), `adviser` where a wish to talk to a person goes
-    ("ring til mig")."""
+    ("ring til mig"). `part`: the options (one a channel) that an amount offered as a part picks ("kan betale 500
+    den 21.", "500 kr den 21., jeg er syg"), the opening question's own: the same words answer them as they answer
+    it there (a day said with the part that part's promise), never a promise of the whole."""
 
     template: str
     goto: str
@@ -153,6 +155,7 @@ class AskDate:
     paid: str | None = None
     paid_part: str | None = None
     adviser: str | None = None
+    part: tuple[Option, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conversations.flow import Ask, AskAmount, AskDate, AskText, End, Flow, Say, Step
+from conversations.flow import Ask, AskAmount, AskDate, AskText, End, Flow, Option, Say, Step
 from conversations.model import Channel
 
 __all__ = ["BUTTON_TEMPLATES", "ENGINE_TEMPLATES", "check_flow", "reachable_steps", "templates_used"]
@@ -40,16 +40,23 @@ BUTTON_TEMPLATES = (
 )
 
 
+def _chosen(options: tuple[Option, ...], channel: Channel | None) -> Iterator[str]:
+    """Where options lead on a channel (any when None): their goto, and the date question a day said with them
+    answers."""
+    for option in options:
+        if channel is None or channel in option.channels:
+            yield from (name for name in (option.goto, option.when) if name is not None)
+
+
 def _next(step: Step, channel: Channel | None) -> Iterator[str]:
     match step:
         case Ask(options=options, free_text=free_text):
-            for option in options:
-                if channel is None or channel in option.channels:
-                    yield from (name for name in (option.goto, option.when) if name is not None)
+            yield from _chosen(options, channel)
             if free_text is not None:
                 yield free_text
         case AskDate(goto=goto, late=late, hardship=hardship, paid=paid, paid_part=paid_part, adviser=adviser):
             yield from (name for name in (goto, late, hardship, paid, paid_part, adviser) if name is not None)
+            yield from _chosen(step.part, channel)
         case AskAmount(goto=goto, hardship=hardship, when=when):
             yield from (name for name in (goto, hardship, when) if name is not None)
         case AskText(goto=goto) | Say(goto=goto):
@@ -99,12 +106,12 @@ def _reaches_end(flow: Flow, name: str) -> bool:
 
 
 def _date_questions(name: str, step: Step) -> list[tuple[str, str]]:
-    """The date questions a step or its options name (`when`: a day said with the answer is answered there)."""
+    """The date questions a step or its options (a date question's `part` too) name (`when`: a day said with the answer
+    is answered there)."""
     if isinstance(step, AskAmount):
         return [(name, step.when)] if step.when is not None else []
-    if isinstance(step, Ask):
-        return [(f"{name}.{option.key}", option.when) for option in step.options if option.when is not None]
-    return []
+    options = step.options if isinstance(step, Ask) else step.part if isinstance(step, AskDate) else ()
+    return [(f"{name}.{option.key}", option.when) for option in options if option.when is not None]
 
 
 def check_flow(flow: Flow) -> list[str]:

@@ -22,6 +22,17 @@ from conversations.flow import (
 
 __all__ = ["PAYMENT_CHECK"]
 
+# A part payment offered, at the opening question or asked when ("kan betale 500 den 21."): read the same at both.
+_PART = (
+    # The opening question's last button on Telegram, so a number typed means the same on both channels (1 to 4 as
+    # the SMS lists them).
+    Option("part", goto="how_much", tags=("part",), channels=TELEGRAM_ONLY),
+    # Over SMS a part payment is not asked about: it is heard, and help is offered. A day said with it
+    # ("kan betale 500 den 15.", "500 kr den 15., jeg er syg") is a promise for that day, confirmed as a
+    # part's (the amount neither kept nor said) before the help, as on Telegram.
+    Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False, when="part_when"),
+)
+
 PAYMENT_CHECK = Flow(
     name="payment_check",
     version=1,
@@ -35,12 +46,7 @@ PAYMENT_CHECK = Flow(
                 Option("will_pay", goto="when", tags=("will_pay",)),
                 Option("adviser", goto="consent", tags=("adviser", "yes", "help")),
                 Option("info", goto="info", tags=("info",)),
-                # Last on Telegram, so a number typed means the same on both channels (1 to 4 as the SMS lists them).
-                Option("part", goto="how_much", tags=("part",), channels=TELEGRAM_ONLY),
-                # Over SMS a part payment is not asked about: it is heard, and help is offered. A day said with it
-                # ("kan betale 500 den 15.", "500 kr den 15., jeg er syg") is a promise for that day, confirmed as a
-                # part's (the amount neither kept nor said) before the help, as on Telegram.
-                Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False, when="part_when"),
+                *_PART,
                 # "Jeg har betalt en del": the part paid is thanked for and the rest is asked about (when, or a
                 # person), never "how much can you pay?" as if it had not been heard. No amount on either channel.
                 Option("part", goto="rest_when", tags=("paid_part",), listed=False),
@@ -62,6 +68,8 @@ PAYMENT_CHECK = Flow(
             paid="paid",
             paid_part="rest_when",
             adviser="consent",
+            # "Kan betale 500 den 21." is a part for that day, not the whole: help is offered, as at the opening.
+            part=_PART,
         ),
         "rest_when": AskDate(
             "payment_check.rest_when",
@@ -71,6 +79,7 @@ PAYMENT_CHECK = Flow(
             hardship="heard",
             paid="paid",
             adviser="consent",
+            part=_PART,  # a part of the rest, too
         ),
         "promised": End("promised", "payment_check.promised"),
         "promised_late": End("promised", "payment_check.promised_late"),

@@ -52,6 +52,24 @@ def test_check_finds_an_amount_question_or_option_whose_date_question_is_none() 
     assert check_flow(broken) == ["broken.q.part: its date question 'done' is no date question"]
 
 
+def test_check_follows_where_a_date_questions_part_leads() -> None:
+    """A part said at a date question leads where its options say: a step it names must exist, be a date question
+    where a day goes, and be counted as reached (the steps only a part leads to are no orphans)."""
+
+    def flow(*part: Option) -> Flow:
+        steps = {"when": AskDate("t.when", goto="done", part=part), "heard": Say("t.heard", goto="done")}
+        return Flow(name="f", version=1, start="when", steps={**steps, "done": End("done")})
+
+    assert check_flow(flow(Option("part", goto="heard"))) == []
+    assert check_flow(flow(Option("part", goto="nowhere"))) == [
+        "f.when: goes to missing step 'nowhere'",
+        "f.heard: unreachable step",
+    ]
+    assert check_flow(flow(Option("part", goto="heard", when="heard"))) == [
+        "f.when.part: its date question 'heard' is no date question"
+    ]
+
+
 def test_sensitive_questions_are_telegram_only() -> None:
     sms = templates_used(PAYMENT_CHECK, "sms")
     telegram = templates_used(PAYMENT_CHECK, "telegram")
