@@ -924,3 +924,19 @@ def test_an_amount_they_cannot_pay_asked_when_is_heard_with_no_promise(text: str
     state, events = resume(asked, TextReceived(text, channel), NOW)
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
     assert not [e for e in events if isinstance(e, PromiseRecorded)] and "pay_on" not in state.data
+
+
+@pytest.mark.parametrize(
+    ("channel", "templates", "amount"),
+    [("sms", ["payment_check.heard", "consent.ask"], None), ("telegram", ["payment_check.reason"], 50000)],
+)
+def test_a_part_with_no_day_asked_when_is_a_part_not_a_miss(
+    channel: Channel, templates: list[str], amount: int | None
+) -> None:
+    """ "Kan betale 500" asked when is no answer it fails to read ("we did not understand"): a part, as at the opening
+    question; help offered by SMS, the amount kept and why asked on Telegram. No day, so no promise."""
+    asked = _at_date_question("when", "da", channel)
+    state, events = resume(asked, TextReceived("kan betale 500", channel), NOW)
+    assert _templates(events) == templates
+    assert (state.data["when"], state.data.get("amount")) == ("part", amount)
+    assert not [e for e in events if isinstance(e, PromiseRecorded)]
