@@ -169,8 +169,8 @@ _HARDSHIP_WHOLE = frozenset({
     "kan ikke", "jeg kan ikke", "kan ikke nu", "det kan jeg ikke", "kan jeg ikke", "can not", "i can not", "not able",
 })  # fmt: skip
 # "kan ikke betale DET HELE" / "can't pay ALL of it": a part payment, not none.
-_ALL = ("det hele", "hele", "hele beløbet", "hele huslejen", "alt", "alting", "all", "all of it", "the full",
-        "the whole", "everything", "in full")  # fmt: skip
+_ALL = ("det hele", "hele beløbet", "hele huslejen", "alt", "alting", "all", "all of it", "the full", "the whole",
+        "everything", "in full")  # fmt: skip
 _QUESTION_WORDS = frozenset({"hvad", "hvilken", "hvilke", "hvordan", "what", "which", "how"})
 _HELP_WORDS = frozenset({"hjaelp", "hjaelpe", "help", "muligheder", "options"})
 
@@ -504,10 +504,8 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     # "kan betale 2000": an amount that may not be all of it. So is one said beside why, with no pay word ("500 kr den
     # 21., jeg er syg"), as the same words in another order are ("jeg er syg, kan betale 500 den 21"); not beside a
     # pay word negated ("kan ikke betale 500 kr den 21."): that amount is what they cannot pay.
-    # Not one said to be the whole ("jeg betaler hele 7100 den 21.", "I can pay all 7100 on the 21st").
     offered = any(clause.pay for clause in clauses) or (told and not any(clause.negated_pay for clause in clauses))
-    all_of_it = any(clause.pay and _ALL_PHRASES.in_words(clause.word_set, clause.word_text) for clause in clauses)
-    if offered and not all_of_it and find_amount(text, strict=True) is not None:
+    if offered and find_amount(text, strict=True) is not None:
         found.add("part")
     if any(clause.words[0] in _QUESTION_WORDS and _HELP_WORDS & set(clause.words) for clause in clauses):
         found.add("info")

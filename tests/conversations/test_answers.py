@@ -407,22 +407,6 @@ def test_an_amount_beside_a_reason_is_a_part_in_any_order(text: str, language: s
 
 
 @pytest.mark.parametrize(
-    ("text", "language", "expected"),
-    [
-        # An amount said to be the whole is no part: a promise of all of it for that day, as a day alone is.
-        ("jeg betaler hele 7100 den 21", "da", "will_pay"),
-        ("kan betale alt 7100 på fredag", "da", "will_pay"),
-        ("I can pay all 7100 on the 21st", "en", "will_pay"),
-        # Only some of it, however the whole is named beside it: a part.
-        ("jeg kan betale 500 kr den 21.", "da", "part"),
-        ("kan ikke betale hele, kun 500 den 21", "da", "part"),
-    ],
-)
-def test_an_amount_said_to_be_all_of_it_is_no_part(text: str, language: str, expected: str) -> None:
-    assert pick_tag(text, language, (*QUESTION, "paid_part"), TODAY) == expected
-
-
-@pytest.mark.parametrize(
     "text", ["ok, hvem kan se mine svar?", "okay but what does that mean?", "Jeg ved ikke, er det ok?"]
 )
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
