@@ -43,7 +43,17 @@ FORBIDDEN_PHRASES = (
     "ikke modtaget din husleje", "ikke modtaget huslejen", "ikke fået din husleje", "ikke fået huslejen",
     "miste din bolig", "miste boligen", "miste din lejlighed", "miste lejligheden", "miste dit hjem",
     "behind on", "behind with", "fallen behind", "not paid", "unpaid", "overdue", "not received your rent",
-    "lose your home", "lose your flat", "lose your apartment",
+    "lose your home", "lose your flat", "lose your apartment", "retsmøde", "retsmødet", "retssag", "retssagen",
+    "venter på din betaling", "venter stadig på din betaling", "venter på din indbetaling",
+    "venter stadig på din indbetaling", "venter på huslejen", "waiting for your payment", "waiting for your rent",
+)  # fmt: skip
+# Two words that say it together, wherever they stand in the text: the rent or a payment, and that it is missing or
+# late ("huslejen for december mangler", "vi mangler stadig din indbetaling", "your rent is late"); the home, and that
+# it is at risk ("din lejlighed er i fare", "your home is at risk").
+_TOGETHER = (
+    (("husleje", "indbetaling", "betaling", "rent", "payment"),
+     ("mangler", "mangle", "manglende", "forsinket", "forsinkede", "missing", "late", "outstanding")),
+    (("bolig", "lejlighed", "hjem", "home", "flat", "apartment", "tenancy"), ("fare", "risk", "danger")),
 )  # fmt: skip
 # Words that contain a stem but say something else: "gælder" (applies), "undskyld" (sorry), "courtesy".
 ALLOWED_WORDS = re.compile(
@@ -101,6 +111,12 @@ def forbidden_words_in(text: str, words: Iterable[str] = ()) -> list[str]:
     spaced = " ".join(re.findall(r"\w+", lowered))
     found |= {stem for stem in stems if " " in stem and re.search(rf"(?<!\w){re.escape(stem)}(?!\w)", spaced)}
     found |= {p for p in FORBIDDEN_PHRASES if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", spaced)}
+    words_said = set(spaced.split())
+    for subjects, states in _TOGETHER:
+        subject = next((w for w in sorted(words_said) if any(w.startswith(stem) for stem in subjects)), None)
+        state = next((w for w in states if w in words_said), None)
+        if subject is not None and state is not None:
+            found.add(f"{subject} … {state}")
     return sorted(found)
 
 
