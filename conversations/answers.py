@@ -165,6 +165,12 @@ _NEGATIONS = frozenset({"ikke", "aldrig", "not", "never", "unable"})
 _UNTIL = frozenset({"for", "foer", "inden", "til", "indtil", "before", "by", "until", "till"})
 _AFTER = frozenset({"efter", "after"})
 # A message that is only "I can't" answers "do you need help with the rent?" with hardship.
+# A no said strongly, as the whole message ("slet ikke", "not at all"): within a longer one ("jeg kan slet ikke
+# betale") these words say something else.
+_NO_WHOLE = frozenset({
+    "slet ikke", "absolut ikke", "overhovedet ikke", "på ingen måde", "bestemt ikke", "not at all", "absolutely not",
+    "definitely not", "certainly not", "no way", "of course not",
+})  # fmt: skip
 _HARDSHIP_WHOLE = frozenset({
     "kan ikke", "jeg kan ikke", "kan ikke nu", "det kan jeg ikke", "kan jeg ikke", "can not", "i can not", "not able",
 })  # fmt: skip
@@ -400,6 +406,7 @@ _READINGS = _build_readings()
 _FOLDED_PART_WITH_PAY = tuple(_fold(p) for p in _PART_WITH_PAY)
 _PART_WITH_PAY_PHRASES = _Phrases.of(_FOLDED_PART_WITH_PAY)
 _FOLDED_HARDSHIP_WHOLE = frozenset(_fold(p) for p in _HARDSHIP_WHOLE)
+_FOLDED_NO_WHOLE = frozenset(_fold(p) for p in _NO_WHOLE)
 _ALL_PHRASES = _Phrases.of(_fold(p) for p in _ALL)
 
 
@@ -491,6 +498,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     told = "hardship" in found  # said in its own words ("syg", "mistet mit job"), not only a pay word negated
     if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
         found.add("hardship")
+    found.update(("no",) if whole in _FOLDED_NO_WHOLE else ())
     if any(clause.pay and _PART_WITH_PAY_PHRASES.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
         found.add("part")
     if any(clause.negated_pay and _ALL_PHRASES.in_words(clause.word_set, clause.word_text) for clause in clauses):

@@ -53,6 +53,11 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
         ("that's not ok", "en", "no"),
         ("selvfølgelig ikke", "da", "no"),
         ("of course not", "en", "no"),
+        # A no said strongly, as the whole message.
+        ("slet ikke", "da", "no"),
+        ("Absolut ikke!", "da", "no"),
+        ("not at all", "en", "no"),
+        ("No way.", "en", "no"),
         ("ikke lige nu ok", "da", "no"),
         ("Yes, no problem", "en", "yes"),
         ("sure, no worries", "en", "yes"),
