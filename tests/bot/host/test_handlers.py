@@ -417,6 +417,12 @@ CASES = (
     Case("handoff_requested.court_date", _handoff_with_court_date, (HandoffRequested("tenant_asked"),)),
     Case("handoff_requested.open_case", _handoff_to_open_case, (HandoffRequested("tenant_asked"),)),
     Case("promise_recorded", _waiting_for("10/12"), (PromiseRecorded(date(2026, 12, 10)),)),
+    # "Jeg har betalt" on Monday, "jeg betaler den 10." today: the promise is the word that stands.
+    Case(
+        "promise_recorded.after_paid_claim",
+        lambda db: _waiting(db, "10/12", paid_claim_until=date(2026, 12, 6)),
+        (PromiseRecorded(date(2026, 12, 10)),),
+    ),
     Case("paid_claimed", _waiting_for("1"), (PaidClaimed(date(2026, 12, 8)),)),
     Case("telegram_link_requested", _waiting_for("TELEGRAM"), (TelegramLinkRequested(),), settings=LINKS),
     Case(
