@@ -65,13 +65,24 @@ async def send_to_tenant(
     key: str,
     author: str,
     text: str | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
-    """Queue a message on the tenant's channel; False when this key was already queued (a double submit)."""
+    """Queue a message on the tenant's channel (from `not_before`, when given); False when this key was already
+    queued (a double submit)."""
     if await conn.run_sync(queued, key):
         return False
     await conn.run_sync(
         lambda sync: tell_tenant(
-            sync, tenant, case_id=case_id, template=template, values=values, now=now, key=key, author=author, text=text
+            sync,
+            tenant,
+            case_id=case_id,
+            template=template,
+            values=values,
+            now=now,
+            key=key,
+            author=author,
+            text=text,
+            not_before=not_before,
         )
     )
     return True

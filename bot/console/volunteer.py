@@ -12,12 +12,17 @@ organisation stands (`volunteer_sees`): after a withdrawal the list says how man
 them on the case. A task whose case closed stays on the list for a while as ended, as the days it was given and due
 only (a closed case shares nothing of the tenant, and the task's words may name them), so it is seen to have ended,
 not just gone.
+
+A prepared text is a text the tenant did not ask for: sent in the night's quiet hours it waits for their end
+(`after_the_night`, the rule a release of the case keeps), and the page says when it goes. The same prepared text
+goes at most once a day for a task (its outbox key names the task, the text and the local day it goes on), so a
+second click, or a Send pressed again after the page reloaded, queues nothing and the page says it went already. Each
+task card says when each of its prepared texts last went (or until when it waits).
 """
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,10 +33,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
+from bot.console.delivery import DeliveryFacts, delivery, facts_by_message
 from bot.console.ids import path_id
 from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, day_and_time, field, form_nonce, now, redirect, render, runtime
+from bot.console.web import FormError, NotFound, day_and_time, field, local_time, now, redirect, render, runtime
 from bot.host.appointments import (
     APPOINTMENT,
     CANCELLED,
@@ -40,10 +46,11 @@ from bot.host.appointments import (
     mark_appointment,
     move_appointment,
 )
-from bot.host.cases import CaseError, finish_task, reply_channel
+from bot.host.cases import CaseError, after_the_night, finish_task, reply_channel
 from bot.host.consents import volunteer_sees
 from bot.i18n import N_
-from bot.store.schema import case_events, case_tasks, cases, tenants
+from bot.i18n import gettext as _
+from bot.store.schema import case_events, case_tasks, cases, messages, tenants
 from bot.tenants.case_closing import TASK_ENDED
 from bot.tenants.names import first_name
 
@@ -135,6 +142,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         cancelled = await _cancelled_ahead(conn, me, now(request))
         ended = await _ended_with_case(conn, me, now(request), zone)
         counts = await conn.run_sync(activity, zone, me.staff_id)
+        last_sent = await _last_sent(conn, [r.id for r in rows])
     coming = _coming(appointments, now(request))
     tasks = [
         {
@@ -145,6 +153,11 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
             "task": r.volunteer_task,
             "due": r.volunteer_due,
             "texts": _texts_for(r.id, coming, _phone_to_call(r)),
+            "sent": [
+                (label, _sent_when(request, last_sent[r.id, key]))
+                for key, label in VOLUNTEER_TEMPLATES.items()
+                if (r.id, key) in last_sent
+            ],
         }
         for r in rows
     ]
@@ -152,21 +165,62 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         seen = [f"case:{t['id']}" for t in tasks] + [f"task:{a['id']}" for a in appointments]
         async with rt.db.write() as conn:
             await record_shown(conn, now(request), me.actor, "tasks.view", seen)
-    sent = request.query_params.get("sent") == "1"
     return render(
         request,
         "tasks.html",
         tasks=tasks,
-        sent=sent,
+        sent=_sent_notice(request, last_sent),
         moved=request.query_params.get("moved") == "1",
         appointments=appointments,
         activity=counts,
         withheld=withheld,
         cancelled=cancelled,
         ended=ended,
-        # Each send form's one-time value (its outbox key): a double click sends once.
-        nonce=secrets.token_urlsafe(12),
     )
+
+
+async def _last_sent(conn: AsyncConnection, case_ids: list[int]) -> dict[tuple[int, str], DeliveryFacts]:
+    """The last of each prepared text sent for these tasks, by (case, template): what became of it."""
+    if not case_ids:
+        return {}
+    m = messages.c
+    last = (
+        select(func.max(m.id))
+        .where(m.case_id.in_(case_ids), m.template.in_(list(VOLUNTEER_TEMPLATES)), m.direction == "out")
+        .group_by(m.case_id, m.template)
+    )
+    found = (await conn.execute(select(m.id, m.case_id, m.template).where(m.id.in_(last)))).all()
+    facts = await facts_by_message(conn, [row.id for row in found])
+    return {(int(row.case_id), str(row.template)): facts[row.id] for row in found if row.id in facts}
+
+
+def _sent_when(request: Request, facts: DeliveryFacts) -> str:
+    """When a prepared text went ('sent 6. dec. kl. 09.00'), or what became of it when it has not gone ('queued until
+    6. dec. kl. 09.00', held, failed)."""
+    if facts.sent_at is not None:
+        return _("sent %(when)s") % {"when": local_time(request, facts.sent_at)}
+    return delivery(facts, now(request), lambda at: local_time(request, at)).label
+
+
+# What became of the Send just pressed (`_send`'s redirect): gone now, waiting for quiet hours, or sent today before.
+_SENT_NOW, _SENT_LATER, _SENT_ALREADY = "now", "later", "already"
+
+
+def _sent_notice(request: Request, last_sent: dict[tuple[int, str], DeliveryFacts]) -> str | None:
+    """The notice after a Send: on its way, when it goes (pressed in quiet hours), or that this text went for this task
+    today already and goes no more today, with when."""
+    outcome = request.query_params.get("sent")
+    if outcome not in (_SENT_NOW, _SENT_LATER, _SENT_ALREADY):
+        return None
+    task, template = request.query_params.get("task", ""), request.query_params.get("text", "")
+    facts = last_sent.get((int(task), template)) if task.isdigit() and len(task) < 12 else None
+    if outcome == _SENT_LATER and facts is not None and facts.sent_at is None and facts.next_attempt_at is not None:
+        return _("The message goes %(when)s, after quiet hours.") % {"when": local_time(request, facts.next_attempt_at)}
+    if outcome == _SENT_ALREADY and facts is not None:
+        return _("This message went to the tenant for this task today already (%(when)s): it is not sent again.") % {
+            "when": _sent_when(request, facts)
+        }
+    return _("The message is on its way.")
 
 
 _t = case_tasks.c
@@ -320,7 +374,6 @@ async def _send(request: Request, me: StaffSession) -> Response:
     case_id, tenant = await _my_task(request, me)
     form = await request.form()
     template = field(form, "template", max_length=80)
-    nonce = form_nonce(form)
     if template not in VOLUNTEER_TEMPLATES:
         raise FormError(N_("choose one of the prepared texts"))
     rt = runtime(request)
@@ -336,6 +389,8 @@ async def _send(request: Request, me: StaffSession) -> Response:
     if template in _ABOUT_AN_APPOINTMENT:
         next_one = coming[case_id]
         values = appointment_values(tenant, next_one["at"], next_one["place"], rt.settings)
+    # Not in the night (a text nobody asked for), and once a day: the day it goes on.
+    goes = after_the_night(at, rt.settings)
     async with rt.db.write() as conn:
         queued = await send_to_tenant(
             conn,
@@ -344,13 +399,20 @@ async def _send(request: Request, me: StaffSession) -> Response:
             template=template,
             values=values,
             now=at,
-            key=f"case:{case_id}:volunteer:{template}:{nonce}",
+            key=_sent_key(case_id, template, goes.astimezone(ZoneInfo(rt.settings.timezone)).date()),
             author=me.actor,
+            not_before=goes,
         )
         if queued:
             await record(conn, at, me.actor, "message.send", f"case:{case_id}", f"template={template}")
     rt.sender.wake()
-    return redirect("/console/tasks?sent=1")
+    outcome = _SENT_ALREADY if not queued else _SENT_LATER if goes > at else _SENT_NOW
+    return redirect(f"/console/tasks?sent={outcome}&task={case_id}&text={template}#task-{case_id}")
+
+
+def _sent_key(case_id: int, template: str, day: date) -> str:
+    """The outbox key of a task's prepared text: one a day, whoever presses Send and however often."""
+    return f"case:{case_id}:volunteer:{template}:{day.isoformat()}"
 
 
 async def _finish(request: Request, me: StaffSession, needs_adviser: bool) -> Response:

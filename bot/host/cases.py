@@ -49,6 +49,7 @@ __all__ = [
     "CaseError",
     "Opened",
     "add_note",
+    "after_the_night",
     "among",
     "bring_forward",
     "cases_back_from",
@@ -365,6 +366,13 @@ def bring_forward(conn: Connection, tenant_id: int, now: datetime) -> None:
     conn.execute(_BRING_FORWARD, {"tenant": tenant_id, "now": now})
 
 
+def after_the_night(now: datetime, settings: Settings) -> datetime:
+    """When a text about the tenant's case that nobody asked for may go: now, or when the night's quiet hours end
+    (a release, a volunteer's prepared text). A quiet day does not hold it back, as it holds a rent reminder: it is
+    word of what happens on the case ("we call you tomorrow" said on a Sunday still means Monday)."""
+    return after_quiet_hours(now, ZoneInfo(settings.timezone), settings.quiet_start, settings.quiet_end)
+
+
 def tell_of_change(
     conn: Connection,
     told: Sequence[tuple[Any, int, str]],
@@ -389,7 +397,7 @@ def tell_of_change(
         at = None
     else:
         undone = set()
-        at = after_quiet_hours(now, ZoneInfo(settings.timezone), settings.quiet_start, settings.quiet_end)
+        at = after_the_night(now, settings)
     for tenant, case_id, key in told:
         if case_id not in undone:
             tell_tenant(

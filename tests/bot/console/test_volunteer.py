@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -22,14 +22,13 @@ from tests.support.console import (
     add_tenant,
     case_row,
     csrf_of,
-    form_nonce_of,
     login,
     post_form,
     today,
     volunteers_may_see,
     without_tokens,
 )
-from tests.support.drive import drain, sandbox
+from tests.support.drive import at_local, daytime, drain, sandbox
 
 
 async def with_task(
@@ -183,6 +182,7 @@ async def test_a_volunteer_cannot_post_case_actions(runtime: Runtime, client: ht
 
 
 async def test_a_volunteer_sends_a_prepared_text_and_hands_back(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    daytime(runtime)
     me = await add_person(runtime, "volunteer@example.org", "volunteer")
     other = await add_person(runtime, "other@example.org", "volunteer")
     _, case_id = await with_task(runtime, me)
@@ -222,16 +222,125 @@ async def test_the_adviser_takes_back_a_task_whose_volunteer_left(runtime: Runti
 
 
 async def test_a_double_click_on_send_sends_the_text_once(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    daytime(runtime)
     me = await add_person(runtime, "volunteer@example.org", "volunteer")
     _, case_id = await with_task(runtime, me)
     await login(client, "volunteer@example.org")
     page = (await client.get("/console/tasks")).text
     action = f"/console/tasks/{case_id}/send"
-    form = {"template": "volunteer.call_tomorrow", "csrf_token": csrf_of(page), "nonce": form_nonce_of(page, action)}
+    form = {"template": "volunteer.call_tomorrow", "csrf_token": csrf_of(page)}
     for _ in range(2):  # the same form posted twice, as a double click does
         assert (await client.post(action, data=form)).status_code == 303
     await drain(runtime.sender)
     assert len(sandbox(runtime)["sms"].to("+4520000001")) == 1
+
+
+# Sunday 6 December, 04:33 in Copenhagen (quiet hours 20:00-09:00), and that morning; a Tuesday at 10:00 and the
+# Wednesday after.
+NIGHT = datetime(2026, 12, 6, 4, 33)
+BEFORE_MORNING = datetime(2026, 12, 6, 8, 59)
+MORNING = datetime(2026, 12, 6, 9, 0)
+LATER_THAT_MORNING = datetime(2026, 12, 6, 10, 15)
+TUESDAY = datetime(2026, 3, 3, 10, 0)
+WEDNESDAY = datetime(2026, 3, 4, 10, 0)
+
+
+async def press_send(client: httpx.AsyncClient, case_id: int, template: str = "volunteer.call_tomorrow") -> str:
+    """Open the task list, press Send under a prepared text, and read the page it comes back to."""
+    pressed = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/send", {"template": template})
+    assert pressed.status_code == 303
+    return html.unescape((await client.get(pressed.headers["location"])).text)
+
+
+def notice(page: str) -> str:
+    """What the page says of the Send just pressed."""
+    return page.split('id="sent">', 1)[1].split("</p>", 1)[0]
+
+
+def last_sent(page: str, case_id: int) -> list[str]:
+    """What a task card says of its prepared texts sent before."""
+    return re.findall(r'class="muted last-sent">([^<]*)</p>', html.unescape(card(page, case_id)))
+
+
+async def test_a_call_notice_sent_at_night_waits_for_the_morning_and_goes_once(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Send pressed at 04:33 on a Sunday: the tenant's phone stays silent until quiet hours end at 09:00 (that
+    morning, a quiet day or not: "we call tomorrow" still means Monday), the page says when it goes, and Send
+    pressed again after the page reloaded, that night or after it went, brings the tenant nothing more."""
+    at_local(runtime, NIGHT)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    page = await press_send(client, case_id)
+    assert notice(page) == "The message goes 6. dec. 09:00, after quiet hours."
+    assert last_sent(page, case_id) == ["“We will call tomorrow”: queued until 6. dec. 09:00"]
+    await drain(runtime.sender)
+    assert sandbox(runtime)["sms"].to("+4520000001") == []
+
+    again = await press_send(client, case_id)
+    assert notice(again) == (
+        "This message went to the tenant for this task today already (queued until 6. dec. 09:00): "
+        "it is not sent again."
+    )
+    at_local(runtime, BEFORE_MORNING)
+    await drain(runtime.sender)
+    assert sandbox(runtime)["sms"].to("+4520000001") == []
+    at_local(runtime, MORNING)
+    await drain(runtime.sender)
+    got = [m.text for m in sandbox(runtime)["sms"].to("+4520000001")]
+    assert len(got) == 1 and got[0].startswith("Hej Beta.") and "i morgen" in got[0]
+
+    at_local(runtime, LATER_THAT_MORNING)
+    await login(client, "volunteer@example.org")
+    page = await press_send(client, case_id)
+    assert notice(page).startswith("This message went to the tenant for this task today already (sent 6. dec. 09:0")
+    assert last_sent(page, case_id)[0].startswith("“We will call tomorrow”: sent 6. dec. 09:0")
+    await drain(runtime.sender)
+    assert len(sandbox(runtime)["sms"].to("+4520000001")) == 1
+
+
+async def test_a_volunteer_reading_danish_is_told_when_the_night_text_goes(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    at_local(runtime, NIGHT)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.id == me).values(language="da"))
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    page = await press_send(client, case_id)
+    assert notice(page) == "Beskeden sendes 6. dec. kl. 09.00, efter stilletiden."
+    assert notice(await press_send(client, case_id)) == (
+        "Beskeden er allerede sendt til lejeren for denne opgave i dag (i kø til 6. dec. kl. 09.00): "
+        "den sendes ikke igen."
+    )
+
+
+async def test_a_call_notice_by_day_goes_at_once_and_once_that_day(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """By day the text goes at once and the card says when; a reload and Send again that day sends nothing more, the
+    next day it goes again."""
+    at_local(runtime, TUESDAY)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    assert last_sent((await client.get("/console/tasks")).text, case_id) == []
+    assert notice(await press_send(client, case_id)) == "The message is on its way."
+    await drain(runtime.sender)
+    assert len(sandbox(runtime)["sms"].to("+4520000001")) == 1
+    page = await press_send(client, case_id)
+    assert notice(page).startswith("This message went to the tenant for this task today already (sent 3. mar. 10:0")
+    assert last_sent(page, case_id)[0].startswith("“We will call tomorrow”: sent 3. mar. 10:0")
+    await drain(runtime.sender)
+    assert len(sandbox(runtime)["sms"].to("+4520000001")) == 1
+
+    at_local(runtime, WEDNESDAY)
+    await login(client, "volunteer@example.org")
+    assert notice(await press_send(client, case_id)) == "The message is on its way."
+    await drain(runtime.sender)
+    assert len(sandbox(runtime)["sms"].to("+4520000001")) == 2
+    page = html.unescape((await client.get("/console/tasks")).text)
+    assert last_sent(page, case_id)[0].startswith("“We will call tomorrow”: sent 4. mar. 10:0")
 
 
 def offered(page: str, case_id: int) -> list[str]:
@@ -242,6 +351,7 @@ def offered(page: str, case_id: int) -> list[str]:
 async def test_the_appointment_reminder_is_offered_and_sent_only_for_an_appointment_to_come(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    daytime(runtime)
     me = await add_person(runtime, "volunteer@example.org", "volunteer")
     tenant, case_id = await with_task(runtime, me)
     await login(client, "volunteer@example.org")
