@@ -333,14 +333,24 @@ def _ends_consent(question: str | None, choice: str) -> bool:
     )
 
 
-def pressed_earlier(choice: str, question: str | None, facts: TenantFacts) -> CommandResult | None:
-    """A button under a question that has ended (`question`: the template of the message it was under). The "Nej"
-    under the consent question the tenant said yes to, while that yes stands, is a change of mind: they hear the yes
-    still stands and the word that takes it back. The old button itself takes nothing back: a button under a question
-    that has ended answers nothing, and the withdrawal word is the one way back (it also closes the case the yes
-    opened). None for any other button (the flow's rule for an earlier message's button), and while a person holds
-    the case (it is theirs to read)."""
-    if facts.status != "active" or facts.held or not facts.consented or not _ends_consent(question, choice):
+def pressed_earlier(
+    choice: str, question: str | None, facts: TenantFacts, *, again: bool = False, under: State | None = None
+) -> CommandResult | None:
+    """A button under a question that has ended (`question`: the template of the message it was under; `under`: the
+    state of the conversation it was under). Pressed `again` (the tenant's message before this one was this same
+    press: a double tap, a press repeated with nothing said between) after that choice was taken, there or by the
+    conversation the first press began (`facts.conversation`), it is the same answer again: answered with nothing
+    (`events` empty), not with the waiting tenant's receipt nor the opening question. The "Nej" under the consent
+    question the tenant said yes to, while that yes stands, is a change of mind: they hear the yes still stands and
+    the word that takes it back. The old button itself takes nothing back: a button under a question that has ended
+    answers nothing, and the withdrawal word is the one way back (it also closes the case the yes opened). None for
+    any other button (the flow's rule for an earlier message's button), and while a person holds the case (it is
+    theirs to read)."""
+    if facts.status != "active" or facts.held:
+        return None
+    if again and (engine.took(under, question, choice) or engine.took(facts.conversation, question, choice)):
+        return CommandResult("same_answer", ())
+    if not facts.consented or not _ends_consent(question, choice):
         return None
     return CommandResult("consent_stands", (MessageRequested("consent.still_stands"),))
 

@@ -62,6 +62,7 @@ __all__ = [
     "resume",
     "start",
     "start_with_text",
+    "took",
 ]
 
 Result = tuple[State, list[Event]]
@@ -224,6 +225,18 @@ def start_with_button(flow: str, context: Context, now: datetime, choice: str, q
     if all(option.key != choice for option in _options(step, state)):
         return state, opening
     return resume(state, ButtonPressed(choice, context.channel), now)
+
+
+def took(state: State | None, question: str | None, choice: str) -> bool:
+    """Whether `state`'s conversation took `choice` as the answer to its question whose template is `question`: a
+    press of that button again is the same answer again."""
+    flow = None if state is None else _current(state)
+    if state is None or flow is None or question is None:
+        return False
+    return any(
+        isinstance(step, Ask) and step.template == question and state.data.get(name) == choice
+        for name, step in flow.steps.items()
+    )
 
 
 def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool] | None:

@@ -38,7 +38,7 @@ from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
-from bot.store.schema import cases, consents, conversations, messages, outbox, rent_positions, tenants
+from bot.store.schema import cases, consents, conversations, inbound, messages, outbox, rent_positions, tenants
 from bot.tenants.court import court_stage_termination
 from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
@@ -106,14 +106,47 @@ def _pressed(conn: Connection, row: InboundRow) -> Pressed | None:
 def _open_state(conn: Connection, tenant_id: int, conversation_id: int) -> State | None:
     """The state of the tenant's conversation `conversation_id` while it is open; None once it ended (or is not
     theirs: a button's data names any outbox row)."""
+    return _conversation_state(conn, tenant_id, conversation_id, conversations.c.active.is_(True))
+
+
+def _conversation_state(conn: Connection, tenant_id: int, conversation_id: int | None, *where: Any) -> State | None:
+    """The state of the tenant's conversation `conversation_id`, open or ended (None when it is not theirs)."""
+    if conversation_id is None:
+        return None
     found = conn.execute(
         select(conversations.c.state).where(
-            conversations.c.id == conversation_id,
-            conversations.c.tenant_id == tenant_id,
-            conversations.c.active.is_(True),
+            conversations.c.id == conversation_id, conversations.c.tenant_id == tenant_id, *where
         )
     ).scalar()
     return None if found is None else State.load(found)
+
+
+# The tenant's message before the one being handled (`evidence`): its channel and provider id, built once.
+_SAID_BEFORE = (
+    select(messages.c.channel, messages.c.provider_id)
+    .where(
+        messages.c.tenant_id == bindparam("tenant_id"),
+        messages.c.direction == "in",
+        messages.c.id < bindparam("evidence"),
+    )
+    .order_by(messages.c.id.desc())
+    .limit(1)
+)
+
+
+def _pressed_again(conn: Connection, tenant_id: int, evidence: int, pressed: Pressed) -> bool:
+    """Whether the tenant's message before this one (`evidence`) was the same press: the same choice under the same
+    question of the same conversation, nothing said between (a double tap)."""
+    before = conn.execute(_SAID_BEFORE, {"tenant_id": tenant_id, "evidence": evidence}).first()
+    if before is None or before.channel != "telegram" or before.provider_id is None:
+        return False
+    payload = conn.execute(
+        select(inbound.c.payload).where(
+            inbound.c.channel == before.channel, inbound.c.provider_id == before.provider_id
+        )
+    ).scalar()
+    callback = payload.get("callback") if isinstance(payload, dict) else None
+    return isinstance(callback, str) and resolve_callback(conn, callback) == pressed
 
 
 def _daily_word(
@@ -362,12 +395,15 @@ class InboundHandler:
             scene.change(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
             return "to_case_consent" if self._consent_while_held(scene, turn, row, state, pressed) else "to_case"
         if pressed is not None and pressed.conversation_id != conversation_id:
-            # A button under a question that has ended: the "Nej" under a consent still standing is answered before
-            # the day's receipt (said once), so a change of mind never meets silence.
-            stands = pressed_earlier(pressed.choice, pressed.question, facts)
-            if stands is not None:
-                self._apply_command(scene, turn, stands)
-                return "consent_stands"
+            # A button under a question that has ended: the same answer pressed again says nothing (before the day's
+            # receipt or the opening question); the "Nej" under a consent still standing is answered before the
+            # day's receipt (said once), so a change of mind never meets silence.
+            again = _pressed_again(conn, tenant.id, evidence, pressed)
+            under = _conversation_state(conn, tenant.id, pressed.conversation_id) if again else None
+            earlier = pressed_earlier(pressed.choice, pressed.question, facts, again=again, under=under)
+            if earlier is not None:
+                self._apply_command(scene, turn, earlier)
+                return earlier.kind
         if state is None and facts.queued:
             self._heard_while_waiting(scene, turn, tenant.case_id)
             return "to_case_waiting"

@@ -13,6 +13,7 @@ from conversations import engine
 from conversations.commands import ALWAYS_ON, CommandResult, TenantFacts, command, pressed_earlier
 from conversations.model import (
     AnswerRecorded,
+    ButtonPressed,
     Choice,
     ConsentWithdrawn,
     Context,
@@ -366,3 +367,19 @@ def test_a_no_under_an_ended_consent_question_tells_a_standing_yes_stands_and_wi
     assert pressed_earlier("no", "share_consent.ask", facts) is None  # another question's no
     assert pressed_earlier("no", "consent.ask", replace(facts, consented=False)) is None  # no yes to stand
     assert pressed_earlier("no", "consent.ask", replace(facts, held=True)) is None  # the person's to read
+
+
+def test_the_same_answer_pressed_again_right_after_is_answered_with_nothing() -> None:
+    facts = _facts(consented=True, channel="telegram")
+    said_yes, _ = engine.resume(_open(("3",), "telegram"), ButtonPressed("yes", "telegram"), NOW)
+    assert said_yes.ended and said_yes.data["consent"] == "yes"
+    again = pressed_earlier("yes", "consent.ask", facts, again=True, under=said_yes)
+    assert again is not None and again.events == ()
+    # Not right after (something was said between), or another choice: the rules for an old button.
+    assert pressed_earlier("yes", "consent.ask", facts, under=said_yes) is None
+    said = pressed_earlier("no", "consent.ask", facts, again=True, under=said_yes)
+    assert said is not None and said.events == (MessageRequested("consent.still_stands"),)
+    # The first press began the conversation now open ("Tal med en rådgiver" under an old reminder): the same.
+    began = _facts(conversation=_open(("3",), "telegram"), channel="telegram")
+    assert pressed_earlier("adviser", "payment_check.question", began, again=True) is not None
+    assert pressed_earlier("paid", "payment_check.question", began, again=True) is None

@@ -294,10 +294,12 @@ async def test_a_forged_button_is_not_understood_and_harms_nothing(runtime: Runt
     assert recorded == 1  # kept as the tenant's message; no answer to a button nobody was shown
 
 
-async def _press(rt: Runtime, data: str, sid: str, chat: str = "5001") -> list[tuple[str, tuple[str, ...]]]:
-    """Press a Telegram button; the texts (and their buttons' labels) that reached the chat."""
+async def _press(rt: Runtime, data: str, *sids: str, chat: str = "5001") -> list[tuple[str, tuple[str, ...]]]:
+    """Press a Telegram button (once for each id, all arriving before any is handled: a double tap); the texts (and
+    their buttons' labels) that reached the chat."""
     before = len(sandbox(rt)["telegram"].to(chat))
-    await rt.inbox.submit(InboundMessage("telegram", sid, chat, None, {"callback": data}))
+    for sid in sids:
+        await rt.inbox.submit(InboundMessage("telegram", sid, chat, None, {"callback": data}))
     await process_all(rt.processor)
     await drain(rt.sender)
     return [(m.text, tuple(label for label, _ in m.buttons)) for m in sandbox(rt)["telegram"].to(chat)[before:]]
@@ -629,9 +631,9 @@ async def test_a_double_tap_is_answered_once(database_url: str) -> None:
 
 
 async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_yes_stands(database_url: str) -> None:
-    """A tenant who said yes and presses "Nej" under the same question changes their mind: after the day's receipt
-    (said once) they are not met with silence but told their yes stands and the word that takes it back; the old
-    button itself withdraws nothing."""
+    """A tenant who said yes and presses "Nej" under the same question changes their mind: they are not met with
+    silence (nor only the day's receipt) but told their yes stands and the word that takes it back; the old button
+    itself withdraws nothing."""
     async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
         tenant_id = await add_tenant(runtime.db, chat_id=5001)
         chat = sandbox(runtime)["telegram"]
@@ -640,8 +642,7 @@ async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_ye
         asked = chat.to("5001")[-1]
         [(yes, _)] = await _press(runtime, _button(asked, "Ja"), "TG3")
         assert yes.startswith("Tak for dit ja")
-        [(receipt, _)] = await _press(runtime, _button(asked, "Ja"), "TG4")
-        assert receipt.startswith("Tak for din besked")
+        assert await _press(runtime, _button(asked, "Ja"), "TG4") == []  # the same yes again: no receipt
         for n in range(2):  # pressed again later: answered again, never silence
             said = await _press(runtime, _button(asked, "Nej"), f"TG5{n}")
             assert said == [
@@ -670,12 +671,35 @@ async def test_an_earlier_reminders_button_with_nothing_open_means_what_it_said(
         said = await _press(runtime, _button(opening, "Tal med en rådgiver"), "TG3")
         assert len(said) == 1 and said[0][1] == ("Ja", "Nej")
         assert await _one(runtime, select(func.count()).select_from(consents)) == 0
+        # Pressed twice in a row: the second is the same answer again, and nothing more is said.
+        assert await _press(runtime, _button(opening, "Tal med en rådgiver"), "TG3b") == []
         # A consent button under an ended question never gives one: the opening question instead.
         said = await _press(runtime, _button(sandbox(runtime)["telegram"].to("5001")[-1], "Nej"), "TG4")
         old_yes = sandbox(runtime)["telegram"].to("5001")[-2]
         said = await _press(runtime, _button(old_yes, "Ja"), "TG5")
         assert await _one(runtime, select(func.count()).select_from(consents)) == 0
         assert said and said[-1][0].startswith("Hej Amira")
+
+
+async def test_a_double_tap_on_the_consent_yes_is_answered_once(database_url: str) -> None:
+    """Two presses of "Ja" within a second: the thanks for the yes, and no receipt for a message never written."""
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        await add_tenant(runtime.db, chat_id=5001)
+        chat = sandbox(runtime)["telegram"]
+        await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        await _press(runtime, _button(chat.to("5001")[-1], "Tal med en rådgiver"), "TG2")
+        said = await _press(runtime, _button(chat.to("5001")[-1], "Ja"), "TG3", "TG4")
+        assert len(said) == 1 and said[0][0].startswith("Tak for dit ja")
+        assert await _one(runtime, select(func.count()).select_from(consents)) == 1
+
+
+async def test_a_double_tap_on_an_answer_that_ends_the_conversation_is_answered_once(database_url: str) -> None:
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        await add_tenant(runtime.db, chat_id=5001)
+        await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        opening = sandbox(runtime)["telegram"].to("5001")[-1]
+        said = await _press(runtime, _button(opening, "Jeg har betalt"), "TG2", "TG3")
+        assert len(said) == 1 and said[0][0].startswith("Tak for besked")  # not the opening question again
 
 
 async def test_a_sticker_or_voice_message_is_told_it_cannot_be_read_and_the_question_waits(database_url: str) -> None:
