@@ -61,6 +61,7 @@ __all__ = [
     "current_question",
     "resume",
     "start",
+    "start_with_button",
     "start_with_text",
     "took",
 ]
@@ -217,14 +218,16 @@ def start_with_button(flow: str, context: Context, now: datetime, choice: str, q
     """Start `flow` for a tenant who pressed a button under an earlier message while nothing is open: a button of
     the flow's opening question (`question`, the template it was under) means what it always meant, and is that
     answer ("Talk to an adviser" leads to the consent question, which still needs its own yes); any other button
-    gets the opening question itself."""
+    (the "Ja" under a consent question answered "Nej") answers nothing: the tenant hears it belongs to an earlier
+    message, as under an open question, and gets the opening question itself (its "Talk to an adviser" is the way
+    on to a yes)."""
     state, opening = start(flow, context, now)
+    if state.ended:
+        return state, opening
     step = FLOWS[flow].step(FLOWS[flow].start)
-    if state.ended or not isinstance(step, Ask) or step.template != question:
-        return state, opening
-    if all(option.key != choice for option in _options(step, state)):
-        return state, opening
-    return resume(state, ButtonPressed(choice, context.channel), now)
+    if isinstance(step, Ask) and step.template == question and any(o.key == choice for o in _options(step, state)):
+        return resume(state, ButtonPressed(choice, context.channel), now)
+    return state, [MessageRequested("common.old_button"), *opening]
 
 
 def took(state: State | None, question: str | None, choice: str) -> bool:

@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.engine import accepts_help_word, consent_answer, current_question, resume, start
+from conversations.engine import (
+    accepts_help_word,
+    consent_answer,
+    current_question,
+    resume,
+    start,
+    start_with_button,
+    took,
+)
 from conversations.model import (
     AnswerRecorded,
     ButtonPressed,
@@ -362,6 +370,20 @@ def test_a_button_of_an_earlier_message_is_no_answer_and_no_miss() -> None:
         assert (state.step, state.retries, state.data, state.ended) == ("question", 0, {}, False)
     state, _ = resume(asked, ButtonPressed("paid", "telegram"), NOW)  # the same key under the open question
     assert state.data == {"question": "paid"}
+
+
+def test_a_button_of_an_earlier_message_with_nothing_open_is_said_to_be_old_before_the_opening_question() -> None:
+    context = Context("", "da", "telegram", None, SETTINGS)
+    _state, events = start_with_button("payment_check", context, NOW, "yes", "consent.ask")
+    said = [e.template for e in events if isinstance(e, MessageRequested)]
+    assert said == ["common.old_button", "payment_check.question"]
+    # The opening question's own button means what it said: no word that it is old.
+    state, events = start_with_button("payment_check", context, NOW, "paid", "payment_check.question")
+    assert state.data == {"question": "paid"} and "common.old_button" not in [
+        e.template for e in events if isinstance(e, MessageRequested)
+    ]
+    assert took(state, "payment_check.question", "paid")
+    assert not took(state, "payment_check.question", "adviser") and not took(state, "consent.ask", "paid")
 
 
 def test_an_option_read_from_own_words_keeps_the_words_for_the_adviser() -> None:

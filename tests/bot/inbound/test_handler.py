@@ -673,12 +673,14 @@ async def test_an_earlier_reminders_button_with_nothing_open_means_what_it_said(
         assert await _one(runtime, select(func.count()).select_from(consents)) == 0
         # Pressed twice in a row: the second is the same answer again, and nothing more is said.
         assert await _press(runtime, _button(opening, "Tal med en rådgiver"), "TG3b") == []
-        # A consent button under an ended question never gives one: the opening question instead.
+        # A consent button under an ended question never gives one: it is said to be old, and the opening question
+        # follows (its "Tal med en rådgiver" is the way to a yes).
         said = await _press(runtime, _button(sandbox(runtime)["telegram"].to("5001")[-1], "Nej"), "TG4")
         old_yes = sandbox(runtime)["telegram"].to("5001")[-2]
         said = await _press(runtime, _button(old_yes, "Ja"), "TG5")
         assert await _one(runtime, select(func.count()).select_from(consents)) == 0
-        assert said and said[-1][0].startswith("Hej Amira")
+        assert said[0] == ("Den knap hører til en tidligere besked. Her er vores spørgsmål nu:", ())
+        assert len(said) == 2 and said[1][0].startswith("Hej Amira") and "Tal med en rådgiver" in said[1][1]
 
 
 async def test_a_double_tap_on_the_consent_yes_is_answered_once(database_url: str) -> None:
@@ -700,6 +702,36 @@ async def test_a_double_tap_on_an_answer_that_ends_the_conversation_is_answered_
         opening = sandbox(runtime)["telegram"].to("5001")[-1]
         said = await _press(runtime, _button(opening, "Jeg har betalt"), "TG2", "TG3")
         assert len(said) == 1 and said[0][0].startswith("Tak for besked")  # not the opening question again
+
+
+@pytest.mark.parametrize("answer", ["Nej", "TILBAGEKALD"])
+@pytest.mark.parametrize("pressed", ["Ja", "Nej"])
+async def test_an_old_consent_button_with_nothing_open_is_said_to_be_old(
+    database_url: str, answer: str, pressed: str
+) -> None:
+    """After a "Nej", or a yes taken back, a button under the consent question answered earlier is said to belong to
+    an earlier message before the opening question; only the same "Nej" pressed right after the "Nej" is silent."""
+    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+        await add_tenant(runtime.db, chat_id=5001)
+        chat = sandbox(runtime)["telegram"]
+        await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+        await _press(runtime, _button(chat.to("5001")[-1], "Tal med en rådgiver"), "TG2")
+        asked = chat.to("5001")[-1]
+        if answer == "Nej":
+            await _press(runtime, _button(asked, "Nej"), "TG3")
+        else:
+            await _press(runtime, _button(asked, "Ja"), "TG3")
+            await _say(runtime, "TILBAGEKALD", "TG4", sender="5001", channel="telegram")
+        said = await _press(runtime, _button(asked, pressed), "TG5")
+        if answer == pressed:  # "Nej" pressed again right after the "Nej": the same answer again
+            assert said == []
+            return
+        assert said[0] == ("Den knap hører til en tidligere besked. Her er vores spørgsmål nu:", ())
+        assert len(said) == 2 and said[1][0].startswith("Hej Amira") and "Tal med en rådgiver" in said[1][1]
+        assert (
+            await _one(runtime, select(func.count()).select_from(consents).where(consents.c.withdrawn_at.is_(None)))
+            == 0
+        )
 
 
 async def test_a_sticker_or_voice_message_is_told_it_cannot_be_read_and_the_question_waits(database_url: str) -> None:
