@@ -24,6 +24,15 @@ def templates(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def live(tmp_path: Path) -> Path:
+    """The texts of the live languages only (Danish and English): where a test changes a Danish text, the check of
+    the unreviewed languages beside it (half its work) proves nothing more."""
+    target = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", target, ignore=shutil.ignore_patterns("console", "ar", "tr"))
+    return target
+
+
 def test_shipped_texts_pass_and_unreviewed_languages_are_listed() -> None:
     report = run_check(_settings(), ROOT / "templates")
     assert report.problems == []
@@ -53,16 +62,16 @@ def test_shipped_texts_pass_and_unreviewed_languages_are_listed() -> None:
         ("volunteer.call_tomorrow.sms.txt", "Hej {{ first_name }}. Vi ringer i morgen.", "STOP"),
     ],
 )
-def test_bad_sms_template_fails(templates: Path, file: str, text: str, complaint: str) -> None:
-    (templates / "da" / file).write_text(text + "\n", encoding="utf-8")
-    report = run_check(_settings(), templates)
+def test_bad_sms_template_fails(live: Path, file: str, text: str, complaint: str) -> None:
+    (live / "da" / file).write_text(text + "\n", encoding="utf-8")
+    report = run_check(_settings(), live)
     assert not report.ok
     assert any(complaint in p and file in p for p in report.problems), report.problems
 
 
-def test_amounts_are_fine_on_telegram(templates: Path) -> None:
-    (templates / "da" / "payment_check.paid.telegram.txt").write_text("Du kan betale {{ amount | money }}.\n")
-    assert run_check(_settings(), templates).ok
+def test_amounts_are_fine_on_telegram(live: Path) -> None:
+    (live / "da" / "payment_check.paid.telegram.txt").write_text("Du kan betale {{ amount | money }}.\n")
+    assert run_check(_settings(), live).ok
 
 
 def test_missing_text_in_an_enabled_language_fails(templates: Path) -> None:
@@ -95,19 +104,19 @@ def test_report_prints_sizes_and_verdict() -> None:
     assert lines[-1] == "check passed"
 
 
-def test_main_exit_status(templates: Path) -> None:
+def test_main_exit_status(live: Path) -> None:
     lines: list[str] = []
-    assert main(_settings(), templates, lines.append) == 0
-    (templates / "da" / "consent.ask.sms.txt").write_text("Vi kender din gæld.\n", encoding="utf-8")
-    assert main(_settings(), templates, lines.append) == 1
+    assert main(_settings(), live, lines.append) == 0
+    (live / "da" / "consent.ask.sms.txt").write_text("Vi kender din gæld.\n", encoding="utf-8")
+    assert main(_settings(), live, lines.append) == 1
     assert lines[-1] == "check failed: 1 problem(s)"
 
 
-def test_a_text_keephome_does_not_send_itself_may_use_its_own_values(templates: Path) -> None:
-    (templates / "da" / "staff.notice.telegram.txt").write_text("Ny sag {{ case_id }}: {{ url }}\n")
-    assert run_check(_settings(), templates).ok
-    (templates / "da" / "staff.notice.telegram.txt").write_text("Ny sag {{ case_id | money }}\n")
-    assert not run_check(_settings(), templates).ok
+def test_a_text_keephome_does_not_send_itself_may_use_its_own_values(live: Path) -> None:
+    (live / "da" / "staff.notice.telegram.txt").write_text("Ny sag {{ case_id }}: {{ url }}\n")
+    assert run_check(_settings(), live).ok
+    (live / "da" / "staff.notice.telegram.txt").write_text("Ny sag {{ case_id | money }}\n")
+    assert not run_check(_settings(), live).ok
 
 
 def test_report_says_which_languages_are_live_and_which_are_present_but_off() -> None:
@@ -118,9 +127,9 @@ def test_report_says_which_languages_are_live_and_which_are_present_but_off() ->
     assert any(line.startswith("Unreviewed translations: ar, tr") for line in lines)
 
 
-def test_words_that_only_look_like_debt_words_pass(templates: Path) -> None:
-    (templates / "da" / "payment_check.paid.sms.txt").write_text("Tak. Fristen i brevet gælder stadig.\n")
-    assert run_check(_settings(), templates).ok
+def test_words_that_only_look_like_debt_words_pass(live: Path) -> None:
+    (live / "da" / "payment_check.paid.sms.txt").write_text("Tak. Fristen i brevet gælder stadig.\n")
+    assert run_check(_settings(), live).ok
 
 
 @pytest.mark.parametrize(
@@ -134,9 +143,9 @@ def test_words_that_only_look_like_debt_words_pass(templates: Path) -> None:
         ("Du betaler den {{ pay_on.day }}/{{ pay_on.month }}.", True),
     ],
 )
-def test_a_date_without_a_year_is_flagged_unless_it_is_the_tenants_own(templates: Path, text: str, ok: bool) -> None:
-    (templates / "da" / "payment_check.promised.telegram.txt").write_text(text + "\n", encoding="utf-8")
-    report = run_check(_settings(), templates)
+def test_a_date_without_a_year_is_flagged_unless_it_is_the_tenants_own(live: Path, text: str, ok: bool) -> None:
+    (live / "da" / "payment_check.promised.telegram.txt").write_text(text + "\n", encoding="utf-8")
+    report = run_check(_settings(), live)
     assert report.ok is ok, report.problems
     if not ok:
         assert any("date without a year" in p and "payment_check.promised.telegram" in p for p in report.problems)
@@ -149,16 +158,16 @@ def test_lix_is_words_per_sentence_plus_the_share_of_long_words() -> None:
     assert lix("Ring 70 00 00 00.") == (1.0, 1)
 
 
-def test_a_danish_text_that_reads_hard_fails_and_the_maximum_is_a_setting(templates: Path) -> None:
+def test_a_danish_text_that_reads_hard_fails_and_the_maximum_is_a_setting(live: Path) -> None:
     hard = (
         "Økonomisk rådgivning vedrørende huslejebetalinger tilbydes beboerne i afdelingerne omgående og uden betaling."
     )
-    (templates / "da" / "payment_check.paid.telegram.txt").write_text(hard + "\n", encoding="utf-8")
-    report = run_check(_settings(), templates)
+    (live / "da" / "payment_check.paid.telegram.txt").write_text(hard + "\n", encoding="utf-8")
+    report = run_check(_settings(), live)
     assert any(
         "LIX" in p and "KEEPHOME_LIX_MAX 35" in p and "payment_check.paid.telegram" in p for p in report.problems
     )
-    assert run_check(_settings(lix_max=120), templates).ok
+    assert run_check(_settings(lix_max=120), live).ok
 
 
 def test_every_danish_text_reads_easily_and_the_report_says_how_easily() -> None:
