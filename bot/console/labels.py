@@ -192,7 +192,7 @@ QUESTION_LABELS = {
     "part_when": N_("When they can pay"),  # the day for the part they can pay (after its amount, or with it by SMS)
     "rest_when": N_("When they can pay the rest"),
     "pay_on": N_("Will pay on"),
-    "amount": N_("Can pay now"),
+    "amount": N_("Can pay"),
     "reason": N_("Why"),
     "reason_text": N_("Why, in their words"),
     "consent": N_("Agreed to share"),

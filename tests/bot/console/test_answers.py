@@ -77,7 +77,7 @@ async def test_the_adviser_reads_every_conversations_answers_in_danish(rt: Runti
     payment = (
         "Huslejen: en samtale, lejeren selv begyndte · 2. dec. 2026"  # the tenant wrote first: no reminder's
         " Første svar kan betale en del Første svar, med lejerens egne ord Jeg kan betale en del"
-        " Kan betale nu 2.500,00 kr."
+        " Kan betale 2.500,00 kr."
         " Hvorfor har mistet sit arbejde Hvorfor, med lejerens egne ord Mistet arbejde"
         " Sagde ja til at dele ja"
     )
