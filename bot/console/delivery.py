@@ -94,6 +94,11 @@ _REASONS = {
     "undone before it went": N_(
         "the case was taken again before it went out: the tenant was told neither that it was released nor taken"
     ),
+    # A volunteer's prepared text waiting for the morning when the task ended (bot/tenants/case_closing.py).
+    "task ended before it went": N_(
+        "the volunteer's task ended before it went out (handed on, taken back or the case closed): the tenant did "
+        "not get it"
+    ),
     "recipient opted out": N_("the tenant opted out at their carrier"),
     "not a chat id": N_("the Telegram chat is not valid"),
     # A Telegram text whose chat was blocked or gone, with an amount or debt words (bot/outbox/sender.py).

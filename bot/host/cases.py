@@ -32,7 +32,7 @@ from bot.store.dialect import insert_for
 from bot.store.message_status import hold_unsent
 from bot.store.scene import Scene
 from bot.store.schema import OPEN_CASE, case_events, cases, consents, messages, outbox, rent_positions, tenants
-from bot.tenants.case_closing import OPEN_STATUSES, close_cases
+from bot.tenants.case_closing import OPEN_STATUSES, close_cases, hold_task_texts
 from scheduler.quiet import after_quiet_hours
 from scheduler.urgency import RentPosition, case_priority
 
@@ -562,6 +562,8 @@ async def finish_task(
     status = done.scalar_one_or_none()
     if status is None:
         raise CaseError(N_("this task is no longer yours"))
+    if needs_adviser:  # done, the volunteer's texts go as they said; handed on, the case is nobody's now
+        await conn.run_sync(hold_task_texts, [case_id], now)
     kind = "needs_adviser" if needs_adviser else "task_done"
     event = await _event(conn, case_id, volunteer_id, kind, (why or None) if needs_adviser else None, now)
     if status == "waiting":
@@ -582,6 +584,7 @@ async def take_back_task(
         status = await _move(
             conn, case_id, ("volunteer",), status="taken", assignee_id=holder, **_NO_TASK, updated_at=now
         )
+    await conn.run_sync(hold_task_texts, [case_id], now)
     event = await _event(conn, case_id, staff_id, "task_taken_back", None, now)
     if status == "waiting":
         await _tell_back_in_queue(conn, [(case_id, event)], now, _author(staff_id), settings)

@@ -6,8 +6,11 @@ Closing does the same things whoever closes: the case leaves the queue and every
 closes it, with no outcome), and a kommune consent given for it lapses (retssikkerhedsloven § 11 a: it covers one
 case). A volunteer's task still open on it ends with it, on the record: a `task_ended` event names the volunteer
 (its `staff_id`: whose task ended, as on `task_done`), so their task list says the task ended because the case
-closed instead of the task just being gone (bot/console/volunteer.py). It lives below bot/host, which opens, takes
-and hands cases over, so that erasure can use it.
+closed instead of the task just being gone (bot/console/volunteer.py). A text the volunteer prepared that still
+waits for the night's quiet hours to end does not go once the task was taken from them (`hold_task_texts`: handed to
+an adviser, taken back, the case closed; the tenant would read "we call you tomorrow" from nobody); a task the
+volunteer marks done keeps its text (a reminder sent at night, then the task done). It lives below bot/host, which
+opens, takes and hands cases over, so that erasure can use it.
 """
 
 from __future__ import annotations
@@ -17,13 +20,40 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from bot.store.schema import case_events, cases, consents
+from bot.store.message_status import hold_unsent
+from bot.store.schema import case_events, cases, consents, messages, outbox
 
-__all__ = ["OPEN_STATUSES", "TASK_ENDED", "close_cases"]
+__all__ = ["OPEN_STATUSES", "TASK_ENDED", "TASK_TEXT_HELD", "close_cases", "hold_task_texts"]
 
 OPEN_STATUSES = ("waiting", "taken", "waiting_tenant", "volunteer")
 # The case event that a volunteer's open task ended because its case closed; its staff_id is the volunteer.
 TASK_ENDED = "task_ended"
+# The outbox reason of a volunteer's prepared text (templates volunteer.*) held because the task ended before the text
+# went (bot/console/delivery.py words it).
+TASK_TEXT_HELD = "task ended before it went"
+_VOLUNTEER_TEXTS = "volunteer.%"
+
+
+def hold_task_texts(conn: Connection, case_ids: Sequence[int], now: datetime) -> list[int]:
+    """Hold the volunteer's prepared texts to these cases that still wait for quiet hours to end (never tried, so the
+    tenant has not seen them): their task was handed to an adviser, taken back, or the case closed.
+    Returns the messages held."""
+    if not case_ids:
+        return []
+    o = outbox.c
+    waiting = select(messages.c.id).where(
+        messages.c.case_id.in_(list(case_ids)),
+        messages.c.template.like(_VOLUNTEER_TEXTS),
+        messages.c.status == "queued",
+    )
+    where = (
+        o.message_id.in_(waiting)
+        & (o.state == "pending")
+        & (o.attempts == 0)
+        & o.lease_until.is_(None)
+        & (o.next_attempt_at > now)
+    )
+    return hold_unsent(conn, where, TASK_TEXT_HELD, now)
 
 
 def close_cases(
@@ -69,6 +99,7 @@ def close_cases(
     ]
     if not closed:
         return []
+    hold_task_texts(conn, closed, now)
     # The task ends first, so the closing is the case's last event.
     events = [
         {"case_id": i, "staff_id": with_task[i], "kind": TASK_ENDED, "text": None, "at": now}

@@ -343,6 +343,41 @@ async def test_a_call_notice_by_day_goes_at_once_and_once_that_day(runtime: Runt
     assert last_sent(page, case_id)[0].startswith("“We will call tomorrow”: sent 4. mar. 10:0")
 
 
+@pytest.mark.parametrize("ending", ["done", "needs-adviser", "take-back", "close"])
+async def test_a_text_waiting_for_the_morning_goes_only_if_the_volunteer_still_stands_behind_it(
+    runtime: Runtime, client: httpx.AsyncClient, ending: str
+) -> None:
+    """Send pressed at night, then the task leaves the volunteer before quiet hours end (they ask for an adviser, the
+    adviser takes it back or closes the case): in the morning the tenant does not read "we call you tomorrow" from a
+    task nobody has any more, and the case page says why it did not go. Marked done by the volunteer, it goes (a
+    reminder sent at night, then the task done)."""
+    at_local(runtime, NIGHT)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    await press_send(client, case_id)
+    page = f"/console/cases/{case_id}"
+    if ending in ("done", "needs-adviser"):
+        ended = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/{ending}", {})
+    else:
+        await login(client, "adviser-R-1@example.org")
+        ended = await post_form(client, page, f"{page}/{ending}", {"outcome": "paid"} if ending == "close" else {})
+    assert ended.status_code == 303
+    at_local(runtime, MORNING)
+    await drain(runtime.sender)
+    texts = [m.text for m in sandbox(runtime)["sms"].to("+4520000001")]
+    async with runtime.db.read() as conn:
+        rows = (await conn.execute(select(outbox.c.state).where(outbox.c.template.like("volunteer.%")))).scalars()
+        states = list(rows)
+    await login(client, "adviser-R-1@example.org")
+    shown = html.unescape((await client.get(page)).text)
+    why = "the volunteer's task ended before it went out (handed on, taken back or the case closed)"
+    if ending == "done":
+        assert len([t for t in texts if "i morgen" in t]) == 1 and states == ["sent"] and why not in shown
+    else:
+        assert [t for t in texts if "i morgen" in t] == [] and states == ["held"] and why in shown
+
+
 def offered(page: str, case_id: int) -> list[str]:
     """The prepared texts a task's form offers (none, without the form)."""
     return re.findall(r'<option value="([^"]+)"', card(page, case_id))
