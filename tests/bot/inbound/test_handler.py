@@ -805,3 +805,15 @@ async def test_a_question_after_the_conversation_ended_is_asked_not_met_with_the
     [menu] = await _say(runtime, "hej" if language == "da" else "hi", "SM5")  # a greeting gets the menu, as ever
     assert menu.startswith("Hej Erik" if language == "da" else "Hi Erik") and "\n1 " in menu
     assert await _one(runtime, select(func.count()).select_from(cases).where(cases.c.tenant_id == tenant_id)) == 0
+
+
+async def test_a_question_written_first_at_the_court_stage_keeps_the_court_openings_urgency(runtime: Runtime) -> None:
+    """A court date is known and the tenant's first words are a question: the answer says where a person answers it,
+    as ever, and also what the court stage's opening says: call (on the day someone answers, not office hours), a
+    solution may still be found."""
+    today = runtime.clock().date()
+    await add_tenant(runtime.db, balance_ore=750_000, today=today, court_date=today + timedelta(days=10))
+    [asked] = await _say(runtime, "hvad betyder det?", "SM1")
+    assert asked.startswith("Det vil vi gerne svare på. Ring til Boligselskabet på +4570000000 ")
+    assert asked.endswith(", så taler vi om det. Måske kan vi stadig finde en løsning.")
+    assert "(man-fre kl. 9-15)" not in asked
