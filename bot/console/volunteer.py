@@ -45,6 +45,7 @@ from bot.host.appointments import (
     appointment_values,
     mark_appointment,
     move_appointment,
+    naming,
 )
 from bot.host.cases import CaseError, after_the_night, finish_task, reply_channel
 from bot.host.consents import volunteer_sees
@@ -386,9 +387,11 @@ async def _send(request: Request, me: StaffSession) -> Response:
         raise CaseError(N_("this tenant cannot receive messages now: tell the adviser"))
     # The reminder of an appointment says when and where: the next one this volunteer has with the tenant.
     values = {"first_name": first_name(tenant.name)}
+    about = None
     if template in _ABOUT_AN_APPOINTMENT:
         next_one = coming[case_id]
         values = appointment_values(tenant, next_one["at"], next_one["place"], rt.settings)
+        about = int(next_one["id"])
     # Not in the night (a text nobody asked for), and once a day: the day it goes on.
     goes = after_the_night(at, rt.settings)
     async with rt.db.write() as conn:
@@ -399,7 +402,7 @@ async def _send(request: Request, me: StaffSession) -> Response:
             template=template,
             values=values,
             now=at,
-            key=_sent_key(case_id, template, goes.astimezone(ZoneInfo(rt.settings.timezone)).date()),
+            key=_sent_key(case_id, template, goes.astimezone(ZoneInfo(rt.settings.timezone)).date(), about),
             author=me.actor,
             not_before=goes,
         )
@@ -410,9 +413,12 @@ async def _send(request: Request, me: StaffSession) -> Response:
     return redirect(f"/console/tasks?sent={outcome}&task={case_id}&text={template}#task-{case_id}")
 
 
-def _sent_key(case_id: int, template: str, day: date) -> str:
-    """The outbox key of a task's prepared text: one a day, whoever presses Send and however often."""
-    return f"case:{case_id}:volunteer:{template}:{day.isoformat()}"
+def _sent_key(case_id: int, template: str, day: date, appointment: int | None = None) -> str:
+    """The outbox key of a task's prepared text: one a day, whoever presses Send and however often; a reminder of an
+    appointment one a day for that appointment (moved, the reminder of its new time may go: bot/host/appointments.py
+    holds the old one)."""
+    key = f"case:{case_id}:volunteer:{template}:{day.isoformat()}"
+    return key if appointment is None else key + naming(appointment)
 
 
 async def _finish(request: Request, me: StaffSession, needs_adviser: bool) -> Response:

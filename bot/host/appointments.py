@@ -44,7 +44,7 @@ from bot.outbox.route import best_channel
 from bot.settings import Settings
 from bot.store.message_status import hold_unsent
 from bot.store.scene import Scene
-from bot.store.schema import case_events, case_tasks, cases, outbox, tenants
+from bot.store.schema import case_events, case_tasks, cases, messages, outbox, tenants
 from bot.tenants.names import first_name
 from scheduler.quiet import next_allowed_send
 
@@ -63,6 +63,7 @@ __all__ = [
     "is_reminder_key",
     "mark_appointment",
     "move_appointment",
+    "naming",
     "reminder_time",
     "told_of",
 ]
@@ -285,13 +286,29 @@ def _end(conn: Connection, task_id: int, status: str, now: datetime) -> None:
     set_task_status(conn, status, now, _t.id == task_id)
 
 
+# A volunteer's prepared reminder of an appointment (bot/console/volunteer.py): its outbox key ends by naming the
+# appointment (`naming`), so the appointment moved or cancelled holds it (it says the old day and time) and a
+# reminder of the new time may go the same day.
+VOLUNTEER_REMINDER = "volunteer.appointment_reminder"
+
+
+def naming(task_id: int) -> str:
+    """The end of a volunteer's reminder's outbox key that names the appointment it reminds of."""
+    return f":appt:{task_id}"
+
+
 def _hold_texts(
-    conn: Connection, task_id: int, now: datetime, reason: str, texts: tuple[str, ...] = ("reminder",)
+    conn: Connection, task_id: int, case_id: int, now: datetime, reason: str, texts: tuple[str, ...] = ("reminder",)
 ) -> None:
-    """The appointment's texts among `texts` (`booked`, `reminder`) that have not gone do not go."""
+    """The appointment's texts among `texts` (`booked`, `reminder`) that have not gone do not go, nor a volunteer's
+    reminder of it."""
     keys = [f"appt:{task_id}:{text}" for text in texts]
     o = outbox.c
-    hold_unsent(conn, and_(o.idempotency_key.in_(keys), o.state.in_(("pending", "waiting"))), reason, now)
+    volunteers = select(messages.c.id).where(
+        messages.c.case_id == case_id, messages.c.template == VOLUNTEER_REMINDER, messages.c.status == "queued"
+    )
+    ours = o.idempotency_key.in_(keys) | (o.message_id.in_(volunteers) & o.idempotency_key.like(f"%{naming(task_id)}"))
+    hold_unsent(conn, and_(ours, o.state.in_(("pending", "waiting"))), reason, now)
 
 
 def mark_appointment(
@@ -342,7 +359,7 @@ def move_appointment(
     told = task.id in told_of(conn, [task], now)
     _end(conn, task_id, "moved", now)
     # Its confirmation too, when it has not gone yet (booked in quiet hours): the tenant hears of the new time only.
-    _hold_texts(conn, task_id, now, MOVED_REASON, ("booked", "reminder"))
+    _hold_texts(conn, task_id, task.case_id, now, MOVED_REASON, ("booked", "reminder"))
     kind = str(task.advice_kind)
     new_id = _insert(conn, task.case_id, task.tenant_id, volunteer_id, at, where, kind, volunteer_id, now)
     conn.execute(
@@ -424,7 +441,7 @@ def _cancel(
     """End one open appointment as `cancelled` (its event says `because`); its texts not sent yet are held, and a
     tenant who had its confirmation of a time still ahead is told it is cancelled (day and time only)."""
     _end(conn, task.id, CANCELLED, now)
-    _hold_texts(conn, task.id, now, CANCELLED_REASON, ("booked", "reminder"))
+    _hold_texts(conn, task.id, task.case_id, now, CANCELLED_REASON, ("booked", "reminder"))
     conn.execute(
         insert(case_events).values(case_id=task.case_id, staff_id=staff_id, kind="appointment", text=because, at=now)
     )

@@ -765,3 +765,45 @@ async def test_the_court_eve_goes_beside_the_appointment_reminder_and_nothing_is
         dropped = (await conn.execute(select(func.count()).where(outbox.c.state == "dropped"))).scalar_one()
     assert [tuple(p) for p in planned] == [("court", 5)]  # the court eve's key: the day of the court date
     assert dropped == 0
+
+
+@pytest.mark.parametrize("change", ["move", "cancel"])
+async def test_a_volunteers_reminder_waiting_for_the_morning_never_gives_the_old_time(
+    served: tuple[Runtime, httpx.AsyncClient], change: str
+) -> None:
+    """The volunteer pressed Send under "Reminder of the appointment" at night (it waits for quiet hours to end), then
+    the appointment moved or was cancelled: the text with the old day and time never goes, and after a move the
+    reminder of the new time can be sent that same morning."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    assert (await book(client, case_id, volunteer)).status_code == 303  # 5 March at 14:30
+    page = f"/console/cases/{case_id}"
+    task = {"volunteer_id": str(volunteer), "task": "Husk aftalen", "due": "2026-03-05"}
+    assert (await post_form(client, page, f"{page}/task", task)).status_code == 303
+    await drain(rt.sender)
+    async with rt.db.read() as conn:
+        [appt] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
+    clock(rt).at = datetime(2026, 3, 3, 21, 30, tzinfo=UTC)  # 22:30 in Copenhagen: quiet hours
+    await signed_in(rt, client, "volunteer@example.org", "")
+    send = {"template": "volunteer.appointment_reminder"}
+    assert (await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/send", send)).status_code == 303
+    if change == "move":
+        form = {"day": "2026-03-10", "time": "10:00", "place": "Beboerhuset, Byvej 2"}
+        changed = await post_form(client, "/console/tasks", f"/console/appointments/{appt}/move", form)
+    else:
+        await signed_in(rt, client, "adviser@example.org", "")
+        changed = await post_form(client, page, f"{page}/cancel-appointment", {"task_id": str(appt)})
+    assert changed.status_code == 303
+    await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))  # 09:30: quiet hours are over
+    reminders = [m.text for m in sandbox(rt)["sms"].to(PHONE) if m.text.startswith("Hej Beta. Vi ses den")]
+    assert reminders == []
+    reason = "appointment moved" if change == "move" else "appointment cancelled"
+    assert await rows(rt, "volunteer.appointment_reminder") == [("held", reason)]
+    if change == "move":
+        await signed_in(rt, client, "volunteer@example.org", "")
+        assert (await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/send", send)).status_code == 303
+        await drain(rt.sender)
+        reminders = [m.text for m in sandbox(rt)["sms"].to(PHONE) if m.text.startswith("Hej Beta. Vi ses den")]
+        assert len(reminders) == 1 and reminders[0].startswith("Hej Beta. Vi ses den 10. marts 2026 kl. 10.00.")
