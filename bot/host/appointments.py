@@ -198,9 +198,22 @@ def _queue(
         enqueue(scene, template="appointment.reminder", idempotency_key=key, not_before=eve, **common)
 
 
-def _check(at: datetime, place: str, advice_kind: str, now: datetime) -> None:
+# The hours an appointment may begin in (local time): a meeting at 03:00 is a slip for 15:00, and the tenant would be
+# told 03:00.
+_EARLIEST, _LATEST = time(7, 0), time(21, 0)
+
+
+def _check(at: datetime, place: str, advice_kind: str, now: datetime, settings: Settings) -> None:
     if at <= now:
         raise CaseError(N_("The appointment must be in the future."))
+    local = at.astimezone(_tz(settings)).time()
+    if not _EARLIEST <= local <= _LATEST:
+        raise CaseError(
+            N_("An appointment begins between %(earliest)s and %(latest)s: check the time (%(time)s)."),
+            earliest=clock(_EARLIEST),
+            latest=clock(_LATEST),
+            time=clock(local),
+        )
     if not place.strip():
         raise CaseError(N_("Say where the appointment is."))
     if any(name in place.lower() for name in ADVICE_SERVICES):
@@ -252,7 +265,7 @@ def book_appointment(
     the task id. One open appointment per case: the volunteer moves that one rather than a second being booked. The
     volunteer sees the tenant's first name and the place: only with the tenant's consent to share their contact (and
     their address, for an appointment at it) with the volunteer's organisation for this case."""
-    _check(at, place, advice_kind, now)
+    _check(at, place, advice_kind, now, settings)
     case = conn.execute(select(cases.c.tenant_id, cases.c.status).where(cases.c.id == case_id)).first()
     if case is None or case.status == "closed":
         raise CaseError(N_("The case is closed."))
@@ -349,7 +362,7 @@ def move_appointment(
     is held, and the new one is confirmed and reminded like a booking. Returns the new task id."""
     task = _mine(conn, task_id, volunteer_id)
     where = (place or "").strip() or str(task.place or "")
-    _check(at, where, str(task.advice_kind), now)
+    _check(at, where, str(task.advice_kind), now, settings)
     # As for a booking: the consent must stand now, and cover the tenant's address when the new place is their home.
     try:
         require_volunteer_consent(conn, task.case_id, volunteer_id, now, place=where)

@@ -807,3 +807,27 @@ async def test_a_volunteers_reminder_waiting_for_the_morning_never_gives_the_old
         await drain(rt.sender)
         reminders = [m.text for m in sandbox(rt)["sms"].to(PHONE) if m.text.startswith("Hej Beta. Vi ses den")]
         assert len(reminders) == 1 and reminders[0].startswith("Hej Beta. Vi ses den 10. marts 2026 kl. 10.00.")
+
+
+async def test_an_appointment_at_night_is_refused_as_a_slip_for_a_daytime_hour(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """03:00 typed for 15:00 would tell the tenant to come at three in the night: booking and moving refuse a time
+    outside 07:00-21:00, say why, and change nothing; 21:00 itself is a time."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    refused = await book(client, case_id, volunteer, at="22:15")
+    assert refused.status_code == 409
+    assert "An appointment begins between 07:00 and 21:00: check the time (22:15)." in html.unescape(refused.text)
+    assert (await book(client, case_id, volunteer, at="21:00")).status_code == 303
+    await signed_in(rt, client, "volunteer@example.org", "")
+    async with rt.db.read() as conn:
+        [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
+    form = {"day": "2026-03-10", "time": "03:00", "place": "Beboerhuset, Byvej 2"}
+    moved = await post_form(client, "/console/tasks", f"/console/appointments/{task}/move", form)
+    assert moved.status_code == 409 and "check the time (03:00)" in html.unescape(moved.text)
+    async with rt.db.read() as conn:
+        statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
+    assert list(statuses) == ["open"]
