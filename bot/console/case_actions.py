@@ -390,15 +390,17 @@ async def _close(request: Request, me: StaffSession) -> Response:
         await conn.run_sync(end_open_steps, case.id, at)
         cancelled = await conn.run_sync(cancel_unseen, tenant.id, at, "case_closed", rt.settings)
         if tenant.status == "active":
+            # News nobody asked for: it waits for the night's quiet hours to end (told first if they write before).
             await send_to_tenant(
                 conn,
                 tenant,
                 case_id=case.id,
-                template="case.closed",
+                template=case_ops.CLOSED,
                 values={},
                 now=at,
                 key=f"case:{case.id}:closed",
                 author=me.actor,
+                not_before=case_ops.after_the_night(at, rt.settings),
             )
         await record(conn, at, me.actor, "case.close", f"case:{case.id}", f"outcome={outcome}")
     rt.sender.wake()

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from bot.console.outcome_period import SETTLED_WITHIN, Period
 from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
-from bot.host.cases import RELEASED, TAKEN
+from bot.host.cases import CLOSED, RELEASED, TAKEN
 from bot.host.consents import ADVISER_SCOPE
 from bot.host.unseen import WENT_OUT
 from bot.store.schema import (
@@ -44,7 +44,7 @@ __all__ = ["closed_query", "failures_query", "funnel_query", "went_out"]
 # What a staff message is, for "reached": the notices sent on taking, releasing and closing a case, and an
 # appointment's confirmation, reminder and cancellation (written in the name of the staff member who booked it), are
 # not contact.
-_AUTOMATIC = (TAKEN, RELEASED, "case.closed", *APPOINTMENT_TEXTS)
+_AUTOMATIC = (TAKEN, RELEASED, CLOSED, *APPOINTMENT_TEXTS)
 
 
 def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:

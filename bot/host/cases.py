@@ -38,6 +38,7 @@ from scheduler.urgency import RentPosition, case_priority
 
 __all__ = [
     "ADVISER_SCOPE",
+    "CLOSED",
     "HELD_STATUSES",
     "NOTICE_WAITING",
     "OPEN_STATUSES",
@@ -87,6 +88,8 @@ OUTCOMES = (
 RELEASED = "case.released"
 # What a tenant hears when an adviser takes their case: a person reads along now (bot/console/case_actions.py).
 TAKEN = "case.taken"
+# What a tenant hears when the adviser closes their case (bot/console/case_actions.py): after the night, as a release.
+CLOSED = "case.closed"
 # A take undoes a release still waiting for the morning (outbox.last_error of the release: the tenant's picture of who
 # reads along did not change, so neither goes; bot/console/delivery.py words it).
 UNDONE = "undone before it went"
@@ -339,7 +342,7 @@ def _undo_waiting_release(conn: Connection, case_ids: Collection[int], now: date
 
 # A notice about the tenant's case not tried yet (one waiting for quiet hours to end, `tell_of_change`): read with
 # the tenant when they write (bot/inbound/handler.py), so that `bring_forward` runs only when it has something to do.
-_NOTICES = (TAKEN, RELEASED)
+_NOTICES = (TAKEN, RELEASED, CLOSED)
 NOTICE_WAITING = exists().where(
     outbox.c.tenant_id == tenants.c.id,
     outbox.c.template.in_(_NOTICES),
@@ -368,8 +371,8 @@ def bring_forward(conn: Connection, tenant_id: int, now: datetime) -> None:
 
 def after_the_night(now: datetime, settings: Settings) -> datetime:
     """When a text about the tenant's case that nobody asked for may go: now, or when the night's quiet hours end
-    (a release, a volunteer's prepared text). A quiet day does not hold it back, as it holds a rent reminder: it is
-    word of what happens on the case ("we call you tomorrow" said on a Sunday still means Monday)."""
+    (a release, a closing, a volunteer's prepared text). A quiet day does not hold it back, as it holds a rent
+    reminder: it is word of what happens on the case ("we call you tomorrow" said on a Sunday still means Monday)."""
     return after_quiet_hours(now, ZoneInfo(settings.timezone), settings.quiet_start, settings.quiet_end)
 
 

@@ -500,6 +500,7 @@ async def test_a_note_or_contact_made_sent_again_is_recorded_once_and_the_page_s
 
 
 async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    daytime(runtime)  # the closing notice goes at once by day (at night it waits: test_notices_at_night.py)
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
     case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant)
     # A NUL in pasted text is dropped, as every database can store the rest (PostgreSQL refused it: a 500).

@@ -182,3 +182,41 @@ async def test_a_take_at_night_goes_at_once_and_the_release_after_it_waits_for_t
     at_local(runtime, MORNING)
     await drain(runtime.sender)
     assert received(runtime, "sms", "+4520000001") == [taken, released]
+
+
+@pytest.mark.parametrize("writes_first", [False, True])
+async def test_a_case_closed_at_night_is_told_when_quiet_hours_end_or_when_the_tenant_writes(
+    runtime: Runtime, client: httpx.AsyncClient, writes_first: bool
+) -> None:
+    """Closing is news nobody asked for, as a release is: closed at 23:30, "Rådgiveren har afsluttet samtalen" does not
+    wake the tenant; it goes at 09:00, once, or first thing when the tenant writes before then."""
+    daytime(runtime)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
+    case_id = await add_case(runtime, tenant, origin="outreach", consent=False)
+    await adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)
+    await back_at_work(runtime, client, NIGHT, "adviser@example.org")
+    form = html.unescape((await client.get(page)).text).split('id="close-tells">')[1].split("</p>")[0]
+    assert form == (
+        "Closing tells the tenant that the adviser has closed the conversation and that they can write here for more "
+        "help; at night, when quiet hours end."
+    )
+    assert (await post_form(client, page, f"{page}/close", {"outcome": "paid"})).status_code == 303
+    await drain(runtime.sender)
+    closed = runtime.renderer.render("case.closed", {}, "da", "sms").text
+    assert closed not in received(runtime, "sms", "+4520000001")
+    if writes_first:
+        at_local(runtime, LATER_THAT_NIGHT)
+        before = len(received(runtime, "sms", "+4520000001"))
+        await writes(runtime, "sms", "+4520000001", "hej igen", "in-night")
+        night = received(runtime, "sms", "+4520000001")[before:]
+        assert night[0] == closed and len(night) >= 2  # told first, then the bot answers
+    else:
+        at_local(runtime, BEFORE_MORNING)
+        await drain(runtime.sender)
+        assert closed not in received(runtime, "sms", "+4520000001")
+    at_local(runtime, MORNING)
+    await drain(runtime.sender)
+    assert received(runtime, "sms", "+4520000001").count(closed) == 1
