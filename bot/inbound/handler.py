@@ -286,6 +286,22 @@ def _receipt_key(case_id: int, today: date) -> str:
     return f"case:{case_id}:waiting:{today.isoformat()}"
 
 
+# The latest release notice to a case after the message under a receipt's key (`case.released` says "until then, we
+# answer you here"): None when there is none since.
+_RELEASED_SINCE = select(func.max(messages.c.id)).where(
+    messages.c.case_id == bindparam("case_id"),
+    messages.c.template == RELEASED,
+    messages.c.id > select(outbox.c.message_id).where(outbox.c.idempotency_key == bindparam("key")).scalar_subquery(),
+)
+
+
+def _receipt_since_release(conn: Connection, case_id: int, key: str) -> str | None:
+    """The key of a receipt owed although today's went already: the case was released (or its adviser left) after
+    it, and the tenant was told they would be answered here; None when not. One receipt after each release."""
+    released = conn.execute(_RELEASED_SINCE, {"case_id": case_id, "key": key}).scalar()
+    return None if released is None else f"{key}:r{released}"
+
+
 class _Known:
     """The tenants a batch's senders were found to be, read at once; valid only in the scene it was read in."""
 
@@ -469,8 +485,13 @@ class InboundHandler:
         once a day, instead of the opening question they already answered."""
         scene.change(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
         key = _receipt_key(case_id, turn.today)
-        if not self._told(scene, key, turn.today):
-            _daily_word(scene, turn, "case.waiting", key, case_id)
+        if self._told(scene, key, turn.today):
+            # Told today already, but perhaps before the case went back to the queue: answered once after that.
+            again = _receipt_since_release(scene.conn, case_id, key)
+            if again is None or self._told(scene, again, turn.today):
+                return
+            key = again
+        _daily_word(scene, turn, "case.waiting", key, case_id)
 
     def _told(self, scene: Scene, key: str, today: date) -> bool:
         """Whether the receipt under `key` was queued, committed or in this batch; marks it as queued now. The

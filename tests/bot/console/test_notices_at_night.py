@@ -12,8 +12,10 @@ from datetime import datetime
 import httpx
 import pytest
 
+from bot.app import create_app
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
+from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, login, post_form
 from tests.support.drive import at_local, daytime, drain, process_all, sandbox
 
@@ -220,3 +222,34 @@ async def test_a_case_closed_at_night_is_told_when_quiet_hours_end_or_when_the_t
     at_local(runtime, MORNING)
     await drain(runtime.sender)
     assert received(runtime, "sms", "+4520000001").count(closed) == 1
+
+
+async def test_a_tenant_told_after_a_release_that_we_answer_here_is_answered_the_same_day(database_url: str) -> None:
+    """A consenting tenant waiting for an adviser hears once a day that their message arrived. Taken and released the
+    same day, they were told "indtil da svarer vi dig her": what they write next gets the receipt again, once, not
+    the silence of a receipt used up before the take. SQLite and PostgreSQL."""
+    async with started_runtime(make_settings(database_url)) as rt:
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await _answered_after_a_release(rt, client)
+
+
+async def _answered_after_a_release(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    daytime(runtime)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001", balance_ore=900000)
+    case_id = await add_case(runtime, tenant)
+    receipt = runtime.renderer.render("case.waiting", {}, "da", "sms").text.split(" (")[0]
+    await writes(runtime, "sms", "+4520000001", "hvornår ringer I?", "in-1")
+    await writes(runtime, "sms", "+4520000001", "hallo", "in-2")
+    assert [t for t in received(runtime, "sms", "+4520000001") if t.startswith(receipt)] != []
+    assert len([t for t in received(runtime, "sms", "+4520000001") if t.startswith(receipt)]) == 1
+    await adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    assert (await post_form(client, page, f"{page}/release", {})).status_code == 303
+    await drain(runtime.sender)
+    await writes(runtime, "sms", "+4520000001", "hallo? er der nogen?", "in-3")
+    await writes(runtime, "sms", "+4520000001", "hallo igen", "in-4")
+    got = received(runtime, "sms", "+4520000001")
+    assert len([t for t in got if t.startswith(receipt)]) == 2
+    assert got[-1].startswith(receipt)  # the answer to "er der nogen?", and nothing more to "hallo igen"
