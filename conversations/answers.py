@@ -897,10 +897,15 @@ def find_date(text: str, today: date, *, strict: bool = False) -> date | None:
     return _one_date(_mentions(_plain(text), today, strict=strict))
 
 
+# A date as a calendar writes it ("2026-12-14"), read as the day/month year it is ("14/12 2026").
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+
+
 def dates_named(text: str, today: date) -> list[date]:
     """Every placed date on/after today a longer text names as written ("fristen den 9. december", "fredag
-    13/12"; "efter den 9." names the 9th), in order and once each; bare numbers are not read as days."""
-    _words, found = _found(_plain(text), today, strict=True)
+    13/12", "2026-12-14"; "efter den 9." names the 9th), in order and once each; bare numbers are not read as
+    days."""
+    _words, found = _found(_plain(_ISO_DATE.sub(r"\3/\2 \1", text)), today, strict=True)
     return list(dict.fromkeys(f.value for f in found if f.value is not None))
 
 

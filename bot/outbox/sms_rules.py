@@ -27,7 +27,7 @@ __all__ = [
 # "ophævet", "gælden"); the words of KEEPHOME_FORBIDDEN_SMS_WORDS are stems too. They always apply.
 FORBIDDEN_STEMS = (
     "gæld", "restance", "rykker", "inkasso", "skyld", "foged", "udsæt", "udsat", "ophæv", "opsig", "opsagt",
-    "påkrav", "misligehold", "cpr", "personnummer",
+    "påkrav", "misligehold", "cpr", "personnummer", "udkastelse",
     "debt", "arrear", "evict", "bailiff", "court", "terminat", "collection agenc",
     # Turkish and Arabic (unreviewed, like those languages' texts): debt, eviction, enforcement, seizure, court,
     # arrears ("borc": the word as GSM-7 spells it). Not the Arabic "دين" alone: it is inside "مدينة" (a city).
@@ -46,6 +46,7 @@ FORBIDDEN_PHRASES = (
     "lose your home", "lose your flat", "lose your apartment", "retsmøde", "retsmødet", "retssag", "retssagen",
     "venter på din betaling", "venter stadig på din betaling", "venter på din indbetaling",
     "venter stadig på din indbetaling", "venter på huslejen", "waiting for your payment", "waiting for your rent",
+    "end the lease", "end your lease", "end the tenancy", "end your tenancy", "lose the lease", "lose your lease",
 )  # fmt: skip
 # Two words that say it together, wherever they stand in the text: the rent or a payment, and that it is missing or
 # late ("huslejen for december mangler", "vi mangler stadig din indbetaling", "your rent is late"); the home, and that
@@ -60,11 +61,15 @@ ALLOWED_WORDS = re.compile(
     r"gælde|gælder|gældende|gældt|gjaldt|undskyld\w*|skyldes|courtes\w*|courteous\w*",
 )
 
-# "2.500 kr", "kr. 300", "1 200,50 kr", "300,-", "7.100,50": an amount of money however it is written.
+# "2.500 kr", "kr. 300", "1 200,50 kr", "300,-", "7.100,50", "500 euro", "€500", "6k", "seks tusind kroner", "six
+# thousand crowns": an amount of money however it is written.
 _AMOUNT = re.compile(
-    r"\d[\d.,\s]*\s*(?:kr\b|kr\.|dkk\b|kroner\b|,-)"
-    r"|(?:\bkr\.?|\bdkk)\s*\d"
-    r"|\b\d{1,3}(?:[.\s]\d{3})+,\d{1,2}\b",
+    r"\d[\d.,\s]*\s*(?:kr\b|kr\.|dkk\b|kroner\b|krone\b|crowns?\b|eur\b|euros?\b|€|,-)"
+    r"|(?:\bkr\.?|\bdkk|\beur|\beuro|€|\$)\s*\d"
+    r"|\b\d{1,3}(?:[.\s]\d{3})+,\d{1,2}\b"
+    r"|\b\d+(?:[.,]\d+)?k\b(?!-)"
+    r"|\b(?:hundrede|hundred|tusind|tusinde|thousand|million|millioner|millions)\s+"
+    r"(?:kr\b|kr\.|kroner\b|krone\b|crowns?\b|dkk\b|euros?\b)",
     re.IGNORECASE,
 )
 # What a person may type as an amount without any unit ("4500", "2.500"); the texts' own phone numbers and
@@ -81,10 +86,13 @@ _PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "„": '
 _TYPOGRAPHIC = frozenset(map(chr, _PLAIN))
 
 
-# The year of a date ("3. dec. 2026", "3/12 2026", "december 2026"): a year, not an amount without its unit.
+# The year of a date ("3. dec. 2026", "3/12 2026", "december 2026", "2026-12-14"): a year, not an amount without
+# its unit.
 _MONTH = r"(?:jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|nov|dec)[a-z]*"
 _YEAR_OF_A_DATE = re.compile(
-    rf"(?:\b\d{{1,2}}\s*[./-]\s*\d{{1,2}}\s*[./-]?\s*|\b{_MONTH}\.?\s+)20\d{{2}}\b", re.IGNORECASE
+    rf"(?:\b\d{{1,2}}\s*[./-]\s*\d{{1,2}}\s*[./-]?\s*|\b{_MONTH}\.?\s+)20\d{{2}}\b"
+    r"|\b20\d{2}(?=-\d{1,2}-\d{1,2}\b)",  # "2026-12-14", as a calendar writes it
+    re.IGNORECASE,
 )
 
 

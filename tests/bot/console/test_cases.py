@@ -349,6 +349,10 @@ async def test_a_date_of_the_rent_case_never_goes_by_sms(runtime: Runtime, clien
     warned = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": "nonce-0001"})
     assert warned.status_code == 422 and "This cannot go by SMS" in warned.text
     assert "a date of the tenant&#39;s rent case" in warned.text and local_day(deadline) in html.unescape(warned.text)
+    # Written as a calendar writes it: the date, not "an amount", is why.
+    iso = await post_form(client, page, f"{page}/reply", {"text": f"Ring senest {deadline.isoformat()}"})
+    assert iso.status_code == 422 and local_day(deadline) in html.unescape(iso.text)
+    assert "amount" not in iso.text
     async with runtime.db.read() as conn:
         assert (await conn.execute(select(outbox.c.id).where(outbox.c.template == "case.reply"))).first() is None
     # Another day, an appointment say, is no date of the case: it goes without a question.

@@ -40,7 +40,16 @@ def test_sms_segments(text: str, encoding: str, segments: int) -> None:
         # The year of a date is no amount: the adviser is told of the date, not of a sum.
         ("ring inden 3. dec. 2026", False, False),
         ("ring før 3.12.2026 eller 3/12 2026", False, False),
+        ("ring senest 2026-12-14", False, False),
         ("betal 2026 nu", False, True),
+        # Other currencies, symbols, shorthand and amounts in words.
+        ("500 euro", True, True),
+        ("€500", True, True),
+        ("$ 120 to us", True, True),
+        ("Pay 6k asap", True, True),
+        ("You still need to pay six thousand crowns", True, True),
+        ("du mangler seks tusind kroner", True, True),
+        ("Vi har 2 k-kort og en 4k-skærm, 3 km herfra", False, False),
     ],
 )
 def test_amounts_are_found_however_written(text: str, amount: bool, bare: bool) -> None:
@@ -59,7 +68,8 @@ def test_amounts_are_found_however_written(text: str, amount: bool, bare: bool) 
      # Two words that say it together, wherever they stand.
      "huslejen for december mangler", "vi mangler stadig din indbetaling", "your rent is still missing",
      "your rent is late", "din lejlighed er i fare", "your home is at risk", "vi venter stadig på din indbetaling",
-     "we are still waiting for your payment", "vi ses inden retsmødet"],
+     "we are still waiting for your payment", "vi ses inden retsmødet", "Udkastelse kan ske",
+     "the landlord can end the lease"],
 )  # fmt: skip
 def test_debt_and_eviction_stems_are_caught_inside_compounds_and_inflections(text: str) -> None:
     assert forbidden_words_in(text) != []
@@ -71,7 +81,7 @@ def test_debt_and_eviction_stems_are_caught_inside_compounds_and_inflections(tex
      "courtesy", "power", "Du kan sætte dig i kontakt med en rådgiver", "Ring til os i dag",
      "Vi har ikke modtaget dit svar", "Tak, vi har modtaget din husleje", "bagagen",
      "Så venter vi lidt med at skrive om huslejen", "Vi venter på dit svar", "I am running late for the home visit",
-     "Tak for din betaling"],
+     "Tak for din betaling", "Her er et udkast til aftalen"],
 )  # fmt: skip
 def test_words_that_only_look_like_them_pass(text: str) -> None:
     assert forbidden_words_in(text) == []
