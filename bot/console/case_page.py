@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
@@ -29,7 +30,7 @@ from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown
 from bot.console.web import NotFound, local_day, local_time, money, now, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
-from bot.host.consents import may_share
+from bot.host.consents import volunteer_refusals
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -201,12 +202,33 @@ async def _offer_due_call(request: Request, case_id: int, at: datetime) -> None:
         pass  # the job offered it at the same moment: the page shows that one
 
 
-def _volunteers_consented(
-    conn: Connection, tenant_id: int, case_id: int, volunteers: list[Any], now: datetime
-) -> list[str]:
-    """The organisations of these volunteers that may see the tenant's contact for this case (what a task shows)."""
-    names = sorted({str(v.organisation) for v in volunteers if v.organisation})
-    return [n for n in names if may_share(conn, tenant_id, case_id, "volunteer_org", n, "contact", now)]
+@dataclass(frozen=True)
+class VolunteerChoice:
+    """A volunteer on the case page's forms that give a task or book an appointment: `why` says, beside the name,
+    why it would be refused (None when it may go to them); `selected` is the one the form starts with."""
+
+    id: int
+    email: str
+    organisation: str | None
+    why: str | None
+    selected: bool
+
+
+def _volunteer_choices(volunteers: list[Any], refused: Collection[int]) -> list[VolunteerChoice]:
+    """Each volunteer with why a task or an appointment would be refused to them (`volunteer_refusals`: the page's
+    paragraph on consent says what to ask for); the first it may go to is chosen, never one it would be refused to."""
+    first = next((v.id for v in volunteers if v.id not in refused), None)
+    choices = []
+    for v in volunteers:
+        why = None
+        if v.id in refused:
+            why = (
+                _("no consent from the tenant to share with this organisation")
+                if v.organisation
+                else _("organisation not recorded: an admin records it on the Staff page")
+            )
+        choices.append(VolunteerChoice(v.id, v.email, v.organisation, why, v.id == first))
+    return choices
 
 
 async def _closing_cancels(conn: AsyncConnection, appointments: list[Any], at: datetime) -> list[dict[str, Any]]:
@@ -263,7 +285,7 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         closing_cancels = await _closing_cancels(conn, [t for t in tasks if t.kind == APPOINTMENT], at)
         sharing = await sharing_panel(conn, case, tenant, at)
         volunteers = [p for p in people if p.role == "volunteer"]
-        consented = await conn.run_sync(_volunteers_consented, tenant.id, case.id, volunteers, at)
+        refused = await conn.run_sync(volunteer_refusals, case.id, [v.id for v in volunteers], at)
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
     seen_by_sessions(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
@@ -288,9 +310,10 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         transcript=shown,
         answers=answer_rows(collected, ZoneInfo(rt.settings.timezone)),
         events=events,
-        volunteers=volunteers,
+        # Each volunteer with why a task or an appointment would be refused to them, if it would (disabled).
+        volunteers=_volunteer_choices(volunteers, refused),
         # The volunteer organisations the tenant's consent lets their contact go to for this case.
-        volunteers_consented=consented,
+        volunteers_consented=sorted({str(v.organisation) for v in volunteers if v.id not in refused}),
         caretakers=[p for p in people if p.role == "caretaker"],
         # The steps beside a referral (boligstøtte, debt counselling) are shown with the referral.
         tasks=[t for t in tasks if t.kind not in STEP_KINDS],

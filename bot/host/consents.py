@@ -42,6 +42,7 @@ __all__ = [
     "record_consent",
     "require_volunteer_consent",
     "same_recipient",
+    "volunteer_refusals",
     "volunteer_sees",
     "withdraw_consent",
 ]
@@ -263,6 +264,21 @@ def require_volunteer_consent(
         ),
         organisation=organisation,
     )
+
+
+def volunteer_refusals(
+    conn: Connection, case_id: int, volunteer_ids: Sequence[int], now: datetime
+) -> dict[int, ConsentRefused]:
+    """Why this case's task, or an appointment away from the tenant's home, would be refused to each of these
+    volunteers (`require_volunteer_consent`); one it may go to is not in it. What the case page's choice of a
+    volunteer shows before anything is sent."""
+    refused: dict[int, ConsentRefused] = {}
+    for volunteer_id in volunteer_ids:
+        try:
+            require_volunteer_consent(conn, case_id, volunteer_id, now)
+        except ConsentRefused as refusal:
+            refused[volunteer_id] = refusal
+    return refused
 
 
 def volunteer_sees(
