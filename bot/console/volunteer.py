@@ -44,6 +44,7 @@ from bot.host.appointments import (
     activity,
     appointment_values,
     mark_appointment,
+    marked_from,
     move_appointment,
     naming,
 )
@@ -140,6 +141,8 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         shown = await conn.run_sync(_still_shared, wanted, me.staff_id, now(request))
         withheld += shown.count(False)
         appointments = [a for a, show in zip(listed, shown, strict=True) if show]
+        for a in appointments:  # Held and Missed are offered from the appointment's day on, as marking allows
+            a["marked_from"] = marked_from(a["at"], now(request), rt.settings)
         cancelled = await _cancelled_ahead(conn, me, now(request))
         ended = await _ended_with_case(conn, me, now(request), zone)
         counts = await conn.run_sync(activity, zone, me.staff_id)

@@ -62,6 +62,7 @@ __all__ = [
     "cancel_volunteers",
     "is_reminder_key",
     "mark_appointment",
+    "marked_from",
     "move_appointment",
     "naming",
     "reminder_time",
@@ -324,6 +325,16 @@ def _hold_texts(
     hold_unsent(conn, and_(ours, o.state.in_(("pending", "waiting"))), reason, now)
 
 
+def marked_from(at: datetime | None, now: datetime, settings: Settings) -> date | None:
+    """The local day from which an appointment at `at` can be marked held or missed (its own day, see
+    `mark_appointment`), when that day is still ahead; None when it can be marked now."""
+    if at is None:
+        return None
+    tz = _tz(settings)
+    day = at.astimezone(tz).date()
+    return day if day > now.astimezone(tz).date() else None
+
+
 def mark_appointment(
     conn: Connection, task_id: int, volunteer_id: int, status: str, now: datetime, settings: Settings
 ) -> int:
@@ -334,9 +345,8 @@ def mark_appointment(
     if status not in _ENDS:
         raise CaseError(N_("An appointment is marked held or missed, or it is moved."))
     task = _mine(conn, task_id, volunteer_id)
-    tz = _tz(settings)
-    local = task.at.astimezone(tz) if task.at is not None else None
-    if local is not None and local.date() > now.astimezone(tz).date():
+    if marked_from(task.at, now, settings) is not None:
+        local = task.at.astimezone(_tz(settings))
         raise CaseError(
             N_("The appointment is on %(day)s at %(time)s: mark it held or missed on that day, or move it."),
             day=local_day(local.date()),

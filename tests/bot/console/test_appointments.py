@@ -552,14 +552,23 @@ async def test_an_appointment_is_marked_held_or_missed_from_its_day_on_and_not_b
         task = (await conn.execute(select(case_tasks.c.id))).scalar_one()
     await signed_in(rt, client, "volunteer@example.org", "")
     page = "/console/tasks"
-    for mark in ("held", "missed"):
+    # The card offers no Held or Missed before the day; it says from which day they are offered.
+    card = (await client.get(page)).text.split(f'data-appointment="{task}"', 1)[1]
+    assert f"/console/appointments/{task}/held" not in card and f"/console/appointments/{task}/missed" not in card
+    assert "You can mark it held or missed from 5. mar. 2026, the day of the appointment." in card
+    for mark in ("held", "missed"):  # a form sent all the same is refused
         early = await post_form(client, page, f"/console/appointments/{task}/{mark}", {})
         assert early.status_code == 409
         assert "The appointment is on 5. mar. 2026 at 14:30: mark it held or missed on that day" in early.text
     await at_time(rt, datetime(2026, 3, 4, 17, 0, tzinfo=UTC))  # the eve: its reminder goes
     assert len(texts(rt)) == 2 and "Husk din aftale" in texts(rt)[1]
-    clock(rt).at = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)  # the morning of the day
-    await signed_in(rt, client, "volunteer@example.org", "")  # the session of two days ago has lapsed
+    clock(rt).at = datetime(2026, 3, 4, 22, 59, tzinfo=UTC)  # 23:59 in Copenhagen, still the eve
+    await signed_in(rt, client, "volunteer@example.org", "")  # the session of yesterday has lapsed
+    assert f"/console/appointments/{task}/held" not in (await client.get(page)).text
+    clock(rt).at = datetime(2026, 3, 4, 23, 0, tzinfo=UTC)  # midnight in Copenhagen: the day of the appointment
+    card = (await client.get(page)).text.split(f'data-appointment="{task}"', 1)[1]
+    assert f"/console/appointments/{task}/held" in card and f"/console/appointments/{task}/missed" in card
+    assert "You can mark it held" not in card
     assert (await post_form(client, page, f"/console/appointments/{task}/held", {})).status_code == 303
     async with rt.db.read() as conn:
         assert (await conn.execute(select(case_tasks.c.status))).scalar_one() == "held"
