@@ -289,10 +289,15 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             # An erased tenant's case (closed) keeps no name or reference to show.
             "erased": row.tenant_ref.startswith(ERASED_PREFIX),
             "channel": reply_channel(row),
-            "urgency": urgency(_position(row), day, delivery_days),
+            # A closed case is not urgent: it shows its outcome instead (the template), and nothing to check.
+            "urgency": None if row.status == "closed" else urgency(_position(row), day, delivery_days),
             # What the tenant told the bot (paid, a promise) is their answer: on a case only with their consent (an
             # urgent outreach without it shows what the organisation holds and the bot's own messages).
-            "checks": checks(_position(row), day, delivery_days) if row.tenant_id in consented else [],
+            "checks": (
+                checks(_position(row), day, delivery_days)
+                if row.tenant_id in consented and row.status != "closed"
+                else []
+            ),
             "origin": case_origin(row),
             "assignee": emails.get(row.assignee_id) if row.assignee_id is not None else None,
             "last_in": last_in.get(row.tenant_id),

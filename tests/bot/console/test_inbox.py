@@ -187,6 +187,36 @@ async def test_the_closed_filter_is_paged_too(runtime: Runtime, client: httpx.As
     assert "0 open cases" in (await client.get("/console/")).text
 
 
+async def test_a_closed_case_shows_its_outcome_not_why_it_was_urgent(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Under the closed filter a case is no longer urgent: its row says when it closed and how, never the påkrav's
+    deadline or what is owed, nor what the tenant told the bot to check."""
+    day = today(runtime)
+    tenant = await add_tenant(
+        runtime,
+        "R-1",
+        balance_ore=710_000,
+        demand_received_on=day - timedelta(days=6),
+        promise_on=day + timedelta(days=30),
+    )
+    case_id = await add_case(runtime, tenant)
+    await _adviser(runtime, client)
+    row = re.compile(rf'<tr data-case="{case_id}".*?</tr>', re.S)
+    listed = row.search((await client.get("/console/")).text)
+    assert listed is not None and "påkrav received" in listed.group(0) and "owes" in listed.group(0)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    assert (await post_form(client, page, f"{page}/close", {"outcome": "paid", "note": ""})).status_code == 303
+    closed = (await client.get("/console/?status=closed")).text
+    listed = row.search(closed)
+    assert listed is not None
+    for urgent in ("påkrav", "deadline", "owes", "7,100", "7.100", "promised"):
+        assert urgent not in listed.group(0)
+    assert re.search(r"Closed \d+\. \w+\. \d\d:\d\d: paid", listed.group(0))
+    assert "<th>Outcome</th>" in closed and "<th>Why now</th>" not in closed
+
+
 async def test_closing_needs_a_chosen_outcome(runtime: Runtime, client: httpx.AsyncClient) -> None:
     case_id = await add_case(runtime, await add_tenant(runtime, "R-1", phone="+4520000001"))
     await _adviser(runtime, client)
@@ -215,7 +245,7 @@ async def test_an_erased_tenants_closed_case_is_listed_without_their_former_refe
     await erase(runtime.db, "R-9", runtime.clock(), "cli", runtime.settings.secret_key)
     await _adviser(runtime, client)
     closed = without_tokens((await client.get("/console/?status=closed")).text)
-    assert "(erased tenant)" in closed
+    assert "(erased tenant)" in closed and re.search(r"Closed \d+\. \w+\. \d\d:\d\d</td>", closed)
     assert "erased:" not in closed and "Carl" not in closed and "R-9" not in closed
 
 
