@@ -186,7 +186,8 @@ async def test_a_yes_on_telegram_to_the_full_wording_is_the_consent_with_its_evi
     body = html.unescape((await adviser.get(page)).text)
     # The tests' console speaks English (tests/conftest.py make_settings); Danish is test_danish.py's.
     assert UNIT in body and "Yes on Telegram to the full wording" in body
-    assert f"#{consent.evidence_message_id}" in body  # the evidence: the tenant's message
+    # The evidence: the tenant's press of Yes, by channel in words and when (as the conversation dates it).
+    assert "Evidence: the tenant's Telegram message of " in body and f"#{consent.evidence_message_id}" not in body
     assert "consent.ask" in await actions(rt)
 
 
