@@ -27,7 +27,7 @@ from bot.i18n import local_day
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime, build_runtime
 from bot.store.migrate import upgrade
-from bot.store.schema import cases, staff_sessions
+from bot.store.schema import cases, consents, staff_sessions
 from tests.conftest import make_settings
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
@@ -509,6 +509,61 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
         await changed.locator("a").click()
         await page.wait_for_selector("#no-consent")
         assert await page.locator("#consent-changed").is_hidden()
+        await context.close()
+        assert served.csp_violations == []
+
+
+async def test_the_consent_form_whose_field_is_named_method_is_sent_once(tmp_path: Path) -> None:
+    """The case page's "Registrér et samtykke" form has a field named "method", which the form's own `method` gives
+    way to. A double click while the first answer is on its way records the consent once, and nothing on the page
+    throws."""
+    async with _serve(tmp_path, console_language="da") as served:
+        rt = served.rt
+        tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE)
+        case_id = await add_case(rt, tenant_id, consent=False)
+        await add_person(rt, "raadgiver@example.org", "adviser")
+        context, page = await _sign_in(served, "raadgiver@example.org")
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.wait_for_url("**/console/")
+        await page.goto(f"{served.url}/console/cases/{case_id}")
+        form = page.locator("#record-consent")
+        assert await form.locator("h3").inner_text() == "Registrér et samtykke"
+        await form.locator("select[name=method]").select_option("oral")
+        await form.locator("select[name=recipient_kind]").select_option("organisation")
+        # The first answer is slow to come: the second click happens while it is on its way.
+        held = asyncio.Event()
+        posted: list[str] = []
+
+        async def slow(route: Any) -> None:
+            posted.append(route.request.url)
+            await held.wait()
+            await route.continue_()
+
+        await page.route("**/consents/record", slow)
+        # The second click comes from the page itself 200 ms after the first: Playwright's own click would wait for the
+        # first answer before making it.
+        await page.evaluate(
+            """() => {
+                const button = document.querySelector("#record-consent button[type=submit]");
+                button.click();
+                setTimeout(() => button.click(), 200);
+            }"""
+        )
+        await _until(lambda: asyncio.sleep(0, len(posted) >= 1))
+        await asyncio.sleep(0.6)  # the second click made, and its request out, were it sent
+        held.set()
+        await page.wait_for_url(f"**/console/cases/{case_id}#consents")
+        await page.wait_for_load_state()
+        assert len(posted) == 1
+        assert errors == []
+        async with rt.db.read() as conn:
+            recorded = (
+                await conn.execute(
+                    select(consents.c.id).where(consents.c.tenant_id == tenant_id, consents.c.method == "oral")
+                )
+            ).all()
+        assert len(recorded) == 1
         await context.close()
         assert served.csp_violations == []
 

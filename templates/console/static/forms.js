@@ -4,19 +4,39 @@
 // sending again.
 // A form whose action cannot be undone by a click (closing a person's account, revoking an API key, cancelling an
 // appointment, which texts the tenant at once) asks first: its data-confirm holds the question.
-document.addEventListener("submit", function (event) {
-  var form = event.target;
-  if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
-  if (form.dataset.confirm && !form.dataset.sending && !window.confirm(form.dataset.confirm)) {
-    event.preventDefault();
-    return;
+// A field's name shadows the form's property of that name (the consent form's <select name="method"> is
+// form.method; a field could be named action, dataset or getAttribute): the form is read through Element's own
+// methods, which no field replaces. Read as properties, the consent form threw on every submit and was not guarded.
+(function () {
+  var get = Element.prototype.getAttribute;
+  var set = Element.prototype.setAttribute;
+  var remove = Element.prototype.removeAttribute;
+  var has = Element.prototype.hasAttribute;
+
+  function posts(form, submitter) {
+    // A button's formmethod, when it has one, says how that button sends its form.
+    var own = submitter && has.call(submitter, "formmethod");
+    var method = own ? get.call(submitter, "formmethod") : get.call(form, "method");
+    return (method || "get").toLowerCase() === "post";
   }
-  if (form.dataset.sending) {
-    event.preventDefault();
-    return;
-  }
-  form.dataset.sending = "1";
-});
-window.addEventListener("pageshow", function () {
-  for (var i = 0; i < document.forms.length; i++) delete document.forms[i].dataset.sending;
-});
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !posts(form, event.submitter)) return;
+    var sending = has.call(form, "data-sending");
+    var question = get.call(form, "data-confirm");
+    if (question && !sending && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    if (sending) {
+      event.preventDefault();
+      return;
+    }
+    set.call(form, "data-sending", "1");
+  });
+  window.addEventListener("pageshow", function () {
+    var forms = document.querySelectorAll("form[data-sending]");
+    for (var i = 0; i < forms.length; i++) remove.call(forms[i], "data-sending");
+  });
+})();
