@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from sqlalchemy import Connection, or_, select
 from bot.i18n import (
     LANGUAGE_NAMES,
     N_,
+    clock,
     current_language,
     gettext,
     install,
@@ -457,9 +458,49 @@ _AS_RECEIVED = {"inbound_receipts.payload", "referrals.contents"}
 _NAME = re.compile(r"[a-z][a-z0-9_.]*")
 # Columns that hold an amount (a string with a decimal point in the JSON); the page writes them as the console does.
 _MONEY_COLUMNS = frozenset(_money_key(key) for key in _MONEY)
-# The values a text was made of that only keephome reads (which case, which list the tenant chose from): no words
-# for the tenant, never on the page (the JSON keeps them).
-_INTERNAL_VALUES = frozenset({"trigger", "held", "waiting", "recipient_kinds", "choose", "deadline_running"})
+# The values a text was made of that only keephome reads (which case, which list the tenant chose from, which way a
+# text is worded: thanked already, a yes/no question, how many options, when the adviser answers): no words for the
+# tenant, never on the page (the JSON keeps them).
+_INTERNAL_VALUES = frozenset(
+    {
+        "trigger",
+        "held",
+        "waiting",
+        "recipient_kinds",
+        "choose",
+        "option",
+        "deadline_running",
+        "already",
+        "queued",
+        "thanked",
+        "yes_no",
+        "adviser_word",
+        "options",
+        "buttons",
+        "nothing_open",
+        "call_on",
+        "call_until",
+    }
+)
+# The heading of each value a text to the tenant is made of (the values given to `enqueue`), where the page's column
+# heading of the same name is not the right one or there is none; the rest by `_HEADINGS`.
+_VALUE_HEADINGS = {
+    "amount": N_("Amount"),
+    "pay_on": N_("Will pay on"),
+    "part_on": N_("When they can pay"),
+    # An appointment: its day and time, and for a moved one the day and time it replaces.
+    "day": N_("Day"),
+    "time": N_("Time"),
+    "old_day": N_("Earlier day"),
+    "old_time": N_("Earlier time"),
+    # The code and the link that connect the tenant's Telegram to keephome.
+    "code": N_("Code for Telegram"),
+    "link": N_("Link for Telegram"),
+    "kinds": N_("Kinds of data"),
+    "recipients": N_("Recipients"),
+}
+# Values that are a time of day ("HH:MM" in every language), written as the page's language writes one.
+_CLOCK_VALUES = frozenset({"time", "old_time"})
 # Words a person wrote, never read as a date or a code.
 _WRITTEN = {"text", "wording", "purpose", "note", "outcome_note", "volunteer_task", "place", "detail", "reason"}
 
@@ -518,6 +559,14 @@ def _kroner(value: str) -> str | None:
     return money(int(ore)) if ore == ore.to_integral_value() else None
 
 
+def _clock(value: str) -> str:
+    """A time of day as a text's values hold it ("14:30") as the page's language writes it ("14.30" in Danish)."""
+    try:
+        return clock(time.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def _list(rows: list[tuple[str, str]]) -> Markup:
     """Names and values as a list a person reads; a dash for none."""
     if not rows:
@@ -571,8 +620,9 @@ def _answers(page: _Page, row: Mapping[str, Any]) -> Markup:
 
 
 def _made_of(page: _Page, values: Mapping[str, Any]) -> Markup:
-    """What a message not yet written is to be made of, in words: amounts in kroner, days the Danish way; what only
-    keephome reads left out."""
+    """What a message not yet written is to be made of, in words: each value under its heading, amounts in kroner, days
+    the Danish way, times of day as the page's language writes them, codes in their words; what only keephome reads
+    left out."""
     rows: list[tuple[str, str]] = []
     for name, raw in values.items():
         if name in _INTERNAL_VALUES:
@@ -584,9 +634,16 @@ def _made_of(page: _Page, values: Mapping[str, Any]) -> Markup:
                 shown = _the_day(page, day) or day
             case str() if name == "recipients":
                 shown = ", ".join(n for n in raw.split("|") if n)
+            case str() if name in _CLOCK_VALUES:
+                shown = _clock(raw)
+            case str() if name == "recipient_kind":
+                shown = _word(page, "consents.recipient_kind", raw)
+            case str() if name == "kinds":
+                shown = ", ".join(_word(page, "consents.data_kinds", kind) for kind in raw.split(",") if kind)
             case _:
                 shown = str(raw)
-        rows.append((_heading(name), shown))
+        found = _VALUE_HEADINGS.get(name)
+        rows.append((gettext(found) if found is not None else _heading(name), shown))
     return _list(rows)
 
 

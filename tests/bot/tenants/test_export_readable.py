@@ -7,21 +7,28 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from jinja2 import Environment, meta
 from sqlalchemy import Connection, insert
 
+from bot.cli.check import SAMPLE_VALUES, VARIANTS
 from bot.console.data_rights import EXPORT_WORDS
+from bot.host.appointments import appointment_values
 from bot.host.consents import record_consent
 from bot.i18n import local_day, reason_words, speaking
+from bot.outbox.render import Renderer
+from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
+from bot.settings import Settings
 from bot.store.schema import conversations, messages, outbox, planned_reminders
 from bot.tenants.export import export_tenant, render_html, staff_roles, to_json
 from conversations.state import State
-from conversations.values import Money, encode_values
+from conversations.values import Money, Value, encode_values
 from tests.support.console import add_case, add_tenant
 from tests.support.history import a_tenant_with_a_history
 
@@ -315,3 +322,117 @@ async def test_an_urgent_outreach_and_a_conversation_the_tenant_began_read_in_da
     talked = html.split("<h2>Samtaler</h2>")[1].split("<h2>")[0]
     assert talked.count("huslejen: en samtale, lejeren selv begyndte") == 1
     assert talked.count("huslejen: en påmindelses spørgsmål") == 1
+
+
+async def _queue_a_text(rt: Runtime, tenant_id: int, template: str, values: dict[str, Value], key: str) -> None:
+    """A text to the tenant not yet written (an appointment's confirmation waits for the morning): only its values."""
+    now = rt.clock()
+
+    def queue(conn: Connection) -> None:
+        row = {"direction": "out", "channel": "sms", "author": "bot", "status": "queued"}
+        message = conn.execute(
+            insert(messages).values(tenant_id=tenant_id, template=template, created_at=now, updated_at=now, **row)
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(outbox).values(
+                message_id=message,
+                tenant_id=tenant_id,
+                channel="sms",
+                template=template,
+                values=encode_values(values),
+                language="da",
+                not_before=now,
+                next_attempt_at=now,
+                idempotency_key=key,
+                created_at=now,
+            )
+        )
+
+    await rt.db.run(queue)
+
+
+def _made_of(html: str) -> list[tuple[str, str]]:
+    """The names and values the messages' section lists (what the texts not yet written are made of)."""
+    section = html.split("<h2>Beskeder</h2>")[1].split("<h2>")[0]
+    return re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", section)
+
+
+@dataclass(frozen=True)
+class Omega:
+    """The tenant as an appointment's texts read it: by name."""
+
+    name: str = "Omega Tenant"
+
+
+async def test_an_appointment_not_yet_confirmed_reads_in_danish(runtime: Runtime) -> None:
+    """The confirmation of a moved appointment waits for the morning: the page handed to the tenant says its day and
+    time (and the ones it replaces) under Danish headings, the time as the Danish page writes one."""
+    tenant_id = await add_tenant(runtime, "4711-3-12", name="Omega Tenant")
+    at = datetime(2026, 12, 8, 13, 30, tzinfo=UTC)  # 14.30 in Copenhagen
+    values = appointment_values(Omega(), at, "Byvej 12", runtime.settings)
+    moved = {**values, "old_day": date(2026, 12, 7), "old_time": "09:05"}
+    await _queue_a_text(runtime, tenant_id, "appointment.moved", moved, "appt:1:booked")
+    data = await export_tenant(runtime.db, "4711-3-12", runtime.clock(), "cli")
+    with speaking("da"):
+        html = render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen"))
+    assert _made_of(html) == [
+        ("Fornavn", "Omega"),
+        ("Dag", "8. dec. 2026"),
+        ("Tid", "14.30"),
+        ("Sted", "Byvej 12"),
+        ("Tidligere dag", "7. dec. 2026"),
+        ("Tidligere tidspunkt", "09.05"),
+    ]
+    with speaking("en"):
+        english = render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen"))
+    assert "<dt>Time</dt><dd>14:30</dd>" in english
+
+
+def _values_texts_read(settings: Settings) -> dict[str, set[str]]:
+    """Each value a text to a tenant reads (templates/<language>/, every language), and the texts that read it;
+    the organisation's values, which the renderer adds when it writes a text, left out."""
+    env = Environment()
+    env.filters.update(dict.fromkeys(("money", "date", "clock", "phone"), str))
+    added = {*Renderer(TEMPLATES_DIR, settings).org_values(), "language", "call_day"}
+    read: dict[str, set[str]] = {}
+    for path in TEMPLATES_DIR.glob("*/*.txt"):
+        # A notice to staff (staff.*) goes to a staff member's chat, never to a tenant nor onto their page.
+        if path.name.startswith("staff."):
+            continue
+        for name in meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8"))) - added:
+            read.setdefault(name, set()).add(path.name)
+    return read
+
+
+async def test_every_value_a_text_can_be_made_of_has_danish_words_on_the_page(runtime: Runtime) -> None:
+    """A text not yet written, made of every value any text to a tenant can read: no value shows under its stored
+    name, and no value only keephome reads shows at all."""
+    read = _values_texts_read(runtime.settings)
+    # The check's sample values, with the ones it renders only some texts with (bot/cli/check.py's VARIANTS) and a
+    # few more a text reads when they are given.
+    samples: dict[str, Value] = {
+        **SAMPLE_VALUES,
+        "part_on": date(2026, 12, 20),
+        "waiting": 1,
+        "buttons": 1,
+        "nothing_open": 1,
+    }
+    for variant in VARIANTS:
+        samples.update(variant)
+    missing = sorted(set(read) - set(samples))
+    assert not missing, f"no sample value for {missing}"
+    tenant_id = await add_tenant(runtime, "4711-3-12", name="Omega Tenant")
+    everything = {name: samples[name] for name in sorted(read)}
+    await _queue_a_text(runtime, tenant_id, "every.value", everything, "every-value")
+    data = await export_tenant(runtime.db, "4711-3-12", runtime.clock(), "cli")
+    with speaking("da"):
+        shown = _made_of(render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen")))
+    headings = [heading for heading, _ in shown]
+    raw = [h for h in headings if h.replace(" ", "_") in read or h.startswith("<code")]
+    assert not raw, f"shown under their stored names: {raw}"
+    assert len(headings) == len(set(headings)), headings
+    assert ("Tid", "14.30") in shown and ("Tidligere tidspunkt", "10.00") in shown
+    assert ("Modtager", "Aarhus Kommune, Borgerservice") in shown
+    # The codes a consent's wording is made of, in the words the consents' section uses for them.
+    assert ("Delt med", "En enhed i kommunen") in shown
+    assert any(heading == "Slags oplysninger" and value.startswith("Huslejestatus, ") for heading, value in shown)
