@@ -19,6 +19,7 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, render, runtime
 from bot.i18n import N_
 from bot.tenants.export import CodeWords, export_tenant, render_html, staff_roles, to_json
+from bot.tenants.lookup import SeveralTenants
 
 __all__ = ["EXPORT_WORDS", "routes"]
 
@@ -103,6 +104,8 @@ async def _export(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
     try:
         data = await export_tenant(rt.db, ref, now(request), me.actor, what)
+    except SeveralTenants as exc:
+        raise FormError(exc.msgid, **exc.values) from None
     except LookupError:
         raise NotFound(N_("No tenant has that reference (an erased tenant has nothing left to export).")) from None
     media, suffix = _FORMATS[what]

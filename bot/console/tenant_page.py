@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -16,10 +16,11 @@ from bot.console.inbox import checks, reason_words, urgency
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, field, now, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES, open_case
-from bot.i18n import N_
+from bot.i18n import N_, shown
 from bot.i18n import gettext as _
 from bot.store.schema import cases, tenants
 from bot.tenants.court import clock_position, court_view
+from bot.tenants.lookup import SeveralTenants, tenant_by_typed_ref
 
 __all__ = ["routes"]
 
@@ -44,17 +45,15 @@ async def _lookup(request: Request, me: StaffSession) -> Response:
     if not ref:
         title, message = _("Find a tenant"), _("Type the tenant's reference.")
         return render(request, "message.html", 422, title=title, message=message)
-    # A reference as typed, in either case ("demo-07" finds DEMO-07); the exact spelling first, should two differ
-    # only in case.
-    query = select(tenants.c.id, tenants.c.tenant_ref).where(
-        func.lower(tenants.c.tenant_ref) == ref.lower(), tenants.c.status != "erased"
-    )
+    # A reference as typed, in either case ("demo-07" finds DEMO-07), as the data page finds it.
     async with runtime(request).db.read() as conn:
-        rows = (await conn.execute(query)).all()
-    found = next((row for row in rows if row.tenant_ref == ref), rows[0] if rows else None)
+        try:
+            found = await conn.run_sync(tenant_by_typed_ref, ref)
+        except SeveralTenants as exc:
+            return render(request, "message.html", 422, title=_("Find a tenant"), message=shown(exc))
     if found is None:
         raise NotFound(N_("No tenant has that reference."))
-    return redirect(f"/console/tenants/{found.id}")
+    return redirect(f"/console/tenants/{found}")
 
 
 @guard("admin", "adviser")

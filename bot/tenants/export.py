@@ -64,13 +64,13 @@ from bot.store.schema import (
     tenants,
 )
 from bot.tenants.audit_scope import entries_about
+from bot.tenants.lookup import tenant_by_typed_ref
 from conversations.engine import answer_keys
 
 __all__ = [
     "FORMAT_VERSION",
     "CodeWords",
     "export_tenant",
-    "find_tenant",
     "render_html",
     "staff_roles",
     "tenant_data",
@@ -263,14 +263,6 @@ def _money_key(key: str) -> str:
 
 def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
     return [{_money_key(k): _plain(k, v) for k, v in row._mapping.items()} for row in conn.execute(query).all()]
-
-
-def find_tenant(conn: Connection, tenant_ref: str) -> int | None:
-    """The id of the tenant (not erased) with this tenant_ref."""
-    found = conn.execute(
-        select(tenants.c.id).where(tenants.c.tenant_ref == tenant_ref, tenants.c.status != "erased")
-    ).scalar_one_or_none()
-    return None if found is None else int(found)
 
 
 def _messages(conn: Connection, tenant_id: int, case_ids: list[int]) -> list[dict[str, Any]]:
@@ -803,9 +795,10 @@ async def staff_roles(db: Database) -> dict[int, str]:
 
 
 async def export_tenant(db: Database, tenant_ref: str, now: datetime, actor: str, what: str = "json") -> dict[str, Any]:
-    """Read everything about the tenant and audit the export; raises LookupError for no such tenant."""
+    """Read everything about the tenant (its reference in any case: bot/tenants/lookup.py) and audit the export;
+    raises LookupError for no such tenant, SeveralTenants for references that differ only in case."""
     async with db.read() as conn:
-        tenant_id = await conn.run_sync(find_tenant, tenant_ref)
+        tenant_id = await conn.run_sync(tenant_by_typed_ref, tenant_ref)
         if tenant_id is None:
             raise LookupError(f'there is no tenant with tenant_ref "{tenant_ref}"')
         data: dict[str, Any] = await conn.run_sync(tenant_data, tenant_id, now)

@@ -68,3 +68,12 @@ async def test_erasing_a_tenant_removes_the_stored_refusals_that_name_them(api: 
     async with api.rt.db.read() as conn:
         bodies = [str(b) for b in (await conn.execute(select(api_idempotency.c.body))).scalars()]
     assert [b for b in bodies if PHONE in b or "T-1" in b] == []
+
+
+async def test_the_api_and_an_erasure_take_the_reference_exactly_as_written(api: Api) -> None:
+    """A reference is the organisation's system's key (a PUT of "t-1" would be a second tenant), and an erasure is not
+    undone: "t-1" neither reads nor erases T-1, unlike the console's search and data page."""
+    await api.put("T-1", tenant())
+    assert (await api.get("tenants/t-1")).status_code == 404
+    assert (await api.client.delete("/api/v1/tenants/t-1", headers=api.auth("erase"))).status_code == 404
+    assert (await api.get("tenants/T-1")).status_code == 200

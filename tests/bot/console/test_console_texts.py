@@ -124,3 +124,19 @@ async def test_a_fault_in_the_console_is_a_page_in_the_console_s_language(runtim
         assert "Internal Server Error" not in page
         outside = await client.get("/crash")
         assert outside.status_code == 500 and outside.text == "Internal Server Error"
+
+
+async def test_two_tenants_whose_references_differ_only_in_case_are_not_guessed_between(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """ "demo-07" typed while DEMO-07 and Demo-07 are two tenants: the page says so and names both, instead of opening
+    one of them; each exact spelling opens its own."""
+    first = await add_tenant(runtime, "DEMO-07", name="Amira Zyxwvu")
+    second = await add_tenant(runtime, "Demo-07", name="Bent Qxyzw", phone="+4520000002")
+    await signed_in(runtime, client, danish=True)
+    refused = await client.get("/console/tenants", params={"ref": "demo-07"})
+    assert refused.status_code == 422
+    assert "2 lejere har dette lejemålsnummer" in html.unescape(refused.text) and "(DEMO-07, Demo-07)" in refused.text
+    for typed, tenant_id in (("DEMO-07", first), ("Demo-07", second)):
+        found = await client.get("/console/tenants", params={"ref": typed})
+        assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{tenant_id}"

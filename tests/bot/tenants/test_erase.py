@@ -259,6 +259,9 @@ async def test_erase_on_the_command_line(runtime: Runtime) -> None:
     file = "tenant_ref,name,phone\nA-1,Amira Zyxwvu,+4520987654\n"
     await import_tenants(runtime.db, rows_of(file, now.date()), now, runtime.settings)
     out, err = io.StringIO(), io.StringIO()
+    # Exactly as written: an erasure is not undone, so "a-1" (the console finds A-1 by it) erases nothing.
+    assert await run_erase(runtime.settings, "a-1", out, err) == 2
+    assert 'no tenant with tenant_ref "a-1"' in err.getvalue()
     assert await run_erase(runtime.settings, "A-1", out, err) == 0
     assert out.getvalue().startswith("erased tenant ") and "reactivate=1" in out.getvalue()
     out, err = io.StringIO(), io.StringIO()

@@ -8,6 +8,7 @@ import json
 import re
 import stat
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +278,40 @@ async def test_only_admins_export(runtime: Runtime, client: httpx.AsyncClient) -
     refused = await client.post("/console/data/export", data={"ref": "A-1", "format": "json"})
     assert refused.status_code == 403
     assert await exports(runtime) == []
+
+
+async def test_the_data_page_finds_a_reference_typed_in_either_case_and_never_guesses_between_two(
+    runtime: Runtime, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """A tenant asks for their data and gives their reference as "demo-03"; it is stored as DEMO-03. The admin gets
+    the tenant's page, not "no tenant has that reference"; `keephome export` finds it too. Should another tenant's
+    reference differ from it only in case, the page says so and names both, instead of picking one."""
+    await add_tenant(runtime, "DEMO-03", name="Amira Zyxwvu", phone="+4520987654")
+    await add_person(runtime, "admin@example.org", "admin")
+    assert (await login(client, "admin@example.org")).status_code == 303
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language="da"))
+
+    async def export(ref: str) -> httpx.Response:
+        return await post_form(client, "/console/data", "/console/data/export", {"ref": ref, "format": "html"})
+
+    for typed in ("demo-03", "Demo-03", "DEMO-03"):
+        found = await export(typed)
+        assert found.status_code == 200 and "Oplysninger om Amira Zyxwvu" in found.text, typed
+    out, err = io.StringIO(), io.StringIO()
+    assert await run_export(runtime.settings, "demo-03", None, out, err) == 0
+    assert json.loads(out.getvalue())["tenant"]["tenant_ref"] == "DEMO-03"
+
+    await add_tenant(runtime, "Demo-03", name="Bent Qxyzw", phone="+4520987655")
+    refused = await export("demo-03")
+    assert refused.status_code == 422
+    said = unescape(refused.text)
+    assert "2 lejere har dette lejemålsnummer" in said and "(DEMO-03, Demo-03)" in said
+    assert "Amira" not in said and "Bent" not in said
+    out, err = io.StringIO(), io.StringIO()
+    assert await run_export(runtime.settings, "demo-03", None, out, err) == 2
+    assert "(DEMO-03, Demo-03)" in err.getvalue() and out.getvalue() == ""
+    # Each exact spelling finds its own tenant.
+    assert "Oplysninger om Amira Zyxwvu" in (await export("DEMO-03")).text
+    assert "Oplysninger om Bent Qxyzw" in (await export("Demo-03")).text
+    assert [e.detail for e in await exports(runtime)] == ["format=html"] * 3 + ["format=json"] + ["format=html"] * 2

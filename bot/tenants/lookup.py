@@ -1,0 +1,46 @@
+"""Finding a tenant by the reference a person typed: in either case, the exact spelling first.
+
+A housing organisation's references are stored as its system writes them ("DEMO-03"); a person reads one off a letter
+or hears it on the phone and types "demo-03". The console's "find a tenant", its data page and `keephome export`
+find the tenant either way, so an admin answering a data request never concludes there is no data for a reference
+typed in the other case. References that differ only in case are different tenants to the import and the API (the
+unique index is exact), so two such tenants are never guessed between: the exact spelling finds its own, any other
+spelling is refused, naming both. The API, the import and erasure match a reference exactly: they are a system's
+keys, and an erasure is not undone.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, func, select
+
+from bot.i18n import N_, Explained
+from bot.store.schema import tenants
+
+__all__ = ["SeveralTenants", "tenant_by_typed_ref"]
+
+
+class SeveralTenants(Explained, LookupError):
+    """Two or more tenants whose references differ from the typed one only in case; none is spelled as typed."""
+
+
+def tenant_by_typed_ref(conn: Connection, typed: str) -> int | None:
+    """The id of the tenant (not erased) whose reference is `typed` in any case; the one spelled exactly so when
+    several are; None for none. Raises SeveralTenants when several match and none is spelled as typed."""
+    rows = conn.execute(
+        select(tenants.c.id, tenants.c.tenant_ref)
+        .where(func.lower(tenants.c.tenant_ref) == func.lower(typed), tenants.c.status != "erased")
+        .order_by(tenants.c.tenant_ref)
+    ).all()
+    exact = [row for row in rows if row.tenant_ref == typed]
+    if exact:
+        return int(exact[0].id)
+    if len(rows) > 1:
+        raise SeveralTenants(
+            N_(
+                "%(count)d tenants have this reference, each written with other capitals (%(refs)s): type it exactly "
+                "as it is written."
+            ),
+            count=len(rows),
+            refs=", ".join(str(row.tenant_ref) for row in rows),
+        )
+    return int(rows[0].id) if rows else None
