@@ -441,14 +441,68 @@ def _no_longer_consents(words: Sequence[str]) -> bool:
     return False
 
 
+# What the yes allowed, forbidden in the tenant's own words: "jeg vil ikke have at I læser mine beskeder mere", "I må
+# ikke se mine svar", "jeg vil ikke dele mine oplysninger alligevel", "please dont read my messages anymore", "I do not
+# want you to see my answers". A verb of reading, seeing or sharing, "mine"/"my" and what the tenant wrote, after a
+# wish or a ban said so that only others can be the readers (never "jeg kan ikke se mine beskeder", "I don't see my
+# messages": the tenant's own trouble; never "læs mine beskeder": asking someone TO read). Folded words, also as typed
+# without æøå ("laeser", "laser", "ma").
+_DA_SEE = r"(?:laese|lase|laeser|laser|se|ser|kigge|kigger|kigge paa|kigge i|dele|deler|bruge|bruger|faa|fa|faar|far)"
+_DA_WHAT = r"(?:mine|min|mit) (?:beskeder|beskederne|besked|svar|svarene|oplysninger|oplysningerne|data|sms|smser)"
+_DA_OTHERS = r"(?:i|du|nogen|radgiveren|raadgiveren|radgiverne|raadgiverne|en radgiver|en raadgiver|jer)"
+_EN_SEE = r"(?:read|see|look at|view|share|access|use|pass on)"
+_EN_WHAT = r"my (?:messages|message|answers|answer|replies|texts|information|info|details|data|chats|conversation)"
+_EN_OTHERS = r"(?:you|anyone|anybody|someone|somebody|an adviser|the adviser|advisers|the advisers|people)"
+_EN_LEAD = r"(?:please|pls|plz|and|but|so|now|ok|okay|no|sorry|hi|hello)"
+_EN_BANNED = r"(?:may not|must not|mustnt|should not|shouldnt)"
+_LONGER = r"(?: (?:mere|laengere|langere|alligevel|nu))?"
+_MY = frozenset({"mine", "min", "mit", "my"})  # none of these: no reading forbidden (the common case, decided at once)
+_NOT_READ = re.compile(
+    "|".join(
+        (
+            # "jeg vil ikke have at I læser mine beskeder", "I må ikke se mine svar", "du skal ikke læse mine svar mere"
+            rf"\bvil ikke (?:have|ha)(?: at)? {_DA_OTHERS}(?: skal)?{_LONGER} {_DA_SEE}{_LONGER} {_DA_WHAT}\b",
+            rf"\b{_DA_OTHERS} (?:maa|ma|skal) ikke{_LONGER} {_DA_SEE}{_LONGER} {_DA_WHAT}\b",
+            # "jeg vil ikke dele mine oplysninger alligevel", "læs ikke mine beskeder", "stop med at læse mine svar"
+            rf"\bvil ikke{_LONGER} dele {_DA_WHAT}\b",
+            rf"^(?:(?:og|men|nej|tak|venligst|hej) )*(?:laes|las|del) ikke{_LONGER} {_DA_WHAT}\b",
+            rf"\b(?:lad vaere|lad vare|stop|hold op) med at {_DA_SEE} {_DA_WHAT}\b",
+            # "please dont read my messages", "do not share my details": an imperative, opening the message or after
+            # "please" (never "I don't see my messages")
+            rf"^(?:{_EN_LEAD} )*(?:dont|do not|never) {_EN_SEE} {_EN_WHAT}\b",
+            rf"\b(?:dont|do not|no longer) want {_EN_OTHERS} to {_EN_SEE} {_EN_WHAT}\b",
+            rf"\b(?:dont|do not|no longer) want to share {_EN_WHAT}\b",
+            rf"\b(?:you|advisers|the adviser|nobody|no one) {_EN_BANNED} {_EN_SEE} {_EN_WHAT}\b",
+            rf"\b(?:you are|youre|you re) not allowed to {_EN_SEE} {_EN_WHAT}\b",
+            rf"\bstop (?:reading|looking at|sharing|seeing|using) {_EN_WHAT}\b",
+        )
+    )
+)
+
+
+def _forbids_reading(words: Sequence[str]) -> bool:
+    """Whether folded words forbid others to read, see or share what the tenant wrote (`_NOT_READ`)."""
+    return _NOT_READ.search(" ".join(words)) is not None
+
+
 def says_withdrawal(text: str) -> bool:
     """A message that takes back a consent in the tenant's own words: the yes or the consent right after a verb of
     revoking ("tilbagekald mit samtykke"), or between a verb of taking and "tilbage"/"back" ("træk mit ja tilbage",
-    "take my yes back"), or right after "take back" ("I take back my yes"). Never with a negation anywhere ("jeg
-    trækker ikke mit ja tilbage"), as a question ("kan jeg trække mit ja tilbage senere?"), about the right itself
-    ("I know I can withdraw my consent anytime") or beside a consent given ("jeg giver samtykke, ring tilbage")."""
+    "take my yes back"), or right after "take back" ("I take back my yes"); or what the yes allowed forbidden ("I må
+    ikke se mine svar", "please don't read my messages anymore": `_forbids_reading`). Never with a negation anywhere
+    but that one ("jeg trækker ikke mit ja tilbage"), as a question ("kan jeg trække mit ja tilbage senere?"), about
+    the right itself ("I know I can withdraw my consent anytime") or beside a consent given ("jeg giver samtykke, ring
+    tilbage")."""
     words = [word.replace("'", "") for word in tokens(text)]
-    if _CONSENT_OBJECTS.isdisjoint(words) or asks_something(text):
+    if asks_something(text):
+        return False
+    return (not _MY.isdisjoint(words) and _forbids_reading(words)) or _takes_back(words)
+
+
+def _takes_back(words: Sequence[str]) -> bool:
+    """`says_withdrawal`'s reading of a verb of revoking or of taking back, with the yes or the consent, in folded
+    words."""
+    if _CONSENT_OBJECTS.isdisjoint(words):
         return False
     if _no_longer_consents(words):
         return True

@@ -205,6 +205,58 @@ def test_no_yes_is_taken_back_by_these(text: str) -> None:
     assert not says_withdrawal(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg vil ikke have at I læser mine beskeder mere",
+        "Jeg vil ikke have, at du ser mine svar længere",
+        "I må ikke se mine svar",
+        "I ma ikke laese mine beskeder mere",
+        "jeg vil ikke dele mine oplysninger alligevel",
+        "jeg vil ikke have at rådgiveren ser mine oplysninger",
+        "lad være med at læse mine beskeder",
+        "stop med at læse mine svar",
+        "læs ikke mine beskeder mere",
+        "please dont read my messages anymore",
+        "Please don't read my messages any more",
+        "I do not want you to see my answers",
+        "I don't want anyone to read my messages",
+        "I don't want to share my information anymore",
+        "you may not see my answers",
+        "stop reading my messages",
+        "do not share my details",
+    ],
+)
+def test_a_wish_that_no_one_reads_or_sees_is_a_withdrawal(text: str) -> None:
+    """ "I må ikke se mine svar": what the tenant's yes allowed, forbidden in their own words, takes the yes back."""
+    assert says_withdrawal(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Someone asked TO read, or the tenant who cannot see or read their own messages.
+        "læs mine beskeder",
+        "I må gerne læse mine beskeder",
+        "kan du læse mine beskeder?",
+        "jeg kan ikke se mine beskeder",
+        "jeg kan ikke læse mine beskeder",
+        "jeg har ikke læst mine beskeder",
+        "please read my messages",
+        "I don't see my messages",
+        "I can't read my messages",
+        "I do not see my answers here",
+        "you don't read my messages, do you",
+        # A question, or a wish to stop messages (the stop hint's), not the reading of them.
+        "må I ikke se mine svar?",
+        "jeg vil ikke have flere beskeder",
+        "I don't want your messages",
+    ],
+)
+def test_reading_spoken_of_otherwise_is_no_withdrawal(text: str) -> None:
+    assert not says_withdrawal(text)
+
+
 @pytest.mark.parametrize("text", ["cancel it", "cancel it please", "end it", "quit it", "yes cancel it", "cancel tak"])
 def test_the_carriers_other_words_opt_out_only_alone(text: str) -> None:
     """ "Cancel it" answers an appointment or a question; CANCEL, END and QUIT alone are the carrier's opt-out."""
