@@ -150,7 +150,13 @@ def _help(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandR
         return CommandResult("help", (MessageRequested("keyword.still_stopped"),))
     if facts.conversation is not None and engine.accepts_help_word(facts.conversation):
         return None  # "I need help" answers the open question
-    return _started("help", "help_info", facts, now)
+    return _about("help", facts, now)
+
+
+def _about(kind: str, facts: TenantFacts, now: datetime) -> CommandResult:
+    """Who writes, that the messages are automatic and when a person reads along (`help_info`): an adviser once the
+    tenant's yes stands, only after a yes otherwise (while a person holds the case, the message is theirs)."""
+    return _started(kind, "help_info", facts, now, {"consented": int(facts.consented)})
 
 
 def _language(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
@@ -235,12 +241,13 @@ def _stop_hint(text: str, facts: TenantFacts, now: datetime) -> CommandResult | 
 
 
 def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
-    """ "Hvem er du?" gets who writes and why (the help text); an open question waits on, untouched."""
+    """ "Hvem er du?", "er det en robot?" gets who writes and why, and when a person reads along (the help text); an
+    open question waits on, untouched. While a person holds the case, that person reads it and answers."""
     if facts.held or not looks_like_who_question(text):
         return None
     if facts.status == "wrong_number":
         return _to_stranger("who")
-    return _started("who", "help_info", facts, now)
+    return _about("who", facts, now)
 
 
 def _wrong_number_said(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:

@@ -125,11 +125,11 @@ SAMPLE_VALUES: dict[str, Value] = {
     "options": 4,  # how many numbered answers a greeting right after a question points to
     **TIMELINE_DATES,
 }
-# Values a text may say differently for (rendered with and without them): a withdrawal while a person holds the
-# case, START from a tenant who gets messages already, a confirmation while a påkrav runs, a question that takes the
-# adviser word, a tenant whose case waits in the queue with their yes, a greeting's pointer to JA/NEJ, a text after
-# one that thanked in the same turn; a call asked for tomorrow, or on the weekday with the longest name in any
-# language (without either, the adviser's hours are shown instead).
+# Values a text may say differently for (rendered with and without them): a withdrawal while a person holds the case,
+# START from a tenant who gets messages already, a confirmation while a påkrav runs, a question that takes the adviser
+# word, a tenant whose case waits in the queue with their yes, one whose yes stands, a greeting's pointer to JA/NEJ, a
+# text after one that thanked in the same turn; a call asked for tomorrow, or on the weekday with the longest name in
+# any language (without either, the adviser's hours are shown instead).
 VARIANTS: tuple[dict[str, Value], ...] = (
     {},
     {
@@ -138,6 +138,7 @@ VARIANTS: tuple[dict[str, Value], ...] = (
         "deadline_running": 1,
         "adviser_word": 1,
         "queued": 1,
+        "consented": 1,
         "yes_no": 1,
         "thanked": 1,
         "call_on": "tomorrow",

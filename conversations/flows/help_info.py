@@ -11,4 +11,7 @@ HELP_INFO = Flow(
     version=2,
     start="about",
     steps={"about": End("help_given", "help_info.about")},
+    # Whether the tenant's yes to the advisers stands: the text says an adviser reads their answers, or reads along
+    # only after a yes ("er det en robot?" is answered with what is true at that moment).
+    shows=("consented",),
 )

@@ -215,7 +215,7 @@ def test_always_on_kinds() -> None:
     assert ALWAYS_ON == ("opt_out", "opt_in", "language", "withdraw_consent")
 
 
-HELP_GIVEN = (MessageRequested("help_info.about", VALUES), ConversationEnded("help_given"))
+HELP_GIVEN = (MessageRequested("help_info.about", {**VALUES, "consented": 0}), ConversationEnded("help_given"))
 
 
 @pytest.mark.parametrize(

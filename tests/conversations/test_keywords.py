@@ -9,6 +9,7 @@ from conversations.keywords import (
     is_greeting,
     looks_like_stop_wish,
     looks_like_thanks,
+    looks_like_who_question,
     says_withdrawal,
     says_wrong_number,
 )
@@ -311,3 +312,31 @@ def test_not_reading_danish_said_in_english_switches_to_english(text: str, engli
 )
 def test_a_wrong_number_said_in_a_sentence(text: str, report: bool) -> None:
     assert says_wrong_number(text, LANGS) is report
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hvem skriver jeg med?",
+        "er det en robot?",
+        "Er du en robot",
+        "er der et menneske der læser det her?",
+        "er der et menneske der laeser det her",
+        "er det en rigtig person?",
+        "taler jeg med en robot?",
+        "is this a real person?",
+        "am I talking to a robot?",
+        "are you a bot?",
+        "is anyone reading this?",
+        "who am I talking to?",
+    ],
+)
+def test_asking_whether_a_person_or_a_robot_writes_is_a_who_question(text: str) -> None:
+    assert looks_like_who_question(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["jeg vil gerne tale med et menneske", "er det en robot der har sendt mig påkravet", "I want a real person"]
+)
+def test_a_wish_for_a_person_is_no_who_question(text: str) -> None:
+    assert not looks_like_who_question(text)

@@ -78,7 +78,7 @@ def test_cli_entry_returns_an_exit_status_and_names_unknown_flows() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     shown: list[str] = []
     assert run_chat("help_info", "sms", "en", NOW, _typed(), shown.append, settings) == 0
-    assert any(line.startswith("[sms] This is Boligselskabet. We remind you about the rent") for line in shown)
+    assert any(line.startswith("[sms] This is Boligselskabet. These messages are sent automatically") for line in shown)
     assert run_chat("nope", "sms", "da", NOW, _typed(), shown.append, settings) == 2
     assert shown[-1].startswith("unknown flow 'nope'")
 
@@ -141,7 +141,8 @@ def test_help_outside_a_question_that_takes_it_prints_what_keephome_is() -> None
     shown, _ = _run("payment_check", "sms", "2", "HJÆLP")
     at = shown.index("# keyword help")
     assert shown[at + 1] == (
-        "[sms] Det er Boligselskabet. Vi minder dig om huslejen og kan sætte dig i kontakt med en rådgiver. "
+        "[sms] Det er Boligselskabet. Beskederne her sendes automatisk. Vi minder dig om huslejen. "
+        "En økonomisk rådgiver læser kun med, hvis du siger ja til det. "
         "Ring +4570000000 (man-fre kl. 9-15) for at tale med en person. "
         "Svar TELEGRAM for at skrive med os på Telegram. "
         "Svar STOP for at afmelde."

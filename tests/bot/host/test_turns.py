@@ -64,7 +64,8 @@ async def test_help_word_inside_a_question_that_offers_help_is_that_answer(runti
     await _say(runtime, "HJÆLP", "SM2")
     assert _sms(runtime)[-1].startswith("En økonomisk rådgiver fra")  # the consent question, not the help text
     await _say(runtime, "hjælp", "SM3")
-    assert _sms(runtime)[-1].startswith("Det er Boligselskabet. Vi minder dig om huslejen")  # consent offers no help
+    # The consent question offers no help: the help text.
+    assert _sms(runtime)[-1].startswith("Det er Boligselskabet. Beskederne her sendes automatisk.")
 
 
 async def test_an_unplaceable_answer_gets_the_options_again_once_then_the_offer_of_a_person(runtime: Runtime) -> None:

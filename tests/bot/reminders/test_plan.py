@@ -215,7 +215,7 @@ async def test_a_nudge_due_at_night_waits_for_the_morning(database_url: str) -> 
 
 @pytest.mark.parametrize(
     ("said", "heard"),
-    [("Hjælp", "Vi minder dig om huslejen og kan sætte dig i kontakt med en rådgiver"), ("1", "Tak for besked.")],
+    [("Hjælp", "Beskederne her sendes automatisk. Vi minder dig om huslejen."), ("1", "Tak for besked.")],
     ids=["help", "a number"],
 )
 async def test_a_tenant_who_writes_before_the_reminders_question_reached_them_is_heard_as_writing_first(
