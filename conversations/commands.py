@@ -63,7 +63,9 @@ class TenantFacts:
     case; `case_waiting`: their case waits in the advisers' queue, no person holds it yet, and stays there if the
     adviser consent is withdrawn (not the case their own yes opened, which closes with it). `queued`: they said yes to
     an adviser and their case (of any origin) waits in the queue, no person holds it yet: what they write is kept on
-    the case for the adviser, and RÅDGIVER asks for nothing more (the host answers it with the once-a-day receipt)."""
+    the case for the adviser, and RÅDGIVER asks for nothing more (the host answers it with the once-a-day receipt).
+    `reached`: a reply on this channel may still reach an opted-out tenant (the host's rule: over SMS only when they
+    opted out with keephome's own word and the carrier refused nothing since); always true for an active one."""
 
     first_name: str
     language: str
@@ -78,6 +80,7 @@ class TenantFacts:
     consents: tuple[ConsentRef, ...] = ()
     case_waiting: bool = False
     queued: bool = False
+    reached: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,9 @@ def _opt_in(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comman
 
 
 def _wrong_number(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if not facts.reached:
+        # Opted out where no reply may reach them: the number is marked all the same, so nobody writes to it again.
+        return CommandResult("wrong_number", (WrongNumberReported(),))
     return CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
 
 

@@ -402,7 +402,7 @@ class InboundHandler:
         # The choice after a withdrawal word, and a question the adviser asked, are answered while a person
         # holds the case; the withdrawal's choice also while the tenant is not active.
         if tenant.status != "active" and not engine.answers_while_held(state, active=False):
-            if tenant.status == "stopped" and (row.channel == "telegram" or _sms_reaches(scene.conn, tenant.id)):
+            if tenant.status == "stopped" and facts.reached:
                 self._still_stopped(scene, turn)
             return "ignored_inactive"
         if held and not engine.answers_while_held(state):
@@ -474,7 +474,7 @@ class InboundHandler:
     def _still_stopped(self, scene: Scene, turn: Turn) -> None:
         """An opted-out tenant writes (a button, "jeg kan ikke betale"): once a day they hear how START brings
         messages back and how to reach a person, instead of silence. Over SMS only when the carrier does not block
-        the number (`_sms_reaches`)."""
+        the number (`TenantFacts.reached`, from `_sms_reaches`)."""
         key = f"stopped:{turn.tenant_id}:{turn.today.isoformat()}"
         if not self._told(scene, key, turn.today):
             _daily_word(scene, turn, "keyword.still_stopped", key)
@@ -563,6 +563,8 @@ class InboundHandler:
             telegram_on=self._telegram_on,
             settings=self._flow_settings,
             consents=tuple(ConsentRef(kind, recipient) for kind, recipient in shared),
+            # Read only for an opted-out tenant: whether a reply reaches them (the one rule, `_sms_reaches`).
+            reached=tenant.status != "stopped" or row.channel == "telegram" or _sms_reaches(conn, tenant.id),
         )
 
     def _apply_command(self, scene: Scene, turn: Turn, result: CommandResult) -> None:

@@ -383,3 +383,11 @@ def test_the_same_answer_pressed_again_right_after_is_answered_with_nothing() ->
     began = _facts(conversation=_open(("3",), "telegram"), channel="telegram")
     assert pressed_earlier("adviser", "payment_check.question", began, again=True) is not None
     assert pressed_earlier("paid", "payment_check.question", began, again=True) is None
+
+
+@pytest.mark.parametrize(("reached", "told"), [(False, False), (True, True)])
+def test_a_wrong_number_from_an_opted_out_tenant_is_told_only_where_a_reply_reaches(reached: bool, told: bool) -> None:
+    result = command("FORKERT NUMMER", _facts(status="stopped", reached=reached), NOW)
+    assert result is not None and result.kind == "wrong_number"
+    said = (MessageRequested("keyword.wrong_number"),) if told else ()
+    assert result.events == (*said, WrongNumberReported())

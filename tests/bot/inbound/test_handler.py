@@ -817,3 +817,21 @@ async def test_a_question_written_first_at_the_court_stage_keeps_the_court_openi
     assert asked.startswith("Det vil vi gerne svare på. Ring til Boligselskabet på +4570000000 ")
     assert asked.endswith(", så taler vi om det. Måske kan vi stadig finde en løsning.")
     assert "(man-fre kl. 9-15)" not in asked
+
+
+async def test_an_opted_out_tenant_reporting_a_wrong_number_gets_no_sms_the_opt_out_rule_withholds(
+    runtime: Runtime,
+) -> None:
+    """Opted out with no opt-out word on record (imported so): the number is marked wrong, and no SMS goes to it."""
+    await add_tenant(runtime.db, status="stopped")
+    assert await _say(runtime, "FORKERT NUMMER", "SM1") == []
+    assert await _one(runtime, select(tenants.c.status)) == "wrong_number"  # nobody writes to it again
+
+
+async def test_a_tenant_who_opted_out_with_afmeld_still_hears_a_wrong_number_report_was_taken(runtime: Runtime) -> None:
+    """AFMELD is keephome's own word, not the carrier's: an SMS still reaches the number, as for any other message."""
+    await add_tenant(runtime.db)
+    await _say(runtime, "AFMELD", "SM1")
+    [reply] = await _say(runtime, "FORKERT NUMMER", "SM2")
+    assert reply == "Tak, og undskyld. Vi skriver ikke til dette nummer igen."
+    assert await _one(runtime, select(tenants.c.status)) == "wrong_number"
