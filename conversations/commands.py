@@ -135,9 +135,6 @@ def _opt_in(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comman
 
 
 def _wrong_number(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
-    if not facts.reached:
-        # Opted out where no reply may reach them: the number is marked all the same, so nobody writes to it again.
-        return CommandResult("wrong_number", (WrongNumberReported(),))
     return CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
 
 
@@ -369,9 +366,18 @@ def pressed_earlier(
 
 
 def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResult | None:
-    """What the whole message means as a command, or None when it is an ordinary message (an answer)."""
+    """What the whole message means as a command, or None when it is an ordinary message (an answer). To an opted-out
+    tenant no reply may reach (`facts.reached`) a command says nothing but START's welcome back: what it records
+    (a wrong number, a withdrawal, a language) it records all the same."""
     if now.tzinfo is None:
         raise ValueError("now must be a timezone-aware datetime")
+    result = _command(text, facts, now)
+    if result is None or facts.reached or result.kind == "opt_in":
+        return result
+    return replace(result, events=tuple(e for e in result.events if not isinstance(e, MessageRequested)))
+
+
+def _command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResult | None:
     if text is None:
         return None  # a sticker, a photo, a button: never a keyword
     keyword = classify(text, facts.languages)

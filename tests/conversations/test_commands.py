@@ -391,3 +391,16 @@ def test_a_wrong_number_from_an_opted_out_tenant_is_told_only_where_a_reply_reac
     assert result is not None and result.kind == "wrong_number"
     said = (MessageRequested("keyword.wrong_number"),) if told else ()
     assert result.events == (*said, WrongNumberReported())
+
+
+@pytest.mark.parametrize("text", ["HJÆLP", "SPROG ENGELSK", "TILBAGEKALD", "hvem er du?", "FORKERT NUMMER", "STOP"])
+def test_an_opted_out_tenant_no_reply_reaches_hears_nothing_from_a_command_but_start(text: str) -> None:
+    """Opted out where no reply may reach them (imported so, or by the carrier's STOP): a keyword records what it
+    records, and sends no word; START alone is answered (it is what brings the messages back)."""
+    result = command(text, _facts(status="stopped", reached=False), NOW)
+    said = [] if result is None else [e for e in result.events if isinstance(e, MessageRequested)]
+    assert said == []
+    welcomed = command("START", _facts(status="stopped", reached=False), NOW)
+    assert welcomed is not None and any(isinstance(e, MessageRequested) for e in welcomed.events)
+    reached = command(text, _facts(status="stopped", reached=True), NOW)
+    assert reached is None or text == "STOP" or any(isinstance(e, MessageRequested) for e in reached.events)
