@@ -24,6 +24,7 @@ from conversations.text import normalize
 __all__ = [
     "PRECEDENCE",
     "TAG_WORDS",
+    "asks_for_person",
     "dates_named",
     "emoji_reading",
     "find_amount",
@@ -439,6 +440,7 @@ _ASKING_WORDS = frozenset({
     "hjaelp", "hjaelpe", "help", "radgiver", "raadgiver", "adviser", "advisor", "ring", "ringe", "call", "talk",
     "snakke", "tale", "person", "someone", "anyone",
 })  # fmt: skip
+_CALL_WORDS = frozenset({"ring", "ringe", "call"})
 _NOT_WANTED = frozenset(
     {"ikke", "ik", "not", "dont", "doesnt", "ingen", "no", "never", "aldrig", "behover", "behoeves"}
 )
@@ -469,6 +471,8 @@ def _clause(words: tuple[str, ...]) -> _Clause:
             # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call; "ingen hjælp",
             # "no help" say no.
             blanked[index], turned = ("nej" if index and words[index - 1] in ("ingen", "no") else "-"), True
+        elif word in _CALL_WORDS and after in _NEGATIONS:
+            blanked[index], turned = "-", True  # "ring ikke til mig": the call turned down, the negation after it
         elif word == "please" and after == "do" and words[index + 2 : index + 3] == ("not",):
             blanked[index], turned = "-", True  # "please don't …" is no "please do"
         elif word in _NO_FUSS_NO and after in _FUSS:
@@ -524,7 +528,9 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found -= {"will_pay", "part"}
         found.add("hardship")
         return found, dated
-    if dated and ("will_pay" in found or (any(c.negated_pay for c in clauses) and mentions[0].until)):
+    # "Kan ikke betale før fredag", "kan ikke betale nu, men den 20.": the day is when they can.
+    later = bool(mentions) and (mentions[0].until or any(_not_now(c.words) for c in clauses))
+    if dated and ("will_pay" in found or (any(c.negated_pay for c in clauses) and later)):
         found.add("will_pay")
     elif dated and not found:
         found.add("will_pay")  # "på fredag" alone answers when
@@ -557,6 +563,28 @@ def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> s
         if tag in found and tag in offered:
             return tag
     return None
+
+
+# "Tak for hjælpen", "thanks for your help": a help word thanked for is no help asked for.
+_THANKED_FOR = re.compile(r"\b(?:tak|thanks|thank you)\s+for\s+(?:(?:the|your|al|jeres|din)\s+)?(?:hjaelp\w*|help)\b")
+_NOW = frozenset({"nu", "now"})
+
+
+def _not_now(words: Sequence[str]) -> bool:
+    """A clause that says the tenant cannot now ("jeg kan ikke lige nu", "I can't pay right now", "not now")."""
+    return any(
+        word in _NOW and not _NEGATIONS.isdisjoint(words[max(0, index - 4) : index]) for index, word in enumerate(words)
+    )
+
+
+def asks_for_person(text: str, language: str, today: date) -> bool:
+    """Whether a message asks for a person or for help ("kan en rådgiver ringe til mig?", "Kan nogen hjælpe mig?",
+    "please call me"), or says the tenant cannot pay now ("jeg kan ikke lige nu"), whatever else it says: a day
+    promised with it is kept, and the way to a person must still come. A wish turned down ("ring ikke", "I don't need
+    help") or help thanked for ("tak for hjælpen") asks for nothing."""
+    plain = _THANKED_FOR.sub(" ", _plain(text))
+    found, _dated = _signals(plain, language, today)
+    return bool(found & {"adviser", "help"}) or any(_not_now(clause) for clause in _clauses(plain))
 
 
 # Words of courtesy that add nothing to an answer beside them ("ja tak", "nej, mange tak", "yes please").

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from conversations.answers import (
+    asks_for_person,
     emoji_reading,
     find_amount,
     find_date,
@@ -357,8 +358,14 @@ def _dated(
     state = replace(state, data={**state.data, "pay_on": pay_on.isoformat()})
     events.append(AnswerRecorded(state.step, pay_on.isoformat(), raw))
     events.extend(effect_event(effect, state, now) for effect in step.effects)
-    late = step.late is not None and _after_running_deadline(state, pay_on, local_today(state, now))
-    return _enter(flow, state, step.late if late and step.late else step.goto, now, events)
+    today = local_today(state, now)
+    late = _after_running_deadline(state, pay_on, today)
+    goto, late_goto = step.goto, step.late
+    if step.asked is not None and asks_for_person(raw, state.language, today):
+        # "Kan først betale den 20, kan en rådgiver ringe til mig?": the day is kept and confirmed, and what they
+        # asked for comes after it (help offered, the consent question), never the end that would drop it.
+        goto, late_goto = step.asked, step.asked_late
+    return _enter(flow, state, late_goto if late and late_goto else goto, now, events)
 
 
 def _amounted(

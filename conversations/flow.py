@@ -145,12 +145,17 @@ class AskDate:
     (never claimed as paid: some of the rent is still owed), `adviser` where a wish to talk to a person goes
     ("ring til mig"). `part`: the options (one a channel) that an amount offered as a part picks ("kan betale 500
     den 21.", "500 kr den 21., jeg er syg"), the opening question's own: the same words answer them as they answer
-    it there (a day said with the part that part's promise), never a promise of the whole."""
+    it there (a day said with the part that part's promise), never a promise of the whole. `asked` (`asked_late` after
+    the deadline): where a day goes whose words also ask for a person or for help, or say the tenant cannot pay now
+    ("kan først betale den 20, kan en rådgiver ringe til mig?"): the promise is kept all the same, and the way to a
+    person comes after it instead of the end."""
 
     template: str
     goto: str
     effects: tuple[Effect, ...] = ()
     late: str | None = None
+    asked: str | None = None
+    asked_late: str | None = None
     hardship: str | None = None
     paid: str | None = None
     paid_part: str | None = None

@@ -64,6 +64,8 @@ PAYMENT_CHECK = Flow(
             goto="promised",
             effects=(RecordPromise(),),
             late="promised_late",
+            asked="promised_asked",
+            asked_late="promised_asked_late",
             hardship="heard",
             paid="paid",
             paid_part="rest_when",
@@ -76,6 +78,8 @@ PAYMENT_CHECK = Flow(
             goto="promised",
             effects=(RecordPromise(),),
             late="promised_late",
+            asked="promised_asked",
+            asked_late="promised_asked_late",
             hardship="heard",
             paid="paid",
             adviser="consent",
@@ -83,6 +87,11 @@ PAYMENT_CHECK = Flow(
         ),
         "promised": End("promised", "payment_check.promised"),
         "promised_late": End("promised", "payment_check.promised_late"),
+        # A day said with a wish for a person or for help, or with "I cannot pay now" ("kan først betale den 20, kan en
+        # rådgiver ringe til mig?"): the promise confirmed without the words that close ("write to us if anything
+        # changes"), then help offered and the consent question, as after a part's day; one thank-you.
+        "promised_asked": Say("payment_check.promised_asked", goto="heard", thanks=True),
+        "promised_asked_late": Say("payment_check.promised_asked_late", goto="heard", thanks=True),
         # Telegram only: an app channel bound to a verified account.
         # "500 kr den 15.": the day answers "when can you pay?" for the part they can pay (a promise, confirmed with
         # its day as that question confirms one), and the reason comes next.

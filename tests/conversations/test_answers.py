@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversations.answers import (
+    asks_for_person,
     dates_named,
     emoji_reading,
     find_amount,
@@ -450,3 +451,39 @@ def test_a_yes_with_a_later_call_is_still_a_yes() -> None:
 )
 def test_says_only_tells_a_bare_yes_or_no_from_one_that_says_more(text: str, tag: str, expected: bool) -> None:
     assert says_only(text, "da", (tag,)) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "asks"),
+    [
+        ("jeg kan først betale den 20, kan en rådgiver ringe til mig?", "da", True),
+        ("Jeg er syg og kan først betale den 20. Ring til mig", "da", True),
+        ("Kan nogen hjælpe mig? Jeg vil gerne betale men jeg kan ikke lige nu.", "da", True),
+        ("jeg kan betale den 20. men ring til mig", "da", True),
+        ("I can only pay on the 20th, please call me", "en", True),
+        ("My pay comes on the 20th. Can someone help me please?", "en", True),
+        ("I can't pay right now, only on the 20th", "en", True),
+        ("jeg betaler den 20.", "da", False),
+        ("kan ikke betale før d 20", "da", False),
+        ("har ikke betalt endnu, men betaler i overmorgen", "da", False),
+        ("jeg betaler fredag, ring ikke til mig", "da", False),
+        ("betaler fredag, jeg har ikke brug for hjælp", "da", False),
+        ("betaler fredag, tak for hjælpen", "da", False),
+        ("betaler fredag, tak for hjælp", "da", False),
+        ("I'll pay friday, thanks for your help", "en", False),
+        ("please don't call me, I'll pay friday", "en", False),
+    ],
+)
+def test_a_wish_for_a_person_or_help_is_told_whatever_else_the_message_says(
+    text: str, language: str, asks: bool
+) -> None:
+    assert asks_for_person(text, language, TODAY) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("kan ikke betale nu, men den 20.", "da"), ("I can't pay right now, only on the 20th", "en")],
+)
+def test_cannot_pay_now_with_a_day_is_a_promise_for_that_day(text: str, language: str) -> None:
+    assert pick_tag(text, language, ("will_pay", "hardship", "adviser"), TODAY) == "will_pay"
+    assert find_date(text, TODAY, strict=True) == date(2026, 12, 20)

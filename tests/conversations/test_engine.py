@@ -962,3 +962,69 @@ def test_a_part_with_no_day_asked_when_is_a_part_not_a_miss(
     assert _templates(events) == templates
     assert (state.data["when"], state.data.get("amount")) == ("part", amount)
     assert not [e for e in events if isinstance(e, PromiseRecorded)]
+
+
+_ASKED_WITH_A_DAY = [
+    ("da", "jeg kan først betale den 20, kan en rådgiver ringe til mig?"),
+    ("da", "Jeg er syg og kan først betale den 20. Ring til mig"),
+    ("da", "Jeg er virkelig ked af det, min mand er gået fra mig og min løn kommer først den 20. Jeg ved ikke hvad jeg "
+           "skal gøre. Kan nogen hjælpe mig? Jeg vil gerne betale men jeg kan ikke lige nu."),
+    ("da", "jeg kan betale den 20. men ring til mig"),
+    ("da", "jeg vil gerne betale, men jeg kan ikke lige nu. Først den 20."),
+    ("en", "I can only pay on the 20th, please call me"),
+    ("en", "My pay comes on the 20th. Can someone help me please?"),
+    ("en", "I can't pay right now, only on the 20th"),
+]  # fmt: skip
+
+
+def _asked(channel: Channel, language: str, path: tuple[str, ...] = ()) -> State:
+    state, _ = start("payment_check", Context("", language, channel, "missed", SETTINGS), NOW)
+    for given in path:
+        state, _ = resume(state, TextReceived(given, channel), NOW)
+    return state
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), _ASKED_WITH_A_DAY)
+@pytest.mark.parametrize("path", [(), ("2",), ("har betalt en del",)], ids=["question", "when", "rest_when"])
+def test_a_day_said_with_a_wish_for_a_person_is_kept_and_the_way_to_a_person_comes(
+    channel: Channel, language: str, text: str, path: tuple[str, ...]
+) -> None:
+    """The day is the promise (recorded and confirmed), and what was asked for is not dropped by the end a promise
+    would bring: help is offered and the consent question waits, at the opening question, asked when, and asked when
+    the rest can come."""
+    asked = _asked(channel, language, path)
+    state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert [e for e in events if isinstance(e, PromiseRecorded)] == [PromiseRecorded(date(2026, 12, 20))]
+    assert _templates(events) == ["payment_check.promised_asked", "payment_check.heard", "consent.ask"]
+    assert (state.step, state.ended, state.data["pay_on"]) == ("consent", False, "2026-12-20")
+    heard = next(e for e in events if isinstance(e, MessageRequested) and e.template == "payment_check.heard")
+    assert heard.values.get("thanked") == 1  # one thank-you: the confirmation's
+
+
+def test_a_day_said_with_a_wish_for_a_person_after_the_deadline_is_told_the_letter_s_deadline_too() -> None:
+    state, events = resume(
+        _with_deadline(date(2026, 12, 10)), TextReceived("betaler den 20., ring til mig", "sms"), NOW
+    )
+    assert [e.after_deadline for e in events if isinstance(e, PromiseRecorded)] == [True]
+    assert _templates(events) == ["payment_check.promised_asked_late", "payment_check.heard", "consent.ask"]
+    assert state.step == "consent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg betaler den 20.",
+        "kan ikke betale før d 20",  # a day, not "now"
+        "har ikke betalt endnu, men betaler den 20.",
+        "jeg betaler den 20., ring ikke til mig",
+        "betaler den 20., jeg har ikke brug for hjælp",
+        "betaler den 20., tak for hjælpen",
+        "I'll pay on the 20th, thanks for the help",
+        "I'll pay on the 20th, please don't call me",
+    ],
+)
+def test_a_day_said_without_a_wish_for_a_person_is_a_promise_that_ends(text: str) -> None:
+    state, events = resume(_start(), TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["payment_check.promised"]
+    assert state.end_reason == "promised" and state.data["pay_on"] == "2026-12-20"

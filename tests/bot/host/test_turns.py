@@ -11,7 +11,7 @@ from bot.console.data_rights import EXPORT_WORDS
 from bot.i18n import speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from bot.store.schema import conversations, tenants
+from bot.store.schema import cases, consents, conversations, rent_positions, tenants
 from bot.tenants.export import export_tenant, render_html, staff_roles
 from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
@@ -163,3 +163,24 @@ async def test_a_thumbs_up_twice_at_the_consent_question_ends_as_no_yes_in_words
         assert f"<td>{words}</td>" in talks, (language, talks)
         assert "svarene blev ikke forstået" not in talks and "the answers were not understood" not in talks
         assert "not_in_words" not in talks and "not in words" not in talks
+
+
+async def test_a_day_said_with_a_wish_to_be_called_is_kept_and_the_yes_after_it_opens_a_case(runtime: Runtime) -> None:
+    """ "Jeg kan først betale den 20, kan en rådgiver ringe til mig?": the day stands on the rent position as the
+    promise, and the wish for a call is not dropped: the consent question comes, and its yes opens a case."""
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "jeg kan først betale den 20, kan en rådgiver ringe til mig?", "SM2")
+    said = _sms(runtime)
+    assert said[-3].startswith("Tak. Vi har skrevet ned, at du betaler den 20. december 2026.")
+    assert said[-2].startswith("Godt, at du skriver til os.")
+    assert "Svar JA eller NEJ." in said[-1]
+    await _say(runtime, "ja", "SM3")
+    active, reason, _state = await _conversation(runtime)
+    assert (active, reason) == (False, "handed_off")
+    async with runtime.db.read() as conn:
+        promise_on = (await conn.execute(select(rent_positions.c.promise_on))).scalar_one()
+        opened = (await conn.execute(select(cases.c.status))).scalars().all()
+        consented = (await conn.execute(select(consents.c.scope))).scalars().all()
+    assert str(promise_on) == "2026-12-20"
+    assert len(opened) == 1 and consented == ["adviser"]
