@@ -24,6 +24,7 @@ from conversations.text import normalize
 __all__ = [
     "PRECEDENCE",
     "TAG_WORDS",
+    "asks_after_but",
     "asks_for_person",
     "dates_named",
     "emoji_reading",
@@ -585,6 +586,13 @@ def asks_for_person(text: str, language: str, today: date) -> bool:
     plain = _THANKED_FOR.sub(" ", _plain(text))
     found, _dated = _signals(plain, language, today)
     return bool(found & {"adviser", "help"}) or any(_not_now(clause) for clause in _clauses(plain))
+
+
+def asks_after_but(text: str, language: str, tags: Iterable[str], today: date) -> bool:
+    """Whether what follows a "men"/"but" gives one of these readings ("nej, men ring til mig": a call wished for
+    after the no)."""
+    _first, *after = re.split(r"\s(?:men|but)\s", _plain(text))
+    return bool(after) and pick_tag(" ".join(after), language, tags, today) is not None
 
 
 # Words of courtesy that add nothing to an answer beside them ("ja tak", "nej, mange tak", "yes please").

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from conversations.answers import (
+    asks_after_but,
     asks_for_person,
     emoji_reading,
     find_amount,
@@ -266,6 +267,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
         return None  # "ok jeg forstår", "okay I understand": the question was read; a consent needs its own yes
     if tag == "yes" and _asks_consent(step) and pick_tag(text, state.language, ("paid", "paid_part"), today):
         return None  # "ja jeg har betalt": a yes to which question? A consent is given to its own question, clearly
+    if tag == "no" and _asks_consent(step) and asks_after_but(text, state.language, ("adviser",), today):
+        return None  # "nej, men ring til mig": no to the wording, yet a call is wished; the yes is what lets one come
     return None if _only_read(tag, option, text) else (option, True)
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversations.answers import (
+    asks_after_but,
     asks_for_person,
     dates_named,
     emoji_reading,
@@ -478,6 +479,23 @@ def test_a_wish_for_a_person_or_help_is_told_whatever_else_the_message_says(
     text: str, language: str, asks: bool
 ) -> None:
     assert asks_for_person(text, language, TODAY) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "after"),
+    [
+        ("nej, men ring til mig", "da", True),
+        ("nej tak men ring gerne til mig", "da", True),
+        ("Nej. Men ring til mig", "da", True),
+        ("no, but call me", "en", True),
+        ("nej", "da", False),
+        ("nej, men tak", "da", False),
+        ("nej men ring ikke", "da", False),
+        ("ring til mig", "da", False),  # nothing after a "men": the consent question reads it as it is
+    ],
+)
+def test_a_call_wished_for_after_a_but_is_told_apart(text: str, language: str, after: bool) -> None:
+    assert asks_after_but(text, language, ("adviser",), TODAY) is after
 
 
 @pytest.mark.parametrize(

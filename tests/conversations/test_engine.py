@@ -1028,3 +1028,36 @@ def test_a_day_said_without_a_wish_for_a_person_is_a_promise_that_ends(text: str
     state, events = resume(_start(), TextReceived(text, "sms"), NOW)
     assert _templates(events) == ["payment_check.promised"]
     assert state.end_reason == "promised" and state.data["pay_on"] == "2026-12-20"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "nej, men ring til mig"),
+        ("da", "nej tak men ring gerne til mig"),
+        ("da", "Nej. Men ring til mig"),
+        ("en", "no, but call me"),
+        ("en", "no thanks, but please call me"),
+    ],
+)
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_a_no_with_a_wish_to_be_called_gets_what_the_yes_is_for_and_the_question_waits(
+    language: str, text: str, channel: Channel
+) -> None:
+    asked = _asked(channel, language, ("3",))
+    assert asked.step == "consent"
+    state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert _templates(events) == ["consent.call_wish"]
+    assert state == asked  # no answer recorded, no try used, nothing withdrawn
+    assert consent_answer(asked, TextReceived(text, channel), NOW) is None  # held: the adviser's to read
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "nej"), ("da", "nej tak"), ("da", "nej, men tak"), ("da", "nej men ring ikke"), ("en", "no"),
+     ("en", "no, but thanks")],
+)  # fmt: skip
+def test_a_plain_no_at_the_consent_question_stays_a_no(language: str, text: str) -> None:
+    state, events = resume(_asked("sms", language, ("3",)), TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["consent.declined"]
+    assert (state.ended, state.data["consent"]) == (True, "no")
