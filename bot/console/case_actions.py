@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_in_path
+from bot.console.case_page import case_in_path, recorded_already
 from bot.console.ids import id_from
 from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
@@ -189,11 +189,6 @@ async def _reply(request: Request, me: StaffSession) -> Response:
     return _back(case.id)
 
 
-def _recorded_already(case_id: int, what: str) -> Response:
-    """The case page, saying the form was sent again and recorded nothing the second time (`case_page.ALREADY`)."""
-    return redirect(f"/console/cases/{case_id}?already={what}")
-
-
 @guard("admin", "adviser")
 async def _note(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
@@ -203,7 +198,7 @@ async def _note(request: Request, me: StaffSession) -> Response:
     at = now(request)
     async with runtime(request).db.write() as conn:
         if not await case_ops.add_note(conn, case.id, me.staff_id, text, at, form_nonce=nonce):
-            return _recorded_already(case.id, "note")
+            return recorded_already(case.id, "note")
         await record(conn, at, me.actor, "case.note", f"case:{case.id}")
     return _back(case.id)
 
@@ -218,7 +213,7 @@ async def _contact(request: Request, me: StaffSession) -> Response:
     at = now(request)
     async with runtime(request).db.write() as conn:
         if not await conn.run_sync(lambda sync: record_contact(sync, case.id, me.staff_id, at, form_nonce=nonce)):
-            return _recorded_already(case.id, "contact")
+            return recorded_already(case.id, "contact")
         await record(conn, at, me.actor, "case.contact", f"case:{case.id}")
     return _back(case.id)
 

@@ -27,7 +27,7 @@ from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, transcript
-from bot.console.web import NotFound, local_day, local_time, money, now, render, runtime, today
+from bot.console.web import NotFound, local_day, local_time, money, now, redirect, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
 from bot.host.consents import volunteer_refusals
@@ -47,6 +47,7 @@ __all__ = [
     "load_case",
     "message_json",
     "message_when",
+    "recorded_already",
     "routes",
 ]
 
@@ -78,7 +79,14 @@ async def case_in_path(request: Request) -> tuple[Any, Any]:
 ALREADY = {
     "note": N_("This note was recorded already: the form was sent twice, and it is kept once."),
     "contact": N_("The contact was recorded already: the form was sent twice, and it is counted once."),
+    "consent": N_("This consent was recorded already: the form was sent twice, and it is kept once."),
 }
+
+
+def recorded_already(case_id: int, what: str) -> Response:
+    """The case page, saying the form was sent again and recorded nothing the second time (`ALREADY`)."""
+    return redirect(f"/console/cases/{case_id}?already={what}")
+
 
 _LANGUAGES = {
     "da": N_("Danish"),

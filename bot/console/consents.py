@@ -19,13 +19,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_in_path
+from bot.console.case_page import case_in_path, recorded_already
 from bot.console.ids import path_id
 from bot.console.messaging import telegram_open
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, form_nonce, now, parse_day, read_form, redirect, runtime, today
 from bot.host.appointments import cancel_unseen
-from bot.host.cases import HELD_STATUSES, CaseError
+from bot.host.cases import HELD_STATUSES, CaseError, form_event
 from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdraw_consent
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
@@ -147,7 +147,11 @@ async def _record(request: Request, me: StaffSession) -> Response:
     at = now(request)
     zone = ZoneInfo(rt.settings.timezone)
     given_at = _given_at(field(form, "signed_on", max_length=10), zone, at) if method == "signed_form" else at
+    nonce = form_nonce(form)
     async with rt.db.write() as conn:
+        # The same form sent again (a browser's resubmit, a phone's retry) records nothing the second time.
+        if not await conn.run_sync(form_event, case.id, me.staff_id, "consent_recorded", None, at, nonce):
+            return recorded_already(case.id, "consent")
         try:
             consent_id = await conn.run_sync(
                 lambda sync: record_consent(

@@ -126,6 +126,8 @@ EVENT_LABELS = {
     # Its text is "to <e-mail>" (bot/console/case_actions.py): shown as the e-mail after these words.
     "reassigned": N_("handed to"),
     "contact": N_("contact made"),
+    # An adviser recorded a consent on the case page (bot/console/consents.py): its form's one-time value is kept here.
+    "consent_recorded": N_("consent recorded"),
     "outreach": N_("outreach"),
     "appointment": N_("appointment"),
     # Migration 0011 merged a tenant's open cases into the oldest; the text is the other case's number.

@@ -327,8 +327,8 @@ _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def form_nonce(form: FormData) -> str:
-    """The one-time value a form that sends something to the tenant carries (its outbox key, so a double submit
-    sends once); FormError when it is missing or not one keephome made."""
+    """The one-time value a form that sends something to the tenant or makes a record carries (its outbox key, or the
+    case event's `form_nonce`, so a double submit acts once); FormError when it is missing or not one keephome made."""
     nonce = field(form, "nonce", max_length=64, required=False)
     if not _NONCE.match(nonce):
         raise FormError(N_("The form is damaged: reload the page."))

@@ -392,8 +392,8 @@ case_events = Table(
     Column("kind", String(24), nullable=False),  # note, taken, released, status, task, closed
     Column("text", Text, nullable=True),
     Column("at", TS, nullable=False),
-    # The one-time value of the console form that recorded the event (a note, "contact made"): the same form sent
-    # again records nothing. Unique with the kind, since one page's forms share their value.
+    # The one-time value of the console form that recorded the event (a note, "contact made", a consent recorded):
+    # the same form sent again records nothing. Unique with the kind, since one page's forms share their value.
     Column("form_nonce", String(64), nullable=True),
     UniqueConstraint("kind", "form_nonce", name="uq_case_events_form"),
 )

@@ -503,6 +503,45 @@ async def test_a_note_or_contact_made_sent_again_is_recorded_once_and_the_page_s
         assert sorted(notes) == ["Ringer fredag", "Ringer mandag"]
 
 
+async def test_a_consent_recorded_twice_by_the_same_form_is_recorded_once_and_the_page_says_so(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant, consent=False)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    action = f"{page}/consents/record"
+    shown = (await client.get(page)).text
+    form = {
+        "method": "oral",
+        "recipient_kind": "organisation",
+        "nonce": form_nonce_of(shown, action) or "",
+        "csrf_token": csrf_of(shown),
+    }
+    first = await client.post(action, data=form)
+    assert first.status_code == 303 and first.headers["location"] == f"{page}#consents"
+    # The phone retries the same form a minute later (an oral consent is dated when it is recorded).
+    runtime.clock.offset += timedelta(minutes=1)
+    second = await client.post(action, data=form)
+    assert second.status_code == 303 and second.headers["location"] == f"{page}?already=consent"
+    said = html.unescape((await client.get(second.headers["location"])).text)
+    assert 'id="recorded-already"' in said and "This consent was recorded already: the form was sent twice" in said
+    assert said.count('<li class="consent ') == 1
+    # A form without its one-time value is one keephome did not make: it records nothing.
+    bare = {k: v for k, v in form.items() if k != "nonce"}
+    assert (await client.post(action, data=bare)).status_code == 422
+    async with runtime.db.read() as conn:
+        given = (await conn.execute(select(consents.c.id).where(consents.c.tenant_id == tenant))).scalars().all()
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+        actions = list(audited.scalars())
+    assert len(given) == 1 and actions.count("consent.record") == 1
+    # The page shown again makes a new form: a consent to share with a kommune is a second consent.
+    shared = {"method": "signed_form", "recipient_kind": "kommune", "recipient": "Jobcenter", "purpose": "Hjælp"}
+    signed = {**shared, "kinds": "contact", "signed_on": today(runtime).isoformat()}
+    assert (await post_form(client, page, action, signed)).headers["location"] == f"{page}#consents"
+    assert (await client.get(page)).text.count('<li class="consent ') == 2
+
+
 async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClient) -> None:
     daytime(runtime)  # the closing notice goes at once by day (at night it waits: test_notices_at_night.py)
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")

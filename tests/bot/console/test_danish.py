@@ -481,6 +481,7 @@ class Visit:
             "kinds": ["rent_position", "letters", "household", "contact"],
             "purpose": TYPED[7],
             "signed_on": today(self.world.rt).isoformat(),
+            "nonce": "consent-form-1",
         }
         await self.post(client, "consent", f"/console/cases/{case}/consents/record", consent)
         async with self.world.rt.db.read() as conn:

@@ -25,7 +25,16 @@ from bot.store.schema import audit_log, case_tasks, cases, consents, court_cases
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, adviser_client, csrf_of, login, post_form
+from tests.support.console import (
+    add_case,
+    add_person,
+    add_tenant,
+    adviser_client,
+    csrf_of,
+    form_nonce_of,
+    login,
+    post_form,
+)
 from tests.support.drive import drain, process_all, sandbox
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -96,6 +105,7 @@ async def signed_form(
     shown = await adviser.get(page)
     data: list[tuple[str, str]] = [
         ("csrf_token", csrf_of(shown.text)),
+        ("nonce", form_nonce_of(shown.text, f"{page}/consents/record") or ""),
         ("method", method),
         ("recipient_kind", kind),
         ("recipient", recipient),
