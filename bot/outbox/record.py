@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Boolean, Connection, Integer, String, bindparam, case, func, or_, update
 
 from bot.channels.base import SendResult
-from bot.i18n import N_
 from bot.outbox.claim import Claimed
 from bot.store.message_status import set_message_status
 from bot.store.rows import execute_rows
 from bot.store.schema import STATUS_RANK, UTCDateTime, messages, outbox
-from bot.tenants.linking import blocked_on_telegram
+from bot.tenants.linking import SECRET_TEMPLATES, blocked_on_telegram
 from bot.tenants.status import set_status
 
 __all__ = ["SECRET_TEMPLATES", "Outcome", "backoff", "record"]
 
 log = logging.getLogger(__name__)
-
-# Templates whose values are a one-time secret (a Telegram link code, a deep link): once the row is done the
-# values are cleared and the message keeps this text instead of what was sent, so no usable code stays stored.
-# The text is stored in English, a msgid: the console shows it in the reader's language (bot/console/transcript.py).
-SECRET_TEMPLATES: Mapping[str, str] = {"link.code": N_("[link code sent]")}
 
 
 def _maybe(result: SendResult) -> dict[str, bool]:

@@ -3,7 +3,8 @@
 The tenancy (contact, rent position, balance history), every message with its text or what it was to be
 rendered with, the webhook receipts of their messages, conversations with their answers, consents with the
 message that is their proof, cases with their events, notes and tasks, the reminders planned for them, link
-codes (never their secrets) and the audit entries about them. Money is a string with a decimal point
+codes (never their secrets: neither the codes' rows nor the messages that carry them hold a usable code or token)
+and the audit entries about them. Money is a string with a decimal point
 ("7100.50"), times ISO 8601 in UTC. Whoever exports is audited (`tenant.export`).
 
 The JSON keeps the stored names and codes (its field names are a contract). The page is in the staff pages'
@@ -64,6 +65,7 @@ from bot.store.schema import (
     tenants,
 )
 from bot.tenants.audit_scope import entries_about
+from bot.tenants.linking import SECRET_TEMPLATES
 from bot.tenants.lookup import tenant_by_typed_ref
 from conversations.engine import answer_keys
 
@@ -290,7 +292,13 @@ def _messages(conn: Connection, tenant_id: int, case_ids: list[int]) -> list[dic
         .where(or_(mine, m.case_id.in_(case_ids)) if case_ids else mine)
         .order_by(m.id)
     )
-    return _rows(conn, query)
+    found = _rows(conn, query)
+    for message in found:
+        if message["template"] in SECRET_TEMPLATES:
+            # A link code not yet sent still has its code and its deep link's token among its values: never exported
+            # (the message, its status and its times say that one was queued or sent, and when).
+            message["template_values"] = None
+    return found
 
 
 def _receipts(conn: Connection, tenant: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -485,7 +493,8 @@ _VALUE_HEADINGS = {
     "time": N_("Time"),
     "old_day": N_("Earlier day"),
     "old_time": N_("Earlier time"),
-    # The code and the link that connect the tenant's Telegram to keephome.
+    # The code and the link that connect the tenant's Telegram to keephome: a text's values by these names, never the
+    # link code's own message, whose values are not exported (`SECRET_TEMPLATES`).
     "code": N_("Code for Telegram"),
     "link": N_("Link for Telegram"),
     "kinds": N_("Kinds of data"),
@@ -728,16 +737,31 @@ def _code_words(page: _Page, column: str, row: Mapping[str, Any], code: object) 
     return None
 
 
+# What a link code's message says on the page before it went out (after, its stored text says it was sent).
+_SECRET_NOT_SENT = N_("[link code not sent]")
+
+
+def _composed(page: _Page, column: str, row: Mapping[str, Any], value: Any) -> Markup | None:
+    """A cell the page puts together from more than its value: a conversation's answers, a text not yet written, a
+    link code's message (never its code); None for any other."""
+    if column == "conversations.answers":
+        return _answers(page, row)
+    if column == "messages.text" and row.get("template") in SECRET_TEMPLATES:
+        return escape(gettext(SECRET_TEMPLATES[row["template"]] if value is not None else _SECRET_NOT_SENT))
+    if column == "messages.text" and value is None and isinstance(row.get("template_values"), dict):
+        return _made_of(page, row["template_values"])
+    return None
+
+
 def _cell(page: _Page, section: str, row: Mapping[str, Any], key: str) -> Markup:
     """One value on the page in the reader's language: yes/no, a code in its words, a time in the deployment's
     zone, a staff member by role, else as stored. A row with a `kind` may have words of its own for a column
     ("case_events.text@closed": a closed case's outcome)."""
     value = row.get(key)
     column = f"{section}.{key}"
-    if column == "conversations.answers":
-        return _answers(page, row)
-    if column == "messages.text" and value is None and isinstance(row.get("template_values"), dict):
-        return _made_of(page, row["template_values"])
+    composed = _composed(page, column, row, value)
+    if composed is not None:
+        return composed
     if value is None:
         return Markup("–")
     if column == "tenant.language" and value in LANGUAGE_NAMES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,11 +12,13 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from telegram.helpers import create_deep_linked_url
 
+from bot.i18n import N_
 from bot.store.schema import link_codes, tenants
 
 __all__ = [
     "CODE_LENGTH",
     "MAX_MISSES_PER_CODE",
+    "SECRET_TEMPLATES",
     "Redeemed",
     "blocked_on_telegram",
     "create_code",
@@ -47,6 +50,12 @@ CODE_LENGTH = 8
 # code is live means an attack (people mistype a few codes a day), so the tenant's code lapsing then is the
 # right trade: they ask for a new one.
 MAX_MISSES_PER_CODE = 100
+
+# Templates whose values are a one-time secret (a Telegram link code, a deep link): once the row is done the
+# values are cleared and the message keeps this text instead of what was sent, so no usable code stays stored
+# (bot/outbox/record.py); before that, nothing that shows or exports the message shows its values.
+# The text is stored in English, a msgid: the console shows it in the reader's language (bot/console/transcript.py).
+SECRET_TEMPLATES: Mapping[str, str] = {"link.code": N_("[link code sent]")}
 
 
 def new_code() -> str:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from html import unescape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Connection, insert, select, update
@@ -21,14 +22,17 @@ from bot.console.data_rights import EXPORT_WORDS
 from bot.host.consents import record_consent, withdraw_consent
 from bot.host.tasks import add_task, set_task_status
 from bot.i18n import speaking
+from bot.inbound.inbox import InboundMessage
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
-from bot.store.schema import audit_log, case_tasks, planned_reminders, staff
+from bot.store.schema import audit_log, case_tasks, outbox, planned_reminders, staff
 from bot.tenants.court import record_filing, record_outcome
 from bot.tenants.csv_rows import known_languages, parse_csv
-from bot.tenants.export import export_tenant, render_html
+from bot.tenants.export import export_tenant, render_html, to_json
+from bot.tenants.linking import shown_code
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_person, add_tenant, login, post_form
+from tests.support.drive import drain, process_all
 from tests.support.history import NOTE, OUTCOME_NOTE, REPLY, TASK, TENANT_WORDS, History, a_tenant_with_a_history
 
 
@@ -315,3 +319,38 @@ async def test_the_data_page_finds_a_reference_typed_in_either_case_and_never_gu
     assert "Oplysninger om Amira Zyxwvu" in (await export("DEMO-03")).text
     assert "Oplysninger om Bent Qxyzw" in (await export("Demo-03")).text
     assert [e.detail for e in await exports(runtime)] == ["format=html"] * 3 + ["format=json"] + ["format=html"] * 2
+
+
+async def test_a_link_code_not_yet_sent_is_exported_as_queued_never_its_code_or_token(sqlite_url: str) -> None:
+    """The tenant asked for a Telegram code by SMS and the SMS waits in the outbox with the code and a deep link:
+    the JSON and the page say a code was queued (and then sent), and when, and hold neither the code nor the token."""
+    settings = make_settings(sqlite_url, sms_links=True, telegram_bot="keephome_bot")
+    async with started_runtime(settings) as rt:
+        await add_tenant(rt, "R-1", phone="+4520000001")
+        await rt.inbox.submit(InboundMessage("sms", "SM-code-1", "+4520000001", "TELEGRAM"))
+        await process_all(rt.processor)
+        async with rt.db.read() as conn:
+            stored = (await conn.execute(select(outbox.c["values"]).where(outbox.c.template == "link.code"))).scalar()
+        code, link = str(stored["code"]), str(stored["link"])
+        token = link.rsplit("=", 1)[1]
+        secrets = (code, shown_code(code), token)
+
+        async def exported() -> tuple[dict[str, Any], str, str]:
+            data = await export_tenant(rt.db, "R-1", rt.clock(), "cli")
+            with speaking("da"):
+                page = render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen"))
+            (sms,) = [m for m in data["messages"] if m["template"] == "link.code"]
+            return sms, to_json(data), page
+
+        sms, data, page = await exported()
+        assert sms["status"] == "queued" and sms["created_at"] and sms["template_values"] is None
+        for secret in secrets:
+            assert secret not in data and secret not in unescape(page), secret
+        assert "Kode til Telegram" not in page and "Link til Telegram" not in page
+        assert "[kode til Telegram ikke sendt]" in page
+        await drain(rt.sender)
+        sms, data, page = await exported()
+        assert sms["status"] == "sent" and sms["sent_at"]
+        assert "[kode til Telegram sendt]" in page and "[link code sent]" not in page
+        for secret in secrets:
+            assert secret not in data and secret not in unescape(page), secret
