@@ -739,17 +739,37 @@ def _code_words(page: _Page, column: str, row: Mapping[str, Any], code: object) 
 
 # What a link code's message says on the page before it went out (after, its stored text says it was sent).
 _SECRET_NOT_SENT = N_("[link code not sent]")
+# A consent's proof, as the case page names the tenant's message: by its channel and when it came.
+_EVIDENCE = {
+    "sms": N_("the tenant's SMS of %(when)s"),
+    "telegram": N_("the tenant's Telegram message of %(when)s"),
+}
+_EVIDENCE_OTHER = N_("the tenant's message of %(when)s")
+
+
+def _evidence(page: _Page, proof: Mapping[str, Any]) -> Markup:
+    """The message a consent rests on, as the messages above list it: its channel, when it came and what it said,
+    never its number in the database (the JSON keeps that, as `evidence_message_id`)."""
+    at = proof.get("created_at")
+    when = (_moment(page, at) if isinstance(at, str) else None) or "–"
+    said = gettext(_EVIDENCE.get(str(proof.get("channel")), _EVIDENCE_OTHER)) % {"when": when}
+    text = proof.get("text")
+    if not isinstance(text, str):
+        return escape(said)
+    return Markup('{}: <q dir="auto">{}</q>').format(said, text)
 
 
 def _composed(page: _Page, column: str, row: Mapping[str, Any], value: Any) -> Markup | None:
     """A cell the page puts together from more than its value: a conversation's answers, a text not yet written, a
-    link code's message (never its code); None for any other."""
+    link code's message (never its code), a consent's proof; None for any other."""
     if column == "conversations.answers":
         return _answers(page, row)
     if column == "messages.text" and row.get("template") in SECRET_TEMPLATES:
         return escape(gettext(SECRET_TEMPLATES[row["template"]] if value is not None else _SECRET_NOT_SENT))
     if column == "messages.text" and value is None and isinstance(row.get("template_values"), dict):
         return _made_of(page, row["template_values"])
+    if column == "consents.evidence" and isinstance(value, dict):
+        return _evidence(page, value)
     return None
 
 

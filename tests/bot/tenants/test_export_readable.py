@@ -20,7 +20,7 @@ from bot.cli.check import SAMPLE_VALUES, VARIANTS
 from bot.console.data_rights import EXPORT_WORDS
 from bot.host.appointments import appointment_values
 from bot.host.consents import record_consent
-from bot.i18n import local_day, reason_words, speaking
+from bot.i18n import local_day, local_moment, reason_words, speaking
 from bot.outbox.render import Renderer
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
@@ -436,3 +436,20 @@ async def test_every_value_a_text_can_be_made_of_has_danish_words_on_the_page(ru
     # The codes a consent's wording is made of, in the words the consents' section uses for them.
     assert ("Delt med", "En enhed i kommunen") in shown
     assert any(heading == "Slags oplysninger" and value.startswith("Huslejestatus, ") for heading, value in shown)
+
+
+async def test_a_consents_proof_is_the_tenants_message_by_channel_and_time_never_its_number(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    history = await a_tenant_with_a_history(rt, client)
+    data = await export_tenant(rt.db, history.ref, rt.clock(), "cli")
+    yes = next(m for m in data["messages"] if m["direction"] == "in" and m["text"] == "JA")
+    assert data["consents"][0]["evidence_message_id"] == yes["id"]  # the JSON names it by the number it lists
+    with speaking("da"):
+        html = render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen"))
+        when = local_moment(datetime.fromisoformat(yes["created_at"]).astimezone(ZoneInfo("Europe/Copenhagen")))
+    given = html.split("<h2>Samtykker</h2>")[1].split("<h2>")[0].split("<tr>")[2]
+    proof = given.split("</td>")[12]
+    assert f'lejerens sms {when}: <q dir="auto">JA</q>' in proof
+    assert "<dl>" not in proof and "Nummer" not in proof
