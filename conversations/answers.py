@@ -522,8 +522,8 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found.add("part")
     if any(clause.words[0] in _QUESTION_WORDS and _HELP_WORDS & set(clause.words) for clause in clauses):
         found.add("info")
-    mentions = _mentions(_plain(text), today, strict=True)
-    dated = _one_date(mentions) is not None
+    mentions, rest = _dates(_plain(text), today, strict=True)
+    dated = _the_date(mentions, rest) is not None
     if _nothing_offered(text, clauses, dated):
         # "Kan betale 0 kr", "0 kr den 15.": nothing is paid, so no part and no promise for the day; it is heard.
         found -= {"will_pay", "part"}
@@ -551,7 +551,7 @@ def _nothing_offered(text: str, clauses: Sequence[_Clause], dated: bool) -> bool
 def offers_nothing(text: str, today: date) -> bool:
     """Whether the message offers an amount of nothing, as a payment or for a day ("0 kr den 15."): no promise."""
     clauses = [_clause(words) for words in _clauses(text)]
-    dated = _one_date(_mentions(_plain(text), today, strict=True)) is not None
+    dated = find_date(text, today, strict=True) is not None
     return _nothing_offered(text, clauses, dated)
 
 
@@ -865,8 +865,49 @@ def _as_day(words: Sequence[str], index: int, today: date, *, strict: bool) -> _
 def _mentions(plain: str, today: date, *, strict: bool) -> list[_Mention]:
     """Every date the text names, in order, as the words before each change it ("efter", "ikke"); `strict`
     leaves out bare numbers ("15" alone may be an amount)."""
+    return _dates(plain, today, strict=strict)[0]
+
+
+def _dates(plain: str, today: date, *, strict: bool) -> tuple[list[_Mention], _Mention | None]:
+    """Every date the text names (as `_mentions`), and the one said for the rest ("resten på fredag"), if any."""
     words, found = _found(plain, today, strict=strict)
-    return [_modified(words, f.start, f.value, f.weekday) for f in found if not f.past]
+    kept = [f for f in found if not f.past]
+    mentions = [_modified(words, f.start, f.value, f.weekday) for f in kept]
+    rest = _rest_index(words, kept)
+    return mentions, None if rest is None else mentions[rest]
+
+
+# "Resten", "the rest": everything still left to pay. Its day is when all of it will have been paid.
+_REST_WORDS = frozenset({"resten", "restbelobet", "restbeloebet", "resterende"})
+_OF = frozenset({"af", "of"})
+
+
+def _rest_at(words: Sequence[str], index: int) -> bool:
+    """Whether the words at `index` say the rest ("resten", "the rest", "det resterende"), not a part of it
+    ("halvdelen af resten", "some of the rest")."""
+    word = words[index]
+    if word in _REST_WORDS:
+        start = index - 1 if word == "resterende" and index and words[index - 1] in ("det", "the") else index
+    elif word == "rest" and index and words[index - 1] == "the":
+        start = index - 1
+    else:
+        return False
+    return not (start and words[start - 1] in _OF)
+
+
+def _rest_index(words: Sequence[str], found: Sequence[_Found]) -> int | None:
+    """Which of the dates found is said for the rest: the first with the rest named just before it ("og resten den
+    20.", "the rest I'll pay on Friday"), or else just after it ("fredag kommer resten"), no other date between."""
+    for position, f in enumerate(found):
+        since = found[position - 1].start + found[position - 1].width if position else 0
+        if any(_rest_at(words, i) for i in range(max(since, f.start - 5), f.start)):
+            return position
+    for position, f in enumerate(found):
+        end = f.start + f.width
+        until = found[position + 1].start if position + 1 < len(found) else len(words)
+        if any(_rest_at(words, i) for i in range(end, min(until, end + 4))):
+            return position
+    return None
 
 
 def _found(plain: str, today: date, *, strict: bool) -> tuple[list[str], list[_Found]]:
@@ -926,11 +967,18 @@ def _one_date(mentions: Sequence[_Mention]) -> date | None:
     return next(iter(values))
 
 
+def _the_date(mentions: Sequence[_Mention], rest: _Mention | None) -> date | None:
+    """The day a message promises: the one said for the rest when it names one ("betalt en del i dag, resten på
+    fredag": by then all is paid), else its one date."""
+    return rest.value if rest is not None else _one_date(mentions)
+
+
 def find_date(text: str, today: date, *, strict: bool = False) -> date | None:
     """The one date on/after today the message names ("fredag", "i overmorgen", "den femtende", "15/12",
-    "efter den 10." = the 11th); None when it names none, several, or one that cannot be placed.
-    `strict` ignores bare numbers, which in a longer message may be anything."""
-    return _one_date(_mentions(_plain(text), today, strict=strict))
+    "efter den 10." = the 11th), or the day it names for the rest ("3000 i dag og resten den 20."); None when it
+    names none, several, or one that cannot be placed. `strict` ignores bare numbers, which in a longer message may
+    be anything."""
+    return _the_date(*_dates(_plain(text), today, strict=strict))
 
 
 # A date as a calendar writes it ("2026-12-14"), read as the day/month year it is ("14/12 2026").
@@ -963,8 +1011,8 @@ def names_unplaced_day(text: str, today: date) -> bool:
     after? "næste uge", "ikke fredag", a date gone by, "når jeg får løn", "i januar", "snart"): the tenant is asked
     which day they mean."""
     plain = _plain(text)
-    mentions = _mentions(plain, today, strict=False)
-    if _one_date(mentions) is not None:
+    mentions, rest = _dates(plain, today, strict=False)
+    if _the_date(mentions, rest) is not None:
         return False
     return any(m.value is None for m in mentions) or any(word in _VAGUE_WHEN for word in _split_words(plain))
 

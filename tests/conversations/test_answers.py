@@ -173,6 +173,12 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("næste fredag", None),  # this one or the one after? never guessed
         ("næste uge", None),
         ("fredag eller lørdag", None),
+        # Two days, one of them said for the rest: by then all of it is paid.
+        ("betalt en del i dag, resten på fredag", date(2026, 12, 4)),
+        ("3000 i dag og resten den 20.", date(2026, 12, 20)),
+        ("paid some today and the rest on the 20th", date(2026, 12, 20)),
+        ("i dag halvdelen, fredag kommer resten", date(2026, 12, 4)),
+        ("halvdelen i dag og noget af resten fredag", None),  # a part of the rest: two days, no one promise
         ("i går", None),
         ("i fredags", None),
         ("ikke fredag", None),
@@ -197,7 +203,9 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("i januar", True),
         ("snart", True),
         ("end of the month", True),
+        ("betalt en del i dag, resten næste fredag", True),  # the rest's day, not placed
         ("fredag", False),  # placed: no question
+        ("betalt en del i dag, resten på fredag", False),
         ("på fredag", False),
         ("ved ikke", False),  # no day named at all: not understood, as before
         ("hej", False),

@@ -1061,3 +1061,34 @@ def test_a_plain_no_at_the_consent_question_stays_a_no(language: str, text: str)
     state, events = resume(_asked("sms", language, ("3",)), TextReceived(text, "sms"), NOW)
     assert _templates(events) == ["consent.declined"]
     assert (state.ended, state.data["consent"]) == (True, "no")
+
+
+# A part paid today, with the day the rest comes: the tenant said when all of it will be paid.
+_PAID_TODAY_REST_ON_FRIDAY = (
+    ("da", "jeg har betalt 3000 i dag og resten på fredag"),
+    ("da", "har betalt en del i dag, resten på fredag"),
+    ("da", "jeg har betalt en del, resten på fredag"),
+    ("en", "I paid some today and the rest on friday"),
+    ("en", "I have paid part of it today, the rest on Friday"),
+)
+_PROMISED_FRIDAY = {
+    "da": "Tak. Vi har skrevet ned, at du betaler den 4. december 2026.",
+    "en": "Thank you. We have noted that you will pay on 4 December 2026.",
+}
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), _PAID_TODAY_REST_ON_FRIDAY)
+def test_a_part_paid_today_with_the_day_for_the_rest_is_a_promise_for_that_day(
+    language: str, text: str, channel: Channel
+) -> None:
+    """ "Har betalt en del i dag, resten på fredag": two days, and the one said with "resten" is when the rest comes.
+    Never "when can you pay the rest?" right after it was said."""
+    state, events = resume(_asked(channel, language), TextReceived(text, channel), NOW)
+    assert [e.question for e in events if isinstance(e, AnswerRecorded)] == ["question", "rest_when"]
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 4)]
+    assert _templates(events) == ["payment_check.promised"]
+    assert (state.ended, state.end_reason, state.data["question"]) == (True, "promised", "part")
+    assert not [e for e in events if isinstance(e, PaidClaimed)]  # a part paid stops no reminder
+    said = RENDERER.render("payment_check.promised", _values_of(events, "payment_check.promised"), language, channel)
+    assert said.text.startswith(_PROMISED_FRIDAY[language]), said.text
