@@ -522,8 +522,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found.add("part")
     if any(clause.words[0] in _QUESTION_WORDS and _HELP_WORDS & set(clause.words) for clause in clauses):
         found.add("info")
-    mentions, rest = _dates(_plain(text), today, strict=True)
-    dated = _the_date(mentions, rest) is not None
+    mentions, dated = _dated(text, today, found)
     if _nothing_offered(text, clauses, dated):
         # "Kan betale 0 kr", "0 kr den 15.": nothing is paid, so no part and no promise for the day; it is heard.
         found -= {"will_pay", "part"}
@@ -536,6 +535,16 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     elif dated and not found:
         found.add("will_pay")  # "på fredag" alone answers when
     return found, dated
+
+
+def _dated(text: str, today: date, found: set[str]) -> tuple[list[_Mention], bool]:
+    """The dates a message names, and whether it promises one. A day said for the rest ("kan betale 3000 nu og resten
+    den 20.", "resten den 20." asked when the rest can come) is when all of it is paid: a promise for that day, and
+    no part is read (a part paid already stays so: the rest is what it asks about next)."""
+    mentions, rest = _dates(_plain(text), today, strict=True)
+    if rest is not None and rest.value is not None:
+        found.discard("part")
+    return mentions, _the_date(mentions, rest) is not None
 
 
 def _nothing_offered(text: str, clauses: Sequence[_Clause], dated: bool) -> bool:

@@ -1092,3 +1092,62 @@ def test_a_part_paid_today_with_the_day_for_the_rest_is_a_promise_for_that_day(
     assert not [e for e in events if isinstance(e, PaidClaimed)]  # a part paid stops no reminder
     said = RENDERER.render("payment_check.promised", _values_of(events, "payment_check.promised"), language, channel)
     assert said.text.startswith(_PROMISED_FRIDAY[language]), said.text
+
+
+# A part now and the rest on a day: all of it is paid by that day.
+_PART_NOW_REST_ON_THE_20TH = (
+    ("da", "kan betale 3000 nu og resten den 20"),
+    ("da", "kan betale 3000 i dag og resten den 20"),
+    ("da", "jeg kan betale halvdelen nu og resten den 20."),
+    ("en", "I can pay 3000 now and the rest on the 20th"),
+    ("en", "I can pay half today and the rest on the 20th"),
+)
+_PROMISED_THE_20TH = {
+    "da": "Tak. Vi har skrevet ned, at du betaler den 20. december 2026.",
+    "en": "Thank you. We have noted that you will pay on 20 December 2026.",
+}
+
+
+def _promised_the_20th(state: State, events: list[Event], language: str, channel: Channel) -> None:
+    """The rest's day kept and confirmed as a promise, and the conversation ended as after one: no part's words, no
+    help pushed, no amount kept or said."""
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 20)]
+    assert _templates(events) == ["payment_check.promised"]
+    assert (state.ended, state.end_reason) == (True, "promised")
+    assert "amount" not in state.data and all(
+        "amount" not in e.values for e in events if isinstance(e, MessageRequested)
+    )
+    said = RENDERER.render("payment_check.promised", _values_of(events, "payment_check.promised"), language, channel)
+    assert said.text.startswith(_PROMISED_THE_20TH[language]), said.text
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), _PART_NOW_REST_ON_THE_20TH)
+def test_a_part_now_and_the_rest_on_a_day_is_a_promise_for_that_day(language: str, text: str, channel: Channel) -> None:
+    """ "Kan betale 3000 nu og resten den 20": the whole is paid by the 20th. Never "you can pay some on the 20th"
+    and help nobody asked for."""
+    state, events = resume(_asked(channel, language, ("hej",)), TextReceived(text, channel), NOW)
+    assert state.data["question"] == "will_pay"
+    _promised_the_20th(state, events, language, channel)
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("question", ["rest_when", "when"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "resten den 20."), ("da", "resten betaler jeg den 20."), ("en", "the rest on the 20th")],
+)
+def test_the_rest_on_a_day_asked_when_is_a_promise_for_that_day(
+    language: str, text: str, question: str, channel: Channel
+) -> None:
+    """Asked when the rest can come, "resten den 20." names the very thing asked about: the promise for the 20th, not
+    a part of it."""
+    state, events = resume(_at_date_question(question, language, channel), TextReceived(text, channel), NOW)
+    assert [e.question for e in events if isinstance(e, AnswerRecorded)] == [question]
+    _promised_the_20th(state, events, language, channel)
+
+
+def test_a_part_of_the_rest_on_a_day_is_still_a_part() -> None:
+    state, events = resume(_asked("sms", "da"), TextReceived("kan betale noget af resten den 20", "sms"), NOW)
+    assert _templates(events) == ["payment_check.part_promised", "payment_check.heard", "consent.ask"]
+    assert state.data["question"] == "part"
