@@ -594,7 +594,62 @@ def asks_for_person(text: str, language: str, today: date) -> bool:
     help") or help thanked for ("tak for hjælpen") asks for nothing."""
     plain = _THANKED_FOR.sub(" ", _plain(text))
     found, _dated = _signals(plain, language, today)
-    return bool(found & {"adviser", "help"}) or any(_not_now(clause) for clause in _clauses(plain))
+    if "help" in found or any(_not_now(clause) for clause in _clauses(plain)):
+        return True
+    # "Talk", "ringer", "someone" are read as the adviser everywhere else; here they ask only when aimed at us.
+    return "adviser" in found and any(_wants_person(_clause(words).plain) for words in _clauses(plain))
+
+
+# Words that name the person wished for: always a wish (a negated one is blanked before, "ikke brug for en rådgiver").
+_PERSON_WORDS = frozenset({
+    "raadgiver", "radgiver", "raadgivning", "radgivning", "adviser", "advisor", "advice", "person", "menneske",
+})  # fmt: skip
+_CALLING = frozenset({"ring", "ringe", "ringer", "ringes", "call", "phone"})
+_CALL_NOW = frozenset({"ring", "call", "phone"})  # as a request ("ring efter kl 16", "call after 4")
+_TALKING = frozenset({"tale", "snakke", "talk", "speak"})
+_SOMEONE = frozenset({"someone", "somebody", "anyone", "nogen"})
+_TO_ME = frozenset({"mig", "me", "op"})  # "ring til mig", "call me", "ring mig op", "ringes op"
+_TO_US = frozenset({"en", "et", "a", "an", "nogen", "jer", "dig", "you", "your", "jeres", "din"}) | _SOMEONE
+_ASKING_HOW = frozenset({"kan", "vil", "can", "could", "will", "would"})
+_ASKED_WHO = frozenset({"du", "i", "you", "jer"}) | _SOMEONE
+_LEADING = frozenset({"ja", "yes", "please", "venligst", "gerne", "saa", "so", "ok", "okay"})
+_NEEDING = frozenset({"need", "want", "brug", "behov"})
+
+
+def _wants_person(words: Sequence[str]) -> bool:
+    """Whether a clause asks for a person of ours: an adviser or a person named ("kan en rådgiver ringe?"), a call to
+    the tenant ("ring til mig", "call me", "kan I ringe?", "ring efter kl 16"), a talk with us ("I want to talk to
+    someone") or someone to call or help. Not a call or a talk with someone else ("jeg ringer til banken", "I'll talk to
+    my husband")."""
+    for index, word in enumerate(words):
+        after = words[index + 1 : index + 4]
+        before = words[max(0, index - 2) : index]
+        if word in _PERSON_WORDS:
+            return True
+        if (
+            word in _CALLING
+            and (
+                not _TO_ME.isdisjoint(after)
+                # "ring efter kl 16", "ja, ring gerne": a request; "ring til banken" is a call to someone else
+                or (
+                    word in _CALL_NOW
+                    and (index == 0 or words[index - 1] in _LEADING)
+                    and after[:1] not in (("til",), ("to",))
+                )
+                or (len(before) == 2 and before[0] in _ASKING_HOW and before[1] in _ASKED_WHO)  # "kan I ringe?"
+            )
+        ):
+            return True
+        if word in _TALKING and (
+            not after or (after[0] in ("med", "to", "with") and after[1:2] and after[1] in _TO_US)
+        ):
+            return True  # "kan vi snakke?", "talk to someone", "tale med en"; not "talk to my husband"
+        if word in _SOMEONE and (
+            not (_CALLING | _TALKING | {"hjaelpe", "hjaelp", "help"}).isdisjoint(after)
+            or (before and before[-1] in _NEEDING)
+        ):
+            return True  # "can someone call me", "someone to talk to", "I need someone"
+    return False
 
 
 def asks_after_but(text: str, language: str, tags: Iterable[str], today: date) -> bool:

@@ -481,6 +481,23 @@ def test_says_only_tells_a_bare_yes_or_no_from_one_that_says_more(text: str, tag
         ("betaler fredag, tak for hjælp", "da", False),
         ("I'll pay friday, thanks for your help", "en", False),
         ("please don't call me, I'll pay friday", "en", False),
+        # A person wished for, in the words that also say a call or a talk with someone else.
+        ("kan en rådgiver ringe til mig?", "da", True),
+        ("please call me", "en", True),
+        ("kan nogen hjælpe mig?", "da", True),
+        ("kan I ringe til mig, jeg betaler fredag", "da", True),
+        ("betaler fredag, ring efter kl 16", "da", True),
+        ("can someone call me? I'll pay on friday", "en", True),
+        ("I want to talk to someone, I can pay friday", "en", True),
+        ("jeg vil gerne tale med en, betaler fredag", "da", True),
+        ("jeg betaler fredag, kan du ringe?", "da", True),
+        # A call or a talk with someone else asks for no one of ours.
+        ("I'll talk to my husband, pay Friday", "en", False),
+        ("jeg ringer til banken og betaler fredag", "da", False),
+        ("I will call the bank and pay on Friday", "en", False),
+        ("jeg skal lige snakke med min mand, betaler fredag", "da", False),
+        ("ring til banken i morgen, betaler fredag", "da", False),
+        ("someone owes me money, I will pay on friday", "en", False),
     ],
 )
 def test_a_wish_for_a_person_or_help_is_told_whatever_else_the_message_says(

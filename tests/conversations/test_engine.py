@@ -1151,3 +1151,26 @@ def test_a_part_of_the_rest_on_a_day_is_still_a_part() -> None:
     state, events = resume(_asked("sms", "da"), TextReceived("kan betale noget af resten den 20", "sms"), NOW)
     assert _templates(events) == ["payment_check.part_promised", "payment_check.heard", "consent.ask"]
     assert state.data["question"] == "part"
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I'll talk to my husband, pay Friday"),
+        ("da", "jeg ringer til banken og betaler fredag"),
+        ("da", "jeg skal lige snakke med min mand, betaler fredag"),
+        ("en", "I will call the bank and pay on Friday"),
+    ],
+)
+def test_a_day_with_a_call_or_talk_to_someone_else_is_a_plain_promise(
+    language: str, text: str, channel: Channel
+) -> None:
+    """ "Jeg ringer til banken og betaler fredag" asks for nobody of ours: the promise for Friday, confirmed and ended,
+    never help and a consent question nobody asked for."""
+    state, events = resume(_asked(channel, language), TextReceived(text, channel), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 4)]
+    assert _templates(events) == ["payment_check.promised"]
+    assert (state.ended, state.end_reason) == (True, "promised")
+    said = RENDERER.render("payment_check.promised", _values_of(events, "payment_check.promised"), language, channel)
+    assert said.text.startswith(_PROMISED_FRIDAY[language]), said.text
