@@ -179,6 +179,9 @@ class Sender:
         # Rows whose send is under way or whose outcome is not yet recorded: a claim that takes one again (its lease
         # looked over because the system clock jumped ahead) leaves it to the send under way.
         self._sending: set[int] = set()
+        # Rows sent (or maybe sent) whose outcome the database did not take before their lease ended: kept here, and
+        # written when a claim takes the row again, instead of sending it a second time (while this process lives).
+        self._unrecorded: dict[int, Outcome] = {}
         self._claiming = asyncio.Lock()
         # Claims finished, and whether the last one left nothing due: a worker that waited for its turn to claim
         # while another's claim took every due row skips its own (it would only find none).
@@ -318,8 +321,12 @@ class Sender:
             elif self._paused_aside == seen:
                 self._paused_aside = None  # it put them back, and no send set one aside meanwhile
             rows = self._not_under_way(taken.rows)
+            sent_before = [row for row in rows if row.id in self._unrecorded]
+            rows = [row for row in rows if row.id not in self._unrecorded]
             for row in rows:
                 self._in_flight[(row.proactive, row.channel)] += 1
+        if sent_before:
+            await self._record_sent_before(sent_before, until)
         claimed_at = time.monotonic()
         if taken.paused and self._tasks:
             # Paused: look again soon, so a resume made through any process holds here within a moment.
@@ -330,11 +337,20 @@ class Sender:
         if not rows:
             if not taken.set_aside:
                 await refresh_depth(self._db, self._metrics, now=self._clock())  # the gauges, kept by the sender's work
-            return taken.set_aside
+            return taken.set_aside + len(sent_before)
         sends = {asyncio.create_task(self._send_one(row, until, claimed_at)) for row in rows}
         await self._record_as_sent(sends, until, stragglers=len(rows) // 10 if detach else -1)
         await refresh_depth(self._db, self._metrics, busy=True, now=self._clock())
-        return len(rows) + taken.set_aside
+        return len(rows) + taken.set_aside + len(sent_before)
+
+    async def _record_sent_before(self, rows: list[Claimed], until: datetime) -> None:
+        """Rows claimed again whose send went out before and whose outcome the database did not take then: that
+        outcome is written now, under this claim's lease, and nothing is sent."""
+        outcomes = [self._unrecorded[row.id]._replace(row=row) for row in rows]
+        log.info("outbox: %d row(s) sent before are recorded now, not sent again: %s", len(rows), [r.id for r in rows])
+        for o in outcomes:
+            del self._unrecorded[o.row.id]
+        self._failed_for_good(await self._record(outcomes, until))
 
     def _not_under_way(self, rows: list[Claimed]) -> list[Claimed]:
         """The claimed rows but those this process is sending now: such a row's lease looked over only because the
@@ -379,25 +395,34 @@ class Sender:
             raise
 
     async def _record(self, outcomes: list[Outcome], until: datetime) -> list[tuple[Outcome, str]]:
-        """Write a wave's outcomes; while the database is away (PostgreSQL restarting, a connection cut) the sender
-        keeps what the providers said and tries again until the rows' lease is nearly over: a row sent and not
-        recorded is sent again once its lease ends. If the database stays away that long, an error names those rows."""
+        """Write a wave's outcomes; while the database is away (PostgreSQL restarting, a connection cut, SQLite's
+        lock held elsewhere) the sender keeps what the providers said and tries again until the rows' lease is nearly
+        over. If the database stays away that long, the rows sent (or maybe sent) are kept in memory and written when
+        a claim takes them again (`_unrecorded`), never sent a second time by this process; an error names them (a
+        process stopped before then sends them again: their outcome was never written). The rest go back as their
+        lease ends: nothing of theirs went out."""
         pause = RECORD_RETRY_SECONDS
         while True:
             try:
                 return await self._db.run(record, outcomes, self._clock(), self._max_attempts, until)
             except Exception as exc:
                 left = (until - self._clock()).total_seconds() - self._send_timeout
-                sent = [o.row.id for o in outcomes if o.result is not None and o.result.outcome == "sent"]
                 if left <= pause:
+                    gone = [
+                        o
+                        for o in outcomes
+                        if o.result is not None and (o.result.outcome == "sent" or o.result.maybe_sent)
+                    ]
+                    self._unrecorded.update((o.row.id, o) for o in gone)
                     log.error(
-                        "outbox: the outcomes of %d row(s) could not be recorded (%r); their lease ends, and these, "
-                        "sent already, will be sent again: %s",
+                        "outbox: the outcomes of %d row(s) could not be recorded (%r); these, sent already, are kept "
+                        "and recorded when the database answers again, not sent again (unless this process stops "
+                        "first): %s",
                         len(outcomes),
                         exc,
-                        sent,
+                        [o.row.id for o in gone],
                     )
-                    raise
+                    return []
                 log.warning(
                     "outbox: recording %d outcome(s) failed (%r); trying again in %.1f s", len(outcomes), exc, pause
                 )

@@ -654,3 +654,40 @@ async def test_a_database_away_for_a_moment_at_the_record_sends_nothing_twice(
     assert len(_sms(rt).sent) == 3  # each once
     assert [(await _row(rt, oid)).state for oid in oids] == ["sent"] * 3  # type: ignore[attr-defined]
     assert sum("trying again" in r.getMessage() for r in caplog.records) == 2
+
+
+async def test_outcomes_the_database_took_too_late_are_recorded_when_claimed_again_never_sent_twice(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The provider took the messages, then the database stayed away until past the rows' lease (SQLite's lock
+    held by another program, PostgreSQL down): the sender keeps what was sent, and when the rows come round again it
+    writes that they went instead of sending them a second time; the tenant gets each once, and no copy is left to
+    count as "may have it twice"."""
+    from bot.outbox import sender as sender_module
+
+    monkeypatch.setattr(sender_module, "RECORD_RETRY_SECONDS", 0.01)
+    tenant_id = await add_tenant(rt.db)
+    oids = [await _queue(rt, tenant_id, f"k{i}") for i in range(3)]
+    real_run = rt.db.run
+    away = 1
+
+    async def locked(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal away
+        if fn is sender_module.record and away:
+            away -= 1
+            rt.clock.offset += timedelta(seconds=rt.settings.lease_seconds)  # away until the lease ends
+            raise ConnectionResetError("the database is away")
+        return await real_run(fn, *args, **kwargs)
+
+    monkeypatch.setattr(rt.db, "run", locked)
+    await drain(rt.sender)
+    assert len(_sms(rt).sent) == 3
+    rt.clock.offset += timedelta(hours=1)  # long past every lease: the rows are claimed again
+    await drain(rt.sender)
+    assert len(_sms(rt).sent) == 3  # each once
+    rows = [await _row(rt, oid) for oid in oids]
+    assert [(r.state, r.maybe_sent) for r in rows] == [("sent", False)] * 3  # type: ignore[attr-defined]
+    async with rt.db.read() as conn:
+        statuses = (await conn.execute(select(messages.c.status).where(messages.c.direction == "out"))).scalars()
+        assert sorted(statuses) == ["sent"] * 3
+    assert sum("are kept and recorded when the database answers again" in r.getMessage() for r in caplog.records) == 1
