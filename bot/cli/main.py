@@ -147,7 +147,11 @@ def _main(argv: Sequence[str] | None) -> int:
         print(args.help_text(), file=sys.stderr, end="")
         return 2
     try:
-        logging.basicConfig(level=log_level(), format="%(levelname)s %(name)s: %(message)s")
+        level = logging.getLevelNamesMapping()[log_level()]
+        # DEBUG is keephome's own lines only (by ids): the libraries' debug output carries the database queries'
+        # parameters (phone numbers) and the texts sent, which no log may (DESIGN.md).
+        logging.basicConfig(level=max(level, logging.INFO), format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("bot").setLevel(level)
         # The SDKs log every request's URL and headers at INFO; keephome logs each send by id itself (at INFO
         # only those that did not go).
         for noisy in ("twilio", "httpx", "telegram", "apscheduler", "alembic"):

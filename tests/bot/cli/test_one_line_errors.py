@@ -4,6 +4,7 @@ never a traceback (README, "Settings"): run through the command line's own entry
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import sqlite3
@@ -214,15 +215,31 @@ def test_a_language_without_texts_is_one_line(
 # 2. KEEPHOME_LOG_LEVEL
 
 
-@pytest.mark.parametrize(("written", "level"), [("debug", "DEBUG"), ("Warning", "WARNING"), (" info ", "INFO")])
+@pytest.mark.parametrize(
+    ("written", "level", "libraries"),
+    [
+        ("debug", logging.DEBUG, logging.INFO),
+        ("Warning", logging.WARNING, logging.WARNING),
+        (" info ", logging.INFO, logging.INFO),
+    ],
+)
 def test_a_log_level_in_any_case_is_taken(
-    env: Path, written: str, level: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    env: Path,
+    written: str,
+    level: int,
+    libraries: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """The level is keephome's own loggers'; DEBUG never reaches the libraries, whose debug lines carry the queries'
+    parameters (a tenant's phone number) and the texts sent."""
     configured: list[dict[str, Any]] = []
     monkeypatch.setattr("logging.basicConfig", lambda **kwargs: configured.append(kwargs))
+    monkeypatch.setattr(logging.getLogger("bot"), "level", logging.NOTSET)  # put back after the test
     monkeypatch.setenv("KEEPHOME_LOG_LEVEL", written)
     assert main(["remind", "--dry-run"]) == 0
-    assert [c["level"] for c in configured] == [level]
+    assert [c["level"] for c in configured] == [libraries]
+    assert logging.getLogger("bot").level == level
     assert "Traceback" not in capsys.readouterr().err
 
 
