@@ -161,6 +161,8 @@ class Sender:
         self._clock = clock
         self._metrics = metrics
         self._trouble = SendTrouble(metrics)
+        for name in channels:  # 0 while the provider answers: the series is there before any try has failed
+            metrics.send_failing_since.labels(name).set(0)
         self._rates = rates
         self._lease = lease
         self._batch = batch

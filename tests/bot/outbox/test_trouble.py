@@ -90,6 +90,8 @@ async def test_messages_that_wait_after_failed_tries_show_on_the_admin_page_and_
 ) -> None:
     daytime(rt)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
     assert (await login(admin, "adviser@example.org")).status_code == 303
+    # Before any try: 0, not an absent series (an alert on it would never see the channel).
+    assert 'keephome_send_failing_since_seconds{channel="sms"} 0.0' in (await admin.get("/metrics")).text
     for n in (1, 2):
         case_id = await add_case(rt, await add_tenant(rt, f"T{n}", name="Tove Tenant", phone=f"+452000000{n}"))
         await post_form(admin, f"/console/cases/{case_id}", f"/console/cases/{case_id}/take", {})
