@@ -185,6 +185,10 @@ async def _case_in(world: World, data: st.DataObject) -> None:
     values.setdefault("volunteer_id", None)
     status = data.draw(mostly(st.just("active"), st.just("stopped"), oddly=False), label="tenant")
     async with world.rt.db.write() as conn:
+        # A case an earlier example opened for the tenant (the tenant page's form, while this one was closed) ends
+        # first: a tenant has one open case, and this one is the case the forms are about.
+        others = (cases.c.tenant_id == world.ids["tenant"]) & (cases.c.id != world.ids["case"])
+        await conn.execute(update(cases).where(others, cases.c.status != "closed").values(status="closed"))
         await conn.execute(update(cases).where(cases.c.id == world.ids["case"]).values(**values))
         await conn.execute(update(tenants).where(tenants.c.id == world.ids["tenant"]).values(status=status))
 
