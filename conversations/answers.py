@@ -593,11 +593,21 @@ def asks_for_person(text: str, language: str, today: date) -> bool:
     promised with it is kept, and the way to a person must still come. A wish turned down ("ring ikke", "I don't need
     help") or help thanked for ("tak for hjælpen") asks for nothing."""
     plain = _THANKED_FOR.sub(" ", _plain(text))
+    if _person_hints(language).isdisjoint(_split_words(plain)):
+        return False  # no word of any such phrase, nor "nu"/"now": most promises, read no further
     found, _dated = _signals(plain, language, today)
     if "help" in found or any(_not_now(clause) for clause in _clauses(plain)):
         return True
     # "Talk", "ringer", "someone" are read as the adviser everywhere else; here they ask only when aimed at us.
     return "adviser" in found and any(_wants_person(_clause(words).plain) for words in _clauses(plain))
+
+
+@lru_cache(maxsize=16)
+def _person_hints(language: str) -> frozenset[str]:
+    """Every word of the phrases that read as help or the adviser in a language (and Danish and English), and
+    "nu"/"now": a message with none of them cannot ask for a person (`asks_for_person`)."""
+    phrases = _folded_phrases(language, "help") + _folded_phrases(language, "adviser")
+    return frozenset(word for phrase in phrases for word in phrase.split()) | _NOW
 
 
 # Words that name the person wished for: always a wish (a negated one is blanked before, "ikke brug for en rådgiver").
