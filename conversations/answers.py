@@ -446,6 +446,19 @@ _NOT_WANTED = frozenset(
     {"ikke", "ik", "not", "dont", "doesnt", "ingen", "no", "never", "aldrig", "behover", "behoeves"}
 )
 _FUSS = frozenset({"problem", "problems", "problemer", "worries", "worry", "problemo"})
+# "Kan I ikke ringe til mig?", "kunne du ikke hjælpe mig": a request asked politely, whose "ikke" turns nothing down.
+_POLITE_MODALS = frozenset({"kan", "kunne", "vil", "ville"})
+_POLITE_WHO = frozenset({"i", "du", "nogen", "en", "man", "de"})
+
+
+def _asked_politely(words: Sequence[str], index: int) -> bool:
+    """Whether the negation before `index` is that of a polite question: a modal, who is asked, "ikke"."""
+    return any(
+        words[i] in _POLITE_MODALS and words[i + 1] in _POLITE_WHO and words[i + 2] in ("ikke", "ik")
+        for i in range(max(0, index - 4), index - 2)
+    )
+
+
 _PLAIN_YES = frozenset({"ok", "okay", "oki", "okej", "selvfolgelig", "klart", "sure", "course", "gerne", "fint"})
 
 
@@ -468,7 +481,11 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     turned = False
     for index, word in enumerate(words):
         after = words[index + 1] if index + 1 < len(words) else ""
-        if word in _ASKING_WORDS and any(w in _NOT_WANTED for w in words[max(0, index - 4) : index]):
+        if (
+            word in _ASKING_WORDS
+            and any(w in _NOT_WANTED for w in words[max(0, index - 4) : index])
+            and not _asked_politely(words, index)
+        ):
             # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call; "ingen hjælp",
             # "no help" say no.
             blanked[index], turned = ("nej" if index and words[index - 1] in ("ingen", "no") else "-"), True

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversations.answers import (
+    PRECEDENCE,
     asks_after_but,
     asks_for_person,
     dates_named,
@@ -491,6 +492,9 @@ def test_says_only_tells_a_bare_yes_or_no_from_one_that_says_more(text: str, tag
         ("I want to talk to someone, I can pay friday", "en", True),
         ("jeg vil gerne tale med en, betaler fredag", "da", True),
         ("jeg betaler fredag, kan du ringe?", "da", True),
+        # Asked politely, its "ikke" turns nothing down.
+        ("Kan I ikke ringe til mig? Jeg betaler fredag", "da", True),
+        ("kunne du ikke hjælpe mig, jeg kan først betale den 20", "da", True),
         # A call or a talk with someone else asks for no one of ours.
         ("I'll talk to my husband, pay Friday", "en", False),
         ("jeg ringer til banken og betaler fredag", "da", False),
@@ -530,3 +534,9 @@ def test_a_call_wished_for_after_a_but_is_told_apart(text: str, language: str, a
 def test_cannot_pay_now_with_a_day_is_a_promise_for_that_day(text: str, language: str) -> None:
     assert pick_tag(text, language, ("will_pay", "hardship", "adviser"), TODAY) == "will_pay"
     assert find_date(text, TODAY, strict=True) == date(2026, 12, 20)
+
+
+@pytest.mark.parametrize("text", ["Kan I ikke ringe til mig?", "kan du ikke ringe mig op", "kunne I ikke ringe?"])
+def test_a_call_asked_for_politely_is_a_wish_for_the_adviser(text: str) -> None:
+    """ "Kan I ikke ringe til mig?" asks us to call; it never got the line telling the tenant to call us instead."""
+    assert pick_tag(text, "da", PRECEDENCE, TODAY) == "adviser"
