@@ -22,6 +22,7 @@ from conversations.answers import (
 )
 from conversations.effects import effect_event, local_today
 from conversations.flow import (
+    PAID_PART,
     Ask,
     AskAmount,
     AskDate,
@@ -293,7 +294,7 @@ def _choose(
     if words and isinstance(step, Ask) and step.free_text is not None:
         # A question that takes own words keeps them beside the option they were read as ("min datter var syg").
         state = replace(state, data={**state.data, f"{state.step}_text": raw.strip()})
-    state = _answered(state, option.key)
+    state = _answered(state, option.kept or option.key)
     events.extend(effect_event(effect, state, now) for effect in option.effects)
     if words:
         # "betaler fredag", "kan betale 2000": the same words may already answer the next question; a day said with
@@ -429,7 +430,7 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         return _dated(flow, state, step, pay_on, text, now, [])
     if said == "paid_part" and step.paid_part is not None:
         events: list[Event] = [AnswerRecorded(state.step, "part", text)]
-        return _enter(flow, _answered(state, "part"), step.paid_part, now, events)
+        return _enter(flow, _answered(state, PAID_PART), step.paid_part, now, events)  # kept as paid, for the adviser
     if step.hardship is not None and pick_tag(text, state.language, ("hardship", "unsure"), today):
         return _heard(flow, state, step.hardship, text, now)
     if step.adviser is not None and pick_tag(text, state.language, ("adviser",), today):

@@ -9,6 +9,7 @@ from conversations.model import Channel
 
 __all__ = [
     "BOTH",
+    "PAID_PART",
     "SMS_ONLY",
     "TELEGRAM_ONLY",
     "Ask",
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 BOTH: tuple[Channel, ...] = ("sms", "telegram")
+# The answer kept for the adviser when the tenant has paid a part already ("har betalt en del"), beside the answer
+# recorded, `part` (what the question reads it as).
+PAID_PART = "paid_part"
 SMS_ONLY: tuple[Channel, ...] = ("sms",)
 TELEGRAM_ONLY: tuple[Channel, ...] = ("telegram",)
 
@@ -105,7 +109,9 @@ class Option:
     `button` is the template of its button's label when several options share one (it is rendered with the
     option's key as `option`); by default each option has its own, `choice.<key>`. `when` names the flow's date
     question: a day said in the words that picked the option ("kan betale 500 den 15.") answers it, as a day said
-    ahead of it does (a promise for that day, or "which day?" for one it cannot place), instead of `goto`."""
+    ahead of it does (a promise for that day, or "which day?" for one it cannot place), instead of `goto`. `kept`:
+    the answer kept in the conversation's data for the adviser, when it says more than the key ("har betalt en del"
+    is the answer `part`, kept as `paid_part`: paid already, not offered)."""
 
     key: str
     goto: str
@@ -116,6 +122,7 @@ class Option:
     needs: str | None = None
     button: str | None = None
     when: str | None = None
+    kept: str | None = None
 
     @property
     def label(self) -> str:

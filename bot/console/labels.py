@@ -170,6 +170,7 @@ ANSWER_LABELS = {
     "paid": N_("has paid"),
     "will_pay": N_("will pay later"),
     "part": N_("can pay part of it"),
+    "paid_part": N_("has paid part of it"),
     "adviser": N_("wants to talk to an adviser"),
     "info": N_("wanted information"),
     "no_thanks": N_("no, thanks"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conversations.flow import (
+    PAID_PART,
     SMS_ONLY,
     TELEGRAM_ONLY,
     Ask,
@@ -49,7 +50,7 @@ PAYMENT_CHECK = Flow(
                 *_PART,
                 # "Jeg har betalt en del": the part paid is thanked for and the rest is asked about (when, or a
                 # person), never "how much can you pay?" as if it had not been heard. No amount on either channel.
-                Option("part", goto="rest_when", tags=("paid_part",), listed=False),
+                Option("part", goto="rest_when", tags=("paid_part",), listed=False, kept=PAID_PART),
                 Option("no_thanks", goto="no_help", tags=("no",), listed=False),
                 Option("hardship", goto="heard", tags=("hardship",), listed=False),
             ),

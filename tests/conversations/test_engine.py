@@ -1088,7 +1088,8 @@ def test_a_part_paid_today_with_the_day_for_the_rest_is_a_promise_for_that_day(
     assert [e.question for e in events if isinstance(e, AnswerRecorded)] == ["question", "rest_when"]
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 4)]
     assert _templates(events) == ["payment_check.promised"]
-    assert (state.ended, state.end_reason, state.data["question"]) == (True, "promised", "part")
+    # The answer recorded is a part; the one kept for the adviser says it is paid already.
+    assert (state.ended, state.end_reason, state.data["question"]) == (True, "promised", "paid_part")
     assert not [e for e in events if isinstance(e, PaidClaimed)]  # a part paid stops no reminder
     said = RENDERER.render("payment_check.promised", _values_of(events, "payment_check.promised"), language, channel)
     assert said.text.startswith(_PROMISED_FRIDAY[language]), said.text

@@ -97,3 +97,17 @@ async def test_no_answers_show_without_consent(rt: Runtime, adviser: httpx.Async
 
     assert answers_box(page) == ""
     assert "2.500" not in page and "mistet sit arbejde" not in page
+
+
+async def test_a_part_paid_already_reads_as_paid_not_as_offered(rt: Runtime, adviser: httpx.AsyncClient) -> None:
+    """ "Jeg har betalt en del" is the answer `part` to the question, kept as paid: the adviser reads "har betalt en
+    del", not "kan betale en del" (a part still to come)."""
+    tenant_id = await add_tenant(rt, "R-7", name="Erik Fiktiv", phone=PHONE, balance_ore=610000)
+    await writes(rt, "sms", "hej", "Jeg har betalt en del", "på fredag", "hej", "3", "ja")
+    async with rt.db.read() as conn:
+        case_id = (await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant_id))).scalar_one()
+
+    box = answers_box((await adviser.get(f"/console/cases/{case_id}")).text)
+
+    assert "Første svar har betalt en del" in box, box
+    assert "kan betale en del" not in box
