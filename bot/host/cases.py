@@ -29,7 +29,7 @@ from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
 from bot.settings import Settings
 from bot.store.dialect import insert_for
-from bot.store.message_status import hold_unsent
+from bot.store.message_status import hold_waiting
 from bot.store.scene import Scene
 from bot.store.schema import OPEN_CASE, case_events, cases, consents, messages, outbox, rent_positions, tenants
 from bot.tenants.case_closing import OPEN_STATUSES, close_cases, hold_task_texts
@@ -319,22 +319,7 @@ def _undo_waiting_release(conn: Connection, case_ids: Collection[int], now: date
     if not case_ids:
         return set()
     Scene.of(conn).flush()  # a notice queued earlier in this transaction is not written yet
-    o = outbox.c
-    waiting = select(messages.c.id).where(
-        messages.c.case_id.in_(list(case_ids)), messages.c.template == RELEASED, messages.c.status == "queued"
-    )
-    held = hold_unsent(
-        conn,
-        and_(
-            o.message_id.in_(waiting),
-            o.state == "pending",
-            o.attempts == 0,
-            o.lease_until.is_(None),
-            o.next_attempt_at > now,
-        ),
-        UNDONE,
-        now,
-    )
+    held = hold_waiting(conn, case_ids, messages.c.template == RELEASED, UNDONE, now)
     if not held:
         return set()
     return {int(c) for c in conn.execute(select(messages.c.case_id).where(messages.c.id.in_(held))).scalars()}

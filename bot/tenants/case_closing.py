@@ -20,8 +20,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from bot.store.message_status import hold_unsent
-from bot.store.schema import case_events, cases, consents, messages, outbox
+from bot.store.message_status import hold_waiting
+from bot.store.schema import case_events, cases, consents, messages
 
 __all__ = ["OPEN_STATUSES", "TASK_ENDED", "TASK_TEXT_HELD", "close_cases", "hold_task_texts"]
 
@@ -35,25 +35,9 @@ _VOLUNTEER_TEXTS = "volunteer.%"
 
 
 def hold_task_texts(conn: Connection, case_ids: Sequence[int], now: datetime) -> list[int]:
-    """Hold the volunteer's prepared texts to these cases that still wait for quiet hours to end (never tried, so the
-    tenant has not seen them): their task was handed to an adviser, taken back, or the case closed.
-    Returns the messages held."""
-    if not case_ids:
-        return []
-    o = outbox.c
-    waiting = select(messages.c.id).where(
-        messages.c.case_id.in_(list(case_ids)),
-        messages.c.template.like(_VOLUNTEER_TEXTS),
-        messages.c.status == "queued",
-    )
-    where = (
-        o.message_id.in_(waiting)
-        & (o.state == "pending")
-        & (o.attempts == 0)
-        & o.lease_until.is_(None)
-        & (o.next_attempt_at > now)
-    )
-    return hold_unsent(conn, where, TASK_TEXT_HELD, now)
+    """Hold the volunteer's prepared texts to these cases that still wait for quiet hours to end: their task was
+    handed to an adviser, taken back, or the case closed. Returns the messages held."""
+    return hold_waiting(conn, case_ids, messages.c.template.like(_VOLUNTEER_TEXTS), TASK_TEXT_HELD, now)
 
 
 def close_cases(
