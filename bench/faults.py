@@ -110,6 +110,8 @@ class Report:
     explained_by_kills: int = 0
     explained_by_ambiguous: int = 0
     unexplained: int = 0
+    # Copies beyond the first whose message is not marked as perhaps reaching the tenant twice (must be 0).
+    unmarked: int = 0
     drain_seconds: float = 0.0
     p99_seconds: float = 0.0
     requests: int = 0
@@ -128,6 +130,7 @@ class Report:
             self.lost == 0
             and self.failed_rows == self.failed_after_every_attempt
             and self.unexplained == 0
+            and self.unmarked == 0
             and self.retry_after_early == 0
             and not self.interleaved
         )
@@ -225,6 +228,17 @@ async def _given_up(db: Database) -> list[str]:
             select(tenants.c.phone).join(outbox, outbox.c.tenant_id == tenants.c.id).where(outbox.c.state == "failed")
         )
         return [str(p) for p in (await conn.execute(query)).scalars()]
+
+
+async def _not_marked(db: Database) -> set[str]:
+    """The numbers whose row is not marked as perhaps sent twice (what the console and /metrics say)."""
+    async with db.read() as conn:
+        query = (
+            select(tenants.c.phone)
+            .join(outbox, outbox.c.tenant_id == tenants.c.id)
+            .where(outbox.c.maybe_sent.is_(False))
+        )
+        return {str(p) for p in (await conn.execute(query)).scalars()}
 
 
 async def _in_flight(db: Database) -> set[str]:
@@ -328,7 +342,7 @@ async def run(campaign: Campaign, workdir: Path, *, progress: bool = False) -> R
             await asyncio.gather(*watchers)
             given_up = await _given_up(db)
             report.failed_rows = len(given_up)
-            _analyse(report, standin.posted, started, given_up)
+            _analyse(report, standin.posted, started, given_up, await _not_marked(db))
     finally:
         for task in watchers:
             task.cancel()
@@ -339,7 +353,7 @@ async def run(campaign: Campaign, workdir: Path, *, progress: bool = False) -> R
     return report
 
 
-def _analyse(report: Report, posted: list[Posted], started: float, given_up: list[str]) -> None:
+def _analyse(report: Report, posted: list[Posted], started: float, given_up: list[str], not_marked: set[str]) -> None:
     failed_calls = Counter(p.to for p in posted if p.kind != "ok")
     report.failed_after_every_attempt = sum(1 for number in given_up if failed_calls[number] >= MAX_ATTEMPTS)
     accepted = [p for p in posted if p.sid is not None]
@@ -355,6 +369,8 @@ def _analyse(report: Report, posted: list[Posted], started: float, given_up: lis
         if extra <= 0:
             continue
         report.extra_copies += extra
+        if number in not_marked:
+            report.unmarked += extra
         by_ambiguous = min(extra, ambiguous[number])
         by_kills = min(extra - by_ambiguous, in_flight[number])
         report.explained_by_ambiguous += by_ambiguous
@@ -433,7 +449,7 @@ def print_report(report: Report, out: Any = print) -> None:
     out(
         f"  messages sent twice                   {report.extra_copies}: in flight at a kill "
         f"{report.explained_by_kills}, accepted then timeout/reset {report.explained_by_ambiguous}, "
-        f"unexplained {report.unexplained}"
+        f"unexplained {report.unexplained}; not marked on the message {report.unmarked}"
     )
     out(
         f"  time to drain                         {report.drain_seconds:.1f} s "

@@ -107,6 +107,8 @@ _REASONS = {
         "again without them"
     ),
     "answer without a message sid": N_("Twilio's answer named no message"),
+    # The sender holding it stopped (killed, crashed) before it recorded the send (bot/outbox/claim.py).
+    "lease lapsed": N_("the sender stopped while sending it (a restart or a crash), so it goes again"),
 }
 # A message's state, as a word a person reads; `failed` is also shown with a mark, not only a colour.
 LABELS = {

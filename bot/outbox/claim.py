@@ -29,9 +29,12 @@ from sqlalchemy import (
     Update,
     any_,
     bindparam,
+    case,
+    false,
     func,
     or_,
     select,
+    true,
     update,
 )
 
@@ -41,6 +44,7 @@ from bot.store.message_status import set_message_status
 from bot.store.schema import outbox, tenants
 
 __all__ = [
+    "LEASE_LAPSED",
     "NO_CHANNEL",
     "PAUSED_REASON",
     "QUIET_HOURS",
@@ -56,6 +60,10 @@ NO_CHANNEL = "no channel"
 PAUSED_REASON = "paused"
 # Why a row that may go again waits on, pending, until quiet hours end (outbox.last_error).
 QUIET_HOURS = "quiet hours"
+# A row claimed whose earlier claim's lease ran out with nothing recorded (outbox.last_error, until its next
+# outcome): the holder stopped (killed, crashed, its machine gone) after the claim, perhaps after the provider
+# took the message, so this send may reach the tenant a second time (the row is marked `maybe_sent`).
+LEASE_LAPSED = "lease lapsed"
 
 
 class Claimed(NamedTuple):
@@ -75,6 +83,10 @@ class Claimed(NamedTuple):
     idempotency_key: str
     created_at: datetime
     recheck: bool
+    # Whether an earlier try of this row may have reached the tenant, as it stood when this claim took it.
+    maybe_sent: bool
+    # This claim took it after an earlier claim's lease ran out with nothing recorded (`LEASE_LAPSED`).
+    lapsed: bool
     # The tenant as it is now: opted out, blocked or re-linked since the row was written.
     status: str | None = None
     phone: str | None = None
@@ -196,6 +208,9 @@ _RETURNED = (
     outbox.c.idempotency_key,
     outbox.c.created_at,
     outbox.c.recheck,
+    outbox.c.maybe_sent,
+    # RETURNING reads the row as the claim left it: its reason says whether this claim found the lease lapsed.
+    case((outbox.c.last_error == LEASE_LAPSED, true()), else_=false()).label("lapsed"),
 )
 
 
@@ -247,10 +262,21 @@ def _lease_statement(proactive: bool, channel: str, is_sqlite: bool, fence: Colu
         # (tests/bot/outbox/test_claim_plan.py). An array is looked up row by row in the primary key.
         picked = picked.with_for_update(skip_locked=True)
         chosen = outbox.c.id == any_(func.array(picked.scalar_subquery(), type_=ARRAY(outbox.c.id.type)))
+    # A row still leased when it is due again was left by a claim that recorded nothing (a row given back, sent,
+    # retried or set aside loses its lease): its send may have gone out, so this one may be a second copy. It is
+    # marked as such, and its reason says why until the next outcome; a stale reason of that kind goes.
+    lapsed = outbox.c.lease_until.is_not(None)
     leased = (
         update(outbox)
         .where(chosen)
-        .values(lease_until=bindparam("until", type_=outbox.c.lease_until.type), attempts=outbox.c.attempts + 1)
+        .values(
+            lease_until=bindparam("until", type_=outbox.c.lease_until.type),
+            attempts=outbox.c.attempts + 1,
+            maybe_sent=or_(outbox.c.maybe_sent, lapsed),
+            last_error=case(
+                (lapsed, LEASE_LAPSED), (outbox.c.last_error == LEASE_LAPSED, None), else_=outbox.c.last_error
+            ),
+        )
         .returning(*_RETURNED)
     )
     if fence is None:

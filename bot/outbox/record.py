@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -87,6 +87,8 @@ _RELEASE = (
     .values(lease_until=None, attempts=outbox.c.attempts - 1)
 )
 
+_MARK = update(outbox).where(outbox.c.id == bindparam("row_id")).values(maybe_sent=bindparam("maybe", type_=Boolean))
+
 _FORGET_VALUES = update(outbox).where(outbox.c.id == bindparam("row_id")).values({outbox.c["values"]: {}})
 
 
@@ -117,11 +119,19 @@ def _put_back(conn: Connection, outcomes: Sequence[Outcome], until: datetime, no
 
 
 def record(
-    conn: Connection, outcomes: Sequence[Outcome], now: datetime, max_attempts: int, until: datetime
+    conn: Connection,
+    outcomes: Sequence[Outcome],
+    now: datetime,
+    max_attempts: int,
+    until: datetime,
+    marks: Mapping[int, bool] | None = None,
 ) -> list[tuple[Outcome, str]]:
     """Write what the providers said, all in one transaction; rows not sent (claimed `until`) go back. Returns the
     rows that failed for good, each with why: `gave_up` (its attempts used up on transient failures), or the
-    provider's `permanent`, `blocked`, `opted_out` (the sender counts and logs them)."""
+    provider's `permanent`, `blocked`, `opted_out` (the sender counts and logs them).
+
+    `marks` (outbox id -> maybe sent) sets those rows' mark as it is, not added to: rows whose outcome the sender
+    kept in memory and writes now, claimed again after their lease lapsed (the claim marked them)."""
     _put_back(conn, outcomes, until, now)
     finished: list[tuple[Outcome, str, str | None]] = []
     for o in outcomes:
@@ -174,7 +184,13 @@ def record(
                 finished.append((o, "failed", None))
     if finished:
         _finish(conn, finished, now)
+    _set_marks(conn, marks or {})
     return _failed(finished)
+
+
+def _set_marks(conn: Connection, marks: Mapping[int, bool]) -> None:
+    if marks:
+        execute_rows(conn, _MARK, [{"row_id": row_id, "maybe": maybe} for row_id, maybe in marks.items()])
 
 
 def _failed(finished: list[tuple[Outcome, str, str | None]]) -> list[tuple[Outcome, str]]:

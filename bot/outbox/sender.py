@@ -325,6 +325,7 @@ class Sender:
             rows = self._not_under_way(taken.rows)
             sent_before = [row for row in rows if row.id in self._unrecorded]
             rows = [row for row in rows if row.id not in self._unrecorded]
+            self._say_lapsed(rows)
             for row in rows:
                 self._in_flight[(row.proactive, row.channel)] += 1
         if sent_before:
@@ -345,14 +346,34 @@ class Sender:
         await refresh_depth(self._db, self._metrics, busy=True, now=self._clock())
         return len(rows) + taken.set_aside + len(sent_before)
 
+    def _say_lapsed(self, rows: list[Claimed]) -> None:
+        """Rows claimed after an earlier holder's lease ran out with nothing recorded (killed or crashed after its
+        claim, perhaps after the provider took the message): the claim marked each as maybe sent twice; they are
+        counted as sends of unknown outcome and named."""
+        lapsed = [row for row in rows if row.lapsed]
+        if not lapsed:
+            return
+        for row in lapsed:
+            self._metrics.unknown_outcome.labels(row.channel).inc()
+        log.warning(
+            "outbox: %d row(s) claimed after an earlier holder stopped without recording its send (its lease ran "
+            "out); each goes again, marked as perhaps reaching the tenant twice: %s",
+            len(lapsed),
+            [row.id for row in lapsed],
+        )
+
     async def _record_sent_before(self, rows: list[Claimed], until: datetime) -> None:
         """Rows claimed again whose send went out before and whose outcome the database did not take then: that
-        outcome is written now, under this claim's lease, and nothing is sent."""
-        outcomes = [self._unrecorded[row.id]._replace(row=row) for row in rows]
+        outcome is written now, under this claim's lease, and nothing is sent. The claim took their lease as lapsed
+        and marked them as maybe sent twice; this process knows they went once, so each keeps the mark it had."""
+        outcomes = []
+        for row in rows:
+            kept = self._unrecorded.pop(row.id)
+            # The row as claimed again, with the mark it had before that claim (what its first claim read).
+            outcomes.append(kept._replace(row=row._replace(maybe_sent=kept.row.maybe_sent, lapsed=False)))
         log.info("outbox: %d row(s) sent before are recorded now, not sent again: %s", len(rows), [r.id for r in rows])
-        for o in outcomes:
-            del self._unrecorded[o.row.id]
-        self._failed_for_good(await self._record(outcomes, until))
+        marks = {o.row.id: o.row.maybe_sent or (o.result is not None and o.result.maybe_sent) for o in outcomes}
+        self._failed_for_good(await self._record(outcomes, until, marks))
 
     def _not_under_way(self, rows: list[Claimed]) -> list[Claimed]:
         """The claimed rows but those this process is sending now: such a row's lease looked over only because the
@@ -396,7 +417,9 @@ class Sender:
                 task.cancel()
             raise
 
-    async def _record(self, outcomes: list[Outcome], until: datetime) -> list[tuple[Outcome, str]]:
+    async def _record(
+        self, outcomes: list[Outcome], until: datetime, marks: Mapping[int, bool] | None = None
+    ) -> list[tuple[Outcome, str]]:
         """Write a wave's outcomes; while the database is away (PostgreSQL restarting, a connection cut, SQLite's
         lock held elsewhere) the sender keeps what the providers said and tries again until the rows' lease is nearly
         over. If the database stays away that long, the rows sent (or maybe sent) are kept in memory and written when
@@ -406,7 +429,7 @@ class Sender:
         pause = RECORD_RETRY_SECONDS
         while True:
             try:
-                return await self._db.run(record, outcomes, self._clock(), self._max_attempts, until)
+                return await self._db.run(record, outcomes, self._clock(), self._max_attempts, until, marks)
             except Exception as exc:
                 left = (until - self._clock()).total_seconds() - self._send_timeout
                 if left <= pause:

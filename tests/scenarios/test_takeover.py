@@ -39,6 +39,8 @@ async def test_another_process_takes_over_a_killed_sender_and_nothing_is_lost(tm
     # Only a row the killed holder had in flight may have gone twice, and each at most twice.
     assert report.unexplained == 0
     assert report.extra_copies == report.explained_by_kills <= len(kill.in_flight)
+    # Every copy sent twice says so on its message (the console, keephome_outbound_unknown_outcome_total).
+    assert report.unmarked == 0
     # One holder at a time: the killed one until its death, then one other; the third process never sent.
     assert len(report.senders) == 2 and report.senders[0] == kill.process
     assert not report.interleaved
@@ -66,5 +68,6 @@ async def test_provider_faults_and_two_kills_lose_nothing(tmp_path: Path, pg_url
     # Sent twice only when in flight at a kill, or accepted and then answered with a timeout or a reset.
     assert report.unexplained == 0
     assert report.explained_by_ambiguous > 0
+    assert report.unmarked == 0
     assert not report.interleaved
     assert report.retry_after_checked > 0

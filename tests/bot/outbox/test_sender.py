@@ -15,8 +15,10 @@ from bot.channels.base import OutgoingMessage, SendResult
 from bot.channels.telegram import TelegramChannel
 from bot.inbound.inbox import InboundMessage
 from bot.metrics import Metrics
+from bot.outbox.claim import Claimed, claim
 from bot.outbox.enqueue import enqueue
 from bot.outbox.ratelimit import RateLimiter
+from bot.outbox.record import Outcome, record
 from bot.outbox.sender import LINGER_ROWS, Sender, backoff
 from bot.reminders.jobs import expire_job, plan_today
 from bot.runtime import Clock, Runtime
@@ -84,7 +86,9 @@ class _Unanswered:
         raise AssertionError("never answered")
 
 
-async def test_a_row_claimed_by_a_process_that_died_is_sent_after_its_lease(rt: Runtime) -> None:
+async def test_a_row_claimed_by_a_process_that_died_is_sent_after_its_lease(
+    rt: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
     tenant_id = await add_tenant(rt.db)
     oid = await _queue(rt, tenant_id, "k1")
     # Another process claims the row and dies while its send is under way.
@@ -99,10 +103,47 @@ async def test_a_row_claimed_by_a_process_that_died_is_sent_after_its_lease(rt: 
     assert (await _row(rt, oid)).lease_until is not None  # type: ignore[attr-defined]
     assert await drain(rt.sender) == 0  # the lease still holds: nobody sends it twice
     rt.clock.offset += timedelta(seconds=rt.settings.lease_seconds + 1)
-    assert await drain(rt.sender) == 1
+    with caplog.at_level("WARNING", logger="bot.outbox.sender"):
+        assert await drain(rt.sender) == 1
     assert len(_sms(rt).sent) == 1
     row = await _row(rt, oid)
     assert row.state == "sent" and row.attempts == 2  # type: ignore[attr-defined]
+    # The dead process may have sent it before it died: the copy sent now is marked, counted and named.
+    assert row.maybe_sent  # type: ignore[attr-defined]
+    assert rt.metrics.unknown_outcome.labels("sms")._value.get() == 1
+    assert sum("stopped without recording its send" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_a_row_given_back_after_a_lapsed_lease_is_counted_once(rt: Runtime) -> None:
+    """A row taken after a dead holder's lease is counted and marked once; given back unsent (a stop, a rule) and
+    claimed again, it is not counted again, and a row given back in good order is never marked."""
+    tenant_id = await add_tenant(rt.db)
+    lapsed_id = await _queue(rt, tenant_id, "lapsed")
+    orderly_id = await _queue(rt, tenant_id, "orderly")
+    lease = timedelta(seconds=rt.settings.lease_seconds)
+
+    async def claimed() -> list[Claimed]:
+        now = rt.clock()
+        got = await rt.db.run(claim, now, now + lease, {(False, "sms"): 10}, 10, channels={"sms"})
+        return got.rows
+
+    async def give_back(rows: list[Claimed]) -> None:
+        async with rt.db.read() as conn:
+            # the lease the claim wrote
+            until = (await conn.execute(select(outbox.c.lease_until).where(outbox.c.id == rows[0].id))).scalar_one()
+        outcomes = [Outcome(row, None, None, None) for row in rows]
+        await rt.db.run(record, outcomes, rt.clock(), 5, until)
+
+    first = await claimed()
+    assert [(r.id, r.lapsed, r.maybe_sent) for r in first] == [(lapsed_id, False, False), (orderly_id, False, False)]
+    await give_back([r for r in first if r.id == orderly_id])  # given back in good order; the other one dies
+    rt.clock.offset += lease + timedelta(seconds=1)
+    second = await claimed()
+    assert [(r.id, r.lapsed, r.maybe_sent) for r in second] == [(lapsed_id, True, True), (orderly_id, False, False)]
+    await give_back(second)
+    third = await claimed()
+    assert [(r.id, r.lapsed, r.maybe_sent) for r in third] == [(lapsed_id, False, True), (orderly_id, False, False)]
+    assert (await _row(rt, lapsed_id)).last_error is None  # type: ignore[attr-defined]
 
 
 async def test_transient_failures_are_retried_with_backoff_then_sent(rt: Runtime) -> None:
