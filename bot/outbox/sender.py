@@ -184,6 +184,9 @@ class Sender:
         # Rows sent (or maybe sent) whose outcome the database did not take before their lease ended: kept here, and
         # written when a claim takes the row again, instead of sending it a second time (while this process lives).
         self._unrecorded: dict[int, Outcome] = {}
+        # Rows claimed again while their send was under way here (`_not_under_way`): that claim marked them as maybe
+        # sent twice, and the send under way, their only one, writes back the mark they had.
+        self._reclaimed: set[int] = set()
         self._claiming = asyncio.Lock()
         # Claims finished, and whether the last one left nothing due: a worker that waited for its turn to claim
         # while another's claim took every due row skips its own (it would only find none).
@@ -388,6 +391,7 @@ class Sender:
             len(again),
             again,
         )
+        self._reclaimed.update(again)
         return [row for row in rows if row.id not in self._sending]
 
     async def _record_as_sent(self, sends: set[asyncio.Task[Outcome]], until: datetime, stragglers: int) -> None:
@@ -400,7 +404,7 @@ class Sender:
                 if done:
                     outcomes = _results(done)
                     try:
-                        failed = await self._record(outcomes, until)
+                        failed = await self._record(outcomes, until, self._marks_of_reclaimed(outcomes))
                     finally:
                         self._sending.difference_update(o.row.id for o in outcomes)
                     self._failed_for_good(failed)
@@ -416,6 +420,17 @@ class Sender:
             for task in pending:  # as gather would: a drain cancelled from outside takes its sends with it
                 task.cancel()
             raise
+
+    def _marks_of_reclaimed(self, outcomes: list[Outcome]) -> dict[int, bool] | None:
+        """The marks to write back for rows claimed again while this process sent them (`_reclaimed`)."""
+        if not self._reclaimed:
+            return None
+        marks = {}
+        for o in outcomes:
+            if o.row.id in self._reclaimed:
+                self._reclaimed.discard(o.row.id)
+                marks[o.row.id] = o.row.maybe_sent or (o.result is not None and o.result.maybe_sent)
+        return marks
 
     async def _record(
         self, outcomes: list[Outcome], until: datetime, marks: Mapping[int, bool] | None = None
