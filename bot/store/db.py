@@ -27,7 +27,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # SQLite's own lower() folds A-Z only: a reference typed "østergård-7" never found ØSTERGÅRD-7, where
+    # PostgreSQL's did. Python's folds every letter, as PostgreSQL's does (bot/tenants/lookup.py).
+    dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")

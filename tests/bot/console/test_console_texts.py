@@ -66,6 +66,11 @@ async def test_a_tenant_is_found_by_reference_in_either_case(runtime: Runtime, c
         found = await client.get("/console/tenants", params={"ref": typed})
         assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{tenant_id}"
     assert (await client.get("/console/tenants", params={"ref": "demo-7"})).status_code == 404
+    # Danish letters fold too, on SQLite as on PostgreSQL.
+    other_id = await add_tenant(runtime, "ØSTERGÅRD-7", phone="+4520987601")
+    for typed in ("østergård-7", "Østergård-7"):
+        found = await client.get("/console/tenants", params={"ref": typed})
+        assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{other_id}", typed
 
 
 async def test_an_unknown_console_address_is_a_page_in_the_reader_s_language(
