@@ -1,5 +1,5 @@
-"""The admins' page: whether messages go out (and which wait after failed tries), the global pause switch and the
-numbers tenants said were wrong."""
+"""The admins' page: whether messages go out (and which wait after failed tries), the messages that may have reached
+a tenant twice, the global pause switch and the numbers tenants said were wrong."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.console.delivery import explain
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
-from bot.outbox.trouble import failing_rows
+from bot.outbox.trouble import TWICE_DAYS, failing_rows, maybe_twice
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
 
@@ -35,6 +35,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         # Messages whose tries failed and that wait for another (a provider unreachable, an account refused): what
         # the sender logs and /metrics show, here from the rows, whichever process serves this page.
         failing = await conn.run_sync(failing_rows)
+        # Messages that may have reached their tenant twice: each says so on its tenant's page; here, the last days'.
+        twice_count, twice = await conn.run_sync(maybe_twice, now(request))
         # Read for every console page (`SendingStateOnEveryPage`): while no process holds the sender role (each runs
         # with KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers; this page says what waits meanwhile.
         waiting = (0, 0)
@@ -51,6 +53,10 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         async with rt.db.write() as conn:
             shown = [f"tenant:{row.id}" for row in wrong]
             await record_shown(conn, now(request), me.actor, "tenants.wrong_numbers.view", shown)
+    named = sorted({t.tenant_id for t in twice if t.tenant_id is not None})
+    if named:
+        async with rt.db.write() as conn:
+            await record_shown(conn, now(request), me.actor, "tenants.maybe_twice.view", [f"tenant:{n}" for n in named])
     return render(
         request,
         "admin.html",
@@ -60,6 +66,9 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         waiting_in=waiting[0],
         waiting_out=waiting[1],
         failing=[(f, explain(None, f.reason, f.channel)) for f in failing],
+        twice=twice,
+        twice_count=twice_count,
+        twice_days=TWICE_DAYS,
     )
 
 

@@ -7,7 +7,8 @@ minute), and while they fail `keephome_send_failing_since_seconds{channel}` hold
 try since the provider last answered (0 while it answers, and once the process no longer sends), for an alert such
 as `keephome_send_failing_since_seconds > 0 and time() - keephome_send_failing_since_seconds > 300`. Any answer that
 is not a transient failure — sent, or a refusal of that one message — shows the provider answering again.
-`failing_rows` reads the same from the stored rows for the admin page, whichever process serves it.
+`failing_rows` reads the same from the stored rows for the admin page, whichever process serves it; `maybe_twice`
+reads the messages of the last days that may have reached a tenant twice.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
@@ -24,9 +25,9 @@ from bot.alarms import Alarm
 from bot.channels.base import SendResult
 from bot.metrics import Metrics
 from bot.outbox.claim import QUIET_HOURS
-from bot.store.schema import outbox
+from bot.store.schema import MAYBE_TWICE, outbox, tenants
 
-__all__ = ["WARN_AFTER_SECONDS", "Failing", "SendTrouble", "failing_rows"]
+__all__ = ["TWICE_DAYS", "WARN_AFTER_SECONDS", "Failing", "MaybeTwice", "SendTrouble", "failing_rows", "maybe_twice"]
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +131,37 @@ def failing_rows(conn: Connection) -> list[Failing]:
         ).scalar_one()
         found.append(Failing(str(channel), int(count), str(reason), oldest))
     return found
+
+
+# How far back the admin page looks for messages that may have reached a tenant twice, and how many it lists.
+TWICE_DAYS = 7
+TWICE_LISTED = 50
+
+
+@dataclass(frozen=True)
+class MaybeTwice:
+    """A message that may have reached its tenant twice: a try's outcome was unknown (no answer in time, a connection
+    lost after the request went), or a holder stopped before it recorded the send (a lapsed lease)."""
+
+    tenant_id: int | None
+    tenant_ref: str | None
+    name: str | None
+    channel: str
+    queued: datetime
+
+
+def maybe_twice(conn: Connection, now: datetime) -> tuple[int, list[MaybeTwice]]:
+    """How many messages queued in the last `TWICE_DAYS` days may have reached their tenant twice, and the latest
+    `TWICE_LISTED` of them (the outbox's partial index `ix_outbox_maybe_sent` holds only these rows)."""
+    where = (MAYBE_TWICE, outbox.c.created_at >= now - timedelta(days=TWICE_DAYS))
+    count = int(conn.execute(select(func.count()).select_from(outbox).where(*where)).scalar_one())
+    if not count:
+        return 0, []
+    rows = conn.execute(
+        select(outbox.c.tenant_id, tenants.c.tenant_ref, tenants.c.name, outbox.c.channel, outbox.c.created_at)
+        .select_from(outbox.outerjoin(tenants, tenants.c.id == outbox.c.tenant_id))
+        .where(*where)
+        .order_by(outbox.c.created_at.desc(), outbox.c.id.desc())
+        .limit(TWICE_LISTED)
+    ).all()
+    return count, [MaybeTwice(*row) for row in rows]

@@ -327,6 +327,10 @@ outbox = Table(
     # the claim: answers before proactive rows, per channel, due first (bot/outbox/claim.py)
     Index("ix_outbox_claim", "state", "proactive", "channel", "next_attempt_at"),
 )
+# The admin page lists the messages of the last days that may have reached a tenant twice: a partial index holds
+# only those rows (few), so the busy paths that write every other row never touch it.
+MAYBE_TWICE = outbox.c.maybe_sent.is_(True)
+Index("ix_outbox_maybe_sent", outbox.c.created_at, sqlite_where=MAYBE_TWICE, postgresql_where=MAYBE_TWICE)
 
 consents = Table(
     "consents",

@@ -6,19 +6,22 @@ from __future__ import annotations
 import html
 import re
 from contextlib import AsyncExitStack
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import create_app
+from bot.channels.base import SendResult
 from bot.console.accounts import StaffError, add_staff
 from bot.host.notices import notify_urgent_case
 from bot.inbound.inbox import InboundMessage
+from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.scene import Scene
-from bot.store.schema import api_keys, audit_log, settings_flags, staff, staff_sessions
+from bot.store.schema import api_keys, audit_log, outbox, settings_flags, staff, staff_sessions
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import (
     add_case,
@@ -30,7 +33,7 @@ from tests.support.console import (
     post_form,
     staff_client,
 )
-from tests.support.drive import drain, process_all, sandbox
+from tests.support.drive import FailingSandbox, drain, process_all, sandbox
 from tests.support.helpers import queue_question
 
 
@@ -264,6 +267,57 @@ async def test_wrong_numbers_are_listed_for_admins(runtime: Runtime, client: htt
     await signed_in_admin(runtime, client)
     page = (await client.get("/console/admin")).text
     assert "R-WRONG" in page and "R-FINE" not in page
+
+
+async def _answer(rt: Runtime, tenant_id: int, key: str) -> int:
+    async with rt.db.write() as conn:
+        done = await conn.run_sync(
+            lambda sync: enqueue(
+                Scene.of(sync),
+                now=rt.clock(),
+                channel="sms",
+                template="keyword.opted_in",
+                values={},
+                language="da",
+                idempotency_key=key,
+                tenant_id=tenant_id,
+            )
+        )
+    return done.outbox_id
+
+
+async def test_messages_that_may_have_reached_a_tenant_twice_are_listed_for_admins(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A send whose answer never came goes again: the admin page lists it with its tenant (the tenant's page says
+    so on the message), counts it, and leaves out the messages sent once and those of more than a week ago."""
+    twice = await add_tenant(runtime, "R-TWICE", name="Epsilon Tenant", phone="+4520000003")
+    once = await add_tenant(runtime, "R-ONCE", name="Zeta Tenant", phone="+4520000004")
+    old = await add_tenant(runtime, "R-OLD", name="Eta Tenant", phone="+4520000005")
+    await signed_in_admin(runtime, client)
+    assert 'id="maybe-twice-count"' not in (await client.get("/console/admin")).text
+    sms = runtime.channels["sms"]
+    assert isinstance(sms, FailingSandbox)
+    for tenant_id in (twice, old):
+        sms.fail_next.append(SendResult("transient", detail="timeout", maybe_sent=True))
+        await _answer(runtime, tenant_id, f"twice-{tenant_id}")
+        await drain(runtime.sender)
+    await _answer(runtime, once, "once")
+    await drain(runtime.sender)
+    async with runtime.db.write() as conn:  # the old tenant's message was queued eight days ago
+        await conn.execute(
+            update(outbox).where(outbox.c.tenant_id == old).values(created_at=runtime.clock() - timedelta(days=8))
+        )
+    page = html.unescape((await client.get("/console/admin")).text)
+    listed = page.split('id="maybe-twice"', 1)[1].split("</div>", 1)[0]
+    assert "R-TWICE" in listed and "Epsilon Tenant" in listed
+    assert "R-ONCE" not in listed and "R-OLD" not in listed
+    assert re.search(r'id="maybe-twice-count">1 message\b', listed)
+    async with runtime.db.read() as conn:
+        about = (
+            await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "tenants.maybe_twice.view"))
+        ).scalars()
+        assert list(about) == [f"tenant:{twice}"]  # the view is audited with the tenant it showed
 
 
 async def test_admins_read_and_filter_the_audit_log_which_nobody_can_change(
