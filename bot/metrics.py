@@ -38,8 +38,9 @@ class Metrics:
         )
         self.unknown_outcome = Counter(
             "keephome_outbound_unknown_outcome",
-            "Send attempts whose outcome is unknown (no answer in time, the connection lost after the request went): "
-            "the message is sent again, so the tenant may get it twice (the console says so on the message)",
+            "Send attempts whose outcome is unknown (no answer in time, the connection lost after the request went, "
+            "or a process stopped before it recorded the send): the message is sent again, so the tenant may get it "
+            "twice (the console says so on the message, and the admin page lists the last week's)",
             ["channel"],
             registry=self.registry,
         )
