@@ -460,6 +460,45 @@ def _asked_politely(words: Sequence[str], index: int) -> bool:
 
 
 _PLAIN_YES = frozenset({"ok", "okay", "oki", "okej", "selvfolgelig", "klart", "sure", "course", "gerne", "fint"})
+# A call or a talk with someone else named ("jeg ringer til banken", "I'll talk to my husband", "call the bank") asks
+# for nobody of ours: its word is no adviser wished for, with a day or without one.
+_CALLS_AND_TALKS = frozenset({"ring", "ringe", "ringer", "ringes", "call", "phone", "tale", "snakke", "talk", "speak"})
+_TO_WHOM = frozenset({"til", "med", "to", "with"})
+_CALLED_DIRECTLY = frozenset({"call", "phone", "ring"})  # "call the bank", "phone my sister"
+_OWN = frozenset({
+    "min", "mit", "mine", "hans", "hendes", "deres", "vores", "sin", "sit", "sine", "my", "his", "her",
+    "their", "our", "the",
+})  # fmt: skip
+# After "min"/"the": a number to call the tenant on, or a person of ours ("ring til mit nummer", "talk to the adviser").
+_OURS_OR_MINE = frozenset({
+    "nummer", "mobil", "mobilnummer", "telefon", "telefonnummer", "number", "phone", "mobile", "cell", "raadgiver",
+    "radgiver", "raadgiveren", "radgiveren", "adviser", "advisor", "office", "kontoret", "boligselskabet", "landlord",
+})  # fmt: skip
+_OTHERS = frozenset({
+    "ham", "hende", "dem", "him", "them", "banken", "kommunen", "jobcentret", "jobcenteret", "skat", "udbetaling",
+    "familien", "mor", "far", "mum", "mom", "dad", "family",
+})  # fmt: skip
+
+
+# Small words between a call and whom it is to ("jeg ringer lige til banken", "I'll just call my sister").
+_IN_PASSING = frozenset({"lige", "forst", "foerst", "just", "first"})
+
+
+def _names_other(words: Sequence[str]) -> bool:
+    """Whether the words name someone other than us or the tenant: "min bror", "the bank", "banken", "ham"."""
+    if not words:
+        return False
+    if words[0] in _OWN:
+        return len(words) > 1 and words[1] not in _OURS_OR_MINE
+    return words[0] in _OTHERS
+
+
+def _with_someone_else(words: Sequence[str], index: int) -> bool:
+    """Whether the call or talk at `index` is with someone else named ("ringer til banken", "talk to my husband")."""
+    after = [word for word in words[index + 1 : index + 5] if word not in _IN_PASSING][:3]
+    if after[:1] and after[0] in _TO_WHOM:
+        return _names_other(after[1:])
+    return words[index] in _CALLED_DIRECTLY and _names_other(after)
 
 
 def _clause(words: tuple[str, ...]) -> _Clause:
@@ -489,6 +528,8 @@ def _clause(words: tuple[str, ...]) -> _Clause:
             # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call; "ingen hjælp",
             # "no help" say no.
             blanked[index], turned = ("nej" if index and words[index - 1] in ("ingen", "no") else "-"), True
+        elif word in _CALLS_AND_TALKS and _with_someone_else(words, index):
+            blanked[index], turned = "-", True  # "jeg ringer til banken": no call wished for from us
         elif word in _CALL_WORDS and after in _NEGATIONS:
             blanked[index], turned = "-", True  # "ring ikke til mig": the call turned down, the negation after it
         elif word == "please" and after == "do" and words[index + 2 : index + 3] == ("not",):

@@ -540,3 +540,27 @@ def test_cannot_pay_now_with_a_day_is_a_promise_for_that_day(text: str, language
 def test_a_call_asked_for_politely_is_a_wish_for_the_adviser(text: str) -> None:
     """ "Kan I ikke ringe til mig?" asks us to call; it never got the line telling the tenant to call us instead."""
     assert pick_tag(text, "da", PRECEDENCE, TODAY) == "adviser"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # A call or a talk with someone else named is no adviser wished for, with a day or without one.
+        ("jeg ringer til banken", "da", None),
+        ("I'll call the bank", "en", None),
+        ("I will talk to my husband", "en", None),
+        ("jeg skal snakke med min mand", "da", None),
+        ("jeg ringer lige til kommunen", "da", None),
+        # A call to the tenant, a talk with us or with an adviser is one.
+        ("ring til mig", "da", "adviser"),
+        ("ring til mit nummer", "da", "adviser"),
+        ("call me", "en", "adviser"),
+        ("kan jeg tale med jer?", "da", "adviser"),
+        ("I want to talk to the adviser", "en", "adviser"),
+        ("ring", "da", "adviser"),
+    ],
+)
+def test_a_call_or_talk_with_someone_else_is_no_wish_for_an_adviser(
+    text: str, language: str, expected: str | None
+) -> None:
+    assert pick_tag(text, language, QUESTION, TODAY) == expected

@@ -1175,3 +1175,25 @@ def test_a_day_with_a_call_or_talk_to_someone_else_is_a_plain_promise(
     assert (state.ended, state.end_reason) == (True, "promised")
     said = RENDERER.render("payment_check.promised", _values_of(events, "payment_check.promised"), language, channel)
     assert said.text.startswith(_PROMISED_FRIDAY[language]), said.text
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), [("da", "jeg ringer til banken"), ("en", "I will talk to my husband")])
+def test_a_call_or_talk_with_someone_else_asked_when_gets_the_day_asked_again(
+    language: str, text: str, channel: Channel
+) -> None:
+    """ "Jeg ringer til banken" asked when they can pay wishes for nobody of ours: no consent question as if an
+    adviser were asked for; the day is asked again, as after any answer it cannot place."""
+    state, events = resume(_asked(channel, language, ("2",)), TextReceived(text, channel), NOW)
+    assert _templates(events) == ["common.not_understood", "payment_check.when"]
+    assert (state.step, state.ended) == ("when", False)
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), [("da", "jeg ringer til banken"), ("en", "I'll call the bank")])
+def test_a_call_to_someone_else_at_the_opening_question_is_heard_not_an_adviser_asked_for(
+    language: str, text: str, channel: Channel
+) -> None:
+    state, events = resume(_asked(channel, language), TextReceived(text, channel), NOW)
+    assert state.data["question"] != "adviser"
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
