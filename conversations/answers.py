@@ -480,6 +480,11 @@ _OTHERS = frozenset({
 })  # fmt: skip
 
 
+# Help had from someone else named ("jeg får hjælp af min bror", "help from my family", "min bror vil hjælpe mig") is no
+# help asked of us either; help "til" something ("hjælp til huslejen") is.
+_HELPING = frozenset({"hjaelp", "hjaelpe", "help"})
+_FROM_WHOM = frozenset({"af", "fra", "from", "by"})
+_WILL = frozenset({"vil", "kan", "skal", "gerne", "will", "can", "is", "going", "to", "would", "could", "wants"})
 # Small words between a call and whom it is to ("jeg ringer lige til banken", "I'll just call my sister").
 _IN_PASSING = frozenset({"lige", "forst", "foerst", "just", "first"})
 
@@ -494,11 +499,25 @@ def _names_other(words: Sequence[str]) -> bool:
 
 
 def _with_someone_else(words: Sequence[str], index: int) -> bool:
-    """Whether the call or talk at `index` is with someone else named ("ringer til banken", "talk to my husband")."""
+    """Whether the call, talk or help at `index` is with someone else named ("ringer til banken", "talk to my husband",
+    "jeg får hjælp af min bror", "my sister will help me")."""
     after = [word for word in words[index + 1 : index + 5] if word not in _IN_PASSING][:3]
+    if words[index] in _HELPING:
+        if after[:1] and after[0] in _FROM_WHOM:
+            return _names_other(after[1:])
+        return _helper_before(words, index)
     if after[:1] and after[0] in _TO_WHOM:
         return _names_other(after[1:])
     return words[index] in _CALLED_DIRECTLY and _names_other(after)
+
+
+def _helper_before(words: Sequence[str], index: int) -> bool:
+    """Whether someone else is named as who helps, just before the help word ("min bror vil hjælpe", "my family can
+    help"); not "kan I hjælpe", "I need help"."""
+    before = index - 1
+    while before >= 0 and words[before] in _WILL:
+        before -= 1
+    return before >= 1 and _names_other(words[before - 1 : before + 1])
 
 
 def _clause(words: tuple[str, ...]) -> _Clause:
@@ -528,8 +547,8 @@ def _clause(words: tuple[str, ...]) -> _Clause:
             # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call; "ingen hjælp",
             # "no help" say no.
             blanked[index], turned = ("nej" if index and words[index - 1] in ("ingen", "no") else "-"), True
-        elif word in _CALLS_AND_TALKS and _with_someone_else(words, index):
-            blanked[index], turned = "-", True  # "jeg ringer til banken": no call wished for from us
+        elif (word in _CALLS_AND_TALKS or word in _HELPING) and _with_someone_else(words, index):
+            blanked[index], turned = "-", True  # "jeg ringer til banken", "hjælp af min bror": nothing asked of us
         elif word in _CALL_WORDS and after in _NEGATIONS:
             blanked[index], turned = "-", True  # "ring ikke til mig": the call turned down, the negation after it
         elif word == "please" and after == "do" and words[index + 2 : index + 3] == ("not",):

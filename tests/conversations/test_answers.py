@@ -564,3 +564,25 @@ def test_a_call_or_talk_with_someone_else_is_no_wish_for_an_adviser(
     text: str, language: str, expected: str | None
 ) -> None:
     assert pick_tag(text, language, QUESTION, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "asks"),
+    [
+        # Help had from someone else named asks nothing of us, with a day or without one.
+        ("jeg får hjælp af min bror, betaler fredag", "da", False),
+        ("min bror vil hjælpe mig, jeg betaler den 15.", "da", False),
+        ("I get help from my brother, will pay Friday", "en", False),
+        ("my family can help, I will pay on friday", "en", False),
+        ("jeg får hjælp fra kommunen og betaler fredag", "da", False),
+        # Help asked of us, or of anyone, still is a wish for help.
+        ("kan I hjælpe mig? jeg betaler fredag", "da", True),
+        ("jeg har brug for hjælp til huslejen, betaler fredag", "da", True),
+        ("jeg vil gerne have hjælp fra en rådgiver, betaler fredag", "da", True),
+        ("I need help from you, I can pay friday", "en", True),
+        ("kan du hjælpe min mor? jeg betaler fredag", "da", True),
+    ],
+)
+def test_help_from_someone_else_is_no_wish_for_help(text: str, language: str, asks: bool) -> None:
+    assert asks_for_person(text, language, TODAY) is asks
+    assert (pick_tag(text, language, ("adviser", "help"), TODAY) is not None) is asks

@@ -1197,3 +1197,21 @@ def test_a_call_to_someone_else_at_the_opening_question_is_heard_not_an_adviser_
     state, events = resume(_asked(channel, language), TextReceived(text, channel), NOW)
     assert state.data["question"] != "adviser"
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "jeg får hjælp af min bror, betaler fredag"),
+        ("da", "min bror vil hjælpe mig, jeg betaler fredag"),
+        ("en", "I get help from my brother, will pay Friday"),
+    ],
+)
+def test_a_day_with_help_from_family_is_a_plain_promise(language: str, text: str, channel: Channel) -> None:
+    """ "Jeg får hjælp af min bror, betaler fredag": help they have, from someone else, and a day. The promise is
+    confirmed and ended as any promise, no help of ours pushed after it."""
+    state, events = resume(_asked(channel, language), TextReceived(text, channel), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 4)]
+    assert _templates(events) == ["payment_check.promised"]
+    assert (state.ended, state.end_reason) == (True, "promised")
