@@ -36,6 +36,7 @@ __all__ = [
     "parse_date",
     "parse_number",
     "pick_tag",
+    "rest_day",
     "says_only",
     "word_count",
 ]
@@ -1134,6 +1135,13 @@ def find_date(text: str, today: date, *, strict: bool = False) -> date | None:
 
 # A date as a calendar writes it ("2026-12-14"), read as the day/month year it is ("14/12 2026").
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+
+
+def rest_day(text: str, today: date) -> date | None:
+    """The day a message names for the rest ("3000 nu og resten den 20.", "the rest on friday"), or None; bare numbers
+    are not read as days, and a part of the rest ("noget af resten den 20") is no rest."""
+    _mentions, rest = _dates(_plain(text), today, strict=True)
+    return None if rest is None else rest.value
 
 
 def dates_named(text: str, today: date) -> list[date]:

@@ -17,6 +17,7 @@ from conversations.answers import (
     parse_date,
     parse_number,
     pick_tag,
+    rest_day,
     says_only,
     word_count,
 )
@@ -382,10 +383,12 @@ def _amounted(
     # "500 kr den 15.", "800 on Friday": the day answers the date question as its own answer would (kept, and
     # confirmed with its day and the letter's deadline by the step it leads to); "500 kr næste fredag" gets that
     # question, as "which day?". The words may answer the amount's next question too ("2000, jeg er syg").
-    # An amount of nothing ("0 kr den 15.") is no payment: its day is no promise, and it goes on as "0" does.
-    dated = (
-        None if step.when is None or ore == 0 else _answer_ahead(flow, replace(state, step=step.when), raw, now, events)
-    )
+    # An amount of nothing ("0 kr den 15.") is no payment: its day is no promise, and it goes on as "0" does. A day said
+    # for the rest ("3000 nu og resten den 20.") is when all of it is paid: it answers the whole's date question.
+    answers = step.when
+    if step.rest is not None and rest_day(raw, local_today(state, now)) is not None:
+        answers = step.rest
+    dated = None if answers is None or ore == 0 else _answer_ahead(flow, replace(state, step=answers), raw, now, events)
     if dated is None and step.when is not None and isinstance(part_on, str) and ore > 0:
         # The day said before the amount ("men noget på fredag", then "500"), while it is still to come.
         when, day = flow.step(step.when), date.fromisoformat(part_on)

@@ -175,12 +175,15 @@ class AskAmount:
     """A question answered by an amount of kroner (0 is an amount); `hardship` as for AskDate. `when` names a date
     question: a day said with the amount ("500 kr den 15.") answers it, as its own answer would (the promise kept and
     confirmed with its day, where its goto or late step says so), and the flow goes on from there; without a day it
-    goes on to `goto`."""
+    goes on to `goto`. `rest` names the date question a day said for the rest answers instead ("3000 nu og resten den
+    20."): by then all of it is paid, a promise of the whole for that day, as that question keeps and confirms one (the
+    amount kept as what is paid now)."""
 
     template: str
     goto: str
     hardship: str | None = None
     when: str | None = None
+    rest: str | None = None
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,8 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
             named = (goto, late, step.asked, step.asked_late, hardship, paid, paid_part, adviser)
             yield from (name for name in named if name is not None)
             yield from _chosen(step.part, channel)
-        case AskAmount(goto=goto, hardship=hardship, when=when):
-            yield from (name for name in (goto, hardship, when) if name is not None)
+        case AskAmount(goto=goto, hardship=hardship, when=when, rest=rest):
+            yield from (name for name in (goto, hardship, when, rest) if name is not None)
         case AskText(goto=goto) | Say(goto=goto):
             yield goto
         case End():
@@ -108,9 +108,9 @@ def _reaches_end(flow: Flow, name: str) -> bool:
 
 def _date_questions(name: str, step: Step) -> list[tuple[str, str]]:
     """The date questions a step or its options (a date question's `part` too) name (`when`: a day said with the answer
-    is answered there)."""
+    is answered there; an amount's `rest`: a day said for the rest)."""
     if isinstance(step, AskAmount):
-        return [(name, step.when)] if step.when is not None else []
+        return [(name, when) for when in (step.when, step.rest) if when is not None]
     options = step.options if isinstance(step, Ask) else step.part if isinstance(step, AskDate) else ()
     return [(f"{name}.{option.key}", option.when) for option in options if option.when is not None]
 

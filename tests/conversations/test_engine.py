@@ -1215,3 +1215,30 @@ def test_a_day_with_help_from_family_is_a_plain_promise(language: str, text: str
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 4)]
     assert _templates(events) == ["payment_check.promised"]
     assert (state.ended, state.end_reason) == (True, "promised")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"), [("da", "3000 nu og resten den 20"), ("en", "3000 now and the rest on the 20th")]
+)
+def test_a_part_now_and_the_rest_on_a_day_asked_how_much_is_a_promise_for_the_rests_day(
+    language: str, text: str
+) -> None:
+    """Telegram's "I can pay part" pressed, then "3000 nu og resten den 20": 3000 now, and all of it paid by the 20th.
+    The amount is kept as the answer to "how much now?", the 20th is the promise of the whole, confirmed and ended as
+    the date question confirms one; never "3.000 kr. on the 20th", nor the why and the help a part gets."""
+    asked = _asked("telegram", language)
+    asked, _ = resume(asked, ButtonPressed("part", "telegram"), NOW)
+    state, events = resume(asked, TextReceived(text, "telegram"), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 20)]
+    assert _templates(events) == ["payment_check.promised"]
+    assert (state.ended, state.end_reason) == (True, "promised")
+    assert (state.data["amount"], state.data["pay_on"]) == (300000, "2026-12-20")
+    said = RENDERER.render("payment_check.promised", _values_of(events, "payment_check.promised"), language, "telegram")
+    assert said.text.startswith(_PROMISED_THE_20TH[language]), said.text
+
+
+def test_a_part_of_the_rest_on_a_day_asked_how_much_stays_a_part() -> None:
+    asked, _ = resume(_asked("telegram", "da"), ButtonPressed("part", "telegram"), NOW)
+    state, events = resume(asked, TextReceived("3000 nu og noget af resten den 20", "telegram"), NOW)
+    assert _templates(events) == ["payment_check.part_promised", "payment_check.reason"]
+    assert (state.step, state.data["pay_on"]) == ("reason", "2026-12-20")

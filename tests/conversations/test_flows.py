@@ -47,6 +47,13 @@ def test_check_finds_an_amount_question_or_option_whose_date_question_is_none() 
         steps={"much": AskAmount("t.much", goto="done", when="done"), "done": End("done")},
     )
     assert check_flow(broken) == ["broken.much: its date question 'done' is no date question"]
+    broken = Flow(
+        name="broken",
+        version=1,
+        start="much",
+        steps={"much": AskAmount("t.much", goto="done", rest="done"), "done": End("done")},
+    )
+    assert check_flow(broken) == ["broken.much: its date question 'done' is no date question"]
     option = Option("part", goto="done", when="done")
     broken = Flow(name="broken", version=1, start="q", steps={"q": Ask("t.q", (option,)), "done": End("done")})
     assert check_flow(broken) == ["broken.q.part: its date question 'done' is no date question"]
