@@ -38,6 +38,7 @@ __all__ = [
     "pick_tag",
     "rest_day",
     "says_only",
+    "tells_hardship",
     "word_count",
 ]
 
@@ -678,6 +679,14 @@ def asks_for_person(text: str, language: str, today: date) -> bool:
         return True
     # "Talk", "ringer", "someone" are read as the adviser everywhere else; here they ask only when aimed at us.
     return "adviser" in found and any(_wants_person(_clause(words).plain) for words in _clauses(plain))
+
+
+def tells_hardship(text: str, language: str) -> bool:
+    """Whether a message says in its own words why paying is hard ("jeg er syg", "mistet mit job", "ingen penge"), not
+    only that the tenant cannot pay yet ("kan ikke betale før fredag")."""
+    readings = _READINGS.get(language, _NO_READINGS)
+    clauses = (_clause(words) for words in _clauses(text))
+    return any("hardship" in readings.found(clause.plain_set, clause.plain_text) for clause in clauses)
 
 
 @lru_cache(maxsize=16)

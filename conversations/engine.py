@@ -19,6 +19,7 @@ from conversations.answers import (
     pick_tag,
     rest_day,
     says_only,
+    tells_hardship,
     word_count,
 )
 from conversations.effects import effect_event, local_today
@@ -370,6 +371,9 @@ def _dated(
         # "Kan først betale den 20, kan en rådgiver ringe til mig?": the day is kept and confirmed, and what they
         # asked for comes after it (help offered, the consent question), never the end that would drop it.
         goto, late_goto = step.asked, step.asked_late
+    elif step.told is not None and tells_hardship(raw, state.language):
+        # "Jeg er syg og kan først betale den 20.": the day confirmed, and how to ask for help if they want it.
+        goto = step.told
     return _enter(flow, state, late_goto if late and late_goto else goto, now, events)
 
 

@@ -155,7 +155,9 @@ class AskDate:
     it there (a day said with the part that part's promise), never a promise of the whole. `asked` (`asked_late` after
     the deadline): where a day goes whose words also ask for a person or for help, or say the tenant cannot pay now
     ("kan først betale den 20, kan en rådgiver ringe til mig?"): the promise is kept all the same, and the way to a
-    person comes after it instead of the end."""
+    person comes after it instead of the end. `told`: where a day goes whose words also say why paying is hard and ask
+    for nothing ("jeg er syg og kan først betale den 20."): the promise kept and confirmed, then how to ask for help if
+    they want it, and the end (no consent question; after the deadline `late` goes on, whose text offers help)."""
 
     template: str
     goto: str
@@ -163,6 +165,7 @@ class AskDate:
     late: str | None = None
     asked: str | None = None
     asked_late: str | None = None
+    told: str | None = None
     hardship: str | None = None
     paid: str | None = None
     paid_part: str | None = None

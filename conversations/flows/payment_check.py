@@ -67,6 +67,7 @@ PAYMENT_CHECK = Flow(
             late="promised_late",
             asked="promised_asked",
             asked_late="promised_asked_late",
+            told="promised_told",
             hardship="heard",
             paid="paid",
             paid_part="rest_when",
@@ -81,6 +82,7 @@ PAYMENT_CHECK = Flow(
             late="promised_late",
             asked="promised_asked",
             asked_late="promised_asked_late",
+            told="promised_told",
             hardship="heard",
             paid="paid",
             adviser="consent",
@@ -93,6 +95,11 @@ PAYMENT_CHECK = Flow(
         # changes"), then help offered and the consent question, as after a part's day; one thank-you.
         "promised_asked": Say("payment_check.promised_asked", goto="heard", thanks=True),
         "promised_asked_late": Say("payment_check.promised_asked_late", goto="heard", thanks=True),
+        # A day said with why paying is hard, asking for nothing ("jeg er syg og kan først betale den 20."): the promise
+        # confirmed as above, then one kind line on how to ask for help if they want it (RÅDGIVER), and the end: no
+        # consent question they did not ask for, and no second offer beside it.
+        "promised_told": Say("payment_check.promised_asked", goto="promised_help_open", thanks=True),
+        "promised_help_open": End("promised", "payment_check.help_open"),
         # Telegram only: an app channel bound to a verified account.
         # "500 kr den 15.": the day answers "when can you pay?" for the part they can pay (a promise, confirmed with
         # its day as that question confirms one), and the reason comes next.

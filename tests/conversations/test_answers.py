@@ -22,6 +22,7 @@ from conversations.answers import (
     parse_number,
     pick_tag,
     says_only,
+    tells_hardship,
 )
 from conversations.engine import resume, start
 from conversations.model import AnswerRecorded, ButtonPressed, Channel, Context, TextReceived
@@ -586,3 +587,19 @@ def test_a_call_or_talk_with_someone_else_is_no_wish_for_an_adviser(
 def test_help_from_someone_else_is_no_wish_for_help(text: str, language: str, asks: bool) -> None:
     assert asks_for_person(text, language, TODAY) is asks
     assert (pick_tag(text, language, ("adviser", "help"), TODAY) is not None) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "told"),
+    [
+        ("Jeg er syg og kan først betale den 20.", "da", True),
+        ("har mistet mit job, betaler fredag", "da", True),
+        ("I'm sick and can only pay on the 20th", "en", True),
+        ("ingen penge før den 20.", "da", True),
+        ("kan ikke betale før den 20.", "da", False),  # when, not why
+        ("jeg betaler den 20.", "da", False),
+        ("I can't pay until friday", "en", False),
+    ],
+)
+def test_a_reason_why_paying_is_hard_is_told_apart_from_a_day_alone(text: str, language: str, told: bool) -> None:
+    assert tells_hardship(text, language) is told

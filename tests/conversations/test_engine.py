@@ -17,6 +17,7 @@ from conversations.engine import (
     resume,
     start,
     start_with_button,
+    start_with_text,
     took,
 )
 from conversations.model import (
@@ -1242,3 +1243,46 @@ def test_a_part_of_the_rest_on_a_day_asked_how_much_stays_a_part() -> None:
     state, events = resume(asked, TextReceived("3000 nu og noget af resten den 20", "telegram"), NOW)
     assert _templates(events) == ["payment_check.part_promised", "payment_check.reason"]
     assert (state.step, state.data["pay_on"]) == ("reason", "2026-12-20")
+
+
+_TOLD_WITH_A_DAY = [
+    ("da", "Jeg er syg og kan først betale den 20."),
+    ("da", "jeg har mistet mit job, betaler den 20."),
+    ("en", "I'm sick and can only pay on the 20th."),
+    ("en", "I lost my job, I will pay on the 20th"),
+]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), _TOLD_WITH_A_DAY)
+@pytest.mark.parametrize("path", [(), ("2",), ("har betalt en del",)], ids=["question", "when", "rest_when"])
+def test_a_day_said_with_why_paying_is_hard_is_kept_and_says_how_to_ask_for_help(
+    channel: Channel, language: str, text: str, path: tuple[str, ...]
+) -> None:
+    """ "Jeg er syg og kan først betale den 20.": a reason, no request. The promise is kept and confirmed, then one kind
+    line says how to ask for help (RÅDGIVER), and the conversation ends as a promise: no consent question pushed."""
+    state, events = resume(_asked(channel, language, path), TextReceived(text, channel), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 20)]
+    assert _templates(events) == ["payment_check.promised_asked", "payment_check.help_open"]
+    assert (state.ended, state.end_reason) == (True, "promised")
+    said = RENDERER.render("payment_check.help_open", _values_of(events, "payment_check.help_open"), language, channel)
+    word = {"da": "RÅDGIVER", "en": "ADVISER"}[language]
+    assert word in said.text
+    # The word it names is the way to a person: written after the end, it leads to the consent question.
+    asked, more = start_with_text("payment_check", Context("", language, channel, None, SETTINGS), NOW, word)
+    assert (asked.step, _templates(more)) == ("consent", ["consent.ask"])
+
+
+@pytest.mark.parametrize(
+    "text", ["jeg betaler den 20.", "kan ikke betale før den 20.", "jeg får hjælp af min bror, betaler den 20."]
+)
+def test_a_day_without_a_reason_why_is_a_plain_promise(text: str) -> None:
+    state, events = resume(_asked("sms", "da"), TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["payment_check.promised"]
+    assert (state.ended, state.end_reason) == (True, "promised")
+
+
+def test_a_reason_why_with_a_day_after_the_deadline_gets_the_late_promise_which_offers_help_already() -> None:
+    state, events = resume(_with_deadline(date(2026, 12, 10)), TextReceived("jeg er syg, betaler den 20.", "sms"), NOW)
+    assert _templates(events) == ["payment_check.promised_late"]
+    assert (state.ended, state.end_reason) == (True, "promised")
