@@ -503,6 +503,8 @@ def _names_other(words: Sequence[str]) -> bool:
 def _with_someone_else(words: Sequence[str], index: int) -> bool:
     """Whether the call, talk or help at `index` is with someone else named ("ringer til banken", "talk to my husband",
     "jeg får hjælp af min bror", "my sister will help me")."""
+    if _asked_of_us(words, index):
+        return False  # "kan I ringe til min datter?", "can you call my daughter", "please call my son": asked of us
     after = [word for word in words[index + 1 : index + 5] if word not in _IN_PASSING][:3]
     if words[index] in _HELPING:
         if after[:1] and after[0] in _FROM_WHOM:
@@ -511,6 +513,15 @@ def _with_someone_else(words: Sequence[str], index: int) -> bool:
     if after[:1] and after[0] in _TO_WHOM:
         return _names_other(after[1:])
     return words[index] in _CALLED_DIRECTLY and _names_other(after)
+
+
+def _asked_of_us(words: Sequence[str], index: int) -> bool:
+    """Whether the call, talk or help at `index` is asked of us: "kan I ringe", "can you call", "kan nogen hjælpe",
+    "please call"."""
+    before = words[max(0, index - 2) : index]
+    if before[-1:] and before[-1] in ("please", "venligst"):
+        return True
+    return len(before) == 2 and before[0] in _ASKING_HOW and before[1] in _ASKED_WHO
 
 
 def _helper_before(words: Sequence[str], index: int) -> bool:

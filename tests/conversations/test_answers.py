@@ -582,9 +582,16 @@ def test_a_call_or_talk_with_someone_else_is_no_wish_for_an_adviser(
         ("jeg vil gerne have hjælp fra en rådgiver, betaler fredag", "da", True),
         ("I need help from you, I can pay friday", "en", True),
         ("kan du hjælpe min mor? jeg betaler fredag", "da", True),
+        # A call to someone else asked of us is a wish all the same.
+        ("kan I ringe til min datter? jeg betaler fredag", "da", True),
+        ("can you call my daughter, I will pay friday", "en", True),
+        ("please call my son, I will pay friday", "en", True),
+        ("kan nogen ringe til min søn? betaler fredag", "da", True),
     ],
 )
-def test_help_from_someone_else_is_no_wish_for_help(text: str, language: str, asks: bool) -> None:
+def test_help_or_a_call_with_someone_else_asks_for_nothing_unless_asked_of_us(
+    text: str, language: str, asks: bool
+) -> None:
     assert asks_for_person(text, language, TODAY) is asks
     assert (pick_tag(text, language, ("adviser", "help"), TODAY) is not None) is asks
 
