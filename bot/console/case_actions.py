@@ -9,6 +9,7 @@ held by an absent adviser to someone else (audited), and then that person acts.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,7 +43,7 @@ from bot.console.web import (
 )
 from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_appointment, cancel_unseen
-from bot.host.cases import HELD_STATUSES, CaseError, reply_channel
+from bot.host.cases import HELD_STATUSES, CaseError, form_done, mark_form, reply_channel
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
 from bot.i18n import N_, Label, Labels
 from bot.settings import Settings
@@ -71,14 +72,55 @@ def _holder(case: Any, me: StaffSession, unheld: bool = False) -> None:
     _refusal(case.status, case.assignee_id, me, unheld)
 
 
-async def _still_holder(conn: AsyncConnection, case_id: int, me: StaffSession, unheld: bool = False) -> None:
-    """The same check inside the write transaction, on the row as it is now (locked on PostgreSQL)."""
-    row = (
+@dataclass(frozen=True)
+class _Once:
+    """A case form that does its work once. Its one-time value goes on the case event its work makes (`kind`); the
+    same form sent again (a double click, the browser's back and resubmit, a phone's retry) does nothing, and the
+    case page says it was done already (`what`, a key of `case_page.ALREADY`) instead of refusing what now looks
+    like a change to a case that has moved on (taken, closed, its step done). A refused form made no event: sent
+    again, it is refused again with its reason."""
+
+    case_id: int
+    kind: str
+    what: str
+    nonce: str
+
+    async def done(self, conn: AsyncConnection) -> bool:
+        """Whether this form did its work already."""
+        return await conn.run_sync(form_done, self.case_id, self.kind, self.nonce)
+
+    async def done_before(self, request: Request) -> bool:
+        """The same, read before the form is checked against the case as it is now."""
+        async with runtime(request).db.read() as conn:
+            return await self.done(conn)
+
+    async def mark(self, conn: AsyncConnection) -> None:
+        """Mark the event the work has just made, in the work's transaction."""
+        await conn.run_sync(mark_form, self.case_id, self.kind, self.nonce)
+
+    def already(self) -> Response:
+        return recorded_already(self.case_id, self.what)
+
+
+async def _lock(conn: AsyncConnection, case_id: int) -> Any:
+    """The case's status and holder as they are now, the row locked (on PostgreSQL) until the write ends."""
+    return (
         await conn.execute(select(cases.c.status, cases.c.assignee_id).where(cases.c.id == case_id).with_for_update())
     ).first()
+
+
+async def _still_holder(
+    conn: AsyncConnection, case_id: int, me: StaffSession, unheld: bool = False, once: _Once | None = None
+) -> bool:
+    """The same check inside the write transaction, on the row as it is now; False when `once`'s form did its work
+    already (a second submit that waited for the first's write)."""
+    row = await _lock(conn, case_id)
     if row is None:
         raise CaseError(_NOT_HOLDER)
+    if once is not None and await once.done(conn):
+        return False
     _refusal(row.status, row.assignee_id, me, unheld)
+    return True
 
 
 def _back(case_id: int) -> Response:
@@ -224,6 +266,9 @@ async def _step(request: Request, me: StaffSession) -> Response:
     caretaker's door knock or postcard follows, for one caretaker or any)."""
     case, _ = await case_in_path(request)
     form = await request.form()
+    once = _Once(case.id, "outreach", "step", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
     task_id = id_from(field(form, "task_id", max_length=20))
     outcome = field(form, "outcome", max_length=16)
     if task_id is None or outcome not in (REACHED, NOT_REACHED):
@@ -232,6 +277,9 @@ async def _step(request: Request, me: StaffSession) -> Response:
     caretaker = id_from(field(form, "caretaker_id", max_length=20, required=False))  # none: any caretaker
     at = now(request)
     async with runtime(request).db.write() as conn:
+        await _lock(conn, case.id)
+        if await once.done(conn):
+            return once.already()
         if caretaker is not None and not await _active(conn, caretaker, ("caretaker",)):
             raise FormError(N_("Choose an active caretaker."))
         owned = await conn.execute(
@@ -242,6 +290,7 @@ async def _step(request: Request, me: StaffSession) -> Response:
         await conn.run_sync(
             finish_step, task_id, outcome, me.staff_id, at, next_kind=next_kind, next_assignee=caretaker, kinds=(CALL,)
         )
+        await once.mark(conn)
         await record(conn, at, me.actor, f"call.{outcome}", f"case:{case.id}", f"task:{task_id}")
     return _back(case.id)
 
@@ -258,8 +307,11 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
     """Book a volunteer's appointment with the tenant; the tenant gets a confirmation and a reminder the day
     before, with the day, the time and the place only."""
     case, _ = await case_in_path(request)
-    _holder(case, me)
     form = await request.form()
+    once = _Once(case.id, "appointment", "appointment", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
+    _holder(case, me)
     rt = runtime(request)
     at_local = day_and_time(form, ZoneInfo(rt.settings.timezone))
     place = field(form, "place", max_length=300)
@@ -274,7 +326,8 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
     volunteer_id = id_from(field(form, "volunteer_id", max_length=20))
     at = now(request)
     async with rt.db.write() as conn:
-        await _still_holder(conn, case.id, me)
+        if not await _still_holder(conn, case.id, me, once=once):
+            return once.already()
         if volunteer_id is None or not await _active(conn, volunteer_id, ("volunteer",)):
             raise FormError(N_("Choose an active volunteer."))
         task_id = await conn.run_sync(
@@ -290,6 +343,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
                 settings=rt.settings,
             )
         )
+        await once.mark(conn)
         await record(
             conn, at, me.actor, "appointment.book", f"case:{case.id}", f"task:{task_id} volunteer=staff:{volunteer_id}"
         )
@@ -326,8 +380,11 @@ def _due(form: FormData, today_: date) -> date:
 @guard("admin", "adviser")
 async def _task(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
-    _holder(case, me)
     form = await request.form()
+    once = _Once(case.id, "task", "task", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
+    _holder(case, me)
     task = field(form, "task", max_length=300)
     rt = runtime(request)
     # Volunteers see no amounts and no debt history (nor its dates): the task they are given follows the SMS rule.
@@ -346,7 +403,8 @@ async def _task(request: Request, me: StaffSession) -> Response:
         raise FormError(N_("choose a volunteer"))
     at = now(request)
     async with rt.db.write() as conn:
-        await _still_holder(conn, case.id, me)
+        if not await _still_holder(conn, case.id, me, once=once):
+            return once.already()
         volunteer = (
             await conn.execute(
                 select(staff.c.id).where(
@@ -357,6 +415,7 @@ async def _task(request: Request, me: StaffSession) -> Response:
         if volunteer is None:
             raise FormError(N_("choose an active volunteer"))
         await case_ops.give_task(conn, case.id, me.staff_id, volunteer_id, task, due, at)
+        await once.mark(conn)
         await record(conn, at, me.actor, "case.task", f"case:{case.id}", f"volunteer=staff:{volunteer_id}")
     return _back(case.id)
 
@@ -364,8 +423,11 @@ async def _task(request: Request, me: StaffSession) -> Response:
 @guard("admin", "adviser")
 async def _close(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
-    _holder(case, me)
     form = await request.form()
+    once = _Once(case.id, "closed", "closed", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
+    _holder(case, me)
     outcome = field(form, "outcome", max_length=32)
     note = field(form, "note", max_length=2000, required=False)
     if outcome not in case_ops.OUTCOMES:
@@ -380,8 +442,10 @@ async def _close(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
-        await _still_holder(conn, case.id, me)
+        if not await _still_holder(conn, case.id, me, once=once):
+            return once.already()
         await case_ops.close_case(conn, case.id, me.staff_id, outcome, note, at)
+        await once.mark(conn)
         await conn.run_sync(end_open_steps, case.id, at)
         cancelled = await conn.run_sync(cancel_unseen, tenant.id, at, "case_closed", rt.settings)
         if tenant.status == "active":

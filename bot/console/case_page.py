@@ -80,6 +80,11 @@ ALREADY = {
     "note": N_("This note was recorded already: the form was sent twice, and it is kept once."),
     "contact": N_("The contact was recorded already: the form was sent twice, and it is counted once."),
     "consent": N_("This consent was recorded already: the form was sent twice, and it is kept once."),
+    # The forms that change the case (bot/console/case_actions.py, `_Once`): the first did it, the second nothing.
+    "step": N_("This call was recorded already: the form was sent twice, and it is recorded once."),
+    "appointment": N_("This appointment was booked already: the form was sent twice, and it is booked once."),
+    "task": N_("This task was given already: the form was sent twice, and it is given once."),
+    "closed": N_("The case was closed already: the form was sent twice, and it is closed once."),
 }
 
 
@@ -355,7 +360,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         # The day of a moment in the organisation's zone (a signed form's consent: only its day was entered).
         local_day_of=partial(_local_day_of, ZoneInfo(rt.settings.timezone)),
         nonce=secrets.token_urlsafe(12),
-        # A note or "contact made" sent again (a reload repeating the POST, a phone's retry) recorded nothing.
+        # A form that makes a record or changes the case, sent again (a reload repeating the POST, a phone's retry),
+        # did nothing the second time.
         already=ALREADY.get(request.query_params.get("already", "")),
         mine=case.assignee_id == me.staff_id,
         last_id=shown.messages[-1].id if shown.messages else 0,

@@ -57,9 +57,11 @@ __all__ = [
     "close_case",
     "consented_among",
     "finish_task",
+    "form_done",
     "form_event",
     "give_task",
     "has_consent",
+    "mark_form",
     "needs_note",
     "open_case",
     "release_case",
@@ -497,6 +499,22 @@ def form_event(
         .returning(case_events.c.id)
     )
     return made.first() is not None
+
+
+def form_done(conn: Connection, case_id: int, kind: str, form_nonce: str) -> bool:
+    """Whether a console form with this one-time value did its work on the case already: the event of `kind` its
+    work made carries the value (`mark_form`)."""
+    c = case_events.c
+    found = conn.execute(select(c.id).where(c.case_id == case_id, c.kind == kind, c.form_nonce == form_nonce))
+    return found.first() is not None
+
+
+def mark_form(conn: Connection, case_id: int, kind: str, form_nonce: str) -> None:
+    """Give the event of `kind` a console form's work has just made on the case (its last) the form's one-time value,
+    so the same form sent again does nothing (`form_done`). Called in the work's transaction, the case row locked."""
+    c = case_events.c
+    last = select(func.max(c.id)).where(c.case_id == case_id, c.kind == kind).scalar_subquery()
+    conn.execute(update(case_events).where(c.id == last).values(form_nonce=form_nonce))
 
 
 async def give_task(

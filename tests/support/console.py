@@ -29,6 +29,7 @@ __all__ = [
     "csrf_of",
     "login",
     "post_form",
+    "posted_twice",
     "today",
     "volunteers_may_see",
     "without_tokens",
@@ -212,6 +213,17 @@ async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dic
     nonce = form_nonce_of(shown.text, action)
     extra = {"nonce": nonce} if nonce is not None and "nonce" not in data else {}
     return await client.post(action, data={**data, **extra, "csrf_token": csrf_of(shown.text)})
+
+
+async def posted_twice(
+    client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]
+) -> tuple[httpx.Response, httpx.Response]:
+    """Open a page and post one of its forms twice, as a double click, the browser's back and resubmit or a phone's
+    retry sends it: the same token and the same one-time value both times."""
+    shown = await client.get(page)
+    assert shown.status_code == 200, shown.text
+    form = {**data, "nonce": form_nonce_of(shown.text, action) or "", "csrf_token": csrf_of(shown.text)}
+    return await client.post(action, data=form), await client.post(action, data=form)
 
 
 __all__ += ["case_row"]

@@ -45,6 +45,7 @@ from tests.support.console import (
     case_row,
     login,
     post_form,
+    posted_twice,
     volunteers_may_see,
 )
 from tests.support.drive import drain, process_all, sandbox
@@ -499,7 +500,8 @@ async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(
     assert (await book(client, case_id, volunteer, place="Byvej 2, 500 kr. i kontanter")).status_code == 422
     assert (await book(client, case_id, volunteer, day="2026-03-02")).status_code == 409  # in the past
     await signed_in(rt, client, "other@example.org", "adviser")
-    assert (await book(client, case_id, volunteer)).status_code == 409
+    # The page offers them no form: a form kept from before they lost the case (its one-time value) is refused.
+    assert (await book(client, case_id, volunteer, nonce="nonce-other-1")).status_code == 409
     async with rt.db.read() as conn:
         assert (await conn.execute(select(func.count()).select_from(outbox))).scalar_one() == 1  # case.taken only
 
@@ -840,3 +842,30 @@ async def test_an_appointment_at_night_is_refused_as_a_slip_for_a_daytime_hour(
     async with rt.db.read() as conn:
         statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
     assert list(statuses) == ["open"]
+
+
+async def test_a_booking_sent_twice_books_once_and_a_refused_one_is_refused_again(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """The same booking form sent again (a double click, back and resubmit, a phone's retry) books nothing more and
+    the page says it was booked already; before, it was refused as a second appointment (409). A booking refused
+    for its time is refused again, with its reason."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    page = f"/console/cases/{case_id}"
+    form = {"volunteer_id": str(volunteer), "place": "Byvej 12, 1. th.", "advice_kind": "budget", "day": "2026-03-05"}
+    for refused in await posted_twice(client, page, f"{page}/appointment", {**form, "time": "03:00"}):
+        assert refused.status_code == 409 and "check the time (03:00)" in html.unescape(refused.text)
+    first, second = await posted_twice(client, page, f"{page}/appointment", {**form, "time": "14:30"})
+    assert first.status_code == 303 and first.headers["location"] == page
+    assert second.status_code == 303 and second.headers["location"] == f"{page}?already=appointment"
+    said = html.unescape((await client.get(second.headers["location"])).text)
+    assert 'id="recorded-already"' in said and "This appointment was booked already" in said
+    await drain(rt.sender)
+    assert len(texts(rt)) == 1 and await rows(rt, "appointment.booked") == [("sent", None)]
+    async with rt.db.read() as conn:
+        booked = (await conn.execute(select(func.count()).where(case_tasks.c.kind == "appointment"))).scalar_one()
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+    assert booked == 1 and list(audited.scalars()).count("appointment.book") == 1

@@ -32,6 +32,7 @@ from tests.support.console import (
     form_nonce_of,
     login,
     post_form,
+    posted_twice,
     today,
     volunteers_may_see,
 )
@@ -542,6 +543,54 @@ async def test_a_consent_recorded_twice_by_the_same_form_is_recorded_once_and_th
     assert (await client.get(page)).text.count('<li class="consent ') == 2
 
 
+async def test_a_task_or_a_closing_sent_twice_is_done_once_and_the_page_says_so(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    daytime(runtime)
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant)
+    due = (today(runtime) + timedelta(days=2)).isoformat()
+    task = {"volunteer_id": str(volunteer), "task": "Mind om mødet", "due": due}
+    # Before, the second submit found the case already given to the volunteer (or closed) and refused it (409).
+    first, second = await posted_twice(client, page, f"{page}/task", task)
+    assert first.status_code == 303 and first.headers["location"] == page
+    assert second.status_code == 303 and second.headers["location"] == f"{page}?already=task"
+    said = html.unescape((await client.get(second.headers["location"])).text)
+    assert 'id="recorded-already"' in said and "This task was given already: the form was sent twice" in said
+    first, second = await posted_twice(client, page, f"{page}/close", {"outcome": "payment_plan"})
+    assert first.status_code == 303 and first.headers["location"] == f"/console/?closed={case_id}"
+    assert second.status_code == 303 and second.headers["location"] == f"{page}?already=closed"
+    said = html.unescape((await client.get(second.headers["location"])).text)
+    assert "The case was closed already: the form was sent twice, and it is closed once." in said
+    async with runtime.db.read() as conn:
+        kinds = (await conn.execute(select(case_events.c.kind).where(case_events.c.case_id == case_id))).scalars().all()
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+        actions = list(audited.scalars())
+        closings = (await conn.execute(select(outbox.c.id).where(outbox.c.template == "case.closed"))).all()
+    assert (kinds.count("task"), kinds.count("closed")) == (1, 1)
+    assert (actions.count("case.task"), actions.count("case.close")) == (1, 1) and len(closings) == 1
+    # A form without its one-time value is one keephome did not make.
+    bare = {"outcome": "paid", "csrf_token": csrf_of(said)}
+    assert (await client.post(f"{page}/close", data=bare)).status_code == 422
+
+
+async def test_a_task_refused_for_want_of_consent_is_refused_again_when_sent_again(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    due = (today(runtime) + timedelta(days=2)).isoformat()
+    task = {"volunteer_id": str(volunteer), "task": "Mind om mødet", "due": due}
+    first, second = await posted_twice(client, page, f"{page}/task", task)
+    for refused in (first, second):
+        assert refused.status_code == 409 and "consent to share their contact" in html.unescape(refused.text)
+    assert (await case_row(runtime, case_id)).status == "taken"
+
+
 async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClient) -> None:
     daytime(runtime)  # the closing notice goes at once by day (at night it waits: test_notices_at_night.py)
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
@@ -747,8 +796,8 @@ async def test_only_the_holder_replies_releases_gives_a_task_or_closes(
     actions = {
         "reply": {"text": "Hej", "nonce": "nonce-other-1"},
         "release": {},
-        "task": {"volunteer_id": str(volunteer), "task": "Ring", "due": due},
-        "close": {"outcome": "paid"},
+        "task": {"volunteer_id": str(volunteer), "task": "Ring", "due": due, "nonce": "nonce-other-2"},
+        "close": {"outcome": "paid", "nonce": "nonce-other-3"},
     }
     # Nobody holds a waiting case: it is taken first, also before it is closed.
     for action, data in actions.items():

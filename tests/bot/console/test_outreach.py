@@ -20,7 +20,7 @@ from bot.runtime import Clock, Runtime
 from bot.store.schema import audit_log, case_events, case_tasks, messages, tenants
 from bot.tenants.erase import erase
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, login, post_form
+from tests.support.console import add_case, add_person, add_tenant, login, post_form, posted_twice
 
 # A Tuesday morning in Copenhagen, outside quiet hours.
 START = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
@@ -230,13 +230,18 @@ async def test_a_call_that_reaches_the_tenant_is_contact_made(served: tuple[Runt
     await login(client, "adviser@example.org")
     page = f"/console/cases/{case_id}"
     clock(rt).at = START + timedelta(days=3, hours=2)
-    response = await post_form(client, page, f"{page}/step", {"task_id": str(task_id), "outcome": "reached"})
+    # The same form sent again (a double click, a phone's retry) records nothing; before, it was refused (409).
+    response, again = await posted_twice(client, page, f"{page}/step", {"task_id": str(task_id), "outcome": "reached"})
     assert response.status_code == 303
     assert await tasks_of(rt, case_id) == [("call", "reached")]
     assert await contacts(rt, case_id) == 1
-    again = await post_form(client, page, f"{page}/step", {"task_id": str(task_id), "outcome": "reached"})
-    assert again.status_code == 409
+    assert again.status_code == 303 and again.headers["location"] == f"{page}?already=step"
+    said = (await client.get(again.headers["location"])).text
+    assert 'id="recorded-already"' in said and "This call was recorded already: the form was sent twice" in said
     assert await contacts(rt, case_id) == 1
+    async with rt.db.read() as conn:
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+    assert list(audited.scalars()).count("call.reached") == 1
     # Reached: silent again for three days from the call before the next offer.
     assert await run_job(rt, START + timedelta(days=6, hours=1)) == 0
     assert await run_job(rt, START + timedelta(days=6, hours=2)) == 1
