@@ -25,7 +25,7 @@ from bot.console.inbox import origin_words, reason_words, urgency
 from bot.console.labels import ANSWER_LABELS, QUESTION_LABELS, flow_label, label
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
-from bot.console.sharing import STEP_KINDS, sharing_panel
+from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, transcript
 from bot.console.web import NotFound, local_day, local_time, money, now, redirect, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
@@ -112,6 +112,11 @@ async def authors(conn: AsyncConnection, shown: list[Shown], tenant_first_name: 
         found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(ids)))
         names.update({f"staff:{row.id}": row.email for row in found})
     return names
+
+
+def _ended_before(shown: list[ConsentShown], consent_id: str) -> ConsentShown | None:
+    """The consent a withdrawal was asked of when it had ended already (`?withdrawn=<id>`), as the page lists it."""
+    return next((c for c in shown if str(c.row.id) == consent_id and c.state != "active"), None)
 
 
 def _formatter(request: Request) -> Callable[[datetime | None], str]:
@@ -363,6 +368,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
         # A form that makes a record or changes the case, sent again (a reload repeating the POST, a phone's retry),
         # did nothing the second time.
         already=ALREADY.get(request.query_params.get("already", "")),
+        # A consent's withdrawal sent again, or by a second person: it had ended already (when, and by whom).
+        withdrawn_again=_ended_before(sharing["consents"], request.query_params.get("withdrawn", "")),
         mine=case.assignee_id == me.staff_id,
         last_id=shown.messages[-1].id if shown.messages else 0,
     )

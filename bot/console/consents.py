@@ -188,11 +188,14 @@ async def _withdraw(request: Request, me: StaffSession) -> Response:
         row = (await conn.execute(select(consents.c.tenant_id).where(consents.c.id == consent_id))).first()
         if row is None or row.tenant_id != tenant.id:
             raise NotFound(N_("There is no such consent."))
-        ended = await conn.run_sync(withdraw_consent, consent_id, at)
-        if ended:
-            await conn.run_sync(cancel_unseen, tenant.id, at, "consent_ended", rt.settings)
-            detail = f"tenant:{tenant.id} consent:{consent_id}"
-            await record(conn, at, me.actor, "consent.withdraw", f"case:{case.id}", detail)
+        if not await conn.run_sync(withdraw_consent, consent_id, at):
+            # Withdrawn before (the form sent twice, or by a colleague, or by the tenant's own word): nothing is
+            # recorded again, and the case page says when it ended, and by whom when a person recorded it.
+            return redirect(f"/console/cases/{case.id}?withdrawn={consent_id}#consents")
+        await conn.run_sync(cancel_unseen, tenant.id, at, "consent_ended", rt.settings)
+        # The detail names the consent: the case page finds who recorded the withdrawal by it (bot/console/sharing.py).
+        detail = f"tenant:{tenant.id} consent:{consent_id}"
+        await record(conn, at, me.actor, "consent.withdraw", f"case:{case.id}", detail)
     return redirect(f"/console/cases/{case.id}#consents")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.console.messaging import telegram_open
 from bot.host.consents import SHARE_SCOPE
 from bot.i18n import N_
-from bot.store.schema import case_tasks, consents, messages, referrals, staff
+from bot.store.schema import audit_log, case_tasks, consents, messages, referrals, staff
 
 __all__ = [
     "DATA_KIND_LABELS",
@@ -92,12 +92,35 @@ class ConsentShown:
     state: str  # active, withdrawn, case_closed, erased
     recorded_by: str | None
     evidence: Any | None  # the tenant's message (id, channel, time)
+    # Who recorded in the console that the tenant withdrew it (its audit entry); None for a withdrawal by the
+    # tenant's own word, or one not withdrawn.
+    withdrawn_by: str | None = None
 
 
 def _state(row: Any) -> str:
     if row.withdrawn_at is None:
         return "active"
     return str(row.ended_reason or "withdrawn")
+
+
+async def _withdrawn_by(conn: AsyncConnection, tenant_id: int, ids: list[int]) -> dict[int, str]:
+    """The e-mail of the staff member who recorded each of these withdrawals, by consent id, as the audit log
+    names them (bot/console/consents.py writes `consent.withdraw` with `tenant:<id> consent:<id>`)."""
+    if not ids:
+        return {}
+    details = {f"tenant:{tenant_id} consent:{i}": i for i in ids}
+    entries = await conn.execute(
+        select(audit_log.c.actor, audit_log.c.detail).where(
+            audit_log.c.action == "consent.withdraw", audit_log.c.detail.in_(tuple(details))
+        )
+    )
+    actors = {details[e.detail]: e.actor for e in entries}
+    staff_ids = {int(a.removeprefix("staff:")) for a in actors.values() if a.startswith("staff:")}
+    if not staff_ids:
+        return {}
+    found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(staff_ids)))
+    emails = {f"staff:{row.id}": str(row.email) for row in found}
+    return {i: emails[a] for i, a in actors.items() if a in emails}
 
 
 async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: datetime) -> dict[str, Any]:
@@ -118,6 +141,7 @@ async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: date
             select(messages.c.id, messages.c.channel, messages.c.created_at).where(messages.c.id.in_(evidence_ids))
         )
         evidence = {m.id: m for m in found}
+    withdrawn_by = await _withdrawn_by(conn, tenant.id, [r.id for r in rows if _state(r) == "withdrawn"])
     shown = [
         ConsentShown(
             row=r,
@@ -125,6 +149,7 @@ async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: date
             state=_state(r),
             recorded_by=r.recorder,
             evidence=evidence.get(r.evidence_message_id),
+            withdrawn_by=withdrawn_by.get(r.id),
         )
         for r in rows
     ]

@@ -591,6 +591,48 @@ async def test_a_task_refused_for_want_of_consent_is_refused_again_when_sent_aga
     assert (await case_row(runtime, case_id)).status == "taken"
 
 
+async def test_a_consent_withdrawn_again_records_nothing_and_says_when_and_by_whom(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    await volunteers_may_see(runtime, case_id)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    async with runtime.db.read() as conn:
+        own, shared = (await conn.execute(select(consents.c.id).order_by(consents.c.id))).scalars().all()
+    action = f"{page}/consents/{own}/withdraw"
+    # Before, the second submit said nothing: the page looked as if the withdrawal had just been recorded.
+    first, second = await posted_twice(client, page, action, {})
+    assert first.status_code == 303 and first.headers["location"] == f"{page}#consents"
+    assert second.status_code == 303 and second.headers["location"] == f"{page}?withdrawn={own}#consents"
+    said = html.unescape((await client.get(second.headers["location"])).text)
+    when = said.split('id="withdrawn-already"><p>')[1].split("</p>")[0]
+    assert when.startswith("This consent was withdrawn already, ") and when.endswith(
+        ", recorded by adviser@example.org. Nothing was recorded again."
+    )
+    # A colleague withdraws it too from the page they had open, a minute later: the first withdrawal stands.
+    runtime.clock.offset += timedelta(minutes=1)
+    await add_person(runtime, "colleague@example.org", "adviser")
+    async with another_browser(runtime) as other:
+        await login(other, "colleague@example.org")
+        again = await other.post(action, data={"csrf_token": csrf_of((await other.get(page)).text)})
+        assert again.headers["location"] == f"{page}?withdrawn={own}#consents"
+        assert html.unescape((await other.get(again.headers["location"])).text).count(when) == 1
+    # A consent the tenant took back by their own word names nobody.
+    async with runtime.db.write() as conn:
+        assert await conn.run_sync(withdraw_consent, shared, runtime.clock())
+    told = await post_form(client, page, f"{page}/consents/{shared}/withdraw", {})
+    said = html.unescape((await client.get(told.headers["location"])).text)
+    assert 'id="withdrawn-already"' in said and "recorded by" not in said.split('id="withdrawn-already"')[1][:200]
+    assert 'id="withdrawn-already"' not in (await client.get(page)).text
+    async with runtime.db.read() as conn:
+        withdrawn = (await conn.execute(select(consents.c.withdrawn_at).where(consents.c.id == own))).scalar_one()
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+        actions = list(audited.scalars())
+    assert withdrawn is not None and actions.count("consent.withdraw") == 1
+
+
 async def test_notes_tasks_and_closing(runtime: Runtime, client: httpx.AsyncClient) -> None:
     daytime(runtime)  # the closing notice goes at once by day (at night it waits: test_notices_at_night.py)
     tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
