@@ -22,10 +22,10 @@ from decimal import Decimal
 from functools import cache
 from io import BytesIO
 
-from babel.dates import format_date, format_time
+from babel.dates import format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment
 
 from bot.paths import TEMPLATES_DIR
@@ -41,6 +41,8 @@ __all__ = [
     "Labels",
     "clock",
     "current_language",
+    "day_in",
+    "format_locale",
     "gettext",
     "install",
     "language_of",
@@ -48,6 +50,7 @@ __all__ = [
     "local_moment",
     "money",
     "ngettext",
+    "number",
     "reason_words",
     "shown",
     "speaking",
@@ -119,36 +122,63 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_language.get()).ngettext(singular, plural, n)
 
 
+# How the console writes dates, times and numbers in each of its languages, as Babel has them for these locales:
+# Danish the Danish way ("6. dec. 2026", "14.30", "3.000,00 kr."), English the British way ("6 Dec 2026", "14:30",
+# "DKK 3,000.00"). Not en_DK: English in Denmark writes times and numbers the Danish way ("14.30", "3.000,00 kr.").
+# A tenant language the console has not (a tenant text's `clock`) is its own code.
+_FORMAT_LOCALES = {"da": "da_DK", "en": "en_GB"}
+# English puts the currency code before the amount with a space, as the tenants' English texts write an amount
+# (bot/outbox/render.py); Babel's own en_GB pattern runs them together ("DKK3,000.00").
+_MONEY_PATTERNS = {"en": "¤\xa0#,##0.00"}
+
+
+def format_locale(language: str | None = None) -> str:
+    """The Babel locale `language` (by default the request's) writes dates, times and numbers in: the one home of
+    the rule, for every date, time, amount and figure the console shows."""
+    language = language or _language.get()
+    return _FORMAT_LOCALES.get(language, language)
+
+
+def day_in(value: date, skeleton: str) -> str:
+    """A date in the request's language by a Babel skeleton: 'yMMMd' is '3. mar. 2026' in Danish, '3 Mar 2026' in
+    English; 'MMMd' without the year; 'yMMM' a month."""
+    return str(format_skeleton(skeleton, value, locale=format_locale()))
+
+
 def local_day(value: date | None) -> str:
-    """A date the Danish way, e.g. '3. mar. 2026' (the console's and the simulator's dates, in either language)."""
-    return "–" if value is None else str(format_date(value, format="medium", locale="da_DK"))
-
-
-# English in Denmark (en_DK) writes a time the Danish way, "14.30"; an English reader reads "14:30", as the English
-# opening hours write it (templates/en/common.hours).
-_CLOCK_LOCALES = {"en": "en_GB"}
+    """A date in the request's language, e.g. '3. mar. 2026' in Danish, '3 Mar 2026' in English (the console's and
+    the simulator's dates)."""
+    return "–" if value is None else day_in(value, "yMMMd")
 
 
 def clock(value: time, language: str | None = None, *, seconds: bool = False) -> str:
     """A time of day as `language` (by default the request's) writes it: '14.30' in Danish, '14:30' in English. The
     one home of it, for the console's times and the tenant texts' `clock` filter."""
-    language = language or _language.get()
-    locale = _CLOCK_LOCALES.get(language, language)
+    locale = format_locale(language)
     return str(format_time(value, format="medium" if seconds else "short", locale=locale))
 
 
 def local_moment(at: datetime, *, year: bool = True) -> str:
-    """A local moment in the request's language: '3. mar. 2026 kl. 14.30' in Danish, '3. mar. 2026 14:30' in English
-    (the day the Danish way in both, as `local_day`); without its year when `year` is false."""
-    day = format_date(at.date(), "d. MMM y" if year else "d. MMM", locale="da_DK")
+    """A local moment in the request's language: '3. mar. 2026 kl. 14.30' in Danish, '3 Mar 2026 14:30' in English;
+    without its year when `year` is false."""
+    day = day_in(at.date(), "yMMMd" if year else "MMMd")
     return gettext("%(day)s %(time)s") % {"day": day, "time": clock(at.time())}
 
 
 def money(ore: int | None) -> str:
-    """Øre as Danish kroner, e.g. '7.100,50 kr.' (the console's amounts, in either language)."""
+    """Øre as kroner in the request's language, e.g. '7.100,50 kr.' in Danish, 'DKK 7,100.50' in English (the
+    console's amounts)."""
     if ore is None:
         return "–"
-    return str(format_currency(Decimal(ore) / 100, "DKK", locale="da_DK"))
+    language = _language.get()
+    pattern = _MONEY_PATTERNS.get(language)
+    return str(format_currency(Decimal(ore) / 100, "DKK", format=pattern, locale=format_locale(language)))
+
+
+def number(value: float | Decimal, pattern: str | None = None) -> str:
+    """A count, a median or a rate in the request's language: '1.234,5' in Danish, '1,234.5' in English; `pattern`
+    a Babel number pattern ('#,##0.000')."""
+    return str(format_decimal(value, format=pattern, locale=format_locale()))
 
 
 def N_(message: str) -> str:

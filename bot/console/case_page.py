@@ -162,8 +162,8 @@ def message_json(row: Shown, when: str, by: str, state: Delivery | None = None) 
 
 
 def _answer(key: str, value: Any) -> str:
-    """One answer in words: an amount in kroner, a date the Danish way, a chosen option in the reader's language,
-    the tenant's own words as written."""
+    """One answer in words: an amount in kroner, a date and a chosen option in the reader's language, the tenant's own
+    words as written."""
     if key == "amount" and isinstance(value, int):
         return money(value)
     if key == "pay_on" and isinstance(value, str):
@@ -193,8 +193,9 @@ def answer_rows(answered: list[Answered], zone: ZoneInfo) -> list[tuple[str, str
 
 
 def _local_day_of(zone: ZoneInfo, at: datetime | None) -> str:
-    """The day of `at` in the organisation's zone, the Danish way ("4. dec. 2026"): for a moment of which only the
-    day was entered (a signed form's consent is stored at noon of its day), showing no invented time."""
+    """The day of `at` in the organisation's zone in the reader's language ("4. dec. 2026", "4 Dec 2026"): for a
+    moment of which only the day was entered (a signed form's consent is stored at noon of its day), showing no
+    invented time."""
     if at is None:
         return local_day(None)
     return local_day((at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).date())

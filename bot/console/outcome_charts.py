@@ -7,13 +7,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from babel.dates import format_date
-
 from bot.console.labels import OUTCOME_LABELS
 from bot.console.outcome_figures import Outcomes, Steps, both_words, number, percent
 from bot.console.outcome_period import SETTLED_WITHIN, STEPS
 from bot.host.cases import OUTCOMES
-from bot.i18n import N_
+from bot.i18n import N_, day_in
 from bot.i18n import gettext as _
 
 __all__ = [
@@ -181,10 +179,11 @@ def settled_bars(stages: Sequence[Steps]) -> list[tuple[str, list[Bar]]]:
 
 
 def _when(bucket: str) -> str:
-    """A week (its first day, `2026-11-08`) or a month (`2026-11`) as the chart names it: '8. nov.', 'nov. 2026'."""
+    """A week (its first day, `2026-11-08`) or a month (`2026-11`) as the chart names it in the reader's language:
+    '8. nov.', 'nov. 2026' in Danish; '8 Nov', 'Nov 2026' in English."""
     if len(bucket) == len("2026-11"):
-        return str(format_date(date.fromisoformat(f"{bucket}-01"), "MMM y", locale="da_DK"))
-    return str(format_date(date.fromisoformat(bucket), "d. MMM", locale="da_DK"))
+        return day_in(date.fromisoformat(f"{bucket}-01"), "yMMM")
+    return day_in(date.fromisoformat(bucket), "MMMd")
 
 
 def closed_columns(closed: Sequence[tuple[str, Counter[str]]]) -> list[Column]:

@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.outcome_period import SETTLED_WITHIN, STAGES, STEPS, Period
 from bot.console.outcome_queries import closed_query, failures_query, funnel_query
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.i18n import number as _number
 from conversations.model import TRIGGERS
 
 __all__ = ["CHANNELS", "Outcomes", "Steps", "both_words", "load_outcomes", "number", "percent"]
@@ -37,8 +37,8 @@ def both_words(words: str, detail: str) -> str:
 
 
 def number(n: float) -> str:
-    """A count or a median as the page writes it (Danish digits)."""
-    return str(format_decimal(n, locale="da_DK"))
+    """A count or a median as the page writes it, in the reader's language ('1.234' in Danish, '1,234' in English)."""
+    return _number(n)
 
 
 def percent(part: int, whole: int) -> str:

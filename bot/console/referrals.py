@@ -240,7 +240,7 @@ async def _print(request: Request, me: StaffSession) -> Response:
 
 
 def _kroner_shown(value: object) -> str:
-    """A stored amount ("14200.00") the Danish way ("14.200,00 kr.")."""
+    """A stored amount ("14200.00") as the reader's language writes it ("14.200,00 kr.", "DKK 14,200.00")."""
     if not isinstance(value, str) or not value:
         return "–"
     return money(int(Decimal(value) * 100))

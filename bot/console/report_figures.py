@@ -19,7 +19,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.outcome_figures import Steps, both_words
@@ -27,7 +26,7 @@ from bot.console.outcome_period import Period
 from bot.console.outcome_queries import funnel_query
 from bot.console.report_queries import baselines_query, events_query, go_live_query, referrals_query
 from bot.host.outreach import never_reached_query
-from bot.i18n import N_
+from bot.i18n import N_, number
 from bot.i18n import gettext as _
 
 __all__ = [
@@ -172,10 +171,11 @@ def _decimal(value: Fraction, places: int) -> Decimal:
 
 
 def rate_text(value: Fraction | None, places: int = 3) -> str:
-    """A rate or a count of evictions as the page writes it (Danish digits)."""
+    """A rate or a count of evictions as the page writes it, in the reader's language ('0,125' in Danish, '0.125' in
+    English)."""
     if value is None:
         return "–"
-    return str(format_decimal(_decimal(value, places), format="#,##0." + "0" * places, locale="da_DK"))
+    return number(_decimal(value, places), "#,##0." + "0" * places)
 
 
 def rate_cell(value: Fraction | None, places: int = 3) -> Decimal | str:

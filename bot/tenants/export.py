@@ -527,7 +527,7 @@ def _moment(page: _Page, value: str) -> str | None:
 
 
 def _the_day(page: _Page, value: str) -> str | None:
-    """A day the Danish way; a moment's day in the page's zone; None for anything else."""
+    """A day as the page's language writes it; a moment's day in the page's zone; None for anything else."""
     try:
         return local_day(date.fromisoformat(value))
     except ValueError:
@@ -590,8 +590,8 @@ def _recipient(page: _Page, kind: str, name: str) -> str:
 
 
 def _answer(page: _Page, data: Mapping[str, Any], key: str) -> str:
-    """One answer in words: an amount in kroner, a day the Danish way, the yes taken back by its recipient, a chosen
-    option in the reader's language, the tenant's own words as written."""
+    """One answer in words: an amount in kroner, a day as the page's language writes it, the yes taken back by its
+    recipient, a chosen option in the reader's language, the tenant's own words as written."""
     value = data[key]
     if key == "amount" and isinstance(value, int) and not isinstance(value, bool):
         return money(value)
@@ -622,7 +622,7 @@ def _answers(page: _Page, row: Mapping[str, Any]) -> Markup:
 
 def _made_of(page: _Page, values: Mapping[str, Any]) -> Markup:
     """What a message not yet written is to be made of, in words: each value under its heading, amounts in kroner, days
-    the Danish way, times of day as the page's language writes them, codes in their words; what only keephome reads
+    and times of day as the page's language writes them, codes in their words; what only keephome reads
     left out."""
     rows: list[tuple[str, str]] = []
     for name, raw in values.items():

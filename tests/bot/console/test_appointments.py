@@ -461,7 +461,7 @@ async def test_closing_the_case_cancels_its_appointment_and_its_reminder(
     # The close form says so before: the tenant had the confirmation, so they will be told it is cancelled.
     form = html.unescape((await client.get(page)).text)
     assert (
-        "This case has an appointment with a volunteer on 5. mar. 14:30 at Beboerhuset, Byvej 2: closing the case "
+        "This case has an appointment with a volunteer on 5 Mar 14:30 at Beboerhuset, Byvej 2: closing the case "
         "cancels it, and the tenant is told it is cancelled." in form
     )
     closed = await post_form(client, page, f"{page}/close", {"outcome": "paid"})
@@ -557,11 +557,11 @@ async def test_an_appointment_is_marked_held_or_missed_from_its_day_on_and_not_b
     # The card offers no Held or Missed before the day; it says from which day they are offered.
     card = (await client.get(page)).text.split(f'data-appointment="{task}"', 1)[1]
     assert f"/console/appointments/{task}/held" not in card and f"/console/appointments/{task}/missed" not in card
-    assert "You can mark it held or missed from 5. mar. 2026, the day of the appointment." in card
+    assert "You can mark it held or missed from 5 Mar 2026, the day of the appointment." in card
     for mark in ("held", "missed"):  # a form sent all the same is refused
         early = await post_form(client, page, f"/console/appointments/{task}/{mark}", {})
         assert early.status_code == 409
-        assert "The appointment is on 5. mar. 2026 at 14:30: mark it held or missed on that day" in early.text
+        assert "The appointment is on 5 Mar 2026 at 14:30: mark it held or missed on that day" in early.text
     await at_time(rt, datetime(2026, 3, 4, 17, 0, tzinfo=UTC))  # the eve: its reminder goes
     assert len(texts(rt)) == 2 and "Husk din aftale" in texts(rt)[1]
     clock(rt).at = datetime(2026, 3, 4, 22, 59, tzinfo=UTC)  # 23:59 in Copenhagen, still the eve
@@ -585,7 +585,7 @@ async def test_a_danish_reader_sees_times_of_day_the_danish_way(served: tuple[Ru
     assert (await book(client, case_id, volunteer)).status_code == 303  # Thursday 5 March, 14:30
     page = f"/console/cases/{case_id}"
     english = html.unescape((await client.get(page)).text)
-    assert "5. mar. 14:30 · Byvej 12" in english and "· 3. mar. 10:30</span>" in english
+    assert "5 Mar 14:30 · Byvej 12" in english and "· 3 Mar 10:30</span>" in english
     await add_person(rt, "admin@example.org", "admin")
     async with rt.db.write() as conn:
         await conn.execute(update(staff).values(language="da"))  # every one of them reads Danish from here on
@@ -607,6 +607,33 @@ async def test_a_danish_reader_sees_times_of_day_the_danish_way(served: tuple[Ru
     await signed_in(rt, client, "admin@example.org", "")
     audit = html.unescape((await client.get("/console/audit?action=case.take")).text)
     assert "<td>2026-03-03 10.30.00</td>" in audit
+
+
+async def test_an_english_reader_sees_english_dates_times_and_amounts_and_a_danish_one_danish(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Before, the English console wrote days, amounts and times in places the Danish way ('5. mar.', '12.345,00 kr.',
+    '2026-03-03 10.30.00'); now as Babel's British English writes them, and the Danish console as before."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)  # owes 12,345 kroner
+    async with rt.db.write() as conn:
+        await conn.execute(update(rent_positions).values(court_date=datetime(2026, 12, 6).date()))
+    assert (await book(client, case_id, volunteer)).status_code == 303  # Thursday 5 March, 14:30
+    page = f"/console/cases/{case_id}"
+    english = html.unescape((await client.get(page)).text)
+    assert "DKK\xa012,345.00" in english and "6 Dec 2026" in english and "5 Mar 14:30 · Byvej 12" in english
+    assert "kr." not in english and "dec." not in english and "mar." not in english
+    await add_person(rt, "admin@example.org", "admin")
+    await signed_in(rt, client, "admin@example.org", "")
+    audit = html.unescape((await client.get("/console/audit?action=case.take")).text)
+    assert "<td>2026-03-03 10:30:00</td>" in audit
+    async with rt.db.write() as conn:
+        await conn.execute(update(staff).values(language="da"))
+    danish = html.unescape((await client.get(page)).text)
+    assert "12.345,00\xa0kr." in danish and "6. dec. 2026" in danish and "5. mar. kl. 14.30 · Byvej 12" in danish
+    assert "DKK" not in danish and "14:30" not in danish
 
 
 async def test_export_holds_the_appointment_and_erase_blanks_its_place(

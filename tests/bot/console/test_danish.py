@@ -78,11 +78,14 @@ PROPER_NOUNS = {
     "Ctrl",
 }
 _DATA_SHAPES = [
-    # Dates and times as the console shows them (Babel, da_DK) and ISO.
+    # Dates and times as the console shows them (Babel, da_DK and en_GB) and ISO.
     re.compile(r"\d{1,2}\. (jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\.?(\s\d{4})?(\s\d{1,2}[:.]\d{2})?"),
+    re.compile(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)(\s\d{4})?(\s\d{1,2}:\d{2})?"),
+    re.compile(r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec) \d{4}"),
     re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?"),
-    # Money (Babel's Danish kroner) and plain numbers.
+    # Money (Babel's Danish kroner, British English DKK) and plain numbers.
     re.compile(r"-?[\d.]+(,\d+)?\s?kr\.?"),
+    re.compile(r"-?DKK\s?-?[\d,]+(\.\d+)?"),
     # E-mail addresses, URLs and paths, environment settings, commands and codes like case:12 or role=adviser.
     re.compile(r"\S+@\S+"),
     re.compile(r"https?://\S+|/[\w./{}…-]+"),

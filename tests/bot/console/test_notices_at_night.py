@@ -74,7 +74,7 @@ async def test_a_release_at_night_reaches_the_tenant_when_quiet_hours_end(
     assert received(runtime, channel, address) == [taken]  # the take by day at once, the release not yet
     shown = (await client.get(page)).text
     assert html.escape(released, quote=False) in shown
-    assert "<strong>queued until 4. mar. 09:00</strong>" in shown
+    assert "<strong>queued until 4 Mar 09:00</strong>" in shown
 
     at_local(runtime, BEFORE_MORNING)
     await drain(runtime.sender)
@@ -87,7 +87,7 @@ async def test_a_release_at_night_reaches_the_tenant_when_quiet_hours_end(
     await writes(runtime, channel, address, "min private historie", "in-morning")
     shown = (await client.get(page)).text
     assert "min private historie" not in shown
-    assert "queued 3. mar. 23:30 · sent 4. mar. 09:00" in shown
+    assert "queued 3 Mar 23:30 · sent 4 Mar 09:00" in shown
 
 
 @pytest.mark.parametrize(("channel", "address"), [("sms", "+4520000001"), ("telegram", "777001")])

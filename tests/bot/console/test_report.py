@@ -248,8 +248,8 @@ async def test_the_outcome_page_shows_the_report_with_its_formula(served: tuple[
     assert f"/console/report.csv?{PERIOD.replace('&', '&amp;')}" in html
     assert f"/console/report?{PERIOD.replace('&', '&amp;')}" in html
     assert "× filings after × the cost of one eviction" in html
-    assert f"(0,400 − 0,333) × 3 × {money(5_000_000)} = <strong>{money(1_000_000)}</strong>" in html
-    assert "That is 0,2 evictions fewer" in html
+    assert f"(0.400 − 0.333) × 3 × {money(5_000_000)} = <strong>{money(1_000_000)}</strong>" in html
+    assert "That is 0.2 evictions fewer" in html
     assert 'id="baselines-link"' not in html  # advisers read the report; admins enter the figures
     assert "<tr><th>Reminded</th><td>4</td></tr>" in html
     # The report covers every stage, whichever one the charts above are narrowed to (two were reminded at påkrav).
@@ -417,9 +417,9 @@ async def test_an_admin_enters_and_corrects_the_figures_from_before_go_live(
 @pytest.mark.parametrize(
     ("change", "field", "why"),
     [
-        ({"filings": "-1"}, "filings", "Must be a whole number from 0 to 10.000.000."),
-        ({"evictions": "2,5"}, "evictions", "Must be a whole number from 0 to 10.000.000."),
-        ({"tenancies": "many"}, "tenancies", "Must be a whole number from 0 to 10.000.000."),
+        ({"filings": "-1"}, "filings", "Must be a whole number from 0 to 10,000,000."),
+        ({"evictions": "2,5"}, "evictions", "Must be a whole number from 0 to 10,000,000."),
+        ({"tenancies": "many"}, "tenancies", "Must be a whole number from 0 to 10,000,000."),
         ({"filings": ""}, "filings", "Required."),
         ({"year": "1989"}, "year", "Must be a year from 1990 to"),
         ({"year": "3000"}, "year", "Must be a year from 1990 to"),

@@ -65,8 +65,8 @@ async def test_the_tenant_list_shows_each_tenants_stage(demo: tuple[Runtime, htt
     assert stages["Anna Eksempel"] == "paid up"
     assert stages["Dorte Opdigtet"] == "påkrav, deadline in 7 days"
     assert stages["Erik Fiktiv"] == "påkrav, deadline in 1 day"
-    assert stages["Robin Placeholder"] == "court date 17. mar. 2026"
-    assert stages["Hans Prøve"] == "promised to pay on 5. mar. 2026"
+    assert stages["Robin Placeholder"] == "court date 17 Mar 2026"
+    assert stages["Hans Prøve"] == "promised to pay on 5 Mar 2026"
     assert stages["Carl Testesen"] == "owes rent"
 
 
@@ -75,13 +75,13 @@ async def test_preview_shows_the_day_and_plans_nothing(demo: tuple[Runtime, http
     await move(client, "2026-03-03")
     body = (await client.get("/simulator/api/preview")).json()
     assert (
-        body["day"] == "2026-03-03" and body["day_words"] == "3. mar. 2026"
+        body["day"] == "2026-03-03" and body["day_words"] == "3 Mar 2026"
     )  # the heading's day, as the page writes one
     stages = sorted(row["stage"] for row in body["would_plan"])
     assert stages == ["before_due", "court", "court", "demand", "demand", "demand", "missed", "missed"]
     assert all(row["channel"] == "sms" and row["reason"] for row in body["would_plan"])
     # Written as the console writes a moment: the clock's 10:00 on the day moved to, the day the Danish way.
-    assert {row["send_after"] for row in body["would_plan"]} == {"3. mar. 2026 10:00"}
+    assert {row["send_after"] for row in body["would_plan"]} == {"3 Mar 2026 10:00"}
     assert await planned(rt) == 0
     planned_now = (await client.post("/simulator/api/remind")).json()
     assert sorted(row["tenant"] for row in planned_now["planned"]) == sorted(r["tenant"] for r in body["would_plan"])
@@ -141,8 +141,8 @@ async def test_the_clock_stays_near_today_and_leaves_no_later_day_behind(
     rt, client = demo
     for far in ("2020-01-01", "2099-12-31", "2026-01-31", "2026-06-02"):
         refused = await client.post("/simulator/api/clock", json={"date": far})
-        assert refused.status_code == 422 and "1. feb. 2026" in refused.json()["error"], far
-        assert "1. jun. 2026" in refused.json()["error"]
+        assert refused.status_code == 422 and "1 Feb 2026" in refused.json()["error"], far
+        assert "1 Jun 2026" in refused.json()["error"]
         assert (await client.get(f"/simulator/api/preview?date={far}")).status_code == 422
     assert (await client.get("/simulator/api/clock")).json()["day"] == "2026-03-03"
     page = (await client.get("/simulator")).text
@@ -252,21 +252,21 @@ WHY = {
         "skylder pr. 16. mar. 2026",
     },
     "en": {
-        ("2026-03-03", "DEMO-05"): "påkrav received 24. feb. 2026, for rent due 1. feb. 2026; "
-        "computed deadline 10. mar. 2026, 7 days left",
+        ("2026-03-03", "DEMO-05"): "påkrav received 24 Feb 2026, for rent due 1 Feb 2026; "
+        "computed deadline 10 Mar 2026, 7 days left",
         (
             "2026-03-03",
             "DEMO-06",
-        ): "påkrav sent 20. feb. 2026, received the same day (Digital Post), for rent due 1. feb. 2026; "
-        "computed deadline 6. mar. 2026, 3 days left",
+        ): "påkrav sent 20 Feb 2026, received the same day (Digital Post), for rent due 1 Feb 2026; "
+        "computed deadline 6 Mar 2026, 3 days left",
         (
             "2026-03-03",
             "DEMO-07",
-        ): "påkrav sent 18. feb. 2026, received the same day (Digital Post), for rent due 1. feb. 2026; "
-        "computed deadline 4. mar. 2026, 1 day left",
-        ("2026-03-03", "DEMO-09"): "court date 17. mar. 2026 known; balance owed as of 3. mar. 2026",
-        ("2026-03-16", "DEMO-09"): "court date 17. mar. 2026 in 1 day: the weekday before it, a second reminder; "
-        "balance owed as of 16. mar. 2026",
+        ): "påkrav sent 18 Feb 2026, received the same day (Digital Post), for rent due 1 Feb 2026; "
+        "computed deadline 4 Mar 2026, 1 day left",
+        ("2026-03-03", "DEMO-09"): "court date 17 Mar 2026 known; balance owed as of 3 Mar 2026",
+        ("2026-03-16", "DEMO-09"): "court date 17 Mar 2026 in 1 day: the weekday before it, a second reminder; "
+        "balance owed as of 16 Mar 2026",
     },
 }
 

@@ -257,9 +257,9 @@ async def test_the_page_shows_kroner_and_each_question_with_its_answer_not_the_e
         danish = render_html(data, EXPORT_WORDS, zone=zone, staff=roles)
     with speaking("en"):
         english = render_html(data, EXPORT_WORDS, zone=zone, staff=roles)
-    # The rent and the balance in kroner, the console's way, in both languages.
-    for html in (danish, english):
-        assert "<dd>6.900,00\xa0kr.</dd>" in html and "<dd>7.100,50\xa0kr.</dd>" in html
+    # The rent and the balance in kroner, the console's way, in each language.
+    assert "<dd>6.900,00\xa0kr.</dd>" in danish and "<dd>7.100,50\xa0kr.</dd>" in danish
+    assert "<dd>DKK\xa06,900.00</dd>" in english and "<dd>DKK\xa07,100.50</dd>" in english
     talks = danish.split("<h2>Samtaler</h2>")[1].split("<h2>")[0]
     # Each question with its answer in words: the amount in kroner, the reason's option, the tenant's own words.
     for asked_and_answered in (
@@ -280,7 +280,7 @@ async def test_the_page_shows_kroner_and_each_question_with_its_answer_not_the_e
     for internal in INTERNALS:
         assert not re.search(rf"\b{re.escape(internal)}\b", danish), internal
     english_talks = english.split("<h2>Conversations</h2>")[1].split("<h2>")[0]
-    assert "<dt>Can pay</dt><dd>5.800,00\xa0kr.</dd>" in english_talks and "<td>rent missed</td>" in english_talks
+    assert "<dt>Can pay</dt><dd>DKK\xa05,800.00</dd>" in english_talks and "<td>rent missed</td>" in english_talks
     assert "<dt>Why</dt><dd>another reason</dd>" in english_talks
     # In English "held", "waiting" and "part" are words too ("Data held about …"): the names and numbers, and
     # "missed" only as the words "rent missed".
