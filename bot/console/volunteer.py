@@ -22,6 +22,7 @@ task card says when each of its prepared texts last went (or until when it waits
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,7 +38,18 @@ from bot.console.delivery import DeliveryFacts, delivery, facts_by_message
 from bot.console.ids import path_id
 from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, day_and_time, field, local_time, now, redirect, render, runtime
+from bot.console.web import (
+    FormError,
+    NotFound,
+    day_and_time,
+    field,
+    form_nonce,
+    local_time,
+    now,
+    redirect,
+    render,
+    runtime,
+)
 from bot.host.appointments import (
     APPOINTMENT,
     CANCELLED,
@@ -48,7 +60,7 @@ from bot.host.appointments import (
     move_appointment,
     naming,
 )
-from bot.host.cases import CaseError, after_the_night, finish_task, reply_channel
+from bot.host.cases import CaseError, after_the_night, finish_task, form_done, mark_form, reply_channel
 from bot.host.consents import volunteer_sees
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -180,6 +192,8 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         withheld=withheld,
         cancelled=cancelled,
         ended=ended,
+        nonce=secrets.token_urlsafe(12),
+        already=_ALREADY.get(request.query_params.get("already", "")),
     )
 
 
@@ -424,13 +438,39 @@ def _sent_key(case_id: int, template: str, day: date, appointment: int | None = 
     return key if appointment is None else key + naming(appointment)
 
 
+# What the task list says after "Done" or "Needs an adviser" was sent again (`?already=…`): it did nothing more.
+_ALREADY = {
+    "task_done": N_("This task was marked done already: the form was sent twice, and it is done once."),
+    "needs_adviser": N_(
+        "This task was handed to an adviser already: the form was sent twice, and it is handed on once."
+    ),
+}
+
+
 async def _finish(request: Request, me: StaffSession, needs_adviser: bool) -> Response:
+    """The volunteer's "Done" or "Needs an adviser". The form's one-time value goes on the case event it makes (as the
+    case page's forms do, bot/console/case_actions.py): the same form sent again (a double click, back and resubmit,
+    a phone's retry) finds its task gone from the volunteer, does nothing, and the list says it was done already."""
+    kind = "needs_adviser" if needs_adviser else "task_done"
+    form = await request.form()
+    sent = field(form, "nonce", max_length=64, required=False)
+    if sent:
+        case_id = path_id(request, "case_id", "There is no such task.")
+        async with runtime(request).db.read() as conn:
+            if await conn.run_sync(form_done, case_id, kind, sent):
+                return redirect(f"/console/tasks?already={kind}")
     case_id, _ = await _my_task(request, me)
-    why = field(await request.form(), "why", max_length=500, required=False) if needs_adviser else None
+    nonce = form_nonce(form)
+    why = field(form, "why", max_length=500, required=False) if needs_adviser else None
     at = now(request)
     rt = runtime(request)
     async with rt.db.write() as conn:
+        # The case row locked first, so a second submit that waited for the first's write finds it done.
+        await conn.execute(select(cases.c.id).where(cases.c.id == case_id).with_for_update())
+        if await conn.run_sync(form_done, case_id, kind, nonce):
+            return redirect(f"/console/tasks?already={kind}")
         await finish_task(conn, case_id, me.staff_id, needs_adviser, at, rt.settings, why)
+        await conn.run_sync(mark_form, case_id, kind, nonce)
         action = "task.needs_adviser" if needs_adviser else "task.done"
         await record(conn, at, me.actor, action, f"case:{case_id}")
     return redirect("/console/tasks")

@@ -24,6 +24,7 @@ from tests.support.console import (
     csrf_of,
     login,
     post_form,
+    posted_twice,
     today,
     volunteers_may_see,
     without_tokens,
@@ -515,3 +516,31 @@ def test_the_call_text_claims_no_agreement_and_offers_another_time(
     text = runtime.renderer.render("volunteer.call_tomorrow", values, language, channel).text  # type: ignore[arg-type]
     assert _AGREED[language].casefold() not in text.casefold()
     assert any(words in text for words in _ANOTHER_TIME[language])
+
+
+@pytest.mark.parametrize(
+    ("action", "kind", "said"),
+    [("done", "task_done", "marked done already"), ("needs-adviser", "needs_adviser", "handed to an adviser already")],
+)
+async def test_done_or_needs_an_adviser_sent_twice_acts_once_and_the_list_says_so(
+    runtime: Runtime, client: httpx.AsyncClient, action: str, kind: str, said: str
+) -> None:
+    """Before, the second submit (a double click, back and resubmit, a phone's retry) found the task gone from the
+    volunteer and showed a refusal (404 "This task is not yours, or it is finished")."""
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    first, second = await posted_twice(client, "/console/tasks", f"/console/tasks/{case_id}/{action}", {"why": "x"})
+    assert first.status_code == 303 and first.headers["location"] == "/console/tasks"
+    assert second.status_code == 303 and second.headers["location"] == f"/console/tasks?already={kind}"
+    shown = (await client.get(second.headers["location"])).text
+    assert 'id="recorded-already"' in shown and f"This task was {said}: the form was sent twice" in shown
+    async with runtime.db.read() as conn:
+        kinds = (await conn.execute(select(case_events.c.kind).where(case_events.c.case_id == case_id))).scalars().all()
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+    assert list(kinds).count(kind) == 1 and list(audited.scalars()).count(f"task.{kind.removeprefix('task_')}") == 1
+    # A form from another page (its own one-time value) on a task no longer theirs is still refused.
+    again = await client.post(
+        f"/console/tasks/{case_id}/{action}", data={"nonce": "nonce-other-1", "csrf_token": csrf_of(shown)}
+    )
+    assert again.status_code == 404
