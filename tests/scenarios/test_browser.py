@@ -128,8 +128,17 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
         yield running
 
 
-async def _sign_in(served: Served, email: str, password: str = PASSWORD) -> tuple[BrowserContext, Page]:
-    context = await served.new_context(viewport={"width": 1100, "height": 900})
+# A phone in the hand: a small screen, touched with a finger, in Danish.
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 375, "height": 667},
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "da-DK",
+}
+
+
+async def _sign_in(served: Served, email: str, password: str = PASSWORD, **options: Any) -> tuple[BrowserContext, Page]:
+    context = await served.new_context(**(options or {"viewport": {"width": 1100, "height": 900}}))
     page = await context.new_page()
     await page.goto(f"{served.url}/console/login")
     await page.fill("#email", email)
@@ -681,3 +690,41 @@ async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path) -> None:
         assert await page.evaluate(_WORDS_BROKEN, "#staff th, #staff button") == []
         await context.close()
         assert demo.csp_violations == []
+
+
+# The boxes a finger must hit under `selector` (visible only): each one's height and width, how many boxes it is drawn
+# in (a link whose words wrap onto two lines is two), and every pair of them that overlaps.
+_TARGETS = """selector => {
+  const boxes = [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length);
+  const rects = boxes.map(e => e.getBoundingClientRect());
+  const overlaps = [];
+  rects.forEach((a, i) => rects.slice(i + 1).forEach((b, j) => {
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+      overlaps.push([boxes[i].textContent.trim(), boxes[i + 1 + j].textContent.trim()]);
+  }));
+  return {
+    targets: boxes.map((e, i) => [e.textContent.trim(), rects[i].height, rects[i].width, e.getClientRects().length]),
+    overlaps: overlaps,
+  };
+}"""
+FINGER = 44  # px: the smallest target a finger hits without hitting its neighbour as well
+
+
+async def test_on_a_phone_the_header_and_the_inbox_filters_are_big_enough_for_a_finger(served: Served) -> None:
+    """The header's links and the inbox's status filters were a line of text tall (19-23 px), and a filter's words
+    wrapped onto the next line, right under the next filter: a thumb opened the wrong list."""
+    rt = served.rt
+    await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    await page.wait_for_selector("#cases")
+    found = await page.evaluate(_TARGETS, "header a, header button, .filters a, .pager a")
+    assert len(found["targets"]) >= 10
+    for text, height, width, drawn in found["targets"]:
+        assert height >= FINGER and width >= FINGER / 2 and drawn == 1, (text, height, width, drawn)
+    assert found["overlaps"] == []
+    assert await page.get_attribute(".filters a.on", "aria-current") == "page"
+    width, window = await _fits(page)
+    assert width <= window
+    await context.close()
+    assert served.csp_violations == []
