@@ -750,3 +750,25 @@ async def test_on_a_phone_a_tap_anywhere_on_an_inbox_row_opens_its_case(served: 
         await page.wait_for_selector("#cases")
     await context.close()
     assert served.csp_violations == []
+
+
+async def test_on_a_phone_a_button_that_cannot_be_pressed_looks_it(served: Served) -> None:
+    """Before the tenant consents to a volunteer, "Give task" and "Book" cannot be pressed; they looked exactly like
+    "Release to the queue" beside them, and a tap on them did nothing and said nothing."""
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-9-03", name="Phone Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    await add_person(rt, "volunteer@example.org", "volunteer")
+    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.tap("#take")
+    release = page.locator("form[action$='/release'] button")
+    await release.wait_for()
+    look = "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color, getComputedStyle(b).cursor]"
+    working = await release.evaluate(look)
+    for dead in ("form[action$='/task'] button[type=submit]", "form[action$='/appointment'] button[type=submit]"):
+        assert await page.locator(dead).is_disabled()
+        background, colour, cursor = await page.locator(dead).evaluate(look)
+        assert background != working[0] and colour != working[1] and cursor == "not-allowed", dead
+    await context.close()
+    assert served.csp_violations == []
