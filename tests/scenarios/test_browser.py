@@ -772,3 +772,26 @@ async def test_on_a_phone_a_button_that_cannot_be_pressed_looks_it(served: Serve
         assert background != working[0] and colour != working[1] and cursor == "not-allowed", dead
     await context.close()
     assert served.csp_violations == []
+
+
+async def test_on_a_phone_the_adviser_calls_the_tenant_with_one_tap(served: Served) -> None:
+    """The case and tenant pages wrote the number as plain text ("+4520000001"): an adviser on a phone copied it by hand
+    into the dialler to make the call the case asks for. A volunteer's task had a link to tap all along."""
+    rt = served.rt
+    tenant_id = await add_tenant(rt, "4711-9-04", name="Phone Tenant", phone=TENANT_PHONE)
+    case_id = await add_case(rt, tenant_id)
+    elsewhere = await add_tenant(rt, "4711-9-05", name="Wrong Tenant", phone="+4520000009", status="wrong_number")
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    for path in (f"/console/cases/{case_id}", f"/console/tenants/{tenant_id}"):
+        await page.goto(f"{served.url}{path}")
+        call = page.locator("a.call")
+        assert await call.get_attribute("href") == f"tel:{TENANT_PHONE}", path
+        assert await call.inner_text() == "20 00 00 01"
+        box = await call.bounding_box()
+        assert box is not None and box["height"] >= FINGER
+    # A number the tenant's household said is not theirs is shown, and not offered to call.
+    await page.goto(f"{served.url}/console/tenants/{elsewhere}")
+    assert "20 00 00 09" in await page.inner_text("main") and await page.locator("a[href^='tel:']").count() == 0
+    await context.close()
+    assert served.csp_violations == []
