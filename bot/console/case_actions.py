@@ -123,8 +123,10 @@ async def _still_holder(
     return True
 
 
-def _back(case_id: int) -> Response:
-    return redirect(f"/console/cases/{case_id}")
+def _back(case_id: int, part: str = "") -> Response:
+    """Back to the case page; with `part`, at that card (a phone shows one card at a time: a note landed four screens
+    below the top of the page, out of sight)."""
+    return redirect(f"/console/cases/{case_id}" + (f"#{part}" if part else ""))
 
 
 @guard("admin", "adviser")
@@ -228,7 +230,7 @@ async def _reply(request: Request, me: StaffSession) -> Response:
                 await case_ops.set_status(conn, case.id, "waiting_tenant", at)
             await record(conn, at, me.actor, "message.send", f"case:{case.id}", f"channel={channel}")
     rt.sender.wake()
-    return _back(case.id)
+    return _back(case.id, "thread")
 
 
 @guard("admin", "adviser")
@@ -242,7 +244,7 @@ async def _note(request: Request, me: StaffSession) -> Response:
         if not await case_ops.add_note(conn, case.id, me.staff_id, text, at, form_nonce=nonce):
             return recorded_already(case.id, "note")
         await record(conn, at, me.actor, "case.note", f"case:{case.id}")
-    return _back(case.id)
+    return _back(case.id, "notes")
 
 
 @guard("admin", "adviser")
@@ -257,7 +259,7 @@ async def _contact(request: Request, me: StaffSession) -> Response:
         if not await conn.run_sync(lambda sync: record_contact(sync, case.id, me.staff_id, at, form_nonce=nonce)):
             return recorded_already(case.id, "contact")
         await record(conn, at, me.actor, "case.contact", f"case:{case.id}")
-    return _back(case.id)
+    return _back(case.id, "notes")
 
 
 @guard("admin", "adviser")
@@ -292,7 +294,7 @@ async def _step(request: Request, me: StaffSession) -> Response:
         )
         await once.mark(conn)
         await record(conn, at, me.actor, f"call.{outcome}", f"case:{case.id}", f"task:{task_id}")
-    return _back(case.id)
+    return _back(case.id, "case-tasks")
 
 
 async def _active(conn: AsyncConnection, staff_id: int, roles: tuple[str, ...]) -> bool:
@@ -348,7 +350,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
             conn, at, me.actor, "appointment.book", f"case:{case.id}", f"task:{task_id} volunteer=staff:{volunteer_id}"
         )
     rt.sender.wake()
-    return _back(case.id)
+    return _back(case.id, "case-tasks")
 
 
 @guard("admin", "adviser")
@@ -367,7 +369,7 @@ async def _cancel_appointment(request: Request, me: StaffSession) -> Response:
         await conn.run_sync(cancel_appointment, case.id, task_id, me.staff_id, at, rt.settings)
         await record(conn, at, me.actor, "appointment.cancel", f"case:{case.id}", f"task:{task_id}")
     rt.sender.wake()
-    return _back(case.id)
+    return _back(case.id, "case-tasks")
 
 
 def _due(form: FormData, today_: date) -> date:

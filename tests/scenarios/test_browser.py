@@ -795,3 +795,35 @@ async def test_on_a_phone_the_adviser_calls_the_tenant_with_one_tap(served: Serv
     assert "20 00 00 09" in await page.inner_text("main") and await page.locator("a[href^='tel:']").count() == 0
     await context.close()
     assert served.csp_violations == []
+
+
+# Whether the element under `selector` is wholly on the screen as the page stands, not scrolled past nor hidden in a
+# scrolled list: it is inside the window, and what is drawn at its middle is it.
+_ON_SCREEN = """selector => {
+  const element = document.querySelector(selector);
+  const box = element.getBoundingClientRect();
+  if (box.top < 0 || box.left < 0 || box.bottom > window.innerHeight || box.right > window.innerWidth) return false;
+  return element.contains(document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2));
+}"""
+
+
+async def test_on_a_phone_a_note_or_a_reply_is_in_sight_once_sent(served: Served) -> None:
+    """Sending a note or a reply brought the adviser back to the top of the case page: the note was four screens down,
+    out of sight, and nothing said it was saved. Now the page opens where the note or the reply is."""
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-9-06", name="Phone Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.tap("#take")
+    await page.locator("#reply").wait_for()
+    await page.fill("#note", "Ringer fredag om en aftale.")
+    await page.tap("form[action$='/note'] button")
+    await page.wait_for_selector("#notes li:last-child:has-text('Ringer fredag om en aftale.')")
+    assert await page.evaluate(_ON_SCREEN, "#notes li:last-child")
+    await page.fill("#reply", "Hej, jeg ringer fredag.")
+    await page.tap("form[action$='/reply'] button")
+    await page.wait_for_selector("#thread li:last-child:has-text('Hej, jeg ringer fredag.')")
+    assert await page.evaluate(_ON_SCREEN, "#thread li:last-child")
+    await context.close()
+    assert served.csp_violations == []

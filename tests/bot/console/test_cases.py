@@ -479,7 +479,7 @@ async def test_a_note_or_contact_made_sent_again_is_recorded_once_and_the_page_s
         # The browser resubmits the same form (a reload repeating the POST, a phone's retry): same token, same value.
         form = {**data, "nonce": form_nonce_of(shown, f"{page}/{action}") or "", "csrf_token": csrf_of(shown)}
         first = await client.post(f"{page}/{action}", data=form)
-        assert first.status_code == 303 and first.headers["location"] == page
+        assert first.status_code == 303 and first.headers["location"] == f"{page}#notes"
         second = await client.post(f"{page}/{action}", data=form)
         assert second.status_code == 303 and second.headers["location"] == f"{page}?already={action}"
         said = (await client.get(second.headers["location"])).text
