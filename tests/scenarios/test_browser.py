@@ -827,3 +827,28 @@ async def test_on_a_phone_a_note_or_a_reply_is_in_sight_once_sent(served: Served
     assert await page.evaluate(_ON_SCREEN, "#thread li:last-child")
     await context.close()
     assert served.csp_violations == []
+
+
+async def test_the_keyboard_s_place_is_plain_to_see(served: Served) -> None:
+    """Moving with Tab, the browser's own focus ring was one thin line (1 px): lost on the dark header and on the blue
+    buttons. Each link, button and field reached by Tab now has a 3 px yellow ring."""
+    rt = served.rt
+    await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    await page.wait_for_selector("#cases")
+    seen = []
+    for _ in range(12):  # the header's links and button, the filters, the search field, the first case
+        await page.keyboard.press("Tab")
+        seen.append(
+            await page.evaluate(
+                """() => { const e = document.activeElement, s = getComputedStyle(e);
+                   return [e.tagName, e.textContent.trim() || e.id, s.outlineStyle, parseFloat(s.outlineWidth),
+                           s.outlineColor]; }"""
+            )
+        )
+    assert {tag for tag, *_ in seen} >= {"A", "BUTTON", "INPUT"}
+    for tag, what, style, width, colour in seen:
+        assert style == "solid" and width >= 3 and colour == "rgb(255, 191, 71)", (tag, what, style, width, colour)
+    await context.close()
+    assert served.csp_violations == []
