@@ -770,6 +770,10 @@ async def test_on_a_phone_a_button_that_cannot_be_pressed_looks_it(served: Serve
         assert await page.locator(dead).is_disabled()
         background, colour, cursor = await page.locator(dead).evaluate(look)
         assert background != working[0] and colour != working[1] and cursor == "not-allowed", dead
+    # The box to choose the volunteer in stood empty, as if broken: it says that nobody can be chosen yet.
+    for choice in ("#volunteer", "#appt-volunteer"):
+        shown = await page.locator(choice).evaluate("s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text")
+        assert shown == "No volunteer can be chosen yet (see above)", choice
     await context.close()
     assert served.csp_violations == []
 
