@@ -737,23 +737,28 @@ async def test_on_a_phone_the_header_and_the_inbox_filters_are_big_enough_for_a_
 
 
 async def test_on_a_phone_a_tap_anywhere_on_an_inbox_row_opens_its_case(served: Served) -> None:
-    """Only the tenant's first name opened a case: a thumb on the row's reason, status or channel did nothing."""
+    """Only the tenant's first name opened a case: a thumb on the row's reason, status or channel did nothing. So on
+    the tenant page's list of their cases."""
     rt = served.rt
-    case_id = await add_case(
-        rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000)
-    )
+    tenant_id = await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000)
+    case_id = await add_case(rt, tenant_id)
     await add_person(rt, "adviser@example.org", "adviser")
     context, page = await _sign_in(served, "adviser@example.org", **PHONE)
     await page.wait_for_selector("#cases")
-    for cell in ("td.urgency", "td:last-child"):  # why now; how it came
-        where = page.locator(f"#cases tr[data-case='{case_id}'] {cell}")
+    # The inbox's row: why now, and how it came. The tenant page's list of cases, whose link was the case's number
+    # alone ("1", a target 7 px wide): its reason.
+    for path, cell in (
+        ("/console/", f"#cases tr[data-case='{case_id}'] td.urgency"),
+        ("/console/", f"#cases tr[data-case='{case_id}'] td:last-child"),
+        (f"/console/tenants/{tenant_id}", "table.stack td:nth-child(3)"),
+    ):
+        await page.goto(f"{served.url}{path}")
+        where = page.locator(cell)
         await where.scroll_into_view_if_needed()
         box = await where.bounding_box()
         assert box is not None
         await page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         await page.wait_for_url(f"**/console/cases/{case_id}", timeout=5_000)
-        await page.go_back()
-        await page.wait_for_selector("#cases")
     await context.close()
     assert served.csp_violations == []
 
