@@ -867,3 +867,29 @@ async def test_the_keyboard_s_place_is_plain_to_see(served: Served) -> None:
         assert style == "solid" and width >= 3 and colour == "rgb(255, 191, 71)", (tag, what, style, width, colour)
     await context.close()
     assert served.csp_violations == []
+
+
+async def test_on_a_phone_the_forms_of_a_card_are_set_apart(served: Served) -> None:
+    """On a phone "Give task" ran straight into "Close with outcome" (8 px), and "Add note" into "Contact made": a field
+    or a button seemed to belong to the form beside it. Each form after another in a card has a line and room above."""
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-9-07", name="Phone Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    await add_person(rt, "volunteer@example.org", "volunteer")
+    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.tap("#take")
+    await page.locator("#reply").wait_for()
+    for above, below in (
+        ("form[action$='/task'] button[type=submit]", "form[action$='/close']"),
+        ("form[action$='/note'] button[type=submit]", "form[action$='/contact']"),
+    ):
+        end = await page.locator(above).bounding_box()
+        start = await page.locator(below).bounding_box()
+        assert end is not None and start is not None
+        line = await page.locator(below).evaluate(
+            "f => [getComputedStyle(f).borderTopStyle, parseFloat(getComputedStyle(f).borderTopWidth)]"
+        )
+        assert start["y"] - (end["y"] + end["height"]) >= 16 and line[0] == "solid" and line[1] >= 1, (below, line)
+    await context.close()
+    assert served.csp_violations == []
