@@ -784,7 +784,14 @@ async def test_on_a_phone_a_button_that_cannot_be_pressed_looks_it(served: Serve
     # The box to choose the volunteer in stood empty, as if broken: it says that nobody can be chosen yet.
     for choice in ("#volunteer", "#appt-volunteer"):
         shown = await page.locator(choice).evaluate("s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text")
-        assert shown == "No volunteer can be chosen yet (see above)", choice
+        assert shown == "Nobody yet: see above", choice
+        # and whole, not cut off at the box's edge on a phone ("No volunteer can be chosen yet (se").
+        fits = await page.locator(choice).evaluate(
+            """s => { const pen = document.createElement("canvas").getContext("2d");
+                      pen.font = getComputedStyle(s).font;
+                      return pen.measureText(s.options[s.selectedIndex].text).width <= s.clientWidth - 40; }"""
+        )
+        assert fits, choice
     await context.close()
     assert served.csp_violations == []
 
