@@ -74,7 +74,9 @@ async def test_with_no_volunteer_a_task_may_go_to_the_forms_cannot_be_sent(
         await conn.execute(update(staff).where(staff.c.email == "adviser@example.org").values(language="da"))
     page = (await client.get(f"/console/cases/{case_id}")).text
     for select_id in ("volunteer", "appt-volunteer"):
-        [(_, disabled, chosen, text)] = options(page, select_id)
+        # The box says nobody can be chosen yet, rather than standing empty.
+        [nobody, (_, disabled, chosen, text)] = options(page, select_id)
+        assert nobody == ("", True, True, "Ingen endnu: se ovenfor")
         assert disabled and not chosen and "organisation ikke registreret" in text
     assert re.search(r'<button type="submit" class="secondary" disabled>Giv opgave</button>', page)
     assert re.search(r'<button type="submit" class="secondary" disabled>Book</button>', page)
