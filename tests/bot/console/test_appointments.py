@@ -886,7 +886,7 @@ async def test_a_booking_sent_twice_books_once_and_a_refused_one_is_refused_agai
     for refused in await posted_twice(client, page, f"{page}/appointment", {**form, "time": "03:00"}):
         assert refused.status_code == 409 and "check the time (03:00)" in html.unescape(refused.text)
     first, second = await posted_twice(client, page, f"{page}/appointment", {**form, "time": "14:30"})
-    assert first.status_code == 303 and first.headers["location"] == page
+    assert first.status_code == 303 and first.headers["location"] == f"{page}#case-tasks"
     assert second.status_code == 303 and second.headers["location"] == f"{page}?already=appointment"
     said = html.unescape((await client.get(second.headers["location"])).text)
     assert 'id="recorded-already"' in said and "This appointment was booked already" in said
