@@ -187,6 +187,7 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
         nobody_sends=not getattr(request.state, "sending", True),
         page_language=current_language(),
         no_channel=not runtime(request).channels,
+        here=request.url.path,
     )
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
     return HTMLResponse(html, status_code=status_code, headers=headers)

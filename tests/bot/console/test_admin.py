@@ -554,3 +554,16 @@ async def test_a_wrong_number_is_told_to_the_admins_who_asked_for_notices(runtim
     assert "Zeta" in notice.text and "Tenant" not in notice.text and "8.800" not in notice.text
     assert "https://keephome.example.org/console/admin" in notice.text and "forkert" in notice.text
     assert sandbox(runtime)["telegram"].to("5552") == []  # an adviser is not told: the admins correct numbers
+
+
+async def test_the_header_marks_the_page_one_is_on(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await signed_in_admin(runtime, client)
+    for path, current in (
+        ("/console/admin", "/console/admin"),
+        ("/console/admin/api-keys", "/console/admin"),
+        ("/console/", "/console/"),
+        ("/console/me", "/console/me"),
+    ):
+        page = (await client.get(path)).text
+        header = page.split("<header>", 1)[1].split("</header>", 1)[0]
+        assert re.findall(r'<a href="([^"]+)" aria-current="page">', header) == [current], path
