@@ -194,6 +194,7 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
         ended=ended,
         nonce=secrets.token_urlsafe(12),
         already=_ALREADY.get(request.query_params.get("already", "")),
+        finished=_FINISHED.get(request.query_params.get("finished", "")),
     )
 
 
@@ -438,6 +439,11 @@ def _sent_key(case_id: int, template: str, day: date, appointment: int | None = 
     return key if appointment is None else key + naming(appointment)
 
 
+# What the task list says once "Done" or "Needs an adviser" did its work (`?finished=…`): the task left the list.
+_FINISHED = {
+    "task_done": N_("Marked done: the task has left your list, and the adviser sees it on the case."),
+    "needs_adviser": N_("Handed on: the task has left your list, and the case is back in the advisers' queue."),
+}
 # What the task list says after "Done" or "Needs an adviser" was sent again (`?already=…`): it did nothing more.
 _ALREADY = {
     "task_done": N_("This task was marked done already: the form was sent twice, and it is done once."),
@@ -473,7 +479,7 @@ async def _finish(request: Request, me: StaffSession, needs_adviser: bool) -> Re
         await conn.run_sync(mark_form, case_id, kind, nonce)
         action = "task.needs_adviser" if needs_adviser else "task.done"
         await record(conn, at, me.actor, action, f"case:{case_id}")
-    return redirect("/console/tasks")
+    return redirect(f"/console/tasks?finished={kind}")
 
 
 @guard("volunteer")

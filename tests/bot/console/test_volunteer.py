@@ -519,11 +519,14 @@ def test_the_call_text_claims_no_agreement_and_offers_another_time(
 
 
 @pytest.mark.parametrize(
-    ("action", "kind", "said"),
-    [("done", "task_done", "marked done already"), ("needs-adviser", "needs_adviser", "handed to an adviser already")],
+    ("action", "kind", "said", "first_said"),
+    [
+        ("done", "task_done", "marked done already", "Marked done: the task has left your list"),
+        ("needs-adviser", "needs_adviser", "handed to an adviser already", "Handed on: the task has left your list"),
+    ],
 )
 async def test_done_or_needs_an_adviser_sent_twice_acts_once_and_the_list_says_so(
-    runtime: Runtime, client: httpx.AsyncClient, action: str, kind: str, said: str
+    runtime: Runtime, client: httpx.AsyncClient, action: str, kind: str, said: str, first_said: str
 ) -> None:
     """Before, the second submit (a double click, back and resubmit, a phone's retry) found the task gone from the
     volunteer and showed a refusal (404 "This task is not yours, or it is finished")."""
@@ -531,7 +534,10 @@ async def test_done_or_needs_an_adviser_sent_twice_acts_once_and_the_list_says_s
     _, case_id = await with_task(runtime, me)
     await login(client, "volunteer@example.org")
     first, second = await posted_twice(client, "/console/tasks", f"/console/tasks/{case_id}/{action}", {"why": "x"})
-    assert first.status_code == 303 and first.headers["location"] == "/console/tasks"
+    assert first.status_code == 303 and first.headers["location"] == f"/console/tasks?finished={kind}"
+    # The first says what it did (the task left the list: before, the list just lost it without a word).
+    done = (await client.get(first.headers["location"])).text
+    assert 'id="finished"' in done and first_said in done and 'id="recorded-already"' not in done
     assert second.status_code == 303 and second.headers["location"] == f"/console/tasks?already={kind}"
     shown = (await client.get(second.headers["location"])).text
     assert 'id="recorded-already"' in shown and f"This task was {said}: the form was sent twice" in shown
