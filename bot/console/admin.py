@@ -49,14 +49,18 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
                     )
                 )
             ).one()
-    if wrong:
+    # Each list's view in the audit log with the tenants it showed, in one write.
+    shown = {
+        "tenants.wrong_numbers.view": [f"tenant:{row.id}" for row in wrong],
+        "tenants.maybe_twice.view": [
+            f"tenant:{n}" for n in sorted({t.tenant_id for t in twice if t.tenant_id is not None})
+        ],
+    }
+    if any(shown.values()):
         async with rt.db.write() as conn:
-            shown = [f"tenant:{row.id}" for row in wrong]
-            await record_shown(conn, now(request), me.actor, "tenants.wrong_numbers.view", shown)
-    named = sorted({t.tenant_id for t in twice if t.tenant_id is not None})
-    if named:
-        async with rt.db.write() as conn:
-            await record_shown(conn, now(request), me.actor, "tenants.maybe_twice.view", [f"tenant:{n}" for n in named])
+            for action, tenants_shown in shown.items():
+                if tenants_shown:
+                    await record_shown(conn, now(request), me.actor, action, tenants_shown)
     return render(
         request,
         "admin.html",

@@ -124,6 +124,12 @@ def _results(done: set[asyncio.Task[Outcome]]) -> list[Outcome]:
     return outcomes
 
 
+def _mark(o: Outcome) -> bool:
+    """Whether a row sent by this process may have reached its tenant twice: the mark it had when this process
+    claimed it, or this send's unknown outcome (what a claim taking it again after a lapsed lease must not add to)."""
+    return o.row.maybe_sent or (o.result is not None and o.result.maybe_sent)
+
+
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("recording the last sends of a batch failed: %r", task.exception())
@@ -375,7 +381,7 @@ class Sender:
             # The row as claimed again, with the mark it had before that claim (what its first claim read).
             outcomes.append(kept._replace(row=row._replace(maybe_sent=kept.row.maybe_sent, lapsed=False)))
         log.info("outbox: %d row(s) sent before are recorded now, not sent again: %s", len(rows), [r.id for r in rows])
-        marks = {o.row.id: o.row.maybe_sent or (o.result is not None and o.result.maybe_sent) for o in outcomes}
+        marks = {o.row.id: _mark(o) for o in outcomes}
         self._failed_for_good(await self._record(outcomes, until, marks))
 
     def _not_under_way(self, rows: list[Claimed]) -> list[Claimed]:
@@ -429,7 +435,7 @@ class Sender:
         for o in outcomes:
             if o.row.id in self._reclaimed:
                 self._reclaimed.discard(o.row.id)
-                marks[o.row.id] = o.row.maybe_sent or (o.result is not None and o.result.maybe_sent)
+                marks[o.row.id] = _mark(o)
         return marks
 
     async def _record(
