@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_currency
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, meta, pass_context
 from jinja2.bccache import Bucket
 from jinja2.runtime import Context as JinjaContext
 
@@ -113,6 +113,8 @@ class _Compiled(BytecodeCache):
 
 
 _COMPILED = _Compiled()
+# `Renderer.reads` by template source: parsing is most of a check's time, and the texts are the same in every check.
+_READS: dict[str, frozenset[str]] = {}
 
 
 class Renderer:
@@ -179,6 +181,21 @@ class Renderer:
         except TemplateNotFound:
             return False
         return True
+
+    def reads(self, key: str, language: str, channel: Channel) -> frozenset[str]:
+        """The values this language's template of `key` reads: what it names, and `call_on` and `call_until` where it
+        names the `call_day` worked out from them. A text depends on nothing else (its filters read the language)."""
+        loader = self._env.loader
+        if loader is None:
+            return frozenset()
+        source, _, _ = loader.get_source(self._env, template_path(key, language, channel))
+        names = _READS.get(source)
+        if names is None:
+            found = meta.find_undeclared_variables(self._env.parse(source))
+            if "call_day" in found:
+                found |= {"call_on", "call_until"}
+            names = _READS[source] = frozenset(found)
+        return names
 
     def _text(self, key: str, values: Mapping[str, Any], language: str, channel: Channel) -> str:
         # The same reminder goes to many tenants: remember recent renderings (values are hashable).

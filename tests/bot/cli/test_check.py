@@ -56,6 +56,9 @@ def test_shipped_texts_pass_and_unreviewed_languages_are_listed() -> None:
         ("payment_check.paid.sms.txt", "Svar med dit CPR.", "forbidden word 'cpr'"),
         ("payment_check.paid.sms.txt", "Hej {{ tenant_cpr }}", "does not render"),
         ("payment_check.paid.sms.txt", "Hej {% if %}", "does not render"),
+        # Said only at one moment of the rent timeline, or only when a call is asked for: still checked.
+        ("payment_check.paid.sms.txt", "Hej.{% if trigger == 'court' %} Sagen er i fogedretten.{% endif %}", "foged"),
+        ("payment_check.paid.sms.txt", "Hej.{% if call_day %} Du har 14 dage.{% endif %}", "day count"),
         ("help_info.about.sms.txt", "Hjælp. " * 60, "segments"),
         ("payment_check.question.sms.txt", "Har du brug for hjælp? Svar 1 eller 2.", "STOP"),
         ("appointment.reminder.sms.txt", "Hej {{ first_name }}. Husk din aftale i morgen.", "STOP"),
