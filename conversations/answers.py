@@ -476,10 +476,17 @@ _OURS_OR_MINE = frozenset({
     "nummer", "mobil", "mobilnummer", "telefon", "telefonnummer", "number", "phone", "mobile", "cell", "raadgiver",
     "radgiver", "raadgiveren", "radgiveren", "adviser", "advisor", "office", "kontoret", "boligselskabet", "landlord",
 })  # fmt: skip
-_OTHERS = frozenset({
-    "ham", "hende", "dem", "him", "them", "banken", "kommunen", "jobcentret", "jobcenteret", "skat", "udbetaling",
-    "familien", "mor", "far", "mum", "mom", "dad", "family",
+# Whom a call or a talk is with, named alone (with "min"/"my"/"the" before it any word does: "min kæreste", "the
+# council", "my caseworker"): one list for each language, read in every language as the readings are.
+_OTHERS_DA = frozenset({
+    "ham", "hende", "dem", "banken", "kommunen", "kommune", "jobcentret", "jobcenteret", "jobcenter",
+    "ydelseskontoret", "udbetaling", "skat", "borgerservice", "akassen", "sagsbehandleren", "sagsbehandler",
+    "familien", "mor", "far", "mormor", "morfar", "farmor", "farfar",
 })  # fmt: skip
+_OTHERS_EN = frozenset({
+    "him", "them", "council", "jobcentre", "jobcenter", "caseworker", "mum", "mom", "dad", "family",
+})  # fmt: skip
+_OTHERS = _OTHERS_DA | _OTHERS_EN
 
 
 # Help had from someone else named ("jeg får hjælp af min bror", "help from my family", "min bror vil hjælpe mig") is no

@@ -552,6 +552,18 @@ def test_a_call_asked_for_politely_is_a_wish_for_the_adviser(text: str) -> None:
         ("I will talk to my husband", "en", None),
         ("jeg skal snakke med min mand", "da", None),
         ("jeg ringer lige til kommunen", "da", None),
+        # Whoever else it is: the offices a tenant in trouble calls, and the people close to them.
+        ("jeg ringer til ydelseskontoret", "da", None),
+        ("jeg ringer til sagsbehandleren", "da", None),
+        ("jeg ringer til borgerservice", "da", None),
+        ("jeg ringer til jobcenter", "da", None),
+        ("jeg ringer til Udbetaling Danmark", "da", None),
+        ("jeg ringer til min kæreste", "da", None),
+        ("jeg skal tale med min veninde", "da", None),
+        ("I'll call council", "en", None),
+        ("I'll call the job centre", "en", None),
+        ("I will talk to my caseworker", "en", None),
+        ("I'll speak to my partner", "en", None),
         # A call to the tenant, a talk with us or with an adviser is one.
         ("ring til mig", "da", "adviser"),
         ("ring til mit nummer", "da", "adviser"),
