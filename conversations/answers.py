@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -306,10 +306,16 @@ def _plain(text: str) -> str:
     return normalize(text.translate(_APOSTROPHES))
 
 
+# Where a clause ends: punctuation (a point or a comma before a digit is inside a number or a date: "3.000", "15.12"),
+# and "men"/"but" as `_clauses` reads them.
+_CLAUSE_END = re.compile(r"(?:[;:!?\n]|[.,](?!\d))+")
+_CLAUSE_SPLIT = re.compile(rf"{_CLAUSE_END.pattern}|\s(?:men|but)\s")
+
+
 @lru_cache(maxsize=4096)
 def _clauses(text: str) -> tuple[tuple[str, ...], ...]:
     """The message's clauses (split at punctuation and at "men"/"but") as lists of words."""
-    parts = re.split(r"[,.;:!?\n]+|\s(?:men|but)\s", _plain(text))
+    parts = _CLAUSE_SPLIT.split(_plain(text))
     return tuple(words for words in (tuple(_split_words(part)) for part in parts) if words)
 
 
@@ -435,6 +441,7 @@ class _Clause:
     word_text: str
     plain_set: frozenset[str]
     plain_text: str
+    elsewhere: bool  # a call or a talk with someone else ("jeg ringer til kommunen", "I'll talk to my husband")
 
 
 _GETTING = frozenset({"get", "gets", "getting"})
@@ -556,7 +563,7 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     for index in salary:
         blanked[index] = "payday"
     # "Yes, no problem" says no "no"; "det er ikke ok", "of course not" say no, not yes.
-    turned = False
+    turned = elsewhere = False
     for index, word in enumerate(words):
         after = words[index + 1] if index + 1 < len(words) else ""
         if (
@@ -569,6 +576,7 @@ def _clause(words: tuple[str, ...]) -> _Clause:
             blanked[index], turned = ("nej" if index and words[index - 1] in ("ingen", "no") else "-"), True
         elif (word in _CALLS_AND_TALKS or word in _HELPING) and _with_someone_else(words, index):
             blanked[index], turned = "-", True  # "jeg ringer til banken", "hjælp af min bror": nothing asked of us
+            elsewhere = elsewhere or word in _CALLS_AND_TALKS
         elif word in _CALL_WORDS and after in _NEGATIONS:
             blanked[index], turned = "-", True  # "ring ikke til mig": the call turned down, the negation after it
         elif word == "please" and after == "do" and words[index + 2 : index + 3] == ("not",):
@@ -585,7 +593,15 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     plain_text = f" {' '.join(plain)} " if changed else word_text
     word_set = frozenset(words)
     return _Clause(
-        words, plain, negated, pay, word_set, word_text, frozenset(plain) if changed else word_set, plain_text
+        words,
+        plain,
+        negated,
+        pay,
+        word_set,
+        word_text,
+        frozenset(plain) if changed else word_set,
+        plain_text,
+        elsewhere,
     )
 
 
@@ -625,13 +641,22 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found -= {"will_pay", "part"}
         found.add("hardship")
         return found, dated
+    _when(found, clauses, mentions, dated)
+    return found, dated
+
+
+def _when(found: set[str], clauses: Sequence[_Clause], mentions: Sequence[_Mention], dated: bool) -> None:
+    """What a message says of when it pays, added to its readings: a promise for the day it names, or no day known."""
     # "Kan ikke betale før fredag", "kan ikke betale nu, men den 20.": the day is when they can.
     later = bool(mentions) and (mentions[0].until or any(_not_now(c.words) for c in clauses))
     if dated and ("will_pay" in found or (any(c.negated_pay for c in clauses) and later)):
         found.add("will_pay")
     elif dated and not found:
         found.add("will_pay")  # "på fredag" alone answers when
-    return found, dated
+    elif not dated and any(clause.elsewhere for clause in clauses):
+        # "Jeg ringer til kommunen (i morgen)", "I'll talk to my husband": a plan to ask someone else first, no day to
+        # pay said; asked when they can pay, they do not know yet (heard as "ved ikke" is, and help is offered).
+        found.add("unsure")
 
 
 def _dated(text: str, today: date, found: set[str]) -> tuple[list[_Mention], bool]:
@@ -954,8 +979,8 @@ def _numeric_mentions(plain: str, today: date) -> tuple[str, list[tuple[int, dat
     def short(m: re.Match[str]) -> str:
         return masked(m, _next_day_month(int(m.group(1)), int(m.group(2)), today))
 
-    for pattern, replace in ((_FULL, full), (_DAY_MONTH, day_month), (_MONTH_DAY, month_day), (_SHORT, short)):
-        plain = pattern.sub(replace, plain)
+    for pattern, replaced in ((_FULL, full), (_DAY_MONTH, day_month), (_MONTH_DAY, month_day), (_SHORT, short)):
+        plain = pattern.sub(replaced, plain)
     found.sort(key=lambda pair: pair[0])
     return plain, found
 
@@ -982,6 +1007,7 @@ class _Found:
     value: date | None
     past: bool = False  # "i går", "i fredags": a day that has passed is no answer, nor an unplaced one
     weekday: bool = False
+    called: bool = False  # said with a call or a talk, no pay word: when to call ("ringer til kommunen i morgen")
 
 
 def _in_words(words: Sequence[str], index: int, today: date) -> _Found | None:
@@ -1050,7 +1076,7 @@ def _mentions(plain: str, today: date, *, strict: bool) -> list[_Mention]:
 def _dates(plain: str, today: date, *, strict: bool) -> tuple[list[_Mention], _Mention | None]:
     """Every date the text names (as `_mentions`), and the one said for the rest ("resten på fredag"), if any."""
     words, found = _found(plain, today, strict=strict)
-    kept = [f for f in found if not f.past]
+    kept = [f for f in found if not f.past and not f.called]
     mentions = [_modified(words, f.start, f.value, f.weekday) for f in kept]
     rest = _rest_index(words, kept)
     return mentions, None if rest is None else mentions[rest]
@@ -1089,12 +1115,36 @@ def _rest_index(words: Sequence[str], found: Sequence[_Found]) -> int | None:
     return None
 
 
+# Words that say the money itself is spoken of: a day in their clause is a payment's, even beside a call.
+_MONEY_WORDS = _PAY_WORDS | frozenset({"lon", "lonnen", "lonningsdag", "payday", "salary", "wages"})
+
+
+def _calls(words: Sequence[str], ends: set[int]) -> list[bool]:
+    """For each word, whether its clause (ended at `ends` and before a "men"/"but") speaks of a call or a talk and of no
+    payment: a day said there is when to call ("ringer til kommunen i morgen", "ring til min mobil på fredag", "I'll
+    call the council tomorrow"), never when to pay ("jeg ringer til banken og betaler fredag" pays on Friday)."""
+    called = [False] * len(words)
+    start = 0
+    for index in range(len(words) + 1):
+        if index == len(words) or index in ends or (index > start and words[index] in ("men", "but")):
+            clause = words[start:index]
+            if not _CALLS_AND_TALKS.isdisjoint(clause) and _MONEY_WORDS.isdisjoint(clause):
+                called[start:index] = [True] * (index - start)
+            start = index
+    return called
+
+
 def _found(plain: str, today: date, *, strict: bool) -> tuple[list[str], list[_Found]]:
-    """The text's words and every date read in them, as written."""
+    """The text's words and every date read in them, as written; one said with a call is marked (`called`)."""
     plain = _MONEY.sub(" ", _TIME.sub(" ", plain))
     plain, numeric = _numeric_mentions(plain, today)
     numeric_values = iter(value for _position, value in numeric)
-    words = _split_words(plain.replace("@", " qqdateqq "))
+    words: list[str] = []
+    ends: set[int] = set()
+    for part in _CLAUSE_END.split(plain.replace("@", " qqdateqq ")):
+        words.extend(_split_words(part))
+        ends.add(len(words))
+    called = _calls(words, ends) if not _CALLS_AND_TALKS.isdisjoint(words) else None
     found: list[_Found] = []
     index = 0
     while index < len(words):
@@ -1105,7 +1155,7 @@ def _found(plain: str, today: date, *, strict: bool) -> tuple[list[str], list[_F
         if read is None:
             index += 1
             continue
-        found.append(read)
+        found.append(replace(read, called=True) if called is not None and called[read.start] else read)
         index = max(index + 1, read.start + read.width)
     return words, found
 

@@ -622,3 +622,27 @@ def test_help_or_a_call_with_someone_else_asks_for_nothing_unless_asked_of_us(
 )
 def test_a_reason_why_paying_is_hard_is_told_apart_from_a_day_alone(text: str, language: str, told: bool) -> None:
     assert tells_hardship(text, language) is told
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "day"),
+    [
+        # A day said with a call or a talk, no payment spoken of in its clause, is when to call: no day to pay.
+        ("ringer til kommunen i morgen", "da", None),
+        ("jeg ringer til jobcentret på mandag", "da", None),
+        ("i morgen ringer jeg til ydelseskontoret", "da", None),
+        ("ring til min mobil i morgen", "da", None),
+        ("kan I ringe til min datter på fredag?", "da", None),
+        ("I'll call the council tomorrow", "en", None),
+        ("call my mobile on Friday", "en", None),
+        # Beside a payment, in its clause or its own, the day is the payment's.
+        ("jeg ringer til banken og betaler fredag", "da", date(2026, 12, 4)),
+        ("i morgen ringer jeg til kommunen, og så betaler jeg fredag", "da", date(2026, 12, 4)),
+        ("jeg får løn fredag og ringer til banken", "da", date(2026, 12, 4)),
+        ("I will call the bank and pay on Friday", "en", date(2026, 12, 4)),
+        ("I can pay on the 20th, please call me", "en", date(2026, 12, 20)),
+    ],
+)
+def test_a_day_said_with_a_call_is_when_to_call_not_when_to_pay(text: str, language: str, day: date | None) -> None:
+    assert find_date(text, TODAY) == day
+    assert (pick_tag(text, language, QUESTION, TODAY) == "will_pay") is (day is not None)

@@ -1178,16 +1178,35 @@ def test_a_day_with_a_call_or_talk_to_someone_else_is_a_plain_promise(
     assert said.text.startswith(_PROMISED_FRIDAY[language]), said.text
 
 
+# A call or a talk with someone else, with the day of the call or without one: a plan to ask someone else for help,
+# never a day to pay.
+_CALLS_TO_SOMEONE_ELSE_ON_A_DAY = (
+    ("da", "ringer til kommunen i morgen"),
+    ("da", "jeg ringer til jobcentret på mandag"),
+    ("da", "jeg skal snakke med min mand i morgen"),
+    ("en", "I'll call the council tomorrow"),
+    ("en", "I will phone my caseworker on Monday"),
+)
+_CALLS_TO_SOMEONE_ELSE = (
+    ("da", "jeg ringer til banken"),
+    ("en", "I will talk to my husband"),
+    *_CALLS_TO_SOMEONE_ELSE_ON_A_DAY,
+)
+
+
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
-@pytest.mark.parametrize(("language", "text"), [("da", "jeg ringer til banken"), ("en", "I will talk to my husband")])
-def test_a_call_or_talk_with_someone_else_asked_when_gets_the_day_asked_again(
-    language: str, text: str, channel: Channel
+@pytest.mark.parametrize("question", ["when", "rest_when"])
+@pytest.mark.parametrize(("language", "text"), _CALLS_TO_SOMEONE_ELSE)
+def test_a_call_or_talk_with_someone_else_asked_when_is_heard_and_help_offered(
+    language: str, text: str, question: str, channel: Channel
 ) -> None:
-    """ "Jeg ringer til banken" asked when they can pay wishes for nobody of ours: no consent question as if an
-    adviser were asked for; the day is asked again, as after any answer it cannot place."""
-    state, events = resume(_asked(channel, language, ("2",)), TextReceived(text, channel), NOW)
-    assert _templates(events) == ["common.not_understood", "payment_check.when"]
-    assert (state.step, state.ended) == ("when", False)
+    """ "Jeg ringer til kommunen i morgen" asked when they can pay: tomorrow is when they call, not when they pay, so
+    nothing is noted as promised; they do not know the day yet, and are heard as "ved ikke" is (help offered, the
+    consent question), never told "we did not understand" nor asked the day again as if unheard."""
+    state, events = resume(_at_date_question(question, language, channel), TextReceived(text, channel), NOW)
+    assert not [e for e in events if isinstance(e, PromiseRecorded)]
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+    assert (state.step, state.ended, "pay_on" in state.data) == ("consent", False, False)
 
 
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
@@ -1198,6 +1217,43 @@ def test_a_call_to_someone_else_at_the_opening_question_is_heard_not_an_adviser_
     state, events = resume(_asked(channel, language), TextReceived(text, channel), NOW)
     assert state.data["question"] != "adviser"
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), _CALLS_TO_SOMEONE_ELSE_ON_A_DAY)
+def test_a_call_to_someone_else_with_its_day_at_the_opening_question_is_no_promise(
+    language: str, text: str, channel: Channel
+) -> None:
+    """The day of a call is no answer to "when can you pay?" at the opening question either: heard as the same call
+    without a day is, nothing noted as promised."""
+    state, events = resume(_asked(channel, language), TextReceived(text, channel), NOW)
+    assert not [e for e in events if isinstance(e, PromiseRecorded)]
+    assert state.data["question"] not in ("will_pay", "adviser")
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("path", [(), ("2",), ("har betalt en del",)], ids=["question", "when", "rest_when"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "ring til min mobil i morgen"),
+        ("da", "ring til mig på fredag"),
+        ("da", "kan I ringe til min datter i morgen?"),
+        ("en", "call my mobile on Friday"),
+        ("en", "please call me tomorrow"),
+    ],
+)
+def test_a_wish_to_be_called_on_a_day_is_a_wish_for_a_person_not_a_promise(
+    language: str, text: str, path: tuple[str, ...], channel: Channel
+) -> None:
+    """ "Ring til min mobil i morgen": tomorrow is when to call, by a person of ours; no payment is noted for it, and
+    the consent question (whose yes lets an adviser call) comes, as for the same wish without a day."""
+    state, events = resume(_asked(channel, language, path), TextReceived(text, channel), NOW)
+    assert not [e for e in events if isinstance(e, PromiseRecorded)]
+    assert _templates(events) == ["consent.ask"]
+    assert (state.step, "pay_on" in state.data) == ("consent", False)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["adviser"]
 
 
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
