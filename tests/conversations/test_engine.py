@@ -1274,24 +1274,48 @@ def test_a_day_with_help_from_family_is_a_plain_promise(language: str, text: str
     assert (state.ended, state.end_reason) == (True, "promised")
 
 
+# Telegram's confirmation of a part now and the rest on a day says both, as said (Telegram may carry amounts).
+_PART_NOW_REST_THE_20TH_CONFIRMED = {
+    "da": "Tak. Vi har skrevet ned, at du betaler 3.000,00 kr. og resten den 20. december 2026.",
+    "en": "Thank you. We have noted that you will pay DKK 3,000.00 and the rest on 20 December 2026.",
+}
+_PART_NOW_REST_THE_20TH_LATE = {
+    "da": "Tak. Vi har skrevet ned, at du vil betale 3.000,00 kr. og resten den 20. december 2026.",
+    "en": "Thank you. We have noted that you will pay DKK 3,000.00 and the rest on 20 December 2026.",
+}
+
+
 @pytest.mark.parametrize(
-    ("language", "text"), [("da", "3000 nu og resten den 20"), ("en", "3000 now and the rest on the 20th")]
+    ("language", "text", "deadline", "template"),
+    [
+        ("da", "3000 nu og resten den 20", None, "payment_check.promised"),
+        ("en", "3000 now and the rest on the 20th", None, "payment_check.promised"),
+        ("da", "3000 nu og resten den 20, ring til mig", None, "payment_check.promised_asked"),
+        ("en", "3000 now and the rest on the 20th, please call me", None, "payment_check.promised_asked"),
+        ("da", "3000 nu og resten den 20", date(2026, 12, 10), "payment_check.promised_late"),
+        ("en", "3000 now and the rest on the 20th", date(2026, 12, 10), "payment_check.promised_late"),
+        ("da", "3000 nu og resten den 20, ring til mig", date(2026, 12, 10), "payment_check.promised_asked_late"),
+    ],
 )
 def test_a_part_now_and_the_rest_on_a_day_asked_how_much_is_a_promise_for_the_rests_day(
-    language: str, text: str
+    language: str, text: str, deadline: date | None, template: str
 ) -> None:
     """Telegram's "I can pay part" pressed, then "3000 nu og resten den 20": 3000 now, and all of it paid by the 20th.
-    The amount is kept as the answer to "how much now?", the 20th is the promise of the whole, confirmed and ended as
-    the date question confirms one; never "3.000 kr. on the 20th", nor the why and the help a part gets."""
-    asked = _asked("telegram", language)
-    asked, _ = resume(asked, ButtonPressed("part", "telegram"), NOW)
+    The amount is kept as the answer to "how much now?", the 20th is the promise of the whole, confirmed as the date
+    question confirms one, saying both: "3.000 kr. og resten den 20."; never "3.000 kr. den 20.", nor the why a part
+    gets. By SMS (a fallback re-renders it) the same confirmation names no amount."""
+    context = Context("", language, "telegram", "missed", SETTINGS, deadline=deadline)
+    asked, _ = resume(start("payment_check", context, NOW)[0], ButtonPressed("part", "telegram"), NOW)
     state, events = resume(asked, TextReceived(text, "telegram"), NOW)
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 20)]
-    assert _templates(events) == ["payment_check.promised"]
-    assert (state.ended, state.end_reason) == (True, "promised")
+    assert _templates(events)[0] == template
     assert (state.data["amount"], state.data["pay_on"]) == (300000, "2026-12-20")
-    said = RENDERER.render("payment_check.promised", _values_of(events, "payment_check.promised"), language, "telegram")
-    assert said.text.startswith(_PROMISED_THE_20TH[language]), said.text
+    said = RENDERER.render(template, _values_of(events, template), language, "telegram")
+    late = template.endswith("_late")
+    expected = (_PART_NOW_REST_THE_20TH_LATE if late else _PART_NOW_REST_THE_20TH_CONFIRMED)[language]
+    assert said.text.startswith(expected), said.text
+    by_sms = RENDERER.render(template, _values_of(events, template), language, "sms")
+    assert all(money not in by_sms.text for money in ("3.000", "3,000", "DKK", " kr.")), by_sms.text
 
 
 def test_a_part_of_the_rest_on_a_day_asked_how_much_stays_a_part() -> None:
