@@ -540,11 +540,13 @@ def _asked_of_us(words: Sequence[str], index: int) -> bool:
 
 def _helper_before(words: Sequence[str], index: int) -> bool:
     """Whether someone else is named as who helps, just before the help word ("min bror vil hjælpe", "my family can
-    help"); not "kan I hjælpe", "I need help"."""
+    help", "kommunen vil hjælpe"); not "kan I hjælpe", "I need help"."""
     before = index - 1
     while before >= 0 and words[before] in _WILL:
         before -= 1
-    return before >= 1 and _names_other(words[before - 1 : before + 1])
+    if before < 0:
+        return False
+    return words[before] in _OTHERS or (before >= 1 and _names_other(words[before - 1 : before + 1]))
 
 
 def _clause(words: tuple[str, ...]) -> _Clause:

@@ -588,6 +588,11 @@ def test_a_call_or_talk_with_someone_else_is_no_wish_for_an_adviser(
         ("I get help from my brother, will pay Friday", "en", False),
         ("my family can help, I will pay on friday", "en", False),
         ("jeg får hjælp fra kommunen og betaler fredag", "da", False),
+        # Named alone, before the help: "kommunen vil hjælpe mig" as "min bror vil hjælpe mig".
+        ("kommunen vil hjælpe mig, jeg betaler fredag", "da", False),
+        ("jeg tror jobcentret kan hjælpe", "da", False),
+        ("familien vil gerne hjælpe, betaler den 15.", "da", False),
+        ("I think the council can help, I will pay friday", "en", False),
         # Help asked of us, or of anyone, still is a wish for help.
         ("kan I hjælpe mig? jeg betaler fredag", "da", True),
         ("jeg har brug for hjælp til huslejen, betaler fredag", "da", True),
