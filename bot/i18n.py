@@ -25,7 +25,7 @@ from io import BytesIO
 from babel.dates import format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment
 
 from bot.paths import TEMPLATES_DIR
@@ -51,6 +51,7 @@ __all__ = [
     "money",
     "ngettext",
     "number",
+    "percent",
     "reason_words",
     "shown",
     "speaking",
@@ -179,6 +180,12 @@ def number(value: float | Decimal, pattern: str | None = None) -> str:
     """A count, a median or a rate in the request's language: '1.234,5' in Danish, '1,234.5' in English; `pattern`
     a Babel number pattern ('#,##0.000')."""
     return str(format_decimal(value, format=pattern, locale=format_locale()))
+
+
+def percent(share: Decimal) -> str:
+    """A share (0.13 for 13 per cent) in whole per cent as the request's language writes it: '13 %' in Danish, '13%'
+    in English. Round it first (Babel rounds a half to even, a reader rounds it up)."""
+    return str(format_percent(share, locale=format_locale()))
 
 
 def N_(message: str) -> str:

@@ -18,6 +18,7 @@ from bot.console.outcome_queries import closed_query, failures_query, funnel_que
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.i18n import number as _number
+from bot.i18n import percent as _percent
 from conversations.model import TRIGGERS
 
 __all__ = ["CHANNELS", "Outcomes", "Steps", "both_words", "load_outcomes", "number", "percent"]
@@ -42,11 +43,12 @@ def number(n: float) -> str:
 
 
 def percent(part: int, whole: int) -> str:
-    """A share in whole per cent, a half rounded up as a reader (and a spreadsheet) rounds it; a dash when there is
-    nothing to share."""
+    """A share in whole per cent in the reader's language ('13 %' in Danish, '13%' in English), a half rounded up as a
+    reader (and a spreadsheet) rounds it; a dash when there is nothing to share."""
     if whole == 0:
         return "–"
-    return f"{(Decimal(100 * part) / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)} %"
+    whole_percent = (Decimal(100 * part) / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return _percent(whole_percent / 100)
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import create_app
+from bot.i18n import speaking
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
@@ -131,7 +132,7 @@ async def test_the_page_draws_every_chart_and_links_its_csv(served: tuple[Runtim
     for chart in ("funnel", "contact", "closed", "failures", "balance-1"):
         assert f'<svg id="{chart}"' in html
     assert html.count('class="bar"') >= 6 + 7 + 1  # six funnel steps, seven day buckets, one failure code
-    assert 'data-label="Reminded"' in html and "4 (100 %)" in html and "2 (50 %)" in html
+    assert 'data-label="Reminded"' in html and "4 (100%)" in html and "2 (50%)" in html
     for chart in ("funnel", "contact", "failures", "outcomes", "balance"):
         assert f"/console/outcomes/{chart}.csv?from=2026-02-02&amp;to=2026-03-01&amp;stage=" in html
     assert 'href="/console/outcomes"' in html  # in the navigation
@@ -392,7 +393,10 @@ async def test_a_consent_to_share_is_not_consent_to_an_adviser(runtime: Runtime,
 def test_a_share_is_rounded_half_up_as_a_reader_rounds_it() -> None:
     from bot.console.outcome_figures import percent
 
-    assert (percent(1, 8), percent(5, 8), percent(1, 3), percent(0, 0)) == ("13 %", "63 %", "33 %", "–")
+    with speaking("da"):
+        assert (percent(1, 8), percent(5, 8), percent(1, 3), percent(0, 0)) == ("13\xa0%", "63\xa0%", "33\xa0%", "–")
+    with speaking("en"):
+        assert (percent(1, 8), percent(5, 8), percent(1, 3), percent(0, 0)) == ("13%", "63%", "33%", "–")
 
 
 async def test_a_case_closed_just_after_midnight_in_summer_counts_on_its_own_day(database_url: str) -> None:
