@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import update
 
 from bot.store.schema import staff
-from tests.scenarios.test_browser import BROWSER, FINGER, PHONE, _serve, _sign_in
+from tests.scenarios.test_browser import _TARGETS, BROWSER, FINGER, PHONE, _fits, _serve, _sign_in
 from tests.support.console import add_person, add_tenant
 from tests.support.outcomes_world import FIRST, LAST, a_busy_month, build
 
@@ -39,6 +39,49 @@ async def test_a_share_is_written_as_the_console_s_language_writes_it(tmp_path: 
             funnel = await page.inner_text("#funnel-card")
             assert re.search(written, funnel) and not re.search(not_written, funnel), (email, funnel)
             await context.close()
+        assert served.csp_violations == []
+
+
+async def test_on_the_smallest_phone_the_admin_s_header_is_one_row_with_a_menu(tmp_path: Path) -> None:
+    """At 320 px the admin's header took four rows of links, a third of the screen, before anything of the page. Now
+    it is one row, "keephome" and a menu; the menu opens to links a finger can hit, the page one is on marked; by
+    keyboard too. On a desktop the links stand in the header as before."""
+    async with _serve(tmp_path, console_language="da") as served:
+        await add_person(served.rt, "admin@example.org", "admin")
+        context, page = await _sign_in(served, "admin@example.org", **SMALLEST)
+        await page.goto(f"{served.url}/console/admin")
+        header = await page.locator("header").bounding_box()
+        assert header is not None and header["height"] <= FINGER + 16, header
+        menu = page.locator("header summary")
+        assert await menu.is_visible() and "Menu" in await menu.inner_text()
+        assert await page.locator("header a[href='/console/audit']:visible").count() == 0
+        await menu.tap()
+        found = await page.evaluate(_TARGETS, "header a, header button, header summary")
+        assert len(found["targets"]) == 10  # the menu, eight pages and "Log ud"
+        for text, height, width, drawn in found["targets"]:
+            assert height >= FINGER and width >= FINGER and drawn == 1, (text, height, width, drawn)
+        assert found["overlaps"] == []
+        current = page.locator("header [aria-current=page]:visible")
+        assert await current.count() == 1 and await current.get_attribute("href") == "/console/admin"
+        assert await _fits(page) == (320, 320)  # as wide as the screen, not wider
+        await page.tap("header a[href='/console/audit']:visible")
+        await page.wait_for_url("**/console/audit")
+        # By keyboard: Tab to the menu, Enter opens it, Tab reaches its first page.
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.tagName") == "SUMMARY"
+        await page.keyboard.press("Enter")
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.getAttribute('href')") == "/console/"
+        assert await page.locator("header a[href='/console/']:visible").count() == 1
+        # On a desktop: no menu, every page's link in the header, the one open marked.
+        await page.set_viewport_size({"width": 1100, "height": 900})
+        assert not await menu.is_visible()
+        for href in ("/console/", "/console/staff", "/console/admin", "/console/audit", "/console/me"):
+            assert await page.locator(f"header a[href='{href}']:visible").count() == 1, href
+        assert await page.locator("header [aria-current=page]:visible").get_attribute("href") == "/console/audit"
+        header = await page.locator("header").bounding_box()
+        assert header is not None and header["height"] <= FINGER + 16, header
+        await context.close()
         assert served.csp_violations == []
 
 
