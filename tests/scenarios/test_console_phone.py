@@ -5,15 +5,16 @@ screen; and a share written as the console's language writes it."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
 
 from bot.store.schema import staff
-from tests.scenarios.test_browser import _TARGETS, BROWSER, FINGER, PHONE, _fits, _serve, _sign_in
-from tests.support.console import add_person, add_tenant
-from tests.support.outcomes_world import FIRST, LAST, a_busy_month, build
+from tests.scenarios.test_browser import _ON_SCREEN, _TARGETS, BROWSER, FINGER, PHONE, _fits, _serve, _sign_in
+from tests.support.console import add_case, add_person, add_tenant
+from tests.support.outcomes_world import FIRST, LAST, World, a_busy_month, build
 
 pytestmark = BROWSER
 # The narrowest phone still sold (an iPhone SE of the first generation, small Androids).
@@ -100,5 +101,38 @@ async def test_on_a_phone_the_inbox_search_has_a_button(tmp_path: Path) -> None:
         await search.tap()
         await page.wait_for_url("**/console/tenants/**")
         assert "Omega" in await page.inner_text("main")
+        await context.close()
+        assert served.csp_violations == []
+
+
+async def test_on_a_phone_the_conversation_scrolls_with_the_page(tmp_path: Path) -> None:
+    """On a phone the conversation was a box scrolling inside the scrolling page: a thumb moved one or the other. Now it
+    flows with the page; a reply sent still opens the page where the reply is. On a desktop it keeps its own box."""
+    async with _serve(tmp_path, console_language="da") as served:
+        rt = served.rt
+        tenant_id = await add_tenant(rt, "4711-9-06", name="Phone Tenant", phone=TENANT_PHONE)
+        world = World(rt)
+        start = rt.clock() - timedelta(hours=30)
+        for n in range(30):
+            await world.writes(tenant_id, start + timedelta(minutes=n), "tenant" if n % 2 else "bot")
+        case_id = await add_case(rt, tenant_id)
+        await add_person(rt, "adviser@example.org", "adviser")
+        context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+        await page.goto(f"{served.url}/console/cases/{case_id}")
+        own_scroll = "t => [getComputedStyle(t).overflowY, t.scrollHeight - t.clientHeight]"
+        assert await page.locator("#thread li").count() >= 20
+        overflow, hidden = await page.locator("#thread").evaluate(own_scroll)
+        assert overflow == "visible" and hidden <= 1, (overflow, hidden)
+        await page.tap("#take")
+        await page.locator("#reply").wait_for()
+        await page.fill("#reply", "Hej, jeg ringer fredag.")
+        await page.tap("form[action$='/reply'] button")
+        await page.wait_for_selector("#thread li:last-child:has-text('Hej, jeg ringer fredag.')")
+        assert page.url.endswith("#thread")
+        await page.wait_for_load_state("load")
+        assert await page.evaluate(_ON_SCREEN, "#thread li:last-child")
+        await page.set_viewport_size({"width": 1100, "height": 700})
+        overflow, hidden = await page.locator("#thread").evaluate(own_scroll)
+        assert overflow == "auto" and hidden > 100, (overflow, hidden)
         await context.close()
         assert served.csp_violations == []

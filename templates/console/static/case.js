@@ -91,5 +91,16 @@
       .catch(function () { outOfDate(""); });
   }
   thread.scrollTop = thread.scrollHeight;
+  // On a phone the conversation flows with the page (console.css): a page opened at the conversation (after a reply)
+  // shows its last message, the one just sent, not its first, many screens up.
+  function toLast() {
+    var last = thread.lastElementChild;
+    if (window.location.hash === "#thread" && last && thread.scrollHeight <= thread.clientHeight) {
+      last.scrollIntoView({block: "center"});
+    }
+  }
+  // Now, and once the page has loaded (the browser may go to the #thread anchor's top again then).
+  toLast();
+  window.addEventListener("load", toLast);
   setInterval(poll, 4000);
 })();
