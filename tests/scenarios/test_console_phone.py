@@ -136,3 +136,19 @@ async def test_on_a_phone_the_conversation_scrolls_with_the_page(tmp_path: Path)
         assert overflow == "auto" and hidden > 100, (overflow, hidden)
         await context.close()
         assert served.csp_violations == []
+
+
+async def test_on_a_phone_the_simulator_s_tenant_list_is_as_wide_as_the_screen(tmp_path: Path) -> None:
+    """At 375 px the simulator's list of tenants stood 260 px wide with an empty band beside it."""
+    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+        context = await demo.new_context(**PHONE)
+        page = await context.new_page()
+        await page.goto(f"{demo.url}/simulator")
+        await page.wait_for_selector("#tenants button")
+        width, window = await _fits(page)
+        assert width <= window == 375  # a phone's browser widens its window to a page that is wider
+        for part in ("#tenants", ".phone", "#side"):
+            box = await page.locator(part).bounding_box()
+            assert box is not None and box["x"] + box["width"] >= window - 20, (part, box, window)
+        await context.close()
+        assert demo.csp_violations == []
