@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from bot.console.accounts import ensure_demo_staff
 from bot.store.schema import staff
 from tests.scenarios.test_browser import _ON_SCREEN, _TARGETS, BROWSER, FINGER, PHONE, _fits, _serve, _sign_in
 from tests.support.console import add_case, add_person, add_tenant
@@ -151,4 +152,31 @@ async def test_on_a_phone_the_simulator_s_tenant_list_is_as_wide_as_the_screen(t
             box = await page.locator(part).bounding_box()
             assert box is not None and box["x"] + box["width"] >= window - 20, (part, box, window)
         await context.close()
+        assert demo.csp_violations == []
+
+
+async def test_nothing_is_wider_than_the_smallest_phone(tmp_path: Path) -> None:
+    """Each page an adviser, a volunteer or an admin opens on a phone 320 px wide fits it: no sideways scrolling."""
+    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+        logins = {
+            role: (email, password) for role, email, password in await ensure_demo_staff(demo.rt.db, demo.rt.clock())
+        }
+        tenant_id = await add_tenant(demo.rt, "4711-9-02", name="Sigrid Tenant", phone="+4520000099")
+        case_id = await add_case(demo.rt, tenant_id, reason="ønsker at tale med en rådgiver om huslejen")
+        pages = {
+            "adviser": ["/console/", f"/console/cases/{case_id}", f"/console/tenants/{tenant_id}", "/console/outcomes"],
+            "volunteer": ["/console/tasks"],
+            "admin": ["/console/admin", "/console/staff", "/console/audit", "/console/activity", "/console/data"],
+        }
+        for role, paths in pages.items():
+            email, password = logins[role]
+            context, page = await _sign_in(demo, email, password, **SMALLEST)
+            await page.wait_for_url("**/console/**")
+            for path in paths:
+                await page.goto(f"{demo.url}{path}")
+                assert await page.locator("main").count() == 1 and "/login" not in page.url, path
+                # Against the screen's width: a phone's browser widens its window to a page that is wider.
+                width, window = await _fits(page)
+                assert width <= window == SMALLEST["viewport"]["width"], (role, path, width, window)
+            await context.close()
         assert demo.csp_violations == []
