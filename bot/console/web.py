@@ -24,6 +24,7 @@ from bot.i18n import (
     Label,
     clock,
     current_language,
+    format_locale,
     gettext,
     local_day,
     local_moment,
@@ -186,6 +187,8 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
         paused=bool(getattr(request.state, "paused", False)),
         nobody_sends=not getattr(request.state, "sending", True),
         page_language=current_language(),
+        # The locale a date field's words are written in beside it (static/dates.js): "da-DK", "en-GB".
+        date_locale=format_locale().replace("_", "-"),
         no_channel=not runtime(request).channels,
         here=request.url.path,
     )

@@ -180,3 +180,24 @@ async def test_nothing_is_wider_than_the_smallest_phone(tmp_path: Path) -> None:
                 assert width <= window == SMALLEST["viewport"]["width"], (role, path, width, window)
             await context.close()
         assert demo.csp_violations == []
+
+
+async def test_a_date_field_says_the_chosen_date_in_the_console_s_words(tmp_path: Path) -> None:
+    """A date field is drawn in the browser's language: in an English browser the Danish console's field read 04/03/2026
+    for the 3rd of April, the month first. Under the field the console now says the date in its own words."""
+    async with _serve(tmp_path, console_language="da") as served:
+        await add_person(served.rt, "adviser@example.org", "adviser")
+        context, page = await _sign_in(served, "adviser@example.org", **{**PHONE, "locale": "en-US"})
+        await page.goto(f"{served.url}/console/outcomes?from=2026-02-02&to=2026-03-01&stage=")
+        assert await page.inner_text("#from-words") == "mandag den 2. februar 2026"
+        await page.fill("#to", "2026-04-03")
+        assert await page.inner_text("#to-words") == "fredag den 3. april 2026"
+        assert await page.get_attribute("#to", "aria-describedby") == "to-words"
+        # An English reader's console says it in English, the British way.
+        async with served.rt.db.write() as conn:
+            await conn.execute(update(staff).where(staff.c.email == "adviser@example.org").values(language="en"))
+        await page.reload()
+        await page.fill("#to", "2026-04-03")
+        assert await page.inner_text("#to-words") == "Friday, 3 April 2026"
+        await context.close()
+        assert served.csp_violations == []
