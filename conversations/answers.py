@@ -506,12 +506,13 @@ _IN_PASSING = frozenset({"lige", "forst", "foerst", "just", "first"})
 
 
 def _names_other(words: Sequence[str]) -> bool:
-    """Whether the words name someone other than us or the tenant: "min bror", "the bank", "banken", "ham"."""
+    """Whether the words name someone other than us or the tenant: "min bror", "the bank", "banken", "ham"; a name of
+    the lists written with a hyphen or a space is read as it is written whole ("a-kassen", "job-centre", "a kassen")."""
     if not words:
         return False
     if words[0] in _OWN:
         return len(words) > 1 and words[1] not in _OURS_OR_MINE
-    return words[0] in _OTHERS
+    return words[0] in _OTHERS or (len(words) > 1 and words[0] + words[1] in _OTHERS)
 
 
 def _with_someone_else(words: Sequence[str], index: int) -> bool:

@@ -651,3 +651,25 @@ def test_a_reason_why_paying_is_hard_is_told_apart_from_a_day_alone(text: str, l
 def test_a_day_said_with_a_call_is_when_to_call_not_when_to_pay(text: str, language: str, day: date | None) -> None:
     assert find_date(text, TODAY) == day
     assert (pick_tag(text, language, QUESTION, TODAY) == "will_pay") is (day is not None)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # An office named with its hyphen is the office named without it: a plan, no adviser wished for.
+        ("jeg ringer til a-kassen", "da", "unsure"),
+        ("jeg ringer lige til a-kassen i morgen", "da", "unsure"),
+        ("jeg skal snakke med a-kassen", "da", "unsure"),
+        ("a-kassen vil hjælpe mig", "da", None),
+        ("I'll call job-centre tomorrow", "en", "unsure"),
+        ("I will talk to case-worker", "en", "unsure"),
+        # A call to the tenant stays a wish for an adviser.
+        ("ring til mig", "da", "adviser"),
+        ("call me", "en", "adviser"),
+    ],
+)
+def test_someone_else_named_with_a_hyphen_is_someone_else(text: str, language: str, expected: str | None) -> None:
+    """ "Jeg ringer til a-kassen" is read as "jeg ringer til akassen" is: never a call asked of us (the consent question
+    would come as if the tenant had asked an adviser to call)."""
+    assert pick_tag(text, language, PRECEDENCE, TODAY) == expected
+    assert pick_tag(text.replace("-", ""), language, PRECEDENCE, TODAY) == expected
