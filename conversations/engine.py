@@ -264,8 +264,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     if tag is None:
         return None
     option = next(option for option in options if tag in option.tags)
-    if tag == "yes" and _asks_consent(step) and not _NOT_YET.isdisjoint(tokens(text)):
-        return None  # "ok, jeg tænker over det", "ok I'll ask my husband": no consent yet
+    if tag == "yes" and _asks_consent(step) and _puts_off(text, state.language, today):
+        return None  # "ok, jeg tænker over det", "ok I'll ask my husband", "ja, men jeg skal snakke med min mand først"
     if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):
         return None  # "ok jeg forstår", "okay I understand": the question was read; a consent needs its own yes
     if tag == "yes" and _asks_consent(step) and pick_tag(text, state.language, ("paid", "paid_part"), today):
@@ -583,13 +583,27 @@ def _at_consent(state: State, text: str, today: date) -> list[Event]:
     if pick_tag(text, state.language, ("adviser",), today) is not None:
         # "Ring til mig": the yes is what lets an adviser call, and the question says so.
         return [MessageRequested("consent.call_wish", _values(state))]
+    heard: list[Event] = [
+        AnswerRecorded(state.step, UNRECOGNISED, text),
+        MessageRequested("consent.heard", _values(state)),
+    ]
     if pick_tag(text, state.language, _TOLD, today) is not None:
         # "My benefits were late": what happened, told, is thanked.
-        return [AnswerRecorded(state.step, UNRECOGNISED, text), MessageRequested("consent.heard", _values(state))]
+        return heard
     if asks_who_sees(text):
         # "Hvem kan se det?": its own answer (who, and no one else without a yes).
         return [MessageRequested("consent.who_sees", _values(state))]
+    if not asks_something(text) and _puts_off(text, state.language, today):
+        # "Jeg skal lige snakke med min mand først", "ved ikke", "maybe": no yes and no no yet. Thanked as what is told
+        # is, with the way to answer when they are ready; a question of their own is answered as one.
+        return heard
     return []
+
+
+def _puts_off(text: str, language: str, today: date) -> bool:
+    """Whether a message puts the consent off: thinking it over, asking someone first ("jeg skal lige snakke med min
+    mand først", "I'll ask my husband"), maybe, or not knowing ("ved ikke", "I don't know")."""
+    return not _NOT_YET.isdisjoint(tokens(text)) or pick_tag(text, language, ("unsure",), today) is not None
 
 
 _OK_WORDS = frozenset({"ok", "okay", "oki", "okej"})

@@ -70,6 +70,8 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
         ("ok jeg tænker over det", "da", "-"),
         ("ok I'll think about it", "en", "-"),
         ("ok jeg spørger min mand", "da", "-"),
+        ("ja, men jeg skal lige snakke med min mand først", "da", "unrecognised"),
+        ("yes, but I'll talk to my husband first", "en", "unrecognised"),
         ("evet", "tr", "yes"),
         ("نعم", "ar", "yes"),
     ],

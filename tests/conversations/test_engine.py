@@ -253,7 +253,7 @@ def test_the_deadline_survives_json_and_an_older_state_without_it_loads() -> Non
 def test_two_unplaceable_answers_in_the_last_question_end_with_a_phone_number() -> None:
     state, _ = resume(_start(), TextReceived("3", "sms"), NOW)
     state, _ = resume(state, TextReceived("blå", "sms"), NOW)
-    state, events = resume(state, TextReceived("ved ikke", "sms"), NOW)
+    state, events = resume(state, TextReceived("grøn", "sms"), NOW)  # not "ved ikke": no answer yet, heard as one
     assert state.end_reason == "not_understood"
     assert "common.call_adviser" in [e.template for e in events if isinstance(e, MessageRequested)]
 
@@ -1366,3 +1366,43 @@ def test_a_reason_why_with_a_day_after_the_deadline_gets_the_late_promise_which_
     state, events = resume(_with_deadline(date(2026, 12, 10)), TextReceived("jeg er syg, betaler den 20.", "sms"), NOW)
     assert _templates(events) == ["payment_check.promised_late"]
     assert (state.ended, state.end_reason) == (True, "promised")
+
+
+# A consent put off: asking someone first, thinking it over, maybe, not knowing. No yes and no no.
+_PUT_OFF = (
+    ("da", "jeg skal lige snakke med min mand først"),
+    ("en", "I'll talk to my husband first"),
+    ("da", "ved ikke"),
+    ("en", "I don't know"),
+    ("da", "måske"),
+    ("en", "maybe"),
+    ("da", "jeg skal tænke over det"),
+    ("en", "I need to think about it"),
+)
+_HEARD_AT_CONSENT = {"da": "Tak, fordi du fortæller det. Du kan svare JA eller NEJ", "en": "Thank you for telling us."}
+_YES_NO = {"da": ("ja", "nej"), "en": ("yes", "no")}
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(("language", "text"), _PUT_OFF)
+def test_a_consent_put_off_after_a_plan_is_heard_and_the_question_waits(
+    language: str, text: str, channel: Channel
+) -> None:
+    """ "Jeg ringer til kommunen i morgen" asked when leads to the consent question; "jeg skal lige snakke med min mand
+    først" or "ved ikke" there is no wrong answer ("Undskyld, det forstod vi ikke") and no yes or no: the tenant is
+    thanked and told they can answer JA or NEJ when ready, no try is used, and a later JA or NEJ is what it always
+    was."""
+    plan = {"da": "jeg ringer til kommunen i morgen", "en": "I'll call the council tomorrow"}[language]
+    asked, _ = resume(_at_date_question("when", language, channel), TextReceived(plan, channel), NOW)
+    assert asked.step == "consent"
+    waiting, events = resume(asked, TextReceived(text, channel), NOW)
+    assert _templates(events) == ["consent.heard"]
+    assert (waiting.step, waiting.ended, waiting.retries) == ("consent", False, asked.retries)
+    assert not [e for e in events if isinstance(e, ConsentGiven)]
+    said = RENDERER.render("consent.heard", _values_of(events, "consent.heard"), language, channel)
+    assert said.text.startswith(_HEARD_AT_CONSENT[language]), said.text
+    yes, no = _YES_NO[language]
+    given, events = resume(waiting, TextReceived(yes, channel), NOW)
+    assert given.end_reason == "handed_off" and [e for e in events if isinstance(e, ConsentGiven)]
+    declined, events = resume(waiting, TextReceived(no, channel), NOW)
+    assert declined.end_reason == "declined" and not [e for e in events if isinstance(e, ConsentGiven)]
