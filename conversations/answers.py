@@ -36,6 +36,7 @@ __all__ = [
     "parse_date",
     "parse_number",
     "pick_tag",
+    "plans_with_someone_else",
     "rest_day",
     "says_only",
     "tells_hardship",
@@ -725,6 +726,12 @@ def asks_for_person(text: str, language: str, today: date) -> bool:
         return True
     # "Talk", "ringer", "someone" are read as the adviser everywhere else; here they ask only when aimed at us.
     return "adviser" in found and any(_wants_person(_clause(words).plain) for words in _clauses(plain))
+
+
+def plans_with_someone_else(text: str) -> bool:
+    """Whether a message names a call or a talk with someone else ("jeg ringer til kommunen i morgen", "I'll talk to
+    my husband"): a plan of the tenant's own."""
+    return any(_clause(words).elsewhere for words in _clauses(text))
 
 
 def tells_hardship(text: str, language: str) -> bool:

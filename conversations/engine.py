@@ -17,6 +17,7 @@ from conversations.answers import (
     parse_date,
     parse_number,
     pick_tag,
+    plans_with_someone_else,
     rest_day,
     says_only,
     tells_hardship,
@@ -438,8 +439,13 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
     if said == "paid_part" and step.paid_part is not None:
         events: list[Event] = [AnswerRecorded(state.step, "part", text)]
         return _enter(flow, _answered(state, PAID_PART), step.paid_part, now, events)  # kept as paid, for the adviser
-    if step.hardship is not None and pick_tag(text, state.language, ("hardship", "unsure"), today):
-        return _heard(flow, state, step.hardship, text, now)
+    heard = None if step.hardship is None else pick_tag(text, state.language, ("hardship", "unsure"), today)
+    if heard == "unsure" and plans_with_someone_else(text):
+        # "Jeg ringer til kommunen i morgen": heard as "ved ikke" is, but kept in the tenant's own words, as the opening
+        # question keeps words it cannot place: the adviser reads their plan, never "cannot pay" as if a reason.
+        return _heard(flow, state, step.hardship or "", text, now, in_words=True)
+    if heard is not None:
+        return _heard(flow, state, step.hardship or "", text, now)
     if step.adviser is not None and pick_tag(text, state.language, ("adviser",), today):
         # "Ring til mig" asked when they can pay: a person is wanted, and the consent question comes.
         events = [AnswerRecorded(state.step, "adviser", text)]
@@ -462,9 +468,13 @@ def _paid(flow: Flow, state: State, goto: str, raw: str, now: datetime) -> Resul
     )
 
 
-def _heard(flow: Flow, state: State, goto: str, raw: str, now: datetime) -> Result:
-    """A tenant who says they cannot pay is heard, whatever the question was."""
-    events: list[Event] = [AnswerRecorded(state.step, "hardship", raw)]
+def _heard(flow: Flow, state: State, goto: str, raw: str, now: datetime, *, in_words: bool = False) -> Result:
+    """A tenant who says they cannot pay is heard, whatever the question was; `in_words`: what they said is kept as
+    their answer, as written (a plan of their own is no reason given)."""
+    if in_words:
+        events: list[Event] = [AnswerRecorded(state.step, "text", raw)]
+        return _enter(flow, _answered(state, raw.strip()), goto, now, events)
+    events = [AnswerRecorded(state.step, "hardship", raw)]
     return _enter(flow, _answered(state, "hardship"), goto, now, events)
 
 

@@ -1406,3 +1406,26 @@ def test_a_consent_put_off_after_a_plan_is_heard_and_the_question_waits(
     assert given.end_reason == "handed_off" and [e for e in events if isinstance(e, ConsentGiven)]
     declined, events = resume(waiting, TextReceived(no, channel), NOW)
     assert declined.end_reason == "declined" and not [e for e in events if isinstance(e, ConsentGiven)]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("question", ["when", "rest_when"])
+@pytest.mark.parametrize(
+    ("language", "text", "kept"),
+    [
+        *((language, text, text) for language, text in _CALLS_TO_SOMEONE_ELSE),
+        ("da", "jeg ringer til a-kassen i morgen", "jeg ringer til a-kassen i morgen"),
+        # Not knowing, or a reason given, is kept as before: heard as "cannot pay".
+        ("da", "ved ikke", "hardship"),
+        ("en", "I don't know", "hardship"),
+        ("da", "jeg er syg, jeg ringer til kommunen", "hardship"),
+    ],
+)
+def test_a_plan_with_someone_else_asked_when_is_kept_in_the_tenants_words(
+    language: str, text: str, kept: str, question: str, channel: Channel
+) -> None:
+    """The adviser reads what the tenant said ("jeg ringer til kommunen i morgen") as the answer to "when can you pay?",
+    never "cannot pay", which reads as a reason given; the tenant is heard as before."""
+    state, events = resume(_at_date_question(question, language, channel), TextReceived(text, channel), NOW)
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+    assert state.data[question] == kept
