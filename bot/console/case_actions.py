@@ -9,8 +9,8 @@ held by an absent adviser to someone else (audited), and then that person acts.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from bot.console.case_page import case_in_path, recorded_already
 from bot.console.ids import id_from
 from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
+from bot.console.once import Once, lock_case
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import (
     FormError,
@@ -43,7 +44,7 @@ from bot.console.web import (
 )
 from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_appointment, cancel_unseen
-from bot.host.cases import HELD_STATUSES, CaseError, form_done, mark_form, reply_channel
+from bot.host.cases import HELD_STATUSES, CaseError, reply_channel
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
 from bot.i18n import N_, Label, Labels
 from bot.settings import Settings
@@ -72,49 +73,18 @@ def _holder(case: Any, me: StaffSession, unheld: bool = False) -> None:
     _refusal(case.status, case.assignee_id, me, unheld)
 
 
-@dataclass(frozen=True)
-class _Once:
-    """A case form that does its work once. Its one-time value goes on the case event its work makes (`kind`); the
-    same form sent again (a double click, the browser's back and resubmit, a phone's retry) does nothing, and the
-    case page says it was done already (`what`, a key of `case_page.ALREADY`) instead of refusing what now looks
-    like a change to a case that has moved on (taken, closed, its step done). A refused form made no event: sent
-    again, it is refused again with its reason."""
-
-    case_id: int
-    kind: str
-    what: str
-    nonce: str
-
-    async def done(self, conn: AsyncConnection) -> bool:
-        """Whether this form did its work already."""
-        return await conn.run_sync(form_done, self.case_id, self.kind, self.nonce)
-
-    async def done_before(self, request: Request) -> bool:
-        """The same, read before the form is checked against the case as it is now."""
-        async with runtime(request).db.read() as conn:
-            return await self.done(conn)
-
-    async def mark(self, conn: AsyncConnection) -> None:
-        """Mark the event the work has just made, in the work's transaction."""
-        await conn.run_sync(mark_form, self.case_id, self.kind, self.nonce)
-
-    def already(self) -> Response:
-        return recorded_already(self.case_id, self.what)
-
-
-async def _lock(conn: AsyncConnection, case_id: int) -> Any:
-    """The case's status and holder as they are now, the row locked (on PostgreSQL) until the write ends."""
-    return (
-        await conn.execute(select(cases.c.status, cases.c.assignee_id).where(cases.c.id == case_id).with_for_update())
-    ).first()
+def _once(case_id: int, kind: str, what: str, nonce: str) -> Once:
+    """A case form that does its work once (bot/console/once.py): sent again, the case page says it was done already
+    (`what`, a key of `case_page.ALREADY`)."""
+    return Once(case_id, kind, nonce, partial(recorded_already, case_id, what))
 
 
 async def _still_holder(
-    conn: AsyncConnection, case_id: int, me: StaffSession, unheld: bool = False, once: _Once | None = None
+    conn: AsyncConnection, case_id: int, me: StaffSession, unheld: bool = False, once: Once | None = None
 ) -> bool:
     """The same check inside the write transaction, on the row as it is now; False when `once`'s form did its work
     already (a second submit that waited for the first's write)."""
-    row = await _lock(conn, case_id)
+    row = await lock_case(conn, case_id)
     if row is None:
         raise CaseError(_NOT_HOLDER)
     if once is not None and await once.done(conn):
@@ -268,7 +238,7 @@ async def _step(request: Request, me: StaffSession) -> Response:
     caretaker's door knock or postcard follows, for one caretaker or any)."""
     case, _ = await case_in_path(request)
     form = await request.form()
-    once = _Once(case.id, "outreach", "step", form_nonce(form))
+    once = _once(case.id, "outreach", "step", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     task_id = id_from(field(form, "task_id", max_length=20))
@@ -279,8 +249,7 @@ async def _step(request: Request, me: StaffSession) -> Response:
     caretaker = id_from(field(form, "caretaker_id", max_length=20, required=False))  # none: any caretaker
     at = now(request)
     async with runtime(request).db.write() as conn:
-        await _lock(conn, case.id)
-        if await once.done(conn):
+        if await once.done_inside(conn):
             return once.already()
         if caretaker is not None and not await _active(conn, caretaker, ("caretaker",)):
             raise FormError(N_("Choose an active caretaker."))
@@ -310,7 +279,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
     before, with the day, the time and the place only."""
     case, _ = await case_in_path(request)
     form = await request.form()
-    once = _Once(case.id, "appointment", "appointment", form_nonce(form))
+    once = _once(case.id, "appointment", "appointment", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     _holder(case, me)
@@ -383,7 +352,7 @@ def _due(form: FormData, today_: date) -> date:
 async def _task(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
     form = await request.form()
-    once = _Once(case.id, "task", "task", form_nonce(form))
+    once = _once(case.id, "task", "task", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     _holder(case, me)
@@ -426,7 +395,7 @@ async def _task(request: Request, me: StaffSession) -> Response:
 async def _close(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     form = await request.form()
-    once = _Once(case.id, "closed", "closed", form_nonce(form))
+    once = _once(case.id, "closed", "closed", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     _holder(case, me)
@@ -478,11 +447,7 @@ async def _reassign(request: Request, me: StaffSession) -> Response:
         raise FormError(N_("choose an adviser"))
     at = now(request)
     async with runtime(request).db.write() as conn:
-        row = (
-            await conn.execute(
-                select(cases.c.status, cases.c.assignee_id).where(cases.c.id == case.id).with_for_update()
-            )
-        ).one()
+        row = await lock_case(conn, case.id)
         if row.status not in HELD_STATUSES or row.assignee_id is None:
             raise CaseError(N_("only a case someone holds can be reassigned; anyone can take a waiting case"))
         if row.assignee_id == new_id:

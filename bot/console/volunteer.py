@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,7 @@ from bot.console.audit import record, record_shown
 from bot.console.delivery import DeliveryFacts, delivery, facts_by_message
 from bot.console.ids import path_id
 from bot.console.messaging import place_fits_sms, send_to_tenant
+from bot.console.once import Once
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import (
     FormError,
@@ -60,7 +62,7 @@ from bot.host.appointments import (
     move_appointment,
     naming,
 )
-from bot.host.cases import CaseError, after_the_night, finish_task, form_done, mark_form, reply_channel
+from bot.host.cases import CaseError, after_the_night, finish_task, reply_channel
 from bot.host.consents import volunteer_sees
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -454,29 +456,29 @@ _ALREADY = {
 
 
 async def _finish(request: Request, me: StaffSession, needs_adviser: bool) -> Response:
-    """The volunteer's "Done" or "Needs an adviser". The form's one-time value goes on the case event it makes (as the
-    case page's forms do, bot/console/case_actions.py): the same form sent again (a double click, back and resubmit,
-    a phone's retry) finds its task gone from the volunteer, does nothing, and the list says it was done already."""
+    """The volunteer's "Done" or "Needs an adviser", a form that does its work once (bot/console/once.py): the same
+    form sent again (a double click, back and resubmit, a phone's retry) finds its task gone from the volunteer, does
+    nothing, and the list says it was done already."""
     kind = "needs_adviser" if needs_adviser else "task_done"
+    already = partial(redirect, f"/console/tasks?already={kind}")
     form = await request.form()
+    # Looked at only when the form carries one, and before the task is looked for (a task done is no longer the
+    # volunteer's); a form without one to a task that is not theirs is refused as that (404), not as damaged (422).
     sent = field(form, "nonce", max_length=64, required=False)
     if sent:
-        case_id = path_id(request, "case_id", "There is no such task.")
-        async with runtime(request).db.read() as conn:
-            if await conn.run_sync(form_done, case_id, kind, sent):
-                return redirect(f"/console/tasks?already={kind}")
+        again = Once(path_id(request, "case_id", "There is no such task."), kind, sent, already)
+        if await again.done_before(request):
+            return again.already()
     case_id, _ = await _my_task(request, me)
-    nonce = form_nonce(form)
+    once = Once(case_id, kind, form_nonce(form), already)
     why = field(form, "why", max_length=500, required=False) if needs_adviser else None
     at = now(request)
     rt = runtime(request)
     async with rt.db.write() as conn:
-        # The case row locked first, so a second submit that waited for the first's write finds it done.
-        await conn.execute(select(cases.c.id).where(cases.c.id == case_id).with_for_update())
-        if await conn.run_sync(form_done, case_id, kind, nonce):
-            return redirect(f"/console/tasks?already={kind}")
+        if await once.done_inside(conn):
+            return once.already()
         await finish_task(conn, case_id, me.staff_id, needs_adviser, at, rt.settings, why)
-        await conn.run_sync(mark_form, case_id, kind, nonce)
+        await once.mark(conn)
         action = "task.needs_adviser" if needs_adviser else "task.done"
         await record(conn, at, me.actor, action, f"case:{case_id}")
     return redirect(f"/console/tasks?finished={kind}")
