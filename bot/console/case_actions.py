@@ -102,13 +102,19 @@ def _back(case_id: int, part: str = "") -> Response:
 @guard("admin", "adviser")
 async def _take(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
+    once = _once(case.id, "taken", "taken", form_nonce(await request.form()))
+    if await once.done_before(request):
+        return once.already()
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
+        if await once.done_inside(conn):
+            return once.already()
         taken = await case_ops.take_case(conn, case.id, me.staff_id, at)
+        await once.mark(conn)
         if tenant.status == "active":
             # Said at each take: taken again after a release (the tenant was told nobody reads along), a person reads
-            # along again. A take sent twice is refused by the case's status, and tells nothing more.
+            # along again. A take sent twice does nothing the second time, and tells nothing more.
             told = [(tenant, case.id, f"case:{case.id}:taken:{taken}")]
             await conn.run_sync(
                 lambda sync: case_ops.tell_of_change(
@@ -127,15 +133,23 @@ async def _by_holder(
     action: str,
     detail: Callable[[Any], str | None] = lambda case: None,
     unheld: bool = False,
+    once_as: str | None = None,
 ) -> Response:
-    """A change only the adviser who holds the case makes (checked again inside the write), with its audit entry."""
+    """A change only the adviser who holds the case makes (checked again inside the write), with its audit entry;
+    with `once_as`, the kind of the case event it makes, a form that does its work once (`_once`)."""
     case, _ = await case_in_path(request)
+    once = None if once_as is None else _once(case.id, once_as, once_as, form_nonce(await request.form()))
+    if once is not None and await once.done_before(request):
+        return once.already()
     _holder(case, me, unheld)
     at = now(request)
     rt = runtime(request)
     async with rt.db.write() as conn:
-        await _still_holder(conn, case.id, me, unheld)
+        if not await _still_holder(conn, case.id, me, unheld, once=once):
+            return once.already() if once is not None else _back(case.id)
         await change(conn, case.id, me.staff_id, at, rt.settings)
+        if once is not None:
+            await once.mark(conn)
         await record(conn, at, me.actor, action, f"case:{case.id}", detail(case))
     return _back(case.id)
 
@@ -151,7 +165,7 @@ async def _take_back(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _release(request: Request, me: StaffSession) -> Response:
-    return await _by_holder(request, me, case_ops.release_case, "case.release")
+    return await _by_holder(request, me, case_ops.release_case, "case.release", once_as="released")
 
 
 async def _sms_warnings(request: Request, tenant_id: int, text: str) -> list[str]:
@@ -327,15 +341,21 @@ async def _cancel_appointment(request: Request, me: StaffSession) -> Response:
     """The adviser who holds the case cancels its appointment (the tenant cannot come, the volunteer cannot): a tenant
     who was told of it hears that it is cancelled, day and time only; the volunteer's list no longer shows it."""
     case, _ = await case_in_path(request)
+    form = await request.form()
+    once = _once(case.id, "appointment", "cancelled", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
     _holder(case, me)
-    task_id = id_from(field(await request.form(), "task_id", max_length=20))
+    task_id = id_from(field(form, "task_id", max_length=20))
     if task_id is None:
         raise FormError(N_("This case has no such open appointment."))
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
-        await _still_holder(conn, case.id, me)
+        if not await _still_holder(conn, case.id, me, once=once):
+            return once.already()
         await conn.run_sync(cancel_appointment, case.id, task_id, me.staff_id, at, rt.settings)
+        await once.mark(conn)
         await record(conn, at, me.actor, "appointment.cancel", f"case:{case.id}", f"task:{task_id}")
     rt.sender.wake()
     return _back(case.id, "case-tasks")

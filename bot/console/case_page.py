@@ -85,6 +85,9 @@ ALREADY = {
     "appointment": N_("This appointment was booked already: the form was sent twice, and it is booked once."),
     "task": N_("This task was given already: the form was sent twice, and it is given once."),
     "closed": N_("The case was closed already: the form was sent twice, and it is closed once."),
+    "taken": N_("You took this case already: the form was sent twice, and it is taken once."),
+    "released": N_("This case was released to the queue already: the form was sent twice, and it is released once."),
+    "cancelled": N_("This appointment was cancelled already: the form was sent twice, and it is cancelled once."),
 }
 
 

@@ -24,6 +24,7 @@ from bot.runtime import Runtime
 from bot.store.retention import purge
 from bot.store.schema import (
     audit_log,
+    case_events,
     case_tasks,
     cases,
     consents,
@@ -43,6 +44,7 @@ from tests.support.console import (
     add_person,
     add_tenant,
     case_row,
+    csrf_of,
     login,
     post_form,
     posted_twice,
@@ -372,16 +374,31 @@ async def test_the_adviser_cancels_an_appointment_and_the_tenant_is_told(
     served: tuple[Runtime, httpx.AsyncClient],
 ) -> None:
     """The tenant cannot come, or the volunteer cannot: the adviser holding the case cancels the appointment, without
-    closing the case (before, only closing it could)."""
+    closing the case (before, only closing it could). The same form sent again (a double click, back and resubmit, a
+    phone's retry) cancels nothing more and the page says it was cancelled already; before, it was refused (409). A
+    cancelling refused is refused again, with its reason."""
     rt, client = served
     case_id, _ = await reminded_appointment(rt, client)
     page = f"/console/cases/{case_id}"
+    action = f"{page}/cancel-appointment"
     async with rt.db.read() as conn:
         [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
-    cancelled = await post_form(client, page, f"{page}/cancel-appointment", {"task_id": str(task)})
-    assert cancelled.status_code == 303
-    again = await post_form(client, page, f"{page}/cancel-appointment", {"task_id": str(task)})
-    assert again.status_code == 409  # nothing open to cancel any more
+    for refused in await posted_twice(client, page, action, {"task_id": str(task + 1)}):
+        assert refused.status_code == 409 and "This case has no such open appointment." in refused.text
+    first, second = await posted_twice(client, page, action, {"task_id": str(task)})
+    assert first.status_code == 303 and first.headers["location"] == f"{page}#case-tasks"
+    assert second.status_code == 303 and second.headers["location"] == f"{page}?already=cancelled"
+    said = html.unescape((await client.get(second.headers["location"])).text)
+    assert 'id="recorded-already"' in said and "This appointment was cancelled already" in said
+    async with rt.db.read() as conn:
+        events = await conn.execute(select(case_events.c.text).where(case_events.c.kind == "appointment"))
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+    assert list(events.scalars()).count("adviser_cancelled") == 1
+    assert list(audited.scalars()).count("appointment.cancel") == 1
+    # A form from another page (its own one-time value): nothing open to cancel any more.
+    other = {"task_id": str(task), "nonce": "another-page-1", "csrf_token": csrf_of(said)}
+    again = await client.post(action, data=other)
+    assert again.status_code == 409 and "This case has no such open appointment." in again.text
     await assert_cancelled(rt, client, case_id, "cancelled by the adviser")
 
 

@@ -79,6 +79,8 @@ def mostly(good: st.SearchStrategy[str], *bad: st.SearchStrategy[str], oddly: bo
 
 
 plain = st.text("abcæøå ÆØÅ0123456789.,-?!", min_size=1, max_size=60)
+# A form's one-time value as keephome makes it (any length it accepts), else an odd one.
+nonce = mostly(st.text("abcdefABCDEF0123456789_-", min_size=8, max_size=64))
 FIELD_NAMES = ["text", "reason", "name", "scope", "email", "role", "note", "outcome", "ref", "tenant_ref", "confirm"]
 
 
@@ -242,14 +244,14 @@ def _forms(world: World) -> list[Form]:
             },
             _setup_link,
         ),
-        Form("/console/cases/{case_id}/take", "adviser", {}, _case_in, {"case_id": "case"}),
-        Form("/console/cases/{case_id}/release", "adviser", {}, _case_in, {"case_id": "case"}),
+        Form("/console/cases/{case_id}/take", "adviser", {"nonce": nonce}, _case_in, {"case_id": "case"}),
+        Form("/console/cases/{case_id}/release", "adviser", {"nonce": nonce}, _case_in, {"case_id": "case"}),
         Form(
             "/console/cases/{case_id}/reply",
             "adviser",
             {
                 "text": mostly(plain, st.just("Du skylder 2.500 kr")),
-                "nonce": mostly(st.text("abcdefABCDEF0123456789_-", min_size=8, max_size=64)),
+                "nonce": nonce,
                 "confirm": mostly(st.sampled_from(["1", "0"])),
             },
             _case_in,
@@ -259,7 +261,7 @@ def _forms(world: World) -> list[Form]:
         Form(
             "/console/cases/{case_id}/cancel-appointment",
             "adviser",
-            {"task_id": mostly(st.integers(0, 10**6).map(str), plain)},
+            {"task_id": mostly(st.integers(0, 10**6).map(str), plain), "nonce": nonce},
             _case_in,
             {"case_id": "case"},
         ),
