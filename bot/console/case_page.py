@@ -41,9 +41,11 @@ from conversations.engine import answer_keys
 
 __all__ = [
     "ALREADY",
+    "SentBack",
     "answer_rows",
     "case_id_of",
     "case_in_path",
+    "case_page",
     "load_case",
     "message_json",
     "message_when",
@@ -264,12 +266,31 @@ async def _closing_cancels(conn: AsyncConnection, appointments: list[Any], at: d
     return [{"at": a.at, "place": a.place, "told": a.id in told} for a in found]
 
 
+@dataclass(frozen=True)
+class SentBack:
+    """A form of the case page that was refused, shown again at the form: why, and what was entered (to correct, not
+    to type again); `chosen`, the boxes ticked."""
+
+    error: str
+    entered: dict[str, str]
+    chosen: tuple[str, ...] = ()
+
+
 @guard("admin", "adviser")
 async def _case_page(request: Request, me: StaffSession) -> Response:
+    return await case_page(request, me)
+
+
+async def case_page(
+    request: Request, me: StaffSession, status_code: int = 200, consent_form: SentBack | None = None
+) -> Response:
+    """The case page of the case in the path; with `consent_form`, its form to record a consent sent back (a refusal:
+    it offers no call, and writes nothing but the view's audit entry, as the page shows the tenant's data again)."""
     case_id = case_id_of(request)
     rt = runtime(request)
     at = now(request)
-    await _offer_due_call(request, case_id, at)
+    if consent_form is None:
+        await _offer_due_call(request, case_id, at)
     async with rt.db.read() as conn:
         found = await load_case(conn, case_id)
         if found is None:
@@ -320,6 +341,8 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
     return render(
         request,
         "case.html",
+        status_code,
+        consent_form=consent_form,
         case=case,
         tenant=tenant,
         first_name=first_name(tenant.name),

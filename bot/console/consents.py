@@ -10,6 +10,7 @@ change is audited.
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
@@ -19,17 +20,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_in_path, recorded_already
+from bot.console.case_page import SentBack, case_in_path, case_page, recorded_already
 from bot.console.ids import path_id
 from bot.console.messaging import telegram_open
-from bot.console.sessions import StaffSession, guard
+from bot.console.sessions import StaffSession, guard, sentence
 from bot.console.web import FormError, NotFound, field, form_nonce, now, parse_day, read_form, redirect, runtime, today
 from bot.host.appointments import cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError, form_event
 from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdraw_consent
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
-from bot.i18n import N_
+from bot.i18n import N_, shown
 from bot.outbox.enqueue import queued
 from bot.store.scene import Scene
 from bot.store.schema import consents
@@ -125,13 +126,28 @@ def _given_at(raw: str, zone: ZoneInfo, at: datetime) -> datetime:
     return min(given, at)
 
 
+# The fields of the form to record a consent, as it is shown again when refused (the boxes ticked apart).
+_RECORD_FIELDS = ("method", "recipient_kind", "recipient", "purpose", "signed_on", "wording")
+
+
 @guard("admin", "adviser")
 async def _record(request: Request, me: StaffSession) -> Response:
-    """Record a consent the tenant gave the adviser: a signed form, or oral for the adviser's own advice."""
+    """Record a consent the tenant gave the adviser: a signed form, or oral for the adviser's own advice. A form left
+    short (a signed form's day missing) comes back on the case page at the form, with what was entered."""
     case, tenant = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
     form = await read_form(request)
+    try:
+        return await _recorded(request, me, case, tenant, form)
+    except FormError as error:
+        entered = {name: str(form.get(name) or "") for name in _RECORD_FIELDS}
+        chosen = tuple(kind for kind in DATA_KINDS if kind in form.getlist("kinds"))
+        return await case_page(request, me, 422, consent_form=SentBack(sentence(shown(error)), entered, chosen))
+
+
+async def _recorded(request: Request, me: StaffSession, case: Any, tenant: Any, form: FormData) -> Response:
+    """The consent recorded (FormError when the form does not say what is needed)."""
     method = field(form, "method", max_length=16)
     if method not in ("signed_form", "oral"):
         raise FormError(N_("Choose how the consent was given."))

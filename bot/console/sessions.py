@@ -36,6 +36,7 @@ __all__ = [
     "load_session",
     "method_not_allowed",
     "page_not_found",
+    "sentence",
     "server_error",
     "set_cookie",
 ]

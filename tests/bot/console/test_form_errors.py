@@ -10,13 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from bot.console.web import FIELD_LABELS
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
-from bot.store.schema import staff, tenants
+from bot.store.schema import audit_log, consents, staff, tenants
 from bot.tenants.csv_rows import known_languages, parse_csv
-from tests.support.console import add_case, add_tenant, csrf_of, signed_in, today
+from tests.support.console import add_case, add_tenant, csrf_of, form_nonce_of, signed_in, today
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "console"
 # What a form posts that a person never fills in: tokens, a form's own way back.
@@ -61,19 +62,67 @@ async def test_an_empty_internal_note_names_the_note_and_leads_back_to_the_case(
     assert back == page
 
 
-async def test_a_signed_form_without_its_day_names_the_field_in_danish(
+async def test_a_signed_form_without_its_day_comes_back_at_the_form_with_what_was_entered(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    """Before, the refusal was a page of its own: back on the case page, the adviser typed the whole form again."""
     case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
     await signed_in(runtime, client, danish=True)
     page = f"/console/cases/{case_id}"
-    data = {"method": "signed_form", "recipient_kind": "organisation", "signed_on": ""}
-    message, back = await refused(client, page, f"{page}/consents/record", data)
-    assert message == "Udfyld feltet “Underskrevet den”."
-    assert back == page
-    data["signed_on"] = "1. marts"
-    message, _ = await refused(client, page, f"{page}/consents/record", data)
-    assert message == "Feltet “Underskrevet den” skal være en dato som 2026-03-01."
+    action = f"{page}/consents/record"
+
+    async def sent(shown: str, signed_on: str) -> httpx.Response:
+        """The consent form of the page `shown`, filled in as an adviser would, with this day."""
+        data = {
+            "csrf_token": csrf_of(shown),
+            "nonce": form_nonce_of(shown, action) or "",
+            "method": "signed_form",
+            "recipient_kind": "kommune",
+            "recipient": "Jobcenter Nord",
+            "purpose": "Hjælp til huslejen",
+            "signed_on": signed_on,
+            "wording": "Erklæring <v3>",
+            "kinds": ["contact", "letters"],
+        }
+        return await client.post(action, data=data)
+
+    before = await _recorded(runtime)
+    answer = await sent((await client.get(page)).text, "")
+    assert answer.status_code == 422
+    form = _form(answer.text, action)
+    assert re.search(r'id="record-consent-error"[^>]*>Udfyld feltet “Underskrevet den”.</p>', html.unescape(form))
+    assert '<option value="signed_form" selected>' in form and '<option value="kommune" selected>' in form
+    assert 'value="Jobcenter Nord"' in form and 'value="Hjælp til huslejen"' in form
+    assert ">Erklæring &lt;v3&gt;</textarea>" in form
+    checked = re.findall(r'name="kinds" value="([a-z_]+)" checked', form)
+    assert sorted(checked) == ["contact", "letters"]
+    # The rest of the case page is there, as it was; nothing was recorded.
+    assert 'id="thread"' in answer.text and await _recorded(runtime) == before
+    mistyped = await sent(answer.text, "1. marts")
+    assert mistyped.status_code == 422
+    said = html.unescape(_form(mistyped.text, action))
+    assert "Feltet “Underskrevet den” skal være en dato som 2026-03-01." in said
+    # Corrected on the page it came back on, it is recorded.
+    done = await sent(mistyped.text, today(runtime).isoformat())
+    assert done.status_code == 303 and done.headers["location"] == f"{page}#consents"
+    assert await _recorded(runtime) == (before[0] + 1, before[1] + 1)
+
+
+def _form(page: str, action: str) -> str:
+    """The form of the page that posts to `action`."""
+    found = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', page, re.S)
+    assert found is not None, page
+    return found.group(1)
+
+
+async def _recorded(runtime: Runtime) -> tuple[int, int]:
+    """How many consents there are, and how many recordings of one were audited."""
+    async with runtime.db.read() as conn:
+        given = (await conn.execute(select(func.count()).select_from(consents))).scalar_one()
+        audited = await conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "consent.record")
+        )
+        return int(given), int(audited.scalar_one())
 
 
 async def test_court_and_kommune_dates_are_named_by_their_labels(runtime: Runtime, client: httpx.AsyncClient) -> None:
