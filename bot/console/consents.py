@@ -24,6 +24,7 @@ from bot.console.case_page import SentBack, case_in_path, case_page, recorded_al
 from bot.console.ids import path_id
 from bot.console.messaging import telegram_open
 from bot.console.sessions import StaffSession, guard, sentence
+from bot.console.sharing import withdrawal_detail
 from bot.console.web import FormError, NotFound, field, form_nonce, now, parse_day, read_form, redirect, runtime, today
 from bot.host.appointments import cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError, form_event
@@ -209,8 +210,7 @@ async def _withdraw(request: Request, me: StaffSession) -> Response:
             # recorded again, and the case page says when it ended, and by whom when a person recorded it.
             return redirect(f"/console/cases/{case.id}?withdrawn={consent_id}#consents")
         await conn.run_sync(cancel_unseen, tenant.id, at, "consent_ended", rt.settings)
-        # The detail names the consent: the case page finds who recorded the withdrawal by it (bot/console/sharing.py).
-        detail = f"tenant:{tenant.id} consent:{consent_id}"
+        detail = withdrawal_detail(tenant.id, consent_id)
         await record(conn, at, me.actor, "consent.withdraw", f"case:{case.id}", detail)
     return redirect(f"/console/cases/{case.id}#consents")
 

@@ -29,6 +29,7 @@ __all__ = [
     "STEP_STATUSES",
     "ConsentShown",
     "sharing_panel",
+    "withdrawal_detail",
 ]
 
 DATA_KIND_LABELS = {
@@ -103,12 +104,18 @@ def _state(row: Any) -> str:
     return str(row.ended_reason or "withdrawn")
 
 
+def withdrawal_detail(tenant_id: int, consent_id: int) -> str:
+    """The audit detail of a consent's withdrawal recorded from the case page (bot/console/consents.py): it names the
+    consent, so the page finds who recorded the withdrawal by it (`_withdrawn_by`)."""
+    return f"tenant:{tenant_id} consent:{consent_id}"
+
+
 async def _withdrawn_by(conn: AsyncConnection, tenant_id: int, ids: list[int]) -> dict[int, str]:
     """The e-mail of the staff member who recorded each of these withdrawals, by consent id, as the audit log
-    names them (bot/console/consents.py writes `consent.withdraw` with `tenant:<id> consent:<id>`)."""
+    names them (`consent.withdraw`, with its `withdrawal_detail`)."""
     if not ids:
         return {}
-    details = {f"tenant:{tenant_id} consent:{i}": i for i in ids}
+    details = {withdrawal_detail(tenant_id, i): i for i in ids}
     entries = await conn.execute(
         select(audit_log.c.actor, audit_log.c.detail).where(
             audit_log.c.action == "consent.withdraw", audit_log.c.detail.in_(tuple(details))
