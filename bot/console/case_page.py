@@ -82,7 +82,8 @@ ALREADY = {
     "note": N_("This note was recorded already: the form was sent twice, and it is kept once."),
     "contact": N_("The contact was recorded already: the form was sent twice, and it is counted once."),
     "consent": N_("This consent was recorded already: the form was sent twice, and it is kept once."),
-    # The forms that change the case (bot/console/case_actions.py, `_Once`): the first did it, the second nothing.
+    # The forms that change the case (bot/console/case_actions.py, bot/console/once.py): the first did it, the second
+    # nothing.
     "step": N_("This call was recorded already: the form was sent twice, and it is recorded once."),
     "appointment": N_("This appointment was booked already: the form was sent twice, and it is booked once."),
     "task": N_("This task was given already: the form was sent twice, and it is given once."),
