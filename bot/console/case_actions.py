@@ -160,7 +160,9 @@ async def _take_back(request: Request, me: StaffSession) -> Response:
         return f"volunteer=staff:{case.volunteer_id}"
 
     # A task on a case nobody holds any more (its adviser left) is any adviser's to take back, with the case.
-    return await _by_holder(request, me, case_ops.take_back_task, "task.take_back", volunteer, unheld=True)
+    return await _by_holder(
+        request, me, case_ops.take_back_task, "task.take_back", volunteer, unheld=True, once_as="task_taken_back"
+    )
 
 
 @guard("admin", "adviser")

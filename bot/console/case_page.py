@@ -91,6 +91,7 @@ ALREADY = {
     "taken": N_("You took this case already: the form was sent twice, and it is taken once."),
     "released": N_("This case was released to the queue already: the form was sent twice, and it is released once."),
     "cancelled": N_("This appointment was cancelled already: the form was sent twice, and it is cancelled once."),
+    "task_taken_back": N_("This task was taken back already: the form was sent twice, and it is taken back once."),
 }
 
 

@@ -222,6 +222,29 @@ async def test_the_adviser_takes_back_a_task_whose_volunteer_left(runtime: Runti
     assert (await case_row(runtime, case_id)).status == "waiting"
 
 
+async def test_take_back_sent_twice_takes_the_task_back_once_and_the_page_says_so(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Before, a second "Take the task back" (a double click, back and resubmit, a phone's retry) was refused: the
+    task was back already, and the adviser read a refusal of what had just worked."""
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "adviser-R-1@example.org")
+    page = f"/console/cases/{case_id}"
+    first, second = await posted_twice(client, page, f"{page}/take-back", {})
+    assert first.status_code == 303 and first.headers["location"] == page
+    assert second.status_code == 303 and second.headers["location"] == f"{page}?already=task_taken_back"
+    shown = html.unescape((await client.get(second.headers["location"])).text)
+    assert 'id="recorded-already"' in shown and "This task was taken back already: the form was sent twice" in shown
+    async with runtime.db.read() as conn:
+        kinds = (await conn.execute(select(case_events.c.kind).where(case_events.c.case_id == case_id))).scalars().all()
+        audited = await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"case:{case_id}"))
+        actions = list(audited.scalars())
+    assert kinds.count("task_taken_back") == 1 and actions.count("task.take_back") == 1
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.volunteer_id) == ("taken", None)
+
+
 async def test_a_double_click_on_send_sends_the_text_once(runtime: Runtime, client: httpx.AsyncClient) -> None:
     daytime(runtime)
     me = await add_person(runtime, "volunteer@example.org", "volunteer")
