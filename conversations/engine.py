@@ -541,10 +541,14 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         return _told_once(flow, state, text, now, "consent.in_words")
     if looks_like_thanks(text) or emoji == "thanks":
         return state, [MessageRequested("common.thanks_question", _values(state))]
+    at_consent = isinstance(step, Ask) and _asks_consent(step)
     if looks_like_noted(text) or _ok_led(text) or emoji in ("yes", "noted"):
         # "Ok", "fint 👍", "ok jeg forstår": the message was read; the question stays open as a thank-you leaves it.
-        return state, [MessageRequested("common.noted_question", _values(state))]
-    if isinstance(step, Ask) and _asks_consent(step):
+        # What follows an "ok" at the consent question is answered as itself ("ok, jeg skal lige snakke med min mand
+        # først": put off, and heard).
+        said = _at_consent(state, text, local_today(state, now)) if at_consent and _ok_led(text) else []
+        return state, said or [MessageRequested("common.noted_question", _values(state))]
+    if at_consent:
         said = _at_consent(state, text, local_today(state, now))
         if said:
             return state, said

@@ -66,10 +66,10 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
         ("Yes, no problem", "en", "yes"),
         ("sure, no worries", "en", "yes"),
         ("not sure", "en", "unrecognised"),
-        # Putting it off is no yes yet (the question waits).
-        ("ok jeg tænker over det", "da", "-"),
-        ("ok I'll think about it", "en", "-"),
-        ("ok jeg spørger min mand", "da", "-"),
+        # Putting it off is no yes yet (the question waits, the tenant is heard).
+        ("ok jeg tænker over det", "da", "unrecognised"),
+        ("ok I'll think about it", "en", "unrecognised"),
+        ("ok jeg spørger min mand", "da", "unrecognised"),
         ("ja, men jeg skal lige snakke med min mand først", "da", "unrecognised"),
         ("yes, but I'll talk to my husband first", "en", "unrecognised"),
         ("evet", "tr", "yes"),

@@ -1378,6 +1378,9 @@ _PUT_OFF = (
     ("en", "maybe"),
     ("da", "jeg skal tænke over det"),
     ("en", "I need to think about it"),
+    # After an "ok", read on: not only "the message was read" (a consent needs its own yes either way).
+    ("da", "ok, jeg skal lige snakke med min mand først"),
+    ("en", "okay, I'll ask my husband first"),
 )
 _HEARD_AT_CONSENT = {"da": "Tak, fordi du fortæller det. Du kan svare JA eller NEJ", "en": "Thank you for telling us."}
 _YES_NO = {"da": ("ja", "nej"), "en": ("yes", "no")}
