@@ -445,8 +445,7 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         # question keeps words it cannot place: the adviser reads their plan, never "cannot pay" as if a reason.
         return _heard(flow, state, step.hardship or "", text, now, in_words=True)
     if heard is not None:
-        # "Ved ikke" is kept as not knowing yet, never as "cannot pay": the adviser reads no reason that was not given.
-        return _heard(flow, state, step.hardship or "", text, now, code=heard)
+        return _heard(flow, state, step.hardship or "", text, now)
     if step.adviser is not None and pick_tag(text, state.language, ("adviser",), today):
         # "Ring til mig" asked when they can pay: a person is wanted, and the consent question comes.
         events = [AnswerRecorded(state.step, "adviser", text)]
@@ -469,16 +468,14 @@ def _paid(flow: Flow, state: State, goto: str, raw: str, now: datetime) -> Resul
     )
 
 
-def _heard(
-    flow: Flow, state: State, goto: str, raw: str, now: datetime, *, code: str = "hardship", in_words: bool = False
-) -> Result:
-    """A tenant who says they cannot pay, or do not know yet (`code` "unsure"), is heard, whatever the question was;
-    `in_words`: what they said is kept as their answer, as written (a plan of their own is no reason given)."""
+def _heard(flow: Flow, state: State, goto: str, raw: str, now: datetime, *, in_words: bool = False) -> Result:
+    """A tenant who says they cannot pay is heard, whatever the question was; `in_words`: what they said is kept as
+    their answer, as written (a plan of their own is no reason given)."""
     if in_words:
         events: list[Event] = [AnswerRecorded(state.step, "text", raw)]
         return _enter(flow, _answered(state, raw.strip()), goto, now, events)
-    events = [AnswerRecorded(state.step, code, raw)]
-    return _enter(flow, _answered(state, code), goto, now, events)
+    events = [AnswerRecorded(state.step, "hardship", raw)]
+    return _enter(flow, _answered(state, "hardship"), goto, now, events)
 
 
 def _not_understood(flow: Flow, state: State, raw: str, now: datetime) -> Result:

@@ -175,7 +175,6 @@ ANSWER_LABELS = {
     "info": N_("wanted information"),
     "no_thanks": N_("no, thanks"),
     "hardship": N_("cannot pay"),
-    "unsure": N_("does not know yet"),
     "lost_job": N_("lost their job"),
     "illness": N_("illness"),
     "benefits_delayed": N_("benefits delayed"),
