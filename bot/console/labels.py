@@ -174,7 +174,8 @@ ANSWER_LABELS = {
     "adviser": N_("wants to talk to an adviser"),
     "info": N_("wanted information"),
     "no_thanks": N_("no, thanks"),
-    "hardship": N_("cannot pay"),
+    # Said outright ("jeg kan ikke betale") or as not knowing when ("ved ikke", asked when they can pay).
+    "hardship": N_("finds it hard to pay"),
     "lost_job": N_("lost their job"),
     "illness": N_("illness"),
     "benefits_delayed": N_("benefits delayed"),

@@ -111,3 +111,19 @@ async def test_a_part_paid_already_reads_as_paid_not_as_offered(rt: Runtime, adv
 
     assert "Første svar har betalt en del" in box, box
     assert "kan betale en del" not in box
+
+
+async def test_not_knowing_when_reads_as_finding_it_hard_not_as_cannot_pay(
+    rt: Runtime, adviser: httpx.AsyncClient
+) -> None:
+    """ "Ved ikke", asked when they can pay, is heard and help is offered; the adviser reads that the tenant finds it
+    hard to pay, not "kan ikke betale", which the tenant never said."""
+    tenant_id = await add_tenant(rt, "R-7", name="Erik Fiktiv", phone=PHONE, balance_ore=610000)
+    await writes(rt, "sms", "hej", "Jeg betaler senere", "ved ikke", "ja")
+    async with rt.db.read() as conn:
+        case_id = (await conn.execute(select(cases.c.id).where(cases.c.tenant_id == tenant_id))).scalar_one()
+
+    box = answers_box((await adviser.get(f"/console/cases/{case_id}")).text)
+
+    assert "Hvornår lejeren kan betale har svært ved at betale" in box, box
+    assert "kan ikke betale" not in box
