@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,8 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, field_name, from_before_to, render, runtime
-from bot.i18n import N_
+from bot.console.web import from_before_to, parse_day, render, runtime
 from bot.store.schema import audit_log, staff
 from bot.tenants.audit_scope import about, is_tenant_target
 
@@ -51,16 +50,10 @@ async def record_shown(conn: AsyncConnection, at: datetime, actor: str, action: 
 
 
 def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
-    if not raw:
+    """A filter's day as the start of that day in `zone`; none when the field is left empty."""
+    if not raw.strip():
         return None
-    try:
-        day = datetime.strptime(raw, "%Y-%m-%d").date()
-    except ValueError:
-        raise FormError(N_("'%(name)s' must be a date like 2026-03-01"), name=field_name(name)) from None
-    # A year no entry can have ("0001-01-01", "9999-12-31") is the widest bound there is: kept inside what the
-    # zone conversion and the day after can hold.
-    day = min(max(day, date(1970, 1, 1)), date(9000, 1, 1))
-    return datetime.combine(day, time(0), zone)
+    return datetime.combine(parse_day(raw, name), time(0), zone)
 
 
 @guard("admin")
