@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
 
 from bot.api.errors import ApiError, Problem, from_validation
-from bot.tenants.csv_rows import POINT_AMOUNT
+from bot.tenants.csv_rows import FIRST_YEAR, LAST_YEAR, POINT_AMOUNT
 
 __all__ = [
     "MAX_BULK",
@@ -49,7 +49,17 @@ Money = Annotated[
     str,
     WithJsonSchema({"type": "string", "pattern": POINT_AMOUNT, "maxLength": 20, "examples": ["7100.50"]}),
 ]
-Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-03-01"]})]
+Day = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "description": f"YYYY-MM-DD, in the years {FIRST_YEAR} to {LAST_YEAR}",
+            "examples": ["2026-03-01"],
+        }
+    ),
+]
 Ref = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "examples": ["DK-1001"]})]
 Name = Annotated[
     str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "examples": ["Amira Hansen"]})

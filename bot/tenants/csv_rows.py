@@ -22,7 +22,9 @@ from bot.phones import e164
 
 __all__ = [
     "FIELDS",
+    "FIRST_YEAR",
     "ISO_639_1",
+    "LAST_YEAR",
     "POINT_AMOUNT",
     "REQUIRED",
     "Duplicates",
@@ -79,6 +81,10 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _STRICT_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _DK_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})", re.ASCII)
 _LONG_TEXT = 300  # an address
+# The years a date of a tenancy may fall in. Past them a date is a typo or a placeholder (9999-12-31 for "never",
+# .NET's 0001-01-01 for "not set"), and the deadlines computed from it (a påkrav's 14 days, a court date's urgency)
+# would run off the calendar: a 500 on every page that shows the tenant.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 _FLAGS = {"": False, "0": False, "nej": False, "no": False, "1": True, "ja": True, "yes": True}
 # Control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) and the Unicode line and paragraph
 # separators. A tab or line break inside a quoted cell is a slip in the ledger's export, and it would break a
@@ -271,12 +277,15 @@ class RowRules:
         iso = (_STRICT_ISO_DATE if self.iso_dates else _ISO_DATE).fullmatch(raw)
         dk = None if self.iso_dates else _DK_DATE.fullmatch(raw)
         try:
-            if iso:
-                return date(int(iso[1]), int(iso[2]), int(iso[3]))
+            found = date(int(iso[1]), int(iso[2]), int(iso[3])) if iso else None
             if dk:
-                return date(int(dk[3]), int(dk[2]), int(dk[1]))
+                found = date(int(dk[3]), int(dk[2]), int(dk[1]))
         except ValueError:
             raise FieldError(f"{column} {_shown(raw)} is not a date in the calendar") from None
+        if found is not None:
+            if not FIRST_YEAR <= found.year <= LAST_YEAR:
+                raise FieldError(f"{column} {_shown(raw)} is not in the years {FIRST_YEAR} to {LAST_YEAR}")
+            return found
         forms = "YYYY-MM-DD" if self.iso_dates else "YYYY-MM-DD or DD-MM-YYYY"
         raise FieldError(f"{column} {_shown(raw)} is not a date (write {forms})")
 

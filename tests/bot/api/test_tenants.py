@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.cli.remind import run_remind
@@ -168,6 +169,21 @@ async def test_money_and_dates_in_other_digits_are_refused_as_the_schema_says(sq
         (None, "balance_as_of", 'balance_as_of "٢٠٢٦-٠٣-٠١" is not a date (write YYYY-MM-DD)'),
     ]
     assert (await api.counts())["tenants"] == 0
+
+
+@pytest.mark.parametrize("field", ["demand_sent_on", "demand_received_on", "termination_on", "court_date"])
+async def test_a_legal_date_of_year_9999_is_refused_not_stored_to_fail_every_read(sqlite_api: Api, field: str) -> None:
+    """A ledger writes 9999-12-31 for "never": the påkrav's deadline and a court date's urgency are computed from
+    it, past the calendar's end (a 500 on the PUT after its write, or on every GET of the tenant)."""
+    api = sqlite_api
+    answer = await api.put("T-1", tenant(**{field: "9999-12-31"}))
+    assert (answer.status_code, reasons(answer)) == (
+        422,
+        [(None, field, f'{field} "9999-12-31" is not in the years 1900 to 2099')],
+    )
+    assert (await api.counts())["tenants"] == 0
+    assert (await api.put("T-1", tenant(**{field: "2099-12-31"}))).status_code == 201
+    assert (await api.get("tenants/T-1")).status_code == 200
 
 
 async def test_a_body_ref_must_match_the_path_and_missing_fields_are_named(sqlite_api: Api) -> None:

@@ -160,6 +160,25 @@ def test_both_date_forms(raw: str, expected: date) -> None:
     assert (row.court_date, row.balance_as_of) == (expected, expected)
 
 
+@pytest.mark.parametrize(
+    ("raw", "ok"),
+    [
+        ("9999-12-31", False),
+        ("31-12-9999", False),
+        ("0001-01-01", False),
+        ("2100-01-01", False),
+        ("2099-12-31", True),
+        ("1900-01-01", True),
+        ("01-01-1900", True),
+    ],
+)
+def test_a_date_past_the_calendar_the_deadlines_use_is_refused_at_its_line(raw: str, ok: bool) -> None:
+    """9999-12-31 ("never") or .NET's 0001-01-01 ("not set") in a ledger's export is no day of a tenancy."""
+    result = parse(f"tenant_ref,name,phone,termination_on\nA,Test Person,+4520123501,{raw}\n")
+    expected = [] if ok else [f'line 2: termination_on "{raw}" is not in the years 1900 to 2099']
+    assert reasons(result) == expected
+
+
 @pytest.mark.parametrize("raw", ["٢٠٢٦-٠٢-٢٨", "２８-０２-２０２６"])
 def test_dates_in_other_digits_are_refused(raw: str) -> None:
     result = parse(f"tenant_ref,name,phone,court_date\nA,Test Person,+4520123501,{raw}\n")
