@@ -343,23 +343,39 @@ def problems_found(count: int) -> str:
     return f"{count} problem{'' if count == 1 else 's'}; nothing was written"
 
 
-def _not_json(exc: ValidationError) -> ApiError | None:
+_BOM = b"\xef\xbb\xbf"
+
+
+def _without_bom(body: bytes) -> bytes:
+    """The body without the byte order mark Windows tools write before UTF-8 text (Notepad, PowerShell's
+    `Out-File`): RFC 8259 lets a parser ignore it, and the CSV import does."""
+    return body[len(_BOM) :] if body.startswith(_BOM) else body
+
+
+def _not_json(exc: ValidationError, body: bytes) -> ApiError | None:
     """The 400 for a body the JSON parser refused, or None when it was JSON: valid JSON nested deeper than the
-    parser goes is said as such, not as invalid JSON."""
+    parser goes is said as such, a body in another encoding than UTF-8 (Windows-1252, UTF-16) too, and broken
+    JSON with where the parser stopped."""
     for err in exc.errors(include_url=False, include_input=False):
         if err["type"] == "json_invalid":
-            if "recursion limit" in str((err.get("ctx") or {}).get("error", "")):
+            where = str((err.get("ctx") or {}).get("error", ""))
+            if "recursion limit" in where:
                 return ApiError(400, "the body is nested too deeply")
-            return ApiError(400, "the body is not valid JSON")
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                return ApiError(400, f"the body is not UTF-8 text (byte {bad.start}): send the JSON in UTF-8")
+            return ApiError(400, f"the body is not valid JSON ({where})" if where else "the body is not valid JSON")
     return None
 
 
 def _parse_body(body: bytes, model: type[M]) -> M:
     """The request body as `model`: 400 when it is not JSON, 422 naming every field that does not fit."""
+    body = _without_bom(body)
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        refused = _not_json(exc)
+        refused = _not_json(exc, body)
         if refused is not None:
             raise refused from None
         problems = from_validation(exc)
@@ -392,10 +408,11 @@ _JSON = TypeAdapter(Any)
 
 def parse_fields(body: bytes, model: type[M]) -> M | Misfit:
     """A PUT's or POST's body: the model, or what does not fit in it and what does (400 when it is not JSON)."""
+    body = _without_bom(body)
     try:
         raw = _JSON.validate_json(body)
     except ValidationError as exc:
-        raise (_not_json(exc) or ApiError(400, "the body is not valid JSON")) from None
+        raise (_not_json(exc, body) or ApiError(400, "the body is not valid JSON")) from None
     return _read(raw, model, None)
 
 

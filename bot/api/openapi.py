@@ -33,7 +33,7 @@ __all__ = ["OPERATIONS", "Operation", "document"]
 
 _REF = "#/components/schemas/{model}"
 _ERRORS = {
-    400: "the body is not JSON (or nested too deeply), or a header is malformed",
+    400: "the body is not JSON, not UTF-8 or nested too deeply, or a header is malformed",
     401: "no valid API key",
     403: "the key's scope does not cover this route",
     404: "no such tenant",

@@ -170,8 +170,33 @@ async def test_json_nested_too_deeply_is_said_as_such(sqlite_api: Api) -> None:
         answer = await api.client.request(method, path, content=body, headers=api.auth())
         assert (answer.status_code, answer.json()) == (400, {"error": "the body is nested too deeply", "errors": []})
     broken = await api.client.post("/api/v1/tenants/bulk", content=b'{"tenants": [', headers=api.auth())
-    assert (broken.status_code, broken.json()["error"]) == (400, "the body is not valid JSON")
+    assert (broken.status_code, broken.json()["error"]) == (
+        400,
+        "the body is not valid JSON (EOF while parsing a list at line 1 column 13)",
+    )
     assert (await api.counts())["tenants"] == 0
+
+
+async def test_a_body_from_a_windows_ledger_is_read_or_refused_saying_it_is_not_utf8(sqlite_api: Api) -> None:
+    """Windows tools write UTF-8 with a byte order mark, or Windows-1252 ("Søren" as one byte 0xF8): the first is
+    JSON as RFC 8259 lets a parser read it (the CSV import takes it too), the second needs re-encoding, and the
+    answer says so instead of calling the JSON broken."""
+    api = sqlite_api
+    text = json.dumps(tenant(name="Søren Ærø"), ensure_ascii=False)
+    with_bom = await api.client.put("/api/v1/tenants/T-1", content=b"\xef\xbb\xbf" + text.encode(), headers=api.auth())
+    assert with_bom.status_code == 201
+    assert (await api.get("tenants/T-1")).json()["name"] == "Søren Ærø"
+    bulk = {"tenants": [tenant("T-2", "+4520123457", name="Søren")]}
+    with_bom = await api.client.post(
+        "/api/v1/tenants/bulk", content=b"\xef\xbb\xbf" + json.dumps(bulk).encode(), headers=api.auth()
+    )
+    assert (with_bom.status_code, with_bom.json()["created"]) == (200, 1)
+    for encoding in ("cp1252", "utf-16"):
+        answer = await api.client.put("/api/v1/tenants/T-3", content=text.encode(encoding), headers=api.auth())
+        assert answer.status_code == 400
+        assert answer.json()["error"].startswith("the body is not UTF-8 text (byte ")
+        assert answer.json()["error"].endswith("): send the JSON in UTF-8")
+    assert (await api.counts())["tenants"] == 2
 
 
 async def test_a_repeated_bulk_counts_its_tenants_unchanged_as_the_csv_import_does(api: Api) -> None:
