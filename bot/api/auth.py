@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, case, literal, or_, update
+from sqlalchemy import Connection, case, literal, or_, select, update
 from starlette.requests import Request
 
 from bot.api.errors import ApiError
@@ -22,7 +22,17 @@ from bot.store.schema import UTCDateTime, api_keys
 __all__ = ["WINDOW", "Caller", "authorize"]
 
 WINDOW = timedelta(minutes=1)
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="keephome api"'}
+_REALM = 'Bearer realm="keephome api"'
+_REQUIRED = "a valid API key is required"
+
+
+def _challenge(error: str | None = None, **params: str) -> dict[str, str]:
+    """The WWW-Authenticate of RFC 6750: the realm alone when no key was sent; with `error` (invalid_token,
+    insufficient_scope) when one was, so a client can tell a key to replace from a request to fix."""
+    if error is None:
+        return {"WWW-Authenticate": _REALM}
+    extra = "".join(f', {name}="{value}"' for name, value in params.items())
+    return {"WWW-Authenticate": f'{_REALM}, error="{error}"{extra}'}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +59,14 @@ class _Use:
 
 
 def _bearer(request: Request) -> str | None:
+    """The key sent as `Authorization: Bearer <key>`, or None when none was sent that way."""
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     key = key.strip()
-    if scheme.lower() != "bearer" or not key.startswith(PREFIX) or len(key) > 200:
-        return None
-    return key
+    return key if scheme.lower() == "bearer" and key else None
+
+
+def _well_formed(key: str) -> bool:
+    return key.startswith(PREFIX) and len(key) <= 200
 
 
 def _use(conn: Connection, key_hash: str, now: datetime) -> _Use | None:
@@ -74,13 +87,24 @@ def _use(conn: Connection, key_hash: str, now: datetime) -> _Use | None:
     return None if row is None else _Use(int(row[0]), str(row[1]), str(row[2]), row[3], int(row[4]))
 
 
+def _revoked(conn: Connection, key_hash: str) -> bool:
+    """Whether a key that is not live was revoked (else it was never made): said in the 401, so the caller knows
+    whether to ask for a new key or to check that this one was copied whole."""
+    query = select(api_keys.c.id).where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_not(None))
+    return conn.execute(query).first() is not None
+
+
 async def authorize(request: Request, db: Database, now: datetime, needed: str, per_minute: int) -> Caller:
     """The caller, or ApiError: 401 without a live key, 403 when its scope does not cover `needed`, 429 when
     the key has made `per_minute` requests in this window (Retry-After: seconds until the window ends)."""
     key = _bearer(request)
-    used = None if key is None else await db.run(_use, hash_key(key), now)
+    if key is None:
+        raise ApiError(401, f"{_REQUIRED}: Authorization: Bearer <key>", headers=_challenge())
+    used = await db.run(_use, hash_key(key), now) if _well_formed(key) else None
     if used is None:
-        raise ApiError(401, "a valid API key is required: Authorization: Bearer <key>", headers=_CHALLENGE)
+        revoked = _well_formed(key) and await db.run(_revoked, hash_key(key))
+        why = "this key was revoked: an admin can make a new one" if revoked else "this key is not one keephome knows"
+        raise ApiError(401, f"{_REQUIRED}: {why}", headers=_challenge("invalid_token", error_description=why))
     if used.window_count > per_minute:
         wait = max(1, math.ceil((used.window_started_at + WINDOW - now).total_seconds()))
         raise ApiError(
@@ -89,5 +113,9 @@ async def authorize(request: Request, db: Database, now: datetime, needed: str, 
             headers={"Retry-After": str(wait)},
         )
     if not covers(used.scope, needed):
-        raise ApiError(403, f"this key's scope ({used.scope}) does not cover this route (it needs {needed})")
+        raise ApiError(
+            403,
+            f"this key's scope ({used.scope}) does not cover this route (it needs {needed})",
+            headers=_challenge("insufficient_scope", scope=needed),
+        )
     return Caller(used.key_id, used.name, used.scope)

@@ -45,6 +45,12 @@ _ERRORS = {
     503: "KEEPHOME_SECRET_KEY is not set, so nothing can be erased",
 }
 
+# RFC 6750's challenges: what a client reads to tell a key to replace from a request to fix.
+_CHALLENGES = {
+    401: 'Bearer realm="keephome api"; with error="invalid_token" when the key sent is unknown or revoked',
+    403: 'Bearer realm="keephome api", error="insufficient_scope", scope="<the scope the route needs>"',
+}
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -163,6 +169,8 @@ def _responses(op: Operation) -> dict[str, Any]:
         answer: dict[str, Any] = {"description": _ERRORS[status], **_json(ErrorOut)}
         if status == 429:
             answer["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
+        if status in (401, 403):
+            answer["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}, "description": _CHALLENGES[status]}}
         responses[str(status)] = answer
     responses["413"] = {
         "description": "the body is larger than the route allows (40 MiB for a bulk, 16 KiB otherwise)",

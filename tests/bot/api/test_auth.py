@@ -29,6 +29,46 @@ async def test_no_key_a_wrong_key_or_a_revoked_key_is_401(api: Api) -> None:
     assert (await api.get("cases")).status_code == 401
 
 
+async def test_a_401_and_a_403_say_in_their_challenge_whether_to_replace_the_key_or_fix_the_request(
+    api: Api,
+) -> None:
+    """RFC 6750: no key sent is the realm alone; a key sent that is unknown or revoked is invalid_token (the
+    body says which, so the ledger's operator knows to ask for a new key or to copy this one whole); a key whose
+    scope falls short is insufficient_scope, naming the scope the route needs."""
+    challenges = {}
+    for case, authorization in (("none", None), ("basic", "Basic dXNlcjpwYXNz"), ("unknown", "Bearer kh_wrong")):
+        answer = await api.client.get(
+            "/api/v1/cases", headers={"Authorization": authorization} if authorization else {}
+        )
+        challenges[case] = (answer.status_code, answer.headers["www-authenticate"], answer.json()["error"])
+    assert challenges == {
+        "none": (401, 'Bearer realm="keephome api"', "a valid API key is required: Authorization: Bearer <key>"),
+        "basic": (401, 'Bearer realm="keephome api"', "a valid API key is required: Authorization: Bearer <key>"),
+        "unknown": (
+            401,
+            'Bearer realm="keephome api", error="invalid_token", '
+            'error_description="this key is not one keephome knows"',
+            "a valid API key is required: this key is not one keephome knows",
+        ),
+    }
+    async with api.rt.db.write() as conn:
+        key_id = (await conn.execute(select(api_keys.c.id).where(api_keys.c.scope == "read"))).scalar_one()
+        await revoke_key(conn, key_id, api.rt.clock(), "staff:1")
+    revoked = await api.get("cases")
+    assert (revoked.status_code, revoked.json()["error"]) == (
+        401,
+        "a valid API key is required: this key was revoked: an admin can make a new one",
+    )
+    assert 'error="invalid_token"' in revoked.headers["www-authenticate"]
+    short = await api.put("T-1", tenant(), scope="write")
+    assert short.status_code == 201
+    short = await api.client.delete("/api/v1/tenants/T-1", headers=api.auth("write"))
+    assert (short.status_code, short.headers["www-authenticate"]) == (
+        403,
+        'Bearer realm="keephome api", error="insufficient_scope", scope="erase"',
+    )
+
+
 async def test_each_scope_covers_its_own_routes_and_those_below(sqlite_api: Api) -> None:
     api = sqlite_api  # checks before the database is asked: SQLite is enough
     assert [covers(s, "write") for s in ("read", "write", "erase")] == [False, True, True]
