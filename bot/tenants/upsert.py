@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
+from bot.store.election import namespace_key
 from bot.store.schema import balance_events, court_cases, erased_refs, rent_events, rent_positions, tenants
 from bot.tenants.court import CourtFacts, Mirror, apply_court_facts
 from bot.tenants.csv_rows import ImportRow, RowError
@@ -39,6 +40,9 @@ ARREARS_WINDOW = timedelta(days=365)
 # dates an import writes are the open court case's, as bot/tenants/court.py leaves it after the row's dates.
 _KEPT = ("tenant_id", "last_payment_on", "promise_on", "paid_claim_until")
 _REPLACED = tuple(column.name for column in rent_positions.c if column.name not in _KEPT)
+# The second key of the PostgreSQL lock that makes writes of tenants take turns, in the deployment's lock namespace
+# (bot/store/election.py), far from the roles' keys (1, 2, …).
+_TENANT_WRITES_KEY = 1_000_001
 
 
 # What an import writes of a row: a known tenant whose stored values all equal the row's is "unchanged".
@@ -311,6 +315,17 @@ def record_balances(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(balance_events), list(events))
 
 
+async def _take_turns(conn: AsyncConnection) -> None:
+    """On PostgreSQL, hold the tenant writers' lock until the transaction ends. Two writes at once (a ledger's
+    parallel PUTs, an import during a bulk) would each find a number free or a tenant new: the unique index would
+    end one with an error where the checks name the problem, and both would count the tenant created. The checks
+    read after the lock, so they see the other write's tenants. SQLite has one writer at a time anyway."""
+    if conn.dialect.name != "postgresql":
+        return
+    schema = (await conn.execute(select(func.current_schema()))).scalar_one()
+    await conn.execute(select(func.pg_advisory_xact_lock(namespace_key(str(schema)), _TENANT_WRITES_KEY)))
+
+
 async def _phones_taken(conn: AsyncConnection, rows: Sequence[ImportRow], batch: str) -> list[RowError]:
     """Rows whose number a stored tenant outside the file holds (erased tenants hold none); `batch` is what the
     rows came in, as the problem names it ("file", or "request" for the API)."""
@@ -469,6 +484,7 @@ async def upsert_rows(
     """
     created = updated = unchanged = 0
     settled: list[int] = []
+    await _take_turns(conn)
     tombstones = await _not_erased(conn, rows, secret_key)
     rows = tombstones.rows
     taken = await _phones_taken(conn, rows, batch)

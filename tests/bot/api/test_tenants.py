@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.api import tenants as api_tenants
 from bot.cli.remind import run_remind
 from bot.store.schema import (
     audit_log,
@@ -19,8 +23,10 @@ from bot.store.schema import (
     rent_positions,
     tenants,
 )
+from bot.tenants import upsert as upsert_module
 from bot.tenants.csv_rows import known_languages, parse_csv
-from tests.bot.api.conftest import NOW, PHONE, TODAY, Api, tenant
+from bot.tenants.upsert import upsert_rows
+from tests.bot.api.conftest import NOW, PHONE, TODAY, Api, open_api, tenant
 from tests.support.drive import drain
 
 
@@ -369,3 +375,57 @@ async def test_with_a_channel_a_reminder_not_sent_yet_is_queued_on_it(sqlite_api
     assert await _reminders(sqlite_api, "T-1") == [("court", "sms", "queued")]
     await drain(sqlite_api.rt.sender)
     assert await _reminders(sqlite_api, "T-1") == [("court", "sms", "sent")]
+
+
+@pytest.fixture
+async def pg_api(pg_migrated_url: str) -> AsyncIterator[Api]:
+    async for opened in open_api(pg_migrated_url):
+        yield opened
+
+
+@pytest.mark.postgres
+async def test_two_writes_at_once_take_turns_so_a_number_given_twice_is_a_422_not_a_500(
+    pg_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger syncing with parallel PUTs: the second write of one number must hear whose number it is, as it does
+    when the two come one after the other, and a tenant sent twice at once is created once. The first write holds
+    back after its checks until the second has begun its own, so both would check before either has written."""
+    api = pg_api
+    entered = 0
+    both_in = asyncio.Event()
+
+    async def upsert_counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal entered
+        entered += 1
+        if entered == 2:
+            both_in.set()
+        return await upsert_rows(*args, **kwargs)
+
+    checks = upsert_module._phones_taken
+
+    async def first_waits(*args: Any, **kwargs: Any) -> Any:
+        found = await checks(*args, **kwargs)
+        await both_in.wait()  # the second write has begun (and, taking turns, waits for this one)
+        return found
+
+    monkeypatch.setattr(api_tenants, "upsert_rows", upsert_counting)
+    monkeypatch.setattr(upsert_module, "_phones_taken", first_waits)
+    one, two = await asyncio.gather(api.put("T-1", tenant("T-1")), api.put("T-2", tenant("T-2")))
+    assert sorted([one.status_code, two.status_code]) == [201, 422]
+    refused = two if two.status_code == 422 else one
+    owner = "T-1" if refused is two else "T-2"
+    assert reasons(refused) == [
+        (
+            None,
+            "phone",
+            f'phone {PHONE} belongs to tenant_ref "{owner}", who is not in this request: one number belongs to one '
+            "tenant",
+        )
+    ]
+    entered = 0
+    both_in.clear()
+    again = await asyncio.gather(
+        api.put("T-3", tenant("T-3", "+4520123457")), api.put("T-3", tenant("T-3", "+4520123457"))
+    )
+    assert sorted(a.json()["result"] for a in again) == ["created", "unchanged"]
+    assert (await api.counts())["tenants"] == 2
