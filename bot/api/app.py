@@ -45,8 +45,8 @@ def _rt(request: Request) -> Runtime:
     return rt
 
 
-def _answer(answer: Answer, *, replayed: bool = False) -> Response:
-    headers = {"Idempotent-Replayed": "true"} if replayed else None
+def _answer(answer: Answer) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return json_response(answer.body, answer.status, headers)
 
 
@@ -78,7 +78,7 @@ def _write(handler: Callable[[Request, Write], Awaitable[Answer]]) -> Handler:
         print_ = fingerprint(request, await request.body())
         stored = await replay(_rt(request).db, caller.key_id, key, print_, now)
         if stored is not None:
-            return _answer(stored, replayed=True)
+            return _answer(stored)
         try:
             return _answer(await handler(request, Write(caller, now, key, print_)))
         except ApiError as exc:

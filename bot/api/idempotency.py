@@ -35,10 +35,12 @@ _MAX_KEY = 200
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A stored answer: the status and the JSON body."""
+    """An answer to keep under a key: the status and the JSON body; `replayed` when it is a stored one given to a
+    repeat (read before the work, or found by a repeat that came while the first was still being handled)."""
 
     status: int
     body: Any
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ def _answer_of(row: Any, print_: str) -> Answer | None:
             422,
             f"this {HEADER} was used for another request (another method, path or body) in the last 24 hours",
         )
-    return None if row.status is None else Answer(int(row.status), json.loads(row.body))
+    return None if row.status is None else Answer(int(row.status), json.loads(row.body), replayed=True)
 
 
 async def replay(db: Database, key_id: int, key: str | None, print_: str, now: datetime) -> Answer | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.api import app as app_module
 from bot.store.retention import purge
 from bot.store.schema import api_idempotency, audit_log, rent_positions, tenants
 from tests.bot.api.conftest import Api, tenant
@@ -33,6 +37,34 @@ async def test_a_repeated_payment_is_paid_once_and_answered_the_same(api: Api) -
     # Without a key, the same body is a second payment.
     await api.post("tenants/T-1/payments", body)
     assert await balance(api) == 510000
+
+
+async def test_a_repeat_sent_while_the_first_is_being_handled_is_paid_once_and_said_to_be_a_replay(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that times out and sends again at once: the repeat's early look finds no answer yet, and it finds
+    the first one's answer only when it claims the key (after the first committed). It is a replay all the same."""
+    await api.put("T-1", tenant(balance="7100.00"))
+
+    async def not_answered_yet(*args: Any) -> None:
+        return None
+
+    monkeypatch.setattr(app_module, "replay", not_answered_yet)
+    body = {"amount": "1000.00", "paid_on": "2026-03-02"}
+    first, again = await asyncio.gather(
+        api.post("tenants/T-1/payments", body, **{"Idempotency-Key": KEY}),
+        api.post("tenants/T-1/payments", body, **{"Idempotency-Key": KEY}),
+    )
+    assert (first.status_code, again.status_code) == (200, 200) and again.json() == first.json()
+    assert sorted(a.headers.get("idempotent-replayed", "") for a in (first, again)) == ["", "true"]
+    assert await balance(api) == 610000
+    bulk = {"tenants": [tenant("T-2", "+4520123457")]}
+    first, again = await asyncio.gather(
+        api.post("tenants/bulk", bulk, **{"Idempotency-Key": KEY + "-bulk"}),
+        api.post("tenants/bulk", bulk, **{"Idempotency-Key": KEY + "-bulk"}),
+    )
+    assert [a.json()["created"] for a in (first, again)] == [1, 1]
+    assert sorted(a.headers.get("idempotent-replayed", "") for a in (first, again)) == ["", "true"]
 
 
 async def test_a_repeated_put_answers_201_again_and_undoes_nothing(api: Api) -> None:
