@@ -21,7 +21,7 @@ from bot.api import openapi
 from bot.api.auth import Caller, authorize
 from bot.api.cases import list_cases, parse_query
 from bot.api.erase import erase_by_ref
-from bot.api.errors import ApiError, json_response
+from bot.api.errors import ApiError, Problem, json_response
 from bot.api.idempotency import Answer, fingerprint, idempotency_key, remember_refusal, replay
 from bot.api.models import PaymentIn, TenantIn, parse_bulk, parse_fields
 from bot.api.payments import record_payment
@@ -51,7 +51,14 @@ def _answer(answer: Answer) -> Response:
 
 
 def _ref(request: Request) -> str:
-    return str(request.path_params["tenant_ref"])
+    """The path's tenant_ref; 400 when its %xx escapes are not UTF-8. The server reads each such escape as U+FFFD:
+    "Sønderg%E5rd-4" sent in Latin-1 would be stored with U+FFFD for the å, the same reference as every other
+    letter lost that way, and one tenant's PUT would overwrite another's."""
+    ref = str(request.path_params["tenant_ref"])
+    if "\ufffd" in ref:
+        reason = "tenant_ref in the path is not UTF-8: percent-encode the UTF-8 bytes of each letter (ø is %C3%B8)"
+        raise ApiError(400, reason, [Problem(reason, "tenant_ref")])
+    return ref
 
 
 # The refusals a write's own checks give (the request, the tenant it names, what is stored): kept under the key.

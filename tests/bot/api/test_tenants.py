@@ -204,6 +204,30 @@ async def test_a_body_ref_must_match_the_path_and_missing_fields_are_named(sqlit
     assert (await api.counts())["tenants"] == 0
 
 
+async def test_a_ref_percent_encoded_in_latin1_is_refused_not_stored_with_its_letters_lost(sqlite_api: Api) -> None:
+    """A Windows client encoding "Søndergård-4" in Latin-1 sends S%F8nderg%E5rd-4; read as UTF-8, each escape is
+    U+FFFD, so "Sønder…" and "Sander…" written that way would be one tenant, each PUT overwriting the other's."""
+    api = sqlite_api
+    latin1 = "/api/v1/tenants/S%F8nderg%E5rd-4"
+    reason = "tenant_ref in the path is not UTF-8: percent-encode the UTF-8 bytes of each letter (ø is %C3%B8)"
+    for method, path, body, scope in (
+        ("PUT", latin1, {"name": "Amira Hansen", "phone": PHONE}, "write"),
+        ("GET", latin1, None, "read"),
+        ("DELETE", latin1, None, "erase"),
+        ("POST", latin1 + "/payments", {"amount": "1.00", "paid_on": "2026-03-02"}, "write"),
+    ):
+        answer = await api.client.request(method, path, json=body, headers=api.auth(scope))
+        assert (answer.status_code, answer.json()) == (
+            400,
+            {"error": reason, "errors": [{"index": None, "field": "tenant_ref", "reason": reason}]},
+        ), method
+    assert (await api.counts())["tenants"] == 0
+    utf8 = await api.client.put(
+        "/api/v1/tenants/S%C3%B8nderg%C3%A5rd-4", json={"name": "Amira Hansen", "phone": PHONE}, headers=api.auth()
+    )
+    assert (utf8.status_code, utf8.json()["tenant_ref"]) == (201, "Søndergård-4")
+
+
 async def test_an_unknown_or_erased_tenant_is_404(api: Api) -> None:
     assert (await api.get("tenants/NOPE")).status_code == 404
     await api.put("T-1", tenant())
