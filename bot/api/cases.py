@@ -51,6 +51,13 @@ def parse_query(params: QueryParams, rules: RowRules, settings: Settings) -> Cas
     """The query's filters; 422 naming every one that is wrong."""
     problems: list[Problem] = []
     problems.extend(Problem(f"{name} is not a filter here", name) for name in params if name not in _KNOWN)
+    # A filter given twice is not "either": only one would be read, and a client asking for two statuses would take
+    # one status's cases for all of them.
+    problems.extend(
+        Problem(f"{name} is given {count} times: give it once", name)
+        for name in _KNOWN
+        if (count := len(params.getlist(name))) > 1
+    )
     status = params.get("status", "")
     statuses: tuple[str, ...] | None = None
     if status == "open":

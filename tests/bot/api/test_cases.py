@@ -76,6 +76,16 @@ async def test_bad_filters_are_422_naming_each(sqlite_api: Api) -> None:
     assert sorted(p["field"] for p in answer.json()["errors"]) == ["after", "colour", "limit", "since", "status"]
 
 
+async def test_a_filter_given_twice_is_422_not_one_of_them_read_as_if_it_were_all(sqlite_api: Api) -> None:
+    """status=waiting&status=taken reads, to many clients, as either; only one would be read."""
+    api = sqlite_api
+    answer = await api.client.get("/api/v1/cases?status=waiting&status=taken&limit=5", headers=api.auth("read"))
+    assert (answer.status_code, answer.json()["errors"]) == (
+        422,
+        [{"index": None, "field": "status", "reason": "status is given 2 times: give it once"}],
+    )
+
+
 async def test_a_case_an_adviser_opened_by_hand_shows_not_what_they_typed(api: Api) -> None:
     await api.put("T-1", tenant())
     async with api.rt.db.read() as conn:
