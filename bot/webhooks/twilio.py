@@ -111,18 +111,48 @@ async def _body(receive: Receive) -> bytes:
     return body
 
 
+def _headers(scope: Scope) -> tuple[bytes, bytes, bytes]:
+    """The request's Content-Type, X-Twilio-Signature and X-Twilio-Webhooks-Signature-Settings (empty when absent)."""
+    content_type = signature = shared_key = b""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value
+        elif name == b"x-twilio-signature":
+            signature = value
+        elif name == b"x-twilio-webhooks-signature-settings":
+            shared_key = value
+    return content_type, signature, shared_key
+
+
+def _forged(rt: Runtime, url: str, shared_key: bytes) -> Rejected:
+    """Count and warn of a request whose signature is not the Auth Token's; the 403 to raise."""
+    if shared_key:
+        # A Webhook Rule of the account matches this URL: Twilio signed with that rule's SharedKey, not with the Auth
+        # Token, and every SMS would be refused with the usual words pointing elsewhere.
+        why = (
+            f"a request for {url} signed with a Twilio Webhooks SharedKey (X-Twilio-Webhooks-Signature-Settings: "
+            f"{shared_key.decode('latin-1')[:100]}) was refused (403): keephome checks the signature of the account's "
+            "Auth Token; remove the Webhook Rule that matches this URL"
+        )
+        refused(rt.metrics, "sms", "bad_signature", why)
+        return Rejected(403, "invalid X-Twilio-Signature: signed with a SharedKey, not the Auth Token")
+    refused(
+        rt.metrics,
+        "sms",
+        "bad_signature",
+        f"a request without a valid X-Twilio-Signature for {url} was refused (403): forged, or "
+        "KEEPHOME_PUBLIC_URL is not the URL Twilio calls, or KEEPHOME_TWILIO_AUTH_TOKEN is not the account's",
+    )
+    return Rejected(403, "invalid X-Twilio-Signature")
+
+
 async def _signed_form(scope: Scope, receive: Receive, path: str) -> tuple[Runtime, dict[str, str]]:
     """The fields of a request Twilio signed for `KEEPHOME_PUBLIC_URL` + path; raises Rejected otherwise."""
     rt: Runtime = scope["app"].state.rt
     token = rt.settings.twilio_auth_token
     if not rt.settings.sms_enabled or not token:
         raise Rejected(404, "SMS is not configured")
-    content_type = signature = b""
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            content_type = value
-        elif name == b"x-twilio-signature":
-            signature = value
+    content_type, signature, shared_key = _headers(scope)
     # Twilio signs the URL it called: the public one, never what a proxy forwarded to us.
     url = rt.settings.public_url + path
     query = scope.get("query_string", b"")
@@ -133,14 +163,7 @@ async def _signed_form(scope: Scope, receive: Receive, path: str) -> tuple[Runti
     def signed(pairs: list[tuple[str, str]]) -> None:
         # A signature is base64: anything else is forged (and hmac.compare_digest refuses non-ASCII text).
         if not given or not given.isascii() or not _signature_ok(token, url, pairs, given):
-            refused(
-                rt.metrics,
-                "sms",
-                "bad_signature",
-                f"a request without a valid X-Twilio-Signature for {url} was refused (403): forged, or "
-                "KEEPHOME_PUBLIC_URL is not the URL Twilio calls, or KEEPHOME_TWILIO_AUTH_TOKEN is not the account's",
-            )
-            raise Rejected(403, "invalid X-Twilio-Signature")
+            raise _forged(rt, url, shared_key)
 
     # The signature first, so a forged request is a 403 whatever its body; a body that is no form is signed (if at
     # all) over the URL alone, and only a signed one hears what is wrong with it.

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from twilio.request_validator import HMAC_SHA256, RequestValidator
 
 from bot.alarms import Alarm
 from bot.app import create_app
@@ -164,6 +165,27 @@ async def test_forged_or_missing_signature_is_refused_and_nothing_is_stored(
     assert await count(rt.db, inbound) == 0
     metrics = (await http.get("/metrics")).text
     assert 'keephome_inbound_messages_total{channel="sms",result="bad_signature"} 1.0' in metrics
+
+
+async def test_a_request_signed_with_a_webhooks_shared_key_is_refused_saying_so(
+    rt: Runtime, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An account whose Webhook Rule matches keephome's URL has Twilio sign with that rule's SharedKey (HMAC-SHA256)
+    and say so in a header: the operator must hear that, not "forged, or the URL, or the Auth Token"."""
+    monkeypatch.setattr(refusals, "_ALARM", Alarm())
+    form = sms_form()
+    settings = "key=webhooks_sharedkey_0123,algorithm=HMAC_SHA256"
+    signature = RequestValidator("a-shared-key-secret").compute_signature(SMS_URL, form, HMAC_SHA256)
+    headers = {"X-Twilio-Signature": signature, "X-Twilio-Webhooks-Signature-Settings": settings}
+    response = await http.post("/webhooks/twilio/sms", data=form, headers=headers)
+    assert (response.status_code, response.text) == (
+        403,
+        "invalid X-Twilio-Signature: signed with a SharedKey, not the Auth Token",
+    )
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"X-Twilio-Webhooks-Signature-Settings: {settings}" in warning
+    assert "remove the Webhook Rule that matches this URL" in warning
+    assert await count(rt.db, inbound) == 0
 
 
 async def test_a_message_that_cannot_be_stored_is_a_500_counted_and_warned(
