@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
 
 from bot.api.errors import ApiError, Problem, from_validation
-from bot.tenants.csv_rows import FIRST_YEAR, LAST_YEAR, POINT_AMOUNT
+from bot.tenants.csv_rows import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, POINT_AMOUNT
 
 __all__ = [
     "MAX_BULK",
@@ -47,7 +47,15 @@ MAX_BULK = 10_000
 
 Money = Annotated[
     str,
-    WithJsonSchema({"type": "string", "pattern": POINT_AMOUNT, "maxLength": 20, "examples": ["7100.50"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": POINT_AMOUNT,
+            "maxLength": 20,
+            "description": f"kroner with a decimal point, at most {MAX_AMOUNT} either way",
+            "examples": ["7100.50"],
+        }
+    ),
 ]
 Day = Annotated[
     str,

@@ -139,6 +139,25 @@ def test_danish_amounts_refused(raw: str) -> None:
     assert reasons(result) == [f'line 2: balance "{raw}" is not an amount (write it like 7.100,50)']
 
 
+@pytest.mark.parametrize(
+    ("header", "line", "said"),
+    [
+        ("tenant_ref;name;phone;balance", "A;Test Person;+4520123501;10.000.000.000,01", "10.000.000.000,00"),
+        ("tenant_ref,name,phone,balance", "A,Test Person,+4520123501,-10000000000.01", "10000000000.00"),
+    ],
+)
+def test_an_amount_past_the_limit_is_refused_naming_the_limit_as_the_file_writes_numbers(
+    header: str, line: str, said: str
+) -> None:
+    """A person fixing the row must know how far they may go, in the number format their file uses."""
+    amount = line.rsplit(line[1], 1)[1]
+    assert reasons(parse(f"{header}\n{line}\n")) == [
+        f'line 2: balance "{amount}" is too large: at most {said}, owed or in credit'
+    ]
+    at_the_limit = line.replace(amount, amount[:-1] + "0")
+    assert parse(f"{header}\n{at_the_limit}\n").errors == ()
+
+
 @pytest.mark.parametrize(("raw", "ore"), [("7100.50", 710050), ("7100.5", 710050), ("7100", 710000), ("-3.25", -325)])
 def test_decimal_point_amounts(raw: str, ore: int) -> None:
     assert one_row("tenant_ref,name,phone,balance", f"A,Test Person,+4520123501,{raw}").balance_ore == ore
