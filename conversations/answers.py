@@ -884,6 +884,16 @@ _DAY_MONTH = re.compile(
 )
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?![.,/-]?\d)(?: (\d{{4}}))?")
 _SHORT = re.compile(r"(?<![\d.,])(\d{1,2})[./-](\d{1,2})(?![.,]?\d)\.?")
+# A year said as a time ("i 2027", "januar 2027", "starten af 2027", "in 2027"): no amount of kroner, and no day to pay
+# on. Only the years near now, and never one written as money ("i 2027 kr"). A year alone is one only at "when?".
+_YEAR_BEFORE = (
+    "i|in|aar|year|fra|from|til|indtil|until|efter|after|for|foer|inden|before|by|primo|ultimo|start|starten|"
+    "begyndelsen|beginning|slut|slutningen|end"
+)
+_BARE_YEAR = re.compile(r"20[2-3]\d")
+_YEAR = re.compile(
+    rf"\b(?:(?:{_YEAR_BEFORE})(?: (?:af|of))?|{_MONTH_NAMES}) (20[2-3]\d)(?![\d.,]?\d)(?! ?(?:kr|kroner|dkk|,-))"
+)
 _SUFFIXED = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|te|ende)$")
 _RELATIVE: tuple[tuple[tuple[str, ...], int | None], ...] = (
     (("day", "after", "tomorrow"), 2),
@@ -1254,12 +1264,14 @@ _VAGUE_WHEN = frozenset({
 
 def names_unplaced_day(text: str, today: date) -> bool:
     """Whether an answer to "when?" names a time but no day it can place ("næste fredag": the coming one or the one
-    after? "næste uge", "ikke fredag", a date gone by, "når jeg får løn", "i januar", "snart"): the tenant is asked
-    which day they mean."""
+    after? "næste uge", "ikke fredag", a date gone by, "når jeg får løn", "i januar", "i 2027", "snart"): the tenant is
+    asked which day they mean."""
     plain = _plain(text)
     mentions, rest = _dates(plain, today, strict=False)
     if _the_date(mentions, rest) is not None:
         return False
+    if _YEAR.search(plain) or _BARE_YEAR.fullmatch(plain):
+        return True  # "i 2027", "2027": a year, no day
     return any(m.value is None for m in mentions) or any(word in _VAGUE_WHEN for word in _split_words(plain))
 
 
@@ -1310,7 +1322,7 @@ def find_amount(text: str, *, strict: bool = False) -> int | None:
     marked = bool(_MONEY.search(plain))
     plain = _TIME.sub(" ", plain)
     plain, _dates = _numeric_mentions(plain, date(2000, 1, 1))  # where dates are: their values do not matter
-    plain = _DAY_MARK.sub(" ", plain.replace("@", " "))
+    plain = _YEAR.sub(" ", _DAY_MARK.sub(" ", plain.replace("@", " ")))
     plain = _WORD_NUMBER.sub(_words_to_digits, plain)
     plain = _COUNTED.sub(" ", plain)  # "3 børn", "2 uger": a number of things, no amount
     plain = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", plain)

@@ -131,6 +131,14 @@ def test_option_number(text: str, expected: int | None) -> None:
         ("halvdelen", None),  # never guessed
         ("ring på 12345678", None),  # a phone number is not an amount
         ("💰💰", None),
+        # A year said as when is no amount; written as money, or alone where an amount is asked, it is one.
+        ("kan betale i 2027", None),
+        ("i januar 2027", None),
+        ("in 2027", None),
+        ("starten af 2027", None),
+        ("500 kr i 2027", 50000),
+        ("i 2027 kr", 202700),
+        ("2027", 202700),
     ],
 )
 def test_amount_in_ore(text: str, ore: int | None) -> None:
@@ -207,6 +215,10 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("i januar", True),
         ("snart", True),
         ("end of the month", True),
+        ("2027", True),  # a year, no day
+        ("i 2027", True),
+        ("først i januar 2027", True),
+        ("end of 2027", True),
         ("betalt en del i dag, resten næste fredag", True),  # the rest's day, not placed
         ("fredag", False),  # placed: no question
         ("betalt en del i dag, resten på fredag", False),
