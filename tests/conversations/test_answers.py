@@ -633,6 +633,13 @@ def test_help_or_a_call_with_someone_else_asks_for_nothing_unless_asked_of_us(
         ("Jeg er syg og kan først betale den 20.", "da", True),
         ("har mistet mit job, betaler fredag", "da", True),
         ("I'm sick and can only pay on the 20th", "en", True),
+        ("jeg bliver smidt ud", "da", True),  # afraid of losing the home: told, never "not understood"
+        ("JEG BLIVER SMIDT UD HVIS JEG IKKE BETALER", "da", True),
+        ("de saetter mig ud", "da", True),
+        ("fogeden kommer på mandag", "da", True),
+        ("I will be evicted", "en", True),
+        ("I will be evicted", "da", True),  # English in a Danish conversation
+        ("im going to lose my home", "en", True),
         ("ingen penge før den 20.", "da", True),
         ("kan ikke betale før den 20.", "da", False),  # when, not why
         ("jeg betaler den 20.", "da", False),
