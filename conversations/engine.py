@@ -446,8 +446,9 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         return _heard(flow, state, step.hardship or "", text, now, in_words=True)
     if heard is not None:
         return _heard(flow, state, step.hardship or "", text, now)
-    if step.adviser is not None and pick_tag(text, state.language, ("adviser",), today):
-        # "Ring til mig" asked when they can pay: a person is wanted, and the consent question comes.
+    if step.adviser is not None and pick_tag(text, state.language, ("adviser", "help"), today):
+        # "Ring til mig", "jeg har brug for hjælp" asked when they can pay: a person is wanted, and the consent question
+        # comes (HJÆLP alone is the keyword: the help text, which says how to reach a person).
         events = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
     return None
