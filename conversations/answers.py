@@ -55,7 +55,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene"),
         "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt", "snart", "efter lønnen",
-                     "når jeg får løn", "næste uge"),
+                     "efter løn", "når jeg får løn", "næste uge"),
         # Asked when they can pay: they do not know (heard, as "I cannot pay" is, and help is offered).
         "unsure": ("ved ikke", "ved det ikke", "det ved jeg ikke", "aner det ikke", "aner ikke", "ikke sikker",
                    "usikker", "ved ik"),
@@ -663,6 +663,8 @@ def _when(found: set[str], clauses: Sequence[_Clause], mentions: Sequence[_Menti
         found.add("will_pay")
     elif dated and not found:
         found.add("will_pay")  # "på fredag" alone answers when
+    elif not found and mentions and all(mention.value is None for mention in mentions):
+        found.add("will_pay")  # "næste fredag" alone answers when too, only not which day: that is asked next
     elif not dated and any(clause.elsewhere for clause in clauses):
         # "Jeg ringer til kommunen (i morgen)", "I'll talk to my husband": a plan to ask someone else first, no day to
         # pay said; asked when they can pay, they do not know yet (heard as "ved ikke" is, and help is offered).
@@ -1078,13 +1080,13 @@ _D_NUMBER = re.compile(r"d\d{1,2}")
 
 
 def _as_day(words: Sequence[str], index: int, today: date, *, strict: bool) -> _Found | None:
-    """A day of the month: "den 15.", "d. 15", "15th", "den femtende"; a bare "15" unless `strict`."""
+    """A day of the month: "den 15.", "d. 15", "the 15", "15th", "den femtende"; a bare "15" unless `strict`."""
     word = words[index]
     before = words[index - 1] if index > 0 else ""
     number = _day_number(word)
     if number is not None and (_SUFFIXED.match(word) or before in ("den", "d", "the") or len(words) <= 2):
         return _Found(index, 1, _day_of_month(number, today))
-    if word in ("d", "den") and index + 1 < len(words) and words[index + 1].isdigit():
+    if word in ("d", "den", "the") and index + 1 < len(words) and words[index + 1].isdigit():
         return _Found(index, 2, _day_of_month(int(words[index + 1]), today))
     if word.isdigit() and not strict and len(word) <= 2 and 1 <= int(word) <= 31:
         return _Found(index, 1, _day_of_month(int(word), today))
@@ -1260,11 +1262,13 @@ def parse_date(text: str, today: date) -> date | None:
     return find_date(text, today)
 
 
-# Words that say when without a day ("når jeg får løn", "sidst på måneden", "i januar", "snart"): the day is asked.
-# Of the months only the whole names and Danish "maj": a short name ("may" above all) is too often another word.
+# Words that say when without a day ("når jeg får løn", "sidst på måneden", "i januar", "efter jul", "snart"): the day
+# is asked. Of the months only the whole names and Danish "maj": a short name ("may" above all) is too often another
+# word ("jul" here is Danish for Christmas).
 _VAGUE_WHEN = frozenset({
     "snart", "soon", "ultimo", "primo", "lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary",
-    "maaned", "maaneden", "month", "maj",
+    "maaned", "maaneden", "month", "maj", "jul", "julen", "juleaften", "nytaar", "nytaarsaften", "christmas", "xmas",
+    "paycheck",
 }) | {month for month in _MONTHS if len(month) > 3}  # fmt: skip
 
 

@@ -216,6 +216,9 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("snart", True),
         ("end of the month", True),
         ("2027", True),  # a year, no day
+        ("efter jul", True),
+        ("til nytår", True),
+        ("after christmas", True),
         ("i 2027", True),
         ("først i januar 2027", True),
         ("end of 2027", True),
@@ -240,6 +243,7 @@ def test_a_bare_number_is_a_day_only_where_a_day_is_asked() -> None:
     assert find_date("betaler 15", TODAY) == date(2026, 12, 15)
     assert find_date("betaler 15", TODAY, strict=True) is None
     assert find_date("betaler den 15.", TODAY, strict=True) == date(2026, 12, 15)
+    assert find_date("sorry i can pay the 15", TODAY, strict=True) == date(2026, 12, 15)  # "the 15" as "den 15"
 
 
 def test_every_date_a_longer_text_names_as_written_once_each() -> None:
@@ -338,6 +342,9 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("i hav payd it allredy", "en", "paid"),  # spelled as it sounds, too short for the typo correction
         ("ill pay on friday", "en", "will_pay"),  # I'll, not ill
         ("I'm ill", "en", "hardship"),
+        ("naeste fredag", "da", "will_pay"),  # a day not placed, alone, answers when: which day is asked next
+        ("next friday", "en", "will_pay"),
+        ("efter lon", "da", "will_pay"),
     ],
 )
 def test_the_most_telling_reading_wins(text: str, language: str, expected: str | None) -> None:
