@@ -652,9 +652,12 @@ _SEES = frozenset({
 
 
 def asks_who_sees(text: str) -> bool:
-    """A message that asks who sees or reads what the tenant shares ("hvem kan se det?", "who reads my answers")."""
-    words = set(tokens(text))
-    return asks_something(text) and not _WHO.isdisjoint(words) and not _SEES.isdisjoint(words)
+    """A message that asks who sees or reads what the tenant shares ("hvem kan se det?", "who reads my answers"); one
+    that begins with "hvem"/"who" asks it without a question mark too ("hvem kan se det", typed on a basic phone)."""
+    listed = tokens(text)
+    words = set(listed)
+    asked = asks_something(text) or (bool(listed) and listed[0] in _WHO)
+    return asked and not _WHO.isdisjoint(words) and not _SEES.isdisjoint(words)
 
 
 def looks_like_who_question(text: str) -> bool:
