@@ -884,6 +884,8 @@ def parse_number(text: str, count: int) -> int | None:
 
 _TIME = re.compile(r"(?:\b(?:kl|klokken)\.? ?\d{1,2}(?:[.:]\d{2})?\b)|(?:\b\d{1,2}:\d{2}\b)|(?:\b\d{1,2} ?(?:am|pm)\b)")
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:kr\b\.?|kroner\b|dkk\b|,-)|\b(?:kr\.?|dkk)\s*\d[\d.,]*")
+# "1.500", "2.000,50": a sum with a thousands point (a ",-" after it is cut off as the edge), never a day.
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?![\d.,]?\d)")
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ORDINAL_NAMES = "|".join(sorted(_ORDINALS, key=len, reverse=True))
 _FULL = re.compile(r"(?<![\d.,])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
@@ -1164,7 +1166,7 @@ def _calls(words: Sequence[str], ends: set[int]) -> list[bool]:
 
 def _found(plain: str, today: date, *, strict: bool) -> tuple[list[str], list[_Found]]:
     """The text's words and every date read in them, as written; one said with a call is marked (`called`)."""
-    plain = _MONEY.sub(" ", _TIME.sub(" ", plain))
+    plain = _THOUSANDS.sub(" ", _MONEY.sub(" ", _TIME.sub(" ", plain)))
     plain, numeric = _numeric_mentions(plain, today)
     numeric_values = iter(value for _position, value in numeric)
     words: list[str] = []
@@ -1329,6 +1331,8 @@ def find_amount(text: str, *, strict: bool = False) -> int | None:
     "0"/"ingenting"; None when there is none, several, or one that is not clear. `strict` (a message that
     answers another question) needs at least 100 kr or a currency, and never reads "nothing" as 0."""
     plain = _plain(text)
+    if strict and _BARE_YEAR.fullmatch(plain):
+        return None  # "2027" alone, where no amount is asked: a year
     marked = bool(_MONEY.search(plain))
     plain = _TIME.sub(" ", plain)
     plain, _dates = _numeric_mentions(plain, date(2000, 1, 1))  # where dates are: their values do not matter

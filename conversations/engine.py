@@ -451,6 +451,13 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         # comes (HJÆLP alone is the keyword: the help text, which says how to reach a person).
         events = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
+    if step.hardship is not None and find_amount(text) == 0:
+        # "0 kr", "0" asked when: nothing can be paid; heard as "I cannot pay" is.
+        return _heard(flow, state, step.hardship, text, now)
+    if part is not None and find_amount(text, strict=True) is not None:
+        # "2000 kr" asked when they can pay: what they can pay, no day. A part, as "kan betale 2000" is (help offered by
+        # SMS, the amount kept on Telegram), never "not understood".
+        return _choose(flow, state, part, text, now, words=True)
     return None
 
 

@@ -195,6 +195,8 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("i fredags", None),
         ("ikke fredag", None),
         ("😅😅", None),
+        ("1.500,-", None),  # an amount with a thousands point, its ",-" cut as the edge: never the 1st
+        ("2.000", None),
     ],
 )
 def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | None) -> None:
@@ -261,6 +263,7 @@ def test_an_amount_in_a_message_about_something_else_must_look_like_rent() -> No
     assert find_amount("har ringet 3 gange", strict=True) is None
     assert find_amount("ingenting", strict=True) is None
     assert find_amount("30 kr", strict=True) == 3000
+    assert find_amount("2027", strict=True) is None  # a year alone, where no amount is asked
 
 
 @pytest.mark.parametrize(
