@@ -55,7 +55,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene"),
         "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt", "snart", "efter lønnen",
-                     "efter løn", "når jeg får løn", "næste uge"),
+                     "efter løn", "når jeg får løn", "næste uge", "glemt det", "glemte det",
+                     "glemt huslejen", "glemte huslejen"),
         # Asked when they can pay: they do not know (heard, as "I cannot pay" is, and help is offered).
         "unsure": ("ved ikke", "ved det ikke", "det ved jeg ikke", "aner det ikke", "aner ikke", "ikke sikker",
                    "usikker", "ved ik"),
@@ -98,7 +99,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                "not interested"),
         "help": ("help", "need help"),
         "paid": ("paid", "payed", "transferred", "already paid"),
-        "will_pay": ("pay", "paying", "will pay", "transfer", "soon", "next week", "payday"),
+        "will_pay": ("pay", "paying", "will pay", "transfer", "soon", "next week", "payday", "i forgot", "forgot it",
+                     "forgot the rent"),
         "unsure": ("dont know", "do not know", "not sure", "no idea", "unsure"),
         "part": ("partly", "partially", "partial", "some of it", "part of it", "not all", "not the full",
                  "not the whole", "the rest"),
@@ -1274,12 +1276,12 @@ _VAGUE_WHEN = frozenset({
 }) | {month for month in _MONTHS if len(month) > 3}  # fmt: skip
 
 
-def names_unplaced_day(text: str, today: date) -> bool:
+def names_unplaced_day(text: str, today: date, *, strict: bool = False) -> bool:
     """Whether an answer to "when?" names a time but no day it can place ("næste fredag": the coming one or the one
     after? "næste uge", "ikke fredag", a date gone by, "når jeg får løn", "i januar", "i 2027", "snart"): the tenant is
-    asked which day they mean."""
+    asked which day they mean. `strict` reads no bare number as a day (the "2" of "2 efter løn" chose an option)."""
     plain = _plain(text)
-    mentions, rest = _dates(plain, today, strict=False)
+    mentions, rest = _dates(plain, today, strict=strict)
     if _the_date(mentions, rest) is not None:
         return False
     if _YEAR.search(plain) or _BARE_YEAR.fullmatch(plain):

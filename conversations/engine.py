@@ -326,7 +326,7 @@ def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: lis
         pay_on = find_date(raw, today, strict=True)
         if pay_on is not None:
             return _dated(flow, state, step, pay_on, raw, now, events)
-        if names_unplaced_day(raw, today):
+        if names_unplaced_day(raw, today, strict=True):
             # "Jeg betaler næste fredag": they said when, only not which day; "when can you pay?" would not listen.
             waiting, asked = _enter(flow, state, state.step, now, events)
             return waiting, [*asked[:-1], MessageRequested("common.which_day", _values(waiting))]

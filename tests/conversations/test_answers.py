@@ -348,6 +348,9 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("naeste fredag", "da", "will_pay"),  # a day not placed, alone, answers when: which day is asked next
         ("next friday", "en", "will_pay"),
         ("efter lon", "da", "will_pay"),
+        ("glemt det", "da", "will_pay"),  # forgot: they will pay, and when is asked
+        ("sorry i forgot", "en", "will_pay"),
+        ("jeg har glemt min kode til netbank", "da", None),  # forgot something else
     ],
 )
 def test_the_most_telling_reading_wins(text: str, language: str, expected: str | None) -> None:
