@@ -119,7 +119,7 @@ def classify(text: str, languages: Iterable[str]) -> Keyword | None:
     found = table.get(" ".join(core)) if len(core) in (1, 2) else None
     if found is not None and found.kind in ("language", "withdraw_consent"):
         return found
-    return _polite_stop(words, table) or _no_danish(words, table)
+    return _polite_stop(words, table) or _no_danish(words, table) or _asks_english(plain, words, table)
 
 
 # "I don't speak Danish", "I can't read Danish": written in English, so English it is (when it is on).
@@ -142,6 +142,30 @@ def _no_danish(words: Sequence[str], table: dict[str, Keyword]) -> Keyword | Non
         if before[-1:] and (before[-1] in _NOT_ABLE or (before[0] in _NOT_ABLE and before[-1] in _QUANTITY)):
             return table.get("english")
     return None
+
+
+# "Do you speak English?", "sorry, no Danish", "translate please": asked in English for English (when it is on); never
+# with a negation of English ("I don't speak English").
+_ASKING_ENGLISH = frozenset({"do", "does", "u", "speak", "understand", "talk", "sorry", "anyone", "only"})
+_NO_DANISH = frozenset({"no", "not"})
+_TRANSLATE = frozenset({"translate", "translation", "translated"})
+_NO_THEN = re.compile(r"\bnot?\s*[,.!-]")  # "no, danish please": a no, then the language wished for
+
+
+def _asks_english(text: str, words: Sequence[str], table: dict[str, Keyword]) -> Keyword | None:
+    """A short message in English that asks for English: "do you speak english", "sorry no danish", "translate
+    please"; not "no, danish please"."""
+    plain = [word.replace("'", "") for word in words]
+    if len(plain) > 6:
+        return None
+    rest = set(plain) - _AROUND - _ASKING_ENGLISH
+    no_danish = any(plain[i] in _NO_DANISH and plain[i + 1] == "danish" for i in range(len(plain) - 1))
+    if no_danish and rest <= _NO_DANISH | {"danish"} and not _NO_THEN.search(text):
+        return table.get("english")
+    if not _NOT_ABLE.isdisjoint(plain):
+        return None
+    asked = rest == {"english"} or (bool(rest) and rest <= _TRANSLATE)
+    return table.get("english") if asked else None
 
 
 # Words that may stand around an opt-out word and leave it a plain wish to stop: "Stop tak", "afmeld mig", "please

@@ -279,6 +279,14 @@ def test_the_carriers_other_words_opt_out_only_alone(text: str) -> None:
         ("I don't understand, please write in Danish", False),
         ("I can't read English, only Danish", False),
         ("I understand Danish, just not this letter", False),
+        # Asked for English in English, on a basic phone.
+        ("do you speak english", True),
+        ("Do u speak English?", True),
+        ("sorry no danish", True),
+        ("translate please", True),
+        ("I don't speak English", False),
+        ("no, danish please", False),  # a no, then Danish wished for
+        ("do you speak danish", False),
     ],
 )
 def test_not_reading_danish_said_in_english_switches_to_english(text: str, english: bool) -> None:
