@@ -1284,8 +1284,8 @@ def names_unplaced_day(text: str, today: date, *, strict: bool = False) -> bool:
     mentions, rest = _dates(plain, today, strict=strict)
     if _the_date(mentions, rest) is not None:
         return False
-    if _YEAR.search(plain) or _BARE_YEAR.fullmatch(plain):
-        return True  # "i 2027", "2027": a year, no day
+    if _YEAR.search(plain) or (not strict and _BARE_YEAR.fullmatch(plain)):
+        return True  # "i 2027", "2027" asked when: a year, no day
     return any(m.value is None for m in mentions) or any(word in _VAGUE_WHEN for word in _split_words(plain))
 
 
