@@ -39,6 +39,7 @@ __all__ = [
     "plans_with_someone_else",
     "rest_day",
     "says_only",
+    "sounds_upset",
     "tells_hardship",
     "word_count",
 ]
@@ -862,6 +863,19 @@ def emoji_reading(text: str) -> str | None:
     a message with words or signs ("ok 👍", "?"), an emoji of none of these, or emoji of different ones ("👍😢")."""
     readings = {_EMOJI_READING.get(char) for char in _EMOJI_PARTS.sub("", text)}
     return next(iter(readings)) if len(readings) == 1 else None
+
+
+# Anger or despair in a few words ("fuck jer", "mine børn sulter", "I can't take it anymore"): said as 😡 or 😢 is.
+_UPSET_WORDS = frozenset({
+    "fuck", "fucking", "fck", "lort", "lorte", "pis", "helvede", "fanden", "satan", "idiot", "idioter", "svin",
+    "wtf", "shit", "crap", "damn", "sulter", "sult", "orker", "graeder", "bange", "desperat", "fortvivlet", "haabloes",
+    "hungry", "starving", "crying", "scared", "afraid", "desperate", "hopeless",
+})  # fmt: skip
+
+
+def sounds_upset(text: str) -> bool:
+    """Whether a message says anger or despair in its words ("fuck jer", "mine børn sulter", "jeg orker ikke mere")."""
+    return any(not _UPSET_WORDS.isdisjoint(clause) for clause in _clauses(text))
 
 
 _OPTION_NUMBER = re.compile(r"(?:nr\.? ?|no\.? ?|#)?(\d{1,2})\.?")

@@ -20,6 +20,7 @@ from conversations.answers import (
     plans_with_someone_else,
     rest_day,
     says_only,
+    sounds_upset,
     tells_hardship,
     word_count,
 )
@@ -565,12 +566,12 @@ def _unanswered(flow: Flow, state: State, text: str, now: datetime, attached: bo
         # A photo of a receipt with "kvittering" under it: the picture was the message. Answered as a photo without
         # words is, and no try is used (a second photo must not end the conversation).
         return state, [MessageRequested("common.no_words", _values(state))]
-    if emoji == "upset":
-        # "😢", "😡": a tenant who is sad or angry hears the way to a person (the adviser word where this question
-        # takes it), and that the question waits. A feeling is no wrong answer: no try is used, so tears sent again
-        # get the way to a person again, never "we did not understand" and the end of the conversation. A tenant
-        # whose case already waits for an adviser with their yes (`queued`) hears that one will contact them, not a
-        # word that would ask for what they have.
+    if emoji == "upset" or sounds_upset(text):
+        # "😢", "😡", "fuck jer", "mine børn sulter": a tenant who is sad or angry hears the way to a person (the
+        # adviser word where this question takes it), and that the question waits. A feeling is no wrong answer: no
+        # try is used, so tears sent again get the way to a person again, never "we did not understand" and the end of
+        # the conversation. A tenant whose case already waits for an adviser with their yes (`queued`) hears that one
+        # will contact them, not a word that would ask for what they have.
         way = {"queued": 1} if queued else {"adviser_word": int(_hears_adviser(step, state))}
         told = MessageRequested("common.upset_question", {**_values(state), **way})
         return state, [AnswerRecorded(state.step, UNRECOGNISED, text), told]

@@ -22,6 +22,7 @@ from conversations.answers import (
     parse_number,
     pick_tag,
     says_only,
+    sounds_upset,
     tells_hardship,
 )
 from conversations.engine import resume, start
@@ -707,3 +708,18 @@ def test_someone_else_named_with_a_hyphen_is_someone_else(text: str, language: s
     would come as if the tenant had asked an adviser to call)."""
     assert pick_tag(text, language, PRECEDENCE, TODAY) == expected
     assert pick_tag(text.replace("-", ""), language, PRECEDENCE, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "upset"),
+    [
+        ("fuck jer", True),
+        ("mine børn sulter", True),
+        ("jeg er så bange", True),
+        ("i am scared", True),
+        ("jeg betaler fredag", False),
+        ("ok", False),
+    ],
+)
+def test_anger_or_despair_in_words_is_told_apart(text: str, upset: bool) -> None:
+    assert sounds_upset(text) is upset
