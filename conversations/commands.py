@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from conversations import engine
-from conversations.answers import emoji_reading
+from conversations.answers import emoji_reading, sounds_upset, tells_hardship, word_count
 from conversations.effects import SHARE_SCOPE
 from conversations.flow import Ask, WithdrawConsent
 from conversations.flows import FLOWS
@@ -292,13 +292,22 @@ def _thanks(text: str, facts: TenantFacts) -> CommandResult | None:
 
 
 def _upset(text: str, facts: TenantFacts) -> CommandResult | None:
-    """ "😢", "😡" with nothing open: a kind line and the way to a person, not the opening question; inside a question
-    the flow answers it, and while a person holds the case it is theirs to read. The adviser word is offered only where
-    it does something: a tenant whose yes already put their case in the queue (`queued`) hears that an adviser reads
-    what they write and will call, and the number for something urgent (RÅDGIVER would only get the day's receipt)."""
-    if facts.status != "active" or facts.held or facts.conversation is not None or emoji_reading(text) != "upset":
+    """ "😢", "😡" (or "fuck jer", `_upset_in_few_words`) with nothing open: a kind line and the way to a person, not
+    the opening question; inside a question the flow answers it, and while a person holds the case it is theirs to
+    read. The adviser word is offered only where it does something: a tenant whose yes already put their case in the
+    queue (`queued`) hears that an adviser reads what they write and will call, and the number for something urgent
+    (RÅDGIVER would only get the day's receipt)."""
+    if facts.status != "active" or facts.held or facts.conversation is not None:
+        return None
+    if emoji_reading(text) != "upset" and not _upset_in_few_words(text, facts.language):
         return None
     return CommandResult("upset", (MessageRequested("common.upset", {"queued": int(facts.queued)}),))
+
+
+def _upset_in_few_words(text: str, language: str) -> bool:
+    """ "Fuck jer", "mine børn sulter": anger or despair in fewer words than the opening question keeps as something
+    told, and no reason it reads ("jeg er bange, har mistet mit job" starts the conversation with it)."""
+    return word_count(text) < 4 and sounds_upset(text) and not tells_hardship(text, language)
 
 
 def _signs(text: str, facts: TenantFacts) -> CommandResult | None:
