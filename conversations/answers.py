@@ -1307,7 +1307,8 @@ def names_unplaced_day(text: str, today: date, *, strict: bool = False) -> bool:
 # Amounts
 
 _AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d)")
-_WORD_NUMBER = re.compile(rf"\b(\d{{1,3}}|{'|'.join(_SMALL_NUMBERS)}) ?(tusind|tusinde|thousand|hundrede|hundred)\b")
+# "3 tusind", "to hundrede", "2k" (a thousand as people text it: never read as 2 kr).
+_WORD_NUMBER = re.compile(rf"\b(\d{{1,3}}|{'|'.join(_SMALL_NUMBERS)}) ?(tusind|tusinde|thousand|k|hundrede|hundred)\b")
 _ZERO = frozenset({"0", "ingenting", "intet", "nul", "ingen", "ingen penge", "ikke noget", "ikke en krone",
                    "nothing", "none", "zero", "no money", "not anything"})  # fmt: skip
 _FILLER = frozenset({"jeg", "kan", "betale", "i", "can", "pay", "kr", "kroner", "desvaerre", "sorry", "lige",
@@ -1333,7 +1334,7 @@ def _to_ore(number: str) -> int | None:
 def _words_to_digits(match: re.Match[str]) -> str:
     count = match.group(1)
     number = int(count) if count.isdigit() else _SMALL_NUMBERS[count]
-    return str(number * (1000 if match.group(2).startswith(("tusind", "thousand")) else 100))
+    return str(number * (1000 if match.group(2).startswith(("tusind", "thousand", "k")) else 100))
 
 
 _COUNTED = re.compile(

@@ -126,6 +126,8 @@ def test_option_number(text: str, expected: int | None) -> None:
         ("nothing", 0),
         ("to tusind", 200000),
         ("3 tusind", 300000),
+        ("2k", 200000),  # a thousand as people text it, never 2 kr
+        ("3 K", 300000),
         ("2000 den 15.", 200000),  # the date is not part of the amount
         ("ring efter kl 16", None),
         ("2500 eller 3000", None),
