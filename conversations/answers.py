@@ -920,7 +920,7 @@ _BARE_YEAR = re.compile(r"20[2-3]\d")
 _YEAR = re.compile(
     rf"\b(?:(?:{_YEAR_BEFORE})(?: (?:af|of))?|{_MONTH_NAMES}) (20[2-3]\d)(?![\d.,]?\d)(?! ?(?:kr|kroner|dkk|,-))"
 )
-_SUFFIXED = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|te|ende)$")
+_SUFFIXED = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|te|ste|dje|de|ende)$")  # "15th", "1ste", "3dje", "20ende"
 _RELATIVE: tuple[tuple[tuple[str, ...], int | None], ...] = (
     (("day", "after", "tomorrow"), 2),
     (("i", "overmorgen"), 2),
@@ -1275,8 +1275,14 @@ def dates_named(text: str, today: date) -> list[date]:
     return list(dict.fromkeys(f.value for f in found if f.value is not None))
 
 
+# "Nu", "straks" as the whole answer to "when?": today. Never read inside a longer message ("kan ikke betale nu").
+_NOW_WHOLE = frozenset({"nu", "lige nu", "straks", "med det samme", "now", "right now", "asap", "right away"})
+
+
 def parse_date(text: str, today: date) -> date | None:
-    """The date an answer to "when?" names (bare numbers count as a day of the month)."""
+    """The date an answer to "when?" names (bare numbers count as a day of the month; "nu" alone is today)."""
+    if " ".join(_split_words(_plain(text))) in _NOW_WHOLE:
+        return today
     return find_date(text, today)
 
 
@@ -1313,7 +1319,7 @@ _ZERO = frozenset({"0", "ingenting", "intet", "nul", "ingen", "ingen penge", "ik
                    "nothing", "none", "zero", "no money", "not anything"})  # fmt: skip
 _FILLER = frozenset({"jeg", "kan", "betale", "i", "can", "pay", "kr", "kroner", "desvaerre", "sorry", "lige",
                      "nu", "now", "har", "have", "just", "maaske", "maybe"})  # fmt: skip
-_DAY_MARK = re.compile(r"\b(?:den|d|the)\.? ?\d{1,2}\b\.?|\b\d{1,2}(?:st|nd|rd|th)\b|\bd\d{1,2}\b")
+_DAY_MARK = re.compile(r"\b(?:den|d|the)\.? ?\d{1,2}\b\.?|\b\d{1,2}(?:st|nd|rd|th|ste|dje|de)\b|\bd\d{1,2}\b")
 
 
 def _to_ore(number: str) -> int | None:

@@ -199,6 +199,11 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("ikke fredag", None),
         ("😅😅", None),
         ("1.500,-", None),  # an amount with a thousands point, its ",-" cut as the edge: never the 1st
+        ("den 1ste", date(2027, 1, 1)),  # Danish ordinal endings
+        ("3dje", date(2026, 12, 3)),
+        ("NU", date(2026, 12, 3)),  # "now" alone is today
+        ("straks", date(2026, 12, 3)),
+        ("kan ikke betale nu", None),  # never inside a longer message
         ("2.000", None),
     ],
 )
