@@ -26,6 +26,7 @@ __all__ = [
     "TAG_WORDS",
     "asks_after_but",
     "asks_for_person",
+    "cannot_pay_that_day",
     "dates_named",
     "emoji_reading",
     "find_amount",
@@ -694,6 +695,15 @@ def _nothing_offered(text: str, clauses: Sequence[_Clause], dated: bool) -> bool
     return find_amount(text) == 0
 
 
+def cannot_pay_that_day(text: str, language: str, today: date) -> bool:
+    """Whether a message says the tenant cannot pay on the day it names ("kan ikke betale i dag", "I can't pay
+    tomorrow"): a pay word negated, a day, and no later day promised ("kan ikke betale før fredag" promises Friday)."""
+    if not any(_clause(words).negated_pay for words in _clauses(text)):
+        return False
+    found, dated = _signals(text, language, today)
+    return dated and "will_pay" not in found
+
+
 def offers_nothing(text: str, today: date) -> bool:
     """Whether the message offers an amount of nothing, as a payment or for a day ("0 kr den 15."): no promise."""
     clauses = [_clause(words) for words in _clauses(text)]
@@ -932,6 +942,9 @@ _RELATIVE: tuple[tuple[tuple[str, ...], int | None], ...] = (
     (("imorgn",), 1),
     (("tomorrow",), 1),
     (("i", "dag"), 0),
+    (("i", "aften"), 0),
+    (("iaften",), 0),
+    (("tonight",), 0),
     (("idag",), 0),
     (("today",), 0),
     (("i", "gaar"), None),
@@ -1292,7 +1305,7 @@ def parse_date(text: str, today: date) -> date | None:
 _VAGUE_WHEN = frozenset({
     "snart", "soon", "ultimo", "primo", "lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary",
     "maaned", "maaneden", "month", "maj", "jul", "julen", "juleaften", "nytaar", "nytaarsaften", "christmas", "xmas",
-    "paycheck",
+    "paycheck", "weekend", "weekenden", "senere", "later",
 }) | {month for month in _MONTHS if len(month) > 3}  # fmt: skip
 
 

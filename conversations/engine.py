@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from conversations.answers import (
     asks_after_but,
     asks_for_person,
+    cannot_pay_that_day,
     emoji_reading,
     find_amount,
     find_date,
@@ -431,8 +432,11 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         # is owed, never a promise of the whole for that day. Answered as the opening question answers it: the day
         # kept and confirmed as the part's, the reason read from the same words or asked (Telegram), help offered.
         return _choose(flow, state, part, text, now, words=True)
-    if step.hardship is not None and _part_and_hardship(text, state.language, today):
-        # "kan ikke betale 500 kr den 21.": what they cannot pay, and why; heard, and the way to a person comes.
+    if step.hardship is not None and (
+        _part_and_hardship(text, state.language, today) or cannot_pay_that_day(text, state.language, today)
+    ):
+        # "kan ikke betale 500 kr den 21.": what they cannot pay, and why; heard, and the way to a person comes. "Kan
+        # ikke betale i dag": the day named is when they cannot, never a promise for it; heard as "I cannot pay".
         return _heard(flow, state, step.hardship, text, now)
     pay_on = parse_date(text, today)
     if pay_on is not None:
@@ -452,12 +456,18 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         # comes (HJÆLP alone is the keyword: the help text, which says how to reach a person).
         events = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
+    return _amount_alone(flow, state, step, part, text, now)
+
+
+def _amount_alone(
+    flow: Flow, state: State, step: AskDate, part: Option | None, text: str, now: datetime
+) -> Result | None:
+    """An amount without a day, asked when they can pay: "0 kr" is heard as "I cannot pay" is; "2000 kr" is what they
+    can pay, a part as "kan betale 2000" is (help offered by SMS, the amount kept on Telegram). Never "not
+    understood"."""
     if step.hardship is not None and find_amount(text) == 0:
-        # "0 kr", "0" asked when: nothing can be paid; heard as "I cannot pay" is.
         return _heard(flow, state, step.hardship, text, now)
     if part is not None and find_amount(text, strict=True) is not None:
-        # "2000 kr" asked when they can pay: what they can pay, no day. A part, as "kan betale 2000" is (help offered by
-        # SMS, the amount kept on Telegram), never "not understood".
         return _choose(flow, state, part, text, now, words=True)
     return None
 

@@ -11,6 +11,7 @@ from conversations.answers import (
     PRECEDENCE,
     asks_after_but,
     asks_for_person,
+    cannot_pay_that_day,
     dates_named,
     emoji_reading,
     find_amount,
@@ -203,6 +204,7 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("3dje", date(2026, 12, 3)),
         ("NU", date(2026, 12, 3)),  # "now" alone is today
         ("straks", date(2026, 12, 3)),
+        ("i aften", date(2026, 12, 3)),
         ("kan ikke betale nu", None),  # never inside a longer message
         ("2.000", None),
     ],
@@ -227,6 +229,8 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("end of the month", True),
         ("2027", True),  # a year, no day
         ("efter jul", True),
+        ("i weekenden", True),
+        ("senere", True),
         ("til nytår", True),
         ("after christmas", True),
         ("i 2027", True),
@@ -730,3 +734,18 @@ def test_someone_else_named_with_a_hyphen_is_someone_else(text: str, language: s
 )
 def test_anger_or_despair_in_words_is_told_apart(text: str, upset: bool) -> None:
     assert sounds_upset(text) is upset
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "cannot"),
+    [
+        ("kan ikke betale i dag", "da", True),
+        ("I cant pay tomorrow", "en", True),
+        ("kan ikke betale før d 15", "da", False),  # not before the 15th: the 15th is promised
+        ("kan ikke betale nu, men den 20.", "da", False),
+        ("betaler i dag", "da", False),
+        ("kan ikke betale", "da", False),  # no day named
+    ],
+)
+def test_a_day_named_as_when_one_cannot_pay_is_no_promise(text: str, language: str, cannot: bool) -> None:
+    assert cannot_pay_that_day(text, language, TODAY) is cannot
