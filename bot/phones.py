@@ -30,6 +30,10 @@ def e164(raw: str, region: str | None = "DK") -> str | None:
     # parse() does not validate: a number of the wrong length parses fine.
     if number is None or not phonenumbers.is_valid_number(number):
         return None
+    # parse() reads what follows a comma, a semicolon, "#" or "~" as an extension: "20123456, 86123456" (a cell with
+    # two numbers) would be the first one, the second silently dropped. A text reaches no extension, so any is refused.
+    if number.extension:
+        return None
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

@@ -1,10 +1,10 @@
-"""A number as a person dials it from a printed postcard (`bot.phones.readable`)."""
+"""Phone numbers as a ledger writes them (`bot.phones.e164`) and as a person dials them from a postcard (`readable`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.phones import readable
+from bot.phones import e164, readable
 
 
 @pytest.mark.parametrize(
@@ -19,3 +19,38 @@ from bot.phones import readable
 )
 def test_a_printed_number_is_written_as_it_is_dialled(raw: str, shown: str) -> None:
     assert readable(raw) == shown
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "20 12 34 56",
+        "+45 20 12 34 56",
+        "0045 20123456",
+        "(+45) 2012 3456",
+        "20-12-34-56",
+        "20\u00a012\u00a034\u00a056",
+        "+4520123456",
+    ],
+)
+def test_one_number_as_a_danish_ledger_writes_it_is_read(raw: str) -> None:
+    assert e164(raw) == "+4520123456"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "20123456, 86123456",
+        "20123456,86123456",
+        "20123456; 86123456",
+        "20123456,,86123456",
+        "20123456 ~ 86123456",
+        "20123456 # 86",
+        "+45 20123456, 1",
+        "20123456 / 86123456",
+        "20123456 86123456",
+    ],
+)
+def test_a_cell_with_more_than_one_number_is_refused_not_half_read(raw: str) -> None:
+    # phonenumbers reads what follows a comma, a semicolon, "#" or "~" as an extension of the first number.
+    assert e164(raw) is None

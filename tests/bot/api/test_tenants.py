@@ -152,6 +152,18 @@ async def test_bad_fields_are_422_each_with_its_field_and_reason_and_nothing_is_
     assert await api.counts() == before
 
 
+async def test_a_phone_field_with_two_numbers_is_a_422_naming_it_and_writes_nothing(sqlite_api: Api) -> None:
+    api = sqlite_api
+    before = await api.counts()
+    answer = await api.put("T-1", tenant(phone="20123456, 86123456"))
+    assert answer.status_code == 422
+    assert reasons(answer) == [(None, "phone", 'phone "20123456, 86123456" is not a valid phone number')]
+    answer = await api.post("tenants/bulk", {"tenants": [tenant(phone="20123456; 86123456")]})
+    assert answer.status_code == 422
+    assert reasons(answer) == [(0, "phone", 'phone "20123456; 86123456" is not a valid phone number')]
+    assert await api.counts() == before
+
+
 async def test_the_api_and_the_csv_import_give_the_same_reason_for_the_same_value(sqlite_api: Api) -> None:
     api = sqlite_api  # checks before the database is asked: SQLite is enough
     csv = parse_csv(

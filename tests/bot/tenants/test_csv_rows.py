@@ -227,6 +227,12 @@ def test_a_phone_with_letters_is_refused_not_read_as_keypad_digits(raw: str) -> 
     assert reasons(result) == [f'line 2: phone "{raw}" is not a valid phone number']
 
 
+@pytest.mark.parametrize("raw", ["20123456, 86123456", "20123456; 86123456"])
+def test_a_cell_with_two_numbers_is_a_line_numbered_problem_not_the_first_number(raw: str) -> None:
+    result = parse(f'tenant_ref,name,phone\nA,Test Person,"{raw}"\n')
+    assert reasons(result) == [f'line 2: phone "{raw}" is not a valid phone number']
+
+
 @pytest.mark.parametrize("raw", ["²", "٥", "５"])
 def test_a_due_day_in_other_digits_is_a_line_numbered_problem_not_a_crash(raw: str) -> None:
     result = parse(f"tenant_ref,name,phone,due_day\nA,Test Person,+4520123501,{raw}\n")
