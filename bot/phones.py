@@ -6,10 +6,11 @@ from functools import lru_cache
 
 import phonenumbers
 
-__all__ = ["e164", "from_telegram_contact", "readable"]
+__all__ = ["MAX_LENGTH", "e164", "from_telegram_contact", "readable"]
 
-# Longer than any phone number written with spaces and dashes: not a number, not worth parsing.
-_MAX_LENGTH = 32
+# Longer than any phone number written with spaces and dashes: not a number, not worth parsing. The API's schema
+# publishes it as the phone field's maxLength.
+MAX_LENGTH = 32
 
 
 @lru_cache(maxsize=65536)
@@ -20,7 +21,7 @@ def e164(raw: str, region: str | None = "DK") -> str | None:
     with `region=None` only international numbers are accepted (Twilio always sends "+45…").
     """
     raw = raw.strip()
-    if not raw or len(raw) > _MAX_LENGTH or (region is None and not raw.startswith("+")):
+    if not raw or len(raw) > MAX_LENGTH or (region is None and not raw.startswith("+")):
         return None
     # Letters are a typo or an extension, never part of a number to text: phonenumbers reads "20 12 ABCD" as the
     # keypad's 20 12 22 23, someone else's number.

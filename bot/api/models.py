@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
 
 from bot.api.errors import ApiError, Problem, from_validation
+from bot.phones import MAX_LENGTH as PHONE_MAX_LENGTH
 from bot.tenants.csv_rows import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, POINT_AMOUNT
 
 __all__ = [
@@ -77,8 +78,8 @@ Phone = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "maxLength": 40,
-            "description": "E.164, or a Danish number without +45",
+            "maxLength": PHONE_MAX_LENGTH,
+            "description": "one number: E.164, or a Danish number without +45",
             "examples": ["+4520123456"],
         }
     ),

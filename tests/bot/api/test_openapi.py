@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.tenants.csv_rows import FIELDS
-from tests.bot.api.conftest import Api
+from tests.bot.api.conftest import Api, tenant
 
 
 async def test_the_schema_names_every_route_of_the_contract_with_its_bodies(sqlite_api: Api) -> None:
@@ -40,3 +40,22 @@ async def test_the_schema_names_every_route_of_the_contract_with_its_bodies(sqli
     put_op = doc["paths"]["/api/v1/tenants/{tenant_ref}"]["put"]
     assert {"200", "201", "401", "403", "415", "422", "429"} <= set(put_op["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in put_op["parameters"])
+
+
+async def test_the_phone_fields_published_max_length_is_what_a_write_accepts(sqlite_api: Api) -> None:
+    api = sqlite_api
+    schemas = (await api.client.get("/api/v1/openapi.json")).json()["components"]["schemas"]
+    longest = schemas["TenantIn"]["properties"]["phone"]["maxLength"]
+    assert schemas["BulkTenant"]["properties"]["phone"]["maxLength"] == longest
+
+    def written(length: int) -> str:  # +4520123456 with spaces between its country code and its number
+        return "+45" + " " * (length - len("+4520123456")) + "20123456"
+
+    answer = await api.put("T-1", tenant(phone=written(longest)))
+    assert answer.status_code == 201
+    too_long = written(longest + 1)
+    answer = await api.put("T-2", tenant("T-2", phone=too_long))
+    assert answer.status_code == 422
+    assert [(p["field"], p["reason"]) for p in answer.json()["errors"]] == [
+        ("phone", f'phone "{too_long}" is not a valid phone number')
+    ]
