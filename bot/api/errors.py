@@ -1,4 +1,4 @@
-"""The API's refusals: one JSON shape for every 4xx, with every bad field and its reason."""
+"""The API's refusals: one JSON shape for every 4xx and for a fault of its own, with every bad field and why."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 
 from bot.tenants.csv_rows import FIELDS, RowError
 
-__all__ = ["ApiError", "Problem", "from_row_errors", "from_validation", "json_response"]
+__all__ = ["ApiError", "Problem", "from_row_errors", "from_validation", "is_api_path", "json_response", "server_error"]
 
 
 class Problem(dict[str, Any]):
@@ -48,6 +48,23 @@ class ApiError(Exception):
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """JSON that no cache keeps (it may name a tenant)."""
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def is_api_path(path: str) -> bool:
+    """A path whose answers, an error's too, are JSON in the API's shape."""
+    return path.startswith("/api/")
+
+
+_SERVER_ERROR = (
+    "keephome failed on its side (the error is in its log) and may not have carried out this request: "
+    "send it again later; a write sent again with the same Idempotency-Key is not carried out twice"
+)
+
+
+def server_error() -> JSONResponse:
+    """A fault of keephome's own under /api/, in the refusals' shape: what it means for the client, nothing of the
+    fault itself (its traceback goes to the log)."""
+    return ApiError(500, _SERVER_ERROR).response()
 
 
 def _field_of(error: RowError) -> str | None:

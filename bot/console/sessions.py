@@ -17,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Match
 
+from bot.api.errors import is_api_path
+from bot.api.errors import server_error as api_server_error
 from bot.console import csrf
 from bot.console.accounts import StaffError, hash_token
 from bot.console.web import FormError, NotFound, now, read_form, redirect, render, runtime
@@ -241,8 +243,11 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """A fault of keephome's own (the error and its traceback go to the log): under /console/ a page in the
-    console's language that says what it means for the person; elsewhere the plain 500."""
+    console's language that says what it means for the person; under /api/ JSON in the API's refusals' shape;
+    elsewhere (the webhooks) the plain 500."""
     plain = PlainTextResponse("Internal Server Error", status_code=500)
+    if is_api_path(request.url.path):
+        return api_server_error()
     if not _console_page(request):
         return plain
     try:

@@ -8,10 +8,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 from pydantic import BaseModel, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from bot.api.errors import from_validation
 from bot.api.models import MAX_BULK
+from bot.app import create_app
 from bot.webhooks.limits import DEFAULT_LIMIT, ROUTE_LIMITS
 from tests.bot.api.conftest import Api, tenant
 
@@ -211,3 +216,34 @@ async def test_a_repeated_bulk_counts_its_tenants_unchanged_as_the_csv_import_do
     items[1] = {**items[1], "balance": "0"}
     changed = await api.post("tenants/bulk", {"tenants": [*items, tenant("T-9", "+4520123499")]})
     assert changed.json() == {"created": 1, "updated": 1, "unchanged": 2, "left_out": 0, "older_balances_kept": 0}
+
+
+async def test_a_fault_of_keephome_s_own_is_a_json_500_in_the_refusals_shape(
+    sqlite_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("cases query broke in /srv/keephome/bot/api/cases.py")
+
+    async def crash(request: Request) -> Response:
+        raise RuntimeError("a webhook broke")
+
+    monkeypatch.setattr("bot.api.app.list_cases", broken)
+    app = create_app(sqlite_api.rt)
+    app.router.routes.insert(0, Route("/webhooks/crash", crash, methods=["POST"]))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+        answer = await client.get("/api/v1/cases", headers=sqlite_api.auth("read"))
+        assert answer.status_code == 500
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.headers["cache-control"] == "no-store"
+        body = answer.json()
+        assert set(body) == {"error", "errors"} and body["errors"] == []
+        assert "may not have carried out this request" in body["error"]
+        # Nothing of the fault itself: no exception, no path, no traceback.
+        assert not any(word in answer.text for word in ("RuntimeError", "/srv/", "Traceback", "broke"))
+        # A webhook's fault stays the plain 500 (Twilio and Telegram read no JSON).
+        webhook = await client.post("/webhooks/crash")
+        assert webhook.status_code == 500 and webhook.text == "Internal Server Error"
+    # The fault still reaches the server, which logs it with its traceback.
+    with pytest.raises(RuntimeError, match="cases query broke"):
+        await sqlite_api.client.get("/api/v1/cases", headers=sqlite_api.auth("read"))
