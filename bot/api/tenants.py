@@ -5,11 +5,14 @@ characters, money; `Duplicates`: a tenant_ref or number twice in one bulk) and w
 writer (`upsert_rows`), in one transaction with the audit entry and the Idempotency-Key's answer: all or
 nothing. A balance the write shows settled ends the tenant's waiting reminder conversation the same day
 (`balance_updated`, as an import does); a court or termination date opens the urgent case at once
-(`bot/api/urgent.py`).
+(`bot/api/urgent.py`), right after the commit. Should that fail, the write stays saved and answers what it saved
+(the same answer a repeat with its Idempotency-Key gets); the failure is logged, and the next morning's planning opens
+the case (its court rule finds the date), as it does for a date that came by import.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +36,8 @@ from bot.tenants.csv_rows import Duplicates, ImportRow, RowError, RowRules, chec
 from bot.tenants.upsert import CHUNK, ImportRefused, ImportSummary, upsert_rows
 
 __all__ = ["Write", "checked_rows", "put_tenant", "rules_for", "write_bulk"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +179,23 @@ async def _write(
             await held.remember(conn, answer.status, answer.body)
     urgent = [ids[ref] for ref in legal if ref in ids]
     if urgent:
-        await open_urgent_cases(db, urgent, req.now, settings)
+        await _open_urgent(db, urgent, req, settings)
     return answer
+
+
+async def _open_urgent(db: Database, tenant_ids: Sequence[int], req: Write, settings: Settings) -> None:
+    """Open the urgent cases of a committed write. A failure is not the client's: the tenants are saved and the
+    answer (already stored under the Idempotency-Key) says so; a 500 would have the client repeat a write that
+    was done."""
+    try:
+        await open_urgent_cases(db, tenant_ids, req.now, settings)
+    except Exception:
+        log.exception(
+            'API key "%s": the write was saved, but opening the urgent case of tenant id(s) %s failed; the '
+            "next morning's planning opens it, or run `keephome remind` to open it now once the error below is fixed",
+            req.caller.name,
+            ", ".join(str(i) for i in tenant_ids),
+        )
 
 
 async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str, item: TenantIn | Misfit) -> Answer:

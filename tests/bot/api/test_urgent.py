@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from bot.reminders.plan import plan_reminders
 from bot.store.schema import cases, conversations, outbox, planned_reminders
@@ -81,3 +83,33 @@ async def test_a_tenant_reminded_today_gets_the_case_now_and_no_second_message_t
     async with api.rt.db.read() as conn:
         triggers = sorted(t for (t,) in await conn.execute(select(planned_reminders.c.trigger)))
     assert triggers == ["court", "missed"]
+
+
+async def test_a_write_saved_when_its_urgent_case_cannot_open_answers_what_it_saved(
+    sqlite_api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = sqlite_api
+    # The database refuses every new case: the urgent case's opening fails after the tenant's write committed.
+    async with api.rt.db.write() as conn:
+        await conn.execute(text("CREATE TRIGGER no_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'no'); END"))
+    body = tenant(court_date="2026-04-15")
+    with caplog.at_level(logging.ERROR, logger="bot.api.tenants"):
+        answer = await api.put("T-1", body, **{"Idempotency-Key": "sync-1"})
+    assert answer.status_code == 201 and answer.json()["result"] == "created"
+    # What the answer says is stored: the tenant with its court date; of the urgent case, nothing half-made.
+    shown = (await api.get("tenants/T-1")).json()
+    assert shown["court_date"] == "2026-04-15" and shown["case"] is None
+    async with api.rt.db.read() as conn:
+        assert (await conn.execute(select(planned_reminders.c.id))).first() is None
+        assert (await conn.execute(select(conversations.c.id))).first() is None
+    (record,) = caplog.records
+    assert "the write was saved" in record.getMessage() and "keephome remind" in record.getMessage()
+    assert record.exc_info is not None
+    # The client's repeat gets the same answer, not a second write.
+    again = await api.put("T-1", body, **{"Idempotency-Key": "sync-1"})
+    assert (again.status_code, again.json(), again.headers["idempotent-replayed"]) == (201, answer.json(), "true")
+    # Once the fault is gone, the planning opens the case the write could not.
+    async with api.rt.db.write() as conn:
+        await conn.execute(text("DROP TRIGGER no_cases"))
+    await plan_reminders(api.rt.db, api.rt.settings, api.rt.clock())
+    assert [c[:2] for c in await urgent_cases(api)] == [("outreach", "waiting")]
