@@ -51,7 +51,8 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | Non
 
 
 def is_api_path(path: str) -> bool:
-    """A path whose answers, an error's too, are JSON in the API's shape."""
+    """A path whose answers, an error's too, are JSON in the API's shape (the README promises that every refusal of
+    the API is: a body too large, a fault of keephome's own)."""
     return path.startswith("/api/")
 
 

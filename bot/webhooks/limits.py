@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.api.errors import ApiError
+from bot.api.errors import ApiError, is_api_path
 
-__all__ = ["DEFAULT_LIMIT", "JSON_PREFIXES", "ROUTE_LIMITS", "BodyLimit", "BodyLimits", "form_fields"]
+__all__ = ["DEFAULT_LIMIT", "ROUTE_LIMITS", "BodyLimit", "BodyLimits", "form_fields"]
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -46,8 +46,6 @@ ROUTE_LIMITS: tuple[tuple[str, BodyLimit], ...] = (
 )
 # Everything else (the API's other routes, the demo's simulator): small JSON or nothing.
 DEFAULT_LIMIT = BodyLimit(16 * KIB, 50)
-# Paths whose refusals are JSON in the API's error shape: the README promises that every refusal of the API is.
-JSON_PREFIXES = ("/api/",)
 
 
 def form_fields(content_type: bytes, body: bytes) -> int:
@@ -173,7 +171,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 async def _refuse(scope: Scope, send: Send, status: int, text: str) -> None:
     """Answer at once and close the connection: what the client is still sending is never read. On the API the
     answer is its JSON refusal (`{"error": …, "errors": []}`), elsewhere plain text."""
-    if str(scope["path"]).startswith(JSON_PREFIXES):
+    if is_api_path(str(scope["path"])):
         refusal = ApiError(status, text).response()
         body = bytes(refusal.body)
         headers = [*refusal.raw_headers, (b"connection", b"close")]
