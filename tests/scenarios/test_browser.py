@@ -901,3 +901,36 @@ async def test_on_a_phone_the_forms_of_a_card_are_set_apart(served: Served) -> N
         assert start["y"] - (end["y"] + end["height"]) >= 16 and line[0] == "solid" and line[1] >= 1, (below, line)
     await context.close()
     assert served.csp_violations == []
+
+
+async def test_on_a_phone_the_admin_s_menu_closes_on_escape_and_when_left(served: Served) -> None:
+    """The admin's menu on a phone stayed open over the page whatever came next: Escape did nothing, and a tap on the
+    page or the keyboard moving on past its last link left it covering the page. Now it closes, as a menu does."""
+    await add_person(served.rt, "admin@example.org", "admin")
+    context, page = await _sign_in(served, "admin@example.org", **PHONE)
+    await page.goto(f"{served.url}/console/admin")
+    menu, summary = page.locator("header details.menu"), page.locator("header summary")
+    is_open = "d => d.open"
+    # Escape: closed, and the keyboard is back on the menu's button.
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await page.keyboard.press("Tab")
+    assert await menu.evaluate(is_open)
+    await page.keyboard.press("Escape")
+    assert not await menu.evaluate(is_open)
+    assert await page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    # Tab past the last link ("Log ud") to the page: closed.
+    await page.keyboard.press("Enter")
+    await page.locator("header details.menu button[type=submit]").focus()
+    assert await menu.evaluate(is_open)
+    await page.keyboard.press("Tab")
+    assert not await page.evaluate("document.querySelector('header details.menu').contains(document.activeElement)")
+    assert not await menu.evaluate(is_open)
+    # A tap on the page below: closed; a tap inside the open menu's list keeps it open.
+    await summary.tap()
+    await page.locator("header details.menu nav").tap(position={"x": 4, "y": 4})
+    assert await menu.evaluate(is_open)
+    await page.touchscreen.tap(180, PHONE["viewport"]["height"] - 20)  # below the open menu's last link
+    assert not await menu.evaluate(is_open)
+    await context.close()
+    assert served.csp_violations == []
