@@ -27,7 +27,7 @@ from bot.i18n import local_day
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime, build_runtime
 from bot.store.migrate import upgrade
-from bot.store.schema import cases, consents, staff_sessions
+from bot.store.schema import cases, consents, staff, staff_sessions
 from tests.conftest import make_settings
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
@@ -934,3 +934,33 @@ async def test_on_a_phone_the_admin_s_menu_closes_on_escape_and_when_left(served
     assert not await menu.evaluate(is_open)
     await context.close()
     assert served.csp_violations == []
+
+
+async def test_on_the_smallest_phone_an_adviser_s_header_is_two_orderly_rows(tmp_path: Path) -> None:
+    """At 320 px an adviser's header wrapped where it happened to: "keephome", "Indbakke" and "Udfald" in one row,
+    "Mig" and "Log ud" alone under "keephome". Now the name stands above, and the pages and "Log ud" share one row,
+    each as tall as a finger, none over another, none past the screen's edge; in Danish and in English."""
+    async with _serve(tmp_path, console_language="da") as served:
+        await add_person(served.rt, "adviser@example.org", "adviser")
+        await add_person(served.rt, "adviser.en@example.org", "adviser")
+        async with served.rt.db.write() as conn:
+            await conn.execute(update(staff).where(staff.c.email == "adviser.en@example.org").values(language="en"))
+        for email, words in (("adviser@example.org", "Log ud"), ("adviser.en@example.org", "Sign out")):
+            context, page = await _sign_in(served, email, **{**PHONE, "viewport": {"width": 320, "height": 568}})
+            await page.wait_for_url("**/console/")
+            found = await page.evaluate(_TARGETS, "header a, header button")
+            assert [text for text, *_ in found["targets"]][-1] == words
+            for text, height, width, drawn in found["targets"]:
+                assert height >= FINGER and drawn == 1, (text, height, width, drawn)
+            assert found["overlaps"] == []
+            rows = await page.evaluate(
+                """() => [...document.querySelectorAll("header .brand, header a, header button")].map(e => {
+                     const r = e.getBoundingClientRect(); return [e.textContent.trim(), r.top, r.bottom, r.right]; })"""
+            )
+            (brand, _, brand_bottom, _), *targets = rows
+            assert brand == "keephome"
+            assert len({round(top) for _, top, _, _ in targets}) == 1, rows  # one row
+            assert all(top >= brand_bottom for _, top, _, _ in targets), rows  # under the name, not beside it
+            assert all(right <= 320 for *_, right in rows), rows
+            await context.close()
+        assert served.csp_violations == []
