@@ -31,7 +31,7 @@ from bot.store.schema import cases, consents, staff, staff_sessions
 from tests.conftest import make_settings
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
-from tests.support.outcomes_world import FIRST, LAST, a_busy_month, build
+from tests.support.outcomes_world import FIRST, LAST, World, a_busy_month, build
 
 CHROMIUM = "/usr/bin/chromium"
 # Every browser test's marks (tests/scenarios/test_simulator_browser.py takes them too).
@@ -964,3 +964,38 @@ async def test_on_the_smallest_phone_an_adviser_s_header_is_two_orderly_rows(tmp
             assert all(right <= 320 for *_, right in rows), rows
             await context.close()
         assert served.csp_violations == []
+
+
+async def test_a_reply_sent_by_keyboard_leaves_the_keyboard_on_it_without_a_ring_round_the_conversation(
+    served: Served,
+) -> None:
+    """After a reply the page opens at the conversation; on a desktop, where it scrolls in its own box, the browser gave
+    the whole box the focus and drew the keyboard's yellow ring round all of it. Now the keyboard is on the message
+    just sent (a screen reader reads it), with no ring, and the next Tab goes on to the reply's field."""
+    rt = served.rt
+    tenant_id = await add_tenant(rt, "4711-9-06", name="Long Tenant", phone=TENANT_PHONE)
+    world = World(rt)
+    start = rt.clock() - timedelta(hours=30)
+    for n in range(30):  # more than the box shows: it scrolls
+        await world.writes(tenant_id, start + timedelta(minutes=n), "tenant" if n % 2 else "bot")
+    case_id = await add_case(rt, tenant_id)
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await _sign_in(served, "adviser@example.org")
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.click("#take")
+    await page.fill("#reply", "Hej, jeg ringer fredag.")
+    await page.focus("form[action$='/reply'] button")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**#thread")
+    await page.wait_for_load_state("load")
+    focused = await page.evaluate(
+        """() => { const e = document.activeElement, ring = x => getComputedStyle(x).outlineStyle;
+             return [e.id, e.textContent, ring(e), ring(document.getElementById("thread"))]; }"""
+    )
+    what, text, ring, thread_ring = focused
+    assert what != "thread" and "Hej, jeg ringer fredag." in text, focused
+    assert ring == "none" and thread_ring == "none", focused
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "reply"
+    await context.close()
+    assert served.csp_violations == []

@@ -93,11 +93,16 @@
   thread.scrollTop = thread.scrollHeight;
   // On a phone the conversation flows with the page (console.css): a page opened at the conversation (after a reply)
   // shows its last message, the one just sent, not its first, many screens up.
+  // The keyboard's place goes to that message too (a screen reader reads it: the reply is sent), not to the whole
+  // conversation: on a desktop, where the conversation scrolls in its own box, the browser gave the box itself the
+  // focus and a ring drawn around all of it. The message takes focus without a ring (console.css): nothing in it is
+  // pressed, and the next Tab goes on from it to the reply's field.
   function toLast() {
     var last = thread.lastElementChild;
-    if (window.location.hash === "#thread" && last && thread.scrollHeight <= thread.clientHeight) {
-      last.scrollIntoView({block: "center"});
-    }
+    if (window.location.hash !== "#thread" || !last) { return; }
+    if (thread.scrollHeight <= thread.clientHeight) { last.scrollIntoView({block: "center"}); }
+    last.tabIndex = -1;
+    last.focus({preventScroll: true});
   }
   // Now, and once the page has loaded (the browser may go to the #thread anchor's top again then).
   toLast();
