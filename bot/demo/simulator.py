@@ -19,7 +19,17 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.base import CHANNEL_KEYS, button_data, parse_button_data
 from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
-from bot.i18n import N_, install, language_of, local_day, local_moment, reason_words, stage_words, use_language
+from bot.i18n import (
+    N_,
+    format_locale,
+    install,
+    language_of,
+    local_day,
+    local_moment,
+    reason_words,
+    stage_words,
+    use_language,
+)
 from bot.i18n import gettext as _
 from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
 from bot.outbox.record import SECRET_TEMPLATES
@@ -132,6 +142,8 @@ async def _page(request: Request) -> Response:
     first, last = _window(_rt(request))
     page = _env.get_template("index.html").render(
         page_language=language,
+        # The locale the chosen day is said in beside the date field (the console's static/dates.js).
+        date_locale=format_locale(language).replace("_", "-"),
         words=_words(),
         first=first.isoformat(),
         last=last.isoformat(),

@@ -999,3 +999,22 @@ async def test_a_reply_sent_by_keyboard_leaves_the_keyboard_on_it_without_a_ring
     assert await page.evaluate("document.activeElement.id") == "reply"
     await context.close()
     assert served.csp_violations == []
+
+
+async def test_the_simulator_s_date_field_says_the_chosen_day_in_the_page_s_words(tmp_path: Path) -> None:
+    """The simulator's "move the clock" field is drawn in the browser's language: an English browser showed 03/01/2026
+    for the 1st of March, with nothing beside it in the page's Danish. It now says the day as the console's date
+    fields do (the same static/dates.js)."""
+    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+        context = await demo.new_context(**{**PHONE, "locale": "en-US"})
+        page = await context.new_page()
+        await page.goto(f"{demo.url}/simulator")
+        await page.wait_for_selector("#tenants button")
+        await page.fill("#day", "2026-03-01")
+        assert await page.locator("#day-words").count() == 1
+        assert await page.inner_text("#day-words") == "søndag den 1. marts 2026"
+        assert await page.get_attribute("#day", "aria-describedby") == "day-words"
+        width, window = await _fits(page)
+        assert width <= window
+        await context.close()
+        assert demo.csp_violations == []

@@ -382,3 +382,14 @@ async def test_a_phone_shows_messages_in_the_order_they_reached_it(demo: tuple[R
     went_later = next(i for i, text in enumerate(texts) if later in text)
     assert texts.index("hej") < went_later  # written before it went, so above it, whatever the ids
     assert [m["at"] for m in thread] == sorted(m["at"] for m in thread)
+
+
+async def test_the_day_field_s_words_are_in_the_page_s_language(settings: Settings) -> None:
+    """The simulator's date field says the chosen day beside it with the console's script, in the page's language:
+    an English demo writes it the British way ("Sunday, 1 March 2026")."""
+    async with started_runtime(make_settings(settings.database_url, console_language="en"), SeededClock()) as rt:
+        rt.demo = True
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            page = (await client.get("/simulator")).text
+    assert '<script src="/console/static/dates.js" data-locale="en-GB"></script>' in page
