@@ -1018,3 +1018,47 @@ async def test_the_simulator_s_date_field_says_the_chosen_day_in_the_page_s_word
         assert width <= window
         await context.close()
         assert demo.csp_violations == []
+
+
+async def test_a_date_field_s_calendar_button_reached_by_tab_has_the_keyboard_s_ring(served: Served) -> None:
+    """Tab goes through a date field's day, month and year, then to its calendar button inside the field: there the
+    yellow ring vanished (the button had the browser's thin 1 px line). Now the field keeps the ring."""
+    await add_person(served.rt, "adviser@example.org", "adviser")
+    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    await page.goto(f"{served.url}/console/outcomes?from=2026-02-02&to=2026-03-01&stage=")
+    where = """() => { const e = document.activeElement, s = getComputedStyle(e);
+                 return [e.id, e.matches(":focus"), s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; }"""
+    stops = []
+    for _ in range(20):  # from the top of the page, as the keyboard goes, until past the field
+        await page.keyboard.press("Tab")
+        stops.append(await page.evaluate(where))
+        if stops[-1][0] == "to":
+            break
+    in_field = [stop for stop in stops if stop[0] == "from"]
+    assert len(in_field) == 4 and not in_field[-1][1], stops  # day, month, year; then the calendar button inside
+    for _, _, style, width, colour in in_field:
+        assert (style, width, colour) == ("solid", 3, "rgb(255, 191, 71)"), in_field
+    await context.close()
+    assert served.csp_violations == []
+
+
+async def test_on_a_phone_each_field_and_button_of_a_case_is_as_tall_as_a_finger(served: Served) -> None:
+    """On a phone the case page's buttons, lists and fields were 39 to 43 px tall ("Send", "Luk sagen", the outcome's
+    list), under the 44 px a finger hits without its neighbour; so were the outcome page's CSV links (16 px)."""
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-9-07", name="Phone Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    await add_person(rt, "volunteer@example.org", "volunteer")
+    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.tap("#take")
+    await page.locator("#reply").wait_for()
+    controls = "main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
+    for path in (f"/console/cases/{case_id}", "/console/outcomes"):
+        await page.goto(f"{served.url}{path}")
+        found = await page.evaluate(_TARGETS, controls + (", main a.download" if "outcomes" in path else ""))
+        assert len(found["targets"]) >= 5, path
+        small = [(text[:30], height) for text, height, *_ in found["targets"] if height < FINGER]
+        assert small == [], (path, small)
+    await context.close()
+    assert served.csp_violations == []
