@@ -1062,3 +1062,33 @@ async def test_on_a_phone_each_field_and_button_of_a_case_is_as_tall_as_a_finger
         assert small == [], (path, small)
     await context.close()
     assert served.csp_violations == []
+
+
+_LINES = """selector => [...document.querySelectorAll(selector)].map(e => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  return [e.textContent.trim(), new Set([...range.getClientRects()].map(r => Math.round(r.top))).size];
+})"""
+
+
+async def test_an_amount_a_phone_number_and_a_label_beside_the_conversation_stay_whole(tmp_path: Path) -> None:
+    """In the narrow column beside a desktop's conversation the amount owed broke before its full stop ("13.800,00 kr"
+    then "."), the number to call inside itself ("20 00 00" then "01") and "Lejemålsnummer" inside the word. Each
+    stays on one line now, on a desktop and on the smallest phone."""
+    async with _serve(tmp_path, console_language="da") as served:
+        rt = served.rt
+        tenant_id = await add_tenant(
+            rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=1380000, monthly_rent_ore=690000
+        )
+        case_id = await add_case(rt, tenant_id)
+        await add_person(rt, "adviser@example.org", "adviser")
+        for viewport in ({"width": 1280, "height": 900}, {"width": 320, "height": 568}):
+            context, page = await _sign_in(served, "adviser@example.org", viewport=viewport)
+            await page.goto(f"{served.url}/console/cases/{case_id}")
+            lines = await page.evaluate(_LINES, "dd.amount, a.call, dt")
+            assert ["13.800,00\xa0kr.", 1] in lines and ["20 00 00 01", 1] in lines, lines
+            assert ["Lejemålsnummer", 1] in lines, lines
+            width, window = await _fits(page)
+            assert width <= window, (viewport, width, window)
+            await context.close()
+        assert served.csp_violations == []
