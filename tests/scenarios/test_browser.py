@@ -1044,7 +1044,8 @@ async def test_a_date_field_s_calendar_button_reached_by_tab_has_the_keyboard_s_
 
 async def test_on_a_phone_each_field_and_button_of_a_case_is_as_tall_as_a_finger(served: Served) -> None:
     """On a phone the case page's buttons, lists and fields were 39 to 43 px tall ("Send", "Luk sagen", the outcome's
-    list), under the 44 px a finger hits without its neighbour; so were the outcome page's CSV links (16 px)."""
+    list), under the 44 px a finger hits without its neighbour; so were the outcome page's CSV links (16 px) and the
+    lines of the consent's boxes to tick (23 px)."""
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-07", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
@@ -1053,7 +1054,10 @@ async def test_on_a_phone_each_field_and_button_of_a_case_is_as_tall_as_a_finger
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.tap("#take")
     await page.locator("#reply").wait_for()
-    controls = "main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
+    controls = (
+        "main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]),"
+        " main label:has(> input[type=checkbox])"
+    )
     for path in (f"/console/cases/{case_id}", "/console/outcomes"):
         await page.goto(f"{served.url}{path}")
         found = await page.evaluate(_TARGETS, controls + (", main a.download" if "outcomes" in path else ""))
