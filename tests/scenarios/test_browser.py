@@ -1096,3 +1096,23 @@ async def test_an_amount_a_phone_number_and_a_label_beside_the_conversation_stay
             assert width <= window, (viewport, width, window)
             await context.close()
         assert served.csp_violations == []
+
+
+async def test_a_consent_form_s_error_has_the_keyboard_s_place_without_a_ring(served: Served) -> None:
+    """A consent recorded without its date opens the page again at the form's error, given the focus so a screen reader
+    says it; the keyboard's yellow ring was drawn round the error as if it were something to press. No ring now."""
+    rt = served.rt
+    case_id = await _tenant_consents(rt, await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await _sign_in(served, "adviser@example.org")
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.click("#take")
+    await page.click("#record-consent button[type=submit]")
+    await page.wait_for_selector("#record-consent-error")
+    focused = await page.evaluate(
+        """() => { const e = document.activeElement, s = getComputedStyle(e);
+             return [e.id, s.outlineStyle, s.boxShadow]; }"""
+    )
+    assert focused == ["record-consent-error", "none", "none"], focused
+    await context.close()
+    assert served.csp_violations == []
