@@ -1116,3 +1116,19 @@ async def test_a_consent_form_s_error_has_the_keyboard_s_place_without_a_ring(se
     assert focused == ["record-consent-error", "none", "none"], focused
     await context.close()
     assert served.csp_violations == []
+
+
+async def test_on_a_phone_the_simulator_s_buttons_are_as_tall_as_a_finger(tmp_path: Path) -> None:
+    """On a phone the simulator's clock field and its three buttons were 21 px tall and touched one another; the
+    SMS/Telegram tabs were 31 px. Each is as tall as a finger, none over another."""
+    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+        context = await demo.new_context(**PHONE)
+        page = await context.new_page()
+        await page.goto(f"{demo.url}/simulator")
+        await page.wait_for_selector("#tenants button")
+        found = await page.evaluate(_TARGETS, ".tabs button, #compose input, #compose button, #side button, #day")
+        assert len(found["targets"]) == 8
+        small = [(text, height) for text, height, *_ in found["targets"] if height < FINGER]
+        assert small == [] and found["overlaps"] == [], (small, found["overlaps"])
+        await context.close()
+        assert demo.csp_violations == []
