@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -1136,5 +1137,31 @@ async def test_on_a_phone_the_simulator_s_buttons_are_as_tall_as_a_finger(tmp_pa
         assert len(found["targets"]) == 8
         small = [(text, height) for text, height, *_ in found["targets"] if height < FINGER]
         assert small == [] and found["overlaps"] == [], (small, found["overlaps"])
+        await context.close()
+        assert demo.csp_violations == []
+
+
+async def test_the_english_simulator_says_its_clock_in_english_with_the_chosen_day_under_the_field(
+    tmp_path: Path,
+) -> None:
+    """The English simulator said the demo's clock the Danish way ("6.12.2026, 14.27.42"), and on a 320 px phone the
+    chosen day's words stood split around the "Move clock" button. The clock is said in the page's language, and the
+    words stand under the field and its button."""
+    async with _serve(tmp_path, demo=True, console_language="en") as demo:
+        context = await demo.new_context(**{**PHONE, "viewport": {"width": 320, "height": 568}})
+        page = await context.new_page()
+        await page.goto(f"{demo.url}/simulator")
+        await page.click("#tenants button")
+        await page.wait_for_function("document.getElementById('now').textContent !== ''")
+        now = await page.inner_text("#now")
+        assert re.fullmatch(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d", now), (
+            now
+        )
+        await page.fill("#day", "2026-03-01")
+        assert await page.inner_text("#day-words") == "Sunday, 1 March 2026"
+        lines = await page.evaluate(_LINES, "#day-words")
+        field, button, words = [await page.locator(part).bounding_box() for part in ("#day", "#move", "#day-words")]
+        assert field and button and words and lines == [["Sunday, 1 March 2026", 1]]
+        assert words["y"] >= max(field["y"] + field["height"], button["y"] + button["height"]), (field, button, words)
         await context.close()
         assert demo.csp_violations == []

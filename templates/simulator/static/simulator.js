@@ -3,6 +3,10 @@ let tenant = null, channel = "sms", lastJson = "";
 const $ = (id) => document.getElementById(id);
 // The page's words, in the console's language (bot/demo/simulator.py `_words`).
 const W = JSON.parse($("simulator").dataset.words);
+// The demo's clock in the page's language (the locale the date field's words are in), not always Danish's.
+const NOW = new Intl.DateTimeFormat($("day").closest("[data-locale]").dataset.locale, {
+  weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit",
+  timeZone: "Europe/Copenhagen"});
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
 async function loadTenants() {
   const list = await (await fetch("/simulator/api/tenants")).json();
@@ -36,7 +40,7 @@ async function refresh() {
   if (tenant === null) return;
   const r = await fetch(`/simulator/api/thread?tenant=${tenant}&channel=${channel}`);
   const data = await r.json();
-  $("now").textContent = new Date(data.now).toLocaleString("da-DK", {timeZone: "Europe/Copenhagen"});
+  $("now").textContent = NOW.format(new Date(data.now));
   const json = JSON.stringify(data.messages);
   if (json === lastJson) return;
   // Something happened on the phone: the tenant list may say more now (a chat linked, a STOP).
