@@ -12,6 +12,7 @@ from sqlalchemy import Boolean, Connection, Integer, String, bindparam, case, fu
 
 from bot.channels.base import SendResult
 from bot.outbox.claim import Claimed
+from bot.outbox.status import apply_early
 from bot.store.message_status import set_message_status
 from bot.store.rows import execute_rows
 from bot.store.schema import STATUS_RANK, UTCDateTime, messages, outbox
@@ -125,13 +126,17 @@ def record(
     max_attempts: int,
     until: datetime,
     marks: Mapping[int, bool] | None = None,
+    early: list[tuple[str, str]] | None = None,
 ) -> list[tuple[Outcome, str]]:
     """Write what the providers said, all in one transaction; rows not sent (claimed `until`) go back. Returns the
     rows that failed for good, each with why: `gave_up` (its attempts used up on transient failures), or the
     provider's `permanent`, `blocked`, `opted_out` (the sender counts and logs them).
 
     `marks` (outbox id -> maybe sent) sets those rows' mark as it is, not added to: rows whose outcome the sender
-    kept in memory and writes now, claimed again after their lease lapsed (the claim marked them)."""
+    kept in memory and writes now, claimed again after their lease lapsed (the claim marked them).
+
+    Status callbacks that came before their SMS's sid was recorded are applied with it (`apply_early`); `early`, when
+    given, gets each one's status and what became of it, for metrics."""
     _put_back(conn, outcomes, until, now)
     finished: list[tuple[Outcome, str, str | None]] = []
     for o in outcomes:
@@ -183,7 +188,7 @@ def record(
             case _:
                 finished.append((o, "failed", None))
     if finished:
-        _finish(conn, finished, now)
+        (early if early is not None else []).extend(_finish(conn, finished, now))
     _set_marks(conn, marks or {})
     return _failed(finished)
 
@@ -202,8 +207,8 @@ def _failed(finished: list[tuple[Outcome, str, str | None]]) -> list[tuple[Outco
     ]
 
 
-def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], now: datetime) -> None:
-    outboxes, facts, secrets = [], [], []
+def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], now: datetime) -> list[tuple[str, str]]:
+    outboxes, facts, secrets, sids = [], [], [], []
     for o, state, reason in finished:
         result = o.result
         code = result.error_code if result is not None else None
@@ -212,6 +217,9 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
         outboxes.append({"row_id": o.row.id, "new_state": state, "error": error, "maybe": maybe})
         status = {"sent": "sent", "held": "held"}.get(state, "failed")
         text = o.text
+        sid = (result.provider_id or None) if result is not None else None
+        if sid is not None and o.channel == "sms":
+            sids.append(sid)
         placeholder = SECRET_TEMPLATES.get(o.row.template)
         if placeholder is not None:
             secrets.append({"row_id": o.row.id})
@@ -224,7 +232,7 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
                 "code": code,
                 "sent_on": o.channel,
                 "sent_text": text,
-                "sid": (result.provider_id or None) if result is not None else None,
+                "sid": sid,
                 "new_status": status,
                 "rank": STATUS_RANK[status],
             }
@@ -233,3 +241,5 @@ def _finish(conn: Connection, finished: list[tuple[Outcome, str, str | None]], n
     execute_rows(conn, _FINISH_MESSAGE, facts)
     if secrets:
         execute_rows(conn, _FORGET_VALUES, secrets)
+    # One indexed query for a wave that recorded SMS sids, none for one that did not.
+    return apply_early(conn, sids, now)

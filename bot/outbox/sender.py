@@ -42,6 +42,7 @@ from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.outbox.trouble import SendTrouble
 from bot.store.db import Database
 from bot.store.election import Tenure
+from bot.store.schema import FAILED_STATUSES
 from bot.worker import work_until_cancelled
 from conversations.model import Channel as ChannelName
 from conversations.model import Choice
@@ -449,8 +450,9 @@ class Sender:
         lease ends: nothing of theirs went out."""
         pause = RECORD_RETRY_SECONDS
         while True:
+            early: list[tuple[str, str]] = []
             try:
-                return await self._db.run(record, outcomes, self._clock(), self._max_attempts, until, marks)
+                failed = await self._db.run(record, outcomes, self._clock(), self._max_attempts, until, marks, early)
             except Exception as exc:
                 left = (until - self._clock()).total_seconds() - self._send_timeout
                 if left <= pause:
@@ -474,6 +476,20 @@ class Sender:
                 )
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, RECORD_RETRY_MAX_SECONDS)
+                continue
+            self._count_early(early)
+            return failed
+
+    def _count_early(self, early: list[tuple[str, str]]) -> None:
+        """Count the status callbacks that came before their sid was recorded and were applied with it, as the
+        callback's own webhook counts one (bot/webhooks/twilio.py): a failure that moved the status, once."""
+        for status, result in early:
+            self._metrics.inbound.labels("sms", result).inc()
+            if result == "status_applied" and status in FAILED_STATUSES:
+                self._metrics.delivery_failed.labels("sms", status).inc()
+            # As the webhook logs one: a failure at INFO, a delivery at DEBUG.
+            level = logging.INFO if status in FAILED_STATUSES else logging.DEBUG
+            log.log(level, "sms status kept before its sid was recorded: status=%s result=%s", status, result)
 
     def _failed_for_good(self, failed: list[tuple[Outcome, str]]) -> None:
         """Say what could not be sent: a warning and `keephome_outbox_failed` (the case page shows each one)."""

@@ -43,6 +43,7 @@ __all__ = [
     "consents",
     "conversations",
     "court_cases",
+    "early_statuses",
     "erased_refs",
     "inbound",
     "link_codes",
@@ -267,6 +268,19 @@ messages = Table(
     # revision 0017
     Column("sent_at", TS, nullable=True),
     UniqueConstraint("channel", "provider_id", name="uq_messages_channel_provider"),
+)
+# A Twilio status callback that came before the sender recorded its message's sid (a failure to an unreachable number
+# can come within a fraction of a second): kept here, the highest-ranked status seen, and applied through
+# `record_delivery` in the transaction in which the sender records that sid (bot/outbox/record.py). One never matched
+# is deleted by the retention purge a day after it came (`EARLY_STATUS_KEPT`).
+early_statuses = Table(
+    "early_statuses",
+    metadata,
+    Column("sid", String(80), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("status_rank", Integer, nullable=False),
+    Column("error_code", String(16), nullable=True),
+    Column("received_at", TS, nullable=False, index=True),
 )
 # The outcome page counts delivery failures of a period: a partial index holds only failed messages, so the
 # busy paths that write and update every other message never touch it.

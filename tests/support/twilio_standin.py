@@ -14,7 +14,7 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +134,9 @@ class TwilioStandin:
     script: list[Answer] = field(default_factory=list)
     faults: Faults | None = None
     unauthorised: int = 0
+    # Run for each accepted message before the client hears the answer: what Twilio does meanwhile (a status
+    # callback that comes before the sender has the sid).
+    on_accept: Callable[[Posted], Awaitable[None]] | None = None
 
     @property
     def sent(self) -> list[Posted]:
@@ -177,6 +180,8 @@ class TwilioStandin:
             retry_after=answer.retry_after,
         )
         self.posted.append(posted)  # recorded before any delay: an accepted message is out, however slow the answer
+        if self.on_accept is not None and sid is not None:
+            await self.on_accept(posted)
         if answer.delay:
             await asyncio.sleep(answer.delay)
         if answer.reset:

@@ -18,7 +18,7 @@ from bot.channels.twilio_sms import TwilioChannel
 from bot.runtime import Clock, Runtime
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.schema import conversations, inbound, messages, outbox, rent_positions, tenants
+from bot.store.schema import conversations, early_statuses, inbound, messages, outbox, rent_positions, tenants
 from bot.webhooks import refusals
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all
@@ -27,6 +27,7 @@ from tests.support.twilio_standin import (
     ACCOUNT_SID,
     FROM_NUMBER,
     Answer,
+    Posted,
     TwilioStandin,
     credentials,
     sign,
@@ -406,6 +407,55 @@ async def test_status_callback_with_opt_out_code_stops_the_tenant(
         # The same as the tenant's own STOP: the question it waited on is over.
         waiting = select(func.count()).select_from(conversations).where(conversations.c.active.is_(True))
         assert (await conn.execute(waiting)).scalar_one() == 0
+
+
+async def test_a_failure_reported_before_the_sid_is_recorded_ends_failed_and_counted_once(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    # An unreachable number: Twilio's "failed" comes while the sender still waits for the SDK's answer, before
+    # the message has its sid. It used to be dropped, and the tenant's message said "sent" for ever.
+    early: list[str] = []
+
+    async def report_at_once(posted: Posted) -> None:
+        assert posted.sid is not None
+        for status in ("failed", "failed", "sent"):  # repeated, and a lower-ranked one after it
+            form = {"MessageSid": posted.sid, "MessageStatus": status, "ErrorCode": "30003"}
+            response = await post(http, STATUS_URL, form)
+            assert response.status_code == 200
+            early.append(status)
+
+    twilio_standin.on_accept = report_at_once
+    await add_tenant(rt.db)
+    await post(http, SMS_URL, sms_form("hej"))
+    await settle(rt)
+    [reply] = twilio_standin.sent
+    assert reply.sid is not None and early == ["failed", "failed", "sent"]
+    assert await _delivery(rt.db, reply.sid) == ("failed", "30003")
+    # Twilio repeats it, and a late lower-ranked callback comes: neither moves it, and it failed once.
+    await post(http, STATUS_URL, {"MessageSid": reply.sid, "MessageStatus": "failed", "ErrorCode": "30003"})
+    await post(http, STATUS_URL, {"MessageSid": reply.sid, "MessageStatus": "sent"})
+    assert await _delivery(rt.db, reply.sid) == ("failed", "30003")
+    metrics = (await http.get("/metrics")).text
+    assert 'keephome_delivery_failed_total{channel="sms",status="failed"} 1.0' in metrics
+    assert 'keephome_inbound_messages_total{channel="sms",result="status_kept_early"} 1.0' in metrics
+    assert 'keephome_inbound_messages_total{channel="sms",result="status_applied"} 1.0' in metrics
+    assert await count(rt.db, early_statuses) == 0
+
+
+async def test_a_delivery_reported_before_the_sid_is_recorded_is_kept_until_it_is(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    async def delivered_at_once(posted: Posted) -> None:
+        await post(http, STATUS_URL, {"MessageSid": str(posted.sid), "MessageStatus": "delivered"})
+
+    twilio_standin.on_accept = delivered_at_once
+    await add_tenant(rt.db)
+    await post(http, SMS_URL, sms_form("hej"))
+    await settle(rt)
+    [reply] = twilio_standin.sent
+    assert await _delivery(rt.db, str(reply.sid)) == ("delivered", None)
+    metrics = (await http.get("/metrics")).text
+    assert "keephome_delivery_failed_total{" not in metrics
 
 
 async def test_status_callback_for_an_unknown_message_changes_nothing(

@@ -1,0 +1,72 @@
+"""A status callback and the sender's record of the same sid, at the same moment on PostgreSQL: neither misses the
+other (each transaction alone sees nothing of the other's uncommitted write)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, text, update
+
+from bot.outbox.status import apply_early, record_delivery
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.schema import STATUS_RANK, early_statuses, messages
+
+pytestmark = pytest.mark.postgres
+
+SID = "SM" + "0" * 32
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+async def _waits_on_the_lock(db: Database) -> bool:
+    async with db.read() as conn:
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE messages%'"
+        )
+        return bool((await conn.execute(waiting)).scalar_one())
+
+
+async def test_a_failure_reported_while_the_sender_records_its_sid_is_applied(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        await upgrade(db)
+        async with db.write() as conn:
+            message_id = (
+                await conn.execute(
+                    messages.insert()
+                    .values(
+                        direction="out",
+                        channel="sms",
+                        author="bot",
+                        status="sending",
+                        status_rank=STATUS_RANK["sending"],
+                        created_at=AT,
+                        updated_at=AT,
+                    )
+                    .returning(messages.c.id)
+                )
+            ).scalar_one()
+        # The sender's record of the wave: the sid written, the kept callbacks looked for (none yet), not committed.
+        async with db.write() as conn:
+            await conn.execute(
+                update(messages)
+                .where(messages.c.id == message_id)
+                .values(provider_id=SID, status="sent", status_rank=STATUS_RANK["sent"])
+            )
+            assert await conn.run_sync(apply_early, [SID], AT) == []
+            # Twilio's "failed" comes now: it cannot see the sid yet, nor can the sender see it kept.
+            callback = asyncio.create_task(db.run(record_delivery, SID, "failed", "30003", AT))
+            while not await _waits_on_the_lock(db):
+                done, _ = await asyncio.wait({callback}, timeout=0.01)
+                if done:
+                    break
+        # The callback waited for the sender's transaction and found the sid: applied, nothing left kept.
+        assert await callback == "status_applied"
+        async with db.read() as conn:
+            row = (await conn.execute(select(messages.c.status, messages.c.error_code))).one()
+            kept = (await conn.execute(select(func.count()).select_from(early_statuses))).scalar_one()
+        assert (row.status, row.error_code, kept) == ("failed", "30003", 0)
+    finally:
+        await db.dispose()
