@@ -1,5 +1,6 @@
-"""Purging by retention: raw inbound payloads, spent link codes, unknown senders and sign-in counts do not
-stay forever; message texts, answers and case notes are blanked when their time is up.
+"""Purging by retention: raw inbound payloads, spent link codes, unknown senders, sign-in counts and status
+callbacks kept for a sid never recorded do not stay forever; message texts, answers and case notes are blanked
+when their time is up.
 
 Blanking keeps the rows (the outcome page still counts them) and removes what a person wrote or what names
 them: `KEEPHOME_RETENTION_MESSAGE_DAYS` after a message, an outbox row, a reminder or a conversation, unless the
@@ -28,6 +29,7 @@ from bot.store.schema import (
     cases,
     consents,
     conversations,
+    early_statuses,
     inbound,
     link_codes,
     login_attempts,
@@ -40,6 +42,7 @@ from bot.store.schema import (
 
 __all__ = [
     "BLANK_BATCH",
+    "EARLY_STATUS_KEPT",
     "IDEMPOTENCY_KEPT",
     "KEPT_REASONS",
     "LOGIN_ATTEMPTS_KEPT",
@@ -54,6 +57,9 @@ __all__ = [
 LOGIN_ATTEMPTS_KEPT = timedelta(days=1)
 # An API write's answer is replayed for a repeat of its Idempotency-Key within a day (bot/api/idempotency.py).
 IDEMPOTENCY_KEPT = timedelta(days=1)
+# A status callback that came before its sid was recorded waits for the sender to record it (seconds, or minutes
+# while the database was away; bot/outbox/status.py): after a day no send of ours will record that sid.
+EARLY_STATUS_KEPT = timedelta(days=1)
 
 
 def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
@@ -71,12 +77,14 @@ def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
     # Waits (15 minutes at most) and running checks (seconds) are long over when a row is a day old.
     logins = conn.execute(delete(login_attempts).where(login_attempts.c.last_at < now - LOGIN_ATTEMPTS_KEPT))
     answers = conn.execute(delete(api_idempotency).where(api_idempotency.c.created_at < now - IDEMPOTENCY_KEPT))
+    early = conn.execute(delete(early_statuses).where(early_statuses.c.received_at < now - EARLY_STATUS_KEPT))
     return {
         "inbound": raw.rowcount,
         "link_codes": codes.rowcount,
         "unknown_senders": strangers.rowcount,
         "login_attempts": logins.rowcount,
         "api_idempotency": answers.rowcount,
+        "early_statuses": early.rowcount,
     }
 
 

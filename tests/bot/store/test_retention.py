@@ -5,7 +5,7 @@ stands; a withdrawn consent stops advisers reading the tenant's answers at once.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,13 +13,16 @@ from sqlalchemy import func, select
 
 from bot.console import throttle
 from bot.inbound.inbox import InboundMessage
+from bot.outbox.status import record_delivery
 from bot.runtime import Runtime
+from bot.store.db import Database
 from bot.store.retention import purge
 from bot.store.schema import (
     case_events,
     cases,
     consents,
     conversations,
+    early_statuses,
     inbound,
     link_codes,
     login_attempts,
@@ -129,6 +132,21 @@ async def remind(rt: Runtime, tenant_id: int, at: datetime) -> None:
                 created_at=at,
             )
         )
+
+
+async def test_a_status_callback_kept_for_a_sid_never_recorded_goes_after_a_day(database: Database) -> None:
+    # Twilio reported on a sid no send of ours recorded (the send's outcome was lost, or not our message): kept for
+    # the sender a while, then gone, on SQLite and PostgreSQL alike.
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert await database.run(record_delivery, "SM-never", "failed", "30003", at) == "status_kept_early"
+    assert await database.run(record_delivery, "SM-later", "undelivered", None, at + timedelta(hours=20)) == (
+        "status_kept_early"
+    )
+    assert (await purge(database, at + timedelta(hours=23), 30))["early_statuses"] == 0
+    assert (await purge(database, at + timedelta(days=1, seconds=1), 30))["early_statuses"] == 1
+    async with database.read() as conn:
+        left = (await conn.execute(select(early_statuses.c.sid))).scalars().all()
+    assert left == ["SM-later"]
 
 
 async def test_texts_are_blanked_a_year_on_but_an_open_case_and_a_standing_consent_keep_theirs(
