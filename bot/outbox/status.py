@@ -40,8 +40,10 @@ def record_delivery(conn: Connection, sid: str, status: str, error_code: str | N
         if conn.dialect.name == "postgresql":
             # A sender's transaction that writes this sid now is not seen by this one, nor this one's keep by it:
             # wait until every transaction writing messages has ended (and hold new ones for this short one), then
-            # look again. On SQLite one writer at a time already orders the two.
-            conn.execute(text("LOCK TABLE messages IN SHARE MODE"))
+            # look again. SHARE ROW EXCLUSIVE, not SHARE: two such callbacks take turns, so one that finds its
+            # message then and updates it never waits on the other's lock while that one waits on its own (a
+            # deadlock). On SQLite one writer at a time already orders the two.
+            conn.execute(text("LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE"))
             found = _message(conn, sid)
         if found is None:
             return _keep(conn, sid, status, rank, error_code, now)
