@@ -458,6 +458,23 @@ async def test_a_delivery_reported_before_the_sid_is_recorded_is_kept_until_it_i
     assert "keephome_delivery_failed_total{" not in metrics
 
 
+async def test_an_opt_out_reported_before_the_sid_is_recorded_stops_the_tenant(
+    rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
+) -> None:
+    # The carrier says the number replied STOP, before the sender has the sid: the tenant is stopped all the same.
+    async def opted_out_at_once(posted: Posted) -> None:
+        form = {"MessageSid": str(posted.sid), "MessageStatus": "failed", "ErrorCode": "21610"}
+        await post(http, STATUS_URL, form)
+
+    twilio_standin.on_accept = opted_out_at_once
+    tenant_id = await add_tenant(rt.db)
+    await post(http, SMS_URL, sms_form("hej"))
+    await settle(rt)
+    [reply] = twilio_standin.sent
+    assert await _delivery(rt.db, str(reply.sid)) == ("failed", "21610")
+    assert await tenant_status(rt.db, tenant_id) == "stopped"
+
+
 async def test_status_callback_for_an_unknown_message_changes_nothing(
     rt: Runtime, http: httpx.AsyncClient, twilio_standin: TwilioStandin
 ) -> None:
