@@ -25,6 +25,7 @@ from scheduler.opening import OpeningSpan
 
 __all__ = [
     "LOG_LEVELS",
+    "MAKE_A_SECRET",
     "MIN_SECRET_LENGTH",
     "NOT_SETTINGS",
     "ConfigError",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 MIN_SECRET_LENGTH = 32
+# How to make a secret: the command every line that asks for one shows (python3: Debian has no `python`).
+MAKE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 # The levels `KEEPHOME_LOG_LEVEL` may name, in any case.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PREFIX = "KEEPHOME_"
@@ -261,7 +264,7 @@ class Settings(BaseSettings):
             )
             raise ValueError(
                 f"KEEPHOME_TELEGRAM_SECRET {said}: use only A-Z, a-z, 0-9, _ and -, 1 to 256 of them "
-                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+                f"(e.g. {MAKE_A_SECRET})"
             )
         return v
 
@@ -377,8 +380,7 @@ class Settings(BaseSettings):
             raise ValueError("KEEPHOME_FALLBACK_LANGUAGE must be one of KEEPHOME_LANGUAGES")
         if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_LENGTH:
             raise ValueError(
-                f"KEEPHOME_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters "
-                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+                f"KEEPHOME_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters (e.g. {MAKE_A_SECRET})"
             )
         return self
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from urllib.parse import urlsplit
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import MAKE_A_SECRET, ConfigError, Settings, load_settings
 
 __all__ = ["placeholder_numbers", "run_service", "run_settings", "unnamed_bot", "unreachable_public_url"]
 
@@ -21,8 +21,7 @@ def run_settings() -> Settings:
     if not settings.secret_key:
         raise ConfigError(
             "KEEPHOME_SECRET_KEY is missing: `run` needs it to key the hashes it keeps instead of strangers' numbers "
-            "and sign-in addresses "
-            '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+            f"and sign-in addresses (e.g. {MAKE_A_SECRET})"
         )
     if (problem := placeholder_numbers(settings) or unnamed_bot(settings)) is not None:
         raise ConfigError(problem)

@@ -176,6 +176,6 @@ def test_a_telegram_secret_telegram_would_refuse_stops_start_up(secret: str, sai
         load_settings(_env_file=None, telegram_secret=secret)
     assert str(refused.value) == (
         f"KEEPHOME_TELEGRAM_SECRET {said}: use only A-Z, a-z, 0-9, _ and -, 1 to 256 of them "
-        '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+        '(e.g. python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
     )
     assert secret not in str(refused.value)  # a secret is not printed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -135,9 +136,33 @@ def test_a_telegram_secret_telegram_would_refuse_stops_run_in_one_line(
     assert main(["run"]) == 2
     assert _one_line(capsys) == (
         "keephome: configuration problem: KEEPHOME_TELEGRAM_SECRET holds a character Telegram refuses in a webhook "
-        'secret: use only A-Z, a-z, 0-9, _ and -, 1 to 256 of them (e.g. python -c "import secrets; '
+        'secret: use only A-Z, a-z, 0-9, _ and -, 1 to 256 of them (e.g. python3 -c "import secrets; '
         'print(secrets.token_urlsafe(32))")'
     )
+
+
+@pytest.mark.parametrize("key", [None, "too-short"])
+def test_the_command_a_missing_or_short_secret_key_is_told_to_run_makes_one_run_takes(
+    env: Path, key: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The operator pastes the command the line shows into a Debian shell, where there is `python3` and no `python`:
+    it must print a key, and `run` must take that key."""
+    debian = "/usr/bin:/bin"
+    if shutil.which("python3", path=debian) is None:
+        pytest.skip("no python3 in /usr/bin or /bin")
+    if key is None:
+        monkeypatch.delenv("KEEPHOME_SECRET_KEY")
+    else:
+        monkeypatch.setenv("KEEPHOME_SECRET_KEY", key)
+    assert main(["run"]) == 2
+    line = _one_line(capsys)
+    assert line.startswith("keephome: configuration problem: KEEPHOME_SECRET_KEY ")
+    command = line[line.index("(e.g. ") + len("(e.g. ") : line.rindex(")")]
+    made = subprocess.run(["sh", "-c", command], env={"PATH": debian}, capture_output=True, text=True, check=False)
+    assert made.returncode == 0, made.stderr
+    monkeypatch.setenv("KEEPHOME_SECRET_KEY", made.stdout.strip())
+    with pytest.raises(AssertionError, match="started serving"):  # past the settings: the key was taken
+        main(["run"])
 
 
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
