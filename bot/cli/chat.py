@@ -36,7 +36,7 @@ from conversations.model import (
 )
 from conversations.state import State
 
-__all__ = ["EXAMPLE_DATA", "HELP", "play_chat", "run_chat"]
+__all__ = ["EXAMPLE_DATA", "HELP", "clock_time", "play_chat", "run_chat"]
 
 SAMPLE_CODE = "1234 5678"
 HELP = "Type an answer, a number for a button, /wait, /clock 2026-12-03T10:00, /fact NAME or /quit."
@@ -121,8 +121,16 @@ class _Session:
         self.show(events)
 
 
+def clock_time(text: str) -> datetime:
+    """The time `--now` or `/clock` names (ISO; local unless it says otherwise); ValueError saying what to write."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a time: write YYYY-MM-DDTHH:MM, e.g. 2026-12-03T10:00") from None
+
+
 def _parse_clock(text: str, timezone: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip())
+    moment = clock_time(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
@@ -140,8 +148,12 @@ def _slash_command(session: _Session, line: str, timezone: str) -> bool:
                 session.out(f"# clock {session.now.isoformat()}")
                 session.step(WaitExpired())
         case "/clock":
-            session.now = _parse_clock(arg, timezone)
-            session.out(f"# clock {session.now.isoformat()}")
+            try:
+                session.now = _parse_clock(arg, timezone)
+            except ValueError as exc:
+                session.out(f"# {exc}; the clock stays at {session.now.isoformat()}")
+            else:
+                session.out(f"# clock {session.now.isoformat()}")
         case "/fact":
             session.step(FactReported(arg.strip()))
         case _:

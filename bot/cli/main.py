@@ -37,6 +37,15 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-12-01") from None
 
 
+def _moment(text: str) -> datetime:
+    from bot.cli.chat import clock_time
+
+    try:
+        return clock_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="keephome",
@@ -58,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--channel", choices=["sms", "telegram"], default="sms")
     chat.add_argument("--language", default="da")
     chat.add_argument("--trigger", default=None, help="the reminder that started it, e.g. missed")
-    chat.add_argument("--now", default=None, help="the clock, ISO time, e.g. 2026-12-03T10:00")
+    chat.add_argument("--now", type=_moment, default=None, help="the clock, ISO time, e.g. 2026-12-03T10:00")
     tg = sub.add_parser("telegram", help="Telegram bot set-up", usage="%(prog)s [-h] {set-webhook}")
     tg.add_argument(
         "action", nargs="?", choices=["set-webhook"], help="set-webhook: register KEEPHOME_PUBLIC_URL/webhooks/telegram"
@@ -236,8 +245,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "chat":
             from bot.cli.chat import run_chat
 
-            now = datetime.fromisoformat(args.now) if args.now else None
-            return run_chat(args.flow, args.channel, args.language, now, input, print, settings, trigger=args.trigger)
+            return run_chat(
+                args.flow, args.channel, args.language, args.now, input, print, settings, trigger=args.trigger
+            )
         case "telegram":
             from bot.cli.telegram import run_set_webhook
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.cli.chat import play_chat, run_chat
+from bot.cli.main import main
 from bot.settings import Settings, load_settings
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
@@ -59,6 +63,31 @@ def test_wait_and_clock_commands() -> None:
     assert "# clock 2026-12-04T10:00:00+01:00" in shown
     assert any(line.startswith("[sms] Hej igen.") for line in shown)
     assert reason == "no_response"
+
+
+def test_a_clock_that_is_no_time_is_told_and_the_chat_goes_on_at_the_same_time() -> None:
+    shown, _ = _run("payment_check", "sms", "/clock tomorrow", "/wait")
+    assert (
+        "# 'tomorrow' is not a time: write YYYY-MM-DDTHH:MM, e.g. 2026-12-03T10:00; the clock stays at "
+        "2026-12-03T10:00:00+01:00"
+    ) in shown
+    assert "# clock 2026-12-04T10:00:00+01:00" in shown  # the wait still ran out from the clock it had
+
+
+def test_a_now_that_is_no_time_is_a_usage_error_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("KEEPHOME_"):
+            monkeypatch.delenv(name)
+    with pytest.raises(SystemExit) as stopped:
+        main(["chat", "--now", "garbage"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        "keephome chat: error: argument --now: 'garbage' is not a time: write YYYY-MM-DDTHH:MM, e.g. 2026-12-03T10:00"
+    )
+    assert "Traceback" not in err
 
 
 def test_stop_keyword_wins_and_quit_leaves_the_conversation_open() -> None:
