@@ -6,13 +6,9 @@ import sys
 
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.migrate import SchemaAhead, current_revision, head_revision, shown, upgrade
+from bot.store.migrate import SchemaAhead, current_revision, migrated, upgrade
 
 __all__ = ["run_db_upgrade"]
-
-
-def _named(revision: str | None) -> str:
-    return "an empty database" if revision is None else f"revision {revision}"
 
 
 async def run_db_upgrade(settings: Settings) -> int:
@@ -23,10 +19,7 @@ async def run_db_upgrade(settings: Settings) -> int:
         before = await current_revision(db)
         await upgrade(db)
         now = await current_revision(db)
-        if before == now:
-            print(f"{shown(db.url)} was already at revision {now} (the newest): nothing to migrate")
-        else:
-            print(f"{shown(db.url)} migrated: from {_named(before)} to revision {now} (newest: {head_revision()})")
+        print(migrated(db.url, before, now))
     except SchemaAhead as exc:
         print(f"keephome: {exc}", file=sys.stderr)
         return 2

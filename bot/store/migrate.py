@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import string
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,10 +30,14 @@ __all__ = [
     "ensure_current",
     "first_schema",
     "head_revision",
+    "migrated",
     "prepare",
     "shown",
     "upgrade",
 ]
+
+
+log = logging.getLogger(__name__)
 
 
 class SchemaBehind(Exception):
@@ -144,9 +150,10 @@ def _unreachable(url: str, exc: OSError | DBAPIError) -> DatabaseUnreachable:
     if parsed.get_backend_name() == "sqlite":
         said = _first_line(exc)
         why = "" if "unable to open database file" in said else f" ({said})"
+        path = parsed.database or ""
+        named = f" {path}" if os.path.isabs(path) else ""  # else `shown` named it
         return DatabaseUnreachable(
-            f"{where}: cannot open the file {parsed.database}{why}: does its folder exist, "
-            "and may this user write in it?"
+            f"{where}: cannot open the file{named}{why}: does its folder exist, and may this user write in it?"
         )
     return DatabaseUnreachable(
         f"{where}: cannot connect ({_first_line(exc)}): is PostgreSQL running there, "
@@ -186,8 +193,22 @@ async def current_revision(db: Database) -> str | None:
 
 
 def shown(url: str) -> str:
-    """The database URL as an operator may read it: never the password."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The database URL as an operator may read it: never the password, and a SQLite file named relative to the
+    working folder with the file it is (`db upgrade` run from another folder than the service's made a new one)."""
+    parsed = make_url(url)
+    text = parsed.render_as_string(hide_password=True)
+    name = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and name and name != ":memory:" and not os.path.isabs(name):
+        text += f" (the file {os.path.abspath(name)})"
+    return text
+
+
+def migrated(url: str, before: str | None, now: str | None) -> str:
+    """What a migration did, in one line: from which revision to which, or that there was nothing to do."""
+    if before == now:
+        return f"{shown(url)} was already at revision {now} (the newest): nothing to migrate"
+    was = "an empty database" if before is None else f"revision {before}"
+    return f"{shown(url)} migrated: from {was} to revision {now} (newest: {head_revision()})"
 
 
 async def ensure_current(db: Database) -> None:
@@ -214,7 +235,11 @@ async def prepare(db: Database) -> str | None:
     """
     try:
         if db.is_sqlite:
+            before = await current_revision(db)
             await upgrade(db)
+            now = await current_revision(db)
+            if now != before:  # an upgrade of keephome shows in the service's log where it migrated the file
+                log.info("%s", migrated(db.url, before, now))
         else:
             await ensure_current(db)
     except (SchemaBehind, SchemaAhead) as exc:

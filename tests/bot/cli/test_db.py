@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import logging
+from pathlib import Path
+
 import pytest
 
 from bot.cli.db import run_db_upgrade
+from bot.cli.import_csv import run_import
 from bot.store.db import Database
 from bot.store.migrate import SchemaBehind, ensure_current, head_revision
 from tests.conftest import make_settings
@@ -101,3 +106,30 @@ async def test_a_schema_named_in_capitals_is_made_and_found_as_postgresql_reads_
             await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         finally:
             await admin.close()
+
+
+async def test_a_sqlite_file_named_from_the_working_folder_is_shown_as_the_file_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`db upgrade` run in another folder than the service's (say, without `cd /var/lib/keephome`) makes a new file
+    there: the line names it, so the operator sees it is not the service's database."""
+    monkeypatch.chdir(tmp_path)
+    assert await run_db_upgrade(make_settings("sqlite+aiosqlite:///keephome.db")) == 0
+    assert capsys.readouterr().out.startswith(f"sqlite+aiosqlite:///keephome.db (the file {tmp_path / 'keephome.db'}) ")
+
+
+async def test_a_command_that_migrates_a_sqlite_file_says_so_in_the_log_once(
+    sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A SQLite deployment migrates itself when `run` (or any command) starts: after an upgrade of keephome, the log
+    says it did, from which revision to which; a start with nothing to migrate says nothing."""
+    csv = tmp_path / "tenants.csv"
+    csv.write_text("tenant_ref,name,phone\nT-1,Amira Hansen,+4540123456\n", encoding="utf-8")
+    settings = make_settings(sqlite_url)
+    with caplog.at_level(logging.INFO, logger="bot.store.migrate"):
+        assert await run_import(settings, csv, True, io.StringIO()) == 0
+        assert await run_import(settings, csv, True, io.StringIO()) == 0
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.store.migrate"]
+    assert said == [
+        f"{sqlite_url} migrated: from an empty database to revision {head_revision()} (newest: {head_revision()})"
+    ]
