@@ -46,34 +46,77 @@ def _moment(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str | None = None,
+    **kwargs: Any,
+) -> argparse.ArgumentParser:
+    """A command: its line in `keephome --help`, and at the top of its own `--help` the same said as a sentence
+    (or a longer description)."""
+    said = description or f"{summary[0].upper()}{summary[1:]}."
+    return sub.add_parser(name, help=summary, description=said, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="keephome",
         description="Rent reminders, guided conversations and adviser handoff for social-housing tenants.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("demo", help="run on SQLite with sandbox channels, fictional tenants and a phone simulator")
-    sub.add_parser("run", help="run the real service with the configured channels")
-    db = sub.add_parser("db", help="database schema", usage="%(prog)s [-h] {upgrade}")
+    _command(sub, "demo", "run on SQLite with sandbox channels, fictional tenants and a phone simulator")
+    _command(
+        sub,
+        "run",
+        "run the real service with the configured channels",
+        "Run the real service: the HTTP server (webhooks, console, API, /healthz, /metrics), the sender, the "
+        "scheduler and the channels, with the settings of the environment and of .env in this folder. SIGTERM or "
+        "Ctrl-C stops it and hands its roles over.",
+    )
+    db = _command(
+        sub,
+        "db",
+        "database schema",
+        "The database schema: `upgrade` migrates the database KEEPHOME_DATABASE_URL names to this version.",
+        usage="%(prog)s [-h] {upgrade}",
+    )
     # Optional only so that `keephome db` alone can show this help rather than "required: action" (`_main`).
     db.add_argument("action", nargs="?", choices=["upgrade"], help="upgrade: migrate the schema to this version")
     db.set_defaults(help_text=db.format_help)
-    imp = sub.add_parser("import", help="import or update tenants from a CSV file")
-    imp.add_argument("file", type=Path)
+    imp = _command(
+        sub,
+        "import",
+        "import or update tenants from a CSV file",
+        "Import or update tenants from a CSV file, one row per tenancy, matched by tenant_ref. A file with any bad "
+        "row imports nothing and lists every bad row with its line number.",
+    )
+    imp.add_argument(
+        "file",
+        type=Path,
+        help="UTF-8 (with or without BOM), columns separated by , or ; (Danish numbers with ;), the first line names "
+        'them: tenant_ref, name and phone are required (README, "Tenant import")',
+    )
     imp.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
-    sub.add_parser("check", help="check flows and texts together; non-zero on a problem")
-    chat = sub.add_parser("chat", help="step through a flow in the terminal as a tenant")
+    _command(
+        sub,
+        "check",
+        "check flows and texts together; non-zero on a problem",
+        "Check flows and texts together: every key in every language, SMS encoding and length, no amounts, dates "
+        "or debt words in SMS. Exit status 1 on a problem; warnings do not fail it.",
+    )
+    chat = _command(sub, "chat", "step through a flow in the terminal as a tenant")
     chat.add_argument("--flow", default="payment_check")
     chat.add_argument("--channel", choices=["sms", "telegram"], default="sms")
     chat.add_argument("--language", default="da")
     chat.add_argument("--trigger", default=None, help="the reminder that started it, e.g. missed")
     chat.add_argument("--now", type=_moment, default=None, help="the clock, ISO time, e.g. 2026-12-03T10:00")
-    tg = sub.add_parser("telegram", help="Telegram bot set-up", usage="%(prog)s [-h] {set-webhook}")
+    tg = _command(sub, "telegram", "Telegram bot set-up", usage="%(prog)s [-h] {set-webhook}")
     tg.add_argument(
         "action", nargs="?", choices=["set-webhook"], help="set-webhook: register KEEPHOME_PUBLIC_URL/webhooks/telegram"
     )
     tg.set_defaults(help_text=tg.format_help)
-    staff = sub.add_parser("staff", help="staff accounts: add one, or reset a forgotten password")
+    staff = _command(sub, "staff", "staff accounts: add one, or reset a forgotten password")
     accounts = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = accounts.add_parser(
         "add",
@@ -96,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         "to set a password is printed (and the reset is in the audit log).",
     )
     reset.add_argument("email")
-    apikey = sub.add_parser("apikey", help="keys for the REST API (listed and revoked on the console's admin page)")
+    apikey = _command(sub, "apikey", "keys for the REST API (listed and revoked on the console's admin page)")
     keys = apikey.add_subparsers(dest="action", required=True, metavar="ACTION")
     key = keys.add_parser(
         "add",
@@ -107,18 +150,18 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument(
         "--scope", required=True, choices=["read", "write", "erase"], help="read < write < erase (erase can delete)"
     )
-    remind = sub.add_parser("remind", help="plan today's reminders, or show what a day would bring")
+    remind = _command(sub, "remind", "plan today's reminders, or show what a day would bring")
     remind.add_argument("--date", type=_day, default=None, help="YYYY-MM-DD (default: today)")
     remind.add_argument("--dry-run", action="store_true", help="only show who would get which reminder")
     remind.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    notices = sub.add_parser(
-        "kommune-notices", help="filings whose kommune notice (almenlejeloven § 92 stk. 2) is missing or late"
+    notices = _command(
+        sub, "kommune-notices", "filings whose kommune notice (almenlejeloven § 92 stk. 2) is missing or late"
     )
     notices.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    export = sub.add_parser("export", help="everything held about a tenant: JSON on stdout, or a readable page")
+    export = _command(sub, "export", "everything held about a tenant: JSON on stdout, or a readable page")
     export.add_argument("tenant_ref")
     export.add_argument("--html", type=Path, metavar="FILE", help="write a readable HTML page to FILE instead")
-    erase = sub.add_parser("erase", help="remove a tenant's personal data and message texts (kept: the counts)")
+    erase = _command(sub, "erase", "remove a tenant's personal data and message texts (kept: the counts)")
     erase.add_argument("tenant_ref")
     return p
 

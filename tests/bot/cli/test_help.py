@@ -1,0 +1,38 @@
+"""Every command's `--help` says what the command does, as `keephome --help` lists it, before its options."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.cli.main import main
+
+
+def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as stopped:
+        main([*argv, "--help"])
+    assert stopped.value.code == 0
+    return capsys.readouterr().out
+
+
+def _commands(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    listed = _help(capsys).split("positional arguments:", 1)[1].split("options:", 1)[0]
+    return re.findall(r"^    (\S+)", listed, flags=re.MULTILINE)
+
+
+def test_every_command_says_what_it_does_above_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = _commands(capsys)
+    assert {"run", "db", "import", "check", "demo", "erase"} <= set(commands)
+    for command in commands:
+        text = _help(capsys, command)
+        # usage, a blank line, then the description: not straight into the arguments or options
+        after_usage = text.split("\n\n", 1)[1]
+        assert not after_usage.startswith(("positional arguments:", "options:")), (command, text)
+
+
+def test_import_help_says_what_file_it_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    text = " ".join(_help(capsys, "import").split())
+    assert "tenant_ref, name and phone are required" in text
+    assert "separated by , or ;" in text
+    assert "imports nothing" in text
