@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -476,6 +476,28 @@ def unknown_variables(environ: Mapping[str, str], env_file: str | Path | None) -
     return "; ".join(problems) or None
 
 
+# What a value of the wrong kind is told, in the words of the fix rather than pydantic's ("Input should be a valid
+# boolean, unable to interpret input"). Only kinds no secret is of: the value is shown.
+_KINDS = {
+    "bool_parsing": "is not true or false: write true or false",
+    "int_parsing": "is not a whole number: write digits only",
+    "float_parsing": "is not a number: write digits, with a point before a fraction (0.5)",
+    "time_parsing": "is not a time of day: write HH:MM, e.g. 20:00",
+}
+
+
+def _plain(kind: str, value: object, ctx: dict[str, Any]) -> str | None:
+    """A value keephome cannot read as its setting's kind, or out of its range, said with the fix; None for any
+    other problem (the validators' own lines say it already)."""
+    if kind in _KINDS:
+        return f"{str(value)!r} {_KINDS[kind]}"
+    bounds = {"less_than_equal": ("le", "at most"), "greater_than_equal": ("ge", "at least")}
+    if kind in bounds:
+        key, words = bounds[kind]
+        return f"{str(value)!r} is out of range: write {words} {ctx[key]}"
+    return None
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings; a `KEEPHOME_` name keephome does not know, or an inconsistent configuration, raises
     ConfigError with one line."""
@@ -488,7 +510,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = err.get("loc") or ()
-        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        msg = _plain(err["type"], err.get("input"), err.get("ctx") or {}) or str(err.get("msg", "invalid value"))
+        msg = msg.removeprefix("Value error, ")
         if loc:
             field = str(loc[0])
             var = f"KEEPHOME_{field.upper()}"

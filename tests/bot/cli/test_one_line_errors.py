@@ -211,6 +211,26 @@ def test_a_real_bot_beside_sms_without_its_username_stops_run(
         main(["run"])
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("KEEPHOME_PAUSED", "maybe", "'maybe' is not true or false: write true or false"),
+        ("KEEPHOME_PORT", "8000a", "'8000a' is not a whole number: write digits only"),
+        ("KEEPHOME_PORT", "99999", "'99999' is out of range: write at most 65535"),
+        ("KEEPHOME_PLAN_HOUR", "24", "'24' is out of range: write at most 23"),
+        ("KEEPHOME_QUIET_START", "25:00", "'25:00' is not a time of day: write HH:MM, e.g. 20:00"),
+        ("KEEPHOME_TWILIO_RATE", "0,5", "'0,5' is not a number: write digits, with a point before a fraction (0.5)"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_told_with_the_fix(
+    env: Path, name: str, value: str, said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not pydantic's "Input should be a valid boolean, unable to interpret input": what to write instead."""
+    monkeypatch.setenv(name, value)
+    assert main(["run"]) == 2
+    assert _one_line(capsys) == f"keephome: configuration problem: {name}: {said}"
+
+
 # 1. KEEPHOME_TIMEZONE
 
 
