@@ -324,6 +324,19 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, v: str) -> str:
         if not (v.startswith("sqlite+aiosqlite://") or v.startswith("postgresql+asyncpg://")):
+            # A URL copied from elsewhere names the database but not the driver keephome talks to it with.
+            scheme = v.partition("://")[0] if "://" in v else ""
+            driver = {
+                "postgres": "postgresql+asyncpg",
+                "postgresql": "postgresql+asyncpg",
+                "sqlite": "sqlite+aiosqlite",
+            }
+            if scheme.split("+")[0] in driver:
+                right = driver[scheme.split("+")[0]]
+                raise ValueError(
+                    f"KEEPHOME_DATABASE_URL starts with {scheme}://: write {right}:// in its place (the rest stays "
+                    "as it is)"
+                )
             raise ValueError("KEEPHOME_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         # The whole URL is read here, so a mistake is one line at start, not a traceback from the engine.
         if v.startswith("sqlite+aiosqlite://") and not v.startswith("sqlite+aiosqlite:///"):

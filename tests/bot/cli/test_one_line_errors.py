@@ -231,6 +231,27 @@ def test_a_value_of_the_wrong_kind_is_told_with_the_fix(
     assert _one_line(capsys) == f"keephome: configuration problem: {name}: {said}"
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgres://keephome:pw@db.example.org/keephome", "starts with postgres://: write postgresql+asyncpg://"),
+        ("postgresql://keephome@db.example.org/keephome", "starts with postgresql://: write postgresql+asyncpg://"),
+        ("sqlite:////var/lib/keephome/keephome.db", "starts with sqlite://: write sqlite+aiosqlite://"),
+    ],
+)
+def test_a_database_url_without_keephome_s_driver_is_told_the_one_to_write(
+    env: Path, url: str, said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A URL copied from another tool (a hosting panel's postgres://) names the database, not the driver."""
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 2
+    line = _one_line(capsys)
+    assert (
+        line == f"keephome: configuration problem: KEEPHOME_DATABASE_URL {said} in its place (the rest stays as it is)"
+    )
+    assert "pw" not in line
+
+
 # 1. KEEPHOME_TIMEZONE
 
 
