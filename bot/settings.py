@@ -356,6 +356,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"KEEPHOME_DATABASE_URL: ?search_path= names one schema, keephome's own (not {search_path!r})"
             )
+        if url.get_backend_name() == "postgresql" and (problem := _postgres_query(url.query)) is not None:
+            raise ValueError(f"KEEPHOME_DATABASE_URL: {problem}")
         return v
 
     @model_validator(mode="after")
@@ -487,6 +489,30 @@ def unknown_variables(environ: Mapping[str, str], env_file: str | Path | None) -
             if upper.startswith(_PREFIX) and upper not in known
         ]
     return "; ".join(problems) or None
+
+
+# The parameters of a PostgreSQL URL keephome passes on: its schema, and asyncpg's `ssl` with the modes it takes.
+# Any other went to asyncpg's connect() as a keyword it does not know (libpq's ?sslmode=require: a TypeError
+# traceback at the first connection).
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _postgres_query(query: Mapping[str, str | tuple[str, ...]]) -> str | None:
+    """What is wrong with a PostgreSQL URL's parameters, said with the fix; None when keephome can pass them on."""
+    for name, value in query.items():
+        if name == "search_path":
+            continue
+        if name in ("ssl", "sslmode"):
+            if value not in _SSL_MODES:
+                return f"?{name}={value} is no SSL mode: write ?ssl= with one of {', '.join(_SSL_MODES)}"
+            if name == "sslmode":
+                return f"?sslmode= is libpq's name: write ?ssl={value} (the name keephome's driver, asyncpg, reads)"
+            continue
+        return (
+            f"?{name}= is not read by keephome's PostgreSQL driver (asyncpg): remove it (a PostgreSQL URL may carry "
+            "?search_path= and ?ssl=)"
+        )
+    return None
 
 
 # What a value of the wrong kind is told, in the words of the fix rather than pydantic's ("Input should be a valid

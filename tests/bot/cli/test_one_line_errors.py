@@ -4,6 +4,8 @@ never a traceback (README, "Settings"): run through the command line's own entry
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import logging
 import os
 import shutil
@@ -250,6 +252,43 @@ def test_a_database_url_without_keephome_s_driver_is_told_the_one_to_write(
         line == f"keephome: configuration problem: KEEPHOME_DATABASE_URL {said} in its place (the rest stays as it is)"
     )
     assert "pw" not in line
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        (
+            "sslmode=require",
+            "?sslmode= is libpq's name: write ?ssl=require (the name keephome's driver, asyncpg, reads)",
+        ),
+        (
+            "ssl=on",
+            "?ssl=on is no SSL mode: write ?ssl= with one of disable, allow, prefer, require, verify-ca, verify-full",
+        ),
+        (
+            "connect_timeout=10",
+            "?connect_timeout= is not read by keephome's PostgreSQL driver (asyncpg): remove it (a PostgreSQL URL may "
+            "carry ?search_path= and ?ssl=)",
+        ),
+    ],
+)
+def test_a_postgresql_url_parameter_the_driver_does_not_take_is_one_line(
+    env: Path, query: str, said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A managed PostgreSQL's panel gives `?sslmode=require`: it reached asyncpg's connect() as a keyword it does not
+    know, a TypeError traceback."""
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"{PG_URL}?search_path=keephome&{query}")
+    assert main(["db", "upgrade"]) == 2
+    assert _one_line(capsys) == f"keephome: configuration problem: KEEPHOME_DATABASE_URL: {said}"
+
+
+def test_the_ssl_parameter_is_passed_on_to_postgresql(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`?ssl=disable` connects (to a schema never made: the command stops there, having written nothing)."""
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"{PG_URL}?search_path=never_made_{uuid.uuid4().hex[:8]}&ssl=disable")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["kommune-notices"]) == 2
+    assert err.getvalue().endswith("is an empty database: run `keephome db upgrade` first\n")
 
 
 # 1. KEEPHOME_TIMEZONE
