@@ -155,6 +155,13 @@ def _unreachable(url: str, exc: OSError | DBAPIError) -> DatabaseUnreachable:
         return DatabaseUnreachable(
             f"{where}: cannot open the file{named}{why}: does its folder exist, and may this user write in it?"
         )
+    if any(isinstance(e, TimeoutError) for e in _causes(exc)):
+        # A host that drops the packets (a firewall, a wrong address) answers nothing: asyncpg gives up after 60 s
+        # with a TimeoutError that says nothing itself.
+        return DatabaseUnreachable(
+            f"{where}: cannot connect (no answer from the host in time): is the host right, is PostgreSQL running "
+            "there, and does a firewall let this machine reach its port?"
+        )
     return DatabaseUnreachable(
         f"{where}: cannot connect ({_first_line(exc)}): is PostgreSQL running there, "
         "and are the host, port, user and password right?"

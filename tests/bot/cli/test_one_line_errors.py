@@ -282,6 +282,25 @@ def test_a_postgresql_url_parameter_the_driver_does_not_take_is_one_line(
     assert _one_line(capsys) == f"keephome: configuration problem: KEEPHOME_DATABASE_URL: {said}"
 
 
+def test_a_postgresql_host_that_never_answers_is_one_line_that_says_so(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A firewall that drops the packets: asyncpg gives up after its 60 s with a TimeoutError that says nothing
+    ("cannot connect (TimeoutError)"); here it gives up at once."""
+
+    async def no_answer(*_args: Any, **_kwargs: Any) -> None:
+        raise TimeoutError
+
+    monkeypatch.setattr(asyncpg, "connect", no_answer)
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", "postgresql+asyncpg://keephome:pw@db.example.org/keephome")
+    assert main(["db", "upgrade"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: KEEPHOME_DATABASE_URL=postgresql+asyncpg://keephome:***@db.example.org/keephome: cannot connect "
+        "(no answer from the host in time): is the host right, is PostgreSQL running there, and does a firewall let "
+        "this machine reach its port?"
+    )
+
+
 def test_the_ssl_parameter_is_passed_on_to_postgresql(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`?ssl=disable` connects (to a schema never made: the command stops there, having written nothing)."""
     monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"{PG_URL}?search_path=never_made_{uuid.uuid4().hex[:8]}&ssl=disable")
