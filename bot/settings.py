@@ -537,10 +537,27 @@ def _plain(kind: str, value: object, ctx: dict[str, Any]) -> str | None:
     return None
 
 
+def _not_utf8(path: Path) -> str | None:
+    """The line for a `.env` that is not UTF-8 (an editor's Latin-1 or "Western" writes ø as one byte): reading it
+    ended in a UnicodeDecodeError traceback. None when it is UTF-8, or there is no such file to read."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None  # not there (or a folder): not read, as the settings' own reading does
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return f"{path} is not UTF-8 text (line {line}): save it with the encoding UTF-8"
+    return None
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings; a `KEEPHOME_` name keephome does not know, or an inconsistent configuration, raises
     ConfigError with one line."""
     env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    if isinstance(env_file, str | Path) and (problem := _not_utf8(Path(env_file))) is not None:
+        raise ConfigError(problem)
     unknown = unknown_variables(os.environ, env_file if isinstance(env_file, str | Path) else None)
     if unknown is not None:
         raise ConfigError(unknown)

@@ -88,6 +88,18 @@ def test_a_misspelled_variable_in_the_env_file_is_named_with_the_file(
     assert not env.exists()
 
 
+def test_an_env_file_saved_in_latin_1_is_one_line_naming_its_line(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An editor's "Western" encoding writes ø as one byte: reading the file ended in a UnicodeDecodeError traceback."""
+    (env.parent / ".env").write_bytes(b"# keephome\nKEEPHOME_ORG_NAME=Boligselskabet N\xf8rrebro\n")
+    assert main(["db", "upgrade"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: .env is not UTF-8 text (line 2): save it with the encoding UTF-8"
+    )
+    assert not env.exists()  # nothing was migrated
+
+
 def test_every_unknown_name_is_on_the_one_line(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
