@@ -104,16 +104,26 @@ async def run_service(settings: Settings) -> int:
     # service (about 2 s of imports) has loaded.
     from bot.cli.serve import serve
     from bot.runtime import build_runtime
+    from bot.store.election import AnotherProcess, sqlite_alone
     from bot.store.migrate import prepare
 
-    rt = build_runtime(settings)
-    problem = await prepare(rt.db)
-    if problem is not None:
-        print(f"keephome: {problem}", file=sys.stderr)
-        await rt.db.dispose()
+    try:
+        release = sqlite_alone(settings.database_url)  # before anything touches the file: a second run stops here
+    except AnotherProcess as exc:
+        print(f"keephome: {exc}", file=sys.stderr)
         return 2
-    if not rt.channels:
-        log.warning("no channel is configured: set the Twilio or Telegram variables (see README)")
-    elif (problem := unreachable_public_url(settings)) is not None:
-        log.warning(problem)
-    return await serve(rt)
+    try:
+        rt = build_runtime(settings)
+        problem = await prepare(rt.db)
+        if problem is not None:
+            print(f"keephome: {problem}", file=sys.stderr)
+            await rt.db.dispose()
+            return 2
+        if not rt.channels:
+            log.warning("no channel is configured: set the Twilio or Telegram variables (see README)")
+        elif (problem := unreachable_public_url(settings)) is not None:
+            log.warning(problem)
+        return await serve(rt)
+    finally:
+        if release is not None:
+            release()

@@ -6,7 +6,8 @@ others try again every `interval` seconds. When the holder dies its connection c
 its locks, and another process takes the role at its next try. A holder that loses its lock connection
 knows at once (the driver sees the socket close) or, when the network merely goes quiet, as soon as its
 last confirmation is older than `VALID_FOR` intervals: `Tenure.holds()` turns false and the role's work
-stops before its next send. SQLite runs one process: every role is simply held.
+stops before its next send. SQLite runs one process: every role is simply held, and `sqlite_alone` keeps a second
+`keephome run` off the file (it would hold every role too: two senders, two schedulers).
 
     async with Election(db, interval=2.0, metrics=metrics) as election:
         async with election.hold("sender", sender.start, sender.stop):
@@ -20,6 +21,7 @@ import contextlib
 import hashlib
 import logging
 import math
+import os
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, column, exists, func, select, table
+from sqlalchemy import ColumnElement, column, exists, func, make_url, select, table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,6 +40,7 @@ from bot.store.db import Database
 __all__ = [
     "ROLES",
     "VALID_FOR",
+    "AnotherProcess",
     "Election",
     "Start",
     "Stop",
@@ -46,6 +49,7 @@ __all__ = [
     "namespace_key",
     "role_held_somewhere",
     "role_taken",
+    "sqlite_alone",
 ]
 
 log = logging.getLogger(__name__)
@@ -365,3 +369,47 @@ async def _discard(conn: AsyncConnection) -> None:
         await conn.invalidate()
     with contextlib.suppress(*_GONE):
         await conn.close()
+
+
+class AnotherProcess(Exception):
+    """Another `keephome run` serves this SQLite file: one line saying which and what to do."""
+
+
+def sqlite_alone(url: str) -> Callable[[], None] | None:
+    """Hold the SQLite file of `url` for this process alone, as long as it runs: a second `keephome run` on it would
+    hold every role as well (SQLite has no advisory locks to elect by). Returns the release; None for PostgreSQL or
+    an in-memory database; AnotherProcess while another process holds it.
+
+    The lock is an flock on `<file>.lock` beside the database, never on the database file itself: closing any
+    descriptor of that file would drop the POSIX locks SQLite holds on it. The kernel releases it when the process
+    ends however it ends, so a process killed leaves no lock behind."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: nothing to lock with
+        return None
+    path = os.path.abspath(name) + ".lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None  # a folder missing or not writable: opening the database says so, in its one line
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip()
+        os.close(fd)
+        who = f" (process {holder})" if holder.isdigit() else ""
+        raise AnotherProcess(
+            f"another keephome run{who} serves {os.path.abspath(name)}: SQLite is one process, so stop that one "
+            "first (several processes need PostgreSQL)"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+
+    def release() -> None:
+        os.close(fd)  # closing the descriptor frees the flock; the file stays for the next one
+
+    return release

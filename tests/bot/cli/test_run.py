@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
+from sqlalchemy import make_url
 
 from bot.cli import run
 from bot.cli import serve as serving
@@ -103,3 +105,32 @@ async def test_run_with_no_provider_posting_from_elsewhere_does_not(
     with caplog.at_level(logging.WARNING, logger="bot.cli.run"):
         assert await run.run_service(local) == 0
     assert [r for r in caplog.records if r.name == "bot.cli.run"] == []
+
+
+async def test_a_second_run_on_the_same_sqlite_file_stops_in_one_line(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite has no advisory locks to elect by: a second `run` on the file held every role too (two senders, two
+    schedulers). It stops before it touches the file, saying which process serves it; once that one has stopped, a
+    `run` starts again."""
+    db = Database(settings.database_url)
+    await migrated(db)
+    await db.dispose()
+    second: list[int] = []
+
+    async def serve(rt: Runtime) -> int:
+        if not second:  # while the first serves, the operator starts another on the same file
+            second.append(-1)
+            second[0] = await run.run_service(settings)
+        await rt.db.dispose()
+        return 0
+
+    monkeypatch.setattr(serving, "serve", serve)
+    assert await run.run_service(settings) == 0
+    assert second == [2]
+    path = make_url(settings.database_url).database
+    assert capsys.readouterr().err.splitlines() == [
+        f"keephome: another keephome run (process {os.getpid()}) serves {path}: SQLite is one process, so stop that "
+        "one first (several processes need PostgreSQL)"
+    ]
+    assert await run.run_service(settings) == 0  # the first one's lock went with it
