@@ -9,7 +9,14 @@ from urllib.parse import urlsplit
 
 from bot.settings import MAKE_A_SECRET, ConfigError, Settings, load_settings
 
-__all__ = ["placeholder_numbers", "run_service", "run_settings", "unnamed_bot", "unreachable_public_url"]
+__all__ = [
+    "on_this_machine",
+    "placeholder_numbers",
+    "run_service",
+    "run_settings",
+    "unnamed_bot",
+    "unreachable_public_url",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +68,14 @@ def placeholder_numbers(settings: Settings) -> str | None:
 
 # Whether a real provider carries the channel: one on another machine, not a stand-in on this one (a test).
 def _real_sms(settings: Settings) -> bool:
-    return settings.sms_enabled and not _on_this_machine(settings.twilio_api_url)
+    return settings.sms_enabled and not on_this_machine(settings.twilio_api_url)
 
 
 def _real_telegram(settings: Settings) -> bool:
-    return settings.telegram_enabled and not _on_this_machine(settings.telegram_api_url)
+    return settings.telegram_enabled and not on_this_machine(settings.telegram_api_url)
 
 
-def _on_this_machine(url: str) -> bool:
+def on_this_machine(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -82,7 +89,7 @@ def unreachable_public_url(settings: Settings) -> str | None:
     """What cannot work when the public address is this machine's own while a real provider posts to it: Twilio
     signs each webhook with the address it posted to (so every one is refused) and sends the delivery reports
     there, and Telegram is told to post there. None when no provider on another machine posts to it."""
-    if not _on_this_machine(settings.public_url):
+    if not on_this_machine(settings.public_url):
         return None
     providers = []
     if _real_sms(settings):

@@ -59,7 +59,21 @@ async def run_staff_add(
     print(f"{role} {email.strip().lower()} added. Send them this one-time link to set a password:", file=out)
     print(link, file=out)
     print(link_lasts(now, settings), file=out)
+    _only_here(settings, err)
     return 0
+
+
+def _only_here(settings: Settings, err: TextIO) -> None:
+    """A link to this machine's own address (KEEPHOME_PUBLIC_URL not set) opens nowhere else: the person it is sent
+    to could not use it. Said on stderr, under the link, which stays printed as it is."""
+    from bot.cli.run import on_this_machine
+
+    if on_this_machine(settings.public_url):
+        print(
+            f"note: the link opens only on this machine ({settings.public_url}): set KEEPHOME_PUBLIC_URL to the "
+            "address staff reach the console at, and make a new link with `keephome staff reset-password EMAIL`",
+            file=err,
+        )
 
 
 async def run_staff_reset(settings: Settings, email: str, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -85,6 +99,7 @@ async def run_staff_reset(settings: Settings, email: str, out: TextIO | None = N
     )
     print(link, file=out)
     print(link_lasts(now, settings), file=out)
+    _only_here(settings, err)
     return 0
 
 

@@ -153,3 +153,27 @@ def test_without_a_public_url_the_link_leads_to_where_keephome_serves(
     monkeypatch.setenv("KEEPHOME_PORT", "18032")
     assert main(["staff", "add", "local@example.org", "--role", "admin"]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("http://127.0.0.1:18032/console/setup/")
+
+
+@pytest.mark.parametrize(
+    "action", [["add", "other@example.org", "--role", "adviser"], ["reset-password", "new@example.org"]]
+)
+def test_a_link_to_this_machine_is_said_to_open_only_here(
+    database: Path, action: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without KEEPHOME_PUBLIC_URL the link is http://127.0.0.1:8000/…: sent to a colleague, it opens nothing."""
+    assert main(["staff", "add", "new@example.org", "--role", "adviser"]) == 0
+    capsys.readouterr()
+    monkeypatch.delenv("KEEPHOME_PUBLIC_URL")
+    assert main(["staff", *action]) == 0
+    said = capsys.readouterr()
+    assert "http://127.0.0.1:8000/console/setup/" in said.out
+    assert said.err.splitlines() == [
+        "note: the link opens only on this machine (http://127.0.0.1:8000): set KEEPHOME_PUBLIC_URL to the address "
+        "staff reach the console at, and make a new link with `keephome staff reset-password EMAIL`"
+    ]
+
+
+def test_a_link_to_the_public_address_has_no_note(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["staff", "add", "new@example.org", "--role", "adviser"]) == 0
+    assert capsys.readouterr().err == ""
