@@ -395,12 +395,26 @@ def _header(record: list[str], line: int) -> tuple[list[str], list[RowError]]:
     names = [field.strip().lower() for field in record]
     errors: list[RowError] = []
     for index, name in enumerate(names):
+        if not name:
+            continue  # a column without a name (Excel's trailing ";;"): only its cells must be empty (`_unnamed`)
         if name not in FIELDS:
             errors.append(RowError(line, f'unknown column "{name}" (known columns: {", ".join(FIELDS)})'))
         elif name in names[:index]:
             errors.append(RowError(line, f'column "{name}" appears twice'))
     errors.extend(RowError(line, f'required column "{name}" is missing') for name in REQUIRED if name not in names)
     return names, errors
+
+
+def _shape(record: list[str], header: list[str], line: int, separator: str) -> RowError | None:
+    """The problem of a row whose fields do not fit the header: another number of them, or a value under a column
+    the header leaves without a name (a spreadsheet saves columns once touched as trailing empty ones: harmless
+    while empty, a value nobody can place when not)."""
+    if len(record) != len(header):
+        return RowError(line, f'has {len(record)} fields, the header has {len(header)} (separator "{separator}")')
+    for number, (name, value) in enumerate(zip(header, record, strict=True), 1):
+        if not name and value.strip():
+            return RowError(line, f"has a value in column {number}, which has no name in the header line")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,9 +492,9 @@ def parse_csv(
             read += 1
             if progress is not None and read % _PROGRESS_EVERY == 0:
                 progress(read)
-            if len(record) != len(header):
-                reason = f'has {len(record)} fields, the header has {len(header)} (separator "{separator}")'
-                errors.append(RowError(line, reason))
+            shape = _shape(record, header, line, separator)
+            if shape is not None:
+                errors.append(shape)
                 continue
             values = dict(zip(header, record, strict=True))
             parsed = check_row(line, values, rules, absent)

@@ -288,6 +288,17 @@ def test_header_names_ignore_case_and_spaces_and_blank_lines_still_count() -> No
     assert reasons(result) == ["line 5: name is empty"]
 
 
+def test_a_spreadsheet_s_trailing_empty_columns_are_read_past_while_empty() -> None:
+    """Excel saves columns once touched as empty ones ("tenant_ref;name;phone;;"): they were refused as an unknown
+    column "" per empty column, a report nobody could act on. A value under one is refused at its line, the file's
+    other rows with it (nothing is imported from a file with a bad row)."""
+    result = parse("tenant_ref;name;phone;;\r\nA;Test Person;+4520123501;;\r\nB;Other Person;+4520123502;;\r\n")
+    assert reasons(result) == []
+    assert [r.tenant_ref for r in result.rows] == ["A", "B"]
+    result = parse("tenant_ref;;name;phone\nA;;Test Person;+4520123501\nB;x;Other Person;+4520123502\n")
+    assert reasons(result) == ["line 3: has a value in column 2, which has no name in the header line"]
+
+
 @pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\n"])
 def test_an_empty_file_is_refused(data: bytes) -> None:
     result = parse(data)
