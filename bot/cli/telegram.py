@@ -16,8 +16,13 @@ async def set_webhook(settings: Settings) -> str:
     """Register the webhook; returns what was registered, or raises ConfigError saying what is wrong."""
     if not settings.telegram_token:
         raise ConfigError("KEEPHOME_TELEGRAM_TOKEN is missing: there is no bot to register")
-    if not settings.telegram_secret:
-        raise ConfigError("KEEPHOME_TELEGRAM_SECRET is missing: the webhook needs a secret token")
+    if settings.telegram_mode == "polling":
+        # `run` in polling mode deletes the webhook as it starts (getUpdates works only without one).
+        raise ConfigError(
+            "KEEPHOME_TELEGRAM_MODE is polling: keephome asks Telegram for updates itself and removes a webhook as it "
+            "starts; set KEEPHOME_TELEGRAM_MODE=webhook (and KEEPHOME_TELEGRAM_SECRET) to use one"
+        )
+    # In webhook mode the settings have the secret token (bot/settings.py refuses to load without it).
     url = settings.public_url + WEBHOOK_PATH
     bot = Bot(settings.telegram_token, base_url=settings.telegram_api_url)
     try:

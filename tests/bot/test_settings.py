@@ -161,6 +161,14 @@ def test_a_telegram_secret_of_the_characters_telegram_takes_is_kept(secret: str)
     assert load_settings(_env_file=None, telegram_secret=secret).telegram_secret == secret
 
 
+def test_a_telegram_bot_in_webhook_mode_without_its_secret_stops_start_up() -> None:
+    """Every update would be refused 403 (the secret is how keephome knows it is Telegram); polling needs none."""
+    with pytest.raises(ConfigError, match="KEEPHOME_TELEGRAM_SECRET is missing: webhook mode needs a secret token"):
+        load_settings(_env_file=None, telegram_token="123:ABC", telegram_secret=None)
+    polling = load_settings(_env_file=None, telegram_token="123:ABC", telegram_secret=None, telegram_mode="polling")
+    assert polling.telegram_enabled and polling.telegram_secret is None
+
+
 @pytest.mark.parametrize(
     ("secret", "said"),
     [
