@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import io
 import ipaddress
 import os
 import re
@@ -13,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv.parser import parse_stream
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -537,18 +539,25 @@ def _plain(kind: str, value: object, ctx: dict[str, Any]) -> str | None:
     return None
 
 
-def _not_utf8(path: Path) -> str | None:
-    """The line for a `.env` that is not UTF-8 (an editor's Latin-1 or "Western" writes ø as one byte): reading it
-    ended in a UnicodeDecodeError traceback. None when it is UTF-8, or there is no such file to read."""
+def _unreadable_env(path: Path) -> str | None:
+    """The line for a `.env` that cannot be read as settings: not UTF-8 (an editor's Latin-1 or "Western" writes ø
+    as one byte; reading it ended in a UnicodeDecodeError traceback), or a line that is no `NAME=value` (python-dotenv
+    only warned of it, and the setting quietly kept its default). None when it reads, or there is no such file."""
     try:
         data = path.read_bytes()
     except OSError:
         return None  # not there (or a folder): not read, as the settings' own reading does
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return f"{path} is not UTF-8 text (line {line}): save it with the encoding UTF-8"
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:  # the line itself is not said: it may hold a secret
+            return (
+                f"{path} line {binding.original.line} is not NAME=value (a missing '=', or a quote not closed): "
+                "write it as NAME=value, e.g. KEEPHOME_PAUSED=true"
+            )
     return None
 
 
@@ -556,7 +565,7 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings; a `KEEPHOME_` name keephome does not know, or an inconsistent configuration, raises
     ConfigError with one line."""
     env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
-    if isinstance(env_file, str | Path) and (problem := _not_utf8(Path(env_file))) is not None:
+    if isinstance(env_file, str | Path) and (problem := _unreadable_env(Path(env_file))) is not None:
         raise ConfigError(problem)
     unknown = unknown_variables(os.environ, env_file if isinstance(env_file, str | Path) else None)
     if unknown is not None:

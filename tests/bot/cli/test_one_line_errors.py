@@ -100,6 +100,20 @@ def test_an_env_file_saved_in_latin_1_is_one_line_naming_its_line(
     assert not env.exists()  # nothing was migrated
 
 
+def test_an_env_line_that_is_no_setting_is_one_line_naming_it_not_a_default_kept(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """python-dotenv only warns of a line it cannot read ("KEEPHOME_PAUSED true", a quote not closed) and the setting
+    quietly kept its default: a pause switch written so was no pause. The line is not printed: it may be a secret's."""
+    (env.parent / ".env").write_text('# keephome\nKEEPHOME_PAUSED true\nKEEPHOME_SECRET_KEY="abc\n', encoding="utf-8")
+    assert main(["db", "upgrade"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: .env line 2 is not NAME=value (a missing '=', or a quote not closed): "
+        "write it as NAME=value, e.g. KEEPHOME_PAUSED=true"
+    )
+    assert not env.exists()  # nothing was migrated
+
+
 def test_every_unknown_name_is_on_the_one_line(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
