@@ -15,6 +15,7 @@ from bot.demo.simulator import restore_clock
 from bot.runtime import build_runtime
 from bot.settings import Settings, load_settings, served_url
 from bot.store.db import utcnow
+from bot.store.election import AnotherProcess, sqlite_alone
 from bot.store.migrate import prepare
 
 __all__ = ["DEMO_DATABASE", "demo_settings", "run_demo"]
@@ -43,12 +44,19 @@ async def run_demo(settings: Settings) -> int:
     if sockets is None:
         await rt.db.dispose()
         return 2
-    problem = await prepare(rt.db)
+    try:
+        # A demo or a run on the same SQLite file on another port: two senders and two schedulers on one file.
+        release = sqlite_alone(settings.database_url)
+        problem = await prepare(rt.db)
+    except AnotherProcess as exc:
+        release, problem = None, str(exc)
     if problem is not None:
         print(f"keephome: {problem}", file=sys.stderr)
         await rt.db.dispose()
         for sock in sockets:
             sock.close()
+        if release is not None:
+            release()
         return 2
     now = rt.clock()
     await seed_demo(
@@ -71,4 +79,8 @@ async def run_demo(settings: Settings) -> int:
     print(f"  staff console:   {base}/console/", flush=True)
     for role, email, password in logins:
         print(f"    {role:<9} {email}  password: {password}", flush=True)
-    return await serve(rt, sockets)
+    try:
+        return await serve(rt, sockets)
+    finally:
+        if release is not None:
+            release()

@@ -376,9 +376,9 @@ class AnotherProcess(Exception):
 
 
 def sqlite_alone(url: str) -> Callable[[], None] | None:
-    """Hold the SQLite file of `url` for this process alone, as long as it runs: a second `keephome run` on it would
-    hold every role as well (SQLite has no advisory locks to elect by). Returns the release; None for PostgreSQL or
-    an in-memory database; AnotherProcess while another process holds it.
+    """Hold the SQLite file of `url` for this process alone, as long as it runs: a second `keephome run` or `demo` on
+    it would hold every role as well (SQLite has no advisory locks to elect by). Returns the release; None for
+    PostgreSQL or an in-memory database; AnotherProcess while another process holds it.
 
     The lock is an flock on `<file>.lock` beside the database, never on the database file itself: closing any
     descriptor of that file would drop the POSIX locks SQLite holds on it. The kernel releases it when the process
@@ -403,8 +403,8 @@ def sqlite_alone(url: str) -> Callable[[], None] | None:
         os.close(fd)
         who = f" (process {holder})" if holder.isdigit() else ""
         raise AnotherProcess(
-            f"another keephome run{who} serves {os.path.abspath(name)}: SQLite is one process, so stop that one "
-            "first (several processes need PostgreSQL)"
+            f"another keephome run or demo{who} serves {os.path.abspath(name)}: SQLite is one process, so stop "
+            "that one first (several processes need PostgreSQL)"
         ) from None
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())

@@ -130,7 +130,7 @@ async def test_a_second_run_on_the_same_sqlite_file_stops_in_one_line(
     assert second == [2]
     path = make_url(settings.database_url).database
     assert capsys.readouterr().err.splitlines() == [
-        f"keephome: another keephome run (process {os.getpid()}) serves {path}: SQLite is one process, so stop that "
-        "one first (several processes need PostgreSQL)"
+        f"keephome: another keephome run or demo (process {os.getpid()}) serves {path}: SQLite is one process, so "
+        "stop that one first (several processes need PostgreSQL)"
     ]
     assert await run.run_service(settings) == 0  # the first one's lock went with it

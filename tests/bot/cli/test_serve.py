@@ -4,6 +4,7 @@ address it cannot listen on ends `keephome run` with one line, no traceback and 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sys
 from asyncio.subprocess import PIPE
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.serve import listening_sockets
+from bot.store.election import sqlite_alone
 from tests.support.processes import free_port, keephome_env, start_keephome
 
 SECRET = "test-secret-key-test-secret-key-0123"
@@ -121,5 +123,28 @@ async def test_a_second_demo_on_a_port_in_use_stops_before_it_changes_the_demo(t
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 2, err.decode()
     assert err.decode().splitlines()[-1].startswith(f"keephome: cannot listen on 127.0.0.1:{taken_port}: [Errno 98]")
+    assert "password" not in out.decode() and "Traceback" not in err.decode()
+    assert not (tmp_path / "demo.db").exists()  # nothing seeded, no account touched
+
+
+async def test_a_demo_on_a_sqlite_file_another_keephome_serves_stops_before_it_changes_the_demo(tmp_path: Path) -> None:
+    """Another demo (or a `run`) on the same file, on another port: it held every role too, two senders and two
+    schedulers on one file, and gave the running demo's staff new passwords. It stops in one line instead."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    release = sqlite_alone(url)  # this process serves the file, as a running demo would
+    assert release is not None
+    try:
+        env = keephome_env(database_url=url, port=str(free_port()))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli.main", "demo", env=env, cwd=tmp_path, stdout=PIPE, stderr=PIPE
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        release()
+    assert process.returncode == 2, err.decode()
+    assert err.decode().splitlines()[-1] == (
+        f"keephome: another keephome run or demo (process {os.getpid()}) serves {tmp_path / 'demo.db'}: SQLite is one "
+        "process, so stop that one first (several processes need PostgreSQL)"
+    )
     assert "password" not in out.decode() and "Traceback" not in err.decode()
     assert not (tmp_path / "demo.db").exists()  # nothing seeded, no account touched
