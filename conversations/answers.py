@@ -40,6 +40,7 @@ __all__ = [
     "plans_with_someone_else",
     "rest_day",
     "says_only",
+    "sounds_in_crisis",
     "sounds_upset",
     "tells_hardship",
     "word_count",
@@ -886,6 +887,46 @@ _UPSET_WORDS = frozenset({
 def sounds_upset(text: str) -> bool:
     """Whether a message says anger or despair in its words ("fuck jer", "mine børn sulter", "jeg orker ikke mere")."""
     return any(not _UPSET_WORDS.isdisjoint(clause) for clause in _clauses(text))
+
+
+# Words of crisis: wanting to die, suicide, self-harm, said clearly (Danish with or without æøå, typed "oe" for "ø",
+# common misspellings; English). Read on a clause's words joined by spaces; a figure of speech ("jeg dør af grin", "the
+# phone died", "dead tired", "I'd die for a coffee", "jeg kan ikke leve af min løn") matches none of them.
+_CRISIS = re.compile(
+    r"\b(?:"
+    # Danish
+    r"sel(?:v|f)? ?mor[dt]\w*"  # selvmord, selvmordstanker, selmord, selvmort
+    # tage mit liv, tag mit eget liv, ta mit liv (not "tag mit liv i egen hånd")
+    r"|ta(?:ge|g|ger|r)? (?:mit|mig|mit eget) (?:eget )?liv(?! i (?:egen|egne|mine|haand|haend))"
+    r"|(?:ende|afslutte|slutte|afslut) (?:mit|mit eget) liv"
+    r"|sl(?:aa|a|o)(?:r|g)? mig (?:selv )?i ?hjel"  # slå mig selv ihjel, slaar mig ihjel, sla mig ihjel
+    r"|(?:vil|ville|orker|gider|kan) (?:ikke|ikk|ik) (?:at )?leve (?:mere|laengere|laenger|laengre)"
+    r"|(?:vil|orker|gider) (?:ikke|ikk|ik) (?:at )?leve$"  # "jeg vil ikke leve" (not "leve af min løn")
+    r"|jeg (?:vil|ville) (?:bare |gerne |helst |hellere )?do$"  # jeg vil dø, jeg vil bare doe
+    r"|(?:lyst|onsker|onske) (?:til )?(?:at )?do$"  # lyst til at dø, ønsker at dø
+    r"|(?:lyst|onsker|onske) (?:til )?(?:at )?do (?:nu|snart|bare)"
+    r"|gor\w* en ende paa? (?:det|mit liv|livet|alt)"  # gøre en ende på det
+    r"|(?:gore|gor|gjorde) mig selv (?:noget|skade|fortraed)"  # bange for at gøre mig selv noget
+    r"|(?:skade|skader|skadet|skaere|skaerer|skare|skarer|snitte|snitter) (?:i )?mig selv"
+    r"|ikke vaerd at leve|bedre (?:hvis|om) jeg var dod"
+    # English
+    r"|suicid\w*|kill(?:ing)? my ?self|end(?:ing)? my (?:own )?life|end(?:ing)? it all|take my (?:own )?life"
+    r"|i (?:want|wanna|am going|m going|going|am gonna|m gonna|gonna) (?:to )?die"
+    r"|(?:do not|dont|don t) want to (?:live|be alive|be here) (?:anymore|any more)"
+    r"|(?:hurt|hurting|cut|cutting|harm|harming) my ?self|self ?harm\w*|better off dead|no reason to live"
+    r")\b"
+)
+
+
+def sounds_in_crisis(text: str) -> bool:
+    """Whether a message says, in clear words, that the tenant wants to die or harm themselves ("jeg vil tage mit
+    liv", "jeg orker ikke at leve mere", "selvmord", "I want to die", "end my life"); never a figure of speech ("jeg
+    dør af grin", "dead tired", "I'd die for a coffee"). Read before anything else, in any state."""
+    for part in _CLAUSE_SPLIT.split(_plain(text)):
+        line = " ".join(re.findall(r"[^\W_]+", part.replace("'", "")))
+        if _CRISIS.search(line) or _CRISIS.search(line.replace("oe", "o")):
+            return True
+    return False
 
 
 _OPTION_NUMBER = re.compile(r"(?:nr\.? ?|no\.? ?|#)?(\d{1,2})\.?")

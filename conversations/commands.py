@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from conversations import engine
-from conversations.answers import emoji_reading, sounds_upset, tells_hardship, word_count
+from conversations.answers import emoji_reading, sounds_in_crisis, sounds_upset, tells_hardship, word_count
 from conversations.effects import SHARE_SCOPE
 from conversations.flow import Ask, WithdrawConsent
 from conversations.flows import FLOWS
@@ -40,6 +40,7 @@ from conversations.model import (
 )
 from conversations.state import State
 from conversations.text import tokens
+from conversations.values import Value
 
 __all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command", "pressed_earlier", "pressed_start"]
 
@@ -304,6 +305,25 @@ def _upset(text: str, facts: TenantFacts) -> CommandResult | None:
     return CommandResult("upset", (MessageRequested("common.upset", {"queued": int(facts.queued)}),))
 
 
+def _crisis(text: str, facts: TenantFacts) -> CommandResult | None:
+    """Words of crisis ("jeg vil tage mit liv", "I want to die", `sounds_in_crisis`): the gravest distress, read before
+    anything else and in any state. The tenant hears at once that they are not alone, Livslinien's number and 112, and
+    nothing else: no flow question (an open one waits as it was, no try used), and while a person holds the case, not
+    a word that would talk over them (the case shows the message to that person, as the host keeps it). The way to a
+    person follows as for the other distress (`_upset`): the adviser word where it leads to the consent question
+    (nothing about the tenant goes to anyone without that yes), that an adviser reads along when their yes already put
+    the case in the queue, or the number to call; none to a tenant who is not active."""
+    if not sounds_in_crisis(text):
+        return None
+    values: dict[str, Value] = {"offer": int(facts.status == "active" and not facts.held)}
+    if values["offer"] and facts.queued:
+        values["queued"] = 1
+    elif values["offer"]:
+        open_state = facts.conversation
+        values["adviser_word"] = int(open_state is None or engine.hears_adviser(open_state))
+    return CommandResult("crisis", (MessageRequested("common.crisis", values),))
+
+
 def _upset_in_few_words(text: str, language: str) -> bool:
     """ "Fuck jer", "mine børn sulter": anger or despair in fewer words than the opening question keeps as something
     told, and no reason it reads ("jeg er bange, har mistet mit job" starts the conversation with it)."""
@@ -389,6 +409,9 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
 def _command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResult | None:
     if text is None:
         return None  # a sticker, a photo, a button: never a keyword
+    crisis = _crisis(text, facts)
+    if crisis is not None:
+        return crisis
     keyword = classify(text, facts.languages)
     if keyword is None:
         return (

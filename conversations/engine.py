@@ -67,6 +67,7 @@ __all__ = [
     "answers_while_held",
     "consent_answer",
     "current_question",
+    "hears_adviser",
     "resume",
     "start",
     "start_with_button",
@@ -608,6 +609,12 @@ def _hears_adviser(step: Step, state: State) -> bool:
     if isinstance(step, Ask):
         return not _asks_consent(step) and any("adviser" in option.tags for option in _options(step, state))
     return False
+
+
+def hears_adviser(state: State) -> bool:
+    """Whether the open question of a waiting conversation takes the adviser word (RÅDGIVER)."""
+    flow = _current(state)
+    return flow is not None and not state.ended and _hears_adviser(flow.step(state.step), state)
 
 
 def _at_consent(state: State, text: str, today: date) -> list[Event]:

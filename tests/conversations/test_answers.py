@@ -23,6 +23,7 @@ from conversations.answers import (
     parse_number,
     pick_tag,
     says_only,
+    sounds_in_crisis,
     sounds_upset,
     tells_hardship,
 )
@@ -749,3 +750,71 @@ def test_anger_or_despair_in_words_is_told_apart(text: str, upset: bool) -> None
 )
 def test_a_day_named_as_when_one_cannot_pay_is_no_promise(text: str, language: str, cannot: bool) -> None:
     assert cannot_pay_that_day(text, language, TODAY) is cannot
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg vil tage mit liv",
+        "Jeg vil tage mit eget liv",
+        "jeg vil ta mit liv",
+        "jeg orker ikke at leve mere",
+        "jeg orker ikk at leve mere",
+        "jeg vil ikke leve mere",
+        "jeg slår mig selv ihjel",
+        "jeg slaar mig selv ihjel",
+        "jeg vil slå mig selv ihjel",
+        "selvmord",
+        "jeg har selvmordstanker",
+        "jeg tænker på selvmord",
+        "jeg vil bare dø",
+        "jeg vil doe",
+        "jeg har lyst til at dø",
+        "jeg er bange for at gøre mig selv noget",
+        "jeg skærer i mig selv",
+        "livet er ikke værd at leve",
+        "I want to die",
+        "i wanna die",
+        "I'm going to kill myself",
+        "im gonna kill myself",
+        "end my life",
+        "I'm suicidal",
+        "I don't want to live anymore",
+        "I want to end it all",
+        "I've been self-harming",
+    ],
+)
+def test_words_of_crisis_are_heard(text: str) -> None:
+    """Wanting to die, suicide or self-harm said in clear words, Danish with or without æøå and misspelt, or English:
+    the tenant gets Livslinien and 112 before anything else."""
+    assert sounds_in_crisis(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg dør af grin",
+        "jeg døde af grin",
+        "jeg er ved at dø af sult",
+        "the phone died",
+        "my phone is dead",
+        "dead tired",
+        "I'm dead tired",
+        "I'd die for a coffee",
+        "I'm dying to know",
+        "min mor døde",
+        "my dad died last month",
+        "jeg kan ikke leve af min løn",
+        "jeg vil ikke leve af kontanthjælp",
+        "jeg vil ikke leve i den lejlighed",
+        "jeg vil på do",
+        "tag mit liv i hænderne",
+        "fuck jer",
+        "jeg orker ikke mere",
+        "jeg betaler fredag",
+    ],
+)
+def test_figures_of_speech_are_no_crisis(text: str) -> None:
+    """ "Jeg dør af grin", "the phone died", "I'd die for a coffee", or despair without words of dying: no crisis
+    line (the other distress readings answer what they answer)."""
+    assert not sounds_in_crisis(text)

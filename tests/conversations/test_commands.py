@@ -73,6 +73,14 @@ UPSET = CommandResult("upset", (MessageRequested("common.upset", {"queued": 0}),
 # Signs the bot cannot read with nothing open: a short line, at most once a day, never the opening question again.
 SIGNS = CommandResult("signs", (MessageRequested("common.signs_heard"),), daily=True)
 UPSET_QUEUED = CommandResult("upset", (MessageRequested("common.upset", {"queued": 1}),))
+
+
+def _crisis(**values: int) -> CommandResult:
+    return CommandResult("crisis", (MessageRequested("common.crisis", values),))
+
+
+# Words of crisis: Livslinien and 112 in any state; the way to a person where one may be offered.
+CRISIS = _crisis(offer=1, adviser_word=1)
 NOTHING_TO_WITHDRAW = CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
 TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested("keyword.language_changed")))
 
@@ -193,6 +201,23 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("😢", {"held": True, "consented": True}, None),
         ("❤️", {"held": True}, None),
         ("😢", {"status": "stopped"}, None),
+        # Words of crisis, in any state and before the flow: the crisis line, and the adviser word where it leads to
+        # the consent question; the open question waits, unanswered and with no try used.
+        ("jeg vil tage mit liv", {}, CRISIS),
+        ("I want to die", {"language": "en"}, CRISIS),
+        ("jeg orker ikke at leve mere", {"conversation": _open()}, CRISIS),
+        ("jeg slår mig selv ihjel", {"conversation": _open(("3",))}, _crisis(offer=1, adviser_word=0)),
+        ("selvmord", {"queued": True, "consented": True}, _crisis(offer=1, queued=1)),
+        # While a person holds the case: only the crisis line, no offer that would talk over that person.
+        ("selvmord", {"held": True, "consented": True}, _crisis(offer=0)),
+        ("I'm going to kill myself", {"held": True, "conversation": _open()}, _crisis(offer=0)),
+        ("jeg vil tage mit liv", {"status": "stopped", "reached": True}, _crisis(offer=0)),
+        ("jeg vil tage mit liv", {"status": "wrong_number"}, _crisis(offer=0)),
+        # An opted-out tenant no reply may reach hears nothing.
+        ("jeg vil tage mit liv", {"status": "stopped", "reached": False}, CommandResult("crisis", ())),
+        # Figures of speech are no crisis.
+        ("jeg dør af grin", {}, None),
+        ("I'd die for a coffee", {"held": True}, None),
         ("🤔", {}, SIGNS),
         ("?", {}, SIGNS),
         ("👍😢", {}, SIGNS),
