@@ -397,8 +397,7 @@ class InboundHandler:
         forwarded = (row.payload or {}).get("forwarded") is True
         result = None if forwarded else command(row.text, facts, now)
         if result is not None:
-            self._apply_command(scene, turn, result)
-            return result.kind if result.kind == "stop_hint" else f"keyword_{result.kind}"
+            return self._commanded(scene, turn, tenant, result, to_case=held or facts.queued)
         # The choice after a withdrawal word, and a question the adviser asked, are answered while a person
         # holds the case; the withdrawal's choice also while the tenant is not active.
         if tenant.status != "active" and not engine.answers_while_held(state, active=False):
@@ -407,8 +406,7 @@ class InboundHandler:
             return "ignored_inactive"
         if held and not engine.answers_while_held(state):
             # A person holds the case: the message is theirs to answer, the bot stays quiet.
-            status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
-            scene.change(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
+            self._case_heard(scene, tenant, now)
             return "to_case_consent" if self._consent_while_held(scene, turn, row, state, pressed) else "to_case"
         if pressed is not None and pressed.conversation_id != conversation_id:
             # A button under a question that has ended: the same answer pressed again says nothing (before the day's
@@ -428,6 +426,23 @@ class InboundHandler:
             return "not_understood"
         self._converse(scene, turn, tenant, state, user_input, pressed)
         return "conversation"
+
+    def _commanded(self, scene: Scene, turn: Turn, tenant: Any, result: CommandResult, *, to_case: bool) -> str:
+        """Apply what a command made of the message; its label for metrics. Words of crisis to a case a person holds,
+        or that waits with the tenant's yes (`to_case`), also reach the case as any message to it does: the bot said
+        only where to call, and what comes next is the person's."""
+        self._apply_command(scene, turn, result)
+        if result.kind == "crisis" and to_case:
+            self._case_heard(scene, tenant, turn.now)
+        return result.kind if result.kind == "stop_hint" else f"keyword_{result.kind}"
+
+    @staticmethod
+    def _case_heard(scene: Scene, tenant: Any, now: datetime) -> None:
+        """The tenant wrote to the case a person holds or that waits with their yes: the case's time moves (the console
+        shows the person that they wrote), and one that waited for the tenant is the person's to answer again. So do
+        words of crisis, answered by the bot with only where to call: what comes next is the person's."""
+        status = "taken" if tenant.case_status == "waiting_tenant" else tenant.case_status
+        scene.change(_CASE_HEARD, {"case_id": tenant.case_id, "new_status": status, "now": now})
 
     def _consent_while_held(
         self, scene: Scene, turn: Turn, row: InboundRow, state: State | None, pressed: Pressed | None

@@ -1,0 +1,81 @@
+"""Words of crisis reach the host in any state: the tenant gets the crisis line at once (Livslinien, 112), a case a
+person holds hears the message as any message to it, and the bot puts no question of its own beside it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime
+from bot.store.schema import cases, conversations, outbox
+from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_case, case_row
+from tests.support.drive import drain, process_all
+from tests.support.helpers import add_tenant
+
+PHONE = "+4520123456"
+
+
+@pytest.fixture
+async def runtime(database_url: str) -> AsyncIterator[Runtime]:
+    async with started_runtime(make_settings(database_url)) as rt:
+        yield rt
+
+
+async def _say(rt: Runtime, text: str, sid: str) -> None:
+    await rt.inbox.submit(InboundMessage("sms", sid, PHONE, text))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+
+
+async def _said(rt: Runtime) -> list[Any]:
+    async with rt.db.read() as conn:
+        return list((await conn.execute(select(outbox.c.template, outbox.c["values"]).order_by(outbox.c.id))).all())
+
+
+async def _conversations(rt: Runtime) -> list[Any]:
+    async with rt.db.read() as conn:
+        return list((await conn.execute(select(conversations.c.flow, conversations.c.active))).all())
+
+
+async def test_words_of_crisis_while_a_person_holds_the_case_get_only_the_crisis_line_and_reach_the_person(
+    runtime: Runtime,
+) -> None:
+    """The adviser answered and waits for the tenant (`waiting_tenant`): "jeg vil tage mit liv" gets the crisis line
+    alone (no way to a person offered over the one who holds the case), and the case is the adviser's to answer
+    again, as any message to it makes it."""
+    tenant_id = await add_tenant(runtime.db)
+    case_id = await add_case(runtime, tenant_id)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(cases).where(cases.c.id == case_id).values(status="waiting_tenant"))
+
+    await _say(runtime, "jeg vil tage mit liv", "M1")
+
+    assert [(row.template, row.values) for row in await _said(runtime)] == [("common.crisis", {"offer": 0})]
+    assert (await case_row(runtime, case_id)).status == "taken"
+    assert await _conversations(runtime) == []
+
+
+async def test_words_of_crisis_with_nothing_open_get_the_crisis_line_and_the_adviser_word_not_the_menu(
+    runtime: Runtime,
+) -> None:
+    await add_tenant(runtime.db, language="en")
+
+    await _say(runtime, "I'm going to kill myself", "M1")
+
+    assert [(row.template, row.values) for row in await _said(runtime)] == [
+        ("common.crisis", {"offer": 1, "adviser_word": 1})
+    ]
+    assert await _conversations(runtime) == []  # no opening question beside it
+
+
+async def test_a_figure_of_speech_is_no_crisis(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+
+    await _say(runtime, "jeg dør af grin", "M1")
+
+    assert "common.crisis" not in [row.template for row in await _said(runtime)]
