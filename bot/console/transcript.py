@@ -28,6 +28,9 @@ MAX_MESSAGES = 200  # the newest a case page shows unless the adviser asks for t
 WHOLE_MESSAGES = 10_000  # the whole conversation (years of a tenant's messages stay far below it)
 # What a message whose text is gone reads as.
 _DELETED = N_("(message deleted)")
+# The bot's answers that say what the tenant wrote (the crisis line answers words of crisis): without consent shown
+# only where the tenant's own words are, never as "the bot's own messages" DESIGN lets an adviser see.
+_TELLING = ("common.crisis",)
 # Button labels are shown to the adviser in the organisation's language.
 _CONSOLE_LANGUAGE = "da"
 
@@ -223,7 +226,10 @@ async def transcript(
             not_(visible_in),
         )
         hidden = int((await conn.execute(hidden_query)).scalar_one())
-        query = query.where(or_(messages.c.direction == "out", and_(messages.c.direction == "in", visible_in)))
+        # The bot's answer to words of crisis tells what the tenant wrote: it is theirs as those words are.
+        told = messages.c.template.is_not(None) & messages.c.template.in_(_TELLING)
+        shown_out = and_(messages.c.direction == "out", not_(told))
+        query = query.where(or_(shown_out, and_(or_(messages.c.direction == "in", told), visible_in)))
     rows = list(reversed((await conn.execute(query.order_by(messages.c.id.desc()).limit(limit))).all()))
     earlier = 0
     if len(rows) == limit:

@@ -13,8 +13,8 @@ from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import cases, conversations, outbox
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, case_row
-from tests.support.drive import drain, process_all
+from tests.support.console import add_case, case_row, post_form, staff_client
+from tests.support.drive import daytime, drain, process_all
 from tests.support.helpers import add_tenant
 
 PHONE = "+4520123456"
@@ -79,3 +79,25 @@ async def test_a_figure_of_speech_is_no_crisis(runtime: Runtime) -> None:
     await _say(runtime, "jeg dør af grin", "M1")
 
     assert "common.crisis" not in [row.template for row in await _said(runtime)]
+
+
+async def test_without_consent_the_adviser_sees_neither_the_words_of_crisis_nor_the_bot_line_that_tells_them(
+    runtime: Runtime,
+) -> None:
+    """DESIGN's consent rule: an urgent outreach case without consent shows the bot's own messages, but the crisis
+    line tells what the tenant wrote, so it is shown only where their words are: once they have been told a person
+    reads along (the adviser took the case), both show."""
+    daytime(runtime)  # the take notice goes now, not after quiet hours
+    tenant_id = await add_tenant(runtime.db)
+    case_id = await add_case(runtime, tenant_id, origin="outreach", consent=False, reason="urgent outreach")
+    await _say(runtime, "jeg vil tage mit liv", "M1")
+    page = f"/console/cases/{case_id}"
+    async with staff_client(runtime, "adviser") as adviser:
+        hidden = (await adviser.get(f"{page}/messages.json")).json()
+        assert not any("Livslinien" in m["text"] for m in hidden["messages"])
+        assert hidden["hidden"] == 1
+        assert (await post_form(adviser, page, f"{page}/take", {})).status_code == 303
+        await drain(runtime.sender)
+        await _say(runtime, "I want to die", "M2")
+        shown = [m["text"] for m in (await adviser.get(f"{page}/messages.json")).json()["messages"]]
+    assert "I want to die" in shown and sum("Livslinien" in text for text in shown) == 1
