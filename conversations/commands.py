@@ -44,7 +44,8 @@ from conversations.values import Value
 
 __all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command", "pressed_earlier", "pressed_start"]
 
-# These work even while an adviser holds the case: the bot answers nothing else then.
+# These work even while an adviser holds the case: the bot answers nothing else then, but for words of crisis
+# (`_crisis`), which get the crisis line alone.
 ALWAYS_ON = ("opt_out", "opt_in", "language", "withdraw_consent")
 
 

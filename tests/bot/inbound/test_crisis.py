@@ -4,6 +4,7 @@ person holds hears the message as any message to it, and the bot puts no questio
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from bot.runtime import Runtime
 from bot.store.schema import cases, conversations, outbox
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, case_row, post_form, staff_client
-from tests.support.drive import daytime, drain, process_all
+from tests.support.drive import at_local, daytime, drain, process_all
 from tests.support.helpers import add_tenant
 
 PHONE = "+4520123456"
@@ -58,6 +59,24 @@ async def test_words_of_crisis_while_a_person_holds_the_case_get_only_the_crisis
     assert [(row.template, row.values) for row in await _said(runtime)] == [("common.crisis", {"offer": 0})]
     assert (await case_row(runtime, case_id)).status == "taken"
     assert await _conversations(runtime) == []
+
+
+async def test_words_of_crisis_while_the_case_waits_with_the_tenants_yes_reach_the_case(runtime: Runtime) -> None:
+    """Their yes put the case in the queue: they hear an adviser reads what they write (no adviser word, which would
+    only get the day's receipt), and the case's time moves, so the queue shows they wrote."""
+    at_local(runtime, datetime(2026, 3, 3, 10, 0))
+    tenant_id = await add_tenant(runtime.db)
+    case_id = await add_case(runtime, tenant_id)
+    before = (await case_row(runtime, case_id)).updated_at
+    at_local(runtime, datetime(2026, 3, 3, 12, 0))
+
+    await _say(runtime, "jeg vil ikke leve mere", "M1")
+
+    assert [(row.template, row.values) for row in await _said(runtime)] == [
+        ("common.crisis", {"offer": 1, "queued": 1})
+    ]
+    case = await case_row(runtime, case_id)
+    assert (case.status, case.updated_at > before) == ("waiting", True)
 
 
 async def test_words_of_crisis_with_nothing_open_get_the_crisis_line_and_the_adviser_word_not_the_menu(
