@@ -29,6 +29,7 @@ from conversations.model import (
     Channel,
     ConsentWithdrawn,
     Context,
+    ConversationEnded,
     Event,
     FlowSettings,
     LanguageChanged,
@@ -40,7 +41,6 @@ from conversations.model import (
 )
 from conversations.state import State
 from conversations.text import tokens
-from conversations.values import Value
 
 __all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command", "pressed_earlier", "pressed_start"]
 
@@ -306,23 +306,27 @@ def _upset(text: str, facts: TenantFacts) -> CommandResult | None:
     return CommandResult("upset", (MessageRequested("common.upset", {"queued": int(facts.queued)}),))
 
 
+# Why a conversation ended when the tenant wrote words of crisis in it.
+CRISIS = "crisis"
+
+
 def _crisis(text: str, facts: TenantFacts) -> CommandResult | None:
     """Words of crisis ("jeg vil tage mit liv", "I want to die", `sounds_in_crisis`): the gravest distress, read before
     anything else and in any state. The tenant hears at once that they are not alone, Livslinien's number and 112, and
-    nothing else: no flow question (an open one waits as it was, no try used), and while a person holds the case, not
-    a word that would talk over them (the case shows the message to that person, as the host keeps it). The way to a
-    person follows as for the other distress (`_upset`): the adviser word where it leads to the consent question
-    (nothing about the tenant goes to anyone without that yes), that an adviser reads along when their yes already put
-    the case in the queue, or the number to call; none to a tenant who is not active."""
+    nothing else: an open conversation ends without a word, so neither its question nor its nudge about the rent
+    follows, and while a person holds the case not a word that would talk over them (the host shows that person the
+    message). The way to a person follows as for the other distress (`_upset`): the adviser word, which leads to the
+    consent question (nothing about the tenant goes to anyone without that yes), or that an adviser reads along when
+    their yes already put the case in the queue; none to a tenant who is not active."""
     if not sounds_in_crisis(text):
         return None
-    values: dict[str, Value] = {"offer": int(facts.status == "active" and not facts.held)}
-    if values["offer"] and facts.queued:
-        values["queued"] = 1
-    elif values["offer"]:
-        open_state = facts.conversation
-        values["adviser_word"] = int(open_state is None or engine.hears_adviser(open_state))
-    return CommandResult("crisis", (MessageRequested("common.crisis", values),))
+    offer = facts.status == "active" and not facts.held
+    way = {"queued": 1} if facts.queued else {"adviser_word": 1}
+    told = MessageRequested("common.crisis", {"offer": int(offer), **(way if offer else {})})
+    if not offer or facts.conversation is None:
+        return CommandResult("crisis", (told,))
+    ended = engine.ended(facts.conversation, CRISIS)
+    return CommandResult("crisis", (told, ConversationEnded(CRISIS)), resumed=ended)
 
 
 def _upset_in_few_words(text: str, language: str) -> bool:

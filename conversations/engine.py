@@ -67,7 +67,7 @@ __all__ = [
     "answers_while_held",
     "consent_answer",
     "current_question",
-    "hears_adviser",
+    "ended",
     "resume",
     "start",
     "start_with_button",
@@ -611,10 +611,10 @@ def _hears_adviser(step: Step, state: State) -> bool:
     return False
 
 
-def hears_adviser(state: State) -> bool:
-    """Whether the open question of a waiting conversation takes the adviser word (RÅDGIVER)."""
-    flow = _current(state)
-    return flow is not None and not state.ended and _hears_adviser(flow.step(state.step), state)
+def ended(state: State, reason: str) -> State:
+    """A waiting conversation ended from outside its flow (words of crisis: no question of it may follow, nor its
+    nudge); `reason` is kept as the flow's own ends are."""
+    return _end(state, reason)
 
 
 def _at_consent(state: State, text: str, today: date) -> list[Event]:

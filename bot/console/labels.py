@@ -230,6 +230,8 @@ CONVERSATION_END_LABELS = {
     "not_understood": N_("the answers were not understood"),
     # "👍" again at a consent question: understood, but a sign is no yes; nothing was passed on.
     "not_in_words": N_("the tenant answered with a sign, not a yes in words"),
+    # Words of crisis: the tenant got Livslinien and 112, and no question of the flow after them.
+    "crisis": N_("the tenant was told where to call for help, with no more questions"),
     "flow_changed": N_("the questions changed meanwhile"),
     "superseded": N_("a newer reminder took its place"),
     "tenant wrote first": N_("the tenant wrote before its question reached them"),

@@ -201,12 +201,10 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         ("😢", {"held": True, "consented": True}, None),
         ("❤️", {"held": True}, None),
         ("😢", {"status": "stopped"}, None),
-        # Words of crisis, in any state and before the flow: the crisis line, and the adviser word where it leads to
-        # the consent question; the open question waits, unanswered and with no try used.
+        # Words of crisis, in any state and before the flow: the crisis line, and the adviser word (it leads to the
+        # consent question) where a person may be offered.
         ("jeg vil tage mit liv", {}, CRISIS),
         ("I want to die", {"language": "en"}, CRISIS),
-        ("jeg orker ikke at leve mere", {"conversation": _open()}, CRISIS),
-        ("jeg slår mig selv ihjel", {"conversation": _open(("3",))}, _crisis(offer=1, adviser_word=0)),
         ("selvmord", {"queued": True, "consented": True}, _crisis(offer=1, queued=1)),
         # While a person holds the case: only the crisis line, no offer that would talk over that person.
         ("selvmord", {"held": True, "consented": True}, _crisis(offer=0)),
@@ -234,6 +232,22 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
 )
 def test_simple_commands(text: str | None, changes: dict[str, Any], expected: CommandResult | None) -> None:
     assert command(text, _facts(**changes), NOW) == expected
+
+
+@pytest.mark.parametrize("open_state", [_open(), _open(("3",)), _open(channel="telegram")])
+def test_words_of_crisis_end_the_open_conversation_so_no_question_or_nudge_of_it_follows(open_state: State) -> None:
+    """At the rent question or the consent question: the crisis line and the adviser word, and the conversation ends
+    without a word (its nudge about the rent never comes); RÅDGIVER then begins the way to a person anew."""
+    result = command("jeg orker ikke at leve mere", _facts(conversation=open_state), NOW)
+    assert result is not None and result.events == (*CRISIS.events, ConversationEnded("crisis"))
+    assert result.resumed is not None and (result.resumed.ended, result.resumed.end_reason) == (True, "crisis")
+    assert engine.resume(result.resumed, TextReceived("hej", "sms"), NOW) == (result.resumed, [])
+
+
+def test_words_of_crisis_leave_the_conversation_a_person_holds_the_case_with() -> None:
+    """While a person holds the case, the conversation they asked a question in stays theirs: the line alone."""
+    result = command("selvmord", _facts(held=True, consented=True, conversation=_open(("3",))), NOW)
+    assert result == _crisis(offer=0)
 
 
 def test_always_on_kinds() -> None:

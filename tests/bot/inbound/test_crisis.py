@@ -40,7 +40,8 @@ async def _said(rt: Runtime) -> list[Any]:
 
 async def _conversations(rt: Runtime) -> list[Any]:
     async with rt.db.read() as conn:
-        return list((await conn.execute(select(conversations.c.flow, conversations.c.active))).all())
+        query = select(conversations.c.flow, conversations.c.active, conversations.c.ended_reason)
+        return list((await conn.execute(query.order_by(conversations.c.id))).all())
 
 
 async def test_words_of_crisis_while_a_person_holds_the_case_get_only_the_crisis_line_and_reach_the_person(
@@ -90,6 +91,19 @@ async def test_words_of_crisis_with_nothing_open_get_the_crisis_line_and_the_adv
         ("common.crisis", {"offer": 1, "adviser_word": 1})
     ]
     assert await _conversations(runtime) == []  # no opening question beside it
+
+
+async def test_words_of_crisis_at_the_rent_question_end_it_so_neither_its_question_nor_its_nudge_follows(
+    runtime: Runtime,
+) -> None:
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "M1")  # the opening question waits
+    assert [(c.flow, c.active) for c in await _conversations(runtime)] == [("payment_check", True)]
+
+    await _say(runtime, "jeg orker ikke at leve mere", "M2")
+
+    assert [row.template for row in await _said(runtime)][-1:] == ["common.crisis"]
+    assert [tuple(c) for c in await _conversations(runtime)] == [("payment_check", False, "crisis")]
 
 
 async def test_a_figure_of_speech_is_no_crisis(runtime: Runtime) -> None:
