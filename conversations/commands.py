@@ -321,8 +321,7 @@ def _crisis(text: str, facts: TenantFacts) -> CommandResult | None:
     if not sounds_in_crisis(text):
         return None
     offer = facts.status == "active" and not facts.held
-    way = {"queued": 1} if facts.queued else {"adviser_word": 1}
-    told = MessageRequested("common.crisis", {"offer": int(offer), **(way if offer else {})})
+    told = MessageRequested("common.crisis", {"offer": int(offer), **({"queued": 1} if offer and facts.queued else {})})
     if not offer or facts.conversation is None:
         return CommandResult("crisis", (told,))
     ended = engine.ended(facts.conversation, CRISIS)

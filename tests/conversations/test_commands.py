@@ -80,7 +80,7 @@ def _crisis(**values: int) -> CommandResult:
 
 
 # Words of crisis: Livslinien and 112 in any state; the way to a person where one may be offered.
-CRISIS = _crisis(offer=1, adviser_word=1)
+CRISIS = _crisis(offer=1)
 NOTHING_TO_WITHDRAW = CommandResult("withdraw_consent", (MessageRequested("consent.nothing_to_withdraw"),))
 TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested("keyword.language_changed")))
 

@@ -87,9 +87,7 @@ async def test_words_of_crisis_with_nothing_open_get_the_crisis_line_and_the_adv
 
     await _say(runtime, "I'm going to kill myself", "M1")
 
-    assert [(row.template, row.values) for row in await _said(runtime)] == [
-        ("common.crisis", {"offer": 1, "adviser_word": 1})
-    ]
+    assert [(row.template, row.values) for row in await _said(runtime)] == [("common.crisis", {"offer": 1})]
     assert await _conversations(runtime) == []  # no opening question beside it
 
 
