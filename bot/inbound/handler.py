@@ -43,6 +43,7 @@ from bot.tenants.court import court_stage_termination
 from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
 from conversations import engine
+from conversations.answers import sounds_in_crisis
 from conversations.commands import CommandResult, ConsentRef, TenantFacts, command, pressed_earlier, pressed_start
 from conversations.effects import SHARE_SCOPE
 from conversations.keywords import carrier_stop, is_opt_out_word
@@ -641,10 +642,12 @@ class InboundHandler:
 
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         today = now.astimezone(self._tz).date()
+        # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
+        app_language = (row.payload or {}).get("language_code") if row.channel == "telegram" else None
+        language = app_language if app_language in self._settings.language_list else None
+        if row.text and sounds_in_crisis(row.text):
+            return self._stranger_in_crisis(scene, row, now, language or self._settings.fallback_language)
         if row.channel == "telegram":
-            # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
-            app_language = (row.payload or {}).get("language_code")
-            language = app_language if app_language in self._settings.language_list else None
             message = self._linking(row, now, language or self._settings.fallback_language)
             result = handle_unlinked(scene, message)
             if self._known is not None:
@@ -666,6 +669,26 @@ class InboundHandler:
             address=row.sender,
         )
         return "unknown_answered"
+
+    def _stranger_in_crisis(self, scene: Scene, row: InboundRow, now: datetime, language: str) -> str:
+        """Words of crisis from a number or chat no tenant has (a tenant writing from a friend's phone, say): the
+        crisis line as a tenant gets it, before the generic answer and apart from its once a day, at most once a day
+        itself. Nothing about any tenant is revealed, and nothing is offered that needs a tenancy."""
+        today = now.astimezone(self._tz).date()
+        stranger = Stranger(scene.conn, stranger_key(self._secret, f"{row.channel}:crisis", row.sender))
+        if not answer_once_today(scene.conn, stranger, today):
+            return "unknown_quiet"
+        enqueue(
+            scene,
+            now=now,
+            channel=row.channel,
+            template="common.crisis",
+            values={},
+            language=language,
+            idempotency_key=f"in:{row.id}:crisis",
+            address=row.sender,
+        )
+        return "unknown_crisis"
 
 
 # Whether a person wrote to the tenant after the conversation's last message to them (its question), built once. The

@@ -81,6 +81,34 @@ async def test_an_unknown_number_gets_one_generic_answer_a_day(runtime: Runtime)
     assert stored == 1  # only our answer; nothing was learnt about the sender as a tenant
 
 
+async def test_words_of_crisis_from_an_unknown_number_get_the_crisis_line_not_the_generic_answer(
+    runtime: Runtime,
+) -> None:
+    """A tenant writing from a friend's phone, or someone keephome never knew: "jeg vil ikke leve mere" got the
+    generic "this number is not known" answer (or nothing, after it). They get the crisis line, at most once a day
+    (a number that writes it again is not answered again), apart from the one generic answer a day."""
+    await add_tenant(runtime.db)
+    stranger = "+4529999998"
+    await _say(runtime, "hej hvem er det", "SM1", sender=stranger)  # the day's generic answer
+    await _say(runtime, "jeg vil ikke leve mere", "SM2", sender=stranger)
+    await _say(runtime, "jeg vil ikke leve mere", "SM3", sender=stranger)
+    texts = [m.text for m in runtime.channels["sms"].to(stranger)]  # type: ignore[attr-defined]
+    assert len(texts) == 2 and sum("Livslinien på 70 201 201" in text for text in texts) == 1, texts
+    assert "Livslinien" not in texts[0] and "RÅDGIVER" not in texts[1]  # nothing offered that needs a tenancy
+
+
+async def test_words_of_crisis_in_a_telegram_chat_not_linked_get_the_crisis_line_in_the_app_s_language(
+    runtime: Runtime,
+) -> None:
+    await runtime.inbox.submit(
+        InboundMessage("telegram", "9001:1", "9001", "I want to die", payload={"language_code": "en"})
+    )
+    await process_all(runtime.processor)
+    await drain(runtime.sender)
+    texts = [m.text for m in runtime.channels["telegram"].to("9001")]  # type: ignore[attr-defined]
+    assert len(texts) == 1 and "You are not alone" in texts[0] and "Livslinien on 70 201 201" in texts[0], texts
+
+
 async def test_without_telegram_the_word_telegram_is_an_ordinary_message(settings: object) -> None:
     from bot.channels.sandbox import SandboxChannel
     from bot.runtime import build_runtime
