@@ -129,7 +129,7 @@ SAMPLE_VALUES: dict[str, Value] = {
 # START from a tenant who gets messages already, a confirmation while a påkrav runs, a question that takes the adviser
 # word, a tenant whose case waits in the queue with their yes, one whose yes stands, a greeting's pointer to JA/NEJ, a
 # text after one that thanked in the same turn; a call asked for tomorrow, or on the weekday with the longest name in
-# any language (without either, the adviser's hours are shown instead).
+# any language (without either, the adviser's hours are shown instead); the crisis line with a person offered.
 VARIANTS: tuple[dict[str, Value], ...] = (
     {},
     {
@@ -144,6 +144,8 @@ VARIANTS: tuple[dict[str, Value], ...] = (
         "call_on": "tomorrow",
     },
     {"call_on": "today", "call_until": "15:30"},
+    # The crisis line with the way to a person offered (the longest it is).
+    {"offer": 1},
     {"call_on": "sat"},
     {"call_on": "wed"},
 )
@@ -454,7 +456,7 @@ def _unique(stats: Iterable[SmsStat]) -> list[SmsStat]:
     best: dict[tuple[str, str], SmsStat] = {}
     for stat in stats:
         seen = best.get((stat.language, stat.key))
-        if seen is None or stat.segments > seen.segments:
+        if seen is None or (stat.segments, stat.characters) > (seen.segments, seen.characters):
             best[(stat.language, stat.key)] = stat
     return list(best.values())
 

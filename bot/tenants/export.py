@@ -472,6 +472,7 @@ _INTERNAL_VALUES = frozenset(
         "deadline_running",
         "already",
         "queued",
+        "offer",
         "thanked",
         "yes_no",
         "adviser_word",
