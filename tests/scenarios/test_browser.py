@@ -853,6 +853,31 @@ async def test_on_a_phone_a_note_or_a_reply_is_in_sight_once_sent(served: Served
     assert served.csp_violations == []
 
 
+async def test_the_first_tab_skips_the_header_to_the_page(tmp_path: Path) -> None:
+    """On a desktop a keyboard went through the admin's ten header links and buttons before anything of the page. The
+    first Tab now reaches "Gå til indhold", out of sight until then; Enter gives the page the keyboard's place (no ring
+    round all of it), and the next Tab is on the page's first link or field."""
+    async with _serve(tmp_path, console_language="da") as served:
+        await add_person(served.rt, "admin@example.org", "admin")
+        context, page = await _sign_in(served, "admin@example.org")
+        await page.goto(f"{served.url}/console/admin")
+        assert await page.locator("a.skip").count() == 1 and not await page.evaluate(_ON_SCREEN, "a.skip")
+        await page.keyboard.press("Tab")
+        focused = """() => { const e = document.activeElement, s = getComputedStyle(e);
+                       return [e.tagName, e.id, e.textContent.trim(), s.outlineStyle, s.boxShadow]; }"""
+        tag, _, text, ring, _ = await page.evaluate(focused)
+        assert (tag, text, ring) == ("A", "Gå til indhold", "solid")
+        assert await page.evaluate(_ON_SCREEN, "a.skip")
+        await page.keyboard.press("Enter")
+        tag, where, _, ring, shadow = await page.evaluate(focused)
+        assert (tag, where, ring, shadow) == ("MAIN", "main", "none", "none")
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.parentElement.closest('main') !== null")
+        assert not await page.evaluate(_ON_SCREEN, "a.skip")
+        await context.close()
+        assert served.csp_violations == []
+
+
 async def test_the_keyboard_s_place_is_plain_to_see(served: Served) -> None:
     """Moving with Tab, the browser's own focus ring was one thin line (1 px): lost on the dark header and on the blue
     buttons. Each link, button and field reached by Tab now has a 3 px yellow ring."""
@@ -862,7 +887,7 @@ async def test_the_keyboard_s_place_is_plain_to_see(served: Served) -> None:
     context, page = await _sign_in(served, "adviser@example.org", **PHONE)
     await page.wait_for_selector("#cases")
     seen = []
-    for _ in range(12):  # the header's links and button, the filters, the search field, the first case
+    for _ in range(13):  # "skip to content", the header's links and button, the filters, the search field, a case
         await page.keyboard.press("Tab")
         seen.append(
             await page.evaluate(
@@ -912,7 +937,8 @@ async def test_on_a_phone_the_admin_s_menu_closes_on_escape_and_when_left(served
     await page.goto(f"{served.url}/console/admin")
     menu, summary = page.locator("header details.menu"), page.locator("header summary")
     is_open = "d => d.open"
-    # Escape: closed, and the keyboard is back on the menu's button.
+    # Escape: closed, and the keyboard is back on the menu's button (the second Tab's: the first is "skip to content").
+    await page.keyboard.press("Tab")
     await page.keyboard.press("Tab")
     await page.keyboard.press("Enter")
     await page.keyboard.press("Tab")
