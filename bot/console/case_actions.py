@@ -123,7 +123,9 @@ async def _take(request: Request, me: StaffSession) -> Response:
             )
         await record(conn, at, me.actor, "case.take", f"case:{case.id}")
     rt.sender.wake()
-    return _back(case.id)
+    # Back where the work now is, as after a reply: the conversation's last message (the tenant told a person reads
+    # along) has the keyboard's place (static/case.js), and the next Tab is the reply's field, not the header again.
+    return _back(case.id, "thread")
 
 
 async def _by_holder(

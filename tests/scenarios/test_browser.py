@@ -1018,8 +1018,12 @@ async def test_a_reply_sent_by_keyboard_leaves_the_keyboard_on_it_without_a_ring
     await page.click("#take")
     await page.fill("#reply", "Hej, jeg ringer fredag.")
     await page.focus("form[action$='/reply'] button")
+    await page.evaluate("window.before = true")
     await page.keyboard.press("Enter")
-    await page.wait_for_url("**#thread")
+    # The page was at #thread already (after "Take the case"): wait for the one the reply opens.
+    await page.wait_for_function("window.before === undefined")
+    await page.wait_for_selector("#thread li:last-child:has-text('Hej, jeg ringer fredag.')")
+    assert page.url.endswith("#thread")
     await page.wait_for_load_state("load")
     focused = await page.evaluate(
         """() => { const e = document.activeElement, ring = x => getComputedStyle(x).outlineStyle;
@@ -1028,6 +1032,30 @@ async def test_a_reply_sent_by_keyboard_leaves_the_keyboard_on_it_without_a_ring
     what, text, ring, thread_ring = focused
     assert what != "thread" and "Hej, jeg ringer fredag." in text, focused
     assert ring == "none" and thread_ring == "none", focused
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "reply"
+    await context.close()
+    assert served.csp_violations == []
+
+
+async def test_a_case_taken_by_keyboard_leaves_the_keyboard_at_the_conversation_before_the_reply(
+    served: Served,
+) -> None:
+    """A case taken ("Take the case") opened the page again at its top: a keyboard went through the header again to
+    reach the reply. Now, as after a reply, the keyboard is on the conversation's last message (the tenant told that a
+    person reads along), the reply's field and the conversation in sight, and the next Tab is the reply's field."""
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-9-06", name="Phone Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await _sign_in(served, "adviser@example.org")
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.focus("#take")
+    await page.keyboard.press("Enter")
+    await page.locator("#reply").wait_for()
+    await page.wait_for_load_state("load")
+    focused = await page.evaluate("() => [document.activeElement.tagName, document.activeElement.parentElement.id]")
+    assert focused == ["LI", "thread"], focused
+    assert await page.evaluate(_ON_SCREEN, "#thread li:last-child") and await page.evaluate(_ON_SCREEN, "#reply")
     await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.id") == "reply"
     await context.close()

@@ -573,12 +573,12 @@ async def test_a_take_or_a_release_sent_twice_is_done_once_and_the_page_says_so(
     case_id = await add_case(runtime, tenant)
     await signed_in_adviser(runtime, client)
     page = f"/console/cases/{case_id}"
-    for step, done, said in (
-        ("take", "taken", "You took this case"),
-        ("release", "released", "This case was released to the queue"),
+    for step, done, said, lands in (
+        ("take", "taken", "You took this case", f"{page}#thread"),  # at the conversation, the reply's field next
+        ("release", "released", "This case was released to the queue", page),
     ):
         first, second = await posted_twice(client, page, f"{page}/{step}", {})
-        assert first.status_code == 303 and first.headers["location"] == page
+        assert first.status_code == 303 and first.headers["location"] == lands
         assert second.status_code == 303 and second.headers["location"] == f"{page}?already={done}"
         shown = html.unescape((await client.get(second.headers["location"])).text)
         assert 'id="recorded-already"' in shown and f"{said} already: the form was sent twice" in shown
