@@ -118,6 +118,8 @@ def _words() -> dict[str, str]:
         "already": _("%(count)s already contacted that day or reminded of the same before."),
         "preview": _("%(day)s would bring (preview, nothing sent):"),
         "planned": _("Planned for %(day)s:"),
+        # "Move clock" pressed with no day (or half a day) in the field: said, not nothing.
+        "choose_day": _("Choose a day in the field first, then press “Move clock”."),
     }
 
 

@@ -1081,6 +1081,32 @@ async def test_the_simulator_s_date_field_says_the_chosen_day_in_the_page_s_word
         assert demo.csp_violations == []
 
 
+async def test_the_simulator_s_move_clock_without_a_day_says_what_to_do(tmp_path: Path) -> None:
+    """The simulator's "Move clock" pressed with no day in the field did nothing and said nothing. It now says, in the
+    page's language, to choose a day first, where a screen reader hears it (the plan's live region), and moves no
+    clock."""
+    for language, said in (
+        ("da", "Vælg først en dag i feltet, og tryk så på “Flyt uret”."),
+        ("en", "Choose a day in the field first, then press “Move clock”."),
+    ):
+        (tmp_path / language).mkdir()
+        async with _serve(tmp_path / language, demo=True, console_language=language) as demo:
+            context = await demo.new_context(**PHONE)
+            page = await context.new_page()
+            await page.goto(f"{demo.url}/simulator")
+            await page.wait_for_selector("#tenants button")
+            offset = demo.rt.clock.offset
+            await page.focus("#move")
+            await page.keyboard.press("Enter")
+            told = page.locator("#plan .error")
+            await told.wait_for(timeout=10_000)  # said at once, with no request
+            assert await told.inner_text() == said
+            assert await page.get_attribute("#plan", "aria-live") == "polite"
+            assert demo.rt.clock.offset == offset
+            await context.close()
+            assert demo.csp_violations == []
+
+
 async def test_a_date_field_s_calendar_button_reached_by_tab_has_the_keyboard_s_ring(served: Served) -> None:
     """Tab goes through a date field's day, month and year, then to its calendar button inside the field: there the
     yellow ring vanished (the button had the browser's thin 1 px line). Now the field keeps the ring."""

@@ -93,7 +93,8 @@ async function preview() {
   const data = await answered(await fetch("/simulator/api/preview" + chosen()));
   if (data) showPlan(fill(W.preview, {day: data.day_words}), data.would_plan, data.already_contacted_today);
 }
-$("move").onclick = async () => { const d = $("day").value; if (!d) return; const data = await answered(await fetch("/simulator/api/clock", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({date: d})})); if (data) preview(); };
+// No day chosen (or only part of one typed): say what to do where the other answers are said, not nothing.
+$("move").onclick = async () => { const d = $("day").value; if (!d) { refused(W.choose_day); return; } const data = await answered(await fetch("/simulator/api/clock", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({date: d})})); if (data) preview(); };
 $("preview").onclick = preview;
 $("remind").onclick = async () => { const data = await answered(await fetch("/simulator/api/remind" + chosen(), {method: "POST"})); if (data) showPlan(fill(W.planned, {day: data.day_words}), data.planned, data.already_contacted_today); };
 loadTenants();
