@@ -641,12 +641,14 @@ class InboundHandler:
         return other_tenancy(scene, self._linking(row, now, tenant.language), tenant.id)
 
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
-        today = now.astimezone(self._tz).date()
         # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
         app_language = (row.payload or {}).get("language_code") if row.channel == "telegram" else None
         language = app_language if app_language in self._settings.language_list else None
         if row.text and sounds_in_crisis(row.text):
-            return self._stranger_in_crisis(scene, row, now, language or self._settings.fallback_language)
+            # A tenant writing from a friend's phone, say: the crisis line as a tenant gets it, before the generic
+            # answer and apart from its once a day; nothing offered that needs a tenancy.
+            language = language or self._settings.fallback_language
+            return self._answer_stranger(scene, row, now, "common.crisis", language, "crisis")
         if row.channel == "telegram":
             message = self._linking(row, now, language or self._settings.fallback_language)
             result = handle_unlinked(scene, message)
@@ -655,40 +657,28 @@ class InboundHandler:
                 self._known.tenants.pop((row.channel, row.sender), None)
             return result
         # At most one polite generic answer a day; nothing about any tenant is revealed or learnt.
-        stranger = Stranger(scene.conn, stranger_key(self._secret, row.channel, row.sender))
-        if not answer_once_today(scene.conn, stranger, today):
-            return "unknown_quiet"
-        enqueue(
-            scene,
-            now=now,
-            channel=row.channel,
-            template="unknown_number",
-            values={},
-            language=self._settings.fallback_language,
-            idempotency_key=f"in:{row.id}:unknown",
-            address=row.sender,
-        )
-        return "unknown_answered"
+        return self._answer_stranger(scene, row, now, "unknown_number", self._settings.fallback_language, "unknown")
 
-    def _stranger_in_crisis(self, scene: Scene, row: InboundRow, now: datetime, language: str) -> str:
-        """Words of crisis from a number or chat no tenant has (a tenant writing from a friend's phone, say): the
-        crisis line as a tenant gets it, before the generic answer and apart from its once a day, at most once a day
-        itself. Nothing about any tenant is revealed, and nothing is offered that needs a tenancy."""
+    def _answer_stranger(
+        self, scene: Scene, row: InboundRow, now: datetime, template: str, language: str, what: str
+    ) -> str:
+        """Answer a number or chat no tenant has with `template`, at most once a day for each `what` ("unknown": the
+        generic answer; "crisis": the crisis line, apart from it)."""
         today = now.astimezone(self._tz).date()
-        stranger = Stranger(scene.conn, stranger_key(self._secret, f"{row.channel}:crisis", row.sender))
-        if not answer_once_today(scene.conn, stranger, today):
+        kind = row.channel if what == "unknown" else f"{row.channel}:{what}"
+        if not answer_once_today(scene.conn, Stranger(scene.conn, stranger_key(self._secret, kind, row.sender)), today):
             return "unknown_quiet"
         enqueue(
             scene,
             now=now,
             channel=row.channel,
-            template="common.crisis",
+            template=template,
             values={},
             language=language,
-            idempotency_key=f"in:{row.id}:crisis",
+            idempotency_key=f"in:{row.id}:{what}",
             address=row.sender,
         )
-        return "unknown_crisis"
+        return "unknown_answered" if what == "unknown" else f"unknown_{what}"
 
 
 # Whether a person wrote to the tenant after the conversation's last message to them (its question), built once. The
