@@ -1,5 +1,5 @@
-"""Telegram notices to staff who opted in: a new urgent case, or (to admins) a number reported wrong; a first name
-and a link, nothing more."""
+"""Telegram notices to staff who opted in: a new urgent case, words of crisis to a case, or (to admins) a number
+reported wrong; a first name and a link, nothing more."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.store.scene import Scene
 from bot.store.schema import cases, staff, tenants
 from bot.tenants.names import first_name
 
-__all__ = ["notify_urgent_case", "notify_wrong_number"]
+__all__ = ["notify_crisis", "notify_urgent_case", "notify_wrong_number"]
 
 # Built once: a day's plan opens hundreds of urgent cases in one transaction, and a statement built for each (and its
 # cache key found) cost more than the rows it reads (bench/README.md, fanout, 2026-12-05).
@@ -45,6 +45,20 @@ def notify_urgent_case(scene: Scene, case_id: int, now: datetime, public_url: st
     link = f"{public_url.rstrip('/')}/console/cases/{case_id}"
     values = {"first_name": first_name(case.name), "case_id": case_id, "url": link}
     return _notify(scene, ("admin", "adviser"), f"notice:case:{case_id}", "staff.urgent_case", values, now)
+
+
+def notify_crisis(scene: Scene, case_id: int, now: datetime, public_url: str) -> int:
+    """Words of crisis to a case a person holds or that waits with the tenant's yes, from a tenant who consented to an
+    adviser reading their words: the bot gave them the crisis line, and a person may not open the console for hours.
+    A notice for every active admin or adviser who opted in, at most once a case a day; the first name and a link,
+    never the words (they stay on the case page). Returns how many were queued."""
+    case = scene.conn.execute(_CASE_NAME, {"case_id": case_id}).first()
+    if case is None:
+        return 0
+    link = f"{public_url.rstrip('/')}/console/cases/{case_id}"
+    values = {"first_name": first_name(case.name), "case_id": case_id, "url": link}
+    key = f"notice:crisis:{case_id}:{now.date().isoformat()}"
+    return _notify(scene, ("admin", "adviser"), key, "staff.crisis", values, now)
 
 
 def notify_wrong_number(scene: Scene, tenant_id: int, now: datetime, public_url: str) -> int:

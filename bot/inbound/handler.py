@@ -28,9 +28,11 @@ from bot.host.cases import (
     BeforeOpening,
     among,
     bring_forward,
+    has_consent,
 )
 from bot.host.consents import active_recipients
 from bot.host.handlers import apply_events
+from bot.host.notices import notify_crisis
 from bot.host.turn import Turn, save_state
 from bot.host.unseen import give_way, question_unseen
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
@@ -435,6 +437,8 @@ class InboundHandler:
         self._apply_command(scene, turn, result)
         if result.kind == "crisis" and to_case:
             self._case_heard(scene, tenant, turn.now)
+            if has_consent(scene.conn, turn.tenant_id):  # without it, the words are not theirs to be told of
+                notify_crisis(scene, tenant.case_id, turn.now, self._settings.public_url)
         return result.kind if result.kind == "stop_hint" else f"keyword_{result.kind}"
 
     @staticmethod
