@@ -50,8 +50,8 @@ __all__ = [
 # words after folding. Every language also understands the Danish and English words (tenants mix them).
 TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "da": {
-        "yes": ("ja", "jo", "jep", "jeps", "ja tak", "ok", "okay", "oki", "okej", "j", "gerne", "ja gerne", "jamen",
-                "klart", "selvfølgelig"),
+        "yes": ("ja", "jo", "jep", "jeps", "jepper", "jah", "jaja", "ja tak", "ok", "okay", "oki", "okej", "j", "gerne",
+                "ja gerne", "jamen", "klart", "selvfølgelig"),
         "no": ("nej", "nej tak", "nix", "ikke nu", "ikke lige nu", "ingen hjælp", "ellers tak", "alt er fint",
                "klarer det selv",
                "klarer mig selv", "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke"),
