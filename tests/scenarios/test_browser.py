@@ -842,11 +842,14 @@ async def test_on_a_phone_a_note_or_a_reply_is_in_sight_once_sent(served: Served
     await page.tap("#take")
     await page.locator("#reply").wait_for()
     await page.fill("#note", "Ringer fredag om en aftale.")
-    await page.tap("form[action$='/note'] button")
+    # The page it lands on, not the old one: the case page looks for new messages every 4 s and adds them in place.
+    async with page.expect_navigation():
+        await page.tap("form[action$='/note'] button")
     await page.wait_for_selector("#notes li:last-child:has-text('Ringer fredag om en aftale.')")
     assert await page.evaluate(_ON_SCREEN, "#notes li:last-child")
     await page.fill("#reply", "Hej, jeg ringer fredag.")
-    await page.tap("form[action$='/reply'] button")
+    async with page.expect_navigation():
+        await page.tap("form[action$='/reply'] button")
     await page.wait_for_selector("#thread li:last-child:has-text('Hej, jeg ringer fredag.')")
     assert await page.evaluate(_ON_SCREEN, "#thread li:last-child")
     await context.close()

@@ -130,7 +130,9 @@ async def test_on_a_phone_the_conversation_scrolls_with_the_page(tmp_path: Path)
         await page.tap("#take")
         await page.locator("#reply").wait_for()
         await page.fill("#reply", "Hej, jeg ringer fredag.")
-        await page.tap("form[action$='/reply'] button")
+        # The page it lands on, not the old one: the case page looks for new messages every 4 s and adds them in place.
+        async with page.expect_navigation():
+            await page.tap("form[action$='/reply'] button")
         await page.wait_for_selector("#thread li:last-child:has-text('Hej, jeg ringer fredag.')")
         assert page.url.endswith("#thread")
         await page.wait_for_load_state("load")
