@@ -50,15 +50,22 @@ def _sqlite_writer_connect(dbapi_conn: Any, record: Any) -> None:
     _sqlite_pragmas(dbapi_conn, record)
 
 
+# How long opening a PostgreSQL connection may take: a host that drops the packets (a firewall, a wrong address)
+# answers nothing, and asyncpg's own 60 s left `run` and `db upgrade` silent for a minute before saying so.
+CONNECT_SECONDS = 10.0
+
+
 def _postgres_args(url: str) -> tuple[str, dict[str, Any]]:
-    """A `?search_path=NAME` in the URL keeps keephome's tables in their own schema. PostgreSQL gets NAME as written
-    and reads it as SQL does (unquoted, in lower case): bot/store/migrate.py's `first_schema` makes that schema."""
+    """The URL and asyncpg's connect arguments: `CONNECT_SECONDS`, and a `?search_path=NAME` in the URL, which keeps
+    keephome's tables in their own schema. PostgreSQL gets NAME as written and reads it as SQL does (unquoted, in
+    lower case): bot/store/migrate.py's `first_schema` makes that schema."""
     parsed = make_url(url)
     search_path = parsed.query.get("search_path")
     if not search_path:
-        return url, {}
+        return url, {"timeout": CONNECT_SECONDS}
     rest = parsed.difference_update_query(["search_path"])
-    return rest.render_as_string(hide_password=False), {"server_settings": {"search_path": str(search_path)}}
+    args = {"timeout": CONNECT_SECONDS, "server_settings": {"search_path": str(search_path)}}
+    return rest.render_as_string(hide_password=False), args
 
 
 def _closed_by_server(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:

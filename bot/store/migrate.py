@@ -156,8 +156,8 @@ def _unreachable(url: str, exc: OSError | DBAPIError) -> DatabaseUnreachable:
             f"{where}: cannot open the file{named}{why}: does its folder exist, and may this user write in it?"
         )
     if any(isinstance(e, TimeoutError) for e in _causes(exc)):
-        # A host that drops the packets (a firewall, a wrong address) answers nothing: asyncpg gives up after 60 s
-        # with a TimeoutError that says nothing itself.
+        # A host that drops the packets (a firewall, a wrong address) answers nothing: the connection gives up after
+        # bot/store/db.py's CONNECT_SECONDS with a TimeoutError that says nothing itself.
         return DatabaseUnreachable(
             f"{where}: cannot connect (no answer from the host in time): is the host right, is PostgreSQL running "
             "there, and does a firewall let this machine reach its port?"

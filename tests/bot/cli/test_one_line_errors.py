@@ -15,6 +15,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import make_url
 
 from bot.cli.main import main
 from bot.settings import NOT_SETTINGS
+from bot.store import db as db_module
 from bot.store.migrate import head_revision
 from tests.conftest import PG_URL
 from tests.support.schema import asyncpg_dsn
@@ -311,17 +313,20 @@ def test_a_postgresql_url_parameter_the_driver_does_not_take_is_one_line(
 def test_a_postgresql_host_that_never_answers_is_one_line_that_says_so(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A firewall that drops the packets: asyncpg gives up after its 60 s with a TimeoutError that says nothing
-    ("cannot connect (TimeoutError)"); here it gives up at once."""
-
-    async def no_answer(*_args: Any, **_kwargs: Any) -> None:
-        raise TimeoutError
-
-    monkeypatch.setattr(asyncpg, "connect", no_answer)
-    monkeypatch.setenv("KEEPHOME_DATABASE_URL", "postgresql+asyncpg://keephome:pw@db.example.org/keephome")
-    assert main(["db", "upgrade"]) == 2
+    """A firewall that drops the packets, here a port that takes the connection and never says a word: the command
+    was silent for asyncpg's 60 s and then said "cannot connect (TimeoutError)". It gives up after keephome's own
+    time (shortened here) and says what that means."""
+    monkeypatch.setattr(db_module, "CONNECT_SECONDS", 0.5)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel completes the handshake; nothing ever answers PostgreSQL's startup
+        port = silent.getsockname()[1]
+        monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"postgresql+asyncpg://keephome:pw@127.0.0.1:{port}/keephome")
+        with ThreadPoolExecutor(1) as pool:
+            # Given none of keephome's own time, asyncpg's 60 s would pass first: this waits 30 s at most for the end.
+            assert pool.submit(main, ["db", "upgrade"]).result(timeout=30) == 2
     assert _one_line(capsys) == (
-        "keephome: KEEPHOME_DATABASE_URL=postgresql+asyncpg://keephome:***@db.example.org/keephome: cannot connect "
+        f"keephome: KEEPHOME_DATABASE_URL=postgresql+asyncpg://keephome:***@127.0.0.1:{port}/keephome: cannot connect "
         "(no answer from the host in time): is the host right, is PostgreSQL running there, and does a firewall let "
         "this machine reach its port?"
     )
