@@ -2,40 +2,67 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
 
-__all__ = ["MAX_LENGTH", "e164", "from_telegram_contact", "readable"]
+__all__ = ["MAX_LENGTH", "NOT_A_NUMBER", "e164", "from_telegram_contact", "readable", "refusal"]
 
 # Longer than any phone number written with spaces and dashes: not a number, not worth parsing. The API's schema
 # publishes it as the phone field's maxLength.
 MAX_LENGTH = 32
 
 
-@lru_cache(maxsize=65536)
+# Why a number is refused, in the words an import's report and the API's 422 write after the number itself.
+NOT_A_NUMBER = "is not a valid phone number"
+_TOO_LONG = f"is not a valid phone number: it is longer than {MAX_LENGTH} characters"
+_LETTERS = "is not a valid phone number: it has letters in it (write the digits only)"
+_MORE_THAN_ONE = "is not a valid phone number: it holds more than one number (keep the one to text)"
+_EXTENSION = "is not a valid phone number: it has an extension, which a text cannot reach"
+# What may stand between two numbers in one cell ("20123456, 86123456", "20123456 / 86123456"); a part with fewer
+# digits than any number has is no number of its own ("2012/3456" is one).
+_BETWEEN = re.compile(r"[,;/&|]")
+_FEWEST_DIGITS = 6
+
+
 def e164(raw: str, region: str | None = "DK") -> str | None:
-    """The number in E.164 form, or None when it is not a valid number.
+    """The number in E.164 form, or None when it is not a valid number (`refusal` says why).
 
     `region` is how a number without a country code is read (a Danish ledger writes 20 12 34 56);
     with `region=None` only international numbers are accepted (Twilio always sends "+45…").
     """
+    return _read(raw, region)[0]
+
+
+def refusal(raw: str, region: str | None = "DK") -> str | None:
+    """Why `e164` refuses `raw`, in words that follow the number ("is not a valid phone number: it holds more than
+    one number …"); None when it is a number."""
+    return _read(raw, region)[1]
+
+
+@lru_cache(maxsize=65536)
+def _read(raw: str, region: str | None) -> tuple[str | None, str | None]:
     raw = raw.strip()
-    if not raw or len(raw) > MAX_LENGTH or (region is None and not raw.startswith("+")):
-        return None
+    if len(raw) > MAX_LENGTH:
+        return None, _TOO_LONG
+    if not raw or (region is None and not raw.startswith("+")):
+        return None, NOT_A_NUMBER
     # Letters are a typo or an extension, never part of a number to text: phonenumbers reads "20 12 ABCD" as the
     # keypad's 20 12 22 23, someone else's number.
     if any(ch.isalpha() for ch in raw):
-        return None
-    number = _parsed(raw, region)
-    # parse() does not validate: a number of the wrong length parses fine.
-    if number is None or not phonenumbers.is_valid_number(number):
-        return None
+        return None, _LETTERS
     # parse() reads what follows a comma, a semicolon, "#" or "~" as an extension: "20123456, 86123456" (a cell with
     # two numbers) would be the first one, the second silently dropped. A text reaches no extension, so any is refused.
-    if number.extension:
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if sum(sum(ch.isdigit() for ch in part) >= _FEWEST_DIGITS for part in _BETWEEN.split(raw)) > 1:
+        return None, _MORE_THAN_ONE
+    number = _parsed(raw, region)
+    if number is not None and number.extension:
+        return None, _EXTENSION
+    # parse() does not validate: a number of the wrong length parses fine.
+    if number is None or not phonenumbers.is_valid_number(number):
+        return None, NOT_A_NUMBER
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)), None
 
 
 def _parsed(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.paths import TEMPLATES_DIR
-from bot.phones import e164
+from bot.phones import e164, refusal
 
 __all__ = [
     "FIELDS",
@@ -226,7 +226,7 @@ class RowRules:
             raise FieldError(f"{column} is empty")
         number = e164(raw)
         if number is None:
-            raise FieldError(f"{column} {_shown(raw)} is not a valid phone number")
+            raise FieldError(f"{column} {_shown(raw)} {refusal(raw)}")
         return number
 
     def language(self, column: str, raw: str) -> str:

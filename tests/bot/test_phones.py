@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.phones import e164, readable
+from bot.phones import e164, readable, refusal
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,25 @@ def test_one_number_as_a_danish_ledger_writes_it_is_read(raw: str) -> None:
 def test_a_cell_with_more_than_one_number_is_refused_not_half_read(raw: str) -> None:
     # phonenumbers reads what follows a comma, a semicolon, "#" or "~" as an extension of the first number.
     assert e164(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("20123456, 86123456", "is not a valid phone number: it holds more than one number (keep the one to text)"),
+        ("20123456 / 86123456", "is not a valid phone number: it holds more than one number (keep the one to text)"),
+        ("+4520123456#12", "is not a valid phone number: it has an extension, which a text cannot reach"),
+        ("20 12 ABCD", "is not a valid phone number: it has letters in it (write the digits only)"),
+        ("2" * 33, "is not a valid phone number: it is longer than 32 characters"),
+        ("12", "is not a valid phone number"),
+    ],
+)
+def test_a_number_refused_is_told_why_so_the_ledger_can_be_mended(raw: str, said: str) -> None:
+    """An import's report said "is not a valid phone number" of a cell with two numbers, a number with an extension
+    and one too long alike: whoever mends the ledger could not tell what to change."""
+    assert (e164(raw), refusal(raw)) == (None, said)
+
+
+@pytest.mark.parametrize("raw", ["20123456", "2012/3456", "+45 20 12 34 56", "0045 20123456", "(+45) 2012 3456"])
+def test_one_number_however_written_has_no_refusal(raw: str) -> None:
+    assert (e164(raw), refusal(raw)) == ("+4520123456", None)

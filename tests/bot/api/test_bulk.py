@@ -53,7 +53,7 @@ async def test_one_bad_item_refuses_the_whole_bulk_naming_every_bad_item(api: Ap
     assert answer.status_code == 422
     assert answer.json()["error"] == "6 problems; nothing was written"
     assert problems(answer) == [
-        (1, "phone", 'phone "not a phone" is not a valid phone number'),
+        (1, "phone", 'phone "not a phone" is not a valid phone number: it has letters in it (write the digits only)'),
         (2, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "A"): one number belongs to one tenant'),
         (3, "tenant_ref", 'tenant_ref "A" already appears on item 0'),
         (4, "balance", 'balance must be a JSON string with a decimal point, e.g. "7100.50" (never a number)'),

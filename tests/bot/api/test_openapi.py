@@ -57,5 +57,5 @@ async def test_the_phone_fields_published_max_length_is_what_a_write_accepts(sql
     answer = await api.put("T-2", tenant("T-2", phone=too_long))
     assert answer.status_code == 422
     assert [(p["field"], p["reason"]) for p in answer.json()["errors"]] == [
-        ("phone", f'phone "{too_long}" is not a valid phone number')
+        ("phone", f'phone "{too_long}" is not a valid phone number: it is longer than 32 characters')
     ]

@@ -224,13 +224,16 @@ def test_phone_numbers_are_normalised(raw: str, e164: str) -> None:
 def test_a_phone_with_letters_is_refused_not_read_as_keypad_digits(raw: str) -> None:
     # phonenumbers reads letters as a keypad's digits: "20 12 ABCD" would be +4520122223, someone else's number.
     result = parse(f"tenant_ref,name,phone\nA,Test Person,{raw}\n")
-    assert reasons(result) == [f'line 2: phone "{raw}" is not a valid phone number']
+    said = "is not a valid phone number: it has letters in it (write the digits only)"
+    assert reasons(result) == [f'line 2: phone "{raw}" {said}']
 
 
 @pytest.mark.parametrize("raw", ["20123456, 86123456", "20123456; 86123456"])
 def test_a_cell_with_two_numbers_is_a_line_numbered_problem_not_the_first_number(raw: str) -> None:
     result = parse(f'tenant_ref,name,phone\nA,Test Person,"{raw}"\n')
-    assert reasons(result) == [f'line 2: phone "{raw}" is not a valid phone number']
+    # Named as what it is: the person fixing the ledger keeps one number (the first was kept before, silently).
+    said = "is not a valid phone number: it holds more than one number (keep the one to text)"
+    assert reasons(result) == [f'line 2: phone "{raw}" {said}']
 
 
 @pytest.mark.parametrize("raw", ["²", "٥", "５"])
@@ -255,7 +258,7 @@ def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
         "line 13: balance_as_of 2099-04-01 is in the future",
         # Lines 14-15 are one row whose quoted name spans two lines: refused, and the lines keep counting.
         "line 14: name contains a line break: remove it",
-        'line 16: phone "abc" is not a valid phone number',
+        'line 16: phone "abc" is not a valid phone number: it has letters in it (write the digits only)',
         'line 17: monthly_rent "-7000" is negative',
         'line 18: phone "+4599" is not a valid phone number',
         'line 18: due_day "32" must be a whole number from 1 to 31',
