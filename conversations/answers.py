@@ -908,12 +908,13 @@ _CRISIS = re.compile(
     r"|gor\w* en ende paa? (?:det|mit liv|livet|alt)"  # gøre en ende på det
     r"|(?:gore|gor|gjorde) mig selv (?:noget|skade|fortraed)"  # bange for at gøre mig selv noget
     r"|(?:skade|skader|skadet|skaere|skaerer|skare|skarer|snitte|snitter) (?:i )?mig selv"
-    r"|ikke vaerd at leve|bedre (?:hvis|om) jeg var dod"
+    r"|ikke vaerd at leve|bedre (?:hvis|om) jeg var dod|ingen grund til at leve|(?:onsker|ville onske) jeg var dod"
     # English
     r"|suicid\w*|kill(?:ing)? my ?self|end(?:ing)? my (?:own )?life|end(?:ing)? it all|take my (?:own )?life"
     r"|i (?:want|wanna|am going|m going|going|am gonna|m gonna|gonna) (?:to )?die"
     r"|(?:do not|dont|don t) want to (?:live|be alive|be here) (?:anymore|any more)"
     r"|(?:hurt|hurting|cut|cutting|harm|harming) my ?self|self ?harm\w*|better off dead|no reason to live"
+    r"|not worth living|feel like dying(?! (?:my|the|your|her|his|it)\b)|wish i (?:was|were) dead|want to be dead"
     r")\b"
 )
 
