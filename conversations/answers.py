@@ -923,8 +923,8 @@ def sounds_in_crisis(text: str) -> bool:
     """Whether a message says, in clear words, that the tenant wants to die or harm themselves ("jeg vil tage mit
     liv", "jeg orker ikke at leve mere", "selvmord", "I want to die", "end my life"); never a figure of speech ("jeg
     dør af grin", "dead tired", "I'd die for a coffee"). Read before anything else, in any state."""
-    for part in _CLAUSE_SPLIT.split(_plain(text)):
-        line = " ".join(re.findall(r"[^\W_]+", part.replace("'", "")))
+    for words in _clauses(text):
+        line = " ".join(words).replace("'", "")
         if _CRISIS.search(line) or _CRISIS.search(line.replace("oe", "o")):
             return True
     return False
