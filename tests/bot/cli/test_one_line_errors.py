@@ -8,7 +8,6 @@ import contextlib
 import io
 import logging
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -176,10 +175,12 @@ def test_the_command_a_missing_or_short_secret_key_is_told_to_run_makes_one_run_
     env: Path, key: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The operator pastes the command the line shows into a Debian shell, where there is `python3` and no `python`:
-    it must print a key, and `run` must take that key."""
-    debian = "/usr/bin:/bin"
-    if shutil.which("python3", path=debian) is None:
-        pytest.skip("no python3 in /usr/bin or /bin")
+    it must print a key, and `run` must take that key. The shell finds a `python3` (this interpreter) and no `python`
+    in a folder of its own, then Debian's folders."""
+    shell = env.parent / "debian-bin"
+    shell.mkdir()
+    (shell / "python3").symlink_to(sys.executable)
+    debian = f"{shell}:/usr/bin:/bin"
     if key is None:
         monkeypatch.delenv("KEEPHOME_SECRET_KEY")
     else:
