@@ -396,7 +396,7 @@ def _header(record: list[str], line: int) -> tuple[list[str], list[RowError]]:
     errors: list[RowError] = []
     for index, name in enumerate(names):
         if not name:
-            continue  # a column without a name (Excel's trailing ";;"): only its cells must be empty (`_unnamed`)
+            continue  # a column without a name (Excel's trailing ";;"): only its cells must be empty (`_shape`)
         if name not in FIELDS:
             errors.append(RowError(line, f'unknown column "{name}" (known columns: {", ".join(FIELDS)})'))
         elif name in names[:index]:
