@@ -187,6 +187,8 @@ class Settings(BaseSettings):
     # Almene boligorganisationer send påkrav by Digital Post: received the day it is sent.
     demand_delivery_days: int = Field(default=0, ge=0)
     balance_max_age_days: int = Field(default=7, ge=0)
+    # Days after words of crisis that rent reminders are held and the tenant's case comes first (scheduler/crisis.py).
+    crisis_hold_days: int = Field(default=7, ge=0)
     plan_hour: int = Field(default=9, ge=0, le=23)
     # An open case whose tenant has not written for this many days offers a phone call (bot/host/outreach.py).
     no_answer_days: int = Field(default=3, ge=1)

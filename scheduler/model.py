@@ -76,6 +76,8 @@ class RentSnapshot:
     # A conversation waits for the tenant's answer to a question that went out. One whose question never went
     # out (no channel, the pause) holds nothing: the tenant is not waiting on us, and a new reminder replaces it.
     waiting_conversation: bool = False
+    # The local day the tenant last wrote words of crisis (the bot answered with the crisis line), if ever.
+    crisis_on: date | None = None
 
     @property
     def owes(self) -> bool:
@@ -92,9 +94,11 @@ class PolicySettings:
     # Påkrav from almene boligorganisationer come by Digital Post, received the day they are sent.
     demand_delivery_days: int = 0
     balance_max_age_days: int = 7
+    # Days after words of crisis that rent reminders are held (`scheduler.crisis`); 0: none.
+    crisis_hold_days: int = 7
 
     def __post_init__(self) -> None:
-        for name in ("before_due_days", "demand_delivery_days", "balance_max_age_days"):
+        for name in ("before_due_days", "demand_delivery_days", "balance_max_age_days", "crisis_hold_days"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
         if any(offset < 0 for offset in self.demand_offsets):
@@ -113,6 +117,7 @@ class PolicySettings:
         demand_offsets: Iterable[int],
         demand_delivery_days: int,
         balance_max_age_days: int,
+        crisis_hold_days: int = 7,
     ) -> PolicySettings:
         """Build settings from any iterable of offsets, sorted and without repeats."""
         return cls(
@@ -120,6 +125,7 @@ class PolicySettings:
             demand_offsets=tuple(sorted(set(demand_offsets), reverse=True)),
             demand_delivery_days=demand_delivery_days,
             balance_max_age_days=balance_max_age_days,
+            crisis_hold_days=crisis_hold_days,
         )
 
 
@@ -162,6 +168,7 @@ class PlanSummary:
     # Reminders that would have been planned but were held back.
     held_by_paid_claim: int = 0  # a paid claim or a promise that has not come due
     held_by_conversation: int = 0
+    held_by_crisis: int = 0  # words of crisis in the last days (`scheduler.crisis`)
 
 
 @dataclass(frozen=True, slots=True)

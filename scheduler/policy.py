@@ -4,7 +4,8 @@ Rules, in order: stale balance data (but for a court date ahead, whose reminders
 unreachable tenant plan nothing; of the triggers that fall
 on the day the most urgent wins (court > demand > promise_check > missed > before_due); anything but
 court is held while a case is open, a conversation waits, a paid claim runs (`paid_claim_until`
-on or after the day) or a promised day has not come (`promise_on` on or after the day) — except the
+on or after the day) or a promised day has not come (`promise_on` on or after the day), and for
+`crisis_hold_days` days after the tenant wrote words of crisis (`crisis_on`, `scheduler.crisis`) — except the
 last `demand` reminder before the påkrav deadline, which goes out whatever the tenant said or left
 unanswered: only an open case holds it (a person has it in hand). "I have paid" must not silence it while the
 ledger cannot show the payment yet, and a question the tenant never answered gives way to it as to court
@@ -25,6 +26,7 @@ from dataclasses import replace
 from datetime import date
 
 from scheduler.calendar import due_date
+from scheduler.crisis import in_crisis_hold
 from scheduler.model import (
     COURT_DATE_OFFSET,
     NO_LONGER_DUE,
@@ -234,13 +236,21 @@ def _has_the_last_word(r: PlannedReminder, rd: RentDay) -> bool:
 
 def _hold(s: RentSnapshot, r: PlannedReminder, rd: RentDay) -> str | None:
     """What holds the reminder back today (the summary's counter), or None: court goes whatever holds; an open
-    case holds anything else; a waiting conversation, a paid claim or a promise hold all but the last word."""
+    case holds anything else; words of crisis in the last `crisis_hold_days` days, a waiting conversation, a paid
+    claim or a promise hold all but the last word.
+
+    After words of crisis the last `demand` reminder before the påkrav deadline still goes (unless a case is open):
+    held, the legal clock gives it no later chance, and a termination would take the home of a tenant already at
+    their lowest; it names no amount, points to help and to a person. Court goes too, and opens an urgent case for
+    an adviser to reach out: a person, not the bot, is the next to speak of the rent then."""
     if r.trigger is Trigger.COURT:
         return None
     if s.has_open_case:
         return "held_by_conversation"
     if _has_the_last_word(r, rd):
         return None
+    if in_crisis_hold(s.crisis_on, rd.day, rd.settings.crisis_hold_days):
+        return "held_by_crisis"
     if s.waiting_conversation:
         return "held_by_conversation"
     return "held_by_paid_claim" if _held_by_claim(s, r, rd) else None
@@ -280,6 +290,7 @@ def plan(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings)
         unreachable=tally["unreachable"],
         held_by_paid_claim=tally["held_by_paid_claim"],
         held_by_conversation=tally["held_by_conversation"],
+        held_by_crisis=tally["held_by_crisis"],
     )
     return DayPlan(day=day, reminders=tuple(planned), summary=summary)
 

@@ -54,10 +54,11 @@ async def open_urgent_cases(db: Database, tenant_ids: Sequence[int], now: dateti
     """Run the court rule for these tenants now; returns how many urgent outreaches it started."""
     if not tenant_ids:
         return 0
-    day = now.astimezone(ZoneInfo(settings.timezone)).date()
+    tz = ZoneInfo(settings.timezone)
+    day = now.astimezone(tz).date()
     wanted = set(tenant_ids)
     async with db.read() as conn:
-        snapshots = [s for s in await conn.run_sync(load_snapshots) if s.tenant_id in wanted]
+        snapshots = [s for s in await conn.run_sync(load_snapshots, None, tz) if s.tenant_id in wanted]
     court = [r for r in plan(snapshots, day, policy_settings(settings)).reminders if r.trigger is Trigger.COURT]
     if not court:
         return 0

@@ -17,7 +17,7 @@ from bot.host.unseen import WENT_OUT
 from bot.i18n import N_, gettext
 from bot.outbox.record import SECRET_TEMPLATES
 from bot.outbox.render import Renderer, TemplateMissing
-from bot.store.schema import conversations, inbound, messages, outbox
+from bot.store.schema import CRISIS_LINE, conversations, inbound, messages, outbox
 from conversations.engine import answer_keys
 from conversations.model import Channel
 from conversations.values import decode_values
@@ -30,7 +30,7 @@ WHOLE_MESSAGES = 10_000  # the whole conversation (years of a tenant's messages 
 _DELETED = N_("(message deleted)")
 # The bot's answers that say what the tenant wrote (the crisis line answers words of crisis): without consent shown
 # only where the tenant's own words are, never as "the bot's own messages" DESIGN lets an adviser see.
-_TELLING = ("common.crisis",)
+_TELLING = (CRISIS_LINE,)
 # Button labels are shown to the adviser in the organisation's language.
 _CONSOLE_LANGUAGE = "da"
 

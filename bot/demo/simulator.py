@@ -165,7 +165,7 @@ async def _tenants(request: Request) -> Response:
     today = _today(rt)
     policy = policy_settings(rt.settings)
     async with rt.db.read() as conn:
-        snapshots = await conn.run_sync(load_snapshots)
+        snapshots = await conn.run_sync(load_snapshots, None, ZoneInfo(rt.settings.timezone))
         stages = {s.tenant_id: stage_words(stage_of(s, today, policy), local_day) for s in snapshots}
         rows = (
             await conn.execute(

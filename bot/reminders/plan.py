@@ -72,6 +72,7 @@ def policy_settings(settings: Settings) -> PolicySettings:
         demand_offsets=settings.demand_offset_list,
         demand_delivery_days=settings.demand_delivery_days,
         balance_max_age_days=settings.balance_max_age_days,
+        crisis_hold_days=settings.crisis_hold_days,
     )
 
 
@@ -163,7 +164,7 @@ async def _plan(
     available = frozenset(channels) if channels is not None else configured_channels(settings)
     async with db.read() as conn:
         rules = policy_settings(settings)
-        day_plan = plan(await conn.run_sync(load_snapshots), day, rules)
+        day_plan = plan(await conn.run_sync(load_snapshots, None, tz), day, rules)
         contacted = await conn.run_sync(contacted_on, day, tz)
         # The court eve and the last påkrav reminder have no next chance: another proactive message that day (a nudge,
         # an appointment's text) does not hold them back, they go beside it.

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, and_, exists, or_, select
 
 from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
+from bot.host.crisis import crisis_days
 from bot.host.unseen import question_unseen, question_went_out
 from bot.outbox.route import CHANNELS, Outlook, best_channel, outlook
 from bot.store.schema import (
@@ -42,6 +43,8 @@ __all__ = [
     "unsent_reminders",
 ]
 
+# The time zone the settings default to (`Settings.timezone`), for a caller that names none.
+_ZONE = ZoneInfo("Europe/Copenhagen")
 # Ids per IN list and rows per write transaction: well under SQLite's variable limit.
 CHUNK = 500
 
@@ -79,9 +82,12 @@ class Contact:
     goes: Outlook
 
 
-def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) -> list[RentSnapshot]:
+def load_snapshots(
+    conn: Connection, tenant_ids: Collection[int] | None = None, tz: ZoneInfo = _ZONE
+) -> list[RentSnapshot]:
     """Every tenant's rent position and contact state (erased tenants are left out) in one pass; with
-    `tenant_ids`, only theirs."""
+    `tenant_ids`, only theirs. `tz` is the organisation's time zone: the day of a tenant's words of crisis is its
+    local day."""
     open_cases_q = select(cases.c.tenant_id, cases.c.status).where(cases.c.status.in_(OPEN_STATUSES))
     # A conversation holds reminders only while it waits for an answer to a question the tenant received.
     waiting_q = select(conversations.c.tenant_id).where(
@@ -100,6 +106,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) 
         if status in HELD_STATUSES:
             held_ids.add(tenant_id)
     waiting_ids = set(conn.execute(waiting_q).scalars())
+    crisis = crisis_days(conn, tz, tenant_ids)
     rp = rent_positions.c
     telegram_ok = and_(tenants.c.telegram_chat_id.is_not(None), tenants.c.telegram_blocked.is_(False))
     # An eviction called off after payment or agreement ends the court stage: the termination behind it no longer
@@ -162,6 +169,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None = None) 
                 has_open_case=tid in open_case_ids,
                 case_held=tid in held_ids,
                 waiting_conversation=tid in waiting_ids,
+                crisis_on=crisis.get(tid),
             )
         )
     return snapshots

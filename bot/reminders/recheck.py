@@ -112,7 +112,7 @@ class SendWindow:
                 )
             )
         }
-        snapshots = {s.tenant_id: s for s in load_snapshots(conn, {k[0] for k in keys.values()})}
+        snapshots = {s.tenant_id: s for s in load_snapshots(conn, {k[0] for k in keys.values()}, self._tz)}
         settings = policy_settings(self._settings)
         dropped: dict[int, str] = {}
         last_words: set[int] = set()

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "CRISIS_LINE",
     "FAILED_STATUSES",
     "OPEN_CASE",
     "STATUS_RANK",
@@ -297,6 +298,18 @@ Index(
     messages.c.direction,
     sqlite_where=_REPLIES,
     postgresql_where=_REPLIES,
+)
+# The bot's answer to words of crisis (conversations/commands.py `_crisis`): its time is when the tenant wrote them.
+# The reminder plan and the advisers' queue ask, for every tenant, when that last was (bot/host/crisis.py): a partial
+# index holds only those messages, with the columns it reads.
+CRISIS_LINE = "common.crisis"
+_CRISIS = messages.c.template == literal_column(f"'{CRISIS_LINE}'")
+Index(
+    "ix_messages_crisis",
+    messages.c.tenant_id,
+    messages.c.created_at,
+    sqlite_where=_CRISIS,
+    postgresql_where=_CRISIS,
 )
 _BY_STAFF = messages.c.author.like(literal_column("'staff:%'"))
 Index(
