@@ -38,10 +38,15 @@ Stage = Literal["court", "termination", "demand", "overdue", ""]
 # 3. Children under 18 in the household (retssikkerhedsloven § 5 a: the kommune must act at once) raise a case
 #    within its tier: it ranks as if its act-by day were CHILDREN_LEAD_DAYS sooner.
 # 4. The same day: the larger balance first.
+# 0. Before all of these: a case whose tenant wrote words of crisis in the last days, where the adviser may read
+#    them (`scheduler.crisis`; the tenant's consent): a person should reach them first. Among such cases the rule
+#    above orders them.
 COURT_LEAD_DAYS = 14
 CHILDREN_LEAD_DAYS = 7
 _TIERS: dict[Stage, int] = {"court": 3, "termination": 3, "demand": 2, "overdue": 1}
 _TIER = 100_000_000
+# Above every tier (the highest is 3): words of crisis come first whatever the rent position says.
+_CRISIS_RAISE = 10 * _TIER
 _FAR_DAY = date(2200, 1, 1).toordinal()
 # An overdue balance counts back at most this many monthly rents.
 _MAX_MONTHS = 24
@@ -156,14 +161,26 @@ def act_by(position: RentPosition | None, today: date, delivery_days: int = 0) -
 
 
 def case_priority(
-    position: RentPosition | None, today: date, delivery_days: int = 0, *, children: bool | None = None
+    position: RentPosition | None,
+    today: date,
+    delivery_days: int = 0,
+    *,
+    children: bool | None = None,
+    crisis: bool = False,
 ) -> int:
     """A sortable urgency for `today` (higher first), by the ranking rule above. `delivery_days` is
-    `KEEPHOME_DEMAND_DELIVERY_DAYS`; `children` says children under 18 live in the household (None: not known).
+    `KEEPHOME_DEMAND_DELIVERY_DAYS`; `children` says children under 18 live in the household (None: not known);
+    `crisis` that the tenant wrote words of crisis within the hold's days and the adviser may read them (rule 0).
 
     A termination's place depends on whether it is in effect `today`, so the console ranks every open case
     again for the day it shows; the value a case stores when it is opened is that day's.
     """
+    ranked = _by_the_clock(position, today, delivery_days, children)
+    return _CRISIS_RAISE + ranked if crisis else ranked
+
+
+def _by_the_clock(position: RentPosition | None, today: date, delivery_days: int, children: bool | None) -> int:
+    """Rules 1-4: the tier, the act-by day (children make it sooner) and the balance."""
     stage, _ = urgency_of(position, delivery_days)
     day = act_by(position, today, delivery_days)
     if position is None or day is None or not stage:

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
 from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
+from bot.console.crisis import crisis_holds, hold_words
 from bot.console.delivery import Delivery, DeliveryFacts, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import origin_words, reason_words, urgency
@@ -305,6 +306,8 @@ async def case_page(
         names = await authors(conn, shown.messages, first_name(tenant.name))
         collected = await answers(conn, tenant.id)
         court = await conn.run_sync(court_view, tenant.id)
+        zone = ZoneInfo(rt.settings.timezone)
+        holds = await conn.run_sync(crisis_holds, zone, [tenant.id], today(request), rt.settings.crisis_hold_days)
         events = (
             await conn.execute(
                 select(case_events, staff.c.email)
@@ -354,6 +357,8 @@ async def case_page(
         # The legal clock as the one rule reads it (a termination behind a called-off court case is no court stage);
         # the rent table shows the ledger's position as it stands (its termination day: `ledger_termination_on`).
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
+        # Rent reminders held after words of crisis: why only with the tenant's consent (bot/console/crisis.py).
+        crisis=hold_words(holds.get(tenant.id), shown.consent),
         transcript=shown,
         answers=answer_rows(collected, ZoneInfo(rt.settings.timezone)),
         events=events,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import HOME_OF
 from bot.console.audit import record_shown
+from bot.console.crisis import CrisisHold, crisis_holds, hold_words
 from bot.console.delivery import last_failed
 from bot.console.ids import id_from, whole_number
 from bot.console.labels import CASE_STATUS_LABELS
@@ -152,9 +154,10 @@ def checks(position: Any, day: date, delivery_days: int = 0) -> list[str]:
     return found
 
 
-def _priority(row: Any, day: date, delivery_days: int) -> int:
-    """The case's rank today (children under 18 in the household raise it)."""
-    return case_priority(_position(row), day, delivery_days, children=row.children)
+def _priority(row: Any, day: date, delivery_days: int, raised: Collection[int] = ()) -> int:
+    """The case's rank today (children under 18 in the household raise it; words of crisis the adviser may read,
+    `raised` holds those tenants, put it first)."""
+    return case_priority(_position(row), day, delivery_days, children=row.children, crisis=row.tenant_id in raised)
 
 
 def _position(row: Any) -> Any | None:
@@ -261,7 +264,10 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             counted.where(cases.c.assignee_id == me.staff_id),
         )
     day = today(request)
-    delivery_days = runtime(request).settings.demand_delivery_days
+    settings = runtime(request).settings
+    delivery_days = settings.demand_delivery_days
+    holds: dict[int, CrisisHold] = {}
+    raised: set[int] = set()
     async with runtime(request).db.read() as conn:
         total = int((await conn.execute(counted)).scalar_one())
         pages = max(1, -(-total // PAGE_SIZE))
@@ -273,9 +279,13 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             everyone = rows
         else:
             # Open cases are ranked by what the rent position says today (it may have changed since the case
-            # was opened), so every open case is read and ranked before a page is cut from the list.
+            # was opened), so every open case is read and ranked before a page is cut from the list; first those
+            # whose tenant wrote words of crisis in the last days, where their consent lets the adviser read them.
             everyone = list((await conn.execute(query)).all())
-            everyone.sort(key=lambda r: (-_priority(r, day, delivery_days), r.opened_at, r.id))
+            ids = [int(r.tenant_id) for r in everyone]
+            holds = await conn.run_sync(crisis_holds, ZoneInfo(settings.timezone), ids, day, settings.crisis_hold_days)
+            raised = await conn.run_sync(consented_among, list(holds))
+            everyone.sort(key=lambda r: (-_priority(r, day, delivery_days, raised), r.opened_at, r.id))
             rows = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         emails, last_in, failed, consented = await _page_facts(conn, rows)
     # Names are told apart across the whole list, so a name reads the same on every page.
@@ -291,6 +301,8 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             "channel": reply_channel(row),
             # A closed case is not urgent: it shows its outcome instead (the template), and nothing to check.
             "urgency": None if row.status == "closed" else urgency(_position(row), day, delivery_days),
+            # Why it is first: words of crisis, said only where the adviser may read them (bot/console/crisis.py).
+            "crisis": hold_words(holds.get(row.tenant_id), True) if row.tenant_id in raised else None,
             # What the tenant told the bot (paid, a promise) is their answer: on a case only with their consent (an
             # urgent outreach without it shows what the organisation holds and the bot's own messages).
             "checks": (

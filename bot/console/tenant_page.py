@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -11,11 +12,12 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
 from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
+from bot.console.crisis import crisis_holds, hold_words
 from bot.console.ids import path_id
 from bot.console.inbox import checks, reason_words, urgency
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import NotFound, field, now, redirect, render, runtime, today
-from bot.host.cases import OPEN_STATUSES, open_case
+from bot.host.cases import OPEN_STATUSES, has_consent, open_case
 from bot.i18n import N_, shown
 from bot.i18n import gettext as _
 from bot.store.schema import cases, tenants
@@ -69,6 +71,9 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
             await conn.execute(select(cases).where(cases.c.tenant_id == tenant.id).order_by(cases.c.id.desc()))
         ).all()
         court = await conn.run_sync(court_view, tenant.id)
+        zone = ZoneInfo(rt.settings.timezone)
+        holds = await conn.run_sync(crisis_holds, zone, [tenant.id], today(request), rt.settings.crisis_hold_days)
+        consented = await conn.run_sync(has_consent, tenant.id) if holds else False
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "tenant.view", f"tenant:{tenant.id}")
     return render(
@@ -78,6 +83,8 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         position=position,
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         checks=checks(position, today(request), rt.settings.demand_delivery_days),
+        # Rent reminders held after words of crisis: why only with the tenant's consent (bot/console/crisis.py).
+        crisis=hold_words(holds.get(tenant.id), consented),
         cases=history,
         # A tenant has one open case: the page leads to it instead of offering to open another.
         open_case_id=next((case.id for case in history if case.status in OPEN_STATUSES), None),
