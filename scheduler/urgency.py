@@ -173,7 +173,7 @@ def case_priority(
     `crisis` that the tenant wrote words of crisis within the hold's days and the adviser may read them (rule 0).
 
     A termination's place depends on whether it is in effect `today`, so the console ranks every open case
-    again for the day it shows; the value a case stores when it is opened is that day's.
+    again for the day it shows; the value a case stores when it is opened is that day's, without rule 0.
     """
     ranked = _by_the_clock(position, today, delivery_days, children)
     return _CRISIS_RAISE + ranked if crisis else ranked

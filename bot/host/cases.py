@@ -258,6 +258,9 @@ def open_case(
 
 
 def _priority(known: BeforeOpening, today: date, delivery_days: int) -> int:
+    # Without rule 0 (words of crisis): that is the console's alone, which ranks open cases again for the day it
+    # shows. The stored number goes to the organisation's systems (the API's case, the export), which are not told
+    # what the tenant wrote.
     return case_priority(known.position, today, delivery_days, children=known.children)
 
 
