@@ -28,6 +28,8 @@ _TOLD = N_(
     "and including %(until)s"
 )
 _HELD = N_("Rent reminders held up to and including %(until)s")
+# Up to this many tenants are asked about by id.
+_FEW = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,11 @@ def crisis_holds(
     found: dict[int, CrisisHold] = {}
     if not tenant_ids:
         return found
-    for tenant_id, crisis_on in crisis_days(conn, tz, tenant_ids).items():
+    # Few tenants ever wrote such words: for a whole queue, all of them in one read beat an IN list per 500 cases.
+    wanted = set(tenant_ids)
+    for tenant_id, crisis_on in crisis_days(conn, tz, wanted if len(wanted) <= _FEW else None).items():
+        if tenant_id not in wanted:
+            continue
         until = crisis_hold_until(crisis_on, hold_days)
         if until is not None and in_crisis_hold(crisis_on, day, hold_days):
             found[tenant_id] = CrisisHold(crisis_on, until)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from bot.console.crisis import CrisisHold, crisis_holds
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import cases, consents
@@ -100,3 +102,19 @@ async def test_after_the_hold_the_case_takes_its_place_by_the_legal_clock_again(
         page = (await admin.get(f"/console/cases/{crisis_case}")).text
     assert [int(c) for c in _ROW.findall(later)] == [court_case, crisis_case]
     assert _crisis_note(page) is None
+
+
+async def test_a_whole_queue_is_asked_at_once_and_finds_the_same(rt: Runtime) -> None:
+    """A queue of more than a hundred cases reads every tenant's words of crisis in one statement: only the tenants
+    asked about come back, the same as asked one by one."""
+    day = today(rt)
+    crisis = await add_tenant(rt, "T-CRISIS", name="Dina Dahl", phone="+4520000002", balance_ore=0)
+    other = await add_tenant(rt, "T-OTHER", name="Frida Fog", phone="+4520000004", balance_ore=0)
+    await _say(rt, "+4520000002", "jeg vil tage mit liv", "M1")
+    await _say(rt, "+4520000004", "I want to die", "M2")
+    zone = ZoneInfo(rt.settings.timezone)
+    many = [crisis, *range(other + 1, other + 200)]
+    async with rt.db.read() as conn:
+        whole = await conn.run_sync(crisis_holds, zone, many, day, 7)
+        one = await conn.run_sync(crisis_holds, zone, [crisis], day, 7)
+    assert whole == one == {crisis: CrisisHold(day, day + timedelta(days=7))}
