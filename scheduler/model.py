@@ -37,7 +37,7 @@ class Trigger(StrEnum):
 # (`scheduler.policy.recheck`); the host keeps the words on the dropped message.
 STAGE_PASSED = "stage passed"  # its moment on the rent timeline is over, or a later stage is due now
 NOTHING_OWED = "nothing owed"  # the balance it was about has been paid
-NO_LONGER_DUE = "no longer due"  # held now: a case, a paid claim or promise, stale data, no way to reach the tenant
+NO_LONGER_DUE = "no longer due"  # held now: a case, a claim or promise, words of crisis, stale data, unreachable
 
 # Higher wins when several triggers fall on the same tenant and day. A nudge belongs to a waiting
 # conversation, which holds back every planned reminder except court and the last demand reminder before the
