@@ -16,6 +16,7 @@ from calendar import monthrange
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import lru_cache
 
 from conversations.keywords import is_greeting, negated_stops
@@ -956,12 +957,17 @@ _MONEY = re.compile(r"\d[\d.,]*\s*(?:kr\b\.?|kroner\b|dkk\b|,-)|\b(?:kr\.?|dkk)\
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?![\d.,]?\d)")
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ORDINAL_NAMES = "|".join(sorted(_ORDINALS, key=len, reverse=True))
-_FULL = re.compile(r"(?<![\d.,])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
+# Not inside a number ("1.5/2"), but right after "d." ("d.2/1").
+_NOT_IN_NUMBER = r"(?<![\d,])(?<!\d\.)"
+_FULL = re.compile(rf"{_NOT_IN_NUMBER}(\d{{1,2}})[./-](\d{{1,2}})[./-](\d{{4}}|\d{{2}})(?!\d)")
+# "2. januar", "the 2nd of January", and as it is said: "2 i januar", "2 in January".
 _DAY_MONTH = re.compile(
-    rf"(?<![\d.,])(\d{{1,2}}|{_ORDINAL_NAMES})(?:\.|st|nd|rd|th)? ?(?:of )?({_MONTH_NAMES})\b(?: (\d{{4}}))?"
+    rf"{_NOT_IN_NUMBER}(\d{{1,2}}|{_ORDINAL_NAMES})(?:\.|st|nd|rd|th)? ?(?:(?:of|i|in) )?({_MONTH_NAMES})\b"
+    r"(?: (\d{4}))?"
 )
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?![.,/-]?\d)(?: (\d{{4}}))?")
-_SHORT = re.compile(r"(?<![\d.,])(\d{1,2})[./-](\d{1,2})(?![.,]?\d)\.?")
+# Day first, as Danes write it: "2/1" is the 2nd of January, never February 1st.
+_SHORT = re.compile(rf"{_NOT_IN_NUMBER}(\d{{1,2}})[./-](\d{{1,2}})(?![.,]?\d)\.?")
 # A year said as a time ("i 2027", "januar 2027", "starten af 2027", "in 2027"): no amount of kroner, and no day to pay
 # on. Only the years near now, and never one written as money ("i 2027 kr"). A year alone is one only at "when?".
 _YEAR_BEFORE = (
@@ -1237,7 +1243,7 @@ def _calls(words: Sequence[str], ends: set[int]) -> list[bool]:
 
 def _found(plain: str, today: date, *, strict: bool) -> tuple[list[str], list[_Found]]:
     """The text's words and every date read in them, as written; one said with a call is marked (`called`)."""
-    plain = _THOUSANDS.sub(" ", _MONEY.sub(" ", _TIME.sub(" ", plain)))
+    plain = _THOUSANDS.sub(" ", _MONEY.sub(" ", _WORD_NUMBER.sub(" ", _TIME.sub(" ", plain))))  # "1.5k": no 1 May
     plain, numeric = _numeric_mentions(plain, today)
     numeric_values = iter(value for _position, value in numeric)
     words: list[str] = []
@@ -1368,8 +1374,12 @@ def names_unplaced_day(text: str, today: date, *, strict: bool = False) -> bool:
 # Amounts
 
 _AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d)")
-# "3 tusind", "to hundrede", "2k" (a thousand as people text it: never read as 2 kr).
-_WORD_NUMBER = re.compile(rf"\b(\d{{1,3}}|{'|'.join(_SMALL_NUMBERS)}) ?(tusind|tusinde|thousand|k|hundrede|hundred)\b")
+# "3 tusind", "to hundrede", "2k", "1.5k", "1,5 k" (a thousand as people text it: never read as 2 kr, nor "1.5" as the
+# 1st of May).
+_WORD_NUMBER = re.compile(
+    rf"(?:(?<![\w.,])(\d{{1,3}}(?:[.,]\d{{1,2}})?)|\b({'|'.join(_SMALL_NUMBERS)})) ?"
+    r"(tusind|tusinde|thousand|k|hundrede|hundred)\b"
+)
 _ZERO = frozenset({"0", "ingenting", "intet", "nul", "ingen", "ingen penge", "ikke noget", "ikke en krone",
                    "nothing", "none", "zero", "no money", "not anything"})  # fmt: skip
 _FILLER = frozenset({"jeg", "kan", "betale", "i", "can", "pay", "kr", "kroner", "desvaerre", "sorry", "lige",
@@ -1393,9 +1403,10 @@ def _to_ore(number: str) -> int | None:
 
 
 def _words_to_digits(match: re.Match[str]) -> str:
-    count = match.group(1)
-    number = int(count) if count.isdigit() else _SMALL_NUMBERS[count]
-    return str(number * (1000 if match.group(2).startswith(("tusind", "thousand", "k")) else 100))
+    digits, word, unit = match.groups()
+    # Tenths and hundredths of a thousand or a hundred are whole kroner ("1,5k" is 1500, "2.25 tusind" 2250).
+    number = Decimal(digits.replace(",", ".")) if digits else Decimal(_SMALL_NUMBERS[word])
+    return str(int(number * (1000 if unit.startswith(("tusind", "thousand", "k")) else 100)))
 
 
 _COUNTED = re.compile(
@@ -1412,10 +1423,9 @@ def find_amount(text: str, *, strict: bool = False) -> int | None:
     if strict and _BARE_YEAR.fullmatch(plain):
         return None  # "2027" alone, where no amount is asked: a year
     marked = bool(_MONEY.search(plain))
-    plain = _TIME.sub(" ", plain)
+    plain = _WORD_NUMBER.sub(_words_to_digits, _TIME.sub(" ", plain))  # "1.5k" before a date could read "1.5"
     plain, _dates = _numeric_mentions(plain, date(2000, 1, 1))  # where dates are: their values do not matter
     plain = _YEAR.sub(" ", _DAY_MARK.sub(" ", plain.replace("@", " ")))
-    plain = _WORD_NUMBER.sub(_words_to_digits, plain)
     plain = _COUNTED.sub(" ", plain)  # "3 børn", "2 uger": a number of things, no amount
     plain = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", plain)
     numbers = [n for n in _AMOUNT.findall(plain) if len(re.sub(r"\D", "", n)) < 8]  # 8 digits: a phone number

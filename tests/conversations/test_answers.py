@@ -133,6 +133,13 @@ def test_option_number(text: str, expected: int | None) -> None:
         ("3 tusind", 300000),
         ("2k", 200000),  # a thousand as people text it, never 2 kr
         ("3 K", 300000),
+        # Tenths of a thousand, with a point or a comma, with or without a space: never "1.5" as the 1st of May.
+        ("1.5k", 150000),
+        ("1,5k", 150000),
+        ("1.5 k", 150000),
+        ("kan betale 1,5 K", 150000),
+        ("1,5 tusind", 150000),
+        ("2.25k", 225000),
         ("2000 den 15.", 200000),  # the date is not part of the amount
         ("ring efter kl 16", None),
         ("2500 eller 3000", None),
@@ -164,7 +171,15 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("15.12.26", date(2026, 12, 15)),
         ("3", date(2026, 12, 3)),
         ("1", date(2027, 1, 1)),
-        ("2/1", date(2027, 1, 2)),
+        ("2/1", date(2027, 1, 2)),  # day first, as Danes write it: never February 1st
+        ("d.2/1", date(2027, 1, 2)),
+        ("2 i januar", date(2027, 1, 2)),  # a day "in" a month, as it is said
+        ("betaler den 2 i jan", date(2027, 1, 2)),
+        ("d. 2 jan", date(2027, 1, 2)),
+        ("2 in January", date(2027, 1, 2)),
+        ("1.5k", None),  # an amount in thousands, not the 1st of May
+        ("1,5k", None),
+        ("kan betale 1.5 k", None),
         ("15. januar", date(2027, 1, 15)),
         ("i morgen", date(2026, 12, 4)),
         ("tomorrow", date(2026, 12, 4)),
@@ -262,6 +277,9 @@ def test_a_bare_number_is_a_day_only_where_a_day_is_asked() -> None:
     assert find_date("betaler 15", TODAY, strict=True) is None
     assert find_date("betaler den 15.", TODAY, strict=True) == date(2026, 12, 15)
     assert find_date("sorry i can pay the 15", TODAY, strict=True) == date(2026, 12, 15)  # "the 15" as "den 15"
+    # A day with its month is a day wherever it stands, also beside other words: "betaler 2 i januar".
+    assert find_date("betaler 2 i januar", TODAY, strict=True) == date(2027, 1, 2)
+    assert find_date("jeg betaler d.2/1", TODAY, strict=True) == date(2027, 1, 2)
 
 
 def test_every_date_a_longer_text_names_as_written_once_each() -> None:
