@@ -311,8 +311,26 @@ def _split_words(plain: str) -> list[str]:
             words.extend(("i", "will"))
             continue
         expanded = _EXPAND.get(token)
+        if expanded is None and words and words[-1] in _PERFECT:
+            words.append(_participle(token))
+            continue
         words.extend(expanded.split() if expanded is not None else [_word(token)])
     return words
+
+
+# After "har" a pay word is a participle: "har betalr" is "har betalt", though "betalr" is one letter from
+# "betaler" too.
+_PERFECT = frozenset({"har", "havde", "have", "has", "had"})
+_PARTICIPLES = ("betalt", "indbetalt", "overfort", "paid", "transferred")
+
+
+def _participle(word: str) -> str:
+    """A word after "har" as meant: a typo one letter from a participle is that participle ("har betalr", "har
+    btalt"); a word written right ("har betal" is no "har betalt") or near none is read as `_word` reads it."""
+    if word in _KNOWN or word.isdigit() or len(word) < 5:
+        return _word(word)
+    near = [participle for participle in _PARTICIPLES if _one_edit(word, participle)]
+    return near[0] if len(near) == 1 else _word(word)
 
 
 def _plain(text: str) -> str:

@@ -376,6 +376,16 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("hjælp", "da", "help"),
         ("nej tak", "da", "no"),
         ("jeg har betlat", "da", "paid"),  # one typo
+        # After "har" a typo one letter from "betalt" is "betalt", though "betalr" is one letter from "betaler" too;
+        # "betal" (pay) stays a promise, after "har" too.
+        ("har betalr", "da", "paid"),
+        ("jeg har betalr i går", "da", "paid"),
+        ("har btalt", "da", "paid"),
+        ("betlt", "da", "paid"),
+        ("har overfrt pengene", "da", "paid"),
+        ("betal", "da", "will_pay"),
+        ("har betal", "da", "will_pay"),
+        ("jeg betaler", "da", "will_pay"),
         ("i hav payd it allredy", "en", "paid"),  # spelled as it sounds, too short for the typo correction
         ("ill pay on friday", "en", "will_pay"),  # I'll, not ill
         ("I'm ill", "en", "hardship"),
