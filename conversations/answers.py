@@ -44,6 +44,7 @@ __all__ = [
     "sounds_in_crisis",
     "sounds_upset",
     "tells_hardship",
+    "waits_for_pay",
     "word_count",
 ]
 
@@ -59,7 +60,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene"),
         "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt", "snart", "efter lønnen",
-                     "efter løn", "når jeg får løn", "næste uge", "glemt det", "glemte det",
+                     "efter løn", "når jeg får løn", "når jeg får penge", "når jeg får pengene", "når lønnen kommer",
+                     "næste uge", "glemt det", "glemte det",
                      "glemt huslejen", "glemte huslejen"),
         # Asked when they can pay: they do not know (heard, as "I cannot pay" is, and help is offered).
         "unsure": ("ved ikke", "ved det ikke", "det ved jeg ikke", "aner det ikke", "aner ikke", "ikke sikker",
@@ -1386,6 +1388,29 @@ def names_unplaced_day(text: str, today: date, *, strict: bool = False) -> bool:
     if _YEAR.search(plain) or (not strict and _BARE_YEAR.fullmatch(plain)):
         return True  # "i 2027", "2027" asked when: a year, no day
     return any(m.value is None for m in mentions) or any(word in _VAGUE_WHEN for word in _split_words(plain))
+
+
+# "Når jeg får løn", "når jeg får penge", "when I get paid", "på lønningsdagen": the day is the one the money comes,
+# which the tenant knows and keephome does not; they are asked for that day, not told they were not understood.
+_PAYDAY = frozenset({"lonningsdag", "lonningsdagen", "payday", "paycheck"})
+_WHEN_MONEY = frozenset({"naar", "nar", "when", "once", "efter", "after", "indtil", "until"})
+_MONEY_COMING = frozenset({
+    "lon", "lonnen", "penge", "pengene", "ydelse", "ydelsen", "ydelserne", "kontanthjaelp", "kontanthjaelpen",
+    "dagpenge", "dagpengene", "pension", "pensionen", "boligstotte", "boligstotten", "su", "paid", "salary", "wages",
+    "money", "benefits", "benefit",
+})  # fmt: skip
+
+
+def waits_for_pay(text: str) -> bool:
+    """Whether a message says the tenant pays when money comes to them, with no day: "når jeg får løn", "når jeg får
+    pengene", "efter lønnen", "when I get paid", "on payday"."""
+    words = _split_words(_plain(text))
+    if not _PAYDAY.isdisjoint(words):
+        return True
+    return any(
+        word in _WHEN_MONEY and not _MONEY_COMING.isdisjoint(words[index + 1 : index + 5])
+        for index, word in enumerate(words)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

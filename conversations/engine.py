@@ -23,6 +23,7 @@ from conversations.answers import (
     says_only,
     sounds_upset,
     tells_hardship,
+    waits_for_pay,
     word_count,
 )
 from conversations.effects import effect_event, local_today
@@ -329,10 +330,10 @@ def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: lis
         pay_on = find_date(raw, today, strict=True)
         if pay_on is not None:
             return _dated(flow, state, step, pay_on, raw, now, events)
-        if names_unplaced_day(raw, today, strict=True):
+        if names_unplaced_day(raw, today, strict=True) or waits_for_pay(raw):
             # "Jeg betaler næste fredag": they said when, only not which day; "when can you pay?" would not listen.
             waiting, asked = _enter(flow, state, state.step, now, events)
-            return waiting, [*asked[:-1], MessageRequested("common.which_day", _values(waiting))]
+            return waiting, [*asked[:-1], _which_day(waiting, raw)]
         return None
     if isinstance(step, AskAmount):
         ore = find_amount(raw, strict=True)
@@ -354,6 +355,27 @@ def _answer_ahead(flow: Flow, state: State, raw: str, now: datetime, events: lis
             return None
         option = next(o for o in options if tag in o.tags)
         return _choose(flow, state, option, raw, now, words=True, before=events)
+    return None
+
+
+def _which_day(state: State, text: str) -> MessageRequested:
+    """A day said that cannot be placed: which one they mean; the day the money comes when that is what they said
+    ("når jeg får løn": "Hvilken dag får du pengene?")."""
+    template = "common.which_payday" if waits_for_pay(text) else "common.which_day"
+    return MessageRequested(template, _values(state))
+
+
+def _which_day_asked(state: State, text: str, today: date) -> list[Event] | None:
+    """What a date question says to a time it cannot place, with no try used and the question open; None for a text
+    that names none."""
+    if names_unplaced_day(text, today):
+        # "næste fredag": a day was named, only not which one (the coming Friday or the one after?). No wrong answer:
+        # they are asked which day they mean.
+        return [_which_day(state, text)]
+    if waits_for_pay(text):
+        # "Når jeg får penge", "when I get paid": no day, so no answer to keep, but no miss either: they are asked which
+        # day the money comes (they know it, keephome does not).
+        return [AnswerRecorded(state.step, UNRECOGNISED, text), _which_day(state, text)]
     return None
 
 
@@ -705,10 +727,9 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool, qu
             dated = _date_answer(flow, state, step, text, now, today)
             if dated is not None:
                 return dated
-            if names_unplaced_day(text, today):
-                # "næste fredag": a day was named, only not which one (the coming Friday or the one after?). No
-                # wrong answer: they are asked which day they mean, no try used, and the question stays open.
-                return state, [MessageRequested("common.which_day", _values(state))]
+            which = _which_day_asked(state, text, today)
+            if which is not None:
+                return state, which
         case AskAmount():
             ore = parse_amount(text)
             if ore is not None:

@@ -33,6 +33,7 @@ ENGINE_TEMPLATES = (
     "common.no_words",  # a photo, sticker or voice message at an open question: it cannot be read here
     "common.question_asked",  # a question of the tenant's own at an open question: a person answers it
     "common.which_day",  # a day named at a date question that cannot be placed ("næste fredag"): which one?
+    "common.which_payday",  # "når jeg får løn" at a date question: which day the money comes
 )
 # What the engine sends only where there are buttons (Telegram).
 BUTTON_TEMPLATES = (

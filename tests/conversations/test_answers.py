@@ -392,6 +392,7 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("naeste fredag", "da", "will_pay"),  # a day not placed, alone, answers when: which day is asked next
         ("next friday", "en", "will_pay"),
         ("efter lon", "da", "will_pay"),
+        ("når jeg får penge", "da", "will_pay"),  # when the money comes: which day is asked next
         ("glemt det", "da", "will_pay"),  # forgot: they will pay, and when is asked
         ("sorry i forgot", "en", "will_pay"),
         ("jeg har glemt min kode til netbank", "da", None),  # forgot something else

@@ -310,14 +310,52 @@ def test_a_day_that_cannot_be_placed_is_asked_about_and_uses_no_try(text: str) -
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
 
 
-@pytest.mark.parametrize("text", ["jeg betaler næste fredag", "kan betale når jeg får løn"])
-def test_a_promise_with_a_day_not_placed_is_asked_which_day_not_when(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("jeg betaler næste fredag", "common.which_day"),
+        ("kan betale når jeg får løn", "common.which_payday"),  # the day the money comes
+        ("betaler når jeg får penge", "common.which_payday"),
+        ("I will pay when I get paid", "common.which_payday"),
+    ],
+)
+def test_a_promise_with_a_day_not_placed_is_asked_which_day_not_when(text: str, asked: str) -> None:
     # They said when, only not which day: "when can you pay?" would not have listened.
     state, events = resume(_start(), TextReceived(text, "sms"), NOW)
     assert state.step == "when"
-    assert _templates(events) == ["common.which_day"]
+    assert _templates(events) == [asked]
     _state, events = resume(state, TextReceived("den 11.", "sms"), NOW)
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
+
+
+@pytest.mark.parametrize(
+    "text", ["når jeg får løn", "når jeg får penge", "nar jeg far pengene", "efter lønnen", "when I get paid",
+             "when my benefits come", "on payday"]
+)  # fmt: skip
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_pay_when_the_money_comes_is_asked_which_day_it_comes_and_uses_no_try(text: str, channel: Channel) -> None:
+    # Asked when they can pay, "when I get paid" is no date keephome can place, but the tenant knows the day: they are
+    # asked for it, kindly, never told they were not understood; no try is used and the question stays open.
+    asked, _ = resume(_start(channel), ButtonPressed("will_pay", channel), NOW)
+    assert asked.step == "when"
+    state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert _templates(events) == ["common.which_payday"]
+    assert not any(isinstance(e, PromiseRecorded) for e in events)
+    assert (state.step, state.retries, state.ended) == (asked.step, asked.retries, False)
+    rendered = RENDERER.render("common.which_payday", {}, "da", channel, (), now=NOW).text
+    assert rendered == "Godt at vide. Hvilken dag får du pengene? Skriv datoen, fx den 15."
+    state, events = resume(state, TextReceived("hmm", channel), NOW)  # a miss after it is still the first
+    assert _templates(events) == ["common.not_understood", "payment_check.when"]
+    _state, events = resume(state, TextReceived("den 15.", channel), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 15)]
+
+
+@pytest.mark.parametrize("text", ["ved ikke, når jeg får løn", "jeg får ingen penge"])
+def test_not_knowing_or_no_money_is_heard_not_asked_for_a_payday(text: str) -> None:
+    asked, _ = resume(_start(), TextReceived("2", "sms"), NOW)
+    _state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert "common.which_payday" not in _templates(events)
+    assert "payment_check.heard" in _templates(events)
 
 
 def test_ja_tak_at_the_consent_question_is_a_yes_not_a_thank_you() -> None:
@@ -766,13 +804,20 @@ def test_a_part_over_sms_with_no_day_to_keep_goes_on_as_a_part(
     assert _templates(events) == templates
 
 
-@pytest.mark.parametrize("text", ["500 kr næste fredag", "800 kr når jeg får løn", "I can pay 800 next Friday"])
-def test_a_day_it_cannot_place_with_the_amount_gets_the_date_question(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "which"),
+    [
+        ("500 kr næste fredag", "common.which_day"),
+        ("800 kr når jeg får løn", "common.which_payday"),  # the day the money comes
+        ("I can pay 800 next Friday", "common.which_day"),
+    ],
+)
+def test_a_day_it_cannot_place_with_the_amount_gets_the_date_question(text: str, which: str) -> None:
     """The amount is kept and the day, said but not placed, is not dropped: "which day?" is asked, as the date
     question asks it, and the day given then is kept and confirmed before the reason."""
     asked, _ = resume(_start("telegram"), ButtonPressed("part", "telegram"), NOW)
     state, events = resume(asked, TextReceived(text, "telegram"), NOW)
-    assert _templates(events) == ["common.which_day"]
+    assert _templates(events) == [which]
     assert (state.step, "amount" in state.data, "pay_on" in state.data) == ("part_when", True, False)
     state, events = resume(state, TextReceived("den 11.", "telegram"), NOW)
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 11)]
