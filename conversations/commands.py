@@ -13,6 +13,7 @@ from conversations.flow import Ask, WithdrawConsent
 from conversations.flows import FLOWS
 from conversations.flows.withdraw_choice import MAX_CHOICES
 from conversations.keywords import (
+    LANGUAGE_WORDS,
     Keyword,
     KeywordKind,
     classify,
@@ -21,6 +22,7 @@ from conversations.keywords import (
     looks_like_thanks,
     looks_like_who_question,
     names_someone_else,
+    says_not_understood,
     says_withdrawal,
     says_wrong_number,
 )
@@ -271,6 +273,23 @@ def _withdrawal_said(text: str, facts: TenantFacts, now: datetime) -> CommandRes
     return _withdraw_consent(Keyword("withdraw_consent"), text, facts, now)
 
 
+def _not_understood(text: str, facts: TenantFacts) -> CommandResult | None:
+    """ "Forstår ikke", "I don't understand": the tenant cannot read what we wrote, so the words that switch the
+    language (each other language that is on, by its own word: ENGLISH, DANSK, …) and a person to call, not the open
+    question's next message nor a miss: the question waits as it was, no try used. While a person holds the case it is
+    theirs to read; with no other language on, the conversation reads it as before."""
+    if facts.status != "active" or facts.held or not says_not_understood(text):
+        return None
+    others = [lang for lang in facts.languages if lang != facts.language and lang in LANGUAGE_WORDS]
+    if not others:
+        return None
+    words = " / ".join(LANGUAGE_WORDS[lang][0].upper() for lang in others)
+    hint = MessageRequested(
+        "common.language_hint", {"words": words, "english": int("en" in others), "danish": int("da" in others)}
+    )
+    return CommandResult("language_hint", (hint,))
+
+
 def _noted(text: str, facts: TenantFacts) -> CommandResult | None:
     """ "Ok", "Fint 👍" with nothing open gets a short kind answer, not the whole opening question again (a bare
     "ok" is no answer to a question the tenant has not just seen); inside a question the flow reads it."""
@@ -421,6 +440,7 @@ def _command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResu
         return (
             _withdrawal_said(text, facts, now)
             or _wrong_number_said(text, facts, now)
+            or _not_understood(text, facts)
             or _stop_hint(text, facts, now)
             or _who(text, facts, now)
             or _thanks(text, facts)

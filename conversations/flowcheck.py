@@ -26,6 +26,7 @@ ENGINE_TEMPLATES = (
     "common.signs_only",  # only emoji or signs ("🤔") at an open question: heard, the question stays open
     "common.upset_question",  # "😢", "😡" at an open question: the way to a person, the question stays open
     "common.upset",  # the keyword commands' answer to "😢" with nothing open
+    "common.language_hint",  # their answer to "forstår ikke", "I don't understand": the words that switch language
     "common.crisis",  # their answer to words of crisis, in any state: Livslinien, 112, and the way to a person
     "common.signs_heard",  # their answer to "🤔" with nothing open, at most once a day: heard, and a person to call
     "consent.in_words",  # "👍" at a consent question: no consent; the tenant is told how to give one

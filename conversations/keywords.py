@@ -28,6 +28,7 @@ __all__ = [
     "looks_like_who_question",
     "names_someone_else",
     "negated_stops",
+    "says_not_understood",
     "says_withdrawal",
     "says_wrong_number",
 ]
@@ -692,3 +693,26 @@ def looks_like_who_question(text: str) -> bool:
     while words and words[-1] in _WHO_FILLERS:
         words.pop()
     return bool(words) and " ".join(words) in _WHO_QUESTIONS
+
+
+# "Forstår ikke", "jeg forstår det ikke", "I don't understand": the tenant cannot read what we wrote. Only these words
+# around the verb, so that "jeg forstår ikke hvad I mener med det" (a question of their own, told) stays theirs.
+_UNDERSTAND = frozenset({"forstaar", "forstar", "forstod", "fatter", "understand", "understood", "get"})
+_NOT_UNDERSTOOD = frozenset({"ikke", "ik", "ikk", "not", "dont", "cant", "cannot", "doesnt", "didnt", "no"})
+_NOT_UNDERSTOOD_AROUND = frozenset({
+    "jeg", "det", "du", "hvad", "i", "you", "it", "this", "that", "what", "sorry", "undskyld", "beklager", "helt",
+    "slet", "rigtig", "rigtigt", "really", "at", "all", "do", "does", "did", "can", "kan", "dansk", "danish", "english",
+    "engelsk", "sproget", "language", "beskeden", "beskederne", "besked", "message", "messages", "the", "hej", "hi",
+    "hello", "please", "venligst",
+})  # fmt: skip
+
+
+def says_not_understood(text: str) -> bool:
+    """A short message that says only that the tenant does not understand ("forstår ikke", "jeg forstår ikke dansk",
+    "I don't understand", "I do not understand the message"), nothing else."""
+    words = [re.sub(r"['’`´]", "", word) for word in tokens(text)]
+    if not words or len(words) > 8 or _UNDERSTAND.isdisjoint(words) or _NOT_UNDERSTOOD.isdisjoint(words):
+        return False
+    if "get" in words and not {"dont", "not"} & set(words):
+        return False
+    return set(words) <= _UNDERSTAND | _NOT_UNDERSTOOD | _NOT_UNDERSTOOD_AROUND

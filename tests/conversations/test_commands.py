@@ -443,3 +443,49 @@ def test_an_opted_out_tenant_no_reply_reaches_hears_nothing_from_a_command_but_s
     assert welcomed is not None and any(isinstance(e, MessageRequested) for e in welcomed.events)
     reached = command(text, _facts(status="stopped", reached=True), NOW)
     assert reached is None or text == "STOP" or any(isinstance(e, MessageRequested) for e in reached.events)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["forstår ikke", "Forstår ikke?", "jeg forstår det ikke", "forstar ik", "I don't understand", "I dont understand"],
+)
+def test_not_understanding_in_a_danish_conversation_gets_the_language_words_and_the_question_waits(text: str) -> None:
+    # A tenant who cannot read the question hears how to switch language (and a person to call), not the flow's next
+    # question nor "we did not understand": nothing is answered, no try is used, the conversation is left as it was.
+    state = _open(("2",))
+    result = command(text, _facts(conversation=state), NOW)
+    hint = MessageRequested("common.language_hint", {"words": "ENGLISH", "english": 1, "danish": 0})
+    assert result == CommandResult("language_hint", (hint,))
+    four = _facts(conversation=state, languages=("da", "en", "ar", "tr"))
+    assert command(text, four, NOW) == CommandResult(
+        "language_hint",
+        (MessageRequested("common.language_hint", {"words": "ENGLISH / العربية / TÜRKÇE", "english": 1, "danish": 0}),),
+    )
+    # In English it is the Danish word that is offered.
+    english = command(text, _facts(language="en", conversation=replace(state, language="en")), NOW)
+    assert english is not None and english.events[0] == MessageRequested(
+        "common.language_hint", {"words": "DANSK", "english": 0, "danish": 1}
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("jeg forstår ikke hvad I mener med det", {}),  # a question of their own, told: the conversation reads it
+        ("ok jeg forstår", {}),
+        ("I understand Danish, just not this letter", {}),
+        ("forstår ikke", {"held": True}),  # a person holds the case: theirs to read
+        ("forstår ikke", {"languages": ("da",)}),  # no other language to offer
+        ("forstår ikke", {"status": "stopped"}),
+    ],
+)
+def test_not_understanding_is_only_the_hint_when_it_says_only_that_and_a_language_can_be_offered(
+    text: str, facts: dict[str, Any]
+) -> None:
+    result = command(text, _facts(conversation=_open(("2",)), **facts), NOW)
+    assert result is None or result.kind != "language_hint"
+
+
+def test_i_do_not_understand_danish_switches_to_english_where_english_is_on() -> None:
+    result = command("I do not understand Danish", _facts(conversation=_open(("2",))), NOW)
+    assert result is not None and result.kind == "language"
