@@ -1401,14 +1401,23 @@ _MONEY_COMING = frozenset({
 })  # fmt: skip
 
 
+# "When is the money due?", "når er pengene …": a question of their own, not when they pay.
+_ASKED_AFTER_WHEN = frozenset({"is", "are", "do", "does", "will", "should", "er", "skal", "kan", "vil"})
+
+
 def waits_for_pay(text: str) -> bool:
     """Whether a message says the tenant pays when money comes to them, with no day: "når jeg får løn", "når jeg får
     pengene", "efter lønnen", "when I get paid", "on payday"."""
     words = _split_words(_plain(text))
+    if not _NEGATIONS.isdisjoint(words):
+        return False  # "når jeg ikke har penge": no money, no day
     if not _PAYDAY.isdisjoint(words):
         return True
     return any(
-        word in _WHEN_MONEY and not _MONEY_COMING.isdisjoint(words[index + 1 : index + 5])
+        word in _WHEN_MONEY
+        and index + 1 < len(words)
+        and words[index + 1] not in _ASKED_AFTER_WHEN
+        and not _MONEY_COMING.isdisjoint(words[index + 1 : index + 5])
         for index, word in enumerate(words)
     )
 

@@ -358,6 +358,13 @@ def test_not_knowing_or_no_money_is_heard_not_asked_for_a_payday(text: str) -> N
     assert "payment_check.heard" in _templates(events)
 
 
+@pytest.mark.parametrize("text", ["when is the money due?", "hvad nu når jeg ikke har penge"])
+def test_a_question_about_the_money_or_no_money_is_not_asked_for_a_payday(text: str) -> None:
+    asked, _ = resume(_start(), TextReceived("2", "sms"), NOW)
+    _state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert "common.which_payday" not in _templates(events)
+
+
 def test_ja_tak_at_the_consent_question_is_a_yes_not_a_thank_you() -> None:
     state, _ = resume(_start(), TextReceived("3", "sms"), NOW)
     assert state.step == "consent"
