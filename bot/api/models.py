@@ -157,7 +157,10 @@ class PaymentIn(BaseModel):
 
     model_config = _IN
 
-    amount: Money
+    amount: Money = Field(
+        description=f"kroner with a decimal point, more than 0; a payment that would leave a credit larger than "
+        f"{MAX_AMOUNT} (the most a balance may be either way) is refused and changes nothing"
+    )
     paid_on: Day
 
 

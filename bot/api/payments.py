@@ -1,7 +1,8 @@
 """`POST /tenants/{tenant_ref}/payments`: a payment lowers the balance; at 0 the reminders stop the same day.
 
 The amount and the day are checked by the CSV import's field rules (money with a decimal point, a real date,
-not in the future). The balance goes down by the amount (below 0 is a credit), `last_payment_on` and
+not in the future). The balance goes down by the amount (below 0 is a credit, no larger than a balance may be: a
+payment that would leave more is a 422, so GET's balance can always be PUT back), `last_payment_on` and
 `balance_as_of` move to the payment's day when it is later, and a tenant whose balance is now settled is
 handled as an import that shows it settled (`bot/reminders/ledger.py`): what the tenant said (a promise, "I
 have paid") is cleared, and a waiting reminder conversation ends (`balance_updated`), in the same
@@ -13,8 +14,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.api.errors import ApiError, from_row_errors
+from bot.api.errors import ApiError, Problem, from_row_errors
 from bot.api.idempotency import Answer, claim
 from bot.api.models import Misfit, PaymentIn, PaymentOut, money, problems_found
 from bot.api.tenants import Write, rules_for
@@ -22,7 +24,7 @@ from bot.reminders.timers import balance_updated
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.schema import audit_log, rent_positions, tenants
-from bot.tenants.csv_rows import FieldError, FieldReader, RowRules
+from bot.tenants.csv_rows import MAX_AMOUNT, MAX_ORE, FieldError, FieldReader, RowRules
 from bot.tenants.upsert import balance_event, record_balances
 
 __all__ = ["record_payment"]
@@ -58,6 +60,22 @@ def _checked(body: PaymentIn | Misfit, rules: RowRules) -> tuple[int, date]:
     return amount, paid_on
 
 
+async def _refused(conn: AsyncConnection, tenant_id: int | None, amount: int, tenant_ref: str) -> ApiError:
+    """Why a payment changed nothing: 404 for no such tenant, 422 for one it would leave a credit larger than a
+    balance may be (a CSV row or a PUT with that balance would be refused, so GET's balance could not be PUT back)."""
+    balance = None
+    if tenant_id is not None:
+        query = select(rent_positions.c.balance_ore).where(rent_positions.c.tenant_id == tenant_id)
+        balance = (await conn.execute(query)).scalar()
+    if balance is None:
+        return ApiError(404, f'there is no tenant "{tenant_ref}"')
+    reason = (
+        f"amount {money(amount)} would leave a credit of {money(amount - balance)}, more than a balance may be "
+        f"(at most {MAX_AMOUNT} either way): the balance is {money(balance)}"
+    )
+    return ApiError(422, problems_found(1), [Problem(reason, "amount")])
+
+
 async def record_payment(
     db: Database, settings: Settings, req: Write, tenant_ref: str, body: PaymentIn | Misfit
 ) -> Answer:
@@ -79,7 +97,8 @@ async def record_payment(
             position = (
                 await conn.execute(
                     update(rent_positions)
-                    .where(rp.tenant_id == tenant_id)
+                    # Not past the largest credit a balance may be (`_refused`).
+                    .where(rp.tenant_id == tenant_id, left >= -MAX_ORE)
                     .values(
                         balance_ore=left,
                         balance_as_of=case((rp.balance_as_of < paid_on, paid_on), else_=rp.balance_as_of),
@@ -96,7 +115,7 @@ async def record_payment(
                 )
             ).first()
         if tenant_id is None or position is None:
-            raise ApiError(404, f'there is no tenant "{tenant_ref}"')
+            raise await _refused(conn, tenant_id, amount, tenant_ref)
         balance, as_of, last = int(position[0]), position[1], position[2]
         # The balance history the outcome page reads (did a reminded tenant's balance reach 0, and when).
         await conn.run_sync(record_balances, [balance_event(tenant_id, balance, as_of, req.now, "payment")])

@@ -26,6 +26,7 @@ __all__ = [
     "ISO_639_1",
     "LAST_YEAR",
     "MAX_AMOUNT",
+    "MAX_ORE",
     "POINT_AMOUNT",
     "REQUIRED",
     "Duplicates",
@@ -71,9 +72,11 @@ ISO_639_1 = frozenset(_ISO_CODES.split())
 T = TypeVar("T")
 
 _PROGRESS_EVERY = 5000
-_MAX_ORE = 10**12  # ten billion kroner: anything larger is a typing error, not a rent
+# Ten billion kroner, owed or in credit: anything larger is a typing error, not a rent (a payment that would leave
+# a larger credit is refused too, so every stored balance is one a row or a PUT can carry).
+MAX_ORE = 10**12
 # The largest amount either way, as the API writes it (its schema publishes it).
-MAX_AMOUNT = f"{_MAX_ORE // 100}.00"
+MAX_AMOUNT = f"{MAX_ORE // 100}.00"
 # `;` files: decimal comma, optional `.` between thousands; `,` files: decimal point. A negative balance is a credit.
 # re.ASCII: `\d` is 0-9 only, as the schema's pattern means it (Python's `\d` takes "٧١٠٠" too, and Decimal reads it).
 _DANISH_AMOUNT = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2})?", re.ASCII)
@@ -268,8 +271,8 @@ class RowRules:
             raise FieldError(f"{column} {_shown(raw)} is not an amount (write it like {example})")
         plain = raw.replace(".", "").replace(",", ".") if self.danish else raw
         ore = int(Decimal(plain) * 100)
-        if abs(ore) > _MAX_ORE:
-            limit = f"{_MAX_ORE // 100:,}".replace(",", ".") + ",00" if self.danish else MAX_AMOUNT
+        if abs(ore) > MAX_ORE:
+            limit = f"{MAX_ORE // 100:,}".replace(",", ".") + ",00" if self.danish else MAX_AMOUNT
             raise FieldError(f"{column} {_shown(raw)} is too large: at most {limit}, owed or in credit")
         if ore < 0 and column == "monthly_rent":
             raise FieldError(f"{column} {_shown(raw)} is negative")

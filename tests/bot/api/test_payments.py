@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
+from bot.api.models import TenantIn
 from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
 from bot.store.schema import audit_log, conversations, outbox, rent_positions
@@ -120,3 +122,46 @@ async def test_an_older_balance_written_after_a_payment_does_not_undo_it(sqlite_
     newer = await api.put("T-1", tenant("T-1", balance="300.00", balance_as_of="2026-03-03"))
     assert newer.json()["older_balance_kept"] is False
     assert (await api.get("tenants/T-1")).json()["balance"] == "300.00"
+
+
+def as_put(got: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a GET's answer that a PUT takes, as GET gave them."""
+    return {name: value for name, value in got.items() if name in TenantIn.model_fields and value is not None}
+
+
+async def test_a_payment_that_would_leave_a_credit_past_the_accepted_balance_is_422_and_get_put_round_trips(
+    api: Api,
+) -> None:
+    """Before, payments could push the balance below -10,000,000,000.00: GET then showed a balance that a PUT of
+    the same tenant was refused for (422, too large)."""
+    await api.put("T-1", tenant(balance="7100.00", balance_as_of="2026-03-01"))
+    first = await api.post("tenants/T-1/payments", pay("10000000000.00"))
+    assert (first.status_code, first.json()["balance"]) == (200, "-9999992900.00")
+    before = await api.counts()
+    again = await api.post("tenants/T-1/payments", pay("7100.01", "2026-03-03"))
+    assert again.status_code == 422
+    assert again.json() == {
+        "error": "1 problem; nothing was written",
+        "errors": [
+            {
+                "index": None,
+                "field": "amount",
+                "reason": "amount 7100.01 would leave a credit of 10000000000.01, more than a balance may be "
+                "(at most 10000000000.00 either way): the balance is -9999992900.00",
+            }
+        ],
+    }
+    assert await api.counts() == before  # no audit entry, no balance event
+    got = (await api.get("tenants/T-1")).json()
+    assert (got["balance"], got["balance_as_of"], got["last_payment_on"]) == (
+        "-9999992900.00",
+        "2026-03-02",
+        "2026-03-02",
+    )
+    # Up to the limit itself a payment is taken, and the balance it leaves is one a PUT takes back as it is.
+    last = await api.post("tenants/T-1/payments", pay("7100.00", "2026-03-03"))
+    assert (last.status_code, last.json()["balance"]) == (200, "-10000000000.00")
+    got = (await api.get("tenants/T-1")).json()
+    put = await api.put("T-1", as_put(got))
+    assert (put.status_code, put.json()["result"]) == (200, "unchanged")
+    assert (await api.get("tenants/T-1")).json() == got
