@@ -102,6 +102,12 @@ def _speak(rt: Runtime) -> str:
     return rt.settings.console_language
 
 
+def _refused(msgid: str, status: int, **values: str) -> JSONResponse:
+    """A request the page (or a script) sent that cannot be done: `msgid` in the page's language (`_speak`)."""
+    message = _(msgid)
+    return JSONResponse({"error": message % values if values else message}, status_code=status)
+
+
 def _words() -> dict[str, str]:
     """The words simulator.js writes into the page, in the page's language."""
     return {
@@ -337,15 +343,17 @@ def _typed(text: str | None, payload: Any, labels: dict[int, list[str]], words: 
 
 async def _thread(request: Request) -> Response:
     rt = _rt(request)
+    _speak(rt)
     try:
         tenant_id = _tenant_id(request.query_params["tenant"])
         channel = request.query_params.get("channel", "sms")
     except (KeyError, ValueError):
-        return JSONResponse({"error": "tenant (a number) is required"}, status_code=422)
+        return _refused(N_("The tenant is missing: ask with tenant= and the tenant's number."), 422)
     phone = await _phone_of(rt, tenant_id) if channel in ("sms", "telegram") else None
     address = _address(phone, tenant_id, channel) if phone is not None else None
     if phone is None or address is None:
-        return JSONResponse({"error": "no such tenant or channel"}, status_code=404)
+        no_phone = N_("There is no such tenant, or the tenant has no phone on that channel (sms or telegram).")
+        return _refused(no_phone, 404)
     # A phone speaks its tenant's language when the simulator has words in it, else the simulator's.
     use_language(language_of(str(phone.language), rt.settings.console_language))
     words = _phone_words()
@@ -362,13 +370,13 @@ async def _send(request: Request) -> Response:
         tenant_id = _tenant_id(body["tenant"])
         channel = str(body.get("channel", "sms"))
     except (ValueError, KeyError, TypeError, RecursionError):
-        return JSONResponse({"error": "send JSON with tenant, channel and text or button"}, status_code=422)
+        return _refused(N_("Send JSON with the tenant, the channel and a text or a button."), 422)
     if channel not in ("sms", "telegram"):
-        return JSONResponse({"error": "channel must be sms or telegram"}, status_code=422)
+        return _refused(N_("The channel must be sms or telegram."), 422)
     phone = await _phone_of(rt, tenant_id)
     address = _address(phone, tenant_id, channel) if phone is not None else None
     if phone is None or address is None:
-        return JSONResponse({"error": "no such tenant"}, status_code=404)
+        return _refused(N_("There is no such tenant."), 404)
     text = clean_text(str(body.get("text") or "")).strip()
     payload: dict[str, Any] = {}
     if body.get("button"):
@@ -381,7 +389,7 @@ async def _send(request: Request) -> Response:
         payload = {"start": text.removeprefix("/start").strip()}
         text = ""
     elif not text:
-        return JSONResponse({"error": _("type a message")}, status_code=422)
+        return _refused(N_("type a message"), 422)
     if channel == "telegram":
         # The person's Telegram app speaks their language (what greets a chat keephome has not linked yet).
         payload["language_code"] = str(phone.language)
@@ -395,7 +403,7 @@ async def _send(request: Request) -> Response:
         )
     )
     if outcome == "rejected":
-        return JSONResponse({"error": _("this message could not be stored; try other words")}, status_code=422)
+        return _refused(N_("this message could not be stored; try other words"), 422)
     return JSONResponse({"ok": True})
 
 
@@ -458,11 +466,11 @@ async def _day(rt: Runtime, raw: object) -> date | JSONResponse:
     try:
         day = date.fromisoformat(str(raw))
     except ValueError:
-        return JSONResponse({"error": 'send JSON {"date": "YYYY-MM-DD"}'}, status_code=422)
+        return _refused(N_("“%(day)s” is not a day in the calendar: write it as 2026-03-01."), 422, day=str(raw)[:40])
     first, last = _window(rt)
     if not first <= day <= last:
-        message = _("The demo's clock moves from %(first)s to %(last)s: the fictional tenants are placed around today.")
-        return JSONResponse({"error": message % {"first": local_day(first), "last": local_day(last)}}, status_code=422)
+        window = N_("The demo's clock moves from %(first)s to %(last)s: the fictional tenants are placed around today.")
+        return _refused(window, 422, first=local_day(first), last=local_day(last))
     if day != _today(rt):
         await _move_to(rt, day)
     return day
@@ -477,7 +485,7 @@ async def _clock(request: Request) -> Response:
             body = await request.json()
             raw = body["date"]
         except (ValueError, KeyError, TypeError, RecursionError):
-            return JSONResponse({"error": 'send JSON {"date": "YYYY-MM-DD"}'}, status_code=422)
+            return _refused(N_('Send the day as JSON: {"date": "2026-03-01"}.'), 422)
         day = await _day(rt, raw)
         if isinstance(day, JSONResponse):
             return day

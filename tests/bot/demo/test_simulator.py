@@ -393,3 +393,54 @@ async def test_the_day_field_s_words_are_in_the_page_s_language(settings: Settin
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
             page = (await client.get("/simulator")).text
     assert '<script src="/console/static/dates.js" data-locale="en-GB"></script>' in page
+
+
+REFUSALS = {
+    "da": [
+        "“2026-02-30” er ikke en dag i kalenderen: skriv den som 2026-03-01.",
+        'Send dagen som JSON: {"date": "2026-03-01"}.',
+        "“i morgen” er ikke en dag i kalenderen: skriv den som 2026-03-01.",
+        "Kanalen skal være sms eller telegram.",
+        "Lejeren findes ikke.",
+        "Send JSON med lejeren, kanalen og en tekst eller en knap.",
+        "Lejeren mangler: spørg med tenant= og lejerens nummer.",
+        "Lejeren findes ikke, eller lejeren har ingen telefon på den kanal (sms eller telegram).",
+    ],
+    "en": [
+        "“2026-02-30” is not a day in the calendar: write it as 2026-03-01.",
+        'Send the day as JSON: {"date": "2026-03-01"}.',
+        "“i morgen” is not a day in the calendar: write it as 2026-03-01.",
+        "The channel must be sms or telegram.",
+        "There is no such tenant.",
+        "Send JSON with the tenant, the channel and a text or a button.",
+        "The tenant is missing: ask with tenant= and the tenant's number.",
+        "There is no such tenant, or the tenant has no phone on that channel (sms or telegram).",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+async def test_a_refused_clock_move_or_message_says_why_in_the_pages_language(
+    settings: Settings, language: str
+) -> None:
+    """Before, these were English on the Danish page (a day not in the calendar typed into the clock's field, a
+    message to a tenant that is gone): now in the page's language, as the clock's window already was."""
+    async with started_runtime(make_settings(settings.database_url, console_language=language), SeededClock()) as rt:
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            tenant_id = (await client.get("/simulator/api/tenants")).json()[0]["id"]
+            answers = [
+                await client.post("/simulator/api/clock", json={"date": "2026-02-30"}),
+                await client.post("/simulator/api/clock", content=b"2026-03-04"),
+                await client.get("/simulator/api/preview", params={"date": "i morgen"}),
+                await client.post("/simulator/api/send", json={"tenant": tenant_id, "channel": "mms", "text": "hej"}),
+                await client.post("/simulator/api/send", json={"tenant": 999_999, "channel": "sms", "text": "hej"}),
+                await client.post("/simulator/api/send", json={"channel": "sms", "text": "hej"}),
+                await client.get("/simulator/api/thread", params={"channel": "sms"}),
+                await client.get("/simulator/api/thread", params={"tenant": tenant_id, "channel": "mms"}),
+            ]
+            assert (await client.get("/simulator/api/clock")).json()["day"] == "2026-03-03"  # not moved
+    assert [a.json()["error"] for a in answers] == REFUSALS[language]
+    assert [a.status_code for a in answers] == [422, 422, 422, 422, 404, 422, 422, 404]
