@@ -23,7 +23,7 @@ from bot.console.audit import record
 from bot.console.case_page import SentBack, case_in_path, case_page, recorded_already
 from bot.console.ids import path_id
 from bot.console.messaging import telegram_open
-from bot.console.sessions import StaffSession, guard, sentence
+from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import withdrawal_detail
 from bot.console.web import FormError, NotFound, field, form_nonce, now, parse_day, read_form, redirect, runtime, today
 from bot.host.appointments import cancel_unseen
@@ -31,7 +31,7 @@ from bot.host.cases import HELD_STATUSES, CaseError, form_event
 from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdraw_consent
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
-from bot.i18n import N_, shown
+from bot.i18n import N_
 from bot.outbox.enqueue import queued
 from bot.store.scene import Scene
 from bot.store.schema import consents
@@ -131,20 +131,22 @@ def _given_at(raw: str, zone: ZoneInfo, at: datetime) -> datetime:
 _RECORD_FIELDS = ("method", "recipient_kind", "recipient", "purpose", "signed_on", "wording")
 
 
-@guard("admin", "adviser")
+async def _record_form_back(request: Request, me: StaffSession, status: int, why: str) -> Response:
+    """The case page with the form to record a consent sent back at itself: why, and what was entered."""
+    form = await read_form(request)
+    entered = {name: str(form.get(name) or "") for name in _RECORD_FIELDS}
+    chosen = tuple(kind for kind in DATA_KINDS if kind in form.getlist("kinds"))
+    return await case_page(request, me, status, consent_form=SentBack(why, entered, chosen))
+
+
+@guard("admin", "adviser", send_back=_record_form_back)
 async def _record(request: Request, me: StaffSession) -> Response:
     """Record a consent the tenant gave the adviser: a signed form, or oral for the adviser's own advice. A form left
     short (a signed form's day missing) comes back on the case page at the form, with what was entered."""
     case, tenant = await case_in_path(request)
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
-    form = await read_form(request)
-    try:
-        return await _recorded(request, me, case, tenant, form)
-    except FormError as error:
-        entered = {name: str(form.get(name) or "") for name in _RECORD_FIELDS}
-        chosen = tuple(kind for kind in DATA_KINDS if kind in form.getlist("kinds"))
-        return await case_page(request, me, 422, consent_form=SentBack(sentence(shown(error)), entered, chosen))
+    return await _recorded(request, me, case, tenant, await read_form(request))
 
 
 async def _recorded(request: Request, me: StaffSession, case: Any, tenant: Any, form: FormData) -> Response:

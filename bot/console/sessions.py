@@ -50,6 +50,8 @@ SESSION_HOURS = 12
 
 Handler = Callable[[Request, "StaffSession"], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
+# A form's page with the form sent back at itself (status, why): what a refused form of that page shows.
+SendBack = Callable[[Request, "StaffSession", int, str], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -184,16 +186,21 @@ def form_page(request: Request) -> str:
     return "/console/"
 
 
-def _refused_change(request: Request, error: Exception, as_json: bool) -> Response:
+async def _refused_change(
+    request: Request, me: StaffSession, error: Exception, as_json: bool, send_back: SendBack | None
+) -> Response:
     """A page that says why nothing happened, in the reader's language: 404 for a missing thing, 422 for a form
     or staff change that cannot be made, 409 for a case whose state does not allow it. Its "Back to the form"
-    returns to the form as it was (history) or, without scripts, to the form's page."""
+    returns to the form as it was (history) or, without scripts, to the form's page; a form whose route has
+    `send_back` comes back instead at itself on its page, with why and what was entered."""
     if isinstance(error, NotFound):
         if as_json:
             return _refused_json(error, 404)
         return render(request, "message.html", status_code=404, title=_("Not found"), message=sentence(shown(error)))
     if isinstance(error, FormError):
         title, status = _("Please check the form"), 422
+        if send_back is not None and not as_json:
+            return await send_back(request, me, status, sentence(shown(error)))
     else:
         title, status = _("Not changed"), 409 if isinstance(error, CaseError) else 422
     if as_json:
@@ -267,8 +274,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return plain
 
 
-def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:
-    """Only these roles; POSTs must carry the session's CSRF token; form errors become 409/422 pages."""
+def guard(*roles: str, as_json: bool = False, send_back: SendBack | None = None) -> Callable[[Handler], Endpoint]:
+    """Only these roles; POSTs must carry the session's CSRF token; form errors become 409/422 pages (a form with
+    `send_back`, refused, comes back at itself on its page)."""
 
     def wrap(handler: Handler) -> Endpoint:
         @wraps(handler)
@@ -295,7 +303,7 @@ def guard(*roles: str, as_json: bool = False) -> Callable[[Handler], Endpoint]:
             try:
                 return await handler(request, session)
             except (NotFound, FormError, StaffError, CaseError) as exc:
-                return _refused_change(request, exc, as_json)
+                return await _refused_change(request, session, exc, as_json, send_back)
 
         return endpoint
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.console.web import FIELD_LABELS
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
-from bot.store.schema import audit_log, consents, staff, tenants
+from bot.store.schema import audit_log, cases, consents, staff, tenants
 from bot.tenants.csv_rows import known_languages, parse_csv
 from tests.support.console import add_case, add_tenant, csrf_of, form_nonce_of, signed_in, today
 
@@ -106,6 +106,27 @@ async def test_a_signed_form_without_its_day_comes_back_at_the_form_with_what_wa
     done = await sent(mistyped.text, today(runtime).isoformat())
     assert done.status_code == 303 and done.headers["location"] == f"{page}#consents"
     assert await _recorded(runtime) == (before[0] + 1, before[1] + 1)
+
+
+async def test_a_consent_form_for_a_case_closed_meanwhile_says_so_on_the_shared_page_not_at_the_form(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Only a form's own mistakes come back at the form; the case's state is the refusal page every form has."""
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
+    await signed_in(runtime, client, danish=True)
+    page = f"/console/cases/{case_id}"
+    action = f"{page}/consents/record"
+    shown = (await client.get(page)).text
+    async with runtime.db.write() as conn:
+        await conn.execute(update(cases).where(cases.c.id == case_id).values(status="closed"))
+    before = await _recorded(runtime)
+    data = {"csrf_token": csrf_of(shown), "nonce": form_nonce_of(shown, action) or "", "method": "oral"}
+    answer = await client.post(action, data={**data, "recipient_kind": "organisation"})
+    assert answer.status_code == 409
+    said = html.unescape(answer.text)
+    assert re.search(r"<h1>Ikke ændret</h1>\s*<p>Sagen er lukket.</p>", said), said
+    assert f'<a href="{page}" data-back id="back-to-form">' in said and 'id="record-consent-error"' not in said
+    assert await _recorded(runtime) == before
 
 
 def _form(page: str, action: str) -> str:
