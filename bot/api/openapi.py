@@ -33,12 +33,11 @@ __all__ = ["OPERATIONS", "Operation", "document"]
 
 _REF = "#/components/schemas/{model}"
 _ERRORS = {
-    400: "the body is not JSON, not UTF-8 or nested too deeply, or a header is malformed",
+    400: "a header is malformed",
     401: "no valid API key",
     403: "the key's scope does not cover this route",
     404: "no such tenant",
-    409: 'the tenant was erased ("reactivate": true brings them back), or a request with this Idempotency-Key '
-    "is still being handled",
+    409: "a request with this Idempotency-Key is still being handled",
     422: "every bad field, with the item's index in a bulk, and the reason; nothing was written",
     415: "the body was sent with another Content-Type than application/json (or a +json type)",
     429: "too many requests from this key in a minute; Retry-After says when to try again",
@@ -161,12 +160,32 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
+def _operation_id(op: Operation) -> str:
+    """`post_tenants_tenant_ref_payments`: letters, digits and `_` only, as code generators name a method by it."""
+    words = op.path.removeprefix("/api/v1/").replace("{", "").replace("}", "").split("/")
+    return "_".join([op.method, *words])
+
+
+def _error(op: Operation, status: int) -> str:
+    """What a refusal with `status` means on this route: only what it can refuse there."""
+    if status == 400:
+        causes = ["a header is malformed"]
+        if "{tenant_ref}" in op.path:
+            causes.insert(0, "the tenant_ref in the path is not percent-encoded UTF-8 (ø is %C3%B8)")
+        if op.body is not None:
+            causes.insert(0, "the body is not JSON, not UTF-8 or nested too deeply")
+        return ", or ".join(causes)
+    if status == 409 and op.method == "put":
+        return f'the tenant was erased ("reactivate": true brings them back), or {_ERRORS[409]}'
+    return _ERRORS[status]
+
+
 def _responses(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, model in op.answers.items():
         responses[str(status)] = {"description": "done", **_json(model)}
     for status in sorted(op.errors):
-        answer: dict[str, Any] = {"description": _ERRORS[status], **_json(ErrorOut)}
+        answer: dict[str, Any] = {"description": _error(op, status), **_json(ErrorOut)}
         if status == 429:
             answer["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
         if status in (401, 403):
@@ -183,7 +202,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     out: dict[str, Any] = {
         "summary": op.summary,
         "description": f"Needs a key of scope `{op.scope}` or above (read < write < erase).",
-        "operationId": f"{op.method}_{op.path.removeprefix('/api/v1/').replace('/', '_').strip('{}')}",
+        "operationId": _operation_id(op),
         "parameters": _parameters(op),
         "responses": _responses(op),
     }

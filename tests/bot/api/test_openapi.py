@@ -59,3 +59,39 @@ async def test_the_phone_fields_published_max_length_is_what_a_write_accepts(sql
     assert [(p["field"], p["reason"]) for p in answer.json()["errors"]] == [
         ("phone", f'phone "{too_long}" is not a valid phone number: it is longer than 32 characters')
     ]
+
+
+async def test_each_operation_has_an_id_a_code_generator_can_name_a_method_by(sqlite_api: Api) -> None:
+    """Before, `"{tenant_ref}"` lost only its last brace: `put_tenants_{tenant_ref`, which a client generated from
+    the schema cannot name a method by."""
+    doc = (await sqlite_api.client.get("/api/v1/openapi.json")).json()
+    ids = {(method, path): op["operationId"] for path, ops in doc["paths"].items() for method, op in ops.items()}
+    assert ids == {
+        ("put", "/api/v1/tenants/{tenant_ref}"): "put_tenants_tenant_ref",
+        ("get", "/api/v1/tenants/{tenant_ref}"): "get_tenants_tenant_ref",
+        ("delete", "/api/v1/tenants/{tenant_ref}"): "delete_tenants_tenant_ref",
+        ("post", "/api/v1/tenants/bulk"): "post_tenants_bulk",
+        ("post", "/api/v1/tenants/{tenant_ref}/payments"): "post_tenants_tenant_ref_payments",
+        ("get", "/api/v1/cases"): "get_cases",
+    }
+
+
+async def test_each_refusal_is_described_as_its_route_can_give_it(sqlite_api: Api) -> None:
+    """Before, every route's 400 spoke of a body (a GET has none) and not of the path's tenant_ref, and the bulk's
+    and the payment's 409 of an erased tenant (a bulk leaves it out, a payment to one is a 404)."""
+    api = sqlite_api
+    paths = (await api.client.get("/api/v1/openapi.json")).json()["paths"]
+    tenant_path, payments = paths["/api/v1/tenants/{tenant_ref}"], paths["/api/v1/tenants/{tenant_ref}/payments"]
+    read = tenant_path["get"]["responses"]["400"]["description"]
+    assert "body" not in read and "tenant_ref in the path" in read
+    assert "tenant_ref in the path" in payments["post"]["responses"]["400"]["description"]
+    assert "body is not JSON" in paths["/api/v1/tenants/bulk"]["post"]["responses"]["400"]["description"]
+    assert "erased" in tenant_path["put"]["responses"]["409"]["description"]
+    for bulk_or_payment in (paths["/api/v1/tenants/bulk"]["post"], payments["post"]):
+        assert "erased" not in bulk_or_payment["responses"]["409"]["description"]
+    # As the routes answer: a path's tenant_ref that is not UTF-8 is a 400 on a read too; an erased tenant's
+    # payment is a 404.
+    assert (await api.get("tenants/S%F8ren")).status_code == 400
+    await api.put("T-1", tenant())
+    assert (await api.client.delete("/api/v1/tenants/T-1", headers=api.auth("erase"))).status_code == 204
+    assert (await api.post("tenants/T-1/payments", {"amount": "1.00", "paid_on": "2026-03-02"})).status_code == 404
