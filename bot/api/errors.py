@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import difflib
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -115,6 +116,17 @@ _REASONS: dict[str, str] = {
 _FALLBACK = "is not a value keephome can take here (see /api/v1/openapi.json)"
 
 
+def _unknown(field: str | None, known: Collection[str], read_only: Collection[str]) -> str:
+    """Why a field is refused, with what to do: leave out one that only GET shows; the field meant, when its name
+    is close to one the body takes."""
+    if field in read_only:
+        return "is shown by GET but not written by this request: leave it out"
+    close = difflib.get_close_matches(field or "", sorted(known), n=1, cutoff=0.75)
+    if close:
+        return f"{_REASONS['extra_forbidden']}: did you mean {close[0]}?"
+    return f"{_REASONS['extra_forbidden']} (the fields this request takes are in /api/v1/openapi.json)"
+
+
 def _reason(kind: str, field: str | None, context: Mapping[str, Any]) -> str:
     """Why a value does not fit, in plain words, without the field's name."""
     if kind == "string_type" and field in _MONEY:
@@ -128,13 +140,23 @@ def _reason(kind: str, field: str | None, context: Mapping[str, Any]) -> str:
         return _FALLBACK
 
 
-def from_validation(exc: ValidationError, *, index: int | None = None) -> list[Problem]:
+def from_validation(
+    exc: ValidationError,
+    *,
+    index: int | None = None,
+    known: Collection[str] = (),
+    read_only: Collection[str] = (),
+) -> list[Problem]:
     """pydantic's problems (a wrong JSON type, a missing or unknown field) in plain words; `index`: the bulk item
-    they are in. Each reason begins with the field's name, as the CSV import's do."""
+    they are in; `known`, the fields the body takes, and `read_only`, those GET shows that it does not take (for
+    what an unknown field's reason suggests). Each reason begins with the field's name, as the CSV import's do."""
     problems: list[Problem] = []
     for err in exc.errors(include_url=False, include_input=False):
         field = ".".join(str(part) for part in err["loc"]) or None
-        reason = _reason(err["type"], field, err.get("ctx") or {})
+        if err["type"] == "extra_forbidden":
+            reason = _unknown(field, known, read_only)
+        else:
+            reason = _reason(err["type"], field, err.get("ctx") or {})
         # No field: the value as a whole is wrong, the body or a bulk's item (which `index` names).
         subject = field or ("the item" if index is not None else "the body")
         problems.append(Problem(f"{subject} {reason}", field, index))

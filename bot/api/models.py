@@ -340,6 +340,10 @@ class TenantOut(BaseModel):
     reminders: list[ReminderOut] = Field(description="the last ten, newest first")
 
 
+# What GET shows of a tenant that a PUT or a bulk's item does not take (a GET's answer sent back as it is).
+_READ_ONLY = frozenset(TenantOut.model_fields) - frozenset(TenantIn.model_fields)
+
+
 def money(ore: int) -> str:
     """Øre as the API writes money: `"7100.50"`, `"-150.00"` (exact; no float on the way)."""
     sign = "-" if ore < 0 else ""
@@ -390,7 +394,7 @@ def _parse_body(body: bytes, model: type[M]) -> M:
         refused = _not_json(exc, body)
         if refused is not None:
             raise refused from None
-        problems = from_validation(exc)
+        problems = from_validation(exc, known=model.model_fields)
         raise ApiError(422, problems_found(len(problems)), problems) from None
 
 
@@ -408,7 +412,8 @@ def _read(raw: Any, model: type[M], index: int | None) -> M | Misfit:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        problems = from_validation(exc, index=index)
+        read_only = _READ_ONLY if issubclass(model, _TenantFields) else ()
+        problems = from_validation(exc, index=index, known=model.model_fields, read_only=read_only)
     if not isinstance(raw, dict):
         return Misfit(problems, None)
     bad = {p["field"] for p in problems}

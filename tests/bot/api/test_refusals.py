@@ -142,19 +142,22 @@ async def test_a_number_another_tenant_holds_is_said_to_be_outside_this_request(
     assert (await api.counts())["tenants"] == 1
 
 
+COLOUR = "colour is not a field keephome knows (the fields this request takes are in /api/v1/openapi.json)"
+
+
 async def test_an_item_with_an_unknown_field_is_checked_for_duplicates_too(sqlite_api: Api) -> None:
     api = sqlite_api
     items = [tenant("A", "+4520123401"), {**tenant("B", "+4520123401"), "colour": "blue"}]
     answer = await api.post("tenants/bulk", {"tenants": items})
     assert answer.status_code == 422
     assert problems(answer) == [
-        (1, "colour", "colour is not a field keephome knows"),
+        (1, "colour", COLOUR),
         (1, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "A"): one number belongs to one tenant'),
     ]
     # The misfit item is the earlier one: the later, well-formed item is named as its duplicate.
     answer = await api.post("tenants/bulk", {"tenants": items[::-1]})
     assert problems(answer) == [
-        (0, "colour", "colour is not a field keephome knows"),
+        (0, "colour", COLOUR),
         (1, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "B"): one number belongs to one tenant'),
     ]
     assert (await api.counts())["tenants"] == 0
@@ -247,3 +250,37 @@ async def test_a_fault_of_keephome_s_own_is_a_json_500_in_the_refusals_shape(
     # The fault still reaches the server, which logs it with its traceback.
     with pytest.raises(RuntimeError, match="cases query broke"):
         await sqlite_api.client.get("/api/v1/cases", headers=sqlite_api.auth("read"))
+
+
+async def test_a_field_a_write_does_not_take_says_what_to_do_with_it(sqlite_api: Api) -> None:
+    """Before, each was "… is not a field keephome knows": also what GET had just shown (an integrator's GET sent
+    back as the PUT), and a misspelt field, with nothing said of the field meant."""
+    api = sqlite_api
+    await api.put("T-1", tenant())
+    shown = (await api.get("tenants/T-1")).json()
+    answer = await api.put("T-1", shown)
+    assert answer.status_code == 422
+    leave_out = "is shown by GET but not written by this request: leave it out"
+    assert problems(answer) == [
+        (None, field, f"{field} {leave_out}")
+        for field in ("status", "telegram_linked", "last_payment_on", "stage", "conversation", "case", "reminders")
+    ]
+    typo = await api.put("T-1", {**tenant(), "balance_asof": "2026-03-01"})
+    assert problems(typo) == [
+        (None, "balance_asof", "balance_asof is not a field keephome knows: did you mean balance_as_of?")
+    ]
+    bulk = await api.post("tenants/bulk", {"tenant": [tenant()]})
+    assert problems(bulk) == [
+        (None, "tenants", "tenants is required"),
+        (None, "tenant", "tenant is not a field keephome knows: did you mean tenants?"),
+    ]
+    item = await api.post("tenants/bulk", {"tenants": [{**tenant(), "stage": "owes rent"}]})
+    assert problems(item) == [(0, "stage", f"stage {leave_out}")]
+    # A payment takes two fields; the tenant's balance is not one of them, and is not said to be.
+    payment = await api.post("tenants/T-1/payments", {"amont": "10.00", "paid_on": "2026-03-02", "balance": "0"})
+    assert problems(payment) == [
+        (None, "amount", "amount is required"),
+        (None, "amont", "amont is not a field keephome knows: did you mean amount?"),
+        (None, "balance", COLOUR.replace("colour", "balance")),
+    ]
+    assert (await api.get("tenants/T-1")).json() == shown

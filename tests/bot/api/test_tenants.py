@@ -128,7 +128,10 @@ async def test_bad_fields_are_422_each_with_its_field_and_reason_and_nothing_is_
     # the CSV import's own rules: every bad field in one answer.
     assert sorted(found) == ["balance", "balance_as_of", "colour", "court_date", "language", "name", "phone"]
     assert found["balance"].startswith("balance must be a JSON string with a decimal point")
-    assert found["colour"] == "colour is not a field keephome knows"
+    assert (
+        found["colour"]
+        == "colour is not a field keephome knows (the fields this request takes are in /api/v1/openapi.json)"
+    )
     assert found["name"] == "name contains a tab: remove it"
     answer = await api.put(
         "T-1",
