@@ -84,7 +84,8 @@ def _answer_of(row: Any, print_: str) -> Answer | None:
     if row.fingerprint != print_:
         raise ApiError(
             422,
-            f"this {HEADER} was used for another request (another method, path or body) in the last 24 hours",
+            f"this {HEADER} was used for another request (another method, path or body) in the last 24 hours: "
+            "give each request a key of its own (a corrected request too)",
         )
     return None if row.status is None else Answer(int(row.status), json.loads(row.body), replayed=True)
 

@@ -203,7 +203,8 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
     body_ref = item.tenant_ref if isinstance(item, TenantIn) else (item.fitting or {}).get("tenant_ref")
     found = []
     if body_ref is not None and body_ref != path_ref:
-        found.append(Problem("tenant_ref in the body differs from the one in the path", "tenant_ref"))
+        reason = f'tenant_ref "{body_ref}" in the body differs from "{path_ref}" in the path: send the same, or none'
+        found.append(Problem(reason, "tenant_ref"))
     notices: list[Problem] = []
     rules = rules_for(settings, req.now)
     (row,) = checked_rows([(0, path_ref, item)], rules, indexed=False, found=found, notices=notices)
