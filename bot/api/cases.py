@@ -50,7 +50,10 @@ def _whole(params: QueryParams, name: str, default: int, low: int, high: int, pr
 def parse_query(params: QueryParams, rules: RowRules, settings: Settings) -> CaseQuery:
     """The query's filters; 422 naming every one that is wrong."""
     problems: list[Problem] = []
-    problems.extend(Problem(f"{name} is not a filter here", name) for name in params if name not in _KNOWN)
+    known = ", ".join(_KNOWN)
+    problems.extend(
+        Problem(f"{name} is not a filter here (the filters are {known})", name) for name in params if name not in _KNOWN
+    )
     # A filter given twice is not "either": only one would be read, and a client asking for two statuses would take
     # one status's cases for all of them.
     problems.extend(

@@ -74,6 +74,9 @@ async def test_bad_filters_are_422_naming_each(sqlite_api: Api) -> None:
     answer = await api.get("cases", status="lost", since="03-03-2026", limit="0", after="-1", colour="red")
     assert answer.status_code == 422
     assert sorted(p["field"] for p in answer.json()["errors"]) == ["after", "colour", "limit", "since", "status"]
+    # A filter it does not know says which it does (before: "colour is not a filter here").
+    said = {p["field"]: p["reason"] for p in answer.json()["errors"]}
+    assert said["colour"] == "colour is not a filter here (the filters are status, since, after, limit)"
 
 
 async def test_a_filter_given_twice_is_422_not_one_of_them_read_as_if_it_were_all(sqlite_api: Api) -> None:
