@@ -21,7 +21,7 @@ from bot.api import openapi
 from bot.api.auth import Caller, authorize
 from bot.api.cases import list_cases, parse_query
 from bot.api.erase import erase_by_ref
-from bot.api.errors import ApiError, Problem, json_response
+from bot.api.errors import ApiError, Problem, json_response, no_tenant
 from bot.api.idempotency import Answer, fingerprint, idempotency_key, remember_refusal, replay
 from bot.api.models import PaymentIn, TenantIn, parse_bulk, parse_fields
 from bot.api.payments import record_payment
@@ -130,7 +130,7 @@ async def _get_tenant(request: Request, caller: Caller, now: datetime) -> Respon
     async with rt.db.read() as conn:
         found = await read_tenant(conn, _ref(request), today, rt.settings, frozenset(rt.channels))
     if found is None:
-        raise ApiError(404, f'there is no tenant "{_ref(request)}"')
+        raise no_tenant(_ref(request))
     tenant_id, tenant = found
     # Reading a tenant's data is audited as a view by staff is.
     await _audit_read(request, caller, now, "api.tenant.view", f"tenant:{tenant_id}")
@@ -140,7 +140,7 @@ async def _get_tenant(request: Request, caller: Caller, now: datetime) -> Respon
 async def _delete_tenant(request: Request, caller: Caller, now: datetime) -> Response:
     rt = _rt(request)
     if not await erase_by_ref(rt.db, rt.settings, _ref(request), now, caller):
-        raise ApiError(404, f'there is no tenant "{_ref(request)}"')
+        raise no_tenant(_ref(request))
     return Response(status_code=204)
 
 

@@ -11,7 +11,17 @@ from starlette.responses import JSONResponse
 
 from bot.tenants.csv_rows import FIELDS, RowError
 
-__all__ = ["ApiError", "Problem", "from_row_errors", "from_validation", "is_api_path", "json_response", "server_error"]
+__all__ = [
+    "EMPTY_REF",
+    "ApiError",
+    "Problem",
+    "from_row_errors",
+    "from_validation",
+    "is_api_path",
+    "json_response",
+    "no_tenant",
+    "server_error",
+]
 
 
 class Problem(dict[str, Any]):
@@ -44,6 +54,17 @@ class ApiError(Exception):
     def response(self) -> JSONResponse:
         """The refusal as the client sees it."""
         return json_response(self.body(), self.status, self.headers)
+
+
+# A tenant route's path with nothing after /tenants/ (a client's variable left empty).
+EMPTY_REF = "tenant_ref in the path is empty: write it after /api/v1/tenants/"
+
+
+def no_tenant(tenant_ref: str) -> ApiError:
+    """The 404 for a tenant_ref no tenant (or only an erased one) has; an empty one says where it goes."""
+    if not tenant_ref:
+        return ApiError(404, EMPTY_REF, [Problem(EMPTY_REF, "tenant_ref")])
+    return ApiError(404, f'there is no tenant "{tenant_ref}"')
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:

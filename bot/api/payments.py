@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.api.errors import ApiError, Problem, from_row_errors
+from bot.api.errors import ApiError, Problem, from_row_errors, no_tenant
 from bot.api.idempotency import Answer, claim
 from bot.api.models import Misfit, PaymentIn, PaymentOut, money, problems_found
 from bot.api.tenants import Write, rules_for
@@ -68,7 +68,7 @@ async def _refused(conn: AsyncConnection, tenant_id: int | None, amount: int, te
         query = select(rent_positions.c.balance_ore).where(rent_positions.c.tenant_id == tenant_id)
         balance = (await conn.execute(query)).scalar()
     if balance is None:
-        return ApiError(404, f'there is no tenant "{tenant_ref}"')
+        return no_tenant(tenant_ref)
     reason = (
         f"amount {money(amount)} would leave a credit of {money(amount - balance)}, more than a balance may be "
         f"(at most {MAX_AMOUNT} either way): the balance is {money(balance)}"

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.api.auth import Caller
-from bot.api.errors import ApiError, Problem, from_row_errors
+from bot.api.errors import EMPTY_REF, ApiError, Problem, from_row_errors
 from bot.api.idempotency import Answer, claim
 from bot.api.models import BulkTenant, BulkWritten, Misfit, Notice, TenantIn, TenantWritten, problems_found
 from bot.api.urgent import open_urgent_cases
@@ -200,6 +200,8 @@ async def _open_urgent(db: Database, tenant_ids: Sequence[int], req: Write, sett
 
 async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str, item: TenantIn | Misfit) -> Answer:
     """Create (201) or update (200) one tenant."""
+    if not path_ref:
+        raise ApiError(422, problems_found(1), [Problem(EMPTY_REF, "tenant_ref")])
     body_ref = item.tenant_ref if isinstance(item, TenantIn) else (item.fitting or {}).get("tenant_ref")
     found = []
     if body_ref is not None and body_ref != path_ref:

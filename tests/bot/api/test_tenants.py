@@ -258,6 +258,23 @@ async def test_an_unknown_or_erased_tenant_is_404(api: Api) -> None:
     assert (await api.client.get("/api/v1/nowhere", headers=api.auth())).status_code == 404
 
 
+async def test_a_path_with_no_tenant_ref_says_where_it_goes(sqlite_api: Api) -> None:
+    """A client's variable left empty (`/api/v1/tenants/`): before, 'there is no tenant ""', or for a PUT
+    "tenant_ref is empty" beside a body's tenant_ref said to differ from ""."""
+    api = sqlite_api
+    said = "tenant_ref in the path is empty: write it after /api/v1/tenants/"
+    problem = [{"index": None, "field": "tenant_ref", "reason": said}]
+    put = await api.put("", tenant("T-1"))
+    assert (put.status_code, put.json()) == (422, {"error": "1 problem; nothing was written", "errors": problem})
+    for answer in (
+        await api.get("tenants/"),
+        await api.client.delete("/api/v1/tenants/", headers=api.auth("erase")),
+        await api.post("tenants//payments", {"amount": "1.00", "paid_on": "2026-03-02"}),
+    ):
+        assert (answer.status_code, answer.json()) == (404, {"error": said, "errors": problem})
+    assert (await api.counts())["tenants"] == 0
+
+
 async def test_a_reference_may_hold_a_slash(sqlite_api: Api) -> None:
     api = sqlite_api  # checks before the database is asked: SQLite is enough
     assert (await api.put("1234/56", tenant("1234/56"))).status_code == 201
