@@ -374,6 +374,8 @@ def _not_json(exc: ValidationError, body: bytes) -> ApiError | None:
     JSON with where the parser stopped."""
     for err in exc.errors(include_url=False, include_input=False):
         if err["type"] == "json_invalid":
+            if not body.strip():
+                return ApiError(400, "the body is empty: send the request's JSON object (see /api/v1/openapi.json)")
             where = str((err.get("ctx") or {}).get("error", ""))
             if "recursion limit" in where:
                 return ApiError(400, "the body is nested too deeply")

@@ -221,6 +221,14 @@ async def test_a_body_ref_must_match_the_path_and_missing_fields_are_named(sqlit
     not_json = await api.client.put("/api/v1/tenants/T-1", content=b"{", headers=api.auth())
     assert not_json.status_code == 400
     assert not_json.json()["error"] == "the body is not valid JSON (EOF while parsing an object at line 1 column 1)"
+    # No body at all (a client that sent none): said so, not as JSON that ends at column 0.
+    for path, empty in (("tenants/T-1", b""), ("tenants/bulk", b"\r\n"), ("tenants/T-1/payments", b" ")):
+        method = "PUT" if path == "tenants/T-1" else "POST"
+        answer = await api.client.request(method, f"/api/v1/{path}", content=empty, headers=api.auth())
+        assert (answer.status_code, answer.json()["error"]) == (
+            400,
+            "the body is empty: send the request's JSON object (see /api/v1/openapi.json)",
+        ), path
     assert (await api.counts())["tenants"] == 0
 
 
