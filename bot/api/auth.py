@@ -15,7 +15,7 @@ from sqlalchemy import Connection, case, literal, or_, select, update
 from starlette.requests import Request
 
 from bot.api.errors import ApiError
-from bot.api.keys import PREFIX, covers, hash_key
+from bot.api.keys import PREFIX, SCOPES, covers, hash_key
 from bot.store.db import Database
 from bot.store.schema import UTCDateTime, api_keys
 
@@ -109,13 +109,14 @@ async def authorize(request: Request, db: Database, now: datetime, needed: str, 
         wait = max(1, math.ceil((used.window_started_at + WINDOW - now).total_seconds()))
         raise ApiError(
             429,
-            f"this key made more than {per_minute} requests in a minute: try again later",
+            f"this key made more than {per_minute} requests in a minute: try again in {wait} s (Retry-After)",
             headers={"Retry-After": str(wait)},
         )
     if not covers(used.scope, needed):
         raise ApiError(
             403,
-            f"this key's scope ({used.scope}) does not cover this route (it needs {needed})",
+            f"this key's scope ({used.scope}) does not cover this route (it needs {needed}): use a key of scope "
+            f"{' or '.join(SCOPES[SCOPES.index(needed) :])}",
             headers=_challenge("insufficient_scope", scope=needed),
         )
     return Caller(used.key_id, used.name, used.scope)

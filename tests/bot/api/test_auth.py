@@ -73,7 +73,11 @@ async def test_each_scope_covers_its_own_routes_and_those_below(sqlite_api: Api)
     api = sqlite_api  # checks before the database is asked: SQLite is enough
     assert [covers(s, "write") for s in ("read", "write", "erase")] == [False, True, True]
     refused = await api.put("T-1", tenant(), scope="read")
-    assert refused.status_code == 403 and "does not cover" in refused.json()["error"]
+    # Which key would do (before: only that this one does not).
+    assert (refused.status_code, refused.json()["error"]) == (
+        403,
+        "this key's scope (read) does not cover this route (it needs write): use a key of scope write or erase",
+    )
     assert (
         await api.post("tenants/T-1/payments", {"amount": "1", "paid_on": "2026-03-02"}, scope="read")
     ).status_code == 403
@@ -109,6 +113,9 @@ async def test_past_the_rate_a_key_gets_429_with_retry_after_until_the_minute_is
     api.rt.clock.offset = timedelta(seconds=20)
     refused = await api.get("cases")
     assert (refused.status_code, refused.headers["retry-after"]) == (429, "40")
+    # When, in the words too (before: "try again later").
+    said = "this key made more than 3 requests in a minute: try again in 40 s (Retry-After)"
+    assert refused.json()["error"] == said
     # A refused write changes nothing; another key has its own count.
     assert (await api.put("T-1", tenant(), scope="erase")).status_code == 201
     api.rt.clock.offset = timedelta(seconds=61)
