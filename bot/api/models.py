@@ -270,7 +270,11 @@ class CaseOut(BaseModel):
     reason: str = Field(
         description='why it opened: "tenant_asked", the urgent outreach\'s legal dates, or "opened by an adviser"'
     )
-    priority: int
+    priority: int = Field(
+        description="how urgent the case was the day it opened or was last refreshed, to sort by (higher first; a "
+        "sort key, not a scale): the stage on the rent timeline, then how soon the tenant must act, then the amount "
+        "owed; the console ranks open cases again each day"
+    )
     consented: bool
     outcome: str | None
     opened_at: datetime

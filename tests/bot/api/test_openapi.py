@@ -95,3 +95,10 @@ async def test_each_refusal_is_described_as_its_route_can_give_it(sqlite_api: Ap
     await api.put("T-1", tenant())
     assert (await api.client.delete("/api/v1/tenants/T-1", headers=api.auth("erase"))).status_code == 204
     assert (await api.post("tenants/T-1/payments", {"amount": "1.00", "paid_on": "2026-03-02"})).status_code == 404
+
+
+async def test_a_cases_priority_says_how_to_read_it(sqlite_api: Api) -> None:
+    """A priority such as 306319900 is a sort key, not a scale: the schema says so (before, nothing)."""
+    schemas = (await sqlite_api.client.get("/api/v1/openapi.json")).json()["components"]["schemas"]
+    said = schemas["CaseOut"]["properties"]["priority"]["description"]
+    assert "higher first" in said and "not a scale" in said
