@@ -58,6 +58,8 @@ class Steps:
     label: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((k for k, _ in STEPS), 0))
     settled: dict[int, int] = field(default_factory=lambda: dict.fromkeys(SETTLED_WITHIN, 0))
+    # The tenants reached, by whole days (24 hours) from their first reminder to an adviser's contact.
+    contact_days: Counter[int] = field(default_factory=Counter)
 
     def add(self, row: Any) -> None:
         self.counts["reminded"] += int(row.reminded)
@@ -68,6 +70,21 @@ class Steps:
         self.counts["outcome"] += int(row.reminded) if row.outcome is not None else 0
         for n in SETTLED_WITHIN:
             self.settled[n] += int(row._mapping[f"settled_{n}"] or 0)
+        if row.days is not None:
+            self.contact_days[max(0, int(row.days))] += int(row.reached)
+
+    @property
+    def median_contact(self) -> float | None:
+        """The median of the whole days from the first reminder to an adviser's contact; None when no one was
+        reached."""
+        days = sorted(self.contact_days.elements())
+        return None if not days else float(statistics.median(days))
+
+    @property
+    def median_days(self) -> str:
+        """The median as the page writes it ('2,5' in Danish); a dash when no one was reached."""
+        median = self.median_contact
+        return "–" if median is None else number(median)
 
     def share(self, step: str) -> str:
         return percent(self.counts[step], self.counts["reminded"])
@@ -82,14 +99,16 @@ class Outcomes:
     by_stage: list[Steps]
     by_channel: list[Steps]
     outcomes: Counter[str]
-    contact_days: Counter[int]
     failures: list[tuple[str, str, int]]
     closed: list[tuple[str, Counter[str]]]  # (bucket label, outcomes) over time
 
     @property
+    def contact_days(self) -> Counter[int]:
+        return self.total.contact_days
+
+    @property
     def median_days(self) -> str:
-        days = sorted(self.contact_days.elements())
-        return "–" if not days else number(statistics.median(days))
+        return self.total.median_days
 
 
 def _stage(trigger: str) -> str:
@@ -125,15 +144,12 @@ async def load_outcomes(conn: AsyncConnection, period: Period) -> Outcomes:
     stages = {s: Steps(_stage(s)) for s in TRIGGERS if period.stage in (None, s)}
     channels: dict[str, Steps] = {}
     outcomes: Counter[str] = Counter()
-    contact_days: Counter[int] = Counter()
     for row in (await conn.execute(funnel_query(dialect, period))).all():
         total.add(row)
         stages.setdefault(row.trigger, Steps(_stage(row.trigger))).add(row)
         channels.setdefault(row.channel, Steps(_channel(row.channel))).add(row)
         if row.outcome is not None:
             outcomes[row.outcome] += int(row.reminded)
-        if row.days is not None:
-            contact_days[max(0, int(row.days))] += int(row.reached)
     failures = [
         (row.channel or "–", row.error_code or _("none given"), int(row.n))
         for row in (await conn.execute(failures_query(period))).all()
@@ -151,7 +167,6 @@ async def load_outcomes(conn: AsyncConnection, period: Period) -> Outcomes:
         list(stages.values()),
         [channels[c] for c in order],
         outcomes,
-        contact_days,
         failures,
         list(over_time.items()),
     )

@@ -23,6 +23,7 @@ from bot.console.audit import record
 from bot.console.outcome_figures import number
 from bot.console.outcome_period import period_of
 from bot.console.report_figures import (
+    CASE_OUTCOMES,
     COURT_OUTCOMES,
     DECISIONS,
     EVICTIONS,
@@ -61,6 +62,7 @@ def report_values(report: Report) -> dict[str, Any]:
     return {
         "report": report,
         "rent_steps": RENT_STEPS,
+        "case_outcomes": CASE_OUTCOMES,
         "court_outcomes": COURT_OUTCOMES,
         "eviction_counts": EVICTIONS,
         "decisions": DECISIONS,

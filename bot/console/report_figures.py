@@ -1,6 +1,7 @@
-"""The organisation's report for one period, computed in one place: tenants reminded, reached and consented (the
-outcome page's funnel), the rent path's events, evictions counted both ways, kommune referrals, tenants outreach
-never reached, the before/after comparison and the estimated saving with the numbers put into it.
+"""The organisation's report for one period, computed in one place: tenants reminded, reached and consented and the
+median days to an adviser's contact (the outcome page's funnel), the cases opened and the cases closed by outcome
+(the outcome page's chart of them), the rent path's events, evictions counted both ways, kommune referrals, tenants
+outreach never reached, the before/after comparison and the estimated saving with the numbers put into it.
 
 The "after" runs from go-live — the first day keephome reminded a tenant — to the period's last day; the "before"
 is the sum of the yearly figures an admin entered (report_baselines). Evictions per filing is evictions ÷ filings
@@ -21,20 +22,30 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.console.labels import OUTCOME_LABELS
 from bot.console.outcome_figures import Steps, both_words
 from bot.console.outcome_period import Period
-from bot.console.outcome_queries import funnel_query
-from bot.console.report_queries import baselines_query, events_query, go_live_query, referrals_query
+from bot.console.outcome_queries import closed_query, funnel_query
+from bot.console.report_queries import (
+    baselines_query,
+    cases_opened_query,
+    events_query,
+    go_live_query,
+    referrals_query,
+)
+from bot.host.cases import OUTCOMES
 from bot.host.outreach import never_reached_query
 from bot.i18n import N_, number
 from bot.i18n import gettext as _
 
 __all__ = [
+    "CASE_OUTCOMES",
     "COURT_OUTCOMES",
     "CSV_FIGURES",
     "CSV_SECTIONS",
     "DECISIONS",
     "EVICTIONS",
+    "MEDIAN_DAYS",
     "NO_BASELINE",
     "NO_BASELINE_FILINGS",
     "NO_FILINGS_AFTER",
@@ -76,6 +87,9 @@ DECISIONS = (
     ("refused", N_("Refused")),
     ("pending", N_("No decision yet")),
 )
+# The cases closed with an outcome, by outcome, in the words of the case page and the outcome page's chart.
+CASE_OUTCOMES = tuple((key, OUTCOME_LABELS[key]) for key in OUTCOMES)
+MEDIAN_DAYS = N_("Median days from the first reminder to an adviser's contact")
 _AFTER_KINDS = ("filing", "carried_out", "moved_out")
 
 NO_BASELINE = N_("No figures from before go-live have been entered yet (an admin enters them).")
@@ -128,11 +142,17 @@ class Report:
 
     period: Period
     tenants: Steps
+    cases_opened: int
+    cases_closed: Counter[str]  # closed in the period with an outcome, by outcome (the outcome page's chart)
     events: Counter[str]
     referrals: Counter[str]  # by decision; "pending" for none yet
     never_reached: int  # tenants outreach was tried on (first in the period) and never reached: bot/host/outreach.py
     before_after: BeforeAfter
     saving: Saving
+
+    @property
+    def cases_closed_total(self) -> int:
+        return sum(self.cases_closed.values())
 
     @property
     def referrals_made(self) -> int:
@@ -196,6 +216,10 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
         tenants = Steps(N_("All reminded tenants"))
         for row in (await conn.execute(funnel_query(conn.dialect.name, whole))).all():
             tenants.add(row)
+    opened = int((await conn.execute(cases_opened_query(whole))).scalar_one())
+    closed = Counter[str]()
+    for row in (await conn.execute(closed_query(conn.dialect.name, whole))).all():
+        closed[str(row.outcome)] += int(row.n)
     events = await _counts(conn, events_query(whole))
     decided = Counter(
         {str(row.decision or "pending"): int(row.n) for row in (await conn.execute(referrals_query(whole))).all()}
@@ -219,7 +243,7 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
         Rate(after["carried_out"] + after["moved_out"], after["filing"]),
     )
     saving = estimate_saving(compared.before if years else None, compared.after if go_live else None, cost)
-    return Report(whole, tenants, events, decided, never_reached, compared, saving)
+    return Report(whole, tenants, opened, closed, events, decided, never_reached, compared, saving)
 
 
 def report_rows(report: Report) -> Iterable[list[object]]:
@@ -246,6 +270,17 @@ def _cells(report: Report) -> Iterable[tuple[str, str, object]]:
     yield "period", "to", report.period.last.isoformat()
     for key in ("reminded", "reached", "consented"):
         yield "tenants", key, report.tenants.counts[key]
+    median = report.tenants.median_contact
+    # A number the writer gives the reader's decimal mark (2.5 days: '2,5'); empty when no one was reached.
+    yield (
+        "tenants",
+        "median_days_to_contact",
+        "" if median is None else _decimal(Fraction(median), 0 if median.is_integer() else 1),
+    )
+    yield "cases", "opened", report.cases_opened
+    yield "cases", "closed", report.cases_closed_total
+    for key, _label in CASE_OUTCOMES:
+        yield "cases", key, report.cases_closed.get(key, 0)
     for key, _label in RENT_STEPS:
         yield "rent_path", key, report.events.get(key, 0)
     for key, _label in COURT_OUTCOMES:
@@ -288,6 +323,7 @@ def _cells(report: Report) -> Iterable[tuple[str, str, object]]:
 CSV_SECTIONS = {
     "period": N_("Period"),
     "tenants": N_("Tenants"),
+    "cases": N_("Cases"),
     "rent_path": N_("The rent path"),
     "court_outcomes": N_("At the fogedret"),
     "evictions": N_("Evictions, counted two ways"),
@@ -309,6 +345,10 @@ CSV_FIGURES: dict[tuple[str, str], str | tuple[str, str]] = {
     ("tenants", "reminded"): N_("Reminded"),
     ("tenants", "reached"): N_("Reached by an adviser"),
     ("tenants", "consented"): N_("Consented"),
+    ("tenants", "median_days_to_contact"): MEDIAN_DAYS,
+    ("cases", "opened"): N_("Cases opened"),
+    ("cases", "closed"): N_("Cases closed with an outcome"),
+    **{("cases", key): label for key, label in CASE_OUTCOMES},
     **{("rent_path", key): label for key, label in RENT_STEPS},
     **{("court_outcomes", key): label for key, label in COURT_OUTCOMES},
     **{("evictions", key): label for key, label, _kinds in EVICTIONS},

@@ -9,8 +9,9 @@ import csv
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -33,6 +34,7 @@ from bot.i18n import gettext as _
 from bot.i18n import speaking
 from bot.runtime import Runtime
 from bot.store.schema import audit_log, case_tasks, referrals, rent_events, report_baselines
+from bot.tenants.erase import erase
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_person, csrf_of, login, post_form
 from tests.support.outcomes_world import FIRST, LAST, World, at, build
@@ -519,7 +521,8 @@ async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> N
     assert not english & {cell for row in rows for cell in row}
     with speaking("da"):
         words = [w for word in CSV_FIGURES.values() for w in (word if isinstance(word, tuple) else (word,))]
-        untranslated = [word for word in (*CSV_SECTIONS.values(), *words) if _(word) == word]
+        # "boligstøtte" is the Danish word in English too.
+        untranslated = [word for word in (*CSV_SECTIONS.values(), *words) if _(word) == word != "boligstøtte"]
     assert untranslated == []
 
 
@@ -554,3 +557,69 @@ async def test_outreach_never_reached_counts_in_the_period_it_was_carried_out(
     february = figures(await report_csv(client, "from=2026-02-01&to=2026-02-28"))
     january = figures(await report_csv(client, "from=2026-01-01&to=2026-01-31"))
     assert (february[("outreach", "never_reached")], january[("outreach", "never_reached")]) == ("1", "0")
+
+
+async def test_cases_count_by_the_local_day_they_opened_and_closed_across_quarters(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """The report's cases for the first quarter of 2026 and the second, each case on its day in Copenhagen: a case
+    closed 15 minutes into the year (still 2025 in UTC), one closed 30 minutes into April in summer time (still 31
+    March in UTC), one opened on the night summer time began; a tenant with two cases, erased since; a case closed
+    without an outcome (opened, not closed with one)."""
+    rt, client = served
+    w = World(rt)
+    zone = ZoneInfo("Europe/Copenhagen")
+
+    def local(*parts: int) -> datetime:
+        return datetime(*parts, tzinfo=zone)
+
+    a, b, c, d, e, f = [await w.tenant(ref) for ref in ("A-01", "B-02", "C-03", "D-04", "E-05", "F-06")]
+    await w.case(a, local(2025, 12, 31, 23, 30), closed=local(2026, 1, 1, 0, 15), outcome="paid")
+    await w.case(b, local(2026, 3, 31, 23, 59))
+    await w.case(c, local(2026, 2, 10, 10), closed=local(2026, 4, 1, 0, 30), outcome="payment_plan")
+    await w.case(d, local(2026, 2, 10, 10), closed=local(2026, 2, 20, 15), outcome="kommune")
+    await w.case(d, local(2026, 3, 29, 3, 30))  # the day summer time began: still open when the tenant is erased
+    await w.case(e, local(2026, 4, 1, 1, 30))
+    await w.case(f, local(2026, 3, 1, 9), closed=local(2026, 3, 2, 9))  # the tenant took back their yes
+    await erase(rt.db, "D-04", rt.clock(), "cli", rt.settings.secret_key)
+    await signed_in(rt, client)
+    q1 = figures(await report_csv(client, "from=2026-01-01&to=2026-03-31"))
+    q2 = figures(await report_csv(client, "from=2026-04-01&to=2026-06-30"))
+    outcomes = ("paid", "payment_plan", "kommune", "boligstoette", "debt_counselling", "no_contact", "moved", "other")
+    # Opened in the first quarter: B, C, D's two, F. Closed in it with an outcome: A (paid) and D's first (kommune).
+    assert (q1[("cases", "opened")], q1[("cases", "closed")]) == ("5", "2")
+    assert [q1[("cases", o)] for o in outcomes] == ["1", "0", "1", "0", "0", "0", "0", "0"]
+    # The second: E opened, C closed with a payment plan.
+    assert (q2[("cases", "opened")], q2[("cases", "closed")]) == ("1", "1")
+    assert [q2[("cases", o)] for o in outcomes] == ["0", "1", "0", "0", "0", "0", "0", "0"]
+    page = (await client.get("/console/report?from=2026-01-01&to=2026-03-31")).text
+    assert "<tr><th>Cases opened</th><td>5</td></tr>" in page
+    assert "<tr><th>Cases closed with an outcome</th><td>2</td></tr>" in page
+    assert "<tr><th>kommune</th><td>1</td></tr>" in page
+    # The same as the outcome page's chart of the cases closed (its months), which counts them there.
+    chart = (await client.get("/console/outcomes/outcomes.csv?from=2026-01-01&to=2026-06-30")).content
+    months = {row[0]: row[1:] for row in csv.reader(io.StringIO(chart.decode("utf-8-sig")))}
+    assert sum(int(n) for m in ("2026-01", "2026-02", "2026-03") for n in months[m]) == 2
+
+
+async def test_the_report_gives_the_median_days_to_an_advisers_contact(database_url: str) -> None:
+    """The outcome page's median, in the report too: T-01 reached after 1 day, T-03 after 5 (the outcome world), two
+    more after 2 and 8 days: 3.5 days, written '3,5' in a Danish reader's file and on the Danish page."""
+    async with started_runtime(make_settings(database_url, console_language="da")) as rt:
+        await build(rt)
+        w = World(rt)
+        staff_id = await add_person(rt, "median@example.org", "adviser")
+        for ref, days in (("T-06", 2), ("T-07", 8)):
+            tenant = await w.tenant(ref)
+            await w.remind(tenant, "missed", date(2026, 2, 5))
+            await w.writes(tenant, at(date(2026, 2, 5) + timedelta(days=days)), f"staff:{staff_id}", "case.reply")
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await signed_in(rt, client)
+            rows = await report_csv(client, separator=";")
+            page = (await client.get(f"/console/outcomes?{PERIOD}")).text
+    assert figures(rows, "da")[("tenants", "median_days_to_contact")] == "3,5"
+    with speaking("da"):
+        label = _("Median days from the first reminder to an adviser's contact")
+    assert f"<tr><th>{html.escape(label)}</th><td>3,5</td></tr>" in page
+    assert "Median: 3,5 dage" in html.unescape(page)
