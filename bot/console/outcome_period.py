@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo
 from bot.console.web import FIRST_DAY, FormError, from_before_to, parse_day
 from bot.i18n import N_, Labels
 
-__all__ = ["DEFAULT_DAYS", "MAX_DAYS", "SETTLED_WITHIN", "STAGES", "STEPS", "Period", "period_of"]
+__all__ = [
+    "DEFAULT_DAYS",
+    "MAX_DAYS",
+    "SETTLED_WITHIN",
+    "STAGES",
+    "STEPS",
+    "Period",
+    "calendar_periods",
+    "period_of",
+]
 
 MAX_DAYS = 731  # two years: the longest period one page shows
 DEFAULT_DAYS = 30
@@ -76,3 +85,27 @@ def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:
         choices = Labels(STAGES.values())
         raise FormError(N_("'%(name)s' must be one of: %(choices)s (or empty for all)"), name="stage", choices=choices)
     return Period(first, last, stage, zone)
+
+
+def _quarter(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _back(first: date, months: int) -> date:
+    """The first day of the month `months` before the month that begins on `first`."""
+    n = first.year * 12 + first.month - 1 - months
+    return date(n // 12, n % 12 + 1, 1)
+
+
+def calendar_periods(day: date) -> list[tuple[str, date, date]]:
+    """The whole months, quarters and years an organisation reports on, as of `day` (today in its time zone): this
+    one so far (to `day`) and the last one whole, each (label msgid, first day, last day)."""
+    month, quarter, year = day.replace(day=1), _quarter(day), date(day.year, 1, 1)
+    return [
+        (N_("This month"), month, day),
+        (N_("Last month"), _back(month, 1), month - timedelta(days=1)),
+        (N_("This quarter"), quarter, day),
+        (N_("Last quarter"), _back(quarter, 3), quarter - timedelta(days=1)),
+        (N_("This year"), year, day),
+        (N_("Last year"), date(day.year - 1, 1, 1), year - timedelta(days=1)),
+    ]

@@ -36,7 +36,7 @@ from bot.console.outcome_charts import (
     settled_bars,
 )
 from bot.console.outcome_figures import Outcomes, load_outcomes, percent
-from bot.console.outcome_period import SETTLED_WITHIN, STAGES, STEPS, period_of
+from bot.console.outcome_period import SETTLED_WITHIN, STAGES, STEPS, calendar_periods, period_of
 from bot.console.report import report_values
 from bot.console.report_figures import load_report
 from bot.console.sessions import StaffSession, guard
@@ -68,6 +68,7 @@ async def _outcomes_page(request: Request, me: StaffSession) -> Response:
         found=found,
         period=found.period,
         stages=STAGES,
+        calendar_periods=calendar_periods(today(request)),
         steps=STEPS,
         funnel=funnel_bars(found.total),
         contact=contact_bars(found.contact_days),

@@ -1135,7 +1135,7 @@ async def test_a_date_field_s_calendar_button_reached_by_tab_has_the_keyboard_s_
 async def test_on_a_phone_each_field_and_button_of_a_case_is_as_tall_as_a_finger(served: Served) -> None:
     """On a phone the case page's buttons, lists and fields were 39 to 43 px tall ("Send", "Luk sagen", the outcome's
     list), under the 44 px a finger hits without its neighbour; so were the outcome page's CSV links (16 px) and the
-    lines of the consent's boxes to tick (23 px)."""
+    lines of the consent's boxes to tick (23 px). The outcome page's links to whole months, quarters and years too."""
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-07", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
@@ -1150,7 +1150,9 @@ async def test_on_a_phone_each_field_and_button_of_a_case_is_as_tall_as_a_finger
     )
     for path in (f"/console/cases/{case_id}", "/console/outcomes"):
         await page.goto(f"{served.url}{path}")
-        found = await page.evaluate(_TARGETS, controls + (", main a.download" if "outcomes" in path else ""))
+        found = await page.evaluate(
+            _TARGETS, controls + (", main a.download, main .periods a" if "outcomes" in path else "")
+        )
         assert len(found["targets"]) >= 5, path
         small = [(text[:30], height) for text, height, *_ in found["targets"] if height < FINGER]
         assert small == [], (path, small)

@@ -418,3 +418,39 @@ async def test_a_case_closed_just_after_midnight_in_summer_counts_on_its_own_day
             rows = await download(client, "outcomes", "from=2026-01-01&to=2026-12-31")
     months = {row[0]: row[1] for row in rows[1:]}
     assert (months["2026-03"], months["2026-04"], months["2026-10"], months["2026-11"]) == ("0", "1", "1", "0")
+
+
+async def test_whole_months_quarters_and_years_are_one_click_by_the_day_in_copenhagen(database_url: str) -> None:
+    """At 00:30 on New Year's Day in Copenhagen (still 31 December in UTC) an admin sending the quarter's report
+    finds last quarter, last month and last year whole, and this month, quarter and year begun today; last quarter's
+    link shows October to December, a case closed at 23:45 on New Year's Eve in it and one closed at 00:10 on New
+    Year's Day not."""
+    moment = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    async with started_runtime(make_settings(database_url, console_language="da"), clock=Clock()) as rt:
+        rt.clock.offset = moment - utcnow()
+        w = World(rt)
+        for ref, closed in (
+            ("T-01", datetime(2026, 12, 31, 23, 45, tzinfo=TZ)),
+            ("T-02", datetime(2027, 1, 1, 0, 10, tzinfo=TZ)),
+        ):
+            tenant = await w.tenant(ref)
+            await w.case(tenant, closed - timedelta(days=2), closed=closed, outcome="paid")
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await signed_in(rt, client, "admin")
+            page = html.unescape((await client.get("/console/outcomes?stage=demand")).text)
+            nav = page[page.index('id="calendar-periods"') : page.index("</nav>", page.index('id="calendar-periods"'))]
+            links = re.findall(
+                r'<a href="/console/outcomes\?from=([\d-]+)&to=([\d-]+)&stage=demand"[^>]*>([^<]+)</a>', nav
+            )
+            assert links == [
+                ("2027-01-01", "2027-01-01", "Denne måned"),
+                ("2026-12-01", "2026-12-31", "Sidste måned"),
+                ("2027-01-01", "2027-01-01", "Dette kvartal"),
+                ("2026-10-01", "2026-12-31", "Sidste kvartal"),
+                ("2027-01-01", "2027-01-01", "I år"),
+                ("2026-01-01", "2026-12-31", "Sidste år"),
+            ]
+            quarter = html.unescape((await client.get("/console/outcomes?from=2026-10-01&to=2026-12-31&stage=")).text)
+    assert re.search(r'aria-current="true"[^>]*>Sidste kvartal<', quarter)
+    assert "<tr><th>Sager lukket med et udfald</th><td>1</td></tr>" in quarter
