@@ -103,3 +103,14 @@ async def test_a_case_an_adviser_opened_by_hand_shows_not_what_they_typed(api: A
     assert [(c["origin"], c["reason"]) for c in listed.json()["cases"]] == [("manual", "opened by an adviser")]
     assert shown.json()["case"]["reason"] == "opened by an adviser"
     assert words not in listed.text and words not in shown.text
+
+
+async def test_an_erased_tenants_cases_are_left_out_of_the_list(api: Api) -> None:
+    """The list names each case's tenant_ref, which an erased tenant no longer has: their cases are left out (the
+    console's report still counts them, without a name)."""
+    await add_cases(api)
+    erased = await api.client.delete("/api/v1/tenants/T-1", headers=api.auth("erase"))
+    assert erased.status_code == 204
+    answer = await api.get("cases")
+    assert ids(answer) == [(3, "taken")]
+    assert "T-1" not in answer.text
