@@ -39,7 +39,7 @@ from bot.store.schema import (
     planned_reminders,
 )
 
-__all__ = ["closed_query", "failures_query", "funnel_query", "went_out"]
+__all__ = ["case_contact_query", "closed_query", "failures_query", "funnel_query", "staff_contact", "went_out"]
 
 # What a staff message is, for "reached": the notices sent on taking, releasing and closing a case, and an
 # appointment's confirmation, reminder and cancellation (written in the name of the staff member who booked it), are
@@ -52,6 +52,13 @@ def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:
     if dialect == "sqlite":
         return cast(func.julianday(later) - func.julianday(earlier), Integer)
     return cast(func.floor(func.extract("epoch", later - earlier) / 86400), Integer)
+
+
+def _hours_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:
+    """Whole hours from `earlier` to `later` (timestamps), on either database."""
+    if dialect == "sqlite":
+        return cast((func.julianday(later) - func.julianday(earlier)) * 24, Integer)
+    return cast(func.floor(func.extract("epoch", later - earlier) / 3600), Integer)
 
 
 def _plus_days(dialect: str, day: Any, n: int) -> ColumnElement[Any]:
@@ -124,6 +131,20 @@ def went_out(m: Any) -> ColumnElement[bool]:
     return went
 
 
+def staff_contact(tenant_id: Any, since: Any) -> ColumnElement[bool]:
+    """A message that is an adviser's contact with the tenant `tenant_id` from `since` on: one a person on the staff
+    wrote that went out (a failed one, or one still waiting, reached no one), not the automatic notices (_AUTOMATIC)."""
+    m = messages.c
+    wrote: ColumnElement[bool] = and_(
+        m.tenant_id == tenant_id,
+        m.author.like(_STAFF),
+        m.created_at >= since,
+        or_(m.template.is_(None), m.template.not_in(_AUTOMATIC)),
+        m.status.in_([literal_column(f"'{s}'") for s in WENT_OUT]),
+    )
+    return wrote
+
+
 def funnel_query(dialect: str, period: Period) -> Any:
     """One row per (stage, channel, outcome, days to contact) with the counts of each step.
 
@@ -140,17 +161,9 @@ def funnel_query(dialect: str, period: Period) -> Any:
         .group_by(c.c.tenant_id)
         .cte("replied")
     )
-    wrote = and_(
-        m.tenant_id == c.c.tenant_id,
-        m.author.like(_STAFF),
-        m.created_at >= c.c.at,
-        or_(m.template.is_(None), m.template.not_in(_AUTOMATIC)),
-        # Reached: the message got to them (a failed one, or one still waiting, reached no one).
-        m.status.in_([literal_column(f"'{s}'") for s in WENT_OUT]),
-    )
     staffed = (
         select(c.c.tenant_id, func.min(m.created_at).label("first_staff"))
-        .select_from(c.join(messages, wrote))
+        .select_from(c.join(messages, staff_contact(c.c.tenant_id, c.c.at)))
         .group_by(c.c.tenant_id)
         .cte("staffed")
     )
@@ -283,3 +296,42 @@ def closed_query(dialect: str, period: Period) -> Any:
         .where(cs.status == "closed", cs.closed_at >= period.start, cs.closed_at < period.end, cs.outcome.is_not(None))
         .group_by(hour, cs.outcome)
     )
+
+
+def case_contact_query(dialect: str, period: Period) -> Any:
+    """The cases opened in the period, counted by the whole hours from their opening to an adviser's first contact
+    (`hours`; None: not reached while the case was open): a message a person on the staff wrote that went out, or a
+    "contact made" recorded on the case, as the funnel counts the reached (`staff_contact`). An erased tenant's cases
+    count too."""
+    cs = cases.c
+    opened = (
+        select(cs.id, cs.tenant_id, cs.opened_at, cs.closed_at)
+        .where(cs.opened_at >= period.start, cs.opened_at < period.end)
+        .cte("opened")
+    )
+    m = messages.c
+    while_open = or_(opened.c.closed_at.is_(None), m.created_at <= opened.c.closed_at)
+    staffed = (
+        select(opened.c.id, func.min(m.created_at).label("first_staff"))
+        .select_from(opened.join(messages, and_(staff_contact(opened.c.tenant_id, opened.c.opened_at), while_open)))
+        .group_by(opened.c.id)
+        .cte("case_staffed")
+    )
+    ce = case_events.c
+    called = (
+        select(opened.c.id, func.min(ce.at).label("first_call"))
+        .select_from(
+            opened.join(case_events, and_(ce.case_id == opened.c.id, ce.kind == "contact", ce.at >= opened.c.opened_at))
+        )
+        .group_by(opened.c.id)
+        .cte("case_called")
+    )
+    per_case = (
+        select(_earlier(staffed.c.first_staff, called.c.first_call).label("reached_at"), opened.c.opened_at)
+        .select_from(
+            opened.outerjoin(staffed, staffed.c.id == opened.c.id).outerjoin(called, called.c.id == opened.c.id)
+        )
+        .subquery("per_case")
+    )
+    hours = _hours_between(dialect, per_case.c.reached_at, per_case.c.opened_at)
+    return select(hours.label("hours"), func.count().label("n")).group_by(hours)

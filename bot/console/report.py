@@ -30,6 +30,7 @@ from bot.console.report_figures import (
     RENT_STEPS,
     Report,
     load_report,
+    median_text,
     rate_text,
     report_rows,
 )
@@ -69,6 +70,7 @@ def report_values(report: Report) -> dict[str, Any]:
         "rate_text": rate_text,
         "kroner": lambda kr: money(kr * 100),
         "number": number,
+        "median_text": median_text,
     }
 
 

@@ -12,6 +12,7 @@ computed the report says why instead of showing 0. Only aggregates: nothing here
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -25,14 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.console.labels import OUTCOME_LABELS
 from bot.console.outcome_figures import Steps, both_words
 from bot.console.outcome_period import Period
-from bot.console.outcome_queries import closed_query, funnel_query
-from bot.console.report_queries import (
-    baselines_query,
-    cases_opened_query,
-    events_query,
-    go_live_query,
-    referrals_query,
-)
+from bot.console.outcome_queries import case_contact_query, closed_query, funnel_query
+from bot.console.report_queries import baselines_query, events_query, go_live_query, referrals_query
 from bot.host.cases import OUTCOMES
 from bot.host.outreach import never_reached_query
 from bot.i18n import N_, number
@@ -46,6 +41,7 @@ __all__ = [
     "DECISIONS",
     "EVICTIONS",
     "MEDIAN_DAYS",
+    "MEDIAN_HOURS",
     "NO_BASELINE",
     "NO_BASELINE_FILINGS",
     "NO_FILINGS_AFTER",
@@ -57,7 +53,9 @@ __all__ = [
     "Saving",
     "estimate_saving",
     "figure_words",
+    "half_cell",
     "load_report",
+    "median_text",
     "rate_text",
     "report_rows",
 ]
@@ -90,6 +88,7 @@ DECISIONS = (
 # The cases closed with an outcome, by outcome, in the words of the case page and the outcome page's chart.
 CASE_OUTCOMES = tuple((key, OUTCOME_LABELS[key]) for key in OUTCOMES)
 MEDIAN_DAYS = N_("Median days from the first reminder to an adviser's contact")
+MEDIAN_HOURS = N_("Median hours from a case's opening to an adviser's first contact")
 _AFTER_KINDS = ("filing", "carried_out", "moved_out")
 
 NO_BASELINE = N_("No figures from before go-live have been entered yet (an admin enters them).")
@@ -143,12 +142,23 @@ class Report:
     period: Period
     tenants: Steps
     cases_opened: int
+    case_contact_hours: Counter[int]  # the cases opened that an adviser reached, by whole hours to the first contact
     cases_closed: Counter[str]  # closed in the period with an outcome, by outcome (the outcome page's chart)
     events: Counter[str]
     referrals: Counter[str]  # by decision; "pending" for none yet
     never_reached: int  # tenants outreach was tried on (first in the period) and never reached: bot/host/outreach.py
     before_after: BeforeAfter
     saving: Saving
+
+    @property
+    def cases_reached(self) -> int:
+        return sum(self.case_contact_hours.values())
+
+    @property
+    def median_hours(self) -> float | None:
+        """The median of the whole hours from a case's opening to an adviser's first contact; None when none was."""
+        hours = sorted(self.case_contact_hours.elements())
+        return None if not hours else float(statistics.median(hours))
 
     @property
     def cases_closed_total(self) -> int:
@@ -203,6 +213,16 @@ def rate_cell(value: Fraction | None, places: int = 3) -> Decimal | str:
     return "" if value is None else _decimal(value, places)
 
 
+def half_cell(median: float | None) -> Decimal | str:
+    """A median of whole numbers for the CSV ('3', or '3.5' with the reader's decimal mark); empty for none."""
+    return "" if median is None else _decimal(Fraction(median), 0 if median.is_integer() else 1)
+
+
+def median_text(median: float | None) -> str:
+    """A median of whole numbers as the page writes it ('3,5' in Danish); a dash for none."""
+    return "–" if median is None else number(median)
+
+
 async def _counts(conn: AsyncConnection, query: Any) -> Counter[str]:
     return Counter({str(row[0]): int(row[1]) for row in (await conn.execute(query)).all()})
 
@@ -216,7 +236,11 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
         tenants = Steps(N_("All reminded tenants"))
         for row in (await conn.execute(funnel_query(conn.dialect.name, whole))).all():
             tenants.add(row)
-    opened = int((await conn.execute(cases_opened_query(whole))).scalar_one())
+    opened, contact_hours = 0, Counter[int]()
+    for row in (await conn.execute(case_contact_query(conn.dialect.name, whole))).all():
+        opened += int(row.n)
+        if row.hours is not None:
+            contact_hours[max(0, int(row.hours))] += int(row.n)
     closed = Counter[str]()
     for row in (await conn.execute(closed_query(conn.dialect.name, whole))).all():
         closed[str(row.outcome)] += int(row.n)
@@ -243,7 +267,7 @@ async def load_report(conn: AsyncConnection, period: Period, cost: int, funnel: 
         Rate(after["carried_out"] + after["moved_out"], after["filing"]),
     )
     saving = estimate_saving(compared.before if years else None, compared.after if go_live else None, cost)
-    return Report(whole, tenants, opened, closed, events, decided, never_reached, compared, saving)
+    return Report(whole, tenants, opened, contact_hours, closed, events, decided, never_reached, compared, saving)
 
 
 def report_rows(report: Report) -> Iterable[list[object]]:
@@ -270,14 +294,10 @@ def _cells(report: Report) -> Iterable[tuple[str, str, object]]:
     yield "period", "to", report.period.last.isoformat()
     for key in ("reminded", "reached", "consented"):
         yield "tenants", key, report.tenants.counts[key]
-    median = report.tenants.median_contact
-    # A number the writer gives the reader's decimal mark (2.5 days: '2,5'); empty when no one was reached.
-    yield (
-        "tenants",
-        "median_days_to_contact",
-        "" if median is None else _decimal(Fraction(median), 0 if median.is_integer() else 1),
-    )
+    yield "tenants", "median_days_to_contact", half_cell(report.tenants.median_contact)
     yield "cases", "opened", report.cases_opened
+    yield "cases", "reached", report.cases_reached
+    yield "cases", "median_hours_to_contact", half_cell(report.median_hours)
     yield "cases", "closed", report.cases_closed_total
     for key, _label in CASE_OUTCOMES:
         yield "cases", key, report.cases_closed.get(key, 0)
@@ -347,6 +367,8 @@ CSV_FIGURES: dict[tuple[str, str], str | tuple[str, str]] = {
     ("tenants", "consented"): N_("Consented"),
     ("tenants", "median_days_to_contact"): MEDIAN_DAYS,
     ("cases", "opened"): N_("Cases opened"),
+    ("cases", "reached"): N_("Cases an adviser reached"),
+    ("cases", "median_hours_to_contact"): MEDIAN_HOURS,
     ("cases", "closed"): N_("Cases closed with an outcome"),
     **{("cases", key): label for key, label in CASE_OUTCOMES},
     **{("rent_path", key): label for key, label in RENT_STEPS},

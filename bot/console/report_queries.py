@@ -1,11 +1,11 @@
 """The organisation's report's SQL: the steps of the rent path as dated events, kommune referrals and their
-decisions, the cases opened, the go-live day and the yearly figures from before it.
+decisions, the go-live day and the yearly figures from before it.
 
 Every query is an aggregate (counts by kind, decision or year): no name, no reference and no row of one tenant
-leaves the database through here. Three figures have their home elsewhere and are never counted a second way: the
-tenants reminded, reached and consented are the outcome page's funnel and the cases closed by outcome its
-`closed_query` (bot/console/outcome_queries.py); the tenants outreach never reached are bot/host/outreach.py's
-`never_reached_query`.
+leaves the database through here. Some figures have their home elsewhere and are never counted a second way: the
+tenants reminded, reached and consented are the outcome page's funnel, the cases opened and closed its
+`case_contact_query` and `closed_query` (bot/console/outcome_queries.py); the tenants outreach never reached are
+bot/host/outreach.py's `never_reached_query`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from sqlalchemy import String, and_, cast, func, literal_column, or_, select
 
 from bot.console.outcome_period import Period
 from bot.console.outcome_queries import went_out
-from bot.store.schema import cases, messages, outbox, planned_reminders, referrals, rent_events, report_baselines
+from bot.store.schema import messages, outbox, planned_reminders, referrals, rent_events, report_baselines
 
 __all__ = [
     "SET_WHEN_RECORDED",
     "baselines_query",
-    "cases_opened_query",
     "events_query",
     "go_live_query",
     "referrals_query",
@@ -55,13 +54,6 @@ def referrals_query(period: Period) -> Any:
         .where(r.created_at >= period.start, r.created_at < period.end)
         .group_by(r.decision)
     )
-
-
-def cases_opened_query(period: Period) -> Any:
-    """The cases opened in the period (a tenant's handoff, an urgent outreach, one opened by hand), whatever became
-    of them since; an erased tenant's too. (The cases closed are the outcome page's `closed_query`.)"""
-    c = cases.c
-    return select(func.count()).where(c.opened_at >= period.start, c.opened_at < period.end)
 
 
 def go_live_query() -> Any:

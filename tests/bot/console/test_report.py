@@ -565,7 +565,8 @@ async def test_cases_count_by_the_local_day_they_opened_and_closed_across_quarte
     """The report's cases for the first quarter of 2026 and the second, each case on its day in Copenhagen: a case
     closed 15 minutes into the year (still 2025 in UTC), one closed 30 minutes into April in summer time (still 31
     March in UTC), one opened on the night summer time began; a tenant with two cases, erased since; a case closed
-    without an outcome (opened, not closed with one)."""
+    without an outcome (opened, not closed with one). Two of the quarter's cases were reached, after 5 and 2 whole
+    hours (median 3.5): a "case taken" notice is no contact, nor a message after the case closed."""
     rt, client = served
     w = World(rt)
     zone = ZoneInfo("Europe/Copenhagen")
@@ -575,9 +576,13 @@ async def test_cases_count_by_the_local_day_they_opened_and_closed_across_quarte
 
     a, b, c, d, e, f = [await w.tenant(ref) for ref in ("A-01", "B-02", "C-03", "D-04", "E-05", "F-06")]
     await w.case(a, local(2025, 12, 31, 23, 30), closed=local(2026, 1, 1, 0, 15), outcome="paid")
-    await w.case(b, local(2026, 3, 31, 23, 59))
+    await w.case(b, local(2026, 3, 31, 23, 59), call=local(2026, 4, 1, 2, 10))
     await w.case(c, local(2026, 2, 10, 10), closed=local(2026, 4, 1, 0, 30), outcome="payment_plan")
+    staff_id = await add_person(rt, "cases@example.org", "adviser")
+    await w.writes(c, local(2026, 2, 10, 10, 5), f"staff:{staff_id}", "case.taken")
+    await w.writes(c, local(2026, 2, 10, 15, 30), f"staff:{staff_id}", "case.reply")
     await w.case(d, local(2026, 2, 10, 10), closed=local(2026, 2, 20, 15), outcome="kommune")
+    await w.writes(d, local(2026, 2, 21, 9), f"staff:{staff_id}", "case.reply")
     await w.case(d, local(2026, 3, 29, 3, 30))  # the day summer time began: still open when the tenant is erased
     await w.case(e, local(2026, 4, 1, 1, 30))
     await w.case(f, local(2026, 3, 1, 9), closed=local(2026, 3, 2, 9))  # the tenant took back their yes
@@ -588,14 +593,18 @@ async def test_cases_count_by_the_local_day_they_opened_and_closed_across_quarte
     outcomes = ("paid", "payment_plan", "kommune", "boligstoette", "debt_counselling", "no_contact", "moved", "other")
     # Opened in the first quarter: B, C, D's two, F. Closed in it with an outcome: A (paid) and D's first (kommune).
     assert (q1[("cases", "opened")], q1[("cases", "closed")]) == ("5", "2")
+    assert (q1[("cases", "reached")], q1[("cases", "median_hours_to_contact")]) == ("2", "3.5")
     assert [q1[("cases", o)] for o in outcomes] == ["1", "0", "1", "0", "0", "0", "0", "0"]
     # The second: E opened, C closed with a payment plan.
     assert (q2[("cases", "opened")], q2[("cases", "closed")]) == ("1", "1")
+    assert (q2[("cases", "reached")], q2[("cases", "median_hours_to_contact")]) == ("0", "")
     assert [q2[("cases", o)] for o in outcomes] == ["0", "1", "0", "0", "0", "0", "0", "0"]
     page = (await client.get("/console/report?from=2026-01-01&to=2026-03-31")).text
     assert "<tr><th>Cases opened</th><td>5</td></tr>" in page
     assert "<tr><th>Cases closed with an outcome</th><td>2</td></tr>" in page
     assert "<tr><th>kommune</th><td>1</td></tr>" in page
+    median = "<tr><th>Median hours from a case's opening to an adviser's first contact</th><td>3.5</td></tr>"
+    assert median in html.unescape(page)
     # The same as the outcome page's chart of the cases closed (its months), which counts them there.
     chart = (await client.get("/console/outcomes/outcomes.csv?from=2026-01-01&to=2026-06-30")).content
     months = {row[0]: row[1:] for row in csv.reader(io.StringIO(chart.decode("utf-8-sig")))}
