@@ -454,3 +454,18 @@ async def test_whole_months_quarters_and_years_are_one_click_by_the_day_in_copen
             quarter = html.unescape((await client.get("/console/outcomes?from=2026-10-01&to=2026-12-31&stage=")).text)
     assert re.search(r'aria-current="true"[^>]*>Sidste kvartal<', quarter)
     assert "<tr><th>Sager lukket med et udfald</th><td>1</td></tr>" in quarter
+
+
+async def test_the_danish_page_says_what_each_step_of_the_funnel_counts(database_url: str) -> None:
+    """Under the funnel a Danish adviser reads what each step counts: delivered and reached were explained, replied,
+    consented and outcome recorded were not."""
+    async with started_runtime(make_settings(database_url, console_language="da")) as rt:
+        await build(rt)
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await signed_in(rt, client)
+            page = html.unescape((await client.get(f"/console/outcomes?{PERIOD}")).text)
+    card = page[page.index('id="funnel-card"') : page.index('id="contact-card"')]
+    note = re.findall(r'<p class="muted">([^<]+)</p>', card)[0]
+    for step in ("Leveret:", "Svarede:", "Gav samtykke:", "Nået:", "Udfald registreret:"):
+        assert step in note, step
