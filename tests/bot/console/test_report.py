@@ -628,6 +628,8 @@ async def test_the_report_gives_the_median_days_to_an_advisers_contact(database_
             rows = await report_csv(client, separator=";")
             page = (await client.get(f"/console/outcomes?{PERIOD}")).text
     assert figures(rows, "da")[("tenants", "median_days_to_contact")] == "3,5"
+    # A case is "åbnet" in the report as on the case page and the inbox.
+    assert ["Sager", "Sager åbnet", "2"] in rows
     with speaking("da"):
         label = _("Median days from the first reminder to an adviser's contact")
     assert f"<tr><th>{html.escape(label)}</th><td>3,5</td></tr>" in page
