@@ -465,6 +465,8 @@ async def test_the_report_reads_in_danish(database_url: str) -> None:
             assert _(msgid) != msgid, f"no Danish for {msgid!r}"
             assert _(msgid) in page.text
     assert "Report for the organisation" not in page.text
+    # Saved as PDF, the file is named by the page's title: the period says which quarter or month it is.
+    assert "<title>Rapport til organisationen 2026-02-02 – 2026-03-01 · keephome</title>" in page.text
 
 
 async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> None:
