@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.outcome_figures import number
+from bot.console.outcome_figures import both_words, number
 from bot.console.outcome_period import period_of
 from bot.console.report_figures import (
     CASE_OUTCOMES,
@@ -64,6 +64,7 @@ def report_values(report: Report) -> dict[str, Any]:
         "report": report,
         "rent_steps": RENT_STEPS,
         "case_outcomes": CASE_OUTCOMES,
+        "both_words": both_words,
         "court_outcomes": COURT_OUTCOMES,
         "eviction_counts": EVICTIONS,
         "decisions": DECISIONS,

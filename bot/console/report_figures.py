@@ -34,6 +34,7 @@ from bot.i18n import N_, number
 from bot.i18n import gettext as _
 
 __all__ = [
+    "CASES_CLOSED",
     "CASE_OUTCOMES",
     "COURT_OUTCOMES",
     "CSV_FIGURES",
@@ -87,6 +88,7 @@ DECISIONS = (
 )
 # The cases closed with an outcome, by outcome, in the words of the case page and the outcome page's chart.
 CASE_OUTCOMES = tuple((key, OUTCOME_LABELS[key]) for key in OUTCOMES)
+CASES_CLOSED = N_("Cases closed with an outcome")
 MEDIAN_DAYS = N_("Median days from the first reminder to an adviser's contact")
 MEDIAN_HOURS = N_("Median hours from a case's opening to an adviser's first contact")
 _AFTER_KINDS = ("filing", "carried_out", "moved_out")
@@ -369,8 +371,9 @@ CSV_FIGURES: dict[tuple[str, str], str | tuple[str, str]] = {
     ("cases", "opened"): N_("Cases opened"),
     ("cases", "reached"): N_("Cases an adviser reached"),
     ("cases", "median_hours_to_contact"): MEDIAN_HOURS,
-    ("cases", "closed"): N_("Cases closed with an outcome"),
-    **{("cases", key): label for key, label in CASE_OUTCOMES},
+    ("cases", "closed"): CASES_CLOSED,
+    # Each outcome as a part of the cases closed, as the page names it: "Sager lukket med et udfald (betalt)".
+    **{("cases", key): (CASES_CLOSED, label) for key, label in CASE_OUTCOMES},
     **{("rent_path", key): label for key, label in RENT_STEPS},
     **{("court_outcomes", key): label for key, label in COURT_OUTCOMES},
     **{("evictions", key): label for key, label, _kinds in EVICTIONS},

@@ -525,6 +525,8 @@ async def test_the_report_csv_is_in_the_readers_language(database_url: str) -> N
         words = [w for word in CSV_FIGURES.values() for w in (word if isinstance(word, tuple) else (word,))]
         # "boligstøtte" is the Danish word in English too.
         untranslated = [word for word in (*CSV_SECTIONS.values(), *words) if _(word) == word != "boligstøtte"]
+    # A case's outcome is a part of the cases closed, in the file as on the page.
+    assert found[("Sager", "Sager lukket med et udfald (betalt)")] == "1"
     assert untranslated == []
 
 
@@ -604,7 +606,7 @@ async def test_cases_count_by_the_local_day_they_opened_and_closed_across_quarte
     page = (await client.get("/console/report?from=2026-01-01&to=2026-03-31")).text
     assert "<tr><th>Cases opened</th><td>5</td></tr>" in page
     assert "<tr><th>Cases closed with an outcome</th><td>2</td></tr>" in page
-    assert "<tr><th>kommune</th><td>1</td></tr>" in page
+    assert "<tr><th>Cases closed with an outcome (kommune)</th><td>1</td></tr>" in page
     median = "<tr><th>Median hours from a case's opening to an adviser's first contact</th><td>3.5</td></tr>"
     assert median in html.unescape(page)
     # The same as the outcome page's chart of the cases closed (its months), which counts them there.
