@@ -11,6 +11,7 @@ import logging
 import math
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -97,6 +98,20 @@ def _refused(request: Request, refusal: throttle.Refusal, email: str, then: str 
     return response
 
 
+async def _as_checked(conn: AsyncConnection, staff_id: int, checked_hash: str) -> bool:
+    """Whether the account is still active with the password the sign-in was checked against, its row locked until
+    the session is made. A recovery that landed during the check (a password set from a new link, `staff
+    reset-password`, a deactivation and reactivation) ended every session there was; without this look the sign-in
+    that checked the old password would open one after it, and someone who signs in again and again with a stolen
+    password would keep a session through the recovery."""
+    row = (
+        await conn.execute(
+            select(staff.c.password_hash, staff.c.active).where(staff.c.id == staff_id).with_for_update()
+        )
+    ).first()
+    return row is not None and bool(row.active) and row.password_hash == checked_hash
+
+
 async def _login_form(request: Request) -> Response:
     return _login_page(request)
 
@@ -125,6 +140,8 @@ async def _login(request: Request) -> Response:
     ok = right and account is not None and bool(account.active)
     cookie: str | None = None
     async with rt.db.write() as conn:
+        if ok and account is not None:
+            ok = await _as_checked(conn, account.id, account.password_hash)
         failures = await conn.run_sync(throttle.settle, counted, at, ok)
         if account is not None and ok:
             cookie = await create_session(conn, account.id, at)

@@ -17,7 +17,7 @@ from bot.app import create_app
 from bot.cli.serve import server_config
 from bot.console import login as login_module
 from bot.console import throttle
-from bot.console.accounts import add_staff, issue_setup_link, verify_password
+from bot.console.accounts import add_staff, issue_setup_link, reset_password, verify_password
 from bot.runtime import Clock, Runtime
 from bot.settings import ConfigError, Settings
 from bot.store.schema import audit_log, login_attempts, staff, staff_sessions
@@ -439,3 +439,97 @@ def test_the_secret_key_must_be_long_enough(sqlite_url: str) -> None:
     assert make_settings(sqlite_url, secret_key="x" * 32).secret_key == "x" * 32
     with pytest.raises(ConfigError, match="KEEPHOME_TRUSTED_PROXIES"):
         make_settings(sqlite_url, trusted_proxies="10.0.0.1, proxy.example.org")
+
+
+async def _set_password_from_a_new_link(rt: Runtime, staff_id: int, password: str) -> None:
+    """What the person does with an admin's new one-time link: opens it and sets a password through its form."""
+    async with rt.db.write() as conn:
+        link = await issue_setup_link(conn, staff_id, rt.clock(), rt.settings.public_url)
+    async with client_for(create_app(rt), "203.0.113.9") as owner:
+        path = link.removeprefix(BASE)
+        token = csrf_of((await owner.get(path)).text)
+        done = await owner.post(path, data={"password": password, "repeat": password, "csrf_token": token})
+        assert done.status_code == 303
+
+
+async def _as_admin(rt: Runtime, action: str, form: dict[str, str]) -> None:
+    """An admin's form on the staff page, sent through the console."""
+    async with client_for(create_app(rt), "203.0.113.10") as admin:
+        assert (await login(admin, "admin@example.org")).status_code == 303
+        assert (await post_form(admin, "/console/staff", action, form)).status_code in (200, 303)
+
+
+async def _recover(rt: Runtime, way: str, staff_id: int) -> None:
+    """One of the ways an account's access is taken back or its password replaced."""
+    if way == "a new password from a link":
+        await _set_password_from_a_new_link(rt, staff_id, "a brand new pass phrase")
+    elif way == "staff reset-password":
+        await reset_password(rt.db, "adviser@example.org", rt.clock(), rt.settings.public_url)
+    elif way == "deactivated and reactivated":
+        await _as_admin(rt, f"/console/staff/{staff_id}/deactivate", {})
+        await _as_admin(rt, f"/console/staff/{staff_id}/reactivate", {"role": "adviser"})
+    else:
+        assert way == "role changed"
+        await _as_admin(rt, f"/console/staff/{staff_id}/role", {"role": "volunteer"})
+
+
+async def _signed_out(client: httpx.AsyncClient) -> None:
+    """The client's session cookie opens nothing: no page, no poll, no form."""
+    assert (await client.get("/console/")).headers["location"] == "/console/login"
+    assert (await client.get("/console/me")).headers["location"] == "/console/login?next=%2Fconsole%2Fme"
+    assert (await client.get("/console/cases/1/messages.json")).status_code == 401
+    assert (await client.post("/console/me/language", data={"language": "da"})).status_code == 403
+
+
+RECOVERIES = ["a new password from a link", "staff reset-password", "deactivated and reactivated", "role changed"]
+
+
+@pytest.mark.parametrize("way", RECOVERIES)
+async def test_every_session_of_an_account_ends_when_its_password_or_rights_change(
+    served: tuple[Runtime, httpx.AsyncClient], way: str
+) -> None:
+    """A person signed in on two devices: a password set from a new link, `staff reset-password`, a deactivation
+    undone or a role change ends both sessions, so an old cookie (a lost phone's, a stolen one) opens nothing."""
+    rt, _ = served
+    await add_person(rt, "admin@example.org", "admin")
+    staff_id = await add_person(rt, "adviser@example.org", "adviser")
+    async with client_for(create_app(rt)) as phone, client_for(create_app(rt), "198.51.100.8") as desk:
+        for device in (phone, desk):
+            assert (await login(device, "adviser@example.org")).status_code == 303
+        await _recover(rt, way, staff_id)
+        for device in (phone, desk):
+            await _signed_out(device)
+
+
+@pytest.mark.parametrize("way", RECOVERIES[:3])
+async def test_a_sign_in_checked_against_a_password_replaced_meanwhile_opens_no_session(
+    served: tuple[Runtime, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    """Someone who knows the old password signs in again and again; the owner's recovery lands while one of those
+    sign-ins is being checked (argon2 takes a moment). That sign-in was checked against the password as it was: it
+    opens no session that outlives the recovery, and the old password opens nothing after it."""
+    rt, client = served
+    await add_person(rt, "admin@example.org", "admin")
+    staff_id = await add_person(rt, "adviser@example.org", "adviser")
+    recovered: list[str] = []
+
+    async def checked_while_recovered(password_hash: str | None, password: str) -> bool:
+        right = await verify_password(password_hash, password)
+        if not recovered:
+            recovered.append(way)
+            await _recover(rt, way, staff_id)
+        return right
+
+    monkeypatch.setattr(login_module, "verify_password", checked_while_recovered)
+    answer = await login(client, "adviser@example.org")
+    assert recovered == [way]
+    assert answer.status_code == 401 and "Wrong e-mail or password." in answer.text
+    await _signed_out(client)
+    async with rt.db.read() as conn:
+        live = (
+            await conn.execute(
+                select(func.count()).where(staff_sessions.c.staff_id == staff_id, staff_sessions.c.revoked.is_(False))
+            )
+        ).scalar_one()
+    assert live == 0
+    assert (await login(client, "adviser@example.org")).status_code == 401
