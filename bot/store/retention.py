@@ -37,6 +37,7 @@ from bot.store.schema import (
     outbox,
     planned_reminders,
     referrals,
+    staff_sessions,
     unknown_senders,
 )
 
@@ -76,6 +77,9 @@ def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
     )
     # Waits (15 minutes at most) and running checks (seconds) are long over when a row is a day old.
     logins = conn.execute(delete(login_attempts).where(login_attempts.c.last_at < now - LOGIN_ATTEMPTS_KEPT))
+    # A staff session past its 12 hours opens nothing (a revoked one is past them by then at the latest): kept, the
+    # rows would say when each person signed in for as long as keephome runs.
+    sessions = conn.execute(delete(staff_sessions).where(staff_sessions.c.expires_at < now))
     answers = conn.execute(delete(api_idempotency).where(api_idempotency.c.created_at < now - IDEMPOTENCY_KEPT))
     early = conn.execute(delete(early_statuses).where(early_statuses.c.received_at < now - EARLY_STATUS_KEPT))
     return {
@@ -83,6 +87,7 @@ def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
         "link_codes": codes.rowcount,
         "unknown_senders": strangers.rowcount,
         "login_attempts": logins.rowcount,
+        "staff_sessions": sessions.rowcount,
         "api_idempotency": answers.rowcount,
         "early_statuses": early.rowcount,
     }

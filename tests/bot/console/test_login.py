@@ -20,6 +20,7 @@ from bot.console import throttle
 from bot.console.accounts import add_staff, issue_setup_link, reset_password, verify_password
 from bot.runtime import Clock, Runtime
 from bot.settings import ConfigError, Settings
+from bot.store.retention import purge
 from bot.store.schema import audit_log, login_attempts, staff, staff_sessions
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import PASSWORD, add_person, csrf_of, login, post_form
@@ -533,3 +534,22 @@ async def test_a_sign_in_checked_against_a_password_replaced_meanwhile_opens_no_
         ).scalar_one()
     assert live == 0
     assert (await login(client, "adviser@example.org")).status_code == 401
+
+
+async def test_a_session_that_ended_is_forgotten_by_the_nightly_purge(
+    fixed: Runtime, browser: httpx.AsyncClient
+) -> None:
+    """A row per sign-in, kept for ever, would say when each person worked for as long as keephome runs: a session past
+    its 12 hours (a revoked one is past them by then at the latest) goes at the next purge; a live one stays."""
+    await add_person(fixed, "adviser@example.org", "adviser")
+    await add_person(fixed, "admin@example.org", "admin")
+    assert (await login(browser, "adviser@example.org")).status_code == 303
+    assert (await post_form(browser, "/console/", "/console/logout", {})).status_code == 303
+    fixed.clock.offset = timedelta(hours=6)
+    assert (await login(browser, "admin@example.org")).status_code == 303
+    fixed.clock.offset = timedelta(hours=12, seconds=1)
+    removed = await purge(fixed.db, fixed.clock(), 30)
+    assert removed["staff_sessions"] == 1
+    async with fixed.db.read() as conn:
+        left = (await conn.execute(select(staff_sessions.c.staff_id))).scalars().all()
+    assert len(left) == 1 and (await browser.get("/console/")).status_code == 200
