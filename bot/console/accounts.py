@@ -27,6 +27,8 @@ __all__ = [
     "SETUP_LINK_HOURS",
     "StaffError",
     "add_staff",
+    "as_checked",
+    "change_password",
     "create_staff",
     "deactivate_staff",
     "ensure_demo_staff",
@@ -236,6 +238,44 @@ async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, p
         )
     )
     return row
+
+
+async def as_checked(conn: AsyncConnection, staff_id: int, checked_hash: str) -> bool:
+    """Whether the account is still active with the password just checked against `checked_hash`, its row locked
+    until the transaction ends. A recovery that landed during the check (a password set from a new link, `staff
+    reset-password`, a deactivation and reactivation, a change under "Me") ended every session there was: what
+    follows the check (a sign-in's session, a change of password) must not act on the old password after it."""
+    row = (
+        await conn.execute(
+            select(staff.c.password_hash, staff.c.active).where(staff.c.id == staff_id).with_for_update()
+        )
+    ).first()
+    return row is not None and bool(row.active) and row.password_hash == checked_hash
+
+
+async def change_password(
+    conn: AsyncConnection, staff_id: int, checked_hash: str, password_hash: str, keep_session: str, now: datetime
+) -> bool:
+    """A person changes their own password ("Me"): when the account is still as it was checked (`as_checked`), set
+    the new one and end every other session of theirs, keeping `keep_session` (the one they changed it in). Audited.
+    False, changing nothing, when the password changed meanwhile or the account was closed.
+
+    Hash the new password (`hash_password`) before the transaction: argon2 takes a noticeable moment.
+    """
+    if not await as_checked(conn, staff_id, checked_hash):
+        return False
+    await conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=password_hash))
+    await conn.execute(
+        update(staff_sessions)
+        .where(staff_sessions.c.staff_id == staff_id, staff_sessions.c.id != keep_session)
+        .values(revoked=True)
+    )
+    await conn.execute(
+        audit_log.insert().values(
+            at=now, actor=f"staff:{staff_id}", action="staff.password_change", target=f"staff:{staff_id}"
+        )
+    )
+    return True
 
 
 def _known_role(role: str) -> None:

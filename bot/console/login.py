@@ -11,7 +11,6 @@ import logging
 import math
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -21,6 +20,7 @@ from bot.console.accounts import (
     HOME_OF,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
+    as_checked,
     hash_password,
     redeem_setup_token,
     verify_password,
@@ -32,7 +32,7 @@ from bot.i18n import gettext as _
 from bot.i18n import ngettext
 from bot.store.schema import staff
 
-__all__ = ["client_address", "return_to", "routes"]
+__all__ = ["client_address", "return_to", "routes", "wait_words"]
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ def _home(role: str, then: str | None) -> str:
     return home or "/console/"
 
 
-def _refused(request: Request, refusal: throttle.Refusal, email: str, then: str | None = None) -> Response:
+def wait_words(refusal: throttle.Refusal) -> str:
+    """Why a password was not checked, and how long to wait, in the reader's language."""
     if refusal.reason == "busy":
         message = _("Too many sign-ins at once. Try again in a moment.")
     elif refusal.seconds < 60:
@@ -93,23 +94,13 @@ def _refused(request: Request, refusal: throttle.Refusal, email: str, then: str 
             "Too many wrong attempts. Try again in %(minutes)d minutes.",
             minutes,
         ) % {"minutes": minutes}
-    response = _login_page(request, 429, message, email, then)
+    return message
+
+
+def _refused(request: Request, refusal: throttle.Refusal, email: str, then: str | None = None) -> Response:
+    response = _login_page(request, 429, wait_words(refusal), email, then)
     response.headers["Retry-After"] = str(max(1, math.ceil(refusal.seconds)))
     return response
-
-
-async def _as_checked(conn: AsyncConnection, staff_id: int, checked_hash: str) -> bool:
-    """Whether the account is still active with the password the sign-in was checked against, its row locked until
-    the session is made. A recovery that landed during the check (a password set from a new link, `staff
-    reset-password`, a deactivation and reactivation) ended every session there was; without this look the sign-in
-    that checked the old password would open one after it, and someone who signs in again and again with a stolen
-    password would keep a session through the recovery."""
-    row = (
-        await conn.execute(
-            select(staff.c.password_hash, staff.c.active).where(staff.c.id == staff_id).with_for_update()
-        )
-    ).first()
-    return row is not None and bool(row.active) and row.password_hash == checked_hash
 
 
 async def _login_form(request: Request) -> Response:
@@ -141,7 +132,7 @@ async def _login(request: Request) -> Response:
     cookie: str | None = None
     async with rt.db.write() as conn:
         if ok and account is not None:
-            ok = await _as_checked(conn, account.id, account.password_hash)
+            ok = await as_checked(conn, account.id, account.password_hash)
         failures = await conn.run_sync(throttle.settle, counted, at, ok)
         if account is not None and ok:
             cookie = await create_session(conn, account.id, at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
@@ -13,23 +14,31 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console import throttle
 from bot.console.accounts import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
     ROLES,
     AccountExists,
     StaffError,
+    change_password,
     create_staff,
     deactivate_staff,
+    hash_password,
     issue_setup_link,
     reactivate_staff,
     set_organisation,
     set_role,
+    verify_password,
 )
 from bot.console.audit import record
 from bot.console.ids import path_id
+from bot.console.login import client_address, wait_words
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.host.handover import HandedBack, hand_back_work
 from bot.i18n import CONSOLE_LANGUAGES, LANGUAGE_NAMES, N_
+from bot.i18n import gettext as _
 from bot.runtime import Runtime
 from bot.store.schema import staff
 from bot.tenants.linking import hash_secret, new_code, shown_code
@@ -205,9 +214,68 @@ def _back_to_staff(back: HandedBack) -> Response:
 
 @guard("admin", "adviser", "volunteer", "caretaker")
 async def _me(request: Request, me: StaffSession) -> Response:
+    return await _me_page(request, me)
+
+
+async def _me_page(
+    request: Request, me: StaffSession, status: int = 200, error: str | None = None, **values: Any
+) -> Response:
+    """The "Me" page as it stands, with what the last form said (`error`: the password form's refusal)."""
     async with runtime(request).db.read() as conn:
         row = (await conn.execute(select(staff).where(staff.c.id == me.staff_id))).one()
-    return render(request, "me.html", account=row, saved=request.query_params.get("saved") == "1", **_languages())
+    query = request.query_params
+    return render(
+        request,
+        "me.html",
+        status,
+        account=row,
+        saved=query.get("saved") == "1",
+        changed=query.get("changed") == "1",
+        password_error=error,
+        **_languages(),
+        **values,
+    )
+
+
+@guard("admin", "adviser", "volunteer", "caretaker")
+async def _change_password(request: Request, me: StaffSession) -> Response:
+    """A person changes their own password: the current one first (a wrong one counts as a wrong sign-in, so a
+    session left open somewhere is no way to guess it), then the new one twice. Every other session of theirs ends
+    (a browser left signed in elsewhere, whoever saw the old password); this one goes on. Audited."""
+    form = await request.form()
+    current = str(form.get("current") or "")[:MAX_PASSWORD_LENGTH]
+    password, repeat = str(form.get("password") or ""), str(form.get("repeat") or "")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return await _me_page(
+            request, me, 422, _("Use at least %(length)d characters.") % {"length": MIN_PASSWORD_LENGTH}
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return await _me_page(
+            request, me, 422, _("Use at most %(length)d characters.") % {"length": MAX_PASSWORD_LENGTH}
+        )
+    if password != repeat:
+        return await _me_page(request, me, 422, _("The two passwords differ."))
+    rt = runtime(request)
+    at = now(request)
+    # Counted as a sign-in is, before the check, in the same counts: the limits hold here too.
+    counted = throttle.slots(rt.settings.secret_key or "", me.email, client_address(request))
+    refusal = await rt.db.run(throttle.reserve, counted, at)
+    if refusal is not None:
+        response = await _me_page(request, me, 429, wait_words(refusal))
+        response.headers["Retry-After"] = str(max(1, math.ceil(refusal.seconds)))
+        return response
+    async with rt.db.read() as conn:
+        checked = (await conn.execute(select(staff.c.password_hash).where(staff.c.id == me.staff_id))).scalar()
+    right = checked is not None and await verify_password(checked, current)
+    hashed = await hash_password(password) if right else ""
+    async with rt.db.write() as conn:
+        changed = right and await change_password(conn, me.staff_id, str(checked), hashed, me.session_id, at)
+        await conn.run_sync(throttle.settle, counted, at, changed)
+        if not changed:
+            await record(conn, at, me.actor, "staff.password_change_refused", f"staff:{me.staff_id}")
+    if not changed:
+        return await _me_page(request, me, 422, _("The current password is not right: nothing was changed."))
+    return redirect("/console/me?changed=1")
 
 
 def _languages() -> dict[str, Any]:
@@ -264,18 +332,14 @@ async def _telegram_code(request: Request, me: StaffSession) -> Response:
                 telegram_code_expires_at=at + timedelta(minutes=TELEGRAM_CODE_MINUTES),
             )
         )
-        row = (await conn.execute(select(staff).where(staff.c.id == me.staff_id))).one()
         await record(conn, at, me.actor, "staff.telegram_code", f"staff:{me.staff_id}")
     rt = runtime(request)
-    return render(
+    return await _me_page(
         request,
-        "me.html",
-        account=row,
-        saved=False,
+        me,
         code=shown_code(code),
         code_minutes=TELEGRAM_CODE_MINUTES,
         bot=rt.settings.telegram_bot.lstrip("@"),
-        **_languages(),
     )
 
 
@@ -293,4 +357,5 @@ def routes() -> list[BaseRoute]:
         Route("/console/me", _save_me, methods=["POST"]),
         Route("/console/me/telegram-code", _telegram_code, methods=["POST"]),
         Route("/console/me/language", _save_language, methods=["POST"]),
+        Route("/console/me/password", _change_password, methods=["POST"]),
     ]

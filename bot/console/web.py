@@ -221,6 +221,7 @@ FIELD_LABELS = {
     "reason": N_("Reason"),
     "email": N_("E-mail"),
     "password": N_("Password"),
+    "current": N_("Current password"),
     "repeat": N_("The same again"),
     "role": N_("Role"),
     "organisation": N_("Volunteer organisation"),

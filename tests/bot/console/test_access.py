@@ -37,8 +37,15 @@ BASE = "https://keephome.example.org"
 
 # Before signing in: the sign-in, the one-time link to set a password, and /console leading to /console/.
 PUBLIC = {"/console/login", "/console/setup/{token}", "/console"}
-# Every signed-in person: their start page (each role's own), "Me" and signing out.
-EVERYONE = {"/console/", "/console/me", "/console/me/telegram-code", "/console/me/language", "/console/logout"}
+# Every signed-in person: their start page (each role's own), "Me" (their own password too) and signing out.
+EVERYONE = {
+    "/console/",
+    "/console/me",
+    "/console/me/telegram-code",
+    "/console/me/language",
+    "/console/me/password",
+    "/console/logout",
+}
 # The routes only one role may use; every other route is for advisers and admins.
 RIGHTS: dict[str, set[str]] = {
     "volunteer": {

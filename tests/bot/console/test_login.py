@@ -553,3 +553,61 @@ async def test_a_session_that_ended_is_forgotten_by_the_nightly_purge(
     async with fixed.db.read() as conn:
         left = (await conn.execute(select(staff_sessions.c.staff_id))).scalars().all()
     assert len(left) == 1 and (await browser.get("/console/")).status_code == 200
+
+
+async def _change(client: httpx.AsyncClient, current: str, new: str, repeat: str | None = None) -> httpx.Response:
+    """The "Password" form under "Me", sent as the browser sends it."""
+    form = {"current": current, "password": new, "repeat": new if repeat is None else repeat}
+    return await post_form(client, "/console/me", "/console/me/password", form)
+
+
+async def test_a_person_changes_their_password_and_is_signed_out_everywhere_else(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Signed in at the desk and on a phone left somewhere: the password changed at the desk ends the phone's session,
+    the desk's goes on; the old password opens nothing, the new one does. Audited."""
+    rt, _ = served
+    staff_id = await add_person(rt, "volunteer@example.org", "volunteer")
+    fresh = "a brand new pass phrase"
+    async with client_for(create_app(rt)) as desk, client_for(create_app(rt), "198.51.100.8") as phone:
+        for device in (desk, phone):
+            assert (await login(device, "volunteer@example.org")).status_code == 303
+        form = (await desk.get("/console/me")).text
+        assert 'action="/console/me/password"' in form and 'autocomplete="current-password"' in form
+        changed = await _change(desk, PASSWORD, fresh)
+        assert changed.status_code == 303 and changed.headers["location"] == "/console/me?changed=1"
+        said = await desk.get(changed.headers["location"])
+        assert said.status_code == 200 and 'id="password-changed"' in said.text
+        assert (await desk.get("/console/tasks")).status_code == 200
+        await _signed_out(phone)
+        assert (await login(phone, "volunteer@example.org")).status_code == 401
+        assert (await login(phone, "volunteer@example.org", fresh)).status_code == 303
+    async with rt.db.read() as conn:
+        entries = (await conn.execute(select(audit_log.c.actor, audit_log.c.target, audit_log.c.action))).all()
+        hashed = (await conn.execute(select(staff.c.password_hash).where(staff.c.id == staff_id))).scalar_one()
+    assert (f"staff:{staff_id}", f"staff:{staff_id}", "staff.password_change") in entries
+    assert hashed.startswith("$argon2id$") and fresh not in hashed
+
+
+async def test_a_wrong_current_password_changes_nothing_and_counts_as_a_wrong_sign_in(
+    fixed: Runtime, browser: httpx.AsyncClient
+) -> None:
+    """A session left open somewhere is no way to guess the password: a wrong current one changes nothing, ends no
+    session and counts with the wrong sign-ins, so the third one makes the account wait, here and at the sign-in."""
+    await add_person(fixed, "adviser@example.org", "adviser")
+    assert (await login(browser, "adviser@example.org")).status_code == 303
+    fresh = "a brand new pass phrase"
+    for short, repeat in (("short", None), (fresh, fresh + "x")):
+        refused = await _change(browser, PASSWORD, short, repeat)
+        assert refused.status_code == 422 and 'id="password-error"' in refused.text
+    for _ in range(3):
+        wrong = await _change(browser, "a guess at the password", fresh)
+        assert wrong.status_code == 422 and "The current password is not right" in wrong.text
+    waiting = await _change(browser, PASSWORD, fresh)
+    assert waiting.status_code == 429 and "Try again in 30 seconds." in waiting.text
+    assert waiting.headers["retry-after"] == "30"
+    async with client_for(create_app(fixed), "198.51.100.9") as other:
+        assert (await login(other, "adviser@example.org")).status_code == 429
+    assert (await browser.get("/console/")).status_code == 200
+    fixed.clock.offset = timedelta(seconds=31)
+    assert (await _change(browser, PASSWORD, fresh)).status_code == 303
