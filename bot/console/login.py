@@ -32,7 +32,7 @@ from bot.i18n import gettext as _
 from bot.i18n import ngettext
 from bot.store.schema import staff
 
-__all__ = ["client_address", "return_to", "routes", "wait_words"]
+__all__ = ["client_address", "new_password_refused", "return_to", "routes", "wait_words"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,18 @@ def _home(role: str, then: str | None) -> str:
     if then is not None and (home is None or then.startswith(home)):
         return then
     return home or "/console/"
+
+
+def new_password_refused(password: str, repeat: str) -> str | None:
+    """Why a new password (typed twice: a setup link's form, "Me") cannot be set, in the reader's language; None when
+    it can."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(length)d characters.") % {"length": MIN_PASSWORD_LENGTH}
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("Use at most %(length)d characters.") % {"length": MAX_PASSWORD_LENGTH}
+    if password != repeat:
+        return _("The two passwords differ.")
+    return None
 
 
 def wait_words(refusal: throttle.Refusal) -> str:
@@ -178,14 +190,8 @@ async def _setup(request: Request) -> Response:
     if not csrf.login_token_ok(request, form):
         return render(request, "message.html", 403, title=_("Not allowed"), message=_("Reload the page and try again."))
     password, repeat = str(form.get("password") or ""), str(form.get("repeat") or "")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        error = _("Use at least %(length)d characters.") % {"length": MIN_PASSWORD_LENGTH}
+    if (error := new_password_refused(password, repeat)) is not None:
         return _setup_page(request, account.email, error, 422)
-    if len(password) > MAX_PASSWORD_LENGTH:
-        error = _("Use at most %(length)d characters.") % {"length": MAX_PASSWORD_LENGTH}
-        return _setup_page(request, account.email, error, 422)
-    if password != repeat:
-        return _setup_page(request, account.email, _("The two passwords differ."), 422)
     hashed = await hash_password(password)  # before the transaction: argon2 takes a moment
     async with rt.db.write() as conn:
         done = await redeem_setup_token(conn, token, now(request), hashed)

@@ -17,7 +17,6 @@ from starlette.routing import BaseRoute, Route
 from bot.console import throttle
 from bot.console.accounts import (
     MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
     ROLES,
     AccountExists,
     StaffError,
@@ -33,7 +32,7 @@ from bot.console.accounts import (
 )
 from bot.console.audit import record
 from bot.console.ids import path_id
-from bot.console.login import client_address, wait_words
+from bot.console.login import client_address, new_password_refused, wait_words
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.host.handover import HandedBack, hand_back_work
@@ -245,16 +244,8 @@ async def _change_password(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     current = str(form.get("current") or "")[:MAX_PASSWORD_LENGTH]
     password, repeat = str(form.get("password") or ""), str(form.get("repeat") or "")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return await _me_page(
-            request, me, 422, _("Use at least %(length)d characters.") % {"length": MIN_PASSWORD_LENGTH}
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return await _me_page(
-            request, me, 422, _("Use at most %(length)d characters.") % {"length": MAX_PASSWORD_LENGTH}
-        )
-    if password != repeat:
-        return await _me_page(request, me, 422, _("The two passwords differ."))
+    if (error := new_password_refused(password, repeat)) is not None:
+        return await _me_page(request, me, 422, error)
     rt = runtime(request)
     at = now(request)
     # Counted as a sign-in is, before the check, in the same counts: the limits hold here too.
