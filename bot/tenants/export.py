@@ -459,7 +459,8 @@ _NAME = re.compile(r"[a-z][a-z0-9_.]*")
 # Columns that hold an amount (a string with a decimal point in the JSON); the page writes them as the console does.
 _MONEY_COLUMNS = frozenset(_money_key(key) for key in _MONEY)
 # The values a text was made of that only keephome reads (which case, which list the tenant chose from, which way a
-# text is worded: thanked already, a yes/no question, how many options, when the adviser answers): no words for the
+# text is worded: thanked already, a yes/no question, how many options, when the adviser answers, which language words
+# a hint offers): no words for the
 # tenant, never on the page (the JSON keeps them).
 _INTERNAL_VALUES = frozenset(
     {
@@ -481,6 +482,9 @@ _INTERNAL_VALUES = frozenset(
         "nothing_open",
         "call_on",
         "call_until",
+        "words",
+        "english",
+        "danish",
     }
 )
 # The heading of each value a text to the tenant is made of (the values given to `enqueue`), where the page's column
