@@ -1,0 +1,63 @@
+"""Texts a tenant reads, word for word where the wording was chosen for a stressed reader on a basic phone: short
+sentences, one "så" to a sentence, the same kind words for the same moment in every text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.outbox.render import Renderer
+from bot.settings import Settings
+from conversations.model import Channel
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(ROOT / "templates", Settings(_env_file=None))  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("key", "language", "text"),
+    [
+        # The adviser who had the case has let it go: said plainly (it read "no longer follows along in your case").
+        (
+            "case.released",
+            "da",
+            "Din rådgiver har ikke længere din sag. En anden økonomisk rådgiver fra Boligselskabet tager over. "
+            "Indtil da svarer vi dig her.",
+        ),
+        (
+            "case.released",
+            "en",
+            "Your adviser no longer has your case. Another adviser from Boligselskabet will take over. "
+            "Until then, we will answer you here.",
+        ),
+        # A number keephome does not know: one "så" to a sentence (it read "..., så ring til os på ..., så hjælper").
+        (
+            "unknown_number",
+            "da",
+            "Vi kan ikke finde dit nummer hos os. Er du lejer hos Boligselskabet, så ring til os på +4570000000. "
+            "Vi hjælper dig gerne.",
+        ),
+        # A part paid is thanked as the other texts thank ("Tak, fordi du ..."), with the comma before "at"/"fordi".
+        (
+            "payment_check.rest_when",
+            "da",
+            "Tak, fordi du har betalt en del. Hvornår kan du betale resten? Skriv fx fredag, i morgen eller den 15. "
+            "Vil du hellere tale med en rådgiver, så skriv RÅDGIVER.",
+        ),
+    ],
+)
+def test_the_text_reads_as_chosen(renderer: Renderer, key: str, language: str, text: str, channel: Channel) -> None:
+    assert renderer.render(key, {}, language, channel).text == text
+
+
+def test_a_no_to_sharing_is_met_with_the_words_a_no_to_the_adviser_gets(renderer: Renderer) -> None:
+    for language in ("da", "en"):
+        declined = renderer.render("consent.declined", {}, language, "telegram").text
+        shared = renderer.render("share_consent.declined", {}, language, "telegram").text
+        assert shared.split(".")[0] == declined.split(".")[0], language
