@@ -1,5 +1,5 @@
 """`keephome check`: every text exists, renders, fits the SMS budget, keeps the SMS rules, shows no date
-without a year, and reads easily (LIX) in Danish."""
+without a year, writes the words to answer one way (`keyword_spelling`), and reads easily (LIX) in Danish."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from babel.dates import format_date, get_month_names
 from jinja2 import TemplateError, UndefinedError
 
+from bot.cli.keyword_spelling import keyword_spelling
 from bot.console.volunteer import VOLUNTEER_TEMPLATES
 from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.outbox.render import LOCALES, Renderer
@@ -370,6 +371,7 @@ def _check_language(
         if missing:
             target = report.problems if enabled else report.warnings
             target.extend(f"{language}: missing {channel} text {key!r}" for key in missing)
+    (report.problems if enabled else report.warnings).extend(keyword_spelling(folder))
     unprompted = _says_how_to_stop()
     for path in sorted(folder.glob("*.txt")):
         texts, problems = _render_all(renderer, path, language)

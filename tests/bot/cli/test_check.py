@@ -198,3 +198,35 @@ def test_the_sms_consent_question_says_how_to_withdraw_before_the_yes_and_who_se
         text = renderer.render("consent.ask", {"trigger": "", "first_name": ""}, language, "sms").text
         assert who in text
         assert text.index(withdraw) < text.index(yes)
+
+
+@pytest.mark.parametrize(
+    ("language", "file", "text", "complaint"),
+    [
+        # A word to write, in lower case where every other text writes it in capitals.
+        ("da", "consent.who_sees.telegram.txt", "Må de det? Svar ja eller nej.", "'Svar ja'"),
+        ("en", "consent.who_sees.telegram.txt", "May they? Answer yes or no.", "'Answer yes'"),
+        ("da", "keyword.stop_hint.sms.txt", "Skriv stop for at afmelde beskeder fra os.", "'Skriv stop'"),
+        # A word in capitals that nothing answers: misspelt, or another language's.
+        ("da", "consent.confirmed.sms.txt", "Tak. Fortryder du, så skriv TILBAGEKALDE.", "'TILBAGEKALDE'"),
+        ("da", "payment_check.help_open.sms.txt", "Skriv RADGIVR, hvis du vil.", "'RADGIVR'"),
+        ("da", "payment_check.help_open.telegram.txt", "Skriv ADVISER, hvis du vil.", "'ADVISER'"),
+        # Danish writes "sms" in lower case.
+        ("da", "link.contact_not_own.telegram.txt", "Har du fået en kode på SMS, kan du skrive den.", "'SMS'"),
+    ],
+)
+def test_a_word_to_write_is_one_keephome_understands_spelled_one_way(
+    live: Path, language: str, file: str, text: str, complaint: str
+) -> None:
+    (live / language / file).write_text(text + "\n", encoding="utf-8")
+    report = run_check(_settings(), live)
+    assert any(complaint in p and file in p for p in report.problems), report.problems
+
+
+def test_names_and_values_in_capitals_are_no_keywords(live: Path) -> None:
+    (live / "da" / "help_info.text.telegram.txt").write_text(
+        "Gratis hjælp: KFUM På Fode Igen. Ring til {{ org_name }} på {{ adviser_phone }}. Skriv gerne til os.\n",
+        encoding="utf-8",
+    )
+    (live / "en" / "help_info.text.telegram.txt").write_text("Write the code you got by SMS.\n", encoding="utf-8")
+    assert run_check(_settings(org_name="AAB BOLIG"), live).ok

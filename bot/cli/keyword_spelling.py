@@ -1,0 +1,82 @@
+"""Part of `keephome check`: a word the tenant is told to write is one keephome understands, spelled one way.
+
+A text that says "Svar JA" where another says "Svar ja", or "Skriv TILBAGEKALDE" where the word is TILBAGEKALD, leaves
+a stressed reader unsure what to type, or makes them type a word nothing answers. Read from each text's own words (its
+values and template code left out), so an organisation's name in capitals is no finding.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from conversations.answers import TAG_WORDS
+from conversations.keywords import KEYWORD_WORDS, LANGUAGE_WORDS, UNIVERSAL_WORDS
+from conversations.text import normalize
+
+__all__ = ["keyword_spelling", "understood_words"]
+
+# The answers a text may tell the tenant to write in capitals, besides the keywords.
+_ANSWER_TAGS = ("yes", "no", "adviser", "help", "info", "telegram")
+_OWN_ANSWERS_ONLY = ("da", "en")
+# Names written in capitals that are no word to write back. Danish writes "sms" in lower case (Retskrivningsordbogen).
+_NAMES = frozenset({"KFUM", "SMS"})
+_NOT_NAMES_IN = {"da": frozenset({"SMS"})}
+# The words that tell the tenant what to write, per language (where a language is missing, only capitals are read).
+_TELLING = {"da": ("svar", "skriv", "send"), "en": ("reply", "write", "send", "answer", "type")}
+_TEMPLATE_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def understood_words(language: str) -> frozenset[str]:
+    """Every word (normalised) of the language's keywords, language words and answer words keephome reads."""
+    phrases = [phrase for words in UNIVERSAL_WORDS.values() for phrase in words]
+    phrases += [phrase for words in KEYWORD_WORDS.get(language, {}).values() for phrase in words]
+    phrases += [phrase for words in LANGUAGE_WORDS.values() for phrase in words]
+    # Every language reads the Danish and English answers too (tenants mix them); Danish and English use their own.
+    for reader in dict.fromkeys((language, *(() if language in _OWN_ANSWERS_ONLY else _OWN_ANSWERS_ONLY))):
+        tags = TAG_WORDS.get(reader, {})
+        phrases += [phrase for tag in _ANSWER_TAGS for phrase in tags.get(tag, ())]
+    return frozenset(normalize(word) for phrase in phrases for word in phrase.split())
+
+
+def _own_words(path: Path) -> str:
+    """A template's own text: its values and template code left out."""
+    return _TEMPLATE_CODE.sub(" ", path.read_text(encoding="utf-8"))
+
+
+def _in_capitals(word: str) -> bool:
+    return len(word) > 1 and word.isupper()
+
+
+def keyword_spelling(folder: Path) -> list[str]:
+    """Findings for a language's texts: a word in capitals keephome does not understand, and a word the texts write in
+    capitals elsewhere written otherwise where a text tells the tenant to write it."""
+    language = folder.name
+    known = understood_words(language)
+    names = _NAMES - _NOT_NAMES_IN.get(language, frozenset())
+    texts = {path.name: _own_words(path) for path in sorted(folder.glob("*.txt"))}
+    findings: list[str] = []
+    capitals: set[str] = set()
+    for name, text in texts.items():
+        for word in _WORD.findall(text):
+            if not _in_capitals(word) or word in names:
+                continue
+            if normalize(word) in known:
+                capitals.add(normalize(word))
+            else:
+                findings.append(f"{language}/{name}: {word!r} in capitals is no word keephome understands")
+    telling = _TELLING.get(language)
+    if telling:
+        after = re.compile(rf"\b(?:{'|'.join(telling)})\s+([^\W\d_]+)", re.IGNORECASE)
+        for name, text in texts.items():
+            for match in after.finditer(text):
+                word = match.group(1)
+                if normalize(word) in capitals and not _in_capitals(word):
+                    findings.append(
+                        f"{language}/{name}: {match.group(0)!r}: a word to write is in capitals, as in the other "
+                        f"texts ({word.upper()})"
+                    )
+    return list(dict.fromkeys(findings))
