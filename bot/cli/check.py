@@ -79,7 +79,7 @@ HOST_TEMPLATES = (
     *APPOINTMENT_TEXTS,
 )
 # Texts keephome sends without the tenant having just written, besides the ones that open a conversation: each says
-# how to stop, like every proactive SMS (notes/domain-dk.md: "always how to stop").
+# how to stop on either channel (notes/domain-dk.md: "always how to stop").
 UNPROMPTED_TEMPLATES = (
     *APPOINTMENT_TEXTS,
     *VOLUNTEER_TEMPLATES,
@@ -214,7 +214,8 @@ def required_templates(channel: Channel) -> frozenset[str]:
 
 
 def _says_how_to_stop() -> set[str]:
-    """The SMS texts that must say how to stop: the ones that open a conversation, and the other unprompted ones."""
+    """The texts that must say how to stop, on either channel: the ones that open a conversation, and the other
+    unprompted ones (a nudge, an appointment's, a volunteer's)."""
     keys = {"common.nudge", *UNPROMPTED_TEMPLATES}
     for flow in FLOWS.values():
         first = flow.steps.get(flow.start)
@@ -390,18 +391,18 @@ def _check_language(
             same = readable is renderer
             findings.extend(_readability(report, readable, path, settings, texts if same else None))
         key, kind = path.name.removesuffix(".txt").rsplit(".", 1)
+        where = f"{language}/{path.name}"
+        if key in unprompted and any("STOP" not in text for text in texts):
+            findings.append(f"{where}: a text keephome sends unprompted must say how to stop (STOP)")
         if kind != "sms":
             (report.problems if enabled else report.warnings).extend(dict.fromkeys(findings))
             continue
         for text in texts:
             encoding, segments = sms_segments(text)
             report.sms.append(SmsStat(language, key, encoding, segments, len(text)))
-            where = f"{language}/{path.name}"
             if segments > settings.sms_segment_budget:
                 findings.append(f"{where}: {segments} segments ({encoding}), budget {settings.sms_segment_budget}")
             findings.extend(_sms_rules(text, where, language, settings))
-            if key in unprompted and "STOP" not in text:
-                findings.append(f"{where}: an SMS keephome sends unprompted must say how to stop (STOP)")
         (report.problems if enabled else report.warnings).extend(dict.fromkeys(findings))
 
 

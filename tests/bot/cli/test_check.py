@@ -230,3 +230,18 @@ def test_names_and_values_in_capitals_are_no_keywords(live: Path) -> None:
     )
     (live / "en" / "help_info.text.telegram.txt").write_text("Write the code you got by SMS.\n", encoding="utf-8")
     assert run_check(_settings(org_name="AAB BOLIG"), live).ok
+
+
+@pytest.mark.parametrize(
+    ("file", "text"),
+    [
+        ("common.nudge.telegram.txt", "Hej igen. Du kan stadig svare herunder."),
+        ("payment_check.question.telegram.txt", "Hej. Har du brug for hjælp med huslejen? Vælg et svar herunder."),
+        ("appointment.reminder.telegram.txt", "Hej {{ first_name }}. Husk din aftale."),
+        ("volunteer.call_tomorrow.telegram.txt", "Hej {{ first_name }}. Vi ringer i morgen."),
+    ],
+)
+def test_a_telegram_text_sent_unprompted_says_how_to_stop_too(live: Path, file: str, text: str) -> None:
+    (live / "da" / file).write_text(text + "\n", encoding="utf-8")
+    report = run_check(_settings(), live)
+    assert any("must say how to stop (STOP)" in p and file in p for p in report.problems), report.problems
