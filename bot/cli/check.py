@@ -109,7 +109,7 @@ SAMPLE_VALUES: dict[str, Value] = {
     "time": "14:30",
     "old_day": date(2027, 2, 2),  # the time a moved appointment replaces
     "old_time": "10:00",
-    "place": "Byvej 12, 1. th., 2600 Glostrup",
+    "place": "Byvej 12, 1. th.",  # as people write an address: it ends with a full stop
     # A consent to share (share_consent) and the withdrawal's numbered list (withdraw_choice).
     "recipient_kind": "kommune",
     "recipient": "Aarhus Kommune, Borgerservice",
@@ -152,6 +152,8 @@ VARIANTS: tuple[dict[str, Value], ...] = (
     {"call_on": "sat"},
     {"call_on": "wed"},
 )
+# A full stop doubled ("2. th.." where a value ends with one): not an ellipsis.
+_DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 _DAY_COUNT = re.compile(r"\b\d+\s*(hverdage|dage|dag|days|day|weekdays|gün|يوم|أيام)(?!\w)", re.IGNORECASE)
 # Another promised day: a date that changes with it is the tenant's own date echoed back, which may go
 # without a year; any other day and month without a year is ambiguous around the new year.
@@ -392,6 +394,8 @@ def _check_language(
             findings.extend(_readability(report, readable, path, settings, texts if same else None))
         key, kind = path.name.removesuffix(".txt").rsplit(".", 1)
         where = f"{language}/{path.name}"
+        if any(_DOUBLED_STOP.search(text) for text in texts):
+            findings.append(f"{where}: a full stop doubled ('..'): a value that ends with one needs none after it")
         if key in unprompted and any("STOP" not in text for text in texts):
             findings.append(f"{where}: a text keephome sends unprompted must say how to stop (STOP)")
         if kind != "sms":

@@ -73,7 +73,7 @@ def test_bad_sms_template_fails(live: Path, file: str, text: str, complaint: str
 
 
 def test_amounts_are_fine_on_telegram(live: Path) -> None:
-    (live / "da" / "payment_check.paid.telegram.txt").write_text("Du kan betale {{ amount | money }}.\n")
+    (live / "da" / "payment_check.paid.telegram.txt").write_text("Du kan betale {{ amount | money }} i dag.\n")
     assert run_check(_settings(), live).ok
 
 
@@ -245,3 +245,16 @@ def test_a_telegram_text_sent_unprompted_says_how_to_stop_too(live: Path, file: 
     (live / "da" / file).write_text(text + "\n", encoding="utf-8")
     report = run_check(_settings(), live)
     assert any("must say how to stop (STOP)" in p and file in p for p in report.problems), report.problems
+
+
+def test_a_full_stop_doubled_after_a_value_fails(live: Path) -> None:
+    """The sample place ends with a full stop, as people write an address ("Byvej 12, 1. th.")."""
+    (live / "da" / "appointment.reminder.telegram.txt").write_text(
+        "Hej {{ first_name }}. Husk din aftale. Sted: {{ place }}. Skriv STOP for at afmelde.\n", encoding="utf-8"
+    )
+    report = run_check(_settings(), live)
+    assert any("full stop doubled" in p and "appointment.reminder.telegram" in p for p in report.problems)
+    (live / "da" / "appointment.reminder.telegram.txt").write_text(
+        "Hej {{ first_name }}. Husk din aftale... Sted: {{ place }} Skriv STOP for at afmelde.\n", encoding="utf-8"
+    )
+    assert run_check(_settings(), live).ok

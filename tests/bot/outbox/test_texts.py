@@ -3,6 +3,7 @@ sentences, one "så" to a sentence, the same kind words for the same moment in e
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,19 @@ def test_a_no_to_sharing_is_met_with_the_words_a_no_to_the_adviser_gets(renderer
         declined = renderer.render("consent.declined", {}, language, "telegram").text
         shared = renderer.render("share_consent.declined", {}, language, "telegram").text
         assert shared.split(".")[0] == declined.split(".")[0], language
+
+
+@pytest.mark.parametrize("language", ["da", "en", "ar", "tr"])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    "key",
+    ["appointment.booked", "appointment.moved", "appointment.reminder", "volunteer.appointment_reminder"],
+)
+def test_a_place_that_ends_with_a_full_stop_gets_no_second_one(
+    renderer: Renderer, key: str, language: str, channel: Channel
+) -> None:
+    """An address as people write it ("Skolevej 12, 2. th.") read "Sted: Skolevej 12, 2. th.. Ring til os"."""
+    values = {"first_name": "Beta", "day": date(2027, 2, 24), "time": "14:30", "place": "Skolevej 12, 2. th."}
+    values |= {"old_day": date(2027, 2, 22), "old_time": "10:00"}
+    text = renderer.render(key, values, language, channel).text
+    assert "Skolevej 12, 2. th." in text and "th.." not in text
