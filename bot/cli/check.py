@@ -18,7 +18,7 @@ from bot.cli.keyword_spelling import keyword_spelling
 from bot.console.volunteer import VOLUNTEER_TEMPLATES
 from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.outbox.render import LOCALES, Renderer
-from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments
+from bot.outbox.sms_rules import amount_like, costly_marks, forbidden_words_in, sms_segments
 from bot.paths import TEMPLATES_DIR, language_folders
 from bot.settings import Settings
 from conversations.flow import Ask
@@ -238,6 +238,19 @@ def _timeline_strings(language: str) -> list[str]:
     return found
 
 
+def _sms_cost(text: str, where: str, settings: Settings) -> list[str]:
+    """An SMS over the segment budget, or made UCS-2 by a mark alone (a "»", a non-breaking space, an emoji)."""
+    problems: list[str] = []
+    encoding, segments = sms_segments(text)
+    if segments > settings.sms_segment_budget:
+        problems.append(f"{where}: {segments} segments ({encoding}), budget {settings.sms_segment_budget}")
+    marks = costly_marks(text)
+    if marks:
+        shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in marks)
+        problems.append(f"{where}: {shown} alone make(s) this SMS UCS-2 (70 characters a segment, not 160)")
+    return problems
+
+
 def _sms_rules(text: str, where: str, language: str, settings: Settings) -> list[str]:
     problems: list[str] = []
     lowered = text.lower()
@@ -404,8 +417,7 @@ def _check_language(
         for text in texts:
             encoding, segments = sms_segments(text)
             report.sms.append(SmsStat(language, key, encoding, segments, len(text)))
-            if segments > settings.sms_segment_budget:
-                findings.append(f"{where}: {segments} segments ({encoding}), budget {settings.sms_segment_budget}")
+            findings.extend(_sms_cost(text, where, settings))
             findings.extend(_sms_rules(text, where, language, settings))
         (report.problems if enabled else report.warnings).extend(dict.fromkeys(findings))
 

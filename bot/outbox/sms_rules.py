@@ -17,6 +17,7 @@ __all__ = [
     "FORBIDDEN_PHRASES",
     "FORBIDDEN_STEMS",
     "amount_like",
+    "costly_marks",
     "forbidden_words_in",
     "gsm_spelling",
     "plain_punctuation",
@@ -141,6 +142,15 @@ def sms_segments(text: str) -> tuple[str, int]:
         return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
     units = len(text.encode("utf-16-le")) // 2
     return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
+
+
+def costly_marks(text: str) -> list[str]:
+    """The marks outside GSM-7 that alone make a text UCS-2 (a "»", a non-breaking space, an emoji): empty when the text
+    is GSM-7, or when a letter of it is not (a text in Arabic script is UCS-2 whatever its marks)."""
+    outside = [c for c in dict.fromkeys(text) if c not in _GSM_BASIC and c not in _GSM_EXTENSION]
+    if any(unicodedata.category(c)[0] in "LM" for c in outside):
+        return []
+    return outside
 
 
 # Letters without a decomposition to a base letter that GSM-7 has.

@@ -258,3 +258,22 @@ def test_a_full_stop_doubled_after_a_value_fails(live: Path) -> None:
         "Hej {{ first_name }}. Husk din aftale... Sted: {{ place }} Skriv STOP for at afmelde.\n", encoding="utf-8"
     )
     assert run_check(_settings(), live).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "mark"),
+    [
+        ("Tak. Tryk »1« hvis du har betalt.", "'»' (U+00BB)"),
+        ("Tak for besked\xa0i dag.", "'\\xa0' (U+00A0)"),
+        ("Tak for besked 🙂", "U+1F642"),
+    ],
+)
+def test_a_mark_that_alone_makes_an_sms_ucs2_fails(live: Path, text: str, mark: str) -> None:
+    """One such mark in a short SMS keeps it within one segment but doubles what each costs in a longer one."""
+    (live / "da" / "payment_check.paid.sms.txt").write_text(text + "\n", encoding="utf-8")
+    report = run_check(_settings(), live)
+    assert any(mark in p and "UCS-2" in p and "payment_check.paid.sms" in p for p in report.problems), report.problems
+    # On Telegram a mark costs nothing.
+    (live / "da" / "payment_check.paid.sms.txt").write_text("Tak for besked.\n", encoding="utf-8")
+    (live / "da" / "payment_check.paid.telegram.txt").write_text(text + "\n", encoding="utf-8")
+    assert run_check(_settings(), live).ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outbox.sms_rules import amount_like, forbidden_words_in, plain_punctuation, sms_segments
+from bot.outbox.sms_rules import amount_like, costly_marks, forbidden_words_in, plain_punctuation, sms_segments
 
 
 @pytest.mark.parametrize(
@@ -102,3 +102,21 @@ def test_the_organisations_own_words_count_as_stems_too() -> None:
 def test_typographic_quotes_dashes_and_the_ellipsis_become_plain_gsm_characters() -> None:
     assert plain_punctuation("It’s ‘fine’ – “really” — „so“ …") == 'It\'s \'fine\' - "really" - "so" ...'
     assert sms_segments(plain_punctuation("Det er ok’et. " * 11))[0] == "GSM-7"
+
+
+@pytest.mark.parametrize(
+    ("text", "marks"),
+    [
+        ("Tryk »1« for betalt.", ["»", "«"]),
+        ("Ring til os på 70\xa000\xa000\xa000.", ["\xa0"]),
+        ("Tak for din besked 🙂", ["🙂"]),
+        ("Svar STOP • afmeld", ["•"]),
+        # GSM-7 as it stands, extension characters too.
+        ("Hej Amira, æøå é € [1]", []),
+        # A letter outside GSM-7 makes the text UCS-2 anyway: its marks cost nothing more.
+        ("مرحبا، أرسل STOP.", []),
+        ("Merhaba Ayşe – STOP yazın.", []),
+    ],
+)
+def test_costly_marks_are_what_alone_makes_a_text_ucs2(text: str, marks: list[str]) -> None:
+    assert costly_marks(text) == marks
