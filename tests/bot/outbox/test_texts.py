@@ -78,3 +78,21 @@ def test_a_place_that_ends_with_a_full_stop_gets_no_second_one(
     values |= {"old_day": date(2027, 2, 22), "old_time": "10:00"}
     text = renderer.render(key, values, language, channel).text
     assert "Skolevej 12, 2. th." in text and "th.." not in text
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("key", "values", "sentence"),
+    [
+        # English as English speakers write it, not Danish word for word ("reads along", "læser med").
+        ("help_info.about", {}, "An adviser reads your answers only if you say yes."),
+        ("consent.withdrawn", {"held": 1}, "But the adviser still reads what you write here now."),
+        ("consent.withdrawn_one", {"held": 1, "recipients": "", "choose": "1"}, "But the adviser still reads what"),
+        # The Danish says "you can also answer", not a bare order.
+        ("common.question_asked", {"trigger": ""}, "You can also answer our question when you are ready."),
+    ],
+)
+def test_the_english_reads_as_english(
+    renderer: Renderer, key: str, values: dict[str, object], sentence: str, channel: Channel
+) -> None:
+    assert sentence in renderer.render(key, values, "en", channel).text  # type: ignore[arg-type]
