@@ -96,3 +96,15 @@ def test_the_english_reads_as_english(
     renderer: Renderer, key: str, values: dict[str, object], sentence: str, channel: Channel
 ) -> None:
     assert sentence in renderer.render(key, values, "en", channel).text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_the_day_to_call_comes_before_the_number_as_in_every_other_danish_text(
+    renderer: Renderer, channel: Channel
+) -> None:
+    """ "Ring til Boligselskabet i morgen på ..." as the reminder says it; it read "på +4570000000 i morgen"."""
+    values = {"trigger": "court", "call_on": "tomorrow", "first_name": "Amira"}
+    text = renderer.render("common.question_asked", values, "da", channel).text  # type: ignore[arg-type]
+    assert "Ring til Boligselskabet i morgen på +4570000000, så taler vi om det." in text
+    asked = renderer.render("payment_check.question", values, "da", channel).text  # type: ignore[arg-type]
+    assert "i morgen på +4570000000" in asked
