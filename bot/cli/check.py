@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.dates import format_date, get_month_names
 from jinja2 import TemplateError, UndefinedError
 
-from bot.cli.keyword_spelling import keyword_spelling
+from bot.cli.keyword_spelling import keyword_parity, keyword_spelling
 from bot.console.volunteer import VOLUNTEER_TEMPLATES
 from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.outbox.render import LOCALES, Renderer
@@ -445,6 +445,11 @@ def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
             if language in settings.language_list:
                 report.warnings.append(f"{language}: enabled but not reviewed by a native speaker")
         _check_language(report, renderer, readable, templates_dir / language, settings)
+    reference = settings.fallback_language
+    for language in languages if reference in languages else ():
+        if language != reference:
+            target = report.problems if language in settings.language_list else report.warnings
+            target.extend(keyword_parity(templates_dir / reference, templates_dir / language))
     return report
 
 

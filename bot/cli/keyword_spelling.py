@@ -1,8 +1,9 @@
 """Part of `keephome check`: a word the tenant is told to write is one keephome understands, spelled one way.
 
 A text that says "Svar JA" where another says "Svar ja", or "Skriv TILBAGEKALDE" where the word is TILBAGEKALD, leaves
-a stressed reader unsure what to type, or makes them type a word nothing answers. Read from each text's own words (its
-values and template code left out), so an organisation's name in capitals is no finding.
+a stressed reader unsure what to type, or makes them type a word nothing answers; an English text without the ADVISER
+its Danish text offers leaves out the way to a person (`keyword_parity`). Read from each text's own words (its values
+and template code left out), so an organisation's name in capitals is no finding.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from conversations.answers import TAG_WORDS
 from conversations.keywords import KEYWORD_WORDS, LANGUAGE_WORDS, UNIVERSAL_WORDS
 from conversations.text import normalize
 
-__all__ = ["keyword_spelling", "understood_words"]
+__all__ = ["keyword_parity", "keyword_spelling", "keywords_said", "understood_words"]
 
 # The answers a text may tell the tenant to write in capitals, besides the keywords.
 _ANSWER_TAGS = ("yes", "no", "adviser", "help", "info", "telegram")
@@ -23,6 +24,8 @@ _OWN_ANSWERS_ONLY = ("da", "en")
 # Names written in capitals that are no word to write back. Danish writes "sms" in lower case (Retskrivningsordbogen).
 _NAMES = frozenset({"KFUM", "SMS"})
 _NOT_NAMES_IN = {"da": frozenset({"SMS"})}
+# Words in capitals that are a word to write back, but no instruction to write it ("OK, thank you").
+_NOT_ANSWERS = frozenset({"OK"})
 # The words that tell the tenant what to write, per language (where a language is missing, only capitals are read).
 _TELLING = {"da": ("svar", "skriv", "send"), "en": ("reply", "write", "send", "answer", "type")}
 _TEMPLATE_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -30,16 +33,23 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 @cache
-def understood_words(language: str) -> frozenset[str]:
-    """Every word (normalised) of the language's keywords, language words and answer words keephome reads."""
-    phrases = [phrase for words in UNIVERSAL_WORDS.values() for phrase in words]
-    phrases += [phrase for words in KEYWORD_WORDS.get(language, {}).values() for phrase in words]
-    phrases += [phrase for words in LANGUAGE_WORDS.values() for phrase in words]
+def understood_words(language: str) -> dict[str, str]:
+    """Every word (normalised) of the language's keywords, language words and answer words keephome reads, with what
+    it says: the keyword's kind ("opt_out", "withdraw_consent", ...) or the answer's ("yes", "adviser", ...)."""
+    said: list[tuple[str, str]] = [(kind, phrase) for kind, words in UNIVERSAL_WORDS.items() for phrase in words]
+    said += [(kind, phrase) for kind, words in KEYWORD_WORDS.get(language, {}).items() for phrase in words]
+    said += [("language", phrase) for words in LANGUAGE_WORDS.values() for phrase in words]
     # Every language reads the Danish and English answers too (tenants mix them); Danish and English use their own.
     for reader in dict.fromkeys((language, *(() if language in _OWN_ANSWERS_ONLY else _OWN_ANSWERS_ONLY))):
         tags = TAG_WORDS.get(reader, {})
-        phrases += [phrase for tag in _ANSWER_TAGS for phrase in tags.get(tag, ())]
-    return frozenset(normalize(word) for phrase in phrases for word in phrase.split())
+        said += [(tag, phrase) for tag in _ANSWER_TAGS for phrase in tags.get(tag, ())]
+    # A word alone says its own kind; a word of a phrase only where no word alone says one ("no" is an answer, though
+    # "wrong no" is a wrong number).
+    words = {normalize(phrase): kind for kind, phrase in reversed(said) if " " not in phrase}
+    for kind, phrase in said:
+        for word in phrase.split():
+            words.setdefault(normalize(word), kind)
+    return words
 
 
 def _own_words(path: Path) -> str:
@@ -80,3 +90,34 @@ def keyword_spelling(folder: Path) -> list[str]:
                         f"texts ({word.upper()})"
                     )
     return list(dict.fromkeys(findings))
+
+
+def keyword_parity(reference: Path, other: Path) -> list[str]:
+    """Findings for a translation (`other`, a language folder) whose text tells the tenant to write other keywords or
+    answers than the reference language's text of the same key ("Skriv RÅDGIVER" with no ADVISER in English).
+    Only between languages that write such words in capitals (`_TELLING`)."""
+    if reference.name not in _TELLING or other.name not in _TELLING:
+        return []
+    findings: list[str] = []
+    for path in sorted(reference.glob("*.txt")):
+        translated = other / path.name
+        if not translated.exists():
+            continue
+        said, there = keywords_said(path, reference.name), keywords_said(translated, other.name)
+        if said != there:
+            findings.append(
+                f"{other.name}/{path.name}: tells the tenant to write {', '.join(sorted(there)) or 'nothing'}, where "
+                f"{reference.name} tells {', '.join(sorted(said)) or 'nothing'}"
+            )
+    return findings
+
+
+def keywords_said(path: Path, language: str) -> frozenset[str]:
+    """What the words in capitals of a text tell the tenant they can write: kinds of keyword and answer ("opt_out",
+    "yes", "adviser", ...), the same in every language, so a translation that leaves one out can be found."""
+    known = understood_words(language)
+    return frozenset(
+        known[normalize(word)]
+        for word in _WORD.findall(_own_words(path))
+        if _in_capitals(word) and word not in _NOT_ANSWERS and normalize(word) in known
+    )

@@ -110,7 +110,8 @@ def test_report_prints_sizes_and_verdict() -> None:
 def test_main_exit_status(live: Path) -> None:
     lines: list[str] = []
     assert main(_settings(), live, lines.append) == 0
-    (live / "da" / "consent.ask.sms.txt").write_text("Vi kender din gæld.\n", encoding="utf-8")
+    # One problem: the debt word (the words to write are kept, as the English text has them).
+    (live / "da" / "consent.ask.sms.txt").write_text("Vi kender din gæld. Skriv TILBAGEKALD. Svar JA eller NEJ.\n")
     assert main(_settings(), live, lines.append) == 1
     assert lines[-1] == "check failed: 1 problem(s)"
 
@@ -277,3 +278,20 @@ def test_a_mark_that_alone_makes_an_sms_ucs2_fails(live: Path, text: str, mark: 
     (live / "da" / "payment_check.paid.sms.txt").write_text("Tak for besked.\n", encoding="utf-8")
     (live / "da" / "payment_check.paid.telegram.txt").write_text(text + "\n", encoding="utf-8")
     assert run_check(_settings(), live).ok
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "complaint"),
+    [
+        # The Danish tells the tenant to write RÅDGIVER; the English left the word out.
+        ("payment_check.help_open.sms.txt", "If things are hard right now, an adviser can help you.", "nothing"),
+        # The Danish asks for JA or NEJ; the English only for YES.
+        ("consent.heard.sms.txt", "Thank you for telling us. Reply YES when you are ready.", "write yes, where da"),
+    ],
+)
+def test_a_translation_tells_the_tenant_to_write_the_same_words(
+    live: Path, file: str, text: str, complaint: str
+) -> None:
+    (live / "en" / file).write_text(text + "\n", encoding="utf-8")
+    report = run_check(_settings(), live)
+    assert any(complaint in p and f"en/{file}" in p for p in report.problems), report.problems
