@@ -73,7 +73,9 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         court = await conn.run_sync(court_view, tenant.id)
         zone = ZoneInfo(rt.settings.timezone)
         holds = await conn.run_sync(crisis_holds, zone, [tenant.id], today(request), rt.settings.crisis_hold_days)
-        consented = await conn.run_sync(has_consent, tenant.id) if holds else False
+        # What the tenant told the bot (paid, a promised day) is their answer, as their words of crisis are: shown
+        # only while their adviser consent stands, the rule of the case page and the inbox (bot/console/transcript.py).
+        consented = await conn.run_sync(has_consent, tenant.id)
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "tenant.view", f"tenant:{tenant.id}")
     return render(
@@ -82,7 +84,8 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         tenant=tenant,
         position=position,
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
-        checks=checks(position, today(request), rt.settings.demand_delivery_days),
+        checks=checks(position, today(request), rt.settings.demand_delivery_days) if consented else [],
+        promise_shown=consented,
         # Rent reminders held after words of crisis: why only with the tenant's consent (bot/console/crisis.py).
         crisis=hold_words(holds.get(tenant.id), consented),
         cases=history,

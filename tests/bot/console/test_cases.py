@@ -27,6 +27,7 @@ from tests.support.console import (
     add_case,
     add_person,
     add_tenant,
+    adviser_client,
     case_row,
     csrf_of,
     form_nonce_of,
@@ -1263,6 +1264,14 @@ async def test_what_a_tenant_said_during_a_påkrav_is_listed_to_check(
     ]
     assert to_check.count("says paid — check") == 1 and to_check.count("after the påkrav deadline") == 1
     assert "kr." not in to_check  # no amounts in the list; the tenant page has them, and its view is audited
+    # The tenant page shows what they said while their adviser consent stands (as a case does).
+    async with runtime.db.write() as conn:
+        for tenant in (said_paid, late):
+            await conn.execute(
+                consents.insert().values(
+                    tenant_id=tenant, scope="adviser", wording_version="consent-v1", given_at=runtime.clock()
+                )
+            )
     shown = (await client.get(f"/console/tenants/{said_paid}")).text
     assert "says paid — check" in shown
     shown = (await client.get(f"/console/tenants/{late}")).text
@@ -1343,6 +1352,33 @@ async def test_without_consent_a_case_shows_nothing_the_tenant_told_the_bot(
     assert row.count("says paid — check") == 1
     page = (await client.get(f"/console/cases/{case}")).text
     assert page.count("Promised") == 1
+
+
+async def test_without_consent_the_tenant_page_shows_nothing_the_tenant_told_the_bot(database_url: str) -> None:
+    """The tenant page shows what a case without consent hides (a "says paid", a promised day) no more than the case
+    does: one click from the case must not show the adviser what the tenant has not let them read."""
+    async with started_runtime(make_settings(database_url)) as rt:
+        day = today(rt)
+        said = {"paid_claim_until": day + timedelta(days=3), "promise_on": day + timedelta(days=20)}
+        pakrav = {"balance_ore": 90000, "demand_sent_on": day - timedelta(days=5)}
+        tenant = await add_tenant(rt, "R-1", name="Quiet Tenant", phone="+4520000011", **pakrav, **said)
+        case = await add_case(rt, tenant, origin="manual", consent=False)
+        async with adviser_client(rt) as client:
+            page = (await client.get(f"/console/cases/{case}")).text
+            assert "Promised" not in page and "says paid — check" not in page
+            page = (await client.get(f"/console/tenants/{tenant}")).text
+            assert "Påkrav sent" in page  # what the organisation holds is there
+            for said_by_the_tenant in ("says paid — check", "Promised to pay", "after the påkrav deadline"):
+                assert said_by_the_tenant not in page
+            async with rt.db.write() as conn:
+                await conn.execute(
+                    consents.insert().values(
+                        tenant_id=tenant, scope="adviser", wording_version="consent-v1", given_at=rt.clock()
+                    )
+                )
+            page = (await client.get(f"/console/tenants/{tenant}")).text
+            assert page.count("says paid — check") == 1 and page.count("Promised to pay") == 1
+            assert "after the påkrav deadline" in page
 
 
 async def test_the_case_pages_poller_is_refused_in_the_readers_language(
