@@ -1182,6 +1182,8 @@ def _as_day(words: Sequence[str], index: int, today: date, *, strict: bool) -> _
     """A day of the month: "den 15.", "d. 15", "the 15", "15th", "den femtende"; a bare "15" unless `strict`."""
     word = words[index]
     before = words[index - 1] if index > 0 else ""
+    if word.isdigit() and index + 1 < len(words) and _COUNTED.fullmatch(f"{word} {words[index + 1]}"):
+        return None  # "3 gange i januar", "i 2 rater": a number of times, no day of the month
     number = _day_number(word)
     if number is not None and (_SUFFIXED.match(word) or before in ("den", "d", "the") or len(words) <= 2):
         return _Found(index, 1, _day_of_month(number, today))
@@ -1463,7 +1465,8 @@ def _words_to_digits(match: re.Match[str]) -> str:
 
 _COUNTED = re.compile(
     r"\b\d+ (?:born|barn|boern|kids|kid|children|child|uger|uge|weeks?|maaneder|maaned|months?|dage|dag|days?|aar|"
-    r"years?|timer|time|hours?|gange|times|personer|people|persons)\b"
+    r"years?|timer|time|hours?|gange|times|omgange|rater|rate|afdrag|portioner|dele|installments?|instalments?|"
+    r"personer|people|persons)\b"
 )
 
 

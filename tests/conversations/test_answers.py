@@ -226,6 +226,11 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("i aften", date(2026, 12, 3)),
         ("kan ikke betale nu", None),  # never inside a longer message
         ("2.000", None),
+        # A number of times or instalments is no day of the month (today is the 3rd: never read as today).
+        ("3 gange i januar", None),
+        ("3 gange", None),
+        ("i 3 rater", None),
+        ("3 times in january", None),
     ],
 )
 def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | None) -> None:
@@ -244,6 +249,7 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("på lønningsdagen", True),
         ("sidst på måneden", True),
         ("i januar", True),
+        ("3 gange i januar", True),  # instalments in January: which day is asked, never the 3rd
         ("snart", True),
         ("end of the month", True),
         ("2027", True),  # a year, no day
@@ -396,6 +402,10 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("glemt det", "da", "will_pay"),  # forgot: they will pay, and when is asked
         ("sorry i forgot", "en", "will_pay"),
         ("jeg har glemt min kode til netbank", "da", None),  # forgot something else
+        # "betalr" alone is one letter from "betaler" and from "betalt": paid or will pay is never guessed (after
+        # "har" it is "betalt", with a day it is a promise, above).
+        ("betalr", "da", None),
+        ("jeg betalr", "da", None),
     ],
 )
 def test_the_most_telling_reading_wins(text: str, language: str, expected: str | None) -> None:
