@@ -273,6 +273,9 @@ def _withdrawal_said(text: str, facts: TenantFacts, now: datetime) -> CommandRes
     return _withdraw_consent(Keyword("withdraw_consent"), text, facts, now)
 
 
+_OWN_SENTENCE = ("en", "da")
+
+
 def _not_understood(text: str, facts: TenantFacts) -> CommandResult | None:
     """ "Forstår ikke", "I don't understand": the tenant cannot read what we wrote, so the words that switch the
     language (each other language that is on, by its own word: ENGLISH, DANSK, …) and a person to call, not the open
@@ -283,7 +286,9 @@ def _not_understood(text: str, facts: TenantFacts) -> CommandResult | None:
     others = [lang for lang in facts.languages if lang != facts.language and lang in LANGUAGE_WORDS]
     if not others:
         return None
-    words = " / ".join(LANGUAGE_WORDS[lang][0].upper() for lang in others)
+    # English and Danish each have a sentence of their own in every language's hint ("Write ENGLISH to get our messages
+    # in English."), in the words of those who read them: the list names only the others, so no word is said twice.
+    words = " / ".join(LANGUAGE_WORDS[lang][0].upper() for lang in others if lang not in _OWN_SENTENCE)
     hint = MessageRequested(
         "common.language_hint", {"words": words, "english": int("en" in others), "danish": int("da" in others)}
     )

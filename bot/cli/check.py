@@ -148,7 +148,7 @@ VARIANTS: tuple[dict[str, Value], ...] = (
     # The crisis line with the way to a person offered (the longest it is).
     {"offer": 1},
     # The hint to a tenant who does not understand: the other language's word, and the line in that language.
-    {"words": "ENGLISH", "english": 1, "danish": 1},
+    {"words": "TÜRKÇE", "english": 1, "danish": 1},
     {"call_on": "sat"},
     {"call_on": "wed"},
 )

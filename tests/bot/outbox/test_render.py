@@ -11,7 +11,8 @@ from jinja2 import UndefinedError
 
 from bot.outbox.render import Renderer, TemplateMissing
 from bot.settings import Settings
-from conversations.model import Channel, Choice
+from conversations.commands import TenantFacts, command
+from conversations.model import Channel, Choice, FlowSettings, MessageRequested
 from conversations.values import Money
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -400,3 +401,42 @@ def test_a_language_without_words_for_the_day_gives_the_hours_instead(tmp_path: 
     renderer = Renderer(tmp_path, _settings())
     assert renderer.render("t.call", {}, "da", "sms", now=TUESDAY_MORNING).text == "Ring i dag."
     assert renderer.render("t.call", {}, "xx", "sms", now=TUESDAY_MORNING).text == "Ring (man-fre 9-15)."
+
+
+@pytest.mark.parametrize(
+    ("language", "others", "words"),
+    [
+        ("da", ("en",), ("ENGLISH",)),
+        ("en", ("da",), ("DANSK",)),
+        ("da", ("en", "ar", "tr"), ("ENGLISH", "العربية", "TÜRKÇE")),
+        ("en", ("da", "tr"), ("DANSK", "TÜRKÇE")),
+    ],
+)
+def test_the_language_hint_offers_each_language_word_once(
+    language: str, others: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    """ "Forstår ikke" gets the words that switch the language: each said once, whatever the other languages on (a
+    Danish hint once said "Svar ENGLISH …" and then "Write ENGLISH …")."""
+    facts = TenantFacts(
+        first_name="Amina",
+        language=language,
+        channel="sms",
+        status="active",
+        consented=False,
+        held=False,
+        conversation=None,
+        languages=(language, *others),
+        telegram_on=True,
+        settings=FlowSettings(),
+    )
+    result = command(
+        "forstår ikke" if language == "da" else "I don't understand", facts, datetime(2026, 12, 3, 10, tzinfo=UTC)
+    )
+    assert result is not None and result.kind == "language_hint"
+    (hint,) = result.events
+    assert isinstance(hint, MessageRequested)
+    renderer = Renderer(ROOT / "templates", _settings(languages="da,en,ar,tr"))
+    for channel in ("sms", "telegram"):
+        text = renderer.render(hint.template, hint.values, language, channel).text
+        for word in words:
+            assert text.count(word) == 1, (word, text)
