@@ -415,6 +415,36 @@ async def test_a_sad_face_while_the_case_waits_hears_an_adviser_reads_it_not_a_w
     assert kept == (await _case(runtime, tenant_id)).id  # the adviser reads it on the case
 
 
+async def test_i_do_not_understand_while_an_adviser_is_waited_for_or_holds_the_case_is_kept_on_it(
+    runtime: Runtime,
+) -> None:
+    """ "Forstår ikke" answered with only the language hint, while the case waits with the tenant's yes, is kept on the
+    case for the adviser as the sad face is; while a person holds the case the bot gives no hint (it is theirs to
+    answer), and the message reaches the case as any message to it does."""
+    tenant_id = await add_tenant(runtime.db)
+    for i, said in enumerate(("hej", "3", "ja", "Hvornår ringer I?")):
+        await _say(runtime, said, f"SM{i}")
+    case = await _case(runtime, tenant_id)
+    [hint] = await _say(runtime, "forstår ikke", "SM10")
+    assert hint.startswith("Forstår du ikke beskeden?") and hint.count("ENGLISH") == 1
+    assert "læser din besked" in (await _say(runtime, "😢", "SM11"))[0]
+    async with runtime.db.read() as conn:
+        kept = dict(
+            (await conn.execute(select(messages.c.text, messages.c.case_id).where(messages.c.direction == "in"))).all()
+        )
+    assert kept["forstår ikke"] == kept["😢"] == case.id  # the adviser reads both on the case
+    async with runtime.db.write() as conn:  # an adviser takes the case
+        await conn.execute(update(cases).where(cases.c.id == case.id).values(status="taken"))
+    runtime.clock.offset += timedelta(minutes=5)
+    assert await _say(runtime, "I don't understand", "SM12") == []  # the adviser answers, not the bot
+    async with runtime.db.read() as conn:
+        held = (
+            await conn.execute(select(messages.c.case_id).where(messages.c.text == "I don't understand"))
+        ).scalar_one()
+    assert held == case.id
+    assert (await _case(runtime, tenant_id)).updated_at > case.updated_at  # the console shows they wrote
+
+
 async def test_a_sad_face_inside_a_question_while_the_case_waits_hears_an_adviser_will_contact_them(
     runtime: Runtime,
 ) -> None:
