@@ -20,6 +20,20 @@ _TOO_LONG = f"is not a valid phone number: it is longer than {MAX_LENGTH} charac
 _LETTERS = "is not a valid phone number: it has letters in it (write the digits only)"
 _MORE_THAN_ONE = "is not a valid phone number: it holds more than one number (keep the one to text)"
 _EXTENSION = "is not a valid phone number: it has an extension, which a text cannot reach"
+_NO_COUNTRY = "is not a valid phone number: what follows + is no country's code (+45 for Denmark)"
+_DENMARK = 45
+_DANISH_LENGTH = "is not a valid phone number: a Danish number has 8 digits (not counting +45), this one has %(digits)d"
+_DANISH_SERIES = (
+    "is not a valid phone number: it has the 8 digits of a Danish number, but no Danish number is given out in that "
+    "series (check the digits)"
+)
+_LENGTH = "is not a valid phone number: it has too %(many)s digits for a number of +%(code)d"
+_SERIES = "is not a valid phone number: no number of +%(code)d is given out in that series (check the digits)"
+_WRONG_LENGTH = (
+    phonenumbers.ValidationResult.TOO_SHORT,
+    phonenumbers.ValidationResult.TOO_LONG,
+    phonenumbers.ValidationResult.INVALID_LENGTH,
+)
 # What may stand between two numbers in one cell ("20123456, 86123456", "20123456 / 86123456"); a part with fewer
 # digits than any number has is no number of its own ("2012/3456" is one).
 _BETWEEN = re.compile(r"[,;/&|]")
@@ -56,13 +70,31 @@ def _read(raw: str, region: str | None) -> tuple[str | None, str | None]:
     # two numbers) would be the first one, the second silently dropped. A text reaches no extension, so any is refused.
     if sum(sum(ch.isdigit() for ch in part) >= _FEWEST_DIGITS for part in _BETWEEN.split(raw)) > 1:
         return None, _MORE_THAN_ONE
-    number = _parsed(raw, region)
-    if number is not None and number.extension:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        unknown = exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE and raw.startswith("+")
+        return None, _NO_COUNTRY if unknown else NOT_A_NUMBER
+    if number.extension:
         return None, _EXTENSION
     # parse() does not validate: a number of the wrong length parses fine.
-    if number is None or not phonenumbers.is_valid_number(number):
-        return None, NOT_A_NUMBER
+    if not phonenumbers.is_valid_number(number):
+        return None, _invalid(number)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)), None
+
+
+def _invalid(number: phonenumbers.PhoneNumber) -> str:
+    """Why a number that parses is none, in words that say what to fix: the digits its country's numbers have ("a
+    Danish number has 8 digits (not counting +45), this one has 9"), or a series no number is given out in."""
+    length = phonenumbers.is_possible_number_with_reason(number)
+    danish = number.country_code == _DENMARK
+    if length in _WRONG_LENGTH and danish:
+        digits = len(phonenumbers.national_significant_number(number))
+        return _DANISH_LENGTH % {"digits": digits}
+    if length in _WRONG_LENGTH:
+        few = length == phonenumbers.ValidationResult.TOO_SHORT
+        return _LENGTH % {"many": "few" if few else "many", "code": number.country_code}
+    return _DANISH_SERIES if danish else _SERIES % {"code": number.country_code}
 
 
 def _parsed(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:

@@ -64,7 +64,20 @@ def test_a_cell_with_more_than_one_number_is_refused_not_half_read(raw: str) -> 
         ("+4520123456#12", "is not a valid phone number: it has an extension, which a text cannot reach"),
         ("20 12 ABCD", "is not a valid phone number: it has letters in it (write the digits only)"),
         ("2" * 33, "is not a valid phone number: it is longer than 32 characters"),
-        ("12", "is not a valid phone number"),
+        ("12", "is not a valid phone number: a Danish number has 8 digits (not counting +45), this one has 2"),
+        # What to fix: a digit too many, a series no number is given out in, a code no country has.
+        (
+            "+4520000001",
+            "is not a valid phone number: it has the 8 digits of a Danish number, but no Danish number is "
+            "given out in that series (check the digits)",
+        ),
+        (
+            "0045 2012 34567",
+            "is not a valid phone number: a Danish number has 8 digits (not counting +45), this one has 9",
+        ),
+        ("+44 20 7946 0000 00", "is not a valid phone number: it has too many digits for a number of +44"),
+        ("+999 1234 5678", "is not a valid phone number: what follows + is no country's code (+45 for Denmark)"),
+        ("+45", "is not a valid phone number"),
     ],
 )
 def test_a_number_refused_is_told_why_so_the_ledger_can_be_mended(raw: str, said: str) -> None:

@@ -148,7 +148,10 @@ async def test_bad_fields_are_422_each_with_its_field_and_reason_and_nothing_is_
     found = {field: reason for _, field, reason in reasons(answer)}
     assert sorted(found) == ["balance", "balance_as_of", "court_date", "language", "name", "phone"]
     assert found["name"] == "name contains a tab: remove it"
-    assert found["phone"] == 'phone "12" is not a valid phone number'
+    assert (
+        found["phone"]
+        == 'phone "12" is not a valid phone number: a Danish number has 8 digits (not counting +45), this one has 2'
+    )
     assert "is not a date (write YYYY-MM-DD)" in found["balance_as_of"]  # the CSV's DD-MM-YYYY is not the API's
     assert found["court_date"] == 'court_date "2026-02-30" is not a date in the calendar'
     assert found["balance"] == 'balance "7.100,50" is not an amount (write it like 7100.50)'

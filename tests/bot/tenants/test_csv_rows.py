@@ -245,7 +245,8 @@ def test_a_due_day_in_other_digits_is_a_line_numbered_problem_not_a_crash(raw: s
 def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
     result = parse((FIXTURES / "tenants_bad.csv").read_bytes())
     assert reasons(result) == [
-        'line 3: phone "12" is not a valid phone number',
+        'line 3: phone "12" is not a valid phone number: a Danish number has 8 digits (not counting +45), this one '
+        "has 2",
         'line 4: due_day "0" must be a whole number from 1 to 31',
         'line 5: language "xx" is not a known ISO 639-1 code (e.g. da, en, ar)',
         'line 6: balance "7,100.50" is not an amount (write it like 7100.50)',
@@ -260,7 +261,8 @@ def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
         "line 14: name contains a line break: remove it",
         'line 16: phone "abc" is not a valid phone number: it has letters in it (write the digits only)',
         'line 17: monthly_rent "-7000" is negative',
-        'line 18: phone "+4599" is not a valid phone number',
+        'line 18: phone "+4599" is not a valid phone number: a Danish number has 8 digits (not counting +45), this '
+        "one has 2",
         'line 18: due_day "32" must be a whole number from 1 to 31',
         # "20 12 35 21" is B-1's +4520123521 written another way.
         'line 19: phone +4520123521 is also on line 2 (tenant_ref "B-1"): one number belongs to one tenant',

@@ -235,7 +235,11 @@ async def test_run_import_with_bad_rows_imports_nothing(database: Database, data
     assert await run_import(settings, path, False, out, err) == 1
     report = out.getvalue().splitlines()
     assert report[0] == f"{path}: 19 problems, nothing was imported:"
-    assert report[1] == '  line 3: phone "12" is not a valid phone number'
+    assert (
+        report[1]
+        == '  line 3: phone "12" is not a valid phone number: a Danish number has 8 digits (not counting +45), this '
+        "one has 2"
+    )
     assert report[-1] == "  line 21: tenant_ref contains the control character U+0007: remove it"
     assert await count(database) == 1
     assert (await tenant(database, "B-1"))["name"] == "Earlier Name"
