@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from bot.api.errors import ApiError, Problem, from_validation
 from bot.phones import MAX_LENGTH as PHONE_MAX_LENGTH
-from bot.tenants.csv_rows import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, POINT_AMOUNT
+from bot.tenants.csv_rows import BALANCE_DAYS_AHEAD, FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, POINT_AMOUNT
 
 __all__ = [
     "MAX_BULK",
@@ -198,7 +198,8 @@ class Notice(BaseModel):
 
 _NOTICES = (
     "what to know of items written as they are: a language not enabled here (KEEPHOME_LANGUAGES), so the tenant "
-    "reads the fallback language"
+    f"reads the fallback language; a balance_as_of up to {BALANCE_DAYS_AHEAD} days after today, taken as of today; "
+    "a court_filed_on before the termination_on"
 )
 
 

@@ -50,7 +50,9 @@ def _checked(body: PaymentIn | Misfit, rules: RowRules) -> tuple[int, date]:
     def paid_day(column: str, raw: str) -> date:
         if not raw:
             raise FieldError(f"{column} is empty")
-        return rules.balance_date(column, raw)  # a real date, not in the future
+        found = rules.past_day(column, raw)  # a real date, not in the future
+        assert found is not None  # the cell is not empty
+        return found
 
     amount = read.get("amount", positive, 0)
     paid_on = read.get("paid_on", paid_day, rules.today)

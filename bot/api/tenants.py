@@ -109,8 +109,8 @@ def checked_rows(
             rows.append(parsed)
             if notices is not None:
                 notices.extend(
-                    Problem(n.reason, "language", index if indexed else None)
-                    for n in rules.language_notices(index, values.get("language"), parsed.language)
+                    Problem(n.reason, n.column, index if indexed else None)
+                    for n in rules.notices(index, values, parsed)
                 )
     problems += [p for p in from_row_errors(errors, indexed=indexed) if (p["index"], p["field"]) not in refused]
     if problems:

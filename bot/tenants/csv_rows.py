@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +21,7 @@ from bot.paths import TEMPLATES_DIR
 from bot.phones import e164, refusal
 
 __all__ = [
+    "BALANCE_DAYS_AHEAD",
     "FIELDS",
     "FIRST_YEAR",
     "ISO_639_1",
@@ -97,6 +98,25 @@ _FLAGS = {"": False, "0": False, "nej": False, "no": False, "1": True, "ja": Tru
 # text message, a log line or a CSV someone opens later: refused with its line and column, never mended.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_NAMES = {"\t": "a tab", **dict.fromkeys("\n\r\u2028\u2029", "a line break")}
+# The days of a tenancy that are past by definition: a påkrav is sent and received, a tenancy terminated, a case filed
+# and the kommune told before a file can say so. A later day is a typo (2062 for 2026, a day and month swapped) or a
+# plan, and it would drive the reminders' timing silently: refused at its line, saying what to write instead. (The
+# court_date, the hearing, is usually ahead: no such rule.)
+_PAST_EVENTS = {
+    "demand_sent_on": "write the day the påkrav was sent, or leave the cell empty until it is",
+    "demand_received_on": (
+        "write the day the påkrav reached the tenant, or leave the cell empty until it has "
+        "(demand_sent_on plus KEEPHOME_DEMAND_DELIVERY_DAYS counts meanwhile)"
+    ),
+    "termination_on": "write the day the tenancy was terminated, or leave the cell empty until it is",
+    "court_filed_on": "write the day the case was filed with the fogedret, or leave the cell empty until it is",
+    "kommune_notified_on": "write the day the kommune was notified, or leave the cell empty until it is",
+    # The API's payments route (bot/api/payments.py).
+    "paid_on": "write the day the payment was made",
+}
+# A balance_as_of this many days after today is a ledger dated ahead (another time zone, a nightly export stamped
+# with the next day): taken as of today, with a notice. Further ahead it is a typo, refused.
+BALANCE_DAYS_AHEAD = 2
 _TABS = "the columns are separated by tabs: save the file as CSV, with commas or semicolons between the columns"
 
 
@@ -151,6 +171,8 @@ class RowNotice:
 
     line: int
     reason: str
+    # The field the notice is about.
+    column: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"line {self.line} (notice): {self.reason}"
@@ -253,7 +275,28 @@ class RowRules:
             f"{written} is not enabled here (KEEPHOME_LANGUAGES: {enabled}): this tenant will read {language}, "
             "the fallback language (KEEPHOME_FALLBACK_LANGUAGE)"
         )
-        return (RowNotice(line, reason),)
+        return (RowNotice(line, reason, "language"),)
+
+    def notices(self, line: int, values: Mapping[str, str], row: ImportRow) -> tuple[RowNotice, ...]:
+        """What a person should know of a valid row imported as it is: a language not enabled here, a balance dated
+        ahead of today (taken as of today), a filing before the termination it follows."""
+        found = list(self.language_notices(line, values.get("language"), row.language))
+        written = self.day("balance_as_of", values.get("balance_as_of", "").strip())
+        if written is not None and written > self.today:
+            reason = (
+                f"balance_as_of {written.isoformat()} is after today ({self.today.isoformat()}): the balance is taken "
+                "as of today (a ledger dated ahead, or in another time zone)"
+            )
+            found.append(RowNotice(line, reason, "balance_as_of"))
+        filed, terminated = row.court_filed_on, row.termination_on
+        if filed is not None and terminated is not None and filed < terminated:
+            reason = (
+                f"court_filed_on {filed.isoformat()} is before termination_on {terminated.isoformat()}: a case is "
+                "filed with the fogedret after the termination; if this filing belongs to an earlier termination "
+                "nothing is wrong, else correct the dates"
+            )
+            found.append(RowNotice(line, reason, "court_filed_on"))
+        return tuple(found)
 
     def due_day(self, column: str, raw: str) -> int:
         if not raw:
@@ -296,11 +339,25 @@ class RowRules:
         forms = "YYYY-MM-DD" if self.iso_dates else "YYYY-MM-DD or DD-MM-YYYY"
         raise FieldError(f"{column} {_shown(raw)} is not a date (write {forms})")
 
-    def balance_date(self, column: str, raw: str) -> date:
-        found = self.day(column, raw) or self.today
-        if found > self.today:
-            raise FieldError(f"{column} {found.isoformat()} is in the future")
+    def past_day(self, column: str, raw: str) -> date | None:
+        """A day that is past by definition (a påkrav sent, a case filed): one after today is refused."""
+        found = self.day(column, raw)
+        if found is not None and found > self.today:
+            raise FieldError(
+                f"{column} {found.isoformat()} is after today ({self.today.isoformat()}): {_PAST_EVENTS[column]}"
+            )
         return found
+
+    def balance_date(self, column: str, raw: str) -> date:
+        """The balance's day: at most today (a day up to BALANCE_DAYS_AHEAD ahead is taken as today, see
+        `notices`), so a balance never counts as newer than the day it came."""
+        found = self.day(column, raw) or self.today
+        if found > self.today + timedelta(days=BALANCE_DAYS_AHEAD):
+            raise FieldError(
+                f"{column} {found.isoformat()} is after today ({self.today.isoformat()}): write the day of the "
+                "ledger's balance"
+            )
+        return min(found, self.today)
 
     def flag(self, column: str, raw: str) -> bool:
         found = _FLAGS.get(raw.lower())
@@ -363,16 +420,16 @@ def check_row(
         monthly_rent_ore=get("monthly_rent", rules.amount, None),
         balance_ore=get("balance", rules.amount, None) or 0,
         balance_as_of=get("balance_as_of", rules.balance_date, rules.today),
-        demand_sent_on=get("demand_sent_on", rules.day, None),
-        demand_received_on=get("demand_received_on", rules.day, None),
-        termination_on=get("termination_on", rules.day, None),
+        demand_sent_on=get("demand_sent_on", rules.past_day, None),
+        demand_received_on=get("demand_received_on", rules.past_day, None),
+        termination_on=get("termination_on", rules.past_day, None),
         court_date=get("court_date", rules.day, None),
         at_risk=get("at_risk", rules.flag, False),
         reactivate=get("reactivate", rules.flag, False),
         address=get("address", rules.maybe_text, None),
         children=get("children", rules.maybe_flag, None),
-        court_filed_on=get("court_filed_on", rules.day, None),
-        kommune_notified_on=get("kommune_notified_on", rules.day, None),
+        court_filed_on=get("court_filed_on", rules.past_day, None),
+        kommune_notified_on=get("kommune_notified_on", rules.past_day, None),
         absent=absent,
     )
     sent, received = row.demand_sent_on, row.demand_received_on
@@ -509,7 +566,7 @@ def parse_csv(
                 errors.append(clash)
                 continue
             rows.append(parsed)
-            notices.extend(rules.language_notices(line, values.get("language"), parsed.language))
+            notices.extend(rules.notices(line, values, parsed))
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, f"unreadable CSV: {exc}"))
     if not errors and not read:

@@ -107,6 +107,68 @@ async def test_a_language_not_enabled_is_written_and_said_as_the_csv_import_says
     assert "notices" not in plain.json()
 
 
+@pytest.mark.parametrize(
+    "field", ["demand_sent_on", "demand_received_on", "termination_on", "court_filed_on", "kommune_notified_on"]
+)
+async def test_a_day_that_must_be_past_is_a_422_when_after_today_as_in_the_csv_import(
+    sqlite_api: Api, field: str
+) -> None:
+    """A påkrav sent (or received), a termination, a filing or a kommune notice after the runtime's today is refused
+    with the import's reason, in a PUT and in a bulk (by its index), and nothing is written; today itself is fine."""
+    api = sqlite_api
+    before = await api.counts()
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    answer = await api.put("T-1", tenant(**{field: tomorrow}))
+    assert answer.status_code == 422
+    ((index, named, reason),) = reasons(answer)
+    assert (index, named) == (None, field)
+    assert reason.startswith(f"{field} {tomorrow} is after today ({TODAY.isoformat()}): write the day ")
+    items = [tenant("B-1", "+4520123401"), tenant("B-2", "+4520123402", **{field: tomorrow})]
+    bulk = await api.post("tenants/bulk", {"tenants": items})
+    assert bulk.status_code == 422 and reasons(bulk) == [(1, field, reason)]
+    assert await api.counts() == before
+    assert (await api.put("T-1", tenant(**{field: TODAY.isoformat()}))).status_code == 201
+
+
+async def test_a_balance_a_day_ahead_is_taken_as_of_today_with_a_notice_and_further_ahead_is_a_422(
+    sqlite_api: Api,
+) -> None:
+    api = sqlite_api
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    put = await api.put("T-1", tenant(balance_as_of=tomorrow))
+    assert put.status_code == 201
+    reason = (
+        f"balance_as_of {tomorrow} is after today ({TODAY.isoformat()}): the balance is taken as of today (a ledger "
+        "dated ahead, or in another time zone)"
+    )
+    assert put.json()["notices"] == [{"index": None, "field": "balance_as_of", "reason": reason}]
+    assert (await api.get("tenants/T-1")).json()["balance_as_of"] == TODAY.isoformat()
+    far = (TODAY + timedelta(days=3)).isoformat()
+    refused = await api.put("T-1", tenant(balance_as_of=far))
+    assert refused.status_code == 422
+    assert reasons(refused) == [
+        (
+            None,
+            "balance_as_of",
+            f"balance_as_of {far} is after today ({TODAY.isoformat()}): write the day of the ledger's balance",
+        )
+    ]
+
+
+async def test_a_filing_before_the_termination_is_written_with_a_notice(sqlite_api: Api) -> None:
+    items = [
+        tenant("B-1", "+4520123401", termination_on="2026-02-20", court_filed_on="2026-02-10"),
+        tenant("B-2", "+4520123402", termination_on="2026-02-10", court_filed_on="2026-02-20"),
+    ]
+    bulk = await sqlite_api.post("tenants/bulk", {"tenants": items})
+    assert bulk.status_code == 200 and bulk.json()["created"] == 2
+    reason = (
+        "court_filed_on 2026-02-10 is before termination_on 2026-02-20: a case is filed with the fogedret after the "
+        "termination; if this filing belongs to an earlier termination nothing is wrong, else correct the dates"
+    )
+    assert bulk.json()["notices"] == [{"index": 0, "field": "court_filed_on", "reason": reason}]
+
+
 async def test_bad_fields_are_422_each_with_its_field_and_reason_and_nothing_is_written(sqlite_api: Api) -> None:
     api = sqlite_api  # checks before the database is asked: SQLite is enough
     before = await api.counts()
@@ -207,7 +269,9 @@ async def test_a_legal_date_of_year_9999_is_refused_not_stored_to_fail_every_rea
         [(None, field, f'{field} "9999-12-31" is not in the years 1900 to 2099')],
     )
     assert (await api.counts())["tenants"] == 0
-    assert (await api.put("T-1", tenant(**{field: "2099-12-31"}))).status_code == 201
+    # The last day each may hold: the calendar's for the hearing, today for what has happened (a påkrav, a termination).
+    last = "2099-12-31" if field == "court_date" else TODAY.isoformat()
+    assert (await api.put("T-1", tenant(**{field: last}))).status_code == 201
     assert (await api.get("tenants/T-1")).status_code == 200
 
 

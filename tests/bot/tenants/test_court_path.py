@@ -75,14 +75,14 @@ def test_bad_values_are_line_numbered_and_nothing_is_imported() -> None:
     found = errors_of(
         "T-1;A B;20123456;0;;maybe;;;",
         "T-2;C D;20123457;0;;;2026-02-30;;",
-        "T-3;E F;20123458;0;;;2026-03-10;2026-03-01;",
+        "T-3;E F;20123458;0;;;2026-03-04;2026-03-01;",
         "T-4;G H;20123459;0;" + "x" * 301 + ";;;;",
         "T-5;I J;20123460;0;;;;;soon",
     )
     assert found == [
         'line 2: children "maybe" must be 1/0, ja/nej or yes/no',
         'line 3: court_filed_on "2026-02-30" is not a date in the calendar',
-        "line 4: court_date 2026-03-01 is before court_filed_on 2026-03-10",
+        "line 4: court_date 2026-03-01 is before court_filed_on 2026-03-04",
         "line 5: address is longer than 300 characters",
         'line 6: kommune_notified_on "soon" is not a date (write YYYY-MM-DD or DD-MM-YYYY)',
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -115,6 +115,70 @@ def test_a_language_not_enabled_is_a_notice_with_its_line_not_an_error() -> None
 
 
 @pytest.mark.parametrize(
+    ("column", "what_to_write"),
+    [
+        ("demand_sent_on", "write the day the påkrav was sent, or leave the cell empty until it is"),
+        (
+            "demand_received_on",
+            "write the day the påkrav reached the tenant, or leave the cell empty until it has (demand_sent_on plus "
+            "KEEPHOME_DEMAND_DELIVERY_DAYS counts meanwhile)",
+        ),
+        ("termination_on", "write the day the tenancy was terminated, or leave the cell empty until it is"),
+        ("court_filed_on", "write the day the case was filed with the fogedret, or leave the cell empty until it is"),
+        ("kommune_notified_on", "write the day the kommune was notified, or leave the cell empty until it is"),
+    ],
+)
+def test_a_day_that_must_be_past_is_refused_when_after_today(column: str, what_to_write: str) -> None:
+    """A påkrav sent, a termination, a filing or a kommune notice after today is a typo or a plan, and would drive
+    the reminders' timing silently: the row is refused at its line, saying what to write. Today itself is fine."""
+    header = f"tenant_ref,name,phone,{column}"
+    result = parse(f"{header}\nA,Test Person,+4520123501,06-03-2026\nB,Test Person,+4520123502,2026-03-05\n")
+    assert reasons(result) == [f"line 2: {column} 2026-03-06 is after today (2026-03-05): {what_to_write}"]
+    assert result.errors[0].column == column
+    assert getattr(one_row(header, "B,Test Person,+4520123502,2026-03-05"), column) == TODAY
+
+
+def test_the_court_date_may_be_ahead_the_hearing_is() -> None:
+    row = one_row("tenant_ref,name,phone,court_filed_on,court_date", "A,Test Person,+4520123501,2026-03-01,2026-04-02")
+    assert row.court_date == date(2026, 4, 2)
+
+
+@pytest.mark.parametrize("ahead", [1, 2])
+def test_a_balance_dated_a_day_or_two_ahead_is_taken_as_of_today_with_a_notice(ahead: int) -> None:
+    """A ledger dated ahead (another time zone, a nightly export stamped with the next day): the balance is taken,
+    as of today, so it never counts as newer than a balance given tomorrow; the row's line says so."""
+    written = TODAY + timedelta(days=ahead)
+    result = parse(f"tenant_ref,name,phone,balance,balance_as_of\nA,Test Person,+4520123501,100,{written}\n")
+    assert result.ok and result.rows[0].balance_as_of == TODAY
+    assert [str(n) for n in result.notices] == [
+        f"line 2 (notice): balance_as_of {written} is after today (2026-03-05): the balance is taken as of today "
+        "(a ledger dated ahead, or in another time zone)"
+    ]
+    assert result.notices[0].column == "balance_as_of"
+
+
+def test_a_balance_dated_further_ahead_is_refused() -> None:
+    result = parse("tenant_ref,name,phone,balance,balance_as_of\nA,Test Person,+4520123501,100,2026-03-08\n")
+    assert reasons(result) == [
+        "line 2: balance_as_of 2026-03-08 is after today (2026-03-05): write the day of the ledger's balance"
+    ]
+
+
+def test_a_filing_before_the_termination_is_imported_with_a_notice() -> None:
+    """The latest termination and an earlier termination's filing may both be on the row: not refused, but told."""
+    header = "tenant_ref,name,phone,termination_on,court_filed_on"
+    rows = "A,Test Person,+4520123501,2026-02-20,2026-02-10\nB,Test Person,+4520123502,2026-02-10,2026-02-20\n"
+    result = parse(f"{header}\n{rows}")
+    assert result.ok and len(result.rows) == 2
+    assert [str(n) for n in result.notices] == [
+        "line 2 (notice): court_filed_on 2026-02-10 is before termination_on 2026-02-20: a case is filed with the "
+        "fogedret after the termination; if this filing belongs to an earlier termination nothing is wrong, else "
+        "correct the dates"
+    ]
+    assert result.notices[0].column == "court_filed_on"
+
+
+@pytest.mark.parametrize(
     ("raw", "ore"),
     [
         ("7.100,50", 710050),
@@ -193,8 +257,9 @@ def test_both_date_forms(raw: str, expected: date) -> None:
 )
 def test_a_date_past_the_calendar_the_deadlines_use_is_refused_at_its_line(raw: str, ok: bool) -> None:
     """9999-12-31 ("never") or .NET's 0001-01-01 ("not set") in a ledger's export is no day of a tenancy."""
-    result = parse(f"tenant_ref,name,phone,termination_on\nA,Test Person,+4520123501,{raw}\n")
-    expected = [] if ok else [f'line 2: termination_on "{raw}" is not in the years 1900 to 2099']
+    # The court date (the hearing) may lie ahead, so the bound is the calendar's, not today's.
+    result = parse(f"tenant_ref,name,phone,court_date\nA,Test Person,+4520123501,{raw}\n")
+    expected = [] if ok else [f'line 2: court_date "{raw}" is not in the years 1900 to 2099']
     assert reasons(result) == expected
 
 
@@ -256,7 +321,7 @@ def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
         'line 10: tenant_ref "B-1" already appears on line 2',
         "line 11: name is empty",
         'line 12: has 4 fields, the header has 9 (separator ",")',
-        "line 13: balance_as_of 2099-04-01 is in the future",
+        "line 13: balance_as_of 2099-04-01 is after today (2026-03-05): write the day of the ledger's balance",
         # Lines 14-15 are one row whose quoted name spans two lines: refused, and the lines keep counting.
         "line 14: name contains a line break: remove it",
         'line 16: phone "abc" is not a valid phone number: it has letters in it (write the digits only)',

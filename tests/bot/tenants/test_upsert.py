@@ -128,7 +128,7 @@ async def test_reimport_updates_by_tenant_ref_and_keeps_the_status(database: Dat
 
 LEDGER = (
     "tenant_ref,name,phone,due_day,monthly_rent,balance,balance_as_of,demand_sent_on,termination_on,at_risk\n"
-    "K-1,Kim Testesen,20223301,5,7100.00,7100.00,2026-03-01,2026-02-10,2026-03-20,1\n"
+    "K-1,Kim Testesen,20223301,5,7100.00,7100.00,2026-03-01,2026-02-10,2026-03-02,1\n"
 )
 
 
@@ -145,7 +145,7 @@ async def test_a_contact_only_file_keeps_the_balance_and_the_legal_dates(databas
     assert kept["phone"] == "+4520223302"
     columns = ("due_day", "monthly_rent_ore", "balance_ore", "balance_as_of", "demand_sent_on", "termination_on")
     assert [kept[c] for c in (*columns, "at_risk")] == [before[c] for c in (*columns, "at_risk")]
-    assert (kept["balance_ore"], kept["termination_on"], kept["at_risk"]) == (710000, date(2026, 3, 20), True)
+    assert (kept["balance_ore"], kept["termination_on"], kept["at_risk"]) == (710000, date(2026, 3, 2), True)
     assert await count(database, balance_events) == events  # no balance change, no "settled"
     new = await tenant(database, "K-2")
     assert (new["balance_ore"], new["due_day"], new["demand_sent_on"], new["at_risk"]) == (0, 1, None, False)
@@ -292,6 +292,26 @@ async def test_run_import_writes_and_reports(
     assert [r.getMessage() for r in caplog.records] == [
         "tenant import by cli: 2 tenants: 0 new, 0 changed, 2 unchanged"
     ]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+async def test_run_import_refuses_a_demand_sent_after_today_and_imports_nothing(
+    database: Database, database_url: str, tmp_path: Path, dry_run: bool
+) -> None:
+    """`keephome import` reads "today" from its own clock: a påkrav sent a month ahead is a bad row (exit code 1),
+    the file imports nothing, and the line says what to write."""
+    ahead = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    path = tmp_path / "tenants.csv"
+    path.write_text(
+        f"tenant_ref,name,phone,demand_sent_on\nA-1,Test Person,+4520123501,\nA-2,Test Person,+4520123502,{ahead}\n"
+    )
+    out = io.StringIO()
+    assert await run_import(make_settings(database_url), path, dry_run, out, io.StringIO()) == 1
+    report = out.getvalue().splitlines()
+    assert report[0] == f"{path}: 1 problem, nothing was imported:"
+    assert report[1].startswith(f"  line 3: demand_sent_on {ahead} is after today (")
+    assert report[1].endswith("): write the day the påkrav was sent, or leave the cell empty until it is")
+    assert await count(database) == 0
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
