@@ -95,7 +95,10 @@ async def test_a_called_off_court_case_no_longer_ranks_or_reads_as_the_court_sta
     assert why is not None and "terminated" not in html.unescape(why.group(1))
     # The rent table shows the ledger as it stands: the termination it still carries.
     assert f"<dt>Termination</dt><dd>{local_day(terminated)}</dd>" in case_page
-    # A termination after the day the case was called off (today) is a new one: it counts again.
+    # A termination after the day the case was called off (today) is a new one: it counts again. The next day's
+    # import carries it (an import refuses a termination after its own today); the adviser signs in again that day.
+    runtime.clock.offset += timedelta(days=1)
+    assert (await login(client, "adviser@example.org")).status_code == 303
     await _import(runtime, f"C-1;Amira Hansen;20123456;100,00;Eksempelvej 1;;{filed};{court};;{day + timedelta(1)}")
     assert "terminated" in _urgency((await client.get(f"/console/tenants/{called_off}")).text)
 
