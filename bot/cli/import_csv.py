@@ -98,15 +98,15 @@ def _refused(path: Path, errors: Sequence[object], out: TextIO) -> int:
     return 1
 
 
-# A file of thousands of tenants in a language not enabled here gives as many notices: the first are shown, the rest
-# counted.
+# A file of thousands of tenants in a language not enabled here (or with balances dated ahead) gives as many notices:
+# the first are shown, the rest counted.
 _NOTICES_SHOWN = 20
 
 
 def _notices(notices: Sequence[RowNotice], out: TextIO) -> None:
-    """What a person should know of rows imported as they are (a language not enabled here), each at its line; past
-    `_NOTICES_SHOWN`, how many more."""
+    """What a person should know of rows imported as they are (a language not enabled here, a balance dated ahead, a
+    filing before its termination), each at its line; past `_NOTICES_SHOWN`, how many more (of any kind)."""
     for notice in notices[:_NOTICES_SHOWN]:
         print(f"  {notice}", file=out)
     if len(notices) > _NOTICES_SHOWN:
-        print(f"  … and {len(notices) - _NOTICES_SHOWN} more rows with a notice of the same kind", file=out)
+        print(f"  … and {len(notices) - _NOTICES_SHOWN} more notices", file=out)

@@ -342,7 +342,7 @@ async def test_run_import_counts_the_notices_past_the_first_twenty(database_url:
     assert await run_import(make_settings(database_url, languages="da,en"), path, True, out, io.StringIO()) == 0
     report = out.getvalue().splitlines()
     assert sum("(notice)" in line for line in report) == 20
-    assert report[-1] == "  … and 5 more rows with a notice of the same kind"
+    assert report[-1] == "  … and 5 more notices"
 
 
 async def test_a_reimport_counts_changed_and_unchanged_tenants(
