@@ -426,7 +426,7 @@ async def test_i_do_not_understand_while_an_adviser_is_waited_for_or_holds_the_c
         await _say(runtime, said, f"SM{i}")
     case = await _case(runtime, tenant_id)
     [hint] = await _say(runtime, "forstår ikke", "SM10")
-    assert hint.startswith("Forstår du ikke beskeden?") and hint.count("ENGLISH") == 1
+    assert hint.startswith("Er beskeden svær at læse?") and hint.count("ENGLISH") == 1
     assert "læser din besked" in (await _say(runtime, "😢", "SM11"))[0]
     async with runtime.db.read() as conn:
         kept = dict(
