@@ -375,7 +375,9 @@ async def _just_closed(request: Request) -> dict[str, Any] | None:
 
 
 async def _to_check(conn: AsyncConnection, day: date, delivery_days: int) -> list[dict[str, Any]]:
-    """Tenants whose word the adviser should check while a påkrav runs: usually there is no case yet."""
+    """Tenants whose word the adviser should check while a påkrav runs: usually there is no case yet. Only while the
+    tenant's adviser consent stands: "I have paid" and a promised day are the tenant's answers, which the tenant's page
+    and a case show only then (a listed tenant whose page then showed nothing would be a riddle, or a leak)."""
     rp = rent_positions.c
     query = (
         select(tenants.c.id, tenants.c.name, tenants.c.tenant_ref, rent_positions)
@@ -390,8 +392,12 @@ async def _to_check(conn: AsyncConnection, day: date, delivery_days: int) -> lis
         )
         .limit(TO_CHECK_SHOWN)
     )
+    rows = (await conn.execute(query)).all()
+    consented = await conn.run_sync(consented_among, [row.id for row in rows])
     found = []
-    for row in (await conn.execute(query)).all():
+    for row in rows:
+        if row.id not in consented:
+            continue
         notes = checks(row, day, delivery_days)
         deadline = demand_deadline_of(row, delivery_days)
         if notes and deadline is not None:

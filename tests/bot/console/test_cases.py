@@ -1254,17 +1254,11 @@ async def test_what_a_tenant_said_during_a_påkrav_is_listed_to_check(
         demand_received_on=day - timedelta(days=3),
     )
     await add_case(runtime, paper)
-    await signed_in_adviser(runtime, client)
-    page = (await client.get("/console/")).text
-    assert "påkrav received" in page[page.index('id="case-list"') : page.index('id="to-check"')]
-    to_check = page[page.index('id="to-check"') :]
-    assert [name for name in ("Paid", "Late", "Soon", "Nopakrav", "Settled", "Paper") if f">{name}<" in to_check] == [
-        "Paid",
-        "Late",
-    ]
-    assert to_check.count("says paid — check") == 1 and to_check.count("after the påkrav deadline") == 1
-    assert "kr." not in to_check  # no amounts in the list; the tenant page has them, and its view is audited
-    # The tenant page shows what they said while their adviser consent stands (as a case does).
+    # The same word from a tenant who has not let an adviser read their answers: not listed.
+    await add_tenant(
+        runtime, "R-7", name="Quiet Tenant", phone="+4520000017", paid_claim_until=day + timedelta(days=3), **pakrav
+    )
+    # What they said is shown while their adviser consent stands (as on a case and the tenant's page).
     async with runtime.db.write() as conn:
         for tenant in (said_paid, late):
             await conn.execute(
@@ -1272,6 +1266,18 @@ async def test_what_a_tenant_said_during_a_påkrav_is_listed_to_check(
                     tenant_id=tenant, scope="adviser", wording_version="consent-v1", given_at=runtime.clock()
                 )
             )
+    await signed_in_adviser(runtime, client)
+    page = (await client.get("/console/")).text
+    assert "påkrav received" in page[page.index('id="case-list"') : page.index('id="to-check"')]
+    to_check = page[page.index('id="to-check"') :]
+    assert [
+        name for name in ("Paid", "Late", "Soon", "Nopakrav", "Settled", "Paper", "Quiet") if f">{name}<" in to_check
+    ] == [
+        "Paid",
+        "Late",
+    ]
+    assert to_check.count("says paid — check") == 1 and to_check.count("after the påkrav deadline") == 1
+    assert "kr." not in to_check  # no amounts in the list; the tenant page has them, and its view is audited
     shown = (await client.get(f"/console/tenants/{said_paid}")).text
     assert "says paid — check" in shown
     shown = (await client.get(f"/console/tenants/{late}")).text
