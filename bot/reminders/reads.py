@@ -43,8 +43,6 @@ __all__ = [
     "unsent_reminders",
 ]
 
-# The time zone the settings default to (`Settings.timezone`), for a caller that names none.
-_ZONE = ZoneInfo("Europe/Copenhagen")
 # Ids per IN list and rows per write transaction: well under SQLite's variable limit.
 CHUNK = 500
 
@@ -82,9 +80,7 @@ class Contact:
     goes: Outlook
 
 
-def load_snapshots(
-    conn: Connection, tenant_ids: Collection[int] | None = None, tz: ZoneInfo = _ZONE
-) -> list[RentSnapshot]:
+def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None, tz: ZoneInfo) -> list[RentSnapshot]:
     """Every tenant's rent position and contact state (erased tenants are left out) in one pass; with
     `tenant_ids`, only theirs. `tz` is the organisation's time zone: the day of a tenant's words of crisis is its
     local day."""

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from scheduler.urgency import case_priority
-
-TODAY = date(2026, 3, 2)
-
-
-@dataclass(frozen=True)
-class Position:
-    balance_ore: int = 500_000
-    balance_as_of: date | None = TODAY
-    monthly_rent_ore: int | None = 700_000
-    due_day: int | None = 1
-    demand_sent_on: date | None = None
-    demand_received_on: date | None = None
-    termination_on: date | None = None
-    court_date: date | None = None
+from tests.scheduler.test_urgency_children import TODAY, Position
 
 
 def test_words_of_crisis_come_before_a_court_date_tomorrow() -> None:

@@ -4,6 +4,7 @@ again for a court date already reached out to, while a termination's outreach st
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -69,7 +70,7 @@ async def test_outreaches_recorded_before_keep_their_court_date(empty_database_u
         from bot.reminders.reads import load_snapshots, planned_keys
 
         async with db.read() as conn:
-            snapshots = await conn.run_sync(load_snapshots)
+            snapshots = await conn.run_sync(load_snapshots, None, ZoneInfo("Europe/Copenhagen"))
             known = await conn.run_sync(planned_keys, [one, two, three])
         wanted = plan(snapshots, date(2027, 3, 12), PolicySettings()).reminders
         fresh = [r.tenant_id for r in wanted if (r.tenant_id, r.trigger.value, r.period, r.offset) not in known]

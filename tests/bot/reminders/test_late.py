@@ -92,7 +92,7 @@ async def test_without_a_channel_a_reminder_waits_and_goes_once_one_is_configure
         assert gauge == 1.0
         # The conversation whose question never went out holds no reminders.
         async with rt.db.read() as conn:
-            [snapshot] = await conn.run_sync(load_snapshots)
+            [snapshot] = await conn.run_sync(load_snapshots, None, ZoneInfo("Europe/Copenhagen"))
         assert snapshot.waiting_conversation is False
         dry = await plan_reminders(rt.db, rt.settings, rt.clock(), dry_run=True)
         assert [(a.tenant_ref, a.trigger, a.state, a.reason) for a in dry.set_aside] == [

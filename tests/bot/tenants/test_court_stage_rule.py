@@ -4,6 +4,7 @@ the reminders' snapshots and the legal clock the console ranks and shows by read
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
@@ -48,7 +49,7 @@ async def test_the_reminders_and_the_legal_clock_read_one_rule(database: Databas
     # A tenant without a termination: nothing to call off.
     plain = await helpers.add_tenant(database, "T-9", phone="+4520000099", today=NOW.date())
     async with database.read() as conn:
-        snapshots = {s.tenant_id: s for s in await conn.run_sync(load_snapshots)}
+        snapshots = {s.tenant_id: s for s in await conn.run_sync(load_snapshots, None, ZoneInfo("Europe/Copenhagen"))}
         clocks = {tid: await conn.run_sync(clock_position, tid) for tid in [*ids, plain]}
     for tenant, counts in ids.items():
         expected = TERMINATED if counts else None
