@@ -37,6 +37,7 @@ __all__ = [
     "issue_setup_link",
     "reactivate_staff",
     "redeem_setup_token",
+    "reset_access",
     "reset_password",
     "set_organisation",
     "set_role",
@@ -185,23 +186,41 @@ async def set_organisation(
     await conn.execute(audit_log.insert().values(**entry, detail=f"organisation={name or ''}"))
 
 
+async def reset_access(
+    conn: AsyncConnection, staff_id: int, now: datetime, public_url: str, actor: str
+) -> tuple[str, str] | None:
+    """Recovery of an active account (a password forgotten or leaked, a phone lost): its password and any earlier
+    link stop working, every session of it ends, and a new one-time link to set a password is made. Audited as
+    `staff.password_reset`. Returns the account's e-mail and the link; None when there is no such active account."""
+    email = (
+        await conn.execute(
+            update(staff)
+            .where(staff.c.id == staff_id, staff.c.active.is_(True))
+            .values(password_hash=None)
+            .returning(staff.c.email)
+        )
+    ).scalar()
+    if email is None:
+        return None
+    await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
+    link = await issue_setup_link(conn, staff_id, now, public_url)
+    await conn.execute(
+        audit_log.insert().values(at=now, actor=actor, action="staff.password_reset", target=f"staff:{staff_id}")
+    )
+    return str(email), link
+
+
 async def reset_password(db: Database, email: str, now: datetime, public_url: str, actor: str = "cli") -> str:
-    """Recovery (`keephome staff reset-password`): the password and any earlier link stop working, every
-    session of the account ends, and a new one-time link to set a password is returned. Audited."""
+    """`keephome staff reset-password`: `reset_access` for the active account of this e-mail; returns the link."""
     address = email.strip().lower()
     async with db.write() as conn:
         staff_id = (
             await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == address, staff.c.active.is_(True)))
         ).scalar()
-        if staff_id is None:
+        reset = None if staff_id is None else await reset_access(conn, int(staff_id), now, public_url, actor)
+        if reset is None:
             raise StaffError(N_("no active staff account for %(email)s"), email=address)
-        await conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=None))
-        await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
-        link = await issue_setup_link(conn, int(staff_id), now, public_url)
-        await conn.execute(
-            audit_log.insert().values(at=now, actor=actor, action="staff.password_reset", target=f"staff:{staff_id}")
-        )
-    return link
+    return reset[1]
 
 
 async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, password_hash: str | None) -> Any | None:

@@ -24,8 +24,8 @@ from bot.console.accounts import (
     create_staff,
     deactivate_staff,
     hash_password,
-    issue_setup_link,
     reactivate_staff,
+    reset_access,
     set_organisation,
     set_role,
     verify_password,
@@ -132,19 +132,21 @@ async def _reactivate(request: Request, me: StaffSession) -> Response:
 
 
 @guard("admin")
-async def _new_link(request: Request, me: StaffSession) -> Response:
+async def _reset_password(request: Request, me: StaffSession) -> Response:
+    """Recovery, as `keephome staff reset-password` does it (`reset_access`): the person's password and any earlier
+    link stop working at once, every session of theirs ends, and the admin gets a new one-time link to send them.
+    The only way the console makes a new link for an active person: a link that left the old password working would
+    leave a leaked password or a lost phone's session open until the person used it."""
     staff_id = _staff_id(request)
     rt = runtime(request)
-    at = now(request)
     async with rt.db.write() as conn:
-        email = (
-            await conn.execute(select(staff.c.email).where(staff.c.id == staff_id, staff.c.active.is_(True)))
-        ).scalar()
-        if email is None:
-            raise NotFound(N_("There is no such active person."))
-        link = await issue_setup_link(conn, staff_id, at, rt.settings.public_url)
-        await record(conn, at, me.actor, "staff.setup_link", f"staff:{staff_id}")
-    return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
+        reset = await reset_access(conn, staff_id, now(request), rt.settings.public_url, me.actor)
+    if reset is None:
+        raise NotFound(N_("There is no such active person."))
+    email, link = reset
+    return render(
+        request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email, reset=True
+    )
 
 
 @guard("admin")
@@ -339,7 +341,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/console/staff", _staff_page, methods=["GET"]),
         Route("/console/staff", _add, methods=["POST"]),
-        Route("/console/staff/{staff_id}/link", _new_link, methods=["POST"]),
+        Route("/console/staff/{staff_id}/reset-password", _reset_password, methods=["POST"]),
         Route("/console/staff/{staff_id}/role", _role, methods=["POST"]),
         Route("/console/staff/{staff_id}/organisation", _organisation, methods=["POST"]),
         Route("/console/staff/{staff_id}/deactivate", _deactivate, methods=["POST"]),

@@ -70,7 +70,7 @@ RIGHTS: dict[str, set[str]] = {
     "admin": {
         # People and keys, the pause switch, the audit log, a tenant's data, volunteers' activity, the baselines.
         "/console/staff",
-        "/console/staff/{staff_id}/link",
+        "/console/staff/{staff_id}/reset-password",
         "/console/staff/{staff_id}/role",
         "/console/staff/{staff_id}/organisation",
         "/console/staff/{staff_id}/deactivate",

@@ -463,12 +463,15 @@ def _link_in(page: str) -> str:
 async def test_a_new_password_link_from_the_console_replaces_the_old_one(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
-    admin = await signed_in_admin(runtime, client)
+    await signed_in_admin(runtime, client)
     first = await post_form(client, "/console/staff", "/console/staff", {"email": "new@example.org", "role": "adviser"})
     old_link = _link_in(first.text)
     async with runtime.db.read() as conn:
         person = (await conn.execute(select(staff.c.id).where(staff.c.email == "new@example.org"))).scalar_one()
-    again = await post_form(client, "/console/staff", f"/console/staff/{person}/link", {})
+    row = first.text.split(f'data-staff="{person}"')[1].split("</tr>")[0]
+    # Waiting for a first password: nothing to end, so the row offers a new link, not a reset.
+    assert "New password link" in row and "Reset password" not in row
+    again = await post_form(client, "/console/staff", f"/console/staff/{person}/reset-password", {})
     assert again.status_code == 200
     new_link = _link_in(again.text)
     assert new_link != old_link and new_link.startswith("https://keephome.example.org/console/setup/")
@@ -486,12 +489,48 @@ async def test_a_new_password_link_from_the_console_replaces_the_old_one(
         }
         assert (await newcomer.post(path, data=form)).status_code == 303
         assert (await login(newcomer, "new@example.org", "a long new pass phrase")).status_code == 303
-    async with runtime.db.read() as conn:
-        entry = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.setup_link"))).one()
-    assert (entry.actor, entry.target) == (f"staff:{admin}", f"staff:{person}")
     # Only active people get a link.
     assert (await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})).status_code == 303
-    assert (await post_form(client, "/console/staff", f"/console/staff/{person}/link", {})).status_code == 404
+    gone = await post_form(client, "/console/staff", f"/console/staff/{person}/reset-password", {})
+    assert gone.status_code == 404
+
+
+async def test_an_admins_reset_ends_a_leaked_password_and_every_session_at_once(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A password leaked or a phone lost: the admin's reset on the staff page, said there before it is pressed, ends
+    the password and every session of the person at once (not when they use the new link), as `keephome staff
+    reset-password` does. Audited as the CLI's is, with the admin as the actor."""
+    admin = await signed_in_admin(runtime, client)
+    person = await add_person(runtime, "lost.phone@example.org", "adviser")
+    page = (await client.get("/console/staff")).text
+    assert 'id="reset-explained"' in page and "stops working at once" in page
+    row = page.split(f'data-staff="{person}"')[1].split("</tr>")[0]
+    assert f'action="/console/staff/{person}/reset-password"' in row and "Reset password" in row
+    assert "Their password stops working now and they are signed out everywhere" in row  # the confirmation
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(runtime)), base_url="https://keephome.example.org"
+    ) as phone:
+        assert (await login(phone, "lost.phone@example.org")).status_code == 303
+        assert (await phone.get("/console/")).status_code == 200
+        reset = await post_form(client, "/console/staff", f"/console/staff/{person}/reset-password", {})
+        assert reset.status_code == 200 and 'id="reset-done"' in reset.text
+        link = _link_in(reset.text)
+        # The phone's session and the old password open nothing, before anyone uses the link.
+        assert (await phone.get("/console/")).headers["location"] == "/console/login"
+        assert (await login(phone, "lost.phone@example.org")).status_code == 401
+        path = link.removeprefix("https://keephome.example.org")
+        form = {"password": "a brand new pass phrase", "repeat": "a brand new pass phrase"}
+        token = csrf_of((await phone.get(path)).text)
+        assert (await phone.post(path, data={**form, "csrf_token": token})).status_code == 303
+        assert (await login(phone, "lost.phone@example.org", "a brand new pass phrase")).status_code == 303
+    async with runtime.db.read() as conn:
+        entries = (
+            await conn.execute(
+                select(audit_log.c.actor, audit_log.c.target).where(audit_log.c.action == "staff.password_reset")
+            )
+        ).all()
+    assert entries == [(f"staff:{admin}", f"staff:{person}")]
 
 
 async def test_a_deactivated_person_is_reactivated_with_a_role_and_a_new_link_and_the_old_password_fails(

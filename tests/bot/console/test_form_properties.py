@@ -320,7 +320,7 @@ def _forms(world: World) -> list[Form]:
                 "role": mostly(st.sampled_from(["admin", "adviser", "volunteer"])),
             },
         ),
-        Form("/console/staff/{staff_id}/link", "admin", {}, _target_active, {"staff_id": "target"}),
+        Form("/console/staff/{staff_id}/reset-password", "admin", {}, _target_active, {"staff_id": "target"}),
         Form(
             "/console/staff/{staff_id}/role",
             "admin",
@@ -489,7 +489,7 @@ def test_the_routes_described_here_are_the_consoles() -> None:
         "/console/me/telegram-code", "/console/admin/pause", "/console/tenants/{tenant_id}/cases",
         *(f"/console/cases/{{case_id}}/{a}" for a in ("take", "release", "reply", "note", "task", "close", "reassign")),
         *(f"/console/tasks/{{case_id}}/{a}" for a in ("send", "done", "needs-adviser")),
-        *(f"/console/staff/{{staff_id}}/{a}" for a in ("link", "role", "deactivate")),
+        *(f"/console/staff/{{staff_id}}/{a}" for a in ("reset-password", "role", "deactivate")),
     }  # fmt: skip
     assert described <= set(post_routes())
 

@@ -466,6 +466,8 @@ async def _recover(rt: Runtime, way: str, staff_id: int) -> None:
         await _set_password_from_a_new_link(rt, staff_id, "a brand new pass phrase")
     elif way == "staff reset-password":
         await reset_password(rt.db, "adviser@example.org", rt.clock(), rt.settings.public_url)
+    elif way == "reset by an admin in the console":
+        await _as_admin(rt, f"/console/staff/{staff_id}/reset-password", {})
     elif way == "deactivated and reactivated":
         await _as_admin(rt, f"/console/staff/{staff_id}/deactivate", {})
         await _as_admin(rt, f"/console/staff/{staff_id}/reactivate", {"role": "adviser"})
@@ -482,15 +484,22 @@ async def _signed_out(client: httpx.AsyncClient) -> None:
     assert (await client.post("/console/me/language", data={"language": "da"})).status_code == 403
 
 
-RECOVERIES = ["a new password from a link", "staff reset-password", "deactivated and reactivated", "role changed"]
+RECOVERIES = [
+    "a new password from a link",
+    "staff reset-password",
+    "reset by an admin in the console",
+    "deactivated and reactivated",
+    "role changed",
+]
 
 
 @pytest.mark.parametrize("way", RECOVERIES)
 async def test_every_session_of_an_account_ends_when_its_password_or_rights_change(
     served: tuple[Runtime, httpx.AsyncClient], way: str
 ) -> None:
-    """A person signed in on two devices: a password set from a new link, `staff reset-password`, a deactivation
-    undone or a role change ends both sessions, so an old cookie (a lost phone's, a stolen one) opens nothing."""
+    """A person signed in on two devices: a password set from a new link, `staff reset-password` or an admin's reset in
+    the console, a deactivation undone or a role change ends both sessions, so an old cookie (a lost phone's, a stolen
+    one) opens nothing."""
     rt, _ = served
     await add_person(rt, "admin@example.org", "admin")
     staff_id = await add_person(rt, "adviser@example.org", "adviser")
@@ -502,7 +511,7 @@ async def test_every_session_of_an_account_ends_when_its_password_or_rights_chan
             await _signed_out(device)
 
 
-@pytest.mark.parametrize("way", RECOVERIES[:3])
+@pytest.mark.parametrize("way", RECOVERIES[:4])
 async def test_a_sign_in_checked_against_a_password_replaced_meanwhile_opens_no_session(
     served: tuple[Runtime, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
