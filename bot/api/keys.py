@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_, Explained
-from bot.store.schema import api_keys, audit_log
+from bot.store.schema import api_keys, audit_log, staff
 
 __all__ = [
     "MAX_NAME",
@@ -30,6 +30,7 @@ __all__ = [
     "covers",
     "hash_key",
     "list_keys",
+    "live_keys_made_by",
     "revoke_key",
 ]
 
@@ -65,6 +66,21 @@ class KeyRow:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    # Who made it: the admin's e-mail, whether their account is still active and its role now; None for a key made
+    # with `keephome apikey add`.
+    made_by: str | None = None
+    maker_active: bool | None = None
+    maker_role: str | None = None
+
+    @property
+    def maker_left(self) -> bool:
+        """A live key whose maker is deactivated or no longer an admin: it goes on working (it is the organisation's
+        integration), and the admins left must see it is now theirs to keep or revoke."""
+        return (
+            self.revoked_at is None
+            and self.made_by is not None
+            and not (self.maker_active and self.maker_role == "admin")
+        )
 
 
 def hash_key(key: str) -> str:
@@ -89,10 +105,18 @@ def _checked_name(name: str) -> str:
 
 
 async def add_key(
-    conn: AsyncConnection, name: str, scope: str, now: datetime, actor: str, form_nonce: str | None = None
+    conn: AsyncConnection,
+    name: str,
+    scope: str,
+    now: datetime,
+    actor: str,
+    form_nonce: str | None = None,
+    *,
+    made_by: int | None = None,
 ) -> tuple[int, str]:
     """Make a key; returns its id and the key (shown once, never stored). Audited. `form_nonce`, the console form's
-    one-time value, makes a form sent again make nothing (MadeAlready)."""
+    one-time value, makes a form sent again make nothing (MadeAlready). `made_by`: the admin making it in the console
+    (None from the command line)."""
     if form_nonce is not None:
         made = (await conn.execute(select(api_keys.c.name).where(api_keys.c.form_nonce == form_nonce))).scalar()
         if made is not None:
@@ -114,7 +138,13 @@ async def add_key(
         await conn.execute(
             api_keys.insert()
             .values(
-                name=name, key_hash=hash_key(key), scope=scope, created_at=now, window_count=0, form_nonce=form_nonce
+                name=name,
+                key_hash=hash_key(key),
+                scope=scope,
+                created_at=now,
+                window_count=0,
+                form_nonce=form_nonce,
+                made_by=made_by,
             )
             .returning(api_keys.c.id)
         )
@@ -128,14 +158,31 @@ async def add_key(
 
 
 async def list_keys(conn: AsyncConnection) -> Sequence[KeyRow]:
-    """Every key, live ones first, newest first."""
+    """Every key with its maker, live ones first, newest first."""
     k = api_keys.c
     rows = await conn.execute(
-        select(k.id, k.name, k.scope, k.created_at, k.last_used_at, k.revoked_at).order_by(
-            k.revoked_at.is_not(None), k.id.desc()
+        select(
+            k.id,
+            k.name,
+            k.scope,
+            k.created_at,
+            k.last_used_at,
+            k.revoked_at,
+            staff.c.email,
+            staff.c.active,
+            staff.c.role,
         )
+        .select_from(api_keys.outerjoin(staff, staff.c.id == k.made_by))
+        .order_by(k.revoked_at.is_not(None), k.id.desc())
     )
     return [KeyRow(*row) for row in rows]
+
+
+async def live_keys_made_by(conn: AsyncConnection, staff_id: int) -> int:
+    """How many live keys this person made (what an admin who deactivates them is told)."""
+    k = api_keys.c
+    found = await conn.execute(select(func.count()).where(k.made_by == staff_id, k.revoked_at.is_(None)))
+    return int(found.scalar_one())
 
 
 async def revoke_key(conn: AsyncConnection, key_id: int, now: datetime, actor: str) -> str:

@@ -50,7 +50,7 @@ async def _add(request: Request, me: StaffSession) -> Response:
     nonce = form_nonce(form)
     try:
         async with runtime(request).db.write() as conn:
-            _, key = await add_key(conn, name, scope, now(request), me.actor, nonce)
+            _, key = await add_key(conn, name, scope, now(request), me.actor, nonce, made_by=me.staff_id)
     except MadeAlready as exc:
         return await _page(request, again=shown(exc))
     except ApiKeyError as exc:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.api.keys import live_keys_made_by
 from bot.console import throttle
 from bot.console.accounts import (
     MAX_PASSWORD_LENGTH,
@@ -72,16 +73,20 @@ async def _people(request: Request) -> list[object]:
 @guard("admin")
 async def _staff_page(request: Request, me: StaffSession) -> Response:
     people = await _people(request)
-    return render(request, "staff.html", people=people, roles=ROLES, link=None, back=_back_said(request))
+    back = _back_said(request)
+    keys = _count_said(request, "keys")
+    return render(request, "staff.html", people=people, roles=ROLES, link=None, back=back, keys_left=keys)
+
+
+def _count_said(request: Request, name: str) -> int:
+    """A count the last deactivation or role change put in its redirect (`_back_to_staff`); 0 for anything else."""
+    value = request.query_params.get(name, "0")
+    return int(value) if value.isdigit() and len(value) < 7 else 0
 
 
 def _back_said(request: Request) -> HandedBack | None:
     """What the last deactivation or role change gave back, as its redirect says (`_back_to_staff`)."""
-    counts: dict[str, int] = {}
-    for name in HandedBack.__dataclass_fields__:
-        value = request.query_params.get(name, "0")
-        counts[name] = int(value) if value.isdigit() and len(value) < 7 else 0
-    back = HandedBack(**counts)
+    back = HandedBack(**{name: _count_said(request, name) for name in HandedBack.__dataclass_fields__})
     return back if back.total() else None
 
 
@@ -160,8 +165,9 @@ async def _role(request: Request, me: StaffSession) -> Response:
     async with rt.db.write() as conn:
         old = await set_role(conn, staff_id, role, at, me.actor)
         back = await _hand_back(conn, staff_id, old, at, rt, me, new_role=role)
+        keys = await live_keys_made_by(conn, staff_id) if old == "admin" and role != "admin" else 0
     rt.sender.wake()
-    return _back_to_staff(back)
+    return _back_to_staff(back, keys)
 
 
 @guard("admin")
@@ -186,8 +192,9 @@ async def _deactivate(request: Request, me: StaffSession) -> Response:
         role = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar()
         await deactivate_staff(conn, staff_id, at, me.actor)
         back = await _hand_back(conn, staff_id, str(role), at, rt, me)
+        keys = await live_keys_made_by(conn, staff_id)
     rt.sender.wake()
-    return _back_to_staff(back)
+    return _back_to_staff(back, keys)
 
 
 async def _hand_back(
@@ -206,11 +213,13 @@ async def _hand_back(
     return back
 
 
-def _back_to_staff(back: HandedBack) -> Response:
-    """The staff page, saying what went back, if anything."""
-    if not back.total():
-        return redirect("/console/staff")
-    return redirect(f"/console/staff?{urlencode(asdict(back))}")
+def _back_to_staff(back: HandedBack, keys: int) -> Response:
+    """The staff page, saying what went back, if anything, and how many live API keys the person made: keys are the
+    organisation's integrations and go on working, so the admins left are told to look at them."""
+    said = {name: count for name, count in asdict(back).items() if count}
+    if keys:
+        said["keys"] = keys
+    return redirect(f"/console/staff?{urlencode(said)}" if said else "/console/staff")
 
 
 @guard("admin", "adviser", "volunteer", "caretaker")

@@ -509,6 +509,8 @@ api_keys = Table(
     Column("window_count", Integer, nullable=False, default=0),
     # The one-time value of the console form that made the key: the same form sent again makes no second key.
     Column("form_nonce", String(64), nullable=True, unique=True),
+    # The admin who made the key (staff.id; staff rows are never deleted); None: made with `keephome apikey add`.
+    Column("made_by", ID, nullable=True),
 )
 
 # What an API write answered, by its Idempotency-Key: a repeat within a day gets the same answer and changes

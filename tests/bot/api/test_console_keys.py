@@ -7,6 +7,7 @@ import re
 import httpx
 from sqlalchemy import select
 
+from bot.api.keys import add_key
 from bot.runtime import Runtime
 from bot.store.schema import api_keys, audit_log
 from tests.support.console import add_person, login, post_form
@@ -77,3 +78,63 @@ async def test_two_live_keys_never_share_a_name(runtime: Runtime, client: httpx.
     # Once that key is revoked, its name may go to the key that replaces it.
     assert (await post_form(client, PAGE, f"{PAGE}/{key_id}/revoke", {})).status_code == 303
     assert (await post_form(client, PAGE, PAGE, {"name": "Ledger sync", "scope": "write"})).status_code == 200
+
+
+def _key_row(page: str, name: str) -> str:
+    """The keys page's row of the key called `name`."""
+    rows = [row for row in page.split("<tr data-key=")[1:] if f"<td>{name}</td>" in row]
+    assert len(rows) == 1, f"{len(rows)} rows for {name}"
+    return rows[0].split("</tr>")[0]
+
+
+async def test_keys_outlive_their_maker_and_the_admins_left_are_told_which(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Keys are the organisation's integrations: deactivating the admin who made one does not stop it (rent data keeps
+    flowing), but the deactivating admin is told how many live keys the person made, with the way to the keys page,
+    and the page names each key's maker and marks the keys whose maker left."""
+    leaving = await add_person(runtime, "leaving@example.org", "admin")
+    await add_person(runtime, "staying@example.org", "admin")
+    await login(client, "leaving@example.org")
+    made = [await post_form(client, PAGE, PAGE, {"name": name, "scope": "write"}) for name in ("Ledger", "ERP")]
+    keys = [re.search(r'value="(kh_[A-Za-z0-9_-]+)" id="new-key"', answer.text) for answer in made]
+    ledger = keys[0].group(1) if keys[0] is not None else ""
+    async with runtime.db.read() as conn:
+        erp = (await conn.execute(select(api_keys.c.id).where(api_keys.c.name == "ERP"))).scalar_one()
+    assert (await post_form(client, PAGE, f"{PAGE}/{erp}/revoke", {})).status_code == 303
+    async with runtime.db.write() as conn:
+        await add_key(conn, "Nightly import", "write", runtime.clock(), "cli")
+    listed = (await client.get(PAGE)).text
+    assert "leaving@example.org" in _key_row(listed, "Ledger") and 'id="makers-left"' not in listed
+    assert "the command line (keephome apikey add)" in _key_row(listed, "Nightly import")
+    client.cookies.clear()
+    await login(client, "staying@example.org")
+    done = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {})
+    assert done.status_code == 303
+    told = (await client.get(done.headers["location"])).text
+    # One live key: the revoked one and the command line's are not the person's to count.
+    assert 'id="keys-left"' in told and "The person made 1 API key that still works" in told
+    assert 'href="/console/admin/api-keys"' in told.split('id="keys-left"')[1].split("</div>")[0]
+    page = (await client.get(PAGE)).text
+    assert "leaving@example.org" in _key_row(page, "Ledger") and "(deactivated)" in _key_row(page, "Ledger")
+    assert "maker-left" not in _key_row(page, "ERP") and "maker-left" not in _key_row(page, "Nightly import")
+    assert 'id="makers-left"' in page and "1 live key was made by an admin who is deactivated" in page
+    headers = {"Authorization": f"Bearer {ledger}"}
+    assert (await client.get("/api/v1/cases", headers=headers)).status_code == 200
+
+
+async def test_an_admin_made_an_adviser_is_said_to_leave_their_keys(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """An admin who becomes an adviser can no longer see or revoke the keys they made: the same word as for a
+    deactivation, and the keys page marks the maker as no longer an admin."""
+    moving = await add_person(runtime, "moving@example.org", "admin")
+    await add_person(runtime, "staying@example.org", "admin")
+    await login(client, "moving@example.org")
+    assert (await post_form(client, PAGE, PAGE, {"name": "Ledger", "scope": "read"})).status_code == 200
+    client.cookies.clear()
+    await login(client, "staying@example.org")
+    done = await post_form(client, "/console/staff", f"/console/staff/{moving}/role", {"role": "adviser"})
+    assert "The person made 1 API key that still works" in (await client.get(done.headers["location"])).text
+    page = (await client.get(PAGE)).text
+    assert "(no longer an admin)" in _key_row(page, "Ledger") and 'id="makers-left"' in page
