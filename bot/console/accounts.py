@@ -304,9 +304,23 @@ def _known_role(role: str) -> None:
         )
 
 
+async def _keep_an_admin(conn: AsyncConnection, staff_id: int) -> None:
+    """Refuse a change that would leave no active admin (nobody could then manage staff or keys in the console).
+    The active admins' rows are locked first: two admins deactivating each other at once cannot both pass."""
+    admins = (
+        await conn.execute(
+            select(staff.c.id).where(staff.c.role == "admin", staff.c.active.is_(True)).with_for_update()
+        )
+    ).scalars()
+    if set(admins) == {staff_id}:
+        raise StaffError(N_("keephome needs at least one active admin: make another person an admin first"))
+
+
 async def _set_status(conn: AsyncConnection, staff_id: int, **values: Any) -> None:
     """The one writer of a person's role and whether they are active: their sessions end with any change, so the
-    new rights apply at once."""
+    new rights apply at once. The last active admin stays one (`_keep_an_admin`)."""
+    if values.get("active") is False or values.get("role", "admin") != "admin":
+        await _keep_an_admin(conn, staff_id)
     if not (await conn.execute(update(staff).where(staff.c.id == staff_id).values(**values))).rowcount:
         raise StaffError(N_("no such staff account"))
     await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))

@@ -143,6 +143,9 @@ async def _reset_password(request: Request, me: StaffSession) -> Response:
     The only way the console makes a new link for an active person: a link that left the old password working would
     leave a leaked password or a lost phone's session open until the person used it."""
     staff_id = _staff_id(request)
+    if staff_id == me.staff_id:
+        # It would sign the admin out with no password; their own is changed under "Me".
+        raise StaffError(N_("you change your own password under “Me”"))
     rt = runtime(request)
     async with rt.db.write() as conn:
         reset = await reset_access(conn, staff_id, now(request), rt.settings.public_url, me.actor)

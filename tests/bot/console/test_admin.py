@@ -3,6 +3,7 @@ urgent-case notices."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from contextlib import AsyncExitStack
@@ -14,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from bot.app import create_app
 from bot.channels.base import SendResult
-from bot.console.accounts import StaffError, add_staff
+from bot.console.accounts import StaffError, add_staff, deactivate_staff, set_role
 from bot.host.notices import notify_urgent_case
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
@@ -452,6 +453,48 @@ async def test_an_admin_cannot_deactivate_themselves(runtime: Runtime, client: h
         entries = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.deactivate"))).all()
     assert active is True and entries == []
     assert (await client.get("/console/staff")).status_code == 200  # still signed in
+
+
+async def test_two_admins_closing_each_others_accounts_at_once_leave_one_admin(runtime: Runtime) -> None:
+    """Each may close the other's account, but not both at once: the second change would leave nobody who can manage
+    staff or keys in the console, and is refused with why. The same holds for a role change."""
+    first = await add_person(runtime, "first@example.org", "admin")
+    second = await add_person(runtime, "second@example.org", "admin")
+    app = create_app(runtime)
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://keephome.example.org") as one,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://keephome.example.org") as other,
+    ):
+        for client, email in ((one, "first@example.org"), (other, "second@example.org")):
+            assert (await login(client, email)).status_code == 303
+        tokens = [csrf_of((await client.get("/console/staff")).text) for client in (one, other)]
+        # Both pages were open before either form went: each request passes its session check first.
+        answers = await asyncio.gather(
+            one.post(f"/console/staff/{second}/deactivate", data={"csrf_token": tokens[0]}),
+            other.post(f"/console/staff/{first}/deactivate", data={"csrf_token": tokens[1]}),
+        )
+    async with runtime.db.read() as conn:
+        admins = (await conn.execute(select(staff.c.id).where(staff.c.role == "admin", staff.c.active))).all()
+    assert len(admins) == 1
+    assert sorted(a.status_code for a in answers)[0] == 303
+    async with runtime.db.write() as conn:
+        for change in (
+            lambda: deactivate_staff(conn, admins[0].id, runtime.clock(), "staff:0"),
+            lambda: set_role(conn, admins[0].id, "adviser", runtime.clock(), "staff:0"),
+        ):
+            with pytest.raises(StaffError, match="at least one active admin"):
+                await change()
+
+
+async def test_an_admin_resets_no_password_of_their_own(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """The staff page offers no reset on the admin's own row; a form sent there anyway would sign them out with no
+    password, so it is refused and says where their own password is changed."""
+    admin = await signed_in_admin(runtime, client)
+    assert f"/console/staff/{admin}/reset-password" not in (await client.get("/console/staff")).text
+    refused = await post_form(client, "/console/staff", f"/console/staff/{admin}/reset-password", {})
+    assert refused.status_code == 422 and "You change your own password under “Me”" in refused.text
+    assert (await client.get("/console/staff")).status_code == 200  # still signed in, password kept
+    assert (await login(client, "admin@example.org")).status_code == 303
 
 
 def _link_in(page: str) -> str:
