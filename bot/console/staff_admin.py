@@ -242,6 +242,7 @@ async def _me_page(
         "me.html",
         status,
         account=row,
+        telegram_on=_telegram_on(request),
         saved=query.get("saved") == "1",
         changed=query.get("changed") == "1",
         password_error=error,
@@ -321,11 +322,19 @@ async def _save_me(request: Request, me: StaffSession) -> Response:
 TELEGRAM_CODE_MINUTES = 30
 
 
+def _telegram_on(request: Request) -> bool:
+    """Whether keephome has a Telegram bot to write a code to (KEEPHOME_TELEGRAM_TOKEN, or the demo's sandbox)."""
+    return "telegram" in runtime(request).channels
+
+
 @guard("admin", "adviser", "volunteer", "caretaker")
 async def _telegram_code(request: Request, me: StaffSession) -> Response:
     """A one-time code to type to the bot ("STAFF 1234 5678"): it links this person's chat for notices."""
     if me.role not in NOTICE_ROLES:
         raise FormError(N_("notices of urgent cases go to advisers and admins"))
+    if not _telegram_on(request):
+        # A code nobody can write to a bot that does not run would only wait out its 30 minutes.
+        raise FormError(N_("Telegram is not set up for this keephome: there is no bot to write a code to"))
     code = new_code()
     at = now(request)
     async with runtime(request).db.write() as conn:

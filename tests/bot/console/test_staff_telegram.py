@@ -8,11 +8,15 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select
 
+from bot.app import create_app
 from bot.inbound.inbox import InboundMessage
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from bot.starter import running
 from bot.store.schema import outbox, staff
 from tests.support.console import add_person, login, post_form
-from tests.support.drive import process_all
+from tests.support.drive import FailingSandbox, process_all
+from tests.support.schema import migrated
 
 CHAT = "90001"
 
@@ -71,3 +75,23 @@ async def test_volunteers_get_no_code(client: httpx.AsyncClient, runtime: Runtim
     assert "telegram-code" not in page.text
     refused = await post_form(client, "/console/me", "/console/me/telegram-code", {})
     assert refused.status_code == 422
+
+
+async def test_without_telegram_the_page_offers_no_code_to_write_to_a_bot_that_is_not_there(settings: Settings) -> None:
+    """keephome without KEEPHOME_TELEGRAM_TOKEN: "Me" says Telegram is not set up instead of handing out a code nobody
+    can write to any bot, and a code asked for anyway is refused."""
+    rt = build_runtime(settings, channels={"sms": FailingSandbox("sms")})
+    await migrated(rt.db)
+    async with running(rt, background=False):
+        adviser = await add_person(rt, "adviser@example.org", "adviser")
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="https://keephome.example.org") as client:
+            await login(client, "adviser@example.org")
+            page = (await client.get("/console/me")).text
+            assert 'id="no-telegram"' in page and 'id="get-code"' not in page
+            refused = await post_form(client, "/console/me", "/console/me/telegram-code", {})
+            assert refused.status_code == 422 and "Telegram is not set up" in refused.text
+            assert "STAFF " not in refused.text
+        async with rt.db.read() as conn:
+            code = (await conn.execute(select(staff.c.telegram_code_hash).where(staff.c.id == adviser))).scalar()
+        assert code is None
