@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -32,7 +31,7 @@ from bot.reminders.timers import balance_updated
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.schema import audit_log, tenants
-from bot.tenants.csv_rows import Duplicates, ImportRow, RowError, RowRules, check_row, known_languages
+from bot.tenants.csv_rows import Duplicates, ImportRow, RowError, RowRules, check_row, known_languages, local_today
 from bot.tenants.upsert import CHUNK, ImportRefused, ImportSummary, upsert_rows
 
 __all__ = ["Write", "checked_rows", "put_tenant", "rules_for", "write_bulk"]
@@ -54,7 +53,7 @@ def rules_for(settings: Settings, now: datetime) -> RowRules:
     """The CSV import's field rules, as the API writes fields: decimal points and YYYY-MM-DD only."""
     return RowRules(
         danish=False,
-        today=now.astimezone(ZoneInfo(settings.timezone)).date(),
+        today=local_today(now, settings.timezone),
         languages=known_languages(),
         enabled=frozenset(settings.language_list),
         fallback=settings.fallback_language,

@@ -27,6 +27,7 @@ from bot.console.web import FormError, NotFound, field, field_name, now, parse_d
 from bot.i18n import N_, local_day
 from bot.store.schema import tenants
 from bot.tenants import court
+from bot.tenants.csv_rows import after_today
 
 __all__ = ["MEETING_LABELS", "OUTCOME_LABELS", "STEP_LABELS", "routes"]
 
@@ -77,12 +78,14 @@ def _back(form: FormData, tenant_id: int) -> Response:
     return redirect(raw if isinstance(raw, str) and _BACK.match(raw) else f"/console/tenants/{tenant_id}")
 
 
-def _day(form: FormData, name: str, *, default: date | None = None, latest: date | None = None) -> date | None:
+def _day(form: FormData, name: str, *, default: date | None = None, today: date | None = None) -> date | None:
+    """The form's day (empty: `default`). With `today`, a day past by definition (a filing, an outcome, a notice
+    sent): one after it is refused by the import's rule, `after_today`, in the form's own words."""
     raw = field(form, name, max_length=10, required=False)
     if not raw:
         return default
     day = parse_day(raw, name)
-    if latest is not None and day > latest:
+    if today is not None and after_today(day, today):
         raise FormError(N_("'%(name)s' is in the future"), name=name)
     return day
 
@@ -95,7 +98,7 @@ def _refused(exc: court.CourtError) -> FormError:
 async def _filing(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
     form = await request.form()
-    filed = _day(form, "filed_on", latest=today(request))
+    filed = _day(form, "filed_on", today=today(request))
     if filed is None:
         raise FormError(N_("'%(name)s' is required"), name="filed_on")
     court_date = _day(form, "court_date")
@@ -152,7 +155,7 @@ async def _outcome(request: Request, me: StaffSession) -> Response:
     outcome = field(form, "outcome", max_length=16)
     if outcome not in court.OUTCOMES:
         raise FormError(N_("Choose what became of the court case."))
-    day = _day(form, "on", default=today(request), latest=today(request))
+    day = _day(form, "on", default=today(request), today=today(request))
     assert day is not None
     new_date = _day(form, "court_date") if outcome == "postponed" else None
     if outcome == "postponed" and new_date is None:
@@ -203,7 +206,7 @@ async def _notice(request: Request, me: StaffSession) -> Response:
 async def _notice_sent(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
     form = await request.form()
-    day = _day(form, "sent_on", default=today(request), latest=today(request))
+    day = _day(form, "sent_on", default=today(request), today=today(request))
     assert day is not None
     at = now(request)
     async with runtime(request).db.write() as conn:

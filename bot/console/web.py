@@ -38,6 +38,7 @@ from bot.paths import TEMPLATES_DIR
 from bot.phones import readable
 from bot.runtime import Runtime
 from bot.store.election import role_held_somewhere
+from bot.tenants.csv_rows import local_today
 
 __all__ = [
     "FormError",
@@ -150,8 +151,8 @@ def _zone(request: Request) -> ZoneInfo:
 
 
 def today(request: Request) -> date:
-    """Today in the organisation's time zone."""
-    return now(request).astimezone(_zone(request)).date()
+    """Today in the organisation's time zone (the import's rule, `local_today`)."""
+    return local_today(now(request), runtime(request).settings.timezone)
 
 
 def _make_local_time(zone: ZoneInfo, this_year: int) -> Any:

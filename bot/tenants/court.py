@@ -349,13 +349,14 @@ def record_outcome(
     on: date,
     now: datetime,
     *,
+    today: date,
     new_court_date: date | None = None,
-    today: date | None = None,
     source: str = "console",
 ) -> int:
     """What became of the open court case on `on`; returns its id. Called off: closed, court dates cleared.
     Postponed: the court date becomes `new_court_date`. Carried out or moved out: closed, and the tenant's status
-    becomes moved_out (nothing proactive goes any more). `today` is the organisation's day (default: `now`'s)."""
+    becomes moved_out (nothing proactive goes any more). `today` is the organisation's day (`local_today`; `now`'s
+    UTC date is the day before in Copenhagen's first hour or two)."""
     if outcome not in OUTCOMES:
         raise CourtError(N_("unknown outcome %(outcome)s"), outcome=repr(outcome))
     case = _open_case(conn, tenant_id)
@@ -369,7 +370,7 @@ def record_outcome(
     if outcome == "postponed":
         if new_court_date is None:
             raise CourtError(N_("a postponement needs the new court date"))
-        _check_postponed(case, new_court_date, now.date() if today is None else today)
+        _check_postponed(case, new_court_date, today)
         _save(conn, case, now, court_date=new_court_date)
         events.append(_event(tenant_id, "court_date", new_court_date, case["id"], source, now))
         opened = {tenant_id: case}

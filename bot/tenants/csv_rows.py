@@ -12,10 +12,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.paths import TEMPLATES_DIR
 from bot.phones import e164, refusal
@@ -38,8 +39,10 @@ __all__ = [
     "RowError",
     "RowNotice",
     "RowRules",
+    "after_today",
     "check_row",
     "known_languages",
+    "local_today",
     "parse_csv",
 ]
 
@@ -208,6 +211,19 @@ def known_languages(templates_dir: Path = TEMPLATES_DIR) -> frozenset[str]:
     return ISO_639_1 | extra
 
 
+def local_today(now: datetime, timezone: str) -> date:
+    """The organisation's day at `now`: the date in KEEPHOME_TIMEZONE, which in Copenhagen begins an hour or two
+    before UTC's. The "today" of every date rule here, of an import, the API and the console's court forms."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def after_today(day: date, today: date) -> bool:
+    """The one rule for a day that is past by definition (a påkrav sent, a case filed, the kommune told, a payment
+    made, an outcome recorded): a day after the organisation's `today` (`local_today`) is refused, by an import row
+    (`RowRules.past_day`), the API and the console's court forms alike, each in its own words."""
+    return day > today
+
+
 def _shown(raw: str) -> str:
     return f'"{raw[:40]}…"' if len(raw) > 40 else f'"{raw}"'
 
@@ -342,7 +358,7 @@ class RowRules:
     def past_day(self, column: str, raw: str) -> date | None:
         """A day that is past by definition (a påkrav sent, a case filed): one after today is refused."""
         found = self.day(column, raw)
-        if found is not None and found > self.today:
+        if found is not None and after_today(found, self.today):
             raise FieldError(
                 f"{column} {found.isoformat()} is after today ({self.today.isoformat()}): {_PAST_EVENTS[column]}"
             )

@@ -92,6 +92,6 @@ async def test_a_tenant_who_moved_out_reads_as_moved_out(api: Api) -> None:
     async with api.rt.db.read() as conn:
         tid = (await conn.execute(select(court_cases.c.tenant_id))).scalar_one()
     async with api.rt.db.write() as conn:
-        await conn.run_sync(record_outcome, tid, "carried_out", TODAY, api.rt.clock())
+        await conn.run_sync(record_outcome, tid, "carried_out", TODAY, api.rt.clock(), today=TODAY)
     shown = await api.get("tenants/T-1")
     assert shown.status_code == 200 and shown.json()["status"] == "moved_out"

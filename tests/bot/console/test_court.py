@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select, update
 
+from bot.app import create_app
 from bot.i18n import local_day
 from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
-from bot.runtime import Runtime
+from bot.runtime import Clock, Runtime
 from bot.settings import Settings
 from bot.store.schema import audit_log, court_cases, rent_events, rent_positions, staff, tenants
-from bot.tenants.csv_rows import known_languages, parse_csv
+from bot.tenants.csv_rows import known_languages, local_today, parse_csv
 from scheduler.rent_day import court_eve
-from tests.conftest import make_settings
+from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, csrf_of, login, today
 
 
@@ -463,3 +464,53 @@ async def test_the_tenant_page_holds_the_court_case_when_there_is_no_case(
     )
     assert answer.headers["location"] == f"/console/tenants/{tid}"
     assert "Retten i Glostrup" not in (await client.get(f"/console/tenants/{tid}")).text
+
+
+class SetClock(Clock):
+    """A clock standing at one instant."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__()
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 1, 14, 23, 30, tzinfo=UTC),  # 00:30 on the 15th in Copenhagen (winter time)
+        datetime(2026, 6, 10, 22, 30, tzinfo=UTC),  # 00:30 on the 11th (summer time)
+        datetime(2026, 3, 28, 23, 30, tzinfo=UTC),  # 00:30 on the night summer time begins
+        datetime(2026, 10, 24, 22, 30, tzinfo=UTC),  # 00:30 on the night it ends
+    ],
+    ids=str,
+)
+async def test_the_court_forms_and_an_import_refuse_the_same_future_days(settings: Settings, at: datetime) -> None:
+    """Past UTC's midnight's hour or two behind Copenhagen's, the forms' "today" is the organisation's, as an
+    import's is: the day in Copenhagen is accepted by both, the day after it refused by both."""
+    async with started_runtime(settings, SetClock(at)) as rt:
+        day = local_today(at, rt.settings.timezone)
+        assert day == at.date() + timedelta(days=1)
+        line = "C-2;Amira Hansen;20123457;100,00;;;{filed};;"
+        for filed, ok in ((day, True), (day + timedelta(days=1), False)):
+            parsed = parse_csv(f"{HEADER}\n{line.format(filed=filed)}".encode(), day, known_languages(), ["da"], "da")
+            assert parsed.ok is ok and [e.column for e in parsed.errors] == ([] if ok else ["court_filed_on"])
+        tid = await court_tenant(rt, filed=day - timedelta(days=40), court=day - timedelta(days=20))
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://keephome.example.org"
+        ) as client:
+            await adviser(rt, client)
+            page = f"/console/tenants/{tid}"
+            await post(client, page, f"{page}/court/outcome", {"outcome": "called_off"})
+            ahead = await post(
+                client, page, f"{page}/court/filing", {"filed_on": (day + timedelta(days=1)).isoformat()}
+            )
+            assert ahead.status_code == 422 and "is in the future" in said_on(ahead)
+            notice = await post(
+                client, page, f"{page}/kommune-notice", {"sent_on": (day + timedelta(days=1)).isoformat()}
+            )
+            assert notice.status_code == 422 and "is in the future" in said_on(notice)
+            assert (await post(client, page, f"{page}/court/filing", {"filed_on": day.isoformat()})).status_code == 303
+            assert await position(rt, tid) == (day, None)

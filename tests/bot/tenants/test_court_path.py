@@ -171,11 +171,11 @@ async def test_a_stale_ledger_does_not_undo_what_the_adviser_recorded(database: 
     await load(database, line)
     tid = (await tenant(database))["tenant_id"]
     async with database.write() as conn:
-        await conn.run_sync(record_outcome, tid, "postponed", TODAY, NOW, new_court_date=date(2026, 4, 8))
+        await conn.run_sync(record_outcome, tid, "postponed", TODAY, NOW, today=TODAY, new_court_date=date(2026, 4, 8))
     await load(database, line)  # the ledger still says 20 March
     assert (await tenant(database))["court_date"] == date(2026, 4, 8)
     async with database.write() as conn:
-        await conn.run_sync(record_outcome, tid, "called_off", TODAY, NOW)
+        await conn.run_sync(record_outcome, tid, "called_off", TODAY, NOW, today=TODAY)
     await load(database, line)  # and still says it after the case was called off
     position = await tenant(database)
     assert (position["court_filed_on"], position["court_date"]) == (None, None)
@@ -282,6 +282,6 @@ async def test_a_file_that_brings_a_filing_or_court_date_first_counts_it_as_chan
     assert (await import_tenants(database, dated, NOW, settings)).unchanged == 1
     tid = (await tenant(database))["tenant_id"]
     async with database.write() as conn:
-        await conn.run_sync(record_outcome, tid, "called_off", TODAY, NOW)
+        await conn.run_sync(record_outcome, tid, "called_off", TODAY, NOW, today=TODAY)
     assert (await import_tenants(database, dated, NOW, settings)).unchanged == 1
     assert [c["status"] for c in await cases_of(database)] == ["closed"]  # and indeed nothing reopened

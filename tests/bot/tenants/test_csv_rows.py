@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.tenants.csv_rows import ISO_639_1, ImportRow, ParseResult, known_languages, parse_csv
+from bot.tenants.csv_rows import ISO_639_1, ImportRow, ParseResult, known_languages, local_today, parse_csv
 
 FIXTURES = Path(__file__).resolve().parents[2] / "support" / "fixtures"
 TODAY = date(2026, 3, 5)
@@ -495,3 +495,30 @@ def test_a_comma_or_semicolon_file_is_not_taken_for_a_tab_file() -> None:
     assert reasons(parse("tenant_ref,name,phone\nA,Test\tPerson,+4520123501\n")) == [
         "line 2: name contains a tab: remove it"
     ]
+
+
+@pytest.mark.parametrize(
+    ("at", "day"),
+    [
+        (datetime(2026, 3, 28, 22, 59, tzinfo=UTC), date(2026, 3, 28)),  # 23:59 winter time
+        (datetime(2026, 3, 28, 23, 0, tzinfo=UTC), date(2026, 3, 29)),  # midnight: summer time begins at 01:00 UTC
+        (datetime(2026, 3, 29, 21, 59, tzinfo=UTC), date(2026, 3, 29)),  # 23:59 summer time
+        (datetime(2026, 3, 29, 22, 0, tzinfo=UTC), date(2026, 3, 30)),
+        (datetime(2026, 10, 24, 22, 0, tzinfo=UTC), date(2026, 10, 25)),  # midnight before summer time ends
+        (datetime(2026, 10, 25, 22, 59, tzinfo=UTC), date(2026, 10, 25)),  # 23:59 winter time again
+        (datetime(2026, 10, 25, 23, 0, tzinfo=UTC), date(2026, 10, 26)),
+    ],
+    ids=str,
+)
+def test_today_is_the_day_in_copenhagen_and_a_day_after_it_is_refused(at: datetime, day: date) -> None:
+    assert local_today(at, "Europe/Copenhagen") == day
+    header = "tenant_ref,name,phone,demand_sent_on"
+    for sent, refused in ((day, []), (day + timedelta(days=1), ["demand_sent_on"])):
+        found = parse_csv(
+            f"{header}\nA-1,Amira Hansen,20123456,{sent}".encode(),
+            local_today(at, "Europe/Copenhagen"),
+            LANGUAGES,
+            ["da"],
+            "da",
+        )
+        assert [e.column for e in found.errors] == refused

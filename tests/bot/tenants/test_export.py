@@ -136,7 +136,7 @@ async def test_the_page_names_statuses_kinds_and_outcomes_in_words_and_the_json_
     def more(conn: Connection) -> None:
         """A filing called off, a consent to share withdrawn, a referral's step applied for, a reminder planned."""
         record_filing(conn, history.tenant_id, today - timedelta(days=20), today + timedelta(days=10), now)
-        record_outcome(conn, history.tenant_id, "called_off", today, now)
+        record_outcome(conn, history.tenant_id, "called_off", today, now, today=today)
         consent = record_consent(
             conn,
             tenant_id=history.tenant_id,
