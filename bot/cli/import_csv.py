@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 from bot.reminders.ledger import import_tenants
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
-from bot.tenants.csv_rows import RowNotice, known_languages, parse_csv
+from bot.tenants.csv_rows import RowNotice, known_languages, local_today, parse_csv
 from bot.tenants.upsert import ErasedUnchecked, ImportRefused, preview_import
 
 __all__ = ["run_import"]
@@ -39,20 +39,29 @@ class _Bar:
         self.stream.write("\n")
 
 
-async def run_import(settings: Settings, path: Path, dry_run: bool, out: TextIO, err: TextIO | None = None) -> int:
-    """Import (or, with dry_run, check) the file: 0 when imported (or valid), 1 on bad rows, 2 otherwise."""
+async def run_import(
+    settings: Settings,
+    path: Path,
+    dry_run: bool,
+    out: TextIO,
+    err: TextIO | None = None,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Import (or, with dry_run, check) the file as of `now` (default: the clock): 0 when imported (or valid), 1 on
+    bad rows, 2 otherwise. Its day in KEEPHOME_TIMEZONE is the import's today (`local_today`)."""
     err = err if err is not None else sys.stderr
     try:
         data = await asyncio.to_thread(Path(path).read_bytes)
     except OSError as exc:
         print(f"keephome import: cannot read {path}: {exc.strerror or exc}", file=err)
         return 2
-    now = utcnow()
+    now = now or utcnow()
     lines = data.count(b"\n")
     check_bar = _Bar(err, "checking", lines) if lines >= _BAR_FROM else None
     result = parse_csv(
         data,
-        now.astimezone(ZoneInfo(settings.timezone)).date(),
+        local_today(now, settings.timezone),
         known_languages(),
         settings.language_list,
         settings.fallback_language,

@@ -1,0 +1,62 @@
+"""`keephome import`: a file is checked and imported as of the clock it is given, whose day is Copenhagen's."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli.import_csv import run_import
+from bot.store.db import Database
+from bot.store.schema import rent_positions, tenants
+from tests.conftest import make_settings
+
+HEADER = "tenant_ref;name;phone;balance;demand_sent_on"
+
+
+async def stored(url: str) -> list[tuple[str, date, date | None]]:
+    db = Database(url)
+    try:
+        query = select(tenants.c.tenant_ref, rent_positions.c.balance_as_of, rent_positions.c.demand_sent_on).join(
+            rent_positions, rent_positions.c.tenant_id == tenants.c.id
+        )
+        async with db.read() as conn:
+            return [tuple(row) for row in (await conn.execute(query)).all()]
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("at", "day"),
+    [
+        # 00:30 in Copenhagen: UTC still has the day before.
+        (datetime(2026, 1, 14, 23, 30, tzinfo=UTC), date(2026, 1, 15)),
+        # The night summer time begins (01:00 UTC): 00:30 winter time.
+        (datetime(2026, 3, 28, 23, 30, tzinfo=UTC), date(2026, 3, 29)),
+        # The night it ends (01:00 UTC): 00:30 summer time.
+        (datetime(2026, 10, 24, 22, 30, tzinfo=UTC), date(2026, 10, 25)),
+        # 23:30 winter time after it ended: UTC and Copenhagen share the day.
+        (datetime(2026, 10, 25, 22, 30, tzinfo=UTC), date(2026, 10, 25)),
+    ],
+    ids=str,
+)
+async def test_an_import_across_midnight_in_copenhagen_counts_copenhagens_day(
+    sqlite_url: str, tmp_path: Path, at: datetime, day: date
+) -> None:
+    settings = make_settings(sqlite_url)
+    later = tmp_path / "later.csv"
+    later.write_text(f"{HEADER}\nA-1;Amira Hansen;20123456;100,00;{day + timedelta(days=1)}\n", "utf-8")
+    out = io.StringIO()
+    assert await run_import(settings, later, False, out, io.StringIO(), now=at) == 1
+    assert out.getvalue().splitlines()[1] == (
+        f"  line 2: demand_sent_on {day + timedelta(days=1)} is after today ({day}): write the day the påkrav "
+        "was sent, or leave the cell empty until it is"
+    )
+    today = tmp_path / "today.csv"
+    today.write_text(f"{HEADER}\nA-1;Amira Hansen;20123456;100,00;{day}\n", "utf-8")
+    assert await run_import(settings, today, False, io.StringIO(), io.StringIO(), now=at) == 0
+    # The balance, with no balance_as_of of its own, is as of the import's day.
+    assert await stored(sqlite_url) == [("A-1", day, day)]
