@@ -6,7 +6,6 @@ import os
 import secrets
 import sys
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.cli.serve import bind, serve
 from bot.console.accounts import ensure_demo_staff
@@ -17,6 +16,7 @@ from bot.settings import Settings, load_settings, served_url
 from bot.store.db import utcnow
 from bot.store.election import AnotherProcess, sqlite_alone
 from bot.store.migrate import prepare
+from bot.tenants.csv_rows import local_today
 
 __all__ = ["DEMO_DATABASE", "demo_settings", "run_demo"]
 
@@ -61,7 +61,7 @@ async def run_demo(settings: Settings) -> int:
     now = rt.clock()
     await seed_demo(
         rt.db,
-        now.astimezone(ZoneInfo(settings.timezone)).date(),
+        local_today(now, settings.timezone),
         now,
         delivery_days=settings.demand_delivery_days,
         before_due_days=settings.before_due_days,

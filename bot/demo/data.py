@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from bot.store.db import Database
 from bot.store.schema import rent_positions, tenants
-from bot.tenants.csv_rows import ImportRow, RowRules, known_languages
+from bot.tenants.csv_rows import ImportRow, RowRules, check_row, known_languages
 from bot.tenants.status import set_status
 from bot.tenants.upsert import upsert_rows
 from scheduler.calendar import demand_deadline
 from scheduler.model import PolicySettings
 from scheduler.rent_day import RentDay
 
-__all__ = ["DEMO_PREFIX", "DemoTenant", "demo_tenants", "seed_demo"]
+__all__ = ["DEMO_PREFIX", "DemoRowRefused", "DemoTenant", "demo_rules", "demo_tenants", "seed_demo"]
 
 DEMO_PREFIX = "DEMO-"
 _DAY = timedelta(days=1)
+
+
+class DemoRowRefused(ValueError):
+    """A demo tenant an import would refuse: the demo must never show data a housing organisation could not load."""
+
+
+def demo_rules(today: date, languages: Collection[str] | None = None, fallback: str = "da") -> RowRules:
+    """The import's row rules on `today` (a `,` file: amounts 7100.50, dates YYYY-MM-DD); `languages`: those that
+    are live (KEEPHOME_LANGUAGES; None: every one), any other read as `fallback`, as an import does."""
+    known = known_languages()
+    return RowRules(False, today, known, known if languages is None else frozenset(languages), fallback)
+
+
+def _cell(value: date | bool | str | None) -> str:
+    """A value as an import file's cell holds it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +75,13 @@ def _missed_due_day(today: date) -> int:
     return min(shown) if shown else (today - 10 * _DAY).day
 
 
-def demo_tenants(today: date, *, delivery_days: int = 0, before_due_days: int = 3) -> list[DemoTenant]:
-    """Twelve fictional tenants, one or two per stage, with clearly fake names and numbers."""
+def demo_tenants(
+    today: date, *, delivery_days: int = 0, before_due_days: int = 3, rules: RowRules | None = None
+) -> list[DemoTenant]:
+    """Twelve fictional tenants, one or two per stage, with clearly fake names and numbers. Each is written as an
+    import row's cells and read by the import's own rules (`rules`, default `demo_rules(today)`): a tenant an
+    import would refuse raises DemoRowRefused."""
+    rules = rules or demo_rules(today)
     missed_day = _missed_due_day(today)
     # A due day whose before-due reminder comes today; on a day none does (Christmas), the plain distance.
     upcoming = RentDay(today, PolicySettings(before_due_days=before_due_days)).upcoming
@@ -81,25 +106,28 @@ def demo_tenants(today: date, *, delivery_days: int = 0, before_due_days: int = 
         children: bool | None = None,
     ) -> ImportRow:
         n = next(number)
-        return ImportRow(
-            line=n,
-            tenant_ref=f"{DEMO_PREFIX}{n:02d}",
-            name=name,
-            phone=f"+45201234{n:02d}",
-            language=language,
-            due_day=due_day,
-            monthly_rent_ore=rent_kr * 100,
-            balance_ore=owed_kr * 100,
-            balance_as_of=today,
-            demand_sent_on=demand_sent_on,
-            demand_received_on=demand_received_on,
-            termination_on=termination_on,
-            court_date=court_date,
-            at_risk=at_risk,
-            court_filed_on=court_filed_on,
-            address=address,
-            children=children,
-        )
+        cells = {
+            "tenant_ref": f"{DEMO_PREFIX}{n:02d}",
+            "name": name,
+            "phone": f"+45201234{n:02d}",
+            "language": language,
+            "due_day": str(due_day),
+            "monthly_rent": str(rent_kr),
+            "balance": str(owed_kr),
+            "balance_as_of": _cell(today),
+            "demand_sent_on": _cell(demand_sent_on),
+            "demand_received_on": _cell(demand_received_on),
+            "termination_on": _cell(termination_on),
+            "court_date": _cell(court_date),
+            "at_risk": _cell(at_risk),
+            "court_filed_on": _cell(court_filed_on),
+            "address": _cell(address),
+            "children": _cell(children),
+        }
+        row = check_row(n, cells, rules)
+        if isinstance(row, list):
+            raise DemoRowRefused(f"demo tenant {name} on {today.isoformat()}: " + "; ".join(e.reason for e in row))
+        return row
 
     def demand(days_left: int, name: str, language: str, rent_kr: int, *, paper_days: int = 0) -> DemoTenant:
         # A paper letter (`paper_days` on its way) has its day of receipt recorded; Digital Post has not.
@@ -170,15 +198,12 @@ async def seed_demo(
 ) -> int:
     """Create or refresh the fictional tenants for `today`; running it again changes nothing more.
 
-    Each tenant's language goes through the import's rule (`RowRules.language`): one that is not among the live
-    `languages` (KEEPHOME_LANGUAGES) is stored as `fallback`, so Layla, written in Arabic, reads Danish until
+    Each tenant goes through the import's row rules (`demo_tenants`), its language too: one that is not among the
+    live `languages` (KEEPHOME_LANGUAGES) is stored as `fallback`, so Layla, written in Arabic, reads Danish until
     Arabic is turned on.
     """
-    rules = RowRules(False, today, known_languages(), frozenset(languages), fallback)
-    demo = [
-        replace(d, row=replace(d.row, language=rules.language("language", d.row.language)))
-        for d in demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days)
-    ]
+    rules = demo_rules(today, languages, fallback)
+    demo = demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days, rules=rules)
     async with db.write() as conn:
         await upsert_rows(conn, [d.row for d in demo], now)
         refs = [d.row.tenant_ref for d in demo]

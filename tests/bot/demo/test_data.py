@@ -9,7 +9,7 @@ import phonenumbers
 import pytest
 from sqlalchemy import select
 
-from bot.demo.data import DEMO_PREFIX, DemoTenant, demo_tenants, seed_demo
+from bot.demo.data import DEMO_PREFIX, DemoRowRefused, DemoTenant, demo_tenants, seed_demo
 from bot.store.db import Database
 from bot.store.schema import rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow
@@ -150,3 +150,11 @@ async def test_seeding_on_a_later_day_moves_the_timeline(database: Database) -> 
     rows = await snapshot(database)
     assert len(rows) == 12
     assert {row["balance_as_of"] for row in rows} == {later}
+
+
+def test_a_demo_tenant_an_import_would_refuse_stops_the_demo() -> None:
+    """The demo's tenants are read by the import's row rules: on 25 December 2099 Robin's court date, two weeks
+    ahead, falls in 2100, a year an import refuses, and the demo says so rather than show it."""
+    with pytest.raises(DemoRowRefused, match=r"Robin Placeholder on 2099-12-25: court_date \"2100-01-08\" is not in"):
+        demo_tenants(date(2099, 12, 25))
+    assert len(demo_tenants(date(2099, 12, 17))) == 12
