@@ -413,6 +413,8 @@ cases = Table(
 # cannot match a parameter to it once the insert runs on a generic plan (the sixth time on one connection).
 OPEN_CASE = cases.c.status != literal_column("'closed'")
 Index("ux_cases_open_tenant", cases.c.tenant_id, unique=True, sqlite_where=OPEN_CASE, postgresql_where=OPEN_CASE)
+# The report reads the cases opened in a period (bot/console/outcome_queries.py, `case_contact_query`).
+Index("ix_cases_opened_at", cases.c.opened_at)
 
 case_events = Table(
     "case_events",
