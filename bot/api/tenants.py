@@ -97,7 +97,8 @@ def checked_rows(
             values["tenant_ref"] = ref
         parsed = check_row(index, values, rules)
         if isinstance(parsed, list):
-            errors.extend(parsed)
+            repeat = seen.clash_of_refused(index, values, rules)
+            errors.extend(parsed if repeat is None else [*parsed, repeat])
             continue
         # An item with a misfit (an unknown field, a wrong JSON type) is still checked against the others, so one
         # 422 names its duplicate tenant_ref or number too; it is never written.

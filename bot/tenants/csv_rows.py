@@ -504,14 +504,36 @@ class Duplicates:
 
     def clash(self, row: ImportRow) -> RowError | None:
         """The problem when an earlier record has the row's tenant_ref or phone number."""
-        earlier = self.refs.setdefault(row.tenant_ref, row.line)
-        if earlier != row.line:
-            reason = f'tenant_ref "{row.tenant_ref}" already appears on {self.unit} {earlier}'
-            return RowError(row.line, reason, "tenant_ref")
-        owner_line, owner_ref = self.phones.setdefault(row.phone, (row.line, row.tenant_ref))
-        if owner_line != row.line:
-            reason = f'phone {row.phone} is also on {self.unit} {owner_line} (tenant_ref "{owner_ref}")'
-            return RowError(row.line, f"{reason}: one number belongs to one tenant", "phone")
+        return self._clash(row.line, row.tenant_ref, row.phone)
+
+    def clash_of_refused(self, at: int, values: Mapping[str, str], rules: RowRules) -> RowError | None:
+        """The same for a record refused for another reason, by its tenant_ref and phone as far as they can be read:
+        a repeat of a bad row is named with the bad row's own problem, not only once that one is mended."""
+        ref, phone = (
+            _readable(values, column, read) for column, read in (("tenant_ref", rules.ref), ("phone", rules.phone))
+        )
+        return self._clash(at, ref, phone)
+
+    def _clash(self, at: int, ref: str | None, phone: str | None) -> RowError | None:
+        if ref is None:
+            return None
+        earlier = self.refs.setdefault(ref, at)
+        if earlier != at:
+            return RowError(at, f'tenant_ref "{ref}" already appears on {self.unit} {earlier}', "tenant_ref")
+        if phone is None:
+            return None
+        owner_line, owner_ref = self.phones.setdefault(phone, (at, ref))
+        if owner_line != at:
+            reason = f'phone {phone} is also on {self.unit} {owner_line} (tenant_ref "{owner_ref}")'
+            return RowError(at, f"{reason}: one number belongs to one tenant", "phone")
+        return None
+
+
+def _readable(values: Mapping[str, str], column: str, read: Callable[[str, str], str]) -> str | None:
+    """A field of a refused record as the rules read it, or None when it cannot be read."""
+    try:
+        return read(column, values.get(column, "").strip())
+    except FieldError:
         return None
 
 
@@ -575,7 +597,8 @@ def parse_csv(
             values = dict(zip(header, record, strict=True))
             parsed = check_row(line, values, rules, absent)
             if isinstance(parsed, list):
-                errors.extend(parsed)
+                repeat = seen.clash_of_refused(line, values, rules)
+                errors.extend(parsed if repeat is None else [*parsed, repeat])
                 continue
             clash = seen.clash(parsed)
             if clash is not None:

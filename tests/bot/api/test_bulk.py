@@ -186,3 +186,13 @@ async def test_ten_thousand_tenants_go_in_one_bulk(sqlite_api: Api) -> None:
         {"created": MAX_BULK, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0},
     )
     assert (await api.counts())["tenants"] == MAX_BULK
+
+
+async def test_a_repeat_of_a_bad_item_is_named_in_the_same_answer(api: Api) -> None:
+    items = [tenant("A", "+4520123401", due_day=32), tenant("A", "+4520123402"), tenant("B", "+4520123401")]
+    answer = await api.post("tenants/bulk", {"tenants": items})
+    assert problems(answer) == [
+        (0, "due_day", 'due_day "32" must be a whole number from 1 to 31'),
+        (1, "tenant_ref", 'tenant_ref "A" already appears on item 0'),
+        (2, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "A"): one number belongs to one tenant'),
+    ]

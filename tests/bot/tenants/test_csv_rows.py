@@ -522,3 +522,24 @@ def test_today_is_the_day_in_copenhagen_and_a_day_after_it_is_refused(at: dateti
             "da",
         )
         assert [e.column for e in found.errors] == refused
+
+
+def test_a_repeat_of_a_bad_row_is_named_at_once() -> None:
+    """The first report names every bad row: a row repeating a refused one's tenant_ref (or number) among them, not
+    only once the refused row is mended."""
+    result = parse(
+        "tenant_ref;name;phone;balance\r\n"
+        "B-1;Amira Hansen;26123460;7.100,5O\r\n"
+        "B-1;Amira Hansen;26123460;7.100,50\r\n"
+        "B-2;Bent Jensen;+45 26 12 34 60;100,00\r\n"
+        "B-3;Carl Holm;2612346;100,00\r\n"
+        "B-3;Carl Holm;26123463;100,00\r\n"
+    )
+    assert reasons(result) == [
+        'line 2: balance "7.100,5O" is not an amount (write it like 7.100,50)',
+        'line 3: tenant_ref "B-1" already appears on line 2',
+        'line 4: phone +4526123460 is also on line 2 (tenant_ref "B-1"): one number belongs to one tenant',
+        'line 5: phone "2612346" is not a valid phone number: a Danish number has 8 digits (not counting +45), this '
+        "one has 7",
+        'line 6: tenant_ref "B-3" already appears on line 5',
+    ]
