@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Bot
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
 from bot.inbound.poller import ALLOWED_UPDATES
 from bot.settings import ConfigError, Settings
@@ -35,6 +35,13 @@ async def set_webhook(settings: Settings) -> str:
         raise ConfigError(
             f"could not reach the Bot API at {settings.telegram_api_url} ({exc.message}): "
             "check the network and KEEPHOME_TELEGRAM_API_URL"
+        ) from None
+    except InvalidToken:
+        # The library's own words repeat the token, a secret that would end up in a terminal's scrollback or a log.
+        # The Bot API answers 401 for a token it does not know and 404 for an address that is no bot's.
+        raise ConfigError(
+            f"the Bot API at {settings.telegram_api_url} refused KEEPHOME_TELEGRAM_TOKEN: set the token @BotFather "
+            "gave the bot (with a self-hosted Bot API server, check KEEPHOME_TELEGRAM_API_URL too)"
         ) from None
     except TelegramError as exc:
         raise ConfigError(f"Telegram refused the webhook: {exc.message}") from None
