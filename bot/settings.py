@@ -238,7 +238,15 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_url")
     @classmethod
     def _telegram_url(cls, v: str) -> str:
-        return _check_url("KEEPHOME_TELEGRAM_API_URL", v, ("http", "https"))
+        url = _check_url("KEEPHOME_TELEGRAM_API_URL", v, ("http", "https"))
+        # The library appends the token to this URL as it stands (or puts it where `{token}` is): without the Bot
+        # API's `/bot` the token became the port or the host name, and the error that came back quoted it.
+        if not (url.endswith("/bot") or "{token}" in url):
+            raise ValueError(
+                f"KEEPHOME_TELEGRAM_API_URL must end in /bot, the path the bot's token follows: {url}/bot (Telegram's "
+                "own is https://api.telegram.org/bot)"
+            )
+        return url
 
     @field_validator("twilio_from")
     @classmethod

@@ -187,3 +187,23 @@ def test_a_telegram_secret_telegram_would_refuse_stops_start_up(secret: str, sai
         '(e.g. python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
     )
     assert secret not in str(refused.value)  # a secret is not printed
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://api.telegram.org/bot", "http://bot-api.internal:8081/bot/", "http://h/tg/bot", "http://h/bot{token}"],
+)
+def test_a_bot_api_url_ends_in_the_path_the_token_follows(url: str) -> None:
+    assert load_settings(_env_file=None, telegram_api_url=url).telegram_api_url == url.rstrip("/")
+
+
+@pytest.mark.parametrize("url", ["http://bot-api.internal:8081", "https://api.telegram.org/", "http://h:8081/api"])
+def test_a_bot_api_url_without_it_stops_start_up(url: str) -> None:
+    """`http://host:8081` for a self-hosted Bot API server made `http://host:8081123:AAH…`: the token read as the port,
+    and the error quoted it."""
+    with pytest.raises(ConfigError) as refused:
+        _load(telegram_api_url=url)
+    assert str(refused.value) == (
+        f"KEEPHOME_TELEGRAM_API_URL must end in /bot, the path the bot's token follows: {url.rstrip('/')}/bot "
+        "(Telegram's own is https://api.telegram.org/bot)"
+    )
