@@ -11,7 +11,7 @@ from bot.settings import MAKE_A_SECRET, ConfigError, Settings, load_settings
 
 __all__ = [
     "on_this_machine",
-    "placeholder_numbers",
+    "placeholder_settings",
     "run_service",
     "run_settings",
     "unnamed_bot",
@@ -22,15 +22,15 @@ log = logging.getLogger(__name__)
 
 
 def run_settings() -> Settings:
-    """The environment's settings; `run` refuses to start without a secret key, or with the example numbers the
-    texts give tenants while a real provider carries them."""
+    """The environment's settings; `run` refuses to start without a secret key, or with the example name and numbers
+    the texts give tenants while a real provider carries them."""
     settings = load_settings()
     if not settings.secret_key:
         raise ConfigError(
             "KEEPHOME_SECRET_KEY is missing: `run` needs it to key the hashes it keeps instead of strangers' numbers "
             f"and sign-in addresses (e.g. {MAKE_A_SECRET})"
         )
-    if (problem := placeholder_numbers(settings) or unnamed_bot(settings)) is not None:
+    if (problem := placeholder_settings(settings) or unnamed_bot(settings)) is not None:
         raise ConfigError(problem)
     return settings
 
@@ -50,20 +50,27 @@ def unnamed_bot(settings: Settings) -> str | None:
 _TOLD_TO_TENANTS = ("adviser_phone", "kommune_phone")
 
 
-def placeholder_numbers(settings: Settings) -> str | None:
-    """The numbers tenants are told to call ("Ring til os i dag på …") still at keephome's examples while a real
-    provider carries the texts: every reminder would send tenants to a number that is nobody's. None otherwise (the
-    demo, and tests whose providers are stand-ins on this machine, keep the examples)."""
+def placeholder_settings(settings: Settings) -> str | None:
+    """The organisation's name every text is signed with, or the numbers tenants are told to call ("Ring til os i dag
+    på …"), still at keephome's examples while a real provider carries the texts: every reminder would come from a
+    name that is no one's and send tenants to a number that is nobody's. None otherwise (the demo, and tests whose
+    providers are stand-ins on this machine, keep the examples)."""
     if not (_real_sms(settings) or _real_telegram(settings)):
         return None
+    problems = []
+    if settings.org_name == (example := Settings.model_fields["org_name"].default):
+        problems.append(
+            f"KEEPHOME_ORG_NAME is still keephome's example {example}: the texts are signed with it: set the "
+            "organisation's name"
+        )
     left = [
         f"KEEPHOME_{name.upper()} is still keephome's example {default}"
         for name in _TOLD_TO_TENANTS
         if getattr(settings, name) == (default := Settings.model_fields[name].default)
     ]
-    if not left:
-        return None
-    return f"{'; '.join(left)}: the texts tell tenants to call it: set the real number"
+    if left:
+        problems.append(f"{'; '.join(left)}: the texts tell tenants to call it: set the real number")
+    return "; ".join(problems) or None
 
 
 # Whether a real provider carries the channel: one on another machine, not a stand-in on this one (a test).

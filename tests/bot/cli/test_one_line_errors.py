@@ -8,6 +8,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -208,6 +209,7 @@ def test_the_example_numbers_told_to_tenants_stop_run_with_a_real_provider(
     else:
         monkeypatch.setenv("KEEPHOME_TELEGRAM_TOKEN", "123:abc")
         monkeypatch.setenv("KEEPHOME_TELEGRAM_SECRET", "s3cret")
+    monkeypatch.setenv("KEEPHOME_ORG_NAME", "Boligselskabet Syd")
     monkeypatch.setenv("KEEPHOME_KOMMUNE_PHONE", "+4533663366")
     assert main(["run"]) == 2
     assert _one_line(capsys) == (
@@ -221,6 +223,28 @@ def test_the_example_numbers_told_to_tenants_stop_run_with_a_real_provider(
         main(["run"])
 
 
+def test_the_readmes_env_copied_as_it_stands_stops_run_with_a_real_provider(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator who pastes the README's `.env` and adds Twilio is told to write the organisation's own name and
+    numbers: SMS would otherwise send every tenant to a number that may be a stranger's."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("cat > .env <<EOF") :].split("\n", 1)[1]
+    dotenv = block[: block.index("\nEOF\n") + 1]
+    (env.parent / ".env").write_text(re.sub(r"\$\(python3 [^\n]*\)", SECRET, dotenv), encoding="utf-8")
+    monkeypatch.delenv("KEEPHOME_SECRET_KEY")  # the .env's
+    monkeypatch.setenv("KEEPHOME_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("KEEPHOME_TWILIO_AUTH_TOKEN", "t" * 32)
+    monkeypatch.setenv("KEEPHOME_TWILIO_FROM", "+4570102030")
+    assert main(["run"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: KEEPHOME_ORG_NAME is still keephome's example Boligselskabet: the texts "
+        "are signed with it: set the organisation's name; KEEPHOME_ADVISER_PHONE is still keephome's example "
+        "+4570000000; KEEPHOME_KOMMUNE_PHONE is still keephome's example +4570000001: the texts tell tenants to call "
+        "it: set the real number"
+    )
+
+
 def test_a_real_bot_beside_sms_without_its_username_stops_run(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -230,6 +254,7 @@ def test_a_real_bot_beside_sms_without_its_username_stops_run(
     monkeypatch.setenv("KEEPHOME_TWILIO_FROM", "+4570102030")
     monkeypatch.setenv("KEEPHOME_TELEGRAM_TOKEN", "123:abc")
     monkeypatch.setenv("KEEPHOME_TELEGRAM_SECRET", "s3cret")
+    monkeypatch.setenv("KEEPHOME_ORG_NAME", "Boligselskabet Syd")
     monkeypatch.setenv("KEEPHOME_ADVISER_PHONE", "+4533663300")
     monkeypatch.setenv("KEEPHOME_KOMMUNE_PHONE", "+4533663366")
     assert main(["run"]) == 2
