@@ -24,7 +24,7 @@ from bot.channels.sandbox import SandboxChannel
 from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
 from bot.host.cases import take_case
-from bot.i18n import local_day
+from bot.i18n import local_day, speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime, build_runtime
 from bot.store.migrate import upgrade
@@ -1186,6 +1186,40 @@ async def test_an_amount_a_phone_number_and_a_label_beside_the_conversation_stay
             assert ["Lejemålsnummer", 1] in lines, lines
             width, window = await _fits(page)
             assert width <= window, (viewport, width, window)
+            await context.close()
+        assert served.csp_violations == []
+
+
+async def test_the_court_case_s_dates_stay_whole_beside_their_long_labels(tmp_path: Path) -> None:
+    """The court case's list on a case page made its label column as wide as its longest label ("Fogedretten fik fat
+    i lejeren på telefon") and left the values a column one letter wide: the filing day read down the card "2", "6",
+    ".", … and "ikke underrettet" a letter a line, on a desktop and on a phone. A label takes at most half the card
+    now: a date stays on one line, and no value breaks inside a word."""
+    async with _serve(tmp_path, console_language="da") as served:
+        rt = served.rt
+        day = today(rt)
+        tenant_id = await add_tenant(
+            rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=1380000, monthly_rent_ore=690000
+        )
+        case_id = await add_case(rt, tenant_id)
+        await add_person(rt, "adviser@example.org", "adviser")
+        context, page = await _sign_in(served, "adviser@example.org")
+        await page.goto(f"{served.url}/console/cases/{case_id}")
+        await page.fill("#filed-on", (day - timedelta(days=10)).isoformat())
+        await page.fill("#filing-court-date", (day + timedelta(days=14)).isoformat())
+        await page.click("#court button[type=submit]")
+        await page.wait_for_selector("#court-date")
+        await context.close()
+        with speaking("da"):
+            filed = local_day(day - timedelta(days=10))
+        for viewport in ({"width": 1280, "height": 900}, {"width": 375, "height": 667}):
+            context, page = await _sign_in(served, "adviser@example.org", viewport=viewport)
+            await page.goto(f"{served.url}/console/cases/{case_id}")
+            lines = await page.evaluate(_LINES, "#court dd")
+            assert [filed, 1] in lines, (viewport, lines)
+            # No value breaks inside a word ("ikke underrettet" may take two lines, never more).
+            assert all(count <= len(text.split()) for text, count in lines), (viewport, lines)
+            assert any(text == "ikke underrettet" for text, _ in lines), lines
             await context.close()
         assert served.csp_violations == []
 
