@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
 from bot.console.delivery import explain
+from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
@@ -17,18 +18,29 @@ from bot.outbox.trouble import TWICE_DAYS, failing_rows, maybe_twice
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
 
-__all__ = ["routes"]
+__all__ = ["WRONG_PAGE_SIZE", "routes"]
+
+# The wrong numbers a page of the list shows: they stay until the organisation corrects the number and re-imports, so
+# with thousands of tenancies the list grows past what one page (and one audit entry per tenant on every view) holds.
+WRONG_PAGE_SIZE = 50
 
 
 @guard("admin")
 async def _admin_page(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
+    wrong_page = whole_number(request.query_params.get("wrong", "1"), "page", minimum=1, maximum=1_000_000)
+    is_wrong = tenants.c.status == "wrong_number"
     async with rt.db.read() as conn:
+        wrong_count = int((await conn.execute(select(func.count()).select_from(tenants).where(is_wrong))).scalar_one())
+        wrong_pages = max(1, -(-wrong_count // WRONG_PAGE_SIZE))
+        wrong_page = min(wrong_page, wrong_pages)
         wrong = (
             await conn.execute(
                 select(tenants.c.id, tenants.c.tenant_ref, tenants.c.name, tenants.c.updated_at)
-                .where(tenants.c.status == "wrong_number")
-                .order_by(tenants.c.updated_at.desc())
+                .where(is_wrong)
+                .order_by(tenants.c.updated_at.desc(), tenants.c.id.desc())
+                .offset((wrong_page - 1) * WRONG_PAGE_SIZE)
+                .limit(WRONG_PAGE_SIZE)
             )
         ).all()
         flag_paused = await conn.run_sync(is_paused)  # as stored now: the same in every process
@@ -65,6 +77,9 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         request,
         "admin.html",
         wrong=wrong,
+        wrong_count=wrong_count,
+        wrong_page=wrong_page,
+        wrong_pages=wrong_pages,
         setting_paused=rt.settings.paused,
         flag_paused=flag_paused,
         waiting_in=waiting[0],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+from collections import Counter
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy import func, select, update
 from bot.app import create_app
 from bot.channels.base import SendResult
 from bot.console.accounts import StaffError, add_staff, deactivate_staff, set_role
+from bot.console.admin import WRONG_PAGE_SIZE
 from bot.host.notices import notify_urgent_case
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
@@ -268,6 +270,35 @@ async def test_wrong_numbers_are_listed_for_admins(runtime: Runtime, client: htt
     await signed_in_admin(runtime, client)
     page = (await client.get("/console/admin")).text
     assert "R-WRONG" in page and "R-FINE" not in page
+
+
+async def test_a_long_wrong_numbers_list_is_shown_a_page_at_a_time(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """The wrong numbers stay listed until the organisation corrects them: the admin page listed every one, and wrote
+    each into the audit log, on every view. A page of them now, the newest first, with the count and the way on; each
+    tenant on one page, and the audit log names the tenants a page showed."""
+    wrong = [
+        await add_tenant(runtime, f"R-{n:03d}", name="Gamma Tenant", phone=f"+45200001{n:02d}", status="wrong_number")
+        for n in range(WRONG_PAGE_SIZE + 3)
+    ]
+    await signed_in_admin(runtime, client)
+    first = (await client.get("/console/admin")).text
+    second = (await client.get("/console/admin?wrong=2")).text
+    listed = Counter(re.findall(r">(R-\d{3})</a>", first) + re.findall(r">(R-\d{3})</a>", second))
+    assert len(re.findall(r">R-\d{3}</a>", first)) == WRONG_PAGE_SIZE
+    assert listed == Counter(f"R-{n:03d}" for n in range(WRONG_PAGE_SIZE + 3)), listed
+    # The newest first: the three added first are on the second page.
+    assert sorted(re.findall(r">(R-\d{3})</a>", second)) == ["R-000", "R-001", "R-002"]
+    assert f"{WRONG_PAGE_SIZE + 3} wrong numbers" in first and 'href="?wrong=2#wrong-numbers"' in first
+    assert 'href="?wrong=1#wrong-numbers"' in second and "?wrong=3" not in second
+    async with runtime.db.read() as conn:
+        details = [
+            str(row.detail)
+            for row in await conn.execute(
+                select(audit_log.c.detail).where(audit_log.c.action == "tenants.wrong_numbers.view")
+            )
+        ]
+    shown = Counter(name for detail in details for name in detail.split(","))
+    assert shown == Counter(f"tenant:{tenant_id}" for tenant_id in wrong), shown
 
 
 async def _answer(rt: Runtime, tenant_id: int, key: str) -> int:
