@@ -391,6 +391,31 @@ async def test_a_new_case_appears_in_an_open_inbox_without_a_reload(served: Serv
     assert served.csp_violations == []
 
 
+async def test_the_inbox_keeps_the_keyboard_s_place_in_its_list(served: Served) -> None:
+    """The inbox's list is fetched again every 20 seconds and put in place of the old one: a keyboard on a case's
+    link lost it (the focus fell back to the page), and the next Tab started again at the top. While the keyboard's
+    place is in the list the list stays; once it has left, the next refresh brings the new case."""
+    rt = served.rt
+    await add_person(rt, "adviser@example.org", "adviser")
+    await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
+    _, page = await _sign_in(served, "adviser@example.org")
+    await page.wait_for_selector("#cases")
+    await page.focus("#cases a.who")
+    urgent = await add_tenant(
+        rt, "4711-2-03", name="Frida Påhit", phone="+4520000003", balance_ore=2070000, court_date=today(rt)
+    )
+    await add_case(rt, urgent, origin="outreach", consent=False, reason="urgent outreach: court date known")
+    await page.evaluate("refreshCases()")  # what the page's 20-second timer calls
+    assert await page.evaluate("document.activeElement.textContent") == "Sigma"
+    assert await page.evaluate("document.getElementById('case-list').contains(document.activeElement)") is True
+    await page.evaluate("document.activeElement.blur()")
+    await page.evaluate("refreshCases()")
+    await page.wait_for_selector("#cases tbody tr:nth-child(2)")
+    names = [name.strip() for name in await page.locator("#cases tbody tr a.who").all_inner_texts()]
+    assert names == ["Frida", "Sigma"]
+    assert served.csp_violations == []
+
+
 async def test_the_policy_is_enforced_so_an_inline_script_would_be_refused(served: Served) -> None:
     """The check above can fail: a script written into the page itself is refused and reported."""
     context = await served.new_context()
