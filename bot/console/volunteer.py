@@ -36,7 +36,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
 from bot.console.delivery import DeliveryFacts, delivery, facts_by_message
-from bot.console.ids import path_id
+from bot.console.ids import id_from, path_id
 from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.once import Once
 from bot.console.sessions import StaffSession, guard
@@ -234,7 +234,9 @@ def _sent_notice(request: Request, last_sent: dict[tuple[int, str], DeliveryFact
     if outcome not in (_SENT_NOW, _SENT_LATER, _SENT_ALREADY):
         return None
     task, template = request.query_params.get("task", ""), request.query_params.get("text", "")
-    facts = last_sent.get((int(task), template)) if task.isdigit() and len(task) < 12 else None
+    # A number as the console reads one (a digit of another script, "²", passed `isdigit` and failed `int`: a 500).
+    task_id = id_from(task)
+    facts = last_sent.get((task_id, template)) if task_id is not None else None
     if outcome == _SENT_LATER and facts is not None and facts.sent_at is None and facts.next_attempt_at is not None:
         return _("The message goes %(when)s, after quiet hours.") % {"when": local_time(request, facts.next_attempt_at)}
     if outcome == _SENT_ALREADY and facts is not None:

@@ -259,6 +259,26 @@ async def test_a_double_click_on_send_sends_the_text_once(runtime: Runtime, clie
     assert len(sandbox(runtime)["sms"].to("+4520000001")) == 1
 
 
+async def test_a_sent_notice_whose_task_is_no_number_is_the_plain_notice(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The notice after a Send reads its task from the address: "²" (a digit to `isdigit`, not to `int`) or a number
+    past any id answered with a 500. It is no task then, and the page says the message is on its way."""
+    daytime(runtime)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    await press_send(client, case_id)
+    for task in ("%C2%B2", "٣", "99999999999999999999", str(case_id)):
+        page = await client.get(f"/console/tasks?sent=already&task={task}&text=volunteer.call_tomorrow")
+        assert page.status_code == 200, (task, page.status_code)
+        said = notice(html.unescape(page.text))
+        if task == str(case_id):
+            assert said.startswith("This message went to the tenant for this task today already"), said
+        else:
+            assert said == "The message is on its way.", (task, said)
+
+
 # Sunday 6 December, 04:33 in Copenhagen (quiet hours 20:00-09:00), and that morning; a Tuesday at 10:00 and the
 # Wednesday after.
 NIGHT = datetime(2026, 12, 6, 4, 33)
