@@ -1,4 +1,5 @@
-"""Prometheus metrics: counts by channel and result, failed deliveries, outbox depth and waiting rows, send latency.
+"""Prometheus metrics: counts by channel and result, failed deliveries, outbox depth and waiting rows, send latency,
+the daily plan.
 
 Each value is kept up to date by the code that changes it (the outbox depth and the waiting rows by the sender,
 see `bot.outbox.depth`): rendering them for a scrape reads memory only.
@@ -87,6 +88,23 @@ class Metrics:
             "keephome_role_held",
             "Whether this process holds the role (scheduler, sender, poller): 1 or 0",
             ["role"],
+            registry=self.registry,
+        )
+        self.plan_failed = Counter(
+            "keephome_plan_failed",
+            "Runs of the daily plan that failed (the log says why): the scheduler tries again every 15 minutes",
+            registry=self.registry,
+        )
+        self.plan_planned_at = Gauge(
+            "keephome_plan_planned_at_seconds",
+            "The Unix time the last day's reminders were planned, as the scheduler's holder read it at its last "
+            "look (every 15 minutes); 0 in a process that does not hold the scheduler role",
+            registry=self.registry,
+        )
+        self.plan_stale = Gauge(
+            "keephome_plan_stale_balance",
+            "Tenants the last daily plan left out because their balance data was older than "
+            "KEEPHOME_BALANCE_MAX_AGE_DAYS: no reminder goes to them until fresh balances are loaded",
             registry=self.registry,
         )
         self.send_latency = Histogram(

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def job_services(rt: Runtime) -> JobServices:
     """What the periodic jobs need of the runtime."""
-    return JobServices(db=rt.db, settings=rt.settings, clock=rt.clock, wake_sender=rt.sender.wake)
+    return JobServices(db=rt.db, settings=rt.settings, clock=rt.clock, wake_sender=rt.sender.wake, metrics=rt.metrics)
 
 
 async def _stop_channel(channel: Channel) -> None:

@@ -1,5 +1,6 @@
-"""The admins' page: whether messages go out (and which wait after failed tries), the messages that may have reached
-a tenant twice, the global pause switch and the numbers tenants said were wrong."""
+"""The admins' page: whether messages go out (and which wait after failed tries), whether today's reminders were
+planned (and who was left out for old balance data), the messages that may have reached a tenant twice, the global
+pause switch and the numbers tenants said were wrong."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
 from bot.outbox.trouble import TWICE_DAYS, failing_rows, maybe_twice
+from bot.reminders.plan_state import last_plan, plan_state
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
 
@@ -49,6 +51,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         failing = await conn.run_sync(failing_rows)
         # Messages that may have reached their tenant twice: each says so on its tenant's page; here, the last days'.
         twice_count, twice = await conn.run_sync(maybe_twice, now(request))
+        # The daily plan as stored by whichever process holds the scheduler role: missing, late, or who it left out.
+        plan = plan_state(await conn.run_sync(last_plan), now(request), rt.settings.timezone, rt.settings.plan_hour)
         # Read for every console page (`SendingStateOnEveryPage`): while no process holds the sender role (each runs
         # with KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers; this page says what waits meanwhile.
         waiting = (0, 0)
@@ -88,6 +92,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         twice=twice,
         twice_count=twice_count,
         twice_days=TWICE_DAYS,
+        plan=plan,
+        stale_days=rt.settings.balance_max_age_days,
     )
 
 

@@ -549,7 +549,7 @@ async def _remind(request: Request) -> Response:
         if isinstance(day, JSONResponse):
             return day
     # As `run` plans each morning: the day is recorded as planned, so a restart does not plan it again.
-    outcome = await plan_today(JobServices(rt.db, rt.settings, rt.clock, rt.sender.wake))
+    outcome = await plan_today(JobServices(rt.db, rt.settings, rt.clock, rt.sender.wake, rt.metrics))
     return JSONResponse(
         {
             "day": outcome.day.isoformat(),

@@ -22,11 +22,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.host.outreach import offer_outreach
+from bot.metrics import Metrics
 from bot.reminders.plan import PlanOutcome, plan_reminders
+from bot.reminders.plan_state import last_plan, record_plan, report_plan
 from bot.reminders.timers import expire_waiting
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.flags import LAST_PLAN_DAY, read_flag, write_flag
 from bot.store.retention import purge
 
 __all__ = [
@@ -51,32 +52,46 @@ CATCH_UP_MINUTES = 15
 
 @dataclass(frozen=True, slots=True)
 class JobServices:
-    """What the jobs work with: the database, the settings, the clock and the sender's wake-up call."""
+    """What the jobs work with: the database, the settings, the clock, the sender's wake-up call and the metrics the
+    plan reports to (none for a plan made by hand)."""
 
     db: Database
     settings: Settings
     clock: Callable[[], datetime]
     wake_sender: Callable[[], None]
+    metrics: Metrics | None = None
 
 
 async def plan_today(jobs: JobServices) -> PlanOutcome:
-    """Plan today's reminders now, record the day as done and wake the sender."""
+    """Plan today's reminders now, record the day as done (with the tenants left out for stale balance data) and
+    wake the sender; a plan that fails is counted (`keephome_plan_failed_total`) and raised."""
     now = jobs.clock()
-    outcome = await plan_reminders(jobs.db, jobs.settings, now)
-    async with jobs.db.write() as conn:
-        await conn.run_sync(write_flag, LAST_PLAN_DAY, outcome.day.isoformat(), now)
+    try:
+        outcome = await plan_reminders(jobs.db, jobs.settings, now)
+        async with jobs.db.write() as conn:
+            await conn.run_sync(record_plan, outcome.day, outcome.summary.stale, now)
+    except Exception:
+        if jobs.metrics is not None:
+            jobs.metrics.plan_failed.inc()
+        raise
+    if jobs.metrics is not None:
+        async with jobs.db.read() as conn:
+            report_plan(jobs.metrics, await conn.run_sync(last_plan))
     jobs.wake_sender()
     return outcome
 
 
 async def catch_up(jobs: JobServices) -> bool:
-    """Plan today if it is past the plan hour and today's run has not happened (e.g. after downtime)."""
+    """Plan today if it is past the plan hour and today's run has not happened (e.g. after downtime); either way
+    the last plan is shown on /metrics (so a process that took the scheduler role over reports it too)."""
     local = jobs.clock().astimezone(ZoneInfo(jobs.settings.timezone))
+    async with jobs.db.read() as conn:
+        last = await conn.run_sync(last_plan)
+    if jobs.metrics is not None:
+        report_plan(jobs.metrics, last)
     if local.hour < jobs.settings.plan_hour:
         return False
-    async with jobs.db.read() as conn:
-        last = await conn.run_sync(read_flag, LAST_PLAN_DAY)
-    if last == local.date().isoformat():
+    if last is not None and last.day == local.date():
         return False
     log.info("today's reminders were not planned yet: planning now")
     await plan_today(jobs)
@@ -218,3 +233,6 @@ class SchedulerRole:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             await stop_scheduler(scheduler)
+        if self._jobs.metrics is not None:
+            # The plan is the next holder's to report: an alert follows the process that plans.
+            report_plan(self._jobs.metrics, None)

@@ -14,12 +14,23 @@ from sqlalchemy import Connection, ScalarSelect, bindparam, select
 from bot.store.dialect import insert_for
 from bot.store.schema import settings_flags
 
-__all__ = ["LAST_PLAN_DAY", "PAUSED", "is_paused", "pause_is_on", "paused_column", "read_flag", "write_flag"]
+__all__ = [
+    "LAST_PLAN_DAY",
+    "LAST_PLAN_STALE",
+    "PAUSED",
+    "is_paused",
+    "pause_is_on",
+    "paused_column",
+    "read_flag",
+    "write_flag",
+]
 
 # The console's global pause switch: "1" stops all proactive sending, "0" lets it go on.
 PAUSED = "paused"
 # The local day (YYYY-MM-DD) whose reminders were last planned.
 LAST_PLAN_DAY = "last_plan_day"
+# How many tenants that plan left out because their balance data was too old to remind from.
+LAST_PLAN_STALE = "last_plan_stale"
 
 
 # Built once: the sender reads the pause switch before every claim.
