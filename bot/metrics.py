@@ -67,6 +67,18 @@ class Metrics:
             registry=self.registry,
         )
         self.outbox_depth = Gauge("keephome_outbox_depth", "Outbox rows waiting to be sent", registry=self.registry)
+        self.outbox_due = Gauge(
+            "keephome_outbox_due",
+            "Outbox rows whose time to go has come and that are not sent yet (not a retry waiting for its next "
+            "attempt, nor a row put off to the end of quiet hours)",
+            registry=self.registry,
+        )
+        self.outbox_oldest_due = Gauge(
+            "keephome_outbox_oldest_due_seconds",
+            "How long the outbox row due longest has waited since its time came (0 when none is due): a backlog the "
+            "sender does not keep up with",
+            registry=self.registry,
+        )
         self.outbox_waiting = Gauge(
             "keephome_outbox_waiting",
             "Proactive outbox rows that cannot go now, by reason: no_channel (none configured reaches the tenant) "

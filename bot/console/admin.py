@@ -4,6 +4,8 @@ pause switch and the numbers tenants said were wrong."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,16 +17,20 @@ from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
+from bot.outbox.depth import backlog
 from bot.outbox.trouble import TWICE_DAYS, failing_rows, maybe_twice
 from bot.reminders.plan_state import last_plan, plan_state
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
 
-__all__ = ["WRONG_PAGE_SIZE", "routes"]
+__all__ = ["BEHIND_AFTER", "WRONG_PAGE_SIZE", "routes"]
 
 # The wrong numbers a page of the list shows: they stay until the organisation corrects the number and re-imports, so
 # with thousands of tenancies the list grows past what one page (and one audit entry per tenant on every view) holds.
 WRONG_PAGE_SIZE = 50
+
+# Messages due this long and not sent yet are a backlog the page names (a large plan at a low rate, a stuck sender).
+BEHIND_AFTER = timedelta(minutes=5)
 
 
 @guard("admin")
@@ -49,6 +55,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         # Messages whose tries failed and that wait for another (a provider unreachable, an account refused): what
         # the sender logs and /metrics show, here from the rows, whichever process serves this page.
         failing = await conn.run_sync(failing_rows)
+        # Messages due and not sent: the same figures as keephome_outbox_due and keephome_outbox_oldest_due_seconds.
+        due = await conn.run_sync(backlog, now(request))
         # Messages that may have reached their tenant twice: each says so on its tenant's page; here, the last days'.
         twice_count, twice = await conn.run_sync(maybe_twice, now(request))
         # The daily plan as stored by whichever process holds the scheduler role: missing, late, or who it left out.
@@ -93,6 +101,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         twice_count=twice_count,
         twice_days=TWICE_DAYS,
         plan=plan,
+        behind=due if due.waited(now(request)) >= BEHIND_AFTER else None,
         stale_days=rt.settings.balance_max_age_days,
     )
 

@@ -1,12 +1,15 @@
 """The outbox gauges, refreshed by the sender's own work: a scrape of /metrics never queries the database.
 
-`keephome_outbox_depth` counts the rows waiting to be sent; `keephome_outbox_waiting{reason}` the proactive rows
-that cannot go now (`no_channel`, `paused`); `keephome_outbox_not_sent{state,reason}` the rows a rule held or that
-were dropped as no longer due, of those due over the last week. The sender is what moves rows into
-and out of `waiting`, so it
-refreshes the gauges right after it does, and besides after each batch (at most once a second while busy) and
-on every idle round that looked (a worker whose claim the other's made pointless does not look: the other one's
-next round does).
+`keephome_outbox_depth` counts the rows waiting to be sent; `keephome_outbox_due` those of them whose time has come
+(not a retry waiting for its next attempt, nor a row put off to the end of quiet hours), and
+`keephome_outbox_oldest_due_seconds` how long the one due longest has waited since its time came (a backlog the
+sender does not keep up with: a stuck sender, a rate too low for the day's reminders);
+`keephome_outbox_waiting{reason}` the proactive rows that cannot go now (`no_channel`, `paused`);
+`keephome_outbox_not_sent{state,reason}` the rows a rule held or that were dropped as no longer due, of those due
+over the last week. The sender is what moves rows into and out of `waiting`, so it refreshes the gauges right after
+it does, and besides after each batch (at most once a second while busy) and on every idle round that looked (a
+worker whose claim the other's made pointless does not look: the other one's next round does). `backlog` is also
+what the admin page reads.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from bot.metrics import Metrics
 from bot.outbox.claim import NO_CHANNEL, PAUSED_REASON
@@ -24,7 +28,7 @@ from bot.outbox.route import CHANNELS
 from bot.store.db import Database, utcnow
 from bot.store.schema import outbox
 
-__all__ = ["BUSY_REFRESH_SECONDS", "refresh_depth"]
+__all__ = ["BUSY_REFRESH_SECONDS", "Backlog", "backlog", "refresh_depth"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,26 @@ log = logging.getLogger(__name__)
 BUSY_REFRESH_SECONDS = 1.0
 
 _PENDING = select(func.count()).select_from(outbox).where(outbox.c.state == "pending")
+_NOW = bindparam("now", type_=outbox.c.next_attempt_at.type)
+# Each (proactive, channel) range of ix_outbox_claim named: the count reads the due part of each range, and each
+# minimum is the range's first entry.
+_KINDS = [(proactive, channel) for proactive in (False, True) for channel in sorted(CHANNELS)]
+_DUE = select(
+    select(func.count())
+    .where(
+        outbox.c.state == "pending",
+        outbox.c.proactive.in_((True, False)),
+        outbox.c.channel.in_(sorted(CHANNELS)),
+        outbox.c.next_attempt_at <= _NOW,
+    )
+    .scalar_subquery(),
+    *(
+        select(func.min(outbox.c.next_attempt_at))
+        .where(outbox.c.state == "pending", outbox.c.proactive.is_(proactive), outbox.c.channel == channel)
+        .scalar_subquery()
+        for proactive, channel in _KINDS
+    ),
+)
 _WAITING = select(outbox.c.last_error, func.count()).where(outbox.c.state == "waiting").group_by(outbox.c.last_error)
 # The label of each reason a row waits for.
 _REASONS = {NO_CHANNEL: "no_channel", PAUSED_REASON: "paused"}
@@ -54,6 +78,25 @@ _NOT_SENT = (
 _LABEL = re.compile(r"[a-z][a-z_ ]{0,39}")
 
 
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """The outbox rows due and not sent yet: how many, and since when the one due longest has waited (None: none)."""
+
+    count: int
+    oldest: datetime | None
+
+    def waited(self, now: datetime) -> timedelta:
+        """How long the row due longest has waited at `now` (0 when none is due)."""
+        return timedelta(0) if self.oldest is None else now - self.oldest
+
+
+def backlog(conn: Connection, now: datetime) -> Backlog:
+    """The rows due at `now` and not sent yet (for /metrics, and the admin page in any process)."""
+    count, *firsts = conn.execute(_DUE, {"now": now}).one()
+    oldest = min((first for first in firsts if first is not None and first <= now), default=None)
+    return Backlog(int(count), oldest)
+
+
 def _reason_label(reason: object) -> str:
     """A stored reason as a label: the words the code writes ("stage passed" → stage_passed), else "other"."""
     text = str(reason or "")
@@ -73,10 +116,12 @@ async def refresh_depth(
     if busy and not force and at - metrics.depth_refreshed_at < BUSY_REFRESH_SECONDS:
         return
     metrics.depth_refreshed_at = at
-    since = (now or utcnow()) - NOT_SENT_WINDOW
+    at_now = now or utcnow()
+    since = at_now - NOT_SENT_WINDOW
     try:
         async with db.read() as conn:
             depth = (await conn.execute(_PENDING)).scalar_one()
+            due = await conn.run_sync(backlog, at_now)
             waiting = {str(reason): int(n) for reason, n in await conn.execute(_WAITING)}
             not_sent: dict[tuple[str, str], int] = {}
             for state, reason, n in await conn.execute(_NOT_SENT, {"since": since}):
@@ -86,6 +131,8 @@ async def refresh_depth(
         log.warning("outbox depth not refreshed: %s", type(exc).__name__)
         return
     metrics.outbox_depth.set(depth)
+    metrics.outbox_due.set(due.count)
+    metrics.outbox_oldest_due.set(due.waited(at_now).total_seconds())
     for reason, label in _REASONS.items():
         metrics.outbox_waiting.labels(label).set(waiting.get(reason, 0))
     for key in metrics.not_sent_labels.difference(not_sent):  # seen before and none now: 0, not its old count

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -12,8 +13,12 @@ import pytest
 from bot.app import create_app
 from bot.channels.base import SendResult
 from bot.inbound.inbox import InboundMessage
+from bot.outbox.depth import refresh_depth
+from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
+from bot.store.scene import Scene
 from tests.conftest import make_settings, started_runtime
+from tests.support.console import staff_client
 from tests.support.drive import FailingSandbox, drain, process_all, sandbox
 from tests.support.helpers import add_tenant
 
@@ -119,3 +124,59 @@ async def test_metrics_can_require_a_bearer_token(sqlite_url: str, authorization
 async def test_without_a_token_metrics_are_open(client: httpx.AsyncClient) -> None:
     answer = await client.get("/metrics")
     assert answer.status_code == 200 and "keephome_outbox_depth" in answer.text
+
+
+async def _answer(rt: Runtime, tenant_id: int, key: str, not_before: datetime | None = None) -> None:
+    async with rt.db.write() as conn:
+        await conn.run_sync(
+            lambda sync: enqueue(
+                Scene.of(sync),
+                now=rt.clock(),
+                channel="sms",
+                template="keyword.opted_in",
+                values={},
+                language="da",
+                idempotency_key=key,
+                tenant_id=tenant_id,
+                not_before=not_before,
+            )
+        )
+
+
+async def test_a_backlog_of_messages_due_shows_on_metrics(database_url: str) -> None:
+    """Rows due and not sent (a stuck sender, a rate too low for the day) are counted apart from those waiting for a
+    later time (a retry, the end of quiet hours), with how long the oldest has waited."""
+    async with started_runtime(make_settings(database_url)) as runtime:
+        tenant_id = await add_tenant(runtime.db, "T-1", phone="+4520123456")
+        for n in range(2):
+            await _answer(runtime, tenant_id, f"due-{n}")
+        await _answer(runtime, tenant_id, "later", not_before=runtime.clock() + timedelta(hours=1))
+        await refresh_depth(runtime.db, runtime.metrics, now=runtime.clock())
+        text = runtime.metrics.render().decode()
+        assert gauge(text, "keephome_outbox_depth") == 3 and gauge(text, "keephome_outbox_due") == 2
+        assert gauge(text, "keephome_outbox_oldest_due_seconds") < 5
+
+        runtime.clock.offset += timedelta(minutes=10)  # nothing was sent meanwhile
+        await refresh_depth(runtime.db, runtime.metrics, now=runtime.clock())
+        text = runtime.metrics.render().decode()
+        assert gauge(text, "keephome_outbox_due") == 2
+        assert 595 < gauge(text, "keephome_outbox_oldest_due_seconds") < 610
+
+        await drain(runtime.sender)
+        text = runtime.metrics.render().decode()
+        assert gauge(text, "keephome_outbox_due") == 0 and gauge(text, "keephome_outbox_oldest_due_seconds") == 0
+        assert gauge(text, "keephome_outbox_depth") == 1  # the row for later
+
+
+async def test_the_admin_page_names_a_backlog_of_messages_due_for_some_minutes(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db, "T-1", phone="+4520123456")
+    async with staff_client(runtime, "admin") as c:
+        for n in range(2):
+            await _answer(runtime, tenant_id, f"due-{n}")
+        assert 'id="send-backlog"' not in (await c.get("/console/admin")).text  # just queued: no backlog yet
+        runtime.clock.offset += timedelta(minutes=10)  # nothing was sent meanwhile
+        page = html.unescape((await c.get("/console/admin")).text)
+        assert "2 messages are due and not sent yet; the oldest has waited since" in page
+        assert "If the number does not fall, tell whoever runs keephome." in page
+        await drain(runtime.sender)
+        assert 'id="send-backlog"' not in (await c.get("/console/admin")).text
