@@ -31,6 +31,18 @@ class Metrics:
             "Time the webhooks' commits were held while the processor was behind (their answers came that much later)",
             registry=self.registry,
         )
+        self.inbound_waiting = Gauge(
+            "keephome_inbound_waiting",
+            "Messages from tenants committed by the webhooks and not handled yet (counted by the process that sends, "
+            "which also handles them)",
+            registry=self.registry,
+        )
+        self.inbound_oldest_waiting = Gauge(
+            "keephome_inbound_oldest_waiting_seconds",
+            "How long the oldest message from a tenant not handled yet has waited (0 when none waits): a processor "
+            "that has stopped or keeps failing",
+            registry=self.registry,
+        )
         self.outbound = Counter(
             "keephome_outbound_messages",
             "Send attempts by channel and result",

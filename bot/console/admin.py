@@ -17,13 +17,13 @@ from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
-from bot.outbox.depth import backlog
+from bot.outbox.depth import backlog, inbound_backlog
 from bot.outbox.trouble import TWICE_DAYS, failing_rows, maybe_twice
 from bot.reminders.plan_state import last_plan, plan_state
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
 
-__all__ = ["BEHIND_AFTER", "WRONG_PAGE_SIZE", "routes"]
+__all__ = ["BEHIND_AFTER", "UNHANDLED_AFTER", "WRONG_PAGE_SIZE", "routes"]
 
 # The wrong numbers a page of the list shows: they stay until the organisation corrects the number and re-imports, so
 # with thousands of tenancies the list grows past what one page (and one audit entry per tenant on every view) holds.
@@ -31,6 +31,8 @@ WRONG_PAGE_SIZE = 50
 
 # Messages due this long and not sent yet are a backlog the page names (a large plan at a low rate, a stuck sender).
 BEHIND_AFTER = timedelta(minutes=5)
+# A message from a tenant stored this long and not handled: the processing has stopped or keeps failing.
+UNHANDLED_AFTER = timedelta(minutes=1)
 
 
 @guard("admin")
@@ -57,6 +59,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         failing = await conn.run_sync(failing_rows)
         # Messages due and not sent: the same figures as keephome_outbox_due and keephome_outbox_oldest_due_seconds.
         due = await conn.run_sync(backlog, now(request))
+        # Messages from tenants stored and not handled: keephome_inbound_waiting and its oldest's age.
+        unhandled = await conn.run_sync(inbound_backlog)
         # Messages that may have reached their tenant twice: each says so on its tenant's page; here, the last days'.
         twice_count, twice = await conn.run_sync(maybe_twice, now(request))
         # The daily plan as stored by whichever process holds the scheduler role: missing, late, or who it left out.
@@ -102,6 +106,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         twice_days=TWICE_DAYS,
         plan=plan,
         behind=due if due.waited(now(request)) >= BEHIND_AFTER else None,
+        unhandled=unhandled if unhandled.waited(now(request)) >= UNHANDLED_AFTER else None,
         stale_days=rt.settings.balance_max_age_days,
     )
 

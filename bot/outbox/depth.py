@@ -10,6 +10,10 @@ over the last week. The sender is what moves rows into and out of `waiting`, so 
 it does, and besides after each batch (at most once a second while busy) and on every idle round that looked (a
 worker whose claim the other's made pointless does not look: the other one's next round does). `backlog` is also
 what the admin page reads.
+
+With them, `keephome_inbound_waiting` and `keephome_inbound_oldest_waiting_seconds`: the messages from tenants
+committed by the webhooks and not handled yet (`inbound_backlog`). The process that sends also handles them, so a
+processor whose rounds keep failing shows here while its sender goes on.
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from bot.metrics import Metrics
 from bot.outbox.claim import NO_CHANNEL, PAUSED_REASON
 from bot.outbox.route import CHANNELS
 from bot.store.db import Database, utcnow
-from bot.store.schema import outbox
+from bot.store.schema import inbound, outbox
 
-__all__ = ["BUSY_REFRESH_SECONDS", "Backlog", "backlog", "refresh_depth"]
+__all__ = ["BUSY_REFRESH_SECONDS", "Backlog", "backlog", "inbound_backlog", "refresh_depth"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +101,22 @@ def backlog(conn: Connection, now: datetime) -> Backlog:
     return Backlog(int(count), oldest)
 
 
+# Along ix_inbound_pending: the waiting rows, and the first of them (the oldest: ids grow as rows are committed).
+_INBOUND_WAITING = select(func.count()).where(inbound.c.processed_at.is_(None))
+_INBOUND_FIRST = (
+    select(inbound.c.received_at)
+    .where(inbound.c.processed_at.is_(None))
+    .order_by(inbound.c.processed_at, inbound.c.id)
+    .limit(1)
+)
+
+
+def inbound_backlog(conn: Connection) -> Backlog:
+    """The messages from tenants committed and not handled yet: how many, and when the oldest came."""
+    count = int(conn.execute(_INBOUND_WAITING).scalar_one())
+    return Backlog(count, conn.execute(_INBOUND_FIRST).scalar() if count else None)
+
+
 def _reason_label(reason: object) -> str:
     """A stored reason as a label: the words the code writes ("stage passed" → stage_passed), else "other"."""
     text = str(reason or "")
@@ -122,6 +142,7 @@ async def refresh_depth(
         async with db.read() as conn:
             depth = (await conn.execute(_PENDING)).scalar_one()
             due = await conn.run_sync(backlog, at_now)
+            unhandled = await conn.run_sync(inbound_backlog)
             waiting = {str(reason): int(n) for reason, n in await conn.execute(_WAITING)}
             not_sent: dict[tuple[str, str], int] = {}
             for state, reason, n in await conn.execute(_NOT_SENT, {"since": since}):
@@ -133,6 +154,8 @@ async def refresh_depth(
     metrics.outbox_depth.set(depth)
     metrics.outbox_due.set(due.count)
     metrics.outbox_oldest_due.set(due.waited(at_now).total_seconds())
+    metrics.inbound_waiting.set(unhandled.count)
+    metrics.inbound_oldest_waiting.set(max(0.0, unhandled.waited(at_now).total_seconds()))
     for reason, label in _REASONS.items():
         metrics.outbox_waiting.labels(label).set(waiting.get(reason, 0))
     for key in metrics.not_sent_labels.difference(not_sent):  # seen before and none now: 0, not its old count

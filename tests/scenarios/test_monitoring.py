@@ -180,3 +180,37 @@ async def test_the_admin_page_names_a_backlog_of_messages_due_for_some_minutes(r
         assert "If the number does not fall, tell whoever runs keephome." in page
         await drain(runtime.sender)
         assert 'id="send-backlog"' not in (await c.get("/console/admin")).text
+
+
+async def test_messages_from_tenants_stored_and_not_handled_show_on_metrics(database_url: str) -> None:
+    """A webhook committed the message and the processor has not handled it (stopped, or failing every round): the
+    sender's refresh counts them and how long the oldest has waited."""
+    async with started_runtime(make_settings(database_url)) as runtime:
+        await add_tenant(runtime.db, "T-1", phone="+4520123456")
+        for n in range(2):
+            assert await runtime.inbox.submit(InboundMessage("sms", f"SM-wait-{n}", "+4520123456", "hej")) == "stored"
+        runtime.clock.offset += timedelta(minutes=3)  # the processor did not run meanwhile
+        await refresh_depth(runtime.db, runtime.metrics, now=runtime.clock())
+        text = runtime.metrics.render().decode()
+        assert gauge(text, "keephome_inbound_waiting") == 2
+        assert 175 < gauge(text, "keephome_inbound_oldest_waiting_seconds") < 190
+
+        await process_all(runtime.processor)
+        await refresh_depth(runtime.db, runtime.metrics, now=runtime.clock())
+        text = runtime.metrics.render().decode()
+        assert gauge(text, "keephome_inbound_waiting") == 0
+        assert gauge(text, "keephome_inbound_oldest_waiting_seconds") == 0
+
+
+async def test_the_admin_page_says_when_messages_from_tenants_wait_to_be_handled(runtime: Runtime) -> None:
+    await add_tenant(runtime.db, "T-1", phone="+4520123456")
+    async with staff_client(runtime, "admin") as c:
+        for n in range(2):
+            await runtime.inbox.submit(InboundMessage("sms", f"SM-wait-{n}", "+4520123456", "hej"))
+        assert 'id="inbound-backlog"' not in (await c.get("/console/admin")).text  # just stored
+        runtime.clock.offset += timedelta(minutes=3)
+        page = " ".join(html.unescape((await c.get("/console/admin")).text).split())
+        assert "2 messages from tenants are stored and not handled yet; the oldest came" in page
+        assert "Nothing is lost" in page and "its log says why the processing fails" in page
+        await process_all(runtime.processor)
+        assert 'id="inbound-backlog"' not in (await c.get("/console/admin")).text
