@@ -70,14 +70,14 @@ async def _webhook(request: Request) -> Response:
     try:
         data = json.loads(await request.body())
     except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return _error(400, "the body is not valid JSON")
+        return _malformed(rt, "the body is not valid JSON")
     except RecursionError:
-        return _error(400, "the body is JSON nested too deep")
+        return _malformed(rt, "the body is JSON nested too deep")
     bot = telegram_bot(rt.channels)
     try:
         update = parse_update(data, bot)
     except UpdateError as exc:
-        return _error(400, str(exc))
+        return _malformed(rt, str(exc))
     try:
         outcome = await receive_update(rt.inbox, bot, update)
     except Exception:
@@ -88,6 +88,13 @@ async def _webhook(request: Request) -> Response:
         rt.metrics.inbound.labels("telegram", "rejected").inc()
     log.debug("telegram update %s %s", update.update_id, outcome)
     return JSONResponse({"ok": True, "result": outcome})
+
+
+def _malformed(rt: Runtime, why: str) -> Response:
+    """A body with the right secret that is no Telegram update: 400, counted as the Twilio webhook counts its own
+    (`result="malformed"`), so a Bot API server that changed its shape shows on /metrics."""
+    rt.metrics.inbound.labels("telegram", "malformed").inc()
+    return _error(400, why)
 
 
 def routes() -> list[BaseRoute]:

@@ -144,6 +144,9 @@ async def test_bad_body_is_400_with_a_reason(
     assert response.status_code == 400
     assert reason in response.json()["error"]
     assert await _rows(tg_runtime) == []
+    # Counted as the SMS webhook counts a signed form that is no message.
+    malformed = {"channel": "telegram", "result": "malformed"}
+    assert tg_runtime.metrics.registry.get_sample_value("keephome_inbound_messages_total", malformed) == 1.0
 
 
 @pytest.mark.parametrize(
