@@ -331,7 +331,7 @@ def _reason(trigger: str, values: dict[str, str], day: Callable[[str], str]) -> 
             "how": how,
             "due": day("due_date"),
             "deadline": day("deadline"),
-            "days": _days(int(values["offset"])),
+            "days": _days(int(values.get("days_left", values["offset"]))),
         }
     if trigger == "promise_check":
         return gettext("promised to pay on %(day)s; balance still owed as of %(as_of)s") % {

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from scheduler.calendar import due_date
 from scheduler.crisis import in_crisis_hold
@@ -106,9 +106,11 @@ def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     if received is None or not s.owes:
         return None
     deadline = rd.deadline(received)
-    offset = (deadline - rd.day).days
-    if offset not in rd.offsets:
+    # When two fall on the day (the last one planned early, onto an earlier one's day), the last has the last word.
+    offset = min((o for o, on in rd.demand_days(deadline).items() if on == rd.day), default=None)
+    if offset is None:
         return None
+    left = (deadline - rd.day).days
     due = due_date_before(s.demand_sent_on or received, s.due_day)
     dates: dict[str, date | int | str] = {}
     if s.demand_sent_on is not None:
@@ -123,9 +125,11 @@ def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
             "received the same day (Digital Post)" if delivery == 0 else f"assumed received after {_days(delivery)}"
         )
     reason = (
-        f"påkrav {how}, for rent due {due.isoformat()}; computed deadline {deadline.isoformat()}, {_days(offset)} left"
+        f"påkrav {how}, for rent due {due.isoformat()}; computed deadline {deadline.isoformat()}, {_days(left)} left"
     )
     dates |= {"due_date": due, "deadline": deadline, "offset": offset}
+    if left != offset:  # the last reminder, planned before quiet days that would hold it past the deadline
+        dates["days_left"] = left
     return _reminder(s, Trigger.DEMAND, period_of(due), offset, reason, dates)
 
 
@@ -298,10 +302,10 @@ def plan(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings)
 def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, offset: int | None) -> bool:
     """Whether the moment a reminder was planned for lasts until `rd.day` (a day or two late is fine while it does).
 
-    demand: the same påkrav, owed, and fewer days left than its offset but more than the next offset's (once the
-    next reminder is due, its stage has passed); the last one, which has no later chance, until the deadline day
-    itself: planned for a Sunday or a holiday before a Monday deadline, it goes that Monday morning, still within
-    the deadline, instead of being lost; after the deadline day its stage has passed; missed: the same rent month
+    demand: the same påkrav, owed, from the day it was planned for until the next reminder's day (once the next
+    reminder is due, its stage has passed); the last one, which has no later chance, until the deadline day itself:
+    planned for a Sunday or a holiday before a Monday deadline, it goes that Monday morning, still within the
+    deadline, instead of being lost; after the deadline day its stage has passed; missed: the same rent month
     still shows unpaid; before_due: its rent is not due yet; promise_check: the same promise, still owed; court:
     the same court date (its day in the offset) or termination (the eve reminder: before the court date, while no person
     holds the case).
@@ -314,9 +318,11 @@ def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, of
                 return False
             if period_of(due_date_before(s.demand_sent_on or received, s.due_day)) != period:
                 return False
-            left = (rd.deadline(received) - day).days
-            later = [o for o in rd.offsets if o < offset]
-            return max(later, default=-1) < left <= offset
+            deadline = rd.deadline(received)
+            days = rd.demand_days(deadline)
+            # Until the day before the next reminder's day; the last one until the deadline day itself.
+            until = min((on - timedelta(days=1) for o, on in days.items() if o < offset), default=deadline)
+            return days.get(offset, deadline - timedelta(days=offset)) <= day <= until
         case Trigger.MISSED:
             missed = _missed(s, rd)
             return missed is not None and missed.period == period

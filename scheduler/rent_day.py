@@ -9,7 +9,7 @@ from scheduler.calendar import demand_deadline, demand_received, due_date, last_
 from scheduler.model import PolicySettings, RentSnapshot
 from scheduler.quiet import is_quiet_day
 
-__all__ = ["MissedRent", "RentDay", "before_due_day", "court_eve", "due_date_before", "period_of"]
+__all__ = ["MissedRent", "RentDay", "before_due_day", "court_eve", "due_date_before", "last_demand_day", "period_of"]
 
 _DUE_DAYS = range(1, 32)
 # A court-eve reminder looks at most this far back for a day it may go out on.
@@ -19,19 +19,32 @@ _QUIET_RUN = 10
 _SATURDAY = 5
 
 
-def before_due_day(due: date, before_due_days: int) -> date:
-    """The day a before-due reminder is planned for rent due on `due`: `before_due_days` before it, even a quiet day
-    (it then goes on the next day that is not, still before the due date); but when the quiet days from then last
-    until the due date, the last day before them that is not quiet, so the reminder is not lost."""
-    planned = due - timedelta(days=before_due_days)
+def _planned_by(planned: date, latest: date) -> date:
+    """`planned`, even a quiet day, when the first day from it that is not quiet is `latest` or earlier (the reminder
+    then goes that day); else the last day before `planned` that is not quiet, so the reminder is not lost."""
     goes = planned
     while is_quiet_day(goes):
         goes += timedelta(days=1)
-    if goes < due:
+    if goes <= latest:
         return planned
     while is_quiet_day(planned):
         planned -= timedelta(days=1)
     return planned
+
+
+def before_due_day(due: date, before_due_days: int) -> date:
+    """The day a before-due reminder is planned for rent due on `due`: `before_due_days` before it, even a quiet day
+    (it then goes on the next day that is not, still before the due date); but when the quiet days from then last
+    until the due date, the last day before them that is not quiet, so the reminder is not lost."""
+    return _planned_by(due - timedelta(days=before_due_days), due - timedelta(days=1))
+
+
+def last_demand_day(deadline: date, offset: int) -> date:
+    """The day the last påkrav reminder before `deadline` is planned: `offset` days before it, even a quiet day (a
+    Sunday before a Monday deadline: it goes that Monday, still within the deadline); but when the quiet days from
+    then last past the deadline day (a deadline on 24 or 31 December after a Sunday), the last day before them that
+    is not quiet: the legal clock gives this reminder no later chance."""
+    return _planned_by(deadline - timedelta(days=offset), deadline)
 
 
 def period_of(d: date) -> str:
@@ -96,6 +109,7 @@ class RentDay:
         self.missed = self._missed_by_due_day(day)
         self.upcoming = self._upcoming_by_due_day(day, settings.before_due_days)
         self._deadlines: dict[date, date] = {}
+        self._demand_days: dict[date, dict[int, date]] = {}
         self._promise_checks: dict[date, date] = {}
         self._eves: dict[date, date] = {}
 
@@ -144,6 +158,17 @@ class RentDay:
         if found is None:
             found = demand_deadline(received_on)
             self._deadlines[received_on] = found
+        return found
+
+    def demand_days(self, deadline: date) -> dict[int, date]:
+        """Offset -> the day that påkrav reminder is planned for this deadline: `offset` days before it, the last one
+        earlier when quiet days would hold it past the deadline (`last_demand_day`) (cached per deadline)."""
+        found = self._demand_days.get(deadline)
+        if found is None:
+            found = {offset: deadline - timedelta(days=offset) for offset in self.offsets}
+            if self.last_offset is not None:
+                found[self.last_offset] = last_demand_day(deadline, self.last_offset)
+            self._demand_days[deadline] = found
         return found
 
     def promise_check_day(self, promise_on: date) -> date:

@@ -20,7 +20,7 @@ from scheduler.model import (
 )
 from scheduler.policy import no_next_chance, plan, recheck
 from scheduler.quiet import is_quiet_day
-from scheduler.rent_day import court_eve
+from scheduler.rent_day import court_eve, last_demand_day
 
 D = date.fromisoformat
 SETTINGS = PolicySettings()
@@ -692,3 +692,57 @@ def test_a_before_due_reminder_is_planned_on_a_day_it_can_go_before_the_due_date
     while is_quiet_day(goes):
         goes += timedelta(days=1)
     assert again(planned, goes.isoformat(), **flagged) is None
+
+
+@pytest.mark.parametrize(
+    ("deadline", "offset", "planned"),
+    [
+        ("2026-03-16", 1, "2026-03-15"),  # Sunday before a Monday deadline: planned then, it goes that Monday
+        ("2026-04-07", 1, "2026-04-06"),  # 2. påskedag before a Tuesday deadline: likewise
+        ("2026-03-18", 1, "2026-03-17"),  # an ordinary Tuesday
+        # Mon 24 December 2029: the Sunday before, then 24, 25 and 26 December are quiet, past the deadline.
+        ("2029-12-24", 1, "2029-12-22"),
+        ("2029-12-31", 1, "2029-12-29"),  # Mon 31 December 2029 after a Sunday: the Saturday
+        ("2026-12-24", 0, "2026-12-23"),  # on the deadline day itself, 24 December: the day before
+        ("2027-12-31", 0, "2027-12-30"),  # Fri 31 December 2027
+        ("2026-12-28", 0, "2026-12-28"),  # Mon 28 December 2026: an ordinary day
+    ],
+)
+def test_the_last_demand_reminder_is_planned_on_a_day_it_can_go_by_the_deadline(
+    deadline: str, offset: int, planned: str
+) -> None:
+    assert last_demand_day(D(deadline), offset) == D(planned)
+
+
+@pytest.mark.parametrize(
+    ("sent_on", "settings", "expected"),
+    [
+        # Digital Post on Mon 10 December 2029: deadline Mon 24 December; the last reminder on Saturday 22.
+        ("2029-12-10", SETTINGS, {"2029-12-17": 7, "2029-12-21": 3, "2029-12-22": 1}),
+        # Mon 17 December 2029: deadline Mon 31 December; the 7-day reminder on Christmas Monday waits for the 27th.
+        ("2029-12-17", SETTINGS, {"2029-12-24": 7, "2029-12-28": 3, "2029-12-29": 1}),
+        # A reminder on the deadline day itself, Thu 24 December 2026: it comes on the 23rd.
+        ("2026-12-10", PolicySettings(demand_offsets=(3, 0)), {"2026-12-21": 3, "2026-12-23": 0}),
+    ],
+)
+def test_the_last_demand_reminder_before_a_christmas_deadline_goes_before_it(
+    sent_on: str, settings: PolicySettings, expected: dict[str, int]
+) -> None:
+    facts: dict[str, Any] = {"balance_ore": OWED, "demand_sent_on": D(sent_on)}
+    found = {}
+    for n in range(25):
+        day = (D(sent_on) + timedelta(days=n)).isoformat()
+        r = only(day, settings, **facts)
+        if r is not None and r.offset is not None:
+            found[day] = r.offset
+    assert found == expected
+    last_day, last = max(found.items())
+    # Planned that day, it goes that day: the sender's second look agrees.
+    assert recheck(snap(last_day, **facts), Trigger.DEMAND, sent_on[:7], last, D(last_day), settings) is None
+    r = only(last_day, settings, **facts)
+    assert r is not None and r.ends_conversation
+    # The operator reads the days actually left, not the offset's.
+    left = (D(r.computed_from["deadline"]) - D(last_day)).days
+    assert f"{left} day{'' if left == 1 else 's'} left" in r.reason and r.computed_from.get(
+        "days_left", str(last)
+    ) == str(left)

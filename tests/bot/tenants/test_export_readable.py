@@ -94,6 +94,19 @@ MISSED_FROM = {
             "påkrav sendt 2. nov. 2026, modtaget samme dag (Digital Post), for husleje",
         ),
         (
+            # The last reminder planned before quiet days that would hold it past the deadline: the days actually left.
+            "demand",
+            {
+                "demand_sent_on": "2029-12-10",
+                "delivery_days": "0",
+                "due_date": "2029-12-01",
+                "deadline": "2029-12-24",
+                "offset": "1",
+                "days_left": "2",
+            },
+            "beregnet frist 24. dec. 2029, 2 dage tilbage",
+        ),
+        (
             "promise_check",
             {"promise_on": "2026-12-12", "balance_as_of": "2026-12-13"},
             "har lovet at betale 12. dec. 2026",
