@@ -17,6 +17,9 @@ from jinja2 import TemplateError, UndefinedError
 from bot.cli.keyword_spelling import keyword_parity, keyword_spelling
 from bot.console.volunteer import VOLUNTEER_TEMPLATES
 from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
+from bot.host.cases import CLOSED as CASE_CLOSED
+from bot.host.cases import RELEASED as CASE_RELEASED
+from bot.host.cases import TAKEN as CASE_TAKEN
 from bot.outbox.render import LOCALES, Renderer
 from bot.outbox.sms_rules import amount_like, costly_marks, forbidden_words_in, sms_segments
 from bot.paths import TEMPLATES_DIR, language_folders
@@ -79,8 +82,16 @@ HOST_TEMPLATES = (
     *APPOINTMENT_TEXTS,
 )
 # Texts keephome sends without the tenant having just written, besides the ones that open a conversation: each says
-# how to stop on either channel (notes/domain-dk.md: "always how to stop").
+# how to stop on either channel (notes/domain-dk.md: "always how to stop"). The engine's nudge after a silence and its
+# thanks for a payment the housing organisation registered (bot/reminders/timers.py); the word that a person took,
+# let go of or closed the case (bot/host/cases.py); an appointment's texts; a volunteer's. An adviser's own words
+# (case.reply) are left to the adviser: they follow the word that the adviser took the case, which says it.
 UNPROMPTED_TEMPLATES = (
+    "common.nudge",
+    "payment_check.paid_registered",
+    CASE_TAKEN,
+    CASE_RELEASED,
+    CASE_CLOSED,
     *APPOINTMENT_TEXTS,
     *VOLUNTEER_TEMPLATES,
 )
@@ -217,8 +228,8 @@ def required_templates(channel: Channel) -> frozenset[str]:
 
 def _says_how_to_stop() -> set[str]:
     """The texts that must say how to stop, on either channel: the ones that open a conversation, and the other
-    unprompted ones (a nudge, an appointment's, a volunteer's)."""
-    keys = {"common.nudge", *UNPROMPTED_TEMPLATES}
+    unprompted ones (`UNPROMPTED_TEMPLATES`)."""
+    keys = set(UNPROMPTED_TEMPLATES)
     for flow in FLOWS.values():
         first = flow.steps.get(flow.start)
         if isinstance(first, Ask) and "sms" in flow.channels:

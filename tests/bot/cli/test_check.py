@@ -63,6 +63,12 @@ def test_shipped_texts_pass_and_unreviewed_languages_are_listed() -> None:
         ("payment_check.question.sms.txt", "Har du brug for hjælp? Svar 1 eller 2.", "STOP"),
         ("appointment.reminder.sms.txt", "Hej {{ first_name }}. Husk din aftale i morgen.", "STOP"),
         ("volunteer.call_tomorrow.sms.txt", "Hej {{ first_name }}. Vi ringer i morgen.", "STOP"),
+        # The word that a person took, let go of or closed the case, and the thanks for a payment the organisation
+        # registered, come without the tenant having written: each says how to stop.
+        ("case.taken.sms.txt", "En rådgiver læser nu dine beskeder.", "STOP"),
+        ("case.released.sms.txt", "En anden rådgiver tager over.", "STOP"),
+        ("case.closed.sms.txt", "Rådgiveren har afsluttet samtalen.", "STOP"),
+        ("payment_check.paid_registered.sms.txt", "Tak! Vi kan se, at huslejen er betalt.", "STOP"),
     ],
 )
 def test_bad_sms_template_fails(live: Path, file: str, text: str, complaint: str) -> None:
@@ -70,6 +76,15 @@ def test_bad_sms_template_fails(live: Path, file: str, text: str, complaint: str
     report = run_check(_settings(), live)
     assert not report.ok
     assert any(complaint in p and file in p for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize("key", ["case.taken", "case.released", "case.closed", "payment_check.paid_registered"])
+def test_the_stop_line_costs_an_unprompted_text_no_second_segment(key: str) -> None:
+    """A Danish or English text that fitted one GSM-7 SMS before it said how to stop still does, in every rendering."""
+    report = run_check(_settings(), ROOT / "templates")
+    stats = [s for s in report.sms if s.key == key and s.language in ("da", "en")]
+    assert len({s.language for s in stats}) == 2
+    assert all(s.encoding == "GSM-7" and s.segments == 1 for s in stats), stats
 
 
 def test_amounts_are_fine_on_telegram(live: Path) -> None:
@@ -240,6 +255,7 @@ def test_names_and_values_in_capitals_are_no_keywords(live: Path) -> None:
         ("payment_check.question.telegram.txt", "Hej. Har du brug for hjælp med huslejen? Vælg et svar herunder."),
         ("appointment.reminder.telegram.txt", "Hej {{ first_name }}. Husk din aftale."),
         ("volunteer.call_tomorrow.telegram.txt", "Hej {{ first_name }}. Vi ringer i morgen."),
+        ("case.closed.telegram.txt", "Rådgiveren har afsluttet samtalen."),
     ],
 )
 def test_a_telegram_text_sent_unprompted_says_how_to_stop_too(live: Path, file: str, text: str) -> None:

@@ -29,13 +29,13 @@ def renderer() -> Renderer:
             "case.released",
             "da",
             "Din rådgiver har ikke længere din sag. En anden økonomisk rådgiver fra Boligselskabet tager over. "
-            "Indtil da svarer vi dig her.",
+            "Indtil da svarer vi dig her. {stop}",
         ),
         (
             "case.released",
             "en",
             "Your adviser no longer has your case. Another adviser from Boligselskabet will take over. "
-            "Until then, we will answer you here.",
+            "Until then, we will answer you here. {stop}",
         ),
         # A number keephome does not know: one "så" to a sentence (it read "..., så ring til os på ..., så hjælper").
         (
@@ -54,7 +54,17 @@ def renderer() -> Renderer:
     ],
 )
 def test_the_text_reads_as_chosen(renderer: Renderer, key: str, language: str, text: str, channel: Channel) -> None:
-    assert renderer.render(key, {}, language, channel).text == text
+    stop = _STOP[(language, channel)]
+    assert renderer.render(key, {}, language, channel).text == text.format(stop=stop)
+
+
+# How a text sent unprompted says how to stop, on each channel (SMS answers, Telegram writes).
+_STOP = {
+    ("da", "sms"): "Svar STOP for at afmelde.",
+    ("da", "telegram"): "Skriv STOP for at afmelde.",
+    ("en", "sms"): "Reply STOP to unsubscribe.",
+    ("en", "telegram"): "Send STOP to unsubscribe.",
+}
 
 
 def test_a_no_to_sharing_is_met_with_the_words_a_no_to_the_adviser_gets(renderer: Renderer) -> None:
