@@ -16,7 +16,7 @@ from conversations.answers import TAG_WORDS
 from conversations.keywords import KEYWORD_WORDS, LANGUAGE_WORDS, UNIVERSAL_WORDS
 from conversations.text import normalize
 
-__all__ = ["keyword_parity", "keyword_spelling", "keywords_said", "understood_words"]
+__all__ = ["keyword_parity", "keyword_spelling", "keywords_said", "own_kinds", "understood_words"]
 
 # The answers a text may tell the tenant to write in capitals, besides the keywords.
 _ANSWER_TAGS = ("yes", "no", "adviser", "help", "info", "telegram")
@@ -95,21 +95,31 @@ def keyword_spelling(folder: Path) -> list[str]:
 def keyword_parity(reference: Path, other: Path) -> list[str]:
     """Findings for a translation (`other`, a language folder) whose text tells the tenant to write other keywords or
     answers than the reference language's text of the same key ("Skriv RÅDGIVER" with no ADVISER in English).
-    Only between languages that write such words in capitals (`_TELLING`)."""
-    if reference.name not in _TELLING or other.name not in _TELLING:
+    Between languages that write such words in capitals (`_TELLING`) every word counts; a language that writes its own
+    words in its own script (Arabic, Turkish) is held to the words it borrows in capitals, those it has no word of its
+    own for (RÅDGIVER, TELEGRAM): a text without them leaves out the way to a person its Danish text gives."""
+    if reference.name not in _TELLING:
         return []
+    own = frozenset() if other.name in _TELLING else own_kinds(other.name)
     findings: list[str] = []
     for path in sorted(reference.glob("*.txt")):
         translated = other / path.name
         if not translated.exists():
             continue
-        said, there = keywords_said(path, reference.name), keywords_said(translated, other.name)
+        said, there = keywords_said(path, reference.name) - own, keywords_said(translated, other.name) - own
         if said != there:
             findings.append(
                 f"{other.name}/{path.name}: tells the tenant to write {', '.join(sorted(there)) or 'nothing'}, where "
                 f"{reference.name} tells {', '.join(sorted(said)) or 'nothing'}"
             )
     return findings
+
+
+@cache
+def own_kinds(language: str) -> frozenset[str]:
+    """The kinds of keyword and answer a language has words of its own for (its STOP, its yes); the others it can only
+    say with a Danish or English word."""
+    return frozenset(KEYWORD_WORDS.get(language, {})) | frozenset(TAG_WORDS.get(language, {}))
 
 
 def keywords_said(path: Path, language: str) -> frozenset[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.check import lix, main, print_report, run_check
+from bot.cli.keyword_spelling import keyword_parity
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -311,3 +312,25 @@ def test_a_translation_tells_the_tenant_to_write_the_same_words(
     (live / "en" / file).write_text(text + "\n", encoding="utf-8")
     report = run_check(_settings(), live)
     assert any(complaint in p and f"en/{file}" in p for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize("language", ["ar", "tr"])
+def test_a_translation_in_its_own_script_keeps_the_adviser_word_its_danish_text_gives(
+    templates: Path, language: str
+) -> None:
+    """Arabic and Turkish write their yes and their STOP their own way, but the way to a person only as RÅDGIVER."""
+    (templates / language / "payment_check.rest_when.sms.txt").write_text("15.\n", encoding="utf-8")
+    assert keyword_parity(templates / "da", templates / language) == [
+        f"{language}/payment_check.rest_when.sms.txt: tells the tenant to write nothing, where da tells adviser"
+    ]
+
+
+def test_arabic_and_turkish_keep_the_words_to_write_and_the_language_hint_budget() -> None:
+    """Unreviewed translations get the same findings, as warnings: the words the Danish text tells the tenant to
+    write (RÅDGIVER, TELEGRAM), and the SMS budget of the hint to a tenant who cannot read the message."""
+    settings = _settings()
+    report = run_check(settings, ROOT / "templates")
+    for language in ("ar", "tr"):
+        assert [w for w in report.warnings if w.startswith(f"{language}/") and "tells the tenant to write" in w] == []
+        hint = [s for s in report.sms if s.language == language and s.key == "common.language_hint"]
+        assert hint and all(s.segments <= settings.sms_segment_budget for s in hint), hint
