@@ -84,14 +84,16 @@ HOST_TEMPLATES = (
 # Texts keephome sends without the tenant having just written, besides the ones that open a conversation: each says
 # how to stop on either channel (notes/domain-dk.md: "always how to stop"). The engine's nudge after a silence and its
 # thanks for a payment the housing organisation registered (bot/reminders/timers.py); the word that a person took,
-# let go of or closed the case (bot/host/cases.py); an appointment's texts; a volunteer's. An adviser's own words
-# (case.reply) are left to the adviser: they follow the word that the adviser took the case, which says it.
+# let go of or closed the case (bot/host/cases.py); the text about the kommune's help an adviser sends on Telegram
+# (bot/console/referrals.py); an appointment's texts; a volunteer's. An adviser's own words (case.reply) are left to
+# the adviser: only the adviser who holds the case writes them, after the word that they took it, which says it.
 UNPROMPTED_TEMPLATES = (
     "common.nudge",
     "payment_check.paid_registered",
     CASE_TAKEN,
     CASE_RELEASED,
     CASE_CLOSED,
+    "help.kommune",
     *APPOINTMENT_TEXTS,
     *VOLUNTEER_TEMPLATES,
 )

@@ -257,6 +257,8 @@ def test_names_and_values_in_capitals_are_no_keywords(live: Path) -> None:
         ("appointment.reminder.telegram.txt", "Hej {{ first_name }}. Husk din aftale."),
         ("volunteer.call_tomorrow.telegram.txt", "Hej {{ first_name }}. Vi ringer i morgen."),
         ("case.closed.telegram.txt", "Rådgiveren har afsluttet samtalen."),
+        # Sent on Telegram only, by an adviser: the tenant did not just write either.
+        ("help.kommune.telegram.txt", "Kommunen kan måske hjælpe dig med huslejen."),
     ],
 )
 def test_a_telegram_text_sent_unprompted_says_how_to_stop_too(live: Path, file: str, text: str) -> None:
