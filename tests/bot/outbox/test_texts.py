@@ -24,17 +24,18 @@ def renderer() -> Renderer:
 @pytest.mark.parametrize(
     ("key", "language", "text"),
     [
-        # The adviser who had the case has let it go: said plainly (it read "no longer follows along in your case").
+        # The adviser who had the case has let it go: said plainly (it read "no longer follows along in your case"), and
+        # short enough that a long organisation name and the stop line still fit one SMS (the tenant knows who writes).
         (
             "case.released",
             "da",
-            "Din rådgiver har ikke længere din sag. En anden økonomisk rådgiver fra Boligselskabet tager over. "
+            "Din rådgiver har ikke længere din sag. En anden økonomisk rådgiver tager over. "
             "Indtil da svarer vi dig her. {stop}",
         ),
         (
             "case.released",
             "en",
-            "Your adviser no longer has your case. Another adviser from Boligselskabet will take over. "
+            "Your adviser no longer has your case. Another adviser will take over. "
             "Until then, we will answer you here. {stop}",
         ),
         # A number keephome does not know: one "så" to a sentence (it read "..., så ring til os på ..., så hjælper").
