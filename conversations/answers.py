@@ -952,19 +952,30 @@ def sounds_in_crisis(text: str) -> bool:
 
 
 _OPTION_NUMBER = re.compile(r"(?:nr\.? ?|no\.? ?|#)?(\d{1,2})\.?")
+# An option's number written as a word ("tre", "three", "nr. to"), as the whole message, so "to" inside a sentence is
+# never one. Not "en", "et" or "a": alone they are more often a word cut off than a choice (and 1 claims a payment).
+_OPTION_WORDS = "|".join(word for word in _SMALL_NUMBERS if word not in ("en", "et", "a"))
+_OPTION_WORD = re.compile(rf"(?:nr\.? ?|no\.? ?|nummer |number )?({_OPTION_WORDS})\.?")
+
+
+def _option_number(plain: str) -> int | None:
+    match = _OPTION_NUMBER.fullmatch(plain)
+    if match:
+        return int(match.group(1))
+    match = _OPTION_WORD.fullmatch(plain)
+    return _SMALL_NUMBERS[match.group(1)] if match else None
 
 
 def parse_number(text: str, count: int) -> int | None:
-    """An option number 1..count written alone ("2", "2.", "nr 2", "2️⃣"), or after a greeting ("Hej 2", "Hi, 1");
-    None otherwise."""
+    """An option number 1..count written alone ("2", "2.", "nr 2", "2️⃣", "tre", "three"), or after a greeting ("Hej
+    2", "Hi, 1"); None otherwise."""
     plain = normalize(text)
-    match = _OPTION_NUMBER.fullmatch(plain)
-    if not match:
+    number = _option_number(plain)
+    if number is None:
         greeting, _, last = plain.rpartition(" ")
-        match = _OPTION_NUMBER.fullmatch(last) if greeting and is_greeting(greeting) else None
-    if not match:
+        number = _option_number(last) if greeting and is_greeting(greeting) else None
+    if number is None:
         return None
-    number = int(match.group(1))
     return number if 1 <= number <= count else None
 
 

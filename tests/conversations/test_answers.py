@@ -108,6 +108,16 @@ def test_yes_and_no_words_answer_consent(text: str, language: str, expected: str
         ("god morgen 3.", 3),
         ("Hej 7", None),
         ("Hej Carl 2", None),
+        # Numbers written as words, as the whole message.
+        ("tre", 3),
+        ("Three.", 3),
+        ("nr. to", 2),
+        ("nummer fire", 4),
+        ("Hej to", 2),
+        ("fem", None),
+        ("en", None),  # alone more often a word cut off than a choice
+        ("to tusind", None),
+        ("jeg kan betale om to uger", None),
     ],
 )
 def test_option_number(text: str, expected: int | None) -> None:
