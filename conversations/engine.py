@@ -626,7 +626,7 @@ def _told_once(flow: Flow, state: State, text: str, now: datetime, template: str
 
 def _hears_adviser(step: Step, state: State) -> bool:
     """Whether the open question takes the adviser word (RÅDGIVER) as a wish to talk to a person."""
-    if isinstance(step, AskDate):
+    if isinstance(step, AskDate | AskAmount):
         return step.adviser is not None
     if isinstance(step, Ask):
         return not _asks_consent(step) and any("adviser" in option.tags for option in _options(step, state))
@@ -731,16 +731,29 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool, qu
             if which is not None:
                 return state, which
         case AskAmount():
-            ore = parse_amount(text)
-            if ore is not None:
-                return _amounted(flow, state, step, ore, text, now, [])
-            if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
-                return _heard(flow, state, step.hardship, text, now)
+            amounted = _amount_answer(flow, state, step, text, now, today)
+            if amounted is not None:
+                return amounted
         case AskText():
             if word_count(text) > 0:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.goto, now, events)
     return _unanswered(flow, state, text, now, attached, queued)
+
+
+def _amount_answer(flow: Flow, state: State, step: AskAmount, text: str, now: datetime, today: date) -> Result | None:
+    """What a text answers to "how much can you pay?": an amount, "I cannot pay", a wish for a person; None for
+    nothing of these."""
+    ore = parse_amount(text)
+    if ore is not None:
+        return _amounted(flow, state, step, ore, text, now, [])
+    if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
+        return _heard(flow, state, step.hardship, text, now)
+    if step.adviser is not None and pick_tag(text, state.language, ("adviser", "help"), today):
+        # "Ring til mig" asked how much: a person is wanted, and the consent question comes, as at "when?".
+        events: list[Event] = [AnswerRecorded(state.step, "adviser", text)]
+        return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
+    return None
 
 
 def _button(flow: Flow, state: State, choice: str, earlier: bool, now: datetime) -> Result:

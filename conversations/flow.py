@@ -175,7 +175,8 @@ class AskDate:
 
 @dataclass(frozen=True)
 class AskAmount:
-    """A question answered by an amount of kroner (0 is an amount); `hardship` as for AskDate. `when` names a date
+    """A question answered by an amount of kroner (0 is an amount); `hardship` (where "I cannot pay" goes) and
+    `adviser` (where a wish to talk to a person goes: "ring til mig") as for AskDate. `when` names a date
     question: a day said with the amount ("500 kr den 15.") answers it, as its own answer would (the promise kept and
     confirmed with its day, where its goto or late step says so), and the flow goes on from there; without a day it
     goes on to `goto`. `rest` names the date question a day said for the rest answers instead ("3000 nu og resten den
@@ -185,6 +186,7 @@ class AskAmount:
     template: str
     goto: str
     hardship: str | None = None
+    adviser: str | None = None
     when: str | None = None
     rest: str | None = None
 

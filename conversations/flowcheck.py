@@ -61,8 +61,8 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
             named = (goto, late, step.asked, step.asked_late, step.told, hardship, paid, paid_part, adviser)
             yield from (name for name in named if name is not None)
             yield from _chosen(step.part, channel)
-        case AskAmount(goto=goto, hardship=hardship, when=when, rest=rest):
-            yield from (name for name in (goto, hardship, when, rest) if name is not None)
+        case AskAmount(goto=goto, hardship=hardship, adviser=adviser, when=when, rest=rest):
+            yield from (name for name in (goto, hardship, adviser, when, rest) if name is not None)
         case AskText(goto=goto) | Say(goto=goto):
             yield goto
         case End():

@@ -104,7 +104,15 @@ PAYMENT_CHECK = Flow(
         # "500 kr den 15.": the day answers "when can you pay?" for the part they can pay (a promise, confirmed with
         # its day as that question confirms one), and the reason comes next.
         # "3000 nu og resten den 20": the rest's day is when all is paid, a promise of the whole as "when" takes one.
-        "how_much": AskAmount("payment_check.how_much", goto="reason", hardship="heard", when="part_when", rest="when"),
+        # "Ring til mig" asked how much: a person is wanted, and the consent question comes, as at "when?".
+        "how_much": AskAmount(
+            "payment_check.how_much",
+            goto="reason",
+            hardship="heard",
+            adviser="consent",
+            when="part_when",
+            rest="when",
+        ),
         # The day of a part, on both channels: by SMS it comes with the opening question's words.
         "part_when": AskDate(
             "payment_check.when",
