@@ -923,7 +923,8 @@ _CRISIS = re.compile(
     r"|sl(?:aa|a|o)(?:r|g)? mig (?:selv )?i ?hjel"  # slå mig selv ihjel, slaar mig ihjel, sla mig ihjel
     r"|(?:vil|ville|orker|gider|kan) (?:ikke|ikk|ik) (?:at )?leve (?:mere|laengere|laenger|laengre)"
     r"|(?:vil|orker|gider) (?:ikke|ikk|ik) (?:at )?leve$"  # "jeg vil ikke leve" (not "leve af min løn")
-    r"|jeg (?:vil|ville) (?:bare |gerne |helst |hellere )?do$"  # jeg vil dø, jeg vil bare doe
+    # jeg vil dø, jeg vil bare doe; "jeg orker ikke mere, vil bare dø" (the clause after the comma has no "jeg")
+    r"|(?:^|jeg )(?:vil|ville) (?:bare |gerne |helst |hellere )?do$"
     r"|(?:lyst|onsker|onske) (?:til )?(?:at )?do$"  # lyst til at dø, ønsker at dø
     r"|(?:lyst|onsker|onske) (?:til )?(?:at )?do (?:nu|snart|bare)"
     r"|gor\w* en ende paa? (?:det|mit liv|livet|alt)"  # gøre en ende på det
@@ -932,7 +933,7 @@ _CRISIS = re.compile(
     r"|ikke vaerd at leve|bedre (?:hvis|om) jeg var dod|ingen grund til at leve|(?:onsker|ville onske) jeg var dod"
     # English
     r"|suicid\w*|kill(?:ing)? my ?self|end(?:ing)? my (?:own )?life|end(?:ing)? it all|take my (?:own )?life"
-    r"|i (?:want|wanna|am going|m going|going|am gonna|m gonna|gonna) (?:to )?die"
+    r"|i (?:just |really |only |honestly )?(?:want|wanna|am going|m going|going|am gonna|m gonna|gonna) (?:to )?die"
     r"|(?:do not|dont|don t) want to (?:live|be alive|be here) (?:anymore|any more)"
     r"|(?:hurt|hurting|cut|cutting|harm|harming) my ?self|self ?harm\w*|better off dead|no reason to live"
     r"|not worth living|feel like dying(?! (?:my|the|your|her|his|it)\b)|wish i (?:was|were) dead|want to be dead"
