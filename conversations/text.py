@@ -10,6 +10,9 @@ __all__ = ["normalize", "strip_edges", "tokens"]
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "ß": "ss", "ı": "i"})
 _KEYCAPS = {f"{d}\ufe0f\u20e3": d for d in "0123456789"} | {f"{d}\u20e3": d for d in "0123456789"}
+# Variation selectors: no letter, yet no combining mark either, so they outlived the accents' removal and made a word of
+# their own in "🤷‍♀️" or "❤️" (an emoji read as a word is a miss, not a sign).
+_SELECTORS = dict.fromkeys(range(0xFE00, 0xFE10))
 
 
 def _is_edge(char: str) -> bool:
@@ -35,7 +38,7 @@ def normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", folded)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = unicodedata.normalize("NFC", plain)
+    plain = unicodedata.normalize("NFC", plain).translate(_SELECTORS)
     return re.sub(r"\s+", " ", strip_edges(plain))
 
 

@@ -636,6 +636,15 @@ def test_emoji_that_answer_nothing_use_the_try_a_miss_uses(first: str, second: s
     assert state.end_reason == "not_understood"
 
 
+@pytest.mark.parametrize("sign", ["🤷", "🤷\u200d♀️", "🤦🏽\u200d♂️"])
+def test_an_emoji_with_a_variation_selector_is_a_sign_not_a_word(sign: str) -> None:
+    """ "🤷‍♀️" (a shrug with its gender, as phones send it) is the sign "🤷" is: the kind line that the question waits,
+    never "we did not understand" as if it were a word nobody could read."""
+    state, events = resume(_start(), TextReceived(sign, "sms"), NOW)
+    assert _templates(events) == ["common.signs_only"]
+    assert not state.ended
+
+
 @pytest.mark.parametrize("before", ["😢", "æh", "🤔"])
 def test_tears_or_anger_use_no_try_and_never_end_the_conversation(before: str) -> None:
     """A feeling is no wrong answer: after a miss or not, a sad or angry face gets the way to a person, and the
