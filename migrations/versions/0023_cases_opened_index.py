@@ -4,16 +4,16 @@ The organisation's report counts the cases opened in a period, and how soon an a
 (`case_contact_query` in bot/console/outcome_queries.py): without an index by `opened_at` every report read the
 whole cases table, which keeps every case of every year until retention.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
