@@ -17,7 +17,7 @@ from scheduler.calendar import demand_deadline
 from scheduler.model import PolicySettings
 from scheduler.rent_day import RentDay
 
-__all__ = ["DEMO_PREFIX", "DemoRowRefused", "DemoTenant", "demo_rules", "demo_tenants", "seed_demo"]
+__all__ = ["DEMO_PREFIX", "DemoRowRefused", "DemoTenant", "demo_tenants", "seed_demo"]
 
 DEMO_PREFIX = "DEMO-"
 _DAY = timedelta(days=1)
@@ -27,7 +27,7 @@ class DemoRowRefused(ValueError):
     """A demo tenant an import would refuse: the demo must never show data a housing organisation could not load."""
 
 
-def demo_rules(today: date, languages: Collection[str] | None = None, fallback: str = "da") -> RowRules:
+def _demo_rules(today: date, languages: Collection[str] | None = None, fallback: str = "da") -> RowRules:
     """The import's row rules on `today` (a `,` file: amounts 7100.50, dates YYYY-MM-DD); `languages`: those that
     are live (KEEPHOME_LANGUAGES; None: every one), any other read as `fallback`, as an import does."""
     known = known_languages()
@@ -79,9 +79,9 @@ def demo_tenants(
     today: date, *, delivery_days: int = 0, before_due_days: int = 3, rules: RowRules | None = None
 ) -> list[DemoTenant]:
     """Twelve fictional tenants, one or two per stage, with clearly fake names and numbers. Each is written as an
-    import row's cells and read by the import's own rules (`rules`, default `demo_rules(today)`): a tenant an
+    import row's cells and read by the import's own rules (`rules`, default `_demo_rules(today)`): a tenant an
     import would refuse raises DemoRowRefused."""
-    rules = rules or demo_rules(today)
+    rules = rules or _demo_rules(today)
     missed_day = _missed_due_day(today)
     # A due day whose before-due reminder comes today; on a day none does (Christmas), the plain distance.
     upcoming = RentDay(today, PolicySettings(before_due_days=before_due_days)).upcoming
@@ -202,7 +202,7 @@ async def seed_demo(
     live `languages` (KEEPHOME_LANGUAGES) is stored as `fallback`, so Layla, written in Arabic, reads Danish until
     Arabic is turned on.
     """
-    rules = demo_rules(today, languages, fallback)
+    rules = _demo_rules(today, languages, fallback)
     demo = demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days, rules=rules)
     async with db.write() as conn:
         await upsert_rows(conn, [d.row for d in demo], now)
