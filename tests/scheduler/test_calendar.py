@@ -1,4 +1,4 @@
-"""Table tests for the Danish rent calendar, 2024–2027; each expected date is reasoned by hand."""
+"""Table tests for the Danish rent calendar, 2024–2028; each expected date is reasoned by hand."""
 
 from __future__ import annotations
 
@@ -113,6 +113,14 @@ def test_due_date_rejects_impossible_due_day(due_day: int) -> None:
         ("2025-02-28", "2025-02-28", "2025-03-05"),
         # Saturday 31 May 2025: past Sun 1 June to Mon 2 June, as for the 1st.
         ("2025-05-31", "2025-06-02", "2025-06-07"),
+        # Grundlovsdag on 2. pinsedag (Mon 5 June 2028): Tue 6; count Wed 7, Thu 8, Fri 9; Saturday 10 is a hverdag.
+        ("2028-06-05", "2028-06-06", "2028-06-10"),
+        # Skærtorsdag 2028: Tue 18 April; count Wed 19, Thu 20, Fri 21 -> Sat 22.
+        ("2028-04-13", "2028-04-18", "2028-04-22"),
+        # Kristi himmelfartsdag (Thu 25 May 2028): Fri 26; count Sat 27, (Sun), Mon 29, Tue 30 -> Wed 31.
+        ("2028-05-25", "2028-05-26", "2028-05-31"),
+        # Sun 24 December 2028: Wed 27; count Thu 28, Fri 29, Sat 30; Sunday 31 and Nytårsdag -> Tue 2 January 2029.
+        ("2028-12-24", "2028-12-27", "2029-01-02"),
     ],
 )
 def test_last_on_time_and_earliest_demand(due: str, last_on_time: str, earliest_demand: str) -> None:
@@ -162,9 +170,15 @@ def test_demand_deadline(received_on: str, expected: str) -> None:
         ("2027-05-22", "2027-06-07"),  # +14 = Grundlovsdag on Saturday 5 June -> Mon 7
         ("2027-12-10", "2027-12-24"),  # +14 = Fri 24 December: stays
         ("2027-12-17", "2027-12-31"),  # +14 = Fri 31 December: stays
+        ("2028-03-30", "2028-04-18"),  # +14 = Skærtorsdag 13 April 2028 -> past Easter to Tue 18
+        ("2028-04-29", "2028-05-15"),  # +14 = Saturday 13 May -> Monday 15
+        ("2028-05-11", "2028-05-26"),  # +14 = Kristi himmelfartsdag 25 May -> Fri 26
+        ("2028-05-22", "2028-06-06"),  # +14 = Grundlovsdag and 2. pinsedag, Mon 5 June -> Tue 6
+        ("2028-12-10", "2028-12-27"),  # +14 = Sunday 24 December -> past Juledag and 2. juledag to Wed 27
+        ("2028-12-16", "2029-01-02"),  # +14 = Sat 30 December -> Sunday, Nytårsdag -> Tue 2 January 2029
     ],
 )
-def test_digital_post_deadlines_2026_2027(sent_on: str, expected: str) -> None:
+def test_digital_post_deadlines_2026_2028(sent_on: str, expected: str) -> None:
     received = demand_received(D(sent_on), None, 0)
     assert received == D(sent_on)
     assert demand_deadline(received) == D(expected)
@@ -245,6 +259,10 @@ def test_no_earliest_påkrav_day_falls_on_a_sunday_or_holiday_in_four_years() ->
         ("2026-12-23", True),
         ("2026-05-01", True),  # 1 May is an ordinary bank day
         ("2027-12-24", False),  # juleaftensdag on a Friday
+        ("2028-05-26", False),  # the Friday after Kristi himmelfartsdag 2028
+        ("2028-06-05", False),  # Grundlovsdag and 2. pinsedag
+        ("2028-05-01", True),
+        ("2028-12-22", True),  # the Friday before Christmas 2028
     ],
 )
 def test_is_bank_day(day: str, bank_day: bool) -> None:
@@ -265,6 +283,8 @@ def test_is_bank_day(day: str, bank_day: bool) -> None:
         ("2026-12-24", "2026-12-28"),  # a last on-time day of 24 December (a hverdag) -> Mon 28
         ("2026-12-31", "2027-01-04"),  # 31 December -> Nytårsdag, the weekend -> Mon 4 January
         ("2026-06-04", "2026-06-08"),  # Thursday before Grundlovsdag on a Friday -> Monday
+        ("2028-12-22", "2028-12-27"),  # Friday -> past 24 (Sunday), Juledag and 2. juledag to Wed 27
+        ("2028-05-24", "2028-05-29"),  # Wed before Kristi himmelfartsdag 2028: Thu and Fri closed -> Monday
     ],
 )
 def test_next_bank_day(last_on_time: str, expected: str) -> None:
@@ -302,6 +322,8 @@ HOLIDAYS = {
     2025: "01-01 04-17 04-18 04-20 04-21 05-29 06-05 06-08 06-09 12-25 12-26",
     2026: "01-01 04-02 04-03 04-05 04-06 05-14 05-24 05-25 06-05 12-25 12-26",
     2027: "01-01 03-25 03-26 03-28 03-29 05-06 05-16 05-17 06-05 12-25 12-26",
+    # Easter 16 April 2028; Grundlovsdag falls on 2. pinsedag.
+    2028: "01-01 04-13 04-14 04-16 04-17 05-25 06-04 06-05 12-25 12-26",
 }
 
 
@@ -330,6 +352,14 @@ def test_every_legal_holiday_of_the_year(year: int) -> None:
         ("2026-05-14", "2026-05-15"),  # Kristi himmelfartsdag 2026 -> Friday 15 May
         ("2027-12-25", "2027-12-27"),  # Juledag on a Saturday, 2. juledag Sunday -> Monday 27 December
         ("2027-01-01", "2027-01-04"),  # Nytårsdag on a Friday -> Monday 4 January
+        ("2028-01-01", "2028-01-03"),  # Saturday 1 January 2028 -> Monday 3
+        ("2028-02-29", "2028-02-29"),  # due day 31 in February 2028, a leap year: Tuesday 29th stays
+        ("2028-04-13", "2028-04-18"),  # Skærtorsdag -> past Langfredag, the weekend and 2. påskedag to Tue 18
+        ("2028-04-30", "2028-05-01"),  # due day 31 in April 2028: Sunday 30th -> Monday 1 May, no holiday
+        ("2028-05-25", "2028-05-26"),  # Kristi himmelfartsdag -> Friday 26, a bank closing day only
+        ("2028-06-05", "2028-06-06"),  # Grundlovsdag on 2. pinsedag -> Tuesday 6 June
+        ("2028-12-24", "2028-12-27"),  # Sunday 24 December -> past Juledag and 2. juledag to Wed 27
+        ("2028-12-31", "2029-01-02"),  # Sunday 31 December -> past Nytårsdag to Tuesday 2 January 2029
     ],
 )
 def test_last_on_time_day_more_years(due: str, last_on_time: str) -> None:

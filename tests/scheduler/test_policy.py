@@ -56,6 +56,9 @@ def brief(r: PlannedReminder | None) -> tuple[str, str, int | None] | None:
         (1, "2026-05-04", "2026-05"),  # Fri 1 May on time -> Mon 4 May
         (14, "2026-05-18", "2026-05"),  # Kristi himmelfartsdag -> Fri 15 on time, banks closed -> Mon 18
         (24, "2026-12-28", "2026-12"),  # Thu 24 Dec on time -> past Juledag, 2. juledag, Sunday to Mon 28
+        (24, "2028-12-28", "2028-12"),  # Sun 24 Dec 2028 -> Wed 27 on time -> Thu 28
+        (31, "2029-01-03", "2028-12"),  # Sun 31 Dec 2028 -> past Nytårsdag, Tue 2 Jan on time -> Wed 3
+        (5, "2028-06-07", "2028-06"),  # Grundlovsdag on 2. pinsedag -> Tue 6 on time -> Wed 7
     ],
 )
 def test_missed_on_the_first_bank_day_after_the_last_on_time_day(due_day: int, day: str, period: str) -> None:
