@@ -40,7 +40,7 @@ from scheduler.model import (
     RentSnapshot,
     Trigger,
 )
-from scheduler.rent_day import RentDay, due_date_before, period_of
+from scheduler.rent_day import RentDay, before_due_day, due_date_before, period_of
 from scheduler.urgency import running_deadline
 
 __all__ = ["no_next_chance", "plan", "recheck"]
@@ -306,9 +306,9 @@ def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, of
     reminder is due, its stage has passed); the last one, which has no later chance, until the deadline day itself:
     planned for a Sunday or a holiday before a Monday deadline, it goes that Monday morning, still within the
     deadline, instead of being lost; after the deadline day its stage has passed; missed: the same rent month
-    still shows unpaid; before_due: its rent is not due yet; promise_check: the same promise, still owed; court:
-    the same court date (its day in the offset) or termination (the eve reminder: before the court date, while no person
-    holds the case).
+    still shows unpaid; before_due: its rent is not due yet (or, planned for the due date, that day); promise_check:
+    the same promise, still owed; court: the same court date (its day in the offset) or termination (the eve
+    reminder: before the court date, while no person holds the case).
     """
     day = rd.day
     match trigger:
@@ -328,7 +328,11 @@ def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, of
             return missed is not None and missed.period == period
         case Trigger.BEFORE_DUE:
             year, month = (int(part) for part in period.split("-"))
-            return (s.at_risk or s.arrears_last_12m) and day < due_date(year, month, s.due_day)
+            due = due_date(year, month, s.due_day)
+            # With KEEPHOME_BEFORE_DUE_DAYS=0 it is planned for the due date itself, and lasts that day.
+            return (s.at_risk or s.arrears_last_12m) and day <= max(
+                due - timedelta(days=1), before_due_day(due, rd.settings.before_due_days)
+            )
         case Trigger.PROMISE_CHECK:
             promise = s.promise_on
             return s.owes and promise is not None and period_of(promise) == period and promise.day == offset

@@ -139,6 +139,12 @@ def test_before_due_days_setting() -> None:
     settings = PolicySettings(before_due_days=0)
     assert brief(only("2025-03-15", settings, due_day=15, at_risk=True)) == ("before_due", "2025-03", None)
     assert only("2025-03-12", settings, due_day=15, at_risk=True) is None
+    # Planned for the due date itself, it lasts that day (held by the pause until the afternoon, it still goes),
+    # not the day after.
+    s = snap("2025-03-15", due_day=15, at_risk=True)
+    assert recheck(s, Trigger.BEFORE_DUE, "2025-03", None, D("2025-03-15"), settings) is None
+    after = snap("2025-03-16", due_day=15, at_risk=True)
+    assert recheck(after, Trigger.BEFORE_DUE, "2025-03", None, D("2025-03-16"), settings) == STAGE_PASSED
 
 
 @pytest.mark.parametrize(("day", "offset"), [("2025-03-17", 7), ("2025-03-21", 3), ("2025-03-23", 1)])

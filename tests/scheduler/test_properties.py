@@ -157,13 +157,20 @@ def test_the_last_påkrav_reminder_goes_by_the_deadline_day(sent_on: date, offse
     st.one_of(st.none(), st.integers(min_value=-20, max_value=0)),
     st.one_of(st.none(), st.integers(min_value=-10, max_value=10)),
     st.one_of(st.none(), st.integers(min_value=-5, max_value=30)),
-    st.sampled_from([PolicySettings(), PolicySettings(demand_offsets=(5, 2, 0), before_due_days=5)]),
+    st.sampled_from(
+        [
+            PolicySettings(),
+            PolicySettings(demand_offsets=(5, 2, 0), before_due_days=5),
+            PolicySettings(demand_offsets=(10,), before_due_days=0),
+        ]
+    ),
 )
 @example(date(2026, 3, 12), 15, 0, True, None, None, None, PolicySettings())  # before_due, three days ahead
 @example(date(2026, 3, 17), 1, 100, False, -13, None, None, PolicySettings())  # the last påkrav reminder
 @example(date(2029, 12, 22), 1, 100, False, -12, None, None, PolicySettings())  # ... moved before Christmas
 @example(date(2026, 3, 13), 1, 100, False, None, None, 3, PolicySettings())  # the court eve
 @example(date(2026, 3, 9), 1, 100, False, None, -3, None, PolicySettings())  # a promise checked
+@example(date(2026, 3, 16), 16, 0, True, None, None, None, PolicySettings(before_due_days=0))  # on the due date
 def test_the_sender_agrees_with_the_plan_on_the_day_it_was_planned(
     day: date,
     due_day: int,
