@@ -103,7 +103,9 @@ def _court(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
 
 def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     received = rd.received(s)
-    if received is None or not s.owes:
+    # Never before the påkrav reached the tenant: the text refers to the letter they received (an offset of more than
+    # 14 days with a paper letter's delivery time would come first).
+    if received is None or not s.owes or rd.day < received:
         return None
     deadline = rd.deadline(received)
     # When two fall on the day (the last one planned early, onto an earlier one's day), the last has the last word.

@@ -183,6 +183,20 @@ def test_demand_offsets_and_delivery_from_settings() -> None:
     assert r is not None and "assumed received after 2 days" in r.reason
 
 
+def test_no_demand_reminder_before_the_påkrav_reached_the_tenant() -> None:
+    # A paper letter sent Mon 2 March 2026, assumed received Thu 5 March: deadline Thu 19 March. A reminder 16 days
+    # before it would come on Tue 3 March, before the tenant has the letter its text refers to.
+    settings = PolicySettings(demand_offsets=(16, 14, 1), demand_delivery_days=3)
+    facts: dict[str, Any] = {"balance_ore": OWED, "demand_sent_on": D("2026-03-02")}
+    found = {}
+    for n in range(20):
+        day = D("2026-03-02") + timedelta(days=n)
+        r = only(day.isoformat(), settings, **facts)
+        if r is not None and r.trigger is Trigger.DEMAND:
+            found[day.isoformat()] = r.offset
+    assert found == {"2026-03-05": 14, "2026-03-18": 1}
+
+
 def test_a_recorded_day_of_receipt_drives_the_deadline() -> None:
     # Sent Fri 6 March 2026 on paper, received Tue 10 March: the deadline is Tue 24, not Fri 20.
     facts: dict[str, Any] = {

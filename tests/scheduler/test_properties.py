@@ -124,6 +124,20 @@ def test_a_proactive_message_never_goes_in_quiet_hours_or_on_a_day_without_remin
         )
 
 
+@given(days, st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=3), st.integers(0, 5))
+@example(date(2026, 3, 2), [16, 1], 3)
+def test_no_påkrav_reminder_before_the_påkrav_reached_the_tenant(
+    sent_on: date, offset_list: list[int], delivery_days: int
+) -> None:
+    settings = PolicySettings.of(
+        before_due_days=3, demand_offsets=offset_list, demand_delivery_days=delivery_days, balance_max_age_days=7
+    )
+    received = sent_on + timedelta(days=delivery_days)
+    for day in _span(sent_on - timedelta(days=3), received):
+        s = RentSnapshot(1, 1, 100, day, demand_sent_on=sent_on)
+        assert [r for r in plan([s], day, settings).reminders if r.trigger is Trigger.DEMAND] == []
+
+
 @given(days, offsets)
 @example(date(2029, 12, 10), [7, 3, 1])  # deadline Mon 24 December 2029, after a Sunday
 @example(date(2029, 12, 17), [7, 3, 1])  # deadline Mon 31 December 2029
