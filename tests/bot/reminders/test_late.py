@@ -149,6 +149,23 @@ async def test_the_last_reminder_planned_on_a_sunday_goes_on_the_monday_deadline
         assert await _outbox(rt) == [("sent", None, 1)]
 
 
+async def test_the_last_reminder_before_a_monday_24_december_deadline_goes_on_the_saturday(database_url: str) -> None:
+    # A påkrav by Digital Post on Monday 10 December 2029: the deadline is Monday 24 December, after a Sunday; 24,
+    # 25 and 26 December are quiet too. Planned on Sunday 23 the last reminder could go only on the 27th, past the
+    # deadline: it is planned and sent on Saturday 22 instead, with two days left.
+    saturday = datetime(2029, 12, 22, 10, 0, tzinfo=TZ)
+    async with _process(database_url, saturday, {"sms": FailingSandbox("sms")}) as rt:
+        position = {"balance_ore": 710_000, "demand_sent_on": date(2029, 12, 10)}
+        await add_tenant(rt.db, "T-1", name="Test Lejer", phone=PHONE, balance_as_of=date(2029, 12, 22), **position)
+        planned = await plan_reminders(rt.db, rt.settings, rt.clock(), channels=rt.channels)
+        assert [(r.trigger, r.computed_from["offset"], r.computed_from["days_left"]) for r in planned.rows] == [
+            ("demand", "1", "2")
+        ]
+        await drain(rt.sender)
+        assert [m.address for m in _sms(rt).sent] == [PHONE]
+        assert await _outbox(rt) == [("sent", None, 1)]
+
+
 async def test_a_reminder_planned_at_nine_in_the_evening_is_dropped_when_its_stage_has_passed(
     database_url: str,
 ) -> None:
