@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.audit import record
+from bot.console.audit import record, record_shown
 from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.crisis import crisis_holds, hold_words
 from bot.console.ids import path_id
@@ -22,9 +22,12 @@ from bot.i18n import N_, shown
 from bot.i18n import gettext as _
 from bot.store.schema import cases, tenants
 from bot.tenants.court import clock_position, court_view
-from bot.tenants.lookup import SeveralTenants, tenant_by_typed_ref
+from bot.tenants.lookup import SeveralTenants, tenant_by_typed_ref, tenants_matching
 
-__all__ = ["routes"]
+__all__ = ["SEARCH_SHOWN", "routes"]
+
+# The tenants a search lists: enough to pick the one on the phone from, few enough to read; more means typing more.
+SEARCH_SHOWN = 50
 
 
 def _tenant_id(request: Request) -> int:
@@ -45,17 +48,26 @@ async def _tenant(request: Request, tenant_id: int) -> Any:
 async def _lookup(request: Request, me: StaffSession) -> Response:
     ref = request.query_params.get("ref", "").strip()[:64]
     if not ref:
-        title, message = _("Find a tenant"), _("Type the tenant's reference.")
+        title, message = _("Find a tenant"), _("Type the tenant's reference, phone number or name.")
         return render(request, "message.html", 422, title=title, message=message)
-    # A reference as typed, in either case ("demo-07" finds DEMO-07), as the data page finds it.
+    # A reference as typed, in either case ("demo-07" finds DEMO-07), as the data page finds it; else the tenants
+    # with that phone number or with it in their name (a tenant who phones seldom knows their reference).
     async with runtime(request).db.read() as conn:
         try:
             found = await conn.run_sync(tenant_by_typed_ref, ref)
         except SeveralTenants as exc:
             return render(request, "message.html", 422, title=_("Find a tenant"), message=shown(exc))
-    if found is None:
-        raise NotFound(N_("No tenant has that reference."))
-    return redirect(f"/console/tenants/{found}")
+        count, matching = (0, []) if found is not None else await conn.run_sync(tenants_matching, ref, SEARCH_SHOWN)
+    if found is None and count == 1:
+        found = int(matching[0].id)
+    if found is not None:
+        return redirect(f"/console/tenants/{found}")
+    if not count:
+        raise NotFound(N_("No tenant has that reference, phone number or name."))
+    # A list of tenants' names is a view of their data: audited with each tenant it showed.
+    async with runtime(request).db.write() as conn:
+        await record_shown(conn, now(request), me.actor, "tenants.search", [f"tenant:{row.id}" for row in matching])
+    return render(request, "tenant_search.html", typed=ref, count=count, matching=matching)
 
 
 @guard("admin", "adviser")
@@ -121,7 +133,7 @@ async def _open_case(request: Request, me: StaffSession) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    """Tenant lookup, page and manual case."""
+    """Finding a tenant, their page and a case opened by hand."""
     return [
         Route("/console/tenants", _lookup, methods=["GET"]),
         Route("/console/tenants/{tenant_id}", _tenant_page, methods=["GET"]),

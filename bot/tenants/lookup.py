@@ -7,16 +7,25 @@ typed in the other case. References that differ only in case are different tenan
 unique index is exact), so two such tenants are never guessed between: the exact spelling finds its own, any other
 spelling is refused, naming both. The API, the import and erasure match a reference exactly: they are a system's
 keys, and an erasure is not undone.
+
+A tenant who phones the office seldom knows their reference: the console's "find a tenant" also finds them by the
+number they call from and by a part of their name (`tenants_matching`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from typing import Any
+
+from sqlalchemy import Connection, func, or_, select
 
 from bot.i18n import N_, Explained
+from bot.phones import e164
 from bot.store.schema import tenants
 
-__all__ = ["SeveralTenants", "tenant_by_typed_ref"]
+__all__ = ["NAME_SHORTEST", "SeveralTenants", "tenant_by_typed_ref", "tenants_matching"]
+
+# A name is looked for from this many characters on: one letter would list a good part of the organisation.
+NAME_SHORTEST = 2
 
 
 class SeveralTenants(Explained, LookupError):
@@ -44,3 +53,28 @@ def tenant_by_typed_ref(conn: Connection, typed: str) -> int | None:
             refs=", ".join(str(row.tenant_ref) for row in rows),
         )
     return int(rows[0].id) if rows else None
+
+
+def tenants_matching(conn: Connection, typed: str, limit: int) -> tuple[int, list[Any]]:
+    """The tenants (not erased) whose phone number is `typed` (written as a person writes one: "20 12 34 56") or whose
+    name holds it in any case (from NAME_SHORTEST characters on): how many there are, and the first `limit` of them by
+    name (id, name, tenant_ref, status)."""
+    typed = " ".join(typed.split())
+    live = tenants.c.status != "erased"
+    number = e164(typed)
+    by_number = tenants.c.phone == number if number is not None else None
+    by_name = (
+        func.lower(tenants.c.name).contains(typed.lower(), autoescape=True) if len(typed) >= NAME_SHORTEST else None
+    )
+    wanted = [match for match in (by_number, by_name) if match is not None]
+    if not wanted:
+        return 0, []
+    where = (live, or_(*wanted))
+    count = int(conn.execute(select(func.count()).select_from(tenants).where(*where)).scalar_one())
+    rows = conn.execute(
+        select(tenants.c.id, tenants.c.name, tenants.c.tenant_ref, tenants.c.status)
+        .where(*where)
+        .order_by(tenants.c.name, tenants.c.tenant_ref)
+        .limit(limit)
+    ).all()
+    return count, list(rows)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +15,7 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.channels.sandbox import SandboxChannel
+from bot.console.tenant_page import SEARCH_SHOWN
 from bot.console.transcript import MAX_MESSAGES
 from bot.host.consents import withdraw_consent
 from bot.i18n import local_day
@@ -753,6 +756,55 @@ async def test_every_case_view_is_audited(runtime: Runtime, client: httpx.AsyncC
     assert [(v.actor, v.target) for v in views] == [(f"staff:{staff_id}", f"case:{case_id}")]
     assert (await client.get("/console/cases/999")).status_code == 404
     assert (await client.get("/console/cases/abc")).status_code == 404
+
+
+def _found(page: str) -> list[str]:
+    """The names a search's list shows, each as often as it shows it."""
+    return re.findall(r'class="who">([^<]*)</a>', html.unescape(page.split('id="tenants-found"', 1)[1]))
+
+
+async def test_an_adviser_finds_a_tenant_by_phone_number_or_a_part_of_the_name(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A tenant who phones the office seldom knows their reference: "find a tenant" knew only that. It finds them by
+    the number they call from, as a person writes it, and by a part of their name: one goes straight to their page,
+    several are listed (audited with each tenant shown), an erased tenant never."""
+    amira = await add_tenant(runtime, "R-1", name="Amira Hansen", phone="+4520123401")
+    bo = await add_tenant(runtime, "R-2", name="Bo Hansen", phone="+4520123402")
+    carl = await add_tenant(runtime, "R-3", name="Carl Jensen", phone="+4520123403")
+    await add_tenant(runtime, "R-4", name="Dorte Hansen", phone="+4520123404", status="erased")
+    await signed_in_adviser(runtime, client)
+    for typed, tenant in (("20 12 34 03", carl), ("+45 20123401", amira), ("amira", amira), ("R-2", bo)):
+        found = await client.get("/console/tenants", params={"ref": typed})
+        assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{tenant}", typed
+    listed = await client.get("/console/tenants", params={"ref": "hansen"})
+    assert listed.status_code == 200
+    assert Counter(_found(listed.text)) == Counter({"Amira Hansen": 1, "Bo Hansen": 1})
+    assert "2 tenants match “hansen”" in html.unescape(listed.text) and 'value="hansen"' in listed.text
+    async with runtime.db.read() as conn:
+        details = (
+            await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "tenants.search"))
+        ).scalars()
+        shown = Counter(name for detail in details for name in str(detail).split(","))
+    assert shown == Counter({f"tenant:{amira}": 1, f"tenant:{bo}": 1})
+    for typed in ("Zed", "h", "20 12 34 09"):
+        missing = await client.get("/console/tenants", params={"ref": typed})
+        assert missing.status_code == 404 and "No tenant has that reference, phone number or name." in missing.text
+
+
+async def test_a_search_that_matches_many_tenants_lists_the_first_and_says_so(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    for n in range(SEARCH_SHOWN + 2):
+        await add_tenant(runtime, f"N-{n:03d}", name=f"Person {n:03d} Nielsen", phone=f"+45200001{n:02d}")
+    await signed_in_adviser(runtime, client)
+    listed = await client.get("/console/tenants", params={"ref": "nielsen"})
+    names = _found(listed.text)
+    assert len(names) == SEARCH_SHOWN and len(set(names)) == SEARCH_SHOWN
+    assert names == sorted(names) and names[0] == "Person 000 Nielsen"
+    said = html.unescape(listed.text)
+    assert f"{SEARCH_SHOWN + 2} tenants match “nielsen”" in said
+    assert f"the first {SEARCH_SHOWN} shown: type more of the name" in said
 
 
 async def test_an_adviser_opens_a_case_by_hand_from_the_tenant_page(

@@ -110,6 +110,8 @@ TYPED = (
     "Hjælp til huslejen",
     # The SMS check names the debt word it found in what the test typed.
     "skyld",
+    # A search for a part of two tenants' names, said back above what it found.
+    "sen",
 )
 _SKIPPED_TAGS = {"script", "style", "code", "pre"}
 _SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
@@ -440,6 +442,8 @@ class Visit:
                 self.read(f"{role} 404", await client.get("/console/cases/999999"))
                 self.read(f"{role} 404 tenant", await client.get("/console/tenants/999999"))
                 self.read(f"{role} 422 lookup", await client.get("/console/tenants?ref="))
+                # "sen" is in two names (Birgitte Sørensen, Karim Nielsen): the list of those found.
+                self.read(f"{role} lookup by name", await client.get("/console/tenants?ref=sen"))
                 self.read(f"{role} 422 inbox filter", await client.get("/console/?status=nonsense"))
                 self.read(f"{role} me, saved", await client.get("/console/me?saved=1"))
                 if role == "adviser":

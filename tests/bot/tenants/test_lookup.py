@@ -1,0 +1,30 @@
+"""Finding tenants as a person types them: by phone number and by a part of the name, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from bot.store.db import Database
+from bot.tenants.lookup import tenants_matching
+from tests.support.helpers import add_tenant
+
+
+async def test_a_number_as_written_and_a_part_of_a_name_find_tenants_number_first(database: Database) -> None:
+    """The names in order, the first so many of them with the count of all; never an erased tenant; a wildcard of
+    SQL ("%", "_") typed is a character, not every name; one letter finds nobody."""
+    await add_tenant(database, "R-1", name="Amira Hansen", phone="+4520123401")
+    await add_tenant(database, "R-2", name="Bo Hansen", phone="+4520123402")
+    await add_tenant(database, "R-3", name="Zara Hansen", phone=None)
+    await add_tenant(database, "R-4", name="Dorte Hansen", phone="+4520123404", status="erased")
+    await add_tenant(database, "R-5", name="Eva Olsen", phone="+4520123405")
+    await add_tenant(database, "R-6", name="Åse Ørsted", phone="+4520123406")
+    async with database.read() as conn:
+        count, rows = await conn.run_sync(tenants_matching, "  HANSEN ", 10)
+        assert count == 3 and [row.name for row in rows] == ["Amira Hansen", "Bo Hansen", "Zara Hansen"]
+        count, rows = await conn.run_sync(tenants_matching, "20 12 34 05", 10)
+        assert count == 1 and [row.tenant_ref for row in rows] == ["R-5"]
+        count, rows = await conn.run_sync(tenants_matching, "hansen", 2)
+        assert count == 3 and len(rows) == 2
+        # Danish letters in either case, on SQLite too (bot/store/db.py gives it Python's lower()).
+        assert [row.tenant_ref for row in (await conn.run_sync(tenants_matching, "ørsted", 10))[1]] == ["R-6"]
+        for wildcard in ("%", "_", "h%n"):
+            assert (await conn.run_sync(tenants_matching, wildcard, 10))[0] == 0, wildcard
+        assert (await conn.run_sync(tenants_matching, "a", 10))[0] == 0
