@@ -554,6 +554,44 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
         assert served.csp_violations == []
 
 
+async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_are_of_before(tmp_path: Path) -> None:
+    """Two advisers have the same waiting case open; one takes it. The other's page changed its badge's words, kept its
+    colour and its "Tag sagen" button, and said nothing: pressed, the button was refused. The page now says, in
+    Danish, that someone changed the case, with a link that reloads it. The holder's own page, whose case waits for the
+    tenant after the reply and is taken again by the tenant's answer, says nothing: its actions are the same."""
+    async with _serve(tmp_path, console_language="da") as served:
+        rt = served.rt
+        tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=690000)
+        case_id = await add_case(rt, tenant_id)
+        await add_person(rt, "raadgiver@example.org", "adviser")
+        await add_person(rt, "kollega@example.org", "adviser")
+        context, page = await _sign_in(served, "raadgiver@example.org")
+        await page.goto(f"{served.url}/console/cases/{case_id}")
+        changed = page.locator("#status-changed")
+        assert await changed.is_hidden()
+
+        other, theirs = await _sign_in(served, "kollega@example.org")
+        await theirs.goto(f"{served.url}/console/cases/{case_id}")
+        await theirs.click("#take")
+        await theirs.wait_for_selector("#reply")
+        await _until(changed.is_visible)
+        words = await changed.inner_text()
+        assert words.startswith("Nogen har ændret sagen, mens siden var åben") and "Genindlæs siden" in words
+        assert await page.locator("#case-status.taken").inner_text() == "under behandling"
+        assert await changed.locator("a").get_attribute("href") == f"/console/cases/{case_id}"
+
+        await theirs.fill("#reply", "Hej, jeg ringer i morgen.")
+        await theirs.click("form[action$='/reply'] button[type=submit]")
+        await theirs.wait_for_selector("#case-status.waiting_tenant")
+        await rt.inbox.submit(InboundMessage("sms", "SM-answer", TENANT_PHONE, "Det er fint"))
+        await theirs.wait_for_selector("#thread li:has-text('Det er fint')", timeout=10_000)
+        await theirs.wait_for_selector("#case-status.taken", timeout=10_000)
+        assert await theirs.locator("#status-changed").is_hidden()
+        await other.close()
+        await context.close()
+        assert served.csp_violations == []
+
+
 async def test_the_consent_form_whose_field_is_named_method_is_sent_once(tmp_path: Path) -> None:
     """The case page's "Registrér et samtykke" form has a field named "method", which the form's own `method` gives
     way to. A double click while the first answer is on its way records the consent once, and nothing on the page

@@ -64,6 +64,17 @@
     var none = document.getElementById("no-consent");
     if (none && given) { none.hidden = true; }
   }
+  // The case's status changed while the page was open (another adviser took or closed it, its volunteer finished the
+  // task): the badge follows, and since the page's actions are those of the case as it was, a notice says so with a
+  // link that reloads it. Waiting for the tenant and taken offer the same actions: a tenant's answer is no change.
+  var statusChanged = document.getElementById("status-changed");
+  function actionsOf(code) { return code === "waiting_tenant" ? "taken" : code; }
+  var shownStatus = actionsOf(status.dataset.status);
+  function statusNow(code) {
+    if (!code) { return; }
+    status.className = "status " + code;
+    if (statusChanged && actionsOf(code) !== shownStatus) { statusChanged.hidden = false; }
+  }
   function poll() {
     fetch(thread.dataset.url + "?after=" + thread.dataset.after, {credentials: "same-origin"})
       .then(function (r) {
@@ -86,6 +97,7 @@
         });
         if (data.messages.length) { thread.scrollTop = thread.scrollHeight; }
         status.textContent = data.status_label;
+        statusNow(data.status);
         consentNow(data.consent);
       })
       .catch(function () { outOfDate(""); });
