@@ -30,6 +30,10 @@ ROLE_DUTIES = {
 }
 
 
+# What a command that acts on one tenant is given.
+_TENANT_REF = "the housing organisation's reference for the tenant, as in the import's tenant_ref column"
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -106,9 +110,19 @@ def _parser() -> argparse.ArgumentParser:
         "or debt words in SMS. Exit status 1 on a problem; warnings do not fail it.",
     )
     chat = _command(sub, "chat", "step through a flow in the terminal as a tenant")
-    chat.add_argument("--flow", default="payment_check")
-    chat.add_argument("--channel", choices=["sms", "telegram"], default="sms")
-    chat.add_argument("--language", default="da")
+    chat.add_argument(
+        "--flow",
+        default="payment_check",
+        metavar="NAME",
+        help="the flow to step through (default: payment_check; a name it does not know lists the flows)",
+    )
+    chat.add_argument(
+        "--channel",
+        choices=["sms", "telegram"],
+        default="sms",
+        help="the tenant's channel and its texts (default: sms)",
+    )
+    chat.add_argument("--language", default="da", metavar="CODE", help="one of KEEPHOME_LANGUAGES (default: da)")
     chat.add_argument("--trigger", default=None, help="the reminder that started it, e.g. missed")
     chat.add_argument("--now", type=_moment, default=None, help="the clock, ISO time, e.g. 2026-12-03T10:00")
     tg = _command(sub, "telegram", "Telegram bot set-up", usage="%(prog)s [-h] {set-webhook}")
@@ -125,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="roles:\n" + "\n".join(f"  {role:<10} {duty}" for role, duty in ROLE_DUTIES.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add.add_argument("email")
+    add.add_argument("email", help="the address they sign in with")
     add.add_argument("--role", required=True, choices=list(ROLE_DUTIES), help="one of the roles below")
     add.add_argument(
         "--organisation",
@@ -138,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
         description="The old password, any earlier link and every session stop working; a new one-time link "
         "to set a password is printed (and the reset is in the audit log).",
     )
-    reset.add_argument("email")
+    reset.add_argument("email", help="the address the account signs in with")
     apikey = _command(sub, "apikey", "keys for the REST API (listed and revoked on the console's admin page)")
     keys = apikey.add_subparsers(dest="action", required=True, metavar="ACTION")
     key = keys.add_parser(
@@ -151,7 +165,13 @@ def _parser() -> argparse.ArgumentParser:
         "--scope", required=True, choices=["read", "write", "erase"], help="read < write < erase (erase can delete)"
     )
     remind = _command(sub, "remind", "plan today's reminders, or show what a day would bring")
-    remind.add_argument("--date", type=_day, default=None, help="YYYY-MM-DD (default: today)")
+    remind.add_argument(
+        "--date",
+        type=_day,
+        default=None,
+        help="YYYY-MM-DD (default: today); a day other than today only with --dry-run, as reminders are planned for "
+        "real only on their day",
+    )
     remind.add_argument("--dry-run", action="store_true", help="only show who would get which reminder")
     remind.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     notices = _command(
@@ -159,10 +179,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     notices.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     export = _command(sub, "export", "everything held about a tenant: JSON on stdout, or a readable page")
-    export.add_argument("tenant_ref")
+    export.add_argument("tenant_ref", help=_TENANT_REF)
     export.add_argument("--html", type=Path, metavar="FILE", help="write a readable HTML page to FILE instead")
     erase = _command(sub, "erase", "remove a tenant's personal data and message texts (kept: the counts)")
-    erase.add_argument("tenant_ref")
+    erase.add_argument("tenant_ref", help=f"{_TENANT_REF}; what is erased cannot be brought back")
     return p
 
 

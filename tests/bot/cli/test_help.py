@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import re
+from collections.abc import Iterator
 
 import pytest
 
-from bot.cli.main import main
+from bot.cli.main import _parser, main
 
 
 def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -36,3 +38,29 @@ def test_import_help_says_what_file_it_takes(capsys: pytest.CaptureFixture[str])
     assert "tenant_ref, name and phone are required" in text
     assert "separated by , or ;" in text
     assert "imports nothing" in text
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """The command line and every command and sub-command under it, with the words that call each."""
+    yield parser.prog, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
+def test_every_argument_and_option_says_what_it_takes() -> None:
+    """An operator reads `--help` before the README: a bare `tenant_ref` or `--language LANGUAGE` says nothing of
+    what to give (which reference, which codes)."""
+    silent = [
+        f"{prog} {action.option_strings[0] if action.option_strings else action.dest}"
+        for prog, parser in _parsers(_parser())
+        for action in parser._actions
+        if not isinstance(action, argparse._SubParsersAction) and not action.help
+    ]
+    assert silent == []
+
+
+def test_remind_help_says_a_day_other_than_today_is_only_a_dry_run(capsys: pytest.CaptureFixture[str]) -> None:
+    text = " ".join(_help(capsys, "remind").split())
+    assert "a day other than today only with --dry-run" in text
