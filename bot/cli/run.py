@@ -12,6 +12,7 @@ from bot.settings import MAKE_A_SECRET, ConfigError, Settings, load_settings
 __all__ = [
     "on_this_machine",
     "placeholder_settings",
+    "plain_http",
     "run_service",
     "run_settings",
     "unnamed_bot",
@@ -112,6 +113,27 @@ def unreachable_public_url(settings: Settings) -> str | None:
     )
 
 
+def plain_http(settings: Settings) -> str | None:
+    """What crosses the network unencrypted when keephome is reached from other machines over http: staff passwords
+    and sessions (whose cookies are marked Secure only under an https KEEPHOME_PUBLIC_URL) and tenants' messages. None
+    when the public address is https, or when both it and the listening address are this machine's own."""
+    if urlsplit(settings.public_url).scheme == "https":
+        return None
+    if on_this_machine(settings.public_url) and on_this_machine(_as_url(settings.host)):
+        return None
+    return (
+        f"KEEPHOME_PUBLIC_URL is {settings.public_url} and keephome listens on {settings.host}: staff passwords, "
+        "sessions and tenants' messages would cross the network unencrypted, and the console's cookies are not "
+        "marked Secure; serve it behind TLS (README: the nginx example) and set KEEPHOME_PUBLIC_URL to its https "
+        "address"
+    )
+
+
+def _as_url(host: str) -> str:
+    """A listening address as a URL `on_this_machine` reads (an IPv6 address in brackets)."""
+    return f"http://[{host}]" if ":" in host else f"http://{host}"
+
+
 async def run_service(settings: Settings) -> int:
     """Serve until stopped; 2 when the schema is not ready (a PostgreSQL schema that is behind)."""
     # Imported here, after the settings passed: a configuration problem is told at once, not after the whole
@@ -136,6 +158,8 @@ async def run_service(settings: Settings) -> int:
         if not rt.channels:
             log.warning("no channel is configured: set the Twilio or Telegram variables (see README)")
         elif (problem := unreachable_public_url(settings)) is not None:
+            log.warning(problem)
+        if (problem := plain_http(settings)) is not None:
             log.warning(problem)
         return await serve(rt)
     finally:

@@ -134,3 +134,43 @@ async def test_a_second_run_on_the_same_sqlite_file_stops_in_one_line(
         "stop that one first (several processes need PostgreSQL)"
     ]
     assert await run.run_service(settings) == 0  # the first one's lock went with it
+
+
+@pytest.mark.parametrize(
+    ("public_url", "host"),
+    [
+        ("http://keephome.lan:8000", "127.0.0.1"),  # a proxy without TLS in front
+        ("http://127.0.0.1:8000", "0.0.0.0"),  # listening on every address, reached directly
+        ("http://localhost:8000", "::"),
+    ],
+)
+async def test_run_reached_from_other_machines_over_http_warns_at_start(
+    settings: Settings, served: list[Runtime], caplog: pytest.LogCaptureFixture, public_url: str, host: str
+) -> None:
+    """Staff passwords and sessions would cross the network in the clear, and the session cookie is not Secure."""
+    plain = make_settings(settings.database_url, public_url=public_url, host=host)
+    with caplog.at_level(logging.WARNING, logger="bot.cli.run"):
+        assert await run.run_service(plain) == 0
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.cli.run"] == [
+        WARNING,
+        f"KEEPHOME_PUBLIC_URL is {public_url} and keephome listens on {host}: staff passwords, sessions and tenants' "
+        "messages would cross the network unencrypted, and the console's cookies are not marked Secure; serve it "
+        "behind TLS (README: the nginx example) and set KEEPHOME_PUBLIC_URL to its https address",
+    ]
+    assert not plain.secure_cookies
+
+
+@pytest.mark.parametrize(
+    ("public_url", "host"),
+    [
+        ("https://keephome.example.org", "0.0.0.0"),
+        ("http://127.0.0.1:8000", "127.0.0.1"),
+        ("http://localhost:8000", "::1"),
+    ],
+)
+async def test_run_behind_tls_or_on_this_machine_alone_does_not(
+    settings: Settings, served: list[Runtime], caplog: pytest.LogCaptureFixture, public_url: str, host: str
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.cli.run"):
+        assert await run.run_service(make_settings(settings.database_url, public_url=public_url, host=host)) == 0
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.cli.run"] == [WARNING]
