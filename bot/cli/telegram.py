@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Bot
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
+from bot.cli.run import on_this_machine
 from bot.inbound.poller import ALLOWED_UPDATES
 from bot.settings import ConfigError, Settings
 from bot.webhooks.telegram import WEBHOOK_PATH
@@ -21,6 +22,12 @@ async def set_webhook(settings: Settings) -> str:
         raise ConfigError(
             "KEEPHOME_TELEGRAM_MODE is polling: keephome asks Telegram for updates itself and removes a webhook as it "
             "starts; set KEEPHOME_TELEGRAM_MODE=webhook (and KEEPHOME_TELEGRAM_SECRET) to use one"
+        )
+    if on_this_machine(settings.public_url) and not on_this_machine(settings.telegram_api_url):
+        # Telegram would be told to post every tenant's message to an address only this machine reaches.
+        raise ConfigError(
+            f"KEEPHOME_PUBLIC_URL is {settings.public_url}, an address on this machine: Telegram cannot post to it; "
+            'set it to the https address Telegram reaches (README, "Connecting a Telegram bot")'
         )
     # In webhook mode the settings have the secret token (bot/settings.py refuses to load without it).
     url = settings.public_url + WEBHOOK_PATH
