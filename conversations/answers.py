@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from conversations.keywords import is_greeting, negated_stops
-from conversations.text import normalize
+from conversations.text import normalize, one_edit
 
 __all__ = [
     "PRECEDENCE",
@@ -268,23 +268,6 @@ _MAX_ORE = 100_000_000
 # Words
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """True when b is a with one letter replaced, inserted, removed, or two neighbours swapped."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        i = diff[0]
-        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = 0
-    while i < len(short) and short[i] == long[i]:
-        i += 1
-    return short[i:] == long[i + 1 :]
-
-
 @lru_cache(maxsize=8192)
 def _word(word: str) -> str:
     """A word as meant: stretched letters undone, one typo corrected towards the words that carry meaning."""
@@ -298,7 +281,7 @@ def _word(word: str) -> str:
         return doubles  # "jaa", "okk", "neej"
     if len(word) < 5 or word in _RIGHT_AS_WRITTEN:
         return word
-    near = [known for known in _CORRECTABLE if _one_edit(word, known)]
+    near = [known for known in _CORRECTABLE if one_edit(word, known)]
     return near[0] if len(near) == 1 else word
 
 
@@ -331,7 +314,7 @@ def _participle(word: str) -> str:
     btalt"); a word written right ("har betal" is no "har betalt") or near none is read as `_word` reads it."""
     if word in _KNOWN or word.isdigit() or len(word) < 5:
         return _word(word)
-    near = [participle for participle in _PARTICIPLES if _one_edit(word, participle)]
+    near = [participle for participle in _PARTICIPLES if one_edit(word, participle)]
     return near[0] if len(near) == 1 else _word(word)
 
 

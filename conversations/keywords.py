@@ -9,7 +9,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Literal
 
-from conversations.text import normalize, tokens
+from conversations.text import normalize, one_edit, tokens
 
 __all__ = [
     "KEYWORD_WORDS",
@@ -564,6 +564,10 @@ def looks_like_stop_wish(text: str) -> bool:
     plain = normalize(text)
     if not plain or _is_opt_out_word(plain):
         return False
+    if " " not in plain and len(plain) >= 3 and any(one_edit(plain, word) for word in _POLITE_STOP_WORDS):
+        # "Stpo", "afmled", "stopo" typed in a hurry: the word that stops, never "we did not understand" (and no opt-out
+        # on a guess: the hint says the word, and the open question waits).
+        return True
     words = tokens(text)
     kept = negated_stops(words)
     if any(phrase in plain for phrase in _STOP_PHRASES):

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalize", "strip_edges", "tokens"]
+__all__ = ["normalize", "one_edit", "strip_edges", "tokens"]
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "ß": "ss", "ı": "i"})
 _KEYCAPS = {f"{d}\ufe0f\u20e3": d for d in "0123456789"} | {f"{d}\u20e3": d for d in "0123456789"}
@@ -51,3 +51,20 @@ def tokens(text: str) -> list[str]:
 def _tokens(text: str) -> tuple[str, ...]:
     # Cached as `normalize` is: the keyword commands read one message's words several times.
     return tuple(t for t in (strip_edges(part) for part in re.split(r"[\s,;.!?/]+", normalize(text))) if t)
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when b is a with one letter replaced, inserted, removed, or two neighbours swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]

@@ -125,6 +125,13 @@ def test_wrong_number_and_forkert_nummer_work_whatever_languages_are_on(text: st
         ("send pengene", False),
         ("STOP", False),
         ("ja tak", False),
+        # The word typed in a hurry, alone: the hint says it (no opt-out on a guess).
+        ("stpo", True),
+        ("Afmled", True),
+        ("unsubscrbe", True),
+        ("sotp!", True),
+        ("send", False),
+        ("nej", False),
     ],
 )
 def test_looks_like_stop_wish(text: str, wish: bool) -> None:
