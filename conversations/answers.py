@@ -32,6 +32,7 @@ __all__ = [
     "emoji_reading",
     "find_amount",
     "find_date",
+    "names_several_days",
     "names_unplaced_day",
     "offers_nothing",
     "parse_amount",
@@ -1385,6 +1386,13 @@ def names_unplaced_day(text: str, today: date, *, strict: bool = False) -> bool:
     if _YEAR.search(plain) or (not strict and _BARE_YEAR.fullmatch(plain)):
         return True  # "i 2027", "2027" asked when: a year, no day
     return any(m.value is None for m in mentions) or any(word in _VAGUE_WHEN for word in _split_words(plain))
+
+
+def names_several_days(text: str, today: date) -> bool:
+    """Whether an answer to "when?" names more than one day and no one of them as the day ("fredag eller lørdag", "den
+    15 eller 16", "tirsdag d. 7" when the 7th is a Monday): a day was said, only not which."""
+    mentions, rest = _dates(_plain(text), today, strict=False)
+    return _the_date(mentions, rest) is None and len({m.value for m in mentions if m.value is not None}) > 1
 
 
 # "Når jeg får løn", "når jeg får penge", "when I get paid", "på lønningsdagen": the day is the one the money comes,

@@ -12,6 +12,7 @@ from conversations.answers import (
     emoji_reading,
     find_amount,
     find_date,
+    names_several_days,
     names_unplaced_day,
     offers_nothing,
     parse_amount,
@@ -372,9 +373,10 @@ def _which_day_asked(state: State, text: str, today: date) -> list[Event] | None
         # "næste fredag": a day was named, only not which one (the coming Friday or the one after?). No wrong answer:
         # they are asked which day they mean.
         return [_which_day(state, text)]
-    if waits_for_pay(text):
+    if waits_for_pay(text) or names_several_days(text, today):
         # "Når jeg får penge", "when I get paid": no day, so no answer to keep, but no miss either: they are asked which
-        # day the money comes (they know it, keephome does not).
+        # day the money comes (they know it, keephome does not). So are "fredag eller lørdag" and "tirsdag d. 7" (the
+        # 7th a Monday): days said, none kept, and which one is asked, never "not understood".
         return [AnswerRecorded(state.step, UNRECOGNISED, text), _which_day(state, text)]
     return None
 
