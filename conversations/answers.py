@@ -108,7 +108,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "paid": ("paid", "payed", "transferred", "already paid"),
         "will_pay": ("pay", "paying", "will pay", "transfer", "soon", "next week", "payday", "i forgot", "forgot it",
                      "forgot the rent"),
-        "unsure": ("dont know", "do not know", "not sure", "no idea", "unsure"),
+        "unsure": ("dont know", "do not know", "not sure", "no idea", "unsure", "idk", "dunno", "no clue"),
         "part": ("partly", "partially", "partial", "some of it", "part of it", "not all", "not the full",
                  "not the whole", "the rest"),
         "hardship": (

@@ -1435,6 +1435,8 @@ _PUT_OFF = (
     ("en", "I'll talk to my husband first"),
     ("da", "ved ikke"),
     ("en", "I don't know"),
+    ("en", "idk"),
+    ("en", "dunno"),
     ("da", "måske"),
     ("en", "maybe"),
     ("da", "jeg skal tænke over det"),
@@ -1482,6 +1484,7 @@ def test_a_consent_put_off_after_a_plan_is_heard_and_the_question_waits(
         # Not knowing, or a reason given, is kept as before: heard as "cannot pay".
         ("da", "ved ikke", "hardship"),
         ("en", "I don't know", "hardship"),
+        ("en", "idk", "hardship"),  # as people text it
         ("da", "jeg er syg, jeg ringer til kommunen", "hardship"),
     ],
 )
