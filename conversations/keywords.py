@@ -643,6 +643,8 @@ _WHO_QUESTIONS = frozenset({
     "why are you texting me", "why are you writing to me",
     "hvad vil i", "hvad vil i mig", "hvad vil du", "hvad vil du mig", "hvad vil i have", "hvad drejer det sig om",
     "hvad er det for en besked", "hvad er det her for en besked", "er det fra boligselskabet", "hvem er i egentlig",
+    "hvad er det her for noget", "hvad er det for noget", "hvad handler det om", "hvad handler det her om",
+    "hvad drejer det her sig om", "hvad gaar det ud paa", "what is it about", "what is this for",
     "jeg kender jer ikke", "hvem er i jeg kender jer ikke", "kender jeg jer", "what do you want",
     "what do you want from me", "what is this about", "whats this about", "what's this about", "i dont know you",
     "do i know you",

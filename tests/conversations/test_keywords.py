@@ -355,3 +355,12 @@ def test_asking_whether_a_person_or_a_robot_writes_is_a_who_question(text: str) 
 )
 def test_a_wish_for_a_person_is_no_who_question(text: str) -> None:
     assert not looks_like_who_question(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Hej hvad er det her for noget", "hvad handler det om", "Hvad går det ud på?", "what is it about"]
+)
+def test_asking_what_the_message_is_about_is_a_who_question(text: str) -> None:
+    """ "Hvad er det her for noget" (no question mark, as a basic phone sends it) gets who writes and why, never "thank
+    you for writing" and the consent question as if it told us something."""
+    assert looks_like_who_question(text)
