@@ -1437,6 +1437,9 @@ _WORD_NUMBER = re.compile(
     rf"(?:(?<![\w.,])(\d{{1,3}}(?:[.,]\d{{1,2}})?)|\b({'|'.join(_SMALL_NUMBERS)})) ?"
     r"(tusind|tusinde|thousand|k|hundrede|hundred)\b"
 )
+# "Tusind kr", "hundrede kroner": one of them (never "tusind tak", whose "tusind" is no number); "tusind" alone is one
+# only as the answer to "how much?".
+_UNIT_ALONE = re.compile(r"\b(tusind|tusinde|thousand|hundrede|hundred)(?= ?(?:kr|kroner|dkk)\b|$)")
 _ZERO = frozenset({"0", "ingenting", "intet", "nul", "ingen", "ingen penge", "ikke noget", "ikke en krone",
                    "nothing", "none", "zero", "no money", "not anything"})  # fmt: skip
 _FILLER = frozenset({"jeg", "kan", "betale", "i", "can", "pay", "kr", "kroner", "desvaerre", "sorry", "lige",
@@ -1482,6 +1485,8 @@ def find_amount(text: str, *, strict: bool = False) -> int | None:
         return None  # "2027" alone, where no amount is asked: a year
     marked = bool(_MONEY.search(plain))
     plain = _WORD_NUMBER.sub(_words_to_digits, _TIME.sub(" ", plain))  # "1.5k" before a date could read "1.5"
+    if not strict or " " in plain.strip():
+        plain = _UNIT_ALONE.sub(lambda m: "1000" if m.group(1).startswith(("tusind", "thousand")) else "100", plain)
     plain, _dates = _numeric_mentions(plain, date(2000, 1, 1))  # where dates are: their values do not matter
     plain = _YEAR.sub(" ", _DAY_MARK.sub(" ", plain.replace("@", " ")))
     plain = _COUNTED.sub(" ", plain)  # "3 børn", "2 uger": a number of things, no amount

@@ -141,6 +141,12 @@ def test_option_number(text: str, expected: int | None) -> None:
         ("nothing", 0),
         ("to tusind", 200000),
         ("3 tusind", 300000),
+        # "Tusind" or "hundrede" without a number before it is one of them; "tusind tak" is thanks.
+        ("tusind kr", 100000),
+        ("tusind", 100000),
+        ("hundrede kroner", 10000),
+        ("kan betale tusind kr på fredag", 100000),
+        ("tusind tak", None),
         ("2k", 200000),  # a thousand as people text it, never 2 kr
         ("3 K", 300000),
         # Tenths of a thousand, with a point or a comma, with or without a space: never "1.5" as the 1st of May.
