@@ -40,7 +40,7 @@ from bot.host.handover import HandedBack, hand_back_work
 from bot.i18n import CONSOLE_LANGUAGES, LANGUAGE_NAMES, N_
 from bot.i18n import gettext as _
 from bot.runtime import Runtime
-from bot.store.schema import staff
+from bot.store.schema import login_attempts, staff
 from bot.tenants.linking import hash_secret, new_code, shown_code
 
 __all__ = ["NOTICE_ROLES", "routes"]
@@ -52,30 +52,39 @@ def _staff_id(request: Request) -> int:
     return path_id(request, "staff_id", N_("There is no such person."))
 
 
-async def _people(request: Request) -> list[object]:
-    async with runtime(request).db.read() as conn:
-        return list(
-            (
-                await conn.execute(
-                    select(
-                        staff.c.id,
-                        staff.c.email,
-                        staff.c.role,
-                        staff.c.active,
-                        staff.c.organisation,
-                        staff.c.password_hash.is_not(None).label("has_password"),
-                    ).order_by(staff.c.active.desc(), staff.c.email)
-                )
-            ).all()
+async def _people(request: Request) -> dict[str, Any]:
+    """The staff list as the page shows it: each person, the roles, and until when signing in waits for a person
+    after wrong passwords (`waits`, by staff id): what an admin asked "it says too many attempts" needs to see."""
+    rt = runtime(request)
+    at = now(request)
+    async with rt.db.read() as conn:
+        people = (
+            await conn.execute(
+                select(
+                    staff.c.id,
+                    staff.c.email,
+                    staff.c.role,
+                    staff.c.active,
+                    staff.c.organisation,
+                    staff.c.password_hash.is_not(None).label("has_password"),
+                ).order_by(staff.c.active.desc(), staff.c.email)
+            )
+        ).all()
+        slots = {throttle.account_slot(rt.settings.secret_key or "", p.email).key: p.id for p in people if p.active}
+        waiting = await conn.execute(
+            select(login_attempts.c.key, login_attempts.c.blocked_until).where(
+                login_attempts.c.key.in_(list(slots)), login_attempts.c.blocked_until > at
+            )
         )
+        waits = {slots[key]: until for key, until in waiting}
+    return {"people": people, "roles": ROLES, "waits": waits}
 
 
 @guard("admin")
 async def _staff_page(request: Request, me: StaffSession) -> Response:
-    people = await _people(request)
     back = _back_said(request)
     keys = _count_said(request, "keys")
-    return render(request, "staff.html", people=people, roles=ROLES, link=None, back=back, keys_left=keys)
+    return render(request, "staff.html", **await _people(request), link=None, back=back, keys_left=keys)
 
 
 def _count_said(request: Request, name: str) -> int:
@@ -104,7 +113,7 @@ async def _add(request: Request, me: StaffSession) -> Response:
             )
     except AccountExists as exc:
         _exists(exc)
-    return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
+    return render(request, "staff.html", **await _people(request), link=link, link_for=email)
 
 
 def _exists(exc: AccountExists) -> NoReturn:
@@ -133,7 +142,7 @@ async def _reactivate(request: Request, me: StaffSession) -> Response:
             email, link = await reactivate_staff(conn, staff_id, role, now(request), rt.settings.public_url, me.actor)
     except AccountExists as exc:
         _exists(exc)
-    return render(request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email)
+    return render(request, "staff.html", **await _people(request), link=link, link_for=email)
 
 
 @guard("admin")
@@ -152,9 +161,7 @@ async def _reset_password(request: Request, me: StaffSession) -> Response:
     if reset is None:
         raise NotFound(N_("There is no such active person."))
     email, link = reset
-    return render(
-        request, "staff.html", people=await _people(request), roles=ROLES, link=link, link_for=email, reset=True
-    )
+    return render(request, "staff.html", **await _people(request), link=link, link_for=email, reset=True)
 
 
 @guard("admin")

@@ -620,3 +620,33 @@ async def test_a_wrong_current_password_changes_nothing_and_counts_as_a_wrong_si
     assert (await browser.get("/console/")).status_code == 200
     fixed.clock.offset = timedelta(seconds=31)
     assert (await _change(browser, PASSWORD, fresh)).status_code == 303
+
+
+async def test_the_staff_page_shows_whose_sign_in_waits_and_a_reset_ends_it(
+    fixed: Runtime, browser: httpx.AsyncClient
+) -> None:
+    """Someone says "it says too many wrong attempts": the admin sees on the person's row until when signing in
+    waits (Copenhagen time: 09:00:30 UTC is 10:00 there), and the reset's link, once used, ends the wait."""
+    await add_person(fixed, "admin@example.org", "admin")
+    adviser = await add_person(fixed, "adviser@example.org", "adviser")
+    async with client_for(create_app(fixed), "203.0.113.20") as guesser:
+        for _ in range(3):
+            assert (await login(guesser, "adviser@example.org", "a guess at it")).status_code == 401
+        assert (await login(guesser, "adviser@example.org")).status_code == 429
+    assert (await login(browser, "admin@example.org")).status_code == 303
+
+    def row(page: str, staff_id: int) -> str:
+        return page.split(f'data-staff="{staff_id}"')[1].split("</tr>")[0]
+
+    page = (await browser.get("/console/staff")).text
+    assert "signing in waits until 2 Mar 10:00." in row(page, adviser)
+    assert "sign-in-waits" not in page.replace(row(page, adviser), "")  # nobody else's
+    reset = await post_form(browser, "/console/staff", f"/console/staff/{adviser}/reset-password", {})
+    link = re.search(r'value="([^"]+)" id="setup-link"', reset.text)
+    assert link is not None
+    async with client_for(create_app(fixed), "203.0.113.21") as owner:
+        path = link.group(1).removeprefix(BASE)
+        token = csrf_of((await owner.get(path)).text)
+        fresh = {"password": "a brand new pass phrase", "repeat": "a brand new pass phrase", "csrf_token": token}
+        assert (await owner.post(path, data=fresh)).status_code == 303
+    assert "sign-in-waits" not in (await browser.get("/console/staff")).text
