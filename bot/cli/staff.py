@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.console.accounts import SETUP_LINK_HOURS, StaffError, add_staff, reset_password
+from bot.console.accounts import SETUP_LINK_HOURS, AccountExists, StaffError, add_staff, reset_password
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
@@ -52,7 +52,7 @@ async def run_staff_add(
     try:
         link = await add_staff(db, email, role, now, settings.public_url, organisation)
     except StaffError as exc:
-        print(f"keephome: {exc}", file=err)
+        print(f"keephome: {_refusal(exc)}", file=err)
         return 2
     finally:
         await db.dispose()
@@ -61,6 +61,18 @@ async def run_staff_add(
     print(link_lasts(now, settings), file=out)
     _only_here(settings, err)
     return 0
+
+
+def _refusal(exc: StaffError) -> str:
+    """Why nothing was done, and for an account that exists, the way on from the command line or the console."""
+    if not isinstance(exc, AccountExists):
+        return str(exc)
+    if not exc.active:
+        return (
+            f"the account for {exc.email} is deactivated: an admin reactivates it on the console's Staff page, "
+            "in the role chosen there, which makes its new one-time link"
+        )
+    return f"{exc}; `keephome staff reset-password {exc.email}` makes a new one-time link for it"
 
 
 def _only_here(settings: Settings, err: TextIO) -> None:
@@ -87,7 +99,7 @@ async def run_staff_reset(settings: Settings, email: str, out: TextIO | None = N
     try:
         link = await reset_password(db, email, now, settings.public_url)
     except StaffError as exc:
-        print(f"keephome: {exc}", file=err)
+        print(f"keephome: {_refusal(exc)}", file=err)
         return 2
     finally:
         await db.dispose()

@@ -211,13 +211,16 @@ async def reset_access(
 
 
 async def reset_password(db: Database, email: str, now: datetime, public_url: str, actor: str = "cli") -> str:
-    """`keephome staff reset-password`: `reset_access` for the active account of this e-mail; returns the link."""
+    """`keephome staff reset-password`: `reset_access` for the active account of this e-mail; returns the link. A
+    deactivated account is refused (AccountExists, not active): it comes back by reactivation, in a role chosen."""
     address = email.strip().lower()
     async with db.write() as conn:
-        staff_id = (
-            await conn.execute(select(staff.c.id).where(func.lower(staff.c.email) == address, staff.c.active.is_(True)))
-        ).scalar()
-        reset = None if staff_id is None else await reset_access(conn, int(staff_id), now, public_url, actor)
+        found = (
+            await conn.execute(select(staff.c.id, staff.c.active).where(func.lower(staff.c.email) == address))
+        ).first()
+        if found is not None and not found.active:
+            raise AccountExists(address, active=False)
+        reset = None if found is None else await reset_access(conn, int(found.id), now, public_url, actor)
         if reset is None:
             raise StaffError(N_("no active staff account for %(email)s"), email=address)
     return reset[1]

@@ -55,8 +55,36 @@ def test_staff_add_refuses_a_second_account_for_the_same_email(
     capsys.readouterr()
     assert main(["staff", "add", "ADMIN@example.org", "--role", "volunteer"]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == "keephome: a staff account for admin@example.org already exists"
+    assert err.strip() == (
+        "keephome: a staff account for admin@example.org already exists; "
+        "`keephome staff reset-password admin@example.org` makes a new one-time link for it"
+    )
     assert _rows(database, "SELECT email, role FROM staff") == [("admin@example.org", "admin")]
+
+
+def test_a_deactivated_account_is_pointed_to_its_reactivation(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Adding or resetting the e-mail of a deactivated person changes nothing and says the way back: reactivation on
+    the Staff page, in a role chosen there (the role they had may not be the one they come back to)."""
+    assert main(["staff", "add", "gone@example.org", "--role", "admin"]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE staff SET active = 0, password_hash = 'a-hash', setup_token_hash = NULL")
+    for command in (
+        ["staff", "add", "gone@example.org", "--role", "adviser"],
+        ["staff", "reset-password", "gone@example.org"],
+    ):
+        assert main(command) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err == (
+            "keephome: the account for gone@example.org is deactivated: an admin reactivates it on the console's "
+            "Staff page, in the role chosen there, which makes its new one-time link\n"
+        )
+    assert _rows(database, "SELECT role, active, password_hash, setup_token_hash FROM staff") == [
+        ("admin", 0, "a-hash", None)
+    ]
+    assert [a for (a,) in _rows(database, "SELECT action FROM audit_log")] == ["staff.add"]
 
 
 def test_staff_add_refuses_a_bad_email_or_role(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,10 +156,11 @@ def test_reset_password_of_no_active_account_says_so(database: Path, capsys: pyt
     capsys.readouterr()
     with sqlite3.connect(database) as conn:
         conn.execute("UPDATE staff SET active = 0")
-    for email in ("gone@example.org", "nobody@example.org"):
-        assert main(["staff", "reset-password", email]) == 2
-        captured = capsys.readouterr()
-        assert captured.out == "" and captured.err == f"keephome: no active staff account for {email}\n"
+    assert main(["staff", "reset-password", "nobody@example.org"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == "keephome: no active staff account for nobody@example.org\n"
+    assert main(["staff", "reset-password", "gone@example.org"]) == 2
+    assert "is deactivated" in capsys.readouterr().err
     assert [a for (a,) in _rows(database, "SELECT action FROM audit_log")] == ["staff.add"]
 
 
