@@ -105,8 +105,8 @@ async def run_staff_reset(settings: Settings, email: str, out: TextIO | None = N
         await db.dispose()
     address = email.strip().lower()
     print(
-        f"{address}: the old password no longer works and every session has ended. "
-        "Send them this one-time link to set a new one:",
+        f"{address}: the old password no longer works, every session has ended and Telegram notices stop until they "
+        "connect a chat again. Send them this one-time link to set a new password:",
         file=out,
     )
     print(link, file=out)

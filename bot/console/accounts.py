@@ -186,17 +186,29 @@ async def set_organisation(
     await conn.execute(audit_log.insert().values(**entry, detail=f"organisation={name or ''}"))
 
 
+# What a recovery or a return ends besides the sessions: the password, and the Telegram chat notices go to (on a lost
+# phone it would go on getting tenants' first names); the person connects a chat again from "Me".
+_ACCESS_ENDED: dict[str, Any] = {
+    "password_hash": None,
+    "telegram_chat_id": None,
+    "notify_telegram": False,
+    "telegram_code_hash": None,
+    "telegram_code_expires_at": None,
+}
+
+
 async def reset_access(
     conn: AsyncConnection, staff_id: int, now: datetime, public_url: str, actor: str
 ) -> tuple[str, str] | None:
     """Recovery of an active account (a password forgotten or leaked, a phone lost): its password and any earlier
-    link stop working, every session of it ends, and a new one-time link to set a password is made. Audited as
-    `staff.password_reset`. Returns the account's e-mail and the link; None when there is no such active account."""
+    link stop working, every session of it ends, its Telegram notices stop until a chat is connected again, and a
+    new one-time link to set a password is made. Audited as `staff.password_reset`. Returns the account's e-mail and
+    the link; None when there is no such active account."""
     email = (
         await conn.execute(
             update(staff)
             .where(staff.c.id == staff_id, staff.c.active.is_(True))
-            .values(password_hash=None)
+            .values(**_ACCESS_ENDED)
             .returning(staff.c.email)
         )
     ).scalar()
@@ -360,7 +372,8 @@ async def reactivate_staff(
     """Make a deactivated account active again in the role chosen; returns its e-mail and a one-time link to set a
     password. The password it had stops working (the person sets a new one from the link, as a new person does).
     Audited with the role. An account that is active already is refused (AccountExists): a form sent twice makes
-    no second link, and an active person's new link is made on their row."""
+    no second link, and an active person's new link is made on their row. Notices go to a Telegram chat they connect
+    again, not to the one they had."""
     _known_role(role)
     row = (
         await conn.execute(select(staff.c.email, staff.c.active).where(staff.c.id == staff_id).with_for_update())
@@ -369,7 +382,7 @@ async def reactivate_staff(
         raise StaffError(N_("no such staff account"))
     if row.active:
         raise AccountExists(str(row.email))
-    await _set_status(conn, staff_id, active=True, role=role, password_hash=None, failed_logins=0, locked_until=None)
+    await _set_status(conn, staff_id, active=True, role=role, failed_logins=0, locked_until=None, **_ACCESS_ENDED)
     await conn.execute(
         audit_log.insert().values(
             at=now, actor=actor, action="staff.reactivate", target=f"staff:{staff_id}", detail=f"role={role}"

@@ -135,7 +135,9 @@ def test_reset_password_ends_the_old_password_link_and_sessions(
         )
     assert main(["staff", "reset-password", " Adviser@Example.org "]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("adviser@example.org: the old password no longer works and every session has ended.")
+    assert out[0].startswith(
+        "adviser@example.org: the old password no longer works, every session has ended and Telegram notices stop"
+    )
     new = _token(out[1])
     assert out[2].startswith("The link works once, for 72 hours") and len(out) == 3
     [(password, token_hash)] = _rows(database, "SELECT password_hash, setup_token_hash FROM staff")

@@ -574,14 +574,19 @@ async def test_an_admins_reset_ends_a_leaked_password_and_every_session_at_once(
 ) -> None:
     """A password leaked or a phone lost: the admin's reset on the staff page, said there before it is pressed, ends
     the password and every session of the person at once (not when they use the new link), as `keephome staff
-    reset-password` does. Audited as the CLI's is, with the admin as the actor."""
+    reset-password` does, and the Telegram chat on the lost phone gets no more notices (a tenant's first name). Audited
+    as the CLI's is, with the admin as the actor."""
     admin = await signed_in_admin(runtime, client)
     person = await add_person(runtime, "lost.phone@example.org", "adviser")
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            update(staff).where(staff.c.id == person).values(telegram_chat_id=5554, notify_telegram=True)
+        )
     page = (await client.get("/console/staff")).text
     assert 'id="reset-explained"' in page and "stops working at once" in page
     row = page.split(f'data-staff="{person}"')[1].split("</tr>")[0]
     assert f'action="/console/staff/{person}/reset-password"' in row and "Reset password" in row
-    assert "Their password stops working now and they are signed out everywhere" in row  # the confirmation
+    assert "Their password stops working now, they are signed out everywhere and their Telegram notices stop" in row
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(runtime)), base_url="https://keephome.example.org"
     ) as phone:
@@ -590,9 +595,17 @@ async def test_an_admins_reset_ends_a_leaked_password_and_every_session_at_once(
         reset = await post_form(client, "/console/staff", f"/console/staff/{person}/reset-password", {})
         assert reset.status_code == 200 and 'id="reset-done"' in reset.text
         link = _link_in(reset.text)
-        # The phone's session and the old password open nothing, before anyone uses the link.
+        # The phone's session and the old password open nothing, before anyone uses the link; nor does its chat
+        # hear of an urgent case.
         assert (await phone.get("/console/")).headers["location"] == "/console/login"
         assert (await login(phone, "lost.phone@example.org")).status_code == 401
+        case_id = await add_case(runtime, await add_tenant(runtime, "T-9", name="Nora Tenant"))
+        async with runtime.db.write() as conn:
+            chat = (await conn.execute(select(staff.c.telegram_chat_id).where(staff.c.id == person))).scalar()
+            told = await conn.run_sync(
+                lambda sync: notify_urgent_case(Scene.of(sync), case_id, runtime.clock(), runtime.settings.public_url)
+            )
+        assert (chat, told) == (None, 0)
         path = link.removeprefix("https://keephome.example.org")
         form = {"password": "a brand new pass phrase", "repeat": "a brand new pass phrase"}
         token = csrf_of((await phone.get(path)).text)
@@ -612,6 +625,10 @@ async def test_a_deactivated_person_is_reactivated_with_a_role_and_a_new_link_an
 ) -> None:
     admin = await signed_in_admin(runtime, client)
     person = await add_person(runtime, "back@example.org", "volunteer")
+    async with runtime.db.write() as conn:  # a chat linked while they were an adviser before
+        await conn.execute(
+            update(staff).where(staff.c.id == person).values(telegram_chat_id=5555, notify_telegram=True)
+        )
     assert (await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})).status_code == 303
     row = (await client.get("/console/staff")).text.split(f'data-staff="{person}"')[1].split("</tr>")[0]
     assert "deactivated" in row and f'action="/console/staff/{person}/reactivate"' in row
@@ -629,6 +646,8 @@ async def test_a_deactivated_person_is_reactivated_with_a_role_and_a_new_link_an
         row_now = (await conn.execute(select(staff).where(staff.c.id == person))).one()
         entry = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.reactivate"))).one()
     assert (row_now.active, row_now.role) == (True, "adviser")
+    # Notices go to a chat they connect again, not to the one they had before they left.
+    assert (row_now.telegram_chat_id, row_now.notify_telegram) == (None, False)
     assert (entry.actor, entry.target, entry.detail) == (f"staff:{admin}", f"staff:{person}", "role=adviser")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(runtime)), base_url="https://keephome.example.org"
