@@ -344,9 +344,13 @@ async def _set_status(conn: AsyncConnection, staff_id: int, **values: Any) -> No
 async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> str:
     """Change a role; the person's sessions end so the new rights apply at once. Returns the role they had."""
     _known_role(role)
-    old = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar_one_or_none()
-    if old is None:
+    found = (await conn.execute(select(staff.c.role, staff.c.active).where(staff.c.id == staff_id))).first()
+    if found is None:
         raise StaffError(N_("no such staff account"))
+    if not found.active:
+        # A page opened before the person was deactivated: their role is chosen when they are reactivated.
+        raise StaffError(N_("this account is deactivated: its role is chosen when it is reactivated, on its row"))
+    old = found.role
     if old == role:
         return str(old)
     await _set_status(conn, staff_id, role=role)

@@ -633,6 +633,9 @@ async def test_a_deactivated_person_is_reactivated_with_a_role_and_a_new_link_an
     row = (await client.get("/console/staff")).text.split(f'data-staff="{person}"')[1].split("</tr>")[0]
     assert "deactivated" in row and f'action="/console/staff/{person}/reactivate"' in row
     assert 'required aria-label="Role"><option value="" selected disabled>Choose a role</option>' in row
+    # A role form from a page opened before the deactivation changes nothing: the role is chosen on reactivation.
+    stale = await post_form(client, "/console/staff", f"/console/staff/{person}/role", {"role": "admin"})
+    assert stale.status_code == 422 and "its role is chosen when it is reactivated" in stale.text
     # Adding the same e-mail again says where to go on: the row's reactivation, not a link the row does not have.
     again = await post_form(
         client, "/console/staff", "/console/staff", {"email": "back@example.org", "role": "adviser"}
@@ -646,6 +649,9 @@ async def test_a_deactivated_person_is_reactivated_with_a_role_and_a_new_link_an
         row_now = (await conn.execute(select(staff).where(staff.c.id == person))).one()
         entry = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.reactivate"))).one()
     assert (row_now.active, row_now.role) == (True, "adviser")
+    async with runtime.db.read() as conn:
+        changes = (await conn.execute(select(audit_log.c.id).where(audit_log.c.action == "staff.role_change"))).all()
+    assert changes == []
     # Notices go to a chat they connect again, not to the one they had before they left.
     assert (row_now.telegram_chat_id, row_now.notify_telegram) == (None, False)
     assert (entry.actor, entry.target, entry.detail) == (f"staff:{admin}", f"staff:{person}", "role=adviser")
