@@ -181,8 +181,10 @@ def _tenant_text(session: _Session, text: str) -> bool:
         session.out("# no open conversation (the service would start payment_check)")
         return True
     channel = session.state.channel
-    if channel == "telegram" and text.strip().isdigit() and 1 <= int(text) <= len(session.buttons):
-        session.step(ButtonPressed(session.buttons[int(text) - 1][1], channel))
+    # ASCII digits only: str.isdigit() takes "²" too, which int() cannot read; such a text is the tenant's words.
+    pressed = text.strip()
+    if channel == "telegram" and pressed.isascii() and pressed.isdigit() and 1 <= int(pressed) <= len(session.buttons):
+        session.step(ButtonPressed(session.buttons[int(pressed) - 1][1], channel))
     else:
         session.step(TextReceived(text, channel))
     return True

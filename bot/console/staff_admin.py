@@ -90,7 +90,8 @@ async def _staff_page(request: Request, me: StaffSession) -> Response:
 def _count_said(request: Request, name: str) -> int:
     """A count the last deactivation or role change put in its redirect (`_back_to_staff`); 0 for anything else."""
     value = request.query_params.get(name, "0")
-    return int(value) if value.isdigit() and len(value) < 7 else 0
+    # ASCII digits only: str.isdigit() takes "²" too, which int() cannot read (a 500 from a hand-typed address).
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else 0
 
 
 def _back_said(request: Request) -> HandedBack | None:

@@ -57,6 +57,13 @@ def test_telegram_chat_shows_buttons_and_a_number_presses_one() -> None:
     assert reason == "paid_claimed"
 
 
+def test_a_digit_int_cannot_read_is_the_tenants_words_not_a_button() -> None:
+    """ "²" is a digit to `str.isdigit` but no number to `int`: on Telegram it is text the flow reads (as the service
+    reads it: the second choice), not a press that ends the chat with a traceback."""
+    shown, _ = _run("payment_check", "telegram", "²", language="en")
+    assert "# answer_recorded question=question value=will_pay raw=²" in shown
+
+
 def test_wait_and_clock_commands() -> None:
     shown, reason = _run("payment_check", "sms", "/clock 2026-12-03T12:00", "/wait", "/wait")
     assert "# clock 2026-12-03T12:00:00+01:00" in shown

@@ -486,6 +486,20 @@ async def test_an_admin_cannot_deactivate_themselves(runtime: Runtime, client: h
     assert (await client.get("/console/staff")).status_code == 200  # still signed in
 
 
+async def test_the_staff_page_reads_a_count_in_its_address_that_is_no_number_as_none(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The counts a deactivation's redirect puts in the address ("?cases=2") are read back only as plain digits: a
+    hand-typed "²" (a digit to `str.isdigit`, not to `int`) or a wide number says nothing went back, never a 500."""
+    await signed_in_admin(runtime, client)
+    for odd in ("²", "١٢", "9" * 40, "-1", "x"):
+        page = await client.get("/console/staff", params={"cases": odd, "tasks": odd, "appointments": odd, "keys": odd})
+        assert page.status_code == 200, odd
+        assert 'id="handed-back"' not in page.text, odd
+    said = await client.get("/console/staff", params={"cases": "2"})
+    assert said.status_code == 200 and "2 cases back in the queue" in said.text
+
+
 async def test_two_admins_closing_each_others_accounts_at_once_leave_one_admin(runtime: Runtime) -> None:
     """Each may close the other's account, but not both at once: the second change would leave nobody who can manage
     staff or keys in the console, and is refused with why. The same holds for a role change."""
