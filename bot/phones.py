@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import phonenumbers
@@ -18,6 +19,10 @@ MAX_LENGTH = 32
 NOT_A_NUMBER = "is not a valid phone number"
 _TOO_LONG = f"is not a valid phone number: it is longer than {MAX_LENGTH} characters"
 _LETTERS = "is not a valid phone number: it has letters in it (write the digits only)"
+_FIGURE = (
+    "is not a valid phone number: the spreadsheet turned the number into a figure (format the phone column as text "
+    "and export again)"
+)
 _MORE_THAN_ONE = "is not a valid phone number: it holds more than one number (keep the one to text)"
 _EXTENSION = "is not a valid phone number: it has an extension, which a text cannot reach"
 _NO_COUNTRY = "is not a valid phone number: what follows + is no country's code (+45 for Denmark)"
@@ -38,6 +43,16 @@ _WRONG_LENGTH = (
 # digits than any number has is no number of its own ("2012/3456" is one).
 _BETWEEN = re.compile(r"[,;/&|]")
 _FEWEST_DIGITS = 6
+# A phone column Excel read as a figure and wrote in scientific notation ("4,52012E+09", "4.52012E+09"): its last
+# digits are gone, so nothing can be mended; only the sheet can be fixed.
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+
+
+def _spaces(raw: str) -> str:
+    """Every Unicode space (category Zs: a no-break space, the narrow one U+202F a locale's number format puts between
+    groups of digits, an ideographic space) as the plain space phonenumbers reads between digits. Tabs and line breaks
+    are no spaces here: an import refuses them in any cell."""
+    return "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in raw)
 
 
 def e164(raw: str, region: str | None = "DK") -> str | None:
@@ -57,11 +72,13 @@ def refusal(raw: str, region: str | None = "DK") -> str | None:
 
 @lru_cache(maxsize=65536)
 def _read(raw: str, region: str | None) -> tuple[str | None, str | None]:
-    raw = raw.strip()
+    raw = _spaces(raw).strip()
     if len(raw) > MAX_LENGTH:
         return None, _TOO_LONG
     if not raw or (region is None and not raw.startswith("+")):
         return None, NOT_A_NUMBER
+    if _SCIENTIFIC.fullmatch(raw):
+        return None, _FIGURE
     # Letters are a typo or an extension, never part of a number to text: phonenumbers reads "20 12 ABCD" as the
     # keypad's 20 12 22 23, someone else's number.
     if any(ch.isalpha() for ch in raw):
@@ -99,7 +116,7 @@ def _invalid(number: phonenumbers.PhoneNumber) -> str:
 
 def _parsed(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(raw, region)
+        return phonenumbers.parse(_spaces(raw), region)
     except phonenumbers.NumberParseException:
         return None
 

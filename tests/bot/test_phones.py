@@ -86,6 +86,36 @@ def test_a_number_refused_is_told_why_so_the_ledger_can_be_mended(raw: str, said
     assert (e164(raw), refusal(raw)) == (None, said)
 
 
+_FIGURE = (
+    "is not a valid phone number: the spreadsheet turned the number into a figure (format the phone column as text "
+    "and export again)"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("4,52012E+09", _FIGURE),
+        ("4.52012E+09", _FIGURE),
+        ("4,52012e+9", _FIGURE),
+        (" 2,01235E+07 ", _FIGURE),
+    ],
+)
+def test_a_phone_excel_turned_into_a_figure_says_so(raw: str, said: str) -> None:
+    """A phone column a spreadsheet read as figures came back as "4,52012E+09": "it has letters in it", of a cell the
+    ledger's keeper typed digits into. What to fix is the column's format."""
+    assert (e164(raw), refusal(raw)) == (None, said)
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2009", "\u2007", "\u3000"])
+def test_every_unicode_space_between_digits_is_a_space(space: str) -> None:
+    """A narrow no-break space (U+202F, what a French or Swiss number format puts between groups of digits) or any
+    other Unicode space inside a phone was refused with no reason: it is read as the space it is."""
+    for raw in (f"20{space}12{space}34{space}56", f"+45{space}2012{space}3456"):
+        assert (e164(raw), refusal(raw)) == ("+4520123456", None)
+        assert readable(raw) == "20 12 34 56"
+
+
 @pytest.mark.parametrize("raw", ["20123456", "2012/3456", "+45 20 12 34 56", "0045 20123456", "(+45) 2012 3456"])
 def test_one_number_however_written_has_no_refusal(raw: str) -> None:
     assert (e164(raw), refusal(raw)) == ("+4520123456", None)
