@@ -9,7 +9,7 @@ change is audited.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,7 @@ from bot.i18n import N_
 from bot.outbox.enqueue import queued
 from bot.store.scene import Scene
 from bot.store.schema import consents
+from bot.tenants.csv_rows import after_today
 from bot.tenants.names import first_name
 from conversations import engine
 from conversations.model import Context
@@ -119,12 +120,13 @@ async def _ask(request: Request, me: StaffSession) -> Response:
     return redirect(f"/console/cases/{case.id}#consents")
 
 
-def _given_at(raw: str, zone: ZoneInfo, at: datetime) -> datetime:
+def _given_at(raw: str, zone: ZoneInfo, at: datetime, today: date) -> datetime:
+    """Noon of the day the form was signed (no later than `at`). `today` is the organisation's day: a later one is
+    refused by the import's rule, `after_today`, in the form's own words."""
     day = parse_day(raw, "signed_on")
-    given = datetime.combine(day, time(12), zone)
-    if day > at.astimezone(zone).date():
+    if after_today(day, today):
         raise FormError(N_("The form cannot be signed in the future."))
-    return min(given, at)
+    return min(datetime.combine(day, time(12), zone), at)
 
 
 # The fields of the form to record a consent, as it is shown again when refused (the boxes ticked apart).
@@ -165,7 +167,8 @@ async def _recorded(request: Request, me: StaffSession, case: Any, tenant: Any, 
     rt = runtime(request)
     at = now(request)
     zone = ZoneInfo(rt.settings.timezone)
-    given_at = _given_at(field(form, "signed_on", max_length=10), zone, at) if method == "signed_form" else at
+    signed_on = field(form, "signed_on", max_length=10) if method == "signed_form" else None
+    given_at = at if signed_on is None else _given_at(signed_on, zone, at, today(request))
     nonce = form_nonce(form)
     async with rt.db.write() as conn:
         # The same form sent again (a browser's resubmit, a phone's retry) records nothing the second time.

@@ -46,6 +46,7 @@ from bot.host.consents import SHARE_SCOPE, may_share
 from bot.host.tasks import add_task, set_task_status
 from bot.i18n import N_
 from bot.store.schema import case_tasks, consents, court_cases, referrals, rent_positions, tenants
+from bot.tenants.csv_rows import after_today
 
 __all__ = ["REFERRAL_KINDS", "contents_of", "routes"]
 
@@ -294,7 +295,7 @@ async def _decision(request: Request, me: StaffSession) -> Response:
         raise FormError(N_("Choose the kommune's decision."))
     decided_on = _date(form, "decided_on")
     at = now(request)
-    if decided_on > today(request):  # the organisation's day: just after midnight it is already tomorrow's date
+    if after_today(decided_on, today(request)):  # the import's rule: just after midnight it is tomorrow's date there
         raise FormError(N_("The decision cannot be dated in the future."))
     async with runtime(request).db.write() as conn:
         referral = (await conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()

@@ -13,6 +13,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from bot.app import create_app
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Clock, Runtime
 from bot.store.schema import audit_log, case_tasks, cases, consents, court_cases, referrals, tenants
+from bot.tenants.csv_rows import known_languages, local_today, parse_csv
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
 from tests.conftest import make_settings, started_runtime
@@ -100,6 +102,7 @@ async def held_case(rt: Runtime, adviser: httpx.AsyncClient, *, chat: int | None
 async def signed_form(
     adviser: httpx.AsyncClient, case_id: int, *, recipient: str = UNIT, kinds: tuple[str, ...] = ("rent_position",
     "letters", "household", "contact"), kind: str = "kommune", method: str = "signed_form",
+    signed_on: str = "2026-03-01",
 ) -> httpx.Response:  # fmt: skip
     page = f"/console/cases/{case_id}"
     shown = await adviser.get(page)
@@ -110,7 +113,7 @@ async def signed_form(
         ("recipient_kind", kind),
         ("recipient", recipient),
         ("purpose", "Ansøgning om hjælp til huslejen"),
-        ("signed_on", "2026-03-01"),
+        ("signed_on", signed_on),
         ("wording", "Samtykkeerklæring, version 3"),
         *(("kinds", k) for k in kinds),
     ]
@@ -461,6 +464,50 @@ async def test_the_decision_and_the_steps_beside_the_referral_are_tracked(
     assert wrong.status_code == 422  # debt counselling is booked and done, not granted
     steps = await rows(rt, case_tasks)
     assert [(s.kind, s.status) for s in steps] == [("boligstoette", "applied"), ("debt_counselling", "open")]
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 3, 28, 23, 30, tzinfo=UTC),  # 00:30 on the night summer time begins in Copenhagen
+        datetime(2026, 6, 10, 22, 30, tzinfo=UTC),  # 00:30 on the 11th (summer time)
+        datetime(2026, 10, 24, 22, 30, tzinfo=UTC),  # 00:30 on the night it ends
+        datetime(2026, 12, 14, 23, 30, tzinfo=UTC),  # 00:30 on the 15th (winter time)
+    ],
+    ids=str,
+)
+async def test_the_signed_form_and_the_decision_refuse_the_future_days_an_import_refuses(
+    rt: Runtime, adviser: httpx.AsyncClient, at: datetime
+) -> None:
+    """Past UTC's midnight's hour or two behind Copenhagen's, the day a consent form was signed and the day of the
+    kommune's decision are refused exactly when an import refuses the day a påkrav was sent: the organisation's day is
+    accepted, the day after it refused."""
+    _, case_id = await held_case(rt, adviser)
+    assert (await signed_form(adviser, case_id)).status_code == 303
+    (consent,) = await rows(rt, consents)
+    assert (await make_referral(adviser, case_id, consent.id)).status_code == 303
+    (referral,) = await rows(rt, referrals)
+    rt.clock.offset = at - START
+    adviser.cookies.clear()
+    assert (await login(adviser, "adviser@example.org")).status_code == 303
+    day = local_today(at, rt.settings.timezone)
+    assert day == at.date() + timedelta(days=1)
+    page = f"/console/cases/{case_id}"
+    for when, ok in ((day + timedelta(days=1), False), (day, True)):
+        line = f"tenant_ref;name;phone;demand_sent_on\nR-9;Amira Hansen;20123459;{when}"
+        parsed = parse_csv(line.encode(), day, known_languages(), ["da"], "da")
+        assert parsed.ok is ok and [e.column for e in parsed.errors] == ([] if ok else ["demand_sent_on"])
+        signed = await signed_form(adviser, case_id, signed_on=when.isoformat())
+        assert signed.status_code == (303 if ok else 422)
+        assert ("cannot be signed in the future" in html.unescape(signed.text)) is not ok
+        decision = {"decision": "refused", "decided_on": when.isoformat()}
+        decided = await post_form(adviser, page, f"/console/referrals/{referral.id}/decision", decision)
+        assert decided.status_code == (303 if ok else 422)
+        assert ("cannot be dated in the future" in html.unescape(decided.text)) is not ok
+    signed_on = [c.given_at.astimezone(ZoneInfo(rt.settings.timezone)).date() for c in await rows(rt, consents)]
+    assert signed_on == [date(2026, 3, 1), day]
+    (referral,) = await rows(rt, referrals)
+    assert (referral.decision, referral.decided_on) == ("refused", day)
 
 
 async def test_no_api_key_reaches_a_referral(rt: Runtime, adviser: httpx.AsyncClient) -> None:
