@@ -18,8 +18,14 @@ from bot.tenants.upsert import ErasedUnchecked, ImportRefused, preview_import
 
 __all__ = ["run_import"]
 
-# Files of this many lines and more show a progress bar while checked and written.
+# Files of this many tenants and more show a progress bar while checked and written.
 _BAR_FROM = 10_000
+
+
+def _tenant_rows(data: bytes) -> int:
+    """The tenants' rows of a file, as its progress bar counts them: the lines with anything on them but the header
+    (a quoted cell that spans lines is counted once more; the bar ends at the rows read)."""
+    return max(sum(1 for line in data.splitlines() if line.strip()) - 1, 0)
 
 
 class _Bar:
@@ -34,8 +40,11 @@ class _Bar:
         self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {share:4.0%} {done}/{self.total}")
         self.stream.flush()
 
-    def close(self) -> None:
-        self(self.total)
+    def close(self, done: int | None = None) -> None:
+        """The bar full: at `done` rows when the count is known by now, else at the total it began with."""
+        if done is not None:
+            self.total = max(done, 1)
+        self(self.total if done is None else done)
         self.stream.write("\n")
 
 
@@ -57,8 +66,8 @@ async def run_import(
         print(f"keephome import: cannot read {path}: {exc.strerror or exc}", file=err)
         return 2
     now = now or utcnow()
-    lines = data.count(b"\n")
-    check_bar = _Bar(err, "checking", lines) if lines >= _BAR_FROM else None
+    rows = _tenant_rows(data)
+    check_bar = _Bar(err, "checking", rows) if rows >= _BAR_FROM else None
     result = parse_csv(
         data,
         local_today(now, settings.timezone),
@@ -68,7 +77,8 @@ async def run_import(
         progress=check_bar,
     )
     if check_bar is not None:
-        check_bar.close()
+        # A valid file's rows are its tenants, every one read.
+        check_bar.close(len(result.rows) if result.ok else None)
     if not result.ok:
         return _refused(path, result.errors, out)
     db = Database(settings.database_url)

@@ -60,3 +60,15 @@ async def test_an_import_across_midnight_in_copenhagen_counts_copenhagens_day(
     assert await run_import(settings, today, False, io.StringIO(), io.StringIO(), now=at) == 0
     # The balance, with no balance_as_of of its own, is as of the import's day.
     assert await stored(sqlite_url) == [("A-1", day, day)]
+
+
+async def test_the_progress_line_counts_the_tenants_not_the_lines(sqlite_url: str, tmp_path: Path) -> None:
+    """A file of 10,000 tenants (a header, a line each, a blank line at the end) showed "10002/10002": the lines."""
+    path = tmp_path / "large.csv"
+    lines = [f"T-{i};Amira Hansen;2012{i:04d};100,00;" for i in range(10_000)]
+    path.write_text("\n".join([HEADER, *lines, "", ""]), "utf-8")
+    err = io.StringIO()
+    assert await run_import(make_settings(sqlite_url), path, True, io.StringIO(), err) == 0
+    shown = [step.rstrip("\n") for step in err.getvalue().split("\r") if step]
+    assert [step.rsplit(" ", 1)[-1] for step in shown] == ["5000/10000", "10000/10000", "10000/10000"]
+    assert shown[-1].startswith("checking [##############################] 100%")
