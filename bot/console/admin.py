@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
-from bot.console.delivery import explain
+from bot.console.delivery import explain, refused_numbers
 from bot.console.ids import whole_number
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
@@ -59,6 +59,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         failing = await conn.run_sync(failing_rows)
         # Messages due and not sent: the same figures as keephome_outbox_due and keephome_outbox_oldest_due_seconds.
         due = await conn.run_sync(backlog, now(request))
+        # Numbers Twilio said cannot get SMS: only the housing organisation can correct them.
+        refused = await conn.run_sync(refused_numbers, now(request))
         # Messages from tenants stored and not handled: keephome_inbound_waiting and its oldest's age.
         unhandled = await conn.run_sync(inbound_backlog)
         # Messages that may have reached their tenant twice: each says so on its tenant's page; here, the last days'.
@@ -80,6 +82,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
     # Each list's view in the audit log with the tenants it showed, in one write.
     shown = {
         "tenants.wrong_numbers.view": [f"tenant:{row.id}" for row in wrong],
+        "tenants.refused_numbers.view": [f"tenant:{r.tenant_id}" for r in refused],
         "tenants.maybe_twice.view": [
             f"tenant:{n}" for n in sorted({t.tenant_id for t in twice if t.tenant_id is not None})
         ],
@@ -105,6 +108,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         twice_count=twice_count,
         twice_days=TWICE_DAYS,
         plan=plan,
+        refused=[(r, explain(r.error_code, None, "sms")) for r in refused],
         behind=due if due.waited(now(request)) >= BEHIND_AFTER else None,
         unhandled=unhandled if unhandled.waited(now(request)) >= UNHANDLED_AFTER else None,
         stale_days=rt.settings.balance_max_age_days,

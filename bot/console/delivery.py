@@ -9,25 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.store.schema import FAILED_STATUSES, messages, outbox
+from bot.store.schema import FAILED_STATUSES, messages, outbox, tenants
 
 __all__ = [
     "LABELS",
+    "NUMBER_CODES",
     "Delivery",
     "DeliveryFacts",
+    "RefusedNumber",
     "delivery",
     "explain",
     "facts_by_message",
     "last_failed",
     "recent_facts",
+    "refused_numbers",
 ]
 
 # Twilio's error codes (https://www.twilio.com/docs/api/errors) an SMS to a Danish number meets.
@@ -46,6 +49,12 @@ _TWILIO = {
     "30007": N_("the carrier filtered the message as unwanted"),
     "30008": N_("the carrier gave no reason"),
 }
+# Twilio's codes that say the number itself cannot get SMS (not valid, a landline, not in use): every message to it
+# fails the same way until the housing organisation corrects it (the admin page lists them, `refused_numbers`).
+NUMBER_CODES = ("21211", "21614", "30005", "30006")
+# How far back the admin page looks for them, and how many it lists.
+REFUSED_DAYS = 30
+REFUSED_LISTED = 50
 # The Bot API's answers, as bot/channels/telegram.py records them.
 _TELEGRAM = {
     "400": N_("Telegram refused the message (the chat may be gone)"),
@@ -298,3 +307,50 @@ async def last_failed(conn: AsyncConnection, tenant_ids: Iterable[int]) -> dict[
         if facts.status in FAILED_STATUSES or facts.outbox_state == "failed":
             found[int(row.tenant_id)] = explain(facts.error_code, facts.last_error, facts.channel)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedNumber:
+    """An active tenant whose last SMS from keephome failed because of the number itself (`NUMBER_CODES`)."""
+
+    tenant_id: int
+    tenant_ref: str
+    name: str
+    error_code: str
+    at: datetime
+
+
+def refused_numbers(conn: Connection, now: datetime) -> list[RefusedNumber]:
+    """Active tenants whose number Twilio said cannot get SMS, within `REFUSED_DAYS`, and to whom no SMS went out
+    since: the latest `REFUSED_LISTED`, one row a tenant (the failed messages' partial index `ix_messages_failed_at`
+    holds the candidates)."""
+    later = messages.alias("later")
+    went_since = exists().where(
+        later.c.tenant_id == messages.c.tenant_id,
+        later.c.direction == "out",
+        later.c.channel == "sms",
+        later.c.id > messages.c.id,
+        later.c.status.in_(("sent", "delivered", "read")),
+    )
+    rows = conn.execute(
+        select(messages.c.tenant_id, tenants.c.tenant_ref, tenants.c.name, messages.c.error_code, messages.c.created_at)
+        .select_from(messages.join(tenants, and_(tenants.c.id == messages.c.tenant_id, tenants.c.status == "active")))
+        .where(
+            messages.c.status.in_(FAILED_STATUSES),
+            messages.c.created_at >= now - timedelta(days=REFUSED_DAYS),
+            messages.c.direction == "out",
+            messages.c.channel == "sms",
+            messages.c.error_code.in_(NUMBER_CODES),
+            ~went_since,
+        )
+        .order_by(messages.c.created_at.desc(), messages.c.id.desc())
+    ).all()
+    found: dict[int, RefusedNumber] = {}
+    for row in rows:
+        if row.tenant_id not in found:
+            found[int(row.tenant_id)] = RefusedNumber(
+                int(row.tenant_id), row.tenant_ref, row.name, row.error_code, row.created_at
+            )
+            if len(found) == REFUSED_LISTED:
+                break
+    return list(found.values())
