@@ -91,6 +91,12 @@ class Metrics:
             "sender does not keep up with",
             registry=self.registry,
         )
+        self.paused = Gauge(
+            "keephome_paused",
+            "1 while proactive sending is paused (the console's switch or KEEPHOME_PAUSED): no reminder goes out; 0 "
+            "otherwise (kept by the process that sends, at each claim)",
+            registry=self.registry,
+        )
         self.outbox_waiting = Gauge(
             "keephome_outbox_waiting",
             "Proactive outbox rows that cannot go now, by reason: no_channel (none configured reaches the tenant) "

@@ -254,6 +254,7 @@ class Sender:
         self._tenure = None
         self._stopping = False
         self._trouble.forget()
+        self._metrics.paused.set(0)  # the process that sends says it from now on
 
     def _may_send(self) -> bool:
         return not self._stopping and (self._tenure is None or self._tenure.holds())
@@ -328,6 +329,7 @@ class Sender:
             self._reopened = True
             self._claims += 1
             self._drained = taken.drained
+            self._metrics.paused.set(1 if taken.paused else 0)  # each claim reads the switch: no query of its own
             if taken.paused:
                 self._paused_aside = (self._paused_aside or 0) + 1  # it set the due rows aside
             elif self._paused_aside == seen:

@@ -16,6 +16,7 @@ from bot.inbound.inbox import InboundMessage
 from bot.outbox.depth import refresh_depth
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
+from bot.store.flags import PAUSED, write_flag
 from bot.store.scene import Scene
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import staff_client
@@ -214,3 +215,21 @@ async def test_the_admin_page_says_when_messages_from_tenants_wait_to_be_handled
         assert "Nothing is lost" in page and "its log says why the processing fails" in page
         await process_all(runtime.processor)
         assert 'id="inbound-backlog"' not in (await c.get("/console/admin")).text
+
+
+async def test_the_pause_shows_on_metrics_while_it_holds(sqlite_url: str) -> None:
+    """Paused, no reminder goes out however long: an alert can see the switch (stored, or KEEPHOME_PAUSED)."""
+    async with started_runtime(make_settings(sqlite_url)) as runtime:
+        await drain(runtime.sender)
+        assert runtime.metrics.registry.get_sample_value("keephome_paused") == 0
+        async with runtime.db.write() as conn:
+            await conn.run_sync(write_flag, PAUSED, "1", runtime.clock())
+        await drain(runtime.sender)
+        assert runtime.metrics.registry.get_sample_value("keephome_paused") == 1
+        async with runtime.db.write() as conn:
+            await conn.run_sync(write_flag, PAUSED, "0", runtime.clock())
+        await drain(runtime.sender)
+        assert runtime.metrics.registry.get_sample_value("keephome_paused") == 0
+    async with started_runtime(make_settings(sqlite_url, paused=True)) as runtime:
+        await drain(runtime.sender)
+        assert runtime.metrics.registry.get_sample_value("keephome_paused") == 1
