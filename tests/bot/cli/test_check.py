@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.check import lix, main, print_report, run_check
+from bot.cli.check import CheckReport, lix, main, print_report, run_check
 from bot.cli.keyword_spelling import keyword_parity
 from bot.settings import Settings
 
@@ -16,6 +16,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _settings(**overrides: object) -> Settings:
     return Settings(_env_file=None, **overrides)  # type: ignore[arg-type,call-arg]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> CheckReport:
+    """The report on the shipped texts, worked out once for the tests that only read it (a check renders every text in
+    every language: about a second each time)."""
+    return run_check(_settings(), ROOT / "templates")
 
 
 @pytest.fixture
@@ -34,8 +41,8 @@ def live(tmp_path: Path) -> Path:
     return target
 
 
-def test_shipped_texts_pass_and_unreviewed_languages_are_listed() -> None:
-    report = run_check(_settings(), ROOT / "templates")
+def test_shipped_texts_pass_and_unreviewed_languages_are_listed(shipped: CheckReport) -> None:
+    report = shipped
     assert report.problems == []
     assert {"ar", "tr"} <= set(report.unreviewed)
     assert "da" not in report.unreviewed
@@ -80,9 +87,9 @@ def test_bad_sms_template_fails(live: Path, file: str, text: str, complaint: str
 
 
 @pytest.mark.parametrize("key", ["case.taken", "case.released", "case.closed", "payment_check.paid_registered"])
-def test_the_stop_line_costs_an_unprompted_text_no_second_segment(key: str) -> None:
+def test_the_stop_line_costs_an_unprompted_text_no_second_segment(shipped: CheckReport, key: str) -> None:
     """A Danish or English text that fitted one GSM-7 SMS before it said how to stop still does, in every rendering."""
-    report = run_check(_settings(), ROOT / "templates")
+    report = shipped
     stats = [s for s in report.sms if s.key == key and s.language in ("da", "en")]
     assert len({s.language for s in stats}) == 2
     assert all(s.encoding == "GSM-7" and s.segments == 1 for s in stats), stats
@@ -116,9 +123,9 @@ def test_enabled_language_without_templates_fails(templates: Path) -> None:
     assert "tr: enabled but templates/tr/meta.toml is missing" in report.problems
 
 
-def test_report_prints_sizes_and_verdict() -> None:
+def test_report_prints_sizes_and_verdict(shipped: CheckReport) -> None:
     lines: list[str] = []
-    print_report(run_check(_settings(), ROOT / "templates"), lines.append)
+    print_report(shipped, lines.append)
     assert any(line.startswith("  da payment_check.question: GSM-7") for line in lines)
     assert lines[-1] == "check passed"
 
@@ -139,9 +146,9 @@ def test_a_text_keephome_does_not_send_itself_may_use_its_own_values(live: Path)
     assert not run_check(_settings(), live).ok
 
 
-def test_report_says_which_languages_are_live_and_which_are_present_but_off() -> None:
+def test_report_says_which_languages_are_live_and_which_are_present_but_off(shipped: CheckReport) -> None:
     lines: list[str] = []
-    print_report(run_check(_settings(), ROOT / "templates"), lines.append)
+    print_report(shipped, lines.append)
     assert "Live languages (KEEPHOME_LANGUAGES): da, en" in lines
     assert "Present but off: ar, tr (their findings are warnings until enabled)" in lines
     assert any(line.startswith("Unreviewed translations: ar, tr") for line in lines)
@@ -190,8 +197,8 @@ def test_a_danish_text_that_reads_hard_fails_and_the_maximum_is_a_setting(live: 
     assert run_check(_settings(lix_max=120), live).ok
 
 
-def test_every_danish_text_reads_easily_and_the_report_says_how_easily() -> None:
-    report = run_check(_settings(), ROOT / "templates")
+def test_every_danish_text_reads_easily_and_the_report_says_how_easily(shipped: CheckReport) -> None:
+    report = shipped
     assert report.lix and all(score.lix <= 35 and score.words >= 10 for score in report.lix)
     keys = [f"{score.key}.{score.channel}" for score in report.lix]
     assert [k for k in keys if keys.count(k) > 1] == []
@@ -202,8 +209,10 @@ def test_every_danish_text_reads_easily_and_the_report_says_how_easily() -> None
     assert any(line.startswith("  consent.ask.sms: ") for line in lines)
 
 
-def test_the_sms_consent_question_says_how_to_withdraw_before_the_yes_and_who_sees_the_answers() -> None:
-    report = run_check(_settings(), ROOT / "templates")
+def test_the_sms_consent_question_says_how_to_withdraw_before_the_yes_and_who_sees_the_answers(
+    shipped: CheckReport,
+) -> None:
+    report = shipped
     assert report.ok
     from bot.outbox.render import Renderer
 
@@ -327,11 +336,11 @@ def test_a_translation_in_its_own_script_keeps_the_adviser_word_its_danish_text_
     ]
 
 
-def test_arabic_and_turkish_keep_the_words_to_write_and_the_language_hint_budget() -> None:
+def test_arabic_and_turkish_keep_the_words_to_write_and_the_language_hint_budget(shipped: CheckReport) -> None:
     """Unreviewed translations get the same findings, as warnings: the words the Danish text tells the tenant to
     write (RÅDGIVER, TELEGRAM), and the SMS budget of the hint to a tenant who cannot read the message."""
     settings = _settings()
-    report = run_check(settings, ROOT / "templates")
+    report = shipped
     for language in ("ar", "tr"):
         assert [w for w in report.warnings if w.startswith(f"{language}/") and "tells the tenant to write" in w] == []
         hint = [s for s in report.sms if s.language == language and s.key == "common.language_hint"]
