@@ -49,6 +49,9 @@ FORBIDDEN_PHRASES = (
     "venter stadig på din indbetaling", "venter på huslejen", "waiting for your payment", "waiting for your rent",
     "end the lease", "end your lease", "end the tenancy", "end your tenancy", "lose the lease", "lose your lease",
 )  # fmt: skip
+# Each phrase as it stands (no word character either side), compiled once: every SMS sent and every text a check
+# renders is matched against all of them.
+_PHRASES = tuple((phrase, re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")) for phrase in FORBIDDEN_PHRASES)
 # Two words that say it together, wherever they stand in the text: the rent or a payment, and that it is missing or
 # late ("huslejen for december mangler", "vi mangler stadig din indbetaling", "your rent is late"); the home, and that
 # it is at risk ("din lejlighed er i fare", "your home is at risk").
@@ -119,10 +122,11 @@ def forbidden_words_in(text: str, words: Iterable[str] = ()) -> list[str]:
     }
     spaced = " ".join(re.findall(r"\w+", lowered))
     found |= {stem for stem in stems if " " in stem and re.search(rf"(?<!\w){re.escape(stem)}(?!\w)", spaced)}
-    found |= {p for p in FORBIDDEN_PHRASES if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", spaced)}
+    found |= {phrase for phrase, pattern in _PHRASES if phrase in spaced and pattern.search(spaced)}
     words_said = set(spaced.split())
+    in_order = sorted(words_said)
     for subjects, states in _TOGETHER:
-        subject = next((w for w in sorted(words_said) if any(w.startswith(stem) for stem in subjects)), None)
+        subject = next((w for w in in_order if w.startswith(subjects)), None)
         state = next((w for w in states if w in words_said), None)
         if subject is not None and state is not None:
             found.add(f"{subject} … {state}")
