@@ -34,7 +34,6 @@ __all__ = [
     "OpeningSpan",
     "Settings",
     "load_settings",
-    "log_level",
     "opening_spans",
     "served_url",
     "unknown_variables",
@@ -47,9 +46,9 @@ MAKE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PREFIX = "KEEPHOME_"
 # The only `KEEPHOME_` names in an environment that are no field of Settings, and who reads each: every other one is
-# a typo that `load_settings` refuses (`unknown_variables`). Read from the environment only, never from `.env`.
+# a typo that `load_settings` refuses (`unknown_variables`). The tools around keephome read the environment only, so
+# in `.env` these are refused too.
 NOT_SETTINGS = {
-    "KEEPHOME_LOG_LEVEL": "the `keephome` command's log level (`log_level`)",
     "KEEPHOME_PYTHON": "the interpreter `./dev` makes its virtualenv with",
     "KEEPHOME_SCREENSHOT_DIR": "where tests/scenarios/test_browser.py saves the README's screenshots",
     "KEEPHOME_BENCH_PINNED": "bench/group_commit.py, marking the copy of itself it runs pinned to one core",
@@ -224,6 +223,16 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # Requests one API key may make in a minute, counted in the database (all processes together); then 429.
     api_rate_per_minute: int = Field(default=600, ge=1)
+    # The `keephome` command's own loggers' level (bot/cli/main.py); a field like the others, so `.env` sets it too.
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        level = v.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"KEEPHOME_LOG_LEVEL: {v!r} is not a log level: use one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @field_validator("public_url")
     @classmethod
@@ -453,16 +462,6 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
-
-
-def log_level(environ: Mapping[str, str] = os.environ) -> str:
-    """`KEEPHOME_LOG_LEVEL` (from the environment only, not `.env`) in upper case, `INFO` when unset; ConfigError
-    with one line for a level `logging` does not know."""
-    value = environ.get("KEEPHOME_LOG_LEVEL", "INFO")
-    level = value.strip().upper()
-    if level not in LOG_LEVELS:
-        raise ConfigError(f"KEEPHOME_LOG_LEVEL: {value!r} is not a log level: use one of {', '.join(LOG_LEVELS)}")
-    return level
 
 
 def _known_names() -> frozenset[str]:

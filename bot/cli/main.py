@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.settings import ConfigError, Settings, load_settings, log_level
+from bot.settings import ConfigError, Settings, load_settings
 
 T = TypeVar("T")
 
@@ -219,7 +219,9 @@ def _main(argv: Sequence[str] | None) -> int:
         print(args.help_text(), file=sys.stderr, end="")
         return 2
     try:
-        level = logging.getLevelNamesMapping()[log_level()]
+        # Settings first: the level is one of them, read from the environment or from `.env` alike.
+        settings = _settings_for(args.command)
+        level = logging.getLevelNamesMapping()[settings.log_level]
         # DEBUG is keephome's own lines only (by ids): the libraries' debug output carries the database queries'
         # parameters (phone numbers) and the texts sent, which no log may (DESIGN.md).
         logging.basicConfig(level=max(level, logging.INFO), format="%(levelname)s %(name)s: %(message)s")
@@ -228,7 +230,6 @@ def _main(argv: Sequence[str] | None) -> int:
         # only those that did not go).
         for noisy in ("twilio", "httpx", "telegram", "apscheduler", "alembic"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-        settings = _settings_for(args.command)
         return int(_run(_dispatch(args, settings)) or 0)
     except ConfigError as exc:
         print(f"keephome: configuration problem: {exc}", file=sys.stderr)

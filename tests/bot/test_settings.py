@@ -10,7 +10,7 @@ import pytest
 
 from bot.channels.base import OutgoingMessage
 from bot.channels.twilio_sms import TwilioChannel
-from bot.settings import LOG_LEVELS, NOT_SETTINGS, ConfigError, Settings, load_settings, log_level
+from bot.settings import LOG_LEVELS, NOT_SETTINGS, ConfigError, Settings, load_settings
 from tests.conftest import make_settings
 from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandin, twilio_standin
 
@@ -79,15 +79,65 @@ def test_every_keephome_name_the_project_uses_is_a_setting_or_listed_as_none() -
 
 
 def test_the_log_level_is_read_in_any_case() -> None:
-    assert log_level({}) == "INFO"
-    assert [log_level({"KEEPHOME_LOG_LEVEL": level.lower()}) for level in LOG_LEVELS] == list(LOG_LEVELS)
-    assert log_level({"KEEPHOME_LOG_LEVEL": " Debug\n"}) == "DEBUG"
+    assert _load().log_level == "INFO"  # type: ignore[attr-defined]
+    assert [load_settings(_env_file=None, log_level=level.lower()).log_level for level in LOG_LEVELS] == list(
+        LOG_LEVELS
+    )
+    assert load_settings(_env_file=None, log_level=" Debug\n").log_level == "DEBUG"
     for bad in ("LOUD", "", "10", "warn ing"):
         with pytest.raises(ConfigError) as refused:
-            log_level({"KEEPHOME_LOG_LEVEL": bad})
+            _load(log_level=bad)
         assert str(refused.value) == (
             f"KEEPHOME_LOG_LEVEL: {bad!r} is not a log level: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
         )
+
+
+def _readme_settings() -> list[str]:
+    """Every name the README's Settings table lists in its first column."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("## Settings") : text.index("## Commands")]
+    names = [
+        name
+        for row in table.splitlines()
+        if row.startswith("| `KEEPHOME_")
+        for name in re.findall(r"`(KEEPHOME_[A-Z0-9_]+)`", row.split(" | ")[0])
+    ]
+    assert len(names) == len(set(names)), names
+    return names
+
+
+def _written(name: str) -> str:
+    """A value of the setting as an operator writes it: its default, or a plausible one where there is none."""
+    field = name.removeprefix("KEEPHOME_").lower()
+    default = Settings.model_fields[field].default
+    if default is None:
+        return {"KEEPHOME_TWILIO_FROM": "+4570102030", "KEEPHOME_SECRET_KEY": "s" * 40}.get(name, "value-1")
+    if isinstance(default, bool):
+        return str(not default).lower()
+    return "DEBUG" if name == "KEEPHOME_LOG_LEVEL" else str(default)
+
+
+@pytest.mark.parametrize("name", _readme_settings())
+def test_every_setting_the_readme_lists_is_read_from_env_as_from_the_environment(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator moves a variable into `.env` and gets what the environment gave: KEEPHOME_LOG_LEVEL in `.env`
+    once stopped every command."""
+    value = _written(name)
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"{name}={value}\n", encoding="utf-8")
+
+    def outcome(env: Path | None) -> str:
+        try:
+            return repr(load_settings(_env_file=env).model_dump())
+        except ConfigError as exc:  # a name that needs another (a Twilio credential alone) is refused alike
+            return f"refused: {exc}"
+
+    monkeypatch.delenv(name, raising=False)
+    from_file = outcome(env_file)
+    assert "is not read from there" not in from_file
+    monkeypatch.setenv(name, value)
+    assert from_file == outcome(None)
 
 
 @pytest.mark.parametrize(

@@ -121,22 +121,22 @@ def test_every_unknown_name_is_on_the_one_line(
 ) -> None:
     monkeypatch.setenv("keephome_colour", "red")  # names are read in any case, as the settings read them
     monkeypatch.setenv("KEEPHOME_PORTT", "8080")
-    (env.parent / ".env").write_text("KEEPHOME_LOG_LEVEL=DEBUG\n", encoding="utf-8")
+    (env.parent / ".env").write_text("KEEPHOME_SCREENSHOT_DIR=shots\n", encoding="utf-8")
     assert main(["db", "upgrade"]) == 2
     assert _one_line(capsys) == (
         "keephome: configuration problem: KEEPHOME_COLOUR is not a keephome setting (the README's Settings list "
-        "every one); KEEPHOME_PORTT is not a keephome setting (did you mean KEEPHOME_PORT?); KEEPHOME_LOG_LEVEL in "
-        ".env is not read from there: set it in the environment"
+        "every one); KEEPHOME_PORTT is not a keephome setting (did you mean KEEPHOME_PORT?); KEEPHOME_SCREENSHOT_DIR "
+        "in .env is not read from there: set it in the environment"
     )
 
 
 def test_the_variables_of_the_tools_around_keephome_are_allowed(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`./dev`'s interpreter, the tests' screenshot folder, the bench's pinning and the log level are no settings,
-    and an environment that has them runs."""
+    """`./dev`'s interpreter, the tests' screenshot folder and the bench's pinning are no settings, and an environment
+    that has them runs."""
     for name in NOT_SETTINGS:
-        monkeypatch.setenv(name, "INFO" if name == "KEEPHOME_LOG_LEVEL" else "1")
+        monkeypatch.setenv(name, "1")
     monkeypatch.setenv("KEEPHOME_TEST_DATABASE_URL", PG_URL)
     (env.parent / ".env").write_text("KEEPHOME_ORG_NAME=Boligselskabet Syd\nOTHER_TOOL=1\n", encoding="utf-8")
     assert main(["db", "upgrade"]) == 0
@@ -422,6 +422,18 @@ def test_a_log_level_in_any_case_is_taken(
     assert [c["level"] for c in configured] == [libraries]
     assert logging.getLogger("bot").level == level
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_log_level_in_env_is_taken_as_from_the_environment(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """KEEPHOME_LOG_LEVEL in `.env` once stopped every command as a name keephome did not read there."""
+    monkeypatch.setattr("logging.basicConfig", lambda **kwargs: None)
+    monkeypatch.setattr(logging.getLogger("bot"), "level", logging.NOTSET)  # put back after the test
+    (env.parent / ".env").write_text("KEEPHOME_LOG_LEVEL=warning\n", encoding="utf-8")
+    assert main(["remind", "--dry-run"]) == 0
+    assert logging.getLogger("bot").level == logging.WARNING
+    assert "configuration problem" not in capsys.readouterr().err
 
 
 def test_an_unknown_log_level_is_one_line_listing_the_levels(
