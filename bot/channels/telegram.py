@@ -16,7 +16,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.channels.base import DROP_KEYBOARD, SHARE_PHONE, OutgoingMessage, SendResult, button_data
@@ -78,6 +78,7 @@ class TelegramChannel:
             .updater(None)
         )
         self.application: Application = builder.build()  # type: ignore[type-arg]
+        self._api_url = settings.telegram_api_url  # as written: a `{token}` in it stays a placeholder
         self._started = False
 
     @property
@@ -89,6 +90,13 @@ class TelegramChannel:
         """Initialise the Application (getMe) and start it; an unreachable Bot API is retried on send."""
         try:
             await self._ensure_started()
+        except InvalidToken:
+            # The Bot API was reached and answered: it knows no bot by this token (the token itself is never logged).
+            log.warning(
+                "the Telegram Bot API at %s refused KEEPHOME_TELEGRAM_TOKEN at start: set the token @BotFather gave "
+                "the bot; no Telegram message goes until then",
+                self._api_url,
+            )
         except TelegramError as exc:
             log.warning("Telegram Bot API not reachable at start (%s); will retry on first send", type(exc).__name__)
 
@@ -105,6 +113,9 @@ class TelegramChannel:
             await self.application.stop()
             await self.application.shutdown()
             self._started = False
+        else:
+            # A start that failed at getMe (a token refused, an answer too late) left the bot's connections open.
+            await self.bot.shutdown()
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Post the text with inline buttons; map the Bot API's answer onto a SendResult."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
 
@@ -100,6 +101,25 @@ async def test_unreachable_api_is_transient_and_start_does_not_fail(sqlite_url: 
     # The connection was refused: nothing reached Telegram, so a retry cannot make the tenant get it twice.
     assert (result.outcome, result.maybe_sent) == ("transient", False)
     assert result.detail.startswith("NetworkError: httpx.ConnectError")
+    await tg.stop()
+
+
+async def test_a_token_the_api_refuses_at_start_is_said_as_such_without_the_token(
+    standin: TelegramStandIn, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Bot API answered 401: it was reached, and the operator is told which variable to fix, not "not
+    reachable"; the token is a secret and is never in the line."""
+    settings = make_settings(
+        sqlite_url, telegram_token="999:WRONG", telegram_api_url=standin.api_url, telegram_secret="s3cret"
+    )
+    tg = TelegramChannel(settings)
+    with caplog.at_level(logging.WARNING, logger="bot.channels.telegram"):
+        await tg.start()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the Telegram Bot API at {standin.api_url} refused KEEPHOME_TELEGRAM_TOKEN at start: set the token "
+        "@BotFather gave the bot; no Telegram message goes until then"
+    ]
+    assert "999:WRONG" not in caplog.text and "WRONG" not in caplog.text
     await tg.stop()
 
 
