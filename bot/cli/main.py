@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Coroutine, Sequence
 from datetime import date, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,11 +64,20 @@ def _command(
     return sub.add_parser(name, help=summary, description=said, **kwargs)
 
 
+def _version() -> str:
+    """The installed distribution's version (what `pip install` put there, which an upgrade changes)."""
+    try:
+        return metadata.version("keephome")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="keephome",
         description="Rent reminders, guided conversations and adviser handoff for social-housing tenants.",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}", help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _command(sub, "demo", "run on SQLite with sandbox channels, fictional tenants and a phone simulator")
     _command(

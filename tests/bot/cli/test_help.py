@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Iterator
+from importlib import metadata
 
 import pytest
 
@@ -64,3 +65,11 @@ def test_every_argument_and_option_says_what_it_takes() -> None:
 def test_remind_help_says_a_day_other_than_today_is_only_a_dry_run(capsys: pytest.CaptureFixture[str]) -> None:
     text = " ".join(_help(capsys, "remind").split())
     assert "a day other than today only with --dry-run" in text
+
+
+def test_version_prints_the_installed_distributions_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """An operator checking what an upgrade installed asks `keephome --version`."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == f"keephome {metadata.version('keephome')}\n"
