@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.outbox.render import Renderer
@@ -265,16 +267,19 @@ def run_chat(
     trigger: str | None = None,
     first_name: str = "",
     templates_dir: Path | None = None,
+    err: TextIO | None = None,
 ) -> int:
-    """`keephome chat`: play a flow in the terminal; the clock is the real one unless `now` is given."""
+    """`keephome chat`: play a flow in the terminal; the clock is the real one unless `now` is given. A choice it
+    cannot play is one line on `err` (stderr), as every command says a problem, and exit status 2."""
+    problem = None
     if flow not in FLOWS:
-        output_fn(f"unknown flow {flow!r}; flows: {', '.join(sorted(FLOWS))}")
-        return 2
-    if language not in settings.language_list:
-        output_fn(f"language {language!r} is not on; KEEPHOME_LANGUAGES: {', '.join(settings.language_list)}")
-        return 2
-    if trigger is not None and trigger not in TRIGGERS:
-        output_fn(f"unknown trigger {trigger!r}; triggers: {', '.join(TRIGGERS)}")
+        problem = f"unknown flow {flow!r}; flows: {', '.join(sorted(FLOWS))}"
+    elif language not in settings.language_list:
+        problem = f"language {language!r} is not on; KEEPHOME_LANGUAGES: {', '.join(settings.language_list)}"
+    elif trigger is not None and trigger not in TRIGGERS:
+        problem = f"unknown trigger {trigger!r}; triggers: {', '.join(TRIGGERS)}"
+    if problem is not None:
+        print(f"keephome: {problem}", file=err or sys.stderr)
         return 2
     clock = now or datetime.now(ZoneInfo(settings.timezone))
     play_chat(

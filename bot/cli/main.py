@@ -320,7 +320,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from bot.cli.chat import run_chat
 
             return run_chat(
-                args.flow, args.channel, args.language, args.now, input, print, settings, trigger=args.trigger
+                args.flow,
+                args.channel,
+                args.language,
+                args.now,
+                input,
+                print,
+                settings,
+                trigger=args.trigger,
+                err=sys.stderr,
             )
         case "telegram":
             from bot.cli.telegram import run_set_webhook

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -115,8 +116,31 @@ def test_cli_entry_returns_an_exit_status_and_names_unknown_flows() -> None:
     shown: list[str] = []
     assert run_chat("help_info", "sms", "en", NOW, _typed(), shown.append, settings) == 0
     assert any(line.startswith("[sms] This is Boligselskabet. These messages are sent automatically") for line in shown)
-    assert run_chat("nope", "sms", "da", NOW, _typed(), shown.append, settings) == 2
-    assert shown[-1].startswith("unknown flow 'nope'")
+    said = len(shown)
+    problems = io.StringIO()
+    assert run_chat("nope", "sms", "da", NOW, _typed(), shown.append, settings, err=problems) == 2
+    assert problems.getvalue().startswith("keephome: unknown flow 'nope'; flows: ")
+    assert len(shown) == said  # nothing on the conversation's own stream
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--flow", "nope"], "keephome: unknown flow 'nope'; flows: "),
+        (["--language", "xx"], "keephome: language 'xx' is not on; KEEPHOME_LANGUAGES: da, en"),
+        (["--trigger", "someday"], "keephome: unknown trigger 'someday'; triggers: "),
+    ],
+)
+def test_a_choice_chat_cannot_play_is_one_line_on_stderr_as_other_commands_say(
+    argv: list[str], said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("KEEPHOME_"):
+            monkeypatch.delenv(name)
+    assert main(["chat", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1 and captured.err.startswith(said), captured.err
 
 
 def test_a_language_word_switches_the_chat_and_asks_the_open_question_again() -> None:
@@ -218,8 +242,9 @@ def test_the_flows_the_console_starts_with_data_play_with_an_example_request() -
 def test_a_language_that_is_not_on_is_refused() -> None:
     lines: list[str] = []
     settings = load_settings(_env_file=None, languages="da,en")
-    assert run_chat("payment_check", "sms", "tr", None, lambda _: "/quit", lines.append, settings) == 2
-    assert lines == ["language 'tr' is not on; KEEPHOME_LANGUAGES: da, en"]
+    problems = io.StringIO()
+    assert run_chat("payment_check", "sms", "tr", None, lambda _: "/quit", lines.append, settings, err=problems) == 2
+    assert (lines, problems.getvalue()) == ([], "keephome: language 'tr' is not on; KEEPHOME_LANGUAGES: da, en\n")
 
 
 def test_a_sign_with_nothing_open_is_answered_once_a_day_as_the_service_does() -> None:
