@@ -5,11 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from scheduler.calendar import demand_deadline, demand_received, due_date, last_on_time_day, next_bank_day
+from scheduler.calendar import (
+    demand_deadline,
+    demand_received,
+    due_date,
+    earliest_demand_day,
+    last_on_time_day,
+    next_bank_day,
+)
 from scheduler.model import PolicySettings, RentSnapshot
 from scheduler.quiet import is_quiet_day
 
-__all__ = ["MissedRent", "RentDay", "before_due_day", "court_eve", "due_date_before", "last_demand_day", "period_of"]
+__all__ = [
+    "EarlyDemand",
+    "MissedRent",
+    "RentDay",
+    "before_due_day",
+    "court_eve",
+    "due_date_before",
+    "early_demand",
+    "last_demand_day",
+    "period_of",
+]
 
 _DUE_DAYS = range(1, 32)
 # A court-eve reminder looks at most this far back for a day it may go out on.
@@ -64,6 +81,28 @@ def due_date_before(d: date, due_day: int) -> date:
         return due
     year, month = _month_shift(d.year, d.month, -1)
     return due_date(year, month, due_day)
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyDemand:
+    """A påkrav sent before the earliest day the law allows for the rent it most plausibly concerns: it may have no
+    legal effect, which an adviser working with the fogedret must notice. For staff only, never the tenant."""
+
+    sent_on: date
+    due: date  # the latest due date on or before the påkrav
+    earliest: date  # the earliest day a påkrav may be sent for rent due on `due`
+
+
+def early_demand(sent_on: date | None, due_day: int) -> EarlyDemand | None:
+    """The one rule for a påkrav sent too early: `sent_on` before the earliest påkrav day of the latest rent due on or
+    before it (a påkrav on the due day itself is early for that rent); None when there is no påkrav or it is in time.
+    Which rent a påkrav concerns is a guess here: an early one may concern an earlier month, so it is for a person to
+    check."""
+    if sent_on is None:
+        return None
+    due = due_date_before(sent_on + timedelta(days=1), due_day)
+    earliest = earliest_demand_day(due)
+    return EarlyDemand(sent_on, due, earliest) if sent_on < earliest else None
 
 
 def court_eve(court_date: date) -> date:

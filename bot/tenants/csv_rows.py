@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.paths import TEMPLATES_DIR
 from bot.phones import e164, refusal
+from scheduler.rent_day import early_demand
 
 __all__ = [
     "BALANCE_DAYS_AHEAD",
@@ -295,7 +296,8 @@ class RowRules:
 
     def notices(self, line: int, values: Mapping[str, str], row: ImportRow) -> tuple[RowNotice, ...]:
         """What a person should know of a valid row imported as it is: a language not enabled here, a balance dated
-        ahead of today (taken as of today), a filing before the termination it follows."""
+        ahead of today (taken as of today), a påkrav sent before the law allows (`early_demand`), a filing before the
+        termination it follows."""
         found = list(self.language_notices(line, values.get("language"), row.language))
         written = self.day("balance_as_of", values.get("balance_as_of", "").strip())
         if written is not None and written > self.today:
@@ -304,6 +306,15 @@ class RowRules:
                 "as of today (a ledger dated ahead, or in another time zone)"
             )
             found.append(RowNotice(line, reason, "balance_as_of"))
+        early = early_demand(row.demand_sent_on, row.due_day)
+        if early is not None:
+            reason = (
+                f'demand_sent_on {early.sent_on.isoformat()} for tenant_ref "{row.tenant_ref}" is before '
+                f"{early.earliest.isoformat()}, the earliest day a påkrav may be sent for rent due "
+                f"{early.due.isoformat()}: check which rent it concerns (a påkrav sent too early may have no legal "
+                "effect)"
+            )
+            found.append(RowNotice(line, reason, "demand_sent_on"))
         filed, terminated = row.court_filed_on, row.termination_on
         if filed is not None and terminated is not None and filed < terminated:
             reason = (

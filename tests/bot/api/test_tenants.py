@@ -565,3 +565,23 @@ async def test_two_writes_at_once_take_turns_so_a_number_given_twice_is_a_422_no
     )
     assert sorted(a.json()["result"] for a in again) == ["created", "unchanged"]
     assert (await api.counts())["tenants"] == 2
+
+
+async def test_a_påkrav_sent_before_the_law_allows_is_written_with_a_notice(sqlite_api: Api) -> None:
+    """As in the CSV import: a PUT or a bulk item whose påkrav came before the earliest day for the rent it most
+    plausibly concerns is written and the answer says so; one sent on the earliest day says nothing."""
+    reason = (
+        'demand_sent_on 2026-02-03 for tenant_ref "{ref}" is before 2026-02-06, the earliest day a påkrav may be sent '
+        "for rent due 2026-02-01: check which rent it concerns (a påkrav sent too early may have no legal effect)"
+    )
+    put = await sqlite_api.put("T-1", tenant(demand_sent_on="2026-02-03"))
+    assert put.status_code == 201
+    assert put.json()["notices"] == [{"index": None, "field": "demand_sent_on", "reason": reason.format(ref="T-1")}]
+    assert (await sqlite_api.get("tenants/T-1")).json()["demand_sent_on"] == "2026-02-03"
+    items = [
+        tenant("B-1", "+4520123401", demand_sent_on="2026-02-06"),
+        tenant("B-2", "+4520123402", demand_sent_on="2026-02-03"),
+    ]
+    bulk = await sqlite_api.post("tenants/bulk", {"tenants": items})
+    assert bulk.status_code == 200 and bulk.json()["created"] == 2
+    assert bulk.json()["notices"] == [{"index": 1, "field": "demand_sent_on", "reason": reason.format(ref="B-2")}]

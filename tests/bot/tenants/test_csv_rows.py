@@ -178,6 +178,29 @@ def test_a_filing_before_the_termination_is_imported_with_a_notice() -> None:
     assert result.notices[0].column == "court_filed_on"
 
 
+def test_a_påkrav_sent_before_the_law_allows_is_imported_with_a_notice() -> None:
+    """A påkrav on the 2nd for rent due Sunday 1 February 2026 (last on time Mon 2; the earliest påkrav day Fri 6):
+    imported, with a notice at its line; on the earliest day itself, or with no påkrav, nothing is said."""
+    header = "tenant_ref,name,phone,due_day,demand_sent_on"
+    rows = (
+        "A,Test Person,+4520123501,1,2026-02-02\n"
+        "B,Test Person,+4520123502,1,2026-02-06\n"
+        "C,Test Person,+4520123503,1,\n"
+        "D,Test Person,+4520123504,,02-03-2026\n"
+    )
+    result = parse(f"{header}\n{rows}")
+    assert result.ok and len(result.rows) == 4
+    assert [str(n) for n in result.notices] == [
+        'line 2 (notice): demand_sent_on 2026-02-02 for tenant_ref "A" is before 2026-02-06, the earliest day a '
+        "påkrav may be sent for rent due 2026-02-01: check which rent it concerns (a påkrav sent too early may have "
+        "no legal effect)",
+        'line 5 (notice): demand_sent_on 2026-03-02 for tenant_ref "D" is before 2026-03-06, the earliest day a '
+        "påkrav may be sent for rent due 2026-03-01: check which rent it concerns (a påkrav sent too early may have "
+        "no legal effect)",
+    ]
+    assert [n.column for n in result.notices] == ["demand_sent_on", "demand_sent_on"]
+
+
 @pytest.mark.parametrize(
     ("raw", "ore"),
     [
