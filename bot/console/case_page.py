@@ -27,6 +27,7 @@ from bot.console.labels import ANSWER_LABELS, QUESTION_LABELS, flow_label, label
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
+from bot.console.tenant_page import early_demand_words
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, transcript
 from bot.console.web import NotFound, local_day, local_time, money, now, redirect, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
@@ -357,6 +358,7 @@ async def case_page(
         # The legal clock as the one rule reads it (a termination behind a called-off court case is no court stage);
         # the rent table shows the ledger's position as it stands (its termination day: `ledger_termination_on`).
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
+        early_demand=early_demand_words(position),
         # Rent reminders held after words of crisis: why only with the tenant's consent (bot/console/crisis.py).
         crisis=hold_words(holds.get(tenant.id), shown.consent),
         transcript=shown,

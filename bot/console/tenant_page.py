@@ -16,15 +16,16 @@ from bot.console.crisis import crisis_holds, hold_words
 from bot.console.ids import path_id
 from bot.console.inbox import checks, reason_words, urgency
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import NotFound, field, now, redirect, render, runtime, today
+from bot.console.web import NotFound, field, local_day, now, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES, has_consent, open_case
 from bot.i18n import N_, shown
 from bot.i18n import gettext as _
 from bot.store.schema import cases, tenants
 from bot.tenants.court import clock_position, court_view
 from bot.tenants.lookup import SeveralTenants, tenant_by_typed_ref, tenants_matching
+from scheduler.rent_day import early_demand
 
-__all__ = ["SEARCH_SHOWN", "routes"]
+__all__ = ["SEARCH_SHOWN", "early_demand_words", "routes"]
 
 # The tenants a search lists: enough to pick the one on the phone from, few enough to read; more means typing more.
 SEARCH_SHOWN = 50
@@ -42,6 +43,24 @@ async def _tenant(request: Request, tenant_id: int) -> Any:
     if tenant is None:
         raise NotFound(N_("There is no such tenant."))
     return tenant
+
+
+def early_demand_words(position: Any) -> str | None:
+    """The adviser's note beside a påkrav sent before the law allows for the rent it most plausibly concerns
+    (`scheduler.rent_day.early_demand`), or None. A computed legal date: staff pages only, never the tenant."""
+    if position is None:
+        return None
+    early = early_demand(position.demand_sent_on, position.due_day)
+    if early is None:
+        return None
+    values = {"earliest": local_day(early.earliest), "due": local_day(early.due)}
+    return (
+        _(
+            "sent before %(earliest)s, the earliest day a påkrav may be sent for rent due %(due)s: it may have no "
+            "legal effect; check which rent it concerns"
+        )
+        % values
+    )
 
 
 @guard("admin", "adviser")
@@ -98,6 +117,7 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         checks=checks(position, today(request), rt.settings.demand_delivery_days) if consented else [],
         promise_shown=consented,
+        early_demand=early_demand_words(position),
         # Rent reminders held after words of crisis: why only with the tenant's consent (bot/console/crisis.py).
         crisis=hold_words(holds.get(tenant.id), consented),
         cases=history,
