@@ -11,6 +11,7 @@ printed, but anyone can read a postcard, so it keeps the SMS rule and `keephome 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import or_, select
 from starlette.requests import Request
@@ -44,6 +45,8 @@ def _visible(me: StaffSession) -> list[Any]:
     ]
 
 
+# How a visit can end (the codes `TASK_EVENT_LABELS` words): a mark sent twice names the first.
+_MARKS = (f"{KNOCK}:{REACHED}", f"{KNOCK}:{NOT_REACHED}", f"{POSTCARD}:{SENT}")
 _COLUMNS = (_t.id, _t.kind, _t.created_at, _t.assignee_id, tenants.c.name, tenants.c.address, tenants.c.language)
 
 
@@ -76,7 +79,14 @@ async def _visits(request: Request, me: StaffSession) -> Response:
     if visits:
         async with runtime(request).db.write() as conn:
             await record_shown(conn, now(request), me.actor, "visits.view", [f"task:{v['id']}" for v in visits])
-    return render(request, "visits.html", visits=visits, done=request.query_params.get("done") == "1")
+    already = request.query_params.get("already", "")
+    return render(
+        request,
+        "visits.html",
+        visits=visits,
+        done=request.query_params.get("done") == "1",
+        already=already if already in _MARKS else None,
+    )
 
 
 @guard("caretaker")
@@ -93,7 +103,29 @@ async def _postcard(request: Request, me: StaffSession) -> Response:
     return render(request, "postcard.html", visit=visit, first_name=name, text=text)
 
 
+async def _marked_before(request: Request, me: StaffSession, kind: str) -> str | None:
+    """How this visit ended, when it ended already as a caretaker ends one (not cancelled with its case), and was
+    this caretaker's or given to no one: the same mark sent again (the browser's back and resubmit, a phone's
+    retry) then does nothing more."""
+    task_id = path_id(request, "task_id", N_("There is no such task."))
+    async with runtime(request).db.read() as conn:
+        status = (
+            await conn.execute(
+                select(_t.status).where(
+                    _t.id == task_id,
+                    _t.kind == kind,
+                    among(_t.status, (REACHED, NOT_REACHED, SENT)),
+                    or_(_t.assignee_id == me.staff_id, _t.assignee_id.is_(None)),
+                )
+            )
+        ).scalar()
+    return None if status is None else f"{kind}:{status}"
+
+
 async def _finish(request: Request, me: StaffSession, kind: str, outcome: str) -> Response:
+    marked = await _marked_before(request, me, kind)
+    if marked is not None:
+        return redirect(f"/console/visits?{urlencode({'already': marked})}")
     visit = await _my_visit(request, me)
     if visit.kind != kind:
         raise NotFound(N_("This task is not yours, or it is finished."))

@@ -15,7 +15,16 @@ from bot.console.messaging import sms_warnings
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
 from bot.store.schema import audit_log, case_tasks, messages, tenants
-from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, without_tokens
+from tests.support.console import (
+    add_case,
+    add_person,
+    add_tenant,
+    case_row,
+    login,
+    post_form,
+    posted_twice,
+    without_tokens,
+)
 
 
 async def with_knock(
@@ -205,3 +214,41 @@ async def test_the_tenants_export_lists_the_caretakers_views_of_them(
     data = await export_tenant(runtime.db, "R-1", runtime.clock(), "cli", "json")
     actions = [entry["action"] for entry in data["audit"]]
     assert actions.count("postcard.print") == 1 and actions.count("visits.view") == 1, actions
+
+
+@pytest.mark.parametrize(
+    ("kind", "mark", "words"),
+    [
+        ("knock", "reached", "door knock: reached"),
+        ("knock", "not-reached", "door knock: not at home"),
+        ("postcard", "sent", "postcard delivered"),
+    ],
+)
+async def test_a_visit_marked_twice_counts_once_and_says_so(
+    runtime: Runtime, client: httpx.AsyncClient, kind: str, mark: str, words: str
+) -> None:
+    """The browser's back and resubmit, or a phone's retry, sends the mark again: it does nothing more, and the list
+    says the visit was marked already instead of a 404 "not yours, or finished"."""
+    await add_person(runtime, "caretaker@example.org", "caretaker")
+    _, case_id, task = await with_knock(runtime, kind=kind)
+    await login(client, "caretaker@example.org")
+    first, again = await posted_twice(client, "/console/visits", f"/console/visits/{task}/{mark}", {})
+    assert first.status_code == 303 and first.headers["location"] == "/console/visits?done=1"
+    assert again.status_code == 303, again.text
+    shown = await client.get(again.headers["location"])
+    assert shown.status_code == 200
+    assert f"This visit was marked already ({words})" in shown.text
+    async with runtime.db.read() as conn:
+        steps = (
+            await conn.execute(select(case_tasks.c.kind, case_tasks.c.status).where(case_tasks.c.case_id == case_id))
+        ).all()
+        marks = (await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"task:{task}"))).scalars()
+        finished = [a for a in marks if a != "visits.view"]
+    assert [tuple(s) for s in steps].count((kind, mark.replace("-", "_"))) == 1
+    assert finished == [f"{kind}.{mark.replace('-', '_')}"]
+    # A visit given to another caretaker and finished stays "not yours": nothing about it is told.
+    other = await add_person(runtime, "other@example.org", "caretaker")
+    _, _, theirs = await with_knock(runtime, "R-2", assignee=other, kind=kind)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(case_tasks).where(case_tasks.c.id == theirs).values(status=mark.replace("-", "_")))
+    assert (await post_form(client, "/console/visits", f"/console/visits/{theirs}/{mark}", {})).status_code == 404
