@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
 from bot.console.delivery import explain, refused_numbers
-from bot.console.ids import whole_number
+from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, field, now, redirect, render, runtime
 from bot.i18n import N_
@@ -38,19 +38,17 @@ UNHANDLED_AFTER = timedelta(minutes=1)
 @guard("admin")
 async def _admin_page(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
-    wrong_page = whole_number(request.query_params.get("wrong", "1"), "page", minimum=1, maximum=1_000_000)
     is_wrong = tenants.c.status == "wrong_number"
     async with rt.db.read() as conn:
         wrong_count = int((await conn.execute(select(func.count()).select_from(tenants).where(is_wrong))).scalar_one())
-        wrong_pages = max(1, -(-wrong_count // WRONG_PAGE_SIZE))
-        wrong_page = min(wrong_page, wrong_pages)
+        wrong_page = page_of(request, "wrong", WRONG_PAGE_SIZE, wrong_count)
         wrong = (
             await conn.execute(
                 select(tenants.c.id, tenants.c.tenant_ref, tenants.c.name, tenants.c.updated_at)
                 .where(is_wrong)
                 .order_by(tenants.c.updated_at.desc(), tenants.c.id.desc())
-                .offset((wrong_page - 1) * WRONG_PAGE_SIZE)
-                .limit(WRONG_PAGE_SIZE)
+                .offset(wrong_page.offset)
+                .limit(wrong_page.size)
             )
         ).all()
         flag_paused = await conn.run_sync(is_paused)  # as stored now: the same in every process
@@ -96,9 +94,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         request,
         "admin.html",
         wrong=wrong,
-        wrong_count=wrong_count,
         wrong_page=wrong_page,
-        wrong_pages=wrong_pages,
         setting_paused=rt.settings.paused,
         flag_paused=flag_paused,
         waiting_in=waiting[0],

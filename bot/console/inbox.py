@@ -18,8 +18,9 @@ from bot.console.accounts import HOME_OF
 from bot.console.audit import record_shown
 from bot.console.crisis import CrisisHold, crisis_holds, hold_words
 from bot.console.delivery import last_failed
-from bot.console.ids import id_from, whole_number
+from bot.console.ids import id_from
 from bot.console.labels import CASE_STATUS_LABELS
+from bot.console.paging import page_of
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, local_day, money, now, redirect, render, runtime, today
@@ -33,12 +34,14 @@ from bot.tenants.names import first_name
 from scheduler.urgency import case_priority, demand_deadline_of, urgency_of
 
 __all__ = [
+    "NOTICES_PAGE_SIZE",
     "ORIGINS",
     "OUTREACH_PREFIX",
     "OUTREACH_REASON",
     "PAGE_SIZE",
     "REASONS",
     "STATUS_FILTERS",
+    "TO_CHECK_PAGE_SIZE",
     "case_origin",
     "checks",
     "origin_words",
@@ -53,9 +56,10 @@ PAGE_SIZE = 50
 # When two tenants in the list share a first name and a surname initial, this many last characters of the
 # tenant_ref tell them apart.
 REF_DIGITS = 4
-TO_CHECK_SHOWN = 300
-# Filings whose kommune notice is missing or late, shown on the inbox's first page.
-NOTICES_SHOWN = 300
+# The tenants to check and the filings whose kommune notice is missing or late, under the first page of open cases: a
+# page of each at a time (bot/console/paging.py), so neither list grows past what a page (and its audit entry) holds.
+TO_CHECK_PAGE_SIZE = 50
+NOTICES_PAGE_SIZE = 50
 ORIGINS = {
     "handoff": N_("the tenant asked for an adviser"),
     "outreach": N_("urgent outreach"),
@@ -183,11 +187,6 @@ def tell_apart(people: Sequence[tuple[str, str]]) -> list[str]:
     ]
 
 
-def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return whole_number(raw, "page", minimum=1, maximum=1_000_000)
-
-
 _CASE_COLUMNS = (
     cases,
     tenants.c.name.label("tenant_name"),
@@ -245,7 +244,6 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             statuses=Labels(CASE_STATUS_LABELS[s] for s in STATUS_FILTERS),
         )
     mine = request.query_params.get("mine") == "1"
-    page = _page_number(request)
     query = (
         select(*_CASE_COLUMNS)
         .join(tenants, tenants.c.id == cases.c.tenant_id)
@@ -270,8 +268,8 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
     raised: set[int] = set()
     async with runtime(request).db.read() as conn:
         total = int((await conn.execute(counted)).scalar_one())
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(page, pages)
+        listing = page_of(request, "page", PAGE_SIZE, total)
+        page, pages = listing.number, listing.pages
         if status == "closed":
             # Closed cases newest first, one page read at a time.
             order = query.order_by(cases.c.closed_at.desc(), cases.c.id.desc())
@@ -319,11 +317,15 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
     ]
     to_check: list[dict[str, Any]] = []
     notices: list[NoticeDue] = []
+    check_page = notices_page = None
     if status == "open" and not mine and page == 1:
         async with runtime(request).db.read() as conn:
-            to_check = await _to_check(conn, day, delivery_days)
+            every_check = await _to_check(conn, day, delivery_days)
             # The same list as `keephome kommune-notices`: filings whose § 92 notice is missing or late.
-            notices = await conn.run_sync(notices_due, NOTICES_SHOWN)
+            every_notice = await conn.run_sync(notices_due)
+        check_page = page_of(request, "check", TO_CHECK_PAGE_SIZE, len(every_check))
+        notices_page = page_of(request, "notices", NOTICES_PAGE_SIZE, len(every_notice))
+        to_check, notices = check_page.cut(every_check), notices_page.cut(every_notice)
     # A view of tenants' data: audited with the cases and tenants shown, each once a session (the list refreshes
     # itself every 20 seconds).
     shown = [f"case:{row.id}" for row in rows] + [f"tenant:{item['id']}" for item in to_check]
@@ -340,7 +342,9 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         closed=await _just_closed(request),
         items=items,
         to_check=to_check,
+        check_page=check_page,
         notices=notices,
+        notices_page=notices_page,
         status=status,
         mine=mine,
         statuses=STATUS_FILTERS,
@@ -390,7 +394,6 @@ async def _to_check(conn: AsyncConnection, day: date, delivery_days: int) -> lis
             rp.demand_sent_on.is_not(None) | rp.demand_received_on.is_not(None),
             (rp.paid_claim_until >= day) | (rp.promise_on >= day),
         )
-        .limit(TO_CHECK_SHOWN)
     )
     rows = (await conn.execute(query)).all()
     consented = await conn.run_sync(consented_among, [row.id for row in rows])

@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 from sqlalchemy import insert
 
-from bot.console.inbox import PAGE_SIZE, tell_apart
+from bot.console.inbox import NOTICES_PAGE_SIZE, PAGE_SIZE, TO_CHECK_PAGE_SIZE, tell_apart
+from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
-from bot.store.schema import cases, rent_positions, tenants
+from bot.store.schema import cases, consents, rent_positions, tenants
+from bot.tenants.csv_rows import known_languages, parse_csv
 from bot.tenants.erase import erase
 from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, today, without_tokens
 
@@ -276,3 +278,64 @@ async def test_the_inbox_view_is_audited_once_a_session_for_what_it_shows(
             .all()
         )
     assert views == [f"case:{first}", f"case:{second}"]
+
+
+def _section(page: str, start: str, end: str | None = None) -> list[str]:
+    """The tenants (`data-tenant`) one of the inbox's lists shows, from its card's id to the next's."""
+    part = page[page.index(f'id="{start}"') : page.index(f'id="{end}"') if end else None]
+    return re.findall(r'<tr data-tenant="(\d+)"', part)
+
+
+async def test_the_lists_to_check_and_of_missing_kommune_notices_are_shown_a_page_at_a_time(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Each list showed up to 300 rows at once and no more, with no way on: a page of each now, its count, and links
+    that keep the other list's page."""
+    day = today(runtime)
+    more = 3
+    to_check = [
+        await add_tenant(
+            runtime,
+            f"K-{n:03d}",
+            name=f"Check{n:03d} Tenant",
+            phone=f"+452000{n:04d}",
+            balance_ore=90000,
+            demand_sent_on=day - timedelta(days=5),
+            paid_claim_until=day + timedelta(days=3),
+        )
+        for n in range(TO_CHECK_PAGE_SIZE + more)
+    ]
+    async with runtime.db.write() as conn:
+        await conn.execute(
+            consents.insert(),
+            [
+                {"tenant_id": t, "scope": "adviser", "wording_version": "consent-v1", "given_at": runtime.clock()}
+                for t in to_check
+            ],
+        )
+    header = "tenant_ref;name;phone;balance;address;court_filed_on;kommune_notified_on"
+    lines = [
+        f"F-{n:03d};Filed{n:03d} Tenant;2012{n:04d};0;Byvej {n + 1};{day - timedelta(days=n + 1)};"
+        for n in range(NOTICES_PAGE_SIZE + more)
+    ]
+    parsed = parse_csv("\n".join([header, *lines]).encode(), day, known_languages(), ["da", "en"], "da")
+    assert parsed.ok, parsed.errors
+    await import_tenants(runtime.db, parsed.rows, runtime.clock(), runtime.settings)
+    await add_person(runtime, "adviser@example.org", "adviser")
+    await login(client, "adviser@example.org")
+
+    first = (await client.get("/console/")).text
+    later = (await client.get("/console/?check=2&notices=2")).text
+    checks = _section(first, "to-check", "kommune-not-notified"), _section(later, "to-check", "kommune-not-notified")
+    notices = _section(first, "kommune-not-notified"), _section(later, "kommune-not-notified")
+    assert [len(checks[0]), len(checks[1])] == [TO_CHECK_PAGE_SIZE, more]
+    assert Counter(checks[0] + checks[1]) == Counter(str(t) for t in to_check)
+    assert [len(notices[0]), len(notices[1])] == [NOTICES_PAGE_SIZE, more]
+    assert len(set(notices[0] + notices[1])) == NOTICES_PAGE_SIZE + more
+    assert f"{TO_CHECK_PAGE_SIZE + more} tenants to check" in first
+    assert f"{NOTICES_PAGE_SIZE + more} filings without a notice in time" in first
+    assert 'href="?check=2#to-check"' in first and 'href="?notices=2#kommune-not-notified"' in first
+    # On, back: the other list stays on its page.
+    assert 'href="?notices=2&amp;check=1#to-check"' in later
+    assert 'href="?check=2&amp;notices=1#kommune-not-notified"' in later
+    assert "check=3" not in later and "notices=3" not in later
