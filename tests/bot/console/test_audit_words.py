@@ -1,0 +1,114 @@
+"""The audit page words each entry's action (`case.view` as "looked at a case"), in Danish and English, and keeps the
+code beside it. Every action keephome writes has its words: found in the code where each is written, so a new one
+without words fails here."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import httpx
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import update
+
+from bot.console.audit import record
+from bot.console.labels import AUDIT_ACTION_LABELS
+from bot.runtime import Runtime
+from bot.store.schema import staff
+from tests.support.console import add_person, login
+
+ROOT = Path(__file__).resolve().parents[3]
+DA_PO = ROOT / "templates" / "console" / "locale" / "da.po"
+
+# Where an action is made from parts or handed on in a variable: what it can be. A new such place fails the test
+# below until it is listed here with its actions.
+_MADE = {
+    ("bot/api/app.py", "action"): {"api.tenant.view", "api.cases.list"},
+    ("bot/api/tenants.py", "outcome.action"): {"api.tenant.put", "api.tenants.bulk"},
+    ("bot/console/admin.py", "action"): {"tenants.wrong_numbers.view", "tenants.maybe_twice.view"},
+    ("bot/console/audit.py", "action"): set(),  # `record` and `record_shown` themselves
+    ("bot/console/caretaker.py", "f'{kind}.{outcome}'"): {"knock.reached", "knock.not_reached", "postcard.sent"},
+    ("bot/console/case_actions.py", "action"): {"case.release", "task.take_back"},
+    ("bot/console/case_actions.py", "f'call.{outcome}'"): {"call.reached", "call.not_reached"},
+    ("bot/console/report.py", "action"): {"report.print", "report.export"},
+    ("bot/console/staff_admin.py", "f'staff.{role}_left'"): {
+        "staff.admin_left",
+        "staff.adviser_left",
+        "staff.volunteer_left",
+        "staff.caretaker_left",
+    },
+    ("bot/console/volunteer.py", "action"): {"task.done", "task.needs_adviser"},
+    ("bot/console/volunteer.py", "f'appointment.{status}'"): {"appointment.held", "appointment.missed"},
+}
+
+
+def _actions_at(node: ast.AST) -> list[ast.expr]:
+    """The action a node writes, if it writes one: `record(…, "case.view", …)`, `.values(action="…")`,
+    `{"action": "…"}`."""
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+        if name in ("record", "record_shown") and len(node.args) >= 4:
+            return [node.args[3]]
+        return [k.value for k in node.keywords if k.arg == "action" and name == "values"]
+    if isinstance(node, ast.Dict):
+        return [
+            v
+            for k, v in zip(node.keys, node.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value == "action"
+        ]
+    return []
+
+
+def _written() -> tuple[list[str], list[tuple[str, str]]]:
+    """The actions written as they stand in the code, and the places that make one from parts, each as
+    (file, source)."""
+    plain: list[str] = []
+    made: list[tuple[str, str]] = []
+    for file in sorted((ROOT / "bot").rglob("*.py")):
+        path = str(file.relative_to(ROOT))
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            todo = _actions_at(node)
+            while todo:
+                action = todo.pop()
+                if isinstance(action, ast.Constant) and isinstance(action.value, str):
+                    plain.append(action.value)
+                elif isinstance(action, ast.IfExp):
+                    todo += [action.body, action.orelse]
+                elif not (isinstance(action, ast.Call) and getattr(action.func, "id", None) == "N_"):
+                    made.append((path, ast.unparse(action)))  # not a column's heading (`N_("Action")`)
+    return plain, made
+
+
+def test_every_action_keephome_writes_has_words() -> None:
+    plain, made = _written()
+    assert len(plain) >= 60  # the scan finds the writers
+    unlisted = sorted(set(made) - set(_MADE))
+    assert unlisted == [], "an action made from parts: list what it can be in _MADE"
+    everything = set(plain) | {action for place in made for action in _MADE[place]}
+    assert sorted(everything - set(AUDIT_ACTION_LABELS)) == []
+    # And no words for an action nobody writes any more.
+    assert sorted(set(AUDIT_ACTION_LABELS) - everything) == []
+
+
+def test_every_actions_words_are_in_danish() -> None:
+    with DA_PO.open("rb") as po:
+        catalogue = read_po(po)
+    missing = [
+        words for words in AUDIT_ACTION_LABELS.values() if not (catalogue.get(words) and catalogue[words].string)
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "looked at a case"), ("da", "så en sag")])
+async def test_the_audit_page_words_an_action_and_keeps_its_code(
+    runtime: Runtime, client: httpx.AsyncClient, language: str, words: str
+) -> None:
+    await add_person(runtime, "admin@example.org", "admin")
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language=language))
+        await record(conn, runtime.clock(), "staff:1", "case.view", "case:7")
+    await login(client, "admin@example.org")
+    page = (await client.get("/console/audit?action=case.view")).text
+    assert f'<td class="action">{words}<br><code class="muted"' in page
+    assert ">case.view</code>" in page
