@@ -231,6 +231,15 @@ _EN_ORDINALS = {
     "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
 }  # fmt: skip
 _ORDINALS = _DA_ORDINALS | _EN_ORDINALS
+# "femten", "fifteen" answering "when?": a day of the month as a bare "15" is. Only 11 to 31: "to", "en" and "one" are
+# too often other words.
+_DAY_CARDINALS = {
+    "elleve": 11, "tolv": 12, "tretten": 13, "fjorten": 14, "femten": 15, "seksten": 16, "sytten": 17, "atten": 18,
+    "nitten": 19, "tyve": 20, "enogtyve": 21, "toogtyve": 22, "treogtyve": 23, "fireogtyve": 24, "femogtyve": 25,
+    "seksogtyve": 26, "syvogtyve": 27, "otteogtyve": 28, "niogtyve": 29, "tredive": 30, "enogtredive": 31,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+}  # fmt: skip
 _WEEKDAYS = {
     "mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lordag": 5, "loerdag": 5, "sondag": 6,
     "soendag": 6, "tirs": 1, "tors": 3, "fre": 4, "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1,
@@ -1172,11 +1181,23 @@ def _day_of_month(number: int, today: date) -> date | None:
 
 
 _D_NUMBER = re.compile(r"d\d{1,2}")
+_EN_UNITS = {word: day for word, day in _EN_ORDINALS.items() if day < 10} | {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+_AMOUNT_UNITS = frozenset({"hundrede", "hundred", "tusind", "tusinde", "thousand", "kr", "kroner", "dkk"})
 
 
 def _as_day(words: Sequence[str], index: int, today: date, *, strict: bool) -> _Found | None:
     """A day of the month: "den 15.", "d. 15", "the 15", "15th", "den femtende"; a bare "15" unless `strict`."""
     word = words[index]
+    if word in _DAY_CARDINALS:
+        after = words[index + 1] if index + 1 < len(words) else ""
+        if after in _AMOUNT_UNITS:
+            return None  # "femten hundrede": an amount, no day
+        unit = _EN_UNITS.get(after, 0)
+        if unit and _DAY_CARDINALS[word] % 10 == 0 and (not strict or after in _EN_ORDINALS):
+            return _Found(index, 2, _day_of_month(_DAY_CARDINALS[word] + unit, today))  # "twenty first", "twenty five"
+        word = str(_DAY_CARDINALS[word])  # "femten" is read as "15" is
     before = words[index - 1] if index > 0 else ""
     if word.isdigit() and index + 1 < len(words) and _COUNTED.fullmatch(f"{word} {words[index + 1]}"):
         return None  # "3 gange i januar", "i 2 rater": a number of times, no day of the month

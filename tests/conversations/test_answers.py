@@ -212,6 +212,16 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("en dag", None),  # "en dag" is some day, not a count
         ("efter den 10.", date(2026, 12, 11)),
         ("den femtende", date(2026, 12, 15)),
+        # A day of the month in words, ordinal or not, as "den 15." and a bare "15" are.
+        ("femten", date(2026, 12, 15)),
+        ("femtende", date(2026, 12, 15)),
+        ("den femten", date(2026, 12, 15)),
+        ("første", date(2027, 1, 1)),
+        ("fifteen", date(2026, 12, 15)),
+        ("the fifteenth", date(2026, 12, 15)),
+        ("on the twenty first", date(2026, 12, 21)),  # never the 20th
+        ("twenty five", date(2026, 12, 25)),
+        ("femten hundrede", None),  # an amount, no day
         ("after the 10th", date(2026, 12, 11)),
         ("fredag i næste uge", date(2026, 12, 11)),
         ("fredag den 11.", date(2026, 12, 11)),  # the weekday agrees with the day
