@@ -44,7 +44,14 @@ from conversations.flow import (
     Step,
 )
 from conversations.flows import FLOWS
-from conversations.keywords import asks_something, asks_who_sees, is_greeting, looks_like_noted, looks_like_thanks
+from conversations.keywords import (
+    asks_something,
+    asks_what_adviser_is,
+    asks_who_sees,
+    is_greeting,
+    looks_like_noted,
+    looks_like_thanks,
+)
 from conversations.model import (
     FACTS,
     AnswerRecorded,
@@ -644,6 +651,9 @@ def ended(state: State, reason: str) -> State:
 def _at_consent(state: State, text: str, today: date) -> list[Event]:
     """What the consent question answers, besides a yes or a no, without a try used and without a consent read into
     it (a consent is given to the question's own words only); the question waits. Nothing for any other text."""
+    if asks_what_adviser_is(text):
+        # "Hvad er en rådgiver?": who they are, and the question again (its yes is given to its own words).
+        return [MessageRequested("consent.about_adviser", _values(state))]
     if pick_tag(text, state.language, ("adviser",), today) is not None:
         # "Ring til mig": the yes is what lets an adviser call, and the question says so.
         return [MessageRequested("consent.call_wish", _values(state))]

@@ -18,6 +18,7 @@ __all__ = [
     "Keyword",
     "KeywordKind",
     "asks_something",
+    "asks_what_adviser_is",
     "carrier_stop",
     "classify",
     "is_greeting",
@@ -689,6 +690,20 @@ def asks_who_sees(text: str) -> bool:
     words = set(listed)
     asked = asks_something(text) or (bool(listed) and listed[0] in _WHO)
     return asked and not _WHO.isdisjoint(words) and not _SEES.isdisjoint(words)
+
+
+# "Hvad er en rådgiver?", "who is the adviser?": a question of who the adviser is, before the tenant says yes to one.
+_WHAT = frozenset({"hvad", "hvem", "what", "whats", "who", "whos"})
+_ADVISER = frozenset({
+    "raadgiver", "raadgiveren", "radgiver", "radgiveren", "okonomisk", "adviser", "advisor", "counselor", "counsellor",
+})  # fmt: skip
+
+
+def asks_what_adviser_is(text: str) -> bool:
+    """A short message that asks who or what the adviser is ("hvad er en rådgiver?", "what is an adviser"): it begins
+    with "hvad"/"hvem"/"what"/"who", greetings and fillers aside, and names the adviser."""
+    words = [word.replace("'", "") for word in tokens(text) if word not in _WHO_FILLERS]
+    return bool(words) and len(words) <= 7 and words[0] in _WHAT and not _ADVISER.isdisjoint(words)
 
 
 def looks_like_who_question(text: str) -> bool:

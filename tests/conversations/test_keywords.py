@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.keywords import (
+    asks_what_adviser_is,
     classify,
     is_greeting,
     looks_like_stop_wish,
@@ -364,3 +365,18 @@ def test_asking_what_the_message_is_about_is_a_who_question(text: str) -> None:
     """ "Hvad er det her for noget" (no question mark, as a basic phone sends it) gets who writes and why, never "thank
     you for writing" and the consent question as if it told us something."""
     assert looks_like_who_question(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hvad er en rådgiver?", "Hvem er rådgiveren", "what is an adviser?", "What's an advisor", "who is the adviser"],
+)
+def test_asking_who_the_adviser_is_is_told_apart(text: str) -> None:
+    assert asks_what_adviser_is(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["ring til mig, rådgiver", "hvornår ringer rådgiveren?", "I want an adviser", "hvad er det"]
+)
+def test_a_wish_for_an_adviser_is_no_question_of_who_they_are(text: str) -> None:
+    assert not asks_what_adviser_is(text)
