@@ -47,6 +47,7 @@ from conversations.flows import FLOWS
 from conversations.keywords import (
     asks_something,
     asks_what_adviser_is,
+    asks_what_is_owed,
     asks_who_sees,
     is_greeting,
     looks_like_noted,
@@ -858,6 +859,11 @@ def resume(state: State, input: Input, now: datetime) -> Result:
                 return state, [MessageRequested("common.no_words", _values(state))]
             if is_greeting(text):
                 return _greeted(flow, state, now, moved)
+            if asks_what_is_owed(text):
+                # "Hvad skylder jeg?": no amount is written here (never by SMS, and no live figure is held); where to
+                # get it, and the question waits, no try used.
+                told = {**_values(state), "adviser_word": int(_hears_adviser(flow.step(state.step), state))}
+                return state, [MessageRequested("common.owed_asked", told)]
             return _text(flow, state, text, now, attached, queued)
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)

@@ -19,6 +19,7 @@ __all__ = [
     "KeywordKind",
     "asks_something",
     "asks_what_adviser_is",
+    "asks_what_is_owed",
     "carrier_stop",
     "classify",
     "is_greeting",
@@ -704,6 +705,29 @@ def asks_what_adviser_is(text: str) -> bool:
     with "hvad"/"hvem"/"what"/"who", greetings and fillers aside, and names the adviser."""
     words = [word.replace("'", "") for word in tokens(text) if word not in _WHO_FILLERS]
     return bool(words) and len(words) <= 7 and words[0] in _WHAT and not _ADVISER.isdisjoint(words)
+
+
+# "Hvad skylder jeg?", "how much do I owe": the tenant asks for the amount, which keephome never writes in an SMS and
+# holds no live figure of. Matched on the whole message, greetings and fillers at its ends aside.
+_OWED_QUESTIONS = frozenset({
+    "hvad skylder jeg", "hvor meget skylder jeg", "hvad skylder jeg jer", "hvor meget skylder jeg jer",
+    "hvad skylder jeg i husleje", "hvor meget skylder jeg i husleje", "hvor meget mangler jeg", "hvad mangler jeg",
+    "hvor meget mangler jeg at betale", "hvor meget skal jeg betale", "hvad skal jeg betale", "hvor stor er min gaeld",
+    "hvad er min gaeld", "hvad er min saldo",
+    "how much do i owe", "how much do i owe you", "what do i owe", "what do i owe you", "how much do i have to pay",
+    "how much is my debt", "what is my debt", "what is my balance", "whats my balance", "how much is owed",
+})  # fmt: skip
+
+
+def asks_what_is_owed(text: str) -> bool:
+    """A message that only asks how much the tenant owes ("hvad skylder jeg?", "how much do I owe"), greetings and
+    fillers aside."""
+    words = [w.replace("'", "") for w in re.split(r"[\s,;.!?]+", normalize(text)) if w]
+    while words and words[0] in _WHO_FILLERS:
+        words.pop(0)
+    while words and words[-1] in _WHO_FILLERS:
+        words.pop()
+    return " ".join(words) in _OWED_QUESTIONS
 
 
 def looks_like_who_question(text: str) -> bool:

@@ -6,6 +6,7 @@ import pytest
 
 from conversations.keywords import (
     asks_what_adviser_is,
+    asks_what_is_owed,
     classify,
     is_greeting,
     looks_like_stop_wish,
@@ -380,3 +381,16 @@ def test_asking_who_the_adviser_is_is_told_apart(text: str) -> None:
 )
 def test_a_wish_for_an_adviser_is_no_question_of_who_they_are(text: str) -> None:
     assert not asks_what_adviser_is(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hvad skylder jeg", "Hvor meget skylder jeg?", "how much do I owe", "How much do I owe?", "hej hvad skylder jeg"],
+)
+def test_asking_how_much_is_owed_is_told_apart(text: str) -> None:
+    assert asks_what_is_owed(text)
+
+
+@pytest.mark.parametrize("text", ["jeg ved hvad jeg skylder", "hvad skylder jeg? jeg betaler fredag", "I owe nothing"])
+def test_a_longer_message_about_what_is_owed_is_no_such_question(text: str) -> None:
+    assert not asks_what_is_owed(text)
