@@ -174,17 +174,7 @@ async def test_ten_thousand_tenants_with_every_field_at_its_longest_go_in_one_bu
         200,
         {"created": MAX_BULK, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0},
     )
-
-
-@pytest.mark.slow
-async def test_ten_thousand_tenants_go_in_one_bulk(sqlite_api: Api) -> None:
-    api = sqlite_api
-    items = [tenant(f"B-{i:05d}", f"+452012{i:04d}") for i in range(MAX_BULK)]
-    answer = await api.post("tenants/bulk", {"tenants": items})
-    assert (answer.status_code, answer.json()) == (
-        200,
-        {"created": MAX_BULK, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0},
-    )
+    # The bulk of the most tenants a request takes, each as long as the schema lets it be, is all written.
     assert (await api.counts())["tenants"] == MAX_BULK
 
 
