@@ -1454,8 +1454,13 @@ def waits_for_pay(text: str) -> bool:
 _AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d)")
 # "3 tusind", "to hundrede", "2k", "1.5k", "1,5 k" (a thousand as people text it: never read as 2 kr, nor "1.5" as the
 # 1st of May).
+# The words a hundred or a thousand is counted with: one to ten, the days' eleven to thirty-one, and the tens ("femten
+# hundrede" is 1,500 kr, never "femten" and 100).
+_TENS = {"fyrre": 40, "halvtreds": 50, "tres": 60, "halvfjerds": 70, "firs": 80, "halvfems": 90, "forty": 40,
+         "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
+_COUNTING_WORDS = _SMALL_NUMBERS | _DAY_CARDINALS | _TENS
 _WORD_NUMBER = re.compile(
-    rf"(?:(?<![\w.,])(\d{{1,3}}(?:[.,]\d{{1,2}})?)|\b({'|'.join(_SMALL_NUMBERS)})) ?"
+    rf"(?:(?<![\w.,])(\d{{1,3}}(?:[.,]\d{{1,2}})?)|\b({'|'.join(sorted(_COUNTING_WORDS, key=len, reverse=True))})) ?"
     r"(tusind|tusinde|thousand|k|hundrede|hundred)\b"
 )
 # "Tusind kr", "hundrede kroner": one of them (never "tusind tak", whose "tusind" is no number); "tusind" alone is one
@@ -1486,7 +1491,7 @@ def _to_ore(number: str) -> int | None:
 def _words_to_digits(match: re.Match[str]) -> str:
     digits, word, unit = match.groups()
     # Tenths and hundredths of a thousand or a hundred are whole kroner ("1,5k" is 1500, "2.25 tusind" 2250).
-    number = Decimal(digits.replace(",", ".")) if digits else Decimal(_SMALL_NUMBERS[word])
+    number = Decimal(digits.replace(",", ".")) if digits else Decimal(_COUNTING_WORDS[word])
     return str(int(number * (1000 if unit.startswith(("tusind", "thousand", "k")) else 100)))
 
 

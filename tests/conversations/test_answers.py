@@ -147,6 +147,10 @@ def test_option_number(text: str, expected: int | None) -> None:
         ("hundrede kroner", 10000),
         ("kan betale tusind kr på fredag", 100000),
         ("tusind tak", None),
+        ("femten hundrede", 150000),  # counted hundreds: never "femten" and a hundred
+        ("tolv hundrede kr", 120000),
+        ("tyve tusind", 2000000),
+        ("fifteen hundred", 150000),
         ("2k", 200000),  # a thousand as people text it, never 2 kr
         ("3 K", 300000),
         # Tenths of a thousand, with a point or a comma, with or without a space: never "1.5" as the 1st of May.
