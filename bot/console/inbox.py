@@ -328,7 +328,11 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         to_check, notices = check_page.cut(every_check), notices_page.cut(every_notice)
     # A view of tenants' data: audited with the cases and tenants shown, each once a session (the list refreshes
     # itself every 20 seconds).
-    shown = [f"case:{row.id}" for row in rows] + [f"tenant:{item['id']}" for item in to_check]
+    shown = (
+        [f"case:{row.id}" for row in rows]
+        + [f"tenant:{item['id']}" for item in to_check]
+        + [f"tenant:{notice.tenant_id}" for notice in notices]  # a filing's tenant: their name and reference
+    )
     seen = seen_by_sessions(request)
     new = seen.unseen(me.session_id, "inbox", shown)
     if new:

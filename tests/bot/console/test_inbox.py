@@ -280,6 +280,34 @@ async def test_the_inbox_view_is_audited_once_a_session_for_what_it_shows(
     assert views == [f"case:{first}", f"case:{second}"]
 
 
+async def test_the_filings_without_a_kommune_notice_are_audited_with_their_tenants(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The list of filings whose kommune notice is missing shows each tenant's name and reference: a view of their
+    data, in the audit log with each tenant it showed (once a session, as the cases are)."""
+    from sqlalchemy import select
+
+    from bot.store.schema import audit_log
+
+    day = today(runtime)
+    header = "tenant_ref;name;phone;balance;address;court_filed_on;kommune_notified_on"
+    lines = [f"F-{n};Filed{n} Tenant;2012000{n};0;Byvej {n};{day - timedelta(days=n + 1)};" for n in range(2)]
+    parsed = parse_csv("\n".join([header, *lines]).encode(), day, known_languages(), ["da", "en"], "da")
+    assert parsed.ok, parsed.errors
+    await import_tenants(runtime.db, parsed.rows, runtime.clock(), runtime.settings)
+    await _adviser(runtime, client)
+    page = (await client.get("/console/")).text
+    listed = _section(page, "kommune-not-notified")
+    assert len(listed) == 2
+    assert (await client.get("/console/")).status_code == 200
+    async with runtime.db.read() as conn:
+        details = (
+            (await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "inbox.view"))).scalars().all()
+        )
+    named = [part for detail in details for part in str(detail).split(",")]
+    assert sorted(named) == sorted(f"tenant:{tenant}" for tenant in listed)
+
+
 def _section(page: str, start: str, end: str | None = None) -> list[str]:
     """The tenants (`data-tenant`) one of the inbox's lists shows, from its card's id to the next's."""
     part = page[page.index(f'id="{start}"') : page.index(f'id="{end}"') if end else None]
