@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.console.delivery import DeliveryFacts, delivery
 from bot.i18n import speaking
 from bot.outbox.route import NONE
+from bot.reminders.jobs import JobServices, plan_today
 from bot.reminders.plan import PlannedRow, PlanOutcome, ReminderFate, day_so_far, plan_reminders
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
@@ -202,7 +203,13 @@ async def run_remind(
         if problem is not None:
             print(f"keephome remind: {problem}", file=sys.stderr)
             return 2
-        outcome = await plan_reminders(db, settings, now, day=day, dry_run=dry_run)
+        if dry_run:
+            outcome = await plan_reminders(db, settings, now, day=day, dry_run=True)
+        else:
+            # As the scheduler plans (`plan_today`): the day is recorded as planned, so the admin page and the
+            # scheduler's catch-up see it; the running service's sender finds the rows at its next look.
+            jobs = JobServices(db, settings, lambda: now, wake_sender=lambda: None)
+            outcome = await plan_today(jobs)
         fates = [] if as_csv else await day_so_far(db, settings, day)
     finally:
         await db.dispose()

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 from bot.cli.main import main
 from bot.cli.remind import run_remind
 from bot.i18n import speaking
+from bot.reminders.plan_state import last_plan, plan_state
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
@@ -125,6 +126,24 @@ async def test_real_planning_today_records_and_queues_once(settings: Settings) -
     assert "2 new" not in again.getvalue() and "(no reminders)" in again.getvalue()
     assert await _count(settings, planned_reminders) == 2
     assert await _count(settings, outbox) == 2
+
+
+async def test_a_plan_made_by_hand_is_recorded_as_the_days_plan(settings: Settings) -> None:
+    """`keephome remind` planning for real records the day as the scheduler does: the admin page says today was
+    planned, and the scheduler's catch-up does not plan it again. A dry run records nothing."""
+    await _tenants(settings)
+    db = Database(settings.database_url)
+    try:
+        assert await run_remind(with_channels(settings), None, True, False, io.StringIO(), now=NOW) == 0
+        async with db.read() as conn:
+            assert await conn.run_sync(last_plan) is None
+        assert await run_remind(with_channels(settings), None, False, False, io.StringIO(), now=NOW) == 0
+        async with db.read() as conn:
+            record = await conn.run_sync(last_plan)
+    finally:
+        await db.dispose()
+    assert record is not None and (record.day, record.at) == (DAY, NOW)
+    assert plan_state(record, NOW, "Europe/Copenhagen", 9).state == "late"
 
 
 async def test_without_a_channel_the_planned_reminders_are_said_to_wait_for_one(settings: Settings) -> None:
