@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.paths import language_folders
-from bot.phones import e164
+from bot.tenants.phones import e164
 from conversations.model import FlowSettings
 from scheduler.opening import OpeningSpan
 

@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
 
 from bot.api.errors import ApiError, Problem, from_validation
-from bot.phones import MAX_LENGTH as PHONE_MAX_LENGTH
 from bot.tenants.csv_rows import BALANCE_DAYS_AHEAD, FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, POINT_AMOUNT
+from bot.tenants.phones import MAX_LENGTH as PHONE_MAX_LENGTH
 
 __all__ = [
     "MAX_BULK",

@@ -35,10 +35,10 @@ from bot.i18n import (
 from bot.i18n import install as install_gettext
 from bot.inbound.inbox import clean_text
 from bot.paths import TEMPLATES_DIR
-from bot.phones import readable
 from bot.runtime import Runtime
 from bot.store.election import role_held_somewhere
 from bot.tenants.csv_rows import local_today
+from bot.tenants.phones import readable
 
 __all__ = [
     "FormError",

@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 from bot.channels.base import DROP_KEYBOARD, SHARE_PHONE
 from bot.inbound.strangers import Stranger, answer_once_today, count_failure, failure_window, remember, stranger_key
 from bot.outbox.enqueue import enqueue, queued_among
-from bot.phones import from_telegram_contact
 from bot.store.scene import Scene
 from bot.store.schema import audit_log, staff, tenants
 from bot.tenants import linking
+from bot.tenants.phones import from_telegram_contact
 from conversations.keywords import classify
 
 __all__ = [

@@ -18,8 +18,8 @@ from jinja2.runtime import Context as JinjaContext
 
 from bot.i18n import clock
 from bot.outbox.sms_rules import gsm_spelling, plain_punctuation
-from bot.phones import readable
 from bot.settings import Settings
+from bot.tenants.phones import readable
 from conversations.model import Channel, Choice
 from conversations.values import Money, Value
 from scheduler.opening import open_until, reachable

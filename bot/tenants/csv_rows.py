@@ -19,7 +19,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.paths import TEMPLATES_DIR
-from bot.phones import e164, refusal
+from bot.tenants.phones import e164, refusal
 from scheduler.rent_day import early_demand
 
 __all__ = [

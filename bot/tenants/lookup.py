@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 
 from bot.i18n import N_, Explained
-from bot.phones import e164
 from bot.store.schema import tenants
+from bot.tenants.phones import e164
 
 __all__ = ["NAME_SHORTEST", "SeveralTenants", "tenant_by_typed_ref", "tenants_matching"]
 

@@ -28,8 +28,8 @@ from twilio.request_validator import RequestValidator
 
 from bot.inbound.inbox import InboundMessage, clean_text
 from bot.outbox.status import record_delivery
-from bot.phones import e164
 from bot.store.schema import FAILED_STATUSES
+from bot.tenants.phones import e164
 from bot.webhooks.refusals import refused
 
 if TYPE_CHECKING:

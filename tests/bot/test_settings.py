@@ -3,7 +3,10 @@ variable (the command line's own answers are in tests/bot/cli/test_one_line_erro
 
 from __future__ import annotations
 
+import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -183,6 +186,17 @@ def test_a_twilio_sender_that_is_no_phone_number_is_refused(written: str) -> Non
         f"KEEPHOME_TWILIO_FROM: {written!r} is not a phone number: set the reply-capable number Twilio gave the "
         "account, e.g. +4570102030 or 70 10 20 30 (a sender name cannot take the tenants' answers)"
     )
+
+
+def test_reading_the_settings_takes_only_the_phone_rule_from_the_tenants_package() -> None:
+    """The settings read KEEPHOME_TWILIO_FROM by the tenants' one phone rule (`bot/tenants/phones.py`), which sits
+    above them in the import layers (an ignored import in pyproject.toml): every command reads the settings, so the
+    tenants' package must give them that module and nothing of the record's rules (upsert, linking, the database)."""
+    code = "import sys, bot.settings; print(sorted(m for m in sys.modules if m.startswith('bot.')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = ast.literal_eval(done.stdout)
+    assert [m for m in loaded if m.startswith("bot.tenants")] == ["bot.tenants", "bot.tenants.phones"]
+    assert load_settings(_env_file=None, twilio_from="70 10 20 30").twilio_from == "+4570102030"
 
 
 async def test_twilio_gets_the_sender_in_e164_however_it_was_written(

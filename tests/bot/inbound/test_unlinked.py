@@ -12,9 +12,9 @@ from sqlalchemy import select, text
 
 from bot.inbound.strangers import stranger_key
 from bot.inbound.unlinked import MAX_FAILED_CODES, typed_phone
-from bot.phones import from_telegram_contact
 from bot.store.schema import link_codes, messages, outbox, unknown_senders
 from bot.tenants.linking import deep_link
+from bot.tenants.phones import from_telegram_contact
 from tests.support.telegram_harness import CHAT, Harness, callback_update, contact_update, harness, text_update
 
 LINKED = "Du er nu forbundet"

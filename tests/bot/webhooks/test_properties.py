@@ -26,9 +26,9 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.inbound.inbox import clean_text
-from bot.phones import e164
 from bot.runtime import Clock, Runtime
 from bot.store.schema import STATUS_RANK, inbound, messages, tenants
+from bot.tenants.phones import e164
 from bot.webhooks.telegram import SECRET_HEADER
 from bot.webhooks.twilio import SMS_PATH, STATUS_PATH
 from tests.conftest import make_settings, started_runtime

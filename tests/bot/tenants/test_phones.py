@@ -1,10 +1,11 @@
-"""Phone numbers as a ledger writes them (`bot.phones.e164`) and as a person dials them from a postcard (`readable`)."""
+"""Phone numbers as a ledger writes them (`bot.tenants.phones.e164`) and as a person dials them from a postcard
+(`readable`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.phones import e164, readable, refusal
+from bot.tenants.phones import e164, readable, refusal
 
 
 @pytest.mark.parametrize(
