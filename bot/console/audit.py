@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.ids import whole_number
+from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import from_before_to, parse_day, render, runtime
 from bot.store.schema import audit_log, staff
@@ -20,7 +20,8 @@ from bot.tenants.audit_scope import about, is_tenant_target
 __all__ = ["PAGE_SIZE", "record", "record_shown", "routes"]
 
 PAGE_SIZE = 100
-MAX_PAGE = 1_000_000  # keeps the offset a number the database accepts
+# The filters, in the order of the form; the pager's links keep them.
+_FILTERS = ("actor", "action", "target", "from", "to")
 _DETAIL_LENGTH = 500  # an entry's detail is cut here
 
 
@@ -63,32 +64,32 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
     zone = ZoneInfo(runtime(request).settings.timezone)
     since, until = _day(q.get("from", ""), zone, "from"), _day(q.get("to", ""), zone, "to")
     from_before_to(since.date() if since else None, until.date() if until else None)
-    page = whole_number(q.get("page", "1"), "page", minimum=1, maximum=MAX_PAGE)
     async with runtime(request).db.read() as conn:
         people = {f"staff:{row.id}": row.email for row in await conn.execute(select(staff.c.id, staff.c.email))}
     by_email = {email: ref for ref, email in people.items()}
-    query = select(audit_log).order_by(audit_log.c.id.desc())
+    chosen: list[ColumnElement[bool]] = []
     if actor:
-        query = query.where(audit_log.c.actor == by_email.get(actor.lower(), actor))
+        chosen.append(audit_log.c.actor == by_email.get(actor.lower(), actor))
     if action:
-        query = query.where(audit_log.c.action.startswith(action, autoescape=True))
+        chosen.append(audit_log.c.action.startswith(action, autoescape=True))
     if target:
         # A tenant's entries include those on their cases, court cases and tasks (the page says so).
-        query = query.where(about(target))
+        chosen.append(about(target))
     if since is not None:
-        query = query.where(audit_log.c.at >= since)
+        chosen.append(audit_log.c.at >= since)
     if until is not None:
-        query = query.where(audit_log.c.at < until + timedelta(days=1))
-    query = query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+        chosen.append(audit_log.c.at < until + timedelta(days=1))
     async with runtime(request).db.read() as conn:
-        rows = (await conn.execute(query)).all()
+        count = int((await conn.execute(select(func.count()).select_from(audit_log).where(*chosen))).scalar_one())
+        page = page_of(request, "page", PAGE_SIZE, count, keep=_FILTERS)
+        query = select(audit_log).where(*chosen).order_by(audit_log.c.id.desc())
+        rows = (await conn.execute(query.offset(page.offset).limit(page.size))).all()
     return render(
         request,
         "audit.html",
-        entries=rows[:PAGE_SIZE],
+        entries=rows,
         people=people,
         zone=zone,
-        more=len(rows) > PAGE_SIZE,
         page=page,
         tenant_filter=is_tenant_target(target),
         filters={"actor": actor, "action": action, "target": target, "from": q.get("from", ""), "to": q.get("to", "")},

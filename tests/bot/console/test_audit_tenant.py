@@ -4,11 +4,13 @@ belongs to them (their cases, court cases and tasks), on SQLite and PostgreSQL, 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import httpx
 from sqlalchemy import insert, select
 
+from bot.console.audit import PAGE_SIZE
 from bot.runtime import Runtime
 from bot.store.db import Database
 from bot.store.schema import audit_log, case_tasks, cases, court_cases
@@ -111,3 +113,29 @@ async def test_the_audit_page_shows_who_looked_at_a_tenant_through_their_case_an
     plain = (await client.get(f"/console/audit?target=case:{case_id}")).text
     assert 'id="target-hint"' in plain and 'id="tenant-scope"' not in plain
     assert set(_ROW_TARGETS.findall(plain.split('id="audit"', 1)[1])) == {f"case:{case_id}"}
+
+
+async def test_the_audit_log_is_paged_as_the_other_lists_are_and_keeps_its_filters(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The count, page n of m and the way on and back, as on the admin page; a link to another page keeps the filter,
+    so each entry it found is on one page, none it left out on any, and a page past the last shows the last."""
+    at = runtime.clock()
+    found = PAGE_SIZE + 5
+    async with runtime.db.write() as conn:
+        for n in range(found):
+            await conn.execute(insert(audit_log).values(at=at, actor="staff:9", action="case.view", target=f"case:{n}"))
+            await conn.execute(insert(audit_log).values(at=at, actor="staff:9", action="tenant.view", target=f"x:{n}"))
+    await add_person(runtime, "admin@example.org", "admin")
+    assert (await login(client, "admin@example.org")).status_code == 303
+    first = (await client.get("/console/audit?action=case.view&actor=")).text
+    assert f"{found} entries" in first and "page 1 of 2" in first
+    assert 'href="?action=case.view&amp;page=2#audit" rel="next">Older →' in first and 'rel="prev"' not in first
+    second = (await client.get("/console/audit?action=case.view&page=2")).text
+    assert "page 2 of 2" in second and 'href="?action=case.view&amp;page=1#audit" rel="prev">← Newer' in second
+    assert 'rel="next"' not in second
+    shown = Counter(
+        _ROW_TARGETS.findall(first.split('id="audit"', 1)[1]) + _ROW_TARGETS.findall(second.split('id="audit"', 1)[1])
+    )
+    assert shown == Counter(f"case:{n}" for n in range(found))
+    assert (await client.get("/console/audit?action=case.view&page=7")).text.count("page 2 of 2") == 1
