@@ -331,14 +331,22 @@ async def _keep_an_admin(conn: AsyncConnection, staff_id: int) -> None:
         raise StaffError(N_("keephome needs at least one active admin: make another person an admin first"))
 
 
-async def _set_status(conn: AsyncConnection, staff_id: int, **values: Any) -> None:
+async def _set_status(conn: AsyncConnection, staff_id: int, was_active: bool | None = None, **values: Any) -> bool:
     """The one writer of a person's role and whether they are active: their sessions end with any change, so the
-    new rights apply at once. The last active admin stays one (`_keep_an_admin`)."""
+    new rights apply at once. The last active admin stays one (`_keep_an_admin`). With `was_active`, only an account
+    in that state changes, checked in the same statement (two admins at once: the second finds it changed): False,
+    and nothing written, when it is not."""
     if values.get("active") is False or values.get("role", "admin") != "admin":
         await _keep_an_admin(conn, staff_id)
-    if not (await conn.execute(update(staff).where(staff.c.id == staff_id).values(**values))).rowcount:
-        raise StaffError(N_("no such staff account"))
+    change = update(staff).where(staff.c.id == staff_id)
+    if was_active is not None:
+        change = change.where(staff.c.active.is_(was_active))
+    if not (await conn.execute(change.values(**values))).rowcount:
+        if was_active is None or (await conn.execute(select(staff.c.id).where(staff.c.id == staff_id))).first() is None:
+            raise StaffError(N_("no such staff account"))
+        return False
     await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
+    return True
 
 
 async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetime, actor: str) -> str:
@@ -362,12 +370,16 @@ async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetim
     return str(old)
 
 
-async def deactivate_staff(conn: AsyncConnection, staff_id: int, now: datetime, actor: str) -> None:
-    """Deactivate an account and end every session it has, at once."""
-    await _set_status(conn, staff_id, active=False)
+async def deactivate_staff(conn: AsyncConnection, staff_id: int, now: datetime, actor: str) -> bool:
+    """Deactivate an account and end every session it has, at once. False, and nothing written, when it is
+    deactivated already (a form sent twice, a list opened before another admin deactivated the person): one audit
+    entry a deactivation."""
+    if not await _set_status(conn, staff_id, was_active=True, active=False):
+        return False
     await conn.execute(
         audit_log.insert().values(at=now, actor=actor, action="staff.deactivate", target=f"staff:{staff_id}")
     )
+    return True
 
 
 async def reactivate_staff(

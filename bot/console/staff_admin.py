@@ -199,11 +199,17 @@ async def _deactivate(request: Request, me: StaffSession) -> Response:
         raise StaffError(N_("you cannot deactivate yourself; ask another admin"))
     rt = runtime(request)
     at = now(request)
+    back: HandedBack | None = None
     async with rt.db.write() as conn:
-        role = (await conn.execute(select(staff.c.role).where(staff.c.id == staff_id))).scalar()
-        await deactivate_staff(conn, staff_id, at, me.actor)
-        back = await _hand_back(conn, staff_id, str(role), at, rt, me)
-        keys = await live_keys_made_by(conn, staff_id)
+        person = (await conn.execute(select(staff.c.role, staff.c.email).where(staff.c.id == staff_id))).first()
+        if person is None:
+            raise StaffError(N_("no such staff account"))
+        if await deactivate_staff(conn, staff_id, at, me.actor):
+            back = await _hand_back(conn, staff_id, str(person.role), at, rt, me)
+            keys = await live_keys_made_by(conn, staff_id)
+    if back is None:
+        # Deactivated already (the form sent twice, or another admin was first): nothing changed, as the page says.
+        return render(request, "staff.html", **await _people(request), link=None, already_off=str(person.email))
     rt.sender.wake()
     return _back_to_staff(back, keys)
 

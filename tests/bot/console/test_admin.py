@@ -16,13 +16,14 @@ from sqlalchemy import func, select, update
 
 from bot.app import create_app
 from bot.channels.base import SendResult
-from bot.console.accounts import StaffError, add_staff, deactivate_staff, set_role
+from bot.console.accounts import StaffError, add_staff, create_staff, deactivate_staff, set_role
 from bot.console.admin import WRONG_PAGE_SIZE
 from bot.host.notices import notify_urgent_case
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.store.db import Database, utcnow
 from bot.store.scene import Scene
 from bot.store.schema import api_keys, audit_log, outbox, settings_flags, staff, staff_sessions
 from tests.conftest import make_settings, started_runtime
@@ -484,6 +485,45 @@ async def test_an_admin_cannot_deactivate_themselves(runtime: Runtime, client: h
         entries = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.deactivate"))).all()
     assert active is True and entries == []
     assert (await client.get("/console/staff")).status_code == 200  # still signed in
+
+
+async def test_deactivating_a_deactivated_account_changes_nothing_and_says_so(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The form sent twice (a reload, a second tab, another admin first): the second writes no audit entry of a
+    deactivation that did not happen, and the page says nothing changed."""
+    await signed_in_admin(runtime, client)
+    person = await add_person(runtime, "leaving@example.org", "adviser")
+    first = await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})
+    assert first.status_code == 303
+    again = await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})
+    assert again.status_code == 200 and 'id="already-deactivated"' in again.text
+    assert "leaving@example.org was deactivated already: nothing changed." in again.text
+    async with runtime.db.read() as conn:
+        about = [
+            str(row.action)
+            for row in await conn.execute(select(audit_log.c.action).where(audit_log.c.target == f"staff:{person}"))
+        ]
+    assert Counter(about)["staff.deactivate"] == 1, about
+
+
+async def test_two_deactivations_of_one_account_at_once_write_one_entry(database: Database) -> None:
+    """Two admins press Deactivate on one row at once: one deactivates, the other finds it done (on PostgreSQL the
+    second waits for the first and reads its row again), and the audit log has one entry."""
+    at = utcnow()
+    async with database.write() as conn:
+        await create_staff(conn, "admin@example.org", "admin", at, "https://keephome.example.org")
+        person, _ = await create_staff(conn, "leaving@example.org", "adviser", at, "https://keephome.example.org")
+
+    async def deactivate(actor: str) -> bool:
+        async with database.write() as conn:
+            return await deactivate_staff(conn, person, at, actor)
+
+    assert sorted(await asyncio.gather(deactivate("staff:1"), deactivate("staff:2"))) == [False, True]
+    async with database.read() as conn:
+        entries = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.deactivate"))).all()
+        active = (await conn.execute(select(staff.c.active).where(staff.c.id == person))).scalar_one()
+    assert len(entries) == 1 and active is False
 
 
 async def test_the_staff_page_reads_a_count_in_its_address_that_is_no_number_as_none(
