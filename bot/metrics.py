@@ -43,6 +43,13 @@ class Metrics:
             "that has stopped or keeps failing",
             registry=self.registry,
         )
+        self.inbound_failed = Gauge(
+            "keephome_inbound_failed",
+            'Messages from tenants keephome could not handle (set aside unanswered, counted as result="error" in '
+            "keephome_inbound_messages) that no admin has marked dealt with on the admin page (counted by the process "
+            "that sends)",
+            registry=self.registry,
+        )
         self.outbound = Counter(
             "keephome_outbound_messages",
             "Send attempts by channel and result",

@@ -1,6 +1,7 @@
 """The admins' page: whether messages go out (and which wait after failed tries), whether today's reminders were
-planned (and who was left out for old balance data), the messages that may have reached a tenant twice, the global
-pause switch and the numbers tenants said were wrong."""
+planned (and who was left out for old balance data), the messages that may have reached a tenant twice, the messages
+from tenants keephome could not handle (until an admin has dealt with each), the global pause switch and the numbers
+tenants said were wrong."""
 
 from __future__ import annotations
 
@@ -13,21 +14,25 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
 from bot.console.delivery import explain, refused_numbers
+from bot.console.ids import path_id
 from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, field, now, redirect, render, runtime
+from bot.console.unanswered import deal_with, unanswered
+from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.i18n import N_
-from bot.outbox.depth import backlog, inbound_backlog
+from bot.outbox.depth import backlog, inbound_backlog, inbound_failed
 from bot.outbox.trouble import TWICE_DAYS, failing_rows, maybe_twice
 from bot.reminders.plan_state import last_plan, plan_state
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
 
-__all__ = ["BEHIND_AFTER", "UNHANDLED_AFTER", "WRONG_PAGE_SIZE", "routes"]
+__all__ = ["BEHIND_AFTER", "UNANSWERED_PAGE_SIZE", "UNHANDLED_AFTER", "WRONG_PAGE_SIZE", "routes"]
 
 # The wrong numbers a page of the list shows: they stay until the organisation corrects the number and re-imports, so
 # with thousands of tenancies the list grows past what one page (and one audit entry per tenant on every view) holds.
 WRONG_PAGE_SIZE = 50
+# The messages keephome could not handle a page shows: each stays until an admin marks it dealt with.
+UNANSWERED_PAGE_SIZE = 20
 
 # Messages due this long and not sent yet are a backlog the page names (a large plan at a low rate, a stuck sender).
 BEHIND_AFTER = timedelta(minutes=5)
@@ -61,6 +66,9 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         refused = await conn.run_sync(refused_numbers, now(request))
         # Messages from tenants stored and not handled: keephome_inbound_waiting and its oldest's age.
         unhandled = await conn.run_sync(inbound_backlog)
+        # Messages from tenants keephome could not handle, unanswered: keephome_inbound_failed, and a page of them.
+        unanswered_page = page_of(request, "unanswered", UNANSWERED_PAGE_SIZE, await conn.run_sync(inbound_failed))
+        set_aside = await conn.run_sync(unanswered, unanswered_page.offset, unanswered_page.size)
         # Messages that may have reached their tenant twice: each says so on its tenant's page; here, the last days'.
         twice_count, twice = await conn.run_sync(maybe_twice, now(request))
         # The daily plan as stored by whichever process holds the scheduler role: missing, late, or who it left out.
@@ -84,6 +92,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         "tenants.maybe_twice.view": [
             f"tenant:{n}" for n in sorted({t.tenant_id for t in twice if t.tenant_id is not None})
         ],
+        "tenants.unanswered.view": [f"tenant:{n}" for n in sorted({n for m in set_aside for n in m.tenant_ids})],
     }
     if any(shown.values()):
         async with rt.db.write() as conn:
@@ -95,6 +104,8 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         "admin.html",
         wrong=wrong,
         wrong_page=wrong_page,
+        unanswered=set_aside,
+        unanswered_page=unanswered_page,
         setting_paused=rt.settings.paused,
         flag_paused=flag_paused,
         waiting_in=waiting[0],
@@ -125,9 +136,24 @@ async def _pause(request: Request, me: StaffSession) -> Response:
     return redirect("/console/admin")
 
 
+@guard("admin")
+async def _dealt_with(request: Request, me: StaffSession) -> Response:
+    missing = N_("There is no such message waiting to be dealt with.")
+    inbound_id = path_id(request, "inbound_id", missing)
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        # Once: a second click, or another admin's, finds it dealt with already and changes nothing.
+        if await conn.run_sync(deal_with, inbound_id, at):
+            await record(conn, at, me.actor, "inbound.dealt_with", f"inbound:{inbound_id}")
+        elif not await conn.scalar(select(inbound.c.id).where(inbound.c.id == inbound_id)):
+            raise NotFound(missing)
+    return redirect("/console/admin#unanswered")
+
+
 def routes() -> list[BaseRoute]:
-    """The admin page and the pause switch."""
+    """The admin page, the pause switch and the mark on a message keephome could not handle."""
     return [
         Route("/console/admin", _admin_page, methods=["GET"]),
         Route("/console/admin/pause", _pause, methods=["POST"]),
+        Route("/console/admin/unanswered/{inbound_id}/dealt-with", _dealt_with, methods=["POST"]),
     ]

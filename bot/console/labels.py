@@ -302,6 +302,8 @@ AUDIT_ACTION_LABELS = {
     "tenants.import": N_("imported tenants"),
     "tenants.wrong_numbers.view": N_("looked at the wrong numbers"),
     "tenants.maybe_twice.view": N_("looked at messages that may have gone twice"),
+    "tenants.unanswered.view": N_("looked at the messages keephome could not handle"),
+    "inbound.dealt_with": N_("marked a message keephome could not handle dealt with"),
     # Cases.
     "case.open": N_("opened a case"),
     "case.view": N_("looked at a case"),

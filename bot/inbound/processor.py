@@ -21,7 +21,7 @@ from bot.store.scene import Scene
 from bot.store.schema import inbound, outbox
 from bot.worker import work_until_cancelled
 
-__all__ = ["SHARED_LOOK_SECONDS", "SHARED_POLL_SECONDS", "Processor"]
+__all__ = ["FAILED", "SHARED_LOOK_SECONDS", "SHARED_POLL_SECONDS", "Processor"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ SHARED_POLL_SECONDS = 0.25
 # Rows read (and on PostgreSQL locked) at a time, with their senders' tenants in one statement per channel; a
 # batch reads the next chunk only while its budget lasts.
 CHUNK = 32
+# The result of a row whose handler raised: set aside unanswered, kept with `failed_at` for the admin page.
+FAILED = "error"
 
 
 _NO_SORT = text("SET LOCAL enable_sort = off")
@@ -259,6 +261,7 @@ class Processor:
         scene = Scene.of(conn)
         results: list[tuple[str, str]] = []
         done: list[int] = []
+        failed: list[int] = []  # rows set aside: only with savepoints (`isolate`)
         after = 0
         first = 0
         least: int | None = None  # rows this batch handles before it gives way; known once it would
@@ -271,8 +274,11 @@ class Processor:
             after = rows[-1].id
             self._handler.prepare(scene, rows)
             for row in rows:
-                results.append((row.channel, self._handle(scene, row, now, isolate)))
+                result = self._handle(scene, row, now, isolate)
+                results.append((row.channel, result))
                 done.append(row.id)
+                if result == FAILED:
+                    failed.append(row.id)
                 # The writer is shared with the webhooks' group commit: hold it only briefly, and give way as
                 # soon as a webhook is waiting for its message to be committed. A few rows always go through,
                 # however slow the database's round trips, so the processor keeps pace with a busy webhook.
@@ -281,7 +287,7 @@ class Processor:
                         least, known = self._least_rows(conn, first, now)
                     if len(done) >= least:
                         self._backlog = self._left(conn, done[-1], now, known)
-                        return self._finish(scene, now, done, results, isolate)
+                        return self._finish(scene, now, done, failed, results, isolate)
             if len(rows) < CHUNK:
                 break
         if len(done) >= self._batch:
@@ -290,7 +296,7 @@ class Processor:
             self._backlog = self._replies_waiting(conn, now)
         else:
             self._backlog = 0
-        return self._finish(scene, now, done, results, isolate)
+        return self._finish(scene, now, done, failed, results, isolate)
 
     def _left(self, conn: Connection, after: int, now: datetime, known: tuple[int, int] | None = None) -> int:
         """What the path still has to do, at most: the rows committed after row `after` (the batch's last), or
@@ -338,7 +344,13 @@ class Processor:
         return [InboundRow(*raw[:-1]) for raw in rows]
 
     def _finish(
-        self, scene: Scene, now: datetime, done: list[int], results: list[tuple[str, str]], isolate: bool
+        self,
+        scene: Scene,
+        now: datetime,
+        done: list[int],
+        failed: list[int],
+        results: list[tuple[str, str]],
+        isolate: bool,
     ) -> list[tuple[str, str]]:
         if not isolate:
             try:
@@ -348,6 +360,10 @@ class Processor:
                 raise _RowFailed("a row or change of this batch") from exc
         if done:
             scene.conn.execute(update(inbound).where(inbound.c.id.in_(done)).values(processed_at=now))
+        if failed:
+            # Nobody answered these: the admin page lists them (and /metrics counts them) until an admin has dealt
+            # with each; a tenant's words otherwise left no trace but a log line.
+            scene.conn.execute(update(inbound).where(inbound.c.id.in_(failed)).values(failed_at=now))
         return results
 
     def _handle(self, scene: Scene, row: InboundRow, now: datetime, isolate: bool) -> str:
@@ -361,4 +377,4 @@ class Processor:
                 return self._handler.handle(scene, row, now)
         except Exception:
             log.exception("inbound %s could not be handled; set aside", row.id)
-            return "error"
+            return FAILED

@@ -13,7 +13,9 @@ what the admin page reads.
 
 With them, `keephome_inbound_waiting` and `keephome_inbound_oldest_waiting_seconds`: the messages from tenants
 committed by the webhooks and not handled yet (`inbound_backlog`). The process that sends also handles them, so a
-processor whose rounds keep failing shows here while its sender goes on.
+processor whose rounds keep failing shows here while its sender goes on. And `keephome_inbound_failed`: the messages
+the processor could not handle and set aside, until an admin marks each dealt with (`inbound_failed`, which the
+admin page's list counts too).
 """
 
 from __future__ import annotations
@@ -30,9 +32,16 @@ from bot.metrics import Metrics
 from bot.outbox.claim import NO_CHANNEL, PAUSED_REASON
 from bot.outbox.route import CHANNELS
 from bot.store.db import Database, utcnow
-from bot.store.schema import inbound, outbox
+from bot.store.schema import INBOUND_FAILED, inbound, outbox
 
-__all__ = ["BUSY_REFRESH_SECONDS", "Backlog", "backlog", "inbound_backlog", "refresh_depth"]
+__all__ = [
+    "BUSY_REFRESH_SECONDS",
+    "Backlog",
+    "backlog",
+    "inbound_backlog",
+    "inbound_failed",
+    "refresh_depth",
+]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +126,15 @@ def inbound_backlog(conn: Connection) -> Backlog:
     return Backlog(count, conn.execute(_INBOUND_FIRST).scalar() if count else None)
 
 
+# The messages the processor could not handle that no admin has dealt with yet: the entries of ix_inbound_failed.
+_INBOUND_FAILED = select(func.count()).where(INBOUND_FAILED)
+
+
+def inbound_failed(conn: Connection) -> int:
+    """How many messages from tenants could not be handled and wait for an admin to deal with them."""
+    return int(conn.execute(_INBOUND_FAILED).scalar_one())
+
+
 def _reason_label(reason: object) -> str:
     """A stored reason as a label: the words the code writes ("stage passed" → stage_passed), else "other"."""
     text = str(reason or "")
@@ -143,6 +161,7 @@ async def refresh_depth(
             depth = (await conn.execute(_PENDING)).scalar_one()
             due = await conn.run_sync(backlog, at_now)
             unhandled = await conn.run_sync(inbound_backlog)
+            failed = await conn.run_sync(inbound_failed)
             waiting = {str(reason): int(n) for reason, n in await conn.execute(_WAITING)}
             not_sent: dict[tuple[str, str], int] = {}
             for state, reason, n in await conn.execute(_NOT_SENT, {"since": since}):
@@ -156,6 +175,7 @@ async def refresh_depth(
     metrics.outbox_oldest_due.set(due.waited(at_now).total_seconds())
     metrics.inbound_waiting.set(unhandled.count)
     metrics.inbound_oldest_waiting.set(max(0.0, unhandled.waited(at_now).total_seconds()))
+    metrics.inbound_failed.set(failed)
     for reason, label in _REASONS.items():
         metrics.outbox_waiting.labels(label).set(waiting.get(reason, 0))
     for key in metrics.not_sent_labels.difference(not_sent):  # seen before and none now: 0, not its old count

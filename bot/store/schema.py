@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "CRISIS_LINE",
     "FAILED_STATUSES",
+    "INBOUND_FAILED",
     "OPEN_CASE",
     "STATUS_RANK",
     "UTCDateTime",
@@ -213,6 +214,9 @@ inbound = Table(
     Column("received_at", TS, nullable=False),
     Column("processed_at", TS, nullable=True),
     Column("lease_until", TS, nullable=True),
+    # When the handler failed on it (the processor set it aside unanswered), and when an admin marked that dealt with.
+    Column("failed_at", TS, nullable=True),
+    Column("dealt_with_at", TS, nullable=True),
     UniqueConstraint("channel", "provider_id", name="uq_inbound_channel_provider"),
     Index("ix_inbound_pending", "processed_at", "id"),
 )
@@ -228,6 +232,11 @@ Index(
     sqlite_where=_WAITING,
     postgresql_where=_WAITING,
 )
+
+# The messages keephome could not handle and no admin has dealt with yet: the admin page's list and the gauge
+# `keephome_inbound_failed` read these few entries, never the table of every message kept until retention.
+INBOUND_FAILED = inbound.c.failed_at.is_not(None) & inbound.c.dealt_with_at.is_(None)
+Index("ix_inbound_failed", inbound.c.id, sqlite_where=INBOUND_FAILED, postgresql_where=INBOUND_FAILED)
 
 # A message's delivery status only moves up this ladder: a late "sent" never overwrites "delivered".
 STATUS_RANK = {

@@ -26,7 +26,11 @@ DA_PO = ROOT / "templates" / "console" / "locale" / "da.po"
 _MADE = {
     ("bot/api/app.py", "action"): {"api.tenant.view", "api.cases.list"},
     ("bot/api/tenants.py", "outcome.action"): {"api.tenant.put", "api.tenants.bulk"},
-    ("bot/console/admin.py", "action"): {"tenants.wrong_numbers.view", "tenants.maybe_twice.view"},
+    ("bot/console/admin.py", "action"): {
+        "tenants.wrong_numbers.view",
+        "tenants.maybe_twice.view",
+        "tenants.unanswered.view",
+    },
     ("bot/console/audit.py", "action"): set(),  # `record` and `record_shown` themselves
     ("bot/console/caretaker.py", "f'{kind}.{outcome}'"): {"knock.reached", "knock.not_reached", "postcard.sent"},
     ("bot/console/case_actions.py", "action"): {"case.release", "task.take_back"},

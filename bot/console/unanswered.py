@@ -1,0 +1,113 @@
+"""The messages from tenants keephome could not handle: the processor set each aside unanswered (`failed_at`), and
+the admin page lists them, whose they are and, where the tenant allows it, their words, until an admin marks each
+dealt with (`dealt_with_at`; the audit log says who and when). `keephome_inbound_failed` counts the same rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from bot.host.cases import OPEN_STATUSES, among, consented_among
+from bot.store.schema import INBOUND_FAILED, cases, inbound, tenants
+
+__all__ = ["Sender", "Unanswered", "deal_with", "unanswered"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """A tenant whose number or chat the message came from, with their open case if they have one."""
+
+    tenant_id: int
+    tenant_ref: str
+    name: str
+    case_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """One message set aside: when it came and was given up on, on which channel, from whom (no tenant: an unknown
+    or erased sender; more than one: an address two tenants share, why it could not be handled), and its words when
+    staff may read them (`shown`: the tenant's consent to an adviser reading along stands)."""
+
+    id: int
+    channel: str
+    received_at: datetime
+    failed_at: datetime
+    senders: tuple[Sender, ...]
+    shown: bool
+    text: str | None
+
+    @property
+    def tenant_ids(self) -> list[int]:
+        """The tenants the list names for this message (each such view is audited)."""
+        return [sender.tenant_id for sender in self.senders]
+
+
+_OPEN_CASE = (
+    select(cases.c.id)
+    .where(cases.c.tenant_id == tenants.c.id, among(cases.c.status, OPEN_STATUSES))
+    .order_by(cases.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_LIVE = tenants.c.status != "erased"
+
+
+def _chat_id(sender: str) -> int | None:
+    try:
+        return int(sender)
+    except ValueError:
+        return None
+
+
+def _senders(conn: Connection, rows: Sequence[Any]) -> dict[tuple[str, str], list[Sender]]:
+    """The live tenants each row's address belongs to, as the processor finds them (a number, or a Telegram chat)."""
+    phones = sorted({row.sender for row in rows if row.channel != "telegram" and row.sender})
+    chats = sorted({chat for row in rows if row.channel == "telegram" and (chat := _chat_id(row.sender)) is not None})
+    found: dict[tuple[str, str], list[Sender]] = {}
+    columns = (tenants.c.id, tenants.c.tenant_ref, tenants.c.name, _OPEN_CASE.label("case_id"))
+    lookups = (("sms", tenants.c.phone, phones), ("telegram", tenants.c.telegram_chat_id, chats))
+    for channel, address, values in lookups:
+        if not values:
+            continue
+        query = select(*columns, address.label("address")).where(address.in_(values), _LIVE).order_by(tenants.c.id)
+        for t in conn.execute(query):
+            found.setdefault((channel, str(t.address)), []).append(Sender(t.id, t.tenant_ref, t.name, t.case_id))
+    return found
+
+
+def unanswered(conn: Connection, offset: int, limit: int) -> list[Unanswered]:
+    """A page of the messages not dealt with, the newest first."""
+    rows = conn.execute(
+        select(inbound.c.id, inbound.c.channel, inbound.c.sender, inbound.c.text, inbound.c.received_at)
+        .add_columns(inbound.c.failed_at)
+        .where(INBOUND_FAILED)
+        .order_by(inbound.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    senders = _senders(conn, rows)
+    listed = []
+    for row in rows:
+        # An SMS's channel is its provider's name in the row ("sms"); a sender not found is none.
+        found = tuple(senders.get(("telegram" if row.channel == "telegram" else "sms", row.sender), ()))
+        listed.append((row, found))
+    # The tenant's words are theirs: shown only while their consent to an adviser reading along stands, the rule of
+    # the case page and the tenant page (bot/console/transcript.py); never for an address two tenants share.
+    consented = consented_among(conn, {s.tenant_id for _, found in listed for s in found})
+    result = []
+    for row, found in listed:
+        shown = len(found) == 1 and found[0].tenant_id in consented
+        text = row.text if shown else None
+        result.append(Unanswered(row.id, row.channel, row.received_at, row.failed_at, found, shown, text))
+    return result
+
+
+def deal_with(conn: Connection, inbound_id: int, now: datetime) -> bool:
+    """Mark one message dealt with; False when it is not one waiting for that (dealt with already, or none)."""
+    done = conn.execute(update(inbound).where(inbound.c.id == inbound_id, INBOUND_FAILED).values(dealt_with_at=now))
+    return bool(done.rowcount)
