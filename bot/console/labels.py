@@ -301,6 +301,7 @@ AUDIT_ACTION_LABELS = {
     "tenant.wrong_number": N_("a tenant's number was reported wrong"),
     "tenants.import": N_("imported tenants"),
     "tenants.wrong_numbers.view": N_("looked at the wrong numbers"),
+    "tenants.refused_numbers.view": N_("looked at the numbers that cannot get SMS"),
     "tenants.maybe_twice.view": N_("looked at messages that may have gone twice"),
     "tenants.unanswered.view": N_("looked at the messages keephome could not handle"),
     "inbound.dealt_with": N_("marked a message keephome could not handle dealt with"),

@@ -28,6 +28,7 @@ _MADE = {
     ("bot/api/tenants.py", "outcome.action"): {"api.tenant.put", "api.tenants.bulk"},
     ("bot/console/admin.py", "action"): {
         "tenants.wrong_numbers.view",
+        "tenants.refused_numbers.view",
         "tenants.maybe_twice.view",
         "tenants.unanswered.view",
     },
