@@ -7,15 +7,16 @@ import os
 import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, async_playwright
 from sqlalchemy import select, update
 
 from bot.api.keys import add_key
@@ -27,12 +28,12 @@ from bot.host.cases import take_case
 from bot.i18n import local_day, speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime, build_runtime
-from bot.store.migrate import upgrade
 from bot.store.schema import cases, consents, staff, staff_sessions
 from tests.conftest import make_settings
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
 from tests.support.outcomes_world import FIRST, LAST, World, a_busy_month, build
+from tests.support.schema import migrated
 
 CHROMIUM = "/usr/bin/chromium"
 # Every browser test's marks (tests/scenarios/test_simulator_browser.py takes them too).
@@ -45,7 +46,8 @@ BROWSER = [
         reason="Debian's chromium is missing: apt-get install chromium",
     ),
 ]
-pytestmark = BROWSER
+# The tests run in the session's event loop, as the one Chromium of this worker process does (`chromium` below).
+pytestmark = [*BROWSER, pytest.mark.asyncio(loop_scope="session")]
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -68,10 +70,13 @@ class Served:
     browser: Browser
     # What the browser reported against the Content-Security-Policy (an inline script or style, say).
     csp_violations: list[str] = field(default_factory=list)
+    # Every context opened for the test: closed at its end, whatever the test closed itself.
+    contexts: list[BrowserContext] = field(default_factory=list)
 
     async def new_context(self, **options: Any) -> BrowserContext:
         """A browser context whose pages report every CSP violation into `csp_violations`."""
         context = await self.browser.new_context(**options)
+        self.contexts.append(context)
 
         def seen(message: ConsoleMessage) -> None:
             if "Content Security Policy" in message.text:
@@ -95,8 +100,49 @@ async def _until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> 
     raise AssertionError(f"not true within {within} seconds")
 
 
+async def _launch(pw: Playwright) -> Browser:
+    return await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+
+
+class _Chromium:
+    """The one Chromium of a worker process; launched again only if it went away (a crash in an earlier test)."""
+
+    def __init__(self, pw: Playwright) -> None:
+        self.pw = pw
+        self.running: Browser | None = None
+
+    async def browser(self) -> Browser:
+        if self.running is None or not self.running.is_connected():
+            self.running = await _launch(self.pw)
+        return self.running
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def _chromium_of_the_worker() -> AsyncIterator[_Chromium]:
+    async with async_playwright() as pw:
+        chromium = _Chromium(pw)
+        try:
+            yield chromium
+        finally:
+            if chromium.running is not None:
+                await chromium.running.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def chromium(_chromium_of_the_worker: _Chromium) -> AsyncIterator[Browser]:
+    """Chromium, launched once per worker process: each test opens its own contexts in it (cookies, storage, pages
+    of its own), and `_serve` closes them at the test's end; none is left for the next test."""
+    browser = await _chromium_of_the_worker.browser()
+    yield browser
+    assert browser.contexts == [], "a context outlived its test"
+
+
 @asynccontextmanager
-async def _serve(tmp_path: Path, *, demo: bool = False, console_language: str = "en") -> AsyncIterator[Served]:
+async def _serve(
+    tmp_path: Path, *, demo: bool = False, console_language: str = "en", browser: Browser | None = None
+) -> AsyncIterator[Served]:
+    """The app served on a free port, on a database of its own, with a browser: the one given (the worker's, kept
+    open afterwards), or one launched for the block alone."""
     port = _free_port()
     settings = make_settings(
         f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}",
@@ -106,26 +152,38 @@ async def _serve(tmp_path: Path, *, demo: bool = False, console_language: str = 
     rt = build_runtime(
         settings, demo=demo, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}
     )
-    await upgrade(rt.db)
+    await migrated(rt.db)  # a copy of the worker's migrated SQLite file
     if demo:
         await seed_demo(rt.db, today(rt), rt.clock())
     config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    await _until(lambda: asyncio.sleep(0, server.started))
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield Served(rt, f"http://127.0.0.1:{port}", browser)
-        finally:
-            await browser.close()
-            server.should_exit = True
-            await task
+
+    async def stop() -> None:
+        server.should_exit = True
+        await task
+
+    # Undone in the reverse order on the way out: the test's contexts, the block's own browser, then the server.
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(stop)
+        await _until(lambda: asyncio.sleep(0, server.started))
+        if browser is None:
+            pw = await stack.enter_async_context(async_playwright())
+            browser = await _launch(pw)
+            stack.push_async_callback(browser.close)
+        running = Served(rt, f"http://127.0.0.1:{port}", browser)
+        stack.push_async_callback(_close_each, running.contexts)
+        yield running
 
 
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[Served]:
-    async with _serve(tmp_path) as running:
+async def _close_each(contexts: list[BrowserContext]) -> None:
+    for context in contexts:
+        await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def served(tmp_path: Path, chromium: Browser) -> AsyncIterator[Served]:
+    async with _serve(tmp_path, browser=chromium) as running:
         yield running
 
 
@@ -430,8 +488,10 @@ async def test_the_policy_is_enforced_so_an_inline_script_would_be_refused(serve
     await context.close()
 
 
-async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(tmp_path: Path) -> None:
-    async with _serve(tmp_path, demo=True) as demo:
+async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(
+    tmp_path: Path, chromium: Browser
+) -> None:
+    async with _serve(tmp_path, demo=True, browser=chromium) as demo:
         context = await demo.new_context(viewport={"width": 1300, "height": 900})
         page = await context.new_page()
         await page.goto(f"{demo.url}/")
@@ -460,9 +520,9 @@ async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(
         assert demo.csp_violations == []
 
 
-async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_path: Path) -> None:
+async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_path: Path, chromium: Browser) -> None:
     """A deployment's console is Danish by default; "Me" switches one person's pages to English."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         await add_person(served.rt, "raadgiver@example.org", "adviser")
         context, page = await _sign_in(served, "raadgiver@example.org")
         await page.wait_for_url("**/console/")
@@ -487,10 +547,10 @@ async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_pat
         assert served.csp_violations == []
 
 
-async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: Path) -> None:
+async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: Path, chromium: Browser) -> None:
     """The session ends while the case page is open: the page no longer takes in new messages, and says so with the
     refusal's reason, in the reader's language."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         case_id = await add_case(rt, await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE))
         await add_person(rt, "raadgiver@example.org", "adviser")
@@ -511,11 +571,13 @@ async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: P
         assert served.csp_violations == []
 
 
-async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_at_once(tmp_path: Path) -> None:
+async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_at_once(
+    tmp_path: Path, chromium: Browser
+) -> None:
     """An adviser holds an urgent outreach case while the tenant's conversation waits at the consent question; the
     tenant's JA is recorded quietly. The open page says so at once, in Danish, with a link that reloads it; and so
     for TILBAGEKALD afterwards."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=690000)
         case_id = await add_case(rt, tenant_id, origin="outreach", consent=False, reason="urgent outreach")
@@ -554,12 +616,14 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
         assert served.csp_violations == []
 
 
-async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_are_of_before(tmp_path: Path) -> None:
+async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_are_of_before(
+    tmp_path: Path, chromium: Browser
+) -> None:
     """Two advisers have the same waiting case open; one takes it. The other's page changed its badge's words, kept its
     colour and its "Tag sagen" button, and said nothing: pressed, the button was refused. The page now says, in
     Danish, that someone changed the case, with a link that reloads it. The holder's own page, whose case waits for the
     tenant after the reply and is taken again by the tenant's answer, says nothing: its actions are the same."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=690000)
         case_id = await add_case(rt, tenant_id)
@@ -592,11 +656,11 @@ async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_
         assert served.csp_violations == []
 
 
-async def test_the_consent_form_whose_field_is_named_method_is_sent_once(tmp_path: Path) -> None:
+async def test_the_consent_form_whose_field_is_named_method_is_sent_once(tmp_path: Path, chromium: Browser) -> None:
     """The case page's "Registrér et samtykke" form has a field named "method", which the form's own `method` gives
     way to. A double click while the first answer is on its way records the consent once, and nothing on the page
     throws."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE)
         case_id = await add_case(rt, tenant_id, consent=False)
@@ -709,10 +773,10 @@ async def _fits(page: Page) -> tuple[int, int]:
     return width, int(await page.evaluate("window.innerWidth"))
 
 
-async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path) -> None:
+async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path, chromium: Browser) -> None:
     """The staff list, the demo's front page and the phone simulator on the narrowest common phone, in Danish:
     no sideways scrolling, and no word broken letter by letter; the staff list's headers stay whole on a desktop."""
-    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+    async with _serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
         logins = {
             role: (email, password) for role, email, password in await ensure_demo_staff(demo.rt.db, demo.rt.clock())
         }
@@ -919,11 +983,11 @@ async def test_on_a_phone_a_note_or_a_reply_is_in_sight_once_sent(served: Served
     assert served.csp_violations == []
 
 
-async def test_the_first_tab_skips_the_header_to_the_page(tmp_path: Path) -> None:
+async def test_the_first_tab_skips_the_header_to_the_page(tmp_path: Path, chromium: Browser) -> None:
     """On a desktop a keyboard went through the admin's ten header links and buttons before anything of the page. The
     first Tab now reaches "Gå til indhold", out of sight until then; Enter gives the page the keyboard's place (no ring
     round all of it), and the next Tab is on the page's first link or field."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         await add_person(served.rt, "admin@example.org", "admin")
         context, page = await _sign_in(served, "admin@example.org")
         await page.goto(f"{served.url}/console/admin")
@@ -1035,11 +1099,11 @@ async def test_on_a_phone_the_admin_s_menu_closes_on_escape_and_when_left(served
     assert served.csp_violations == []
 
 
-async def test_on_the_smallest_phone_an_adviser_s_header_is_two_orderly_rows(tmp_path: Path) -> None:
+async def test_on_the_smallest_phone_an_adviser_s_header_is_two_orderly_rows(tmp_path: Path, chromium: Browser) -> None:
     """At 320 px an adviser's header wrapped where it happened to: "keephome", "Indbakke" and "Udfald" in one row,
     "Mig" and "Log ud" alone under "keephome". Now the name stands above, and the pages and "Log ud" share one row,
     each as tall as a finger, none over another, none past the screen's edge; in Danish and in English."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         await add_person(served.rt, "adviser@example.org", "adviser")
         await add_person(served.rt, "adviser.en@example.org", "adviser")
         async with served.rt.db.write() as conn:
@@ -1128,11 +1192,13 @@ async def test_a_case_taken_by_keyboard_leaves_the_keyboard_at_the_conversation_
     assert served.csp_violations == []
 
 
-async def test_the_simulator_s_date_field_says_the_chosen_day_in_the_page_s_words(tmp_path: Path) -> None:
+async def test_the_simulator_s_date_field_says_the_chosen_day_in_the_page_s_words(
+    tmp_path: Path, chromium: Browser
+) -> None:
     """The simulator's "move the clock" field is drawn in the browser's language: an English browser showed 03/01/2026
     for the 1st of March, with nothing beside it in the page's Danish. It now says the day as the console's date
     fields do (the same static/dates.js)."""
-    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+    async with _serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
         context = await demo.new_context(**{**PHONE, "locale": "en-US"})
         page = await context.new_page()
         await page.goto(f"{demo.url}/simulator")
@@ -1147,7 +1213,7 @@ async def test_the_simulator_s_date_field_says_the_chosen_day_in_the_page_s_word
         assert demo.csp_violations == []
 
 
-async def test_the_simulator_s_move_clock_without_a_day_says_what_to_do(tmp_path: Path) -> None:
+async def test_the_simulator_s_move_clock_without_a_day_says_what_to_do(tmp_path: Path, chromium: Browser) -> None:
     """The simulator's "Move clock" pressed with no day in the field did nothing and said nothing. It now says, in the
     page's language, to choose a day first, where a screen reader hears it (the plan's live region), and moves no
     clock."""
@@ -1156,7 +1222,7 @@ async def test_the_simulator_s_move_clock_without_a_day_says_what_to_do(tmp_path
         ("en", "Choose a day in the field first, then press “Move clock”."),
     ):
         (tmp_path / language).mkdir()
-        async with _serve(tmp_path / language, demo=True, console_language=language) as demo:
+        async with _serve(tmp_path / language, demo=True, console_language=language, browser=chromium) as demo:
             context = await demo.new_context(**PHONE)
             page = await context.new_page()
             await page.goto(f"{demo.url}/simulator")
@@ -1230,11 +1296,13 @@ _LINES = """selector => [...document.querySelectorAll(selector)].map(e => {
 })"""
 
 
-async def test_an_amount_a_phone_number_and_a_label_beside_the_conversation_stay_whole(tmp_path: Path) -> None:
+async def test_an_amount_a_phone_number_and_a_label_beside_the_conversation_stay_whole(
+    tmp_path: Path, chromium: Browser
+) -> None:
     """In the narrow column beside a desktop's conversation the amount owed broke before its full stop ("13.800,00 kr"
     then "."), the number to call inside itself ("20 00 00" then "01") and "Lejemålsnummer" inside the word. Each
     stays on one line now, on a desktop and on the smallest phone."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         tenant_id = await add_tenant(
             rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=1380000, monthly_rent_ore=690000
@@ -1253,12 +1321,12 @@ async def test_an_amount_a_phone_number_and_a_label_beside_the_conversation_stay
         assert served.csp_violations == []
 
 
-async def test_the_court_case_s_dates_stay_whole_beside_their_long_labels(tmp_path: Path) -> None:
+async def test_the_court_case_s_dates_stay_whole_beside_their_long_labels(tmp_path: Path, chromium: Browser) -> None:
     """The court case's list on a case page made its label column as wide as its longest label ("Fogedretten fik fat
     i lejeren på telefon") and left the values a column one letter wide: the filing day read down the card "2", "6",
     ".", … and "ikke underrettet" a letter a line, on a desktop and on a phone. A label takes at most half the card
     now: a date stays on one line, and no value breaks inside a word."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         day = today(rt)
         tenant_id = await add_tenant(
@@ -1307,10 +1375,10 @@ async def test_a_consent_form_s_error_has_the_keyboard_s_place_without_a_ring(se
     assert served.csp_violations == []
 
 
-async def test_on_a_phone_the_simulator_s_buttons_are_as_tall_as_a_finger(tmp_path: Path) -> None:
+async def test_on_a_phone_the_simulator_s_buttons_are_as_tall_as_a_finger(tmp_path: Path, chromium: Browser) -> None:
     """On a phone the simulator's clock field and its three buttons were 21 px tall and touched one another; the
     SMS/Telegram tabs were 31 px. Each is as tall as a finger, none over another."""
-    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+    async with _serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
         context = await demo.new_context(**PHONE)
         page = await context.new_page()
         await page.goto(f"{demo.url}/simulator")
@@ -1325,11 +1393,12 @@ async def test_on_a_phone_the_simulator_s_buttons_are_as_tall_as_a_finger(tmp_pa
 
 async def test_the_english_simulator_says_its_clock_in_english_with_the_chosen_day_under_the_field(
     tmp_path: Path,
+    chromium: Browser,
 ) -> None:
     """The English simulator said the demo's clock the Danish way ("6.12.2026, 14.27.42"), and on a 320 px phone the
     chosen day's words stood split around the "Move clock" button. The clock is said in the page's language, and the
     words stand under the field and its button."""
-    async with _serve(tmp_path, demo=True, console_language="en") as demo:
+    async with _serve(tmp_path, demo=True, console_language="en", browser=chromium) as demo:
         context = await demo.new_context(**{**PHONE, "viewport": {"width": 320, "height": 568}})
         page = await context.new_page()
         await page.goto(f"{demo.url}/simulator")
