@@ -40,7 +40,7 @@ from scheduler.model import (
     RentSnapshot,
     Trigger,
 )
-from scheduler.rent_day import RentDay, before_due_day, due_date_before, period_of
+from scheduler.rent_day import RentDay, before_due_day, demanded_rent, period_of
 from scheduler.urgency import running_deadline
 
 __all__ = ["no_next_chance", "plan", "recheck"]
@@ -113,7 +113,7 @@ def _demand(s: RentSnapshot, rd: RentDay) -> PlannedReminder | None:
     if offset is None:
         return None
     left = (deadline - rd.day).days
-    due = due_date_before(s.demand_sent_on or received, s.due_day)
+    due = demanded_rent(s.demand_sent_on or received, s.due_day)
     dates: dict[str, date | int | str] = {}
     if s.demand_sent_on is not None:
         dates["demand_sent_on"] = s.demand_sent_on
@@ -318,7 +318,7 @@ def _still_holds(s: RentSnapshot, rd: RentDay, trigger: Trigger, period: str, of
             received = rd.received(s)
             if received is None or not s.owes or offset is None:
                 return False
-            if period_of(due_date_before(s.demand_sent_on or received, s.due_day)) != period:
+            if period_of(demanded_rent(s.demand_sent_on or received, s.due_day)) != period:
                 return False
             deadline = rd.deadline(received)
             days = rd.demand_days(deadline)

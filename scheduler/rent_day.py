@@ -22,6 +22,7 @@ __all__ = [
     "RentDay",
     "before_due_day",
     "court_eve",
+    "demanded_rent",
     "due_date_before",
     "early_demand",
     "last_demand_day",
@@ -83,24 +84,34 @@ def due_date_before(d: date, due_day: int) -> date:
     return due_date(year, month, due_day)
 
 
+def demanded_rent(sent_on: date, due_day: int) -> date:
+    """The due date of the rent a påkrav sent on `sent_on` concerns, the one rule for it: the latest rent whose last
+    on-time day had passed by then. A påkrav can only demand rent already due and unpaid, and a payment on the last
+    on-time day is on time, so one sent on the due day, or before the last on-time day it moved to, concerns the rent
+    before."""
+    due = due_date_before(sent_on, due_day)
+    while last_on_time_day(due) >= sent_on:
+        due = due_date_before(due, due_day)
+    return due
+
+
 @dataclass(frozen=True, slots=True)
 class EarlyDemand:
-    """A påkrav sent before the earliest day the law allows for the rent it most plausibly concerns: it may have no
-    legal effect, which an adviser working with the fogedret must notice. For staff only, never the tenant."""
+    """A påkrav sent before the earliest day the law allows for the rent it concerns (`demanded_rent`): it may have
+    no legal effect, which an adviser working with the fogedret must notice. For staff only, never the tenant."""
 
     sent_on: date
-    due: date  # the latest due date on or before the påkrav
+    due: date  # the rent it concerns (`demanded_rent`)
     earliest: date  # the earliest day a påkrav may be sent for rent due on `due`
 
 
 def early_demand(sent_on: date | None, due_day: int) -> EarlyDemand | None:
-    """The one rule for a påkrav sent too early: `sent_on` before the earliest påkrav day of the latest rent due on or
-    before it (a påkrav on the due day itself is early for that rent); None when there is no påkrav or it is in time.
-    Which rent a påkrav concerns is a guess here: an early one may concern an earlier month, so it is for a person to
-    check."""
+    """The one rule for a påkrav sent too early: `sent_on` before the earliest påkrav day of the rent it concerns
+    (`demanded_rent`: the latest rent whose last on-time day had passed); None when there is no påkrav or it is in
+    time. A påkrav may in fact concern an older rent than that, so it is for a person to check."""
     if sent_on is None:
         return None
-    due = due_date_before(sent_on + timedelta(days=1), due_day)
+    due = demanded_rent(sent_on, due_day)
     earliest = earliest_demand_day(due)
     return EarlyDemand(sent_on, due, earliest) if sent_on < earliest else None
 

@@ -200,7 +200,8 @@ _NOTICES = (
     "what to know of items written as they are: a language not enabled here (KEEPHOME_LANGUAGES), so the tenant "
     f"reads the fallback language; a balance_as_of up to {BALANCE_DAYS_AHEAD} days after today, taken as of today; "
     "a court_filed_on before the termination_on; a demand_sent_on before the earliest day a påkrav may be sent for the "
-    "latest rent due on or before it (it may have no legal effect: check which rent it concerns)"
+    "rent it concerns, the latest whose last on-time day had passed (it may have no legal effect: check which rent it "
+    "concerns)"
 )
 
 

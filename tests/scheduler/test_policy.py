@@ -169,7 +169,11 @@ def test_demand_silent_between_offsets(day: str) -> None:
     assert r is None or r.trigger is not Trigger.DEMAND
 
 
-@pytest.mark.parametrize(("due_day", "period"), [(28, "2025-02"), (10, "2025-02"), (9, "2025-03")])
+# The påkrav of Mon 10 March 2025: for rent due on the 10th that day is the due day, and for rent due Sun 9 March the
+# last on-time day; a payment is still on time, so it concerns February's rent (`scheduler.rent_day.demanded_rent`).
+@pytest.mark.parametrize(
+    ("due_day", "period"), [(28, "2025-02"), (10, "2025-02"), (9, "2025-02"), (8, "2025-02"), (7, "2025-03")]
+)
 def test_demand_period_is_the_rent_it_concerns(due_day: int, period: str) -> None:
     r = only("2025-03-17", due_day=due_day, balance_ore=OWED, demand_sent_on=SENT)
     assert brief(r) == ("demand", period, 7)

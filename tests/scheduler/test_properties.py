@@ -4,7 +4,8 @@ Each property is the law or the rule in words: a payment is on time until the fi
 påkrav may come after the 3rd hverdag; a "missed" reminder waits for a balance a bank day after the last on-time
 day; a reminder goes out only outside quiet hours and quiet days, at most one a tenant a day; the last påkrav
 reminder before the deadline goes by the deadline day; what the plan decides on a day the sender's second look
-agrees with on that day.
+agrees with on that day; the påkrav reminders and the staff's early-påkrav notice read a påkrav as concerning the
+same rent.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from scheduler.calendar import (
 from scheduler.model import PolicySettings, RentSnapshot, Trigger
 from scheduler.policy import plan, recheck
 from scheduler.quiet import QUIET_DAYS, is_quiet_day, is_quiet_time, next_allowed_send
+from scheduler.rent_day import early_demand
 
 TZ = ZoneInfo("Europe/Copenhagen")
 QUIET_START, QUIET_END = time(20), time(9)
@@ -161,6 +163,32 @@ def test_the_last_påkrav_reminder_goes_by_the_deadline_day(sent_on: date, offse
                 assert goes <= deadline
                 gone.append((r.offset, goes))
     assert [offset for offset, _ in gone].count(last) == 1, gone
+
+
+@given(days, st.integers(min_value=1, max_value=31))
+@example(date(2025, 10, 1), 1)  # on the due day
+@example(date(2025, 11, 3), 1)  # on the last on-time day of rent due Saturday 1 November
+@example(date(2026, 3, 2), 31)  # ... of rent due Saturday 28 February (due day 31)
+def test_the_påkrav_reminders_and_the_early_notice_read_the_same_rent(sent_on: date, due_day: int) -> None:
+    settings = PolicySettings.of(
+        before_due_days=3, demand_offsets=[14, 7, 1], demand_delivery_days=0, balance_max_age_days=7
+    )
+    deadline = demand_deadline(sent_on)
+    rents = []
+    for day in _span(sent_on, deadline + timedelta(days=1)):
+        s = RentSnapshot(1, due_day, 100, day, demand_sent_on=sent_on)
+        rents += [
+            r.computed_from["due_date"] for r in plan([s], day, settings).reminders if r.trigger is Trigger.DEMAND
+        ]
+    assert rents, "no påkrav reminder planned"
+    rent = date.fromisoformat(rents[0])
+    assert rents.count(rents[0]) == len(rents)
+    # The notice names that rent when the påkrav came before its earliest day, and only then.
+    early = early_demand(sent_on, due_day)
+    if sent_on < earliest_demand_day(rent):
+        assert early is not None and early.due == rent
+    else:
+        assert early is None
 
 
 @given(

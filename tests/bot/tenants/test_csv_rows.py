@@ -179,22 +179,24 @@ def test_a_filing_before_the_termination_is_imported_with_a_notice() -> None:
 
 
 def test_a_påkrav_sent_before_the_law_allows_is_imported_with_a_notice() -> None:
-    """A påkrav on the 2nd for rent due Sunday 1 February 2026 (last on time Mon 2; the earliest påkrav day Fri 6):
-    imported, with a notice at its line; on the earliest day itself, or with no påkrav, nothing is said."""
+    """A påkrav on Tue 3 February for rent due Sunday 1 February 2026 (last on time Mon 2; the earliest påkrav day
+    Fri 6): imported, with a notice at its line; on the earliest day itself, or with no påkrav, nothing is said; on the
+    last on-time day it concerns January's rent, which it is in time for."""
     header = "tenant_ref,name,phone,due_day,demand_sent_on"
     rows = (
-        "A,Test Person,+4520123501,1,2026-02-02\n"
+        "A,Test Person,+4520123501,1,2026-02-03\n"
         "B,Test Person,+4520123502,1,2026-02-06\n"
         "C,Test Person,+4520123503,1,\n"
-        "D,Test Person,+4520123504,,02-03-2026\n"
+        "D,Test Person,+4520123504,,03-03-2026\n"
+        "E,Test Person,+4520123505,1,2026-02-02\n"
     )
     result = parse(f"{header}\n{rows}")
-    assert result.ok and len(result.rows) == 4
+    assert result.ok and len(result.rows) == 5
     assert [str(n) for n in result.notices] == [
-        'line 2 (notice): demand_sent_on 2026-02-02 for tenant_ref "A" is before 2026-02-06, the earliest day a '
+        'line 2 (notice): demand_sent_on 2026-02-03 for tenant_ref "A" is before 2026-02-06, the earliest day a '
         "påkrav may be sent for rent due 2026-02-01: check which rent it concerns (a påkrav sent too early may have "
         "no legal effect)",
-        'line 5 (notice): demand_sent_on 2026-03-02 for tenant_ref "D" is before 2026-03-06, the earliest day a '
+        'line 5 (notice): demand_sent_on 2026-03-03 for tenant_ref "D" is before 2026-03-06, the earliest day a '
         "påkrav may be sent for rent due 2026-03-01: check which rent it concerns (a påkrav sent too early may have "
         "no legal effect)",
     ]
