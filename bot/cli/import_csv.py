@@ -91,14 +91,14 @@ async def run_import(
         if dry_run:
             summary = await preview_import(db, result.rows, secret_key=settings.secret_key)
             print(f"{path}: the file is valid; an import would give {summary} (nothing written)", file=out)
-            _notices(result.notices, out)
+            _notices(result.notices + summary.notices, out)
             return 0
         write_bar = _Bar(err, "importing", len(result.rows)) if len(result.rows) >= _BAR_FROM else None
         summary = await import_tenants(db, result.rows, now, settings, progress=write_bar)
         if write_bar is not None:
             write_bar.close()
         print(f"{path}: {summary}", file=out)
-        _notices(result.notices, out)
+        _notices(result.notices + summary.notices, out)
         return 0
     except ImportRefused as exc:
         return _refused(path, exc.errors, out)
@@ -125,6 +125,7 @@ _NOTICES_SHOWN = 20
 def _notices(notices: Sequence[RowNotice], out: TextIO) -> None:
     """What a person should know of rows imported as they are (a language not enabled here, a balance dated ahead, a
     filing before its termination), each at its line; past `_NOTICES_SHOWN`, how many more (of any kind)."""
+    notices = sorted(notices, key=lambda notice: notice.line)
     for notice in notices[:_NOTICES_SHOWN]:
         print(f"  {notice}", file=out)
     if len(notices) > _NOTICES_SHOWN:

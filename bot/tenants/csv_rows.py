@@ -42,6 +42,7 @@ __all__ = [
     "RowRules",
     "after_today",
     "check_row",
+    "early_demand_notice",
     "known_languages",
     "local_today",
     "parse_csv",
@@ -306,15 +307,10 @@ class RowRules:
                 "as of today (a ledger dated ahead, or in another time zone)"
             )
             found.append(RowNotice(line, reason, "balance_as_of"))
-        early = early_demand(row.demand_sent_on, row.due_day)
+        # A file without a due_day column leaves a known tenant's due day as stored: the import tells it then.
+        early = None if "due_day" in row.absent else early_demand_notice(row)
         if early is not None:
-            reason = (
-                f'demand_sent_on {early.sent_on.isoformat()} for tenant_ref "{row.tenant_ref}" is before '
-                f"{early.earliest.isoformat()}, the earliest day a påkrav may be sent for rent due "
-                f"{early.due.isoformat()}: check which rent it concerns (a påkrav sent too early may have no legal "
-                "effect)"
-            )
-            found.append(RowNotice(line, reason, "demand_sent_on"))
+            found.append(early)
         filed, terminated = row.court_filed_on, row.termination_on
         if filed is not None and terminated is not None and filed < terminated:
             reason = (
@@ -428,6 +424,21 @@ class FieldReader:
         except FieldError as exc:
             self.errors.append(RowError(self.at, str(exc), column))
             return placeholder
+
+
+def early_demand_notice(row: ImportRow) -> RowNotice | None:
+    """The notice for a row whose påkrav was sent before the law allows (`early_demand`), judged with the due day
+    the tenant has once the row is written (the stored one when the file has no due_day column, bot/tenants/upsert.py)
+    as the tenant and case pages judge it; None when it is in time or there is none."""
+    early = early_demand(row.demand_sent_on, row.due_day)
+    if early is None:
+        return None
+    reason = (
+        f'demand_sent_on {early.sent_on.isoformat()} for tenant_ref "{row.tenant_ref}" is before '
+        f"{early.earliest.isoformat()}, the earliest day a påkrav may be sent for rent due {early.due.isoformat()}: "
+        "check which rent it concerns (a påkrav sent too early may have no legal effect)"
+    )
+    return RowNotice(row.line, reason, "demand_sent_on")
 
 
 def check_row(

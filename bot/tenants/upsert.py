@@ -15,7 +15,7 @@ from bot.store.dialect import insert_for
 from bot.store.election import namespace_key
 from bot.store.schema import balance_events, court_cases, erased_refs, rent_events, rent_positions, tenants
 from bot.tenants.court import CourtFacts, Mirror, apply_court_facts
-from bot.tenants.csv_rows import ImportRow, RowError
+from bot.tenants.csv_rows import ImportRow, RowError, RowNotice, early_demand_notice
 from bot.tenants.erase import ref_hash
 from bot.tenants.status import set_status
 
@@ -79,6 +79,8 @@ class ImportSummary:
     unchanged: int = 0
     # Known tenants whose row's balance is older than the stored one (a payment recorded since): the stored stays.
     older_balances_kept: int = 0
+    # What the file alone could not tell (`_stored_notices`), beside the file's own notices.
+    notices: tuple[RowNotice, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def changed(self) -> int:
@@ -213,6 +215,14 @@ def _as_imported(row: ImportRow, known: _Known | None) -> _Imported:
     if balance_kept:
         kept.update({name: stored[name] for name in _BALANCE})
     return _Imported(replace(row, **kept) if kept else row, balance_kept, older)
+
+
+def _stored_notices(imported: Sequence[_Imported]) -> list[RowNotice]:
+    """The early-påkrav notices of rows from a file without a due_day column, judged with the due day the tenant
+    keeps (`_as_imported`), as the tenant and case pages judge the stored påkrav (`early_demand_notice`)."""
+    return [
+        notice for i in imported if "due_day" in i.row.absent and (notice := early_demand_notice(i.row)) is not None
+    ]
 
 
 async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known]:
@@ -494,6 +504,7 @@ async def upsert_rows(
     for start in range(0, len(rows), CHUNK):
         known.update(await _known(conn, [r.tenant_ref for r in rows[start : start + CHUNK]]))
     imported = [_as_imported(r, known.get(r.tenant_ref)) for r in rows]
+    notices = _stored_notices(imported)
     rows = [i.row for i in imported]
     balance_kept = {i.row.tenant_ref for i in imported if i.balance_kept}
     await _release_moving_numbers(conn, rows, known)
@@ -529,7 +540,7 @@ async def upsert_rows(
     for start in range(0, len(back), CHUNK):
         await conn.execute(delete(erased_refs).where(erased_refs.c.ref_hash.in_(back[start : start + CHUNK])))
     older = sum(1 for i in imported if i.older)
-    return ImportSummary(created, updated, tuple(settled), tombstones.skipped, unchanged, older)
+    return ImportSummary(created, updated, tuple(settled), tombstones.skipped, unchanged, older, tuple(notices))
 
 
 async def preview_import(
@@ -537,6 +548,7 @@ async def preview_import(
 ) -> ImportSummary:
     """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
     updated = unchanged = older = 0
+    notices: list[RowNotice] = []
     async with db.read() as conn:
         tombstones = await _not_erased(conn, rows, secret_key)
         rows = tombstones.rows
@@ -550,10 +562,12 @@ async def preview_import(
             updated += sum(1 for r in chunk if r.tenant_ref in known)
             unchanged += sum(1 for i in imported if (k := known.get(i.row.tenant_ref)) is not None and k.same_as(i.row))
             older += sum(1 for i in imported if i.older)
+            notices += _stored_notices(imported)
     return ImportSummary(
         len(rows) - updated,
         updated,
         erased_skipped=tombstones.skipped,
         unchanged=unchanged,
         older_balances_kept=older,
+        notices=tuple(notices),
     )

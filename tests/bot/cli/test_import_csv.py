@@ -72,3 +72,47 @@ async def test_the_progress_line_counts_the_tenants_not_the_lines(sqlite_url: st
     shown = [step.rstrip("\n") for step in err.getvalue().split("\r") if step]
     assert [step.rsplit(" ", 1)[-1] for step in shown] == ["5000/10000", "10000/10000", "10000/10000"]
     assert shown[-1].startswith("checking [##############################] 100%")
+
+
+async def test_an_early_påkrav_is_judged_with_the_due_day_the_tenant_keeps(sqlite_url: str, tmp_path: Path) -> None:
+    """A file without a due_day column leaves a known tenant's due day as stored, so its early-påkrav notice uses
+    that day, as the tenant and case pages do; a new tenant has the default, the 1st. With the stored 15th, a påkrav
+    on Wed 4 February 2026 concerns rent due 15 January and is in time (for the 1st it would be early: Sunday 1
+    February is on time until Mon 2, the earliest påkrav day is Fri 6); one on Wed 18 February is early for rent due
+    Sunday 15 February (on time until Mon 16, the earliest påkrav day Fri 20)."""
+    settings = make_settings(sqlite_url)
+    at = datetime(2026, 2, 20, 12, tzinfo=UTC)
+    first = tmp_path / "first.csv"
+    first.write_text("tenant_ref;name;phone;due_day\nA-1;Amira Hansen;20123456;15\nC-1;Carl Berg;20123457;15\n")
+    assert await run_import(settings, first, False, io.StringIO(), io.StringIO(), now=at) == 0
+    update = tmp_path / "update.csv"
+    update.write_text(
+        f"{HEADER}\nA-1;Amira Hansen;20123456;100,00;2026-02-04\nC-1;Carl Berg;20123457;100,00;2026-02-18\n"
+        "N-1;Nora Dahl;20123458;100,00;2026-02-04\n",
+        "utf-8",
+    )
+    expected = [
+        '  line 3 (notice): demand_sent_on 2026-02-18 for tenant_ref "C-1" is before 2026-02-20, the earliest day a '
+        "påkrav may be sent for rent due 2026-02-15: check which rent it concerns (a påkrav sent too early may have no "
+        "legal effect)",
+        '  line 4 (notice): demand_sent_on 2026-02-04 for tenant_ref "N-1" is before 2026-02-06, the earliest day a '
+        "påkrav may be sent for rent due 2026-02-01: check which rent it concerns (a påkrav sent too early may have no "
+        "legal effect)",
+    ]
+    for dry_run in (True, False):
+        out = io.StringIO()
+        assert await run_import(settings, update, dry_run, out, io.StringIO(), now=at) == 0
+        assert out.getvalue().splitlines()[1:] == expected, dry_run
+    db = Database(sqlite_url)
+    try:
+        query = select(tenants.c.tenant_ref, rent_positions.c.due_day).join(
+            rent_positions, rent_positions.c.tenant_id == tenants.c.id
+        )
+        async with db.read() as conn:
+            assert sorted(tuple(row) for row in (await conn.execute(query)).all()) == [
+                ("A-1", 15),
+                ("C-1", 15),
+                ("N-1", 1),
+            ]
+    finally:
+        await db.dispose()
