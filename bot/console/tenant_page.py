@@ -46,7 +46,7 @@ async def _tenant(request: Request, tenant_id: int) -> Any:
 
 
 def early_demand_words(position: Any) -> str | None:
-    """The adviser's note beside a påkrav sent before the law allows for the rent it most plausibly concerns
+    """The adviser's note beside a påkrav sent before the law allows for the rent it concerns
     (`scheduler.rent_day.early_demand`), or None. A computed legal date: staff pages only, never the tenant."""
     if position is None:
         return None
