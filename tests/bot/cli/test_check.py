@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli.check import CheckReport, lix, main, print_report, run_check
 from bot.cli.keyword_spelling import keyword_parity
+from bot.outbox.render import Renderer
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -345,3 +346,28 @@ def test_arabic_and_turkish_keep_the_words_to_write_and_the_language_hint_budget
         assert [w for w in report.warnings if w.startswith(f"{language}/") and "tells the tenant to write" in w] == []
         hint = [s for s in report.sms if s.language == language and s.key == "common.language_hint"]
         assert hint and all(s.segments <= settings.sms_segment_budget for s in hint), hint
+
+
+# The values a text reads from the organisation's settings, which a translation may word around, and the names of the
+# other languages the hint to a tenant who cannot read the message offers (each language offers the others).
+_WORDED_AROUND = {"org_name", "adviser_name", "adviser_phone", "adviser_hours", "kommune_phone", "telegram_bot"}
+_WORDED_AROUND |= {"english", "danish"}
+
+
+@pytest.mark.parametrize("language", ["ar", "tr"])
+def test_a_translation_has_every_text_and_every_variant_the_danish_has(language: str) -> None:
+    """A value the Danish text says something different for (a person who holds the case, a case in the queue, a yes
+    that stands, a call today before a time, the tenant's first name) is read by the translation too: otherwise a
+    tenant in that language is told less, or something untrue. Staff notices are Danish only (bot/host/notices.py)."""
+    renderer = Renderer(ROOT / "templates", _settings(), telegram_on=True, sms_on=True)
+    gaps: list[str] = []
+    for path in sorted((ROOT / "templates" / "da").glob("*.txt")):
+        key, channel = path.name.removesuffix(".txt").rsplit(".", 1)
+        if key.startswith("staff."):
+            continue
+        if not renderer.exists(key, language, channel):  # type: ignore[arg-type]
+            gaps.append(f"{language}/{path.name}: missing")
+            continue
+        lost = renderer.reads(key, "da", channel) - renderer.reads(key, language, channel) - _WORDED_AROUND  # type: ignore[arg-type]
+        gaps.extend(f"{language}/{path.name}: says nothing different for {name!r}" for name in sorted(lost))
+    assert gaps == []
