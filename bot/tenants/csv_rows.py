@@ -481,7 +481,32 @@ def check_row(
     return read.errors or row
 
 
+# What a file that is no CSV text at all begins with: a zip (.xlsx, .ods) or an OLE compound file (.xls).
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _utf16(data: bytes) -> bool:
+    """Whether the file is UTF-16: its byte order mark, or (without one) a NUL byte beside every letter of its first
+    characters, as Latin letters are in UTF-16 and in no UTF-8 text."""
+    if data.startswith(_UTF16_BOMS):
+        return True
+    head = data[:64]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return (not odd.strip(b"\x00") and b"\x00" not in even) or (not even.strip(b"\x00") and b"\x00" not in odd)
+
+
 def _decode(data: bytes) -> str | RowError:
+    if data.startswith(_WORKBOOKS):
+        return RowError(1, "the file is a spreadsheet workbook (.xlsx, .xls or .ods), not CSV: save it as CSV UTF-8")
+    if _utf16(data):
+        return RowError(
+            1,
+            'the file is UTF-16 text (Excel\'s "Unicode text"): save it as CSV UTF-8, with commas or semicolons '
+            "between the columns",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -412,6 +412,34 @@ def test_a_file_that_is_not_utf8_names_the_line() -> None:
     assert reasons(parse(data)) == ["line 3: the file is not UTF-8 text (save it as CSV UTF-8)"]
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        "tenant_ref;name;phone\r\nA;Test Person;+4520123501\r\n".encode("utf-16"),  # with its byte order mark
+        "tenant_ref\tname\tphone\r\nA\tTest Person\t+4520123501\r\n".encode("utf-16"),  # Excel's "Unicode text"
+        "tenant_ref;name;phone\r\nA;Test Person;+4520123501\r\n".encode("utf-16-le"),  # without one
+        "tenant_ref;name;phone\r\nA;Test Person;+4520123501\r\n".encode("utf-16-be"),
+    ],
+    ids=["bom", "unicode text", "le without bom", "be without bom"],
+)
+def test_a_utf16_file_is_one_problem_saying_so(data: bytes) -> None:
+    """Not "not UTF-8" alone, nor (without a byte order mark) three unknown columns whose NUL bytes print as nothing,
+    "tenant_ref" among them: what the file is and how to save it, once."""
+    assert reasons(parse(data)) == [
+        'line 1: the file is UTF-16 text (Excel\'s "Unicode text"): save it as CSV UTF-8, with commas or semicolons '
+        "between the columns"
+    ]
+
+
+@pytest.mark.parametrize(
+    "data", [b"PK\x03\x04\x14\x00\x06\x00" + bytes(40), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(40)]
+)
+def test_a_spreadsheet_workbook_is_one_problem_saying_so(data: bytes) -> None:
+    assert reasons(parse(data)) == [
+        "line 1: the file is a spreadsheet workbook (.xlsx, .xls or .ods), not CSV: save it as CSV UTF-8"
+    ]
+
+
 def test_too_long_values_are_refused() -> None:
     result = parse(f"tenant_ref,name,phone\n{'R' * 65},{'N' * 201},+4520123501\n")
     assert reasons(result) == [
