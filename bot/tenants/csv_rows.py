@@ -226,6 +226,12 @@ def after_today(day: date, today: date) -> bool:
     return day > today
 
 
+def _invisible(text: str) -> str | None:
+    """The first character of `text` that prints as nothing: a Unicode format character (category Cf: a zero-width
+    space, a BOM, a direction mark) or a control character (Cc: NUL, …); None when it has none."""
+    return next((ch for ch in text if unicodedata.category(ch) in ("Cf", "Cc")), None)
+
+
 def _shown(raw: str) -> str:
     return f'"{raw[:40]}…"' if len(raw) > 40 else f'"{raw}"'
 
@@ -257,9 +263,8 @@ class RowRules:
     def ref(self, column: str, raw: str) -> str:
         """A tenant_ref: a text with nothing invisible in it (a name keeps its direction marks; a reference, none)."""
         text = self.text(column, raw)
-        # Unicode format characters (category Cf: a zero-width space, a BOM, a direction mark) print as nothing: "A"
-        # and "A\u200b" would be two tenants who look the same on every page, in every export and every URL.
-        hidden = next((ch for ch in text if unicodedata.category(ch) == "Cf"), None)
+        # "A" and "A\u200b" would be two tenants who look the same on every page, in every export and every URL.
+        hidden = _invisible(text)
         if hidden is not None:
             raise FieldError(f"{column} contains the invisible character U+{ord(hidden):04X}: remove it")
         return text
@@ -520,7 +525,14 @@ def _header(record: list[str], line: int) -> tuple[list[str], list[RowError]]:
     for index, name in enumerate(names):
         if not name:
             continue  # a column without a name (Excel's trailing ";;"): only its cells must be empty (`_shape`)
-        if name not in FIELDS:
+        hidden = _invisible(name)
+        if hidden is not None:
+            # Printed, "tenant_ref\ufeff" reads as a known column said to be unknown, and missing: said once, as it is.
+            seen = "".join(ch for ch in name if _invisible(ch) is None)
+            reason = f'the column name "{seen}" holds the invisible character U+{ord(hidden):04X}: remove it'
+            errors.append(RowError(line, f"{reason} (type the name anew)"))
+            names[index] = seen
+        elif name not in FIELDS:
             errors.append(RowError(line, f'unknown column "{name}" (known columns: {", ".join(FIELDS)})'))
         elif name in names[:index]:
             errors.append(RowError(line, f'column "{name}" appears twice'))

@@ -377,6 +377,29 @@ def test_header_problems(header: str, expected: list[str]) -> None:
     assert result.rows == ()
 
 
+@pytest.mark.parametrize(
+    ("header", "column", "hidden"),
+    [
+        (
+            "\ufeff\ufefftenant_ref;name;phone",
+            "tenant_ref",
+            "FEFF",
+        ),  # a second byte order mark, from a tool adding its own
+        ("tenant_ref;name\u200b;phone", "name", "200B"),
+        ("tenant_ref;name;\x00phone", "phone", "0000"),
+    ],
+)
+def test_an_invisible_character_in_a_column_name_is_one_problem_naming_it(
+    header: str, column: str, hidden: str
+) -> None:
+    """It was 'unknown column "tenant_ref"' and 'required column "tenant_ref" is missing': two problems that
+    contradict what the person sees in the file."""
+    result = parse(f"{header}\nA;Test Person;+4520123501\n")
+    assert reasons(result) == [
+        f'line 1: the column name "{column}" holds the invisible character U+{hidden}: remove it (type the name anew)'
+    ]
+
+
 def test_header_names_ignore_case_and_spaces_and_blank_lines_still_count() -> None:
     result = parse("\n Tenant_Ref ; NAME ;Phone\n\nA;Test Person;+4520123501\nB;;+4520123502\n")
     assert [r.line for r in result.rows] == [4]
