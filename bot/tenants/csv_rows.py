@@ -540,16 +540,30 @@ def _header(record: list[str], line: int) -> tuple[list[str], list[RowError]]:
     return names, errors
 
 
-def _shape(record: list[str], header: list[str], line: int, separator: str) -> RowError | None:
-    """The problem of a row whose fields do not fit the header: another number of them, or a value under a column
-    the header leaves without a name (a spreadsheet saves columns once touched as trailing empty ones: harmless
-    while empty, a value nobody can place when not)."""
+def _shape(record: list[str], header: list[str], line: int, separator: str, last_line: int) -> RowError | None:
+    """The problem of a row (on lines `line` to `last_line`) whose fields do not fit the header: the header line
+    again, another number of fields, or a value under a column the header leaves without a name (a spreadsheet saves
+    columns once touched as trailing empty ones: harmless while empty, a value nobody can place when not)."""
+    if [name.strip().lower() for name in record] == header:
+        return RowError(line, "repeats the header line (two files joined into one?): remove it")
     if len(record) != len(header):
-        return RowError(line, f'has {len(record)} fields, the header has {len(header)} (separator "{separator}")')
+        shape = RowError(line, f'has {len(record)} fields, the header has {len(header)} (separator "{separator}")')
+        return shape if last_line == line else _open_quote(shape, last_line)
     for number, (name, value) in enumerate(zip(header, record, strict=True), 1):
         if not name and value.strip():
             return RowError(line, f"has a value in column {number}, which has no name in the header line")
     return None
+
+
+def _open_quote(shape: RowError, last_line: int) -> RowError:
+    """The shape problem of a row that spans lines: a quote left open took the lines after it into one cell (a line
+    break inside a cell of a row that fits the header is that cell's problem, `FieldReader`)."""
+    lines = f"lines {shape.line} to {last_line}"
+    return RowError(
+        shape.line,
+        f'{shape.reason}: the quote (") before a cell on this line is not closed until line {last_line}, so {lines} '
+        "were read as one row: close the quote, or remove it",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -649,7 +663,7 @@ def parse_csv(
             read += 1
             if progress is not None and read % _PROGRESS_EVERY == 0:
                 progress(read)
-            shape = _shape(record, header, line, separator)
+            shape = _shape(record, header, line, separator, last_line)
             if shape is not None:
                 errors.append(shape)
                 continue

@@ -463,6 +463,23 @@ def test_a_spreadsheet_workbook_is_one_problem_saying_so(data: bytes) -> None:
     ]
 
 
+def test_a_quote_left_open_is_named_with_the_lines_it_swallowed() -> None:
+    """A quote that is not closed takes the lines after it into one cell: the row "has 2 fields" where the person
+    sees 4, and the rows after it vanish from the report. Said as it is, with the line where the cell ends."""
+    data = 'tenant_ref;name;phone;balance\nA-1;"Amira Hansen;+4520123501;100,00\nA-2;Bo Berg;+4520123502;1,00\n'
+    assert reasons(parse(data)) == [
+        'line 2: has 2 fields, the header has 4 (separator ";"): the quote (") before a cell on this line is not '
+        "closed until line 3, so lines 2 to 3 were read as one row: close the quote, or remove it"
+    ]
+
+
+def test_the_header_line_again_is_named_as_such() -> None:
+    """Two exports joined into one file: the second header is no tenant with the phone number "phone"."""
+    header = "tenant_ref;name;phone;balance"
+    result = parse(f"{header}\nA-1;Amira Hansen;+4520123501;100,00\n{header.upper()}\nA-2;Bo Berg;+4520123502;1,00\n")
+    assert reasons(result) == ["line 3: repeats the header line (two files joined into one?): remove it"]
+
+
 def test_too_long_values_are_refused() -> None:
     result = parse(f"tenant_ref,name,phone\n{'R' * 65},{'N' * 201},+4520123501\n")
     assert reasons(result) == [
