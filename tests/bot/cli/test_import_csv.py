@@ -116,3 +116,41 @@ async def test_an_early_påkrav_is_judged_with_the_due_day_the_tenant_keeps(sqli
             ]
     finally:
         await db.dispose()
+
+
+GOOD = "A-1;Amira Hansen;20123456;100,00;"
+BAD_FILES = {
+    "empty": (b"", "line 1: the file is empty"),
+    "header only": (f"{HEADER}\n".encode(), "line 2: the file names its columns but holds no tenants"),
+    "utf-16": (f"{HEADER}\r\n{GOOD}\r\n".encode("utf-16"), "line 1: the file is UTF-16 text"),
+    "latin-1": (f"{HEADER}\n{GOOD}\nA-2;Søren Bo;20123457;1,00;\n".encode("latin-1"), "line 3: the file is not UTF-8"),
+    "duplicated header": (f"{HEADER};name\n{GOOD};Bo\n".encode(), 'line 1: column "name" appears twice'),
+    "missing column": (b"tenant_ref;name\nA-1;Amira Hansen\n", 'line 1: required column "phone" is missing'),
+    "quoted newline": (
+        f'\ufeff{HEADER}\r\n{GOOD}\r\nA-2;"Søren\r\nBo";20123457;1,00;\r\n'.encode(),
+        "line 3: name contains a line break: remove it",
+    ),
+    "quote left open": (f'{HEADER}\n{GOOD}\nA-2;"Søren Bo;20123457;1,00;\n'.encode(), "line 3: has 2 fields"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+async def test_a_bad_file_is_a_line_numbered_report_and_imports_nothing(
+    sqlite_url: str, tmp_path: Path, name: str
+) -> None:
+    """Each way a ledger export goes wrong: exit code 1, the problem at its line, and nothing
+    written, the file's good rows neither (the tenant imported before stays as it was)."""
+    settings = make_settings(sqlite_url)
+    at = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    before = tmp_path / "before.csv"
+    before.write_text(f"\ufeff{HEADER}\r\nB-1;Bo Berg;20123499;1.250,50;\r\n", "utf-8")  # Danish Excel: BOM and ";"
+    assert await run_import(settings, before, False, io.StringIO(), io.StringIO(), now=at) == 0
+    data, problem = BAD_FILES[name]
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    out = io.StringIO()
+    assert await run_import(settings, path, False, out, io.StringIO(), now=at) == 1
+    head, first = out.getvalue().splitlines()[:2]
+    assert head == f"{path}: 1 problem, nothing was imported:"
+    assert first.startswith(f"  {problem}")
+    assert await stored(sqlite_url) == [("B-1", at.date(), None)]
