@@ -122,7 +122,10 @@ _PAST_EVENTS = {
 # A balance_as_of this many days after today is a ledger dated ahead (another time zone, a nightly export stamped
 # with the next day): taken as of today, with a notice. Further ahead it is a typo, refused.
 BALANCE_DAYS_AHEAD = 2
-_TABS = "the columns are separated by tabs: save the file as CSV, with commas or semicolons between the columns"
+_SAVE = "save the file as CSV, with commas or semicolons between the columns"
+_TABS = f"the columns are separated by tabs: {_SAVE}"
+# The line Excel reads (and some exports write) before the header to say the separator.
+_SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,12 +614,22 @@ def _readable(values: Mapping[str, str], column: str, read: Callable[[str, str],
 
 
 def _text_and_separator(data: bytes) -> tuple[str, str] | RowError:
-    """The file's text and its separator, `;` or `,`, whichever the header has more of; or the one problem of a file
-    that is not UTF-8 or whose header is separated by tabs."""
+    """The file's text and its separator, `;` or `,`: the one a first line "sep=;" declares, else whichever the header
+    has more of; or the one problem of a file that is not UTF-8 or whose header is separated by tabs."""
     text = _decode(data)
     if isinstance(text, RowError):
         return text
     at, first_line = next(((n, line) for n, line in enumerate(io.StringIO(text), 1) if line.strip()), (1, ""))
+    declared = _SEP_LINE.fullmatch(first_line.rstrip("\r\n"))
+    if declared is not None:
+        # Excel's separator line ("sep=;") before the header: the separator said outright. The line is read past as
+        # a blank one, so every line keeps its number.
+        separator = declared.group(1)
+        if separator not in ";,":
+            return RowError(
+                at, _TABS if separator == "\t" else f'the file declares "{separator}" as its separator: {_SAVE}'
+            )
+        return text.replace(declared.group(), "", 1), separator
     separator = ";" if first_line.count(";") > first_line.count(",") else ","
     if first_line.count("\t") > first_line.count(separator):
         # A spreadsheet's "Text (tab delimited)": read with commas, its header is one unknown column and three

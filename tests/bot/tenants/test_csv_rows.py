@@ -582,6 +582,25 @@ def test_a_tab_separated_file_gets_one_problem_saying_so(data: str, line: int) -
     assert result.rows == ()
 
 
+def test_a_separator_line_before_the_header_says_the_separator() -> None:
+    """Excel's "sep=;" line, which some exports write: it was an unknown column "sep=" and every required column
+    missing. Each line keeps its number."""
+    result = parse(
+        "sep=;\r\ntenant_ref;name;phone;balance\r\nA;Test Person;+4520123501;7.100,50\r\nB;;+4520123502;1\r\n"
+    )
+    assert [(row.line, row.balance_ore) for row in result.rows] == [(3, 710050)]
+    assert reasons(result) == ["line 4: name is empty"]
+    (row,) = parse("SEP=,\ntenant_ref,name,phone,balance\nA,Test Person;Bo,+4520123501,7100.50\n").rows
+    assert (row.name, row.balance_ore) == ("Test Person;Bo", 710050)
+    assert reasons(parse("sep=|\ntenant_ref|name|phone\n")) == [
+        'line 1: the file declares "|" as its separator: save the file as CSV, with commas or semicolons between the '
+        "columns"
+    ]
+    assert reasons(parse("sep=\t\ntenant_ref\tname\tphone\n"))[0].startswith(
+        "line 1: the columns are separated by tabs"
+    )
+
+
 def test_a_comma_or_semicolon_file_is_not_taken_for_a_tab_file() -> None:
     assert one_row("tenant_ref;name;phone", "A;Test Person;+4520123501").name == "Test Person"
     # A tab inside a cell is still that row's problem, named with its column.
