@@ -172,7 +172,12 @@ async def _pressed(conn: AsyncConnection, renderer: Renderer, rows: list[Any]) -
         if parsed is not None:
             outbox_ids.add(parsed[0])
     if outbox_ids:
-        result = await conn.execute(select(outbox.c.id, outbox.c.choices).where(outbox.c.id.in_(outbox_ids)))
+        # Only a button of a message this tenant was sent: the data is the client's to write (bot/inbound/handler.py).
+        result = await conn.execute(
+            select(outbox.c.id, outbox.c.choices)
+            .join(messages, messages.c.id == outbox.c.message_id)
+            .where(outbox.c.id.in_(outbox_ids), messages.c.tenant_id.in_({r.tenant_id for r in rows}))
+        )
         choices = {o.id: o.choices for o in result}
     named: dict[int, str] = {}
     for row in found:

@@ -82,9 +82,10 @@ class Pressed:
     question: str | None  # the template of the message it was under
 
 
-def resolve_callback(conn: Connection, data: str) -> Pressed | None:
+def resolve_callback(conn: Connection, data: str, tenant_id: int) -> Pressed | None:
     """Turn a button's opaque callback data (`<outbox id>.<index>`) into what it stood for; None for a button no
-    message carried (forged), or for the channel's own keyboard (it sends no callback: bot/channels/base.py)."""
+    message to this tenant carried (forged: the data is the client's to write, and may name another tenant's
+    message), or for the channel's own keyboard (it sends no callback: bot/channels/base.py)."""
     parsed = parse_button_data(data)
     if parsed is None:
         return None
@@ -92,7 +93,7 @@ def resolve_callback(conn: Connection, data: str) -> Pressed | None:
     found = conn.execute(
         select(outbox.c.choices, messages.c.conversation_id, messages.c.template)
         .join(messages, messages.c.id == outbox.c.message_id)
-        .where(outbox.c.id == outbox_id)
+        .where(outbox.c.id == outbox_id, messages.c.tenant_id == tenant_id)
     ).first()
     if found is None or not isinstance(found.choices, list) or not 0 <= index < len(found.choices):
         return None
@@ -101,9 +102,9 @@ def resolve_callback(conn: Connection, data: str) -> Pressed | None:
     return Pressed(str(found.choices[index][0]), found.conversation_id, found.template)
 
 
-def _pressed(conn: Connection, row: InboundRow) -> Pressed | None:
+def _pressed(conn: Connection, row: InboundRow, tenant_id: int) -> Pressed | None:
     callback = (row.payload or {}).get("callback")
-    return resolve_callback(conn, callback) if isinstance(callback, str) else None
+    return resolve_callback(conn, callback, tenant_id) if isinstance(callback, str) else None
 
 
 def _open_state(conn: Connection, tenant_id: int, conversation_id: int) -> State | None:
@@ -149,7 +150,7 @@ def _pressed_again(conn: Connection, tenant_id: int, evidence: int, pressed: Pre
         )
     ).scalar()
     callback = payload.get("callback") if isinstance(payload, dict) else None
-    return isinstance(callback, str) and resolve_callback(conn, callback) == pressed
+    return isinstance(callback, str) and resolve_callback(conn, callback, tenant_id) == pressed
 
 
 def _daily_word(
@@ -372,7 +373,7 @@ class InboundHandler:
             heard_on_telegram(conn, tenant.id, now)  # they wrote from the chat: the bot is theirs again
         if tenant.notice_waiting:
             bring_forward(conn, tenant.id, now)  # awake: what changed on their case is told before any answer
-        pressed = _pressed(conn, row)
+        pressed = _pressed(conn, row, tenant.id)
         conversation_id, state = self._answering(conn, tenant, pressed, now)
         turn = Turn(
             tenant_id=tenant.id,

@@ -918,6 +918,26 @@ async def test_the_case_page_names_pressed_buttons_and_shows_queued_texts(
     assert {m["by"] for m in polled["messages"]} == {"Kappa", "bot"}
 
 
+async def test_a_press_of_another_tenants_button_is_no_named_button_on_the_case_page(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Callback data is the client's to write: one naming a message another tenant was sent shows as a button
+    pressed, never as that tenant's button (the bot did not take it as an answer either)."""
+    _tenant, case_id = await _telegram_case(runtime)
+    await add_tenant(runtime, "R-2", name="Lambda Tenant", phone="+4520000002", chat_id=777003)
+    await tenant_writes(runtime, "777003", "hej", "777003:1", channel="telegram")
+    theirs = sandbox(runtime)["telegram"].to("777003")[-1]
+    assert theirs.buttons
+    forged = {"callback": f"{theirs.outbox_id}.0"}
+    await runtime.inbox.submit(InboundMessage("telegram", "777002:forged", "777002", None, forged))
+    await process_all(runtime.processor)
+    await signed_in_adviser(runtime, client)
+    page = (await client.get(f"/console/cases/{case_id}")).text
+    label = theirs.buttons[0][0]
+    assert f"[pressed the button “{label}”]" not in page
+    assert page.count("[pressed a button]") == 1
+
+
 def another_browser(rt: Runtime) -> httpx.AsyncClient:
     """A second person at their own browser, on the same service."""
     transport = httpx.ASGITransport(app=create_app(rt))

@@ -27,6 +27,7 @@ from bot.store.schema import (
     link_codes,
     messages,
     outbox,
+    rent_positions,
     tenants,
 )
 from tests.conftest import make_settings, started_runtime
@@ -292,6 +293,28 @@ async def test_a_forged_button_is_not_understood_and_harms_nothing(runtime: Runt
     async with runtime.db.read() as conn:
         recorded = (await conn.execute(select(func.count()).select_from(messages))).scalar_one()
     assert recorded == 1  # kept as the tenant's message; no answer to a button nobody was shown
+
+
+async def test_a_button_of_another_tenants_message_answers_nothing(runtime: Runtime) -> None:
+    """Callback data is the client's to forge: a press naming a message another tenant was sent is no answer of the
+    presser's (it started a conversation of their own under the other tenant's question, and paused their
+    reminders), and it leaves the other tenant's conversation as it was."""
+    first = await add_tenant(runtime.db, "T-1", chat_id=5001)
+    second = await add_tenant(runtime.db, "T-2", phone="+4520123457", chat_id=5002)
+    await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
+    opening = sandbox(runtime)["telegram"].to("5001")[-1]
+    assert opening.buttons
+    async with runtime.db.read() as conn:
+        states = (await conn.execute(select(conversations.c.state).where(conversations.c.tenant_id == first))).all()
+    for index in range(len(opening.buttons)):
+        assert await _press(runtime, button_data(opening.outbox_id, index), f"TG-x{index}", chat="5002") == []
+    async with runtime.db.read() as conn:
+        theirs = await conn.execute(select(func.count()).where(conversations.c.tenant_id == second))
+        assert theirs.scalar_one() == 0
+        after = (await conn.execute(select(conversations.c.state).where(conversations.c.tenant_id == first))).all()
+        assert after == states
+        query = select(rent_positions.c.paid_claim_until, rent_positions.c.promise_on)
+        assert (await conn.execute(query.where(rent_positions.c.tenant_id == second))).one() == (None, None)
 
 
 async def _press(rt: Runtime, data: str, *sids: str, chat: str = "5001") -> list[tuple[str, tuple[str, ...]]]:
