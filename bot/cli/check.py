@@ -3,6 +3,7 @@ without a year, writes the words to answer one way (`keyword_spelling`), and rea
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -370,9 +371,18 @@ def _render_all(
     return texts, []
 
 
-def _readability(
-    report: CheckReport, readable: Renderer, path: Path, settings: Settings, texts: list[str] | None
-) -> list[str]:
+@dataclass(frozen=True)
+class _TextCheck:
+    """What checking one text file found: `problems` fail in any language (it does not render), `findings` fail in an
+    enabled language and warn in another."""
+
+    problems: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+    sms: tuple[SmsStat, ...] = ()
+    lix: tuple[LixStat, ...] = ()
+
+
+def _readability(readable: Renderer, path: Path, settings: Settings, texts: list[str] | None) -> _TextCheck:
     """The LIX of a Danish text of ten words or more, at its hardest trigger; a problem above the maximum."""
     key, channel = path.name.removesuffix(".txt").rsplit(".", 1)
     if texts is None:
@@ -380,18 +390,84 @@ def _readability(
     scored = [lix(text) for text in texts]
     scored = [score for score in scored if score[1] >= 10]
     if not scored:
-        return []
+        return _TextCheck()
     worst, words = max(scored)
-    report.lix.append(LixStat(key, channel, worst, words))
+    stat = (LixStat(key, channel, worst, words),)
     if worst > settings.lix_max:
-        return [
-            f"da/{path.name}: LIX {worst:g} is above KEEPHOME_LIX_MAX {settings.lix_max}: shorter words and sentences"
-        ]
-    return []
+        return _TextCheck(
+            findings=(
+                f"da/{path.name}: LIX {worst:g} is above KEEPHOME_LIX_MAX {settings.lix_max}: shorter words and "
+                "sentences",
+            ),
+            lix=stat,
+        )
+    return _TextCheck(lix=stat)
+
+
+# A check run again in the same process (the tests check a copy of the texts with one text changed, about a hundred
+# times) finds the same about each text whose source is unchanged: the outcome of each, by `_text_key`.
+_CHECKED: dict[tuple[str, ...], _TextCheck] = {}
+# A text that pulls in another template reads more than its own source: checked anew each time.
+_PULLS_IN = re.compile(r"{%-?\s*(?:include|import|from|extends)\b")
+# The texts the renderer puts into others: the adviser's hours (`common.hours`) and the day someone answers
+# (`common.call_day`).
+_SHARED_TEXTS = ("common.hours", "common.call_day")
+
+
+def _text_key(path: Path, source: str, settings_key: str, fallback: Path) -> tuple[str, ...] | None:
+    """What a text's outcome depends on: its language, name and source, the shared texts it may show in that language
+    and the fallback one (`fallback`, its folder), and the settings; None where it pulls in another template."""
+    if _PULLS_IN.search(source):
+        return None
+    _key, channel = path.name.removesuffix(".txt").rsplit(".", 1)
+    shared = []
+    for folder in (path.parent, fallback):
+        for name in _SHARED_TEXTS:
+            other = folder / f"{name}.{channel}.txt"
+            shared.append(other.read_text(encoding="utf-8") if other.is_file() else "")
+    return (path.parent.name, path.name, source, settings_key, *shared)
+
+
+def _check_text(
+    renderer: Renderer, readable: Renderer, path: Path, settings: Settings, unprompted: set[str]
+) -> _TextCheck:
+    """Render one text file in every combination and find what is wrong with it."""
+    language = path.parent.name
+    texts, problems = _render_all(renderer, path, language)
+    if problems:
+        return _TextCheck(problems=tuple(problems))
+    findings: list[str] = []
+    if any(_undated(text, text, language) for text in texts):
+        others, _ = _render_all(renderer, path, language, {**SAMPLE_VALUES, "pay_on": OTHER_PAY_ON})
+        findings.extend(
+            f"{language}/{path.name}: {shown!r} is a date without a year"
+            for text in texts
+            for shown in _undated(text, "\n".join(others), language)
+        )
+    lix_stats: tuple[LixStat, ...] = ()
+    if language == "da":
+        same = readable is renderer
+        readability = _readability(readable, path, settings, texts if same else None)
+        findings.extend(readability.findings)
+        lix_stats = readability.lix
+    key, kind = path.name.removesuffix(".txt").rsplit(".", 1)
+    where = f"{language}/{path.name}"
+    if any(_DOUBLED_STOP.search(text) for text in texts):
+        findings.append(f"{where}: a full stop doubled ('..'): a value that ends with one needs none after it")
+    if key in unprompted and any("STOP" not in text for text in texts):
+        findings.append(f"{where}: a text keephome sends unprompted must say how to stop (STOP)")
+    sms: list[SmsStat] = []
+    if kind == "sms":
+        for text in texts:
+            encoding, segments = sms_segments(text)
+            sms.append(SmsStat(language, key, encoding, segments, len(text)))
+            findings.extend(_sms_cost(text, where, settings))
+            findings.extend(_sms_rules(text, where, language, settings))
+    return _TextCheck(findings=tuple(dict.fromkeys(findings)), sms=tuple(sms), lix=lix_stats)
 
 
 def _check_language(
-    report: CheckReport, renderer: Renderer, readable: Renderer, folder: Path, settings: Settings
+    report: CheckReport, renderer: Renderer, readable: Renderer, folder: Path, settings: Settings, settings_key: str
 ) -> None:
     language = folder.name
     enabled = language in settings.language_list
@@ -402,37 +478,20 @@ def _check_language(
             target.extend(f"{language}: missing {channel} text {key!r}" for key in missing)
     (report.problems if enabled else report.warnings).extend(keyword_spelling(folder))
     unprompted = _says_how_to_stop()
+    fallback = folder.parent / settings.fallback_language
     for path in sorted(folder.glob("*.txt")):
-        texts, problems = _render_all(renderer, path, language)
-        report.problems.extend(problems)
-        if problems:
-            continue
-        findings: list[str] = []
-        if any(_undated(text, text, language) for text in texts):
-            others, _ = _render_all(renderer, path, language, {**SAMPLE_VALUES, "pay_on": OTHER_PAY_ON})
-            findings.extend(
-                f"{language}/{path.name}: {shown!r} is a date without a year"
-                for text in texts
-                for shown in _undated(text, "\n".join(others), language)
-            )
-        if language == "da":
-            same = readable is renderer
-            findings.extend(_readability(report, readable, path, settings, texts if same else None))
-        key, kind = path.name.removesuffix(".txt").rsplit(".", 1)
-        where = f"{language}/{path.name}"
-        if any(_DOUBLED_STOP.search(text) for text in texts):
-            findings.append(f"{where}: a full stop doubled ('..'): a value that ends with one needs none after it")
-        if key in unprompted and any("STOP" not in text for text in texts):
-            findings.append(f"{where}: a text keephome sends unprompted must say how to stop (STOP)")
-        if kind != "sms":
-            (report.problems if enabled else report.warnings).extend(dict.fromkeys(findings))
-            continue
-        for text in texts:
-            encoding, segments = sms_segments(text)
-            report.sms.append(SmsStat(language, key, encoding, segments, len(text)))
-            findings.extend(_sms_cost(text, where, settings))
-            findings.extend(_sms_rules(text, where, language, settings))
-        (report.problems if enabled else report.warnings).extend(dict.fromkeys(findings))
+        cache_key = _text_key(path, path.read_text(encoding="utf-8"), settings_key, fallback)
+        checked = _CHECKED.get(cache_key) if cache_key is not None else None
+        if checked is None:
+            checked = _check_text(renderer, readable, path, settings, unprompted)
+            if cache_key is not None:
+                if len(_CHECKED) >= 8192:
+                    _CHECKED.clear()
+                _CHECKED[cache_key] = checked
+        report.problems.extend(checked.problems)
+        report.sms.extend(checked.sms)
+        report.lix.extend(checked.lix)
+        (report.problems if enabled else report.warnings).extend(checked.findings)
 
 
 def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
@@ -452,12 +511,14 @@ def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
     readable = renderer
     if any(getattr(settings, name) != getattr(defaults, name) for name in _ORG_SETTINGS):
         readable = Renderer(templates_dir, defaults, telegram_on=True, sms_on=True)
+    # Secrets change no text, but are kept out of the process's memory of checked texts all the same.
+    settings_key = hashlib.sha256(repr(settings.model_dump()).encode()).hexdigest()
     for language, meta in languages.items():
         if meta.get("reviewed") is not True:
             report.unreviewed.append(language)
             if language in settings.language_list:
                 report.warnings.append(f"{language}: enabled but not reviewed by a native speaker")
-        _check_language(report, renderer, readable, templates_dir / language, settings)
+        _check_language(report, renderer, readable, templates_dir / language, settings, settings_key)
     reference = settings.fallback_language
     for language in languages if reference in languages else ():
         if language != reference:

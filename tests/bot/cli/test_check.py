@@ -378,3 +378,13 @@ def test_a_translation_has_every_text_and_every_variant_the_danish_has(language:
         lost = renderer.reads(key, "da", channel) - renderer.reads(key, language, channel) - _WORDED_AROUND  # type: ignore[arg-type]
         gaps.extend(f"{language}/{path.name}: says nothing different for {name!r}" for name in sorted(lost))
     assert gaps == []
+
+
+def test_a_changed_shared_text_is_checked_in_every_text_that_shows_it(live: Path) -> None:
+    """The day someone answers (`common.call_day`) is put into other texts: a check run again after it changed finds
+    what it brings into them, though their own source is the same (a check remembers texts it checked already)."""
+    assert run_check(_settings(), live).ok
+    call_day = live / "da" / "common.call_day.sms.txt"
+    call_day.write_text(call_day.read_text(encoding="utf-8").replace("i morgen", "i morgen om din gæld"))
+    problems = run_check(_settings(), live).problems
+    assert any("payment_check.paid.sms.txt" in p and "forbidden word" in p for p in problems), problems
