@@ -95,6 +95,10 @@ class World:
     ids: dict[str, int]
     emails: dict[str, str]
     extra: dict[str, Any] = field(default_factory=dict)
+    # The forms and the ids' strategies, made once: hypothesis validates a strategy the first time it draws from it,
+    # and the few hundred made anew for every example cost about as much as the posts.
+    forms: list[Form] = field(default_factory=list)
+    id_strategies: dict[str, st.SearchStrategy[str]] = field(default_factory=dict)
 
 
 def _client(app: Any, address: str) -> httpx.AsyncClient:
@@ -154,6 +158,12 @@ class Form:
 
 def _ids(world: World, key: str) -> st.SearchStrategy[str]:
     """Mostly the id of the record the form is about; else another, one that does not exist, or no id at all."""
+    if key not in world.id_strategies:
+        world.id_strategies[key] = _new_ids(world, key)
+    return world.id_strategies[key]
+
+
+def _new_ids(world: World, key: str) -> st.SearchStrategy[str]:
     return mostly(
         st.just(str(world.ids[key])),
         st.sampled_from([str(i) for i in world.ids.values()] + ["999999", "0", "-1", str(2**63), "abc", "1.0", "%00"]),
@@ -351,9 +361,11 @@ def _unknown(pattern: str) -> Form:
 
 
 def _all_forms(world: World) -> list[Form]:
-    known = _forms(world)
-    described = {f.pattern for f in known}
-    return known + [_unknown(p) for p in post_routes() if p not in described]
+    if not world.forms:
+        known = _forms(world)
+        described = {f.pattern for f in known}
+        world.forms = known + [_unknown(p) for p in post_routes() if p not in described]
+    return world.forms
 
 
 # --- posting -------------------------------------------------------------------------------------------------------
@@ -385,12 +397,16 @@ def _body(pairs: list[tuple[str, str]], multipart: bool) -> tuple[bytes, str]:
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
+_LEAVE_OUT = st.integers(0, 7)
+_EXTRA_FIELDS = st.lists(st.tuples(st.sampled_from(FIELD_NAMES) | odd, odd), max_size=2)
+
+
 def _pairs(form: Form, data: st.DataObject) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for name, values in form.fields.items():
-        if data.draw(st.integers(0, 7), label=f"leave out {name}?") != 0:
+        if data.draw(_LEAVE_OUT, label=f"leave out {name}?") != 0:
             pairs.append((name, data.draw(values, label=name)))
-    extra = data.draw(st.lists(st.tuples(st.sampled_from(FIELD_NAMES) | odd, odd), max_size=2), label="extra fields")
+    extra = data.draw(_EXTRA_FIELDS, label="extra fields")
     return pairs + extra
 
 
@@ -462,6 +478,9 @@ async def _last_audit_id(world: World) -> int:
         return int((await conn.execute(select(func.coalesce(func.max(audit_log.c.id), 0)))).scalar_one())
 
 
+_MULTIPART = st.integers(0, 4)
+
+
 async def _post(
     world: World, form: Form, data: st.DataObject, *, token: str | None, client: httpx.AsyncClient | None = None
 ) -> httpx.Response:
@@ -470,7 +489,7 @@ async def _post(
     pairs = _pairs(form, data)
     if token is not None:
         pairs.append(("csrf_token", token))  # last: the form's value of a repeated field is its last one
-    multipart = data.draw(st.integers(0, 4), label="multipart?") == 0
+    multipart = data.draw(_MULTIPART, label="multipart?") == 0
     body, content_type = _body(pairs, multipart)
     response = await client.post(path, content=body, headers={"content-type": content_type})
     if response.status_code == 413:  # refused before any route reads it, and only then
