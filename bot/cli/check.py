@@ -159,6 +159,8 @@ VARIANTS: tuple[dict[str, Value], ...] = (
         "call_on": "tomorrow",
     },
     {"call_on": "today", "call_until": "15:30"},
+    # A withdrawal while the case waits in the queue (`held` above wins over it).
+    {"waiting": 1},
     # The crisis line with the way to a person offered (the longest it is).
     {"offer": 1},
     # The hint to a tenant who does not understand: the other language's word, and the line in that language.

@@ -388,3 +388,14 @@ def test_a_changed_shared_text_is_checked_in_every_text_that_shows_it(live: Path
     call_day.write_text(call_day.read_text(encoding="utf-8").replace("i morgen", "i morgen om din gæld"))
     problems = run_check(_settings(), live).problems
     assert any("payment_check.paid.sms.txt" in p and "forbidden word" in p for p in problems), problems
+
+
+def test_a_withdrawal_while_the_case_waits_is_checked_too(live: Path) -> None:
+    """The text for a withdrawal while the case waits in the queue is a branch of its own: a forbidden word there is
+    found, though every other branch is clean."""
+    path = live / "da" / "consent.withdrawn.sms.txt"
+    source = path.read_text(encoding="utf-8")
+    assert "kan stadig ringe til dig om din sag" in source
+    path.write_text(source.replace("kan stadig ringe til dig om din sag", "kan stadig ringe til dig om din gæld"))
+    problems = run_check(_settings(), live).problems
+    assert any("consent.withdrawn.sms.txt" in p and "forbidden word" in p for p in problems), problems
