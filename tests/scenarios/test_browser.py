@@ -5,205 +5,37 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import pytest_asyncio
-import uvicorn
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, async_playwright
+from playwright.async_api import Browser
 from sqlalchemy import select, update
 
 from bot.api.keys import add_key
-from bot.app import create_app
-from bot.channels.sandbox import SandboxChannel
 from bot.console.accounts import ensure_demo_staff
-from bot.demo.data import seed_demo
 from bot.host.cases import take_case
 from bot.i18n import local_day, speaking
 from bot.inbound.inbox import InboundMessage
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.store.schema import cases, consents, staff, staff_sessions
-from tests.conftest import make_settings
+from tests.support.browser import BROWSER, FINGER, ON_SCREEN, PHONE, TARGETS, Served, fits, serve, sign_in, until
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
 from tests.support.outcomes_world import FIRST, LAST, World, a_busy_month, build
-from tests.support.schema import migrated
 
-CHROMIUM = "/usr/bin/chromium"
-# Every browser test's marks (tests/scenarios/test_simulator_browser.py takes them too).
-BROWSER = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    # On a developer's machine without Chromium these skip; in CI (CI=true) they run and fail instead.
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="Debian's chromium is missing: apt-get install chromium",
-    ),
-]
-# The tests run in the session's event loop, as the one Chromium of this worker process does (`chromium` below).
-pytestmark = [*BROWSER, pytest.mark.asyncio(loop_scope="session")]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = BROWSER
 # Screenshots go to a temporary folder; `./dev screenshots` points this at docs/screenshots for the README.
 SCREENSHOT_DIR = "KEEPHOME_SCREENSHOT_DIR"
 TENANT_PHONE = "+4520000001"
 
 
-@dataclass
-class Served:
-    rt: Runtime
-    url: str
-    browser: Browser
-    # What the browser reported against the Content-Security-Policy (an inline script or style, say).
-    csp_violations: list[str] = field(default_factory=list)
-    # Every context opened for the test: closed at its end, whatever the test closed itself.
-    contexts: list[BrowserContext] = field(default_factory=list)
-
-    async def new_context(self, **options: Any) -> BrowserContext:
-        """A browser context whose pages report every CSP violation into `csp_violations`."""
-        context = await self.browser.new_context(**options)
-        self.contexts.append(context)
-
-        def seen(message: ConsoleMessage) -> None:
-            if "Content Security Policy" in message.text:
-                self.csp_violations.append(message.text)
-
-        context.on("console", seen)
-        return context
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
-    for _ in range(int(within / 0.05)):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not true within {within} seconds")
-
-
-async def _launch(pw: Playwright) -> Browser:
-    return await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-
-
-class _Chromium:
-    """The one Chromium of a worker process; launched again only if it went away (a crash in an earlier test)."""
-
-    def __init__(self, pw: Playwright) -> None:
-        self.pw = pw
-        self.running: Browser | None = None
-
-    async def browser(self) -> Browser:
-        if self.running is None or not self.running.is_connected():
-            self.running = await _launch(self.pw)
-        return self.running
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def _chromium_of_the_worker() -> AsyncIterator[_Chromium]:
-    async with async_playwright() as pw:
-        chromium = _Chromium(pw)
-        try:
-            yield chromium
-        finally:
-            if chromium.running is not None:
-                await chromium.running.close()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def chromium(_chromium_of_the_worker: _Chromium) -> AsyncIterator[Browser]:
-    """Chromium, launched once per worker process: each test opens its own contexts in it (cookies, storage, pages
-    of its own), and `_serve` closes them at the test's end; none is left for the next test."""
-    browser = await _chromium_of_the_worker.browser()
-    yield browser
-    assert browser.contexts == [], "a context outlived its test"
-
-
-@asynccontextmanager
-async def _serve(
-    tmp_path: Path, *, demo: bool = False, console_language: str = "en", browser: Browser | None = None
-) -> AsyncIterator[Served]:
-    """The app served on a free port, on a database of its own, with a browser: the one given (the worker's, kept
-    open afterwards), or one launched for the block alone."""
-    port = _free_port()
-    settings = make_settings(
-        f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}",
-        public_url=f"http://127.0.0.1:{port}",
-        console_language=console_language,
-    )
-    rt = build_runtime(
-        settings, demo=demo, channels={"sms": SandboxChannel("sms"), "telegram": SandboxChannel("telegram")}
-    )
-    await migrated(rt.db)  # a copy of the worker's migrated SQLite file
-    if demo:
-        await seed_demo(rt.db, today(rt), rt.clock())
-    config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-
-    async def stop() -> None:
-        server.should_exit = True
-        await task
-
-    # Undone in the reverse order on the way out: the test's contexts, the block's own browser, then the server.
-    async with AsyncExitStack() as stack:
-        stack.push_async_callback(stop)
-        await _until(lambda: asyncio.sleep(0, server.started))
-        if browser is None:
-            pw = await stack.enter_async_context(async_playwright())
-            browser = await _launch(pw)
-            stack.push_async_callback(browser.close)
-        running = Served(rt, f"http://127.0.0.1:{port}", browser)
-        stack.push_async_callback(_close_each, running.contexts)
-        yield running
-
-
-async def _close_each(contexts: list[BrowserContext]) -> None:
-    for context in contexts:
-        await context.close()
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def served(tmp_path: Path, chromium: Browser) -> AsyncIterator[Served]:
-    async with _serve(tmp_path, browser=chromium) as running:
+    async with serve(tmp_path, browser=chromium) as running:
         yield running
-
-
-# A phone in the hand: a small screen, touched with a finger, in Danish.
-PHONE: dict[str, Any] = {
-    "viewport": {"width": 375, "height": 667},
-    "is_mobile": True,
-    "has_touch": True,
-    "locale": "da-DK",
-}
-
-
-async def _sign_in(served: Served, email: str, password: str = PASSWORD, **options: Any) -> tuple[BrowserContext, Page]:
-    context = await served.new_context(**(options or {"viewport": {"width": 1100, "height": 900}}))
-    page = await context.new_page()
-    await page.goto(f"{served.url}/console/login")
-    await page.fill("#email", email)
-    await page.fill("#password", password)
-    await page.click("button[type=submit]")
-    return context, page
 
 
 async def _tenant_consents(rt: Runtime, tenant_id: int) -> int:
@@ -211,7 +43,7 @@ async def _tenant_consents(rt: Runtime, tenant_id: int) -> int:
     for n, text in enumerate(["Hej", "3", "JA"]):
         await rt.inbox.submit(InboundMessage("sms", f"SM-browser-{n}", TENANT_PHONE, text))
         count = n + 1
-        await _until(lambda count=count: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= count))
+        await until(lambda count=count: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= count))
 
     query = select(cases.c.id).where(cases.c.tenant_id == tenant_id, cases.c.consented.is_(True))
 
@@ -219,7 +51,7 @@ async def _tenant_consents(rt: Runtime, tenant_id: int) -> int:
         async with rt.db.read() as conn:
             return (await conn.execute(query)).first() is not None
 
-    await _until(opened)
+    await until(opened)
     async with rt.db.read() as conn:
         return int((await conn.execute(query)).scalar_one())
 
@@ -282,7 +114,7 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     shots = Path(os.environ.get(SCREENSHOT_DIR) or tmp_path)
     await asyncio.to_thread(shots.mkdir, parents=True, exist_ok=True)
 
-    adviser, page = await _sign_in(served, "adviser@example.org")
+    adviser, page = await sign_in(served, "adviser@example.org")
     await page.wait_for_selector("#cases")
     assert await page.get_attribute("#cases tbody tr:first-child", "data-case") == str(case_id)
     first = await page.inner_text("#cases tbody tr:first-child")
@@ -301,7 +133,7 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
 
     await page.click("#cases tbody tr:first-child a")
     await page.click("#take")
-    await _until(lambda: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= 4))  # told a person reads
+    await until(lambda: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= 4))  # told a person reads
     await page.fill("#note", "Ringer i morgen om en betalingsaftale før retsmødet.")
     # A form is sent once (static/forms.js): a second submit while the first is on its way is stopped.
     stopped = await page.evaluate(
@@ -319,7 +151,7 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     await page.click("form[action$='/note'] button")
     await page.fill("#reply", "Hej Omega, jeg ringer dig op i morgen formiddag.")
     await page.click("form[action$='/reply'] button")
-    await _until(
+    await until(
         lambda: asyncio.sleep(
             0,
             "Hej Omega, jeg ringer dig op i morgen formiddag." in [m.text for m in sandbox(rt)["sms"].to(TENANT_PHONE)],
@@ -334,13 +166,13 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     forged = await adviser.request.post(f"{served.url}/console/cases/{case_id}/close", form={"outcome": "paid"})
     assert forged.status == 403
 
-    volunteer, vpage = await _sign_in(served, "volunteer@example.org")
+    volunteer, vpage = await sign_in(served, "volunteer@example.org")
     response = await vpage.goto(f"{served.url}/console/cases/{case_id}")
     assert response is not None and response.status == 403
     assert "6.400" not in await vpage.content()
     await volunteer.close()
 
-    admin, apage = await _sign_in(served, "admin@example.org")
+    admin, apage = await sign_in(served, "admin@example.org")
     await apage.goto(f"{served.url}/console/staff")
     # Closing an account asks first: dismissed, nothing happens; accepted, the account is closed.
     asked: list[str] = []
@@ -376,7 +208,7 @@ async def test_the_outcome_page_draws_its_charts(served: Served, tmp_path: Path)
     await a_busy_month(rt)
     shots = Path(os.environ.get(SCREENSHOT_DIR) or tmp_path)
     await asyncio.to_thread(shots.mkdir, parents=True, exist_ok=True)
-    context, page = await _sign_in(served, "adviser@example.org")
+    context, page = await sign_in(served, "adviser@example.org")
     await page.click("header a[href='/console/outcomes']")
     await page.fill("#from", FIRST.isoformat())
     await page.fill("#to", LAST.isoformat())
@@ -434,7 +266,7 @@ async def test_a_new_case_appears_in_an_open_inbox_without_a_reload(served: Serv
     rt = served.rt
     await add_person(rt, "adviser@example.org", "adviser")
     await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
-    _, page = await _sign_in(served, "adviser@example.org")
+    _, page = await sign_in(served, "adviser@example.org")
     await page.wait_for_selector("#cases")
     await page.evaluate("window.stillTheSamePage = true")
     urgent = await add_tenant(
@@ -456,7 +288,7 @@ async def test_the_inbox_keeps_the_keyboard_s_place_in_its_list(served: Served) 
     rt = served.rt
     await add_person(rt, "adviser@example.org", "adviser")
     await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
-    _, page = await _sign_in(served, "adviser@example.org")
+    _, page = await sign_in(served, "adviser@example.org")
     await page.wait_for_selector("#cases")
     await page.focus("#cases a.who")
     urgent = await add_tenant(
@@ -484,14 +316,14 @@ async def test_the_policy_is_enforced_so_an_inline_script_would_be_refused(serve
         " document.body.appendChild(s); }"
     )
     assert await page.evaluate("window.ran === undefined") is True
-    await _until(lambda: asyncio.sleep(0, bool(served.csp_violations)))
+    await until(lambda: asyncio.sleep(0, bool(served.csp_violations)))
     await context.close()
 
 
 async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(
     tmp_path: Path, chromium: Browser
 ) -> None:
-    async with _serve(tmp_path, demo=True, browser=chromium) as demo:
+    async with serve(tmp_path, demo=True, browser=chromium) as demo:
         context = await demo.new_context(viewport={"width": 1300, "height": 900})
         page = await context.new_page()
         await page.goto(f"{demo.url}/")
@@ -522,9 +354,9 @@ async def test_the_demo_front_page_and_the_phone_simulator_run_under_the_policy(
 
 async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_path: Path, chromium: Browser) -> None:
     """A deployment's console is Danish by default; "Me" switches one person's pages to English."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         await add_person(served.rt, "raadgiver@example.org", "adviser")
-        context, page = await _sign_in(served, "raadgiver@example.org")
+        context, page = await sign_in(served, "raadgiver@example.org")
         await page.wait_for_url("**/console/")
         assert await page.get_attribute("html", "lang") == "da"
         header = await page.inner_text("header")
@@ -539,7 +371,7 @@ async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_pat
         assert "Inbox" in await page.inner_text("h1")
         # Another person's pages stay in the deployment's language.
         await add_person(served.rt, "kollega@example.org", "adviser")
-        other_context, other = await _sign_in(served, "kollega@example.org")
+        other_context, other = await sign_in(served, "kollega@example.org")
         await other.wait_for_url("**/console/")
         assert "Indbakke" in await other.inner_text("h1")
         await other_context.close()
@@ -550,11 +382,11 @@ async def test_the_console_speaks_danish_and_a_person_can_choose_english(tmp_pat
 async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: Path, chromium: Browser) -> None:
     """The session ends while the case page is open: the page no longer takes in new messages, and says so with the
     refusal's reason, in the reader's language."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         case_id = await add_case(rt, await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE))
         await add_person(rt, "raadgiver@example.org", "adviser")
-        context, page = await _sign_in(served, "raadgiver@example.org")
+        context, page = await sign_in(served, "raadgiver@example.org")
         await page.wait_for_url("**/console/")
         await page.goto(f"{served.url}/console/cases/{case_id}")
         stale = page.locator("#thread-stale")
@@ -565,7 +397,7 @@ async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: P
         async def said() -> bool:
             return await stale.is_visible()
 
-        await _until(said)
+        await until(said)
         assert await stale.inner_text() == "Samtalen holdes ikke længere opdateret her. Log ind først."
         await context.close()
         assert served.csp_violations == []
@@ -577,27 +409,27 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
     """An adviser holds an urgent outreach case while the tenant's conversation waits at the consent question; the
     tenant's JA is recorded quietly. The open page says so at once, in Danish, with a link that reloads it; and so
     for TILBAGEKALD afterwards."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=690000)
         case_id = await add_case(rt, tenant_id, origin="outreach", consent=False, reason="urgent outreach")
         for n, text in enumerate(["Hej", "3"]):  # "3": talk to an adviser, and the consent question
             await rt.inbox.submit(InboundMessage("sms", f"SM-open-{n}", TENANT_PHONE, text))
             count = n + 1
-            await _until(lambda count=count: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= count))
+            await until(lambda count=count: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= count))
         await add_person(rt, "raadgiver@example.org", "adviser")
-        context, page = await _sign_in(served, "raadgiver@example.org")
+        context, page = await sign_in(served, "raadgiver@example.org")
         await page.wait_for_url("**/console/")
         await page.goto(f"{served.url}/console/cases/{case_id}")
         await page.click("#take")
-        await _until(lambda: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= 3))  # told a person reads
+        await until(lambda: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= 3))  # told a person reads
         await page.goto(f"{served.url}/console/cases/{case_id}")
         changed = page.locator("#consent-changed")
         assert await changed.is_hidden() and await page.locator("#no-consent").is_visible()
 
         await rt.inbox.submit(InboundMessage("sms", "SM-open-yes", TENANT_PHONE, "JA"))
         await page.wait_for_selector("#thread li:has-text('JA')", timeout=10_000)
-        await _until(changed.is_visible)
+        await until(changed.is_visible)
         words = await changed.inner_text()
         assert words.startswith("Lejeren har givet sit samtykke, mens siden var åben.") and "Genindlæs siden" in words
         assert await page.locator("#no-consent").is_hidden()  # no longer true
@@ -608,7 +440,7 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
         async def withdrawn() -> bool:
             return "trukket sit samtykke tilbage" in await changed.inner_text()
 
-        await _until(withdrawn)
+        await until(withdrawn)
         await changed.locator("a").click()
         await page.wait_for_selector("#no-consent")
         assert await page.locator("#consent-changed").is_hidden()
@@ -623,22 +455,22 @@ async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_
     colour and its "Tag sagen" button, and said nothing: pressed, the button was refused. The page now says, in
     Danish, that someone changed the case, with a link that reloads it. The holder's own page, whose case waits for the
     tenant after the reply and is taken again by the tenant's answer, says nothing: its actions are the same."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=690000)
         case_id = await add_case(rt, tenant_id)
         await add_person(rt, "raadgiver@example.org", "adviser")
         await add_person(rt, "kollega@example.org", "adviser")
-        context, page = await _sign_in(served, "raadgiver@example.org")
+        context, page = await sign_in(served, "raadgiver@example.org")
         await page.goto(f"{served.url}/console/cases/{case_id}")
         changed = page.locator("#status-changed")
         assert await changed.is_hidden()
 
-        other, theirs = await _sign_in(served, "kollega@example.org")
+        other, theirs = await sign_in(served, "kollega@example.org")
         await theirs.goto(f"{served.url}/console/cases/{case_id}")
         await theirs.click("#take")
         await theirs.wait_for_selector("#reply")
-        await _until(changed.is_visible)
+        await until(changed.is_visible)
         words = await changed.inner_text()
         assert words.startswith("Nogen har ændret sagen, mens siden var åben") and "Genindlæs siden" in words
         assert await page.locator("#case-status.taken").inner_text() == "under behandling"
@@ -660,12 +492,12 @@ async def test_the_consent_form_whose_field_is_named_method_is_sent_once(tmp_pat
     """The case page's "Registrér et samtykke" form has a field named "method", which the form's own `method` gives
     way to. A double click while the first answer is on its way records the consent once, and nothing on the page
     throws."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         tenant_id = await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE)
         case_id = await add_case(rt, tenant_id, consent=False)
         await add_person(rt, "raadgiver@example.org", "adviser")
-        context, page = await _sign_in(served, "raadgiver@example.org")
+        context, page = await sign_in(served, "raadgiver@example.org")
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         await page.wait_for_url("**/console/")
@@ -693,7 +525,7 @@ async def test_the_consent_form_whose_field_is_named_method_is_sent_once(tmp_pat
                 setTimeout(() => button.click(), 200);
             }"""
         )
-        await _until(lambda: asyncio.sleep(0, len(posted) >= 1))
+        await until(lambda: asyncio.sleep(0, len(posted) >= 1))
         await asyncio.sleep(0.6)  # the second click made, and its request out, were it sent
         held.set()
         await page.wait_for_url(f"**/console/cases/{case_id}#consents")
@@ -715,7 +547,7 @@ async def test_a_long_unbroken_word_wraps_on_a_phone(served: Served) -> None:
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-01", name="Omega Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
-    adviser, page = await _sign_in(served, "adviser@example.org")
+    adviser, page = await sign_in(served, "adviser@example.org")
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.fill("#note", "x" * 3000)  # a key held down, a pasted link
@@ -729,7 +561,7 @@ async def test_on_a_phone_the_case_actions_follow_the_conversation(served: Serve
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-02", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
-    adviser, page = await _sign_in(served, "adviser@example.org")
+    adviser, page = await sign_in(served, "adviser@example.org")
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.goto(f"{served.url}/console/cases/{case_id}")
     take = await page.locator("#take").bounding_box()
@@ -767,16 +599,10 @@ _WORDS_BROKEN = """selector => {
 NARROW = 360
 
 
-async def _fits(page: Page) -> tuple[int, int]:
-    """The page's width and the window's: nothing sticks out sideways when the first is at most the second."""
-    width = int(await page.evaluate("document.documentElement.scrollWidth"))
-    return width, int(await page.evaluate("window.innerWidth"))
-
-
 async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path, chromium: Browser) -> None:
     """The staff list, the demo's front page and the phone simulator on the narrowest common phone, in Danish:
     no sideways scrolling, and no word broken letter by letter; the staff list's headers stay whole on a desktop."""
-    async with _serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
+    async with serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
         logins = {
             role: (email, password) for role, email, password in await ensure_demo_staff(demo.rt.db, demo.rt.clock())
         }
@@ -786,7 +612,7 @@ async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path, chromium: Brows
         for path, waits_for in (("/", "table.accounts"), ("/simulator", "#tenants button")):
             await page.goto(f"{demo.url}{path}")
             await page.wait_for_selector(waits_for)
-            width, window = await _fits(page)
+            width, window = await fits(page)
             assert width <= window, (path, width, window)
             assert await page.evaluate(_WORDS_BROKEN, "main") == [], path
         email, password = logins["admin"]
@@ -795,7 +621,7 @@ async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path, chromium: Brows
         await page.fill("#password", password)
         await page.click("button[type=submit]")
         await page.goto(f"{demo.url}/console/staff")
-        width, window = await _fits(page)
+        width, window = await fits(page)
         assert width <= window, ("/console/staff", width, window)
         # Stacked as the inbox and the audit log are: each e-mail, button and state whole.
         assert await page.evaluate(_WORDS_BROKEN, "#staff td") == []
@@ -812,7 +638,7 @@ async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path, chromium: Brows
             (f"/console/tenants/{tenant_id}", "main td"),
         ):
             await page.goto(f"{demo.url}{path}")
-            width, window = await _fits(page)
+            width, window = await fits(page)
             assert width <= window, (path, width, window)
             assert await page.evaluate(_WORDS_BROKEN, cells) == [], path
         await page.goto(f"{demo.url}/console/outcomes")
@@ -826,40 +652,22 @@ async def test_the_wide_pages_fit_a_360_px_phone(tmp_path: Path, chromium: Brows
         assert demo.csp_violations == []
 
 
-# The boxes a finger must hit under `selector` (visible only): each one's height and width, how many boxes it is drawn
-# in (a link whose words wrap onto two lines is two), and every pair of them that overlaps.
-_TARGETS = """selector => {
-  const boxes = [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length);
-  const rects = boxes.map(e => e.getBoundingClientRect());
-  const overlaps = [];
-  rects.forEach((a, i) => rects.slice(i + 1).forEach((b, j) => {
-    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
-      overlaps.push([boxes[i].textContent.trim(), boxes[i + 1 + j].textContent.trim()]);
-  }));
-  return {
-    targets: boxes.map((e, i) => [e.textContent.trim(), rects[i].height, rects[i].width, e.getClientRects().length]),
-    overlaps: overlaps,
-  };
-}"""
-FINGER = 44  # px: the smallest target a finger hits without hitting its neighbour as well
-
-
 async def test_on_a_phone_the_header_and_the_inbox_filters_are_big_enough_for_a_finger(served: Served) -> None:
     """The header's links and the inbox's status filters were a line of text tall (19-23 px), and a filter's words
     wrapped onto the next line, right under the next filter: a thumb opened the wrong list."""
     rt = served.rt
     await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.wait_for_selector("#cases")
-    found = await page.evaluate(_TARGETS, "header a, header button, .filters a, .pager a")
+    found = await page.evaluate(TARGETS, "header a, header button, .filters a, .pager a")
     assert len(found["targets"]) >= 10
     for text, height, width, drawn in found["targets"]:
         assert height >= FINGER and width >= FINGER / 2 and drawn == 1, (text, height, width, drawn)
     assert found["overlaps"] == []
     assert await page.get_attribute(".filters a.on", "aria-current") == "page"
     # Against the screen's width: a phone's browser widens its window to a wider page, and the window alone agreed.
-    width, window = await _fits(page)
+    width, window = await fits(page)
     assert width <= window == PHONE["viewport"]["width"]
     await context.close()
     assert served.csp_violations == []
@@ -872,7 +680,7 @@ async def test_on_a_phone_a_tap_anywhere_on_an_inbox_row_opens_its_case(served: 
     tenant_id = await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000)
     case_id = await add_case(rt, tenant_id)
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.wait_for_selector("#cases")
     # The inbox's row: why now, and how it came. The tenant page's list of cases, whose link was the case's number
     # alone ("1", a target 7 px wide): its reason.
@@ -899,7 +707,7 @@ async def test_on_a_phone_a_button_that_cannot_be_pressed_looks_it(served: Serve
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-03", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
     await add_person(rt, "volunteer@example.org", "volunteer")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.tap("#take")
     release = page.locator("form[action$='/release'] button")
@@ -933,7 +741,7 @@ async def test_on_a_phone_the_adviser_calls_the_tenant_with_one_tap(served: Serv
     case_id = await add_case(rt, tenant_id)
     elsewhere = await add_tenant(rt, "4711-9-05", name="Wrong Tenant", phone="+4520000009", status="wrong_number")
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     for path in (f"/console/cases/{case_id}", f"/console/tenants/{tenant_id}"):
         await page.goto(f"{served.url}{path}")
         call = page.locator("a.call")
@@ -948,23 +756,13 @@ async def test_on_a_phone_the_adviser_calls_the_tenant_with_one_tap(served: Serv
     assert served.csp_violations == []
 
 
-# Whether the element under `selector` is wholly on the screen as the page stands, not scrolled past nor hidden in a
-# scrolled list: it is inside the window, and what is drawn at its middle is it.
-_ON_SCREEN = """selector => {
-  const element = document.querySelector(selector);
-  const box = element.getBoundingClientRect();
-  if (box.top < 0 || box.left < 0 || box.bottom > window.innerHeight || box.right > window.innerWidth) return false;
-  return element.contains(document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2));
-}"""
-
-
 async def test_on_a_phone_a_note_or_a_reply_is_in_sight_once_sent(served: Served) -> None:
     """Sending a note or a reply brought the adviser back to the top of the case page: the note was four screens down,
     out of sight, and nothing said it was saved. Now the page opens where the note or the reply is."""
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-06", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.tap("#take")
     await page.locator("#reply").wait_for()
@@ -973,12 +771,12 @@ async def test_on_a_phone_a_note_or_a_reply_is_in_sight_once_sent(served: Served
     async with page.expect_navigation():
         await page.tap("form[action$='/note'] button")
     await page.wait_for_selector("#notes li:last-child:has-text('Ringer fredag om en aftale.')")
-    assert await page.evaluate(_ON_SCREEN, "#notes li:last-child")
+    assert await page.evaluate(ON_SCREEN, "#notes li:last-child")
     await page.fill("#reply", "Hej, jeg ringer fredag.")
     async with page.expect_navigation():
         await page.tap("form[action$='/reply'] button")
     await page.wait_for_selector("#thread li:last-child:has-text('Hej, jeg ringer fredag.')")
-    assert await page.evaluate(_ON_SCREEN, "#thread li:last-child")
+    assert await page.evaluate(ON_SCREEN, "#thread li:last-child")
     await context.close()
     assert served.csp_violations == []
 
@@ -987,23 +785,23 @@ async def test_the_first_tab_skips_the_header_to_the_page(tmp_path: Path, chromi
     """On a desktop a keyboard went through the admin's ten header links and buttons before anything of the page. The
     first Tab now reaches "Gå til indhold", out of sight until then; Enter gives the page the keyboard's place (no ring
     round all of it), and the next Tab is on the page's first link or field."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         await add_person(served.rt, "admin@example.org", "admin")
-        context, page = await _sign_in(served, "admin@example.org")
+        context, page = await sign_in(served, "admin@example.org")
         await page.goto(f"{served.url}/console/admin")
-        assert await page.locator("a.skip").count() == 1 and not await page.evaluate(_ON_SCREEN, "a.skip")
+        assert await page.locator("a.skip").count() == 1 and not await page.evaluate(ON_SCREEN, "a.skip")
         await page.keyboard.press("Tab")
         focused = """() => { const e = document.activeElement, s = getComputedStyle(e);
                        return [e.tagName, e.id, e.textContent.trim(), s.outlineStyle, s.boxShadow]; }"""
         tag, _, text, ring, _ = await page.evaluate(focused)
         assert (tag, text, ring) == ("A", "Gå til indhold", "solid")
-        assert await page.evaluate(_ON_SCREEN, "a.skip")
+        assert await page.evaluate(ON_SCREEN, "a.skip")
         await page.keyboard.press("Enter")
         tag, where, _, ring, shadow = await page.evaluate(focused)
         assert (tag, where, ring, shadow) == ("MAIN", "main", "none", "none")
         await page.keyboard.press("Tab")
         assert await page.evaluate("document.activeElement.parentElement.closest('main') !== null")
-        assert not await page.evaluate(_ON_SCREEN, "a.skip")
+        assert not await page.evaluate(ON_SCREEN, "a.skip")
         await context.close()
         assert served.csp_violations == []
 
@@ -1014,7 +812,7 @@ async def test_the_keyboard_s_place_is_plain_to_see(served: Served) -> None:
     rt = served.rt
     await add_case(rt, await add_tenant(rt, "4712-3-02", name="Sigma Tenant", phone="+4520000002", balance_ore=30000))
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.wait_for_selector("#cases")
     seen = []
     for _ in range(13):  # "skip to content", the header's links and button, the filters, the search field, a case
@@ -1040,7 +838,7 @@ async def test_on_a_phone_the_forms_of_a_card_are_set_apart(served: Served) -> N
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-07", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
     await add_person(rt, "volunteer@example.org", "volunteer")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.tap("#take")
     await page.locator("#reply").wait_for()
@@ -1063,7 +861,7 @@ async def test_on_a_phone_the_admin_s_menu_closes_on_escape_and_when_left(served
     """The admin's menu on a phone stayed open over the page whatever came next: Escape did nothing, and a tap on the
     page or the keyboard moving on past its last link left it covering the page. Now it closes, as a menu does."""
     await add_person(served.rt, "admin@example.org", "admin")
-    context, page = await _sign_in(served, "admin@example.org", **PHONE)
+    context, page = await sign_in(served, "admin@example.org", **PHONE)
     await page.goto(f"{served.url}/console/admin")
     menu, summary = page.locator("header details.menu"), page.locator("header summary")
     is_open = "d => d.open"
@@ -1103,15 +901,15 @@ async def test_on_the_smallest_phone_an_adviser_s_header_is_two_orderly_rows(tmp
     """At 320 px an adviser's header wrapped where it happened to: "keephome", "Indbakke" and "Udfald" in one row,
     "Mig" and "Log ud" alone under "keephome". Now the name stands above, and the pages and "Log ud" share one row,
     each as tall as a finger, none over another, none past the screen's edge; in Danish and in English."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         await add_person(served.rt, "adviser@example.org", "adviser")
         await add_person(served.rt, "adviser.en@example.org", "adviser")
         async with served.rt.db.write() as conn:
             await conn.execute(update(staff).where(staff.c.email == "adviser.en@example.org").values(language="en"))
         for email, words in (("adviser@example.org", "Log ud"), ("adviser.en@example.org", "Sign out")):
-            context, page = await _sign_in(served, email, **{**PHONE, "viewport": {"width": 320, "height": 568}})
+            context, page = await sign_in(served, email, **{**PHONE, "viewport": {"width": 320, "height": 568}})
             await page.wait_for_url("**/console/")
-            found = await page.evaluate(_TARGETS, "header a, header button")
+            found = await page.evaluate(TARGETS, "header a, header button")
             assert [text for text, *_ in found["targets"]][-1] == words
             for text, height, width, drawn in found["targets"]:
                 assert height >= FINGER and drawn == 1, (text, height, width, drawn)
@@ -1143,7 +941,7 @@ async def test_a_reply_sent_by_keyboard_leaves_the_keyboard_on_it_without_a_ring
         await world.writes(tenant_id, start + timedelta(minutes=n), "tenant" if n % 2 else "bot")
     case_id = await add_case(rt, tenant_id)
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org")
+    context, page = await sign_in(served, "adviser@example.org")
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.click("#take")
     await page.fill("#reply", "Hej, jeg ringer fredag.")
@@ -1177,7 +975,7 @@ async def test_a_case_taken_by_keyboard_leaves_the_keyboard_at_the_conversation_
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-06", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org")
+    context, page = await sign_in(served, "adviser@example.org")
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.focus("#take")
     await page.keyboard.press("Enter")
@@ -1185,7 +983,7 @@ async def test_a_case_taken_by_keyboard_leaves_the_keyboard_at_the_conversation_
     await page.wait_for_load_state("load")
     focused = await page.evaluate("() => [document.activeElement.tagName, document.activeElement.parentElement.id]")
     assert focused == ["LI", "thread"], focused
-    assert await page.evaluate(_ON_SCREEN, "#thread li:last-child") and await page.evaluate(_ON_SCREEN, "#reply")
+    assert await page.evaluate(ON_SCREEN, "#thread li:last-child") and await page.evaluate(ON_SCREEN, "#reply")
     await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.id") == "reply"
     await context.close()
@@ -1198,7 +996,7 @@ async def test_the_simulator_s_date_field_says_the_chosen_day_in_the_page_s_word
     """The simulator's "move the clock" field is drawn in the browser's language: an English browser showed 03/01/2026
     for the 1st of March, with nothing beside it in the page's Danish. It now says the day as the console's date
     fields do (the same static/dates.js)."""
-    async with _serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
+    async with serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
         context = await demo.new_context(**{**PHONE, "locale": "en-US"})
         page = await context.new_page()
         await page.goto(f"{demo.url}/simulator")
@@ -1207,7 +1005,7 @@ async def test_the_simulator_s_date_field_says_the_chosen_day_in_the_page_s_word
         assert await page.locator("#day-words").count() == 1
         assert await page.inner_text("#day-words") == "søndag den 1. marts 2026"
         assert await page.get_attribute("#day", "aria-describedby") == "day-words"
-        width, window = await _fits(page)
+        width, window = await fits(page)
         assert width <= window
         await context.close()
         assert demo.csp_violations == []
@@ -1222,7 +1020,7 @@ async def test_the_simulator_s_move_clock_without_a_day_says_what_to_do(tmp_path
         ("en", "Choose a day in the field first, then press “Move clock”."),
     ):
         (tmp_path / language).mkdir()
-        async with _serve(tmp_path / language, demo=True, console_language=language, browser=chromium) as demo:
+        async with serve(tmp_path / language, demo=True, console_language=language, browser=chromium) as demo:
             context = await demo.new_context(**PHONE)
             page = await context.new_page()
             await page.goto(f"{demo.url}/simulator")
@@ -1243,7 +1041,7 @@ async def test_a_date_field_s_calendar_button_reached_by_tab_has_the_keyboard_s_
     """Tab goes through a date field's day, month and year, then to its calendar button inside the field: there the
     yellow ring vanished (the button had the browser's thin 1 px line). Now the field keeps the ring."""
     await add_person(served.rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.goto(f"{served.url}/console/outcomes?from=2026-02-02&to=2026-03-01&stage=")
     where = """() => { const e = document.activeElement, s = getComputedStyle(e);
                  return [e.id, e.matches(":focus"), s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; }"""
@@ -1269,7 +1067,7 @@ async def test_on_a_phone_each_field_and_button_of_a_case_is_as_tall_as_a_finger
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-07", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
     await add_person(rt, "volunteer@example.org", "volunteer")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.tap("#take")
     await page.locator("#reply").wait_for()
@@ -1280,7 +1078,7 @@ async def test_on_a_phone_each_field_and_button_of_a_case_is_as_tall_as_a_finger
     for path in (f"/console/cases/{case_id}", "/console/outcomes"):
         await page.goto(f"{served.url}{path}")
         found = await page.evaluate(
-            _TARGETS, controls + (", main a.download, main .periods a" if "outcomes" in path else "")
+            TARGETS, controls + (", main a.download, main .periods a" if "outcomes" in path else "")
         )
         assert len(found["targets"]) >= 5, path
         small = [(text[:30], height) for text, height, *_ in found["targets"] if height < FINGER]
@@ -1302,7 +1100,7 @@ async def test_an_amount_a_phone_number_and_a_label_beside_the_conversation_stay
     """In the narrow column beside a desktop's conversation the amount owed broke before its full stop ("13.800,00 kr"
     then "."), the number to call inside itself ("20 00 00" then "01") and "Lejemålsnummer" inside the word. Each
     stays on one line now, on a desktop and on the smallest phone."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         tenant_id = await add_tenant(
             rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE, balance_ore=1380000, monthly_rent_ore=690000
@@ -1310,12 +1108,12 @@ async def test_an_amount_a_phone_number_and_a_label_beside_the_conversation_stay
         case_id = await add_case(rt, tenant_id)
         await add_person(rt, "adviser@example.org", "adviser")
         for viewport in ({"width": 1280, "height": 900}, {"width": 320, "height": 568}):
-            context, page = await _sign_in(served, "adviser@example.org", viewport=viewport)
+            context, page = await sign_in(served, "adviser@example.org", viewport=viewport)
             await page.goto(f"{served.url}/console/cases/{case_id}")
             lines = await page.evaluate(_LINES, "dd.amount, a.call, dt")
             assert ["13.800,00\xa0kr.", 1] in lines and ["20 00 00 01", 1] in lines, lines
             assert ["Lejemålsnummer", 1] in lines, lines
-            width, window = await _fits(page)
+            width, window = await fits(page)
             assert width <= window, (viewport, width, window)
             await context.close()
         assert served.csp_violations == []
@@ -1326,7 +1124,7 @@ async def test_the_court_case_s_dates_stay_whole_beside_their_long_labels(tmp_pa
     i lejeren på telefon") and left the values a column one letter wide: the filing day read down the card "2", "6",
     ".", … and "ikke underrettet" a letter a line, on a desktop and on a phone. A label takes at most half the card
     now: a date stays on one line, and no value breaks inside a word."""
-    async with _serve(tmp_path, console_language="da", browser=chromium) as served:
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
         rt = served.rt
         day = today(rt)
         tenant_id = await add_tenant(
@@ -1334,7 +1132,7 @@ async def test_the_court_case_s_dates_stay_whole_beside_their_long_labels(tmp_pa
         )
         case_id = await add_case(rt, tenant_id)
         await add_person(rt, "adviser@example.org", "adviser")
-        context, page = await _sign_in(served, "adviser@example.org")
+        context, page = await sign_in(served, "adviser@example.org")
         await page.goto(f"{served.url}/console/cases/{case_id}")
         await page.fill("#filed-on", (day - timedelta(days=10)).isoformat())
         await page.fill("#filing-court-date", (day + timedelta(days=14)).isoformat())
@@ -1344,7 +1142,7 @@ async def test_the_court_case_s_dates_stay_whole_beside_their_long_labels(tmp_pa
         with speaking("da"):
             filed = local_day(day - timedelta(days=10))
         for viewport in ({"width": 1280, "height": 900}, {"width": 375, "height": 667}):
-            context, page = await _sign_in(served, "adviser@example.org", viewport=viewport)
+            context, page = await sign_in(served, "adviser@example.org", viewport=viewport)
             await page.goto(f"{served.url}/console/cases/{case_id}")
             lines = await page.evaluate(_LINES, "#court dd")
             assert [filed, 1] in lines, (viewport, lines)
@@ -1361,7 +1159,7 @@ async def test_a_consent_form_s_error_has_the_keyboard_s_place_without_a_ring(se
     rt = served.rt
     case_id = await _tenant_consents(rt, await add_tenant(rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org")
+    context, page = await sign_in(served, "adviser@example.org")
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.click("#take")
     await page.click("#record-consent button[type=submit]")
@@ -1378,12 +1176,12 @@ async def test_a_consent_form_s_error_has_the_keyboard_s_place_without_a_ring(se
 async def test_on_a_phone_the_simulator_s_buttons_are_as_tall_as_a_finger(tmp_path: Path, chromium: Browser) -> None:
     """On a phone the simulator's clock field and its three buttons were 21 px tall and touched one another; the
     SMS/Telegram tabs were 31 px. Each is as tall as a finger, none over another."""
-    async with _serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
+    async with serve(tmp_path, demo=True, console_language="da", browser=chromium) as demo:
         context = await demo.new_context(**PHONE)
         page = await context.new_page()
         await page.goto(f"{demo.url}/simulator")
         await page.wait_for_selector("#tenants button")
-        found = await page.evaluate(_TARGETS, ".tabs button, #compose input, #compose button, #side button, #day")
+        found = await page.evaluate(TARGETS, ".tabs button, #compose input, #compose button, #side button, #day")
         assert len(found["targets"]) == 8
         small = [(text, height) for text, height, *_ in found["targets"] if height < FINGER]
         assert small == [] and found["overlaps"] == [], (small, found["overlaps"])
@@ -1398,7 +1196,7 @@ async def test_the_english_simulator_says_its_clock_in_english_with_the_chosen_d
     """The English simulator said the demo's clock the Danish way ("6.12.2026, 14.27.42"), and on a 320 px phone the
     chosen day's words stood split around the "Move clock" button. The clock is said in the page's language, and the
     words stand under the field and its button."""
-    async with _serve(tmp_path, demo=True, console_language="en", browser=chromium) as demo:
+    async with serve(tmp_path, demo=True, console_language="en", browser=chromium) as demo:
         context = await demo.new_context(**{**PHONE, "viewport": {"width": 320, "height": 568}})
         page = await context.new_page()
         await page.goto(f"{demo.url}/simulator")
@@ -1424,14 +1222,14 @@ async def test_on_a_phone_the_way_back_to_a_refused_form_is_a_button_and_keeps_w
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-08", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
-    context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.tap("#take")
     await page.locator("#outcome").wait_for()
     await page.select_option("#outcome", "other")
     async with page.expect_navigation():
         await page.tap("form[action$='/close'] button[type=submit]")
-    found = await page.evaluate(_TARGETS, "#back-to-form, #start-page")
+    found = await page.evaluate(TARGETS, "#back-to-form, #start-page")
     assert len(found["targets"]) == 2 and found["overlaps"] == [], found
     for text, height, width, _ in found["targets"]:
         assert height >= FINGER and width >= FINGER, (text, height, width)

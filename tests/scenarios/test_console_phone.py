@@ -9,11 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from playwright.async_api import Browser
 from sqlalchemy import update
 
 from bot.console.accounts import ensure_demo_staff
 from bot.store.schema import staff
-from tests.scenarios.test_browser import _ON_SCREEN, _TARGETS, BROWSER, FINGER, PHONE, _fits, _serve, _sign_in
+from tests.support.browser import BROWSER, FINGER, ON_SCREEN, PHONE, TARGETS, fits, serve, sign_in
 from tests.support.console import add_case, add_person, add_tenant
 from tests.support.outcomes_world import FIRST, LAST, World, a_busy_month, build
 
@@ -23,10 +24,10 @@ SMALLEST: dict[str, Any] = {**PHONE, "viewport": {"width": 320, "height": 568}}
 TENANT_PHONE = "+4520000001"
 
 
-async def test_a_share_is_written_as_the_console_s_language_writes_it(tmp_path: Path) -> None:
+async def test_a_share_is_written_as_the_console_s_language_writes_it(tmp_path: Path, chromium: Browser) -> None:
     """The English console wrote "50 %", the Danish way: English writes "50%", Danish "50 %" (a space that never
     breaks the number from its sign)."""
-    async with _serve(tmp_path, console_language="en") as served:
+    async with serve(tmp_path, browser=chromium, console_language="en") as served:
         await build(served.rt)
         await a_busy_month(served.rt)
         await add_person(served.rt, "raadgiver@example.org", "adviser")
@@ -36,7 +37,7 @@ async def test_a_share_is_written_as_the_console_s_language_writes_it(tmp_path: 
             ("adviser@example.org", r"\d%", r"\d\s%"),
             ("raadgiver@example.org", "\\d\xa0%", r"\d%"),
         ):
-            context, page = await _sign_in(served, email)
+            context, page = await sign_in(served, email)
             await page.goto(f"{served.url}/console/outcomes?from={FIRST.isoformat()}&to={LAST.isoformat()}&stage=")
             funnel = await page.inner_text("#funnel-card")
             assert re.search(written, funnel) and not re.search(not_written, funnel), (email, funnel)
@@ -44,13 +45,15 @@ async def test_a_share_is_written_as_the_console_s_language_writes_it(tmp_path: 
         assert served.csp_violations == []
 
 
-async def test_on_the_smallest_phone_the_admin_s_header_is_one_row_with_a_menu(tmp_path: Path) -> None:
+async def test_on_the_smallest_phone_the_admin_s_header_is_one_row_with_a_menu(
+    tmp_path: Path, chromium: Browser
+) -> None:
     """At 320 px the admin's header took four rows of links, a third of the screen, before anything of the page. Now
     it is one row, "keephome" and a menu; the menu opens to links a finger can hit, the page one is on marked; by
     keyboard too. On a desktop the links stand in the header as before."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with serve(tmp_path, browser=chromium, console_language="da") as served:
         await add_person(served.rt, "admin@example.org", "admin")
-        context, page = await _sign_in(served, "admin@example.org", **SMALLEST)
+        context, page = await sign_in(served, "admin@example.org", **SMALLEST)
         await page.goto(f"{served.url}/console/admin")
         header = await page.locator("header").bounding_box()
         assert header is not None and header["height"] <= FINGER + 16, header
@@ -58,14 +61,14 @@ async def test_on_the_smallest_phone_the_admin_s_header_is_one_row_with_a_menu(t
         assert await menu.is_visible() and "Menu" in await menu.inner_text()
         assert await page.locator("header a[href='/console/audit']:visible").count() == 0
         await menu.tap()
-        found = await page.evaluate(_TARGETS, "header a, header button, header summary")
+        found = await page.evaluate(TARGETS, "header a, header button, header summary")
         assert len(found["targets"]) == 10  # the menu, eight pages and "Log ud"
         for text, height, width, drawn in found["targets"]:
             assert height >= FINGER and width >= FINGER and drawn == 1, (text, height, width, drawn)
         assert found["overlaps"] == []
         current = page.locator("header [aria-current=page]:visible")
         assert await current.count() == 1 and await current.get_attribute("href") == "/console/admin"
-        assert await _fits(page) == (320, 320)  # as wide as the screen, not wider
+        assert await fits(page) == (320, 320)  # as wide as the screen, not wider
         await page.tap("header a[href='/console/audit']:visible")
         await page.wait_for_url("**/console/audit")
         # By keyboard: the first Tab is "skip to content" (tests/scenarios/test_browser.py), the next one the menu;
@@ -90,12 +93,12 @@ async def test_on_the_smallest_phone_the_admin_s_header_is_one_row_with_a_menu(t
         assert served.csp_violations == []
 
 
-async def test_on_a_phone_the_inbox_search_has_a_button(tmp_path: Path) -> None:
+async def test_on_a_phone_the_inbox_search_has_a_button(tmp_path: Path, chromium: Browser) -> None:
     """Only Enter sent the inbox's search for a tenant, and a phone's keyboard does not always show a key for it."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with serve(tmp_path, browser=chromium, console_language="da") as served:
         await add_tenant(served.rt, "4711-3-12", name="Omega Tenant", phone=TENANT_PHONE)
         await add_person(served.rt, "adviser@example.org", "adviser")
-        context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+        context, page = await sign_in(served, "adviser@example.org", **PHONE)
         await page.wait_for_url("**/console/")
         search = page.locator("form[action='/console/tenants'] button[type=submit]")
         assert await search.inner_text() == "Søg"
@@ -109,10 +112,10 @@ async def test_on_a_phone_the_inbox_search_has_a_button(tmp_path: Path) -> None:
         assert served.csp_violations == []
 
 
-async def test_on_a_phone_the_conversation_scrolls_with_the_page(tmp_path: Path) -> None:
+async def test_on_a_phone_the_conversation_scrolls_with_the_page(tmp_path: Path, chromium: Browser) -> None:
     """On a phone the conversation was a box scrolling inside the scrolling page: a thumb moved one or the other. Now it
     flows with the page; a reply sent still opens the page where the reply is. On a desktop it keeps its own box."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with serve(tmp_path, browser=chromium, console_language="da") as served:
         rt = served.rt
         tenant_id = await add_tenant(rt, "4711-9-06", name="Phone Tenant", phone=TENANT_PHONE)
         world = World(rt)
@@ -121,7 +124,7 @@ async def test_on_a_phone_the_conversation_scrolls_with_the_page(tmp_path: Path)
             await world.writes(tenant_id, start + timedelta(minutes=n), "tenant" if n % 2 else "bot")
         case_id = await add_case(rt, tenant_id)
         await add_person(rt, "adviser@example.org", "adviser")
-        context, page = await _sign_in(served, "adviser@example.org", **PHONE)
+        context, page = await sign_in(served, "adviser@example.org", **PHONE)
         await page.goto(f"{served.url}/console/cases/{case_id}")
         own_scroll = "t => [getComputedStyle(t).overflowY, t.scrollHeight - t.clientHeight]"
         assert await page.locator("#thread li").count() >= 20
@@ -136,7 +139,7 @@ async def test_on_a_phone_the_conversation_scrolls_with_the_page(tmp_path: Path)
         await page.wait_for_selector("#thread li:last-child:has-text('Hej, jeg ringer fredag.')")
         assert page.url.endswith("#thread")
         await page.wait_for_load_state("load")
-        assert await page.evaluate(_ON_SCREEN, "#thread li:last-child")
+        assert await page.evaluate(ON_SCREEN, "#thread li:last-child")
         await page.set_viewport_size({"width": 1100, "height": 700})
         overflow, hidden = await page.locator("#thread").evaluate(own_scroll)
         assert overflow == "auto" and hidden > 100, (overflow, hidden)
@@ -144,14 +147,16 @@ async def test_on_a_phone_the_conversation_scrolls_with_the_page(tmp_path: Path)
         assert served.csp_violations == []
 
 
-async def test_on_a_phone_the_simulator_s_tenant_list_is_as_wide_as_the_screen(tmp_path: Path) -> None:
+async def test_on_a_phone_the_simulator_s_tenant_list_is_as_wide_as_the_screen(
+    tmp_path: Path, chromium: Browser
+) -> None:
     """At 375 px the simulator's list of tenants stood 260 px wide with an empty band beside it."""
-    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+    async with serve(tmp_path, browser=chromium, demo=True, console_language="da") as demo:
         context = await demo.new_context(**PHONE)
         page = await context.new_page()
         await page.goto(f"{demo.url}/simulator")
         await page.wait_for_selector("#tenants button")
-        width, window = await _fits(page)
+        width, window = await fits(page)
         assert width <= window == 375  # a phone's browser widens its window to a page that is wider
         for part in ("#tenants", ".phone", "#side"):
             box = await page.locator(part).bounding_box()
@@ -160,9 +165,9 @@ async def test_on_a_phone_the_simulator_s_tenant_list_is_as_wide_as_the_screen(t
         assert demo.csp_violations == []
 
 
-async def test_nothing_is_wider_than_the_smallest_phone(tmp_path: Path) -> None:
+async def test_nothing_is_wider_than_the_smallest_phone(tmp_path: Path, chromium: Browser) -> None:
     """Each page an adviser, a volunteer or an admin opens on a phone 320 px wide fits it: no sideways scrolling."""
-    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+    async with serve(tmp_path, browser=chromium, demo=True, console_language="da") as demo:
         logins = {
             role: (email, password) for role, email, password in await ensure_demo_staff(demo.rt.db, demo.rt.clock())
         }
@@ -175,24 +180,24 @@ async def test_nothing_is_wider_than_the_smallest_phone(tmp_path: Path) -> None:
         }
         for role, paths in pages.items():
             email, password = logins[role]
-            context, page = await _sign_in(demo, email, password, **SMALLEST)
+            context, page = await sign_in(demo, email, password, **SMALLEST)
             await page.wait_for_url("**/console/**")
             for path in paths:
                 await page.goto(f"{demo.url}{path}")
                 assert await page.locator("main").count() == 1 and "/login" not in page.url, path
                 # Against the screen's width: a phone's browser widens its window to a page that is wider.
-                width, window = await _fits(page)
+                width, window = await fits(page)
                 assert width <= window == SMALLEST["viewport"]["width"], (role, path, width, window)
             await context.close()
         assert demo.csp_violations == []
 
 
-async def test_a_date_field_says_the_chosen_date_in_the_console_s_words(tmp_path: Path) -> None:
+async def test_a_date_field_says_the_chosen_date_in_the_console_s_words(tmp_path: Path, chromium: Browser) -> None:
     """A date field is drawn in the browser's language: in an English browser the Danish console's field read 04/03/2026
     for the 3rd of April, the month first. Under the field the console now says the date in its own words."""
-    async with _serve(tmp_path, console_language="da") as served:
+    async with serve(tmp_path, browser=chromium, console_language="da") as served:
         await add_person(served.rt, "adviser@example.org", "adviser")
-        context, page = await _sign_in(served, "adviser@example.org", **{**PHONE, "locale": "en-US"})
+        context, page = await sign_in(served, "adviser@example.org", **{**PHONE, "locale": "en-US"})
         await page.goto(f"{served.url}/console/outcomes?from=2026-02-02&to=2026-03-01&stage=")
         assert await page.inner_text("#from-words") == "mandag den 2. februar 2026"
         await page.fill("#to", "2026-04-03")

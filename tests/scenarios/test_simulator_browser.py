@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from playwright.async_api import Browser
 from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.store.schema import messages, tenants
-from tests.scenarios.test_browser import BROWSER, _serve
+from tests.support.browser import BROWSER, serve
 
 pytestmark = BROWSER
 CODE = re.compile(r"\b(\d{8})\b")
@@ -23,8 +24,10 @@ async def _stored(rt: Runtime, tenant_id: int) -> tuple[list[str], int | None]:
         return [str(text) for text in texts if text], chat
 
 
-async def test_a_danish_sms_tenant_links_telegram_with_the_code_the_sms_phone_shows(tmp_path: Path) -> None:
-    async with _serve(tmp_path, demo=True, console_language="da") as demo:
+async def test_a_danish_sms_tenant_links_telegram_with_the_code_the_sms_phone_shows(
+    tmp_path: Path, chromium: Browser
+) -> None:
+    async with serve(tmp_path, browser=chromium, demo=True, console_language="da") as demo:
         async with demo.rt.db.read() as conn:
             anna = (await conn.execute(select(tenants.c.id).where(tenants.c.name == "Anna Eksempel"))).scalar_one()
         context = await demo.new_context(viewport={"width": 1300, "height": 900})
