@@ -8,8 +8,16 @@ import re
 
 import httpx
 
+from bot.console.delivery import explain
+from bot.i18n import speaking
 from bot.runtime import Runtime
-from tests.support.console import add_case, add_tenant, signed_in
+from tests.support.console import add_case, add_tenant, post_form, signed_in
+
+
+def _paragraph(page: str, id_: str) -> str:
+    found = re.search(rf'<p class="[^"]*" id="{id_}">(.*?)</p>', html.unescape(page), re.S)
+    assert found is not None, page
+    return " ".join(found.group(1).split())
 
 
 def _dd_after(page: str, term: str) -> str:
@@ -23,3 +31,26 @@ async def test_the_due_day_reads_as_a_day_of_the_month_in_danish(runtime: Runtim
     await signed_in(runtime, client, danish=True)
     page = (await client.get(f"/console/cases/{case_id}")).text
     assert _dd_after(page, "Forfaldsdag") == "den 5. i måneden"
+
+
+async def test_the_case_page_speaks_of_one_tenant_as_one_in_danish(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    tenant_id = await add_tenant(runtime, "R-1", balance_ore=500_000)
+    case_id = await add_case(runtime, tenant_id, origin="outreach", consent=False)
+    await signed_in(runtime, client, danish=True)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    shown = (await client.get(page)).text
+    assert _paragraph(shown, "no-consent").endswith(
+        "Du ser også de svar, lejeren skrev, mens lejeren vidste, at en person læste med (fra beskeden om, at en "
+        "rådgiver har taget sagen, til beskeden om, at rådgiveren har sluppet den)."
+    )
+    assert _paragraph(shown, "close-tells") == (
+        "Når sagen lukkes, får lejeren besked om, at rådgiveren har afsluttet samtalen, og at lejeren kan skrive her, "
+        "hvis der er brug for mere hjælp; om natten først, når stilletiden er slut."
+    )
+
+
+def test_a_reminder_dropped_because_the_tenant_wrote_first_says_so_in_plain_danish() -> None:
+    with speaking("da"):
+        said = explain(None, "tenant wrote first", "sms")
+    assert said == "lejeren skrev, før den blev sendt, og fik svar på sin egen besked i stedet"
