@@ -1,5 +1,6 @@
-"""What a Danish adviser reads on the case page, said as Danish says it: the day rent falls due is a day of the
-month ("den 5. i måneden"), not a bare number, and the notes on the conversation speak of one tenant as one."""
+"""What a Danish adviser reads on the case page, and a kommune on a referral, said as Danish says it: the day rent
+falls due is a day of the month ("den 5. i måneden"), not a bare number; a phone number is written as on paper
+("20 00 00 01"); and the notes on the conversation speak of one tenant as one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import httpx
 from bot.console.delivery import explain
 from bot.i18n import speaking
 from bot.runtime import Runtime
+from bot.store.schema import consents
+from tests.bot.console.test_referrals import adviser, held_case, make_referral, rt, signed_form  # noqa: F401
 from tests.support.console import add_case, add_tenant, post_form, signed_in
 
 
@@ -54,3 +57,18 @@ def test_a_reminder_dropped_because_the_tenant_wrote_first_says_so_in_plain_dani
     with speaking("da"):
         said = explain(None, "tenant wrote first", "sms")
     assert said == "lejeren skrev, før den blev sendt, og fik svar på sin egen besked i stedet"
+
+
+async def test_the_referral_for_the_kommune_writes_the_phone_and_the_due_day_the_danish_way(
+    rt: Runtime,  # noqa: F811
+    adviser: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    _, case_id = await held_case(rt, adviser)
+    assert (await signed_form(adviser, case_id)).status_code == 303
+    async with rt.db.read() as conn:
+        (consent_id,) = (await conn.execute(consents.select().with_only_columns(consents.c.id))).scalars()
+    made = await make_referral(adviser, case_id, consent_id)
+    document = (await adviser.get(made.headers["location"])).text
+    document = document[document.index('<article id="referral"') :]
+    assert _dd_after(document, "Telefon") == "20 00 00 01"  # as on the case page, not +4520000001
+    assert _dd_after(document, "Forfaldsdag") == "den 1. i måneden"
