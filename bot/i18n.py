@@ -36,6 +36,7 @@ __all__ = [
     "LANGUAGE_NAMES",
     "LOCALE_DIR",
     "N_",
+    "TENANT_LANGUAGES",
     "Explained",
     "Label",
     "Labels",
@@ -192,6 +193,17 @@ def N_(message: str) -> str:
     """Marks `message` for the catalogue without translating it here: it is translated where it is shown
     (a label kept in a table, an error raised deep down and shown by the page)."""
     return message
+
+
+# A tenant's language as the staff pages name it, in the reader's language (msgids: `gettext` them when shown).
+TENANT_LANGUAGES = {
+    "da": N_("Danish"),
+    "en": N_("English"),
+    "ar": N_("Arabic"),
+    "tr": N_("Turkish"),
+    "uk": N_("Ukrainian"),
+    "pl": N_("Polish"),
+}
 
 
 def install(env: Environment) -> None:

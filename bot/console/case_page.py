@@ -34,7 +34,7 @@ from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
 from bot.host.consents import volunteer_refusals
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
-from bot.i18n import N_
+from bot.i18n import N_, TENANT_LANGUAGES
 from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, staff, tenants
 from bot.tenants.court import clock_position, court_view
@@ -100,16 +100,6 @@ ALREADY = {
 def recorded_already(case_id: int, what: str) -> Response:
     """The case page, saying the form was sent again and recorded nothing the second time (`ALREADY`)."""
     return redirect(f"/console/cases/{case_id}?already={what}")
-
-
-_LANGUAGES = {
-    "da": N_("Danish"),
-    "en": N_("English"),
-    "ar": N_("Arabic"),
-    "tr": N_("Turkish"),
-    "uk": N_("Ukrainian"),
-    "pl": N_("Polish"),
-}
 
 
 async def authors(conn: AsyncConnection, shown: list[Shown], tenant_first_name: str) -> dict[str, str]:
@@ -390,7 +380,7 @@ async def case_page(
         reason_words=reason_words,
         origin=origin_words(case.origin),
         reason=reason_words(case.reason),
-        language=_(_LANGUAGES[tenant.language]) if tenant.language in _LANGUAGES else tenant.language,
+        language=_(TENANT_LANGUAGES[tenant.language]) if tenant.language in TENANT_LANGUAGES else tenant.language,
         channel=reply_channel(tenant),
         outcomes=OUTCOMES,
         court=court,

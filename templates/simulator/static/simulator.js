@@ -16,7 +16,7 @@ async function loadTenants() {
     b.type = "button";
     b.textContent = t.name;
     const info = document.createElement("small");
-    info.textContent = `${t.ref} · ${t.language} · ${t.status_words}${t.telegram_linked ? " · Telegram" : ""}`;
+    info.textContent = `${t.ref} · ${t.language_words} · ${t.status_words}${t.telegram_linked ? " · Telegram" : ""}`;
     const stage = document.createElement("small"); stage.className = "stage"; stage.textContent = t.stage;
     b.append(info, stage);
     if (t.id === tenant) b.classList.add("active");

@@ -109,6 +109,7 @@ async def test_a_tenant_whose_language_is_off_reads_danish(demo: tuple[Runtime, 
     await drain(rt.sender)
     layla = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == "Layla Demo")
     assert layla["language"] == "da"  # KEEPHOME_LANGUAGES=da,en: Arabic is off, its texts unreviewed
+    assert layla["language_words"] == "Danish"  # as the case page names it, not the code
     thread = (await client.get(f"/simulator/api/thread?tenant={layla['id']}&channel=sms")).json()["messages"]
     texts = [m["text"] for m in thread if m["dir"] == "out"]
     assert texts and "Boligselskabet" in texts[0] and not ARABIC.search(" ".join(texts))
