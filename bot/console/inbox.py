@@ -53,6 +53,8 @@ __all__ = [
 
 STATUS_FILTERS = ("open", *OPEN_STATUSES, "closed")
 PAGE_SIZE = 50
+# The case list's filters (`?status=waiting&mine=1`), which the links to its other pages keep.
+_FILTERS = ("status", "mine")
 # When two tenants in the list share a first name and a surname initial, this many last characters of the
 # tenant_ref tell them apart.
 REF_DIGITS = 4
@@ -268,8 +270,9 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
     raised: set[int] = set()
     async with runtime(request).db.read() as conn:
         total = int((await conn.execute(counted)).scalar_one())
-        listing = page_of(request, "page", PAGE_SIZE, total)
-        page, pages = listing.number, listing.pages
+        # Its pager's links keep the filters that made the list, as every paged list's do (bot/console/paging.py).
+        listing = page_of(request, "page", PAGE_SIZE, total, keep=_FILTERS)
+        page = listing.number
         if status == "closed":
             # Closed cases newest first, one page read at a time.
             order = query.order_by(cases.c.closed_at.desc(), cases.c.id.desc())
@@ -353,9 +356,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
         mine=mine,
         statuses=STATUS_FILTERS,
         total=total,
-        page=page,
-        pages=pages,
-        page_size=PAGE_SIZE,
+        listing=listing,
         shown_from=first + 1 if items else 0,
         shown_to=first + len(items),
         failed_count=len(failed),

@@ -153,7 +153,7 @@ async def test_a_thousand_open_cases_are_counted_paged_and_told_apart(
     await _adviser(runtime, client)
     first = (await client.get("/console/")).text
     assert "1000 open cases</strong> · showing 1–50" in first
-    assert "page 1 of 20" in first and 'href="?status=open&page=2"' in first
+    assert "page 1 of 20" in first and 'href="?page=2#case-list"' in first
     assert len(_listed(first)) == PAGE_SIZE
     seen: list[tuple[int, str]] = []
     for page in range(1, 21):
@@ -169,7 +169,7 @@ async def test_a_thousand_open_cases_are_counted_paged_and_told_apart(
     assert len(amiras) == 200 and len(set(amiras)) == 200
     assert all(re.fullmatch(r"Amira [HJN]\. ·\d{4}", who) for who in amiras), amiras[:5]
     last = (await client.get("/console/?page=20")).text
-    assert "showing 951–1000" in last and 'rel="next"' not in last and 'href="?status=open&page=19"' in last
+    assert "showing 951–1000" in last and 'rel="next"' not in last and 'href="?page=19#case-list"' in last
     beyond = (await client.get("/console/?page=99")).text
     assert "showing 951–1000" in beyond  # past the end: the last page
     assert (await client.get("/console/?page=0")).status_code == 422
@@ -187,6 +187,26 @@ async def test_the_closed_filter_is_paged_too(runtime: Runtime, client: httpx.As
     both = _listed(first) + _listed(second)
     assert len(both) == 60 and len({case_id for case_id, _ in both}) == 60
     assert "0 open cases" in (await client.get("/console/")).text
+
+
+async def test_the_pages_of_a_filtered_list_keep_its_filters_as_the_other_lists_do(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The case list pages with the console's shared pager: its count, page n of m, and links that keep the status
+    and "only mine" chosen and land on the list."""
+    await _many_open_cases(runtime, PAGE_SIZE + 10)
+    adviser_id = await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    async with runtime.db.write() as conn:
+        await conn.execute(cases.update().values(assignee_id=adviser_id))
+    first = (await client.get("/console/?status=waiting&mine=1")).text
+    pager = first.split('id="page-pager"')[1].split("</nav>")[0]
+    assert f"{PAGE_SIZE + 10} waiting cases of yours" in pager and "page 1 of 2" in pager
+    assert f'<a href="?status=waiting&amp;mine=1&amp;page=2#case-list" rel="next">Next {PAGE_SIZE} →</a>' in pager
+    second = (await client.get("/console/?status=waiting&mine=1&page=2")).text
+    assert f"showing {PAGE_SIZE + 1}–{PAGE_SIZE + 10}" in second and len(_listed(second)) == 10
+    back = second.split('id="page-pager"')[1].split("</nav>")[0]
+    assert f'<a href="?status=waiting&amp;mine=1&amp;page=1#case-list" rel="prev">← Previous {PAGE_SIZE}</a>' in back
 
 
 async def test_a_closed_case_shows_its_outcome_not_why_it_was_urgent(
