@@ -28,6 +28,7 @@ from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
 from bot.console.once import Once, lock_case
 from bot.console.sessions import StaffSession, guard
+from bot.console.unanswered import TENANT_SHOWN, deal_with, theirs
 from bot.console.web import (
     FormError,
     NotFound,
@@ -192,13 +193,24 @@ async def _reply(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     text = field(form, "text", max_length=1000)
     nonce = form_nonce(form)
+    # The tenant's messages keephome could not answer that the case page showed above the form: the reply answers them.
+    answered = [i for raw in form.getlist("unanswered")[:TENANT_SHOWN] if (i := id_from(raw)) is not None]
     rt = runtime(request)
     channel = reply_channel(tenant)
     # The SMS rule holds for an adviser's reply too: no amount, no debt or eviction word, no date of the rent case
     # goes by SMS. The adviser gets the text back to change (or says it on the phone, or on Telegram once linked).
     warnings = await _sms_warnings(request, tenant.id, text) if channel == "sms" else []
     if warnings:
-        return render(request, "reply_refused.html", 422, case=case, text=text, nonce=nonce, warnings=warnings)
+        return render(
+            request,
+            "reply_refused.html",
+            422,
+            case=case,
+            text=text,
+            nonce=nonce,
+            warnings=warnings,
+            unanswered=answered,
+        )
     at = now(request)
     async with rt.db.write() as conn:
         await _still_holder(conn, case.id, me)
@@ -217,6 +229,10 @@ async def _reply(request: Request, me: StaffSession) -> Response:
             if case.status == "taken":
                 await case_ops.set_status(conn, case.id, "waiting_tenant", at)
             await record(conn, at, me.actor, "message.send", f"case:{case.id}", f"channel={channel}")
+            # Dealt with as an admin marks one on the admin page (audited alike), by the reply on this case.
+            for inbound_id in await conn.run_sync(theirs, tenant, answered):
+                if await conn.run_sync(deal_with, inbound_id, at):
+                    await record(conn, at, me.actor, "inbound.dealt_with", f"inbound:{inbound_id}", f"case:{case.id}")
     rt.sender.wake()
     return _back(case.id, "thread")
 

@@ -28,7 +28,8 @@ from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
 from bot.console.tenant_page import early_demand_words
-from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, transcript
+from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, read_along, transcript
+from bot.console.unanswered import Unanswered, of_tenant
 from bot.console.web import NotFound, local_day, local_time, money, now, redirect, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
@@ -36,7 +37,7 @@ from bot.host.consents import volunteer_refusals
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
 from bot.i18n import N_, TENANT_LANGUAGES
 from bot.i18n import gettext as _
-from bot.store.schema import case_events, case_tasks, cases, staff, tenants
+from bot.store.schema import case_events, case_tasks, cases, inbound, staff, tenants
 from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
 from conversations.engine import answer_keys
@@ -200,6 +201,16 @@ def _local_day_of(zone: ZoneInfo, at: datetime | None) -> str:
     return local_day((at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).date())
 
 
+def _thread(shown: list[Shown], unanswered: list[Unanswered]) -> list[Shown | Unanswered]:
+    """The conversation as the page lists it: the messages, and the tenant's messages keephome could not answer
+    (kept only as they came in) where they came, by time."""
+
+    def at(m: Shown | Unanswered) -> tuple[datetime, int]:
+        return (m.created_at, 0) if isinstance(m, Shown) else (m.received_at, 1)
+
+    return sorted([*shown, *unanswered], key=at)
+
+
 def _not_found(request: Request) -> Response:
     return render(request, "message.html", 404, title=_("Not found"), message=_("There is no such case."))
 
@@ -295,6 +306,10 @@ async def case_page(
         whole = request.query_params.get("whole") == "1"
         shown = await transcript(conn, case, rt.renderer, limit=WHOLE_MESSAGES if whole else MAX_MESSAGES)
         names = await authors(conn, shown.messages, first_name(tenant.name))
+        # The tenant's messages keephome could not answer, marked for the adviser to answer; their words as the
+        # transcript's rule shows the tenant's: with their consent, or written while told that a person reads along.
+        along = None if shown.consent else await read_along(conn, case.id, inbound.c.received_at)
+        unanswered = await conn.run_sync(of_tenant, tenant, along)
         collected = await answers(conn, tenant.id)
         court = await conn.run_sync(court_view, tenant.id)
         zone = ZoneInfo(rt.settings.timezone)
@@ -352,6 +367,9 @@ async def case_page(
         # Rent reminders held after words of crisis: why only with the tenant's consent (bot/console/crisis.py).
         crisis=hold_words(holds.get(tenant.id), shown.consent),
         transcript=shown,
+        thread=_thread(shown.messages, unanswered),
+        # The reply's form names them: replying marks these dealt with, not one that came after the page was shown.
+        unanswered=unanswered,
         answers=answer_rows(collected, ZoneInfo(rt.settings.timezone)),
         events=events,
         # Each volunteer with why a task or an appointment would be refused to them, if it would (disabled).

@@ -16,6 +16,7 @@ from bot.console.crisis import crisis_holds, hold_words
 from bot.console.ids import path_id
 from bot.console.inbox import checks, reason_words, urgency
 from bot.console.sessions import StaffSession, guard
+from bot.console.unanswered import of_tenant
 from bot.console.web import NotFound, field, local_day, now, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES, has_consent, open_case
 from bot.i18n import N_, shown
@@ -107,6 +108,9 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         # What the tenant told the bot (paid, a promised day) is their answer, as their words of crisis are: shown
         # only while their adviser consent stands, the rule of the case page and the inbox (bot/console/transcript.py).
         consented = await conn.run_sync(has_consent, tenant.id)
+        # The tenant's messages keephome could not answer, marked for an adviser to answer (their words by the rule
+        # above, as the admin page shows them).
+        unanswered = await conn.run_sync(of_tenant, tenant)
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "tenant.view", f"tenant:{tenant.id}")
     return render(
@@ -129,6 +133,7 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         court_steps=STEP_LABELS,
         court_back=f"/console/tenants/{tenant.id}",
         reason_words=reason_words,
+        unanswered=unanswered,
     )
 
 

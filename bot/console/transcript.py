@@ -22,7 +22,17 @@ from conversations.engine import answer_keys
 from conversations.model import Channel
 from conversations.values import decode_values
 
-__all__ = ["MAX_ANSWERED", "MAX_MESSAGES", "WHOLE_MESSAGES", "Answered", "Shown", "Transcript", "answers", "transcript"]
+__all__ = [
+    "MAX_ANSWERED",
+    "MAX_MESSAGES",
+    "WHOLE_MESSAGES",
+    "Answered",
+    "Shown",
+    "Transcript",
+    "answers",
+    "read_along",
+    "transcript",
+]
 
 MAX_MESSAGES = 200  # the newest a case page shows unless the adviser asks for the whole conversation
 WHOLE_MESSAGES = 10_000  # the whole conversation (years of a tenant's messages stay far below it)
@@ -61,8 +71,11 @@ class Transcript:
     earlier: int = 0
 
 
-async def _read_along(conn: AsyncConnection, case_id: int) -> ColumnElement[bool]:
-    """Which of the tenant's messages were written while they had been told that a person reads along: after a
+async def read_along(
+    conn: AsyncConnection, case_id: int, written_at: ColumnElement[datetime] = messages.c.created_at
+) -> ColumnElement[bool]:
+    """Which of the tenant's messages were written (`written_at`: a message's, or a message keephome could not handle
+    and kept only in `inbound`, its `received_at`) while they had been told that a person reads along: after a
     case.taken message went out, until a case.released one went out (their adviser let go of the case, and they were
     told the bot answers meanwhile). Each notice counts as it went out (when the sender recorded it sent), not as it
     was queued: one still waiting for the sender (or for quiet hours to end), or that failed, told the tenant nothing,
@@ -89,10 +102,10 @@ async def _read_along(conn: AsyncConnection, case_id: int) -> ColumnElement[bool
         if notice.template == TAKEN and since is None:
             since = notice.went
         elif notice.template == RELEASED and since is not None:
-            periods.append(and_(messages.c.created_at > since, messages.c.created_at <= notice.went))
+            periods.append(and_(written_at > since, written_at <= notice.went))
             since = None
     if since is not None:
-        periods.append(messages.c.created_at > since)
+        periods.append(written_at > since)
     return or_(false(), *periods)
 
 
@@ -223,7 +236,7 @@ async def transcript(
     query = select(messages).where(messages.c.tenant_id == case.tenant_id, messages.c.id > after_id)
     hidden = 0
     if not consent:
-        visible_in = await _read_along(conn, case.id)
+        visible_in = await read_along(conn, case.id)
         hidden_query = select(func.count()).where(
             messages.c.tenant_id == case.tenant_id,
             messages.c.direction == "in",

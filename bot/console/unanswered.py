@@ -1,20 +1,26 @@
 """The messages from tenants keephome could not handle: the processor set each aside unanswered (`failed_at`), and
 the admin page lists them, whose they are and, where the tenant allows it, their words, until an admin marks each
-dealt with (`dealt_with_at`; the audit log says who and when). `keephome_inbound_failed` counts the same rows."""
+dealt with (`dealt_with_at`; the audit log says who and when). The tenant's case page marks each in its conversation
+and their page lists them (`of_tenant`), and the reply of the adviser who holds the case deals with those its page
+showed (`theirs`). `keephome_inbound_failed` counts the same rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import ColumnElement, Connection, or_, select, update
 
 from bot.host.cases import OPEN_STATUSES, among, consented_among
 from bot.store.schema import INBOUND_FAILED, cases, inbound, tenants
 
-__all__ = ["Sender", "Unanswered", "deal_with", "unanswered"]
+__all__ = ["TENANT_SHOWN", "Sender", "Unanswered", "deal_with", "of_tenant", "theirs", "unanswered"]
+
+# The newest of one tenant's messages not dealt with that their case page and their page show: a conversation
+# keephome cannot read fails every message the tenant writes until someone mends it.
+TENANT_SHOWN = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,16 +86,19 @@ def _senders(conn: Connection, rows: Sequence[Any]) -> dict[tuple[str, str], lis
     return found
 
 
-def unanswered(conn: Connection, offset: int, limit: int) -> list[Unanswered]:
-    """A page of the messages not dealt with, the newest first."""
-    rows = conn.execute(
-        select(inbound.c.id, inbound.c.channel, inbound.c.sender, inbound.c.text, inbound.c.received_at)
-        .add_columns(inbound.c.failed_at)
-        .where(INBOUND_FAILED)
-        .order_by(inbound.c.id.desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
+_COLUMNS = (
+    inbound.c.id,
+    inbound.c.channel,
+    inbound.c.sender,
+    inbound.c.text,
+    inbound.c.received_at,
+    inbound.c.failed_at,
+)
+
+
+def _listed(conn: Connection, rows: Sequence[Any], along: Collection[int] = ()) -> list[Unanswered]:
+    """The rows with their senders and, where staff may read them, their words (`along`: rows whose words may be
+    read without the consent, as the case page reads those written while the tenant was told a person reads along)."""
     senders = _senders(conn, rows)
     listed = []
     for row in rows:
@@ -101,10 +110,51 @@ def unanswered(conn: Connection, offset: int, limit: int) -> list[Unanswered]:
     consented = consented_among(conn, {s.tenant_id for _, found in listed for s in found})
     result = []
     for row, found in listed:
-        shown = len(found) == 1 and found[0].tenant_id in consented
+        shown = len(found) == 1 and (found[0].tenant_id in consented or row.id in along)
         text = row.text if shown else None
         result.append(Unanswered(row.id, row.channel, row.received_at, row.failed_at, found, shown, text))
     return result
+
+
+def unanswered(conn: Connection, offset: int, limit: int) -> list[Unanswered]:
+    """A page of the messages not dealt with, the newest first."""
+    rows = conn.execute(
+        select(*_COLUMNS).where(INBOUND_FAILED).order_by(inbound.c.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return _listed(conn, rows)
+
+
+def _from(tenant: Any) -> ColumnElement[bool] | None:
+    """The messages that came from the tenant's number or Telegram chat, as the processor finds their sender (and
+    `_senders` does); None when the tenant has neither."""
+    found = []
+    if tenant.phone:
+        found.append((inbound.c.channel != "telegram") & (inbound.c.sender == tenant.phone))
+    if tenant.telegram_chat_id is not None:
+        found.append((inbound.c.channel == "telegram") & (inbound.c.sender == str(tenant.telegram_chat_id)))
+    return or_(*found) if found else None
+
+
+def of_tenant(conn: Connection, tenant: Any, along: ColumnElement[bool] | None = None) -> list[Unanswered]:
+    """The tenant's messages not dealt with (the newest `TENANT_SHOWN`), oldest first, their words shown as the admin
+    page shows them; with `along` (over `inbound.c.received_at`), also those it holds for, consent or not."""
+    sent = _from(tenant)
+    if sent is None:
+        return []
+    query = select(*_COLUMNS).where(INBOUND_FAILED, sent).order_by(inbound.c.id.desc()).limit(TENANT_SHOWN)
+    if along is not None:
+        query = query.add_columns(along.label("along"))
+    rows = list(reversed(conn.execute(query).all()))
+    return _listed(conn, rows, {row.id for row in rows if along is not None and row.along})
+
+
+def theirs(conn: Connection, tenant: Any, inbound_ids: Collection[int]) -> list[int]:
+    """Which of these messages are the tenant's and not dealt with yet."""
+    sent = _from(tenant)
+    if sent is None or not inbound_ids:
+        return []
+    found = select(inbound.c.id).where(INBOUND_FAILED, sent, inbound.c.id.in_(list(inbound_ids)))
+    return [int(i) for i in conn.execute(found.order_by(inbound.c.id)).scalars()]
 
 
 def deal_with(conn: Connection, inbound_id: int, now: datetime) -> bool:

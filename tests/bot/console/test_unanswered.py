@@ -4,6 +4,7 @@ words where the tenant allows it) until an admin marks it dealt with, and keepho
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import httpx
@@ -13,8 +14,17 @@ from bot.inbound.inbox import InboundMessage
 from bot.outbox.depth import refresh_depth
 from bot.runtime import Runtime
 from bot.store.schema import audit_log, conversations, inbound
-from tests.support.console import add_case, add_person, add_tenant, csrf_of, login, staff_client
-from tests.support.drive import process_all
+from tests.support.console import (
+    add_case,
+    add_person,
+    add_tenant,
+    csrf_of,
+    form_nonce_of,
+    login,
+    post_form,
+    staff_client,
+)
+from tests.support.drive import daytime, drain, process_all
 
 PHONE = "+4520000001"
 
@@ -22,6 +32,12 @@ PHONE = "+4520000001"
 async def _tenant_whose_conversation_is_broken(rt: Runtime, ref: str = "T-1", phone: str = PHONE) -> int:
     """A tenant whose open conversation was stored in a form keephome cannot read: every message of theirs fails."""
     tenant_id = await add_tenant(rt, ref, name="Amira Hansen", phone=phone)
+    await _break_conversation(rt, tenant_id)
+    return tenant_id
+
+
+async def _break_conversation(rt: Runtime, tenant_id: int) -> None:
+    """An open conversation of the tenant's stored in a form keephome cannot read."""
     now = rt.clock()
     async with rt.db.write() as conn:
         await conn.execute(
@@ -35,7 +51,6 @@ async def _tenant_whose_conversation_is_broken(rt: Runtime, ref: str = "T-1", ph
                 updated_at=now,
             )
         )
-    return tenant_id
 
 
 async def _write(rt: Runtime, text: str, provider_id: str = "SM1", sender: str = PHONE) -> None:
@@ -174,3 +189,98 @@ async def test_a_volunteer_or_an_adviser_can_neither_see_nor_mark_them(runtime: 
             assert marked.status_code == 403
     assert await _gauge(runtime) == 1
     assert await _audited(runtime, "inbound.dealt_with") == []
+
+
+# How the case page's conversation and the tenant's page mark a message of theirs keephome could not answer.
+MARK = html.escape("keephome could not answer this message — answer it yourself")
+
+
+def _marked(page: str) -> list[str]:
+    """The messages a page marks as keephome could not answer, each as the page shows it."""
+    return [item.split("</li>")[0] for item in page.split('data-inbound="')[1:]]
+
+
+async def _inbound_id(rt: Runtime, provider_id: str) -> int:
+    async with rt.db.read() as conn:
+        found = await conn.execute(select(inbound.c.id).where(inbound.c.provider_id == provider_id))
+        return int(found.scalar_one())
+
+
+async def test_the_adviser_sees_the_message_marked_and_their_reply_deals_with_those_the_page_showed(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant_id = await _tenant_whose_conversation_is_broken(runtime)
+    case_id = await add_case(runtime, tenant_id)  # with the tenant's consent to an adviser reading along
+    other = await _tenant_whose_conversation_is_broken(runtime, "T-2", "+4520000002")
+    await _write(runtime, "Har du fået mit brev?", "SM-other", "+4520000002")
+    adviser_id = await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await _break_conversation(runtime, tenant_id)  # taking the case ended the one before
+    await _write(runtime, "Jeg kan ikke betale før den 15.")
+
+    shown = (await client.get(page)).text
+    thread = shown.split('id="thread"')[1].split("</ul>")[0]
+    [item] = _marked(thread)
+    assert MARK in item and html.escape("Jeg kan ikke betale før den 15.") in item
+    assert "Har du fået mit brev?" not in shown  # another tenant's
+    [on_tenant_page] = _marked((await client.get(f"/console/tenants/{tenant_id}")).text)
+    assert MARK in on_tenant_page and html.escape("Jeg kan ikke betale før den 15.") in on_tenant_page
+    assert len(_marked((await client.get(f"/console/tenants/{other}")).text)) == 1  # theirs, on their page
+    assert "Your reply marks the messages keephome could not answer dealt with." in shown
+
+    # The tenant writes again while the adviser types: the reply answers what the page showed, not that one; and a
+    # message of another tenant's slipped into the form is not this reply's to deal with.
+    await _write(runtime, "Hallo?", "SM2")
+    answered = re.findall(r'name="unanswered" value="(\d+)"', shown)
+    assert answered == [str(await _inbound_id(runtime, "SM1"))]
+    form = {
+        "text": "Du skylder 500 kr.",
+        "nonce": form_nonce_of(shown, f"{page}/reply") or "",
+        "csrf_token": csrf_of(shown),
+        "unanswered": [*answered, str(await _inbound_id(runtime, "SM-other"))],
+    }
+    # An SMS refused for its amount is sent back to change: the changed one still answers those messages.
+    refused = await client.post(f"{page}/reply", data=form)
+    assert refused.status_code == 422 and await _audited(runtime, "inbound.dealt_with") == []
+    form["unanswered"] = re.findall(r'name="unanswered" value="(\d+)"', refused.text)
+    form["text"] = "Jeg ringer til dig i morgen."
+    assert (await client.post(f"{page}/reply", data=form)).status_code == 303
+    marked = await _audited(runtime, "inbound.dealt_with")
+    assert [(m.actor, m.target, m.detail) for m in marked] == [
+        (f"staff:{adviser_id}", f"inbound:{answered[0]}", f"case:{case_id}")
+    ]
+    assert await _gauge(runtime) == 2  # the tenant's "Hallo?" and the other tenant's
+    [left] = _marked((await client.get(page)).text)
+    assert "Hallo?" in left and MARK in left
+    assert (await client.post(f"{page}/reply", data=form)).status_code == 303  # sent twice: nothing more
+    assert len(await _audited(runtime, "inbound.dealt_with")) == 1
+
+
+async def test_without_consent_the_words_show_only_where_the_case_page_shows_the_tenants_words(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The case page shows what the tenant wrote while told that a person reads along; the tenant's page, with no
+    case to tell that by, only with their consent. Either marks every message keephome could not answer."""
+    daytime(runtime)  # the case's notice goes now, not after quiet hours
+    tenant_id = await _tenant_whose_conversation_is_broken(runtime)
+    case_id = await add_case(runtime, tenant_id, origin="outreach", consent=False)
+    await _write(runtime, "Min søn er syg")
+    await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    page, tenant_page = f"/console/cases/{case_id}", f"/console/tenants/{tenant_id}"
+    hidden = "Not shown: the tenant has not agreed that an adviser reads their messages."
+    for shown in ((await client.get(page)).text, (await client.get(tenant_page)).text):
+        [item] = _marked(shown)
+        assert MARK in item and hidden in item and "Min søn er syg" not in shown
+
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)  # the tenant is told that a person reads along
+    await _break_conversation(runtime, tenant_id)  # taking the case ended the one before
+    await _write(runtime, "Ring mig i morgen", "SM2")
+    on_case = _marked((await client.get(page)).text)
+    assert len(on_case) == 2 and all(MARK in item for item in on_case)
+    assert hidden in on_case[0] and "Ring mig i morgen" in on_case[1]
+    on_tenant = _marked((await client.get(tenant_page)).text)
+    assert len(on_tenant) == 2 and all(hidden in item for item in on_tenant)
