@@ -79,6 +79,8 @@ RIGHTS: dict[str, set[str]] = {
         "/console/admin/pause",
         "/console/admin/api-keys",
         "/console/admin/api-keys/{key_id}/revoke",
+        # A tenant's message keephome could not handle, marked dealt with.
+        "/console/admin/unanswered/{inbound_id}/dealt-with",
         "/console/audit",
         "/console/data",
         "/console/data/export",
@@ -152,6 +154,7 @@ class World:
             "referral_id": 1,
             "key_id": 1,
             "consent_id": 1,
+            "inbound_id": 1,
             "chart": "reached",
         }
         return self
