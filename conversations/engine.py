@@ -45,6 +45,7 @@ from conversations.flow import (
 )
 from conversations.flows import FLOWS
 from conversations.keywords import (
+    asks_in_words,
     asks_something,
     asks_what_adviser_is,
     asks_what_is_owed,
@@ -91,6 +92,8 @@ UNRECOGNISED = "unrecognised"
 NOT_IN_WORDS = "not_in_words"
 # A question of the tenant's own that the open question cannot read: where a person answers it.
 _QUESTION_ASKED = "common.question_asked"
+# Readings of a payment made or promised: a question about paying ("hvornår skal jeg betale") is neither.
+_PAYING = frozenset({"paid", "will_pay", "part", "paid_part"})
 # The day a part payment was said for before its amount ("men noget på fredag"), kept while the amount is asked.
 _PART_ON = "part_on"
 
@@ -278,6 +281,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     if tag is None:
         return None
     option = next(option for option in options if tag in option.tags)
+    if tag in _PAYING and asks_in_words(text):
+        return None  # "hvornår skal jeg betale", "how do I pay": a question about paying; nothing paid or promised
     if tag == "yes" and _asks_consent(step) and _puts_off(text, state.language, today):
         return None  # "ok, jeg tænker over det", "ok I'll ask my husband", "ja, men jeg skal snakke med min mand først"
     if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):

@@ -17,6 +17,7 @@ __all__ = [
     "UNIVERSAL_WORDS",
     "Keyword",
     "KeywordKind",
+    "asks_in_words",
     "asks_something",
     "asks_what_adviser_is",
     "asks_what_is_owed",
@@ -623,8 +624,39 @@ def looks_like_noted(text: str) -> bool:
 
 def asks_something(text: str) -> bool:
     """A message that is a question of the tenant's own ("Hvad betyder det?", "Hvornår skal jeg betale?"): it ends
-    with a question mark (the Arabic one too)."""
-    return text.rstrip(" \t\n!.").endswith(("?", "\u061f"))
+    with a question mark (the Arabic one too), or its words alone ask it (`asks_in_words`: "hvad betyder det", typed on
+    a basic phone without one)."""
+    return text.rstrip(" \t\n!.").endswith(("?", "\u061f")) or asks_in_words(text)
+
+
+# Words that open a question whatever follows ("hvad betyder det", "why do you write"). Not "when", which opens an
+# answer as often ("when I get paid"): it asks only before a verb that asks ("when do I pay"). Nor "hvad med fredag",
+# "what about friday", "how about the 15th": a day offered, not a question.
+_QUESTION_WORDS = frozenset({
+    "hvad", "hvorfor", "hvordan", "hvornaar", "hvornar", "hvem", "hvilken", "hvilket", "hvilke", "hvor",
+    "what", "whats", "why", "how", "who", "whos", "which", "where",
+})  # fmt: skip
+_OFFERED = frozenset({"med", "about"})
+_ASKING_VERBS = frozenset({
+    "do", "does", "did", "is", "are", "am", "can", "could", "should", "must", "will", "would", "shall", "have", "has",
+})  # fmt: skip
+
+
+def asks_in_words(text: str) -> bool:
+    """A message of one sentence that opens with a question word ("hvornår skal jeg betale", "hvad betyder det",
+    "what happens now", "when do I pay"), greetings and fillers aside: a question without its question mark. A longer
+    message ("Hvorfor skriver I? Jeg har mistet mit arbejde") tells something beside it, read as what it tells."""
+    if re.search(r"[.!?;\n\u061f]\s*\S", text.strip()):
+        return False
+    words = [word.replace("'", "") for word in tokens(text)]
+    while words and words[0] in _WHO_FILLERS:
+        words.pop(0)
+    if len(words) < 2:
+        return False  # "hvad", "hvornår": a word asked back is read elsewhere ("hvad?")
+    first, second = words[0], words[1]
+    if first == "when":
+        return second in _ASKING_VERBS
+    return first in _QUESTION_WORDS and second not in _OFFERED
 
 
 def looks_like_thanks(text: str) -> bool:

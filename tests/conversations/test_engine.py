@@ -177,8 +177,40 @@ def test_hardship_or_four_unplaceable_words_are_heard_and_offered_an_adviser(tex
 
 
 def test_three_unplaceable_words_are_asked_again_with_a_way_to_a_person() -> None:
-    _state, events = resume(_start(), TextReceived("hvad mener du", "sms"), NOW)
+    _state, events = resume(_start(), TextReceived("det er mærkeligt", "sms"), NOW)
     assert _templates(events) == ["common.not_understood", "payment_check.question"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("step", "text"),
+    [("question", "hvornår skal jeg betale"), ("question", "Hvornår skal jeg betale?"), ("question", "hvad mener du"),
+     ("question", "hvad er et påkrav"), ("question", "what does this mean"), ("question", "how do I pay"),
+     ("question", "when do I have to pay"), ("when", "hvornår er fristen"), ("when", "what happens now"),
+     ("consent", "hvad sker der så"), ("consent", "what does that mean")],
+)  # fmt: skip
+def test_a_question_in_words_without_its_question_mark_is_asked_not_answered(
+    step: str, text: str, channel: Channel
+) -> None:
+    """A basic phone's "hvornår skal jeg betale" is a question of the tenant's own: where a person answers it, and the
+    question waits, no try used; never a promise to pay, a miss, or own words taken as what happened."""
+    state = _start(channel)
+    if step != "question":
+        state, _ = resume(state, ButtonPressed("will_pay" if step == "when" else "adviser", channel), NOW)
+    assert state.step == step
+    after, events = resume(state, TextReceived(text, channel), NOW)
+    assert _templates(events) == ["common.question_asked"]
+    assert after == state
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [("hvad kan I hjælpe med", "info"), ("hvornår kan I ringe", "adviser"), ("hvad med fredag", "will_pay"),
+     ("how about friday", "will_pay"), ("when I get paid", "will_pay"), ("Hvorfor skriver I? Jeg har betalt", "paid")],
+)  # fmt: skip
+def test_a_question_word_that_answers_is_still_the_answer(text: str, reading: str) -> None:
+    _state, events = resume(_start(), TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == [reading]
 
 
 def test_a_promise_in_the_first_answer_is_recorded_at_once() -> None:
