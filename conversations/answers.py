@@ -1458,10 +1458,24 @@ _AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[
 # hundrede" is 1,500 kr, never "femten" and 100).
 _TENS = {"fyrre": 40, "halvtreds": 50, "tres": 60, "halvfjerds": 70, "firs": 80, "halvfems": 90, "forty": 40,
          "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
-_COUNTING_WORDS = _SMALL_NUMBERS | _DAY_CARDINALS | _TENS
-_WORD_NUMBER = re.compile(
-    rf"(?:(?<![\w.,])(\d{{1,3}}(?:[.,]\d{{1,2}})?)|\b({'|'.join(sorted(_COUNTING_WORDS, key=len, reverse=True))})) ?"
-    r"(tusind|tusinde|thousand|k|hundrede|hundred)\b"
+# A ten and a unit in one ("femogtyve", "twenty five", "twenty-five"): "twenty five hundred" is 2,500 kr, never "twenty"
+# and 500.
+_UNITS = {"en": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9}
+_UNITS_EN = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_TENS_DA = {"tyve": 20, "tredive": 30, "fyrre": 40, "halvtreds": 50, "tres": 60, "halvfjerds": 70, "firs": 80,
+            "halvfems": 90}  # fmt: skip
+_TENS_EN = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+            "ninety": 90}  # fmt: skip
+_COMPOUNDS = {f"{unit}og{ten}": u + t for unit, u in _UNITS.items() for ten, t in _TENS_DA.items()} | {
+    f"{ten}{sep}{unit}": t + u for ten, t in _TENS_EN.items() for unit, u in _UNITS_EN.items() for sep in (" ", "-", "")
+}
+_COUNTING_WORDS = _SMALL_NUMBERS | _DAY_CARDINALS | _TENS | _COMPOUNDS
+_COUNT = rf"(?:(?<![\w.,])(\d{{1,3}}(?:[.,]\d{{1,2}})?)|\b({'|'.join(sorted(_COUNTING_WORDS, key=len, reverse=True))}))"
+_WORD_NUMBER = re.compile(rf"{_COUNT} ?(tusind|tusinde|thousand|k|hundrede|hundred)\b")
+# "To tusind fem hundrede", "two thousand and five hundred": one amount, never a thousand and a hundred apart.
+_HUNDREDS = "|".join(sorted(_UNITS | _UNITS_EN, key=len, reverse=True))
+_THOUSANDS_AND_HUNDREDS = re.compile(
+    rf"{_COUNT} ?(?:tusind|tusinde|thousand) (?:og |and )?\b({_HUNDREDS}|[1-9]) ?(?:hundrede|hundred)\b"
 )
 # "Tusind kr", "hundrede kroner": one of them (never "tusind tak", whose "tusind" is no number); "tusind" alone is one
 # only as the answer to "how much?".
@@ -1488,6 +1502,12 @@ def _to_ore(number: str) -> int | None:
     return None
 
 
+def _thousands_and_hundreds(match: re.Match[str]) -> str:
+    digits, word, hundreds = match.groups()
+    thousands = Decimal(digits.replace(",", ".")) if digits else Decimal(_COUNTING_WORDS[word])
+    return str(int(thousands * 1000) + 100 * (int(hundreds) if hundreds.isdigit() else (_UNITS | _UNITS_EN)[hundreds]))
+
+
 def _words_to_digits(match: re.Match[str]) -> str:
     digits, word, unit = match.groups()
     # Tenths and hundredths of a thousand or a hundred are whole kroner ("1,5k" is 1500, "2.25 tusind" 2250).
@@ -1510,7 +1530,8 @@ def find_amount(text: str, *, strict: bool = False) -> int | None:
     if strict and _BARE_YEAR.fullmatch(plain):
         return None  # "2027" alone, where no amount is asked: a year
     marked = bool(_MONEY.search(plain))
-    plain = _WORD_NUMBER.sub(_words_to_digits, _TIME.sub(" ", plain))  # "1.5k" before a date could read "1.5"
+    plain = _THOUSANDS_AND_HUNDREDS.sub(_thousands_and_hundreds, _TIME.sub(" ", plain))
+    plain = _WORD_NUMBER.sub(_words_to_digits, plain)  # "1.5k" before a date could read "1.5"
     if not strict or " " in plain.strip():
         plain = _UNIT_ALONE.sub(lambda m: "1000" if m.group(1).startswith(("tusind", "thousand")) else "100", plain)
     plain, _dates = _numeric_mentions(plain, date(2000, 1, 1))  # where dates are: their values do not matter

@@ -151,6 +151,14 @@ def test_option_number(text: str, expected: int | None) -> None:
         ("tolv hundrede kr", 120000),
         ("tyve tusind", 2000000),
         ("fifteen hundred", 150000),
+        # A ten and a unit counting the hundreds are one number: never "twenty" left over and 500.
+        ("twenty five hundred", 250000),
+        ("twenty-five hundred kr", 250000),
+        ("femogtyve hundrede", 250000),
+        ("femogfyrre hundrede kroner", 450000),
+        # Thousands and hundreds said together are one amount, never two.
+        ("to tusind fem hundrede", 250000),
+        ("two thousand and five hundred", 250000),
         ("2k", 200000),  # a thousand as people text it, never 2 kr
         ("3 K", 300000),
         # Tenths of a thousand, with a point or a comma, with or without a space: never "1.5" as the 1st of May.
