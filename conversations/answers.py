@@ -32,9 +32,11 @@ __all__ = [
     "emoji_reading",
     "find_amount",
     "find_date",
+    "leading_option",
     "names_several_days",
     "names_unplaced_day",
     "offers_nothing",
+    "option_numbers",
     "parse_amount",
     "parse_date",
     "parse_number",
@@ -971,6 +973,36 @@ def parse_number(text: str, count: int) -> int | None:
     if number is None:
         return None
     return number if 1 <= number <= count else None
+
+
+# Words between option numbers that name several ("1 og 3", "1 eller 2", "2 & 4", "1 and 3").
+_BETWEEN_OPTIONS = frozenset({"og", "eller", "samt", "and", "or", "&", "+", "-"})
+# An option number that opens a message with more words after it ("2, fredag", "1 men ring til mig"): a point or a
+# comma after it, or a space, never a day or an amount it begins ("2. januar", "2.500", "2/12", "2000").
+_LEADING_OPTION = re.compile(r"(\d)(?:[.,:)]| )\s*(?!\d)(?=\S)")
+
+
+def option_numbers(text: str, count: int) -> list[int]:
+    """The different option numbers 1..count a message of numbers only names ("1 og 3", "1, 3", "2 or 4"); empty when
+    it says anything else, or names one."""
+    words = re.split(r"[\s,;/]+", normalize(text))
+    numbers = [int(word.rstrip(".")) for word in words if re.fullmatch(r"\d\.?", word)]
+    if any(not re.fullmatch(r"\d\.?", word) and word not in _BETWEEN_OPTIONS for word in words if word):
+        return []
+    if any(not 1 <= number <= count for number in numbers):
+        return []
+    distinct = list(dict.fromkeys(numbers))
+    return distinct if len(distinct) > 1 else []
+
+
+def leading_option(text: str, count: int) -> tuple[int, str] | None:
+    """The option number 1..count a message opens with, and the words after it ("2, fredag, og ring til mig" is 2 and
+    "fredag, og ring til mig"); None for a message that does not open so."""
+    plain = normalize(text)
+    match = _LEADING_OPTION.match(plain)
+    if match is None or not 1 <= int(match.group(1)) <= count:
+        return None
+    return int(match.group(1)), plain[match.end() :]
 
 
 # ---------------------------------------------------------------------------------------------------------

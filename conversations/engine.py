@@ -12,9 +12,11 @@ from conversations.answers import (
     emoji_reading,
     find_amount,
     find_date,
+    leading_option,
     names_several_days,
     names_unplaced_day,
     offers_nothing,
+    option_numbers,
     parse_amount,
     parse_date,
     parse_number,
@@ -732,6 +734,9 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool, qu
     events: list[Event]
     match step:
         case Ask():
+            several = _several_options(flow, state, step, text, now, today)
+            if several is not None:
+                return several
             picked = _pick(step, state, text, today)
             if picked is not None:
                 option, words = picked
@@ -757,6 +762,34 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool, qu
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.goto, now, events)
     return _unanswered(flow, state, text, now, attached, queued)
+
+
+def _several_options(flow: Flow, state: State, step: Ask, text: str, now: datetime, today: date) -> Result | None:
+    """A menu answered with two of its options: "1 og 3" names two numbers, "1 men ring til mig" a number and words that
+    pick another option. Which one they mean is asked, as two days at "when?" are (no try used), never the first
+    taken silently. A number whose words answer what it leads to ("2, fredag, og ring til mig": pays on Friday, and a
+    person wished) is that answer, as "betaler fredag og ring til mig" is. None for a menu answered once."""
+    if not step.numbered:
+        return None
+    listed = _listed(step, state)
+    if not option_numbers(text, len(listed)):
+        led = leading_option(text, len(listed))
+        if led is None:
+            return None
+        numbered = listed[led[0] - 1]
+        options = _options(step, state)
+        tag = pick_tag(led[1], state.language, (t for option in options for t in option.tags), today)
+        if tag is None or tag in numbered.tags:
+            return None
+        chosen, events = _choose(flow, state, numbered, text, now, words=True)
+        if sum(isinstance(event, AnswerRecorded) for event in events) > 1:
+            return chosen, events
+    values: dict[str, Value] = {**_values(state), "options": len(listed)}
+    buttons = state.channel == "telegram"
+    if buttons:
+        values["buttons"] = 1
+    asked = MessageRequested("common.which_option", values, _choices(step, state) if buttons else ())
+    return state, [AnswerRecorded(state.step, UNRECOGNISED, text), asked]
 
 
 def _amount_answer(flow: Flow, state: State, step: AskAmount, text: str, now: datetime, today: date) -> Result | None:

@@ -1528,3 +1528,37 @@ def test_a_plan_with_someone_else_asked_when_is_kept_in_the_tenants_words(
     state, events = resume(_at_date_question(question, language, channel), TextReceived(text, channel), NOW)
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
     assert state.data[question] == kept
+
+
+@pytest.mark.parametrize("text", ["1 og 3", "1, 3", "2 eller 4", "1 men ring til mig", "3, jeg har betalt"])
+def test_a_menu_answered_with_two_of_its_options_asks_which_one(text: str) -> None:
+    """ "1 og 3", or a number and words that pick another option: which one is asked (no try used, the question open),
+    never the first taken silently."""
+    state = _start()
+    after, events = resume(state, TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["unrecognised"]
+    assert _templates(events) == ["common.which_option"]
+    assert after == state
+    asked = next(e for e in events if isinstance(e, MessageRequested))
+    rendered = RENDERER.render(asked.template, asked.values, "da", "sms", (), now=NOW).text
+    assert rendered == "Hvilket svar mener du? Svar med ét tal: 1, 2, 3 eller 4."
+
+
+def test_two_options_on_telegram_are_asked_with_the_buttons_again() -> None:
+    state = _start("telegram")
+    _after, events = resume(state, TextReceived("1 and 3", "telegram"), NOW)
+    asked = next(e for e in events if isinstance(e, MessageRequested))
+    assert asked.template == "common.which_option"
+    assert [choice.key for choice in asked.choices] == ["paid", "will_pay", "adviser", "info", "part"]
+    assert RENDERER.render(asked.template, asked.values, "en", "telegram", (), now=NOW).text == (
+        "Which answer do you mean? Choose one below."
+    )
+
+
+def test_a_number_whose_words_answer_what_it_leads_to_is_that_answer() -> None:
+    """ "2, fredag, og ring til mig": pays on Friday (option 2's day), and a person is wished: the promise is kept and
+    the consent question comes, as for "betaler fredag og ring til mig"; never the call alone with the day dropped."""
+    _after, events = resume(_start(), TextReceived("2, fredag, og ring til mig", "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["will_pay", "2026-12-04"]
+    assert any(isinstance(e, PromiseRecorded) for e in events)
+    assert _templates(events)[-1] == "consent.ask"
