@@ -235,6 +235,13 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
         return _end(state, "help_given"), [asked, ConversationEnded("help_given")]
     if not isinstance(first, AnswerRecorded) or first.value == UNRECOGNISED:
         return state, opening
+    step = FLOWS[flow].step(answered.step)
+    if isinstance(step, Ask) and _asks_consent(step) and says_only(words, context.language, ("yes",)):
+        # A "ja" with nothing open is most often a yes to a consent question that expired unanswered (the only
+        # question that asks for JA). It is no consent to it: a consent is given to wording the tenant has just read,
+        # and a question that ended no longer asks; days later a bare yes may answer anything. The question is asked
+        # again, and the tenant hears why rather than meeting it as if their yes was lost.
+        return answered, [first, MessageRequested("consent.asked_again", _values(answered)), *events[1:]]
     return answered, events
 
 

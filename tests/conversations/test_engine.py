@@ -1562,3 +1562,25 @@ def test_a_number_whose_words_answer_what_it_leads_to_is_that_answer() -> None:
     assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["will_pay", "2026-12-04"]
     assert any(isinstance(e, PromiseRecorded) for e in events)
     assert _templates(events)[-1] == "consent.ask"
+
+
+@pytest.mark.parametrize(("language", "text"), [("da", "ja"), ("da", "JA tak"), ("en", "yes")])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_a_late_yes_with_nothing_open_hears_why_the_consent_question_comes_again(
+    language: str, text: str, channel: Channel
+) -> None:
+    """A "ja" after the consent question expired unanswered is no consent (given to wording just read, to a question
+    still asked); the question comes again, and a line before it says why, never as if the yes was lost."""
+    state, events = start_with_text("payment_check", Context("", language, channel, None, SETTINGS), NOW, text)
+    assert _templates(events) == ["consent.asked_again", "consent.ask"]
+    assert not any(isinstance(e, ConsentGiven) for e in events)
+    assert state.step == "consent" and not state.ended
+    said = RENDERER.render("consent.asked_again", {}, language, channel, (), now=NOW).text
+    assert said.startswith("Tak for dit ja." if language == "da" else "Thank you for your yes.")
+
+
+@pytest.mark.parametrize("text", ["ja tak, ring efter kl 16", "3", "ring til mig"])
+def test_a_wish_for_a_person_with_nothing_open_gets_the_consent_question_alone(text: str) -> None:
+    _state, events = start_with_text("payment_check", Context("", "da", "sms", None, SETTINGS), NOW, text)
+    assert _templates(events)[-1] == "consent.ask"
+    assert "consent.asked_again" not in _templates(events)
