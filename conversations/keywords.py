@@ -646,9 +646,11 @@ def asks_in_words(text: str) -> bool:
     """A message of one sentence that opens with a question word ("hvornår skal jeg betale", "hvad betyder det",
     "what happens now", "when do I pay"), greetings and fillers aside: a question without its question mark. A longer
     message ("Hvorfor skriver I? Jeg har mistet mit arbejde") tells something beside it, read as what it tells."""
-    if re.search(r"[.!?;\n\u061f]\s*\S", text.strip()):
+    # "Hej, hvad betyder det": a greeting before it is no second sentence; "hvorfor skriver I, jeg har betalt" is one.
+    parts = [part for part in re.split(r"[.!?;,:\n\u061f]+", text) if not set(tokens(part)) <= _WHO_FILLERS]
+    if len(parts) != 1:
         return False
-    words = [word.replace("'", "") for word in tokens(text)]
+    words = [word.replace("'", "") for word in tokens(parts[0])]
     while words and words[0] in _WHO_FILLERS:
         words.pop(0)
     if len(words) < 2:

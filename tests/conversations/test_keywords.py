@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.keywords import (
+    asks_in_words,
     asks_what_adviser_is,
     asks_what_is_owed,
     classify,
@@ -394,3 +395,20 @@ def test_asking_how_much_is_owed_is_told_apart(text: str) -> None:
 @pytest.mark.parametrize("text", ["jeg ved hvad jeg skylder", "hvad skylder jeg? jeg betaler fredag", "I owe nothing"])
 def test_a_longer_message_about_what_is_owed_is_no_such_question(text: str) -> None:
     assert not asks_what_is_owed(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hvornår skal jeg betale", "Hej, hvad betyder det", "hvad sker der nu 🤔", "when do I pay", "what if I can't"],
+)
+def test_a_sentence_that_opens_with_a_question_word_asks_in_words(text: str) -> None:
+    assert asks_in_words(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hvem er du, forkert nummer", "hvorfor skriver I? jeg har betalt", "hvad med fredag", "how about the 15th",
+     "when I get paid", "hvad", "jeg ved ikke hvad jeg skal gøre"],
+)  # fmt: skip
+def test_a_question_word_beside_another_sentence_or_offering_a_day_is_no_question_in_words(text: str) -> None:
+    assert not asks_in_words(text)
