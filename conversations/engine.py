@@ -290,8 +290,10 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     if tag is None:
         return None
     option = next(option for option in options if tag in option.tags)
-    if tag in _PAYING and asks_in_words(text):
-        return None  # "hvornår skal jeg betale", "how do I pay": a question about paying; nothing paid or promised
+    if tag in _PAYING and asks_in_words(text) and find_date(text, today, strict=True) is None:
+        # "Hvornår skal jeg betale", "how do I pay": a question about paying; nothing paid or promised ("hvad hvis jeg
+        # betaler på fredag" names its day, and is the promise it offers).
+        return None
     if tag == "yes" and _asks_consent(step) and _puts_off(text, state.language, today):
         return None  # "ok, jeg tænker over det", "ok I'll ask my husband", "ja, men jeg skal snakke med min mand først"
     if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):

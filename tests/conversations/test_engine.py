@@ -207,7 +207,7 @@ def test_a_question_in_words_without_its_question_mark_is_asked_not_answered(
     ("text", "reading"),
     [("hvad kan I hjælpe med", "info"), ("hvornår kan I ringe", "adviser"), ("hvad med fredag", "will_pay"),
      ("how about friday", "will_pay"), ("when I get paid", "will_pay"), ("Hvorfor skriver I? Jeg har betalt", "paid"),
-     ("hvorfor skriver I, jeg har betalt", "paid")],
+     ("hvorfor skriver I, jeg har betalt", "paid"), ("hvad hvis jeg betaler på fredag", "will_pay")],
 )  # fmt: skip
 def test_a_question_word_that_answers_is_still_the_answer(text: str, reading: str) -> None:
     _state, events = resume(_start(), TextReceived(text, "sms"), NOW)
