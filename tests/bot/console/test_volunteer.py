@@ -546,7 +546,7 @@ _ANOTHER_TIME = {
     "da": ("anden tid", "andet tidspunkt"),
     "en": ("another time",),
     "ar": ("وقت آخر",),
-    "tr": ("Başka bir saat",),
+    "tr": ("Başka bir saat", "Başka saat"),
 }
 
 
