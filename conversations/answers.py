@@ -1293,6 +1293,7 @@ def _rest_index(words: Sequence[str], found: Sequence[_Found]) -> int | None:
     return None
 
 
+_AND = frozenset({"og", "and"})
 # Words that say the money itself is spoken of: a day in their clause is a payment's, even beside a call.
 _MONEY_WORDS = _PAY_WORDS | frozenset({"lon", "lonnen", "lonningsdag", "payday", "salary", "wages"})
 
@@ -1300,14 +1301,19 @@ _MONEY_WORDS = _PAY_WORDS | frozenset({"lon", "lonnen", "lonningsdag", "payday",
 def _calls(words: Sequence[str], ends: set[int]) -> list[bool]:
     """For each word, whether its clause (ended at `ends` and before a "men"/"but") speaks of a call or a talk and of no
     payment: a day said there is when to call ("ringer til kommunen i morgen", "ring til min mobil på fredag", "I'll
-    call the council tomorrow"), never when to pay ("jeg ringer til banken og betaler fredag" pays on Friday)."""
+    call the council tomorrow"), never when to pay ("jeg ringer til banken og betaler fredag" pays on Friday). Words
+    joined to the call by an "og"/"and" before it are a say of their own: "fredag og ring til mig" pays on Friday and
+    wishes a call besides, as "fredag, og ring til mig" does."""
     called = [False] * len(words)
     start = 0
     for index in range(len(words) + 1):
         if index == len(words) or index in ends or (index > start and words[index] in ("men", "but")):
             clause = words[start:index]
             if not _CALLS_AND_TALKS.isdisjoint(clause) and _MONEY_WORDS.isdisjoint(clause):
-                called[start:index] = [True] * (index - start)
+                first_call = next(at for at, word in enumerate(clause) if word in _CALLS_AND_TALKS)
+                joined = [at for at in range(first_call) if clause[at] in _AND]
+                begin = start + (joined[-1] + 1 if joined else 0)
+                called[begin:index] = [True] * (index - begin)
             start = index
     return called
 

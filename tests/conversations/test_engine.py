@@ -1565,6 +1565,31 @@ def test_a_number_whose_words_answer_what_it_leads_to_is_that_answer() -> None:
     assert _templates(events)[-1] == "consent.ask"
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("path", [("2",), ("har betalt en del",)], ids=["when", "rest_when"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "fredag og ring til mig"),
+        ("da", "på fredag, men ring gerne"),
+        ("da", "fredag og I må gerne ringe til mig"),
+        ("en", "friday and call me"),
+        ("en", "on Friday and please call me"),
+    ],
+)
+def test_a_day_and_a_call_wish_asked_when_keep_the_day_as_the_promise(
+    language: str, text: str, path: tuple[str, ...], channel: Channel
+) -> None:
+    """ "Fredag og ring til mig" asked when they can pay: Friday answers the question (the call is wished besides, not
+    on Friday), so the day is kept and confirmed as the promise and the consent question comes, as after "2, fredag,
+    og ring til mig"; never the call alone with the day dropped."""
+    state, events = resume(_asked(channel, language, path), TextReceived(text, channel), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["2026-12-04"]
+    assert [e for e in events if isinstance(e, PromiseRecorded)] == [PromiseRecorded(date(2026, 12, 4))]
+    assert _templates(events) == ["payment_check.promised_asked", "payment_check.heard", "consent.ask"]
+    assert (state.step, state.data["pay_on"]) == ("consent", "2026-12-04")
+
+
 @pytest.mark.parametrize(("language", "text"), [("da", "ja"), ("da", "JA tak"), ("en", "yes")])
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
 def test_a_late_yes_with_nothing_open_hears_why_the_consent_question_comes_again(
