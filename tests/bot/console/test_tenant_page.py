@@ -59,3 +59,20 @@ async def test_the_note_is_in_danish_for_a_danish_reader(tmp_path: Path) -> None
         "måske ingen retsvirkning; tjek, hvilken husleje det gælder"
     )
     assert page.count(danish) == 1
+
+
+async def test_the_tenant_page_names_the_tenants_language_in_the_readers_language(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """An adviser on the phone sees which language the tenant reads, as the case page shows it."""
+    turkish = await add_tenant(runtime, "R-1", language="tr")
+    danish = await add_tenant(runtime, "R-2", phone="+4520000002", language="da")
+    async with adviser_client(runtime) as client:
+        assert (await client.get(f"/console/tenants/{turkish}")).text.count("<dt>Language</dt><dd>Turkish</dd>") == 1
+        assert (await client.get(f"/console/tenants/{danish}")).text.count("<dt>Language</dt><dd>Danish</dd>") == 1
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'danish.db'}", console_language="da")
+    async with started_runtime(settings) as rt:
+        tenant = await add_tenant(rt, "R-1", language="tr")
+        async with adviser_client(rt) as client:
+            page = (await client.get(f"/console/tenants/{tenant}")).text
+    assert page.count("<dt>Sprog</dt><dd>tyrkisk</dd>") == 1
