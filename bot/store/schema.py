@@ -500,7 +500,8 @@ audit_log = Table(
     Column("at", TS, nullable=False, index=True),
     Column("actor", String(60), nullable=False),  # staff:<id>, api:<key id>, cli, system
     Column("action", String(40), nullable=False),
-    Column("target", String(80), nullable=True),
+    # Indexed: the audit page filters and counts by target on every view (migration 0025).
+    Column("target", String(80), nullable=True, index=True),
     Column("detail", Text, nullable=True),
 )
 
