@@ -47,6 +47,7 @@ __all__ = [
     "gettext",
     "install",
     "language_of",
+    "language_words",
     "local_day",
     "local_moment",
     "money",
@@ -204,6 +205,11 @@ TENANT_LANGUAGES = {
     "uk": N_("Ukrainian"),
     "pl": N_("Polish"),
 }
+
+
+def language_words(code: str) -> str:
+    """A tenant's language in the reader's words ("dansk", "Turkish"); the code itself for one without a name."""
+    return gettext(TENANT_LANGUAGES[code]) if code in TENANT_LANGUAGES else code
 
 
 def install(env: Environment) -> None:

@@ -35,7 +35,7 @@ from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
 from bot.host.consents import volunteer_refusals
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
-from bot.i18n import N_, TENANT_LANGUAGES
+from bot.i18n import N_, language_words
 from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, inbound, staff, tenants
 from bot.tenants.court import clock_position, court_view
@@ -398,7 +398,7 @@ async def case_page(
         reason_words=reason_words,
         origin=origin_words(case.origin),
         reason=reason_words(case.reason),
-        language=_(TENANT_LANGUAGES[tenant.language]) if tenant.language in TENANT_LANGUAGES else tenant.language,
+        language=language_words(tenant.language),
         channel=reply_channel(tenant),
         outcomes=OUTCOMES,
         court=court,

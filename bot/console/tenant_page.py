@@ -19,7 +19,7 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.unanswered import of_tenant
 from bot.console.web import NotFound, field, local_day, now, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES, has_consent, open_case
-from bot.i18n import N_, TENANT_LANGUAGES, shown
+from bot.i18n import N_, language_words, shown
 from bot.i18n import gettext as _
 from bot.store.schema import cases, tenants
 from bot.tenants.court import clock_position, court_view
@@ -118,7 +118,7 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         "tenant.html",
         tenant=tenant,
         # The tenant's language in words, in the reader's language, as the case page names it.
-        language=_(TENANT_LANGUAGES[tenant.language]) if tenant.language in TENANT_LANGUAGES else tenant.language,
+        language=language_words(tenant.language),
         position=position,
         urgency=urgency(position, today(request), rt.settings.demand_delivery_days),
         checks=checks(position, today(request), rt.settings.demand_delivery_days) if consented else [],

@@ -21,10 +21,10 @@ from bot.channels.sandbox import SandboxChannel
 from bot.demo.data import DEMO_PREFIX
 from bot.i18n import (
     N_,
-    TENANT_LANGUAGES,
     format_locale,
     install,
     language_of,
+    language_words,
     local_day,
     local_moment,
     reason_words,
@@ -199,7 +199,7 @@ async def _tenants(request: Request) -> Response:
                 "name": r.name,
                 "phone": r.phone,
                 "language": r.language,
-                "language_words": _(TENANT_LANGUAGES[r.language]) if r.language in TENANT_LANGUAGES else r.language,
+                "language_words": language_words(r.language),
                 "status": r.status,
                 "status_words": _(_STATUS_WORDS[r.status]) if r.status in _STATUS_WORDS else r.status,
                 "telegram_linked": r.telegram_chat_id is not None,
