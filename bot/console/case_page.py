@@ -54,6 +54,7 @@ __all__ = [
     "message_when",
     "recorded_already",
     "routes",
+    "unanswered_json",
 ]
 
 
@@ -158,6 +159,27 @@ def message_json(row: Shown, when: str, by: str, state: Delivery | None = None) 
         "text": row.text,
         "status": row.status,
         "at": row.created_at.isoformat(),
+    }
+
+
+def unanswered_json(request: Request, u: Unanswered, who: str) -> dict[str, Any]:
+    """A tenant's message keephome could not answer as the page's poller receives it: marked as the page marks it
+    (templates/console/_unanswered.html), its words only where the page's rule lets them be read (`u.shown`), and
+    otherwise why not."""
+    if u.shown:
+        note = None if u.text is not None else _("[no words: a button, a photo or another attachment]")
+    elif len(u.senders) > 1:
+        note = _("These tenants share one number or chat: correct it in your system and re-import.")
+    else:
+        note = _("Not shown: the tenant has not agreed that an adviser reads their messages.")
+    return {
+        "id": u.id,
+        "by": who,
+        "channel": label("channel", u.channel),
+        "when": local_time(request, u.received_at),
+        "mark": _("keephome could not answer this message — answer it yourself"),
+        "text": u.text if u.shown else None,
+        "note": note,
     }
 
 
@@ -343,6 +365,7 @@ async def case_page(
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
     seen_by_sessions(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
+    seen_by_sessions(request).shown(me.session_id, _unanswered_scope(case_id), (u.id for u in unanswered))
     emails = {p.id: p.email for p in people}
     holders = [i for i in (case.assignee_id, case.volunteer_id) if i is not None and i not in emails]
     if holders:  # a holder no longer active (deactivated) is still named, not "None"
@@ -419,6 +442,12 @@ async def case_page(
     )
 
 
+def _unanswered_scope(case_id: int) -> str:
+    """What a session was shown of the tenant's messages keephome could not answer, beside the case's own messages
+    (an inbound row's id is no message's)."""
+    return f"unanswered:{case_id}"
+
+
 @guard("admin", "adviser", as_json=True)
 async def _case_messages(request: Request, me: StaffSession) -> Response:
     case_id = case_id_of(request)
@@ -434,14 +463,25 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
         names = await authors(conn, shown.messages, first_name(tenant.name))
         # Messages shown earlier move on (queued -> sent -> delivered, or failed): their states come along.
         recent = await recent_facts(conn, tenant.id, MAX_MESSAGES)
+        # The tenant's messages keephome could not answer, as the page lists them (`case_page`): all of them each
+        # time, since one may fail after later ones did; the page adds those it does not show yet.
+        along = None if shown.consent else await read_along(conn, case.id, inbound.c.received_at)
+        unanswered = await conn.run_sync(of_tenant, tenant, along)
     seen = seen_by_sessions(request)
     new = seen.unseen(me.session_id, case_id, (m.id for m in shown.messages))
-    if new:
+    scope = _unanswered_scope(case_id)
+    new_unanswered = seen.unseen(me.session_id, scope, (u.id for u in unanswered))
+    if new or new_unanswered:
         # The transcript read outside the page view: audited like a view, once per message shown.
+        parts = [f"tenant:{tenant.id}"]
+        if new:
+            parts.append(f"messages={len(new)} through={max(int(i) for i in new)}")
+        if new_unanswered:
+            parts.append(f"unanswered={len(new_unanswered)} through=inbound:{max(int(i) for i in new_unanswered)}")
         async with rt.db.write() as conn:
-            detail = f"tenant:{tenant.id} messages={len(new)} through={max(int(i) for i in new)}"
-            await record(conn, now(request), me.actor, "case.messages", f"case:{case_id}", detail)
+            await record(conn, now(request), me.actor, "case.messages", f"case:{case_id}", " ".join(parts))
         seen.shown(me.session_id, case_id, new)
+        seen.shown(me.session_id, scope, new_unanswered)
     at, formatter = now(request), _formatter(request)
     states = {message_id: delivery(facts, at, formatter) for message_id, facts in recent.items()}
     return JSONResponse(
@@ -460,6 +500,8 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
                 )
                 for m in shown.messages
             ],
+            # The tenant's messages keephome could not answer, oldest first, marked as the page marks them.
+            "unanswered": [unanswered_json(request, u, first_name(tenant.name)) for u in unanswered],
             # What became of the messages shown, and when each went out: a queued one is dated anew once it has.
             "deliveries": {
                 str(message_id): {**state.as_json(), "when": _sent_when(request, recent[message_id])}

@@ -284,3 +284,66 @@ async def test_without_consent_the_words_show_only_where_the_case_page_shows_the
     assert hidden in on_case[0] and "Ring mig i morgen" in on_case[1]
     on_tenant = _marked((await client.get(tenant_page)).text)
     assert len(on_tenant) == 2 and all(hidden in item for item in on_tenant)
+
+
+async def test_a_message_that_fails_while_the_case_page_is_open_comes_in_with_the_poller_marked(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The page's live refresh brings in a message keephome could not answer as a fresh page marks it, its words by
+    the page's rule, and the reply then deals with it; reading it so is audited once, as the poller's messages are."""
+    tenant_id = await _tenant_whose_conversation_is_broken(runtime)
+    case_id = await add_case(runtime, tenant_id)  # with the tenant's consent to an adviser reading along
+    await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await _break_conversation(runtime, tenant_id)  # taking the case ended the one before
+    shown = (await client.get(page)).text
+    assert _marked(shown) == [] and 'name="unanswered"' not in shown
+    last = shown.split('data-after="', 1)[1].split('"', 1)[0]
+    before = (await client.get(f"{page}/messages.json?after={last}")).json()
+    assert before["unanswered"] == []
+
+    await _write(runtime, "Jeg kan ikke betale før den 15.")
+    polled = (await client.get(f"{page}/messages.json?after={last}")).json()
+    inbound_id = await _inbound_id(runtime, "SM1")
+    [item] = polled["unanswered"]
+    assert item["id"] == inbound_id
+    assert item["mark"] == "keephome could not answer this message — answer it yourself"
+    assert item["text"] == "Jeg kan ikke betale før den 15." and item["note"] is None
+    assert item["by"] == "Amira" and item["channel"] == "SMS"
+    # Polled again it comes again (the page adds only what it lacks), audited once.
+    assert [u["id"] for u in (await client.get(f"{page}/messages.json?after={last}")).json()["unanswered"]] == [
+        inbound_id
+    ]
+    reads = [r.detail for r in await _audited(runtime, "case.messages")]
+    assert reads == [f"tenant:{tenant_id} unanswered=1 through=inbound:{inbound_id}"]
+
+    # The page's script adds its id to the reply's form, as a fresh page's form carries it: the reply deals with it.
+    form = {
+        "text": "Jeg ringer til dig i morgen.",
+        "nonce": form_nonce_of(shown, f"{page}/reply") or "",
+        "csrf_token": csrf_of(shown),
+        "unanswered": [str(item["id"])],
+    }
+    assert (await client.post(f"{page}/reply", data=form)).status_code == 303
+    assert [m.target for m in await _audited(runtime, "inbound.dealt_with")] == [f"inbound:{inbound_id}"]
+    assert (await client.get(f"{page}/messages.json?after={last}")).json()["unanswered"] == []
+
+
+async def test_without_consent_the_poller_brings_in_the_mark_but_not_the_words(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant_id = await _tenant_whose_conversation_is_broken(runtime)
+    case_id = await add_case(runtime, tenant_id, origin="outreach", consent=False)
+    await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    page = f"/console/cases/{case_id}"
+    shown = (await client.get(page)).text
+    last = shown.split('data-after="', 1)[1].split('"', 1)[0]
+    await _write(runtime, "Min søn er syg")
+    polled = await client.get(f"{page}/messages.json?after={last}")
+    [item] = polled.json()["unanswered"]
+    assert item["mark"] == "keephome could not answer this message — answer it yourself"
+    assert item["text"] is None and "syg" not in polled.text
+    assert item["note"] == "Not shown: the tenant has not agreed that an adviser reads their messages."
