@@ -178,6 +178,7 @@ def unanswered_json(request: Request, u: Unanswered, who: str) -> dict[str, Any]
         "channel": label("channel", u.channel),
         "when": local_time(request, u.received_at),
         "mark": _("keephome could not answer this message — answer it yourself"),
+        "shown": u.shown,
         "text": u.text if u.shown else None,
         "note": note,
     }

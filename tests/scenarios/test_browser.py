@@ -20,7 +20,7 @@ from bot.host.cases import take_case
 from bot.i18n import local_day, speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from bot.store.schema import cases, consents, staff, staff_sessions
+from bot.store.schema import cases, consents, conversations, inbound, staff, staff_sessions
 from tests.support.browser import BROWSER, FINGER, ON_SCREEN, PHONE, TARGETS, Served, fits, serve, sign_in, until
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
@@ -446,6 +446,52 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
         assert await page.locator("#consent-changed").is_hidden()
         await context.close()
         assert served.csp_violations == []
+
+
+async def test_a_message_keephome_cannot_answer_while_the_case_page_is_open_appears_and_the_reply_deals_with_it(
+    served: Served,
+) -> None:
+    """The tenant's conversation was stored in a form keephome cannot read, so their message fails while the adviser
+    holds the open page: it appears marked without a reload, and the reply sent from that page deals with it."""
+    rt = served.rt
+    tenant_id = await add_tenant(rt, "4711-3-13", name="Amira Hansen", phone=TENANT_PHONE)
+    case_id = await add_case(rt, tenant_id)  # with the tenant's consent to an adviser reading along
+    adviser_id = await add_person(rt, "adviser@example.org", "adviser")
+    async with rt.db.write() as conn:
+        await take_case(conn, case_id, adviser_id, rt.clock())
+        await conn.execute(
+            conversations.insert().values(
+                tenant_id=tenant_id,
+                flow="payment_check",
+                state={"channel": "fax"},
+                active=True,
+                version=1,
+                started_at=rt.clock(),
+                updated_at=rt.clock(),
+            )
+        )
+    context, page = await sign_in(served, "adviser@example.org")
+    await page.wait_for_url("**/console/")
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    assert await page.locator("#reply-deals-with").is_hidden()
+
+    await rt.inbox.submit(InboundMessage("sms", "SM-unanswered", TENANT_PHONE, "Jeg kan ikke betale før den 15."))
+    item = page.locator("#thread li.unanswered")
+    await item.wait_for(timeout=10_000)
+    assert "keephome could not answer this message — answer it yourself" in await item.inner_text()
+    assert "Jeg kan ikke betale før den 15." in await item.inner_text()
+    assert await page.locator("#reply-deals-with").is_visible()
+    await page.fill("#reply", "Jeg ringer til dig i morgen.")
+    await page.click("#reply-form button[type=submit]")
+
+    async def dealt_with() -> bool:
+        async with rt.db.read() as conn:
+            found = await conn.execute(select(inbound.c.dealt_with_at).where(inbound.c.provider_id == "SM-unanswered"))
+            return found.scalar_one() is not None
+
+    await until(dealt_with)
+    await context.close()
+    assert served.csp_violations == []
 
 
 async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_are_of_before(

@@ -44,6 +44,41 @@
     thread.appendChild(li);
     thread.dataset.after = m.id;
   }
+  // A tenant's message keephome could not answer that failed while the page was open: marked as the page marks it
+  // (templates/console/_unanswered.html, the words from the server), and the reply's form names it, as a fresh
+  // page's does, so that the reply deals with it. The server sends all of them: only those not shown are added.
+  var replyForm = document.getElementById("reply-form");
+  function addUnanswered(u) {
+    if (thread.querySelector('[data-inbound="' + u.id + '"]')) { return false; }
+    var li = document.createElement("li");
+    li.className = "in unanswered";
+    li.dataset.inbound = u.id;
+    var meta = document.createElement("span");
+    meta.className = "muted";
+    meta.textContent = u.by + " · " + u.channel + " · " + u.when;
+    li.appendChild(meta);
+    li.appendChild(document.createElement("br"));
+    var mark = document.createElement("strong");
+    mark.className = "flag-failed";
+    mark.textContent = "⚠ " + u.mark;
+    li.appendChild(mark);
+    li.appendChild(document.createElement("br"));
+    var body = document.createElement("span");
+    if (u.shown) { body.dir = "auto"; } else { body.className = "muted"; }
+    body.textContent = u.text !== null ? u.text : u.note;
+    li.appendChild(body);
+    thread.appendChild(li);
+    if (replyForm) {
+      var named = document.createElement("input");
+      named.type = "hidden";
+      named.name = "unanswered";
+      named.value = u.id;
+      var dealsWith = document.getElementById("reply-deals-with");
+      replyForm.insertBefore(named, dealsWith);
+      if (dealsWith) { dealsWith.hidden = false; }
+    }
+    return true;
+  }
   // A refused poll (the session ended, the role changed) leaves the page as it was: say so, with the server's
   // reason in the reader's language, until a poll is answered again.
   var stale = document.getElementById("thread-stale");
@@ -95,7 +130,8 @@
           var when = thread.querySelector('[data-when="' + id + '"]');
           if (when && data.deliveries[id].when) { when.textContent = data.deliveries[id].when; }
         });
-        if (data.messages.length) { thread.scrollTop = thread.scrollHeight; }
+        var failed = (data.unanswered || []).filter(addUnanswered);
+        if (data.messages.length || failed.length) { thread.scrollTop = thread.scrollHeight; }
         status.textContent = data.status_label;
         statusNow(data.status);
         consentNow(data.consent);

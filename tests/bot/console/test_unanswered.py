@@ -228,7 +228,7 @@ async def test_the_adviser_sees_the_message_marked_and_their_reply_deals_with_th
     [on_tenant_page] = _marked((await client.get(f"/console/tenants/{tenant_id}")).text)
     assert MARK in on_tenant_page and html.escape("Jeg kan ikke betale før den 15.") in on_tenant_page
     assert len(_marked((await client.get(f"/console/tenants/{other}")).text)) == 1  # theirs, on their page
-    assert "Your reply marks the messages keephome could not answer dealt with." in shown
+    assert '<p class="muted" id="reply-deals-with">Your reply marks the messages keephome could not answer' in shown
 
     # The tenant writes again while the adviser types: the reply answers what the page showed, not that one; and a
     # message of another tenant's slipped into the form is not this reply's to deal with.
@@ -299,7 +299,7 @@ async def test_a_message_that_fails_while_the_case_page_is_open_comes_in_with_th
     assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
     await _break_conversation(runtime, tenant_id)  # taking the case ended the one before
     shown = (await client.get(page)).text
-    assert _marked(shown) == [] and 'name="unanswered"' not in shown
+    assert _marked(shown) == [] and 'name="unanswered"' not in shown and 'id="reply-deals-with" hidden>' in shown
     last = shown.split('data-after="', 1)[1].split('"', 1)[0]
     before = (await client.get(f"{page}/messages.json?after={last}")).json()
     assert before["unanswered"] == []
@@ -310,7 +310,7 @@ async def test_a_message_that_fails_while_the_case_page_is_open_comes_in_with_th
     [item] = polled["unanswered"]
     assert item["id"] == inbound_id
     assert item["mark"] == "keephome could not answer this message — answer it yourself"
-    assert item["text"] == "Jeg kan ikke betale før den 15." and item["note"] is None
+    assert item["shown"] and item["text"] == "Jeg kan ikke betale før den 15." and item["note"] is None
     assert item["by"] == "Amira" and item["channel"] == "SMS"
     # Polled again it comes again (the page adds only what it lacks), audited once.
     assert [u["id"] for u in (await client.get(f"{page}/messages.json?after={last}")).json()["unanswered"]] == [
@@ -345,5 +345,5 @@ async def test_without_consent_the_poller_brings_in_the_mark_but_not_the_words(
     polled = await client.get(f"{page}/messages.json?after={last}")
     [item] = polled.json()["unanswered"]
     assert item["mark"] == "keephome could not answer this message — answer it yourself"
-    assert item["text"] is None and "syg" not in polled.text
+    assert not item["shown"] and item["text"] is None and "syg" not in polled.text
     assert item["note"] == "Not shown: the tenant has not agreed that an adviser reads their messages."
