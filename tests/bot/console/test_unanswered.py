@@ -331,9 +331,10 @@ async def test_a_message_that_fails_while_the_case_page_is_open_comes_in_with_th
     assert (await client.get(f"{page}/messages.json?after={last}")).json()["unanswered"] == []
 
 
-async def test_without_consent_the_poller_brings_in_the_mark_but_not_the_words(
+async def test_without_consent_the_poller_brings_in_the_words_only_where_the_case_page_shows_them(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    daytime(runtime)  # the case's notice goes now, not after quiet hours
     tenant_id = await _tenant_whose_conversation_is_broken(runtime)
     case_id = await add_case(runtime, tenant_id, origin="outreach", consent=False)
     await add_person(runtime, "adviser@example.org", "adviser")
@@ -347,3 +348,12 @@ async def test_without_consent_the_poller_brings_in_the_mark_but_not_the_words(
     assert item["mark"] == "keephome could not answer this message — answer it yourself"
     assert not item["shown"] and item["text"] is None and "syg" not in polled.text
     assert item["note"] == "Not shown: the tenant has not agreed that an adviser reads their messages."
+
+    # Once the tenant is told that a person reads along, what they write then is read on the page, so in the poller.
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    await drain(runtime.sender)
+    await _break_conversation(runtime, tenant_id)  # taking the case ended the one before
+    await _write(runtime, "Ring mig i morgen", "SM2")
+    earlier, later = (await client.get(f"{page}/messages.json?after={last}")).json()["unanswered"]
+    assert earlier == item
+    assert later["shown"] and later["text"] == "Ring mig i morgen" and later["note"] is None
