@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, or_, select, update
 
 from bot.host.cases import OPEN_STATUSES, among, consented_among
+from bot.inbound.senders import address_queries, tenants_by_address
 from bot.store.schema import INBOUND_FAILED, cases, inbound, tenants
 
 __all__ = ["TENANT_SHOWN", "Sender", "Unanswered", "deal_with", "of_tenant", "theirs", "unanswered"]
@@ -60,30 +61,14 @@ _OPEN_CASE = (
     .limit(1)
     .scalar_subquery()
 )
-_LIVE = tenants.c.status != "erased"
-
-
-def _chat_id(sender: str) -> int | None:
-    try:
-        return int(sender)
-    except ValueError:
-        return None
+# The processor's rule for whose a message is (bot/inbound/senders.py), reading what the list shows of a tenant.
+_BY_ADDRESS = address_queries(select(tenants.c.id, tenants.c.tenant_ref, tenants.c.name, _OPEN_CASE.label("case_id")))
 
 
 def _senders(conn: Connection, rows: Sequence[Any]) -> dict[tuple[str, str], list[Sender]]:
     """The live tenants each row's address belongs to, as the processor finds them (a number, or a Telegram chat)."""
-    phones = sorted({row.sender for row in rows if row.channel != "telegram" and row.sender})
-    chats = sorted({chat for row in rows if row.channel == "telegram" and (chat := _chat_id(row.sender)) is not None})
-    found: dict[tuple[str, str], list[Sender]] = {}
-    columns = (tenants.c.id, tenants.c.tenant_ref, tenants.c.name, _OPEN_CASE.label("case_id"))
-    lookups = (("sms", tenants.c.phone, phones), ("telegram", tenants.c.telegram_chat_id, chats))
-    for channel, address, values in lookups:
-        if not values:
-            continue
-        query = select(*columns, address.label("address")).where(address.in_(values), _LIVE).order_by(tenants.c.id)
-        for t in conn.execute(query):
-            found.setdefault((channel, str(t.address)), []).append(Sender(t.id, t.tenant_ref, t.name, t.case_id))
-    return found
+    found = tenants_by_address(conn, rows, _BY_ADDRESS)
+    return {key: [Sender(t.id, t.tenant_ref, t.name, t.case_id) for t in ts] for key, ts in found.items()}
 
 
 _COLUMNS = (
@@ -102,8 +87,7 @@ def _listed(conn: Connection, rows: Sequence[Any], along: Collection[int] = ()) 
     senders = _senders(conn, rows)
     listed = []
     for row in rows:
-        # An SMS's channel is its provider's name in the row ("sms"); a sender not found is none.
-        found = tuple(senders.get(("telegram" if row.channel == "telegram" else "sms", row.sender), ()))
+        found = tuple(senders[(row.channel, row.sender)])
         listed.append((row, found))
     # The tenant's words are theirs: shown only while their consent to an adviser reading along stands, the rule of
     # the case page and the tenant page (bot/console/transcript.py); never for an address two tenants share.

@@ -35,6 +35,7 @@ from bot.host.handlers import apply_events
 from bot.host.notices import notify_crisis
 from bot.host.turn import Turn, save_state
 from bot.host.unseen import give_way, question_unseen
+from bot.inbound.senders import address_queries, tenants_by_address
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
@@ -261,16 +262,8 @@ _TENANT = select(
     _rp.due_day,
     tenants.c.children,
 ).select_from(tenants.outerjoin(rent_positions, _rp.tenant_id == tenants.c.id))
-_LIVE = tenants.c.status != "erased"
-# One address, one tenant: uq_tenants_phone_live and the unique telegram_chat_id make a second row impossible;
-# every row of an address is read so that, should it happen anyway, the message fails loudly instead of going to
-# either. A batch reads all its senders at once.
-_TENANTS_BY_PHONE = _TENANT.add_columns(tenants.c.phone.label("address")).where(
-    tenants.c.phone.in_(bindparam("addresses", expanding=True)), _LIVE
-)
-_TENANTS_BY_CHAT = _TENANT.add_columns(tenants.c.telegram_chat_id.label("address")).where(
-    tenants.c.telegram_chat_id.in_(bindparam("addresses", expanding=True)), _LIVE
-)
+# A batch reads all its senders at once (bot/inbound/senders.py).
+_BY_ADDRESS = address_queries(_TENANT)
 
 
 # The tenant wrote while their case is open (built once): a change of the scene, written with the batch's rows in
@@ -712,29 +705,7 @@ def _person_wrote_since(conn: Connection, turn: Turn) -> bool:
 
 def _read_tenants(conn: Connection, rows: Sequence[InboundRow]) -> dict[tuple[str, str], list[Row[Any]]]:
     """Every live tenant each row's sender may be: (channel, sender) -> tenants (none, one, or, wrongly, more)."""
-    phones = {row.sender for row in rows if row.channel != "telegram"}
-    chats = {chat for row in rows if row.channel == "telegram" and (chat := _chat_id(row.sender)) is not None}
-    by_phone: dict[Any, list[Row[Any]]] = {}
-    by_chat: dict[Any, list[Row[Any]]] = {}
-    if phones:
-        for tenant in conn.execute(_TENANTS_BY_PHONE, {"addresses": sorted(phones)}):
-            by_phone.setdefault(tenant.address, []).append(tenant)
-    if chats:
-        for tenant in conn.execute(_TENANTS_BY_CHAT, {"addresses": sorted(chats)}):
-            by_chat.setdefault(tenant.address, []).append(tenant)
-    return {
-        (row.channel, row.sender): (
-            by_chat.get(_chat_id(row.sender), []) if row.channel == "telegram" else by_phone.get(row.sender, [])
-        )
-        for row in rows
-    }
-
-
-def _chat_id(sender: str) -> int | None:
-    try:
-        return int(sender)
-    except ValueError:
-        return None
+    return tenants_by_address(conn, rows, _BY_ADDRESS)
 
 
 def _channel(row: InboundRow) -> Channel:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from bot.inbound.handler import _TENANTS_BY_PHONE
+from bot.inbound.handler import _BY_ADDRESS
 from bot.store.db import Database
 from tests.support.plans import plan_nodes
 from tests.support.schema import migrated
@@ -48,7 +48,7 @@ async def test_the_active_conversation_is_read_through_the_index_of_active_ones(
         async with db.read() as conn:
             phones = {"addresses": ["+4530000007", "+4530000123"]}
             sql = str(
-                _TENANTS_BY_PHONE.params(**phones).compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+                _BY_ADDRESS[0].params(**phones).compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
             )
             if db.is_sqlite:
                 plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)).all()
@@ -61,7 +61,7 @@ async def test_the_active_conversation_is_read_through_the_index_of_active_ones(
                     for node in plan_nodes(plan_json[0]["Plan"])
                     if "conversations" in node.get("Index Name", "")
                 ]
-            found = (await conn.execute(_TENANTS_BY_PHONE, phones)).all()
+            found = (await conn.execute(_BY_ADDRESS[0], phones)).all()
     finally:
         await db.dispose()
 
