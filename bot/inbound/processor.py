@@ -261,7 +261,6 @@ class Processor:
         scene = Scene.of(conn)
         results: list[tuple[str, str]] = []
         done: list[int] = []
-        failed: list[int] = []  # rows set aside: only with savepoints (`isolate`)
         after = 0
         first = 0
         least: int | None = None  # rows this batch handles before it gives way; known once it would
@@ -274,11 +273,8 @@ class Processor:
             after = rows[-1].id
             self._handler.prepare(scene, rows)
             for row in rows:
-                result = self._handle(scene, row, now, isolate)
-                results.append((row.channel, result))
+                results.append((row.channel, self._handle(scene, row, now, isolate)))
                 done.append(row.id)
-                if result == FAILED:
-                    failed.append(row.id)
                 # The writer is shared with the webhooks' group commit: hold it only briefly, and give way as
                 # soon as a webhook is waiting for its message to be committed. A few rows always go through,
                 # however slow the database's round trips, so the processor keeps pace with a busy webhook.
@@ -287,7 +283,7 @@ class Processor:
                         least, known = self._least_rows(conn, first, now)
                     if len(done) >= least:
                         self._backlog = self._left(conn, done[-1], now, known)
-                        return self._finish(scene, now, done, failed, results, isolate)
+                        return self._finish(scene, now, done, results, isolate)
             if len(rows) < CHUNK:
                 break
         if len(done) >= self._batch:
@@ -296,7 +292,7 @@ class Processor:
             self._backlog = self._replies_waiting(conn, now)
         else:
             self._backlog = 0
-        return self._finish(scene, now, done, failed, results, isolate)
+        return self._finish(scene, now, done, results, isolate)
 
     def _left(self, conn: Connection, after: int, now: datetime, known: tuple[int, int] | None = None) -> int:
         """What the path still has to do, at most: the rows committed after row `after` (the batch's last), or
@@ -344,13 +340,7 @@ class Processor:
         return [InboundRow(*raw[:-1]) for raw in rows]
 
     def _finish(
-        self,
-        scene: Scene,
-        now: datetime,
-        done: list[int],
-        failed: list[int],
-        results: list[tuple[str, str]],
-        isolate: bool,
+        self, scene: Scene, now: datetime, done: list[int], results: list[tuple[str, str]], isolate: bool
     ) -> list[tuple[str, str]]:
         if not isolate:
             try:
@@ -360,7 +350,9 @@ class Processor:
                 raise _RowFailed("a row or change of this batch") from exc
         if done:
             scene.conn.execute(update(inbound).where(inbound.c.id.in_(done)).values(processed_at=now))
-        if failed:
+        if isolate and (
+            failed := [row_id for row_id, (_, result) in zip(done, results, strict=True) if result == FAILED]
+        ):  # rows set aside, which only the savepoints of `isolate` allow
             # Nobody answered these: the admin page lists them (and /metrics counts them) until an admin has dealt
             # with each; a tenant's words otherwise left no trace but a log line.
             scene.conn.execute(update(inbound).where(inbound.c.id.in_(failed)).values(failed_at=now))
