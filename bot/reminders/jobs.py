@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.host.outreach import offer_outreach
 from bot.metrics import Metrics
 from bot.reminders.plan import PlanOutcome, plan_reminders
-from bot.reminders.plan_state import PlanRecord, last_plan, record_plan, report_plan
+from bot.reminders.plan_state import last_plan, record_plan, report_plan
 from bot.reminders.timers import expire_waiting
 from bot.settings import Settings
 from bot.store.db import Database
@@ -69,13 +69,13 @@ async def plan_today(jobs: JobServices) -> PlanOutcome:
     try:
         outcome = await plan_reminders(jobs.db, jobs.settings, now)
         async with jobs.db.write() as conn:
-            await conn.run_sync(record_plan, outcome.day, outcome.summary.stale, now)
+            record = await conn.run_sync(record_plan, outcome.day, outcome.summary.stale, now)
     except Exception:
         if jobs.metrics is not None:
             jobs.metrics.plan_failed.inc()
         raise
     if jobs.metrics is not None:  # what was just recorded: no read back
-        report_plan(jobs.metrics, PlanRecord(outcome.day, now, outcome.summary.stale))
+        report_plan(jobs.metrics, record)
     jobs.wake_sender()
     return outcome
 

@@ -42,10 +42,12 @@ class PlanState:
     record: PlanRecord | None
 
 
-def record_plan(conn: Connection, day: date, stale: int, at: datetime) -> None:
-    """Store the day as planned, with the tenants left out for stale balance data (in the caller's transaction)."""
+def record_plan(conn: Connection, day: date, stale: int, at: datetime) -> PlanRecord:
+    """Store the day as planned, with the tenants left out for stale balance data (in the caller's transaction);
+    the record as `last_plan` will read it."""
     write_flag(conn, LAST_PLAN_DAY, day.isoformat(), at)
     write_flag(conn, LAST_PLAN_STALE, str(stale), at)
+    return PlanRecord(day, at, stale)
 
 
 def last_plan(conn: Connection) -> PlanRecord | None:
