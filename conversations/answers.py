@@ -1213,9 +1213,8 @@ def _day_of_month(number: int, today: date) -> date | None:
 
 
 _D_NUMBER = re.compile(r"d\d{1,2}")
-_EN_UNITS = {word: day for word, day in _EN_ORDINALS.items() if day < 10} | {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-}  # fmt: skip
+_UNITS_EN = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_EN_UNITS = {word: day for word, day in _EN_ORDINALS.items() if day < 10} | _UNITS_EN
 _AMOUNT_UNITS = frozenset({"hundrede", "hundred", "tusind", "tusinde", "thousand", "kr", "kroner", "dkk"})
 
 
@@ -1492,14 +1491,10 @@ def waits_for_pay(text: str) -> bool:
 _AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d)")
 # "3 tusind", "to hundrede", "2k", "1.5k", "1,5 k" (a thousand as people text it: never read as 2 kr, nor "1.5" as the
 # 1st of May).
-# The words a hundred or a thousand is counted with: one to ten, the days' eleven to thirty-one, and the tens ("femten
-# hundrede" is 1,500 kr, never "femten" and 100).
-_TENS = {"fyrre": 40, "halvtreds": 50, "tres": 60, "halvfjerds": 70, "firs": 80, "halvfems": 90, "forty": 40,
-         "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
 # A ten and a unit in one ("femogtyve", "twenty five", "twenty-five"): "twenty five hundred" is 2,500 kr, never "twenty"
 # and 500.
 _UNITS = {"en": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9}
-_UNITS_EN = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_UNIT_WORDS = _UNITS | _UNITS_EN
 _TENS_DA = {"tyve": 20, "tredive": 30, "fyrre": 40, "halvtreds": 50, "tres": 60, "halvfjerds": 70, "firs": 80,
             "halvfems": 90}  # fmt: skip
 _TENS_EN = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
@@ -1507,11 +1502,13 @@ _TENS_EN = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "
 _COMPOUNDS = {f"{unit}og{ten}": u + t for unit, u in _UNITS.items() for ten, t in _TENS_DA.items()} | {
     f"{ten}{sep}{unit}": t + u for ten, t in _TENS_EN.items() for unit, u in _UNITS_EN.items() for sep in (" ", "-", "")
 }
-_COUNTING_WORDS = _SMALL_NUMBERS | _DAY_CARDINALS | _TENS | _COMPOUNDS
+# The words a hundred or a thousand is counted with: one to ten, the days' eleven to thirty-one, and the tens ("femten
+# hundrede" is 1,500 kr, never "femten" and 100).
+_COUNTING_WORDS = _SMALL_NUMBERS | _DAY_CARDINALS | _TENS_DA | _TENS_EN | _COMPOUNDS
 _COUNT = rf"(?:(?<![\w.,])(\d{{1,3}}(?:[.,]\d{{1,2}})?)|\b({'|'.join(sorted(_COUNTING_WORDS, key=len, reverse=True))}))"
 _WORD_NUMBER = re.compile(rf"{_COUNT} ?(tusind|tusinde|thousand|k|hundrede|hundred)\b")
 # "To tusind fem hundrede", "two thousand and five hundred": one amount, never a thousand and a hundred apart.
-_HUNDREDS = "|".join(sorted(_UNITS | _UNITS_EN, key=len, reverse=True))
+_HUNDREDS = "|".join(sorted(_UNIT_WORDS, key=len, reverse=True))
 _THOUSANDS_AND_HUNDREDS = re.compile(
     rf"{_COUNT} ?(?:tusind|tusinde|thousand) (?:og |and )?\b({_HUNDREDS}|[1-9]) ?(?:hundrede|hundred)\b"
 )
@@ -1543,7 +1540,7 @@ def _to_ore(number: str) -> int | None:
 def _thousands_and_hundreds(match: re.Match[str]) -> str:
     digits, word, hundreds = match.groups()
     thousands = Decimal(digits.replace(",", ".")) if digits else Decimal(_COUNTING_WORDS[word])
-    return str(int(thousands * 1000) + 100 * (int(hundreds) if hundreds.isdigit() else (_UNITS | _UNITS_EN)[hundreds]))
+    return str(int(thousands * 1000) + 100 * (int(hundreds) if hundreds.isdigit() else _UNIT_WORDS[hundreds]))
 
 
 def _words_to_digits(match: re.Match[str]) -> str:

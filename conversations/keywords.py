@@ -753,24 +753,25 @@ _OWED_QUESTIONS = frozenset({
 })  # fmt: skip
 
 
-def asks_what_is_owed(text: str) -> bool:
-    """A message that only asks how much the tenant owes ("hvad skylder jeg?", "how much do I owe"), greetings and
-    fillers aside."""
-    words = [w.replace("'", "") for w in re.split(r"[\s,;.!?]+", normalize(text)) if w]
-    while words and words[0] in _WHO_FILLERS:
-        words.pop(0)
-    while words and words[-1] in _WHO_FILLERS:
-        words.pop()
-    return " ".join(words) in _OWED_QUESTIONS
-
-
-def looks_like_who_question(text: str) -> bool:
-    """A message that asks who is writing ("hvem er du?", "who is this?"), greetings and fillers aside."""
+def _between_fillers(text: str) -> list[str]:
+    """The message's words with greetings and fillers cut from both ends ("hej, hvem er du?" -> "hvem er du")."""
     words = [w for w in re.split(r"[\s,;.!?]+", normalize(text)) if w]
     while words and words[0] in _WHO_FILLERS:
         words.pop(0)
     while words and words[-1] in _WHO_FILLERS:
         words.pop()
+    return words
+
+
+def asks_what_is_owed(text: str) -> bool:
+    """A message that only asks how much the tenant owes ("hvad skylder jeg?", "how much do I owe"), greetings and
+    fillers aside."""
+    return " ".join(w.replace("'", "") for w in _between_fillers(text)) in _OWED_QUESTIONS
+
+
+def looks_like_who_question(text: str) -> bool:
+    """A message that asks who is writing ("hvem er du?", "who is this?"), greetings and fillers aside."""
+    words = _between_fillers(text)
     return bool(words) and " ".join(words) in _WHO_QUESTIONS
 
 
