@@ -419,18 +419,23 @@ _PULLS_IN = re.compile(r"{%-?\s*(?:include|import|from|extends)\b")
 _SHARED_TEXTS = ("common.hours", "common.call_day")
 
 
-def _text_key(path: Path, source: str, settings_key: str, fallback: Path) -> tuple[str, ...] | None:
-    """What a text's outcome depends on: its language, name and source, the shared texts it may show in that language
-    and the fallback one (`fallback`, its folder), and the settings; None where it pulls in another template."""
+def _shared_texts(folder: Path, fallback: Path) -> dict[str, tuple[str, ...]]:
+    """The shared texts a text of `folder` may show, in its language and the fallback one (`fallback`, its folder),
+    by channel: read once a language."""
+    shared: dict[str, tuple[str, ...]] = {}
+    for channel in CHANNELS:
+        files = [where / f"{name}.{channel}.txt" for where in (folder, fallback) for name in _SHARED_TEXTS]
+        shared[channel] = tuple(f.read_text(encoding="utf-8") if f.is_file() else "" for f in files)
+    return shared
+
+
+def _text_key(path: Path, source: str, settings_key: str, shared: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    """What a text's outcome depends on: its language, name and source, the shared texts it may show (`shared`, by
+    channel), and the settings; None where it pulls in another template."""
     if _PULLS_IN.search(source):
         return None
     _key, channel = path.name.removesuffix(".txt").rsplit(".", 1)
-    shared = []
-    for folder in (path.parent, fallback):
-        for name in _SHARED_TEXTS:
-            other = folder / f"{name}.{channel}.txt"
-            shared.append(other.read_text(encoding="utf-8") if other.is_file() else "")
-    return (path.parent.name, path.name, source, settings_key, *shared)
+    return (path.parent.name, path.name, source, settings_key, *shared.get(channel, ()))
 
 
 def _check_text(
@@ -483,9 +488,9 @@ def _check_language(
             target.extend(f"{language}: missing {channel} text {key!r}" for key in missing)
     (report.problems if enabled else report.warnings).extend(keyword_spelling(folder))
     unprompted = _says_how_to_stop()
-    fallback = folder.parent / settings.fallback_language
+    shared = _shared_texts(folder, folder.parent / settings.fallback_language)
     for path in sorted(folder.glob("*.txt")):
-        cache_key = _text_key(path, path.read_text(encoding="utf-8"), settings_key, fallback)
+        cache_key = _text_key(path, path.read_text(encoding="utf-8"), settings_key, shared)
         checked = _CHECKED.get(cache_key) if cache_key is not None else None
         if checked is None:
             checked = _check_text(renderer, readable, path, settings, unprompted)
