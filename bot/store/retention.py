@@ -1,6 +1,6 @@
-"""Purging by retention: raw inbound payloads, spent link codes, unknown senders, sign-in counts and status
-callbacks kept for a sid never recorded do not stay forever; message texts, answers and case notes are blanked
-when their time is up.
+"""Purging by retention: raw inbound payloads (a message keephome could not answer once someone dealt with it),
+spent link codes, unknown senders, sign-in counts and status callbacks kept for a sid never recorded do not stay
+forever; message texts, answers and case notes are blanked when their time is up.
 
 Blanking keeps the rows (the outcome page still counts them) and removes what a person wrote or what names
 them: `KEEPHOME_RETENTION_MESSAGE_DAYS` after a message, an outbox row, a reminder or a conversation, unless the
@@ -19,10 +19,25 @@ from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, and_, bindparam, case, cast, delete, make_url, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    make_url,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from bot.store.db import Database
 from bot.store.schema import (
+    INBOUND_FAILED,
     api_idempotency,
     case_events,
     case_tasks,
@@ -66,8 +81,12 @@ EARLY_STATUS_KEPT = timedelta(days=1)
 def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
     cutoff = now - timedelta(days=days)
     # The inbound table is the webhook's receipt (provider id, sender, text); the message itself lives on in
-    # `messages` for the adviser. Keep receipts long enough to recognise a provider's late retries.
-    raw = conn.execute(delete(inbound).where(inbound.c.processed_at.is_not(None), inbound.c.received_at < cutoff))
+    # `messages` for the adviser. Keep receipts long enough to recognise a provider's late retries. A message
+    # keephome could not answer lives only here: it stays until someone has dealt with it (the admin page lists it
+    # and `keephome_inbound_failed` counts it), then goes as any receipt does.
+    raw = conn.execute(
+        delete(inbound).where(inbound.c.processed_at.is_not(None), inbound.c.received_at < cutoff, not_(INBOUND_FAILED))
+    )
     codes = conn.execute(delete(link_codes).where(or_(link_codes.c.used_at < cutoff, link_codes.c.expires_at < cutoff)))
     strangers = conn.execute(
         delete(unknown_senders).where(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, or_, select, update
 
 from bot.store.db import Database
 from bot.store.dialect import insert_for
@@ -119,7 +119,8 @@ def _blank_inbound(conn: Connection, tenant: Any, message_ids: list[int], now: d
     if senders:
         ids.update(_ids(conn, select(i.id).where(or_(*senders))))
     for row_id in ids:
-        # Unprocessed rows are marked processed: the processor must not answer a blanked receipt.
+        # Unprocessed rows are marked processed: the processor must not answer a blanked receipt. A message keephome
+        # could not answer is dealt with by the erasure: there is no one left to answer, nor words to read.
         conn.execute(
             update(inbound)
             .where(i.id == row_id)
@@ -130,6 +131,7 @@ def _blank_inbound(conn: Connection, tenant: Any, message_ids: list[int], now: d
                 provider_id=f"{ERASED_PREFIX}{row_id}",
                 processed_at=now,
                 lease_until=None,
+                dealt_with_at=func.coalesce(i.dealt_with_at, case((i.failed_at.is_not(None), now))),
             )
         )
     return len(ids)

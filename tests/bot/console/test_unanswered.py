@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
+from bot.console.unanswered import deal_with, unanswered
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.depth import refresh_depth
 from bot.runtime import Runtime
+from bot.store.retention import purge
 from bot.store.schema import audit_log, conversations, inbound
+from bot.tenants.erase import erase
 from tests.support.console import (
     add_case,
     add_person,
@@ -357,3 +361,44 @@ async def test_without_consent_the_poller_brings_in_the_words_only_where_the_cas
     earlier, later = (await client.get(f"{page}/messages.json?after={last}")).json()["unanswered"]
     assert earlier == item
     assert later["shown"] and later["text"] == "Ring mig i morgen" and later["note"] is None
+
+
+async def _failed_rows(rt: Runtime) -> list[Any]:
+    async with rt.db.read() as conn:
+        found = await conn.execute(
+            select(inbound.c.id, inbound.c.sender, inbound.c.text, inbound.c.dealt_with_at).where(
+                inbound.c.failed_at.is_not(None)
+            )
+        )
+        return list(found.all())
+
+
+async def test_retention_keeps_a_message_nobody_has_dealt_with_and_then_lets_it_go(runtime: Runtime) -> None:
+    """A message keephome could not answer lives only in its receipt: a month on, retention purged it with the
+    receipts, unread, and the admin page and the gauge forgot it. It stays until someone has dealt with it."""
+    await _tenant_whose_conversation_is_broken(runtime)
+    await _write(runtime, "Hjælp, jeg kan ikke betale")
+    later = runtime.clock() + timedelta(days=runtime.settings.retention_days + 1)
+    assert (await purge(runtime.db, later, runtime.settings.retention_days))["inbound"] == 0
+    [row] = await _failed_rows(runtime)
+    assert row.text == "Hjælp, jeg kan ikke betale"
+    assert await _gauge(runtime) == 1
+    async with runtime.db.write() as conn:
+        assert await conn.run_sync(deal_with, row.id, runtime.clock())
+    assert (await purge(runtime.db, later, runtime.settings.retention_days))["inbound"] == 1
+    assert await _failed_rows(runtime) == []
+
+
+async def test_erasing_the_tenant_deals_with_their_messages_keephome_could_not_answer(runtime: Runtime) -> None:
+    """An erased tenant's unanswered message was left listed, blanked, as "an unknown sender", and counted by the
+    gauge until an admin marked it: there is no one left to answer. The erasure deals with it."""
+    await _tenant_whose_conversation_is_broken(runtime)
+    await _write(runtime, "Hjælp, jeg kan ikke betale")
+    assert await _gauge(runtime) == 1
+    when = runtime.clock()
+    await erase(runtime.db, "T-1", when, "test", runtime.settings.secret_key)
+    [row] = await _failed_rows(runtime)
+    assert (row.sender, row.text, row.dealt_with_at) == ("", None, when)
+    assert await _gauge(runtime) == 0
+    async with runtime.db.read() as conn:
+        assert await conn.run_sync(unanswered, 0, 10) == []
