@@ -21,7 +21,7 @@ from bot.i18n import local_day, speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import cases, consents, conversations, inbound, staff, staff_sessions
-from tests.support.browser import BROWSER, FINGER, ON_SCREEN, PHONE, TARGETS, Served, fits, serve, sign_in, until
+from tests.support.browser import BROWSER, FINGER, ON_SCREEN, PHONE, TARGETS, Served, boxes, fits, serve, sign_in, until
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
 from tests.support.outcomes_world import FIRST, LAST, World, a_busy_month, build
@@ -610,16 +610,12 @@ async def test_on_a_phone_the_case_actions_follow_the_conversation(served: Serve
     adviser, page = await sign_in(served, "adviser@example.org")
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.goto(f"{served.url}/console/cases/{case_id}")
-    take = await page.locator("#take").bounding_box()
-    thread = await page.locator("#thread").bounding_box()
-    consents = await page.locator("#consents").bounding_box()
-    assert take is not None and thread is not None and consents is not None
+    take, thread, consents = await boxes(page, "#take", "#thread", "#consents")
     # Take the case right below the conversation, before the consents, referrals and notes (four screens down).
     assert thread["y"] < take["y"] < consents["y"]
     await page.set_viewport_size({"width": 1100, "height": 900})  # side by side again on a wide screen
-    take = await page.locator("#take").bounding_box()
-    thread = await page.locator("#thread").bounding_box()
-    assert take is not None and thread is not None and take["x"] > thread["x"] + thread["width"]
+    take, thread = await boxes(page, "#take", "#thread")
+    assert take["x"] > thread["x"] + thread["width"]
     await adviser.close()
 
 
@@ -892,9 +888,7 @@ async def test_on_a_phone_the_forms_of_a_card_are_set_apart(served: Served) -> N
         ("form[action$='/task'] button[type=submit]", "form[action$='/close']"),
         ("form[action$='/note'] button[type=submit]", "form[action$='/contact']"),
     ):
-        end = await page.locator(above).bounding_box()
-        start = await page.locator(below).bounding_box()
-        assert end is not None and start is not None
+        end, start = await boxes(page, above, below)
         line = await page.locator(below).evaluate(
             "f => [getComputedStyle(f).borderTopStyle, parseFloat(getComputedStyle(f).borderTopWidth)]"
         )
@@ -1256,8 +1250,8 @@ async def test_the_english_simulator_says_its_clock_in_english_with_the_chosen_d
         await page.fill("#day", "2026-03-01")
         assert await page.inner_text("#day-words") == "Sunday, 1 March 2026"
         lines = await page.evaluate(_LINES, "#day-words")
-        field, button, words = [await page.locator(part).bounding_box() for part in ("#day", "#move", "#day-words")]
-        assert field and button and words and lines == [["Sunday, 1 March 2026", 1]]
+        field, button, words = await boxes(page, "#day", "#move", "#day-words")
+        assert lines == [["Sunday, 1 March 2026", 1]]
         assert words["y"] >= max(field["y"] + field["height"], button["y"] + button["height"]), (field, button, words)
         await context.close()
         assert demo.csp_violations == []

@@ -161,6 +161,24 @@ async def fits(page: Page) -> tuple[int, int]:
     return width, int(await page.evaluate("window.innerWidth"))
 
 
+async def boxes(page: Page, *selectors: str) -> list[dict[str, float]]:
+    """The boxes of the first element under each selector, in the page's own coordinates and read at one moment.
+    Playwright's `bounding_box` is measured against the window: a page that scrolls between two calls (to the anchor
+    it was opened at, say, once it has loaded) moves the second box and not the first."""
+    found: list[dict[str, float] | None] = await page.evaluate(
+        """selectors => selectors.map(s => {
+          const e = document.querySelector(s);
+          if (!e) return null;
+          const r = e.getBoundingClientRect();
+          return {x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height};
+        })""",
+        list(selectors),
+    )
+    missing = [s for s, box in zip(selectors, found, strict=True) if box is None]
+    assert not missing, f"not on the page: {missing}"
+    return [box for box in found if box is not None]
+
+
 # The boxes a finger must hit under `selector` (visible only): each one's height and width, how many boxes it is drawn
 # in (a link whose words wrap onto two lines is two), and every pair of them that overlaps.
 TARGETS = """selector => {
