@@ -17,7 +17,17 @@ from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.schema import inbound
 
-__all__ = ["InboundMessage", "Inbox", "Outcome", "clean_payload", "clean_text", "unstorable"]
+__all__ = [
+    "CUT_MARK",
+    "MAX_TEXT",
+    "InboundMessage",
+    "Inbox",
+    "Outcome",
+    "clean_payload",
+    "clean_text",
+    "receipt_text",
+    "unstorable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +36,13 @@ log = logging.getLogger(__name__)
 Outcome = Literal["stored", "rejected"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+# The longest text a provider delivers as one message, in characters: Twilio's inbound SMS body (1,600) and a Telegram
+# text (4,096; a caption is shorter). A longer text is no message the provider sent as it is (a forged or broken
+# request that was signed all the same, a simulator's paste): its first characters are kept, and the mark the console
+# shows at its end says the rest was cut, rather than refusing it and losing the tenant's words with the rest.
+MAX_TEXT = {"sms": 1600, "telegram": 4096}
+CUT_MARK = " […]"
 
 
 def clean_text(value: str) -> str:
@@ -60,6 +77,14 @@ def unstorable(exc: BaseException) -> bool:
     return str(getattr(exc, "sqlstate", None) or "").startswith(("22", "23"))
 
 
+def receipt_text(channel: str, text: str | None) -> tuple[str | None, int]:
+    """The text as it is stored for `channel`, and how many of its characters were cut (0: none)."""
+    cap = MAX_TEXT.get(channel, max(MAX_TEXT.values()))
+    if text is None or len(text) <= cap:
+        return text, 0
+    return text[:cap] + CUT_MARK, len(text) - cap
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     """One message or button press as a provider delivered it."""
@@ -89,6 +114,21 @@ def _insert_inbound(dialect: str) -> Any:
             index_elements=["channel", "provider_id"]
         )
     return stmt
+
+
+def _receipt(message: InboundMessage, now: datetime) -> dict[str, Any]:
+    """The inbound row of a message: every door's message passes here, so here its text is capped (`MAX_TEXT`), and
+    the payload keeps how many characters were cut."""
+    text, cut = receipt_text(message.channel, message.text)
+    payload = {**message.payload, "cut": cut} if cut else message.payload
+    return {
+        "channel": message.channel,
+        "provider_id": message.provider_id,
+        "sender": message.sender,
+        "text": text,
+        "payload": payload or None,
+        "received_at": now,
+    }
 
 
 class Inbox:
@@ -164,17 +204,7 @@ class Inbox:
         self._on_commit()
 
     async def _write(self, batch: list[InboundMessage], now: datetime) -> None:
-        rows = [
-            {
-                "channel": m.channel,
-                "provider_id": m.provider_id,
-                "sender": m.sender,
-                "text": m.text,
-                "payload": m.payload or None,
-                "received_at": now,
-            }
-            for m in batch
-        ]
+        rows = [_receipt(m, now) for m in batch]
         await self._db.run_statement(_insert_inbound("sqlite" if self._db.is_sqlite else "postgresql"), rows)
 
     async def _alone(self, message: InboundMessage, now: datetime) -> Outcome:

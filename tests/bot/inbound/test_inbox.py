@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.inbound.inbox import InboundMessage, Inbox, clean_payload, clean_text, unstorable
+from bot.inbound.inbox import InboundMessage, Inbox, clean_payload, clean_text, receipt_text, unstorable
 from bot.runtime import Clock
 from bot.store.db import Database
 from bot.store.schema import inbound
@@ -126,6 +126,13 @@ async def test_in_a_group_a_database_that_cannot_commit_fails_all_and_rejects_no
     assert [type(o) for o in outcomes] == [OperationalError] * 3  # each webhook answers 500; none is "rejected"
     monkeypatch.undo()
     assert await provider_ids(database) == [sms(99).provider_id]
+
+
+@pytest.mark.parametrize(("channel", "cap"), [("sms", 1600), ("telegram", 4096), ("sandbox", 4096)])
+def test_a_text_is_stored_whole_up_to_its_channels_cap_and_cut_visibly_past_it(channel: str, cap: int) -> None:
+    assert receipt_text(channel, "a" * cap) == ("a" * cap, 0)
+    assert receipt_text(channel, None) == (None, 0)
+    assert receipt_text(channel, "a" * cap + "bc") == ("a" * cap + " […]", 2)
 
 
 def test_text_is_cleaned_of_what_no_database_stores() -> None:

@@ -97,6 +97,18 @@ async def test_duplicate_update_is_stored_once(pair_any: tuple[httpx.AsyncClient
     assert len(await _rows(tg_runtime)) == 1
 
 
+async def test_a_text_longer_than_telegram_sends_is_kept_to_its_cap_and_marked_cut(
+    pair_any: tuple[httpx.AsyncClient, Runtime],
+) -> None:
+    """Telegram caps a text at 4,096 characters: a longer one is kept to that, its end marked cut, not refused."""
+    tg, tg_runtime = pair_any
+    words = "Hej, jeg har brug for hjælp. " + "ø" * 9_971
+    assert (await _post(tg, text_update(1, 777001, 15, words))).status_code == 200
+    [row] = await _rows(tg_runtime)
+    assert row.text == words[:4096] + " […]"
+    assert row.payload["cut"] == 10_000 - 4096
+
+
 @pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}])
 async def test_wrong_or_missing_secret_is_403_and_stores_nothing(
     tg: httpx.AsyncClient, tg_runtime: Runtime, headers: dict[str, str]

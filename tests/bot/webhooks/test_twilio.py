@@ -120,6 +120,11 @@ async def out_rows(db: Database) -> list[Any]:
         return list((await conn.execute(stmt.order_by(messages.c.id))).all())
 
 
+async def message_rows(db: Database) -> list[Any]:
+    async with db.read() as conn:
+        return list((await conn.execute(select(messages).order_by(messages.c.id))).all())
+
+
 async def tenant_status(db: Database, tenant_id: int) -> str:
     async with db.read() as conn:
         return str((await conn.execute(select(tenants.c.status).where(tenants.c.id == tenant_id))).scalar_one())
@@ -241,6 +246,24 @@ async def test_duplicate_webhook_is_stored_and_answered_once(
     assert await count(rt.db, inbound) == 1
     assert len(twilio_standin.sent) == 1
     assert len([m for m in await out_rows(rt.db) if m.direction == "out"]) == 1
+
+
+async def test_a_body_longer_than_twilio_sends_is_kept_to_its_cap_and_marked_cut(
+    rt: Runtime, http: httpx.AsyncClient
+) -> None:
+    """Twilio caps an inbound SMS at 1,600 characters: a signed body of 60,000 is not refused (the tenant's words would
+    be lost with the rest) but kept to 1,600, ending in a mark the adviser sees in the conversation."""
+    await add_tenant(rt.db)
+    words = "Jeg kan ikke betale i denne måned. " + "x" * 59_965
+    form = sms_form(words)
+    assert (await post(http, SMS_URL, form)).status_code == 200
+    async with rt.db.read() as conn:
+        row = (await conn.execute(select(inbound))).one()
+    assert row.text == words[:1600] + " […]"
+    assert row.payload == {"cut": 58_400}
+    await settle(rt)
+    [received] = [m for m in await message_rows(rt.db) if m.direction == "in"]
+    assert received.text == words[:1600] + " […]"
 
 
 @pytest.mark.parametrize(
