@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from bot.api.errors import ApiError, Problem, from_validation
+from bot.api.json_body import decode, repeated_problems
 from bot.tenants.csv_rows import BALANCE_DAYS_AHEAD, FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, POINT_AMOUNT
 from bot.tenants.phones import MAX_LENGTH as PHONE_MAX_LENGTH
 
@@ -366,47 +367,6 @@ def problems_found(count: int) -> str:
     return f"{count} problem{'' if count == 1 else 's'}; nothing was written"
 
 
-_BOM = b"\xef\xbb\xbf"
-
-
-def _without_bom(body: bytes) -> bytes:
-    """The body without the byte order mark Windows tools write before UTF-8 text (Notepad, PowerShell's
-    `Out-File`): RFC 8259 lets a parser ignore it, and the CSV import does."""
-    return body[len(_BOM) :] if body.startswith(_BOM) else body
-
-
-def _not_json(exc: ValidationError, body: bytes) -> ApiError | None:
-    """The 400 for a body the JSON parser refused, or None when it was JSON: valid JSON nested deeper than the
-    parser goes is said as such, a body in another encoding than UTF-8 (Windows-1252, UTF-16) too, and broken
-    JSON with where the parser stopped."""
-    for err in exc.errors(include_url=False, include_input=False):
-        if err["type"] == "json_invalid":
-            if not body.strip():
-                return ApiError(400, "the body is empty: send the request's JSON object (see /api/v1/openapi.json)")
-            where = str((err.get("ctx") or {}).get("error", ""))
-            if "recursion limit" in where:
-                return ApiError(400, "the body is nested too deeply")
-            try:
-                body.decode("utf-8")
-            except UnicodeDecodeError as bad:
-                return ApiError(400, f"the body is not UTF-8 text (byte {bad.start}): send the JSON in UTF-8")
-            return ApiError(400, f"the body is not valid JSON ({where})" if where else "the body is not valid JSON")
-    return None
-
-
-def _parse_body(body: bytes, model: type[M]) -> M:
-    """The request body as `model`: 400 when it is not JSON, 422 naming every field that does not fit."""
-    body = _without_bom(body)
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        refused = _not_json(exc, body)
-        if refused is not None:
-            raise refused from None
-        problems = from_validation(exc, known=model.model_fields)
-        raise ApiError(422, problems_found(len(problems)), problems) from None
-
-
 @dataclass(frozen=True, slots=True)
 class Misfit:
     """A body (or a bulk's item) whose JSON does not fit the model: its problems, and the fields that do fit (None
@@ -418,32 +378,32 @@ class Misfit:
 
 
 def _read(raw: Any, model: type[M], index: int | None) -> M | Misfit:
+    """An object as `model`, or its problems (a key given twice, a wrong JSON type, a missing or unknown field) and
+    the fields that fit."""
+    problems = repeated_problems(raw, index)
     try:
-        return model.model_validate(raw)
+        read = model.model_validate(raw)
     except ValidationError as exc:
         read_only = _READ_ONLY if issubclass(model, _TenantFields) else ()
-        problems = from_validation(exc, index=index, known=model.model_fields, read_only=read_only)
+        problems += from_validation(exc, index=index, known=model.model_fields, read_only=read_only)
+    else:
+        if not problems:
+            return read
     if not isinstance(raw, dict):
         return Misfit(problems, None)
     bad = {p["field"] for p in problems}
     return Misfit(problems, {name: value for name, value in raw.items() if name not in bad})
 
 
-_JSON = TypeAdapter(Any)
-
-
 def parse_fields(body: bytes, model: type[M]) -> M | Misfit:
     """A PUT's or POST's body: the model, or what does not fit in it and what does (400 when it is not JSON)."""
-    body = _without_bom(body)
-    try:
-        raw = _JSON.validate_json(body)
-    except ValidationError as exc:
-        raise (_not_json(exc, body) or ApiError(400, "the body is not valid JSON")) from None
-    return _read(raw, model, None)
+    return _read(decode(body), model, None)
 
 
 def parse_bulk(body: bytes) -> list[tuple[int, BulkTenant | Misfit]]:
     """The bulk's items by index, each read on its own: the tenant, or what does not fit in it (400/422 for a
     body that is no bulk at all)."""
-    envelope = _parse_body(body, _BulkEnvelope)
+    envelope = _read(decode(body), _BulkEnvelope, None)
+    if isinstance(envelope, Misfit):
+        raise ApiError(422, problems_found(len(envelope.problems)), envelope.problems)
     return [(index, _read(raw, BulkTenant, index)) for index, raw in enumerate(envelope.tenants)]

@@ -284,3 +284,33 @@ async def test_a_field_a_write_does_not_take_says_what_to_do_with_it(sqlite_api:
         (None, "balance", COLOUR.replace("colour", "balance")),
     ]
     assert (await api.get("tenants/T-1")).json() == shown
+
+
+async def test_a_key_an_object_gives_twice_is_a_422_naming_it_and_nothing_is_written(sqlite_api: Api) -> None:
+    """An integrator's system that writes `phone` twice would otherwise have the last one taken without a word."""
+    api = sqlite_api
+    twice = '{"tenant_ref": "T-1", "name": "Amira Hansen", "phone": "+4520123401", "phone": "+4520123402"}'
+    put = await api.client.put("/api/v1/tenants/T-1", content=twice, headers=api.auth())
+    assert put.status_code == 422
+    assert problems(put) == [(None, "phone", "phone is given more than once: send each field once")]
+    payment = await api.client.post(
+        "/api/v1/tenants/T-1/payments",
+        content='{"amount": "100.00", "amount": "6500.00", "paid_on": "2026-03-02"}',
+        headers=api.auth(),
+    )
+    assert payment.status_code == 422
+    assert problems(payment) == [(None, "amount", "amount is given more than once: send each field once")]
+    # In a bulk, every item's repeated key with the item's index, beside the other items' problems, in one answer.
+    good, bad = json.dumps(tenant("T-2", "+4520123403")), json.dumps(tenant("T-3", "+4520123404", due_day="1"))
+    bulk = '{"tenants": [' + good + ", " + twice + ", " + bad + "]}"
+    answer = await api.client.post("/api/v1/tenants/bulk", content=bulk, headers=api.auth())
+    assert answer.status_code == 422
+    assert problems(answer) == [
+        (1, "phone", "phone is given more than once: send each field once"),
+        (2, "due_day", "due_day must be a whole number"),
+    ]
+    envelope = '{"tenants": [' + good + '], "tenants": []}'
+    answer = await api.client.post("/api/v1/tenants/bulk", content=envelope, headers=api.auth())
+    assert answer.status_code == 422
+    assert problems(answer) == [(None, "tenants", "tenants is given more than once: send each field once")]
+    assert (await api.counts())["tenants"] == 0
