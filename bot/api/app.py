@@ -29,6 +29,7 @@ from bot.api.tenant_view import read_tenant
 from bot.api.tenants import Write, put_tenant, rules_for, write_bulk
 from bot.runtime import Runtime
 from bot.store.schema import audit_log
+from bot.tenants.csv_rows import control_character
 
 __all__ = ["routes"]
 
@@ -51,12 +52,18 @@ def _answer(answer: Answer) -> Response:
 
 
 def _ref(request: Request) -> str:
-    """The path's tenant_ref; 400 when its %xx escapes are not UTF-8. The server reads each such escape as U+FFFD:
-    "Sønderg%E5rd-4" sent in Latin-1 would be stored with U+FFFD for the å, the same reference as every other
-    letter lost that way, and one tenant's PUT would overwrite another's."""
+    """The path's tenant_ref; 400 when its %xx escapes are not UTF-8 or one is a control character. The server
+    reads each escape that is not UTF-8 as U+FFFD: "Sønderg%E5rd-4" sent in Latin-1 would be stored with U+FFFD for
+    the å, the same reference as every other letter lost that way, and one tenant's PUT would overwrite another's."""
     ref = str(request.path_params["tenant_ref"])
     if "\ufffd" in ref:
         reason = "tenant_ref in the path is not UTF-8: percent-encode the UTF-8 bytes of each letter (ø is %C3%B8)"
+        raise ApiError(400, reason, [Problem(reason, "tenant_ref")])
+    # No stored tenant_ref holds one (an import refuses it), and PostgreSQL refuses a NUL in any text it is asked
+    # about: the lookup would be a 500 there.
+    control = control_character(ref)
+    if control is not None:
+        reason = f"tenant_ref in the path contains {control}: a tenant_ref holds none"
         raise ApiError(400, reason, [Problem(reason, "tenant_ref")])
     return ref
 

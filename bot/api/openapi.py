@@ -171,7 +171,10 @@ def _error(op: Operation, status: int) -> str:
     if status == 400:
         causes = ["a header is malformed"]
         if "{tenant_ref}" in op.path:
-            causes.insert(0, "the tenant_ref in the path is not percent-encoded UTF-8 (ø is %C3%B8)")
+            causes.insert(
+                0,
+                "the tenant_ref in the path is not percent-encoded UTF-8 (ø is %C3%B8) or holds a control character",
+            )
         if op.body is not None:
             causes.insert(0, "the body is not JSON, not UTF-8 or nested too deeply")
         return ", or ".join(causes)

@@ -42,6 +42,7 @@ __all__ = [
     "RowRules",
     "after_today",
     "check_row",
+    "control_character",
     "early_demand_notice",
     "known_languages",
     "local_today",
@@ -227,6 +228,16 @@ def after_today(day: date, today: date) -> bool:
     made, an outcome recorded): a day after the organisation's `today` (`local_today`) is refused, by an import row
     (`RowRules.past_day`), the API and the console's court forms alike, each in its own words."""
     return day > today
+
+
+def control_character(text: str) -> str | None:
+    """The first control character or line break in `text` in words ("a tab", "the control character U+0000"), or
+    None: no field of a tenant holds one."""
+    control = _CONTROL.search(text)
+    if control is None:
+        return None
+    found = control.group()
+    return _CONTROL_NAMES.get(found, f"the control character U+{ord(found):04X}")
 
 
 def _invisible(text: str) -> str | None:
@@ -421,10 +432,8 @@ class FieldReader:
     def get(self, column: str, parse: Callable[[str, str], T], placeholder: T) -> T:
         """The parsed field, or `placeholder` after recording why it cannot be read (control characters first)."""
         raw = self.values.get(column, "")
-        control = _CONTROL.search(raw)
-        if control is not None:
-            found = control.group()
-            what = _CONTROL_NAMES.get(found, f"the control character U+{ord(found):04X}")
+        what = control_character(raw)
+        if what is not None:
             self.errors.append(RowError(self.at, f"{column} contains {what}: remove it", column))
             return placeholder
         try:

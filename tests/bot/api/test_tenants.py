@@ -323,6 +323,31 @@ async def test_a_ref_percent_encoded_in_latin1_is_refused_not_stored_with_its_le
     assert (utf8.status_code, utf8.json()["tenant_ref"]) == (201, "Søndergård-4")
 
 
+async def test_a_ref_with_a_control_character_is_a_400_on_every_route_and_every_database(api: Api) -> None:
+    """No tenant_ref holds a NUL (an import refuses one), and PostgreSQL refuses a NUL in any text it is asked about:
+    a read with %00 in its path was a 500 there and a 404 on SQLite; now every route says what is wrong, the same on
+    both."""
+    await api.put("T-1", tenant())
+    reason = "tenant_ref in the path contains the control character U+0000: a tenant_ref holds none"
+    for method, path, body, scope in (
+        ("PUT", "/api/v1/tenants/T-1%00", {"name": "Amira Hansen", "phone": PHONE}, "write"),
+        ("GET", "/api/v1/tenants/T-1%00", None, "read"),
+        ("DELETE", "/api/v1/tenants/T-1%00", None, "erase"),
+        ("POST", "/api/v1/tenants/T-1%00/payments", {"amount": "1.00", "paid_on": "2026-03-02"}, "write"),
+    ):
+        answer = await api.client.request(method, path, json=body, headers=api.auth(scope))
+        assert (answer.status_code, answer.json()) == (
+            400,
+            {"error": reason, "errors": [{"index": None, "field": "tenant_ref", "reason": reason}]},
+        ), method
+    tab = await api.get("tenants/T-1%09")
+    assert (tab.status_code, tab.json()["error"]) == (
+        400,
+        "tenant_ref in the path contains a tab: a tenant_ref holds none",
+    )
+    assert (await api.counts())["tenants"] == 1
+
+
 async def test_an_unknown_or_erased_tenant_is_404(api: Api) -> None:
     assert (await api.get("tenants/NOPE")).status_code == 404
     await api.put("T-1", tenant())
