@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.store.schema import inbound
 from bot.webhooks import refusals
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import process_all
 from tests.support.telegram_harness import (
     callback_update,
     contact_update,
@@ -107,6 +108,29 @@ async def test_a_text_longer_than_telegram_sends_is_kept_to_its_cap_and_marked_c
     [row] = await _rows(tg_runtime)
     assert row.text == words[:4096] + " […]"
     assert row.payload["cut"] == 10_000 - 4096
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        text_update(1, 10**30, 15, "hej"),
+        text_update(1, 777001, 2**63, "hej"),
+        callback_update(1, 777001, 3, "9" * 78, "a"),
+    ],
+    ids=["chat-id-past-64-bits", "message-id-past-64-bits", "callback-id-longer-than-any"],
+)
+async def test_an_id_no_telegram_update_carries_is_rejected_and_never_stops_the_processing(
+    pair_any: tuple[httpx.AsyncClient, Runtime], update: dict[str, Any]
+) -> None:
+    """Telegram's ids fit in 64 bits (a callback query's is a number in a string): a chat id past that was stored,
+    and the processor then failed on it every round (the database's integer columns cannot hold it), so no message
+    from any tenant was answered any more."""
+    tg, tg_runtime = pair_any
+    answer = await _post(tg, update)
+    assert (answer.status_code, answer.json()) == (200, {"ok": True, "result": "rejected"})
+    assert await _rows(tg_runtime) == []
+    assert (await _post(tg, text_update(2, 777002, 15, "hej"))).json()["result"] == "stored"
+    assert await process_all(tg_runtime.processor) == 1
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}])
