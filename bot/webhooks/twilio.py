@@ -237,7 +237,8 @@ async def delivery_status(scope: Scope, receive: Receive) -> Answer:
             raise Rejected(422, "MessageStatus is not a Twilio message status")
         raw_code = form.get("ErrorCode")
         error_code = raw_code.strip() if raw_code is not None and raw_code.strip() else None
-        if error_code is not None and not (error_code.isdigit() and len(error_code) <= 10):
+        # ASCII digits only: str.isdigit() takes "٢١٦١٠" too, which no rule would read as 21610 (opted out).
+        if error_code is not None and not (error_code.isascii() and error_code.isdigit() and len(error_code) <= 10):
             raise Rejected(422, "ErrorCode must be a number")
     except Rejected as exc:
         return _refuse(scope, exc)

@@ -517,6 +517,9 @@ async def test_status_callback_for_an_unknown_message_changes_nothing(
         ({"MessageSid": "SM" + "0" * 32}, STATUS_URL, 422),
         ({"MessageSid": "SM" + "0" * 32, "MessageStatus": "Delivered!"}, STATUS_URL, 422),
         ({"MessageSid": "SM" + "0" * 32, "MessageStatus": "failed", "ErrorCode": "x1"}, STATUS_URL, 422),
+        # Digits of another script are digits to str.isdigit(), but "٢١٦١٠" would never be 21610 (opted out).
+        ({"MessageSid": "SM" + "0" * 32, "MessageStatus": "failed", "ErrorCode": "٢١٦١٠"}, STATUS_URL, 422),
+        ({"MessageSid": "SM" + "0" * 32, "MessageStatus": "failed", "ErrorCode": "２１６１０"}, STATUS_URL, 422),
     ],
 )
 async def test_bad_status_callbacks_are_refused(
