@@ -271,7 +271,7 @@ class Processor:
                 break
             first = first or rows[0].id
             after = rows[-1].id
-            self._handler.prepare(scene, rows)
+            self._prepare(scene, rows, isolate)
             for row in rows:
                 results.append((row.channel, self._handle(scene, row, now, isolate)))
                 done.append(row.id)
@@ -357,6 +357,26 @@ class Processor:
             # with each; a tenant's words otherwise left no trace but a log line.
             scene.conn.execute(update(inbound).where(inbound.c.id.in_(failed)).values(failed_at=now))
         return results
+
+    def _prepare(self, scene: Scene, rows: list[InboundRow], isolate: bool) -> None:
+        """The handler's read of a chunk's senders at once. Should it fail (one sender no statement can take), the
+        batch is done again with savepoints, where each row then reads its own sender: only the row at fault is set
+        aside, instead of the whole batch failing again every round and no tenant being answered."""
+        if not isolate:
+            try:
+                self._handler.prepare(scene, rows)
+            except Exception as exc:
+                raise _RowFailed("the read of a chunk's senders") from exc
+            return
+        try:
+            with scene.isolated():
+                self._handler.prepare(scene, rows)
+        except Exception:
+            log.exception(
+                "inbound %s to %s: the senders could not be read at once; each row reads its own",
+                rows[0].id,
+                rows[-1].id,
+            )
 
     def _handle(self, scene: Scene, row: InboundRow, now: datetime, isolate: bool) -> str:
         if not isolate:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, Select, bindparam
 
 from bot.store.schema import tenants
 
-__all__ = ["Addressed", "address_queries", "tenants_by_address"]
+__all__ = ["Addressed", "address_queries", "is_telegram_id", "tenants_by_address"]
 
 _LIVE = tenants.c.status != "erased"
 
@@ -61,8 +61,16 @@ def tenants_by_address(
     }
 
 
+def is_telegram_id(value: object) -> bool:
+    """Whether `value` can be a Telegram id (a chat's, a message's): an integer of at most 64 bits, signed (the Bot
+    API's words). One past it is no Telegram id, and the database's BIGINT columns cannot hold it: read as a chat,
+    it failed every lookup of the batch it came in, and so every round."""
+    return isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 63
+
+
 def _chat_id(sender: str) -> int | None:
     try:
-        return int(sender)
+        chat = int(sender)
     except ValueError:
         return None
+    return chat if is_telegram_id(chat) else None

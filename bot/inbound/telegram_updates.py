@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
 from bot.inbound.inbox import InboundMessage, Inbox, clean_payload, clean_text
+from bot.inbound.senders import is_telegram_id
 
 __all__ = ["KINDS", "MalformedUpdate", "answer_callback", "receive_update", "telegram_bot", "to_inbound"]
 
@@ -39,15 +40,8 @@ class MalformedUpdate(ValueError):
     """An Update whose fields are missing or of another type than the Bot API gives them (PTB checks no types)."""
 
 
-# Telegram's ids fit in a signed 64-bit integer (the Bot API's words); one past it is no Telegram id, and the
-# database's BIGINT columns cannot hold it: the processor's lookup of its chat would fail every round.
-_ID_BITS = 63
 # A callback query's id is a number in a string; the receipt's provider id ("cb:<id>") holds no more than this.
 _CALLBACK_ID_LENGTH = 80 - len("cb:")  # inbound.provider_id is String(80)
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= _ID_BITS
 
 
 def telegram_bot(channels: Mapping[str, Channel]) -> Bot | None:
@@ -78,7 +72,7 @@ def _language_code(user: User | None) -> dict[str, str]:
 
 def _message(msg: Message) -> InboundMessage | None:
     chat_id = msg.chat.id
-    if not _is_id(chat_id) or not _is_id(msg.message_id):
+    if not is_telegram_id(chat_id) or not is_telegram_id(msg.message_id):
         raise MalformedUpdate("the chat id and the message id must be integers of at most 64 bits")
     language = _language_code(msg.from_user)
     # A forwarded message is someone else's words (a neighbour's STOP, a relative's code): never the tenant's keyword,
@@ -131,7 +125,7 @@ def _to_inbound(update: Update) -> InboundMessage | None:
         if query.data is None or (chat is not None and chat.type != "private"):
             return None
         sender = chat.id if chat is not None else query.from_user.id
-        if not _is_id(sender):
+        if not is_telegram_id(sender):
             raise MalformedUpdate("the chat id must be an integer of at most 64 bits")
         if not isinstance(query.id, str) or len(query.id) > _CALLBACK_ID_LENGTH:
             raise MalformedUpdate(f"the callback query id must be a string of at most {_CALLBACK_ID_LENGTH} characters")

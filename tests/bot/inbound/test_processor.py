@@ -131,3 +131,56 @@ async def test_a_row_whose_rows_cannot_be_written_loses_only_those_and_a_good_ba
         "keephome_inbound_messages_total", {"channel": "sms", "result": "error"}
     )
     assert not errors
+
+
+async def _answered_tenants(rt: Runtime) -> int:
+    return await _count(rt, select(func.count(func.distinct(outbox.c.tenant_id))).select_from(outbox))
+
+
+async def test_a_chat_id_past_64_bits_in_a_batch_stops_no_one_else_s_answer(either_runtime: Runtime) -> None:
+    """A Telegram row whose chat id no database column holds (stored before the webhook refused such ids) failed the
+    batch's one read of its senders, on every round: no tenant's message was answered any more. It is no tenant's
+    chat; the tenants' messages beside it are answered."""
+    rt = either_runtime
+    phones = [f"+452012345{n}" for n in range(3)]
+    for n, phone in enumerate(phones):
+        await add_tenant(rt.db, f"T-{n}", phone=phone)
+    await rt.inbox.submit(InboundMessage(channel="sms", provider_id="SM0", sender=phones[0], text="hej"))
+    async with rt.db.write() as conn:
+        await conn.execute(
+            inbound.insert().values(
+                channel="telegram", provider_id="9:1", sender="9" * 25, text="hej", received_at=rt.clock()
+            )
+        )
+    for n in (1, 2):
+        await rt.inbox.submit(InboundMessage(channel="sms", provider_id=f"SM{n}", sender=phones[n], text="hej"))
+    assert await process_all(rt.processor) == 4
+    assert await process_all(rt.processor) == 0
+    assert await _answered_tenants(rt) == 3
+    unprocessed = select(func.count()).select_from(inbound).where(inbound.c.processed_at.is_(None))
+    assert await _count(rt, unprocessed) == 0
+    # Read as a chat no tenant has, not as a message keephome failed on.
+    failed = select(func.count()).select_from(inbound).where(inbound.c.failed_at.is_not(None))
+    assert await _count(rt, failed) == 0
+
+
+async def test_a_chunk_whose_senders_cannot_be_read_at_once_still_answers_every_row(
+    either_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the batch's one read of its senders fail, for whatever reason, each row reads its own sender: the
+    batch is not lost, nor failed again every round."""
+    rt = either_runtime
+    phones = [f"+452012345{n}" for n in range(3)]
+    for n, phone in enumerate(phones):
+        await add_tenant(rt.db, f"T-{n}", phone=phone)
+        await rt.inbox.submit(InboundMessage(channel="sms", provider_id=f"SM{n}", sender=phone, text="hej"))
+    handler = rt.processor._handler
+
+    def unreadable(scene: Scene, rows: Any) -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    monkeypatch.setattr(handler, "prepare", unreadable)
+    assert await process_all(rt.processor) == 3
+    assert await _answered_tenants(rt) == 3
+    failed = select(func.count()).select_from(inbound).where(inbound.c.failed_at.is_not(None))
+    assert await _count(rt, failed) == 0
