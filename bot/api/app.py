@@ -28,7 +28,7 @@ from bot.api.payments import record_payment
 from bot.api.tenant_view import read_tenant
 from bot.api.tenants import Write, put_tenant, rules_for, write_bulk
 from bot.runtime import Runtime
-from bot.store.schema import audit_log
+from bot.store.audit import record_entry
 from bot.tenants.csv_rows import control_character
 
 __all__ = ["routes"]
@@ -124,10 +124,8 @@ async def _payment(request: Request, req: Write) -> Answer:
 
 async def _audit_read(request: Request, caller: Caller, now: datetime, action: str, target: str | None) -> None:
     async with _rt(request).db.write() as conn:
-        await conn.execute(
-            audit_log.insert().values(
-                at=now, actor=caller.actor, action=action, target=target, detail=f'key "{caller.name}"'
-            )
+        await record_entry(
+            conn, at=now, actor=caller.actor, action=action, target=target, detail=f'key "{caller.name}"'
         )
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import Connection, select
 from bot.api.auth import Caller
 from bot.api.errors import ApiError
 from bot.settings import Settings
+from bot.store.audit import write_entry
 from bot.store.db import Database
 from bot.store.retention import checkpoint
-from bot.store.schema import audit_log, tenants
+from bot.store.schema import tenants
 from bot.tenants.erase import erase_tenant
 
 __all__ = ["erase_by_ref"]
@@ -28,14 +29,13 @@ def _erase(conn: Connection, tenant_ref: str, now: datetime, caller: Caller, sec
     if tenant_id is None:
         return None
     erase_tenant(conn, int(tenant_id), now, caller.actor, secret_key=secret_key)
-    conn.execute(
-        audit_log.insert().values(
-            at=now,
-            actor=caller.actor,
-            action="api.tenant.erase",
-            target=f"tenant:{tenant_id}",
-            detail=f'key "{caller.name}"'[:500],
-        )
+    write_entry(
+        conn,
+        at=now,
+        actor=caller.actor,
+        action="api.tenant.erase",
+        target=f"tenant:{tenant_id}",
+        detail=f'key "{caller.name}"'[:500],
     )
     return int(tenant_id)
 

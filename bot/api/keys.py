@@ -17,7 +17,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_, Explained
-from bot.store.schema import api_keys, audit_log, staff
+from bot.store.audit import record_entry
+from bot.store.schema import api_keys, staff
 
 __all__ = [
     "MAX_NAME",
@@ -149,10 +150,8 @@ async def add_key(
             .returning(api_keys.c.id)
         )
     ).scalar_one()
-    await conn.execute(
-        audit_log.insert().values(
-            at=now, actor=actor, action="apikey.add", target=f"apikey:{key_id}", detail=f'"{name}", scope {scope}'
-        )
+    await record_entry(
+        conn, at=now, actor=actor, action="apikey.add", target=f"apikey:{key_id}", detail=f'"{name}", scope {scope}'
     )
     return int(key_id), key
 
@@ -197,7 +196,5 @@ async def revoke_key(conn: AsyncConnection, key_id: int, now: datetime, actor: s
     ).scalar()
     if name is None:
         raise ApiKeyError(N_("there is no such live key"))
-    await conn.execute(
-        audit_log.insert().values(at=now, actor=actor, action="apikey.revoke", target=f"apikey:{key_id}")
-    )
+    await record_entry(conn, at=now, actor=actor, action="apikey.revoke", target=f"apikey:{key_id}")
     return str(name)

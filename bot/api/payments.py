@@ -22,8 +22,9 @@ from bot.api.models import Misfit, PaymentIn, PaymentOut, money, problems_found
 from bot.api.tenants import Write, rules_for
 from bot.reminders.timers import balance_updated
 from bot.settings import Settings
+from bot.store.audit import record_entry
 from bot.store.db import Database
-from bot.store.schema import audit_log, rent_positions, tenants
+from bot.store.schema import rent_positions, tenants
 from bot.tenants.csv_rows import MAX_AMOUNT, MAX_ORE, FieldError, FieldReader, RowRules
 from bot.tenants.upsert import balance_event, record_balances
 
@@ -133,14 +134,13 @@ async def record_payment(
         )
         answer = Answer(200, out.model_dump(mode="json"))
         state = "settled" if balance <= 0 else "still owing"
-        await conn.execute(
-            audit_log.insert().values(
-                at=req.now,
-                actor=req.caller.actor,
-                action="api.payment",
-                target=f"tenant:{tenant_id}",
-                detail=f'key "{req.caller.name}": paid on {paid_on.isoformat()}; balance {state}'[:500],
-            )
+        await record_entry(
+            conn,
+            at=req.now,
+            actor=req.caller.actor,
+            action="api.payment",
+            target=f"tenant:{tenant_id}",
+            detail=f'key "{req.caller.name}": paid on {paid_on.isoformat()}; balance {state}'[:500],
         )
         if held is not None:
             await held.remember(conn, answer.status, answer.body)

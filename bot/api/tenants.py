@@ -29,8 +29,9 @@ from bot.api.models import BulkTenant, BulkWritten, Misfit, Notice, TenantIn, Te
 from bot.api.urgent import open_urgent_cases
 from bot.reminders.timers import balance_updated
 from bot.settings import Settings
+from bot.store.audit import record_entry
 from bot.store.db import Database
-from bot.store.schema import audit_log, tenants
+from bot.store.schema import tenants
 from bot.tenants.csv_rows import Duplicates, ImportRow, RowError, RowRules, check_row, known_languages, local_today
 from bot.tenants.upsert import CHUNK, ImportRefused, ImportSummary, upsert_rows
 
@@ -166,14 +167,13 @@ async def _write(
         # An erased tenant_ref a bulk left out has no row of that name: it opens nothing.
         ids = await _ids(conn, [*legal, *([rows[0].tenant_ref] if outcome.one_tenant else [])])
         answer = outcome.answer(summary)
-        await conn.execute(
-            audit_log.insert().values(
-                at=req.now,
-                actor=req.caller.actor,
-                action=outcome.action,
-                target=f"tenant:{ids[rows[0].tenant_ref]}" if outcome.one_tenant else None,
-                detail=f'key "{req.caller.name}": {outcome.detail(summary)}'[:500],
-            )
+        await record_entry(
+            conn,
+            at=req.now,
+            actor=req.caller.actor,
+            action=outcome.action,
+            target=f"tenant:{ids[rows[0].tenant_ref]}" if outcome.one_tenant else None,
+            detail=f'key "{req.caller.name}": {outcome.detail(summary)}'[:500],
         )
         if held is not None:
             await held.remember(conn, answer.status, answer.body)

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.settings import Settings
+from bot.store.audit import record_entry
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
-from bot.store.schema import audit_log
 from bot.tenants.court import NoticeDue, notices_due
 from bot.tenants.csv_out import CsvWriter
 
@@ -77,9 +77,7 @@ async def run_kommune_notices(
         async with db.write() as conn:
             found = await conn.run_sync(notices_due)
             detail = f"count={len(found)}"
-            await conn.execute(
-                audit_log.insert().values(at=utcnow(), actor="cli", action="kommune_notices.list", detail=detail)
-            )
+            await record_entry(conn, at=utcnow(), actor="cli", action="kommune_notices.list", detail=detail)
     finally:
         await db.dispose()
     (write_csv if as_csv else write_table)(found, out)

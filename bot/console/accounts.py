@@ -15,8 +15,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_, Explained, Labels
+from bot.store.audit import record_entry
 from bot.store.db import Database
-from bot.store.schema import audit_log, login_attempts, staff, staff_sessions
+from bot.store.schema import login_attempts, staff, staff_sessions
 
 __all__ = [
     "HOME_OF",
@@ -157,11 +158,7 @@ async def create_staff(
             )
         ).scalar_one()
     )
-    await conn.execute(
-        audit_log.insert().values(
-            at=now, actor=actor, action="staff.add", target=f"staff:{staff_id}", detail=f"role={role}"
-        )
-    )
+    await record_entry(conn, at=now, actor=actor, action="staff.add", target=f"staff:{staff_id}", detail=f"role={role}")
     return staff_id, await issue_setup_link(conn, staff_id, now, public_url)
 
 
@@ -182,8 +179,7 @@ async def set_organisation(
     done = await conn.execute(update(staff).where(staff.c.id == staff_id).values(organisation=name))
     if not done.rowcount:
         raise StaffError(N_("no such staff account"))
-    entry = {"at": now, "actor": actor, "action": "staff.organisation", "target": f"staff:{staff_id}"}
-    await conn.execute(audit_log.insert().values(**entry, detail=f"organisation={name or ''}"))
+    await record_entry(conn, now, actor, "staff.organisation", f"staff:{staff_id}", f"organisation={name or ''}")
 
 
 # What a recovery or a return ends besides the sessions: the password, and the Telegram chat notices go to (on a lost
@@ -216,9 +212,7 @@ async def reset_access(
         return None
     await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == staff_id).values(revoked=True))
     link = await issue_setup_link(conn, staff_id, now, public_url)
-    await conn.execute(
-        audit_log.insert().values(at=now, actor=actor, action="staff.password_reset", target=f"staff:{staff_id}")
-    )
+    await record_entry(conn, at=now, actor=actor, action="staff.password_reset", target=f"staff:{staff_id}")
     return str(email), link
 
 
@@ -266,11 +260,7 @@ async def redeem_setup_token(conn: AsyncConnection, token: str, now: datetime, p
         )
     )
     await conn.execute(update(staff_sessions).where(staff_sessions.c.staff_id == row.id).values(revoked=True))
-    await conn.execute(
-        audit_log.insert().values(
-            at=now, actor=f"staff:{row.id}", action="staff.password_set", target=f"staff:{row.id}"
-        )
-    )
+    await record_entry(conn, at=now, actor=f"staff:{row.id}", action="staff.password_set", target=f"staff:{row.id}")
     return row
 
 
@@ -304,10 +294,8 @@ async def change_password(
         .where(staff_sessions.c.staff_id == staff_id, staff_sessions.c.id != keep_session)
         .values(revoked=True)
     )
-    await conn.execute(
-        audit_log.insert().values(
-            at=now, actor=f"staff:{staff_id}", action="staff.password_change", target=f"staff:{staff_id}"
-        )
+    await record_entry(
+        conn, at=now, actor=f"staff:{staff_id}", action="staff.password_change", target=f"staff:{staff_id}"
     )
     return True
 
@@ -362,10 +350,8 @@ async def set_role(conn: AsyncConnection, staff_id: int, role: str, now: datetim
     if old == role:
         return str(old)
     await _set_status(conn, staff_id, role=role)
-    await conn.execute(
-        audit_log.insert().values(
-            at=now, actor=actor, action="staff.role_change", target=f"staff:{staff_id}", detail=f"{old}->{role}"
-        )
+    await record_entry(
+        conn, at=now, actor=actor, action="staff.role_change", target=f"staff:{staff_id}", detail=f"{old}->{role}"
     )
     return str(old)
 
@@ -376,9 +362,7 @@ async def deactivate_staff(conn: AsyncConnection, staff_id: int, now: datetime, 
     entry a deactivation."""
     if not await _set_status(conn, staff_id, was_active=True, active=False):
         return False
-    await conn.execute(
-        audit_log.insert().values(at=now, actor=actor, action="staff.deactivate", target=f"staff:{staff_id}")
-    )
+    await record_entry(conn, at=now, actor=actor, action="staff.deactivate", target=f"staff:{staff_id}")
     return True
 
 
@@ -399,10 +383,8 @@ async def reactivate_staff(
     if row.active:
         raise AccountExists(str(row.email))
     await _set_status(conn, staff_id, active=True, role=role, failed_logins=0, locked_until=None, **_ACCESS_ENDED)
-    await conn.execute(
-        audit_log.insert().values(
-            at=now, actor=actor, action="staff.reactivate", target=f"staff:{staff_id}", detail=f"role={role}"
-        )
+    await record_entry(
+        conn, at=now, actor=actor, action="staff.reactivate", target=f"staff:{staff_id}", detail=f"role={role}"
     )
     return str(row.email), await issue_setup_link(conn, staff_id, now, public_url)
 

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import from_before_to, parse_day, render, runtime
+from bot.store.audit import record_entry
 from bot.store.schema import audit_log, staff
 from bot.tenants.audit_scope import about, is_tenant_target
 
@@ -29,10 +30,8 @@ async def record(
     conn: AsyncConnection, at: datetime, actor: str, action: str, target: str | None = None, detail: str | None = None
 ) -> None:
     """Append one entry; there is no function that changes or removes one."""
-    await conn.execute(
-        audit_log.insert().values(
-            at=at, actor=actor, action=action, target=target, detail=detail[:_DETAIL_LENGTH] if detail else None
-        )
+    await record_entry(
+        conn, at=at, actor=actor, action=action, target=target, detail=detail[:_DETAIL_LENGTH] if detail else None
     )
 
 

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from bot.reminders.timers import balance_updated
 from bot.settings import Settings
+from bot.store.audit import record_entry
 from bot.store.db import Database
-from bot.store.schema import audit_log
 from bot.tenants.csv_rows import ImportRow
 from bot.tenants.upsert import ImportSummary, upsert_rows
 
@@ -39,6 +39,6 @@ async def import_tenants(
         summary = await upsert_rows(conn, rows, now, progress, secret_key=settings.secret_key)
         if summary.settled_ids:
             await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
-        await conn.execute(audit_log.insert().values(at=now, actor=actor, action="tenants.import", detail=str(summary)))
+        await record_entry(conn, at=now, actor=actor, action="tenants.import", detail=str(summary))
     log.info("tenant import by %s: %s", actor, summary)
     return summary

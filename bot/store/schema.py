@@ -38,6 +38,7 @@ __all__ = [
     "api_idempotency",
     "api_keys",
     "audit_log",
+    "audit_names",
     "balance_events",
     "case_events",
     "case_tasks",
@@ -503,6 +504,17 @@ audit_log = Table(
     # Indexed: the audit page filters and counts by target on every view (migration 0025).
     Column("target", String(80), nullable=True, index=True),
     Column("detail", Text, nullable=True),
+)
+
+# The names an entry's detail carries (`case:5,task:7` → `case:5`, `task:7`; bot/store/audit.py), written with the
+# entry: the audit filter and a tenant's export find the entries that name a tenant's parts by `name`, not by reading
+# every detail (migration 0026).
+audit_names = Table(
+    "audit_names",
+    metadata,
+    Column("audit_id", ForeignKey("audit_log.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(80), primary_key=True),
+    Index("ix_audit_names_name", "name"),
 )
 
 api_keys = Table(

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, or_, select, update
 
+from bot.store.audit import write_entry
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.message_status import hold_unsent
@@ -31,6 +32,7 @@ from bot.store.retention import KEPT_REASONS, blank_state, checkpoint, scrubbing
 from bot.store.schema import (
     api_idempotency,
     audit_log,
+    audit_names,
     balance_events,
     case_events,
     case_tasks,
@@ -83,10 +85,13 @@ def _ids(conn: Connection, query: Any) -> list[int]:
 
 def _blank_audit(conn: Connection, tenant_id: int, tenant_ref: str) -> int:
     """Details of audit entries about the tenant go (`entries_about`: aimed at them or a part of theirs, or naming
-    one of those or the tenant_ref); the entries (who, when, what) stay."""
+    one of those or the tenant_ref), and with them the names they carried (a blanked detail names no one: the audit
+    filter then finds an entry by its target only); the entries (who, when, what) stay."""
     ids = [r.id for r in entries_about(conn, tenant_id, tenant_ref) if r.detail is not None]
     for start in range(0, len(ids), 1000):
-        conn.execute(update(audit_log).where(audit_log.c.id.in_(ids[start : start + 1000])).values(detail=None))
+        part = ids[start : start + 1000]
+        conn.execute(update(audit_log).where(audit_log.c.id.in_(part)).values(detail=None))
+        conn.execute(delete(audit_names).where(audit_names.c.audit_id.in_(part)))
     return len(ids)
 
 
@@ -258,11 +263,7 @@ def erase_tenant(conn: Connection, tenant_id: int, now: datetime, actor: str, *,
             {"ref_hash": ref_hash(secret_key, tenant.tenant_ref), "erased_at": now},
         )
     detail = " ".join(f"{kind}={n}" for kind, n in counts.items())
-    conn.execute(
-        audit_log.insert().values(
-            at=now, actor=actor, action="tenant.erase", target=f"tenant:{tenant_id}", detail=detail
-        )
-    )
+    write_entry(conn, at=now, actor=actor, action="tenant.erase", target=f"tenant:{tenant_id}", detail=detail)
     return counts
 
 

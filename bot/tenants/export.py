@@ -43,9 +43,9 @@ from bot.i18n import (
     reason_words,
 )
 from bot.paths import TEMPLATES_DIR
+from bot.store.audit import record_entry
 from bot.store.db import Database
 from bot.store.schema import (
-    audit_log,
     balance_events,
     case_events,
     case_tasks,
@@ -852,6 +852,5 @@ async def export_tenant(db: Database, tenant_ref: str, now: datetime, actor: str
             raise LookupError(f'there is no tenant with tenant_ref "{tenant_ref}"')
         data: dict[str, Any] = await conn.run_sync(tenant_data, tenant_id, now)
     async with db.write() as conn:
-        entry = {"at": now, "actor": actor, "action": "tenant.export", "target": f"tenant:{tenant_id}"}
-        await conn.execute(audit_log.insert().values(**entry, detail=f"format={what}"))
+        await record_entry(conn, now, actor, "tenant.export", f"tenant:{tenant_id}", f"format={what}")
     return data
