@@ -676,14 +676,21 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     return found, dated
 
 
+# Readings that agree or wish for a person, no more: beside a day they ask for nothing in place of the promise ("ja,
+# fredag", "fredag og jeg vil gerne snakke med en rådgiver").
+_PERSON_WISHED = frozenset({"adviser", "help", "yes"})
+
+
 def _when(found: set[str], clauses: Sequence[_Clause], mentions: Sequence[_Mention], dated: bool) -> None:
     """What a message says of when it pays, added to its readings: a promise for the day it names, or no day known."""
     # "Kan ikke betale før fredag", "kan ikke betale nu, men den 20.": the day is when they can.
     later = bool(mentions) and (mentions[0].until or any(_not_now(c.words) for c in clauses))
     if dated and ("will_pay" in found or (any(c.negated_pay for c in clauses) and later)):
         found.add("will_pay")
-    elif dated and not found:
-        found.add("will_pay")  # "på fredag" alone answers when
+    elif dated and found <= _PERSON_WISHED:
+        # "På fredag" alone answers when; so does a day said beside a yes or a wish for a person ("fredag og ring til
+        # mig"; a day said with a call is when to call, and no date here): the wish comes after the promise, not for it.
+        found.add("will_pay")
     elif not found and mentions and all(mention.value is None for mention in mentions):
         found.add("will_pay")  # "næste fredag" alone answers when too, only not which day: that is asked next
     elif not dated and any(clause.elsewhere for clause in clauses):

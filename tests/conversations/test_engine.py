@@ -1590,6 +1590,43 @@ def test_a_day_and_a_call_wish_asked_when_keep_the_day_as_the_promise(
     assert (state.step, state.data["pay_on"]) == ("consent", "2026-12-04")
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "fredag og ring til mig"),
+        ("da", "fredag, ring til mig"),
+        ("da", "fredag og jeg har brug for hjælp"),
+        ("da", "fredag og jeg vil gerne snakke med en rådgiver"),
+        ("en", "friday and call me"),
+        ("en", "friday and i need help"),
+    ],
+)
+def test_a_day_and_a_call_wish_at_the_opening_question_keep_the_day_as_the_promise(
+    language: str, text: str, channel: Channel
+) -> None:
+    """ "Fredag og ring til mig" before "when?" is asked: no pay word, yet Friday is the day they pay, and the call is
+    wished besides. The promise is kept and confirmed, then the consent question comes, as at "when?"; never the call
+    alone with the day dropped."""
+    state, events = resume(_asked(channel, language), TextReceived(text, channel), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["will_pay", "2026-12-04"]
+    assert [e for e in events if isinstance(e, PromiseRecorded)] == [PromiseRecorded(date(2026, 12, 4))]
+    assert _templates(events) == ["payment_check.promised_asked", "payment_check.heard", "consent.ask"]
+    assert (state.step, state.data["pay_on"]) == ("consent", "2026-12-04")
+
+
+@pytest.mark.parametrize("text", ["ja, fredag", "ja men først på fredag", "ja tak fredag"])
+def test_a_yes_with_a_day_at_the_opening_question_is_a_promise_for_that_day(text: str) -> None:
+    """ "Ja, fredag" to "Brug for hjælp med huslejen?": the day is what they say they will do, kept and confirmed; a
+    bare "ja" still leads to the consent question."""
+    state, events = resume(_start(), TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["will_pay", "2026-12-04"]
+    assert _templates(events) == ["payment_check.promised"]
+    assert state.ended and state.data["pay_on"] == "2026-12-04"
+    _state, events = resume(_start(), TextReceived("ja", "sms"), NOW)
+    assert _templates(events) == ["consent.ask"]
+
+
 @pytest.mark.parametrize(("language", "text"), [("da", "ja"), ("da", "JA tak"), ("en", "yes")])
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
 def test_a_late_yes_with_nothing_open_hears_why_the_consent_question_comes_again(
