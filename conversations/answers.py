@@ -215,6 +215,9 @@ _EXPAND = {
     "ik": "ikke", "ikk": "ikke", "ik'": "ikke", "ikk'": "ikke", "ikek": "ikke", "ka": "kan", "ka'": "kan",
     # Short words spelled as they sound (too short for the one-typo correction): "i hav payd it".
     "payd": "paid", "paied": "paid", "hav": "have",
+    # "I morgen" and "tomorrow" as they are typed fast and said: "imorn", "i morn", "tommorow", "2moro".
+    "imorn": "imorgen", "imoren": "imorgen", "imorrn": "imorgen", "morn": "morgen", "moren": "morgen",
+    "tommorow": "tomorrow", "tommorrow": "tomorrow", "2moro": "tomorrow", "2morow": "tomorrow", "tmw": "tomorrow",
 }  # fmt: skip
 # "ill pay friday": I'll before a verb; "I'm ill" stays ill.
 _VERBS = frozenset({"pay", "be", "do", "try", "call", "get", "have", "make", "send", "transfer", "ring", "phone"})
@@ -244,9 +247,9 @@ _DAY_CARDINALS = {
 }  # fmt: skip
 _WEEKDAYS = {
     "mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lordag": 5, "loerdag": 5, "sondag": 6,
-    "soendag": 6, "tirs": 1, "tors": 3, "fre": 4, "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1,
-    "wednesday": 2, "wed": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
-    "saturday": 5, "sunday": 6,
+    "soendag": 6, "tirs": 1, "ons": 2, "tors": 3, "fre": 4, "lor": 5, "loer": 5, "monday": 0, "mon": 0, "tuesday": 1,
+    "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "weds": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
+    "friday": 4, "fri": 4, "saturday": 5, "sunday": 6,
 }  # fmt: skip
 # "i fredags" is last Friday: a day in the past, never a promise.
 _PAST_WEEKDAYS = frozenset(f"{name}s" for name in ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lordag",
@@ -1190,12 +1193,8 @@ def _in_words(words: Sequence[str], index: int, today: date) -> _Found | None:
                 return _Found(index, len(phrase), None, past=True)
             monday = today + timedelta(days=7 - today.weekday())  # "efter weekenden"
             return _Found(index, len(phrase), monday if offset == -1 else today + timedelta(days=offset))
-    if word in ("om", "in") and index + 2 < len(words) and words[index + 2] in _WEEKS:
-        count = words[index + 1]
-        number = _SMALL_NUMBERS.get(count) or (int(count) if count.isdigit() else None)
-        if number is None or not 1 <= number <= 31:
-            return None
-        return _Found(index, 3, today + timedelta(days=number * _WEEKS[words[index + 2]]))
+    if word in ("om", "in"):
+        return _from_now(words, index, today)
     if index + 1 < len(words) and words[index + 1] in _WEEKS and word not in _ARTICLES:
         # "3 dage", "to uger": counted from today ("en dag" is some day, no count)
         number = _SMALL_NUMBERS.get(word) or (int(word) if word.isdigit() else None)
@@ -1213,6 +1212,29 @@ def _in_words(words: Sequence[str], index: int, today: date) -> _Found | None:
         value, width = _weekday(_WEEKDAYS[word], today, words, index)
         return _Found(index, width, value, weekday=True)
     return None
+
+
+def _from_now(words: Sequence[str], index: int, today: date) -> _Found | None:
+    """A time counted from today after "om"/"in": "om en uge", "om fjorten dage", "in 2 weeks"; "om et par dage", "in a
+    few days" say a time but no day to place."""
+    if index + 2 < len(words) and words[index + 2] in _WEEKS:
+        count = words[index + 1]
+        number = _SMALL_NUMBERS.get(count) or _DAY_CARDINALS.get(count) or (int(count) if count.isdigit() else None)
+        if number is not None and 1 <= number <= 31:
+            return _Found(index, 3, today + timedelta(days=number * _WEEKS[words[index + 2]]))
+    few = _few_at(words, index + 1)
+    if few and index + 1 + few < len(words) and words[index + 1 + few] in _WEEKS:
+        return _Found(index, 2 + few, None)
+    return None
+
+
+# "Et par", "nogle", "a few", "a couple of": a count that names no day ("om et par dage" is asked which day).
+_FEW = (("et", "par"), ("par",), ("nogle",), ("faa",), ("a", "few"), ("few",), ("a", "couple", "of"), ("a", "couple"))
+
+
+def _few_at(words: Sequence[str], index: int) -> int:
+    """How many words at `index` say a few ("et par", "a couple of"); 0 for none."""
+    return next((len(few) for few in _FEW if tuple(words[index : index + len(few)]) == few), 0)
 
 
 def _day_of_month(number: int, today: date) -> date | None:

@@ -269,6 +269,17 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("3 gange", None),
         ("i 3 rater", None),
         ("3 times in january", None),
+        # As it is typed fast or said: "i morgen" and "tomorrow" spelt by ear, short weekdays, a day count in words.
+        ("imorn", date(2026, 12, 4)),
+        ("i morn", date(2026, 12, 4)),
+        ("betaler imoren", date(2026, 12, 4)),
+        ("tommorow", date(2026, 12, 4)),
+        ("2moro", date(2026, 12, 4)),
+        ("ons", date(2026, 12, 9)),
+        ("lør", date(2026, 12, 5)),
+        ("weds", date(2026, 12, 9)),
+        ("om fjorten dage", date(2026, 12, 17)),
+        ("om et par dage", None),  # a time, no day: which day is asked
     ],
 )
 def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | None) -> None:
@@ -296,6 +307,10 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("senere", True),
         ("til nytår", True),
         ("after christmas", True),
+        ("om et par dage", True),
+        ("om nogle dage", True),
+        ("in a few days", True),
+        ("in a couple of weeks", True),
         ("i 2027", True),
         ("først i januar 2027", True),
         ("end of 2027", True),
