@@ -61,7 +61,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                "klarer det selv",
                "klarer mig selv", "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke"),
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
-        "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene"),
+        "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene", "sendt pengene",
+                 "pengene er sendt", "sendt huslejen", "huslejen er sendt", "sendt det"),
         "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt", "snart", "efter lønnen",
                      "efter løn", "når jeg får løn", "når jeg får penge", "når jeg får pengene", "når lønnen kommer",
                      "næste uge", "glemt det", "glemte det",
@@ -107,7 +108,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "no": ("no", "n", "nope", "no thanks", "no thank you", "not now", "all good", "i am fine", "do not want",
                "not interested"),
         "help": ("help", "need help"),
-        "paid": ("paid", "payed", "transferred", "already paid"),
+        "paid": ("paid", "payed", "transferred", "already paid", "sent the money", "money sent", "money is sent",
+                 "money has been sent", "sent the rent", "rent sent", "sent the payment", "payment sent"),
         "will_pay": ("pay", "paying", "will pay", "transfer", "soon", "next week", "payday", "i forgot", "forgot it",
                      "forgot the rent"),
         "unsure": ("dont know", "do not know", "not sure", "no idea", "unsure", "idk", "dunno", "no clue"),
@@ -176,11 +178,12 @@ _PART_WITH_PAY = ("en del", "noget", "halvdelen", "halvt", "halv", "kun lidt", "
                   "half", "part", "a part", "pay some", "paid some")  # fmt: skip
 _PAY_WORDS = frozenset({
     "betale", "betaler", "betalt", "betalte", "betal", "indbetale", "indbetaler", "indbetalt", "overfore",
-    "overforer", "overfort", "overforte", "pay", "paid", "paying", "payed", "afford", "transfer", "transferred",
+    "overforer", "overfort", "overforte", "sendt", "pay", "paid", "paying", "payed", "afford", "transfer",
+    "transferred",
 })  # fmt: skip
 # The pay words that say a payment was made ("har betalt en del": a part paid, not a part offered).
 _PAID_WORDS = frozenset({
-    "betalt", "betalte", "indbetalt", "overfort", "overforte", "paid", "payed", "transferred",
+    "betalt", "betalte", "indbetalt", "overfort", "overforte", "sendt", "paid", "payed", "transferred",
 })  # fmt: skip
 _NEGATIONS = frozenset({"ikke", "aldrig", "not", "never", "unable"})
 # "kan ikke betale FØR fredag" / "can't pay UNTIL friday": a promise for that day, not hardship.
@@ -189,6 +192,13 @@ _AFTER = frozenset({"efter", "after"})
 # A message that is only "I can't" answers "do you need help with the rent?" with hardship.
 # A no said strongly, as the whole message ("slet ikke", "not at all"): within a longer one ("jeg kan slet ikke
 # betale") these words say something else.
+# Done, said as the whole answer about the rent ("det er ordnet", "done"): it is paid. Within a longer message ("jeg har
+# ikke gjort noget forkert") these words say something else.
+_PAID_WHOLE = frozenset({
+    "det er ordnet", "ordnet", "er ordnet", "det er klaret", "klaret", "er klaret", "det er gjort", "det har jeg gjort",
+    "har gjort det", "jeg har gjort det", "fikset", "fixet", "det er fikset", "det er fixet", "done", "all done",
+    "it is done", "done it", "i have done it", "sorted", "all sorted", "it is sorted",
+})  # fmt: skip
 _NO_WHOLE = frozenset({
     "slet ikke", "absolut ikke", "overhovedet ikke", "på ingen måde", "bestemt ikke", "not at all", "absolutely not",
     "definitely not", "certainly not", "no way", "of course not",
@@ -214,7 +224,7 @@ _EXPAND = {
     "u": "you", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow", "2morrow": "tomorrow",
     "ik": "ikke", "ikk": "ikke", "ik'": "ikke", "ikk'": "ikke", "ikek": "ikke", "ka": "kan", "ka'": "kan",
     # Short words spelled as they sound (too short for the one-typo correction): "i hav payd it".
-    "payd": "paid", "paied": "paid", "hav": "have",
+    "payd": "paid", "paied": "paid", "hav": "have", "transfered": "transferred", "transfred": "transferred",
     # "I morgen" and "tomorrow" as they are typed fast and said: "imorn", "i morn", "tommorow", "2moro".
     "imorn": "imorgen", "imoren": "imorgen", "imorrn": "imorgen", "morn": "morgen", "moren": "morgen",
     "tommorow": "tomorrow", "tommorrow": "tomorrow", "2moro": "tomorrow", "2morow": "tomorrow", "tmw": "tomorrow",
@@ -448,6 +458,7 @@ _FOLDED_PART_WITH_PAY = tuple(_fold(p) for p in _PART_WITH_PAY)
 _PART_WITH_PAY_PHRASES = _Phrases.of(_FOLDED_PART_WITH_PAY)
 _FOLDED_HARDSHIP_WHOLE = frozenset(_fold(p) for p in _HARDSHIP_WHOLE)
 _FOLDED_NO_WHOLE = frozenset(_fold(p) for p in _NO_WHOLE)
+_FOLDED_PAID_WHOLE = frozenset(_fold(p) for p in _PAID_WHOLE)
 _ALL_PHRASES = _Phrases.of(_fold(p) for p in _ALL)
 
 
@@ -585,9 +596,10 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     blanked = list(words)
     negated = False
     for index, word in enumerate(words):
-        if word in _PAY_WORDS and _negated(words, index):
+        if (word in _PAY_WORDS or word == "sent") and _negated(words, index):
+            # "I haven't sent the money": no payment sent either, yet no pay word negated (in Danish "sent" is "late").
             blanked[index] = "-"
-            negated = True
+            negated = negated or word != "sent"
     # "jeg vil ikke stoppe med at få beskeder" wishes us to go on writing: its "vil ikke" is no "nej".
     kept_on = negated_stops(words)
     for index in kept_on:
@@ -620,7 +632,7 @@ def _clause(words: tuple[str, ...]) -> _Clause:
         elif word in _PLAIN_YES and (after in _NEGATIONS or (index and words[index - 1] in _NEGATIONS)):
             # "not sure" is neither yes nor no (asked when, it is the unsure reading's own phrase).
             blanked[index], turned = ("unsure" if word == "sure" else "nej"), True
-    changed = negated or bool(kept_on) or bool(salary) or turned
+    changed = negated or bool(kept_on) or bool(salary) or turned or "sent" in words
     plain = tuple(blanked) if changed else words
     pay = not _PAY_WORDS.isdisjoint(plain)
     word_text = f" {' '.join(words)} "
@@ -651,6 +663,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
         found.add("hardship")
     found.update(("no",) if whole in _FOLDED_NO_WHOLE else ())
+    found.update(("paid",) if whole in _FOLDED_PAID_WHOLE else ())
     if any(clause.pay and _PART_WITH_PAY_PHRASES.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
         found.add("part")
     if any(clause.negated_pay and _ALL_PHRASES.in_words(clause.word_set, clause.word_text) for clause in clauses):

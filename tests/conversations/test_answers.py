@@ -459,6 +459,20 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         # "har" it is "betalt", with a day it is a promise, above).
         ("betalr", "da", None),
         ("jeg betalr", "da", None),
+        # Paid, said in other words: the money sent, or the whole answer "done".
+        ("pengene er sendt", "da", "paid"),
+        ("sendt pengene i går", "da", "paid"),
+        ("har ikke sendt pengene", "da", "hardship"),  # negated like a pay word
+        ("i sent the money", "en", "paid"),
+        ("money sent", "en", "paid"),
+        ("i haven't sent the money yet", "en", None),  # not sent: no payment claimed
+        ("transfered", "en", "paid"),
+        ("det er ordnet", "da", "paid"),
+        ("klaret", "da", "paid"),
+        ("det har jeg gjort", "da", "paid"),
+        ("done", "en", "paid"),
+        ("jeg har ikke gjort noget forkert", "da", None),  # within a longer message "gjort" is no payment
+        ("jeg betaler lidt sent", "da", "will_pay"),  # Danish "sent" is late: no payment sent
     ],
 )
 def test_the_most_telling_reading_wins(text: str, language: str, expected: str | None) -> None:
