@@ -59,7 +59,10 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                 "ja gerne", "jamen", "klart", "selvfølgelig"),
         "no": ("nej", "nej tak", "nix", "ikke nu", "ikke lige nu", "ingen hjælp", "ellers tak", "alt er fint",
                "klarer det selv",
-               "klarer mig selv", "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke"),
+               "klarer mig selv", "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke",
+               # "Alt er ok" says all is well, never "ok, call me"; "det klarer jeg" is "klarer det selv" said short.
+               "alt er ok", "alt ok", "alt er godt", "alt i orden", "alt er i orden", "ikke interesseret",
+               "helst ikke", "det klarer jeg", "jeg klarer det", "jeg klarer mig"),
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene", "sendt pengene",
                  "pengene er sendt", "sendt huslejen", "huslejen er sendt", "sendt det"),
@@ -77,7 +80,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "ingen penge", "ingen peng", "ikke nogen penge", "ikke penge", "ikke flere penge", "ikke nok penge",
             "penge nok", "ingen indkomst", "ingen løn", "ikke fået løn", "ikke råd", "ikke rad", "slår ikke til",
             "mine penge er væk", "pengene er væk", "flad", "fattig", "gæld", "svært", "svaert", "hård", "hårdt",
-            "problemer", "krise", "kan ikke klare", "klarer det ikke", "mistet mit job", "mistet mit arbejde",
+            "problemer", "krise", "kan ikke klare", "klarer det ikke",
+            "klarer mig ikke", "mistet mit job", "mistet mit arbejde",
             "mistet jobbet", "mistet arbejdet", "mistede mit job", "mistede mit arbejde", "fyret", "afskediget",
             "arbejdsløs", "ledig", "uden arbejde", "uden job", "ikke kunnet arbejde", "syg", "syge", "sygdom",
             "sygemeldt", "indlagt", "hospital", "hospitalet", "sygehus", "sygehuset", "operation", "stress", "stresset",
@@ -104,9 +108,10 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "other_reason": ("andet", "noget andet", "andre ting"),
     },
     "en": {
-        "yes": ("yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "of course", "please do", "yes please"),
+        "yes": ("yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "of course", "please do", "yes please", "ya",
+                "yea", "yh", "agree", "i agree", "agreed", "go ahead", "absolutely"),
         "no": ("no", "n", "nope", "no thanks", "no thank you", "not now", "all good", "i am fine", "do not want",
-               "not interested"),
+               "not interested", "nah", "i am good", "i am ok", "i am okay", "all fine", "everything is fine"),
         "help": ("help", "need help"),
         "paid": ("paid", "payed", "transferred", "already paid", "sent the money", "money sent", "money is sent",
                  "money has been sent", "sent the rent", "rent sent", "sent the payment", "payment sent"),
@@ -510,7 +515,12 @@ def _asked_politely(words: Sequence[str], index: int) -> bool:
     )
 
 
-_PLAIN_YES = frozenset({"ok", "okay", "oki", "okej", "selvfolgelig", "klart", "sure", "course", "gerne", "fint"})
+_PLAIN_YES = frozenset({
+    "ok", "okay", "oki", "okej", "selvfolgelig", "klart", "sure", "course", "gerne", "fint", "agree", "absolutely",
+})  # fmt: skip
+# How one is, beside a negation: only the tenant's own state turns it ("I'm not good", "jeg har det ikke godt").
+_WELL = frozenset({"godt", "good", "fine"})
+_YES_OR_WELL = _PLAIN_YES | _WELL
 # A call or a talk with someone else named ("jeg ringer til banken", "I'll talk to my husband", "call the bank") asks
 # for nobody of ours: its word is no adviser wished for, with a day or without one.
 _CALLS_AND_TALKS = frozenset({"ring", "ringe", "ringer", "ringes", "call", "phone", "tale", "snakke", "talk", "speak"})
@@ -592,6 +602,21 @@ def _helper_before(words: Sequence[str], index: int) -> bool:
     return words[before] in _OTHERS or (before >= 1 and _names_other(words[before - 1 : before + 1]))
 
 
+# Who is not ok, said before the negation: the tenant themselves ("I'm not ok", "jeg er ikke ok", "har det ikke godt").
+_OWN_STATE = frozenset({("i", "am"), ("jeg", "er"), ("har", "det"), ("i", "feel")})
+
+
+def _yes_turned(words: Sequence[str], index: int) -> str:
+    """What a yes word beside a negation says instead: "not sure" is neither yes nor no (asked when, it is the unsure
+    reading's own phrase); "I'm not ok" is how the tenant is, hard (read as "svært" is, never a "no thanks"); any other
+    ("det er ikke ok", "of course not") is a no."""
+    if words[index] == "sure":
+        return "unsure"
+    if tuple(words[max(0, index - 3) : index - 1]) in _OWN_STATE and words[index - 1] in _NEGATIONS:
+        return "svaert"
+    return "-" if words[index] in _WELL else "nej"
+
+
 def _clause(words: tuple[str, ...]) -> _Clause:
     blanked = list(words)
     negated = False
@@ -629,9 +654,8 @@ def _clause(words: tuple[str, ...]) -> _Clause:
             blanked[index], turned = "-", True  # "please don't …" is no "please do"
         elif word in _NO_FUSS_NO and after in _FUSS:
             blanked[index], turned = "-", True
-        elif word in _PLAIN_YES and (after in _NEGATIONS or (index and words[index - 1] in _NEGATIONS)):
-            # "not sure" is neither yes nor no (asked when, it is the unsure reading's own phrase).
-            blanked[index], turned = ("unsure" if word == "sure" else "nej"), True
+        elif word in _YES_OR_WELL and (after in _NEGATIONS or (index and words[index - 1] in _NEGATIONS)):
+            blanked[index], turned = _yes_turned(words, index), True
     changed = negated or bool(kept_on) or bool(salary) or turned or "sent" in words
     plain = tuple(blanked) if changed else words
     pay = not _PAY_WORDS.isdisjoint(plain)

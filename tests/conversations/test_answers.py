@@ -80,6 +80,14 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
         ("yes, but I'll talk to my husband first", "en", "unrecognised"),
         ("evet", "tr", "yes"),
         ("نعم", "ar", "yes"),
+        # As people text them.
+        ("yea", "en", "yes"),
+        ("ya", "en", "yes"),
+        ("i agree", "en", "yes"),
+        ("go ahead", "en", "yes"),
+        ("I don't agree", "en", "no"),
+        ("nah", "en", "no"),
+        ("helst ikke", "da", "no"),
     ],
 )
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
@@ -473,6 +481,16 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("done", "en", "paid"),
         ("jeg har ikke gjort noget forkert", "da", None),  # within a longer message "gjort" is no payment
         ("jeg betaler lidt sent", "da", "will_pay"),  # Danish "sent" is late: no payment sent
+        # All is well: no thanks, never "ok, call me"; not being ok oneself is hard, never a no thanks.
+        ("alt er ok", "da", "no"),
+        ("ikke interesseret", "da", "no"),
+        ("det klarer jeg", "da", "no"),
+        ("nah im good", "en", "no"),
+        ("I'm not ok", "en", "hardship"),
+        ("jeg er ikke ok", "da", "hardship"),
+        ("jeg har det ikke godt", "da", "hardship"),
+        ("jeg klarer mig ikke", "da", "hardship"),
+        ("det er ikke godt", "da", None),  # not the tenant's own state: nothing read
     ],
 )
 def test_the_most_telling_reading_wins(text: str, language: str, expected: str | None) -> None:
