@@ -632,9 +632,10 @@ def asks_something(text: str) -> bool:
 # Words that open a question whatever follows ("hvad betyder det", "why do you write"). Not "when", which opens an
 # answer as often ("when I get paid"): it asks only before a verb that asks ("when do I pay"). Nor "hvad med fredag",
 # "what about friday", "how about the 15th": a day offered, not a question.
+# "Hva" and "wat" as "hvad" and "what" are typed fast ("hva så", "hva betyder det", "wat now").
 _QUESTION_WORDS = frozenset({
-    "hvad", "hvorfor", "hvordan", "hvornaar", "hvornar", "hvem", "hvilken", "hvilket", "hvilke", "hvor",
-    "what", "whats", "why", "how", "who", "whos", "which", "where",
+    "hvad", "hva", "hvorfor", "hvordan", "hvornaar", "hvornar", "hvem", "hvilken", "hvilket", "hvilke", "hvor",
+    "what", "wat", "whats", "why", "how", "who", "whos", "which", "where",
 })  # fmt: skip
 _OFFERED = frozenset({"med", "about"})
 _ASKING_VERBS = frozenset({

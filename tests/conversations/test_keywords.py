@@ -399,7 +399,17 @@ def test_a_longer_message_about_what_is_owed_is_no_such_question(text: str) -> N
 
 @pytest.mark.parametrize(
     "text",
-    ["hvornår skal jeg betale", "Hej, hvad betyder det", "hvad sker der nu 🤔", "when do I pay", "what if I can't"],
+    [
+        "hvornår skal jeg betale",
+        "Hej, hvad betyder det",
+        "hvad sker der nu 🤔",
+        "when do I pay",
+        "what if I can't",
+        # As typed fast: "hva" for "hvad", "wat" for "what".
+        "hva så",
+        "hva betyder det",
+        "wat now",
+    ],
 )
 def test_a_sentence_that_opens_with_a_question_word_asks_in_words(text: str) -> None:
     assert asks_in_words(text)
@@ -408,7 +418,7 @@ def test_a_sentence_that_opens_with_a_question_word_asks_in_words(text: str) -> 
 @pytest.mark.parametrize(
     "text",
     ["hvem er du, forkert nummer", "hvorfor skriver I? jeg har betalt", "hvad med fredag", "how about the 15th",
-     "when I get paid", "hvad", "jeg ved ikke hvad jeg skal gøre"],
+     "when I get paid", "hvad", "jeg ved ikke hvad jeg skal gøre", "hva med fredag"],
 )  # fmt: skip
 def test_a_question_word_beside_another_sentence_or_offering_a_day_is_no_question_in_words(text: str) -> None:
     assert not asks_in_words(text)
