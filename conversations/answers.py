@@ -617,14 +617,18 @@ def _yes_turned(words: Sequence[str], index: int) -> str:
     return "-" if words[index] in _WELL else "nej"
 
 
+# Words besides the pay words that a negation turns, and what they say then: "I haven't sent the money" sent nothing,
+# yet negates no pay word (in Danish "sent" is "late"); "jeg har ikke Telegram" is a no to Telegram, never a yes.
+_NEGATED_AS = {"sent": "-", "telegram": "nej"}
+
+
 def _clause(words: tuple[str, ...]) -> _Clause:
     blanked = list(words)
     negated = False
     for index, word in enumerate(words):
-        if (word in _PAY_WORDS or word == "sent") and _negated(words, index):
-            # "I haven't sent the money": no payment sent either, yet no pay word negated (in Danish "sent" is "late").
-            blanked[index] = "-"
-            negated = negated or word != "sent"
+        if (word in _PAY_WORDS or word in _NEGATED_AS) and _negated(words, index):
+            blanked[index] = _NEGATED_AS.get(word, "-")
+            negated = negated or word not in _NEGATED_AS
     # "jeg vil ikke stoppe med at få beskeder" wishes us to go on writing: its "vil ikke" is no "nej".
     kept_on = negated_stops(words)
     for index in kept_on:
@@ -656,7 +660,7 @@ def _clause(words: tuple[str, ...]) -> _Clause:
             blanked[index], turned = "-", True
         elif word in _YES_OR_WELL and (after in _NEGATIONS or (index and words[index - 1] in _NEGATIONS)):
             blanked[index], turned = _yes_turned(words, index), True
-    changed = negated or bool(kept_on) or bool(salary) or turned or "sent" in words
+    changed = negated or bool(kept_on) or bool(salary) or turned or not _NEGATED_AS.keys().isdisjoint(words)
     plain = tuple(blanked) if changed else words
     pay = not _PAY_WORDS.isdisjoint(plain)
     word_text = f" {' '.join(words)} "

@@ -294,6 +294,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
         # "Hvornår skal jeg betale", "how do I pay": a question about paying; nothing paid or promised ("hvad hvis jeg
         # betaler på fredag" names its day, and is the promise it offers).
         return None
+    if tag == "telegram" and asks_something(text):
+        return None  # "hvad er Telegram?": a question about it, never a yes that sends a code
     if tag == "yes" and _asks_consent(step) and _puts_off(text, state.language, today):
         return None  # "ok, jeg tænker over det", "ok I'll ask my husband", "ja, men jeg skal snakke med min mand først"
     if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):

@@ -656,6 +656,32 @@ def test_a_thumbs_up_to_a_question_answered_yes_or_no_is_its_yes() -> None:
 
 
 @pytest.mark.parametrize(
+    ("language", "text", "value", "end"),
+    [
+        ("da", "jeg har ikke telegram", "no", "declined"),
+        ("da", "har ikke Telegram", "no", "declined"),
+        ("en", "I don't have telegram", "no", "declined"),
+        ("da", "ja tak", "yes", "link_requested"),
+    ],
+)
+def test_no_telegram_to_the_telegram_offer_is_a_no_never_a_code(language: str, text: str, value: str, end: str) -> None:
+    """ "Jeg har ikke Telegram" names the app, yet turns the offer down: no code is sent; the tenant stays on SMS."""
+    offer, _ = start("telegram_offer", Context("", language, "sms", None, SETTINGS), NOW)
+    state, events = resume(offer, TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == [value]
+    assert state.end_reason == end
+
+
+@pytest.mark.parametrize(("language", "text"), [("da", "hvad er telegram"), ("en", "what is telegram?")])
+def test_a_question_about_telegram_is_no_yes_to_the_offer(language: str, text: str) -> None:
+    offer, _ = start("telegram_offer", Context("", language, "sms", None, SETTINGS), NOW)
+    state, events = resume(offer, TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["common.question_asked"]
+    assert not any(isinstance(e, AnswerRecorded) for e in events)
+    assert (state.step, state.ended) == ("offer", False)
+
+
+@pytest.mark.parametrize(
     ("first", "second"), [("🤔", "🤔"), ("🤔", "æh"), ("æh", "🤔")], ids=["sign", "then words", "words"]
 )
 def test_emoji_that_answer_nothing_use_the_try_a_miss_uses(first: str, second: str) -> None:
