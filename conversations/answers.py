@@ -737,6 +737,8 @@ def _when(found: set[str], clauses: Sequence[_Clause], mentions: Sequence[_Menti
         found.add("will_pay")
     elif not found and mentions and all(mention.value is None for mention in mentions):
         found.add("will_pay")  # "næste fredag" alone answers when too, only not which day: that is asked next
+    elif not found and any(word in _VAGUE_WHEN for clause in clauses for word in clause.words):
+        found.add("will_pay")  # so do "sidst på måneden", "til januar", "end of month": which day is asked next
     elif not dated and any(clause.elsewhere for clause in clauses):
         # "Jeg ringer til kommunen (i morgen)", "I'll talk to my husband": a plan to ask someone else first, no day to
         # pay said; asked when they can pay, they do not know yet (heard as "ved ikke" is, and help is offered).

@@ -491,6 +491,10 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("jeg har det ikke godt", "da", "hardship"),
         ("jeg klarer mig ikke", "da", "hardship"),
         ("det er ikke godt", "da", None),  # not the tenant's own state: nothing read
+        # A time with no day, alone, answers when as "næste fredag" does: which day is asked next.
+        ("sidst på måneden", "da", "will_pay"),
+        ("til januar", "da", "will_pay"),
+        ("end of month", "en", "will_pay"),
     ],
 )
 def test_the_most_telling_reading_wins(text: str, language: str, expected: str | None) -> None:

@@ -1641,6 +1641,18 @@ def test_a_day_and_a_call_wish_at_the_opening_question_keep_the_day_as_the_promi
     assert (state.step, state.data["pay_on"]) == ("consent", "2026-12-04")
 
 
+@pytest.mark.parametrize(
+    ("language", "text"), [("da", "sidst på måneden"), ("da", "til januar"), ("en", "end of month")]
+)
+def test_a_time_without_a_day_at_the_opening_question_is_asked_which_day(language: str, text: str) -> None:
+    """ "Sidst på måneden" before "when?" is asked says when they will pay, only not which day: asked which day, as at
+    "when?", never "we did not understand"."""
+    state, events = resume(_asked("sms", language), TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["will_pay"]
+    assert _templates(events) == ["common.which_day"]
+    assert (state.step, state.retries) == ("when", 0)
+
+
 @pytest.mark.parametrize("text", ["ja, fredag", "ja men først på fredag", "ja tak fredag"])
 def test_a_yes_with_a_day_at_the_opening_question_is_a_promise_for_that_day(text: str) -> None:
     """ "Ja, fredag" to "Brug for hjælp med huslejen?": the day is what they say they will do, kept and confirmed; a
