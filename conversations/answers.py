@@ -210,6 +210,8 @@ _NO_WHOLE = frozenset({
 })  # fmt: skip
 _HARDSHIP_WHOLE = frozenset({
     "kan ikke", "jeg kan ikke", "kan ikke nu", "det kan jeg ikke", "kan jeg ikke", "can not", "i can not", "not able",
+    # "Ikke endnu" answers "Betalt?" as "har ikke betalt endnu" does.
+    "ikke endnu", "nej ikke endnu", "not yet", "no not yet",
 })  # fmt: skip
 # "kan ikke betale DET HELE" / "can't pay ALL of it": a part payment, not none.
 _ALL = ("det hele", "hele beløbet", "hele huslejen", "alt", "alting", "all", "all of it", "the full", "the whole",
@@ -229,7 +231,8 @@ _EXPAND = {
     "u": "you", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow", "2morrow": "tomorrow",
     "ik": "ikke", "ikk": "ikke", "ik'": "ikke", "ikk'": "ikke", "ikek": "ikke", "ka": "kan", "ka'": "kan",
     # Short words spelled as they sound (too short for the one-typo correction): "i hav payd it".
-    "payd": "paid", "paied": "paid", "hav": "have", "transfered": "transferred", "transfred": "transferred",
+    "payd": "paid", "paied": "paid", "hav": "have", "cnt": "can not", "cnat": "can not", "transfered": "transferred",
+    "transfred": "transferred",
     # "I morgen" and "tomorrow" as they are typed fast and said: "imorn", "i morn", "tommorow", "2moro".
     "imorn": "imorgen", "imoren": "imorgen", "imorrn": "imorgen", "morn": "morgen", "moren": "morgen",
     "tommorow": "tomorrow", "tommorrow": "tomorrow", "2moro": "tomorrow", "2morow": "tomorrow", "tmw": "tomorrow",

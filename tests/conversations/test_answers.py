@@ -495,6 +495,11 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("sidst på måneden", "da", "will_pay"),
         ("til januar", "da", "will_pay"),
         ("end of month", "en", "will_pay"),
+        # Not paid yet, said short: as "har ikke betalt endnu" is.
+        ("ikke endnu", "da", "hardship"),
+        ("nej ikke endnu", "da", "hardship"),
+        ("not yet", "en", "hardship"),
+        ("cnt pay", "en", "hardship"),
     ],
 )
 def test_the_most_telling_reading_wins(text: str, language: str, expected: str | None) -> None:
