@@ -33,6 +33,7 @@ _MADE = {
         "tenants.unanswered.view",
     },
     ("bot/console/audit.py", "action"): set(),  # `record` and `record_shown` themselves
+    ("bot/store/audit.py", "action"): set(),  # `record_entry` handing on to `write_entry`
     ("bot/console/caretaker.py", "f'{kind}.{outcome}'"): {"knock.reached", "knock.not_reached", "postcard.sent"},
     ("bot/console/case_actions.py", "action"): {"case.release", "task.take_back"},
     ("bot/console/case_actions.py", "f'call.{outcome}'"): {"call.reached", "call.not_reached"},
@@ -49,13 +50,15 @@ _MADE = {
 
 
 def _actions_at(node: ast.AST) -> list[ast.expr]:
-    """The action a node writes, if it writes one: `record(…, "case.view", …)`, `.values(action="…")`,
-    `{"action": "…"}`."""
+    """The action a node writes, if it writes one: `record(…, "case.view", …)`, `write_entry(…, "…")` (the audit
+    log's writer, bot/store/audit.py), `.values(action="…")`, `{"action": "…"}`."""
     if isinstance(node, ast.Call):
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-        if name in ("record", "record_shown") and len(node.args) >= 4:
+        if name in ("record", "record_shown", "write_entry", "record_entry") and len(node.args) >= 4:
             return [node.args[3]]
-        return [k.value for k in node.keywords if k.arg == "action" and name == "values"]
+        return [
+            k.value for k in node.keywords if k.arg == "action" and name in ("values", "write_entry", "record_entry")
+        ]
     if isinstance(node, ast.Dict):
         return [
             v
