@@ -65,7 +65,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                "helst ikke", "det klarer jeg", "jeg klarer det", "jeg klarer mig"),
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene", "sendt pengene",
-                 "pengene er sendt", "sendt huslejen", "huslejen er sendt", "sendt det"),
+                 "pengene er sendt", "sendt huslejen", "huslejen er sendt"),
         "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt", "snart", "efter lønnen",
                      "efter løn", "når jeg får løn", "når jeg får penge", "når jeg får pengene", "når lønnen kommer",
                      "næste uge", "glemt det", "glemte det",
@@ -183,12 +183,12 @@ _PART_WITH_PAY = ("en del", "noget", "halvdelen", "halvt", "halv", "kun lidt", "
                   "half", "part", "a part", "pay some", "paid some")  # fmt: skip
 _PAY_WORDS = frozenset({
     "betale", "betaler", "betalt", "betalte", "betal", "indbetale", "indbetaler", "indbetalt", "overfore",
-    "overforer", "overfort", "overforte", "sendt", "pay", "paid", "paying", "payed", "afford", "transfer",
+    "overforer", "overfort", "overforte", "pay", "paid", "paying", "payed", "afford", "transfer",
     "transferred",
 })  # fmt: skip
 # The pay words that say a payment was made ("har betalt en del": a part paid, not a part offered).
 _PAID_WORDS = frozenset({
-    "betalt", "betalte", "indbetalt", "overfort", "overforte", "sendt", "paid", "payed", "transferred",
+    "betalt", "betalte", "indbetalt", "overfort", "overforte", "paid", "payed", "transferred",
 })  # fmt: skip
 _NEGATIONS = frozenset({"ikke", "aldrig", "not", "never", "unable"})
 # "kan ikke betale FØR fredag" / "can't pay UNTIL friday": a promise for that day, not hardship.
@@ -625,11 +625,20 @@ def _yes_turned(words: Sequence[str], index: int) -> str:
 _NEGATED_AS = {"sent": "-", "telegram": "nej"}
 
 
+# "Sendt" is a pay word only with the money or the rent sent ("har ikke sendt pengene"); "jeg har sendt en del
+# beskeder", "har ikke sendt ansøgningen" say nothing of a payment.
+_MONEY_SENT = frozenset({"penge", "pengene", "husleje", "huslejen", "lejen", "belobet"})
+
+
+def _pay_word(word: str, words: tuple[str, ...]) -> bool:
+    return word in _PAY_WORDS or (word == "sendt" and not _MONEY_SENT.isdisjoint(words))
+
+
 def _clause(words: tuple[str, ...]) -> _Clause:
     blanked = list(words)
     negated = False
     for index, word in enumerate(words):
-        if (word in _PAY_WORDS or word in _NEGATED_AS) and _negated(words, index):
+        if (_pay_word(word, words) or word in _NEGATED_AS) and _negated(words, index):
             blanked[index] = _NEGATED_AS.get(word, "-")
             negated = negated or word not in _NEGATED_AS
     # "jeg vil ikke stoppe med at få beskeder" wishes us to go on writing: its "vil ikke" is no "nej".

@@ -481,6 +481,12 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("done", "en", "paid"),
         ("jeg har ikke gjort noget forkert", "da", None),  # within a longer message "gjort" is no payment
         ("jeg betaler lidt sent", "da", "will_pay"),  # Danish "sent" is late: no payment sent
+        # "Sendt" alone is no pay word: only the money or the rent sent is a payment.
+        ("jeg har sendt en del beskeder", "da", None),
+        ("jeg har sendt noget til jer", "da", None),
+        ("jeg har sendt det til kommunen", "da", None),
+        ("jeg har ikke sendt ansøgningen endnu", "da", None),
+        ("jeg har sendt huslejen", "da", "paid"),
         # All is well: no thanks, never "ok, call me"; not being ok oneself is hard, never a no thanks.
         ("alt er ok", "da", "no"),
         ("ikke interesseret", "da", "no"),
@@ -551,6 +557,7 @@ def test_part_payment_in_own_words_is_not_mistaken_for_will_pay(text: str, langu
         ("har ikke betalt det hele", "da", "part"),  # a negated pay word says nothing was paid for sure
         ("har betalt 3000", "da", "part"),  # an amount alone may be all of it
         ("when I get paid I can pay part", "en", "part"),  # their wages, not a payment made
+        ("jeg har sendt en del beskeder", "da", None),  # messages sent, no money
     ],
 )
 def test_a_part_already_paid_is_told_from_a_part_offered(text: str, language: str, expected: str) -> None:
