@@ -111,7 +111,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "yes": ("yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "of course", "please do", "yes please", "ya",
                 "yea", "yh", "agree", "i agree", "agreed", "go ahead", "absolutely"),
         "no": ("no", "n", "nope", "no thanks", "no thank you", "not now", "all good", "i am fine", "do not want",
-               "not interested", "nah", "i am good", "i am ok", "i am okay", "all fine", "everything is fine"),
+               "not interested", "nah", "all fine", "everything is fine"),
         "help": ("help", "need help"),
         "paid": ("paid", "payed", "transferred", "already paid", "sent the money", "money sent", "money is sent",
                  "money has been sent", "sent the rent", "rent sent", "sent the payment", "payment sent"),
@@ -207,6 +207,9 @@ _PAID_WHOLE = frozenset({
 _NO_WHOLE = frozenset({
     "slet ikke", "absolut ikke", "overhovedet ikke", "på ingen måde", "bestemt ikke", "not at all", "absolutely not",
     "definitely not", "certainly not", "no way", "of course not",
+    # "I'm ok" is a no thanks only as (nearly) all that is said: "yes I'm ok with that" agrees.
+    "i am ok", "i am okay", "i am good", "i am ok thanks", "i am okay thanks", "i am good thanks", "i am ok thank you",
+    "i am okay thank you", "i am good thank you", "no i am ok", "no i am good", "nah i am ok", "nah i am good",
 })  # fmt: skip
 _HARDSHIP_WHOLE = frozenset({
     "kan ikke", "jeg kan ikke", "kan ikke nu", "det kan jeg ikke", "kan jeg ikke", "can not", "i can not", "not able",

@@ -88,6 +88,10 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
         ("I don't agree", "en", "no"),
         ("nah", "en", "no"),
         ("helst ikke", "da", "no"),
+        # "I'm ok" is a no thanks only as all that is said; beside a yes it agrees.
+        ("I'm ok", "en", "no"),
+        ("yes I'm ok with that", "en", "yes"),
+        ("yes im good with that", "en", "yes"),
     ],
 )
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
@@ -492,6 +496,8 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("ikke interesseret", "da", "no"),
         ("det klarer jeg", "da", "no"),
         ("nah im good", "en", "no"),
+        ("I'm good, thanks", "en", "no"),
+        ("I'm ok with that", "en", "yes"),  # agreeing, not all is well: the opening's yes
         ("I'm not ok", "en", "hardship"),
         ("jeg er ikke ok", "da", "hardship"),
         ("jeg har det ikke godt", "da", "hardship"),
