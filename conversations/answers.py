@@ -731,8 +731,28 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found -= {"will_pay", "part"}
         found.add("hardship")
         return found, dated
-    _when(found, clauses, mentions, dated)
+    _when(found, clauses, mentions, dated, help_that_day=_help_that_day(clauses, readings, today))
     return found, dated
+
+
+_AND = frozenset({"og", "and"})
+
+
+def _help_that_day(clauses: Sequence[_Clause], readings: _Readings, today: date) -> bool:
+    """Whether help is wished for on the day named beside it ("jeg vil gerne have hjælp på mandag", "I need help on
+    monday"): the day is when they want help, no promise. Said apart ("fredag, og jeg har brug for hjælp") it is."""
+    for clause in clauses:
+        parts: list[list[str]] = [[]]
+        for word in clause.plain:
+            if word in _AND:
+                parts.append([])
+            else:
+                parts[-1].append(word)
+        for part in parts:
+            text = f" {' '.join(part)} "
+            if "help" in readings.found(frozenset(part), text) and _dates(text, today, strict=True)[0]:
+                return True
+    return False
 
 
 # Readings that agree or wish for a person, no more: beside a day they ask for nothing in place of the promise ("ja,
@@ -740,13 +760,15 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
 _PERSON_WISHED = frozenset({"adviser", "help", "yes"})
 
 
-def _when(found: set[str], clauses: Sequence[_Clause], mentions: Sequence[_Mention], dated: bool) -> None:
+def _when(
+    found: set[str], clauses: Sequence[_Clause], mentions: Sequence[_Mention], dated: bool, *, help_that_day: bool
+) -> None:
     """What a message says of when it pays, added to its readings: a promise for the day it names, or no day known."""
     # "Kan ikke betale før fredag", "kan ikke betale nu, men den 20.": the day is when they can.
     later = bool(mentions) and (mentions[0].until or any(_not_now(c.words) for c in clauses))
     if dated and ("will_pay" in found or (any(c.negated_pay for c in clauses) and later)):
         found.add("will_pay")
-    elif dated and found <= _PERSON_WISHED:
+    elif dated and found <= _PERSON_WISHED and not help_that_day:
         # "På fredag" alone answers when; so does a day said beside a yes or a wish for a person ("fredag og ring til
         # mig"; a day said with a call is when to call, and no date here): the wish comes after the promise, not for it.
         found.add("will_pay")

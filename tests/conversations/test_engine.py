@@ -1642,6 +1642,23 @@ def test_a_day_and_a_call_wish_at_the_opening_question_keep_the_day_as_the_promi
 
 
 @pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "jeg vil gerne have hjælp på mandag"),
+        ("da", "kan I hjælpe mig på fredag"),
+        ("en", "I need help on monday"),
+    ],
+)
+def test_help_wished_for_on_a_day_at_the_opening_question_is_no_promise(language: str, text: str) -> None:
+    """ "Kan I hjælpe mig på fredag": Friday is when they want help, not when they pay. No promise is recorded; the
+    wish for help leads to the consent question, as "hjælp" alone does."""
+    state, events = resume(_asked("sms", language), TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["adviser"]
+    assert not [e for e in events if isinstance(e, PromiseRecorded)]
+    assert (state.step, "pay_on" in state.data) == ("consent", False)
+
+
+@pytest.mark.parametrize(
     ("language", "text"), [("da", "sidst på måneden"), ("da", "til januar"), ("en", "end of month")]
 )
 def test_a_time_without_a_day_at_the_opening_question_is_asked_which_day(language: str, text: str) -> None:
