@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from conversations.keywords import is_greeting, negated_stops
+from conversations.keywords import asks_something, is_greeting, negated_stops
 from conversations.text import normalize, one_edit
 
 __all__ = [
@@ -60,9 +60,9 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "no": ("nej", "nej tak", "nix", "ikke nu", "ikke lige nu", "ingen hjælp", "ellers tak", "alt er fint",
                "klarer det selv",
                "klarer mig selv", "det klarer jeg selv", "vil ikke", "behøves ikke", "behøver ikke",
-               # "Alt er ok" says all is well, never "ok, call me"; "det klarer jeg" is "klarer det selv" said short.
-               "alt er ok", "alt ok", "alt er godt", "alt i orden", "alt er i orden", "ikke interesseret",
-               "helst ikke", "det klarer jeg", "jeg klarer det", "jeg klarer mig"),
+               # "Det klarer jeg" is "klarer det selv" said short ("det klarer jeg ikke" is hard: hardship outranks).
+               # "Alt er ok" and the like are read apart (`_ALL_WELL`): asked, they are no answer.
+               "ikke interesseret", "helst ikke", "det klarer jeg", "jeg klarer det", "jeg klarer mig"),
         "help": ("hjælp", "hjelp", "hjælpe", "brug for hjælp"),
         "paid": ("betalt", "betalte", "indbetalt", "overført", "overførte", "har sendt pengene", "sendt pengene",
                  "pengene er sendt", "sendt huslejen", "huslejen er sendt"),
@@ -80,7 +80,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "ingen penge", "ingen peng", "ikke nogen penge", "ikke penge", "ikke flere penge", "ikke nok penge",
             "penge nok", "ingen indkomst", "ingen løn", "ikke fået løn", "ikke råd", "ikke rad", "slår ikke til",
             "mine penge er væk", "pengene er væk", "flad", "fattig", "gæld", "svært", "svaert", "hård", "hårdt",
-            "problemer", "krise", "kan ikke klare", "klarer det ikke",
+            "problemer", "krise", "kan ikke klare", "klarer det ikke", "klarer jeg ikke",
             "klarer mig ikke", "mistet mit job", "mistet mit arbejde",
             "mistet jobbet", "mistet arbejdet", "mistede mit job", "mistede mit arbejde", "fyret", "afskediget",
             "arbejdsløs", "ledig", "uden arbejde", "uden job", "ikke kunnet arbejde", "syg", "syge", "sygdom",
@@ -211,6 +211,9 @@ _NO_WHOLE = frozenset({
     "i am ok", "i am okay", "i am good", "i am ok thanks", "i am okay thanks", "i am good thanks", "i am ok thank you",
     "i am okay thank you", "i am good thank you", "no i am ok", "no i am good", "nah i am ok", "nah i am good",
 })  # fmt: skip
+# All is well, said: a no thanks, never "ok, call me". Asked ("alt i orden?", "er alt i orden"), it is no answer.
+_ALL_WELL = ("alt er ok", "alt ok", "alt er godt", "alt i orden", "alt er i orden")
+_ASKED_BEFORE = frozenset({"er", "is"})
 _HARDSHIP_WHOLE = frozenset({
     "kan ikke", "jeg kan ikke", "kan ikke nu", "det kan jeg ikke", "kan jeg ikke", "can not", "i can not", "not able",
     # "Ikke endnu" answers "Betalt?" as "har ikke betalt endnu" does.
@@ -471,6 +474,7 @@ _FOLDED_HARDSHIP_WHOLE = frozenset(_fold(p) for p in _HARDSHIP_WHOLE)
 _FOLDED_NO_WHOLE = frozenset(_fold(p) for p in _NO_WHOLE)
 _FOLDED_PAID_WHOLE = frozenset(_fold(p) for p in _PAID_WHOLE)
 _ALL_PHRASES = _Phrases.of(_fold(p) for p in _ALL)
+_ALL_WELL_PHRASES = _Phrases.of(_fold(p) for p in _ALL_WELL)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -706,6 +710,8 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
         found.add("hardship")
     found.update(("no",) if whole in _FOLDED_NO_WHOLE else ())
+    if not asks_something(text) and any(_says_all_well(clause) for clause in clauses):
+        found.add("no")
     found.update(("paid",) if whole in _FOLDED_PAID_WHOLE else ())
     if any(clause.pay and _PART_WITH_PAY_PHRASES.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
         found.add("part")
@@ -733,6 +739,14 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         return found, dated
     _when(found, clauses, mentions, dated, help_that_day=_help_that_day(clauses, readings, today))
     return found, dated
+
+
+def _says_all_well(clause: _Clause) -> bool:
+    """Whether a clause says all is well ("alt er i orden"), not asks it ("er alt i orden")."""
+    if not _ALL_WELL_PHRASES.in_words(clause.plain_set, clause.plain_text):
+        return False
+    return not any(word == "alt" and index and clause.plain[index - 1] in _ASKED_BEFORE
+                   for index, word in enumerate(clause.plain))  # fmt: skip
 
 
 _AND = frozenset({"og", "and"})

@@ -495,6 +495,11 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("alt er ok", "da", "no"),
         ("ikke interesseret", "da", "no"),
         ("det klarer jeg", "da", "no"),
+        ("alt er i orden", "da", "no"),
+        ("det klarer jeg ikke", "da", "hardship"),  # cannot cope: hard, never a no thanks
+        ("det klarer jeg ikke alene", "da", "hardship"),
+        ("alt i orden?", "da", None),  # asked, not said: no answer
+        ("er alt i orden", "da", None),
         ("nah im good", "en", "no"),
         ("I'm good, thanks", "en", "no"),
         ("I'm ok with that", "en", "yes"),  # agreeing, not all is well: the opening's yes

@@ -304,6 +304,13 @@ def test_a_question_of_the_tenants_own_is_no_wrong_answer(asked: str) -> None:
     assert state.end_reason == "handed_off"
 
 
+def test_all_is_well_asked_at_the_opening_question_is_a_question_not_a_no() -> None:
+    """ "Alt i orden?" asks whether all is well: told where a person answers it, the question waits, no decline."""
+    state, events = resume(_start(), TextReceived("alt i orden?", "sms"), NOW)
+    assert _templates(events) == ["common.question_asked"]
+    assert (state.step, state.ended) == ("question", False)
+
+
 def test_a_second_miss_at_the_opening_question_offers_help_and_a_person_not_the_consent_question() -> None:
     state, _ = resume(_start(), TextReceived("æh", "sms"), NOW)
     state, events = resume(state, TextReceived("hmm", "sms"), NOW)
