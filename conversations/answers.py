@@ -788,7 +788,7 @@ def _when(
         found.add("will_pay")
     elif not found and mentions and all(mention.value is None for mention in mentions):
         found.add("will_pay")  # "næste fredag" alone answers when too, only not which day: that is asked next
-    elif not found and any(word in _VAGUE_WHEN for clause in clauses for word in clause.words):
+    elif not found and any(_says_when_vaguely(clause.words) for clause in clauses):
         found.add("will_pay")  # so do "sidst på måneden", "til januar", "end of month": which day is asked next
     elif not dated and any(clause.elsewhere for clause in clauses):
         # "Jeg ringer til kommunen (i morgen)", "I'll talk to my husband": a plan to ask someone else first, no day to
@@ -1554,6 +1554,31 @@ _VAGUE_WHEN = frozenset({
     "maaned", "maaneden", "month", "maj", "jul", "julen", "juleaften", "nytaar", "nytaarsaften", "christmas", "xmas",
     "paycheck", "weekend", "weekenden", "senere", "later",
 }) | {month for month in _MONTHS if len(month) > 3}  # fmt: skip
+
+
+# Before "when?" is asked, fewer words say when: "god weekend", "glædelig jul", "jeg skriver senere" are no promise.
+# Only the turn of a month, a payday, or a month said as when ("til januar", "efter februar", "end of january").
+_TURN_OF_MONTH = frozenset({"ultimo", "primo"})
+_MONTH_WORDS = frozenset({"maaned", "maaneden", "month"})
+_MONTH_END = frozenset({"sidst", "end"})
+_PAYDAY_WORDS = frozenset({"lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary", "paycheck"})
+_BY_MONTH = frozenset({"til", "efter", "i", "in", "sidst", "end", "by", "until", "after"})
+_WHOLE_MONTHS = frozenset(month for month in _MONTHS if len(month) > 3) | {"maj"}
+
+
+def _says_when_vaguely(words: Sequence[str]) -> bool:
+    """Whether a clause says when without a day, as an answer to the opening question may ("sidst på måneden", "til
+    januar", "end of month", "efter lønnen")."""
+    if not _TURN_OF_MONTH.isdisjoint(words) or not _PAYDAY_WORDS.isdisjoint(words):
+        return True
+    if not _MONTH_WORDS.isdisjoint(words) and not _MONTH_END.isdisjoint(words):
+        return True
+    return any(
+        word in _WHOLE_MONTHS
+        and index
+        and (words[index - 1] in _BY_MONTH or tuple(words[index - 2 : index]) == ("end", "of"))
+        for index, word in enumerate(words)
+    )
 
 
 def names_unplaced_day(text: str, today: date, *, strict: bool = False) -> bool:
