@@ -630,6 +630,9 @@ def _yes_turned(words: Sequence[str], index: int) -> str:
 # Words besides the pay words that a negation turns, and what they say then: "I haven't sent the money" sent nothing,
 # yet negates no pay word (in Danish "sent" is "late"); "jeg har ikke Telegram" is a no to Telegram, never a yes.
 _NEGATED_AS = {"sent": "-", "telegram": "nej"}
+# Only not having or using the app, said just before it, turns it down: "kan I ikke bare skrive på telegram" and "can't
+# you just use telegram" ask for it.
+_WITHOUT_APP = frozenset({("har", "ikke"), ("har", "ingen"), ("bruger", "ikke"), ("not", "have"), ("not", "use")})
 
 
 # "Sendt" is a pay word only with the money or the rent sent ("har ikke sendt pengene"); "jeg har sendt en del
@@ -641,11 +644,18 @@ def _pay_word(word: str, words: tuple[str, ...]) -> bool:
     return word in _PAY_WORDS or (word == "sendt" and not _MONEY_SENT.isdisjoint(words))
 
 
+def _turned(words: tuple[str, ...], index: int) -> bool:
+    """Whether a pay word, or a word of `_NEGATED_AS`, is negated; "telegram" only by `_WITHOUT_APP` just before it."""
+    if words[index] == "telegram":
+        return tuple(words[max(0, index - 2) : index]) in _WITHOUT_APP
+    return _negated(words, index)
+
+
 def _clause(words: tuple[str, ...]) -> _Clause:
     blanked = list(words)
     negated = False
     for index, word in enumerate(words):
-        if (_pay_word(word, words) or word in _NEGATED_AS) and _negated(words, index):
+        if (_pay_word(word, words) or word in _NEGATED_AS) and _turned(words, index):
             blanked[index] = _NEGATED_AS.get(word, "-")
             negated = negated or word not in _NEGATED_AS
     # "jeg vil ikke stoppe med at få beskeder" wishes us to go on writing: its "vil ikke" is no "nej".

@@ -669,6 +669,11 @@ def test_a_thumbs_up_to_a_question_answered_yes_or_no_is_its_yes() -> None:
         ("da", "har ikke Telegram", "no", "declined"),
         ("en", "I don't have telegram", "no", "declined"),
         ("da", "ja tak", "yes", "link_requested"),
+        ("da", "bruger ikke telegram", "no", "declined"),
+        ("da", "har ingen telegram", "no", "declined"),
+        # A negation asking for the app is no "no": a code is sent.
+        ("da", "kan I ikke bare skrive på telegram", "yes", "link_requested"),
+        ("en", "can't you just use telegram", "yes", "link_requested"),
     ],
 )
 def test_no_telegram_to_the_telegram_offer_is_a_no_never_a_code(language: str, text: str, value: str, end: str) -> None:
