@@ -217,7 +217,8 @@ _ASKED_BEFORE = frozenset({"er", "is"})
 _HARDSHIP_WHOLE = frozenset({
     "kan ikke", "jeg kan ikke", "kan ikke nu", "det kan jeg ikke", "kan jeg ikke", "can not", "i can not", "not able",
     # "Ikke endnu" answers "Betalt?" as "har ikke betalt endnu" does.
-    "ikke endnu", "nej ikke endnu", "not yet", "no not yet",
+    "ikke endnu", "nej ikke endnu", "not yet", "no not yet", "ok ikke endnu", "ok not yet", "okay not yet",
+    "nope not yet",
 })  # fmt: skip
 # "kan ikke betale DET HELE" / "can't pay ALL of it": a part payment, not none.
 _ALL = ("det hele", "hele beløbet", "hele huslejen", "alt", "alting", "all", "all of it", "the full", "the whole",

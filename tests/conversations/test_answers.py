@@ -524,6 +524,8 @@ QUESTION = ("paid", "will_pay", "part", "adviser", "yes", "help", "info", "no", 
         ("ikke endnu", "da", "hardship"),
         ("nej ikke endnu", "da", "hardship"),
         ("not yet", "en", "hardship"),
+        ("ok not yet", "en", "hardship"),  # "ok" before it turns it into no "no"
+        ("ok ikke endnu", "da", "hardship"),
         ("cnt pay", "en", "hardship"),
     ],
 )
