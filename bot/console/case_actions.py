@@ -1,6 +1,9 @@
 """What an adviser does with a case: take, release, reply, note, record a call, hand to a volunteer, book a
 volunteer's appointment, end an outreach step, close.
 
+A form refused for what was entered (a FormError) comes back at itself on the case page, with why and what was
+entered (`send_back_to`); a refusal for the case's state (a CaseError: closed, not the holder) is a page of its own.
+
 Only the adviser who holds a case replies, releases it, gives a task or closes it; the check is made again
 inside the write transaction, so a case reassigned meanwhile refuses the old holder. An admin hands a case
 held by an absent adviser to someone else (audited), and then that person acts.
@@ -22,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_in_path, recorded_already
+from bot.console.case_page import case_in_path, recorded_already, send_back_to
 from bot.console.ids import id_from
 from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
@@ -237,7 +240,7 @@ async def _reply(request: Request, me: StaffSession) -> Response:
     return _back(case.id, "thread")
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("add-note", "text"))
 async def _note(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
     form = await request.form()
@@ -251,7 +254,7 @@ async def _note(request: Request, me: StaffSession) -> Response:
     return _back(case.id, "notes")
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("record-contact"))
 async def _contact(request: Request, me: StaffSession) -> Response:
     """An adviser reached the tenant outside keephome (a phone call): the outcome page counts it as reached."""
     case, _ = await case_in_path(request)
@@ -266,7 +269,7 @@ async def _contact(request: Request, me: StaffSession) -> Response:
     return _back(case.id, "notes")
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("call-step", "next", "caretaker_id"))
 async def _step(request: Request, me: StaffSession) -> Response:
     """The adviser's phone call, offered when the tenant went quiet: reached (contact made) or not reached (the
     caretaker's door knock or postcard follows, for one caretaker or any)."""
@@ -307,7 +310,11 @@ async def _active(conn: AsyncConnection, staff_id: int, roles: tuple[str, ...]) 
     return found.first() is not None
 
 
-@guard("admin", "adviser")
+@guard(
+    "admin",
+    "adviser",
+    send_back=send_back_to("book-appointment", "volunteer_id", "day", "time", "place", "advice_kind"),
+)
 async def _appointment(request: Request, me: StaffSession) -> Response:
     """Book a volunteer's appointment with the tenant; the tenant gets a confirmation and a reminder the day
     before, with the day, the time and the place only."""
@@ -356,7 +363,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
     return _back(case.id, "case-tasks")
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("cancel-appointment", "task_id"))
 async def _cancel_appointment(request: Request, me: StaffSession) -> Response:
     """The adviser who holds the case cancels its appointment (the tenant cannot come, the volunteer cannot): a tenant
     who was told of it hears that it is cancelled, day and time only; the volunteer's list no longer shows it."""
@@ -388,7 +395,7 @@ def _due(form: FormData, today_: date) -> date:
     return due
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("give-task", "volunteer_id", "task", "due"))
 async def _task(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
     form = await request.form()
@@ -431,7 +438,7 @@ async def _task(request: Request, me: StaffSession) -> Response:
     return _back(case.id)
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("close-case", "outcome", "note"))
 async def _close(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     form = await request.form()
@@ -478,7 +485,7 @@ async def _close(request: Request, me: StaffSession) -> Response:
     return redirect(f"/console/?closed={case.id}" + (f"&cancelled={cancelled}" if cancelled else ""))
 
 
-@guard("admin")
+@guard("admin", send_back=send_back_to("reassign-case", "adviser_id"))
 async def _reassign(request: Request, me: StaffSession) -> Response:
     """An admin hands a held case to another adviser (its holder is away); the case stays held."""
     case, _ = await case_in_path(request)

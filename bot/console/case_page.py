@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -25,12 +25,12 @@ from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import origin_words, reason_words, urgency
 from bot.console.labels import ANSWER_LABELS, QUESTION_LABELS, flow_label, label
 from bot.console.seen import seen_by_sessions
-from bot.console.sessions import StaffSession, guard
+from bot.console.sessions import SendBack, StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
 from bot.console.tenant_page import early_demand_words
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, read_along, transcript
 from bot.console.unanswered import Unanswered, of_tenant
-from bot.console.web import NotFound, local_day, local_time, money, now, redirect, render, runtime, today
+from bot.console.web import NotFound, local_day, local_time, money, now, read_form, redirect, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
 from bot.host.consents import volunteer_refusals
@@ -54,6 +54,7 @@ __all__ = [
     "message_when",
     "recorded_already",
     "routes",
+    "send_back_to",
     "unanswered_json",
 ]
 
@@ -296,12 +297,45 @@ async def _closing_cancels(conn: AsyncConnection, appointments: list[Any], at: d
 
 @dataclass(frozen=True)
 class SentBack:
-    """A form of the case page that was refused, shown again at the form: why, and what was entered (to correct, not
-    to type again); `chosen`, the boxes ticked."""
+    """A form of the case page that was refused, shown again at itself: `form`, its id on the page; why; and what was
+    entered in the fields it keeps (each field's values as posted: a box ticked is one of them), to correct, not to
+    type again."""
 
+    form: str
     error: str
-    entered: dict[str, str]
-    chosen: tuple[str, ...] = ()
+    entered: Mapping[str, tuple[str, ...]]
+
+    def why(self, form: str) -> str | None:
+        """Why `form` was refused, when it is the form sent back."""
+        return self.error if form == self.form else None
+
+    def value(self, form: str, name: str, default: str = "") -> str:
+        """What `form`'s field holds: as entered when it is the form sent back, else `default`."""
+        if form != self.form:
+            return default
+        values = self.entered.get(name, ())
+        return values[-1] if values else ""
+
+    def chosen(self, form: str, name: str, value: object, default: bool = False) -> bool:
+        """Whether `form`'s option or box `value` of the field `name` is chosen: as entered when it is the form sent
+        back, else `default`."""
+        return str(value) in self.entered.get(name, ()) if form == self.form else default
+
+
+# The case page as it is opened: no form sent back.
+_NONE_SENT_BACK = SentBack("", "", {})
+
+
+def send_back_to(form: str, *fields: str) -> SendBack:
+    """What a refused case-page form answers (`guard(..., send_back=...)`): the case page with the form `form` (its id
+    on the page) sent back at itself, why, and what was entered in its `fields`."""
+
+    async def sent_back(request: Request, me: StaffSession, status: int, why: str) -> Response | None:
+        posted = await read_form(request)
+        entered = {name: tuple(str(value) for value in posted.getlist(name)) for name in fields}
+        return await _page(request, me, status, SentBack(form, why, entered))
+
+    return sent_back
 
 
 @guard("admin", "adviser")
@@ -309,15 +343,21 @@ async def _case_page(request: Request, me: StaffSession) -> Response:
     return await case_page(request, me)
 
 
-async def case_page(
-    request: Request, me: StaffSession, status_code: int = 200, consent_form: SentBack | None = None
-) -> Response:
-    """The case page of the case in the path; with `consent_form`, its form to record a consent sent back (a refusal:
-    it offers no call, and writes nothing but the view's audit entry, as the page shows the tenant's data again)."""
+async def case_page(request: Request, me: StaffSession) -> Response:
+    """The case page of the case in the path."""
+    page = await _page(request, me, 200, None)
+    return page if page is not None else _not_found(request)
+
+
+async def _page(request: Request, me: StaffSession, status_code: int, sent_back: SentBack | None) -> Response | None:
+    """The case page of the case in the path; with `sent_back`, one of its forms sent back at itself (a refusal: it
+    offers no call, and writes nothing but the view's audit entry, as the page shows the tenant's data again). None
+    when that form is not on the page as the case is now (it moved on meanwhile: no call to end, no longer held):
+    nothing to come back at, and the refusal is the page every form has."""
     case_id = case_id_of(request)
     rt = runtime(request)
     at = now(request)
-    if consent_form is None:
+    if sent_back is None:
         await _offer_due_call(request, case_id, at)
     async with rt.db.read() as conn:
         found = await load_case(conn, case_id)
@@ -363,21 +403,18 @@ async def case_page(
         sharing = await sharing_panel(conn, case, tenant, at)
         volunteers = [p for p in people if p.role == "volunteer"]
         refused = await conn.run_sync(volunteer_refusals, case.id, [v.id for v in volunteers], at)
-    async with rt.db.write() as conn:
-        await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
-    seen_by_sessions(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
-    seen_by_sessions(request).shown(me.session_id, _unanswered_scope(case_id), (u.id for u in unanswered))
     emails = {p.id: p.email for p in people}
     holders = [i for i in (case.assignee_id, case.volunteer_id) if i is not None and i not in emails]
     if holders:  # a holder no longer active (deactivated) is still named, not "None"
         async with rt.db.read() as conn:
             named = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(holders)))
             emails.update({row.id: row.email for row in named})
-    return render(
+    page = render(
         request,
         "case.html",
         status_code,
-        consent_form=consent_form,
+        # A refused form shown again at itself (`send_back_to`): why, at the form, and what was entered.
+        sent_back=sent_back or _NONE_SENT_BACK,
         case=case,
         tenant=tenant,
         first_name=first_name(tenant.name),
@@ -441,6 +478,13 @@ async def case_page(
         mine=case.assignee_id == me.staff_id,
         last_id=shown.messages[-1].id if shown.messages else 0,
     )
+    if sent_back is not None and f'id="{sent_back.form}-error"'.encode() not in page.body:
+        return None
+    async with rt.db.write() as conn:
+        await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")
+    seen_by_sessions(request).shown(me.session_id, case_id, (m.id for m in shown.messages))
+    seen_by_sessions(request).shown(me.session_id, _unanswered_scope(case_id), (u.id for u in unanswered))
+    return page
 
 
 def _unanswered_scope(case_id: int) -> str:

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import SentBack, case_in_path, case_page, recorded_already
+from bot.console.case_page import case_in_path, recorded_already, send_back_to
 from bot.console.ids import path_id
 from bot.console.messaging import telegram_open
 from bot.console.sessions import StaffSession, guard
@@ -64,7 +64,7 @@ def _recipient(form: FormData, kinds: tuple[str, ...]) -> tuple[str, str | None]
     return kind, name
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("ask-consent", "recipient_kind", "recipient", "kinds", "purpose"))
 async def _ask(request: Request, me: StaffSession) -> Response:
     """Send the tenant the full wording on Telegram with yes/no buttons."""
     case, tenant = await case_in_path(request)
@@ -129,19 +129,14 @@ def _given_at(raw: str, zone: ZoneInfo, at: datetime, today: date) -> datetime:
     return min(datetime.combine(day, time(12), zone), at)
 
 
-# The fields of the form to record a consent, as it is shown again when refused (the boxes ticked apart).
-_RECORD_FIELDS = ("method", "recipient_kind", "recipient", "purpose", "signed_on", "wording")
-
-
-async def _record_form_back(request: Request, me: StaffSession, status: int, why: str) -> Response:
-    """The case page with the form to record a consent sent back at itself: why, and what was entered."""
-    form = await read_form(request)
-    entered = {name: str(form.get(name) or "") for name in _RECORD_FIELDS}
-    chosen = tuple(kind for kind in DATA_KINDS if kind in form.getlist("kinds"))
-    return await case_page(request, me, status, consent_form=SentBack(why, entered, chosen))
-
-
-@guard("admin", "adviser", send_back=_record_form_back)
+# A form left short comes back at itself on the case page, with why and what was entered (the boxes ticked apart).
+@guard(
+    "admin",
+    "adviser",
+    send_back=send_back_to(
+        "record-consent", "method", "recipient_kind", "recipient", "kinds", "purpose", "signed_on", "wording"
+    ),
+)
 async def _record(request: Request, me: StaffSession) -> Response:
     """Record a consent the tenant gave the adviser: a signed form, or oral for the adviser's own advice. A form left
     short (a signed form's day missing) comes back on the case page at the form, with what was entered."""

@@ -30,6 +30,7 @@ from bot.store.schema import staff, staff_sessions
 __all__ = [
     "COOKIE",
     "SESSION_HOURS",
+    "SendBack",
     "StaffSession",
     "clear_cookie",
     "create_session",
@@ -50,8 +51,9 @@ SESSION_HOURS = 12
 
 Handler = Callable[[Request, "StaffSession"], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
-# A form's page with the form sent back at itself (status, why): what a refused form of that page shows.
-SendBack = Callable[[Request, "StaffSession", int, str], Awaitable[Response]]
+# A form's page with the form sent back at itself (status, why): what a refused form of that page shows; None when the
+# form is not on its page any more (the refusal page every form has says why then).
+SendBack = Callable[[Request, "StaffSession", int, str], Awaitable[Response | None]]
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,9 @@ async def _refused_change(
         return render(request, "message.html", status_code=404, title=_("Not found"), message=sentence(shown(error)))
     if isinstance(error, FormError):
         title, status = _("Please check the form"), 422
-        if send_back is not None and not as_json:
-            return await send_back(request, me, status, sentence(shown(error)))
+        sent = None if send_back is None or as_json else await send_back(request, me, status, sentence(shown(error)))
+        if sent is not None:
+            return sent
     else:
         title, status = _("Not changed"), 409 if isinstance(error, CaseError) else 422
     if as_json:

@@ -1214,6 +1214,36 @@ async def test_a_consent_form_s_error_has_the_keyboard_s_place_without_a_ring(se
     assert served.csp_violations == []
 
 
+async def test_on_a_phone_a_refused_close_comes_back_at_its_form_as_typed_and_closes_once_corrected(
+    served: Served,
+) -> None:
+    """Closing as "other" without a note was a page of its own with a link back: on a phone the way back could reload
+    the case page and lose what was chosen. The case page comes back at the close form, the reason in view with the
+    keyboard's place, the outcome still chosen; the note added, the case closes."""
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-3-13", name="Omega Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await sign_in(served, "adviser@example.org", **PHONE)
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.click("#take")
+    await page.wait_for_selector("#close-case")
+    await page.select_option("#outcome", "other")
+    await page.click("#close-case button[type=submit]")
+    await page.wait_for_selector("#close-case-error")
+    focused = await page.evaluate("() => document.activeElement.id")
+    assert focused == "close-case-error" and await page.evaluate(ON_SCREEN, "#close-case-error")
+    assert "needs a note" in await page.inner_text("#close-case-error")
+    assert await page.input_value("#outcome") == "other"
+    await page.fill("#outcome-note", "Moved in with family")
+    await page.click("#close-case button[type=submit]")
+    await page.wait_for_url(re.compile(r"/console/\?closed="))
+    async with rt.db.read() as conn:
+        closed = (await conn.execute(select(cases.c.status, cases.c.outcome_note).where(cases.c.id == case_id))).one()
+    assert tuple(closed) == ("closed", "Moved in with family")
+    await context.close()
+    assert served.csp_violations == []
+
+
 async def test_on_a_phone_the_simulator_s_buttons_are_as_tall_as_a_finger(tmp_path: Path, chromium: Browser) -> None:
     """On a phone the simulator's clock field and its three buttons were 21 px tall and touched one another; the
     SMS/Telegram tabs were 31 px. Each is as tall as a finger, none over another."""

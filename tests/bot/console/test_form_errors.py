@@ -51,17 +51,6 @@ def test_every_field_a_console_form_posts_has_a_label_for_its_errors() -> None:
     assert named - NOT_FILLED_IN - set(FIELD_LABELS) == set()
 
 
-async def test_an_empty_internal_note_names_the_note_and_leads_back_to_the_case(
-    runtime: Runtime, client: httpx.AsyncClient
-) -> None:
-    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
-    await signed_in(runtime, client, danish=True)
-    page = f"/console/cases/{case_id}"
-    message, back = await refused(client, page, f"{page}/note", {"text": "  "})
-    assert message == "Udfyld feltet “Intern note”."
-    assert back == page
-
-
 async def test_a_signed_form_without_its_day_comes_back_at_the_form_with_what_was_entered(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:

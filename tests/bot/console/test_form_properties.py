@@ -455,6 +455,10 @@ def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(name for name, digest in before.items() if after.get(name) != digest)
 
 
+# The reason a form sent back at itself says, at the form (templates/console/_sent_back.html).
+_SENT_BACK = re.compile(r'<p class="error" role="alert" id="[a-z-]+-error" tabindex="-1" autofocus>')
+
+
 async def _check_refusal(world: World, form: Form, response: httpx.Response, changed: list[str], seen: int) -> None:
     """A 4xx stores nothing; a refused sign-in only counts its attempt (and says so in the audit log)."""
     if form.pattern == "/console/login" and response.status_code in (401, 429):
@@ -463,8 +467,9 @@ async def _check_refusal(world: World, form: Form, response: httpx.Response, cha
             new = (await conn.execute(select(audit_log.c.action).where(audit_log.c.id > seen))).scalars().all()
         assert new in ([], ["login.failed"]), new
         return
-    if form.pattern == "/console/cases/{case_id}/consents/record" and response.status_code == 422:
-        # Sent back on the case page, at the form: the page shows the tenant's data again, and its view is audited.
+    if response.status_code == 422 and _SENT_BACK.search(response.text):
+        # A case-page form sent back at itself on the case page (bot/console/case_page.py, send_back_to): the page
+        # shows the tenant's data again, and its view is audited.
         assert set(changed) <= {"audit_log", "audit_names"}, changed  # the entry, and the tenant it names
         async with world.rt.db.read() as conn:
             new = (await conn.execute(select(audit_log.c.action).where(audit_log.c.id > seen))).scalars().all()
