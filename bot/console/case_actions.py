@@ -103,7 +103,7 @@ def _back(case_id: int, part: str = "") -> Response:
     return redirect(f"/console/cases/{case_id}" + (f"#{part}" if part else ""))
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("take-case"))
 async def _take(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     once = _once(case.id, "taken", "taken", form_nonce(await request.form()))
@@ -160,7 +160,7 @@ async def _by_holder(
     return _back(case.id)
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("take-back-task"))
 async def _take_back(request: Request, me: StaffSession) -> Response:
     def volunteer(case: Any) -> str:
         return f"volunteer=staff:{case.volunteer_id}"
@@ -171,7 +171,7 @@ async def _take_back(request: Request, me: StaffSession) -> Response:
     )
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("release-case"))
 async def _release(request: Request, me: StaffSession) -> Response:
     return await _by_holder(request, me, case_ops.release_case, "case.release", once_as="released")
 

@@ -289,3 +289,20 @@ async def test_a_form_no_longer_on_the_page_is_refused_on_the_page_every_form_ha
     said = html.unescape(answer.text)
     assert "Udfyld feltet “Udfald”." in said and f'<a href="{page}" data-back id="back-to-form">' in said
     assert 'id="thread"' not in said and await _audited(runtime, "case.view") == viewed
+
+
+async def test_taking_and_releasing_with_a_damaged_form_come_back_at_their_buttons(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    case_id = await add_case(runtime, await add_tenant(runtime, "R-1"))
+    await signed_in(runtime, client, danish=True)
+    page = f"/console/cases/{case_id}"
+    for action, form_id, what in (
+        (f"{page}/take", "take-case", "taken"),
+        (f"{page}/release", "release-case", "released"),
+    ):
+        answer, why, _ = await _refused(client, page, action, form_id, {"nonce": "x"})
+        assert why == "Formularen er beskadiget: genindlæs siden."
+        done, again = await _corrected(client, answer, action, {})
+        assert done.status_code == 303 and again.headers["location"] == f"{page}?already={what}"
+    assert await _audited(runtime, "case.take") == 1 and await _audited(runtime, "case.release") == 1
