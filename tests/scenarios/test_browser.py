@@ -1288,24 +1288,24 @@ async def test_the_english_simulator_says_its_clock_in_english_with_the_chosen_d
 
 
 async def test_on_a_phone_the_way_back_to_a_refused_form_is_a_button_and_keeps_what_was_chosen(served: Served) -> None:
-    """Closing a case as "other" without a note opens a page that says so; its way back to the form was a link a line
-    of text tall (16 px) on a phone. It is a button as tall as a finger, and the form comes back as it was left."""
+    """A court filing dated in the future opens a page that says so (the case page's own forms come back at themselves;
+    the court's, shared with the tenant page, have this page); its way back to the form was a link a line of text tall
+    (16 px) on a phone. It is a button as tall as a finger, and the form comes back as it was left."""
     rt = served.rt
     case_id = await add_case(rt, await add_tenant(rt, "4711-9-08", name="Phone Tenant", phone=TENANT_PHONE))
     await add_person(rt, "adviser@example.org", "adviser")
     context, page = await sign_in(served, "adviser@example.org", **PHONE)
     await page.goto(f"{served.url}/console/cases/{case_id}")
-    await page.tap("#take")
-    await page.locator("#outcome").wait_for()
-    await page.select_option("#outcome", "other")
+    tomorrow = (today(rt) + timedelta(days=1)).isoformat()
+    await page.fill("#filed-on", tomorrow)
     async with page.expect_navigation():
-        await page.tap("form[action$='/close'] button[type=submit]")
+        await page.tap("#court button[type=submit]")
     found = await page.evaluate(TARGETS, "#back-to-form, #start-page")
     assert len(found["targets"]) == 2 and found["overlaps"] == [], found
     for text, height, width, _ in found["targets"]:
         assert height >= FINGER and width >= FINGER, (text, height, width)
     async with page.expect_navigation():
         await page.tap("#back-to-form")
-    assert await page.input_value("#outcome") == "other"
+    assert await page.input_value("#filed-on") == tomorrow
     await context.close()
     assert served.csp_violations == []
