@@ -102,8 +102,19 @@ _FLAGS = {"": False, "0": False, "nej": False, "no": False, "1": True, "ja": Tru
 # Control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) and the Unicode line and paragraph
 # separators. A tab or line break inside a quoted cell is a slip in the ledger's export, and it would break a
 # text message, a log line or a CSV someone opens later: refused with its line and column, never mended.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_NAMES = {"\t": "a tab", **dict.fromkeys("\n\r\u2028\u2029", "a line break")}
+# Control characters, line breaks, and the controls of direction that reorder what follows them (an override, an
+# embedding, an isolate: "Amira \u202enesnaH" shows as "Amira Hansen", a name that is not the one stored, on every
+# page and export). A direction mark (U+200E, U+200F, U+061C) only tells a neutral character its side: a name
+# keeps it.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NAMES = {
+    "\t": "a tab",
+    **dict.fromkeys("\n\r\u2028\u2029", "a line break"),
+    **{
+        chr(code): f"the direction control U+{code:04X}, which shows the text in another order"
+        for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    },
+}
 # The days of a tenancy that are past by definition: a påkrav is sent and received, a tenancy terminated, a case filed
 # and the kommune told before a file can say so. A later day is a typo (2062 for 2026, a day and month swapped) or a
 # plan, and it would drive the reminders' timing silently: refused at its line, saying what to write instead. (The

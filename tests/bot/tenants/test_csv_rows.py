@@ -516,6 +516,8 @@ def test_progress_is_reported_for_large_files() -> None:
         ("Test\x7fPerson", "the control character U+007F"),
         ("Test\x85Person", "the control character U+0085"),
         ("Test\u2028Person", "a line break"),
+        ("Amira \u202enesnaH", "the direction control U+202E, which shows the text in another order"),
+        ("Amira \u2067Hansen", "the direction control U+2067, which shows the text in another order"),
     ],
 )
 def test_control_characters_are_refused_with_line_and_column(cell: str, what: str) -> None:
