@@ -1132,6 +1132,8 @@ _ORDINAL_NAMES = "|".join(sorted(_ORDINALS, key=len, reverse=True))
 # Not inside a number ("1.5/2"), but right after "d." ("d.2/1").
 _NOT_IN_NUMBER = r"(?<![\d,])(?<!\d\.)"
 _FULL = re.compile(rf"{_NOT_IN_NUMBER}(\d{{1,2}})[./-](\d{{1,2}})[./-](\d{{4}}|\d{{2}})(?!\d)")
+# A date as a calendar or a phone writes it ("2026-12-15"): that day, never an amount of 2026 kr.
+_ISO = re.compile(r"(?<![\d.,/-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/-]|[.,]\d)")
 # "2. januar", "the 2nd of January", and as it is said: "2 i januar", "2 in January".
 _DAY_MONTH = re.compile(
     rf"{_NOT_IN_NUMBER}(\d{{1,2}}|{_ORDINAL_NAMES})(?:\.|st|nd|rd|th)? ?(?:(?:of|i|in) )?({_MONTH_NAMES})\b"
@@ -1244,6 +1246,9 @@ def _numeric_mentions(plain: str, today: date) -> tuple[str, list[tuple[int, dat
     def full(m: re.Match[str]) -> str:
         return masked(m, _full_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), today))
 
+    def iso(m: re.Match[str]) -> str:
+        return masked(m, _full_date(int(m.group(3)), int(m.group(2)), int(m.group(1)), today))
+
     def day_month(m: re.Match[str]) -> str:
         day = _ORDINALS.get(m.group(1)) or int(m.group(1))
         month, year = _MONTHS[m.group(2)], m.group(3)
@@ -1258,7 +1263,13 @@ def _numeric_mentions(plain: str, today: date) -> tuple[str, list[tuple[int, dat
     def short(m: re.Match[str]) -> str:
         return masked(m, _next_day_month(int(m.group(1)), int(m.group(2)), today))
 
-    for pattern, replaced in ((_FULL, full), (_DAY_MONTH, day_month), (_MONTH_DAY, month_day), (_SHORT, short)):
+    for pattern, replaced in (
+        (_ISO, iso),
+        (_FULL, full),
+        (_DAY_MONTH, day_month),
+        (_MONTH_DAY, month_day),
+        (_SHORT, short),
+    ):
         plain = pattern.sub(replaced, plain)
     found.sort(key=lambda pair: pair[0])
     return plain, found
@@ -1527,10 +1538,6 @@ def find_date(text: str, today: date, *, strict: bool = False) -> date | None:
     return _the_date(*_dates(_plain(text), today, strict=strict))
 
 
-# A date as a calendar writes it ("2026-12-14"), read as the day/month year it is ("14/12 2026").
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-
-
 def rest_day(text: str, today: date) -> date | None:
     """The day a message names for the rest ("3000 nu og resten den 20.", "the rest on friday"), or None; bare numbers
     are not read as days, and a part of the rest ("noget af resten den 20") is no rest."""
@@ -1542,7 +1549,7 @@ def dates_named(text: str, today: date) -> list[date]:
     """Every placed date on/after today a longer text names as written ("fristen den 9. december", "fredag
     13/12", "2026-12-14"; "efter den 9." names the 9th), in order and once each; bare numbers are not read as
     days."""
-    _words, found = _found(_plain(_ISO_DATE.sub(r"\3/\2 \1", text)), today, strict=True)
+    _words, found = _found(_plain(text), today, strict=True)
     return list(dict.fromkeys(f.value for f in found if f.value is not None))
 
 

@@ -194,6 +194,11 @@ def test_option_number(text: str, expected: int | None) -> None:
         ("500 kr i 2027", 50000),
         ("i 2027 kr", 202700),
         ("2027", 202700),
+        # A date as a phone writes it ("2026-12-15") is no amount of 2026 kr; a sum beside it still is.
+        ("2026-12-15", None),
+        ("2026-11-01", None),
+        ("2000 kr 2026-12-15", 200000),
+        ("2026", 202600),
     ],
 )
 def test_amount_in_ore(text: str, ore: int | None) -> None:
@@ -292,6 +297,12 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("weds", date(2026, 12, 9)),
         ("om fjorten dage", date(2026, 12, 17)),
         ("om et par dage", None),  # a time, no day: which day is asked
+        # A date as a phone writes it, year first: that day; one passed or no date at all is none.
+        ("2026-12-15", date(2026, 12, 15)),
+        ("betaler 2027-01-02", date(2027, 1, 2)),
+        ("2026-11-01", None),
+        ("2026-13-40", None),
+        ("2026", None),
     ],
 )
 def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | None) -> None:
@@ -361,6 +372,7 @@ def test_every_date_a_longer_text_names_as_written_once_each() -> None:
     assert dates_named("Remember the deadline on 9 December", TODAY) == [date(2026, 12, 9)]
     assert dates_named("ring 12345678, vi ses kl 15", TODAY) == []  # a phone number and a time are no days
     assert dates_named("det var den 1. december", TODAY) == []  # a day that has passed is not placed
+    assert dates_named("fristen er 2026-12-14, ikke 2026-11-01", TODAY) == [date(2026, 12, 14)]
 
 
 def test_an_amount_in_a_message_about_something_else_must_look_like_rent() -> None:

@@ -1097,6 +1097,18 @@ def test_a_part_with_no_day_asked_when_is_a_part_not_a_miss(
     assert not [e for e in events if isinstance(e, PromiseRecorded)]
 
 
+@pytest.mark.parametrize("question", ["when", "rest_when"])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("text", ["2026-12-15", "jeg betaler 2026-12-15"])
+def test_a_date_written_year_first_asked_when_is_a_promise_for_that_day(
+    text: str, channel: Channel, question: str
+) -> None:
+    """ "2026-12-15", as a phone pastes a date, asked when: a promise for the 15th, never a part of 2026 kr."""
+    state, events = resume(_at_date_question(question, "da", channel), TextReceived(text, channel), NOW)
+    assert [e for e in events if isinstance(e, PromiseRecorded)] == [PromiseRecorded(date(2026, 12, 15))]
+    assert (state.data["pay_on"], state.data.get("amount")) == ("2026-12-15", None)
+
+
 _ASKED_WITH_A_DAY = [
     ("da", "jeg kan først betale den 20, kan en rådgiver ringe til mig?"),
     ("da", "Jeg er syg og kan først betale den 20. Ring til mig"),
