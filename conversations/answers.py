@@ -211,6 +211,12 @@ _NO_WHOLE = frozenset({
     "i am ok", "i am okay", "i am good", "i am ok thanks", "i am okay thanks", "i am good thanks", "i am ok thank you",
     "i am okay thank you", "i am good thank you", "no i am ok", "no i am good", "nah i am ok", "nah i am good",
 })  # fmt: skip
+# "Fint", "det er fint med mig": a yes only as (nearly) all that is said. Beside a no ("nej, det er fint") it is a no
+# thanks, and in a longer message ("jeg har det fint", "det går ikke så fint") it says how the tenant is.
+_YES_WHOLE = frozenset({
+    "fint", "det er fint", "helt fint", "det er helt fint", "fint med mig", "det er fint med mig", "fint for mig",
+    "det er fint for mig",
+})  # fmt: skip
 # All is well, said: a no thanks, never "ok, call me". Asked ("alt i orden?", "er alt i orden"), it is no answer.
 _ALL_WELL = ("alt er ok", "alt ok", "alt er godt", "alt i orden", "alt er i orden")
 _ASKED_BEFORE = frozenset({"er", "is"})
@@ -473,6 +479,7 @@ _FOLDED_PART_WITH_PAY = tuple(_fold(p) for p in _PART_WITH_PAY)
 _PART_WITH_PAY_PHRASES = _Phrases.of(_FOLDED_PART_WITH_PAY)
 _FOLDED_HARDSHIP_WHOLE = frozenset(_fold(p) for p in _HARDSHIP_WHOLE)
 _FOLDED_NO_WHOLE = frozenset(_fold(p) for p in _NO_WHOLE)
+_FOLDED_YES_WHOLE = frozenset(_fold(p) for p in _YES_WHOLE)
 _FOLDED_PAID_WHOLE = frozenset(_fold(p) for p in _PAID_WHOLE)
 _ALL_PHRASES = _Phrases.of(_fold(p) for p in _ALL)
 _ALL_WELL_PHRASES = _Phrases.of(_fold(p) for p in _ALL_WELL)
@@ -721,6 +728,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
         found.add("hardship")
     found.update(("no",) if whole in _FOLDED_NO_WHOLE else ())
+    found.update(("yes",) if whole in _FOLDED_YES_WHOLE else ())
     if not asks_something(text) and any(_says_all_well(clause) for clause in clauses):
         found.add("no")
     found.update(("paid",) if whole in _FOLDED_PAID_WHOLE else ())

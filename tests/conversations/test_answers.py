@@ -92,6 +92,18 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
         ("I'm ok", "en", "no"),
         ("yes I'm ok with that", "en", "yes"),
         ("yes im good with that", "en", "yes"),
+        # "Fint" is a yes as all that is said, as "det er ok" is; negated or beside a no it is a no, and in a longer
+        # message it says how the tenant is: no consent.
+        ("det er fint", "da", "yes"),
+        ("Fint.", "da", "yes"),
+        ("det er fint med mig", "da", "yes"),
+        ("det er ok", "da", "yes"),
+        ("det er ikke fint", "da", "no"),
+        ("nej, fint", "da", "no"),
+        ("nej det er fint", "da", "no"),
+        ("det er fint, jeg klarer det selv", "da", "no"),
+        ("jeg har det fint", "da", "-"),
+        ("det går ikke så fint", "da", "unrecognised"),
     ],
 )
 @pytest.mark.parametrize("channel", ["sms", "telegram"])

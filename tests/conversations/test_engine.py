@@ -598,7 +598,7 @@ def test_a_caption_the_question_cannot_read_is_answered_as_a_photo_and_uses_no_t
     assert "common.no_words" not in [e.template for e in events if isinstance(e, MessageRequested)]
 
 
-@pytest.mark.parametrize("text", ["ok", "Ok 👍", "fint", "okay", "👍", "ok tak"])
+@pytest.mark.parametrize("text", ["ok", "Ok 👍", "fint", "det er fint", "okay", "👍", "ok tak"])
 def test_an_ok_at_the_opening_question_is_no_request_for_an_adviser(text: str) -> None:
     """The opening question's "yes" means "yes, I need help: an adviser" — an "ok" only says the reminder was read:
     a kind word, the question waits as it was, and no consent question follows (a second "ok" would have given
