@@ -725,8 +725,12 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     for clause in clauses:
         found |= readings.found(clause.plain_set, clause.plain_text)
     told = "hardship" in found  # said in its own words ("syg", "mistet mit job"), not only a pay word negated
-    if any(clause.negated_pay for clause in clauses) or whole in _FOLDED_HARDSHIP_WHOLE:
+    negated_pay = any(clause.negated_pay for clause in clauses)
+    month_later = negated_pay and not told and _month_later(clauses, text)
+    if (negated_pay and not month_later) or whole in _FOLDED_HARDSHIP_WHOLE:
         found.add("hardship")
+    if month_later:
+        found.add("will_pay")  # "kan ikke betale før januar": a time without a day, which day is asked next
     found.update(("no",) if whole in _FOLDED_NO_WHOLE else ())
     found.update(("yes",) if whole in _FOLDED_YES_WHOLE else ())
     if not asks_something(text) and any(_says_all_well(clause) for clause in clauses):
@@ -1590,6 +1594,24 @@ _MONTH_END = frozenset({"sidst", "end"})
 _PAYDAY_WORDS = frozenset({"lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary", "paycheck"})
 _BY_MONTH = frozenset({"til", "efter", "i", "in", "sidst", "end", "by", "until", "after"})
 _WHOLE_MONTHS = frozenset(month for month in _MONTHS if len(month) > 3) | {"maj"}
+
+
+# A month after these says when a pay word negated can be paid ("kan ikke betale før januar", "can't pay until
+# January"). "For" is "før" only as typed so: "huslejen for januar" is January's rent; so is "huslejen til januar".
+_UNTIL_MONTH = frozenset({"foer", "inden", "indtil", "before", "until", "till"}) | _AFTER
+_TYPED_BEFORE = re.compile(r"\bf(?:ø|oe)r\b", re.IGNORECASE)
+
+
+def _month_later(clauses: Sequence[_Clause], text: str) -> bool:
+    """Whether a month with no day is named as when the tenant can pay ("kan ikke betale før januar")."""
+    typed_before = _TYPED_BEFORE.search(text) is not None
+    return any(
+        word in _WHOLE_MONTHS
+        and index
+        and (clause.words[index - 1] in _UNTIL_MONTH or (clause.words[index - 1] == "for" and typed_before))
+        for clause in clauses
+        for index, word in enumerate(clause.words)
+    )
 
 
 def _says_when_vaguely(words: Sequence[str]) -> bool:

@@ -1694,6 +1694,41 @@ def test_a_time_without_a_day_at_the_opening_question_is_asked_which_day(languag
     assert (state.step, state.retries) == ("when", 0)
 
 
+@pytest.mark.parametrize("path", [(), ("2",)], ids=["question", "when"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "kan ikke betale før januar"),
+        ("da", "jeg kan ikke betale huslejen indtil februar"),
+        ("da", "kan ikke betale før efter januar"),
+        ("en", "I can't pay until January"),
+    ],
+)
+def test_cannot_pay_before_a_month_is_asked_which_day(language: str, text: str, path: tuple[str, ...]) -> None:
+    """ "Kan ikke betale før januar" says when they can pay, only not which day: asked which day, as "til januar" is,
+    never heard as hardship with the time dropped."""
+    state, events = resume(_asked("sms", language, path), TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["common.which_day"]
+    assert (state.step, state.retries) == ("when", 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kan ikke betale huslejen for januar",  # January's rent, not "før"
+        "kan ikke betale i januar",
+        "jeg er syg og kan ikke betale før januar",  # why, told: heard
+        "kan ikke betale",
+    ],
+)
+def test_cannot_pay_a_month_s_rent_or_with_a_reason_is_still_heard(text: str) -> None:
+    """A month's rent that cannot be paid, or a reason told beside the month, is hardship as before: heard, and help
+    offered."""
+    state, events = resume(_asked("sms", "da"), TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["hardship"]
+    assert state.step == "consent"
+
+
 @pytest.mark.parametrize("text", ["ja, fredag", "ja men først på fredag", "ja tak fredag"])
 def test_a_yes_with_a_day_at_the_opening_question_is_a_promise_for_that_day(text: str) -> None:
     """ "Ja, fredag" to "Brug for hjælp med huslejen?": the day is what they say they will do, kept and confirmed; a
