@@ -945,10 +945,11 @@ def _wants_person(words: Sequence[str]) -> bool:
             word in _CALLING
             and (
                 not _TO_ME.isdisjoint(after)
-                # "ring efter kl 16", "ja, ring gerne": a request; "ring til banken" is a call to someone else
+                # "ring efter kl 16", "ja, ring gerne", "fredag og ring": a request; "ring til banken" is a call to
+                # someone else
                 or (
                     word in _CALL_NOW
-                    and (index == 0 or words[index - 1] in _LEADING)
+                    and (index == 0 or words[index - 1] in _LEADING or words[index - 1] in _AND)
                     and after[:1] not in (("til",), ("to",))
                 )
                 or (len(before) == 2 and before[0] in _ASKING_HOW and before[1] in _ASKED_WHO)  # "kan I ringe?"

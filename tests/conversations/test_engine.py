@@ -1623,6 +1623,8 @@ def test_a_number_whose_words_answer_what_it_leads_to_is_that_answer() -> None:
         ("da", "fredag og ring til mig"),
         ("da", "på fredag, men ring gerne"),
         ("da", "fredag og I må gerne ringe til mig"),
+        ("da", "fredag og ring gerne"),
+        ("da", "på fredag og ring"),
         ("en", "friday and call me"),
         ("en", "on Friday and please call me"),
     ],
@@ -1663,6 +1665,15 @@ def test_a_day_and_a_call_wish_at_the_opening_question_keep_the_day_as_the_promi
     assert [e for e in events if isinstance(e, PromiseRecorded)] == [PromiseRecorded(date(2026, 12, 4))]
     assert _templates(events) == ["payment_check.promised_asked", "payment_check.heard", "consent.ask"]
     assert (state.step, state.data["pay_on"]) == ("consent", "2026-12-04")
+
+
+@pytest.mark.parametrize("text", ["fredag og ring til banken", "fredag, og jeg ringer til kommunen"])
+def test_a_day_and_a_call_to_someone_else_asked_when_is_the_promise_alone(text: str) -> None:
+    """ "Fredag og ring til banken": a call of the tenant's own to someone else asks nothing of us; Friday is promised
+    and confirmed, no consent question."""
+    _state, events = resume(_asked("sms", "da", ("2",)), TextReceived(text, "sms"), NOW)
+    assert [e for e in events if isinstance(e, PromiseRecorded)] == [PromiseRecorded(date(2026, 12, 4))]
+    assert _templates(events) == ["payment_check.promised"]
 
 
 @pytest.mark.parametrize(
