@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -326,14 +327,23 @@ class SentBack:
 _NONE_SENT_BACK = SentBack("", "", {})
 
 
-def send_back_to(form: str, *fields: str) -> SendBack:
+# Where a refused form was posted from, when its path names no case (a referral's decision, a tenant's court case):
+# its id on the case page and that case; None when it was not on a case page (that page's refusal says why then).
+FormPlace = Callable[[Request, FormData], Awaitable[tuple[str, int] | None]]
+
+
+def send_back_to(form: str | FormPlace, *fields: str) -> SendBack:
     """What a refused case-page form answers (`guard(..., send_back=...)`): the case page with the form `form` (its id
-    on the page) sent back at itself, why, and what was entered in its `fields`."""
+    on the page of the case in the path, or where `form` finds it) sent back at itself, why, and what was entered in
+    its `fields`."""
 
     async def sent_back(request: Request, me: StaffSession, status: int, why: str) -> Response | None:
         posted = await read_form(request)
+        place = (form, case_id_of(request)) if isinstance(form, str) else await form(request, posted)
+        if place is None:
+            return None
         entered = {name: tuple(str(value) for value in posted.getlist(name)) for name in fields}
-        return await _page(request, me, status, SentBack(form, why, entered))
+        return await _page(request, me, status, SentBack(place[0], why, entered), place[1])
 
     return sent_back
 
@@ -349,12 +359,14 @@ async def case_page(request: Request, me: StaffSession) -> Response:
     return page if page is not None else _not_found(request)
 
 
-async def _page(request: Request, me: StaffSession, status_code: int, sent_back: SentBack | None) -> Response | None:
-    """The case page of the case in the path; with `sent_back`, one of its forms sent back at itself (a refusal: it
-    offers no call, and writes nothing but the view's audit entry, as the page shows the tenant's data again). None
-    when that form is not on the page as the case is now (it moved on meanwhile: no call to end, no longer held):
-    nothing to come back at, and the refusal is the page every form has."""
-    case_id = case_id_of(request)
+async def _page(
+    request: Request, me: StaffSession, status_code: int, sent_back: SentBack | None, case_id: int | None = None
+) -> Response | None:
+    """The case page of the case in the path (or `case_id`); with `sent_back`, one of its forms sent back at itself (a
+    refusal: it offers no call, and writes nothing but the view's audit entry, as the page shows the tenant's data
+    again). None when that form is not on the page as the case is now (it moved on meanwhile: no call to end, no
+    longer held): nothing to come back at, and the refusal is the page every form has."""
+    case_id = case_id_of(request) if case_id is None else case_id
     rt = runtime(request)
     at = now(request)
     if sent_back is None:

@@ -6,6 +6,9 @@ the help sought and the tenant's contact, as they stand — each part only when 
 (`bot.host.consents.may_share`, asked again whenever the referral is shown, so a withdrawn or lapsed consent
 stops the next request). A printable page and a JSON download for the adviser, both audited; there is no API
 route, and nothing of it goes by SMS. The kommune's decision (date and outcome) is recorded on the case page.
+
+A form of the case page refused for what was entered (a FormError) comes back at itself there, with why and what was
+entered (`send_back_to`); a refusal for the case's state (a CaseError) is a page of its own.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_in_path
+from bot.console.case_page import case_id_of, case_in_path, send_back_to
 from bot.console.ids import id_from, path_id
 from bot.console.messaging import send_to_tenant, telegram_open
 from bot.console.sessions import StaffSession, guard
@@ -132,7 +135,7 @@ _NO_CONSENT = N_(
 )
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("make-referral", "consent_id", "help"))
 async def _create(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     if case.status == "closed":
@@ -285,7 +288,15 @@ def _date(form: FormData, name: str) -> date:
     return parse_day(field(form, name, max_length=10), name)
 
 
-@guard("admin", "adviser")
+async def _decision_form(request: Request, _posted: FormData) -> tuple[str, int] | None:
+    """The decision's form on the page of the referral's case (None: no such referral)."""
+    referral_id = path_id(request, "referral_id", N_("There is no such referral."))
+    async with runtime(request).db.read() as conn:
+        case_id = await conn.scalar(select(referrals.c.case_id).where(referrals.c.id == referral_id))
+    return None if case_id is None else (f"decide-referral-{referral_id}", case_id)
+
+
+@guard("admin", "adviser", send_back=send_back_to(_decision_form, "decision", "decided_on"))
 async def _decision(request: Request, me: StaffSession) -> Response:
     """The kommune's answer: its date and outcome."""
     referral_id = path_id(request, "referral_id", N_("There is no such referral."))
@@ -311,7 +322,7 @@ async def _decision(request: Request, me: StaffSession) -> Response:
     return redirect(f"/console/cases/{referral.case_id}#referrals")
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("add-step", "kind"))
 async def _add_step(request: Request, me: StaffSession) -> Response:
     """Track a step beside the referral: boligstøtte from Udbetaling Danmark, or free debt counselling."""
     case, tenant = await case_in_path(request)
@@ -338,7 +349,12 @@ async def _add_step(request: Request, me: StaffSession) -> Response:
     return redirect(f"/console/cases/{case.id}#referrals")
 
 
-@guard("admin", "adviser")
+async def _step_form(request: Request, _posted: FormData) -> tuple[str, int] | None:
+    """The step's form on the page of the case in the path."""
+    return f"move-step-{path_id(request, 'task_id', N_('There is no such step.'))}", case_id_of(request)
+
+
+@guard("admin", "adviser", send_back=send_back_to(_step_form, "status"))
 async def _move_step(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     task_id = path_id(request, "task_id", N_("There is no such step."))
@@ -367,7 +383,7 @@ async def _move_step(request: Request, me: StaffSession) -> Response:
     return redirect(f"/console/cases/{case.id}#referrals")
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to("help-text"))
 async def _help_text(request: Request, me: StaffSession) -> Response:
     """Send the tenant the text about the kommune's help (it says to apply before paying) — on Telegram only."""
     case, tenant = await case_in_path(request)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from bot.host import cases as case_ops
 from bot.runtime import Runtime
-from bot.store.schema import audit_log, case_tasks, cases, outbox, staff, tenants
+from bot.store.schema import audit_log, case_tasks, cases, consents, outbox, referrals, staff, tenants
 from tests.support.console import (
     add_case,
     add_person,
@@ -306,3 +306,80 @@ async def test_taking_and_releasing_with_a_damaged_form_come_back_at_their_butto
         done, again = await _corrected(client, answer, action, {})
         assert done.status_code == 303 and again.headers["location"] == f"{page}?already={what}"
     assert await _audited(runtime, "case.take") == 1 and await _audited(runtime, "case.release") == 1
+
+
+async def _kommune_consent(rt: Runtime, client: httpx.AsyncClient, page: str) -> int:
+    """The tenant's signed consent to share everything with a kommune unit for the case, recorded on its page."""
+    shown = (await client.get(page)).text
+    data: dict[str, str | list[str]] = {
+        "csrf_token": csrf_of(shown),
+        "nonce": form_nonce_of(shown, f"{page}/consents/record") or "",
+        "method": "signed_form",
+        "recipient_kind": "kommune",
+        "recipient": "Aarhus Kommune, Ydelsescenter",
+        "purpose": "Ansøgning om hjælp til huslejen",
+        "signed_on": today(rt).isoformat(),
+        "wording": "Samtykkeerklæring, version 3",
+        "kinds": ["rent_position", "letters", "household", "contact"],
+    }
+    assert (await client.post(f"{page}/consents/record", data=data)).status_code == 303
+    async with rt.db.read() as conn:
+        return int(
+            (await conn.execute(select(consents.c.id).where(consents.c.recipient_kind == "kommune"))).scalar_one()
+        )
+
+
+async def test_the_referral_forms_come_back_at_themselves_with_what_was_chosen(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    _, page = await _held(runtime, client, chat_id=4242)
+    consent = str(await _kommune_consent(runtime, client, page))
+    # A referral with a kind of help the form does not offer: the help ticked stays ticked, the consent chosen.
+    action = f"{page}/referrals"
+    typed: dict[str, str | list[str]] = {"consent_id": consent, "help": ["one_off_grant", "lottery"]}
+    answer, why, form = await _refused(client, page, action, "make-referral", typed)
+    assert why == "Vælg den hjælp, lejeren søger."
+    assert f'<option value="{consent}" selected>' in form
+    assert 'value="one_off_grant" checked>' in form and 'value="money_management">' in form
+    done, again = await _corrected(client, answer, action, {"consent_id": consent, "help": ["one_off_grant"]})
+    assert done.status_code == 303 and again.headers["location"] == done.headers["location"]
+    async with runtime.db.read() as conn:
+        (referral,) = (await conn.execute(select(referrals.c.id))).scalars().all()
+    # The kommune's decision dated tomorrow: the decision chosen and the day typed come back at that referral's form.
+    action = f"/console/referrals/{referral}/decision"
+    tomorrow = (today(runtime) + timedelta(days=1)).isoformat()
+    typed = {"decision": "refused", "decided_on": tomorrow}
+    answer, why, form = await _refused(client, page, action, f"decide-referral-{referral}", typed)
+    assert why == "Afgørelsen kan ikke være dateret i fremtiden."
+    assert '<option value="refused" selected>' in form and f'value="{tomorrow}"' in form
+    done, _ = await _corrected(client, answer, action, {**typed, "decided_on": today(runtime).isoformat()})
+    assert done.status_code == 303 and done.headers["location"] == f"{page}#referrals"
+    async with runtime.db.read() as conn:
+        decided = (await conn.execute(select(referrals.c.decision, referrals.c.decided_on))).one()
+    assert decided == ("refused", today(runtime))
+    # A step the form does not offer, then one it does: tracked once.
+    action = f"{page}/steps"
+    answer, why, _ = await _refused(client, page, action, "add-step", {"kind": "lottery"})
+    assert why == "Vælg et skridt."
+    done, again = await _corrected(client, answer, action, {"kind": "boligstoette"})
+    assert done.status_code == 303 and again.status_code == 409
+    async with runtime.db.read() as conn:
+        (step,) = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "boligstoette"))).all()
+    action = f"{page}/steps/{step.id}"
+    answer, why, _ = await _refused(client, page, action, f"move-step-{step.id}", {"status": "lottery"})
+    assert why == "Vælg en status fra listen."
+    done, _ = await _corrected(client, answer, action, {"status": "applied"})
+    assert done.status_code == 303
+    async with runtime.db.read() as conn:
+        assert (
+            await conn.execute(select(case_tasks.c.status).where(case_tasks.c.id == step.id))
+        ).scalar_one() == "applied"
+    # The text about the kommune's help, its form damaged: sent once when sent from the page it came back on.
+    action = f"{page}/help-text"
+    answer, why, _ = await _refused(client, page, action, "help-text", {"nonce": "x"})
+    assert why == "Formularen er beskadiget: genindlæs siden."
+    done, again = await _corrected(client, answer, action, {})
+    assert done.status_code == 303 and again.status_code == 303
+    async with runtime.db.read() as conn:
+        sent = await conn.execute(select(func.count()).select_from(outbox).where(outbox.c.template == "help.kommune"))
+    assert sent.scalar_one() == 1
