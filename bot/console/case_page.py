@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
+from bot.console.court_words import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.crisis import crisis_holds, hold_words
 from bot.console.delivery import Delivery, DeliveryFacts, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number

@@ -6,11 +6,15 @@ of court cases and rent events, with an audit entry. The kommune notice of almen
 print-friendly page per tenant — that a rent case was filed with the fogedret on a day, the tenant's name and
 address, the organisation's name, nothing more — whose view is audited; "record the notice as sent" stamps the day.
 Volunteers and caretakers get 403 here, as on every adviser page.
+
+A court form of the case page refused for what was entered (a FormError) comes back at itself there, with why and what
+was entered (`send_back_to`); on the tenant's page, and for the notice, the refusal is the page every form has.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -21,40 +25,37 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
+from bot.console.case_page import send_back_to
+from bot.console.court_words import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, field_name, now, parse_day, redirect, render, runtime, today
 from bot.i18n import N_, local_day
-from bot.store.schema import tenants
+from bot.store.schema import cases, tenants
 from bot.tenants import court
 from bot.tenants.csv_rows import after_today
 
 __all__ = ["MEETING_LABELS", "OUTCOME_LABELS", "STEP_LABELS", "routes"]
 
-# The words the case page shows for the stored codes (msgids: the template translates them).
-OUTCOME_LABELS = {
-    "called_off": N_("called off (after payment or agreement)"),
-    "postponed": N_("postponed"),
-    "carried_out": N_("carried out by the fogedret"),
-    "moved_out": N_("the tenant moved out"),
-}
-MEETING_LABELS = {"court": N_("at the court"), "address": N_("at the address")}
-# The steps of the rent path (rent_events.kind).
-STEP_LABELS = {
-    "demand": N_("påkrav sent"),
-    "termination": N_("termination (ophævelse)"),
-    "filing": N_("filed with the fogedret"),
-    "court_date": N_("court date"),
-    # A court date that is no longer the court date (bot.tenants.court.Step.shown).
-    "court_date_moved": N_("court date (moved)"),
-    "court_date_called_off": N_("court date (called off)"),
-    "postponed": N_("court date postponed"),
-    "called_off": N_("eviction called off"),
-    "carried_out": N_("eviction carried out"),
-    "moved_out": N_("moved out"),
-    "kommune_notified": N_("kommune notified"),
-}
 _BACK = re.compile(r"^/console/(cases|tenants)/\d{1,18}$")
+_CASE_PAGE = re.compile(r"^/console/cases/(\d{1,18})$")
+
+
+def _on_case_page(form_id: str) -> Callable[[Request, FormData], Awaitable[tuple[str, int] | None]]:
+    """Where a court form was posted from: the page of the tenant's case its `back` names (the form `form_id` there),
+    or None (the tenant's page)."""
+
+    async def place(request: Request, posted: FormData) -> tuple[str, int] | None:
+        back = posted.get("back")
+        found = _CASE_PAGE.match(back) if isinstance(back, str) else None
+        if found is None:
+            return None
+        case_id = int(found.group(1))
+        async with runtime(request).db.read() as conn:
+            tenant_id = await conn.scalar(select(cases.c.tenant_id).where(cases.c.id == case_id))
+        return (form_id, case_id) if tenant_id == _tenant_id(request) else None
+
+    return place
 
 
 def _tenant_id(request: Request) -> int:
@@ -94,7 +95,11 @@ def _refused(exc: court.CourtError) -> FormError:
     return FormError(exc.msgid, **exc.values)
 
 
-@guard("admin", "adviser")
+@guard(
+    "admin",
+    "adviser",
+    send_back=send_back_to(_on_case_page("court-filing"), "filed_on", "court_date", "court_date_passed"),
+)
 async def _filing(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
     form = await request.form()
@@ -121,7 +126,11 @@ async def _filing(request: Request, me: StaffSession) -> Response:
     return _back(form, tenant.id)
 
 
-@guard("admin", "adviser")
+@guard(
+    "admin",
+    "adviser",
+    send_back=send_back_to(_on_case_page("court-details"), "retskreds", "meeting_kind", "reached_by_phone"),
+)
 async def _details(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
     form = await request.form()
@@ -148,7 +157,7 @@ async def _details(request: Request, me: StaffSession) -> Response:
     return _back(form, tenant.id)
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_to(_on_case_page("court-outcome-form"), "outcome", "on", "court_date"))
 async def _outcome(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
     form = await request.form()

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
-from bot.console.court import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
+from bot.console.court_words import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.crisis import crisis_holds, hold_words
 from bot.console.ids import path_id
 from bot.console.inbox import checks, reason_words, urgency

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from bot.host import cases as case_ops
 from bot.runtime import Runtime
-from bot.store.schema import audit_log, case_tasks, cases, consents, outbox, referrals, staff, tenants
+from bot.store.schema import audit_log, case_tasks, cases, consents, court_cases, outbox, referrals, staff, tenants
 from tests.support.console import (
     add_case,
     add_person,
@@ -383,3 +383,51 @@ async def test_the_referral_forms_come_back_at_themselves_with_what_was_chosen(
     async with runtime.db.read() as conn:
         sent = await conn.execute(select(func.count()).select_from(outbox).where(outbox.c.template == "help.kommune"))
     assert sent.scalar_one() == 1
+
+
+async def test_the_court_forms_come_back_at_themselves_on_the_case_page_and_not_on_the_tenants(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    case_id, page = await _held(runtime, client)
+    async with runtime.db.read() as conn:
+        tenant_id = (await conn.execute(select(cases.c.tenant_id).where(cases.c.id == case_id))).scalar_one()
+    court = f"/console/tenants/{tenant_id}/court"
+    # A filing whose court date has passed, not said to be meant: both days come back, to tick the box and send again.
+    filed, passed = (today(runtime) - timedelta(days=30)).isoformat(), (today(runtime) - timedelta(days=2)).isoformat()
+    typed: dict[str, str | list[str]] = {"back": page, "filed_on": filed, "court_date": passed}
+    answer, why, form = await _refused(client, page, f"{court}/filing", "court-filing", typed)
+    assert why.startswith("Datoen i fogedretten") and "sæt kryds ved" in why
+    assert f'value="{filed}"' in form and f'value="{passed}"' in form and 'value="yes">' in form
+    # From the tenant's page the same refusal keeps that page's answer.
+    shown = (await client.get(f"/console/tenants/{tenant_id}")).text
+    elsewhere = await client.post(
+        f"{court}/filing", data={**typed, "back": f"/console/tenants/{tenant_id}", "csrf_token": csrf_of(shown)}
+    )
+    assert (
+        elsewhere.status_code == 422 and 'id="back-to-form"' in elsewhere.text and 'id="thread"' not in elsewhere.text
+    )
+    done, _ = await _corrected(client, answer, f"{court}/filing", {**typed, "court_date_passed": "yes"})
+    assert done.status_code == 303 and done.headers["location"] == page
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(court_cases))).scalar_one() == 1
+    # The details with a meeting place the form does not offer: the district and the phone answer come back.
+    typed = {"back": page, "retskreds": "Retten i Aarhus", "meeting_kind": "moon", "reached_by_phone": "no"}
+    answer, why, form = await _refused(client, page, f"{court}/details", "court-details", typed)
+    assert why == "Vælg, hvor fogedretten holder mødet."
+    assert 'value="Retten i Aarhus"' in form and '<option value="no" selected>' in form
+    done, _ = await _corrected(client, answer, f"{court}/details", {**typed, "meeting_kind": "court"})
+    assert done.status_code == 303
+    # A postponement without the new court date: the outcome and its day come back.
+    typed = {"back": page, "outcome": "postponed", "on": today(runtime).isoformat()}
+    answer, why, form = await _refused(client, page, f"{court}/outcome", "court-outcome-form", typed)
+    assert why == "En udsættelse kræver den nye dato i fogedretten."
+    assert '<option value="postponed" selected>' in form and f'value="{today(runtime).isoformat()}"' in form
+    assert '<option value="" disabled>' in form
+    later = (today(runtime) + timedelta(days=20)).isoformat()
+    done, _ = await _corrected(client, answer, f"{court}/outcome", {**typed, "court_date": later})
+    assert done.status_code == 303 and done.headers["location"] == page
+    async with runtime.db.read() as conn:
+        (kept,) = (
+            await conn.execute(select(court_cases.c.retskreds, court_cases.c.meeting_kind, court_cases.c.court_date))
+        ).all()
+    assert tuple(kept) == ("Retten i Aarhus", "court", today(runtime) + timedelta(days=20))
