@@ -406,6 +406,11 @@ async def test_the_court_forms_come_back_at_themselves_on_the_case_page_and_not_
     assert (
         elsewhere.status_code == 422 and 'id="back-to-form"' in elsewhere.text and 'id="thread"' not in elsewhere.text
     )
+    # Another tenant's court form naming this case page as its way back is not sent back at this case's form.
+    other = await add_tenant(runtime, "R-2", phone="+4520000002")
+    shown = (await client.get(page)).text
+    astray = await client.post(f"/console/tenants/{other}/court/filing", data={**typed, "csrf_token": csrf_of(shown)})
+    assert astray.status_code == 422 and 'id="back-to-form"' in astray.text and 'id="thread"' not in astray.text
     done, _ = await _corrected(client, answer, f"{court}/filing", {**typed, "court_date_passed": "yes"})
     assert done.status_code == 303 and done.headers["location"] == page
     async with runtime.db.read() as conn:
