@@ -1288,14 +1288,15 @@ async def test_the_english_simulator_says_its_clock_in_english_with_the_chosen_d
 
 
 async def test_on_a_phone_the_way_back_to_a_refused_form_is_a_button_and_keeps_what_was_chosen(served: Served) -> None:
-    """A court filing dated in the future opens a page that says so (the case page's own forms come back at themselves;
-    the court's, shared with the tenant page, have this page); its way back to the form was a link a line of text tall
-    (16 px) on a phone. It is a button as tall as a finger, and the form comes back as it was left."""
+    """A court filing dated in the future on the tenant's page opens a page that says so (the case page's forms come
+    back at themselves; the tenant page's court forms have this page); its way back to the form was a link a line of
+    text tall (16 px) on a phone. It is a button as tall as a finger, and the form comes back as it was left."""
     rt = served.rt
-    case_id = await add_case(rt, await add_tenant(rt, "4711-9-08", name="Phone Tenant", phone=TENANT_PHONE))
+    tenant_id = await add_tenant(rt, "4711-9-08", name="Phone Tenant", phone=TENANT_PHONE)
+    await add_case(rt, tenant_id)
     await add_person(rt, "adviser@example.org", "adviser")
     context, page = await sign_in(served, "adviser@example.org", **PHONE)
-    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.goto(f"{served.url}/console/tenants/{tenant_id}")
     tomorrow = (today(rt) + timedelta(days=1)).isoformat()
     await page.fill("#filed-on", tomorrow)
     async with page.expect_navigation():
