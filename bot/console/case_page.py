@@ -19,12 +19,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.court_words import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.crisis import crisis_holds, hold_words
 from bot.console.delivery import Delivery, DeliveryFacts, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
 from bot.console.inbox import origin_words, reason_words, urgency
-from bot.console.labels import ANSWER_LABELS, QUESTION_LABELS, flow_label, label
+from bot.console.labels import (
+    ANSWER_LABELS,
+    COURT_OUTCOME_LABELS,
+    COURT_STEP_LABELS,
+    MEETING_LABELS,
+    QUESTION_LABELS,
+    flow_label,
+    label,
+)
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import SendBack, StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
@@ -476,8 +483,8 @@ async def _page(
         outcomes=OUTCOMES,
         court=court,
         court_meetings=MEETING_LABELS,
-        court_outcomes=OUTCOME_LABELS,
-        court_steps=STEP_LABELS,
+        court_outcomes=COURT_OUTCOME_LABELS,
+        court_steps=COURT_STEP_LABELS,
         court_back=f"/console/cases/{case_id}",
         # The day of a moment in the organisation's zone (a signed form's consent: only its day was entered).
         local_day_of=partial(_local_day_of, ZoneInfo(rt.settings.timezone)),

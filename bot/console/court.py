@@ -26,7 +26,6 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
 from bot.console.case_page import send_back_to
-from bot.console.court_words import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.ids import path_id
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, field_name, now, parse_day, redirect, render, runtime, today
@@ -35,7 +34,7 @@ from bot.store.schema import cases, tenants
 from bot.tenants import court
 from bot.tenants.csv_rows import after_today
 
-__all__ = ["MEETING_LABELS", "OUTCOME_LABELS", "STEP_LABELS", "routes"]
+__all__ = ["routes"]
 
 _BACK = re.compile(r"^/console/(cases|tenants)/\d{1,18}$")
 _CASE_PAGE = re.compile(r"^/console/cases/(\d{1,18})$")

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console import accounts, court, delivery, labels, sharing
+from bot.console import accounts, delivery, labels, sharing
 from bot.console.inbox import ORIGINS, OUTREACH_PREFIX, OUTREACH_REASON, REASONS
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, render, runtime
@@ -33,9 +33,9 @@ EXPORT_WORDS: CodeWords = {
     "tenant.status": labels.TENANT_STATUS_LABELS,
     "tenant.channel_preference": labels.CHANNEL_PREFERENCE_LABELS,
     "court_cases.status": labels.CASE_STATUS_LABELS,
-    "court_cases.outcome": court.OUTCOME_LABELS,
-    "court_cases.meeting_kind": court.MEETING_LABELS,
-    "rent_events.kind": court.STEP_LABELS,
+    "court_cases.outcome": labels.COURT_OUTCOME_LABELS,
+    "court_cases.meeting_kind": labels.MEETING_LABELS,
+    "rent_events.kind": labels.COURT_STEP_LABELS,
     "rent_events.source": labels.SOURCE_LABELS,
     "balance_history.source": labels.SOURCE_LABELS,
     "messages.channel": labels.CHANNEL_LABELS,

@@ -21,10 +21,13 @@ __all__ = [
     "CONSENT_END_LABELS",
     "CONSENT_SCOPE_LABELS",
     "CONVERSATION_END_LABELS",
+    "COURT_OUTCOME_LABELS",
+    "COURT_STEP_LABELS",
     "EVENT_LABELS",
     "FLOW_LABELS",
     "LABELS",
     "LINK_CODE_LABELS",
+    "MEETING_LABELS",
     "OUTCOME_LABELS",
     "QUESTION_LABELS",
     "SOURCE_LABELS",
@@ -242,6 +245,29 @@ CONVERSATION_END_LABELS = {
     "no longer due": N_("no longer due"),
     "one a day": N_("the tenant already had a message from keephome that day"),
     **{status: words for status, words in TENANT_STATUS_LABELS.items() if status != "active"},
+}
+# A court case's stored codes in words, as the case page and the tenant's page show them (bot/console/court.py).
+COURT_OUTCOME_LABELS = {
+    "called_off": N_("called off (after payment or agreement)"),
+    "postponed": N_("postponed"),
+    "carried_out": N_("carried out by the fogedret"),
+    "moved_out": N_("the tenant moved out"),
+}
+MEETING_LABELS = {"court": N_("at the court"), "address": N_("at the address")}
+# The steps of the rent path (rent_events.kind).
+COURT_STEP_LABELS = {
+    "demand": N_("påkrav sent"),
+    "termination": N_("termination (ophævelse)"),
+    "filing": N_("filed with the fogedret"),
+    "court_date": N_("court date"),
+    # A court date that is no longer the court date (bot.tenants.court.Step.shown).
+    "court_date_moved": N_("court date (moved)"),
+    "court_date_called_off": N_("court date (called off)"),
+    "postponed": N_("court date postponed"),
+    "called_off": N_("eviction called off"),
+    "carried_out": N_("eviction carried out"),
+    "moved_out": N_("moved out"),
+    "kommune_notified": N_("kommune notified"),
 }
 # A consent's scope: the organisation's own advisers read the answers, or sharing with a named recipient.
 CONSENT_SCOPE_LABELS = {"adviser": N_("Our own advisers"), "share": N_("sharing with a named recipient")}

@@ -11,10 +11,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
-from bot.console.court_words import MEETING_LABELS, OUTCOME_LABELS, STEP_LABELS
 from bot.console.crisis import crisis_holds, hold_words
 from bot.console.ids import path_id
 from bot.console.inbox import checks, reason_words, urgency
+from bot.console.labels import COURT_OUTCOME_LABELS, COURT_STEP_LABELS, MEETING_LABELS
 from bot.console.sessions import StaffSession, guard
 from bot.console.unanswered import of_tenant
 from bot.console.web import NotFound, field, local_day, now, redirect, render, runtime, today
@@ -131,8 +131,8 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
         open_case_id=next((case.id for case in history if case.status in OPEN_STATUSES), None),
         court=court,
         court_meetings=MEETING_LABELS,
-        court_outcomes=OUTCOME_LABELS,
-        court_steps=STEP_LABELS,
+        court_outcomes=COURT_OUTCOME_LABELS,
+        court_steps=COURT_STEP_LABELS,
         court_back=f"/console/tenants/{tenant.id}",
         reason_words=reason_words,
         unanswered=unanswered,

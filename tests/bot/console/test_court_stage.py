@@ -161,7 +161,7 @@ async def test_a_termination_in_effect_says_plainly_that_the_landlord_may_ask_fo
 
 
 def test_the_rent_path_labels_cover_every_step_a_page_shows() -> None:
-    from bot.console.court import STEP_LABELS
+    from bot.console.labels import COURT_STEP_LABELS as STEP_LABELS
     from bot.tenants.court import EVENT_KINDS
 
     assert set(STEP_LABELS) == {*EVENT_KINDS, "court_date_moved", "court_date_called_off"}
