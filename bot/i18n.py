@@ -26,7 +26,7 @@ from babel.dates import format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.paths import TEMPLATES_DIR
 from scheduler.stage import TimelineStage
@@ -41,6 +41,7 @@ __all__ = [
     "Label",
     "Labels",
     "clock",
+    "console_templates",
     "current_language",
     "day_in",
     "format_locale",
@@ -216,6 +217,20 @@ def install(env: Environment) -> None:
     """Give a jinja2 environment `_`, `gettext` and `ngettext` in the request's language (new style)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def console_templates() -> Environment:
+    """A jinja2 environment of templates/console/ in the reader's language: HTML escaped, an unknown name an error
+    (the console's pages and a tenant's readable export share these templates and their rules)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR / "console")),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    install(env)
+    return env
 
 
 class Explained(Exception):

@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from python_multipart.exceptions import FormParserError
 from starlette.datastructures import FormData
@@ -23,6 +22,7 @@ from bot.i18n import (
     Explained,
     Label,
     clock,
+    console_templates,
     current_language,
     format_locale,
     gettext,
@@ -32,9 +32,7 @@ from bot.i18n import (
     speaking,
     use_language,
 )
-from bot.i18n import install as install_gettext
 from bot.inbound.inbox import clean_text
-from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
 from bot.store.election import role_held_somewhere
 from bot.tenants.csv_rows import local_today
@@ -62,14 +60,7 @@ __all__ = [
     "today",
 ]
 
-_env = Environment(
-    loader=FileSystemLoader(str(TEMPLATES_DIR / "console")),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-install_gettext(_env)
+_env = console_templates()
 
 
 def role_name(role: str) -> str:

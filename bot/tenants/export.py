@@ -26,7 +26,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, or_, select
 
@@ -34,15 +33,14 @@ from bot.i18n import (
     LANGUAGE_NAMES,
     N_,
     clock,
+    console_templates,
     current_language,
     gettext,
-    install,
     local_day,
     local_moment,
     money,
     reason_words,
 )
-from bot.paths import TEMPLATES_DIR
 from bot.store.audit import record_entry
 from bot.store.db import Database
 from bot.store.schema import (
@@ -82,14 +80,7 @@ __all__ = [
 FORMAT_VERSION = 1
 _MONEY = ("monthly_rent_ore", "balance_ore")
 
-_env = Environment(
-    loader=FileSystemLoader(str(TEMPLATES_DIR / "console")),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-install(_env)
+_env = console_templates()
 
 # For the page: "section.column" (the JSON's names, "case_events" for a case's events), or
 # "section.column@kind" for the rows of one kind ("conversations.…@untriggered" for conversations no reminder
