@@ -188,6 +188,26 @@ async def test_a_release_tells_a_tenant_on_their_channel_and_a_stopped_tenant_no
     assert [m.text for m in sandbox(runtime)["telegram"].to("777001")][-1] == released
 
 
+async def test_a_held_case_of_a_tenant_who_cannot_receive_messages_says_so_instead_of_offering_a_reply(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    stopped = await add_tenant(runtime, "R-1", name="Frida Holm", phone="+4520000001", status="stopped")
+    active = await add_tenant(runtime, "R-2", phone="+4520000002")
+    await signed_in_adviser(runtime, client)
+    pages = [f"/console/cases/{await add_case(runtime, tenant)}" for tenant in (stopped, active)]
+    for page in pages:
+        assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    held = (await client.get(pages[0])).text
+    assert 'id="reply-form"' not in held
+    assert "Frida cannot receive messages from keephome: stopped (wrote STOP). Reach them another way." in held
+    other = (await client.get(pages[1])).text
+    assert other.count('id="reply-form"') == 1 and 'id="no-reply"' not in other
+    # In Danish, as the staff read it.
+    token = csrf_of(held)
+    assert (await client.post("/console/me/language", data={"language": "da", "csrf_token": token})).status_code == 303
+    assert "Frida kan ikke modtage beskeder fra keephome: afmeldt (skrev STOP)." in (await client.get(pages[0])).text
+
+
 async def test_taking_a_case_tells_the_tenant_and_the_bot_stays_quiet(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
