@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +28,7 @@ from bot.console.case_page import case_in_path, recorded_already, send_back_to
 from bot.console.ids import id_from
 from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
-from bot.console.once import Once, lock_case
+from bot.console.once import Once, case_form, lock_case
 from bot.console.sessions import StaffSession, guard
 from bot.console.unanswered import TENANT_SHOWN, deal_with, theirs
 from bot.console.web import (
@@ -77,12 +76,6 @@ def _holder(case: Any, me: StaffSession, unheld: bool = False) -> None:
     _refusal(case.status, case.assignee_id, me, unheld)
 
 
-def _once(case_id: int, kind: str, what: str, nonce: str) -> Once:
-    """A case form that does its work once (bot/console/once.py): sent again, the case page says it was done already
-    (`what`, a key of `case_page.ALREADY`)."""
-    return Once(case_id, kind, nonce, partial(recorded_already, case_id, what))
-
-
 async def _still_holder(
     conn: AsyncConnection, case_id: int, me: StaffSession, unheld: bool = False, once: Once | None = None
 ) -> bool:
@@ -106,7 +99,7 @@ def _back(case_id: int, part: str = "") -> Response:
 @guard("admin", "adviser", send_back=send_back_to("take-case"))
 async def _take(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
-    once = _once(case.id, "taken", "taken", form_nonce(await request.form()))
+    once = case_form(case.id, "taken", "taken", form_nonce(await request.form()))
     if await once.done_before(request):
         return once.already()
     rt = runtime(request)
@@ -142,9 +135,9 @@ async def _by_holder(
     once_as: str | None = None,
 ) -> Response:
     """A change only the adviser who holds the case makes (checked again inside the write), with its audit entry;
-    with `once_as`, the kind of the case event it makes, a form that does its work once (`_once`)."""
+    with `once_as`, the kind of the case event it makes, a form that does its work once (`case_form`)."""
     case, _ = await case_in_path(request)
-    once = None if once_as is None else _once(case.id, once_as, once_as, form_nonce(await request.form()))
+    once = None if once_as is None else case_form(case.id, once_as, once_as, form_nonce(await request.form()))
     if once is not None and await once.done_before(request):
         return once.already()
     _holder(case, me, unheld)
@@ -275,7 +268,7 @@ async def _step(request: Request, me: StaffSession) -> Response:
     caretaker's door knock or postcard follows, for one caretaker or any)."""
     case, _ = await case_in_path(request)
     form = await request.form()
-    once = _once(case.id, "outreach", "step", form_nonce(form))
+    once = case_form(case.id, "outreach", "step", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     task_id = id_from(field(form, "task_id", max_length=20))
@@ -320,7 +313,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
     before, with the day, the time and the place only."""
     case, _ = await case_in_path(request)
     form = await request.form()
-    once = _once(case.id, "appointment", "appointment", form_nonce(form))
+    once = case_form(case.id, "appointment", "appointment", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     _holder(case, me)
@@ -369,7 +362,7 @@ async def _cancel_appointment(request: Request, me: StaffSession) -> Response:
     who was told of it hears that it is cancelled, day and time only; the volunteer's list no longer shows it."""
     case, _ = await case_in_path(request)
     form = await request.form()
-    once = _once(case.id, "appointment", "cancelled", form_nonce(form))
+    once = case_form(case.id, "appointment", "cancelled", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     _holder(case, me)
@@ -399,7 +392,7 @@ def _due(form: FormData, today_: date) -> date:
 async def _task(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
     form = await request.form()
-    once = _once(case.id, "task", "task", form_nonce(form))
+    once = case_form(case.id, "task", "task", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     _holder(case, me)
@@ -442,7 +435,7 @@ async def _task(request: Request, me: StaffSession) -> Response:
 async def _close(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     form = await request.form()
-    once = _once(case.id, "closed", "closed", form_nonce(form))
+    once = case_form(case.id, "closed", "closed", form_nonce(form))
     if await once.done_before(request):
         return once.already()
     _holder(case, me)

@@ -105,6 +105,12 @@ ALREADY = {
     "released": N_("This case was released to the queue already: the form was sent twice, and it is released once."),
     "cancelled": N_("This appointment was cancelled already: the form was sent twice, and it is cancelled once."),
     "task_taken_back": N_("This task was taken back already: the form was sent twice, and it is taken back once."),
+    # The referral forms (bot/console/referrals.py): the text about the kommune's help is sent once by its key.
+    "referral": N_("This referral was made already: the form was sent twice, and it is made once."),
+    "decision": N_("This decision was recorded already: the form was sent twice, and it is recorded once."),
+    "step_added": N_("This step is tracked already: the form was sent twice, and it is tracked once."),
+    "step_moved": N_("This step was moved on already: the form was sent twice, and it is moved once."),
+    "help_text": N_("The text about help was sent already: the form was sent twice, and it is sent once."),
 }
 
 

@@ -132,6 +132,11 @@ EVENT_LABELS = {
     "contact": N_("contact made"),
     # An adviser recorded a consent on the case page (bot/console/consents.py): its form's one-time value is kept here.
     "consent_recorded": N_("consent recorded"),
+    # The referral forms of the case page (bot/console/referrals.py): their form's one-time value is kept here.
+    "referral": N_("referral to the kommune made"),
+    "referral_decision": N_("the kommune's decision recorded"),
+    "step_added": N_("other help: a step tracked"),
+    "step_moved": N_("other help: a step moved on"),
     "outreach": N_("outreach"),
     "appointment": N_("appointment"),
     # Migration 0011 merged a tenant's open cases into the oldest; the text is the other case's number.

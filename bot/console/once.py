@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.console.case_page import recorded_already
 from bot.console.web import runtime
-from bot.host.cases import form_done, mark_form
+from bot.host.cases import form_done, form_event, mark_form
 from bot.store.schema import cases
 
-__all__ = ["Once", "lock_case"]
+__all__ = ["Once", "case_form", "lock_case"]
 
 
 async def lock_case(conn: AsyncConnection, case_id: int) -> Any:
@@ -62,3 +65,14 @@ class Once:
     async def mark(self, conn: AsyncConnection) -> None:
         """Mark the event the work has just made, in the work's transaction."""
         await conn.run_sync(mark_form, self.case_id, self.kind, self.nonce)
+
+    async def record(self, conn: AsyncConnection, staff_id: int, at: datetime) -> None:
+        """Make the case event of `kind` with the form's one-time value, in the work's transaction: for work that makes
+        no case event of its own (a referral, its decision, a step beside it)."""
+        await conn.run_sync(form_event, self.case_id, staff_id, self.kind, None, at, self.nonce)
+
+
+def case_form(case_id: int, kind: str, what: str, nonce: str) -> Once:
+    """A case-page form that does its work once: sent again, the case page says it was done already (`what`, a key of
+    `case_page.ALREADY`)."""
+    return Once(case_id, kind, nonce, partial(recorded_already, case_id, what))

@@ -7,6 +7,10 @@ the help sought and the tenant's contact, as they stand — each part only when 
 stops the next request). A printable page and a JSON download for the adviser, both audited; there is no API
 route, and nothing of it goes by SMS. The kommune's decision (date and outcome) is recorded on the case page.
 
+Each form of the case page here does its work once (bot/console/once.py): the same form sent again (a double click, a
+resend after a slow answer) changes nothing, writes no second audit entry and texts the tenant no second time; the
+case page says it was done already.
+
 A form of the case page refused for what was entered (a FormError) comes back at itself there, with why and what was
 entered (`send_back_to`); a refusal for the case's state (a CaseError) is a page of its own.
 """
@@ -25,9 +29,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record
-from bot.console.case_page import case_id_of, case_in_path, send_back_to
+from bot.console.case_page import case_id_of, case_in_path, recorded_already, send_back_to
 from bot.console.ids import id_from, path_id
 from bot.console.messaging import send_to_tenant, telegram_open
+from bot.console.once import case_form
 from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import DATA_KIND_LABELS, DECISIONS, HELP_KINDS, STEP_KINDS, STEP_STATUSES, STEPS_UNDER_WAY
 from bot.console.web import (
@@ -138,9 +143,12 @@ _NO_CONSENT = N_(
 @guard("admin", "adviser", send_back=send_back_to("make-referral", "consent_id", "help"))
 async def _create(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
+    form = await read_form(request)
+    once = case_form(case.id, "referral", "referral", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
-    form = await read_form(request)
     help_sought = _help(form)
     consent_id = id_from(field(form, "consent_id", max_length=20))
     if consent_id is None:
@@ -148,6 +156,8 @@ async def _create(request: Request, me: StaffSession) -> Response:
     rt = runtime(request)
     at = now(request)
     async with rt.db.write() as conn:
+        if await once.done_inside(conn):
+            return once.already()
         consent = (
             await conn.execute(
                 select(consents).where(
@@ -162,8 +172,8 @@ async def _create(request: Request, me: StaffSession) -> Response:
         ).first()
         if consent is None:
             raise CaseError(_NO_CONSENT)
-        # The same referral, made already and not decided (a double click on the form): that one, not a second that
-        # would count twice in the report.
+        # The same referral, made already and not decided (from a page shown before it was made): that one, not a
+        # second that would count twice in the report.
         undecided = (
             await conn.execute(
                 select(referrals.c.id, referrals.c.help_sought).where(
@@ -193,6 +203,7 @@ async def _create(request: Request, me: StaffSession) -> Response:
                 .returning(referrals.c.id)
             )
         ).scalar_one()
+        await once.record(conn, me.staff_id, at)
         detail = f"tenant:{tenant.id} referral:{referral_id} consent:{consent.id}"
         await record(conn, at, me.actor, "referral.create", f"case:{case.id}", detail)
     return redirect(f"/console/referrals/{referral_id}")
@@ -300,7 +311,14 @@ async def _decision_form(request: Request, _posted: FormData) -> tuple[str, int]
 async def _decision(request: Request, me: StaffSession) -> Response:
     """The kommune's answer: its date and outcome."""
     referral_id = path_id(request, "referral_id", N_("There is no such referral."))
+    async with runtime(request).db.read() as conn:
+        case_id = await conn.scalar(select(referrals.c.case_id).where(referrals.c.id == referral_id))
+    if case_id is None:
+        raise NotFound(N_("There is no such referral."))
     form = await read_form(request)
+    once = case_form(case_id, "referral_decision", "decision", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
     decision = field(form, "decision", max_length=32)
     if decision not in DECISIONS:
         raise FormError(N_("Choose the kommune's decision."))
@@ -309,6 +327,8 @@ async def _decision(request: Request, me: StaffSession) -> Response:
     if after_today(decided_on, today(request)):  # the import's rule: just after midnight it is tomorrow's date there
         raise FormError(N_("The decision cannot be dated in the future."))
     async with runtime(request).db.write() as conn:
+        if await once.done_inside(conn):
+            return once.already()
         referral = (await conn.execute(select(referrals).where(referrals.c.id == referral_id))).first()
         if referral is None:
             raise NotFound(N_("There is no such referral."))
@@ -317,6 +337,7 @@ async def _decision(request: Request, me: StaffSession) -> Response:
             .where(referrals.c.id == referral_id)
             .values(decision=decision, decided_on=decided_on, updated_at=at)
         )
+        await once.record(conn, me.staff_id, at)
         detail = f"tenant:{referral.tenant_id} referral:{referral_id} decision={decision}"
         await record(conn, at, me.actor, "referral.decision", f"case:{referral.case_id}", detail)
     return redirect(f"/console/cases/{referral.case_id}#referrals")
@@ -326,13 +347,19 @@ async def _decision(request: Request, me: StaffSession) -> Response:
 async def _add_step(request: Request, me: StaffSession) -> Response:
     """Track a step beside the referral: boligstøtte from Udbetaling Danmark, or free debt counselling."""
     case, tenant = await case_in_path(request)
+    form = await read_form(request)
+    once = case_form(case.id, "step_added", "step_added", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
     if case.status == "closed":
         raise CaseError(N_("The case is closed."))
-    kind = field(await read_form(request), "kind", max_length=24)
+    kind = field(form, "kind", max_length=24)
     if kind not in STEP_KINDS:
         raise FormError(N_("Choose a step."))
     at = now(request)
     async with runtime(request).db.write() as conn:
+        if await once.done_inside(conn):
+            return once.already()
         under_way = await conn.scalar(
             select(case_tasks.c.id).where(
                 case_tasks.c.case_id == case.id,
@@ -345,6 +372,7 @@ async def _add_step(request: Request, me: StaffSession) -> Response:
         task_id = await conn.run_sync(
             lambda sync: add_task(sync, case_id=case.id, tenant_id=tenant.id, kind=kind, now=at, created_by=me.staff_id)
         )
+        await once.record(conn, me.staff_id, at)
         await record(conn, at, me.actor, "step.add", f"case:{case.id}", f"tenant:{tenant.id} task:{task_id} {kind}")
     return redirect(f"/console/cases/{case.id}#referrals")
 
@@ -358,9 +386,15 @@ async def _step_form(request: Request, _posted: FormData) -> tuple[str, int] | N
 async def _move_step(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     task_id = path_id(request, "task_id", N_("There is no such step."))
-    status = field(await read_form(request), "status", max_length=16)
+    form = await read_form(request)
+    once = case_form(case.id, "step_moved", "step_moved", form_nonce(form))
+    if await once.done_before(request):
+        return once.already()
+    status = field(form, "status", max_length=16)
     at = now(request)
     async with runtime(request).db.write() as conn:
+        if await once.done_inside(conn):
+            return once.already()
         task = (
             await conn.execute(
                 select(case_tasks).where(
@@ -378,6 +412,7 @@ async def _move_step(request: Request, me: StaffSession) -> Response:
         await conn.run_sync(
             lambda sync: set_task_status(sync, status, at, case_tasks.c.id == task_id, finished=finished)
         )
+        await once.record(conn, me.staff_id, at)
         detail = f"tenant:{tenant.id} task:{task_id} {task.kind}={status}"
         await record(conn, at, me.actor, "step.update", f"case:{case.id}", detail)
     return redirect(f"/console/cases/{case.id}#referrals")
@@ -405,8 +440,9 @@ async def _help_text(request: Request, me: StaffSession) -> Response:
             key=f"case:{case.id}:help:{nonce}",
             author=me.actor,
         )
-        if queued:
-            await record(conn, at, me.actor, "message.send", f"case:{case.id}", "template=help.kommune")
+        if not queued:  # the same form sent again (the key its text went out by): sent once, audited once
+            return recorded_already(case.id, "help_text")
+        await record(conn, at, me.actor, "message.send", f"case:{case.id}", "template=help.kommune")
     rt.sender.wake()
     return redirect(f"/console/cases/{case.id}#referrals")
 

@@ -495,7 +495,7 @@ class Visit:
             consent_id = (
                 await conn.execute(select(schema.consents.c.id).where(schema.consents.c.recipient_kind == "kommune"))
             ).scalar()
-        referral = {"help": ["one_off_grant", "rent_help"], "consent_id": str(consent_id)}
+        referral = {"help": ["one_off_grant", "rent_help"], "consent_id": str(consent_id), "nonce": "referral-form-1"}
         await self.post(client, "referral", f"/console/cases/{case}/referrals", referral)
         async with self.world.rt.db.read() as conn:
             found = (await conn.execute(select(schema.referrals.c.id))).scalar()

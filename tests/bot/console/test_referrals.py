@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,7 +23,17 @@ from sqlalchemy import select, update
 from bot.app import create_app
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Clock, Runtime
-from bot.store.schema import audit_log, case_tasks, cases, consents, court_cases, referrals, tenants
+from bot.store.schema import (
+    audit_log,
+    case_events,
+    case_tasks,
+    cases,
+    consents,
+    court_cases,
+    outbox,
+    referrals,
+    tenants,
+)
 from bot.tenants.csv_rows import known_languages, local_today, parse_csv
 from bot.tenants.erase import erase
 from bot.tenants.export import export_tenant
@@ -36,6 +47,7 @@ from tests.support.console import (
     form_nonce_of,
     login,
     post_form,
+    posted_twice,
 )
 from tests.support.drive import drain, process_all, sandbox
 
@@ -125,6 +137,8 @@ async def make_referral(adviser: httpx.AsyncClient, case_id: int, consent_id: in
     shown = await adviser.get(page)
     data = [
         ("csrf_token", csrf_of(shown.text)),
+        # A page without the form (no kommune consent): the post a forged form would make.
+        ("nonce", form_nonce_of(shown.text, f"{page}/referrals") or "forged-nonce-0001"),
         ("consent_id", str(consent_id)),
         ("help", "one_off_grant"),
         ("help", "money_management"),
@@ -464,6 +478,66 @@ async def test_the_decision_and_the_steps_beside_the_referral_are_tracked(
     assert wrong.status_code == 422  # debt counselling is booked and done, not granted
     steps = await rows(rt, case_tasks)
     assert [(s.kind, s.status) for s in steps] == [("boligstoette", "applied"), ("debt_counselling", "open")]
+
+
+async def test_each_referral_form_sent_twice_does_its_work_once(rt: Runtime, adviser: httpx.AsyncClient) -> None:
+    """A double click, or a resend after a slow answer, sends a form again with the same one-time value: the referral,
+    the kommune's decision, a step tracked, a step moved on and the text about help are each done, audited and sent
+    once, and the case page says the second did nothing."""
+    _, case_id = await held_case(rt, adviser)
+    assert (await signed_form(adviser, case_id)).status_code == 303
+    (consent,) = await rows(rt, consents)
+    page = f"/console/cases/{case_id}"
+    seconds = {}
+    made = await posted_twice(adviser, page, f"{page}/referrals", {"consent_id": str(consent.id), "help": "rent_help"})
+    seconds["This referral was made already"] = made
+    (referral,) = await rows(rt, referrals)
+    decision = {"decision": "granted", "decided_on": "2026-03-02"}
+    seconds["This decision was recorded already"] = await posted_twice(
+        adviser, page, f"/console/referrals/{referral.id}/decision", decision
+    )
+    seconds["This step is tracked already"] = await posted_twice(
+        adviser, page, f"{page}/steps", {"kind": "boligstoette"}
+    )
+    (step,) = await rows(rt, case_tasks)
+    moved = await posted_twice(adviser, page, f"{page}/steps/{step.id}", {"status": "applied"})
+    seconds["This step was moved on already"] = moved
+    seconds["The text about help was sent already"] = await posted_twice(adviser, page, f"{page}/help-text", {})
+
+    for said, (first, second) in seconds.items():
+        assert (first.status_code, second.status_code) == (303, 303), said
+        assert said in (await adviser.get(second.headers["location"])).text, said
+    done = Counter(await actions(rt))
+    once = ("referral.create", "referral.decision", "step.add", "step.update", "message.send")
+    assert [done[action] for action in once] == [1, 1, 1, 1, 1]
+    assert [(r.decision, r.decided_on) for r in await rows(rt, referrals)] == [("granted", date(2026, 3, 2))]
+    assert [(s.kind, s.status) for s in await rows(rt, case_tasks)] == [("boligstoette", "applied")]
+    events = Counter(e.kind for e in await rows(rt, case_events))
+    assert [events[k] for k in ("referral", "referral_decision", "step_added", "step_moved")] == [1, 1, 1, 1]
+    assert [m.template for m in await rows(rt, outbox)].count("help.kommune") == 1
+    await drain(rt.sender)
+    assert len([m for m in sandbox(rt)["telegram"].to(str(CHAT)) if "kommune" in m.text.lower()]) == 1
+    # The case's history names what was done, once each.
+    history = html.unescape((await adviser.get(page)).text)
+    assert history.count("referral to the kommune made") == 1
+    assert history.count("other help: a step moved on") == 1
+
+
+async def test_two_steps_moved_from_one_page_are_both_moved(rt: Runtime, adviser: httpx.AsyncClient) -> None:
+    """One page's forms for two steps are two forms: moving the second (the browser's back to the page that moved the
+    first) is no repeat of the first."""
+    _, case_id = await held_case(rt, adviser)
+    page = f"/console/cases/{case_id}"
+    for kind in ("boligstoette", "debt_counselling"):
+        assert (await post_form(adviser, page, f"{page}/steps", {"kind": kind})).status_code == 303
+    first, second = await rows(rt, case_tasks)
+    shown = (await adviser.get(page)).text
+    for step, status in ((first, "applied"), (second, "done")):
+        action = f"{page}/steps/{step.id}"
+        data = {"status": status, "nonce": form_nonce_of(shown, action) or "", "csrf_token": csrf_of(shown)}
+        assert (await adviser.post(action, data=data)).headers["location"] == f"{page}#referrals"
+    assert [s.status for s in await rows(rt, case_tasks)] == ["applied", "done"]
+    assert Counter(await actions(rt))["step.update"] == 2
 
 
 @pytest.mark.parametrize(
