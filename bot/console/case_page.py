@@ -438,8 +438,10 @@ async def _page(
         request,
         "case.html",
         status_code,
-        # A refused form shown again at itself (`send_back_to`): why, at the form, and what was entered.
+        # A refused form shown again at itself (`send_back_to`): why, at the form, and what was entered; the page is
+        # then shown at the form's address, and says its own (base.html).
         sent_back=sent_back or _NONE_SENT_BACK,
+        own_address=None if sent_back is None else f"/console/cases/{case_id}",
         case=case,
         tenant=tenant,
         first_name=first_name(tenant.name),

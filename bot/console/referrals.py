@@ -307,6 +307,16 @@ async def _decision_form(request: Request, _posted: FormData) -> tuple[str, int]
     return None if case_id is None else (f"decide-referral-{referral_id}", case_id)
 
 
+@guard("admin", "adviser")
+async def _decision_page(request: Request, me: StaffSession) -> Response:
+    """The decision's address opened as a page (its refusal, shown there, reloaded without scripts, or bookmarked): the
+    page of the referral's case, at its referrals."""
+    place = await _decision_form(request, FormData())
+    if place is None:
+        raise NotFound(N_("There is no such referral."))
+    return redirect(f"/console/cases/{place[1]}#referrals")
+
+
 @guard("admin", "adviser", send_back=send_back_to(_decision_form, "decision", "decided_on"))
 async def _decision(request: Request, me: StaffSession) -> Response:
     """The kommune's answer: its date and outcome."""
@@ -457,4 +467,5 @@ def routes() -> list[BaseRoute]:
         Route("/console/referrals/{referral_id}.json", _download, methods=["GET"]),
         Route("/console/referrals/{referral_id}", _print, methods=["GET"]),
         Route("/console/referrals/{referral_id}/decision", _decision, methods=["POST"]),
+        Route("/console/referrals/{referral_id}/decision", _decision_page, methods=["GET"]),
     ]

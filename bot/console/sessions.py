@@ -234,13 +234,17 @@ async def page_not_found(request: Request, exc: Exception) -> Response:
 
 
 async def method_not_allowed(request: Request, exc: Exception) -> Response:
-    """An address a console form posts to, opened as a page (an error page's address reloaded, /console/logout
-    typed): a page in the person's language that leads on, with the methods the address takes. Elsewhere the plain
-    405 it always was."""
+    """An address a console form posts to, opened as a page (a refused form's page, shown at that address, reloaded
+    without scripts or bookmarked; an error page's address reloaded): the page the form is on (`form_page`); with no
+    page but the start page above it (/console/logout typed), a page in the person's language that leads on, with the
+    methods the address takes. Elsewhere the plain 405 it always was."""
     headers = exc.headers if isinstance(exc, HTTPException) else None
     if not _console_page(request) or request.method not in ("GET", "HEAD"):
         detail = exc.detail if isinstance(exc, HTTPException) else "Method Not Allowed"
         return PlainTextResponse(detail, status_code=405, headers=headers)
+    page = form_page(request)
+    if page != "/console/":
+        return redirect(page)
     response = await _leading_on(
         request,
         405,

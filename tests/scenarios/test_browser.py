@@ -1244,6 +1244,35 @@ async def test_on_a_phone_a_refused_close_comes_back_at_its_form_as_typed_and_cl
     assert served.csp_violations == []
 
 
+async def test_a_refused_form_s_page_has_the_case_page_s_address_so_a_reload_opens_the_case_page(
+    served: Served,
+) -> None:
+    """A refused form came back at itself with the address it was posted to in the address bar: a reload sent the form
+    again, a bookmark of it opened no page. The address bar says the case page's address: a reload opens the case page
+    (the form not sent again), and the form's address opened as a page leads there too."""
+    rt = served.rt
+    case_id = await add_case(rt, await add_tenant(rt, "4711-3-14", name="Omega Tenant", phone=TENANT_PHONE))
+    await add_person(rt, "adviser@example.org", "adviser")
+    context, page = await sign_in(served, "adviser@example.org")
+    case_page = f"{served.url}/console/cases/{case_id}"
+    await page.goto(case_page)
+    await page.click("#take")
+    await page.wait_for_selector("#close-case")
+    await page.select_option("#outcome", "other")
+    await page.click("#close-case button[type=submit]")
+    await page.wait_for_selector("#close-case-error")
+    assert page.url == case_page
+    reloaded = await page.reload()
+    assert reloaded is not None and (reloaded.request.method, reloaded.status) == ("GET", 200)
+    assert page.url == case_page and await page.query_selector("#close-case-error") is None
+    bookmarked = await page.goto(f"{case_page}/close")
+    assert bookmarked is not None and bookmarked.status == 200 and page.url == case_page
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(cases.c.status).where(cases.c.id == case_id))).scalar_one() == "taken"
+    await context.close()
+    assert served.csp_violations == []
+
+
 async def test_on_a_phone_the_simulator_s_buttons_are_as_tall_as_a_finger(tmp_path: Path, chromium: Browser) -> None:
     """On a phone the simulator's clock field and its three buttons were 21 px tall and touched one another; the
     SMS/Telegram tabs were 31 px. Each is as tall as a finger, none over another."""

@@ -35,6 +35,14 @@
     }
     set.call(form, "data-sending", "1");
   });
+  // A page shown at the address its form posted to (a case page's form refused and sent back at itself) says its own
+  // address (data-address on <main>): put in the address bar, a reload opens the page (not the form's address, and
+  // without asking to send the form again), and so does a bookmark or a copied link.
+  var main = document.getElementById("main");
+  var address = main && get.call(main, "data-address");
+  if (address && window.history.replaceState && window.location.pathname !== address) {
+    window.history.replaceState(window.history.state, "", address);
+  }
   window.addEventListener("pageshow", function () {
     var forms = document.querySelectorAll("form[data-sending]");
     for (var i = 0; i < forms.length; i++) remove.call(forms[i], "data-sending");

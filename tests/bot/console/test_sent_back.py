@@ -436,3 +436,40 @@ async def test_the_court_forms_come_back_at_themselves_on_the_case_page_and_not_
             await conn.execute(select(court_cases.c.retskreds, court_cases.c.meeting_kind, court_cases.c.court_date))
         ).all()
     assert tuple(kept) == ("Retten i Aarhus", "court", today(runtime) + timedelta(days=20))
+
+
+async def test_a_refused_form_s_page_gives_the_case_page_s_address_and_each_form_s_address_leads_to_its_page(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A refused form comes back at itself at the address it was posted to, which is no page: reloaded, bookmarked or
+    copied, it was "This is no page". The page gives the case page's address (forms.js puts it in the address bar), and
+    every address a form of the case page posts to, opened as a page, leads to the page the form is on."""
+    case_id, page = await _held(runtime, client, chat_id=4242)
+    async with runtime.db.read() as conn:
+        tenant_id = (await conn.execute(select(cases.c.tenant_id).where(cases.c.id == case_id))).scalar_one()
+    consent = str(await _kommune_consent(runtime, client, page))
+    made = await post_form(client, page, f"{page}/referrals", {"consent_id": consent, "help": "one_off_grant"})
+    assert made.status_code == 303
+    assert (await post_form(client, page, f"{page}/steps", {"kind": "boligstoette"})).status_code == 303
+    answer, _, _ = await _refused(client, page, f"{page}/note", "add-note", {"text": " "})
+    assert f'<main id="main" tabindex="-1" data-address="{page}">' in answer.text
+    assert "data-address" not in (await client.get(page)).text  # shown at its own address, it has nothing to say
+
+    def leads_to(action: str) -> str:
+        if action.startswith("/console/referrals/"):  # a referral's decision: its case's page, at the referrals
+            return f"{page}#referrals"
+        if action.startswith(f"/console/tenants/{tenant_id}/"):  # the court forms are on the tenant's page too
+            return f"/console/tenants/{tenant_id}"
+        return page
+
+    actions = re.findall(r'<form method="post" action="([^"]+)"', answer.text)
+    opened = {action: await client.get(action) for action in actions if action != "/console/logout"}
+    assert {action: (r.status_code, r.headers.get("location")) for action, r in opened.items()} == {
+        action: (303, leads_to(action)) for action in opened
+    }
+    for form in ("note", "release", "referrals", "steps", "consents/record"):
+        assert f"{page}/{form}" in opened, form
+    assert any(action.endswith("/decision") for action in opened) and any("/court/" in action for action in opened)
+    # An address no page is above (signing out, typed): the page that says it is no page, and leads on.
+    signed_out = await client.get("/console/logout")
+    assert signed_out.status_code == 405 and "location" not in signed_out.headers
