@@ -35,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
+from bot.console.case_page import SentBack
 from bot.console.delivery import DeliveryFacts, delivery, facts_by_message
 from bot.console.ids import id_from, path_id
 from bot.console.messaging import place_fits_sms, send_to_tenant
@@ -48,6 +49,7 @@ from bot.console.web import (
     form_nonce,
     local_time,
     now,
+    read_form,
     redirect,
     render,
     runtime,
@@ -126,6 +128,14 @@ async def _my_task(request: Request, me: StaffSession) -> tuple[Any, Any]:
 
 @guard("volunteer")
 async def _tasks(request: Request, me: StaffSession) -> Response:
+    return await _tasks_page(request, me)
+
+
+async def _tasks_page(
+    request: Request, me: StaffSession, status_code: int = 200, sent_back: SentBack | None = None
+) -> Response:
+    """The volunteer's tasks and appointments; with `sent_back`, one of its forms refused and shown again at itself
+    (`_move_sent_back`)."""
     rt = runtime(request)
     async with rt.db.read() as conn:
         rows = (
@@ -186,6 +196,11 @@ async def _tasks(request: Request, me: StaffSession) -> Response:
     return render(
         request,
         "tasks.html",
+        status_code,
+        # A move refused for what was entered: why, at its form, and the day, time and place as entered; the page is
+        # then shown at the form's address, and says its own (base.html).
+        sent_back=sent_back or SentBack("", "", {}),
+        own_address=None if sent_back is None else "/console/tasks",
         tasks=tasks,
         sent=_sent_notice(request, last_sent),
         moved=request.query_params.get("moved") == "1",
@@ -372,7 +387,18 @@ async def _missed(request: Request, me: StaffSession) -> Response:
     return await _mark(request, me, "missed")
 
 
-@guard("volunteer")
+async def _move_sent_back(request: Request, me: StaffSession, status: int, why: str) -> Response | None:
+    """A move refused for what was entered (a day or time that is none, a place that cannot go by SMS): the tasks page
+    with that appointment's form at itself, why, and the day, time and place as entered, to correct rather than type
+    again on a phone. None when the appointment is not on the page (the refusal page every form has says why)."""
+    posted = await read_form(request)
+    form = f"move-{path_id(request, 'task_id', N_('There is no such appointment.'))}"
+    entered = {name: tuple(str(value) for value in posted.getlist(name)) for name in ("day", "time", "place")}
+    page = await _tasks_page(request, me, status, SentBack(form, why, entered))
+    return page if f'id="{form}-error"'.encode() in page.body else None
+
+
+@guard("volunteer", send_back=_move_sent_back)
 async def _move(request: Request, me: StaffSession) -> Response:
     task_id = path_id(request, "task_id", N_("There is no such appointment."))
     form = await request.form()

@@ -197,6 +197,37 @@ async def test_a_moved_appointment_is_confirmed_again_and_only_the_new_reminder_
     assert list(statuses) == ["moved", "open"]
 
 
+async def test_a_move_refused_for_its_place_comes_back_at_its_form_as_typed(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """A volunteer on a phone moves an appointment to a place with an amount in it: the refusal was a page of its own,
+    and the day, time and place were typed again. The tasks page comes back at that appointment's form with why (given
+    the keyboard's place) and all three as typed, at the tasks page's address; corrected there, it moves once."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    await book(client, case_id, volunteer)
+    await drain(rt.sender)
+    await signed_in(rt, client, "volunteer@example.org", "")
+    async with rt.db.read() as conn:
+        [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
+    move = f"/console/appointments/{task}/move"
+    typed = {"day": "2026-03-10", "time": "10:00", "place": "Byvej 2, bring 500 kr"}
+    refused = await post_form(client, "/console/tasks", move, typed)
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    form = page[page.index(f'id="move-{task}"') : page.index("</form>", page.index(f'id="move-{task}"'))]
+    assert f'id="move-{task}-error" tabindex="-1" autofocus>The place goes to the tenant by SMS' in form
+    assert 'value="2026-03-10"' in form and 'value="10:00"' in form and 'value="Byvej 2, bring 500 kr"' in form
+    assert page.count("autofocus") == 1 and '<main id="main" tabindex="-1" data-address="/console/tasks">' in page
+    again = await client.post(move, data={**typed, "place": "Beboerhuset, Byvej 2", "csrf_token": csrf_of(page)})
+    assert again.status_code == 303
+    async with rt.db.read() as conn:
+        statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
+    assert list(statuses) == ["moved", "open"]
+
+
 async def test_an_appointment_moved_before_its_confirmation_went_is_confirmed_as_new(
     served: tuple[Runtime, httpx.AsyncClient],
 ) -> None:
