@@ -306,7 +306,8 @@ _CORRECTABLE = frozenset({
     "april", "juni", "juli", "august", "september", "oktober", "november", "december", "january", "february",
     "march", "october", "telegram",
 })  # fmt: skip
-_RIGHT_AS_WRITTEN = _PAST_WEEKDAYS | frozenset({"betales", "betaling", "betalinger", "pengene", "monday's"})
+# "Free" is no "fre" (Friday) with a letter doubled: "is it free", "feel free to call" name no day.
+_RIGHT_AS_WRITTEN = _PAST_WEEKDAYS | frozenset({"betales", "betaling", "betalinger", "pengene", "monday's", "free"})
 _MAX_ORE = 100_000_000
 
 
@@ -929,6 +930,23 @@ _ASKING_HOW = frozenset({"kan", "vil", "can", "could", "will", "would"})
 _ASKED_WHO = frozenset({"du", "i", "you", "jer"}) | _SOMEONE
 _LEADING = frozenset({"ja", "yes", "please", "venligst", "gerne", "saa", "so", "ok", "okay"})
 _NEEDING = frozenset({"need", "want", "brug", "behov"})
+# Leave to call given ("I må gerne ringe", "du kan bare ringe", "you can call", "feel free to call"): who may call (us),
+# may, and a few words between ("gerne", "bare", "just", "also") before the call word.
+# Danish "I" is "you" only before a Danish word: "I can call" is the tenant who calls.
+_MAY = {"maa": frozenset({"du", "i"}), "ma": frozenset({"du", "i"}), "kan": frozenset({"du", "i"}),
+        "may": frozenset({"you"}), "can": frozenset({"you"})}  # fmt: skip
+_MAY_BETWEEN = frozenset({"gerne", "godt", "bare", "altid", "ogsaa", "just", "always", "also"})
+
+
+def _leave_to_call(words: Sequence[str], index: int) -> bool:
+    """Whether the call word at `index` is leave given to us to call: "I må gerne ringe", "du må godt ringe", "I kan
+    bare ringe", "you can call", "feel free to call"; not "jeg kan ringe" (the tenant calls)."""
+    if tuple(words[max(0, index - 2) : index]) == ("free", "to"):
+        return True
+    at = index - 1
+    while at >= 0 and words[at] in _MAY_BETWEEN:
+        at -= 1
+    return at >= 1 and words[at - 1] in _MAY.get(words[at], ())
 
 
 def _wants_person(words: Sequence[str]) -> bool:
@@ -953,6 +971,7 @@ def _wants_person(words: Sequence[str]) -> bool:
                     and after[:1] not in (("til",), ("to",))
                 )
                 or (len(before) == 2 and before[0] in _ASKING_HOW and before[1] in _ASKED_WHO)  # "kan I ringe?"
+                or _leave_to_call(words, index)  # "I må gerne ringe", "you can call"
             )
         ):
             return True

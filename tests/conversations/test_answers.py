@@ -315,6 +315,11 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("2026-11-01", None),
         ("2026-13-40", None),
         ("2026", None),
+        # "Free" is no "fre" (Friday) with a letter doubled; "fre" and "free friday" still are Friday.
+        ("is it free", None),
+        ("feel free", None),
+        ("fre", date(2026, 12, 4)),
+        ("free friday", date(2026, 12, 4)),
     ],
 )
 def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | None) -> None:
@@ -718,6 +723,17 @@ def test_says_only_tells_a_bare_yes_or_no_from_one_that_says_more(text: str, tag
         ("kan I ringe til mig, jeg betaler fredag", "da", True),
         ("betaler fredag, ring efter kl 16", "da", True),
         ("can someone call me? I'll pay on friday", "en", True),
+        # Leave given to call is a wish for a call, as "ring gerne" is; the tenant's own call is none.
+        ("den 20 og I må gerne ringe", "da", True),
+        ("den 20 og du må gerne ringe", "da", True),
+        ("fredag, I kan bare ringe", "da", True),
+        ("fredag, du må godt ringe", "da", True),
+        ("the 20th and you can call", "en", True),
+        ("friday and feel free to call", "en", True),
+        ("den 20, I må ikke ringe", "da", False),
+        ("fredag, jeg kan ringe til jer", "da", False),
+        ("fredag, I må gerne ringe til min mand", "da", False),
+        ("friday, I can call you", "en", False),
         ("I want to talk to someone, I can pay friday", "en", True),
         ("jeg vil gerne tale med en, betaler fredag", "da", True),
         ("jeg betaler fredag, kan du ringe?", "da", True),

@@ -1167,6 +1167,9 @@ def test_a_day_said_with_a_wish_for_a_person_after_the_deadline_is_told_the_lett
         "betaler den 20., tak for hjælpen",
         "I'll pay on the 20th, thanks for the help",
         "I'll pay on the 20th, please don't call me",
+        "jeg betaler den 20., I må ikke ringe",
+        "jeg betaler den 20., jeg kan ringe til jer",
+        "I'll pay on the 20th, I can call you",
     ],
 )
 def test_a_day_said_without_a_wish_for_a_person_is_a_promise_that_ends(text: str) -> None:
@@ -1625,8 +1628,13 @@ def test_a_number_whose_words_answer_what_it_leads_to_is_that_answer() -> None:
         ("da", "fredag og I må gerne ringe til mig"),
         ("da", "fredag og ring gerne"),
         ("da", "på fredag og ring"),
+        ("da", "fredag og I må gerne ringe"),
+        ("da", "fredag, du må gerne ringe"),
+        ("da", "fredag, ring gerne til mig"),
         ("en", "friday and call me"),
         ("en", "on Friday and please call me"),
+        ("en", "friday, you can call me"),
+        ("en", "friday and feel free to call"),
     ],
 )
 def test_a_day_and_a_call_wish_asked_when_keep_the_day_as_the_promise(
