@@ -43,6 +43,7 @@ __all__ = [
     "pick_tag",
     "plans_with_someone_else",
     "rest_day",
+    "says_no_day",
     "says_only",
     "sounds_in_crisis",
     "sounds_upset",
@@ -207,6 +208,8 @@ _PAID_WHOLE = frozenset({
 _NO_WHOLE = frozenset({
     "slet ikke", "absolut ikke", "overhovedet ikke", "på ingen måde", "bestemt ikke", "not at all", "absolutely not",
     "definitely not", "certainly not", "no way", "of course not",
+    # Never, as the whole answer: a no said strongly ("do you need help?", "may an adviser see your answers?").
+    "aldrig", "nej aldrig", "aldrig nogensinde", "never", "no never", "never ever",
     # "I'm ok" is a no thanks only as (nearly) all that is said: "yes I'm ok with that" agrees.
     "i am ok", "i am okay", "i am good", "i am ok thanks", "i am okay thanks", "i am good thanks", "i am ok thank you",
     "i am okay thank you", "i am good thank you", "no i am ok", "no i am good", "nah i am ok", "nah i am good",
@@ -225,7 +228,18 @@ _HARDSHIP_WHOLE = frozenset({
     # "Ikke endnu" answers "Betalt?" as "har ikke betalt endnu" does.
     "ikke endnu", "nej ikke endnu", "not yet", "no not yet", "ok ikke endnu", "ok not yet", "okay not yet",
     "nope not yet",
+    # Not able to say, or to do it at all: asked when they can pay, or whether they need help.
+    "det kan jeg ikke sige", "kan jeg ikke sige", "kan ikke sige", "kan ikke sige det", "jeg kan ikke sige det",
+    "umuligt", "det er umuligt", "ikke muligt", "det er ikke muligt", "i can not say", "can not say", "not possible",
+    "impossible", "it is impossible", "it is not possible",
 })  # fmt: skip
+# Around those whole answers, a no before them and words of regret anywhere leave them what they are: "nej, det kan jeg
+# ikke", "no I can't", "det kan jeg desværre ikke", "sorry, I can't".
+_NO_BEFORE = frozenset({"nej", "nix", "no", "nope", "nah"})
+_REGRET = frozenset({"desvaerre", "sorry", "unfortunately"})
+# A no and nothing more, courtesy and regret aside ("nej", "aldrig", "nej desværre", "never", "no sorry"): asked when
+# they can pay, they cannot say when (`says_no_day`).
+_PLAIN_NO = _NO_BEFORE | frozenset({"n", "aldrig", "nogensinde", "never", "ever"})
 # "kan ikke betale DET HELE" / "can't pay ALL of it": a part payment, not none.
 _ALL = ("det hele", "hele beløbet", "hele huslejen", "alt", "alting", "all", "all of it", "the full", "the whole",
         "everything", "in full")  # fmt: skip
@@ -728,7 +742,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     told = "hardship" in found  # said in its own words ("syg", "mistet mit job"), not only a pay word negated
     negated_pay = any(clause.negated_pay for clause in clauses)
     month_later = negated_pay and not told and _month_later(clauses, text)
-    if (negated_pay and not month_later) or whole in _FOLDED_HARDSHIP_WHOLE:
+    if (negated_pay and not month_later) or _cannot_whole(whole):
         found.add("hardship")
     if month_later:
         found.add("will_pay")  # "kan ikke betale før januar": a time without a day, which day is asked next
@@ -763,6 +777,22 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         return found, dated
     _when(found, clauses, mentions, dated, help_that_day=_help_that_day(clauses, readings, today))
     return found, dated
+
+
+def _cannot_whole(whole: str) -> bool:
+    """Whether the message's words are one of the whole answers that say the tenant cannot ("kan ikke", "not yet"),
+    with a no before it or words of regret anywhere ("nej det kan jeg ikke", "jeg kan desværre ikke")."""
+    words = [word for word in whole.split() if word not in _REGRET]
+    while words and words[0] in _NO_BEFORE:
+        words.pop(0)
+    return " ".join(words) in _FOLDED_HARDSHIP_WHOLE
+
+
+def says_no_day(text: str) -> bool:
+    """Whether a message is a no and nothing more, courtesy and regret aside ("nej", "aldrig", "never", "nej tak", "no
+    sorry", "desværre"): asked when they can pay, the tenant cannot say when (or cannot pay), as "ved ikke" says."""
+    words = [word for clause in _clauses(text) for word in clause if word not in _COURTESY]
+    return bool(words) and all(word in _PLAIN_NO or word in _REGRET for word in words)
 
 
 def _says_all_well(clause: _Clause) -> bool:

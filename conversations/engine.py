@@ -23,6 +23,7 @@ from conversations.answers import (
     pick_tag,
     plans_with_someone_else,
     rest_day,
+    says_no_day,
     says_only,
     sounds_upset,
     tells_hardship,
@@ -507,6 +508,9 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         # comes (HJÆLP alone is the keyword: the help text, which says how to reach a person).
         events = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
+    if step.hardship is not None and says_no_day(text):
+        # "Nej", "aldrig", "never" asked when they can pay: they cannot say when, or cannot pay; heard as "ved ikke" is.
+        return _heard(flow, state, step.hardship, text, now)
     return _amount_alone(flow, state, step, part, text, now)
 
 
@@ -815,6 +819,8 @@ def _amount_answer(flow: Flow, state: State, step: AskAmount, text: str, now: da
         # "Ring til mig" asked how much: a person is wanted, and the consent question comes, as at "when?".
         events: list[Event] = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
+    if step.hardship is not None and says_no_day(text):
+        return _heard(flow, state, step.hardship, text, now)  # "nej", "never" asked how much: nothing they can pay
     return None
 
 

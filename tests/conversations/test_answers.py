@@ -22,6 +22,7 @@ from conversations.answers import (
     parse_date,
     parse_number,
     pick_tag,
+    says_no_day,
     says_only,
     sounds_in_crisis,
     sounds_upset,
@@ -695,6 +696,50 @@ def test_a_yes_with_a_later_call_is_still_a_yes() -> None:
 )
 def test_says_only_tells_a_bare_yes_or_no_from_one_that_says_more(text: str, tag: str, expected: bool) -> None:
     assert says_only(text, "da", (tag,)) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "no"),
+    [
+        ("nej", True),
+        ("Nej!", True),
+        ("nejj", True),
+        ("aldrig", True),
+        ("nej desværre", True),
+        ("desværre nej", True),
+        ("nej tak", True),
+        ("never", True),
+        ("no sorry", True),
+        ("nope 😢", True),
+        # A no with more in it is what the more says.
+        ("nej den 20", False),
+        ("nej, ring til mig", False),
+        ("nej jeg har betalt", False),
+        ("no idea", False),
+        ("ja", False),
+        ("nogle gange", False),
+    ],
+)
+def test_a_no_and_nothing_more_is_told_apart(text: str, no: bool) -> None:
+    assert says_no_day(text) is no
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("nej jeg kan ikke", "da"),
+        ("nej, det kan jeg ikke", "da"),
+        ("det kan jeg desværre ikke", "da"),
+        ("jeg kan desværre ikke", "da"),
+        ("det kan jeg ikke sige", "da"),
+        ("det er umuligt", "da"),
+        ("no I can't", "en"),
+        ("sorry, I can't", "en"),
+        ("not possible", "en"),
+    ],
+)
+def test_cannot_said_with_a_no_or_regret_is_hardship_over_no(text: str, language: str) -> None:
+    assert pick_tag(text, language, ("hardship", "no", "yes"), TODAY) == "hardship"
 
 
 @pytest.mark.parametrize(

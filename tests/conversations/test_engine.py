@@ -1584,6 +1584,93 @@ def test_a_plan_with_someone_else_asked_when_is_kept_in_the_tenants_words(
     assert state.data[question] == kept
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("question", ["when", "rest_when"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "nej"),
+        ("da", "Nej."),
+        ("da", "aldrig"),
+        ("da", "nej desværre"),
+        ("da", "nej det kan jeg ikke"),
+        ("da", "det kan jeg desværre ikke"),
+        ("da", "det kan jeg ikke sige"),
+        ("da", "nej 😢"),
+        ("en", "no"),
+        ("en", "never"),
+        ("en", "no I can't"),
+        ("en", "sorry, I can't"),
+        ("en", "not possible"),
+    ],
+)
+def test_a_no_asked_when_they_can_pay_is_heard_as_cannot_say_when(
+    language: str, text: str, question: str, channel: Channel
+) -> None:
+    """ "Hvornår kan du betale?" "Nej" / "aldrig" / "never": they cannot say when, or cannot pay. Heard as "ved ikke"
+    is, and help is offered; never "we did not understand" with a try used."""
+    state, events = resume(_at_date_question(question, language, channel), TextReceived(text, channel), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["hardship"]
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+    assert not [e for e in events if isinstance(e, PromiseRecorded)]
+    assert state.step == "consent"
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "templates"),
+    [
+        # A no with more in it is what the more says: a day, a call wished, a payment made.
+        ("nej, den 20.", "2026-12-20", ["payment_check.promised"]),
+        ("nej, ring til mig", "adviser", ["consent.ask"]),
+        ("nej jeg har betalt", "paid", ["payment_check.paid"]),
+    ],
+)
+def test_a_no_with_more_asked_when_is_read_as_the_more(text: str, value: str, templates: list[str]) -> None:
+    _state, events = resume(_at_date_question("when", "da", "sms"), TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == [value]
+    assert _templates(events) == templates
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "value", "templates"),
+    [
+        # "Nej, jeg kan ikke" asked whether they need help: they cannot pay, never "no thanks" and the end.
+        ("da", "nej jeg kan ikke", "hardship", ["payment_check.heard", "consent.ask"]),
+        ("da", "nej, det kan jeg ikke", "hardship", ["payment_check.heard", "consent.ask"]),
+        ("en", "no I can't", "hardship", ["payment_check.heard", "consent.ask"]),
+        # "Aldrig", "never": a no said strongly.
+        ("da", "aldrig", "no_thanks", ["payment_check.no_help"]),
+        ("en", "never", "no_thanks", ["payment_check.no_help"]),
+        ("da", "nej", "no_thanks", ["payment_check.no_help"]),
+        ("da", "nej tak", "no_thanks", ["payment_check.no_help"]),
+    ],
+)
+def test_a_no_at_the_opening_question_is_told_from_i_cannot(
+    language: str, text: str, value: str, templates: list[str]
+) -> None:
+    _state, events = resume(_asked("sms", language), TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == [value]
+    assert _templates(events) == templates
+
+
+@pytest.mark.parametrize(("language", "text"), [("da", "aldrig"), ("en", "never"), ("da", "nej det kan jeg ikke")])
+def test_never_at_the_consent_question_is_a_no(language: str, text: str) -> None:
+    asked = _asked("sms", language, ("3",))
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["no"]
+    assert state.end_reason == "declined"
+
+
+@pytest.mark.parametrize(("language", "text"), [("da", "nej"), ("da", "aldrig"), ("en", "never"), ("en", "no I can't")])
+def test_a_no_asked_how_much_is_heard_as_nothing_they_can_pay(language: str, text: str) -> None:
+    opening, _ = start("payment_check", Context("", language, "telegram", "missed", SETTINGS), NOW)
+    asked, _ = resume(opening, ButtonPressed("part", "telegram"), NOW)
+    assert asked.step == "how_much"
+    _state, events = resume(asked, TextReceived(text, "telegram"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["hardship"]
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+
+
 @pytest.mark.parametrize("text", ["1 og 3", "1, 3", "2 eller 4", "1 men ring til mig", "3, jeg har betalt"])
 def test_a_menu_answered_with_two_of_its_options_asks_which_one(text: str) -> None:
     """ "1 og 3", or a number and words that pick another option: which one is asked (no try used, the question open),
