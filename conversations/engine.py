@@ -95,6 +95,11 @@ UNRECOGNISED = "unrecognised"
 NOT_IN_WORDS = "not_in_words"
 # A question of the tenant's own that the open question cannot read: where a person answers it.
 _QUESTION_ASKED = "common.question_asked"
+# A question of the tenant's own with an answer of its own: how much is owed (never the amount).
+_OWED_ASKED = "common.owed_asked"
+# Answers to a question of the tenant's own that leave the open question waiting: with nothing open, each is all that
+# is said (`start_with_text`).
+_OWN_QUESTION_ANSWERS = frozenset({_QUESTION_ASKED, _OWED_ASKED})
 # Readings of a payment made or promised: a question about paying ("hvornår skal jeg betale") is neither.
 _PAYING = frozenset({"paid", "will_pay", "part", "paid_part"})
 # The day a part payment was said for before its amount ("men noget på fredag"), kept while the amount is asked.
@@ -231,8 +236,9 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
         return state, opening
     answered, events = resume(state, TextReceived(words, context.channel), now)
     first = events[0] if events else None
-    if isinstance(first, MessageRequested) and first.template == _QUESTION_ASKED and len(events) == 1:
-        asked = MessageRequested(_QUESTION_ASKED, {**first.values, "nothing_open": 1})
+    if isinstance(first, MessageRequested) and first.template in _OWN_QUESTION_ANSWERS and len(events) == 1:
+        # "Hvad betyder det?", "hvad skylder jeg": its own answer, and nothing left waiting.
+        asked = MessageRequested(first.template, {**first.values, "nothing_open": 1})
         return _end(state, "help_given"), [asked, ConversationEnded("help_given")]
     if not isinstance(first, AnswerRecorded) or first.value == UNRECOGNISED:
         return state, opening
@@ -918,7 +924,7 @@ def resume(state: State, input: Input, now: datetime) -> Result:
                 # "Hvad skylder jeg?": no amount is written here (never by SMS, and no live figure is held); where to
                 # get it, and the question waits, no try used.
                 told = {**_values(state), "adviser_word": int(_hears_adviser(flow.step(state.step), state))}
-                return state, [MessageRequested("common.owed_asked", told)]
+                return state, [MessageRequested(_OWED_ASKED, told)]
             return _text(flow, state, text, now, attached, queued)
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)

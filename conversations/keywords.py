@@ -751,6 +751,15 @@ _OWED_QUESTIONS = frozenset({
     "hvad er min gaeld", "hvad er min saldo",
     "how much do i owe", "how much do i owe you", "what do i owe", "what do i owe you", "how much do i have to pay",
     "how much is my debt", "what is my debt", "what is my balance", "whats my balance", "how much is owed",
+    # Asked in other words: the sum behind, what is left, whether anything is owed at all.
+    "hvor meget er det jeg skylder", "hvad er det jeg skylder", "hvor meget er det", "hvor meget er restancen",
+    "hvor meget er min restance", "hvad er min restance", "hvor stor er min restance", "hvor meget har jeg i restance",
+    "hvor meget er jeg bagud", "hvor meget mangler der", "hvad mangler der", "hvor meget mangler der at betale",
+    "skylder jeg noget", "skylder jeg jer noget", "skylder jeg penge", "hvad er beloebet", "hvad er belobet",
+    "hvor stort er beloebet", "hvor stort er belobet",
+    "how much is it", "how much is left", "how much is left to pay", "how much am i behind", "what is the amount",
+    "what is the amount owed", "how much is outstanding", "what are my arrears", "how much are my arrears",
+    "how much do i need to pay", "do i owe anything", "do i owe you anything", "do i owe money",
 })  # fmt: skip
 
 
@@ -764,10 +773,33 @@ def _between_fillers(text: str) -> list[str]:
     return words
 
 
+# Words that add nothing to the question asked ("hvor meget skylder jeg egentlig", "how much do I still owe").
+_ASKED_IN_PASSING = frozenset({
+    "egentlig", "praecis", "stadig", "nu", "saa", "still", "exactly", "actually", "really", "now",
+})  # fmt: skip
+# Said at the end of it ("hvor meget skylder jeg i alt", "how much do I owe in total").
+_ASKED_IN_ALL = (("i", "alt"), ("in", "total"), ("altogether",), ("total",), ("lige", "nu"), ("right", "now"))
+# Typed fast: "hva" for "hvad", "skyldr" for "skylder".
+_ASKED_AS_TYPED = {"hva": "hvad", "wat": "what", "whats": "what is", "u": "you"}
+
+
+def _question_words(text: str) -> str:
+    """A short question's words as meant, greetings, fillers and words said in passing aside ("hej, hva skylder jeg
+    egentlig i alt?" -> "hvad skylder jeg")."""
+    words = [w.replace("'", "") for w in _between_fillers(text)]
+    words = " ".join(_ASKED_AS_TYPED.get(w, w) for w in words).split()
+    words = [w for w in words if w not in _ASKED_IN_PASSING]
+    for ending in _ASKED_IN_ALL:
+        if len(words) > len(ending) and tuple(words[-len(ending) :]) == ending:
+            words = words[: -len(ending)]
+            break
+    return " ".join("skylder" if w != "skyldes" and len(w) >= 5 and one_edit(w, "skylder") else w for w in words)
+
+
 def asks_what_is_owed(text: str) -> bool:
-    """A message that only asks how much the tenant owes ("hvad skylder jeg?", "how much do I owe"), greetings and
-    fillers aside."""
-    return " ".join(w.replace("'", "") for w in _between_fillers(text)) in _OWED_QUESTIONS
+    """A message that only asks how much the tenant owes ("hvad skylder jeg?", "hva skylder jeg", "how much do I owe
+    in total"), greetings, fillers and words said in passing aside."""
+    return _question_words(text) in _OWED_QUESTIONS
 
 
 def looks_like_who_question(text: str) -> bool:

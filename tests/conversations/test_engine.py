@@ -534,6 +534,30 @@ def test_a_tenant_who_writes_first_with_a_question_hears_where_a_person_answers_
     assert state.ended  # no opening question waits, unseen, to be nudged about later
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text", "waits"),
+    [("da", "hva skylder jeg", "venter"), ("da", "hvor meget skylder jeg?", "venter"),
+     ("en", "how much do I owe", "waits")],
+)  # fmt: skip
+def test_a_tenant_who_writes_first_asking_what_is_owed_hears_where_to_get_it_and_nothing_waits(
+    channel: Channel, language: str, text: str, waits: str
+) -> None:
+    """ "Hva skylder jeg" with nothing open got the general answer, "hvor meget skylder jeg" the opening question with
+    its answer dropped: it is told where to hear the amount (never the amount), and no question is said to wait."""
+    from conversations.engine import start_with_text
+
+    state, events = start_with_text("payment_check", Context("Erik", language, channel), NOW, text)
+    said = [e for e in events if isinstance(e, MessageRequested)]
+    assert [(e.template, e.values.get("nothing_open")) for e in said] == [("common.owed_asked", 1)]
+    assert state.ended
+    rendered = RENDERER.render(said[0].template, said[0].values, language, channel, (), now=NOW).text
+    assert waits not in rendered and "+45" in rendered
+    _, events = resume(_start(channel), TextReceived(text, channel), NOW)  # inside a question, it waits
+    inside = next(e for e in events if isinstance(e, MessageRequested))
+    assert inside.template == "common.owed_asked"
+
+
 def test_a_greeting_on_another_channel_gets_the_question_whole_not_a_pointer_to_it() -> None:
     # The reminder asked on Telegram; "Hej" by SMS has no question "above" it on the phone's SMS thread.
     asked = _start("telegram")

@@ -386,13 +386,27 @@ def test_a_wish_for_an_adviser_is_no_question_of_who_they_are(text: str) -> None
 
 @pytest.mark.parametrize(
     "text",
-    ["hvad skylder jeg", "Hvor meget skylder jeg?", "how much do I owe", "How much do I owe?", "hej hvad skylder jeg"],
-)
+    [
+        "hvad skylder jeg", "Hvor meget skylder jeg?", "how much do I owe", "How much do I owe?",
+        "hej hvad skylder jeg",
+        # Typed fast, with words said in passing, or in other words.
+        "hva skylder jeg", "Hva skylder jeg?", "hvor meget skyldr jeg", "hvor meget skylder jeg i alt",
+        "hvor meget skylder jeg egentlig nu", "how much do I owe in total", "how much do I still owe",
+        "hvor meget er det jeg skylder", "hvor meget har jeg i restance", "skylder jeg noget?", "what is the amount",
+        "how much is left to pay", "do I owe anything",
+    ],
+)  # fmt: skip
 def test_asking_how_much_is_owed_is_told_apart(text: str) -> None:
     assert asks_what_is_owed(text)
 
 
-@pytest.mark.parametrize("text", ["jeg ved hvad jeg skylder", "hvad skylder jeg? jeg betaler fredag", "I owe nothing"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg ved hvad jeg skylder", "hvad skylder jeg? jeg betaler fredag", "I owe nothing", "jeg skylder 2000",
+        "hvad skyldes det", "hva så", "hvor meget kan jeg betale", "skylder jeg noget til kommunen", "what is it",
+    ],
+)  # fmt: skip
 def test_a_longer_message_about_what_is_owed_is_no_such_question(text: str) -> None:
     assert not asks_what_is_owed(text)
 
