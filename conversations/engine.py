@@ -48,6 +48,7 @@ from conversations.flow import (
 )
 from conversations.flows import FLOWS
 from conversations.keywords import (
+    asks_about_cost,
     asks_in_words,
     asks_something,
     asks_what_adviser_is,
@@ -95,11 +96,12 @@ UNRECOGNISED = "unrecognised"
 NOT_IN_WORDS = "not_in_words"
 # A question of the tenant's own that the open question cannot read: where a person answers it.
 _QUESTION_ASKED = "common.question_asked"
-# A question of the tenant's own with an answer of its own: how much is owed (never the amount).
+# Questions of the tenant's own with answers of their own: how much is owed (never the amount), and what help costs.
 _OWED_ASKED = "common.owed_asked"
+_COST_ASKED = "common.cost_asked"
 # Answers to a question of the tenant's own that leave the open question waiting: with nothing open, each is all that
 # is said (`start_with_text`).
-_OWN_QUESTION_ANSWERS = frozenset({_QUESTION_ASKED, _OWED_ASKED})
+_OWN_QUESTION_ANSWERS = frozenset({_QUESTION_ASKED, _OWED_ASKED, _COST_ASKED})
 # Readings of a payment made or promised: a question about paying ("hvornår skal jeg betale") is neither.
 _PAYING = frozenset({"paid", "will_pay", "part", "paid_part"})
 # The day a part payment was said for before its amount ("men noget på fredag"), kept while the amount is asked.
@@ -237,7 +239,7 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
     answered, events = resume(state, TextReceived(words, context.channel), now)
     first = events[0] if events else None
     if isinstance(first, MessageRequested) and first.template in _OWN_QUESTION_ANSWERS and len(events) == 1:
-        # "Hvad betyder det?", "hvad skylder jeg": its own answer, and nothing left waiting.
+        # "Hvad betyder det?", "hvad skylder jeg", "koster det noget": its own answer, and nothing left waiting.
         asked = MessageRequested(first.template, {**first.values, "nothing_open": 1})
         return _end(state, "help_given"), [asked, ConversationEnded("help_given")]
     if not isinstance(first, AnswerRecorded) or first.value == UNRECOGNISED:
@@ -925,10 +927,23 @@ def resume(state: State, input: Input, now: datetime) -> Result:
                 # get it, and the question waits, no try used.
                 told = {**_values(state), "adviser_word": int(_hears_adviser(flow.step(state.step), state))}
                 return state, [MessageRequested(_OWED_ASKED, told)]
+            if asks_about_cost(text):
+                return state, [_cost_told(flow.step(state.step), state)]
             return _text(flow, state, text, now, attached, queued)
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)
             return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, earlier, now)
+
+
+def _cost_told(step: Step, state: State) -> MessageRequested:
+    """ "Koster det noget?", "is it free": talking to an adviser is free. Asked whether an adviser may see the answers,
+    it is who the adviser is (free and confidential) and the question again, its yes given to its own words; anywhere
+    else, that it is free, the way to one, and the question waits, no try used."""
+    if isinstance(step, Ask) and any(
+        isinstance(effect, GiveConsent) and effect.scope == "adviser" for o in step.options for effect in o.effects
+    ):
+        return MessageRequested("consent.about_adviser", _values(state))
+    return MessageRequested(_COST_ASKED, {**_values(state), "adviser_word": int(_hears_adviser(step, state))})
 
 
 def current_question(state: State) -> list[Event]:

@@ -34,6 +34,7 @@ ENGINE_TEMPLATES = (
     "common.no_words",  # a photo, sticker or voice message at an open question: it cannot be read here
     "common.question_asked",  # a question of the tenant's own at an open question: a person answers it
     "common.owed_asked",  # "hvad skylder jeg?": where to hear the amount (never in an SMS), the question waits
+    "common.cost_asked",  # "koster det noget?": talking to an adviser is free, the way to one, the question waits
     "common.which_day",  # a day named at a date question that cannot be placed ("næste fredag"): which one?
     "common.which_payday",  # "når jeg får løn" at a date question: which day the money comes
 )

@@ -17,6 +17,7 @@ __all__ = [
     "UNIVERSAL_WORDS",
     "Keyword",
     "KeywordKind",
+    "asks_about_cost",
     "asks_in_words",
     "asks_something",
     "asks_what_adviser_is",
@@ -800,6 +801,33 @@ def asks_what_is_owed(text: str) -> bool:
     """A message that only asks how much the tenant owes ("hvad skylder jeg?", "hva skylder jeg", "how much do I owe
     in total"), greetings, fillers and words said in passing aside."""
     return _question_words(text) in _OWED_QUESTIONS
+
+
+# "Koster det noget?", "er det gratis", "is it free", "does it cost anything": the tenant asks whether the help costs
+# money. Matched on the whole message as `asks_what_is_owed` reads it; "det koster for meget" tells, and asks nothing.
+_WHAT_COSTS = (
+    r"(?:det|det her|den|dette|hjaelpen|raadgivningen|radgivningen|raadgiveren|radgiveren|det at \w+(?: \w+)?)"
+)
+_WHAT_COSTS_EN = r"(?:it|this|that|the (?:help|advice|adviser|advisor|service|call))"
+_TO_DO = r"(?: (?:at|to) \w+(?: \w+){0,3})?"  # "… at tale med en rådgiver", "… to call"
+_COST_QUESTIONS = re.compile(
+    "|".join((
+        rf"(?:hvad )?koster {_WHAT_COSTS}(?: mig)?(?: noget| penge| ekstra)?{_TO_DO}",
+        rf"er {_WHAT_COSTS}(?: ikke)?(?: helt| ogsaa)? gratis{_TO_DO}",
+        r"skal jeg betale for (?:det|hjaelpen|raadgivningen|radgivningen|raadgiveren|radgiveren|at \w+(?: \w+){0,3})",
+        rf"(?:is|will) {_WHAT_COSTS_EN}(?: be)?(?: really| completely| totally)? free(?: of charge)?{_TO_DO}",
+        rf"(?:does|will|would) {_WHAT_COSTS_EN} cost(?: me)?(?: anything| something| money| extra)?{_TO_DO}",
+        rf"(?:how much|what) (?:does|will|would) {_WHAT_COSTS_EN} cost(?: me)?",
+        rf"do i (?:have|need) to pay for (?:{_WHAT_COSTS_EN}|help|advice)",
+        r"is there (?:a|any) (?:charge|fee|cost)",
+    ))
+)  # fmt: skip
+
+
+def asks_about_cost(text: str) -> bool:
+    """A message that only asks whether the help costs anything ("koster det noget", "er det gratis?", "is it free",
+    "does it cost anything"), with or without its question mark, greetings and fillers aside."""
+    return _COST_QUESTIONS.fullmatch(_question_words(text)) is not None
 
 
 def looks_like_who_question(text: str) -> bool:

@@ -558,6 +558,34 @@ def test_a_tenant_who_writes_first_asking_what_is_owed_hears_where_to_get_it_and
     assert inside.template == "common.owed_asked"
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text", "free"),
+    [("da", "koster det noget", "gratis"), ("da", "er det gratis", "gratis"), ("en", "is it free", "free"),
+     ("en", "does it cost anything", "free")],
+)  # fmt: skip
+def test_asked_whether_help_costs_anything_the_tenant_hears_it_is_free_and_the_question_waits(
+    channel: Channel, language: str, text: str, free: str
+) -> None:
+    """ "Koster det noget" without its question mark was a miss at the opening question ("is it free" a promise for
+    Friday), and with it only the general answer: talking to an adviser is free, the way to one, and the open question
+    waits, no try used. At the consent question it is who the adviser is (free and confidential) and the question
+    again; with nothing open, nothing is said to wait."""
+    from conversations.engine import start_with_text
+
+    for path, template in (((), "common.cost_asked"), (("2",), "common.cost_asked"), (("3",), "consent.about_adviser")):
+        asked = _asked(channel, language, path)
+        state, events = resume(asked, TextReceived(text, channel), NOW)
+        assert _templates(events) == [template] and state == asked, path
+        said = next(e for e in events if isinstance(e, MessageRequested))
+        assert free in RENDERER.render(said.template, said.values, language, channel, (), now=NOW).text.lower()
+    state, events = start_with_text("payment_check", Context("Erik", language, channel), NOW, text)
+    said = next(e for e in events if isinstance(e, MessageRequested))
+    assert (said.template, said.values.get("nothing_open"), state.ended) == ("common.cost_asked", 1, True)
+    rendered = RENDERER.render(said.template, said.values, language, channel, (), now=NOW).text
+    assert free in rendered.lower() and "+45" in rendered and ("venter" not in rendered and "waits" not in rendered)
+
+
 def test_a_greeting_on_another_channel_gets_the_question_whole_not_a_pointer_to_it() -> None:
     # The reminder asked on Telegram; "Hej" by SMS has no question "above" it on the phone's SMS thread.
     asked = _start("telegram")

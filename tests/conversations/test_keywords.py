@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.keywords import (
+    asks_about_cost,
     asks_in_words,
     asks_what_adviser_is,
     asks_what_is_owed,
@@ -436,3 +437,29 @@ def test_a_sentence_that_opens_with_a_question_word_asks_in_words(text: str) -> 
 )  # fmt: skip
 def test_a_question_word_beside_another_sentence_or_offering_a_day_is_no_question_in_words(text: str) -> None:
     assert not asks_in_words(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "koster det noget", "koster det noget?", "Koster det penge", "hvad koster det", "er det gratis",
+        "Er det gratis?", "er rådgivningen gratis", "koster det noget at tale med en rådgiver",
+        "skal jeg betale for det",
+        "hej, koster det egentlig noget?", "is it free", "Is this free?", "does it cost anything",
+        "does it cost me anything?", "how much does it cost", "do I have to pay for the adviser", "is it free to call",
+    ],
+)  # fmt: skip
+def test_asking_whether_the_help_costs_anything_is_told_apart(text: str) -> None:
+    assert asks_about_cost(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "det koster for meget", "det er ikke gratis at bo her", "gratis", "huslejen koster for meget",
+        "skal jeg betale for huslejen", "I am free on friday", "koster det noget? jeg betaler fredag",
+        "it costs too much",
+    ],
+)  # fmt: skip
+def test_words_about_cost_that_ask_nothing_of_it_are_no_such_question(text: str) -> None:
+    assert not asks_about_cost(text)
