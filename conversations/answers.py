@@ -69,11 +69,11 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                  "pengene er sendt", "sendt huslejen", "huslejen er sendt"),
         "will_pay": ("betaler", "betale", "betal", "indbetaler", "overfører", "får betalt", "snart", "efter lønnen",
                      "efter løn", "når jeg får løn", "når jeg får penge", "når jeg får pengene", "når lønnen kommer",
-                     "næste uge", "glemt det", "glemte det",
+                     "næste uge", "glemt det", "glemte det", "snarest", "hurtigst muligt",
                      "glemt huslejen", "glemte huslejen"),
         # Asked when they can pay: they do not know (heard, as "I cannot pay" is, and help is offered).
         "unsure": ("ved ikke", "ved det ikke", "det ved jeg ikke", "aner det ikke", "aner ikke", "ikke sikker",
-                   "usikker", "ved ik"),
+                   "usikker", "ved ik", "ingen anelse"),
         # Words that only mean a part when a pay word stands in the same clause (see _PART_WITH_PAY).
         "part": ("delvist", "delvis", "noget af det", "en del af det", "lidt af det", "ikke det hele", "ikke hele",
                  "ikke alt", "resten", "en rate", "afdrag"),
@@ -1026,6 +1026,7 @@ def asks_after_but(text: str, language: str, tags: Iterable[str], today: date) -
 
 # Words of courtesy that add nothing to an answer beside them ("ja tak", "nej, mange tak", "yes please").
 _COURTESY = frozenset({"tak", "mange", "tusind", "please", "thanks", "thank", "you", "thx"})
+_THANKS_OR_PLEASE = frozenset({"tak", "please", "thanks", "thank", "thx"})  # not "to tusind", "2 you"
 
 
 @lru_cache(maxsize=64)
@@ -1147,6 +1148,11 @@ def parse_number(text: str, count: int) -> int | None:
     if number is None:
         greeting, _, last = plain.rpartition(" ")
         number = _option_number(last) if greeting and is_greeting(greeting) else None
+    if number is None:
+        # "3 tak", "2, thanks", "1 please": the number, and courtesy after it.
+        words = [word for word in re.split(r"[\s,.!]+", plain) if word]
+        courteous = all(word in _COURTESY for word in words[1:]) and not _THANKS_OR_PLEASE.isdisjoint(words[1:])
+        number = _option_number(words[0]) if courteous else None
     if number is None:
         return None
     return number if 1 <= number <= count else None
@@ -1633,6 +1639,8 @@ _VAGUE_WHEN = frozenset({
     "snart", "soon", "ultimo", "primo", "lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary",
     "maaned", "maaneden", "month", "maj", "jul", "julen", "juleaften", "nytaar", "nytaarsaften", "christmas", "xmas",
     "paycheck", "weekend", "weekenden", "senere", "later",
+    # As soon as may be ("snarest", "hurtigst muligt", "så hurtigt som muligt"): when, but no day.
+    "snarest", "hurtigst", "hurtigt",
 }) | {month for month in _MONTHS if len(month) > 3}  # fmt: skip
 
 

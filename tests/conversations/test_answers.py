@@ -143,6 +143,13 @@ def test_yes_and_no_words_answer_consent(text: str, language: str, expected: str
         ("en", None),  # alone more often a word cut off than a choice
         ("to tusind", None),
         ("jeg kan betale om to uger", None),
+        # A number with courtesy after it is that number; with anything else after it, not.
+        ("3 tak", 3),
+        ("2, mange tak", 2),
+        ("1 please", 1),
+        ("5 tak", None),
+        ("3 tak 3", None),
+        ("tak", None),
     ],
 )
 def test_option_number(text: str, expected: int | None) -> None:
@@ -356,6 +363,9 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("først i januar 2027", True),
         ("end of 2027", True),
         ("betalt en del i dag, resten næste fredag", True),  # the rest's day, not placed
+        ("snarest", True),  # as soon as may be: when, but no day
+        ("hurtigst muligt", True),
+        ("så hurtigt som muligt", True),
         ("fredag", False),  # placed: no question
         ("betalt en del i dag, resten på fredag", False),
         ("på fredag", False),

@@ -1621,6 +1621,7 @@ def test_a_consent_put_off_after_a_plan_is_heard_and_the_question_waits(
         ("da", "jeg ringer til a-kassen i morgen", "jeg ringer til a-kassen i morgen"),
         # Not knowing, or a reason given, is kept as before: heard as "cannot pay".
         ("da", "ved ikke", "hardship"),
+        ("da", "ingen anelse", "hardship"),
         ("en", "I don't know", "hardship"),
         ("en", "idk", "hardship"),  # as people text it
         ("da", "jeg er syg, jeg ringer til kommunen", "hardship"),
@@ -1668,6 +1669,19 @@ def test_a_no_asked_when_they_can_pay_is_heard_as_cannot_say_when(
     assert state.step == "consent"
 
 
+@pytest.mark.parametrize("text", ["snarest", "hurtigst muligt", "så hurtigt som muligt"])
+def test_as_soon_as_may_be_asked_when_gets_which_day_no_try_used(text: str) -> None:
+    asked = _at_date_question("when", "da", "sms")
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["common.which_day"] and state == asked
+
+
+@pytest.mark.parametrize(("text", "value"), [("3 tak", "adviser"), ("2, mange tak", "will_pay"), ("1 please", "paid")])
+def test_an_option_number_with_thanks_after_it_is_that_option(text: str, value: str) -> None:
+    _state, events = resume(_start(), TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == [value]
+
+
 @pytest.mark.parametrize(
     ("text", "value", "templates"),
     [
@@ -1713,7 +1727,10 @@ def test_never_at_the_consent_question_is_a_no(language: str, text: str) -> None
     assert state.end_reason == "declined"
 
 
-@pytest.mark.parametrize(("language", "text"), [("da", "nej"), ("da", "aldrig"), ("en", "never"), ("en", "no I can't")])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "nej"), ("da", "aldrig"), ("en", "never"), ("en", "no I can't")],
+)  # fmt: skip
 def test_a_no_asked_how_much_is_heard_as_nothing_they_can_pay(language: str, text: str) -> None:
     opening, _ = start("payment_check", Context("", language, "telegram", "missed", SETTINGS), NOW)
     asked, _ = resume(opening, ButtonPressed("part", "telegram"), NOW)
