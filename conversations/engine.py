@@ -309,6 +309,8 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
         return None  # "ok, jeg tænker over det", "ok I'll ask my husband", "ja, men jeg skal snakke med min mand først"
     if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):
         return None  # "ok jeg forstår", "okay I understand": the question was read; a consent needs its own yes
+    if tag == "yes" and _asks_consent(step) and _only_gladly_called(text, state.language, today):
+        return None  # "ring gerne til mig", "I må gerne ringe": a call wished, as "please call me" is; no yes
     if tag == "yes" and _asks_consent(step) and pick_tag(text, state.language, ("paid", "paid_part"), today):
         return None  # "ja jeg har betalt": a yes to which question? A consent is given to its own question, clearly
     if tag == "no" and _asks_consent(step) and asks_after_but(text, state.language, ("adviser",), today):
@@ -743,6 +745,30 @@ def _only_understood(text: str, language: str, today: date) -> bool:
         return False
     rest = " ".join(word for word in words if word not in _UNDERSTOOD and word not in _OK_WORDS)
     return pick_tag(rest, language, ("yes",), today) is None
+
+
+_CALL_VERBS = frozenset({"ring", "ringe", "ringer"})
+_MAY_CALL = frozenset({"maa", "ma", "kan"})
+
+
+def _only_gladly_called(text: str, language: str, today: date) -> bool:
+    """ "Ring gerne (til mig)", "I må gerne ringe": read as a yes by their "gerne", which only says how welcome the call
+    is. Without it no yes is left: a call is wished, and the consent question says its yes is what lets one come.
+    "Gerne, ring til mig" and "ja, ring gerne" say yes besides."""
+    words = tokens(text)
+    kept = [
+        word
+        for index, word in enumerate(words)
+        if not (
+            word == "gerne"
+            and index
+            and (
+                words[index - 1] in _CALL_VERBS
+                or (index + 1 < len(words) and words[index + 1] in _CALL_VERBS and words[index - 1] in _MAY_CALL)
+            )
+        )
+    ]
+    return len(kept) < len(words) and pick_tag(" ".join(kept), language, ("yes",), today) is None
 
 
 def _ok_led(text: str) -> bool:

@@ -1774,6 +1774,30 @@ def test_a_number_whose_words_answer_what_it_leads_to_is_that_answer() -> None:
     assert _templates(events)[-1] == "consent.ask"
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # "Gerne" beside the call only says the call is welcome: a call wished, as "please call me" is, no consent.
+        ("ring gerne", "consent.call_wish"),
+        ("ring gerne til mig", "consent.call_wish"),
+        ("I må gerne ringe", "consent.call_wish"),
+        ("du må gerne ringe til mig", "consent.call_wish"),
+        # A yes said besides is a yes.
+        ("ja, ring gerne", "consent.confirmed"),
+        ("gerne, ring til mig", "consent.confirmed"),
+        ("ja gerne", "consent.confirmed"),
+        ("gerne", "consent.confirmed"),
+    ],
+)
+def test_a_call_made_welcome_at_the_consent_question_is_no_consent_without_a_yes(text: str, said: str) -> None:
+    asked = _asked("sms", "da", ("3",))
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert _templates(events) == [said]
+    assert bool([e for e in events if isinstance(e, ConsentGiven)]) is (said == "consent.confirmed")
+    if said == "consent.call_wish":
+        assert state == asked  # no answer recorded, no try used
+
+
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
 @pytest.mark.parametrize("path", [("2",), ("har betalt en del",)], ids=["when", "rest_when"])
 @pytest.mark.parametrize(
