@@ -758,9 +758,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     if whole in _FOLDED_PART_WITH_PAY:
         found.add("part")
     if "part" in found and any(not _PAID_WORDS.isdisjoint(clause.plain_set) for clause in clauses):
-        # "har betalt en del", "I paid some of it": the part is paid already (an amount alone, "har betalt 3000",
-        # is not read so: it may be all of it).
-        found.add("paid_part")
+        _part_paid(found, text, language, today)
     # "kan betale 2000": an amount that may not be all of it. So is one said beside why, with no pay word ("500 kr den
     # 21., jeg er syg"), as the same words in another order are ("jeg er syg, kan betale 500 den 21"); not beside a
     # pay word negated ("kan ikke betale 500 kr den 21."): that amount is what they cannot pay.
@@ -793,6 +791,30 @@ def says_no_day(text: str) -> bool:
     sorry", "desværre"): asked when they can pay, the tenant cannot say when (or cannot pay), as "ved ikke" says."""
     words = [word for clause in _clauses(text) for word in clause if word not in _COURTESY]
     return bool(words) and all(word in _PLAIN_NO or word in _REGRET for word in words)
+
+
+def _part_paid(found: set[str], text: str, language: str, today: date) -> None:
+    """A part said with a payment made: "har betalt en del", "I paid some of it" is a part paid already (an amount
+    alone, "har betalt 3000", is not read so: it may be all of it); "jeg har betalt resten", "I paid the rest" is what
+    was left paid, so all of it is: no part, and no day to come."""
+    if _paid_the_rest(text, language, today):
+        found -= {"part", "will_pay"}
+        found.add("paid")
+    else:
+        found.add("paid_part")
+
+
+_REST = re.compile(r"\b(?:resten|the rest)\b")
+
+
+def _paid_the_rest(text: str, language: str, today: date) -> bool:
+    """Whether a message says the rest is paid and nothing of a part besides: without the rest's words it is a payment
+    made ("har betalt resten", "resten er betalt", "I paid the rest"), not "har betalt noget af resten"."""
+    plain = _plain(text)
+    if not _REST.search(plain):
+        return False
+    found, _dated = _signals(_REST.sub(" ", plain), language, today)
+    return "paid" in found and "part" not in found
 
 
 def _says_all_well(clause: _Clause) -> bool:

@@ -1669,6 +1669,31 @@ def test_a_no_asked_when_they_can_pay_is_heard_as_cannot_say_when(
     assert state.step == "consent"
 
 
+@pytest.mark.parametrize("question", ["question", "when", "rest_when"])
+@pytest.mark.parametrize(
+    ("language", "text", "value"),
+    [
+        # The rest paid is all of it paid: the payment claimed, never "a part paid, when does the rest come?".
+        ("da", "jeg har betalt resten", "paid"),
+        ("da", "resten er betalt", "paid"),
+        ("da", "har betalt resten i dag", "paid"),
+        ("en", "I paid the rest", "paid"),
+        # A part of the rest, or a part paid and the rest to come, is no payment of all of it.
+        ("da", "har betalt noget af resten", None),
+        ("da", "har betalt en del, resten på fredag", None),
+    ],
+)
+def test_the_rest_paid_is_a_payment_claimed(language: str, text: str, value: str | None, question: str) -> None:
+    asked = _asked("sms", language) if question == "question" else _at_date_question(question, language, "sms")
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    claimed = [e for e in events if isinstance(e, PaidClaimed)]
+    if value == "paid":
+        assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["paid"]
+        assert len(claimed) == 1 and state.end_reason == "paid_claimed"
+    else:
+        assert claimed == [] and state.end_reason != "paid_claimed"
+
+
 @pytest.mark.parametrize("text", ["snarest", "hurtigst muligt", "så hurtigt som muligt"])
 def test_as_soon_as_may_be_asked_when_gets_which_day_no_try_used(text: str) -> None:
     asked = _at_date_question("when", "da", "sms")
