@@ -864,13 +864,21 @@ def _button(flow: Flow, state: State, choice: str, earlier: bool, now: datetime)
         for option in _options(step, state):
             if option.key == choice:
                 return _choose(flow, state, option, choice, now)
-    if not earlier and any(state.data.get(name) == choice for name in flow.steps if name != state.step):
-        # The answer this conversation already has, pressed again (a double tap on a slow phone): nothing more.
+    last = _just_answered(state)
+    if not earlier and last is not None and last != state.step and state.data[last] == choice:
+        # The answer this conversation took last, pressed again while nothing was asked since (a double tap on a slow
+        # phone): nothing more. Pressed after a later answer, it is an earlier message's button, as below.
         return state, []
     # A button is never a mistyped answer: one the open question does not offer belongs to an earlier message. It
     # answers nothing (a "yes" under another question is no consent to this one), uses up no try, and the open
     # question is asked again.
     return _enter(flow, state, state.step, now, [MessageRequested("common.old_button")], state.retries)
+
+
+def _just_answered(state: State) -> str | None:
+    """The name under which the conversation keeps the answer it took last (a question's, a day's, an amount's)."""
+    names = [name for name in answer_keys(state.flow, state.data) if not name.endswith("_text")]
+    return names[-1] if names else None
 
 
 def _wait_expired(flow: Flow | None, state: State, now: datetime) -> Result:

@@ -458,6 +458,21 @@ def test_a_button_of_an_earlier_message_is_no_answer_and_no_miss() -> None:
     assert state.data == {"question": "paid"}
 
 
+def test_a_button_pressed_again_is_a_double_tap_only_while_nothing_was_answered_since() -> None:
+    asked = _start("telegram")
+    part, _ = resume(asked, ButtonPressed("part", "telegram"), NOW)
+    assert part.step == "how_much"
+    _, events = resume(part, ButtonPressed("part", "telegram"), NOW)
+    assert events == []  # a double tap: the same answer again, nothing more
+    amounted, _ = resume(part, TextReceived("3000 kr", "telegram"), NOW)
+    assert amounted.step == "reason"
+    # The amount answered since: the button belongs to an earlier message, and the open question comes again.
+    state, events = resume(amounted, ButtonPressed("part", "telegram"), NOW)
+    said = [e.template for e in events if isinstance(e, MessageRequested)]
+    assert said == ["common.old_button", "payment_check.reason"]
+    assert (state.step, state.retries, state.data) == ("reason", 0, amounted.data)
+
+
 def test_a_button_of_an_earlier_message_with_nothing_open_is_said_to_be_old_before_the_opening_question() -> None:
     context = Context("", "da", "telegram", None, SETTINGS)
     _state, events = start_with_button("payment_check", context, NOW, "yes", "consent.ask")
