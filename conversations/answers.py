@@ -143,14 +143,17 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "ar": {
         "yes": ("نعم", "ايوه", "أيوه", "اي"),
-        "no": ("لا",),
+        "no": ("لا", "لا أريد", "لا أحتاج", "لا أوافق"),
         "help": ("مساعدة",),
+        "hardship": ("لا أستطيع الدفع", "لا أستطيع أن أدفع", "لا أقدر أدفع", "لا يمكنني الدفع", "ليس لدي مال",
+                     "ليس معي مال", "لا أملك المال", "ما عندي فلوس", "ما معي فلوس"),
     },
     "tr": {
         "yes": ("evet", "tamam", "olur"),
-        "no": ("hayir", "yok"),
+        "no": ("hayir", "yok", "gerek yok", "ihtiyacim yok", "istemiyorum"),
         "help": ("yardim",),
         "paid": ("odedim", "odendi"),
+        "hardship": ("param yok", "para yok", "odeyemiyorum", "odeyemem", "odeyemeyecegim"),
     },
 }  # fmt: skip
 
@@ -739,6 +742,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     readings = _READINGS.get(language, _NO_READINGS)
     for clause in clauses:
         found |= readings.found(clause.plain_set, clause.plain_text)
+    found -= _no_that_negates(found, clauses, readings)
     told = "hardship" in found  # said in its own words ("syg", "mistet mit job"), not only a pay word negated
     negated_pay = any(clause.negated_pay for clause in clauses)
     month_later = negated_pay and not told and _month_later(clauses, text)
@@ -1049,6 +1053,29 @@ def asks_after_but(text: str, language: str, tags: Iterable[str], today: date) -
 # Words of courtesy that add nothing to an answer beside them ("ja tak", "nej, mange tak", "yes please").
 _COURTESY = frozenset({"tak", "mange", "tusind", "please", "thanks", "thank", "you", "thx"})
 _THANKS_OR_PLEASE = frozenset({"tak", "please", "thanks", "thank", "thx"})  # not "to tusind", "2 you"
+
+# Words for "no" that also negate the word beside them (Arabic "لا": "لا أستطيع الدفع" is "I cannot pay"; Turkish "yok":
+# "param yok" is "I have no money"), and the thanks that may stand beside the no ("لا شكرا", "yok teşekkürler").
+_NO_OR_NOT = frozenset({"لا", "yok"})
+_THANKS_BESIDE_NO = _COURTESY | frozenset({"شكرا", "tesekkurler", "tesekkur", "ederim", "sagol", "sagolun"})
+
+
+def _no_that_negates(found: set[str], clauses: Sequence[_Clause], readings: _Readings) -> set[str]:
+    """{"no"} when the message's only "no" (among the readings `found`) is such a word negating another beside it:
+    it is a no only as all that is said, thanks aside ("لا", "yok"), as "nej jeg kan ikke betale" says why, not a no.
+    Empty otherwise."""
+    said = [word for clause in clauses for word in clause.plain]
+    if "no" not in found or _NO_OR_NOT.isdisjoint(said):
+        return set()
+    if all(word in _NO_OR_NOT | _THANKS_BESIDE_NO for word in said):
+        return set()
+    for clause in clauses:
+        if any("no" in readings.by_word.get(word, ()) for word in clause.plain_set - _NO_OR_NOT):
+            return set()  # "hayır, param yok": the no said in its own word as well
+        for word in clause.plain_set:
+            if any(tag == "no" and phrase in clause.plain_text for phrase, tag in readings.by_first.get(word, ())):
+                return set()  # a no in words of its own ("لا أريد", "gerek yok")
+    return {"no"}
 
 
 @lru_cache(maxsize=64)

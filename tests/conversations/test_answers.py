@@ -1088,3 +1088,32 @@ def test_figures_of_speech_are_no_crisis(text: str) -> None:
     """ "Jeg dør af grin", "the phone died", "I'd die for a coffee", or despair without words of dying: no crisis
     line (the other distress readings answer what they answer)."""
     assert not sounds_in_crisis(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Words for "no" that also negate the word beside them: a no only as all that is said, thanks aside.
+        ("لا أستطيع الدفع", "ar", "hardship"),  # "I cannot pay", heard as "nej jeg kan ikke betale" is
+        ("لا، لا أستطيع الدفع", "ar", "hardship"),
+        ("لا أملك المال", "ar", "hardship"),
+        ("لا أعرف", "ar", "unrecognised"),  # "I don't know": no "no"
+        ("لا أريد", "ar", "no_thanks"),  # "I don't want (it)": a no in words of its own
+        ("gerek yok", "tr", "no_thanks"),  # "no need"
+        ("لا", "ar", "no_thanks"),
+        ("لا شكرا", "ar", "no_thanks"),
+        ("param yok", "tr", "hardship"),  # "I have no money"
+        ("ödeyemiyorum, param yok", "tr", "hardship"),
+        ("hayır, param yok", "tr", "hardship"),
+        ("yok", "tr", "no_thanks"),
+        ("yok teşekkürler", "tr", "no_thanks"),
+        ("nej jeg kan ikke betale", "da", "hardship"),
+    ],
+)
+def test_a_no_word_that_negates_another_is_no_no_to_the_opening_question(
+    text: str, language: str, expected: str
+) -> None:
+    asked, _ = start("payment_check", Context("", language, "sms"), NOW)
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == [expected]
+    assert state.ended == (expected == "no_thanks")  # money trouble is heard and a person offered, not an end
