@@ -84,6 +84,7 @@ __all__ = [
     "current_question",
     "ended",
     "resume",
+    "said_again",
     "start",
     "start_with_button",
     "start_with_text",
@@ -252,6 +253,23 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
         # again, and the tenant hears why rather than meeting it as if their yes was lost.
         return answered, [first, MessageRequested("consent.asked_again", _values(answered)), *events[1:]]
     return answered, events
+
+
+def said_again(flow: str, state: State | None, text: str, now: datetime) -> bool:
+    """Whether `text`, sent with nothing open right after the same words (`state`: the tenant's last conversation), is
+    the same answer again: a basic phone resending, a double send. It is when those words, written first, would take
+    the very answers that conversation took and end it as it ended, nothing new asked ("1" after "1" was thanked
+    for). As a button pressed again (`took`), it is answered with nothing, never the same text twice."""
+    if state is None or not state.ended or state.flow != flow:
+        return False
+    context = Context(state.first_name, state.language, state.channel, state.trigger, state.settings, state.deadline)
+    again, _events = start_with_text(flow, context, now, text)
+    return again.ended and again.end_reason == state.end_reason and _taken(again) == _taken(state)
+
+
+def _taken(state: State) -> dict[str, object]:
+    """A conversation's answers, the own words they were said in aside ("fredag" answers as "2" then "fredag" do)."""
+    return {key: value for key, value in state.data.items() if not key.endswith("_text")}
 
 
 def start_with_button(flow: str, context: Context, now: datetime, choice: str, question: str | None) -> Result:

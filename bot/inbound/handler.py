@@ -126,9 +126,9 @@ def _conversation_state(conn: Connection, tenant_id: int, conversation_id: int |
     return None if found is None else State.load(found)
 
 
-# The tenant's message before the one being handled (`evidence`): its channel and provider id, built once.
+# The tenant's message before the one being handled (`evidence`): its channel, provider id and words, built once.
 _SAID_BEFORE = (
-    select(messages.c.channel, messages.c.provider_id)
+    select(messages.c.channel, messages.c.provider_id, messages.c.text)
     .where(
         messages.c.tenant_id == bindparam("tenant_id"),
         messages.c.direction == "in",
@@ -152,6 +152,19 @@ def _pressed_again(conn: Connection, tenant_id: int, evidence: int, pressed: Pre
     ).scalar()
     callback = payload.get("callback") if isinstance(payload, dict) else None
     return isinstance(callback, str) and resolve_callback(conn, callback, tenant_id) == pressed
+
+
+def _repeated(conn: Connection, tenant_id: int, evidence: int | None, text: str) -> State | None:
+    """The tenant's last conversation when their message before this one (`evidence`) said the same words, which
+    `engine.said_again` reads; None when it said something else."""
+    if evidence is None:
+        return None
+    before = conn.execute(_SAID_BEFORE, {"tenant_id": tenant_id, "evidence": evidence}).first()
+    if before is None or before.text is None or before.text.strip().casefold() != text.strip().casefold():
+        return None
+    last = select(conversations.c.state).where(conversations.c.tenant_id == tenant_id)
+    found = conn.execute(last.order_by(conversations.c.id.desc()).limit(1)).scalar()
+    return None if found is None else State.load(found)
 
 
 def _daily_word(
@@ -610,6 +623,10 @@ class InboundHandler:
         stage = spoken_stage(position, turn.today, self._settings.demand_delivery_days)
         context = Context(name, language, _channel_of(turn), stage, self._flow_settings, deadline)
         if isinstance(user_input, TextReceived):
+            # The same words right after they were answered (a resend, a double send): nothing, as a press again.
+            repeated = _repeated(scene.conn, turn.tenant_id, turn.evidence_id, user_input.text)
+            if engine.said_again("payment_check", repeated, user_input.text, turn.now):
+                return
             # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again.
             state, events = engine.start_with_text("payment_check", context, turn.now, user_input.text)
         elif pressed is not None:

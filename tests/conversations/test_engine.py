@@ -15,6 +15,7 @@ from conversations.engine import (
     consent_answer,
     current_question,
     resume,
+    said_again,
     start,
     start_with_button,
     start_with_text,
@@ -471,6 +472,21 @@ def test_a_button_pressed_again_is_a_double_tap_only_while_nothing_was_answered_
     said = [e.template for e in events if isinstance(e, MessageRequested)]
     assert said == ["common.old_button", "payment_check.reason"]
     assert (state.step, state.retries, state.data) == ("reason", 0, amounted.data)
+
+
+def test_the_same_words_again_with_nothing_open_are_the_same_answer_only_when_they_would_do_the_same() -> None:
+    context = Context("", "da", "sms", "missed", SETTINGS)
+    asked, _ = start("payment_check", context, NOW)
+    paid, _ = resume(asked, TextReceived("1", "sms"), NOW)  # "Tak for besked …": the conversation ends
+    assert paid.ended
+    assert said_again("payment_check", paid, "1", NOW)  # a resend: nothing more
+    assert not said_again("payment_check", paid, "3", NOW)  # another answer: answered
+    assert not said_again("payment_check", paid, "hej", NOW)  # the opening question: something new asked
+    promised, _ = resume(resume(asked, TextReceived("2", "sms"), NOW)[0], TextReceived("fredag", "sms"), NOW)
+    assert promised.ended and said_again("payment_check", promised, "fredag", NOW)
+    assert not said_again("payment_check", promised, "2", NOW)  # "when?" would be asked again
+    assert not said_again("payment_check", asked, "1", NOW)  # a question open: it is answered there
+    assert not said_again("payment_check", None, "1", NOW)
 
 
 def test_a_button_of_an_earlier_message_with_nothing_open_is_said_to_be_old_before_the_opening_question() -> None:

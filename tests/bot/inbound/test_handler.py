@@ -683,6 +683,28 @@ async def test_a_double_tap_is_answered_once(database_url: str) -> None:
         assert await _press(runtime, _button(opening, "Jeg betaler snart"), "TG3") == []  # the same answer again
 
 
+async def test_a_digit_sent_again_with_nothing_open_is_answered_once(database_url: str) -> None:
+    """A basic phone resends "1", or the tenant sends it twice at once: one "Tak for besked", not one for each; another
+    answer after it is answered."""
+    async with started_runtime(make_settings(database_url)) as runtime:
+        await add_tenant(runtime.db)
+        await _say(runtime, "hej", "SM1")
+        [thanks] = await _say(runtime, "1", "SM2")
+        assert thanks.startswith("Tak for besked")
+        assert await _say(runtime, "1", "SM3") == []
+        assert await _say(runtime, "1", "SM4") == []
+        [asked] = await _say(runtime, "3", "SM5")  # something else: answered
+        assert "JA" in asked
+        await _say(runtime, "nej", "SM6")
+        await _say(runtime, "hej", "SM7")
+        for sid in ("SM8", "SM9"):  # two at the same moment, handled in one batch
+            await runtime.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=PHONE, text="1"))
+        await process_all(runtime.processor)
+        await drain(runtime.sender)
+        said = [m.text for m in sandbox(runtime)["sms"].to(PHONE)]
+        assert sum(text.startswith("Tak for besked") for text in said) == 2  # once for each "1" that answered
+
+
 async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_yes_stands(database_url: str) -> None:
     """A tenant who said yes and presses "Nej" under the same question changes their mind: they are not met with
     silence (nor only the day's receipt) but told their yes stands and the word that takes it back; the old button
