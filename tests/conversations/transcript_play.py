@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.outbox.render import Renderer
 from bot.settings import Settings
 from conversations.commands import CommandResult, TenantFacts, command
-from conversations.engine import resume, start, start_with_text
+from conversations.engine import resume, said_again, start, start_with_text
 from conversations.model import (
     ButtonPressed,
     Channel,
@@ -140,6 +140,7 @@ class _Tenant:
     telegram_on: bool = True
     conversation: State | None = None
     told: set[str] = field(default_factory=set)  # the once-a-day lines said, by their keys
+    said: str | None = None  # the words of the tenant's message before this one (None: a button, or nothing yet)
 
     def facts(self) -> TenantFacts:
         open_state = self.conversation if self.conversation is not None and not self.conversation.ended else None
@@ -230,6 +231,10 @@ def _to_conversation(tenant: _Tenant, given: Input, now: datetime) -> list[Outpu
         # Like the host: with nothing open, payment_check starts, and the words answer its opening question if they can.
         context = Context("", tenant.language, tenant.channel, None, SETTINGS.flow_settings())
         if isinstance(given, TextReceived):
+            # Like the host: the same words right after they were answered are the same answer again, said nothing.
+            repeated = tenant.conversation if tenant.said == given.text.strip().casefold() else None
+            if said_again("payment_check", repeated, given.text, now):
+                return [Note("the same words again: nothing said")]
             tenant.conversation, events = start_with_text("payment_check", context, now, given.text)
         else:
             tenant.conversation, events = start("payment_check", context, now)
@@ -251,6 +256,13 @@ def _fact(tenant: _Tenant, fact: str, now: datetime) -> list[Output]:
 
 
 def _turn(tenant: _Tenant, given: TenantInput, now: datetime) -> list[Output]:
+    outputs = _turned(tenant, given, now)
+    if given.kind in ("text", "button"):
+        tenant.said = given.value.strip().casefold() if given.kind == "text" else None
+    return outputs
+
+
+def _turned(tenant: _Tenant, given: TenantInput, now: datetime) -> list[Output]:
     match given.kind:
         case "text":
             result = command(given.value, tenant.facts(), now)
