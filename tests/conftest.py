@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -51,6 +52,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite what the golden transcripts (conversations, event handlers) expect, keeping their inputs",
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, every worker starts with its share of the tests marked `slow`.
+
+    `--dist worksteal` hands each worker one contiguous part of the collection and lets an idle worker take the
+    end of another's part. In collection order the browser, process and take-over tests sit together at the end,
+    so the run ended with a few workers on minute-long tests while the others had nothing left. Dealt out first,
+    they run while the quick tests fill the cores around them, and the stealing at the end moves quick tests.
+    The order is the same in every worker (xdist requires it), and nothing changes without xdist."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    if workers < 2 or not slow:
+        return
+    quick = iter([item for item in items if item.get_closest_marker("slow") is None])
+    ordered: list[pytest.Item] = []
+    remaining = len(items)
+    for k in range(workers):
+        part = remaining // (workers - k)  # the part worksteal's first schedule gives worker k
+        remaining -= part
+        ordered.extend(slow[k::workers])
+        ordered.extend(itertools.islice(quick, max(0, part - len(slow[k::workers]))))
+    ordered.extend(quick)
+    items[:] = ordered
 
 
 @pytest.fixture
