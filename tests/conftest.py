@@ -93,13 +93,18 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for a test, ignoring any .env file and environment of the machine.
 
     The staff pages are in English here (`console_language="en"`), so tests read the source texts; the
-    deployment's default is Danish, and tests/bot/console/test_danish.py renders every page that way."""
+    deployment's default is Danish, and tests/bot/console/test_danish.py renders every page that way.
+
+    Telegram's one message a second a chat is lifted (`telegram_chat_rate`): the tests are about what is said, not
+    when, and a conversation on Telegram waited a real second for each answer (over five for some tests). The
+    limiter at the deployment's rates has a test of its own (tests/bot/outbox/test_sender.py)."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "secret_key": "test-secret-key-test-secret-key-0123",
         "public_url": "https://keephome.example.org",
         "run_scheduler": False,
         "console_language": "en",
+        "telegram_chat_rate": 1000.0,
     }
     values.update(overrides)
     return load_settings(_env_file=None, **values)

@@ -218,7 +218,6 @@ async def harness(database_url: str, **overrides: Any) -> AsyncIterator[Harness]
         "telegram_token": "123:ABC",
         "telegram_api_url": api.api_url,
         "telegram_secret": "s3cret",
-        "telegram_chat_rate": 1000.0,
     }
     settings = make_settings(database_url, **{**values, **overrides})
     clock = Clock()

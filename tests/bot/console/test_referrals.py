@@ -64,8 +64,7 @@ class FixedClock(Clock):
 
 @pytest.fixture
 async def rt(database_url: str) -> AsyncIterator[Runtime]:
-    # Telegram's one message a second a chat lifted: these tests are about what is said, not when.
-    settings = make_settings(database_url, telegram_token="123:ABC", telegram_secret="s3cret", telegram_chat_rate=1000)
+    settings = make_settings(database_url, telegram_token="123:ABC", telegram_secret="s3cret")
     async with started_runtime(settings, FixedClock()) as runtime:
         yield runtime
 

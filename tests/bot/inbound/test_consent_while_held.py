@@ -27,8 +27,7 @@ CHAT = "5001"
 
 @pytest.fixture
 async def runtime(database_url: str) -> AsyncIterator[Runtime]:
-    # Telegram's one message a second a chat lifted: these tests are about what is said, not when.
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as rt:
+    async with started_runtime(make_settings(database_url)) as rt:
         yield rt
 
 

@@ -335,8 +335,7 @@ def _button(sent: SentMessage, label: str) -> str:
 
 
 async def test_a_button_of_an_earlier_message_answers_nothing_asked_now(database_url: str) -> None:
-    # Telegram's one message a second a chat lifted: the test is about what is said, not when.
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         await _earlier_buttons(runtime)
 
 
@@ -591,7 +590,7 @@ async def test_a_nudge_at_the_consent_question_sends_the_question_whole_the_same
 
 
 async def test_a_tenant_who_unblocked_the_bot_is_answered_on_telegram_again(database_url: str) -> None:
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         tenant_id = await add_tenant(runtime.db, chat_id=5001)
         async with runtime.db.write() as conn:  # Telegram refused a message earlier: the tenant had blocked the bot
             await conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(telegram_blocked=True))
@@ -602,7 +601,7 @@ async def test_a_tenant_who_unblocked_the_bot_is_answered_on_telegram_again(data
 
 
 async def test_telegrams_start_button_from_a_linked_chat_is_answered(database_url: str) -> None:
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         await add_tenant(runtime.db, chat_id=5001)
         chat = sandbox(runtime)["telegram"]
         await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
@@ -674,7 +673,7 @@ async def test_withdrawing_while_an_urgent_case_waits_says_a_call_may_still_come
 
 
 async def test_a_double_tap_is_answered_once(database_url: str) -> None:
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         await add_tenant(runtime.db, chat_id=5001)
         await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
         opening = sandbox(runtime)["telegram"].to("5001")[-1]
@@ -709,7 +708,7 @@ async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_ye
     """A tenant who said yes and presses "Nej" under the same question changes their mind: they are not met with
     silence (nor only the day's receipt) but told their yes stands and the word that takes it back; the old button
     itself withdraws nothing."""
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         tenant_id = await add_tenant(runtime.db, chat_id=5001)
         chat = sandbox(runtime)["telegram"]
         await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
@@ -736,7 +735,7 @@ async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_ye
 
 
 async def test_an_earlier_reminders_button_with_nothing_open_means_what_it_said(database_url: str) -> None:
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         await add_tenant(runtime.db, chat_id=5001)
         await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
         opening = sandbox(runtime)["telegram"].to("5001")[-1]
@@ -760,7 +759,7 @@ async def test_an_earlier_reminders_button_with_nothing_open_means_what_it_said(
 
 async def test_a_double_tap_on_the_consent_yes_is_answered_once(database_url: str) -> None:
     """Two presses of "Ja" within a second: the thanks for the yes, and no receipt for a message never written."""
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         await add_tenant(runtime.db, chat_id=5001)
         chat = sandbox(runtime)["telegram"]
         await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
@@ -771,7 +770,7 @@ async def test_a_double_tap_on_the_consent_yes_is_answered_once(database_url: st
 
 
 async def test_a_double_tap_on_an_answer_that_ends_the_conversation_is_answered_once(database_url: str) -> None:
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         await add_tenant(runtime.db, chat_id=5001)
         await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
         opening = sandbox(runtime)["telegram"].to("5001")[-1]
@@ -786,7 +785,7 @@ async def test_an_old_consent_button_with_nothing_open_is_said_to_be_old(
 ) -> None:
     """After a "Nej", or a yes taken back, a button under the consent question answered earlier is said to belong to
     an earlier message before the opening question; only the same "Nej" pressed right after the "Nej" is silent."""
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         await add_tenant(runtime.db, chat_id=5001)
         chat = sandbox(runtime)["telegram"]
         await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
@@ -810,7 +809,7 @@ async def test_an_old_consent_button_with_nothing_open_is_said_to_be_old(
 
 
 async def test_a_sticker_or_voice_message_is_told_it_cannot_be_read_and_the_question_waits(database_url: str) -> None:
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         tenant_id = await add_tenant(runtime.db, chat_id=5001)
         await _say(runtime, "hej", "TG1", sender="5001", channel="telegram")
         chat = sandbox(runtime)["telegram"]
@@ -828,7 +827,7 @@ async def test_a_sticker_or_voice_message_is_told_it_cannot_be_read_and_the_ques
 
 
 async def test_an_opted_out_tenant_writing_on_telegram_hears_how_to_come_back_once_a_day(database_url: str) -> None:
-    async with started_runtime(make_settings(database_url, telegram_chat_rate=1000)) as runtime:
+    async with started_runtime(make_settings(database_url)) as runtime:
         await add_tenant(runtime.db, chat_id=5001)
         await _say(runtime, "STOP", "TG1", sender="5001", channel="telegram")
         [hint] = await _say(runtime, "jeg kan ikke betale", "TG2", sender="5001", channel="telegram")

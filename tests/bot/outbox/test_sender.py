@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from bot.outbox.record import Outcome, record
 from bot.outbox.sender import LINGER_ROWS, Sender, backoff
 from bot.reminders.jobs import expire_job, plan_today
 from bot.runtime import Clock, Runtime
+from bot.settings import Settings
 from bot.starter import job_services
 from bot.store.flags import PAUSED, write_flag
 from bot.store.scene import Scene
@@ -313,6 +315,35 @@ async def test_the_rate_limiter_never_exceeds_its_rate_in_any_second() -> None:
         assert len(in_window) <= 10
     # 55 sends at 10/s take 5.4 s, plus a little slack on each one-second window: at least 95 % of the rate.
     assert 5.4 <= stamps[-1] <= 5.4 / 0.95
+
+
+async def test_the_deployments_telegram_limiter_sends_one_message_a_second_to_a_chat_and_holds_up_no_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Telegram's one message a second a chat, at the rates a deployment runs with (the tests' settings lift the
+    per-chat rate: they are about what is said, not when), on a clock the limiter's waits move on."""
+    now = [0.0]
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+        await real_sleep(0)
+
+    defaults = Settings.model_fields
+    limiter = RateLimiter(
+        defaults["telegram_rate"].default, per_key_rate=defaults["telegram_chat_rate"].default, clock=lambda: now[0]
+    )
+    stamps: dict[str, list[float]] = {"A": [], "B": []}
+
+    async def send(chat: str) -> None:
+        stamps[chat].append(await limiter.acquire(chat))
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    await asyncio.gather(*(send(chat) for _ in range(3) for chat in ("A", "B")))
+    for chat, times in stamps.items():
+        assert len(times) == 3, chat
+        assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times)), (chat, times)
+    assert stamps["B"][0] < 0.5  # the second chat's first message did not wait for the first chat's
 
 
 async def test_a_permanent_telegram_failure_goes_out_by_sms_without_blocking_the_chat(rt: Runtime) -> None:
