@@ -32,11 +32,11 @@ from bot.api.keys import add_key
 from bot.app import create_app
 from bot.runtime import build_runtime
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import metadata
 from tests.bot.api.conftest import NOW, FixedClock, tenant
 from tests.conftest import make_settings
 from tests.support.drive import FailingSandbox
+from tests.support.schema import migrated
 
 # Examples per operation and mode (data that fits the schema, data that does not).
 EXAMPLES = 20
@@ -68,10 +68,11 @@ class Service:
 
 
 async def _prepare(url: str) -> str:
-    """Migrate and make a key, in a loop of its own; seed one tenant so reads and payments find someone."""
+    """Migrate (a copy of the file the session migrated once, `migrated`) and make a key, in a loop of its own;
+    seed one tenant so reads and payments find someone."""
     db = Database(url)
     try:
-        await upgrade(db)
+        await migrated(db)
         async with db.write() as conn:
             _, key = await add_key(conn, "fuzzer", "erase", NOW, "cli")
     finally:
