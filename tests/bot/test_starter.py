@@ -15,7 +15,7 @@ from bot.settings import Settings
 from bot.starter import running
 from bot.store.election import ROLES
 from bot.store.flags import PAUSED, write_flag
-from bot.store.migrate import upgrade
+from tests.support.schema import migrated
 
 
 class RecordingChannel(SandboxChannel):
@@ -48,7 +48,7 @@ def _record(monkeypatch: pytest.MonkeyPatch, owner: Any, attr: str, event: str, 
 async def _runtime(settings: Settings, events: list[str], monkeypatch: pytest.MonkeyPatch, **kw: bool) -> Runtime:
     channels = {"sms": RecordingChannel("sms", events, **kw), "telegram": RecordingChannel("telegram", events)}
     rt = build_runtime(settings.model_copy(update={"run_scheduler": True}), channels=channels)  # type: ignore[arg-type]
-    await upgrade(rt.db)
+    await migrated(rt.db)
     for name in ("inbox", "processor", "sender"):
         _record(monkeypatch, getattr(rt, name), "start", f"start {name}", events)
         _record(monkeypatch, getattr(rt, name), "stop", f"stop {name}", events)
@@ -103,7 +103,7 @@ async def test_a_channel_that_fails_to_start_unwinds(settings: Settings, monkeyp
     events: list[str] = []
     channels = {"telegram": RecordingChannel("telegram", events), "sms": RecordingChannel("sms", events, fails=True)}
     rt = build_runtime(settings, channels=channels)  # type: ignore[arg-type]
-    await upgrade(rt.db)
+    await migrated(rt.db)
     _record(monkeypatch, rt.db, "dispose", "dispose db", events)
     with pytest.raises(OSError, match="sms is unreachable"):
         async with running(rt):
@@ -113,7 +113,7 @@ async def test_a_channel_that_fails_to_start_unwinds(settings: Settings, monkeyp
 
 async def test_the_pause_switch_is_read_where_it_is_stored_each_time(settings: Settings) -> None:
     rt = build_runtime(settings)
-    await upgrade(rt.db)
+    await migrated(rt.db)
     async with running(rt, background=False):
         assert await rt.paused() is False
         async with rt.db.write() as conn:  # flipped through another process: nothing here kept a copy
@@ -126,6 +126,6 @@ async def test_the_pause_switch_is_read_where_it_is_stored_each_time(settings: S
 
 async def test_the_setting_pauses_whatever_is_stored(settings: Settings) -> None:
     rt = build_runtime(settings.model_copy(update={"paused": True}))
-    await upgrade(rt.db)
+    await migrated(rt.db)
     async with running(rt, background=False):
         assert await rt.paused() is True

@@ -113,11 +113,11 @@ async def test_without_telegram_the_word_telegram_is_an_ordinary_message(setting
     from bot.channels.sandbox import SandboxChannel
     from bot.runtime import build_runtime
     from bot.starter import running
-    from bot.store.migrate import upgrade
+    from tests.support.schema import migrated
 
     sms = SandboxChannel("sms")
     rt = build_runtime(settings, channels={"sms": sms})  # type: ignore[arg-type]
-    await upgrade(rt.db)
+    await migrated(rt.db)
     async with running(rt, background=False):
         await add_tenant(rt.db)
         await _say(rt, "TELEGRAM", "SM1")

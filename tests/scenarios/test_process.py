@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.store.db import Database
-from bot.store.migrate import head_revision, upgrade
+from bot.store.migrate import head_revision
 from bot.store.schema import inbound, outbox, tenants
 from tests.support.helpers import add_tenant
 from tests.support.processes import free_port, keephome_env, start_keephome
+from tests.support.schema import migrated
 from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStandin, sign, twilio_standin
 
 __all__ = ["twilio_standin"]  # the stand-in fixture
@@ -81,7 +82,7 @@ async def test_a_process_killed_right_after_answering_webhooks_loses_nothing(
 ) -> None:
     standin = twilio_standin
     db = Database(database_url)
-    await upgrade(db)
+    await migrated(db)
     phones = [f"+452012{i:04d}" for i in range(30)]
     for i, phone in enumerate(phones):
         await add_tenant(db, f"T-{i}", name=f"Lejer {i}", phone=phone)

@@ -14,10 +14,10 @@ from bot.cli.main import main
 from bot.reminders.ledger import import_tenants
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import audit_log
 from bot.tenants.csv_rows import known_languages, parse_csv
 from tests.conftest import make_settings
+from tests.support.schema import migrated
 
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 HEADER = "tenant_ref;name;phone;balance;address;children;court_filed_on;kommune_notified_on"
@@ -35,7 +35,7 @@ async def settings(database_url: str) -> Settings:
     chosen = make_settings(database_url)
     db = Database(chosen.database_url)
     try:
-        await upgrade(db)
+        await migrated(db)
         parsed = parse_csv("\n".join([HEADER, *LEDGER]).encode(), NOW.date(), known_languages(), ["da"], "da")
         assert parsed.ok, parsed.errors
         await import_tenants(db, parsed.rows, NOW, chosen)
@@ -77,7 +77,7 @@ async def test_every_notice_sent_leaves_an_empty_list_and_exit_code_0(database_u
     chosen = make_settings(database_url)
     db = Database(chosen.database_url)
     try:
-        await upgrade(db)
+        await migrated(db)
     finally:
         await db.dispose()
     out = io.StringIO()

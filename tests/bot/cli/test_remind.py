@@ -16,11 +16,11 @@ from bot.i18n import speaking
 from bot.reminders.plan_state import last_plan, plan_state
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import cases, messages, outbox, planned_reminders
 from bot.tenants.status import set_status
 from tests.conftest import make_settings
 from tests.support.helpers import add_tenant
+from tests.support.schema import migrated
 
 TZ = ZoneInfo("Europe/Copenhagen")
 DAY = date(2026, 3, 3)
@@ -29,7 +29,7 @@ NOW = datetime(2026, 3, 3, 10, 0, tzinfo=TZ)
 
 async def _tenants(settings: Settings) -> None:
     db = Database(settings.database_url)
-    await upgrade(db)
+    await migrated(db)
     try:
         await add_tenant(db, "T-missed", name="Test Lejer", balance_ore=500_000, balance_as_of=DAY)
         await add_tenant(
@@ -187,7 +187,7 @@ async def _fates_world(settings: Settings) -> dict[str, int]:
     """Seven tenants due a `missed` reminder today and one whose court date is known while an adviser holds
     their case (a reminder is planned, but no question goes out)."""
     db = Database(settings.database_url)
-    await upgrade(db)
+    await migrated(db)
     ids: dict[str, int] = {}
     try:
         for n in range(1, 8):

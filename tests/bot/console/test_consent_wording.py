@@ -10,10 +10,10 @@ from bot.console.referrals import _part
 from bot.outbox.render import Renderer
 from bot.paths import TEMPLATES_DIR
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import tenants
 from tests.conftest import make_settings
 from tests.support.helpers import add_tenant
+from tests.support.schema import migrated
 
 # How each language's wording names the address (the languages whose texts are reviewed).
 ADDRESS = {"da": "adresse", "en": "address"}
@@ -28,7 +28,7 @@ def _asked(renderer: Renderer, language: str, kind: str) -> str:
 @pytest.mark.parametrize("language", sorted(ADDRESS))
 async def test_the_address_is_named_under_the_kind_that_gives_it(sqlite_url: str, language: str) -> None:
     db = Database(sqlite_url)
-    await upgrade(db)
+    await migrated(db)
     try:
         tenant_id = await add_tenant(db, "T-1")
         async with db.write() as conn:

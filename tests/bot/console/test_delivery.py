@@ -18,12 +18,12 @@ from bot.outbox.status import record_delivery
 from bot.runtime import Clock, Runtime, build_runtime
 from bot.settings import Settings
 from bot.starter import running
-from bot.store.migrate import upgrade
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_person, add_tenant, adviser_client, login, post_form
 from tests.support.drive import FailingSandbox, daytime, drain, sandbox
+from tests.support.schema import migrated
 
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 
@@ -319,7 +319,7 @@ async def test_held_and_queued_messages_say_why_and_until_when(runtime: Runtime,
 
 async def test_a_message_that_failed_for_want_of_a_channel_says_so(settings: Settings) -> None:
     rt = build_runtime(settings, channels={"sms": FailingSandbox("sms")})  # no Telegram channel
-    await upgrade(rt.db)
+    await migrated(rt.db)
     async with running(rt, background=False):
         daytime(rt)  # the case's notices go now, not after quiet hours, whatever the hour the test runs at
         tenant = await add_tenant(rt, "NoTg", name="NoTg Tenant", phone=None, chat_id=555)

@@ -16,7 +16,7 @@ from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.schema import case_events, cases
 from tests.support.helpers import add_tenant
-from tests.support.schema import asyncpg_dsn, migrate_to
+from tests.support.schema import asyncpg_dsn, migrate_to, migrated
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 
@@ -109,7 +109,7 @@ async def test_an_opening_on_a_generic_plan_still_finds_the_index(pg_migrated_ur
 async def test_after_a_case_is_closed_the_next_opening_opens_a_new_one(database_url: str) -> None:
     db = Database(database_url)
     try:
-        await upgrade(db)
+        await migrated(db)
         tenant_id = await add_tenant(db)
         async with db.write() as conn:
             first = await conn.run_sync(_open, tenant_id, "handoff")

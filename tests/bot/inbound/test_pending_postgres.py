@@ -12,9 +12,9 @@ from sqlalchemy import event, text
 from bot.inbound.processor import CHUNK, Processor
 from bot.metrics import Metrics
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from tests.conftest import make_settings
 from tests.support.plans import plan_nodes
+from tests.support.schema import migrated
 
 pytestmark = pytest.mark.postgres
 
@@ -25,7 +25,7 @@ WAITING = 3_000  # the backlog: 300 senders with ten messages each, interleaved
 async def test_the_next_rows_are_found_without_walking_the_table(pg_url: str) -> None:
     db = Database(pg_url)
     try:
-        await upgrade(db)
+        await migrated(db)
         async with db.write() as conn:
             for first, count, processed in ((1, PROCESSED, "now()"), (PROCESSED + 1, WAITING, "NULL")):
                 await conn.execute(
@@ -70,7 +70,7 @@ async def test_the_handlers_statements_after_the_next_rows_are_planned_as_config
     # active conversation: the first of an ORDER BY) must be planned as usual, or they walk whole tables.
     db = Database(pg_url)
     try:
-        await upgrade(db)
+        await migrated(db)
         async with db.write() as conn:  # one message from each of `waiting` senders
             await conn.execute(
                 text(

@@ -11,11 +11,11 @@ from bot.inbound.inbox import InboundMessage, Inbox
 from bot.inbound.processor import CHUNK, MIN_ROWS, Processor
 from bot.metrics import Metrics
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import inbound, messages
 from tests.conftest import make_settings
 from tests.support.drive import process_all
 from tests.support.helpers import add_tenant
+from tests.support.schema import migrated
 
 pytestmark = pytest.mark.postgres
 
@@ -24,7 +24,7 @@ TENANTS = 100
 
 async def _backlog(pg_url: str, rounds: int) -> Database:
     db = Database(pg_url)
-    await upgrade(db)
+    await migrated(db)
     phones = [f"+4520{i:06d}" for i in range(TENANTS)]
     for i, phone in enumerate(phones):
         await add_tenant(db, f"T-{i}", name=f"Lejer {i}", phone=phone)

@@ -12,11 +12,11 @@ from bot.inbound.inbox import InboundMessage, Inbox
 from bot.inbound.processor import Processor
 from bot.metrics import Metrics
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import inbound, messages
 from tests.conftest import make_settings
 from tests.support.drive import drain, process_all
 from tests.support.helpers import add_tenant
+from tests.support.schema import migrated
 
 pytestmark = pytest.mark.postgres
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.postgres
 async def test_two_processors_handle_each_message_once_and_in_order(pg_url: str) -> None:
     settings = make_settings(pg_url)
     setup = Database(pg_url)
-    await upgrade(setup)
+    await migrated(setup)
     phones = [f"+45201200{i:02d}" for i in range(10)]
     for i, phone in enumerate(phones):
         await add_tenant(setup, f"T-{i}", name=f"Lejer {i}", phone=phone)
@@ -80,7 +80,7 @@ async def test_two_senders_never_send_one_row_twice(pg_url: str) -> None:
 
     settings = make_settings(pg_url)
     setup = Database(pg_url)
-    await upgrade(setup)
+    await migrated(setup)
     tenant_id = await add_tenant(setup)
     now = datetime.now(UTC)
     async with setup.write() as conn:

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.outbox.status import apply_early, record_delivery
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.schema import STATUS_RANK, early_statuses, messages
+from tests.support.schema import migrated
 
 pytestmark = pytest.mark.postgres
 
@@ -71,7 +71,7 @@ async def _until_waiting(db: Database, callbacks: set[asyncio.Task[str]]) -> Non
 async def test_a_failure_reported_while_the_sender_records_its_sid_is_applied(pg_url: str) -> None:
     db = Database(pg_url)
     try:
-        await upgrade(db)
+        await migrated(db)
         message_id = await _being_sent(db)
         # The sender's record of the wave: the sid written, the kept callbacks looked for (none yet), not committed.
         async with db.write() as conn:
@@ -94,7 +94,7 @@ async def test_two_failures_reported_while_the_sender_records_their_sids_are_bot
     # Two unreachable numbers in one wave: both callbacks wait for the sender, then each updates its message.
     db = Database(pg_url)
     try:
-        await upgrade(db)
+        await migrated(db)
         sids = {await _being_sent(db): "SM" + "1" * 32, await _being_sent(db): "SM" + "2" * 32}
         async with db.write() as conn:
             for message_id, sid in sids.items():

@@ -23,11 +23,11 @@ from bot.runtime import Clock, Runtime, build_runtime
 from bot.starter import job_services, running
 from bot.store.db import utcnow
 from bot.store.flags import PAUSED, write_flag
-from bot.store.migrate import upgrade
 from bot.store.schema import conversations, messages, outbox
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import FailingSandbox, drain
 from tests.support.helpers import add_tenant, queue_question
+from tests.support.schema import migrated
 
 TZ = ZoneInfo("Europe/Copenhagen")
 PHONE = "+4520000001"
@@ -41,7 +41,7 @@ def _at(local: datetime) -> Clock:
 async def _process(url: str, local: datetime, channels: Mapping[str, Channel]) -> AsyncIterator[Runtime]:
     """`keephome run` as started with these channels (none: nothing configured), its clock at `local`."""
     rt = build_runtime(make_settings(url), channels=dict(channels), clock=_at(local))
-    await upgrade(rt.db)
+    await migrated(rt.db)
     async with running(rt, background=False):
         yield rt
 

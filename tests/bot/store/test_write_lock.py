@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Connection, make_url, select
 
 from bot.store.db import Database, utcnow
-from bot.store.migrate import upgrade
 from bot.store.schema import tenants
+from tests.support.schema import migrated
 
 
 def _other_writer_may_begin(path: str) -> bool:
@@ -31,7 +31,7 @@ def _other_writer_may_begin(path: str) -> bool:
 async def test_a_transaction_that_only_read_so_far_already_holds_the_write_lock(sqlite_url: str) -> None:
     db = Database(sqlite_url)
     path = str(make_url(sqlite_url).database)
-    await upgrade(db)
+    await migrated(db)
     try:
 
         def read_then_look(conn: Connection) -> bool:
@@ -48,7 +48,7 @@ async def test_a_transaction_that_only_read_so_far_already_holds_the_write_lock(
 async def test_the_lock_is_let_go_after_a_transaction_that_failed(sqlite_url: str, fails: bool) -> None:
     db = Database(sqlite_url)
     path = str(make_url(sqlite_url).database)
-    await upgrade(db)
+    await migrated(db)
     try:
 
         def work(conn: Connection) -> None:

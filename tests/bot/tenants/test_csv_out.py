@@ -13,9 +13,9 @@ import pytest
 from bot.cli.remind import run_remind
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.tenants.csv_out import BOM, CsvWriter, neutralise
 from tests.support.helpers import add_tenant
+from tests.support.schema import migrated
 
 TZ = ZoneInfo("Europe/Copenhagen")
 DAY = date(2026, 3, 3)
@@ -77,7 +77,7 @@ def test_a_download_is_written_as_a_spreadsheet_in_the_readers_language_opens_it
 async def test_remind_csv_writes_a_hostile_tenant_ref_as_text(settings: Settings) -> None:
     """`keephome remind --csv`: the ledger's own values come back out, and a spreadsheet runs none of them."""
     db = Database(settings.database_url)
-    await upgrade(db)
+    await migrated(db)
     try:
         hostile = "=cmd|' /C calc'!A0"
         await add_tenant(db, hostile, name="Test Lejer", balance_ore=500_000, balance_as_of=DAY)
