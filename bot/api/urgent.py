@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from bot.reminders.plan import open_outreach_case, policy_settings, record_planned, reminder_key
 from bot.reminders.reads import load_snapshots, planned_keys, planned_on
-from bot.reminders.send_window import proactive_not_before
+from bot.reminders.send_window import proactive_not_before_each
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.scene import Scene
@@ -41,10 +41,11 @@ def _open(conn: Connection, court: Sequence[PlannedReminder], settings: Settings
         if r.tenant_id in reminded:
             open_outreach_case(scene, r, settings, now, day)
             opened += 1
+    waiting = [r for r in fresh if r.tenant_id not in reminded]
+    windows = proactive_not_before_each(conn, [r.tenant_id for r in waiting], now, settings)
     by_window: defaultdict[datetime, list[PlannedReminder]] = defaultdict(list)
-    for r in fresh:
-        if r.tenant_id not in reminded:
-            by_window[proactive_not_before(conn, r.tenant_id, now, settings)].append(r)
+    for r in waiting:
+        by_window[windows[r.tenant_id]].append(r)
     for send_after, group in by_window.items():
         opened += len(record_planned(conn, group, settings, now, day, send_after))
     return opened

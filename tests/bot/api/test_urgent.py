@@ -8,8 +8,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
+from bot.outbox.enqueue import enqueue
 from bot.reminders.plan import plan_reminders
-from bot.store.schema import cases, conversations, outbox, planned_reminders
+from bot.store.scene import Scene
+from bot.store.schema import cases, conversations, outbox, planned_reminders, tenants
 from tests.bot.api.conftest import TZ, Api, tenant
 
 
@@ -55,6 +57,42 @@ async def test_a_termination_in_a_bulk_opens_a_case_per_tenant_and_a_paid_up_one
     assert [c[2] for c in await urgent_cases(api)] == [
         "urgent outreach: termination 2026-02-28 known; balance owed as of 2026-03-03"
     ]
+
+
+async def test_in_a_bulk_only_the_tenant_already_written_to_today_waits_for_tomorrow(api: Api) -> None:
+    """A proactive message queued today for one tenant of the bulk (a timer's, say): that tenant's court message
+    goes the next morning, never a second one today; the others' go now."""
+    items = [tenant(ref, f"+45201234{n:02d}", court_date="2026-04-15") for n, ref in enumerate(["A", "B", "C"], 1)]
+    await api.post("tenants/bulk", {"tenants": [{**item, "court_date": None} for item in items]})
+    async with api.rt.db.write() as conn:
+        b = (await conn.execute(text("SELECT id FROM tenants WHERE tenant_ref = 'B'"))).scalar_one()
+        values = {"first_name": "Amira"}
+        await conn.run_sync(
+            lambda sync: enqueue(
+                Scene.of(sync),
+                now=api.rt.clock(),
+                channel="sms",
+                template="payment_check.question",
+                values=values,
+                language="da",
+                idempotency_key="earlier today",
+                tenant_id=b,
+                proactive=True,
+                not_before=api.rt.clock(),
+            )
+        )
+    assert (await api.post("tenants/bulk", {"tenants": items})).status_code == 200
+    assert len(await urgent_cases(api)) == 3
+    async with api.rt.db.read() as conn:
+        rows = await conn.execute(
+            select(tenants.c.tenant_ref, outbox.c.not_before)
+            .join(tenants, tenants.c.id == outbox.c.tenant_id)
+            .where(outbox.c.idempotency_key != "earlier today")
+            .order_by(tenants.c.tenant_ref)
+        )
+        firsts = [(ref, at.astimezone(TZ)) for ref, at in rows]
+    now = api.rt.clock().astimezone(TZ)
+    assert firsts == [("A", now), ("B", datetime(2026, 3, 4, 9, 0, tzinfo=TZ)), ("C", now)]
 
 
 async def test_at_night_the_case_opens_now_and_the_message_waits_for_the_morning(api: Api) -> None:
