@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bot.host.notices import urgent_case_recipients
 from bot.reminders.plan import open_outreach_case, policy_settings, record_planned, reminder_key
 from bot.reminders.reads import load_snapshots, planned_keys, planned_on
 from bot.reminders.send_window import proactive_not_before_each
@@ -37,10 +38,11 @@ def _open(conn: Connection, court: Sequence[PlannedReminder], settings: Settings
     reminded = planned_on(conn, ids, day)
     opened = 0
     scene = Scene.of(conn)
-    for r in fresh:
-        if r.tenant_id in reminded:
-            open_outreach_case(scene, r, settings, now, day)
-            opened += 1
+    reminded_today = [r for r in fresh if r.tenant_id in reminded]
+    recipients = urgent_case_recipients(conn) if reminded_today else None
+    for r in reminded_today:
+        open_outreach_case(scene, r, settings, now, day, recipients)
+        opened += 1
     waiting = [r for r in fresh if r.tenant_id not in reminded]
     windows = proactive_not_before_each(conn, [r.tenant_id for r in waiting], now, settings)
     by_window: defaultdict[datetime, list[PlannedReminder]] = defaultdict(list)

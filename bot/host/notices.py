@@ -3,18 +3,18 @@ reported wrong; a first name and a link, nothing more."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Connection, Row, Select, bindparam, select
 
 from bot.outbox.enqueue import enqueue, queued
 from bot.store.scene import Scene
 from bot.store.schema import cases, staff, tenants
 from bot.tenants.names import first_name
 
-__all__ = ["notify_crisis", "notify_urgent_case", "notify_wrong_number"]
+__all__ = ["Recipients", "notify_crisis", "notify_urgent_case", "notify_wrong_number", "urgent_case_recipients"]
 
 # Built once: a day's plan opens hundreds of urgent cases in one transaction, and a statement built for each (and its
 # cache key found) cost more than the rows it reads (bench/README.md, fanout, 2026-12-05).
@@ -37,14 +37,27 @@ def _people(roles: tuple[str, ...]) -> Select[tuple[int, int]]:
     )
 
 
-def notify_urgent_case(scene: Scene, case_id: int, now: datetime, public_url: str) -> int:
-    """Queue a notice for every active admin or adviser who opted in; returns how many were queued."""
+Recipients = Sequence[Row[tuple[int, int]]]
+_URGENT = ("admin", "adviser")
+
+
+def urgent_case_recipients(conn: Connection) -> Recipients:
+    """The staff `notify_urgent_case` writes to, read once for all the urgent cases one transaction opens (an API
+    bulk of ten thousand tenants with court dates read them ten thousand times)."""
+    return conn.execute(_people(_URGENT)).all()
+
+
+def notify_urgent_case(
+    scene: Scene, case_id: int, now: datetime, public_url: str, recipients: Recipients | None = None
+) -> int:
+    """Queue a notice for every active admin or adviser who opted in (`recipients`, when the caller read them for
+    many cases); returns how many were queued."""
     case = scene.conn.execute(_CASE_NAME, {"case_id": case_id}).first()
     if case is None:
         return 0
     link = f"{public_url.rstrip('/')}/console/cases/{case_id}"
     values = {"first_name": first_name(case.name), "case_id": case_id, "url": link}
-    return _notify(scene, ("admin", "adviser"), f"notice:case:{case_id}", "staff.urgent_case", values, now)
+    return _notify(scene, _URGENT, f"notice:case:{case_id}", "staff.urgent_case", values, now, recipients)
 
 
 def notify_crisis(scene: Scene, case_id: int, now: datetime, public_url: str) -> int:
@@ -73,12 +86,19 @@ def notify_wrong_number(scene: Scene, tenant_id: int, now: datetime, public_url:
 
 
 def _notify(
-    scene: Scene, roles: tuple[str, ...], key: str, template: str, values: Mapping[str, object], now: datetime
+    scene: Scene,
+    roles: tuple[str, ...],
+    key: str,
+    template: str,
+    values: Mapping[str, object],
+    now: datetime,
+    people: Recipients | None = None,
 ) -> int:
-    """Queue one notice (`template`) for each active staff member in `roles` who opted in on Telegram, once each
-    (`key` and the person); returns how many were queued."""
+    """Queue one notice (`template`) for each active staff member in `roles` who opted in on Telegram (`people`, when
+    read already), once each (`key` and the person); returns how many were queued."""
     conn = scene.conn
-    people = conn.execute(_people(roles)).all()
+    if people is None:
+        people = conn.execute(_people(roles)).all()
     count = 0
     for person in people:
         each = f"{key}:staff:{person.id}"

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, select
 from bot import collector
 from bot.host.cases import open_case
 from bot.host.handlers import apply_events
-from bot.host.notices import notify_urgent_case
+from bot.host.notices import Recipients, notify_urgent_case, urgent_case_recipients
 from bot.host.turn import StateShapes, Turn, save_state
 from bot.host.unseen import supersede
 from bot.outbox.claim import NO_CHANNEL
@@ -272,12 +272,21 @@ def _open_outreach(
 ) -> None:
     """A known termination or court date: an urgent case for an adviser, with or without consent."""
     # The outreach has replaced whatever the bot was asking (`supersede`); one conversation per tenant at a time.
+    recipients = urgent_case_recipients(scene.conn)
     for r in court:
-        open_outreach_case(scene, r, settings, now, day)
+        open_outreach_case(scene, r, settings, now, day, recipients)
 
 
-def open_outreach_case(scene: Scene, r: PlannedReminder, settings: Settings, now: datetime, day: date) -> int:
-    """The urgent case of a court-rule reminder, for an adviser, and the notices to staff who asked for them."""
+def open_outreach_case(
+    scene: Scene,
+    r: PlannedReminder,
+    settings: Settings,
+    now: datetime,
+    day: date,
+    recipients: Recipients | None = None,
+) -> int:
+    """The urgent case of a court-rule reminder, for an adviser, and the notices to staff who asked for them
+    (`recipients`, when the caller read them for many cases)."""
     case_id = open_case(
         scene.conn,
         r.tenant_id,
@@ -287,7 +296,7 @@ def open_outreach_case(scene: Scene, r: PlannedReminder, settings: Settings, now
         today=day,
         delivery_days=settings.demand_delivery_days,
     ).case_id
-    notify_urgent_case(scene, case_id, now, settings.public_url)
+    notify_urgent_case(scene, case_id, now, settings.public_url, recipients)
     return case_id
 
 

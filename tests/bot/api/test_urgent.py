@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from bot.outbox.enqueue import enqueue
 from bot.reminders.plan import plan_reminders
 from bot.store.scene import Scene
-from bot.store.schema import cases, conversations, outbox, planned_reminders, tenants
+from bot.store.schema import cases, conversations, outbox, planned_reminders, staff, tenants
 from tests.bot.api.conftest import TZ, Api, tenant
 
 
@@ -93,6 +93,31 @@ async def test_in_a_bulk_only_the_tenant_already_written_to_today_waits_for_tomo
         firsts = [(ref, at.astimezone(TZ)) for ref, at in rows]
     now = api.rt.clock().astimezone(TZ)
     assert firsts == [("A", now), ("B", datetime(2026, 3, 4, 9, 0, tzinfo=TZ)), ("C", now)]
+
+
+async def test_each_urgent_case_of_a_bulk_tells_every_admin_and_adviser_who_asked_once(api: Api) -> None:
+    people = [("admin", 501, True), ("adviser", 502, True), ("adviser", 503, False), ("volunteer", 504, True)]
+    async with api.rt.db.write() as conn:
+        for n, (role, chat, notify) in enumerate(people):
+            await conn.execute(
+                staff.insert().values(
+                    email=f"person{n}@example.org",
+                    role=role,
+                    active=True,
+                    telegram_chat_id=chat,
+                    notify_telegram=notify,
+                    failed_logins=0,
+                    created_at=api.rt.clock(),
+                )
+            )
+    items = [tenant(ref, f"+45201234{n:02d}", court_date="2026-04-15") for n, ref in enumerate(["A", "B"], 1)]
+    assert (await api.post("tenants/bulk", {"tenants": items})).status_code == 200
+    async with api.rt.db.read() as conn:
+        rows = await conn.execute(
+            select(outbox.c.address, outbox.c.template).where(outbox.c.tenant_id.is_(None)).order_by(outbox.c.address)
+        )
+        notices = [tuple(r) for r in rows]
+    assert notices == [("501", "staff.urgent_case")] * 2 + [("502", "staff.urgent_case")] * 2
 
 
 async def test_at_night_the_case_opens_now_and_the_message_waits_for_the_morning(api: Api) -> None:
