@@ -41,6 +41,7 @@ async def _run_until_it_ends(tmp_path: Path, **env: str) -> tuple[int, list[str]
     return code, process.log.read_text().splitlines()
 
 
+@pytest.mark.slow  # 4-8 s: a `keephome run` process starts and ends
 async def test_a_port_in_use_ends_run_with_one_line(tmp_path: Path, taken_port: int) -> None:
     code, lines = await _run_until_it_ends(tmp_path, port=str(taken_port))
     said = "\n".join(lines)

@@ -178,6 +178,7 @@ def _banner(page: httpx.Response) -> bool:
     return "Paused: no reminders are sent." in page.text
 
 
+@pytest.mark.slow  # about 6 s: elections a second apart, watched for seconds
 @pytest.mark.postgres
 async def test_a_pause_and_a_resume_through_another_process_hold_within_a_second(pg_url: str) -> None:
     # Elections a second apart: the role stays where it is while the test runs.

@@ -114,6 +114,7 @@ async def two_processes(settings: Settings) -> AsyncIterator[tuple[Runtime, Runt
         yield first, second, first_process
 
 
+@pytest.mark.slow  # about 6 s: two processes' elections, watched for seconds
 async def test_a_process_that_does_not_hold_the_sender_role_never_sends(pg_url: str) -> None:
     async with two_processes(make_settings(pg_url, election_seconds=0.1)) as (first, second, first_process):
         # Whoever started first took the role; the other keeps asking for it.
