@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,9 +126,9 @@ def _conversation_state(conn: Connection, tenant_id: int, conversation_id: int |
     return None if found is None else State.load(found)
 
 
-# The tenant's message before the one being handled (`evidence`): its channel, provider id and words, built once.
+# The tenant's message before the one being handled (`evidence`): its channel, provider id, words and time, built once.
 _SAID_BEFORE = (
-    select(messages.c.channel, messages.c.provider_id, messages.c.text)
+    select(messages.c.channel, messages.c.provider_id, messages.c.text, messages.c.created_at)
     .where(
         messages.c.tenant_id == bindparam("tenant_id"),
         messages.c.direction == "in",
@@ -154,13 +154,20 @@ def _pressed_again(conn: Connection, tenant_id: int, evidence: int, pressed: Pre
     return isinstance(callback, str) and resolve_callback(conn, callback, tenant_id) == pressed
 
 
-def _repeated(conn: Connection, tenant_id: int, evidence: int | None, text: str) -> State | None:
-    """The tenant's last conversation when their message before this one (`evidence`) said the same words, which
-    `engine.said_again` reads; None when it said something else."""
+# How soon after the same words a message is their resend (a basic phone sending again, two sent at once): later, the
+# same words are asked anew and answered (the tenant may think the answer never came).
+RESENT_WITHIN = timedelta(minutes=10)
+
+
+def _repeated(conn: Connection, tenant_id: int, evidence: int | None, text: str, now: datetime) -> State | None:
+    """The tenant's last conversation when their message before this one (`evidence`) said the same words within
+    `RESENT_WITHIN`, which `engine.said_again` reads; None when it said something else, or long before."""
     if evidence is None:
         return None
     before = conn.execute(_SAID_BEFORE, {"tenant_id": tenant_id, "evidence": evidence}).first()
     if before is None or before.text is None or before.text.strip().casefold() != text.strip().casefold():
+        return None
+    if now - before.created_at > RESENT_WITHIN:
         return None
     last = select(conversations.c.state).where(conversations.c.tenant_id == tenant_id)
     found = conn.execute(last.order_by(conversations.c.id.desc()).limit(1)).scalar()
@@ -624,7 +631,7 @@ class InboundHandler:
         context = Context(name, language, _channel_of(turn), stage, self._flow_settings, deadline)
         if isinstance(user_input, TextReceived):
             # The same words right after they were answered (a resend, a double send): nothing, as a press again.
-            repeated = _repeated(scene.conn, turn.tenant_id, turn.evidence_id, user_input.text)
+            repeated = _repeated(scene.conn, turn.tenant_id, turn.evidence_id, user_input.text, turn.now)
             if engine.said_again("payment_check", repeated, user_input.text, turn.now):
                 return
             # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again.

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text, update
 from bot.channels.base import button_data
 from bot.channels.sandbox import SentMessage
 from bot.console.transcript import answers
+from bot.inbound.handler import RESENT_WITHIN
 from bot.inbound.inbox import InboundMessage
 from bot.reminders.timers import expire_waiting
 from bot.runtime import Runtime
@@ -702,6 +703,10 @@ async def test_a_digit_sent_again_with_nothing_open_is_answered_once(database_ur
         await drain(runtime.sender)
         said = [m.text for m in sandbox(runtime)["sms"].to(PHONE)]
         assert sum(text.startswith("Tak for besked") for text in said) == 2  # once for each "1" that answered
+        # The same words again long after (the tenant may think the answer never came): answered again.
+        runtime.clock.offset += RESENT_WITHIN + timedelta(minutes=1)
+        [again] = await _say(runtime, "1", "SM10")
+        assert again.startswith("Tak for besked")
 
 
 async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_yes_stands(database_url: str) -> None:
