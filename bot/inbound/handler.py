@@ -41,7 +41,17 @@ from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
 from bot.store.scene import Scene
-from bot.store.schema import cases, consents, conversations, inbound, messages, outbox, rent_positions, tenants
+from bot.store.schema import (
+    FAILED_STATUSES,
+    cases,
+    consents,
+    conversations,
+    inbound,
+    messages,
+    outbox,
+    rent_positions,
+    tenants,
+)
 from bot.tenants.court import court_stage_termination
 from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
@@ -126,9 +136,9 @@ def _conversation_state(conn: Connection, tenant_id: int, conversation_id: int |
     return None if found is None else State.load(found)
 
 
-# The tenant's message before the one being handled (`evidence`): its channel, provider id, words and time, built once.
+# The tenant's message before the one being handled (`evidence`): its channel and provider id, built once.
 _SAID_BEFORE = (
-    select(messages.c.channel, messages.c.provider_id, messages.c.text, messages.c.created_at)
+    select(messages.c.channel, messages.c.provider_id)
     .where(
         messages.c.tenant_id == bindparam("tenant_id"),
         messages.c.direction == "in",
@@ -158,18 +168,45 @@ def _pressed_again(conn: Connection, tenant_id: int, evidence: int, pressed: Pre
 # same words are asked anew and answered (the tenant may think the answer never came).
 RESENT_WITHIN = timedelta(minutes=10)
 
+# The tenant's last messages before the one being handled (`evidence`), built once: enough to see a run of resends.
+_SAID_LAST = (
+    select(messages.c.id, messages.c.channel, messages.c.text, messages.c.created_at)
+    .where(
+        messages.c.tenant_id == bindparam("tenant_id"),
+        messages.c.direction == "in",
+        messages.c.id < bindparam("evidence"),
+    )
+    .order_by(messages.c.id.desc())
+    .limit(5)
+)
+# The tenant's last reply that went, or will go (none failed).
+_LAST_ANSWER = select(func.max(messages.c.id)).where(
+    messages.c.tenant_id == bindparam("tenant_id"),
+    messages.c.direction == "out",
+    messages.c.status.not_in(FAILED_STATUSES),
+)
 
-def _repeated(conn: Connection, tenant_id: int, evidence: int | None, text: str, now: datetime) -> State | None:
-    """The tenant's last conversation when their message before this one (`evidence`) said the same words within
-    `RESENT_WITHIN`, which `engine.said_again` reads; None when it said something else, or long before."""
-    if evidence is None:
+
+def _repeated(conn: Connection, turn: Turn, words: TextReceived) -> State | None:
+    """The tenant's last conversation when their messages just before this one said the same words on the same channel
+    within `RESENT_WITHIN` of this turn, and a reply went after the first of them, which `engine.said_again` reads;
+    else None, and the words are answered: silence only where the answer is already there."""
+    if turn.evidence_id is None:
         return None
-    before = conn.execute(_SAID_BEFORE, {"tenant_id": tenant_id, "evidence": evidence}).first()
-    if before is None or before.text is None or before.text.strip().casefold() != text.strip().casefold():
+    same = words.text.strip().casefold()
+    first: int | None = None
+    for before in conn.execute(_SAID_LAST, {"tenant_id": turn.tenant_id, "evidence": turn.evidence_id}):
+        if before.text is None or before.text.strip().casefold() != same or before.channel != words.channel:
+            break
+        if turn.now - before.created_at > RESENT_WITHIN:
+            break
+        first = before.id
+    if first is None:
         return None
-    if now - before.created_at > RESENT_WITHIN:
+    answer = conn.execute(_LAST_ANSWER, {"tenant_id": turn.tenant_id}).scalar()
+    if answer is None or answer < first:
         return None
-    last = select(conversations.c.state).where(conversations.c.tenant_id == tenant_id)
+    last = select(conversations.c.state).where(conversations.c.tenant_id == turn.tenant_id)
     found = conn.execute(last.order_by(conversations.c.id.desc()).limit(1)).scalar()
     return None if found is None else State.load(found)
 
@@ -631,7 +668,7 @@ class InboundHandler:
         context = Context(name, language, _channel_of(turn), stage, self._flow_settings, deadline)
         if isinstance(user_input, TextReceived):
             # The same words right after they were answered (a resend, a double send): nothing, as a press again.
-            repeated = _repeated(scene.conn, turn.tenant_id, turn.evidence_id, user_input.text, turn.now)
+            repeated = _repeated(scene.conn, turn, user_input)
             if engine.said_again("payment_check", repeated, user_input.text, turn.now):
                 return
             # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again.

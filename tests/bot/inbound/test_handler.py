@@ -709,6 +709,22 @@ async def test_a_digit_sent_again_with_nothing_open_is_answered_once(database_ur
         assert again.startswith("Tak for besked")
 
 
+async def test_the_same_words_again_are_answered_where_the_answer_did_not_reach_the_tenant(database_url: str) -> None:
+    """Silence only where the answer is already there: "1" again after the thanks failed to reach the phone, or on
+    Telegram after the SMS, is answered."""
+    async with started_runtime(make_settings(database_url)) as runtime:
+        await add_tenant(runtime.db, chat_id=5001)
+        await _say(runtime, "hej", "SM1")
+        [thanks] = await _say(runtime, "1", "SM2")
+        async with runtime.db.write() as conn:  # the carrier said the thanks never arrived
+            await conn.execute(update(messages).where(messages.c.text == thanks).values(status="undelivered"))
+        [again] = await _say(runtime, "1", "SM3")
+        assert again == thanks
+        assert await _say(runtime, "1", "SM4") == []  # that one went: a resend of it gets nothing
+        on_telegram = await _say(runtime, "1", "TG1", sender="5001", channel="telegram")
+        assert len(on_telegram) == 1 and on_telegram[0].startswith("Tak for besked")
+
+
 async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_yes_stands(database_url: str) -> None:
     """A tenant who said yes and presses "Nej" under the same question changes their mind: they are not met with
     silence (nor only the day's receipt) but told their yes stands and the word that takes it back; the old button
