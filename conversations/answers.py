@@ -809,16 +809,26 @@ def _part_paid(found: set[str], text: str, language: str, today: date) -> None:
 
 
 _REST = re.compile(r"\b(?:resten|the rest)\b")
+# What the rest is of ("resten af huslejen", "the rest of my bills"): the word after "af"/"of", past "the"/"my".
+_REST_OF = re.compile(r"\b(?:resten af|the rest of)(?: (?:the|my|min))? (\w+)")
+_RENT = frozenset({"huslejen", "husleje", "lejen", "leje", "rent"})
 
 
 def _paid_the_rest(text: str, language: str, today: date) -> bool:
-    """Whether a message says the rest is paid and nothing of a part besides: without the rest's words it is a payment
-    made ("har betalt resten", "resten er betalt", "I paid the rest"), not "har betalt noget af resten"."""
+    """Whether a message says the rest of the rent is paid and nothing of a part besides: without the rest's words it
+    is a payment made ("har betalt resten", "resten er betalt", "I paid the rest last week"), not "har betalt noget af
+    resten". Not the rest of something else ("resten af mine regninger"), nor beside money trouble or a "not", nor
+    asked ("har jeg betalt resten?"), nor with a day to come ("har betalt resten i morgen" is a promise)."""
     plain = _plain(text)
-    if not _REST.search(plain):
+    if not _REST.search(plain) or asks_something(text):
+        return False
+    if any(word not in _RENT for word in _REST_OF.findall(plain)):
+        return False
+    mentions, rest = _dates(plain, today, strict=True)
+    if any(mention.value is not None and mention.value > today for mention in [*mentions, rest] if mention):
         return False
     found, _dated = _signals(_REST.sub(" ", plain), language, today)
-    return "paid" in found and "part" not in found
+    return "paid" in found and found.isdisjoint({"part", "hardship"})
 
 
 def _says_all_well(clause: _Clause) -> bool:

@@ -1709,9 +1709,19 @@ def test_a_no_asked_when_they_can_pay_is_heard_as_cannot_say_when(
         ("da", "resten er betalt", "paid"),
         ("da", "har betalt resten i dag", "paid"),
         ("en", "I paid the rest", "paid"),
+        ("en", "I paid the rest last week", "paid"),
+        ("da", "jeg har betalt resten af huslejen", "paid"),
         # A part of the rest, or a part paid and the rest to come, is no payment of all of it.
         ("da", "har betalt noget af resten", None),
         ("da", "har betalt en del, resten på fredag", None),
+        # The rest of something else, beside money trouble, asked, or with a day to come is no payment of the rent.
+        ("en", "I paid the rest of my bills so I have no money for rent", None),
+        ("da", "jeg har betalt resten af mine regninger, så jeg har ingen penge til huslejen", None),
+        ("da", "har jeg betalt resten?", None),
+        ("da", "jeg har betalt resten af regningerne", None),
+        ("en", "I paid the rest of the deposit", None),
+        ("da", "jeg har betalt resten i morgen", None),
+        ("da", "jeg har betalt resten, men har ingen penge til huslejen", None),
     ],
 )
 def test_the_rest_paid_is_a_payment_claimed(language: str, text: str, value: str | None, question: str) -> None:
