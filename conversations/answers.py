@@ -73,7 +73,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                      "glemt huslejen", "glemte huslejen"),
         # Asked when they can pay: they do not know (heard, as "I cannot pay" is, and help is offered).
         "unsure": ("ved ikke", "ved det ikke", "det ved jeg ikke", "aner det ikke", "aner ikke", "ikke sikker",
-                   "usikker", "ved ik", "ingen anelse"),
+                   "usikker", "ved ik"),
         # Words that only mean a part when a pay word stands in the same clause (see _PART_WITH_PAY).
         "part": ("delvist", "delvis", "noget af det", "en del af det", "lidt af det", "ikke det hele", "ikke hele",
                  "ikke alt", "resten", "en rate", "afdrag"),
@@ -236,6 +236,9 @@ _HARDSHIP_WHOLE = frozenset({
     "umuligt", "det er umuligt", "ikke muligt", "det er ikke muligt", "i can not say", "can not say", "not possible",
     "impossible", "it is impossible", "it is not possible",
 })  # fmt: skip
+# No idea, as the whole answer, or of when: not knowing. Followed by anything else ("ingen anelse hvad I mener", "ingen
+# anelse hvem I er") it is the tenant's own question, not an answer.
+_UNSURE_WHOLE = frozenset({"ingen anelse", "ingen anelse om hvornår", "ingen anelse hvornår"})
 # Around those whole answers, a no before them and words of regret anywhere leave them what they are: "nej, det kan jeg
 # ikke", "no I can't", "det kan jeg desværre ikke", "sorry, I can't".
 _NO_BEFORE = frozenset({"nej", "nix", "no", "nope", "nah"})
@@ -499,6 +502,7 @@ _FOLDED_HARDSHIP_WHOLE = frozenset(_fold(p) for p in _HARDSHIP_WHOLE)
 _FOLDED_NO_WHOLE = frozenset(_fold(p) for p in _NO_WHOLE)
 _FOLDED_YES_WHOLE = frozenset(_fold(p) for p in _YES_WHOLE)
 _FOLDED_PAID_WHOLE = frozenset(_fold(p) for p in _PAID_WHOLE)
+_FOLDED_UNSURE_WHOLE = frozenset(_fold(p) for p in _UNSURE_WHOLE)
 _ALL_PHRASES = _Phrases.of(_fold(p) for p in _ALL)
 _ALL_WELL_PHRASES = _Phrases.of(_fold(p) for p in _ALL_WELL)
 
@@ -755,6 +759,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     if not asks_something(text) and any(_says_all_well(clause) for clause in clauses):
         found.add("no")
     found.update(("paid",) if whole in _FOLDED_PAID_WHOLE else ())
+    found.update(("unsure",) if whole in _FOLDED_UNSURE_WHOLE else ())
     if any(clause.pay and _PART_WITH_PAY_PHRASES.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
         found.add("part")
     if any(clause.negated_pay and _ALL_PHRASES.in_words(clause.word_set, clause.word_text) for clause in clauses):

@@ -1653,6 +1653,8 @@ def test_a_consent_put_off_after_a_plan_is_heard_and_the_question_waits(
         # Not knowing, or a reason given, is kept as before: heard as "cannot pay".
         ("da", "ved ikke", "hardship"),
         ("da", "ingen anelse", "hardship"),
+        ("da", "ingen anelse hvornår", "hardship"),
+        ("da", "ingen anelse om hvornår", "hardship"),
         ("en", "I don't know", "hardship"),
         ("en", "idk", "hardship"),  # as people text it
         ("da", "jeg er syg, jeg ringer til kommunen", "hardship"),
@@ -1666,6 +1668,20 @@ def test_a_plan_with_someone_else_asked_when_is_kept_in_the_tenants_words(
     state, events = resume(_at_date_question(question, language, channel), TextReceived(text, channel), NOW)
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
     assert state.data[question] == kept
+
+
+@pytest.mark.parametrize("question", ["when", "rest_when", "consent"])
+@pytest.mark.parametrize(
+    "text", ["ingen anelse hvad I mener", "ingen anelse hvem I er", "ingen anelse hvad I snakker om"]
+)
+def test_no_idea_what_or_who_is_not_heard_as_not_knowing_when(text: str, question: str) -> None:
+    """ "Ingen anelse" is not knowing alone or of when; "ingen anelse hvad I mener" is the tenant not knowing what we
+    mean: never "cannot pay" and help offered, nor "thank you for telling us" at the consent question."""
+    asked = _asked("sms", "da", ("3",)) if question == "consent" else _at_date_question(question, "da", "sms")
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert not {"payment_check.heard", "consent.heard"} & set(_templates(events))
+    assert [e.value for e in events if isinstance(e, AnswerRecorded) and e.value == "hardship"] == []
+    assert state.step == question
 
 
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
