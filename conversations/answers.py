@@ -1703,9 +1703,11 @@ _VAGUE_WHEN = frozenset({
     "snart", "soon", "ultimo", "primo", "lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary",
     "maaned", "maaneden", "month", "maj", "jul", "julen", "juleaften", "nytaar", "nytaarsaften", "christmas", "xmas",
     "paycheck", "weekend", "weekenden", "senere", "later",
-    # As soon as may be ("snarest", "hurtigst muligt", "så hurtigt som muligt"): when, but no day.
-    "snarest", "hurtigst", "hurtigt",
+    # As soon as may be ("snarest", "hurtigst muligt"): when, but no day. Not "hurtigt" alone: "det går ikke så
+    # hurtigt", "så hurtigt jeg kan" say no time; only "så hurtigt som muligt" does (`_AS_SOON_AS_MAY_BE`).
+    "snarest", "hurtigst",
 }) | {month for month in _MONTHS if len(month) > 3}  # fmt: skip
+_AS_SOON_AS_MAY_BE = re.compile(r"\bhurtigt som muligt\b")
 
 
 # Before "when?" is asked, fewer words say when: "god weekend", "glædelig jul", "jeg skriver senere" are no promise.
@@ -1761,6 +1763,8 @@ def names_unplaced_day(text: str, today: date, *, strict: bool = False) -> bool:
         return False
     if _YEAR.search(plain) or (not strict and _BARE_YEAR.fullmatch(plain)):
         return True  # "i 2027", "2027" asked when: a year, no day
+    if _AS_SOON_AS_MAY_BE.search(plain):
+        return True
     return any(m.value is None for m in mentions) or any(word in _VAGUE_WHEN for word in _split_words(plain))
 
 

@@ -366,6 +366,9 @@ def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | No
         ("snarest", True),  # as soon as may be: when, but no day
         ("hurtigst muligt", True),
         ("så hurtigt som muligt", True),
+        ("hurtigst", True),
+        ("det går ikke så hurtigt", False),  # "hurtigt" alone says no time
+        ("så hurtigt jeg kan", False),
         ("fredag", False),  # placed: no question
         ("betalt en del i dag, resten på fredag", False),
         ("på fredag", False),

@@ -1751,11 +1751,25 @@ def test_the_rest_paid_is_a_payment_claimed(language: str, text: str, value: str
         assert claimed == [] and state.end_reason != "paid_claimed"
 
 
-@pytest.mark.parametrize("text", ["snarest", "hurtigst muligt", "så hurtigt som muligt"])
-def test_as_soon_as_may_be_asked_when_gets_which_day_no_try_used(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "which_day"),
+    [
+        ("snarest", True),
+        ("hurtigst", True),
+        ("hurtigst muligt", True),
+        ("så hurtigt som muligt", True),
+        # "Hurtigt" alone says no time: never "which day do you mean?".
+        ("det går ikke så hurtigt", False),
+        ("så hurtigt jeg kan", False),
+    ],
+)
+def test_as_soon_as_may_be_asked_when_gets_which_day_no_try_used(text: str, which_day: bool) -> None:
     asked = _at_date_question("when", "da", "sms")
     state, events = resume(asked, TextReceived(text, "sms"), NOW)
-    assert _templates(events) == ["common.which_day"] and state == asked
+    if which_day:
+        assert _templates(events) == ["common.which_day"] and state == asked
+    else:
+        assert "common.which_day" not in _templates(events)
 
 
 @pytest.mark.parametrize(("text", "value"), [("3 tak", "adviser"), ("2, mange tak", "will_pay"), ("1 please", "paid")])
