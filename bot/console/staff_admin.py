@@ -34,7 +34,6 @@ from bot.console.accounts import (
 from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.login import client_address, new_password_refused, wait_words
-from bot.console.sent_back import NONE_SENT_BACK, SentBack, row_form, send_back_on
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.host.handover import HandedBack, hand_back_work
@@ -78,7 +77,7 @@ async def _people(request: Request) -> dict[str, Any]:
             )
         )
         waits = {slots[key]: until for key, until in waiting}
-    return {"people": people, "roles": ROLES, "waits": waits, "sent_back": NONE_SENT_BACK}
+    return {"people": people, "roles": ROLES, "waits": waits}
 
 
 @guard("admin")
@@ -86,13 +85,6 @@ async def _staff_page(request: Request, me: StaffSession) -> Response:
     back = _back_said(request)
     keys = _count_said(request, "keys")
     return render(request, "staff.html", **await _people(request), link=None, back=back, keys_left=keys)
-
-
-async def _staff_with(request: Request, me: StaffSession, status: int, sent_back: SentBack) -> Response:
-    """The staff page with one of its forms refused and shown again at itself (`send_back_on`): why, at the form, and
-    what was entered; at the staff page's address (base.html)."""
-    people = {**await _people(request), "sent_back": sent_back}
-    return render(request, "staff.html", status, **people, link=None, own_address="/console/staff")
 
 
 def _count_said(request: Request, name: str) -> int:
@@ -108,9 +100,7 @@ def _back_said(request: Request) -> HandedBack | None:
     return back if back.total() else None
 
 
-# A person added with an e-mail that is none or has an account, no role, an organisation too long: the form again with
-# why and what was typed.
-@guard("admin", send_back=send_back_on(_staff_with, "add-person", "email", "role", "organisation"))
+@guard("admin")
 async def _add(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     email = field(form, "email", max_length=200)
@@ -175,7 +165,7 @@ async def _reset_password(request: Request, me: StaffSession) -> Response:
     return render(request, "staff.html", **await _people(request), link=link, link_for=email, reset=True)
 
 
-@guard("admin", send_back=send_back_on(_staff_with, row_form("role", "staff_id"), "role"))
+@guard("admin")
 async def _role(request: Request, me: StaffSession) -> Response:
     staff_id = _staff_id(request)
     role = field(await request.form(), "role", max_length=16)
@@ -191,7 +181,7 @@ async def _role(request: Request, me: StaffSession) -> Response:
     return _back_to_staff(back, keys)
 
 
-@guard("admin", send_back=send_back_on(_staff_with, row_form("organisation", "staff_id"), "organisation"))
+@guard("admin")
 async def _organisation(request: Request, me: StaffSession) -> Response:
     """Record the volunteer organisation a person belongs to (a case goes to a volunteer only with the tenant's
     consent to share with it)."""
