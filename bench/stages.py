@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import inspect
 import itertools
 import os
 import pstats
@@ -227,9 +228,11 @@ async def _processing(args: argparse.Namespace, rt: Runtime) -> tuple[float, flo
     processor._batch = GROUP
     pure = _Pure()
     saved = handler.command, handler.engine
+    # Every function of the engine the handler may call, timed (one left out would fail each message that needs it).
     engine = type("TimedEngine", (), {})
-    for name in ("start", "start_with_text", "resume"):
-        setattr(engine, name, staticmethod(pure.timed(getattr(handler.engine, name))))
+    for name in handler.engine.__all__:
+        found = getattr(handler.engine, name)
+        setattr(engine, name, staticmethod(pure.timed(found)) if inspect.isfunction(found) else found)
     handler.command, handler.engine = pure.timed(handler.command), engine  # type: ignore[assignment]
 
     async def work() -> None:
