@@ -136,23 +136,24 @@ def _conversation_state(conn: Connection, tenant_id: int, conversation_id: int |
     return None if found is None else State.load(found)
 
 
-# The tenant's message before the one being handled (`evidence`): its channel and provider id, built once.
-_SAID_BEFORE = (
-    select(messages.c.channel, messages.c.provider_id)
+# The tenant's last messages before the one being handled (`evidence`), built once: the one before, for a button pressed
+# again (`_pressed_again`), and enough to see a run of the same words sent again (`_repeated`).
+_SAID_LAST = (
+    select(messages.c.id, messages.c.channel, messages.c.provider_id, messages.c.text, messages.c.created_at)
     .where(
         messages.c.tenant_id == bindparam("tenant_id"),
         messages.c.direction == "in",
         messages.c.id < bindparam("evidence"),
     )
     .order_by(messages.c.id.desc())
-    .limit(1)
+    .limit(5)
 )
 
 
 def _pressed_again(conn: Connection, tenant_id: int, evidence: int, pressed: Pressed) -> bool:
     """Whether the tenant's message before this one (`evidence`) was the same press: the same choice under the same
     question of the same conversation, nothing said between (a double tap)."""
-    before = conn.execute(_SAID_BEFORE, {"tenant_id": tenant_id, "evidence": evidence}).first()
+    before = conn.execute(_SAID_LAST, {"tenant_id": tenant_id, "evidence": evidence}).first()
     if before is None or before.channel != "telegram" or before.provider_id is None:
         return False
     payload = conn.execute(
@@ -168,17 +169,6 @@ def _pressed_again(conn: Connection, tenant_id: int, evidence: int, pressed: Pre
 # same words are asked anew and answered (the tenant may think the answer never came).
 RESENT_WITHIN = timedelta(minutes=10)
 
-# The tenant's last messages before the one being handled (`evidence`), built once: enough to see a run of resends.
-_SAID_LAST = (
-    select(messages.c.id, messages.c.channel, messages.c.text, messages.c.created_at)
-    .where(
-        messages.c.tenant_id == bindparam("tenant_id"),
-        messages.c.direction == "in",
-        messages.c.id < bindparam("evidence"),
-    )
-    .order_by(messages.c.id.desc())
-    .limit(5)
-)
 # The tenant's last reply that went, or will go (none failed).
 _LAST_ANSWER = select(func.max(messages.c.id)).where(
     messages.c.tenant_id == bindparam("tenant_id"),
