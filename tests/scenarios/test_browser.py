@@ -599,6 +599,10 @@ async def test_a_long_unbroken_word_wraps_on_a_phone(served: Served) -> None:
     await page.fill("#note", "x" * 3000)  # a key held down, a pasted link
     await page.click("form[action$='/note'] button")
     await page.wait_for_selector("text=xxxxxxxxxx")
+    # The page after the note, whole: measured before its stylesheet applied, the word is as wide as it is long (a CI
+    # run on a busy machine measured 24,048 px).
+    await page.wait_for_load_state("load")
+    await page.wait_for_function("document.styleSheets.length > 0")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await adviser.close()
 
