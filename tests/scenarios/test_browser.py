@@ -988,6 +988,10 @@ async def test_a_reply_sent_by_keyboard_leaves_the_keyboard_on_it_without_a_ring
     context, page = await sign_in(served, "adviser@example.org")
     await page.goto(f"{served.url}/console/cases/{case_id}")
     await page.click("#take")
+    # The page the take opens puts the keyboard on the conversation once loaded: wait for that before the focus is put
+    # on the reply's button, else Enter went to the conversation and nothing was sent (CI, a busy machine).
+    await page.locator("#reply").wait_for()
+    await page.wait_for_load_state("load")
     await page.fill("#reply", "Hej, jeg ringer fredag.")
     await page.focus("form[action$='/reply'] button")
     await page.evaluate("window.before = true")
