@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.store.schema
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -24,15 +22,15 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("key_hash", sa.String(length=128), nullable=False),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
     )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
-        sa.Column("at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=60), nullable=False),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("target", sa.String(length=80), nullable=True),
@@ -50,9 +48,9 @@ def upgrade() -> None:
         sa.Column("sender", sa.String(length=40), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=True),
-        sa.Column("received_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("processed_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("lease_until", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound")),
         sa.UniqueConstraint("channel", "provider_id", name="uq_inbound_channel_provider"),
     )
@@ -63,7 +61,7 @@ def upgrade() -> None:
         "settings_flags",
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_settings_flags")),
     )
     op.create_table(
@@ -77,12 +75,12 @@ def upgrade() -> None:
         sa.Column("telegram_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("notify_telegram", sa.Boolean(), nullable=False),
         sa.Column("telegram_code_hash", sa.String(length=128), nullable=True),
-        sa.Column("telegram_code_expires_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("telegram_code_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("setup_token_hash", sa.String(length=128), nullable=True),
-        sa.Column("setup_expires_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("setup_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
-        sa.Column("locked_until", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff")),
         sa.UniqueConstraint("email", name=op.f("uq_staff_email")),
     )
@@ -97,8 +95,8 @@ def upgrade() -> None:
         sa.Column("telegram_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("telegram_blocked", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tenants")),
         sa.UniqueConstraint("telegram_chat_id", name=op.f("uq_tenants_telegram_chat_id")),
         sa.UniqueConstraint("tenant_ref", name=op.f("uq_tenants_tenant_ref")),
@@ -111,7 +109,7 @@ def upgrade() -> None:
         sa.Column("address_hash", sa.String(length=64), nullable=False),
         sa.Column("last_answered_on", sa.Date(), nullable=True),
         sa.Column("failed_codes", sa.Integer(), nullable=False),
-        sa.Column("blocked_until", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("address_hash", name=op.f("pk_unknown_senders")),
     )
     op.create_table(
@@ -129,9 +127,9 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.Column("outcome_note", sa.Text(), nullable=True),
         sa.Column("consented", sa.Boolean(), nullable=False),
-        sa.Column("opened_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["staff.id"], name=op.f("fk_cases_assignee_id_staff"), ondelete="SET NULL"
         ),
@@ -154,11 +152,11 @@ def upgrade() -> None:
         sa.Column("trigger", sa.String(length=20), nullable=True),
         sa.Column("state", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("waiting_until", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("waiting_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_reason", sa.String(length=40), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("started_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_conversations_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -174,9 +172,9 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("secret_hash", sa.String(length=128), nullable=False),
-        sa.Column("expires_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_link_codes_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -195,7 +193,7 @@ def upgrade() -> None:
         sa.Column("offset_days", sa.Integer(), nullable=False),
         sa.Column("planned_for", sa.Date(), nullable=False),
         sa.Column("reason", sa.String(length=300), nullable=False),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_planned_reminders_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -221,7 +219,7 @@ def upgrade() -> None:
         sa.Column("last_arrears_on", sa.Date(), nullable=True),
         sa.Column("promise_on", sa.Date(), nullable=True),
         sa.Column("paid_claim_until", sa.Date(), nullable=True),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_rent_positions_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -232,8 +230,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["staff_id"], ["staff.id"], name=op.f("fk_staff_sessions_staff_id_staff"), ondelete="CASCADE"
@@ -250,7 +248,7 @@ def upgrade() -> None:
         sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
-        sa.Column("at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_case_events_case_id_cases"), ondelete="CASCADE"
         ),
@@ -278,8 +276,8 @@ def upgrade() -> None:
         sa.Column("status_rank", sa.Integer(), nullable=False),
         sa.Column("error_code", sa.String(length=16), nullable=True),
         sa.Column("proactive", sa.Boolean(), nullable=False),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_messages_case_id_cases"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
@@ -303,8 +301,8 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("scope", sa.String(length=40), nullable=False),
         sa.Column("wording_version", sa.String(length=40), nullable=False),
-        sa.Column("given_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("withdrawn_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("given_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("evidence_message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.ForeignKeyConstraint(
             ["evidence_message_id"],
@@ -332,14 +330,14 @@ def upgrade() -> None:
         sa.Column("choices", sa.JSON(), nullable=True),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("proactive", sa.Boolean(), nullable=False),
-        sa.Column("not_before", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("idempotency_key", sa.String(length=120), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("last_error", sa.String(length=200), nullable=True),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["message_id"], ["messages.id"], name=op.f("fk_outbox_message_id_messages"), ondelete="CASCADE"
         ),

@@ -9,8 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.store.schema
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -24,9 +22,9 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("in_flight", sa.Integer(), nullable=False),
-        sa.Column("in_flight_until", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("blocked_until", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("in_flight_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_attempts")),
     )
     with op.batch_alter_table("login_attempts", schema=None) as batch_op:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.store.schema
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -25,8 +23,8 @@ def upgrade() -> None:
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         # A key made before scopes existed could only read (there was no API): it stays a read key.
         batch_op.add_column(sa.Column("scope", sa.String(length=8), nullable=False, server_default="read"))
-        batch_op.add_column(sa.Column("last_used_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("window_started_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("window_count", sa.Integer(), nullable=False, server_default="0"))
     op.create_table(
         "api_idempotency",
@@ -36,7 +34,7 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("status", sa.Integer(), nullable=True),
         sa.Column("body", sa.Text(), nullable=True),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["key_id"], ["api_keys.id"], name=op.f("fk_api_idempotency_key_id_api_keys"), ondelete="CASCADE"
         ),

@@ -16,8 +16,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.store.schema
-
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -38,7 +36,7 @@ def upgrade() -> None:
         sa.Column("balance_ore", sa.BigInteger(), nullable=True),
         sa.Column("settled", sa.Boolean(), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("recorded_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_balance_events_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -52,7 +50,7 @@ def upgrade() -> None:
     op.create_table(
         "erased_refs",
         sa.Column("ref_hash", sa.String(length=64), nullable=False),
-        sa.Column("erased_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("ref_hash", name=op.f("pk_erased_refs")),
     )
     op.create_index(

@@ -17,8 +17,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.store.schema
-
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -39,9 +37,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=True),
         sa.Column("outcome_on", sa.Date(), nullable=True),
-        sa.Column("opened_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_court_cases_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -60,7 +58,7 @@ def upgrade() -> None:
         sa.Column("evictions", sa.Integer(), nullable=False),
         sa.Column("evictions_with_moves", sa.Integer(), nullable=True),
         sa.Column("updated_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["updated_by"], ["staff.id"], name=op.f("fk_report_baselines_updated_by_staff"), ondelete="SET NULL"
         ),
@@ -75,14 +73,14 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("assignee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("due_on", sa.Date(), nullable=True),
-        sa.Column("at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("place", sa.String(length=300), nullable=True),
         sa.Column("advice_kind", sa.String(length=32), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("created_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("done_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["staff.id"], name=op.f("fk_case_tasks_assignee_id_staff"), ondelete="SET NULL"
         ),
@@ -119,7 +117,7 @@ def upgrade() -> None:
         sa.Column("on", sa.Date(), nullable=False),
         sa.Column("court_case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("seen_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["court_case_id"],
             ["court_cases.id"],
@@ -146,8 +144,8 @@ def upgrade() -> None:
         sa.Column("contents", sa.JSON(), nullable=True),
         sa.Column("decision", sa.String(length=32), nullable=True),
         sa.Column("decided_on", sa.Date(), nullable=True),
-        sa.Column("created_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_referrals_case_id_cases"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["consent_id"], ["consents.id"], name=op.f("fk_referrals_consent_id_consents"), ondelete="SET NULL"

@@ -14,8 +14,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.store.schema
-
 revision = "0017"
 down_revision = "0016"
 branch_labels = None
@@ -24,7 +22,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sent_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

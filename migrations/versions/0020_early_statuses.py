@@ -12,8 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.store.schema
-
 revision = "0020"
 down_revision = "0019"
 branch_labels = None
@@ -27,7 +25,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("status_rank", sa.Integer(), nullable=False),
         sa.Column("error_code", sa.String(length=16), nullable=True),
-        sa.Column("received_at", bot.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("sid", name=op.f("pk_early_statuses")),
     )
     with op.batch_alter_table("early_statuses", schema=None) as batch_op:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.store.schema
-
 revision = "0024"
 down_revision = "0023"
 branch_labels = None
@@ -26,8 +24,8 @@ _FAILED = sa.text("failed_at IS NOT NULL AND dealt_with_at IS NULL")
 
 def upgrade() -> None:
     with op.batch_alter_table("inbound", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("failed_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("dealt_with_at", bot.store.schema.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("dealt_with_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index(
         "ix_inbound_failed", "inbound", ["id"], unique=False, sqlite_where=_FAILED, postgresql_where=_FAILED
     )

@@ -11,10 +11,10 @@ Revises: 0025
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from alembic import op
-
-from bot.store.audit import names_in
 
 revision = "0026"
 down_revision = "0025"
@@ -22,6 +22,14 @@ branch_labels = None
 depends_on = None
 
 _BATCH = 5000
+# The rule of bot/store/audit.py's `names_in` as it was when this migration was written, copied rather than
+# imported: a later change to the writer's rule would otherwise change what this migration does to a database
+# upgraded after it, with no migration saying so. A new rule for the stored names is a new migration.
+_NAME = re.compile(r"[a-z][a-z_]{0,39}:[0-9]{1,19}")
+
+
+def _names_in(detail: str) -> set[str]:
+    return {word for word in detail.replace(",", " ").replace("=", " ").split(" ") if _NAME.fullmatch(word)}
 
 
 def upgrade() -> None:
@@ -48,7 +56,7 @@ def upgrade() -> None:
         rows = conn.execute(query).all()
         if not rows:
             return
-        found = [{"audit_id": row.id, "name": name} for row in rows for name in sorted(names_in(row.detail))]
+        found = [{"audit_id": row.id, "name": name} for row in rows for name in sorted(_names_in(row.detail))]
         if found:
             conn.execute(names.insert(), found)
         last = int(rows[-1].id)
