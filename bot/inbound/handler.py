@@ -391,8 +391,9 @@ class InboundHandler:
         if tenant is None:
             return self._stranger(scene, row, now)
         checked = self._other_tenancy(scene, row, tenant, now) if row.channel == "telegram" else None
-        if checked == "link_other_tenancy":
-            # Not recorded: the text is another tenant's code, which keephome never keeps.
+        if checked in ("link_other_tenancy", "link_own"):
+            # Not recorded: the text is a code (another tenant's, which keephome never keeps, or their own sent again),
+            # answered already, and no answer to the tenant's open question.
             return checked
         result = self._handle_tenant(scene, row, tenant, now)
         # The alarm of a spent budget of wrong codes is counted even when the miss was the tenant's own words.

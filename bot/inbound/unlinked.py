@@ -270,7 +270,9 @@ def _guarded(
 def other_tenancy(scene: Scene, m: Unlinked, tenant_id: int) -> str | None:
     """A chat linked to a tenant sends a deep link's token or a code: another tenant's live one is answered that
     this Telegram account belongs to another tenancy already (the code stays unused, nothing of either tenant is
-    said), and "link_other_tenancy" returned. Otherwise the outcome of the check, or None when there was nothing
+    said), and "link_other_tenancy" returned. The tenant's own, used or not (the code sent again after it linked the
+    chat), is answered that the chat is connected already, and "link_own" returned: it is no answer to a question
+    of theirs, and no guess at anyone's code. Otherwise the outcome of the check, or None when there was nothing
     to check: the message is then the tenant's own. Misses count as they do in a chat not linked."""
     start = m.payload.get("start")
     if isinstance(start, str) and start:
@@ -280,13 +282,14 @@ def other_tenancy(scene: Scene, m: Unlinked, tenant_id: int) -> str | None:
         if code is None:
             return None
         kind, secret = "code", code
+    if linking.owner(scene.conn, kind, secret) == tenant_id:
+        _reply(scene, m, "link.already_linked")
+        return "link_own"
 
     def attempt() -> tuple[bool, str]:
         found = linking.holder(scene.conn, kind, secret, m.now)
         if found.tenant_id is None:
             return False, f"link_{found.problem or 'unknown'}"
-        if found.tenant_id == tenant_id:
-            return True, "link_own"
         _reply(scene, m, "link.other_tenancy")
         return True, "link_other_tenancy"
 

@@ -158,6 +158,15 @@ def _live(conn: Connection, kind: str, secret: str, now: datetime) -> tuple[Any,
     return row, Redeemed(int(row.tenant_id))
 
 
+def owner(conn: Connection, kind: str, secret: str) -> int | None:
+    """The tenant a code or token was issued to, whatever its state (used, expired, worn), or None; no miss counted.
+    For a chat linked already: its own code sent again is no guess at anyone's."""
+    found = conn.execute(
+        select(link_codes.c.tenant_id).where(link_codes.c.secret_hash == hash_secret(f"{kind}:{secret}"))
+    ).scalar()
+    return None if found is None else int(found)
+
+
 def holder(conn: Connection, kind: str, secret: str, now: datetime) -> Redeemed:
     """Whose live code or token this is, without using it (a chat linked already sent it); a miss counts as
     `redeem`'s does."""

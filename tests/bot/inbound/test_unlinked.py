@@ -550,3 +550,31 @@ async def test_digits_in_a_sentence_in_a_linked_chat_are_an_answer_and_no_try(bo
     replies = await bot.send(text_update, "Jeg betaler den 15.12.2026")
     assert replies and not any(OTHER_TENANCY in reply for reply in replies), replies
     assert await _tries_counted(bot, second) == (0, 0)
+
+
+ALREADY = "Du er allerede forbundet. Du skal ikke skrive koden igen. Vi skriver til dig her på Telegram."
+
+
+@pytest.mark.parametrize("shown", ["{0}{1}", "min kode er {0} {1}", "{0} {1}"])
+async def test_the_own_code_sent_again_in_the_linked_chat_says_it_is_connected_and_leaves_the_question(
+    bot: Harness, shown: str
+) -> None:
+    """A tenant who linked with their code and sent it again (a resend, or unsure it worked) had it read as an answer
+    to their open question ("Tak, fordi du skriver …" and the consent question), and it counted a wrong try against
+    every live code. Now they are told the chat is connected already; nothing is tried, kept or answered else."""
+    tenant = await bot.tenant()
+    code = await bot.code(tenant)
+    assert (await bot.send(text_update, f"{code[:4]} {code[4:]}"))[0].startswith(LINKED)
+    other = await bot.tenant("T-2", phone="+4520304051")
+    await bot.code(other)  # a live code of someone else's, which a wrong try would count against
+    opened = await bot.send(text_update, "hej")  # the tenant's question is open
+    assert opened and not opened[0].startswith(ALREADY), opened
+    for _ in range(2):
+        assert await bot.send(text_update, shown.format(code[:4], code[4:])) == [ALREADY]
+    assert await _tries_counted(bot, other) == (0, 0)
+    assert counted(bot, "link_own") == 2
+    async with bot.rt.db.read() as conn:
+        kept = (await conn.execute(select(messages.c.text).where(messages.c.direction == "in"))).scalars().all()
+    assert kept == ["hej"], kept
+    # The question waits still: the tenant's answer to it is heard as before the code.
+    assert await bot.send(text_update, "hej") != [ALREADY]
