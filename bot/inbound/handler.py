@@ -391,7 +391,7 @@ class InboundHandler:
         if tenant is None:
             return self._stranger(scene, row, now)
         checked = self._other_tenancy(scene, row, tenant, now) if row.channel == "telegram" else None
-        if checked in ("link_other_tenancy", "link_own"):
+        if checked in ("link_other_tenancy", "link_code_again"):
             # Not recorded: the text is a code (another tenant's, which keephome never keeps, or their own sent again),
             # answered already, and no answer to the tenant's open question.
             return checked
@@ -688,7 +688,9 @@ class InboundHandler:
         another tenancy (bot/inbound/unlinked.py); None, or any other outcome, when the message is the tenant's."""
         if "callback" in (row.payload or {}):
             return None
-        return other_tenancy(scene, self._linking(row, now, tenant.language), tenant.id)
+        return other_tenancy(
+            scene, self._linking(row, now, tenant.language), tenant.id, active=tenant.status == "active"
+        )
 
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.

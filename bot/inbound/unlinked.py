@@ -267,13 +267,14 @@ def _guarded(
     return outcome
 
 
-def other_tenancy(scene: Scene, m: Unlinked, tenant_id: int) -> str | None:
+def other_tenancy(scene: Scene, m: Unlinked, tenant_id: int, *, active: bool = True) -> str | None:
     """A chat linked to a tenant sends a deep link's token or a code: another tenant's live one is answered that
     this Telegram account belongs to another tenancy already (the code stays unused, nothing of either tenant is
-    said), and "link_other_tenancy" returned. The tenant's own, used or not (the code sent again after it linked the
-    chat), is answered that the chat is connected already, and "link_own" returned: it is no answer to a question
-    of theirs, and no guess at anyone's code. Otherwise the outcome of the check, or None when there was nothing
-    to check: the message is then the tenant's own. Misses count as they do in a chat not linked."""
+    said), and "link_other_tenancy" returned. The tenant's own code, used or not (sent again after it linked the
+    chat), is answered that the chat is connected already while they are `active`, and "link_code_again" returned:
+    it is no answer to a question of theirs, and no guess at anyone's code. Otherwise the outcome of the check, or
+    None when there was nothing to check: the message is then the tenant's own (their own deep link opened again
+    is the Start button's). Misses count as they do in a chat not linked."""
     start = m.payload.get("start")
     if isinstance(start, str) and start:
         kind, secret = "token", start
@@ -282,14 +283,19 @@ def other_tenancy(scene: Scene, m: Unlinked, tenant_id: int) -> str | None:
         if code is None:
             return None
         kind, secret = "code", code
-    if linking.owner(scene.conn, kind, secret) == tenant_id:
+    if kind == "code" and linking.owner(scene.conn, kind, secret) == tenant_id:
+        # Their own code, no guess at anyone's. An opted-out tenant's is their words (they hear how to come back).
+        if not active:
+            return None
         _reply(scene, m, "link.already_linked")
-        return "link_own"
+        return "link_code_again"
 
     def attempt() -> tuple[bool, str]:
         found = linking.holder(scene.conn, kind, secret, m.now)
         if found.tenant_id is None:
             return False, f"link_{found.problem or 'unknown'}"
+        if found.tenant_id == tenant_id:
+            return True, "link_own"  # their deep link opened again: the Start button's answer (the handler)
         _reply(scene, m, "link.other_tenancy")
         return True, "link_other_tenancy"
 

@@ -572,9 +572,24 @@ async def test_the_own_code_sent_again_in_the_linked_chat_says_it_is_connected_a
     for _ in range(2):
         assert await bot.send(text_update, shown.format(code[:4], code[4:])) == [ALREADY]
     assert await _tries_counted(bot, other) == (0, 0)
-    assert counted(bot, "link_own") == 2
+    assert counted(bot, "link_code_again") == 2
     async with bot.rt.db.read() as conn:
         kept = (await conn.execute(select(messages.c.text).where(messages.c.direction == "in"))).scalars().all()
     assert kept == ["hej"], kept
     # The question waits still: the tenant's answer to it is heard as before the code.
     assert await bot.send(text_update, "hej") != [ALREADY]
+
+
+async def test_the_own_code_from_an_opted_out_tenant_is_their_words(bot: Harness) -> None:
+    """An opted-out tenant is not told "we write to you here": their code sent again is their words, answered as an
+    opted-out tenant's are (how to come back), and it counts no wrong try."""
+    tenant = await bot.tenant()
+    code = await bot.code(tenant)
+    assert (await bot.send(text_update, code))[0].startswith(LINKED)
+    other = await bot.tenant("T-2", phone="+4520304051")
+    await bot.code(other)
+    await bot.send(text_update, "STOP")
+    assert (await bot.tenant_row(tenant)).status == "stopped"
+    replies = await bot.send(text_update, code)
+    assert replies and ALREADY not in replies and "START" in replies[0], replies
+    assert await _tries_counted(bot, other) == (0, 0)
