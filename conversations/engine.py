@@ -49,10 +49,12 @@ from conversations.flow import (
 from conversations.flows import FLOWS
 from conversations.keywords import (
     asks_about_cost,
+    asks_how_much_it_is,
     asks_in_words,
     asks_something,
     asks_what_adviser_is,
     asks_what_is_owed,
+    asks_whether_paid,
     asks_who_sees,
     is_greeting,
     looks_like_noted,
@@ -974,13 +976,20 @@ def resume(state: State, input: Input, now: datetime) -> Result:
                 return state, [MessageRequested("common.no_words", _values(state))]
             if is_greeting(text):
                 return _greeted(flow, state, now, moved)
+            step = flow.step(state.step)
+            if asks_about_cost(text) or (asks_how_much_it_is(text) and _asks_adviser_consent(step)):
+                # "Koster det noget?"; and "hvor meget er det?" asked whether an adviser may see the answers, where "it"
+                # is the adviser's help, never the rent.
+                return state, [_cost_told(step, state)]
             if asks_what_is_owed(text):
                 # "Hvad skylder jeg?": no amount is written here (never by SMS, and no live figure is held); where to
                 # get it, and the question waits, no try used.
-                told = {**_values(state), "adviser_word": int(_hears_adviser(flow.step(state.step), state))}
+                told = {**_values(state), "adviser_word": int(_hears_adviser(step, state))}
                 return state, [MessageRequested(_OWED_ASKED, told)]
-            if asks_about_cost(text):
-                return state, [_cost_told(flow.step(state.step), state)]
+            if asks_whether_paid(text):
+                # "Har jeg betalt?", "did you get my payment": asked, never a payment claimed. No live ledger is held
+                # here: where to see payments, a person who can check, and the question waits, no try used.
+                return state, [MessageRequested(_QUESTION_ASKED, {**_values(state), "payments": 1})]
             return _text(flow, state, text, now, attached, queued)
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)
@@ -991,11 +1000,16 @@ def _cost_told(step: Step, state: State) -> MessageRequested:
     """ "Koster det noget?", "is it free": talking to an adviser is free. Asked whether an adviser may see the answers,
     it is who the adviser is (free and confidential) and the question again, its yes given to its own words; anywhere
     else, that it is free, the way to one, and the question waits, no try used."""
-    if isinstance(step, Ask) and any(
-        isinstance(effect, GiveConsent) and effect.scope == "adviser" for o in step.options for effect in o.effects
-    ):
+    if _asks_adviser_consent(step):
         return MessageRequested("consent.about_adviser", _values(state))
     return MessageRequested(_COST_ASKED, {**_values(state), "adviser_word": int(_hears_adviser(step, state))})
+
+
+def _asks_adviser_consent(step: Step) -> bool:
+    """Whether the open question asks whether an adviser may see the answers (its text: an adviser can help you)."""
+    return isinstance(step, Ask) and any(
+        isinstance(effect, GiveConsent) and effect.scope == "adviser" for o in step.options for effect in o.effects
+    )
 
 
 def current_question(state: State) -> list[Event]:

@@ -18,10 +18,12 @@ __all__ = [
     "Keyword",
     "KeywordKind",
     "asks_about_cost",
+    "asks_how_much_it_is",
     "asks_in_words",
     "asks_something",
     "asks_what_adviser_is",
     "asks_what_is_owed",
+    "asks_whether_paid",
     "carrier_stop",
     "classify",
     "is_greeting",
@@ -812,7 +814,7 @@ _WHAT_COSTS_EN = r"(?:it|this|that|the (?:help|advice|adviser|advisor|service|ca
 _TO_DO = r"(?: (?:at|to) \w+(?: \w+){0,3})?"  # "… at tale med en rådgiver", "… to call"
 _COST_QUESTIONS = re.compile(
     "|".join((
-        rf"(?:hvad )?koster {_WHAT_COSTS}(?: mig)?(?: noget| penge| ekstra)?{_TO_DO}",
+        rf"(?:(?:hvad|hvor meget) )?koster {_WHAT_COSTS}(?: mig)?(?: noget| penge| ekstra)?{_TO_DO}",
         rf"er {_WHAT_COSTS}(?: ikke)?(?: helt| ogsaa)? gratis{_TO_DO}",
         r"skal jeg betale for (?:det|hjaelpen|raadgivningen|radgivningen|raadgiveren|radgiveren|at \w+(?: \w+){0,3})",
         rf"(?:is|will) {_WHAT_COSTS_EN}(?: be)?(?: really| completely| totally)? free(?: of charge)?{_TO_DO}",
@@ -828,6 +830,63 @@ def asks_about_cost(text: str) -> bool:
     """A message that only asks whether the help costs anything ("koster det noget", "er det gratis?", "is it free",
     "does it cost anything"), with or without its question mark, greetings and fillers aside."""
     return _COST_QUESTIONS.fullmatch(_question_words(text)) is not None
+
+
+# "Hvor meget er det?", "how much is it?": how much "it" is, which the open question says. Asked whether an adviser may
+# see the answers ("an adviser can help you"), it is what that help costs; at a question about the rent, it is the
+# amount owed (`asks_what_is_owed` reads the same words so).
+_HOW_MUCH_IS_IT = frozenset({
+    "hvor meget er det", "hvor meget", "hvad er prisen", "hvor meget er prisen", "how much is it", "how much",
+    "how much is that", "what is the price",
+})  # fmt: skip
+
+
+def asks_how_much_it_is(text: str) -> bool:
+    """A message that only asks how much "it" is ("hvor meget er det?", "how much is it"), greetings, fillers and words
+    said in passing aside: the open question says what "it" is."""
+    return _question_words(text) in _HOW_MUCH_IS_IT
+
+
+# "Har jeg betalt?", "er huslejen betalt", "have I paid?", "did you get my payment": whether a payment was made or has
+# come, asked with the verb before who (a question with or without its mark, as Danish and English ask it), never a
+# claim to have paid ("har betalt", "jeg har betalt?"). Read on one sentence, greetings and fillers aside.
+_PAID = r"(?:betalt|indbetalt|overfort|paid|payed|transferred)"
+_PAID_FOR = (
+    r"(?:(?:mine|min|de|den|det|jeres|my|the|your) )?(?:penge|pengene|betaling|betalingen|betalinger|husleje|huslejen"
+    r"|lejen|indbetaling|indbetalingen|overforsel|overforslen|beloeb|beloebet|belob|belobet|money|payment|payments"
+    r"|rent|transfer)"
+)
+_IN_BETWEEN = r"(?:(?:ikke|allerede|egentlig|nu|saa|stadig|jo|not|already|actually|really|now|still|yet) ){0,2}"
+_PAID_ASKED = "|".join((
+    # Made: "har jeg betalt (huslejen)?", "er huslejen betalt", "have I paid", "did I pay", "is the rent paid".
+    rf"(?:har|havde) (?:jeg|vi) {_IN_BETWEEN}{_PAID}",
+    rf"(?:er|blev) (?:det|den|{_PAID_FOR}) {_IN_BETWEEN}(?:blevet )?{_PAID}",
+    rf"(?:have|has|had) (?:i|we|it|{_PAID_FOR}) {_IN_BETWEEN}(?:been )?{_PAID}",
+    rf"did (?:i|we) {_IN_BETWEEN}pay",
+    rf"(?:is|was) (?:it|{_PAID_FOR}) {_IN_BETWEEN}{_PAID}",
+    # Come: "har I fået pengene?", "er betalingen kommet", "did you get my payment", "has the money arrived".
+    rf"(?:har|havde) (?:i|du) {_IN_BETWEEN}(?:faaet|modtaget|set) {_PAID_FOR}",
+    rf"(?:er|blev) {_PAID_FOR} {_IN_BETWEEN}(?:kommet|modtaget|gaaet igennem|registreret)",
+    rf"(?:did|have|has) (?:you|u) {_IN_BETWEEN}(?:get|got|gotten|receive|received|see|seen) {_PAID_FOR}",
+    rf"(?:has|have|is|did) {_PAID_FOR} {_IN_BETWEEN}(?:arrived|arrive|come|came|gone|go|been received|received)"
+    r"(?: (?:in|through))?",
+))  # fmt: skip
+_PAID_QUESTIONS = re.compile(rf"(?:{_PAID_ASKED})(?!\w)")
+# What may follow such a question in its sentence: what or when it was for ("har jeg betalt huslejen for december?",
+# "have I paid this month"), never a second clause ("har jeg betalt? jeg har overført i går" tells it).
+_PAID_ASKED_AFTER = re.compile(r"(?: \w+){0,4}")
+
+
+def asks_whether_paid(text: str) -> bool:
+    """A message of one sentence that asks whether the tenant has paid or the money has come ("har jeg betalt?", "har
+    jeg betalt huslejen", "er huslejen betalt", "have I paid?", "did you get my payment"): a question, never a claim."""
+    parts = [part for part in re.split(r"[.!?;\n\u061f]+", text) if tokens(part)]
+    if len(parts) != 1:
+        return False
+    words = _between_fillers(parts[0])
+    plain = " ".join(words).replace("'", "")
+    found = _PAID_QUESTIONS.match(plain)
+    return found is not None and _PAID_ASKED_AFTER.fullmatch(plain[found.end() :]) is not None
 
 
 def looks_like_who_question(text: str) -> bool:

@@ -1,0 +1,151 @@
+"""Ordinary tenant messages read as the question they answer says, and their near neighbours read as before."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.outbox.sms_rules import amount_like, forbidden_words_in
+from conversations.engine import resume, start, start_with_text
+from conversations.model import (
+    AnswerRecorded,
+    ButtonPressed,
+    Channel,
+    Context,
+    Event,
+    FlowSettings,
+    Input,
+    MessageRequested,
+    PaidClaimed,
+    TextReceived,
+)
+from conversations.state import State
+from tests.conversations.transcript_play import RENDERER
+
+NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+SETTINGS = FlowSettings(paid_pause_days=5, nudge_after_hours=24, give_up_after_hours=48)
+# How each question is reached from the opening question.
+_PATHS: dict[str, tuple[Input, ...]] = {
+    "question": (),
+    "when": (ButtonPressed("will_pay", "sms"),),
+    "consent": (ButtonPressed("adviser", "sms"),),
+    "reason": (ButtonPressed("part", "telegram"), TextReceived("2000", "telegram")),
+}
+
+
+def _at(step: str, language: str, channel: Channel) -> State:
+    state, _ = start("payment_check", Context("", language, channel, "missed", SETTINGS), NOW)
+    for given in _PATHS[step]:
+        if isinstance(given, ButtonPressed):
+            given = ButtonPressed(given.choice, channel)
+        elif isinstance(given, TextReceived):
+            given = TextReceived(given.text, channel)
+        state, _ = resume(state, given, NOW)
+    assert state.step == step
+    return state
+
+
+def _templates(events: list[Event]) -> list[str]:
+    return [e.template for e in events if isinstance(e, MessageRequested)]
+
+
+def _answers(events: list[Event]) -> list[str | int]:
+    return [e.value for e in events if isinstance(e, AnswerRecorded)]
+
+
+def _rendered(events: list[Event], language: str, channel: Channel) -> str:
+    said = next(e for e in events if isinstance(e, MessageRequested))
+    return RENDERER.render(said.template, said.values, language, channel, (), now=NOW).text
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text", "free"),
+    [("da", "hvor meget er det?", "gratis"), ("da", "Hvor meget er det", "gratis"), ("da", "hvor meget?", "gratis"),
+     ("da", "hvor meget koster det?", "gratis"), ("da", "hej, hvor meget er det egentlig", "gratis"),
+     ("en", "how much is it?", "free"), ("en", "how much?", "free"), ("en", "what's the price", "free")],
+)  # fmt: skip
+def test_how_much_is_it_asked_whether_an_adviser_may_see_the_answers_is_what_the_help_costs(
+    channel: Channel, language: str, text: str, free: str
+) -> None:
+    """The consent question says an adviser can help: "hvor meget er det?" there asks what that costs, and gets the
+    cost answer given there (free and confidential, and the question again, its yes given to its own words), never
+    where to hear the amount owed. No try is used and nothing is recorded."""
+    asked = _at("consent", language, channel)
+    state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert _templates(events) == ["consent.about_adviser"] and state == asked
+    assert free in _rendered(events, language, channel).lower()
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "step", "text", "template"),
+    [
+        # At a question about the rent "it" is the rent: where to hear the amount, as before.
+        ("da", "question", "hvor meget er det?", "common.owed_asked"),
+        ("da", "when", "hvor meget er det", "common.owed_asked"),
+        ("en", "question", "how much is it?", "common.owed_asked"),
+        ("da", "consent", "hvor meget skylder jeg?", "common.owed_asked"),
+        # What help costs is asked so anywhere ("hvor meget koster det" was a question for a person).
+        ("da", "question", "hvor meget koster det?", "common.cost_asked"),
+        ("da", "when", "hvor meget koster det at tale med en rådgiver", "common.cost_asked"),
+    ],
+)
+def test_how_much_elsewhere_keeps_its_reading(
+    channel: Channel, language: str, step: str, text: str, template: str
+) -> None:
+    asked = _at(step, language, channel)
+    state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert _templates(events) == [template] and state == asked
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("step", ["question", "when"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "har jeg betalt?"), ("da", "Har jeg betalt"), ("da", "har jeg betalt huslejen for december?"),
+     ("da", "hej, har jeg ikke betalt?"), ("da", "er huslejen betalt?"), ("da", "er det betalt"),
+     ("da", "har I fået pengene?"), ("da", "har i modtaget min betaling"), ("da", "er pengene kommet"),
+     ("en", "have I paid?"), ("en", "have i paid"), ("en", "did I pay?"), ("en", "is the rent paid?"),
+     ("en", "is it paid"), ("en", "did you get my payment?"), ("en", "has my payment come through")],
+)  # fmt: skip
+def test_asking_whether_the_rent_is_paid_is_a_question_never_a_claim(
+    channel: Channel, step: str, language: str, text: str
+) -> None:
+    """ "Har jeg betalt?" was read as "I have paid": reminders paused on a payment nobody claimed. It asks: where to see
+    payments (the bank) and a person who can check whether the money came, and the question waits, no try used."""
+    asked = _at(step, language, channel)
+    state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert _templates(events) == ["common.question_asked"] and state == asked
+    assert not any(isinstance(e, PaidClaimed | AnswerRecorded) for e in events)
+    rendered = _rendered(events, language, channel)
+    assert ("netbank" if language == "da" else "online bank") in rendered and "+45" in rendered
+    assert not forbidden_words_in(rendered) and not amount_like(rendered)
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "jeg har betalt"), ("da", "har betalt"), ("da", "har betalt?"), ("da", "jeg har betalt?"),
+     ("da", "har allerede betalt"), ("da", "har jo betalt"), ("da", "har jeg betalt? jeg har overført i går"),
+     ("da", "jeg har betalt, har I ikke fået det?"), ("en", "I have paid"), ("en", "i paid"), ("en", "have paid")],
+)  # fmt: skip
+def test_saying_the_rent_is_paid_stays_a_claim(channel: Channel, language: str, text: str) -> None:
+    state, events = resume(_at("question", language, channel), TextReceived(text, channel), NOW)
+    assert _answers(events) == ["paid"] and any(isinstance(e, PaidClaimed) for e in events)
+    assert state.end_reason == "paid_claimed"
+
+
+def test_asking_whether_paid_with_nothing_open_is_answered_and_nothing_waits() -> None:
+    state, events = start_with_text("payment_check", Context("", "da", "sms", None, SETTINGS), NOW, "har jeg betalt?")
+    said = [
+        (e.template, e.values.get("payments"), e.values.get("nothing_open"))
+        for e in events
+        if isinstance(e, MessageRequested)
+    ]
+    assert said == [("common.question_asked", 1, 1)]
+    assert state.ended and not any(isinstance(e, PaidClaimed) for e in events)
+    rendered = _rendered(events, "da", "sms")
+    assert "netbank" in rendered and "venter" not in rendered and "svare på vores spørgsmål" not in rendered
