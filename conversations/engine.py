@@ -502,6 +502,10 @@ def _also_ahead(flow: Flow, result: Result, name: str, raw: str, now: datetime) 
 def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: datetime, today: date) -> Result | None:
     """What a text answers to "when can you pay?": "I have paid", a date, "I have paid part of it", "I cannot pay";
     None for nothing of these. A part paid is no payment claimed ("har betalt en del" stops no reminder)."""
+    if _menu_number(flow, state, text):
+        # "1" asked when they can pay, a question that numbers nothing: the 1st, or the "1" of the menu before it sent
+        # again? Which day is asked, no try used, never a promise guessed.
+        return state, [_which_day(state, text)]
     said = pick_tag(text, state.language, ("paid_part", "paid"), today) if step.paid is not None else None
     if said == "paid":
         return _paid(flow, state, step.paid or "", text, now)
@@ -811,7 +815,7 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool, qu
                 option, words = picked
                 return _choose(flow, state, option, text, now, words=words)
             # Own words are something told; a question of the tenant's own ("hvad betyder det for mig?") is asked.
-            told = not asks_something(text) and not _ok_led(text)
+            told = not asks_something(text) and not _ok_led(text) and not _unlisted_number(step, text)
             if step.free_text is not None and word_count(text) >= step.free_text_words and told:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.free_text, now, events)
@@ -839,6 +843,11 @@ def _several_options(flow: Flow, state: State, step: Ask, text: str, now: dateti
     taken silently. A number whose words answer what it leads to ("2, fredag, og ring til mig": pays on Friday, and a
     person wished) is that answer, as "betaler fredag og ring til mig" is. None for a menu answered once."""
     if not step.numbered:
+        if _unlisted_number(step, text) and state.channel == "telegram" and not _asks_consent(step):
+            # "2" under a question that numbers nothing, its buttons only (Telegram's reason question): which one they
+            # mean is asked, the buttons again, no try used; never the second button guessed, nor "2" kept as what
+            # happened. (Under a consent question a number answers nothing: its yes is given in words.)
+            return state, _which_option(step, state, text)
         return None
     listed = _listed(step, state)
     if not option_numbers(text, len(listed)):
@@ -853,12 +862,40 @@ def _several_options(flow: Flow, state: State, step: Ask, text: str, now: dateti
         chosen, events = _choose(flow, state, numbered, text, now, words=True)
         if sum(isinstance(event, AnswerRecorded) for event in events) > 1:
             return chosen, events
-    values: dict[str, Value] = {**_values(state), "options": len(listed)}
+    return state, _which_option(step, state, text)
+
+
+def _which_option(step: Ask, state: State, text: str) -> list[Event]:
+    """Which of the question's answers the tenant means: its numbers by SMS, its buttons again on Telegram."""
+    values: dict[str, Value] = {**_values(state), "options": len(_listed(step, state))}
     buttons = state.channel == "telegram"
     if buttons:
         values["buttons"] = 1
     asked = MessageRequested("common.which_option", values, _choices(step, state) if buttons else ())
-    return state, [AnswerRecorded(state.step, UNRECOGNISED, text), asked]
+    return [AnswerRecorded(state.step, UNRECOGNISED, text), asked]
+
+
+# A number of at most two digits (`parse_number`) is a number alone, whatever a question lists.
+_MOST_NUMBERS = 99
+
+
+def _unlisted_number(step: Ask, text: str) -> bool:
+    """A number alone ("2", "nr 2") at a question whose text numbers nothing: no answer of its, nor own words."""
+    return not step.numbered and parse_number(text, _MOST_NUMBERS) is not None
+
+
+def _menu_number(flow: Flow, state: State, text: str) -> int | None:
+    """A number alone ("1", "2.", "nr 3") that a numbered question this conversation answered lists: said where no
+    numbers are asked for, it may be that menu's answer sent again as well as what the open question asks."""
+    most = max(
+        (
+            len(_listed(step, state))
+            for name, step in flow.steps.items()
+            if isinstance(step, Ask) and step.numbered and name in state.data
+        ),
+        default=0,
+    )
+    return parse_number(text, most) if most else None
 
 
 def _amount_answer(flow: Flow, state: State, step: AskAmount, text: str, now: datetime, today: date) -> Result | None:

@@ -143,6 +143,8 @@ PAYMENT_CHECK = Flow(
             ),
             # What happened in their own words is thanked before the consent question ("heard"), not passed over.
             free_text="heard",
+            # Its text numbers nothing (buttons, or own words): a number typed is no reason, and which one is asked.
+            numbered=False,
         ),
         "reason_text": AskText("payment_check.reason_text", goto="heard"),
         # What happened, told by a button or in words it can place ("jeg har været syg"), is thanked before the

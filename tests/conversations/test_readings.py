@@ -19,6 +19,7 @@ from conversations.model import (
     Input,
     MessageRequested,
     PaidClaimed,
+    PromiseRecorded,
     TextReceived,
 )
 from conversations.state import State
@@ -149,3 +150,51 @@ def test_asking_whether_paid_with_nothing_open_is_answered_and_nothing_waits() -
     assert state.ended and not any(isinstance(e, PaidClaimed) for e in events)
     rendered = _rendered(events, "da", "sms")
     assert "netbank" in rendered and "venter" not in rendered and "svare på vores spørgsmål" not in rendered
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("text", ["1", "2", "3", "4", "1.", "nr 1", "Hej 2"])
+def test_a_menu_number_asked_when_they_can_pay_asks_which_day(channel: Channel, text: str) -> None:
+    """ "Hvornår kan du betale?" lists no numbers; a bare "1" right after the numbered menu is as likely that menu's
+    "1" sent again as the 1st (a month away): which day is asked, no try used, never a promise guessed."""
+    asked = _at("when", "da", channel)
+    state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert _templates(events) == ["common.which_day"] and state == asked
+    assert not any(isinstance(e, PromiseRecorded | AnswerRecorded) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("channel", "text", "day"),
+    [("sms", "5", "2026-12-05"), ("telegram", "6", "2026-12-06"), ("sms", "15", "2026-12-15"),
+     ("sms", "den 1", "2027-01-01"), ("sms", "den 1.", "2027-01-01"), ("telegram", "d. 2", "2027-01-02"),
+     ("sms", "1/1", "2027-01-01")],
+)  # fmt: skip
+def test_a_day_past_the_menu_or_said_as_a_date_is_still_a_promise(channel: Channel, text: str, day: str) -> None:
+    """Beyond the menu's numbers (four by SMS, five buttons on Telegram) a bare number is the day of the month, and a
+    date said as one ("den 1.") is that date."""
+    state, events = resume(_at("when", "da", channel), TextReceived(text, channel), NOW)
+    assert _answers(events) == [day] and state.ended
+
+
+@pytest.mark.parametrize("text", ["1", "2", "6", "nr 2", "2."])
+def test_a_number_at_telegram_s_reason_question_asks_which_it_means(text: str) -> None:
+    """The reason question shows buttons and own words, no numbers: "2" was read as the second button (illness) and
+    passed to the adviser as the reason. Which one is asked, the buttons again, no try used."""
+    asked = _at("reason", "da", "telegram")
+    state, events = resume(asked, TextReceived(text, "telegram"), NOW)
+    assert _answers(events) == ["unrecognised"] and _templates(events) == ["common.which_option"]
+    asked_again = next(e for e in events if isinstance(e, MessageRequested))
+    assert asked_again.values.get("buttons") == 1 and [c.key for c in asked_again.choices][:2] == [
+        "lost_job",
+        "illness",
+    ]
+    assert state == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [("syg", "illness"), ("noget andet", "other_reason"), ("min mor døde", "text"), ("2000", "text")],
+)
+def test_words_at_the_reason_question_keep_their_reading(text: str, reading: str) -> None:
+    _state, events = resume(_at("reason", "da", "telegram"), TextReceived(text, "telegram"), NOW)
+    assert _answers(events) == [reading]
