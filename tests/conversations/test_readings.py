@@ -198,3 +198,44 @@ def test_a_number_at_telegram_s_reason_question_asks_which_it_means(text: str) -
 def test_words_at_the_reason_question_keep_their_reading(text: str, reading: str) -> None:
     _state, events = resume(_at("reason", "da", "telegram"), TextReceived(text, "telegram"), NOW)
     assert _answers(events) == [reading]
+
+
+@pytest.mark.parametrize("step", ["question", "when"])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "fredag kan I ringe"), ("da", "Fredag kan i ringe"), ("da", "fredag må I gerne ringe"),
+     ("da", "på fredag kan I ringe til mig"), ("da", "i morgen kan du ringe"), ("da", "fredag, kan I ringe?"),
+     ("en", "friday you can call"), ("en", "friday can you call me"), ("en", "Friday, you can call me")],
+)  # fmt: skip
+def test_a_day_said_before_leave_to_call_is_kept_with_the_call_wished(
+    step: str, channel: Channel, language: str, text: str
+) -> None:
+    """ "Fredag kan I ringe" lost its day (read as when to call, no promise), where "den 20 og I må gerne ringe" and
+    "fredag, kan I ringe?" kept it: the day opens the message, the leave to call follows. The promise is kept and
+    confirmed, and the way to a person comes after it."""
+    state, events = resume(_at(step, language, channel), TextReceived(text, channel), NOW)
+    assert _answers(events)[-1] == "2026-12-04"
+    assert [e.pay_on.isoformat() for e in events if isinstance(e, PromiseRecorded)] == ["2026-12-04"]
+    assert _templates(events)[0] == "payment_check.promised_asked" and state.step == "consent"
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text", "reading"),
+    [("da", "ring fredag", ["adviser"]), ("da", "ring til mig på fredag", ["adviser"]),
+     ("da", "I kan ringe fredag", ["adviser"]), ("da", "I må gerne ringe på fredag", ["adviser"]),
+     ("da", "jeg kan ringe i morgen", ["adviser"]), ("da", "fredag kan jeg ringe til banken", ["text"]),
+     # The tenant's own call: "friday I can call" is the tenant who calls (English "I"), as "fredag kan jeg ringe" is.
+     ("da", "fredag kan jeg ringe", ["adviser"]), ("en", "friday i can call", ["adviser"]),
+     ("en", "call me friday", ["adviser"]), ("en", "you can call me friday", ["adviser"]),
+     ("en", "friday I can call my sister", ["text"])],
+)  # fmt: skip
+def test_a_day_after_the_call_words_or_for_a_call_elsewhere_is_still_when_to_call(
+    channel: Channel, language: str, text: str, reading: list[str]
+) -> None:
+    """A day after a call asked for ("ring fredag", "call me friday") says when to call: no promise. Nor is a day before
+    the tenant's own call ("fredag kan jeg ringe"), or one to someone else ("fredag kan jeg ringe til banken")."""
+    _state, events = resume(_at("question", language, channel), TextReceived(text, channel), NOW)
+    assert _answers(events) == reading
+    assert not any(isinstance(e, PromiseRecorded) for e in events)
