@@ -98,6 +98,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "info": ("info", "information", "hvilken hjælp", "hvilke muligheder", "muligheder", "hvad findes",
                  "hjælp findes"),
         "telegram": ("telegram",),
+        # SMS named as the way to write ("helst sms", "sms tak"): offered Telegram instead, a no thanks (never the app).
+        "sms": ("sms", "smser", "sms'er", "sms'e", "tekstbesked", "tekstbeskeder"),
         # Not "job" or "arbejde" alone: "jeg er syg og kan ikke arbejde", "nyt job, men lønnen kommer først d. 30".
         "lost_job": ("mistet", "mistede", "fyret", "afskediget", "arbejdsløs", "ledig", "mistet mit job",
                      "mistet mit arbejde", "uden arbejde", "uden job"),
@@ -134,6 +136,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                     "someone", "somebody", "person"),
         "info": ("info", "information", "what help", "options", "what can you do"),
         "telegram": ("telegram",),
+        "sms": ("sms", "text", "texts", "texting", "text message", "text messages"),
         "lost_job": ("lost my job", "lost job", "lost my work", "fired", "laid off", "unemployed", "redundant",
                      "out of work", "no job"),
         "illness": ("sick", "ill", "illness", "hospital"),
@@ -170,6 +173,7 @@ PRECEDENCE = (
     "info",
     "help",
     "no",
+    "sms",
     "yes",
     "illness",
     "lost_job",
@@ -864,6 +868,8 @@ def _help_that_day(clauses: Sequence[_Clause], readings: _Readings, today: date)
     return False
 
 
+# Readings of how the tenant would write, not of paying ("helst sms").
+_WAYS_TO_WRITE = frozenset({"sms"})
 # Readings that agree or wish for a person, no more: beside a day they ask for nothing in place of the promise ("ja,
 # fredag", "fredag og jeg vil gerne snakke med en rådgiver").
 _PERSON_WISHED = frozenset({"adviser", "help", "yes"})
@@ -875,15 +881,16 @@ def _when(
     """What a message says of when it pays, added to its readings: a promise for the day it names, or no day known."""
     # "Kan ikke betale før fredag", "kan ikke betale nu, men den 20.": the day is when they can.
     later = bool(mentions) and (mentions[0].until or any(_not_now(c.words) for c in clauses))
+    said = found - _WAYS_TO_WRITE  # "fredag, skriv en sms": how to write says nothing of paying
     if dated and ("will_pay" in found or (any(c.negated_pay for c in clauses) and later)):
         found.add("will_pay")
-    elif dated and found <= _PERSON_WISHED and not help_that_day:
+    elif dated and said <= _PERSON_WISHED and not help_that_day:
         # "På fredag" alone answers when; so does a day said beside a yes or a wish for a person ("fredag og ring til
         # mig"; a day said with a call is when to call, and no date here): the wish comes after the promise, not for it.
         found.add("will_pay")
-    elif not found and mentions and all(mention.value is None for mention in mentions):
+    elif not said and mentions and all(mention.value is None for mention in mentions):
         found.add("will_pay")  # "næste fredag" alone answers when too, only not which day: that is asked next
-    elif not found and any(_says_when_vaguely(clause.words) for clause in clauses):
+    elif not said and any(_says_when_vaguely(clause.words) for clause in clauses):
         found.add("will_pay")  # so do "sidst på måneden", "til januar", "end of month": which day is asked next
     elif not dated and any(clause.elsewhere for clause in clauses):
         # "Jeg ringer til kommunen (i morgen)", "I'll talk to my husband": a plan to ask someone else first, no day to
@@ -931,6 +938,8 @@ def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> s
     """The reading the message gives among the tags a question offers (`PRECEDENCE` decides), or None."""
     offered = set(offered)
     found, dated = _signals(text, language, today)
+    if "sms" in found and ("telegram" in found or not _CODE_WORDS.isdisjoint(_split_words(_plain(text)))):
+        found.discard("sms")  # "hellere telegram end sms", "send koden på sms": the app, or its code, asked for
     order = PRECEDENCE if dated else _UNDATED_PRECEDENCE
     for tag in order:
         if tag in found and tag in offered:
@@ -938,6 +947,8 @@ def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> s
     return None
 
 
+# The one-time code Telegram is linked with: asked for by SMS, it is the app wished, not SMS kept.
+_CODE_WORDS = frozenset({"kode", "koden", "code"})
 # "Tak for hjælpen", "thanks for your help": a help word thanked for is no help asked for.
 _THANKED_FOR = re.compile(r"\b(?:tak|thanks|thank you)\s+for\s+(?:(?:the|your|al|jeres|din)\s+)?(?:hjaelp\w*|help)\b")
 _NOW = frozenset({"nu", "now"})

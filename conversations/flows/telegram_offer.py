@@ -16,7 +16,8 @@ TELEGRAM_OFFER = Flow(
             "telegram_offer.question",
             options=(
                 Option("yes", goto="requested", tags=("yes", "telegram")),
-                Option("no", goto="declined", tags=("no",)),
+                # "Helst sms", "sms please": staying on SMS is what the no says.
+                Option("no", goto="declined", tags=("no", "sms")),
             ),
         ),
         # "A code follows" comes first, then the host's SMS with the code itself.

@@ -20,6 +20,7 @@ from conversations.model import (
     MessageRequested,
     PaidClaimed,
     PromiseRecorded,
+    TelegramLinkRequested,
     TextReceived,
 )
 from conversations.state import State
@@ -239,3 +240,44 @@ def test_a_day_after_the_call_words_or_for_a_call_elsewhere_is_still_when_to_cal
     _state, events = resume(_at("question", language, channel), TextReceived(text, channel), NOW)
     assert _answers(events) == reading
     assert not any(isinstance(e, PromiseRecorded) for e in events)
+
+
+def _offer(language: str) -> State:
+    offer, _ = start("telegram_offer", Context("", language, "sms", None, SETTINGS), NOW)
+    return offer
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "helst sms"), ("da", "sms tak"), ("da", "Hellere SMS"), ("da", "bare sms"), ("da", "sms er fint"),
+     ("da", "jeg vil helst have sms"), ("da", "gerne sms"), ("da", "sms"), ("en", "sms please"), ("en", "SMS"),
+     ("en", "keep sms"), ("en", "text is fine"), ("en", "stay on sms"), ("en", "just text")],
+)  # fmt: skip
+def test_sms_named_at_the_telegram_offer_is_no_thanks(language: str, text: str) -> None:
+    """ "Helst sms" to "Vil du hellere skrive med os på Telegram?" was not understood (and is no keyword: the word
+    check reads SMS in capitals as a name, not a word to write): it says stay on SMS, the offer's no."""
+    state, events = resume(_offer(language), TextReceived(text, "sms"), NOW)
+    assert _answers(events) == ["no"] and state.end_reason == "declined"
+    assert not any(isinstance(e, TelegramLinkRequested) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "reading", "end"),
+    [("da", "hellere telegram end sms", ["yes"], "link_requested"), ("da", "ja tak", ["yes"], "link_requested"),
+     ("en", "telegram instead of sms", ["yes"], "link_requested"), ("da", "nej tak", ["no"], "declined"),
+     # The code asked for by SMS is the app wished: no no read from it.
+     ("da", "send koden på sms", ["unrecognised"], None), ("en", "text me the code", ["unrecognised"], None)],
+)  # fmt: skip
+def test_telegram_or_its_code_asked_for_beside_sms_is_no_no(
+    language: str, text: str, reading: list[str], end: str | None
+) -> None:
+    state, events = resume(_offer(language), TextReceived(text, "sms"), NOW)
+    assert _answers(events) == reading and state.end_reason == end
+
+
+@pytest.mark.parametrize("text", ["sms", "fredag, skriv en sms", "har betalt, fik jeres sms"])
+def test_sms_named_at_the_opening_question_changes_nothing(text: str) -> None:
+    """SMS as a way to write is read only where Telegram is offered: elsewhere it adds nothing to what is said."""
+    expected = {"sms": ["unrecognised"], "fredag, skriv en sms": ["will_pay", "2026-12-04"]}
+    _state, events = resume(_at("question", "da", "sms"), TextReceived(text, "sms"), NOW)
+    assert _answers(events) == expected.get(text, ["paid"])
