@@ -22,7 +22,7 @@ from bot.api.errors import server_error as api_server_error
 from bot.console import csrf
 from bot.console.accounts import StaffError, hash_token
 from bot.console.web import FormError, NotFound, now, read_form, redirect, render, runtime
-from bot.host.cases import CaseError
+from bot.host.cases import CaseError, TypedRefused
 from bot.i18n import N_, language_of, shown, use_language
 from bot.i18n import gettext as _
 from bot.store.schema import staff, staff_sessions
@@ -199,7 +199,7 @@ async def _refused_change(
         if as_json:
             return _refused_json(error, 404)
         return render(request, "message.html", status_code=404, title=_("Not found"), message=sentence(shown(error)))
-    if isinstance(error, FormError):
+    if isinstance(error, (FormError, TypedRefused)):
         title, status = _("Please check the form"), 422
         sent = None if send_back is None or as_json else await send_back(request, me, status, sentence(shown(error)))
         if sent is not None:

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, insert, select
 
-from bot.host.cases import CaseError
+from bot.host.cases import CaseError, TypedRefused
 from bot.host.consents import ConsentRefused, require_volunteer_consent, volunteer_sees
 from bot.host.tasks import add_task, set_task_status
 from bot.i18n import N_, clock, local_day
@@ -206,23 +206,23 @@ _EARLIEST, _LATEST = time(7, 0), time(21, 0)
 
 def _check(at: datetime, place: str, advice_kind: str, now: datetime, settings: Settings) -> None:
     if at <= now:
-        raise CaseError(N_("The appointment must be in the future."))
+        raise TypedRefused(N_("The appointment must be in the future."))
     local = at.astimezone(_tz(settings)).time()
     if not _EARLIEST <= local <= _LATEST:
-        raise CaseError(
+        raise TypedRefused(
             N_("An appointment begins between %(earliest)s and %(latest)s: check the time (%(time)s)."),
             earliest=clock(_EARLIEST),
             latest=clock(_LATEST),
             time=clock(local),
         )
     if not place.strip():
-        raise CaseError(N_("Say where the appointment is."))
+        raise TypedRefused(N_("Say where the appointment is."))
     if any(name in place.lower() for name in ADVICE_SERVICES):
-        raise CaseError(
+        raise TypedRefused(
             N_("The place goes to the tenant by SMS: write the address, not the name of the advice service.")
         )
     if advice_kind not in ADVICE_KINDS:
-        raise CaseError(N_("Choose a kind of advice."))
+        raise TypedRefused(N_("Choose a kind of advice."))
 
 
 def _insert(

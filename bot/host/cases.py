@@ -49,6 +49,7 @@ __all__ = [
     "BeforeOpening",
     "CaseError",
     "Opened",
+    "TypedRefused",
     "add_note",
     "after_the_night",
     "among",
@@ -99,6 +100,11 @@ UNDONE = "undone before it went"
 
 class CaseError(Explained, ValueError):
     """A case change that does not fit the case's status, with a message for the person."""
+
+
+class TypedRefused(CaseError):
+    """A case change refused for what the person typed (a time in the night, a day gone, no place), not for the
+    case's state: the console answers it as a form to check, and a form that can come back does, with what was typed."""
 
 
 def among(column: Any, values: tuple[str, ...]) -> ColumnElement[bool]:

@@ -544,9 +544,9 @@ async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(
     await signed_in(rt, client, "adviser@example.org", "adviser")
     _, case_id = await held_case(rt, client)
     assert (await book(client, case_id, volunteer, place="Dansk Folkehjælp gældsrådgivning")).status_code == 422
-    assert (await book(client, case_id, volunteer, place="Dansk Folkehjælp, Byvej 2")).status_code == 409
+    assert (await book(client, case_id, volunteer, place="Dansk Folkehjælp, Byvej 2")).status_code == 422
     assert (await book(client, case_id, volunteer, place="Byvej 2, 500 kr. i kontanter")).status_code == 422
-    assert (await book(client, case_id, volunteer, day="2026-03-02")).status_code == 409  # in the past
+    assert (await book(client, case_id, volunteer, day="2026-03-02")).status_code == 422  # in the past: what was typed
     await signed_in(rt, client, "other@example.org", "adviser")
     # The page offers them no form: a form kept from before they lost the case (its one-time value) is refused.
     assert (await book(client, case_id, volunteer, nonce="nonce-other-1")).status_code == 409
@@ -899,21 +899,28 @@ async def test_an_appointment_at_night_is_refused_as_a_slip_for_a_daytime_hour(
     served: tuple[Runtime, httpx.AsyncClient],
 ) -> None:
     """03:00 typed for 15:00 would tell the tenant to come at three in the night: booking and moving refuse a time
-    outside 07:00-21:00, say why, and change nothing; 21:00 itself is a time."""
+    outside 07:00-21:00, say why, and change nothing; 21:00 itself is a time. The refusal is a form to check: the
+    booking comes back at itself on the case page with the day, time and place as typed (it was a page of its own,
+    409, and what was typed was gone)."""
     rt, client = served
     volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
     await signed_in(rt, client, "adviser@example.org", "adviser")
     _, case_id = await held_case(rt, client)
-    refused = await book(client, case_id, volunteer, at="22:15")
-    assert refused.status_code == 409
-    assert "An appointment begins between 07:00 and 21:00: check the time (22:15)." in html.unescape(refused.text)
+    refused = await book(client, case_id, volunteer, day="2026-03-06", at="22:15", place="Beboerhuset, Byvej 2")
+    assert refused.status_code == 422
+    shown = html.unescape(refused.text)
+    assert "An appointment begins between 07:00 and 21:00: check the time (22:15)." in shown
+    for typed in ('name="day" type="date" value="2026-03-06"', 'value="22:15"', 'value="Beboerhuset, Byvej 2"'):
+        assert typed in shown, typed
+    assert 'id="book-appointment"' in shown
     assert (await book(client, case_id, volunteer, at="21:00")).status_code == 303
     await signed_in(rt, client, "volunteer@example.org", "")
     async with rt.db.read() as conn:
         [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
     form = {"day": "2026-03-10", "time": "03:00", "place": "Beboerhuset, Byvej 2"}
     moved = await post_form(client, "/console/tasks", f"/console/appointments/{task}/move", form)
-    assert moved.status_code == 409 and "check the time (03:00)" in html.unescape(moved.text)
+    assert moved.status_code == 422 and "check the time (03:00)" in html.unescape(moved.text)
+    assert 'value="03:00"' in moved.text and "Beboerhuset, Byvej 2" in html.unescape(moved.text)
     async with rt.db.read() as conn:
         statuses = (await conn.execute(select(case_tasks.c.status).order_by(case_tasks.c.id))).scalars().all()
     assert list(statuses) == ["open"]
@@ -932,7 +939,7 @@ async def test_a_booking_sent_twice_books_once_and_a_refused_one_is_refused_agai
     page = f"/console/cases/{case_id}"
     form = {"volunteer_id": str(volunteer), "place": "Byvej 12, 1. th.", "advice_kind": "budget", "day": "2026-03-05"}
     for refused in await posted_twice(client, page, f"{page}/appointment", {**form, "time": "03:00"}):
-        assert refused.status_code == 409 and "check the time (03:00)" in html.unescape(refused.text)
+        assert refused.status_code == 422 and "check the time (03:00)" in html.unescape(refused.text)
     first, second = await posted_twice(client, page, f"{page}/appointment", {**form, "time": "14:30"})
     assert first.status_code == 303 and first.headers["location"] == f"{page}#case-tasks"
     assert second.status_code == 303 and second.headers["location"] == f"{page}?already=appointment"
