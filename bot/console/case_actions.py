@@ -29,7 +29,7 @@ from bot.console.ids import id_from
 from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
 from bot.console.once import Once, case_form, lock_case
-from bot.console.sessions import StaffSession, guard
+from bot.console.sessions import StaffSession, guard, sentence
 from bot.console.unanswered import TENANT_SHOWN, deal_with, theirs
 from bot.console.web import (
     FormError,
@@ -49,7 +49,7 @@ from bot.host import cases as case_ops
 from bot.host.appointments import ADVICE_KINDS, book_appointment, cancel_appointment, cancel_unseen
 from bot.host.cases import HELD_STATUSES, CaseError, reply_channel
 from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish_step, record_contact
-from bot.i18n import N_, Label, Labels
+from bot.i18n import N_, Label, Labels, shown
 from bot.settings import Settings
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff
 from scheduler.urgency import legal_dates
@@ -178,17 +178,28 @@ async def _sms_warnings(request: Request, tenant_id: int, text: str) -> list[str
     return sms_warnings(text, rt.settings.forbidden_words, legal_dates=dates, today=today(request))
 
 
+def _not_sent(request: Request, case: Any, text: str, refused: CaseError) -> Response:
+    """A reply that cannot go as the case is now (released in another tab, taken by a colleague, the tenant opted out):
+    why, and the text as typed to copy (409). It was a page of its own without it: a long reply was lost but for the
+    browser's back button."""
+    return render(request, "reply_refused.html", 409, case=case, text=text, refused=sentence(shown(refused)))
+
+
 @guard("admin", "adviser")
 async def _reply(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
-    _holder(case, me)
-    if tenant.status != "active":
-        raise CaseError(
-            N_("the tenant cannot receive messages (status: %(status)s)"), status=label("tenant_status", tenant.status)
-        )
     form = await request.form()
     text = field(form, "text", max_length=1000)
     nonce = form_nonce(form)
+    try:
+        _holder(case, me)
+        if tenant.status != "active":
+            raise CaseError(
+                N_("the tenant cannot receive messages (status: %(status)s)"),
+                status=label("tenant_status", tenant.status),
+            )
+    except CaseError as refused:
+        return _not_sent(request, case, text, refused)
     # The tenant's messages keephome could not answer that the case page showed above the form: the reply answers them.
     answered = [i for raw in form.getlist("unanswered")[:TENANT_SHOWN] if (i := id_from(raw)) is not None]
     rt = runtime(request)
@@ -209,7 +220,10 @@ async def _reply(request: Request, me: StaffSession) -> Response:
         )
     at = now(request)
     async with rt.db.write() as conn:
-        await _still_holder(conn, case.id, me)
+        try:
+            await _still_holder(conn, case.id, me)
+        except CaseError as refused:
+            return _not_sent(request, case, text, refused)
         queued = await send_to_tenant(
             conn,
             tenant,

@@ -23,7 +23,17 @@ from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
 from bot.store.scene import Scene
-from bot.store.schema import audit_log, case_events, cases, consents, messages, outbox, rent_positions, staff
+from bot.store.schema import (
+    audit_log,
+    case_events,
+    cases,
+    consents,
+    messages,
+    outbox,
+    rent_positions,
+    staff,
+    tenants,
+)
 from scheduler.calendar import demand_deadline
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import (
@@ -616,6 +626,35 @@ async def test_a_take_or_a_release_sent_twice_is_done_once_and_the_page_says_so(
     assert (await _outbox_templates(runtime)).count("case.taken") == 1
     assert (await _outbox_templates(runtime)).count("case.released") == 1
     assert (await case_row(runtime, case_id)).status == "waiting"
+
+
+async def test_a_reply_that_cannot_go_as_the_case_is_now_keeps_the_text_to_copy(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The case released in another tab (or taken by a colleague, or the tenant opted out) before a reply was sent:
+    the refusal was a page of its own and a long reply was gone but for the back button. Now it says why and shows
+    the text as typed to copy; nothing is sent."""
+    tenant = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id = await add_case(runtime, tenant)
+    await signed_in_adviser(runtime, client)
+    page = f"/console/cases/{case_id}"
+    assert (await post_form(client, page, f"{page}/take", {})).status_code == 303
+    holder = (await case_row(runtime, case_id)).assignee_id
+    shown = (await client.get(page)).text
+    form = {"nonce": form_nonce_of(shown, f"{page}/reply") or "", "csrf_token": csrf_of(shown)}
+    typed = "Hej, jeg har talt med kommunen om hjælp til huslejen. Ring til mig fredag, så finder vi en aftale."
+    for change in ({"status": "waiting", "assignee_id": None}, {"status": "taken", "assignee_id": holder}):
+        async with runtime.db.write() as conn:
+            await conn.execute(update(cases).where(cases.c.id == case_id).values(**change))
+        if change["status"] == "taken":  # held again, but the tenant opted out meanwhile
+            async with runtime.db.write() as conn:
+                await conn.execute(update(tenants).where(tenants.c.id == tenant).values(status="stopped"))
+        before = await _outbox_templates(runtime)
+        refused = await client.post(f"{page}/reply", data={**form, "text": typed})
+        said = html.unescape(refused.text)
+        assert refused.status_code == 409, said
+        assert 'id="reply-not-sent"' in said and typed in said, said
+        assert await _outbox_templates(runtime) == before
 
 
 async def test_a_take_or_a_release_refused_is_refused_again_when_sent_again(
