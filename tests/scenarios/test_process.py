@@ -156,12 +156,14 @@ async def test_a_process_killed_right_after_answering_webhooks_loses_nothing(
     await db.dispose()
 
 
-async def test_an_idle_connection_stays_open_longer_than_a_proxy_keeps_it(database_url: str, tmp_path: Path) -> None:
+async def test_an_idle_connection_stays_open_longer_than_a_proxy_keeps_it(sqlite_url: str, tmp_path: Path) -> None:
     # A reverse proxy (nginx) reuses an idle connection to keephome for the next webhook. Were keephome to close
     # idle connections first (uvicorn's default: after 5 s), a webhook sent at that moment would be answered 502
-    # by the proxy, and the provider does not send it again. Idle for 6 s, the connection still answers.
+    # by the proxy, and the provider does not send it again. Idle for 6 s, the connection still answers. On SQLite
+    # only: uvicorn keeps the connection (bot/cli/serve.py), whatever the database; on PostgreSQL too it waited 6 s
+    # more, in a process of its own.
     port = free_port()
-    env = keephome_env(database_url=database_url, secret_key="s" * 32, port=str(port), run_scheduler="false")
+    env = keephome_env(database_url=sqlite_url, secret_key="s" * 32, port=str(port), run_scheduler="false")
     process = await start_keephome(env, tmp_path)
     try:
         await process.wait_healthy()
