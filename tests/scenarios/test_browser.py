@@ -21,7 +21,20 @@ from bot.i18n import local_day, speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import cases, consents, conversations, inbound, staff, staff_sessions
-from tests.support.browser import BROWSER, FINGER, ON_SCREEN, PHONE, TARGETS, Served, boxes, fits, serve, sign_in, until
+from tests.support.browser import (
+    BROWSER,
+    FINGER,
+    ON_SCREEN,
+    PHONE,
+    TARGETS,
+    Served,
+    boxes,
+    fits,
+    polled,
+    serve,
+    sign_in,
+    until,
+)
 from tests.support.console import PASSWORD, add_case, add_person, add_tenant, today
 from tests.support.drive import sandbox
 from tests.support.outcomes_world import FIRST, LAST, World, a_busy_month, build
@@ -115,6 +128,7 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     await asyncio.to_thread(shots.mkdir, parents=True, exist_ok=True)
 
     adviser, page = await sign_in(served, "adviser@example.org")
+    await adviser.clock.install()  # the case page's poll is moved on to (`polled`), not waited for
     await page.wait_for_selector("#cases")
     assert await page.get_attribute("#cases tbody tr:first-child", "data-case") == str(case_id)
     first = await page.inner_text("#cases tbody tr:first-child")
@@ -159,7 +173,7 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
     )
     # The tenant answers; the open case page shows it without a reload.
     await rt.inbox.submit(InboundMessage("sms", "SM-browser-answer", TENANT_PHONE, "Tak, det passer fint"))
-    await page.wait_for_selector("#thread li:has-text('Tak, det passer fint')", timeout=10_000)
+    await polled(page, page.locator("#thread li:has-text('Tak, det passer fint')").first.is_visible)
     await page.screenshot(path=str(shots / "case.png"), full_page=True)
 
     # A POST without the CSRF token is refused, even with the session cookie.
@@ -388,6 +402,7 @@ async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: P
         await add_person(rt, "raadgiver@example.org", "adviser")
         context, page = await sign_in(served, "raadgiver@example.org")
         await page.wait_for_url("**/console/")
+        await context.clock.install()  # the case page's poll is moved on to (`polled`), not waited for
         await page.goto(f"{served.url}/console/cases/{case_id}")
         stale = page.locator("#thread-stale")
         assert await stale.is_hidden()
@@ -397,7 +412,7 @@ async def test_a_case_page_whose_poller_is_refused_says_so_in_danish(tmp_path: P
         async def said() -> bool:
             return await stale.is_visible()
 
-        await until(said)
+        await polled(page, said)
         assert await stale.inner_text() == "Samtalen holdes ikke længere opdateret her. Log ind først."
         await context.close()
         assert served.csp_violations == []
@@ -420,6 +435,7 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
         await add_person(rt, "raadgiver@example.org", "adviser")
         context, page = await sign_in(served, "raadgiver@example.org")
         await page.wait_for_url("**/console/")
+        await context.clock.install()  # the case page's poll is moved on to (`polled`), not waited for
         await page.goto(f"{served.url}/console/cases/{case_id}")
         await page.click("#take")
         await until(lambda: asyncio.sleep(0, len(sandbox(rt)["sms"].to(TENANT_PHONE)) >= 3))  # told a person reads
@@ -428,8 +444,8 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
         assert await changed.is_hidden() and await page.locator("#no-consent").is_visible()
 
         await rt.inbox.submit(InboundMessage("sms", "SM-open-yes", TENANT_PHONE, "JA"))
-        await page.wait_for_selector("#thread li:has-text('JA')", timeout=10_000)
-        await until(changed.is_visible)
+        await polled(page, page.locator("#thread li:has-text('JA')").first.is_visible)
+        await polled(page, changed.is_visible)
         words = await changed.inner_text()
         assert words.startswith("Lejeren har givet sit samtykke, mens siden var åben.") and "Genindlæs siden" in words
         assert await page.locator("#no-consent").is_hidden()  # no longer true
@@ -440,7 +456,7 @@ async def test_a_consent_given_or_withdrawn_while_the_case_page_is_open_is_said_
         async def withdrawn() -> bool:
             return "trukket sit samtykke tilbage" in await changed.inner_text()
 
-        await until(withdrawn)
+        await polled(page, withdrawn)
         await changed.locator("a").click()
         await page.wait_for_selector("#no-consent")
         assert await page.locator("#consent-changed").is_hidden()
@@ -472,12 +488,13 @@ async def test_a_message_keephome_cannot_answer_while_the_case_page_is_open_appe
         )
     context, page = await sign_in(served, "adviser@example.org")
     await page.wait_for_url("**/console/")
+    await context.clock.install()  # the case page's poll is moved on to (`polled`), not waited for
     await page.goto(f"{served.url}/console/cases/{case_id}")
     assert await page.locator("#reply-deals-with").is_hidden()
 
     await rt.inbox.submit(InboundMessage("sms", "SM-unanswered", TENANT_PHONE, "Jeg kan ikke betale før den 15."))
     item = page.locator("#thread li.unanswered")
-    await item.wait_for(timeout=10_000)
+    await polled(page, item.is_visible)
     assert "keephome could not answer this message — answer it yourself" in await item.inner_text()
     assert "Jeg kan ikke betale før den 15." in await item.inner_text()
     assert await page.locator("#reply-deals-with").is_visible()
@@ -508,15 +525,17 @@ async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_
         await add_person(rt, "raadgiver@example.org", "adviser")
         await add_person(rt, "kollega@example.org", "adviser")
         context, page = await sign_in(served, "raadgiver@example.org")
+        await context.clock.install()  # the case pages' polls are moved on to (`polled`), not waited for
         await page.goto(f"{served.url}/console/cases/{case_id}")
         changed = page.locator("#status-changed")
         assert await changed.is_hidden()
 
         other, theirs = await sign_in(served, "kollega@example.org")
+        await other.clock.install()
         await theirs.goto(f"{served.url}/console/cases/{case_id}")
         await theirs.click("#take")
         await theirs.wait_for_selector("#reply")
-        await until(changed.is_visible)
+        await polled(page, changed.is_visible)
         words = await changed.inner_text()
         assert words.startswith("Nogen har ændret sagen, mens siden var åben") and "Genindlæs siden" in words
         assert await page.locator("#case-status.taken").inner_text() == "under behandling"
@@ -526,8 +545,8 @@ async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_
         await theirs.click("form[action$='/reply'] button[type=submit]")
         await theirs.wait_for_selector("#case-status.waiting_tenant")
         await rt.inbox.submit(InboundMessage("sms", "SM-answer", TENANT_PHONE, "Det er fint"))
-        await theirs.wait_for_selector("#thread li:has-text('Det er fint')", timeout=10_000)
-        await theirs.wait_for_selector("#case-status.taken", timeout=10_000)
+        await polled(theirs, theirs.locator("#thread li:has-text('Det er fint')").first.is_visible)
+        await polled(theirs, theirs.locator("#case-status.taken").first.is_visible)
         assert await theirs.locator("#status-changed").is_hidden()
         await other.close()
         await context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -81,6 +82,20 @@ async def until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> N
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"not true within {within} seconds")
+
+
+async def polled(page: Page, check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    """Until `check` holds, with the page's clock moved on a second at a time: what the page's own timers (the case
+    page polls every 4 s) show within `within` seconds of the page's time, real and moved on together, without
+    waiting for them. The page's context has its clock installed (`context.clock.install()`) before the page loaded."""
+    started = time.monotonic()
+    moved = 0.0
+    while not await check():
+        if time.monotonic() - started + moved >= within:
+            raise AssertionError(f"not true within {within} seconds of the page's time")
+        await page.clock.fast_forward(1000)
+        moved += 1.0
+        await asyncio.sleep(0.1)  # a poll the timer started answers in real time
 
 
 class WorkerChromium:
