@@ -9,14 +9,23 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from bot.app import create_app
+from bot.console import accounts
 from bot.console.accounts import DEMO_STAFF, DEMO_VOLUNTEER_ORGANISATION, deactivate_staff, ensure_demo_staff
 from bot.demo.data import demo_tenants
 from bot.runtime import Runtime
 from bot.store.schema import staff
 from tests.support.console import add_person
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's passwords hashed with argon2id at its cheapest cost: each start hashes four, and these tests are about
+    the accounts and the page, not the hash (tests/bot/console/test_login.py checks the production cost)."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def _client(rt: Runtime) -> httpx.AsyncClient:
