@@ -167,6 +167,8 @@ VARIANTS: tuple[dict[str, Value], ...] = (
     {"words": "TÜRKÇE", "english": 1, "danish": 1},
     {"call_on": "sat"},
     {"call_on": "wed"},
+    # "Har jeg betalt?" asked: where to see payments (common.question_asked), by SMS too.
+    {"payments": 1},
 )
 # A full stop doubled ("2. th.." where a value ends with one): not an ellipsis.
 _DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")

@@ -471,6 +471,7 @@ _INTERNAL_VALUES = frozenset(
         "options",
         "buttons",
         "nothing_open",
+        "payments",
         "call_on",
         "call_until",
         "words",
