@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -33,6 +33,7 @@ from bot.console.labels import (
     label,
 )
 from bot.console.seen import seen_by_sessions
+from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import SendBack, StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
 from bot.console.tenant_page import early_demand_words
@@ -52,7 +53,6 @@ from conversations.engine import answer_keys
 
 __all__ = [
     "ALREADY",
-    "SentBack",
     "answer_rows",
     "case_id_of",
     "case_in_path",
@@ -309,37 +309,6 @@ async def _closing_cancels(conn: AsyncConnection, appointments: list[Any], at: d
     return [{"at": a.at, "place": a.place, "told": a.id in told} for a in found]
 
 
-@dataclass(frozen=True)
-class SentBack:
-    """A form of the case page that was refused, shown again at itself: `form`, its id on the page; why; and what was
-    entered in the fields it keeps (each field's values as posted: a box ticked is one of them), to correct, not to
-    type again."""
-
-    form: str
-    error: str
-    entered: Mapping[str, tuple[str, ...]]
-
-    def why(self, form: str) -> str | None:
-        """Why `form` was refused, when it is the form sent back."""
-        return self.error if form == self.form else None
-
-    def value(self, form: str, name: str, default: str = "") -> str:
-        """What `form`'s field holds: as entered when it is the form sent back, else `default`."""
-        if form != self.form:
-            return default
-        values = self.entered.get(name, ())
-        return values[-1] if values else ""
-
-    def chosen(self, form: str, name: str, value: object, default: bool = False) -> bool:
-        """Whether `form`'s option or box `value` of the field `name` is chosen: as entered when it is the form sent
-        back, else `default`."""
-        return str(value) in self.entered.get(name, ()) if form == self.form else default
-
-
-# The case page as it is opened: no form sent back.
-_NONE_SENT_BACK = SentBack("", "", {})
-
-
 # Where a refused form was posted from, when its path names no case (a referral's decision, a tenant's court case):
 # its id on the case page and that case; None when it was not on a case page (that page's refusal says why then).
 FormPlace = Callable[[Request, FormData], Awaitable[tuple[str, int] | None]]
@@ -348,15 +317,14 @@ FormPlace = Callable[[Request, FormData], Awaitable[tuple[str, int] | None]]
 def send_back_to(form: str | FormPlace, *fields: str) -> SendBack:
     """What a refused case-page form answers (`guard(..., send_back=...)`): the case page with the form `form` (its id
     on the page of the case in the path, or where `form` finds it) sent back at itself, why, and what was entered in
-    its `fields`."""
+    its `fields` (`send_back_on`)."""
 
     async def sent_back(request: Request, me: StaffSession, status: int, why: str) -> Response | None:
         posted = await read_form(request)
         place = (form, case_id_of(request)) if isinstance(form, str) else await form(request, posted)
         if place is None:
             return None
-        entered = {name: tuple(str(value) for value in posted.getlist(name)) for name in fields}
-        return await _page(request, me, status, SentBack(place[0], why, entered), place[1])
+        return await send_back_on(partial(_page, case_id=place[1]), place[0], *fields)(request, me, status, why)
 
     return sent_back
 
@@ -440,7 +408,7 @@ async def _page(
         status_code,
         # A refused form shown again at itself (`send_back_to`): why, at the form, and what was entered; the page is
         # then shown at the form's address, and says its own (base.html).
-        sent_back=sent_back or _NONE_SENT_BACK,
+        sent_back=sent_back or NONE_SENT_BACK,
         own_address=None if sent_back is None else f"/console/cases/{case_id}",
         case=case,
         tenant=tenant,
@@ -505,7 +473,7 @@ async def _page(
         mine=case.assignee_id == me.staff_id,
         last_id=shown.messages[-1].id if shown.messages else 0,
     )
-    if sent_back is not None and f'id="{sent_back.form}-error"'.encode() not in page.body:
+    if sent_back is not None and not sent_back.shown_on(page):
         return None
     async with rt.db.write() as conn:
         await record(conn, at, me.actor, "case.view", f"case:{case_id}", f"tenant:{tenant.id}")

@@ -194,18 +194,21 @@ async def _refused_change(
     """A page that says why nothing happened, in the reader's language: 404 for a missing thing, 422 for a form
     or staff change that cannot be made, 409 for a case whose state does not allow it. Its "Back to the form"
     returns to the form as it was (history) or, without scripts, to the form's page; a form whose route has
-    `send_back` comes back instead at itself on its page, with why and what was entered."""
+    `send_back`, refused for what it asked (a FormError, or a StaffError: a staff change that cannot be made as
+    chosen), comes back instead at itself on its page, with why and what was entered (bot/console/sent_back.py)."""
     if isinstance(error, NotFound):
         if as_json:
             return _refused_json(error, 404)
         return render(request, "message.html", status_code=404, title=_("Not found"), message=sentence(shown(error)))
     if isinstance(error, (FormError, TypedRefused)):
         title, status = _("Please check the form"), 422
-        sent = None if send_back is None or as_json else await send_back(request, me, status, sentence(shown(error)))
-        if sent is not None:
-            return sent
     else:
         title, status = _("Not changed"), 409 if isinstance(error, CaseError) else 422
+    if isinstance(error, FormError | StaffError) and send_back is not None and not as_json:
+        # Refused for what the form asked (a field, or a staff change that cannot be made as chosen): at itself.
+        sent = await send_back(request, me, status, sentence(shown(error)))
+        if sent is not None:
+            return sent
     if as_json:
         return _refused_json(error, status)
     message = sentence(shown(error))

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -34,6 +35,7 @@ from bot.console.accounts import (
 from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.login import client_address, new_password_refused, wait_words
+from bot.console.sent_back import NONE_SENT_BACK, FormOnPage, SentBack, send_back_on
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.host.handover import HandedBack, hand_back_work
@@ -77,7 +79,7 @@ async def _people(request: Request) -> dict[str, Any]:
             )
         )
         waits = {slots[key]: until for key, until in waiting}
-    return {"people": people, "roles": ROLES, "waits": waits}
+    return {"people": people, "roles": ROLES, "waits": waits, "sent_back": NONE_SENT_BACK}
 
 
 @guard("admin")
@@ -85,6 +87,22 @@ async def _staff_page(request: Request, me: StaffSession) -> Response:
     back = _back_said(request)
     keys = _count_said(request, "keys")
     return render(request, "staff.html", **await _people(request), link=None, back=back, keys_left=keys)
+
+
+async def _staff_with(request: Request, me: StaffSession, status: int, sent_back: SentBack) -> Response:
+    """The staff page with one of its forms refused and shown again at itself (`send_back_on`): why, at the form, and
+    what was entered; at the staff page's address (base.html)."""
+    people = {**await _people(request), "sent_back": sent_back}
+    return render(request, "staff.html", status, **people, link=None, own_address="/console/staff")
+
+
+def _on_row(form: str) -> FormOnPage:
+    """The form `form` of the person in the path, on their row of the staff list (`role-7`)."""
+
+    async def on_row(request: Request, posted: FormData) -> str:
+        return f"{form}-{_staff_id(request)}"
+
+    return on_row
 
 
 def _count_said(request: Request, name: str) -> int:
@@ -100,7 +118,9 @@ def _back_said(request: Request) -> HandedBack | None:
     return back if back.total() else None
 
 
-@guard("admin")
+# A person added with an e-mail that is none or has an account, no role, an organisation too long: the form again with
+# why and what was typed.
+@guard("admin", send_back=send_back_on(_staff_with, "add-person", "email", "role", "organisation"))
 async def _add(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     email = field(form, "email", max_length=200)
@@ -165,7 +185,7 @@ async def _reset_password(request: Request, me: StaffSession) -> Response:
     return render(request, "staff.html", **await _people(request), link=link, link_for=email, reset=True)
 
 
-@guard("admin")
+@guard("admin", send_back=send_back_on(_staff_with, _on_row("role"), "role"))
 async def _role(request: Request, me: StaffSession) -> Response:
     staff_id = _staff_id(request)
     role = field(await request.form(), "role", max_length=16)
@@ -181,7 +201,7 @@ async def _role(request: Request, me: StaffSession) -> Response:
     return _back_to_staff(back, keys)
 
 
-@guard("admin")
+@guard("admin", send_back=send_back_on(_staff_with, _on_row("organisation"), "organisation"))
 async def _organisation(request: Request, me: StaffSession) -> Response:
     """Record the volunteer organisation a person belongs to (a case goes to a volunteer only with the tenant's
     consent to share with it)."""

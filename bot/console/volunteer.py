@@ -30,16 +30,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
-from bot.console.case_page import SentBack
 from bot.console.delivery import DeliveryFacts, delivery, facts_by_message
 from bot.console.ids import id_from, path_id
 from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.once import Once
+from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import (
     FormError,
@@ -49,7 +50,6 @@ from bot.console.web import (
     form_nonce,
     local_time,
     now,
-    read_form,
     redirect,
     render,
     runtime,
@@ -199,7 +199,7 @@ async def _tasks_page(
         status_code,
         # A move refused for what was entered: why, at its form, and the day, time and place as entered; the page is
         # then shown at the form's address, and says its own (base.html).
-        sent_back=sent_back or SentBack("", "", {}),
+        sent_back=sent_back or NONE_SENT_BACK,
         own_address=None if sent_back is None else "/console/tasks",
         tasks=tasks,
         sent=_sent_notice(request, last_sent),
@@ -387,15 +387,15 @@ async def _missed(request: Request, me: StaffSession) -> Response:
     return await _mark(request, me, "missed")
 
 
-async def _move_sent_back(request: Request, me: StaffSession, status: int, why: str) -> Response | None:
-    """A move refused for what was entered (a day or time that is none, a place that cannot go by SMS): the tasks page
-    with that appointment's form at itself, why, and the day, time and place as entered, to correct rather than type
-    again on a phone. None when the appointment is not on the page (the refusal page every form has says why)."""
-    posted = await read_form(request)
-    form = f"move-{path_id(request, 'task_id', N_('There is no such appointment.'))}"
-    entered = {name: tuple(str(value) for value in posted.getlist(name)) for name in ("day", "time", "place")}
-    page = await _tasks_page(request, me, status, SentBack(form, why, entered))
-    return page if f'id="{form}-error"'.encode() in page.body else None
+async def _move_form(request: Request, posted: FormData) -> str:
+    """The appointment's move form on the tasks page."""
+    return f"move-{path_id(request, 'task_id', N_('There is no such appointment.'))}"
+
+
+# A move refused for what was entered (a day or time that is none, a place that cannot go by SMS): the tasks page with
+# that appointment's form at itself, why, and the day, time and place as entered, to correct rather than type again on
+# a phone; when the appointment is not on the page any more, the refusal page every form has says why.
+_move_sent_back = send_back_on(_tasks_page, _move_form, "day", "time", "place")
 
 
 @guard("volunteer", send_back=_move_sent_back)

@@ -1,0 +1,128 @@
+"""Forms beside the case page's, refused for what was typed, come back at themselves too: their page again (422), the
+reason at that form, said to a screen reader, and every field as typed, at the page's own address. Before, each refusal
+was a page of its own with a link back, and the admin or volunteer typed the form again on a phone."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+from sqlalchemy import func, select
+
+from bot.runtime import Runtime
+from bot.store.schema import audit_log, staff
+from tests.support.console import add_person, csrf_of, form_nonce_of, login
+
+
+def _form(page: str, form_id: str) -> str:
+    """The form of the page whose id is `form_id`, as HTML."""
+    found = re.search(r'<form[^>]*\bid="' + re.escape(form_id) + r'"[^>]*>(.*?)</form>', page, re.S)
+    assert found is not None, page
+    return html.unescape(found.group(1))
+
+
+async def _refused(
+    client: httpx.AsyncClient, page: str, action: str, form_id: str, data: dict[str, str]
+) -> tuple[httpx.Response, str, str]:
+    """Post the form from its page as shown; it comes back at itself on that page: the answer, why and the form."""
+    shown = (await client.get(page)).text
+    nonce = form_nonce_of(shown, action)
+    answer = await client.post(
+        action, data={**({"nonce": nonce} if nonce is not None else {}), **data, "csrf_token": csrf_of(shown)}
+    )
+    assert answer.status_code == 422, answer.text
+    # The page, at its own address, not a page of its own; the keyboard's place (and a phone's view) at the reason.
+    assert f'<main id="main" tabindex="-1" data-address="{page}">' in answer.text
+    assert 'id="back-to-form"' not in answer.text and answer.text.count("autofocus") == 1
+    form = _form(answer.text, form_id)
+    said = re.search(
+        r'<p class="error" role="alert" id="' + form_id + r'-error" tabindex="-1" autofocus>(.*?)</p>', form
+    )
+    assert said is not None, form
+    return answer, said.group(1), form
+
+
+async def _again(
+    client: httpx.AsyncClient, refused: httpx.Response, action: str, data: dict[str, str]
+) -> httpx.Response:
+    """The form corrected on the page it came back on."""
+    nonce = form_nonce_of(refused.text, action)
+    filled = {**({"nonce": nonce} if nonce is not None else {}), **data, "csrf_token": csrf_of(refused.text)}
+    return await client.post(action, data=filled)
+
+
+async def _audited(rt: Runtime, action: str) -> int:
+    async with rt.db.read() as conn:
+        found = await conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.action == action))
+        return int(found.scalar_one())
+
+
+async def _admin(rt: Runtime, client: httpx.AsyncClient) -> int:
+    admin = await add_person(rt, "admin@example.org", "admin")
+    assert (await login(client, "admin@example.org")).status_code == 303
+    return admin
+
+
+async def test_a_person_added_with_an_email_that_is_none_comes_back_as_typed(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await _admin(runtime, client)
+    await add_person(runtime, "taken@example.org", "adviser")
+    before = await _audited(runtime, "staff.add")
+    typed = {"email": "ny@frivillig", "role": "volunteer", "organisation": "Dansk Folkehjælp"}
+    answer, why, form = await _refused(client, "/console/staff", "/console/staff", "add-person", typed)
+    assert why == "Not a valid e-mail address: ny@frivillig"
+    assert 'value="ny@frivillig"' in form and 'value="Dansk Folkehjælp"' in form
+    assert '<option value="volunteer" selected>' in form and form.count("selected") == 1
+    # An e-mail that has an account comes back too, to correct it rather than the role and organisation.
+    answer, why, form = await _refused(
+        client, "/console/staff", "/console/staff", "add-person", {**typed, "email": "taken@example.org"}
+    )
+    assert why.startswith("An account for taken@example.org exists already")
+    assert 'value="taken@example.org"' in form and '<option value="volunteer" selected>' in form
+    assert await _audited(runtime, "staff.add") == before
+    done = await _again(client, answer, "/console/staff", {**typed, "email": "ny@frivillig.dk"})
+    assert done.status_code == 200 and 'id="setup-link"' in done.text
+    async with runtime.db.read() as conn:
+        added = (await conn.execute(select(staff.c.role, staff.c.organisation).where(staff.c.email.like("ny@%")))).all()
+    assert [tuple(row) for row in added] == [("volunteer", "Dansk Folkehjælp")]
+    assert await _audited(runtime, "staff.add") == before + 1
+
+
+async def test_a_role_change_refused_comes_back_at_its_row_with_the_role_as_chosen(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    admin = await _admin(runtime, client)
+    action = f"/console/staff/{admin}/role"
+    answer, why, form = await _refused(client, "/console/staff", action, f"role-{admin}", {"role": "adviser"})
+    assert why == "You cannot take your own admin role away; ask another admin"
+    assert '<option value="adviser" selected>' in form and form.count("selected") == 1
+    # The other rows' role forms show each person's role as it is.
+    assert '<option value="admin" selected>' not in form
+    async with runtime.db.read() as conn:
+        role = (await conn.execute(select(staff.c.role).where(staff.c.id == admin))).scalar_one()
+    assert role == "admin" and await _audited(runtime, "staff.role_change") == 0
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    moved = await _again(client, answer, f"/console/staff/{volunteer}/role", {"role": "caretaker"})
+    assert moved.status_code == 303 and await _audited(runtime, "staff.role_change") == 1
+
+
+async def test_an_organisation_too_long_comes_back_at_its_row_as_typed(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await _admin(runtime, client)
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer", organisation=None)
+    action = f"/console/staff/{volunteer}/organisation"
+    pasted = "Dansk Folkehjælp, lokalafdeling " * 7
+    answer, why, form = await _refused(
+        client, "/console/staff", action, f"organisation-{volunteer}", {"organisation": pasted}
+    )
+    assert why == "'Volunteer organisation' is longer than 200 characters"
+    assert f'value="{pasted}"' in form
+    assert await _audited(runtime, "staff.organisation") == 0
+    done = await _again(client, answer, action, {"organisation": "Dansk Folkehjælp"})
+    assert done.status_code == 303
+    async with runtime.db.read() as conn:
+        kept = (await conn.execute(select(staff.c.organisation).where(staff.c.id == volunteer))).scalar_one()
+    assert kept == "Dansk Folkehjælp" and await _audited(runtime, "staff.organisation") == 1
