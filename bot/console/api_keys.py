@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.api.keys import SCOPES, ApiKeyError, MadeAlready, add_key, list_keys, revoke_key
 from bot.console.ids import path_id
+from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, form_nonce, now, redirect, render, runtime
 from bot.i18n import N_, shown
@@ -20,14 +21,24 @@ PAGE = "/console/admin/api-keys"
 
 
 async def _page(
-    request: Request, *, key: str | None = None, key_name: str = "", status_code: int = 200, again: str | None = None
+    request: Request,
+    *,
+    key: str | None = None,
+    key_name: str = "",
+    status_code: int = 200,
+    again: str | None = None,
+    sent_back: SentBack | None = None,
 ) -> Response:
+    """The key list and the form to make one; with `sent_back`, that form refused and shown again at itself, at the
+    page's own address (base.html)."""
     async with runtime(request).db.read() as conn:
         keys = await list_keys(conn)
     return render(
         request,
         "api_keys.html",
         status_code=status_code,
+        sent_back=sent_back or NONE_SENT_BACK,
+        own_address=None if sent_back is None else PAGE,
         keys=keys,
         scopes=SCOPES,
         new_key=key,
@@ -42,7 +53,13 @@ async def _list(request: Request, me: StaffSession) -> Response:
     return await _page(request)
 
 
-@guard("admin")
+async def _with_form(request: Request, me: StaffSession, status: int, sent_back: SentBack) -> Response:
+    return await _page(request, status_code=status, sent_back=sent_back)
+
+
+# A key refused for its name (none, too long, a live key's) or scope: the form again with why, the name and scope as
+# typed, and a new one-time value.
+@guard("admin", send_back=send_back_on(_with_form, "make-key", "name", "scope"))
 async def _add(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     name = field(form, "name", max_length=100)

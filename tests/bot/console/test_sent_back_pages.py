@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from bot.store.schema import audit_log, staff
+from bot.store.schema import api_keys, audit_log, staff
 from tests.support.console import add_person, csrf_of, form_nonce_of, login
 
 
@@ -126,3 +126,25 @@ async def test_an_organisation_too_long_comes_back_at_its_row_as_typed(
     async with runtime.db.read() as conn:
         kept = (await conn.execute(select(staff.c.organisation).where(staff.c.id == volunteer))).scalar_one()
     assert kept == "Dansk Folkehjælp" and await _audited(runtime, "staff.organisation") == 1
+
+
+async def test_a_key_named_as_a_live_key_comes_back_with_its_name_and_scope_and_a_new_form(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await _admin(runtime, client)
+    page = "/console/admin/api-keys"
+    made = await _again(client, await client.get(page), page, {"name": "Lejesystem", "scope": "read"})
+    assert made.status_code == 200 and 'id="new-key"' in made.text
+    first = form_nonce_of(made.text, page)
+    answer, why, form = await _refused(client, page, page, "make-key", {"name": " lejesystem ", "scope": "write"})
+    assert why.startswith("A live key is already called “Lejesystem”: choose another name")
+    assert 'value=" lejesystem "' in form and '<option value="write" selected>' in form and form.count("selected") == 1
+    # A fresh one-time value: the form corrected makes its key, not "sent before".
+    assert form_nonce_of(answer.text, page) not in (None, first)
+    assert await _audited(runtime, "apikey.add") == 1
+    done = await _again(client, answer, page, {"name": "Lejesystem, test", "scope": "write"})
+    assert done.status_code == 200 and 'id="new-key"' in done.text
+    async with runtime.db.read() as conn:
+        made_keys = (await conn.execute(select(api_keys.c.name, api_keys.c.scope).order_by(api_keys.c.id))).all()
+    assert [tuple(row) for row in made_keys] == [("Lejesystem", "read"), ("Lejesystem, test", "write")]
+    assert await _audited(runtime, "apikey.add") == 2
