@@ -16,7 +16,7 @@ from starlette.responses import Response
 from bot.console.sessions import SendBack, StaffSession
 from bot.console.web import read_form
 
-__all__ = ["NONE_SENT_BACK", "FormOnPage", "PageWithForm", "SentBack", "send_back_on"]
+__all__ = ["NONE_SENT_BACK", "FormOnPage", "PageWithForm", "SentBack", "row_form", "send_back_on"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,15 @@ NONE_SENT_BACK = SentBack("", "", {})
 PageWithForm = Callable[[Request, StaffSession, int, SentBack], Awaitable[Response | None]]
 # The id on its page of the form posted (a row's form names its row, from the path or the form); None: on no page.
 FormOnPage = str | Callable[[Request, FormData], Awaitable[str | None]]
+
+
+def row_form(form: str, path_name: str) -> FormOnPage:
+    """The form `form` of the row the path names, one such form a row (`role-7` for /console/staff/7/role)."""
+
+    async def of_row(request: Request, posted: FormData) -> str:
+        return f"{form}-{request.path_params[path_name]}"
+
+    return of_row
 
 
 def send_back_on(page: PageWithForm, form: FormOnPage, *fields: str) -> SendBack:

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -35,7 +34,7 @@ from bot.console.accounts import (
 from bot.console.audit import record
 from bot.console.ids import path_id
 from bot.console.login import client_address, new_password_refused, wait_words
-from bot.console.sent_back import NONE_SENT_BACK, FormOnPage, SentBack, send_back_on
+from bot.console.sent_back import NONE_SENT_BACK, SentBack, row_form, send_back_on
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, now, redirect, render, runtime
 from bot.host.handover import HandedBack, hand_back_work
@@ -94,15 +93,6 @@ async def _staff_with(request: Request, me: StaffSession, status: int, sent_back
     what was entered; at the staff page's address (base.html)."""
     people = {**await _people(request), "sent_back": sent_back}
     return render(request, "staff.html", status, **people, link=None, own_address="/console/staff")
-
-
-def _on_row(form: str) -> FormOnPage:
-    """The form `form` of the person in the path, on their row of the staff list (`role-7`)."""
-
-    async def on_row(request: Request, posted: FormData) -> str:
-        return f"{form}-{_staff_id(request)}"
-
-    return on_row
 
 
 def _count_said(request: Request, name: str) -> int:
@@ -185,7 +175,7 @@ async def _reset_password(request: Request, me: StaffSession) -> Response:
     return render(request, "staff.html", **await _people(request), link=link, link_for=email, reset=True)
 
 
-@guard("admin", send_back=send_back_on(_staff_with, _on_row("role"), "role"))
+@guard("admin", send_back=send_back_on(_staff_with, row_form("role", "staff_id"), "role"))
 async def _role(request: Request, me: StaffSession) -> Response:
     staff_id = _staff_id(request)
     role = field(await request.form(), "role", max_length=16)
@@ -201,7 +191,7 @@ async def _role(request: Request, me: StaffSession) -> Response:
     return _back_to_staff(back, keys)
 
 
-@guard("admin", send_back=send_back_on(_staff_with, _on_row("organisation"), "organisation"))
+@guard("admin", send_back=send_back_on(_staff_with, row_form("organisation", "staff_id"), "organisation"))
 async def _organisation(request: Request, me: StaffSession) -> Response:
     """Record the volunteer organisation a person belongs to (a case goes to a volunteer only with the tenant's
     consent to share with it)."""

@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -40,7 +39,7 @@ from bot.console.delivery import DeliveryFacts, delivery, facts_by_message
 from bot.console.ids import id_from, path_id
 from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.once import Once
-from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
+from bot.console.sent_back import NONE_SENT_BACK, SentBack, row_form, send_back_on
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import (
     FormError,
@@ -197,8 +196,8 @@ async def _tasks_page(
         request,
         "tasks.html",
         status_code,
-        # A move refused for what was entered: why, at its form, and the day, time and place as entered; the page is
-        # then shown at the form's address, and says its own (base.html).
+        # A form refused for what was entered (a move, a text, a hand-on): why, at its form, and what was entered; the
+        # page is then shown at the form's address, and says its own (base.html).
         sent_back=sent_back or NONE_SENT_BACK,
         own_address=None if sent_back is None else "/console/tasks",
         tasks=tasks,
@@ -387,15 +386,10 @@ async def _missed(request: Request, me: StaffSession) -> Response:
     return await _mark(request, me, "missed")
 
 
-async def _move_form(request: Request, posted: FormData) -> str:
-    """The appointment's move form on the tasks page."""
-    return f"move-{path_id(request, 'task_id', N_('There is no such appointment.'))}"
-
-
 # A move refused for what was entered (a day or time that is none, a place that cannot go by SMS): the tasks page with
 # that appointment's form at itself, why, and the day, time and place as entered, to correct rather than type again on
 # a phone; when the appointment is not on the page any more, the refusal page every form has says why.
-_move_sent_back = send_back_on(_tasks_page, _move_form, "day", "time", "place")
+_move_sent_back = send_back_on(_tasks_page, row_form("move", "task_id"), "day", "time", "place")
 
 
 @guard("volunteer", send_back=_move_sent_back)
@@ -418,7 +412,8 @@ async def _move(request: Request, me: StaffSession) -> Response:
     return redirect("/console/tasks?moved=1")
 
 
-@guard("volunteer")
+# A prepared text refused (one the task no longer offers: its appointment cancelled meanwhile): at its form, with why.
+@guard("volunteer", send_back=send_back_on(_tasks_page, row_form("send", "case_id"), "template"))
 async def _send(request: Request, me: StaffSession) -> Response:
     case_id, tenant = await _my_task(request, me)
     form = await request.form()
@@ -517,7 +512,8 @@ async def _done(request: Request, me: StaffSession) -> Response:
     return await _finish(request, me, needs_adviser=False)
 
 
-@guard("volunteer")
+# A reason too long: at its form, as typed, with a new one-time value (nothing was handed on).
+@guard("volunteer", send_back=send_back_on(_tasks_page, row_form("needs-adviser", "case_id"), "why"))
 async def _needs_adviser(request: Request, me: StaffSession) -> Response:
     return await _finish(request, me, needs_adviser=True)
 

@@ -11,8 +11,10 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from bot.store.schema import api_keys, audit_log, staff
+from bot.store.schema import api_keys, audit_log, cases, outbox, staff
+from tests.bot.console.test_volunteer import with_task
 from tests.support.console import add_person, csrf_of, form_nonce_of, login
+from tests.support.drive import daytime
 
 
 def _form(page: str, form_id: str) -> str:
@@ -148,3 +150,44 @@ async def test_a_key_named_as_a_live_key_comes_back_with_its_name_and_scope_and_
         made_keys = (await conn.execute(select(api_keys.c.name, api_keys.c.scope).order_by(api_keys.c.id))).all()
     assert [tuple(row) for row in made_keys] == [("Lejesystem", "read"), ("Lejesystem, test", "write")]
     assert await _audited(runtime, "apikey.add") == 2
+
+
+async def test_a_text_the_task_no_longer_offers_comes_back_at_its_form_on_the_tasks_page(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The volunteer's page was opened when an appointment was to come; it was cancelled meanwhile, and its reminder
+    is refused: why, at that task's form, on the tasks page at its own address; the text about a call goes."""
+    daytime(runtime)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    action = f"/console/tasks/{case_id}/send"
+    typed = {"template": "volunteer.appointment_reminder"}
+    answer, why, form = await _refused(client, "/console/tasks", action, f"send-{case_id}", typed)
+    assert why == "This tenant has no appointment with you to come: the reminder of one cannot go."
+    # The form offers what can go now: the text about a call, not the reminder.
+    assert re.findall(r'<option value="([a-z_.]+)"', form) == ["volunteer.call_tomorrow"]
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(outbox))).scalar_one() == 0
+    assert await _audited(runtime, "message.send") == 0
+    done = await _again(client, answer, action, {"template": "volunteer.call_tomorrow"})
+    assert done.status_code == 303 and await _audited(runtime, "message.send") == 1
+
+
+async def test_a_reason_too_long_for_an_adviser_comes_back_as_typed_and_hands_on_once_corrected(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    action = f"/console/tasks/{case_id}/needs-adviser"
+    pasted = "Hun vil tale om en afdragsordning og om huslejen. " * 11
+    answer, why, form = await _refused(client, "/console/tasks", action, f"needs-adviser-{case_id}", {"why": pasted})
+    assert why == "'Why an adviser is needed' is longer than 500 characters"
+    assert f'value="{pasted}"' in form
+    async with runtime.db.read() as conn:
+        status = (await conn.execute(select(cases.c.status).where(cases.c.id == case_id))).scalar_one()
+    assert status == "volunteer" and await _audited(runtime, "task.needs_adviser") == 0
+    done = await _again(client, answer, action, {"why": "Hun vil tale om en afdragsordning"})
+    assert done.status_code == 303 and done.headers["location"] == "/console/tasks?finished=needs_adviser"
+    assert await _audited(runtime, "task.needs_adviser") == 1
