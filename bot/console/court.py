@@ -8,7 +8,8 @@ address, the organisation's name, nothing more — whose view is audited; "recor
 Volunteers and caretakers get 403 here, as on every adviser page.
 
 A court form of the case page refused for what was entered (a FormError) comes back at itself there, with why and what
-was entered (`send_back_to`); on the tenant's page, and for the notice, the refusal is the page every form has.
+was entered (`send_back_to`); so does the notice's "record as sent" on the notice (`send_back_on`); on the tenant's
+page the refusal is the page every form has.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.case_page import send_back_to
 from bot.console.ids import path_id
+from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import FormError, NotFound, field, field_name, now, parse_day, redirect, render, runtime, today
 from bot.i18n import N_, local_day
@@ -187,12 +189,23 @@ async def _outcome(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _notice(request: Request, me: StaffSession) -> Response:
+    page = await _notice_page(request, me)
+    if page is None:
+        raise NotFound(N_("No filing is recorded for this tenant."))
+    return page
+
+
+async def _notice_page(
+    request: Request, me: StaffSession, status_code: int = 200, sent_back: SentBack | None = None
+) -> Response | None:
+    """The printable notice; with `sent_back`, its "record as sent" refused for the day typed and shown again at
+    itself (the page posts to its own address). None when no filing is recorded for the tenant."""
     tenant = await _tenant(request)
     rt = runtime(request)
     async with rt.db.read() as conn:
         case = await conn.run_sync(court.notice_case, tenant.id)
     if case is None:
-        raise NotFound(N_("No filing is recorded for this tenant."))
+        return None
     async with rt.db.write() as conn:
         target, detail = f"tenant:{tenant.id}", f"court_case:{case.id}"
         await record(conn, now(request), me.actor, "kommune_notice.view", target, detail)
@@ -200,6 +213,8 @@ async def _notice(request: Request, me: StaffSession) -> Response:
     return render(
         request,
         "kommune_notice.html",
+        status_code,
+        sent_back=sent_back or NONE_SENT_BACK,
         tenant_id=tenant.id,
         tenant_name=tenant.name,
         address=tenant.address,
@@ -210,7 +225,8 @@ async def _notice(request: Request, me: StaffSession) -> Response:
     )
 
 
-@guard("admin", "adviser")
+# A day that is none or in the future: the notice again, with why at its form and the day as typed.
+@guard("admin", "adviser", send_back=send_back_on(_notice_page, "notice-sent", "sent_on"))
 async def _notice_sent(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
     form = await request.form()

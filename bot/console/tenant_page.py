@@ -15,6 +15,7 @@ from bot.console.crisis import crisis_holds, hold_words
 from bot.console.ids import path_id
 from bot.console.inbox import checks, reason_words, urgency
 from bot.console.labels import COURT_OUTCOME_LABELS, COURT_STEP_LABELS, MEETING_LABELS
+from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import StaffSession, guard
 from bot.console.unanswered import of_tenant
 from bot.console.web import NotFound, field, local_day, now, redirect, render, runtime, today
@@ -92,6 +93,14 @@ async def _lookup(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _tenant_page(request: Request, me: StaffSession) -> Response:
+    return await _tenant_view(request, me)
+
+
+async def _tenant_view(
+    request: Request, me: StaffSession, status_code: int = 200, sent_back: SentBack | None = None
+) -> Response:
+    """The tenant's page; with `sent_back`, its form to open a case refused and shown again at itself (it shows the
+    tenant's data again, so the view is audited as any)."""
     tenant = await _tenant(request, _tenant_id(request))
     rt = runtime(request)
     at = now(request)
@@ -116,6 +125,11 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
     return render(
         request,
         "tenant.html",
+        status_code,
+        # The form to open a case refused for its reason: why, at the form, and the reason as typed; the page is then
+        # shown at the form's address, and says its own (base.html).
+        sent_back=sent_back or NONE_SENT_BACK,
+        own_address=None if sent_back is None else f"/console/tenants/{tenant.id}",
         tenant=tenant,
         # The tenant's language in words, in the reader's language, as the case page names it.
         language=language_words(tenant.language),
@@ -139,7 +153,7 @@ async def _tenant_page(request: Request, me: StaffSession) -> Response:
     )
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", send_back=send_back_on(_tenant_view, "open-case", "reason"))
 async def _open_case(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request, _tenant_id(request))
     reason = field(await request.form(), "reason", max_length=200)

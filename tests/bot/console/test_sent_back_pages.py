@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from bot.store.schema import api_keys, audit_log, cases, outbox, staff
+from bot.store.schema import api_keys, audit_log, cases, court_cases, outbox, staff
+from tests.bot.console.test_court import court_tenant
 from tests.bot.console.test_volunteer import with_task
-from tests.support.console import add_person, csrf_of, form_nonce_of, login
+from tests.support.console import add_person, add_tenant, csrf_of, form_nonce_of, login, today
 from tests.support.drive import daytime
 
 
@@ -25,9 +27,10 @@ def _form(page: str, form_id: str) -> str:
 
 
 async def _refused(
-    client: httpx.AsyncClient, page: str, action: str, form_id: str, data: dict[str, str]
+    client: httpx.AsyncClient, page: str, action: str, form_id: str, data: dict[str, str], *, own: bool = True
 ) -> tuple[httpx.Response, str, str]:
-    """Post the form from its page as shown; it comes back at itself on that page: the answer, why and the form."""
+    """Post the form from its page as shown; it comes back at itself on that page: the answer, why and the form. The
+    page says its own address (`own`) unless the form posts to it."""
     shown = (await client.get(page)).text
     nonce = form_nonce_of(shown, action)
     answer = await client.post(
@@ -35,7 +38,7 @@ async def _refused(
     )
     assert answer.status_code == 422, answer.text
     # The page, at its own address, not a page of its own; the keyboard's place (and a phone's view) at the reason.
-    assert f'<main id="main" tabindex="-1" data-address="{page}">' in answer.text
+    assert (f'<main id="main" tabindex="-1" data-address="{page}">' in answer.text) is own
     assert 'id="back-to-form"' not in answer.text and answer.text.count("autofocus") == 1
     form = _form(answer.text, form_id)
     said = re.search(
@@ -191,3 +194,46 @@ async def test_a_reason_too_long_for_an_adviser_comes_back_as_typed_and_hands_on
     done = await _again(client, answer, action, {"why": "Hun vil tale om en afdragsordning"})
     assert done.status_code == 303 and done.headers["location"] == "/console/tasks?finished=needs_adviser"
     assert await _audited(runtime, "task.needs_adviser") == 1
+
+
+async def test_a_case_opened_by_hand_without_a_reason_comes_back_at_its_form_on_the_tenant_page(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    tenant = await add_tenant(runtime, "R-77", phone="+4520000001")
+    await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    page, action = f"/console/tenants/{tenant}", f"/console/tenants/{tenant}/cases"
+    answer, why, form = await _refused(client, page, action, "open-case", {"reason": "   "})
+    assert why == "'Reason' is required"
+    pasted = "Ringede til kontoret om huslejen og en aftale. " * 5
+    answer, why, form = await _refused(client, page, action, "open-case", {"reason": pasted})
+    assert why.endswith("is longer than 200 characters") and f'value="{pasted}"' in form
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(cases))).scalar_one() == 0
+    assert await _audited(runtime, "case.open") == 0
+    done = await _again(client, answer, action, {"reason": "Ringede til kontoret"})
+    assert done.status_code == 303 and await _audited(runtime, "case.open") == 1
+    assert "Ringede til kontoret" in (await client.get(done.headers["location"])).text
+
+
+async def test_a_kommune_notice_recorded_as_sent_on_a_day_ahead_comes_back_at_its_form_as_typed(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    day = today(runtime)
+    tenant = await court_tenant(runtime, filed=day - timedelta(days=3), court=None)
+    await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    page = f"/console/tenants/{tenant}/kommune-notice"
+    ahead = (day + timedelta(days=1)).isoformat()
+    answer, why, form = await _refused(client, page, page, "notice-sent", {"sent_on": ahead}, own=False)
+    assert why == "'Sent on' is in the future" and f'value="{ahead}"' in form
+    # The notice itself is on the answer, to print.
+    assert 'id="notice-name">Amira Hansen<' in answer.text
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(court_cases.c.kommune_notified_on))).scalar_one() is None
+    assert await _audited(runtime, "kommune_notice.sent") == 0
+    done = await _again(client, answer, page, {"sent_on": (day - timedelta(days=1)).isoformat()})
+    assert done.status_code == 303 and await _audited(runtime, "kommune_notice.sent") == 1
+    async with runtime.db.read() as conn:
+        notified = (await conn.execute(select(court_cases.c.kommune_notified_on))).scalar_one()
+    assert notified == day - timedelta(days=1)
