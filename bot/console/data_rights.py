@@ -15,8 +15,9 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console import accounts, delivery, labels, sharing
 from bot.console.inbox import ORIGINS, OUTREACH_PREFIX, OUTREACH_REASON, REASONS
+from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, now, render, runtime
+from bot.console.web import FormError, field, now, render, runtime
 from bot.i18n import N_
 from bot.tenants.export import CodeWords, export_tenant, render_html, staff_roles, to_json
 from bot.tenants.lookup import SeveralTenants
@@ -91,10 +92,22 @@ _FORMATS = {"json": ("application/json", "json"), "html": ("text/html; charset=u
 
 @guard("admin")
 async def _data_page(request: Request, me: StaffSession) -> Response:
-    return render(request, "data.html")
+    return _data_view(request, me)
 
 
-@guard("admin")
+def _data_view(request: Request, me: StaffSession, status: int = 200, sent_back: SentBack | None = None) -> Response:
+    """The data page; with `sent_back`, its export form refused and shown again at itself, at the page's address."""
+    own = None if sent_back is None else "/console/data"
+    return render(request, "data.html", status, sent_back=sent_back or NONE_SENT_BACK, own_address=own)
+
+
+async def _data_with(request: Request, me: StaffSession, status: int, sent_back: SentBack) -> Response:
+    return _data_view(request, me, status, sent_back)
+
+
+# A reference no tenant has (a typo), two tenants have, or a format not offered: the form again with why and the
+# reference as typed.
+@guard("admin", send_back=send_back_on(_data_with, "export-data", "ref"))
 async def _export(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     ref = field(form, "ref", max_length=64)
@@ -107,7 +120,8 @@ async def _export(request: Request, me: StaffSession) -> Response:
     except SeveralTenants as exc:
         raise FormError(exc.msgid, **exc.values) from None
     except LookupError:
-        raise NotFound(N_("No tenant has that reference (an erased tenant has nothing left to export).")) from None
+        # What was typed (a reference mistyped, or an erased tenant's): to correct at the form, not a missing page.
+        raise FormError(N_("No tenant has that reference (an erased tenant has nothing left to export).")) from None
     media, suffix = _FORMATS[what]
     # The page in the staff member's language (the request's), the JSON as stored.
     # Its times in the deployment's zone, and who did what by role.

@@ -237,3 +237,20 @@ async def test_a_kommune_notice_recorded_as_sent_on_a_day_ahead_comes_back_at_it
     async with runtime.db.read() as conn:
         notified = (await conn.execute(select(court_cases.c.kommune_notified_on))).scalar_one()
     assert notified == day - timedelta(days=1)
+
+
+async def test_a_reference_no_tenant_has_comes_back_at_the_export_form_as_typed(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A tenant asks for their data; the admin mistypes the reference ("A-l" for "A-1"): the form comes back with why
+    and the reference as typed, to correct one character, and nothing is exported."""
+    await add_tenant(runtime, "A-1", name="Amira Zyxwvu", phone="+4520987654")
+    await _admin(runtime, client)
+    action = "/console/data/export"
+    answer, why, form = await _refused(client, "/console/data", action, "export-data", {"ref": "A-l", "format": "html"})
+    assert why == "No tenant has that reference (an erased tenant has nothing left to export)."
+    assert 'value="A-l"' in form and "Amira" not in answer.text
+    assert await _audited(runtime, "tenant.export") == 0
+    done = await _again(client, answer, action, {"ref": "A-1", "format": "html"})
+    assert done.status_code == 200 and "Data held about Amira Zyxwvu" in done.text
+    assert await _audited(runtime, "tenant.export") == 1
