@@ -456,7 +456,7 @@ def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
 
 
 # The reason a form sent back at itself says, at the form (templates/console/_sent_back.html).
-_SENT_BACK = re.compile(r'<p class="error" role="alert" id="[a-z-]+-error" tabindex="-1" autofocus>')
+_SENT_BACK = re.compile(r'<p class="error" role="alert" id="[a-z0-9-]+-error" tabindex="-1" autofocus>')
 
 
 async def _check_refusal(world: World, form: Form, response: httpx.Response, changed: list[str], seen: int) -> None:
