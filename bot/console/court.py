@@ -199,18 +199,16 @@ async def _notice_page(
     request: Request, me: StaffSession, status_code: int = 200, sent_back: SentBack | None = None
 ) -> Response | None:
     """The printable notice; with `sent_back`, its "record as sent" refused for the day typed and shown again at
-    itself (the page posts to its own address). None when no filing is recorded for the tenant."""
+    itself (the page posts to its own address). None, and nothing audited, when no filing is recorded for the tenant
+    or the form is not on the page."""
     tenant = await _tenant(request)
     rt = runtime(request)
     async with rt.db.read() as conn:
         case = await conn.run_sync(court.notice_case, tenant.id)
     if case is None:
         return None
-    async with rt.db.write() as conn:
-        target, detail = f"tenant:{tenant.id}", f"court_case:{case.id}"
-        await record(conn, now(request), me.actor, "kommune_notice.view", target, detail)
     # Only what § 92 stk. 2 asks for: the filing, the name, the address, and who sends it.
-    return render(
+    page = render(
         request,
         "kommune_notice.html",
         status_code,
@@ -223,6 +221,12 @@ async def _notice_page(
         org_name=rt.settings.org_name,
         today=today(request),
     )
+    if sent_back is not None and not sent_back.shown_on(page):
+        return None
+    async with rt.db.write() as conn:
+        target, detail = f"tenant:{tenant.id}", f"court_case:{case.id}"
+        await record(conn, now(request), me.actor, "kommune_notice.view", target, detail)
+    return page
 
 
 # A day that is none or in the future: the notice again, with why at its form and the day as typed.

@@ -54,7 +54,9 @@ class SentBack:
 # A page as it is opened: no form sent back.
 NONE_SENT_BACK = SentBack("", "", {})
 
-# A page shown with one of its forms sent back (the status, the form): None when there is no such page any more.
+# A page shown with one of its forms sent back (the status, the form): None when there is no such page any more, or the
+# form is not on it as things are now (`SentBack.shown_on`, asked before the page audits its view: a refusal that ends
+# on the page every form has showed nothing, and stores nothing).
 PageWithForm = Callable[[Request, StaffSession, int, SentBack], Awaitable[Response | None]]
 # The id on its page of the form posted (a row's form names its row, from the path or the form); None: on no page.
 FormOnPage = str | Callable[[Request, FormData], Awaitable[str | None]]

@@ -93,14 +93,18 @@ async def _lookup(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _tenant_page(request: Request, me: StaffSession) -> Response:
-    return await _tenant_view(request, me)
+    page = await _tenant_view(request, me)
+    assert page is not None  # None only for a form sent back
+    return page
 
 
 async def _tenant_view(
     request: Request, me: StaffSession, status_code: int = 200, sent_back: SentBack | None = None
-) -> Response:
+) -> Response | None:
     """The tenant's page; with `sent_back`, its form to open a case refused and shown again at itself (it shows the
-    tenant's data again, so the view is audited as any)."""
+    tenant's data again, so the view is audited as any). None, and nothing audited, when that form is not on the page
+    (the tenant has an open case meanwhile): the refusal page every form has says why, and shows nothing of the
+    tenant."""
     tenant = await _tenant(request, _tenant_id(request))
     rt = runtime(request)
     at = now(request)
@@ -120,9 +124,7 @@ async def _tenant_view(
         # The tenant's messages keephome could not answer, marked for an adviser to answer (their words by the rule
         # above, as the admin page shows them).
         unanswered = await conn.run_sync(of_tenant, tenant)
-    async with rt.db.write() as conn:
-        await record(conn, at, me.actor, "tenant.view", f"tenant:{tenant.id}")
-    return render(
+    page = render(
         request,
         "tenant.html",
         status_code,
@@ -151,6 +153,11 @@ async def _tenant_view(
         reason_words=reason_words,
         unanswered=unanswered,
     )
+    if sent_back is not None and not sent_back.shown_on(page):
+        return None
+    async with rt.db.write() as conn:
+        await record(conn, at, me.actor, "tenant.view", f"tenant:{tenant.id}")
+    return page
 
 
 @guard("admin", "adviser", send_back=send_back_on(_tenant_view, "open-case", "reason"))

@@ -127,14 +127,16 @@ async def _my_task(request: Request, me: StaffSession) -> tuple[Any, Any]:
 
 @guard("volunteer")
 async def _tasks(request: Request, me: StaffSession) -> Response:
-    return await _tasks_page(request, me)
+    page = await _tasks_page(request, me)
+    assert page is not None  # None only for a form sent back
+    return page
 
 
 async def _tasks_page(
     request: Request, me: StaffSession, status_code: int = 200, sent_back: SentBack | None = None
-) -> Response:
+) -> Response | None:
     """The volunteer's tasks and appointments; with `sent_back`, one of its forms refused and shown again at itself
-    (`_move_sent_back`)."""
+    (`send_back_on`); None, and nothing audited, when that form is not on the list as it is now."""
     rt = runtime(request)
     async with rt.db.read() as conn:
         rows = (
@@ -188,11 +190,7 @@ async def _tasks_page(
         }
         for r in rows
     ]
-    if tasks or appointments:
-        seen = [f"case:{t['id']}" for t in tasks] + [f"task:{a['id']}" for a in appointments]
-        async with rt.db.write() as conn:
-            await record_shown(conn, now(request), me.actor, "tasks.view", seen)
-    return render(
+    page = render(
         request,
         "tasks.html",
         status_code,
@@ -212,6 +210,13 @@ async def _tasks_page(
         already=_ALREADY.get(request.query_params.get("already", "")),
         finished=_FINISHED.get(request.query_params.get("finished", "")),
     )
+    if sent_back is not None and not sent_back.shown_on(page):
+        return None  # the form's row is not on the list any more: nothing was shown, nothing is audited
+    if tasks or appointments:
+        seen = [f"case:{t['id']}" for t in tasks] + [f"task:{a['id']}" for a in appointments]
+        async with rt.db.write() as conn:
+            await record_shown(conn, now(request), me.actor, "tasks.view", seen)
+    return page
 
 
 async def _last_sent(conn: AsyncConnection, case_ids: list[int]) -> dict[tuple[int, str], DeliveryFacts]:

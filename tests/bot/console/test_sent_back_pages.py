@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.runtime import Runtime
-from bot.store.schema import api_keys, audit_log, cases, court_cases, outbox, staff
+from bot.store.schema import api_keys, audit_log, cases, court_cases, outbox, staff, tenants
 from tests.bot.console.test_court import court_tenant
 from tests.bot.console.test_volunteer import with_task
-from tests.support.console import add_person, add_tenant, csrf_of, form_nonce_of, login, today
+from tests.support.console import add_case, add_person, add_tenant, csrf_of, form_nonce_of, login, today
 from tests.support.drive import daytime
 
 
@@ -55,6 +56,21 @@ async def _again(
     nonce = form_nonce_of(refused.text, action)
     filled = {**({"nonce": nonce} if nonce is not None else {}), **data, "csrf_token": csrf_of(refused.text)}
     return await client.post(action, data=filled)
+
+
+async def _refused_elsewhere(
+    client: httpx.AsyncClient, page: str, action: str, data: dict[str, str], meanwhile: Callable[[], Awaitable[object]]
+) -> str:
+    """Post the form from its page as shown, after `meanwhile` took the form off that page: the refusal page every
+    form has, with why and its way back (there is no form to come back at), as text."""
+    shown = (await client.get(page)).text
+    await meanwhile()
+    nonce = form_nonce_of(shown, action)
+    answer = await client.post(
+        action, data={**({"nonce": nonce} if nonce is not None else {}), **data, "csrf_token": csrf_of(shown)}
+    )
+    assert answer.status_code == 422 and 'id="back-to-form"' in answer.text and "data-address" not in answer.text
+    return html.unescape(answer.text)
 
 
 async def _audited(rt: Runtime, action: str) -> int:
@@ -214,6 +230,45 @@ async def test_a_case_opened_by_hand_without_a_reason_comes_back_at_its_form_on_
     done = await _again(client, answer, action, {"reason": "Ringede til kontoret"})
     assert done.status_code == 303 and await _audited(runtime, "case.open") == 1
     assert "Ringede til kontoret" in (await client.get(done.headers["location"])).text
+
+
+async def test_a_case_opened_by_hand_while_a_colleague_opened_one_is_refused_and_shows_nothing_more(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The tenant's page was opened with its form; a colleague opened a case meanwhile, so the page has no form to
+    come back at: the refusal page says why, and no view of the tenant's page is audited for a page not shown."""
+    tenant = await add_tenant(runtime, "R-77", phone="+4520000001")
+    await add_person(runtime, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    page, action = f"/console/tenants/{tenant}", f"/console/tenants/{tenant}/cases"
+    answer = await _refused_elsewhere(client, page, action, {"reason": "   "}, lambda: add_case(runtime, tenant))
+    assert "'Reason' is required" in answer
+    assert await _audited(runtime, "tenant.view") == 1  # the page as it was opened, not the refusal
+    assert await _audited(runtime, "case.open") == 0
+
+
+async def test_a_text_refused_for_a_task_that_offers_none_now_is_refused_and_audits_no_view(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The tasks page was opened with the text about a call; the tenant said meanwhile that the number is not theirs,
+    so the task offers no text and has no form to come back at: the refusal page says why, and no view of the list is
+    audited for a list not shown."""
+    daytime(runtime)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    tenant, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+
+    async def wrong_number() -> None:
+        async with runtime.db.write() as conn:
+            await conn.execute(update(tenants).where(tenants.c.id == tenant).values(status="wrong_number"))
+
+    action = f"/console/tasks/{case_id}/send"
+    answer = await _refused_elsewhere(
+        client, "/console/tasks", action, {"template": "volunteer.call_tomorrow"}, wrong_number
+    )
+    assert "There is no phone number to call this tenant on" in answer
+    assert await _audited(runtime, "tasks.view") == 1  # the list as it was opened, not the refusal
+    assert await _audited(runtime, "message.send") == 0
 
 
 async def test_a_kommune_notice_recorded_as_sent_on_a_day_ahead_comes_back_at_its_form_as_typed(
