@@ -1028,8 +1028,7 @@ def _leave_to_call(words: Sequence[str], index: int) -> bool:
     at = index - 1
     while at >= 0 and words[at] in _MAY_BETWEEN:
         at -= 1
-    # Who, then may ("I må gerne ringe"), or may, then who, after a word put first ("fredag må I gerne ringe").
-    return at >= 1 and (words[at - 1] in _MAY.get(words[at], ()) or words[at] in _MAY.get(words[at - 1], ()))
+    return at >= 1 and words[at - 1] in _MAY.get(words[at], ())
 
 
 def _wants_person(words: Sequence[str]) -> bool:
@@ -1627,31 +1626,9 @@ def _found(plain: str, today: date, *, strict: bool) -> tuple[list[str], list[_F
         if read is None:
             index += 1
             continue
-        if called is not None and called[read.start] and not _said_before_leave(words, ends, read):
-            read = replace(read, called=True)
-        found.append(read)
+        found.append(replace(read, called=True) if called is not None and called[read.start] else read)
         index = max(index + 1, read.start + read.width)
     return words, found
-
-
-# Words between a day said first and the call it gives leave to ("fredag kan I ringe", "fredag må I gerne ringe",
-# "friday you can call", "i morgen kan du ringe"): who may call, may, and a few words between.
-_LEAVE_AROUND = frozenset({"kan", "maa", "ma", "can", "may", "i", "du", "you"}) | _MAY_BETWEEN
-
-
-def _said_before_leave(words: Sequence[str], ends: set[int], read: _Found) -> bool:
-    """Whether a day opens its clause and leave to call follows it at once ("fredag kan I ringe", "friday you can
-    call"): the day is said on its own, as "fredag, kan I ringe?" and "den 20 og I må gerne ringe" say it (typed
-    without the comma), and the call is wished besides. A day after the call words ("I kan ringe fredag", "ring
-    fredag", "call me friday") is when to call; so is one before the tenant's own call ("friday I can call", "fredag
-    kan jeg ringe": English "I" is the tenant, as `_leave_to_call` reads it)."""
-    start = max((end for end in ends if end <= read.start), default=0)
-    if any(word not in _SKIP_BEFORE and word != "i" for word in words[start : read.start]):  # "i morgen kan du ringe"
-        return False
-    at = read.start + read.width
-    while at < len(words) and words[at] in _LEAVE_AROUND and at not in ends:
-        at += 1
-    return at < len(words) and words[at] in _CALLS_AND_TALKS and _leave_to_call(words, at)
 
 
 def _modified(words: Sequence[str], start: int, value: date | None, weekday: bool) -> _Mention:
