@@ -938,8 +938,8 @@ def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> s
     """The reading the message gives among the tags a question offers (`PRECEDENCE` decides), or None."""
     offered = set(offered)
     found, dated = _signals(text, language, today)
-    if "sms" in found and ("telegram" in found or not _CODE_WORDS.isdisjoint(_split_words(_plain(text)))):
-        found.discard("sms")  # "hellere telegram end sms", "send koden på sms": the app, or its code, asked for
+    if "sms" in found and not _prefers_sms(text):
+        found.discard("sms")  # "ja send på sms", "hvad er det for en sms", "hellere telegram end sms": no SMS kept
     order = PRECEDENCE if dated else _UNDATED_PRECEDENCE
     for tag in order:
         if tag in found and tag in offered:
@@ -947,8 +947,24 @@ def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> s
     return None
 
 
-# The one-time code Telegram is linked with: asked for by SMS, it is the app wished, not SMS kept.
-_CODE_WORDS = frozenset({"kode", "koden", "code"})
+# The words a wish to stay on SMS is said with, beside SMS itself ("helst sms", "sms tak", "keep sms", "text is fine",
+# "i prefer sms"). A message with any other word only mentions an SMS: a yes that the code come by SMS ("ja send en
+# sms", "yes text me"), a question about one ("hvad er det for en sms"), or news ("i got your text"); "hellere
+# telegram end sms" and "send koden på sms" wish the app.
+_SMS_PREFERRED = frozenset({
+    "sms", "smser", "sms'er", "sms'e", "tekstbesked", "tekstbeskeder", "helst", "hellere", "bare", "kun", "bliv",
+    "blive", "beholde", "behold", "fortsaet", "fortsat", "paa", "med", "over", "tak", "gerne", "ok", "okay", "fint",
+    "godt", "er", "jeg", "vil", "have", "skrive", "skriver", "bruge", "foretraekker", "nok", "text", "texts", "texting",
+    "message", "messages", "please", "keep", "stay", "on", "with", "is", "fine", "good", "i", "prefer", "rather",
+    "would", "id", "just", "only", "use", "thanks", "by", "via",
+})  # fmt: skip
+
+
+def _prefers_sms(text: str) -> bool:
+    """Whether SMS is named only as the way to go on writing ("helst sms", "sms please"): the offer's no."""
+    return set(_split_words(_plain(text))) <= _SMS_PREFERRED
+
+
 # "Tak for hjælpen", "thanks for your help": a help word thanked for is no help asked for.
 _THANKED_FOR = re.compile(r"\b(?:tak|thanks|thank you)\s+for\s+(?:(?:the|your|al|jeres|din)\s+)?(?:hjaelp\w*|help)\b")
 _NOW = frozenset({"nu", "now"})

@@ -254,7 +254,8 @@ def _offer(language: str) -> State:
     ("language", "text"),
     [("da", "helst sms"), ("da", "sms tak"), ("da", "Hellere SMS"), ("da", "bare sms"), ("da", "sms er fint"),
      ("da", "jeg vil helst have sms"), ("da", "gerne sms"), ("da", "sms"), ("en", "sms please"), ("en", "SMS"),
-     ("en", "keep sms"), ("en", "text is fine"), ("en", "stay on sms"), ("en", "just text")],
+     ("en", "keep sms"), ("en", "text is fine"), ("en", "stay on sms"), ("en", "just text"), ("da", "kun sms"),
+     ("da", "bliv på sms"), ("en", "i prefer sms")],
 )  # fmt: skip
 def test_sms_named_at_the_telegram_offer_is_no_thanks(language: str, text: str) -> None:
     """ "Helst sms" to "Vil du hellere skrive med os på Telegram?" was not understood (and is no keyword: the word
@@ -276,6 +277,39 @@ def test_telegram_or_its_code_asked_for_beside_sms_is_no_no(
 ) -> None:
     state, events = resume(_offer(language), TextReceived(text, "sms"), NOW)
     assert _answers(events) == reading and state.end_reason == end
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "ja sms"), ("da", "ja tak sms"), ("da", "ja send en sms"), ("da", "ja send på sms"),
+     ("da", "ja send linket på sms"), ("da", "ja gerne via sms"), ("da", "ja tekstbesked"), ("en", "yes text me"),
+     ("en", "yes text me the link"), ("en", "yes please text it to me"), ("en", "ok text me"), ("en", "yes by text"),
+     ("da", "ja tak, har fået jeres sms"), ("en", "yes i got your text")],
+)  # fmt: skip
+def test_a_yes_at_the_telegram_offer_that_names_sms_is_a_yes(language: str, text: str) -> None:
+    """ "Ja send en sms" to "Svar JA, så sender vi en kode" was read as no: the code comes by SMS, so SMS named beside
+    the yes is the way it asks for the code, and the link is sent."""
+    state, events = resume(_offer(language), TextReceived(text, "sms"), NOW)
+    assert _answers(events) == ["yes"] and state.end_reason == "link_requested"
+    assert any(isinstance(e, TelegramLinkRequested) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "template"),
+    [("da", "hvad er det for en sms", "common.question_asked"),
+     ("da", "hvorfor får jeg denne sms", "common.question_asked"),
+     ("en", "what is this text about", "common.question_asked"), ("en", "who sent this text", "common.question_asked"),
+     ("da", "tak for sms", "common.not_understood"), ("da", "jeg forstår ikke jeres sms", "common.not_understood"),
+     ("en", "i got your text", "common.not_understood"),
+     ("en", "i got your text, will pay friday", "common.not_understood"),
+     ("en", "friday you can text me", "common.not_understood")],
+)  # fmt: skip
+def test_an_sms_mentioned_at_the_telegram_offer_declines_nothing(language: str, text: str, template: str) -> None:
+    """ "Hvad er det for en sms", "i got your text" ended the offer as declined: they name an SMS, they wish none. A
+    question is answered, the rest not understood, and the offer stays open."""
+    state, events = resume(_offer(language), TextReceived(text, "sms"), NOW)
+    assert "no" not in _answers(events) and not state.ended
+    assert _templates(events)[0] == template
 
 
 @pytest.mark.parametrize("text", ["sms", "fredag, skriv en sms", "har betalt, fik jeres sms"])
