@@ -857,35 +857,56 @@ _PAID_FOR = (
     r"|rent|transfer)"
 )
 _IN_BETWEEN = r"(?:(?:ikke|allerede|egentlig|nu|saa|stadig|jo|not|already|actually|really|now|still|yet) ){0,2}"
-_PAID_ASKED = "|".join((
-    # Made: "har jeg betalt (huslejen)?", "er huslejen betalt", "have I paid", "did I pay", "is the rent paid".
+# Danish asks whether it paid with "?": without it the verb first is a claim ("har jeg jo betalt", "har jeg indbetalt",
+# "blev den betalt"), as it is with a word that tells ("har jeg betalt allerede?", "har jeg overført i går").
+_PAID_MADE_DA = "|".join((
+    # "Har jeg betalt (huslejen)?", "er huslejen betalt?".
     rf"(?:har|havde) (?:jeg|vi) {_IN_BETWEEN}{_PAID}",
     rf"(?:er|blev) (?:det|den|{_PAID_FOR}) {_IN_BETWEEN}(?:blevet )?{_PAID}",
+))  # fmt: skip
+# Whether it came, asked of the landlord: "har I fået pengene", "er betalingen kommet?".
+_PAID_COME_DA = "|".join((
+    rf"(?:har|havde) (?:i|du) {_IN_BETWEEN}(?:faaet|modtaget|set) {_PAID_FOR}",
+    rf"(?:er|blev) {_PAID_FOR} {_IN_BETWEEN}(?:kommet|modtaget|gaaet igennem|registreret)",
+))  # fmt: skip
+_PAID_ASKED_EN = "|".join((
+    # Made: "have I paid", "did I pay", "is the rent paid".
     rf"(?:have|has|had) (?:i|we|it|{_PAID_FOR}) {_IN_BETWEEN}(?:been )?{_PAID}",
     rf"did (?:i|we) {_IN_BETWEEN}pay",
     rf"(?:is|was) (?:it|{_PAID_FOR}) {_IN_BETWEEN}{_PAID}",
-    # Come: "har I fået pengene?", "er betalingen kommet", "did you get my payment", "has the money arrived".
-    rf"(?:har|havde) (?:i|du) {_IN_BETWEEN}(?:faaet|modtaget|set) {_PAID_FOR}",
-    rf"(?:er|blev) {_PAID_FOR} {_IN_BETWEEN}(?:kommet|modtaget|gaaet igennem|registreret)",
+    # Come: "did you get my payment", "has the money arrived".
     rf"(?:did|have|has) (?:you|u) {_IN_BETWEEN}(?:get|got|gotten|receive|received|see|seen) {_PAID_FOR}",
     rf"(?:has|have|is|did) {_PAID_FOR} {_IN_BETWEEN}(?:arrived|arrive|come|came|gone|go|been received|received)"
     r"(?: (?:in|through))?",
 ))  # fmt: skip
-_PAID_QUESTIONS = re.compile(rf"(?:{_PAID_ASKED})(?!\w)")
+_PAID_MADE_QUESTIONS_DA = re.compile(rf"(?:{_PAID_MADE_DA})(?!\w)")
+_PAID_COME_QUESTIONS_DA = re.compile(rf"(?:{_PAID_COME_DA})(?!\w)")
+_PAID_QUESTIONS_EN = re.compile(rf"(?:{_PAID_ASKED_EN})(?!\w)")
+# Words that tell rather than ask, in a Danish sentence with the verb first: "har jeg jo betalt", "har jeg allerede
+# betalt", "har jeg betalt i går", "har jeg betalt den 1", "er den betalt i fredags".
+_TOLD = re.compile(
+    r"\b(?:jo|allerede|da|altsaa|igaar|idag|iforgaars|i (?:gaar|dag|forgaars|morges|fredags|torsdags|onsdags|tirsdags"
+    r"|mandags|lordags|sondags|sidste uge)|den \d+|d \d+)\b"
+)
 # What may follow such a question in its sentence: what or when it was for ("har jeg betalt huslejen for december?",
 # "have I paid this month"), never a second clause ("har jeg betalt? jeg har overført i går" tells it).
 _PAID_ASKED_AFTER = re.compile(r"(?: \w+){0,4}")
 
 
 def asks_whether_paid(text: str) -> bool:
-    """A message of one sentence that asks whether the tenant has paid or the money has come ("har jeg betalt?", "har
-    jeg betalt huslejen", "er huslejen betalt", "have I paid?", "did you get my payment"): a question, never a claim."""
+    """A message of one sentence that asks whether the tenant has paid or the money has come ("har jeg betalt?", "er
+    huslejen betalt?", "have I paid?", "did you get my payment"): a question, never a claim ("har jeg jo betalt", "har
+    jeg betalt i går", "har jeg indbetalt")."""
     parts = [part for part in re.split(r"[.!?;\n\u061f]+", text) if tokens(part)]
     if len(parts) != 1:
         return False
     words = _between_fillers(parts[0])
     plain = " ".join(words).replace("'", "")
-    found = _PAID_QUESTIONS.match(plain)
+    found = _PAID_QUESTIONS_EN.match(plain)
+    if found is None and _TOLD.search(plain) is None:
+        found = _PAID_COME_QUESTIONS_DA.match(plain)
+        if found is None and "?" in text:
+            found = _PAID_MADE_QUESTIONS_DA.match(plain)
     return found is not None and _PAID_ASKED_AFTER.fullmatch(plain[found.end() :]) is not None
 
 

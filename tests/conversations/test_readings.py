@@ -107,9 +107,10 @@ def test_how_much_elsewhere_keeps_its_reading(
 @pytest.mark.parametrize("step", ["question", "when"])
 @pytest.mark.parametrize(
     ("language", "text"),
-    [("da", "har jeg betalt?"), ("da", "Har jeg betalt"), ("da", "har jeg betalt huslejen for december?"),
-     ("da", "hej, har jeg ikke betalt?"), ("da", "er huslejen betalt?"), ("da", "er det betalt"),
+    [("da", "har jeg betalt?"), ("da", "Har vi betalt?"), ("da", "har jeg betalt huslejen for december?"),
+     ("da", "hej, har jeg ikke betalt?"), ("da", "er huslejen betalt?"), ("da", "er det betalt?"),
      ("da", "har I fået pengene?"), ("da", "har i modtaget min betaling"), ("da", "er pengene kommet"),
+     ("da", "er pengene kommet?"),
      ("en", "have I paid?"), ("en", "have i paid"), ("en", "did I pay?"), ("en", "is the rent paid?"),
      ("en", "is it paid"), ("en", "did you get my payment?"), ("en", "has my payment come through")],
 )  # fmt: skip
@@ -132,7 +133,12 @@ def test_asking_whether_the_rent_is_paid_is_a_question_never_a_claim(
     ("language", "text"),
     [("da", "jeg har betalt"), ("da", "har betalt"), ("da", "har betalt?"), ("da", "jeg har betalt?"),
      ("da", "har allerede betalt"), ("da", "har jo betalt"), ("da", "har jeg betalt? jeg har overført i går"),
-     ("da", "jeg har betalt, har I ikke fået det?"), ("en", "I have paid"), ("en", "i paid"), ("en", "have paid")],
+     ("da", "jeg har betalt, har I ikke fået det?"), ("en", "I have paid"), ("en", "i paid"), ("en", "have paid"),
+     # The verb first tells when no "?" asks, or a word tells: "jo", "allerede", a day.
+     ("da", "har jeg jo betalt"), ("da", "har jeg allerede betalt"), ("da", "har jeg betalt allerede"),
+     ("da", "har jeg overført i går"), ("da", "har jeg betalt i går"), ("da", "har jeg betalt den 1"),
+     ("da", "har jeg indbetalt"), ("da", "blev den betalt"), ("da", "er den betalt i går"),
+     ("da", "har jeg jo betalt?"), ("da", "har jeg betalt i går?"), ("da", "Har jeg betalt")],
 )  # fmt: skip
 def test_saying_the_rent_is_paid_stays_a_claim(channel: Channel, language: str, text: str) -> None:
     state, events = resume(_at("question", language, channel), TextReceived(text, channel), NOW)
