@@ -194,8 +194,9 @@ async def _refused_change(
     """A page that says why nothing happened, in the reader's language: 404 for a missing thing, 422 for a form
     or staff change that cannot be made, 409 for a case whose state does not allow it. Its "Back to the form"
     returns to the form as it was (history) or, without scripts, to the form's page; a form whose route has
-    `send_back`, refused for what it asked (a FormError, or a StaffError: a staff change that cannot be made as
-    chosen), comes back instead at itself on its page, with why and what was entered (bot/console/sent_back.py)."""
+    `send_back`, refused for what it asked (a FormError; a StaffError: a staff change that cannot be made as chosen;
+    a TypedRefused: a case change refused for what was typed), comes back instead at itself on its page, with why
+    and what was entered (bot/console/sent_back.py)."""
     if isinstance(error, NotFound):
         if as_json:
             return _refused_json(error, 404)
@@ -204,8 +205,9 @@ async def _refused_change(
         title, status = _("Please check the form"), 422
     else:
         title, status = _("Not changed"), 409 if isinstance(error, CaseError) else 422
-    if isinstance(error, FormError | StaffError) and send_back is not None and not as_json:
-        # Refused for what the form asked (a field, or a staff change that cannot be made as chosen): at itself.
+    if isinstance(error, FormError | StaffError | TypedRefused) and send_back is not None and not as_json:
+        # Refused for what the form asked (a field, a staff change that cannot be made as chosen, a case change refused
+        # for what was typed): at itself.
         sent = await send_back(request, me, status, sentence(shown(error)))
         if sent is not None:
             return sent
