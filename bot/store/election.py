@@ -188,6 +188,10 @@ class Election:
         self._namespace = 0
         self._confirmed = -math.inf
         self._task: asyncio.Task[None] | None = None
+        # Every role reads 0 until held: a process that may hold none (KEEPHOME_RUN_SENDER and _SCHEDULER false) says so
+        # on /metrics rather than showing no line for it.
+        for role in ROLES:
+            self._gauge(role, held=False)
 
     def held(self) -> frozenset[str]:
         """The roles this process holds now."""

@@ -80,14 +80,16 @@ async def test_a_process_told_not_to_send_or_plan_never_takes_those_roles(
         *["start sms", "start telegram", "start inbox", "start processor", "serving"],
         *["stop processor", "stop inbox", "stop telegram", "stop sms", "dispose db"],
     ]
-    assert rt.metrics.registry.get_sample_value("keephome_role_held", {"role": "sender"}) is None
+    # It says so on /metrics: 0 for each role, not no line at all.
+    held = {role: rt.metrics.registry.get_sample_value("keephome_role_held", {"role": role}) for role in ROLES}
+    assert held == dict.fromkeys(ROLES, 0.0)
 
 
 async def test_the_roles_this_process_holds_are_on_metrics(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     rt = await _runtime(settings, [], monkeypatch)
     async with running(rt):
         held = {role: rt.metrics.registry.get_sample_value("keephome_role_held", {"role": role}) for role in ROLES}
-    assert held == {"sender": 1.0, "scheduler": 1.0, "poller": None}  # SQLite: one process holds them all
+    assert held == {"sender": 1.0, "scheduler": 1.0, "poller": 0.0}  # SQLite: one process holds them all
     assert rt.metrics.registry.get_sample_value("keephome_role_held", {"role": "sender"}) == 0.0  # handed back
 
 
