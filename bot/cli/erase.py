@@ -34,7 +34,11 @@ async def run_erase(settings: Settings, tenant_ref: str, out: TextIO = sys.stdou
             return 2
     finally:
         await db.dispose()
-    kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in done.counts.items())
+    # The kinds are named in the plural ("messages"): one is said in the singular ("1 message").
+    kinds = ", ".join(
+        f"{n} {kind.replace('_', ' ').removesuffix('s') if n == 1 else kind.replace('_', ' ')}"
+        for kind, n in done.counts.items()
+    )
     print(
         f"erased tenant {done.tenant_id}: {kinds} blanked; a re-import of {tenant_ref!r} needs reactivate=1", file=out
     )

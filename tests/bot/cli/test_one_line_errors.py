@@ -654,3 +654,21 @@ def test_an_import_without_the_secret_key_after_an_erasure_is_one_line_naming_no
     )
     with sqlite3.connect(env) as conn:  # still the one erased tenant, not a new T-1
         assert conn.execute("SELECT status FROM tenants").fetchall() == [("erased",)]
+
+
+def test_erase_says_what_it_blanked_in_words_that_count(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ "1 messages, 1 cases" read as a slip: one of a kind is said in the singular, none and many in the plural."""
+    (env.parent / "tenants.csv").write_text(CSV, encoding="utf-8")
+    assert main(["import", "tenants.csv"]) == 0
+    with sqlite3.connect(env) as conn:
+        [(tenant_id,)] = conn.execute("SELECT id FROM tenants WHERE tenant_ref = 'T-1'").fetchall()
+        conn.execute(
+            "INSERT INTO messages (tenant_id, direction, channel, text, status, status_rank, proactive, author,"
+            " created_at, updated_at) VALUES (?, 'in', 'sms', 'hej', 'received', 0, 0, 'tenant',"
+            " '2026-03-02 09:00:00.000000', '2026-03-02 09:00:00.000000')",
+            (tenant_id,),
+        )
+    capsys.readouterr()
+    assert main(["erase", "T-1"]) == 0
+    said = capsys.readouterr().out
+    assert "1 message," in said and "0 cases" in said and "messages" not in said, said
