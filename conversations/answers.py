@@ -947,15 +947,16 @@ def pick_tag(text: str, language: str, offered: Iterable[str], today: date) -> s
     return None
 
 
-# The words a wish to stay on SMS is said with, beside SMS itself ("helst sms", "sms tak", "keep sms", "text is fine",
-# "i prefer sms"). A message with any other word only mentions an SMS: a yes that the code come by SMS ("ja send en
-# sms", "yes text me"), a question about one ("hvad er det for en sms"), or news ("i got your text"); "hellere
-# telegram end sms" and "send koden på sms" wish the app.
-_SMS_PREFERRED = frozenset({
-    "sms", "smser", "sms'er", "sms'e", "tekstbesked", "tekstbeskeder", "helst", "hellere", "bare", "kun", "bliv",
-    "blive", "beholde", "behold", "fortsaet", "fortsat", "paa", "med", "over", "tak", "gerne", "ok", "okay", "fint",
-    "godt", "er", "jeg", "vil", "have", "skrive", "skriver", "bruge", "foretraekker", "nok", "text", "texts", "texting",
-    "message", "messages", "please", "keep", "stay", "on", "with", "is", "fine", "good", "i", "prefer", "rather",
+# The words a wish to stay on SMS is said with, beside SMS's own (TAG_WORDS' "sms"): "helst sms", "sms tak", "keep sms",
+# "text is fine", "i prefer sms". A message with any other word only mentions an SMS: a yes that the code come by SMS
+# ("ja send en sms", "yes text me"), a question about one ("hvad er det for en sms"), or news ("i got your text");
+# "hellere telegram end sms" and "send koden på sms" wish the app.
+_SMS_PREFERRED = frozenset(
+    word for words in TAG_WORDS.values() for phrase in words.get("sms", ()) for word in phrase.split()
+) | frozenset({
+    "helst", "hellere", "bare", "kun", "bliv", "blive", "beholde", "behold", "fortsaet", "fortsat", "paa", "med",
+    "over", "tak", "gerne", "ok", "okay", "fint", "godt", "er", "jeg", "vil", "have", "skrive", "skriver", "bruge",
+    "foretraekker", "nok", "please", "keep", "stay", "on", "with", "is", "fine", "good", "i", "prefer", "rather",
     "would", "id", "just", "only", "use", "thanks", "by", "via",
 })  # fmt: skip
 
