@@ -26,6 +26,7 @@ __all__ = [
     "TENANT_FIRST",
     "WENT_OUT",
     "give_way",
+    "question_on_its_way",
     "question_unseen",
     "question_went_out",
     "supersede",
@@ -57,11 +58,25 @@ def question_unseen(conversation_id: Any) -> ColumnElement[bool]:
     return and_(conversations.c.trigger.is_not(None), ~question_went_out(conversation_id))
 
 
-def give_way(conn: Connection, tenant_id: int, now: datetime) -> None:
+def question_on_its_way(conversation_id: Any, now: datetime) -> ColumnElement[bool]:
+    """True for a conversation one of whose messages the sender holds now (claimed, its lease running: it may be
+    with the provider already, so it can no longer be dropped)."""
+    return exists().where(
+        messages.c.tenant_id == conversations.c.tenant_id,
+        messages.c.conversation_id == conversation_id,
+        outbox.c.message_id == messages.c.id,
+        outbox.c.state == "pending",
+        outbox.c.lease_until >= now,
+    )
+
+
+def give_way(conn: Connection, tenant_id: int, now: datetime) -> bool:
     """The tenant wrote before a reminder's question reached them (it waits behind quiet hours or a campaign's
     rate): that conversation ends as a new reminder would end it, and its question is dropped, so their message is
-    heard as their own first word, never as the answer to a question they have not seen."""
-    supersede(conn, [tenant_id], set(), now, reason=TENANT_FIRST)
+    heard as their own first word, never as the answer to a question they have not seen. Returns False when the
+    question is on its way (the sender is handing it to the provider): it cannot be taken back, so the conversation
+    stays and the message answers it, rather than being answered with the same question a second time."""
+    return bool(supersede(conn, [tenant_id], set(), now, reason=TENANT_FIRST, keep_on_its_way=True))
 
 
 def taken_over(conn: Connection, tenant_id: int, now: datetime) -> None:
@@ -84,14 +99,25 @@ def taken_over(conn: Connection, tenant_id: int, now: datetime) -> None:
 
 
 def supersede(
-    conn: Connection, tenant_ids: Sequence[int], last_word: set[int], now: datetime, reason: str = SUPERSEDED
-) -> None:
+    conn: Connection,
+    tenant_ids: Sequence[int],
+    last_word: set[int],
+    now: datetime,
+    reason: str = SUPERSEDED,
+    *,
+    keep_on_its_way: bool = False,
+) -> list[int]:
     """A new reminder replaces the conversation whose question never went out (it waited for a channel or the
     pause); one that has the last word (`PlannedReminder.ends_conversation`: court, the last påkrav reminder)
-    replaces any open conversation, answered or not. Their messages not sent yet are dropped."""
+    replaces any open conversation, answered or not. Their messages not sent yet are dropped. With
+    `keep_on_its_way`, a conversation whose question the sender is handing over now is not replaced. Returns the
+    ended conversations' ids."""
     if not tenant_ids:
-        return
-    replaced = or_(~question_went_out(conversations.c.id), conversations.c.tenant_id.in_(list(last_word)))
+        return []
+    unseen = ~question_went_out(conversations.c.id)
+    if keep_on_its_way:
+        unseen = and_(unseen, ~question_on_its_way(conversations.c.id, now))
+    replaced = or_(unseen, conversations.c.tenant_id.in_(list(last_word)))
     ended = list(
         conn.execute(
             update(conversations)
@@ -101,6 +127,7 @@ def supersede(
         ).scalars()
     )
     _drop_unsent(conn, tenant_ids, ended, now, reason)
+    return ended
 
 
 def _drop_unsent(

@@ -520,9 +520,8 @@ class InboundHandler:
         """The conversation the message answers, and its state: the open one (none when its question never
         reached the tenant), or the older open one a button was pressed under."""
         conversation_id = tenant.conversation_id
-        if tenant.question_unseen:
-            # The reminder's question is still waiting to go: the tenant's message is their own first word.
-            give_way(conn, tenant.id, now)
+        if tenant.question_unseen and give_way(conn, tenant.id, now):
+            # The reminder's question was still waiting to go: the tenant's message is their own first word.
             conversation_id = None
         state = self._state(tenant) if conversation_id is not None else None
         if pressed is not None and pressed.conversation_id not in (None, conversation_id):

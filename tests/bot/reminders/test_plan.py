@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.channels.base import OutgoingMessage, SendResult
 from bot.channels.sandbox import SandboxChannel
 from bot.host.cases import TAKEN, take_case, tell_of_change
 from bot.inbound.inbox import InboundMessage
@@ -365,3 +366,45 @@ async def test_a_reminder_to_a_blocked_telegram_chat_goes_by_sms_in_sms_words(rt
         blocked = (await conn.execute(select(tenants.c.telegram_blocked))).scalar_one()
     assert [tuple(c) for c in channels] == [("sms", "sent")]
     assert blocked is True  # later messages go straight to SMS
+
+
+class GatedSandbox(FailingSandbox):
+    """A sandbox whose sends wait at a gate: a send the sender has claimed, still on its way to the provider."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.gate = asyncio.Event()
+        self.waiting = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        self.waiting.set()
+        await self.gate.wait()
+        return await super().send(message)
+
+
+async def test_a_tenant_who_writes_while_the_reminders_question_is_on_its_way_gets_it_once(
+    database_url: str,
+) -> None:
+    """The sender has claimed the reminder's question and is handing it to the provider when the tenant writes: the
+    question cannot be taken back, so their message answers it (asked again in a line), and the opening question is
+    not sent a second time as the answer to their own first word."""
+    channel = GatedSandbox("sms")
+    async with started_runtime(make_settings(database_url), clock=Clock(), sms=channel) as rt:
+        await owing(rt)
+        set_now(rt, MORNING)
+        await plan_reminders(rt.db, rt.settings, rt.clock())
+        sending = asyncio.create_task(drain(rt.sender))
+        await asyncio.wait_for(channel.waiting.wait(), 10)
+        await rt.inbox.submit(InboundMessage(channel="sms", provider_id="SM-while", sender=PHONE, text="hej"))
+        await process_all(rt.processor)
+        channel.gate.set()
+        await sending
+        await drain(rt.sender)
+        texts = [m.text for m in channel.to(PHONE)]
+        opening = [t for t in texts if "Brug for hjælp med huslejen?" in t]
+        assert len(opening) == 1, texts
+        assert len(texts) == 2, texts
+        assert "Svar 1, 2, 3 eller 4" in texts[1]
+        ended = select(conversations.c.ended_reason).where(conversations.c.trigger.is_not(None))
+        async with rt.db.read() as conn:
+            assert list((await conn.execute(ended)).scalars()) == [None]
