@@ -680,7 +680,7 @@ def parse_csv(
     seen = Duplicates()
     header: list[str] | None = None
     absent: frozenset[str] = frozenset()
-    last_line = read = 0
+    last_line = read = header_line = 0
     try:
         for record in records:
             # A quoted field may span lines: a row starts on the line after the previous row ended.
@@ -689,6 +689,7 @@ def parse_csv(
                 continue
             if header is None:
                 header, header_errors = _header(record, line)
+                header_line = line
                 if header_errors:
                     return ParseResult((), tuple(header_errors))
                 absent = frozenset(FIELDS).difference(header)
@@ -715,13 +716,14 @@ def parse_csv(
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, f"unreadable CSV: {exc}"))
     if not errors and not read:
-        errors.append(_no_tenants(header is not None, last_line))
+        errors.append(_no_tenants(header_line))
     return ParseResult(tuple(rows), tuple(errors), tuple(notices))
 
 
-def _no_tenants(has_header: bool, last_line: int) -> RowError:
-    """The problem of a file that holds no row: no header at all, or a header and nothing else."""
-    if not has_header:
+def _no_tenants(header_line: int) -> RowError:
+    """The problem of a file that holds no row: no header at all, or a header (on `header_line`) and nothing else."""
+    if not header_line:
         return RowError(1, f"the file is empty: the first line must name the columns ({', '.join(REQUIRED)}, …)")
-    # A truncated export (the header and nothing else) must not look like an import of nobody.
-    return RowError(last_line + 1, "the file names its columns but holds no tenants")
+    # A truncated export (the header and nothing else) must not look like an import of nobody. Named at the header
+    # line, the last line with anything on it: a line after it is one the file does not have, or an empty one.
+    return RowError(header_line, "the file has no tenants: there is no row below its header line (a truncated export?)")

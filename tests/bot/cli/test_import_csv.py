@@ -121,7 +121,7 @@ async def test_an_early_påkrav_is_judged_with_the_due_day_the_tenant_keeps(sqli
 GOOD = "A-1;Amira Hansen;20123456;100,00;"
 BAD_FILES = {
     "empty": (b"", "line 1: the file is empty"),
-    "header only": (f"{HEADER}\n".encode(), "line 2: the file names its columns but holds no tenants"),
+    "header only": (f"{HEADER}\n".encode(), "line 1: the file has no tenants: there is no row below its header"),
     "utf-16": (f"{HEADER}\r\n{GOOD}\r\n".encode("utf-16"), "line 1: the file is UTF-16 text"),
     "latin-1": (f"{HEADER}\n{GOOD}\nA-2;Søren Bo;20123457;1,00;\n".encode("latin-1"), "line 3: the file is not UTF-8"),
     "duplicated header": (f"{HEADER};name\n{GOOD};Bo\n".encode(), 'line 1: column "name" appears twice'),

@@ -424,10 +424,24 @@ def test_an_empty_file_is_refused(data: bytes) -> None:
     assert str(result.errors[0]).startswith("line 1: the file is empty")
 
 
-@pytest.mark.parametrize(("data", "line"), [("tenant_ref,name,phone\n", 2), ("tenant_ref;name;phone\n\n\n", 4)])
-def test_a_file_with_only_its_header_is_refused(data: str, line: int) -> None:
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        ("tenant_ref,name,phone\n", 1),
+        ("tenant_ref,name,phone", 1),
+        ("tenant_ref;name;phone\n\n\n", 1),
+        ("tenant_ref;name;phone\r\n;;\r\n", 1),
+        ("\n\ntenant_ref,name,phone\n\n", 3),
+        ("sep=;\ntenant_ref;name;phone\n", 2),
+    ],
+)
+def test_a_file_with_only_its_header_is_refused_at_its_header_line(data: str, line: int) -> None:
+    # Named at the header, the last line with anything on it: not at a line after it the file does not have.
     result = parse(data)
-    assert reasons(result) == [f"line {line}: the file names its columns but holds no tenants"]
+    assert reasons(result) == [
+        f"line {line}: the file has no tenants: there is no row below its header line (a truncated export?)"
+    ]
+    assert result.rows == ()
 
 
 def test_a_file_that_is_not_utf8_names_the_line() -> None:

@@ -254,7 +254,7 @@ async def test_run_import_of_a_header_only_file_fails(database_url: str, tmp_pat
     assert await run_import(make_settings(database_url), path, dry_run, out, io.StringIO()) == 1
     assert out.getvalue().splitlines() == [
         f"{path}: 1 problem, nothing was imported:",
-        "  line 2: the file names its columns but holds no tenants",
+        "  line 1: the file has no tenants: there is no row below its header line (a truncated export?)",
     ]
 
 
