@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -539,15 +540,10 @@ def run_check(settings: Settings, templates_dir: Path) -> CheckReport:
     return report
 
 
-def print_report(report: CheckReport, out: Callable[[str], None] = print) -> None:
-    """Print the report for a person: SMS sizes, unreviewed languages, warnings, problems."""
-    out("SMS texts (language key: encoding, segments, characters; the longest rendering of each):")
-    for stat in _unique(report.sms):
-        out(f"  {stat.language} {stat.key}: {stat.encoding}, {stat.segments}, {stat.characters}")
-    if report.lix:
-        out("LIX of Danish texts of ten words or more (default settings; the hardest trigger of each):")
-        for score in report.lix:
-            out(f"  {score.key}.{score.channel}: {score.lix:g} ({score.words} words)")
+def print_report(report: CheckReport, out: Callable[[str], None] = print, *, verbose: bool = False) -> None:
+    """Print the report for a person: a summary of the SMS sizes and LIX scores (with `verbose`, every text's),
+    unreviewed languages, warnings, problems."""
+    _print_sizes(report, out, verbose)
     off = [language for language in report.present if language not in report.live]
     if report.live:
         out("Live languages (KEEPHOME_LANGUAGES): " + ", ".join(report.live))
@@ -564,6 +560,43 @@ def print_report(report: CheckReport, out: Callable[[str], None] = print) -> Non
     out("check passed" if report.ok else f"check failed: {len(report.problems)} problem(s)")
 
 
+def _print_sizes(report: CheckReport, out: Callable[[str], None], verbose: bool) -> None:
+    """The SMS texts' sizes and the Danish texts' LIX: a line a language and one for LIX; with `verbose`, a line a
+    text."""
+    sms = sorted(_unique(report.sms), key=lambda stat: (stat.language, stat.key))
+    if verbose:
+        out("SMS texts (language key: encoding, segments, characters; the longest rendering of each):")
+        for stat in sms:
+            out(f"  {stat.language} {stat.key}: {stat.encoding}, {stat.segments}, {stat.characters}")
+    elif sms:
+        out("SMS texts (the longest rendering of each; --verbose lists them):")
+        for language in dict.fromkeys(stat.language for stat in sms):
+            out(f"  {language}: {_sms_summary([stat for stat in sms if stat.language == language])}")
+    if not report.lix:
+        return
+    out("LIX of Danish texts of ten words or more (default settings; the hardest trigger of each):")
+    if verbose:
+        for score in report.lix:
+            out(f"  {score.key}.{score.channel}: {score.lix:g} ({score.words} words)")
+        return
+    hardest = max(report.lix, key=lambda score: score.lix)
+    worst = f"{hardest.key}.{hardest.channel} at {hardest.lix:g}"
+    out(f"  {len(report.lix)} texts, the hardest {worst} (--verbose lists them)")
+
+
+def _sms_summary(stats: list[SmsStat]) -> str:
+    """One language's SMS texts in a line: how many take how many segments, in which encoding, and the longest."""
+    segments = Counter(stat.segments for stat in stats)
+    encodings = Counter(stat.encoding for stat in stats)
+    longest = max(stats, key=lambda stat: (stat.segments, stat.characters))
+    parts = ", ".join(f"{segments[n]} in {n} segment{'' if n == 1 else 's'}" for n in sorted(segments))
+    coded = ", ".join(f"{count} {encoding}" for encoding, count in sorted(encodings.items()))
+    return (
+        f"{len(stats)} texts: {parts}; {coded}; the longest {longest.key} "
+        f"({longest.segments} segment{'' if longest.segments == 1 else 's'}, {longest.characters} characters)"
+    )
+
+
 def _unique(stats: Iterable[SmsStat]) -> list[SmsStat]:
     best: dict[tuple[str, str], SmsStat] = {}
     for stat in stats:
@@ -573,8 +606,15 @@ def _unique(stats: Iterable[SmsStat]) -> list[SmsStat]:
     return list(best.values())
 
 
-def main(settings: Settings, templates_dir: Path | None = None, out: Callable[[str], None] = print) -> int:
-    """`keephome check`: print the report; exit status 1 when a problem must be fixed."""
+def main(
+    settings: Settings,
+    templates_dir: Path | None = None,
+    out: Callable[[str], None] = print,
+    *,
+    verbose: bool = False,
+) -> int:
+    """`keephome check`: print the report (every text's size and LIX with `verbose`); exit status 1 when a problem
+    must be fixed."""
     report = run_check(settings, templates_dir or TEMPLATES_DIR)
-    print_report(report, out)
+    print_report(report, out, verbose=verbose)
     return 0 if report.ok else 1

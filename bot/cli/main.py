@@ -112,12 +112,18 @@ def _parser() -> argparse.ArgumentParser:
         'them: tenant_ref, name and phone are required (README, "Tenant import")',
     )
     imp.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
-    _command(
+    check = _command(
         sub,
         "check",
         "check flows and texts together; non-zero on a problem",
         "Check flows and texts together: every key in every language, SMS encoding and length, no amounts, dates "
-        "or debt words in SMS. Exit status 1 on a problem; warnings do not fail it.",
+        "or debt words in SMS. Exit status 1 on a problem; warnings do not fail it. Prints a summary of the SMS "
+        "sizes and the Danish texts' LIX, then every warning and problem.",
+    )
+    check.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list every SMS text's encoding, segments and characters, and every Danish text's LIX",
     )
     chat = _command(sub, "chat", "step through a flow in the terminal as a tenant")
     chat.add_argument(
@@ -315,7 +321,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "check":
             from bot.cli.check import main as check_main
 
-            return check_main(settings)
+            return check_main(settings, verbose=args.verbose)
         case "chat":
             from bot.cli.chat import run_chat
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from bot.cli.check import CheckReport, lix, main, print_report, run_check
 from bot.cli.keyword_spelling import keyword_parity
+from bot.cli.main import main as cli_main
 from bot.outbox.render import Renderer
 from bot.settings import Settings
 
@@ -126,9 +128,40 @@ def test_enabled_language_without_templates_fails(templates: Path) -> None:
 
 def test_report_prints_sizes_and_verdict(shipped: CheckReport) -> None:
     lines: list[str] = []
-    print_report(shipped, lines.append)
+    print_report(shipped, lines.append, verbose=True)
     assert any(line.startswith("  da payment_check.question: GSM-7") for line in lines)
     assert lines[-1] == "check passed"
+
+
+def test_report_is_a_summary_a_line_a_language_unless_verbose(shipped: CheckReport) -> None:
+    """An operator reads a few lines and the verdict; the table of every text (hundreds of lines) is asked for."""
+    short: list[str] = []
+    print_report(shipped, short.append)
+    texts = {(stat.language, stat.key) for stat in shipped.sms}
+    assert not any(line.startswith("  da payment_check.question:") for line in short)
+    for language in ("ar", "da", "en", "tr"):
+        count = len({key for lang, key in texts if lang == language})
+        summary = [line for line in short if line.startswith(f"  {language}: ")]
+        assert len(summary) == 1 and summary[0].startswith(f"  {language}: {count} texts: ")
+        assert re.search(r"the longest [a-z_.]+ \(\d segments?, \d+ characters\)$", summary[0]), summary[0]
+    hardest = max(shipped.lix, key=lambda score: score.lix)
+    assert f"  {len(shipped.lix)} texts, the hardest {hardest.key}.{hardest.channel} at {hardest.lix:g}" in "\n".join(
+        short
+    )
+    assert len(short) <= 15 and short[-1] == "check passed"
+    full: list[str] = []
+    print_report(shipped, full.append, verbose=True)
+    assert len(full) > len(texts) + len(shipped.lix) and full[-1] == "check passed"
+
+
+def test_the_command_prints_the_summary_and_every_text_with_verbose(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["check"]) == 0
+    short = capsys.readouterr().out.splitlines()
+    assert cli_main(["check", "--verbose"]) == 0
+    full = capsys.readouterr().out.splitlines()
+    assert short[-1] == full[-1] == "check passed"
+    assert "  da: " in "\n".join(line[:6] for line in short) and len(short) <= 15
+    assert any(line.startswith("  da payment_check.question: GSM-7") for line in full) and len(full) > 300
 
 
 def test_main_exit_status(live: Path) -> None:
@@ -136,8 +169,12 @@ def test_main_exit_status(live: Path) -> None:
     assert main(_settings(), live, lines.append) == 0
     # One problem: the debt word (the words to write are kept, as the English text has them).
     (live / "da" / "consent.ask.sms.txt").write_text("Vi kender din gæld. Skriv TILBAGEKALD. Svar JA eller NEJ.\n")
+    lines.clear()
     assert main(_settings(), live, lines.append) == 1
     assert lines[-1] == "check failed: 1 problem(s)"
+    # The problem is said in the summary, not only in the table of every text.
+    assert [line for line in lines if line.startswith("PROBLEM: da/consent.ask.sms.txt")], lines
+    assert len(lines) <= 15
 
 
 def test_a_text_keephome_does_not_send_itself_may_use_its_own_values(live: Path) -> None:
@@ -205,7 +242,7 @@ def test_every_danish_text_reads_easily_and_the_report_says_how_easily(shipped: 
     assert [k for k in keys if keys.count(k) > 1] == []
     assert {"consent.confirmed.sms", "help_info.text.sms", "keyword.opted_in.sms", "case.taken.sms"} <= set(keys)
     lines: list[str] = []
-    print_report(report, lines.append)
+    print_report(report, lines.append, verbose=True)
     assert any(line.startswith("LIX of Danish texts") for line in lines)
     assert any(line.startswith("  consent.ask.sms: ") for line in lines)
 
