@@ -10,7 +10,8 @@ from starlette.routing import BaseRoute
 
 
 def routes() -> list[BaseRoute]:
-    """Every console route; the app mounts them next to the webhooks."""
+    """Every console route, each reading the ids in its address one way (`ids.read_row_ids`); the app mounts them next
+    to the webhooks."""
     from bot.console import (
         activity,
         admin,
@@ -31,24 +32,27 @@ def routes() -> list[BaseRoute]:
         tenant_page,
         volunteer,
     )
+    from bot.console.ids import read_row_ids
 
-    return [
-        *login.routes(),
-        *inbox.routes(),
-        *case_page.routes(),
-        *case_actions.routes(),
-        *court.routes(),
-        *consents.routes(),
-        *referrals.routes(),
-        *tenant_page.routes(),
-        *outcomes.routes(),
-        *report.routes(),
-        *data_rights.routes(),
-        *volunteer.routes(),
-        *caretaker.routes(),
-        *activity.routes(),
-        *staff_admin.routes(),
-        *admin.routes(),
-        *api_keys.routes(),
-        *audit.routes(),
-    ]
+    return read_row_ids(
+        [
+            *login.routes(),
+            *inbox.routes(),
+            *case_page.routes(),
+            *case_actions.routes(),
+            *court.routes(),
+            *consents.routes(),
+            *referrals.routes(),
+            *tenant_page.routes(),
+            *outcomes.routes(),
+            *report.routes(),
+            *data_rights.routes(),
+            *volunteer.routes(),
+            *caretaker.routes(),
+            *activity.routes(),
+            *staff_admin.routes(),
+            *admin.routes(),
+            *api_keys.routes(),
+            *audit.routes(),
+        ]
+    )
