@@ -8,6 +8,7 @@ twice would never hear of it: here an object's repeated keys are kept with it (`
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -66,11 +67,72 @@ def _not_json(exc: ValidationError, body: bytes) -> ApiError:
             if "recursion limit" in where:
                 return ApiError(400, "the body is nested too deeply")
             try:
-                body.decode("utf-8")
+                text = body.decode("utf-8")
             except UnicodeDecodeError as bad:
-                return ApiError(400, f"the body is not UTF-8 text (byte {bad.start}): send the JSON in UTF-8")
+                return _not_utf8(body, bad.start)
+            lone = _lone_surrogate(text, where)
+            if lone is not None:
+                return lone
             return ApiError(400, f"the body is not valid JSON ({where})" if where else "the body is not valid JSON")
     return ApiError(400, "the body is not valid JSON")
+
+
+def _line_and_column(text: str, offset: int) -> str:
+    """Where the character at `offset` of `text` is, as an editor counts: "line 2 column 5" (from 1)."""
+    line, line_start = text.count("\n", 0, offset) + 1, text.rfind("\n", 0, offset) + 1
+    return f"line {line} column {offset - line_start + 1}"
+
+
+def _not_utf8(body: bytes, start: int) -> ApiError:
+    """The 400 for a body that is not UTF-8 from byte `start`: where (the byte, its line and column) and the bytes;
+    a UTF-16 surrogate written as UTF-8 bytes (CESU-8, Java's "modified UTF-8": 0xED 0xA0-0xBF …) is named so."""
+    read = body[:start].decode("utf-8")
+    second = body[start + 1 : start + 2]
+    surrogate = body[start] == 0xED and second != b"" and 0xA0 <= second[0] <= 0xBF
+    found = body[start : start + 3] if surrogate else body[start : start + 1]
+    shown = " ".join(f"0x{byte:02X}" for byte in found)
+    what = f"{shown}, a UTF-16 surrogate written as UTF-8, which is no character" if surrogate else shown
+    return ApiError(
+        400,
+        f"the body is not UTF-8 text (byte {start}, {_line_and_column(read, start)}: {what}): send the JSON in UTF-8",
+    )
+
+
+# A JSON string's escape: `\\uXXXX` (its code in group 1) or a backslash and the character it escapes.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def _lone_surrogate(text: str, where: str) -> ApiError | None:
+    """The 400 for a `\\uD800`-`\\uDFFF` escape that is not half of a pair (a high one followed by a low one): it is
+    no character, and the parser's words for it ("unexpected end of hex escape") say nothing of that. The parser
+    stops at the first such escape, and so does this. None when the parser's fault (`where`) is another."""
+    if "hex escape" not in where and "surrogate" not in where:
+        return None
+    pending: re.Match[str] | None = None  # a high half, waiting for its low half right after it
+    lone: re.Match[str] | None = None
+    for escape in _ESCAPE.finditer(text):
+        code = int(escape.group(1), 16) if escape.group(1) else None
+        low = code is not None and 0xDC00 <= code <= 0xDFFF
+        if pending is not None:
+            if low and escape.start() == pending.end():
+                pending = None
+                continue
+            lone = pending
+            break
+        if code is not None and 0xD800 <= code <= 0xDBFF:
+            pending = escape
+        elif low:
+            lone = escape
+            break
+    lone = lone or pending
+    if lone is None:
+        return None
+    return ApiError(
+        400,
+        f"the body is not valid JSON (the escape {lone.group()} at {_line_and_column(text, lone.start())} is half of a "
+        "UTF-16 surrogate pair, alone: it is no character; write the character itself in UTF-8, or both halves of "
+        "its pair)",
+    )
 
 
 def decode(body: bytes) -> Any:

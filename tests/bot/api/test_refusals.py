@@ -207,6 +207,47 @@ async def test_a_body_from_a_windows_ledger_is_read_or_refused_saying_it_is_not_
     assert (await api.counts())["tenants"] == 2
 
 
+_LONE = (
+    "is half of a UTF-16 surrogate pair, alone: it is no character; write the character itself in UTF-8, or both "
+    "halves of its pair)"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        # The parser's own words were "unexpected end of hex escape" and "lone leading surrogate" (for a trailing one).
+        (b'{"name": "\\ud800"}', f"the body is not valid JSON (the escape \\ud800 at line 1 column 11 {_LONE}"),
+        (b'{"name": "Bo \\udc00"}', f"the body is not valid JSON (the escape \\udc00 at line 1 column 14 {_LONE}"),
+        (
+            '{"tenant_ref": "T-1",\n "name": "Søren \\ud83d\\ude00 \\ud83d"}'.encode(),
+            f"the body is not valid JSON (the escape \\ud83d at line 2 column 30 {_LONE}",
+        ),
+        (b'{"\\udbff\\udbff": 1}', f"the body is not valid JSON (the escape \\udbff at line 1 column 3 {_LONE}"),
+        # An escaped backslash before "ud800" is no escape of a surrogate; the fault before it is the one said.
+        (b'{"a": "\\\\ud800", "b": "\\u12"}', "the body is not valid JSON (invalid escape at line 1 column 28)"),
+        # A surrogate as raw bytes (CESU-8, Java's "modified UTF-8"), and a Windows-1252 letter.
+        (
+            b'{"name":\n  "Bo \xed\xa0\x80"}',
+            "the body is not UTF-8 text (byte 15, line 2 column 7: 0xED 0xA0 0x80, a UTF-16 surrogate written as "
+            "UTF-8, which is no character): send the JSON in UTF-8",
+        ),
+        (
+            '{"name": "Søren"}'.encode("cp1252"),
+            "the body is not UTF-8 text (byte 11, line 1 column 12: 0xF8): send the JSON in UTF-8",
+        ),
+    ],
+)
+async def test_a_body_with_a_surrogate_alone_says_what_and_where(sqlite_api: Api, body: bytes, error: str) -> None:
+    api = sqlite_api
+    answer = await api.client.put("/api/v1/tenants/T-1", content=body, headers=api.auth())
+    assert (answer.status_code, answer.json()) == (400, {"error": error, "errors": []})
+    # A pair that makes one character is that character.
+    pair = b'{"phone": "+4520123456", "name": "Bo \\ud83d\\ude00"}'
+    assert (await api.client.put("/api/v1/tenants/T-1", content=pair, headers=api.auth())).status_code == 201
+    assert (await api.get("tenants/T-1")).json()["name"] == "Bo \U0001f600"
+
+
 async def test_a_repeated_bulk_counts_its_tenants_unchanged_as_the_csv_import_does(api: Api) -> None:
     items: list[dict[str, Any]] = [tenant(f"T-{n}", f"+45201234{n:02d}") for n in range(3)]
     first = await api.post("tenants/bulk", {"tenants": items})
