@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.channels.base import Channel
 from bot.channels.sandbox import SandboxChannel
 from bot.inbound.inbox import Inbox
+from bot.inbound.presses import press_answerer
 from bot.inbound.processor import Processor
 from bot.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
@@ -122,6 +123,7 @@ def build_runtime(
         on_enqueued=sender.wake,
         should_yield=lambda: inbox.has_waiting(),
         telegram_on="telegram" in chosen,
+        answer_presses=press_answerer(chosen, renderer),
     )
     inbox = Inbox(db, clock, on_commit=processor.wake, hold=processor.caught_up)
     rt = Runtime(

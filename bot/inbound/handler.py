@@ -35,6 +35,7 @@ from bot.host.handlers import apply_events
 from bot.host.notices import notify_crisis
 from bot.host.turn import Turn, save_state
 from bot.host.unseen import give_way, question_unseen
+from bot.inbound.presses import OLD_BUTTON, SAME_ANSWER, STOPPED, WAITING, WITH_ADVISER
 from bot.inbound.senders import address_queries, tenants_by_address
 from bot.inbound.strangers import Stranger, answer_once_today, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
@@ -371,6 +372,20 @@ class InboundHandler:
         self._flow_settings = settings.flow_settings()
         self._languages = tuple(settings.language_list)
         self._known: _Known | None = None
+        self._toast: tuple[int, str, str] | None = None  # the row handled last, if a press: its toast and language
+
+    def toast(self, row_id: int) -> tuple[str, str] | None:
+        """The toast a button press (inbound row `row_id`, just handled) is answered with, and its language: what
+        the press would otherwise meet in the chat is silence (bot/inbound/presses.py); None when a message in the
+        chat answers it."""
+        if self._toast is None or self._toast[0] != row_id:
+            return None
+        return self._toast[1], self._toast[2]
+
+    def _quiet_press(self, row: InboundRow, toast: str, language: str) -> None:
+        """The press in `row`, if it is one, gets no message in the chat: its answer says `toast` instead."""
+        if "callback" in (row.payload or {}):
+            self._toast = (row.id, toast, language)
 
     def prepare(self, scene: Scene, rows: Sequence[InboundRow]) -> None:
         """Read the tenants of these rows' senders in one statement per channel, for `handle` in this scene.
@@ -387,6 +402,7 @@ class InboundHandler:
 
     def handle(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         """Apply one message; every write lands in the scene's transaction."""
+        self._toast = None
         tenant = self._find_tenant(scene, row)
         if tenant is None:
             return self._stranger(scene, row, now)
@@ -447,30 +463,44 @@ class InboundHandler:
         # holds the case; the withdrawal's choice also while the tenant is not active.
         if tenant.status != "active" and not engine.answers_while_held(state, active=False):
             if tenant.status == "stopped" and facts.reached:
-                self._still_stopped(scene, turn)
+                self._still_stopped(scene, turn, row)
             return "ignored_inactive"
         if held and not engine.answers_while_held(state):
             # A person holds the case: the message is theirs to answer, the bot stays quiet.
             self._case_heard(scene, tenant, now)
+            self._quiet_press(row, WITH_ADVISER, tenant.language)
             return "to_case_consent" if self._consent_while_held(scene, turn, row, state, pressed) else "to_case"
         if pressed is not None and pressed.conversation_id != conversation_id:
-            # A button under a question that has ended: the same answer pressed again says nothing (before the day's
-            # receipt or the opening question); the "Nej" under a consent still standing is answered before the
-            # day's receipt (said once), so a change of mind never meets silence.
-            again = _pressed_again(conn, tenant.id, evidence, pressed)
-            under = _conversation_state(conn, tenant.id, pressed.conversation_id) if again else None
-            earlier = pressed_earlier(pressed.choice, pressed.question, facts, again=again, under=under)
+            earlier = self._pressed_earlier(scene, turn, row, pressed, facts, evidence)
             if earlier is not None:
-                self._apply_command(scene, turn, earlier)
-                return earlier.kind
+                return earlier
         if state is None and facts.queued:
-            self._heard_while_waiting(scene, turn, tenant.case_id)
+            self._heard_while_waiting(scene, turn, row, tenant.case_id)
             return "to_case_waiting"
         user_input = _input(row, pressed, conversation_id, facts.queued)
         if user_input is None:
+            self._quiet_press(row, OLD_BUTTON, tenant.language)
             return "not_understood"
         self._converse(scene, turn, tenant, state, user_input, pressed)
         return "conversation"
+
+    def _pressed_earlier(
+        self, scene: Scene, turn: Turn, row: InboundRow, pressed: Pressed, facts: TenantFacts, evidence: int
+    ) -> str | None:
+        """A button under a question that has ended: the same answer pressed again says nothing in the chat (before
+        the day's receipt or the opening question; the press's toast says it was heard); the "Nej" under a consent
+        still standing is answered before the day's receipt (said once), so a change of mind never meets silence.
+        The label, or None when the button goes the way of any other (the flow's rule for an earlier message's)."""
+        conn = scene.conn
+        again = _pressed_again(conn, turn.tenant_id, evidence, pressed)
+        under = _conversation_state(conn, turn.tenant_id, pressed.conversation_id) if again else None
+        earlier = pressed_earlier(pressed.choice, pressed.question, facts, again=again, under=under)
+        if earlier is None:
+            return None
+        self._apply_command(scene, turn, earlier)
+        if not earlier.events:
+            self._quiet_press(row, SAME_ANSWER, turn.language)
+        return earlier.kind
 
     def _commanded(self, scene: Scene, turn: Turn, tenant: Any, result: CommandResult, *, to_case: bool) -> str:
         """Apply what a command made of the message; its label for metrics. Words of crisis to a case a person holds,
@@ -532,24 +562,30 @@ class InboundHandler:
                 return pressed.conversation_id, self._spoken(own, tenant)
         return conversation_id, state
 
-    def _still_stopped(self, scene: Scene, turn: Turn) -> None:
+    def _still_stopped(self, scene: Scene, turn: Turn, row: InboundRow) -> None:
         """An opted-out tenant writes (a button, "jeg kan ikke betale"): once a day they hear how START brings
         messages back and how to reach a person, instead of silence. Over SMS only when the carrier does not block
-        the number (`TenantFacts.reached`, from `_sms_reaches`)."""
+        the number (`TenantFacts.reached`, from `_sms_reaches`). A button pressed after that word is told it again
+        in the press's toast."""
         key = f"stopped:{turn.tenant_id}:{turn.today.isoformat()}"
-        if not self._told(scene, key, turn.today):
-            _daily_word(scene, turn, "keyword.still_stopped", key)
+        if self._told(scene, key, turn.today):
+            self._quiet_press(row, STOPPED, turn.language)
+            return
+        _daily_word(scene, turn, "keyword.still_stopped", key)
 
-    def _heard_while_waiting(self, scene: Scene, turn: Turn, case_id: int) -> None:
+    def _heard_while_waiting(self, scene: Scene, turn: Turn, row: InboundRow, case_id: int) -> None:
         """The tenant said yes to an adviser and waits for one: what they write is kept on their case for the
         adviser (the case's time moves, so the console shows they wrote), and they hear that it arrived, at most
-        once a day, instead of the opening question they already answered."""
+        once a day, instead of the opening question they already answered. A button pressed after the day's receipt
+        is told the same in the press's toast (the receipt's limit keeps the chat from filling; a toast fills
+        nothing)."""
         scene.change(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
         key = _receipt_key(case_id, turn.today)
         if self._told(scene, key, turn.today):
             # Told today already, but perhaps before the case went back to the queue: answered once after that.
             again = _receipt_since_release(scene.conn, case_id, key)
             if again is None or self._told(scene, again, turn.today):
+                self._quiet_press(row, WAITING, turn.language)
                 return
             key = again
         _daily_word(scene, turn, "case.waiting", key, case_id)
@@ -703,6 +739,8 @@ class InboundHandler:
         if row.channel == "telegram":
             message = self._linking(row, now, language or self._settings.fallback_language)
             result = handle_unlinked(scene, message)
+            if result == "ignored":  # a button from before the chat was unlinked: it no longer works
+                self._quiet_press(row, OLD_BUTTON, message.language)
             if self._known is not None:
                 # The chat may be linked now: its next message in this batch reads its tenant again.
                 self._known.tenants.pop((row.channel, row.sender), None)

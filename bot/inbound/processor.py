@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, func, select, text, update
 
 from bot.inbound.handler import InboundHandler, InboundRow
+from bot.inbound.presses import AnswerPresses, Press, query_id
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
@@ -82,8 +83,11 @@ class Processor:
         budget: float = 0.02,
         should_yield: Callable[[], bool] = lambda: False,
         telegram_on: bool | None = None,
+        answer_presses: AnswerPresses | None = None,
     ) -> None:
         self._db = db
+        # Telegram button presses are answered after the batch that handled them commits (bot/inbound/presses.py).
+        self._answer_presses = answer_presses
         self._clock = clock
         self._metrics = metrics
         self._on_enqueued = on_enqueued
@@ -242,21 +246,27 @@ class Processor:
     async def process_pending(self) -> int:
         """Process one batch in one transaction; returns how many rows were handled."""
         now = self._clock()
+        presses: list[Press] = []
         try:
-            results = await self._db.run(self._run_batch, now, False)
+            results = await self._db.run(self._run_batch, now, False, presses)
         except _RowFailed:
             # One row raised and the whole transaction rolled back: redo the batch with a savepoint per
             # row, so only that row is set aside. Savepoints cost two statements a row, hence only now.
-            results = await self._db.run(self._run_batch, now, True)
+            presses.clear()
+            results = await self._db.run(self._run_batch, now, True, presses)
         for channel, result in results:
             self._metrics.inbound.labels(channel, result).inc()
         if results:
             self._on_enqueued()
+        if presses and self._answer_presses is not None:
+            # After the commit: what the answer says is what was done.
+            await self._answer_presses(presses)
         self._progress.set()
         return len(results)
 
-    def _run_batch(self, conn: Connection, now: datetime, isolate: bool) -> list[tuple[str, str]]:
-        """Handle a prefix of the pending rows, a chunk at a time; returns (channel, result) per row."""
+    def _run_batch(self, conn: Connection, now: datetime, isolate: bool, presses: list[Press]) -> list[tuple[str, str]]:
+        """Handle a prefix of the pending rows, a chunk at a time; returns (channel, result) per row, and adds the
+        button presses among them to `presses`."""
         started = time.monotonic()
         scene = Scene.of(conn)
         results: list[tuple[str, str]] = []
@@ -273,8 +283,14 @@ class Processor:
             after = rows[-1].id
             self._prepare(scene, rows, isolate)
             for row in rows:
-                results.append((row.channel, self._handle(scene, row, now, isolate)))
+                result = self._handle(scene, row, now, isolate)
+                results.append((row.channel, result))
                 done.append(row.id)
+                query = query_id(row.channel, row.provider_id)
+                if query is not None:
+                    # A row set aside gets no toast: nothing was done that it could tell of.
+                    toast = self._handler.toast(row.id)
+                    presses.append(Press(query) if result == FAILED or toast is None else Press(query, *toast))
                 # The writer is shared with the webhooks' group commit: hold it only briefly, and give way as
                 # soon as a webhook is waiting for its message to be committed. A few rows always go through,
                 # however slow the database's round trips, so the processor keeps pace with a busy webhook.

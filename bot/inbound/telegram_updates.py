@@ -141,8 +141,9 @@ def _to_inbound(update: Update) -> InboundMessage | None:
 
 
 async def answer_callback(bot: Bot, update: Update) -> None:
-    """Stop the button's spinner; outside any transaction, and a failure only costs the spinner."""
-    if update.callback_query is None:
+    """Stop the spinner of a button press nothing will handle; outside any transaction, and a failure only costs the
+    spinner."""
+    if update.callback_query is None or not isinstance(update.callback_query.id, str):
         return
     try:
         await bot.answer_callback_query(update.callback_query.id)
@@ -151,8 +152,10 @@ async def answer_callback(bot: Bot, update: Update) -> None:
 
 
 async def receive_update(inbox: Inbox, bot: Bot | None, update: Update) -> str:
-    """Commit the update's message, then answer a button press; returns "stored", "ignored" or "rejected".
+    """Commit the update's message; returns "stored", "ignored" or "rejected".
 
+    A stored button press is answered once it is handled (bot/inbound/presses.py: the answer may say what became of
+    it); a press ignored or rejected here is answered now, without a text, so its spinner stops all the same.
     A rejected update is one no database can store, or one whose fields are not what the Bot API sends: it is
     confirmed all the same (Telegram would send it again and again otherwise, and a poller would fetch it again)
     and its ids are logged.
@@ -161,10 +164,9 @@ async def receive_update(inbox: Inbox, bot: Bot | None, update: Update) -> str:
         message = to_inbound(update)
     except MalformedUpdate as exc:
         log.warning("telegram update %s rejected: %s", update.update_id, exc)
-        return "rejected"
-    if message is None:
-        return "ignored"
-    outcome = await inbox.submit(message)
-    if bot is not None:
+        outcome = "rejected"
+    else:
+        outcome = "ignored" if message is None else await inbox.submit(message)
+    if bot is not None and outcome != "stored":
         await answer_callback(bot, update)
     return outcome

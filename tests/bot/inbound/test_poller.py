@@ -17,6 +17,7 @@ from bot.inbound.poller import Poller, polling_role
 from bot.settings import ConfigError
 from bot.store.schema import inbound
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import process_all
 from tests.support.telegram_harness import callback_update, text_update
 from tests.support.telegram_standin import TelegramStandIn
 
@@ -89,6 +90,8 @@ async def test_polling_commits_updates_through_the_same_mapping(standin: Telegra
         async with rt.db.read() as conn:
             rows = (await conn.execute(select(inbound.c.provider_id, inbound.c.text))).all()
         assert sorted(map(tuple, rows)) == [("777001:5", "hej"), ("cb:cbq-9", None)]
+        # The press is answered once it is handled, as the webhook's (bot/inbound/presses.py).
+        await process_all(rt.processor)
         assert len(standin.calls_to("answerCallbackQuery")) == 1
         # The webhook is off in polling mode.
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="https://x") as c:

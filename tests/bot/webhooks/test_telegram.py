@@ -261,13 +261,16 @@ async def test_edits_and_group_messages_are_ignored(
     assert await _rows(tg_runtime) == []
 
 
-async def test_button_press_is_stored_then_answered(
+async def test_button_press_is_stored_then_answered_once_handled(
     tg: httpx.AsyncClient, tg_runtime: Runtime, standin: TelegramStandIn
 ) -> None:
     assert (await _post(tg, callback_update(6, 777001, 3, "4471829", "12.1"))).status_code == 200
     [row] = await _rows(tg_runtime)
     expected = ("cb:4471829", "777001", None, {"callback": "12.1", "language_code": "da"})
     assert (row.provider_id, row.sender, row.text, row.payload) == expected
+    # The answer may say what became of the press (bot/inbound/presses.py): it waits until the press is handled.
+    assert standin.calls_to("answerCallbackQuery") == []
+    await process_all(tg_runtime.processor)
     [answer] = standin.calls_to("answerCallbackQuery")
     assert str(answer.params["callback_query_id"]) == "4471829"
 

@@ -1,0 +1,169 @@
+"""A pressed Telegram button is always answered (its spinner stops) once handled, and where the chat stays quiet the
+answer's own text (a toast) says the press arrived and what happens now: through python-telegram-bot against the
+stand-in Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.host.cases import close_case, take_case
+from bot.inbound.presses import TOAST_LENGTH, TOASTS
+from bot.store.schema import cases
+from tests.support.console import add_person
+from tests.support.telegram_harness import CHAT, Harness, callback_update, harness, text_update
+
+WAITING = "Tak, vi har fået det. Din sag ligger hos en rådgiver, som ringer eller skriver til dig."
+WITH_ADVISER = "Tak, vi har fået det. Din rådgiver ser det og svarer dig her."
+SAME_ANSWER = "Tak, vi har allerede fået dit svar."
+STOPPED = "Du har afmeldt beskeder fra os. Skriv START, hvis du vil have dem igen."
+OLD_BUTTON = "Den knap virker ikke længere. Skriv gerne til os her i chatten."
+
+
+@pytest.fixture
+async def bot(sqlite_url: str) -> AsyncIterator[Harness]:
+    async with harness(sqlite_url) as h:
+        yield h
+
+
+def _buttons(bot: Harness) -> dict[str, str]:
+    """The last message's buttons: label -> callback data."""
+    call = bot.api.calls_to("sendMessage")[-1]
+    return {b["text"]: b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row}
+
+
+async def _press(bot: Harness, query: str, data: str) -> tuple[list[str], str | None]:
+    """Press a button: the texts the chat received, and the press's toast (None: answered without one). Fails unless
+    the press was answered exactly once."""
+    said = await bot.send(callback_update, query, data)
+    answers = [c.params for c in bot.api.calls_to("answerCallbackQuery") if str(c.params["callback_query_id"]) == query]
+    assert len(answers) == 1, answers
+    text: Any = answers[0].get("text")
+    return said, text
+
+
+async def _waiting_for_an_adviser(bot: Harness) -> dict[str, str]:
+    """A tenant who said yes to an adviser on Telegram; returns the opening question's buttons."""
+    await bot.tenant(chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    opening = _buttons(bot)
+    await bot.send(callback_update, "adviser", opening["Tal med en rådgiver"])
+    [confirmed] = await bot.send(callback_update, "yes", _buttons(bot)["Ja"])
+    assert confirmed.startswith("Tak for dit ja."), confirmed
+    return opening
+
+
+async def test_an_old_button_while_the_case_waits_gets_the_days_receipt_then_a_toast(bot: Harness) -> None:
+    """Before, a press after the day's receipt met nothing but a spinner that stopped: no word at all."""
+    opening = await _waiting_for_an_adviser(bot)
+    [receipt], toast = await _press(bot, "q1", opening["Jeg har betalt"])
+    assert receipt.startswith("Tak for din besked.") and toast is None
+    # The receipt went today: no second message in the chat, the press's own answer says it arrived.
+    said, toast = await _press(bot, "q2", opening["Jeg betaler snart"])
+    assert said == [] and toast is not None and toast.startswith(WAITING), toast
+    said, toast = await _press(bot, "q3", opening["Jeg har betalt"])
+    assert said == [] and toast is not None and toast.startswith(WAITING), toast
+
+
+async def test_a_press_while_an_adviser_holds_the_case_is_answered_with_a_toast(bot: Harness) -> None:
+    opening = await _waiting_for_an_adviser(bot)
+    adviser = await add_person(bot.rt, "adviser@example.org", "adviser")
+    async with bot.rt.db.write() as conn:
+        case_id = (await conn.execute(select(cases.c.id))).scalar_one()
+        await take_case(conn, case_id, adviser, bot.clock())
+    await bot.send(text_update, "hallo")  # the word that a person took the case has gone
+    said, toast = await _press(bot, "q1", opening["Jeg har betalt"])
+    assert (said, toast) == ([], WITH_ADVISER)
+
+
+async def test_a_press_after_the_case_closed_is_answered_in_the_chat(bot: Harness) -> None:
+    opening = await _waiting_for_an_adviser(bot)
+    adviser = await add_person(bot.rt, "adviser@example.org", "adviser")
+    async with bot.rt.db.write() as conn:
+        case_id = (await conn.execute(select(cases.c.id))).scalar_one()
+        await take_case(conn, case_id, adviser, bot.clock())
+        await close_case(conn, case_id, adviser, "paid", None, bot.clock())
+    await bot.send(text_update, "tak")
+    said, toast = await _press(bot, "q1", opening["Jeg har betalt"])
+    assert said and toast is None  # the chat answers; the answer only stops the spinner
+
+
+async def test_a_press_under_a_question_since_asked_anew_is_answered_in_the_chat(bot: Harness) -> None:
+    await bot.tenant(chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    opening = _buttons(bot)
+    await bot.send(callback_update, "adviser", opening["Tal med en rådgiver"])
+    consent = _buttons(bot)
+    # The consent question is open now: the opening question's button is old.
+    said, toast = await _press(bot, "q1", opening["Jeg har betalt"])
+    assert said and toast is None, said
+    # And the consent question's own button still answers it.
+    said, toast = await _press(bot, "q2", consent["Nej"])
+    assert said and toast is None
+
+
+async def test_the_same_answer_pressed_twice_is_heard_once_and_then_toasted(bot: Harness) -> None:
+    await bot.tenant(chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    paid = _buttons(bot)["Jeg har betalt"]
+    [thanks], toast = await _press(bot, "q1", paid)
+    assert thanks.startswith("Tak for besked.") and toast is None
+    said, toast = await _press(bot, "q2", paid)
+    assert (said, toast) == ([], SAME_ANSWER)
+
+
+async def test_an_opted_out_tenants_press_hears_start_once_a_day_then_a_toast(bot: Harness) -> None:
+    await bot.tenant(chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    opening = _buttons(bot)
+    await bot.send(text_update, "STOP")
+    [still], toast = await _press(bot, "q1", opening["Jeg har betalt"])
+    assert still.startswith(STOPPED) and toast is None
+    said, toast = await _press(bot, "q2", opening["Jeg har betalt"])
+    assert (said, toast) == ([], STOPPED)
+
+
+@pytest.mark.parametrize("data", ["999999.0", "not-ours"])
+async def test_a_button_keephome_does_not_know_is_said_to_work_no_longer(bot: Harness, data: str) -> None:
+    await bot.tenant(chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    said, toast = await _press(bot, "q1", data)
+    assert (said, toast) == ([], OLD_BUTTON)
+
+
+async def test_a_press_in_a_chat_no_tenant_has_is_said_to_work_no_longer(bot: Harness) -> None:
+    said, toast = await _press(bot, "q1", "1.0")
+    assert (said, toast) == ([], OLD_BUTTON)
+
+
+async def test_a_toast_is_in_the_tenants_language(bot: Harness) -> None:
+    await bot.tenant(chat_id=CHAT, language="en")
+    await bot.send(text_update, "hello")
+    said, toast = await _press(bot, "q1", "999999.0")
+    assert (said, toast) == ([], "That button no longer works. You are welcome to write to us here in the chat.")
+
+
+async def test_a_press_in_a_group_is_answered_at_once_without_being_stored(bot: Harness) -> None:
+    """Nothing handles a press keephome ignores: before, it was never answered and its spinner ran until the app gave
+    up."""
+    update = callback_update(1, CHAT, 1, "q1", "1.0")
+    update["callback_query"]["message"]["chat"] = {"id": -100200, "type": "group", "title": "Opgang 4"}
+    response = await bot.client.post(
+        "/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    )
+    assert response.json()["result"] == "ignored"
+    [answer] = bot.api.calls_to("answerCallbackQuery")
+    assert answer.params == {"callback_query_id": "q1"}
+
+
+@pytest.mark.parametrize("language", ["da", "en", "tr", "ar"])
+@pytest.mark.parametrize("toast", TOASTS)
+async def test_every_toast_fits_an_answer(bot: Harness, toast: str, language: str) -> None:
+    """Each language has each toast, and none is over the 200 characters the Bot API takes (a longer one fails the
+    answer, and with it the stop of the spinner)."""
+    assert bot.rt.renderer.exists(toast, language, "telegram")
+    text = bot.rt.renderer.render(toast, {}, language, "telegram").text
+    assert 0 < len(text) <= TOAST_LENGTH, text
