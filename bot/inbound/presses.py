@@ -11,6 +11,7 @@ message in the chat, so silence is never all a pressed button gets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from bot.inbound.telegram_updates import telegram_bot
 from bot.outbox.render import Renderer
 
 __all__ = [
+    "ANSWER_SECONDS",
     "OLD_BUTTON",
     "SAME_ANSWER",
     "STOPPED",
@@ -48,6 +50,9 @@ TOASTS = (WAITING, WITH_ADVISER, SAME_ANSWER, STOPPED, OLD_BUTTON)
 
 # The Bot API takes 0-200 characters of text in answerCallbackQuery; a longer one fails the whole answer.
 TOAST_LENGTH = 200
+# How long the processor waits for a batch's answers: the next tenants' messages wait meanwhile, and an answer
+# later than this comes after the app has long given up its spinner.
+ANSWER_SECONDS = 3.0
 
 _PREFIX = "cb:"  # an inbound row's provider id for a button press (bot/inbound/telegram_updates.py)
 
@@ -94,6 +99,8 @@ def press_answerer(channels: Mapping[str, Channel], renderer: Renderer) -> Answe
         return None
 
     async def answer(presses: Sequence[Press]) -> None:
-        await asyncio.gather(*(_answer(bot, renderer, press) for press in presses))
+        with contextlib.suppress(TimeoutError):  # not wait_for: see bot/worker.py
+            async with asyncio.timeout(ANSWER_SECONDS):
+                await asyncio.gather(*(_answer(bot, renderer, press) for press in presses))
 
     return answer

@@ -32,6 +32,11 @@ FAILURES: dict[str, tuple[int, dict[str, Any]]] = {
 }
 
 
+def _set(event: asyncio.Event) -> asyncio.Event:
+    event.set()
+    return event
+
+
 @dataclass(frozen=True)
 class Call:
     """One request the bot made: the method and its decoded parameters."""
@@ -51,6 +56,8 @@ class TelegramStandIn:
     fail_next: list[str | int] = field(default_factory=list)
     slow_seconds: float = 2.0
     get_me_seconds: float = 0.0  # how long getMe takes to answer
+    # While cleared, answerCallbackQuery is recorded and then waits, unanswered, until it is set (a slow Bot API).
+    answers_go: asyncio.Event = field(default_factory=lambda: _set(asyncio.Event()))
     updates: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -165,6 +172,7 @@ class TelegramStandIn:
         return {**message, "reply_markup": markup} if "inline_keyboard" in markup else message
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        await self.answers_go.wait()
         return True
 
     async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
