@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.host.cases import close_case, take_case
 from bot.inbound import presses
 from bot.inbound.presses import TOAST_LENGTH, TOASTS
+from bot.outbox.render import Rendered
 from bot.store.schema import cases
 from tests.support.console import add_person
 from tests.support.drive import process_all
@@ -189,3 +190,20 @@ async def test_a_slow_bot_api_holds_the_processing_of_messages_only_briefly(
         [asked] = bot.api.calls_to("answerCallbackQuery")
         assert asked.params["text"] == OLD_BUTTON
         bot.api.answers_go.set()
+
+
+async def test_a_toast_too_long_for_the_bot_api_is_cut_rather_than_the_answer_lost(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text over 200 characters would fail the whole answer (and the stop of the spinner with it)."""
+    render = bot.rt.renderer.render
+
+    def long_toasts(key: str, *args: Any, **kwargs: Any) -> Rendered:
+        found = render(key, *args, **kwargs)
+        return Rendered(found.text * 10) if key in TOASTS else found
+
+    monkeypatch.setattr(bot.rt.renderer, "render", long_toasts)
+    await bot.tenant(chat_id=CHAT)
+    said, toast = await _press(bot, "q1", "999999.0")
+    assert said == [] and toast is not None
+    assert len(toast) == TOAST_LENGTH and toast.startswith(OLD_BUTTON) and toast.endswith("…"), toast
