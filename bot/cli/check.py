@@ -22,6 +22,7 @@ from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.host.cases import CLOSED as CASE_CLOSED
 from bot.host.cases import RELEASED as CASE_RELEASED
 from bot.host.cases import TAKEN as CASE_TAKEN
+from bot.inbound.presses import TOASTS
 from bot.outbox.render import LOCALES, Renderer
 from bot.outbox.sms_rules import amount_like, costly_marks, forbidden_words_in, sms_segments
 from bot.paths import TEMPLATES_DIR, language_folders
@@ -58,6 +59,8 @@ TELEGRAM_HOST_TEMPLATES = (
     "link.contact_not_own",
     "link.forwarded_code",
     "link.other_tenancy",
+    # A pressed button's answer where the chat stays quiet (a toast, bot/inbound/presses.py).
+    *TOASTS,
 )
 HOST_TEMPLATES = (
     "keyword.opted_out",
