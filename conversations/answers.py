@@ -367,6 +367,9 @@ def _split_words(plain: str) -> list[str]:
             words.extend(("i", "will"))
             continue
         expanded = _EXPAND.get(token)
+        if words and words[-1] == "did" and token in _DID:
+            words.append(_DID[token])  # "I did pay": said of a payment made, never a promise ("did I pay" asks)
+            continue
         if expanded is None and words and words[-1] in _PERFECT:
             words.append(_participle(token))
             continue
@@ -374,6 +377,8 @@ def _split_words(plain: str) -> list[str]:
     return words
 
 
+# "I did pay", "I did transfer it": the pay word after "did" is one said of the past, as "paid" is.
+_DID = {"pay": "paid", "transfer": "transferred"}
 # After "har" a pay word is a participle: "har betalr" is "har betalt", though "betalr" is one letter from
 # "betaler" too.
 _PERFECT = frozenset({"har", "havde", "have", "has", "had"})

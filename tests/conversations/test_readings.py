@@ -138,7 +138,9 @@ def test_asking_whether_the_rent_is_paid_is_a_question_never_a_claim(
      ("da", "har jeg jo betalt"), ("da", "har jeg allerede betalt"), ("da", "har jeg betalt allerede"),
      ("da", "har jeg overført i går"), ("da", "har jeg betalt i går"), ("da", "har jeg betalt den 1"),
      ("da", "har jeg indbetalt"), ("da", "blev den betalt"), ("da", "er den betalt i går"),
-     ("da", "har jeg jo betalt?"), ("da", "har jeg betalt i går?"), ("da", "Har jeg betalt")],
+     ("da", "har jeg jo betalt?"), ("da", "har jeg betalt i går?"), ("da", "Har jeg betalt"),
+     # "Did" before the pay word tells of the past: a payment made, never a promise to pay.
+     ("en", "i did pay"), ("en", "I did pay already"), ("en", "I did pay yesterday"), ("en", "I did transfer it")],
 )  # fmt: skip
 def test_saying_the_rent_is_paid_stays_a_claim(channel: Channel, language: str, text: str) -> None:
     state, events = resume(_at("question", language, channel), TextReceived(text, channel), NOW)
