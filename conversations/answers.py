@@ -408,7 +408,29 @@ _CLAUSE_SPLIT = re.compile(rf"{_CLAUSE_END.pattern}|\s(?:men|but)\s")
 def _clauses(text: str) -> tuple[tuple[str, ...], ...]:
     """The message's clauses (split at punctuation and at "men"/"but") as lists of words."""
     parts = _CLAUSE_SPLIT.split(_plain(text))
-    return tuple(words for words in (tuple(_split_words(part)) for part in parts) if words)
+    return tuple(_claimed(words) for words in (tuple(_split_words(part)) for part in parts) if words)
+
+
+# "Har jeg ikke allerede betalt?", "haven't I already paid?", "didn't I already pay": a payment claimed, asked only for
+# effect (`keywords.asks_whether_paid` leaves them to be read here). Its "not" denies nothing, and its "pay" is "paid".
+_ASKED_FOR_EFFECT = frozenset({("har", "jeg"), ("har", "vi"), ("havde", "jeg"), ("havde", "vi")}) | frozenset(
+    (verb, who) for verb in ("have", "has", "had", "did") for who in ("i", "we")
+)
+
+
+def _claimed(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A clause's words, a payment claimed by asking it for effect said as the claim: "har jeg allerede betalt"."""
+    for index in range(len(words) - 3):
+        verb, first, second, already = words[index : index + 4]
+        negation = {first, second} & {"ikke", "not"}
+        if already not in ("allerede", "already") or not negation:
+            continue
+        who = second if first in negation else first
+        if (verb, who) not in _ASKED_FOR_EFFECT or first == "ikke":
+            continue  # Danish asks it "har jeg ikke"; English "have I not" or "haven't I"
+        after = ["paid" if word == "pay" else word for word in words[index + 4 : index + 5]]
+        return (*words[:index], verb, who, already, *after, *words[index + 5 :])
+    return words
 
 
 def word_count(text: str) -> int:

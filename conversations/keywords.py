@@ -858,7 +858,8 @@ _PAID_FOR = (
 )
 _IN_BETWEEN = r"(?:(?:ikke|allerede|egentlig|nu|saa|stadig|jo|not|already|actually|really|now|still|yet) ){0,2}"
 # Danish asks whether it paid with "?": without it the verb first is a claim ("har jeg jo betalt", "har jeg indbetalt",
-# "blev den betalt"), as it is with a word that tells ("har jeg betalt allerede?", "har jeg overført i går").
+# "blev den betalt", "har jeg overført i går"), as it is with a word that tells ("har jeg jo betalt?", "har jeg betalt
+# allerede?"). A day asked with "?" asks ("har jeg betalt i går?": the tenant is not sure it went).
 _PAID_MADE_DA = "|".join((
     # "Har jeg betalt (huslejen)?", "er huslejen betalt?".
     rf"(?:har|havde) (?:jeg|vi) {_IN_BETWEEN}{_PAID}",
@@ -871,8 +872,8 @@ _PAID_COME_DA = "|".join((
 ))  # fmt: skip
 _PAID_ASKED_EN = "|".join((
     # Made: "have I paid", "did I pay", "is the rent paid".
-    rf"(?:have|has|had) (?:i|we|it|{_PAID_FOR}) {_IN_BETWEEN}(?:been )?{_PAID}",
-    rf"did (?:i|we) {_IN_BETWEEN}pay",
+    rf"(?:have|has|had)(?:nt)? (?:i|we|it|{_PAID_FOR}) {_IN_BETWEEN}(?:been )?{_PAID}",
+    rf"did(?:nt)? (?:i|we) {_IN_BETWEEN}pay",
     rf"(?:is|was) (?:it|{_PAID_FOR}) {_IN_BETWEEN}{_PAID}",
     # Come: "did you get my payment", "has the money arrived".
     rf"(?:did|have|has) (?:you|u) {_IN_BETWEEN}(?:get|got|gotten|receive|received|see|seen) {_PAID_FOR}",
@@ -882,11 +883,19 @@ _PAID_ASKED_EN = "|".join((
 _PAID_MADE_QUESTIONS_DA = re.compile(rf"(?:{_PAID_MADE_DA})(?!\w)")
 _PAID_COME_QUESTIONS_DA = re.compile(rf"(?:{_PAID_COME_DA})(?!\w)")
 _PAID_QUESTIONS_EN = re.compile(rf"(?:{_PAID_ASKED_EN})(?!\w)")
-# Words that tell rather than ask, in a Danish sentence with the verb first: "har jeg jo betalt", "har jeg allerede
-# betalt", "har jeg betalt i går", "har jeg betalt den 1", "er den betalt i fredags".
-_TOLD = re.compile(
-    r"\b(?:jo|allerede|da|altsaa|igaar|idag|iforgaars|i (?:gaar|dag|forgaars|morges|fredags|torsdags|onsdags|tirsdags"
-    r"|mandags|lordags|sondags|sidste uge)|den \d+|d \d+)\b"
+# Words that tell rather than ask, in a Danish sentence with the verb first, with or without "?": "har jeg jo betalt",
+# "har jeg allerede betalt", "har jeg da betalt".
+_TOLD = re.compile(r"\b(?:jo|allerede|da|altsaa)\b")
+# A day, which tells only without "?": "har jeg betalt i går", "har jeg betalt den 1", "er den betalt i fredags".
+_TOLD_DAY = re.compile(
+    r"\b(?:igaar|idag|iforgaars|i (?:gaar|dag|forgaars|morges|fredags|torsdags|onsdags|tirsdags|mandags|lordags"
+    r"|sondags|sidste uge)|den \d+|d \d+)\b"
+)
+# English asks with the verb first, "not" or no "not" ("have I paid", "haven't I paid?"); with "not" and "already" it
+# tells, asked only for effect: "have I not already paid", "haven't I already paid?", "didn't I already pay".
+_TOLD_EN = re.compile(
+    r"^(?:(?:have|has|had|did)nt \w+|(?:have|has|had|did) \w+ not|(?:have|has|had|did) not \w+)"
+    r" already\b"
 )
 # What may follow such a question in its sentence: what or when it was for ("har jeg betalt huslejen for december?",
 # "have I paid this month"), never a second clause ("har jeg betalt? jeg har overført i går" tells it).
@@ -895,15 +904,15 @@ _PAID_ASKED_AFTER = re.compile(r"(?: \w+){0,4}")
 
 def asks_whether_paid(text: str) -> bool:
     """A message of one sentence that asks whether the tenant has paid or the money has come ("har jeg betalt?", "er
-    huslejen betalt?", "have I paid?", "did you get my payment"): a question, never a claim ("har jeg jo betalt", "har
-    jeg betalt i går", "har jeg indbetalt")."""
+    huslejen betalt?", "have I paid?", "har jeg betalt i går?"): a question, never a claim ("har jeg jo betalt", "har
+    jeg betalt i går", "har jeg indbetalt", "haven't I already paid?")."""
     parts = [part for part in re.split(r"[.!?;\n\u061f]+", text) if tokens(part)]
     if len(parts) != 1:
         return False
     words = _between_fillers(parts[0])
     plain = " ".join(words).replace("'", "")
-    found = _PAID_QUESTIONS_EN.match(plain)
-    if found is None and _TOLD.search(plain) is None:
+    found = None if _TOLD_EN.match(plain) else _PAID_QUESTIONS_EN.match(plain)
+    if found is None and _TOLD.search(plain) is None and ("?" in text or _TOLD_DAY.search(plain) is None):
         found = _PAID_COME_QUESTIONS_DA.match(plain)
         if found is None and "?" in text:
             found = _PAID_MADE_QUESTIONS_DA.match(plain)

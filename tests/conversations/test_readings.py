@@ -112,7 +112,10 @@ def test_how_much_elsewhere_keeps_its_reading(
      ("da", "har I fået pengene?"), ("da", "har i modtaget min betaling"), ("da", "er pengene kommet"),
      ("da", "er pengene kommet?"),
      ("en", "have I paid?"), ("en", "have i paid"), ("en", "did I pay?"), ("en", "is the rent paid?"),
-     ("en", "is it paid"), ("en", "did you get my payment?"), ("en", "has my payment come through")],
+     ("en", "is it paid"), ("en", "did you get my payment?"), ("en", "has my payment come through"),
+     # A day asked with "?" asks: the tenant is not sure the payment went. So does "not" without "already".
+     ("da", "har jeg betalt i går?"), ("da", "har jeg overført i fredags?"), ("da", "har I fået pengene i går?"),
+     ("en", "haven't I paid?"), ("en", "didn't I pay?"), ("en", "hasn't the rent been paid")],
 )  # fmt: skip
 def test_asking_whether_the_rent_is_paid_is_a_question_never_a_claim(
     channel: Channel, step: str, language: str, text: str
@@ -138,7 +141,11 @@ def test_asking_whether_the_rent_is_paid_is_a_question_never_a_claim(
      ("da", "har jeg jo betalt"), ("da", "har jeg allerede betalt"), ("da", "har jeg betalt allerede"),
      ("da", "har jeg overført i går"), ("da", "har jeg betalt i går"), ("da", "har jeg betalt den 1"),
      ("da", "har jeg indbetalt"), ("da", "blev den betalt"), ("da", "er den betalt i går"),
-     ("da", "har jeg jo betalt?"), ("da", "har jeg betalt i går?"), ("da", "Har jeg betalt"),
+     ("da", "har jeg jo betalt?"), ("da", "har jeg allerede betalt?"), ("da", "Har jeg betalt"),
+     # Asked for effect, with "not" and "already": claimed, never hardship nor a question.
+     ("da", "har jeg ikke allerede betalt?"), ("da", "hej, har vi ikke allerede betalt huslejen"),
+     ("en", "have i not already paid"), ("en", "haven't I already paid?"), ("en", "didn't I already pay"),
+     ("en", "did I not already pay the rent?"),
      # "Did" before the pay word tells of the past: a payment made, never a promise to pay.
      ("en", "i did pay"), ("en", "I did pay already"), ("en", "I did pay yesterday"), ("en", "I did transfer it")],
 )  # fmt: skip
