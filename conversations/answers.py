@@ -689,8 +689,10 @@ def _yes_turned(words: Sequence[str], index: int) -> str:
 
 
 # Words besides the pay words that a negation turns, and what they say then: "I haven't sent the money" sent nothing,
-# yet negates no pay word (in Danish "sent" is "late"); "jeg har ikke Telegram" is a no to Telegram, never a yes.
-_NEGATED_AS = {"sent": "-", "telegram": "nej"}
+# yet negates no pay word (in Danish "sent" is "late"); "jeg har ikke Telegram" is a no to Telegram, never a yes; "ikke
+# sms", "ingen flere sms'er", "not by sms" wish the other way to write, Telegram.
+_SMS_NAMED = ("sms", "smser", "sms'er", "sms'e", "tekstbesked", "tekstbeskeder")
+_NEGATED_AS = {"sent": "-", "telegram": "nej"} | dict.fromkeys(_SMS_NAMED, "telegram")
 # Only not having or using the app, said just before it, turns it down: "kan I ikke bare skrive på telegram" and "can't
 # you just use telegram" ask for it.
 _WITHOUT_APP = frozenset({("har", "ikke"), ("har", "ingen"), ("bruger", "ikke"), ("not", "have"), ("not", "use")})
@@ -705,10 +707,21 @@ def _pay_word(word: str, words: tuple[str, ...]) -> bool:
     return word in _PAY_WORDS or (word == "sendt" and not _MONEY_SENT.isdisjoint(words))
 
 
+# Between a negation and SMS named: "ikke på sms", "ikke flere sms'er", "vil ikke have sms", "no more sms".
+_TO_SMS = frozenset({"paa", "pa", "via", "over", "med", "mere", "flere", "have", "faa", "by", "more", "any"})
+_NOT_SMS = frozenset({"ikke", "ingen", "aldrig", "not", "never"})
+
+
 def _turned(words: tuple[str, ...], index: int) -> bool:
-    """Whether a pay word, or a word of `_NEGATED_AS`, is negated; "telegram" only by `_WITHOUT_APP` just before it."""
+    """Whether a pay word, or a word of `_NEGATED_AS`, is negated; "telegram" only by `_WITHOUT_APP` just before it,
+    SMS only by a negation just before it, `_TO_SMS` aside (never "nej sms": a no, then SMS, typed without a comma)."""
     if words[index] == "telegram":
         return tuple(words[max(0, index - 2) : index]) in _WITHOUT_APP
+    if words[index] in _SMS_NAMED:
+        before = index - 1
+        while before >= 0 and words[before] in _TO_SMS and index - before <= 2:
+            before -= 1
+        return before >= 0 and (words[before] in _NOT_SMS or words[before : before + 2] == ("no", "more"))
     return _negated(words, index)
 
 
@@ -986,11 +999,18 @@ _SMS_PREFERRED = frozenset(
     "foretraekker", "nok", "please", "keep", "stay", "on", "with", "is", "fine", "good", "i", "prefer", "rather",
     "would", "id", "just", "only", "use", "thanks", "by", "via",
 })  # fmt: skip
+# "Text me", "just text me", "skriv til mig på sms": go on writing to me here; with a word that agrees ("ok text me")
+# it is the code asked for by SMS, a yes.
+_WRITE_TO_ME = frozenset({"me", "mig", "skriv", "til", "write", "to"})
+_AGREEING = frozenset({"ok", "okay", "fint", "godt", "gerne"})
 
 
 def _prefers_sms(text: str) -> bool:
-    """Whether SMS is named only as the way to go on writing ("helst sms", "sms please"): the offer's no."""
-    return set(_split_words(_plain(text))) <= _SMS_PREFERRED
+    """Whether SMS is named only as the way to go on writing ("helst sms", "sms please", "text me"): the offer's no."""
+    words = set(_split_words(_plain(text)))
+    if words.isdisjoint(_WRITE_TO_ME):
+        return words <= _SMS_PREFERRED
+    return words <= _SMS_PREFERRED | _WRITE_TO_ME and words.isdisjoint(_AGREEING)
 
 
 # "Tak for hjælpen", "thanks for your help": a help word thanked for is no help asked for.

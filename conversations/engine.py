@@ -54,6 +54,7 @@ from conversations.keywords import (
     asks_something,
     asks_what_adviser_is,
     asks_what_is_owed,
+    asks_what_the_app_costs,
     asks_whether_paid,
     asks_who_sees,
     is_greeting,
@@ -1014,10 +1015,9 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             if is_greeting(text):
                 return _greeted(flow, state, now, moved)
             step = flow.step(state.step)
-            if asks_about_cost(text) or (asks_how_much_it_is(text) and _asks_adviser_consent(step)):
-                # "Koster det noget?"; and "hvor meget er det?" asked whether an adviser may see the answers, where "it"
-                # is the adviser's help, never the rent.
-                return state, [_cost_told(step, state)]
+            cost = _cost_asked(step, state, text)
+            if cost is not None:
+                return state, [cost]
             if asks_what_is_owed(text):
                 # "Hvad skylder jeg?": no amount is written here (never by SMS, and no live figure is held); where to
                 # get it, and the question waits, no try used.
@@ -1033,6 +1033,19 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, earlier, now)
 
 
+def _cost_asked(step: Step, state: State, text: str) -> MessageRequested | None:
+    """What a question about what something costs is told, no try used; None for a text that asks none."""
+    if _offers_telegram(step) and (asks_what_the_app_costs(text) or asks_how_much_it_is(text)):
+        # "Hvor meget koster det?" asked whether to move to Telegram: "it" is the app, free; never the adviser's help,
+        # nor what is owed. The offer's answers come with it.
+        return MessageRequested("telegram_offer.free", _values(state))
+    if asks_about_cost(text) or (asks_how_much_it_is(text) and _asks_adviser_consent(step)):
+        # "Koster det noget?"; and "hvor meget er det?" asked whether an adviser may see the answers, where "it" is the
+        # adviser's help, never the rent.
+        return _cost_told(step, state)
+    return None
+
+
 def _cost_told(step: Step, state: State) -> MessageRequested:
     """ "Koster det noget?", "is it free": talking to an adviser is free. Asked whether an adviser may see the answers,
     it is who the adviser is (free and confidential) and the question again, its yes given to its own words; anywhere
@@ -1040,6 +1053,11 @@ def _cost_told(step: Step, state: State) -> MessageRequested:
     if _asks_adviser_consent(step):
         return MessageRequested("consent.about_adviser", _values(state))
     return MessageRequested(_COST_ASKED, {**_values(state), "adviser_word": int(_hears_adviser(step, state))})
+
+
+def _offers_telegram(step: Step) -> bool:
+    """Whether the open question offers to move the conversation to Telegram (a yes to it names the app)."""
+    return isinstance(step, Ask) and any("telegram" in option.tags for option in step.options)
 
 
 def _asks_adviser_consent(step: Step) -> bool:

@@ -23,6 +23,7 @@ __all__ = [
     "asks_something",
     "asks_what_adviser_is",
     "asks_what_is_owed",
+    "asks_what_the_app_costs",
     "asks_whether_paid",
     "carrier_stop",
     "classify",
@@ -812,24 +813,52 @@ _WHAT_COSTS = (
 )
 _WHAT_COSTS_EN = r"(?:it|this|that|the (?:help|advice|adviser|advisor|service|call))"
 _TO_DO = r"(?: (?:at|to) \w+(?: \w+){0,3})?"  # "… at tale med en rådgiver", "… to call"
-_COST_QUESTIONS = re.compile(
-    "|".join((
-        rf"(?:(?:hvad|hvor meget) )?koster {_WHAT_COSTS}(?: mig)?(?: noget| penge| ekstra)?{_TO_DO}",
-        rf"er {_WHAT_COSTS}(?: ikke)?(?: helt| ogsaa)? gratis{_TO_DO}",
-        r"skal jeg betale for (?:det|hjaelpen|raadgivningen|radgivningen|raadgiveren|radgiveren|at \w+(?: \w+){0,3})",
-        rf"(?:is|will) {_WHAT_COSTS_EN}(?: be)?(?: really| completely| totally)? free(?: of charge)?{_TO_DO}",
-        rf"(?:does|will|would) {_WHAT_COSTS_EN} cost(?: me)?(?: anything| something| money| extra)?{_TO_DO}",
-        rf"(?:how much|what) (?:does|will|would) {_WHAT_COSTS_EN} cost(?: me)?",
-        rf"do i (?:have|need) to pay for (?:{_WHAT_COSTS_EN}|help|advice)",
-        r"is there (?:a|any) (?:charge|fee|cost)",
-    ))
-)  # fmt: skip
+
+
+def _cost_questions(what: str, what_en: str, paid_for: str) -> re.Pattern[str]:
+    """Whether `what` costs anything, asked in Danish and English ("koster det noget", "is it free"); `paid_for`: what
+    "skal jeg betale for" asks about ("den" there may be the rent)."""
+    return re.compile(
+        "|".join((
+            rf"(?:(?:hvad|hvor meget) )?koster {what}(?: mig)?(?: noget| penge| ekstra)?{_TO_DO}",
+            rf"er {what}(?: ikke)?(?: helt| ogsaa)? gratis{_TO_DO}",
+            rf"skal jeg betale for {paid_for}",
+            rf"(?:is|will) {what_en}(?: be)?(?: really| completely| totally)? free(?: of charge)?{_TO_DO}",
+            rf"(?:does|will|would) {what_en} cost(?: me)?(?: anything| something| money| extra)?{_TO_DO}",
+            rf"(?:how much|what) (?:does|will|would) {what_en} cost(?: me)?",
+            rf"do i (?:have|need) to pay for (?:{what_en}|help|advice)",
+            r"is there (?:a|any) (?:charge|fee|cost)",
+        ))
+    )  # fmt: skip
+
+
+_COST_QUESTIONS = _cost_questions(
+    _WHAT_COSTS,
+    _WHAT_COSTS_EN,
+    r"(?:det|hjaelpen|raadgivningen|radgivningen|raadgiveren|radgiveren|at \w+(?: \w+){0,3})",
+)
+# "Koster Telegram noget?", "er appen gratis", "is telegram free" and, where Telegram is offered, "koster det noget?":
+# what the app costs. Not when help or an adviser is named ("koster det at tale med en rådgiver?").
+_APP = r"(?:telegram|appen|det|det her|den|dette|det at \w+(?: \w+)?)"
+_APP_EN = r"(?:telegram|it|this|that|the app|that app|this app)"
+_APP_COST_QUESTIONS = _cost_questions(_APP, _APP_EN, r"(?:telegram|appen|det|at \w+(?: \w+){0,3})")
+_HELP_NAMED = _ADVISER | frozenset({
+    "hjaelp", "hjaelpen", "raadgivning", "raadgivningen", "radgivning", "radgivningen", "help", "advice", "service",
+    "call", "ringe", "ring", "tale", "snakke", "talk", "speak",
+})  # fmt: skip
 
 
 def asks_about_cost(text: str) -> bool:
     """A message that only asks whether the help costs anything ("koster det noget", "er det gratis?", "is it free",
     "does it cost anything"), with or without its question mark, greetings and fillers aside."""
     return _COST_QUESTIONS.fullmatch(_question_words(text)) is not None
+
+
+def asks_what_the_app_costs(text: str) -> bool:
+    """A message that only asks whether Telegram costs anything, asked where it is offered ("koster telegram noget",
+    "er det gratis?", "is it free", "how much does it cost"), greetings and fillers aside; not the adviser's help."""
+    asked = _question_words(text)
+    return _APP_COST_QUESTIONS.fullmatch(asked) is not None and _HELP_NAMED.isdisjoint(asked.split())
 
 
 # "Hvor meget er det?", "how much is it?": how much "it" is, which the open question says. Asked whether an adviser may

@@ -30,7 +30,10 @@ PATHS: dict[str, tuple[Input, ...]] = {
     "how_much": (ButtonPressed("part", "telegram"),),
     "reason": (ButtonPressed("part", "telegram"), TextReceived("2000", "telegram")),
     "consent": (ButtonPressed("adviser", "sms"),),
+    "offer": (),
 }
+# Steps of another flow than payment_check: the flow whose opening question they are.
+FLOW_OF = {"offer": "telegram_offer"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def load(name: str) -> list[Entry]:
 
 
 def _at(step: str, language: str, channel: Channel) -> State:
-    state, _events = start("payment_check", Context("", language, channel, "missed"), NOW)
+    state, _events = start(FLOW_OF.get(step, "payment_check"), Context("", language, channel, "missed"), NOW)
     for given in PATHS[step]:
         given = ButtonPressed(given.choice, channel) if isinstance(given, ButtonPressed) else given
         if isinstance(given, TextReceived):

@@ -270,7 +270,9 @@ def _offer(language: str) -> State:
     [("da", "helst sms"), ("da", "sms tak"), ("da", "Hellere SMS"), ("da", "bare sms"), ("da", "sms er fint"),
      ("da", "jeg vil helst have sms"), ("da", "gerne sms"), ("da", "sms"), ("en", "sms please"), ("en", "SMS"),
      ("en", "keep sms"), ("en", "text is fine"), ("en", "stay on sms"), ("en", "just text"), ("da", "kun sms"),
-     ("da", "bliv på sms"), ("en", "i prefer sms")],
+     ("da", "bliv på sms"), ("en", "i prefer sms"),
+     # Go on writing to me here: "text me" alone (not "text me the code", not "yes text me").
+     ("en", "text me"), ("en", "just text me"), ("en", "text me please"), ("da", "skriv til mig på sms")],
 )  # fmt: skip
 def test_sms_named_at_the_telegram_offer_is_no_thanks(language: str, text: str) -> None:
     """ "Helst sms" to "Vil du hellere skrive med os på Telegram?" was not understood (and is no keyword: the word
@@ -278,6 +280,59 @@ def test_sms_named_at_the_telegram_offer_is_no_thanks(language: str, text: str) 
     state, events = resume(_offer(language), TextReceived(text, "sms"), NOW)
     assert _answers(events) == ["no"] and state.end_reason == "declined"
     assert not any(isinstance(e, TelegramLinkRequested) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "ikke sms"), ("da", "ikke på sms"), ("da", "ikke via sms"), ("da", "ingen sms"),
+     ("da", "ingen flere sms'er"), ("da", "ikke mere sms tak"), ("en", "not by sms"), ("en", "not sms")],
+)  # fmt: skip
+def test_sms_turned_down_at_the_telegram_offer_is_its_yes(language: str, text: str) -> None:
+    """ "Ikke sms" to "Vil du hellere skrive med os på Telegram?" was not understood: SMS turned down is the other way
+    to write wished, Telegram, and the code is sent."""
+    state, events = resume(_offer(language), TextReceived(text, "sms"), NOW)
+    assert _answers(events) == ["yes"] and state.end_reason == "link_requested"
+    assert any(isinstance(e, TelegramLinkRequested) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("text", "reading", "template"),
+    [("nej ikke sms", ["no"], "telegram_offer.declined"), ("hvorfor ikke sms?", [], "common.question_asked"),
+     ("nej sms", ["no"], "telegram_offer.declined")],
+)  # fmt: skip
+def test_sms_after_a_no_or_asked_about_at_the_telegram_offer_sends_no_code(
+    text: str, reading: list[str], template: str
+) -> None:
+    """A no before SMS is the no it says; a question about SMS asks. No code is sent for either."""
+    _state, events = resume(_offer("da"), TextReceived(text, "sms"), NOW)
+    assert _answers(events) == reading and _templates(events)[0] == template
+    assert not any(isinstance(e, TelegramLinkRequested) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "hvor meget koster det"), ("da", "koster det noget?"), ("da", "er det gratis?"),
+     ("da", "hvad koster telegram"), ("da", "er telegram gratis"), ("da", "koster appen noget?"),
+     ("da", "hvor meget er det?"),
+     ("en", "how much does it cost?"), ("en", "is it free"), ("en", "does telegram cost money"),
+     ("en", "is telegram free?"), ("en", "how much is it")],
+)  # fmt: skip
+def test_what_telegram_costs_asked_at_the_offer_is_that_it_is_free(language: str, text: str) -> None:
+    """ "Hvor meget koster det?" asked whether to move to Telegram was told the adviser's help is free, and "er telegram
+    gratis" sent a code as a yes: "it" is the app. It is free, the offer's answers come with it, and the offer waits, no
+    try used."""
+    offer = _offer(language)
+    state, events = resume(offer, TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["telegram_offer.free"] and state == offer
+    assert not any(isinstance(e, AnswerRecorded | TelegramLinkRequested) for e in events)
+    rendered = _rendered(events, language, "sms")
+    assert ("gratis" if language == "da" else "free") in rendered and ("JA" if language == "da" else "YES") in rendered
+    assert "+45" not in rendered and not forbidden_words_in(rendered) and not amount_like(rendered)
+
+
+def test_the_adviser_s_cost_asked_at_the_telegram_offer_is_the_adviser_s() -> None:
+    _state, events = resume(_offer("da"), TextReceived("koster det noget at tale med en rådgiver?", "sms"), NOW)
+    assert _templates(events) == ["common.cost_asked"]
 
 
 @pytest.mark.parametrize(
