@@ -725,6 +725,26 @@ def _turned(words: tuple[str, ...], index: int) -> bool:
     return _negated(words, index)
 
 
+def _said_otherwise(words: tuple[str, ...], index: int) -> str | None:
+    """What the word at `index` says beside the words around it, when that is not what it says alone; None when it
+    says what it says."""
+    word = words[index]
+    after = words[index + 1] if index + 1 < len(words) else ""
+    if word in _CALL_WORDS and after in _NEGATIONS:
+        return "-"  # "ring ikke til mig": the call turned down, the negation after it
+    if word == "please" and after == "do" and words[index + 2 : index + 3] == ("not",):
+        return "-"  # "please don't …" is no "please do"
+    if word in _NO_FUSS_NO and after in _FUSS:
+        return "-"
+    if word in _YES_OR_WELL and (after in _NEGATIONS or (index and words[index - 1] in _NEGATIONS)):
+        return _yes_turned(words, index)
+    if word == "jo" and index:
+        # "Jo" answers yes only first: inside a sentence it is "as you know" ("jeg har jo ingen penge", "det ved jeg jo
+        # ikke"), no yes to a consent or to a code.
+        return "-"
+    return None
+
+
 def _clause(words: tuple[str, ...]) -> _Clause:
     blanked = list(words)
     negated = False
@@ -743,7 +763,6 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     # "Yes, no problem" says no "no"; "det er ikke ok", "of course not" say no, not yes.
     turned = elsewhere = False
     for index, word in enumerate(words):
-        after = words[index + 1] if index + 1 < len(words) else ""
         if (
             word in _ASKING_WORDS
             and any(w in _NOT_WANTED for w in words[max(0, index - 4) : index])
@@ -755,14 +774,8 @@ def _clause(words: tuple[str, ...]) -> _Clause:
         elif (word in _CALLS_AND_TALKS or word in _HELPING) and _with_someone_else(words, index):
             blanked[index], turned = "-", True  # "jeg ringer til banken", "hjælp af min bror": nothing asked of us
             elsewhere = elsewhere or word in _CALLS_AND_TALKS
-        elif word in _CALL_WORDS and after in _NEGATIONS:
-            blanked[index], turned = "-", True  # "ring ikke til mig": the call turned down, the negation after it
-        elif word == "please" and after == "do" and words[index + 2 : index + 3] == ("not",):
-            blanked[index], turned = "-", True  # "please don't …" is no "please do"
-        elif word in _NO_FUSS_NO and after in _FUSS:
-            blanked[index], turned = "-", True
-        elif word in _YES_OR_WELL and (after in _NEGATIONS or (index and words[index - 1] in _NEGATIONS)):
-            blanked[index], turned = _yes_turned(words, index), True
+        elif (said := _said_otherwise(words, index)) is not None:
+            blanked[index], turned = said, True
     changed = negated or bool(kept_on) or bool(salary) or turned or not _NEGATED_AS.keys().isdisjoint(words)
     plain = tuple(blanked) if changed else words
     pay = not _PAY_WORDS.isdisjoint(plain)

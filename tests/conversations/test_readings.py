@@ -13,6 +13,7 @@ from conversations.model import (
     AnswerRecorded,
     ButtonPressed,
     Channel,
+    ConsentGiven,
     Context,
     Event,
     FlowSettings,
@@ -333,6 +334,30 @@ def test_what_telegram_costs_asked_at_the_offer_is_that_it_is_free(language: str
 def test_the_adviser_s_cost_asked_at_the_telegram_offer_is_the_adviser_s() -> None:
     _state, events = resume(_offer("da"), TextReceived("koster det noget at tale med en rådgiver?", "sms"), NOW)
     assert _templates(events) == ["common.cost_asked"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    "text", ["jeg har jo ingen penge", "det ved jeg jo ikke", "I har jo mine oplysninger", "det har jeg jo sagt"]
+)
+def test_jo_inside_a_sentence_gives_no_consent(channel: Channel, text: str) -> None:
+    """ "Jeg har jo ingen penge" asked whether an adviser may see the answers gave the consent: "jo" was read as the yes
+    it is only first ("jo tak"). Inside a sentence it is "as you know", and no consent is given."""
+    state, events = resume(_at("consent", "da", channel), TextReceived(text, channel), NOW)
+    assert not any(isinstance(e, ConsentGiven) for e in events) and not state.ended
+
+
+@pytest.mark.parametrize("text", ["jo", "jo tak", "jo, det må I gerne"])
+def test_jo_first_is_a_yes(text: str) -> None:
+    _state, events = resume(_at("consent", "da", "sms"), TextReceived(text, "sms"), NOW)
+    assert any(isinstance(e, ConsentGiven) for e in events)
+    state, events = resume(_offer("da"), TextReceived(text, "sms"), NOW)
+    assert _answers(events) == ["yes"] and state.end_reason == "link_requested"
+
+
+def test_jo_inside_a_sentence_at_the_telegram_offer_sends_no_code() -> None:
+    state, events = resume(_offer("da"), TextReceived("jeg har jo betalt", "sms"), NOW)
+    assert not any(isinstance(e, TelegramLinkRequested) for e in events) and not state.ended
 
 
 @pytest.mark.parametrize(
