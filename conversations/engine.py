@@ -83,6 +83,7 @@ __all__ = [
     "accepts_help_word",
     "answer_keys",
     "answers_while_held",
+    "bare_yes",
     "consent_answer",
     "current_question",
     "ended",
@@ -98,6 +99,8 @@ Result = tuple[State, list[Event]]
 UNRECOGNISED = "unrecognised"
 # Why a consent question ended on a sign ("👍", "🙏") sent again instead of a yes in words: no consent, no misreading.
 NOT_IN_WORDS = "not_in_words"
+# Why a conversation started by a bare "ja" with nothing left unanswered ended: it said the last answer was read.
+NOTED = "noted"
 # A question of the tenant's own that the open question cannot read: where a person answers it.
 _QUESTION_ASKED = "common.question_asked"
 # Questions of the tenant's own with answers of their own: how much is owed (never the amount), and what help costs.
@@ -226,7 +229,7 @@ def start(flow: str, context: Context, now: datetime, data: Mapping[str, str | i
     return _enter(definition, state, definition.start, now, [])
 
 
-def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Result:
+def start_with_text(flow: str, context: Context, now: datetime, text: str, last: State | None = None) -> Result:
     """Start `flow` for a tenant who wrote first: their own words answer its opening question when they can.
 
     "Jeg kan ikke betale" or "jeg har betalt" is heard at once, and so is a number of the opening question's
@@ -250,12 +253,36 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str) -> Re
         return state, opening
     step = FLOWS[flow].step(answered.step)
     if isinstance(step, Ask) and _asks_consent(step) and says_only(words, context.language, ("yes",)):
-        # A "ja" with nothing open is most often a yes to a consent question that expired unanswered (the only
-        # question that asks for JA). It is no consent to it: a consent is given to wording the tenant has just read,
-        # and a question that ended no longer asks; days later a bare yes may answer anything. The question is asked
-        # again, and the tenant hears why rather than meeting it as if their yes was lost.
-        return answered, [first, MessageRequested("consent.asked_again", _values(answered)), *events[1:]]
+        unanswered = _left_unanswered(last)
+        if unanswered is None:
+            # A "ja" after a conversation that ended answered ("Tak, vi har skrevet fredag ned") says it was read, as
+            # "ok" does: no question follows that the tenant never asked for.
+            return _end(state, NOTED), [MessageRequested("common.noted"), ConversationEnded(NOTED)]
+        if _asks_consent(unanswered):
+            # A yes to a consent question that expired unanswered (the only question that asks for JA) is no consent
+            # to it: a consent is given to wording the tenant has just read, and a question that ended no longer
+            # asks; days later a bare yes may answer anything. The question is asked again, and the tenant hears why
+            # rather than meeting it as if their yes was lost.
+            return answered, [first, MessageRequested("consent.asked_again", _values(answered)), *events[1:]]
     return answered, events
+
+
+def bare_yes(text: str, language: str) -> bool:
+    """Whether `text` says only yes ("ja", "JA tak", "yes"): with nothing open, what it answers depends on the tenant's
+    last conversation (`start_with_text`'s `last`), which the host reads only then."""
+    return says_only(text.strip(), language, ("yes",))
+
+
+def _left_unanswered(last: State | None) -> Ask | None:
+    """The question the tenant's last conversation ended on unanswered (it expired, or a newer reminder or a person
+    ended it while it waited): None when there was none, or it ended on an answer of theirs."""
+    if last is None or last.end_reason not in (None, "no_response"):
+        return None
+    flow = FLOWS.get(last.flow)
+    if flow is None or last.step not in flow.steps:
+        return None
+    step = flow.step(last.step)
+    return step if isinstance(step, Ask) else None
 
 
 def said_again(flow: str, state: State | None, text: str, now: datetime) -> bool:
@@ -266,7 +293,7 @@ def said_again(flow: str, state: State | None, text: str, now: datetime) -> bool
     if state is None or not state.ended or state.flow != flow:
         return False
     context = Context(state.first_name, state.language, state.channel, state.trigger, state.settings, state.deadline)
-    again, _events = start_with_text(flow, context, now, text)
+    again, _events = start_with_text(flow, context, now, text, state)
     return again.ended and again.end_reason == state.end_reason and _taken(again) == _taken(state)
 
 

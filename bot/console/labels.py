@@ -231,6 +231,8 @@ CONVERSATION_END_LABELS = {
     "handed_off": N_("handed to an adviser"),
     "declined": N_("the tenant said no"),
     "help_given": N_("help was offered"),
+    # A bare "ja" after a conversation that ended answered: it said the answer was read, as "ok" does.
+    "noted": N_("the tenant said they read the answer"),
     "info_given": N_("information given"),
     "link_requested": N_("a code for Telegram was sent"),
     "consent_withdrawn": N_("the tenant took back a yes"),

@@ -197,7 +197,12 @@ def _repeated(conn: Connection, turn: Turn, words: TextReceived) -> State | None
     answer = conn.execute(_LAST_ANSWER, {"tenant_id": turn.tenant_id}).scalar()
     if answer is None or answer < first:
         return None
-    last = select(conversations.c.state).where(conversations.c.tenant_id == turn.tenant_id)
+    return _last_conversation(conn, turn.tenant_id)
+
+
+def _last_conversation(conn: Connection, tenant_id: int) -> State | None:
+    """The state of the tenant's newest conversation, open or ended; None when they have had none."""
+    last = select(conversations.c.state).where(conversations.c.tenant_id == tenant_id)
     found = conn.execute(last.order_by(conversations.c.id.desc()).limit(1)).scalar()
     return None if found is None else State.load(found)
 
@@ -697,8 +702,12 @@ class InboundHandler:
             repeated = _repeated(scene.conn, turn, user_input)
             if engine.said_again("payment_check", repeated, user_input.text, turn.now):
                 return
-            # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again.
-            state, events = engine.start_with_text("payment_check", context, turn.now, user_input.text)
+            # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again. A bare
+            # "ja" answers what their last conversation left unanswered, if anything (`engine.start_with_text`).
+            last = (
+                _last_conversation(scene.conn, turn.tenant_id) if engine.bare_yes(user_input.text, language) else None
+            )
+            state, events = engine.start_with_text("payment_check", context, turn.now, user_input.text, last)
         elif pressed is not None:
             # A button of an earlier reminder's opening question means what it always meant.
             state, events = engine.start_with_button(

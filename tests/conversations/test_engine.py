@@ -2043,7 +2043,10 @@ def test_a_late_yes_with_nothing_open_hears_why_the_consent_question_comes_again
 ) -> None:
     """A "ja" after the consent question expired unanswered is no consent (given to wording just read, to a question
     still asked); the question comes again, and a line before it says why, never as if the yes was lost."""
-    state, events = start_with_text("payment_check", Context("", language, channel, None, SETTINGS), NOW, text)
+    expired = replace(_asked(channel, language, ("3",)), ended=True, end_reason="no_response")
+    assert expired.step == "consent"
+    context = Context("", language, channel, None, SETTINGS)
+    state, events = start_with_text("payment_check", context, NOW, text, expired)
     assert _templates(events) == ["consent.asked_again", "consent.ask"]
     assert not any(isinstance(e, ConsentGiven) for e in events)
     assert state.step == "consent" and not state.ended
@@ -2056,3 +2059,23 @@ def test_a_wish_for_a_person_with_nothing_open_gets_the_consent_question_alone(t
     _state, events = start_with_text("payment_check", Context("", "da", "sms", None, SETTINGS), NOW, text)
     assert _templates(events)[-1] == "consent.ask"
     assert "consent.asked_again" not in _templates(events)
+
+
+@pytest.mark.parametrize("last_step", [None, "question"])
+def test_a_bare_yes_asks_for_consent_without_saying_it_asks_again_unless_a_consent_question_expired(
+    last_step: str | None,
+) -> None:
+    """A "ja" after a reminder's question that ended unanswered is a yes to it: the consent question comes, with no
+    "we ask again" for a question never asked. After a conversation that ended on the tenant's answer, or with none
+    before, it says the last words were read ("ok")."""
+    context = Context("", "da", "sms", None, SETTINGS)
+    last = None if last_step is None else _asked("sms", "da")
+    state, events = start_with_text("payment_check", context, NOW, "ja", last)
+    if last is None:
+        assert _templates(events) == ["common.noted"] and state.ended and state.end_reason == "noted"
+    else:
+        assert _templates(events) == ["consent.ask"] and state.step == "consent"
+    promised = _asked("sms", "da", ("2", "fredag"))
+    assert promised.ended
+    _state, events = start_with_text("payment_check", context, NOW, "ja", promised)
+    assert _templates(events) == ["common.noted"]

@@ -235,7 +235,8 @@ def _to_conversation(tenant: _Tenant, given: Input, now: datetime) -> list[Outpu
             repeated = tenant.conversation if tenant.said == given.text.strip().casefold() else None
             if said_again("payment_check", repeated, given.text, now):
                 return [Note("the same words again: nothing said")]
-            tenant.conversation, events = start_with_text("payment_check", context, now, given.text)
+            last = tenant.conversation
+            tenant.conversation, events = start_with_text("payment_check", context, now, given.text, last)
         else:
             tenant.conversation, events = start("payment_check", context, now)
         return [Note("started payment_check"), *tenant.apply(events, now)]

@@ -931,3 +931,21 @@ async def test_a_tenant_who_opted_out_with_afmeld_still_hears_a_wrong_number_rep
     [reply] = await _say(runtime, "FORKERT NUMMER", "SM2")
     assert reply == "Tak, og undskyld. Vi skriver ikke til dette nummer igen."
     assert await _one(runtime, select(tenants.c.status)) == "wrong_number"
+
+
+async def test_a_bare_yes_after_a_conversation_that_ended_answered_is_noted_not_the_consent_question(
+    runtime: Runtime,
+) -> None:
+    """ "hej", "2", "fredag" (a day promised and thanked for), then "ja": it says the answer was read, as "ok" does.
+    No consent question follows that was never asked, and no "we ask the question again"."""
+    await add_tenant(runtime.db)
+    await _say(runtime, "hej", "SM1")
+    await _say(runtime, "2", "SM2")
+    [promised] = await _say(runtime, "fredag", "SM3")
+    assert "Vi har skrevet ned, at du betaler" in promised
+    [reply] = await _say(runtime, "ja", "SM4")
+    assert reply == "Godt. Skriv endelig her igen, hvis du får brug for hjælp."
+    async with runtime.db.read() as conn:
+        rows = (await conn.execute(select(conversations.c.active, conversations.c.state))).all()
+    assert [row.active for row in rows].count(True) == 0
+    assert rows[-1].state["end_reason"] == "noted"
