@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,10 +36,8 @@ def sms_warnings(
     words = forbidden_words_in(text, forbidden_words)
     if words:
         reasons.append(_("it contains words about debt or eviction: %(words)s") % {"words": ", ".join(words)})
-    # Read from the earliest of them: a termination day gone by, named as "den 3. december" or "3/12", is that day,
-    # not next year's.
-    since = min((today, *legal_dates)) if legal_dates and today else None
-    named = [d for d in dates_named(text, since) if d in legal_dates] if since else []
+    as_days = _ORDINAL_POINT.sub(r"den \1.", text)
+    named = sorted(d for d in legal_dates if _names(as_days, d, today))
     if named:
         days = ", ".join(local_day(d) for d in named)
         reasons.append(
@@ -46,6 +45,24 @@ def sms_warnings(
             % {"days": days}
         )
     return reasons
+
+
+# How far before a legal date a text is read from to find it: a day of the month alone ("den 21.", "d. 21", "mandag
+# den 21.") names the 21st of whichever month the reader has in mind, so it is read in the weeks before each date.
+# Both readings are well within a month, so a day of the month names the date from both, as a whole date ("21/12",
+# "den 3. december" three days after a termination that day) does; a weekday, "i morgen" or "om en uge" counts
+# from where it is read, so it names a different day from each and is no match here (as on `today` it is read).
+_READ_BEFORE = (timedelta(days=20), timedelta(days=10))
+# A number with a point after it is an ordinal as Danish writes it: "mandag 21.", "vi ses 21. kl 10" name a day of the
+# month, though a longer text's reading leaves a number without "den" or "d." alone. Here it counts as "den 21." would.
+_ORDINAL_POINT = re.compile(r"(?<![\w.,/-])(\d{1,2})\.(?![\w.,/-])")
+
+
+def _names(text: str, day: date, today: date | None) -> bool:
+    """Whether `text` may name `day`: read as on `today`, or as in the weeks before it, whatever its month."""
+    if today is not None and day in dates_named(text, today):
+        return True
+    return all(day in dates_named(text, day - before) for before in _READ_BEFORE)
 
 
 def place_fits_sms(place: str, forbidden_words: Sequence[str]) -> bool:

@@ -1,0 +1,122 @@
+"""A day of the month alone ("den 21.", "d. 21", "mandag 21.") names a date of the rent case as surely as "21/12" does:
+it never goes by SMS, in a reply or in a volunteer's task, whichever month the tenant reads it in."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.console.messaging import sms_warnings
+from bot.i18n import local_day
+from bot.runtime import Runtime
+from bot.store.schema import outbox
+from scheduler.calendar import demand_deadline
+from tests.support.console import (
+    add_case,
+    add_person,
+    add_tenant,
+    case_row,
+    login,
+    post_form,
+    today,
+    volunteers_may_see,
+)
+from tests.support.drive import drain, sandbox
+
+_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+# Robin's case in the demo: the påkrav ran out on 28 September, the court sits on Monday 21 December.
+_DEMAND_DEADLINE = date(2026, 9, 28)
+_COURT = date(2026, 12, 21)
+_TODAY = date(2026, 12, 7)
+
+
+def _names_a_date(text: str, today: date = _TODAY) -> bool:
+    return any(
+        "date of the tenant" in reason
+        for reason in sms_warnings(text, (), legal_dates=(_DEMAND_DEADLINE, _COURT), today=today)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ring før mandag den 21.",
+        "Ring før den 21.",
+        "Ring før d. 21",
+        "Ring mandag 21.",
+        "Vi ses 21. kl 10",
+        "Ring før den 28.",  # the påkrav's day, whatever month it is read in
+        "Ring før 21/12",
+        "Ring før 21. december",
+    ],
+)
+def test_a_day_of_the_month_of_a_legal_date_is_refused(text: str) -> None:
+    assert _names_a_date(text), text
+
+
+@pytest.mark.parametrize(
+    "text", ["Ring før den 22.", "Ring før 21/10", "Ring mandag", "Ring i morgen", "Ring om en uge"]
+)
+def test_other_days_and_days_counted_from_today_may_go(text: str) -> None:
+    """A day no date of the case falls on, a whole date of another month, a weekday and a day counted from today
+    (none of them the court's Monday as read today) name no date of the case."""
+    assert not _names_a_date(text), text
+
+
+def test_a_day_counted_from_today_that_is_a_legal_date_is_refused() -> None:
+    """A week before the court sits, "mandag" and "om en uge" are its day."""
+    week_before = _COURT - timedelta(days=7)
+    assert _names_a_date("Ring mandag", week_before) and _names_a_date("Ring om en uge", week_before)
+
+
+async def _taken_case(rt: Runtime, client: httpx.AsyncClient, court: date) -> tuple[int, str]:
+    """A case taken by a signed-in adviser, of a tenant whose påkrav ran out months before the court sits."""
+    tenant = await add_tenant(
+        rt, "R-1", phone="+4520000001", balance_ore=900000, demand_sent_on=court - timedelta(days=90), court_date=court
+    )
+    case_id = await add_case(rt, tenant)
+    await volunteers_may_see(rt, case_id)
+    await add_person(rt, "adviser@example.org", "adviser")
+    assert (await login(client, "adviser@example.org")).status_code == 303
+    page = f"/console/cases/{case_id}"
+    await post_form(client, page, f"{page}/take", {})
+    return case_id, page
+
+
+async def test_a_reply_naming_the_court_day_alone_is_not_sent(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    court = today(runtime) + timedelta(days=14)
+    deadline = demand_deadline(court - timedelta(days=90))
+    _case_id, page = await _taken_case(runtime, client, court)
+    weekday = _WEEKDAYS[court.weekday()]
+    texts = (f"Ring før {weekday} den {court.day}.", f"Ring før den {court.day}.", f"Ring før d. {court.day}")
+    for n, text in enumerate(texts):
+        refused = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": f"nonce-day-{n}"})
+        shown = html.unescape(refused.text)
+        assert refused.status_code == 422 and "a date of the tenant's rent case" in shown, text
+        assert local_day(court) in shown, text
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(outbox.c.id).where(outbox.c.template == "case.reply"))).first() is None
+    # A day that is no date of the case goes.
+    other = next(d for d in range(1, 29) if d not in (court.day, deadline.day))
+    sent = await post_form(client, page, f"{page}/reply", {"text": f"Ring før den {other}.", "nonce": "nonce-other"})
+    assert sent.status_code == 303
+    await drain(runtime.sender)
+    assert [m.text for m in sandbox(runtime)["sms"].to("+4520000001")][-1:] == [f"Ring før den {other}."]
+
+
+async def test_a_volunteer_task_naming_the_court_day_alone_is_refused(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    court = today(runtime) + timedelta(days=14)
+    case_id, page = await _taken_case(runtime, client, court)
+    volunteer = await add_person(runtime, "volunteer@example.org", "volunteer")
+    due = (today(runtime) + timedelta(days=1)).isoformat()
+    task = {"volunteer_id": str(volunteer), "task": f"Følg op før den {court.day}.", "due": due}
+    refused = await post_form(client, page, f"{page}/task", task)
+    assert refused.status_code == 422 and "a date of the tenant&#39;s rent case" in refused.text
+    assert (await case_row(runtime, case_id)).volunteer_task is None
