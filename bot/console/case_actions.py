@@ -185,7 +185,7 @@ def _not_sent(request: Request, case: Any, text: str, refused: CaseError) -> Res
     return render(request, "reply_refused.html", 409, case=case, text=text, refused=sentence(shown(refused)))
 
 
-@guard("admin", "adviser")
+@guard("admin", "adviser", typed="text")
 async def _reply(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     form = await request.form()
@@ -247,7 +247,7 @@ async def _reply(request: Request, me: StaffSession) -> Response:
     return _back(case.id, "thread")
 
 
-@guard("admin", "adviser", send_back=send_back_to("add-note", "text"))
+@guard("admin", "adviser", send_back=send_back_to("add-note", "text"), typed="text")
 async def _note(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
     form = await request.form()
@@ -402,7 +402,7 @@ def _due(form: FormData, today_: date) -> date:
     return due
 
 
-@guard("admin", "adviser", send_back=send_back_to("give-task", "volunteer_id", "task", "due"))
+@guard("admin", "adviser", send_back=send_back_to("give-task", "volunteer_id", "task", "due"), typed="task")
 async def _task(request: Request, me: StaffSession) -> Response:
     case, _ = await case_in_path(request)
     form = await request.form()
@@ -445,7 +445,7 @@ async def _task(request: Request, me: StaffSession) -> Response:
     return _back(case.id)
 
 
-@guard("admin", "adviser", send_back=send_back_to("close-case", "outcome", "note"))
+@guard("admin", "adviser", send_back=send_back_to("close-case", "outcome", "note"), typed="note")
 async def _close(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     form = await request.form()

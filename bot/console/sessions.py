@@ -161,10 +161,30 @@ def _refuse(request: Request, status: int, message: str, as_json: bool) -> Respo
     return render(request, "message.html", status_code=status, title=_("Not allowed"), message=_(message))
 
 
-def _signed_out(request: Request) -> Response:
-    """A form posted without a session (signed out meanwhile, or the session ended): the way on is signing in,
-    which then leads back to the form's page."""
+# The most of a form's typed text a signed-out page shows back: the longest field a console form takes (a note).
+_TYPED_SHOWN = 4000
+
+
+async def _signed_out(request: Request, typed: str | None) -> Response:
+    """A form posted without a session (signed out meanwhile, in another tab, the session's hours over, a password
+    reset): the way on is signing in, which then leads back to the form's page. A form that carries typed text (its
+    field `typed`: a reply, a note) shows it back as typed, to copy, for nothing of the form is done: without a
+    session there is no CSRF token to trust it by, so the text is only shown (escaped), never sent or saved."""
     sign_in = "/console/login?" + urlencode({"next": form_page(request)})
+    text = ""
+    if typed is not None and request.method == "POST":
+        value = (await read_form(request)).get(typed)
+        text = value[:_TYPED_SHOWN] if isinstance(value, str) else ""
+    if text.strip():
+        return render(
+            request,
+            "message.html",
+            status_code=403,
+            title=_("Your session has ended"),
+            message=_("You were signed out before this was sent, so nothing was sent or saved. Sign in again."),
+            sign_in=sign_in,
+            typed=text,
+        )
     return render(
         request, "message.html", status_code=403, title=_("Not allowed"), message=_("Sign in first."), sign_in=sign_in
     )
@@ -286,9 +306,12 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return plain
 
 
-def guard(*roles: str, as_json: bool = False, send_back: SendBack | None = None) -> Callable[[Handler], Endpoint]:
+def guard(
+    *roles: str, as_json: bool = False, send_back: SendBack | None = None, typed: str | None = None
+) -> Callable[[Handler], Endpoint]:
     """Only these roles; POSTs must carry the session's CSRF token; form errors become 409/422 pages (a form with
-    `send_back`, refused, comes back at itself on its page)."""
+    `send_back`, refused, comes back at itself on its page); a form whose field `typed` carries text a person typed
+    (a reply, a note) shows it back to copy when it comes without a session."""
 
     def wrap(handler: Handler) -> Endpoint:
         @wraps(handler)
@@ -300,7 +323,7 @@ def guard(*roles: str, as_json: bool = False, send_back: SendBack | None = None)
                     page = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                     return redirect("/console/login" + ("" if page == "/console/" else "?" + urlencode({"next": page})))
                 if not as_json:
-                    return _signed_out(request)
+                    return await _signed_out(request, typed)
                 return _refuse(request, 401, N_("Sign in first."), as_json)
             request.state.staff = session
             if session.role not in roles:

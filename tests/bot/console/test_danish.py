@@ -419,6 +419,11 @@ class Visit:
             signed_out = await anonymous.post(f"/console/cases/{world.ids['case_id']}/note", data={"csrf_token": "x"})
             assert signed_out.status_code == 403 and 'id="sign-in"' in signed_out.text
             self.read("a form after signing out", signed_out)
+            # A reply typed before the session ended: shown back to copy.
+            typed = {"csrf_token": "x", "text": "Vi ringer i morgen."}
+            kept = await anonymous.post(f"/console/cases/{world.ids['case_id']}/reply", data=typed)
+            assert kept.status_code == 403 and 'id="typed"' in kept.text
+            self.read("a reply after signing out", kept)
             self.read("login, then back", await anonymous.get("/console/login?next=/console/staff"))
             self.read("simulator", await anonymous.get("/simulator"))
             # The words the simulator's script writes into its page: each tenant's stage and status, and each

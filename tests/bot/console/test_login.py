@@ -112,7 +112,7 @@ async def test_a_form_sent_after_signing_out_leads_to_the_sign_in_and_back(
     """Signed out in another tab, the adviser sends a form: the page says to sign in, links the sign-in, and the
     sign-in leads back to the form's page."""
     await add_person(runtime, "adviser@example.org", "adviser")
-    refused = await client.post("/console/cases/7/note", data={"csrf_token": "x", "text": "hej"})
+    refused = await client.post("/console/cases/7/take", data={"csrf_token": "x"})
     assert refused.status_code == 403 and "Sign in first." in refused.text
     assert 'href="/console/login?next=%2Fconsole%2Fcases%2F7" class="button" id="sign-in"' in refused.text
     page = await client.get("/console/login?next=/console/cases/7")
