@@ -5,22 +5,62 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import make_url
 
 from bot.cli.serve import bind, serve
 from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
 from bot.demo.simulator import restore_clock
 from bot.runtime import build_runtime
-from bot.settings import Settings, load_settings, served_url
+from bot.settings import MIN_SECRET_LENGTH, Settings, load_settings, served_url
 from bot.store.db import utcnow
 from bot.store.election import AnotherProcess, sqlite_alone
 from bot.store.migrate import prepare
 from bot.tenants.csv_rows import local_today
 
-__all__ = ["DEMO_DATABASE", "demo_settings", "run_demo"]
+__all__ = ["DEMO_DATABASE", "demo_key_file", "demo_settings", "run_demo"]
 
 DEMO_DATABASE = "sqlite+aiosqlite:///keephome-demo.db"
+
+
+def _sqlite_file(database_url: str) -> Path | None:
+    """The SQLite file a database URL names; None for PostgreSQL or a database in memory."""
+    parsed = make_url(database_url)
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(os.path.abspath(name))
+
+
+def demo_key_file(database_url: str) -> Path:
+    """Where the demo keeps its secret key: beside its SQLite file (`keephome-demo.db.key`), or for a database that
+    is no file (PostgreSQL) `keephome-demo.key` in the working folder."""
+    file = _sqlite_file(database_url)
+    return Path("keephome-demo.key") if file is None else file.with_name(file.name + ".key")
+
+
+def _demo_secret(database_url: str) -> str:
+    """The demo's secret key, made once and kept with its database (mode 0600): the tombstones of tenants erased in
+    the demo are keyed with it, so a demo started again must read them with the same key. A folder it cannot write
+    to gets a key for this start only (opening the database there says what is wrong)."""
+    path = demo_key_file(database_url)
+    made = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        try:
+            kept = path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return made
+        return kept if len(kept) >= MIN_SECRET_LENGTH else made
+    except OSError:
+        return made
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(made + "\n")
+    return made
 
 
 def demo_settings() -> Settings:
@@ -29,10 +69,18 @@ def demo_settings() -> Settings:
     if "KEEPHOME_DATABASE_URL" not in os.environ:
         overrides["database_url"] = DEMO_DATABASE
     if "KEEPHOME_SECRET_KEY" not in os.environ:
-        overrides["secret_key"] = secrets.token_urlsafe(32)
+        overrides["secret_key"] = _demo_secret(overrides.get("database_url") or os.environ["KEEPHOME_DATABASE_URL"])
     # The demo never talks to real providers, whatever the environment says.
     overrides.update(twilio_account_sid=None, twilio_auth_token=None, telegram_token=None)
     return load_settings(**overrides)
+
+
+def _afresh(settings: Settings) -> str:
+    """How to start the demo afresh, with every fictional tenant back: a new database (the tombstones are in it)."""
+    file = _sqlite_file(settings.database_url)
+    if file is None:
+        return "a new database brings them back"
+    return f"to start afresh, stop the demo and delete {file}"
 
 
 async def run_demo(settings: Settings) -> int:
@@ -59,7 +107,7 @@ async def run_demo(settings: Settings) -> int:
             release()
         return 2
     now = rt.clock()
-    await seed_demo(
+    seeded = await seed_demo(
         rt.db,
         local_today(now, settings.timezone),
         now,
@@ -67,6 +115,7 @@ async def run_demo(settings: Settings) -> int:
         before_due_days=settings.before_due_days,
         languages=settings.language_list,
         fallback=settings.fallback_language,
+        secret_key=settings.secret_key,
     )
     moved = await restore_clock(rt)
     logins = await ensure_demo_staff(rt.db, utcnow())
@@ -76,6 +125,8 @@ async def run_demo(settings: Settings) -> int:
     print(f"  phone simulator: {base}/simulator", flush=True)
     if moved is not None:
         print(f"  the demo's clock stands at {moved.isoformat()}, where it was moved before", flush=True)
+    if seeded.erased:
+        print(f"  erased in this demo, and kept so: {', '.join(seeded.erased)}; {_afresh(settings)}", flush=True)
     print(f"  staff console:   {base}/console/", flush=True)
     for role, email, password in logins:
         print(f"    {role:<9} {email}  password: {password}", flush=True)

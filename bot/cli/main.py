@@ -199,6 +199,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--html", type=Path, metavar="FILE", help="write a readable HTML page to FILE instead")
     erase = _command(sub, "erase", "remove a tenant's personal data and message texts (kept: the counts)")
     erase.add_argument("tenant_ref", help=f"{_TENANT_REF}; what is erased cannot be brought back")
+    erase.add_argument("--demo", action="store_true", help="in `keephome demo`'s database, with the demo's secret key")
     return p
 
 
@@ -236,7 +237,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     try:
         # Settings first: the level is one of them, read from the environment or from `.env` alike.
-        settings = _settings_for(args.command)
+        settings = _settings_for("demo" if getattr(args, "demo", False) else args.command)
         level = logging.getLevelNamesMapping()[settings.log_level]
         # DEBUG is keephome's own lines only (by ids): the libraries' debug output carries the database queries'
         # parameters (phone numbers) and the texts sent, which no log may (DESIGN.md).

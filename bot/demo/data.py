@@ -17,7 +17,7 @@ from scheduler.calendar import demand_deadline
 from scheduler.model import PolicySettings
 from scheduler.rent_day import RentDay
 
-__all__ = ["DEMO_PREFIX", "DemoRowRefused", "DemoTenant", "demo_tenants", "seed_demo"]
+__all__ = ["DEMO_PREFIX", "DemoRowRefused", "DemoTenant", "Seeded", "demo_tenants", "seed_demo"]
 
 DEMO_PREFIX = "DEMO-"
 _DAY = timedelta(days=1)
@@ -186,6 +186,15 @@ def demo_tenants(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """What a seeding left: the demo tenants there now, and those erased in the demo (left out, as an import leaves
+    out an erased tenant_ref)."""
+
+    tenants: int
+    erased: tuple[str, ...]
+
+
 async def seed_demo(
     db: Database,
     today: date,
@@ -195,26 +204,30 @@ async def seed_demo(
     before_due_days: int = 3,
     languages: Collection[str] = ("da", "en"),
     fallback: str = "da",
-) -> int:
+    secret_key: str | None = None,
+) -> Seeded:
     """Create or refresh the fictional tenants for `today`; running it again changes nothing more.
 
     Each tenant goes through the import's row rules (`demo_tenants`), its language too: one that is not among the
     live `languages` (KEEPHOME_LANGUAGES) is stored as `fallback`, so Layla, written in Arabic, reads Danish until
-    Arabic is turned on.
+    Arabic is turned on. The rows go in as an import's do, read against the tombstones with `secret_key` (the
+    demo's KEEPHOME_SECRET_KEY): a demo tenant erased in the demo stays erased.
     """
     rules = _demo_rules(today, languages, fallback)
     demo = demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days, rules=rules)
     async with db.write() as conn:
-        await upsert_rows(conn, [d.row for d in demo], now)
+        await upsert_rows(conn, [d.row for d in demo], now, secret_key=secret_key)
         refs = [d.row.tenant_ref for d in demo]
         found = await conn.execute(select(tenants.c.tenant_ref, tenants.c.id).where(tenants.c.tenant_ref.in_(refs)))
         ids = {ref: tenant_id for ref, tenant_id in found.all()}
         for d in demo:
-            tenant_id = ids[d.row.tenant_ref]
+            tenant_id = ids.get(d.row.tenant_ref)
+            if tenant_id is None:  # erased: the import left its row out
+                continue
             await conn.run_sync(set_status, tenant_id, d.status, now)
             await conn.execute(
                 update(rent_positions)
                 .where(rent_positions.c.tenant_id == tenant_id)
                 .values(promise_on=d.promise_on, paid_claim_until=d.paid_claim_until)
             )
-    return len(demo)
+    return Seeded(len(ids), tuple(ref for ref in refs if ref not in ids))

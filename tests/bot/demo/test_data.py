@@ -9,15 +9,17 @@ import phonenumbers
 import pytest
 from sqlalchemy import select
 
-from bot.demo.data import DEMO_PREFIX, DemoRowRefused, DemoTenant, demo_tenants, seed_demo
+from bot.demo.data import DEMO_PREFIX, DemoRowRefused, DemoTenant, Seeded, demo_tenants, seed_demo
 from bot.store.db import Database
 from bot.store.schema import rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow
+from bot.tenants.erase import erase
 from scheduler.calendar import demand_deadline, demand_received
 from scheduler.model import COURT_DATE_OFFSET, PolicySettings, RentSnapshot
 from scheduler.policy import plan
 from scheduler.rent_day import RentDay
 
+KEY = "demo-test-key-demo-test-key-0123456789"
 TUESDAY = date(2026, 3, 3)  # a day on which a 1, 3 and 7 day påkrav deadline all fall on weekdays
 
 
@@ -116,9 +118,9 @@ async def snapshot(db: Database) -> list[dict[str, Any]]:
 
 async def test_seeding_twice_changes_nothing(database: Database) -> None:
     now = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
-    assert await seed_demo(database, TUESDAY, now) == 12
+    assert await seed_demo(database, TUESDAY, now) == Seeded(12, ())
     first = await snapshot(database)
-    assert await seed_demo(database, TUESDAY, now + timedelta(minutes=5)) == 12
+    assert await seed_demo(database, TUESDAY, now + timedelta(minutes=5)) == Seeded(12, ())
     assert await snapshot(database) == first
     by_name = {row["name"]: row for row in first}
     assert len(by_name) == 12
@@ -140,6 +142,24 @@ async def test_a_tenant_in_a_language_that_is_off_reads_the_fallback_until_it_is
     await seed_demo(database, TUESDAY, now, languages=("en", "ar"), fallback="en")
     languages = {row["name"]: row["language"] for row in await snapshot(database)}
     assert (languages["Layla Demo"], languages["Anna Eksempel"], languages["Jamie Sample"]) == ("ar", "en", "en")
+
+
+async def test_a_demo_tenant_erased_in_the_demo_stays_erased_when_it_is_seeded_again(database: Database) -> None:
+    """The walk: erase DEMO-07 in the demo, start it again. Seeded as an import with the demo's key, the erased
+    tenant's tombstone keeps it out; the others are refreshed as ever."""
+    now = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    await seed_demo(database, TUESDAY, now, secret_key=KEY)
+    await erase(database, "DEMO-07", now, "api:1", KEY)
+    later = TUESDAY + timedelta(days=1)
+    assert await seed_demo(database, later, now + timedelta(days=1), secret_key=KEY) == Seeded(11, ("DEMO-07",))
+    rows = await snapshot(database)
+    assert len(rows) == 11 and "Erik Fiktiv" not in {row["name"] for row in rows}
+    assert {row["balance_as_of"] for row in rows} == {later}
+    async with database.read() as conn:
+        found = await conn.execute(select(tenants.c.tenant_ref, tenants.c.status).order_by(tenants.c.id))
+        every = found.all()
+    assert len(every) == 12 and "DEMO-07" not in {ref for ref, _ in every}  # no new DEMO-07 beside the erased row
+    assert [ref.startswith("erased:") for ref, status in every if status == "erased"] == [True]
 
 
 async def test_seeding_on_a_later_day_moves_the_timeline(database: Database) -> None:
