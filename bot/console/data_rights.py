@@ -98,7 +98,9 @@ async def _data_page(request: Request, me: StaffSession) -> Response:
 def _data_view(request: Request, me: StaffSession, status: int = 200, sent_back: SentBack | None = None) -> Response:
     """The data page; with `sent_back`, its export form refused and shown again at itself, at the page's address."""
     own = None if sent_back is None else "/console/data"
-    return render(request, "data.html", status, sent_back=sent_back or NONE_SENT_BACK, own_address=own)
+    # The demo names its own way to erase (`keephome erase --demo`): its database and key are not `erase`'s.
+    demo = runtime(request).demo
+    return render(request, "data.html", status, sent_back=sent_back or NONE_SENT_BACK, own_address=own, demo=demo)
 
 
 async def _data_with(request: Request, me: StaffSession, status: int, sent_back: SentBack) -> Response:
