@@ -16,7 +16,11 @@ __all__ = ["run_erase"]
 async def run_erase(settings: Settings, tenant_ref: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """0 when erased; 2 with one line saying why not (no such tenant, erased before, no secret key)."""
     if not settings.secret_key:
-        print("keephome erase: KEEPHOME_SECRET_KEY is not set: set the key the service runs with", file=err)
+        print(
+            "keephome erase: KEEPHOME_SECRET_KEY is not set: set the key the service runs with "
+            "(in the demo: keephome erase --demo TENANT_REF)",
+            file=err,
+        )
         return 2
     db = Database(settings.database_url)
     try:

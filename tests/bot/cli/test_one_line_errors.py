@@ -672,3 +672,21 @@ def test_erase_says_what_it_blanked_in_words_that_count(env: Path, capsys: pytes
     assert main(["erase", "T-1"]) == 0
     said = capsys.readouterr().out
     assert "1 message," in said and "0 cases" in said and "messages" not in said, said
+
+
+def test_erase_without_the_secret_key_is_one_line_naming_the_demos_way(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console's Data page sends an operator to `keephome erase`; in the demo no key is set in the shell (the demo
+    keeps its own beside its database), so the line names `--demo`, and nothing is erased."""
+    (env.parent / "tenants.csv").write_text(CSV, encoding="utf-8")
+    assert main(["import", "tenants.csv"]) == 0
+    capsys.readouterr()
+    monkeypatch.delenv("KEEPHOME_SECRET_KEY")
+    assert main(["erase", "T-1"]) == 2
+    assert _one_line(capsys) == (
+        "keephome erase: KEEPHOME_SECRET_KEY is not set: set the key the service runs with "
+        "(in the demo: keephome erase --demo TENANT_REF)"
+    )
+    with sqlite3.connect(env) as conn:
+        assert conn.execute("SELECT status FROM tenants").fetchall() == [("active",)]
