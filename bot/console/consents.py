@@ -136,6 +136,7 @@ def _given_at(raw: str, zone: ZoneInfo, at: datetime, today: date) -> datetime:
     send_back=send_back_to(
         "record-consent", "method", "recipient_kind", "recipient", "kinds", "purpose", "signed_on", "wording"
     ),
+    typed="wording",
 )
 async def _record(request: Request, me: StaffSession) -> Response:
     """Record a consent the tenant gave the adviser: a signed form, or oral for the adviser's own advice. A form left

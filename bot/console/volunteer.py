@@ -518,7 +518,7 @@ async def _done(request: Request, me: StaffSession) -> Response:
 
 
 # A reason too long: at its form, as typed, with a new one-time value (nothing was handed on).
-@guard("volunteer", send_back=send_back_on(_tasks_page, row_form("needs-adviser", "case_id"), "why"))
+@guard("volunteer", send_back=send_back_on(_tasks_page, row_form("needs-adviser", "case_id"), "why"), typed="why")
 async def _needs_adviser(request: Request, me: StaffSession) -> Response:
     return await _finish(request, me, needs_adviser=True)
 

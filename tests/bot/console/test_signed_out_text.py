@@ -67,3 +67,16 @@ async def test_a_form_without_typed_text_only_leads_to_the_sign_in(runtime: Runt
     assert released.status_code == 403 and "Sign in first." in released.text and 'id="typed"' not in released.text
     empty = await client.post(f"{page}/reply", data={"csrf_token": token, "text": "  "})
     assert empty.status_code == 403 and "Sign in first." in empty.text and 'id="typed"' not in empty.text
+
+
+async def test_a_volunteers_and_a_consent_forms_typed_text_is_shown_back_when_the_session_ended(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Why a task needs an adviser (a volunteer's words) and a signed form's wording (copied from paper) are typed
+    too: after the session ended each is shown back to copy, and nothing is done."""
+    page, token = await _case_page_then_signed_out(runtime, client, "hours over")
+    case_id = page.rsplit("/", 1)[1]
+    for action, field in ((f"/console/tasks/{case_id}/needs-adviser", "why"), (f"{page}/consents/record", "wording")):
+        sent = await client.post(action, data={field: _TYPED, "csrf_token": token})
+        assert sent.status_code == 403 and "Your session has ended" in sent.text, action
+        assert html.escape(_TYPED, quote=False) in sent.text.replace("&#34;", '"'), action
