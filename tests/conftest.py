@@ -23,6 +23,7 @@ from bot.runtime import Clock, Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from bot.starter import running
 from bot.store.db import Database
+from tests.support.compiled import share_compiled_sql
 from tests.support.drive import FailingSandbox
 from tests.support.schema import SchemaPool, asyncpg_dsn, migrated
 
@@ -43,6 +44,9 @@ hypothesis_settings.register_profile(
     "deep", parent=hypothesis_settings.get_profile("ci"), derandomize=False, max_examples=1000, print_blob=True
 )
 hypothesis_settings.load_profile("ci")
+
+# Each statement compiles once per worker, not once per test (tests/support/compiled.py).
+share_compiled_sql()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
