@@ -4,7 +4,8 @@ The tenancy (contact, rent position, balance history), every message with its te
 rendered with, the webhook receipts of their messages, conversations with their answers, consents with the
 message that is their proof, cases with their events, notes and tasks, the reminders planned for them, link
 codes (never their secrets: neither the codes' rows nor the messages that carry them hold a usable code or token)
-and the audit entries about them. Money is a string with a decimal point
+and the audit entries about them, with only what concerns them (`_theirs_only`: GDPR art. 15 gives a tenant their own
+data, and a list page's view names every case and tenant it showed). Money is a string with a decimal point
 ("7100.50"), times ISO 8601 in UTC. Whoever exports is audited (`tenant.export`).
 
 The JSON keeps the stored names and codes (its field names are a contract). The page is in the staff pages'
@@ -41,7 +42,7 @@ from bot.i18n import (
     money,
     reason_words,
 )
-from bot.store.audit import record_entry
+from bot.store.audit import names_in, record_entry
 from bot.store.db import Database
 from bot.store.schema import (
     balance_events,
@@ -62,7 +63,7 @@ from bot.store.schema import (
     staff,
     tenants,
 )
-from bot.tenants.audit_scope import entries_about
+from bot.tenants.audit_scope import TENANT_PARTS, entries_about
 from bot.tenants.linking import SECRET_TEMPLATES
 from bot.tenants.lookup import tenant_by_typed_ref
 from conversations.engine import answer_keys
@@ -355,7 +356,8 @@ def tenant_data(conn: Connection, tenant_id: int, now: datetime) -> dict[str, An
     events = _rows(conn, select(case_events).where(case_events.c.case_id.in_(case_ids)).order_by(case_events.c.id))
     for held in held_cases:
         held["events"] = [e for e in events if e["case_id"] == held["id"]]
-    audit = [{_money_key(k): _plain(k, v) for k, v in row._mapping.items()} for row in entries_about(conn, tenant_id)]
+    own = _own_names(conn, tenant_id)
+    audit = [_their_entry(dict(row._mapping), own) for row in entries_about(conn, tenant_id)]
     return {
         "format": FORMAT_VERSION,
         "exported_at": now.isoformat(),
@@ -425,6 +427,47 @@ def tenant_data(conn: Connection, tenant_id: int, now: datetime) -> dict[str, An
         ),
         "audit": audit,
     }
+
+
+# The kinds of name (`kind:id`, bot/store/audit.py) that belong to one tenant: the tenant and their parts.
+_TENANT_KINDS = frozenset({"tenant", *(prefix for prefix, _, _ in TENANT_PARTS)})
+
+
+def _own_names(conn: Connection, tenant_id: int) -> frozenset[str]:
+    """The names of the tenant and of every part of theirs (`tenant:4`, `case:7`, `court_case:2`, `task:9`)."""
+    names = {f"tenant:{tenant_id}"}
+    for prefix, part_id, owner in TENANT_PARTS:
+        names.update(f"{prefix}:{n}" for n in conn.execute(select(part_id).where(owner == tenant_id)).scalars())
+    return frozenset(names)
+
+
+def _someone_elses(item: str, own: frozenset[str]) -> bool:
+    """Whether a detail's item (`case:3`, `new=task:9`) names another tenant or a part of another's."""
+    name = item.rpartition("=")[2]
+    return names_in(name) == {name} and name.partition(":")[0] in _TENANT_KINDS and name not in own
+
+
+def _theirs_only(text: str | None, own: frozenset[str]) -> str | None:
+    """An audit entry's target or detail without what names other tenants or their parts: a list page's view names
+    every case and tenant it showed (`case:3,case:2,tenant:9`), and the tenant is given their own data, not
+    others' (GDPR art. 15). Everything else in it is kept as written; None when nothing is left."""
+    if text is None:
+        return None
+    words = []
+    for word in text.split(" "):
+        items = word.split(",")
+        kept = [item for item in items if not _someone_elses(item, own)]
+        if kept:
+            words.append(",".join(kept))
+    return " ".join(words) or None
+
+
+def _their_entry(entry: Mapping[str, Any], own: frozenset[str]) -> dict[str, Any]:
+    """An audit entry as the tenant's export holds it: its target and detail with only what concerns them."""
+    row = {_money_key(k): _plain(k, v) for k, v in entry.items()}
+    row["target"] = _theirs_only(row["target"], own)
+    row["detail"] = _theirs_only(row["detail"], own)
+    return row
 
 
 def to_json(data: dict[str, Any]) -> str:
@@ -756,6 +799,135 @@ def _evidence(page: _Page, proof: Mapping[str, Any]) -> Markup:
     return Markup('{}: <q dir="auto">{}</q>').format(said, text)
 
 
+# What a reminder was computed from (`PlannedReminder.computed_from`, bot/reminders/plan.py), each value's heading
+# where the page's column heading of the same name is not the right one or there is none; the rest by `_HEADINGS`.
+_COMPUTED_HEADINGS = {
+    "due_date": N_("Rent due"),
+    "last_on_time_day": N_("Last on-time day"),
+    "first_bank_day": N_("First bank day after it"),
+    "balance_owed": N_("Balance owed"),
+    "court_eve": N_("Weekday before the court date"),
+    "delivery_days": N_("Days a påkrav is counted to take to arrive"),
+    "deadline": N_("Computed deadline"),
+    "offset": N_("Days before the deadline"),
+    "days_left": N_("Days left"),
+    "before_due_days": N_("Days before the rent is due"),
+    "why": N_("Why"),
+}
+
+
+def _computed_from(page: _Page, values: Mapping[str, Any]) -> Markup:
+    """What a reminder was computed from, each value under its heading in words: days as the page's language writes
+    them, yes and no as words, numbers as they are."""
+    rows: list[tuple[str, str]] = []
+    for name, raw in values.items():
+        value = str(raw)
+        found = _COMPUTED_HEADINGS.get(name)
+        heading = gettext(found) if found is not None else _heading(name)
+        shown: str | None = gettext(value) if value in ("yes", "no") else None
+        if _ISO_DAY.fullmatch(value):
+            shown = _the_day(page, value)
+        rows.append((heading, shown or value))
+    return _list(rows)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+# A name in an audit entry (`kind:id`) in words; a staff member's by role (`_staff_words`).
+_NAME_WORDS = {
+    "tenant": N_("the tenant"),
+    "case": N_("case %(num)s"),
+    "court_case": N_("court case %(num)s"),
+    "task": N_("task %(num)s"),
+    "consent": N_("consent %(num)s"),
+    "referral": N_("referral %(num)s"),
+    "inbound": N_("message no. %(num)s as received"),
+}
+# The heading of each `key=value` of an audit entry's detail (the stored key stays the same in every language).
+_DETAIL_HEADINGS = {
+    "template": N_("Message text used"),
+    "channel": N_("Channel"),
+    "method": N_("Given how"),
+    "recipient_kind": N_("Shared with"),
+    "kinds": N_("Data shared"),
+    "outcome": N_("Outcome"),
+    "decision": N_("Decision"),
+    "format": N_("Format"),
+    "volunteer": N_("Volunteer"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "new": N_("Moved to"),
+    "meeting": N_("Meeting place"),
+    "phone": N_("Reached by phone"),
+    "on": N_("Day"),
+    "court_date": N_("Court date"),
+    "filed_on": N_("Filed"),
+    "sent_on": N_("Sent on"),
+    "messages": N_("Messages read"),
+    "unanswered": N_("Messages keephome could not handle, read"),
+    "through": N_("Up to"),
+}
+# An API call's detail: the key it came with, by the name its admin gave it (bot/api/app.py).
+_API_KEY = re.compile(r'key "(.*)"')
+
+
+def _name_words(page: _Page, name: str) -> str | None:
+    """A `kind:id` name in words ("case 7", a staff member by role); None for anything else."""
+    if names_in(name) != {name}:
+        return None
+    kind, _, number = name.partition(":")
+    if kind == "staff":
+        return _staff_words(page, int(number))
+    found = _NAME_WORDS.get(kind)
+    return gettext(found) % {"num": number} if found is not None else None
+
+
+def _detail_value(page: _Page, action: str, key: str, value: str) -> str:
+    """One value of an audit entry's detail in words: a name, a day, yes or no, a code in the words of the caller's
+    table for it ("audit.detail.<key>", or "…@<action>" for one action's), else as written."""
+    named = _name_words(page, value)
+    if named is not None:
+        return named
+    if _ISO_DAY.fullmatch(value):
+        return _the_day(page, value) or value
+    if value in ("True", "False"):
+        return gettext("yes") if value == "True" else gettext("no")
+    if value in ("-", "None"):
+        return "–"
+    table = page.words.get(f"audit.detail.{key}@{action}") or page.words.get(f"audit.detail.{key}") or {}
+    codes = value.split(",")
+    if all(code in table for code in codes):
+        return ", ".join(gettext(table[code]) for code in codes)
+    return value
+
+
+def _audit_words(page: _Page, action: str, text: str) -> str:
+    """An audit entry's target or detail in words, in the page's language: each name (`case:7`, `staff:3`) in words,
+    each `key=value` as its heading and its value in words (a referral's step by the step's own words), a list
+    page's view as what of the tenant's it showed; the export holds only what concerns the tenant (`_theirs_only`)."""
+    key_found = _API_KEY.fullmatch(text)
+    if key_found is not None:
+        return gettext("API key %(name)s") % {"name": f"“{key_found.group(1)}”"}
+    parts: list[str] = []
+    steps = page.words.get("audit.detail.step", {})
+    for word in text.split(" "):
+        for item in word.split(","):
+            if not item:
+                continue
+            key, eq, value = item.partition("=")
+            if not eq:
+                named = _name_words(page, item)
+                parts.append(named if named is not None else gettext(steps[item]) if item in steps else item)
+            elif key in steps:
+                statuses = page.words.get(f"audit.detail.step@{key}", {})
+                shown = gettext(statuses[value]) if value in statuses else value
+                parts.append(f"{gettext(steps[key])}: {shown}")
+            else:
+                found = _DETAIL_HEADINGS.get(key)
+                heading = gettext(found) if found is not None else key.replace("_", " ")
+                parts.append(f"{heading}: {_detail_value(page, action, key, value)}")
+    return "; ".join(parts)
+
+
 def _composed(page: _Page, column: str, row: Mapping[str, Any], value: Any) -> Markup | None:
     """A cell the page puts together from more than its value: a conversation's answers, a text not yet written, a
     link code's message (never its code), a consent's proof; None for any other."""
@@ -767,6 +939,10 @@ def _composed(page: _Page, column: str, row: Mapping[str, Any], value: Any) -> M
         return _made_of(page, row["template_values"])
     if column == "consents.evidence" and isinstance(value, dict):
         return _evidence(page, value)
+    if column == "reminders.computed_from" and isinstance(value, dict) and value:
+        return _computed_from(page, value)
+    if column in ("audit.target", "audit.detail") and isinstance(value, str):
+        return escape(_audit_words(page, str(row.get("action")), value))
     return None
 
 

@@ -171,8 +171,9 @@ async def test_the_page_shows_local_times_roles_and_words_and_keeps_everything(
     # The planner's reason in words, its dates the Danish way.
     assert "sidste rettidige betalingsdag 3. dec. 2026" in html and "last on-time day" not in html
     assert "rent due 2026-11-01, an older wording" in html
-    # What it was computed from stays on the page, under its own heading.
-    assert "<th>Beregnet ud fra</th>" in html and "<code>first_bank_day</code>" in html
+    # What it was computed from stays on the page, under its own heading, each value under its own in words.
+    assert "<th>Beregnet ud fra</th>" in html and "<dt>Første bankdag derefter</dt><dd>4. dec. 2026</dd>" in html
+    assert "first_bank_day" not in html and "2026-12-04" not in html
     # Who did what by role and number, never a bare number or an e-mail of the staff.
     assert "rådgiver (medarbejder nr." in html and "adviser@example.org" not in html
     assert "<dt>Rådgiver</dt><dd>rådgiver (medarbejder nr." in html
@@ -335,6 +336,44 @@ async def test_an_urgent_outreach_and_a_conversation_the_tenant_began_read_in_da
     talked = html.split("<h2>Samtaler</h2>")[1].split("<h2>")[0]
     assert talked.count("huslejen: en samtale, lejeren selv begyndte") == 1
     assert talked.count("huslejen: en påmindelses spørgsmål") == 1
+
+
+async def test_how_a_pakrav_deadline_was_worked_out_reads_in_danish_and_english(runtime: Runtime) -> None:
+    """A reminder's `computed_from` under headings in the reader's language, its days as they write them, never the
+    planner's names for them (the JSON keeps those)."""
+    tenant_id = await add_tenant(runtime, "4711-3-13", name="Sigma Tenant")
+    now = runtime.clock()
+    computed = {
+        "demand_sent_on": "2026-11-02",
+        "delivery_days": "3",
+        "due_date": "2026-11-01",
+        "deadline": "2026-11-19",
+        "offset": "5",
+    }
+
+    def plan(conn: Connection) -> None:
+        row = {"trigger": "demand", "period": "2026-11", "offset_days": 5, "reason": "påkrav", "created_at": now}
+        conn.execute(
+            insert(planned_reminders).values(tenant_id=tenant_id, planned_for=now.date(), computed_from=computed, **row)
+        )
+
+    await runtime.db.run(plan)
+    data = await export_tenant(runtime.db, "4711-3-13", now, "cli")
+    assert data["reminders"][0]["computed_from"] == computed
+    pages = {}
+    for language in ("da", "en"):
+        with speaking(language):
+            pages[language] = render_html(data, EXPORT_WORDS).split("<h2>")[-3]
+    da, en = pages["da"], pages["en"]
+    assert "<dt>Dage et påkrav regnes om at være undervejs</dt><dd>3</dd>" in da, da
+    assert "<dt>Beregnet frist</dt><dd>19. nov. 2026</dd>" in da and "<dt>Dage før fristen</dt><dd>5</dd>" in da
+    assert "<dt>Huslejens forfaldsdag</dt><dd>1. nov. 2026</dd>" in da
+    assert "<dt>Påkrav sendt</dt><dd>2. nov. 2026</dd>" in da
+    assert "<dt>Days a påkrav is counted to take to arrive</dt><dd>3</dd>" in en and "<dt>Computed deadline</dt>" in en
+    for page in (da, en):
+        for name in (n for n in computed if "_" in n or page is da or n == "offset"):
+            assert name not in page, name
+        assert not re.search(r"\d{4}-\d\d-\d\d", page), page
 
 
 async def _queue_a_text(rt: Runtime, tenant_id: int, template: str, values: dict[str, Value], key: str) -> None:
