@@ -40,6 +40,25 @@ async def _a_tenant_seen_among_others(rt: Runtime, client: httpx.AsyncClient) ->
     return tenant, case_id, others
 
 
+async def test_a_list_of_tenants_and_an_entry_aimed_at_anothers_case_keep_only_the_tenants_own(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The inbox's lists of tenants to check name tenants (`tenant:9`); an entry aimed at another's case that names
+    this tenant keeps its action and what names them, not the other's case."""
+    tenant, case_id, others = await _a_tenant_seen_among_others(runtime, client)
+    at = runtime.clock()
+    listed = ",".join([others[0], f"tenant:{tenant}", others[2], f"case:{case_id}", others[1]])
+
+    def more(conn: Connection) -> None:
+        write_entry(conn, at, "staff:1", "inbox.view", None, listed)
+        write_entry(conn, at, "staff:1", "appointment.move", others[1], f"new=task:0 tenant:{tenant}")
+
+    await runtime.db.run(more)
+    data = await export_tenant(runtime.db, "R-OWN", runtime.clock(), "cli")
+    assert data["audit"][-2]["detail"] == f"tenant:{tenant},case:{case_id}"
+    assert (data["audit"][-1]["target"], data["audit"][-1]["detail"]) == (None, f"tenant:{tenant}")
+
+
 async def test_the_export_holds_no_other_tenants_reference_from_a_list_view(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
