@@ -11,19 +11,42 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.console import accounts, labels, sharing
 from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import from_before_to, parse_day, render, runtime
+from bot.i18n import N_
 from bot.store.audit import record_entry
 from bot.store.schema import audit_log, staff
 from bot.tenants.audit_scope import about, is_tenant_target
+from bot.tenants.export import audit_words
 
-__all__ = ["PAGE_SIZE", "record", "record_shown", "routes"]
+__all__ = ["AUDIT_WORDS", "PAGE_SIZE", "record", "record_shown", "routes"]
 
 PAGE_SIZE = 100
 # The filters, in the order of the form; the pager's links keep them.
 _FILTERS = ("actor", "action", "target", "from", "to")
 _DETAIL_LENGTH = 500  # an entry's detail is cut here
+# What an export was downloaded as (`tenant.export`'s `format=`).
+_FORMAT_WORDS = {"html": N_("a readable page (HTML)"), "json": N_("the data (JSON)")}
+# An entry in words, for this page and a tenant's readable export (bot/tenants/export.py, `audit_words`): what was
+# done, and each `key=value` of a detail ("audit.detail.<key>", "…@<action>" for one action's; "audit.detail.step"
+# a referral's steps, "audit.detail.step@<step>" its statuses).
+AUDIT_WORDS = {
+    "audit.action": labels.AUDIT_ACTION_LABELS,
+    "audit.detail.channel": labels.CHANNEL_LABELS,
+    "audit.detail.method": sharing.METHOD_LABELS,
+    "audit.detail.recipient_kind": sharing.RECIPIENT_LABELS,
+    "audit.detail.kinds": sharing.DATA_KIND_LABELS,
+    "audit.detail.outcome": labels.OUTCOME_LABELS,
+    "audit.detail.outcome@court.outcome": labels.COURT_OUTCOME_LABELS,
+    "audit.detail.decision": sharing.DECISIONS,
+    "audit.detail.meeting": labels.MEETING_LABELS,
+    "audit.detail.format": _FORMAT_WORDS,
+    "audit.detail.role": accounts.ROLE_LABELS,
+    "audit.detail.step": sharing.STEP_KINDS,
+    **{f"audit.detail.step@{kind}": statuses for kind, statuses in sharing.STEP_STATUSES.items()},
+}
 
 
 async def record(
@@ -64,7 +87,9 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
     since, until = _day(q.get("from", ""), zone, "from"), _day(q.get("to", ""), zone, "to")
     from_before_to(since.date() if since else None, until.date() if until else None)
     async with runtime(request).db.read() as conn:
-        people = {f"staff:{row.id}": row.email for row in await conn.execute(select(staff.c.id, staff.c.email))}
+        accounts_ = (await conn.execute(select(staff.c.id, staff.c.email, staff.c.role))).all()
+    people = {f"staff:{row.id}": row.email for row in accounts_}
+    roles = {int(row.id): str(row.role) for row in accounts_}
     by_email = {email: ref for ref, email in people.items()}
     chosen: list[ColumnElement[bool]] = []
     if actor:
@@ -88,6 +113,10 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         "audit.html",
         entries=rows,
         people=people,
+        # A detail in words, as a tenant's readable export says it; the stored detail stays beside it.
+        detail_words=lambda e: (
+            audit_words(e.action, e.detail, AUDIT_WORDS, staff=roles, zone=zone) if e.detail else None
+        ),
         zone=zone,
         page=page,
         tenant_filter=is_tenant_target(target),

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console import accounts, delivery, labels, sharing
+from bot.console.audit import AUDIT_WORDS
 from bot.console.inbox import ORIGINS, OUTREACH_PREFIX, OUTREACH_REASON, REASONS
 from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import StaffSession, guard
@@ -32,8 +33,6 @@ _AUTHORS = {"tenant": N_("the tenant"), "bot": N_("keephome, automatically"), "s
 _REASONS = {**REASONS, f"{OUTREACH_PREFIX}*": OUTREACH_REASON}
 # The text about the kommune's help an adviser sends from a case (bot/console/referrals.py), as an audit entry names it.
 _HELP_TEXT = N_("The text about the kommune's help")
-# What an export was downloaded as (`tenant.export`'s `format=`).
-_FORMAT_WORDS = {"html": N_("a readable page (HTML)"), "json": N_("the data (JSON)")}
 # The readable export's stored codes in the words the console shows them in (also `keephome export --html`).
 EXPORT_WORDS: CodeWords = {
     "tenant.status": labels.TENANT_STATUS_LABELS,
@@ -90,23 +89,13 @@ EXPORT_WORDS: CodeWords = {
     "telegram_link_codes.kind": labels.LINK_CODE_LABELS,
     # Who did what is named by role and number (`render_html`'s `staff`).
     "staff.role": accounts.ROLE_LABELS,
-    # The audit entries about the tenant: what was done in the words the audit page uses, and each `key=value` of an
-    # entry's detail in its words ("…@<action>" for one action's; "audit.detail.step" a referral's steps).
-    "audit.action": labels.AUDIT_ACTION_LABELS,
-    # Who, when not a staff member (those by role): an admin at the server, keephome itself, a caller of the API.
+    # The audit entries about the tenant in the words the audit page uses (`AUDIT_WORDS`); who, when not a staff member
+    # (those by role): an admin at the server, keephome itself, a caller of the API.
+    **AUDIT_WORDS,
     "audit.actor": {"cli": N_("the command line on the server"), "system": _AUTHORS["system"], "api:*": N_("the API")},
+    # The texts a volunteer or an adviser sends by their names (bot/console/volunteer.py writes to the audit log: its
+    # table cannot be the audit page's without a circle of imports).
     "audit.detail.template": {**VOLUNTEER_TEMPLATES, "help.kommune": _HELP_TEXT},
-    "audit.detail.channel": labels.CHANNEL_LABELS,
-    "audit.detail.method": sharing.METHOD_LABELS,
-    "audit.detail.recipient_kind": sharing.RECIPIENT_LABELS,
-    "audit.detail.kinds": sharing.DATA_KIND_LABELS,
-    "audit.detail.outcome": labels.OUTCOME_LABELS,
-    "audit.detail.outcome@court.outcome": labels.COURT_OUTCOME_LABELS,
-    "audit.detail.decision": sharing.DECISIONS,
-    "audit.detail.meeting": labels.MEETING_LABELS,
-    "audit.detail.format": _FORMAT_WORDS,
-    "audit.detail.step": sharing.STEP_KINDS,
-    **{f"audit.detail.step@{kind}": statuses for kind, statuses in sharing.STEP_STATUSES.items()},
 }
 
 _FORMATS = {"json": ("application/json", "json"), "html": ("text/html; charset=utf-8", "html")}

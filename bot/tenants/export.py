@@ -71,6 +71,7 @@ from conversations.engine import answer_keys
 __all__ = [
     "FORMAT_VERSION",
     "CodeWords",
+    "audit_words",
     "export_tenant",
     "render_html",
     "staff_roles",
@@ -553,6 +554,8 @@ class _Page:
     words: CodeWords
     zone: ZoneInfo
     staff: Mapping[int, str] | None
+    # Whether the page is about one tenant (the export): `tenant:N` is then "the tenant", elsewhere by number.
+    one_tenant: bool = True
 
 
 def _moment(page: _Page, value: str) -> str | None:
@@ -834,7 +837,7 @@ def _computed_from(page: _Page, values: Mapping[str, Any]) -> Markup:
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 # A name in an audit entry (`kind:id`) in words; a staff member's by role (`_staff_words`).
 _NAME_WORDS = {
-    "tenant": N_("the tenant"),
+    "tenant": N_("tenant %(num)s"),
     "case": N_("case %(num)s"),
     "court_case": N_("court case %(num)s"),
     "task": N_("task %(num)s"),
@@ -865,6 +868,11 @@ _DETAIL_HEADINGS = {
     "messages": N_("Messages read"),
     "unanswered": N_("Messages keephome could not handle, read"),
     "through": N_("Up to"),
+    "role": N_("Role"),
+    "language": N_("Language"),
+    "failures": N_("Failed sign-ins in a row"),
+    "count": N_("How many"),
+    "organisation": N_("Organisation"),
 }
 # An API call's detail: the key it came with, by the name its admin gave it (bot/api/app.py).
 _API_KEY = re.compile(r'key "(.*)"')
@@ -877,6 +885,8 @@ def _name_words(page: _Page, name: str) -> str | None:
     kind, _, number = name.partition(":")
     if kind == "staff":
         return _staff_words(page, int(number))
+    if kind == "tenant" and page.one_tenant:
+        return gettext("the tenant")
     found = _NAME_WORDS.get(kind)
     return gettext(found) % {"num": number} if found is not None else None
 
@@ -900,32 +910,58 @@ def _detail_value(page: _Page, action: str, key: str, value: str) -> str:
     return value
 
 
-def _audit_words(page: _Page, action: str, text: str) -> str:
-    """An audit entry's target or detail in words, in the page's language: each name (`case:7`, `staff:3`) in words,
-    each `key=value` as its heading and its value in words (a referral's step by the step's own words), a list
-    page's view as what of the tenant's it showed; the export holds only what concerns the tenant (`_theirs_only`)."""
+def _audit_item(page: _Page, action: str, item: str) -> str | None:
+    """One item of an audit entry's target or detail in words: a name (`case:7`, `staff:3`), a `key=value` as its
+    heading and its value in words (a referral's step by the step's own words); None for one without words."""
+    steps = page.words.get("audit.detail.step", {})
+    key, eq, value = item.partition("=")
+    if not eq:
+        named = _name_words(page, item)
+        return named if named is not None else gettext(steps[item]) if item in steps else None
+    if key in steps:
+        statuses = page.words.get(f"audit.detail.step@{key}", {})
+        return f"{gettext(steps[key])}: {gettext(statuses[value]) if value in statuses else value}"
+    found = _DETAIL_HEADINGS.get(key)
+    if found is None:
+        return None
+    return f"{gettext(found)}: {_detail_value(page, action, key, value)}"
+
+
+def _audit_words(page: _Page, action: str, text: str) -> Markup | None:
+    """An audit entry's target or detail in words, in the page's language: its names and `key=value`s each in words
+    (`_audit_item`), apart by ";"; one without words as the code it is (`chart=funnel`), and words as written kept
+    together as written. None when nothing in it has words (the export holds only what concerns the tenant:
+    `_theirs_only`)."""
     key_found = _API_KEY.fullmatch(text)
     if key_found is not None:
-        return gettext("API key %(name)s") % {"name": f"“{key_found.group(1)}”"}
-    parts: list[str] = []
-    steps = page.words.get("audit.detail.step", {})
+        return escape(gettext("API key %(name)s") % {"name": f"“{key_found.group(1)}”"})
+    parts: list[Markup] = []
+    written: list[str] = []
+    worded = False
     for word in text.split(" "):
-        for item in word.split(","):
-            if not item:
-                continue
-            key, eq, value = item.partition("=")
-            if not eq:
-                named = _name_words(page, item)
-                parts.append(named if named is not None else gettext(steps[item]) if item in steps else item)
-            elif key in steps:
-                statuses = page.words.get(f"audit.detail.step@{key}", {})
-                shown = gettext(statuses[value]) if value in statuses else value
-                parts.append(f"{gettext(steps[key])}: {shown}")
-            else:
-                found = _DETAIL_HEADINGS.get(key)
-                heading = gettext(found) if found is not None else key.replace("_", " ")
-                parts.append(f"{heading}: {_detail_value(page, action, key, value)}")
-    return "; ".join(parts)
+        items = [(item, _audit_item(page, action, item)) for item in word.split(",") if item]
+        if not items or all(said is None and "=" not in item for item, said in items):
+            written.append(word)
+            continue
+        if written:
+            parts.append(escape(" ".join(written)))
+            written = []
+        for item, said in items:
+            worded = worded or said is not None
+            parts.append(Markup("<code>{}</code>").format(item) if said is None else escape(said))
+    if written:
+        parts.append(escape(" ".join(written)))
+    return Markup("; ").join(part for part in parts if part) if worded else None
+
+
+def audit_words(
+    action: str, text: str, words: CodeWords, *, staff: Mapping[int, str] | None = None, zone: ZoneInfo | None = None
+) -> Markup | None:
+    """An audit entry's target or detail in words in the language being spoken, as the tenant's readable export
+    shows it (a tenant by number: the page is about many); None when nothing in it has words. The one home of these
+    words, for the export and the console's audit page. `words` names the codes (`render_html`'s, with its "audit.*"
+    tables), `staff` each staff member's role by number."""
+    return _audit_words(_Page(words, zone or ZoneInfo("UTC"), staff, one_tenant=False), action, text)
 
 
 def _composed(page: _Page, column: str, row: Mapping[str, Any], value: Any) -> Markup | None:
@@ -942,7 +978,7 @@ def _composed(page: _Page, column: str, row: Mapping[str, Any], value: Any) -> M
     if column == "reminders.computed_from" and isinstance(value, dict) and value:
         return _computed_from(page, value)
     if column in ("audit.target", "audit.detail") and isinstance(value, str):
-        return escape(_audit_words(page, str(row.get("action")), value))
+        return _audit_words(page, str(row.get("action")), value)
     return None
 
 

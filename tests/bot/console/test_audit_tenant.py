@@ -86,7 +86,7 @@ async def test_a_tenant_filter_takes_in_their_cases_court_cases_and_tasks(databa
     assert await _targets_about(database, "tenant:999") == []
 
 
-_ROW_TARGETS = re.compile(r"</code></td><td><code>([^<]*)</code></td><td><code>[^<]*</code></td></tr>")
+_ROW_TARGETS = re.compile(r'</code></td><td><code>([^<]*)</code></td><td class="detail">.*?</td></tr>')
 
 
 async def test_the_audit_page_shows_who_looked_at_a_tenant_through_their_case_and_court_case(

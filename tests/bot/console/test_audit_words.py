@@ -120,3 +120,44 @@ async def test_the_audit_page_words_an_action_and_keeps_its_code(
     page = (await client.get("/console/audit?action=case.view")).text
     assert f'<td class="action">{words}<br><code class="muted"' in page
     assert ">case.view</code>" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "role", "consent", "day"),
+    [
+        (
+            "en",
+            "Role: caretaker",
+            "tenant 4; consent 5; Given how: Signed form; Shared with: A volunteer organisation",
+            "7 Dec 2026",
+        ),
+        (
+            "da",
+            "Rolle: vicevært",
+            "Givet hvordan: Underskrevet blanket; Delt med: En frivillig organisation",
+            "7. dec. 2026",
+        ),
+    ],
+)
+async def test_the_audit_page_words_a_detail_and_a_time_as_a_tenants_export_does(
+    runtime: Runtime, client: httpx.AsyncClient, language: str, role: str, consent: str, day: str
+) -> None:
+    """A detail's `key=value`s in words (the export's `audit_words`), the stored detail kept beside them; words as
+    written kept as they are; the time the way the reader's language writes a day and a time of day."""
+    await add_person(runtime, "admin@example.org", "admin")
+    at = runtime.clock().replace(year=2026, month=12, day=7, hour=8, minute=0, second=54)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language=language))
+        await record(conn, at, "staff:1", "staff.add", "staff:2", "role=caretaker")
+        detail = "tenant:4 consent:5 method=signed_form recipient_kind=volunteer_org"
+        await record(conn, at, "staff:1", "consent.record", "case:7", detail)
+        await record(conn, at, "system", "tenants.import", None, "2 tenants: 2 new, 0 changed")
+    await login(client, "admin@example.org")
+    page = (await client.get("/console/audit?actor=staff:1")).text
+    assert f'<td class="detail">{role}<br><code class="muted"' in page and ">role=caretaker</code>" in page
+    assert consent in page and f">{detail}</code>" in page
+    clock = "09.00.54" if language == "da" else "09:00:54"  # in Copenhagen
+    assert f">{day} {'kl. ' if language == 'da' else ''}{clock}</time>" in page, page
+    assert "2026-12-07 09" not in page
+    written = (await client.get("/console/audit?action=tenants.import")).text
+    assert '<td class="detail"><code>2 tenants: 2 new, 0 changed</code></td>' in written
