@@ -113,6 +113,8 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         "audit.html",
         entries=rows,
         people=people,
+        # The filter's actions to choose from, each in its words (the browser offers them as one types).
+        actions=sorted(labels.AUDIT_ACTION_LABELS),
         # A detail in words, as a tenant's readable export says it; the stored detail stays beside it.
         detail_words=lambda e: (
             audit_words(e.action, e.detail, AUDIT_WORDS, staff=roles, zone=zone) if e.detail else None

@@ -120,6 +120,8 @@ async def test_the_audit_page_words_an_action_and_keeps_its_code(
     page = (await client.get("/console/audit?action=case.view")).text
     assert f'<td class="action">{words}<br><code class="muted"' in page
     assert ">case.view</code>" in page
+    # The filter offers each action by its words, the code what it filters on.
+    assert f'<option value="case.view">{words}</option>' in page
 
 
 @pytest.mark.parametrize(
