@@ -62,7 +62,10 @@ MAX_PASSWORD_LENGTH = 1000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # argon2-cffi's defaults are argon2id (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("keephome-not-a-password")
+# What an account without a password is checked against, so that it costs the time a wrong password does: a hash
+# made once at the hasher's parameters (hashing it at import cost every keephome process about 0.15 s; a test keeps
+# it at the hasher's parameters, `check_needs_rehash`).
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$2+pECTngfbzIPDQLpnRosQ$tbgJBBcML1CkLXJBbtpCdT2wGIbebk0FPp3j6yi9fRA"
 
 
 class StaffError(Explained, ValueError):
