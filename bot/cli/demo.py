@@ -8,15 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import make_url
-
 from bot.cli.serve import bind, serve
 from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
 from bot.demo.simulator import restore_clock
 from bot.runtime import build_runtime
 from bot.settings import MIN_SECRET_LENGTH, Settings, load_settings, served_url
-from bot.store.db import utcnow
+from bot.store.db import sqlite_file, utcnow
 from bot.store.election import AnotherProcess, sqlite_alone
 from bot.store.migrate import prepare
 from bot.tenants.csv_rows import local_today
@@ -26,19 +24,10 @@ __all__ = ["DEMO_DATABASE", "demo_key_file", "demo_settings", "run_demo"]
 DEMO_DATABASE = "sqlite+aiosqlite:///keephome-demo.db"
 
 
-def _sqlite_file(database_url: str) -> Path | None:
-    """The SQLite file a database URL names; None for PostgreSQL or a database in memory."""
-    parsed = make_url(database_url)
-    name = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return Path(os.path.abspath(name))
-
-
 def demo_key_file(database_url: str) -> Path:
     """Where the demo keeps its secret key: beside its SQLite file (`keephome-demo.db.key`), or for a database that
     is no file (PostgreSQL) `keephome-demo.key` in the working folder."""
-    file = _sqlite_file(database_url)
+    file = sqlite_file(database_url)
     return Path("keephome-demo.key") if file is None else file.with_name(file.name + ".key")
 
 
@@ -77,7 +66,7 @@ def demo_settings() -> Settings:
 
 def _afresh(settings: Settings) -> str:
     """How to start the demo afresh, with every fictional tenant back: a new database (the tombstones are in it)."""
-    file = _sqlite_file(settings.database_url)
+    file = sqlite_file(settings.database_url)
     if file is None:
         return "a new database brings them back"
     return f"to start afresh, stop the demo and delete {file}"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, make_url
@@ -19,7 +21,17 @@ from bot.store.scene import flush_pending
 
 T = TypeVar("T")
 
-__all__ = ["Database", "utcnow"]
+__all__ = ["Database", "sqlite_file", "utcnow"]
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The SQLite file a database URL names, as an absolute path; None for PostgreSQL, a database in memory or a
+    `file:` URI."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(os.path.abspath(name))
 
 
 def utcnow() -> datetime:

@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, column, exists, func, make_url, select, table
+from sqlalchemy import ColumnElement, column, exists, func, select, table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.metrics import Metrics
-from bot.store.db import Database
+from bot.store.db import Database, sqlite_file
 
 __all__ = [
     "ROLES",
@@ -387,15 +387,14 @@ def sqlite_alone(url: str) -> Callable[[], None] | None:
     The lock is an flock on `<file>.lock` beside the database, never on the database file itself: closing any
     descriptor of that file would drop the POSIX locks SQLite holds on it. The kernel releases it when the process
     ends however it ends, so a process killed leaves no lock behind."""
-    parsed = make_url(url)
-    name = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+    database = sqlite_file(url)
+    if database is None:
         return None
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: nothing to lock with
         return None
-    path = os.path.abspath(name) + ".lock"
+    path = f"{database}.lock"
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
@@ -407,7 +406,7 @@ def sqlite_alone(url: str) -> Callable[[], None] | None:
         os.close(fd)
         who = f" (process {holder})" if holder.isdigit() else ""
         raise AnotherProcess(
-            f"another keephome run or demo{who} serves {os.path.abspath(name)}: SQLite is one process, so stop "
+            f"another keephome run or demo{who} serves {database}: SQLite is one process, so stop "
             "that one first (several processes need PostgreSQL)"
         ) from None
     os.ftruncate(fd, 0)
