@@ -200,9 +200,13 @@ def _repeated(conn: Connection, turn: Turn, words: TextReceived) -> State | None
     return _last_conversation(conn, turn.tenant_id)
 
 
-def _last_conversation(conn: Connection, tenant_id: int) -> State | None:
-    """The state of the tenant's newest conversation, open or ended; None when they have had none."""
+def _last_conversation(conn: Connection, tenant_id: int, *, seen: bool = False) -> State | None:
+    """The state of the tenant's newest conversation, open or ended; None when they have had none. `seen`: the newest
+    the tenant has seen, leaving out a reminder's whose question never went out (ended by their own message,
+    `give_way`, or by a newer reminder): a question they never saw was never left unanswered."""
     last = select(conversations.c.state).where(conversations.c.tenant_id == tenant_id)
+    if seen:
+        last = last.where(~question_unseen(conversations.c.id))
     found = conn.execute(last.order_by(conversations.c.id.desc()).limit(1)).scalar()
     return None if found is None else State.load(found)
 
@@ -705,7 +709,9 @@ class InboundHandler:
             # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again. A bare
             # "ja" answers what their last conversation left unanswered, if anything (`engine.start_with_text`).
             last = (
-                _last_conversation(scene.conn, turn.tenant_id) if engine.bare_yes(user_input.text, language) else None
+                _last_conversation(scene.conn, turn.tenant_id, seen=True)
+                if engine.bare_yes(user_input.text, language)
+                else None
             )
             state, events = engine.start_with_text("payment_check", context, turn.now, user_input.text, last)
         elif pressed is not None:

@@ -216,8 +216,13 @@ async def test_a_nudge_due_at_night_waits_for_the_morning(database_url: str) -> 
 
 @pytest.mark.parametrize(
     ("said", "heard"),
-    [("Hjælp", "Beskederne her sendes automatisk. Vi minder dig om huslejen."), ("1", "Tak for besked.")],
-    ids=["help", "a number"],
+    [
+        ("Hjælp", "Beskederne her sendes automatisk. Vi minder dig om huslejen."),
+        ("1", "Tak for besked."),
+        # A yes to nothing they saw: it is taken as read, never as a yes to the question that did not go.
+        ("ja", "Godt. Skriv endelig her igen, hvis du får brug for hjælp."),
+    ],
+    ids=["help", "a number", "a bare yes"],
 )
 async def test_a_tenant_who_writes_before_the_reminders_question_reached_them_is_heard_as_writing_first(
     rt: Runtime, said: str, heard: str
