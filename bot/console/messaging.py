@@ -36,7 +36,7 @@ def sms_warnings(
     words = forbidden_words_in(text, forbidden_words)
     if words:
         reasons.append(_("it contains words about debt or eviction: %(words)s") % {"words": ", ".join(words)})
-    as_days = _ORDINAL_POINT.sub(r"den \1.", text)
+    as_days = _ORDINAL_POINT.sub(lambda found: _as_day(text, found), text)
     named = sorted(d for d in legal_dates if _names(as_days, d, today))
     if named:
         days = ", ".join(local_day(d) for d in named)
@@ -56,6 +56,19 @@ _READ_BEFORE = (timedelta(days=20), timedelta(days=10))
 # A number with a point after it is an ordinal as Danish writes it: "mandag 21.", "vi ses 21. kl 10" name a day of the
 # month, though a longer text's reading leaves a number without "den" or "d." alone. Here it counts as "den 21." would.
 _ORDINAL_POINT = re.compile(r"(?<![\w.,/-])(\d{1,2})\.(?![\w.,/-])")
+# Words after which such a number is a time or a place, not a day: "kl 21.", "lokale 21.", "nr. 12.".
+_NOT_A_DAY_AFTER = frozenset({
+    "kl", "klokken", "lokale", "nr", "nummer", "sal", "rum", "værelse", "opgang", "side", "bus", "at", "room", "no",
+    "floor",
+})  # fmt: skip
+
+
+def _as_day(text: str, found: re.Match[str]) -> str:
+    """A number with a point after it as "den N.", unless the word before it makes it a time or a place."""
+    before = text[: found.start()].rstrip().rstrip(".").rsplit(maxsplit=1)
+    if before and before[-1].casefold() in _NOT_A_DAY_AFTER:
+        return found.group(0)
+    return f"den {found.group(1)}."
 
 
 def _names(text: str, day: date, today: date | None) -> bool:

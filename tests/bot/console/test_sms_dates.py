@@ -60,7 +60,18 @@ def test_a_day_of_the_month_of_a_legal_date_is_refused(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Ring før den 22.", "Ring før 21/10", "Ring mandag", "Ring i morgen", "Ring om en uge"]
+    "text",
+    [
+        "Ring før den 22.",
+        "Ring før 21/10",
+        "Ring mandag",
+        "Ring i morgen",
+        "Ring om en uge",
+        # A time or a place, not a day, though the court sits on a 21st.
+        "Vi ses kl 21.",
+        "Mød op i lokale 21.",
+        "Vi bor i nr. 21.",
+    ],
 )
 def test_other_days_and_days_counted_from_today_may_go(text: str) -> None:
     """A day no date of the case falls on, a whole date of another month, a weekday and a day counted from today
