@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sys
@@ -33,23 +34,44 @@ def demo_key_file(database_url: str) -> Path:
 
 def _demo_secret(database_url: str) -> str:
     """The demo's secret key, made once and kept with its database (mode 0600): the tombstones of tenants erased in
-    the demo are keyed with it, so a demo started again must read them with the same key. A folder it cannot write
-    to gets a key for this start only (opening the database there says what is wrong)."""
+    the demo are keyed with it, so a demo started again must read them with the same key. The key is written whole
+    to a file of its own and then linked into place, so a start stopped halfway never leaves a key file empty (one
+    found empty or short is replaced). A folder it cannot write to gets a key for this start only (opening the
+    database there says what is wrong)."""
     path = demo_key_file(database_url)
+    kept = _read_key(path)
+    if kept is not None:
+        return kept
     made = secrets.token_urlsafe(32)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(made + "\n")
+            out.flush()
+            os.fsync(out.fileno())
         try:
-            kept = path.read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            return made
-        return kept if len(kept) >= MIN_SECRET_LENGTH else made
+            os.link(draft, path)  # only where no key file is: two demos starting at once keep the first one's key
+        except FileExistsError:
+            kept = _read_key(path)
+            if kept is not None:
+                return kept
+            os.replace(draft, path)  # the file there is empty or short: no key was ever kept in it
     except OSError:
         return made
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(made + "\n")
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(draft)
     return made
+
+
+def _read_key(path: Path) -> str | None:
+    """The key kept in `path`; None when there is none, or too short to be one."""
+    try:
+        kept = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return kept if len(kept) >= MIN_SECRET_LENGTH else None
 
 
 def demo_settings() -> Settings:

@@ -75,6 +75,22 @@ def test_the_demo_keeps_its_secret_key_beside_its_database(monkeypatch: pytest.M
     assert not (tmp_path / "other" / "demo.db.key").exists()
 
 
+def test_an_empty_key_file_left_by_a_start_stopped_halfway_is_replaced_and_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A key file found empty (a start stopped between making the file and writing it, before the key was written
+    whole and linked into place) is no key: a new one is kept in it, and the next start reads that one, so a demo
+    tenant erased from then on stays erased. No draft file is left beside it."""
+    monkeypatch.delenv("KEEPHOME_SECRET_KEY", raising=False)
+    kept = tmp_path / "keephome-demo.db.key"
+    kept.write_text("")
+    first = demo_settings().secret_key
+    assert first is not None and kept.read_text().strip() == first
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert demo_settings().secret_key == first
+    assert sorted(p.name for p in tmp_path.iterdir() if "key" in p.name) == ["keephome-demo.db.key"]
+
+
 async def _demo_until_it_serves(tmp_path: Path) -> tuple[list[str], str]:
     """`keephome demo` as a person starts it in `tmp_path` (its database there), until it prints the last staff
     account; then stopped as a service manager stops it (SIGTERM). What it printed, and its stderr."""
