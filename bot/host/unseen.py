@@ -76,7 +76,7 @@ def give_way(conn: Connection, tenant_id: int, now: datetime) -> bool:
     heard as their own first word, never as the answer to a question they have not seen. Returns False when the
     question is on its way (the sender is handing it to the provider): it cannot be taken back, so the conversation
     stays and the message answers it, rather than being answered with the same question a second time."""
-    return bool(supersede(conn, [tenant_id], set(), now, reason=TENANT_FIRST, keep_on_its_way=True))
+    return bool(_give_way_unless_on_its_way(conn, [tenant_id], now, TENANT_FIRST))
 
 
 def taken_over(conn: Connection, tenant_id: int, now: datetime) -> None:
@@ -99,25 +99,14 @@ def taken_over(conn: Connection, tenant_id: int, now: datetime) -> None:
 
 
 def supersede(
-    conn: Connection,
-    tenant_ids: Sequence[int],
-    last_word: set[int],
-    now: datetime,
-    reason: str = SUPERSEDED,
-    *,
-    keep_on_its_way: bool = False,
-) -> list[int]:
+    conn: Connection, tenant_ids: Sequence[int], last_word: set[int], now: datetime, reason: str = SUPERSEDED
+) -> None:
     """A new reminder replaces the conversation whose question never went out (it waited for a channel or the
     pause); one that has the last word (`PlannedReminder.ends_conversation`: court, the last påkrav reminder)
-    replaces any open conversation, answered or not. Their messages not sent yet are dropped. With
-    `keep_on_its_way`, a conversation whose question the sender is handing over now is not replaced. Returns the
-    ended conversations' ids."""
+    replaces any open conversation, answered or not. Their messages not sent yet are dropped."""
     if not tenant_ids:
-        return []
-    unseen = ~question_went_out(conversations.c.id)
-    if keep_on_its_way:
-        unseen = and_(unseen, ~question_on_its_way(conversations.c.id, now))
-    replaced = or_(unseen, conversations.c.tenant_id.in_(list(last_word)))
+        return
+    replaced = or_(~question_went_out(conversations.c.id), conversations.c.tenant_id.in_(list(last_word)))
     ended = list(
         conn.execute(
             update(conversations)
@@ -127,7 +116,30 @@ def supersede(
         ).scalars()
     )
     _drop_unsent(conn, tenant_ids, ended, now, reason)
-    return ended
+
+
+def _give_way_unless_on_its_way(conn: Connection, tenant_ids: Sequence[int], now: datetime, reason: str) -> list[int]:
+    """End the conversations whose question never went out, except one the sender is handing over now. Their unsent
+    messages are dropped first, then the conversations end: the sender leases only rows still pending, so a question
+    it takes between the two statements was dropped already, and one it took before is seen leased by the second
+    (on PostgreSQL the other order could end a conversation whose question then went all the same)."""
+    c = conversations.c
+    unseen = list(
+        conn.execute(
+            select(c.id).where(c.tenant_id.in_(list(tenant_ids)), c.active.is_(True), ~question_went_out(c.id))
+        ).scalars()
+    )
+    if not unseen:
+        return []
+    _drop_unsent(conn, tenant_ids, unseen, now, reason)
+    return list(
+        conn.execute(
+            update(conversations)
+            .where(c.id.in_(unseen), c.active.is_(True), ~question_on_its_way(c.id, now))
+            .values(active=False, waiting_until=None, ended_reason=reason, updated_at=now)
+            .returning(c.id)
+        ).scalars()
+    )
 
 
 def _drop_unsent(
