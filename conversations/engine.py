@@ -273,10 +273,15 @@ def bare_yes(text: str, language: str) -> bool:
     return says_only(text.strip(), language, ("yes",))
 
 
+# How a conversation ends with its question unanswered: ended by the host (None in its state: a newer reminder, a person
+# taking the case), expired, answered twice with words it could not read, or with a sign where a yes in words is asked.
+_UNANSWERED_ENDS = (None, "no_response", "not_understood", NOT_IN_WORDS)
+
+
 def _left_unanswered(last: State | None) -> Ask | None:
     """The question the tenant's last conversation ended on unanswered (it expired, or a newer reminder or a person
     ended it while it waited): None when there was none, or it ended on an answer of theirs."""
-    if last is None or last.end_reason not in (None, "no_response"):
+    if last is None or last.end_reason not in _UNANSWERED_ENDS:
         return None
     flow = FLOWS.get(last.flow)
     if flow is None or last.step not in flow.steps:

@@ -2038,12 +2038,13 @@ def test_a_yes_with_a_day_at_the_opening_question_is_a_promise_for_that_day(text
 
 @pytest.mark.parametrize(("language", "text"), [("da", "ja"), ("da", "JA tak"), ("en", "yes")])
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("ended", ["no_response", "not_understood", "not_in_words"])
 def test_a_late_yes_with_nothing_open_hears_why_the_consent_question_comes_again(
-    language: str, text: str, channel: Channel
+    language: str, text: str, channel: Channel, ended: str
 ) -> None:
     """A "ja" after the consent question expired unanswered is no consent (given to wording just read, to a question
     still asked); the question comes again, and a line before it says why, never as if the yes was lost."""
-    expired = replace(_asked(channel, language, ("3",)), ended=True, end_reason="no_response")
+    expired = replace(_asked(channel, language, ("3",)), ended=True, end_reason=ended)
     assert expired.step == "consent"
     context = Context("", language, channel, None, SETTINGS)
     state, events = start_with_text("payment_check", context, NOW, text, expired)
