@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,7 +15,7 @@ from bot.console import accounts, labels, sharing
 from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import from_before_to, parse_day, render, runtime
-from bot.i18n import N_
+from bot.i18n import N_, gettext
 from bot.store.audit import record_entry
 from bot.store.schema import audit_log, staff
 from bot.tenants.audit_scope import about, is_tenant_target
@@ -79,6 +79,17 @@ def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
     return datetime.combine(parse_day(raw, name), time(0), zone)
 
 
+def _actions_in_words(typed: str) -> list[str]:
+    """The actions whose words, in the reader's language or in English, hold what was typed: the filter offers each
+    action by its words, and a person may type them rather than choose the code."""
+    wanted = " ".join(typed.casefold().split())
+    return [
+        code
+        for code, words in labels.AUDIT_ACTION_LABELS.items()
+        if wanted in gettext(words).casefold() or wanted in words.casefold()
+    ]
+
+
 @guard("admin")
 async def _audit_page(request: Request, me: StaffSession) -> Response:
     q = request.query_params
@@ -95,7 +106,10 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
     if actor:
         chosen.append(audit_log.c.actor == by_email.get(actor.lower(), actor))
     if action:
-        chosen.append(audit_log.c.action.startswith(action, autoescape=True))
+        # A code's beginning ("case."), or the words of actions as the page shows them ("sendte en besked").
+        meant = _actions_in_words(action)
+        by_code = audit_log.c.action.startswith(action, autoescape=True)
+        chosen.append(or_(by_code, audit_log.c.action.in_(meant)) if meant else by_code)
     if target:
         # A tenant's entries include those on their cases, court cases and tasks (the page says so).
         chosen.append(about(target))

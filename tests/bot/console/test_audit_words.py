@@ -163,3 +163,22 @@ async def test_the_audit_page_words_a_detail_and_a_time_as_a_tenants_export_does
     assert "2026-12-07 09" not in page
     written = (await client.get("/console/audit?action=tenants.import")).text
     assert '<td class="detail"><code>2 tenants: 2 new, 0 changed</code></td>' in written
+
+
+@pytest.mark.parametrize(("language", "typed"), [("da", "Så en sag"), ("en", "looked at a CASE"), ("da", "sag")])
+async def test_the_audit_filter_takes_an_actions_words_as_typed(
+    runtime: Runtime, client: httpx.AsyncClient, language: str, typed: str
+) -> None:
+    """The filter offers each action by its words; a person who types them (or a part of them) rather than choosing
+    the suggestion gets the entries of those actions, not an empty page. A code's beginning still works."""
+    await add_person(runtime, "admin@example.org", "admin")
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language=language))
+        await record(conn, runtime.clock(), "staff:1", "case.view", "case:7")
+        await record(conn, runtime.clock(), "staff:1", "tenant.export", "tenant:3")
+    await login(client, "admin@example.org")
+    page = (await client.get("/console/audit", params={"action": typed})).text
+    assert page.count(">case.view</code>") == 1
+    assert ">tenant.export</code>" not in page
+    coded = (await client.get("/console/audit", params={"action": "tenant."})).text
+    assert coded.count(">tenant.export</code>") == 1 and ">case.view</code>" not in coded
