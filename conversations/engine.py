@@ -66,6 +66,7 @@ from conversations.model import (
     AnswerRecorded,
     ButtonPressed,
     Choice,
+    ConsentGiven,
     Context,
     ConversationEnded,
     Event,
@@ -1059,10 +1060,24 @@ def resume(state: State, input: Input, now: datetime) -> Result:
                 # "Har jeg betalt?", "did you get my payment": asked, never a payment claimed. No live ledger is held
                 # here: where to see payments, a person who can check, and the question waits, no try used.
                 return state, [MessageRequested(_QUESTION_ASKED, {**_values(state), "payments": 1})]
-            return _text(flow, state, text, now, attached, queued)
+            return _not_after_expiry(flow, state, now, _text(flow, state, text, now, attached, queued))
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)
-            return _flow_changed(state, choice) if flow is None else _button(flow, state, choice, earlier, now)
+            return _flow_changed(state, choice) if flow is None else _pressed(flow, state, choice, earlier, now)
+
+
+def _pressed(flow: Flow, state: State, choice: str, earlier: bool, now: datetime) -> Result:
+    """A button pressed under the open question (`_button`), never a consent once its time ran out."""
+    return _not_after_expiry(flow, state, now, _button(flow, state, choice, earlier, now))
+
+
+def _not_after_expiry(flow: Flow, state: State, now: datetime, result: Result) -> Result:
+    """`result`, unless it gives a consent to a question whose time ran out before its timer ended it (the service
+    was down, a clock jumped): a consent is given to a question still asked, so it is asked again, with why, as a
+    "ja" after it ended is (`start_with_text`)."""
+    if state.expires_at is None or now < state.expires_at or not any(isinstance(e, ConsentGiven) for e in result[1]):
+        return result
+    return _enter(flow, state, state.step, now, [MessageRequested("consent.asked_again", _values(state))])
 
 
 def _cost_asked(step: Step, state: State, text: str) -> MessageRequested | None:

@@ -2080,3 +2080,21 @@ def test_a_bare_yes_asks_for_consent_without_saying_it_asks_again_unless_a_conse
     assert promised.ended
     _state, events = start_with_text("payment_check", context, NOW, "ja", promised)
     assert _templates(events) == ["common.noted"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_a_yes_after_the_consent_question_ran_out_is_no_consent_even_before_its_timer_ended_it(
+    channel: Channel,
+) -> None:
+    """The consent question gives up after its hours; a "ja" that comes later, while the timer that ends it has not
+    run yet (the service was down), is no consent to it: the question is asked again, with why. Within its time the
+    same "ja" is the consent."""
+    asked = _asked(channel, "da", ("3",))
+    assert asked.step == "consent" and asked.expires_at is not None
+    late = asked.expires_at + timedelta(minutes=1)
+    state, events = resume(asked, TextReceived("ja", channel), late)
+    assert not any(isinstance(e, ConsentGiven) for e in events)
+    assert _templates(events) == ["consent.asked_again", "consent.ask"]
+    assert state.step == "consent" and not state.ended and state.expires_at is not None and state.expires_at > late
+    _state, events = resume(asked, TextReceived("ja", channel), asked.expires_at - timedelta(minutes=1))
+    assert any(isinstance(e, ConsentGiven) for e in events)
