@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -50,8 +51,8 @@ TOASTS = (WAITING, WITH_ADVISER, SAME_ANSWER, STOPPED, OLD_BUTTON)
 
 # The Bot API takes 0-200 characters of text in answerCallbackQuery; a longer one fails the whole answer.
 TOAST_LENGTH = 200
-# How long the processor waits for a batch's answers: the next tenants' messages wait meanwhile, and an answer
-# later than this comes after the app has long given up its spinner.
+# How long a batch's answers are waited for (in the background: the next tenants' messages do not wait for them), and
+# at most how long a stop waits for them: an answer later than this comes after the app has long given up its spinner.
 ANSWER_SECONDS = 3.0
 
 _PREFIX = "cb:"  # an inbound row's provider id for a button press (bot/inbound/telegram_updates.py)
@@ -73,7 +74,7 @@ class Press:
     language: str = ""
 
 
-AnswerPresses = Callable[[Sequence[Press]], Awaitable[None]]
+AnswerPresses = Callable[[Sequence[Press]], Coroutine[Any, Any, None]]
 
 
 def _toast_text(renderer: Renderer, press: Press) -> str | None:

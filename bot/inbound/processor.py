@@ -88,6 +88,7 @@ class Processor:
         self._db = db
         # Telegram button presses are answered after the batch that handled them commits (bot/inbound/presses.py).
         self._answer_presses = answer_presses
+        self._answering: set[asyncio.Task[None]] = set()
         self._clock = clock
         self._metrics = metrics
         self._on_enqueued = on_enqueued
@@ -139,14 +140,21 @@ class Processor:
             self._task = asyncio.create_task(work, name="inbound-processor")
 
     async def stop(self) -> None:
-        """Stop processing; unprocessed rows stay in the table for the next start."""
+        """Stop processing; unprocessed rows stay in the table for the next start. The presses handled are answered
+        first (each round bounded by `presses.ANSWER_SECONDS`)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.answered()
         self._backlog = 0
         self._progress.set()
+
+    async def answered(self) -> None:
+        """Return once the button presses handled so far have been answered (or their answers given up)."""
+        while self._answering:
+            await asyncio.gather(*self._answering, return_exceptions=True)
 
     async def caught_up(self, limit: int = HOLD_BACKLOG, most: float = HOLD_SECONDS) -> float:
         """Return once the processing's backlog is at most `limit` rows, or after `most` seconds; the seconds it
@@ -259,8 +267,11 @@ class Processor:
         if results:
             self._on_enqueued()
         if presses and self._answer_presses is not None:
-            # After the commit: what the answer says is what was done.
-            await self._answer_presses(presses)
+            # After the commit, what the answer says is what was done; in the background, so a slow Bot API holds
+            # no tenant's next message (each round of answers gives up after `presses.ANSWER_SECONDS`).
+            task = asyncio.create_task(self._answer_presses(presses), name="inbound-press-answers")
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
         self._progress.set()
         return len(results)
 

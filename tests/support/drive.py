@@ -40,10 +40,12 @@ class FailingSandbox(SandboxChannel):
 
 
 async def process_all(processor: Processor) -> int:
-    """Process committed inbound rows, batch after batch, until none is pending; returns how many."""
+    """Process committed inbound rows, batch after batch, until none is pending, and answer their button presses;
+    returns how many."""
     total = 0
     while (n := await processor.process_pending()) > 0:
         total += n
+    await processor.answered()  # the Telegram presses among them answered, as a test then looks at the Bot API
     return total
 
 
