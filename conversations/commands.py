@@ -429,6 +429,11 @@ def command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResul
     if now.tzinfo is None:
         raise ValueError("now must be a timezone-aware datetime")
     result = _command(text, facts, now)
+    open_flow = None if facts.conversation is None else facts.conversation.flow
+    if result is not None and result.started is not None and result.started.flow == open_flow:
+        # The same word again while its own conversation still asks (the withdrawal's list): the new one takes its
+        # place, so the answer to it ends the one list open rather than leaving the first waiting behind it.
+        result = replace(result, started=None, resumed=result.started)
     if result is None or facts.reached or result.kind == "opt_in":
         return result
     return replace(result, events=tuple(e for e in result.events if not isinstance(e, MessageRequested)))

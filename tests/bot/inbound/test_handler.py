@@ -32,7 +32,7 @@ from bot.store.schema import (
     tenants,
 )
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case
+from tests.support.console import add_case, volunteers_may_see
 from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import add_tenant
 
@@ -949,3 +949,19 @@ async def test_a_bare_yes_after_a_conversation_that_ended_answered_is_noted_not_
         rows = (await conn.execute(select(conversations.c.active, conversations.c.state))).all()
     assert [row.active for row in rows].count(True) == 0
     assert rows[-1].state["end_reason"] == "noted"
+
+
+async def test_the_withdrawal_word_said_twice_leaves_one_list_that_the_choice_ends(runtime: Runtime) -> None:
+    tenant_id = await add_tenant(runtime.db)
+    await volunteers_may_see(runtime, await add_case(runtime, tenant_id))  # two consents: the word lists them
+    [listed] = await _say(runtime, "TILBAGEKALD", "SM1")
+    assert "2: en frivillig forening" in listed
+    [again] = await _say(runtime, "withdraw", "SM2")
+    assert again == listed
+    [chosen] = await _say(runtime, "2", "SM3")
+    assert "trukket dit ja tilbage" in chosen
+    # The choice ended the list: nothing asks the tenant any more, so a "ja" is not met with the list again.
+    assert await _one(runtime, select(func.count()).select_from(conversations).where(conversations.c.active)) == 0
+    after = await _say(runtime, "ja", "SM4")
+    assert not any("frivillig forening" in said for said in after)
+    assert await _one(runtime, select(func.count()).where(consents.c.withdrawn_at.is_not(None))) == 1
