@@ -691,7 +691,7 @@ def _yes_turned(words: Sequence[str], index: int) -> str:
 # Words besides the pay words that a negation turns, and what they say then: "I haven't sent the money" sent nothing,
 # yet negates no pay word (in Danish "sent" is "late"); "jeg har ikke Telegram" is a no to Telegram, never a yes; "ikke
 # sms", "ingen flere sms'er", "not by sms" wish the other way to write, Telegram.
-_SMS_NAMED = ("sms", "smser", "sms'er", "sms'e", "tekstbesked", "tekstbeskeder")
+_SMS_NAMED = TAG_WORDS["da"]["sms"]  # SMS by its Danish names, one word each
 _NEGATED_AS = {"sent": "-", "telegram": "nej"} | dict.fromkeys(_SMS_NAMED, "telegram")
 # Only not having or using the app, said just before it, turns it down: "kan I ikke bare skrive på telegram" and "can't
 # you just use telegram" ask for it.
