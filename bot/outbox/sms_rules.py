@@ -27,8 +27,8 @@ __all__ = [
 # Stems of debt and eviction words, caught inside compounds and inflections ("huslejerestance", "fogedretten",
 # "ophævet", "gælden"); the words of KEEPHOME_FORBIDDEN_SMS_WORDS are stems too. They always apply.
 FORBIDDEN_STEMS = (
-    "gæld", "restance", "rykker", "inkasso", "skyld", "foged", "udsæt", "udsat", "ophæv", "opsig", "opsagt",
-    "påkrav", "misligehold", "cpr", "personnummer", "udkastelse",
+    "gæld", "restance", "restans", "rykker", "inkasso", "skyld", "foged", "fogd", "udsæt", "udsat", "ophæv", "opsig",
+    "opsagt", "påkrav", "misligehold", "cpr", "personnummer", "udkastelse",
     "debt", "arrear", "evict", "bailiff", "court", "terminat", "collection agenc",
     # Turkish and Arabic (unreviewed, like those languages' texts): debt, eviction, enforcement, seizure, court,
     # arrears ("borc": the word as GSM-7 spells it). Not the Arabic "دين" alone: it is inside "مدينة" (a city).
@@ -49,9 +49,6 @@ FORBIDDEN_PHRASES = (
     "venter stadig på din indbetaling", "venter på huslejen", "waiting for your payment", "waiting for your rent",
     "end the lease", "end your lease", "end the tenancy", "end your tenancy", "lose the lease", "lose your lease",
 )  # fmt: skip
-# Each phrase as it stands (no word character either side), compiled once: every SMS sent and every text a check
-# renders is matched against all of them.
-_PHRASES = tuple((phrase, re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")) for phrase in FORBIDDEN_PHRASES)
 # Two words that say it together, wherever they stand in the text: the rent or a payment, and that it is missing or
 # late ("huslejen for december mangler", "vi mangler stadig din indbetaling", "your rent is late"); the home, and that
 # it is at risk ("din lejlighed er i fare", "your home is at risk").
@@ -59,10 +56,27 @@ _TOGETHER = (
     (("husleje", "indbetaling", "betaling", "rent", "payment"),
      ("mangler", "mangle", "manglende", "forsinket", "forsinkede", "missing", "late", "outstanding")),
     (("bolig", "lejlighed", "hjem", "home", "flat", "apartment", "tenancy"), ("fare", "risk", "danger")),
+    # The lease and that it is ended ("vi hæver lejemålet"): "hæve" alone is taking out money.
+    (("lejemål", "lejekontrakt", "lejeaftale"), ("hæve", "hæver", "hæves", "hævet", "hævede")),
 )  # fmt: skip
+# Danish letters as a keyboard without them writes them ("gaeld", "lejemaalet", "saette ud"): a text and every stem,
+# phrase and word above are compared in this spelling, so "din huslejegaeld" is caught as "huslejegæld" is.
+_DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def _folded(text: str) -> str:
+    return text.lower().translate(_DANISH_LETTERS)
+
+
+# Each phrase as it stands (no word character either side), compiled once: every SMS sent and every text a check
+# renders is matched against all of them.
+_PHRASES_FOLDED = tuple(
+    (phrase, _folded(phrase), re.compile(rf"(?<!\w){re.escape(_folded(phrase))}(?!\w)")) for phrase in FORBIDDEN_PHRASES
+)
+_TOGETHER_FOLDED = tuple((tuple(map(_folded, subjects)), tuple(map(_folded, states))) for subjects, states in _TOGETHER)
 # Words that contain a stem but say something else: "gælder" (applies), "undskyld" (sorry), "courtesy".
 ALLOWED_WORDS = re.compile(
-    r"gælde|gælder|gældende|gældt|gjaldt|undskyld\w*|skyldes|courtes\w*|courteous\w*",
+    r"g(?:æ|ae)lde|g(?:æ|ae)lder|g(?:æ|ae)ldende|g(?:æ|ae)ldt|gjaldt|undskyld\w*|skyldes|courtes\w*|courteous\w*",
 )
 
 # "2.500 kr", "kr. 300", "1 200,50 kr", "300,-", "7.100,50", "500 euro", "€500", "6k", "seks tusind kroner", "six
@@ -110,24 +124,26 @@ def amount_like(text: str, *, bare_numbers: bool = False) -> bool:
 
 def forbidden_words_in(text: str, words: Iterable[str] = ()) -> list[str]:
     """The debt and eviction stems (FORBIDDEN_STEMS and `words`) found in the text's words, inside
-    compounds and inflections too, and FORBIDDEN_PHRASES as they stand; sorted. ALLOWED_WORDS never count."""
-    lowered = text.lower()
-    stems = {w.strip().lower() for w in (*FORBIDDEN_STEMS, *words) if w.strip()}
+    compounds and inflections too, and FORBIDDEN_PHRASES as they stand; sorted. ALLOWED_WORDS never count. Danish
+    letters written without them ("gaeld", "lejemaal") count as the letters."""
+    lowered = _folded(text)
+    stems = {_folded(w.strip()): w.strip().lower() for w in (*FORBIDDEN_STEMS, *words) if w.strip()}
     found = {
-        stem
+        stems[stem]
         for word in re.findall(r"\w+", lowered)
         if not ALLOWED_WORDS.fullmatch(word)
         for stem in stems
         if stem in word and " " not in stem
     }
     spaced = " ".join(re.findall(r"\w+", lowered))
-    found |= {stem for stem in stems if " " in stem and re.search(rf"(?<!\w){re.escape(stem)}(?!\w)", spaced)}
-    found |= {phrase for phrase, pattern in _PHRASES if phrase in spaced and pattern.search(spaced)}
-    words_said = set(spaced.split())
-    in_order = sorted(words_said)
-    for subjects, states in _TOGETHER:
-        subject = next((w for w in in_order if w.startswith(subjects)), None)
-        state = next((w for w in states if w in words_said), None)
+    found |= {stems[stem] for stem in stems if " " in stem and re.search(rf"(?<!\w){re.escape(stem)}(?!\w)", spaced)}
+    found |= {phrase for phrase, folded, pattern in _PHRASES_FOLDED if folded in spaced and pattern.search(spaced)}
+    # Named as the text spells them: the adviser reads their own words back.
+    as_written = {_folded(word): word for word in re.findall(r"\w+", text.lower())}
+    in_order = sorted(as_written)
+    for subjects, states in _TOGETHER_FOLDED:
+        subject = next((as_written[w] for w in in_order if w.startswith(subjects)), None)
+        state = next((as_written[w] for w in states if w in as_written), None)
         if subject is not None and state is not None:
             found.add(f"{subject} … {state}")
     return sorted(found)

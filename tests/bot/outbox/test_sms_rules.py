@@ -69,7 +69,10 @@ def test_amounts_are_found_however_written(text: str, amount: bool, bare: bool) 
      "huslejen for december mangler", "vi mangler stadig din indbetaling", "your rent is still missing",
      "your rent is late", "din lejlighed er i fare", "your home is at risk", "vi venter stadig på din indbetaling",
      "we are still waiting for your payment", "vi ses inden retsmødet", "Udkastelse kan ske",
-     "the landlord can end the lease"],
+     "the landlord can end the lease",
+     # Danish letters as a keyboard without them writes them, and the bailiff as it is said.
+     "din huslejegaeld", "din gaeld er stor", "fogden kommer", "din restanse skal betales", "vi haever lejemaalet",
+     "Udsaettelse kan ske", "du kan blive saette ud", "vi ses inden retsmoedet", "din lejekontrakt haeves"],
 )  # fmt: skip
 def test_debt_and_eviction_stems_are_caught_inside_compounds_and_inflections(text: str) -> None:
     assert forbidden_words_in(text) != []
@@ -81,7 +84,8 @@ def test_debt_and_eviction_stems_are_caught_inside_compounds_and_inflections(tex
      "courtesy", "power", "Du kan sætte dig i kontakt med en rådgiver", "Ring til os i dag",
      "Vi har ikke modtaget dit svar", "Tak, vi har modtaget din husleje", "bagagen",
      "Så venter vi lidt med at skrive om huslejen", "Vi venter på dit svar", "I am running late for the home visit",
-     "Tak for din betaling", "Her er et udkast til aftalen"],
+     "Tak for din betaling", "Her er et udkast til aftalen", "Fristen i brevet gaelder stadig",
+     "du kan haeve pengene i morgen", "Tak for sidst, vi ses paa fredag"],
 )  # fmt: skip
 def test_words_that_only_look_like_them_pass(text: str) -> None:
     assert forbidden_words_in(text) == []
@@ -92,6 +96,12 @@ def test_debt_and_eviction_words_in_turkish_and_arabic_are_caught_too() -> None:
     assert forbidden_words_in("Tahliye kararı ve icra dairesi") == ["icra", "tahliye"]
     assert forbidden_words_in("لديك ديون للإيجار وقرار من المحكمة") == ["ديون", "محكمة"]
     assert forbidden_words_in("Merhaba, yarın görüşürüz. نراك في المدينة غدا") == []
+
+
+def test_a_debt_word_without_danish_letters_is_named_as_the_list_and_the_text_spell_it() -> None:
+    assert forbidden_words_in("Din huslejegaeld og fogden") == ["fogd", "gæld"]
+    assert forbidden_words_in("Vi haever lejemaalet") == ["lejemaalet … haever"]
+    assert forbidden_words_in("Vi hæver lejemålet") == ["lejemålet … hæver"]
 
 
 def test_the_organisations_own_words_count_as_stems_too() -> None:
