@@ -335,9 +335,10 @@ _CASE_HEARD = (
 )
 
 
-def _receipt_key(case_id: int, today: date) -> str:
-    """The idempotency key of the day's receipt to a tenant who waits for their adviser: at most one a day."""
-    return f"case:{case_id}:waiting:{today.isoformat()}"
+def _receipt_key(case_id: int, today: date, channel: str) -> str:
+    """The idempotency key of the day's receipt to a tenant who waits for their adviser: at most one a day on each
+    channel (a tenant told on Telegram who writes by SMS would otherwise meet silence where they write)."""
+    return f"case:{case_id}:waiting:{today.isoformat()}:{channel}"
 
 
 # The latest release notice to a case after the message under a receipt's key (`case.released` says "until then, we
@@ -589,7 +590,7 @@ class InboundHandler:
         is told the same in the press's toast (the receipt's limit keeps the chat from filling; a toast fills
         nothing)."""
         scene.change(_CASE_HEARD, {"case_id": case_id, "new_status": "waiting", "now": turn.now})
-        key = _receipt_key(case_id, turn.today)
+        key = _receipt_key(case_id, turn.today, _channel_of(turn))
         if self._told(scene, key, turn.today):
             # Told today already, but perhaps before the case went back to the queue: answered once after that.
             again = _receipt_since_release(scene.conn, case_id, key)
@@ -607,8 +608,8 @@ class InboundHandler:
         told = known.told
         if key not in told:
             keys = {key} | {
-                _receipt_key(tenant.case_id, today)
-                for found in known.tenants.values()
+                _receipt_key(tenant.case_id, today, "telegram" if channel == "telegram" else "sms")
+                for (channel, _), found in known.tenants.items()
                 for tenant in found
                 if tenant.case_status == "waiting" and tenant.consented
             }

@@ -407,6 +407,20 @@ async def _waiting_tenant_writes_on(runtime: Runtime, caplog: pytest.LogCaptureF
     assert "Tak for din besked. En økonomisk rådgiver" in again
 
 
+async def test_a_waiting_tenant_told_on_one_channel_hears_it_arrived_where_they_write_next(runtime: Runtime) -> None:
+    """The day's receipt is once a day on each channel: a tenant told by SMS who then writes on Telegram met silence
+    there."""
+    await add_tenant(runtime.db, chat_id=5001)
+    for i, said in enumerate(("hej", "3", "ja")):  # by SMS: an adviser, please; yes, they may see my answers
+        await _say(runtime, said, f"SM{i}")
+    [by_sms] = await _say(runtime, "Hvornår ringer I?", "SM10")
+    assert "Tak for din besked. En økonomisk rådgiver" in by_sms
+    [on_telegram] = await _say(runtime, "hello?", "TG1", sender="5001", channel="telegram")
+    assert "Tak for din besked. En økonomisk rådgiver" in on_telegram
+    assert await _say(runtime, "hallo?", "TG2", sender="5001", channel="telegram") == []  # once a day there too
+    assert await _say(runtime, "Hej igen", "SM11") == []
+
+
 async def test_signs_with_nothing_open_get_one_short_line_a_day_and_never_the_opening_question(
     runtime: Runtime,
 ) -> None:
