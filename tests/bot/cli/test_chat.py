@@ -170,11 +170,11 @@ def test_the_word_telegram_on_telegram_is_an_ordinary_answer() -> None:
 
 NOTHING_TO_WITHDRAW = (
     "[sms] Du har ikke sagt ja til, at en rådgiver må se dine svar. Så er der intet at trække tilbage. "
-    "Vil du tale med en person, så ring +4570000000 (man-fre kl. 9-15)."
+    "Vil du tale med en person, så ring 70 00 00 00 (man-fre kl. 9-15)."
 )
 WITHDRAWN = (
     "[sms] Du har trukket dit ja tilbage. Rådgiveren ser ikke flere af dine svar. "
-    "Vil du have hjælp alligevel, så skriv RÅDGIVER eller ring til Boligselskabet på +4570000000."
+    "Vil du have hjælp alligevel, så skriv RÅDGIVER eller ring til Boligselskabet på 70 00 00 00."
 )
 
 
@@ -203,7 +203,7 @@ def test_help_outside_a_question_that_takes_it_prints_what_keephome_is() -> None
     assert shown[at + 1] == (
         "[sms] Det er Boligselskabet. Beskederne her sendes automatisk. Vi minder dig om huslejen. "
         "En økonomisk rådgiver læser kun med, hvis du siger ja til det. "
-        "Ring +4570000000 (man-fre kl. 9-15) for at tale med en person. "
+        "Ring 70 00 00 00 (man-fre kl. 9-15) for at tale med en person. "
         "Svar TELEGRAM for at skrive med os på Telegram. "
         "Svar STOP for at afmelde."
     )

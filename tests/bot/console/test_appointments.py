@@ -130,7 +130,7 @@ async def test_the_tenant_gets_a_confirmation_and_one_reminder_the_day_before_wh
     [confirmation] = texts(rt)
     assert confirmation == (
         "Hej Beta. Du har en aftale med en frivillig rådgiver den 5. marts 2026 kl. 14.30. Sted: Byvej 12, 1. th. "
-        f"Ring til os på {rt.settings.adviser_phone}, hvis tiden ikke passer. Hilsen {rt.settings.org_name}\n"
+        f"Ring til os på 70 00 00 00, hvis tiden ikke passer. Hilsen {rt.settings.org_name}\n"
         "Svar STOP for at afmelde."
     )
     await at_time(rt, datetime(2026, 3, 4, 7, 59, tzinfo=UTC))  # 08:59 on the eve: not yet
@@ -375,7 +375,7 @@ async def assert_cancelled(
     told = [m.text for m in sandbox(rt)["sms"].to(PHONE) if "aflyst" in m.text]
     assert told == [
         "Hej Beta. Din aftale den 5. marts 2026 kl. 14.30 er aflyst. "
-        f"Ring til os på {rt.settings.adviser_phone}, hvis du vil have en ny tid. Hilsen {rt.settings.org_name}\n"
+        f"Ring til os på 70 00 00 00, hvis du vil have en ny tid. Hilsen {rt.settings.org_name}\n"
         "Svar STOP for at afmelde."
     ]
     await at_time(rt, datetime(2026, 3, 4, 8, 30, tzinfo=UTC))  # the eve: no reminder of a meeting nobody attends

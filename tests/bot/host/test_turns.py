@@ -72,11 +72,11 @@ async def test_an_unplaceable_answer_gets_the_options_again_once_then_the_offer_
     await add_tenant(runtime.db)
     await _say(runtime, "hej", "SM1")
     await _say(runtime, "det er mærkeligt", "SM2")
-    sorry = "Undskyld, det forstod vi ikke. Prøv igen, eller ring til Boligselskabet på +4570000000."
+    sorry = "Undskyld, det forstod vi ikke. Prøv igen, eller ring til Boligselskabet på 70 00 00 00."
     assert _sms(runtime)[-2:] == [sorry, _sms(runtime)[0]]
     # A second miss: the help there is and a person to call, never the consent question out of the blue.
     await _say(runtime, "æh", "SM3")
-    assert "Ring til en økonomisk rådgiver på +4570000000" in _sms(runtime)[-1]
+    assert "Ring til en økonomisk rådgiver på 70 00 00 00" in _sms(runtime)[-1]
     assert "JA" not in _sms(runtime)[-1]
     active, reason, _state = await _conversation(runtime)
     assert (active, reason) == (False, "not_understood")
@@ -90,7 +90,7 @@ async def test_a_conversation_whose_flow_changed_ends_and_offers_a_person(runtim
     async with runtime.db.write() as conn:
         await conn.execute(update(conversations).values(state=old))
     await _say(runtime, "1", "SM2")
-    assert "ændret vores spørgsmål" in _sms(runtime)[-1] and "+4570000000" in _sms(runtime)[-1]
+    assert "ændret vores spørgsmål" in _sms(runtime)[-1] and "70 00 00 00" in _sms(runtime)[-1]
     active, reason, _state = await _conversation(runtime)
     assert (active, reason) == (False, "flow_changed")
 

@@ -883,9 +883,9 @@ async def test_writing_after_a_promise_as_its_answer_asks_reaches_the_offer_of_a
     assert any("rådgiver" in reply for reply in replies), replies
 
 
-_ASKED_DA = "Det vil vi gerne svare på. Ring til Boligselskabet på +4570000000 (man-fre kl. 9-15), så taler vi om det."
+_ASKED_DA = "Det vil vi gerne svare på. Ring til Boligselskabet på 70 00 00 00 (man-fre kl. 9-15), så taler vi om det."
 _ASKED_EN = (
-    "We would like to answer that. Call Boligselskabet on +4570000000 (Mon-Fri 9:00-15:00) and we will talk it through."
+    "We would like to answer that. Call Boligselskabet on 70 00 00 00 (Mon-Fri 9:00-15:00) and we will talk it through."
 )
 
 
@@ -925,7 +925,7 @@ async def test_a_question_written_first_at_the_court_stage_keeps_the_court_openi
     [asked] = await _say(runtime, "hvad betyder det?", "SM1")
     # The day before the number, as every Danish text says it ("Ring til Boligselskabet i morgen på ...").
     assert asked.startswith("Det vil vi gerne svare på. Ring til Boligselskabet ")
-    assert asked.endswith(" på +4570000000, så taler vi om det. Måske kan vi stadig finde en løsning.")
+    assert asked.endswith(" på 70 00 00 00, så taler vi om det. Måske kan vi stadig finde en løsning.")
     assert "(man-fre kl. 9-15)" not in asked
 
 

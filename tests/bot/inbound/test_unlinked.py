@@ -533,7 +533,7 @@ async def test_another_tenants_code_inside_a_sentence_in_a_linked_chat_says_the_
     replies = await bot.send(text_update, sentence.format(code[:4], code[4:]))
     assert replies == [
         "Denne Telegram-konto er allerede forbundet med et andet lejemål. Derfor har vi ikke brugt koden eller "
-        "linket. Ring til Boligselskabet på +4570000000, så hjælper vi dig."
+        "linket. Ring til Boligselskabet på 70 00 00 00, så hjælper vi dig."
     ]
     assert (await bot.chat_of(first), await bot.chat_of(second)) == (CHAT, None)
     async with bot.rt.db.read() as conn:

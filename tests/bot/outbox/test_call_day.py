@@ -44,7 +44,7 @@ async def test_the_day_to_call_is_the_day_the_adviser_answers_when_the_text_goes
         court = {"first_name": "Amira", "trigger": "court"}
         assert "Ring til os mandag på" in await _sent_text(rt, "k1", "payment_check.question", court, tenant_id)
         asked = await _sent_text(rt, "k0", "common.question_asked", {**court, "nothing_open": 1}, tenant_id)
-        assert asked.startswith("Det vil vi gerne svare på. Ring til Boligselskabet mandag på +4570000000, så taler")
+        assert asked.startswith("Det vil vi gerne svare på. Ring til Boligselskabet mandag på 70 00 00 00, så taler")
         clock.offset = timedelta(days=3, hours=13)  # Tuesday 23:00: an answer goes at once, at any hour
         assert "Ring alligevel til os i morgen på" in await _sent_text(rt, "k2", "payment_check.paid", court, tenant_id)
         clock.offset = timedelta(days=3)  # Tuesday 10:00

@@ -13,7 +13,7 @@ from bot.outbox.render import Renderer, TemplateMissing
 from bot.settings import Settings
 from conversations.commands import TenantFacts, command
 from conversations.model import Channel, Choice, FlowSettings, MessageRequested
-from conversations.values import Money
+from conversations.values import Money, Value
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -86,8 +86,40 @@ def test_money_filter_refuses_a_plain_number(tmp_templates: Path) -> None:
 
 
 def test_organisation_values_come_from_settings(tmp_templates: Path) -> None:
-    renderer = Renderer(tmp_templates, _settings(org_name="Boligforeningen Nord", adviser_phone="+4511223344"))
-    assert renderer.render("t.org", {}, "da", "sms").text == "Boligforeningen Nord +4511223344 man-fre 9-15"
+    renderer = Renderer(tmp_templates, _settings(org_name="Boligforeningen Nord", adviser_phone="+4533123456"))
+    assert renderer.render("t.org", {}, "da", "sms").text == "Boligforeningen Nord 33 12 34 56 man-fre 9-15"
+
+
+_APPOINTMENT: dict[str, Value] = {"first_name": "Amira", "day": date(2026, 3, 5), "time": "14:30", "place": "Byvej 12"}
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("language", ["da", "en", "tr"])
+def test_a_reminder_gives_the_number_to_call_in_groups_as_it_is_dialled(language: str, channel: Channel) -> None:
+    """A tenant on a basic phone reads and types "70 10 20 30", not "+4570102030", however the number is set."""
+    for setting in ("+4570102030", "70102030", "+45 70 10 20 30"):
+        text = Renderer(ROOT / "templates", _settings(adviser_phone=setting)).render(
+            "appointment.reminder", _APPOINTMENT, language, channel
+        )
+        assert text.text.count("70 10 20 30") == 1 and "4570102030" not in text.text, (setting, text.text)
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_an_answer_gives_both_numbers_in_groups_and_a_short_number_as_written(channel: Channel) -> None:
+    renderer = Renderer(ROOT / "templates", _settings(adviser_phone="+4570102030", kommune_phone="1813"))
+    text = renderer.render("consent.declined", {}, "da", channel).text
+    assert text.count("70 10 20 30") == 1 and text.count("1813") == 1, text
+    abroad = Renderer(ROOT / "templates", _settings(kommune_phone="+442079460000"))
+    assert "+44 20 7946 0000" in abroad.render("consent.declined", {}, "en", channel).text
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_in_arabic_the_groups_of_the_number_are_held_together(channel: Channel) -> None:
+    """Between digits in right-to-left text a plain space lets "70 10 20 30" show as "30 20 10 70"; a no-break space
+    keeps one number, in the order it is dialled."""
+    renderer = Renderer(ROOT / "templates", _settings(adviser_phone="+4570102030"))
+    text = renderer.render("appointment.reminder", _APPOINTMENT, "ar", channel).text
+    assert text.count("70\xa010\xa020\xa030") == 1 and "4570102030" not in text, text
 
 
 def test_missing_value_is_an_error_not_an_empty_string(tmp_templates: Path) -> None:
@@ -158,7 +190,7 @@ def test_sms_help_and_promise_texts_offer_telegram_by_the_word_the_service_accep
 
 STAGE_WORDS = {
     "da": ("hele beløbet i brevet skal være betalt inden fristen", "Ring alligevel til os i dag", "fristen", "løsning"),
-    "en": ("the full amount in the letter must be paid", "call us anyway on +4570000000 today", "deadline", "solution"),
+    "en": ("the full amount in the letter must be paid", "call us anyway on 70 00 00 00 today", "deadline", "solution"),
 }
 # Thursday 3 December 2026, 10:00 in Copenhagen: the adviser answers today (man-fre 9-15).
 OPEN_NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -180,11 +212,11 @@ def test_confirmations_follow_the_stage_of_the_reminder(language: str, channel: 
         assert call_anyway in text(key, "court") and deadline not in text(key, "court").lower()
         assert still_applies not in text(key, "missed") and call_anyway not in text(key, "missed")
     opener = text("payment_check.question", "court")
-    assert solution in opener and "+4570000000" in opener and deadline not in opener.lower()
+    assert solution in opener and "70 00 00 00" in opener and deadline not in opener.lower()
     # A payment seen in the ledger: at the court stage it does not end the matter (the organisation decides), so
     # the thanks asks for the call instead of saying there is nothing more to do.
     registered = {trigger: text("payment_check.paid_registered", trigger) for trigger in ("missed", "demand", "court")}
-    assert "+4570000000" in registered["court"] and "+4570000000" not in registered["missed"]
+    assert "70 00 00 00" in registered["court"] and "70 00 00 00" not in registered["missed"]
     assert registered["demand"] == registered["missed"]
 
 
@@ -330,9 +362,9 @@ CALL_TEXTS = (
 CALL_WORDS = {
     "da": {"today": "i dag inden kl. 15.00 på", "tomorrow": "i morgen på", "monday": "mandag på"},
     "en": {
-        "today": "+4570000000 today before 15:00",
-        "tomorrow": "+4570000000 tomorrow",
-        "monday": "+4570000000 on Monday",
+        "today": "70 00 00 00 today before 15:00",
+        "tomorrow": "70 00 00 00 tomorrow",
+        "monday": "70 00 00 00 on Monday",
     },
     "ar": {"today": "اليوم", "tomorrow": "غدا", "monday": "يوم الاثنين"},
     "tr": {"today": "bugün", "tomorrow": "yarın", "monday": "pazartesi"},
@@ -377,7 +409,7 @@ def test_without_hours_it_can_read_or_a_moment_no_day_is_claimed(key: str, trigg
             (_call_text(free, key, trigger, language, channel, TUESDAY_MORNING), "efter aftale"),
             (_call_text(parsed, key, trigger, language, channel, None), ""),
         ):
-            assert "+4570000000" in text and hours in text, text
+            assert "70 00 00 00" in text.replace("\xa0", " ") and hours in text, text
             assert not any(word in text for word in words.values()), text
 
 

@@ -42,7 +42,7 @@ def renderer() -> Renderer:
         (
             "unknown_number",
             "da",
-            "Vi kan ikke finde dit nummer hos os. Er du lejer hos Boligselskabet, så ring til os på +4570000000. "
+            "Vi kan ikke finde dit nummer hos os. Er du lejer hos Boligselskabet, så ring til os på 70 00 00 00. "
             "Vi hjælper dig gerne.",
         ),
         # A part paid is thanked as the other texts thank ("Tak, fordi du ..."), with the comma before "at"/"fordi".
@@ -113,9 +113,9 @@ def test_the_english_reads_as_english(
 def test_the_day_to_call_comes_before_the_number_as_in_every_other_danish_text(
     renderer: Renderer, channel: Channel
 ) -> None:
-    """ "Ring til Boligselskabet i morgen på ..." as the reminder says it; it read "på +4570000000 i morgen"."""
+    """ "Ring til Boligselskabet i morgen på ..." as the reminder says it; it read "på 70 00 00 00 i morgen"."""
     values = {"trigger": "court", "call_on": "tomorrow", "first_name": "Amira"}
     text = renderer.render("common.question_asked", values, "da", channel).text  # type: ignore[arg-type]
-    assert "Ring til Boligselskabet i morgen på +4570000000, så taler vi om det." in text
+    assert "Ring til Boligselskabet i morgen på 70 00 00 00, så taler vi om det." in text
     asked = renderer.render("payment_check.question", values, "da", channel).text  # type: ignore[arg-type]
-    assert "i morgen på +4570000000" in asked
+    assert "i morgen på 70 00 00 00" in asked
