@@ -32,6 +32,7 @@ __all__ = [
     "emoji_reading",
     "find_amount",
     "find_date",
+    "fixed_dates_named",
     "leading_option",
     "names_several_days",
     "names_unplaced_day",
@@ -1771,6 +1772,17 @@ def dates_named(text: str, today: date) -> list[date]:
     days."""
     _words, found = _found(_plain(text), today, strict=True)
     return list(dict.fromkeys(f.value for f in found if f.value is not None))
+
+
+def fixed_dates_named(text: str, first: date, second: date) -> list[date]:
+    """The dates a longer text names alike read on `first` and on `second` (`dates_named`): a day of the month or a
+    whole date ("den 21.", "21/12"), not a day counted from when it is read ("om 20 dage", "mandag", "i morgen"),
+    which names another day from each."""
+    plain = _plain(text)
+    _words, one = _found(plain, first, strict=True)
+    _words, two = _found(plain, second, strict=True)
+    other = {f.start: f.value for f in two}
+    return list(dict.fromkeys(f.value for f in one if f.value is not None and other.get(f.start) == f.value))
 
 
 # "Nu", "straks" as the whole answer to "when?": today. Never read inside a longer message ("kan ikke betale nu").

@@ -15,7 +15,7 @@ from bot.i18n import local_day
 from bot.outbox.enqueue import queued
 from bot.outbox.route import asks_on_telegram
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
-from conversations.answers import dates_named
+from conversations.answers import dates_named, fixed_dates_named
 
 __all__ = ["place_fits_sms", "send_to_tenant", "sms_warnings", "telegram_open"]
 
@@ -72,10 +72,13 @@ def _as_day(text: str, found: re.Match[str]) -> str:
 
 
 def _names(text: str, day: date, today: date | None) -> bool:
-    """Whether `text` may name `day`: read as on `today`, or as in the weeks before it, whatever its month."""
+    """Whether `text` may name `day`: read as on `today`, or by a day of the month or a whole date as in the weeks
+    before it, whatever its month. A day counted from when it is read ("om 20 dage") is read from today only: from
+    the weeks before, "om 10 dage" and "om 20 dage" would each land on the day, and the tenant reads neither there."""
     if today is not None and day in dates_named(text, today):
         return True
-    return all(day in dates_named(text, day - before) for before in _READ_BEFORE)
+    early, late = _READ_BEFORE
+    return day in fixed_dates_named(text, day - early, day - late)
 
 
 def place_fits_sms(place: str, forbidden_words: Sequence[str]) -> bool:

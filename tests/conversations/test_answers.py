@@ -16,6 +16,7 @@ from conversations.answers import (
     emoji_reading,
     find_amount,
     find_date,
+    fixed_dates_named,
     names_unplaced_day,
     offers_nothing,
     parse_amount,
@@ -412,6 +413,13 @@ def test_an_amount_in_a_message_about_something_else_must_look_like_rent() -> No
     assert find_amount("ingenting", strict=True) is None
     assert find_amount("30 kr", strict=True) == 3000
     assert find_amount("2027", strict=True) is None  # a year alone, where no amount is asked
+
+
+def test_fixed_dates_are_those_named_alike_from_either_day() -> None:
+    """ "Den 21." and "21/12" name the same day read ten days apart; "om 10 dage" and "mandag" do not."""
+    text = "Ring mandag eller om 10 dage, senest den 21. og ikke efter 21/12"
+    assert fixed_dates_named(text, date(2026, 12, 1), date(2026, 12, 11)) == [date(2026, 12, 21)]
+    assert fixed_dates_named("Ring om 10 dage eller om 20 dage", date(2026, 12, 1), date(2026, 12, 11)) == []
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,8 @@ def _names_a_date(text: str, today: date = _TODAY) -> bool:
         "Ring før den 28.",  # the påkrav's day, whatever month it is read in
         "Ring før 21/12",
         "Ring før 21. december",
+        # A day counted from today beside it does not hide it.
+        "Vi ringer om 10 dage. Ring før den 21.",
     ],
 )
 def test_a_day_of_the_month_of_a_legal_date_is_refused(text: str) -> None:
@@ -71,6 +73,11 @@ def test_a_day_of_the_month_of_a_legal_date_is_refused(text: str) -> None:
         "Vi ses kl 21.",
         "Mød op i lokale 21.",
         "Vi bor i nr. 21.",
+        # Two counts of days: read as from ten and twenty days before a date of the case, one of them lands on it
+        # each time, but the tenant reads them today (17 and 27 December).
+        "Vi ringer om 10 dage, og igen om 20 dage.",
+        "Kontoret holder lukket i 10 dage. Ring igen om 20 dage.",
+        "We will call in 10 days and again in 20 days.",
     ],
 )
 def test_other_days_and_days_counted_from_today_may_go(text: str) -> None:
@@ -83,6 +90,13 @@ def test_a_day_counted_from_today_that_is_a_legal_date_is_refused() -> None:
     """A week before the court sits, "mandag" and "om en uge" are its day."""
     week_before = _COURT - timedelta(days=7)
     assert _names_a_date("Ring mandag", week_before) and _names_a_date("Ring om en uge", week_before)
+
+
+def test_days_counted_from_today_name_a_legal_date_only_on_the_days_they_land_on_it() -> None:
+    """Read on each of the sixty days before the court sits, the counts name its day only from 10 and 20 days before."""
+    text = "Vi ringer om 10 dage, og igen om 20 dage."
+    refused = [_COURT - timedelta(days=n) for n in range(1, 61) if _names_a_date(text, _COURT - timedelta(days=n))]
+    assert refused == [_COURT - timedelta(days=10), _COURT - timedelta(days=20)]
 
 
 async def _taken_case(rt: Runtime, client: httpx.AsyncClient, court: date) -> tuple[int, str]:
