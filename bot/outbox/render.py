@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -80,22 +81,12 @@ def _date(context: JinjaContext, value: object) -> str:
     return str(format_date(value, format="long", locale=_locale(context)))
 
 
-# Languages written right to left. There a space between two groups of digits is read as part of the words around
-# them, and "70 00 00 00" may show as "00 00 00 70"; a no-break space keeps the groups one number in every renderer
-# (Unicode's bidirectional rule W4). An Arabic SMS is UCS-2 whatever its marks, so the no-break space costs nothing.
+# Languages written right to left. There a space between two groups of digits takes the direction of the words around
+# it, so a number in groups ("70 00 00 00", the crisis line's "70 201 201") may show its groups reversed
+# ("00 00 00 70"); a no-break space keeps them one number in the order it is dialled (Unicode's bidirectional rule
+# W4). A text in Arabic script is UCS-2 whatever its marks, so the no-break space costs nothing.
 _RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
-
-
-def _tenant_phone(raw: str, language: str) -> str:
-    """A phone number as a tenant's text gives it: in groups, as it is read aloud and dialled ("70 10 20 30", one of
-    another country with its code), the groups held together in a language written right to left; what is no number
-    (a short one such as 1813), as written. A Danish number grouped is as long as its +45 form: no text grows a part."""
-    shown = readable(raw)
-    return shown.replace(" ", "\xa0") if language in _RIGHT_TO_LEFT else shown
-
-
-# The organisation's numbers the texts tell a tenant to call.
-_TOLD_TO_TENANTS = ("adviser_phone", "kommune_phone")
+_SPACE_IN_A_NUMBER = re.compile(r"(?<=\d) (?=\d)")
 
 
 @pass_context
@@ -165,7 +156,6 @@ class Renderer:
         self._tz = ZoneInfo(settings.timezone)
         self._cache: dict[tuple[Any, ...], str] = {}
         self._call_day_in: dict[tuple[str, Channel], bool] = {}
-        self._phones_in: dict[str, dict[str, str]] = {}
         # `reachable` for the minute it was last asked in (it changes at a span's edge or a new day, on the minute):
         # worked out once a minute, not for every send (tens of microseconds each, with the holiday calendar).
         self._reach: tuple[int, tuple[str, str]] = (-1, ("", ""))
@@ -178,26 +168,17 @@ class Renderer:
         return {
             "org_name": s.org_name,
             "adviser_name": s.adviser_name,
-            "adviser_phone": s.adviser_phone,
+            # The numbers a tenant is told to call, in groups as they are read and dialled: 70 10 20 30, however set.
+            "adviser_phone": readable(s.adviser_phone),
             "adviser_hours": s.adviser_hours,
             "opening_hours": [
                 {"first": h.first_day, "last": h.last_day, "opens": h.opens, "closes": h.closes} for h in spans
             ],
-            "kommune_phone": s.kommune_phone,
+            "kommune_phone": readable(s.kommune_phone),
             "telegram_bot": s.telegram_bot.lstrip("@"),
             "telegram_on": "yes" if self._telegram_on else "",
             "sms_on": "yes" if self._sms_on and self._telegram_on else "",
         }
-
-    def _phones(self, language: str) -> dict[str, str]:
-        """The numbers the texts tell a tenant to call, as a text in `language` gives them (`_tenant_phone`): set as
-        +4570102030 or 70102030, read by the tenant as 70 10 20 30."""
-        phones = self._phones_in.get(language)
-        if phones is None:
-            phones = self._phones_in[language] = {
-                name: _tenant_phone(str(self._org[name]), language) for name in _TOLD_TO_TENANTS
-            }
-        return phones
 
     def exists(self, key: str, language: str, channel: Channel) -> bool:
         """True when the template file exists for exactly this language and channel."""
@@ -268,14 +249,15 @@ class Renderer:
                 template = self._env.get_template(template_path(key, lang, channel))
             except TemplateNotFound:
                 continue
-            data = {**self._org, **self._phones(lang), **values, "language": lang}
+            data = {**self._org, **values, "language": lang}
             if key not in (HOURS, CALL_DAY):
                 if self._org["opening_hours"]:
                     data["adviser_hours"] = self._hours(lang, channel)
                 data["call_day"] = self._call_day(
                     str(values.get("call_on", "")), str(values.get("call_until", "")), lang, channel
                 )
-            return template.render(data).strip()
+            text = template.render(data).strip()
+            return _SPACE_IN_A_NUMBER.sub("\xa0", text) if lang in _RIGHT_TO_LEFT else text
         raise TemplateMissing(f"no template {key!r} for {language}/{channel}")
 
     def render(

@@ -116,10 +116,13 @@ def test_an_answer_gives_both_numbers_in_groups_and_a_short_number_as_written(ch
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
 def test_in_arabic_the_groups_of_the_number_are_held_together(channel: Channel) -> None:
     """Between digits in right-to-left text a plain space lets "70 10 20 30" show as "30 20 10 70"; a no-break space
-    keeps one number, in the order it is dialled."""
+    keeps one number, in the order it is dialled: the adviser's, and the crisis line's written in the text."""
     renderer = Renderer(ROOT / "templates", _settings(adviser_phone="+4570102030"))
     text = renderer.render("appointment.reminder", _APPOINTMENT, "ar", channel).text
     assert text.count("70\xa010\xa020\xa030") == 1 and "4570102030" not in text, text
+    crisis = renderer.render("common.crisis", {}, "ar", channel).text
+    assert crisis.count("70\xa0201\xa0201") == 1, crisis
+    assert "70 201 201" in renderer.render("common.crisis", {}, "da", channel).text
 
 
 def test_missing_value_is_an_error_not_an_empty_string(tmp_templates: Path) -> None:
