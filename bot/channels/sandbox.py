@@ -1,4 +1,4 @@
-"""An in-process channel for the demo and the tests: it records what was sent."""
+"""An in-process channel for the demo and the tests: it records what was sent, and how button presses were answered."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ class SandboxChannel:
         self._report = report
         self._report_after = report_after
         self._reports: set[asyncio.Task[None]] = set()
+        # Each answered button press (answerCallbackQuery) by its query id: the toast's text, or None for an answer
+        # that only stops the spinner. In memory only, as a toast on a phone is there for a moment.
+        self.answers: dict[str, str | None] = {}
 
     async def start(self) -> None:
         """Nothing to open."""
@@ -85,6 +88,10 @@ class SandboxChannel:
     def delivered(self, provider_id: str | None) -> SentMessage | None:
         """The message this channel sent under `provider_id`, or None (not sent by this process: a restart forgets)."""
         return self._by_id.get(provider_id) if provider_id else None
+
+    def answer_press(self, query_id: str, text: str | None) -> None:
+        """Record a button press's answer, as Telegram's answerCallbackQuery takes it: a toast when `text`."""
+        self.answers[query_id] = text
 
     def to(self, address: str) -> list[SentMessage]:
         """Messages sent to one address, oldest first."""

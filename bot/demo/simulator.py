@@ -33,6 +33,7 @@ from bot.i18n import (
 )
 from bot.i18n import gettext as _
 from bot.inbound.inbox import InboundMessage, clean_payload, clean_text
+from bot.inbound.presses import query_id
 from bot.outbox.record import SECRET_TEMPLATES
 from bot.outbox.render import TemplateMissing
 from bot.paths import TEMPLATES_DIR
@@ -276,7 +277,12 @@ def _phone(
     ).all()
     typed = conn.execute(
         select(
-            inbound.c.id, inbound.c.text, inbound.c.payload, inbound.c.received_at, messages.c.id.label("message_id")
+            inbound.c.id,
+            inbound.c.provider_id,
+            inbound.c.text,
+            inbound.c.payload,
+            inbound.c.received_at,
+            messages.c.id.label("message_id"),
         )
         .outerjoin(
             messages,
@@ -306,7 +312,7 @@ def _phone(
         text = _shown(rt, channel, row.template, row.provider_id, row.text)
         shown_text = words["code_not_kept"] if text is None else text
         place = float(row.message_id)
-        items.append(((at, place, 1, 0), at, {"dir": "out", "text": shown_text, "buttons": buttons}))
+        items.append(((at, place, 1, 0), at, {"dir": "out", "text": shown_text, "buttons": buttons, "toast": None}))
     for came in typed:
         at = _utc(came.received_at)
         # At the same moment (a clock that stands still), in the order stored: a message from a chat not yet linked
@@ -315,10 +321,24 @@ def _phone(
             place = float(came.message_id)
         else:
             place = next((float(message_id) for sent_at, message_id in answers if sent_at >= at), float("inf"))
-        item = {"dir": "in", "text": _typed(came.text, came.payload, labels, words), "buttons": []}
+        item: dict[str, Any] = {
+            "dir": "in",
+            "text": _typed(came.text, came.payload, labels, words),
+            "buttons": [],
+            "toast": _toast(rt, channel, came.provider_id),
+        }
         items.append(((at, place, 0, int(came.id)), at, item))
     items.sort(key=lambda item: item[0])
     return [{**item, "at": at.isoformat()} for _, at, item in items]
+
+
+def _toast(rt: Runtime, channel: str, provider_id: str) -> dict[str, str] | None:
+    """The toast a button press was answered with (its query id and text), as this process's sandbox recorded the
+    answer; None for anything else, a press answered in the chat, or one from before a restart."""
+    query = query_id(channel, provider_id)
+    sandbox = rt.channels.get(channel)
+    text = sandbox.answers.get(query) if query is not None and isinstance(sandbox, SandboxChannel) else None
+    return {"id": query, "text": text} if query is not None and text else None
 
 
 def _utc(value: datetime) -> datetime:
@@ -395,10 +415,14 @@ async def _send(request: Request) -> Response:
     if channel == "telegram":
         # The person's Telegram app speaks their language (what greets a chat keephome has not linked yet).
         payload["language_code"] = str(phone.language)
+    # A press's provider id is a callback query's ("cb:<id>", bot/inbound/presses.py): the processor answers it as
+    # Telegram's presses are answered, with a toast where the chat stays quiet, and the phone shows that toast.
+    press = channel == "telegram" and "callback" in payload
+    provider_id = f"{'cb:' if press else ''}sim-{uuid.uuid4().hex}"
     outcome = await rt.inbox.submit(
         InboundMessage(
             channel=channel,
-            provider_id=f"sim-{uuid.uuid4().hex}",
+            provider_id=provider_id,
             sender=address,
             text=text or None,
             payload=clean_payload(payload),

@@ -21,6 +21,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.channels.base import Channel
+from bot.channels.sandbox import SandboxChannel
 from bot.inbound.telegram_updates import telegram_bot
 from bot.outbox.render import Renderer
 
@@ -93,8 +94,16 @@ async def _answer(bot: Bot, renderer: Renderer, press: Press) -> None:
 
 
 def press_answerer(channels: Mapping[str, Channel], renderer: Renderer) -> AnswerPresses | None:
-    """What answers handled presses through the real Telegram channel's bot; None with the sandbox or without
-    Telegram (nothing there waits for an answer)."""
+    """What answers handled presses: the real Telegram channel's bot, or the sandbox's, whose simulated phone shows
+    the toast (the demo); None without Telegram."""
+    sandbox = channels.get("telegram")
+    if isinstance(sandbox, SandboxChannel):
+
+        async def record(presses: Sequence[Press]) -> None:
+            for press in presses:
+                sandbox.answer_press(press.query_id, _toast_text(renderer, press))
+
+        return record
     bot = telegram_bot(channels)
     if bot is None:
         return None

@@ -1,5 +1,9 @@
 // keephome demo: the phone simulator. A person plays a tenant over "SMS" or "Telegram".
 let tenant = null, channel = "sms", lastJson = "";
+// The toasts (a press's answer, bot/inbound/presses.py) already shown or already there when a phone was opened, and
+// the phone ("tenant:channel") the last answer was shown for: a toast is shown when it comes, as Telegram's app shows
+// it over the chat for a moment, never again when the phone is opened later.
+const toastsSeen = new Set(); let shownPhone = "", toastTimer = null;
 const $ = (id) => document.getElementById(id);
 // The page's words, in the console's language (bot/demo/simulator.py `_words`).
 const W = JSON.parse($("simulator").dataset.words);
@@ -36,13 +40,28 @@ function setChannel(c) {
   }
   lastJson = ""; refresh();
 }
+function showToast(text) {
+  const toast = $("toast"); toast.textContent = text; toast.classList.add("shown");
+  // Long enough to read, as Telegram's app keeps a longer one longer.
+  clearTimeout(toastTimer); toastTimer = setTimeout(() => toast.classList.remove("shown"), Math.min(6000, 2000 + 40 * text.length));
+}
+function toasts(messages, phone) {
+  for (const m of messages) {
+    if (!m.toast || toastsSeen.has(m.toast.id)) continue;
+    toastsSeen.add(m.toast.id);
+    if (phone === shownPhone) showToast(m.toast.text);
+  }
+  shownPhone = phone;
+}
 async function refresh() {
   if (tenant === null) return;
+  const phone = `${tenant}:${channel}`;
   const r = await fetch(`/simulator/api/thread?tenant=${tenant}&channel=${channel}`);
   const data = await r.json();
   $("now").textContent = NOW.format(new Date(data.now));
   const json = JSON.stringify(data.messages);
   if (json === lastJson) return;
+  toasts(data.messages, phone);
   // Something happened on the phone: the tenant list may say more now (a chat linked, a STOP).
   if (lastJson) loadTenants();
   lastJson = json;

@@ -210,6 +210,30 @@ async def test_a_button_press_shows_its_label_on_the_phone(demo: tuple[Runtime, 
     assert typed == ["[shared my phone number]", "hi", f"[{button['label']}]"]
 
 
+async def test_a_press_the_chat_stays_quiet_about_shows_the_toast_the_bot_answered(
+    demo: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = demo
+    await move(client, "2026-03-03")
+    jamie = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == "Jamie Sample")
+    await client.post("/simulator/api/send", json={"tenant": jamie["id"], "channel": "telegram", "contact": True})
+    await client.post("/simulator/api/send", json={"tenant": jamie["id"], "channel": "telegram", "text": "hi"})
+    await drain_all(rt)
+    thread = f"/simulator/api/thread?tenant={jamie['id']}&channel=telegram"
+    asked = next(m for m in (await client.get(thread)).json()["messages"] if m["buttons"])
+    press = {"tenant": jamie["id"], "channel": "telegram", "button": asked["buttons"][0]["data"]}
+    for _ in range(2):  # the first press is answered in the chat; the second, a double tap, only by its toast
+        await client.post("/simulator/api/send", json=press)
+        await drain_all(rt)
+    shown = (await client.get(thread)).json()["messages"]
+    pressed = [m for m in shown if m["dir"] == "in" and m["text"] == "[I have paid]"]
+    assert [m["toast"]["text"] if m["toast"] else None for m in pressed] == [
+        None,
+        "Thank you, we already have your answer.",
+    ]
+    assert shown[-1] == pressed[-1]  # nothing more in the chat
+
+
 async def test_a_tenants_phone_greets_in_their_language_before_the_chat_is_linked(
     demo: tuple[Runtime, httpx.AsyncClient],
 ) -> None:
