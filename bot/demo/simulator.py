@@ -196,8 +196,9 @@ async def _tenants(request: Request) -> Response:
         [
             {
                 "id": r.id,
-                "ref": r.tenant_ref,
-                "name": r.name,
+                # An erased tenant keeps no name, and a tombstone for a reference: nothing a person can read.
+                "ref": "" if r.status == "erased" else r.tenant_ref,
+                "name": _("Erased tenant") if r.status == "erased" else r.name,
                 "phone": r.phone,
                 "language": r.language,
                 "language_words": language_words(r.language),

@@ -20,7 +20,8 @@ async function loadTenants() {
     b.type = "button";
     b.textContent = t.name;
     const info = document.createElement("small");
-    info.textContent = `${t.ref} · ${t.language_words} · ${t.status_words}${t.telegram_linked ? " · Telegram" : ""}`;
+    // An erased tenant has no reference left to show.
+    info.textContent = [t.ref, t.language_words, t.status_words, t.telegram_linked ? "Telegram" : ""].filter(Boolean).join(" · ");
     const stage = document.createElement("small"); stage.className = "stage"; stage.textContent = t.stage;
     b.append(info, stage);
     if (t.id === tenant) b.classList.add("active");

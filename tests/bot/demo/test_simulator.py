@@ -20,6 +20,7 @@ from bot.runtime import Clock, Runtime
 from bot.settings import Settings
 from bot.store.scene import Scene
 from bot.store.schema import messages, planned_reminders, rent_positions, tenants
+from bot.tenants.erase import erase
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all
 
@@ -318,6 +319,23 @@ async def test_the_plan_says_why_in_the_pages_language(settings: Settings, langu
         "påkrav sent 2026-02-20, received the same day (Digital Post), for rent due 2026-02-01; "
         "computed deadline 2026-03-06, 3 days left"
     ]
+
+
+@pytest.mark.parametrize(("language", "said"), [("da", "Slettet lejer"), ("en", "Erased tenant")])
+async def test_an_erased_tenant_is_listed_as_erased_in_the_pages_language(
+    settings: Settings, language: str, said: str
+) -> None:
+    settings = make_settings(settings.database_url, console_language=language)
+    async with started_runtime(settings, SeededClock()) as rt:
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
+        await erase(rt.db, "DEMO-07", SEEDED_AT, "cli", settings.secret_key)
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            listed = (await client.get("/simulator/api/tenants")).json()
+    erased = [t for t in listed if t["status"] == "erased"]
+    assert [(t["name"], t["ref"]) for t in erased] == [(said, "")]
+    assert sum(t["name"] == said for t in listed) == 1
 
 
 CODE = re.compile(r"\b(\d{8})\b")
