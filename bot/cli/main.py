@@ -200,6 +200,9 @@ def _parser() -> argparse.ArgumentParser:
     erase = _command(sub, "erase", "remove a tenant's personal data and message texts (kept: the counts)")
     erase.add_argument("tenant_ref", help=f"{_TENANT_REF}; what is erased cannot be brought back")
     erase.add_argument("--demo", action="store_true", help="in `keephome demo`'s database, with the demo's secret key")
+    erase.add_argument(
+        "--yes", action="store_true", help="erase without asking first (needed where no terminal can answer: a script)"
+    )
     return p
 
 
@@ -286,7 +289,7 @@ async def _data_rights(args: argparse.Namespace, settings: Settings) -> int:
         return await run_export(settings, args.tenant_ref, args.html, sys.stdout, sys.stderr)
     from bot.cli.erase import run_erase
 
-    return await run_erase(settings, args.tenant_ref, sys.stdout, sys.stderr)
+    return await run_erase(settings, args.tenant_ref, sys.stdout, sys.stderr, yes=args.yes, answers=sys.stdin)
 
 
 async def _reports(args: argparse.Namespace, settings: Settings) -> int:

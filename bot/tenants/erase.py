@@ -54,7 +54,7 @@ from bot.tenants.audit_scope import entries_about
 from bot.tenants.case_closing import close_cases
 from bot.tenants.status import set_status
 
-__all__ = ["ERASED_PREFIX", "Erased", "NotErasable", "erase", "erase_tenant", "erased_on", "ref_hash"]
+__all__ = ["ERASED_PREFIX", "Erased", "NotErasable", "erasable", "erase", "erase_tenant", "erased_on", "ref_hash"]
 
 # An erased tenant's tenant_ref becomes this, their id and a random part: unique, and no import can name it.
 ERASED_PREFIX = "erased:"
@@ -275,13 +275,19 @@ def erased_on(conn: Connection, secret_key: str, tenant_ref: str) -> datetime | 
     return found if isinstance(found, datetime) else None
 
 
-def _erase_by_ref(conn: Connection, tenant_ref: str, now: datetime, actor: str, secret_key: str) -> Erased:
+def erasable(conn: Connection, tenant_ref: str) -> tuple[int, str] | None:
+    """The id and name of the tenant not yet erased whose tenant_ref is exactly this; None when there is none."""
     found = conn.execute(
-        select(tenants.c.id).where(tenants.c.tenant_ref == tenant_ref, tenants.c.status != "erased")
-    ).scalar_one_or_none()
+        select(tenants.c.id, tenants.c.name).where(tenants.c.tenant_ref == tenant_ref, tenants.c.status != "erased")
+    ).first()
+    return (int(found.id), str(found.name)) if found is not None else None
+
+
+def _erase_by_ref(conn: Connection, tenant_ref: str, now: datetime, actor: str, secret_key: str) -> Erased:
+    found = erasable(conn, tenant_ref)
     if found is None:
         raise NotErasable(f'there is no tenant with tenant_ref "{tenant_ref}"')
-    return Erased(int(found), erase_tenant(conn, int(found), now, actor, secret_key=secret_key))
+    return Erased(found[0], erase_tenant(conn, found[0], now, actor, secret_key=secret_key))
 
 
 async def erase(db: Database, tenant_ref: str, now: datetime, actor: str, secret_key: str | None) -> Erased:

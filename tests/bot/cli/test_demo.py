@@ -133,6 +133,7 @@ async def test_the_demo_starts_again_after_an_erasure_and_the_erased_tenant_stay
         "bot.cli.main",
         "erase",
         "--demo",
+        "--yes",  # no terminal to answer at
         "DEMO-07",
         env=keephome_env(),
         cwd=tmp_path,

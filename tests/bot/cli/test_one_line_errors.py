@@ -643,7 +643,7 @@ def test_an_import_without_the_secret_key_after_an_erasure_is_one_line_naming_no
     """The key reads the erased tenants' tombstones: a problem of the setting, not of the file's line 2."""
     (env.parent / "tenants.csv").write_text(CSV, encoding="utf-8")
     assert main(["import", "tenants.csv"]) == 0
-    assert main(["erase", "T-1"]) == 0
+    assert main(["erase", "--yes", "T-1"]) == 0
     capsys.readouterr()
     monkeypatch.delenv("KEEPHOME_SECRET_KEY")
     assert main(["import", *dry_run, "tenants.csv"]) == 2
@@ -669,7 +669,7 @@ def test_erase_says_what_it_blanked_in_words_that_count(env: Path, capsys: pytes
             (tenant_id,),
         )
     capsys.readouterr()
-    assert main(["erase", "T-1"]) == 0
+    assert main(["erase", "--yes", "T-1"]) == 0
     said = capsys.readouterr().out
     assert "1 message," in said and "0 cases" in said and "messages" not in said, said
 

@@ -265,8 +265,8 @@ async def test_erase_on_the_command_line(runtime: Runtime) -> None:
     # Exactly as written: an erasure is not undone, so "a-1" (the console finds A-1 by it) erases nothing.
     assert await run_erase(runtime.settings, "a-1", out, err) == 2
     assert 'no tenant with tenant_ref "a-1"' in err.getvalue()
-    assert await run_erase(runtime.settings, "A-1", out, err) == 0
-    assert out.getvalue().startswith("erased tenant ") and "reactivate=1" in out.getvalue()
+    assert await run_erase(runtime.settings, "A-1", out, err, yes=True) == 0
+    assert out.getvalue().startswith("erased tenant 'A-1' ") and "add the column reactivate" in out.getvalue()
     out, err = io.StringIO(), io.StringIO()
     assert await run_erase(runtime.settings, "A-1", out, err) == 2
     assert "was erased on" in err.getvalue()
