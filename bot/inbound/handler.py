@@ -743,10 +743,16 @@ class InboundHandler:
             scene, self._linking(row, now, tenant.language), tenant.id, active=tenant.status == "active"
         )
 
+    def app_language(self, row: InboundRow) -> str | None:
+        """The language of the person's Telegram app (`language_code` in the update), when keephome speaks it: what
+        a chat nobody knows yet is answered in, and a press whose handling failed (the tenant's own may be what could
+        not be read)."""
+        code = (row.payload or {}).get("language_code") if row.channel == "telegram" else None
+        return code if code in self._settings.language_list else None
+
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
-        app_language = (row.payload or {}).get("language_code") if row.channel == "telegram" else None
-        language = app_language if app_language in self._settings.language_list else None
+        language = self.app_language(row)
         if row.text and sounds_in_crisis(row.text):
             # A tenant writing from a friend's phone, say: the crisis line as a tenant gets it, before the generic
             # answer and apart from its once a day; nothing offered that needs a tenancy.

@@ -4,8 +4,8 @@ Telegram's app shows a spinner on a pressed button until the bot answers the pre
 text the app shows over the chat for a moment (a toast). A press that keephome answers in the chat (the next question,
 "that button belongs to an earlier message") needs no text: the answer only stops the spinner. A press keephome must
 stay quiet about in the chat (the case is with an adviser, the day's receipt went already; the same answer tapped
-twice; the tenant opted out) gets a toast instead, which says that the press arrived and what happens now without a
-message in the chat, so silence is never all a pressed button gets.
+twice; the tenant opted out; the press could not be handled and waits for staff) gets a toast instead, which says that
+the press arrived and what happens now without a message in the chat, so silence is never all a pressed button gets.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.outbox.render import Renderer
 
 __all__ = [
     "ANSWER_SECONDS",
+    "NOT_HANDLED",
     "OLD_BUTTON",
     "SAME_ANSWER",
     "STOPPED",
@@ -48,7 +49,10 @@ WITH_ADVISER = "press.with_adviser"  # a person holds the case: the press is the
 SAME_ANSWER = "press.same_answer"  # the same answer again (a double tap): it was heard the first time
 STOPPED = "press.stopped"  # the tenant opted out; today's word about START went already
 OLD_BUTTON = "press.old_button"  # a button keephome no longer knows (its message gone, or a chat no longer linked)
-TOASTS = (WAITING, WITH_ADVISER, SAME_ANSWER, STOPPED, OLD_BUTTON)
+# The press could not be handled (its handling failed: a conversation stored in a form keephome cannot read, a chat two
+# tenants share): it is set aside, and the admin page and the tenant's case page list it until staff deal with it.
+NOT_HANDLED = "press.not_handled"
+TOASTS = (WAITING, WITH_ADVISER, SAME_ANSWER, STOPPED, OLD_BUTTON, NOT_HANDLED)
 
 # The Bot API takes 0-200 characters of text in answerCallbackQuery; a longer one fails the whole answer.
 TOAST_LENGTH = 200

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, func, select, text, update
 
 from bot.inbound.handler import InboundHandler, InboundRow
-from bot.inbound.presses import AnswerPresses, Press, query_id
+from bot.inbound.presses import NOT_HANDLED, AnswerPresses, Press, query_id
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
@@ -96,6 +96,7 @@ class Processor:
         self._budget = budget
         self._should_yield = should_yield
         self._handler = InboundHandler(settings, telegram_on=telegram_on)
+        self._fallback = settings.fallback_language
         self._pending = self._pending_query()
         self._sort: str | None = None  # PostgreSQL's enable_sort as configured, read at the first batch
         self._last_id = select(func.max(inbound.c.id))
@@ -299,9 +300,13 @@ class Processor:
                 done.append(row.id)
                 query = query_id(row.channel, row.provider_id)
                 if query is not None:
-                    # A row set aside gets no toast: nothing was done that it could tell of.
-                    toast = self._handler.toast(row.id)
-                    presses.append(Press(query) if result == FAILED or toast is None else Press(query, *toast))
+                    # A row set aside did nothing and says nothing in the chat: its toast says staff will see it.
+                    toast = (
+                        (NOT_HANDLED, self._handler.app_language(row) or self._fallback)
+                        if result == FAILED
+                        else self._handler.toast(row.id)
+                    )
+                    presses.append(Press(query) if toast is None else Press(query, *toast))
                 # The writer is shared with the webhooks' group commit: hold it only briefly, and give way as
                 # soon as a webhook is waiting for its message to be committed. A few rows always go through,
                 # however slow the database's round trips, so the processor keeps pace with a busy webhook.

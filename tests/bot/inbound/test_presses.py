@@ -15,7 +15,7 @@ from bot.host.cases import close_case, take_case
 from bot.inbound import presses
 from bot.inbound.presses import TOAST_LENGTH, TOASTS
 from bot.outbox.render import Rendered
-from bot.store.schema import cases
+from bot.store.schema import cases, conversations, inbound
 from tests.support.console import add_person
 from tests.support.telegram_harness import CHAT, Harness, callback_update, harness, text_update
 
@@ -24,6 +24,7 @@ WITH_ADVISER = "Tak, vi har fået det. Din rådgiver ser det og svarer dig her."
 SAME_ANSWER = "Tak, vi har allerede fået dit svar."
 STOPPED = "Du har afmeldt beskeder fra os. Skriv START, hvis du vil have dem igen."
 OLD_BUTTON = "Den knap virker ikke længere. Skriv gerne til os her i chatten."
+NOT_HANDLED = "Tak, vi har fået det. Vi kunne ikke svare på det automatisk, så en medarbejder ser på det."
 
 
 @pytest.fixture
@@ -116,6 +117,23 @@ async def test_the_same_answer_pressed_twice_is_heard_once_and_then_toasted(bot:
     assert thanks.startswith("Tak for besked.") and toast is None
     said, toast = await _press(bot, "q2", paid)
     assert (said, toast) == ([], SAME_ANSWER)
+
+
+async def test_a_press_that_could_not_be_handled_is_toasted_that_staff_will_see_it(bot: Harness) -> None:
+    """A press whose handling fails is set aside for staff (the admin page lists it): the chat stays quiet, so the
+    toast says it arrived and a person will look at it, instead of only stopping the spinner."""
+    await bot.tenant(chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    paid = _buttons(bot)["Jeg har betalt"]
+    async with bot.rt.db.write() as conn:  # the open conversation, stored in a form keephome cannot read
+        await conn.execute(
+            conversations.update().where(conversations.c.active.is_(True)).values(state={"channel": "fax"})
+        )
+    said, toast = await _press(bot, "q1", paid)
+    assert (said, toast) == ([], NOT_HANDLED)
+    async with bot.rt.db.read() as conn:
+        set_aside = (await conn.execute(select(inbound.c.provider_id).where(inbound.c.failed_at.is_not(None)))).all()
+    assert [row.provider_id for row in set_aside] == ["cb:q1"]
 
 
 async def test_an_opted_out_tenants_press_hears_start_once_a_day_then_a_toast(bot: Harness) -> None:
