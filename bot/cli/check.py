@@ -17,7 +17,7 @@ from babel.dates import format_date, get_month_names
 from jinja2 import TemplateError, UndefinedError
 
 from bot.cli.keyword_spelling import keyword_parity, keyword_spelling
-from bot.console.volunteer import VOLUNTEER_TEMPLATES
+from bot.console.labels import VOLUNTEER_TEMPLATES
 from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.host.cases import CLOSED as CASE_CLOSED
 from bot.host.cases import RELEASED as CASE_RELEASED

@@ -43,6 +43,8 @@ AUDIT_WORDS = {
     "audit.detail.decision": sharing.DECISIONS,
     "audit.detail.meeting": labels.MEETING_LABELS,
     "audit.detail.format": _FORMAT_WORDS,
+    # A text a volunteer or an adviser chose to send from a case, by its own words.
+    "audit.detail.template": labels.MESSAGE_LABELS,
     "audit.detail.role": accounts.ROLE_LABELS,
     "audit.detail.step": sharing.STEP_KINDS,
     **{f"audit.detail.step@{kind}": statuses for kind, statuses in sharing.STEP_STATUSES.items()},

@@ -18,7 +18,6 @@ from bot.console.audit import AUDIT_WORDS
 from bot.console.inbox import ORIGINS, OUTREACH_PREFIX, OUTREACH_REASON, REASONS
 from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import StaffSession, guard
-from bot.console.volunteer import VOLUNTEER_TEMPLATES
 from bot.console.web import FormError, field, now, render, runtime
 from bot.i18n import N_
 from bot.tenants.export import CodeWords, export_tenant, render_html, staff_roles, to_json
@@ -31,8 +30,6 @@ _AUTHORS = {"tenant": N_("the tenant"), "bot": N_("keephome, automatically"), "s
 # A case's reason as the case page says it: a code's words, and an urgent outreach's (the planner's English, which
 # begins so: a key ending in "*" stands for every value that begins with what is before it).
 _REASONS = {**REASONS, f"{OUTREACH_PREFIX}*": OUTREACH_REASON}
-# The text about the kommune's help an adviser sends from a case (bot/console/referrals.py), as an audit entry names it.
-_HELP_TEXT = N_("The text about the kommune's help")
 # The readable export's stored codes in the words the console shows them in (also `keephome export --html`).
 EXPORT_WORDS: CodeWords = {
     "tenant.status": labels.TENANT_STATUS_LABELS,
@@ -51,6 +48,8 @@ EXPORT_WORDS: CodeWords = {
         "read": N_("read"),
     },
     "messages.author": _AUTHORS,
+    # What each message was (its template's name is the JSON's only).
+    "messages.template": labels.MESSAGE_LABELS,
     "inbound_receipts.channel": labels.CHANNEL_LABELS,
     "conversations.flow": labels.FLOW_LABELS,
     # A conversation no reminder started: the tenant began it.
@@ -93,9 +92,6 @@ EXPORT_WORDS: CodeWords = {
     # (those by role): an admin at the server, keephome itself, a caller of the API.
     **AUDIT_WORDS,
     "audit.actor": {"cli": N_("the command line on the server"), "system": _AUTHORS["system"], "api:*": N_("the API")},
-    # The texts a volunteer or an adviser sends by their names (bot/console/volunteer.py writes to the audit log: its
-    # table cannot be the audit page's without a circle of imports).
-    "audit.detail.template": {**VOLUNTEER_TEMPLATES, "help.kommune": _HELP_TEXT},
 }
 
 _FORMATS = {"json": ("application/json", "json"), "html": ("text/html; charset=utf-8", "html")}

@@ -28,6 +28,7 @@ __all__ = [
     "LABELS",
     "LINK_CODE_LABELS",
     "MEETING_LABELS",
+    "MESSAGE_LABELS",
     "OUTCOME_LABELS",
     "QUESTION_LABELS",
     "SOURCE_LABELS",
@@ -37,6 +38,7 @@ __all__ = [
     "TENANT_STATUS_LABELS",
     "TRIGGER_LABELS",
     "UNTRIGGERED_FLOW_LABELS",
+    "VOLUNTEER_TEMPLATES",
     "flow_label",
     "label",
 ]
@@ -160,6 +162,36 @@ FLOW_LABELS = {
     "withdraw_choice": N_("choosing which yes to take back"),
     "telegram_offer": N_("moving to Telegram"),
     "share_consent": N_("a consent to share with a named recipient"),
+}
+# The prepared texts a volunteer sends from a task (templates/<language>/volunteer.*: short, kind, nothing about
+# money), by the names the task offers them by; the audit page and a tenant's export name them so too.
+VOLUNTEER_TEMPLATES = {
+    "volunteer.appointment_reminder": N_("Reminder of the appointment"),
+    "volunteer.call_tomorrow": N_("We will call tomorrow"),
+}
+# What a text to a tenant was, by the name of its template (templates/<language>/<name>.<channel>.txt): a text a
+# person chose by its own words, every other by what it belongs to, the part of its name before the first dot (a key
+# ending in "*" stands for every name that begins with what is before it). A tenant's readable export names each
+# message so, never by the template's name; the audit page names a text sent from a case so.
+MESSAGE_LABELS = {
+    **VOLUNTEER_TEMPLATES,
+    # The text about the kommune's help an adviser sends from a case (bot/console/referrals.py).
+    "help.kommune": N_("The text about the kommune's help"),
+    "payment_check.*": N_("the rent"),
+    "appointment.*": N_("an appointment"),
+    "case.*": N_("the tenant's case with an adviser"),
+    "choice.*": N_("the answer the tenant chose"),
+    "common.*": N_("a reply to what the tenant wrote"),
+    "consent.*": N_("the tenant's consent"),
+    "share_consent.*": FLOW_LABELS["share_consent"],
+    "help_info.*": FLOW_LABELS["help_info"],
+    "keyword.*": N_("a word the tenant wrote to keephome (such as STOP or a language)"),
+    "link.*": N_("connecting Telegram to keephome"),
+    "telegram.*": FLOW_LABELS["telegram_offer"],
+    "telegram_offer.*": FLOW_LABELS["telegram_offer"],
+    "outreach.*": N_("a postcard asking the tenant to call"),
+    "press.*": N_("a button the tenant pressed"),
+    "unknown_number": N_("a message from a number keephome does not know"),
 }
 # A conversation no reminder started (conversations.trigger is empty) is not a reminder's questions: the tenant wrote
 # first (or an adviser asked, for a flow not named here).

@@ -37,6 +37,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record, record_shown
 from bot.console.delivery import DeliveryFacts, delivery, facts_by_message
 from bot.console.ids import id_from, path_id
+from bot.console.labels import VOLUNTEER_TEMPLATES
 from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.once import Once
 from bot.console.sent_back import NONE_SENT_BACK, SentBack, row_form, send_back_on
@@ -71,13 +72,8 @@ from bot.store.schema import case_events, case_tasks, cases, messages, tenants
 from bot.tenants.case_closing import TASK_ENDED
 from bot.tenants.names import first_name
 
-__all__ = ["VOLUNTEER_TEMPLATES", "routes"]
+__all__ = ["routes"]
 
-# Pre-approved texts (templates/<lang>/volunteer.*): short, kind, nothing about money.
-VOLUNTEER_TEMPLATES = {
-    "volunteer.appointment_reminder": N_("Reminder of the appointment"),
-    "volunteer.call_tomorrow": N_("We will call tomorrow"),
-}
 # The texts about an appointment: only for a task whose tenant has one coming with this volunteer.
 _ABOUT_AN_APPOINTMENT = frozenset({"volunteer.appointment_reminder"})
 # The texts that announce a call: only for a tenant with a number to call.

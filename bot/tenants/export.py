@@ -137,7 +137,7 @@ _HEADINGS = {
     "channel": N_("Channel"),
     "author": N_("Written by"),
     "text": N_("Text"),
-    "template": N_("Message text used"),
+    "template": N_("Message about"),
     "error_code": N_("Error"),
     "proactive": N_("Sent by keephome unasked"),
     "conversation_id": N_("Conversation"),

@@ -182,3 +182,29 @@ async def test_the_audit_filter_takes_an_actions_words_as_typed(
     assert ">tenant.export</code>" not in page
     coded = (await client.get("/console/audit", params={"action": "tenant."})).text
     assert coded.count(">tenant.export</code>") == 1 and ">case.view</code>" not in coded
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("da", ["Beskedtekst brugt: Vi ringer i morgen", "Beskedtekst brugt: Teksten om kommunens hjælp"]),
+        (
+            "en",
+            ["Message text used: We will call tomorrow", "Message text used: The text about the kommune&#39;s help"],
+        ),
+    ],
+)
+async def test_the_audit_page_names_a_text_sent_from_a_case_by_its_words(
+    runtime: Runtime, client: httpx.AsyncClient, language: str, said: list[str]
+) -> None:
+    """A volunteer's prepared text and the adviser's text about the kommune's help, by the words the pages offer them
+    by; the stored name beside them only as the code."""
+    await add_person(runtime, "admin@example.org", "admin")
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language=language))
+        await record(conn, runtime.clock(), "staff:2", "message.send", "case:7", "template=volunteer.call_tomorrow")
+        await record(conn, runtime.clock(), "staff:2", "message.send", "case:7", "template=help.kommune")
+    await login(client, "admin@example.org")
+    page = (await client.get("/console/audit?action=message.send")).text
+    for words in said:
+        assert page.count(f'<td class="detail">{words}<br><code class="muted"') == 1, words

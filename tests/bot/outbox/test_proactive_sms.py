@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.check import SAMPLE_VALUES, VARIANTS
-from bot.console.volunteer import VOLUNTEER_TEMPLATES
+from bot.console.labels import VOLUNTEER_TEMPLATES
 from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.outbox.render import Renderer
 from bot.outbox.sms_rules import sms_segments

@@ -505,3 +505,51 @@ async def test_a_consents_proof_is_the_tenants_message_by_channel_and_time_never
     proof = given.split("</td>")[12]
     assert f'lejerens sms {when}: <q dir="auto">JA</q>' in proof
     assert "<dl>" not in proof and "Nummer" not in proof
+
+
+def _section(html: str, heading: str) -> str:
+    return html.split(f"<h2>{heading}</h2>")[1].split("<h2>")[0]
+
+
+async def test_each_message_says_what_it_was_about_in_words_never_by_its_templates_name(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    rt, client = served
+    history = await a_tenant_with_a_history(rt, client)
+    data = await export_tenant(rt.db, history.ref, rt.clock(), "cli")
+    sent = [m["template"] for m in data["messages"] if m["template"]]
+    with speaking("da"):
+        danish = _section(render_html(data, EXPORT_WORDS), "Beskeder")
+    with speaking("en"):
+        english = _section(render_html(data, EXPORT_WORDS), "Messages")
+    assert "<th>Besked om</th>" in danish and "<th>Message about</th>" in english
+    # One cell for each message, in words of what it belongs to: the rent's questions, the consent, the case.
+    for prefix, da, en in (
+        ("payment_check.", "huslejen", "the rent"),
+        ("consent.", "lejerens samtykke", "the tenant&#39;s consent"),
+        ("case.", "lejerens sag hos en rådgiver", "the tenant&#39;s case with an adviser"),
+    ):
+        count = sum(1 for name in sent if name.startswith(prefix))
+        assert count >= 1, prefix
+        assert danish.count(f"<td>{da}</td>") == count, da
+        assert english.count(f"<td>{en}</td>") == count, en
+    for name in sent:
+        assert name not in danish and name not in english, name
+
+
+async def test_every_text_a_tenant_can_get_has_words_on_the_page(runtime: Runtime) -> None:
+    """A message by each template a tenant can be sent (templates/da/, every channel): each is named in words, none
+    shows as code."""
+    names = sorted(
+        {p.name.rsplit(".", 2)[0] for p in (TEMPLATES_DIR / "da").glob("*.txt") if not p.name.startswith("staff.")}
+    )
+    await add_tenant(runtime, "4711-3-12", name="Omega Tenant")
+    data = await export_tenant(runtime.db, "4711-3-12", runtime.clock(), "cli")
+    row = {"direction": "out", "channel": "sms", "author": "bot", "status": "sent", "template_values": None}
+    data["messages"] = [{**row, "created_at": None, "sent_at": None, "text": "…", "template": n} for n in names]
+    with speaking("da"):
+        shown = _section(render_html(data, EXPORT_WORDS), "Beskeder")
+    assert shown.count("<tr>") == len(names) + 1
+    assert "<code>" not in shown, shown
+    for name in names:
+        assert name not in shown, name
