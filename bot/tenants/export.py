@@ -106,7 +106,6 @@ _HEADINGS = {
     "created_at": N_("Created"),
     "updated_at": N_("Last changed"),
     "sent_at": N_("Went out"),
-    "tenant_id": N_("Tenant's number in keephome"),
     "due_day": N_("Rent due on day"),
     "monthly_rent": N_("Monthly rent"),
     "balance": N_("Balance"),
@@ -173,8 +172,6 @@ _HEADINGS = {
     "origin": N_("Opened because"),
     "reason": N_("Reason"),
     "computed_from": N_("Computed from"),
-    # The inbox's ranking number (scheduler/urgency.py): the organisation's, nothing about the tenant in itself.
-    "priority": N_("Inbox ranking (an internal number)"),
     "assignee_id": N_("Adviser"),
     "volunteer_id": N_("Volunteer"),
     "volunteer_task": N_("Volunteer's task"),

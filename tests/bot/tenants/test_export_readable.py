@@ -1,5 +1,5 @@
 """The readable export as a person reads it: times in the deployment's zone, who did what by role, the planner's
-reasons in the page's language, an internal ranking said to be one, amounts in kroner as the console writes them,
+reasons in the page's language, keephome's own numbers left out, amounts in kroner as the console writes them,
 a conversation as what the tenant was asked and answered, and what a text not yet written is to be made of as a
 list — the engine's own state left to the JSON, which keeps everything."""
 
@@ -177,8 +177,13 @@ async def test_the_page_shows_local_times_roles_and_words_and_keeps_everything(
     # Who did what by role and number, never a bare number or an e-mail of the staff.
     assert "rådgiver (medarbejder nr." in html and "adviser@example.org" not in html
     assert "<dt>Rådgiver</dt><dd>rådgiver (medarbejder nr." in html
-    # The inbox's ranking said to be internal.
-    assert "Rækkefølge i indbakken (et internt tal)" in html and "<dt>Prioritet</dt>" not in html
+    # keephome's own numbers, which mean nothing to the tenant, are the JSON's only: the inbox's ranking of the case,
+    # the tenant's number in the database; the tenant is named by the reference the organisation gives them.
+    ranking = str(data["cases"][0]["priority"])
+    assert data["tenant"]["id"] == history.tenant_id and len(ranking) > 3
+    assert ranking not in html and "Rækkefølge i indbakken" not in html and "Lejerens nummer" not in html
+    tenancy = html.split("<h2>Lejemål og kontakt</h2>")[1].split("<h2>Sager i fogedretten</h2>")[0]
+    assert f"<dt>Lejemålsnummer</dt><dd>{history.ref}</dd>" in tenancy and "<dt>Nummer</dt>" not in tenancy
     # JSON only where it is the tenant's message as received; the answers as lists.
     receipts = sum(1 for r in data["inbound_receipts"] if r["payload"])
     assert html.count("<pre>") == receipts + sum(1 for c in data["consents"] if c["wording"])
