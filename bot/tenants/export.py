@@ -36,6 +36,7 @@ from bot.i18n import (
     clock,
     console_templates,
     current_language,
+    day_in,
     gettext,
     local_day,
     local_moment,
@@ -106,7 +107,8 @@ _HEADINGS = {
     "created_at": N_("Created"),
     "updated_at": N_("Last changed"),
     "sent_at": N_("Went out"),
-    "due_day": N_("Rent due on day"),
+    # Read with its value as one sentence: "Huslejen forfalder | den 1. i måneden" (`_spelled`).
+    "due_day": N_("The rent is due"),
     "monthly_rent": N_("Monthly rent"),
     "balance": N_("Balance"),
     "balance_as_of": N_("Balance as of"),
@@ -722,12 +724,26 @@ def _nested(page: _Page, value: Any) -> Markup:
     return escape(str(value))
 
 
+def _spelled(column: str, value: Any) -> str | None:
+    """The day of the month the rent falls due, read with its heading as a sentence ("Huslejen forfalder | den 1. i
+    måneden"); the month a reminder belongs to ("2026-12") as the page's language names it ("december 2026"); None
+    for any other value."""
+    if column == "rent_position.due_day" and isinstance(value, int):
+        return gettext("on day %(day)d of the month") % {"day": value}
+    if column == "reminders.period" and isinstance(value, str) and _MONTH.fullmatch(value):
+        return day_in(date.fromisoformat(f"{value}-01"), "yMMMM")
+    return None
+
+
 def _in_words(page: _Page, section: str, row: Mapping[str, Any], key: str) -> str | None:
     """A staff member by role, a reminder's reason in words, a time in the page's zone; None for another value."""
     value = row.get(key)
     column = f"{section}.{key}"
     if key in _STAFF_COLUMNS and isinstance(value, int) and not isinstance(value, bool):
         return _staff_words(page, value)
+    spelled = _spelled(column, value)
+    if spelled is not None:
+        return spelled
     if not isinstance(value, str):
         return None
     found = _STAFF_REF.fullmatch(value) if column in ("messages.author", "audit.actor") else None
@@ -832,6 +848,7 @@ def _computed_from(page: _Page, values: Mapping[str, Any]) -> Markup:
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+_MONTH = re.compile(r"\d{4}-\d\d")
 # A name in an audit entry (`kind:id`) in words; a staff member's by role (`_staff_words`).
 _NAME_WORDS = {
     "tenant": N_("tenant %(num)s"),
@@ -1034,6 +1051,8 @@ def render_html(
         heading=_heading,
         page_language=current_language(),
         exported_at=at,
+        # The deployment's zone, as a Danish reader knows it; another by its name.
+        danish_time=page.zone.key == "Europe/Copenhagen",
         zone=Markup("<code>{}</code>").format(page.zone.key),
     )
 

@@ -167,7 +167,12 @@ async def test_the_page_shows_local_times_roles_and_words_and_keeps_everything(
         html = render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen"), staff=await staff_roles(rt.db))
     # Times in the deployment's zone, the Danish way; none in ISO 8601 or UTC.
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", html) and "+00:00" not in html
-    assert "tidszonen <code>Europe/Copenhagen</code>" in html
+    assert "(tidspunkter i dansk tid, beløb i kroner)" in html and "Europe/Copenhagen" not in html
+    # When the rent falls due, as a sentence; each reminder's month by its name.
+    assert "<dt>Huslejen forfalder</dt><dd>den 1. i måneden</dd>" in html
+    reminders = html.split("<h2>Påmindelser</h2>")[1].split("<h2>")[0]
+    assert reminders.count("<td>december 2026</td>") == 1 and reminders.count("<td>november 2026</td>") == 1
+    assert not re.search(r"\b2026-1[12]\b(?!-)", reminders), reminders
     # The planner's reason in words, its dates the Danish way.
     assert "sidste rettidige betalingsdag 3. dec. 2026" in html and "last on-time day" not in html
     assert "rent due 2026-11-01, an older wording" in html
@@ -279,6 +284,8 @@ async def test_the_page_shows_kroner_and_each_question_with_its_answer_not_the_e
     # The rent and the balance in kroner, the console's way, in each language.
     assert "<dd>6.900,00\xa0kr.</dd>" in danish and "<dd>7.100,50\xa0kr.</dd>" in danish
     assert "<dd>DKK\xa06,900.00</dd>" in english and "<dd>DKK\xa07,100.50</dd>" in english
+    assert "<dt>The rent is due</dt><dd>on day 1 of the month</dd>" in english
+    assert "(times are Danish time, amounts in kroner)" in english and "Europe/Copenhagen" not in english
     talks = danish.split("<h2>Samtaler</h2>")[1].split("<h2>")[0]
     # Each question with its answer in words: the amount in kroner, the reason's option, the tenant's own words.
     for asked_and_answered in (
