@@ -887,6 +887,12 @@ _DETAIL_HEADINGS = {
     "failures": N_("Failed sign-ins in a row"),
     "count": N_("How many"),
     "organisation": N_("Organisation"),
+    # An import of the organisation's tenant file (bot/reminders/ledger.py): how many of its tenants were what.
+    "created": N_("New tenants"),
+    "changed": N_("Tenants changed"),
+    "unchanged": N_("Tenants unchanged"),
+    "erased_left_out": N_("Erased tenants left out (reactivate=1 brings one back)"),
+    "older_balances_kept": N_("Older balances not taken (keephome has a newer one)"),
 }
 # An API call's detail: the key it came with, by the name its admin gave it (bot/api/app.py).
 _API_KEY = re.compile(r'key "(.*)"')

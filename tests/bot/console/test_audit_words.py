@@ -5,6 +5,7 @@ without words fails here."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import httpx
@@ -14,8 +15,10 @@ from sqlalchemy import update
 
 from bot.console.audit import record
 from bot.console.labels import AUDIT_ACTION_LABELS
+from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
 from bot.store.schema import staff
+from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
 from tests.support.console import add_person, login
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -208,3 +211,36 @@ async def test_the_audit_page_names_a_text_sent_from_a_case_by_its_words(
     page = (await client.get("/console/audit?action=message.send")).text
     for words in said:
         assert page.count(f'<td class="detail">{words}<br><code class="muted"') == 1, words
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("da", "Nye lejere: 1; Lejere ændret: 1; Lejere uændret: 1"),
+        ("en", "New tenants: 1; Tenants changed: 1; Tenants unchanged: 1"),
+    ],
+)
+async def test_the_audit_page_says_what_an_import_did_in_the_readers_words(
+    runtime: Runtime, client: httpx.AsyncClient, language: str, said: str
+) -> None:
+    """An import of the tenant file: how many tenants were new, changed and unchanged, in the reader's language, not
+    in keephome's English."""
+    today = runtime.clock().date()
+
+    def rows(text: str) -> tuple[ImportRow, ...]:
+        parsed = parse_csv(text.encode(), today, known_languages(), ["da", "en"], "da")
+        assert parsed.ok
+        return parsed.rows
+
+    first = "tenant_ref;name;phone;balance\nR-1;Et Navn;+4520123501;0\nR-2;To Navn;+4520123502;0\n"
+    await import_tenants(runtime.db, rows(first), runtime.clock(), runtime.settings)
+    second = first.replace("To Navn", "Andet Navn") + "R-3;Tre Navn;+4520123503;0\n"
+    await import_tenants(runtime.db, rows(second), runtime.clock(), runtime.settings)
+    await add_person(runtime, "admin@example.org", "admin")
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language=language))
+    await login(client, "admin@example.org")
+    page = (await client.get("/console/audit?action=tenants.import")).text
+    assert page.count(f'<td class="detail">{said}<br><code class="muted"') == 1, page
+    assert page.count(">created=1 changed=1 unchanged=1</code>") == 1
+    assert not re.search(r"\d tenants?: \d+ new", page)  # keephome's English of an import

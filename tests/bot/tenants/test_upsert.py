@@ -77,7 +77,7 @@ async def test_import_writes_tenants_and_rent_positions(database: Database) -> N
     assert (audit["actor"], audit["action"], audit["detail"]) == (
         "cli",
         "tenants.import",
-        "3 tenants: 3 new, 0 changed, 0 unchanged",
+        "created=3 changed=0 unchanged=0",
     )
 
 
