@@ -61,6 +61,7 @@ __all__ = [
     "stage_words",
     "translations",
     "use_language",
+    "why_words",
 ]
 
 LOCALE_DIR = TEMPLATES_DIR / "console" / "locale"
@@ -314,6 +315,13 @@ _BEFORE_DUE_WHY = {
     "at_risk": N_("the tenant is marked at risk"),
     "arrears": N_("the tenant was behind with the rent in the last 12 months"),
 }
+
+
+def why_words(code: str) -> str | None:
+    """Why a reminder before the due day is planned (`computed_from`'s `why`: "at_risk") in the request's language;
+    None for a code without words."""
+    found = _BEFORE_DUE_WHY.get(code)
+    return None if found is None else gettext(found)
 
 
 def reason_words(trigger: str, computed_from: Mapping[str, str], local_day: Callable[[date], str]) -> str:

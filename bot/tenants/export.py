@@ -42,6 +42,7 @@ from bot.i18n import (
     local_moment,
     money,
     reason_words,
+    why_words,
 )
 from bot.store.audit import names_in, record_entry
 from bot.store.db import Database
@@ -841,6 +842,8 @@ def _computed_from(page: _Page, values: Mapping[str, Any]) -> Markup:
         found = _COMPUTED_HEADINGS.get(name)
         heading = gettext(found) if found is not None else _heading(name)
         shown: str | None = gettext(value) if value in ("yes", "no") else None
+        if name == "why":
+            shown = why_words(value)
         if _ISO_DAY.fullmatch(value):
             shown = _the_day(page, value)
         rows.append((heading, shown or value))
@@ -859,7 +862,8 @@ _NAME_WORDS = {
     "referral": N_("referral %(num)s"),
     "inbound": N_("message no. %(num)s as received"),
 }
-# The heading of each `key=value` of an audit entry's detail (the stored key stays the same in every language).
+# The heading of each `key=value` of an audit entry's detail (the stored key stays the same in every language);
+# "<key>@<action>" for one action's own.
 _DETAIL_HEADINGS = {
     "template": N_("Message text used"),
     "channel": N_("Channel"),
@@ -893,6 +897,13 @@ _DETAIL_HEADINGS = {
     "unchanged": N_("Tenants unchanged"),
     "erased_left_out": N_("Erased tenants left out (reactivate=1 brings one back)"),
     "older_balances_kept": N_("Older balances not taken (keephome has a newer one)"),
+    # An erasure (bot/tenants/erase.py): how many of each kind of row it blanked.
+    "messages@tenant.erase": N_("Messages blanked"),
+    "cases@tenant.erase": N_("Cases blanked"),
+    "inbound@tenant.erase": N_("Messages as received blanked"),
+    "conversations@tenant.erase": N_("Conversations blanked"),
+    "audit_details@tenant.erase": N_("Audit details blanked"),
+    "api_answers@tenant.erase": N_("Answers kept for the API blanked"),
 }
 # An API call's detail: the key it came with, by the name its admin gave it (bot/api/app.py).
 _API_KEY = re.compile(r'key "(.*)"')
@@ -941,7 +952,7 @@ def _audit_item(page: _Page, action: str, item: str) -> str | None:
     if key in steps:
         statuses = page.words.get(f"audit.detail.step@{key}", {})
         return f"{gettext(steps[key])}: {gettext(statuses[value]) if value in statuses else value}"
-    found = _DETAIL_HEADINGS.get(key)
+    found = _DETAIL_HEADINGS.get(f"{key}@{action}") or _DETAIL_HEADINGS.get(key)
     if found is None:
         return None
     return f"{gettext(found)}: {_detail_value(page, action, key, value)}"

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.cli.erase import run_erase
 from bot.cli.import_csv import run_import
@@ -39,6 +39,7 @@ from bot.tenants.csv_rows import known_languages, parse_csv
 from bot.tenants.erase import NotErasable, erase, ref_hash
 from bot.tenants.upsert import ErasedUnchecked, preview_import
 from tests.conftest import make_settings, started_runtime
+from tests.support.console import add_person, login
 from tests.support.drive import drain, sandbox
 from tests.support.history import History, a_tenant_with_a_history
 
@@ -112,6 +113,32 @@ async def test_the_erasure_is_audited_by_id_and_counts_only(served: tuple[Runtim
     assert history.ref not in entry.detail and history.name not in entry.detail
     # Entries about their case stay (who looked, when) without their details.
     assert details and all(detail is None for detail in details)
+
+
+async def test_the_audit_page_says_what_an_erasure_blanked_in_the_readers_words(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Each count of an erasure under its own heading in Danish ("Beskeder tømt"), not the stored `messages=`."""
+    rt, client = served
+    history = await a_tenant_with_a_history(rt, client)
+    await erase(rt.db, history.ref, rt.clock(), "cli", rt.settings.secret_key)
+    async with rt.db.read() as conn:
+        detail = (await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "tenant.erase"))).scalar()
+    assert isinstance(detail, str)
+    counts = dict(item.split("=") for item in detail.split(" "))
+    admin = await add_person(rt, "admin@example.org", "admin")
+    async with rt.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.id == admin).values(language="da"))
+    assert (await login(client, "admin@example.org")).status_code == 303
+    page = (await client.get("/console/audit?action=tenant.erase")).text
+    said = (
+        f"Beskeder tømt: {counts['messages']}; Sager tømt: 1; Modtagne beskeder tømt: {counts['inbound']}; "
+        f"Samtaler tømt: {counts['conversations']}; Detaljer i loggen tømt: {counts['audit_details']}; "
+        f"Gemte svar til API&#39;et tømt: {counts['api_answers']}"
+    )
+    assert page.count(f'<td class="detail">{said}<br><code class="muted"') == 1, page
+    # The stored detail only as the code beside the words.
+    assert page.count("messages=") == 1 and "Læste beskeder" not in page
 
 
 async def test_the_sqlite_file_holds_no_copy_after_an_erasure(

@@ -565,3 +565,26 @@ async def test_every_text_a_tenant_can_get_has_words_on_the_page(runtime: Runtim
     assert "<code>" not in shown, shown
     for name in names:
         assert name not in shown, name
+
+
+async def test_why_a_reminder_before_the_due_day_was_planned_reads_in_words(runtime: Runtime) -> None:
+    """What a reminder before the due day was computed from: the tenant marked at risk, in words, not the code."""
+    tenant_id = await add_tenant(runtime, "4711-3-14", name="Tau Tenant")
+    now = runtime.clock()
+    computed = {"due_date": "2027-01-01", "before_due_days": "5", "why": "at_risk"}
+
+    def plan(conn: Connection) -> None:
+        row = {"trigger": "before_due", "period": "2027-01", "offset_days": 5, "reason": "before", "created_at": now}
+        conn.execute(
+            insert(planned_reminders).values(tenant_id=tenant_id, planned_for=now.date(), computed_from=computed, **row)
+        )
+
+    await runtime.db.run(plan)
+    data = await export_tenant(runtime.db, "4711-3-14", now, "cli")
+    with speaking("da"):
+        danish = _section(render_html(data, EXPORT_WORDS), "Påmindelser")
+    with speaking("en"):
+        english = _section(render_html(data, EXPORT_WORDS), "Reminders")
+    assert danish.count("<dt>Hvorfor</dt><dd>lejeren er markeret som i risiko</dd>") == 1, danish
+    assert english.count("<dt>Why</dt><dd>the tenant is marked at risk</dd>") == 1, english
+    assert "at_risk" not in danish and "at_risk" not in english
