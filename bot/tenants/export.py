@@ -897,6 +897,13 @@ _DETAIL_HEADINGS = {
     "unchanged": N_("Tenants unchanged"),
     "erased_left_out": N_("Erased tenants left out (reactivate=1 brings one back)"),
     "older_balances_kept": N_("Older balances not taken (keephome has a newer one)"),
+    # A staff member leaving a role (bot/host/handover.py): what went back to others.
+    "cases_back": N_("Cases back in the queue"),
+    "tasks_back": N_("Volunteer tasks back with their advisers"),
+    "appointments_cancelled": N_("Appointments cancelled"),
+    "visits_back": N_("Visits back to any caretaker"),
+    # A staff member's choice of their notices on Telegram (bot/console/staff_admin.py).
+    "notify": N_("Notices on Telegram"),
     # An erasure (bot/tenants/erase.py): how many of each kind of row it blanked.
     "messages@tenant.erase": N_("Messages blanked"),
     "cases@tenant.erase": N_("Cases blanked"),

@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from bot.console.audit import record
 from bot.console.labels import AUDIT_ACTION_LABELS
+from bot.host.handover import HandedBack
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
 from bot.store.schema import staff
@@ -244,3 +245,22 @@ async def test_the_audit_page_says_what_an_import_did_in_the_readers_words(
     assert page.count(f'<td class="detail">{said}<br><code class="muted"') == 1, page
     assert page.count(">created=1 changed=1 unchanged=1</code>") == 1
     assert not re.search(r"\d tenants?: \d+ new", page)  # keephome's English of an import
+
+
+async def test_the_audit_page_says_what_a_staff_member_leaving_handed_back_and_their_notices_in_danish(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_person(runtime, "admin@example.org", "admin")
+    back = HandedBack(cases=2, kept=1, tasks=1, appointments=0, steps=4).detail()
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "admin@example.org").values(language="da"))
+        await record(conn, runtime.clock(), "staff:1", "staff.adviser_left", "staff:2", back)
+        await record(conn, runtime.clock(), "staff:1", "staff.notices", "staff:1", "notify=True")
+    await login(client, "admin@example.org")
+    page = (await client.get("/console/audit?actor=staff:1")).text
+    said = (
+        "Sager tilbage i køen: 3; Frivilligopgaver tilbage hos rådgiverne: 1; Aftaler aflyst: 0; "
+        "Besøg tilbage til alle viceværter: 4"
+    )
+    assert page.count(f'<td class="detail">{said}<br><code class="muted"') == 1, page
+    assert page.count('<td class="detail">Besked på Telegram: ja<br><code class="muted"') == 1
