@@ -167,7 +167,6 @@ _HEADINGS = {
     "recorded_by": N_("Recorded by"),
     "evidence": N_("Proof"),
     "wording": N_("Wording"),
-    "consent_id": N_("Consent"),
     "help_sought": N_("Help sought"),
     "contents": N_("Contents sent"),
     "decision": N_("Decision"),

@@ -25,7 +25,7 @@ from bot.outbox.render import Renderer
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.store.schema import conversations, messages, outbox, planned_reminders
+from bot.store.schema import conversations, messages, outbox, planned_reminders, referrals
 from bot.tenants.export import export_tenant, render_html, staff_roles, to_json
 from conversations.state import State
 from conversations.values import Money, Value, encode_values
@@ -588,3 +588,41 @@ async def test_why_a_reminder_before_the_due_day_was_planned_reads_in_words(runt
     assert danish.count("<dt>Hvorfor</dt><dd>lejeren er markeret som i risiko</dd>") == 1, danish
     assert english.count("<dt>Why</dt><dd>the tenant is marked at risk</dd>") == 1, english
     assert "at_risk" not in danish and "at_risk" not in english
+
+
+async def test_a_referral_shows_what_was_sought_and_decided_not_the_number_of_its_consent(runtime: Runtime) -> None:
+    """The consent a referral rests on is listed among the consents by its recipient; its number in keephome, which
+    nothing on the page is named by, is the JSON's only."""
+    tenant_id = await add_tenant(runtime, "4711-3-15", name="Ypsilon Tenant")
+    case_id = await add_case(runtime, tenant_id)
+    now = runtime.clock()
+
+    def refer(conn: Connection) -> None:
+        consent = record_consent(
+            conn,
+            tenant_id=tenant_id,
+            case_id=case_id,
+            recipient_kind="kommune",
+            recipient="Aarhus Kommune, Borgerservice",
+            source="Boligselskabet Test",
+            data_kinds=["contact"],
+            purpose="Hjælp til huslejen",
+            wording=None,
+            method="signed_form",
+            recorded_by=None,
+            given_at=now,
+            now=now,
+        )
+        row = {"help_sought": ["rent_help"], "decision": "granted", "created_at": now, "updated_at": now}
+        conn.execute(insert(referrals).values(tenant_id=tenant_id, case_id=case_id, consent_id=consent, **row))
+
+    await runtime.db.run(refer)
+    data = await export_tenant(runtime.db, "4711-3-15", now, "cli")
+    kommune = [c["id"] for c in data["consents"] if c["recipient_kind"] == "kommune"]
+    assert [r["consent_id"] for r in data["referrals"]] == kommune
+    with speaking("da"):
+        html = render_html(data, EXPORT_WORDS)
+    referred = _section(html, "Henvisninger til kommunen")
+    assert "<th>Samtykke</th>" not in referred and referred.count("<td>") == 6, referred
+    assert "<td>Midlertidig hjælp til huslejen</td>" in referred and "<td>Bevilget</td>" in referred
+    assert "Aarhus Kommune, Borgerservice" in _section(html, "Samtykker")
