@@ -257,5 +257,5 @@ async def write_bulk(
         )
         return Answer(200, written.model_dump(mode="json", exclude=_quiet(notices)))
 
-    outcome = _Outcome("api.tenants.bulk", answer, str, one_tenant=False)
+    outcome = _Outcome("api.tenants.bulk", answer, ImportSummary.audit_detail, one_tenant=False)
     return await _write(db, settings, req, rows, outcome, indexed=True)

@@ -39,15 +39,7 @@ async def import_tenants(
         summary = await upsert_rows(conn, rows, now, progress, secret_key=settings.secret_key)
         if summary.settled_ids:
             await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
-        await record_entry(conn, at=now, actor=actor, action="tenants.import", detail=_audit_detail(summary))
+        await record_entry(conn, at=now, actor=actor, action="tenants.import", detail=summary.audit_detail())
     log.info("tenant import by %s: %s", actor, summary)
     return summary
 
-
-def _audit_detail(summary: ImportSummary) -> str:
-    """What an import did, as its audit entry keeps it: counts as `key=value`s, which the audit page says in the
-    reader's words (bot/tenants/export.py, `audit_words`); the rows left out or not taken only when there were any."""
-    counts = {"created": summary.created, "changed": summary.changed, "unchanged": summary.unchanged}
-    more = {"erased_left_out": summary.erased_skipped, "older_balances_kept": summary.older_balances_kept}
-    counts.update({key: n for key, n in more.items() if n})
-    return " ".join(f"{key}={n}" for key, n in counts.items())

@@ -87,6 +87,15 @@ class ImportSummary:
         """Known tenants whose row changes something."""
         return self.updated - self.unchanged
 
+    def audit_detail(self) -> str:
+        """What the import did, as its audit entry keeps it (the CSV's and the API's bulk): counts as `key=value`s,
+        which the audit page says in the reader's words (bot/tenants/export.py, `audit_words`); the rows left out or
+        not taken only when there were any."""
+        counts = {"created": self.created, "changed": self.changed, "unchanged": self.unchanged}
+        more = {"erased_left_out": self.erased_skipped, "older_balances_kept": self.older_balances_kept}
+        counts.update({key: n for key, n in more.items() if n})
+        return " ".join(f"{key}={n}" for key, n in counts.items())
+
     def __str__(self) -> str:
         total = self.created + self.updated
         said = (
