@@ -77,6 +77,8 @@ _COLUMNS = {
 # A bar of "Balance back to 0" is "within 7 days" under that heading: the file says both.
 _SETTLED_HEADING = N_("Balance back to 0")
 _SETTLED_BAR = N_("within %(n)d days")
+# The whole each share is of: the tenants whose days have run out (a tenant reminded since is still waiting).
+_SETTLED_WAITED = N_("tenants whose %(n)d days have passed")
 
 
 def _words(*names: str) -> list[object]:
@@ -85,7 +87,16 @@ def _words(*names: str) -> list[object]:
 
 
 def _settled_columns() -> list[object]:
-    return [both_words(_(_SETTLED_HEADING), _(_SETTLED_BAR) % {"n": n}) for n in SETTLED_WITHIN]
+    """The tenants each share is of, then the shares' counts."""
+    heading = _(_SETTLED_HEADING)
+    return [
+        *(both_words(heading, _(_SETTLED_WAITED) % {"n": n}) for n in SETTLED_WITHIN),
+        *(both_words(heading, _(_SETTLED_BAR) % {"n": n}) for n in SETTLED_WITHIN),
+    ]
+
+
+def _settled_cells(steps: Steps) -> list[object]:
+    return [*(steps.waited[n] for n in SETTLED_WITHIN), *(steps.settled[n] for n in SETTLED_WITHIN)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,26 +166,27 @@ def failure_bars(failures: Sequence[tuple[str, str, int]]) -> list[Bar]:
     return _bars(((f"{names.get(ch, ch)} {code}", n, number(n)) for ch, code, n in shown), "#b3261e")
 
 
-def settled_bars(stages: Sequence[Steps]) -> list[tuple[str, list[Bar]]]:
-    """For each stage, the share of its reminded tenants whose balance reached 0 within 7 and 14 days."""
+def settled_bars(stages: Sequence[Steps]) -> list[tuple[str, list[Bar], list[tuple[int, int]]]]:
+    """For each stage, the share of its reminded tenants whose balance reached 0 within 7 and 14 days, of those
+    whose days have run out, and how many are still waiting for them to (days, tenants; none when none are)."""
     groups = []
     for steps in stages:
-        reminded = steps.counts["reminded"]
         bars = [
             Bar(
                 _(_SETTLED_BAR) % {"n": n},
                 _("%(share)s (%(n)s of %(total)s)")
                 % {
-                    "share": percent(steps.settled[n], reminded),
+                    "share": percent(steps.settled[n], steps.waited[n]),
                     "n": number(steps.settled[n]),
-                    "total": number(reminded),
+                    "total": number(steps.waited[n]),
                 },
-                0 if not reminded else steps.settled[n] / reminded,
+                0 if not steps.waited[n] else steps.settled[n] / steps.waited[n],
                 "#1e7d32" if n == SETTLED_WITHIN[0] else "#66bb6a",
             )
             for n in SETTLED_WITHIN
         ]
-        groups.append((steps.label, bars))
+        waiting = [(n, steps.waiting(n)) for n in SETTLED_WITHIN if steps.waiting(n)]
+        groups.append((steps.label, bars, waiting))
     return groups
 
 
@@ -210,10 +222,12 @@ def _funnel_rows(found: Outcomes) -> Iterable[list[object]]:
     groups += [(_(_COLUMNS["stage"]), s.label, s) for s in found.by_stage]
     groups += [(_(_COLUMNS["channel"]), s.label, s) for s in found.by_channel]
     for group, value, steps in groups:
-        yield [group, value, *(steps.counts[key] for key, _label in STEPS), *(steps.settled[n] for n in SETTLED_WITHIN)]
+        yield [group, value, *(steps.counts[key] for key, _label in STEPS), *_settled_cells(steps)]
+    # Each outcome's count under "Outcome recorded", the other steps' cells and the balances' empty.
+    blank_steps, blank_balances = [""] * (len(STEPS) - 1), [""] * len(_settled_columns())
     for outcome in OUTCOMES:
         count = found.outcomes.get(outcome, 0)
-        yield [_(_COLUMNS["outcomes"]), _(OUTCOME_LABELS[outcome]), "", "", "", "", "", count, "", ""]
+        yield [_(_COLUMNS["outcomes"]), _(OUTCOME_LABELS[outcome]), *blank_steps, count, *blank_balances]
 
 
 def _contact_rows(found: Outcomes) -> Iterable[list[object]]:
@@ -237,7 +251,7 @@ def _closed_rows(found: Outcomes) -> Iterable[list[object]]:
 def _settled_rows(found: Outcomes) -> Iterable[list[object]]:
     yield [*_words("stage", "reminded"), *_settled_columns()]
     for steps in found.by_stage:
-        yield [steps.label, steps.counts["reminded"], *(steps.settled[n] for n in SETTLED_WITHIN)]
+        yield [steps.label, steps.counts["reminded"], *_settled_cells(steps)]
 
 
 CHARTS: dict[str, Callable[[Outcomes], Iterable[list[object]]]] = {

@@ -57,6 +57,9 @@ class Steps:
 
     label: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((k for k, _ in STEPS), 0))
+    # Of the reminded, those whose 7 and 14 days have run out (`waited`), and those of them whose balance reached 0
+    # within those days (`settled`): a tenant reminded fewer days ago is still waiting, in neither.
+    waited: dict[int, int] = field(default_factory=lambda: dict.fromkeys(SETTLED_WITHIN, 0))
     settled: dict[int, int] = field(default_factory=lambda: dict.fromkeys(SETTLED_WITHIN, 0))
     # The tenants reached, by whole days (24 hours) from their first reminder to an adviser's contact.
     contact_days: Counter[int] = field(default_factory=Counter)
@@ -69,6 +72,7 @@ class Steps:
         self.counts["reached"] += int(row.reached or 0)
         self.counts["outcome"] += int(row.reminded) if row.outcome is not None else 0
         for n in SETTLED_WITHIN:
+            self.waited[n] += int(row._mapping[f"waited_{n}"] or 0)
             self.settled[n] += int(row._mapping[f"settled_{n}"] or 0)
         if row.days is not None:
             self.contact_days[max(0, int(row.days))] += int(row.reached)
@@ -88,6 +92,10 @@ class Steps:
 
     def share(self, step: str) -> str:
         return percent(self.counts[step], self.counts["reminded"])
+
+    def waiting(self, n: int) -> int:
+        """The reminded tenants whose `n` days have not run out yet: not counted within `n` days."""
+        return self.counts["reminded"] - self.waited[n]
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ __all__ = [
     "Period",
     "calendar_periods",
     "period_of",
+    "waited_until",
 ]
 
 MAX_DAYS = 731  # two years: the longest period one page shows
@@ -42,14 +43,24 @@ STEPS = (
 SETTLED_WITHIN = (7, 14)
 
 
+def waited_until(n: int, today: date) -> date:
+    """The last reminder day whose `n` days have run out by `today`: the days from the reminder's day to `n` days
+    after it (a balance of 0 on the ledger's day `n` days after the reminder is still "within n days") are all
+    behind. Only a tenant reminded by then counts in the share of balances back to 0 within `n` days, settled or not:
+    one reminded three days ago has not failed to pay within 7, and one who paid already counts once the 7 are over."""
+    return today - timedelta(days=n + 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
-    """Days `first` to `last` (inclusive, the organisation's time zone) and an optional stage (a trigger)."""
+    """Days `first` to `last` (inclusive, the organisation's time zone) and an optional stage (a trigger), read on
+    `today` (the organisation's day): what happened after a reminder counts up to it."""
 
     first: date
     last: date
     stage: str | None
     zone: ZoneInfo
+    today: date
 
     @property
     def start(self) -> datetime:
@@ -84,7 +95,7 @@ def period_of(params: Any, day: date, zone: ZoneInfo) -> Period:
     if stage is not None and stage not in STAGES:
         choices = Labels(STAGES.values())
         raise FormError(N_("'%(name)s' must be one of: %(choices)s (or empty for all)"), name="stage", choices=choices)
-    return Period(first, last, stage, zone)
+    return Period(first, last, stage, zone, day)
 
 
 def _quarter(day: date) -> date:

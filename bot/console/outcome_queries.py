@@ -23,7 +23,7 @@ from sqlalchemy import (
     select,
 )
 
-from bot.console.outcome_period import SETTLED_WITHIN, Period
+from bot.console.outcome_period import SETTLED_WITHIN, Period, waited_until
 from bot.host.appointments import TEXTS as APPOINTMENT_TEXTS
 from bot.host.cases import CLOSED, RELEASED, TAKEN
 from bot.host.consents import ADVISER_SCOPE
@@ -146,7 +146,9 @@ def staff_contact(tenant_id: Any, since: Any) -> ColumnElement[bool]:
 
 
 def funnel_query(dialect: str, period: Period) -> Any:
-    """One row per (stage, channel, outcome, days to contact) with the counts of each step.
+    """One row per (stage, channel, outcome, days to contact) with the counts of each step, and of the tenants whose
+    7 and 14 days after the reminder have run out by the period's today (`waited_<n>`) and of those whose balance
+    reached 0 in them (`settled_<n>`): a tenant reminded since is in neither.
 
     Each step is a set-based aggregate over the cohort, joined once: no subquery runs per tenant, and the
     tenants' replies and staff messages are read from partial indexes that hold only those.
@@ -230,6 +232,7 @@ def funnel_query(dialect: str, period: Period) -> Any:
         .cte("settled")
     )
     reached_at = _earlier(staffed.c.first_staff, called.c.first_call)
+    waited = {n: c.c.day <= waited_until(n, period.today) for n in SETTLED_WITHIN}
     per_tenant = (
         select(
             c.c.trigger,
@@ -240,7 +243,12 @@ def funnel_query(dialect: str, period: Period) -> Any:
             reached_at.label("reached_at"),
             c.c.at,
             closed.c.outcome,
-            *(func.coalesce(settled.c[f"settled_{n}"], 0).label(f"settled_{n}") for n in SETTLED_WITHIN),
+            # Only a tenant whose n days have run out counts within n days, in the share and in its whole.
+            *(case((waited[n], 1), else_=0).label(f"waited_{n}") for n in SETTLED_WITHIN),
+            *(
+                case((waited[n], func.coalesce(settled.c[f"settled_{n}"], 0)), else_=0).label(f"settled_{n}")
+                for n in SETTLED_WITHIN
+            ),
         )
         .select_from(
             c.outerjoin(replied, replied.c.tenant_id == c.c.tenant_id)
@@ -264,6 +272,7 @@ def funnel_query(dialect: str, period: Period) -> Any:
         func.sum(t.replied).label("replied"),
         func.sum(t.consented).label("consented"),
         func.count(t.reached_at).label("reached"),
+        *(func.sum(t[f"waited_{n}"]).label(f"waited_{n}") for n in SETTLED_WITHIN),
         *(func.sum(t[f"settled_{n}"]).label(f"settled_{n}") for n in SETTLED_WITHIN),
     ).group_by(t.trigger, t.channel, t.outcome, days)
 

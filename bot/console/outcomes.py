@@ -8,7 +8,8 @@ closed with one) — everything after their first reminder in the period counts,
 counts under the stage and the channel of that first reminder. Beside it: the days from the first reminder
 to the adviser's contact, delivery failures by error code, outcomes by type over time, and the share of
 reminded tenants whose balance reached 0 within 7 and 14 days of the reminder, by ledger date
-(`balance_events`). Every chart is an SVG drawn on the server and has a CSV download (bot/tenants/csv_out.py).
+(`balance_events`), of those whose 7 or 14 days have run out (the others are still waiting, and the page says how
+many). Every chart is an SVG drawn on the server and has a CSV download (bot/tenants/csv_out.py).
 The SQL groups the cohort by stage, channel, outcome and days to contact, so the page reads a few hundred
 rows however many tenants there are (bot/console/outcome_queries.py). The figures are in
 bot/console/outcome_figures.py, the charts' geometry and CSV rows in bot/console/outcome_charts.py.

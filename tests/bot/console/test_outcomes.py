@@ -60,15 +60,21 @@ async def test_the_funnel_follows_each_reminded_tenant_to_an_outcome(served: tup
     rows = await download(client, "funnel")
     steps = ["Reminded", "Delivered", "Replied", "Consented", "Reached by an adviser", "Outcome recorded"]
     assert rows[0][:8] == ["group", "Stage / channel", *steps]
-    assert rows[0][8:] == ["Balance back to 0 (within 7 days)", "Balance back to 0 (within 14 days)"]
+    assert rows[0][8:] == [
+        "Balance back to 0 (tenants whose 7 days have passed)",
+        "Balance back to 0 (tenants whose 14 days have passed)",
+        "Balance back to 0 (within 7 days)",
+        "Balance back to 0 (within 14 days)",
+    ]
     found = by_first_cells(rows)
-    # reminded, delivered, replied, consented, reached, outcome, balance 0 within 7 days, within 14 days
-    assert found[("all", "all")] == ["4", "3", "1", "1", "2", "2", "1", "2"]
-    assert found[("stage", "rent missed")] == ["3", "3", "1", "1", "1", "1", "1", "2"]
-    assert found[("stage", "påkrav")] == ["1", "0", "0", "0", "1", "1", "0", "0"]
-    assert found[("stage", "before the due day")] == ["0", "0", "0", "0", "0", "0", "0", "0"]
-    assert found[("channel", "SMS")] == ["3", "2", "1", "1", "2", "2", "1", "1"]
-    assert found[("channel", "Telegram")] == ["1", "1", "0", "0", "0", "0", "0", "1"]
+    # reminded, delivered, replied, consented, reached, outcome; of the reminded, those whose 7 and 14 days have
+    # passed (all of them, long ago), and their balances 0 within 7 days, within 14 days
+    assert found[("all", "all")] == ["4", "3", "1", "1", "2", "2", "4", "4", "1", "2"]
+    assert found[("stage", "rent missed")] == ["3", "3", "1", "1", "1", "1", "3", "3", "1", "2"]
+    assert found[("stage", "påkrav")] == ["1", "0", "0", "0", "1", "1", "1", "1", "0", "0"]
+    assert found[("stage", "before the due day")] == ["0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
+    assert found[("channel", "SMS")] == ["3", "2", "1", "1", "2", "2", "3", "3", "1", "1"]
+    assert found[("channel", "Telegram")] == ["1", "1", "0", "0", "0", "0", "1", "1", "0", "1"]
     outcomes = {row[1]: row[7] for row in rows if row[0] == "Outcomes of these tenants' cases"}
     assert outcomes["paid"] == "1" and outcomes["payment plan"] == "1" and outcomes["kommune"] == "0"
 
@@ -84,8 +90,51 @@ async def test_the_funnel_follows_each_reminded_tenant_to_an_outcome(served: tup
         ["over 30", "0"],
     ]
     balance = by_first_cells(await download(client, "balance"))
-    assert balance[("rent missed", "3")] == ["1", "2"]
-    assert balance[("påkrav", "1")] == ["0", "0"]
+    assert balance[("rent missed", "3")] == ["3", "3", "1", "2"]
+    assert balance[("påkrav", "1")] == ["1", "1", "0", "0"]
+
+
+async def test_a_tenant_counts_within_7_or_14_days_only_once_those_days_have_passed(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """On the day of the reminders no one has failed to pay within 14 days: the share is of the tenants whose days
+    have run out, and the page says how many are still waiting."""
+    rt, client = served
+    today = date(2026, 3, 10)
+    rt.clock.offset = at(today) - utcnow()
+    w = World(rt)
+    # Reminded 3 days ago and paid the next day: in neither share yet, paid or not.
+    recent = await w.tenant("T-01")
+    await w.remind(recent, "missed", today - timedelta(days=3))
+    await w.balance(recent, today - timedelta(days=2), 0)
+    # Reminded 10 days ago and paid the next day: its 7 days are over, its 14 are not.
+    paid = await w.tenant("T-02")
+    await w.remind(paid, "missed", today - timedelta(days=10))
+    await w.balance(paid, today - timedelta(days=9), 0)
+    # Reminded 20 days ago and never paid: in both, settled in neither.
+    unpaid = await w.tenant("T-03")
+    await w.remind(unpaid, "missed", today - timedelta(days=20))
+    await signed_in(rt, client)
+    query = f"from={today - timedelta(days=29)}&to={today}"
+    # reminded; whose 7 days, 14 days have passed; balance 0 within 7 days, within 14 days
+    assert by_first_cells(await download(client, "balance", query))[("rent missed", "3")] == ["2", "1", "1", "0"]
+    assert by_first_cells(await download(client, "funnel", query))[("all", "all")][6:] == ["2", "1", "1", "0"]
+    page = html.unescape((await client.get(f"/console/outcomes?{query}")).text)
+    card = page.split('id="balance-card"')[1].split("</section>")[0]
+    assert "50% (1 of 2)" in card and "0% (0 of 1)" in card
+    waiting = re.findall(r'<p class="muted waiting">([^<]*)</p>', card)
+    assert waiting == [
+        "Not counted within 7 days yet: 1 tenant is still waiting for the 7 days to pass.",
+        "Not counted within 14 days yet: 2 tenants are still waiting for the 14 days to pass.",
+    ]
+    await in_danish(rt)
+    page = html.unescape((await client.get(f"/console/outcomes?{query}")).text)
+    card = page.split('id="balance-card"')[1].split("</section>")[0]
+    assert "0\xa0% (0 af 1)" in card
+    assert re.findall(r'<p class="muted waiting">([^<]*)</p>', card) == [
+        "Endnu ikke talt med inden for 7 dage: 1 lejer venter stadig på, at de 7 dage går.",
+        "Endnu ikke talt med inden for 14 dage: 2 lejere venter stadig på, at de 14 dage går.",
+    ]
 
 
 async def test_a_stage_narrows_the_funnel_to_the_tenants_reminded_at_it(

@@ -78,7 +78,7 @@ async def test_the_cases_opened_in_a_period_are_read_through_their_index(databas
                     plans.append([f"{n['Node Type']} {n.get('Index Name', 'cases')}" for n in on_cases])
 
         # The tenth quarter's day (FIRST + 91 * 9 days) and the two weeks after it.
-        period = Period(date(2025, 3, 31), date(2025, 4, 13), None, ZoneInfo("Europe/Copenhagen"))
+        period = Period(date(2025, 3, 31), date(2025, 4, 13), None, ZoneInfo("Europe/Copenhagen"), date(2025, 4, 14))
         event.listen(db.reader.sync_engine, "before_cursor_execute", explain)
         async with db.read() as conn:
             found = (await conn.execute(case_contact_query(conn.dialect.name, period))).all()

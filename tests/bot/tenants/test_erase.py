@@ -325,7 +325,7 @@ async def test_the_outcome_figures_still_count_an_erased_tenant(served: tuple[Ru
                 computed_from={"due_date": "2026-01-01", "balance_as_of": "2026-01-05"},
             )
         )
-    period = Period(date(2026, 1, 1), date(2026, 1, 31), None, ZoneInfo("Europe/Copenhagen"))
+    period = Period(date(2026, 1, 1), date(2026, 1, 31), None, ZoneInfo("Europe/Copenhagen"), date(2026, 2, 1))
 
     async def figures() -> list[int]:
         async with rt.db.read() as conn:
