@@ -37,7 +37,7 @@ class Trigger(StrEnum):
 # (`scheduler.policy.recheck`); the host keeps the words on the dropped message.
 STAGE_PASSED = "stage passed"  # its moment on the rent timeline is over, or a later stage is due now
 NOTHING_OWED = "nothing owed"  # the balance it was about has been paid
-NO_LONGER_DUE = "no longer due"  # held now: a case, a claim or promise, words of crisis, stale data, unreachable
+NO_LONGER_DUE = "no longer due"  # held now: a case, claim, promise or plan, words of crisis, stale data, unreachable
 
 # Higher wins when several triggers fall on the same tenant and day. A nudge belongs to a waiting
 # conversation, which holds back every planned reminder except court and the last demand reminder before the
@@ -78,6 +78,9 @@ class RentSnapshot:
     waiting_conversation: bool = False
     # The local day the tenant last wrote words of crisis (the bot answered with the crisis line), if ever.
     crisis_on: date | None = None
+    # The local day an adviser last closed a case of the tenant's with a payment plan agreed (outcome
+    # `payment_plan`), if ever: the plan covers the rent fallen due by then (`scheduler.policy`).
+    plan_agreed_on: date | None = None
 
     @property
     def owes(self) -> bool:
@@ -169,6 +172,7 @@ class PlanSummary:
     held_by_paid_claim: int = 0  # a paid claim or a promise that has not come due
     held_by_conversation: int = 0
     held_by_crisis: int = 0  # words of crisis in the last days (`scheduler.crisis`)
+    held_by_plan: int = 0  # rent a payment plan agreed with an adviser covers
 
 
 @dataclass(frozen=True, slots=True)

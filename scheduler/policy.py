@@ -12,7 +12,9 @@ ledger cannot show the payment yet, and a question the tenant never answered giv
 (`PlannedReminder.ends_conversation`: the planner ends that conversation). A promise dated after the
 deadline holds no `demand` reminder. before_due ignores the balance: the coming rent is not due yet. A court
 date brings a second court reminder on the weekday before it (`court_eve`), unless a person holds the case. A
-conversation counts as waiting only when its question went out (`RentSnapshot.waiting_conversation`).
+conversation counts as waiting only when its question went out (`RentSnapshot.waiting_conversation`). A payment plan
+agreed with an adviser (`plan_agreed_on`) takes the `missed` and `promise_check` reminders about the rent it covers
+out of the day's choice (`_covered_by_plan`): the next rent's `before_due` that day still goes.
 
 `recheck` asks the same rules again on the day a reminder may finally go out (planned late in the evening, or
 kept waiting for a channel or the pause): it goes only when today's plan for the tenant is that very reminder.
@@ -207,8 +209,12 @@ def _plan_one(s: RentSnapshot, rd: RentDay, tally: Counter[str]) -> PlannedRemin
         tally["unreachable"] += 1
         return None
     # From stale data only the court rule, whose reminders a court date ahead brings whatever is owed.
-    candidates = [r for r in (rule(s, rd) for rule in (_COURT_ONLY if stale else _RULES)) if r is not None]
+    found = [r for r in (rule(s, rd) for rule in (_COURT_ONLY if stale else _RULES)) if r is not None]
+    # What a payment plan covers is no candidate: another reminder that day (the next rent's) may still go.
+    candidates = [r for r in found if not _covered_by_plan(s, r, rd.day)]
     if not candidates:
+        if found:
+            tally["held_by_plan"] += 1
         return None
     best = max(candidates, key=lambda r: r.urgency)
     held = _hold(s, best, rd)
@@ -259,7 +265,36 @@ def _hold(s: RentSnapshot, r: PlannedReminder, rd: RentDay) -> str | None:
         return "held_by_crisis"
     if s.waiting_conversation:
         return "held_by_conversation"
+    if _covered_by_plan(s, r, rd.day):
+        return "held_by_plan"
     return "held_by_paid_claim" if _held_by_claim(s, r, rd) else None
+
+
+def _next_due_after(day: date, due_day: int) -> date:
+    """The first due date after `day` for a tenant with this due day."""
+    due = due_date(day.year, day.month, due_day)
+    if due > day:
+        return due
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return due_date(year, month, due_day)
+
+
+def _covered_by_plan(s: RentSnapshot, r: PlannedReminder, day: date) -> bool:
+    """Whether a payment plan agreed with an adviser (`plan_agreed_on`, on or before `day`) covers what the reminder
+    is about: the rent fallen due by the day it was agreed. A tenant who has just agreed a plan is not asked "need
+    help with the rent?" about that rent (`missed`), nor how the pay day they named before it is going
+    (`promise_check` for a day before the next rent falls due: the plan took its place). The next rent is not the
+    plan's: its `before_due` and, should it go unpaid, its `missed` go as ever. A påkrav's reminders go too: the
+    letter's deadline stands until the organisation withdraws the påkrav, and the ledger then no longer shows it."""
+    agreed = s.plan_agreed_on
+    if agreed is None or agreed > day:
+        return False
+    if r.trigger is Trigger.MISSED:
+        year, month = (int(part) for part in r.period.split("-"))
+        return due_date(year, month, s.due_day) <= agreed
+    if r.trigger is Trigger.PROMISE_CHECK:
+        return s.promise_on is not None and s.promise_on < _next_due_after(agreed, s.due_day)
+    return False
 
 
 def _held_by_claim(s: RentSnapshot, best: PlannedReminder, rd: RentDay) -> bool:
@@ -297,6 +332,7 @@ def plan(snapshots: Iterable[RentSnapshot], day: date, settings: PolicySettings)
         held_by_paid_claim=tally["held_by_paid_claim"],
         held_by_conversation=tally["held_by_conversation"],
         held_by_crisis=tally["held_by_crisis"],
+        held_by_plan=tally["held_by_plan"],
     )
     return DayPlan(day=day, reminders=tuple(planned), summary=summary)
 

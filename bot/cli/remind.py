@@ -51,7 +51,7 @@ def _summary(outcome: PlanOutcome) -> list[str]:
         f"not reminded: {s.stale} with stale balance data, {s.unreachable} unreachable (opted out, wrong number "
         f"or no address), {s.held_by_conversation} held by a conversation or case, "
         f"{s.held_by_paid_claim} held by a paid claim or a promise, "
-        f"{s.held_by_crisis} held after words of crisis.",
+        f"{s.held_by_crisis} held after words of crisis, {s.held_by_plan} covered by a payment plan.",
     ]
 
 

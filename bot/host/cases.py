@@ -43,6 +43,7 @@ __all__ = [
     "NOTICE_WAITING",
     "OPEN_STATUSES",
     "OUTCOMES",
+    "PAYMENT_PLAN",
     "RELEASED",
     "TAKEN",
     "UNDONE",
@@ -76,9 +77,11 @@ __all__ = [
 
 # While a person holds the case the bot answers only the always-on keywords.
 HELD_STATUSES = ("taken", "waiting_tenant", "volunteer")
+# A payment plan agreed: the reminders about the rent it covers are not planned (`scheduler.policy`).
+PAYMENT_PLAN = "payment_plan"
 OUTCOMES = (
     "paid",
-    "payment_plan",
+    PAYMENT_PLAN,
     "kommune",
     "boligstoette",
     "debt_counselling",

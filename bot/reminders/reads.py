@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, exists, or_, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
-from bot.host.cases import HELD_STATUSES, OPEN_STATUSES
+from bot.host.cases import HELD_STATUSES, OPEN_STATUSES, PAYMENT_PLAN
 from bot.host.crisis import crisis_days
 from bot.host.unseen import question_unseen, question_went_out
 from bot.outbox.route import CHANNELS, Outlook, best_channel, outlook
@@ -37,6 +37,7 @@ __all__ = [
     "day_window",
     "load_contacts",
     "load_snapshots",
+    "plan_days",
     "planned_keys",
     "planned_on",
     "set_aside",
@@ -80,6 +81,23 @@ class Contact:
     goes: Outlook
 
 
+def plan_days(conn: Connection, tz: ZoneInfo, tenant_ids: Collection[int] | None = None) -> dict[int, date]:
+    """Tenant id -> the local day an adviser last closed a case of theirs with a payment plan agreed (with
+    `tenant_ids`, only theirs): the plan covers the rent fallen due by then (`scheduler.policy`)."""
+    stmt = (
+        select(cases.c.tenant_id, func.max(cases.c.closed_at))
+        .where(cases.c.outcome == PAYMENT_PLAN, cases.c.closed_at.is_not(None))
+        .group_by(cases.c.tenant_id)
+    )
+    rows = []
+    if tenant_ids is None:
+        rows = list(conn.execute(stmt))
+    else:
+        for ids in chunked(sorted(tenant_ids)):
+            rows.extend(conn.execute(stmt.where(cases.c.tenant_id.in_(ids))))
+    return {int(tenant_id): at.astimezone(tz).date() for tenant_id, at in rows if at is not None}
+
+
 def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None, tz: ZoneInfo) -> list[RentSnapshot]:
     """Every tenant's rent position and contact state (erased tenants are left out) in one pass; with
     `tenant_ids`, only theirs. `tz` is the organisation's time zone: the day of a tenant's words of crisis is its
@@ -103,6 +121,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None, tz: Zon
             held_ids.add(tenant_id)
     waiting_ids = set(conn.execute(waiting_q).scalars())
     crisis = crisis_days(conn, tz, tenant_ids)
+    plans = plan_days(conn, tz, tenant_ids)
     rp = rent_positions.c
     telegram_ok = and_(tenants.c.telegram_chat_id.is_not(None), tenants.c.telegram_blocked.is_(False))
     # An eviction called off after payment or agreement ends the court stage: the termination behind it no longer
@@ -166,6 +185,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None, tz: Zon
                 case_held=tid in held_ids,
                 waiting_conversation=tid in waiting_ids,
                 crisis_on=crisis.get(tid),
+                plan_agreed_on=plans.get(tid),
             )
         )
     return snapshots
