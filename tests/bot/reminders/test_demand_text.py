@@ -52,8 +52,8 @@ async def test_a_pakrav_reminder_by_sms_points_to_the_deadline_in_the_letter(rt:
         ("T-3", "missed"),
     ]
     [danish], [english], [missed] = (sent_to(rt, f"+452000000{n}") for n in (1, 2, 3))
-    assert "Fristen i brevet" in danish and "Brug for hjælp med huslejen?" not in danish
-    assert "The letter's deadline" in english
+    assert "Husk fristen i brevet" in danish and "Brug for hjælp med huslejen?" not in danish
+    assert "the letter's deadline" in english
     assert "brev" not in missed and "Brug for hjælp med huslejen?" in missed
     for text in (danish, english):
         assert forbidden_words_in(text) == [] and not amount_like(text, bare_numbers=True)
