@@ -7,9 +7,9 @@ print-friendly page per tenant — that a rent case was filed with the fogedret 
 address, the organisation's name, nothing more — whose view is audited; "record the notice as sent" stamps the day.
 Volunteers and caretakers get 403 here, as on every adviser page.
 
-A court form of the case page refused for what was entered (a FormError) comes back at itself there, with why and what
-was entered (`send_back_to`); so does the notice's "record as sent" on the notice (`send_back_on`); on the tenant's
-page the refusal is the page every form has.
+A court form refused for what was entered (a FormError) comes back at itself on the page it was posted from, the case
+page (`send_back_to`) or the tenant's page (`send_back_on`), with why and what was entered; so does the notice's
+"record as sent" on the notice.
 """
 
 from __future__ import annotations
@@ -29,8 +29,21 @@ from bot.console.audit import record
 from bot.console.case_page import send_back_to
 from bot.console.ids import path_id
 from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
-from bot.console.sessions import StaffSession, guard
-from bot.console.web import FormError, NotFound, field, field_name, now, parse_day, redirect, render, runtime, today
+from bot.console.sessions import SendBack, StaffSession, guard
+from bot.console.tenant_page import tenant_view
+from bot.console.web import (
+    FormError,
+    NotFound,
+    field,
+    field_name,
+    now,
+    parse_day,
+    read_form,
+    redirect,
+    render,
+    runtime,
+    today,
+)
 from bot.i18n import N_, local_day
 from bot.store.schema import cases, tenants
 from bot.tenants import court
@@ -44,7 +57,7 @@ _CASE_PAGE = re.compile(r"^/console/cases/(\d{1,18})$")
 
 def _on_case_page(form_id: str) -> Callable[[Request, FormData], Awaitable[tuple[str, int] | None]]:
     """Where a court form was posted from: the page of the tenant's case its `back` names (the form `form_id` there),
-    or None (the tenant's page)."""
+    or None (not a case page of this tenant)."""
 
     async def place(request: Request, posted: FormData) -> tuple[str, int] | None:
         back = posted.get("back")
@@ -57,6 +70,22 @@ def _on_case_page(form_id: str) -> Callable[[Request, FormData], Awaitable[tuple
         return (form_id, case_id) if tenant_id == _tenant_id(request) else None
 
     return place
+
+
+def _send_back(form_id: str, *fields: str) -> SendBack:
+    """What a refused court form answers: the page it was posted from (its `back`: a case page of the tenant, or the
+    tenant's own page) with the form sent back at itself, why and what was entered; None (the refusal page every form
+    has) when `back` names neither."""
+    on_case_page = send_back_to(_on_case_page(form_id), *fields)
+    on_tenant_page = send_back_on(tenant_view, form_id, *fields)
+
+    async def sent_back(request: Request, me: StaffSession, status: int, why: str) -> Response | None:
+        back = (await read_form(request)).get("back")
+        if back == f"/console/tenants/{_tenant_id(request)}":
+            return await on_tenant_page(request, me, status, why)
+        return await on_case_page(request, me, status, why)
+
+    return sent_back
 
 
 def _tenant_id(request: Request) -> int:
@@ -99,7 +128,7 @@ def _refused(exc: court.CourtError) -> FormError:
 @guard(
     "admin",
     "adviser",
-    send_back=send_back_to(_on_case_page("court-filing"), "filed_on", "court_date", "court_date_passed"),
+    send_back=_send_back("court-filing", "filed_on", "court_date", "court_date_passed"),
 )
 async def _filing(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
@@ -130,7 +159,7 @@ async def _filing(request: Request, me: StaffSession) -> Response:
 @guard(
     "admin",
     "adviser",
-    send_back=send_back_to(_on_case_page("court-details"), "retskreds", "meeting_kind", "reached_by_phone"),
+    send_back=_send_back("court-details", "retskreds", "meeting_kind", "reached_by_phone"),
 )
 async def _details(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
@@ -158,7 +187,7 @@ async def _details(request: Request, me: StaffSession) -> Response:
     return _back(form, tenant.id)
 
 
-@guard("admin", "adviser", send_back=send_back_to(_on_case_page("court-outcome-form"), "outcome", "on", "court_date"))
+@guard("admin", "adviser", send_back=_send_back("court-outcome-form", "outcome", "on", "court_date"))
 async def _outcome(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request)
     form = await request.form()

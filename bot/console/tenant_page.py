@@ -27,7 +27,7 @@ from bot.tenants.court import clock_position, court_view
 from bot.tenants.lookup import SeveralTenants, tenant_by_typed_ref, tenants_matching
 from scheduler.rent_day import early_demand
 
-__all__ = ["SEARCH_SHOWN", "early_demand_words", "routes"]
+__all__ = ["SEARCH_SHOWN", "early_demand_words", "routes", "tenant_view"]
 
 # The tenants a search lists: enough to pick the one on the phone from, few enough to read; more means typing more.
 SEARCH_SHOWN = 50
@@ -93,18 +93,18 @@ async def _lookup(request: Request, me: StaffSession) -> Response:
 
 @guard("admin", "adviser")
 async def _tenant_page(request: Request, me: StaffSession) -> Response:
-    page = await _tenant_view(request, me)
+    page = await tenant_view(request, me)
     assert page is not None  # None only for a form sent back
     return page
 
 
-async def _tenant_view(
+async def tenant_view(
     request: Request, me: StaffSession, status_code: int = 200, sent_back: SentBack | None = None
 ) -> Response | None:
-    """The tenant's page; with `sent_back`, its form to open a case refused and shown again at itself (it shows the
-    tenant's data again, so the view is audited as any). None, and nothing audited, when that form is not on the page
-    (the tenant has an open case meanwhile): the refusal page every form has says why, and shows nothing of the
-    tenant."""
+    """The tenant's page; with `sent_back`, one of its forms (to open a case, a court form) refused and shown again at
+    itself (it shows the tenant's data again, so the view is audited as any). None, and nothing audited, when that
+    form is not on the page (the tenant has an open case meanwhile): the refusal page every form has says why, and
+    shows nothing of the tenant."""
     tenant = await _tenant(request, _tenant_id(request))
     rt = runtime(request)
     at = now(request)
@@ -128,8 +128,8 @@ async def _tenant_view(
         request,
         "tenant.html",
         status_code,
-        # The form to open a case refused for its reason: why, at the form, and the reason as typed; the page is then
-        # shown at the form's address, and says its own (base.html).
+        # A form refused (to open a case, a court form): why, at the form, and what was entered; the page is then shown
+        # at the form's address, and says its own (base.html).
         sent_back=sent_back or NONE_SENT_BACK,
         own_address=None if sent_back is None else f"/console/tenants/{tenant.id}",
         tenant=tenant,
@@ -160,7 +160,7 @@ async def _tenant_view(
     return page
 
 
-@guard("admin", "adviser", send_back=send_back_on(_tenant_view, "open-case", "reason"))
+@guard("admin", "adviser", send_back=send_back_on(tenant_view, "open-case", "reason"))
 async def _open_case(request: Request, me: StaffSession) -> Response:
     tenant = await _tenant(request, _tenant_id(request))
     reason = field(await request.form(), "reason", max_length=200)

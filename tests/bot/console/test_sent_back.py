@@ -385,7 +385,7 @@ async def test_the_referral_forms_come_back_at_themselves_with_what_was_chosen(
     assert sent.scalar_one() == 1
 
 
-async def test_the_court_forms_come_back_at_themselves_on_the_case_page_and_not_on_the_tenants(
+async def test_the_court_forms_come_back_at_themselves_on_the_case_page_and_on_the_tenants(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     case_id, page = await _held(runtime, client)
@@ -398,14 +398,19 @@ async def test_the_court_forms_come_back_at_themselves_on_the_case_page_and_not_
     answer, why, form = await _refused(client, page, f"{court}/filing", "court-filing", typed)
     assert why.startswith("Datoen i fogedretten") and "sæt kryds ved" in why
     assert f'value="{filed}"' in form and f'value="{passed}"' in form and 'value="yes">' in form
-    # From the tenant's page the same refusal keeps that page's answer.
-    shown = (await client.get(f"/console/tenants/{tenant_id}")).text
-    elsewhere = await client.post(
-        f"{court}/filing", data={**typed, "back": f"/console/tenants/{tenant_id}", "csrf_token": csrf_of(shown)}
-    )
-    assert (
-        elsewhere.status_code == 422 and 'id="back-to-form"' in elsewhere.text and 'id="thread"' not in elsewhere.text
-    )
+    # From the tenant's page the same refusal comes back at the form there, with why and both days (it opened a page of
+    # its own, and the adviser typed the form again).
+    tenant_page = f"/console/tenants/{tenant_id}"
+    shown = (await client.get(tenant_page)).text
+    there = await client.post(f"{court}/filing", data={**typed, "back": tenant_page, "csrf_token": csrf_of(shown)})
+    assert there.status_code == 422 and 'id="back-to-form"' not in there.text and 'id="thread"' not in there.text
+    assert f'<main id="main" tabindex="-1" data-address="{tenant_page}">' in there.text
+    assert there.text.count("autofocus") == 1
+    form = _form(there.text, "court-filing")
+    said = re.search(r'<p class="error" role="alert" id="court-filing-error" tabindex="-1" autofocus>(.*?)</p>', form)
+    assert said is not None and said.group(1) == why, form
+    assert f'value="{filed}"' in form and f'value="{passed}"' in form
+    assert f'<input type="hidden" name="back" value="{tenant_page}">' in form
     # Another tenant's court form naming this case page as its way back is not sent back at this case's form.
     other = await add_tenant(runtime, "R-2", phone="+4520000002")
     shown = (await client.get(page)).text
