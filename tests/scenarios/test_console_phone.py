@@ -211,3 +211,48 @@ async def test_a_date_field_says_the_chosen_date_in_the_console_s_words(tmp_path
         assert await page.inner_text("#to-words") == "Friday, 3 April 2026"
         await context.close()
         assert served.csp_violations == []
+
+
+# Each chart's box on the page, what its bars (a bar chart's bars, the columns' segments) and words reach to the right,
+# and its words' smallest size on screen.
+_CHARTS = """() => [...document.querySelectorAll(".chart-box")].map(box => {
+  const svg = box.querySelector("svg"), edge = box.getBoundingClientRect();
+  const right = sel => Math.max(...[...svg.querySelectorAll(sel)].map(e => e.getBoundingClientRect().right));
+  return {id: svg.id, left: edge.left, right: edge.right, client: box.clientWidth, scroll: box.scrollWidth,
+    bars: right("rect.bar, rect.segment"), words: right("text"),
+    smallest: Math.min(...[...svg.querySelectorAll("text")].map(
+      t => parseFloat(t.getAttribute("font-size")) * svg.getScreenCTM().a)),
+    cue: getComputedStyle(box).backgroundAttachment};
+})"""
+
+
+async def test_on_a_phone_the_outcome_charts_longest_bars_are_seen_whole(tmp_path: Path, chromium: Browser) -> None:
+    """At 360 px a bar chart was 560 px wide in a box of 309, its longest bars cut at the box's edge: a phone hides a
+    still scroll bar, so nothing said there was more. Now each bar chart fits the screen with its words readable; the
+    chart of columns, whose words need its width, slides in its box with a shadow at the edge more of it is behind,
+    and slid to its end it shows its last column whole."""
+    async with serve(tmp_path, browser=chromium, console_language="da") as served:
+        await build(served.rt)
+        await a_busy_month(served.rt)
+        context, page = await sign_in(
+            served, "adviser@example.org", **{**PHONE, "viewport": {"width": 360, "height": 740}}
+        )
+        await page.goto(f"{served.url}/console/outcomes?from={FIRST.isoformat()}&to={LAST.isoformat()}&stage=")
+        charts = await page.evaluate(_CHARTS)
+        assert [c["id"] for c in charts].count("funnel") == 1 and len(charts) >= 5, charts
+        for chart in charts:
+            assert chart["smallest"] >= 10.5, chart
+            if chart["id"] == "closed":
+                continue
+            assert chart["scroll"] == chart["client"], chart
+            assert chart["bars"] <= chart["right"] + 0.5 and chart["words"] <= chart["right"] + 0.5, chart
+        (closed,) = [c for c in charts if c["id"] == "closed"]
+        # Sliding, and said so: the shadow stays at the box's edge ("scroll") while the white covering it moves with
+        # the chart ("local").
+        assert closed["scroll"] > closed["client"] and "local" in closed["cue"] and "scroll" in closed["cue"], closed
+        await page.locator(".chart-box:has(#closed)").evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+        (slid,) = [c for c in await page.evaluate(_CHARTS) if c["id"] == "closed"]
+        assert slid["bars"] <= slid["right"] + 0.5, slid
+        assert await fits(page) == (360, 360)
+        await context.close()
+        assert served.csp_violations == []
