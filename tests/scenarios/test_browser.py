@@ -1346,25 +1346,39 @@ async def test_the_english_simulator_says_its_clock_in_english_with_the_chosen_d
 
 
 async def test_on_a_phone_the_way_back_to_a_refused_form_is_a_button_and_keeps_what_was_chosen(served: Served) -> None:
-    """A court filing dated in the future on the tenant's page opens a page that says so (the case page's forms come
-    back at themselves; the tenant page's court forms have this page); its way back to the form was a link a line of
-    text tall (16 px) on a phone. It is a button as tall as a finger, and the form comes back as it was left."""
+    """A form refused for the case's state opens a page that says so (a colleague took the case over while the adviser
+    chose how to close it); its way back to the form was a link a line of text tall (16 px) on a phone. It is a button
+    as tall as a finger. A form refused for what was entered comes back at itself as it was left: a court filing dated
+    in the future on the tenant's page, which opened that page of its own too."""
     rt = served.rt
     tenant_id = await add_tenant(rt, "4711-9-08", name="Phone Tenant", phone=TENANT_PHONE)
-    await add_case(rt, tenant_id)
+    case_id = await add_case(rt, tenant_id)
     await add_person(rt, "adviser@example.org", "adviser")
+    colleague = await add_person(rt, "colleague@example.org", "adviser")
     context, page = await sign_in(served, "adviser@example.org", **PHONE)
-    await page.goto(f"{served.url}/console/tenants/{tenant_id}")
-    tomorrow = (today(rt) + timedelta(days=1)).isoformat()
-    await page.fill("#filed-on", tomorrow)
+    await page.goto(f"{served.url}/console/cases/{case_id}")
     async with page.expect_navigation():
-        await page.tap("#court button[type=submit]")
+        await page.tap("#take")
+    await page.select_option("#outcome", "paid")
+    async with rt.db.write() as conn:
+        await conn.execute(update(cases).where(cases.c.id == case_id).values(assignee_id=colleague))
+    async with page.expect_navigation():
+        await page.tap("#close-case button[type=submit]")
     found = await page.evaluate(TARGETS, "#back-to-form, #start-page")
     assert len(found["targets"]) == 2 and found["overlaps"] == [], found
     for text, height, width, _ in found["targets"]:
         assert height >= FINGER and width >= FINGER, (text, height, width)
     async with page.expect_navigation():
         await page.tap("#back-to-form")
+    assert page.url.startswith(f"{served.url}/console/cases/{case_id}")
+    await page.goto(f"{served.url}/console/tenants/{tenant_id}")
+    tomorrow = (today(rt) + timedelta(days=1)).isoformat()
+    await page.fill("#filed-on", tomorrow)
+    async with page.expect_navigation():
+        await page.tap("#court-filing button[type=submit]")
+    await page.wait_for_selector("#court-filing-error")
+    assert page.url == f"{served.url}/console/tenants/{tenant_id}"
     assert await page.input_value("#filed-on") == tomorrow
+    assert await page.evaluate(ON_SCREEN, "#court-filing-error")
     await context.close()
     assert served.csp_violations == []
