@@ -185,7 +185,7 @@ def _not_sent(request: Request, case: Any, text: str, refused: CaseError) -> Res
     return render(request, "reply_refused.html", 409, case=case, text=text, refused=sentence(shown(refused)))
 
 
-@guard("admin", "adviser", typed="text")
+@guard("admin", "adviser", send_back=send_back_to("reply-form", "text"), typed="text")
 async def _reply(request: Request, me: StaffSession) -> Response:
     case, tenant = await case_in_path(request)
     form = await request.form()

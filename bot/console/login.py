@@ -11,11 +11,12 @@ import logging
 import math
 
 from sqlalchemy import func, select
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console import csrf, throttle
+from bot.console import csrf, kept_text, throttle
 from bot.console.accounts import (
     HOME_OF,
     MAX_PASSWORD_LENGTH,
@@ -26,7 +27,7 @@ from bot.console.accounts import (
     verify_password,
 )
 from bot.console.audit import record
-from bot.console.sessions import StaffSession, clear_cookie, create_session, end_session, guard, set_cookie
+from bot.console.sessions import COOKIE, StaffSession, clear_cookie, create_session, end_session, guard, set_cookie
 from bot.console.web import now, read_form, redirect, render, runtime
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
@@ -155,9 +156,25 @@ async def _login(request: Request) -> Response:
     if account is None or cookie is None:
         log.info("wrong sign-in%s (%d in a row)", f" for staff {account.id}" if account is not None else "", failures)
         return _login_page(request, 401, _("Wrong e-mail or password."), email, then)
-    response = redirect(_home(account.role, then))
+    kept = await _with_kept_text(request, form, int(account.id), cookie)
+    response = kept if kept is not None else redirect(_home(account.role, then))
     set_cookie(request, response, cookie)
     return response
+
+
+async def _with_kept_text(request: Request, form: FormData, staff_id: int, cookie: str) -> Response | None:
+    """Signed in again from the page that said the session had ended with a text typed (bot/console/kept_text.py): the
+    form's page with the text back in its box, when the one who typed it signed in and the form is on its page as
+    things are now; None otherwise (the sign-in leads on as any does)."""
+    path, text, sealed = (form.get(name) for name in kept_text.FIELDS)
+    if kept_text.sealed_by(runtime(request).settings.secret_key or "", sealed, path, text) != staff_id:
+        return None
+    assert isinstance(path, str) and isinstance(text, str)
+    posted = kept_text.kept_request(request, path, f"{COOKIE}={cookie}", text)
+    if posted is None:
+        return None
+    page: Response = await posted.scope["endpoint"](posted)
+    return page if page.status_code == 200 else None
 
 
 @guard("admin", "adviser", "volunteer", "caretaker")

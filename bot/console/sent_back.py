@@ -28,6 +28,9 @@ class SentBack:
     form: str
     error: str
     entered: Mapping[str, tuple[str, ...]]
+    # Not a refusal: the form back with what was entered for another reason (the text typed before a session ended,
+    # after signing in again), said as a notice.
+    notice: bool = False
 
     def why(self, form: str) -> str | None:
         """Why `form` was refused, when it is the form sent back."""
@@ -80,7 +83,8 @@ def send_back_on(page: PageWithForm, form: FormOnPage, *fields: str) -> SendBack
         form_id = form if isinstance(form, str) else await form(request, posted)
         if form_id is None:
             return None
-        back = SentBack(form_id, why, {name: tuple(str(value) for value in posted.getlist(name)) for name in fields})
+        entered = {name: tuple(str(value) for value in posted.getlist(name)) for name in fields}
+        back = SentBack(form_id, why, entered, notice=status < 400)
         shown = await page(request, me, status, back)
         return shown if shown is not None and back.shown_on(shown) else None
 

@@ -19,7 +19,7 @@ from starlette.routing import Match
 
 from bot.api.errors import is_api_path
 from bot.api.errors import server_error as api_server_error
-from bot.console import csrf
+from bot.console import csrf, kept_text
 from bot.console.accounts import StaffError, hash_token
 from bot.console.web import FormError, NotFound, now, read_form, redirect, render, runtime
 from bot.host.cases import CaseError, TypedRefused
@@ -165,29 +165,53 @@ def _refuse(request: Request, status: int, message: str, as_json: bool) -> Respo
 _TYPED_SHOWN = 4000
 
 
-async def _signed_out(request: Request, typed: str | None) -> Response:
+async def _signed_out(request: Request, typed: str | None, send_back: SendBack | None) -> Response:
     """A form posted without a session (signed out meanwhile, in another tab, the session's hours over, a password
     reset): the way on is signing in, which then leads back to the form's page. A form that carries typed text (its
-    field `typed`: a reply, a note) shows it back as typed, to copy, for nothing of the form is done: without a
-    session there is no CSRF token to trust it by, so the text is only shown (escaped), never sent or saved."""
-    sign_in = "/console/login?" + urlencode({"next": form_page(request)})
+    field `typed`: a reply, a note) shows it back as typed, for nothing of the form is done: without a session there is
+    no CSRF token to trust it by, so the text is only shown (escaped), never sent or saved. When the form can come back
+    at itself (`send_back`) and its token names who typed it, the page signs in there, and signing in as that person
+    puts the text back into the form's box (bot/console/kept_text.py); otherwise it is there to copy."""
+    then = form_page(request)
+    sign_in = "/console/login?" + urlencode({"next": then})
     text = ""
-    if typed is not None and request.method == "POST":
-        value = (await read_form(request)).get(typed)
+    posted = await read_form(request) if request.method == "POST" else None
+    if typed is not None and posted is not None:
+        value = posted.get(typed)
         text = value[:_TYPED_SHOWN] if isinstance(value, str) else ""
-    if text.strip():
-        return render(
-            request,
-            "message.html",
-            status_code=403,
-            title=_("Your session has ended"),
-            message=_("You were signed out before this was sent, so nothing was sent or saved. Sign in again."),
-            sign_in=sign_in,
-            typed=text,
-        )
+    if text.strip() and posted is not None:
+        by = await kept_text.author(request, posted) if send_back is not None else None
+        values = {
+            "title": _("Your session has ended"),
+            "message": _("You were signed out before this was sent, so nothing was sent or saved. Sign in again."),
+            "sign_in": sign_in,
+            "typed": text,
+        }
+        if by is None:
+            return render(request, "message.html", status_code=403, **values)
+        token = csrf.login_token(request)
+        secret = runtime(request).settings.secret_key or ""
+        kept = {"form": request.url.path, "seal": kept_text.seal(secret, by, request.url.path, text), "then": then}
+        response = render(request, "message.html", status_code=403, **values, kept=kept, token=token)
+        return csrf.remember_login_token(response, token, runtime(request).settings.secure_cookies)
     return render(
         request, "message.html", status_code=403, title=_("Not allowed"), message=_("Sign in first."), sign_in=sign_in
     )
+
+
+async def _kept_back(
+    request: Request, me: StaffSession, text: str, typed: str | None, send_back: SendBack | None
+) -> Response:
+    """The form's page just after signing in again, with the text the person typed before their session ended back in
+    the form's box, and nothing of the form done (bot/console/kept_text.py); the page alone when the form is not on it
+    as things are now."""
+    if typed is not None and send_back is not None:
+        posted = Request(request.scope, receive=kept_text.posting({typed: text}))
+        said = _("Your text is back in the box. Nothing was sent or saved: send it when it is ready.")
+        sent = await send_back(posted, me, 200, said)
+        if sent is not None:
+            return sent
+    return redirect(form_page(request))
 
 
 def sentence(message: str) -> str:
@@ -311,7 +335,8 @@ def guard(
 ) -> Callable[[Handler], Endpoint]:
     """Only these roles; POSTs must carry the session's CSRF token; form errors become 409/422 pages (a form with
     `send_back`, refused, comes back at itself on its page); a form whose field `typed` carries text a person typed
-    (a reply, a note) shows it back to copy when it comes without a session."""
+    (a reply, a note) shows it back when it comes without a session, and signing in again from there brings the form
+    back at itself with the text (bot/console/kept_text.py)."""
 
     def wrap(handler: Handler) -> Endpoint:
         @wraps(handler)
@@ -323,12 +348,16 @@ def guard(
                     page = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                     return redirect("/console/login" + ("" if page == "/console/" else "?" + urlencode({"next": page})))
                 if not as_json:
-                    return await _signed_out(request, typed)
+                    return await _signed_out(request, typed, send_back)
                 return _refuse(request, 401, N_("Sign in first."), as_json)
             request.state.staff = session
             if session.role not in roles:
                 log.info("staff %s (%s) refused %s", session.staff_id, session.role, request.url.path)
                 return _refuse(request, 403, N_("Your role cannot open this page."), as_json)
+            kept = request.scope.get(kept_text.KEPT)
+            if request.method == "POST" and isinstance(kept, str):
+                # Signing in again put it here (bot/console/login.py): the form comes back with the text, not done.
+                return await _kept_back(request, session, kept, typed, send_back)
             if request.method == "POST":
                 form = await read_form(request)
                 if not csrf.form_token_ok(session.csrf_token, form):

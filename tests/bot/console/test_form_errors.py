@@ -21,7 +21,8 @@ from tests.support.console import add_case, add_tenant, csrf_of, form_nonce_of, 
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "console"
 # What a form posts that a person never fills in: tokens, a form's own way back.
-NOT_FILLED_IN = {"csrf_token", "nonce", "back", "viewport"}
+# Fields no person fills in: tokens, ways back, and a text shown read-only to be carried through signing in again.
+NOT_FILLED_IN = {"csrf_token", "nonce", "back", "viewport", "kept_text"}
 
 
 async def refused(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> tuple[str, str]:

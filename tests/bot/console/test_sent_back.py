@@ -92,7 +92,7 @@ async def test_an_empty_note_comes_back_at_the_note_form_and_the_corrected_note_
     pasted = "Lejeren ringede. " * 240
     answer, why, form = await _refused(client, page, action, "add-note", {"text": pasted})
     assert why == "Feltet “Intern note” er længere end 4000 tegn."
-    assert f'name="text" maxlength="4000" required>{pasted}</textarea>' in form
+    assert f'name="text" maxlength="4000" required>\n{pasted}</textarea>' in form
     done, again = await _corrected(client, answer, action, {"text": "Ringede, aftalt møde"})
     assert done.status_code == 303 and done.headers["location"] == f"{page}#notes"
     assert again.headers["location"] == f"{page}?already=note"
