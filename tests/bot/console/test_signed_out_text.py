@@ -13,11 +13,13 @@ from sqlalchemy import func, select, update
 
 from bot.runtime import Runtime
 from bot.store.schema import case_events, outbox, staff_sessions
+from tests.bot.console.test_volunteer import with_task
 from tests.support.console import (
     PASSWORD,
     add_case,
     add_person,
     add_tenant,
+    case_row,
     csrf_of,
     form_nonce_of,
     login,
@@ -124,7 +126,13 @@ def _box(page: str, form_id: str, name: str) -> str:
 
 @pytest.mark.parametrize(
     ("action", "form_id", "field"),
-    [("reply", "reply-form", "text"), ("note", "add-note", "text"), ("task", "give-task", "task")],
+    [
+        ("reply", "reply-form", "text"),
+        ("note", "add-note", "text"),
+        ("task", "give-task", "task"),
+        ("close", "close-case", "note"),
+        ("consents/record", "record-consent", "wording"),
+    ],
 )
 async def test_signing_in_again_puts_the_typed_text_back_into_its_box(
     runtime: Runtime, client: httpx.AsyncClient, action: str, form_id: str, field: str
@@ -174,3 +182,21 @@ async def test_the_typed_text_comes_back_only_to_the_one_who_typed_it(
     assert changed.status_code == 303 and changed.headers["location"] == page
     shown = (await client.get(page)).text
     assert "Something else" not in shown and "Robin" not in shown
+
+
+async def test_a_volunteer_signing_in_again_gets_their_reason_back_at_the_task(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Why a task needs an adviser, typed by a volunteer whose session ended, comes back at that task on their list."""
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    token = csrf_of((await client.get("/console/tasks")).text)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff_sessions).values(expires_at=runtime.clock() - timedelta(seconds=1)))
+    sent = await client.post(f"/console/tasks/{case_id}/needs-adviser", data={"why": _TYPED, "csrf_token": token})
+    assert sent.status_code == 403 and 'id="sign-in-again"' in sent.text
+    again = await client.post("/console/login", data=_sign_in_again(sent, "volunteer@example.org"))
+    assert again.status_code == 200 and 'data-address="/console/tasks"' in again.text
+    assert _box(again.text, f"needs-adviser-{case_id}", "why") == _TYPED
+    assert (await case_row(runtime, case_id)).status == "volunteer"  # not handed back: nothing was done
