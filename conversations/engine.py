@@ -353,23 +353,33 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     if tag is None:
         return None
     option = next(option for option in options if tag in option.tags)
+    return None if _not_meant(step, state, tag, option, text, today) else (option, True)
+
+
+def _not_meant(step: Ask, state: State, tag: str, option: Option, text: str, today: date) -> bool:
+    """Whether the words that read as `tag` (picking `option`) mean something else: a question about paying, a yes to
+    another question, a part paid where no answer is one."""
     if tag in _PAYING and asks_in_words(text) and find_date(text, today, strict=True) is None:
         # "Hvornår skal jeg betale", "how do I pay": a question about paying; nothing paid or promised ("hvad hvis jeg
         # betaler på fredag" names its day, and is the promise it offers).
-        return None
+        return True
+    if tag == "paid" and pick_tag(text, state.language, ("paid_part", "paid"), today) == "paid_part":
+        # "Har betalt en del" where no answer is a part paid (the consent question): some of the rent is still owed, so
+        # it is never the payment claimed.
+        return True
     if tag == "telegram" and asks_something(text):
-        return None  # "hvad er Telegram?": a question about it, never a yes that sends a code
+        return True  # "hvad er Telegram?": a question about it, never a yes that sends a code
     if tag == "yes" and _asks_consent(step) and _puts_off(text, state.language, today):
-        return None  # "ok, jeg tænker over det", "ok I'll ask my husband", "ja, men jeg skal snakke med min mand først"
+        return True  # "ok, jeg tænker over det", "ok I'll ask my husband", "ja, men jeg skal snakke med min mand først"
     if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):
-        return None  # "ok jeg forstår", "okay I understand": the question was read; a consent needs its own yes
+        return True  # "ok jeg forstår", "okay I understand": the question was read; a consent needs its own yes
     if tag == "yes" and _asks_consent(step) and _only_gladly_called(text, state.language, today):
-        return None  # "ring gerne til mig", "I må gerne ringe": a call wished, as "please call me" is; no yes
+        return True  # "ring gerne til mig", "I må gerne ringe": a call wished, as "please call me" is; no yes
     if tag == "yes" and _asks_consent(step) and pick_tag(text, state.language, ("paid", "paid_part"), today):
-        return None  # "ja jeg har betalt": a yes to which question? A consent is given to its own question, clearly
+        return True  # "ja jeg har betalt": a yes to which question? A consent is given to its own question, clearly
     if tag == "no" and _asks_consent(step) and asks_after_but(text, state.language, ("adviser",), today):
-        return None  # "nej, men ring til mig": no to the wording, yet a call is wished; the yes is what lets one come
-    return None if _only_read(tag, option, text) else (option, True)
+        return True  # "nej, men ring til mig": no to the wording, yet a call is wished; the yes is what lets one come
+    return _only_read(tag, option, text)
 
 
 def _answered(state: State, value: str | int) -> State:
@@ -772,8 +782,8 @@ def _puts_off(text: str, language: str, today: date) -> bool:
 
 
 _OK_WORDS = frozenset({"ok", "okay", "oki", "okej"})
-# Readings that tell what happened (not an answer to a consent question).
-_TOLD = ("hardship", "lost_job", "illness", "benefits_delayed", "unexpected_expense")
+# Readings that tell what happened (not an answer to a consent question): a part paid already among them.
+_TOLD = ("paid_part", "hardship", "lost_job", "illness", "benefits_delayed", "unexpected_expense")
 # Words that put a consent off: thinking it over, asking someone first, maybe ("ja, ring senere" is a yes).
 _NOT_YET = frozenset({
     "taenker", "taenke", "overveje", "overvejer", "sporger", "sporge", "maaske", "think", "thinking", "ask",
@@ -1139,9 +1149,9 @@ def consent_answer(state: State | None, input: Input, now: datetime) -> Result |
         return None
     answered, events = resume(state, input, now)
     said = next((e.value for e in events if isinstance(e, AnswerRecorded) and e.question == state.step), None)
-    option = next((option for option in _options(step, state) if option.key == said), None)
+    option = next((option for option in _listed(step, state) if option.key == said), None)
     if option is None:
-        return None
+        return None  # an answer the question does not list ("jeg har betalt"): the person reads it
     if isinstance(input, TextReceived) and (input.attached or not says_only(input.text, state.language, option.tags)):
         return None
     return answered, events

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conversations.flow import (
     PAID_PART,
     SMS_ONLY,
@@ -34,6 +36,11 @@ _PART = (
     Option("part", goto="heard", tags=("part",), channels=SMS_ONLY, listed=False, when="part_when"),
 )
 
+# "Jeg har betalt", "I did pay": the payment claimed and reminders paused, at the opening question (its first answer)
+# and at the consent question too, where it is no answer listed: a tenant who says they paid is not handed to an
+# adviser, nor told they were not understood.
+_PAID = Option("paid", goto="paid", tags=("paid",), effects=(ClaimPaid(),))
+
 PAYMENT_CHECK = Flow(
     name="payment_check",
     version=1,
@@ -43,7 +50,7 @@ PAYMENT_CHECK = Flow(
         "question": Ask(
             "payment_check.question",
             options=(
-                Option("paid", goto="paid", tags=("paid",), effects=(ClaimPaid(),)),
+                _PAID,
                 Option("will_pay", goto="when", tags=("will_pay",)),
                 Option("adviser", goto="consent", tags=("adviser", "yes", "help")),
                 Option("info", goto="info", tags=("info",)),
@@ -162,6 +169,7 @@ PAYMENT_CHECK = Flow(
                 # A no is a no to advisers reading along: a yes given before (another case) ends with it, so "that
                 # is completely fine" is true (it stood before, seeing every answer after).
                 Option("no", goto="declined", tags=("no",), effects=(WithdrawConsent("adviser"),)),
+                replace(_PAID, listed=False),
             ),
             numbered=False,
         ),

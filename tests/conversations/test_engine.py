@@ -26,11 +26,13 @@ from conversations.model import (
     ButtonPressed,
     Channel,
     ConsentGiven,
+    ConsentWithdrawn,
     Context,
     ConversationEnded,
     Event,
     FactReported,
     FlowSettings,
+    HandoffRequested,
     MessageRequested,
     PaidClaimed,
     PromiseRecorded,
@@ -831,6 +833,7 @@ def test_a_sad_emoji_names_the_adviser_word_only_where_the_question_takes_it() -
         (TextReceived("ja tak, men ring efter 16", "sms"), None),  # a yes and more: the adviser's to read
         (TextReceived("hvem kan se det?", "sms"), None),
         (TextReceived("ja jeg har betalt", "sms"), None),
+        (TextReceived("betalt", "sms"), None),  # a payment claimed: no yes or no, the adviser's to read
         (ButtonPressed("yes", "telegram", earlier=True), None),  # a button under another message
     ],
 )
@@ -847,6 +850,38 @@ def test_a_clear_yes_or_no_at_the_consent_question_is_what_resume_makes_of_it(
     state, events = answered
     assert (state.ended, state.data["consent"]) == (True, value)
     assert any(isinstance(e, ConsentGiven) for e in events) is (value == "yes")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("jeg har betalt", "da"),
+        ("har allerede betalt", "da"),
+        ("ja jeg har betalt", "da"),
+        ("nej, jeg har betalt", "da"),
+        ("I did pay", "en"),
+        ("I have paid", "en"),
+    ],
+)
+def test_a_payment_claimed_at_the_consent_question_is_the_paid_answer(text: str, language: str) -> None:
+    # As at the opening question and at "when can you pay?": reminders pause, nobody is handed over, no try is used.
+    context = Context("", language, "sms", "missed", SETTINGS)
+    asked, _ = resume(start("payment_check", context, NOW)[0], TextReceived("3", "sms"), NOW)
+    assert asked.step == "consent"
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert (state.end_reason, state.data["consent"]) == ("paid_claimed", "paid")
+    assert sum(isinstance(e, PaidClaimed) for e in events) == 1
+    assert not any(isinstance(e, ConsentGiven | HandoffRequested | ConsentWithdrawn) for e in events)
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["payment_check.paid"]
+
+
+@pytest.mark.parametrize("text", ["jeg har betalt en del", "jeg har betalt noget af det"])
+def test_a_part_paid_at_the_consent_question_is_heard_never_claimed_as_paid(text: str) -> None:
+    asked, _ = resume(_start(), TextReceived("3", "sms"), NOW)
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert (state.step, state.ended, state.retries) == ("consent", False, 0)
+    assert not any(isinstance(e, PaidClaimed | ConsentGiven) for e in events)
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["consent.heard"]
 
 
 def test_only_a_consent_question_is_answered_so() -> None:
