@@ -708,21 +708,32 @@ def _pay_word(word: str, words: tuple[str, ...]) -> bool:
     return word in _PAY_WORDS or (word == "sendt" and not _MONEY_SENT.isdisjoint(words))
 
 
-# Between a negation and SMS named: "ikke på sms", "ikke flere sms'er", "vil ikke have sms", "no more sms".
-_TO_SMS = frozenset({"paa", "pa", "via", "over", "med", "mere", "flere", "have", "faa", "by", "more", "any"})
+# Between a negation and SMS named: "ikke på sms", "ikke flere sms'er", "vil ikke have sms", "no more sms", "I don't
+# want sms".
+_TO_SMS = frozenset({
+    "paa", "pa", "via", "over", "med", "mere", "flere", "have", "faa", "by", "more", "any", "want",
+})  # fmt: skip
 _NOT_SMS = frozenset({"ikke", "ingen", "aldrig", "not", "never"})
+
+
+def _sms_negation(words: tuple[str, ...], index: int) -> int | None:
+    """Where the negation of the SMS named at `index` stands: just before it, `_TO_SMS` aside; None when SMS is not
+    negated (never by "nej sms": a no, then SMS, typed without a comma)."""
+    before = index - 1
+    while before >= 0 and words[before] in _TO_SMS and index - before <= 2:
+        before -= 1
+    if before >= 0 and (words[before] in _NOT_SMS or words[before : before + 2] == ("no", "more")):
+        return before
+    return None
 
 
 def _turned(words: tuple[str, ...], index: int) -> bool:
     """Whether a pay word, or a word of `_NEGATED_AS`, is negated; "telegram" only by `_WITHOUT_APP` just before it,
-    SMS only by a negation just before it, `_TO_SMS` aside (never "nej sms": a no, then SMS, typed without a comma)."""
+    SMS only by a negation just before it (`_sms_negation`)."""
     if words[index] == "telegram":
         return tuple(words[max(0, index - 2) : index]) in _WITHOUT_APP
     if words[index] in _SMS_NAMED:
-        before = index - 1
-        while before >= 0 and words[before] in _TO_SMS and index - before <= 2:
-            before -= 1
-        return before >= 0 and (words[before] in _NOT_SMS or words[before : before + 2] == ("no", "more"))
+        return _sms_negation(words, index) is not None
     return _negated(words, index)
 
 
@@ -753,6 +764,11 @@ def _clause(words: tuple[str, ...]) -> _Clause:
         if (_pay_word(word, words) or word in _NEGATED_AS) and _turned(words, index):
             blanked[index] = _NEGATED_AS.get(word, "-")
             negated = negated or word not in _NEGATED_AS
+            negation = _sms_negation(words, index) if word in _SMS_NAMED else None
+            if negation is not None:
+                # "jeg vil ikke have sms", "no more sms", "I don't want sms": the negation is SMS's, no "vil ikke" or
+                # "no" said to the offer besides.
+                blanked[negation] = "-"
     # "jeg vil ikke stoppe med at få beskeder" wishes us to go on writing: its "vil ikke" is no "nej".
     kept_on = negated_stops(words)
     for index in kept_on:
@@ -1013,9 +1029,10 @@ _SMS_PREFERRED = frozenset(
     "foretraekker", "nok", "please", "keep", "stay", "on", "with", "is", "fine", "good", "i", "prefer", "rather",
     "would", "id", "just", "only", "use", "thanks", "by", "via",
 })  # fmt: skip
-# "Text me", "just text me", "skriv til mig på sms": go on writing to me here; with a word that agrees ("ok text me")
+# "Text me", "just text me", "skriv til mig på sms", "send mig en sms": go on writing to me here; with a word that
+# agrees ("ok text me")
 # it is the code asked for by SMS, a yes.
-_WRITE_TO_ME = frozenset({"me", "mig", "skriv", "til", "write", "to"})
+_WRITE_TO_ME = frozenset({"me", "mig", "skriv", "til", "write", "to", "send", "en", "a"})
 _AGREEING = frozenset({"ok", "okay", "fint", "godt", "gerne"})
 
 

@@ -398,6 +398,16 @@ def test_a_wish_to_stop_in_a_sentence_keeps_what_else_it_says() -> None:
     assert alone is not None and alone.events == (MessageRequested("keyword.stop_hint"),) and alone.resumed is None
 
 
+def test_no_more_sms_at_the_telegram_offer_is_its_yes_and_the_word_that_stops() -> None:
+    """ "No more sms" to "would you rather write with us on Telegram?" turns SMS down: the code is sent (it was read
+    as a no thanks, keeping the SMS it turns down), and the hint says the word that stops all messages, if meant."""
+    offer, _ = engine.start("telegram_offer", Context("Amina", "en", "sms", None), NOW)
+    result = command("no more sms", _facts(language="en", conversation=offer), NOW)
+    assert result is not None and result.kind == "stop_hint"
+    assert [type(e).__name__ for e in result.events].count("TelegramLinkRequested") == 1
+    assert result.events[-1] == MessageRequested("keyword.stop_hint")
+
+
 def test_a_no_under_an_ended_consent_question_tells_a_standing_yes_stands_and_withdraws_nothing() -> None:
     facts = _facts(consented=True, channel="telegram")
     said = pressed_earlier("no", "consent.ask", facts)

@@ -273,7 +273,9 @@ def _offer(language: str) -> State:
      ("en", "keep sms"), ("en", "text is fine"), ("en", "stay on sms"), ("en", "just text"), ("da", "kun sms"),
      ("da", "bliv på sms"), ("en", "i prefer sms"),
      # Go on writing to me here: "text me" alone (not "text me the code", not "yes text me").
-     ("en", "text me"), ("en", "just text me"), ("en", "text me please"), ("da", "skriv til mig på sms")],
+     ("en", "text me"), ("en", "just text me"), ("en", "text me please"), ("da", "skriv til mig på sms"),
+     # Send it here, by SMS, as before ("send mig en sms" was not understood, and used up a try).
+     ("da", "send mig en sms"), ("da", "send en sms"), ("en", "send me a text")],
 )  # fmt: skip
 def test_sms_named_at_the_telegram_offer_is_no_thanks(language: str, text: str) -> None:
     """ "Helst sms" to "Vil du hellere skrive med os på Telegram?" was not understood (and is no keyword: the word
@@ -286,7 +288,10 @@ def test_sms_named_at_the_telegram_offer_is_no_thanks(language: str, text: str) 
 @pytest.mark.parametrize(
     ("language", "text"),
     [("da", "ikke sms"), ("da", "ikke på sms"), ("da", "ikke via sms"), ("da", "ingen sms"),
-     ("da", "ingen flere sms'er"), ("da", "ikke mere sms tak"), ("en", "not by sms"), ("en", "not sms")],
+     ("da", "ingen flere sms'er"), ("da", "ikke mere sms tak"), ("en", "not by sms"), ("en", "not sms"),
+     # Its negation is SMS's, no "vil ikke" or "no" to the offer (they were read as no thanks).
+     ("da", "jeg vil ikke have sms"), ("da", "jeg vil ikke have flere sms"), ("en", "no more sms"),
+     ("en", "i don't want sms"), ("en", "I do not want any sms")],
 )  # fmt: skip
 def test_sms_turned_down_at_the_telegram_offer_is_its_yes(language: str, text: str) -> None:
     """ "Ikke sms" to "Vil du hellere skrive med os på Telegram?" was not understood: SMS turned down is the other way
