@@ -420,17 +420,21 @@ _ASKED_FOR_EFFECT = frozenset({("har", "jeg"), ("har", "vi"), ("havde", "jeg"), 
 
 
 def _claimed(words: tuple[str, ...]) -> tuple[str, ...]:
-    """A clause's words, a payment claimed by asking it for effect said as the claim: "har jeg allerede betalt"."""
+    """A clause's words, a payment claimed by asking it for effect said as the claim: "har jeg allerede betalt";
+    "already" may come after the pay word too ("didn't I pay already", "har jeg ikke betalt huslejen allerede")."""
     for index in range(len(words) - 3):
-        verb, first, second, already = words[index : index + 4]
+        verb, first, second = words[index : index + 3]
         negation = {first, second} & {"ikke", "not"}
-        if already not in ("allerede", "already") or not negation:
+        told = [at for at in range(index + 3, index + 7) if words[at : at + 1] in (("allerede",), ("already",))]
+        if not told or not negation:
             continue
         who = second if first in negation else first
         if (verb, who) not in _ASKED_FOR_EFFECT or first == "ikke":
             continue  # Danish asks it "har jeg ikke"; English "have I not" or "haven't I"
-        after = ["paid" if word == "pay" else word for word in words[index + 4 : index + 5]]
-        return (*words[:index], verb, who, already, *after, *words[index + 5 :])
+        already = told[0]
+        moved = (words[already], *words[index + 3 : already], *words[already + 1 : already + 2])
+        said = tuple("paid" if word == "pay" else word for word in moved)
+        return (*words[:index], verb, who, *said, *words[already + 2 :])
     return words
 
 

@@ -921,10 +921,11 @@ _TOLD_DAY = re.compile(
     r"|sondags|sidste uge)|den \d+|d \d+)\b"
 )
 # English asks with the verb first, "not" or no "not" ("have I paid", "haven't I paid?"); with "not" and "already" it
-# tells, asked only for effect: "have I not already paid", "haven't I already paid?", "didn't I already pay".
+# tells, asked only for effect: "have I not already paid", "haven't I already paid?", "didn't I already pay", "didn't I
+# pay the rent already".
 _TOLD_EN = re.compile(
     r"^(?:(?:have|has|had|did)nt \w+|(?:have|has|had|did) \w+ not|(?:have|has|had|did) not \w+)"
-    r" already\b"
+    r"(?: \w+){0,3} already\b"
 )
 # What may follow such a question in its sentence: what or when it was for ("har jeg betalt huslejen for december?",
 # "have I paid this month"), never a second clause ("har jeg betalt? jeg har overført i går" tells it).

@@ -147,6 +147,9 @@ def test_asking_whether_the_rent_is_paid_is_a_question_never_a_claim(
      ("da", "har jeg ikke allerede betalt?"), ("da", "hej, har vi ikke allerede betalt huslejen"),
      ("en", "have i not already paid"), ("en", "haven't I already paid?"), ("en", "didn't I already pay"),
      ("en", "did I not already pay the rent?"),
+     # "Already" after the pay word tells the same (they were questions): "har jeg ikke betalt?" alone still asks.
+     ("en", "didn't I pay already?"), ("en", "haven't I paid the rent already"),
+     ("da", "har jeg ikke betalt allerede?"), ("da", "har jeg ikke betalt huslejen allerede?"),
      # "Did" before the pay word tells of the past: a payment made, never a promise to pay.
      ("en", "i did pay"), ("en", "I did pay already"), ("en", "I did pay yesterday"), ("en", "I did transfer it")],
 )  # fmt: skip
