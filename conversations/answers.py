@@ -46,6 +46,7 @@ __all__ = [
     "rest_day",
     "says_no_day",
     "says_only",
+    "says_yes_it_did",
     "sounds_in_crisis",
     "sounds_upset",
     "tells_hardship",
@@ -1216,6 +1217,19 @@ def says_only(text: str, language: str, tags: Iterable[str]) -> bool:
     words = [word for clause in _clauses(text) for word in clause if word not in _COURTESY]
     phrases = _phrases_of(language, tuple(sorted(tags)))
     return bool(words) and (" ".join(words) in phrases or all(word in phrases for word in words))
+
+
+# "Yes I did", "yeah we did": a yes that echoes a question about the past ("did you pay?"). No text of ours asks one:
+# asked "do you need help with the rent?", it says yes to no help, and may well mean "I did pay".
+_WHO_DID = frozenset({"i", "we"})
+
+
+def says_yes_it_did(text: str, language: str) -> bool:
+    """Whether a message is a yes and "(I) did" only, courtesy aside ("yes I did", "yeah i did", "yes we did")."""
+    words = [word for clause in _clauses(text) for word in clause if word not in _COURTESY]
+    if len(words) < 2 or words[-1] != "did" or not says_only(words[0], language, ("yes",)):
+        return False
+    return all(word in _WHO_DID for word in words[1:-1])
 
 
 # Emoji a whole message may be made of, by what they say: "yes" a thumbs-up, an OK hand or a check (an "ok" without

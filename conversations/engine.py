@@ -25,6 +25,7 @@ from conversations.answers import (
     rest_day,
     says_no_day,
     says_only,
+    says_yes_it_did,
     sounds_upset,
     tells_hardship,
     waits_for_pay,
@@ -885,7 +886,8 @@ def _several_options(flow: Flow, state: State, step: Ask, text: str, now: dateti
     """A menu answered with two of its options: "1 og 3" names two numbers, "1 men ring til mig" a number and words that
     pick another option. Which one they mean is asked, as two days at "when?" are (no try used), never the first
     taken silently. A number whose words answer what it leads to ("2, fredag, og ring til mig": pays on Friday, and a
-    person wished) is that answer, as "betaler fredag og ring til mig" is. None for a menu answered once."""
+    person wished) is that answer, as "betaler fredag og ring til mig" is. So is "yes I did", a yes that fits none of
+    the menu's answers. None for a menu answered once."""
     if not step.numbered:
         if _unlisted_number(step, text) and state.channel == "telegram" and not _asks_consent(step):
             # "2" under a question that numbers nothing, its buttons only (Telegram's reason question): which one they
@@ -893,6 +895,10 @@ def _several_options(flow: Flow, state: State, step: Ask, text: str, now: dateti
             # happened. (Under a consent question a number answers nothing: its yes is given in words.)
             return state, _which_option(step, state, text)
         return None
+    if says_yes_it_did(text, state.language) and not _answers_yes(step, state):
+        # "Yes I did" to "do you need help?": a yes to a question about the past that no text asks, likely "I did pay",
+        # never a wish for an adviser. Which answer is meant is asked, no try used; nothing guessed.
+        return state, _which_option(step, state, text)
     listed = _listed(step, state)
     if not option_numbers(text, len(listed)):
         led = leading_option(text, len(listed))
@@ -907,6 +913,11 @@ def _several_options(flow: Flow, state: State, step: Ask, text: str, now: dateti
         if sum(isinstance(event, AnswerRecorded) for event in events) > 1:
             return chosen, events
     return state, _which_option(step, state, text)
+
+
+def _answers_yes(step: Ask, state: State) -> bool:
+    """Whether the question is answered yes or no (one of its answers is the yes itself)."""
+    return any(option.key == "yes" for option in _options(step, state))
 
 
 def _which_option(step: Ask, state: State, text: str) -> list[Event]:

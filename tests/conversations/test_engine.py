@@ -884,6 +884,27 @@ def test_a_part_paid_at_the_consent_question_is_heard_never_claimed_as_paid(text
     assert [e.template for e in events if isinstance(e, MessageRequested)] == ["consent.heard"]
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("text", ["yes I did", "Yes i did!", "yeah we did", "yes I did thanks"])
+def test_yes_i_did_to_do_you_need_help_asks_which_answer_is_meant(channel: Channel, text: str) -> None:
+    # "Do you need help with the rent?" asks about the present; "yes I did" answers a question about the past that no
+    # text asks (most likely "I did pay"). It was a wish for an adviser, and the consent question came: now which
+    # answer is meant is asked, no try used, and nothing is guessed.
+    asked = start("payment_check", Context("", "en", channel, "missed", SETTINGS), NOW)[0]
+    state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert (state.step, state.retries, state.data) == ("question", 0, {})
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["common.which_option"]
+    assert not any(isinstance(e, PaidClaimed | ConsentGiven) for e in events)
+
+
+@pytest.mark.parametrize(("text", "language"), [("ja det har jeg", "da"), ("yes I do", "en")])
+def test_yes_i_do_to_do_you_need_help_is_the_wish_for_an_adviser(text: str, language: str) -> None:
+    # "Har du brug for hjælp?" "Ja, det har jeg.": the Danish yes echoes the question's own verb.
+    asked = start("payment_check", Context("", language, "sms", "missed", SETTINGS), NOW)[0]
+    state, _events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert (state.step, state.data["question"]) == ("consent", "adviser")
+
+
 def test_only_a_consent_question_is_answered_so() -> None:
     assert consent_answer(_start(), TextReceived("ja", "sms"), NOW) is None  # the opening question: no consent there
     assert consent_answer(None, TextReceived("ja", "sms"), NOW) is None
