@@ -304,6 +304,16 @@ def test_sms_turned_down_at_the_telegram_offer_is_its_yes(language: str, text: s
     assert any(isinstance(e, TelegramLinkRequested) for e in events)
 
 
+@pytest.mark.parametrize(("language", "text"), [("da", "1"), ("da", "2"), ("en", "1"), ("en", "2.")])
+def test_a_number_at_the_telegram_offer_is_no_answer_and_it_is_asked_again(language: str, text: str) -> None:
+    """The offer asks for JA or NEJ and lists no numbers: "1" (likely the reminder menu's, sent again) sent a code for
+    an app a basic phone cannot run. It is asked again, its words naming the answers; no code, no no."""
+    state, events = resume(_offer(language), TextReceived(text, "sms"), NOW)
+    assert _answers(events) == ["unrecognised"] and not state.ended
+    assert _templates(events) == ["common.not_understood", "telegram_offer.question"]
+    assert not any(isinstance(e, TelegramLinkRequested) for e in events)
+
+
 @pytest.mark.parametrize(
     ("text", "reading", "template"),
     [("nej ikke sms", ["no"], "telegram_offer.declined"), ("hvorfor ikke sms?", [], "common.question_asked"),
