@@ -265,6 +265,35 @@ def _wrong_number_said(text: str, facts: TenantFacts, now: datetime) -> CommandR
     return _wrong_number(Keyword("wrong_number"), text, facts, now)
 
 
+def _withdrawn_before(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    """A consent chosen from the withdrawal's list that no longer stands (taken back since the list was sent): the
+    choice ends the list as any does, with nothing taken back again, and the tenant hears it was taken back already,
+    never "you have taken back your yes" as if just now."""
+    state = facts.conversation
+    if state is None or state.ended or state.flow != "withdraw_choice":
+        return None
+    resumed, events = engine.resume(state, TextReceived(text, facts.channel), now)
+    withdrawn = next((e for e in events if isinstance(e, ConsentWithdrawn)), None)
+    if withdrawn is None or _stands(withdrawn, facts):
+        return None
+    told = tuple(_already(event) for event in events if event is not withdrawn)
+    return CommandResult("withdraw_consent", told, resumed=resumed)
+
+
+def _already(event: Event) -> Event:
+    """The list's confirmation said as "taken back already"; any other event as it is."""
+    if isinstance(event, MessageRequested) and event.template == "consent.withdrawn_one":
+        return MessageRequested("consent.withdrawn_already", event.values)
+    return event
+
+
+def _stands(withdrawn: ConsentWithdrawn, facts: TenantFacts) -> bool:
+    """Whether the consent a withdrawal names is among the tenant's standing ones."""
+    if withdrawn.recipient_kind is None:
+        return facts.consented
+    return ConsentRef(withdrawn.recipient_kind, withdrawn.recipient) in facts.consents
+
+
 def _withdrawal_said(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
     """ "Træk mit ja tilbage", "I take back my yes": the withdrawal word said in the tenant's own words
     (`says_withdrawal`), as easy to say as the yes was; heard even while a person holds the case."""
@@ -448,7 +477,8 @@ def _command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResu
     keyword = classify(text, facts.languages)
     if keyword is None:
         return (
-            _withdrawal_said(text, facts, now)
+            _withdrawn_before(text, facts, now)
+            or _withdrawal_said(text, facts, now)
             or _wrong_number_said(text, facts, now)
             or _not_understood(text, facts)
             or _stop_hint(text, facts, now)

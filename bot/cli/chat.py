@@ -60,6 +60,8 @@ class _Session:
         self.buttons: tuple[tuple[str, str], ...] = ()
         self.status = "active"
         self.consented = False
+        # The consents to share the tenant holds: those the withdrawal's example list names (`_listed_consents`).
+        self.consents: tuple[commands.ConsentRef, ...] = ()
         self.told: set[str] = set()  # the keys of the once-a-day lines said, as the service keeps them
 
     def facts(self) -> commands.TenantFacts:
@@ -75,6 +77,7 @@ class _Session:
             languages=self.languages,
             telegram_on=True,
             settings=self.state.settings,
+            consents=self.consents,
         )
 
     def show(self, events: Iterable[Event]) -> None:
@@ -97,8 +100,10 @@ class _Session:
                 self.state = replace(self.state, language=language)
             case ConsentGiven():
                 self.consented = True
-            case ConsentWithdrawn():
+            case ConsentWithdrawn(recipient_kind=None):
                 self.consented = False
+            case ConsentWithdrawn(recipient_kind=kind, recipient=recipient):
+                self.consents = tuple(c for c in self.consents if c != commands.ConsentRef(kind or "", recipient))
             case OptedOut():
                 self.status = "stopped"
             case WrongNumberReported():
@@ -213,6 +218,16 @@ EXAMPLE_DATA: dict[str, dict[str, str | int]] = {
 }
 
 
+def _listed_consents(data: dict[str, str | int]) -> tuple[bool, tuple[commands.ConsentRef, ...]]:
+    """The consents the withdrawal's example list names (`c1`, `c2`, …), as the tenant holds them while it is played:
+    whether the organisation's is among them, and the others."""
+    entries = [str(value).partition(":") for key, value in data.items() if key[:1] == "c" and key[1:].isdigit()]
+    shared = tuple(
+        commands.ConsentRef(kind, recipient or None) for kind, _, recipient in entries if kind != "organisation"
+    )
+    return any(kind == "organisation" for kind, _, _ in entries), shared
+
+
 def play_chat(
     flow: str,
     channel: Channel,
@@ -236,6 +251,7 @@ def play_chat(
     context = Context(first_name, language, channel, trigger, settings.flow_settings())
     state, events = start(flow, context, now, EXAMPLE_DATA.get(flow))
     session = _Session(renderer, state, now, output_fn, tuple(settings.language_list))
+    session.consented, session.consents = _listed_consents(EXAMPLE_DATA.get(flow, {}))
     output_fn(f"# {flow} on {channel} in {language} at {now.isoformat()}. {HELP}")
     session.show(events)
     keep_going, announced = True, False

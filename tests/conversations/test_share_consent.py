@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from conversations.commands import ConsentRef, TenantFacts, command
 from conversations.engine import answers_while_held, resume, start
@@ -202,3 +205,33 @@ def test_an_sms_names_no_recipient_of_a_withdrawal_only_its_kind_and_telegram_na
     (told,) = [e for e in only_kommune.events if isinstance(e, MessageRequested)]
     confirmed = RENDERER.render(told.template, told.values, "en", "sms").text
     assert "We will not give the municipality any more information" in confirmed and "Aarhus" not in confirmed
+
+
+@pytest.mark.parametrize(
+    ("choice", "standing", "said"),
+    [
+        # The kommune's yes taken back since the list was sent (on Telegram, say): its number chosen from the list.
+        ("2", (True, VOLUNTEERS), "Du har allerede trukket det ja tilbage. Vi deler ikke mere om dig med kommunen."),
+        # The advisers' yes ended since (a NEJ to the consent question): "1" chosen.
+        ("1", (False, KOMMUNE, VOLUNTEERS), "Du har allerede trukket dit ja til os tilbage."),
+    ],
+)
+def test_a_consent_chosen_from_the_list_after_it_was_taken_back_is_told_so(
+    choice: str, standing: tuple[bool | ConsentRef, ...], said: str
+) -> None:
+    """ "Du har trukket dit ja tilbage" again, for a yes that no longer stood, told the tenant something just happened
+    that had not: they hear it was taken back already, the list ends, and nothing is taken back twice."""
+    listed = command("TILBAGEKALD", _facts(True, KOMMUNE, VOLUNTEERS), NOW)
+    assert listed is not None and listed.started is not None
+    consented, *refs = standing
+    now_facts = replace(
+        _facts(bool(consented), *(r for r in refs if isinstance(r, ConsentRef))), conversation=listed.started
+    )
+    result = command(choice, now_facts, NOW)
+    assert result is not None and result.resumed is not None and result.resumed.ended
+    assert not [e for e in result.events if isinstance(e, ConsentWithdrawn)]
+    (told,) = [e for e in result.events if isinstance(e, MessageRequested)]
+    assert told.template == "consent.withdrawn_already"
+    assert said in RENDERER.render(told.template, told.values, "da", "sms").text
+    # A yes that still stands is withdrawn as always: the list's own answer, no command.
+    assert command("3", now_facts, NOW) is None
