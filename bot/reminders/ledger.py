@@ -42,4 +42,3 @@ async def import_tenants(
         await record_entry(conn, at=now, actor=actor, action="tenants.import", detail=summary.audit_detail())
     log.info("tenant import by %s: %s", actor, summary)
     return summary
-
