@@ -526,7 +526,15 @@ def _utf16(data: bytes) -> bool:
     return (not odd.strip(b"\x00") and b"\x00" not in even) or (not even.strip(b"\x00") and b"\x00" not in odd)
 
 
-def _decode(data: bytes) -> str | RowError:
+# æ, ø and å (and Æ, Ø, Å) as UTF-8 writes them: in a file that is otherwise Windows-1252, a sign that two encodings
+# are mixed (rows pasted in from another file), which no single reading gets right.
+_UTF8_DANISH = (b"\xc3\xa6", b"\xc3\xb8", b"\xc3\xa5", b"\xc3\x86", b"\xc3\x98", b"\xc3\x85")
+
+
+def _decode(data: bytes) -> tuple[str, RowNotice | None] | RowError:
+    """The file's text, and a notice when it was read as Windows-1252: Danish Excel's "CSV (semikolonsepareret)"
+    saves in it, and staff cannot be expected to know which CSV is which. A file that is neither (a byte Windows-1252
+    has no letter for), or holds UTF-8's æøå beside it, is refused at the line of its first byte that is not UTF-8."""
     if data.startswith(_WORKBOOKS):
         return RowError(1, "the file is a spreadsheet workbook (.xlsx, .xls or .ods), not CSV: save it as CSV UTF-8")
     if _utf16(data):
@@ -536,10 +544,21 @@ def _decode(data: bytes) -> str | RowError:
             "between the columns",
         )
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return RowError(line, "the file is not UTF-8 text (save it as CSV UTF-8)")
+        not_utf8 = RowError(line, "the file is not UTF-8 text (save it as CSV UTF-8)")
+    if any(letter in data for letter in _UTF8_DANISH):
+        return not_utf8
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return not_utf8
+    reason = (
+        'the file is not UTF-8: it was read as Windows-1252 (Excel\'s "CSV (semikolonsepareret)"); check that æ, ø '
+        "and å look right in the names, or save it as CSV UTF-8"
+    )
+    return text, RowNotice(line, reason)
 
 
 def _header(record: list[str], line: int) -> tuple[list[str], list[RowError]]:
@@ -633,12 +652,14 @@ def _readable(values: Mapping[str, str], column: str, read: Callable[[str, str],
         return None
 
 
-def _text_and_separator(data: bytes) -> tuple[str, str] | RowError:
-    """The file's text and its separator, `;` or `,`: the one a first line "sep=;" declares, else whichever the header
-    has more of; or the one problem of a file that is not UTF-8 or whose header is separated by tabs."""
-    text = _decode(data)
-    if isinstance(text, RowError):
-        return text
+def _text_and_separator(data: bytes) -> tuple[str, str, RowNotice | None] | RowError:
+    """The file's text, its separator, `;` or `,` (the one a first line "sep=;" declares, else whichever the header
+    has more of) and a notice of how it was read (`_decode`); or the one problem of a file that is neither UTF-8 nor
+    Windows-1252 or whose header is separated by tabs."""
+    decoded = _decode(data)
+    if isinstance(decoded, RowError):
+        return decoded
+    text, read_as = decoded
     at, first_line = next(((n, line) for n, line in enumerate(io.StringIO(text), 1) if line.strip()), (1, ""))
     declared = _SEP_LINE.fullmatch(first_line.rstrip("\r\n"))
     if declared is not None:
@@ -649,14 +670,14 @@ def _text_and_separator(data: bytes) -> tuple[str, str] | RowError:
             return RowError(
                 at, _TABS if separator == "\t" else f'the file declares "{separator}" as its separator: {_SAVE}'
             )
-        return text.replace(declared.group(), "", 1), separator
+        return text.replace(declared.group(), "", 1), separator, read_as
     separator = ";" if first_line.count(";") > first_line.count(",") else ","
     if first_line.count("\t") > first_line.count(separator):
         # A spreadsheet's "Text (tab delimited)": read with commas, its header is one unknown column and three
         # missing ones. Refused, not taken: the separator tells the number format (7.100,50 or 7100.50), and a tab
         # tells neither.
         return RowError(at, _TABS)
-    return text, separator
+    return text, separator, read_as
 
 
 def parse_csv(
@@ -671,12 +692,12 @@ def parse_csv(
     read_as = _text_and_separator(data)
     if isinstance(read_as, RowError):
         return ParseResult((), (read_as,))
-    text, separator = read_as
+    text, separator, encoding_notice = read_as
     rules = RowRules(separator == ";", today, languages, frozenset(enabled), fallback)
     records = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[ImportRow] = []
     errors: list[RowError] = []
-    notices: list[RowNotice] = []
+    notices: list[RowNotice] = [] if encoding_notice is None else [encoding_notice]
     seen = Duplicates()
     header: list[str] | None = None
     absent: frozenset[str] = frozenset()

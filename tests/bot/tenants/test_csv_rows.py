@@ -444,9 +444,28 @@ def test_a_file_with_only_its_header_is_refused_at_its_header_line(data: str, li
     assert result.rows == ()
 
 
-def test_a_file_that_is_not_utf8_names_the_line() -> None:
-    data = "tenant_ref;name;phone\nA;Test Person;+4520123501\nB;Prøve Person;+4520123502\n".encode("latin-1")
-    assert reasons(parse(data)) == ["line 3: the file is not UTF-8 text (save it as CSV UTF-8)"]
+def test_danish_excels_semicolon_csv_in_windows_1252_is_read_with_its_letters_and_a_notice() -> None:
+    # What Danish Excel's "CSV (semikolonsepareret)" saves: Windows-1252, æ, ø and å one byte each.
+    text = "tenant_ref;name;phone\nA;Test Person;+4520123501\nB;Prøve Æblesen Ågård;+4520123502\n"
+    result = parse(text.encode("cp1252"))
+    assert reasons(result) == []
+    assert [row.name for row in result.rows] == ["Test Person", "Prøve Æblesen Ågård"]
+    [notice] = result.notices
+    assert notice.line == 3 and "read as Windows-1252" in notice.reason and "CSV UTF-8" in notice.reason
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Rows in UTF-8 pasted under rows in Windows-1252: no one reading gets both right.
+        "tenant_ref;name;phone\nA;Søren Test;+4520123501\n".encode("cp1252") + "B;Prøve Person;+4520123502\n".encode(),
+        # A byte Windows-1252 has no letter for.
+        b"tenant_ref;name;phone\nA;Test Person;+4520123501\nB;Pr\x81ve Person;+4520123502\n",
+    ],
+)
+def test_a_file_that_is_neither_utf8_nor_windows_1252_names_the_line(data: bytes) -> None:
+    line = 2 if b"S\xf8ren" in data else 3
+    assert reasons(parse(data)) == [f"line {line}: the file is not UTF-8 text (save it as CSV UTF-8)"]
 
 
 @pytest.mark.parametrize(
