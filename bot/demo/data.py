@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from bot.store.db import Database
+from bot.store.flags import read_flag, write_flag
 from bot.store.schema import rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow, RowRules, check_row, known_languages
 from bot.tenants.status import set_status
@@ -195,6 +196,12 @@ class Seeded:
     erased: tuple[str, ...]
 
 
+# What the seed last gave each demo tenant as their language ("01:da,02:da,…", the number after DEMO_PREFIX; a flag
+# holds 200 characters): a stored language that still equals it is the seed's, and follows KEEPHOME_LANGUAGES at
+# the next start; any other is the tenant's choice.
+SEEDED_LANGUAGES = "demo_seeded_languages"
+
+
 async def seed_demo(
     db: Database,
     today: date,
@@ -206,23 +213,45 @@ async def seed_demo(
     fallback: str = "da",
     secret_key: str | None = None,
 ) -> Seeded:
-    """Create or refresh the fictional tenants for `today`; running it again changes nothing more.
+    """Create the fictional tenants that are missing and bring the ledger of the others to `today`, as a daily
+    import would; running it again changes nothing more.
 
     Each tenant goes through the import's row rules (`demo_tenants`), its language too: one that is not among the
     live `languages` (KEEPHOME_LANGUAGES) is stored as `fallback`, so Layla, written in Arabic, reads Danish until
     Arabic is turned on. The rows go in as an import's do, read against the tombstones with `secret_key` (the
     demo's KEEPHOME_SECRET_KEY): a demo tenant erased in the demo stays erased.
+
+    What a tenant or a member of staff changed stays as they left it (a restart is no new story): a status (STOP,
+    START, wrong number), a promise or a paid claim is the story's only for a tenant created now, and a language
+    the tenant chose (ENGLISH) is kept while it is live; only a language the seed gave follows the live ones.
     """
     rules = _demo_rules(today, languages, fallback)
     demo = demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days, rules=rules)
+    refs = [d.row.tenant_ref for d in demo]
     async with db.write() as conn:
-        await upsert_rows(conn, [d.row for d in demo], now, secret_key=secret_key)
-        refs = [d.row.tenant_ref for d in demo]
+        stored = await conn.execute(
+            select(tenants.c.tenant_ref, tenants.c.language).where(tenants.c.tenant_ref.in_(refs))
+        )
+        stored_language = {ref: language for ref, language in stored.all()}
+        kept = await conn.run_sync(lambda sync: read_flag(sync, SEEDED_LANGUAGES))
+        seeded_language = {
+            DEMO_PREFIX + n: code for n, _, code in (p.partition(":") for p in (kept or "").split(",") if p)
+        }
+        rows = []
+        for d in demo:
+            ref = d.row.tenant_ref
+            own = stored_language.get(ref)
+            if own is not None and own != seeded_language.get(ref) and own in rules.enabled:
+                rows.append(replace(d.row, language=own))  # the tenant's own choice
+            else:
+                rows.append(d.row)
+                seeded_language[ref] = d.row.language
+        await upsert_rows(conn, rows, now, secret_key=secret_key)
         found = await conn.execute(select(tenants.c.tenant_ref, tenants.c.id).where(tenants.c.tenant_ref.in_(refs)))
         ids = {ref: tenant_id for ref, tenant_id in found.all()}
         for d in demo:
             tenant_id = ids.get(d.row.tenant_ref)
-            if tenant_id is None:  # erased: the import left its row out
+            if tenant_id is None or d.row.tenant_ref in stored_language:  # erased, or there before: left as it is
                 continue
             await conn.run_sync(set_status, tenant_id, d.status, now)
             await conn.execute(
@@ -230,4 +259,12 @@ async def seed_demo(
                 .where(rent_positions.c.tenant_id == tenant_id)
                 .values(promise_on=d.promise_on, paid_claim_until=d.paid_claim_until)
             )
+        await conn.run_sync(
+            lambda sync: write_flag(
+                sync,
+                SEEDED_LANGUAGES,
+                ",".join(f"{ref.removeprefix(DEMO_PREFIX)}:{code}" for ref, code in sorted(seeded_language.items())),
+                now,
+            )
+        )
     return Seeded(len(ids), tuple(ref for ref in refs if ref not in ids))

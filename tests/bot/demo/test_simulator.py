@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.demo.data import seed_demo
+from bot.demo.data import Seeded, seed_demo
 from bot.demo.simulator import restore_clock
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.enqueue import enqueue
@@ -190,6 +190,41 @@ async def test_after_a_restart_the_phones_and_the_clock_are_as_they_were(setting
             assert after[: len(before)] == before and [m["dir"] for m in after[len(before) :]] == ["in", "out"]
             # The ledger follows the day the clock kept, as it did before the restart.
             assert await balances_as_of(rt) == {date(2026, 3, 5)}
+
+
+async def test_a_restart_keeps_what_the_tenants_said(settings: Settings) -> None:
+    """The walk: Dorte writes STOP, Gitte START, Layla ENGLISH, Carl promises to pay on the 10th; the demo starts
+    again on the same file. Each is as they left it: Dorte stopped (a reply then reaches her by no SMS), Gitte
+    active, Layla in English, Carl's promise kept."""
+
+    async def say(client: httpx.AsyncClient, rt: Runtime, name: str, *texts: str) -> None:
+        who = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == name)
+        for text in texts:
+            await client.post("/simulator/api/send", json={"tenant": who["id"], "channel": "sms", "text": text})
+            await drain_all(rt)
+
+    async with started_runtime(settings, SeededClock()) as rt:
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://x") as client:
+            await say(client, rt, "Dorte Opdigtet", "stop")
+            await say(client, rt, "Gitte Attrap", "start")
+            await say(client, rt, "Layla Demo", "english")
+            await say(client, rt, "Carl Testesen", "hej", "2", "den 10.")
+            said = {
+                t["name"]: (t["status"], t["language"]) for t in (await client.get("/simulator/api/tenants")).json()
+            }
+
+    async with started_runtime(settings, SeededClock()) as rt:  # the demo started again on the same file
+        rt.demo = True
+        assert await seed_demo(rt.db, SEEDED, SEEDED_AT + timedelta(minutes=5)) == Seeded(12, ())
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://x") as client:
+            now = {t["name"]: (t["status"], t["language"]) for t in (await client.get("/simulator/api/tenants")).json()}
+            stages = {t["name"]: t["stage"] for t in (await client.get("/simulator/api/tenants")).json()}
+    assert said["Dorte Opdigtet"] == now["Dorte Opdigtet"] == ("stopped", "da")
+    assert said["Gitte Attrap"] == now["Gitte Attrap"] == ("active", "da")
+    assert said["Layla Demo"] == now["Layla Demo"] == ("active", "en")
+    assert stages["Carl Testesen"] == "promised to pay on 10 Mar 2026"
 
 
 async def test_a_button_press_shows_its_label_on_the_phone(demo: tuple[Runtime, httpx.AsyncClient]) -> None:
