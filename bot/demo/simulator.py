@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, TemplateError, select_autoescape
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -42,7 +42,7 @@ from bot.reminders.plan import PlanOutcome, plan_reminders, policy_settings
 from bot.reminders.reads import load_snapshots
 from bot.runtime import Runtime
 from bot.store.flags import read_flag, write_flag
-from bot.store.schema import inbound, messages, outbox, rent_positions, tenants
+from bot.store.schema import case_events, consents, inbound, messages, outbox, rent_positions, tenants
 from conversations.values import decode_values
 from scheduler.stage import stage_of
 
@@ -434,17 +434,40 @@ async def _send(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+# When what has happened in the demo happened: a tenant's message, a message sent, a consent given or withdrawn, a
+# step of a case. The clock never moves to a moment before the latest of them on its day.
+_HAPPENED = (
+    inbound.c.received_at,
+    messages.c.created_at,
+    messages.c.sent_at,
+    consents.c.given_at,
+    consents.c.withdrawn_at,
+    case_events.c.at,
+)
+
+
 async def _move_to(rt: Runtime, day: date) -> None:
-    """Move the demo's clock to `day` (10:00 local time) and keep the offset for the next start.
+    """Move the demo's clock to `day` and keep the offset for the next start: to 10:00 local time, or later when
+    something already happened later that day (a message, a consent), else a new message would show above older
+    ones and a consent given at 11:33 would not count yet; the real today is never put before its real time.
 
     The fictional ledger is as fresh as a daily import would keep it: balances are dated the new day, so they are
     never too old to act on, and never dated after it when the clock goes back.
     """
     tz = ZoneInfo(rt.settings.timezone)
     target = datetime.combine(day, time(10, 0), tzinfo=tz)
-    rt.clock.offset = timedelta(0)
-    # Whole seconds (the offset is kept as a number), rounded up: the clock lands at 10:00:00, never at 09:59:59.
-    rt.clock.offset = timedelta(seconds=math.ceil((target - rt.clock()).total_seconds()))
+    real = _real_now(rt)
+    if real.astimezone(tz).date() == day:
+        target = max(target, real)
+    next_day = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+    async with rt.db.read() as conn:
+        for column in _HAPPENED:
+            latest = (await conn.execute(select(func.max(column)).where(column < next_day))).scalar()
+            if latest is not None:
+                target = max(target, _utc(latest))
+    # Whole seconds (the offset is kept as a number), rounded up: the clock lands at 10:00:00, never at 09:59:59,
+    # and never a moment before what happened.
+    rt.clock.offset = timedelta(seconds=math.ceil((target - real).total_seconds()))
     async with rt.db.write() as conn:
         await _fresh_ledger(conn, day)
         await conn.run_sync(
@@ -504,7 +527,8 @@ async def _day(rt: Runtime, raw: object) -> date | JSONResponse:
 
 
 async def _clock(request: Request) -> Response:
-    """Move the demo's clock to a day (10:00 local time); the reminders of that day can then be planned."""
+    """Move the demo's clock to a day (10:00 local time, or after what already happened that day); the reminders of
+    that day can then be planned."""
     rt = _rt(request)
     _speak(rt)
     if request.method == "POST":
@@ -517,7 +541,7 @@ async def _clock(request: Request) -> Response:
         if isinstance(day, JSONResponse):
             return day
         if day == _today(rt):
-            await _move_to(rt, day)  # the same day again: back to its 10:00
+            await _move_to(rt, day)  # the same day again: back to its 10:00, never before what happened
     first, last = _window(rt)
     return JSONResponse(
         {

@@ -227,6 +227,52 @@ async def test_a_restart_keeps_what_the_tenants_said(settings: Settings) -> None
     assert stages["Carl Testesen"] == "promised to pay on 10 Mar 2026"
 
 
+async def test_the_clock_moved_back_to_a_day_never_goes_before_what_happened_that_day(
+    demo: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """The walk: on the 3rd Erik writes at 11:33, the clock goes to the 5th and back to the 3rd (or to the 3rd
+    again). It stands after 11:33, not at 10:00: his next message shows below the one before, not above it."""
+    rt, client = demo
+    await move(client, "2026-03-03")
+    rt.clock.offset += timedelta(hours=1, minutes=33)  # 11:33 in Copenhagen
+    erik = next(t for t in (await client.get("/simulator/api/tenants")).json() if t["name"] == "Erik Fiktiv")
+    thread = f"/simulator/api/thread?tenant={erik['id']}&channel=sms"
+    await client.post("/simulator/api/send", json={"tenant": erik["id"], "channel": "sms", "text": "hej"})
+    await drain_all(rt)
+    latest = max(datetime.fromisoformat(m["at"]) for m in (await client.get(thread)).json()["messages"])
+    for day in ("2026-03-05", "2026-03-03", "2026-03-03"):
+        await move(client, day)
+    assert (await client.get("/simulator/api/preview?date=2026-03-03")).json()["day"] == "2026-03-03"
+    now = datetime.fromisoformat((await client.get("/simulator/api/clock")).json()["now"])
+    assert latest <= now < latest + timedelta(minutes=1)
+    await client.post("/simulator/api/send", json={"tenant": erik["id"], "channel": "sms", "text": "ring til mig"})
+    await drain_all(rt)
+    texts = [m["text"] for m in (await client.get(thread)).json()["messages"]]
+    assert texts.count("hej") == 1 and texts.index("hej") < texts.index("ring til mig")
+    # A day on which nothing happened yet still begins at 10:00.
+    await move(client, "2026-03-04")
+    assert (await client.get("/simulator/api/clock")).json()["now"] == "2026-03-04T09:00:00+00:00"
+
+
+class NoonClock(Clock):
+    """The real time stands still at noon in Copenhagen on the seeded day."""
+
+    def __call__(self) -> datetime:
+        return datetime(2026, 3, 3, 11, 0, tzinfo=UTC) + self.offset
+
+
+async def test_the_clock_moved_back_to_today_shows_the_real_time(settings: Settings) -> None:
+    async with started_runtime(settings, NoonClock()) as rt:
+        rt.demo = True
+        await seed_demo(rt.db, SEEDED, SEEDED_AT)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt)), base_url="http://x") as client:
+            await move(client, "2026-03-05")
+            await move(client, "2026-03-03")
+            assert (await client.get("/simulator/api/clock")).json()["now"] == "2026-03-03T11:00:00+00:00"
+    async with started_runtime(settings, NoonClock()) as rt:  # no clock kept to move at the next start
+        assert await restore_clock(rt) is None
+
+
 async def test_a_button_press_shows_its_label_on_the_phone(demo: tuple[Runtime, httpx.AsyncClient]) -> None:
     rt, client = demo
     await move(client, "2026-03-03")
