@@ -14,7 +14,7 @@ from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
 from bot.demo.simulator import restore_clock
 from bot.runtime import build_runtime
-from bot.settings import MIN_SECRET_LENGTH, Settings, load_settings, served_url
+from bot.settings import MIN_SECRET_LENGTH, ConfigError, Settings, load_settings, served_url
 from bot.store.db import sqlite_file, utcnow
 from bot.store.election import AnotherProcess, sqlite_alone
 from bot.store.migrate import prepare
@@ -74,16 +74,42 @@ def _read_key(path: Path) -> str | None:
     return kept if len(kept) >= MIN_SECRET_LENGTH else None
 
 
-def demo_settings() -> Settings:
-    """The environment's settings with the demo's own database and secret, and never a real provider."""
+def demo_settings(*, existing: bool = False) -> Settings:
+    """The environment's settings with the demo's own database and secret, and never a real provider.
+
+    `existing` (`keephome erase --demo`): the demo must have run here before; nothing is made. A SQLite file that is
+    not there, or no key kept beside it, raises ConfigError saying where it looked and how to point at the demo's."""
     overrides: dict[str, Any] = {}
     if "KEEPHOME_DATABASE_URL" not in os.environ:
         overrides["database_url"] = DEMO_DATABASE
+    url = overrides.get("database_url") or os.environ["KEEPHOME_DATABASE_URL"]
+    if existing:
+        _demo_was_here(url)
     if "KEEPHOME_SECRET_KEY" not in os.environ:
-        overrides["secret_key"] = _demo_secret(overrides.get("database_url") or os.environ["KEEPHOME_DATABASE_URL"])
+        overrides["secret_key"] = _kept_secret(url) if existing else _demo_secret(url)
     # The demo never talks to real providers, whatever the environment says.
     overrides.update(twilio_account_sid=None, twilio_auth_token=None, telegram_token=None)
     return load_settings(**overrides)
+
+
+def _demo_was_here(database_url: str) -> None:
+    """Raise ConfigError when the demo's SQLite file is not where `database_url` says: `keephome demo` makes it in
+    the folder it was started in, so a command run from another folder would otherwise open an empty one."""
+    file = sqlite_file(database_url)
+    if file is not None and not file.is_file():
+        raise ConfigError(
+            f"no demo database at {file}: run this in the folder where `keephome demo` was started, or name its file "
+            "with KEEPHOME_DATABASE_URL=sqlite+aiosqlite:////path/to/keephome-demo.db"
+        )
+
+
+def _kept_secret(database_url: str) -> str:
+    """The key the demo keeps beside its database; ConfigError naming the file when none is kept there."""
+    path = demo_key_file(database_url)
+    kept = _read_key(path)
+    if kept is None:
+        raise ConfigError(f"no demo key at {path.absolute()}: set KEEPHOME_SECRET_KEY to the key the demo ran with")
+    return kept
 
 
 def _afresh(settings: Settings) -> str:

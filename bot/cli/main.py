@@ -240,7 +240,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     try:
         # Settings first: the level is one of them, read from the environment or from `.env` alike.
-        settings = _settings_for("demo" if getattr(args, "demo", False) else args.command)
+        settings = _settings_for(args.command, demo=getattr(args, "demo", False))
         level = logging.getLevelNamesMapping()[settings.log_level]
         # DEBUG is keephome's own lines only (by ids): the libraries' debug output carries the database queries'
         # parameters (phone numbers) and the texts sent, which no log may (DESIGN.md).
@@ -268,11 +268,12 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
 
 
-def _settings_for(command: str) -> Settings:
-    if command == "demo":
+def _settings_for(command: str, *, demo: bool = False) -> Settings:
+    """The command's settings; with `demo` (`erase --demo`) those of a `keephome demo` that ran here before."""
+    if command == "demo" or demo:
         from bot.cli.demo import demo_settings
 
-        return demo_settings()
+        return demo_settings(existing=command != "demo")
     if command == "run":
         from bot.cli.run import run_settings
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.demo import demo_settings
 from bot.cli.main import main
 
 SECRET = "test-secret-key-test-secret-key-0123"
@@ -94,3 +95,50 @@ def test_a_tenant_that_is_not_there_is_said_before_anything_is_asked(
     assert main(["erase", "T-2"]) == 2
     said = capsys.readouterr()
     assert said.out == "" and said.err == 'keephome erase: there is no tenant with tenant_ref "T-2"\n'
+
+
+def test_erase_in_the_demo_from_another_folder_makes_nothing_and_says_where_it_looked(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The walk: the demo ran in one folder; `keephome erase --demo DEMO-11` typed in another made an empty demo
+    database and key there, then said there was no such tenant. Now it makes nothing and says where it looked; the
+    file it names, given as it says, erases the tenant in the demo's own database with the demo's own key."""
+    demo = database.parent / "demo"
+    demo.mkdir()
+    monkeypatch.chdir(demo)
+    monkeypatch.delenv("KEEPHOME_DATABASE_URL")
+    demo_file = demo / "keephome-demo.db"
+    # The demo's database and its key beside it, as `keephome demo` leaves them, with DEMO-11 in it.
+    assert demo_settings().secret_key
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"sqlite+aiosqlite:///{demo_file}")
+    (demo / "tenants.csv").write_text("tenant_ref,name,phone\nDEMO-11,Hans Prøve,+4520123411\n", encoding="utf-8")
+    assert main(["import", "tenants.csv"]) == 0
+    monkeypatch.delenv("KEEPHOME_DATABASE_URL")
+    elsewhere = database.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+
+    assert main(["erase", "--demo", "--yes", "DEMO-11"]) == 2
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err == (
+        f"keephome: configuration problem: no demo database at {elsewhere / 'keephome-demo.db'}: run this in the "
+        "folder where `keephome demo` was started, or name its file with "
+        "KEEPHOME_DATABASE_URL=sqlite+aiosqlite:////path/to/keephome-demo.db\n"
+    )
+    assert list(elsewhere.iterdir()) == []  # no database, no key
+
+    monkeypatch.setenv("KEEPHOME_DATABASE_URL", f"sqlite+aiosqlite:///{demo_file}")
+    # Without the key beside it a new one would not read the demo's tombstones: named, and none made.
+    key = demo / "keephome-demo.db.key"
+    key.rename(demo / "moved.key")
+    assert main(["erase", "--demo", "--yes", "DEMO-11"]) == 2
+    assert capsys.readouterr().err == (
+        f"keephome: configuration problem: no demo key at {key}: set KEEPHOME_SECRET_KEY to the key the demo ran with\n"
+    )
+    assert not key.exists()
+    (demo / "moved.key").rename(key)
+    assert main(["erase", "--demo", "--yes", "DEMO-11"]) == 0
+    assert _statuses(demo_file) == [("", "erased")]
+    assert list(elsewhere.iterdir()) == []
