@@ -173,6 +173,8 @@ VARIANTS: tuple[dict[str, Value], ...] = (
     {"call_on": "wed"},
     # "Har jeg betalt?" asked: where to see payments (common.question_asked), by SMS too.
     {"payments": 1},
+    # A case a volunteer handed on to an adviser (case.released said so, not that an adviser let go).
+    {"handed_on": 1},
 )
 # A full stop doubled ("2. th.." where a value ends with one): not an ellipsis.
 _DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")

@@ -383,8 +383,10 @@ def tell_of_change(
     now: datetime,
     author: str,
     settings: Settings,
+    values: Mapping[str, Any] | None = None,
 ) -> None:
-    """Tell each `(tenant, case, key)` that a person took their case (TAKEN) or let go of it (RELEASED).
+    """Tell each `(tenant, case, key)` that a person took their case (TAKEN) or let go of it (RELEASED); `values` say
+    how (a release a volunteer's hand-on made says an adviser will look at the case, not that one let go of it).
 
     A take is told at once, at any hour, as the adviser's own reply goes: a person is at work on the case now, the bot
     answers only keywords from now on, and a tenant who writes at night must know a person reads it (without consent,
@@ -403,16 +405,30 @@ def tell_of_change(
     for tenant, case_id, key in told:
         if case_id not in undone:
             tell_tenant(
-                conn, tenant, case_id=case_id, template=template, now=now, key=key, author=author, not_before=at
+                conn,
+                tenant,
+                case_id=case_id,
+                template=template,
+                now=now,
+                key=key,
+                author=author,
+                values=values,
+                not_before=at,
             )
 
 
 async def _tell_back_in_queue(
-    conn: AsyncConnection, moved: Sequence[tuple[int, int]], now: datetime, author: str, settings: Settings
+    conn: AsyncConnection,
+    moved: Sequence[tuple[int, int]],
+    now: datetime,
+    author: str,
+    settings: Settings,
+    values: Mapping[str, Any] | None = None,
 ) -> None:
     """Tell each active tenant whose held case went back to the queue (`moved`: the case and the event that moved it)
     that the person who read along no longer does, and that the bot answers meanwhile: once for each such event, so
-    every release is told and a form sent twice (refused by the status) tells nothing more."""
+    every release is told and a form sent twice (refused by the status) tells nothing more. `values`: how the notice
+    words it (`HANDED_ON`)."""
     event_of = dict(moved)
     if not event_of:
         return
@@ -433,7 +449,9 @@ async def _tell_back_in_queue(
 
     keyed = [(tenant, tenant.case_id, f"case:{tenant.case_id}:released:{event_of[tenant.case_id]}") for tenant in told]
     await conn.run_sync(
-        lambda sync: tell_of_change(sync, keyed, template=RELEASED, now=now, author=author, settings=settings)
+        lambda sync: tell_of_change(
+            sync, keyed, template=RELEASED, now=now, author=author, settings=settings, values=values
+        )
     )
 
 
@@ -551,6 +569,9 @@ async def give_task(
     await _event(conn, case_id, staff_id, "task", task, now)
 
 
+# The release notice's words when a volunteer hands the task on ("Needs an adviser"): nobody let go of the tenant, and
+# nothing they were told (an appointment booked) is off; an adviser will look at the case, the bot answers meanwhile.
+HANDED_ON: dict[str, Any] = {"handed_on": 1}
 # A case the volunteer's task has left: done, taken back by the adviser.
 _NO_TASK: dict[str, Any] = {"volunteer_id": None, "volunteer_task": None, "volunteer_due": None}
 # Where such a case goes: back to the adviser who holds it, or to the queue when nobody does (their account closed).
@@ -585,7 +606,9 @@ async def finish_task(
     kind = "needs_adviser" if needs_adviser else "task_done"
     event = await _event(conn, case_id, volunteer_id, kind, (why or None) if needs_adviser else None, now)
     if status == "waiting":
-        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(volunteer_id), settings)
+        # Handed on, nobody let go of the tenant; done with nobody holding the case, their adviser did (account closed).
+        words = HANDED_ON if needs_adviser else None
+        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(volunteer_id), settings, words)
 
 
 async def take_back_task(

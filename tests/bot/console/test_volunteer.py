@@ -593,3 +593,35 @@ async def test_done_or_needs_an_adviser_sent_twice_acts_once_and_the_list_says_s
         f"/console/tasks/{case_id}/{action}", data={"nonce": "nonce-other-1", "csrf_token": csrf_of(shown)}
     )
     assert again.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "da",
+            "Tak. En økonomisk rådgiver ser snart på din sag. Indtil da svarer vi dig her. Svar STOP for at afmelde.",
+        ),
+        (
+            "en",
+            "Thank you. An adviser will look at your case soon. Until then, we will answer you here. "
+            "Reply STOP to unsubscribe.",
+        ),
+    ],
+)
+async def test_a_task_handed_to_an_adviser_tells_the_tenant_an_adviser_will_look_not_that_one_let_go(
+    runtime: Runtime, client: httpx.AsyncClient, language: str, said: str
+) -> None:
+    """No adviser let go of the tenant, and what they were told (an appointment booked) still stands: the word they
+    get says an adviser will look at their case, and nothing that sounds like the end of it."""
+    daytime(runtime)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    tenant, case_id = await with_task(runtime, me)
+    async with runtime.db.write() as conn:
+        await conn.execute(update(tenants).where(tenants.c.id == tenant).values(language=language))
+    await login(client, "volunteer@example.org")
+    handed = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/needs-adviser", {"why": ""})
+    assert handed.status_code == 303
+    await drain(runtime.sender)
+    got = [m.text for m in sandbox(runtime)["sms"].to("+4520000001")]
+    assert got == [said]
