@@ -126,6 +126,8 @@ EVENT_LABELS = {
     "task_done": N_("task done"),
     "task_taken_back": N_("took the task back from the volunteer"),
     "needs_adviser": N_("needs an adviser"),
+    # The volunteer answered what the tenant wrote back to their prepared text (bot/console/volunteer.py).
+    "answered": N_("the volunteer answered the tenant's message"),
     # The volunteer's open task ended with the case (bot/tenants/case_closing.py): the e-mail shown is the volunteer's.
     "task_ended": N_("the volunteer's task ended: the case closed"),
     "closed": N_("closed"),
@@ -391,6 +393,7 @@ AUDIT_ACTION_LABELS = {
     "tasks.view": N_("looked at their tasks"),
     "task.done": N_("marked a task done"),
     "task.needs_adviser": N_("said a task needs an adviser"),
+    "task.answered": N_("marked a tenant's answer to a task answered"),
     "task.take_back": N_("took a task back from a volunteer"),
     "appointment.book": N_("booked an appointment"),
     "appointment.cancel": N_("cancelled an appointment"),

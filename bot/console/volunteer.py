@@ -18,17 +18,25 @@ A prepared text is a text the tenant did not ask for: sent in the night's quiet 
 goes at most once a day for a task (its outbox key names the task, the text and the local day it goes on), so a
 second click, or a Send pressed again after the page reloaded, queues nothing and the page says it went already. Each
 task card says when each of its prepared texts last went (or until when it waits).
+
+A prepared text may ask for an answer ("write here if another time suits you better"): the card shows what the tenant
+wrote back after the task's first prepared text went, and nothing from before it (`_answers`). Their words show only
+while their consent lets their conversation go to the volunteer's organisation for the case, and never words about
+money (an amount, a debt word: the adviser's); otherwise the card says that they answered and when, and why the words
+are not shown. Each answer is marked not answered until the volunteer marks it answered (they called, say: a case
+event the adviser sees) or the adviser replies to the tenant; "Needs an adviser" hands it on with the task.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -64,11 +72,13 @@ from bot.host.appointments import (
     move_appointment,
     naming,
 )
-from bot.host.cases import CaseError, after_the_night, finish_task, reply_channel
-from bot.host.consents import volunteer_sees
+from bot.host.cases import CaseError, after_the_night, finish_task, form_event, reply_channel
+from bot.host.consents import may_share, volunteer_sees
+from bot.host.unseen import WENT_OUT
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.store.schema import case_events, case_tasks, cases, messages, tenants
+from bot.outbox.sms_rules import amount_like, forbidden_words_in
+from bot.store.schema import case_events, case_tasks, cases, messages, staff, tenants
 from bot.tenants.case_closing import TASK_ENDED
 from bot.tenants.names import first_name
 
@@ -141,6 +151,7 @@ async def _tasks_page(
                     cases.c.id,
                     cases.c.volunteer_task,
                     cases.c.volunteer_due,
+                    cases.c.tenant_id,
                     tenants.c.name,
                     tenants.c.phone,
                     tenants.c.telegram_chat_id,
@@ -168,6 +179,7 @@ async def _tasks_page(
         ended = await _ended_with_case(conn, me, now(request), zone)
         counts = await conn.run_sync(activity, zone, me.staff_id)
         last_sent = await _last_sent(conn, [r.id for r in rows])
+        answers = await conn.run_sync(_answers, [(r.id, r.tenant_id) for r in rows], me.staff_id, now(request))
     coming = _coming(appointments, now(request))
     tasks = [
         {
@@ -183,6 +195,7 @@ async def _tasks_page(
                 for key, label in VOLUNTEER_TEMPLATES.items()
                 if (r.id, key) in last_sent
             ],
+            "answers": answers.get(r.id, []),
         }
         for r in rows
     ]
@@ -228,6 +241,83 @@ async def _last_sent(conn: AsyncConnection, case_ids: list[int]) -> dict[tuple[i
     found = (await conn.execute(select(m.id, m.case_id, m.template).where(m.id.in_(last)))).all()
     facts = await facts_by_message(conn, [row.id for row in found])
     return {(int(row.case_id), str(row.template)): facts[row.id] for row in found if row.id in facts}
+
+
+# The newest of the tenant's answers a task card shows.
+ANSWERS_SHOWN = 5
+# The case event a volunteer's "Marked answered" records (bot/console/labels.py words it on the case page).
+ANSWERED = "answered"
+# Why a task card does not show the words of an answer (msgids).
+_NOT_SHARED = N_("Their words are not shared with your organisation: call them, or hand it on to an adviser.")
+_ABOUT_MONEY = N_("They wrote about money, which is for the adviser: hand it on to an adviser.")
+_NO_WORDS = N_("No words: a button, a picture or a file.")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the tenant wrote back after the task's prepared text: when, their words where the volunteer may read them
+    (else why not, a msgid), and whether nobody answered it yet."""
+
+    at: datetime
+    words: str | None
+    why_not: str | None
+    open: bool
+
+
+def _answers(
+    conn: Connection, wanted: list[tuple[int, int]], volunteer_id: int, at: datetime
+) -> dict[int, list[Answer]]:
+    """For each (case, tenant) of the volunteer's tasks, the tenant's messages to the case since the task's first
+    prepared text went out (the newest `ANSWERS_SHOWN`, oldest first); a case with none is left out."""
+    organisation = conn.execute(select(staff.c.organisation).where(staff.c.id == volunteer_id)).scalar_one_or_none()
+    m, e = messages.c, case_events.c
+    found: dict[int, list[Answer]] = {}
+    for case_id, tenant_id in wanted:
+        given = conn.execute(select(func.max(e.at)).where(e.case_id == case_id, e.kind == "task")).scalar_one()
+        went = conn.execute(
+            select(func.min(func.coalesce(m.sent_at, m.updated_at))).where(
+                m.case_id == case_id,
+                m.direction == "out",
+                m.template.in_(list(VOLUNTEER_TEMPLATES)),
+                m.status.in_(WENT_OUT),
+                m.created_at >= given if given is not None else true(),
+            )
+        ).scalar_one()
+        if went is None:
+            continue
+        rows = conn.execute(
+            select(m.text, m.created_at)
+            .where(m.case_id == case_id, m.direction == "in", m.created_at > went)
+            .order_by(m.id.desc())
+            .limit(ANSWERS_SHOWN)
+        ).all()
+        if not rows:
+            continue
+        # Answered: the volunteer marked it so, or the adviser wrote to the tenant, after it came.
+        marked = conn.execute(select(func.max(e.at)).where(e.case_id == case_id, e.kind == ANSWERED)).scalar_one()
+        replied = conn.execute(
+            select(func.max(m.created_at)).where(m.case_id == case_id, m.direction == "out", m.template == "case.reply")
+        ).scalar_one()
+        dealt = max((t for t in (marked, replied) if t is not None), default=None)
+        shared = bool(organisation) and may_share(
+            conn, tenant_id, case_id, "volunteer_org", organisation, "conversation", at
+        )
+        found[case_id] = [
+            Answer(row.created_at, *_words(row.text, shared), open=dealt is None or row.created_at > dealt)
+            for row in reversed(rows)
+        ]
+    return found
+
+
+def _words(text: str | None, shared: bool) -> tuple[str | None, str | None]:
+    """The words of an answer a volunteer may read, or None and why not."""
+    if not shared:
+        return None, _NOT_SHARED
+    if not text:
+        return None, _NO_WORDS
+    if amount_like(text, bare_numbers=True) or forbidden_words_in(text):
+        return None, _ABOUT_MONEY
+    return text, None
 
 
 def _sent_when(request: Request, facts: DeliveryFacts) -> str:
@@ -519,13 +609,28 @@ async def _needs_adviser(request: Request, me: StaffSession) -> Response:
     return await _finish(request, me, needs_adviser=True)
 
 
+@guard("volunteer")
+async def _answered(request: Request, me: StaffSession) -> Response:
+    """The volunteer answered what the tenant wrote back (they called, say): the task card marks it answered, and the
+    case's events say so for the adviser. Once for each form (a second click records nothing)."""
+    case_id, _ = await _my_task(request, me)
+    form = await request.form()
+    nonce = form_nonce(form)
+    at = now(request)
+    async with runtime(request).db.write() as conn:
+        if await conn.run_sync(form_event, case_id, me.staff_id, ANSWERED, None, at, nonce):
+            await record(conn, at, me.actor, "task.answered", f"case:{case_id}")
+    return redirect(f"/console/tasks#task-{case_id}")
+
+
 def routes() -> list[BaseRoute]:
-    """The task list and its three actions; the appointments' three."""
+    """The task list and its four actions; the appointments' three."""
     return [
         Route("/console/tasks", _tasks, methods=["GET"]),
         Route("/console/tasks/{case_id}/send", _send, methods=["POST"]),
         Route("/console/tasks/{case_id}/done", _done, methods=["POST"]),
         Route("/console/tasks/{case_id}/needs-adviser", _needs_adviser, methods=["POST"]),
+        Route("/console/tasks/{case_id}/answered", _answered, methods=["POST"]),
         Route("/console/appointments/{task_id}/held", _held, methods=["POST"]),
         Route("/console/appointments/{task_id}/missed", _missed, methods=["POST"]),
         Route("/console/appointments/{task_id}/move", _move, methods=["POST"]),

@@ -56,6 +56,7 @@ RIGHTS: dict[str, set[str]] = {
         "/console/tasks/{case_id}/send",
         "/console/tasks/{case_id}/done",
         "/console/tasks/{case_id}/needs-adviser",
+        "/console/tasks/{case_id}/answered",
         "/console/appointments/{task_id}/held",
         "/console/appointments/{task_id}/missed",
         "/console/appointments/{task_id}/move",

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from bot.host.consents import withdraw_consent
 from bot.host.tasks import add_task
+from bot.inbound.inbox import InboundMessage
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
 from bot.runtime import Runtime
 from bot.store.schema import audit_log, case_events, case_tasks, cases, consents, outbox, staff, tenants
@@ -29,7 +30,7 @@ from tests.support.console import (
     volunteers_may_see,
     without_tokens,
 )
-from tests.support.drive import at_local, daytime, drain, sandbox
+from tests.support.drive import at_local, daytime, drain, process_all, sandbox
 
 
 async def with_task(
@@ -625,3 +626,76 @@ async def test_a_task_handed_to_an_adviser_tells_the_tenant_an_adviser_will_look
     await drain(runtime.sender)
     got = [m.text for m in sandbox(runtime)["sms"].to("+4520000001")]
     assert got == [said]
+
+
+async def tenant_writes(rt: Runtime, text: str, provider_id: str) -> None:
+    await rt.inbox.submit(InboundMessage("sms", provider_id, "+4520000001", text))
+    await process_all(rt.processor)
+
+
+def answers(page: str, case_id: int) -> list[str]:
+    """What a task card shows of the tenant's answers, one line each, as read."""
+    found = re.findall(r'<li class="answer[^"]*">(.*?)</li>', card(page, case_id), re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", f)).split()) for f in found]
+
+
+async def test_a_volunteer_sees_that_the_tenant_answered_their_text_and_when_not_the_words_without_consent(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """ "We call tomorrow" asks the tenant to write if another time suits them: what they write back shows on the
+    task, unanswered, until the volunteer says they answered. Their consent covers their contact only: the card says
+    that they answered and when, not their words; what they wrote before the text is not the task's."""
+    daytime(runtime)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await tenant_writes(runtime, "før teksten", "SM-before")
+    await login(client, "volunteer@example.org")
+    await press_send(client, case_id)
+    await drain(runtime.sender)
+    page = without_tokens((await client.get("/console/tasks")).text)
+    assert answers(page, case_id) == [] and 'id="answered-' not in page
+    runtime.clock.offset += timedelta(minutes=5)
+    await tenant_writes(runtime, "kan i ringe efter kl 14?", "SM-after")
+    page = html.unescape((await client.get("/console/tasks")).text)
+    shown = answers(page, case_id)
+    assert len(shown) == 1
+    assert shown[0].endswith(
+        "Their words are not shared with your organisation: call them, or hand it on to an adviser. · Not answered yet"
+    )
+    assert "kl 14" not in page and "før teksten" not in page and "Beta wrote back" in page
+
+    answered = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/answered", {})
+    assert answered.status_code == 303
+    page = html.unescape((await client.get("/console/tasks")).text)
+    assert answers(page, case_id)[0].endswith("· answered") and f'id="answered-{case_id}"' not in page
+    async with runtime.db.read() as conn:
+        kinds = (await conn.execute(select(case_events.c.kind).where(case_events.c.case_id == case_id))).scalars()
+        assert list(kinds).count("answered") == 1
+    # They write again: that one waits for an answer.
+    runtime.clock.offset += timedelta(minutes=5)
+    await tenant_writes(runtime, "eller i morgen tidlig", "SM-again")
+    page = html.unescape((await client.get("/console/tasks")).text)
+    assert [line.rsplit(" · ", 1)[1] for line in answers(page, case_id)] == ["answered", "Not answered yet"]
+
+
+async def test_with_consent_to_share_the_conversation_the_volunteer_reads_the_answer_but_never_about_money(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    daytime(runtime)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await volunteers_may_see(runtime, case_id, kinds=("contact", "conversation"))
+    await login(client, "volunteer@example.org")
+    await press_send(client, case_id)
+    await drain(runtime.sender)
+    runtime.clock.offset += timedelta(minutes=5)
+    await tenant_writes(runtime, "kan i ringe efter kl 14?", "SM-time")
+    runtime.clock.offset += timedelta(minutes=5)
+    await tenant_writes(runtime, "jeg kan betale 2000 kr fredag", "SM-money")
+    page = html.unescape((await client.get("/console/tasks")).text)
+    shown = [line.split(" · ", 1)[1] for line in answers(page, case_id)]
+    assert shown == [
+        "kan i ringe efter kl 14? · Not answered yet",
+        "They wrote about money, which is for the adviser: hand it on to an adviser. · Not answered yet",
+    ]
+    assert "2000 kr" not in page and "betale" not in page
