@@ -699,3 +699,25 @@ async def test_with_consent_to_share_the_conversation_the_volunteer_reads_the_an
         "They wrote about money, which is for the adviser: hand it on to an adviser. · Not answered yet",
     ]
     assert "2000 kr" not in page and "betale" not in page
+
+
+async def test_the_advisers_reply_answers_what_the_tenant_wrote_back_on_the_volunteers_task(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    daytime(runtime)
+    me = await add_person(runtime, "volunteer@example.org", "volunteer")
+    _, case_id = await with_task(runtime, me)
+    await login(client, "volunteer@example.org")
+    await press_send(client, case_id)
+    await drain(runtime.sender)
+    runtime.clock.offset += timedelta(minutes=5)
+    await tenant_writes(runtime, "kan i ringe efter kl 14?", "SM-after")
+    await login(client, "adviser-R-1@example.org")
+    page = f"/console/cases/{case_id}"
+    replied = await post_form(client, page, f"{page}/reply", {"text": "Ja, vi ringer efter kl. 14."})
+    assert replied.status_code == 303
+    await drain(runtime.sender)
+    assert sandbox(runtime)["sms"].to("+4520000001")[-1].text.startswith("Ja, vi ringer efter kl. 14.")
+    await login(client, "volunteer@example.org")
+    tasks = html.unescape((await client.get("/console/tasks")).text)
+    assert answers(tasks, case_id)[0].endswith("· answered") and f'id="answered-{case_id}"' not in tasks
