@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import Connection, Date, Integer, and_, column, exists, func, or_, select, values
 
 from bot.host.appointments import REMINDER_KEYS as APPOINTMENT_REMINDERS
 from bot.host.cases import HELD_STATUSES, OPEN_STATUSES, PAYMENT_PLAN
@@ -16,6 +16,7 @@ from bot.host.crisis import crisis_days
 from bot.host.unseen import question_unseen, question_went_out
 from bot.outbox.route import CHANNELS, Outlook, best_channel, outlook
 from bot.store.schema import (
+    balance_events,
     cases,
     conversations,
     messages,
@@ -37,6 +38,7 @@ __all__ = [
     "day_window",
     "load_contacts",
     "load_snapshots",
+    "plan_balances",
     "plan_days",
     "planned_keys",
     "planned_on",
@@ -98,6 +100,29 @@ def plan_days(conn: Connection, tz: ZoneInfo, tenant_ids: Collection[int] | None
     return {int(tenant_id): at.astimezone(tz).date() for tenant_id, at in rows if at is not None}
 
 
+def plan_balances(conn: Connection, plans: Mapping[int, date]) -> dict[int, int]:
+    """Tenant id -> the balance the ledger showed on their plan's day (`plans`, from `plan_days`): its latest
+    `balance_events` row dated on or before it. A tenant with none dated by then (or erased) is left out.
+
+    Set-based: one query for every 250 tenants with a plan (none when no tenant has one), not one a tenant; the
+    plan days travel as a VALUES list, and each tenant's latest row is looked up by the tenant_id index."""
+    be = balance_events.c
+    found: dict[int, int] = {}
+    for part in chunked(sorted(plans.items()), CHUNK // 2):  # two values a tenant
+        plan = values(column("tenant_id", Integer), column("day", Date), name="plan").data(list(part)).cte("plan")
+        latest = (
+            select(be.balance_ore)
+            .where(be.tenant_id == plan.c.tenant_id, be.as_of <= plan.c.day)
+            .order_by(be.as_of.desc(), be.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        for tenant_id, balance in conn.execute(select(plan.c.tenant_id, latest)):
+            if balance is not None:
+                found[int(tenant_id)] = int(balance)
+    return found
+
+
 def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None, tz: ZoneInfo) -> list[RentSnapshot]:
     """Every tenant's rent position and contact state (erased tenants are left out) in one pass; with
     `tenant_ids`, only theirs. `tz` is the organisation's time zone: the day of a tenant's words of crisis is its
@@ -122,6 +147,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None, tz: Zon
     waiting_ids = set(conn.execute(waiting_q).scalars())
     crisis = crisis_days(conn, tz, tenant_ids)
     plans = plan_days(conn, tz, tenant_ids)
+    plan_balance = plan_balances(conn, plans)
     rp = rent_positions.c
     telegram_ok = and_(tenants.c.telegram_chat_id.is_not(None), tenants.c.telegram_blocked.is_(False))
     # An eviction called off after payment or agreement ends the court stage: the termination behind it no longer
@@ -186,6 +212,7 @@ def load_snapshots(conn: Connection, tenant_ids: Collection[int] | None, tz: Zon
                 waiting_conversation=tid in waiting_ids,
                 crisis_on=crisis.get(tid),
                 plan_agreed_on=plans.get(tid),
+                plan_balance_ore=plan_balance.get(tid),
             )
         )
     return snapshots

@@ -58,6 +58,30 @@ def test_a_payment_plan_covers_the_rent_due_when_it_was_agreed(
     assert planned(day, **facts) == expected
 
 
+# The plan of Tuesday 3 March, agreed with the balance then owed: rent due Wednesday 1 April, shown missed by a balance
+# dated Tuesday 7 April (the Easter days in between are no bank days).
+PLAN = {"plan_agreed_on": D("2026-03-03"), "plan_balance_ore": OWED}
+
+
+@pytest.mark.parametrize(
+    ("balance", "facts", "expected"),
+    [
+        # The tenant paid April's rent and keeps the plan: the plan's arrears, no more, keep the balance above 0.
+        (OWED, PLAN, ([], 1)),
+        (OWED - 200_000, PLAN, ([], 1)),
+        # April's rent unpaid on top of the arrears the plan covers: "need help with the rent?" goes.
+        (OWED + 710_050, PLAN, (["missed"], 0)),
+        (OWED + 1, PLAN, (["missed"], 0)),
+        # The balance of the plan's day unknown (no ledger history by then): owed is enough, as without a plan.
+        (OWED, {"plan_agreed_on": D("2026-03-03")}, (["missed"], 0)),
+    ],
+)
+def test_a_later_rent_is_missed_only_when_the_balance_rose_above_the_plans(
+    balance: int, facts: dict[str, Any], expected: tuple[list[str], int]
+) -> None:
+    assert planned("2026-04-07", balance_ore=balance, **facts) == expected
+
+
 def test_a_missed_rent_reminder_waiting_to_go_does_not_go_once_a_plan_is_agreed() -> None:
     """Planned on Thursday 5 March, before the adviser closed the case with a plan that day: the second look before
     it goes drops it as no longer due."""
