@@ -130,6 +130,9 @@ tenants = Table(
     Column("name", String(200), nullable=False),
     Column("phone", String(20), nullable=True, index=True),
     Column("language", String(8), nullable=False, default="da"),
+    # When the tenant last chose their language themselves (wrote ENGLISH, DANSK, …); None: the organisation's file
+    # sets it. An import keeps a tenant's own choice (bot/tenants/upsert.py).
+    Column("language_chosen_at", TS, nullable=True),
     Column("channel_preference", String(16), nullable=False, default="auto"),
     Column("telegram_chat_id", BigInteger, nullable=True, unique=True),
     Column("telegram_blocked", Boolean, nullable=False, default=False),

@@ -45,7 +45,9 @@ _REPLACED = tuple(column.name for column in rent_positions.c if column.name not 
 _TENANT_WRITES_KEY = 1_000_001
 
 
-# What an import writes of a row: a known tenant whose stored values all equal the row's is "unchanged".
+# What an import writes of a row: a known tenant whose stored values all equal the row's is "unchanged". A tenant
+# who chose their language themselves (`language_chosen_at`) keeps it: the file's language is compared and written
+# only for a tenant who never chose (`_as_imported`).
 _COMPARED_TENANT = ("name", "phone", "language")
 # Compared only when the row carries them: an empty cell keeps the stored value, so it changes nothing.
 _COMPARED_IF_GIVEN = ("address", "children")
@@ -157,6 +159,8 @@ class _Known:
     case_notified_on: date | None = None
     # The filings and court dates already recorded for the tenant: (kind, day).
     court_seen: frozenset[tuple[str, date]] = frozenset()
+    # The language the tenant chose themselves (wrote ENGLISH, DANSK, …); None when they never chose.
+    chosen_language: str | None = None
 
     def same_as(self, row: ImportRow) -> bool:
         """Whether importing `row` would change nothing an import writes."""
@@ -207,7 +211,11 @@ class _Imported:
 def _as_imported(row: ImportRow, known: _Known | None) -> _Imported:
     """A known tenant keeps its stored value of each column the file does not have (a contact-only file changes
     no balance and no legal date), and a balance older than the stored one (a payment recorded since, an older
-    file imported again) leaves the stored balance and its day: an older ledger never undoes a newer payment."""
+    file imported again) leaves the stored balance and its day: an older ledger never undoes a newer payment. A
+    tenant who chose their language keeps it."""
+    if known is not None and known.chosen_language is not None:
+        # The tenant's own choice outranks the organisation's file.
+        row = replace(row, language=known.chosen_language)
     if known is None or known.stored is None:
         return _Imported(row)
     stored = dict(zip(_STORED, known.stored, strict=True))
@@ -241,6 +249,7 @@ async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known
     compared = [tenants.c[name] for name in _COMPARED_TENANT] + [rp[name] for name in _COMPARED_POSITION]
     kept = [tenants.c[name] for name in _COMPARED_IF_GIVEN]
     dated = exists().where(balance_events.c.tenant_id == tenants.c.id)
+    chosen = case((tenants.c.language_chosen_at.is_not(None), tenants.c.language), else_=None)
     cc = court_cases.c
     case_day = {  # of the open court case (a tenant has one at most)
         name: select(cc[name])
@@ -252,16 +261,20 @@ async def _known(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, _Known
     }
     query = (
         select(tenants.c.tenant_ref, rp.last_arrears_on, tenants.c.status, tenants.c.phone, rp.balance_ore)
-        .add_columns(case_day["filed_on"], case_day["kommune_notified_on"], dated, *kept, *compared)
+        .add_columns(case_day["filed_on"], case_day["kommune_notified_on"], dated, chosen, *kept, *compared)
         .select_from(tenants.outerjoin(rent_positions, rp.tenant_id == tenants.c.id))
         .where(tenants.c.tenant_ref.in_(refs))
     )
     found = {}
-    for ref, last, status, phone, balance, filed, notified, has_balance, *values in (await conn.execute(query)).all():
+    for ref, last, status, phone, balance, filed, notified, has_balance, language, *values in (
+        await conn.execute(query)
+    ).all():
         given, stored = tuple(values[: len(kept)]), values[len(kept) :]
         has_position = stored[len(_COMPARED_TENANT) + _COMPARED_POSITION.index("balance_as_of")] is not None
         position = tuple(stored) if has_position else None
-        found[ref] = _Known(last, status, phone, balance, position, given, bool(has_balance), filed, notified)
+        found[ref] = _Known(
+            last, status, phone, balance, position, given, bool(has_balance), filed, notified, chosen_language=language
+        )
     e = rent_events.c
     days = (
         select(tenants.c.tenant_ref, e.kind, e.on)
@@ -403,13 +416,14 @@ def _reactivate(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> N
 async def _upsert_tenants(conn: AsyncConnection, chunk: Sequence[ImportRow], now: datetime) -> dict[str, int]:
     stmt = insert_for(conn.dialect.name, tenants)
     new = stmt.excluded
-    # An empty address or children cell keeps the stored value.
+    # An empty address or children cell keeps the stored value; a tenant who chose their language keeps it, even
+    # one who chose it after `_known` read them (a tenant's message does not wait for the import's turn).
     stmt = stmt.on_conflict_do_update(
         index_elements=[tenants.c.tenant_ref],
         set_={
             "name": new.name,
             "phone": new.phone,
-            "language": new.language,
+            "language": case((tenants.c.language_chosen_at.is_(None), new.language), else_=tenants.c.language),
             "address": func.coalesce(new.address, tenants.c.address),
             "children": func.coalesce(new.children, tenants.c.children),
             "updated_at": now,

@@ -20,12 +20,14 @@ _STORE = (
     .where(tenants.c.id == bindparam("tenant"))
     .values(
         language=bindparam("new_language", type_=tenants.c.language.type),
+        # The tenant's own choice: an import of the organisation's file keeps it (bot/tenants/upsert.py).
+        language_chosen_at=bindparam("now", type_=tenants.c.language_chosen_at.type),
         updated_at=bindparam("now", type_=tenants.c.updated_at.type),
     )
 )
 
 
 def handle(scene: Scene, turn: Turn, event: LanguageChanged, index: int, settings: Settings) -> Turn:
-    """Store the language; messages after this event are rendered in it."""
+    """Store the language as the tenant's own choice; messages after this event are rendered in it."""
     scene.conn.execute(_STORE, {"tenant": turn.tenant_id, "new_language": event.language, "now": turn.now})
     return replace(turn, language=event.language)

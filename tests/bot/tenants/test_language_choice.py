@@ -1,0 +1,78 @@
+"""A tenant who chose their language (wrote ENGLISH) keeps it through every import of the organisation's file, which
+still sets the language of a tenant who never chose; a kept choice is no change the import reports."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.cli.import_csv import run_import
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime
+from bot.store.schema import tenants
+from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain, process_all, sandbox
+
+CHOOSER, FOLLOWER = "+4520123501", "+4520123502"
+
+
+async def say(rt: Runtime, text: str, sid: str, sender: str) -> list[str]:
+    """One SMS through inbox, processor and sender; the texts that reached the phone."""
+    before = len(sandbox(rt)["sms"].to(sender))
+    await rt.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=sender, text=text))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+    return [m.text for m in sandbox(rt)["sms"].to(sender)[before:]]
+
+
+async def languages(rt: Runtime) -> dict[str, str]:
+    async with rt.db.read() as conn:
+        return {ref: language for ref, language in await conn.execute(select(tenants.c.tenant_ref, tenants.c.language))}
+
+
+def csv_file(tmp_path: Path, language: str, name: str = "Amira Hansen") -> Path:
+    path = tmp_path / f"tenants-{language}-{len(name)}.csv"
+    path.write_text(
+        f"tenant_ref,name,phone,language\nDK-1,{name},{CHOOSER},{language}\nDK-2,Ole Olsen,{FOLLOWER},{language}\n",
+        "utf-8",
+    )
+    return path
+
+
+async def imported(rt: Runtime, path: Path, *, dry_run: bool = False) -> str:
+    out = io.StringIO()
+    assert await run_import(rt.settings, path, dry_run, out, io.StringIO()) == 0, out.getvalue()
+    return out.getvalue().strip().removeprefix(f"{path}: ")
+
+
+async def test_the_tenants_own_language_outlasts_the_nightly_import(database_url: str, tmp_path: Path) -> None:
+    async with started_runtime(make_settings(database_url)) as rt:
+        danish = csv_file(tmp_path, "da")
+        assert await imported(rt, danish) == "2 tenants: 2 new, 0 changed, 0 unchanged"
+        [danish_hint] = await say(rt, "HJÆLP", "SM1", CHOOSER)
+        [changed] = await say(rt, "ENGLISH", "SM2", CHOOSER)
+        assert await languages(rt) == {"DK-1": "en", "DK-2": "da"}
+
+        # The next import says "da" again: the tenant's choice stands, and is no change.
+        said = "the file is valid; an import would give 2 tenants: 0 new, 0 changed, 2 unchanged (nothing written)"
+        assert await imported(rt, danish, dry_run=True) == said
+        assert await imported(rt, danish) == "2 tenants: 0 new, 0 changed, 2 unchanged"
+        assert await languages(rt) == {"DK-1": "en", "DK-2": "da"}
+        [english_hint] = await say(rt, "HJÆLP", "SM3", CHOOSER)
+        assert english_hint != danish_hint
+        assert [english_hint] == await say(rt, "HELP", "SM4", CHOOSER)
+
+        # A file in English moves the tenant who never chose; a change of name is still a change.
+        english = csv_file(tmp_path, "en", name="Amira Hansen-Berg")
+        assert await imported(rt, english) == "2 tenants: 0 new, 2 changed, 0 unchanged"
+        assert await languages(rt) == {"DK-1": "en", "DK-2": "en"}
+        assert await say(rt, "HJÆLP", "SM5", FOLLOWER) == [english_hint]
+
+        # Choosing Danish again is a choice too: the English file leaves it.
+        await say(rt, "DANSK", "SM6", CHOOSER)
+        assert await imported(rt, english) == "2 tenants: 0 new, 0 changed, 2 unchanged"
+        assert await languages(rt) == {"DK-1": "da", "DK-2": "en"}
+        assert await say(rt, "HJÆLP", "SM7", CHOOSER) == [danish_hint]
+        assert changed
