@@ -99,6 +99,8 @@ _HEADINGS = {
     "name": N_("Name"),
     "phone": N_("Phone"),
     "language": N_("Language"),
+    # When the tenant wrote ENGLISH, DANSK, …: an import of the organisation's file keeps the language then.
+    "language_chosen_at": N_("Chose their language themselves"),
     "channel_preference": N_("Preferred channel"),
     "telegram_chat_id": N_("Telegram chat"),
     "telegram_blocked": N_("Blocked keephome on Telegram"),

@@ -6,7 +6,10 @@ import html
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.runtime import Runtime
+from tests.bot.tenants.test_language_choice import say
 from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_case, add_tenant, adviser_client, staff_client
 
@@ -76,3 +79,24 @@ async def test_the_tenant_page_names_the_tenants_language_in_the_readers_languag
         async with adviser_client(rt) as client:
             page = (await client.get(f"/console/tenants/{tenant}")).text
     assert page.count("<dt>Sprog</dt><dd>tyrkisk</dd>") == 1
+
+
+@pytest.mark.parametrize(
+    ("console_language", "chosen", "set_by_file"),
+    [
+        ("en", "<dt>Language</dt><dd>English (chosen by the tenant)</dd>", "<dt>Language</dt><dd>English</dd>"),
+        ("da", "<dt>Sprog</dt><dd>engelsk (valgt af lejeren)</dd>", "<dt>Sprog</dt><dd>engelsk</dd>"),
+    ],
+)
+async def test_the_tenant_page_says_when_the_tenant_chose_their_language(
+    tmp_path: Path, console_language: str, chosen: str, set_by_file: str
+) -> None:
+    """The adviser sees that an import will not change it: the tenant wrote ENGLISH themselves."""
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}", console_language=console_language)
+    async with started_runtime(settings) as rt:
+        wrote = await add_tenant(rt, "R-1", phone="+4520000001", language="da")
+        imported = await add_tenant(rt, "R-2", phone="+4520000002", language="en")
+        await say(rt, "ENGLISH", "SM1", "+4520000001")
+        async with adviser_client(rt) as client:
+            assert (await client.get(f"/console/tenants/{wrote}")).text.count(chosen) == 1
+            assert (await client.get(f"/console/tenants/{imported}")).text.count(set_by_file) == 1

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.cli.import_csv import run_import
+from bot.console.data_rights import EXPORT_WORDS
+from bot.i18n import speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
 from bot.store.schema import tenants
+from bot.tenants.export import export_tenant, render_html, staff_roles
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all, sandbox
+from tests.support.helpers import add_tenant
 
 CHOOSER, FOLLOWER = "+4520123501", "+4520123502"
 
@@ -76,3 +81,22 @@ async def test_the_tenants_own_language_outlasts_the_nightly_import(database_url
         assert await languages(rt) == {"DK-1": "da", "DK-2": "en"}
         assert await say(rt, "HJÆLP", "SM7", CHOOSER) == [danish_hint]
         assert changed
+
+
+async def test_the_tenants_export_says_when_they_chose_their_language(tmp_path: Path) -> None:
+    async with started_runtime(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'keephome.db'}")) as rt:
+        await add_tenant(rt.db, "DK-1", phone=CHOOSER, now=rt.clock())
+        await add_tenant(rt.db, "DK-2", phone=FOLLOWER, now=rt.clock())
+        await say(rt, "ENGLISH", "SM1", CHOOSER)
+        staff = await staff_roles(rt.db)
+        pages = []
+        for ref in ("DK-1", "DK-2"):
+            data = await export_tenant(rt.db, ref, rt.clock(), "cli")
+            with speaking("da"):
+                pages.append(render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen"), staff=staff))
+    chosen, never = pages
+    # The moment, as the page writes one ("7. dec. 2026 kl. 12.41"), where a tenant who never chose has none.
+    assert chosen.count("<dt>Valgte selv sit sprog</dt><dd>") == 1 and " kl. " in chosen.split("sit sprog</dt>")[1][:40]
+    assert "<dt>Valgte selv sit sprog</dt><dd>–</dd>" not in chosen
+    assert never.count("<dt>Valgte selv sit sprog</dt><dd>–</dd>") == 1
+    assert "language chosen" not in chosen + never
