@@ -128,7 +128,7 @@ def test_asking_whether_the_rent_is_paid_is_a_question_never_a_claim(
     assert _templates(events) == ["common.question_asked"] and state == asked
     assert not any(isinstance(e, PaidClaimed | AnswerRecorded) for e in events)
     rendered = _rendered(events, language, channel)
-    assert ("netbank" if language == "da" else "online bank") in rendered and "+45" in rendered
+    assert ("netbank" if language == "da" else "online bank") in rendered and "70 00 00 00" in rendered
     assert not forbidden_words_in(rendered) and not amount_like(rendered)
 
 
@@ -346,7 +346,7 @@ def test_what_telegram_costs_asked_at_the_offer_is_that_it_is_free(language: str
     assert not any(isinstance(e, AnswerRecorded | TelegramLinkRequested) for e in events)
     rendered = _rendered(events, language, "sms")
     assert ("gratis" if language == "da" else "free") in rendered and ("JA" if language == "da" else "YES") in rendered
-    assert "+45" not in rendered and not forbidden_words_in(rendered) and not amount_like(rendered)
+    assert "70 00 00 00" not in rendered and not forbidden_words_in(rendered) and not amount_like(rendered)
 
 
 def test_the_adviser_s_cost_asked_at_the_telegram_offer_is_the_adviser_s() -> None:
