@@ -151,7 +151,7 @@ async def add_key(
         )
     ).scalar_one()
     await record_entry(
-        conn, at=now, actor=actor, action="apikey.add", target=f"apikey:{key_id}", detail=f'"{name}", scope {scope}'
+        conn, at=now, actor=actor, action="apikey.add", target=f"apikey:{key_id}", detail=f'key "{name}" scope={scope}'
     )
     return int(key_id), key
 

@@ -133,14 +133,15 @@ async def record_payment(
             last_payment_on=last,
         )
         answer = Answer(200, out.model_dump(mode="json"))
-        state = "settled" if balance <= 0 else "still owing"
+        # As `key=value`s the audit page says in the reader's words (bot/tenants/export.py, `audit_words`).
+        state = "settled" if balance <= 0 else "owing"
         await record_entry(
             conn,
             at=req.now,
             actor=req.caller.actor,
             action="api.payment",
             target=f"tenant:{tenant_id}",
-            detail=f'key "{req.caller.name}": paid on {paid_on.isoformat()}; balance {state}'[:500],
+            detail=f'key "{req.caller.name}" paid_on={paid_on.isoformat()} balance={state}'[:500],
         )
         if held is not None:
             await held.remember(conn, answer.status, answer.body)

@@ -139,7 +139,7 @@ class _Outcome:
 
     action: str
     answer: Callable[[ImportSummary], Answer]
-    detail: Callable[[ImportSummary], str]
+    detail: Callable[[ImportSummary], str]  # `key=value`s, after the key's name (bot/tenants/export.py words them)
     one_tenant: bool  # the audit entry names the tenant
 
 
@@ -173,7 +173,7 @@ async def _write(
             actor=req.caller.actor,
             action=outcome.action,
             target=f"tenant:{ids[rows[0].tenant_ref]}" if outcome.one_tenant else None,
-            detail=f'key "{req.caller.name}": {outcome.detail(summary)}'[:500],
+            detail=f'key "{req.caller.name}" {outcome.detail(summary)}'[:500],
         )
         if held is not None:
             await held.remember(conn, answer.status, answer.body)
@@ -233,7 +233,7 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
         )
         return Answer(201 if summary.created else 200, body.model_dump(mode="json", exclude=_quiet(notices)))
 
-    outcome = _Outcome("api.tenant.put", answer, result, one_tenant=True)
+    outcome = _Outcome("api.tenant.put", answer, lambda summary: f"result={result(summary)}", one_tenant=True)
     return await _write(db, settings, req, [row], outcome, indexed=False)
 
 

@@ -29,6 +29,9 @@ _FILTERS = ("actor", "action", "target", "from", "to")
 _DETAIL_LENGTH = 500  # an entry's detail is cut here
 # What an export was downloaded as (`tenant.export`'s `format=`).
 _FORMAT_WORDS = {"html": N_("a readable page (HTML)"), "json": N_("the data (JSON)")}
+# What a write through the API did (bot/api/payments.py, bot/api/tenants.py).
+_BALANCE_WORDS = {"settled": N_("settled"), "owing": N_("still owing")}
+_RESULT_WORDS = {"created": N_("created"), "updated": N_("updated"), "unchanged": N_("unchanged")}
 # An entry in words, for this page and a tenant's readable export (bot/tenants/export.py, `audit_words`): what was
 # done, and each `key=value` of a detail ("audit.detail.<key>", "…@<action>" for one action's; "audit.detail.step"
 # a referral's steps, "audit.detail.step@<step>" its statuses).
@@ -46,6 +49,9 @@ AUDIT_WORDS = {
     # A text a volunteer or an adviser chose to send from a case, by its own words.
     "audit.detail.template": labels.MESSAGE_LABELS,
     "audit.detail.role": accounts.ROLE_LABELS,
+    "audit.detail.scope": labels.API_SCOPE_LABELS,
+    "audit.detail.balance@api.payment": _BALANCE_WORDS,
+    "audit.detail.result@api.tenant.put": _RESULT_WORDS,
     "audit.detail.step": sharing.STEP_KINDS,
     **{f"audit.detail.step@{kind}": statuses for kind, statuses in sharing.STEP_STATUSES.items()},
 }

@@ -912,9 +912,15 @@ _DETAIL_HEADINGS = {
     "conversations@tenant.erase": N_("Conversations blanked"),
     "audit_details@tenant.erase": N_("Audit details blanked"),
     "api_answers@tenant.erase": N_("Answers kept for the API blanked"),
+    # A key made (bot/api/keys.py) and what a write through the API did (bot/api/payments.py, bot/api/tenants.py).
+    "scope": N_("Scope"),
+    "paid_on": N_("Paid on"),
+    "balance@api.payment": N_("Balance"),
+    "result@api.tenant.put": N_("Result"),
 }
-# An API call's detail: the key it came with, by the name its admin gave it (bot/api/app.py).
-_API_KEY = re.compile(r'key "(.*)"')
+# An API call's detail: the key it came with, by the name its admin gave it (bot/api/app.py), alone or followed by
+# `key=value`s (the name may hold spaces and quotes; no `key=value` after it holds a space).
+_API_KEY = re.compile(r'key "(.*)"((?: [a-z_]+=\S*)*)')
 
 
 def _name_words(page: _Page, name: str) -> str | None:
@@ -973,7 +979,9 @@ def _audit_words(page: _Page, action: str, text: str) -> Markup | None:
     `_theirs_only`)."""
     key_found = _API_KEY.fullmatch(text)
     if key_found is not None:
-        return escape(gettext("API key %(name)s") % {"name": f"“{key_found.group(1)}”"})
+        key = escape(gettext("API key %(name)s") % {"name": f"“{key_found.group(1)}”"})
+        rest = key_found.group(2).strip()
+        return Markup("; ").join([key, _audit_words(page, action, rest) or escape(rest)]) if rest else key
     parts: list[Markup] = []
     written: list[str] = []
     worded = False

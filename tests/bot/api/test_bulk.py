@@ -34,8 +34,8 @@ async def test_a_bulk_creates_and_updates_and_says_how_many(api: Api) -> None:
         ).all()
     # The key's name, then the counts as the CSV import's entry keeps them (the audit page says them in words).
     assert [d for (d,) in details] == [
-        'key "ledger (write)": created=2 changed=0 unchanged=0',
-        'key "ledger (write)": created=1 changed=0 unchanged=1',
+        'key "ledger (write)" created=2 changed=0 unchanged=0',
+        'key "ledger (write)" created=1 changed=0 unchanged=1',
     ]
 
 

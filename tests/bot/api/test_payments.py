@@ -46,8 +46,8 @@ async def test_a_payment_lowers_the_balance_and_says_what_is_left(api: Api) -> N
             )
         ]
     assert details == [
-        'key "ledger (write)": paid on 2026-03-02; balance still owing',
-        'key "ledger (write)": paid on 2026-02-27; balance settled',
+        'key "ledger (write)" paid_on=2026-03-02 balance=owing',
+        'key "ledger (write)" paid_on=2026-02-27 balance=settled',
     ]
 
 

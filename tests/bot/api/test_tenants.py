@@ -482,8 +482,8 @@ async def test_reads_and_writes_are_audited_with_the_keys_name(api: Api) -> None
         rows = (await conn.execute(select(audit_log).where(audit_log.c.actor.startswith("api:")))).all()
         tenant_id = (await conn.execute(select(tenants.c.id))).scalar_one()
     assert [(r.action, r.target, r.detail) for r in rows] == [
-        ("api.tenant.put", f"tenant:{tenant_id}", 'key "ledger (write)": created'),
-        ("api.tenant.put", f"tenant:{tenant_id}", 'key "ledger (write)": updated'),
+        ("api.tenant.put", f"tenant:{tenant_id}", 'key "ledger (write)" result=created'),
+        ("api.tenant.put", f"tenant:{tenant_id}", 'key "ledger (write)" result=updated'),
         ("api.tenant.view", f"tenant:{tenant_id}", 'key "ledger (read)"'),
     ]
     assert all(r.at == NOW for r in rows)
