@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,8 +18,8 @@ from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import from_before_to, parse_day, render, runtime
 from bot.i18n import N_, gettext
-from bot.store.audit import record_entry
-from bot.store.schema import audit_log, staff
+from bot.store.audit import names_in, record_entry
+from bot.store.schema import audit_log, staff, tenants
 from bot.tenants.audit_scope import about, is_tenant_target
 from bot.tenants.export import audit_words
 
@@ -27,6 +29,7 @@ PAGE_SIZE = 100
 # The filters, in the order of the form; the pager's links keep them.
 _FILTERS = ("actor", "action", "target", "from", "to")
 _DETAIL_LENGTH = 500  # an entry's detail is cut here
+_REFS_AT_ONCE = 500  # tenant ids looked up in one query (SQLite limits its parameters)
 # What an export was downloaded as (`tenant.export`'s `format=`).
 _FORMAT_WORDS = {"html": N_("a readable page (HTML)"), "json": N_("the data (JSON)")}
 # What a write through the API did (bot/api/payments.py, bot/api/tenants.py).
@@ -80,6 +83,20 @@ async def record_shown(conn: AsyncConnection, at: datetime, actor: str, action: 
         await record(conn, at, actor, action, None, part)
 
 
+async def _tenant_refs(conn: AsyncConnection, entries: Sequence[Row[Any]]) -> dict[int, str]:
+    """The reference of each tenant the entries' details name (`tenant:10`), as the console's other pages name them;
+    an erased tenant has none (their entries say their number)."""
+    named = (name.partition(":") for e in entries for name in names_in(e.detail))
+    ids = sorted({int(number) for kind, _, number in named if kind == "tenant"})
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), _REFS_AT_ONCE):
+        query = select(tenants.c.id, tenants.c.tenant_ref).where(
+            tenants.c.id.in_(ids[start : start + _REFS_AT_ONCE]), tenants.c.status != "erased"
+        )
+        found.update((int(tid), str(ref)) for tid, ref in await conn.execute(query))
+    return found
+
+
 def _day(raw: str, zone: ZoneInfo, name: str) -> datetime | None:
     """A filter's day as the start of that day in `zone`; none when the field is left empty."""
     if not raw.strip():
@@ -130,6 +147,7 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         page = page_of(request, "page", PAGE_SIZE, count, keep=_FILTERS)
         query = select(audit_log).where(*chosen).order_by(audit_log.c.id.desc())
         rows = (await conn.execute(query.offset(page.offset).limit(page.size))).all()
+        refs = await _tenant_refs(conn, rows)
     return render(
         request,
         "audit.html",
@@ -139,7 +157,7 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         actions=sorted(labels.AUDIT_ACTION_LABELS),
         # A detail in words, as a tenant's readable export says it; the stored detail stays beside it.
         detail_words=lambda e: (
-            audit_words(e.action, e.detail, AUDIT_WORDS, staff=roles, zone=zone) if e.detail else None
+            audit_words(e.action, e.detail, AUDIT_WORDS, staff=roles, zone=zone, tenant_refs=refs) if e.detail else None
         ),
         zone=zone,
         page=page,

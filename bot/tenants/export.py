@@ -555,8 +555,10 @@ class _Page:
     words: CodeWords
     zone: ZoneInfo
     staff: Mapping[int, str] | None
-    # Whether the page is about one tenant (the export): `tenant:N` is then "the tenant", elsewhere by number.
+    # Whether the page is about one tenant (the export): `tenant:N` is then "the tenant", elsewhere by the reference
+    # in `tenant_refs` (a staff page's, as its other pages name the tenant), else by number.
     one_tenant: bool = True
+    tenant_refs: Mapping[int, str] | None = None
 
 
 def _moment(page: _Page, value: str) -> str | None:
@@ -932,6 +934,8 @@ def _name_words(page: _Page, name: str) -> str | None:
         return _staff_words(page, int(number))
     if kind == "tenant" and page.one_tenant:
         return gettext("the tenant")
+    if kind == "tenant" and page.tenant_refs and int(number) in page.tenant_refs:
+        return gettext("tenant %(num)s") % {"num": page.tenant_refs[int(number)]}
     found = _NAME_WORDS.get(kind)
     return gettext(found) % {"num": number} if found is not None else None
 
@@ -1002,13 +1006,20 @@ def _audit_words(page: _Page, action: str, text: str) -> Markup | None:
 
 
 def audit_words(
-    action: str, text: str, words: CodeWords, *, staff: Mapping[int, str] | None = None, zone: ZoneInfo | None = None
+    action: str,
+    text: str,
+    words: CodeWords,
+    *,
+    staff: Mapping[int, str] | None = None,
+    zone: ZoneInfo | None = None,
+    tenant_refs: Mapping[int, str] | None = None,
 ) -> Markup | None:
     """An audit entry's target or detail in words in the language being spoken, as the tenant's readable export
-    shows it (a tenant by number: the page is about many); None when nothing in it has words. The one home of these
-    words, for the export and the console's audit page. `words` names the codes (`render_html`'s, with its "audit.*"
-    tables), `staff` each staff member's role by number."""
-    return _audit_words(_Page(words, zone or ZoneInfo("UTC"), staff, one_tenant=False), action, text)
+    shows it (a tenant by reference from `tenant_refs`, else by number: the page is about many); None when nothing in
+    it has words. The one home of these words, for the export and the console's audit page. `words` names the codes
+    (`render_html`'s, with its "audit.*" tables), `staff` each staff member's role by number."""
+    page = _Page(words, zone or ZoneInfo("UTC"), staff, one_tenant=False, tenant_refs=tenant_refs)
+    return _audit_words(page, action, text)
 
 
 def _composed(page: _Page, column: str, row: Mapping[str, Any], value: Any) -> Markup | None:

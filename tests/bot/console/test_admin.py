@@ -351,6 +351,10 @@ async def test_messages_that_may_have_reached_a_tenant_twice_are_listed_for_admi
             await conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "tenants.maybe_twice.view"))
         ).scalars()
         assert list(about) == [f"tenant:{twice}"]  # the view is audited with the tenant it showed
+    # The audit page names that tenant as the admin page did, by their reference, not by keephome's own number.
+    audit = html.unescape((await client.get("/console/audit", params={"action": "tenants.maybe_twice"})).text)
+    said = re.findall(r'<td class="detail">(.*?)<br><code', audit)
+    assert said == ["tenant R-TWICE"], said
 
 
 async def test_admins_read_and_filter_the_audit_log_which_nobody_can_change(
