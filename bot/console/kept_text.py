@@ -56,8 +56,8 @@ async def author(request: Request, posted: FormData) -> int | None:
     """Who sent the form: the staff member of the session whose CSRF token it carries, though the session has ended
     (signed out, its hours over); None when no session has that token (or it is purged)."""
     token = posted.get(csrf.FIELD)
-    if not isinstance(token, str) or not token or len(token) > 64:
-        return None
+    if not isinstance(token, str) or not token or len(token) > 64 or "\x00" in token:
+        return None  # no token has it (and PostgreSQL refuses a NUL in a query)
     async with runtime(request).db.read() as conn:
         found = await conn.scalar(select(staff_sessions.c.staff_id).where(staff_sessions.c.csrf_token == token))
     return None if found is None else int(found)

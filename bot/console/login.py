@@ -31,6 +31,7 @@ from bot.console.sessions import COOKIE, StaffSession, clear_cookie, create_sess
 from bot.console.web import now, read_form, redirect, render, runtime
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
+from bot.inbound.inbox import clean_text
 from bot.store.schema import staff
 
 __all__ = ["client_address", "new_password_refused", "return_to", "routes", "wait_words"]
@@ -127,7 +128,8 @@ async def _login(request: Request) -> Response:
             request, "message.html", 403, title=_("Not allowed"), message=_("Reload the sign-in page and try again.")
         )
     then = return_to(form.get("next"))
-    email = str(form.get("email") or "").strip().lower()[:200]
+    # As every database can store it: a NUL in a typed address failed the account's lookup on PostgreSQL with a 500.
+    email = clean_text(str(form.get("email") or "")).strip().lower()[:200]
     password = str(form.get("password") or "")[:MAX_PASSWORD_LENGTH]
     rt = runtime(request)
     at = now(request)

@@ -96,6 +96,16 @@ async def test_sign_in_sets_a_hardened_cookie_and_stores_only_its_hash(
     assert inbox.status_code == 200 and "Inbox" in inbox.text
 
 
+@pytest.mark.parametrize("typed", ["adviser@example.org\x00", "nobody\x00@example.org"])
+async def test_a_nul_typed_into_the_address_is_no_error(database_url: str, typed: str) -> None:
+    """A NUL pasted into the e-mail field failed the account's lookup on PostgreSQL with a 500: it is read as the
+    address without it, a right or a wrong sign-in like any."""
+    async with started_runtime(make_settings(database_url)) as rt, client_for(create_app(rt)) as client:
+        await add_person(rt, "adviser@example.org", "adviser")
+        response = await login(client, typed)
+    assert response.status_code == (303 if typed.startswith("adviser") else 401)
+
+
 async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
     response = await client.get("/console/")
     assert response.status_code == 303 and response.headers["location"] == "/console/login"
