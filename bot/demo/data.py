@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from bot.store.db import Database
-from bot.store.flags import read_flag, write_flag
 from bot.store.schema import rent_positions, tenants
 from bot.tenants.csv_rows import ImportRow, RowRules, check_row, known_languages
 from bot.tenants.status import set_status
@@ -196,12 +195,6 @@ class Seeded:
     erased: tuple[str, ...]
 
 
-# What the seed last gave each demo tenant as their language ("01:da,02:da,…", the number after DEMO_PREFIX; a flag
-# holds 200 characters): a stored language that still equals it is the seed's, and follows KEEPHOME_LANGUAGES at
-# the next start; any other is the tenant's choice.
-SEEDED_LANGUAGES = "demo_seeded_languages"
-
-
 async def seed_demo(
     db: Database,
     today: date,
@@ -223,35 +216,22 @@ async def seed_demo(
 
     What a tenant or a member of staff changed stays as they left it (a restart is no new story): a status (STOP,
     START, wrong number), a promise or a paid claim is the story's only for a tenant created now, and a language
-    the tenant chose (ENGLISH) is kept while it is live; only a language the seed gave follows the live ones.
+    the tenant chose (ENGLISH) is kept as every import keeps it (`language_chosen_at`, bot/tenants/upsert.py); a
+    language the seed gave follows the live ones.
     """
     rules = _demo_rules(today, languages, fallback)
     demo = demo_tenants(today, delivery_days=delivery_days, before_due_days=before_due_days, rules=rules)
     refs = [d.row.tenant_ref for d in demo]
     async with db.write() as conn:
-        stored = await conn.execute(
-            select(tenants.c.tenant_ref, tenants.c.language).where(tenants.c.tenant_ref.in_(refs))
-        )
-        stored_language = {ref: language for ref, language in stored.all()}
-        kept = await conn.run_sync(lambda sync: read_flag(sync, SEEDED_LANGUAGES))
-        seeded_language = {
-            DEMO_PREFIX + n: code for n, _, code in (p.partition(":") for p in (kept or "").split(",") if p)
-        }
-        rows = []
-        for d in demo:
-            ref = d.row.tenant_ref
-            own = stored_language.get(ref)
-            if own is not None and own != seeded_language.get(ref) and own in rules.enabled:
-                rows.append(replace(d.row, language=own))  # the tenant's own choice
-            else:
-                rows.append(d.row)
-                seeded_language[ref] = d.row.language
+        stored = await conn.execute(select(tenants.c.tenant_ref).where(tenants.c.tenant_ref.in_(refs)))
+        there_before = set(stored.scalars().all())
+        rows = [d.row for d in demo]
         await upsert_rows(conn, rows, now, secret_key=secret_key)
         found = await conn.execute(select(tenants.c.tenant_ref, tenants.c.id).where(tenants.c.tenant_ref.in_(refs)))
         ids = {ref: tenant_id for ref, tenant_id in found.all()}
         for d in demo:
             tenant_id = ids.get(d.row.tenant_ref)
-            if tenant_id is None or d.row.tenant_ref in stored_language:  # erased, or there before: left as it is
+            if tenant_id is None or d.row.tenant_ref in there_before:  # erased, or there before: left as it is
                 continue
             await conn.run_sync(set_status, tenant_id, d.status, now)
             await conn.execute(
@@ -259,12 +239,4 @@ async def seed_demo(
                 .where(rent_positions.c.tenant_id == tenant_id)
                 .values(promise_on=d.promise_on, paid_claim_until=d.paid_claim_until)
             )
-        await conn.run_sync(
-            lambda sync: write_flag(
-                sync,
-                SEEDED_LANGUAGES,
-                ",".join(f"{ref.removeprefix(DEMO_PREFIX)}:{code}" for ref, code in sorted(seeded_language.items())),
-                now,
-            )
-        )
     return Seeded(len(ids), tuple(ref for ref in refs if ref not in ids))
