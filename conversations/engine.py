@@ -245,6 +245,11 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str, last:
     words = text.strip()
     if state.ended or not words:
         return state, opening
+    if parse_number(words, _MOST_NUMBERS) is not None and not _menu_last_read(context, last):
+        # "1" after "hvor meget skylder jeg?" was answered, or on Telegram (its question's answers are buttons, its text
+        # numbers none): no numbered menu is the message it answers, so it picks nothing ("1" claimed a payment and
+        # put aside a promise). The opening question is asked, its answers shown as the channel shows them.
+        return state, opening
     answered, events = resume(state, TextReceived(words, context.channel), now)
     first = events[0] if events else None
     if isinstance(first, MessageRequested) and first.template in _OWN_QUESTION_ANSWERS and len(events) == 1:
@@ -267,6 +272,20 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str, last:
             # rather than meeting it as if their yes was lost.
             return answered, [first, MessageRequested("consent.asked_again", _values(answered)), *events[1:]]
     return answered, events
+
+
+# How a conversation ends with a last message that numbers nothing, after which a number alone may undo what was said:
+# the tenant's own question answered ("hvor meget skylder jeg?"), a promise confirmed ("1" would claim it paid).
+_NO_MENU_AFTER = frozenset({"help_given", "promised"})
+
+
+def _menu_last_read(context: Context, last: State | None) -> bool:
+    """Whether a number alone, sent with nothing open, answers the opening question's numbered menu: by SMS, unless
+    the tenant's last conversation (`last`, None when not known) ended where their own question was answered or a
+    promise confirmed. On Telegram the menu's answers are buttons: its text numbers none."""
+    if context.channel == "telegram":
+        return False
+    return last is None or last.end_reason not in _NO_MENU_AFTER
 
 
 def bare_yes(text: str, language: str) -> bool:
@@ -300,7 +319,8 @@ def said_again(flow: str, state: State | None, text: str, now: datetime) -> bool
     if state is None or not state.ended or state.flow != flow:
         return False
     context = Context(state.first_name, state.language, state.channel, state.trigger, state.settings, state.deadline)
-    again, _events = start_with_text(flow, context, now, text, state)
+    # Their last conversation is the one these words may repeat: a number is read as those words were read then.
+    again, _events = start_with_text(flow, context, now, text, state if bare_yes(text, state.language) else None)
     return again.ended and again.end_reason == state.end_reason and _taken(again) == _taken(state)
 
 

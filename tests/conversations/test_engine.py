@@ -491,6 +491,37 @@ def test_the_same_words_again_with_nothing_open_are_the_same_answer_only_when_th
     assert not said_again("payment_check", None, "1", NOW)
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_a_number_alone_with_nothing_open_claims_no_payment_when_no_numbered_menu_was_the_last_message(
+    channel: Channel,
+) -> None:
+    """ "Hvor meget skylder jeg?" answered, then "1": the tenant was recorded as having paid, which put aside their
+    promise. No numbered menu was the message it answers (on Telegram none ever is: the answers are buttons), so it
+    picks nothing: the opening question is asked, no try used, nothing claimed."""
+    context = Context("Hans", "da", channel, None, SETTINGS)
+    owed, _ = start_with_text("payment_check", context, NOW, "hvor meget skylder jeg?")
+    asked, _ = start("payment_check", context, NOW)
+    promised, _ = resume(
+        resume(asked, TextReceived("betaler snart", channel), NOW)[0], TextReceived("20.", channel), NOW
+    )
+    assert (owed.end_reason, promised.ended) == ("help_given", True)
+    for last in (owed, promised):
+        state, events = start_with_text("payment_check", context, NOW, "1", last)
+        assert not any(isinstance(e, (AnswerRecorded, PaidClaimed)) for e in events), last.end_reason
+        assert _templates(events) == ["payment_check.question"] and (state.step, state.retries) == ("question", 0)
+    # Words still say it: "jeg har betalt" is the payment claimed, whatever came before.
+    _, events = start_with_text("payment_check", context, NOW, "jeg har betalt", promised)
+    assert sum(isinstance(e, PaidClaimed) for e in events) == 1
+
+
+def test_a_number_alone_by_sms_still_answers_the_menu_its_last_conversation_left_unanswered() -> None:
+    context = Context("", "da", "sms", "missed", SETTINGS)
+    asked, _ = start("payment_check", context, NOW)
+    expired = replace(asked, ended=True, end_reason="no_response")
+    _, events = start_with_text("payment_check", context, NOW, "1", expired)
+    assert sum(isinstance(e, PaidClaimed) for e in events) == 1
+
+
 def test_a_button_of_an_earlier_message_with_nothing_open_is_said_to_be_old_before_the_opening_question() -> None:
     context = Context("", "da", "telegram", None, SETTINGS)
     _state, events = start_with_button("payment_check", context, NOW, "yes", "consent.ask")

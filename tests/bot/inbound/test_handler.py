@@ -723,6 +723,21 @@ async def test_a_digit_sent_again_with_nothing_open_is_answered_once(database_ur
         assert again.startswith("Tak for besked")
 
 
+async def test_a_digit_after_a_promise_or_an_own_question_claims_no_payment(database_url: str) -> None:
+    """ "1" after a promise for the 20th, or after "hvor meget skylder jeg?" was answered, recorded the rent as paid
+    and put the promise aside: no numbered menu was the message it answered. The question is asked instead."""
+    async with started_runtime(make_settings(database_url)) as runtime:
+        await add_tenant(runtime.db)
+        await _say(runtime, "hvor meget skylder jeg?", "SM1")
+        [after_question] = await _say(runtime, "1", "SM2")  # the question asked: it waits, open
+        await _say(runtime, "2", "SM3")
+        [promised] = await _say(runtime, "den 20.", "SM4")
+        [after_promise] = await _say(runtime, "1", "SM5")
+        for said in (after_question, after_promise):
+            assert "1 Betalt" in said and not said.startswith("Tak for besked")
+        assert "20" in promised
+
+
 async def test_the_same_words_again_are_answered_where_the_answer_did_not_reach_the_tenant(database_url: str) -> None:
     """Silence only where the answer is already there: "1" again after the thanks failed to reach the phone, or on
     Telegram after the SMS, is answered."""
@@ -735,8 +750,10 @@ async def test_the_same_words_again_are_answered_where_the_answer_did_not_reach_
         [again] = await _say(runtime, "1", "SM3")
         assert again == thanks
         assert await _say(runtime, "1", "SM4") == []  # that one went: a resend of it gets nothing
+        # On Telegram the menu's answers are buttons, its text numbers none: "1" there claims nothing, the question
+        # is asked.
         on_telegram = await _say(runtime, "1", "TG1", sender="5001", channel="telegram")
-        assert len(on_telegram) == 1 and on_telegram[0].startswith("Tak for besked")
+        assert len(on_telegram) == 1 and "Vælg et svar herunder" in on_telegram[0]
 
 
 async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_yes_stands(database_url: str) -> None:
