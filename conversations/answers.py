@@ -56,6 +56,12 @@ __all__ = [
 
 # Words and phrases that signal a reading (tag), per language, written as people type them; matched as whole
 # words after folding. Every language also understands the Danish and English words (tenants mix them).
+# "I lost my job" in Arabic (unreviewed): what happened (the reason) and, at the opening question, hardship, as the
+# Danish and English job words are both.
+_AR_LOST_JOB = (
+    "خسرت شغلي", "خسرت عملي", "خسرت وظيفتي", "فقدت عملي", "فقدت وظيفتي", "فقدت شغلي", "بدون عمل", "بدون شغل",
+)  # fmt: skip
+
 TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "da": {
         "yes": ("ja", "jo", "jep", "jeps", "jepper", "jah", "jaja", "ja tak", "ok", "okay", "oki", "okej", "j", "gerne",
@@ -99,7 +105,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                     "ringes op", "tale med", "snakke med", "person", "menneske"),
         "info": ("info", "information", "hvilken hjælp", "hvilke muligheder", "muligheder", "hvad findes",
                  "hjælp findes"),
-        "telegram": ("telegram",),
+        # "Send koden (på sms)": the code that links the app asked for, a yes to the offer.
+        "telegram": ("telegram", "send koden", "send mig koden"),
         # SMS named as the way to write ("helst sms", "sms tak"): offered Telegram instead, a no thanks (never the app).
         "sms": ("sms", "smser", "sms'er", "sms'e", "tekstbesked", "tekstbeskeder"),
         # Not "job" or "arbejde" alone: "jeg er syg og kan ikke arbejde", "nyt job, men lønnen kommer først d. 30".
@@ -137,7 +144,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "adviser": ("adviser", "advisor", "advice", "call", "call me", "phone me", "ring me", "talk", "speak",
                     "someone", "somebody", "person"),
         "info": ("info", "information", "what help", "options", "what can you do"),
-        "telegram": ("telegram",),
+        "telegram": ("telegram", "send the code", "send me the code"),
         "sms": ("sms", "text", "texts", "texting", "text message", "text messages"),
         "lost_job": ("lost my job", "lost job", "lost my work", "fired", "laid off", "unemployed", "redundant",
                      "out of work", "no job"),
@@ -151,7 +158,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "no": ("لا", "لا أريد", "لا أحتاج", "لا أوافق"),
         "help": ("مساعدة",),
         "hardship": ("لا أستطيع الدفع", "لا أستطيع أن أدفع", "لا أقدر أدفع", "لا يمكنني الدفع", "ليس لدي مال",
-                     "ليس معي مال", "لا أملك المال", "ما عندي فلوس", "ما معي فلوس"),
+                     "ليس معي مال", "لا أملك المال", "ما عندي فلوس", "ما معي فلوس", *_AR_LOST_JOB),
+        "lost_job": _AR_LOST_JOB,
     },
     "tr": {
         "yes": ("evet", "tamam", "olur"),

@@ -709,6 +709,8 @@ _WHO_QUESTIONS = frozenset({
     "who am i writing to", "who am i texting", "is anyone reading this", "is someone reading this",
     "is a person reading this", "is there a person reading this", "is there a human reading this", "is there a person",
     "is there a human",
+    # Arabic (unreviewed): "who are you", "who is this", "who is writing".
+    "من انتم", "من انت", "مين انتم", "مين انت", "من هذا", "مين هذا", "من معي", "مين معي", "من يكتب",
 })  # fmt: skip
 _WHO_FILLERS = frozenset({
     "hej", "hey", "hi", "hello", "hallo", "halloo", "goddag", "undskyld", "sorry", "men", "but", "og", "and", "oh",

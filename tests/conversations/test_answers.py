@@ -1108,6 +1108,7 @@ def test_figures_of_speech_are_no_crisis(text: str) -> None:
         ("لا أستطيع الدفع", "ar", "hardship"),  # "I cannot pay", heard as "nej jeg kan ikke betale" is
         ("لا، لا أستطيع الدفع", "ar", "hardship"),
         ("لا أملك المال", "ar", "hardship"),
+        ("خسرت شغلي", "ar", "hardship"),  # "I lost my job", heard as "jeg har mistet mit job" is
         ("لا أعرف", "ar", "unrecognised"),  # "I don't know": no "no"
         ("لا أريد", "ar", "no_thanks"),  # "I don't want (it)": a no in words of its own
         ("gerek yok", "tr", "no_thanks"),  # "no need"
@@ -1128,3 +1129,16 @@ def test_a_no_word_that_negates_another_is_no_no_to_the_opening_question(
     state, events = resume(asked, TextReceived(text, "sms"), NOW)
     assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == [expected]
     assert state.ended == (expected == "no_thanks")  # money trouble is heard and a person offered, not an end
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("خسرت شغلي", "ar"), ("فقدت وظيفتي", "ar"), ("jeg har mistet mit job", "da")]
+)
+def test_a_lost_job_in_arabic_is_what_happened_as_in_danish(text: str, language: str) -> None:
+    """ "خسرت شغلي" ("I lost my job") at Telegram's reason question was not understood; the Danish is the reason."""
+    asked, _ = start("payment_check", Context("", language, "telegram"), NOW)
+    part, _ = resume(asked, ButtonPressed("part", "telegram"), NOW)
+    reason, _ = resume(part, TextReceived("500", "telegram"), NOW)
+    assert reason.step == "reason"
+    _, events = resume(reason, TextReceived(text, "telegram"), NOW)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == ["lost_job"]

@@ -791,6 +791,10 @@ def test_a_thumbs_up_to_a_question_answered_yes_or_no_is_its_yes() -> None:
         # A negation asking for the app is no "no": a code is sent.
         ("da", "kan I ikke bare skrive på telegram", "yes", "link_requested"),
         ("en", "can't you just use telegram", "yes", "link_requested"),
+        # The code asked for, by SMS as it comes: the app wanted, a yes ("send koden på sms" was not understood).
+        ("da", "send koden på sms", "yes", "link_requested"),
+        ("da", "send mig koden", "yes", "link_requested"),
+        ("en", "send me the code by text", "yes", "link_requested"),
     ],
 )
 def test_no_telegram_to_the_telegram_offer_is_a_no_never_a_code(language: str, text: str, value: str, end: str) -> None:

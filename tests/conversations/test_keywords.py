@@ -354,6 +354,12 @@ def test_asking_whether_a_person_or_a_robot_writes_is_a_who_question(text: str) 
     assert looks_like_who_question(text)
 
 
+def test_asking_who_writes_in_arabic_is_a_who_question_as_in_danish() -> None:
+    """ "من انتم؟" ("who are you?") was not understood, while "hvem er I?" gets who writes and why."""
+    for text in ("من انتم؟", "من أنتم", "مين انت؟", "hvem er I?"):
+        assert looks_like_who_question(text), text
+
+
 @pytest.mark.parametrize(
     "text", ["jeg vil gerne tale med et menneske", "er det en robot der har sendt mig påkravet", "I want a real person"]
 )
