@@ -382,8 +382,8 @@ def test_jo_inside_a_sentence_at_the_telegram_offer_sends_no_code() -> None:
     ("language", "text", "reading", "end"),
     [("da", "hellere telegram end sms", ["yes"], "link_requested"), ("da", "ja tak", ["yes"], "link_requested"),
      ("en", "telegram instead of sms", ["yes"], "link_requested"), ("da", "nej tak", ["no"], "declined"),
-     # The code asked for by SMS is the app wished: no no read from it.
-     ("da", "send koden på sms", ["unrecognised"], None), ("en", "text me the code", ["unrecognised"], None)],
+     # The code asked for by SMS is the app wished: no no read from it; "send koden" is its yes, the code sent.
+     ("da", "send koden på sms", ["yes"], "link_requested"), ("en", "text me the code", ["unrecognised"], None)],
 )  # fmt: skip
 def test_telegram_or_its_code_asked_for_beside_sms_is_no_no(
     language: str, text: str, reading: list[str], end: str | None
