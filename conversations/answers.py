@@ -30,6 +30,7 @@ __all__ = [
     "cannot_pay_that_day",
     "dates_named",
     "emoji_reading",
+    "fears_losing_home",
     "find_amount",
     "find_date",
     "fixed_dates_named",
@@ -56,6 +57,18 @@ __all__ = [
 
 # Words and phrases that signal a reading (tag), per language, written as people type them; matched as whole
 # words after folding. Every language also understands the Danish and English words (tenants mix them).
+# Losing the home, in Danish and English: hardship told ("jeg bliver smidt ud"), or a worried question
+# ("bliver jeg smidt ud?", `fears_losing_home`).
+_HOME_LOST_DA = (
+    "smidt ud", "smides ud", "smider mig ud", "sat ud", "sættes ud", "sætter mig ud", "udsat", "udsættelse",
+    "fogeden", "fogedretten", "opsagt", "ophævet", "miste min bolig", "miste min lejlighed", "miste mit hjem",
+    "mister min bolig", "mister min lejlighed", "mister mit hjem", "på gaden", "hjemløs",
+)  # fmt: skip
+_HOME_LOST_EN = (
+    "evicted", "eviction", "evict", "kicked out", "thrown out", "lose my home", "lose my flat",
+    "lose my apartment", "losing my home", "homeless", "on the street", "bailiff",
+)  # fmt: skip
+
 # "I lost my job" in Arabic (unreviewed): what happened (the reason) and, at the opening question, hardship, as the
 # Danish and English job words are both.
 _AR_LOST_JOB = (
@@ -97,9 +110,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "depression", "psykisk", "ikke kommet",
             "ikke udbetalt", "forsinket", "skilsmisse", "begravelse",
             # Afraid of losing the home ("jeg bliver smidt ud"): what is hard, told, never a wrong answer.
-            "smidt ud", "smides ud", "smider mig ud", "sat ud", "sættes ud", "sætter mig ud", "udsat", "udsættelse",
-            "fogeden", "fogedretten", "opsagt", "ophævet", "miste min bolig", "miste min lejlighed", "miste mit hjem",
-            "mister min bolig", "mister min lejlighed", "mister mit hjem", "på gaden", "hjemløs",
+            *_HOME_LOST_DA,
         ),
         "adviser": ("rådgiver", "radgiver", "rådgivning", "ring", "ringe", "ringer", "ring til mig", "ring mig op",
                     "ringes op", "tale med", "snakke med", "person", "menneske"),
@@ -138,8 +149,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "fired", "laid off", "redundant", "unemployed", "out of work", "jobless", "sick", "ill", "illness",
             "hospital", "stress", "depression", "struggling", "struggle", "hard time", "difficult", "debt",
             "not arrived", "delayed",
-            "evicted", "eviction", "evict", "kicked out", "thrown out", "lose my home", "lose my flat",
-            "lose my apartment", "losing my home", "homeless", "on the street", "bailiff",
+            *_HOME_LOST_EN,
         ),
         "adviser": ("adviser", "advisor", "advice", "call", "call me", "phone me", "ring me", "talk", "speak",
                     "someone", "somebody", "person"),
@@ -1088,6 +1098,23 @@ def plans_with_someone_else(text: str) -> bool:
     """Whether a message names a call or a talk with someone else ("jeg ringer til kommunen i morgen", "I'll talk to
     my husband"): a plan of the tenant's own."""
     return any(_clause(words).elsewhere for words in _clauses(text))
+
+
+_HOME_LOST = re.compile(r"\b(?:" + "|".join(re.escape(_fold(p)) for p in _HOME_LOST_DA + _HOME_LOST_EN) + r")\b")
+# A question asked by its word order, without a question mark ("bliver jeg smidt ud", "will I be evicted").
+_ASKED_BY_ORDER = re.compile(
+    r"^(?:bliver|mister|kommer|skal|kan|vil|ryger|will|am|do|could|can|are|is|might|may|would)"
+    r" (?:jeg|i|vi|we|you|they|de|min|my)\b"
+)
+
+
+def fears_losing_home(text: str) -> bool:
+    """Whether a message asks, worried, whether the tenant loses their home ("bliver jeg smidt ud??", "mister jeg min
+    lejlighed", "will I be evicted"): a question to be taken seriously, never thanked for as something told."""
+    folded = " ".join(_split_words(_plain(text)))
+    unasked = re.sub(r"^(\w+) (?:jeg|i) ", r"\1 ", folded)  # "mister jeg min lejlighed": "mister min lejlighed"
+    lost = _HOME_LOST.search(folded) or _HOME_LOST.search(unasked)
+    return bool(lost) and (asks_something(text) or bool(_ASKED_BY_ORDER.match(folded)))
 
 
 def tells_hardship(text: str, language: str) -> bool:

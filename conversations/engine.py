@@ -10,6 +10,7 @@ from conversations.answers import (
     asks_for_person,
     cannot_pay_that_day,
     emoji_reading,
+    fears_losing_home,
     find_amount,
     find_date,
     leading_option,
@@ -111,6 +112,8 @@ _COST_ASKED = "common.cost_asked"
 # Answers to a question of the tenant's own that leave the open question waiting: with nothing open, each is all that
 # is said (`start_with_text`).
 _OWN_QUESTION_ANSWERS = frozenset({_QUESTION_ASKED, _OWED_ASKED, _COST_ASKED})
+# A worried question about losing the home, answered inside a question (which waits); with nothing open, as "😢" is.
+_HOME_FEARED = "common.upset_question"
 # Readings of a payment made or promised: a question about paying ("hvornår skal jeg betale") is neither.
 _PAYING = frozenset({"paid", "will_pay", "part", "paid_part"})
 # The day a part payment was said for before its amount ("men noget på fredag"), kept while the amount is asked.
@@ -252,6 +255,10 @@ def start_with_text(flow: str, context: Context, now: datetime, text: str, last:
         return state, opening
     answered, events = resume(state, TextReceived(words, context.channel), now)
     first = events[0] if events else None
+    if isinstance(first, MessageRequested) and first.template == _HOME_FEARED and len(events) == 1:
+        # "Bliver jeg smidt ud?" with nothing open: the way to a person, and no question said to wait.
+        feared = MessageRequested("common.upset", {key: v for key, v in first.values.items() if key != "adviser_word"})
+        return _end(state, "help_given"), [feared, ConversationEnded("help_given")]
     if isinstance(first, MessageRequested) and first.template in _OWN_QUESTION_ANSWERS and len(events) == 1:
         # "Hvad betyder det?", "hvad skylder jeg", "koster det noget": its own answer, and nothing left waiting.
         asked = MessageRequested(first.template, {**first.values, "nothing_open": 1})
@@ -1089,7 +1096,7 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             if is_greeting(text):
                 return _greeted(flow, state, now, moved)
             step = flow.step(state.step)
-            cost = _cost_asked(step, state, text)
+            cost = _cost_asked(step, state, text) or _home_feared(step, state, text, queued)
             if cost is not None:
                 return state, [cost]
             if asks_what_is_owed(text):
@@ -1119,6 +1126,16 @@ def _not_after_expiry(flow: Flow, state: State, now: datetime, result: Result) -
     if state.expires_at is None or now < state.expires_at or not any(isinstance(e, ConsentGiven) for e in result[1]):
         return result
     return _enter(flow, state, state.step, now, [MessageRequested("consent.asked_again", _values(state))])
+
+
+def _home_feared(step: Step, state: State, text: str, queued: bool) -> MessageRequested | None:
+    """ "Bliver jeg smidt ud??", "will I be evicted": a worried question, never thanked for as something told. That we
+    want to help and the way to a person (the number, its hours), and the question waits, no try used; a tenant whose
+    case waits for an adviser hears that one will contact them. None for a text that asks no such thing."""
+    if not fears_losing_home(text):
+        return None
+    way = {"queued": 1} if queued else {"adviser_word": int(_hears_adviser(step, state))}
+    return MessageRequested(_HOME_FEARED, {**_values(state), **way})
 
 
 def _cost_asked(step: Step, state: State, text: str) -> MessageRequested | None:

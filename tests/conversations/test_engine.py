@@ -514,6 +514,31 @@ def test_a_number_alone_with_nothing_open_claims_no_payment_when_no_numbered_men
     assert sum(isinstance(e, PaidClaimed) for e in events) == 1
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("da", "bliver jeg smidt ud??"), ("da", "mister jeg min lejlighed"), ("en", "will I be evicted"),
+     ("en", "will I lose my home")],
+)  # fmt: skip
+def test_a_worried_question_about_losing_the_home_gets_the_way_to_a_person_not_thanks(
+    channel: Channel, language: str, text: str
+) -> None:
+    """ "Bliver jeg smidt ud??" was thanked for as something told ("Tak, fordi du fortæller det"). It is a worried
+    question: that we want to help, the number and its hours; the open question waits, no try used. With nothing
+    open, the same words and no question said to wait."""
+    asked = _start(channel)
+    for path, template in (((), "common.upset_question"), (("3",), "common.upset_question")):
+        waiting = _asked(channel, language, path)
+        state, events = resume(waiting, TextReceived(text, channel), NOW)
+        assert _templates(events) == [template] and state == waiting, path
+        said = next(e for e in events if isinstance(e, MessageRequested))
+        rendered = RENDERER.render(said.template, said.values, language, channel, (), now=NOW).text
+        assert "70 00 00 00" in rendered and ("9" in rendered)
+    state, events = start_with_text("payment_check", Context("Hans", language, channel), NOW, text)
+    assert _templates(events) == ["common.upset"] and state.ended
+    assert asked.step == "question"
+
+
 def test_a_number_alone_by_sms_still_answers_the_menu_its_last_conversation_left_unanswered() -> None:
     context = Context("", "da", "sms", "missed", SETTINGS)
     asked, _ = start("payment_check", context, NOW)
