@@ -90,6 +90,7 @@ __all__ = [
     "consent_answer",
     "current_question",
     "ended",
+    "reads_last",
     "resume",
     "said_again",
     "start",
@@ -297,8 +298,14 @@ def _menu_last_read(context: Context, last: State | None) -> bool:
 
 def bare_yes(text: str, language: str) -> bool:
     """Whether `text` says only yes ("ja", "JA tak", "yes"): with nothing open, what it answers depends on the tenant's
-    last conversation (`start_with_text`'s `last`), which the host reads only then."""
+    last conversation (`start_with_text`'s `last`)."""
     return says_only(text.strip(), language, ("yes",))
+
+
+def reads_last(text: str, language: str) -> bool:
+    """Whether `start_with_text` reads the tenant's last conversation for `text`: a bare yes, or a number alone (what
+    menu it answers, if any); the host reads that conversation only then."""
+    return bare_yes(text, language) or parse_number(text.strip(), _MOST_NUMBERS) is not None
 
 
 # How a conversation ends with its question unanswered: ended by the host (None in its state: a newer reminder, a person

@@ -710,7 +710,11 @@ class InboundHandler:
             # Their first words may already say it ("jeg kan ikke betale"): heard at once, not asked again. A bare
             # "ja" answers what their last conversation left unanswered, if anything, and a bare "1" that
             # conversation's menu only when it was left unanswered there (`engine.start_with_text`).
-            last = _last_conversation(scene.conn, turn.tenant_id, seen=True)
+            last = (
+                _last_conversation(scene.conn, turn.tenant_id, seen=True)
+                if engine.reads_last(user_input.text, language)
+                else None
+            )
             state, events = engine.start_with_text("payment_check", context, turn.now, user_input.text, last)
         elif pressed is not None:
             # A button of an earlier reminder's opening question means what it always meant.

@@ -97,7 +97,11 @@ async def test_thanks_at_the_open_question_is_answered_kindly_and_the_question_w
     ("position", "asked", "heard"),
     [
         # A påkrav reached them two days ago: its deadline runs.
-        ({"demand_received_on": -2}, "Brug for hjælp", "hele beløbet i brevet skal være betalt inden fristen."),
+        (
+            {"demand_received_on": -2},
+            "Husk fristen i brevet. Hjælp?",
+            "hele beløbet i brevet skal være betalt inden fristen.",
+        ),
         # A court date is known: call (on the day the adviser answers, which depends on the wall clock), whatever
         # they say.
         ({"court_date": 10}, "Måske kan vi stadig finde en løsning.", "Ring alligevel til os"),
