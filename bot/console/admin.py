@@ -6,6 +6,7 @@ tenants said were wrong."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from bot.console.web import FormError, NotFound, field, now, redirect, render, r
 from bot.i18n import N_
 from bot.outbox.depth import backlog, inbound_backlog, inbound_failed
 from bot.outbox.trouble import TWICE_DAYS, failing_rows, maybe_twice
+from bot.reminders.plan import reminder_fates
 from bot.reminders.plan_state import last_plan, plan_state
 from bot.store.flags import PAUSED, is_paused, write_flag
 from bot.store.schema import inbound, outbox, tenants
@@ -73,6 +75,12 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         twice_count, twice = await conn.run_sync(maybe_twice, now(request))
         # The daily plan as stored by whichever process holds the scheduler role: missing, late, or who it left out.
         plan = plan_state(await conn.run_sync(last_plan), now(request), rt.settings.timezone, rt.settings.plan_hour)
+        # A late plan is worth a warning only once its reminders went out late: a plan with no reminder due (a fresh
+        # install, a quiet day) or none sent yet delayed nothing a tenant would notice.
+        late_sent = 0
+        if plan.state == "late":
+            fates = await conn.run_sync(reminder_fates, plan.plan_at.date(), ZoneInfo(rt.settings.timezone))
+            late_sent = sum(1 for fate in fates if fate.outbox_state == "sent")
         # Read for every console page (`SendingStateOnEveryPage`): while no process holds the sender role (each runs
         # with KEEPHOME_RUN_SENDER=false, say) nothing goes out and nobody answers; this page says what waits meanwhile.
         waiting = (0, 0)
@@ -115,6 +123,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         twice_count=twice_count,
         twice_days=TWICE_DAYS,
         plan=plan,
+        late_sent=late_sent,
         refused=[(r, explain(r.error_code, None, "sms")) for r in refused],
         behind=due if due.waited(now(request)) >= BEHIND_AFTER else None,
         unhandled=unhandled if unhandled.waited(now(request)) >= UNHANDLED_AFTER else None,

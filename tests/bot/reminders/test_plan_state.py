@@ -21,6 +21,7 @@ from bot.starter import job_services
 from bot.store.db import utcnow
 from tests.conftest import started_runtime
 from tests.support.console import staff_client
+from tests.support.drive import drain
 from tests.support.helpers import add_tenant
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -66,8 +67,24 @@ async def test_a_plan_that_failed_is_counted_and_the_admin_page_says_today_is_no
         assert sample(rt, "keephome_plan_failed_total") == 1.0
         assert sample(rt, "keephome_plan_planned_at_seconds") == pytest.approx(rt.clock().timestamp(), abs=5)
         card = await plan_card(c)
-        assert "Today's reminders were planned late, at 11:00 (they are planned at 09:00)" in card
         assert "not been planned" not in card
+        # Planned late but nothing sent yet: nothing went out late so far.
+        assert "Today's reminders were planned at 11:00." in card and "late" not in card
+        assert await drain(rt.sender) > 0
+        card = await plan_card(c)
+        assert "Today's reminders were planned late, at 11:00 (they are planned at 09:00)" in card
+        assert "They went out later in the day than usual." in card
+
+
+async def test_a_fresh_install_planning_its_first_empty_day_late_is_not_told_reminders_went_out_late(
+    settings: Settings,
+) -> None:
+    async with started_runtime(settings, clock=clock_at(12, 13)) as rt, staff_client(rt, "admin") as c:
+        assert await catch_up(job_services(rt)) is True
+        await drain(rt.sender)
+        card = await plan_card(c)
+    assert card.count("Today's reminders were planned at 12:13.") == 1
+    assert "late" not in card and "went out" not in card
 
 
 async def test_a_plan_on_time_says_so_and_before_the_plan_hour_the_page_says_when(settings: Settings) -> None:
