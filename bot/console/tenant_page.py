@@ -68,9 +68,8 @@ def early_demand_words(position: Any) -> str | None:
 @guard("admin", "adviser")
 async def _lookup(request: Request, me: StaffSession) -> Response:
     ref = request.query_params.get("ref", "").strip()[:64]
-    if not ref:
-        title, message = _("Find a tenant"), _("Type the tenant's reference, phone number or name.")
-        return render(request, "message.html", 422, title=title, message=message)
+    if not ref:  # the page itself (a search sent empty lands here too): the form, nothing found yet
+        return render(request, "tenant_search.html", typed="", count=0, matching=[])
     # A reference as typed, in either case ("demo-07" finds DEMO-07), as the data page finds it; else the tenants
     # with that phone number or with it in their name (a tenant who phones seldom knows their reference).
     async with runtime(request).db.read() as conn:

@@ -851,6 +851,21 @@ async def test_an_adviser_finds_a_tenant_by_phone_number_or_a_part_of_the_name(
         assert missing.status_code == 404 and "No tenant has that reference, phone number or name." in missing.text
 
 
+async def test_find_a_tenant_with_nothing_typed_is_the_search_page_not_an_error(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Opening "find a tenant" (or searching with an empty box) shows the search form, not a 422 refusal."""
+    await add_tenant(runtime, "R-1", name="Amira Hansen", phone="+4520123401")
+    await signed_in_adviser(runtime, client)
+    for query in ({}, {"ref": ""}, {"ref": "   "}):
+        page = await client.get("/console/tenants", params=query)
+        assert page.status_code == 200, query
+        said = html.unescape(page.text)
+        assert said.count('action="/console/tenants"') == 1 and 'value=""' in page.text
+        assert "Type the tenant's reference, phone number or name." in said
+        assert "tenants-found" not in page.text and "match" not in said
+
+
 async def test_a_search_that_matches_many_tenants_lists_the_first_and_says_so(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
