@@ -203,10 +203,30 @@ async def _organisation(request: Request, me: StaffSession) -> Response:
 
 
 @guard("admin")
+async def _confirm_deactivate(request: Request, me: StaffSession) -> Response:
+    staff_id = _staff_id(request)
+    if staff_id == me.staff_id:
+        raise StaffError(N_("you cannot deactivate yourself; ask another admin"))
+    return await _deactivation_question(request, staff_id)
+
+
+async def _deactivation_question(request: Request, staff_id: int) -> Response:
+    """The question before a deactivation, as a page of its own: it is asked with or without JavaScript."""
+    async with runtime(request).db.read() as conn:
+        person = (await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id == staff_id))).first()
+    if person is None:
+        raise NotFound(N_("There is no such person."))
+    return render(request, "staff_deactivate.html", person=person)
+
+
+@guard("admin")
 async def _deactivate(request: Request, me: StaffSession) -> Response:
     staff_id = _staff_id(request)
     if staff_id == me.staff_id:
         raise StaffError(N_("you cannot deactivate yourself; ask another admin"))
+    if field(await request.form(), "confirmed", max_length=3, required=False) != "yes":
+        # Not sent from the question's page (a list loaded before it asked, a form made elsewhere): ask first.
+        return await _deactivation_question(request, staff_id)
     rt = runtime(request)
     at = now(request)
     back: HandedBack | None = None
@@ -389,6 +409,7 @@ def routes() -> list[BaseRoute]:
         Route("/console/staff/{staff_id}/reset-password", _reset_password, methods=["POST"]),
         Route("/console/staff/{staff_id}/role", _role, methods=["POST"]),
         Route("/console/staff/{staff_id}/organisation", _organisation, methods=["POST"]),
+        Route("/console/staff/{staff_id}/deactivate", _confirm_deactivate, methods=["GET"]),
         Route("/console/staff/{staff_id}/deactivate", _deactivate, methods=["POST"]),
         Route("/console/staff/{staff_id}/reactivate", _reactivate, methods=["POST"]),
         Route("/console/me", _me, methods=["GET"]),

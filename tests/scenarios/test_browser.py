@@ -188,21 +188,15 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
 
     admin, apage = await sign_in(served, "admin@example.org")
     await apage.goto(f"{served.url}/console/staff")
-    # Closing an account asks first: dismissed, nothing happens; accepted, the account is closed.
-    asked: list[str] = []
-
-    async def answer(dialog: Any, accept: bool) -> None:
-        asked.append(dialog.message)
-        await (dialog.accept() if accept else dialog.dismiss())
-
+    # Closing an account asks first, on a page of its own: cancelled, nothing happens; confirmed, it is closed.
     deactivate = f"tr[data-staff='{adviser_id}'] form[action$='/deactivate'] button"
-    apage.once("dialog", lambda dialog: answer(dialog, False))
     await apage.click(deactivate)
+    assert "adviser@example.org" in await apage.inner_text("#confirm-deactivate")
+    await apage.click("#confirm-deactivate a")
     assert await apage.locator(deactivate).count() == 1  # still active
-    apage.once("dialog", lambda dialog: answer(dialog, True))
     await apage.click(deactivate)
+    await apage.click("#confirm-deactivate button")
     await apage.wait_for_selector(f"tr[data-staff='{adviser_id}'] form[action$='/reactivate']")
-    assert len(asked) == 2 and all("adviser@example.org" in message for message in asked)
     # The deactivated row offers reactivation: a role chosen, and a new one-time link to set a password.
     row = f"tr[data-staff='{adviser_id}'] form[action$='/reactivate']"
     await apage.select_option(f"{row} select", "adviser")

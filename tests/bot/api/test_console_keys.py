@@ -109,7 +109,7 @@ async def test_keys_outlive_their_maker_and_the_admins_left_are_told_which(
     assert "the command line (keephome apikey add)" in _key_row(listed, "Nightly import")
     client.cookies.clear()
     await login(client, "staying@example.org")
-    done = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {})
+    done = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {"confirmed": "yes"})
     assert done.status_code == 303
     told = (await client.get(done.headers["location"])).text
     # One live key: the revoked one and the command line's are not the person's to count.

@@ -482,13 +482,41 @@ async def test_a_chat_is_linked_only_by_the_one_time_code_and_notices_can_be_tur
 
 async def test_an_admin_cannot_deactivate_themselves(runtime: Runtime, client: httpx.AsyncClient) -> None:
     admin = await signed_in_admin(runtime, client)
-    refused = await post_form(client, "/console/staff", f"/console/staff/{admin}/deactivate", {})
+    refused = await post_form(client, "/console/staff", f"/console/staff/{admin}/deactivate", {"confirmed": "yes"})
     assert refused.status_code == 422 and "cannot deactivate yourself" in refused.text
     async with runtime.db.read() as conn:
         active = (await conn.execute(select(staff.c.active).where(staff.c.id == admin))).scalar_one()
         entries = (await conn.execute(select(audit_log).where(audit_log.c.action == "staff.deactivate"))).all()
     assert active is True and entries == []
     assert (await client.get("/console/staff")).status_code == 200  # still signed in
+
+
+async def test_deactivate_asks_on_a_page_of_its_own_before_it_acts(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """Without JavaScript the list's "Deactivate" only asks: the account closes once the question's page is answered."""
+    await signed_in_admin(runtime, client)
+    person = await add_person(runtime, "leaving@example.org", "adviser")
+    action = f"/console/staff/{person}/deactivate"
+
+    async def is_active() -> bool:
+        async with runtime.db.read() as conn:
+            return bool((await conn.execute(select(staff.c.active).where(staff.c.id == person))).scalar_one())
+
+    listed = (await client.get("/console/staff")).text
+    assert (
+        listed.count(f'<form method="get" action="{action}"') == 1 and f'method="post" action="{action}"' not in listed
+    )
+    asked = await client.get(action)
+    said = html.unescape(asked.text)
+    assert asked.status_code == 200 and "Deactivate leaving@example.org? They can no longer sign in" in said
+    assert said.count(f'method="post" action="{action}"') == 1 and 'href="/console/staff"' in said
+    assert await is_active()
+    # A post that did not come from the question (a list loaded earlier, a form made elsewhere) is asked again.
+    unasked = await post_form(client, "/console/staff", action, {})
+    assert unasked.status_code == 200 and "Deactivate leaving@example.org?" in html.unescape(unasked.text)
+    assert await is_active()
+    done = await post_form(client, action, action, {"confirmed": "yes"})
+    assert done.status_code == 303 and not await is_active()
+    assert (await client.get("/console/staff/999999/deactivate")).status_code == 404
 
 
 async def test_deactivating_a_deactivated_account_changes_nothing_and_says_so(
@@ -498,9 +526,9 @@ async def test_deactivating_a_deactivated_account_changes_nothing_and_says_so(
     deactivation that did not happen, and the page says nothing changed."""
     await signed_in_admin(runtime, client)
     person = await add_person(runtime, "leaving@example.org", "adviser")
-    first = await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})
+    first = await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {"confirmed": "yes"})
     assert first.status_code == 303
-    again = await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})
+    again = await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {"confirmed": "yes"})
     assert again.status_code == 200 and 'id="already-deactivated"' in again.text
     assert "leaving@example.org was deactivated already: nothing changed." in again.text
     async with runtime.db.read() as conn:
@@ -559,8 +587,8 @@ async def test_two_admins_closing_each_others_accounts_at_once_leave_one_admin(r
         tokens = [csrf_of((await client.get("/console/staff")).text) for client in (one, other)]
         # Both pages were open before either form went: each request passes its session check first.
         answers = await asyncio.gather(
-            one.post(f"/console/staff/{second}/deactivate", data={"csrf_token": tokens[0]}),
-            other.post(f"/console/staff/{first}/deactivate", data={"csrf_token": tokens[1]}),
+            one.post(f"/console/staff/{second}/deactivate", data={"csrf_token": tokens[0], "confirmed": "yes"}),
+            other.post(f"/console/staff/{first}/deactivate", data={"csrf_token": tokens[1], "confirmed": "yes"}),
         )
     async with runtime.db.read() as conn:
         admins = (await conn.execute(select(staff.c.id).where(staff.c.role == "admin", staff.c.active))).all()
@@ -622,7 +650,9 @@ async def test_a_new_password_link_from_the_console_replaces_the_old_one(
         assert (await newcomer.post(path, data=form)).status_code == 303
         assert (await login(newcomer, "new@example.org", "a long new pass phrase")).status_code == 303
     # Only active people get a link.
-    assert (await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})).status_code == 303
+    assert (
+        await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {"confirmed": "yes"})
+    ).status_code == 303
     gone = await post_form(client, "/console/staff", f"/console/staff/{person}/reset-password", {})
     assert gone.status_code == 404
 
@@ -687,7 +717,9 @@ async def test_a_deactivated_person_is_reactivated_with_a_role_and_a_new_link_an
         await conn.execute(
             update(staff).where(staff.c.id == person).values(telegram_chat_id=5555, notify_telegram=True)
         )
-    assert (await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {})).status_code == 303
+    assert (
+        await post_form(client, "/console/staff", f"/console/staff/{person}/deactivate", {"confirmed": "yes"})
+    ).status_code == 303
     row = (await client.get("/console/staff")).text.split(f'data-staff="{person}"')[1].split("</tr>")[0]
     assert "deactivated" in row and f'action="/console/staff/{person}/reactivate"' in row
     assert 'required aria-label="Role"><option value="" selected disabled>Choose a role</option>' in row

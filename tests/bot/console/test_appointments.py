@@ -448,7 +448,7 @@ async def test_closing_a_volunteers_account_cancels_their_appointments_and_retur
     assert (await post_form(client, page, f"{page}/task", task)).status_code == 303
     assert (await case_row(rt, case_id)).status == "volunteer"
     await signed_in(rt, client, "admin@example.org", "admin")
-    done = await post_form(client, "/console/staff", f"/console/staff/{volunteer}/deactivate", {})
+    done = await post_form(client, "/console/staff", f"/console/staff/{volunteer}/deactivate", {"confirmed": "yes"})
     assert done.status_code == 303
     case = await case_row(rt, case_id)
     assert (case.status, case.volunteer_id) == ("taken", None)

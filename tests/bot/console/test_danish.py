@@ -251,9 +251,11 @@ async def _tenant_writes(rt: Runtime, phone: str, texts: list[str]) -> None:
 async def _build(rt: Runtime) -> World:
     day = today(rt)
     emails = {role: f"{role}@boligselskab.example.dk" for role in ROLES}
-    for role, email in emails.items():
-        await add_person(rt, email, role)
     ids: dict[str, Any] = {}
+    for role, email in emails.items():
+        person = await add_person(rt, email, role)
+        if role == "adviser":
+            ids["staff_id"] = person  # the admin's question before deactivating someone
     ids["tenant_id"] = await add_tenant(
         rt,
         "1042-3-12",

@@ -197,9 +197,10 @@ async def test_a_refusal_starts_with_a_capital_letter(
     async with runtime.db.read() as conn:
         me = (await conn.execute(staff.select().where(staff.c.email == "admin@example.org"))).one()
     # (A role refused comes back at its form: tests/bot/console/test_sent_back_pages.py; a deactivation has no fields.)
+    # The deactivation's form is on its question's page, at the form's own address: "Back to the form" leads there.
     message, back = await refused(client, "/console/staff", f"/console/staff/{me.id}/deactivate", {})
     assert message[0].isupper(), message
-    assert back == "/console/staff"
+    assert back == f"/console/staff/{me.id}/deactivate"
 
 
 async def test_an_audit_filter_from_after_to_says_so(runtime: Runtime, client: httpx.AsyncClient) -> None:

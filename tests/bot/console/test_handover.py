@@ -39,7 +39,7 @@ async def test_a_closed_caretakers_door_knocks_go_to_the_other_caretakers(
     await login(client, "staying@example.org")
     assert f'data-task="{knock}"' not in (await client.get("/console/visits")).text  # another caretaker's, so far
     await _as_admin(runtime, client)
-    done = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {})
+    done = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {"confirmed": "yes"})
     assert done.status_code == 303
     page = (await client.get(done.headers["location"])).text
     assert "1 door knock or postcard now for any caretaker" in page
@@ -66,7 +66,7 @@ async def test_a_closed_advisers_cases_go_back_to_the_queue(runtime: Runtime, cl
     async with runtime.db.write() as conn:
         await conn.execute(update(cases).where(cases.c.id == with_volunteer).values(assignee_id=leaving))
     await _as_admin(runtime, client)
-    done = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {})
+    done = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {"confirmed": "yes"})
     page = (await client.get(done.headers["location"])).text
     assert "2 cases back in the queue, for another adviser to take" in page
     assert "1 case keeps its volunteer's task: it comes to the queue when the task is done" in page
@@ -87,7 +87,7 @@ async def test_a_closed_advisers_cases_go_back_to_the_queue(runtime: Runtime, cl
         [],
     ]
     # Deactivated again (a form sent twice), nobody is told twice.
-    again = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {})
+    again = await post_form(client, "/console/staff", f"/console/staff/{leaving}/deactivate", {"confirmed": "yes"})
     assert again.status_code == 200 and "was deactivated already: nothing changed." in again.text
     assert [await told_about(runtime, c) for c in (taken, waiting_tenant)] == [["case.released"]] * 2
     async with runtime.db.read() as conn:

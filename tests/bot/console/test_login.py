@@ -436,7 +436,7 @@ async def test_a_deactivated_persons_open_session_stops_working(runtime: Runtime
     adviser_cookie = client.cookies.get("keephome_session") or ""
     client.cookies.clear()
     await login(client, "admin@example.org")
-    done = await post_form(client, "/console/staff", f"/console/staff/{adviser_id}/deactivate", {})
+    done = await post_form(client, "/console/staff", f"/console/staff/{adviser_id}/deactivate", {"confirmed": "yes"})
     assert done.status_code == 303
     client.cookies.clear()
     client.cookies.set("keephome_session", adviser_cookie, domain="keephome.example.org", path="/console/")
@@ -479,7 +479,7 @@ async def _recover(rt: Runtime, way: str, staff_id: int) -> None:
     elif way == "reset by an admin in the console":
         await _as_admin(rt, f"/console/staff/{staff_id}/reset-password", {})
     elif way == "deactivated and reactivated":
-        await _as_admin(rt, f"/console/staff/{staff_id}/deactivate", {})
+        await _as_admin(rt, f"/console/staff/{staff_id}/deactivate", {"confirmed": "yes"})
         await _as_admin(rt, f"/console/staff/{staff_id}/reactivate", {"role": "adviser"})
     else:
         assert way == "role changed"
