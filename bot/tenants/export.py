@@ -522,6 +522,7 @@ _INTERNAL_VALUES = frozenset(
         "words",
         "english",
         "danish",
+        "handed_on",
     }
 )
 # The heading of each value a text to the tenant is made of (the values given to `enqueue`), where the page's column

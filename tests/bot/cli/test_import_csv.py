@@ -123,7 +123,11 @@ BAD_FILES = {
     "empty": (b"", "line 1: the file is empty"),
     "header only": (f"{HEADER}\n".encode(), "line 1: the file has no tenants: there is no row below its header"),
     "utf-16": (f"{HEADER}\r\n{GOOD}\r\n".encode("utf-16"), "line 1: the file is UTF-16 text"),
-    "latin-1": (f"{HEADER}\n{GOOD}\nA-2;Søren Bo;20123457;1,00;\n".encode("latin-1"), "line 3: the file is not UTF-8"),
+    # Windows-1252 (Danish Excel's semicolon CSV) is read; rows in UTF-8 pasted under it are not.
+    "mixed encodings": (
+        f"{HEADER}\nA-1;Bjørn Hansen;20123456;100,00;\n".encode("cp1252") + "A-2;Søren Bo;20123457;1,00;\n".encode(),
+        "line 2: the file is not UTF-8",
+    ),
     "duplicated header": (f"{HEADER};name\n{GOOD};Bo\n".encode(), 'line 1: column "name" appears twice'),
     "missing column": (b"tenant_ref;name\nA-1;Amira Hansen\n", 'line 1: required column "phone" is missing'),
     "quoted newline": (
