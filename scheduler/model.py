@@ -81,8 +81,9 @@ class RentSnapshot:
     # The local day an adviser last closed a case of the tenant's with a payment plan agreed (outcome
     # `payment_plan`), if ever: the plan covers the rent fallen due by then (`scheduler.policy`).
     plan_agreed_on: date | None = None
-    # The balance the ledger showed on that day (its latest dated on or before it), if known: while the plan is
-    # kept, its arrears keep the balance above 0, and only a balance above this one says later rent went unpaid.
+    # The lowest balance the ledger showed since that day, before the month of its newest (the plan day's own and each
+    # later one), if known: while the plan is kept, its arrears keep the balance above 0, and only a balance above
+    # this one says later rent went unpaid.
     plan_balance_ore: int | None = None
 
     @property

@@ -15,7 +15,7 @@ date brings a second court reminder on the weekday before it (`court_eve`), unle
 conversation counts as waiting only when its question went out (`RentSnapshot.waiting_conversation`). A payment plan
 agreed with an adviser (`plan_agreed_on`) takes the `missed` and `promise_check` reminders about the rent it covers
 out of the day's choice (`_covered_by_plan`): the next rent's `before_due` that day still goes, and a later rent's
-`missed` only when the balance is above the one of the plan's day (`plan_balance_ore`).
+`missed` only when the balance is above the lowest since the plan's day (`plan_balance_ore`).
 
 `recheck` asks the same rules again on the day a reminder may finally go out (planned late in the evening, or
 kept waiting for a channel or the pause): it goes only when today's plan for the tenant is that very reminder.
@@ -285,8 +285,8 @@ def _covered_by_plan(s: RentSnapshot, r: PlannedReminder, day: date) -> bool:
     is about: the rent fallen due by the day it was agreed. A tenant who has just agreed a plan is not asked "need
     help with the rent?" about that rent (`missed`), nor how the pay day they named before it is going
     (`promise_check` for a day before the next rent falls due: the plan took its place). The next rent is not the
-    plan's: its `before_due` goes, and its `missed` only when the balance is above the one of the plan's day
-    (`plan_balance_ore`: new rent unpaid on top of the arrears the plan covers), so a tenant who pays the rent and
+    plan's: its `before_due` goes, and its `missed` only when the balance is above the lowest since the plan's day
+    (`plan_balance_ore`: new rent unpaid on top of what was still owed), so a tenant who pays the rent and
     keeps the plan is not asked every month; with that balance unknown, whenever owed. A påkrav's reminders go too:
     the letter's deadline stands until the organisation withdraws the påkrav, and the ledger then no longer shows it."""
     agreed = s.plan_agreed_on
@@ -296,8 +296,8 @@ def _covered_by_plan(s: RentSnapshot, r: PlannedReminder, day: date) -> bool:
         year, month = (int(part) for part in r.period.split("-"))
         if due_date(year, month, s.due_day) <= agreed:
             return True
-        # Later rent: the plan's arrears keep the balance above 0 while it is kept, so only a balance above the one
-        # of the plan's day says this rent went unpaid. Without that balance, the usual rule (owed) stands.
+        # Later rent: the plan's arrears keep the balance above 0 while it is kept, so only a balance above the lowest
+        # since the plan's day says this rent went unpaid. Without that balance, the usual rule (owed) stands.
         return s.plan_balance_ore is not None and s.balance_ore <= s.plan_balance_ore
     if r.trigger is Trigger.PROMISE_CHECK:
         return s.promise_on is not None and s.promise_on < _next_due_after(agreed, s.due_day)

@@ -101,11 +101,14 @@ def plan_days(conn: Connection, tz: ZoneInfo, tenant_ids: Collection[int] | None
 
 
 def plan_balances(conn: Connection, plans: Mapping[int, date]) -> dict[int, int]:
-    """Tenant id -> the balance the ledger showed on their plan's day (`plans`, from `plan_days`): its latest
-    `balance_events` row dated on or before it. A tenant with none dated by then (or erased) is left out.
+    """Tenant id -> the lowest balance the ledger showed since their plan's day (`plans`, from `plan_days`) before the
+    month of its newest balance: its latest `balance_events` row dated on or before the plan's day, and every row
+    after it dated before that month. A later rent unpaid shows as a balance above it; a plan paid down (or off)
+    lowers it, so a rent missed then is not hidden by the arrears of the plan's day. A tenant with no row dated by
+    the plan's day (or erased) is left out.
 
-    Set-based: one query for every 250 tenants with a plan (none when no tenant has one), not one a tenant; the
-    plan days travel as a VALUES list, and each tenant's latest row is looked up by the tenant_id index."""
+    Set-based: two queries for every 250 tenants with a plan (none when no tenant has one), not one a tenant; the
+    plan days travel as a VALUES list, and each tenant's rows are looked up by the tenant_id index."""
     be = balance_events.c
     found: dict[int, int] = {}
     for part in chunked(sorted(plans.items()), CHUNK // 2):  # two values a tenant
@@ -120,6 +123,19 @@ def plan_balances(conn: Connection, plans: Mapping[int, date]) -> dict[int, int]
         for tenant_id, balance in conn.execute(select(plan.c.tenant_id, latest)):
             if balance is not None:
                 found[int(tenant_id)] = int(balance)
+        since = (
+            select(be.tenant_id, be.as_of, be.balance_ore)
+            .join(plan, and_(be.tenant_id == plan.c.tenant_id, be.as_of > plan.c.day))
+            .order_by(be.tenant_id, be.as_of)
+        )
+        later: dict[int, list[tuple[date, int]]] = {}
+        for tenant_id, as_of, balance in conn.execute(since):
+            later.setdefault(int(tenant_id), []).append((as_of, int(balance)))
+        for tenant_id, rows in later.items():
+            if tenant_id not in found:
+                continue
+            month = rows[-1][0].replace(day=1)  # the newest balance's month: its rent is the one a reminder asks about
+            found[tenant_id] = min([found[tenant_id], *(balance for as_of, balance in rows if as_of < month)])
     return found
 
 

@@ -117,3 +117,34 @@ async def test_a_tenant_keeping_her_plan_and_paying_the_rent_is_not_asked_about_
 
     assert sorted((row.tenant_ref, row.trigger) for row in outcome.rows) == [("T-2", "missed"), ("T-3", "missed")]
     assert outcome.summary.held_by_plan == 1
+
+
+async def test_a_rent_missed_after_the_plan_was_paid_down_is_asked_about(rt: Runtime) -> None:
+    """Dorte agreed a plan on Tuesday 3 March with two months owed (14,200 kr) and paid one of them by 20 March. April's
+    rent unpaid brings the balance back to 14,200 kr: no higher than on the plan's day, yet a rent missed. Compared
+    with the lowest balance since the plan (7,100 kr before April), she is asked; Amira, who paid April's rent, is
+    not."""
+    set_now(rt, datetime(2026, 3, 3, 9, 0))
+    await load(
+        rt,
+        "T-1,Amira Hansen,+4520123451,7100.00,2026-03-03\nT-4,Dorte Holm,+4520123454,14200.00,2026-03-03\n",
+    )
+    async with rt.db.read() as conn:
+        ids = {ref: tid for ref, tid in await conn.execute(select(tenants.c.tenant_ref, tenants.c.id))}
+    set_now(rt, datetime(2026, 3, 3, 14, 0))
+    adviser = await add_person(rt, "adviser@example.org", "adviser")
+    for ref in ("T-1", "T-4"):
+        case_id = await add_case(rt, ids[ref])
+        async with rt.db.write() as conn:
+            await take_case(conn, case_id, adviser, rt.clock())
+            await close_case(conn, case_id, adviser, PAYMENT_PLAN, None, rt.clock())
+    set_now(rt, datetime(2026, 3, 20, 8, 0))
+    await load(rt, "T-1,Amira Hansen,+4520123451,7100.00,2026-03-20\nT-4,Dorte Holm,+4520123454,7100.00,2026-03-20\n")
+
+    set_now(rt, datetime(2026, 4, 7, 8, 0))
+    await load(rt, "T-1,Amira Hansen,+4520123451,6100.00,2026-04-07\nT-4,Dorte Holm,+4520123454,14200.00,2026-04-07\n")
+    set_now(rt, datetime(2026, 4, 7, 9, 0))
+    outcome = await plan_reminders(rt.db, rt.settings, rt.clock())
+
+    assert [(row.tenant_ref, row.trigger) for row in outcome.rows] == [("T-4", "missed")]
+    assert outcome.summary.held_by_plan == 1
