@@ -73,6 +73,8 @@ def _folded(text: str) -> str:
 _PHRASES_FOLDED = tuple(
     (phrase, _folded(phrase), re.compile(rf"(?<!\w){re.escape(_folded(phrase))}(?!\w)")) for phrase in FORBIDDEN_PHRASES
 )
+# Folded once: every SMS sent is checked against them.
+_STEMS_FOLDED = {_folded(stem): stem for stem in FORBIDDEN_STEMS}
 _TOGETHER_FOLDED = tuple((tuple(map(_folded, subjects)), tuple(map(_folded, states))) for subjects, states in _TOGETHER)
 # Words that contain a stem but say something else: "gælder" (applies), "undskyld" (sorry), "courtesy".
 ALLOWED_WORDS = re.compile(
@@ -127,7 +129,7 @@ def forbidden_words_in(text: str, words: Iterable[str] = ()) -> list[str]:
     compounds and inflections too, and FORBIDDEN_PHRASES as they stand; sorted. ALLOWED_WORDS never count. Danish
     letters written without them ("gaeld", "lejemaal") count as the letters."""
     lowered = _folded(text)
-    stems = {_folded(w.strip()): w.strip().lower() for w in (*FORBIDDEN_STEMS, *words) if w.strip()}
+    stems = {**_STEMS_FOLDED, **{_folded(w.strip()): w.strip().lower() for w in words if w.strip()}}
     found = {
         stems[stem]
         for word in re.findall(r"\w+", lowered)
