@@ -608,7 +608,7 @@ class InboundHandler:
         told = known.told
         if key not in told:
             keys = {key} | {
-                _receipt_key(tenant.case_id, today, "telegram" if channel == "telegram" else "sms")
+                _receipt_key(tenant.case_id, today, _channel_named(channel))
                 for (channel, _), found in known.tenants.items()
                 for tenant in found
                 if tenant.case_status == "waiting" and tenant.consented
@@ -822,9 +822,14 @@ def _read_tenants(conn: Connection, rows: Sequence[InboundRow]) -> dict[tuple[st
     return tenants_by_address(conn, rows, _BY_ADDRESS)
 
 
+def _channel_named(name: str) -> Channel:
+    """The channel a message came on: Telegram, else SMS."""
+    return "telegram" if name == "telegram" else "sms"
+
+
 def _channel(row: InboundRow) -> Channel:
-    return "telegram" if row.channel == "telegram" else "sms"
+    return _channel_named(row.channel)
 
 
 def _channel_of(turn: Turn) -> Channel:
-    return "telegram" if turn.channel == "telegram" else "sms"
+    return _channel_named(turn.channel)
