@@ -476,7 +476,8 @@ staff_sessions = Table(
     metadata,
     Column("id", String(64), primary_key=True),  # sha256 of the cookie value
     Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("csrf_token", String(64), nullable=False),
+    # Indexed: a form posted after its session ended finds who typed it by its token (bot/console/kept_text.py).
+    Column("csrf_token", String(64), nullable=False, index=True),
     Column("created_at", TS, nullable=False),
     Column("expires_at", TS, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
