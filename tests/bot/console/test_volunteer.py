@@ -23,6 +23,7 @@ from tests.support.console import (
     add_tenant,
     case_row,
     csrf_of,
+    form_nonce_of,
     login,
     post_form,
     posted_twice,
@@ -721,3 +722,58 @@ async def test_the_advisers_reply_answers_what_the_tenant_wrote_back_on_the_volu
     await login(client, "volunteer@example.org")
     tasks = html.unescape((await client.get("/console/tasks")).text)
     assert answers(tasks, case_id)[0].endswith("· answered") and f'id="answered-{case_id}"' not in tasks
+
+
+async def tasks_written_back(rt: Runtime, client: httpx.AsyncClient, first: int = 1, count: int = 2) -> list[int]:
+    """Tasks of one volunteer, one tenant each, each of whom wrote back after the volunteer's text: all unanswered."""
+    daytime(rt)
+    async with rt.db.read() as conn:
+        me = (await conn.execute(select(staff.c.id).where(staff.c.email == "volunteer@example.org"))).scalar()
+    me = me or await add_person(rt, "volunteer@example.org", "volunteer")
+    phones = [f"+452000000{n}" for n in range(first, first + count)]
+    tasks = [(await with_task(rt, me, f"R-{phone}", phone))[1] for phone in phones]
+    await login(client, "volunteer@example.org")
+    for case_id in tasks:
+        await press_send(client, case_id)
+    await drain(rt.sender)
+    rt.clock.offset += timedelta(minutes=5)
+    for phone in phones:
+        await rt.inbox.submit(InboundMessage("sms", f"SM-back-{phone}", phone, "kan i ringe efter kl 14?"))
+    await process_all(rt.processor)
+    return tasks
+
+
+async def test_each_cards_i_have_answered_them_pressed_from_one_page_records_once(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Before, every card carried the page's one nonce: the second card's press, from a page not reloaded after the
+    first's, found that nonce used (by the first card's event) and recorded nothing, and its answer stayed open."""
+    tasks = await tasks_written_back(runtime, client)
+    page = (await client.get("/console/tasks")).text
+    for case_id in tasks:
+        action = f"/console/tasks/{case_id}/answered"
+        form = {"nonce": form_nonce_of(page, action) or "", "csrf_token": csrf_of(page)}
+        # Pressed twice (a double click): recorded once.
+        assert (await client.post(action, data=form)).status_code == 303
+        assert (await client.post(action, data=form)).status_code == 303
+    shown = html.unescape((await client.get("/console/tasks")).text)
+    for case_id in tasks:
+        assert [line.rsplit(" · ", 1)[1] for line in answers(shown, case_id)] == ["answered"]
+    async with runtime.db.read() as conn:
+        recorded = (await conn.execute(select(case_events.c.case_id).where(case_events.c.kind == "answered"))).scalars()
+    assert sorted(recorded) == sorted(tasks)
+
+
+async def test_each_cards_done_pressed_from_one_page_does_its_task(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """The same for "Done": the second card's press from the page as it was first shown finishes its own task."""
+    tasks = await tasks_written_back(runtime, client)
+    page = (await client.get("/console/tasks")).text
+    for case_id in tasks:
+        action = f"/console/tasks/{case_id}/done"
+        form = {"nonce": form_nonce_of(page, action) or "", "csrf_token": csrf_of(page)}
+        done = await client.post(action, data=form)
+        assert done.status_code == 303 and done.headers["location"].startswith("/console/tasks?finished=task_done")
+    async with runtime.db.read() as conn:
+        finished = await conn.execute(select(case_events.c.case_id).where(case_events.c.kind == "task_done"))
+    assert sorted(finished.scalars()) == sorted(tasks)
+    assert 'class="card task"' not in (await client.get("/console/tasks")).text
