@@ -22,7 +22,7 @@ from bot.console.audit import record
 from bot.console.crisis import crisis_holds, hold_words
 from bot.console.delivery import Delivery, DeliveryFacts, delivery, recent_facts
 from bot.console.ids import MAX_ID, path_id, whole_number
-from bot.console.inbox import origin_words, reason_words, urgency
+from bot.console.inbox import TENANT_ASKED, origin_words, reason_words, urgency
 from bot.console.labels import (
     ANSWER_LABELS,
     COURT_OUTCOME_LABELS,
@@ -42,7 +42,7 @@ from bot.console.unanswered import Unanswered, of_tenant
 from bot.console.web import NotFound, local_day, local_time, money, now, read_form, redirect, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
-from bot.host.consents import volunteer_refusals
+from bot.host.consents import ADVISER_SCOPE, volunteer_refusals
 from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_steps, offer_outreach
 from bot.i18n import N_, language_words
 from bot.i18n import gettext as _
@@ -128,6 +128,15 @@ async def authors(conn: AsyncConnection, shown: list[Shown], tenant_first_name: 
         found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(ids)))
         names.update({f"staff:{row.id}": row.email for row in found})
     return names
+
+
+def _adviser_consent_withdrawn(shown: list[ConsentShown]) -> datetime | None:
+    """When the tenant withdrew their consent to an adviser reading along, if none stands now (else None)."""
+    theirs = [c for c in shown if c.row.scope == ADVISER_SCOPE]
+    if not theirs or any(c.state == "active" for c in theirs) or theirs[-1].state != "withdrawn":
+        return None
+    withdrawn_at: datetime = theirs[-1].row.withdrawn_at
+    return withdrawn_at
 
 
 def _ended_before(shown: list[ConsentShown], consent_id: str) -> ConsentShown | None:
@@ -454,6 +463,8 @@ async def _page(
         reason_words=reason_words,
         origin=origin_words(case.origin),
         reason=reason_words(case.reason),
+        # The reason says the tenant agreed to share their answers: when they have withdrawn that since, it says so.
+        reason_withdrawn=_adviser_consent_withdrawn(sharing["consents"]) if case.reason == TENANT_ASKED else None,
         language=language_words(tenant.language),
         channel=reply_channel(tenant),
         outcomes=OUTCOMES,

@@ -41,6 +41,7 @@ __all__ = [
     "PAGE_SIZE",
     "REASONS",
     "STATUS_FILTERS",
+    "TENANT_ASKED",
     "TO_CHECK_PAGE_SIZE",
     "case_origin",
     "checks",
@@ -67,7 +68,9 @@ ORIGINS = {
     "outreach": N_("urgent outreach"),
     "manual": N_("opened by hand"),
 }
-REASONS = {"tenant_asked": N_("The tenant asked to talk to an adviser and agreed to share their answers.")}
+# The reason a case has when the tenant asked for an adviser and agreed to share (conversations/flows).
+TENANT_ASKED = "tenant_asked"
+REASONS = {TENANT_ASKED: N_("The tenant asked to talk to an adviser and agreed to share their answers.")}
 # How the reminder planner begins the reason of an urgent outreach case it opens.
 OUTREACH_PREFIX = "urgent outreach: "
 # Such a reason in the reader's words: the planner's own words for the legal dates (bot/reminders/plan.py) stay its

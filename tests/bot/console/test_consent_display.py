@@ -73,3 +73,25 @@ async def test_a_consents_evidence_is_the_tenants_message_as_the_conversation_da
             assert re.search(
                 r"6\. dec\. kl\. 10\.02.{0,400}Ja tak|Ja tak.{0,400}6\. dec\. kl\. 10\.02", conversation, re.S
             )
+
+
+async def test_the_reason_the_case_opened_says_when_the_tenant_withdrew_the_consent_it_names(database_url: str) -> None:
+    """The line "the tenant asked … and agreed to share their answers" stays why the case opened; after the tenant's own
+    withdrawal word the same line says they withdrew it, so the adviser does not read it as standing."""
+    async with started_runtime(make_settings(database_url), SetClock(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))) as app:
+        tenant = await add_tenant(app, "R-1", name="Beta Tenant", phone="+4520000001")
+        case_id = await add_case(app, tenant, reason="tenant_asked")
+        async with adviser_client(app) as client:
+            before = (await client.get(f"/console/cases/{case_id}")).text
+            assert "agreed to share their answers" in before
+            assert 'id="reason-withdrawn"' not in before
+            clock(app).at = datetime(2026, 12, 5, 9, 2, tzinfo=UTC)  # 10.02 in Copenhagen
+            await app.inbox.submit(InboundMessage("sms", "SM-back", "+4520000001", "TILBAGEKALD"))
+            await process_all(app.processor)
+            response = await client.get(f"/console/cases/{case_id}")
+            assert response.status_code == 200, (response.status_code, response.headers)
+            after = response.text
+            why = re.search(r"<p class=\"why\" id=\"why\">(.*?)</p>", after, re.S)
+            assert why is not None
+            assert "agreed to share their answers" in why.group(1)
+            assert "The tenant withdrew that consent 5 Dec 10:02." in " ".join(why.group(1).split()), why.group(1)
