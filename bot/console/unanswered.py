@@ -2,7 +2,11 @@
 the admin page lists them, whose they are and, where the tenant allows it, their words, until an admin marks each
 dealt with (`dealt_with_at`; the audit log says who and when). The tenant's case page marks each in its conversation
 and their page lists them (`of_tenant`), and the reply of the adviser who holds the case deals with those its page
-showed (`theirs`). `keephome_inbound_failed` counts the same rows."""
+showed (`theirs`). `keephome_inbound_failed` counts the same rows.
+
+The tenant's messages written back to a volunteer's task (`written_back`) are answered by a person too: each is open
+until the volunteer marks it answered or the adviser writes to the tenant after it. The volunteer's task cards list
+them (bot/console/volunteer.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +15,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select, update
 
+from bot.console.labels import VOLUNTEER_TEMPLATES
 from bot.host.cases import OPEN_STATUSES, among, consented_among
+from bot.host.unseen import WENT_OUT
 from bot.inbound.senders import address_queries, tenants_by_address
-from bot.store.schema import INBOUND_FAILED, cases, inbound, tenants
+from bot.store.schema import INBOUND_FAILED, case_events, cases, inbound, messages, tenants
 
-__all__ = ["TENANT_SHOWN", "Sender", "Unanswered", "deal_with", "of_tenant", "theirs", "unanswered"]
+__all__ = [
+    "ANSWERED",
+    "TENANT_SHOWN",
+    "WRITTEN_BACK_SHOWN",
+    "Sender",
+    "Unanswered",
+    "WrittenBack",
+    "deal_with",
+    "of_tenant",
+    "theirs",
+    "unanswered",
+    "written_back",
+]
 
 # The newest of one tenant's messages not dealt with that their case page and their page show: a conversation
 # keephome cannot read fails every message the tenant writes until someone mends it.
@@ -145,3 +163,87 @@ def deal_with(conn: Connection, inbound_id: int, now: datetime) -> bool:
     """Mark one message dealt with; False when it is not one waiting for that (dealt with already, or none)."""
     done = conn.execute(update(inbound).where(inbound.c.id == inbound_id, INBOUND_FAILED).values(dealt_with_at=now))
     return bool(done.rowcount)
+
+
+# The case event a volunteer's "I have answered them" records (bot/console/labels.py words it on the case page).
+ANSWERED = "answered"
+# The newest of the tenant's messages written back to a volunteer's task that are read, for each task.
+WRITTEN_BACK_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenBack:
+    """A tenant's message to their case after the volunteer's task's first prepared text went out: when, its words as
+    stored (who may read them is the reader's rule), and whether nobody answered it yet."""
+
+    id: int
+    at: datetime
+    text: str | None
+    open: bool
+
+
+def written_back(conn: Connection, case_ids: Collection[int]) -> dict[int, list[WrittenBack]]:
+    """For each case, the tenant's messages to it since the first prepared text of its last task went out (the newest
+    `WRITTEN_BACK_SHOWN`, oldest first), each open unless the volunteer marked them answered or the adviser wrote to
+    the tenant after it; a case with none is left out. One query for each of these, whatever the number of cases."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    m, e = messages.c, case_events.c
+    given = (
+        select(e.case_id, func.max(e.at).label("at"))
+        .where(e.case_id.in_(ids), e.kind == "task")
+        .group_by(e.case_id)
+        .subquery()
+    )
+    went = (
+        select(m.case_id, func.min(func.coalesce(m.sent_at, m.updated_at)).label("at"))
+        .outerjoin(given, given.c.case_id == m.case_id)
+        .where(
+            m.case_id.in_(ids),
+            m.direction == "out",
+            m.template.in_(list(VOLUNTEER_TEMPLATES)),
+            m.status.in_(WENT_OUT),
+            given.c.at.is_(None) | (m.created_at >= given.c.at),
+        )
+        .group_by(m.case_id)
+        .subquery()
+    )
+    newest = (
+        select(
+            m.id,
+            m.case_id,
+            m.text,
+            m.created_at,
+            func.row_number().over(partition_by=m.case_id, order_by=m.id.desc()).label("newness"),
+        )
+        .join(went, went.c.case_id == m.case_id)
+        .where(m.direction == "in", m.created_at > went.c.at)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(newest).where(newest.c.newness <= WRITTEN_BACK_SHOWN).order_by(newest.c.case_id, newest.c.id)
+    ).all()
+    if not rows:
+        return {}
+    # Answered: the volunteer marked it so, or the adviser wrote to the tenant, after it came.
+    with_rows = list({int(row.case_id) for row in rows})
+    marked = conn.execute(
+        select(e.case_id, func.max(e.at)).where(e.case_id.in_(with_rows), e.kind == ANSWERED).group_by(e.case_id)
+    ).all()
+    replied = conn.execute(
+        select(m.case_id, func.max(m.created_at))
+        .where(m.case_id.in_(with_rows), m.direction == "out", m.template == "case.reply")
+        .group_by(m.case_id)
+    ).all()
+    dealt: dict[int, datetime] = {}
+    for case_id, at in [*marked, *replied]:
+        if at is not None and (int(case_id) not in dealt or at > dealt[int(case_id)]):
+            dealt[int(case_id)] = at
+    found: dict[int, list[WrittenBack]] = {}
+    for row in rows:
+        answered = dealt.get(int(row.case_id))
+        found.setdefault(int(row.case_id), []).append(
+            WrittenBack(int(row.id), row.created_at, row.text, answered is None or row.created_at > answered)
+        )
+    return found

@@ -36,7 +36,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select, true
+from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,6 +50,7 @@ from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.once import Once
 from bot.console.sent_back import NONE_SENT_BACK, SentBack, row_form, send_back_on
 from bot.console.sessions import StaffSession, guard
+from bot.console.unanswered import ANSWERED, written_back
 from bot.console.web import (
     FormError,
     NotFound,
@@ -74,7 +75,6 @@ from bot.host.appointments import (
 )
 from bot.host.cases import CaseError, after_the_night, finish_task, form_event, reply_channel
 from bot.host.consents import may_share, volunteer_sees
-from bot.host.unseen import WENT_OUT
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
@@ -243,10 +243,6 @@ async def _last_sent(conn: AsyncConnection, case_ids: list[int]) -> dict[tuple[i
     return {(int(row.case_id), str(row.template)): facts[row.id] for row in found if row.id in facts}
 
 
-# The newest of the tenant's answers a task card shows.
-ANSWERS_SHOWN = 5
-# The case event a volunteer's "Marked answered" records (bot/console/labels.py words it on the case page).
-ANSWERED = "answered"
 # Why a task card does not show the words of an answer (msgids).
 _NOT_SHARED = N_("Their words are not shared with your organisation: call them, or hand it on to an adviser.")
 _ABOUT_MONEY = N_("They wrote about money, which is for the adviser: hand it on to an adviser.")
@@ -267,45 +263,18 @@ class Answer:
 def _answers(
     conn: Connection, wanted: list[tuple[int, int]], volunteer_id: int, at: datetime
 ) -> dict[int, list[Answer]]:
-    """For each (case, tenant) of the volunteer's tasks, the tenant's messages to the case since the task's first
-    prepared text went out (the newest `ANSWERS_SHOWN`, oldest first); a case with none is left out."""
+    """For each (case, tenant) of the volunteer's tasks, what the tenant wrote back to it (`written_back`), their words
+    where their consent lets the volunteer's organisation read them; a case with none is left out."""
     organisation = conn.execute(select(staff.c.organisation).where(staff.c.id == volunteer_id)).scalar_one_or_none()
-    m, e = messages.c, case_events.c
+    back = written_back(conn, [case_id for case_id, _ in wanted])
     found: dict[int, list[Answer]] = {}
     for case_id, tenant_id in wanted:
-        given = conn.execute(select(func.max(e.at)).where(e.case_id == case_id, e.kind == "task")).scalar_one()
-        went = conn.execute(
-            select(func.min(func.coalesce(m.sent_at, m.updated_at))).where(
-                m.case_id == case_id,
-                m.direction == "out",
-                m.template.in_(list(VOLUNTEER_TEMPLATES)),
-                m.status.in_(WENT_OUT),
-                m.created_at >= given if given is not None else true(),
-            )
-        ).scalar_one()
-        if went is None:
+        if case_id not in back:
             continue
-        rows = conn.execute(
-            select(m.text, m.created_at)
-            .where(m.case_id == case_id, m.direction == "in", m.created_at > went)
-            .order_by(m.id.desc())
-            .limit(ANSWERS_SHOWN)
-        ).all()
-        if not rows:
-            continue
-        # Answered: the volunteer marked it so, or the adviser wrote to the tenant, after it came.
-        marked = conn.execute(select(func.max(e.at)).where(e.case_id == case_id, e.kind == ANSWERED)).scalar_one()
-        replied = conn.execute(
-            select(func.max(m.created_at)).where(m.case_id == case_id, m.direction == "out", m.template == "case.reply")
-        ).scalar_one()
-        dealt = max((t for t in (marked, replied) if t is not None), default=None)
         shared = bool(organisation) and may_share(
             conn, tenant_id, case_id, "volunteer_org", organisation, "conversation", at
         )
-        found[case_id] = [
-            Answer(row.created_at, *_words(row.text, shared), open=dealt is None or row.created_at > dealt)
-            for row in reversed(rows)
-        ]
+        found[case_id] = [Answer(w.at, *_words(w.text, shared), open=w.open) for w in back[case_id]]
     return found
 
 
