@@ -185,6 +185,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 # comes after paid.
 PRECEDENCE = (
     "paid_part",
+    "part_rest",
     "part",
     "will_pay",
     "hardship",
@@ -204,7 +205,7 @@ PRECEDENCE = (
     "unsure",
 )
 # Without a date a promise says less than "I have paid".
-_UNDATED_PRECEDENCE = ("paid_part", "part", "hardship", "adviser", "paid", "will_pay", *PRECEDENCE[6:])
+_UNDATED_PRECEDENCE = ("paid_part", "part", "hardship", "adviser", "paid", "will_pay", *PRECEDENCE[7:])
 
 # Part words that need a pay word in their clause ("har betalt en del", not "jeg har en del regninger").
 _PART_WITH_PAY = ("en del", "noget", "halvdelen", "halvt", "halv", "kun lidt", "betalt lidt", "betale lidt nu",
@@ -876,7 +877,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     mentions, dated = _dated(text, today, found)
     if _nothing_offered(text, clauses, dated):
         # "Kan betale 0 kr", "0 kr den 15.": nothing is paid, so no part and no promise for the day; it is heard.
-        found -= {"will_pay", "part"}
+        found -= {"will_pay", "part", "part_rest"}
         found.add("hardship")
         return found, dated
     _when(found, clauses, mentions, dated, help_that_day=_help_that_day(clauses, readings, today))
@@ -997,8 +998,25 @@ def _dated(text: str, today: date, found: set[str]) -> tuple[list[_Mention], boo
     no part is read (a part paid already stays so: the rest is what it asks about next)."""
     mentions, rest = _dates(_plain(text), today, strict=True)
     if rest is not None and rest.value is not None:
+        if "part" in found and _part_now(text, mentions, rest, today):
+            found.add("part_rest")
         found.discard("part")
     return mentions, _the_date(mentions, rest) is not None
+
+
+# The words a part paid now is said with ("halvdelen nu", "some now"); "i dag", "today" are days (`_part_now`).
+_NOW_WORDS = frozenset({"nu", "straks", "now"})
+
+
+def _part_now(text: str, mentions: Sequence[_Mention], rest: _Mention, today: date) -> bool:
+    """Whether a part is said for now beside the day for the rest ("kan betale halvdelen nu og resten den 20.", "3000 i
+    dag og resten den 20."): then the rest's day is the promise, never all of it that day. Not "resten den 20." alone
+    (asked when, the rest's day is when all is paid), nor a part with a day of its own ("3000 på fredag og resten den
+    20.")."""
+    days = {m.value for m in mentions if m.value is not None} - {rest.value}
+    if not days <= {today}:
+        return False
+    return bool(days) or not _NOW_WORDS.isdisjoint(_plain(text).split())
 
 
 def _nothing_offered(text: str, clauses: Sequence[_Clause], dated: bool) -> bool:

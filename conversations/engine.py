@@ -538,6 +538,9 @@ def _dated(
     elif step.told is not None and tells_hardship(raw, state.language):
         # "Jeg er syg og kan først betale den 20.": the day confirmed, and how to ask for help if they want it.
         goto = step.told
+    elif step.rest is not None and pick_tag(raw, state.language, ("part_rest",), today) is not None:
+        # "Kan betale halvdelen nu og resten den 20.": the rest's day is kept, and confirmed as the rest's.
+        goto = step.rest
     return _enter(flow, state, late_goto if late and late_goto else goto, now, events)
 
 

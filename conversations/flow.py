@@ -157,12 +157,16 @@ class AskDate:
     ("kan først betale den 20, kan en rådgiver ringe til mig?"): the promise is kept all the same, and the way to a
     person comes after it instead of the end. `told`: where a day goes whose words also say why paying is hard and ask
     for nothing ("jeg er syg og kan først betale den 20."): the promise kept and confirmed, then how to ask for help if
-    they want it, and the end (no consent question; after the deadline `late` goes on, whose text offers help)."""
+    they want it, and the end (no consent question; after the deadline `late` goes on, whose text offers help).
+    `rest`: where a day goes that is said for the rest after a part now ("kan betale halvdelen nu og resten den 20."):
+    the promise is the rest's day, and the confirmation says a part comes now, never that all of it comes that day
+    (after the deadline `late` goes on, whose text is about the letter's deadline)."""
 
     template: str
     goto: str
     effects: tuple[Effect, ...] = ()
     late: str | None = None
+    rest: str | None = None
     asked: str | None = None
     asked_late: str | None = None
     told: str | None = None
@@ -180,8 +184,8 @@ class AskAmount:
     question: a day said with the amount ("500 kr den 15.") answers it, as its own answer would (the promise kept and
     confirmed with its day, where its goto or late step says so), and the flow goes on from there; without a day it
     goes on to `goto`. `rest` names the date question a day said for the rest answers instead ("3000 nu og resten den
-    20."): by then all of it is paid, a promise of the whole for that day, as that question keeps and confirms one (the
-    amount kept as what is paid now)."""
+    20."): the rest's day is the promise, kept and confirmed by that question as the rest's (its `rest` step), the
+    amount kept as what is paid now."""
 
     template: str
     goto: str

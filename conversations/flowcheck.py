@@ -60,7 +60,7 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
             if free_text is not None:
                 yield free_text
         case AskDate(goto=goto, late=late, hardship=hardship, paid=paid, paid_part=paid_part, adviser=adviser):
-            named = (goto, late, step.asked, step.asked_late, step.told, hardship, paid, paid_part, adviser)
+            named = (goto, late, step.rest, step.asked, step.asked_late, step.told, hardship, paid, paid_part, adviser)
             yield from (name for name in named if name is not None)
             yield from _chosen(step.part, channel)
         case AskAmount(goto=goto, hardship=hardship, adviser=adviser, when=when, rest=rest):

@@ -58,6 +58,9 @@ PAYMENT_CHECK = Flow(
                 # "Jeg har betalt en del": the part paid is thanked for and the rest is asked about (when, or a
                 # person), never "how much can you pay?" as if it had not been heard. No amount on either channel.
                 Option("part", goto="rest_when", tags=("paid_part",), listed=False, kept=PAID_PART),
+                # "Kan betale halvdelen nu og resten den 20.": a part now, and the day for the rest is the promise, kept
+                # and confirmed as the rest's at "when" (no amount asked on either channel).
+                Option("part", goto="when", tags=("part_rest",), listed=False),
                 Option("no_thanks", goto="no_help", tags=("no",), listed=False),
                 Option("hardship", goto="heard", tags=("hardship",), listed=False),
             ),
@@ -79,6 +82,7 @@ PAYMENT_CHECK = Flow(
             paid="paid",
             paid_part="rest_when",
             adviser="consent",
+            rest="rest_promised",
             # "Kan betale 500 den 21." is a part for that day, not the whole: help is offered, as at the opening.
             part=_PART,
         ),
@@ -97,6 +101,7 @@ PAYMENT_CHECK = Flow(
         ),
         "promised": End("promised", "payment_check.promised"),
         "promised_late": End("promised", "payment_check.promised_late"),
+        "rest_promised": End("promised", "payment_check.rest_promised"),
         # A day said with a wish for a person or for help, or with "I cannot pay now" ("kan først betale den 20, kan en
         # rådgiver ringe til mig?"): the promise confirmed without the words that close ("write to us if anything
         # changes"), then help offered and the consent question, as after a part's day; one thank-you.
@@ -110,7 +115,7 @@ PAYMENT_CHECK = Flow(
         # Telegram only: an app channel bound to a verified account.
         # "500 kr den 15.": the day answers "when can you pay?" for the part they can pay (a promise, confirmed with
         # its day as that question confirms one), and the reason comes next.
-        # "3000 nu og resten den 20": the rest's day is when all is paid, a promise of the whole as "when" takes one.
+        # "3000 nu og resten den 20": the rest's day is the promise, confirmed by "when" with the amount.
         # "Ring til mig" asked how much: a person is wanted, and the consent question comes, as at "when?".
         "how_much": AskAmount(
             "payment_check.how_much",

@@ -1443,7 +1443,7 @@ def test_a_part_paid_today_with_the_day_for_the_rest_is_a_promise_for_that_day(
     assert said.text.startswith(_PROMISED_FRIDAY[language]), said.text
 
 
-# A part now and the rest on a day: all of it is paid by that day.
+# A part now and the rest on a day: the rest's day is the promise.
 _PART_NOW_REST_ON_THE_20TH = (
     ("da", "kan betale 3000 nu og resten den 20"),
     ("da", "kan betale 3000 i dag og resten den 20"),
@@ -1473,11 +1473,25 @@ def _promised_the_20th(state: State, events: list[Event], language: str, channel
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
 @pytest.mark.parametrize(("language", "text"), _PART_NOW_REST_ON_THE_20TH)
 def test_a_part_now_and_the_rest_on_a_day_is_a_promise_for_that_day(language: str, text: str, channel: Channel) -> None:
-    """ "Kan betale 3000 nu og resten den 20": the whole is paid by the 20th. Never "you can pay some on the 20th"
-    and help nobody asked for."""
+    """ "Kan betale 3000 nu og resten den 20": a part now, and the promise is the rest's day, confirmed as that. Never
+    "you pay on the 20th" as if all of it came then, nor "you can pay some on the 20th" and help nobody asked for; no
+    amount kept or said at the opening question."""
     state, events = resume(_asked(channel, language, ("hej",)), TextReceived(text, channel), NOW)
-    assert state.data["question"] == "will_pay"
-    _promised_the_20th(state, events, language, channel)
+    assert state.data["question"] == "part"
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [date(2026, 12, 20)]
+    assert _templates(events) == ["payment_check.rest_promised"]
+    assert (state.ended, state.end_reason) == (True, "promised")
+    assert "amount" not in state.data
+    said = RENDERER.render(
+        "payment_check.rest_promised", _values_of(events, "payment_check.rest_promised"), language, channel
+    )
+    assert said.text.startswith(_PART_NOW_REST_THE_20TH[language]), said.text
+
+
+_PART_NOW_REST_THE_20TH = {
+    "da": "Tak. Vi har skrevet ned, at du betaler en del nu og resten den 20. december 2026.",
+    "en": "Thank you. We have noted that you will pay part now and the rest on 20 December 2026.",
+}
 
 
 @pytest.mark.parametrize("channel", ["sms", "telegram"])
@@ -1623,6 +1637,11 @@ def test_a_day_with_help_from_family_is_a_plain_promise(language: str, text: str
 
 # Telegram's confirmation of a part now and the rest on a day says both, as said (Telegram may carry amounts).
 _PART_NOW_REST_THE_20TH_CONFIRMED = {
+    "da": "Tak. Vi har skrevet ned, at du betaler 3.000,00 kr. nu og resten den 20. december 2026.",
+    "en": "Thank you. We have noted that you will pay DKK 3,000.00 now and the rest on 20 December 2026.",
+}
+# Confirmed before the way to a person (a call wished for): the same words without "now".
+_PART_NOW_REST_THE_20TH_ASKED = {
     "da": "Tak. Vi har skrevet ned, at du betaler 3.000,00 kr. og resten den 20. december 2026.",
     "en": "Thank you. We have noted that you will pay DKK 3,000.00 and the rest on 20 December 2026.",
 }
@@ -1635,8 +1654,8 @@ _PART_NOW_REST_THE_20TH_LATE = {
 @pytest.mark.parametrize(
     ("language", "text", "deadline", "template"),
     [
-        ("da", "3000 nu og resten den 20", None, "payment_check.promised"),
-        ("en", "3000 now and the rest on the 20th", None, "payment_check.promised"),
+        ("da", "3000 nu og resten den 20", None, "payment_check.rest_promised"),
+        ("en", "3000 now and the rest on the 20th", None, "payment_check.rest_promised"),
         ("da", "3000 nu og resten den 20, ring til mig", None, "payment_check.promised_asked"),
         ("en", "3000 now and the rest on the 20th, please call me", None, "payment_check.promised_asked"),
         ("da", "3000 nu og resten den 20", date(2026, 12, 10), "payment_check.promised_late"),
@@ -1648,8 +1667,8 @@ def test_a_part_now_and_the_rest_on_a_day_asked_how_much_is_a_promise_for_the_re
     language: str, text: str, deadline: date | None, template: str
 ) -> None:
     """Telegram's "I can pay part" pressed, then "3000 nu og resten den 20": 3000 now, and all of it paid by the 20th.
-    The amount is kept as the answer to "how much now?", the 20th is the promise of the whole, confirmed as the date
-    question confirms one, saying both: "3.000 kr. og resten den 20."; never "3.000 kr. den 20.", nor the why a part
+    The amount is kept as the answer to "how much now?", the 20th is the promise, confirmed as the rest's, saying
+    both: "3.000 kr. nu og resten den 20."; never "3.000 kr. den 20.", nor the why a part
     gets. By SMS (a fallback re-renders it) the same confirmation names no amount."""
     context = Context("", language, "telegram", "missed", SETTINGS, deadline=deadline)
     asked, _ = resume(start("payment_check", context, NOW)[0], ButtonPressed("part", "telegram"), NOW)
@@ -1659,7 +1678,10 @@ def test_a_part_now_and_the_rest_on_a_day_asked_how_much_is_a_promise_for_the_re
     assert (state.data["amount"], state.data["pay_on"]) == (300000, "2026-12-20")
     said = RENDERER.render(template, _values_of(events, template), language, "telegram")
     late = template.endswith("_late")
-    expected = (_PART_NOW_REST_THE_20TH_LATE if late else _PART_NOW_REST_THE_20TH_CONFIRMED)[language]
+    confirmed = (
+        _PART_NOW_REST_THE_20TH_CONFIRMED if template.endswith("rest_promised") else _PART_NOW_REST_THE_20TH_ASKED
+    )
+    expected = (_PART_NOW_REST_THE_20TH_LATE if late else confirmed)[language]
     assert said.text.startswith(expected), said.text
     by_sms = RENDERER.render(template, _values_of(events, template), language, "sms")
     assert all(money not in by_sms.text for money in ("3.000", "3,000", "DKK", " kr.")), by_sms.text
