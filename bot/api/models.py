@@ -324,6 +324,10 @@ class TenantOut(BaseModel):
     name: str
     phone: str | None
     language: str
+    language_chosen_by_tenant: bool = Field(
+        description="true: the tenant chose `language` themselves, by writing its word (ENGLISH, DANSK, …); a PUT, "
+        "a bulk or a CSV import then keeps it and sets the language only of a tenant who never chose"
+    )
     status: Literal["active", "stopped", "wrong_number", "moved_out"]
     telegram_linked: bool
     due_day: int

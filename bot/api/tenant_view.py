@@ -181,6 +181,7 @@ async def read_tenant(
         name=row.name,
         phone=row.phone,
         language=row.language,
+        language_chosen_by_tenant=row.language_chosen_at is not None,
         status=row.status,
         telegram_linked=row.telegram_chat_id is not None and not row.telegram_blocked,
         due_day=row.due_day,

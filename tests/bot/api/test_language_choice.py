@@ -35,3 +35,15 @@ async def test_a_bulk_and_a_put_keep_the_language_the_tenant_chose(api: Api) -> 
     assert (english.json()["updated"], english.json()["unchanged"]) == (1, 1)
     assert (await language(api, "A"), await language(api, "B")) == ("en", "en")
     assert await say(api.rt, "HJÆLP", "SM4", FOLLOWER) == [english_hint]
+
+
+async def test_the_tenants_view_says_who_chose_their_language(api: Api) -> None:
+    """An integrator sees why the language it sent did not take: the tenant chose theirs, and the schema says so."""
+    await api.post("tenants/bulk", bulk("da"))
+    await say(api.rt, "ENGLISH", "SM1", CHOOSER)
+    chosen = [(await api.get(f"tenants/{ref}")).json()["language_chosen_by_tenant"] for ref in ("A", "B")]
+    assert chosen == [True, False]
+    schemas = (await api.client.get("/api/v1/openapi.json")).json()["components"]["schemas"]
+    field = schemas["TenantOut"]["properties"]["language_chosen_by_tenant"]
+    assert field["type"] == "boolean" and "chose `language` themselves" in field["description"]
+    assert "language_chosen_by_tenant" in schemas["TenantOut"]["required"]

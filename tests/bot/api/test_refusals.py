@@ -304,7 +304,16 @@ async def test_a_field_a_write_does_not_take_says_what_to_do_with_it(sqlite_api:
     leave_out = "is shown by GET but not written by this request: leave it out"
     assert problems(answer) == [
         (None, field, f"{field} {leave_out}")
-        for field in ("status", "telegram_linked", "last_payment_on", "stage", "conversation", "case", "reminders")
+        for field in (
+            "language_chosen_by_tenant",
+            "status",
+            "telegram_linked",
+            "last_payment_on",
+            "stage",
+            "conversation",
+            "case",
+            "reminders",
+        )
     ]
     typo = await api.put("T-1", {**tenant(), "balance_asof": "2026-03-01"})
     assert problems(typo) == [
