@@ -746,8 +746,8 @@ class InboundHandler:
 
     def app_language(self, row: InboundRow) -> str | None:
         """The language of the person's Telegram app (`language_code` in the update), when keephome speaks it: what
-        a chat nobody knows yet is answered in, and a press whose handling failed (the tenant's own may be what could
-        not be read)."""
+        a chat nobody knows yet is answered in, and a press whose handling failed in a chat not linked to one tenant
+        (bot/inbound/presses.py, `set_aside_language`)."""
         code = (row.payload or {}).get("language_code") if row.channel == "telegram" else None
         return code if code in self._settings.language_list else None
 

@@ -6,6 +6,7 @@ text the app shows over the chat for a moment (a toast). A press that keephome a
 stay quiet about in the chat (the case is with an adviser, the day's receipt went already; the same answer tapped
 twice; the tenant opted out; the press could not be handled and waits for staff) gets a toast instead, which says that
 the press arrived and what happens now without a message in the chat, so silence is never all a pressed button gets.
+A toast is in the tenant's language, as the chat is, whatever language their Telegram app is set to.
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection, select
 from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.channels.base import Channel
 from bot.channels.sandbox import SandboxChannel
+from bot.inbound.senders import Addressed, address_queries, tenants_by_address
 from bot.inbound.telegram_updates import telegram_bot
 from bot.outbox.render import Renderer
+from bot.store.schema import tenants
 
 __all__ = [
     "ANSWER_SECONDS",
@@ -39,6 +43,7 @@ __all__ = [
     "Press",
     "press_answerer",
     "query_id",
+    "set_aside_language",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,6 +85,22 @@ class Press:
 
 
 AnswerPresses = Callable[[Sequence[Press]], Coroutine[Any, Any, None]]
+
+_LANGUAGE_OF = address_queries(select(tenants.c.language))
+
+
+def set_aside_language(
+    conn: Connection, row: Addressed, app_language: str | None, languages: Collection[str], fallback: str
+) -> str:
+    """The language of the toast of a press that could not be handled (set aside, NOT_HANDLED): the tenant's, when
+    the chat is linked to one tenant and keephome speaks their language (their own choice, or the organisation's
+    file), as every other toast and message in the chat is; else the Telegram app's (`app_language`, a chat two
+    tenants share), else the fallback language. Only the language is read: the rest of the tenant may be what could
+    not be."""
+    found = tenants_by_address(conn, [row], _LANGUAGE_OF)[(row.channel, row.sender)]
+    if len(found) == 1 and found[0].language in languages:
+        return str(found[0].language)
+    return app_language or fallback
 
 
 def _toast_text(renderer: Renderer, press: Press) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, func, select, text, update
 
 from bot.inbound.handler import InboundHandler, InboundRow
-from bot.inbound.presses import NOT_HANDLED, AnswerPresses, Press, query_id
+from bot.inbound.presses import NOT_HANDLED, AnswerPresses, Press, query_id, set_aside_language
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
@@ -97,6 +97,7 @@ class Processor:
         self._should_yield = should_yield
         self._handler = InboundHandler(settings, telegram_on=telegram_on)
         self._fallback = settings.fallback_language
+        self._languages = settings.language_list
         self._pending = self._pending_query()
         self._sort: str | None = None  # PostgreSQL's enable_sort as configured, read at the first batch
         self._last_id = select(func.max(inbound.c.id))
@@ -301,8 +302,9 @@ class Processor:
                 query = query_id(row.channel, row.provider_id)
                 if query is not None:
                     # A row set aside did nothing and says nothing in the chat: its toast says staff will see it.
+                    app = self._handler.app_language(row)
                     toast = (
-                        (NOT_HANDLED, self._handler.app_language(row) or self._fallback)
+                        (NOT_HANDLED, set_aside_language(scene.conn, row, app, self._languages, self._fallback))
                         if result == FAILED
                         else self._handler.toast(row.id)
                     )

@@ -136,6 +136,21 @@ async def test_a_press_that_could_not_be_handled_is_toasted_that_staff_will_see_
     assert [row.provider_id for row in set_aside] == ["cb:q1"]
 
 
+async def test_a_press_that_could_not_be_handled_is_toasted_in_the_tenants_language(bot: Harness) -> None:
+    """The tenant reads English in the chat; their Telegram app is set to Danish: the set-aside press's toast is in
+    English, as the chat is."""
+    await bot.tenant(chat_id=CHAT, language="en")
+    await bot.send(text_update, "hello")
+    paid = _buttons(bot)["I have paid"]
+    async with bot.rt.db.write() as conn:  # the open conversation, stored in a form keephome cannot read
+        await conn.execute(
+            conversations.update().where(conversations.c.active.is_(True)).values(state={"channel": "fax"})
+        )
+    said, toast = await _press(bot, "q1", paid)
+    english = "Thank you, we have it. We could not answer it automatically, so a member of staff will look at it."
+    assert (said, toast) == ([], english)
+
+
 async def test_an_opted_out_tenants_press_hears_start_once_a_day_then_a_toast(bot: Harness) -> None:
     await bot.tenant(chat_id=CHAT)
     await bot.send(text_update, "hej")
