@@ -168,7 +168,7 @@ class Settings(BaseSettings):
     paid_pause_days: int = Field(default=5, ge=0)
     nudge_after_hours: int = Field(default=24, ge=1)
     give_up_after_hours: int = Field(default=48, ge=1)
-    consent_wording_version: str = "consent-v2"
+    consent_wording_version: str = "consent-v3"
     sms_segment_budget: int = Field(default=2, ge=1)
     # `keephome check` fails a Danish text of ten words or more whose LIX (readability) is above this.
     lix_max: int = Field(default=35, ge=1)

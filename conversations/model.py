@@ -49,7 +49,7 @@ class FlowSettings:
     paid_pause_days: int = 5
     nudge_after_hours: int = 24
     give_up_after_hours: int = 48
-    consent_wording_version: str = "consent-v2"
+    consent_wording_version: str = "consent-v3"
     timezone: str = "Europe/Copenhagen"
 
 

@@ -47,7 +47,7 @@ def test_sms_chat_prints_the_sms_text_and_records_consent() -> None:
     shown, reason = _run("payment_check", "sms", "3", "ja")
     text = "\n".join(shown)
     assert "[sms] Hej, det er Boligselskabet. Brug for hjælp med huslejen? Svar:" in text
-    assert "# consent_given scope=adviser wording_version=consent-v2" in text
+    assert "# consent_given scope=adviser wording_version=consent-v3" in text
     assert reason == "handed_off"
 
 

@@ -256,8 +256,8 @@ def test_the_sms_consent_question_says_how_to_withdraw_before_the_yes_and_who_se
 
     renderer = Renderer(ROOT / "templates", _settings())
     for language, withdraw, who, yes in (
-        ("da", "TILBAGEKALD", "rådgivere og administratorer hos Boligselskabet", "Svar JA"),
-        ("en", "WITHDRAW", "advisers and administrators at Boligselskabet", "Reply YES"),
+        ("da", "TILBAGEKALD", "rådgivere og nogle få andre ansatte hos Boligselskabet", "Svar JA"),
+        ("en", "WITHDRAW", "advisers and a few other staff at Boligselskabet", "Reply YES"),
     ):
         text = renderer.render("consent.ask", {"trigger": "", "first_name": ""}, language, "sms").text
         assert who in text

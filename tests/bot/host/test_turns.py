@@ -62,7 +62,7 @@ async def test_help_word_inside_a_question_that_offers_help_is_that_answer(runti
     await add_tenant(runtime.db)
     await _say(runtime, "hej", "SM1")
     await _say(runtime, "HJÆLP", "SM2")
-    assert _sms(runtime)[-1].startswith("En økonomisk rådgiver fra")  # the consent question, not the help text
+    assert _sms(runtime)[-1].startswith("En rådgiver fra")  # the consent question, not the help text
     await _say(runtime, "hjælp", "SM3")
     # The consent question offers no help: the help text.
     assert _sms(runtime)[-1].startswith("Det er Boligselskabet. Beskederne her sendes automatisk.")
@@ -148,7 +148,7 @@ async def test_a_thumbs_up_twice_at_the_consent_question_ends_as_no_yes_in_words
     await _say(runtime, "3", "SM2")  # an adviser, please: the consent question
     await _say(runtime, "👍", "SM3")
     await _say(runtime, "👍", "SM4")
-    assert _sms(runtime)[-1].startswith("Tak. Din sag er ikke givet videre endnu: det kræver et JA i ord.")
+    assert _sms(runtime)[-1].startswith("Tak. Du har ikke skrevet JA, så ingen rådgiver ser dine svar.")
     active, reason, _state = await _conversation(runtime)
     assert (active, reason) == (False, "not_in_words")
     data = await export_tenant(runtime.db, "T-1", runtime.clock(), "cli")

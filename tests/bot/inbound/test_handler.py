@@ -667,7 +667,7 @@ async def test_withdrawing_the_yes_that_opened_a_waiting_case_closes_it(runtime:
     assert "ringe til dig" not in told and "skriv RÅDGIVER" in told
     # Help after all: the word asks for the consent again, and the yes opens a case again.
     [asked] = await _say(runtime, "RÅDGIVER", "SM5")
-    assert asked.startswith("En økonomisk rådgiver")
+    assert asked.startswith("En rådgiver fra")
     await _say(runtime, "ja", "SM6")
     again = await _rows(runtime, select(cases.c.status, cases.c.consented).where(cases.c.tenant_id == tenant_id))
     assert sorted((row.status, row.consented) for row in again) == [("closed", False), ("waiting", True)]
@@ -777,8 +777,8 @@ async def test_a_no_pressed_under_the_consent_already_said_yes_to_is_told_the_ye
             said = await _press(runtime, _button(asked, "Nej"), f"TG5{n}")
             assert said == [
                 (
-                    "Den knap hører til en tidligere besked, så dit ja gælder stadig: rådgivere og administratorer"
-                    " hos Boligselskabet må se dine svar. Vil du trække dit ja tilbage, så skriv TILBAGEKALD.",
+                    "Den knap hører til en tidligere besked. Dit ja gælder stadig: rådgivere og nogle få andre"
+                    " ansatte hos Boligselskabet må se dine svar. Vil du trække dit ja tilbage, så skriv TILBAGEKALD.",
                     (),
                 )
             ]
