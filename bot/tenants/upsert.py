@@ -83,6 +83,8 @@ class ImportSummary:
     older_balances_kept: int = 0
     # What the file alone could not tell (`_stored_notices`), beside the file's own notices.
     notices: tuple[RowNotice, ...] = field(default=(), compare=False, repr=False)
+    # Known tenants whose row gives another language than the one they chose themselves (wrote ENGLISH): theirs stays.
+    chosen_languages_kept: int = 0
 
     @property
     def changed(self) -> int:
@@ -94,7 +96,11 @@ class ImportSummary:
         which the audit page says in the reader's words (bot/tenants/export.py, `audit_words`); the rows left out or
         not taken only when there were any."""
         counts = {"created": self.created, "changed": self.changed, "unchanged": self.unchanged}
-        more = {"erased_left_out": self.erased_skipped, "older_balances_kept": self.older_balances_kept}
+        more = {
+            "erased_left_out": self.erased_skipped,
+            "older_balances_kept": self.older_balances_kept,
+            "chosen_languages_kept": self.chosen_languages_kept,
+        }
         counts.update({key: n for key, n in more.items() if n})
         return " ".join(f"{key}={n}" for key, n in counts.items())
 
@@ -112,6 +118,12 @@ class ImportSummary:
             said += (
                 f"; {n} older {'balance' if n == 1 else 'balances'} not taken (keephome already has a newer one, "
                 "from a payment for instance, and keeps it)"
+            )
+        if self.chosen_languages_kept:
+            n = self.chosen_languages_kept
+            said += (
+                f"; {n} {'tenant' if n == 1 else 'tenants'} kept the language they chose themselves over the file's "
+                "language column"
             )
         return said
 
@@ -206,6 +218,7 @@ class _Imported:
     row: ImportRow
     balance_kept: bool = False
     older: bool = False  # kept because the row's balance is older than the stored one
+    language_kept: bool = False  # the tenant's own choice of language stays over the row's other one
 
 
 def _as_imported(row: ImportRow, known: _Known | None) -> _Imported:
@@ -213,11 +226,13 @@ def _as_imported(row: ImportRow, known: _Known | None) -> _Imported:
     no balance and no legal date), and a balance older than the stored one (a payment recorded since, an older
     file imported again) leaves the stored balance and its day: an older ledger never undoes a newer payment. A
     tenant who chose their language keeps it."""
+    language_kept = False
     if known is not None and known.chosen_language is not None:
-        # The tenant's own choice outranks the organisation's file.
+        # The tenant's own choice outranks the organisation's file; the import says so when the file said otherwise.
+        language_kept = "language" not in row.absent and row.language != known.chosen_language
         row = replace(row, language=known.chosen_language)
     if known is None or known.stored is None:
-        return _Imported(row)
+        return _Imported(row, language_kept=language_kept)
     stored = dict(zip(_STORED, known.stored, strict=True))
     kept = {
         name: stored[name]
@@ -231,7 +246,7 @@ def _as_imported(row: ImportRow, known: _Known | None) -> _Imported:
     balance_kept = older or "balance" in row.absent
     if balance_kept:
         kept.update({name: stored[name] for name in _BALANCE})
-    return _Imported(replace(row, **kept) if kept else row, balance_kept, older)
+    return _Imported(replace(row, **kept) if kept else row, balance_kept, older, language_kept)
 
 
 def _stored_notices(imported: Sequence[_Imported]) -> list[RowNotice]:
@@ -563,14 +578,17 @@ async def upsert_rows(
     for start in range(0, len(back), CHUNK):
         await conn.execute(delete(erased_refs).where(erased_refs.c.ref_hash.in_(back[start : start + CHUNK])))
     older = sum(1 for i in imported if i.older)
-    return ImportSummary(created, updated, tuple(settled), tombstones.skipped, unchanged, older, tuple(notices))
+    languages = sum(1 for i in imported if i.language_kept)
+    return ImportSummary(
+        created, updated, tuple(settled), tombstones.skipped, unchanged, older, tuple(notices), languages
+    )
 
 
 async def preview_import(
     db: Database, rows: Sequence[ImportRow], *, secret_key: str | None, batch: str = "file"
 ) -> ImportSummary:
     """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
-    updated = unchanged = older = 0
+    updated = unchanged = older = languages = 0
     notices: list[RowNotice] = []
     async with db.read() as conn:
         tombstones = await _not_erased(conn, rows, secret_key)
@@ -585,6 +603,7 @@ async def preview_import(
             updated += sum(1 for r in chunk if r.tenant_ref in known)
             unchanged += sum(1 for i in imported if (k := known.get(i.row.tenant_ref)) is not None and k.same_as(i.row))
             older += sum(1 for i in imported if i.older)
+            languages += sum(1 for i in imported if i.language_kept)
             notices += _stored_notices(imported)
     return ImportSummary(
         len(rows) - updated,
@@ -593,4 +612,5 @@ async def preview_import(
         unchanged=unchanged,
         older_balances_kept=older,
         notices=tuple(notices),
+        chosen_languages_kept=languages,
     )

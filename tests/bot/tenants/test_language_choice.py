@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.cli.import_csv import run_import
+from bot.console.audit import AUDIT_WORDS
 from bot.console.data_rights import EXPORT_WORDS
 from bot.i18n import speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from bot.store.schema import tenants
-from bot.tenants.export import export_tenant, render_html, staff_roles
+from bot.store.schema import audit_log, tenants
+from bot.tenants.export import audit_words, export_tenant, render_html, staff_roles
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import add_tenant
@@ -60,16 +61,27 @@ async def test_the_tenants_own_language_outlasts_the_nightly_import(database_url
         [changed] = await say(rt, "ENGLISH", "SM2", CHOOSER)
         assert await languages(rt) == {"DK-1": "en", "DK-2": "da"}
 
-        # The next import says "da" again: the tenant's choice stands, and is no change.
-        said = "the file is valid; an import would give 2 tenants: 0 new, 0 changed, 2 unchanged (nothing written)"
+        # The next import says "da" again: the tenant's choice stands, is no change, and the report says it was kept.
+        kept = "; 1 tenant kept the language they chose themselves over the file's language column"
+        said = (
+            f"the file is valid; an import would give 2 tenants: 0 new, 0 changed, 2 unchanged{kept} (nothing written)"
+        )
         assert await imported(rt, danish, dry_run=True) == said
-        assert await imported(rt, danish) == "2 tenants: 0 new, 0 changed, 2 unchanged"
+        assert await imported(rt, danish) == "2 tenants: 0 new, 0 changed, 2 unchanged" + kept
         assert await languages(rt) == {"DK-1": "en", "DK-2": "da"}
+        # The console's audit page says it in an admin's words, beside the stored detail.
+        async with rt.db.read() as conn:
+            detail = (await conn.scalars(select(audit_log.c.detail).order_by(audit_log.c.id.desc()).limit(1))).one()
+        assert detail == "created=0 changed=0 unchanged=2 chosen_languages_kept=1"
+        with speaking("da"):
+            worded = str(audit_words("tenants.import", detail, AUDIT_WORDS))
+        assert worded.count("Sprog lejerne selv valgte, beholdt frem for filens: 1") == 1, worded
         [english_hint] = await say(rt, "HJÆLP", "SM3", CHOOSER)
         assert english_hint != danish_hint
         assert [english_hint] == await say(rt, "HELP", "SM4", CHOOSER)
 
         # A file in English moves the tenant who never chose; a change of name is still a change.
+        # The file's language is the one the tenant chose: nothing was kept over it.
         english = csv_file(tmp_path, "en", name="Amira Hansen-Berg")
         assert await imported(rt, english) == "2 tenants: 0 new, 2 changed, 0 unchanged"
         assert await languages(rt) == {"DK-1": "en", "DK-2": "en"}
@@ -77,7 +89,7 @@ async def test_the_tenants_own_language_outlasts_the_nightly_import(database_url
 
         # Choosing Danish again is a choice too: the English file leaves it.
         await say(rt, "DANSK", "SM6", CHOOSER)
-        assert await imported(rt, english) == "2 tenants: 0 new, 0 changed, 2 unchanged"
+        assert await imported(rt, english) == "2 tenants: 0 new, 0 changed, 2 unchanged" + kept
         assert await languages(rt) == {"DK-1": "da", "DK-2": "en"}
         assert await say(rt, "HJÆLP", "SM7", CHOOSER) == [danish_hint]
         assert changed
