@@ -869,8 +869,11 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     # "kan betale 2000": an amount that may not be all of it. So is one said beside why, with no pay word ("500 kr den
     # 21., jeg er syg"), as the same words in another order are ("jeg er syg, kan betale 500 den 21"); not beside a
     # pay word negated ("kan ikke betale 500 kr den 21."): that amount is what they cannot pay.
+    # A payment made with its amount and no word of a part ("jeg har betalt 6300 kr i går", "I paid 6500 yesterday")
+    # is a payment made: it may be all of it, and the ledger will tell.
     offered = any(clause.pay for clause in clauses) or (told and not any(clause.negated_pay for clause in clauses))
-    if offered and find_amount(text, strict=True) is not None:
+    paid_with_amount = "paid" in found and "part" not in found and "hardship" not in found
+    if offered and not paid_with_amount and find_amount(text, strict=True) is not None:
         found.add("part")
     if any(clause.words[0] in _QUESTION_WORDS and _HELP_WORDS & set(clause.words) for clause in clauses):
         found.add("info")

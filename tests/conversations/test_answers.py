@@ -627,7 +627,8 @@ def test_part_payment_in_own_words_is_not_mistaken_for_will_pay(text: str, langu
         ("I can pay some of it", "en", "part"),
         ("kan ikke betale det hele", "da", "part"),
         ("har ikke betalt det hele", "da", "part"),  # a negated pay word says nothing was paid for sure
-        ("har betalt 3000", "da", "part"),  # an amount alone may be all of it
+        ("har betalt 3000", "da", "paid"),  # an amount alone may be all of it: a payment made, the ledger tells
+        ("I paid 6500 kr yesterday", "en", "paid"),
         ("when I get paid I can pay part", "en", "part"),  # their wages, not a payment made
         ("jeg har sendt en del beskeder", "da", None),  # messages sent, no money
     ],
