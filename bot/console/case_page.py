@@ -38,7 +38,7 @@ from bot.console.sessions import SendBack, StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
 from bot.console.tenant_page import early_demand_words
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, read_along, transcript
-from bot.console.unanswered import Unanswered, of_tenant
+from bot.console.unanswered import Unanswered, left_unanswered, of_tenant
 from bot.console.web import NotFound, local_day, local_time, money, now, read_form, redirect, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
@@ -375,6 +375,8 @@ async def _page(
         # transcript's rule shows the tenant's: with their consent, or written while told that a person reads along.
         along = None if shown.consent else await read_along(conn, case.id, inbound.c.received_at)
         unanswered = await conn.run_sync(of_tenant, tenant, along)
+        # What the tenant wrote back to a volunteer's task that has left the volunteer, not answered: the adviser's.
+        left = (await conn.run_sync(left_unanswered, [case.id])).get(case.id, [])
         collected = await answers(conn, tenant.id)
         court = await conn.run_sync(court_view, tenant.id)
         zone = ZoneInfo(rt.settings.timezone)
@@ -435,6 +437,10 @@ async def _page(
         thread=_thread(shown.messages, unanswered),
         # The reply's form names them: replying marks these dealt with, not one that came after the page was shown.
         unanswered=unanswered,
+        # Marked in the thread where their words are shown; said (how many, the last when) whatever the consent, as
+        # the inbox says when the tenant last replied.
+        left_unanswered=left,
+        left_ids={w.id for w in left},
         answers=answer_rows(collected, ZoneInfo(rt.settings.timezone)),
         events=events,
         # Each volunteer with why a task or an appointment would be refused to them, if it would (disabled).

@@ -23,6 +23,7 @@ from bot.console.labels import CASE_STATUS_LABELS
 from bot.console.paging import page_of
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
+from bot.console.unanswered import left_unanswered
 from bot.console.web import FormError, local_day, money, now, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES, consented_among, reply_channel
 from bot.i18n import N_, Labels, ngettext
@@ -292,6 +293,8 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             everyone.sort(key=lambda r: (-_priority(r, day, delivery_days, raised), r.opened_at, r.id))
             rows = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         emails, last_in, failed, consented = await _page_facts(conn, rows)
+        # What tenants wrote back to a volunteer's task that has left the volunteer, not answered (the adviser's).
+        left = await conn.run_sync(left_unanswered, [int(r.id) for r in rows])
     # Names are told apart across the whole list, so a name reads the same on every page.
     names = dict(
         zip((r.id for r in everyone), tell_apart([(r.tenant_name, r.tenant_ref) for r in everyone]), strict=True)
@@ -318,6 +321,7 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
             "assignee": emails.get(row.assignee_id) if row.assignee_id is not None else None,
             "last_in": last_in.get(row.tenant_id),
             "failed": failed.get(row.tenant_id),
+            "left_unanswered": len(left.get(row.id, [])),
         }
         for row in rows
     ]

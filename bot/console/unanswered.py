@@ -6,7 +6,9 @@ showed (`theirs`). `keephome_inbound_failed` counts the same rows.
 
 The tenant's messages written back to a volunteer's task (`written_back`) are answered by a person too: each is open
 until the volunteer marks it answered or the adviser writes to the tenant after it. The volunteer's task cards list
-them (bot/console/volunteer.py)."""
+them (bot/console/volunteer.py); once the task has left the volunteer (done, handed on, taken back) those still open
+are the adviser's to answer (`left_unanswered`): the case page marks them and the inbox counts them, so a message the
+volunteer left unanswered is not lost with the task."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ __all__ = [
     "Unanswered",
     "WrittenBack",
     "deal_with",
+    "left_unanswered",
     "of_tenant",
     "theirs",
     "unanswered",
@@ -247,3 +250,16 @@ def written_back(conn: Connection, case_ids: Collection[int]) -> dict[int, list[
             WrittenBack(int(row.id), row.created_at, row.text, answered is None or row.created_at > answered)
         )
     return found
+
+
+def left_unanswered(conn: Connection, case_ids: Collection[int]) -> dict[int, list[WrittenBack]]:
+    """Of these cases, those whose task has left its volunteer while the case is still open, each with what the tenant
+    wrote back to the task and nobody has answered yet (the adviser's to answer); a case with none is left out."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    c = cases.c
+    left = conn.execute(select(c.id).where(c.id.in_(ids), c.status != "volunteer", among(c.status, OPEN_STATUSES)))
+    back = written_back(conn, [int(i) for i in left.scalars()])
+    found = {case_id: [w for w in wrote if w.open] for case_id, wrote in back.items()}
+    return {case_id: wrote for case_id, wrote in found.items() if wrote}

@@ -24,7 +24,9 @@ wrote back after the task's first prepared text went, and nothing from before it
 while their consent lets their conversation go to the volunteer's organisation for the case, and never words about
 money (an amount, a debt word: the adviser's); otherwise the card says that they answered and when, and why the words
 are not shown. Each answer is marked not answered until the volunteer marks it answered (they called, say: a case
-event the adviser sees) or the adviser replies to the tenant; "Needs an adviser" hands it on with the task.
+event the adviser sees) or the adviser replies to the tenant; "Needs an adviser" hands it on with the task. One still
+open when the task leaves the volunteer is the adviser's to answer (the case page and the inbox mark it:
+bot/console/unanswered.py, `left_unanswered`), and "Done" says so to the volunteer.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from bot.console.messaging import place_fits_sms, send_to_tenant
 from bot.console.once import Once
 from bot.console.sent_back import NONE_SENT_BACK, SentBack, row_form, send_back_on
 from bot.console.sessions import StaffSession, guard
-from bot.console.unanswered import ANSWERED, written_back
+from bot.console.unanswered import ANSWERED, left_unanswered, written_back
 from bot.console.web import (
     FormError,
     NotFound,
@@ -528,6 +530,11 @@ def _sent_key(case_id: int, template: str, day: date, appointment: int | None = 
 _FINISHED = {
     "task_done": N_("Marked done: the task has left your list, and the adviser sees it on the case."),
     "needs_adviser": N_("Handed on: the task has left your list, and the case is back in the advisers' queue."),
+    # Done with what the tenant wrote back still not answered: the adviser is to answer it (`left_unanswered`).
+    "task_done_unanswered": N_(
+        "Marked done: the task has left your list. What the tenant wrote back was not answered: the adviser sees it "
+        "on the case, marked not answered, to answer it."
+    ),
 }
 # What the task list says after "Done" or "Needs an adviser" was sent again (`?already=…`): it did nothing more.
 _ALREADY = {
@@ -564,7 +571,9 @@ async def _finish(request: Request, me: StaffSession, needs_adviser: bool) -> Re
         await once.mark(conn)
         action = "task.needs_adviser" if needs_adviser else "task.done"
         await record(conn, at, me.actor, action, f"case:{case_id}")
-    return redirect(f"/console/tasks?finished={kind}")
+        # Done with the tenant's answer still open: the volunteer is told it went to the adviser unanswered.
+        left = not needs_adviser and bool(await conn.run_sync(left_unanswered, [case_id]))
+    return redirect(f"/console/tasks?finished={kind}{'_unanswered' if left else ''}")
 
 
 @guard("volunteer")

@@ -807,3 +807,51 @@ async def test_the_task_list_reads_the_messages_of_many_tasks_as_of_one(
     one = await reads_of_the_list()
     every += await tasks_written_back(runtime, client, first=2, count=3)
     assert await reads_of_the_list() == one
+
+
+def row_of(inbox: str, case_id: int) -> str:
+    """A case's row in the advisers' inbox, as read."""
+    row = inbox.split(f'<tr data-case="{case_id}"', 1)[1].split("</tr>", 1)[0]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split())
+
+
+async def test_done_with_the_tenants_answer_not_answered_leaves_it_marked_for_the_adviser(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Before, "Done" on a task whose tenant's answer was still "Not answered yet" said only that the task was done,
+    and the adviser had no sign that the tenant's message went unanswered: now the volunteer is told it goes to the
+    adviser unanswered, and the case page and the inbox mark it until the adviser replies."""
+    [case_id] = await tasks_written_back(runtime, client, count=1)
+    done = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/done", {})
+    assert done.headers["location"] == "/console/tasks?finished=task_done_unanswered"
+    said = html.unescape((await client.get(done.headers["location"])).text)
+    assert "What the tenant wrote back was not answered: the adviser sees it on the case" in said
+
+    await login(client, "adviser-R-+4520000001@example.org")
+    page = f"/console/cases/{case_id}"
+    case = html.unescape((await client.get(page)).text)
+    assert "Beta wrote back to the volunteer's task, last" in case and 'id="left-unanswered"' in case
+    # In the conversation, at the message itself (the tenant consented to an adviser reading along).
+    marked = re.findall(r'<li class="in"[^>]*>(.*?)</li>', case, re.S)
+    assert [("not answered — answer it yourself" in m, "kan i ringe efter kl 14?" in m) for m in marked] == [
+        (True, True)
+    ]
+    assert "1 message written back to the volunteer not answered" in row_of(
+        (await client.get("/console/")).text, case_id
+    )
+
+    replied = await post_form(client, page, f"{page}/reply", {"text": "Ja, vi ringer efter kl. 14."})
+    assert replied.status_code == 303
+    case = (await client.get(page)).text
+    assert 'id="left-unanswered"' not in case and "left-unanswered" not in case
+    assert "written back to the volunteer" not in row_of((await client.get("/console/")).text, case_id)
+
+
+async def test_the_inbox_counts_no_answer_while_the_task_is_still_the_volunteers(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The answer on a task the volunteer still has is theirs to answer: the adviser's lists do not mark it yet."""
+    [case_id] = await tasks_written_back(runtime, client, count=1)
+    await login(client, "adviser-R-+4520000001@example.org")
+    assert "written back to the volunteer" not in row_of((await client.get("/console/")).text, case_id)
+    assert "left-unanswered" not in (await client.get(f"/console/cases/{case_id}")).text
