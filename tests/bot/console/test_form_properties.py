@@ -13,7 +13,6 @@ is covered the day it is added; `test_every_console_post_route_is_known_here` sa
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import sqlite3
@@ -27,7 +26,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, inspect, make_url, select, text, update
+from sqlalchemy import inspect, make_url, select, text, update
 from starlette.routing import Route
 
 from bot.app import create_app
@@ -99,6 +98,9 @@ class World:
     # and the few hundred made anew for every example cost about as much as the posts.
     forms: list[Form] = field(default_factory=list)
     id_strategies: dict[str, st.SearchStrategy[str]] = field(default_factory=dict)
+    # What `_snapshot` reads: the schema's tables the database has, on SQLite through a read-only connection.
+    tables: list[str] = field(default_factory=list)
+    reader: sqlite3.Connection | None = None
 
 
 def _client(app: Any, address: str) -> httpx.AsyncClient:
@@ -133,11 +135,14 @@ async def world(database_url: str) -> AsyncIterator[World]:
             tokens[role] = csrf_of((await clients[role].get("/console/me")).text)
         clients["anonymous"] = _client(app, "198.51.100.9")
         tokens["anonymous"] = csrf_of((await clients["anonymous"].get("/console/login")).text)
+        world = World(rt, app, clients, tokens, ids, emails)
         try:
-            yield World(rt, app, clients, tokens, ids, emails)
+            yield world
         finally:
             for c in clients.values():
                 await c.aclose()
+            if world.reader is not None:
+                world.reader.close()
 
 
 # --- what each route gets ------------------------------------------------------------------------------------------
@@ -416,49 +421,57 @@ def _pairs(form: Form, data: st.DataObject) -> list[tuple[str, str]]:
     return pairs + extra
 
 
-_TABLES: dict[str, list[Any]] = {}
+@dataclass(frozen=True)
+class Snapshot:
+    """A digest of every row of every table, and the newest audit entry's id (the entries a request added follow)."""
+
+    digests: dict[str, str]
+    last_audit_id: int
 
 
-async def _tables(conn: Any) -> list[Any]:
-    """The tables of the schema that the database has (looked up once per database)."""
-    key = str(conn.engine.url)
-    if key not in _TABLES:
-        present = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
-        _TABLES[key] = [t for t in metadata.sorted_tables if t.name in present]
-    return _TABLES[key]
-
-
-def _sqlite_digests(path: str, names: list[str]) -> dict[str, str]:
-    """The digests of a SQLite file's tables, read with plain sqlite3 in one go (through aiosqlite every row
+def _sqlite_snapshot(conn: sqlite3.Connection, names: list[str]) -> Snapshot:
+    """The snapshot of a SQLite file read with plain sqlite3 in one read transaction (through aiosqlite every row
     crossed threads: the snapshots were most of this file's time)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.execute("BEGIN")
     try:
         digests: dict[str, str] = {}
         for name in names:
             rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{name}"'))
             digests[name] = hashlib.sha256("\n".join(rows).encode("utf-8", "surrogatepass")).hexdigest()
-        return digests
+        [(last,)] = conn.execute(f'SELECT coalesce(max(id), 0) FROM "{audit_log.name}"')
+        return Snapshot(digests, int(last))
     finally:
-        conn.close()
+        conn.rollback()
 
 
-async def _snapshot(rt: Runtime) -> dict[str, str]:
-    """A digest of every row of every table (PostgreSQL computes them in one statement)."""
-    async with rt.db.read() as conn:
-        tables = await _tables(conn)
-        if rt.db.is_sqlite:
+async def _snapshot(world: World) -> Snapshot:
+    """The rows of every table and the newest audit id, in one read (PostgreSQL computes them in one statement).
+
+    SQLite's is read in the event loop through a read-only connection the world keeps: nothing else runs while the
+    test waits for it, and a new connection per snapshot parsed the schema every time."""
+    rt = world.rt
+    if not world.tables:
+        async with rt.db.read() as conn:
+            present = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+        world.tables = [t.name for t in metadata.sorted_tables if t.name in present]
+    if rt.db.is_sqlite:
+        if world.reader is None:
             path = str(make_url(rt.db.url).database)
-            return await asyncio.to_thread(_sqlite_digests, path, [t.name for t in tables])
-        columns = ", ".join(
-            f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{t.name}\" t)" for t in tables
-        )
-        row = (await conn.execute(text(f"SELECT {columns}"))).one()
-        return {t.name: str(digest) for t, digest in zip(tables, row, strict=True)}
+            world.reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        return _sqlite_snapshot(world.reader, world.tables)
+    columns = ", ".join(
+        f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{name}\" t)"
+        for name in world.tables
+    )
+    last = f'(SELECT coalesce(max(id), 0) FROM "{audit_log.name}")'
+    async with rt.db.read() as conn:
+        row = (await conn.execute(text(f"SELECT {columns}, {last}"))).one()
+    return Snapshot(dict(zip(world.tables, map(str, row[:-1]), strict=True)), int(row[-1]))
 
 
-def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+def _changed(before: Snapshot, after: Snapshot) -> list[str]:
     """The tables whose rows differ."""
-    return sorted(name for name, digest in before.items() if after.get(name) != digest)
+    return sorted(name for name, digest in before.digests.items() if after.digests.get(name) != digest)
 
 
 # The reason a form sent back at itself says, at the form (templates/console/_sent_back.html).
@@ -499,11 +512,6 @@ async def _check_refusal(world: World, form: Form, response: httpx.Response, cha
         assert set(new) <= ({view} if view else set()), (form.pattern, response.url.path, view, new)
         return
     assert changed == [], (form.pattern, response.status_code, response.text[:300], changed)
-
-
-async def _last_audit_id(world: World) -> int:
-    async with world.rt.db.read() as conn:
-        return int((await conn.execute(select(func.coalesce(func.max(audit_log.c.id), 0)))).scalar_one())
 
 
 _MULTIPART = st.integers(0, 4)
@@ -550,12 +558,13 @@ async def test_generated_values_in_every_form_never_fail_and_a_refusal_stores_no
     for form in _all_forms(world):
         if form.prepare is not None:
             await form.prepare(world, data)
-        before, seen = await _snapshot(world.rt), await _last_audit_id(world)
+        before = await _snapshot(world)
         response = await _post(world, form, data, token=world.tokens[form.role])
         assert response.status_code < 500, (form.pattern, response.status_code, response.text[:500])
         event(f"{form.pattern} {response.status_code}")
         if 400 <= response.status_code < 500:
-            await _check_refusal(world, form, response, _changed(before, await _snapshot(world.rt)), seen)
+            changed = _changed(before, await _snapshot(world))
+            await _check_refusal(world, form, response, changed, before.last_audit_id)
 
 
 # SQLite only: the 403 is the session's and the form token's, which every form meets before its own statements; the
@@ -566,10 +575,11 @@ async def test_generated_values_in_every_form_never_fail_and_a_refusal_stores_no
 @given(data=st.data())
 async def test_without_a_valid_token_every_form_only_meets_the_403(world: World, data: st.DataObject) -> None:
     forms = _all_forms(world)
-    for form in forms:  # each request would be a valid one with its token: a setup link, a session to end
-        if form.prepare is not None:
-            await form.prepare(world, data)
-    before = await _snapshot(world.rt)
+    # Each request would be a valid one with its token: a setup link, a session to end. Each state is set once: the
+    # forms about the case share its one drawn state (set anew for each form, only the last one's stood).
+    for prepare in dict.fromkeys(form.prepare for form in forms if form.prepare is not None):
+        await prepare(world, data)
+    before = await _snapshot(world)
     for form in forms:
         right = world.tokens[form.role]
         token = data.draw(
@@ -592,4 +602,4 @@ async def test_without_a_valid_token_every_form_only_meets_the_403(world: World,
             event("setup link made up: 404")
         elif response.status_code != 413:  # a body over the console's limit is refused before it is read
             assert response.status_code == 403, (form.pattern, response.status_code, response.text[:300])
-    assert _changed(before, await _snapshot(world.rt)) == []
+    assert _changed(before, await _snapshot(world)) == []
