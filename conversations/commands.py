@@ -131,8 +131,12 @@ def _opt_out(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comma
 
 
 def _opt_in(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
+    if facts.status == "wrong_number":
+        # A wrong number stays wrong until the organisation corrects it (START would write to a stranger again): whoever
+        # holds it now hears that nothing is written here, and whom to call if the number is theirs after all.
+        return CommandResult("opt_in", (MessageRequested(_REPORTED_WRONG),))
     if facts.status not in ("stopped", "active"):
-        return CommandResult("opt_in", ())  # a wrong number stays wrong until the organisation corrects it
+        return CommandResult("opt_in", ())
     # A tenant who gets messages already hears so, not "you are back".
     told = MessageRequested("keyword.opted_in", {"already": int(facts.status == "active")})
     return CommandResult("opt_in", (OptedIn(), told))
@@ -140,6 +144,18 @@ def _opt_in(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comman
 
 def _wrong_number(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
     return CommandResult("wrong_number", (MessageRequested("keyword.wrong_number"), WrongNumberReported()))
+
+
+# What whoever holds a number reported wrong hears when they write to it (START, "hej"): nothing of the tenant.
+_REPORTED_WRONG = "keyword.number_reported_wrong"
+
+
+def _to_number_reported_wrong(facts: TenantFacts) -> CommandResult | None:
+    """Anything else written from a number reported wrong ("hej", "hvad er det her?"): whoever holds it gets an answer,
+    once a day, never silence and never the former tenant's reminders or questions (a person reads nothing of it)."""
+    if facts.status != "wrong_number":
+        return None
+    return CommandResult("reported_wrong", (MessageRequested(_REPORTED_WRONG),), daily=True)
 
 
 def _to_stranger(kind: str) -> CommandResult:
@@ -487,7 +503,9 @@ def _command(text: str | None, facts: TenantFacts, now: datetime) -> CommandResu
             or _noted(text, facts)
             or _upset(text, facts)
             or _signs(text, facts)
+            or _to_number_reported_wrong(facts)
         )
-    if facts.held and keyword.kind not in ALWAYS_ON:
-        return None  # a person holds the case: the message is theirs to answer
-    return _COMMANDS[keyword.kind](keyword, text, facts, now)
+    if facts.held and keyword.kind not in ALWAYS_ON and facts.status != "wrong_number":
+        # A person holds the case: the message is theirs to answer (a stranger's at a number reported wrong is not).
+        return None
+    return _COMMANDS[keyword.kind](keyword, text, facts, now) or _to_number_reported_wrong(facts)

@@ -66,6 +66,7 @@ HOST_TEMPLATES = (
     "keyword.opted_out",
     "keyword.opted_in",
     "keyword.wrong_number",
+    "keyword.number_reported_wrong",
     "keyword.stop_hint",
     "keyword.still_stopped",
     "keyword.language_changed",

@@ -96,11 +96,16 @@ TO_ENGLISH = CommandResult("language", (LanguageChanged("en"), MessageRequested(
         # bring messages to the stranger, and the admins' list keeps the tenant).
         ("STOP", {"status": "wrong_number"}, CommandResult("opt_out", (MessageRequested("keyword.wrong_number"),))),
         ("STOP", {"status": "stopped"}, CommandResult("opt_out", ())),
-        # START: back in, unless the number is not the tenant's.
+        # START: back in, unless the number is not the tenant's: then whoever holds it hears that nothing is written
+        # to it, and whom to call if it is theirs after all.
         ("START", {"status": "stopped"}, OPTED_IN),
         ("start", {}, ALREADY_IN),
         ("START", {"status": "stopped", "held": True}, OPTED_IN),
-        ("START", {"status": "wrong_number"}, CommandResult("opt_in", ())),
+        (
+            "START",
+            {"status": "wrong_number"},
+            CommandResult("opt_in", (MessageRequested("keyword.number_reported_wrong"),)),
+        ),
         # WRONG NUMBER: reply first, then the fact; not while an adviser holds the case.
         ("FORKERT NUMMER", {}, WRONG_NUMBER),
         ("wrong number", {"status": "stopped"}, WRONG_NUMBER),
@@ -346,11 +351,24 @@ def test_telegram_over_sms_answers_the_offer_with_the_tenants_own_word() -> None
 
 @pytest.mark.parametrize(
     "changes",
-    [{"channel": "telegram"}, {"status": "stopped"}, {"status": "wrong_number"}, {"telegram_on": False}],
-    ids=["on telegram", "stopped", "wrong number", "telegram off"],
+    [{"channel": "telegram"}, {"status": "stopped"}, {"telegram_on": False}],
+    ids=["on telegram", "stopped", "telegram off"],
 )
 def test_telegram_is_an_ordinary_message_otherwise(changes: dict[str, Any]) -> None:
     assert command("TELEGRAM", _facts(**changes), NOW) is None
+
+
+REPORTED_WRONG = CommandResult("reported_wrong", (MessageRequested("keyword.number_reported_wrong"),), daily=True)
+
+
+@pytest.mark.parametrize("text", ["hej", "Hello?", "TELEGRAM", "1", "ja", "kan betale fredag"])
+@pytest.mark.parametrize("held", [False, True])
+def test_whoever_holds_a_number_reported_wrong_gets_an_answer_once_a_day(text: str, held: bool) -> None:
+    """ "Hej" from a number reported wrong: whoever holds it now is answered (that nothing is written here, whom to call
+    if it is theirs), once a day, never silence, and nothing of the former tenant's conversation answers it."""
+    facts = _facts(status="wrong_number", held=held, conversation=_open())
+    assert command(text, facts, NOW) == REPORTED_WRONG
+    assert command(text, _facts(), NOW) != REPORTED_WRONG
 
 
 @pytest.mark.parametrize(

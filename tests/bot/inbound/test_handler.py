@@ -968,6 +968,20 @@ async def test_a_tenant_who_opted_out_with_afmeld_still_hears_a_wrong_number_rep
     assert await _one(runtime, select(tenants.c.status)) == "wrong_number"
 
 
+async def test_whoever_holds_a_number_reported_wrong_is_answered_not_met_with_silence(runtime: Runtime) -> None:
+    """After FORKERT NUMMER, "hej" and START from the number get what it is now and whom to call (words once a day);
+    the number stays wrong, and nothing of the former tenant's conversation answers them."""
+    await add_tenant(runtime.db)
+    await _say(runtime, "FORKERT NUMMER", "SM1")
+    told = "Vi har fået at vide, at det er et forkert nummer, så vi skriver ikke hertil. Er det en fejl, så ring til"
+    [hello] = await _say(runtime, "hej", "SM2")
+    assert hello.startswith(told), hello
+    assert await _say(runtime, "hallo?", "SM3") == []
+    [started] = await _say(runtime, "START", "SM4")
+    assert started.startswith(told), started
+    assert await _one(runtime, select(tenants.c.status)) == "wrong_number"
+
+
 async def test_a_bare_yes_after_a_conversation_that_ended_answered_is_noted_not_the_consent_question(
     runtime: Runtime,
 ) -> None:
