@@ -7,6 +7,8 @@ API's DELETE, both audited.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -95,6 +97,20 @@ EXPORT_WORDS: CodeWords = {
 }
 
 _FORMATS = {"json": ("application/json", "json"), "html": ("text/html; charset=utf-8", "html")}
+# What a tenant_ref may keep in a file's name: letters and digits (any script's, in `filename*`), "-", "_" and ".";
+# anything else (a "/", a quote, a space) becomes "_", so the name stays one file's, where the browser saves it.
+_UNSAFE = re.compile(r"[^\w.-]+")
+_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _download_name(tenant_ref: str, suffix: str) -> str:
+    """The Content-Disposition of a tenant's export: named by their reference, as the organisation knows them
+    (keephome's own number means nothing outside it), plain ASCII for any browser and UTF-8 for those that read it."""
+    ascii_name = f"keephome-tenant-{_UNSAFE_ASCII.sub('_', tenant_ref)}.{suffix}"
+    name = f"keephome-tenant-{_UNSAFE.sub('_', tenant_ref)}.{suffix}"
+    if name == ascii_name:
+        return f'attachment; filename="{ascii_name}"'
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 @guard("admin")
@@ -138,8 +154,10 @@ async def _export(request: Request, me: StaffSession) -> Response:
         body = to_json(data)
     else:
         body = render_html(data, EXPORT_WORDS, zone=ZoneInfo(rt.settings.timezone), staff=await staff_roles(rt.db))
-    name = f"keephome-tenant-{data['tenant']['id']}.{suffix}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    headers = {
+        "Content-Disposition": _download_name(str(data["tenant"]["tenant_ref"]), suffix),
+        "Cache-Control": "no-store",
+    }
     return Response(body, media_type=media, headers=headers)
 
 

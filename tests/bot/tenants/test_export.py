@@ -242,14 +242,15 @@ def test_the_page_escapes_what_it_shows() -> None:
 
 
 async def test_an_admin_downloads_the_export_from_the_console(runtime: Runtime, client: httpx.AsyncClient) -> None:
-    tenant_id = await add_tenant(runtime, "A-1", name="Amira Zyxwvu", phone="+4520987654", balance_ore=100)
+    await add_tenant(runtime, "A-1", name="Amira Zyxwvu", phone="+4520987654", balance_ore=100)
     await add_person(runtime, "admin@example.org", "admin")
     assert (await login(client, "admin@example.org")).status_code == 303
     page = await client.get("/console/data")
     assert page.status_code == 200 and 'href="/console/data"' in page.text
     response = await post_form(client, "/console/data", "/console/data/export", {"ref": "A-1", "format": "json"})
     assert response.status_code == 200
-    assert response.headers["content-disposition"] == f'attachment; filename="keephome-tenant-{tenant_id}.json"'
+    # Named by the reference the organisation knows the tenant by, not keephome's own number.
+    assert response.headers["content-disposition"] == 'attachment; filename="keephome-tenant-A-1.json"'
     assert response.json()["tenant"]["name"] == "Amira Zyxwvu"
     readable = await post_form(client, "/console/data", "/console/data/export", {"ref": "A-1", "format": "html"})
     assert readable.headers["content-type"].startswith("text/html") and "Amira Zyxwvu" in readable.text
@@ -270,6 +271,22 @@ async def test_an_admin_downloads_the_export_from_the_console(runtime: Runtime, 
         (True, "format=html"),
         (True, "format=html"),
     ]
+
+
+async def test_the_downloads_name_is_the_reference_made_safe_for_a_file(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A reference with a "/", a quote and a Danish letter names one file, in the folder the browser saves to."""
+    await add_tenant(runtime, 'Blok 7/Ø"12', name="Amira Zyxwvu", phone="+4520987654")
+    await add_person(runtime, "admin@example.org", "admin")
+    assert (await login(client, "admin@example.org")).status_code == 303
+    form = {"ref": 'Blok 7/Ø"12', "format": "html"}
+    response = await post_form(client, "/console/data", "/console/data/export", form)
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="keephome-tenant-Blok_7_12.html"; '
+        "filename*=UTF-8''keephome-tenant-Blok_7_%C3%98_12.html"
+    )
 
 
 async def test_only_admins_export(runtime: Runtime, client: httpx.AsyncClient) -> None:
