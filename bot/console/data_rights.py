@@ -65,8 +65,14 @@ EXPORT_WORDS: CodeWords = {
     "consents.ended_reason": labels.CONSENT_END_LABELS,
     "consents.recipient_kind": sharing.RECIPIENT_LABELS,
     "consents.method": sharing.METHOD_LABELS,
-    # A consent an adviser recorded has its method as its wording version; a yes in a conversation, the wording's.
-    "consents.wording_version": sharing.METHOD_LABELS,
+    # A consent an adviser recorded has its method as its wording version; a yes in a conversation, the version of the
+    # question asked (KEEPHOME_CONSENT_WORDING_VERSION's consent-v2, keephome's share-v2): the page says which question
+    # it was, with the version beside it for an audit (bot/tenants/export.py, `_VERSIONED`).
+    "consents.wording_version": {
+        **sharing.METHOD_LABELS,
+        "consent-*": N_("The question in the conversation whether an adviser may see your answers"),
+        "share-*": N_("The question in the conversation whether your information may be shared with the one named"),
+    },
     "consents.data_kinds": sharing.DATA_KIND_LABELS,
     "referrals.help_sought": sharing.HELP_KINDS,
     "referrals.decision": sharing.DECISIONS,

@@ -203,6 +203,8 @@ _HEADINGS = {
 }
 # Where a message went (messages.direction); the other codes' words come from the caller.
 _DIRECTIONS = {"in": N_("from the tenant"), "out": N_("to the tenant")}
+# Columns whose code is a version of a text (a consent's question): shown in words with the version beside them.
+_VERSIONED = frozenset({"consents.wording_version"})
 # Columns that hold a code keephome stores (not words a person wrote): without words for it, it is shown as code.
 _CODES = {
     "tenant.language",
@@ -1060,6 +1062,9 @@ def _cell(page: _Page, section: str, row: Mapping[str, Any], key: str) -> Markup
     special = _in_words(page, section, row, key)
     if special is not None:
         return escape(special)
+    version = _version_words(page, column, row, value)
+    if version is not None:
+        return version
     codes = value if isinstance(value, list) else [value]
     found = [_code_words(page, column, row, code) for code in codes]
     if found and all(words is not None for words in found):
@@ -1071,6 +1076,15 @@ def _cell(page: _Page, section: str, row: Mapping[str, Any], key: str) -> Markup
     if column in _CODES:
         return Markup("<code>{}</code>").format(value)
     return escape(str(value))
+
+
+def _version_words(page: _Page, column: str, row: Mapping[str, Any], value: object) -> Markup | None:
+    """A version of a question in words, the version's code beside them (what an audit compares); None for another
+    value. A version is a code its column's words match by its beginning ("consent-*"): "consent-v2"."""
+    if column not in _VERSIONED or not isinstance(value, str) or value in page.words.get(column, {}):
+        return None
+    words = _code_words(page, column, row, value)
+    return None if words is None else Markup("{} <code>{}</code>").format(gettext(words), value)
 
 
 def render_html(

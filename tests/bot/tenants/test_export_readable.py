@@ -519,6 +519,29 @@ async def test_a_consents_proof_is_the_tenants_message_by_channel_and_time_never
     assert "<dl>" not in proof and "Nummer" not in proof
 
 
+async def test_a_consents_wording_version_says_which_question_with_the_version_beside_it(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """A tenant reads which question they said yes to, not a bare "consent-v2"; an audit still finds the version."""
+    rt, client = served
+    history = await a_tenant_with_a_history(rt, client)
+    data = await export_tenant(rt.db, history.ref, rt.clock(), "cli")
+    versions = [c["wording_version"] for c in data["consents"]]
+    assert "consent-v2" in versions  # the JSON keeps the code as stored
+    pages = {}
+    for language in ("da", "en"):
+        with speaking(language):
+            pages[language] = _section(
+                render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen")),
+                "Samtykker" if language == "da" else "Consents",
+            )
+    danish = "Spørgsmålet i samtalen, om en rådgiver må se dine svar <code>consent-v2</code>"
+    english = "The question in the conversation whether an adviser may see your answers <code>consent-v2</code>"
+    assert pages["da"].count(danish) == versions.count("consent-v2")
+    assert pages["en"].count(english) == versions.count("consent-v2")
+    assert "<td>consent-v2</td>" not in pages["da"] + pages["en"]
+
+
 def _section(html: str, heading: str) -> str:
     return html.split(f"<h2>{heading}</h2>")[1].split("<h2>")[0]
 
