@@ -14,6 +14,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console import accounts, labels, sharing
+from bot.console.outcome_charts import CHART_TITLES
+from bot.console.outcome_period import STAGES
 from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
 from bot.console.web import from_before_to, parse_day, render, runtime
@@ -56,6 +58,9 @@ AUDIT_WORDS = {
     "audit.detail.balance@api.payment": _BALANCE_WORDS,
     "audit.detail.result@api.tenant.put": _RESULT_WORDS,
     "audit.detail.step": sharing.STEP_KINDS,
+    # A download of the outcome page's figures: the chart by its heading, the stage as the page's choice names it.
+    "audit.detail.chart@outcomes.export": CHART_TITLES,
+    "audit.detail.stage@outcomes.export": {"": N_("all stages"), **STAGES},
     **{f"audit.detail.step@{kind}": statuses for kind, statuses in sharing.STEP_STATUSES.items()},
 }
 

@@ -16,6 +16,7 @@ from bot.i18n import gettext as _
 
 __all__ = [
     "CHARTS",
+    "CHART_TITLES",
     "FAILED_SHOWN",
     "OUTCOME_COLOURS",
     "OUTCOME_LABELS",
@@ -254,6 +255,14 @@ def _settled_rows(found: Outcomes) -> Iterable[list[object]]:
         yield [steps.label, steps.counts["reminded"], *_settled_cells(steps)]
 
 
+# Each download's chart by its heading on the page: what the audit page says an export of it was.
+CHART_TITLES = {
+    "funnel": N_("From reminder to outcome"),
+    "contact": N_("Days from the first reminder to an adviser's contact"),
+    "failures": N_("Delivery failures by error code"),
+    "outcomes": N_("Cases closed, by outcome"),
+    "balance": N_("Balance back to 0"),
+}
 CHARTS: dict[str, Callable[[Outcomes], Iterable[list[object]]]] = {
     "funnel": _funnel_rows,
     "contact": _contact_rows,

@@ -923,6 +923,9 @@ _DETAIL_HEADINGS = {
     "paid_on": N_("Paid on"),
     "balance@api.payment": N_("Balance"),
     "result@api.tenant.put": N_("Result"),
+    # A download of the outcome page's figures (bot/console/outcomes.py).
+    "chart@outcomes.export": N_("Chart"),
+    "stage@outcomes.export": N_("Reminded at the stage"),
 }
 # An API call's detail: the key it came with, by the name its admin gave it (bot/api/app.py), alone or followed by
 # `key=value`s (the name may hold spaces and quotes; no `key=value` after it holds a space).

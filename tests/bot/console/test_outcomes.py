@@ -212,6 +212,26 @@ async def test_downloads_are_audited_and_cells_cannot_run_as_formulas(
 
 
 @pytest.mark.parametrize(
+    ("stage", "said"), [("", "alle trin"), ("missed", "husleje ikke betalt"), ("demand", "påkrav")]
+)
+async def test_the_audit_page_says_which_chart_was_downloaded_in_words(
+    runtime: Runtime, client: httpx.AsyncClient, stage: str, said: str
+) -> None:
+    """An admin reading the audit page in Danish sees the chart by its heading and the stage by its name, not
+    `chart=failures`."""
+    await signed_in(runtime, client, "admin")
+    async with runtime.db.write() as conn:
+        await conn.execute(update(staff).values(language="da"))
+    await download(client, "failures", f"{PERIOD}&stage={stage}", separator=";")
+    page = (await client.get("/console/audit?action=outcomes.export")).text
+    shown = re.findall(r'<td class="detail">(.*?)<br>', page)
+    assert len(shown) == 1, page
+    assert shown[0].startswith("Diagram: Fejl ved levering efter fejlkode; Fra: ")
+    assert shown[0].endswith(f"; Påmindet på trinnet: {said}")
+    assert "<code>" not in shown[0]
+
+
+@pytest.mark.parametrize(
     ("query", "why"),
     [
         ("from=2026-03-02&to=2026-03-01", "after"),
