@@ -360,6 +360,7 @@ async def _appointment(request: Request, me: StaffSession) -> Response:
                 staff_id=me.staff_id,
                 now=at,
                 settings=rt.settings,
+                renderer=rt.renderer,
             )
         )
         await once.mark(conn)

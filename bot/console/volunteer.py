@@ -468,7 +468,7 @@ async def _move(request: Request, me: StaffSession) -> Response:
     at = now(request)
     when = at_local.astimezone(at.tzinfo)
     async with rt.db.write() as conn:
-        new_id = await conn.run_sync(move_appointment, task_id, me.staff_id, when, place, at, rt.settings)
+        new_id = await conn.run_sync(move_appointment, task_id, me.staff_id, when, place, at, rt.settings, rt.renderer)
         await record(conn, at, me.actor, "appointment.move", f"task:{task_id}", f"new=task:{new_id}")
     rt.sender.wake()
     return redirect("/console/tasks?moved=1")

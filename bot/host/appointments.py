@@ -40,7 +40,9 @@ from bot.host.consents import ConsentRefused, require_volunteer_consent, volunte
 from bot.host.tasks import add_task, set_task_status
 from bot.i18n import N_, clock, local_day
 from bot.outbox.enqueue import enqueue
+from bot.outbox.render import Renderer
 from bot.outbox.route import best_channel
+from bot.outbox.sms_rules import sms_overflow, sms_segments
 from bot.settings import Settings
 from bot.store.message_status import hold_unsent
 from bot.store.scene import Scene
@@ -225,6 +227,32 @@ def _check(at: datetime, place: str, advice_kind: str, now: datetime, settings: 
         raise TypedRefused(N_("Choose a kind of advice."))
 
 
+def _fits_sms(
+    renderer: Renderer, tenant: Any, at: datetime, place: str, settings: Settings, moved_from: datetime | None
+) -> None:
+    """Refuse a place that makes a text carrying it to the tenant longer by SMS than its parts: the confirmation (of a
+    new time: the moved one), the reminder the day before and the volunteer's reminder, in the tenant's language with
+    their name, as the sender would render them. Its parts are `sms_segment_budget`, or what the text takes with no
+    place at all where that is more (a long name in a language written in UCS-2): the place is what must not add one."""
+    values = appointment_values(tenant, at, place, settings)
+    confirmation = "appointment.booked"
+    if moved_from is not None:
+        old_day, old_time = _day_and_clock(moved_from, settings)
+        values = {**values, "old_day": old_day, "old_time": old_time}
+        confirmation = "appointment.moved"
+    over = 0
+    for template in (confirmation, "appointment.reminder", VOLUNTEER_REMINDER):
+        text = renderer.render(template, values, tenant.language, "sms").text
+        without = renderer.render(template, {**values, "place": ""}, tenant.language, "sms").text
+        parts = max(settings.sms_segment_budget, sms_segments(without)[1])
+        over = max(over, sms_overflow(text, parts))
+    if over:
+        raise TypedRefused(
+            N_("The place is too long for the tenant's SMS: write it in %(most)s characters at most."),
+            most=max(len(values["place"]) - over, 0),
+        )
+
+
 def _insert(
     conn: Connection,
     case_id: int,
@@ -261,6 +289,7 @@ def book_appointment(
     staff_id: int,
     now: datetime,
     settings: Settings,
+    renderer: Renderer,
 ) -> int:
     """Book a volunteer's appointment on an open case; the tenant's confirmation and reminder are queued. Returns
     the task id. One open appointment per case: the volunteer moves that one rather than a second being booked. The
@@ -277,6 +306,7 @@ def book_appointment(
     except ConsentRefused as refused:
         raise CaseError(refused.msgid, **refused.values) from None
     tenant = conn.execute(select(tenants).where(tenants.c.id == case.tenant_id)).one()
+    _fits_sms(renderer, tenant, at, place, settings, None)
     task_id = _insert(conn, case_id, case.tenant_id, volunteer_id, at, place, advice_kind, staff_id, now)
     conn.execute(
         insert(case_events).values(case_id=case_id, staff_id=staff_id, kind="appointment", text="booked", at=now)
@@ -367,6 +397,7 @@ def move_appointment(
     place: str | None,
     now: datetime,
     settings: Settings,
+    renderer: Renderer,
 ) -> int:
     """The volunteer moves their appointment to a new time (and place): the old one ends as `moved`, its reminder
     is held, and the new one is confirmed and reminded like a booking. Returns the new task id."""
@@ -380,6 +411,9 @@ def move_appointment(
         raise CaseError(refused.msgid, **refused.values) from None
     # The tenant hears that the time moved only if they were told of it (its confirmation went).
     told = task.id in told_of(conn, [task], now)
+    tenant = conn.execute(select(tenants).where(tenants.c.id == task.tenant_id)).one()
+    moved_from = task.at if told else None
+    _fits_sms(renderer, tenant, at, where, settings, moved_from)
     _end(conn, task_id, "moved", now)
     # Its confirmation too, when it has not gone yet (booked in quiet hours): the tenant hears of the new time only.
     _hold_texts(conn, task_id, task.case_id, now, MOVED_REASON, ("booked", "reminder"))
@@ -390,8 +424,6 @@ def move_appointment(
             case_id=task.case_id, staff_id=volunteer_id, kind="appointment", text="moved", at=now
         )
     )
-    tenant = conn.execute(select(tenants).where(tenants.c.id == task.tenant_id)).one()
-    moved_from = task.at if told else None
     _queue(conn, new_id, tenant, int(task.case_id), at, where, now, settings, f"staff:{volunteer_id}", moved_from)
     return new_id
 

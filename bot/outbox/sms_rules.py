@@ -21,6 +21,7 @@ __all__ = [
     "forbidden_words_in",
     "gsm_spelling",
     "plain_punctuation",
+    "sms_overflow",
     "sms_segments",
 ]
 
@@ -157,13 +158,31 @@ def plain_punctuation(text: str) -> str:
     return text.translate(_PLAIN) if not _TYPOGRAPHIC.isdisjoint(text) else text
 
 
+# What one part holds alone, and each part of a longer text (the rest carries the header that joins them): GSM-7
+# septets, UCS-2 code units.
+_PART = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
+
+
+def _encoded(text: str) -> tuple[str, int]:
+    """The encoding Twilio would use for a text and its length in that encoding's units."""
+    if all(c in _GSM_BASIC or c in _GSM_EXTENSION for c in text):
+        return "GSM-7", sum(2 if c in _GSM_EXTENSION else 1 for c in text)
+    return "UCS-2", len(text.encode("utf-16-le")) // 2
+
+
 def sms_segments(text: str) -> tuple[str, int]:
     """The encoding (GSM-7 or UCS-2) and segment count Twilio would use for a text."""
-    if all(c in _GSM_BASIC or c in _GSM_EXTENSION for c in text):
-        septets = sum(2 if c in _GSM_EXTENSION else 1 for c in text)
-        return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
+    encoding, units = _encoded(text)
+    alone, each = _PART[encoding]
+    return encoding, 1 if units <= alone else math.ceil(units / each)
+
+
+def sms_overflow(text: str, segments: int) -> int:
+    """How many characters the text is longer than `segments` parts hold (GSM-7 septets or UCS-2 units, in the
+    encoding the text takes); 0 when it fits."""
+    encoding, units = _encoded(text)
+    alone, each = _PART[encoding]
+    return max(0, units - (alone if segments == 1 else each * segments))
 
 
 def costly_marks(text: str) -> list[str]:

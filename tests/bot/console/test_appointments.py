@@ -5,6 +5,7 @@ reminder never goes; held appointments counted by month and kind of advice. SQLi
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from bot.app import create_app
 from bot.host.appointments import activity, reminder_time
 from bot.host.consents import withdraw_consent
 from bot.inbound.inbox import InboundMessage
-from bot.outbox.sms_rules import amount_like, forbidden_words_in
+from bot.outbox.sms_rules import amount_like, forbidden_words_in, sms_segments
 from bot.reminders.jobs import JobServices, plan_today
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Runtime
@@ -552,6 +553,40 @@ async def test_only_the_holder_books_and_the_place_keeps_the_sms_rule(
     assert (await book(client, case_id, volunteer, nonce="nonce-other-1")).status_code == 409
     async with rt.db.read() as conn:
         assert (await conn.execute(select(func.count()).select_from(outbox))).scalar_one() == 1  # case.taken only
+
+
+async def test_a_place_that_would_make_the_sms_longer_than_its_parts_is_refused_with_how_long_it_may_be(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """The place is free text of up to 300 characters, and the confirmation and the reminders carry it by SMS: one that
+    would make them take a third part is refused, booked or moved, with the most the place may be; that many goes."""
+    rt, client = served
+    volunteer = await add_person(rt, "volunteer@example.org", "volunteer")
+    await signed_in(rt, client, "adviser@example.org", "adviser")
+    _, case_id = await held_case(rt, client)
+    long_place = "Beboerhuset i gården bag opgang B, ved siden af vaskeriet og cykelskuret, " * 3
+    refused = await book(client, case_id, volunteer, place=long_place)
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    said = re.search(r"too long for the tenant's SMS: write it in (\d+) characters at most\.", page)
+    assert said is not None, page
+    most = int(said.group(1))
+    async with rt.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(case_tasks))).scalar_one() == 0
+    assert (await book(client, case_id, volunteer, place=long_place[: most + 1].strip())).status_code == 422
+    assert (await book(client, case_id, volunteer, place=long_place[:most])).status_code == 303
+    await drain(rt.sender)
+    [confirmation] = texts(rt)
+    assert long_place[:most].rstrip(". ") in confirmation and sms_segments(confirmation) == ("GSM-7", 2)
+    # Moved by the volunteer: the new confirmation also names the old time, so the same place no longer fits.
+    await signed_in(rt, client, "volunteer@example.org", "")
+    async with rt.db.read() as conn:
+        [task] = (await conn.execute(select(case_tasks.c.id).where(case_tasks.c.kind == "appointment"))).scalars().all()
+    move = f"/console/appointments/{task}/move"
+    typed = {"day": "2026-03-10", "time": "10:00", "place": long_place[:most]}
+    moved = await post_form(client, "/console/tasks", move, typed)
+    assert moved.status_code == 422 and "The place is too long for the tenant's SMS" in html.unescape(moved.text)
+    assert (await post_form(client, "/console/tasks", move, {**typed, "place": "Byvej 2"})).status_code == 303
 
 
 async def test_held_and_missed_are_counted_by_month_and_kind_of_advice(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outbox.sms_rules import amount_like, costly_marks, forbidden_words_in, plain_punctuation, sms_segments
+from bot.outbox.sms_rules import (
+    amount_like,
+    costly_marks,
+    forbidden_words_in,
+    plain_punctuation,
+    sms_overflow,
+    sms_segments,
+)
 
 
 @pytest.mark.parametrize(
@@ -22,6 +29,22 @@ from bot.outbox.sms_rules import amount_like, costly_marks, forbidden_words_in, 
 )
 def test_sms_segments(text: str, encoding: str, segments: int) -> None:
     assert sms_segments(text) == (encoding, segments)
+
+
+@pytest.mark.parametrize(
+    ("text", "segments", "over"),
+    [
+        ("a" * 160, 1, 0),
+        ("a" * 161, 1, 1),
+        ("a" * 306, 2, 0),  # two parts of 153: each carries the header that joins them
+        ("a" * 310, 2, 4),
+        ("€" * 81, 1, 2),  # a mark of GSM-7's extension takes two septets
+        ("ş" * 134, 2, 0),  # one letter outside GSM-7 makes the whole text UCS-2: 67 a part
+        ("ş" + "a" * 135, 2, 2),
+    ],
+)
+def test_sms_overflow_counts_what_a_text_is_longer_than_its_parts_hold(text: str, segments: int, over: int) -> None:
+    assert sms_overflow(text, segments) == over
 
 
 @pytest.mark.parametrize(
