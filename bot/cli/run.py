@@ -37,8 +37,8 @@ def run_settings() -> Settings:
 
 
 def unnamed_bot(settings: Settings) -> str | None:
-    """The SMS that carries a Telegram link code would say only "our bot on Telegram", which a tenant cannot find,
-    when a real Telegram bot and SMS are both on and the bot's username is not set."""
+    """The SMS that carries a Telegram link code would say only "write the code to us on Telegram", naming no bot a
+    tenant can find, when a real Telegram bot and SMS are both on and the bot's username is not set."""
     if not (_real_telegram(settings) and settings.sms_enabled) or settings.telegram_bot:
         return None
     return (

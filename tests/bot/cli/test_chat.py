@@ -156,7 +156,7 @@ def test_the_word_telegram_over_sms_shows_the_code_and_the_question_keeps_waitin
     at = shown.index("# keyword telegram")
     assert shown[at + 2].startswith("[sms] Fint. Du får en kode i næste besked.")
     assert (
-        shown[at + 4] == "[sms] Din kode til Telegram er 1234 5678. Skriv koden til vores bot på Telegram. "
+        shown[at + 4] == "[sms] Din kode til Telegram er 1234 5678. Skriv koden til os på Telegram. "
         "Koden kan kun bruges én gang."
     )
     assert reason == "paid_claimed"

@@ -248,7 +248,7 @@ def test_the_readmes_env_copied_as_it_stands_stops_run_with_a_real_provider(
 def test_a_real_bot_beside_sms_without_its_username_stops_run(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The link-code SMS would say "write the code to our bot on Telegram" and name none."""
+    """The link-code SMS would say "write the code to us on Telegram" and name none."""
     monkeypatch.setenv("KEEPHOME_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
     monkeypatch.setenv("KEEPHOME_TWILIO_AUTH_TOKEN", "t" * 32)
     monkeypatch.setenv("KEEPHOME_TWILIO_FROM", "+4570102030")
