@@ -204,7 +204,7 @@ def test_an_sms_names_no_recipient_of_a_withdrawal_only_its_kind_and_telegram_na
     assert only_kommune is not None
     (told,) = [e for e in only_kommune.events if isinstance(e, MessageRequested)]
     confirmed = RENDERER.render(told.template, told.values, "en", "sms").text
-    assert "We will not give the municipality any more information" in confirmed and "Aarhus" not in confirmed
+    assert "We will not give your local council any more information" in confirmed and "Aarhus" not in confirmed
 
 
 @pytest.mark.parametrize(
