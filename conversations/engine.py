@@ -1094,46 +1094,72 @@ def resume(state: State, input: Input, now: datetime) -> Result:
             return _wait_expired(flow, state, now)
         case FactReported(fact=fact):
             return _fact(flow, state, fact)
-        case TextReceived(text=text, channel=channel, attached=attached, queued=queued):
-            moved = channel != state.channel
-            state = replace(state, channel=channel)
+        case TextReceived(text=text, channel=channel):
             if flow is None:
-                return _flow_changed(state, text)
-            if not text.strip():
-                # A photo, a sticker or a voice message (they arrive without words): no wrong answer, no try used;
-                # the tenant hears it cannot be read here, and the question stays open as it was.
-                return state, [MessageRequested("common.no_words", _values(state))]
-            if is_greeting(text):
-                return _greeted(flow, state, now, moved)
-            step = flow.step(state.step)
-            cost = _cost_asked(step, state, text) or _home_feared(step, state, text, queued)
-            if cost is not None:
-                return state, [cost]
-            if asks_what_is_owed(text):
-                # "Hvad skylder jeg?": no amount is written here (never by SMS, and no live figure is held); where to
-                # get it, and the question waits, no try used.
-                told = {**_values(state), "adviser_word": int(_hears_adviser(step, state))}
-                return state, [MessageRequested(_OWED_ASKED, told)]
-            if asks_whether_paid(text):
-                # "Har jeg betalt?", "did you get my payment": asked, never a payment claimed. No live ledger is held
-                # here: where to see payments, a person who can check, and the question waits, no try used.
-                return state, [MessageRequested(_QUESTION_ASKED, {**_values(state), "payments": 1})]
-            return _not_after_expiry(flow, state, now, _text(flow, state, text, now, attached, queued))
+                return _flow_changed(replace(state, channel=channel), text)
+            return _kept_where_asked(flow, state, _read_words(flow, state, input, now))
         case ButtonPressed(choice=choice, channel=channel, earlier=earlier):
             state = replace(state, channel=channel)
             return _flow_changed(state, choice) if flow is None else _pressed(flow, state, choice, earlier, now)
 
 
+def _kept_where_asked(flow: Flow, before: State, result: Result) -> Result:
+    """A consent question stays on the channel it was asked on until it is asked on another: words from elsewhere
+    that leave it waiting unasked there ("hvad koster det?" in a Telegram chat, the question sent by SMS) do not
+    make a later "ja" there an answer to wording never shown there (`_consent_to_question_asked`)."""
+    state, events = result
+    step = flow.step(before.step)
+    if state.channel == before.channel or state.ended or state.step != before.step:
+        return result
+    if not isinstance(step, Ask) or not _asks_consent(step):
+        return result
+    if any(isinstance(e, MessageRequested) and e.template == step.template for e in events):
+        return result
+    return replace(state, channel=before.channel), events
+
+
+def _read_words(flow: Flow, state: State, input: TextReceived, now: datetime) -> Result:
+    """Words for the open question, on the channel they came on."""
+    text, channel, attached, queued = input.text, input.channel, input.attached, input.queued
+    moved = channel != state.channel
+    state = replace(state, channel=channel)
+    if not text.strip():
+        # A photo, a sticker or a voice message (they arrive without words): no wrong answer, no try used;
+        # the tenant hears it cannot be read here, and the question stays open as it was.
+        return state, [MessageRequested("common.no_words", _values(state))]
+    if is_greeting(text):
+        return _greeted(flow, state, now, moved)
+    step = flow.step(state.step)
+    cost = _cost_asked(step, state, text) or _home_feared(step, state, text, queued)
+    if cost is not None:
+        return state, [cost]
+    if asks_what_is_owed(text):
+        # "Hvad skylder jeg?": no amount is written here (never by SMS, and no live figure is held); where to
+        # get it, and the question waits, no try used.
+        told = {**_values(state), "adviser_word": int(_hears_adviser(step, state))}
+        return state, [MessageRequested(_OWED_ASKED, told)]
+    if asks_whether_paid(text):
+        # "Har jeg betalt?", "did you get my payment": asked, never a payment claimed. No live ledger is held
+        # here: where to see payments, a person who can check, and the question waits, no try used.
+        return state, [MessageRequested(_QUESTION_ASKED, {**_values(state), "payments": 1})]
+    result = _text(flow, state, text, now, attached, queued)
+    return _consent_to_question_asked(flow, state, now, result, moved=moved)
+
+
 def _pressed(flow: Flow, state: State, choice: str, earlier: bool, now: datetime) -> Result:
     """A button pressed under the open question (`_button`), never a consent once its time ran out."""
-    return _not_after_expiry(flow, state, now, _button(flow, state, choice, earlier, now))
+    # A button is under a message the tenant was shown where they pressed it.
+    return _consent_to_question_asked(flow, state, now, _button(flow, state, choice, earlier, now), moved=False)
 
 
-def _not_after_expiry(flow: Flow, state: State, now: datetime, result: Result) -> Result:
-    """`result`, unless it gives a consent to a question whose time ran out before its timer ended it (the service
-    was down, a clock jumped): a consent is given to a question still asked, so it is asked again, with why, as a
-    "ja" after it ended is (`start_with_text`)."""
-    if state.expires_at is None or now < state.expires_at or not any(isinstance(e, ConsentGiven) for e in result[1]):
+def _consent_to_question_asked(flow: Flow, state: State, now: datetime, result: Result, *, moved: bool) -> Result:
+    """`result`, unless it gives a consent to a question not asked where the tenant answers: one whose time ran out
+    before its timer ended it (the service was down, a clock jumped), or one asked on another channel than the words
+    came on (`moved`: asked by SMS, "ja tak" typed in a Telegram chat linked since, where no question stands). A
+    consent is given to wording the tenant has just read, where they give it: the question is asked again there,
+    with why, as a "ja" after it ended is (`start_with_text`)."""
+    expired = state.expires_at is not None and now >= state.expires_at
+    if not (expired or moved) or not any(isinstance(e, ConsentGiven) for e in result[1]):
         return result
     return _enter(flow, state, state.step, now, [MessageRequested("consent.asked_again", _values(state))])
 

@@ -797,6 +797,31 @@ def test_a_thumbs_up_at_the_consent_question_is_no_consent(channel: Channel, emo
     assert any(isinstance(e, ConsentGiven) for e in events)
 
 
+def test_a_yes_on_another_channel_than_the_consent_question_was_asked_on_is_no_consent() -> None:
+    """The consent question asked by SMS; "ja tak" typed in a Telegram chat, where it was never shown: no consent, the
+    question is asked there (with its buttons), and a yes to it there is one."""
+    asked, _ = resume(_start("sms"), TextReceived("3", "sms"), NOW)
+    state, events = resume(asked, TextReceived("ja tak", "telegram"), NOW)
+    assert not any(isinstance(e, ConsentGiven) for e in events)
+    assert _templates(events) == ["consent.asked_again", "consent.ask"]
+    question = events[-1]
+    assert isinstance(question, MessageRequested) and question.choices
+    assert (state.step, state.channel, state.ended) == ("consent", "telegram", False)
+    _state, events = resume(state, TextReceived("ja tak", "telegram"), NOW)
+    assert sum(isinstance(e, ConsentGiven) for e in events) == 1
+
+
+def test_a_question_of_their_own_on_another_channel_leaves_the_consent_question_where_it_was_asked() -> None:
+    """Asked by SMS; "hvad koster det?" on Telegram is answered, and a "ja" after it there is still no consent (the
+    question was never shown in the chat): it is asked there first."""
+    asked, _ = resume(_start("sms"), TextReceived("3", "sms"), NOW)
+    state, events = resume(asked, TextReceived("hvad koster det?", "telegram"), NOW)
+    assert events and state.channel == "sms"
+    _state, events = resume(state, TextReceived("ja", "telegram"), NOW)
+    assert not any(isinstance(e, ConsentGiven) for e in events)
+    assert _templates(events)[-1] == "consent.ask"
+
+
 def test_a_thumbs_up_to_a_question_answered_yes_or_no_is_its_yes() -> None:
     offer, _ = start("telegram_offer", Context("", "da", "sms", None, SETTINGS), NOW)
     state, events = resume(offer, TextReceived("👍", "sms"), NOW)
