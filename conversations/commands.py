@@ -44,7 +44,16 @@ from conversations.model import (
 from conversations.state import State
 from conversations.text import tokens
 
-__all__ = ["ALWAYS_ON", "CommandResult", "ConsentRef", "TenantFacts", "command", "pressed_earlier", "pressed_start"]
+__all__ = [
+    "ALWAYS_ON",
+    "CommandResult",
+    "ConsentRef",
+    "TenantFacts",
+    "chat_linked",
+    "command",
+    "pressed_earlier",
+    "pressed_start",
+]
 
 # These work even while an adviser holds the case: the bot answers nothing else then, but for words of crisis
 # (`_crisis`), which get the crisis line alone.
@@ -423,10 +432,21 @@ def pressed_start(facts: TenantFacts, now: datetime) -> CommandResult:
         return _opt_in(Keyword("opt_in"), "START", facts, now) or CommandResult("start", ())
     if facts.status != "active":
         return CommandResult("start", ())
-    events: list[Event] = [MessageRequested("link.linked")]
-    if facts.conversation is not None and not facts.held:
-        events.extend(engine.current_question(facts.conversation))
-    return CommandResult("start", tuple(events))
+    asked = chat_linked(facts)
+    return CommandResult("start", (MessageRequested("link.linked"), *asked.events), resumed=asked.resumed)
+
+
+def chat_linked(facts: TenantFacts) -> CommandResult:
+    """A Telegram chat linked just now (a code, a deep link, the tenant's own number) or its Start button pressed:
+    the open question asked again in the chat, with its buttons, when one waits and no person holds the case. Its
+    conversation waits on this channel from now on: an answer there answers a question shown there (the engine
+    takes a consent only so: `engine.resume`)."""
+    open_state = facts.conversation
+    if open_state is None or facts.held or facts.status != "active":
+        return CommandResult("linked", ())
+    asked = replace(open_state, channel=facts.channel)
+    events = engine.current_question(asked)
+    return CommandResult("linked", tuple(events), resumed=asked if events else None)
 
 
 # The scope of the tenant's yes to the organisation's advisers (`TenantFacts.consented`).

@@ -58,7 +58,15 @@ from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
 from conversations import engine
 from conversations.answers import sounds_in_crisis
-from conversations.commands import CommandResult, ConsentRef, TenantFacts, command, pressed_earlier, pressed_start
+from conversations.commands import (
+    CommandResult,
+    ConsentRef,
+    TenantFacts,
+    chat_linked,
+    command,
+    pressed_earlier,
+    pressed_start,
+)
 from conversations.effects import SHARE_SCOPE
 from conversations.keywords import carrier_stop, is_opt_out_word
 from conversations.model import ButtonPressed, Channel, Context, Event, Input, MessageRequested, TextReceived
@@ -415,7 +423,10 @@ class InboundHandler:
         self._toast = None
         tenant = self._find_tenant(scene, row)
         if tenant is None:
-            return self._stranger(scene, row, now)
+            result = self._stranger(scene, row, now)
+            if result.startswith("linked_by_"):
+                self._linked(scene, row, now)
+            return result
         checked = self._other_tenancy(scene, row, tenant, now) if row.channel == "telegram" else None
         if checked in ("link_other_tenancy", "link_code_again"):
             # Not recorded: the text is a code (another tenant's, which keephome never keeps, or their own sent again),
@@ -424,6 +435,27 @@ class InboundHandler:
         result = self._handle_tenant(scene, row, tenant, now)
         # The alarm of a spent budget of wrong codes is counted even when the miss was the tenant's own words.
         return "link_budget_exceeded" if checked == "link_budget_exceeded" else result
+
+    def _linked(self, scene: Scene, row: InboundRow, now: datetime) -> None:
+        """The chat was linked just now: the question the tenant's conversation waits on (asked by SMS, say) is asked
+        again in the chat, with its buttons, after the word that it is connected; a yes there then answers a question
+        shown there (`chat_linked`). Not a reminder's question that has not gone out yet: it goes where it goes."""
+        scene.flush()  # the link and what this batch wrote of the tenant before it
+        tenant = self._find_tenant(scene, row)
+        if tenant is None or tenant.conversation_id is None or tenant.question_unseen:
+            return
+        state = self._state(tenant)
+        turn = Turn(
+            tenant_id=tenant.id,
+            conversation_id=tenant.conversation_id,
+            channel=row.channel,
+            language=tenant.language,
+            now=now,
+            today=now.astimezone(self._tz).date(),
+            key=f"in:{row.id}",
+        )
+        facts = self._facts(scene.conn, tenant, row, tenant.case_status in HELD_STATUSES, state)
+        self._apply_command(scene, turn, chat_linked(facts))
 
     def _handle_tenant(self, scene: Scene, row: InboundRow, tenant: Any, now: datetime) -> str:
         conn = scene.conn
