@@ -39,7 +39,7 @@ from bot.inbound.inbox import _insert_inbound
 from bot.settings import Settings
 from bot.store.db import Database, _then_flush
 from bot.store.migrate import upgrade
-from bot.store.rows import driver_call
+from bot.store.rows import fetch_call
 
 # KEEPHOME_TEST_DATABASE_URL, from the environment or .env, as the tests read it.
 PG_URL = Settings().test_database_url
@@ -81,7 +81,7 @@ async def _measure(url: str, schema: str, args: argparse.Namespace) -> dict[tupl
     db = Database(f"{url}?search_path={schema}")
     await upgrade(db)
     stmt = _insert_inbound("postgresql")
-    call = driver_call(db.writer.dialect, stmt, Rows()(2))
+    call = fetch_call(db.writer.dialect, stmt, Rows()(2))
     assert call is not None, "the inbox's INSERT goes through a plan (bot/store/rows.py)"
     sql = call[0]
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
@@ -91,11 +91,10 @@ async def _measure(url: str, schema: str, args: argparse.Namespace) -> dict[tupl
         await db.run_statement(stmt, batch)
 
     async def bare(batch: list[dict[str, Any]]) -> None:
-        found = driver_call(db.writer.dialect, stmt, batch)
+        found = fetch_call(db.writer.dialect, stmt, batch)
         assert found is not None
-        params = found[1] if len(batch) > 1 else [found[1]]
         async with pool.acquire() as conn:
-            await conn.executemany(sql, params)
+            await conn.fetchmany(sql, found[1])
 
     def insert(conn: Any, batch: list[dict[str, Any]]) -> None:
         conn.execute(stmt, batch[0])
@@ -108,10 +107,10 @@ async def _measure(url: str, schema: str, args: argparse.Namespace) -> dict[tupl
             await conn.run_sync(_then_flush, insert, batch)
 
     async def bare_transaction(batch: list[dict[str, Any]]) -> None:
-        found = driver_call(db.writer.dialect, stmt, batch)
+        found = fetch_call(db.writer.dialect, stmt, batch)
         assert found is not None
         async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(sql, *found[1])
+            await conn.fetch(sql, *found[1][0])
 
     rows = Rows()
     figures: dict[tuple[str, int], list[float]] = {}

@@ -22,7 +22,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.inbound = Counter(
             "keephome_inbound_messages",
-            "Inbound messages by channel and result",
+            'Inbound messages by channel and result (result="duplicate": one a provider sent again, already stored, '
+            "answered as the first time and handled once)",
             ["channel", "result"],
             registry=self.registry,
         )

@@ -31,9 +31,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# What became of a submitted message: stored (or already there), or refused for good because no
-# database can store it (the provider is told so, and does not send it again).
-Outcome = Literal["stored", "rejected"]
+# What became of a submitted message: stored; already there (a provider's retry: the webhook answers as for a
+# stored one, and an operator counts them); or refused for good because no database can store it (the provider is
+# told so, and does not send it again).
+Outcome = Literal["stored", "duplicate", "rejected"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -107,13 +108,32 @@ _INSERTS: dict[str, Any] = {}
 
 
 def _insert_inbound(dialect: str) -> Any:
-    """The group commit's INSERT, built once per dialect (its parameters are then made once too: bot.store.rows)."""
+    """The group commit's INSERT, built once per dialect (its parameters are then made once too: bot.store.rows).
+
+    It returns the keys of the rows it wrote, so a duplicate is told apart in the same statement.
+    """
     stmt = _INSERTS.get(dialect)
     if stmt is None:
-        stmt = _INSERTS[dialect] = insert_for(dialect, inbound).on_conflict_do_nothing(
-            index_elements=["channel", "provider_id"]
+        stmt = _INSERTS[dialect] = (
+            insert_for(dialect, inbound)
+            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+            .returning(inbound.c.channel, inbound.c.provider_id)
         )
     return stmt
+
+
+def _outcomes(batch: list[InboundMessage], written: list[tuple[Any, ...]]) -> list[Outcome]:
+    """Each message's outcome from the keys the INSERT wrote: a key repeated in the batch is stored once, first."""
+    keys = {(channel, provider_id) for channel, provider_id in written}
+    outcomes: list[Outcome] = []
+    for message in batch:
+        key = (message.channel, message.provider_id)
+        if key in keys:
+            keys.remove(key)
+            outcomes.append("stored")
+        else:
+            outcomes.append("duplicate")
+    return outcomes
 
 
 def _receipt(message: InboundMessage, now: datetime) -> dict[str, Any]:
@@ -135,7 +155,8 @@ class Inbox:
     """Collects submissions while a transaction is in flight and commits them together.
 
     `submit` returns only after the message is durable, so a webhook that then answers 200 loses
-    nothing if the process dies a moment later. Duplicates (same channel and provider id) are no-ops.
+    nothing if the process dies a moment later. Duplicates (same channel and provider id) are no-ops, told apart by
+    the rows the group's INSERT returns (no statement of their own).
     When a group fails, each of its messages is committed alone, so one message that cannot be stored
     never fails its neighbours; that one is rejected (logged by its ids, never its text).
 
@@ -181,7 +202,8 @@ class Inbox:
         self._task = None
 
     async def submit(self, message: InboundMessage) -> Outcome:
-        """Return once the message is committed (or was already there), or "rejected" when it cannot be.
+        """Return "stored" once the message is committed, "duplicate" when it was already there, or "rejected" when it
+        cannot be stored.
 
         Any other failure (the database is unreachable, say) raises: the webhook answers 500.
         """
@@ -198,19 +220,22 @@ class Inbox:
         finally:
             self._waiting -= 1
 
-    async def commit(self, batch: list[InboundMessage], received_at: datetime | None = None) -> None:
-        """Write a batch in one transaction, ignoring duplicates."""
-        await self._write(batch, received_at or self._clock())
-        self._on_commit()
+    async def commit(self, batch: list[InboundMessage], received_at: datetime | None = None) -> list[Outcome]:
+        """Write a batch in one transaction, ignoring duplicates; each message's outcome, in the batch's order."""
+        outcomes = await self._write(batch, received_at or self._clock())
+        if "stored" in outcomes:
+            self._on_commit()
+        return outcomes
 
-    async def _write(self, batch: list[InboundMessage], now: datetime) -> None:
+    async def _write(self, batch: list[InboundMessage], now: datetime) -> list[Outcome]:
         rows = [_receipt(m, now) for m in batch]
-        await self._db.run_statement(_insert_inbound("sqlite" if self._db.is_sqlite else "postgresql"), rows)
+        written = await self._db.run_statement(_insert_inbound("sqlite" if self._db.is_sqlite else "postgresql"), rows)
+        return _outcomes(batch, written)
 
     async def _alone(self, message: InboundMessage, now: datetime) -> Outcome:
         """Commit one message on its own; "rejected" when its data cannot be stored, else the error raises."""
         try:
-            await self._write([message], now)
+            [outcome] = await self._write([message], now)
         except Exception as exc:
             if not unstorable(exc):
                 raise
@@ -221,7 +246,7 @@ class Inbox:
                 type(exc).__name__,
             )
             return "rejected"
-        return "stored"
+        return outcome
 
     async def _one_by_one(self, batch: list[_Pending]) -> None:
         """After a group failed: each message alone; the first failure that is not the data's fails the rest."""
@@ -254,12 +279,12 @@ class Inbox:
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                await self.commit([p.message for p in batch], first.received_at)
+                outcomes = await self.commit([p.message for p in batch], first.received_at)
             except Exception:
                 await self._one_by_one(batch)
             else:
-                for p in batch:
+                for p, outcome in zip(batch, outcomes, strict=True):
                     if not p.done.done():
-                        p.done.set_result("stored")
+                        p.done.set_result(outcome)
             for _ in batch:
                 self._queue.task_done()

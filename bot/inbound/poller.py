@@ -51,8 +51,8 @@ class Poller:
         )
         for update in updates:
             outcome = await receive_update(self._inbox, self._bot, update)
-            if outcome == "rejected" and self._metrics is not None:
-                self._metrics.inbound.labels("telegram", "rejected").inc()  # as the webhook counts it
+            if outcome in ("rejected", "duplicate") and self._metrics is not None:
+                self._metrics.inbound.labels("telegram", outcome).inc()  # as the webhook counts them
             # Confirmed only after the commit: a crash re-fetches it, and the inbox drops the duplicate.
             self._offset = update.update_id + 1
         return len(updates)

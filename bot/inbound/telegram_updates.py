@@ -152,10 +152,11 @@ async def answer_callback(bot: Bot, update: Update) -> None:
 
 
 async def receive_update(inbox: Inbox, bot: Bot | None, update: Update) -> str:
-    """Commit the update's message; returns "stored", "ignored" or "rejected".
+    """Commit the update's message; returns "stored", "duplicate", "ignored" or "rejected".
 
     A stored button press is answered once it is handled (bot/inbound/presses.py: the answer may say what became of
-    it); a press ignored or rejected here is answered now, without a text, so its spinner stops all the same.
+    it), and so is one sent again (a duplicate: the first one's answer is its answer); a press ignored or rejected
+    here is answered now, without a text, so its spinner stops all the same.
     A rejected update is one no database can store, or one whose fields are not what the Bot API sends: it is
     confirmed all the same (Telegram would send it again and again otherwise, and a poller would fetch it again)
     and its ids are logged.
@@ -167,6 +168,6 @@ async def receive_update(inbox: Inbox, bot: Bot | None, update: Update) -> str:
         outcome = "rejected"
     else:
         outcome = "ignored" if message is None else await inbox.submit(message)
-    if bot is not None and outcome != "stored":
+    if bot is not None and outcome not in ("stored", "duplicate"):
         await answer_callback(bot, update)
     return outcome

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, Executable, create_engine, event, mak
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.store.rows import driver_call, execute_rows, execute_rows_async
+from bot.store.rows import driver_call, execute_rows, execute_rows_async, fetch_call, fetch_rows, returns_rows
 from bot.store.scene import flush_pending
 
 T = TypeVar("T")
@@ -259,12 +259,15 @@ class Database:
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, transaction)
 
-    async def run_statement(self, stmt: Executable, params: list[dict[str, Any]]) -> None:
-        """Execute one statement, for each of the rows, as a transaction of its own: all rows or none.
+    async def run_statement(self, stmt: Executable, params: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Execute one statement, for each of the rows, as a transaction of its own: all rows or none. Returns the rows
+        an INSERT … RETURNING returned (those it wrote, with ON CONFLICT DO NOTHING), as the driver gives them; none
+        for a statement without RETURNING.
 
         On PostgreSQL without BEGIN and COMMIT: a statement outside a transaction block is one by itself, and
-        asyncpg sends an executemany's rows up to a single sync, so they commit together or not at all. One round
-        trip instead of three, for the webhooks' group commit. On SQLite through `run`.
+        asyncpg sends an executemany's rows (a fetchmany's too) up to a single sync, so they commit together or not at
+        all. One round trip instead of three, for the webhooks' group commit. On SQLite through `run`, where an
+        INSERT … RETURNING writes its rows in one statement (`fetch_rows`).
 
         On PostgreSQL the statement's SQL and parameters, made once by its plan (bot/store/rows.py), go to asyncpg
         directly on a connection kept for this, one statement at a time. Checking a pooled connection out and in
@@ -273,20 +276,35 @@ class Database:
         value carries its SQLSTATE). asyncpg keeps the connection usable after a refusal or a cancelled statement,
         and knows when PostgreSQL has closed it: the next statement then takes a new one.
         """
+        fetch = returns_rows(stmt)
         if self._autocommit is None or self._kept is None:
+            if fetch:
+                return await self.run(fetch_rows, stmt, params)
             await self.run(execute_rows, stmt, params)
-            return
-        call = driver_call(self.writer.dialect, stmt, params) if params else None
+            return []
+        if not params:
+            return []
+        call: tuple[str, list[Any]] | None
+        if fetch:
+            call = fetch_call(self.writer.dialect, stmt, params)
+        else:
+            planned = driver_call(self.writer.dialect, stmt, params)
+            call = None if planned is None else (planned[0], planned[1] if len(params) > 1 else [planned[1]])
         if call is None:
             async with self._autocommit.connect() as conn:
+                if fetch:
+                    return [tuple(row) for row in (await conn.execute(stmt, params)).all()]
                 await execute_rows_async(conn, stmt, params)
-            return
+            return []
         sql, args = call
         if self._kept_lock is None:
             self._kept_lock = asyncio.Lock()
         async with self._kept_lock:
             await self._kept.get()
-            await self._kept.driver.executemany(sql, args if len(params) > 1 else [args])
+            if fetch:
+                return [tuple(row) for row in await self._kept.driver.fetchmany(sql, args)]
+            await self._kept.driver.executemany(sql, args)
+            return []
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:

@@ -9,22 +9,29 @@ a second.
 A plan compiles the statement once for a dialect and a set of row keys, with the order in which the driver
 takes the values; a row becomes the driver's tuple by that order, through the same bind processors, with the
 statement's own values and the columns' scalar defaults filled in once. `exec_driver_sql` then hands the
-tuples to the driver's executemany, as `Connection.execute` would. A statement a plan does not cover (RETURNING,
-expanding IN lists, literal binds, a default computed per row, rows with different keys) goes through
-`Connection.execute` unchanged.
+tuples to the driver's executemany, as `Connection.execute` would. A statement a plan does not cover (expanding IN
+lists, literal binds, a default computed per row, rows with different keys) goes through `Connection.execute`
+unchanged.
+
+An INSERT … RETURNING is planned too, for `fetch_rows` and `fetch_call`: a driver's executemany returns no rows, so on
+SQLite its rows' VALUES go in one statement (`INSERT … VALUES (…), (…) … RETURNING`, as SQLAlchemy's
+"insertmanyvalues" writes it), and asyncpg takes the one row's SQL and every row's parameters through its fetchmany.
+Through `execute_rows` and `driver_call` it goes through `Connection.execute`, whose result then holds the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Executable
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ClauseElement
 
-__all__ = ["driver_call", "execute_rows", "execute_rows_async"]
+__all__ = ["driver_call", "execute_rows", "execute_rows_async", "fetch_call", "fetch_rows", "returns_rows"]
 
 Row = dict[str, Any]
 
@@ -35,13 +42,19 @@ _MAX_PLANS = 512
 
 
 class _Plan:
-    """The SQL, and a function that makes a row's parameters in the driver's order."""
+    """The SQL, and a function that makes a row's parameters in the driver's order.
 
-    __slots__ = ("parameters", "sql")
+    `values` is an INSERT … RETURNING's `VALUES (…)` as it stands once in the SQL, to be repeated for many rows in one
+    statement; None for a statement that returns nothing.
+    """
 
-    def __init__(self, sql: str, slots: Sequence[_Slot]) -> None:
+    __slots__ = ("parameters", "sql", "values", "width")
+
+    def __init__(self, sql: str, slots: Sequence[_Slot], values: str | None) -> None:
         self.sql = sql
         self.parameters = _maker(slots)
+        self.values = values
+        self.width = len(slots)
 
 
 # One position of the driver's parameters: the row's key and its bind processor, or the value itself (processed).
@@ -74,11 +87,22 @@ def _compiled(dialect: Dialect, stmt: Executable, keys: tuple[str, ...]) -> SQLC
     compiled = stmt.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
     if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
         return None
-    if compiled.effective_returning or compiled.post_compile_params or compiled.literal_execute_params:
+    if compiled.post_compile_params or compiled.literal_execute_params:
         return None
     if compiled.escaped_bind_names or compiled.update_prefetch:
         return None
+    if compiled.effective_returning and _values(compiled) is None:
+        return None
     return compiled
+
+
+def _values(compiled: SQLCompiler) -> str | None:
+    """The `VALUES (…)` of an INSERT … RETURNING whose rows can share one statement; None for any other."""
+    many = compiled._insertmanyvalues
+    if many is None or many.is_default_expr or many.sentinel_columns or many.embed_values_counter:
+        return None
+    values = f"VALUES ({many.single_values_expr})"
+    return values if compiled.string.count(values) == 1 else None
 
 
 def _defaults(compiled: SQLCompiler) -> dict[str, Any] | None:
@@ -118,7 +142,7 @@ def _plan_for(dialect: Dialect, stmt: Executable, keys: tuple[str, ...]) -> _Pla
         slots.append((None, process(value) if process is not None else value))
     if all(key is None for key, _ in slots):
         return None
-    return _Plan(str(compiled), slots)
+    return _Plan(str(compiled), slots, _values(compiled) if compiled.effective_returning else None)
 
 
 def _plan(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> _Plan | None:
@@ -136,13 +160,51 @@ def _plan(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> _Plan | No
     return plan
 
 
+def returns_rows(stmt: Executable) -> bool:
+    """Whether the statement is an INSERT, UPDATE or DELETE with RETURNING."""
+    return isinstance(stmt, UpdateBase) and len(stmt.exported_columns) > 0
+
+
 def driver_call(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> tuple[str, Any] | None:
     """The SQL and the driver's parameters for these rows (a tuple for one row, a list for many), or None when the
-    statement goes through `Connection.execute`."""
+    statement goes through `Connection.execute` (one with RETURNING does: an executemany returns nothing)."""
     plan = _plan(dialect, stmt, rows)
-    if plan is None:
+    if plan is None or plan.values is not None:
         return None
     return plan.sql, plan.parameters(rows[0]) if len(rows) == 1 else [plan.parameters(row) for row in rows]
+
+
+def fetch_call(dialect: Dialect, stmt: Executable, rows: Sequence[Row]) -> tuple[str, list[tuple[Any, ...]]] | None:
+    """For an INSERT … RETURNING: the SQL of one row and every row's parameters, for a driver's fetchmany (asyncpg's
+    returns the rows each row's INSERT returned); None when the statement goes through `Connection.execute`."""
+    plan = _plan(dialect, stmt, rows) if rows else None
+    if plan is None or plan.values is None:
+        return None
+    return plan.sql, [plan.parameters(row) for row in rows]
+
+
+def fetch_rows(conn: Connection, stmt: Executable, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+    """Execute an INSERT … RETURNING for every row and return the rows it returned, as the driver gives them (no
+    result types applied: for columns such as strings and integers).
+
+    With a plan and the driver's `?` parameters (SQLite), the rows' VALUES go in one statement, as many rows as the
+    dialect's insertmanyvalues page holds (one statement for the inbox's groups); else through `Connection.execute`.
+    """
+    if not rows:
+        return []
+    dialect = conn.dialect
+    plan = _plan(dialect, stmt, rows)
+    if plan is None or plan.values is None or dialect.paramstyle != "qmark":
+        return [tuple(row) for row in conn.execute(stmt, _as_core(rows)).all()]
+    per = max(1, min(dialect.insertmanyvalues_page_size, dialect.insertmanyvalues_max_parameters // plan.width))
+    one = plan.values.removeprefix("VALUES ")
+    returned: list[tuple[Any, ...]] = []
+    for start in range(0, len(rows), per):
+        page = rows[start : start + per]
+        sql = plan.sql.replace(plan.values, "VALUES " + ", ".join([one] * len(page)), 1)
+        parameters = tuple(chain.from_iterable(plan.parameters(row) for row in page))
+        returned.extend(tuple(row) for row in conn.exec_driver_sql(sql, parameters).all())
+    return returned
 
 
 def _as_core(rows: Sequence[Row]) -> Any:

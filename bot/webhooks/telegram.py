@@ -84,8 +84,8 @@ async def _webhook(request: Request) -> Response:
         log.exception("telegram update %s could not be committed; Telegram will send it again", update.update_id)
         refused(rt.metrics, "telegram", "error", "an update could not be stored (500): Telegram sends it again")
         return _error(500, "the update could not be stored now; send it again later")
-    if outcome == "rejected":
-        rt.metrics.inbound.labels("telegram", "rejected").inc()
+    if outcome in ("rejected", "duplicate"):
+        rt.metrics.inbound.labels("telegram", outcome).inc()
     log.debug("telegram update %s %s", update.update_id, outcome)
     return JSONResponse({"ok": True, "result": outcome})
 

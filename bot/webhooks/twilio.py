@@ -1,8 +1,9 @@
 """Twilio webhooks: inbound SMS and delivery status, signed with the account's auth token.
 
 The body's size and its number of fields are bounded before this runs (`bot.webhooks.limits`). An inbound
-SMS that is committed gets 200; one that can never be stored gets 400 (Twilio does not send it again); a
-database that cannot commit now gets 500, which Twilio retries only when the webhook URL asks it to.
+SMS that is committed, or was already (a retry, counted as a duplicate), gets 200; one that can never be
+stored gets 400 (Twilio does not send it again); a database that cannot commit now gets 500, which Twilio
+retries only when the webhook URL asks it to.
 
 Both routes are plain ASGI endpoints: every SMS a tenant sends comes through here, so the form is parsed
 once, the signature is one HMAC over those pairs, and the answer is two ASGI messages, without a request or
@@ -223,7 +224,9 @@ async def inbound_sms(scope: Scope, receive: Receive) -> Answer:
     if outcome == "rejected":
         rt.metrics.inbound.labels("sms", "rejected").inc()
         return 400, _TEXT, b"the message cannot be stored"
-    log.debug("sms inbound committed sid=%s", sid)  # the row is the record; a line per message only at DEBUG
+    if outcome == "duplicate":  # Twilio sent it again: answered as the first time, handled once
+        rt.metrics.inbound.labels("sms", "duplicate").inc()
+    log.debug("sms inbound %s sid=%s", outcome, sid)  # the row is the record; a line per message only at DEBUG
     return 200, _XML, _TWIML
 
 

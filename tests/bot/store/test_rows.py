@@ -12,7 +12,8 @@ from sqlalchemy.exc import StatementError
 
 from bot.store import rows as rows_module
 from bot.store.db import Database
-from bot.store.rows import execute_rows
+from bot.store.dialect import insert_for
+from bot.store.rows import execute_rows, fetch_rows
 from bot.store.schema import conversations, inbound
 from tests.support.helpers import add_tenant
 
@@ -126,3 +127,26 @@ async def test_past_the_limit_a_statement_built_per_call_goes_through_sqlalchemy
 
     assert await database.run(work) == [False, True, False]
     assert len(await _read(database, select(inbound.c.id))) == 9
+
+
+async def test_an_insert_returning_writes_many_rows_in_one_statement_and_returns_only_those_it_wrote(
+    database: Database,
+) -> None:
+    stmt = (
+        insert_for("sqlite" if database.is_sqlite else "postgresql", inbound)
+        .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+        .returning(inbound.c.channel, inbound.c.provider_id)
+    )
+    assert sorted(await database.run_statement(stmt, _inbound_rows("a"))) == [("sms", f"a{i}") for i in range(3)]
+    again = [_inbound_rows("a")[1], _inbound_rows("b")[0], _inbound_rows("b")[0]]  # one there, one new twice
+    assert await database.run_statement(stmt, again) == [("sms", "b0")]
+    assert len(await _read(database, select(inbound.c.id))) == 4
+    if database.is_sqlite:
+
+        def work(conn: Connection) -> tuple[list[bool], list[tuple[Any, ...]]]:
+            compiled = _driver_statements(conn)
+            return compiled, fetch_rows(conn, stmt, _inbound_rows("c"))
+
+        compiled, returned = await database.run(work)
+        assert compiled == [False]  # the three rows in one statement, through the plan
+        assert len(returned) == 3

@@ -8,19 +8,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
-from bot.inbound.inbox import InboundMessage
+from bot.inbound.inbox import InboundMessage, Outcome
 from bot.runtime import Runtime
 from bot.store.schema import inbound
 from tests.conftest import make_settings, started_runtime
+from tests.support.drive import process_all
 from tests.support.ids import message_sid
 from tests.support.telegram_harness import text_update
 from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, sign
@@ -91,10 +93,10 @@ class Gate:
         self.groups: list[int] = []
         self._commit = rt.inbox.commit
 
-        async def held(batch: list[InboundMessage], received_at: Any = None) -> None:
+        async def held(batch: list[InboundMessage], received_at: Any = None) -> list[Outcome]:
             self.groups.append(len(batch))
             await self.opened.wait()
-            await self._commit(batch, received_at)
+            return await self._commit(batch, received_at)
 
         rt.inbox.commit = held  # type: ignore[method-assign]
 
@@ -231,3 +233,83 @@ async def test_text_is_cleaned_at_the_edge_and_stored(rt: Runtime, http: httpx.A
         ("hej \ufffd", {"language_code": "da"}),
         (None, {"callback": "12.1\ufffd"}),
     ]
+
+
+@contextmanager
+def statements(rt: Runtime) -> Iterator[list[str]]:
+    """The statements the database is sent meanwhile: every one through SQLAlchemy, and those sent straight to asyncpg
+    on the connection the group commit keeps (PostgreSQL; made by the first commit)."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    def logged(record: Any) -> None:
+        seen.append(record.query)
+
+    kept = rt.db._kept
+    driver = kept.driver if kept is not None else None
+    assert rt.db.is_sqlite or driver is not None
+    event.listen(Engine, "before_cursor_execute", note)
+    if driver is not None:
+        driver.add_query_logger(logged)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+        if driver is not None:
+            driver.remove_query_logger(logged)
+
+
+async def test_a_retried_sms_and_a_resent_update_are_answered_200_counted_once_and_handled_once(
+    rt: Runtime, http: httpx.AsyncClient
+) -> None:
+    form = sms_form(1)
+    update = text_update(1, 777001, 15, "hej")
+    for _ in range(2):
+        assert (await post_sms(http, form)).status_code == 200
+        assert (await post_update(http, update)).status_code == 200
+    metrics = (await http.get("/metrics")).text
+    assert metric(metrics, "sms", "duplicate") == 1
+    assert metric(metrics, "telegram", "duplicate") == 1
+    assert metric(metrics, "sms", "rejected") == metric(metrics, "telegram", "rejected") == 0
+    assert await process_all(rt.processor) == 2  # each handled once
+    assert sorted((r.channel, r.provider_id) for r in await rows(rt)) == [
+        ("sms", form["MessageSid"]),
+        ("telegram", "777001:15"),
+    ]
+
+
+async def test_a_group_commit_mixing_new_and_repeated_messages_tells_each_webhook_in_its_one_insert(
+    rt: Runtime, http: httpx.AsyncClient
+) -> None:
+    assert (await post_sms(http, sms_form(1))).status_code == 200  # stored before: its retry comes in the group
+    gate = Gate(rt)
+    await rt.inbox.start()
+    try:
+        with statements(rt) as sent:
+            first = asyncio.create_task(post_sms(http, sms_form(99)))
+            await until(lambda: gate.groups == [1])
+            posts = [post_sms(http, sms_form(1)), post_sms(http, sms_form(2)), post_sms(http, sms_form(2))]
+            requests = [asyncio.create_task(p) for p in posts]
+            requests.append(asyncio.create_task(post_update(http, text_update(1, 777001, 15, "hej"))))
+            await until(lambda: rt.inbox._queue.qsize() == 4)
+            gate.opened.set()
+            answers = await asyncio.gather(*requests)
+            assert (await first).status_code == 200
+    finally:
+        await rt.inbox.stop()
+    assert gate.groups[:2] == [1, 4]
+    # One statement a group, as before duplicates were told apart: its INSERT, and no read of the messages' ids to find
+    # them (the processor's hold reads how far behind it is, whatever the messages).
+    assert [s.split(" (", 1)[0] for s in sent if "provider_id" in s] == ["INSERT INTO inbound"] * 2
+    assert [a.status_code for a in answers] == [200] * 4
+    assert answers[3].json()["result"] == "stored"
+    metrics = (await http.get("/metrics")).text
+    assert metric(metrics, "sms", "duplicate") == 2  # the retry of SMS 1, and SMS 2 sent twice in the group
+    assert metric(metrics, "telegram", "duplicate") == 0
+    stored = [(r.channel, r.provider_id) for r in await rows(rt)]
+    assert sorted(stored) == sorted(
+        [("sms", sms_form(n)["MessageSid"]) for n in (1, 2, 99)] + [("telegram", "777001:15")]
+    )
+    assert await process_all(rt.processor) == 4  # each of the four messages once
