@@ -33,7 +33,8 @@ __all__ = ["SHARE_SCOPE", "SHARE_WORDING_VERSION", "chosen_recipient", "effect_e
 SHARE_SCOPE = "share"
 # v2 (2026-12-02): the household names the address, the contact no longer does (what a referral and a volunteer
 # are given of each: bot/console/referrals.py, bot/host/consents.py).
-SHARE_WORDING_VERSION = "share-v2"
+# v3 (2026-12-07): "din husleje" / "your rent" names what is shared, not "huslejesituation" / "rent position".
+SHARE_WORDING_VERSION = "share-v3"
 
 
 def local_today(state: State, now: datetime) -> date:

@@ -66,7 +66,7 @@ EXPORT_WORDS: CodeWords = {
     "consents.recipient_kind": sharing.RECIPIENT_LABELS,
     "consents.method": sharing.METHOD_LABELS,
     # A consent an adviser recorded has its method as its wording version; a yes in a conversation, the version of the
-    # question asked (KEEPHOME_CONSENT_WORDING_VERSION's consent-v2, keephome's share-v2): the page says which question
+    # question asked (KEEPHOME_CONSENT_WORDING_VERSION's consent-v3, keephome's share-v3): the page says which question
     # it was, with the version beside it for an audit (bot/tenants/export.py, `_VERSIONED`).
     "consents.wording_version": {
         **sharing.METHOD_LABELS,

@@ -48,7 +48,7 @@ def test_a_yes_on_telegram_gives_the_consent_with_everything_it_names() -> None:
         assert given == [
             ConsentGiven(
                 "share",
-                "share-v2",
+                "share-v3",
                 recipient_kind="kommune",
                 recipient=str(REQUEST["recipient"]),
                 source=str(REQUEST["source"]),
