@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.key_check import other_key
 from bot.cli.serve import bind, serve
 from bot.console.accounts import ensure_demo_staff
 from bot.demo.data import seed_demo
@@ -132,7 +133,7 @@ async def run_demo(settings: Settings) -> int:
     try:
         # A demo or a run on the same SQLite file on another port: two senders and two schedulers on one file.
         release = sqlite_alone(settings.database_url)
-        problem = await prepare(rt.db)
+        problem = await prepare(rt.db) or await other_key(rt.db, settings.secret_key, utcnow())
     except AnotherProcess as exc:
         release, problem = None, str(exc)
     if problem is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from bot.cli.key_check import other_key
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
@@ -40,7 +41,7 @@ async def run_erase(
         return 2
     db = Database(settings.database_url)
     try:
-        problem = await prepare(db)
+        problem = await prepare(db) or await other_key(db, settings.secret_key, utcnow())
         if problem is not None:
             print(f"keephome erase: {problem}", file=err)
             return 2

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.key_check import other_key
 from bot.reminders.ledger import import_tenants
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
@@ -87,6 +88,9 @@ async def run_import(
         problem = await prepare(db)
         if problem is not None:
             print(f"keephome import: {problem}", file=err)
+            return 2
+        if (problem := await other_key(db, settings.secret_key, now)) is not None:
+            print(f"keephome import: {problem}; nothing was imported", file=err)
             return 2
         if dry_run:
             summary = await preview_import(db, result.rows, secret_key=settings.secret_key)

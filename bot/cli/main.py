@@ -92,11 +92,19 @@ def _parser() -> argparse.ArgumentParser:
         sub,
         "db",
         "database schema",
-        "The database schema: `upgrade` migrates the database KEEPHOME_DATABASE_URL names to this version.",
-        usage="%(prog)s [-h] {upgrade}",
+        "The database: `upgrade` migrates the database KEEPHOME_DATABASE_URL names to this version; `change-key` "
+        "makes the KEEPHOME_SECRET_KEY set now the database's key, forgetting the erased tenants' tombstones.",
+        usage="%(prog)s [-h] {upgrade,change-key} [--yes]",
     )
     # Optional only so that `keephome db` alone can show this help rather than "required: action" (`_main`).
-    db.add_argument("action", nargs="?", choices=["upgrade"], help="upgrade: migrate the schema to this version")
+    db.add_argument(
+        "action",
+        nargs="?",
+        choices=["upgrade", "change-key"],
+        help="upgrade: migrate the schema to this version; change-key: use the new KEEPHOME_SECRET_KEY from now on "
+        "(erased tenants' tombstones are forgotten: an import can bring them back)",
+    )
+    db.add_argument("--yes", action="store_true", help="change-key: go ahead (without it, only says what it would do)")
     db.set_defaults(help_text=db.format_help)
     imp = _command(
         sub,
@@ -316,9 +324,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
             return await run_service(settings)
         case "db":
-            from bot.cli.db import run_db_upgrade
+            from bot.cli.db import run_db
 
-            return await run_db_upgrade(settings)
+            return await run_db(settings, args.action, yes=args.yes)
         case "import":
             from bot.cli.import_csv import run_import
 

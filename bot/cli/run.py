@@ -138,8 +138,10 @@ async def run_service(settings: Settings) -> int:
     """Serve until stopped; 2 when the schema is not ready (a PostgreSQL schema that is behind)."""
     # Imported here, after the settings passed: a configuration problem is told at once, not after the whole
     # service (about 2 s of imports) has loaded.
+    from bot.cli.key_check import other_key
     from bot.cli.serve import serve
     from bot.runtime import build_runtime
+    from bot.store.db import utcnow
     from bot.store.election import AnotherProcess, sqlite_alone
     from bot.store.migrate import prepare
 
@@ -150,7 +152,7 @@ async def run_service(settings: Settings) -> int:
         return 2
     try:
         rt = build_runtime(settings)
-        problem = await prepare(rt.db)
+        problem = await prepare(rt.db) or await other_key(rt.db, settings.secret_key, utcnow())
         if problem is not None:
             print(f"keephome: {problem}", file=sys.stderr)
             await rt.db.dispose()
