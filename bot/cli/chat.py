@@ -18,6 +18,7 @@ from conversations.effects import local_today
 from conversations.engine import resume, start
 from conversations.flows import FLOWS
 from conversations.model import (
+    FACTS,
     TRIGGERS,
     ButtonPressed,
     Channel,
@@ -162,7 +163,11 @@ def _slash_command(session: _Session, line: str, timezone: str) -> bool:
             else:
                 session.out(f"# clock {session.now.isoformat()}")
         case "/fact":
-            session.step(FactReported(arg.strip()))
+            if (fact := arg.strip()) in FACTS:
+                session.step(FactReported(fact))
+            else:
+                said = f"{fact!r} is not a fact" if fact else "name a fact"
+                session.out(f"# {said}: write /fact and one of {', '.join(FACTS)}")
         case _:
             session.out(HELP)
     return True

@@ -82,6 +82,17 @@ def test_a_clock_that_is_no_time_is_told_and_the_chat_goes_on_at_the_same_time()
     assert "# clock 2026-12-04T10:00:00+01:00" in shown  # the wait still ran out from the clock it had
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("/fact nope", "# 'nope' is not a fact"), ("/fact", "# name a fact"), ("/fact ", "# name a fact")],
+)
+def test_a_fact_that_is_none_is_told_with_the_facts_and_the_chat_goes_on(typed: str, said: str) -> None:
+    shown, reason = _run("payment_check", "sms", typed, "/fact balance_cleared")
+    hints = [line for line in shown if line.startswith("# ") and "one of" in line]
+    assert hints == [f"{said}: write /fact and one of payment_registered, balance_cleared, case_taken, case_closed"]
+    assert reason is not None  # the real fact after it still ended the conversation
+
+
 def test_a_now_that_is_no_time_is_a_usage_error_without_a_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
