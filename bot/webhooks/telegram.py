@@ -34,16 +34,54 @@ class UpdateError(ValueError):
     """The body is not a Telegram Update; the message says why."""
 
 
+# The fields PTB needs to read each kind of update keephome takes, and what each must be: one it lacks is a bare
+# KeyError inside PTB, so they are checked first and the bad one named ("message.chat.id must be an integer"). A
+# name ending in "?" may be left out.
+_Fields = dict[str, "type | _Fields"]
+_USER: _Fields = {"id": int, "is_bot": bool, "first_name": str}
+_MESSAGE: _Fields = {"message_id": int, "date": int, "chat": {"id": int, "type": str}, "from?": _USER}
+_UPDATES: _Fields = {
+    "message?": _MESSAGE,
+    "edited_message?": _MESSAGE,
+    "callback_query?": {"id": str, "from": _USER, "chat_instance": str},
+}
+_KINDS = {int: "an integer", str: "a string", bool: "true or false"}
+
+
+def _bad_field(data: dict[str, Any], fields: _Fields, path: str) -> str | None:
+    """The first field of `fields` that `data` lacks or holds as the wrong kind, said with its path; None if none."""
+    for key, kind in fields.items():
+        name = key.removesuffix("?")
+        where = f"{path}{name}"
+        if name not in data:
+            if name == key:
+                return f"{where} is missing"
+            continue
+        value = data[name]
+        if isinstance(kind, dict):
+            if not isinstance(value, dict):
+                return f"{where} must be an object"
+            if (bad := _bad_field(value, kind, f"{where}.")) is not None:
+                return bad
+        elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return f"{where} must be {_KINDS[kind]}"
+    return None
+
+
 def parse_update(data: Any, bot: Bot | None) -> Update:
-    """Turn decoded JSON into an Update, or raise UpdateError with a clear reason."""
+    """Turn decoded JSON into an Update, or raise UpdateError with a clear reason naming the field."""
     if not isinstance(data, dict):
         raise UpdateError("the body must be a JSON object (a Telegram Update)")
     if not isinstance(data.get("update_id"), int) or isinstance(data.get("update_id"), bool):
         raise UpdateError("not a Telegram Update: update_id (an integer) is missing")
+    if (bad := _bad_field(data, _UPDATES, "")) is not None:
+        raise UpdateError(f"not a Telegram Update: {bad}")
     try:
         update = Update.de_json(data, bot)
     # A date past what the platform's clock holds raises OverflowError or OSError inside PTB.
-    except (TypeError, KeyError, ValueError, AttributeError, RecursionError, OverflowError, OSError) as exc:
+    except KeyError as exc:  # a field deeper than those checked above
+        raise UpdateError(f"not a Telegram Update: a field {exc.args[0]!r} is missing") from None
+    except (TypeError, ValueError, AttributeError, RecursionError, OverflowError, OSError) as exc:
         raise UpdateError(f"not a Telegram Update: {type(exc).__name__} while reading it") from None
     return update
 

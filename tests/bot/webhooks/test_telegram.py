@@ -167,11 +167,27 @@ async def test_a_refused_secret_is_counted_and_warned_once_a_minute(
         (b"{not json", "not valid JSON"),
         (b"[1, 2]", "JSON object"),
         (b'{"message": {"text": "hej"}}', "update_id"),
-        (b'{"update_id": 5, "message": "hej"}', "not a Telegram Update"),
+        (b'{"update_id": 5, "message": "hej"}', "not a Telegram Update: message must be an object"),
+        (b'{"update_id": 5, "message": {"text": "hi"}}', "not a Telegram Update: message.message_id is missing"),
+        (
+            b'{"update_id": 5, "message": {"message_id": 1, "date": 1, "chat": {"id": "abc", "type": "private"}}}',
+            "not a Telegram Update: message.chat.id must be an integer",
+        ),
+        (b'{"update_id": 5, "callback_query": {"id": "q1"}}', "not a Telegram Update: callback_query.from is missing"),
         (b'{"update_id": 5, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deep"),
         (b"\xff\xfe{}", "not valid JSON"),
     ],
-    ids=["not json", "a list", "no update_id", "message not an object", "nested too deep", "not utf-8"],
+    ids=[
+        "not json",
+        "a list",
+        "no update_id",
+        "message not an object",
+        "no message_id",
+        "chat id not a number",
+        "press from no one",
+        "nested too deep",
+        "not utf-8",
+    ],
 )
 async def test_bad_body_is_400_with_a_reason(
     tg: httpx.AsyncClient, tg_runtime: Runtime, body: bytes, reason: str
