@@ -784,6 +784,11 @@ class InboundHandler:
         return code if code in self._settings.language_list else None
 
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
+        if row.text and is_opt_out_word(row.text):
+            # Opt-out always wins: a number or chat nobody knows that says STOP is sent nothing, not even the day's
+            # generic answer (marked given, so a word after it today is not answered either).
+            answer_once_today(scene.conn, self._stranger_row(scene, row.channel, row), now.astimezone(self._tz).date())
+            return "unknown_stopped"
         # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
         language = self.app_language(row)
         if row.text and sounds_in_crisis(row.text):
@@ -803,14 +808,17 @@ class InboundHandler:
         # At most one polite generic answer a day; nothing about any tenant is revealed or learnt.
         return self._answer_stranger(scene, row, now, "unknown_number", self._settings.fallback_language, "unknown")
 
+    def _stranger_row(self, scene: Scene, kind: str, row: InboundRow) -> Stranger:
+        """What is kept of the sender as a stranger of `kind` (the channel, or the channel and what was answered)."""
+        return Stranger(scene.conn, stranger_key(self._secret, kind, row.sender))
+
     def _answer_stranger(
         self, scene: Scene, row: InboundRow, now: datetime, template: str, language: str, what: str
     ) -> str:
         """Answer a number or chat no tenant has with `template`, at most once a day for each `what` ("unknown": the
         generic answer; "crisis": the crisis line, apart from it)."""
-        today = now.astimezone(self._tz).date()
         kind = row.channel if what == "unknown" else f"{row.channel}:{what}"
-        if not answer_once_today(scene.conn, Stranger(scene.conn, stranger_key(self._secret, kind, row.sender)), today):
+        if not answer_once_today(scene.conn, self._stranger_row(scene, kind, row), now.astimezone(self._tz).date()):
             return "unknown_quiet"
         enqueue(
             scene,

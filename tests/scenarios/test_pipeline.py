@@ -81,6 +81,14 @@ async def test_an_unknown_number_gets_one_generic_answer_a_day(runtime: Runtime)
     assert stored == 1  # only our answer; nothing was learnt about the sender as a tenant
 
 
+async def test_an_unknown_number_that_says_stop_is_sent_nothing(runtime: Runtime) -> None:
+    """Opt-out always wins: "Vi kan ikke finde dit nummer hos os…" answered a STOP, and the words after it that day."""
+    await add_tenant(runtime.db)
+    for i, text in enumerate([" Stop! ", "hej hvem er det"]):
+        await _say(runtime, text, f"SM{i}", sender="+4529999997")
+    assert runtime.channels["sms"].to("+4529999997") == []  # type: ignore[attr-defined]
+
+
 async def test_words_of_crisis_from_an_unknown_number_get_the_crisis_line_not_the_generic_answer(
     runtime: Runtime,
 ) -> None:
