@@ -35,15 +35,20 @@ class Metrics:
         self.inbound_waiting = Gauge(
             "keephome_inbound_waiting",
             "Messages from tenants committed by the webhooks and not handled yet (counted by the process that sends, "
-            "which also handles them)",
+            "which also handles them; NaN in a process that does not send: read max() over every process)",
             registry=self.registry,
         )
         self.inbound_oldest_waiting = Gauge(
             "keephome_inbound_oldest_waiting_seconds",
             "How long the oldest message from a tenant not handled yet has waited (0 when none waits): a processor "
-            "that has stopped or keeps failing",
+            "that has stopped or keeps failing (measured by the process that sends; NaN in a process that does not "
+            "send: read max() over every process)",
             registry=self.registry,
         )
+        # Unknown until the sender's first refresh (bot/outbox/depth.py): a process that does not send must not say
+        # 0 while a message waits, and PromQL's max() passes over NaN.
+        self.inbound_waiting.set(float("nan"))
+        self.inbound_oldest_waiting.set(float("nan"))
         self.inbound_failed = Gauge(
             "keephome_inbound_failed",
             'Messages from tenants keephome could not handle (set aside unanswered, counted as result="error" in '

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ import pytest
 from bot.app import create_app
 from bot.channels.base import SendResult
 from bot.inbound.inbox import InboundMessage
+from bot.metrics import Metrics
 from bot.outbox.depth import refresh_depth
 from bot.outbox.enqueue import enqueue
 from bot.runtime import Runtime
@@ -181,6 +183,14 @@ async def test_the_admin_page_names_a_backlog_of_messages_due_for_some_minutes(r
         assert "If the number does not fall, tell whoever runs keephome." in page
         await drain(runtime.sender)
         assert 'id="send-backlog"' not in (await c.get("/console/admin")).text
+
+
+def test_a_process_that_does_not_send_does_not_say_no_message_waits() -> None:
+    """On PostgreSQL only the sender's holder counts the waiting messages: the other processes said 0 while one
+    waited unhandled. They say NaN (unknown here), which PromQL's max() over every process passes over."""
+    text = Metrics().render().decode()
+    assert math.isnan(gauge(text, "keephome_inbound_waiting"))
+    assert math.isnan(gauge(text, "keephome_inbound_oldest_waiting_seconds"))
 
 
 async def test_messages_from_tenants_stored_and_not_handled_show_on_metrics(database_url: str) -> None:
