@@ -170,6 +170,8 @@ def deal_with(conn: Connection, inbound_id: int, now: datetime) -> bool:
 
 # The case event a volunteer's "I have answered them" records (bot/console/labels.py words it on the case page).
 ANSWERED = "answered"
+# The case events by which a task leaves its volunteer (bot/host/cases.py): done, handed on to an adviser, taken back.
+TASK_LEFT = ("task_done", "needs_adviser", "task_taken_back")
 # The newest of the tenant's messages written back to a volunteer's task that are read, for each task.
 WRITTEN_BACK_SHOWN = 5
 
@@ -186,7 +188,8 @@ class WrittenBack:
 
 
 def written_back(conn: Connection, case_ids: Collection[int]) -> dict[int, list[WrittenBack]]:
-    """For each case, the tenant's messages to it since the first prepared text of its last task went out (the newest
+    """For each case, the tenant's messages to it since the first prepared text of its last task went out and until the
+    task left its volunteer (the newest
     `WRITTEN_BACK_SHOWN`, oldest first), each open unless the volunteer marked them answered or the adviser wrote to
     the tenant after it; a case with none is left out. One query for each of these, whatever the number of cases."""
     ids = list(case_ids)
@@ -212,6 +215,14 @@ def written_back(conn: Connection, case_ids: Collection[int]) -> dict[int, list[
         .group_by(m.case_id)
         .subquery()
     )
+    # When the task left its volunteer (done, handed on, taken back): what came after was not written to the task.
+    left = (
+        select(e.case_id, func.min(e.at).label("at"))
+        .outerjoin(given, given.c.case_id == e.case_id)
+        .where(e.case_id.in_(ids), e.kind.in_(TASK_LEFT), given.c.at.is_(None) | (e.at >= given.c.at))
+        .group_by(e.case_id)
+        .subquery()
+    )
     newest = (
         select(
             m.id,
@@ -221,7 +232,8 @@ def written_back(conn: Connection, case_ids: Collection[int]) -> dict[int, list[
             func.row_number().over(partition_by=m.case_id, order_by=m.id.desc()).label("newness"),
         )
         .join(went, went.c.case_id == m.case_id)
-        .where(m.direction == "in", m.created_at > went.c.at)
+        .outerjoin(left, left.c.case_id == m.case_id)
+        .where(m.direction == "in", m.created_at > went.c.at, left.c.at.is_(None) | (m.created_at <= left.c.at))
         .subquery()
     )
     rows = conn.execute(

@@ -847,6 +847,26 @@ async def test_done_with_the_tenants_answer_not_answered_leaves_it_marked_for_th
     assert "written back to the volunteer" not in row_of((await client.get("/console/")).text, case_id)
 
 
+async def test_a_message_after_the_task_left_the_volunteer_is_not_marked_as_written_back_to_it(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Handed on to an adviser, the task has left the volunteer: the tenant's next message (an answer to the bot, a
+    word to the adviser) was not written back to the task, and the case page and the inbox do not say it was."""
+    [case_id] = await tasks_written_back(runtime, client, count=1)
+    page = (await client.get("/console/tasks")).text
+    action = f"/console/tasks/{case_id}/answered"
+    form = {"nonce": form_nonce_of(page, action) or "", "csrf_token": csrf_of(page)}
+    assert (await client.post(action, data=form)).status_code == 303
+    handed = await post_form(client, "/console/tasks", f"/console/tasks/{case_id}/needs-adviser", {"why": ""})
+    assert handed.status_code == 303
+    runtime.clock.offset += timedelta(minutes=5)
+    await runtime.inbox.submit(InboundMessage("sms", "SM-after", "+4520000001", "hvornår ringer I?"))
+    await process_all(runtime.processor)
+    await login(client, "adviser-R-+4520000001@example.org")
+    assert "left-unanswered" not in (await client.get(f"/console/cases/{case_id}")).text
+    assert "written back to the volunteer" not in row_of((await client.get("/console/")).text, case_id)
+
+
 async def test_the_inbox_counts_no_answer_while_the_task_is_still_the_volunteers(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
