@@ -376,7 +376,7 @@ def _pick(step: Ask, state: State, text: str, today: date) -> tuple[Option, bool
     if asks_something(text) and _asks_consent(step):
         return None  # "ok, hvem kan se mine svar?": a question asked, never a consent given
     listed = _listed(step, state)
-    number = parse_number(text, len(listed)) if step.numbered else None
+    number = parse_number(text, len(listed)) if _numbered(step, state) else None
     if number is not None:
         return listed[number - 1], False
     options = _options(step, state)
@@ -702,7 +702,7 @@ def _pointed(step: Step, state: State) -> MessageRequested:
         return MessageRequested("common.greeting_question", {**values, "buttons": 1}, _choices(step, state))
     if {option.key for option in listed} == {"yes", "no"}:
         return MessageRequested("common.greeting_question", {**values, "yes_no": 1})
-    if step.numbered and listed:
+    if _numbered(step, state) and listed:
         return MessageRequested("common.greeting_question", {**values, "options": len(listed)})
     return MessageRequested("common.greeting_question", values)
 
@@ -897,7 +897,7 @@ def _text(flow: Flow, state: State, text: str, now: datetime, attached: bool, qu
                 option, words = picked
                 return _choose(flow, state, option, text, now, words=words)
             # Own words are something told; a question of the tenant's own ("hvad betyder det for mig?") is asked.
-            told = not asks_something(text) and not _ok_led(text) and not _unlisted_number(step, text)
+            told = not asks_something(text) and not _ok_led(text) and not _unlisted_number(step, state, text)
             if step.free_text is not None and word_count(text) >= step.free_text_words and told:
                 events = [AnswerRecorded(state.step, "text", text)]
                 return _enter(flow, _answered(state, text.strip()), step.free_text, now, events)
@@ -925,17 +925,22 @@ def _several_options(flow: Flow, state: State, step: Ask, text: str, now: dateti
     taken silently. A number whose words answer what it leads to ("2, fredag, og ring til mig": pays on Friday, and a
     person wished) is that answer, as "betaler fredag og ring til mig" is. So is "yes I did", a yes that fits none of
     the menu's answers. None for a menu answered once."""
-    if not step.numbered:
-        if _unlisted_number(step, text) and state.channel == "telegram" and not _asks_consent(step):
-            # "2" under a question that numbers nothing, its buttons only (Telegram's reason question): which one they
-            # mean is asked, the buttons again, no try used; never the second button guessed, nor "2" kept as what
-            # happened. (Under a consent question a number answers nothing: its yes is given in words.)
+    if not _numbered(step, state):
+        numbers = _unlisted_number(step, state, text) or bool(option_numbers(text, len(_listed(step, state))))
+        if numbers and state.channel == "telegram" and not _asks_consent(step):
+            # "2" under a question that numbers nothing, its buttons only (Telegram's opening and reason questions):
+            # which one they mean is asked, the buttons again, no try used; never the second button guessed (a "1"
+            # would claim a payment), nor "2" kept as what happened; nor is "1 og 3". (Under a consent question a
+            # number answers nothing: its yes is given in words.)
             return state, _which_option(step, state, text)
-        return None
+        if not step.numbered:
+            return None
     if says_yes_it_did(text, state.language) and not _answers_yes(step, state):
         # "Yes I did" to "do you need help?": a yes to a question about the past that no text asks, likely "I did pay",
         # never a wish for an adviser. Which answer is meant is asked, no try used; nothing guessed.
         return state, _which_option(step, state, text)
+    if not _numbered(step, state):
+        return None  # numbered by SMS only: its words are read as there, its numbers were asked about above
     listed = _listed(step, state)
     if not option_numbers(text, len(listed)):
         led = leading_option(text, len(listed))
@@ -971,14 +976,21 @@ def _which_option(step: Ask, state: State, text: str) -> list[Event]:
 _MOST_NUMBERS = 99
 
 
-def _unlisted_number(step: Ask, text: str) -> bool:
+def _numbered(step: Ask, state: State) -> bool:
+    """Whether the question's text numbers its answers on the conversation's channel, so "2" picks the second listed:
+    by SMS the opening question lists 1 to 4; on Telegram its answers are buttons, numbered nowhere."""
+    return state.channel in step.numbered
+
+
+def _unlisted_number(step: Ask, state: State, text: str) -> bool:
     """A number alone ("2", "nr 2") at a question whose text numbers nothing: no answer of its, nor own words."""
-    return not step.numbered and parse_number(text, _MOST_NUMBERS) is not None
+    return not _numbered(step, state) and parse_number(text, _MOST_NUMBERS) is not None
 
 
 def _menu_number(flow: Flow, state: State, text: str) -> int | None:
     """A number alone ("1", "2.", "nr 3") that a numbered question this conversation answered lists: said where no
-    numbers are asked for, it may be that menu's answer sent again as well as what the open question asks."""
+    numbers are asked for, it may be that menu's answer sent again as well as what the open question asks (on Telegram
+    too, where the same answers are buttons in the same order: a tenant used to the SMS may type them)."""
     most = max(
         (
             len(_listed(step, state))

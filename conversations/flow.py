@@ -133,15 +133,16 @@ class Option:
 @dataclass(frozen=True)
 class Ask:
     """A question with options; `free_text` names the step that any other text of at least
-    `free_text_words` words goes to (the words are kept as the answer). `numbered`: its text numbers the options,
-    so "2" picks the second listed; a question that asks for JA or NEJ (a consent) shows no numbers, and a number
-    there, meant for another message's menu, answers nothing."""
+    `free_text_words` words goes to (the words are kept as the answer). `numbered`: the channels on which its text
+    numbers the options, so "2" picks the second listed; where its answers are buttons numbered nowhere (the opening
+    question on Telegram), or it asks for JA or NEJ (a consent), a number picks nothing: which answer is meant is asked
+    with the buttons again, or (a consent) it answers nothing, meant for another message's menu."""
 
     template: str
     options: tuple[Option, ...]
     free_text: str | None = None
     free_text_words: int = 1
-    numbered: bool = True
+    numbered: tuple[Channel, ...] = BOTH
 
 
 @dataclass(frozen=True)

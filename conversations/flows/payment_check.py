@@ -27,8 +27,7 @@ __all__ = ["PAYMENT_CHECK"]
 
 # A part payment offered, at the opening question or asked when ("kan betale 500 den 21."): read the same at both.
 _PART = (
-    # The opening question's last button on Telegram, so a number typed means the same on both channels (1 to 4 as
-    # the SMS lists them).
+    # The opening question's last button on Telegram, after the four the SMS lists 1 to 4 (in the same order).
     Option("part", goto="how_much", tags=("part",), channels=TELEGRAM_ONLY),
     # Over SMS a part payment is not asked about: it is heard, and help is offered. A day said with it
     # ("kan betale 500 den 15.", "500 kr den 15., jeg er syg") is a promise for that day, confirmed as a
@@ -67,6 +66,9 @@ PAYMENT_CHECK = Flow(
             # Four words or more that say nothing it can place are someone telling us something: heard.
             free_text="heard",
             free_text_words=4,
+            # By SMS its text lists 1 to 4; on Telegram its answers are buttons its text numbers nowhere, so a number
+            # typed there picks none (which one is meant is asked, the buttons again), as with nothing open.
+            numbered=SMS_ONLY,
         ),
         "heard": Say("payment_check.heard", goto="consent", thanks=True),
         "paid": End("paid_claimed", "payment_check.paid"),
@@ -156,7 +158,7 @@ PAYMENT_CHECK = Flow(
             # What happened in their own words is thanked before the consent question ("heard"), not passed over.
             free_text="heard",
             # Its text numbers nothing (buttons, or own words): a number typed is no reason, and which one is asked.
-            numbered=False,
+            numbered=(),
         ),
         "reason_text": AskText("payment_check.reason_text", goto="heard"),
         # What happened, told by a button or in words it can place ("jeg har været syg"), is thanked before the
@@ -176,7 +178,7 @@ PAYMENT_CHECK = Flow(
                 Option("no", goto="declined", tags=("no",), effects=(WithdrawConsent("adviser"),)),
                 replace(_PAID, listed=False),
             ),
-            numbered=False,
+            numbered=(),
         ),
         "handed_off": End("handed_off", "consent.confirmed"),
         "declined": End("declined", "consent.declined"),

@@ -27,7 +27,7 @@ SHARE_CONSENT = Flow(
                 Option("yes", goto="given", tags=("yes",), effects=(GiveShareConsent(),), channels=TELEGRAM_ONLY),
                 Option("no", goto="declined", tags=("no",), channels=TELEGRAM_ONLY),
             ),
-            numbered=False,
+            numbered=(),
         ),
         "given": End("share_consented", "share_consent.given"),
         "declined": End("declined", "share_consent.declined"),

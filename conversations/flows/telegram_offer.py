@@ -21,7 +21,7 @@ TELEGRAM_OFFER = Flow(
             ),
             # Its text asks for JA or NEJ and numbers nothing: a "1" is likely the reminder menu's sent again, and a
             # code for an app a basic phone cannot run is never sent on a guess. It is asked again, with its words.
-            numbered=False,
+            numbered=(),
         ),
         # "A code follows" comes first, then the host's SMS with the code itself.
         "requested": Say("telegram_offer.requested", goto="code_sent"),

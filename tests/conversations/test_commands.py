@@ -438,7 +438,7 @@ def test_a_no_under_an_ended_consent_question_tells_a_standing_yes_stands_and_wi
 
 def test_the_same_answer_pressed_again_right_after_is_answered_with_nothing() -> None:
     facts = _facts(consented=True, channel="telegram")
-    said_yes, _ = engine.resume(_open(("3",), "telegram"), ButtonPressed("yes", "telegram"), NOW)
+    said_yes, _ = engine.resume(_open(("ring til mig",), "telegram"), ButtonPressed("yes", "telegram"), NOW)
     assert said_yes.ended and said_yes.data["consent"] == "yes"
     again = pressed_earlier("yes", "consent.ask", facts, again=True, under=said_yes)
     assert again is not None and again.events == ()
@@ -447,7 +447,7 @@ def test_the_same_answer_pressed_again_right_after_is_answered_with_nothing() ->
     said = pressed_earlier("no", "consent.ask", facts, again=True, under=said_yes)
     assert said is not None and said.events == (MessageRequested("consent.still_stands"),)
     # The first press began the conversation now open ("Tal med en rådgiver" under an old reminder): the same.
-    began = _facts(conversation=_open(("3",), "telegram"), channel="telegram")
+    began = _facts(conversation=_open(("ring til mig",), "telegram"), channel="telegram")
     assert pressed_earlier("adviser", "payment_check.question", began, again=True) is not None
     assert pressed_earlier("paid", "payment_check.question", began, again=True) is None
 

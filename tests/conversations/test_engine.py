@@ -33,6 +33,7 @@ from conversations.model import (
     FactReported,
     FlowSettings,
     HandoffRequested,
+    Input,
     MessageRequested,
     PaidClaimed,
     PromiseRecorded,
@@ -118,12 +119,29 @@ def test_unknown_fact_is_a_programming_error() -> None:
         resume(_start(), FactReported("rent_raised"), NOW)
 
 
-@pytest.mark.parametrize("digit", ["1", "2", "3", "4"])
-def test_a_typed_number_means_the_same_on_sms_and_telegram(digit: str) -> None:
-    """The SMS lists 1 to 4; a tenant who moves to Telegram (or types there) keeps those numbers."""
+@pytest.mark.parametrize("digit", ["1", "2", "3", "4", "5", "1 og 3"])
+def test_a_typed_number_picks_by_sms_and_asks_which_one_on_telegram(digit: str) -> None:
+    """The SMS lists 1 to 4, so a number picks there. Telegram's text numbers nothing (its answers are buttons): a
+    number typed there picks no button by its place ("1" would claim a payment), as with nothing open; which answer
+    is meant is asked, the buttons again, no try used."""
     on_sms = resume(_start("sms"), TextReceived(digit, "sms"), NOW)[0]
-    on_telegram = resume(_start("telegram"), TextReceived(digit, "telegram"), NOW)[0]
-    assert on_telegram.step == on_sms.step and on_sms.step != "question"
+    assert on_sms.step != "question" or digit in ("5", "1 og 3")
+    asked = _start("telegram")
+    on_telegram, events = resume(asked, TextReceived(digit, "telegram"), NOW)
+    assert (on_telegram.step, on_telegram.retries, on_telegram.data) == ("question", 0, {})
+    said = [e for e in events if isinstance(e, MessageRequested)]
+    assert [e.template for e in said] == ["common.which_option"]
+    assert [c.key for c in said[0].choices] == ["paid", "will_pay", "adviser", "info", "part"]
+    assert not any(isinstance(e, PaidClaimed) for e in events)
+
+
+# The opening question's answers in the order the SMS numbers them (and Telegram shows its buttons).
+_MENU = {"1": "paid", "2": "will_pay", "3": "adviser", "4": "info", "5": "part"}
+
+
+def _menu(digit: str, channel: Channel) -> Input:
+    """The opening question answered as the channel answers it: its number by SMS, its button on Telegram."""
+    return TextReceived(digit, "sms") if channel == "sms" else ButtonPressed(_MENU[digit], "telegram")
 
 
 def test_ended_conversation_ignores_input() -> None:
@@ -788,7 +806,7 @@ def test_negated_and_ok_led_messages_at_the_opening_question(text: str, expected
 @pytest.mark.parametrize("emoji", ["👍", "👌", "✅"])
 def test_a_thumbs_up_at_the_consent_question_is_no_consent(channel: Channel, emoji: str) -> None:
     """A consent is given in words: "👍" there is told so (JA or NEJ, or the button), and the question waits."""
-    asked, _ = resume(_start(channel), TextReceived("3", channel), NOW)
+    asked, _ = resume(_start(channel), _menu("3", channel), NOW)
     state, events = resume(asked, TextReceived(emoji, channel), NOW)
     assert _templates(events) == ["consent.in_words"]
     assert not any(isinstance(e, ConsentGiven) for e in events)
@@ -926,7 +944,7 @@ def test_a_sad_emoji_names_the_adviser_word_only_where_the_question_takes_it() -
 def test_a_clear_yes_or_no_at_the_consent_question_is_what_resume_makes_of_it(
     said: TextReceived | ButtonPressed, value: str | None
 ) -> None:
-    asked, _ = resume(_start(said.channel), TextReceived("3", said.channel), NOW)
+    asked, _ = resume(_start(said.channel), _menu("3", said.channel), NOW)
     assert asked.step == "consent"
     answered = consent_answer(asked, said, NOW)
     if value is None:
@@ -1141,7 +1159,7 @@ def test_a_day_it_cannot_place_with_the_amount_gets_the_date_question(text: str,
 def test_a_thumbs_up_again_at_the_consent_question_ends_kindly_with_no_consent(channel: Channel, before: str) -> None:
     """Someone sending 👍 again is trying to say yes: not "we did not understand", but that nothing was passed on
     without a yes in words, and the way to an adviser. Still no consent: that is given in words or by the button."""
-    asked, _ = resume(_start(channel), TextReceived("3", channel), NOW)
+    asked, _ = resume(_start(channel), _menu("3", channel), NOW)
     state, _ = resume(asked, TextReceived(before, channel), NOW)
     state, events = resume(state, TextReceived("👍", channel), NOW)
     assert _templates(events) == ["consent.not_in_words"]
@@ -1206,7 +1224,7 @@ _PART_DAY = {
 }
 # How each date question is reached: "2" ("Betaler snart"), or a part already paid (the rest is asked about).
 _TO_DATE_QUESTION = {
-    "when": {"da": "2", "en": "2"},
+    "when": {"da": "jeg betaler snart", "en": "I will pay soon"},
     "rest_when": {"da": "har betalt en del", "en": "I paid some of it"},
 }
 _TELEGRAM_PART_SAID = {"da": "500,00 kr. den 21. december 2026", "en": "DKK 500.00 on 21 December 2026"}
@@ -1350,7 +1368,8 @@ _ASKED_WITH_A_DAY = [
 def _asked(channel: Channel, language: str, path: tuple[str, ...] = ()) -> State:
     state, _ = start("payment_check", Context("", language, channel, "missed", SETTINGS), NOW)
     for given in path:
-        state, _ = resume(state, TextReceived(given, channel), NOW)
+        at_menu = state.step == "question" and given in _MENU
+        state, _ = resume(state, _menu(given, channel) if at_menu else TextReceived(given, channel), NOW)
     return state
 
 
