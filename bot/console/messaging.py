@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -36,14 +36,16 @@ def sms_warnings(
     words = forbidden_words_in(text, forbidden_words)
     if words:
         reasons.append(_("it contains words about debt or eviction: %(words)s") % {"words": ", ".join(words)})
-    as_days = _ORDINAL_POINT.sub(lambda found: _as_day(text, found), text)
-    named = sorted(d for d in legal_dates if _names(as_days, d, today))
-    if named:
-        days = ", ".join(local_day(d) for d in named)
-        reasons.append(
-            _("it names %(days)s, a date of the tenant's rent case: refer to the letter they received instead")
-            % {"days": days}
-        )
+    for day in sorted(legal_dates):
+        named = _naming(text, day, today)
+        if named is not None:
+            reasons.append(
+                _(
+                    '"%(words)s" is %(day)s, a date of the tenant\'s rent case: '
+                    "refer to the letter they received instead"
+                )
+                % {"words": named, "day": local_day(day)}
+            )
     return reasons
 
 
@@ -71,14 +73,60 @@ def _as_day(text: str, found: re.Match[str]) -> str:
     return f"den {found.group(1)}."
 
 
-def _names(text: str, day: date, today: date | None) -> bool:
-    """Whether `text` may name `day`: read as on `today`, or by a day of the month or a whole date as in the weeks
-    before it, whatever its month. A day counted from when it is read ("om 20 dage") is read from today only: from
-    the weeks before, "om 10 dage" and "om 20 dage" would each land on the day, and the tenant reads neither there."""
-    if today is not None and day in dates_named(text, today):
-        return True
+def _naming(text: str, day: date, today: date | None) -> str | None:
+    """The words of `text` that name `day` as the tenant would read it, or None when it names no such date. A day of
+    the month or a whole date names it however the text goes on; a day counted from today ("i morgen", "mandag",
+    "om 3 dage") only beside a word of paying or of a deadline: "jeg ringer dig op i morgen" tells no legal date,
+    "betal senest i morgen" does."""
+    words = _read_as_days(text)
     early, late = _READ_BEFORE
-    return day in fixed_dates_named(text, day - early, day - late)
+
+    def fixed(reading: str) -> bool:
+        return day in fixed_dates_named(reading, day - early, day - late)
+
+    def counted(reading: str) -> bool:
+        return today is not None and day in dates_named(reading, today)
+
+    whole = " ".join(read for _word, read in words)
+    if fixed(whole):
+        return _words_naming(words, fixed)
+    if counted(whole) and _TIED_TO_PAYING.search(text.casefold()):
+        return _words_naming(words, counted)
+    return None
+
+
+# Words that make a day a day to pay by ("betal", "fristen", "senest", "inden", "huslejen", "pay", "due", "before").
+# A day counted from today beside one of them is a deadline told to the tenant; beside none, a call or a meeting.
+_TIED_TO_PAYING = re.compile(
+    r"(?<!\w)(?:betal|indbetal|overfør|overfoer|frist|deadline|senest|inden|indtil|før|foer|husleje|pay|paid|due\b|"
+    r"before|until|latest|rent\b)"
+)
+# Short words that belong to the day they stand before ("i morgen", "om 3 dage", "på mandag", "den 21."): shown with it.
+_BEFORE_A_DAY = frozenset({"i", "om", "på", "den", "d.", "næste", "on", "in", "next"})
+
+
+def _read_as_days(text: str) -> list[tuple[str, str]]:
+    """Each word of `text` as written and as read, a number with a point after it as "den N." (`_as_day`)."""
+    words = []
+    for word in re.finditer(r"\S+", text):
+        read, at = [], word.start()
+        for found in _ORDINAL_POINT.finditer(text, word.start(), word.end()):
+            read += [text[at : found.start()], _as_day(text, found)]
+            at = found.end()
+        words.append((word.group(0), "".join([*read, text[at : word.end()]])))
+    return words
+
+
+def _words_naming(words: Sequence[tuple[str, str]], names: Callable[[str], bool]) -> str:
+    """The first few words that `names` a date alone, with the short words before them that belong to the day."""
+    reading = [read for _word, read in words]
+    end = next(n for n in range(1, len(words) + 1) if names(" ".join(reading[:n])))
+    start = next(n for n in range(end - 1, -1, -1) if names(" ".join(reading[n:end])))
+    while start > 0 and words[start - 1][0].casefold() in _BEFORE_A_DAY:
+        start -= 1
+    shown = " ".join(word for word, _read in words[start:end]).rstrip(",;:!?")
+    # A sentence's full stop goes; an ordinal's point ("den 21.") stays.
+    return shown[:-1] if shown.endswith(".") and not shown[-2:-1].isdigit() else shown
 
 
 def place_fits_sms(place: str, forbidden_words: Sequence[str]) -> bool:

@@ -86,17 +86,69 @@ def test_other_days_and_days_counted_from_today_may_go(text: str) -> None:
     assert not _names_a_date(text), text
 
 
-def test_a_day_counted_from_today_that_is_a_legal_date_is_refused() -> None:
-    """A week before the court sits, "mandag" and "om en uge" are its day."""
+def test_a_day_counted_from_today_that_is_a_legal_date_is_refused_as_a_day_to_pay_by() -> None:
+    """A week before the court sits, "mandag" and "om en uge" are its day: told as a day to pay by, refused."""
     week_before = _COURT - timedelta(days=7)
-    assert _names_a_date("Ring mandag", week_before) and _names_a_date("Ring om en uge", week_before)
+    assert _names_a_date("Betal senest mandag", week_before) and _names_a_date("Husk huslejen om en uge", week_before)
+    # The same Monday as a day to call on tells no date of the case.
+    assert not _names_a_date("Jeg ringer dig mandag.", week_before)
 
 
 def test_days_counted_from_today_name_a_legal_date_only_on_the_days_they_land_on_it() -> None:
     """Read on each of the sixty days before the court sits, the counts name its day only from 10 and 20 days before."""
-    text = "Vi ringer om 10 dage, og igen om 20 dage."
+    text = "Betal gerne om 10 dage, ellers om 20 dage."
     refused = [_COURT - timedelta(days=n) for n in range(1, 61) if _names_a_date(text, _COURT - timedelta(days=n))]
     assert refused == [_COURT - timedelta(days=10), _COURT - timedelta(days=20)]
+
+
+# Erik's case in the demo: the påkrav runs out tomorrow, 8 December.
+_ERIK_DEADLINE = date(2026, 12, 8)
+
+
+def _refusals(text: str) -> list[str]:
+    return [
+        reason
+        for reason in sms_warnings(text, (), legal_dates=(_ERIK_DEADLINE,), today=_TODAY)
+        if "date of the tenant" in reason
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jeg ringer dig op i morgen.",
+        "Jeg ringer dig op i morgen ved 10-tiden, så kan vi tale om brevet.",
+        "Kontoret har lukket i dag. Vi ses i morgen kl 13.",
+        "Du kan ringe til mig i morgen, hvis det passer bedre.",
+        "I will call you tomorrow.",
+    ],
+)
+def test_a_call_or_a_meeting_on_a_day_counted_from_today_may_go(text: str) -> None:
+    """A promise to call tomorrow, the day the påkrav runs out, tells the tenant no legal date: it goes."""
+    assert _refusals(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Husk at betale i morgen.", "i morgen"),
+        ("Fristen er i morgen, så ring til mig i dag.", "i morgen"),
+        ("Du skal have overført pengene senest om 1 dag.", "om 1 dag"),
+        ("Ring før i morgen, så finder vi en løsning.", "i morgen"),
+        ("Please pay tomorrow.", "tomorrow"),
+        # A day of the month is the date whatever the text says around it.
+        ("Jeg ringer dig den 8.", "den 8."),
+        ("Vi ses 8. kl 10", "8."),
+        ("Jeg ringer 8/12", "8/12"),
+    ],
+)
+def test_a_refusal_quotes_the_words_that_named_the_date(text: str, words: str) -> None:
+    """A day counted from today beside a word of paying or of a deadline, or a day of the month, is refused, once,
+    and the refusal shows the adviser the words that named the date and the date they named."""
+    assert _refusals(text) == [
+        f'"{words}" is {local_day(_ERIK_DEADLINE)}, a date of the tenant\'s rent case: '
+        "refer to the letter they received instead"
+    ], text
 
 
 async def _taken_case(rt: Runtime, client: httpx.AsyncClient, court: date) -> tuple[int, str]:
