@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.audit import record, record_shown
-from bot.console.delivery import explain, refused_numbers
+from bot.console.delivery import explain, explained, refused_numbers
 from bot.console.ids import path_id
 from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
@@ -40,6 +40,11 @@ UNANSWERED_PAGE_SIZE = 20
 BEHIND_AFTER = timedelta(minutes=5)
 # A message from a tenant stored this long and not handled: the processing has stopped or keeps failing.
 UNHANDLED_AFTER = timedelta(minutes=1)
+# Where each channel's provider is and what signs in to it: what an admin checks when keephome could not reach it.
+_SETTINGS = {
+    "sms": ("KEEPHOME_TWILIO_API_URL", "KEEPHOME_TWILIO_ACCOUNT_SID, KEEPHOME_TWILIO_AUTH_TOKEN"),
+    "telegram": ("KEEPHOME_TELEGRAM_API_URL", "KEEPHOME_TELEGRAM_TOKEN"),
+}
 
 
 @guard("admin")
@@ -118,7 +123,7 @@ async def _admin_page(request: Request, me: StaffSession) -> Response:
         flag_paused=flag_paused,
         waiting_in=waiting[0],
         waiting_out=waiting[1],
-        failing=[(f, explain(None, f.reason, f.channel)) for f in failing],
+        failing=[(f, *explained(None, f.reason, f.channel), _SETTINGS.get(f.channel, ("", ""))) for f in failing],
         twice=twice,
         twice_count=twice_count,
         twice_days=TWICE_DAYS,

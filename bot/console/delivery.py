@@ -27,6 +27,7 @@ __all__ = [
     "RefusedNumber",
     "delivery",
     "explain",
+    "explained",
     "facts_by_message",
     "last_failed",
     "recent_facts",
@@ -166,27 +167,35 @@ class Delivery:
 
 def explain(code: str | None, reason: str | None, channel: str | None) -> str:
     """Plain words for a provider's error code or a recorded reason; the code itself in brackets."""
+    words, detail = explained(code, reason, channel)
+    return _("%(words)s (%(detail)s)") % {"words": words, "detail": detail} if detail else words
+
+
+def explained(code: str | None, reason: str | None, channel: str | None) -> tuple[str, str]:
+    """`explain` in two parts: the plain words, and the technical detail they leave out (the error a provider that
+    could not be reached raised, as the channel recorded it; "" when the words say it all)."""
     if code:
         words = (_TELEGRAM if channel == "telegram" else _TWILIO).get(code)
         if words:
-            return _("%(words)s (error %(code)s)") % {"words": _(words), "code": code}
+            return _("%(words)s (error %(code)s)") % {"words": _(words), "code": code}, ""
         if channel != "telegram" and len(code) == 3:
             # Twilio answered with an HTTP status and no error code of its own (a 5xx page): the status was kept
             # where the code goes (bot/channels/twilio_sms.py); Twilio's own codes have five digits.
-            return _("Twilio answered HTTP %(status)s") % {"status": code}
-        return _("the provider answered with error %(code)s") % {"code": code}
+            return _("Twilio answered HTTP %(status)s") % {"status": code}, ""
+        return _("the provider answered with error %(code)s") % {"code": code}, ""
     if not reason:
-        return ""
+        return "", ""
     text = reason.strip()
     if text.isdigit():  # a retried row's last_error is the provider's code when it gave one
-        return explain(text, None, channel)
+        return explained(text, None, channel)
     if text in _REASONS:
-        return _(_REASONS[text])
+        return _(_REASONS[text]), ""
     if text.startswith("twilio http "):
-        return _("Twilio answered HTTP %(status)s") % {"status": text.removeprefix("twilio http ")}
-    if text.startswith(("network: ", "bad answer: ")):
-        return _("the provider could not be reached (%(error)s)") % {"error": text}
-    return text.replace("_", " ")
+        return _("Twilio answered HTTP %(status)s") % {"status": text.removeprefix("twilio http ")}, ""
+    # The Twilio channel's network failures, and the Bot API's as bot/channels/telegram.py records them.
+    if text.startswith(("network: ", "bad answer: ", "NetworkError: ", "TimedOut: ")):
+        return _("the provider could not be reached"), text
+    return text.replace("_", " "), ""
 
 
 def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
