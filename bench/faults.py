@@ -314,10 +314,17 @@ async def run(campaign: Campaign, workdir: Path, *, progress: bool = False) -> R
         now = datetime.now(UTC)
         await _seed(db, campaign.reminders, now)
         async with serve_standin(TwilioStandin(faults=campaign.faults())) as standin:
+            # Started together and awaited together: each spends seconds of CPU on start-up, and none depends on
+            # another being up (the sender's role goes to whichever claims it first).
             for number in range(1, campaign.processes + 1):
                 env = _env(campaign, url, standin, number)
                 processes[number] = await start_keephome(env, workdir, f"keephome-{number}")
-                await processes[number].wait_healthy()
+            waits = [asyncio.ensure_future(process.wait_healthy()) for process in processes.values()]
+            try:
+                await asyncio.gather(*waits)
+            finally:
+                for wait in waits:  # when one failed, the others stop asking
+                    wait.cancel()
             started = time.monotonic()
             for start in range(0, campaign.reminders, 500):
                 await db.run(_queue, range(start, min(campaign.reminders, start + 500)), now)
@@ -346,8 +353,7 @@ async def run(campaign: Campaign, workdir: Path, *, progress: bool = False) -> R
     finally:
         for task in watchers:
             task.cancel()
-        for process in processes.values():
-            await process.close()
+        await asyncio.gather(*(process.close() for process in processes.values()))
         await db.dispose()
         await _drop_schema(campaign.database_url, schema)
     return report
