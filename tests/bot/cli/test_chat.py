@@ -60,9 +60,12 @@ def test_telegram_chat_shows_buttons_and_a_number_presses_one() -> None:
 
 def test_a_digit_int_cannot_read_is_the_tenants_words_not_a_button() -> None:
     """ "²" is a digit to `str.isdigit` but no number to `int`: on Telegram it is text the flow reads (as the service
-    reads it: the second choice), not a press that ends the chat with a traceback."""
-    shown, _ = _run("payment_check", "telegram", "²", language="en")
-    assert "# answer_recorded question=question value=will_pay raw=²" in shown
+    reads it: a number typed there picks no button, so the tenant is asked which answer they mean), not a press that
+    ends the chat with a traceback."""
+    shown, reason = _run("payment_check", "telegram", "²", language="en")
+    assert "# answer_recorded question=question value=unrecognised raw=²" in shown
+    assert "[telegram] Which answer do you mean? Choose one below." in shown
+    assert reason is None  # the chat goes on
 
 
 def test_wait_and_clock_commands() -> None:

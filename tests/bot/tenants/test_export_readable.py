@@ -527,7 +527,7 @@ async def test_a_consents_wording_version_says_which_question_with_the_version_b
     history = await a_tenant_with_a_history(rt, client)
     data = await export_tenant(rt.db, history.ref, rt.clock(), "cli")
     versions = [c["wording_version"] for c in data["consents"]]
-    assert "consent-v2" in versions  # the JSON keeps the code as stored
+    assert "consent-v3" in versions  # the JSON keeps the code as stored
     pages = {}
     for language in ("da", "en"):
         with speaking(language):
@@ -535,11 +535,11 @@ async def test_a_consents_wording_version_says_which_question_with_the_version_b
                 render_html(data, EXPORT_WORDS, zone=ZoneInfo("Europe/Copenhagen")),
                 "Samtykker" if language == "da" else "Consents",
             )
-    danish = "Spørgsmålet i samtalen, om en rådgiver må se dine svar <code>consent-v2</code>"
-    english = "The question in the conversation whether an adviser may see your answers <code>consent-v2</code>"
-    assert pages["da"].count(danish) == versions.count("consent-v2")
-    assert pages["en"].count(english) == versions.count("consent-v2")
-    assert "<td>consent-v2</td>" not in pages["da"] + pages["en"]
+    danish = "Spørgsmålet i samtalen, om en rådgiver må se dine svar <code>consent-v3</code>"
+    english = "The question in the conversation whether an adviser may see your answers <code>consent-v3</code>"
+    assert pages["da"].count(danish) == versions.count("consent-v3")
+    assert pages["en"].count(english) == versions.count("consent-v3")
+    assert "<td>consent-v3</td>" not in pages["da"] + pages["en"]
 
 
 def _section(html: str, heading: str) -> str:
