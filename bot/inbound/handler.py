@@ -208,14 +208,22 @@ def _repeated(conn: Connection, turn: Turn, words: TextReceived) -> State | None
     return _last_conversation(conn, turn.tenant_id)
 
 
+# The tenant's newest conversation; and the newest they have seen. Built once: a bare yes or the same words again
+# read it, and building the statement anew cost as much as running it (bench/README.md, 2026-12-07 15:41).
+_NEWEST = (
+    select(conversations.c.state)
+    .where(conversations.c.tenant_id == bindparam("tenant_id"))
+    .order_by(conversations.c.id.desc())
+    .limit(1)
+)
+_NEWEST_SEEN = _NEWEST.where(~question_unseen(conversations.c.id))
+
+
 def _last_conversation(conn: Connection, tenant_id: int, *, seen: bool = False) -> State | None:
     """The state of the tenant's newest conversation, open or ended; None when they have had none. `seen`: the newest
     the tenant has seen, leaving out a reminder's whose question never went out (ended by their own message,
     `give_way`, or by a newer reminder): a question they never saw was never left unanswered."""
-    last = select(conversations.c.state).where(conversations.c.tenant_id == tenant_id)
-    if seen:
-        last = last.where(~question_unseen(conversations.c.id))
-    found = conn.execute(last.order_by(conversations.c.id.desc()).limit(1)).scalar()
+    found = conn.execute(_NEWEST_SEEN if seen else _NEWEST, {"tenant_id": tenant_id}).scalar()
     return None if found is None else State.load(found)
 
 
