@@ -90,7 +90,7 @@ def _naming(text: str, day: date, today: date | None) -> str | None:
     whole = " ".join(read for _word, read in words)
     if fixed(whole):
         return _words_naming(words, fixed)
-    if counted(whole) and _TIED_TO_PAYING.search(text.casefold()):
+    if counted(whole) and _TIED_TO_PAYING.search(_TIME_OF_DAY_LIMIT.sub(" ", text.casefold())):
         return _words_naming(words, counted)
     return None
 
@@ -100,6 +100,13 @@ def _naming(text: str, day: date, today: date | None) -> str | None:
 _TIED_TO_PAYING = re.compile(
     r"(?<!\w)(?:betal|indbetal|overfør|overfoer|frist|deadline|senest|inden|indtil|før|foer|husleje|pay|paid|due\b|"
     r"before|until|latest|rent\b)"
+)
+# "før kl 12", "inden frokost", "before 10:00": a time of the day a call or a meeting keeps to, not a deadline of the
+# rent case: such words tie no day to paying ("jeg ringer i morgen, før kl 12" goes; "betal i morgen før kl 12" not).
+_TIME_OF_DAY_LIMIT = re.compile(
+    r"(?<!\w)(?:senest|inden|indtil|før|foer|before|until|by)\s+"
+    r"(?:(?:kl\.?|klokken)\s*\d{1,2}(?:[.:]\d{2})?|\d{1,2}:\d{2}|\d{1,2}\s*(?:am|pm)\b|middag|frokost|"
+    r"noon\b|lunch(?:time)?\b)"
 )
 # Short words that belong to the day they stand before ("i morgen", "om 3 dage", "på mandag", "den 21."): shown with it.
 _BEFORE_A_DAY = frozenset({"i", "om", "på", "den", "d.", "næste", "on", "in", "next"})

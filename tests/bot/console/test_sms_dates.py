@@ -121,6 +121,10 @@ def _refusals(text: str) -> list[str]:
         "Kontoret har lukket i dag. Vi ses i morgen kl 13.",
         "Du kan ringe til mig i morgen, hvis det passer bedre.",
         "I will call you tomorrow.",
+        # A time of the day with "før", "inden", "before" is when to expect the call, not a deadline.
+        "Jeg ringer dig op i morgen, før kl 12.",
+        "Jeg ringer i morgen inden frokost.",
+        "I will call you tomorrow before 10:00.",
     ],
 )
 def test_a_call_or_a_meeting_on_a_day_counted_from_today_may_go(text: str) -> None:
@@ -136,6 +140,9 @@ def test_a_call_or_a_meeting_on_a_day_counted_from_today_may_go(text: str) -> No
         ("Du skal have overført pengene senest om 1 dag.", "om 1 dag"),
         ("Ring før i morgen, så finder vi en løsning.", "i morgen"),
         ("Please pay tomorrow.", "tomorrow"),
+        # A time of the day does not hide a word of paying.
+        ("Betal i morgen før kl 12.", "i morgen"),
+        ("Fristen er i morgen inden kl. 12.", "i morgen"),
         # A day of the month is the date whatever the text says around it.
         ("Jeg ringer dig den 8.", "den 8."),
         ("Vi ses 8. kl 10", "8."),
