@@ -1,4 +1,5 @@
-"""People keephome does not know: one polite answer a day at most, and slowed-down guessing of codes.
+"""People keephome does not know: one polite answer a day at most, a STOP kept for the number, and slowed-down
+guessing of codes.
 
 Only a keyed hash of the channel and address is kept, so nothing about a stranger can be read back. One more
 row, `ALL_CHATS`, stands for every unlinked chat together: it counts the wrong codes of the current hour.
@@ -6,14 +7,13 @@ row, `ALL_CHATS`, stands for every unlinked chat together: it counts the wrong c
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, literal, select
 
+from bot.store.address_hash import stranger_key
 from bot.store.dialect import insert_for
 from bot.store.schema import unknown_senders
 
@@ -24,17 +24,14 @@ __all__ = [
     "answer_once_today",
     "count_failure",
     "failure_window",
+    "forget_stop",
+    "keep_stop",
     "remember",
     "stranger_key",
 ]
 
 # The key of the row for all unlinked chats together: a keyed hash is 64 hex digits, so no stranger has it.
 ALL_CHATS = "all-unlinked-chats"
-
-
-def stranger_key(secret: str, channel: str, address: str) -> str:
-    """The keyed hash `unknown_senders` keeps instead of a phone number or chat id."""
-    return hmac.new(secret.encode(), f"{channel}:{address}".encode(), hashlib.sha256).hexdigest()
 
 
 def remember(conn: Connection, key: str, **values: Any) -> None:
@@ -55,6 +52,11 @@ class Stranger:
         """The last day keephome answered them."""
         return None if self.row is None else self.row.last_answered_on
 
+    @property
+    def stopped_at(self) -> datetime | None:
+        """When they said STOP, unless they said START since."""
+        return None if self.row is None else self.row.stopped_at
+
 
 def answer_once_today(conn: Connection, stranger: Stranger, today: date) -> bool:
     """True (and remembered) the first time a day; False when they were answered today already."""
@@ -62,6 +64,21 @@ def answer_once_today(conn: Connection, stranger: Stranger, today: date) -> bool
         return False
     remember(conn, stranger.key, last_answered_on=today)
     return True
+
+
+def keep_stop(conn: Connection, stranger: Stranger, today: date, now: datetime) -> None:
+    """They said STOP: nothing is answered today, and the STOP holds for the tenant an import later gives their
+    number to (bot/tenants/said_stop.py). A STOP said again keeps the first one's time."""
+    values: dict[str, Any] = {"last_answered_on": today}
+    if stranger.stopped_at is None:
+        values["stopped_at"] = now
+    remember(conn, stranger.key, **values)
+
+
+def forget_stop(conn: Connection, stranger: Stranger) -> None:
+    """They said START: a STOP kept for them no longer holds (nothing is written when none was kept)."""
+    if stranger.stopped_at is not None:
+        remember(conn, stranger.key, stopped_at=None)
 
 
 @dataclass(frozen=True)

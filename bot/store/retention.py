@@ -88,10 +88,13 @@ def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
         delete(inbound).where(inbound.c.processed_at.is_not(None), inbound.c.received_at < cutoff, not_(INBOUND_FAILED))
     )
     codes = conn.execute(delete(link_codes).where(or_(link_codes.c.used_at < cutoff, link_codes.c.expires_at < cutoff)))
+    # A number's STOP is kept until it says START or becomes a tenant's (bot/tenants/said_stop.py): it holds for
+    # the number however long that takes.
     strangers = conn.execute(
         delete(unknown_senders).where(
             unknown_senders.c.last_answered_on < cutoff.date(),
             or_(unknown_senders.c.blocked_until.is_(None), unknown_senders.c.blocked_until < now),
+            unknown_senders.c.stopped_at.is_(None),
         )
     )
     # Waits (15 minutes at most) and running checks (seconds) are long over when a row is a day old.

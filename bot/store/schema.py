@@ -580,6 +580,9 @@ unknown_senders = Table(
     Column("last_answered_on", Date, nullable=True),
     Column("failed_codes", Integer, nullable=False, default=0),
     Column("blocked_until", TS, nullable=True),
+    # When the number said STOP (or AFMELD, …) and has not said START since: an import or the API that gives the
+    # number to a tenant stores that tenant stopped (bot/tenants/said_stop.py).
+    Column("stopped_at", TS, nullable=True),
 )
 
 # A reminder's first message, by its key `rem:<planned id>:0`, with its channel: only reminders' rows are in it.
