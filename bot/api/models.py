@@ -206,6 +206,12 @@ _NOTICES = (
 )
 
 
+_SAID_STOP = (
+    "the tenant's number, new to them, had already said STOP before it was theirs: the tenant is stored stopped and "
+    "gets nothing until they write START"
+)
+
+
 class TenantWritten(BaseModel):
     """What a PUT did."""
 
@@ -217,6 +223,10 @@ class TenantWritten(BaseModel):
     older_balance_kept: bool = Field(
         description="the body's balance_as_of is older than the stored balance's (a payment recorded since): "
         "the stored balance and its day stay"
+    )
+    said_stop_before: bool = Field(
+        default=False,
+        description=_SAID_STOP + " (only when true)",
     )
     notices: list[Notice] = Field(default_factory=list, description=_NOTICES)
 
@@ -233,6 +243,11 @@ class BulkWritten(BaseModel):
     older_balances_kept: int = Field(
         description="known tenants whose item's balance_as_of is older than the stored balance's (a payment "
         "recorded since): the stored balance and its day stay"
+    )
+    said_stop_before: int = Field(
+        default=0,
+        description="tenants whose number had already said STOP before it was theirs: each is stored stopped and gets "
+        "nothing until they write START (only when there are some)",
     )
     notices: list[Notice] = Field(default_factory=list, description=_NOTICES)
 

@@ -120,9 +120,13 @@ def checked_rows(
     return rows
 
 
-def _quiet(notices: Sequence[Problem]) -> set[str] | None:
-    """An answer names `notices` only when there are some: the answers before them stay as they were."""
-    return None if notices else {"notices"}
+def _quiet(notices: Sequence[Problem], said_stop_before: int) -> set[str]:
+    """An answer names `notices`, and the tenants whose number had said STOP, only when there are some: the answers
+    before them stay as they were."""
+    quiet = set() if notices else {"notices"}
+    if not said_stop_before:
+        quiet.add("said_stop_before")
+    return quiet
 
 
 async def _ids(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, int]:
@@ -229,11 +233,17 @@ async def put_tenant(db: Database, settings: Settings, req: Write, path_ref: str
             tenant_ref=row.tenant_ref,
             result=result(summary),
             older_balance_kept=summary.older_balances_kept > 0,
+            said_stop_before=summary.said_stop_before > 0,
             notices=[Notice.model_validate(n) for n in notices],
         )
-        return Answer(201 if summary.created else 200, body.model_dump(mode="json", exclude=_quiet(notices)))
+        exclude = _quiet(notices, summary.said_stop_before)
+        return Answer(201 if summary.created else 200, body.model_dump(mode="json", exclude=exclude))
 
-    outcome = _Outcome("api.tenant.put", answer, lambda summary: f"result={result(summary)}", one_tenant=True)
+    def detail(summary: ImportSummary) -> str:
+        said_stop = " said_stop_before=1" if summary.said_stop_before else ""
+        return f"result={result(summary)}{said_stop}"
+
+    outcome = _Outcome("api.tenant.put", answer, detail, one_tenant=True)
     return await _write(db, settings, req, [row], outcome, indexed=False)
 
 
@@ -253,9 +263,10 @@ async def write_bulk(
             unchanged=summary.unchanged,
             left_out=summary.erased_skipped,
             older_balances_kept=summary.older_balances_kept,
+            said_stop_before=summary.said_stop_before,
             notices=[Notice.model_validate(n) for n in notices],
         )
-        return Answer(200, written.model_dump(mode="json", exclude=_quiet(notices)))
+        return Answer(200, written.model_dump(mode="json", exclude=_quiet(notices, summary.said_stop_before)))
 
     outcome = _Outcome("api.tenants.bulk", answer, ImportSummary.audit_detail, one_tenant=False)
     return await _write(db, settings, req, rows, outcome, indexed=True)

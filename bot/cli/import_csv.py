@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.store.db import Database, utcnow
 from bot.store.migrate import prepare
 from bot.tenants.csv_rows import RowNotice, known_languages, local_today, parse_csv
+from bot.tenants.said_stop import StopsUnchecked
 from bot.tenants.upsert import ErasedUnchecked, ImportRefused, preview_import
 
 __all__ = ["run_import"]
@@ -106,7 +107,7 @@ async def run_import(
         return 0
     except ImportRefused as exc:
         return _refused(path, exc.errors, out)
-    except ErasedUnchecked as exc:
+    except (ErasedUnchecked, StopsUnchecked) as exc:
         print(f"keephome import: {exc} (nothing was imported)", file=err)
         return 2
     finally:

@@ -17,6 +17,7 @@ from bot.store.schema import balance_events, court_cases, erased_refs, rent_even
 from bot.tenants.court import CourtFacts, Mirror, apply_court_facts
 from bot.tenants.csv_rows import ImportRow, RowError, RowNotice, early_demand_notice
 from bot.tenants.erase import ref_hash
+from bot.tenants.said_stop import StopsUnchecked, any_kept, consume, kept_for
 from bot.tenants.status import set_status
 
 __all__ = [
@@ -85,6 +86,8 @@ class ImportSummary:
     notices: tuple[RowNotice, ...] = field(default=(), compare=False, repr=False)
     # Known tenants whose row gives another language than the one they chose themselves (wrote ENGLISH): theirs stays.
     chosen_languages_kept: int = 0
+    # Tenants stored stopped: their number, new to them, had said STOP before it was theirs (bot/tenants/said_stop.py).
+    said_stop_before: int = 0
 
     @property
     def changed(self) -> int:
@@ -100,6 +103,7 @@ class ImportSummary:
             "erased_left_out": self.erased_skipped,
             "older_balances_kept": self.older_balances_kept,
             "chosen_languages_kept": self.chosen_languages_kept,
+            "said_stop_before": self.said_stop_before,
         }
         counts.update({key: n for key, n in more.items() if n})
         return " ".join(f"{key}={n}" for key, n in counts.items())
@@ -124,6 +128,12 @@ class ImportSummary:
             said += (
                 f"; {n} {'tenant' if n == 1 else 'tenants'} kept the language they chose themselves over the file's "
                 "language column"
+            )
+        if self.said_stop_before:
+            n = self.said_stop_before
+            said += (
+                f"; {n} {'tenant' if n == 1 else 'tenants'} had already said STOP from their number; they get nothing "
+                "until they write START"
             )
         return said
 
@@ -423,6 +433,39 @@ def _court_facts(tenant_id: int, row: ImportRow) -> CourtFacts:
     )
 
 
+# A tenant whose number said STOP before it was theirs is stored stopped from these; a tenant who moved out or was
+# erased is no one to message anyway, and the STOP stays with the number.
+_STOPPABLE = ("active", "wrong_number")
+
+
+async def _stops_kept(
+    conn: AsyncConnection, rows: Sequence[ImportRow], known: dict[str, _Known], secret_key: str | None
+) -> dict[str, str]:
+    """The numbers a row gives its tenant anew (a new tenant, or another number) that said STOP before any tenant
+    had them, each with its stranger's key; raises StopsUnchecked when some STOP is kept and no key can match it."""
+    fresh = [r.phone for r in rows if (k := known.get(r.tenant_ref)) is None or k.phone != r.phone]
+    if not fresh:
+        return {}
+    if not secret_key:
+        if await any_kept(conn):
+            raise StopsUnchecked
+        return {}
+    found: dict[str, str] = {}
+    for start in range(0, len(fresh), CHUNK):
+        found.update(await kept_for(conn, secret_key, fresh[start : start + CHUNK]))
+    return found
+
+
+def _stoppable(known: _Known | None) -> bool:
+    """Whether the import would store this tenant (None: a new one) stopped for their number's STOP."""
+    return known is None or known.status in _STOPPABLE
+
+
+def _stop(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> list[int]:
+    """Store these tenants stopped, as their number's STOP said; the ones whose status changed."""
+    return [tenant_id for tenant_id in tenant_ids if set_status(conn, tenant_id, "stopped", now, only_from=_STOPPABLE)]
+
+
 def _reactivate(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> None:
     for tenant_id in tenant_ids:
         set_status(conn, tenant_id, "active", now, only_from=("wrong_number",))
@@ -527,10 +570,12 @@ async def upsert_rows(
     Raises ImportRefused, before writing anything, when a row's number belongs to a stored tenant not in the file.
     A row whose tenant_ref was erased is left out unless it says reactivate=1; `secret_key` (KEEPHOME_SECRET_KEY)
     reads the tombstones, and without it an import into a database with erased tenants is refused
-    (ErasedUnchecked). `source` names the writer in the balance history ("import", "api"); `batch` what the rows
-    came in, as a problem names it ("file", "request").
+    (ErasedUnchecked). A tenant the import gives a number that said STOP before any tenant had it is stored stopped
+    and the STOP consumed; `secret_key` matches those numbers too, and without it an import that gives any tenant a
+    number anew is refused once some STOP is kept (StopsUnchecked). `source` names the writer in the balance history
+    ("import", "api"); `batch` what the rows came in, as a problem names it ("file", "request").
     """
-    created = updated = unchanged = 0
+    created = updated = unchanged = said_stop = 0
     settled: list[int] = []
     await _take_turns(conn)
     tombstones = await _not_erased(conn, rows, secret_key)
@@ -545,6 +590,7 @@ async def upsert_rows(
     notices = _stored_notices(imported)
     rows = [i.row for i in imported]
     balance_kept = {i.row.tenant_ref for i in imported if i.balance_kept}
+    stops = await _stops_kept(conn, rows, known, secret_key)
     await _release_moving_numbers(conn, rows, known)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -556,13 +602,26 @@ async def upsert_rows(
         await _upsert_positions(conn, chunk, ids, known, now, source, court)
         # A new number for a tenant marked "wrong number" may reach them; any other status is the tenant's
         # own choice (an opt-out) or the organisation's (erasure), and an import never undoes it.
+        # A number that said STOP before it was the tenant's keeps its word instead: the tenant is stored stopped.
         renumbered = [
             ids[r.tenant_ref]
             for r in chunk
-            if (k := known.get(r.tenant_ref)) is not None and k.status == "wrong_number" and k.phone != r.phone
+            if (k := known.get(r.tenant_ref)) is not None
+            and k.status == "wrong_number"
+            and k.phone != r.phone
+            and r.phone not in stops
         ]
         if renumbered:
             await conn.run_sync(_reactivate, renumbered, now)
+        stopping = {ids[r.tenant_ref]: stops[r.phone] for r in chunk if r.phone in stops}
+        if stopping:
+            stopped = await conn.run_sync(_stop, list(stopping), now)
+            said_stop += len(stopped)
+            # The STOP lives on in the tenant's status; it stays with the number only for a tenant who cannot take it.
+            already = {
+                ids[r.tenant_ref] for r in chunk if (k := known.get(r.tenant_ref)) is not None and k.status == "stopped"
+            }
+            await consume(conn, [key for tenant_id, key in stopping.items() if tenant_id in {*stopped, *already}])
         settled.extend(
             ids[r.tenant_ref]
             for r in chunk
@@ -580,7 +639,15 @@ async def upsert_rows(
     older = sum(1 for i in imported if i.older)
     languages = sum(1 for i in imported if i.language_kept)
     return ImportSummary(
-        created, updated, tuple(settled), tombstones.skipped, unchanged, older, tuple(notices), languages
+        created,
+        updated,
+        tuple(settled),
+        tombstones.skipped,
+        unchanged,
+        older,
+        tuple(notices),
+        languages,
+        said_stop_before=said_stop,
     )
 
 
@@ -588,7 +655,7 @@ async def preview_import(
     db: Database, rows: Sequence[ImportRow], *, secret_key: str | None, batch: str = "file"
 ) -> ImportSummary:
     """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
-    updated = unchanged = older = languages = 0
+    updated = unchanged = older = languages = said_stop = 0
     notices: list[RowNotice] = []
     async with db.read() as conn:
         tombstones = await _not_erased(conn, rows, secret_key)
@@ -605,6 +672,8 @@ async def preview_import(
             older += sum(1 for i in imported if i.older)
             languages += sum(1 for i in imported if i.language_kept)
             notices += _stored_notices(imported)
+            stops = await _stops_kept(conn, chunk, known, secret_key)
+            said_stop += sum(1 for r in chunk if r.phone in stops and _stoppable(known.get(r.tenant_ref)))
     return ImportSummary(
         len(rows) - updated,
         updated,
@@ -613,4 +682,5 @@ async def preview_import(
         older_balances_kept=older,
         notices=tuple(notices),
         chosen_languages_kept=languages,
+        said_stop_before=said_stop,
     )

@@ -1,0 +1,39 @@
+"""The API writes a tenant whose number had said STOP before it was theirs as the CSV import does: stopped, and the
+answer says so (a PUT with `said_stop_before`, a bulk with how many); a number that said nothing answers as ever."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.store.schema import audit_log
+from tests.bot.api.conftest import Api, tenant
+from tests.bot.tenants.test_language_choice import say
+
+SAID_STOP, SAID_NOTHING, ALSO_STOP = "+4520123701", "+4520123702", "+4520123703"
+
+
+async def status(api: Api, ref: str) -> str:
+    return str((await api.get(f"tenants/{ref}")).json()["status"])
+
+
+async def test_a_put_and_a_bulk_store_a_number_that_said_stop_stopped_and_say_so(api: Api) -> None:
+    await say(api.rt, "STOP", "SM1", SAID_STOP)
+    await say(api.rt, "AFMELD", "SM2", ALSO_STOP)
+    put = await api.put("A", tenant("A", SAID_STOP))
+    assert (put.status_code, put.json()) == (
+        201,
+        {"tenant_ref": "A", "result": "created", "older_balance_kept": False, "said_stop_before": True},
+    )
+    async with api.rt.db.read() as conn:
+        detail = (await conn.scalars(select(audit_log.c.detail).where(audit_log.c.action == "api.tenant.put"))).one()
+    assert detail.endswith("result=created said_stop_before=1")
+    assert await status(api, "A") == "stopped"
+
+    bulk = await api.post("tenants/bulk", {"tenants": [tenant("B", SAID_NOTHING), tenant("C", ALSO_STOP)]})
+    assert bulk.json() == {
+        "created": 2, "updated": 0, "unchanged": 0, "left_out": 0, "older_balances_kept": 0, "said_stop_before": 1
+    }  # fmt: skip
+    assert (await status(api, "B"), await status(api, "C")) == ("active", "stopped")
+    # Written again, nothing more is said: the STOP is the tenant's status now.
+    again = await api.put("A", tenant("A", SAID_STOP))
+    assert again.json() == {"tenant_ref": "A", "result": "unchanged", "older_balance_kept": False}

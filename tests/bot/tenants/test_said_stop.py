@@ -1,0 +1,121 @@
+"""A number no tenant had that said STOP keeps its word when the organisation imports a tenant with it: the tenant is
+stored stopped, gets no reminder, and the import says how many; START from the number before the import undoes it,
+and a number that said nothing is imported as ever."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.console.audit import AUDIT_WORDS
+from bot.i18n import speaking
+from bot.inbound.strangers import stranger_key
+from bot.reminders.ledger import import_tenants
+from bot.reminders.plan import plan_reminders
+from bot.runtime import Runtime
+from bot.store.schema import audit_log, outbox, tenants, unknown_senders
+from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
+from bot.tenants.export import audit_words
+from bot.tenants.said_stop import StopsUnchecked
+from bot.tenants.upsert import ImportSummary, preview_import
+from tests.bot.api.conftest import NOW, TODAY, FixedClock
+from tests.bot.tenants.test_language_choice import say
+from tests.conftest import make_settings, started_runtime
+from tests.support.drive import drain, sandbox
+
+SAID_STOP, SAID_NOTHING = "+4520123601", "+4520123602"
+HEARD = "; 1 tenant had already said STOP from their number; they get nothing until they write START"
+
+
+@pytest.fixture
+async def rt(database_url: str) -> AsyncIterator[Runtime]:
+    # Tuesday 3 March 2026, 10:00: the rent due on the 1st was last on time yesterday, so a reminder is due today.
+    async with started_runtime(make_settings(database_url), FixedClock(NOW)) as runtime:
+        yield runtime
+
+
+def rows(*tenants_: tuple[str, str]) -> list[ImportRow]:
+    lines = "".join(f"{ref},Amira Hansen,{phone},7100.00,{TODAY}\n" for ref, phone in tenants_)
+    result = parse_csv(
+        f"tenant_ref,name,phone,balance,balance_as_of\n{lines}".encode(), TODAY, known_languages(), ["da"], "da"
+    )
+    assert result.ok, [str(e) for e in result.errors]
+    return result.rows
+
+
+async def imported(rt: Runtime, *tenants_: tuple[str, str]) -> ImportSummary:
+    """The dry run's report, then the import's (the same), as `keephome import` prints them."""
+    preview = await preview_import(rt.db, rows(*tenants_), secret_key=rt.settings.secret_key)
+    summary = await import_tenants(rt.db, rows(*tenants_), rt.clock(), rt.settings)
+    assert str(preview) == str(summary)
+    return summary
+
+
+async def statuses(rt: Runtime) -> dict[str, str]:
+    async with rt.db.read() as conn:
+        return {ref: status for ref, status in await conn.execute(select(tenants.c.tenant_ref, tenants.c.status))}
+
+
+async def reminded(rt: Runtime) -> list[str]:
+    """Plan today's reminders and send them: the numbers that got one."""
+    await plan_reminders(rt.db, rt.settings, rt.clock())
+    await drain(rt.sender)
+    async with rt.db.read() as conn:
+        queued = (await conn.execute(select(outbox.c.tenant_id).where(outbox.c.proactive.is_(True)))).scalars().all()
+        ids = {tid: phone for tid, phone in await conn.execute(select(tenants.c.id, tenants.c.phone))}
+    return sorted(ids[tenant_id] for tenant_id in queued)
+
+
+async def stop_kept(rt: Runtime, phone: str) -> bool:
+    key = stranger_key(rt.settings.secret_key or "", "sms", phone)
+    async with rt.db.read() as conn:
+        found = await conn.execute(select(unknown_senders.c.stopped_at).where(unknown_senders.c.address_hash == key))
+        return found.scalar_one_or_none() is not None
+
+
+async def test_a_number_that_said_stop_before_it_was_imported_gets_no_reminder(rt: Runtime) -> None:
+    assert await say(rt, "STOP", "SM1", SAID_STOP) == []
+    summary = await imported(rt, ("T-1", SAID_STOP), ("T-2", SAID_NOTHING))
+    assert str(summary) == "2 tenants: 2 new, 0 changed, 0 unchanged" + HEARD
+    assert await statuses(rt) == {"T-1": "stopped", "T-2": "active"}
+    assert await reminded(rt) == [SAID_NOTHING]
+    assert sandbox(rt)["sms"].to(SAID_STOP) == []
+    # The import's audit entry counts them, and the console's audit page says it in an admin's words.
+    async with rt.db.read() as conn:
+        detail = (await conn.scalars(select(audit_log.c.detail).order_by(audit_log.c.id.desc()).limit(1))).one()
+    assert detail == "created=2 changed=0 unchanged=0 said_stop_before=1"
+    with speaking("da"):
+        worded = str(audit_words("tenants.import", detail, AUDIT_WORDS))
+    assert "Lejere, der allerede havde skrevet STOP fra deres nummer (intet, før de skriver START): 1" in worded
+    # The STOP now lives in the tenant's status: START from them opts them in, and the next import leaves them be.
+    assert not await stop_kept(rt, SAID_STOP)
+    assert len(await say(rt, "START", "SM2", SAID_STOP)) == 1
+    again = await imported(rt, ("T-1", SAID_STOP), ("T-2", SAID_NOTHING))
+    assert str(again) == "2 tenants: 0 new, 0 changed, 2 unchanged"
+    assert await statuses(rt) == {"T-1": "active", "T-2": "active"}
+
+
+async def test_start_from_the_number_before_the_import_leaves_the_tenant_active(rt: Runtime) -> None:
+    await say(rt, "AFMELD", "SM1", SAID_STOP)
+    await say(rt, "START", "SM2", SAID_STOP)
+    summary = await imported(rt, ("T-1", SAID_STOP), ("T-2", SAID_NOTHING))
+    assert str(summary) == "2 tenants: 2 new, 0 changed, 0 unchanged"
+    assert await statuses(rt) == {"T-1": "active", "T-2": "active"}
+    assert await reminded(rt) == [SAID_STOP, SAID_NOTHING]
+
+
+async def test_a_tenant_given_a_number_that_said_stop_is_stopped(rt: Runtime) -> None:
+    await imported(rt, ("T-1", SAID_NOTHING))
+    await say(rt, "stop", "SM1", SAID_STOP)
+    summary = await imported(rt, ("T-1", SAID_STOP))
+    assert str(summary) == "1 tenant: 0 new, 1 changed, 0 unchanged" + HEARD
+    assert await statuses(rt) == {"T-1": "stopped"}
+    assert await reminded(rt) == []
+
+
+async def test_without_the_key_an_import_that_could_meet_a_kept_stop_is_refused(rt: Runtime) -> None:
+    await say(rt, "STOP", "SM1", SAID_STOP)
+    with pytest.raises(StopsUnchecked, match="KEEPHOME_SECRET_KEY is not set"):
+        await preview_import(rt.db, rows(("T-2", SAID_NOTHING)), secret_key=None)
