@@ -366,6 +366,7 @@ AUDIT_ACTION_LABELS = {
     "tenant.export": N_("exported a tenant's data"),
     "tenant.erase": N_("erased a tenant's data"),
     "tenant.wrong_number": N_("a tenant's number was reported wrong"),
+    "tenant.said_stop_before": N_("a tenant was stored stopped: their number had said STOP before it was theirs"),
     "tenants.import": N_("imported tenants"),
     "tenants.wrong_numbers.view": N_("looked at the wrong numbers"),
     "tenants.refused_numbers.view": N_("looked at the numbers that cannot get SMS"),

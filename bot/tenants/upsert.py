@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, case, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.store.audit import write_entry
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.election import namespace_key
@@ -462,8 +463,14 @@ def _stoppable(known: _Known | None) -> bool:
 
 
 def _stop(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> list[int]:
-    """Store these tenants stopped, as their number's STOP said; the ones whose status changed."""
-    return [tenant_id for tenant_id in tenant_ids if set_status(conn, tenant_id, "stopped", now, only_from=_STOPPABLE)]
+    """Store these tenants stopped, as their number's STOP said, each with an audit entry about them (their own
+    export says why they hear nothing); the ones whose status changed."""
+    stopped = [
+        tenant_id for tenant_id in tenant_ids if set_status(conn, tenant_id, "stopped", now, only_from=_STOPPABLE)
+    ]
+    for tenant_id in stopped:
+        write_entry(conn, at=now, actor="system", action="tenant.said_stop_before", target=f"tenant:{tenant_id}")
+    return stopped
 
 
 def _reactivate(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> None:

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.audit import AUDIT_WORDS
-from bot.i18n import speaking
+from bot.console.labels import AUDIT_ACTION_LABELS
+from bot.i18n import gettext, speaking
 from bot.inbound.strangers import stranger_key
 from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
@@ -25,6 +26,7 @@ from tests.bot.tenants.test_language_choice import say
 from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, sandbox
 
+SAID = "tenant.said_stop_before"  # the audit action
 SAID_STOP, SAID_NOTHING = "+4520123601", "+4520123602"
 HEARD = "; 1 tenant had already said STOP from their number; they get nothing until they write START"
 
@@ -89,6 +91,15 @@ async def test_a_number_that_said_stop_before_it_was_imported_gets_no_reminder(r
     with speaking("da"):
         worded = str(audit_words("tenants.import", detail, AUDIT_WORDS))
     assert "Lejere, der allerede havde skrevet STOP fra deres nummer (intet, før de skriver START): 1" in worded
+    # And an entry about the tenant says why they hear nothing (their own export shows it).
+    async with rt.db.read() as conn:
+        about = (
+            await conn.execute(select(audit_log.c.actor, audit_log.c.target).where(audit_log.c.action == SAID))
+        ).all()
+        stopped_id = (await conn.scalars(select(tenants.c.id).where(tenants.c.tenant_ref == "T-1"))).one()
+    assert [tuple(entry) for entry in about] == [("system", f"tenant:{stopped_id}")]
+    with speaking("da"):
+        assert gettext(AUDIT_ACTION_LABELS[SAID]).startswith("en lejer blev gemt som afmeldt")
     # The STOP now lives in the tenant's status: START from them opts them in, and the next import leaves them be.
     assert not await stop_kept(rt, SAID_STOP)
     assert len(await say(rt, "START", "SM2", SAID_STOP)) == 1
