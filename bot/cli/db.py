@@ -46,8 +46,9 @@ async def run_db_change_key(settings: Settings, *, yes: bool) -> int:
         return 2
     if not yes:
         print(
-            "keephome db change-key: the erased tenants' tombstones are forgotten (an import can bring them back) "
-            f"and the hashes kept of unknown senders no longer match; to go ahead: {CHANGE_KEY}",
+            "keephome db change-key: the erased tenants' tombstones are forgotten (an import can bring them back), "
+            "so are the STOPs kept of numbers no tenant had (an import stores a tenant given one active), and the "
+            f"hashes kept of unknown senders no longer match; to go ahead: {CHANGE_KEY}",
             file=sys.stderr,
         )
         return 2
@@ -57,9 +58,10 @@ async def run_db_change_key(settings: Settings, *, yes: bool) -> int:
         if problem is not None:
             print(f"keephome db change-key: {problem}", file=sys.stderr)
             return 2
-        forgotten = await db.run(change_key, settings.secret_key, utcnow())
+        tombstones, stops = await db.run(change_key, settings.secret_key, utcnow())
     finally:
         await db.dispose()
-    print(f"KEEPHOME_SECRET_KEY is now this database's key; {forgotten} erased tenants' tombstones forgotten")
+    print(f"KEEPHOME_SECRET_KEY is now this database's key; {tombstones} erased tenants' tombstones forgotten")
+    print(f"{stops} STOPs kept of numbers no tenant had forgotten (an import stores a tenant given one active)")
     print("give every keephome command (run, import, erase, cron jobs) the new key")
     return 0

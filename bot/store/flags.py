@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, ScalarSelect, bindparam, delete, select
 
 from bot.store.dialect import insert_for
-from bot.store.schema import erased_refs, settings_flags
+from bot.store.schema import erased_refs, settings_flags, unknown_senders
 
 __all__ = [
     "KEY_CHECK",
@@ -86,9 +86,11 @@ def is_the_key(conn: Connection, secret_key: str, at: datetime) -> bool:
     return hmac.compare_digest(read_flag(conn, KEY_CHECK) or "", value)
 
 
-def change_key(conn: Connection, secret_key: str, at: datetime) -> int:
-    """Make `secret_key` the database's key on purpose: the erased tenants' tombstones, keyed with the old key and
-    unreadable with the new, are forgotten (an import brings those tenant_refs back). Returns how many were."""
-    forgotten = conn.execute(delete(erased_refs)).rowcount
+def change_key(conn: Connection, secret_key: str, at: datetime) -> tuple[int, int]:
+    """Make `secret_key` the database's key on purpose: the erased tenants' tombstones and the STOPs kept of numbers no
+    tenant had, keyed with the old key and unreadable with the new, are forgotten (an import brings those tenant_refs
+    back, and stores a tenant given such a number active). Returns how many of each were."""
+    tombstones = conn.execute(delete(erased_refs)).rowcount
+    stops = conn.execute(delete(unknown_senders).where(unknown_senders.c.stopped_at.is_not(None))).rowcount
     write_flag(conn, KEY_CHECK, _check_value(secret_key), at)
-    return int(forgotten)
+    return int(tombstones), int(stops)

@@ -62,14 +62,23 @@ def test_run_with_another_key_does_not_start(
 def test_the_key_changed_on_purpose_forgets_the_tombstones(
     erased: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A number no tenant had said STOP: kept as a hash keyed with the old key, which the new one cannot match.
+    with sqlite3.connect(erased) as conn:
+        conn.execute(
+            "INSERT INTO unknown_senders (address_hash, failed_codes, stopped_at) VALUES ('a1', 0, '2026-12-01 10:00')"
+        )
     monkeypatch.setenv("KEEPHOME_SECRET_KEY", OLD_ENV_KEY)
     assert main(["db", "change-key"]) == 2  # without --yes it says what would be lost and changes nothing
-    assert "tombstones are forgotten" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "tombstones are forgotten" in said and "so are the STOPs kept of numbers no tenant had" in said
     assert main(["import", "good.csv"]) == 2
     assert main(["db", "change-key", "--yes"]) == 0
     assert capsys.readouterr().out.startswith(
         "KEEPHOME_SECRET_KEY is now this database's key; 1 erased tenants' tombstones forgotten\n"
+        "1 STOPs kept of numbers no tenant had forgotten (an import stores a tenant given one active)\n"
     )
+    with sqlite3.connect(erased) as conn:
+        assert conn.execute("SELECT count(*) FROM unknown_senders WHERE stopped_at IS NOT NULL").fetchone() == (0,)
     assert main(["import", "good.csv"]) == 0
     assert _tenants(erased) == [("", "erased"), ("Amira Hansen", "active"), ("Bo Jensen", "active")]
     # The old key is now the other one.
