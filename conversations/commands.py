@@ -16,6 +16,7 @@ from conversations.keywords import (
     LANGUAGE_WORDS,
     Keyword,
     KeywordKind,
+    asks_if_scam,
     classify,
     looks_like_noted,
     looks_like_stop_wish,
@@ -185,10 +186,14 @@ def _help(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandR
     return _about("help", facts, now)
 
 
-def _about(kind: str, facts: TenantFacts, now: datetime) -> CommandResult:
+def _about(kind: str, facts: TenantFacts, now: datetime, *, scam: bool = False) -> CommandResult:
     """Who writes, that the messages are automatic and when a person reads along (`help_info`): an adviser once the
-    tenant's yes stands, only after a yes otherwise (while a person holds the case, the message is theirs)."""
-    return _started(kind, "help_info", facts, now, {"consented": int(facts.consented)})
+    tenant's yes stands, only after a yes otherwise (while a person holds the case, the message is theirs). `scam`: the
+    tenant fears a fraud, and hears first what keephome never asks for and how to check it is the organisation."""
+    data: dict[str, str | int] = {"consented": int(facts.consented)}
+    if scam:
+        data["scam"] = 1
+    return _started(kind, "help_info", facts, now, data)
 
 
 def _language(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
@@ -274,12 +279,16 @@ def _stop_hint(text: str, facts: TenantFacts, now: datetime) -> CommandResult | 
 
 def _who(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:
     """ "Hvem er du?", "er det en robot?" gets who writes and why, and when a person reads along (the help text); an
-    open question waits on, untouched. While a person holds the case, that person reads it and answers."""
-    if facts.held or not looks_like_who_question(text):
+    open question waits on, untouched. "Er det her svindel?", "is this a scam?" (`asks_if_scam`) gets the same, with
+    what keephome never asks for and how to check. While a person holds the case, that person reads it and answers."""
+    if facts.held:
+        return None
+    scam = asks_if_scam(text)
+    if not scam and not looks_like_who_question(text):
         return None
     if facts.status == "wrong_number":
         return _to_stranger("who")
-    return _about("who", facts, now)
+    return _about("who", facts, now, scam=scam)
 
 
 def _wrong_number_said(text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:

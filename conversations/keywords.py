@@ -19,6 +19,7 @@ __all__ = [
     "KeywordKind",
     "asks_about_cost",
     "asks_how_much_it_is",
+    "asks_if_scam",
     "asks_in_words",
     "asks_something",
     "asks_what_adviser_is",
@@ -716,6 +717,52 @@ _WHO_FILLERS = frozenset({
     "hej", "hey", "hi", "hello", "hallo", "halloo", "goddag", "undskyld", "sorry", "men", "but", "og", "and", "oh",
     "um", "lige", "egentlig", "please", "tak", "so", "altsaa",
 })  # fmt: skip
+
+
+# "Er det her svindel?", "is this a scam?", "who is this? is this legit?": a tenant who fears the message is a fraud.
+# Told who writes (`commands._who`), with what keephome never asks for and how to check. A word of fraud says it in
+# any sentence ("det er spam"); a word of being real only when asked ("er det ægte?", "is this real?"). Only such words
+# and the few words a who-question or a scam question is made of may stand in the message: "jeg har betalt, er det
+# her fup?" tells a payment, and the open question reads it.
+_SCAM_WORDS = frozenset({
+    "svindel", "svindler", "svindlere", "svindelforsog", "snyd", "fup", "fupnummer", "falsk", "falske", "spam",
+    "scam", "scams", "scammer", "scammers", "scamming", "scammed", "fraud", "fraudulent", "fake", "phishing",
+    "dolandiricilik", "dolandirici", "dolandiricilar", "sahte",
+    "احتيال", "نصب", "مزيف", "مزيفة", "سبام",
+})  # fmt: skip
+_REAL_WORDS = frozenset({
+    "legit", "legitimate", "real", "genuine", "rigtigt", "rigtig", "aegte", "gercek", "حقيقي", "حقيقية",
+})  # fmt: skip
+# "Er det ægte", "is it real", "هل هذا حقيقي", "gerçek mi": asked without a question mark.
+_ASKED_REAL = frozenset({"er", "is", "are", "هل", "mi", "mu"})
+_AROUND_SCAM = _WHO_FILLERS | frozenset({
+    "er", "det", "her", "dette", "den", "denne", "der", "en", "et", "noget", "form", "for", "slags", "ikke", "eller",
+    "hvem", "i", "du", "jer", "dig", "mig", "til", "fra", "virkelig", "seriost", "sandt", "nu", "saa", "jo", "vel",
+    "mon", "besked", "beskeden", "beskeder", "beskederne", "sms", "smsen", "sms'en", "nummer", "nummeret", "hvad",
+    "skriver", "sender", "jeg", "tror", "om", "ok", "okay", "helt",
+    "is", "this", "a", "an", "it", "its", "that", "thats", "isnt", "not", "or", "who", "are", "you", "some", "kind",
+    "of", "sort", "message", "messages", "text", "texts", "number", "from", "really", "seriously", "sure",
+    "think", "me", "to", "what", "whats", "am", "being", "the", "just", "hey", "u", "r", "writing", "texting",
+    "هل", "هذا", "هذه", "من", "انت", "انتم", "رسالة", "الرسالة", "ام", "أم", "او", "أو", "مرحبا",
+    "bu", "mi", "mu", "bir", "mesaj", "mesaji", "ne", "kim", "kimsiniz", "siz", "sen", "merhaba", "yoksa",
+    "gercekten", "numara",
+})  # fmt: skip
+
+
+def asks_if_scam(text: str) -> bool:
+    """A short message that fears a scam: "er det her svindel?", "who is this? is this a scam?", "det er spam", "er det
+    ægte?", "is this legit", "bu dolandırıcılık mı?", "هل هذا احتيال؟"; nothing else in it ("jeg har betalt, er det
+    fup?" tells a payment)."""
+    words = [word.replace("'", "") for word in tokens(text)]
+    if not words or len(words) > 14:
+        return False
+    said = set(words)
+    if not said <= _AROUND_SCAM | _SCAM_WORDS | _REAL_WORDS:
+        return False
+    if not said.isdisjoint(_SCAM_WORDS):
+        return True
+    asked = "?" in text or "\u061f" in text or not said.isdisjoint(_ASKED_REAL)
+    return asked and not said.isdisjoint(_REAL_WORDS)
 
 
 # "Hvem kan se det?", "who will read my answers?": a question of who sees what the tenant shares.

@@ -13,5 +13,6 @@ HELP_INFO = Flow(
     steps={"about": End("help_given", "help_info.about")},
     # Whether the tenant's yes to the advisers stands: the text says an adviser reads their answers, or reads along
     # only after a yes ("er det en robot?" is answered with what is true at that moment).
-    shows=("consented",),
+    # `scam`: the tenant asked whether the message is a fraud; the text says first what keephome never asks for.
+    shows=("consented", "scam"),
 )

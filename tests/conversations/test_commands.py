@@ -284,6 +284,27 @@ def test_help_outside_a_question_that_takes_it_starts_help_info(conversation: St
     assert (started.language, started.channel, started.first_name, started.trigger) == ("da", channel, "Amina", None)
 
 
+@pytest.mark.parametrize(
+    "conversation", [None, _open(), _open(("2",)), _open(("3",))], ids=["none", "question", "date", "consent"]
+)
+@pytest.mark.parametrize("text", ["er det her svindel?", "hvem er I? er det fup", "er det ægte?"])
+def test_a_scam_question_gets_who_writes_and_what_is_never_asked_in_every_state(
+    conversation: State | None, text: str
+) -> None:
+    """ "Er det her svindel?" got "Ring…" or "we have your message": it gets the help text (who writes), told that a
+    scam is feared, and an open question waits on untouched."""
+    result = command(text, _facts(conversation=conversation), NOW)
+    assert result is not None and result.kind == "who" and result.resumed is None
+    assert result.events == (
+        MessageRequested("help_info.about", {**VALUES, "consented": 0, "scam": 1}),
+        ConversationEnded("help_given"),
+    )
+
+
+def test_a_scam_question_while_a_person_holds_the_case_is_theirs_to_answer() -> None:
+    assert command("er det svindel?", _facts(held=True, consented=True, conversation=_open(("3",))), NOW) is None
+
+
 @pytest.mark.parametrize("word", ["HJÆLP", "help", "info"])
 def test_help_word_is_the_answer_when_the_open_question_takes_it(word: str) -> None:
     assert command(word, _facts(conversation=_open()), NOW) is None

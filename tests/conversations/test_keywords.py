@@ -6,6 +6,7 @@ import pytest
 
 from conversations.keywords import (
     asks_about_cost,
+    asks_if_scam,
     asks_in_words,
     asks_what_adviser_is,
     asks_what_is_owed,
@@ -469,3 +470,48 @@ def test_asking_whether_the_help_costs_anything_is_told_apart(text: str) -> None
 )  # fmt: skip
 def test_words_about_cost_that_ask_nothing_of_it_are_no_such_question(text: str) -> None:
     assert not asks_about_cost(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who is this? is this a scam?",
+        "er det her svindel?",
+        "er det snyd",
+        "Er det her fup???",
+        "det er spam",
+        "er det falsk?",
+        "er det rigtigt?",
+        "er det ægte",
+        "is this legit",
+        "is this real?",
+        "is it fraud?",
+        "fake?",
+        "hvem er I? er det svindel",
+        "Bu dolandırıcılık mı?",
+        "bu sahte mi",
+        "gerçek mi",
+        "هل هذا احتيال؟",
+        "هل هذا حقيقي",
+    ],
+)
+def test_a_tenant_who_fears_a_scam_asks_it(text: str) -> None:
+    """ "Who is this? is this a scam?" got "we have your message", "er det her svindel?" "call us": both ask who
+    writes, and are told so (`commands._who`)."""
+    assert asks_if_scam(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg har betalt, er det her fup?",  # a payment told: the open question reads it
+        "I paid, is this a scam?",
+        "er det rigtigt at jeg skal betale 500",
+        "rigtigt",  # a word of being real, not asked
+        "real",
+        "ja tak",
+        "falsk alarm",
+    ],
+)
+def test_a_message_that_tells_something_beside_a_scam_word_asks_no_scam_question(text: str) -> None:
+    assert not asks_if_scam(text)

@@ -1,0 +1,59 @@
+"""What a tenant asks in their own words, end to end: whether the message is a scam, what happens with their data, a
+person wished at the consent question, a language asked for."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.inbound.inbox import InboundMessage
+from bot.runtime import Runtime
+from bot.store.schema import conversations
+from tests.support.drive import drain, process_all, sandbox
+from tests.support.helpers import add_tenant
+
+PHONE = "+4520123456"
+
+
+async def _say(rt: Runtime, text: str, sid: str) -> list[str]:
+    """Send one SMS through inbox, processor and sender; returns the texts that reached the phone."""
+    before = len(sandbox(rt)["sms"].to(PHONE))
+    await rt.inbox.submit(InboundMessage(channel="sms", provider_id=sid, sender=PHONE, text=text))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+    return [m.text for m in sandbox(rt)["sms"].to(PHONE)[before:]]
+
+
+async def _waiting(rt: Runtime) -> int:
+    async with rt.db.read() as conn:
+        query = select(func.count()).select_from(conversations).where(conversations.c.active.is_(True))
+        return int((await conn.execute(query)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "never", "paid"),
+    [
+        ("en", "who is this? is this a scam?", "We never ask for bank or card details or MitID", "Thank you"),
+        ("da", "er det her svindel?", "Vi beder aldrig om bank- eller kortoplysninger eller MitID", "Tak for besked"),
+        ("da", "Er det ægte", "Vi beder aldrig om bank- eller kortoplysninger eller MitID", "Tak for besked"),
+    ],
+)
+async def test_a_tenant_who_fears_a_scam_is_told_who_writes_and_the_question_waits(
+    runtime: Runtime, language: str, asked: str, never: str, paid: str
+) -> None:
+    """Asked while the opening question waits: who writes, what keephome never asks for, the organisation's number to
+    check it; never "call us" alone nor "we have your message". The question still takes its answer."""
+    await add_tenant(runtime.db, language=language)
+    await _say(runtime, "hej" if language == "da" else "hi", "SM1")
+    [told] = await _say(runtime, asked, "SM2")
+    assert told.startswith("Det er Boligselskabet." if language == "da" else "This is Boligselskabet.")
+    assert never in told and "70 00 00 00" in told
+    assert await _waiting(runtime) == 1
+    [answered] = await _say(runtime, "1", "SM3")
+    assert paid in answered
+
+
+async def test_a_scam_question_with_nothing_open_is_told_who_writes(runtime: Runtime) -> None:
+    await add_tenant(runtime.db)
+    [told] = await _say(runtime, "Er det her fup?", "SM1")
+    assert told.startswith("Det er Boligselskabet.") and "aldrig om bank" in told and "70 00 00 00" in told
