@@ -51,6 +51,7 @@ from conversations.flow import (
 from conversations.flows import FLOWS
 from conversations.keywords import (
     asks_about_cost,
+    asks_about_my_data,
     asks_how_much_it_is,
     asks_in_words,
     asks_something,
@@ -803,8 +804,9 @@ def _at_consent(state: State, text: str, today: date) -> list[Event]:
     if pick_tag(text, state.language, _TOLD, today) is not None:
         # "My benefits were late": what happened, told, is thanked.
         return heard
-    if asks_who_sees(text):
-        # "Hvem kan se det?": its own answer (who, and no one else without a yes).
+    if asks_who_sees(text) or asks_about_my_data(text):
+        # "Hvem kan se det?", "what will you do with my info?": its own answer (who, no one else without a yes, and the
+        # word that takes the yes back), never "call us", which may come after the office has closed.
         return [MessageRequested("consent.who_sees", _values(state))]
     if not asks_something(text) and _puts_off(text, state.language, today):
         # "Jeg skal lige snakke med min mand først", "ved ikke", "maybe": no yes and no no yet. Thanked as what is told

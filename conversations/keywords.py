@@ -18,6 +18,7 @@ __all__ = [
     "Keyword",
     "KeywordKind",
     "asks_about_cost",
+    "asks_about_my_data",
     "asks_how_much_it_is",
     "asks_if_scam",
     "asks_in_words",
@@ -779,6 +780,23 @@ def asks_who_sees(text: str) -> bool:
     words = set(listed)
     asked = asks_something(text) or (bool(listed) and listed[0] in _WHO)
     return asked and not _WHO.isdisjoint(words) and not _SEES.isdisjoint(words)
+
+
+# "Hvad gør I med mine oplysninger?", "what will you do with my info?": a question of what becomes of what the tenant
+# shares. Asked at the consent question, it is that question's own matter: who sees what, and how to take it back.
+_MY_DATA = frozenset({
+    "oplysninger", "oplysningerne", "data", "info", "information", "informationer", "svar", "svarene", "beskeder",
+    "beskederne", "navn", "nummer", "details", "answers", "messages", "name", "number",
+})  # fmt: skip
+_OF_MINE = frozenset({"mine", "min", "mit", "my"})
+
+
+def asks_about_my_data(text: str) -> bool:
+    """A question of what happens with the tenant's own information ("hvad gør I med mine oplysninger?", "hvad bruger I
+    mine svar til", "what will you do with my info?", "what happens to my data"): a question, "mine"/"my" and what
+    they share."""
+    words = {word.replace("'", "") for word in tokens(text)}
+    return asks_something(text) and not _OF_MINE.isdisjoint(words) and not _MY_DATA.isdisjoint(words)
 
 
 # "Hvad er en rådgiver?", "who is the adviser?": a question of who the adviser is, before the tenant says yes to one.

@@ -2281,3 +2281,23 @@ def test_a_yes_after_the_consent_question_ran_out_is_no_consent_even_before_its_
     assert state.step == "consent" and not state.ended and state.expires_at is not None and state.expires_at > late
     _state, events = resume(asked, TextReceived("ja", channel), asked.expires_at - timedelta(minutes=1))
     assert any(isinstance(e, ConsentGiven) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("what will you do with my info?", "en"),
+        ("what happens to my data", "en"),
+        ("hvad gør I med mine oplysninger?", "da"),
+        ("hvad bruger I mine svar til", "da"),
+    ],
+)
+def test_a_question_about_their_data_at_the_consent_question_gets_its_own_explanation(text: str, language: str) -> None:
+    """ "What will you do with my info?" got "call us (Mon-Fri 9-15)", sent at 17:00: what becomes of their data is the
+    consent question's own matter. Who sees what, and how to take the yes back; no try used, no consent, it waits."""
+    context = Context("", language, "sms", "missed", SETTINGS)
+    asked, _ = resume(start("payment_check", context, NOW)[0], TextReceived("3", "sms"), NOW)
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["consent.who_sees"]
+    assert (state.step, state.ended, state.retries) == ("consent", False, 0)
+    assert not any(isinstance(e, ConsentGiven | HandoffRequested) for e in events)

@@ -6,6 +6,7 @@ import pytest
 
 from conversations.keywords import (
     asks_about_cost,
+    asks_about_my_data,
     asks_if_scam,
     asks_in_words,
     asks_what_adviser_is,
@@ -515,3 +516,18 @@ def test_a_tenant_who_fears_a_scam_asks_it(text: str) -> None:
 )
 def test_a_message_that_tells_something_beside_a_scam_word_asks_no_scam_question(text: str) -> None:
     assert not asks_if_scam(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("what will you do with my info?", True),
+        ("hvad gør I med mine oplysninger?", True),
+        ("hvad bruger I mine svar til", True),
+        ("what happens to my data", True),
+        ("mine oplysninger er forkerte", False),  # told, not asked
+        ("hvad gør I med det?", False),  # nothing of theirs named
+    ],
+)
+def test_a_question_about_what_becomes_of_the_tenants_data(text: str, asked: bool) -> None:
+    assert asks_about_my_data(text) is asked

@@ -57,3 +57,16 @@ async def test_a_scam_question_with_nothing_open_is_told_who_writes(runtime: Run
     await add_tenant(runtime.db)
     [told] = await _say(runtime, "Er det her fup?", "SM1")
     assert told.startswith("Det er Boligselskabet.") and "aldrig om bank" in told and "70 00 00 00" in told
+
+
+async def test_a_question_about_their_data_at_the_consent_question_gets_who_sees_and_how_to_withdraw(
+    runtime: Runtime,
+) -> None:
+    """ "What will you do with my info?" got "call us (Mon-Fri 9-15)", even at 17:00: the consent question's own
+    explanation answers it, whatever the hour, and the question still takes its yes."""
+    await add_tenant(runtime.db, language="en")
+    await _say(runtime, "3", "SM1")  # talk to an adviser: the consent question
+    [told] = await _say(runtime, "what will you do with my info?", "SM2")
+    assert told.startswith("Only advisers and a few other staff at Boligselskabet can see your name")
+    assert "write WITHDRAW" in told and "Call" not in told
+    assert await _waiting(runtime) == 1
