@@ -410,7 +410,9 @@ def _not_meant(step: Ask, state: State, tag: str, option: Option, text: str, tod
     if tag == "yes" and _asks_consent(step) and _only_understood(text, state.language, today):
         return True  # "ok jeg forstår", "okay I understand": the question was read; a consent needs its own yes
     if tag == "yes" and _asks_consent(step) and _only_gladly_called(text, state.language, today):
-        return True  # "ring gerne til mig", "I må gerne ringe": a call wished, as "please call me" is; no yes
+        # "ring gerne til mig", "jeg vil gerne tale med et menneske": a call or a person wished, as "please call me"
+        # is; no yes
+        return True
     if tag == "yes" and _asks_consent(step) and pick_tag(text, state.language, ("paid", "paid_part"), today):
         return True  # "ja jeg har betalt": a yes to which question? A consent is given to its own question, clearly
     if tag == "no" and _asks_consent(step) and asks_after_but(text, state.language, ("adviser",), today):
@@ -860,10 +862,12 @@ _MAY_CALL = frozenset({"maa", "ma", "kan"})
 
 
 def _only_gladly_called(text: str, language: str, today: date) -> bool:
-    """ "Ring gerne (til mig)", "I må gerne ringe": read as a yes by their "gerne", which only says how welcome the call
-    is. Without it no yes is left: a call is wished, and the consent question says its yes is what lets one come.
-    "Gerne, ring til mig" and "ja, ring gerne" say yes besides."""
+    """ "Ring gerne (til mig)", "I må gerne ringe", "jeg vil gerne tale med et menneske": read as a yes by their
+    "gerne", which only says how welcome the call is, or how much a person is wished. Without it no yes is left: a call
+    or a person is wished, and the consent question says its yes is what lets one come (a consent is an unambiguous
+    yes). "Gerne, ring til mig" and "ja, ring gerne", "ja, jeg vil gerne tale med en rådgiver" say yes besides."""
     words = tokens(text)
+    person = "gerne" in words and pick_tag(text, language, ("adviser",), today) is not None
     kept = [
         word
         for index, word in enumerate(words)
@@ -871,7 +875,8 @@ def _only_gladly_called(text: str, language: str, today: date) -> bool:
             word == "gerne"
             and index
             and (
-                words[index - 1] in _CALL_VERBS
+                person
+                or words[index - 1] in _CALL_VERBS
                 or (index + 1 < len(words) and words[index + 1] in _CALL_VERBS and words[index - 1] in _MAY_CALL)
             )
         )

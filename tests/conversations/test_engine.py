@@ -2301,3 +2301,26 @@ def test_a_question_about_their_data_at_the_consent_question_gets_its_own_explan
     assert [e.template for e in events if isinstance(e, MessageRequested)] == ["consent.who_sees"]
     assert (state.step, state.ended, state.retries) == ("consent", False, 0)
     assert not any(isinstance(e, ConsentGiven | HandoffRequested) for e in events)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jeg vil gerne tale med et menneske", "jeg vil gerne snakke med en rådgiver", "jeg vil gerne tale med en person"],
+)
+def test_a_wish_for_a_person_at_the_consent_question_is_no_consent(text: str) -> None:
+    """ "Jeg vil gerne tale med et menneske" was taken as JA by its "gerne": a consent must be an unambiguous yes. The
+    tenant hears that a person calls once they say JA, and that they can call the office themselves; the question
+    waits, no try used."""
+    asked, _ = resume(_start(), TextReceived("3", "sms"), NOW)
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["consent.call_wish"]
+    assert (state.step, state.ended, state.retries) == ("consent", False, 0)
+    assert not any(isinstance(e, ConsentGiven | HandoffRequested) for e in events)
+
+
+@pytest.mark.parametrize("text", ["ja", "ja tak", "ok ja", "ja gerne", "ja, jeg vil gerne tale med et menneske"])
+def test_a_yes_beside_a_wish_for_a_person_stays_a_consent(text: str) -> None:
+    asked, _ = resume(_start(), TextReceived("3", "sms"), NOW)
+    state, events = resume(asked, TextReceived(text, "sms"), NOW)
+    assert (state.ended, state.data["consent"]) == (True, "yes")
+    assert any(isinstance(e, ConsentGiven) for e in events)

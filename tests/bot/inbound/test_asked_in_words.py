@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from bot.store.schema import conversations
+from bot.store.schema import consents, conversations
 from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import add_tenant
 
@@ -70,3 +70,22 @@ async def test_a_question_about_their_data_at_the_consent_question_gets_who_sees
     assert told.startswith("Only advisers and a few other staff at Boligselskabet can see your name")
     assert "write WITHDRAW" in told and "Call" not in told
     assert await _waiting(runtime) == 1
+
+
+async def test_a_wish_for_a_person_at_the_consent_question_is_told_the_yes_it_needs_and_records_no_consent(
+    runtime: Runtime,
+) -> None:
+    """ "Jeg vil gerne tale med et menneske" to "Må rådgivere … se dit navn…?" was recorded as JA: no consent now, the
+    tenant hears that a person calls once they answer JA and the office's number; their JA then is the consent."""
+    await add_tenant(runtime.db)
+    await _say(runtime, "3", "SM1")  # talk to an adviser: the consent question
+    [told] = await _say(runtime, "jeg vil gerne tale med et menneske", "SM2")
+    assert "svare JA" in told and "ringe til Boligselskabet på 70 00 00 00" in told
+    assert await _consents(runtime) == 0 and await _waiting(runtime) == 1
+    await _say(runtime, "ja", "SM3")
+    assert await _consents(runtime) == 1
+
+
+async def _consents(rt: Runtime) -> int:
+    async with rt.db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(consents))).scalar_one())
