@@ -100,7 +100,7 @@ KEYWORD_WORDS: dict[str, dict[KeywordKind, tuple[str, ...]]] = {
 LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
     "da": ("dansk", "danish"),
     "en": ("english", "engelsk"),
-    "ar": ("العربية", "عربي", "arabic", "arabisk"),
+    "ar": ("العربية", "عربي", "بالعربية", "بالعربي", "arabic", "arabisk"),
     "tr": ("türkçe", "turkce", "turkish", "tyrkisk"),
 }
 
@@ -129,7 +129,12 @@ def classify(text: str, languages: Iterable[str]) -> Keyword | None:
     found = table.get(" ".join(core)) if len(core) in (1, 2) else None
     if found is not None and found.kind in ("language", "withdraw_consent"):
         return found
-    return _polite_stop(words, table) or _no_danish(words, table) or _asks_english(plain, words, table)
+    return (
+        _polite_stop(words, table)
+        or _no_danish(words, table)
+        or _asks_english(plain, words, table)
+        or _asks_language(words, table)
+    )
 
 
 # "I don't speak Danish", "I can't read Danish": written in English, so English it is (when it is on).
@@ -176,6 +181,32 @@ def _asks_english(text: str, words: Sequence[str], table: dict[str, Keyword]) ->
         return None
     asked = rest == {"english"} or (bool(rest) and rest <= _TRANSLATE)
     return table.get("english") if asked else None
+
+
+# "Danca bilmiyorum, Türkçe lütfen", "لا أتكلم الدنماركية، العربية من فضلك", "Türkçe yazar mısınız?": a language asked
+# for in the tenant's own words, around its word: please, speak, write, not knowing Danish. A word of not knowing only
+# beside a name of Danish ("jeg taler ikke engelsk" asks for no English), and one language named, no other.
+_ASKING_AROUND = frozenset({
+    "lutfen", "konus", "konusun", "konusur", "konusabilir", "yaz", "yazin", "yazar", "yazabilir", "misiniz",
+    "musunuz", "mi", "sadece", "ben", "merhaba", "rica", "ederim", "anlamiyorum", "bilmiyorum", "konusmuyorum",
+    "من", "فضلك", "لو", "سمحت", "ارجو", "أرجو", "اكتب", "اكتبوا", "تكلم", "تكلموا", "لا", "اتكلم", "أتكلم", "افهم",
+    "أفهم", "اعرف", "أعرف", "فقط", "مرحبا",
+})  # fmt: skip
+_NOT_KNOWING = frozenset({"anlamiyorum", "bilmiyorum", "konusmuyorum", "لا"})
+_DANISH_NAMED = frozenset({"danca", "danimarkaca", "الدنماركية", "الدانماركية", "دنماركي", "الدنماركي"})
+
+
+def _asks_language(words: Sequence[str], table: dict[str, Keyword]) -> Keyword | None:
+    """One language's word with only asking, polite or not-knowing-Danish words around it: that language."""
+    named = {found.language for word in words if (found := table.get(word)) is not None and found.kind == "language"}
+    if len(named) != 1 or len(words) > 8:
+        return None
+    rest = {word for word in words if table.get(word) is None}
+    if not rest <= _ASKING_AROUND | _DANISH_NAMED | _AROUND:
+        return None
+    if not rest.isdisjoint(_NOT_KNOWING) and rest.isdisjoint(_DANISH_NAMED):
+        return None  # not knowing the language named, not Danish
+    return next(found for word in words if (found := table.get(word)) is not None and found.kind == "language")
 
 
 # Words that may stand around an opt-out word and leave it a plain wish to stop: "Stop tak", "afmeld mig", "please

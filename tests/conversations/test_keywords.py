@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.keywords import (
+    Keyword,
     asks_about_cost,
     asks_about_my_data,
     asks_if_scam,
@@ -531,3 +532,27 @@ def test_a_message_that_tells_something_beside_a_scam_word_asks_no_scam_question
 )
 def test_a_question_about_what_becomes_of_the_tenants_data(text: str, asked: bool) -> None:
     assert asks_about_my_data(text) is asked
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Danca bilmiyorum, Türkçe lütfen", "tr"),
+        ("Türkçe yazar mısınız?", "tr"),
+        ("Türkçe konuşun lütfen", "tr"),
+        ("لا أتكلم الدنماركية، العربية من فضلك", "ar"),
+        ("بالعربي من فضلك", "ar"),
+        ("عربي لو سمحت", "ar"),
+    ],
+)
+def test_a_language_asked_for_in_words_is_that_language_where_it_is_on(text: str, language: str) -> None:
+    """ "Danca bilmiyorum, Türkçe lütfen" got a Danish reply: only the word TÜRKÇE alone switched."""
+    assert classify(text, ["da", "en", "ar", "tr"]) == Keyword("language", language)
+    assert classify(text, LANGS) is None  # off: an ordinary message
+
+
+@pytest.mark.parametrize(
+    "text", ["jeg taler ikke engelsk", "I dont speak English, only Danish", "Türkçe anlamiyorum", "Türkçe ve Arabic"]
+)
+def test_not_knowing_the_language_named_or_two_languages_named_ask_for_none(text: str) -> None:
+    assert classify(text, ["da", "en", "ar", "tr"]) is None

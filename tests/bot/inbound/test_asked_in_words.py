@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from bot.store.schema import consents, conversations
+from bot.store.schema import consents, conversations, tenants
+from tests.conftest import make_settings, started_runtime
 from tests.support.drive import drain, process_all, sandbox
 from tests.support.helpers import add_tenant
 
@@ -89,3 +90,32 @@ async def test_a_wish_for_a_person_at_the_consent_question_is_told_the_yes_it_ne
 async def _consents(rt: Runtime) -> int:
     async with rt.db.read() as conn:
         return int((await conn.execute(select(func.count()).select_from(consents))).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("asked", "language"),
+    [("Danca bilmiyorum, Türkçe lütfen", "tr"), ("لا أتكلم الدنماركية، العربية من فضلك", "ar")],
+)
+async def test_a_language_asked_for_in_words_switches_and_asks_the_open_question_again_in_it(
+    sqlite_url: str, asked: str, language: str
+) -> None:
+    """ "Danca bilmiyorum, Türkçe lütfen" got a Danish reply (only the word TÜRKÇE worked): where Turkish is on, it
+    switches, and the menu comes again in Turkish; where it is off, nothing switches."""
+    async with started_runtime(make_settings(sqlite_url, languages=f"da,en,{language}")) as rt:
+        await add_tenant(rt.db)
+        await _say(rt, "hej", "SM1")
+        changed, menu = await _say(rt, asked, "SM2")
+        async with rt.db.read() as conn:
+            assert (await conn.execute(select(tenants.c.language))).scalar_one() == language
+        assert changed == _rendered(rt, "keyword.language_changed", language)
+        assert "\n1 " in menu and "Svar" not in menu
+    async with started_runtime(make_settings(sqlite_url + "-off", languages="da,en")) as rt:
+        await add_tenant(rt.db)
+        await _say(rt, "hej", "SM1")
+        await _say(rt, asked, "SM2")
+        async with rt.db.read() as conn:
+            assert (await conn.execute(select(tenants.c.language))).scalar_one() == "da"
+
+
+def _rendered(rt: Runtime, template: str, language: str) -> str:
+    return rt.renderer.render(template, {}, language, "sms").text
