@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -202,6 +203,11 @@ def _language(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comm
         return None
     events: list[Event] = [LanguageChanged(language), MessageRequested("keyword.language_changed")]
     open_state = facts.conversation
+    if open_state is None and facts.status == "active" and not facts.held and _asks_who_too(text):
+        # "Sorry I don't speak Danish, what is this?" with nothing open: what was asked is answered too, in the
+        # language just chosen (who writes, and how to reach a person), not the switch alone.
+        about = _about("language", replace(facts, language=language), now, scam=asks_if_scam(text))
+        return replace(about, events=(*events, *about.events))
     if open_state is None or facts.status != "active" or facts.held:
         return CommandResult("language", tuple(events))
     # The question again in the language the tenant reads: the tries it used up in the other one do not count (a
@@ -209,6 +215,12 @@ def _language(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> Comm
     resumed = replace(open_state, language=language, retries=0)
     events.extend(engine.current_question(resumed))
     return CommandResult("language", tuple(events), resumed=resumed)
+
+
+def _asks_who_too(text: str) -> bool:
+    """Whether a sentence of the message asks who writes or what this is ("…, what is this?"), or fears a scam."""
+    parts = re.split(r"[,.;:!?\n\u061f]+", text)
+    return any(looks_like_who_question(part) or asks_if_scam(part) for part in parts if part.strip())
 
 
 def _telegram(kw: Keyword, text: str, facts: TenantFacts, now: datetime) -> CommandResult | None:

@@ -119,3 +119,15 @@ async def test_a_language_asked_for_in_words_switches_and_asks_the_open_question
 
 def _rendered(rt: Runtime, template: str, language: str) -> str:
     return rt.renderer.render(template, {}, language, "sms").text
+
+
+async def test_not_reading_danish_and_asking_what_this_is_with_nothing_open_gets_the_answer_in_english(
+    runtime: Runtime,
+) -> None:
+    """ "Sorry I dont speak danish, what is this?" with nothing open switched to English and said no more: what was
+    asked is answered too, in English (who writes, how to reach a person)."""
+    await add_tenant(runtime.db)
+    changed, about = await _say(runtime, "sorry I dont speak danish, what is this?", "SM1")
+    assert changed == "We will now write to you in English."
+    assert about.startswith("This is Boligselskabet.") and "70 00 00 00" in about
+    assert await _say(runtime, "do you speak english?", "SM2") == ["We will now write to you in English."]
