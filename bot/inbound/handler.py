@@ -175,6 +175,14 @@ def _pressed_again(conn: Connection, tenant_id: int, evidence: int, pressed: Pre
     return isinstance(callback, str) and resolve_callback(conn, callback, tenant_id) == pressed
 
 
+def _moved_on(state: State | None, pressed: Pressed) -> bool:
+    """Whether the open conversation (`state`) took the pressed button's choice as the answer to the question it was
+    under, and asks another question now: the press is that answer again, not an answer to what is asked now."""
+    asked = () if state is None else engine.current_question(state)
+    now_asked = any(isinstance(event, MessageRequested) and event.template == pressed.question for event in asked)
+    return engine.took(state, pressed.question, pressed.choice) and not now_asked
+
+
 # How soon after the same words a message is their resend (a basic phone sending again, two sent at once): later, the
 # same words are asked anew and answered (the tenant may think the answer never came).
 RESENT_WITHIN = timedelta(minutes=10)
@@ -521,7 +529,7 @@ class InboundHandler:
             self._case_heard(scene, tenant, now)
             self._quiet_press(row, WITH_ADVISER, tenant.language)
             return "to_case_consent" if self._consent_while_held(scene, turn, row, state, pressed) else "to_case"
-        if pressed is not None and pressed.conversation_id != conversation_id:
+        if pressed is not None and (pressed.conversation_id != conversation_id or _moved_on(state, pressed)):
             earlier = self._pressed_earlier(scene, turn, row, pressed, facts, evidence)
             if earlier is not None:
                 return earlier
@@ -538,12 +546,15 @@ class InboundHandler:
     def _pressed_earlier(
         self, scene: Scene, turn: Turn, row: InboundRow, pressed: Pressed, facts: TenantFacts, evidence: int
     ) -> str | None:
-        """A button under a question that has ended: the same answer pressed again says nothing in the chat (before
-        the day's receipt or the opening question; the press's toast says it was heard); the "Nej" under a consent
-        still standing is answered before the day's receipt (said once), so a change of mind never meets silence.
-        The label, or None when the button goes the way of any other (the flow's rule for an earlier message's)."""
+        """A button under a question that has ended, or that the open conversation answered and moved on from: the
+        same answer pressed again says nothing in the chat (before the day's receipt or the opening question; the
+        press's toast says it was heard); the "Nej" under a consent still standing is answered before the day's
+        receipt (said once), so a change of mind never meets silence. The label, or None when the button goes the
+        way of any other (the flow's rule for an earlier message's)."""
         conn = scene.conn
-        again = _pressed_again(conn, turn.tenant_id, evidence, pressed)
+        # An answer the open conversation took and moved on from is the same answer again, whatever was said between.
+        moved_on = pressed.conversation_id == turn.conversation_id
+        again = moved_on or _pressed_again(conn, turn.tenant_id, evidence, pressed)
         under = _conversation_state(conn, turn.tenant_id, pressed.conversation_id) if again else None
         earlier = pressed_earlier(pressed.choice, pressed.question, facts, again=again, under=under)
         if earlier is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -243,3 +244,49 @@ async def test_a_toast_too_long_for_the_bot_api_is_cut_rather_than_the_answer_lo
     said, toast = await _press(bot, "q1", "999999.0")
     assert said == [] and toast is not None
     assert len(toast) == TOAST_LENGTH and toast.startswith(OLD_BUTTON) and toast.endswith("…"), toast
+
+
+async def _asked_when(bot: Harness, language: str = "da") -> tuple[dict[str, str], list[str]]:
+    """A tenant who pressed "pay soon" under the opening question: the conversation is open at "when?". Returns the
+    opening question's buttons and the texts the chat received for the press."""
+    await bot.tenant(chat_id=CHAT, language=language)
+    await bot.send(text_update, "hej")
+    opening = _buttons(bot)
+    said, toast = await _press(bot, "dq1", opening["Jeg betaler snart" if language == "da" else "I will pay soon"])
+    assert said and toast is None, (said, toast)
+    return opening, said
+
+
+async def test_the_same_answer_pressed_twice_while_the_conversation_asks_on_is_toasted(database_url: str) -> None:
+    """Before, the second press of "Jeg betaler snart" under the opening question, once "when?" was asked, was answered
+    with no text and nothing in the chat: the tenant saw nothing at all. The conversation stays where it was: the
+    question asked now still takes its answer."""
+    async with harness(database_url) as bot:
+        opening, [when] = await _asked_when(bot)
+        assert when.startswith("Hvornår kan du betale?"), when
+        bot.clock.offset += timedelta(seconds=3)
+        said, toast = await _press(bot, "dq2", opening["Jeg betaler snart"])
+        assert (said, toast) == ([], SAME_ANSWER)
+        [promised] = await bot.send(text_update, "fredag")
+        assert not promised.startswith("Hvornår"), promised
+
+
+async def test_the_same_answer_pressed_again_after_other_words_is_toasted(bot: Harness) -> None:
+    """Words between the two presses make the second no less the answer already given."""
+    opening, _ = await _asked_when(bot)
+    await bot.send(text_update, "øh")
+    said, toast = await _press(bot, "dq2", opening["Jeg betaler snart"])
+    assert (said, toast) == ([], SAME_ANSWER)
+
+
+async def test_the_same_answer_pressed_twice_is_toasted_in_the_tenants_language(bot: Harness) -> None:
+    opening, _ = await _asked_when(bot, "en")
+    said, toast = await _press(bot, "dq2", opening["I will pay soon"])
+    assert (said, toast) == ([], "Thank you, we already have your answer.")
+
+
+async def test_another_answer_to_a_question_answered_already_is_answered_in_the_chat(bot: Harness) -> None:
+    """Not the answer given: the chat says the button belongs to an earlier message and asks the open question again."""
+    opening, _ = await _asked_when(bot)
+    said, toast = await _press(bot, "dq2", opening["Jeg har betalt"])
+    assert said and toast is None, said
