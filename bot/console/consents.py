@@ -27,7 +27,7 @@ from bot.console.sessions import StaffSession, guard
 from bot.console.sharing import withdrawal_detail
 from bot.console.web import FormError, NotFound, field, form_nonce, now, parse_day, read_form, redirect, runtime, today
 from bot.host.appointments import cancel_unseen
-from bot.host.cases import HELD_STATUSES, CaseError, form_event
+from bot.host.cases import HELD_STATUSES, CaseError, form_event, tasks_back_unseen
 from bot.host.consents import DATA_KINDS, ConsentRefused, record_consent, withdraw_consent
 from bot.host.handlers import apply_events
 from bot.host.turn import Turn, save_state
@@ -211,6 +211,7 @@ async def _withdraw(request: Request, me: StaffSession) -> Response:
             # recorded again, and the case page says when it ended, and by whom when a person recorded it.
             return redirect(f"/console/cases/{case.id}?withdrawn={consent_id}#consents")
         await conn.run_sync(cancel_unseen, tenant.id, at, "consent_ended", rt.settings)
+        await conn.run_sync(tasks_back_unseen, tenant.id, at, rt.settings)
         detail = withdrawal_detail(tenant.id, consent_id)
         await record(conn, at, me.actor, "consent.withdraw", f"case:{case.id}", detail)
     return redirect(f"/console/cases/{case.id}#consents")

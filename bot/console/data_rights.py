@@ -87,6 +87,7 @@ EXPORT_WORDS: CodeWords = {
     "case_events.text@outreach": labels.TASK_EVENT_LABELS,
     "case_events.text@appointment": labels.TASK_EVENT_LABELS,
     "case_events.text@contact": labels.TASK_EVENT_LABELS,
+    "case_events.text@task_taken_back": labels.TAKEN_BACK_LABELS,
     "case_tasks.kind": {**labels.TASK_KIND_LABELS, **sharing.STEP_KINDS},
     "case_tasks.status": labels.TASK_STATUS_LABELS,
     # The steps beside a referral have statuses of their own (to apply, applied, granted, …).

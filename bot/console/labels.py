@@ -32,6 +32,7 @@ __all__ = [
     "OUTCOME_LABELS",
     "QUESTION_LABELS",
     "SOURCE_LABELS",
+    "TAKEN_BACK_LABELS",
     "TASK_EVENT_LABELS",
     "TASK_KIND_LABELS",
     "TASK_STATUS_LABELS",
@@ -112,6 +113,10 @@ TASK_EVENT_LABELS = {
     "volunteer_left": N_("cancelled: the volunteer's account was closed or their role changed"),
     "call": N_("by phone"),
     "knock": N_("at the door"),
+}
+# Why the service took a volunteer's task back (the text of a `task_taken_back` event; bot/host/cases.py).
+TAKEN_BACK_LABELS = {
+    "consent_ended": N_("the tenant took back the consent the volunteer needed: the task is the adviser's again"),
 }
 # What happened on a case (case_events.kind), as its list of notes and events names it.
 EVENT_LABELS = {
@@ -449,6 +454,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "task_status": TASK_STATUS_LABELS,
     "advice_kind": ADVICE_KIND_LABELS,
     "task_event": TASK_EVENT_LABELS,
+    "taken_back": TAKEN_BACK_LABELS,
     "event": EVENT_LABELS,
     "api_scope": API_SCOPE_LABELS,
     "audit_action": AUDIT_ACTION_LABELS,

@@ -22,12 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent
+from bot.host.consents import ADVISER_SCOPE, ConsentRefused, require_volunteer_consent, volunteer_sees
 from bot.host.unseen import taken_over
 from bot.i18n import N_, Explained
 from bot.outbox.enqueue import enqueue
 from bot.outbox.route import best_channel
 from bot.settings import Settings
+from bot.store.audit import write_entry
 from bot.store.dialect import insert_for
 from bot.store.message_status import hold_waiting
 from bot.store.scene import Scene
@@ -39,6 +40,7 @@ from scheduler.urgency import RentPosition, case_priority
 __all__ = [
     "ADVISER_SCOPE",
     "CLOSED",
+    "CONSENT_ENDED",
     "HELD_STATUSES",
     "NOTICE_WAITING",
     "OPEN_STATUSES",
@@ -46,6 +48,7 @@ __all__ = [
     "PAYMENT_PLAN",
     "RELEASED",
     "TAKEN",
+    "TAKEN_BACK_BECAUSE",
     "UNDONE",
     "BeforeOpening",
     "CaseError",
@@ -69,8 +72,11 @@ __all__ = [
     "release_case",
     "reply_channel",
     "set_status",
+    "take_back",
+    "take_back_task",
     "take_case",
     "tasks_back_from",
+    "tasks_back_unseen",
     "tell_of_change",
     "tell_tenant",
 ]
@@ -279,16 +285,21 @@ def _clock_runs(known: BeforeOpening) -> bool:
     return position is not None and (position.termination_on is not None or position.court_date is not None)
 
 
-async def _event(
-    conn: AsyncConnection, case_id: int, staff_id: int | None, kind: str, text: str | None, now: datetime
-) -> int:
+def _recorded(conn: Connection, case_id: int, staff_id: int | None, kind: str, text: str | None, now: datetime) -> int:
     """Record what happened to a case; returns the event's id (a notice to the tenant is keyed by it)."""
-    made = await conn.execute(
+    made = conn.execute(
         case_events.insert()
         .values(case_id=case_id, staff_id=staff_id, kind=kind, text=text, at=now)
         .returning(case_events.c.id)
     )
     return int(made.scalar_one())
+
+
+async def _event(
+    conn: AsyncConnection, case_id: int, staff_id: int | None, kind: str, text: str | None, now: datetime
+) -> int:
+    """`_recorded` on an async connection."""
+    return await conn.run_sync(_recorded, case_id, staff_id, kind, text, now)
 
 
 def reply_channel(tenant: Any) -> str:
@@ -417,8 +428,8 @@ def tell_of_change(
             )
 
 
-async def _tell_back_in_queue(
-    conn: AsyncConnection,
+def _told_back_in_queue(
+    conn: Connection,
     moved: Sequence[tuple[int, int]],
     now: datetime,
     author: str,
@@ -432,27 +443,33 @@ async def _tell_back_in_queue(
     event_of = dict(moved)
     if not event_of:
         return
-    told = (
-        await conn.execute(
-            select(
-                cases.c.id.label("case_id"),
-                tenants.c.id,
-                tenants.c.phone,
-                tenants.c.telegram_chat_id,
-                tenants.c.telegram_blocked,
-                tenants.c.language,
-            )
-            .join(tenants, tenants.c.id == cases.c.tenant_id)
-            .where(cases.c.id.in_(list(event_of)), tenants.c.status == "active")
+    told = conn.execute(
+        select(
+            cases.c.id.label("case_id"),
+            tenants.c.id,
+            tenants.c.phone,
+            tenants.c.telegram_chat_id,
+            tenants.c.telegram_blocked,
+            tenants.c.language,
         )
+        .join(tenants, tenants.c.id == cases.c.tenant_id)
+        .where(cases.c.id.in_(list(event_of)), tenants.c.status == "active")
     ).all()
-
     keyed = [(tenant, tenant.case_id, f"case:{tenant.case_id}:released:{event_of[tenant.case_id]}") for tenant in told]
-    await conn.run_sync(
-        lambda sync: tell_of_change(
-            sync, keyed, template=RELEASED, now=now, author=author, settings=settings, values=values
-        )
-    )
+    tell_of_change(conn, keyed, template=RELEASED, now=now, author=author, settings=settings, values=values)
+
+
+async def _tell_back_in_queue(
+    conn: AsyncConnection,
+    moved: Sequence[tuple[int, int]],
+    now: datetime,
+    author: str,
+    settings: Settings,
+    values: Mapping[str, Any] | None = None,
+) -> None:
+    """`_told_back_in_queue` on an async connection."""
+    if moved:
+        await conn.run_sync(lambda sync: _told_back_in_queue(sync, moved, now, author, settings, values))
 
 
 def _author(staff_id: int | None) -> str:
@@ -463,10 +480,10 @@ def _author(staff_id: int | None) -> str:
 _CHANGED = N_("the case has changed meanwhile: reload the page")
 
 
-async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], **values: Any) -> str:
+def _moved(conn: Connection, case_id: int, allowed: tuple[str, ...], **values: Any) -> str:
     """Change a case only from an allowed status (a concurrent change makes this fail cleanly); returns the status
     it has now."""
-    done = await conn.execute(
+    done = conn.execute(
         update(cases)
         .where(cases.c.id == case_id, cases.c.status.in_(allowed))
         .values(**values)
@@ -476,6 +493,11 @@ async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], *
     if status is None:
         raise CaseError(_CHANGED)
     return str(status)
+
+
+async def _move(conn: AsyncConnection, case_id: int, allowed: tuple[str, ...], **values: Any) -> str:
+    """`_moved` on an async connection."""
+    return await conn.run_sync(lambda sync: _moved(sync, case_id, allowed, **values))
 
 
 async def take_case(conn: AsyncConnection, case_id: int, staff_id: int, now: datetime) -> int:
@@ -572,6 +594,10 @@ async def give_task(
 # The release notice's words when a volunteer hands the task on ("Needs an adviser"): nobody let go of the tenant, and
 # nothing they were told (an appointment booked) is off; an adviser will look at the case, the bot answers meanwhile.
 HANDED_ON: dict[str, Any] = {"handed_on": 1}
+# Why the service took a task back (the case event's text; bot/console/labels.py words it): the tenant took back the
+# consent the volunteer needed (`tasks_back_unseen`).
+CONSENT_ENDED = "consent_ended"
+TAKEN_BACK_BECAUSE = (CONSENT_ENDED,)
 # A case the volunteer's task has left: done, taken back by the adviser.
 _NO_TASK: dict[str, Any] = {"volunteer_id": None, "volunteer_task": None, "volunteer_due": None}
 # Where such a case goes: back to the adviser who holds it, or to the queue when nobody does (their account closed).
@@ -611,24 +637,56 @@ async def finish_task(
         await _tell_back_in_queue(conn, [(case_id, event)], now, _author(volunteer_id), settings, words)
 
 
-async def take_back_task(
-    conn: AsyncConnection, case_id: int, staff_id: int | None, now: datetime, settings: Settings
+def take_back(
+    conn: Connection,
+    case_id: int,
+    staff_id: int | None,
+    now: datetime,
+    settings: Settings,
+    because: str | None = None,
 ) -> None:
     """The adviser who holds the case takes a volunteer's task back (the volunteer left, or the consent the task
     needed ended, or it is simply quicker): the case is theirs again, as when the task is done. Without `staff_id`
-    the service does it (the volunteer's account was closed). A case nobody holds any more (the adviser's account
-    was closed) is then the taker's, or, taken back by the service, the queue's."""
+    the service does it (the volunteer's account was closed, the tenant took back the consent: `because`, one of
+    TAKEN_BACK_BECAUSE, is the case event's text). A case nobody holds any more (the adviser's account was closed)
+    is then the taker's, or, taken back by the service, the queue's."""
     if staff_id is None:
-        status = await _move(conn, case_id, ("volunteer",), status=_BACK_TO_HOLDER, **_NO_TASK, updated_at=now)
+        status = _moved(conn, case_id, ("volunteer",), status=_BACK_TO_HOLDER, **_NO_TASK, updated_at=now)
     else:
         holder = func.coalesce(cases.c.assignee_id, staff_id)
-        status = await _move(
-            conn, case_id, ("volunteer",), status="taken", assignee_id=holder, **_NO_TASK, updated_at=now
-        )
-    await conn.run_sync(hold_task_texts, [case_id], now)
-    event = await _event(conn, case_id, staff_id, "task_taken_back", None, now)
+        status = _moved(conn, case_id, ("volunteer",), status="taken", assignee_id=holder, **_NO_TASK, updated_at=now)
+    hold_task_texts(conn, [case_id], now)
+    event = _recorded(conn, case_id, staff_id, "task_taken_back", because, now)
     if status == "waiting":
-        await _tell_back_in_queue(conn, [(case_id, event)], now, _author(staff_id), settings)
+        _told_back_in_queue(conn, [(case_id, event)], now, _author(staff_id), settings)
+
+
+async def take_back_task(
+    conn: AsyncConnection, case_id: int, staff_id: int | None, now: datetime, settings: Settings
+) -> None:
+    """`take_back` on an async connection (the case page's Take back, a volunteer's account closed)."""
+    await conn.run_sync(lambda sync: take_back(sync, case_id, staff_id, now, settings))
+
+
+def tasks_back_unseen(conn: Connection, tenant_id: int, now: datetime, settings: Settings) -> list[int]:
+    """The tenant's cases whose volunteer may no longer see the task (`volunteer_sees`: the tenant took back the
+    consent to share with the volunteer's organisation that giving the task asked for) go back to the adviser who
+    holds them, as a task taken back does (`take_back`): nobody would make the call otherwise. The case event says
+    the consent ended, and so does the audit log, by the service. Called where a consent ends. Returns the cases."""
+    held = conn.execute(
+        select(cases.c.id, cases.c.volunteer_id)
+        .where(cases.c.tenant_id == tenant_id, cases.c.status == "volunteer")
+        .order_by(cases.c.id)
+    ).all()
+    back = []
+    for row in held:
+        if row.volunteer_id is not None and volunteer_sees(conn, row.id, row.volunteer_id, now):
+            continue
+        take_back(conn, row.id, None, now, settings, because=CONSENT_ENDED)
+        detail = f"tenant:{tenant_id} volunteer=staff:{row.volunteer_id} because={CONSENT_ENDED}"
+        write_entry(conn, now, "system", "task.take_back", f"case:{row.id}", detail)
+        back.append(int(row.id))
+    return back
 
 
 async def tasks_back_from(conn: AsyncConnection, volunteer_id: int, now: datetime, settings: Settings) -> list[int]:

@@ -1,5 +1,5 @@
-"""consent_withdrawn: the consent ends at once; open cases stop showing the tenant's replies, and an appointment
-the consent let a volunteer see is cancelled.
+"""consent_withdrawn: the consent ends at once; open cases stop showing the tenant's replies, an appointment the
+consent let a volunteer see is cancelled, and a task it let a volunteer see goes back to the adviser.
 
 A case that exists only because of the tenant's yes (origin `handoff`) and waits in the queue, no person holding it,
 closes with the yes: an adviser is not to call a tenant who took it back. An urgent outreach (a termination or court
@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import and_, insert, select, update
 
 from bot.host.appointments import cancel_unseen
-from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES
+from bot.host.cases import ADVISER_SCOPE, OPEN_STATUSES, tasks_back_unseen
 from bot.host.consents import same_recipient
 from bot.host.turn import Turn
 from bot.settings import Settings
@@ -47,6 +47,7 @@ def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settin
                 update(consents).where(consents.c.id.in_(ids)).values(withdrawn_at=turn.now, ended_reason="withdrawn")
             )
             cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
+            tasks_back_unseen(scene.conn, turn.tenant_id, turn.now, settings)
         return turn
     ended = scene.conn.execute(
         update(consents).where(*standing).values(withdrawn_at=turn.now, ended_reason="withdrawn")
@@ -71,4 +72,5 @@ def handle(scene: Scene, turn: Turn, event: ConsentWithdrawn, index: int, settin
             scene.conn.execute(insert(case_events), events)
     # After the closing: an appointment on a case that closed ends too.
     cancel_unseen(scene.conn, turn.tenant_id, turn.now, "consent_ended", settings)
+    tasks_back_unseen(scene.conn, turn.tenant_id, turn.now, settings)
     return turn

@@ -1271,6 +1271,58 @@ async def test_a_withdrawn_consent_takes_the_task_off_the_volunteers_list(
     assert len(sms(runtime).sent) == before
 
 
+async def test_the_tenant_taking_back_the_volunteers_consent_gives_the_task_back_to_the_adviser(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The tenant consented to the volunteer organisation, the adviser gave a volunteer a call to make; then the tenant
+    writes TILBAGEKALD and picks that organisation. Nobody would make the call: the task comes back to the adviser, the
+    inbox and the case page say the adviser has it, the case's events say why, and so does the audit log."""
+    tenant_id = await add_tenant(runtime, "R-1", name="Carl Prøvesen", phone="+4520000001")
+    case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant_id)
+    due = (today(runtime) + timedelta(days=1)).isoformat()
+    form = {"volunteer_id": str(volunteer), "task": "Ring til Carl", "due": due}
+    assert (await post_form(client, page, f"{page}/task", form)).status_code == 303
+    assert '<span class="status volunteer">with a volunteer</span>' in (await client.get("/console/")).text
+    assert 'id="take-back-task"' in (await client.get(page)).text
+
+    await tenant_writes(runtime, "+4520000001", "TILBAGEKALD", "SM-1")
+    assert "2: en frivillig forening" in sms(runtime).to("+4520000001")[-1].text  # by SMS: its kind, no name
+    await tenant_writes(runtime, "+4520000001", "2", "SM-2")
+
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.volunteer_id, row.volunteer_task) == ("taken", None, None)
+    shown = html.unescape((await client.get(page)).text)
+    assert 'id="take-back-task"' not in shown
+    assert "the tenant took back the consent the volunteer needed: the task is the adviser's again" in shown
+    assert '<span class="status taken">taken</span>' in (await client.get("/console/")).text
+    async with runtime.db.read() as conn:
+        taken_back = select(audit_log.c.actor, audit_log.c.detail).where(audit_log.c.action == "task.take_back")
+        entries = (await conn.execute(taken_back)).all()
+    assert [(e.actor, e.detail) for e in entries] == [
+        ("system", f"tenant:{tenant_id} volunteer=staff:{volunteer} because=consent_ended")
+    ]
+
+
+async def test_a_consent_the_adviser_withdraws_gives_the_volunteers_task_back_too(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The tenant told the adviser to withdraw the consent the volunteer's task needed: the Withdraw on the case page
+    gives the task back to the adviser as the tenant's own word does."""
+    tenant_id = await add_tenant(runtime, "R-1", phone="+4520000001")
+    case_id, page, volunteer = await taken_for_a_volunteer(runtime, client, tenant_id)
+    due = (today(runtime) + timedelta(days=1)).isoformat()
+    form = {"volunteer_id": str(volunteer), "task": "Ring til Carl", "due": due}
+    assert (await post_form(client, page, f"{page}/task", form)).status_code == 303
+    async with runtime.db.read() as conn:
+        shared = (
+            await conn.execute(select(consents.c.id).where(consents.c.recipient_kind == "volunteer_org"))
+        ).scalar_one()
+    assert (await post_form(client, page, f"{page}/consents/{shared}/withdraw", {})).status_code == 303
+    row = await case_row(runtime, case_id)
+    assert (row.status, row.volunteer_id) == ("taken", None)
+    assert 'id="take-back-task"' not in (await client.get(page)).text
+
+
 HUGE = "99999999999999999999"
 
 
