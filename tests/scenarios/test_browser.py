@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest_asyncio
 from playwright.async_api import Browser
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from bot.api.keys import add_key
 from bot.console.accounts import ensure_demo_staff
@@ -20,7 +20,7 @@ from bot.host.cases import take_case
 from bot.i18n import local_day, speaking
 from bot.inbound.inbox import InboundMessage
 from bot.runtime import Runtime
-from bot.store.schema import cases, consents, conversations, inbound, staff, staff_sessions
+from bot.store.schema import cases, consents, conversations, inbound, messages, staff, staff_sessions
 from tests.support.browser import (
     BROWSER,
     FINGER,
@@ -618,6 +618,64 @@ async def test_a_long_unbroken_word_wraps_on_a_phone(served: Served) -> None:
     await page.wait_for_function("document.styleSheets.length > 0")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await adviser.close()
+
+
+# Where each line of a tenant's text under `selector` puts its list number and its first word, and how far its line
+# ends from the right edge of the message's box; the block's direction and the page's.
+LINES_DRAWN = """selector => {
+  const block = document.querySelector(selector);
+  const text = block.firstChild;
+  const box = r => { const range = document.createRange(); range.setStart(text, r[0]); range.setEnd(text, r[1]);
+                     return range.getBoundingClientRect(); };
+  const lines = [];
+  let at = 0;
+  for (const line of text.data.split("\\n")) {
+    const number = box([at, at + 2]);
+    const word = box([at + 3, at + line.indexOf(" ", 3)]);
+    const item = block.closest("li");
+    const edge = item.getBoundingClientRect().right - parseFloat(getComputedStyle(item).paddingRight);
+    lines.push({number_x: number.x, word_x: word.x, right_gap: edge - number.right});
+    at += line.length + 1;
+  }
+  return {lines, block: getComputedStyle(block).direction, page: getComputedStyle(document.body).direction};
+}"""
+
+
+async def test_an_arabic_message_reads_right_to_left_on_a_left_to_right_page(served: Served) -> None:
+    """A tenant's numbered list in Arabic: each line starts at the right with its number, in the order written, while
+    the Danish page around it stays left to right."""
+    rt = served.rt
+    tenant_id = await add_tenant(rt, "4711-9-03", name="Layla Demo", phone=TENANT_PHONE, language="ar")
+    case_id = await add_case(rt, tenant_id)
+    now = rt.clock()
+    written = "1. لا أستطيع دفع الإيجار\n2. أحتاج إلى مساعدة"
+    async with rt.db.write() as conn:
+        await conn.execute(
+            insert(messages).values(
+                tenant_id=tenant_id,
+                case_id=case_id,
+                direction="in",
+                channel="sms",
+                provider_id="SM-arabic",
+                text=written,
+                author="tenant",
+                status="received",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    await add_person(rt, "adviser@example.org", "adviser")
+    adviser, page = await sign_in(served, "adviser@example.org")
+    await page.goto(f"{served.url}/console/cases/{case_id}")
+    await page.wait_for_load_state("load")
+    drawn = await page.evaluate(LINES_DRAWN, "#thread li.in .said")
+    assert (drawn["block"], drawn["page"]) == ("rtl", "ltr")
+    first, second = drawn["lines"]
+    for line in (first, second):
+        assert line["number_x"] > line["word_x"]  # the number on the right, the words to its left
+        assert line["right_gap"] < 12  # against the right edge, not the left
+    await adviser.close()
+    assert served.csp_violations == []
 
 
 async def test_on_a_phone_the_case_actions_follow_the_conversation(served: Served) -> None:

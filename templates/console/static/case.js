@@ -17,6 +17,15 @@
     var li = span.closest("li");
     if (li) { li.classList.toggle("failed", d.failed); }
   }
+  // What a person wrote, as a block of its own whose direction is its own words' (templates/console/case.html): Arabic
+  // reads right to left, its lines in their order, on a page that stays left to right.
+  function said(text) {
+    var body = document.createElement("div");
+    body.className = "said";
+    body.dir = "auto";
+    body.textContent = text;
+    return body;
+  }
   function addMessage(m) {
     var li = document.createElement("li");
     li.className = m.direction + (m.author.indexOf("staff:") === 0 ? " staff" : "");
@@ -36,11 +45,7 @@
       li.appendChild(state);
       fillDelivery(state, m.delivery);
     }
-    li.appendChild(document.createElement("br"));
-    var body = document.createElement("span");
-    body.dir = "auto";
-    body.textContent = m.text;
-    li.appendChild(body);
+    li.appendChild(said(m.text));
     thread.appendChild(li);
     thread.dataset.after = m.id;
   }
@@ -62,11 +67,15 @@
     mark.className = "flag-failed";
     mark.textContent = "⚠ " + u.mark;
     li.appendChild(mark);
-    li.appendChild(document.createElement("br"));
-    var body = document.createElement("span");
-    if (u.shown) { body.dir = "auto"; } else { body.className = "muted"; }
-    body.textContent = u.text !== null ? u.text : u.note;
-    li.appendChild(body);
+    if (u.shown) {
+      li.appendChild(said(u.text !== null ? u.text : u.note));
+    } else {
+      li.appendChild(document.createElement("br"));
+      var note = document.createElement("span");
+      note.className = "muted";
+      note.textContent = u.note;
+      li.appendChild(note);
+    }
     thread.appendChild(li);
     if (replyForm) {
       var named = document.createElement("input");
