@@ -9,23 +9,55 @@ spelling is refused, naming both. The API, the import and erasure match a refere
 keys, and an erasure is not undone.
 
 A tenant who phones the office seldom knows their reference: the console's "find a tenant" also finds them by the
-number they call from and by a part of their name (`tenants_matching`).
+number they call from and by a part of their name (`tenants_matching`). Staff type without æ, ø and å (as ae, oe and
+aa, or as plain a and o) and without a reference's dash: names and references are compared folded (`folded`, and
+`folded_sql` for the same rule in the database, SQLite and PostgreSQL alike), so "provesen" finds Prøvesen and
+"demo03" finds DEMO-03.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import ColumnElement, Connection, func, or_, select
 
 from bot.i18n import N_, Explained
 from bot.store.schema import tenants
 from bot.tenants.phones import e164
 
-__all__ = ["NAME_SHORTEST", "SeveralTenants", "tenant_by_typed_ref", "tenants_matching"]
+__all__ = ["NAME_SHORTEST", "SeveralTenants", "folded", "folded_sql", "tenant_by_typed_ref", "tenants_matching"]
 
 # A name is looked for from this many characters on: one letter would list a good part of the organisation.
 NAME_SHORTEST = 2
+
+
+# The folding, in order: the Danish letters, in both cases (the rule does not rest on how a database lowers them), to
+# their plain letters, then lower case, then the spellings without them to the same plain letters, and the marks a
+# reference is written with (a dash, a space, a dot, a slash) away. Applied to both sides, so "Michael" (michal)
+# still finds Michael: a spelling folds the same in the name as in what was typed.
+_LETTERS = (("æ", "a"), ("Æ", "a"), ("ø", "o"), ("Ø", "o"), ("å", "a"), ("Å", "a"))
+_SPELLINGS = (("aa", "a"), ("ae", "a"), ("oe", "o"), ("-", ""), (" ", ""), (".", ""), ("/", ""))
+
+
+def folded(text: str) -> str:
+    """`text` as the search compares it: "Prøvesen", "Proevesen" and "provesen" are all "provesen", "DEMO-03" is
+    "demo03"."""
+    for letter, plain in _LETTERS:
+        text = text.replace(letter, plain)
+    text = text.lower()
+    for spelling, plain in _SPELLINGS:
+        text = text.replace(spelling, plain)
+    return text
+
+
+def folded_sql(column: ColumnElement[str]) -> ColumnElement[str]:
+    """`folded` in SQL, on SQLite and PostgreSQL alike."""
+    for letter, plain in _LETTERS:
+        column = func.replace(column, letter, plain)
+    column = func.lower(column)
+    for spelling, plain in _SPELLINGS:
+        column = func.replace(column, spelling, plain)
+    return column
 
 
 class SeveralTenants(Explained, LookupError):
@@ -56,17 +88,19 @@ def tenant_by_typed_ref(conn: Connection, typed: str) -> int | None:
 
 
 def tenants_matching(conn: Connection, typed: str, limit: int) -> tuple[int, list[Any]]:
-    """The tenants (not erased) whose phone number is `typed` (written as a person writes one: "20 12 34 56") or whose
-    name holds it in any case (from NAME_SHORTEST characters on): how many there are, and the first `limit` of them by
-    name (id, name, tenant_ref, status)."""
+    """The tenants (not erased) whose phone number is `typed` (written as a person writes one: "20 12 34 56"), whose
+    name holds it (from NAME_SHORTEST characters on) or whose reference is it, both `folded`: how many there are, and
+    the first `limit` of them by name (id, name, tenant_ref, status)."""
     typed = " ".join(typed.split())
     live = tenants.c.status != "erased"
     number = e164(typed)
     by_number = tenants.c.phone == number if number is not None else None
-    by_name = (
-        func.lower(tenants.c.name).contains(typed.lower(), autoescape=True) if len(typed) >= NAME_SHORTEST else None
-    )
-    wanted = [match for match in (by_number, by_name) if match is not None]
+    wanted = [by_number] if by_number is not None else []
+    key = folded(typed)
+    if len(key) >= NAME_SHORTEST:
+        wanted.append(folded_sql(tenants.c.name).contains(key, autoescape=True))
+    if key:
+        wanted.append(folded_sql(tenants.c.tenant_ref) == key)
     if not wanted:
         return 0, []
     where = (live, or_(*wanted))

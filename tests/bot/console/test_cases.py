@@ -851,6 +851,17 @@ async def test_an_adviser_finds_a_tenant_by_phone_number_or_a_part_of_the_name(
         assert missing.status_code == 404 and "No tenant has that reference, phone number or name." in missing.text
 
 
+async def test_an_adviser_finds_a_tenant_typed_without_danish_letters_or_the_dash(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Staff type "provesen" for Prøvesen and "demo03" for DEMO-03: the search finds the tenant and opens their page."""
+    carl = await add_tenant(runtime, "DEMO-03", name="Carl Prøvesen", phone="+4520123401")
+    await signed_in_adviser(runtime, client)
+    for typed in ("provesen", "proevesen", "demo03"):
+        found = await client.get("/console/tenants", params={"ref": typed})
+        assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{carl}", typed
+
+
 async def test_find_a_tenant_with_nothing_typed_is_the_search_page_not_an_error(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:

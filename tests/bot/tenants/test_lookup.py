@@ -28,3 +28,26 @@ async def test_a_number_as_written_and_a_part_of_a_name_find_tenants_number_firs
         for wildcard in ("%", "_", "h%n"):
             assert (await conn.run_sync(tenants_matching, wildcard, 10))[0] == 0, wildcard
         assert (await conn.run_sync(tenants_matching, "a", 10))[0] == 0
+
+
+async def test_staff_typing_without_danish_letters_or_the_dash_find_the_tenant(database: Database) -> None:
+    """Staff type Prøvesen as "provesen" or "proevesen", Ærø as "aero", Åse as "aase", DEMO-03 as "demo03": each
+    finds the tenant, on SQLite and PostgreSQL."""
+    await add_tenant(database, "DEMO-03", name="Carl Prøvesen", phone="+4520123401")
+    await add_tenant(database, "R-2", name="Åse Ærø", phone="+4520123402")
+    await add_tenant(database, "R-3", name="Bo Hansen", phone="+4520123403")
+    async with database.read() as conn:
+        for typed, ref in (
+            ("provesen", "DEMO-03"),
+            ("PROEVESEN", "DEMO-03"),
+            ("Prøvesen", "DEMO-03"),
+            ("carl provesen", "DEMO-03"),
+            ("demo03", "DEMO-03"),
+            ("Demo 03", "DEMO-03"),
+            ("aero", "R-2"),
+            ("aase", "R-2"),
+            ("ase aeroe", "R-2"),
+        ):
+            count, rows = await conn.run_sync(tenants_matching, typed, 10)
+            assert (count, [row.tenant_ref for row in rows]) == (1, [ref]), typed
+        assert (await conn.run_sync(tenants_matching, "demo04", 10))[0] == 0
