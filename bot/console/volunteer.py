@@ -8,10 +8,10 @@ confirmation, and the reminder moves with it). The volunteer's held appointments
 advice, for the volunteer organisation's own reporting. A prepared text about an appointment is offered, and sent,
 only for a task whose tenant has one still to come with this volunteer; the one about a call only for a tenant with
 a number to call. A task or appointment shows only while the tenant's consent to share with the volunteer's
-organisation stands (`volunteer_sees`): after a withdrawal the list says how many left it, and the adviser keeps
-them on the case. A task whose case closed stays on the list for a while as ended, as the days it was given and due
-only (a closed case shares nothing of the tenant, and the task's words may name them), so it is seen to have ended,
-not just gone.
+organisation stands (`volunteer_sees`): after a withdrawal the list says how many left it (for 14 days, a task the
+withdrawal gave back to the adviser too: bot/host/cases.py, `tasks_back_unseen`), and the adviser has the case. A
+task whose case closed stays on the list for a while as ended, as the days it was given and due only (a closed case
+shares nothing of the tenant, and the task's words may name them), so it is seen to have ended, not just gone.
 
 A prepared text is a text the tenant did not ask for: sent in the night's quiet hours it waits for their end
 (`after_the_night`, the rule a release of the case keeps), and the page says when it goes. The same prepared text
@@ -75,12 +75,12 @@ from bot.host.appointments import (
     move_appointment,
     naming,
 )
-from bot.host.cases import CaseError, after_the_night, finish_task, form_event, reply_channel
+from bot.host.cases import CONSENT_ENDED, CaseError, after_the_night, finish_task, form_event, reply_channel
 from bot.host.consents import may_share, volunteer_sees
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.outbox.sms_rules import amount_like, forbidden_words_in
-from bot.store.schema import case_events, case_tasks, cases, messages, staff, tenants
+from bot.store.schema import audit_log, audit_names, case_events, case_tasks, cases, messages, staff, tenants
 from bot.tenants.case_closing import TASK_ENDED
 from bot.tenants.names import first_name
 
@@ -166,7 +166,7 @@ async def _tasks_page(
             )
         ).all()
         shown = await conn.run_sync(_still_shared, [(r.id, None) for r in rows], me.staff_id, now(request))
-        withheld = shown.count(False)
+        withheld = shown.count(False) + await _given_back_lately(conn, me, now(request))
         rows = [r for r, show in zip(rows, shown, strict=True) if show]
     zone = ZoneInfo(rt.settings.timezone)
     async with rt.db.read() as conn:
@@ -384,6 +384,24 @@ async def _ended_with_case(
         .order_by(e.at.desc(), e.id.desc())
     )
     return [{"at": r.at, "given": r.given and r.given.astimezone(zone).date(), "due": r.volunteer_due} for r in found]
+
+
+async def _given_back_lately(conn: AsyncConnection, me: StaffSession, at: datetime) -> int:
+    """How many of this volunteer's tasks went back to their advisers lately because the tenant took back the consent
+    (bot/host/cases.py, `tasks_back_unseen`): the list says they left it, as for one whose consent no longer stands.
+    The audit log is where the volunteer is named (the case's event is the service's)."""
+    a = audit_log.c
+    naming_me = select(audit_names.c.audit_id).where(audit_names.c.name == f"staff:{me.staff_id}")
+    found = await conn.execute(
+        select(func.count()).where(
+            a.id.in_(naming_me),
+            a.action == "task.take_back",
+            a.actor == "system",
+            a.detail.contains(f"because={CONSENT_ENDED}", autoescape=True),
+            a.at > at - _ENDED_SHOWN,
+        )
+    )
+    return int(found.scalar_one())
 
 
 async def _appointments(conn: AsyncConnection, me: StaffSession) -> list[dict[str, Any]]:

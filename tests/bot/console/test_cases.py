@@ -1312,6 +1312,10 @@ async def test_the_tenant_taking_back_the_volunteers_consent_gives_the_task_back
     assert [(e.actor, e.detail) for e in entries] == [
         ("system", f"tenant:{tenant_id} volunteer=staff:{volunteer} because=consent_ended")
     ]
+    client.cookies.clear()
+    assert (await login(client, "volunteer@example.org")).status_code == 303
+    listed = html.unescape((await client.get("/console/tasks")).text)
+    assert "Ring til Carl" not in listed and "1 task or appointment has left your list" in listed
 
 
 async def test_a_consent_the_adviser_withdraws_gives_the_volunteers_task_back_too(
