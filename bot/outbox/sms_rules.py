@@ -16,6 +16,7 @@ __all__ = [
     "ALLOWED_WORDS",
     "FORBIDDEN_PHRASES",
     "FORBIDDEN_STEMS",
+    "WESTERN_DIGITS",
     "amount_like",
     "costly_marks",
     "forbidden_words_in",
@@ -31,9 +32,11 @@ FORBIDDEN_STEMS = (
     "gæld", "restance", "restans", "rykker", "inkasso", "skyld", "foged", "fogd", "udsæt", "udsat", "ophæv", "opsig",
     "opsagt", "påkrav", "misligehold", "cpr", "personnummer", "udkastelse",
     "debt", "arrear", "evict", "bailiff", "court", "terminat", "collection agenc",
-    # Turkish and Arabic (unreviewed, like those languages' texts): debt, eviction, enforcement, seizure, court,
-    # arrears ("borc": the word as GSM-7 spells it). Not the Arabic "دين" alone: it is inside "مدينة" (a city).
-    "borç", "borc", "tahliye", "icra", "haciz", "mahkeme",
+    # Turkish and Arabic (unreviewed, like those languages' texts): debt, in debt ("borçlu", "borcunuz"), overdue,
+    # eviction, enforcement, seizure, court, debts (inside "مديون", "مديونية": indebted), arrears; "borc" and
+    # "gecikmis" as GSM-7 spells them. Not the Arabic "دين" (a debt) as a stem: it is inside "مدينة" (a city) and
+    # "لدينا" (we have); it is a phrase below.
+    "borç", "borc", "gecikmiş", "gecikmis", "tahliye", "icra", "haciz", "mahkeme",
     "ديون", "إخلاء", "محكمة", "متأخرات",
 )  # fmt: skip
 # Phrases and short words that are forbidden only as they stand ("owe" is inside "power"); among them the everyday
@@ -49,6 +52,8 @@ FORBIDDEN_PHRASES = (
     "venter på din betaling", "venter stadig på din betaling", "venter på din indbetaling",
     "venter stadig på din indbetaling", "venter på huslejen", "waiting for your payment", "waiting for your rent",
     "end the lease", "end your lease", "end the tenancy", "end your tenancy", "lose the lease", "lose your lease",
+    # Arabic (unreviewed): a debt, your debt, the debt, a debtor ("عليك دين", "أنت مدين"; "مدينة" is a city).
+    "دين", "دينك", "الدين", "مدين",
 )  # fmt: skip
 # Two words that say it together, wherever they stand in the text: the rent or a payment, and that it is missing or
 # late ("huslejen for december mangler", "vi mangler stadig din indbetaling", "your rent is late"); the home, and that
@@ -63,10 +68,17 @@ _TOGETHER = (
 # Danish letters as a keyboard without them writes them ("gaeld", "lejemaalet", "saette ud"): a text and every stem,
 # phrase and word above are compared in this spelling, so "din huslejegaeld" is caught as "huslejegæld" is.
 _DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+# Arabic as it is typed with or without hamza and vowel marks ("متأخرات", "متاخرات", "دَين"): the marks and the
+# stretching tatweel go (a mark is no word character, so "دَين" would be read as two words), and alef with a hamza
+# or madda is a bare alef; the dot a lowered Turkish "İ" keeps ("İCRA" as "i̇cra") goes too.
+_UNMARKED = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "\u0640": None, "\u0307": None}
+    | dict.fromkeys(map(chr, [*range(0x064B, 0x0660), 0x0670]))
+)
 
 
 def _folded(text: str) -> str:
-    return text.lower().translate(_DANISH_LETTERS)
+    return text.lower().translate(_DANISH_LETTERS).translate(_UNMARKED)
 
 
 # Each phrase as it stands (no word character either side), compiled once: every SMS sent and every text a check
@@ -85,7 +97,9 @@ ALLOWED_WORDS = re.compile(
 # "2.500 kr", "kr. 300", "1 200,50 kr", "300,-", "7.100,50", "500 euro", "€500", "6k", "seks tusind kroner", "six
 # thousand crowns": an amount of money however it is written.
 _AMOUNT = re.compile(
-    r"\d[\d.,\s]*\s*(?:kr\b|kr\.|dkk\b|kroner\b|krone\b|crowns?\b|eur\b|euros?\b|€|,-)"
+    r"\d[\d.,\s]*\s*(?:kr\b|kr\.|dkk\b|kroner\b|krone\b|crowns?\b|eur\b|euros?\b|€|,-"
+    # Kroner, euro and lira in Turkish and Arabic (unreviewed): "300 kron", "٣٠٠ كرونة".
+    r"|kuron\b|kron\b|avro\b|lira\b|tl\b|كرون[ةهاتي]*|يورو|ليرة)"
     r"|(?:\bkr\.?|\bdkk|\beur|\beuro|€|\$)\s*\d"
     r"|\b\d{1,3}(?:[.\s]\d{3})+,\d{1,2}\b"
     r"|\b\d+(?:[.,]\d+)?k\b(?!-)"
@@ -117,9 +131,17 @@ _YEAR_OF_A_DATE = re.compile(
 )
 
 
+# Arabic-Indic and Eastern Arabic-Indic digits ("٤٥٠٠", "۴۵۰۰") as the digits, and the Arabic thousands and decimal
+# separators ("٤٬٥٠٠٫٥٠") as the Danish ones ("4.500,50"): an amount written so is an amount.
+WESTERN_DIGITS = str.maketrans(
+    {chr(0x0660 + n): str(n) for n in range(10)} | {chr(0x06F0 + n): str(n) for n in range(10)} | {"٬": ".", "٫": ","}
+)
+
+
 def amount_like(text: str, *, bare_numbers: bool = False) -> bool:
     """Whether the text carries an amount; with `bare_numbers`, also a number that may be one ("4500"), though not
-    the year of a date ("inden 3. dec. 2026")."""
+    the year of a date ("inden 3. dec. 2026"). Arabic digits count as the digits (`WESTERN_DIGITS`)."""
+    text = text.translate(WESTERN_DIGITS)
     if _AMOUNT.search(text):
         return True
     return bare_numbers and bool(_BARE_AMOUNT.search(_YEAR_OF_A_DATE.sub(" ", text)))

@@ -73,6 +73,14 @@ def test_sms_overflow_counts_what_a_text_is_longer_than_its_parts_hold(text: str
         ("You still need to pay six thousand crowns", True, True),
         ("du mangler seks tusind kroner", True, True),
         ("Vi har 2 k-kort og en 4k-skærm, 3 km herfra", False, False),
+        # Arabic and Eastern Arabic-Indic digits, the Arabic thousands separator, kroner and lira in Arabic and Turkish.
+        ("ادفعي ٤٥٠٠", False, True),
+        ("ادفعي ۴۵۰۰", False, True),
+        ("ادفعي ٤٬٥٠٠", False, True),
+        ("٣٠٠ كرونة", True, True),
+        ("300 kron ödeyin", True, True),
+        ("500 TL", True, True),
+        ("اتصلي بنا على ٧٠٠٠٠٠٠٠", False, False),
     ],
 )
 def test_amounts_are_found_however_written(text: str, amount: bool, bare: bool) -> None:
@@ -119,6 +127,15 @@ def test_debt_and_eviction_words_in_turkish_and_arabic_are_caught_too() -> None:
     assert forbidden_words_in("Tahliye kararı ve icra dairesi") == ["icra", "tahliye"]
     assert forbidden_words_in("لديك ديون للإيجار وقرار من المحكمة") == ["ديون", "محكمة"]
     assert forbidden_words_in("Merhaba, yarın görüşürüz. نراك في المدينة غدا") == []
+    # A debt as it stands ("دين", not inside "لدينا", we have), the indebted, arrears typed without the hamza or with
+    # vowel marks, in debt and overdue in Turkish; a capital "İ" as the lowered text keeps it.
+    assert forbidden_words_in("ليلى، عليك دين كبير") == ["دين"]
+    assert forbidden_words_in("أنت مدين لنا، وأنت مديونة") == ["ديون", "مدين"]
+    assert forbidden_words_in("لديك متاخرات") == ["متأخرات"]
+    assert forbidden_words_in("عليك دَين") == ["دين"]
+    assert forbidden_words_in("Borçlu olduğunuz için. Ödemeniz gecikmiş") == ["borç", "gecikmiş"]
+    assert forbidden_words_in("İCRA dairesi") == ["icra"]
+    assert forbidden_words_in("لدينا موعد في المدينة") == []
 
 
 def test_a_debt_word_without_danish_letters_is_named_as_the_list_and_the_text_spell_it() -> None:
