@@ -204,3 +204,126 @@ async def test_a_volunteer_task_naming_the_court_day_alone_is_refused(
     refused = await post_form(client, page, f"{page}/task", task)
     assert refused.status_code == 422 and "a date of the tenant&#39;s rent case" in refused.text
     assert (await case_row(runtime, case_id)).volunteer_task is None
+
+
+# Layla's case in the demo: she reads Arabic, and her påkrav runs out on 10 December. Arabic and Turkish dates are read
+# as the Danish and English ones are (the words unreviewed, as those languages' texts are).
+_LAYLA_DEADLINE = date(2026, 12, 10)
+_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+_ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+                  "ديسمبر")  # fmt: skip
+_TURKISH_MONTHS = ("Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim", "Kasım",
+                   "Aralık")  # fmt: skip
+
+
+def _layla(text: str, today: date = _TODAY) -> list[str]:
+    return sms_warnings(text, (), legal_dates=(_LAYLA_DEADLINE,), today=today)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("مرحبا ليلى، ادفعي قبل ١٠ ديسمبر", "١٠ ديسمبر"),
+        ("Layla, ادفعي قبل 10 ديسمبر", "10 ديسمبر"),
+        ("Layla, 10 Aralık'a kadar ödeyin", "10 Aralık'a"),
+        # Eastern Arabic-Indic digits, a date with a slash, the Levantine months, the day before the month.
+        ("ادفعي قبل ۱۰ ديسمبر", "۱۰ ديسمبر"),
+        ("ادفعي قبل ١٠/١٢", "١٠/١٢"),
+        ("ادفعي قبل ١٠ كانون الأول", "١٠ كانون"),
+        ("ادفعي قبل ١٠ كانون", "١٠ كانون"),
+        ("Aralık'ın 10'una kadar ödeyin", "Aralık'ın 10'una"),
+        ("10 Aralıkta görüşürüz", "10 Aralıkta"),
+    ],
+)
+def test_an_arabic_or_turkish_date_of_the_rent_case_is_refused(text: str, words: str) -> None:
+    """Layla's påkrav deadline told in Arabic or Turkish, in their digits and months, is refused as "10. december" is,
+    and the refusal quotes the words as the adviser wrote them."""
+    assert _layla(text) == [
+        f'"{words}" is {local_day(_LAYLA_DEADLINE)}, a date of the tenant\'s rent case: '
+        "refer to the letter they received instead"
+    ], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "مرحبا ليلى، كيف حالك؟",
+        "Merhaba Layla, nasılsınız?",
+        # Another day, another month: no date of the case.
+        "ادفعي قبل ١١ ديسمبر",
+        "ادفعي قبل ١٠ كانون الثاني",
+        "10 Kasım'da görüşürüz",
+        # A call or a meeting tomorrow, the day a påkrav would run out, as "jeg ringer dig op i morgen" goes.
+        "سأتصل بك غدا",
+        "موعدنا غدا في المكتب",
+        "سأتصل بك غدا قبل الساعة ١٢",
+        "Yarın sizi arayacağım",
+        "Yarın saat 12'ye kadar sizi arayacağım",
+        # A name that only looks like a Turkish word: "Kira" (rent).
+        "Hej Kira, jeg ringer i morgen",
+    ],
+)
+def test_an_arabic_or_turkish_text_naming_no_date_of_the_case_goes(text: str) -> None:
+    assert sms_warnings(text, (), legal_dates=(_LAYLA_DEADLINE, _ERIK_DEADLINE), today=_TODAY) == [], text
+
+
+def test_a_name_that_only_looks_like_a_turkish_month_with_an_ending_names_no_date() -> None:
+    """A "Martin" or a "Marta" is no "Mart" (March) with a Turkish ending, though the case has a date on 10 March."""
+    march = date(2027, 3, 10)
+    for text in ("Tak Martin 10 gange", "Tak Marta 10 gange"):
+        assert sms_warnings(text, (), legal_dates=(march,), today=_TODAY) == [], text
+    assert sms_warnings("Mart'ın 10'una kadar", (), legal_dates=(march,), today=_TODAY) != []
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("ادفعي غدا", "غدا"),
+        ("الموعد النهائي غدا", "غدا"),
+        ("ادفعي قبل الثلاثاء", "الثلاثاء"),
+        ("Yarın ödeyin", "Yarın"),
+        ("Kiranızı yarına kadar ödeyin", "yarına"),
+    ],
+)
+def test_an_arabic_or_turkish_day_counted_from_today_is_refused_beside_a_word_of_paying(text: str, words: str) -> None:
+    """Erik's påkrav runs out tomorrow, a Tuesday: "tomorrow" or "Tuesday" beside a word of paying is that day."""
+    assert _refusals(text) == [
+        f'"{words}" is {local_day(_ERIK_DEADLINE)}, a date of the tenant\'s rent case: '
+        "refer to the letter they received instead"
+    ], text
+
+
+@pytest.mark.parametrize(
+    "text", ["ليلى، عليك دين كبير", "أنت مدين لنا", "Borcunuz var", "Ödemeniz gecikmiş", "ادفعي ٤٬٥٠٠", "٣٠٠ كرونة"]
+)
+def test_debt_words_and_amounts_in_arabic_and_turkish_are_refused(text: str) -> None:
+    assert _layla(text) != [], text
+
+
+async def test_an_arabic_or_turkish_reply_naming_the_court_day_or_a_debt_is_not_sent(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    court = today(runtime) + timedelta(days=14)
+    _case_id, page = await _taken_case(runtime, client, court)
+    arabic_day = str(court.day).translate(_ARABIC_DIGITS)
+    arabic_month, turkish_month = _ARABIC_MONTHS[court.month - 1], _TURKISH_MONTHS[court.month - 1]
+    dates = (
+        f"مرحبا ليلى، ادفعي قبل {arabic_day} {arabic_month}",
+        f"Layla, ادفعي قبل {court.day} {arabic_month}",
+        f"Layla, {court.day} {turkish_month}'a kadar ödeyin",
+    )
+    for n, text in enumerate(dates):
+        refused = await post_form(client, page, f"{page}/reply", {"text": text, "nonce": f"nonce-ar-{n}"})
+        shown = html.unescape(refused.text)
+        assert refused.status_code == 422 and "a date of the tenant's rent case" in shown, text
+        assert local_day(court) in shown, text
+    debt = await post_form(client, page, f"{page}/reply", {"text": "ليلى، عليك دين كبير", "nonce": "nonce-ar-debt"})
+    assert debt.status_code == 422 and "دين" in html.unescape(debt.text)
+    async with runtime.db.read() as conn:
+        assert (await conn.execute(select(outbox.c.id).where(outbox.c.template == "case.reply"))).first() is None
+    # An Arabic greeting with no date goes.
+    greeting = "مرحبا ليلى، كيف حالك؟"
+    sent = await post_form(client, page, f"{page}/reply", {"text": greeting, "nonce": "nonce-ar-hello"})
+    assert sent.status_code == 303
+    await drain(runtime.sender)
+    assert [m.text for m in sandbox(runtime)["sms"].to("+4520000001")][-1:] == [greeting]
