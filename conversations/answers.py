@@ -44,6 +44,7 @@ __all__ = [
     "parse_number",
     "pick_tag",
     "plans_with_someone_else",
+    "promises_day",
     "rest_day",
     "says_no_day",
     "says_only",
@@ -101,6 +102,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "hardship": (
             "ingen penge", "ingen peng", "ikke nogen penge", "ikke penge", "ikke flere penge", "ikke nok penge",
             "penge nok", "ingen indkomst", "ingen løn", "ikke fået løn", "ikke råd", "ikke rad", "slår ikke til",
+            "rækker ikke", "raekker ikke", "rækker ik", "ikke nok",
             "mine penge er væk", "pengene er væk", "flad", "fattig", "gæld", "svært", "svaert", "hård", "hårdt",
             "problemer", "krise", "kan ikke klare", "klarer det ikke", "klarer jeg ikke",
             "klarer mig ikke", "mistet mit job", "mistet mit arbejde",
@@ -148,7 +150,7 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "broke", "no income", "not afford", "lost my job", "lost job", "lost the job", "lost my work",
             "fired", "laid off", "redundant", "unemployed", "out of work", "jobless", "sick", "ill", "illness",
             "hospital", "stress", "depression", "struggling", "struggle", "hard time", "difficult", "debt",
-            "not arrived", "delayed",
+            "not arrived", "delayed", "not enough",
             *_HOME_LOST_EN,
         ),
         "adviser": ("adviser", "advisor", "advice", "call", "call me", "phone me", "ring me", "talk", "speak",
@@ -883,7 +885,9 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found -= {"will_pay", "part", "part_rest"}
         found.add("hardship")
         return found, dated
-    _when(found, clauses, mentions, dated, help_that_day=_help_that_day(clauses, readings, today))
+    help_that_day = _help_that_day(clauses, readings, today)
+    other_day = dated and _day_for_something_else(text, today)
+    _when(found, clauses, mentions, dated, help_that_day=help_that_day, other_day=other_day)
     return found, dated
 
 
@@ -973,9 +977,18 @@ _PERSON_WISHED = frozenset({"adviser", "help", "yes"})
 
 
 def _when(
-    found: set[str], clauses: Sequence[_Clause], mentions: Sequence[_Mention], dated: bool, *, help_that_day: bool
+    found: set[str],
+    clauses: Sequence[_Clause],
+    mentions: Sequence[_Mention],
+    dated: bool,
+    *,
+    help_that_day: bool,
+    other_day: bool,
 ) -> None:
-    """What a message says of when it pays, added to its readings: a promise for the day it names, or no day known."""
+    """What a message says of when it pays, added to its readings: a promise for the day it names, or no day known.
+    `other_day`: the day is another thing's ("jeg flytter d. 1. januar", "my hearing is on monday"), no promise."""
+    if other_day:
+        return
     # "Kan ikke betale før fredag", "kan ikke betale nu, men den 20.": the day is when they can.
     later = bool(mentions) and (mentions[0].until or any(_not_now(c.words) for c in clauses))
     said = found - _WAYS_TO_WRITE  # "fredag, skriv en sms": how to write says nothing of paying
@@ -993,6 +1006,50 @@ def _when(
         # "Jeg ringer til kommunen (i morgen)", "I'll talk to my husband": a plan to ask someone else first, no day to
         # pay said; asked when they can pay, they do not know yet (heard as "ved ikke" is, and help is offered).
         found.add("unsure")
+
+
+# Things a day is said for that are no payment: a letter, a court or a hearing, a meeting, a move, a stay in hospital,
+# a doctor ("jeg fik brevet d. 24", "I have court on the 21st", "jeg flytter d. 1. januar", "jeg er på hospitalet til
+# d. 15"). Beside a pay word the day is the payment's all the same ("betaler når jeg er hjemme fra hospitalet d. 15").
+_OTHER_DAYS = frozenset({
+    "brev", "brevet", "brevene", "breve", "paakrav", "paakravet", "rykker", "rykkeren", "opsigelse", "opsigelsen",
+    "ret", "retten", "retsmode", "retsmodet", "fogedretten", "fogeden", "foged", "boligretten", "domstol", "retssag",
+    "horing", "horingen", "mode", "modet", "moder", "samtale", "samtalen", "jobsamtale", "flytter", "flytte",
+    "flyttet", "flytning", "flytningen", "fraflytning", "hospital", "hospitalet", "sygehus", "sygehuset", "indlagt",
+    "indlaeggelse", "operation", "operationen", "laege", "laegen", "tandlaege", "tandlaegen", "eksamen", "ferie",
+    "begravelse", "begravelsen", "bryllup", "fodselsdag",
+    "letter", "letters", "notice", "court", "hearing", "trial", "judge", "bailiff", "eviction", "meeting",
+    "appointment", "interview", "move", "moving", "moved", "surgery", "doctor", "doctors",
+    "dentist", "exam", "holiday", "vacation", "funeral", "wedding", "birthday",
+})  # fmt: skip
+
+
+# A message cut where one thing said ends and the next begins; a full stop is not (it ends "d. 15" and "1. januar").
+_SAID_APART = re.compile(r"[;:!?\n,]|\s(?:og|and|men|but)\s")
+
+
+def _day_for_something_else(text: str, today: date) -> bool:
+    """Whether the part of a message that names a day (cut at commas and at "og", "and", "men", "but") names another
+    thing it is the day of, and no pay word: "jeg er på hospitalet til d. 15 og kan ikke betale" is in hospital until
+    the 15th, never "cannot pay until the 15th"."""
+    for part in _SAID_APART.split(_plain(text)):
+        words = _split_words(part)
+        if _OTHER_DAYS.isdisjoint(words) or not _PAY_WORDS.isdisjoint(words):
+            continue
+        if _dates(part, today, strict=True)[0]:
+            return True
+    return False
+
+
+def promises_day(text: str, language: str, today: date) -> bool:
+    """Whether the day a message names is said as a day to pay: with a word of paying ("kan betale fredag"), or alone
+    as the answer to when ("fredag", "ja, den 15.", "nej, den 20."); never beside "kan ikke", "rækker ikke", a letter,
+    a court, a hearing, a meeting, a move or a stay in hospital ("jeg flytter d. 1. januar"). True for a message that
+    names no day it can place (its bare number is the day asked for)."""
+    found, dated = _signals(text, language, today)
+    if not dated or not found.isdisjoint(("will_pay", "part", "part_rest")):  # "halvdelen nu og resten den 20."
+        return True
+    return "hardship" not in found and not _day_for_something_else(text, today)  # "nej, den 20." answers when
 
 
 def _dated(text: str, today: date, found: set[str]) -> tuple[list[_Mention], bool]:

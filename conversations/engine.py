@@ -23,6 +23,7 @@ from conversations.answers import (
     parse_number,
     pick_tag,
     plans_with_someone_else,
+    promises_day,
     rest_day,
     says_no_day,
     says_only,
@@ -609,7 +610,10 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         # "kan ikke betale 500 kr den 21.": what they cannot pay, and why; heard, and the way to a person comes. "Kan
         # ikke betale i dag": the day named is when they cannot, never a promise for it; heard as "I cannot pay".
         return _heard(flow, state, step.hardship, text, now)
-    pay_on = parse_date(text, today)
+    # "Jeg flytter d. 1. januar", "jeg får løn d. 30 men det rækker ikke": a day said for something else, or beside
+    # "cannot", is no promise; what else the words say is read below, and what is left is kept in their own words.
+    promised = promises_day(text, state.language, today)
+    pay_on = parse_date(text, today) if promised else None
     if pay_on is not None:
         return _dated(flow, state, step, pay_on, text, now, [])
     if said == "paid_part" and step.paid_part is not None:
@@ -630,19 +634,22 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
     if step.hardship is not None and says_no_day(text):
         # "Nej", "aldrig", "never" asked when they can pay: they cannot say when, or cannot pay; heard as "ved ikke" is.
         return _heard(flow, state, step.hardship, text, now)
-    return _amount_alone(flow, state, step, part, text, now)
+    return _amount_alone(flow, state, step, part, text, now, promised=promised)
 
 
 def _amount_alone(
-    flow: Flow, state: State, step: AskDate, part: Option | None, text: str, now: datetime
+    flow: Flow, state: State, step: AskDate, part: Option | None, text: str, now: datetime, *, promised: bool
 ) -> Result | None:
     """An amount without a day, asked when they can pay: "0 kr" is heard as "I cannot pay" is; "2000 kr" is what they
     can pay, a part as "kan betale 2000" is (help offered by SMS, the amount kept on Telegram). Never "not
-    understood"."""
+    understood", nor is a day said for something else (not `promised`: "my hearing is on monday"), kept in their
+    words."""
     if step.hardship is not None and find_amount(text) == 0:
         return _heard(flow, state, step.hardship, text, now)
     if part is not None and find_amount(text, strict=True) is not None:
         return _choose(flow, state, part, text, now, words=True)
+    if not promised and step.hardship is not None:
+        return _heard(flow, state, step.hardship, text, now, in_words=True)
     return None
 
 

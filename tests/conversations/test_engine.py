@@ -2324,3 +2324,38 @@ def test_a_yes_beside_a_wish_for_a_person_stays_a_consent(text: str) -> None:
     state, events = resume(asked, TextReceived(text, "sms"), NOW)
     assert (state.ended, state.data["consent"]) == (True, "yes")
     assert any(isinstance(e, ConsentGiven) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("step", "text"),
+    [("question", "I got the letter on the 24th"), ("question", "I have court on the 21st, what do I do"),
+     ("question", "jeg får løn d. 30 men det rækker ikke"),
+     ("question", "jeg er på hospitalet til d. 15 og kan ikke betale"), ("question", "jeg flytter d. 1. januar"),
+     ("question", "jeg har et møde med kommunen på torsdag"), ("question", "my hearing is on monday"),
+     ("when", "jeg flytter d. 1. januar"), ("when", "jeg får løn d. 30 men det rækker ikke"),
+     ("when", "my hearing is on monday"), ("when", "jeg kan alligevel ikke betale d. 9")],
+)  # fmt: skip
+def test_a_day_said_for_something_else_is_no_promise_and_is_heard(step: str, text: str) -> None:
+    state = _start()
+    if step == "when":
+        state, _ = resume(state, ButtonPressed("will_pay", "sms"), NOW)
+    state, events = resume(state, TextReceived(text, "sms"), NOW)
+    assert [e for e in events if isinstance(e, PromiseRecorded)] == []
+    said = [e.template for e in events if isinstance(e, MessageRequested)]
+    # Heard, and a person offered: never "we have noted that you will pay on …", never "not understood".
+    assert said == ["payment_check.heard", "consent.ask"], said
+    assert state.step == "consent"
+
+
+@pytest.mark.parametrize(
+    ("step", "text", "day"),
+    [("question", "kan betale fredag", date(2026, 12, 4)), ("when", "fredag", date(2026, 12, 4)),
+     ("when", "nej, den 20.", date(2026, 12, 20)), ("question", "kan ikke betale før d 15, jeg er på hospitalet",
+     date(2026, 12, 15)), ("question", "jeg kan betale når jeg er ude af hospitalet d. 15", date(2026, 12, 15))],
+)  # fmt: skip
+def test_a_day_said_as_a_day_to_pay_is_still_a_promise(step: str, text: str, day: date) -> None:
+    state = _start()
+    if step == "when":
+        state, _ = resume(state, ButtonPressed("will_pay", "sms"), NOW)
+    _state, events = resume(state, TextReceived(text, "sms"), NOW)
+    assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [day]
