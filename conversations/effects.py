@@ -14,9 +14,11 @@ from conversations.flow import (
     RequestHandoff,
     RequestTelegramLink,
     WithdrawChosenConsent,
+    WithdrawClaim,
     WithdrawConsent,
 )
 from conversations.model import (
+    ClaimWithdrawn,
     ConsentGiven,
     ConsentWithdrawn,
     Event,
@@ -50,6 +52,8 @@ def effect_event(effect: Effect, state: State, now: datetime) -> Event:
         case RecordPromise():
             pay_on = date.fromisoformat(str(state.data["pay_on"]))
             return PromiseRecorded(pay_on, after_deadline=state.deadline is not None and pay_on > state.deadline)
+        case WithdrawClaim():
+            return ClaimWithdrawn()
         case GiveConsent(scope=scope):
             return ConsentGiven(scope, state.settings.consent_wording_version)
         case GiveShareConsent():

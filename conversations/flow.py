@@ -29,6 +29,7 @@ __all__ = [
     "Say",
     "Step",
     "WithdrawChosenConsent",
+    "WithdrawClaim",
     "WithdrawConsent",
 ]
 
@@ -51,6 +52,11 @@ class ClaimPaid:
 @dataclass(frozen=True)
 class RecordPromise:
     """Record the date the tenant just gave as a payment promise."""
+
+
+@dataclass(frozen=True)
+class WithdrawClaim:
+    """End a promise or a claim to have paid that the tenant gave before: they say now they cannot pay, or not yet."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class RequestTelegramLink:
 Effect = (
     ClaimPaid
     | RecordPromise
+    | WithdrawClaim
     | GiveConsent
     | GiveShareConsent
     | WithdrawConsent

@@ -15,6 +15,7 @@ __all__ = [
     "ButtonPressed",
     "Channel",
     "Choice",
+    "ClaimWithdrawn",
     "ConsentGiven",
     "ConsentWithdrawn",
     "Context",
@@ -196,6 +197,14 @@ class PaidClaimed:
 
 
 @dataclass(frozen=True)
+class ClaimWithdrawn:
+    """The tenant said they cannot pay, or have not paid after all ("kan ikke betale", "har ikke betalt endnu"): a
+    promise or an "I have paid" they gave before no longer stands."""
+
+    name: ClassVar[str] = "claim_withdrawn"
+
+
+@dataclass(frozen=True)
 class TelegramLinkRequested:
     """The tenant wants to continue on Telegram; the host sends a one-time code."""
 
@@ -247,6 +256,7 @@ Event = (
     | HandoffRequested
     | PromiseRecorded
     | PaidClaimed
+    | ClaimWithdrawn
     | TelegramLinkRequested
     | OptedOut
     | OptedIn

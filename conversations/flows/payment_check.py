@@ -20,6 +20,7 @@ from conversations.flow import (
     RecordPromise,
     RequestHandoff,
     Say,
+    WithdrawClaim,
     WithdrawConsent,
 )
 
@@ -61,7 +62,7 @@ PAYMENT_CHECK = Flow(
                 # and confirmed as the rest's at "when" (no amount asked on either channel).
                 Option("part", goto="when", tags=("part_rest",), listed=False),
                 Option("no_thanks", goto="no_help", tags=("no",), listed=False),
-                Option("hardship", goto="heard", tags=("hardship",), listed=False),
+                Option("hardship", goto="cannot_pay", tags=("hardship",), listed=False),
             ),
             # Four words or more that say nothing it can place are someone telling us something: heard.
             free_text="heard",
@@ -71,6 +72,9 @@ PAYMENT_CHECK = Flow(
             numbered=SMS_ONLY,
         ),
         "heard": Say("payment_check.heard", goto="consent", thanks=True),
+        # "Kan ikke betale", "har ikke betalt endnu", at any question: heard as above, and a promise or an "I have paid"
+        # given before ends (the reminders it held go again; the console no longer shows it).
+        "cannot_pay": Say("payment_check.heard", goto="consent", thanks=True, effects=(WithdrawClaim(),)),
         "paid": End("paid_claimed", "payment_check.paid"),
         "when": AskDate(
             "payment_check.when",
@@ -80,7 +84,7 @@ PAYMENT_CHECK = Flow(
             asked="promised_asked",
             asked_late="promised_asked_late",
             told="promised_told",
-            hardship="heard",
+            hardship="cannot_pay",
             paid="paid",
             paid_part="rest_when",
             adviser="consent",
@@ -96,7 +100,7 @@ PAYMENT_CHECK = Flow(
             asked="promised_asked",
             asked_late="promised_asked_late",
             told="promised_told",
-            hardship="heard",
+            hardship="cannot_pay",
             paid="paid",
             adviser="consent",
             part=_PART,  # a part of the rest, too
@@ -122,7 +126,7 @@ PAYMENT_CHECK = Flow(
         "how_much": AskAmount(
             "payment_check.how_much",
             goto="reason",
-            hardship="heard",
+            hardship="cannot_pay",
             adviser="consent",
             when="part_when",
             rest="when",
@@ -133,7 +137,7 @@ PAYMENT_CHECK = Flow(
             goto="part_promised",
             effects=(RecordPromise(),),
             late="part_promised_late",
-            hardship="heard",
+            hardship="cannot_pay",
             adviser="consent",
         ),
         # The promise confirmed (the amount and the day on Telegram, the day only by SMS; the letter's deadline), then

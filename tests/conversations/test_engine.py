@@ -25,6 +25,7 @@ from conversations.model import (
     AnswerRecorded,
     ButtonPressed,
     Channel,
+    ClaimWithdrawn,
     ConsentGiven,
     ConsentWithdrawn,
     Context,
@@ -2359,3 +2360,22 @@ def test_a_day_said_as_a_day_to_pay_is_still_a_promise(step: str, text: str, day
         state, _ = resume(state, ButtonPressed("will_pay", "sms"), NOW)
     _state, events = resume(state, TextReceived(text, "sms"), NOW)
     assert [e.pay_on for e in events if isinstance(e, PromiseRecorded)] == [day]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kan ikke betale", "jeg kan alligevel ikke betale d. 9", "nej jeg har ikke betalt endnu, trykkede forkert",
+     "ikke endnu"],
+)  # fmt: skip
+def test_cannot_pay_or_not_paid_yet_takes_back_a_promise_or_a_paid_answer(text: str) -> None:
+    context = Context("", "da", "sms", None, SETTINGS)
+    _state, events = start_with_text("payment_check", context, NOW, text)
+    assert [e for e in events if isinstance(e, ClaimWithdrawn)] == [ClaimWithdrawn()]
+    assert not any(isinstance(e, PromiseRecorded | PaidClaimed) for e in events)
+
+
+@pytest.mark.parametrize("text", ["betaler på fredag", "1", "jeg har betalt", "ring til mig"])
+def test_a_promise_a_payment_or_a_wish_for_a_person_takes_nothing_back(text: str) -> None:
+    context = Context("", "da", "sms", None, SETTINGS)
+    _state, events = start_with_text("payment_check", context, NOW, text)
+    assert not any(isinstance(e, ClaimWithdrawn) for e in events)

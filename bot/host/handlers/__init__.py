@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.host.handlers import (
     answer_recorded,
+    claim_withdrawn,
     consent_given,
     consent_withdrawn,
     conversation_ended,
@@ -30,6 +31,7 @@ from bot.settings import Settings
 from bot.store.scene import Scene
 from conversations.model import (
     AnswerRecorded,
+    ClaimWithdrawn,
     ConsentGiven,
     ConsentWithdrawn,
     ConversationEnded,
@@ -58,6 +60,7 @@ HANDLERS: Mapping[type[Event], Handler] = {
     HandoffRequested: handoff_requested.handle,
     PromiseRecorded: promise_recorded.handle,
     PaidClaimed: paid_claimed.handle,
+    ClaimWithdrawn: claim_withdrawn.handle,
     TelegramLinkRequested: telegram_link_requested.handle,
     ConversationEnded: conversation_ended.handle,
     OptedOut: opted_out.handle,

@@ -45,6 +45,7 @@ from conversations.model import (
     AnswerRecorded,
     Channel,
     Choice,
+    ClaimWithdrawn,
     ConsentGiven,
     ConsentWithdrawn,
     Context,
@@ -424,6 +425,18 @@ CASES = (
         (PromiseRecorded(date(2026, 12, 10)),),
     ),
     Case("paid_claimed", _waiting_for("1"), (PaidClaimed(date(2026, 12, 8)),)),
+    # "Ja men først om 2 uger" on Monday, "kan ikke betale" today: the promise no longer stands.
+    Case(
+        "claim_withdrawn",
+        lambda db: _waiting(db, "kan ikke betale", promise_on=date(2026, 12, 17)),
+        (ClaimWithdrawn(),),
+    ),
+    # "1" (paid) on Monday, "nej jeg har ikke betalt endnu, trykkede forkert" today: the paid claim ends.
+    Case(
+        "claim_withdrawn.paid_claim",
+        lambda db: _waiting(db, "nej jeg har ikke betalt endnu", paid_claim_until=date(2026, 12, 6)),
+        (ClaimWithdrawn(),),
+    ),
     Case("telegram_link_requested", _waiting_for("TELEGRAM"), (TelegramLinkRequested(),), settings=LINKS),
     Case(
         "telegram_link_requested.sms_links",
