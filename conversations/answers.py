@@ -1013,17 +1013,20 @@ def _when(
 # d. 15"). Beside a pay word the day is the payment's all the same ("betaler når jeg er hjemme fra hospitalet d. 15").
 _OTHER_DAYS = frozenset({
     "brev", "brevet", "brevene", "breve", "paakrav", "paakravet", "rykker", "rykkeren", "opsigelse", "opsigelsen",
-    "ret", "retten", "retsmode", "retsmodet", "fogedretten", "fogeden", "foged", "boligretten", "domstol", "retssag",
-    "horing", "horingen", "mode", "modet", "moder", "samtale", "samtalen", "jobsamtale", "flytter", "flytte",
+    "retten", "retsmode", "retsmodet", "fogedretten", "fogeden", "foged", "boligretten", "domstol", "retssag",
+    "horing", "horingen", "mode", "modet", "moder", "samtale", "samtalen", "jobsamtale", "flytter",
     "flyttet", "flytning", "flytningen", "fraflytning", "hospital", "hospitalet", "sygehus", "sygehuset", "indlagt",
     "indlaeggelse", "operation", "operationen", "laege", "laegen", "tandlaege", "tandlaegen", "eksamen", "ferie",
     "begravelse", "begravelsen", "bryllup", "fodselsdag",
     "letter", "letters", "notice", "court", "hearing", "trial", "judge", "bailiff", "eviction", "meeting",
-    "appointment", "interview", "move", "moving", "moved", "surgery", "doctor", "doctors",
+    "appointment", "interview", "moving", "moved", "surgery", "doctor", "doctors",
     "dentist", "exam", "holiday", "vacation", "funeral", "wedding", "birthday",
 })  # fmt: skip
 
 
+# Money named beside a day: the day is the payment's ("jeg flytter pengene fredag"); not the rent, which a letter is
+# about as often ("jeg fik brevet om huslejen d. 24").
+_MONEY_MOVED = frozenset({"penge", "pengene", "belobet", "money"})
 # A message cut where one thing said ends and the next begins; a full stop is not (it ends "d. 15" and "1. januar").
 _SAID_APART = re.compile(r"[;:!?\n,]|\s(?:og|and|men|but)\s")
 
@@ -1034,8 +1037,8 @@ def _day_for_something_else(text: str, today: date) -> bool:
     the 15th, never "cannot pay until the 15th"."""
     for part in _SAID_APART.split(_plain(text)):
         words = _split_words(part)
-        if _OTHER_DAYS.isdisjoint(words) or not _PAY_WORDS.isdisjoint(words):
-            continue
+        if _OTHER_DAYS.isdisjoint(words) or not _PAY_WORDS.isdisjoint(words) or not _MONEY_MOVED.isdisjoint(words):
+            continue  # "jeg flytter pengene fredag": the money's day
         if _dates(part, today, strict=True)[0]:
             return True
     return False

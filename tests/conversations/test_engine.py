@@ -2334,7 +2334,8 @@ def test_a_yes_beside_a_wish_for_a_person_stays_a_consent(text: str) -> None:
      ("question", "jeg er på hospitalet til d. 15 og kan ikke betale"), ("question", "jeg flytter d. 1. januar"),
      ("question", "jeg har et møde med kommunen på torsdag"), ("question", "my hearing is on monday"),
      ("when", "jeg flytter d. 1. januar"), ("when", "jeg får løn d. 30 men det rækker ikke"),
-     ("when", "my hearing is on monday"), ("when", "jeg kan alligevel ikke betale d. 9")],
+     ("when", "my hearing is on monday"), ("when", "jeg kan alligevel ikke betale d. 9"),
+     ("question", "jeg fik brevet om huslejen d. 24")],
 )  # fmt: skip
 def test_a_day_said_for_something_else_is_no_promise_and_is_heard(step: str, text: str) -> None:
     state = _start()
@@ -2352,7 +2353,9 @@ def test_a_day_said_for_something_else_is_no_promise_and_is_heard(step: str, tex
     ("step", "text", "day"),
     [("question", "kan betale fredag", date(2026, 12, 4)), ("when", "fredag", date(2026, 12, 4)),
      ("when", "nej, den 20.", date(2026, 12, 20)), ("question", "kan ikke betale før d 15, jeg er på hospitalet",
-     date(2026, 12, 15)), ("question", "jeg kan betale når jeg er ude af hospitalet d. 15", date(2026, 12, 15))],
+     date(2026, 12, 15)), ("question", "jeg kan betale når jeg er ude af hospitalet d. 15", date(2026, 12, 15)),
+     ("question", "jeg flytter pengene fredag", date(2026, 12, 4)), ("question", "jeg kan ret sikkert fredag",
+     date(2026, 12, 4))],
 )  # fmt: skip
 def test_a_day_said_as_a_day_to_pay_is_still_a_promise(step: str, text: str, day: date) -> None:
     state = _start()
