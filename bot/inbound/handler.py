@@ -258,10 +258,11 @@ def _daily_word(
     )
 
 
-def _sms_reaches(conn: Connection, tenant_id: int) -> bool:
-    """Whether an SMS still reaches an opted-out tenant: they opted out with keephome's own word (AFMELD, STOPP),
-    not the carrier's (STOP: Twilio then refuses every SMS to the number), and no send was refused as opted out
-    since (21610). Unknown (no opt-out word kept): no."""
+def _sms_reaches(conn: Connection, tenant_id: int, languages: tuple[str, ...]) -> bool:
+    """Whether an SMS still reaches an opted-out tenant: they opted out with keephome's own word (AFMELD, STOPP,
+    "afmeld mig tak"), not the carrier's (STOP: Twilio then refuses every SMS to the number), and no send was refused
+    as opted out since (21610). Unknown (no opt-out word kept): no. Their opt-out is read as the command parser read
+    it (`classify` in `languages`, the enabled ones), so a stop word said with politeness around it counts."""
     said = conn.execute(
         select(messages.c.text, messages.c.direction, messages.c.error_code)
         .where(messages.c.tenant_id == tenant_id, messages.c.channel == "sms")
@@ -271,9 +272,15 @@ def _sms_reaches(conn: Connection, tenant_id: int) -> bool:
     for text, direction, error_code in said:
         if direction == "out" and error_code == str(OPTED_OUT_CODE):
             return False
-        if direction == "in" and text and is_opt_out_word(text):
+        if direction == "in" and text and _opted_out_with(text, languages):
             return not carrier_stop(text)
     return False
+
+
+def _opted_out_with(text: str, languages: tuple[str, ...]) -> bool:
+    """Whether the tenant's message was the opt-out command: the command parser's own reading of it."""
+    keyword = classify(text, languages)
+    return keyword is not None and keyword.kind == "opt_out"
 
 
 def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None, queued: bool) -> Input | None:
@@ -723,7 +730,9 @@ class InboundHandler:
             settings=self._flow_settings,
             consents=tuple(ConsentRef(kind, recipient) for kind, recipient in shared),
             # Read only for an opted-out tenant: whether a reply reaches them (the one rule, `_sms_reaches`).
-            reached=tenant.status != "stopped" or row.channel == "telegram" or _sms_reaches(conn, tenant.id),
+            reached=tenant.status != "stopped"
+            or row.channel == "telegram"
+            or _sms_reaches(conn, tenant.id, self._languages),
         )
 
     def _apply_command(self, scene: Scene, turn: Turn, result: CommandResult) -> None:

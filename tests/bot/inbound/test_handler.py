@@ -198,6 +198,19 @@ async def test_a_tenant_who_opted_out_and_writes_by_sms_hears_how_to_come_back_o
     assert len(await _say(runtime, "ring til mig", "SM4")) == 1
 
 
+async def test_a_tenant_who_opted_out_with_afmeld_in_a_phrase_hears_how_to_come_back(runtime: Runtime) -> None:
+    """ "afmeld mig tak" opts out as AFMELD does, and is keephome's word as much: the carrier blocks nothing, so a
+    later message hears how START works and whom to call, as after a bare AFMELD. "STOP" alone is the carrier's."""
+    await add_tenant(runtime.db)
+    assert "afmeldt" in (await _say(runtime, "afmeld mig tak", "SM1"))[0]
+    [word] = await _say(runtime, "jeg kan ikke betale huslejen", "SM2")
+    assert "START" in word and "ringe" in word
+    other = "+4520123457"
+    await add_tenant(runtime.db, ref="T-2", phone=other)
+    assert "afmeldt" in (await _say(runtime, "STOP", "SM3", sender=other))[0]
+    assert await _say(runtime, "jeg kan ikke betale huslejen", "SM4", sender=other) == []
+
+
 async def test_a_no_to_advisers_reading_along_ends_a_yes_given_before(runtime: Runtime) -> None:
     """A tenant who said yes on an earlier case, asked again, says no: "that is completely fine" is true only when
     the earlier yes ends with it (it would let advisers see every answer after)."""
