@@ -201,6 +201,8 @@ _CASE_COLUMNS = (
     tenants.c.telegram_chat_id,
     tenants.c.telegram_blocked,
     tenants.c.children,
+    # Whether keephome may still write to the tenant (STOP, a wrong number): the row says so, not only the case page.
+    tenants.c.status.label("tenant_status"),
     rent_positions.c.balance_ore,
     rent_positions.c.balance_as_of,
     rent_positions.c.demand_sent_on,
@@ -318,6 +320,9 @@ async def _inbox(request: Request, me: StaffSession) -> Response:
                 else []
             ),
             "origin": case_origin(row),
+            # An open case whose tenant keephome may no longer write to (they opted out, even while a person holds
+            # it; a wrong number): the adviser sees it in the list before opening the case to write.
+            "unreachable": (row.tenant_status if row.tenant_status != "active" and row.status != "closed" else None),
             "assignee": emails.get(row.assignee_id) if row.assignee_id is not None else None,
             "last_in": last_in.get(row.tenant_id),
             "failed": failed.get(row.tenant_id),

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from bot.console.inbox import NOTICES_PAGE_SIZE, PAGE_SIZE, TO_CHECK_PAGE_SIZE, tell_apart
 from bot.reminders.ledger import import_tenants
 from bot.runtime import Runtime
-from bot.store.schema import cases, consents, rent_positions, tenants
+from bot.store.schema import cases, consents, rent_positions, staff, tenants
 from bot.tenants.csv_rows import known_languages, parse_csv
 from bot.tenants.erase import erase
 from tests.support.console import add_case, add_person, add_tenant, case_row, login, post_form, today, without_tokens
@@ -387,3 +387,33 @@ async def test_the_lists_to_check_and_of_missing_kommune_notices_are_shown_a_pag
     assert 'href="?notices=2&amp;check=1#to-check"' in later
     assert 'href="?check=2&amp;notices=1#kommune-not-notified"' in later
     assert "check=3" not in later and "notices=3" not in later
+
+
+async def test_a_tenant_who_writes_stop_while_an_adviser_holds_the_case_is_flagged_in_the_inbox_row(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """STOP on Telegram works while a person holds the case: the inbox row itself says keephome can no longer write
+    to the tenant, so the adviser does not learn it only by opening the case (a reply there would be refused)."""
+    from bot.host.cases import take_case
+    from bot.inbound.inbox import InboundMessage
+    from tests.support.drive import drain, process_all
+
+    runtime, client = served
+    chat = 4242
+    tenant = await add_tenant(runtime, "R-1", name="Jamie Holm", chat_id=chat)
+    other = await add_tenant(runtime, "R-2", name="Bodil Berg", phone="+4520000002")
+    case_id = await add_case(runtime, tenant)
+    await add_case(runtime, other)
+    await _adviser(runtime, client)
+    async with runtime.db.write() as conn:
+        adviser = await conn.scalar(select(staff.c.id))
+        await take_case(conn, case_id, int(adviser), runtime.clock())
+    assert "tenant-unreachable" not in (await client.get("/console/")).text
+    await runtime.inbox.submit(InboundMessage("telegram", f"{chat}:1", str(chat), "STOP"))
+    await process_all(runtime.processor)
+    await drain(runtime.sender)
+    page = (await client.get("/console/")).text
+    flagged = re.findall(r'<tr data-case="(\d+)".*?</tr>', page, re.S)
+    rows = dict(zip(flagged, re.findall(r'<tr data-case="\d+".*?</tr>', page, re.S), strict=True))
+    assert "keephome cannot write to the tenant: stopped (wrote STOP)" in rows[str(case_id)]
+    assert len([r for r in rows.values() if "tenant-unreachable" in r]) == 1

@@ -198,9 +198,14 @@ async def test_a_tenant_who_opted_out_and_writes_by_sms_hears_how_to_come_back_o
     assert len(await _say(runtime, "ring til mig", "SM4")) == 1
 
 
-async def test_a_tenant_who_opted_out_with_afmeld_in_a_phrase_hears_how_to_come_back(runtime: Runtime) -> None:
+async def test_a_tenant_who_opted_out_with_afmeld_in_a_phrase_hears_how_to_come_back(database_url: str) -> None:
     """ "afmeld mig tak" opts out as AFMELD does, and is keephome's word as much: the carrier blocks nothing, so a
     later message hears how START works and whom to call, as after a bare AFMELD. "STOP" alone is the carrier's."""
+    async with started_runtime(make_settings(database_url)) as runtime:
+        await _afmeld_in_a_phrase(runtime)
+
+
+async def _afmeld_in_a_phrase(runtime: Runtime) -> None:
     await add_tenant(runtime.db)
     assert "afmeldt" in (await _say(runtime, "afmeld mig tak", "SM1"))[0]
     [word] = await _say(runtime, "jeg kan ikke betale huslejen", "SM2")
