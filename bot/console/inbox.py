@@ -28,6 +28,7 @@ from bot.console.web import FormError, local_day, money, now, redirect, render, 
 from bot.host.cases import OPEN_STATUSES, consented_among, reply_channel
 from bot.i18n import N_, Labels, ngettext
 from bot.i18n import gettext as _
+from bot.inbound.stopped import STOPPED_ASKED
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
 from bot.tenants.court import NoticeDue, court_stage_termination, notices_due
 from bot.tenants.erase import ERASED_PREFIX
@@ -71,7 +72,14 @@ ORIGINS = {
 }
 # The reason a case has when the tenant asked for an adviser and agreed to share (conversations/flows).
 TENANT_ASKED = "tenant_asked"
-REASONS = {TENANT_ASKED: N_("The tenant asked to talk to an adviser and agreed to share their answers.")}
+REASONS = {
+    TENANT_ASKED: N_("The tenant asked to talk to an adviser and agreed to share their answers."),
+    # Opened by the words of a tenant who opted out (bot/inbound/stopped.py): no message of keephome reaches them.
+    STOPPED_ASKED: N_(
+        "The tenant, who has opted out of keephome's messages, wrote asking for a person: call them, as replies "
+        "through keephome do not reach them."
+    ),
+}
 # How the reminder planner begins the reason of an urgent outreach case it opens.
 OUTREACH_PREFIX = "urgent outreach: "
 # Such a reason in the reader's words: the planner's own words for the legal dates (bot/reminders/plan.py) stay its

@@ -37,6 +37,7 @@ from bot.host.turn import Turn, save_state
 from bot.host.unseen import give_way, question_unseen
 from bot.inbound.presses import OLD_BUTTON, SAME_ANSWER, STOPPED, WAITING, WITH_ADVISER
 from bot.inbound.senders import address_queries, tenants_by_address
+from bot.inbound.stopped import keep_for_staff
 from bot.inbound.strangers import Stranger, answer_once_today, forget_stop, keep_stop, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
@@ -355,6 +356,11 @@ _TENANT = select(
 _BY_ADDRESS = address_queries(_TENANT)
 
 
+# The commands whose words an opted-out tenant's message is kept for staff after (`_stopped_wrote`): words of crisis,
+# HJÆLP, "hvem er du?"; not a word that changes what keephome may do (STOP, START, a language, a withdrawal).
+_KEPT_WHEN_STOPPED = ("crisis", "help", "who")
+
+
 # The tenant wrote while their case is open (built once): a change of the scene, written with the batch's rows in
 # one statement (nothing in the batch reads the case again before a later message of the tenant flushes it).
 _CASE_HEARD = (
@@ -524,13 +530,11 @@ class InboundHandler:
         forwarded = (row.payload or {}).get("forwarded") is True
         result = None if forwarded else command(row.text, facts, now)
         if result is not None:
-            return self._commanded(scene, turn, tenant, result, to_case=held or facts.queued)
+            return self._commanded(scene, turn, row, tenant, result, to_case=held or facts.queued)
         # The choice after a withdrawal word, and a question the adviser asked, are answered while a person
         # holds the case; the withdrawal's choice also while the tenant is not active.
         if tenant.status != "active" and not engine.answers_while_held(state, active=False):
-            if tenant.status == "stopped" and facts.reached:
-                self._still_stopped(scene, turn, row)
-            return "ignored_inactive"
+            return self._not_active(scene, turn, row, tenant, facts)
         if held and not engine.answers_while_held(state):
             # A person holds the case: the message is theirs to answer, the bot stays quiet.
             self._case_heard(scene, tenant, now)
@@ -571,16 +575,43 @@ class InboundHandler:
             self._quiet_press(row, SAME_ANSWER, turn.language)
         return earlier.kind
 
-    def _commanded(self, scene: Scene, turn: Turn, tenant: Any, result: CommandResult, *, to_case: bool) -> str:
+    def _commanded(
+        self, scene: Scene, turn: Turn, row: InboundRow, tenant: Any, result: CommandResult, *, to_case: bool
+    ) -> str:
         """Apply what a command made of the message; its label for metrics. Words of crisis to a case a person holds,
         or that waits with the tenant's yes (`to_case`), also reach the case as any message to it does: the bot said
-        only where to call, and what comes next is the person's."""
+        only where to call, and what comes next is the person's. An opted-out tenant's words of crisis, HJÆLP or "hvem
+        er du?" are kept for staff besides, as any of their words are (`_stopped_wrote`): the answer, where one may
+        reach them at all, settles nothing."""
         self._apply_command(scene, turn, result)
         if result.kind == "crisis" and to_case:
             self._case_heard(scene, tenant, turn.now)
             if has_consent(scene.conn, turn.tenant_id):  # without it, the words are not theirs to be told of
                 notify_crisis(scene, tenant.case_id, turn.now, self._settings.public_url)
+        elif tenant.status == "stopped" and result.kind in _KEPT_WHEN_STOPPED and not to_case:
+            self._stopped_wrote(scene, turn, row, tenant, crisis=result.kind == "crisis")
         return result.kind if result.kind == "stop_hint" else f"keyword_{result.kind}"
+
+    def _not_active(self, scene: Scene, turn: Turn, row: InboundRow, tenant: Any, facts: TenantFacts) -> str:
+        """A message of a tenant keephome does not write to, that no command or open question of theirs takes: an
+        opted-out tenant hears once a day how to come back where a reply reaches them, and their words reach staff; a
+        wrong number's holder or a tenant who moved out is not read."""
+        if tenant.status != "stopped":
+            return "ignored_inactive"
+        if facts.reached:
+            self._still_stopped(scene, turn, row)
+        if "callback" in (row.payload or {}):
+            return "ignored_inactive"  # a button says nothing to keep: its toast told them they opted out
+        return self._stopped_wrote(scene, turn, row, tenant)
+
+    def _stopped_wrote(self, scene: Scene, turn: Turn, row: InboundRow, tenant: Any, *, crisis: bool = False) -> str:
+        """An opted-out tenant wrote: nothing proactive goes to them, but their words reach staff. Their open case hears
+        it as it hears any message to it (a person holding it sees they wrote); without one, it is kept for staff
+        (`keep_for_staff`: a case to take when they ask for a person or are in crisis, else set aside)."""
+        if tenant.case_id is not None:
+            self._case_heard(scene, tenant, turn.now)
+            return "stopped_to_case"
+        return keep_for_staff(scene, turn, row.id, row.text, self._settings, crisis=crisis)
 
     @staticmethod
     def _case_heard(scene: Scene, tenant: Any, now: datetime) -> None:
