@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Row, bindparam, exists, func, literal_column, or_, select, update
 
 from bot.channels.base import CHANNEL_KEYS, parse_button_data
-from bot.channels.twilio_sms import OPTED_OUT_CODE
 from bot.host.cases import (
     ADVISER_SCOPE,
     HELD_STATUSES,
@@ -37,7 +36,7 @@ from bot.host.turn import Turn, save_state
 from bot.host.unseen import give_way, question_unseen
 from bot.inbound.presses import OLD_BUTTON, SAME_ANSWER, STOPPED, WAITING, WITH_ADVISER
 from bot.inbound.senders import address_queries, tenants_by_address
-from bot.inbound.stopped import keep_for_staff
+from bot.inbound.stopped import keep_for_staff, sms_reaches
 from bot.inbound.strangers import Stranger, answer_once_today, forget_stop, keep_stop, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
@@ -70,7 +69,7 @@ from conversations.commands import (
     pressed_start,
 )
 from conversations.effects import SHARE_SCOPE
-from conversations.keywords import carrier_stop, classify, is_opt_out_word
+from conversations.keywords import classify, is_opt_out_word
 from conversations.model import ButtonPressed, Channel, Context, Event, Input, MessageRequested, TextReceived
 from conversations.state import State
 from conversations.values import Value
@@ -257,31 +256,6 @@ def _daily_word(
         tenant_id=turn.tenant_id,
         case_id=case_id,
     )
-
-
-def _sms_reaches(conn: Connection, tenant_id: int, languages: tuple[str, ...]) -> bool:
-    """Whether an SMS still reaches an opted-out tenant: they opted out with keephome's own word (AFMELD, STOPP,
-    "afmeld mig tak"), not the carrier's (STOP: Twilio then refuses every SMS to the number), and no send was refused
-    as opted out since (21610). Unknown (no opt-out word kept): no. Their opt-out is read as the command parser read
-    it (`classify` in `languages`, the enabled ones), so a stop word said with politeness around it counts."""
-    said = conn.execute(
-        select(messages.c.text, messages.c.direction, messages.c.error_code)
-        .where(messages.c.tenant_id == tenant_id, messages.c.channel == "sms")
-        .order_by(messages.c.id.desc())
-        .limit(50)
-    ).all()
-    for text, direction, error_code in said:
-        if direction == "out" and error_code == str(OPTED_OUT_CODE):
-            return False
-        if direction == "in" and text and _opted_out_with(text, languages):
-            return not carrier_stop(text)
-    return False
-
-
-def _opted_out_with(text: str, languages: tuple[str, ...]) -> bool:
-    """Whether the tenant's message was the opt-out command: the command parser's own reading of it."""
-    keyword = classify(text, languages)
-    return keyword is not None and keyword.kind == "opt_out"
 
 
 def _input(row: InboundRow, pressed: Pressed | None, conversation_id: int | None, queued: bool) -> Input | None:
@@ -665,7 +639,7 @@ class InboundHandler:
     def _still_stopped(self, scene: Scene, turn: Turn, row: InboundRow) -> None:
         """An opted-out tenant writes (a button, "jeg kan ikke betale"): once a day they hear how START brings
         messages back and how to reach a person, instead of silence. Over SMS only when the carrier does not block
-        the number (`TenantFacts.reached`, from `_sms_reaches`). A button pressed after that word is told it again
+        the number (`TenantFacts.reached`, from `sms_reaches`). A button pressed after that word is told it again
         in the press's toast."""
         key = f"stopped:{turn.tenant_id}:{turn.today.isoformat()}"
         if self._told(scene, key, turn.today):
@@ -760,10 +734,10 @@ class InboundHandler:
             telegram_on=self._telegram_on,
             settings=self._flow_settings,
             consents=tuple(ConsentRef(kind, recipient) for kind, recipient in shared),
-            # Read only for an opted-out tenant: whether a reply reaches them (the one rule, `_sms_reaches`).
+            # Read only for an opted-out tenant: whether a reply reaches them (the one rule, `sms_reaches`).
             reached=tenant.status != "stopped"
             or row.channel == "telegram"
-            or _sms_reaches(conn, tenant.id, self._languages),
+            or sms_reaches(conn, tenant.id, self._languages),
         )
 
     def _apply_command(self, scene: Scene, turn: Turn, result: CommandResult) -> None:

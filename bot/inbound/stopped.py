@@ -2,21 +2,24 @@
 must not vanish. Their open case hears it (the handler's rule for a case), a wish for a person or words of crisis
 open a case to take, and anything else is set aside as the messages keephome could not answer are
 (bot/console/unanswered.py: the admin page, the tenant's page, with their words only where their consent lets
-staff read them)."""
+staff read them). And whether a reply reaches them at all by SMS (`sms_reaches`), the one rule
+of it."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Connection, bindparam, select, update
 
+from bot.channels.twilio_sms import OPTED_OUT_CODE
 from bot.host.cases import open_case
 from bot.host.notices import notify_urgent_case
 from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
-from bot.store.schema import inbound
+from bot.store.schema import inbound, messages
 from conversations.answers import asks_for_person
+from conversations.keywords import carrier_stop, classify
 
-__all__ = ["STOPPED_ASKED", "keep_for_staff"]
+__all__ = ["STOPPED_ASKED", "keep_for_staff", "sms_reaches"]
 
 # The reason of a case a tenant who opted out opened by asking for a person (or in distress): a code the console
 # words (bot/console/inbox.py), which says nothing of what they wrote.
@@ -53,3 +56,28 @@ def keep_for_staff(
         return "stopped_case"
     scene.change(_SET_ASIDE, {"inbound_id": inbound_id, "now": turn.now})
     return "stopped_set_aside"
+
+
+def sms_reaches(conn: Connection, tenant_id: int, languages: tuple[str, ...]) -> bool:
+    """Whether an SMS still reaches an opted-out tenant: they opted out with keephome's own word (AFMELD, STOPP,
+    "afmeld mig tak"), not the carrier's (STOP: Twilio then refuses every SMS to the number), and no send was refused
+    as opted out since (21610). Unknown (no opt-out word kept): no. Their opt-out is read as the command parser read
+    it (`classify` in `languages`, the enabled ones), so a stop word said with politeness around it counts."""
+    said = conn.execute(
+        select(messages.c.text, messages.c.direction, messages.c.error_code)
+        .where(messages.c.tenant_id == tenant_id, messages.c.channel == "sms")
+        .order_by(messages.c.id.desc())
+        .limit(50)
+    ).all()
+    for text, direction, error_code in said:
+        if direction == "out" and error_code == str(OPTED_OUT_CODE):
+            return False
+        if direction == "in" and text and _opted_out_with(text, languages):
+            return not carrier_stop(text)
+    return False
+
+
+def _opted_out_with(text: str, languages: tuple[str, ...]) -> bool:
+    """Whether the tenant's message was the opt-out command: the command parser's own reading of it."""
+    keyword = classify(text, languages)
+    return keyword is not None and keyword.kind == "opt_out"
