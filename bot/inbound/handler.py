@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,7 @@ from bot.host.unseen import give_way, question_unseen
 from bot.inbound.presses import OLD_BUTTON, SAME_ANSWER, STOPPED, WAITING, WITH_ADVISER
 from bot.inbound.senders import address_queries, tenants_by_address
 from bot.inbound.stopped import keep_for_staff, sms_reaches
-from bot.inbound.strangers import Stranger, answer_once_today, forget_stop, keep_stop, stranger_key
+from bot.inbound.strangers import Stranger, answer_once_today, stop_or_start, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
@@ -56,7 +57,6 @@ from bot.store.schema import (
 from bot.tenants.court import court_stage_termination
 from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
-from bot.tenants.said_stop import NUMBER_CHANNEL
 from conversations import engine
 from conversations.answers import sounds_in_crisis
 from conversations.commands import (
@@ -69,7 +69,6 @@ from conversations.commands import (
     pressed_start,
 )
 from conversations.effects import SHARE_SCOPE
-from conversations.keywords import classify, is_opt_out_word
 from conversations.model import ButtonPressed, Channel, Context, Event, Input, MessageRequested, TextReceived
 from conversations.state import State
 from conversations.values import Value
@@ -818,19 +817,11 @@ class InboundHandler:
         return code if code in self._settings.language_list else None
 
     def _stranger(self, scene: Scene, row: InboundRow, now: datetime) -> str:
-        if row.text and is_opt_out_word(row.text):
-            # Opt-out always wins: a number or chat nobody knows that says STOP is sent nothing, not even the day's
-            # generic answer (marked given, so a word after it today is not answered either). A number's STOP is
-            # kept: the tenant an import later gives the number to is stored stopped (bot/tenants/said_stop.py).
-            stranger, today = self._stranger_row(scene, row.channel, row), now.astimezone(self._tz).date()
-            if row.channel == NUMBER_CHANNEL:
-                keep_stop(scene.conn, stranger, today, now)
-            else:
-                answer_once_today(scene.conn, stranger, today)
+        stranger = partial(self._stranger_row, scene, row.channel, row)
+        if stop_or_start(
+            scene.conn, stranger, row.channel, row.text, self._languages, now.astimezone(self._tz).date(), now
+        ):
             return "unknown_stopped"
-        if row.text and row.channel == NUMBER_CHANNEL and _opts_in(row.text, self._languages):
-            # START undoes a STOP kept for the number; the day's generic answer follows as for any word.
-            forget_stop(scene.conn, self._stranger_row(scene, row.channel, row))
         # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
         language = self.app_language(row)
         if row.text and sounds_in_crisis(row.text):
@@ -902,12 +893,6 @@ def _person_wrote_since(conn: Connection, turn: Turn) -> bool:
 def _read_tenants(conn: Connection, rows: Sequence[InboundRow]) -> dict[tuple[str, str], list[Row[Any]]]:
     """Every live tenant each row's sender may be: (channel, sender) -> tenants (none, one, or, wrongly, more)."""
     return tenants_by_address(conn, rows, _BY_ADDRESS)
-
-
-def _opts_in(text: str, languages: Sequence[str]) -> bool:
-    """Whether the whole message is an opt-in word (START, TILMELD, …) of an enabled language."""
-    keyword = classify(text, languages)
-    return keyword is not None and keyword.kind == "opt_in"
 
 
 def _channel_named(name: str) -> Channel:

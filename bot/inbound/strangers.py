@@ -7,6 +7,7 @@ row, `ALL_CHATS`, stands for every unlinked chat together: it counts the wrong c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,8 @@ from sqlalchemy import Connection, case, literal, select
 from bot.store.address_hash import stranger_key
 from bot.store.dialect import insert_for
 from bot.store.schema import unknown_senders
+from bot.tenants.said_stop import NUMBER_CHANNEL
+from conversations.keywords import classify, is_opt_out_word
 
 __all__ = [
     "ALL_CHATS",
@@ -24,9 +27,8 @@ __all__ = [
     "answer_once_today",
     "count_failure",
     "failure_window",
-    "forget_stop",
-    "keep_stop",
     "remember",
+    "stop_or_start",
     "stranger_key",
 ]
 
@@ -66,19 +68,36 @@ def answer_once_today(conn: Connection, stranger: Stranger, today: date) -> bool
     return True
 
 
-def keep_stop(conn: Connection, stranger: Stranger, today: date, now: datetime) -> None:
-    """They said STOP: nothing is answered today, and the STOP holds for the tenant an import later gives their
-    number to (bot/tenants/said_stop.py). A STOP said again keeps the first one's time."""
-    values: dict[str, Any] = {"last_answered_on": today}
-    if stranger.stopped_at is None:
-        values["stopped_at"] = now
-    remember(conn, stranger.key, **values)
-
-
-def forget_stop(conn: Connection, stranger: Stranger) -> None:
-    """They said START: a STOP kept for them no longer holds (nothing is written when none was kept)."""
-    if stranger.stopped_at is not None:
-        remember(conn, stranger.key, stopped_at=None)
+def stop_or_start(
+    conn: Connection,
+    stranger: Callable[[], Stranger],
+    channel: str,
+    text: str | None,
+    languages: Sequence[str],
+    today: date,
+    now: datetime,
+) -> bool:
+    """True when a number or chat no tenant has says STOP (or AFMELD, …): opt-out always wins, it is sent nothing,
+    not even the day's generic answer (marked given, so a word after it today is not answered either). A number's
+    STOP is kept (`stopped_at`; a STOP said again keeps the first one's time): the tenant an import later gives the
+    number to is stored stopped (bot/tenants/said_stop.py). A START from the number forgets it, and like any other word
+    (False) gets the day's generic answer. `stranger` reads what is kept of them, only when one of these is said."""
+    if not text:
+        return False
+    if is_opt_out_word(text):
+        said = stranger()
+        if channel != NUMBER_CHANNEL:
+            answer_once_today(conn, said, today)
+        elif said.stopped_at is None:
+            remember(conn, said.key, last_answered_on=today, stopped_at=now)
+        else:
+            remember(conn, said.key, last_answered_on=today)
+        return True
+    if channel == NUMBER_CHANNEL and (keyword := classify(text, languages)) is not None and keyword.kind == "opt_in":
+        said = stranger()
+        if said.stopped_at is not None:
+            remember(conn, said.key, stopped_at=None)
+    return False
 
 
 @dataclass(frozen=True)

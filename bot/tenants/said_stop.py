@@ -1,6 +1,6 @@
 """A STOP said from a number before any tenant had it holds when an import or the API gives the number to a tenant.
 
-The inbound path keeps it on the number's row in `unknown_senders` (bot/inbound/strangers.py, `keep_stop`): a keyed
+The inbound path keeps it on the number's row in `unknown_senders` (bot/inbound/strangers.py, `stop_or_start`): a keyed
 hash of the number, never the number. The import reads it for each tenant it creates or gives another number, stores
 that tenant stopped through the one writer of status, and consumes the mark (bot/tenants/upsert.py).
 """
