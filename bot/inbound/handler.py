@@ -99,7 +99,7 @@ class Pressed:
 
     choice: str
     conversation_id: int | None
-    question: str | None  # the template of the message it was under
+    question: str | None  # the template of the message it was under (of the question a nudge reminds of)
 
 
 def resolve_callback(conn: Connection, data: str, tenant_id: int) -> Pressed | None:
@@ -111,7 +111,7 @@ def resolve_callback(conn: Connection, data: str, tenant_id: int) -> Pressed | N
         return None
     outbox_id, index = parsed
     found = conn.execute(
-        select(outbox.c.choices, messages.c.conversation_id, messages.c.template)
+        select(outbox.c.choices, messages.c.id, messages.c.conversation_id, messages.c.template)
         .join(messages, messages.c.id == outbox.c.message_id)
         .where(outbox.c.id == outbox_id, messages.c.tenant_id == tenant_id)
     ).first()
@@ -119,7 +119,27 @@ def resolve_callback(conn: Connection, data: str, tenant_id: int) -> Pressed | N
         return None
     if found.choices[index][0] in CHANNEL_KEYS:
         return None
-    return Pressed(str(found.choices[index][0]), found.conversation_id, found.template)
+    question = found.template
+    if question == _NUDGE and found.conversation_id is not None:
+        # The nudge carries the buttons of the question it reminds of: a press under it answers that question.
+        question = conn.execute(_NUDGED, {"conversation_id": found.conversation_id, "nudge": found.id}).scalar()
+    return Pressed(str(found.choices[index][0]), found.conversation_id, question)
+
+
+_NUDGE = "common.nudge"
+# The question a nudge reminds of: its conversation's last question before it.
+_NUDGED = (
+    select(messages.c.template)
+    .where(
+        messages.c.conversation_id == bindparam("conversation_id"),
+        messages.c.direction == "out",
+        messages.c.id < bindparam("nudge"),
+        messages.c.template.is_not(None),
+        messages.c.template != _NUDGE,
+    )
+    .order_by(messages.c.id.desc())
+    .limit(1)
+)
 
 
 def _pressed(conn: Connection, row: InboundRow, tenant_id: int) -> Pressed | None:

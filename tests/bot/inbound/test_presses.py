@@ -16,8 +16,10 @@ from bot.host.cases import close_case, take_case
 from bot.inbound import presses
 from bot.inbound.presses import TOAST_LENGTH, TOASTS
 from bot.outbox.render import Rendered
+from bot.reminders.timers import expire_waiting
 from bot.store.schema import cases, conversations, inbound
 from tests.support.console import add_person
+from tests.support.drive import drain
 from tests.support.telegram_harness import CHAT, Harness, callback_update, harness, text_update
 
 WAITING = "Tak, vi har fået det. Din sag ligger hos en rådgiver, som ringer eller skriver til dig."
@@ -290,3 +292,18 @@ async def test_another_answer_to_a_question_answered_already_is_answered_in_the_
     opening, _ = await _asked_when(bot)
     said, toast = await _press(bot, "dq2", opening["Jeg har betalt"])
     assert said and toast is None, said
+
+
+async def test_the_same_answer_pressed_twice_under_the_nudge_is_toasted(database_url: str) -> None:
+    """The nudge carries the open question's buttons: one of them pressed twice is the same answer again too."""
+    async with harness(database_url) as bot:
+        await bot.tenant(chat_id=CHAT)
+        await bot.send(text_update, "hej")
+        bot.clock.offset += timedelta(hours=bot.rt.settings.nudge_after_hours + 1)
+        assert await expire_waiting(bot.rt.db, bot.clock(), bot.rt.settings) == 1
+        await drain(bot.rt.sender)
+        nudge = _buttons(bot)
+        [when], toast = await _press(bot, "dq1", nudge["Jeg betaler snart"])
+        assert when.startswith("Hvornår kan du betale?") and toast is None, when
+        said, toast = await _press(bot, "dq2", nudge["Jeg betaler snart"])
+        assert (said, toast) == ([], SAME_ANSWER)
