@@ -307,3 +307,18 @@ async def test_the_same_answer_pressed_twice_under_the_nudge_is_toasted(database
         assert when.startswith("Hvornår kan du betale?") and toast is None, when
         said, toast = await _press(bot, "dq2", nudge["Jeg betaler snart"])
         assert (said, toast) == ([], SAME_ANSWER)
+
+
+async def test_a_nudges_button_after_its_conversation_ended_means_what_it_always_meant(bot: Harness) -> None:
+    """As the opening question's own button does: before, the nudge's "Jeg har betalt" was told it belonged to an
+    earlier message and got the opening question again."""
+    await bot.tenant(chat_id=CHAT)
+    await bot.send(text_update, "hej")
+    bot.clock.offset += timedelta(hours=bot.rt.settings.nudge_after_hours + 1)
+    await expire_waiting(bot.rt.db, bot.clock(), bot.rt.settings)
+    await drain(bot.rt.sender)
+    nudge = _buttons(bot)
+    bot.clock.offset += timedelta(days=3)
+    assert await expire_waiting(bot.rt.db, bot.clock(), bot.rt.settings) == 1  # no answer: the conversation ends
+    [thanks], toast = await _press(bot, "q1", nudge["Jeg har betalt"])
+    assert thanks.startswith("Tak for besked.") and toast is None, thanks
