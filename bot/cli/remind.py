@@ -16,6 +16,7 @@ from bot.reminders.jobs import JobServices, plan_today
 from bot.reminders.plan import PlannedRow, PlanOutcome, ReminderFate, day_so_far, plan_reminders
 from bot.settings import Settings
 from bot.store.db import Database, utcnow
+from bot.store.flags import is_paused
 from bot.store.migrate import prepare
 from bot.tenants.csv_out import CsvWriter
 
@@ -65,8 +66,9 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def write_table(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
-    """A readable table for a person at a terminal, with a short summary (the CSV has the computed dates)."""
+def write_table(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO, *, paused: bool = False) -> None:
+    """A readable table for a person at a terminal, with a short summary (the CSV has the computed dates); `paused`:
+    the pause switch is on."""
     if outcome.dry_run:
         title = f"Reminders that {outcome.day.isoformat()} would bring (dry run: nothing recorded or sent)"
     else:
@@ -86,15 +88,21 @@ def write_table(outcome: PlanOutcome, tz: ZoneInfo, out: TextIO) -> None:
         for line in _table([["tenant_ref", "stage", "state", "why"], *rows]):
             print(line, file=out)
     if outcome.rows and not outcome.dry_run:
-        for line in _what_next(outcome.rows):
+        for line in _what_next(outcome.rows, paused):
             print(line, file=out)
 
 
-def _what_next(rows: Sequence[PlannedRow]) -> list[str]:
-    """What happens to the reminders a real run planned: queued ones go, those on channel "none" wait for one."""
+def _what_next(rows: Sequence[PlannedRow], paused: bool) -> list[str]:
+    """What happens to the reminders a real run planned: queued ones go, those on channel "none" wait for one, and
+    none goes while sending is paused."""
     waiting = sum(1 for row in rows if row.status == "waiting")
     lines = []
-    if waiting < len(rows):
+    if paused:
+        lines.append(
+            "Sending is paused (the console's switch or KEEPHOME_PAUSED): none of them goes out until it is resumed; "
+            "then each goes if still due."
+        )
+    elif waiting < len(rows):
         which = "Those on a channel are" if waiting else "They are"
         lines.append(f"{which} queued; the running service sends each one from its send-after time.")
     if waiting:
@@ -119,7 +127,7 @@ _FATES = (
 _FATE_OF = {"delivered": "sent", "sent": "sent", "sending": "sent", "queued": "waiting"}
 
 
-def _fate(fate: ReminderFate, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
+def _fate(fate: ReminderFate, now: datetime, tz: ZoneInfo, paused: bool) -> tuple[str, str]:
     """A reminder's place in the tally and why (the console's words for it)."""
     if fate.status is None:
         return "unasked", "a person holds the tenant's case"
@@ -132,10 +140,11 @@ def _fate(fate: ReminderFate, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
         fate.next_attempt_at,
         fate.attempts,
         fate.maybe_sent,
+        proactive=True,  # a reminder's question (`reminder_fates` reads proactive rows only)
     )
     # The command speaks English whatever language the console speaks; a time on another day names its day.
     with speaking("en"):
-        shown = delivery(facts, now, lambda when: _when(when, now, tz))
+        shown = delivery(facts, now, lambda when: _when(when, now, tz), paused=paused)
     if shown.state == "queued":
         return "waiting", shown.label + (f", {shown.why}" if shown.why else "")
     if shown.state == "delivered":
@@ -150,14 +159,17 @@ def _when(when: datetime | None, now: datetime, tz: ZoneInfo) -> str:
     return f"{local:%H:%M}" if local.date() == now.astimezone(tz).date() else f"{local:%Y-%m-%d %H:%M}"
 
 
-def tally_lines(fates: Sequence[ReminderFate], day: date, now: datetime, tz: ZoneInfo) -> list[str]:
+def tally_lines(
+    fates: Sequence[ReminderFate], day: date, now: datetime, tz: ZoneInfo, *, paused: bool = False
+) -> list[str]:
     """How the reminders planned on `day` fared so far: sent, waiting, held, dropped, failed (each with why),
-    and the sum, which is the number planned. Nothing when none was planned that day."""
+    and the sum, which is the number planned. Nothing when none was planned that day. `paused`: the pause switch
+    is on, so none of those not sent yet goes now."""
     if not fates:
         return []
     counted: dict[str, Counter[str]] = {name: Counter() for name, _ in _FATES}
     for fate in fates:
-        name, why = _fate(fate, now, tz)
+        name, why = _fate(fate, now, tz, paused)
         counted[name][why] += 1
     total = len(fates)
     lines = [f"Reminders planned on {day.isoformat()}: {total}, and what became of them so far:"]
@@ -211,9 +223,17 @@ async def run_remind(
             jobs = JobServices(db, settings, lambda: now, wake_sender=lambda: None)
             outcome = await plan_today(jobs)
         fates = [] if as_csv else await day_so_far(db, settings, day)
+        # As the sender reads it (`bot.runtime.Runtime.paused`): the setting, or the console's switch as stored now.
+        paused = settings.paused
+        if not paused:
+            async with db.read() as conn:
+                paused = await conn.run_sync(is_paused)
     finally:
         await db.dispose()
-    (write_csv if as_csv else write_table)(outcome, tz, out)
-    for line in tally_lines(fates, day, now, tz):
+    if as_csv:
+        write_csv(outcome, tz, out)
+    else:
+        write_table(outcome, tz, out, paused=paused)
+    for line in tally_lines(fates, day, now, tz, paused=paused):
         print(line, file=out)
     return 0

@@ -151,7 +151,8 @@ def _formatter(request: Request) -> Callable[[datetime | None], str]:
 def deliveries(request: Request, shown: list[Shown]) -> dict[int, Delivery]:
     """What became of each message to the tenant among these, in words."""
     at, formatter = now(request), _formatter(request)
-    return {m.id: delivery(m.delivery, at, formatter) for m in shown if m.delivery is not None}
+    paused = bool(getattr(request.state, "paused", False))  # read for this request (`SendingStateOnEveryPage`)
+    return {m.id: delivery(m.delivery, at, formatter, paused=paused) for m in shown if m.delivery is not None}
 
 
 def message_when(request: Request, created_at: datetime, facts: DeliveryFacts | None) -> str:
@@ -540,7 +541,8 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
         seen.shown(me.session_id, case_id, new)
         seen.shown(me.session_id, scope, new_unanswered)
     at, formatter = now(request), _formatter(request)
-    states = {message_id: delivery(facts, at, formatter) for message_id, facts in recent.items()}
+    paused = bool(getattr(request.state, "paused", False))
+    states = {message_id: delivery(facts, at, formatter, paused=paused) for message_id, facts in recent.items()}
     return JSONResponse(
         {
             "status": case.status,

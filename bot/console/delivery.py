@@ -149,6 +149,7 @@ class DeliveryFacts:
     maybe_sent: bool = False  # a try's outcome was unknown: the tenant may have the message already
     sent_at: datetime | None = None  # when it went out (messages.sent_at); None: not sent, or sent before it was kept
     created_at: datetime | None = None  # when it was made (queued)
+    proactive: bool = False  # a reminder or nudge keephome starts: the pause switch holds it (a reply goes on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +199,11 @@ def explained(code: str | None, reason: str | None, channel: str | None) -> tupl
     return text.replace("_", " "), ""
 
 
-def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
-    """The state a staff member reads: queued until …, sent, delivered, failed — and why."""
+def delivery(
+    facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str], *, paused: bool = False
+) -> Delivery:
+    """The state a staff member reads: queued until …, sent, delivered, failed — and why; `paused`: the pause switch
+    is on now (the console's or `KEEPHOME_PAUSED`), as the caller read it."""
     status, state = facts.status, facts.outbox_state
     # A try whose outcome was unknown (bot/outbox/record.py): the tenant may have that message already.
     twice = _("the tenant may have it twice: an earlier try got no answer") if facts.maybe_sent else ""
@@ -217,7 +221,7 @@ def delivery(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
     if status in ("sent", "sending") or state == "sent":
         kind = "sending" if status == "sending" else "sent"
         return Delivery(kind, _(LABELS[kind]), twice, False)
-    waiting = _waiting(facts, now, local_time)
+    waiting = _waiting(facts, now, local_time, paused)
     return replace(waiting, why=_may_have_it(waiting.why, facts))
 
 
@@ -230,7 +234,9 @@ def _may_have_it(why: str, facts: DeliveryFacts) -> str:
     }
 
 
-def _waiting(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str]) -> Delivery:
+def _waiting(
+    facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime | None], str], paused: bool
+) -> Delivery:
     """A message not sent yet: until when, and why it waits (a retry says what went wrong last time)."""
     reason = explain(None, facts.last_error, facts.channel)
     if facts.outbox_state == "waiting" or facts.status == "waiting":
@@ -239,6 +245,10 @@ def _waiting(facts: DeliveryFacts, now: datetime, local_time: Callable[[datetime
         # A state the sender added that this page does not know yet: say it as it is.
         label = f"{_(LABELS['waiting'])} ({facts.outbox_state.replace('_', ' ')})"
         return Delivery("waiting", label, reason, False)
+    if paused and facts.proactive:
+        # The sender sets it aside, waiting for the pause to end, only when it next looks (bot/outbox/claim.py): say
+        # so from the start, not "going out now" while nothing may go.
+        return Delivery("waiting", _(LABELS["waiting"]), _(_REASONS["paused"]), False)
     if facts.attempts and facts.last_error and facts.last_error not in _NOT_FAILED:
         reason = _("trying again; last time %(reason)s") % {"reason": reason}
     when = facts.next_attempt_at
@@ -259,6 +269,7 @@ def _facts(row: Any) -> DeliveryFacts:
         bool(row.maybe_sent),
         row.sent_at,
         row.created_at,
+        bool(row.proactive),
     )
 
 
@@ -277,6 +288,7 @@ def _with_outbox(*where: Any) -> Any:
             outbox.c.next_attempt_at,
             outbox.c.attempts,
             outbox.c.maybe_sent,
+            outbox.c.proactive,
         )
         .outerjoin(outbox, outbox.c.message_id == messages.c.id)
         .where(messages.c.direction == "out", *where)

@@ -296,7 +296,8 @@ def _sent_when(request: Request, facts: DeliveryFacts) -> str:
     6. dec. kl. 09.00', held, failed)."""
     if facts.sent_at is not None:
         return _("sent %(when)s") % {"when": local_time(request, facts.sent_at)}
-    return delivery(facts, now(request), lambda at: local_time(request, at)).label
+    paused = bool(getattr(request.state, "paused", False))  # read for this request (`SendingStateOnEveryPage`)
+    return delivery(facts, now(request), lambda at: local_time(request, at), paused=paused).label
 
 
 # What became of the Send just pressed (`_send`'s redirect): gone now, waiting for quiet hours, or sent today before.

@@ -16,6 +16,7 @@ from bot.i18n import speaking
 from bot.reminders.plan_state import last_plan, plan_state
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.store.flags import PAUSED, write_flag
 from bot.store.schema import cases, messages, outbox, planned_reminders
 from bot.tenants.status import set_status
 from tests.conftest import make_settings
@@ -56,7 +57,7 @@ async def _count(settings: Settings, table: object) -> int:
         await db.dispose()
 
 
-def with_channels(settings: Settings) -> Settings:
+def with_channels(settings: Settings, **overrides: object) -> Settings:
     """The same database, with Twilio and Telegram configured (nothing is sent: these commands only plan)."""
     return make_settings(
         settings.database_url,
@@ -65,6 +66,7 @@ def with_channels(settings: Settings) -> Settings:
         twilio_from="+4570102030",
         telegram_token="123:abc",
         telegram_secret="secret-token",
+        **overrides,
     )
 
 
@@ -299,3 +301,46 @@ async def test_no_tally_for_a_day_nothing_was_planned_on(settings: Settings) -> 
     out = io.StringIO()
     assert await run_remind(settings, DAY, True, False, out, now=NOW) == 0
     assert "what became of them" not in out.getvalue()
+
+
+async def _pause(settings: Settings, value: str) -> None:
+    db = Database(settings.database_url)
+    try:
+        async with db.write() as conn:
+            await conn.run_sync(write_flag, PAUSED, value, NOW)  # what the console's switch stores
+    finally:
+        await db.dispose()
+
+
+def _tally(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.split("what became of them so far:")[1].splitlines()]
+
+
+async def test_while_sending_is_paused_a_real_run_and_a_dry_run_say_so_before_the_sender_looks(
+    database_url: str,
+) -> None:
+    """Paused from the console (or by KEEPHOME_PAUSED), the reminders a run plans wait, and both the run and a dry run
+    right after say so: not "going out now", before the sender has set them aside."""
+    settings = with_channels(make_settings(database_url))
+    await _tenants(settings)
+    await _pause(settings, "1")
+    out = io.StringIO()
+    assert await run_remind(settings, None, False, False, out, now=NOW) == 0
+    text = out.getvalue()
+    assert "going out now" not in text and "the running service sends each one" not in text
+    assert "Sending is paused (the console's switch or KEEPHOME_PAUSED): none of them goes out until" in text
+    assert "waiting 2 (2 sending is paused)" in _tally(text)
+    dry = io.StringIO()
+    assert await run_remind(settings, None, True, False, dry, now=NOW) == 0
+    assert "waiting 2 (2 sending is paused)" in _tally(dry.getvalue())
+    # The setting pauses as the switch does; resumed, they go out now.
+    await _pause(settings, "0")
+    by_setting = with_channels(settings, paused=True)
+    assert "waiting 2 (2 sending is paused)" in _tally(await _dry_run(by_setting))
+    assert "waiting 2 (2 queued, going out now)" in _tally(await _dry_run(settings))
+
+
+async def _dry_run(settings: Settings) -> str:
+    out = io.StringIO()
+    assert await run_remind(settings, None, True, False, out, now=NOW) == 0
+    return out.getvalue()

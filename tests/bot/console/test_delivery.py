@@ -21,8 +21,17 @@ from bot.starter import running
 from bot.store.scene import Scene
 from bot.store.schema import messages, outbox
 from tests.conftest import make_settings, started_runtime
-from tests.support.console import add_case, add_person, add_tenant, adviser_client, login, post_form
+from tests.support.console import (
+    add_case,
+    add_person,
+    add_tenant,
+    adviser_client,
+    login,
+    post_form,
+    staff_client,
+)
 from tests.support.drive import FailingSandbox, daytime, drain, sandbox
+from tests.support.helpers import queue_question
 from tests.support.schema import migrated
 
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
@@ -146,6 +155,15 @@ def _time(value: datetime | None) -> str:
 def test_each_state_in_plain_words(facts: DeliveryFacts, label: str, why: str, failed: bool) -> None:
     shown = delivery(facts, NOW, _time)
     assert (shown.label, shown.why, shown.failed) == (label, why, failed)
+
+
+def test_while_paused_a_proactive_message_not_sent_yet_waits_and_a_reply_goes() -> None:
+    reminder = DeliveryFacts("queued", None, "sms", "pending", None, NOW, proactive=True)
+    reply = DeliveryFacts("queued", None, "sms", "pending", None, NOW)
+    paused = delivery(reminder, NOW, _time, paused=True)
+    assert (paused.state, paused.label, paused.why) == ("waiting", "waiting", "sending is paused")
+    assert delivery(reply, NOW, _time, paused=True).label == "queued, going out now"
+    assert delivery(reminder, NOW, _time).label == "queued, going out now"
 
 
 def test_an_unknown_reason_is_shown_as_written() -> None:
@@ -333,3 +351,34 @@ async def test_a_message_that_failed_for_want_of_a_channel_says_so(settings: Set
             [item] = _thread_items((await client.get(f"/console/cases/{case_id}")).text)
     # Whatever the sender does with it (fail it, or keep it waiting for a channel), the page says why.
     assert "no channel" in item
+
+
+async def test_a_reminder_queued_while_paused_says_paused_before_the_sender_looks_at_it(database_url: str) -> None:
+    """Paused from the console, a reminder queued since reads "waiting: sending is paused" on the case page and in
+    its poller at once, as it does once the sender has set it aside; the adviser's reply is not held by the pause."""
+    async with (
+        started_runtime(make_settings(database_url)) as rt,
+        staff_client(rt, "admin") as admin,
+        adviser_client(rt) as client,
+    ):
+        daytime(rt)
+        tenant = await add_tenant(rt, "Paused", name="Paused Tenant", phone="+4520000001")
+        case_id = await add_case(rt, tenant)
+        paused = await post_form(admin, "/console/admin", "/console/admin/pause", {"paused": "on"})
+        assert paused.status_code == 303
+        question = await queue_question(rt.db, rt.clock(), tenant, "rem:1:0")
+        page = f"/console/cases/{case_id}"
+        await post_form(client, page, f"{page}/take", {})
+        await post_form(client, page, f"{page}/reply", {"text": "Ring til mig", "nonce": "nonce-0001"})
+        reminder, reply = _thread_items((await client.get(page)).text)[:2]
+        assert "<strong>waiting</strong>: sending is paused" in reminder
+        assert "going out now" not in reminder
+        assert "<strong>queued, going out now</strong>" in reply
+        polled = (await client.get(f"{page}/messages.json")).json()
+        first = polled["messages"][0]["delivery"]
+        assert (first["label"], first["why"]) == ("waiting", "sending is paused")
+        await drain(rt.sender)
+        [after, *_] = _thread_items((await client.get(page)).text)
+        assert "<strong>waiting</strong>: sending is paused" in after
+        sent = [m.outbox_id for m in sandbox(rt)["sms"].sent]
+        assert question not in sent and "Ring til mig" in [m.text for m in sandbox(rt)["sms"].sent]
