@@ -249,6 +249,12 @@ class BulkWritten(BaseModel):
         description="tenants whose number had already said STOP before it was theirs: each is stored stopped and gets "
         "nothing until they write START (only when there are some)",
     )
+    balances_emptied: int = Field(
+        default=0,
+        description="known tenants who owed and whose item had no balance: a missing balance is 0, so their stored "
+        "debt is set to 0 and they get no reminders; each is named in `notices` by its index (only when there are "
+        "some)",
+    )
     notices: list[Notice] = Field(default_factory=list, description=_NOTICES)
 
 

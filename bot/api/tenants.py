@@ -257,6 +257,9 @@ async def write_bulk(
 
     def answer(summary: ImportSummary) -> Answer:
         # Counted as the CSV import counts: a known tenant whose item changes nothing is unchanged, not updated.
+        # A stored debt an item without a balance set to 0 is named at its index, as the CSV import names its line.
+        emptied = [Problem(n.reason, n.column, n.line) for n in summary.balances_emptied]
+        said = sorted([*notices, *emptied], key=lambda p: p["index"] or 0)
         written = BulkWritten(
             created=summary.created,
             updated=summary.changed,
@@ -264,9 +267,11 @@ async def write_bulk(
             left_out=summary.erased_skipped,
             older_balances_kept=summary.older_balances_kept,
             said_stop_before=summary.said_stop_before,
-            notices=[Notice.model_validate(n) for n in notices],
+            balances_emptied=len(emptied),
+            notices=[Notice.model_validate(n) for n in said],
         )
-        return Answer(200, written.model_dump(mode="json", exclude=_quiet(notices, summary.said_stop_before)))
+        quiet = _quiet(said, summary.said_stop_before) | (set() if emptied else {"balances_emptied"})
+        return Answer(200, written.model_dump(mode="json", exclude=quiet))
 
     outcome = _Outcome("api.tenants.bulk", answer, ImportSummary.audit_detail, one_tenant=False)
     return await _write(db, settings, req, rows, outcome, indexed=True)

@@ -96,14 +96,14 @@ async def run_import(
         if dry_run:
             summary = await preview_import(db, result.rows, secret_key=settings.secret_key)
             print(f"{path}: the file is valid; an import would give {summary} (nothing written)", file=out)
-            _notices(result.notices + summary.notices, out)
+            _notices(result.notices + summary.notices + summary.balances_emptied, out)
             return 0
         write_bar = _Bar(err, "importing", len(result.rows)) if len(result.rows) >= _BAR_FROM else None
         summary = await import_tenants(db, result.rows, now, settings, progress=write_bar)
         if write_bar is not None:
             write_bar.close()
         print(f"{path}: {summary}", file=out)
-        _notices(result.notices + summary.notices, out)
+        _notices(result.notices + summary.notices + summary.balances_emptied, out)
         return 0
     except ImportRefused as exc:
         return _refused(path, exc.errors, out)

@@ -169,6 +169,9 @@ class ImportRow:
     # The columns the file does not have: a known tenant keeps its stored values of those (bot/tenants/upsert.py).
     # Empty for the API, whose item is the whole row (a field left out takes its default).
     absent: frozenset[str] = field(default=frozenset(), compare=False)
+    # The file has a balance column and this row's cell is empty (an API item without a balance): read as 0, the
+    # documented rule, and the import report names a known tenant whose stored debt it sets to 0 (bot/tenants/upsert).
+    balance_empty: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +500,7 @@ def check_row(
         court_filed_on=get("court_filed_on", rules.past_day, None),
         kommune_notified_on=get("kommune_notified_on", rules.past_day, None),
         absent=absent,
+        balance_empty="balance" not in absent and not values.get("balance", "").strip(),
     )
     sent, received = row.demand_sent_on, row.demand_received_on
     if sent is not None and received is not None and received < sent:

@@ -905,6 +905,7 @@ _DETAIL_HEADINGS = {
     "older_balances_kept": N_("Older balances not taken (keephome has a newer one)"),
     "chosen_languages_kept": N_("Languages the tenants chose themselves, kept over the file's"),
     "said_stop_before": N_("Tenants who had already said STOP from their number (nothing until they write START)"),
+    "balances_emptied": N_("Tenants who owed, set to 0 by an empty balance cell (no reminders)"),
     # A staff member leaving a role (bot/host/handover.py): what went back to others.
     "cases_back": N_("Cases back in the queue"),
     "tasks_back": N_("Volunteer tasks back with their advisers"),

@@ -68,6 +68,10 @@ _COMPARED_POSITION = (
 _COURT_KINDS = {"court_filed_on": "filing", "court_date": "court_date"}
 
 
+# How many lines the summary names of the rows whose empty balance cell set a stored debt to 0 (each is a notice too).
+_LINES_NAMED = 20
+
+
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
     """How many tenants an import created, and of the known ones (`updated`) how many it found unchanged."""
@@ -89,6 +93,9 @@ class ImportSummary:
     chosen_languages_kept: int = 0
     # Tenants stored stopped: their number, new to them, had said STOP before it was theirs (bot/tenants/said_stop.py).
     said_stop_before: int = 0
+    # Known tenants who owed, whose row's balance cell was empty: an empty balance is 0, so their stored debt is set to
+    # 0 and they get no reminders. Each at its line, so a half-filled export is caught before it is imported.
+    balances_emptied: tuple[RowNotice, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def changed(self) -> int:
@@ -105,6 +112,7 @@ class ImportSummary:
             "older_balances_kept": self.older_balances_kept,
             "chosen_languages_kept": self.chosen_languages_kept,
             "said_stop_before": self.said_stop_before,
+            "balances_emptied": len(self.balances_emptied),
         }
         counts.update({key: n for key, n in more.items() if n})
         return " ".join(f"{key}={n}" for key, n in counts.items())
@@ -135,6 +143,15 @@ class ImportSummary:
             said += (
                 f"; {n} {'tenant' if n == 1 else 'tenants'} had already said STOP from their number; they get nothing "
                 "until they write START"
+            )
+        if self.balances_emptied:
+            n = len(self.balances_emptied)
+            lines = ", ".join(str(notice.line) for notice in self.balances_emptied[:_LINES_NAMED])
+            more = ", …" if n > _LINES_NAMED else ""
+            said += (
+                f"; {n} {'tenant' if n == 1 else 'tenants'} who owed had an empty balance cell "
+                f"({'line' if n == 1 else 'lines'} {lines}{more}): an empty balance is 0, so their debt is set to 0 "
+                "and they get no reminders"
             )
         return said
 
@@ -258,6 +275,24 @@ def _as_imported(row: ImportRow, known: _Known | None) -> _Imported:
     if balance_kept:
         kept.update({name: stored[name] for name in _BALANCE})
     return _Imported(replace(row, **kept) if kept else row, balance_kept, older, language_kept)
+
+
+def _balances_emptied(imported: Sequence[_Imported], known: dict[str, _Known]) -> list[RowNotice]:
+    """The rows whose empty balance cell sets a known tenant's stored debt to 0 (an empty balance is 0, as documented):
+    each at its line, naming the tenant and what they owed. A balance the import keeps (an older row) is not one."""
+    found = []
+    for i in imported:
+        k = known.get(i.row.tenant_ref)
+        stored = 0 if k is None or k.balance_ore is None else k.balance_ore
+        if not i.row.balance_empty or i.balance_kept or stored <= 0:
+            continue
+        owed = f"{stored // 100}.{stored % 100:02d}"
+        reason = (
+            f'balance is empty for tenant_ref "{i.row.tenant_ref}", who owes {owed}: an empty balance is 0, so the '
+            "import sets their debt to 0.00 and they get no reminders; give their balance if they have not paid"
+        )
+        found.append(RowNotice(i.row.line, reason, "balance"))
+    return found
 
 
 def _stored_notices(imported: Sequence[_Imported]) -> list[RowNotice]:
@@ -595,6 +630,7 @@ async def upsert_rows(
         known.update(await _known(conn, [r.tenant_ref for r in rows[start : start + CHUNK]]))
     imported = [_as_imported(r, known.get(r.tenant_ref)) for r in rows]
     notices = _stored_notices(imported)
+    emptied = _balances_emptied(imported, known)
     rows = [i.row for i in imported]
     balance_kept = {i.row.tenant_ref for i in imported if i.balance_kept}
     stops = await _stops_kept(conn, rows, known, secret_key)
@@ -655,6 +691,7 @@ async def upsert_rows(
         tuple(notices),
         languages,
         said_stop_before=said_stop,
+        balances_emptied=tuple(emptied),
     )
 
 
@@ -664,6 +701,7 @@ async def preview_import(
     """What an import of these rows would do, without writing anything; raises ImportRefused as an import would."""
     updated = unchanged = older = languages = said_stop = 0
     notices: list[RowNotice] = []
+    emptied: list[RowNotice] = []
     async with db.read() as conn:
         tombstones = await _not_erased(conn, rows, secret_key)
         rows = tombstones.rows
@@ -679,6 +717,7 @@ async def preview_import(
             older += sum(1 for i in imported if i.older)
             languages += sum(1 for i in imported if i.language_kept)
             notices += _stored_notices(imported)
+            emptied += _balances_emptied(imported, known)
             stops = await _stops_kept(conn, chunk, known, secret_key)
             said_stop += sum(1 for r in chunk if r.phone in stops and _stoppable(known.get(r.tenant_ref)))
     return ImportSummary(
@@ -690,4 +729,5 @@ async def preview_import(
         notices=tuple(notices),
         chosen_languages_kept=languages,
         said_stop_before=said_stop,
+        balances_emptied=tuple(emptied),
     )

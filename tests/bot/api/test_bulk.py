@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot.api.models import MAX_BULK
 from bot.store.schema import audit_log, conversations, tenants
 from tests.bot.api.conftest import Api, tenant
+from tests.bot.api.test_audit_page_words import _audit_page
 
 
 def problems(answer: object) -> list[tuple[int | None, str | None, str]]:
@@ -188,3 +189,33 @@ async def test_a_repeat_of_a_bad_item_is_named_in_the_same_answer(api: Api) -> N
         (1, "tenant_ref", 'tenant_ref "A" already appears on item 0'),
         (2, "phone", 'phone +4520123401 is also on item 0 (tenant_ref "A"): one number belongs to one tenant'),
     ]
+
+
+async def test_a_bulk_names_each_item_without_a_balance_that_clears_a_stored_debt(api: Api) -> None:
+    """As the CSV import names the line: a known tenant who owed and whose item has no balance is set to 0 (a field
+    left out takes its default), and the answer counts it and names its index, so a half-filled export is seen."""
+    owing = [tenant("DK-2001", "+4520123401", balance="12501.25"), tenant("DK-2002", "+4520123402")]
+    assert (await api.post("tenants/bulk", {"tenants": owing})).status_code == 200
+    without = {k: v for k, v in tenant("DK-2001", "+4520123401").items() if k != "balance"}
+    answer = await api.post("tenants/bulk", {"tenants": [tenant("DK-2002", "+4520123402"), without]})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["updated"], body["balances_emptied"]) == (1, 1)
+    assert body["notices"] == [
+        {
+            "index": 1,
+            "field": "balance",
+            "reason": 'balance is empty for tenant_ref "DK-2001", who owes 12501.25: an empty balance is 0, so the '
+            "import sets their debt to 0.00 and they get no reminders; give their balance if they have not paid",
+        }
+    ]
+    async with api.rt.db.read() as conn:
+        detail = (
+            await conn.execute(
+                select(audit_log.c.detail).where(audit_log.c.action == "api.tenants.bulk").order_by(audit_log.c.id)
+            )
+        ).all()[-1][0]
+    assert detail.endswith("balances_emptied=1")
+    # The console's audit page says it in the admin's language.
+    danish = await _audit_page(api, "da")
+    assert "Lejere i restance, sat til 0 af et tomt saldofelt (ingen påmindelser): 1" in danish, danish

@@ -158,3 +158,48 @@ async def test_a_bad_file_is_a_line_numbered_report_and_imports_nothing(
     assert head == f"{path}: 1 problem, nothing was imported:"
     assert first.startswith(f"  {problem}")
     assert await stored(sqlite_url) == [("B-1", at.date(), None)]
+
+
+async def test_an_empty_balance_cell_that_clears_a_stored_debt_is_named_by_line(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A half-filled export: the documented rule stays (an empty balance is 0), but the dry run and the import say,
+    counted and by line, which tenant who owed it sets to 0; an explicit 0 (paid) and a new tenant are not named."""
+    settings = make_settings(database_url)
+    at = datetime(2026, 3, 3, 10, tzinfo=UTC)
+    header = "tenant_ref;name;phone;balance;at_risk"
+    owing = tmp_path / "owing.csv"
+    owing.write_text(
+        f"{header}\nDK-2001;Bo Berg;20123455;900,00;1\nDK-2002;Amira Hansen;20123456;12.501,25;1\n"
+        "DK-2003;Carl Dahl;20123457;100,00;0\n",
+        "utf-8",
+    )
+    assert await run_import(settings, owing, False, io.StringIO(), io.StringIO(), now=at) == 0
+    half = tmp_path / "half.csv"
+    half.write_text(
+        f"{header}\nDK-2001;Bo Berg;20123455;0;1\nDK-2002;Amira Hansen;20123456;;1\n"
+        "DK-2003;Carl Dahl;20123457;100,00;0\nDK-2004;Nora Dahl;20123458;;0\n",
+        "utf-8",
+    )
+    notice = (
+        '  line 3 (notice): balance is empty for tenant_ref "DK-2002", who owes 12501.25: an empty balance is 0, so '
+        "the import sets their debt to 0.00 and they get no reminders; give their balance if they have not paid"
+    )
+    counted = "1 tenant who owed had an empty balance cell (line 3): an empty balance is 0, so their debt is set to 0"
+    dry = io.StringIO()
+    assert await run_import(settings, half, True, dry, io.StringIO(), now=at) == 0
+    said = dry.getvalue().splitlines()
+    assert counted in said[0] and "(nothing written)" in said[0]
+    assert said[1:] == [notice]
+    real = io.StringIO()
+    assert await run_import(settings, half, False, real, io.StringIO(), now=at) == 0
+    said = real.getvalue().splitlines()
+    assert counted in said[0] and said[1:] == [notice]
+    db = Database(database_url)
+    try:
+        async with db.read() as conn:
+            query = select(rent_positions.c.balance_ore).join(tenants, tenants.c.id == rent_positions.c.tenant_id)
+            balance = (await conn.execute(query.where(tenants.c.tenant_ref == "DK-2002"))).scalar_one()
+    finally:
+        await db.dispose()
+    assert balance == 0  # the rule itself stands
