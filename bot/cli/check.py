@@ -176,6 +176,8 @@ VARIANTS: tuple[dict[str, Value], ...] = (
     {"payments": 1},
     # A case a volunteer handed on to an adviser (case.released said so, not that an adviser let go).
     {"handed_on": 1},
+    # "Er det her svindel?": who writes, and what keephome never asks for (help_info.about), by SMS too.
+    {"scam": 1},
 )
 # A full stop doubled ("2. th.." where a value ends with one): not an ellipsis.
 _DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")

@@ -182,6 +182,7 @@ _HEADINGS = {
     "volunteer_due": N_("Volunteer's task due"),
     "outcome_note": N_("Note on the outcome"),
     "consented": N_("Agreed to share"),
+    "scam": N_("Asked whether it was a scam"),
     "opened_at": N_("Opened"),
     "closed_at": N_("Closed"),
     "at": N_("When"),
