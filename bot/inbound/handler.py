@@ -577,6 +577,12 @@ class InboundHandler:
         er du?" are kept for staff besides, as any of their words are (`_stopped_wrote`): the answer, where one may
         reach them at all, settles nothing."""
         self._apply_command(scene, turn, result)
+        if tenant.status == "wrong_number" and result.kind in ("opt_out", "opt_in"):
+            # Whoever holds a number reported wrong is no tenant: their STOP is kept for the number as a stranger's
+            # is, so the tenant a later import gives the number to is stored stopped (START forgets it).
+            stranger = partial(self._stranger_row, scene, row.channel, row)
+            today = turn.now.astimezone(self._tz).date()
+            stop_or_start(scene.conn, stranger, row.channel, row.text, self._languages, today, turn.now)
         if result.kind == "crisis" and to_case:
             self._case_heard(scene, tenant, turn.now)
             if has_consent(scene.conn, turn.tenant_id):  # without it, the words are not theirs to be told of

@@ -84,7 +84,10 @@ def stop_or_start(
     (False) gets the day's generic answer. `stranger` reads what is kept of them, only when one of these is said."""
     if not text:
         return False
-    if is_opt_out_word(text):
+    keyword = classify(text, languages)
+    # A bare opt-out word of any language, or one said politely in an enabled one ("Stop tak", "afmeld mig tak"),
+    # as a tenant's is read.
+    if is_opt_out_word(text) or (keyword is not None and keyword.kind == "opt_out"):
         said = stranger()
         if channel != NUMBER_CHANNEL:
             answer_once_today(conn, said, today)
@@ -93,7 +96,7 @@ def stop_or_start(
         else:
             remember(conn, said.key, last_answered_on=today)
         return True
-    if channel == NUMBER_CHANNEL and (keyword := classify(text, languages)) is not None and keyword.kind == "opt_in":
+    if channel == NUMBER_CHANNEL and keyword is not None and keyword.kind == "opt_in":
         said = stranger()
         if said.stopped_at is not None:
             remember(conn, said.key, stopped_at=None)

@@ -64,3 +64,10 @@ async def test_retention_keeps_a_numbers_stop(rt: Runtime) -> None:
     removed = await purge(rt.db, rt.clock() + timedelta(days=400), 30)
     assert removed["unknown_senders"] == 1  # the other stranger's row: its day's answer is long past
     assert await stopped_at(rt, STRANGER) is not None
+
+
+@pytest.mark.parametrize("text", ["Stop tak", "afmeld mig tak", "stop please"])
+async def test_a_strangers_polite_stop_is_a_stop(rt: Runtime, text: str) -> None:
+    """ "Stop tak" from a number no tenant has is read as a tenant's would be: sent nothing, and kept for the number."""
+    assert await say(rt, text, "SM1") == []
+    assert await stopped_at(rt, STRANGER) is not None

@@ -130,3 +130,19 @@ async def test_without_the_key_an_import_that_could_meet_a_kept_stop_is_refused(
     await say(rt, "STOP", "SM1", SAID_STOP)
     with pytest.raises(StopsUnchecked, match="KEEPHOME_SECRET_KEY is not set"):
         await preview_import(rt.db, rows(("T-2", SAID_NOTHING)), secret_key=None)
+
+
+async def test_a_stop_from_a_number_reported_wrong_holds_for_the_tenant_it_is_given_to(rt: Runtime) -> None:
+    """Whoever holds T-1's number said it is a wrong number, then STOP: the number is not T-1's, so the STOP is the
+    holder's and is kept for the number. The organisation mends T-1's number, and later imports the holder as a tenant
+    with it: stored stopped, no reminder."""
+    await imported(rt, ("T-1", SAID_STOP))
+    await say(rt, "FORKERT NUMMER", "SM1", SAID_STOP)
+    await say(rt, "STOP", "SM2", SAID_STOP)
+    assert await statuses(rt) == {"T-1": "wrong_number"}
+    assert await stop_kept(rt, SAID_STOP)
+    await imported(rt, ("T-1", SAID_NOTHING))
+    summary = await imported(rt, ("T-1", SAID_NOTHING), ("T-2", SAID_STOP))
+    assert str(summary) == "2 tenants: 1 new, 0 changed, 1 unchanged" + HEARD
+    assert await statuses(rt) == {"T-1": "active", "T-2": "stopped"}
+    assert await reminded(rt) == [SAID_NOTHING]
