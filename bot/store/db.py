@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,10 +44,25 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+@functools.lru_cache(maxsize=16)
+def _translation(source: str, target: str) -> dict[int, int | None]:
+    return {ord(c): ord(target[i]) if i < len(target) else None for i, c in reversed(list(enumerate(source)))}
+
+
+def _translate(value: object, source: object, target: object) -> object:
+    if not isinstance(value, str) or not isinstance(source, str) or not isinstance(target, str):
+        return None if value is None or source is None or target is None else value
+    return value.translate(_translation(source, target))
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # SQLite's own lower() folds A-Z only: a reference typed "østergård-7" never found ØSTERGÅRD-7, where
     # PostgreSQL's did. Python's folds every letter, as PostgreSQL's does (bot/tenants/lookup.py).
     dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+    # PostgreSQL's translate(text, from, to), which SQLite lacks: each character of `from` becomes the one at its
+    # place in `to`, or goes when `to` is shorter; the first of a repeated one counts. The tenant search folds
+    # Ö to o and Ş to s with it alike on both (bot/tenants/lookup.py).
+    dbapi_conn.create_function("translate", 3, _translate, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")

@@ -10,9 +10,9 @@ keys, and an erasure is not undone.
 
 A tenant who phones the office seldom knows their reference: the console's "find a tenant" also finds them by the
 number they call from and by a part of their name (`tenants_matching`). Staff type without æ, ø and å (as ae, oe and
-aa, or as plain a and o) and without a reference's dash: names and references are compared folded (`folded`, and
-`folded_sql` for the same rule in the database, SQLite and PostgreSQL alike), so "provesen" finds Prøvesen and
-"demo03" finds DEMO-03.
+aa, or as plain a and o), without the marks of Turkish, Spanish or French names (ö, ş, ç, ı, é, ñ, ...) and without a
+reference's dash: names and references are compared folded (`folded`, and `folded_sql` for the same rule in the
+database, SQLite and PostgreSQL alike), so "provesen" finds Prøvesen, "ozdemir" Özdemir and "demo03" DEMO-03.
 """
 
 from __future__ import annotations
@@ -31,20 +31,34 @@ __all__ = ["NAME_SHORTEST", "SeveralTenants", "folded", "folded_sql", "tenant_by
 NAME_SHORTEST = 2
 
 
-# The folding, in order: the Danish letters, in both cases (the rule does not rest on how a database lowers them), to
-# their plain letters, then lower case, then the spellings without them to the same plain letters, and the marks a
-# reference is written with (a dash, a space, a dot, a slash) away. Applied to both sides, so "Michael" (michal)
-# still finds Michael: a spelling folds the same in the name as in what was typed.
-_LETTERS = (("æ", "a"), ("Æ", "a"), ("ø", "o"), ("Ø", "o"), ("å", "a"), ("Å", "a"))
+# The folding, in order: the letters with a mark (Danish, Turkish, Spanish, French, German), in both cases (the rule
+# does not rest on how a database lowers them: SQLite's own lower() folds A-Z only, and Python lowers "İ" to "i" and a
+# dot), to their plain letters, then lower case, then the spellings without them to the same plain letters, and the
+# marks a reference is written with (a dash, a space, a dot, a slash) away. Applied to both sides, so "Michael" (michal)
+# still finds Michael: a spelling folds the same in the name as in what was typed; "Ozdemir" finds Özdemir, "Sahin"
+# Şahin, "Cakir" Çakır and "Jose" José. The letters go in one translate(), PostgreSQL's own and on SQLite the same
+# given by bot/store/db.py: one table, both databases (a replace() for each letter overflowed SQLite's parser).
+_MARKED = {
+    "a": "æåáàâäÆÅÁÀÂÄ",
+    "o": "øöóôØÖÓÔ",
+    "u": "üúÜÚ",
+    "c": "çÇ",
+    "s": "şŞ",
+    "g": "ğĞ",
+    "i": "ıíİÍ",
+    "e": "éèêÉÈÊ",
+    "n": "ñÑ",
+}
+_FROM = "".join(_MARKED.values())
+_TO = "".join(plain * len(letters) for plain, letters in _MARKED.items())
+_LETTERS = str.maketrans(_FROM, _TO)
 _SPELLINGS = (("aa", "a"), ("ae", "a"), ("oe", "o"), ("-", ""), (" ", ""), (".", ""), ("/", ""))
 
 
 def folded(text: str) -> str:
     """`text` as the search compares it: "Prøvesen", "Proevesen" and "provesen" are all "provesen", "DEMO-03" is
     "demo03"."""
-    for letter, plain in _LETTERS:
-        text = text.replace(letter, plain)
-    text = text.lower()
+    text = text.translate(_LETTERS).lower()
     for spelling, plain in _SPELLINGS:
         text = text.replace(spelling, plain)
     return text
@@ -52,9 +66,7 @@ def folded(text: str) -> str:
 
 def folded_sql(column: ColumnElement[str]) -> ColumnElement[str]:
     """`folded` in SQL, on SQLite and PostgreSQL alike."""
-    for letter, plain in _LETTERS:
-        column = func.replace(column, letter, plain)
-    column = func.lower(column)
+    column = func.lower(func.translate(column, _FROM, _TO))
     for spelling, plain in _SPELLINGS:
         column = func.replace(column, spelling, plain)
     return column
