@@ -623,9 +623,10 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
     if heard == "unsure" and plans_with_someone_else(text):
         # "Jeg ringer til kommunen i morgen": heard as "ved ikke" is, but kept in the tenant's own words, as the opening
         # question keeps words it cannot place: the adviser reads their plan, never "cannot pay" as if a reason.
-        return _heard(flow, state, step.hardship or "", text, now, in_words=True)
+        return _heard(flow, state, _only_heard(step), text, now, in_words=True)
     if heard is not None:
-        return _heard(flow, state, step.hardship or "", text, now)
+        # "Kan ikke betale" takes back a promise or an "I have paid" given before; "ved ikke" takes nothing back.
+        return _heard(flow, state, step.hardship or "" if heard == "hardship" else _only_heard(step), text, now)
     if step.adviser is not None and pick_tag(text, state.language, ("adviser", "help"), today):
         # "Ring til mig", "jeg har brug for hjælp" asked when they can pay: a person is wanted, and the consent question
         # comes (HJÆLP alone is the keyword: the help text, which says how to reach a person).
@@ -633,7 +634,7 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
     if step.hardship is not None and says_no_day(text):
         # "Nej", "aldrig", "never" asked when they can pay: they cannot say when, or cannot pay; heard as "ved ikke" is.
-        return _heard(flow, state, step.hardship, text, now)
+        return _heard(flow, state, _only_heard(step), text, now)
     return _amount_alone(flow, state, step, part, text, now, promised=promised)
 
 
@@ -649,8 +650,15 @@ def _amount_alone(
     if part is not None and find_amount(text, strict=True) is not None:
         return _choose(flow, state, part, text, now, words=True)
     if not promised and step.hardship is not None:
-        return _heard(flow, state, step.hardship, text, now, in_words=True)
+        return _heard(flow, state, _only_heard(step), text, now, in_words=True)
     return None
+
+
+def _only_heard(step: AskDate) -> str:
+    """Where words go, asked when, that are heard but say no reason the tenant cannot pay ("ved ikke", "nej", "jeg
+    ringer til kommunen", "my hearing is on monday"): the step's `heard`, which takes back no promise or "I have paid"
+    given before ("jeg har ikke betalt endnu" does, by `hardship`); without one, `hardship`."""
+    return step.heard or step.hardship or ""
 
 
 def _part_and_hardship(text: str, language: str, today: date) -> bool:

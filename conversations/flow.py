@@ -168,7 +168,9 @@ class AskDate:
     they want it, and the end (no consent question; after the deadline `late` goes on, whose text offers help).
     `rest`: where a day goes that is said for the rest after a part now ("kan betale halvdelen nu og resten den 20."):
     the promise is the rest's day, and the confirmation says a part comes now, never that all of it comes that day
-    (after the deadline `late` goes on, whose text is about the letter's deadline)."""
+    (after the deadline `late` goes on, whose text is about the letter's deadline). `heard`: where an answer goes that
+    gives no day and no reason it cannot pay ("ved ikke", "nej", "jeg ringer til kommunen", "my hearing is on monday"):
+    heard as `hardship` is, but a promise or an "I have paid" given before is not taken back (None: `hardship`)."""
 
     template: str
     goto: str
@@ -179,6 +181,7 @@ class AskDate:
     asked_late: str | None = None
     told: str | None = None
     hardship: str | None = None
+    heard: str | None = None
     paid: str | None = None
     paid_part: str | None = None
     adviser: str | None = None

@@ -73,7 +73,8 @@ PAYMENT_CHECK = Flow(
         ),
         "heard": Say("payment_check.heard", goto="consent", thanks=True),
         # "Kan ikke betale", "har ikke betalt endnu", at any question: heard as above, and a promise or an "I have paid"
-        # given before ends (the reminders it held go again; the console no longer shows it).
+        # given before ends (the reminders it held go again; the console no longer shows it). "Ved ikke", "nej", a plan
+        # with someone else or a day said for something else, asked when, are heard ("heard") and take nothing back.
         "cannot_pay": Say("payment_check.heard", goto="consent", thanks=True, effects=(WithdrawClaim(),)),
         "paid": End("paid_claimed", "payment_check.paid"),
         "when": AskDate(
@@ -85,6 +86,7 @@ PAYMENT_CHECK = Flow(
             asked_late="promised_asked_late",
             told="promised_told",
             hardship="cannot_pay",
+            heard="heard",
             paid="paid",
             paid_part="rest_when",
             adviser="consent",
@@ -101,6 +103,7 @@ PAYMENT_CHECK = Flow(
             asked_late="promised_asked_late",
             told="promised_told",
             hardship="cannot_pay",
+            heard="heard",
             paid="paid",
             adviser="consent",
             part=_PART,  # a part of the rest, too
@@ -138,6 +141,7 @@ PAYMENT_CHECK = Flow(
             effects=(RecordPromise(),),
             late="part_promised_late",
             hardship="cannot_pay",
+            heard="heard",
             adviser="consent",
         ),
         # The promise confirmed (the amount and the day on Telegram, the day only by SMS; the letter's deadline), then

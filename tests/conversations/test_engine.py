@@ -2382,3 +2382,30 @@ def test_a_promise_a_payment_or_a_wish_for_a_person_takes_nothing_back(text: str
     context = Context("", "da", "sms", None, SETTINGS)
     _state, events = start_with_text("payment_check", context, NOW, text)
     assert not any(isinstance(e, ClaimWithdrawn) for e in events)
+
+
+def _asked_when() -> State:
+    """ "When can you pay?" asked (a promise may stand from before: ClaimWithdrawn is what ends it, in the host)."""
+    state, _ = resume(_start(), ButtonPressed("will_pay", "sms"), NOW)
+    return state
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jeg ringer til kommunen", "I will talk to my husband", "ved ikke", "nej", "my hearing is on monday"],
+)
+def test_words_that_give_no_reason_asked_when_leave_a_standing_promise(text: str) -> None:
+    _state, events = resume(_asked_when(), TextReceived(text, "sms"), NOW)
+    assert not any(isinstance(e, ClaimWithdrawn) for e in events)
+    # Heard as before: the same text, and a person offered.
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kan ikke betale", "har ikke betalt endnu", "rækker ikke", "I can't pay", "jeg kan alligevel ikke betale d. 9"],
+)
+def test_cannot_pay_asked_when_takes_back_a_standing_promise(text: str) -> None:
+    _state, events = resume(_asked_when(), TextReceived(text, "sms"), NOW)
+    assert [e for e in events if isinstance(e, ClaimWithdrawn)] == [ClaimWithdrawn()]
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
