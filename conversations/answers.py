@@ -864,7 +864,7 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
         found.add("part")
     if any(clause.negated_pay and _ALL_PHRASES.in_words(clause.word_set, clause.word_text) for clause in clauses):
         found.add("part")  # "kan ikke betale det hele": some of it, then
-    if whole in _FOLDED_PART_WITH_PAY:
+    if whole in _FOLDED_PART_WITH_PAY or _paid_not_enough(found, clauses):
         found.add("part")
     if "part" in found and any(not _PAID_WORDS.isdisjoint(clause.plain_set) for clause in clauses):
         _part_paid(found, text, language, today)
@@ -907,6 +907,12 @@ def says_no_day(text: str) -> bool:
     return bool(words) and all(word in _PLAIN_NO or word in _REGRET for word in words)
 
 
+def _paid_not_enough(found: set[str], clauses: list[_Clause]) -> bool:
+    """Whether a payment made is said to fall short ("jeg har betalt men ikke nok", "I paid but not enough"): a part
+    paid, not "I cannot pay" (which would take back a promise or an "I have paid" given before)."""
+    return "paid" in found and any(_NOT_ENOUGH.search(clause.plain_text) for clause in clauses)
+
+
 def _part_paid(found: set[str], text: str, language: str, today: date) -> None:
     """A part said with a payment made: "har betalt en del", "I paid some of it" is a part paid already (an amount
     alone, "har betalt 3000", is not read so: it may be all of it); "jeg har betalt resten", "I paid the rest" is what
@@ -918,6 +924,8 @@ def _part_paid(found: set[str], text: str, language: str, today: date) -> None:
         found.add("paid_part")
 
 
+# "Not enough" said bare, beside a payment made: what was paid fell short (not "ikke nok penge", no money at all).
+_NOT_ENOUGH = re.compile(r"\b(?:ikke nok|not enough)\b(?! (?:penge|money))")
 _REST = re.compile(r"\b(?:resten|the rest)\b")
 # What the rest is of ("resten af huslejen", "the rest of my bills"): the word after "af"/"of", past "the"/"my".
 _REST_OF = re.compile(r"\b(?:resten af|the rest of)(?: (?:the|my|min))? (\w+)")

@@ -2409,3 +2409,15 @@ def test_cannot_pay_asked_when_takes_back_a_standing_promise(text: str) -> None:
     _state, events = resume(_asked_when(), TextReceived(text, "sms"), NOW)
     assert [e for e in events if isinstance(e, ClaimWithdrawn)] == [ClaimWithdrawn()]
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
+
+
+@pytest.mark.parametrize("step", ["question", "when"])
+@pytest.mark.parametrize("text", ["jeg har betalt men ikke nok", "I paid but not all of it", "I paid but not enough"])
+def test_paid_but_not_enough_is_a_part_paid_not_everything_taken_back(step: str, text: str) -> None:
+    state = _start()
+    if step == "when":
+        state, _ = resume(state, ButtonPressed("will_pay", "sms"), NOW)
+    state, events = resume(state, TextReceived(text, "sms"), NOW)
+    assert not any(isinstance(e, ClaimWithdrawn | PaidClaimed) for e in events)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["part"]
+    assert state.step == "rest_when"
