@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, bindparam, select, update
 
 from bot.channels.twilio_sms import OPTED_OUT_CODE
-from bot.host.cases import open_case
-from bot.host.notices import notify_urgent_case
+from bot.host.cases import has_consent, open_case
+from bot.host.notices import notify_crisis, notify_urgent_case
 from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
@@ -21,8 +21,9 @@ from conversations.keywords import carrier_stop, classify
 
 __all__ = ["STOPPED_ASKED", "keep_for_staff", "sms_reaches"]
 
-# The reason of a case a tenant who opted out opened by asking for a person (or in distress): a code the console
-# words (bot/console/inbox.py), which says nothing of what they wrote.
+# The reason of a case a tenant who opted out opened by asking for a person or by words of crisis: a code the console
+# words (bot/console/inbox.py), one for both, as it says nothing of what they wrote (that they wrote words of crisis
+# is what they wrote: bot/console/crisis.py tells it only while their consent stands).
 STOPPED_ASKED = "stopped_asked"
 
 # The message set aside for staff, as the processor sets aside one it could not handle (built once).
@@ -38,8 +39,11 @@ def keep_for_staff(
 ) -> str:
     """Keep a message of an opted-out tenant who has no open case where staff see it: a case to take when it asks for
     a person ("RÅDGIVER", "hjælp, jeg bliver sat ud") or is words of crisis (`crisis`), opened as the tenant's own
-    request for an adviser is (staff who asked hear at once when the legal clock runs); otherwise set aside. The
-    label for metrics."""
+    request for an adviser is (staff who asked hear at once when the legal clock runs, and of words of crisis as of
+    those to a case a person holds: only with the tenant's consent, as the words are theirs); otherwise set aside. The
+    label for metrics. After the carrier's STOP not even the crisis line reached them: a person calling is all there
+    is. (Their open case hears words of crisis in the handler: one a person holds or that waits with their yes tells
+    staff as any tenant's does, and one without their yes tells nobody.)"""
     if crisis or (text is not None and asks_for_person(text, turn.language, turn.today)):
         opened = open_case(
             scene.conn,
@@ -53,6 +57,8 @@ def keep_for_staff(
         )
         if opened.clock_runs:
             notify_urgent_case(scene, opened.case_id, turn.now, settings.public_url)
+        if crisis and has_consent(scene.conn, turn.tenant_id):
+            notify_crisis(scene, opened.case_id, turn.now, settings.public_url)
         return "stopped_case"
     scene.change(_SET_ASIDE, {"inbound_id": inbound_id, "now": turn.now})
     return "stopped_set_aside"

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bot.inbound.inbox import InboundMessage
 from bot.inbound.stopped import STOPPED_ASKED
 from bot.runtime import Runtime
-from bot.store.schema import cases, inbound, tenants
-from tests.support.console import add_tenant, staff_client
+from bot.store.schema import cases, consents, inbound, outbox, staff, tenants
+from tests.support.console import add_case, add_person, add_tenant, staff_client
 from tests.support.drive import drain, process_all, sandbox
 
 PHONE = "+4520000001"
@@ -131,3 +131,71 @@ async def test_an_opted_out_tenants_message_reaches_the_case_an_adviser_holds(
         status = (await conn.execute(select(cases.c.status).where(cases.c.id == case_id))).scalar_one()
     assert status == "taken"
     assert await _set_aside(rt) == [] and len(await _cases(rt)) == 1
+
+
+async def _adviser_told(rt: Runtime) -> None:
+    """An adviser who asked to hear of urgent cases on Telegram."""
+    person = await add_person(rt, "adviser@example.org", "adviser")
+    async with rt.db.write() as conn:
+        await conn.execute(
+            staff.update().where(staff.c.id == person).values(telegram_chat_id=555, notify_telegram=True)
+        )
+
+
+async def _consented(rt: Runtime, tenant_id: int) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(
+            consents.insert().values(
+                tenant_id=tenant_id, scope="adviser", wording_version="consent-v1", given_at=rt.clock()
+            )
+        )
+
+
+async def _notices(rt: Runtime) -> list[tuple[str, str]]:
+    async with rt.db.read() as conn:
+        rows = await conn.execute(select(outbox.c.address, outbox.c.template).where(outbox.c.tenant_id.is_(None)))
+        return [(r.address, r.template) for r in rows]
+
+
+async def test_words_of_crisis_after_the_carriers_stop_tell_staff_at_once_when_the_tenant_consented(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Bent, who let an adviser read his answers, wrote the carrier's STOP and has no case; then he writes words of
+    crisis. Not even the crisis line reaches him, so the adviser who asked to hear of such words hears at once (a
+    first name and a link, never the words), as for a case a person holds; the case's reason does not say crisis."""
+    rt, _client = served
+    await _adviser_told(rt)
+    tenant_id = await add_tenant(rt, "T-1", name="Bent Berg")
+    await _consented(rt, tenant_id)
+    await _say(rt, "STOP", "SM1")
+    assert await _say(rt, "jeg vil ikke leve mere", "SM2") == []
+    assert await _cases(rt) == [(tenant_id, "waiting", STOPPED_ASKED, True)]
+    assert await _notices(rt) == [("555", "staff.crisis")]
+
+
+async def test_words_of_crisis_from_an_opted_out_tenant_without_consent_tell_no_one(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Without his consent the words are not his adviser's to be told of: a case to take, and no notice."""
+    rt, _client = served
+    await _adviser_told(rt)
+    tenant_id = await add_tenant(rt, "T-1", name="Bent Berg")
+    await _say(rt, "STOP", "SM1")
+    await _say(rt, "jeg vil ikke leve mere", "SM2")
+    assert await _cases(rt) == [(tenant_id, "waiting", STOPPED_ASKED, False)]
+    assert await _notices(rt) == []
+
+
+async def test_words_of_crisis_from_an_opted_out_tenant_to_the_case_waiting_with_his_yes_tell_staff(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """Bent's case waits in the queue with his yes when he opts out with AFMELD and writes words of crisis: the
+    adviser hears at once, as with an open case of any tenant, and the words reach that case, not a second one."""
+    rt, _client = served
+    await _adviser_told(rt)
+    tenant_id = await add_tenant(rt, "T-1", name="Bent Berg")
+    await add_case(rt, tenant_id)
+    await _say(rt, "AFMELD", "SM1")
+    await _say(rt, "jeg vil ikke leve mere", "SM2")
+    assert len(await _cases(rt)) == 1
+    assert await _notices(rt) == [("555", "staff.crisis")]
