@@ -74,10 +74,13 @@ ORIGINS = {
 TENANT_ASKED = "tenant_asked"
 REASONS = {
     TENANT_ASKED: N_("The tenant asked to talk to an adviser and agreed to share their answers."),
-    # Opened by the words of a tenant who opted out (bot/inbound/stopped.py): no message of keephome reaches them.
+    # Opened by the words of a tenant who opted out (bot/inbound/stopped.py), a wish for a person or words of crisis,
+    # which the reason does not tell apart: keephome writes nothing to them on its own, and after the carrier's STOP
+    # no reply reaches them at all (after keephome's own AFMELD one does).
     STOPPED_ASKED: N_(
-        "The tenant, who has opted out of keephome's messages, wrote asking for a person: call them, as replies "
-        "through keephome do not reach them."
+        "The tenant, who has opted out of keephome's messages, wrote something that needs a person: call them. "
+        "keephome writes nothing to them on its own, and after the carrier's STOP no reply through keephome reaches "
+        "them."
     ),
 }
 # How the reminder planner begins the reason of an urgent outreach case it opens.

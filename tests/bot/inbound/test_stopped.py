@@ -61,7 +61,7 @@ async def test_an_opted_out_tenant_who_asks_for_help_becomes_a_case_an_adviser_c
         assert f'<tr data-case="{case_id}">' in inbox and ">Gitte</a>" in inbox
         assert "keephome cannot write to the tenant: stopped (wrote STOP)" in inbox
         page = (await adviser.get(f"/console/cases/{case_id}")).text
-        assert html.escape("wrote asking for a person: call them") in page
+        assert html.escape("wrote something that needs a person: call them") in page
     async with rt.db.read() as conn:
         status = (await conn.execute(select(tenants.c.status).where(tenants.c.id == gitte))).scalar_one()
     assert status == "stopped"  # asking for help does not opt her back in: only START does
