@@ -293,7 +293,8 @@ class CaseOut(BaseModel):
     status: str
     origin: str
     reason: str = Field(
-        description='why it opened: "tenant_asked", the urgent outreach\'s legal dates, or "opened by an adviser"'
+        description='why it opened: "tenant_asked", "stopped_asked" (a tenant who opted out wrote something that needs '
+        'a person), the urgent outreach\'s legal dates, or "opened by an adviser"'
     )
     priority: int = Field(
         description="how urgent the case was the day it opened or was last refreshed, to sort by (higher first; a "

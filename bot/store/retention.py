@@ -117,8 +117,10 @@ def _purge(conn: Connection, now: datetime, days: int) -> dict[str, int]:
 
 # Rows blanked per kind and transaction: a first run over a year of history never holds the writer for long.
 BLANK_BATCH = 2000
-# Case reasons that are codes, not words someone wrote: kept when a case's texts are blanked.
-KEPT_REASONS = ("tenant_asked",)
+# Case reasons that are codes, not words someone wrote: kept when a case's texts are blanked. Each says the case was the
+# tenant's own request: with their yes (`tenant_asked`), or by the words of a tenant who opted out (`stopped_asked`,
+# bot/inbound/stopped.py), which the code does not tell (storage sits below the inbound layer, so named here).
+KEPT_REASONS = ("tenant_asked", "stopped_asked")
 
 
 @contextmanager

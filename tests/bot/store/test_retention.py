@@ -30,6 +30,7 @@ from bot.store.schema import (
     outbox,
     planned_reminders,
 )
+from bot.tenants.case_closing import close_cases
 from bot.tenants.linking import create_code
 from tests.support import console
 from tests.support.drive import drain, process_all
@@ -208,6 +209,26 @@ async def test_a_closed_case_loses_its_notes_after_the_case_retention(
     left = await texts_of(rt, history.tenant_id)
     assert "JA" in left and TENANT_WORDS[0] in left
     assert not any("jeg ringer dig op" in text for text in left)
+
+
+async def test_a_closed_case_keeps_the_reason_that_says_it_was_the_tenant_s_own_request(
+    served: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """A case an opted-out tenant's words opened (`stopped_asked`) was their own request, as one they asked for with
+    their yes: when a closed case's texts go, that code stays (the console still says why it opened); a reason someone
+    wrote goes."""
+    rt, _client = served
+    start = rt.clock()
+    opened = {}
+    for ref, phone, reason in (("T-1", "+4520000001", "stopped_asked"), ("T-2", "+4520000002", "wants to talk")):
+        tenant_id = await console.add_tenant(rt, ref, phone=phone)
+        opened[reason] = await console.add_case(rt, tenant_id, reason=reason, consent=False)
+    async with rt.db.write() as conn:
+        await conn.run_sync(close_cases, list(opened.values()), start)
+    await purge(rt.db, start + timedelta(days=31), 30, message_days=365, case_days=30)
+    async with rt.db.read() as conn:
+        kept = {int(i): r for i, r in (await conn.execute(select(cases.c.id, cases.c.reason))).all()}
+    assert kept == {opened["stopped_asked"]: "stopped_asked", opened["wants to talk"]: ""}
 
 
 async def test_withdrawing_consent_hides_the_answers_from_the_adviser_at_once(
