@@ -48,7 +48,6 @@ __all__ = [
     "PAYMENT_PLAN",
     "RELEASED",
     "TAKEN",
-    "TAKEN_BACK_BECAUSE",
     "UNDONE",
     "BeforeOpening",
     "CaseError",
@@ -597,7 +596,6 @@ HANDED_ON: dict[str, Any] = {"handed_on": 1}
 # Why the service took a task back (the case event's text; bot/console/labels.py words it): the tenant took back the
 # consent the volunteer needed (`tasks_back_unseen`).
 CONSENT_ENDED = "consent_ended"
-TAKEN_BACK_BECAUSE = (CONSENT_ENDED,)
 # A case the volunteer's task has left: done, taken back by the adviser.
 _NO_TASK: dict[str, Any] = {"volunteer_id": None, "volunteer_task": None, "volunteer_due": None}
 # Where such a case goes: back to the adviser who holds it, or to the queue when nobody does (their account closed).
@@ -647,8 +645,8 @@ def take_back(
 ) -> None:
     """The adviser who holds the case takes a volunteer's task back (the volunteer left, or the consent the task
     needed ended, or it is simply quicker): the case is theirs again, as when the task is done. Without `staff_id`
-    the service does it (the volunteer's account was closed, the tenant took back the consent: `because`, one of
-    TAKEN_BACK_BECAUSE, is the case event's text). A case nobody holds any more (the adviser's account was closed)
+    the service does it (the volunteer's account was closed, the tenant took back the consent: `because`,
+    CONSENT_ENDED, is the case event's text). A case nobody holds any more (the adviser's account was closed)
     is then the taker's, or, taken back by the service, the queue's."""
     if staff_id is None:
         status = _moved(conn, case_id, ("volunteer",), status=_BACK_TO_HOLDER, **_NO_TASK, updated_at=now)
