@@ -46,6 +46,7 @@ __all__ = [
     "plans_with_someone_else",
     "promises_day",
     "rest_day",
+    "says_never",
     "says_no_day",
     "says_only",
     "says_yes_it_did",
@@ -272,7 +273,8 @@ _NO_BEFORE = frozenset({"nej", "nix", "no", "nope", "nah"})
 _REGRET = frozenset({"desvaerre", "sorry", "unfortunately"})
 # A no and nothing more, courtesy and regret aside ("nej", "aldrig", "nej desværre", "never", "no sorry"): asked when
 # they can pay, they cannot say when (`says_no_day`).
-_PLAIN_NO = _NO_BEFORE | frozenset({"n", "aldrig", "nogensinde", "never", "ever"})
+_NEVER = frozenset({"aldrig", "nogensinde", "never", "ever"})
+_PLAIN_NO = _NO_BEFORE | _NEVER | frozenset({"n"})
 # "kan ikke betale DET HELE" / "can't pay ALL of it": a part payment, not none.
 _ALL = ("det hele", "hele beløbet", "hele huslejen", "alt", "alting", "all", "all of it", "the full", "the whole",
         "everything", "in full")  # fmt: skip
@@ -907,6 +909,12 @@ def says_no_day(text: str) -> bool:
     return bool(words) and all(word in _PLAIN_NO or word in _REGRET for word in words)
 
 
+def says_never(text: str) -> bool:
+    """Whether a no and nothing more says never ("aldrig", "nej aldrig", "never"): asked when they can pay, they cannot
+    pay, which takes back a promise or an "I have paid" given before (a bare "nej" only cannot say when)."""
+    return says_no_day(text) and any(word in _NEVER for clause in _clauses(text) for word in clause)
+
+
 def _paid_not_enough(found: set[str], clauses: list[_Clause]) -> bool:
     """Whether a payment made is said to fall short ("jeg har betalt men ikke nok", "I paid but not enough"): a part
     paid, not "I cannot pay" (which would take back a promise or an "I have paid" given before)."""
@@ -925,7 +933,8 @@ def _part_paid(found: set[str], text: str, language: str, today: date) -> None:
 
 
 # "Not enough" said bare, beside a payment made: what was paid fell short (not "ikke nok penge", no money at all).
-_NOT_ENOUGH = re.compile(r"\b(?:ikke nok|not enough)\b(?! (?:penge|money))")
+# "Ikke nok til huslejen", "not enough left for the rent" is what is left after another bill: hardship, not a part paid.
+_NOT_ENOUGH = re.compile(r"\b(?:ikke nok|not enough)\b(?! (?:penge|money|til|for|tilbage|left))")
 _REST = re.compile(r"\b(?:resten|the rest)\b")
 # What the rest is of ("resten af huslejen", "the rest of my bills"): the word after "af"/"of", past "the"/"my".
 _REST_OF = re.compile(r"\b(?:resten af|the rest of)(?: (?:the|my|min))? (\w+)")

@@ -25,6 +25,7 @@ from conversations.answers import (
     plans_with_someone_else,
     promises_day,
     rest_day,
+    says_never,
     says_no_day,
     says_only,
     says_yes_it_did,
@@ -633,8 +634,9 @@ def _date_answer(flow: Flow, state: State, step: AskDate, text: str, now: dateti
         events = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
     if step.hardship is not None and says_no_day(text):
-        # "Nej", "aldrig", "never" asked when they can pay: they cannot say when, or cannot pay; heard as "ved ikke" is.
-        return _heard(flow, state, _only_heard(step), text, now)
+        # "Nej" asked when they can pay: they cannot say when, heard as "ved ikke" is; "aldrig", "never": they cannot
+        # pay, which takes back a promise or an "I have paid" given before, as "kan ikke betale" does.
+        return _heard(flow, state, step.hardship if says_never(text) else _only_heard(step), text, now)
     return _amount_alone(flow, state, step, part, text, now, promised=promised)
 
 

@@ -2403,7 +2403,17 @@ def test_words_that_give_no_reason_asked_when_leave_a_standing_promise(text: str
 
 @pytest.mark.parametrize(
     "text",
-    ["kan ikke betale", "har ikke betalt endnu", "rækker ikke", "I can't pay", "jeg kan alligevel ikke betale d. 9"],
+    [
+        "kan ikke betale",
+        "har ikke betalt endnu",
+        "rækker ikke",
+        "I can't pay",
+        "jeg kan alligevel ikke betale d. 9",
+        # A no that says never: they cannot pay, not only cannot say when.
+        "aldrig",
+        "nej aldrig",
+        "never",
+    ],
 )
 def test_cannot_pay_asked_when_takes_back_a_standing_promise(text: str) -> None:
     _state, events = resume(_asked_when(), TextReceived(text, "sms"), NOW)
