@@ -38,21 +38,22 @@ NAME_SHORTEST = 2
 # still finds Michael: a spelling folds the same in the name as in what was typed; "Ozdemir" finds Özdemir, "Sahin"
 # Şahin, "Cakir" Çakır and "Jose" José. The letters go in one translate(), PostgreSQL's own and on SQLite the same
 # given by bot/store/db.py: one table, both databases (a replace() for each letter overflowed SQLite's parser).
+# German ß is a spelling (ss): one letter for two.
 _MARKED = {
     "a": "æåáàâäÆÅÁÀÂÄ",
-    "o": "øöóôØÖÓÔ",
-    "u": "üúÜÚ",
+    "o": "øöóôòØÖÓÔÒ",
+    "u": "üúûùÜÚÛÙ",
     "c": "çÇ",
     "s": "şŞ",
     "g": "ğĞ",
-    "i": "ıíİÍ",
-    "e": "éèêÉÈÊ",
+    "i": "ıíîïìİÍÎÏÌ",
+    "e": "éèêëÉÈÊË",
     "n": "ñÑ",
 }
 _FROM = "".join(_MARKED.values())
 _TO = "".join(plain * len(letters) for plain, letters in _MARKED.items())
 _LETTERS = str.maketrans(_FROM, _TO)
-_SPELLINGS = (("aa", "a"), ("ae", "a"), ("oe", "o"), ("-", ""), (" ", ""), (".", ""), ("/", ""))
+_SPELLINGS = (("aa", "a"), ("ae", "a"), ("oe", "o"), ("ß", "ss"), ("-", ""), (" ", ""), (".", ""), ("/", ""))
 
 
 def folded(text: str) -> str:
