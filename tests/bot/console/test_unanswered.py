@@ -103,6 +103,8 @@ async def test_a_message_keephome_could_not_handle_is_listed_counted_and_dealt_w
     assert f'<a href="/console/cases/{case_id}">their case</a>' in shown
     assert "SMS" in shown
     assert html.escape("Jeg kan ikke betale før den 15.") in shown
+    # In a direction of their own: an Arabic message reads right to left inside the Danish page.
+    assert '<span dir="auto">' + html.escape("Jeg kan ikke betale før den 15.") + "</span>" in shown
     # Naming the tenant is a view of their data: audited with them, as the page's other lists are.
     views = await _audited(rt, "tenants.unanswered.view")
     assert [v.detail for v in views] == [f"tenant:{tenant_id}"]

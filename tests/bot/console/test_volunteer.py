@@ -701,6 +701,8 @@ async def test_with_consent_to_share_the_conversation_the_volunteer_reads_the_an
         "They wrote about money, which is for the adviser: hand it on to an adviser. · Not answered yet",
     ]
     assert "2000 kr" not in page and "betale" not in page
+    # The tenant's own words keep their direction (Arabic reads right to left inside the Danish page).
+    assert '<q dir="auto">kan i ringe efter kl 14?</q>' in page
 
 
 async def test_the_advisers_reply_answers_what_the_tenant_wrote_back_on_the_volunteers_task(
