@@ -12,11 +12,12 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.console import throttle
+from bot.console.inbox import REASONS
 from bot.inbound.inbox import InboundMessage
 from bot.outbox.status import record_delivery
 from bot.runtime import Runtime
 from bot.store.db import Database
-from bot.store.retention import purge
+from bot.store.retention import KEPT_REASONS, purge
 from bot.store.schema import (
     case_events,
     cases,
@@ -229,6 +230,12 @@ async def test_a_closed_case_keeps_the_reason_that_says_it_was_the_tenant_s_own_
     async with rt.db.read() as conn:
         kept = {int(i): r for i, r in (await conn.execute(select(cases.c.id, cases.c.reason))).all()}
     assert kept == {opened["stopped_asked"]: "stopped_asked", opened["wants to talk"]: ""}
+
+
+def test_every_reason_code_the_console_words_is_kept_by_retention() -> None:
+    """The codes a case opens with (the console's `REASONS` says each in words) are kept when a case's texts are
+    blanked: storage names them apart from the layers that write them, so a new code must be named in both."""
+    assert set(KEPT_REASONS) == set(REASONS)
 
 
 async def test_withdrawing_consent_hides_the_answers_from_the_adviser_at_once(
