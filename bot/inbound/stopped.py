@@ -10,8 +10,9 @@ from __future__ import annotations
 from sqlalchemy import Connection, bindparam, select, update
 
 from bot.channels.twilio_sms import OPTED_OUT_CODE
-from bot.host.cases import has_consent, open_case
-from bot.host.notices import notify_crisis, notify_urgent_case
+from bot.host.cases import has_consent
+from bot.host.handlers.handoff_requested import open_handoff
+from bot.host.notices import notify_crisis
 from bot.host.turn import Turn
 from bot.settings import Settings
 from bot.store.scene import Scene
@@ -45,20 +46,9 @@ def keep_for_staff(
     is. (Their open case hears words of crisis in the handler: one a person holds or that waits with their yes tells
     staff as any tenant's does, and one without their yes tells nobody.)"""
     if crisis or (text is not None and asks_for_person(text, turn.language, turn.today)):
-        opened = open_case(
-            scene.conn,
-            turn.tenant_id,
-            origin="handoff",
-            reason=STOPPED_ASKED,
-            now=turn.now,
-            today=turn.today,
-            delivery_days=settings.demand_delivery_days,
-            known=turn.opening,
-        )
-        if opened.clock_runs:
-            notify_urgent_case(scene, opened.case_id, turn.now, settings.public_url)
+        case_id = open_handoff(scene, turn, STOPPED_ASKED, settings)
         if crisis and has_consent(scene.conn, turn.tenant_id):
-            notify_crisis(scene, opened.case_id, turn.now, settings.public_url)
+            notify_crisis(scene, case_id, turn.now, settings.public_url)
         return "stopped_case"
     scene.change(_SET_ASIDE, {"inbound_id": inbound_id, "now": turn.now})
     return "stopped_set_aside"
