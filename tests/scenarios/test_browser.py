@@ -1429,7 +1429,7 @@ async def test_on_a_phone_the_way_back_to_a_refused_form_is_a_button_and_keeps_w
     async with page.expect_navigation():
         await page.tap("#court-filing button[type=submit]")
     await page.wait_for_selector("#court-filing-error")
-    assert page.url == f"{served.url}/console/tenants/{tenant_id}"
+    await page.wait_for_url(f"{served.url}/console/tenants/{tenant_id}", timeout=10_000)  # forms.js, when it runs
     assert await page.input_value("#filed-on") == tomorrow
     assert await page.evaluate(ON_SCREEN, "#court-filing-error")
     await context.close()
