@@ -38,6 +38,7 @@ __all__ = [
     "names_someone_else",
     "negated_stops",
     "says_not_understood",
+    "says_opt_out",
     "says_withdrawal",
     "says_wrong_number",
 ]
@@ -338,6 +339,15 @@ def _is_opt_out_word(plain: str) -> bool:
 def is_opt_out_word(text: str) -> bool:
     """Whether a whole message is an opt-out word of some language (STOP, AFMELD, UNSUBSCRIBE, …)."""
     return _is_opt_out_word(normalize(text))
+
+
+def says_opt_out(text: str, languages: Iterable[str]) -> bool:
+    """Whether a whole message opts out: an opt-out word of any language, or one with politeness around it in an
+    enabled language ("Stop tak", "afmeld mig tak", "stop please"), as the command parser reads it (`classify`)."""
+    if is_opt_out_word(text):
+        return True
+    keyword = classify(text, languages)
+    return keyword is not None and keyword.kind == "opt_out"
 
 
 # "Forkert nummer, jeg hedder Peter", "wrong number, sorry", "du har fat i den forkerte person": the wrong-number

@@ -18,7 +18,7 @@ from bot.settings import Settings
 from bot.store.scene import Scene
 from bot.store.schema import inbound, messages
 from conversations.answers import asks_for_person
-from conversations.keywords import carrier_stop, classify
+from conversations.keywords import carrier_stop, says_opt_out
 
 __all__ = ["STOPPED_ASKED", "keep_for_staff", "sms_reaches"]
 
@@ -58,7 +58,7 @@ def sms_reaches(conn: Connection, tenant_id: int, languages: tuple[str, ...]) ->
     """Whether an SMS still reaches an opted-out tenant: they opted out with keephome's own word (AFMELD, STOPP,
     "afmeld mig tak"), not the carrier's (STOP: Twilio then refuses every SMS to the number), and no send was refused
     as opted out since (21610). Unknown (no opt-out word kept): no. Their opt-out is read as the command parser read
-    it (`classify` in `languages`, the enabled ones), so a stop word said with politeness around it counts."""
+    it (`says_opt_out`, in `languages`, the enabled ones), so a stop word said with politeness around it counts."""
     said = conn.execute(
         select(messages.c.text, messages.c.direction, messages.c.error_code)
         .where(messages.c.tenant_id == tenant_id, messages.c.channel == "sms")
@@ -68,12 +68,6 @@ def sms_reaches(conn: Connection, tenant_id: int, languages: tuple[str, ...]) ->
     for text, direction, error_code in said:
         if direction == "out" and error_code == str(OPTED_OUT_CODE):
             return False
-        if direction == "in" and text and _opted_out_with(text, languages):
+        if direction == "in" and text and says_opt_out(text, languages):
             return not carrier_stop(text)
     return False
-
-
-def _opted_out_with(text: str, languages: tuple[str, ...]) -> bool:
-    """Whether the tenant's message was the opt-out command: the command parser's own reading of it."""
-    keyword = classify(text, languages)
-    return keyword is not None and keyword.kind == "opt_out"

@@ -18,7 +18,7 @@ from bot.store.address_hash import stranger_key
 from bot.store.dialect import insert_for
 from bot.store.schema import unknown_senders
 from bot.tenants.said_stop import NUMBER_CHANNEL
-from conversations.keywords import classify, is_opt_out_word
+from conversations.keywords import classify, says_opt_out
 
 __all__ = [
     "ALL_CHATS",
@@ -84,10 +84,7 @@ def stop_or_start(
     (False) gets the day's generic answer. `stranger` reads what is kept of them, only when one of these is said."""
     if not text:
         return False
-    keyword = classify(text, languages)
-    # A bare opt-out word of any language, or one said politely in an enabled one ("Stop tak", "afmeld mig tak"),
-    # as a tenant's is read.
-    if is_opt_out_word(text) or (keyword is not None and keyword.kind == "opt_out"):
+    if says_opt_out(text, languages):
         said = stranger()
         if channel != NUMBER_CHANNEL:
             answer_once_today(conn, said, today)
@@ -96,7 +93,7 @@ def stop_or_start(
         else:
             remember(conn, said.key, last_answered_on=today)
         return True
-    if channel == NUMBER_CHANNEL and keyword is not None and keyword.kind == "opt_in":
+    if channel == NUMBER_CHANNEL and (keyword := classify(text, languages)) is not None and keyword.kind == "opt_in":
         said = stranger()
         if said.stopped_at is not None:
             remember(conn, said.key, stopped_at=None)
