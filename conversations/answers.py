@@ -46,6 +46,7 @@ __all__ = [
     "plans_with_someone_else",
     "promises_day",
     "rest_day",
+    "says_cannot_pay",
     "says_never",
     "says_no_day",
     "says_only",
@@ -565,6 +566,17 @@ _FOLDED_PAID_WHOLE = frozenset(_fold(p) for p in _PAID_WHOLE)
 _FOLDED_UNSURE_WHOLE = frozenset(_fold(p) for p in _UNSURE_WHOLE)
 _ALL_PHRASES = _Phrases.of(_fold(p) for p in _ALL)
 _ALL_WELL_PHRASES = _Phrases.of(_fold(p) for p in _ALL_WELL)
+# Hardship words that say the tenant cannot pay without a pay word negated ("har ikke råd", "rækker ikke", "param yok"),
+# of every language: `says_cannot_pay`. Not a reason ("syg", "gæld"): why it is hard is no promised day failing.
+_CANNOT_PAY_PHRASES = _Phrases.of(
+    _fold(p)
+    for p in (
+        "ingen penge", "ikke nogen penge", "ikke penge", "ikke flere penge", "ikke nok penge", "penge nok", "ikke råd",
+        "ikke rad", "slår ikke til", "rækker ikke", "raekker ikke", "rækker ik", "no money", "not any money",
+        "not have the money", "not have money", "not enough money", "no cash", "not afford",
+        *(p for p in TAG_WORDS["ar"]["hardship"] if p not in _AR_LOST_JOB), *TAG_WORDS["tr"]["hardship"],
+    )
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1213,6 +1225,20 @@ def fears_losing_home(text: str) -> bool:
     unasked = re.sub(r"^(\w+) (?:jeg|i) ", r"\1 ", folded)  # "mister jeg min lejlighed": "mister min lejlighed"
     lost = _HOME_LOST.search(folded) or _HOME_LOST.search(unasked)
     return bool(lost) and (asks_something(text) or bool(_ASKED_BY_ORDER.match(folded)))
+
+
+def says_cannot_pay(text: str, language: str, today: date) -> bool:
+    """Whether a message says the tenant cannot pay ("kan ikke betale", "I can't pay", "har ikke råd", "ödeyemiyorum"):
+    the hardship reading, above a part, a day or a payment ("kan ikke betale før fredag" promises Friday), said with a
+    pay word negated or words that say so (`_CANNOT_PAY_PHRASES`); never a reason alone ("jeg er syg" at a consent
+    question says why, not that a promised day fails), nor a short "cannot" that may answer another question ("nej det
+    kan jeg ikke" asked for a yes)."""
+    found, dated = _signals(text, language, today)
+    order = PRECEDENCE if dated else _UNDATED_PRECEDENCE
+    if next((tag for tag in order if tag in found), None) != "hardship":
+        return False
+    clauses = [_clause(words) for words in _clauses(text)]
+    return any(c.negated_pay or _CANNOT_PAY_PHRASES.in_words(c.plain_set, c.plain_text) for c in clauses)
 
 
 def tells_hardship(text: str, language: str) -> bool:

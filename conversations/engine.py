@@ -25,6 +25,7 @@ from conversations.answers import (
     plans_with_someone_else,
     promises_day,
     rest_day,
+    says_cannot_pay,
     says_never,
     says_no_day,
     says_only,
@@ -71,6 +72,7 @@ from conversations.model import (
     AnswerRecorded,
     ButtonPressed,
     Choice,
+    ClaimWithdrawn,
     ConsentGiven,
     Context,
     ConversationEnded,
@@ -78,6 +80,8 @@ from conversations.model import (
     FactReported,
     Input,
     MessageRequested,
+    PaidClaimed,
+    PromiseRecorded,
     TextReceived,
     WaitExpired,
 )
@@ -656,7 +660,7 @@ def _amount_alone(
     return None
 
 
-def _only_heard(step: AskDate) -> str:
+def _only_heard(step: AskDate | AskAmount) -> str:
     """Where words go, asked when, that are heard but say no reason the tenant cannot pay ("ved ikke", "nej", "jeg
     ringer til kommunen", "my hearing is on monday"): the step's `heard`, which takes back no promise or "I have paid"
     given before ("jeg har ikke betalt endnu" does, by `hardship`); without one, `hardship`."""
@@ -1039,7 +1043,9 @@ def _amount_answer(flow: Flow, state: State, step: AskAmount, text: str, now: da
         events: list[Event] = [AnswerRecorded(state.step, "adviser", text)]
         return _enter(flow, _answered(state, "adviser"), step.adviser, now, events)
     if step.hardship is not None and says_no_day(text):
-        return _heard(flow, state, step.hardship, text, now)  # "nej", "never" asked how much: nothing they can pay
+        # "Nej" asked how much: no amount they can name, heard as at "when?", and a promise given before stands;
+        # "aldrig", "never": nothing they can pay, which takes it back.
+        return _heard(flow, state, step.hardship if says_never(text) else _only_heard(step), text, now)
     return None
 
 
@@ -1178,8 +1184,22 @@ def _read_words(flow: Flow, state: State, input: TextReceived, now: datetime) ->
         # "Har jeg betalt?", "did you get my payment": asked, never a payment claimed. No live ledger is held
         # here: where to see payments, a person who can check, and the question waits, no try used.
         return state, [MessageRequested(_QUESTION_ASKED, {**_values(state), "payments": 1})]
-    result = _text(flow, state, text, now, attached, queued)
+    result = _taken_back(state, text, now, _text(flow, state, text, now, attached, queued))
     return _consent_to_question_asked(flow, state, now, result, moved=moved)
+
+
+def _taken_back(state: State, text: str, now: datetime, result: Result) -> Result:
+    """ "Kan ikke betale", "I can't pay" take back a promise or an "I have paid" given before at whatever question they
+    are said (the consent question, the reason, a consent to share), not only where the flow hears them as its
+    answer (`cannot_pay`): `result` with the claim withdrawn when its words say so and nothing in it withdrew, promised
+    or claimed a payment already. A question of their own ("hvad hvis jeg ikke kan betale?") takes nothing back."""
+    after, events = result
+    if any(isinstance(e, ClaimWithdrawn | PromiseRecorded | PaidClaimed) for e in events) or asks_something(text):
+        return result
+    if not says_cannot_pay(text, state.language, local_today(state, now)):
+        return result
+    at = next((i + 1 for i, e in enumerate(events) if isinstance(e, AnswerRecorded)), 0)
+    return after, [*events[:at], ClaimWithdrawn(), *events[at:]]
 
 
 def _pressed(flow: Flow, state: State, choice: str, earlier: bool, now: datetime) -> Result:

@@ -196,7 +196,8 @@ class AskAmount:
     confirmed with its day, where its goto or late step says so), and the flow goes on from there; without a day it
     goes on to `goto`. `rest` names the date question a day said for the rest answers instead ("3000 nu og resten den
     20."): the rest's day is the promise, kept and confirmed by that question as the rest's (its `rest` step), the
-    amount kept as what is paid now."""
+    amount kept as what is paid now. `heard`, as for AskDate: where a "nej" goes (no amount they can name), which takes
+    back no promise or "I have paid" given before ("aldrig", "never" go to `hardship`)."""
 
     template: str
     goto: str
@@ -204,6 +205,7 @@ class AskAmount:
     adviser: str | None = None
     when: str | None = None
     rest: str | None = None
+    heard: str | None = None
 
 
 @dataclass(frozen=True)

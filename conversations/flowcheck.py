@@ -61,10 +61,10 @@ def _next(step: Step, channel: Channel | None) -> Iterator[str]:
                 yield free_text
         case AskDate(goto=goto, late=late, hardship=hardship, paid=paid, paid_part=paid_part, adviser=adviser):
             named = (goto, late, step.rest, step.asked, step.asked_late, step.told, hardship, paid, paid_part, adviser)
-            yield from (name for name in named if name is not None)
+            yield from (name for name in (*named, step.heard) if name is not None)
             yield from _chosen(step.part, channel)
         case AskAmount(goto=goto, hardship=hardship, adviser=adviser, when=when, rest=rest):
-            yield from (name for name in (goto, hardship, adviser, when, rest) if name is not None)
+            yield from (name for name in (goto, hardship, step.heard, adviser, when, rest) if name is not None)
         case AskText(goto=goto) | Say(goto=goto):
             yield goto
         case End():

@@ -130,6 +130,7 @@ PAYMENT_CHECK = Flow(
             "payment_check.how_much",
             goto="reason",
             hardship="cannot_pay",
+            heard="heard",
             adviser="consent",
             when="part_when",
             rest="when",

@@ -2018,6 +2018,9 @@ def test_a_no_asked_how_much_is_heard_as_nothing_they_can_pay(language: str, tex
     _state, events = resume(asked, TextReceived(text, "telegram"), NOW)
     assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["hardship"]
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
+    # A "nej" to how much names no amount; only "never" or "I can't" says no payment comes, and takes a promise back.
+    taken_back = [e for e in events if isinstance(e, ClaimWithdrawn)]
+    assert taken_back == ([] if text == "nej" else [ClaimWithdrawn()])
 
 
 @pytest.mark.parametrize("text", ["1 og 3", "1, 3", "2 eller 4", "1 men ring til mig", "3, jeg har betalt"])
@@ -2419,6 +2422,37 @@ def test_cannot_pay_asked_when_takes_back_a_standing_promise(text: str) -> None:
     _state, events = resume(_asked_when(), TextReceived(text, "sms"), NOW)
     assert [e for e in events if isinstance(e, ClaimWithdrawn)] == [ClaimWithdrawn()]
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
+
+
+@pytest.mark.parametrize(
+    ("channel", "language", "path", "text"),
+    [
+        ("sms", "da", ("3",), "kan ikke betale"),
+        ("sms", "en", ("3",), "I can't pay"),
+        ("sms", "da", ("3",), "nej, jeg kan ikke betale"),
+        ("telegram", "da", ("3",), "jeg har ikke råd"),
+        ("telegram", "tr", ("3",), "ödeyemiyorum"),
+        # The reason question (Telegram, after a part's amount): own words, heard, and the promise taken back.
+        ("telegram", "en", ("5", "500"), "I can't pay"),
+    ],
+)  # fmt: skip
+def test_cannot_pay_at_any_question_takes_back_a_standing_promise(
+    channel: Channel, language: str, path: tuple[str, ...], text: str
+) -> None:
+    """A promise made before holds the reminders; "kan ikke betale" ends it wherever it is said, as at "when?"."""
+    asked = _asked(channel, language, path)
+    assert asked.step == ("reason" if "500" in path else "consent")
+    _state, events = resume(asked, TextReceived(text, channel), NOW)
+    assert [e for e in events if isinstance(e, ClaimWithdrawn)] == [ClaimWithdrawn()]
+    assert not any(isinstance(e, PromiseRecorded | PaidClaimed) for e in events)
+
+
+@pytest.mark.parametrize(
+    "text", ["nej det kan jeg ikke", "jeg er syg", "hvad hvis jeg ikke kan betale?", "ja", "ikke endnu"]
+)
+def test_a_no_a_reason_or_a_question_at_the_consent_question_takes_nothing_back(text: str) -> None:
+    _state, events = resume(_asked("sms", "da", ("3",)), TextReceived(text, "sms"), NOW)
+    assert not any(isinstance(e, ClaimWithdrawn) for e in events)
 
 
 @pytest.mark.parametrize("step", ["question", "when"])

@@ -14,6 +14,7 @@ from conversations.engine import answers_while_held, resume, start
 from conversations.flows import FLOWS
 from conversations.model import (
     ButtonPressed,
+    ClaimWithdrawn,
     ConsentGiven,
     ConsentWithdrawn,
     Context,
@@ -235,3 +236,14 @@ def test_a_consent_chosen_from_the_list_after_it_was_taken_back_is_told_so(
     assert said in RENDERER.render(told.template, told.values, "da", "sms").text
     # A yes that still stands is withdrawn as always: the list's own answer, no command.
     assert command("3", now_facts, NOW) is None
+
+
+@pytest.mark.parametrize(("language", "text"), [("da", "kan ikke betale"), ("en", "I can't pay")])
+def test_cannot_pay_at_the_share_question_takes_back_a_standing_promise(language: str, text: str) -> None:
+    """Said while a consent to share is asked, "kan ikke betale" ends a promise made before, as at "when?"; no consent
+    is read into it."""
+    asked = replace(_asked(), language=language)
+    state, events = resume(asked, TextReceived(text, "telegram"), NOW)
+    assert [e for e in events if isinstance(e, ClaimWithdrawn)] == [ClaimWithdrawn()]
+    assert not any(isinstance(e, ConsentGiven) for e in events)
+    assert state.step == "share" and not state.ended
