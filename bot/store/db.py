@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import os
+import unicodedata
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -55,6 +56,10 @@ def _translate(value: object, source: object, target: object) -> object:
     return value.translate(_translation(source, target))
 
 
+def _nfc(value: object) -> object:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # SQLite's own lower() folds A-Z only: a reference typed "østergård-7" never found ØSTERGÅRD-7, where
     # PostgreSQL's did. Python's folds every letter, as PostgreSQL's does (bot/tenants/lookup.py).
@@ -63,6 +68,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # place in `to`, or goes when `to` is shorter; the first of a repeated one counts. The tenant search folds
     # Ö to o and Ş to s with it alike on both (bot/tenants/lookup.py).
     dbapi_conn.create_function("translate", 3, _translate, deterministic=True)
+    # PostgreSQL's normalize(text, NFC), which SQLite lacks: a name an export wrote as "u" and its mark apart is "ü"
+    # before the tenant search folds it (bot/tenants/lookup.py).
+    dbapi_conn.create_function("nfc", 1, _nfc, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")

@@ -11,15 +11,20 @@ keys, and an erasure is not undone.
 A tenant who phones the office seldom knows their reference: the console's "find a tenant" also finds them by the
 number they call from and by a part of their name (`tenants_matching`). Staff type without æ, ø and å (as ae, oe and
 aa, or as plain a and o), without the marks of Turkish, Spanish or French names (ö, ş, ç, ı, é, ñ, ...) and without a
-reference's dash: names and references are compared folded (`folded`, and `folded_sql` for the same rule in the
+reference's dash, and some exports write a marked letter as the letter and its mark apart ("Mu\u0308ller"): names
+and references are compared folded (`folded`, and `folded_sql` for the same rule in the
 database, SQLite and PostgreSQL alike), so "provesen" finds Prøvesen, "ozdemir" Özdemir and "demo03" DEMO-03.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, or_, select
+from sqlalchemy import ColumnElement, Connection, String, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from bot.i18n import N_, Explained
 from bot.store.schema import tenants
@@ -56,10 +61,28 @@ _LETTERS = str.maketrans(_FROM, _TO)
 _SPELLINGS = (("aa", "a"), ("ae", "a"), ("oe", "o"), ("ß", "ss"), ("-", ""), (" ", ""), (".", ""), ("/", ""))
 
 
+class _Composed(FunctionElement[str]):
+    """Its text in Unicode's composed form (NFC): PostgreSQL's normalize(), on SQLite the nfc() of bot/store/db.py."""
+
+    type = String()
+    name = "nfc"
+    inherit_cache = True
+
+
+@compiles(_Composed)
+def _composed_sqlite(element: _Composed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"nfc({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Composed, "postgresql")
+def _composed_postgresql(element: _Composed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"normalize({compiler.process(element.clauses, **kw)}, NFC)"
+
+
 def folded(text: str) -> str:
     """`text` as the search compares it: "Prøvesen", "Proevesen" and "provesen" are all "provesen", "DEMO-03" is
-    "demo03"."""
-    text = text.translate(_LETTERS).lower()
+    "demo03"; a letter and its mark written apart ("u" and U+0308) are one letter first (NFC), typed or stored."""
+    text = unicodedata.normalize("NFC", text).translate(_LETTERS).lower()
     for spelling, plain in _SPELLINGS:
         text = text.replace(spelling, plain)
     return text
@@ -67,7 +90,7 @@ def folded(text: str) -> str:
 
 def folded_sql(column: ColumnElement[str]) -> ColumnElement[str]:
     """`folded` in SQL, on SQLite and PostgreSQL alike."""
-    column = func.lower(func.translate(column, _FROM, _TO))
+    column = func.lower(func.translate(_Composed(column), _FROM, _TO))
     for spelling, plain in _SPELLINGS:
         column = func.replace(column, spelling, plain)
     return column

@@ -862,6 +862,19 @@ async def test_an_adviser_finds_a_tenant_typed_without_danish_letters_or_the_das
         assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{carl}", typed
 
 
+async def test_an_adviser_finds_a_tenant_whose_name_an_export_wrote_with_its_marks_apart(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Some exports write "ü" as "u" and a combining mark: "Müller", "muller" and "MÜLLER" find that tenant, and a
+    search typed so (as some keyboards send it) finds one stored composed."""
+    anke = await add_tenant(runtime, "R-1", name="Anke Mu\u0308ller", phone="+4520123401")
+    sara = await add_tenant(runtime, "R-2", name="Sara Gönül", phone="+4520123402")
+    await signed_in_adviser(runtime, client)
+    for typed, tenant in (("Müller", anke), ("muller", anke), ("MÜLLER", anke), ("Go\u0308nu\u0308l", sara)):
+        found = await client.get("/console/tenants", params={"ref": typed})
+        assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{tenant}", typed
+
+
 async def test_find_a_tenant_with_nothing_typed_is_the_search_page_not_an_error(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
