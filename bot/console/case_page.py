@@ -38,7 +38,7 @@ from bot.console.sessions import SendBack, StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
 from bot.console.tenant_page import early_demand_words
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, read_along, transcript
-from bot.console.unanswered import Unanswered, left_unanswered, of_tenant
+from bot.console.unanswered import TENANT_SHOWN, Unanswered, dealt_with, left_unanswered, of_tenant
 from bot.console.web import NotFound, local_day, local_time, money, now, read_form, redirect, render, runtime, today
 from bot.host.appointments import ADVICE_KINDS, APPOINTMENT, told_of
 from bot.host.cases import OUTCOMES, reply_channel
@@ -511,6 +511,8 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
     case_id = case_id_of(request)
     # A refusal raised here (a FormError, NotFound) answers the page's script in the reader's language (guard).
     after = whole_number(request.query_params.get("after", "0"), "after", maximum=MAX_ID)
+    # The messages keephome could not answer that the page marks for its reader to answer (as many as it shows).
+    marked = [whole_number(raw, "open", maximum=MAX_ID) for raw in request.query_params.getlist("open")[:TENANT_SHOWN]]
     rt = runtime(request)
     async with rt.db.read() as conn:
         found = await load_case(conn, case_id)
@@ -525,6 +527,7 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
         # time, since one may fail after later ones did; the page adds those it does not show yet.
         along = None if shown.consent else await read_along(conn, case.id, inbound.c.received_at)
         unanswered = await conn.run_sync(of_tenant, tenant, along)
+        settled = await conn.run_sync(dealt_with, tenant, marked)
     seen = seen_by_sessions(request)
     new = seen.unseen(me.session_id, case_id, (m.id for m in shown.messages))
     scope = _unanswered_scope(case_id)
@@ -561,6 +564,8 @@ async def _case_messages(request: Request, me: StaffSession) -> Response:
             ],
             # The tenant's messages keephome could not answer, oldest first, marked as the page marks them.
             "unanswered": [unanswered_json(request, u, first_name(tenant.name)) for u in unanswered],
+            # Those of them the page marks that someone dealt with meanwhile (a reply from another page, an admin).
+            "dealt_with": settled,
             # What became of the messages shown, and when each went out: a queued one is dated anew once it has.
             "deliveries": {
                 str(message_id): {**state.as_json(), "when": _sent_when(request, recent[message_id])}

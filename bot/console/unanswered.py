@@ -33,6 +33,7 @@ __all__ = [
     "Unanswered",
     "WrittenBack",
     "deal_with",
+    "dealt_with",
     "left_unanswered",
     "of_tenant",
     "theirs",
@@ -159,6 +160,17 @@ def theirs(conn: Connection, tenant: Any, inbound_ids: Collection[int]) -> list[
     if sent is None or not inbound_ids:
         return []
     found = select(inbound.c.id).where(INBOUND_FAILED, sent, inbound.c.id.in_(list(inbound_ids)))
+    return [int(i) for i in conn.execute(found.order_by(inbound.c.id)).scalars()]
+
+
+def dealt_with(conn: Connection, tenant: Any, inbound_ids: Collection[int]) -> list[int]:
+    """Which of these messages are the tenant's and dealt with since they failed (by a reply, on the admin page): an
+    open case page that marks them stops asking its reader to answer them."""
+    sent = _from(tenant)
+    if sent is None or not inbound_ids:
+        return []
+    done = inbound.c.failed_at.is_not(None) & inbound.c.dealt_with_at.is_not(None)
+    found = select(inbound.c.id).where(done, sent, inbound.c.id.in_(list(inbound_ids)))
     return [int(i) for i in conn.execute(found.order_by(inbound.c.id)).scalars()]
 
 

@@ -505,6 +505,60 @@ async def test_a_message_keephome_cannot_answer_while_the_case_page_is_open_appe
     assert served.csp_violations == []
 
 
+async def test_a_message_keephome_cannot_answer_dealt_with_elsewhere_is_no_longer_asked_for_on_an_open_case_page(
+    tmp_path: Path, chromium: Browser
+) -> None:
+    """The adviser's open case page marks a message keephome could not answer; an admin marks it dealt with (or a reply
+    from another tab answers it). The page kept asking, in red, for it to be answered, and its reply form still said
+    it would deal with it, until reloaded: now the mark says, in Danish, that someone dealt with it."""
+    async with serve(tmp_path, console_language="da", browser=chromium) as served:
+        rt = served.rt
+        tenant_id = await add_tenant(rt, "4711-3-14", name="Amira Hansen", phone=TENANT_PHONE)
+        case_id = await add_case(rt, tenant_id)  # with the tenant's consent to an adviser reading along
+        adviser_id = await add_person(rt, "raadgiver@example.org", "adviser")
+        async with rt.db.write() as conn:
+            await take_case(conn, case_id, adviser_id, rt.clock())
+            await conn.execute(
+                conversations.insert().values(
+                    tenant_id=tenant_id,
+                    flow="payment_check",
+                    state={"channel": "fax"},
+                    active=True,
+                    version=1,
+                    started_at=rt.clock(),
+                    updated_at=rt.clock(),
+                )
+            )
+        await rt.inbox.submit(InboundMessage("sms", "SM-elsewhere", TENANT_PHONE, "Jeg kan ikke betale før den 15."))
+
+        async def failed() -> bool:
+            async with rt.db.read() as conn:
+                found = await conn.execute(select(inbound.c.failed_at).where(inbound.c.provider_id == "SM-elsewhere"))
+                return found.scalar_one_or_none() is not None
+
+        await until(failed)
+        context, page = await sign_in(served, "raadgiver@example.org")
+        await page.wait_for_url("**/console/")
+        await context.clock.install()  # the case page's poll is moved on to (`polled`), not waited for
+        await page.goto(f"{served.url}/console/cases/{case_id}")
+        item = page.locator("#thread li[data-inbound]")
+        assert await item.locator(".flag-failed").is_visible()
+        assert await page.locator("#reply-deals-with").is_visible()
+
+        async with rt.db.write() as conn:  # as the admin's list of them marks it
+            await conn.execute(
+                update(inbound).where(inbound.c.provider_id == "SM-elsewhere").values(dealt_with_at=rt.clock())
+            )
+        await polled(page, page.locator("#thread li.dealt-with").is_visible)
+        said = await item.inner_text()
+        assert "Nogen har taget sig af denne besked, mens siden var åben." in said
+        assert "Jeg kan ikke betale før den 15." in said and await item.locator(".flag-failed").count() == 0
+        assert await page.locator("#reply-deals-with").is_hidden()
+        assert await page.locator("#reply-form input[name=unanswered]").count() == 0
+        await context.close()
+        assert served.csp_violations == []
+
+
 async def test_a_case_a_colleague_takes_while_its_page_is_open_says_its_actions_are_of_before(
     tmp_path: Path, chromium: Browser
 ) -> None:

@@ -1,5 +1,6 @@
 // A case page: the tenant's new messages, what became of the messages sent (queued, sent, delivered,
-// failed and why), the case's status and a change of the tenant's consent appear without a reload (every 4 seconds).
+// failed and why), the messages keephome could not answer and those dealt with since, the case's status and a change
+// of the tenant's consent appear without a reload (every 4 seconds).
 (function () {
   var thread = document.getElementById("thread");
   var status = document.getElementById("case-status");
@@ -88,6 +89,30 @@
     }
     return true;
   }
+  // A message marked for the reader to answer that someone dealt with meanwhile (a reply sent from another page, an
+  // admin's "dealt with"): its mark says so (the words from the server), and the reply's form no longer names it.
+  function markedOpen() {
+    var marked = thread.querySelectorAll("li.unanswered[data-inbound]");
+    return Array.prototype.map.call(marked, function (li) { return "&open=" + li.dataset.inbound; }).join("");
+  }
+  function dealtWith(id) {
+    var li = thread.querySelector('li.unanswered[data-inbound="' + id + '"]');
+    if (!li) { return; }
+    li.classList.remove("unanswered");
+    li.classList.add("dealt-with");
+    var mark = li.querySelector(".flag-failed");
+    if (mark) {
+      var note = document.createElement("span");
+      note.className = "muted";
+      note.textContent = thread.dataset.dealtWith;
+      li.replaceChild(note, mark);
+    }
+    if (!replyForm) { return; }
+    var named = replyForm.querySelector('input[name="unanswered"][value="' + id + '"]');
+    if (named) { replyForm.removeChild(named); }
+    var dealsWith = document.getElementById("reply-deals-with");
+    if (dealsWith && !replyForm.querySelector('input[name="unanswered"]')) { dealsWith.hidden = true; }
+  }
   // A refused poll (the session ended, the role changed) leaves the page as it was: say so, with the server's
   // reason in the reader's language, until a poll is answered again.
   var stale = document.getElementById("thread-stale");
@@ -120,7 +145,7 @@
     if (statusChanged && actionsOf(code) !== shownStatus) { statusChanged.hidden = false; }
   }
   function poll() {
-    fetch(thread.dataset.url + "?after=" + thread.dataset.after, {credentials: "same-origin"})
+    fetch(thread.dataset.url + "?after=" + thread.dataset.after + markedOpen(), {credentials: "same-origin"})
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (data) {
           if (r.ok) { return data; }
@@ -139,6 +164,7 @@
           var when = thread.querySelector('[data-when="' + id + '"]');
           if (when && data.deliveries[id].when) { when.textContent = data.deliveries[id].when; }
         });
+        (data.dealt_with || []).forEach(dealtWith);
         var failed = (data.unanswered || []).filter(addUnanswered);
         if (data.messages.length || failed.length) { thread.scrollTop = thread.scrollHeight; }
         status.textContent = data.status_label;

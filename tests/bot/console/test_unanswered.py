@@ -335,6 +335,11 @@ async def test_a_message_that_fails_while_the_case_page_is_open_comes_in_with_th
     assert (await client.post(f"{page}/reply", data=form)).status_code == 303
     assert [m.target for m in await _audited(runtime, "inbound.dealt_with")] == [f"inbound:{inbound_id}"]
     assert (await client.get(f"{page}/messages.json?after={last}")).json()["unanswered"] == []
+    # A page that still marks it (opened before the reply, in another tab) is told it is dealt with; an id that is no
+    # dealt-with message of this tenant's is not.
+    marked = (await client.get(f"{page}/messages.json?after={last}&open={inbound_id}&open=999999")).json()
+    assert marked["dealt_with"] == [inbound_id]
+    assert (await client.get(f"{page}/messages.json?after={last}&open=x")).status_code == 422
 
 
 async def test_without_consent_the_poller_brings_in_the_words_only_where_the_case_page_shows_them(
