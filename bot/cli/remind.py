@@ -99,8 +99,8 @@ def _what_next(rows: Sequence[PlannedRow], paused: bool) -> list[str]:
     lines = []
     if paused:
         lines.append(
-            "Sending is paused (the console's switch or KEEPHOME_PAUSED): none of them goes out until it is resumed; "
-            "then each goes if still due."
+            "Sending is paused (the console's switch or KEEPHOME_PAUSED): none of them goes out while it is. Once it "
+            "is resumed, each goes from its send-after time (at once if that has passed), if still due then."
         )
     elif waiting < len(rows):
         which = "Those on a channel are" if waiting else "They are"

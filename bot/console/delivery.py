@@ -131,6 +131,8 @@ LABELS = {
     "held": N_("held, not sent"),
     "dropped": N_("dropped, not sent"),
 }
+# A proactive message whose time has not come while the pause switch is on.
+_PAUSED_UNTIL = N_("sending is paused now: it goes then only if sending is resumed by then")
 # Reasons a row waits that are no failure (it goes elsewhere next, or later): no "trying again" after them.
 _NOT_FAILED = ("blocked", "permanent", "transient", "quiet hours")
 
@@ -245,13 +247,18 @@ def _waiting(
         # A state the sender added that this page does not know yet: say it as it is.
         label = f"{_(LABELS['waiting'])} ({facts.outbox_state.replace('_', ' ')})"
         return Delivery("waiting", label, reason, False)
+    when = facts.next_attempt_at
     if paused and facts.proactive:
+        if when is not None and when > now:
+            # Its time has not come: the sender leaves it queued (it sets aside only rows that are due), and it goes
+            # at its time if sending is resumed by then. Say both, not only "paused" for a reminder of tomorrow.
+            label = _("queued until %(when)s") % {"when": local_time(when)}
+            return Delivery("queued", label, _(_PAUSED_UNTIL), False)
         # The sender sets it aside, waiting for the pause to end, only when it next looks (bot/outbox/claim.py): say
         # so from the start, not "going out now" while nothing may go.
         return Delivery("waiting", _(LABELS["waiting"]), _(_REASONS["paused"]), False)
     if facts.attempts and facts.last_error and facts.last_error not in _NOT_FAILED:
         reason = _("trying again; last time %(reason)s") % {"reason": reason}
-    when = facts.next_attempt_at
     if when is not None and when > now:
         return Delivery("queued", _("queued until %(when)s") % {"when": local_time(when)}, reason, False)
     return Delivery("queued", _("queued, going out now"), reason, False)

@@ -328,7 +328,7 @@ async def test_while_sending_is_paused_a_real_run_and_a_dry_run_say_so_before_th
     assert await run_remind(settings, None, False, False, out, now=NOW) == 0
     text = out.getvalue()
     assert "going out now" not in text and "the running service sends each one" not in text
-    assert "Sending is paused (the console's switch or KEEPHOME_PAUSED): none of them goes out until" in text
+    assert "Sending is paused (the console's switch or KEEPHOME_PAUSED): none of them goes out while it is" in text
     assert "waiting 2 (2 sending is paused)" in _tally(text)
     dry = io.StringIO()
     assert await run_remind(settings, None, True, False, dry, now=NOW) == 0
@@ -338,6 +338,23 @@ async def test_while_sending_is_paused_a_real_run_and_a_dry_run_say_so_before_th
     by_setting = with_channels(settings, paused=True)
     assert "waiting 2 (2 sending is paused)" in _tally(await _dry_run(by_setting))
     assert "waiting 2 (2 queued, going out now)" in _tally(await _dry_run(settings))
+
+
+async def test_while_paused_reminders_planned_late_in_the_evening_say_their_morning_and_the_pause(
+    database_url: str,
+) -> None:
+    """Planned at 23:45 while paused, the reminders are queued until 09:00 the next morning: the tally says that time
+    and that they go then only if sending is resumed by then, not only that sending is paused."""
+    settings = with_channels(make_settings(database_url))
+    await _tenants(settings)
+    await _pause(settings, "1")
+    out = io.StringIO()
+    assert await run_remind(settings, None, False, False, out, now=NOW.replace(hour=23, minute=45)) == 0
+    tally = " ".join(_tally(out.getvalue()))
+    assert (
+        "(2 queued until 2026-03-04 09:00, sending is paused now: it goes then only if sending is resumed by then)"
+        in tally
+    ), tally
 
 
 async def _dry_run(settings: Settings) -> str:

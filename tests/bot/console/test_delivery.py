@@ -166,6 +166,16 @@ def test_while_paused_a_proactive_message_not_sent_yet_waits_and_a_reply_goes() 
     assert delivery(reminder, NOW, _time).label == "queued, going out now"
 
 
+def test_while_paused_a_reminder_for_tomorrow_morning_says_its_time_and_the_pause() -> None:
+    """A reminder planned for 09:00 tomorrow is not set aside by the pause (its time has not come): it reads queued
+    until its time, and that it goes then only if sending is resumed by then."""
+    tomorrow = DeliveryFacts("queued", None, "sms", "pending", None, NOW + timedelta(hours=21), proactive=True)
+    shown = delivery(tomorrow, NOW, _time, paused=True)
+    assert (shown.state, shown.label) == ("queued", f"queued until {_time(NOW + timedelta(hours=21))}")
+    assert shown.why == "sending is paused now: it goes then only if sending is resumed by then"
+    assert delivery(tomorrow, NOW, _time).why == ""
+
+
 def test_an_unknown_reason_is_shown_as_written() -> None:
     assert explain(None, "some_new_reason", None) == "some new reason"
     assert explain(None, "twilio http 503", "sms") == "Twilio answered HTTP 503"
