@@ -7,11 +7,42 @@ see `bot.outbox.depth`): rendering them for a scrape reads memory only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 
-__all__ = ["Metrics"]
+__all__ = ["Metrics", "SenderGauge"]
+
+
+class SenderGauge:
+    """A gauge only the process that sends can know (it counts rows the webhooks of every process commit): absent
+    from a scrape until that process sets it, and again once it stops sending. A number here is never a stale count
+    nor a 0 said while a message waits, and NaN is no value an alert or a dashboard can read."""
+
+    def __init__(self, name: str, documentation: str, registry: CollectorRegistry) -> None:
+        self._name = name
+        self._documentation = documentation
+        self.value: float | None = None
+        registry.register(self)
+
+    def set(self, value: float) -> None:
+        """The count the sender's refresh made."""
+        self.value = float(value)
+
+    def clear(self) -> None:
+        """This process stopped sending: it knows the count no more."""
+        self.value = None
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The name, for the registry's check that no two metrics share it."""
+        yield GaugeMetricFamily(self._name, self._documentation)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The sample, while this process sends."""
+        if self.value is not None:
+            yield GaugeMetricFamily(self._name, self._documentation, value=self.value)
 
 
 class Metrics:
@@ -32,23 +63,19 @@ class Metrics:
             "Time the webhooks' commits were held while the processor was behind (their answers came that much later)",
             registry=self.registry,
         )
-        self.inbound_waiting = Gauge(
+        self.inbound_waiting = SenderGauge(
             "keephome_inbound_waiting",
             "Messages from tenants committed by the webhooks and not handled yet (counted by the process that sends, "
-            "which also handles them; NaN in a process that does not send: read max() over every process)",
-            registry=self.registry,
+            "which also handles them; absent from a process that does not send: read max() over every process)",
+            self.registry,
         )
-        self.inbound_oldest_waiting = Gauge(
+        self.inbound_oldest_waiting = SenderGauge(
             "keephome_inbound_oldest_waiting_seconds",
             "How long the oldest message from a tenant not handled yet has waited (0 when none waits): a processor "
-            "that has stopped or keeps failing (measured by the process that sends; NaN in a process that does not "
-            "send: read max() over every process)",
-            registry=self.registry,
+            "that has stopped or keeps failing (measured by the process that sends; absent from a process that does "
+            "not send: read max() over every process)",
+            self.registry,
         )
-        # Unknown until the sender's first refresh (bot/outbox/depth.py): a process that does not send must not say
-        # 0 while a message waits, and PromQL's max() passes over NaN.
-        self.inbound_waiting.set(float("nan"))
-        self.inbound_oldest_waiting.set(float("nan"))
         self.inbound_failed = Gauge(
             "keephome_inbound_failed",
             'Messages from tenants keephome could not handle (set aside unanswered, counted as result="error" in '

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -185,12 +184,32 @@ async def test_the_admin_page_names_a_backlog_of_messages_due_for_some_minutes(r
         assert 'id="send-backlog"' not in (await c.get("/console/admin")).text
 
 
+def _has(text: str, name: str) -> bool:
+    return any(line.startswith(name + " ") for line in text.splitlines())
+
+
 def test_a_process_that_does_not_send_does_not_say_no_message_waits() -> None:
     """On PostgreSQL only the sender's holder counts the waiting messages: the other processes said 0 while one
-    waited unhandled. They say NaN (unknown here), which PromQL's max() over every process passes over."""
+    waited unhandled, then NaN, which a dashboard shows as a number that means nothing. They show no sample: max()
+    over every process reads the sender's, and absent() says no process counts."""
     text = Metrics().render().decode()
-    assert math.isnan(gauge(text, "keephome_inbound_waiting"))
-    assert math.isnan(gauge(text, "keephome_inbound_oldest_waiting_seconds"))
+    for name in ("keephome_inbound_waiting", "keephome_inbound_oldest_waiting_seconds"):
+        assert not _has(text, name), text
+        assert f"# TYPE {name} gauge" not in text
+    assert "NaN" not in text
+
+
+async def test_a_process_that_stops_sending_stops_showing_its_last_count(database_url: str) -> None:
+    """The sender role moved to another process: this one's last count would go stale (a message it counted, since
+    handled by the other, would read as waiting for ever), so its inbound gauges go."""
+    async with started_runtime(make_settings(database_url)) as runtime:
+        await add_tenant(runtime.db, "T-1", phone="+4520123456")
+        assert await runtime.inbox.submit(InboundMessage("sms", "SM-stale", "+4520123456", "hej")) == "stored"
+        await refresh_depth(runtime.db, runtime.metrics, now=runtime.clock())
+        assert gauge(runtime.metrics.render().decode(), "keephome_inbound_waiting") == 1
+        await runtime.sender.stop()
+        text = runtime.metrics.render().decode()
+        assert not _has(text, "keephome_inbound_waiting") and not _has(text, "keephome_inbound_oldest_waiting_seconds")
 
 
 async def test_messages_from_tenants_stored_and_not_handled_show_on_metrics(database_url: str) -> None:
