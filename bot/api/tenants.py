@@ -33,7 +33,7 @@ from bot.store.audit import record_entry
 from bot.store.db import Database
 from bot.store.schema import tenants
 from bot.tenants.csv_rows import Duplicates, ImportRow, RowError, RowRules, check_row, known_languages, local_today
-from bot.tenants.upsert import CHUNK, ImportRefused, ImportSummary, upsert_rows
+from bot.tenants.upsert import CHUNK, ImportRefused, ImportSummary, stops_since, upsert_rows
 
 __all__ = ["Write", "checked_rows", "put_tenant", "rules_for", "write_bulk"]
 
@@ -181,6 +181,15 @@ async def _write(
         )
         if held is not None:
             await held.remember(conn, answer.status, answer.body)
+    if summary.numbers_given:
+        # A STOP from a number the write gave, kept while it ran, is found now that both are committed; the answer
+        # (and the one a repeat gets) counts that tenant too.
+        async with db.write() as conn:
+            late = await stops_since(conn, summary, req.now, settings.secret_key)
+            if late is not summary:
+                answer = outcome.answer(late)
+                if held is not None:
+                    await held.remember(conn, answer.status, answer.body)
     urgent = [ids[ref] for ref in legal if ref in ids]
     if urgent:
         await _open_urgent(db, urgent, req, settings)

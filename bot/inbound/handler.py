@@ -38,7 +38,7 @@ from bot.host.unseen import give_way, question_unseen
 from bot.inbound.presses import OLD_BUTTON, SAME_ANSWER, STOPPED, WAITING, WITH_ADVISER
 from bot.inbound.senders import address_queries, tenants_by_address
 from bot.inbound.stopped import keep_for_staff, sms_reaches
-from bot.inbound.strangers import Stranger, answer_once_today, stop_or_start, stranger_key
+from bot.inbound.strangers import STOP_KEPT, Stranger, answer_once_today, stop_or_start, stranger_key
 from bot.inbound.unlinked import Unlinked, handle_unlinked, other_tenancy
 from bot.outbox.enqueue import enqueue, queued_among, record_inbound
 from bot.settings import ConfigError, Settings
@@ -847,7 +847,7 @@ class InboundHandler:
         if stop_or_start(
             scene.conn, stranger, row.channel, row.text, self._languages, now.astimezone(self._tz).date(), now
         ):
-            return "unknown_stopped"
+            return STOP_KEPT
         # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
         language = self.app_language(row)
         if row.text and sounds_in_crisis(row.text):

@@ -14,12 +14,14 @@ from sqlalchemy import Connection, Select, bindparam, func, select, text, update
 
 from bot.inbound.handler import InboundHandler, InboundRow
 from bot.inbound.presses import NOT_HANDLED, AnswerPresses, Press, query_id, set_aside_language
+from bot.inbound.strangers import STOP_KEPT
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.election import deployment_namespace, role_taken
 from bot.store.scene import Scene
 from bot.store.schema import inbound, outbox
+from bot.tenants.said_stop import NUMBER_CHANNEL, stop_holders
 from bot.worker import work_until_cancelled
 
 __all__ = ["FAILED", "SHARED_LOOK_SECONDS", "SHARED_POLL_SECONDS", "Processor"]
@@ -96,6 +98,7 @@ class Processor:
         self._budget = budget
         self._should_yield = should_yield
         self._handler = InboundHandler(settings, telegram_on=telegram_on)
+        self._secret = settings.secret_key or ""  # the handler refuses to start without it
         self._fallback = settings.fallback_language
         self._languages = settings.language_list
         self._pending = self._pending_query()
@@ -257,13 +260,19 @@ class Processor:
         """Process one batch in one transaction; returns how many rows were handled."""
         now = self._clock()
         presses: list[Press] = []
+        stops: list[str] = []
         try:
-            results = await self._db.run(self._run_batch, now, False, presses)
+            results = await self._db.run(self._run_batch, now, False, presses, stops)
         except _RowFailed:
             # One row raised and the whole transaction rolled back: redo the batch with a savepoint per
             # row, so only that row is set aside. Savepoints cost two statements a row, hence only now.
             presses.clear()
-            results = await self._db.run(self._run_batch, now, True, presses)
+            stops.clear()
+            results = await self._db.run(self._run_batch, now, True, presses, stops)
+        if stops:
+            # An import may have given a number its tenant while the batch kept the number's STOP, each unseen by the
+            # other: committed both, the tenant is found now (bot/tenants/said_stop.py).
+            await self._db.run(stop_holders, self._secret, stops, now)
         for channel, result in results:
             self._metrics.inbound.labels(channel, result).inc()
         if results:
@@ -277,9 +286,11 @@ class Processor:
         self._progress.set()
         return len(results)
 
-    def _run_batch(self, conn: Connection, now: datetime, isolate: bool, presses: list[Press]) -> list[tuple[str, str]]:
+    def _run_batch(
+        self, conn: Connection, now: datetime, isolate: bool, presses: list[Press], stops: list[str]
+    ) -> list[tuple[str, str]]:
         """Handle a prefix of the pending rows, a chunk at a time; returns (channel, result) per row, and adds the
-        button presses among them to `presses`."""
+        button presses among them to `presses`, and the numbers whose STOP a stranger's message kept to `stops`."""
         started = time.monotonic()
         scene = Scene.of(conn)
         results: list[tuple[str, str]] = []
@@ -299,6 +310,8 @@ class Processor:
                 result = self._handle(scene, row, now, isolate)
                 results.append((row.channel, result))
                 done.append(row.id)
+                if result == STOP_KEPT and row.channel == NUMBER_CHANNEL:
+                    stops.append(row.sender)
                 query = query_id(row.channel, row.provider_id)
                 if query is not None:
                     # A row set aside did nothing and says nothing in the chat: its toast says staff will see it.

@@ -22,6 +22,7 @@ from conversations.keywords import classify, says_opt_out
 
 __all__ = [
     "ALL_CHATS",
+    "STOP_KEPT",
     "FailureWindow",
     "Stranger",
     "answer_once_today",
@@ -31,6 +32,10 @@ __all__ = [
     "stop_or_start",
     "stranger_key",
 ]
+
+# The handler's result for a message whose STOP `stop_or_start` took: after the batch commits, a tenant found holding
+# the number by now is stored stopped (`said_stop.stop_holders`: an import gave it to them as the STOP was kept).
+STOP_KEPT = "unknown_stopped"
 
 # The key of the row for all unlinked chats together: a keyed hash is 64 hex digits, so no stranger has it.
 ALL_CHATS = "all-unlinked-chats"

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.store.audit import record_entry
 from bot.store.db import Database
 from bot.tenants.csv_rows import ImportRow
-from bot.tenants.upsert import ImportSummary, upsert_rows
+from bot.tenants.upsert import ImportSummary, stops_since, upsert_rows
 
 __all__ = ["import_tenants"]
 
@@ -40,5 +40,9 @@ async def import_tenants(
         if summary.settled_ids:
             await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
         await record_entry(conn, at=now, actor=actor, action="tenants.import", detail=summary.audit_detail())
+    if summary.numbers_given:
+        # A STOP from a number the file gave, kept while the import ran, is found now that both are committed.
+        async with db.write() as conn:
+            summary = await stops_since(conn, summary, now, settings.secret_key)
     log.info("tenant import by %s: %s", actor, summary)
     return summary

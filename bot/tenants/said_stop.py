@@ -3,24 +3,36 @@
 The inbound path keeps it on the number's row in `unknown_senders` (bot/inbound/strangers.py, `stop_or_start`): a keyed
 hash of the number, never the number. The import reads it for each tenant it creates or gives another number, stores
 that tenant stopped through the one writer of status, and consumes the mark (bot/tenants/upsert.py).
+
+On PostgreSQL the inbound path does not wait for an import (it would hold every message behind a long one), so a STOP
+and an import that gives its number to a tenant may cross: each read before the other committed. Each side therefore
+looks again after its own commit (`stop_holders`): the inbound path for a tenant holding the number by now, the import
+and the API for a STOP kept by now of a number they gave; whichever commits last finds the other's write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Connection, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.address_hash import stranger_key
-from bot.store.schema import unknown_senders
+from bot.store.audit import write_entry
+from bot.store.schema import tenants, unknown_senders
+from bot.tenants.status import set_status
 
-__all__ = ["NUMBER_CHANNEL", "StopsUnchecked", "any_kept", "consume", "kept_for"]
+__all__ = ["NUMBER_CHANNEL", "STOPPABLE", "StopsUnchecked", "any_kept", "kept_for", "stop_holders", "store_stopped"]
 
 # The channel whose address is a phone number: its strangers' STOPs are kept for the number.
 NUMBER_CHANNEL = "sms"
 
 _KEPT = unknown_senders.c.stopped_at.is_not(None)
+
+# A tenant given a number that said STOP is stored stopped from these; a tenant who moved out or was erased is no one
+# to message anyway, and the STOP stays with the number.
+STOPPABLE = ("active", "wrong_number")
 
 
 class StopsUnchecked(Exception):
@@ -42,15 +54,47 @@ async def any_kept(conn: AsyncConnection) -> bool:
 
 async def kept_for(conn: AsyncConnection, secret: str, phones: Collection[str]) -> dict[str, str]:
     """The numbers among `phones` whose STOP is kept, each with the key of its row."""
+    return await conn.run_sync(_kept_for, secret, phones)
+
+
+def _kept_for(conn: Connection, secret: str, phones: Collection[str]) -> dict[str, str]:
     keys = {stranger_key(secret, NUMBER_CHANNEL, phone): phone for phone in phones}
     if not keys:
         return {}
     query = select(unknown_senders.c.address_hash).where(unknown_senders.c.address_hash.in_(list(keys)), _KEPT)
-    return {keys[key]: key for key in (await conn.execute(query)).scalars()}
+    return {keys[key]: key for key in conn.execute(query).scalars()}
 
 
-async def consume(conn: AsyncConnection, keys: Collection[str]) -> None:
-    """The tenant now holding each number is stopped: the STOP lives on in their status, no longer on the row."""
-    if keys:
-        stmt = update(unknown_senders).where(unknown_senders.c.address_hash.in_(list(keys))).values(stopped_at=None)
-        await conn.execute(stmt)
+def store_stopped(
+    conn: Connection, holders: Mapping[int, str], now: datetime, *, only_from: Collection[str] = STOPPABLE
+) -> list[int]:
+    """Store each tenant (their id, with the key of their number's row) stopped, as their number's STOP said, each with
+    an audit entry about them (their own export says why they hear nothing); the ones whose status changed. The STOP
+    then lives on in the status of every one of them stopped by now, no longer on the number's row; it stays with the
+    number only for a tenant who cannot take it."""
+    if not holders:
+        return []
+    stopped = [tenant_id for tenant_id in holders if set_status(conn, tenant_id, "stopped", now, only_from=only_from)]
+    for tenant_id in stopped:
+        write_entry(conn, at=now, actor="system", action="tenant.said_stop_before", target=f"tenant:{tenant_id}")
+    now_stopped = select(tenants.c.id).where(tenants.c.id.in_(list(holders)), tenants.c.status == "stopped")
+    taken = [holders[tenant_id] for tenant_id in conn.execute(now_stopped).scalars()]
+    if taken:
+        conn.execute(update(unknown_senders).where(unknown_senders.c.address_hash.in_(taken)).values(stopped_at=None))
+    return stopped
+
+
+# A tenant found holding a number whose STOP is kept, after the write that gave it to them committed: one whose number
+# was reported wrong since is not who said STOP (their number's holder is: the STOP stays the number's).
+_STOPPABLE_AFTER = ("active",)
+
+
+def stop_holders(conn: Connection, secret: str, phones: Collection[str], now: datetime) -> list[int]:
+    """After a commit, the tenants holding any of `phones` whose STOP is kept by now are stored stopped
+    (`store_stopped`): a STOP and the write that gave its number to a tenant crossed. The ones whose status changed."""
+    marks = _kept_for(conn, secret, set(phones))
+    if not marks:
+        return []
+    query = select(tenants.c.id, tenants.c.phone).where(tenants.c.phone.in_(list(marks)), tenants.c.status != "erased")
+    holders = {int(tenant_id): marks[phone] for tenant_id, phone in conn.execute(query)}
+    return store_stopped(conn, holders, now, only_from=_STOPPABLE_AFTER)

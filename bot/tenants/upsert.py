@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Connection, case, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store.audit import write_entry
 from bot.store.db import Database
 from bot.store.dialect import insert_for
 from bot.store.election import namespace_key
@@ -18,7 +17,7 @@ from bot.store.schema import balance_events, court_cases, erased_refs, rent_even
 from bot.tenants.court import CourtFacts, Mirror, apply_court_facts
 from bot.tenants.csv_rows import ImportRow, RowError, RowNotice, early_demand_notice
 from bot.tenants.erase import ref_hash
-from bot.tenants.said_stop import StopsUnchecked, any_kept, consume, kept_for
+from bot.tenants.said_stop import STOPPABLE, StopsUnchecked, any_kept, kept_for, stop_holders, store_stopped
 from bot.tenants.status import set_status
 
 __all__ = [
@@ -30,6 +29,7 @@ __all__ = [
     "balance_event",
     "preview_import",
     "record_balances",
+    "stops_since",
     "upsert_rows",
 ]
 
@@ -96,6 +96,9 @@ class ImportSummary:
     # Known tenants who owed, whose row's balance cell was empty: an empty balance is 0, so their stored debt is set to
     # 0 and they get no reminders. Each at its line, so a half-filled export is caught before it is imported.
     balances_emptied: tuple[RowNotice, ...] = field(default=(), compare=False, repr=False)
+    # The numbers the rows gave their tenants anew: a STOP one of them says as the write commits is looked for again
+    # after it (`stops_since`).
+    numbers_given: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def changed(self) -> int:
@@ -469,11 +472,6 @@ def _court_facts(tenant_id: int, row: ImportRow) -> CourtFacts:
     )
 
 
-# A tenant whose number said STOP before it was theirs is stored stopped from these; a tenant who moved out or was
-# erased is no one to message anyway, and the STOP stays with the number.
-_STOPPABLE = ("active", "wrong_number")
-
-
 async def _stops_kept(
     conn: AsyncConnection, rows: Sequence[ImportRow], known: dict[str, _Known], secret_key: str | None
 ) -> dict[str, str]:
@@ -494,18 +492,7 @@ async def _stops_kept(
 
 def _stoppable(known: _Known | None) -> bool:
     """Whether the import would store this tenant (None: a new one) stopped for their number's STOP."""
-    return known is None or known.status in _STOPPABLE
-
-
-def _stop(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> list[int]:
-    """Store these tenants stopped, as their number's STOP said, each with an audit entry about them (their own
-    export says why they hear nothing); the ones whose status changed."""
-    stopped = [
-        tenant_id for tenant_id in tenant_ids if set_status(conn, tenant_id, "stopped", now, only_from=_STOPPABLE)
-    ]
-    for tenant_id in stopped:
-        write_entry(conn, at=now, actor="system", action="tenant.said_stop_before", target=f"tenant:{tenant_id}")
-    return stopped
+    return known is None or known.status in STOPPABLE
 
 
 def _reactivate(conn: Connection, tenant_ids: Sequence[int], now: datetime) -> None:
@@ -634,6 +621,7 @@ async def upsert_rows(
     rows = [i.row for i in imported]
     balance_kept = {i.row.tenant_ref for i in imported if i.balance_kept}
     stops = await _stops_kept(conn, rows, known, secret_key)
+    given = tuple(r.phone for r in rows if (k := known.get(r.tenant_ref)) is None or k.phone != r.phone)
     await _release_moving_numbers(conn, rows, known)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -658,13 +646,7 @@ async def upsert_rows(
             await conn.run_sync(_reactivate, renumbered, now)
         stopping = {ids[r.tenant_ref]: stops[r.phone] for r in chunk if r.phone in stops}
         if stopping:
-            stopped = await conn.run_sync(_stop, list(stopping), now)
-            said_stop += len(stopped)
-            # The STOP lives on in the tenant's status; it stays with the number only for a tenant who cannot take it.
-            already = {
-                ids[r.tenant_ref] for r in chunk if (k := known.get(r.tenant_ref)) is not None and k.status == "stopped"
-            }
-            await consume(conn, [key for tenant_id, key in stopping.items() if tenant_id in {*stopped, *already}])
+            said_stop += len(await conn.run_sync(store_stopped, stopping, now))
         settled.extend(
             ids[r.tenant_ref]
             for r in chunk
@@ -692,7 +674,23 @@ async def upsert_rows(
         languages,
         said_stop_before=said_stop,
         balances_emptied=tuple(emptied),
+        numbers_given=given,
     )
+
+
+async def stops_since(
+    conn: AsyncConnection, summary: ImportSummary, now: datetime, secret_key: str | None
+) -> ImportSummary:
+    """In a transaction after the write's commit: a tenant it gave a number whose STOP was kept meanwhile (the STOP
+    committed after the write read the numbers' STOPs) is stored stopped, and counted as the write counts the others
+    (bot/tenants/said_stop.py)."""
+    given = summary.numbers_given
+    if not secret_key or not given:
+        return summary
+    stopped = 0
+    for start in range(0, len(given), CHUNK):
+        stopped += len(await conn.run_sync(stop_holders, secret_key, given[start : start + CHUNK], now))
+    return replace(summary, said_stop_before=summary.said_stop_before + stopped) if stopped else summary
 
 
 async def preview_import(

@@ -3,11 +3,13 @@ answer says so (a PUT with `said_stop_before`, a bulk with how many); a number t
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.store.schema import audit_log
 from tests.bot.api.conftest import Api, tenant
 from tests.bot.tenants.test_language_choice import say
+from tests.bot.tenants.test_said_stop import stop_after_the_read
 
 SAID_STOP, SAID_NOTHING, ALSO_STOP = "+4520123701", "+4520123702", "+4520123703"
 
@@ -37,3 +39,17 @@ async def test_a_put_and_a_bulk_store_a_number_that_said_stop_stopped_and_say_so
     # Written again, nothing more is said: the STOP is the tenant's status now.
     again = await api.put("A", tenant("A", SAID_STOP))
     assert again.json() == {"tenant_ref": "A", "result": "unchanged", "older_balance_kept": False}
+
+
+async def test_a_put_that_commits_after_a_stop_it_did_not_see_stores_the_tenant_stopped_and_says_so(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PUT read the number's STOP before it was kept: it looks again after its commit, and its answer (the one a
+    repeat with its Idempotency-Key gets too) says the tenant had said STOP."""
+    stop_after_the_read(api.rt, monkeypatch, SAID_STOP)
+    put = await api.put("A", tenant("A", SAID_STOP), **{"Idempotency-Key": "put-a"})
+    said = {"tenant_ref": "A", "result": "created", "older_balance_kept": False, "said_stop_before": True}
+    assert (put.status_code, put.json()) == (201, said)
+    assert await status(api, "A") == "stopped"
+    again = await api.put("A", tenant("A", SAID_STOP), **{"Idempotency-Key": "put-a"})
+    assert (again.status_code, again.json()) == (201, said)

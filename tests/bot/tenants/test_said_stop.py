@@ -7,16 +7,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.audit import AUDIT_WORDS
 from bot.console.labels import AUDIT_ACTION_LABELS
 from bot.i18n import gettext, speaking
-from bot.inbound.strangers import stranger_key
+from bot.inbound.handler import InboundHandler
+from bot.inbound.strangers import Stranger, stop_or_start, stranger_key
 from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Runtime
 from bot.store.schema import audit_log, outbox, tenants, unknown_senders
+from bot.tenants import upsert
 from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
 from bot.tenants.export import audit_words
 from bot.tenants.said_stop import StopsUnchecked
@@ -145,4 +148,56 @@ async def test_a_stop_from_a_number_reported_wrong_holds_for_the_tenant_it_is_gi
     summary = await imported(rt, ("T-1", SAID_NOTHING), ("T-2", SAID_STOP))
     assert str(summary) == "2 tenants: 1 new, 0 changed, 1 unchanged" + HEARD
     assert await statuses(rt) == {"T-1": "active", "T-2": "stopped"}
+    assert await reminded(rt) == [SAID_NOTHING]
+
+
+async def test_a_stop_kept_as_the_import_commits_stops_the_tenant_it_gave_the_number(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The STOP commits last: the import gave T-1 the number (no STOP kept yet), and the inbound path had read the
+    number's holder before that committed, so it kept the STOP as a stranger's. After its commit it looks again."""
+    await imported(rt, ("T-1", SAID_STOP), ("T-2", SAID_NOTHING))
+    with monkeypatch.context() as unseen:
+        unseen.setattr(InboundHandler, "_find_tenant", lambda *_: None)
+        assert await say(rt, "STOP", "SM1", SAID_STOP) == []
+    assert await statuses(rt) == {"T-1": "stopped", "T-2": "active"}
+    assert not await stop_kept(rt, SAID_STOP)
+    assert await reminded(rt) == [SAID_NOTHING]
+    async with rt.db.read() as conn:
+        about = (await conn.scalars(select(audit_log.c.target).where(audit_log.c.action == SAID))).all()
+    assert len(about) == 1
+
+
+def stop_after_the_read(rt: Runtime, monkeypatch: pytest.MonkeyPatch, phone: str) -> None:
+    """The next write of tenants reads the numbers' STOPs before `phone` says STOP. On PostgreSQL the STOP comes
+    through the inbound path and commits while the write runs (the inbound path does not wait for one); SQLite has one
+    writer, so there it is kept within the write's transaction, after its read."""
+    read_stops = upsert._stops_kept
+
+    async def read_then_stop(conn: AsyncConnection, *args: object) -> dict[str, str]:
+        found = await read_stops(conn, *args)  # type: ignore[arg-type]
+        monkeypatch.setattr(upsert, "_stops_kept", read_stops)
+        if rt.db.is_sqlite:
+            key = stranger_key(rt.settings.secret_key or "", "sms", phone)
+
+            def keep(sync: Connection) -> None:
+                stop_or_start(sync, lambda: Stranger(sync, key), "sms", "STOP", ["da"], TODAY, rt.clock())
+
+            await conn.run_sync(keep)
+        else:
+            assert await say(rt, "STOP", "SM-crossing", phone) == []
+        return found
+
+    monkeypatch.setattr(upsert, "_stops_kept", read_then_stop)
+
+
+async def test_an_import_that_commits_after_a_stop_it_did_not_see_stores_the_tenant_stopped(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import commits last: it read the numbers' STOPs before the STOP was kept, and gives T-1 the number."""
+    stop_after_the_read(rt, monkeypatch, SAID_STOP)
+    summary = await import_tenants(rt.db, rows(("T-1", SAID_STOP), ("T-2", SAID_NOTHING)), rt.clock(), rt.settings)
+    assert str(summary) == "2 tenants: 2 new, 0 changed, 0 unchanged" + HEARD
+    assert await statuses(rt) == {"T-1": "stopped", "T-2": "active"}
+    assert not await stop_kept(rt, SAID_STOP)
     assert await reminded(rt) == [SAID_NOTHING]
