@@ -57,6 +57,7 @@ from bot.store.schema import (
 from bot.tenants.court import court_stage_termination
 from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
+from bot.tenants.said_stop import KEPT_FOR_NUMBER
 from conversations import engine
 from conversations.answers import sounds_in_crisis
 from conversations.commands import (
@@ -577,9 +578,10 @@ class InboundHandler:
         er du?" are kept for staff besides, as any of their words are (`_stopped_wrote`): the answer, where one may
         reach them at all, settles nothing."""
         self._apply_command(scene, turn, result)
-        if tenant.status == "wrong_number" and result.kind in ("opt_out", "opt_in"):
-            # Whoever holds a number reported wrong is no tenant: their STOP is kept for the number as a stranger's
-            # is, so the tenant a later import gives the number to is stored stopped (START forgets it).
+        if tenant.status in KEPT_FOR_NUMBER and result.kind in ("opt_out", "opt_in"):
+            # Whoever holds a number reported wrong is no tenant, and a tenant who moved out has no status an opt-out
+            # can change: their STOP is kept for the number as a stranger's is, so the tenant a later import gives
+            # the number to (the person back as a new tenancy) is stored stopped; START forgets it.
             stranger = partial(self._stranger_row, scene, row.channel, row)
             today = turn.now.astimezone(self._tz).date()
             stop_or_start(scene.conn, stranger, row.channel, row.text, self._languages, today, turn.now)

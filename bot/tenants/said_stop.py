@@ -23,7 +23,16 @@ from bot.store.audit import write_entry
 from bot.store.schema import tenants, unknown_senders
 from bot.tenants.status import set_status
 
-__all__ = ["NUMBER_CHANNEL", "STOPPABLE", "StopsUnchecked", "any_kept", "kept_for", "stop_holders", "store_stopped"]
+__all__ = [
+    "KEPT_FOR_NUMBER",
+    "NUMBER_CHANNEL",
+    "STOPPABLE",
+    "StopsUnchecked",
+    "any_kept",
+    "kept_for",
+    "stop_holders",
+    "store_stopped",
+]
 
 # The channel whose address is a phone number: its strangers' STOPs are kept for the number.
 NUMBER_CHANNEL = "sms"
@@ -31,8 +40,13 @@ NUMBER_CHANNEL = "sms"
 _KEPT = unknown_senders.c.stopped_at.is_not(None)
 
 # A tenant given a number that said STOP is stored stopped from these; a tenant who moved out or was erased is no one
-# to message anyway, and the STOP stays with the number.
+# to message anyway, and the STOP stays with the number: it holds for the tenancy the number is given to next (the
+# person back as a new tenant). No write makes a tenant who moved out reachable again; one that did would have to
+# look for their number's STOP first (`stop_holders`), as the write that gives a number does.
 STOPPABLE = ("active", "wrong_number")
+# Statuses whose holder's own STOP or START is kept for the number, as a stranger's is (bot/inbound/handler.py): a
+# number reported wrong is held by no tenant, and a tenant who moved out has no status an opt-out changes.
+KEPT_FOR_NUMBER = ("wrong_number", "moved_out")
 
 
 class StopsUnchecked(Exception):

@@ -23,6 +23,7 @@ from bot.tenants import upsert
 from bot.tenants.csv_rows import ImportRow, known_languages, parse_csv
 from bot.tenants.export import audit_words
 from bot.tenants.said_stop import StopsUnchecked
+from bot.tenants.status import set_status
 from bot.tenants.upsert import ImportSummary, preview_import
 from tests.bot.api.conftest import NOW, TODAY, FixedClock
 from tests.bot.tenants.test_language_choice import say
@@ -201,3 +202,40 @@ async def test_an_import_that_commits_after_a_stop_it_did_not_see_stores_the_ten
     assert await statuses(rt) == {"T-1": "stopped", "T-2": "active"}
     assert not await stop_kept(rt, SAID_STOP)
     assert await reminded(rt) == [SAID_NOTHING]
+
+
+async def moved_out(rt: Runtime, ref: str) -> None:
+    """The adviser recorded that the tenant moved out (bot/tenants/court.py sets it through the one writer)."""
+    async with rt.db.write() as conn:
+        tenant_id = (await conn.scalars(select(tenants.c.id).where(tenants.c.tenant_ref == ref))).one()
+        await conn.run_sync(lambda sync: set_status(sync, tenant_id, "moved_out", rt.clock()))
+
+
+async def test_a_stop_given_to_a_tenant_who_moved_out_holds_when_the_person_is_a_tenant_again(rt: Runtime) -> None:
+    """T-1 moved out; the organisation gives their record a number that had said STOP. They get nothing as it is,
+    and the STOP stays with the number: the tenancy the person comes back with, given it, is stored stopped."""
+    await imported(rt, ("T-1", SAID_NOTHING))
+    await moved_out(rt, "T-1")
+    await say(rt, "STOP", "SM1", SAID_STOP)
+    summary = await imported(rt, ("T-1", SAID_STOP))
+    assert str(summary) == "1 tenant: 0 new, 1 changed, 0 unchanged"
+    assert await statuses(rt) == {"T-1": "moved_out"}
+    assert await stop_kept(rt, SAID_STOP)
+    back = await imported(rt, ("T-1", "+4520123609"), ("T-2", SAID_STOP))
+    assert str(back) == "2 tenants: 1 new, 1 changed, 0 unchanged" + HEARD
+    assert await statuses(rt) == {"T-1": "moved_out", "T-2": "stopped"}
+    assert await reminded(rt) == []
+
+
+async def test_start_from_a_moved_out_tenants_number_forgets_its_stop(rt: Runtime) -> None:
+    """The person holding the number a moved-out tenant was given said START: the number's STOP is forgotten, so
+    the tenancy they come back with is reached."""
+    await imported(rt, ("T-1", SAID_NOTHING))
+    await moved_out(rt, "T-1")
+    await say(rt, "STOP", "SM1", SAID_STOP)
+    await imported(rt, ("T-1", SAID_STOP))
+    await say(rt, "START", "SM2", SAID_STOP)
+    assert not await stop_kept(rt, SAID_STOP)
+    back = await imported(rt, ("T-1", "+4520123609"), ("T-2", SAID_STOP))
+    assert str(back) == "2 tenants: 1 new, 1 changed, 0 unchanged"
+    assert await statuses(rt) == {"T-1": "moved_out", "T-2": "active"}
