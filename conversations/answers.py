@@ -1060,17 +1060,33 @@ _MONEY_MOVED = frozenset({"penge", "pengene", "belobet", "money"})
 _SAID_APART = re.compile(r"[;:!?\n,]|\s(?:og|and|men|but)\s")
 
 
+def _said_for_paying(plain: str, today: date, *, strict: bool) -> str:
+    """`plain` without the parts of it (cut as `_day_for_something_else` cuts) that name a day for something else,
+    when another part names a day too: "jeg fik brevet d. 24, jeg betaler d. 28" names the 28th as its day, the letter's
+    day aside. A message whose only day is another thing's is left whole (`promises_day` reads it as no promise)."""
+    pieces = re.split(f"({_SAID_APART.pattern})", plain)
+    if len(pieces) < 3:
+        return plain
+    other = [index for index in range(0, len(pieces), 2) if _names_other_day(pieces[index], today)]
+    if not other:
+        return plain
+    kept = "".join(" " if index in other else piece for index, piece in enumerate(pieces))
+    return kept if _dates(kept, today, strict=strict)[0] else plain
+
+
+def _names_other_day(part: str, today: date) -> bool:
+    """Whether one part of a message names a day and another thing it is the day of, and no pay word or money."""
+    words = _split_words(part)
+    if _OTHER_DAYS.isdisjoint(words) or not _PAY_WORDS.isdisjoint(words) or not _MONEY_MOVED.isdisjoint(words):
+        return False  # "jeg flytter pengene fredag": the money's day
+    return bool(_dates(part, today, strict=True)[0])
+
+
 def _day_for_something_else(text: str, today: date) -> bool:
     """Whether the part of a message that names a day (cut at commas and at "og", "and", "men", "but") names another
     thing it is the day of, and no pay word: "jeg er på hospitalet til d. 15 og kan ikke betale" is in hospital until
     the 15th, never "cannot pay until the 15th"."""
-    for part in _SAID_APART.split(_plain(text)):
-        words = _split_words(part)
-        if _OTHER_DAYS.isdisjoint(words) or not _PAY_WORDS.isdisjoint(words) or not _MONEY_MOVED.isdisjoint(words):
-            continue  # "jeg flytter pengene fredag": the money's day
-        if _dates(part, today, strict=True)[0]:
-            return True
-    return False
+    return any(_names_other_day(part, today) for part in _SAID_APART.split(_plain(text)))
 
 
 def promises_day(text: str, language: str, today: date) -> bool:
@@ -1811,8 +1827,9 @@ def _mentions(plain: str, today: date, *, strict: bool) -> list[_Mention]:
 
 
 def _dates(plain: str, today: date, *, strict: bool) -> tuple[list[_Mention], _Mention | None]:
-    """Every date the text names (as `_mentions`), and the one said for the rest ("resten på fredag"), if any."""
-    words, found = _found(plain, today, strict=strict)
+    """Every date the text names (as `_mentions`), and the one said for the rest ("resten på fredag"), if any; a day
+    said for something else beside one said otherwise is not among them (`_said_for_paying`)."""
+    words, found = _found(_said_for_paying(plain, today, strict=strict), today, strict=strict)
     kept = [f for f in found if not f.past and not f.called]
     mentions = [_modified(words, f.start, f.value, f.weekday) for f in kept]
     rest = _rest_index(words, kept)

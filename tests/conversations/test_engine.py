@@ -2358,7 +2358,8 @@ def test_a_day_said_for_something_else_is_no_promise_and_is_heard(step: str, tex
      ("when", "nej, den 20.", date(2026, 12, 20)), ("question", "kan ikke betale før d 15, jeg er på hospitalet",
      date(2026, 12, 15)), ("question", "jeg kan betale når jeg er ude af hospitalet d. 15", date(2026, 12, 15)),
      ("question", "jeg flytter pengene fredag", date(2026, 12, 4)), ("question", "jeg kan ret sikkert fredag",
-     date(2026, 12, 4))],
+     date(2026, 12, 4)), ("question", "jeg fik brevet d. 24, jeg betaler d. 28", date(2026, 12, 28)),
+     ("when", "I got the letter on the 24th, I will pay on the 28th", date(2026, 12, 28))],
 )  # fmt: skip
 def test_a_day_said_as_a_day_to_pay_is_still_a_promise(step: str, text: str, day: date) -> None:
     state = _start()
