@@ -2307,6 +2307,30 @@ def test_a_question_about_their_data_at_the_consent_question_gets_its_own_explan
     assert not any(isinstance(e, ConsentGiven | HandoffRequested) for e in events)
 
 
+# The word that takes a yes back, as each language's texts write it.
+_WITHDRAW_WORD = {"da": "TILBAGEKALD", "en": "WITHDRAW", "ar": "سحب", "tr": "GERİ AL"}
+
+
+@pytest.mark.parametrize("language", ["da", "en", "ar", "tr"])
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+def test_who_sees_and_a_call_wished_say_how_to_withdraw_and_the_number_on_both_channels(
+    language: str, channel: Channel
+) -> None:
+    """Asked who sees their answers, a tenant is told the word that takes the yes back; wishing a call, the number they
+    can call themselves: by SMS as on Telegram, in Arabic and Turkish too (their SMS left both out)."""
+    asked = _asked(channel, language, ("3",))
+    assert asked.step == "consent"
+    said: dict[str, str] = {}
+    for text in ("hvem kan se det?", "ring til mig"):
+        _state, events = resume(asked, TextReceived(text, channel), NOW)
+        for event in events:
+            if isinstance(event, MessageRequested):
+                said[event.template] = RENDERER.render(event.template, event.values, language, channel).text
+    assert set(said) == {"consent.who_sees", "consent.call_wish"}
+    assert _WITHDRAW_WORD[language] in said["consent.who_sees"]
+    assert re.search(r"\d\d\s\d\d\s\d\d\s\d\d", said["consent.call_wish"]), said["consent.call_wish"]
+
+
 @pytest.mark.parametrize(
     "text",
     ["jeg vil gerne tale med et menneske", "jeg vil gerne snakke med en rådgiver", "jeg vil gerne tale med en person"],
