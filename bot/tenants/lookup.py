@@ -10,10 +10,11 @@ keys, and an erasure is not undone.
 
 A tenant who phones the office seldom knows their reference: the console's "find a tenant" also finds them by the
 number they call from and by a part of their name (`tenants_matching`). Staff type without æ, ø and å (as ae, oe and
-aa, or as plain a and o), without the marks of Turkish, Spanish or French names (ö, ş, ç, ı, é, ñ, ...) and without a
-reference's dash, and some exports write a marked letter as the letter and its mark apart ("Mu\u0308ller"): names
-and references are compared folded (`folded`, and `folded_sql` for the same rule in the
-database, SQLite and PostgreSQL alike), so "provesen" finds Prøvesen, "ozdemir" Özdemir and "demo03" DEMO-03.
+aa, or as plain a and o), without the marks of Turkish, Spanish or French names (ö, ş, ç, ı, é, ñ, ...), Arabic names
+without their short vowels and with a plain alef, and without a reference's dash; some exports write a marked letter
+as the letter and its mark apart ("Mu\u0308ller"). Names and references are compared folded (`folded`, and
+`folded_sql` for the same rule in the database, SQLite and PostgreSQL alike), so "provesen" finds Prøvesen, "ozdemir"
+Özdemir, "محمد" مُحَمَّد and "demo03" DEMO-03.
 """
 
 from __future__ import annotations
@@ -54,10 +55,17 @@ _MARKED = {
     "i": "ıíîïìİÍÎÏÌ",
     "e": "éèêëÉÈÊË",
     "n": "ñÑ",
+    # Arabic: the alef written with a hamza or a madda is typed as the plain alef, a final ى as ي.
+    "ا": "أإآٱ",
+    "ي": "ى",
 }
-_FROM = "".join(_MARKED.values())
+# Arabic's short vowels and other marks above or below a letter (a name written out fully vowelled, "مُحَمَّد", is typed
+# "محمد") and the tatweel that stretches a word: they go (translate() drops what `to` has no place for).
+_DROPPED = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670\u0640"
+_LETTERS_FROM = "".join(_MARKED.values())
 _TO = "".join(plain * len(letters) for plain, letters in _MARKED.items())
-_LETTERS = str.maketrans(_FROM, _TO)
+_FROM = _LETTERS_FROM + _DROPPED
+_LETTERS = str.maketrans(_LETTERS_FROM, _TO, _DROPPED)
 _SPELLINGS = (("aa", "a"), ("ae", "a"), ("oe", "o"), ("ß", "ss"), ("-", ""), (" ", ""), (".", ""), ("/", ""))
 
 
