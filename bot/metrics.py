@@ -76,12 +76,12 @@ class Metrics:
             "not send: read max() over every process)",
             self.registry,
         )
-        self.inbound_failed = Gauge(
+        self.inbound_failed = SenderGauge(
             "keephome_inbound_failed",
             'Messages from tenants keephome could not handle (set aside unanswered, counted as result="error" in '
             "keephome_inbound_messages) that no admin has marked dealt with on the admin page (counted by the process "
-            "that sends)",
-            registry=self.registry,
+            "that sends; absent from a process that does not)",
+            self.registry,
         )
         self.outbound = Counter(
             "keephome_outbound_messages",
@@ -118,24 +118,29 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
-        self.outbox_depth = Gauge("keephome_outbox_depth", "Outbox rows waiting to be sent", registry=self.registry)
-        self.outbox_due = Gauge(
+        self.outbox_depth = SenderGauge(
+            "keephome_outbox_depth",
+            "Outbox rows waiting to be sent (counted by the process that sends; absent from a process that does not)",
+            self.registry,
+        )
+        self.outbox_due = SenderGauge(
             "keephome_outbox_due",
             "Outbox rows whose time to go has come and that are not sent yet (not a retry waiting for its next "
-            "attempt, nor a row put off to the end of quiet hours)",
-            registry=self.registry,
+            "attempt, nor a row put off to the end of quiet hours; counted by the process that sends)",
+            self.registry,
         )
-        self.outbox_oldest_due = Gauge(
+        self.outbox_oldest_due = SenderGauge(
             "keephome_outbox_oldest_due_seconds",
             "How long the outbox row due longest has waited since its time came (0 when none is due): a backlog the "
-            "sender does not keep up with",
-            registry=self.registry,
+            "sender does not keep up with (measured by the process that sends)",
+            self.registry,
         )
-        self.paused = Gauge(
+        self.paused = SenderGauge(
             "keephome_paused",
             "1 while proactive sending is paused (the console's switch or KEEPHOME_PAUSED): no reminder goes out; 0 "
-            "otherwise (kept by the process that sends, at each claim)",
-            registry=self.registry,
+            "otherwise (kept by the process that sends, at each claim; absent from a process that does not, which "
+            "does not read the switch)",
+            self.registry,
         )
         self.outbox_waiting = Gauge(
             "keephome_outbox_waiting",
@@ -183,6 +188,19 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+
+    def stopped_sending(self) -> None:
+        """This process no longer sends: the gauges only the sender keeps are absent from its scrapes from now on."""
+        for gauge in (
+            self.inbound_waiting,
+            self.inbound_oldest_waiting,
+            self.inbound_failed,
+            self.outbox_depth,
+            self.outbox_due,
+            self.outbox_oldest_due,
+            self.paused,
+        ):
+            gauge.clear()
 
     def sent(self, channel: str, outcome: str, seconds: float, *, maybe_sent: bool = False) -> None:
         """Count one provider call and its latency (label children cached: this runs per send); `maybe_sent`: its

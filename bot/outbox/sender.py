@@ -254,10 +254,8 @@ class Sender:
         self._tenure = None
         self._stopping = False
         self._trouble.forget()
-        self._metrics.paused.set(0)  # the process that sends says it from now on
         # Counted by the process that sends: from now on another one's, so this one shows none (not its last count).
-        self._metrics.inbound_waiting.clear()
-        self._metrics.inbound_oldest_waiting.clear()
+        self._metrics.stopped_sending()
 
     def _may_send(self) -> bool:
         return not self._stopping and (self._tenure is None or self._tenure.holds())

@@ -118,14 +118,14 @@ async def test_metrics_can_require_a_bearer_token(sqlite_url: str, authorization
             headers = {"Authorization": authorization} if authorization else {}
             answer = await client.get("/metrics", headers=headers)
     assert answer.status_code == status
-    assert ("keephome_outbox_depth" in answer.text) is (status == 200)
+    assert ("keephome_role_held" in answer.text) is (status == 200)
     if status == 401:
         assert answer.headers["www-authenticate"].startswith("Bearer")
 
 
 async def test_without_a_token_metrics_are_open(client: httpx.AsyncClient) -> None:
     answer = await client.get("/metrics")
-    assert answer.status_code == 200 and "keephome_outbox_depth" in answer.text
+    assert answer.status_code == 200 and "keephome_role_held" in answer.text
 
 
 async def _answer(rt: Runtime, tenant_id: int, key: str, not_before: datetime | None = None) -> None:
@@ -188,12 +188,25 @@ def _has(text: str, name: str) -> bool:
     return any(line.startswith(name + " ") for line in text.splitlines())
 
 
+# Kept by the process that sends, from the rows and the switch: no other process knows them.
+SENDERS_OWN = (
+    "keephome_inbound_waiting",
+    "keephome_inbound_oldest_waiting_seconds",
+    "keephome_inbound_failed",
+    "keephome_outbox_depth",
+    "keephome_outbox_due",
+    "keephome_outbox_oldest_due_seconds",
+    "keephome_paused",
+)
+
+
 def test_a_process_that_does_not_send_does_not_say_no_message_waits() -> None:
     """On PostgreSQL only the sender's holder counts the waiting messages: the other processes said 0 while one
-    waited unhandled, then NaN, which a dashboard shows as a number that means nothing. They show no sample: max()
-    over every process reads the sender's, and absent() says no process counts."""
+    waited unhandled, then NaN, which a dashboard shows as a number that means nothing (and keephome_paused 0 while
+    the switch was on). They show no sample: max() over every process reads the sender's, and absent() says no
+    process counts."""
     text = Metrics().render().decode()
-    for name in ("keephome_inbound_waiting", "keephome_inbound_oldest_waiting_seconds"):
+    for name in SENDERS_OWN:
         assert not _has(text, name), text
         assert f"# TYPE {name} gauge" not in text
     assert "NaN" not in text
@@ -207,9 +220,11 @@ async def test_a_process_that_stops_sending_stops_showing_its_last_count(databas
         assert await runtime.inbox.submit(InboundMessage("sms", "SM-stale", "+4520123456", "hej")) == "stored"
         await refresh_depth(runtime.db, runtime.metrics, now=runtime.clock())
         assert gauge(runtime.metrics.render().decode(), "keephome_inbound_waiting") == 1
+        await drain(runtime.sender)  # a claim reads the pause switch
+        assert all(_has(runtime.metrics.render().decode(), name) for name in SENDERS_OWN)
         await runtime.sender.stop()
         text = runtime.metrics.render().decode()
-        assert not _has(text, "keephome_inbound_waiting") and not _has(text, "keephome_inbound_oldest_waiting_seconds")
+        assert [name for name in SENDERS_OWN if _has(text, name)] == []
 
 
 async def test_messages_from_tenants_stored_and_not_handled_show_on_metrics(database_url: str) -> None:
