@@ -269,10 +269,6 @@ class Processor:
             presses.clear()
             stops.clear()
             results = await self._db.run(self._run_batch, now, True, presses, stops)
-        if stops:
-            # An import may have given a number its tenant while the batch kept the number's STOP, each unseen by the
-            # other: committed both, the tenant is found now (bot/tenants/said_stop.py).
-            await self._db.run(stop_holders, self._secret, stops, now)
         for channel, result in results:
             self._metrics.inbound.labels(channel, result).inc()
         if results:
@@ -284,6 +280,11 @@ class Processor:
             self._answering.add(task)
             task.add_done_callback(self._answering.discard)
         self._progress.set()
+        if stops:
+            # An import may have given a number its tenant while the batch kept the number's STOP, each unseen by the
+            # other: committed both, the tenant is found now (bot/tenants/said_stop.py). Last: what the batch's commit
+            # owes (the presses' answers, its signal) is done whatever happens here.
+            await self._db.run(stop_holders, self._secret, stops, now)
         return len(results)
 
     def _run_batch(
