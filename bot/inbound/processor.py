@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Select, bindparam, func, select, text, update
 
 from bot.inbound.handler import InboundHandler, InboundRow
 from bot.inbound.presses import NOT_HANDLED, AnswerPresses, Press, query_id, set_aside_language
-from bot.inbound.strangers import STOP_KEPT
+from bot.inbound.strangers import STOPS_FOR_NUMBER
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
@@ -291,7 +291,7 @@ class Processor:
         self, conn: Connection, now: datetime, isolate: bool, presses: list[Press], stops: list[str]
     ) -> list[tuple[str, str]]:
         """Handle a prefix of the pending rows, a chunk at a time; returns (channel, result) per row, and adds the
-        button presses among them to `presses`, and the numbers whose STOP a stranger's message kept to `stops`."""
+        button presses among them to `presses`, and to `stops` the numbers whose STOP may be kept for the number."""
         started = time.monotonic()
         scene = Scene.of(conn)
         results: list[tuple[str, str]] = []
@@ -311,7 +311,7 @@ class Processor:
                 result = self._handle(scene, row, now, isolate)
                 results.append((row.channel, result))
                 done.append(row.id)
-                if result == STOP_KEPT and row.channel == NUMBER_CHANNEL:
+                if result in STOPS_FOR_NUMBER and row.channel == NUMBER_CHANNEL:
                     stops.append(row.sender)
                 query = query_id(row.channel, row.provider_id)
                 if query is not None:

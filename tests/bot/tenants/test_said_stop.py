@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.console.audit import AUDIT_WORDS
 from bot.console.labels import AUDIT_ACTION_LABELS
 from bot.i18n import gettext, speaking
-from bot.inbound.handler import InboundHandler
+from bot.inbound import handler
+from bot.inbound.handler import InboundHandler, InboundRow
 from bot.inbound.strangers import Stranger, stop_or_start, stranger_key
 from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
@@ -239,3 +240,22 @@ async def test_start_from_a_moved_out_tenants_number_forgets_its_stop(rt: Runtim
     back = await imported(rt, ("T-1", "+4520123609"), ("T-2", SAID_STOP))
     assert str(back) == "2 tenants: 1 new, 1 changed, 0 unchanged"
     assert await statuses(rt) == {"T-1": "moved_out", "T-2": "active"}
+
+
+async def test_a_wrong_numbers_stop_kept_as_the_import_gives_the_number_on_stops_the_new_tenant(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """T-1's number was reported wrong. The import gives T-1 another number and the number to T-2, and commits while
+    the inbound path, which had read T-1 as the number's holder, keeps the holder's STOP for the number: after its
+    commit it looks again and finds T-2."""
+    await imported(rt, ("T-1", SAID_STOP))
+    await say(rt, "FORKERT NUMMER", "SM1", SAID_STOP)
+    row = InboundRow(0, "sms", "SM2", SAID_STOP, "STOP", None)
+    async with rt.db.read() as conn:
+        read_before = await conn.run_sync(lambda sync: handler._read_tenants(sync, [row]))
+    await imported(rt, ("T-1", SAID_NOTHING), ("T-2", SAID_STOP))
+    with monkeypatch.context() as stale:
+        stale.setattr(handler, "_read_tenants", lambda *_: read_before)
+        await say(rt, "STOP", "SM2", SAID_STOP)
+    assert await statuses(rt) == {"T-1": "active", "T-2": "stopped"}
+    assert not await stop_kept(rt, SAID_STOP)
