@@ -1036,8 +1036,10 @@ def _amount_answer(flow: Flow, state: State, step: AskAmount, text: str, now: da
     ore = parse_amount(text)
     if ore is not None:
         return _amounted(flow, state, step, ore, text, now, [])
-    if step.hardship is not None and pick_tag(text, state.language, ("hardship",), today):
-        return _heard(flow, state, step.hardship, text, now)
+    heard = None if step.hardship is None else pick_tag(text, state.language, ("hardship", "unsure"), today)
+    if heard is not None:
+        # "Ved ikke" asked how much: heard as at "when?", and it takes nothing back; "kan ikke betale" does.
+        return _heard(flow, state, step.hardship or "" if heard == "hardship" else _only_heard(step), text, now)
     if step.adviser is not None and pick_tag(text, state.language, ("adviser", "help"), today):
         # "Ring til mig" asked how much: a person is wanted, and the consent question comes, as at "when?".
         events: list[Event] = [AnswerRecorded(state.step, "adviser", text)]

@@ -2009,7 +2009,8 @@ def test_never_at_the_consent_question_is_a_no(language: str, text: str) -> None
 
 @pytest.mark.parametrize(
     ("language", "text"),
-    [("da", "nej"), ("da", "aldrig"), ("en", "never"), ("en", "no I can't")],
+    [("da", "nej"), ("da", "aldrig"), ("en", "never"), ("en", "no I can't"), ("da", "ved ikke"),
+     ("en", "I don't know")],
 )  # fmt: skip
 def test_a_no_asked_how_much_is_heard_as_nothing_they_can_pay(language: str, text: str) -> None:
     opening, _ = start("payment_check", Context("", language, "telegram", "missed", SETTINGS), NOW)
@@ -2018,9 +2019,10 @@ def test_a_no_asked_how_much_is_heard_as_nothing_they_can_pay(language: str, tex
     _state, events = resume(asked, TextReceived(text, "telegram"), NOW)
     assert [e.value for e in events if isinstance(e, AnswerRecorded)] == ["hardship"]
     assert _templates(events) == ["payment_check.heard", "consent.ask"]
-    # A "nej" to how much names no amount; only "never" or "I can't" says no payment comes, and takes a promise back.
+    # A "nej" or "ved ikke" to how much names no amount; only "never" or "I can't" says no payment comes, and takes a
+    # promise back.
     taken_back = [e for e in events if isinstance(e, ClaimWithdrawn)]
-    assert taken_back == ([] if text == "nej" else [ClaimWithdrawn()])
+    assert taken_back == ([] if text in ("nej", "ved ikke", "I don't know") else [ClaimWithdrawn()])
 
 
 @pytest.mark.parametrize("text", ["1 og 3", "1, 3", "2 eller 4", "1 men ring til mig", "3, jeg har betalt"])
