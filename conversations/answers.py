@@ -1583,7 +1583,11 @@ _BARE_YEAR = re.compile(r"20[2-3]\d")
 _YEAR = re.compile(
     rf"\b(?:(?:{_YEAR_BEFORE})(?: (?:af|of))?|{_MONTH_NAMES}) (20[2-3]\d)(?![\d.,]?\d)(?! ?(?:kr|kroner|dkk|,-))"
 )
-_SUFFIXED = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|te|ste|dje|de|ende)$")  # "15th", "1ste", "3dje", "20ende"
+# "15th", "1ste", "3dje", "20ende"; a Turkish day with its ending (unreviewed): "15'i", "15'inde", "20'sinde",
+# "30'unda", "15'te", "20'ye", and typed without the apostrophe, "15inde".
+_SUFFIXED = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th|te|ste|dje|de|ende|'(?:s?[iu](?:n[dt][ea])?|[dt][ea]|y?[ea])|s?[iu]n[dt][ea])$"
+)
 _RELATIVE: tuple[tuple[tuple[str, ...], int | None], ...] = (
     (("day", "after", "tomorrow"), 2),
     (("i", "overmorgen"), 2),

@@ -329,6 +329,14 @@ def test_amount_in_ore(text: str, ore: int | None) -> None:
         ("feel free", None),
         ("fre", date(2026, 12, 4)),
         ("free friday", date(2026, 12, 4)),
+        # Turkish writes the day with its ending ("on the 15th"): the when-question's "örneğin 15" answered as said.
+        ("15'inde", date(2026, 12, 15)),
+        ("ayın 15'i", date(2026, 12, 15)),
+        ("28'inde ödeyeceğim", date(2026, 12, 28)),
+        ("20'sinde", date(2026, 12, 20)),
+        ("30'unda", date(2026, 12, 30)),
+        ("15'te", date(2026, 12, 15)),
+        ("15inde", date(2026, 12, 15)),
     ],
 )
 def test_date_is_next_such_date_on_or_after_today(text: str, expected: date | None) -> None:
