@@ -82,8 +82,8 @@ async def _lookup(request: Request, me: StaffSession) -> Response:
         found = int(matching[0].id)
     if found is not None:
         return redirect(f"/console/tenants/{found}")
-    if not count:
-        raise NotFound(N_("No tenant has that reference, phone number or name."))
+    if not count:  # the search again, with what was typed in its box to correct (a name spelled otherwise)
+        return render(request, "tenant_search.html", 404, typed=ref, count=0, matching=[])
     # A list of tenants' names is a view of their data: audited with each tenant it showed.
     async with runtime(request).db.write() as conn:
         await record_shown(conn, now(request), me.actor, "tenants.search", [f"tenant:{row.id}" for row in matching])

@@ -887,6 +887,21 @@ async def test_an_adviser_finds_an_arabic_name_typed_without_its_short_vowels(
         assert found.status_code == 303 and found.headers["location"] == f"/console/tenants/{tenant}", typed
 
 
+async def test_a_search_that_finds_no_one_keeps_what_was_typed_in_the_box_to_correct(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A name heard on the phone and spelled otherwise finds no one: the answer was a page with only a "Back" link, the
+    search box gone. Now it is the search again, saying no tenant matched, with the text typed in its box."""
+    await add_tenant(runtime, "R-1", name="Amira Hansen", phone="+4520123401")
+    await signed_in_adviser(runtime, client)
+    missing = await client.get("/console/tenants", params={"ref": "Hanssen Ø"})
+    assert missing.status_code == 404
+    said = html.unescape(missing.text)
+    assert 'id="none-found"' in said and "No tenant has that reference, phone number or name." in said
+    assert re.search(r'<input id="ref" name="ref"[^>]* value="Hanssen Ø"', said)
+    assert "tenants-found" not in said
+
+
 async def test_find_a_tenant_with_nothing_typed_is_the_search_page_not_an_error(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
