@@ -252,6 +252,24 @@ async def test_the_outcome_page_draws_its_charts(served: Served, tmp_path: Path)
     assert served.csp_violations == []
 
 
+async def test_on_a_phone_the_report_for_the_organisation_prints_with_a_button(served: Served) -> None:
+    """The report (as the referral and the caretaker's postcard) said "print this page from the browser (Ctrl+P)": a
+    phone has no Ctrl+P, and its browser hides printing in a menu. A button prints it, on a phone as on a desktop."""
+    await add_person(served.rt, "adviser@example.org", "adviser")
+    context, page = await sign_in(served, "adviser@example.org", **{**PHONE, "viewport": {"width": 360, "height": 740}})
+    await page.wait_for_url("**/console/")
+    await page.add_init_script("window.print = function () { window.printCalls = (window.printCalls || 0) + 1; };")
+    await page.goto(f"{served.url}/console/report")
+    assert "Ctrl+P" not in await page.inner_text("main")
+    button = page.locator("#print")
+    assert await button.is_visible() and await button.inner_text() == "Print this page"
+    await button.focus()
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("window.printCalls") == 1
+    await context.close()
+    assert served.csp_violations == []
+
+
 async def test_repeated_wrong_passwords_are_slowed_down_in_the_browser(served: Served) -> None:
     await add_person(served.rt, "adviser@example.org", "adviser")
     context = await served.new_context()
