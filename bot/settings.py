@@ -541,10 +541,18 @@ def _plain(kind: str, value: object, ctx: dict[str, Any]) -> str | None:
     other problem (the validators' own lines say it already)."""
     if kind in _KINDS:
         return f"{str(value)!r} {_KINDS[kind]}"
-    bounds = {"less_than_equal": ("le", "at most"), "greater_than_equal": ("ge", "at least")}
+    bounds = {
+        "less_than_equal": ("le", "at most"),
+        "greater_than_equal": ("ge", "at least"),
+        "greater_than": ("gt", "more than"),
+    }
     if kind in bounds:
         key, words = bounds[kind]
-        return f"{str(value)!r} is out of range: write {words} {ctx[key]}"
+        bound = ctx[key]  # a float setting's bound is 0.0: said as 0
+        shown = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        return f"{str(value)!r} is out of range: write {words} {shown}"
+    if kind == "literal_error":  # a setting of a few words (KEEPHOME_TELEGRAM_MODE, KEEPHOME_CONSOLE_LANGUAGE)
+        return f"{str(value)!r} is not one of its values: write {ctx['expected']}"
     return None
 
 

@@ -81,6 +81,25 @@ def test_every_keephome_name_the_project_uses_is_a_setting_or_listed_as_none() -
     assert {name: str(place.relative_to(ROOT)) for name, place in mentioned.items() if name not in known} == {}
 
 
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        ({"twilio_rate": "0"}, "KEEPHOME_TWILIO_RATE: '0' is out of range: write more than 0"),
+        ({"election_seconds": "-1"}, "KEEPHOME_ELECTION_SECONDS: '-1' is out of range: write more than 0"),
+        (
+            {"telegram_mode": "push"},
+            "KEEPHOME_TELEGRAM_MODE: 'push' is not one of its values: write 'webhook' or 'polling'",
+        ),
+        ({"console_language": "de"}, "KEEPHOME_CONSOLE_LANGUAGE: 'de' is not one of its values: write 'da' or 'en'"),
+    ],
+)
+def test_a_rate_or_a_word_out_of_its_range_is_told_with_the_fix(values: dict[str, str], said: str) -> None:
+    """Not pydantic's "Input should be greater than 0": the value, and what to write instead."""
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_env_file=None, **values)
+    assert str(refused.value) == said
+
+
 def test_the_log_level_is_read_in_any_case() -> None:
     assert _load().log_level == "INFO"  # type: ignore[attr-defined]
     assert [load_settings(_env_file=None, log_level=level.lower()).log_level for level in LOG_LEVELS] == list(
