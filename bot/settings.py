@@ -570,7 +570,9 @@ def _unreadable_env(path: Path) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         return f"{path} is not UTF-8 text (line {line}): save it with the encoding UTF-8"
     for binding in parse_stream(io.StringIO(text)):
-        if binding.error:  # the line itself is not said: it may hold a secret
+        # A keephome name alone on its line ("KEEPHOME_PAUSED", no '=') reads as no value: its default was kept.
+        bare = binding.value is None and (binding.key or "").upper().startswith("KEEPHOME_")
+        if binding.error or bare:  # the line itself is not said: it may hold a secret
             return (
                 f"{path} line {binding.original.line} is not NAME=value (a missing '=', or a quote not closed): "
                 "write it as NAME=value, e.g. KEEPHOME_PAUSED=true"

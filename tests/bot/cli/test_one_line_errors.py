@@ -116,6 +116,20 @@ def test_an_env_line_that_is_no_setting_is_one_line_naming_it_not_a_default_kept
     assert not env.exists()  # nothing was migrated
 
 
+def test_a_keephome_name_alone_on_its_env_line_is_refused_not_read_as_its_default(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line of only KEEPHOME_PAUSED, with no '=', read as no value at all, so the service ran unpaused: it is told
+    as the line with a space is. Another tool's bare name is left alone, as names without the prefix are."""
+    (env.parent / ".env").write_text("# keephome\nOTHER_TOOL\nKEEPHOME_PAUSED\n", encoding="utf-8")
+    assert main(["db", "upgrade"]) == 2
+    assert _one_line(capsys) == (
+        "keephome: configuration problem: .env line 3 is not NAME=value (a missing '=', or a quote not closed): "
+        "write it as NAME=value, e.g. KEEPHOME_PAUSED=true"
+    )
+    assert not env.exists()  # nothing was migrated
+
+
 def test_every_unknown_name_is_on_the_one_line(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
