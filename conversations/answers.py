@@ -212,8 +212,10 @@ PRECEDENCE = (
 _UNDATED_PRECEDENCE = ("paid_part", "part", "hardship", "adviser", "paid", "will_pay", *PRECEDENCE[7:])
 
 # Part words that need a pay word in their clause ("har betalt en del", not "jeg har en del regninger").
+# In instalments ("kan jeg betale i rater?", "can I pay in installments"): a part at a time, help offered as for a part.
 _PART_WITH_PAY = ("en del", "noget", "halvdelen", "halvt", "halv", "kun lidt", "betalt lidt", "betale lidt nu",
-                  "half", "part", "a part", "pay some", "paid some")  # fmt: skip
+                  "half", "part", "a part", "pay some", "paid some", "i rater", "in installments", "in instalments",
+                  "installments", "instalments")  # fmt: skip
 _PAY_WORDS = frozenset({
     "betale", "betaler", "betalt", "betalte", "betal", "indbetale", "indbetaler", "indbetalt", "overfore",
     "overforer", "overfort", "overforte", "pay", "paid", "paying", "payed", "afford", "transfer",

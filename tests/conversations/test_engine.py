@@ -2482,6 +2482,17 @@ def test_a_no_a_reason_or_a_question_at_the_consent_question_takes_nothing_back(
     assert not any(isinstance(e, ClaimWithdrawn) for e in events)
 
 
+@pytest.mark.parametrize(
+    ("language", "text"), [("da", "kan jeg betale i rater?"), ("en", "can I pay in installments?")]
+)
+def test_asking_to_pay_in_instalments_offers_help_not_when(language: str, text: str) -> None:
+    """Instalments are a plan to make with a person: by SMS help is offered and the consent question comes, never
+    "when can you pay?" as if the whole were promised."""
+    _state, events = resume(_asked("sms", language), TextReceived(text, "sms"), NOW)
+    assert _templates(events) == ["payment_check.heard", "consent.ask"]
+    assert not any(isinstance(e, PromiseRecorded) for e in events)
+
+
 @pytest.mark.parametrize("step", ["question", "when"])
 @pytest.mark.parametrize("text", ["jeg har betalt men ikke nok", "I paid but not all of it", "I paid but not enough"])
 def test_paid_but_not_enough_is_a_part_paid_not_everything_taken_back(step: str, text: str) -> None:
