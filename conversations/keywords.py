@@ -872,6 +872,10 @@ _OWED_QUESTIONS = frozenset({
     "how much is it", "how much is left", "how much is left to pay", "how much am i behind", "what is the amount",
     "what is the amount owed", "how much is outstanding", "what are my arrears", "how much are my arrears",
     "how much do i need to pay", "do i owe anything", "do i owe you anything", "do i owe money",
+    # Turkish and Arabic (unreviewed, as those languages' texts are), folded as `normalize` folds them.
+    "borcum ne kadar", "ne kadar borcum var", "ne kadar borcluyum", "borcum var mi", "kac para borcum var",
+    "ne kadar odemem gerekiyor", "ne kadar odemeliyim", "كم علي", "كم علي من الايجار", "كم المبلغ", "كم يجب ان ادفع",
+    "كم دين علي", "كم المبلغ المطلوب",
 })  # fmt: skip
 
 

@@ -404,6 +404,8 @@ def test_a_wish_for_an_adviser_is_no_question_of_who_they_are(text: str) -> None
         "hvor meget skylder jeg egentlig nu", "how much do I owe in total", "how much do I still owe",
         "hvor meget er det jeg skylder", "hvor meget har jeg i restance", "skylder jeg noget?", "what is the amount",
         "how much is left to pay", "do I owe anything",
+        # Turkish and Arabic, as typed with or without their letters.
+        "Borcum ne kadar?", "ne kadar borçluyum", "ne kadar borcum var", "كم علي؟", "كم يجب أن أدفع؟",
     ],
 )  # fmt: skip
 def test_asking_how_much_is_owed_is_told_apart(text: str) -> None:
