@@ -288,6 +288,26 @@ async def test_repeated_wrong_passwords_are_slowed_down_in_the_browser(served: S
     assert served.csp_violations == []
 
 
+async def test_after_a_wrong_password_the_keyboard_is_at_the_password_again(served: Served) -> None:
+    """By keyboard on a phone: a wrong password brought the sign-in page back with the keyboard's place at the top of
+    the page; the password is typed again at once now, and Enter signs in."""
+    await add_person(served.rt, "adviser@example.org", "adviser")
+    context = await served.new_context(**{**PHONE, "viewport": {"width": 360, "height": 740}})
+    page = await context.new_page()
+    await page.goto(f"{served.url}/console/login")
+    await page.fill("#email", "adviser@example.org")
+    await page.fill("#password", "not the password")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector(".error")
+    assert await page.evaluate("document.activeElement.id") == "password"
+    assert await page.input_value("#email") == "adviser@example.org"
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/console/")
+    await context.close()
+    assert served.csp_violations == []
+
+
 async def test_a_new_case_appears_in_an_open_inbox_without_a_reload(served: Served) -> None:
     rt = served.rt
     await add_person(rt, "adviser@example.org", "adviser")
