@@ -226,6 +226,19 @@ class Settings(BaseSettings):
     # The `keephome` command's own loggers' level (bot/cli/main.py); a field like the others, so `.env` sets it too.
     log_level: str = "INFO"
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_set(cls, v: str | None) -> str | None:
+        # Set, it guards /metrics; an empty value (`KEEPHOME_METRICS_TOKEN=$TOKEN` with TOKEN unset) left it open
+        # to anyone without a word, and one with a space no Prometheus `credentials` can send.
+        if v is not None and (not v.strip() or any(c.isspace() for c in v)):
+            raise ValueError(
+                "KEEPHOME_METRICS_TOKEN is empty or holds a space, so it would guard nothing: set a token (e.g. "
+                'python3 -c "import secrets; print(secrets.token_urlsafe(32))"), or remove the line to leave '
+                "/metrics open"
+            )
+        return v
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, v: str) -> str:

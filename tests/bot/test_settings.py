@@ -100,6 +100,14 @@ def test_a_rate_or_a_word_out_of_its_range_is_told_with_the_fix(values: dict[str
     assert str(refused.value) == said
 
 
+@pytest.mark.parametrize("token", ["", "  ", "two words"])
+def test_a_metrics_token_that_would_guard_nothing_stops_start_up(token: str) -> None:
+    """An empty token (a variable set from one that was not) left /metrics open to anyone, without a word."""
+    with pytest.raises(ConfigError, match=r"^KEEPHOME_METRICS_TOKEN is empty or holds a space"):
+        load_settings(_env_file=None, metrics_token=token)
+    assert load_settings(_env_file=None, metrics_token="metrics-token-0123456789").metrics_token
+
+
 def test_the_log_level_is_read_in_any_case() -> None:
     assert _load().log_level == "INFO"  # type: ignore[attr-defined]
     assert [load_settings(_env_file=None, log_level=level.lower()).log_level for level in LOG_LEVELS] == list(
