@@ -73,6 +73,7 @@ PROPER_NOUNS = {
     "FORKERT",
     "NUMMER",
     "ENGLISH",
+    "TELEGRAM",
     "STAFF",
     "hej",
     "Ctrl",

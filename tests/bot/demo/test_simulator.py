@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -568,3 +570,24 @@ async def test_a_refused_clock_move_or_message_says_why_in_the_pages_language(
             assert (await client.get("/simulator/api/clock")).json()["day"] == "2026-03-03"  # not moved
     assert [a.json()["error"] for a in answers] == REFUSALS[language]
     assert [a.status_code for a in answers] == [422, 422, 422, 422, 404, 422, 422, 404]
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+async def test_the_simulator_names_every_word_the_readme_says_to_try(settings: Settings, language: str) -> None:
+    """The README's demo walkthrough says to try `TELEGRAM` and the other words; the page a newcomer then has in front
+    of them names each one too, and says that TELEGRAM's code goes to the same tenant's Telegram phone."""
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"Try `hej`[^.]*\.", readme)
+    assert found is not None, "the README's demo walkthrough no longer says what to try"
+    words = re.findall(r"`([^`]+)`", found[0])
+    assert "TELEGRAM" in words, words
+    async with started_runtime(make_settings(settings.database_url, console_language=language), SeededClock()) as rt:
+        rt.demo = True
+        transport = httpx.ASGITransport(app=create_app(rt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            page = (await client.get("/simulator")).text
+    hint = html.unescape(page.split("<h3>", 2)[2].split("</p>", 1)[0])
+    missing = [word for word in words if word not in hint]
+    assert not missing, (missing, hint)
+    telegram_phone = {"da": "Telegram-telefon", "en": "Telegram phone"}[language]
+    assert hint.index("TELEGRAM") < hint.index(telegram_phone), hint
