@@ -591,3 +591,16 @@ async def test_the_simulator_names_every_word_the_readme_says_to_try(settings: S
     assert not missing, (missing, hint)
     telegram_phone = {"da": "Telegram-telefon", "en": "Telegram phone"}[language]
     assert hint.index("TELEGRAM") < hint.index(telegram_phone), hint
+
+
+async def test_the_simulator_leads_back_to_the_front_page_with_the_accounts(
+    demo: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    """A newcomer in the simulator who wants to sign in to the console finds the way back to the front page, which
+    names the demo's accounts and walks a case; before, the simulator led only to the console's login."""
+    _, client = demo
+    page = (await client.get("/simulator")).text
+    header = page.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert re.search(r'<a href="/">[^<]*accounts[^<]*</a>', header), header
+    front = (await client.get("/")).text
+    assert "<h2>Demo accounts</h2>" in front
