@@ -171,8 +171,14 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "yes": ("نعم", "ايوه", "أيوه", "اي"),
         "no": ("لا", "لا أريد", "لا أحتاج", "لا أوافق"),
         "help": ("مساعدة",),
+        # The menu's own words typed back ("دفعت", "سأدفع", "اتصلوا بي"), as its numbers are.
+        "paid": ("دفعت", "لقد دفعت", "تم الدفع"),
+        "will_pay": ("سأدفع", "سوف أدفع"),
+        "adviser": ("اتصلوا بي", "اتصل بي", "مستشار"),
         "hardship": ("لا أستطيع الدفع", "لا أستطيع أن أدفع", "لا أقدر أدفع", "لا يمكنني الدفع", "ليس لدي مال",
-                     "ليس معي مال", "لا أملك المال", "ما عندي فلوس", "ما معي فلوس", *_AR_LOST_JOB),
+                     "ليس معي مال", "لا أملك المال", "ما عندي فلوس", "ما معي فلوس",
+                     # Not paid ("ما دفعت"): never the "دفعت" of the menu.
+                     "ما دفعت", "لم أدفع", *_AR_LOST_JOB),
         "lost_job": _AR_LOST_JOB,
     },
     "tr": {
@@ -180,7 +186,10 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "no": ("hayir", "yok", "gerek yok", "ihtiyacim yok", "istemiyorum"),
         "help": ("yardim",),
         "paid": ("odedim", "odendi"),
-        "hardship": ("param yok", "para yok", "odeyemiyorum", "odeyemem", "odeyemeyecegim"),
+        # The menu's own words typed back ("Öderim", "Beni arayın"), as its numbers are.
+        "will_pay": ("oderim", "odeyecegim"),
+        "adviser": ("beni arayin", "beni arayın", "danisman", "danışman"),
+        "hardship": ("param yok", "para yok", "odeyemiyorum", "odeyemem", "odeyemeyecegim", "odemedim"),
     },
 }  # fmt: skip
 

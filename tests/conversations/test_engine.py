@@ -145,6 +145,22 @@ def _menu(digit: str, channel: Channel) -> Input:
     return TextReceived(digit, "sms") if channel == "sms" else ButtonPressed(_MENU[digit], "telegram")
 
 
+@pytest.mark.parametrize("language", ["da", "en", "ar", "tr"])
+def test_the_sms_menus_own_words_typed_back_pick_their_option(language: str) -> None:
+    """ "Beni arayın", "سأدفع": a tenant who types an option's words as the SMS lists them, not its number, means that
+    option, in Arabic and Turkish too (their menus' words were "not understood")."""
+    asked, events = start("payment_check", Context("", language, "sms", "missed", SETTINGS), NOW)
+    question = next(e for e in events if isinstance(e, MessageRequested))
+    text = RENDERER.render(question.template, question.values, language, "sms", question.choices, now=NOW).text
+    listed = dict(re.findall(r"^([1-4]) (.+?)$", text, re.MULTILINE))
+    assert sorted(listed) == ["1", "2", "3", "4"], text
+    # Not 4: its Arabic and Turkish words say only "help?", which asks for a person as "hjælp" does.
+    for digit, words in [(digit, words) for digit, words in listed.items() if digit != "4"]:
+        _state, answered = resume(asked, TextReceived(words, "sms"), NOW)
+        said = [e.value for e in answered if isinstance(e, AnswerRecorded)]
+        assert said[:1] == [_MENU[digit]], (words, said)
+
+
 def test_ended_conversation_ignores_input() -> None:
     ended, _ = resume(_start(), TextReceived("4", "sms"), NOW)
     assert ended.ended
