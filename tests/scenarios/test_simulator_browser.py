@@ -58,8 +58,15 @@ async def test_a_danish_sms_tenant_links_telegram_with_the_code_the_sms_phone_sh
         await page.wait_for_selector("#thread .msg.out:has-text('Du er nu forbundet')", timeout=15_000)
         stored, chat = await _stored(demo.rt, anna)
         assert chat is not None and not any(code in text for text in stored), stored
-        # The tenant list says the chat is linked.
+        # The tenant list says the chat is linked, and the linked phone no longer offers ways to link it.
         await page.wait_for_selector("#tenants button.active:has-text('Telegram')", timeout=10_000)
+        await page.wait_for_selector("#contact", state="detached", timeout=10_000)
+        assert await page.inner_text("#extra") == ""
+        # Another tenant's Telegram phone, not linked, still does; back on Anna's, it does not.
+        await page.click("#tenants button:has-text('Bent Prøvesen')")
+        await page.wait_for_selector("#contact")
+        await page.click("#tenants button:has-text('Anna Eksempel')")
+        await page.wait_for_selector("#contact", state="detached", timeout=10_000)
         await context.close()
         assert demo.csp_violations == []
 

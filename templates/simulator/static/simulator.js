@@ -1,5 +1,7 @@
 // keephome demo: the phone simulator. A person plays a tenant over "SMS" or "Telegram".
 let tenant = null, channel = "sms", lastJson = "";
+// The tenants whose Telegram chat is linked: their Telegram phone needs no way to link it (`showExtra`).
+const linked = new Set();
 // The toasts (a press's answer, bot/inbound/presses.py) already shown or already there when a phone was opened, and
 // the phone ("tenant:channel") the last answer was shown for: a toast is shown when it comes, as Telegram's app shows
 // it over the chat for a moment, never again when the phone is opened later.
@@ -15,6 +17,8 @@ const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => String(
 async function loadTenants() {
   const list = await (await fetch("/simulator/api/tenants")).json();
   const box = $("tenants"); box.innerHTML = "";
+  linked.clear();
+  for (const t of list) if (t.telegram_linked) linked.add(t.id);
   for (const t of list) {
     const b = document.createElement("button");
     b.type = "button";
@@ -25,21 +29,26 @@ async function loadTenants() {
     const stage = document.createElement("small"); stage.className = "stage"; stage.textContent = t.stage;
     b.append(info, stage);
     if (t.id === tenant) b.classList.add("active");
-    b.onclick = () => { tenant = t.id; [...box.children].forEach(c => c.classList.remove("active")); b.classList.add("active"); lastJson = ""; refresh(); };
+    b.onclick = () => { tenant = t.id; [...box.children].forEach(c => c.classList.remove("active")); b.classList.add("active"); lastJson = ""; showExtra(); refresh(); };
     box.appendChild(b);
     if (tenant === null) b.click();
   }
+  showExtra();
 }
 function setChannel(c) {
   channel = c; $("tab-sms").classList.toggle("active", c === "sms"); $("tab-telegram").classList.toggle("active", c === "telegram");
+  showExtra();
+  lastJson = ""; refresh();
+}
+// Under the Telegram phone of a chat not linked yet: the ways to link it. A linked chat is just a chat.
+function showExtra() {
   const extra = $("extra"); extra.innerHTML = "";
-  if (c === "telegram") {
+  if (channel === "telegram" && !linked.has(tenant)) {
     const share = document.createElement("button"); share.type = "button"; share.id = "contact"; share.textContent = W.share_phone;
     share.onclick = () => send({contact: true});
     const hint = document.createElement("span"); hint.className = "hint"; hint.textContent = W.or_start;
     extra.append(share, " ", hint);
   }
-  lastJson = ""; refresh();
 }
 function showToast(text) {
   const toast = $("toast"); toast.textContent = text; toast.classList.add("shown");
