@@ -1260,12 +1260,14 @@ def says_cannot_pay(text: str, language: str, today: date) -> bool:
     pay word negated or words that say so (`_CANNOT_PAY_PHRASES`); never a reason alone ("jeg er syg" at a consent
     question says why, not that a promised day fails), nor a short "cannot" that may answer another question ("nej det
     kan jeg ikke" asked for a yes)."""
+    # The words first: most messages have none of them, and the whole reading is the dearer part (it is every
+    # message's, the engine asks this after its answer is read).
+    clauses = [_clause(words) for words in _clauses(text)]
+    if not any(c.negated_pay or _CANNOT_PAY_PHRASES.in_words(c.plain_set, c.plain_text) for c in clauses):
+        return False
     found, dated = _signals(text, language, today)
     order = PRECEDENCE if dated else _UNDATED_PRECEDENCE
-    if next((tag for tag in order if tag in found), None) != "hardship":
-        return False
-    clauses = [_clause(words) for words in _clauses(text)]
-    return any(c.negated_pay or _CANNOT_PAY_PHRASES.in_words(c.plain_set, c.plain_text) for c in clauses)
+    return next((tag for tag in order if tag in found), None) == "hardship"
 
 
 def tells_hardship(text: str, language: str) -> bool:
