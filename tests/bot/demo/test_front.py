@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +20,8 @@ from bot.demo.data import demo_tenants
 from bot.runtime import Runtime
 from bot.store.schema import staff
 from tests.support.console import add_person
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 
 @pytest.fixture(autouse=True)
@@ -68,6 +71,18 @@ async def test_the_front_page_walks_a_case_to_the_volunteer_with_the_demos_own_n
     # Carl is a demo tenant who owes rent, so the reminder's question is his to answer.
     carl = [d for d in demo_tenants(date(2026, 3, 3)) if d.row.name.startswith("Carl ")]
     assert "as Carl, write hej" in text and len(carl) == 1 and carl[0].row.balance_ore > 0
+
+
+async def test_the_front_pages_walk_names_the_answer_as_carls_sms_shows_it(
+    demo: tuple[httpx.AsyncClient, list[tuple[str, str, str]]],
+) -> None:
+    """The walk says which number to answer and what it reads on the phone: a newcomer looks for those words."""
+    client, _ = demo
+    text = html.unescape((await client.get("/")).text)
+    said = re.search(r"answer (\d) \(([^)]+)\)", text)
+    assert said is not None
+    question = (TEMPLATES / "en" / "payment_check.question.sms.txt").read_text(encoding="utf-8")
+    assert f"\n{said[1]} {said[2]}\n" in question
 
 
 async def test_the_demo_front_page_names_the_accounts_but_not_their_passwords(
