@@ -21,7 +21,7 @@ from bot.store.election import AnotherProcess, sqlite_alone
 from bot.store.migrate import prepare
 from bot.tenants.csv_rows import local_today
 
-__all__ = ["DEMO_DATABASE", "demo_key_file", "demo_settings", "run_demo"]
+__all__ = ["DEMO_DATABASE", "afresh", "demo_key_file", "demo_settings", "run_demo"]
 
 DEMO_DATABASE = "sqlite+aiosqlite:///keephome-demo.db"
 
@@ -113,7 +113,7 @@ def _kept_secret(database_url: str) -> str:
     return kept
 
 
-def _afresh(settings: Settings) -> str:
+def afresh(settings: Settings) -> str:
     """How to start the demo afresh, with every fictional tenant back: a new database (the tombstones are in it)."""
     file = sqlite_file(settings.database_url)
     if file is None:
@@ -164,7 +164,7 @@ async def run_demo(settings: Settings) -> int:
     if moved is not None:
         print(f"  the demo's clock stands at {moved.isoformat()}, where it was moved before", flush=True)
     if seeded.erased:
-        print(f"  erased in this demo, and kept so: {', '.join(seeded.erased)}; {_afresh(settings)}", flush=True)
+        print(f"  erased in this demo, and kept so: {', '.join(seeded.erased)}; {afresh(settings)}", flush=True)
     print(f"  staff console:   {base}/console/", flush=True)
     for role, email, password in logins:
         print(f"    {role:<9} {email}  password: {password}", flush=True)

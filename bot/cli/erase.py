@@ -25,13 +25,15 @@ async def run_erase(
     *,
     yes: bool = False,
     answers: TextIO | None = None,
+    demo: bool = False,
 ) -> int:
     """0 when erased; 1 when the person at the terminal did not say yes; 2 with one line saying why not (no such
     tenant, erased before, no secret key, no terminal to ask at and no `yes`).
 
     An erasure cannot be undone: without `yes` (`--yes`) it asks at the terminal (`answers`, the command's stdin)
     first, naming the tenant, and with no terminal to ask at (a script, a pipe, none given) it erases nothing and says
-    to add `--yes`."""
+    to add `--yes`. In the demo (`demo`) it says how the demo gets its fictional tenants back instead of how an
+    import would."""
     if not settings.secret_key:
         print(
             "keephome erase: KEEPHOME_SECRET_KEY is not set: set the key the service runs with "
@@ -75,12 +77,19 @@ async def run_erase(
         for kind, n in done.counts.items()
     )
     print(f"erased tenant {tenant_ref!r} (id {done.tenant_id}): {kinds} blanked", file=out)
-    # An import leaves an erased tenant_ref out unless its row says reactivate (bot/tenants/upsert.py).
-    print(
-        f"to import {tenant_ref!r} again, add the column reactivate to the file with 1 on that tenant's row "
-        '(through the API: "reactivate": true)',
-        file=out,
-    )
+    if demo:
+        from bot.cli.demo import afresh
+
+        # The demo seeds its fictional tenants at each start, and leaves the erased ones out: only a new database
+        # brings them back.
+        print(f"the demo keeps {tenant_ref!r} erased when it starts again; {afresh(settings)}", file=out)
+    else:
+        # An import leaves an erased tenant_ref out unless its row says reactivate (bot/tenants/upsert.py).
+        print(
+            f"to import {tenant_ref!r} again, add the column reactivate to the file with 1 on that tenant's row "
+            '(through the API: "reactivate": true)',
+            file=out,
+        )
     if not done.file_scrubbed:
         print("keephome erase: the database file was busy: old copies leave it at the next checkpoint", file=err)
     return 0

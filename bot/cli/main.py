@@ -298,7 +298,9 @@ async def _data_rights(args: argparse.Namespace, settings: Settings) -> int:
         return await run_export(settings, args.tenant_ref, args.html, sys.stdout, sys.stderr)
     from bot.cli.erase import run_erase
 
-    return await run_erase(settings, args.tenant_ref, sys.stdout, sys.stderr, yes=args.yes, answers=sys.stdin)
+    return await run_erase(
+        settings, args.tenant_ref, sys.stdout, sys.stderr, yes=args.yes, answers=sys.stdin, demo=args.demo
+    )
 
 
 async def _reports(args: argparse.Namespace, settings: Settings) -> int:
