@@ -57,7 +57,7 @@ from bot.store.schema import (
 from bot.tenants.court import court_stage_termination
 from bot.tenants.linking import heard_on_telegram
 from bot.tenants.names import first_name
-from bot.tenants.said_stop import KEPT_FOR_NUMBER
+from bot.tenants.said_stop import KEPT_FOR_NUMBER, NUMBER_CHANNEL
 from conversations import engine
 from conversations.answers import sounds_in_crisis
 from conversations.commands import (
@@ -415,6 +415,7 @@ class InboundHandler:
         self._languages = tuple(settings.language_list)
         self._known: _Known | None = None
         self._toast: tuple[int, str, str] | None = None  # the row handled last, if a press: its toast and language
+        self._kept_stop: int | None = None  # the row handled last, if its STOP was kept for its number
 
     def toast(self, row_id: int) -> tuple[str, str] | None:
         """The toast a button press (inbound row `row_id`, just handled) is answered with, and its language: what
@@ -423,6 +424,16 @@ class InboundHandler:
         if self._toast is None or self._toast[0] != row_id:
             return None
         return self._toast[1], self._toast[2]
+
+    def kept_stop(self, row_id: int) -> bool:
+        """Whether the message of inbound row `row_id` (just handled) said STOP and it was kept for its number, no
+        tenant holding it as the message was read (bot/tenants/said_stop.py: the processor looks again after its
+        commit)."""
+        return self._kept_stop == row_id
+
+    def _stop_kept(self, row: InboundRow) -> None:
+        if row.channel == NUMBER_CHANNEL:
+            self._kept_stop = row.id
 
     def _quiet_press(self, row: InboundRow, toast: str, language: str) -> None:
         """The press in `row`, if it is one, gets no message in the chat: its answer says `toast` instead."""
@@ -444,7 +455,7 @@ class InboundHandler:
 
     def handle(self, scene: Scene, row: InboundRow, now: datetime) -> str:
         """Apply one message; every write lands in the scene's transaction."""
-        self._toast = None
+        self._toast = self._kept_stop = None
         tenant = self._find_tenant(scene, row)
         if tenant is None:
             result = self._stranger(scene, row, now)
@@ -584,7 +595,8 @@ class InboundHandler:
             # the number to (the person back as a new tenancy) is stored stopped; START forgets it.
             stranger = partial(self._stranger_row, scene, row.channel, row)
             today = turn.now.astimezone(self._tz).date()
-            stop_or_start(scene.conn, stranger, row.channel, row.text, self._languages, today, turn.now)
+            if stop_or_start(scene.conn, stranger, row.channel, row.text, self._languages, today, turn.now):
+                self._stop_kept(row)
         if result.kind == "crisis" and to_case:
             self._case_heard(scene, tenant, turn.now)
             if has_consent(scene.conn, turn.tenant_id):  # without it, the words are not theirs to be told of
@@ -849,6 +861,7 @@ class InboundHandler:
         if stop_or_start(
             scene.conn, stranger, row.channel, row.text, self._languages, now.astimezone(self._tz).date(), now
         ):
+            self._stop_kept(row)
             return STOP_KEPT
         # Nobody knows this person's language yet: their Telegram app's, when keephome speaks it.
         language = self.app_language(row)

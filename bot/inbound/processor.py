@@ -14,14 +14,13 @@ from sqlalchemy import Connection, Select, bindparam, func, select, text, update
 
 from bot.inbound.handler import InboundHandler, InboundRow
 from bot.inbound.presses import NOT_HANDLED, AnswerPresses, Press, query_id, set_aside_language
-from bot.inbound.strangers import STOPS_FOR_NUMBER
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.election import deployment_namespace, role_taken
 from bot.store.scene import Scene
 from bot.store.schema import inbound, outbox
-from bot.tenants.said_stop import NUMBER_CHANNEL, stop_holders
+from bot.tenants.said_stop import stop_holders
 from bot.worker import work_until_cancelled
 
 __all__ = ["FAILED", "SHARED_LOOK_SECONDS", "SHARED_POLL_SECONDS", "Processor"]
@@ -311,7 +310,7 @@ class Processor:
                 result = self._handle(scene, row, now, isolate)
                 results.append((row.channel, result))
                 done.append(row.id)
-                if result in STOPS_FOR_NUMBER and row.channel == NUMBER_CHANNEL:
+                if self._handler.kept_stop(row.id):
                     stops.append(row.sender)
                 query = query_id(row.channel, row.provider_id)
                 if query is not None:

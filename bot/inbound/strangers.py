@@ -22,7 +22,6 @@ from conversations.keywords import classify, says_opt_out
 
 __all__ = [
     "ALL_CHATS",
-    "STOPS_FOR_NUMBER",
     "STOP_KEPT",
     "FailureWindow",
     "Stranger",
@@ -36,10 +35,6 @@ __all__ = [
 
 # The handler's result for a message whose STOP `stop_or_start` took from a number no tenant has.
 STOP_KEPT = "unknown_stopped"
-# The handler's results for a message from a number whose STOP may have been kept for the number: a stranger's, and
-# that of a holder whose status cannot take it (said_stop.KEPT_FOR_NUMBER). After the batch commits, a tenant found
-# holding the number by now is stored stopped (`said_stop.stop_holders`: an import gave it to them meanwhile).
-STOPS_FOR_NUMBER = (STOP_KEPT, "keyword_opt_out")
 
 # The key of the row for all unlinked chats together: a keyed hash is 64 hex digits, so no stranger has it.
 ALL_CHATS = "all-unlinked-chats"

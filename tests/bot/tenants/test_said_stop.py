@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.console.audit import AUDIT_WORDS
 from bot.console.labels import AUDIT_ACTION_LABELS
 from bot.i18n import gettext, speaking
-from bot.inbound import handler
+from bot.inbound import handler, processor
 from bot.inbound.handler import InboundHandler, InboundRow
 from bot.inbound.strangers import Stranger, stop_or_start, stranger_key
 from bot.reminders.ledger import import_tenants
@@ -259,3 +259,25 @@ async def test_a_wrong_numbers_stop_kept_as_the_import_gives_the_number_on_stops
         await say(rt, "STOP", "SM2", SAID_STOP)
     assert await statuses(rt) == {"T-1": "active", "T-2": "stopped"}
     assert not await stop_kept(rt, SAID_STOP)
+
+
+async def test_only_a_stop_kept_for_its_number_makes_the_processor_look_again(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look after the commit is for a STOP kept for a number (a stranger's, a wrong number's holder's): a tenant's
+    own STOP stops the tenant in the batch itself, and a transaction more for each would be work for nothing."""
+    looked: list[list[str]] = []
+    saved = processor.stop_holders
+
+    def counted(conn: Connection, secret: str, phones: list[str], now: object) -> list[int]:
+        looked.append(list(phones))
+        return saved(conn, secret, phones, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(processor, "stop_holders", counted)
+    await imported(rt, ("T-1", SAID_NOTHING))
+    said = await say(rt, "STOP", "SM-tenant", SAID_NOTHING)
+    assert len(said) == 1 and said[0].startswith("Du er nu afmeldt")
+    assert await statuses(rt) == {"T-1": "stopped"}
+    assert looked == []
+    assert await say(rt, "STOP", "SM-stranger", SAID_STOP) == []
+    assert looked == [[SAID_STOP]]
