@@ -145,7 +145,7 @@ class Metrics:
         self.outbox_waiting = Gauge(
             "keephome_outbox_waiting",
             "Proactive outbox rows that cannot go now, by reason: no_channel (none configured reaches the tenant) "
-            "or paused",
+            "or paused (counted by the process that sends; absent from a process that does not)",
             ["reason"],
             registry=self.registry,
         )
@@ -153,7 +153,7 @@ class Metrics:
             "keephome_outbox_not_sent",
             "Outbox rows not sent, of those due over the last seven days, by state and reason: held by a rule "
             "(stopped, wrong_number, erased, balance_cleared, ...) or dropped as no longer due (stage_passed, "
-            "one_a_day, superseded, ...)",
+            "one_a_day, superseded, ...; counted by the process that sends, absent from a process that does not)",
             ["state", "reason"],
             registry=self.registry,
         )
@@ -201,6 +201,10 @@ class Metrics:
             self.paused,
         ):
             gauge.clear()
+        # The sender's counts by label too: a stopped sender shows none of them, not its last.
+        self.outbox_waiting.clear()
+        self.outbox_not_sent.clear()
+        self.not_sent_labels.clear()
 
     def sent(self, channel: str, outcome: str, seconds: float, *, maybe_sent: bool = False) -> None:
         """Count one provider call and its latency (label children cached: this runs per send); `maybe_sent`: its

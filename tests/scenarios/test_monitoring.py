@@ -188,6 +188,14 @@ def _has(text: str, name: str) -> bool:
     return any(line.startswith(name + " ") for line in text.splitlines())
 
 
+def _has_labelled(text: str, name: str) -> bool:
+    return any(line.startswith(name + "{") for line in text.splitlines())
+
+
+# The sender's counts by label: rows that cannot go now, and rows not sent by state and reason.
+SENDERS_OWN_BY_LABEL = ("keephome_outbox_waiting", "keephome_outbox_not_sent")
+
+
 # Kept by the process that sends, from the rows and the switch: no other process knows them.
 SENDERS_OWN = (
     "keephome_inbound_waiting",
@@ -222,9 +230,11 @@ async def test_a_process_that_stops_sending_stops_showing_its_last_count(databas
         assert gauge(runtime.metrics.render().decode(), "keephome_inbound_waiting") == 1
         await drain(runtime.sender)  # a claim reads the pause switch
         assert all(_has(runtime.metrics.render().decode(), name) for name in SENDERS_OWN)
+        assert _has_labelled(runtime.metrics.render().decode(), "keephome_outbox_waiting")
         await runtime.sender.stop()
         text = runtime.metrics.render().decode()
         assert [name for name in SENDERS_OWN if _has(text, name)] == []
+        assert [name for name in SENDERS_OWN_BY_LABEL if _has_labelled(text, name)] == []
 
 
 async def test_messages_from_tenants_stored_and_not_handled_show_on_metrics(database_url: str) -> None:
