@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.api.auth import Caller
 from bot.api.errors import EMPTY_REF, ApiError, Problem, from_row_errors
-from bot.api.idempotency import Answer, claim
+from bot.api.idempotency import Answer, Claim, claim
 from bot.api.models import BulkTenant, BulkWritten, Misfit, Notice, TenantIn, TenantWritten, problems_found
 from bot.api.urgent import open_urgent_cases
 from bot.reminders.timers import balance_updated
@@ -182,18 +182,41 @@ async def _write(
         if held is not None:
             await held.remember(conn, answer.status, answer.body)
     if summary.numbers_given:
-        # A STOP from a number the write gave, kept while it ran, is found now that both are committed; the answer
-        # (and the one a repeat gets) counts that tenant too.
-        async with db.write() as conn:
-            late = await stops_since(conn, summary, req.now, settings.secret_key)
-            if late is not summary:
-                answer = outcome.answer(late)
-                if held is not None:
-                    await held.remember(conn, answer.status, answer.body)
+        answer = await _stops_since(db, summary, req, settings, answer, outcome.answer, held)
     urgent = [ids[ref] for ref in legal if ref in ids]
     if urgent:
         await _open_urgent(db, urgent, req, settings)
     return answer
+
+
+async def _stops_since(
+    db: Database,
+    summary: ImportSummary,
+    req: Write,
+    settings: Settings,
+    answer: Answer,
+    answer_for: Callable[[ImportSummary], Answer],
+    held: Claim | None,
+) -> Answer:
+    """A STOP from a number the write gave, kept while it ran, is found now that both are committed; the answer (and
+    the one a repeat gets) counts that tenant too. A failure is not the client's, as for `_open_urgent`: the write is
+    saved and its answer stands."""
+    try:
+        async with db.write() as conn:
+            late = await stops_since(conn, summary, req.now, settings.secret_key)
+            if late is summary:
+                return answer
+            answer = answer_for(late)
+            if held is not None:
+                await held.remember(conn, answer.status, answer.body)
+            return answer
+    except Exception:
+        log.exception(
+            'API key "%s": the write was saved, but looking for a STOP said meanwhile from a number it gave failed: '
+            "such a tenant is active until they say STOP again",
+            req.caller.name,
+        )
+        return answer
 
 
 async def _open_urgent(db: Database, tenant_ids: Sequence[int], req: Write, settings: Settings) -> None:

@@ -41,8 +41,15 @@ async def import_tenants(
             await conn.run_sync(balance_updated, summary.settled_ids, now, settings)
         await record_entry(conn, at=now, actor=actor, action="tenants.import", detail=summary.audit_detail())
     if summary.numbers_given:
-        # A STOP from a number the file gave, kept while the import ran, is found now that both are committed.
-        async with db.write() as conn:
-            summary = await stops_since(conn, summary, now, settings.secret_key)
+        # A STOP from a number the file gave, kept while the import ran, is found now that both are committed. A
+        # failure here leaves the import done, and says what it could not do.
+        try:
+            async with db.write() as conn:
+                summary = await stops_since(conn, summary, now, settings.secret_key)
+        except Exception:
+            log.exception(
+                "the import was saved, but looking for a STOP said meanwhile from a number it gave failed: such a "
+                "tenant is active until they say STOP again"
+            )
     log.info("tenant import by %s: %s", actor, summary)
     return summary

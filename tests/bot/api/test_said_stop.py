@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.api import tenants as tenants_api
 from bot.store.schema import audit_log
 from tests.bot.api.conftest import Api, tenant
 from tests.bot.tenants.test_language_choice import say
@@ -53,3 +54,19 @@ async def test_a_put_that_commits_after_a_stop_it_did_not_see_stores_the_tenant_
     assert await status(api, "A") == "stopped"
     again = await api.put("A", tenant("A", SAID_STOP), **{"Idempotency-Key": "put-a"})
     assert (again.status_code, again.json()) == (201, said)
+
+
+async def test_a_put_whose_look_after_its_commit_fails_is_still_answered_as_saved(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The write is committed before the look: its failure is no 500 that would have the client repeat a saved write,
+    and the log says what was not done."""
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(tenants_api, "stops_since", broken)
+    put = await api.put("A", tenant("A", SAID_NOTHING))
+    assert put.status_code == 201 and put.json()["result"] == "created"
+    assert await status(api, "A") == "active"
+    assert "the write was saved, but looking for a STOP said meanwhile" in caplog.text

@@ -16,6 +16,7 @@ from bot.i18n import gettext, speaking
 from bot.inbound import handler, processor
 from bot.inbound.handler import InboundHandler, InboundRow
 from bot.inbound.strangers import Stranger, stop_or_start, stranger_key
+from bot.reminders import ledger
 from bot.reminders.ledger import import_tenants
 from bot.reminders.plan import plan_reminders
 from bot.runtime import Runtime
@@ -281,3 +282,19 @@ async def test_only_a_stop_kept_for_its_number_makes_the_processor_look_again(
     assert looked == []
     assert await say(rt, "STOP", "SM-stranger", SAID_STOP) == []
     assert looked == [[SAID_STOP]]
+
+
+async def test_an_import_whose_look_after_its_commit_fails_is_still_done(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The import is committed before the look: its failure leaves the tenants imported, and the log says what was
+    not done, rather than an error for an import that was made."""
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(ledger, "stops_since", broken)
+    summary = await import_tenants(rt.db, rows(("T-1", SAID_NOTHING)), rt.clock(), rt.settings)
+    assert summary.created == 1
+    assert await statuses(rt) == {"T-1": "active"}
+    assert "the import was saved, but looking for a STOP said meanwhile" in caplog.text
