@@ -472,12 +472,17 @@ def _court_facts(tenant_id: int, row: ImportRow) -> CourtFacts:
     )
 
 
+def _given_anew(rows: Sequence[ImportRow], known: dict[str, _Known]) -> tuple[str, ...]:
+    """The numbers the rows give their tenants anew: a new tenant's, or another number than the one stored."""
+    return tuple(r.phone for r in rows if (k := known.get(r.tenant_ref)) is None or k.phone != r.phone)
+
+
 async def _stops_kept(
     conn: AsyncConnection, rows: Sequence[ImportRow], known: dict[str, _Known], secret_key: str | None
 ) -> dict[str, str]:
-    """The numbers a row gives its tenant anew (a new tenant, or another number) that said STOP before any tenant
-    had them, each with its stranger's key; raises StopsUnchecked when some STOP is kept and no key can match it."""
-    fresh = [r.phone for r in rows if (k := known.get(r.tenant_ref)) is None or k.phone != r.phone]
+    """The numbers a row gives its tenant anew (`_given_anew`) that said STOP before any tenant had them, each with
+    its stranger's key; raises StopsUnchecked when some STOP is kept and no key can match it."""
+    fresh = _given_anew(rows, known)
     if not fresh:
         return {}
     if not secret_key:
@@ -621,7 +626,7 @@ async def upsert_rows(
     rows = [i.row for i in imported]
     balance_kept = {i.row.tenant_ref for i in imported if i.balance_kept}
     stops = await _stops_kept(conn, rows, known, secret_key)
-    given = tuple(r.phone for r in rows if (k := known.get(r.tenant_ref)) is None or k.phone != r.phone)
+    given = _given_anew(rows, known)
     await _release_moving_numbers(conn, rows, known)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
