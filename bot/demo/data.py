@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 
@@ -233,7 +234,9 @@ async def seed_demo(
             tenant_id = ids.get(d.row.tenant_ref)
             if tenant_id is None or d.row.tenant_ref in there_before:  # erased, or there before: left as it is
                 continue
-            await conn.run_sync(set_status, tenant_id, d.status, now)
+            # The story's status only moves a tenant the import left active: one stored stopped because their number
+            # said STOP before (bot/tenants/said_stop.py) keeps that STOP, as after any import.
+            await conn.run_sync(partial(set_status, only_from=("active",)), tenant_id, d.status, now)
             await conn.execute(
                 update(rent_positions)
                 .where(rent_positions.c.tenant_id == tenant_id)

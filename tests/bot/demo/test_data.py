@@ -7,11 +7,12 @@ from typing import Any
 
 import phonenumbers
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.demo.data import DEMO_PREFIX, DemoRowRefused, DemoTenant, Seeded, demo_tenants, seed_demo
+from bot.store.address_hash import stranger_key
 from bot.store.db import Database
-from bot.store.schema import rent_positions, tenants
+from bot.store.schema import rent_positions, tenants, unknown_senders
 from bot.tenants.csv_rows import ImportRow
 from bot.tenants.erase import erase
 from scheduler.calendar import demand_deadline, demand_received
@@ -160,6 +161,23 @@ async def test_a_demo_tenant_erased_in_the_demo_stays_erased_when_it_is_seeded_a
         every = found.all()
     assert len(every) == 12 and "DEMO-07" not in {ref for ref, _ in every}  # no new DEMO-07 beside the erased row
     assert [ref.startswith("erased:") for ref, status in every if status == "erased"] == [True]
+
+
+async def test_a_demo_number_that_said_stop_before_keeps_its_stop(database: Database) -> None:
+    """Anna's number said STOP before the demo gave it to her: she is stored stopped, as an import stores her, and the
+    demo's story (active) does not make her reachable again."""
+    now = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    anna = demo_tenants(TUESDAY)[0].row
+    async with database.write() as conn:
+        key = stranger_key(KEY, "sms", anna.phone)
+        await conn.execute(insert(unknown_senders).values(address_hash=key, stopped_at=now - timedelta(days=2)))
+    await seed_demo(database, TUESDAY, now, secret_key=KEY)
+    by_name = {row["name"]: row["status"] for row in await snapshot(database)}
+    assert (by_name["Anna Eksempel"], by_name["Gitte Attrap"], by_name["Bent Prøvesen"]) == (
+        "stopped",
+        "stopped",
+        "active",
+    )
 
 
 async def test_seeding_on_a_later_day_moves_the_timeline(database: Database) -> None:
