@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.demo.simulator import CLOCK_AHEAD, CLOCK_BACK
 from bot.i18n import N_, gettext, install, use_language
 from bot.paths import TEMPLATES_DIR
 from bot.runtime import Runtime
@@ -48,6 +49,9 @@ def _front(seeded: Sequence[tuple[str, str]]) -> Callable[[Request], Awaitable[R
             accounts=accounts,
             others=len(rows) - len(own),
             page_language=rt.settings.console_language,
+            # How far the simulator moves the demo's clock, either way.
+            clock_back=CLOCK_BACK.days,
+            clock_ahead=CLOCK_AHEAD.days,
             # The organisation a consent must name for the demo's volunteer (as their account has it now).
             volunteer_organisation=next((r.organisation for r in own if r.role == "volunteer" and r.organisation), ""),
         )

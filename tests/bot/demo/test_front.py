@@ -17,8 +17,11 @@ from bot.app import create_app
 from bot.console import accounts
 from bot.console.accounts import DEMO_STAFF, DEMO_VOLUNTEER_ORGANISATION, deactivate_staff, ensure_demo_staff
 from bot.demo.data import demo_tenants
+from bot.demo.simulator import CLOCK_AHEAD, CLOCK_BACK
 from bot.runtime import Runtime
+from bot.settings import Settings
 from bot.store.schema import staff
+from tests.conftest import make_settings, started_runtime
 from tests.support.console import add_person
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
@@ -59,6 +62,26 @@ async def test_the_demo_front_page_links_the_simulator_and_the_console(
     assert "unsafe-inline" not in page.headers["content-security-policy"]
     stylesheet = await client.get("/demo/static/front.css")
     assert stylesheet.status_code == 200 and stylesheet.headers["content-type"].startswith("text/css")
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "move the demo's clock up to 30 days back or 90 days ahead."),
+        ("da", "flyt demoens ur op til 30 dage tilbage eller 90 dage frem."),
+    ],
+)
+async def test_the_simulator_card_says_the_clock_moves_back_as_well_as_ahead(
+    settings: Settings, language: str, said: str
+) -> None:
+    """The simulator's clock goes back to a day before today too (bot/demo/simulator.py): "forward" alone misleads."""
+    assert (CLOCK_BACK.days, CLOCK_AHEAD.days) == (30, 90)
+    async with started_runtime(make_settings(settings.database_url, console_language=language)) as rt:
+        rt.demo = True
+        await ensure_demo_staff(rt.db, datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        async with _client(rt) as client:
+            text = html.unescape((await client.get("/")).text)
+    assert said in text
 
 
 async def test_the_front_page_walks_a_case_to_the_volunteer_with_the_demos_own_names(
