@@ -64,7 +64,15 @@ def _login_page(
     notice = _("Your password is set. Sign in.") if request.query_params.get("set") else None
     then = then or return_to(request.query_params.get("next"))
     response = render(
-        request, "login.html", status_code=status, error=error, email=email, token=token, notice=notice, then=then
+        request,
+        "login.html",
+        status_code=status,
+        error=error,
+        email=email,
+        token=token,
+        notice=notice,
+        then=then,
+        demo=runtime(request).demo,
     )
     return csrf.remember_login_token(response, token, runtime(request).settings.secure_cookies)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -660,3 +661,26 @@ async def test_the_staff_page_shows_whose_sign_in_waits_and_a_reset_ends_it(
         fresh = {"password": "a brand new pass phrase", "repeat": "a brand new pass phrase", "csrf_token": token}
         assert (await owner.post(path, data=fresh)).status_code == 303
     assert "sign-in-waits" not in (await browser.get("/console/staff")).text
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "This is the demo: the front page lists its accounts, and the terminal that runs keephome demo prints"),
+        ("da", "Dette er demoen: forsiden viser dens konti, og terminalen, hvor keephome demo kører, viser deres"),
+    ],
+)
+async def test_the_demos_sign_in_says_where_its_accounts_and_passwords_are_and_run_says_nothing(
+    settings: Settings, language: str, said: str
+) -> None:
+    async with started_runtime(make_settings(settings.database_url, console_language=language)) as rt:
+        async with client_for(create_app(rt)) as c:
+            served = (await c.get("/console/login")).text
+        rt.demo = True
+        async with client_for(create_app(rt)) as c:
+            page = (await c.get("/console/login")).text
+            front = await c.get("/")
+    assert 'id="demo-accounts"' not in served and "keephome demo" not in served
+    note = re.search(r'<p class="muted" id="demo-accounts">(.*?)</p>', page, re.S)
+    assert note is not None and said in html.unescape(note.group(1)) and '<a href="/">' in note.group(1)
+    assert front.status_code == 200  # the demo's front page, which lists the accounts
