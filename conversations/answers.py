@@ -171,8 +171,9 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "yes": ("نعم", "ايوه", "أيوه", "اي"),
         "no": ("لا", "لا أريد", "لا أحتاج", "لا أوافق"),
         "help": ("مساعدة",),
-        # The menu's own words typed back ("دفعت", "سأدفع", "اتصلوا بي"), as its numbers are.
-        "paid": ("دفعت", "لقد دفعت", "تم الدفع"),
+        # The menu's own words typed back ("سأدفع", "اتصلوا بي"), as its numbers are; its "دفعت" only as the whole
+        # message (`_PAID_WHOLE`).
+        "paid": ("لقد دفعت", "تم الدفع"),
         "will_pay": ("سأدفع", "سوف أدفع"),
         "adviser": ("اتصلوا بي", "اتصل بي", "مستشار"),
         "hardship": ("لا أستطيع الدفع", "لا أستطيع أن أدفع", "لا أقدر أدفع", "لا يمكنني الدفع", "ليس لدي مال",
@@ -247,6 +248,9 @@ _PAID_WHOLE = frozenset({
     "det er ordnet", "ordnet", "er ordnet", "det er klaret", "klaret", "er klaret", "det er gjort", "det har jeg gjort",
     "har gjort det", "jeg har gjort det", "fikset", "fixet", "det er fikset", "det er fixet", "done", "all done",
     "it is done", "done it", "i have done it", "sorted", "all sorted", "it is sorted",
+    # The Arabic menu's "paid" typed back (unreviewed). Within a longer message it may say a part ("دفعت نصف الإيجار",
+    # "دفعت 3000 والباقي الشهر القادم") or ask ("هل دفعت؟"): no claim to have paid it all.
+    "دفعت",
 })  # fmt: skip
 _NO_WHOLE = frozenset({
     "slet ikke", "absolut ikke", "overhovedet ikke", "på ingen måde", "bestemt ikke", "not at all", "absolutely not",
@@ -618,12 +622,14 @@ _GETTING = frozenset({"get", "gets", "getting"})
 _NO_FUSS_NO = frozenset({"no", "ingen", "intet"})
 _ASKING_WORDS = frozenset({
     "hjaelp", "hjaelpe", "help", "radgiver", "raadgiver", "adviser", "advisor", "ring", "ringe", "call", "talk",
-    "snakke", "tale", "person", "someone", "anyone",
+    "snakke", "tale", "person", "someone", "anyone", "danisman", "مستشار",
 })  # fmt: skip
 _CALL_WORDS = frozenset({"ring", "ringe", "call"})
 _NOT_WANTED = frozenset(
-    {"ikke", "ik", "not", "dont", "doesnt", "ingen", "no", "never", "aldrig", "behover", "behoeves"}
+    {"ikke", "ik", "not", "dont", "doesnt", "ingen", "no", "never", "aldrig", "behover", "behoeves", "لا"}
 )
+# Turkish and Arabic say it after the word: "danışman istemiyorum", "danışman yok", "مستشار لا" (unreviewed).
+_NOT_WANTED_AFTER = frozenset({"istemiyorum", "istemem", "yok", "gerekmiyor", "لا"})
 _FUSS = frozenset({"problem", "problems", "problemer", "worries", "worry", "problemo"})
 # "Kan I ikke ringe til mig?", "kunne du ikke hjælpe mig": a request asked politely, whose "ikke" turns nothing down.
 _POLITE_MODALS = frozenset({"kan", "kunne", "vil", "ville"})
@@ -831,14 +837,15 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     # "Yes, no problem" says no "no"; "det er ikke ok", "of course not" say no, not yes.
     turned = elsewhere = False
     for index, word in enumerate(words):
-        if (
-            word in _ASKING_WORDS
-            and any(w in _NOT_WANTED for w in words[max(0, index - 4) : index])
-            and not _asked_politely(words, index)
+        refused_after = index + 1 < len(words) and words[index + 1] in _NOT_WANTED_AFTER
+        if word in _ASKING_WORDS and (
+            refused_after
+            or (any(w in _NOT_WANTED for w in words[max(0, index - 4) : index]) and not _asked_politely(words, index))
         ):
             # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call; "ingen hjælp",
-            # "no help" say no.
-            blanked[index], turned = ("nej" if index and words[index - 1] in ("ingen", "no") else "-"), True
+            # "no help", "danışman yok" say no.
+            said_no = refused_after or (index and words[index - 1] in ("ingen", "no", "لا"))
+            blanked[index], turned = ("nej" if said_no else "-"), True
         elif (word in _CALLS_AND_TALKS or word in _HELPING) and _with_someone_else(words, index):
             blanked[index], turned = "-", True  # "jeg ringer til banken", "hjælp af min bror": nothing asked of us
             elsewhere = elsewhere or word in _CALLS_AND_TALKS
@@ -1567,7 +1574,11 @@ def leading_option(text: str, count: int) -> tuple[int, str] | None:
 # ---------------------------------------------------------------------------------------------------------
 # Dates
 
-_TIME = re.compile(r"(?:\b(?:kl|klokken)\.? ?\d{1,2}(?:[.:]\d{2})?\b)|(?:\b\d{1,2}:\d{2}\b)|(?:\b\d{1,2} ?(?:am|pm)\b)")
+# A number after "kl."/"klokken", or the Turkish "saat" with its ending ("saat 15'te", "saat 10da"), is a time of day.
+_TIME = re.compile(
+    r"(?:\b(?:kl|klokken|saat)\.? ?\d{1,2}(?:[.:]\d{2})?(?:'[a-z]+|[dt][ea])?\b)"
+    r"|(?:\b\d{1,2}:\d{2}\b)|(?:\b\d{1,2} ?(?:am|pm)\b)"
+)
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:kr\b\.?|kroner\b|dkk\b|,-)|\b(?:kr\.?|dkk)\s*\d[\d.,]*")
 # "1.500", "2.000,50": a sum with a thousands point (a ",-" after it is cut off as the edge), never a day.
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?![\d.,]?\d)")

@@ -161,6 +161,43 @@ def test_the_sms_menus_own_words_typed_back_pick_their_option(language: str) -> 
         assert said[:1] == [_MENU[digit]], (words, said)
 
 
+def _opening_answered(language: str, text: str) -> tuple[State, list[Event]]:
+    asked, _events = start("payment_check", Context("", language, "sms", "missed", SETTINGS), NOW)
+    return resume(asked, TextReceived(text, "sms"), NOW)
+
+
+@pytest.mark.parametrize("text", ["دفعت نصف الإيجار", "دفعت جزء فقط", "دفعت 3000 والباقي الشهر القادم", "هل دفعت؟"])
+def test_an_arabic_part_or_question_with_the_menus_paid_word_claims_no_payment(text: str) -> None:
+    """ "دفعت" (paid) typed back alone is the menu's "paid"; with a part said ("paid half the rent") or asked ("did I
+    pay?") it pauses no reminder, as "jeg har betalt halvdelen" and "har jeg betalt?" claim no full payment."""
+    _state, events = _opening_answered("ar", text)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] != ["paid"]
+    assert not any(isinstance(e, PaidClaimed) for e in events)
+    _state, events = _opening_answered("ar", "دفعت")
+    assert any(isinstance(e, PaidClaimed) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("text", "hour"),
+    [("yarın saat 15'te öderim", "15"), ("cuma günü saat 14'te öderim", "14"), ("saat 10'da öderim", "10")],
+)
+def test_a_turkish_time_of_day_is_no_day_of_the_month(text: str, hour: str) -> None:
+    """ "saat 15'te" is at three o'clock, as "kl. 15" is: never a promise for the 15th."""
+    state, events = _opening_answered("tr", text)
+    assert not any(isinstance(e, AnswerRecorded) and str(e.value).endswith(f"-{hour}") for e in events), events
+    assert not str(state.data.get("pay_on", "")).endswith(f"-{hour}")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("tr", "danışman istemiyorum"), ("tr", "danışman yok"), ("ar", "لا أريد مستشار"), ("ar", "مستشار لا")],
+)
+def test_an_adviser_turned_down_in_arabic_or_turkish_is_a_no_thanks(language: str, text: str) -> None:
+    """ "I don't want an adviser" is a no thanks, as "jeg vil ikke have en rådgiver" is, never a call asked for."""
+    _state, events = _opening_answered(language, text)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == ["no_thanks"]
+
+
 def test_ended_conversation_ignores_input() -> None:
     ended, _ = resume(_start(), TextReceived("4", "sms"), NOW)
     assert ended.ended
