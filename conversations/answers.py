@@ -346,6 +346,9 @@ _WEEKDAYS = {
     "soendag": 6, "tirs": 1, "ons": 2, "tors": 3, "fre": 4, "lor": 5, "loer": 5, "monday": 0, "mon": 0, "tuesday": 1,
     "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "weds": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
     "friday": 4, "fri": 4, "saturday": 5, "sunday": 6,
+    # Turkish and Arabic (unreviewed), as they are folded: "salı" is "sali", "الأربعاء" is "الاربعاء".
+    "pazartesi": 0, "sali": 1, "carsamba": 2, "persembe": 3, "cuma": 4, "cumartesi": 5, "pazar": 6,
+    "الاثنين": 0, "الثلاثاء": 1, "الاربعاء": 2, "الخميس": 3, "الجمعة": 4, "السبت": 5, "الاحد": 6,
 }  # fmt: skip
 # "i fredags" is last Friday: a day in the past, never a promise.
 _PAST_WEEKDAYS = frozenset(f"{name}s" for name in ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lordag",
@@ -1617,17 +1620,25 @@ _RELATIVE: tuple[tuple[tuple[str, ...], int | None], ...] = (
     (("i", "overmorgen"), 2),
     (("overmorgen",), 2),
     (("iovermorgen",), 2),
+    (("yarindan", "sonra"), 2),
+    (("بعد", "غد"), 2),
     (("i", "morgen"), 1),
     (("i", "morgn"), 1),
     (("imorgen",), 1),
     (("imorgn",), 1),
     (("tomorrow",), 1),
+    (("yarin",), 1),
+    (("غدا",), 1),
+    (("بكرة",), 1),
+    (("بكره",), 1),
     (("i", "dag"), 0),
     (("i", "aften"), 0),
     (("iaften",), 0),
     (("tonight",), 0),
     (("idag",), 0),
     (("today",), 0),
+    (("bugun",), 0),
+    (("اليوم",), 0),
     (("i", "gaar"), None),
     (("igaar",), None),
     (("yesterday",), None),
@@ -2035,6 +2046,8 @@ def parse_date(text: str, today: date) -> date | None:
     return find_date(text, today)
 
 
+# Payday in Turkish and Arabic (unreviewed), as folded: "maaş", "maaştan sonra", "الراتب", "بعد الراتب".
+_PAYDAY_AR_TR = frozenset({"maas", "maasim", "maastan", "maasimdan", "maasimi", "الراتب", "راتب", "راتبي"})
 # Words that say when without a day ("når jeg får løn", "sidst på måneden", "i januar", "efter jul", "snart"): the day
 # is asked. Of the months only the whole names and Danish "maj": a short name ("may" above all) is too often another
 # word ("jul" here is Danish for Christmas).
@@ -2045,7 +2058,7 @@ _VAGUE_WHEN = frozenset({
     # As soon as may be ("snarest", "hurtigst muligt"): when, but no day. Not "hurtigt" alone: "det går ikke så
     # hurtigt", "så hurtigt jeg kan" say no time; only "så hurtigt som muligt" does (`_AS_SOON_AS_MAY_BE`).
     "snarest", "hurtigst",
-}) | {month for month in _MONTHS if len(month) > 3}  # fmt: skip
+}) | {month for month in _MONTHS if len(month) > 3} | _PAYDAY_AR_TR  # fmt: skip
 _AS_SOON_AS_MAY_BE = re.compile(r"\bhurtigt som muligt\b")
 
 
@@ -2054,7 +2067,9 @@ _AS_SOON_AS_MAY_BE = re.compile(r"\bhurtigt som muligt\b")
 _TURN_OF_MONTH = frozenset({"ultimo", "primo"})
 _MONTH_WORDS = frozenset({"maaned", "maaneden", "month"})
 _MONTH_END = frozenset({"sidst", "end"})
-_PAYDAY_WORDS = frozenset({"lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary", "paycheck"})
+_PAYDAY_WORDS = (
+    frozenset({"lon", "lonnen", "lonningsdag", "lonningsdagen", "payday", "salary", "paycheck"}) | _PAYDAY_AR_TR
+)
 _BY_MONTH = frozenset({"til", "efter", "i", "in", "sidst", "end", "by", "until", "after"})
 _WHOLE_MONTHS = frozenset(month for month in _MONTHS if len(month) > 3) | {"maj"}
 
@@ -2116,7 +2131,7 @@ def names_several_days(text: str, today: date) -> bool:
 
 # "Når jeg får løn", "når jeg får penge", "when I get paid", "på lønningsdagen": the day is the one the money comes,
 # which the tenant knows and keephome does not; they are asked for that day, not told they were not understood.
-_PAYDAY = frozenset({"lonningsdag", "lonningsdagen", "payday", "paycheck"})
+_PAYDAY = frozenset({"lonningsdag", "lonningsdagen", "payday", "paycheck"}) | _PAYDAY_AR_TR
 _WHEN_MONEY = frozenset({"naar", "nar", "when", "once", "efter", "after", "indtil", "until"})
 _MONEY_COMING = frozenset({
     "lon", "lonnen", "penge", "pengene", "ydelse", "ydelsen", "ydelserne", "kontanthjaelp", "kontanthjaelpen",

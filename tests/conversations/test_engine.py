@@ -198,6 +198,36 @@ def test_an_adviser_turned_down_in_arabic_or_turkish_is_a_no_thanks(language: st
     assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == ["no_thanks"]
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "day"),
+    [
+        ("tr", "cuma", date(2026, 12, 4)),
+        ("tr", "cumartesi günü", date(2026, 12, 5)),
+        ("tr", "çarşamba", date(2026, 12, 9)),
+        ("tr", "yarın", date(2026, 12, 4)),
+        ("ar", "الجمعة", date(2026, 12, 4)),
+        ("ar", "يوم الأربعاء", date(2026, 12, 9)),
+        ("ar", "غداً", date(2026, 12, 4)),
+    ],
+)
+def test_an_arabic_or_turkish_weekday_or_tomorrow_answers_when(language: str, text: str, day: date) -> None:
+    """ "cuma", "الجمعة" (Friday), "yarın", "غداً" (tomorrow) asked when they can pay are that day, as "fredag" and
+    "i morgen" are; they were "not understood" and the day of the month asked again."""
+    asked, _events = start("payment_check", Context("", language, "sms", "missed", SETTINGS), NOW)
+    when, _events = resume(asked, TextReceived("2", "sms"), NOW)
+    promised, events = resume(when, TextReceived(text, "sms"), NOW)
+    assert str(promised.data.get("pay_on")) == day.isoformat(), events
+
+
+@pytest.mark.parametrize(("language", "text"), [("tr", "maaştan sonra"), ("ar", "بعد الراتب")])
+def test_after_payday_in_arabic_or_turkish_asks_which_day_the_money_comes(language: str, text: str) -> None:
+    """ "After payday" asked when: which day the money comes, as "efter lønningsdag" asks, not "not understood"."""
+    asked, _events = start("payment_check", Context("", language, "sms", "missed", SETTINGS), NOW)
+    when, _events = resume(asked, TextReceived("2", "sms"), NOW)
+    _state, events = resume(when, TextReceived(text, "sms"), NOW)
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["common.which_payday"]
+
+
 def test_ended_conversation_ignores_input() -> None:
     ended, _ = resume(_start(), TextReceived("4", "sms"), NOW)
     assert ended.ended
