@@ -176,6 +176,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "paid": ("لقد دفعت", "تم الدفع"),
         "will_pay": ("سأدفع", "سوف أدفع"),
         "adviser": ("اتصلوا بي", "اتصل بي", "مستشار"),
+        # The menu's "4 أي مساعدة؟" (what help?) typed back, and the Telegram button's words.
+        "info": ("أي مساعدة", "اي مساعدة", "ما المساعدة", "ما المساعدة المتاحة"),
         "hardship": ("لا أستطيع الدفع", "لا أستطيع أن أدفع", "لا أقدر أدفع", "لا يمكنني الدفع", "ليس لدي مال",
                      "ليس معي مال", "لا أملك المال", "ما عندي فلوس", "ما معي فلوس",
                      # Not paid ("ما دفعت"): never the "دفعت" of the menu.
@@ -190,6 +192,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         # The menu's own words typed back ("Öderim", "Beni arayın"), as its numbers are.
         "will_pay": ("oderim", "odeyecegim"),
         "adviser": ("beni arayin", "beni arayın", "danisman", "danışman"),
+        # The menu's "4 Hangi yardım?" (what help?) typed back, and the Telegram button's words.
+        "info": ("hangi yardim", "hangi yardımlar", "ne yardim"),
         "hardship": ("param yok", "para yok", "odeyemiyorum", "odeyemem", "odeyemeyecegim", "odemedim"),
     },
 }  # fmt: skip
