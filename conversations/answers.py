@@ -1303,6 +1303,8 @@ def _person_hints(language: str) -> frozenset[str]:
 # Words that name the person wished for: always a wish (a negated one is blanked before, "ikke brug for en rådgiver").
 _PERSON_WORDS = frozenset({
     "raadgiver", "radgiver", "raadgivning", "radgivning", "adviser", "advisor", "advice", "person", "menneske",
+    # The Turkish and Arabic adviser words ("DANIŞMAN", "مستشار"), which their texts name as RÅDGIVER's (unreviewed).
+    "danisman", "مستشار",
 })  # fmt: skip
 _CALLING = frozenset({"ring", "ringe", "ringer", "ringes", "call", "phone"})
 _CALL_NOW = frozenset({"ring", "call", "phone"})  # as a request ("ring efter kl 16", "call after 4")

@@ -1151,3 +1151,22 @@ def test_a_lost_job_in_arabic_is_what_happened_as_in_danish(text: str, language:
     assert reason.step == "reason"
     _, events = resume(reason, TextReceived(text, "telegram"), NOW)
     assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == ["lost_job"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("RÅDGIVER", "da", True),
+        ("DANIŞMAN", "tr", True),
+        ("danisman", "tr", True),
+        ("مستشار", "ar", True),
+        ("danışman istemiyorum", "tr", False),
+        ("لا أريد مستشار", "ar", False),
+    ],
+)
+def test_the_adviser_word_in_arabic_or_turkish_asks_for_a_person_as_raadgiver_does(
+    text: str, language: str, expected: bool
+) -> None:
+    """ "DANIŞMAN", "مستشار", the words the Arabic and Turkish texts name, reach a person wherever RÅDGIVER does (a
+    stopped tenant's message among them): "Å" is hard to type on those keyboards. Turned down, they ask for no one."""
+    assert asks_for_person(text, language, TODAY) is expected
