@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -227,6 +228,20 @@ def test_after_payday_in_arabic_or_turkish_asks_which_day_the_money_comes(langua
     when, _events = resume(asked, TextReceived("2", "sms"), NOW)
     _state, events = resume(when, TextReceived(text, "sms"), NOW)
     assert [e.template for e in events if isinstance(e, MessageRequested)] == ["common.which_payday"]
+
+
+@pytest.mark.parametrize(("language", "word"), [("ar", "مستشار"), ("tr", "DANIŞMAN")])
+def test_arabic_and_turkish_texts_name_an_adviser_word_their_keyboards_type(language: str, word: str) -> None:
+    """The Arabic and Turkish texts named RÅDGIVER, whose "Å" those keyboards hardly type: they name their own word,
+    and that word typed back at a question reaches the adviser's consent question, as RÅDGIVER does."""
+    folder = Path(__file__).parents[2] / "templates" / language
+    assert [p.name for p in sorted(folder.glob("*.txt")) if "RÅDGIVER" in p.read_text(encoding="utf-8")] == []
+    told = RENDERER.render("payment_check.help_open", {}, language, "sms", (), now=NOW).text
+    assert word in told, told
+    asked, _events = start("payment_check", Context("", language, "sms", "missed", SETTINGS), NOW)
+    when, _events = resume(asked, TextReceived("2", "sms"), NOW)
+    _state, events = resume(when, TextReceived(word, "sms"), NOW)
+    assert [e.template for e in events if isinstance(e, MessageRequested)] == ["consent.ask"]
 
 
 def test_ended_conversation_ignores_input() -> None:
