@@ -364,13 +364,14 @@ def test_a_translation_tells_the_tenant_to_write_the_same_words(
 
 
 @pytest.mark.parametrize("language", ["ar", "tr"])
-def test_a_translation_in_its_own_script_keeps_the_adviser_word_its_danish_text_gives(
+def test_a_translation_in_its_own_script_keeps_the_telegram_word_its_danish_text_gives(
     templates: Path, language: str
 ) -> None:
-    """Arabic and Turkish write their yes and their STOP their own way, but the way to a person only as RÅDGIVER."""
-    (templates / language / "payment_check.rest_when.sms.txt").write_text("15.\n", encoding="utf-8")
+    """Arabic and Turkish write their yes, their STOP and their adviser word ("مستشار", DANIŞMAN) their own way, but
+    the app only as TELEGRAM."""
+    (templates / language / "payment_check.promised.sms.txt").write_text("15.\n", encoding="utf-8")
     assert keyword_parity(templates / "da", templates / language) == [
-        f"{language}/payment_check.rest_when.sms.txt: tells the tenant to write nothing, where da tells adviser"
+        f"{language}/payment_check.promised.sms.txt: tells the tenant to write nothing, where da tells telegram"
     ]
 
 
