@@ -170,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="a volunteer's organisation: a case goes to them only with the tenant's consent to share with it",
     )
+    add.add_argument("--name", default=None, help="the name the console shows the others instead of the e-mail")
     reset = accounts.add_parser(
         "reset-password",
         help="end the password and sessions of an account and print a new one-time link",
@@ -359,7 +360,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from bot.cli.staff import run_staff
 
             role, organisation = getattr(args, "role", None), getattr(args, "organisation", None)
-            return await run_staff(settings, args.action, args.email, role, organisation)
+            return await run_staff(settings, args.action, args.email, role, organisation, getattr(args, "name", None))
         case "apikey":
             from bot.cli.apikey import run_apikey_add
 

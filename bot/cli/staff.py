@@ -1,5 +1,5 @@
-"""`keephome staff add EMAIL --role ROLE` and `keephome staff reset-password EMAIL`: print a one-time link to
-set a password, and how long it lasts."""
+"""`keephome staff add EMAIL --role ROLE [--name NAME]` and `keephome staff reset-password EMAIL`: print a one-time
+link to set a password, and how long it lasts."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ async def run_staff_add(
     out: TextIO | None = None,
     err: TextIO | None = None,
     organisation: str | None = None,
+    name: str | None = None,
 ) -> int:
     """Print the one-time link, or one line saying what is wrong (exit status 2)."""
     out, err = out or sys.stdout, err or sys.stderr
@@ -50,7 +51,7 @@ async def run_staff_add(
         return 2
     now = utcnow()
     try:
-        link = await add_staff(db, email, role, now, settings.public_url, organisation)
+        link = await add_staff(db, email, role, now, settings.public_url, organisation, name)
     except StaffError as exc:
         print(f"keephome: {_refusal(exc)}", file=err)
         return 2
@@ -116,12 +117,17 @@ async def run_staff_reset(settings: Settings, email: str, out: TextIO | None = N
 
 
 async def run_staff(
-    settings: Settings, action: str, email: str, role: str | None, organisation: str | None = None
+    settings: Settings,
+    action: str,
+    email: str,
+    role: str | None,
+    organisation: str | None = None,
+    name: str | None = None,
 ) -> int:
-    """`keephome staff ACTION EMAIL`: `add` (with a role, and a volunteer's organisation) or `reset-password`."""
+    """`keephome staff ACTION EMAIL`: `add` (with a role, a name, a volunteer's organisation) or `reset-password`."""
     if action == "reset-password":
         return await run_staff_reset(settings, email)
     if role is None:
         print("keephome staff add: --role is required", file=sys.stderr)
         return 2
-    return await run_staff_add(settings, email, role, organisation=organisation)
+    return await run_staff_add(settings, email, role, organisation=organisation, name=name)

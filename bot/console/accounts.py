@@ -40,6 +40,7 @@ __all__ = [
     "redeem_setup_token",
     "reset_access",
     "reset_password",
+    "set_name",
     "set_organisation",
     "set_role",
     "verify_password",
@@ -135,6 +136,14 @@ def _organisation(name: str | None) -> str | None:
     return tidy or None
 
 
+def _person_name(name: str | None) -> str | None:
+    """A staff member's name as kept (spaces tidied), or None for none: then the console shows their e-mail."""
+    tidy = " ".join((name or "").split())
+    if len(tidy) > 200:
+        raise StaffError(N_("the name is longer than 200 characters"))
+    return tidy or None
+
+
 async def create_staff(
     conn: AsyncConnection,
     email: str,
@@ -144,6 +153,7 @@ async def create_staff(
     actor: str = "cli",
     *,
     organisation: str | None = None,
+    name: str | None = None,
 ) -> tuple[int, str]:
     """Create an account without a password; returns its id and the one-time setup link. `organisation` is a
     volunteer's organisation: the recipient a tenant's consent must name before a case goes to them."""
@@ -156,7 +166,7 @@ async def create_staff(
         (
             await conn.execute(
                 staff.insert()
-                .values(**row, organisation=_organisation(organisation), created_at=now)
+                .values(**row, name=_person_name(name), organisation=_organisation(organisation), created_at=now)
                 .returning(staff.c.id)
             )
         ).scalar_one()
@@ -166,11 +176,17 @@ async def create_staff(
 
 
 async def add_staff(
-    db: Database, email: str, role: str, now: datetime, public_url: str, organisation: str | None = None
+    db: Database,
+    email: str,
+    role: str,
+    now: datetime,
+    public_url: str,
+    organisation: str | None = None,
+    name: str | None = None,
 ) -> str:
     """Create a staff account (the CLI's `staff add`) and return the one-time link to set a password."""
     async with db.write() as conn:
-        _, link = await create_staff(conn, email, role, now, public_url, organisation=organisation)
+        _, link = await create_staff(conn, email, role, now, public_url, organisation=organisation, name=name)
     return link
 
 
@@ -183,6 +199,14 @@ async def set_organisation(
     if not done.rowcount:
         raise StaffError(N_("no such staff account"))
     await record_entry(conn, now, actor, "staff.organisation", f"staff:{staff_id}", f"organisation={name or ''}")
+
+
+async def set_name(conn: AsyncConnection, staff_id: int, name: str | None, now: datetime, actor: str) -> None:
+    """Record (or clear) the name the console shows for a person; audited without the name itself."""
+    done = await conn.execute(update(staff).where(staff.c.id == staff_id).values(name=_person_name(name)))
+    if not done.rowcount:
+        raise StaffError(N_("no such staff account"))
+    await record_entry(conn, now, actor, "staff.name", f"staff:{staff_id}")
 
 
 # What a recovery or a return ends besides the sessions: the password, and the Telegram chat notices go to (on a lost

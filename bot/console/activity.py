@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.labels import label
 from bot.console.sessions import StaffSession, guard
+from bot.console.staff_names import staff_name
 from bot.console.web import now, render, runtime
 from bot.host.appointments import activity
 from bot.i18n import N_, current_language
@@ -32,10 +33,12 @@ async def _counts(request: Request) -> tuple[list[tuple[str, str, int]], list[tu
     async with rt.db.read() as conn:
         total = await conn.run_sync(activity, zone)
         people = (
-            await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.role == "volunteer").order_by("email"))
+            await conn.execute(
+                select(staff.c.id, staff_name()).where(staff.c.role == "volunteer").order_by(staff.c.email)
+            )
         ).all()
-        each = [(p.email, await conn.run_sync(activity, zone, int(p.id))) for p in people]
-    return total, [(email, counts) for email, counts in each if counts]
+        each = [(p.name, await conn.run_sync(activity, zone, int(p.id))) for p in people]
+    return total, [(name, counts) for name, counts in each if counts]
 
 
 @guard("admin")
@@ -57,9 +60,7 @@ async def _csv(request: Request, me: StaffSession) -> Response:
     writer.writerow([_(word) for word in _HEADER])
     everyone = _(N_("All volunteers"))
     writer.writerows((everyone, month, label("advice_kind", kind), n) for month, kind, n in total)
-    writer.writerows(
-        (email, month, label("advice_kind", kind), n) for email, counts in each for month, kind, n in counts
-    )
+    writer.writerows((name, month, label("advice_kind", kind), n) for name, counts in each for month, kind, n in counts)
     async with runtime(request).db.write() as conn:
         await record(conn, now(request), me.actor, "activity.export", None)
     return Response(

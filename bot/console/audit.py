@@ -18,6 +18,7 @@ from bot.console.outcome_charts import CHART_TITLES
 from bot.console.outcome_period import STAGES
 from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
+from bot.console.staff_names import staff_name
 from bot.console.web import from_before_to, parse_day, render, runtime
 from bot.i18n import N_, gettext
 from bot.store.audit import names_in, record_entry
@@ -128,10 +129,11 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
     since, until = _day(q.get("from", ""), zone, "from"), _day(q.get("to", ""), zone, "to")
     from_before_to(since.date() if since else None, until.date() if until else None)
     async with runtime(request).db.read() as conn:
-        accounts_ = (await conn.execute(select(staff.c.id, staff.c.email, staff.c.role))).all()
-    people = {f"staff:{row.id}": row.email for row in accounts_}
+        accounts_ = (await conn.execute(select(staff.c.id, staff.c.email, staff_name(), staff.c.role))).all()
+    people = {f"staff:{row.id}": str(row.name) for row in accounts_}
     roles = {int(row.id): str(row.role) for row in accounts_}
-    by_email = {email: ref for ref, email in people.items()}
+    # A person is found by their name as the page shows it, or by the e-mail they sign in with.
+    by_email = {str(said).lower(): f"staff:{row.id}" for row in accounts_ for said in (row.name, row.email)}
     chosen: list[ColumnElement[bool]] = []
     if actor:
         chosen.append(audit_log.c.actor == by_email.get(actor.lower(), actor))

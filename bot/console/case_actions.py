@@ -30,6 +30,7 @@ from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
 from bot.console.once import Once, case_form, lock_case
 from bot.console.sessions import StaffSession, guard, sentence
+from bot.console.staff_names import staff_name
 from bot.console.unanswered import TENANT_SHOWN, deal_with, theirs
 from bot.console.web import (
     FormError,
@@ -509,7 +510,7 @@ async def _reassign(request: Request, me: StaffSession) -> Response:
             raise CaseError(N_("that adviser already holds the case"))
         person = (
             await conn.execute(
-                select(staff.c.email).where(
+                select(staff_name()).where(
                     staff.c.id == new_id, staff.c.role.in_(("adviser", "admin")), staff.c.active.is_(True)
                 )
             )
@@ -519,7 +520,7 @@ async def _reassign(request: Request, me: StaffSession) -> Response:
         await conn.execute(update(cases).where(cases.c.id == case.id).values(assignee_id=new_id, updated_at=at))
         await conn.execute(
             case_events.insert().values(
-                case_id=case.id, staff_id=me.staff_id, kind="reassigned", text=f"to {person.email}", at=at
+                case_id=case.id, staff_id=me.staff_id, kind="reassigned", text=f"to {person.name}", at=at
             )
         )
         await record(

@@ -36,6 +36,7 @@ from bot.console.seen import seen_by_sessions
 from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import SendBack, StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
+from bot.console.staff_names import staff_name
 from bot.console.tenant_page import early_demand_words
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, read_along, transcript
 from bot.console.unanswered import TENANT_SHOWN, Unanswered, dealt_with, left_unanswered, of_tenant
@@ -120,13 +121,13 @@ def recorded_already(case_id: int, what: str) -> Response:
 
 
 async def authors(conn: AsyncConnection, shown: list[Shown], tenant_first_name: str) -> dict[str, str]:
-    """Who wrote each message, as the adviser reads it: the tenant's first name, 'bot' or a staff e-mail."""
+    """Who wrote each message, as the adviser reads it: the tenant's first name, 'bot' or a staff member's name."""
     ids = {int(m.author.removeprefix("staff:")) for m in shown if m.author.startswith("staff:")}
     # "system": what keephome sent on its own for a change no person made there (an account closed, a notice).
     names = {"tenant": tenant_first_name, "bot": _("bot"), "system": _("keephome, automatically")}
     if ids:
-        found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(ids)))
-        names.update({f"staff:{row.id}": row.email for row in found})
+        found = await conn.execute(select(staff.c.id, staff_name()).where(staff.c.id.in_(ids)))
+        names.update({f"staff:{row.id}": row.name for row in found})
     return names
 
 
@@ -285,7 +286,7 @@ class VolunteerChoice:
     why it would be refused (None when it may go to them); `selected` is the one the form starts with."""
 
     id: int
-    email: str
+    name: str
     organisation: str | None
     why: str | None
     selected: bool
@@ -304,7 +305,7 @@ def _volunteer_choices(volunteers: list[Any], refused: Collection[int]) -> list[
                 if v.organisation
                 else _("organisation not recorded: an admin records it on the Staff page")
             )
-        choices.append(VolunteerChoice(v.id, v.email, v.organisation, why, v.id == first))
+        choices.append(VolunteerChoice(v.id, v.name, v.organisation, why, v.id == first))
     return choices
 
 
@@ -384,7 +385,7 @@ async def _page(
         holds = await conn.run_sync(crisis_holds, zone, [tenant.id], today(request), rt.settings.crisis_hold_days)
         events = (
             await conn.execute(
-                select(case_events, staff.c.email)
+                select(case_events, staff_name("staff_name"))
                 .outerjoin(staff, staff.c.id == case_events.c.staff_id)
                 .where(case_events.c.case_id == case_id)
                 .order_by(case_events.c.id)
@@ -392,7 +393,7 @@ async def _page(
         ).all()
         people = (
             await conn.execute(
-                select(staff.c.id, staff.c.email, staff.c.role, staff.c.organisation)
+                select(staff.c.id, staff_name(), staff.c.role, staff.c.organisation)
                 .where(staff.c.active.is_(True))
                 .order_by(staff.c.email)
             )
@@ -408,12 +409,12 @@ async def _page(
         sharing = await sharing_panel(conn, case, tenant, at)
         volunteers = [p for p in people if p.role == "volunteer"]
         refused = await conn.run_sync(volunteer_refusals, case.id, [v.id for v in volunteers], at)
-    emails = {p.id: p.email for p in people}
+    emails = {p.id: p.name for p in people}
     holders = [i for i in (case.assignee_id, case.volunteer_id) if i is not None and i not in emails]
     if holders:  # a holder no longer active (deactivated) is still named, not "None"
         async with rt.db.read() as conn:
-            named = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(holders)))
-            emails.update({row.id: row.email for row in named})
+            named = await conn.execute(select(staff.c.id, staff_name()).where(staff.c.id.in_(holders)))
+            emails.update({row.id: row.name for row in named})
     page = render(
         request,
         "case.html",

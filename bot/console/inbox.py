@@ -23,6 +23,7 @@ from bot.console.labels import CASE_STATUS_LABELS
 from bot.console.paging import page_of
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
+from bot.console.staff_names import staff_name
 from bot.console.unanswered import left_unanswered
 from bot.console.web import FormError, local_day, money, now, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES, consented_among, reply_channel
@@ -238,7 +239,7 @@ async def _page_facts(
     staff_ids = {int(r.assignee_id) for r in rows if r.assignee_id is not None}
     emails: dict[int, Any] = {}
     if staff_ids:
-        found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(staff_ids)))
+        found = await conn.execute(select(staff.c.id, staff_name()).where(staff.c.id.in_(staff_ids)))
         emails = {int(i): e for i, e in found.all()}
     last_in: dict[int, Any] = {}
     if tenant_ids:

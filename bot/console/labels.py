@@ -349,6 +349,7 @@ AUDIT_ACTION_LABELS = {
     "logout": N_("signed out"),
     "staff.add": N_("added a staff account"),
     "staff.organisation": N_("named the organisation"),
+    "staff.name": N_("changed a person's name"),
     "staff.password_reset": N_("reset a password"),
     "staff.password_set": N_("set their password"),
     "staff.password_change": N_("changed their password"),

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.messaging import telegram_open
+from bot.console.staff_names import staff_name
 from bot.host.consents import SHARE_SCOPE
 from bot.i18n import N_
 from bot.store.schema import audit_log, case_tasks, consents, messages, referrals, staff
@@ -125,8 +126,8 @@ async def _withdrawn_by(conn: AsyncConnection, tenant_id: int, ids: list[int]) -
     staff_ids = {int(a.removeprefix("staff:")) for a in actors.values() if a.startswith("staff:")}
     if not staff_ids:
         return {}
-    found = await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id.in_(staff_ids)))
-    emails = {f"staff:{row.id}": str(row.email) for row in found}
+    found = await conn.execute(select(staff.c.id, staff_name()).where(staff.c.id.in_(staff_ids)))
+    emails = {f"staff:{row.id}": str(row.name) for row in found}
     return {i: emails[a] for i, a in actors.items() if a in emails}
 
 
@@ -135,7 +136,7 @@ async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: date
     c = consents.c
     rows = (
         await conn.execute(
-            select(consents, staff.c.email.label("recorder"))
+            select(consents, staff_name("recorder"))
             .outerjoin(staff, staff.c.id == c.recorded_by)
             .where(c.tenant_id == tenant.id, (c.case_id == case.id) | c.case_id.is_(None))
             .order_by(c.id)

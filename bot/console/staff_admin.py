@@ -27,6 +27,7 @@ from bot.console.accounts import (
     hash_password,
     reactivate_staff,
     reset_access,
+    set_name,
     set_organisation,
     set_role,
     verify_password,
@@ -64,6 +65,7 @@ async def _people(request: Request) -> dict[str, Any]:
                 select(
                     staff.c.id,
                     staff.c.email,
+                    staff.c.name,
                     staff.c.role,
                     staff.c.active,
                     staff.c.organisation,
@@ -110,17 +112,25 @@ def _back_said(request: Request) -> HandedBack | None:
 
 # A person added with an e-mail that is none or has an account, no role, an organisation too long: the form again with
 # why and what was typed.
-@guard("admin", send_back=send_back_on(_staff_with, "add-person", "email", "role", "organisation"))
+@guard("admin", send_back=send_back_on(_staff_with, "add-person", "email", "name", "role", "organisation"))
 async def _add(request: Request, me: StaffSession) -> Response:
     form = await request.form()
     email = field(form, "email", max_length=200)
+    name = field(form, "name", max_length=200, required=False)
     role = field(form, "role", max_length=16)
     organisation = field(form, "organisation", max_length=200, required=False)
     rt = runtime(request)
     try:
         async with rt.db.write() as conn:
             _, link = await create_staff(
-                conn, email, role, now(request), rt.settings.public_url, actor=me.actor, organisation=organisation
+                conn,
+                email,
+                role,
+                now(request),
+                rt.settings.public_url,
+                actor=me.actor,
+                organisation=organisation,
+                name=name,
             )
     except AccountExists as exc:
         _exists(exc)
@@ -199,6 +209,16 @@ async def _organisation(request: Request, me: StaffSession) -> Response:
     organisation = field(await request.form(), "organisation", max_length=200, required=False)
     async with runtime(request).db.write() as conn:
         await set_organisation(conn, staff_id, organisation, now(request), me.actor)
+    return redirect("/console/staff")
+
+
+@guard("admin", send_back=send_back_on(_staff_with, row_form("name", "staff_id"), "name"))
+async def _name(request: Request, me: StaffSession) -> Response:
+    """Record (or clear) the name the console shows for a person to the others, in place of their e-mail."""
+    staff_id = _staff_id(request)
+    name = field(await request.form(), "name", max_length=200, required=False)
+    async with runtime(request).db.write() as conn:
+        await set_name(conn, staff_id, name, now(request), me.actor)
     return redirect("/console/staff")
 
 
@@ -409,6 +429,7 @@ def routes() -> list[BaseRoute]:
         Route("/console/staff/{staff_id}/reset-password", _reset_password, methods=["POST"]),
         Route("/console/staff/{staff_id}/role", _role, methods=["POST"]),
         Route("/console/staff/{staff_id}/organisation", _organisation, methods=["POST"]),
+        Route("/console/staff/{staff_id}/name", _name, methods=["POST"]),
         Route("/console/staff/{staff_id}/deactivate", _confirm_deactivate, methods=["GET"]),
         Route("/console/staff/{staff_id}/deactivate", _deactivate, methods=["POST"]),
         Route("/console/staff/{staff_id}/reactivate", _reactivate, methods=["POST"]),

@@ -52,13 +52,20 @@ def today(rt: Runtime) -> date:
 
 
 async def add_person(
-    rt: Runtime, email: str, role: str, password: str = PASSWORD, organisation: str | None = VOLUNTEER_ORG
+    rt: Runtime,
+    email: str,
+    role: str,
+    password: str = PASSWORD,
+    organisation: str | None = VOLUNTEER_ORG,
+    name: str | None = None,
 ) -> int:
     """A staff account that has set its password (a volunteer is of VOLUNTEER_ORG unless told otherwise)."""
     hashed = PASSWORD_HASH if password == PASSWORD else await hash_password(password)
     of = organisation if role == "volunteer" else None
     async with rt.db.write() as conn:
-        staff_id, _ = await create_staff(conn, email, role, rt.clock(), rt.settings.public_url, organisation=of)
+        staff_id, _ = await create_staff(
+            conn, email, role, rt.clock(), rt.settings.public_url, organisation=of, name=name
+        )
         await conn.execute(update(staff).where(staff.c.id == staff_id).values(password_hash=hashed))
     return staff_id
 

@@ -48,6 +48,17 @@ def test_staff_add_creates_an_account_and_prints_a_one_time_link(
     assert _rows(database, "SELECT actor, action, target FROM audit_log") == [("cli", "staff.add", "staff:1")]
 
 
+def test_staff_add_with_a_name_keeps_the_name_the_console_shows(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["staff", "add", "mette@example.org", "--role", "adviser", "--name", "  Mette   Holm "]) == 0
+    assert main(["staff", "add", "jonas@example.org", "--role", "adviser"]) == 0
+    assert _rows(database, "SELECT email, name FROM staff ORDER BY id") == [
+        ("mette@example.org", "Mette Holm"),
+        ("jonas@example.org", None),
+    ]
+
+
 def test_staff_add_refuses_a_second_account_for_the_same_email(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

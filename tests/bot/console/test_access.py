@@ -74,6 +74,7 @@ RIGHTS: dict[str, set[str]] = {
         "/console/staff/{staff_id}/reset-password",
         "/console/staff/{staff_id}/role",
         "/console/staff/{staff_id}/organisation",
+        "/console/staff/{staff_id}/name",
         "/console/staff/{staff_id}/deactivate",
         "/console/staff/{staff_id}/reactivate",
         "/console/admin",
