@@ -171,7 +171,7 @@ async def sharing_panel(conn: AsyncConnection, case: Any, tenant: Any, now: date
     ]
     made = (
         await conn.execute(
-            select(referrals, staff.c.email.label("author"))
+            select(referrals, staff_name("author"))
             .outerjoin(staff, staff.c.id == referrals.c.created_by)
             .where(referrals.c.case_id == case.id)
             .order_by(referrals.c.id)

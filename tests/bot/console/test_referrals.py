@@ -32,6 +32,7 @@ from bot.store.schema import (
     court_cases,
     outbox,
     referrals,
+    staff,
     tenants,
 )
 from bot.tenants.csv_rows import known_languages, local_today, parse_csv
@@ -701,3 +702,18 @@ async def test_a_volunteer_or_caretaker_reaches_no_consent_or_referral(rt: Runti
                 assert "Byvej" not in answer.text
     # Refused requests are not audited as views.
     assert [a for a in await actions(rt) if a.startswith("referral.")] == ["referral.create"]
+
+
+async def test_the_consent_and_the_referral_name_the_adviser_who_made_them(
+    rt: Runtime, adviser: httpx.AsyncClient
+) -> None:
+    async with rt.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.email == "adviser@example.org").values(name="Mette Holm"))
+    _, case_id = await held_case(rt, adviser)
+    assert (await signed_form(adviser, case_id)).status_code == 303
+    (consent,) = await rows(rt, consents)
+    assert (await make_referral(adviser, case_id, consent.id)).status_code == 303
+    page = (await adviser.get(f"/console/cases/{case_id}")).text
+    made = page.split('class="referral"')[1].split("</p>")[0]
+    assert "· Mette Holm" in made
+    assert "adviser@example.org" not in page.replace('href="mailto:', "")
