@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.i18n import N_, Explained
 from bot.store.audit import record_entry
 from bot.store.schema import api_keys, staff
+from bot.store.staff_names import staff_name
 
 __all__ = [
     "MAX_NAME",
@@ -67,8 +68,8 @@ class KeyRow:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-    # Who made it: the admin's e-mail, whether their account is still active and its role now; None for a key made
-    # with `keephome apikey add`.
+    # Who made it: the admin's name (staff_name), whether their account is still active and its role now; None for a
+    # key made with `keephome apikey add`.
     made_by: str | None = None
     maker_active: bool | None = None
     maker_role: str | None = None
@@ -167,7 +168,7 @@ async def list_keys(conn: AsyncConnection) -> Sequence[KeyRow]:
             k.created_at,
             k.last_used_at,
             k.revoked_at,
-            staff.c.email,
+            staff_name(),
             staff.c.active,
             staff.c.role,
         )

@@ -15,12 +15,12 @@ from starlette.routing import BaseRoute, Route
 from bot.console.audit import record
 from bot.console.labels import label
 from bot.console.sessions import StaffSession, guard
-from bot.console.staff_names import staff_name
 from bot.console.web import now, render, runtime
 from bot.host.appointments import activity
 from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
 from bot.store.schema import staff
+from bot.store.staff_names import staff_name
 from bot.tenants.csv_out import CsvWriter
 
 __all__ = ["routes"]

@@ -18,11 +18,11 @@ from bot.console.outcome_charts import CHART_TITLES
 from bot.console.outcome_period import STAGES
 from bot.console.paging import page_of
 from bot.console.sessions import StaffSession, guard
-from bot.console.staff_names import staff_name
 from bot.console.web import from_before_to, parse_day, render, runtime
 from bot.i18n import N_, gettext
 from bot.store.audit import names_in, record_entry
 from bot.store.schema import audit_log, staff, tenants
+from bot.store.staff_names import staff_name
 from bot.tenants.audit_scope import about, is_tenant_target
 from bot.tenants.export import audit_words
 

@@ -30,7 +30,6 @@ from bot.console.labels import OUTCOME_LABELS, label
 from bot.console.messaging import place_fits_sms, send_to_tenant, sms_warnings
 from bot.console.once import Once, case_form, lock_case
 from bot.console.sessions import StaffSession, guard, sentence
-from bot.console.staff_names import staff_name
 from bot.console.unanswered import TENANT_SHOWN, deal_with, theirs
 from bot.console.web import (
     FormError,
@@ -53,6 +52,7 @@ from bot.host.outreach import CALL, NOT_REACHED, REACHED, end_open_steps, finish
 from bot.i18n import N_, Label, Labels, shown
 from bot.settings import Settings
 from bot.store.schema import case_events, case_tasks, cases, rent_positions, staff
+from bot.store.staff_names import staff_name
 from scheduler.urgency import legal_dates
 
 __all__ = ["routes"]

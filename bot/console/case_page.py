@@ -36,7 +36,6 @@ from bot.console.seen import seen_by_sessions
 from bot.console.sent_back import NONE_SENT_BACK, SentBack, send_back_on
 from bot.console.sessions import SendBack, StaffSession, guard
 from bot.console.sharing import STEP_KINDS, ConsentShown, sharing_panel
-from bot.console.staff_names import staff_name
 from bot.console.tenant_page import early_demand_words
 from bot.console.transcript import MAX_MESSAGES, WHOLE_MESSAGES, Answered, Shown, answers, read_along, transcript
 from bot.console.unanswered import TENANT_SHOWN, Unanswered, dealt_with, left_unanswered, of_tenant
@@ -48,6 +47,7 @@ from bot.host.outreach import CALL, NO_ADDRESS, OUTREACH_STEPS, call_due, next_s
 from bot.i18n import N_, language_words
 from bot.i18n import gettext as _
 from bot.store.schema import case_events, case_tasks, cases, inbound, staff, tenants
+from bot.store.staff_names import staff_name
 from bot.tenants.court import clock_position, court_view
 from bot.tenants.names import first_name
 from conversations.engine import answer_keys

@@ -23,7 +23,6 @@ from bot.console.labels import CASE_STATUS_LABELS
 from bot.console.paging import page_of
 from bot.console.seen import seen_by_sessions
 from bot.console.sessions import StaffSession, guard
-from bot.console.staff_names import staff_name
 from bot.console.unanswered import left_unanswered
 from bot.console.web import FormError, local_day, money, now, redirect, render, runtime, today
 from bot.host.cases import OPEN_STATUSES, consented_among, reply_channel
@@ -31,6 +30,7 @@ from bot.i18n import N_, Labels, ngettext
 from bot.i18n import gettext as _
 from bot.inbound.stopped import STOPPED_ASKED
 from bot.store.schema import cases, messages, rent_positions, staff, tenants
+from bot.store.staff_names import staff_name
 from bot.tenants.court import NoticeDue, court_stage_termination, notices_due
 from bot.tenants.erase import ERASED_PREFIX
 from bot.tenants.names import first_name

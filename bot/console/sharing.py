@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.messaging import telegram_open
-from bot.console.staff_names import staff_name
 from bot.host.consents import SHARE_SCOPE
 from bot.i18n import N_
 from bot.store.schema import audit_log, case_tasks, consents, messages, referrals, staff
+from bot.store.staff_names import staff_name
 
 __all__ = [
     "DATA_KIND_LABELS",

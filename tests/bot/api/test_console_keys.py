@@ -138,3 +138,11 @@ async def test_an_admin_made_an_adviser_is_said_to_leave_their_keys(
     assert "The person made 1 API key that still works" in (await client.get(done.headers["location"])).text
     page = (await client.get(PAGE)).text
     assert "(no longer an admin)" in _key_row(page, "Ledger") and 'id="makers-left"' in page
+
+
+async def test_the_keys_page_names_a_keys_maker_by_name(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await add_person(runtime, "anna@example.org", "admin", name="Anna Admin")
+    await login(client, "anna@example.org")
+    assert (await post_form(client, PAGE, PAGE, {"name": "Ledger", "scope": "read"})).status_code == 200
+    row = _key_row((await client.get(PAGE)).text, "Ledger")
+    assert "Anna Admin" in row and "anna@example.org" not in row
