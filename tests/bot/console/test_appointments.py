@@ -799,6 +799,11 @@ async def test_admins_see_every_volunteers_held_appointments_and_download_them(
     async with rt.db.read() as conn:
         actions = (await conn.execute(select(audit_log.c.action).where(audit_log.c.action == "activity.export"))).all()
     assert len(actions) == 2  # each download
+    # A volunteer with a name is listed by it, on the page and in the download.
+    async with rt.db.write() as conn:
+        await conn.execute(update(staff).where(staff.c.id == volunteer).values(name="Lise Holm"))
+    assert ">Lise Holm</h2>" in (await client.get("/console/activity")).text
+    assert "Lise Holm;2026-03;afdragsordning;1" in (await client.get("/console/activity.csv")).text
 
 
 async def eve_plan(rt: Runtime, when: datetime) -> None:
