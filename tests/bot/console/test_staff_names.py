@@ -55,10 +55,13 @@ async def test_a_case_names_its_advisers_by_name_and_by_e_mail_where_none_is_set
     await add_person(runtime, "mette@example.org", "adviser", name="Mette Holm")
     stand_in = await add_person(runtime, "jonas@example.org", "adviser", name="Jonas Berg")
     await add_person(runtime, "unnamed@example.org", "adviser")
+    await add_person(runtime, "lise@example.org", "volunteer", name="Lise Frivillig")
     await add_person(runtime, "admin@example.org", "admin", name="Anna Admin")
     async with _browser(runtime) as mette:
         await login(mette, "mette@example.org")
         assert (await post_form(mette, page, f"{page}/take", {})).status_code == 303
+        holding = html.unescape((await mette.get(page)).text)  # the lists to give a task or an appointment to
+        assert ">Lise Frivillig · " in holding and "lise@example.org" not in holding
     async with _browser(runtime) as desk:
         await login(desk, "admin@example.org")
         shown = html.unescape((await desk.get(page)).text)
