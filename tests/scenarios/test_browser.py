@@ -188,6 +188,16 @@ async def test_adviser_takes_a_consented_case_and_the_tenant_gets_the_reply(serv
 
     admin, apage = await sign_in(served, "admin@example.org")
     await apage.goto(f"{served.url}/console/staff")
+    # The admin names the adviser on their row: the case they hold names them so from then on, not by their e-mail.
+    name_form = f"tr[data-staff='{adviser_id}'] form[action$='/name']"
+    await apage.fill(f"{name_form} input[name='name']", "Mette Holm")
+    await apage.click(f"{name_form} button")
+    await apage.wait_for_url(f"{served.url}/console/staff")
+    assert await apage.input_value(f"{name_form} input[name='name']") == "Mette Holm"
+    await apage.goto(f"{served.url}/console/cases/{case_id}")
+    held = await apage.inner_text("body")
+    assert "Mette Holm" in held and "adviser@example.org" not in held
+    await apage.goto(f"{served.url}/console/staff")
     # Closing an account asks first, on a page of its own: cancelled, nothing happens; confirmed, it is closed.
     deactivate = f"tr[data-staff='{adviser_id}'] form[action$='/deactivate'] button"
     await apage.click(deactivate)
