@@ -43,6 +43,7 @@ from bot.i18n import CONSOLE_LANGUAGES, LANGUAGE_NAMES, N_
 from bot.i18n import gettext as _
 from bot.runtime import Runtime
 from bot.store.schema import login_attempts, staff
+from bot.store.staff_names import staff_name
 from bot.tenants.linking import hash_secret, new_code, shown_code
 
 __all__ = ["NOTICE_ROLES", "routes"]
@@ -233,7 +234,9 @@ async def _confirm_deactivate(request: Request, me: StaffSession) -> Response:
 async def _deactivation_question(request: Request, staff_id: int) -> Response:
     """The question before a deactivation, as a page of its own: it is asked with or without JavaScript."""
     async with runtime(request).db.read() as conn:
-        person = (await conn.execute(select(staff.c.id, staff.c.email).where(staff.c.id == staff_id))).first()
+        person = (
+            await conn.execute(select(staff.c.id, staff.c.email, staff_name()).where(staff.c.id == staff_id))
+        ).first()
     if person is None:
         raise NotFound(N_("There is no such person."))
     return render(request, "staff_deactivate.html", person=person)

@@ -34,6 +34,8 @@ async def test_an_admin_names_a_person_when_adding_them_and_changes_it_later(
     renamed = await post_form(client, "/console/staff", f"/console/staff/{mette}/name", {"name": "Mette Holm Berg"})
     assert renamed.status_code == 303
     assert 'value="Mette Holm Berg"' in (await client.get("/console/staff")).text
+    asked = html.unescape((await client.get(f"/console/staff/{mette}/deactivate")).text)
+    assert "Deactivate Mette Holm Berg (mette@example.org)?" in asked
     too_long = await post_form(client, "/console/staff", f"/console/staff/{mette}/name", {"name": "x" * 201})
     assert too_long.status_code == 422
     async with runtime.db.read() as conn:
