@@ -21,6 +21,7 @@ __all__ = ["keyword_parity", "keyword_spelling", "keywords_said", "own_kinds", "
 # The answers a text may tell the tenant to write in capitals, besides the keywords.
 _ANSWER_TAGS = ("yes", "no", "adviser", "help", "info", "telegram")
 _OWN_ANSWERS_ONLY = ("da", "en")
+_WAY_TO_A_PERSON = "adviser"
 # Names written in capitals that are no word to write back. Danish writes "sms" in lower case (Retskrivningsordbogen).
 _NAMES = frozenset({"KFUM", "SMS"})
 _NOT_NAMES_IN = {"da": frozenset({"SMS"})}
@@ -97,22 +98,35 @@ def keyword_parity(reference: Path, other: Path) -> list[str]:
     answers than the reference language's text of the same key ("Skriv RÅDGIVER" with no ADVISER in English).
     Between languages that write such words in capitals (`_TELLING`) every word counts; a language that writes its own
     words in its own script (Arabic, Turkish) is held to the words it borrows in capitals, those it has no word of its
-    own for (RÅDGIVER, TELEGRAM): a text without them leaves out the way to a person its Danish text gives."""
+    own for (TELEGRAM), and to the way to a person its Danish text gives, in its own word ("مستشار", DANIŞMAN)."""
     if reference.name not in _TELLING:
         return []
-    own = frozenset() if other.name in _TELLING else own_kinds(other.name)
+    # The way to a person is kept in every script: a language with an adviser word of its own ("مستشار") is held to
+    # naming it, in its own letters or in capitals.
+    own = frozenset() if other.name in _TELLING else own_kinds(other.name) - {_WAY_TO_A_PERSON}
     findings: list[str] = []
     for path in sorted(reference.glob("*.txt")):
         translated = other / path.name
         if not translated.exists():
             continue
         said, there = keywords_said(path, reference.name) - own, keywords_said(translated, other.name) - own
+        if other.name not in _TELLING and _WAY_TO_A_PERSON in said - there:
+            # Where the Danish text tells the tenant to write it: the word in the other's letters (in its prose it is
+            # only the word for an adviser).
+            there |= {_WAY_TO_A_PERSON} if _names_own_word(translated, other.name, _WAY_TO_A_PERSON) else set()
         if said != there:
             findings.append(
                 f"{other.name}/{path.name}: tells the tenant to write {', '.join(sorted(there)) or 'nothing'}, where "
                 f"{reference.name} tells {', '.join(sorted(said)) or 'nothing'}"
             )
     return findings
+
+
+def _names_own_word(path: Path, language: str, kind: str) -> bool:
+    """Whether a text names one of its language's own answer words of `kind` ("مستشار" for the adviser), however
+    written."""
+    text = f" {' '.join(normalize(word) for word in _WORD.findall(_own_words(path)))} "
+    return any(f" {normalize(word)} " in text for word in TAG_WORDS.get(language, {}).get(kind, ()))
 
 
 @cache

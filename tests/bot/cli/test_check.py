@@ -364,6 +364,18 @@ def test_a_translation_tells_the_tenant_to_write_the_same_words(
 
 
 @pytest.mark.parametrize("language", ["ar", "tr"])
+def test_a_translation_in_its_own_script_keeps_the_way_to_a_person_its_danish_text_gives(
+    templates: Path, language: str
+) -> None:
+    """Arabic and Turkish name their own adviser word ("مستشار", DANIŞMAN) where the Danish text says RÅDGIVER: a text
+    that leaves it out leaves out the way to a person, whatever script it is written in."""
+    (templates / language / "payment_check.rest_when.sms.txt").write_text("15.\n", encoding="utf-8")
+    assert keyword_parity(templates / "da", templates / language) == [
+        f"{language}/payment_check.rest_when.sms.txt: tells the tenant to write nothing, where da tells adviser"
+    ]
+
+
+@pytest.mark.parametrize("language", ["ar", "tr"])
 def test_a_translation_in_its_own_script_keeps_the_telegram_word_its_danish_text_gives(
     templates: Path, language: str
 ) -> None:
