@@ -206,10 +206,10 @@ async def _stops_since(
             late = await stops_since(conn, summary, req.now, settings.secret_key)
             if late is summary:
                 return answer
-            answer = answer_for(late)
+            told = answer_for(late)
             if held is not None:
-                await held.remember(conn, answer.status, answer.body)
-            return answer
+                await held.remember(conn, told.status, told.body)
+        return told  # committed: the tenant is stopped, and a repeat hears so too
     except Exception:
         log.exception(
             'API key "%s": the write was saved, but looking for a STOP said meanwhile from a number it gave failed: '

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.api import tenants as tenants_api
+from bot.api.idempotency import Claim
 from bot.store.schema import audit_log
 from tests.bot.api.conftest import Api, tenant
 from tests.bot.tenants.test_language_choice import say
@@ -70,3 +71,24 @@ async def test_a_put_whose_look_after_its_commit_fails_is_still_answered_as_save
     assert put.status_code == 201 and put.json()["result"] == "created"
     assert await status(api, "A") == "active"
     assert "the write was saved, but looking for a STOP said meanwhile" in caplog.text
+
+
+async def test_a_look_after_the_commit_that_fails_before_its_own_commit_says_no_stop(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look found the STOP, but its transaction did not commit (storing the repeat's answer failed): the tenant
+    is active still, and the answer must not say they are stopped."""
+    stop_after_the_read(api.rt, monkeypatch, SAID_STOP)
+    kept = Claim.remember
+    calls: list[int] = []
+
+    async def second_fails(self: Claim, *args: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        await kept(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Claim, "remember", second_fails)
+    put = await api.put("A", tenant("A", SAID_STOP), **{"Idempotency-Key": "put-a"})
+    assert put.status_code == 201 and "said_stop_before" not in put.json()
+    assert await status(api, "A") == "active"
