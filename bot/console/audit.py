@@ -132,11 +132,15 @@ async def _audit_page(request: Request, me: StaffSession) -> Response:
         accounts_ = (await conn.execute(select(staff.c.id, staff.c.email, staff_name(), staff.c.role))).all()
     people = {f"staff:{row.id}": str(row.name) for row in accounts_}
     roles = {int(row.id): str(row.role) for row in accounts_}
-    # A person is found by their name as the page shows it, or by the e-mail they sign in with.
-    by_email = {str(said).lower(): f"staff:{row.id}" for row in accounts_ for said in (row.name, row.email)}
+    # A person is found by their name as the page shows it, or by the e-mail they sign in with; a name two people
+    # share (or a name that is another's e-mail) finds them all.
+    called: dict[str, list[str]] = {}
+    for row in accounts_:
+        for said in dict.fromkeys((str(row.name).lower(), str(row.email).lower())):
+            called.setdefault(said, []).append(f"staff:{row.id}")
     chosen: list[ColumnElement[bool]] = []
     if actor:
-        chosen.append(audit_log.c.actor == by_email.get(actor.lower(), actor))
+        chosen.append(audit_log.c.actor.in_(called.get(actor.lower(), [actor])))
     if action:
         # A code's beginning ("case."), or the words of actions as the page shows them ("sendte en besked").
         meant = _actions_in_words(action)

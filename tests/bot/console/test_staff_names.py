@@ -83,3 +83,22 @@ async def test_a_case_names_its_advisers_by_name_and_by_e_mail_where_none_is_set
         event = (await conn.execute(select(case_events).where(case_events.c.kind == "reassigned"))).one()
     assert event.text == "to Jonas Berg"
     assert "Anna Admin · handed to</span> Jonas Berg" in history
+
+
+async def test_the_audit_log_filtered_by_a_name_two_people_share_shows_both(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Two colleagues called the same: the filter by the name shows what each did, not one of them only."""
+    await add_person(runtime, "admin@example.org", "admin", name="Anna Admin")
+    first = await add_person(runtime, "anna.j@example.org", "adviser", name="Anna Jensen")
+    second = await add_person(runtime, "anna.jensen@example.org", "adviser", name="Anna Jensen")
+    async with runtime.db.write() as conn:
+        for who, target in ((first, "case:1"), (second, "case:2")):
+            await conn.execute(
+                audit_log.insert().values(at=runtime.clock(), actor=f"staff:{who}", action="case.view", target=target)
+            )
+    assert (await login(client, "admin@example.org")).status_code == 303
+    page = (await client.get("/console/audit", params={"actor": "anna jensen"})).text
+    assert "<code>case:1</code>" in page and "<code>case:2</code>" in page
+    only = (await client.get("/console/audit", params={"actor": "anna.j@example.org"})).text
+    assert "<code>case:1</code>" in only and "<code>case:2</code>" not in only
