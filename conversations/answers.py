@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 
 from conversations.keywords import asks_something, is_greeting, negated_stops
 from conversations.text import normalize, one_edit
@@ -446,9 +447,9 @@ def _plain(text: str) -> str:
     return normalize(text.translate(_APOSTROPHES))
 
 
-# Where a clause ends: punctuation (a point or a comma before a digit is inside a number or a date: "3.000", "15.12"),
-# and "men"/"but" as `_clauses` reads them.
-_CLAUSE_END = re.compile(r"(?:[;:!?\n]|[.,](?!\d))+")
+# Where a clause ends: punctuation, the Arabic comma "،" too (a point or a comma before a digit is inside a number or
+# a date: "3.000", "15.12"), and "men"/"but" as `_clauses` reads them.
+_CLAUSE_END = re.compile(r"(?:[;:!?\n]|[.,،](?!\d))+")
 _CLAUSE_SPLIT = re.compile(rf"{_CLAUSE_END.pattern}|\s(?:men|but)\s")
 
 
@@ -633,10 +634,15 @@ _ASKING_WORDS = frozenset({
 })  # fmt: skip
 _CALL_WORDS = frozenset({"ring", "ringe", "call"})
 _NOT_WANTED = frozenset(
-    {"ikke", "ik", "not", "dont", "doesnt", "ingen", "no", "never", "aldrig", "behover", "behoeves", "لا"}
+    {"ikke", "ik", "not", "dont", "doesnt", "ingen", "no", "never", "aldrig", "behover", "behoeves"}
 )
-# Turkish and Arabic say it after the word: "danışman istemiyorum", "danışman yok", "مستشار لا" (unreviewed).
+# Arabic "لا" is also a plain "no" ("لا، أريد مستشار" asks for one): it turns the word down only as "I don't want",
+# "I don't need", "no need" ("لا أريد", "لا أحتاج", "لا داعي") before it (unreviewed).
+_NOT_WANTED_AR = frozenset({"اريد", "احتاج", "داعي"})
+# Turkish and Arabic say it after the word: "danışman istemiyorum", "danışman yok", "مستشار لا" (unreviewed). "Yok mu"
+# asks ("danışman yok mu?": isn't there an adviser?).
 _NOT_WANTED_AFTER = frozenset({"istemiyorum", "istemem", "yok", "gerekmiyor", "لا"})
+_ASKING_AFTER = frozenset({"mu", "mi"})
 _FUSS = frozenset({"problem", "problems", "problemer", "worries", "worry", "problemo"})
 # "Kan I ikke ringe til mig?", "kunne du ikke hjælpe mig": a request asked politely, whose "ikke" turns nothing down.
 _POLITE_MODALS = frozenset({"kan", "kunne", "vil", "ville"})
@@ -844,14 +850,16 @@ def _clause(words: tuple[str, ...]) -> _Clause:
     # "Yes, no problem" says no "no"; "det er ikke ok", "of course not" say no, not yes.
     turned = elsewhere = False
     for index, word in enumerate(words):
-        refused_after = index + 1 < len(words) and words[index + 1] in _NOT_WANTED_AFTER
-        if word in _ASKING_WORDS and (
-            refused_after
-            or (any(w in _NOT_WANTED for w in words[max(0, index - 4) : index]) and not _asked_politely(words, index))
-        ):
+        after = words[index + 1 : index + 3]
+        refused_after = after[:1] != () and after[0] in _NOT_WANTED_AFTER and _ASKING_AFTER.isdisjoint(after[1:])
+        before = words[max(0, index - 4) : index]
+        refused_before = any(w in _NOT_WANTED for w in before) or any(
+            first == "لا" and second in _NOT_WANTED_AR for first, second in pairwise(before)
+        )
+        if word in _ASKING_WORDS and (refused_after or (refused_before and not _asked_politely(words, index))):
             # "jeg har ikke brug for hjælp", "please don't call me": no request for help or a call; "ingen hjælp",
             # "no help", "danışman yok" say no.
-            said_no = refused_after or (index and words[index - 1] in ("ingen", "no", "لا"))
+            said_no = refused_after or (index and words[index - 1] in ("ingen", "no"))
             blanked[index], turned = ("nej" if said_no else "-"), True
         elif (word in _CALLS_AND_TALKS or word in _HELPING) and _with_someone_else(words, index):
             blanked[index], turned = "-", True  # "jeg ringer til banken", "hjælp af min bror": nothing asked of us

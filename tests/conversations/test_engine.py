@@ -201,6 +201,17 @@ def test_an_adviser_turned_down_in_arabic_or_turkish_is_a_no_thanks(language: st
 
 
 @pytest.mark.parametrize(
+    ("language", "text"),
+    [("ar", "لا، أريد مستشار"), ("tr", "danışman yok mu"), ("tr", "hiç danışman yok mu"), ("tr", "danışman yok mı?")],
+)
+def test_a_plain_no_or_a_question_beside_the_adviser_word_asks_for_the_adviser(language: str, text: str) -> None:
+    """ "لا، أريد مستشار" (no, I want an adviser) and "danışman yok mu?" (isn't there an adviser?) ask for one, as
+    "nej, jeg vil gerne have en rådgiver" does: never a no thanks."""
+    _state, events = _opening_answered(language, text)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == ["adviser"]
+
+
+@pytest.mark.parametrize(
     ("language", "text", "day"),
     [
         ("tr", "cuma", date(2026, 12, 4)),
