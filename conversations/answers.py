@@ -172,8 +172,8 @@ TAG_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "yes": ("نعم", "ايوه", "أيوه", "اي"),
         "no": ("لا", "لا أريد", "لا أحتاج", "لا أوافق"),
         "help": ("مساعدة",),
-        # The menu's own words typed back ("سأدفع", "اتصلوا بي"), as its numbers are; its "دفعت" only as the whole
-        # message (`_PAID_WHOLE`).
+        # The menu's own words typed back ("سأدفع", "اتصلوا بي"), as its numbers are; its "دفعت" only alone or with what
+        # was paid or when (`_PAID_AR_TOLD`).
         "paid": ("لقد دفعت", "تم الدفع"),
         "will_pay": ("سأدفع", "سوف أدفع"),
         "adviser": ("اتصلوا بي", "اتصل بي", "مستشار"),
@@ -253,10 +253,12 @@ _PAID_WHOLE = frozenset({
     "det er ordnet", "ordnet", "er ordnet", "det er klaret", "klaret", "er klaret", "det er gjort", "det har jeg gjort",
     "har gjort det", "jeg har gjort det", "fikset", "fixet", "det er fikset", "det er fixet", "done", "all done",
     "it is done", "done it", "i have done it", "sorted", "all sorted", "it is sorted",
-    # The Arabic menu's "paid" typed back (unreviewed). Within a longer message it may say a part ("دفعت نصف الإيجار",
-    # "دفعت 3000 والباقي الشهر القادم") or ask ("هل دفعت؟"): no claim to have paid it all.
-    "دفعت",
 })  # fmt: skip
+# The Arabic menu's "paid" ("دفعت") typed back, or said with what was paid or when ("دفعت الإيجار", "دفعت اليوم",
+# "دفعت الإيجار أمس"), as "jeg har betalt i dag" is (unreviewed). With more it may say a part ("دفعت نصف الإيجار",
+# "دفعت 3000 والباقي الشهر القادم") or ask ("هل دفعت؟"): no claim to have paid it all.
+_PAID_AR = "دفعت"
+_PAID_AR_TOLD = frozenset({"الايجار", "اليوم", "امس", "البارحة"})
 _NO_WHOLE = frozenset({
     "slet ikke", "absolut ikke", "overhovedet ikke", "på ingen måde", "bestemt ikke", "not at all", "absolutely not",
     "definitely not", "certainly not", "no way", "of course not",
@@ -905,7 +907,9 @@ def _signals(text: str, language: str, today: date) -> tuple[set[str], bool]:
     found.update(("yes",) if whole in _FOLDED_YES_WHOLE else ())
     if not asks_something(text) and any(_says_all_well(clause) for clause in clauses):
         found.add("no")
-    found.update(("paid",) if whole in _FOLDED_PAID_WHOLE else ())
+    said = whole.split()
+    paid_ar = said[:1] == [_PAID_AR] and _PAID_AR_TOLD.issuperset(said[1:])
+    found.update(("paid",) if whole in _FOLDED_PAID_WHOLE or paid_ar else ())
     found.update(("unsure",) if whole in _FOLDED_UNSURE_WHOLE else ())
     if any(clause.pay and _PART_WITH_PAY_PHRASES.in_words(clause.plain_set, clause.plain_text) for clause in clauses):
         found.add("part")

@@ -179,6 +179,16 @@ def test_an_arabic_part_or_question_with_the_menus_paid_word_claims_no_payment(t
     assert any(isinstance(e, PaidClaimed) for e in events)
 
 
+@pytest.mark.parametrize("text", ["دفعت اليوم", "دفعت الإيجار اليوم", "دفعت الإيجار", "دفعت أمس"])
+def test_the_arabic_paid_word_with_the_rent_or_a_day_is_paid(text: str) -> None:
+    """ "دفعت الإيجار اليوم" (I paid the rent today) is paid, as "jeg har betalt i dag" is: never a promise for today,
+    nor "not understood"."""
+    state, events = _opening_answered("ar", text)
+    assert [e.value for e in events if isinstance(e, AnswerRecorded)][:1] == ["paid"]
+    assert any(isinstance(e, PaidClaimed) for e in events)
+    assert "pay_on" not in state.data
+
+
 @pytest.mark.parametrize(
     ("text", "hour"),
     [("yarın saat 15'te öderim", "15"), ("cuma günü saat 14'te öderim", "14"), ("saat 10'da öderim", "10")],
