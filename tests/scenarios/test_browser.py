@@ -309,7 +309,9 @@ async def test_after_a_wrong_password_the_keyboard_is_at_the_password_again(serv
     await page.fill("#password", "not the password")
     await page.keyboard.press("Enter")
     await page.wait_for_selector(".error")
-    assert await page.evaluate("document.activeElement.id") == "password"
+    # The browser moves the keyboard to an autofocus field when it next draws the page, a moment after the page's
+    # HTML (and its error) is read: wait for it, as a person's next key would.
+    await page.wait_for_function("document.activeElement && document.activeElement.id === 'password'", timeout=5000)
     assert await page.input_value("#email") == "adviser@example.org"
     await page.keyboard.type(PASSWORD)
     await page.keyboard.press("Enter")
