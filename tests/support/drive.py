@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 
 from bot.channels.base import OutgoingMessage, SendResult
 from bot.channels.sandbox import SandboxChannel
+from bot.inbound.inbox import InboundMessage
 from bot.inbound.processor import Processor
 from bot.outbox.sender import Sender
 from bot.runtime import Clock, Runtime
 from bot.store.db import utcnow
 
-__all__ = ["FailingSandbox", "FrozenClock", "at_local", "daytime", "drain", "process_all", "sandbox"]
+__all__ = ["FailingSandbox", "FrozenClock", "at_local", "daytime", "drain", "process_all", "sandbox", "say"]
 
 
 class FrozenClock(Clock):
@@ -63,6 +64,15 @@ async def drain(sender: Sender, max_rounds: int = 1000) -> int:
 def sandbox(rt: Runtime) -> dict[str, SandboxChannel]:
     """The runtime's sandbox channels by name."""
     return {name: channel for name, channel in rt.channels.items() if isinstance(channel, SandboxChannel)}
+
+
+async def say(rt: Runtime, text: str, sid: str, sender: str, channel: str = "sms") -> list[str]:
+    """One message through inbox, processor and sender; the texts that reached the sender."""
+    before = len(sandbox(rt)[channel].to(sender))
+    await rt.inbox.submit(InboundMessage(channel=channel, provider_id=sid, sender=sender, text=text))
+    await process_all(rt.processor)
+    await drain(rt.sender)
+    return [m.text for m in sandbox(rt)[channel].to(sender)[before:]]
 
 
 def at_local(rt: Runtime, local: datetime) -> None:

@@ -9,23 +9,18 @@ import html
 import httpx
 from sqlalchemy import select
 
-from bot.inbound.inbox import InboundMessage
 from bot.inbound.stopped import STOPPED_ASKED
 from bot.runtime import Runtime
 from bot.store.schema import cases, consents, inbound, outbox, staff, tenants
 from tests.support.console import add_case, add_person, add_tenant, staff_client
-from tests.support.drive import drain, process_all, sandbox
+from tests.support.drive import say
 
 PHONE = "+4520000001"
 
 
 async def _say(rt: Runtime, text: str, sid: str, sender: str = PHONE, channel: str = "sms") -> list[str]:
-    """One message through inbox, processor and sender; the texts that reached the sender."""
-    before = len(sandbox(rt)[channel].to(sender))
-    await rt.inbox.submit(InboundMessage(channel=channel, provider_id=sid, sender=sender, text=text))
-    await process_all(rt.processor)
-    await drain(rt.sender)
-    return [m.text for m in sandbox(rt)[channel].to(sender)[before:]]
+    """One message from the tenant of this module's number unless told otherwise (`say`)."""
+    return await say(rt, text, sid, sender, channel)
 
 
 async def _cases(rt: Runtime) -> list[tuple[int, str, str, bool]]:
